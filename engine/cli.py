@@ -1,0 +1,237 @@
+"""The ``archplan`` command: a thin layer over the library. The only module that prints or exits.
+
+Exit codes: 0 no finding reaches the threshold; 1 one does; 2 any usage, input or internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+import click
+
+from engine import __version__
+from engine.errors import ArchplanError, UsageError
+from engine.source import DEFAULT_LIMITS, Limits
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+THRESHOLDS = ("critical", "high", "medium", "low", "never")
+
+
+def _fail(errors: Sequence[str]) -> NoReturn:
+    for line in errors:
+        click.echo(f"archplan: error: {line}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+class _Group(click.Group):
+    """Turns every error into readable lines and exit code 2, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArchplanError as exc:
+            _fail([str(e) for e in exc.errors])
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except (KeyboardInterrupt, BrokenPipeError):
+            sys.exit(EXIT_ERROR)
+        except RecursionError:
+            _fail(["input nested too deeply to process"])
+        except MemoryError:
+            _fail(["out of memory; lower the input size or raise the limits"])
+        except Exception as exc:  # a bug: still exit 2, never a traceback, never a pass
+            if os.environ.get("ARCHPLAN_DEBUG"):
+                raise
+            _fail([f"internal error: {type(exc).__name__}: {exc} (set ARCHPLAN_DEBUG=1 for a traceback)"])
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            from engine.errors import did_you_mean
+
+            if args and args[0] not in self.commands:
+                raise click.UsageError(
+                    f"no such command '{args[0]}'{did_you_mean(args[0], self.commands)}", ctx) from None
+            raise
+
+
+def write_output(path: str | None, text: str, inputs: Sequence[str] = ()) -> None:
+    """Write to stdout, or atomically to ``path`` (never over an input, never half-written)."""
+    if path is None or path == "-":
+        click.echo(text, nl=False)
+        return
+    target = os.path.abspath(path)
+    for inp in inputs:
+        if os.path.exists(inp) and os.path.exists(target) and os.path.samefile(inp, target):
+            raise UsageError(f"output path {path} is one of the inputs; choose another file")
+        if os.path.isdir(inp) and target.startswith(os.path.abspath(inp) + os.sep) and target.endswith(
+                (".yaml", ".yml", ".json")):
+            raise UsageError(f"output path {path} is inside the design directory {inp}, where it would be "
+                             "read as input next time; choose another place")
+    directory = os.path.dirname(target) or "."
+    if not os.path.isdir(directory):
+        raise UsageError(f"cannot write {path}: directory {os.path.dirname(path) or '.'} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".archplan-", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _limits(max_bytes: int | None) -> Limits:
+    return Limits(max_bytes=max_bytes) if max_bytes else DEFAULT_LIMITS
+
+
+def _rules_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
+                     help="Add a rule pack directory (repeatable).")(f)
+    f = click.option("--no-builtin", is_flag=True, help="Do not load the built-in knowledge base.")(f)
+    return f
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="archplan")
+def main() -> None:
+    """Review a backend design before it is built, and plan its integration."""
+
+
+@main.command()
+@click.argument("design", nargs=-1, required=True, type=click.Path())
+@_rules_options
+@click.option("--fail-on", type=click.Choice(THRESHOLDS), default="high", show_default=True,
+              help="Exit 1 when a finding reaches this severity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(), help="Write the report to this file (atomically).")
+@click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
+def check(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, fail_on: str, fmt: str,
+          output: str | None, max_input_bytes: int | None) -> None:
+    """Review DESIGN (files or directories) and report risks."""
+    from engine.report import severity_at_least, to_json, to_text
+    from engine.review import review
+
+    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes))
+    text = to_json(rv, fail_on) if fmt == "json" else to_text(rv, fail_on)
+    write_output(output, text, list(design))
+    failing = any(severity_at_least(f.severity, fail_on) for f in rv.findings)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+@main.command()
+@click.argument("args", nargs=-1, required=True)
+@_rules_options
+def explain(args: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool) -> None:
+    """Explain one finding: archplan explain DESIGN... FINDING-ID."""
+    from engine.report import explain as explain_text
+    from engine.review import review
+
+    if len(args) < 2:
+        raise UsageError("usage: archplan explain DESIGN... FINDING-ID")
+    *design, ident = args
+    rv = review(design, list(rule_dirs), builtin=not no_builtin)
+    finding = rv.find(ident)
+    if finding is None:
+        from engine.errors import did_you_mean
+
+        ids = [f.id for f in rv.findings] + [f"{f.rule}@{f.subject}" for f in rv.findings]
+        raise UsageError(f"no finding '{ident}' in this design{did_you_mean(ident, ids)}")
+    click.echo(explain_text(rv, finding), nl=False)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a design file (for editors and upstream agents)."""
+    from engine.model import DesignFile
+
+    data = DesignFile.model_json_schema(by_alias=True)
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    data["$id"] = "https://archplan.dev/schema/design-v1.json"
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+@main.group()
+def rules() -> None:
+    """Inspect, test and document the knowledge base."""
+
+
+@rules.command("list")
+@_rules_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_list(rule_dirs: tuple[str, ...], no_builtin: bool, fmt: str) -> None:
+    """List every rule."""
+    from tabulate import tabulate
+
+    from engine.review import load_kb
+
+    kb = load_kb(list(rule_dirs), builtin=not no_builtin)
+    items = [kb.source[r] for r in sorted(kb.source)]
+    if fmt == "json":
+        data = [{"id": lr.rule.id, "title": lr.rule.title, "category": lr.rule.category.value,
+                 "severity": lr.rule.severity.value if lr.rule.severity else None, "phase": int(lr.rule.phase),
+                 "file": os.path.relpath(lr.file), "references": lr.rule.references} for lr in items]
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    rows = [[lr.rule.id, lr.rule.category.value, lr.rule.severity.value if lr.rule.severity else "-",
+             int(lr.rule.phase), lr.rule.title] for lr in items]
+    click.echo(tabulate(rows, headers=["id", "category", "severity", "phase", "title"]))
+    click.echo(f"\n{len(items)} rules")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_rules_options
+def rules_show(rule_id: str, rule_dirs: tuple[str, ...], no_builtin: bool) -> None:
+    """Show one rule: its docs, condition and examples."""
+    from engine.errors import did_you_mean
+    from engine.review import load_kb
+
+    kb = load_kb(list(rule_dirs), builtin=not no_builtin)
+    lr = kb.source.get(rule_id)
+    if lr is None:
+        raise UsageError(f"no rule '{rule_id}'{did_you_mean(rule_id, kb.source)}")
+    with open(lr.file, encoding="utf-8") as fh:
+        click.echo(f"# {os.path.relpath(lr.file)}")
+        click.echo(fh.read(), nl=False)
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@_rules_options
+@click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
+def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, verbose: bool) -> None:
+    """Run every rule's examples and case files (under PATHS, if given)."""
+    from engine.review import load_kb
+    from engine.ruletest import run_cases
+
+    extra = [p for p in paths if os.path.isdir(p)] if no_builtin else []
+    kb = load_kb(list(rule_dirs) + extra, builtin=not no_builtin)
+    results = run_cases(kb, list(paths))
+    if not results:
+        raise UsageError("no rule examples found" + (f" under {', '.join(paths)}" if paths else ""))
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if verbose or not r.ok:
+            status = "ok  " if r.ok else "FAIL"
+            loc = r.case.location
+            click.echo(f"{status} {r.case.test_id}  {loc}: {r.detail}")
+    rules_count = len({r.case.rule for r in results})
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_count} rules)")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

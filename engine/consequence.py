@@ -1,0 +1,165 @@
+"""What a rule's match produces: risks, mitigations, derived facts, severity adjustments, gaps.
+
+Pure. Templates are filled by plain substitution of ``{alias.field}``; nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.compiler import CompiledRule
+from engine.rule import Rule
+
+Bindings = Mapping[str, Mapping[str, Any]]
+
+
+def lookup(fact: Mapping[str, Any], path: str) -> Any:
+    """A (dotted) field of a fact, or None."""
+    node: Any = fact
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(_show(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def render(template: str, bindings: Bindings) -> str:
+    """Fill ``{alias.field}`` from the bound facts; ``{{`` and ``}}`` are literal braces."""
+    out: list[str] = []
+    i = 0
+    n = len(template)
+    while i < n:
+        ch = template[i]
+        if ch == "{" and template.startswith("{{", i):
+            out.append("{")
+            i += 2
+        elif ch == "}" and template.startswith("}}", i):
+            out.append("}")
+            i += 2
+        elif ch == "{":
+            end = template.find("}", i)
+            ref = template[i + 1:end].strip()
+            alias, _, fld = ref.partition(".")
+            out.append(_show(lookup(bindings.get(alias, {}), fld)))
+            i = end + 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class MitigationRef:
+    """A mitigation a risk calls for, scoped to one subject group."""
+
+    id: str
+    scope: str
+    title: str
+    action: str
+    phase: int
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RiskRecord:
+    """A risk raised by a rule on a subject."""
+
+    key: str
+    rule: str
+    subject: str
+    subject_kind: str
+    field: str | None
+    message: str
+    premises: tuple[str, ...]
+    mitigations: tuple[MitigationRef, ...]
+
+
+@dataclass(frozen=True)
+class GapRecord:
+    """A fact a rule needed and the design left unknown."""
+
+    subject: str
+    field: str
+    rule: str
+    premises: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AdjustRecord:
+    """A severity adjustment of a risk by a context rule."""
+
+    risk: str
+    by: int
+    reason: str
+    rule: str
+    premises: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything one match produces."""
+
+    facts: tuple[dict[str, Any], ...] = ()
+    risk: RiskRecord | None = None
+    gap: GapRecord | None = None
+    adjust: AdjustRecord | None = None
+
+
+def derived_key(kind: str, fields: Mapping[str, Any]) -> str:
+    """A stable key for a derived fact, from its content."""
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
+    return f"{kind}:{digest}"
+
+
+def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome:
+    """Apply a rule's consequence to one match."""
+    premises = tuple(str(bindings[p.alias]["key"]) for p in crule.patterns if not p.absent)
+    if crule.gap is not None:
+        alias, _, fld = crule.gap.partition(".")
+        return Outcome(gap=GapRecord(str(bindings[alias]["key"]), fld, rule.id, premises))
+    facts: list[dict[str, Any]] = []
+    risk = None
+    if rule.risk is not None:
+        subj = bindings[rule.risk.subject]
+        key = f"risk:{rule.id}@{subj['key']}"
+        severity = rule.severity
+        facts.append({
+            "kind": "risk", "key": key, "name": key, "rule": rule.id, "subject": subj["key"],
+            "subject_kind": subj["kind"], "severity": severity.value if severity else "low",
+            "category": rule.category.value,
+        })
+        mits = tuple(
+            MitigationRef(
+                id=m.id, scope=_show(lookup(bindings[m.scope.partition(".")[0]], m.scope.partition(".")[2])),
+                title=render(m.title, bindings), action=render(m.action, bindings),
+                phase=int(m.phase or rule.phase), after=tuple(m.after),
+            )
+            for m in rule.mitigations
+        )
+        risk = RiskRecord(key, rule.id, str(subj["key"]), str(subj["kind"]), rule.risk.field,
+                          render(rule.risk.message, bindings), premises, mits)
+    for d in rule.derive:
+        fields = {k: render(v, bindings) if isinstance(v, str) else v for k, v in sorted(d.fields.items())}
+        key = derived_key(d.kind, fields)
+        facts.append({"kind": d.kind, "key": key, "name": key, **fields})
+    adjust = None
+    if rule.adjust is not None:
+        adjust = AdjustRecord(str(bindings[rule.adjust.risk]["key"]), rule.adjust.by,
+                              render(rule.adjust.reason, bindings), rule.id, premises)
+    return Outcome(tuple(facts), risk, None, adjust)

@@ -1,0 +1,368 @@
+"""Graph facts derived from the design before the rules fire.
+
+Relational comparisons between facts (a path's latency against its target, a caller's team
+against its callee's) are computed here, so that the compiled rules need equality joins only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from engine.loader import Design, Fact
+
+SYNC_PROTOCOLS = frozenset({"http", "grpc", "graphql", "sql", "redis"})
+CLASSIFIED = frozenset({"confidential", "restricted", "pii", "pci", "phi"})
+
+
+def is_sync(edge: Mapping[str, Any], target_kind: str) -> bool:
+    """A call blocks its caller: declared ``sync``, or unstated over a request/response protocol."""
+    style = edge.get("style")
+    if style is not None:
+        return bool(style == "sync")
+    return target_kind != "channel" and edge.get("protocol") in SYNC_PROTOCOLS
+
+
+@dataclass(frozen=True)
+class PathInfo:
+    """The synchronous call tree below one public entry point."""
+
+    entry: str
+    entry_service: str
+    depth: int
+    nodes: tuple[str, ...]
+    latency_ms: int
+    unknown_latency: tuple[str, ...]
+    availability: float
+    unknown_availability: tuple[str, ...]
+    retry_amplification: int
+    retry_layers: int
+    fan_out: int
+    latency_target_ms: int | None
+    availability_target: float | None
+    bottleneck: str | None
+    bottleneck_rps: float | None
+
+
+@dataclass(frozen=True)
+class Enriched:
+    """The design's facts with computed fields, plus the graph facts."""
+
+    facts: tuple[Fact, ...]
+    paths: tuple[PathInfo, ...]
+    cycles: tuple[tuple[str, ...], ...]
+
+
+class _Graph:
+    def __init__(self, design: Design) -> None:
+        self.design = design
+        self.kind_of: dict[str, str] = {}
+        self.data: dict[str, Mapping[str, Any]] = {}
+        for f in design.facts:
+            if f.kind in ("service", "external", "datastore", "channel"):
+                self.kind_of.setdefault(f.name, f.kind)
+                self.data.setdefault(f.name, f.data)
+        self.edges: dict[str, list[Mapping[str, Any]]] = {}
+        for f in design.of_kind("interaction"):
+            self.edges.setdefault(f.data["from"], []).append(f.data)
+
+    def sync_edges(self, node: str, hard_only: bool = False) -> list[Mapping[str, Any]]:
+        out = []
+        for e in self.edges.get(node, []):
+            tk = self.kind_of.get(e["to"], "service")
+            if tk == "channel" or not is_sync(e, tk):
+                continue
+            if hard_only and e.get("dependency") == "soft":
+                continue
+            out.append(e)
+        return sorted(out, key=lambda e: (e["to"], e["name"]))
+
+
+def _own_availability(kind: str, data: Mapping[str, Any]) -> float | None:
+    value = data.get("sla") if kind == "external" else data.get("availability")
+    return float(value) if value is not None else None
+
+
+def _sccs(nodes: list[str], succ: Mapping[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively (no recursion limit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            children = succ.get(node, [])
+            if i < len(children):
+                work.append((node, i + 1))
+                child = children[i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            if low[node] == index[node]:
+                comp: list[str] = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == node:
+                        break
+                out.append(sorted(comp))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return out
+
+
+def _public_endpoints(design: Design, services: Mapping[str, Mapping[str, Any]]) -> list[Fact]:
+    out = []
+    for ep in design.of_kind("endpoint"):
+        exposure = ep.data.get("exposure") or services.get(ep.data["served_by"], {}).get("exposure")
+        if exposure in ("public", "partner"):
+            out.append(ep)
+    return out
+
+
+def enrich(design: Design) -> Enriched:
+    """Compute graph facts and the fields that need more than one fact to know."""
+    g = _Graph(design)
+    services = {f.name: f.data for f in design.of_kind("service")}
+    system = next((f.data for f in design.of_kind("system")), {})
+    observability = next((f.data for f in design.of_kind("observability")), {})
+    slos = {s["target"]: s for s in observability.get("slos", [])}
+
+    # --- the synchronous call graph over services, externals and datastores
+    nodes = sorted(g.kind_of)
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    for n in nodes:
+        succ[n] = sorted({e["to"] for e in g.sync_edges(n, hard_only=True)})
+    comps = _sccs(nodes, succ)
+    comp_of = {n: i for i, comp in enumerate(comps) for n in comp}
+    cycles = tuple(tuple(c) for c in comps if len(c) > 1 or (c and c[0] in succ.get(c[0], [])))
+    in_cycle = {n for c in cycles for n in c}
+
+    # Tarjan emits components in reverse topological order: callees before callers.
+    bit = {n: 1 << i for i, n in enumerate(nodes)}
+    reach: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    amp: dict[int, int] = {}
+    layers: dict[int, int] = {}
+    lat: dict[int, int] = {}
+    lat_unknown: dict[int, frozenset[str]] = {}
+    for ci, comp in enumerate(comps):
+        r = 0
+        d = 0
+        a = 1
+        lay = 0
+        total = 0
+        unknown: set[str] = set()
+        for n in comp:
+            r |= bit[n]
+            own = g.data[n].get("latency_p95_ms")
+            if g.kind_of[n] in ("service", "external", "datastore"):
+                if own is None and g.kind_of[n] != "service":
+                    unknown.add(n)
+                elif own is None and not g.sync_edges(n, hard_only=True):
+                    unknown.add(n)
+                total += int(own or 0)
+            for e in g.sync_edges(n, hard_only=True):
+                cj = comp_of[e["to"]]
+                if cj == ci:
+                    continue
+                r |= reach[cj]
+                d = max(d, 1 + depth[cj])
+                attempts = int((e.get("retry") or {}).get("attempts", 1))
+                a = max(a, attempts * amp[cj])
+                lay = max(lay, (1 if attempts > 1 else 0) + layers[cj])
+                calls = int(e.get("calls_per_request", 1))
+                if e.get("latency_p95_ms") is not None:
+                    total += calls * int(e["latency_p95_ms"])
+                else:
+                    total += calls * lat[cj]
+                    unknown |= lat_unknown[cj]
+        reach[ci], depth[ci], amp[ci], layers[ci] = r, d, a, lay
+        lat[ci], lat_unknown[ci] = total, frozenset(unknown)
+
+    def members(mask: int) -> list[str]:
+        return [n for n in nodes if mask & bit[n]]
+
+    fan_out = {n: len({e["to"] for e in g.sync_edges(n)}) for n in nodes}
+    paths: list[PathInfo] = []
+    on_public: set[str] = set()
+    publics = _public_endpoints(design, services)
+    for ep in publics:
+        entry = ep.data["served_by"]
+        if entry not in comp_of:
+            continue
+        ci = comp_of[entry]
+        reached = members(reach[ci])
+        on_public.update(reached)
+        avail = 1.0
+        unknown_a: list[str] = []
+        for n in reached:
+            own_a = _own_availability(g.kind_of[n], g.data[n])
+            if own_a is None:
+                unknown_a.append(n)
+            else:
+                avail *= own_a
+        slo = slos.get(ep.name, {})
+        lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
+        at = slo.get("availability", system.get("availability_target"))
+        bottleneck = None
+        bottleneck_rps: float | None = None
+        for n in reached:
+            cap = g.data[n].get("capacity_rps", g.data[n].get("rate_limit_rps"))
+            if cap is not None and (bottleneck_rps is None or float(cap) < bottleneck_rps):
+                bottleneck, bottleneck_rps = n, float(cap)
+        paths.append(PathInfo(
+            entry=ep.name, entry_service=entry, depth=depth[ci] + 1, nodes=tuple(reached),
+            latency_ms=lat[ci], unknown_latency=tuple(sorted(lat_unknown[ci])),
+            availability=round(avail, 9), unknown_availability=tuple(unknown_a),
+            retry_amplification=amp[ci], retry_layers=layers[ci],
+            fan_out=max((fan_out.get(n, 0) for n in reached), default=0),
+            latency_target_ms=int(lt) if lt is not None else None,
+            availability_target=float(at) if at is not None else None,
+            bottleneck=bottleneck, bottleneck_rps=bottleneck_rps,
+        ))
+
+    # --- computed fields on the design's own facts
+    endpoints_by_service: dict[str, list[Mapping[str, Any]]] = {}
+    for ep in design.of_kind("endpoint"):
+        endpoints_by_service.setdefault(ep.data["served_by"], []).append(ep.data)
+    public_services = {ep.data["served_by"] for ep in publics}
+    inbound: dict[str, int] = {}
+    for f in design.of_kind("interaction"):
+        inbound[f.data["to"]] = inbound.get(f.data["to"], 0) + 1
+
+    access: dict[tuple[str, str, str], Fact] = {}
+    classified_services: set[str] = set()
+    for ds in design.of_kind("datastore"):
+        for mode, fld in (("read", "readers"), ("write", "writers")):
+            for svc in ds.data.get(fld, []):
+                access.setdefault((ds.name, svc, mode), _graph_fact(
+                    "access", f"{ds.name}<-{svc}:{mode}", {"datastore": ds.name, "service": svc, "mode": mode},
+                    ds.locate(fld)))
+        if ds.data.get("classification") in CLASSIFIED:
+            classified_services.update(ds.data.get("readers", []))
+            classified_services.update(ds.data.get("writers", []))
+    for f in design.of_kind("interaction"):
+        if g.kind_of.get(f.data["to"]) == "datastore":
+            mode = "write" if f.data.get("mutating") or f.data.get("purpose") == "command" else "read"
+            access.setdefault((f.data["to"], f.data["from"], mode), _graph_fact(
+                "access", f"{f.data['to']}<-{f.data['from']}:{mode}",
+                {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}, f.location))
+    for svc, eps in endpoints_by_service.items():
+        if any(e.get("data_classification") in CLASSIFIED for e in eps):
+            classified_services.add(svc)
+
+    extra: list[Fact] = sorted(access.values(), key=lambda f: f.key)
+    out: list[Fact] = []
+    producers: dict[str, set[str]] = {}
+    for f in design.of_kind("interaction"):
+        if g.kind_of.get(f.data["to"]) == "channel":
+            producers.setdefault(f.data["to"], set()).add(f.data["from"])
+    for f in design.facts:
+        d = dict(f.data)
+        if f.kind == "service":
+            d.update(sync_out=len(g.sync_edges(f.name)), fan_out=fan_out.get(f.name, 0),
+                     inbound=inbound.get(f.name, 0), public_entry=f.name in public_services,
+                     in_cycle=f.name in in_cycle, on_public_path=f.name in on_public,
+                     handles_classified_data=f.name in classified_services)
+        elif f.kind == "interaction":
+            tk = g.kind_of.get(d["to"], "service")
+            d["target_kind"] = tk
+            d["from_kind"] = g.kind_of.get(d["from"], "service")
+            caller_owner = g.data.get(d["from"], {}).get("owner")
+            callee_owner = g.data.get(d["to"], {}).get("owner") if tk == "service" else None
+            if tk == "external":
+                d["cross_team"] = True
+            elif caller_owner is not None and callee_owner is not None:
+                d["cross_team"] = caller_owner != callee_owner
+            crit = g.data.get(d["to"], {}).get("criticality") if tk == "service" else None
+            if crit is not None:
+                d["target_criticality"] = crit
+            d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
+            if "style" not in d and tk != "channel" and is_sync(d, tk):
+                pass  # left unknown on purpose: the rules report the gap
+        elif f.kind == "endpoint":
+            exp = services.get(d["served_by"], {}).get("exposure")
+            if exp is not None:
+                d["service_exposure"] = exp
+        elif f.kind == "datastore":
+            writers = {k[1] for k in access if k[0] == f.name and k[2] == "write"}
+            users = {k[1] for k in access if k[0] == f.name}
+            d.update(writer_count=len(writers), reader_count=len(users - writers) + 0,
+                     service_count=len(users))
+        elif f.kind == "channel":
+            consumers = d.get("consumers", [])
+            names = []
+            for c in consumers:
+                c = {"service": c} if isinstance(c, str) else c
+                names.append(c["service"])
+                extra.append(_graph_fact("consumer", f"{f.name}>{c['service']}",
+                                         {"channel": f.name, **c}, f.locate("consumers")))
+            d["consumers"] = names
+            prods = sorted(set(d.get("producers", [])) | producers.get(f.name, set()))
+            for p in prods:
+                extra.append(_graph_fact("producer", f"{p}>{f.name}", {"channel": f.name, "service": p},
+                                         f.locate("producers")))
+            d.update(consumer_count=len(names), producer_count=len(prods))
+        elif f.kind == "workflow":
+            steps = d.pop("steps", [])
+            for i, s in enumerate(steps):
+                extra.append(_graph_fact("step", f"{f.name}#{i + 1}", {"workflow": f.name, "index": i + 1, **{
+                    k: v for k, v in s.items() if k in ("service", "mutates_state", "compensation")}},
+                    f.locate("steps")))
+            d.update(service_count=len({s["service"] for s in steps}),
+                     mutating_services=len({s["service"] for s in steps if s.get("mutates_state")}))
+        out.append(replace(f, data=d))
+
+    by_name = {f.name: f for f in design.facts if f.kind == "endpoint"}
+    for p in paths:
+        data: dict[str, Any] = {
+            "entry": p.entry, "entry_service": p.entry_service, "depth": p.depth, "services": list(p.nodes),
+            "retry_amplification": p.retry_amplification, "retry_layers": p.retry_layers, "fan_out": p.fan_out,
+            "unknown_latency": list(p.unknown_latency), "unknown_availability": list(p.unknown_availability),
+        }
+        if not p.unknown_latency:
+            data["latency_p95_ms"] = p.latency_ms
+        if p.latency_target_ms is not None:
+            data["latency_target_ms"] = p.latency_target_ms
+            if not p.unknown_latency:
+                data["latency_over_target"] = p.latency_ms > p.latency_target_ms
+        if not p.unknown_availability:
+            data["availability"] = p.availability
+        if p.availability_target is not None:
+            data["availability_target"] = p.availability_target
+            if not p.unknown_availability:
+                data["availability_below_target"] = p.availability < p.availability_target - 1e-12
+        extra.append(_graph_fact("path", p.entry, data, by_name[p.entry].location))
+    inter_loc = {f.data["from"]: f.location for f in design.of_kind("interaction")}
+    for c in cycles:
+        extra.append(_graph_fact("cycle", "->".join(c), {"services": list(c), "length": len(c)},
+                                 inter_loc.get(c[0], design.facts[0].location)))
+    facts = tuple(sorted(out + extra, key=lambda f: (f.kind, f.key)))
+    return Enriched(facts, tuple(sorted(paths, key=lambda p: p.entry)), tuple(sorted(cycles)))
+
+
+def _graph_fact(kind: str, ident: str, data: dict[str, Any], location: Any) -> Fact:
+    return Fact(kind, f"{kind}:{ident}", {"name": ident, **data}, location, {}, ("engine",))
+
+
+def nines(a: float) -> float:
+    """Availability as a count of nines (0.999 -> 3.0)."""
+    return math.inf if a >= 1 else -math.log10(1 - a)

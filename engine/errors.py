@@ -1,0 +1,97 @@
+"""One base error for everything archplan reports to a user, carrying its place."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file: 1-based line and column. Line 0 means the file as a whole."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class ArchplanError(Exception):
+    """An error a user can act on: where it is, which key, what is wrong.
+
+    The CLI prints ``str(error)`` as one line and exits with code 2.
+    """
+
+    def __init__(self, message: str, location: Location | None = None, keypath: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.keypath = keypath
+
+    def __str__(self) -> str:
+        place = f"{self.location}: " if self.location else ""
+        key = f"{self.keypath}: " if self.keypath else ""
+        return f"{place}{key}{self.message}"
+
+    @property
+    def errors(self) -> list[ArchplanError]:
+        """All the errors this one stands for."""
+        return [self]
+
+
+class InputError(ArchplanError):
+    """A design, rule, config or artifact file is malformed or invalid."""
+
+
+class RuleError(ArchplanError):
+    """A rule is invalid, or the knowledge base cannot be compiled."""
+
+
+class EngineError(ArchplanError):
+    """The rule engine failed during a run; the run's result cannot be trusted."""
+
+
+class LimitError(ArchplanError):
+    """A configured resource bound was exceeded."""
+
+
+class UsageError(ArchplanError):
+    """A command-line flag or combination cannot apply."""
+
+
+class ErrorGroup(ArchplanError):
+    """Several errors found in one pass, reported together."""
+
+    def __init__(self, errors: Sequence[ArchplanError]) -> None:
+        flat: list[ArchplanError] = []
+        for err in errors:
+            flat.extend(err.errors)
+        flat.sort(key=lambda e: (e.location or Location(""), e.keypath, e.message))
+        super().__init__(f"{len(flat)} errors", None, "")
+        self._errors = flat
+
+    @property
+    def errors(self) -> list[ArchplanError]:
+        return list(self._errors)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self._errors)
+
+
+def raise_all(errors: Sequence[ArchplanError]) -> None:
+    """Raise the errors together, if there are any."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ErrorGroup(errors)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

@@ -1,0 +1,367 @@
+"""Design files in, one validated and merged fact base out, with file:line:column for every fact.
+
+All the errors of a run are collected and raised together; each names its file, line, column
+and key path, with a did-you-mean where one helps.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import ArchplanError, InputError, Location, did_you_mean, raise_all
+from engine.model import AGENTS, SECTIONS
+from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
+
+DESIGN_SUFFIXES = (".yaml", ".yml", ".json")
+TOP_KEYS = ("source", "version", *SECTIONS)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the design, as the rules see it, with where it was stated."""
+
+    kind: str
+    key: str
+    data: Mapping[str, Any]
+    location: Location
+    fields: Mapping[str, Location] = field(default_factory=dict)
+    agents: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The fact's name (the key without its kind prefix)."""
+        return self.key.split(":", 1)[1]
+
+    def locate(self, field_path: str | None) -> Location:
+        """Where ``field_path`` was stated, or the fact itself when it was not."""
+        if field_path:
+            probe = field_path
+            while probe:
+                if probe in self.fields:
+                    return self.fields[probe]
+                probe = probe.rpartition(".")[0]
+        return self.location
+
+
+@dataclass(frozen=True)
+class Design:
+    """A merged design: every fact, sorted by kind and key."""
+
+    facts: tuple[Fact, ...]
+    files: tuple[str, ...]
+
+    def by_key(self) -> dict[str, Fact]:
+        """Facts indexed by key."""
+        return {f.key: f for f in self.facts}
+
+    def of_kind(self, kind: str) -> list[Fact]:
+        """Facts of one kind, in key order."""
+        return [f for f in self.facts if f.kind == kind]
+
+
+def identity(kind: str, data: Mapping[str, Any]) -> str:
+    """The name that identifies a fact within its kind."""
+    if kind in ("system", "security", "observability"):
+        return kind
+    if kind == "interaction":
+        return str(data.get("name") or f"{data['from']}->{data['to']}")
+    if kind == "endpoint":
+        return str(data.get("name") or f"{data['method']} {data['path']}")
+    if kind == "deployment":
+        return str(data["service"])
+    return str(data["name"])
+
+
+def discover(paths: Sequence[str]) -> list[str]:
+    """Expand directories into their design files (sorted, so that order never matters)."""
+    out: list[str] = []
+    errors: list[ArchplanError] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = sorted(
+                os.path.join(root, name)
+                for root, dirs, names in os.walk(p)
+                for name in names
+                if name.endswith(DESIGN_SUFFIXES) and not name.startswith(".")
+            )
+            if not found:
+                errors.append(InputError("directory holds no .yaml, .yml or .json design file", Location(p)))
+            out.extend(found)
+        elif os.path.exists(p):
+            out.append(p)
+        else:
+            errors.append(InputError("no such file or directory", Location(p)))
+    raise_all(errors)
+    return sorted(dict.fromkeys(os.path.normpath(p) for p in out))
+
+
+def _pydantic_errors(exc: ValidationError, model: type[BaseModel], doc: Document,
+                     base: tuple[str | int, ...], data: Any) -> list[ArchplanError]:
+    out: list[ArchplanError] = []
+    for err in exc.errors(include_url=False):
+        # Keep the parts of loc that are real keys or indexes of the data (unions add type names).
+        path: list[str | int] = []
+        node = data
+        for part in err["loc"]:
+            if isinstance(node, dict) and isinstance(part, str) and part in node:
+                path.append(part)
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                path.append(part)
+                node = node[part]
+        full = (*base, *path)
+        etype = err["type"]
+        if etype == "extra_forbidden":
+            sub: type[BaseModel] | None = _submodel(model, path[:-1])
+            choices = [f.alias or n for n, f in sub.model_fields.items()] if sub else []
+            msg = f"unknown key '{path[-1]}'{did_you_mean(str(path[-1]), choices)}"
+        elif etype == "missing":
+            missing = [p for p in err["loc"] if isinstance(p, str)][-1]
+            msg = f"missing required key '{missing}'"
+            full = (*full, missing)
+        elif etype == "literal_error":
+            allowed = err.get("ctx", {}).get("expected", "")
+            msg = f"{node!r} is not allowed; expected {allowed}"
+            if isinstance(node, str):
+                opts = [o.strip().strip("'") for o in str(allowed).replace(" or ", ",").split(",")]
+                msg += did_you_mean(node, opts)
+        elif etype == "string_pattern_mismatch" and isinstance(node, str):
+            shown = node if len(node) <= 60 else node[:57] + "..."
+            msg = (f"{shown!r} is not a valid name: use ASCII letters, digits and _ . : / -, "
+                   "at most 128 characters")
+        elif etype in ("finite_number",):
+            msg = "NaN and infinite numbers are not allowed"
+        else:
+            msg = err["msg"]
+            if isinstance(node, (str, int, float, bool)) and not isinstance(node, dict):
+                shown = repr(node) if len(repr(node)) <= 60 else repr(node)[:57] + "..."
+                msg = f"{msg} (got {shown})"
+        out.append(InputError(msg, doc.locate(full), keypath(full)))
+    return out
+
+
+def _submodel(model: type[BaseModel], path: Sequence[str | int]) -> type[BaseModel] | None:
+    """The nested model at ``path`` (skipping list indexes), for did-you-mean on unknown keys."""
+    from typing import get_args
+
+    current: type[BaseModel] = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        info = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
+        if info is None:
+            return None
+        candidates = [info.annotation, *get_args(info.annotation)]
+        for c in list(candidates):
+            candidates.extend(get_args(c))
+        nested = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if nested is None:
+            return None
+        current = nested
+    return current
+
+
+def _field_locations(doc: Document, base: tuple[str | int, ...], data: Any, prefix: str = "") -> dict[str, Location]:
+    out: dict[str, Location] = {}
+    if isinstance(data, dict):
+        for k, v in data.items():
+            name = f"{prefix}{k}"
+            out[name] = doc.locate((*base, k))
+            if isinstance(v, dict):
+                out.update(_field_locations(doc, (*base, k), v, f"{name}."))
+    return out
+
+
+@dataclass
+class _Pending:
+    kind: str
+    key: str
+    data: dict[str, Any]
+    location: Location
+    fields: dict[str, Location]
+    agents: list[str]
+    value_locs: dict[str, Location]
+
+
+def load_documents(docs: Iterable[Document]) -> Design:
+    """Validate and merge parsed design documents into one design."""
+    errors: list[ArchplanError] = []
+    merged: dict[tuple[str, str], _Pending] = {}
+    files: list[str] = []
+    for doc in docs:
+        files.append(doc.file)
+        data = doc.data
+        if not isinstance(data, dict):
+            errors.append(InputError(
+                f"a design file must be a mapping with a 'source:' key, not a {type(data).__name__}",
+                doc.locate(())))
+            continue
+        for key in data:
+            if key not in TOP_KEYS:
+                errors.append(InputError(f"unknown section '{key}'{did_you_mean(str(key), TOP_KEYS)}",
+                                         doc.locate((key,)), str(key)))
+        source = data.get("source")
+        if source is None:
+            errors.append(InputError(f"missing 'source:' naming the agent that wrote it ({', '.join(AGENTS)})",
+                                     doc.locate(()), "source"))
+        elif source not in AGENTS:
+            errors.append(InputError(f"unknown agent {source!r}{did_you_mean(str(source), AGENTS)}; "
+                                     f"expected one of {', '.join(AGENTS)}", doc.locate(("source",)), "source"))
+        if data.get("version", 1) != 1:
+            errors.append(InputError("unsupported version; this archplan reads version 1",
+                                     doc.locate(("version",)), "version"))
+        agent = str(source) if source in AGENTS else "?"
+        seen_here: dict[tuple[str, str], Location] = {}
+        for section, (kind, model, is_list) in SECTIONS.items():
+            if section not in data or data[section] is None:
+                continue
+            value = data[section]
+            items: list[tuple[tuple[str | int, ...], Any]]
+            if is_list:
+                if not isinstance(value, list):
+                    errors.append(InputError(f"'{section}' must be a list, not a {type(value).__name__}",
+                                             doc.locate((section,)), section))
+                    continue
+                items = [((section, i), item) for i, item in enumerate(value)]
+            else:
+                items = [((section,), value)]
+            for base, item in items:
+                if not isinstance(item, dict):
+                    errors.append(InputError(f"each entry of '{section}' must be a mapping, not a "
+                                             f"{type(item).__name__}", doc.locate(base), keypath(base)))
+                    continue
+                try:
+                    obj = model.model_validate(item)
+                except ValidationError as exc:
+                    errors.extend(_pydantic_errors(exc, model, doc, base, item))
+                    continue
+                fact = obj.model_dump(by_alias=True, exclude_none=True, mode="json")
+                ident = identity(kind, fact)
+                if kind == "interaction":
+                    fact.setdefault("name", ident)
+                elif kind == "endpoint":
+                    fact.setdefault("name", ident)
+                elif kind in ("system", "security", "observability"):
+                    fact.setdefault("name", ident)
+                loc = doc.locate(base)
+                if (kind, ident) in seen_here and kind not in ("system", "security", "observability"):
+                    first = seen_here[(kind, ident)]
+                    errors.append(InputError(f"duplicate {kind} '{ident}' (first defined at line {first.line})",
+                                             loc, keypath(base)))
+                    continue
+                seen_here[(kind, ident)] = loc
+                flocs = _field_locations(doc, base, item)
+                if "from" in flocs:
+                    flocs["from"] = flocs["from"]
+                pending = merged.get((kind, ident))
+                if pending is None:
+                    merged[(kind, ident)] = _Pending(kind, f"{kind}:{ident}", fact, loc, flocs, [agent],
+                                                     dict(flocs))
+                else:
+                    errors.extend(_merge(pending, fact, flocs, agent, loc))
+    raise_all(errors)
+    facts = [Fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))))
+             for p in merged.values()]
+    facts.sort(key=lambda f: (f.kind, f.key))
+    design = Design(tuple(facts), tuple(sorted(files)))
+    raise_all(check_references(design))
+    return design
+
+
+def _merge(into: _Pending, fact: dict[str, Any], flocs: dict[str, Location], agent: str,
+           loc: Location) -> list[ArchplanError]:
+    """Merge one agent's view of a fact into another's; conflicting values are errors."""
+    errors: list[ArchplanError] = []
+
+    def walk(dst: dict[str, Any], src: dict[str, Any], prefix: str) -> None:
+        for k, v in src.items():
+            name = f"{prefix}{k}"
+            if k not in dst:
+                dst[k] = v
+                if name in flocs:
+                    into.fields[name] = flocs[name]
+                continue
+            cur = dst[k]
+            if isinstance(cur, dict) and isinstance(v, dict):
+                walk(cur, v, f"{name}.")
+            elif isinstance(cur, list) and isinstance(v, list) and all(isinstance(x, str) for x in cur + v):
+                dst[k] = sorted(set(cur) | set(v), key=(cur + v).index)
+            elif cur != v:
+                first = into.fields.get(name, into.location)
+                errors.append(InputError(
+                    f"{into.kind} '{into.key.split(':', 1)[1]}' is defined differently by two agents: "
+                    f"{name} is {v!r} here ({agent}) but {cur!r} at {first}",
+                    flocs.get(name, loc), name))
+
+    walk(into.data, fact, "")
+    into.agents.append(agent)
+    return errors
+
+
+def check_references(design: Design) -> list[ArchplanError]:
+    """Every name a fact refers to must exist, with a did-you-mean when it does not."""
+    names: dict[str, set[str]] = {}
+    for f in design.facts:
+        names.setdefault(f.kind, set()).add(f.name)
+    services = names.get("service", set())
+    externals = names.get("external", set())
+    targets = services | externals | names.get("datastore", set()) | names.get("channel", set())
+    endpoints = names.get("endpoint", set())
+    errors: list[ArchplanError] = []
+
+    def ref(fact: Fact, field_path: str, value: Any, allowed: set[str], what: str) -> None:
+        if isinstance(value, str) and value not in allowed:
+            errors.append(InputError(
+                f"'{value}' is not a known {what}{did_you_mean(value, allowed)}",
+                fact.locate(field_path), f"{fact.kind}[{fact.name}].{field_path}"))
+
+    for f in design.facts:
+        d = f.data
+        if f.kind == "interaction":
+            ref(f, "from", d["from"], services | externals, "service or external")
+            ref(f, "to", d["to"], targets, "service, external, datastore or channel")
+        elif f.kind == "endpoint":
+            ref(f, "served_by", d["served_by"], services, "service")
+        elif f.kind == "datastore":
+            if "owner" in d:
+                ref(f, "owner", d["owner"], services, "service")
+            for fld in ("readers", "writers"):
+                for v in d.get(fld, []):
+                    ref(f, fld, v, services, "service")
+        elif f.kind == "channel":
+            for v in d.get("producers", []):
+                ref(f, "producers", v, services, "service")
+            for c in d.get("consumers", []):
+                ref(f, "consumers", c["service"] if isinstance(c, dict) else c, services, "service")
+        elif f.kind in ("deployment", "job"):
+            ref(f, "service", d["service"], services, "service")
+        elif f.kind == "workflow":
+            for s in d.get("steps", []):
+                ref(f, "steps", s["service"], services, "service")
+        elif f.kind == "observability":
+            for slo in d.get("slos", []):
+                ref(f, "slos", slo["target"], services | endpoints, "service or endpoint")
+    return errors
+
+
+def load_design(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
+                extra: Iterable[Document] = ()) -> Design:
+    """Load design files and directories (plus already-parsed documents) into one design."""
+    files = discover(paths) if paths else []
+    docs: list[Document] = []
+    errors: list[ArchplanError] = []
+    for path in files:
+        try:
+            docs.append(load(path, limits))
+        except ArchplanError as exc:
+            errors.append(exc)
+    docs.extend(extra)
+    raise_all(errors)
+    if not docs:
+        raise InputError("no design files given", None)
+    return load_documents(docs)

@@ -1,0 +1,691 @@
+"""The fact model: what the four design agents may say about a backend system.
+
+Pure data. Every model is strict and forbids unknown keys. A field left out (``None``)
+means *unknown*: rules see it as missing and may report an information gap, never a pass.
+
+Closed sets are ``Literal`` types so that strict validation accepts the plain strings that
+YAML and JSON carry, and the JSON Schema lists the allowed values.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# --------------------------------------------------------------------------------------
+# Closed sets shared by facts, rules and reports
+# --------------------------------------------------------------------------------------
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is, from the likelihood x impact matrix."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: critical 4 ... low 1."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+SEVERITY_BY_RANK = {rank: sev for sev, rank in _SEVERITY_RANK.items()}
+
+
+class Category(enum.StrEnum):
+    """The eight areas of the knowledge base."""
+
+    RESILIENCE = "resilience"
+    DATA = "data"
+    API = "api"
+    COMMUNICATION = "communication"
+    SECURITY = "security"
+    PERFORMANCE = "performance"
+    OPERABILITY = "operability"
+    DEPLOYMENT = "deployment"
+
+
+class Phase(enum.IntEnum):
+    """Implementation phases of the integration roadmap."""
+
+    FOUNDATION = 1
+    CORE_FEATURES = 2
+    INTEGRATION = 3
+    PRODUCTION_READINESS = 4
+
+    @property
+    def title(self) -> str:
+        """Human title of the phase."""
+        return _PHASE_TITLES[self]
+
+
+_PHASE_TITLES = {
+    Phase.FOUNDATION: "Foundation",
+    Phase.CORE_FEATURES: "Core Features",
+    Phase.INTEGRATION: "Integration",
+    Phase.PRODUCTION_READINESS: "Production Readiness",
+}
+
+Agent = Literal["api", "database", "infrastructure", "security"]
+AGENTS: tuple[str, ...] = get_args(Agent)
+
+Name = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$"),
+]
+"""A name that other facts refer to: ASCII, no spaces, at most 128 characters.
+
+ASCII only on purpose: confusable Unicode names (a Cyrillic "а" in "pаyments") would make two
+different subjects look identical in every report.
+"""
+
+Text = Annotated[str, StringConstraints(max_length=2000)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegInt = Annotated[int, Field(ge=0, le=10_000_000)]
+PosInt = Annotated[int, Field(ge=1, le=10_000_000)]
+Millis = Annotated[int, Field(ge=0, le=86_400_000)]
+Minutes = Annotated[int, Field(ge=0, le=525_600)]
+
+Exposure = Literal["public", "partner", "internal"]
+Criticality = Literal["critical", "important", "best_effort"]
+Classification = Literal["public", "internal", "confidential", "restricted", "pii", "pci", "phi"]
+
+
+class _Fact(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        allow_inf_nan=False,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# system
+# --------------------------------------------------------------------------------------
+
+
+class System(_Fact):
+    """The system as a whole: its targets and context."""
+
+    name: Name | None = None
+    description: Text | None = None
+    availability_target: Ratio | None = None
+    """Availability objective for public entry points, e.g. 0.999."""
+    latency_p95_ms: Millis | None = None
+    """Default p95 latency objective for public entry points, in milliseconds."""
+    rto_minutes: Minutes | None = None
+    rpo_minutes: Minutes | None = None
+    regions: list[Name] | None = None
+    tenancy: Literal["single", "multi"] | None = None
+    per_tenant_limits: bool | None = None
+    traffic_profile: Literal["steady", "diurnal", "spiky"] | None = None
+    expected_peak_rps: Annotated[float, Field(ge=0)] | None = None
+    load_tested_peak_rps: Annotated[float, Field(ge=0)] | None = None
+    chaos_testing: Literal["none", "gameday", "continuous"] | None = None
+    error_budget_policy: bool | None = None
+    api_inventory: bool | None = None
+    iac: bool | None = None
+    """Infrastructure defined as code."""
+    incident_response: bool | None = None
+    """A documented incident response procedure exists."""
+
+
+# --------------------------------------------------------------------------------------
+# service
+# --------------------------------------------------------------------------------------
+
+
+class Health(_Fact):
+    """Health checks of a service."""
+
+    liveness: bool | None = None
+    readiness: bool | None = None
+    liveness_checks_dependencies: bool | None = None
+    """The liveness probe calls downstream dependencies (a cascading-restart hazard)."""
+
+
+class Autoscaling(_Fact):
+    """How a service scales out."""
+
+    enabled: bool | None = None
+    metric: Literal["cpu", "memory", "rps", "concurrency", "queue_depth", "custom"] | None = None
+    min_replicas: NonNegInt | None = None
+    max_replicas: NonNegInt | None = None
+
+
+class Service(_Fact):
+    """A deployable component: API, worker, gateway, BFF, batch job runner, legacy system."""
+
+    name: Name
+    kind: (
+        Literal["api", "worker", "gateway", "bff", "frontend", "batch", "function", "legacy", "mesh"]
+        | None
+    ) = None
+    owner: Name | None = None
+    """Owning team."""
+    description: Text | None = None
+    exposure: Exposure | None = None
+    criticality: Criticality | None = None
+    availability: Ratio | None = None
+    """The service's own availability (SLO or measured), without its dependencies."""
+    latency_p95_ms: Millis | None = None
+    """The service's own processing time at p95, without downstream calls."""
+    capacity_rps: Annotated[float, Field(ge=0)] | None = None
+    """Throughput one deployment of the service sustains."""
+    replicas: NonNegInt | None = None
+    zones: NonNegInt | None = None
+    stateful: bool | None = None
+    state: Literal["stateless", "instance_local", "external"] | None = None
+    health: Health | None = None
+    autoscaling: Autoscaling | None = None
+    behind_gateway: bool | None = None
+    load_shedding: bool | None = None
+    concurrency_limit: PosInt | None = None
+    graceful_shutdown: bool | None = None
+    startup_seconds: NonNegInt | None = None
+    secrets_source: Literal["code", "image", "repo_config", "env_injected", "secret_store"] | None = None
+    config_source: Literal["baked", "env", "file", "external_store"] | None = None
+    identity: Literal["none", "static_key", "workload_identity"] | None = None
+    permissions: Literal["least", "broad", "admin"] | None = None
+    logging: Literal["none", "local_file", "stdout", "aggregator"] | None = None
+    structured_logs: bool | None = None
+    metrics: bool | None = None
+    """Golden-signal metrics (latency, traffic, errors, saturation) are exported."""
+    tracing: bool | None = None
+    runbook: bool | None = None
+    tags: list[Name] | None = None
+
+
+# --------------------------------------------------------------------------------------
+# interaction
+# --------------------------------------------------------------------------------------
+
+
+class Retry(_Fact):
+    """Retry policy of a call."""
+
+    attempts: PosInt | None = None
+    """Total attempts including the first; 1 means no retry."""
+    backoff: Literal["none", "fixed", "linear", "exponential"] | None = None
+    jitter: bool | None = None
+    retry_on: Literal["transient", "all"] | None = None
+    budget: bool | None = None
+    """A per-client retry budget caps retries as a share of requests."""
+
+
+class Interaction(_Fact):
+    """A directed edge: a service calls, queries or publishes to a target."""
+
+    name: Name | None = None
+    """Optional; defaults to ``from->to``. Needed only to tell apart two edges between the same pair."""
+    from_: Name = Field(alias="from")
+    to: Name
+    """A service, external, datastore or channel."""
+    style: Literal["sync", "async", "batch", "stream"] | None = None
+    protocol: (
+        Literal["http", "grpc", "graphql", "websocket", "sql", "amqp", "kafka", "redis", "mqtt", "other"]
+        | None
+    ) = None
+    purpose: Literal["query", "command", "notify"] | None = None
+    timeout_ms: Millis | None = None
+    """Client timeout; 0 states explicitly that there is none."""
+    deadline_propagation: bool | None = None
+    retry: Retry | None = None
+    circuit_breaker: bool | None = None
+    bulkhead: bool | None = None
+    fallback: Literal["none", "cache", "static", "degraded", "queue"] | None = None
+    mutating: bool | None = None
+    idempotent: bool | None = None
+    idempotency_key: bool | None = None
+    tls: bool | None = None
+    mtls: bool | None = None
+    auth: Literal["none", "api_key", "mtls", "client_credentials", "user_token", "service_token"] | None = None
+    latency_p95_ms: Millis | None = None
+    calls_per_request: PosInt | None = None
+    dependency: Literal["hard", "soft"] | None = None
+    rps: Annotated[float, Field(ge=0)] | None = None
+
+
+# --------------------------------------------------------------------------------------
+# endpoint
+# --------------------------------------------------------------------------------------
+
+
+class Endpoint(_Fact):
+    """An operation exposed by a service: REST route, gRPC method, GraphQL field, WebSocket, webhook."""
+
+    name: Name | None = None
+    """Optional; defaults to ``METHOD path``."""
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "RPC", "WS", "SUBSCRIBE"]
+    path: Annotated[str, StringConstraints(pattern=r"^[ -~]{1,512}$")]
+    served_by: Name
+    exposure: Exposure | None = None
+    authn: Literal["none", "api_key", "session", "jwt", "oauth2", "mtls"] | None = None
+    authz: Literal["none", "role", "object_level", "policy"] | None = None
+    """Authorisation: ``object_level`` checks the caller may access the very object requested."""
+    takes_object_id: bool | None = None
+    rate_limit: bool | None = None
+    versioning: Literal["none", "path", "header", "media_type"] | None = None
+    idempotency_key: bool | None = None
+    mutating: bool | None = None
+    pagination: bool | None = None
+    returns_collection: bool | None = None
+    data_classification: Classification | None = None
+    input_validation: Literal["none", "partial", "schema"] | None = None
+    latency_p95_ms: Millis | None = None
+    """Latency objective of this entry point, overriding the system default."""
+    expected_duration_ms: Millis | None = None
+    """How long the operation's work takes when it runs to completion."""
+    async_pattern: Literal["none", "accepted_status", "callback", "polling"] | None = None
+    rps: Annotated[float, Field(ge=0)] | None = None
+    admin: bool | None = None
+    deprecated: bool | None = None
+
+
+# --------------------------------------------------------------------------------------
+# datastore
+# --------------------------------------------------------------------------------------
+
+
+class Backups(_Fact):
+    """Backups of a datastore."""
+
+    enabled: bool | None = None
+    automated: bool | None = None
+    interval_minutes: Minutes | None = None
+    restore_tested: bool | None = None
+    encrypted: bool | None = None
+
+
+class Datastore(_Fact):
+    """A database, cache, object store, search index or event store."""
+
+    name: Name
+    kind: (
+        Literal["relational", "document", "kv", "cache", "search", "object", "event_store", "warehouse", "graph"]
+        | None
+    ) = None
+    engine: ShortText | None = None
+    role: (
+        Literal["system_of_record", "read_model", "materialized_view", "cache", "analytics", "event_store"]
+        | None
+    ) = None
+    owner: Name | None = None
+    """The owning service."""
+    readers: list[Name] | None = None
+    writers: list[Name] | None = None
+    replicas: NonNegInt | None = None
+    failover: Literal["none", "manual", "automatic"] | None = None
+    multi_az: bool | None = None
+    backups: Backups | None = None
+    encryption_at_rest: bool | None = None
+    classification: Classification | None = None
+    public_access: bool | None = None
+    migration_strategy: Literal["expand_contract", "in_place", "blue_green", "none"] | None = None
+    availability: Ratio | None = None
+    latency_p95_ms: Millis | None = None
+    capacity_rps: Annotated[float, Field(ge=0)] | None = None
+
+
+# --------------------------------------------------------------------------------------
+# channel
+# --------------------------------------------------------------------------------------
+
+
+class Consumer(_Fact):
+    """A service consuming a channel."""
+
+    service: Name
+    idempotent: bool | None = None
+    group: Name | None = None
+
+
+class Channel(_Fact):
+    """A queue, topic or stream on a broker."""
+
+    name: Name
+    kind: Literal["queue", "topic", "stream"] | None = None
+    broker: Name | None = None
+    delivery: Literal["at_most_once", "at_least_once", "exactly_once"] | None = None
+    producers: list[Name] | None = None
+    consumers: list[Consumer | Name] | None = None
+    dead_letter: bool | None = None
+    max_delivery_attempts: PosInt | None = None
+    ordering: Literal["none", "per_key", "total"] | None = None
+    durable: bool | None = None
+    encrypted: bool | None = None
+    schema_registry: bool | None = None
+    carries_classification: Classification | None = None
+
+
+# --------------------------------------------------------------------------------------
+# external service
+# --------------------------------------------------------------------------------------
+
+
+class External(_Fact):
+    """A third-party or other-organisation service outside this design's control."""
+
+    name: Name
+    description: Text | None = None
+    sla: Ratio | None = None
+    """Availability the provider commits to."""
+    rate_limit_rps: Annotated[float, Field(ge=0)] | None = None
+    latency_p95_ms: Millis | None = None
+    sandbox: bool | None = None
+    """A test environment is available for integration tests."""
+    paid: bool | None = None
+
+
+# --------------------------------------------------------------------------------------
+# security controls
+# --------------------------------------------------------------------------------------
+
+
+class SecurityControls(_Fact):
+    """System-wide security controls from the Security & Auth agent."""
+
+    identity_provider: ShortText | None = None
+    identity_provider_kind: Literal["custom", "federated", "managed"] | None = None
+    secrets_management: Literal["none", "env_files", "vault", "cloud_kms", "k8s_secrets"] | None = None
+    service_to_service_auth: Literal["none", "api_key", "mtls", "jwt", "mesh"] | None = None
+    compliance: list[Literal["pci-dss", "gdpr", "hipaa", "soc2", "iso27001"]] | None = None
+    waf: bool | None = None
+    audit_logging: bool | None = None
+    admin_mfa: bool | None = None
+    key_rotation_days: NonNegInt | None = None
+    penetration_testing: bool | None = None
+
+
+# --------------------------------------------------------------------------------------
+# deployment
+# --------------------------------------------------------------------------------------
+
+
+class Deployment(_Fact):
+    """How a service is released and rolled back."""
+
+    service: Name
+    strategy: Literal["recreate", "rolling", "blue_green", "canary"] | None = None
+    automated: bool | None = None
+    rollback: Literal["none", "manual", "automated"] | None = None
+    rollback_tested: bool | None = None
+    migration_compatibility: Literal["backward_compatible", "breaking", "none"] | None = None
+    health_gated: bool | None = None
+    feature_flags: bool | None = None
+    immutable_artifacts: bool | None = None
+
+
+# --------------------------------------------------------------------------------------
+# observability
+# --------------------------------------------------------------------------------------
+
+
+class Slo(_Fact):
+    """A service-level objective."""
+
+    name: Name
+    target: Name
+    """The endpoint (``METHOD path`` name) or service the objective covers."""
+    availability: Ratio | None = None
+    latency_p95_ms: Millis | None = None
+
+
+class Observability(_Fact):
+    """System-wide observability."""
+
+    tracing: Literal["none", "partial", "end_to_end"] | None = None
+    metrics: bool | None = None
+    logs: Literal["none", "local", "centralized"] | None = None
+    slos: list[Slo] | None = None
+    alerts: list[Name] | None = None
+    """Alert names: e.g. ``error-budget-burn``, ``dlq-depth``, ``consumer-lag``."""
+    dashboards: bool | None = None
+
+
+# --------------------------------------------------------------------------------------
+# workflows and jobs
+# --------------------------------------------------------------------------------------
+
+
+class WorkflowStep(_Fact):
+    """One step of a business transaction."""
+
+    service: Name
+    action: ShortText | None = None
+    mutates_state: bool | None = None
+    compensation: bool | None = None
+
+
+class Workflow(_Fact):
+    """A business transaction that may span services."""
+
+    name: Name
+    steps: list[WorkflowStep]
+    coordination: (
+        Literal["none", "two_phase_commit", "saga_orchestrated", "saga_choreographed", "workflow_engine"]
+        | None
+    ) = None
+    publish_mechanism: Literal["none", "direct", "outbox", "cdc", "event_sourcing"] | None = None
+    user_facing: bool | None = None
+
+
+class Job(_Fact):
+    """A scheduled, batch or singleton task."""
+
+    name: Name
+    service: Name
+    schedule: ShortText | None = None
+    runs_on: Literal["all_replicas", "single_leader", "external_scheduler"] | None = None
+    idempotent: bool | None = None
+
+
+# --------------------------------------------------------------------------------------
+# The file an agent writes
+# --------------------------------------------------------------------------------------
+
+
+class DesignFile(_Fact):
+    """One agent's output. A design is one or more of these, merged."""
+
+    source: Agent
+    """The agent that wrote this file."""
+    version: Literal[1] = 1
+    system: System | None = None
+    services: list[Service] = Field(default_factory=list)
+    interactions: list[Interaction] = Field(default_factory=list)
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    datastores: list[Datastore] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    externals: list[External] = Field(default_factory=list)
+    security: SecurityControls | None = None
+    deployments: list[Deployment] = Field(default_factory=list)
+    observability: Observability | None = None
+    workflows: list[Workflow] = Field(default_factory=list)
+    jobs: list[Job] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mapping_required(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("a design file must be a mapping with a 'source:' key")
+        return data
+
+
+# Section of a design file -> (fact kind, model). Singletons have no list.
+SECTIONS: dict[str, tuple[str, type[_Fact], bool]] = {
+    "system": ("system", System, False),
+    "services": ("service", Service, True),
+    "interactions": ("interaction", Interaction, True),
+    "endpoints": ("endpoint", Endpoint, True),
+    "datastores": ("datastore", Datastore, True),
+    "channels": ("channel", Channel, True),
+    "externals": ("external", External, True),
+    "security": ("security", SecurityControls, False),
+    "deployments": ("deployment", Deployment, True),
+    "observability": ("observability", Observability, False),
+    "workflows": ("workflow", Workflow, True),
+    "jobs": ("job", Job, True),
+}
+
+# --------------------------------------------------------------------------------------
+# Field schema of every fact kind the rules can match
+# --------------------------------------------------------------------------------------
+
+FieldType = Literal["str", "int", "float", "bool", "list"]
+
+
+class FieldSpec(BaseModel):
+    """What a rule may assume about one field of a fact kind."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: FieldType
+    values: tuple[str, ...] | None = None
+    """Closed set of allowed values, for string fields."""
+    item_values: tuple[str, ...] | None = None
+    """Closed set of allowed items, for list fields."""
+
+
+def _spec_for(annotation: Any) -> FieldSpec | None:
+    """Map a pydantic annotation onto a rule-visible field spec, or None if not matchable."""
+    origin = get_origin(annotation)
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if origin is Annotated:
+        return _spec_for(args[0])
+    if origin is Literal:
+        values = tuple(str(a) for a in get_args(annotation))
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in get_args(annotation)):
+            return FieldSpec(type="int")
+        return FieldSpec(type="str", values=values)
+    if origin is not None and args and origin is not list:
+        # Union (X | None): use the single non-None member when there is one.
+        specs = [_spec_for(a) for a in args]
+        usable = [s for s in specs if s is not None]
+        if len(usable) == 1:
+            return usable[0]
+        if usable and all(s.type == "str" for s in usable):
+            return FieldSpec(type="str")
+        return None
+    if origin is list:
+        inner = _spec_for(args[0]) if args else None
+        if inner is None or inner.type != "str":
+            return None
+        return FieldSpec(type="list", item_values=inner.values)
+    if annotation is bool:
+        return FieldSpec(type="bool")
+    if annotation is int:
+        return FieldSpec(type="int")
+    if annotation is float:
+        return FieldSpec(type="float")
+    if annotation is str:
+        return FieldSpec(type="str")
+    return None
+
+
+def _model_fields(model: type[BaseModel], prefix: str = "") -> dict[str, FieldSpec]:
+    out: dict[str, FieldSpec] = {}
+    for name, info in model.model_fields.items():
+        field_name = info.alias or name
+        annotation = info.annotation
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        nested = next((a for a in args if isinstance(a, type) and issubclass(a, _Fact)), None)
+        if isinstance(annotation, type) and issubclass(annotation, _Fact):
+            nested = annotation
+        if nested is not None and get_origin(annotation) is not list:
+            out.update(_model_fields(nested, f"{prefix}{field_name}."))
+            continue
+        spec = _spec_for(annotation)
+        if spec is not None:
+            out[f"{prefix}{field_name}"] = spec
+    return out
+
+
+_REF = FieldSpec(type="str")
+_BOOL = FieldSpec(type="bool")
+_INT = FieldSpec(type="int")
+_FLOAT = FieldSpec(type="float")
+
+# Fields the engine computes during enrichment, per kind. Rules may match them; input may not set them.
+COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
+    "service": {
+        "sync_out": _INT,
+        "fan_out": _INT,
+        "inbound": _INT,
+        "public_entry": _BOOL,
+        "in_cycle": _BOOL,
+        "on_public_path": _BOOL,
+        "handles_classified_data": _BOOL,
+    },
+    "interaction": {
+        "target_kind": FieldSpec(type="str", values=("service", "external", "datastore", "channel")),
+        "cross_team": _BOOL,
+        "target_criticality": FieldSpec(type="str", values=get_args(Criticality)),
+        "on_public_path": _BOOL,
+        "from_kind": _REF,
+    },
+    "endpoint": {"service_exposure": FieldSpec(type="str", values=get_args(Exposure))},
+    "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT},
+    "channel": {"consumer_count": _INT, "producer_count": _INT},
+    "workflow": {"service_count": _INT, "mutating_services": _INT},
+}
+
+# Kinds the engine derives from the design before rules fire.
+GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
+    "path": {
+        "entry": _REF,
+        "entry_service": _REF,
+        "depth": _INT,
+        "services": FieldSpec(type="list"),
+        "latency_p95_ms": _INT,
+        "latency_target_ms": _INT,
+        "latency_over_target": _BOOL,
+        "availability": _FLOAT,
+        "availability_target": _FLOAT,
+        "availability_below_target": _BOOL,
+        "retry_amplification": _INT,
+        "retry_layers": _INT,
+        "fan_out": _INT,
+        "unknown_latency": FieldSpec(type="list"),
+        "unknown_availability": FieldSpec(type="list"),
+    },
+    "cycle": {"services": FieldSpec(type="list"), "length": _INT},
+    "access": {"datastore": _REF, "service": _REF, "mode": FieldSpec(type="str", values=("read", "write"))},
+    "consumer": {"channel": _REF, "service": _REF, "idempotent": _BOOL, "group": _REF},
+    "producer": {"channel": _REF, "service": _REF},
+    "step": {"workflow": _REF, "service": _REF, "index": _INT, "mutates_state": _BOOL, "compensation": _BOOL},
+}
+
+# Kinds derived by rules: risk facts are asserted back so that rules can chain on them.
+RISK_FIELDS: dict[str, FieldSpec] = {
+    "rule": _REF,
+    "subject": _REF,
+    "subject_kind": _REF,
+    "severity": FieldSpec(type="str", values=tuple(s.value for s in Severity)),
+    "category": FieldSpec(type="str", values=tuple(c.value for c in Category)),
+}
+
+BASE_KINDS: tuple[str, ...] = tuple(kind for kind, _m, _l in SECTIONS.values())
+
+
+def kind_fields() -> dict[str, dict[str, FieldSpec]]:
+    """Every fact kind a rule may match, with its fields (``key`` and ``kind`` included)."""
+    out: dict[str, dict[str, FieldSpec]] = {}
+    for _section, (kind, model, _is_list) in SECTIONS.items():
+        fields = {"key": _REF}
+        fields.update(_model_fields(model))
+        fields.update(COMPUTED_FIELDS.get(kind, {}))
+        out[kind] = fields
+    for kind, fields in GRAPH_KINDS.items():
+        out[kind] = {"key": _REF, **fields}
+    out["risk"] = {"key": _REF, **RISK_FIELDS}
+    return out

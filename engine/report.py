@@ -1,0 +1,136 @@
+"""Findings to text and JSON. Output is deterministic: sorted, with sorted JSON keys."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tabulate import tabulate
+
+from engine.model import Phase, Severity
+from engine.review import Finding, Review, display_path
+
+REPORT_VERSION = 1
+
+
+def severity_at_least(sev: Severity, threshold: str) -> bool:
+    """Whether a severity reaches the ``--fail-on`` threshold (``never`` is never reached)."""
+    if threshold == "never":
+        return False
+    return sev.rank >= Severity(threshold).rank
+
+
+def to_json_data(review: Review, threshold: str = "high", extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``--format json`` document."""
+    findings = [_rel(f.to_json()) for f in review.findings]
+    summary = review.summary()
+    summary["threshold"] = threshold
+    summary["failing"] = sum(1 for f in review.findings if severity_at_least(f.severity, threshold))
+    data: dict[str, Any] = {
+        "version": REPORT_VERSION,
+        "findings": findings,
+        "mitigations": [m.to_json() for m in review.mitigations],
+        "summary": summary,
+    }
+    if extra:
+        data.update(extra)
+    return data
+
+
+def _rel(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: (display_path(v) if k == "file" and isinstance(v, str) else _rel(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rel(v) for v in obj]
+    return obj
+
+
+def dumps(data: Any) -> str:
+    """Canonical JSON: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def to_json(review: Review, threshold: str = "high") -> str:
+    """JSON report text."""
+    return dumps(to_json_data(review, threshold))
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    return f"{display_path(loc.file)}:{loc.line}" if loc.line else display_path(loc.file)
+
+
+def to_text(review: Review, threshold: str = "high", verbose: bool = False) -> str:
+    """A terminal report: a table of findings, then the mitigations by phase, then a summary."""
+    lines: list[str] = []
+    risks = [f for f in review.findings if f.kind == "risk"]
+    gaps = [f for f in review.findings if f.kind == "gap"]
+    if risks:
+        rows = [[f.severity.value, f.id, f.rule, _where(f), _short(f.message, 0 if verbose else 110)] for f in risks]
+        lines.append(tabulate(rows, headers=["severity", "id", "rule", "where", "finding"], tablefmt="simple"))
+    else:
+        lines.append("No risks found.")
+    if gaps:
+        lines.append("")
+        lines.append(f"Information gaps ({len(gaps)}): facts the rules need that the design leaves unknown")
+        rows = [[f.id, f.subject, _where(f), ", ".join(sorted({m[0] for m in f.missing}))] for f in gaps]
+        lines.append(tabulate(rows, headers=["id", "subject", "where", "unknown"], tablefmt="simple"))
+    if review.mitigations:
+        lines.append("")
+        lines.append("Mitigations by phase")
+        rows = []
+        for m in sorted(review.mitigations, key=lambda m: (m.phase, m.id)):
+            rows.append([f"{m.phase} {Phase(m.phase).title}", m.title, len(m.findings)])
+        lines.append(tabulate(rows, headers=["phase", "mitigation", "risks"], tablefmt="simple"))
+    s = review.summary()
+    counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
+    failing = sum(1 for f in review.findings if severity_at_least(f.severity, threshold))
+    lines.append("")
+    lines.append(
+        f"{s['findings']} findings ({counts or 'none'}) from {s['rules']} rules over {s['facts']} facts; "
+        f"{failing} at or above '{threshold}'."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _short(text: str, width: int) -> str:
+    if width <= 0 or len(text) <= width:
+        return text
+    return text[: width - 1].rstrip() + "…"
+
+
+def explain(review: Review, finding: Finding) -> str:
+    """The chain behind one finding: rule, message, every fact it matched with file:line."""
+    lines = [
+        f"{finding.id}  {finding.severity.value}  {finding.rule}",
+        f"  {finding.title}",
+        f"  {finding.message}",
+        f"  at {display_path(finding.location.file)}:{finding.location.line}:{finding.location.column}",
+    ]
+    if finding.likelihood:
+        base = finding.base_severity.value
+        lines.append(f"  severity: likelihood {finding.likelihood} x impact {finding.impact} = {base}")
+        for a in finding.adjustments:
+            lines.append(f"    {'+' if a.by > 0 else '-'}1 by {a.rule}: {a.reason}")
+    if finding.missing:
+        lines.append("  unknown facts:")
+        for fld, rule in finding.missing:
+            lines.append(f"    {fld} (needed by {rule})")
+    lines.append("  matched facts:")
+    for e in finding.evidence:
+        where = f"{display_path(e.location.file)}:{e.location.line}" if e.location.line else display_path(
+            e.location.file)
+        how = f" derived by {e.derived_by} from {', '.join(e.premises)}" if e.derived_by and e.premises else (
+            f" computed by {e.derived_by}" if e.derived_by else "")
+        lines.append(f"    {e.key}  {where}{how}")
+    if finding.mitigations:
+        lines.append("  mitigations:")
+        mits = {m.id: m for m in review.mitigations}
+        for mid in finding.mitigations:
+            m = mits.get(mid)
+            if m:
+                lines.append(f"    [{m.phase}] {m.title}: {m.action}")
+    if finding.references:
+        lines.append("  references:")
+        lines.extend(f"    {r}" for r in finding.references)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,327 @@
+"""The library API: load a design and a knowledge base, fire the rules, and return findings.
+
+``review()`` is what the CLI's ``check`` calls; library users get the same objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.compiler import CompiledKB, compile_kb
+from engine.consequence import AdjustRecord, GapRecord, RiskRecord
+from engine.enrich import Enriched, enrich
+from engine.errors import Location
+from engine.loader import Design, Fact, load_design
+from engine.model import SEVERITY_BY_RANK, Phase, Severity
+from engine.ruleload import KnowledgeBase, builtin_rules_dir, load_rules
+from engine.runtime import RunLimits, RunResult, run
+from engine.source import DEFAULT_LIMITS, Limits
+
+GAP_RULE = "information-gap"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A fact a finding rests on, and where it was stated (or which rule derived it)."""
+
+    key: str
+    kind: str
+    location: Location
+    derived_by: str | None = None
+    premises: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        out: dict[str, Any] = {"key": self.key, "kind": self.kind, **_loc_json(self.location)}
+        if self.derived_by:
+            out["derived_by"] = self.derived_by
+            out["premises"] = list(self.premises)
+        return out
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A context rule's change to a finding's severity."""
+
+    rule: str
+    by: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class MitigationItem:
+    """A deduplicated mitigation: one pattern applied to one scope, resolving one or more risks."""
+
+    id: str
+    pattern: str
+    scope: str
+    title: str
+    action: str
+    phase: int
+    after: tuple[str, ...]
+    findings: tuple[str, ...]
+    subjects: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "id": self.id, "pattern": self.pattern, "scope": self.scope, "title": self.title,
+            "action": self.action, "phase": self.phase, "after": list(self.after),
+            "findings": list(self.findings), "subjects": list(self.subjects),
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One risk (or information gap) on one subject, with everything needed to explain it."""
+
+    id: str
+    rule: str
+    title: str
+    kind: str
+    severity: Severity
+    base_severity: Severity
+    category: str
+    phase: int
+    message: str
+    subjects: tuple[str, ...]
+    location: Location
+    mitigations: tuple[str, ...]
+    fingerprint: str
+    likelihood: str | None = None
+    impact: str | None = None
+    adjustments: tuple[Adjustment, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    references: tuple[str, ...] = ()
+    missing: tuple[tuple[str, str], ...] = ()
+    """For information gaps: (field, rule needing it)."""
+
+    @property
+    def subject(self) -> str:
+        """The main subject's key."""
+        return self.subjects[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form (keys sorted by the serialiser)."""
+        out: dict[str, Any] = {
+            "id": self.id, "rule": self.rule, "title": self.title, "kind": self.kind,
+            "severity": self.severity.value, "base_severity": self.base_severity.value,
+            "category": self.category, "phase": self.phase, "message": self.message,
+            "subjects": list(self.subjects), "location": _loc_json(self.location),
+            "mitigations": list(self.mitigations), "fingerprint": self.fingerprint,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+        if self.likelihood:
+            out["likelihood"] = self.likelihood
+            out["impact"] = self.impact
+        if self.adjustments:
+            out["adjustments"] = [{"rule": a.rule, "by": a.by, "reason": a.reason} for a in self.adjustments]
+        if self.missing:
+            out["missing"] = [{"field": f, "rule": r} for f, r in self.missing]
+        return out
+
+
+def _loc_json(loc: Location) -> dict[str, Any]:
+    return {"file": loc.file, "line": loc.line, "column": loc.column}
+
+
+@dataclass
+class Review:
+    """The result of reviewing a design."""
+
+    design: Design
+    enriched: Enriched
+    kb: CompiledKB
+    findings: list[Finding]
+    mitigations: list[MitigationItem]
+    result: RunResult
+    root: str
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by severity and category."""
+        by_sev = {s.value: 0 for s in Severity}
+        by_cat: dict[str, int] = {}
+        gaps = 0
+        for f in self.findings:
+            by_sev[f.severity.value] += 1
+            by_cat[f.category] = by_cat.get(f.category, 0) + 1
+            gaps += f.kind == "gap"
+        return {
+            "findings": len(self.findings), "by_severity": by_sev, "by_category": dict(sorted(by_cat.items())),
+            "information_gaps": gaps, "mitigations": len(self.mitigations), "rules": len(self.kb.source),
+            "facts": len(self.enriched.facts), "derived_facts": len(self.result.derived),
+        }
+
+    def find(self, ident: str) -> Finding | None:
+        """A finding by id, fingerprint, or ``rule@subject``."""
+        for f in self.findings:
+            if ident in (f.id, f.fingerprint, f"{f.rule}@{f.subject}"):
+                return f
+        return None
+
+
+def common_root(files: Sequence[str]) -> str:
+    """The directory that all design files share (fingerprints use paths relative to it)."""
+    if not files:
+        return "."
+    dirs = [os.path.dirname(os.path.abspath(f)) for f in files]
+    return os.path.commonpath(dirs)
+
+
+def fingerprint(rule: str, subject: str, file: str, root: str) -> str:
+    """Stable across runs and line moves: rule, subject identity and file only."""
+    rel = os.path.relpath(os.path.abspath(file), root) if file else ""
+    rel = rel.replace(os.sep, "/")
+    return hashlib.sha256(f"{rule}\x1f{subject}\x1f{rel}".encode()).hexdigest()[:20]
+
+
+def display_path(file: str) -> str:
+    """A path as users see it: relative to the working directory when inside it."""
+    if not file or not os.path.isabs(file):
+        return file
+    rel = os.path.relpath(file)
+    return file if rel.startswith("..") else rel
+
+
+def facts_for_engine(enriched: Enriched) -> list[dict[str, Any]]:
+    """The dicts asserted into the rule engine."""
+    return [{**f.data, "kind": f.kind, "key": f.key} for f in enriched.facts]
+
+
+def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None = None) -> Review:
+    """Fire a compiled knowledge base over a loaded design."""
+    enriched = enrich(design)
+    result = run(kb, facts_for_engine(enriched), run_limits)
+    return assemble(design, enriched, kb, result)
+
+
+def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResult) -> Review:
+    """Turn a run's outcomes into findings and deduplicated mitigations."""
+    facts = {f.key: f for f in enriched.facts}
+    root = common_root(list(design.files))
+    risks: dict[str, RiskRecord] = {}
+    gaps: dict[str, list[GapRecord]] = {}
+    adjusts: dict[str, dict[str, AdjustRecord]] = {}
+    for _name, out in result.outcomes:
+        if out.risk is not None:
+            risks.setdefault(out.risk.key, out.risk)
+        if out.gap is not None:
+            gaps.setdefault(out.gap.subject, []).append(out.gap)
+        if out.adjust is not None:
+            adjusts.setdefault(out.adjust.risk, {}).setdefault(out.adjust.rule, out.adjust)
+
+    def evidence(keys: Sequence[str], seen: set[str] | None = None) -> list[Evidence]:
+        seen = seen if seen is not None else set()
+        out: list[Evidence] = []
+        for key in keys:
+            if key in seen:
+                continue
+            seen.add(key)
+            if key in facts:
+                f = facts[key]
+                out.append(Evidence(key, f.kind, f.location, "enrichment" if f.agents == ("engine",) else None))
+            elif key in result.derivations:
+                d = result.derivations[key]
+                df = result.derived[key]
+                loc = _location_of(d.premises, facts)
+                out.append(Evidence(key, str(df["kind"]), loc, d.rule, d.premises))
+                out.extend(evidence(d.premises, seen))
+        return out
+
+    findings: list[Finding] = []
+    mit_acc: dict[tuple[str, str], dict[str, Any]] = {}
+    for key in sorted(risks):
+        r = risks[key]
+        lr = kb.source[r.rule]
+        rule = lr.rule
+        subj = facts.get(r.subject)
+        loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
+        base = rule.severity or Severity.LOW
+        adj = tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.get(key, {}).items()))
+        delta = max(-1, min(1, sum(a.by for a in adj)))
+        sev = SEVERITY_BY_RANK[max(1, min(4, base.rank + delta))]
+        fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
+        mit_ids = []
+        for m in r.mitigations:
+            mid = f"{m.id}@{m.scope}"
+            mit_ids.append(mid)
+            acc = mit_acc.setdefault((m.id, m.scope), {"ref": m, "findings": [], "subjects": set(), "phase": m.phase})
+            acc["findings"].append(fp[:10])
+            acc["subjects"].add(r.subject)
+            acc["phase"] = min(acc["phase"], m.phase)
+        subjects = (r.subject, *sorted({p for p in r.premises if p != r.subject}))
+        findings.append(Finding(
+            id=fp[:10], rule=r.rule, title=rule.title, kind="risk", severity=sev, base_severity=base,
+            category=rule.category.value, phase=int(rule.phase), message=r.message, subjects=subjects,
+            location=loc, mitigations=tuple(sorted(set(mit_ids))), fingerprint=fp,
+            likelihood=rule.risk.likelihood if rule.risk else None, impact=rule.risk.impact if rule.risk else None,
+            adjustments=adj, evidence=tuple(evidence(list(r.premises))), references=tuple(rule.references),
+        ))
+    for subject in sorted(gaps):
+        recs = sorted({(g.field, g.rule): g for g in gaps[subject]}.values(), key=lambda g: (g.field, g.rule))
+        subj = facts.get(subject)
+        loc = subj.location if subj else _location_of(recs[0].premises, facts)
+        rules = [kb.source[g.rule].rule for g in recs]
+        fields = sorted({g.field for g in recs})
+        needed = "; ".join(f"{fld} (needed by {', '.join(sorted({g.rule for g in recs if g.field == fld}))})"
+                           for fld in fields)
+        name = subject.split(":", 1)[-1]
+        kind = subject.split(":", 1)[0]
+        msg = (f"{kind} '{name}': the design does not say {_plural(len(fields), 'fact')} that "
+               f"{'these checks need' if len(recs) > 1 else 'this check needs'}: {needed}. State "
+               f"{'them' if len(fields) > 1 else 'it'} so the review can decide instead of guessing.")
+        fp = fingerprint(GAP_RULE, subject, subj.location.file if subj else loc.file, root)
+        findings.append(Finding(
+            id=fp[:10], rule=GAP_RULE, title="Information gap", kind="gap", severity=Severity.LOW,
+            base_severity=Severity.LOW, category=sorted(r.category.value for r in rules)[0],
+            phase=min(int(r.phase) for r in rules), message=msg, subjects=(subject,), location=loc,
+            mitigations=(), fingerprint=fp,
+            evidence=tuple(evidence([subject])), missing=tuple((g.field, g.rule) for g in recs),
+        ))
+    findings.sort(key=lambda f: (-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint))
+    mitigations = []
+    for (mid, scope), acc in sorted(mit_acc.items()):
+        ref = acc["ref"]
+        mitigations.append(MitigationItem(
+            id=f"{mid}@{scope}", pattern=mid, scope=scope, title=ref.title, action=ref.action,
+            phase=int(acc["phase"]), after=tuple(ref.after), findings=tuple(sorted(set(acc["findings"]))),
+            subjects=tuple(sorted(acc["subjects"])),
+        ))
+    return Review(design, enriched, kb, findings, mitigations, result, root, facts)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{'a' if n == 1 else n} {word}{'' if n == 1 else 's'}"
+
+
+def _location_of(premises: Sequence[str], facts: Mapping[str, Fact]) -> Location:
+    for p in premises:
+        if p in facts:
+            return facts[p].location
+    return Location("")
+
+
+def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping[str, Any] | None = None,
+            disabled: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS) -> CompiledKB:
+    """Load and compile the built-in rules plus any extra packs."""
+    dirs = ([builtin_rules_dir()] if builtin else []) + list(rule_dirs)
+    kb: KnowledgeBase = load_rules(dirs, limits, disabled)
+    if params:
+        kb.params.update(params)
+    return compile_kb(kb)
+
+
+def review(paths: Sequence[str], rule_dirs: Sequence[str] = (), builtin: bool = True,
+           limits: Limits = DEFAULT_LIMITS, run_limits: RunLimits | None = None) -> Review:
+    """Review design files or directories with the built-in rules plus ``rule_dirs``."""
+    kb = load_kb(rule_dirs, builtin, limits=limits)
+    design = load_design(paths, limits)
+    return review_design(design, kb, run_limits)
+
+
+PHASES = {int(p): p.title for p in Phase}

@@ -1,0 +1,224 @@
+"""The rule language: one YAML file per rule, validated into these models.
+
+Pure data. A rule is a list of patterns over fact kinds (with equality joins and negation),
+and a declarative consequence: a risk with its mitigation, severity adjustments, or any
+derived fact that further rules can match. Nothing in a rule executes code.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from engine.model import Category, Phase, Severity
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Alias = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,30}$")]
+FieldPath = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$")]
+BoundRef = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$")]
+"""``alias.field`` (dotted field paths allowed)."""
+KindName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,40}$")]
+
+OPERATORS: tuple[str, ...] = (
+    "eq", "ne", "in", "not_in", "exists", "missing", "lt", "lte", "gt", "gte", "regex", "contains",
+)
+Scalar = str | int | float | bool
+
+
+class Likelihood(enum.IntEnum):
+    """How likely the risk is to materialise."""
+
+    RARE = 1
+    POSSIBLE = 2
+    LIKELY = 3
+    ALMOST_CERTAIN = 4
+
+
+class Impact(enum.IntEnum):
+    """How bad it is when it does."""
+
+    MINOR = 1
+    MODERATE = 2
+    MAJOR = 3
+    SEVERE = 4
+
+
+LIKELIHOODS = {"rare": Likelihood.RARE, "possible": Likelihood.POSSIBLE, "likely": Likelihood.LIKELY,
+               "almost_certain": Likelihood.ALMOST_CERTAIN}
+IMPACTS = {"minor": Impact.MINOR, "moderate": Impact.MODERATE, "major": Impact.MAJOR, "severe": Impact.SEVERE}
+
+
+def severity_of(likelihood: str, impact: str) -> Severity:
+    """The documented risk matrix: severity from likelihood x impact.
+
+    ====================  =====  ========  =====  ======
+    likelihood \\ impact   minor  moderate  major  severe
+    ====================  =====  ========  =====  ======
+    rare (1)              low    low       low    medium
+    possible (2)          low    medium    medium high
+    likely (3)            low    medium    high   critical
+    almost_certain (4)    medium high      critical critical
+    ====================  =====  ========  =====  ======
+
+    The score is likelihood x impact: 12 and above is critical, 8 and above high,
+    4 and above medium, below 4 low.
+    """
+    score = LIKELIHOODS[likelihood] * IMPACTS[impact]
+    if score >= 12:
+        return Severity.CRITICAL
+    if score >= 8:
+        return Severity.HIGH
+    if score >= 4:
+        return Severity.MEDIUM
+    return Severity.LOW
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class Pattern(_Strict):
+    """One pattern of a rule's condition: a fact of ``kind`` whose fields satisfy ``where``."""
+
+    as_: Alias | None = Field(default=None, alias="as")
+    """The name the rest of the rule uses for the matched fact. Required unless ``absent``."""
+    kind: KindName
+    where: dict[FieldPath, Any] = Field(default_factory=dict)
+    """Field tests: ``field: value`` (equality) or ``field: {operator: value}``."""
+    join: dict[FieldPath, BoundRef] = Field(default_factory=dict)
+    """Equality joins: ``this_field: alias.field`` of an earlier pattern."""
+    absent: bool = False
+    """Negation: the rule matches only when no such fact exists."""
+
+    @model_validator(mode="after")
+    def _alias_unless_absent(self) -> Pattern:
+        if not self.absent and self.as_ is None:
+            raise ValueError("a pattern needs 'as: <name>' unless it is 'absent: true'")
+        if self.absent and self.as_ is not None:
+            raise ValueError("an 'absent' pattern binds nothing: remove 'as'")
+        return self
+
+
+class Mitigation(_Strict):
+    """What to implement, and where, to resolve a risk. Deduplicated on (id, scope)."""
+
+    id: RuleId
+    """The mitigation pattern, e.g. ``circuit-breaker``."""
+    title: Annotated[str, StringConstraints(min_length=5, max_length=300)]
+    """Template naming the work, e.g. ``Circuit breakers on the outbound calls of {call.from}``."""
+    scope: BoundRef
+    """The bound field the mitigation is grouped by (one mitigation per distinct value)."""
+    action: Annotated[str, StringConstraints(min_length=10, max_length=2000)]
+    after: list[RuleId] = Field(default_factory=list)
+    """Mitigation ids (or component work) that must be in place first."""
+    phase: Annotated[Phase, Field(strict=False)] | None = None
+    """Defaults to the rule's phase."""
+
+    @field_validator("phase", mode="before")
+    @classmethod
+    def _phase_int(cls, v: Any) -> Any:
+        return Phase(v) if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4 else v
+
+
+class Risk(_Strict):
+    """The risk a rule raises."""
+
+    subject: Alias
+    """The pattern whose fact the finding is about (its location is the finding's location)."""
+    message: Annotated[str, StringConstraints(min_length=10, max_length=2000)]
+    likelihood: Literal["rare", "possible", "likely", "almost_certain"]
+    impact: Literal["minor", "moderate", "major", "severe"]
+    field: FieldPath | None = None
+    """The field of the subject the finding points at, if any (its line is used)."""
+
+
+class Derive(_Strict):
+    """A derived fact, asserted back so that further rules can match it."""
+
+    kind: KindName
+    fields: dict[FieldPath, Scalar] = Field(default_factory=dict)
+    """Values are literals or templates over bound fields (``"{svc.name}"``)."""
+
+
+class Adjust(_Strict):
+    """Raise or lower the severity of a matched risk, with the reason."""
+
+    risk: Alias
+    """The alias of a ``kind: risk`` pattern."""
+    by: Literal[-1, 1]
+    reason: Annotated[str, StringConstraints(min_length=5, max_length=300)]
+
+
+class Example(_Strict):
+    """An executable example: a small design, and whether the rule fires on it."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")]
+    expect: Literal["fire", "pass", "gap"]
+    design: dict[str, Any]
+    """Sections of a design file (``services``, ``interactions`` …); ``source`` is optional."""
+    subjects: list[str] | None = None
+    """For ``fire``/``gap``: the exact subject keys expected."""
+    description: str | None = None
+
+
+class Rule(_Strict):
+    """One rule file."""
+
+    id: RuleId
+    title: Annotated[str, StringConstraints(min_length=5, max_length=120)]
+    category: Annotated[Category, Field(strict=False)]
+    phase: Annotated[Phase, Field(strict=False)]
+    summary: Annotated[str, StringConstraints(min_length=10, max_length=600)]
+    """What it does: one or two sentences."""
+    rationale: Annotated[str, StringConstraints(min_length=10, max_length=3000)]
+    """Why it matters."""
+    references: list[Annotated[str, StringConstraints(min_length=3, max_length=300)]] = Field(min_length=1)
+    sources: list[Literal["azure", "microservices.io", "aws-well-architected", "google-sre", "owasp-api-2023",
+                          "twelve-factor", "archplan"]] = Field(default_factory=list)
+    """Source families cited by ``references``."""
+    catalog: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3,4}-\d{3}$")]] = Field(default_factory=list)
+    """Pattern-catalog ids this rule covers (e.g. ``RES-001``)."""
+    when: list[Pattern] = Field(min_length=1, max_length=15)
+    risk: Risk | None = None
+    mitigation: Mitigation | list[Mitigation] | None = None
+    derive: list[Derive] = Field(default_factory=list)
+    adjust: Adjust | None = None
+    gaps: list[BoundRef] = Field(default_factory=list)
+    """Fields whose being unknown yields an information-gap finding instead of silence."""
+    params: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,40}$")], Scalar] = Field(
+        default_factory=dict)
+    """Tunable thresholds with their defaults; tests use ``{param: name}``; project config may override."""
+    examples: list[Example] = Field(default_factory=list)
+    enabled: bool = True
+
+    @field_validator("phase", mode="before")
+    @classmethod
+    def _phase_int(cls, v: Any) -> Any:
+        return Phase(v) if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4 else v
+
+    @model_validator(mode="after")
+    def _has_consequence(self) -> Rule:
+        if self.risk is None and not self.derive and self.adjust is None:
+            raise ValueError("a rule needs a consequence: 'risk', 'derive' or 'adjust'")
+        if self.risk is not None and self.mitigation is None:
+            raise ValueError("a rule that raises a risk needs a 'mitigation'")
+        return self
+
+    @property
+    def mitigations(self) -> list[Mitigation]:
+        """The mitigation(s) as a list."""
+        if self.mitigation is None:
+            return []
+        return self.mitigation if isinstance(self.mitigation, list) else [self.mitigation]
+
+    @property
+    def severity(self) -> Severity | None:
+        """Base severity from the risk matrix."""
+        return severity_of(self.risk.likelihood, self.risk.impact) if self.risk else None
+
+
+TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
+TEMPLATE_REF = re.compile(r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$")

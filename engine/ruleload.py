@@ -1,0 +1,337 @@
+"""Rule files in, validated rules out: every kind, field, operator, join and template is
+checked against the fact schema when the rules load, so that no rule is silently dead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.errors import ArchplanError, InputError, Location, RuleError, did_you_mean, raise_all
+from engine.loader import _pydantic_errors
+from engine.model import BASE_KINDS, FieldSpec, kind_fields
+from engine.rule import OPERATORS, TEMPLATE_FIELD, TEMPLATE_REF, Pattern, Rule
+from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
+
+RULE_SUFFIX = ".yaml"
+TEST_SUFFIX = ".test.yaml"
+# Regex in durable_rules is an anchored full match in its own dialect; allow a plain subset.
+_REGEX_OK = re.compile(r"^(?:[A-Za-z0-9_ /:.\-]|\.\*|\.\+|%[daw]|\[[A-Za-z0-9_\-]+\][*+?]?|[*+?])+$")
+
+
+def builtin_rules_dir() -> str:
+    """The knowledge base shipped with archplan (``rules/``, inside the wheel)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    candidate = os.path.join(here, "rules")
+    if os.path.isdir(candidate):
+        return candidate
+    return str(resources.files("engine").joinpath("_rules"))  # pragma: no cover - wheel layout
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """A validated rule with where it came from."""
+
+    rule: Rule
+    file: str
+    doc: Document
+
+    def locate(self, *path: str | int) -> Location:
+        """Location of a key path inside the rule file."""
+        return self.doc.locate(tuple(path))
+
+
+@dataclass
+class KnowledgeBase:
+    """All loaded rules, plus the derived kinds they declare."""
+
+    rules: list[LoadedRule]
+    kinds: dict[str, dict[str, FieldSpec]]
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def by_id(self) -> dict[str, LoadedRule]:
+        """Rules indexed by id."""
+        return {r.rule.id: r for r in self.rules}
+
+
+def discover_rules(dirs: Sequence[str]) -> list[str]:
+    """Every rule file under the given directories, sorted."""
+    out: list[str] = []
+    errors: list[ArchplanError] = []
+    for d in dirs:
+        if os.path.isfile(d) and d.endswith(RULE_SUFFIX) and not d.endswith(TEST_SUFFIX):
+            out.append(d)
+            continue
+        if not os.path.isdir(d):
+            errors.append(InputError("rules directory does not exist", Location(d)))
+            continue
+        found = sorted(
+            os.path.join(root, n)
+            for root, _dirs, names in os.walk(d)
+            for n in names
+            if n.endswith(RULE_SUFFIX) and not n.endswith(TEST_SUFFIX) and not n.startswith(".")
+        )
+        if not found:
+            errors.append(RuleError("no rule files (*.yaml) found: a gate with no rules would pass everything",
+                                    Location(d)))
+        out.extend(found)
+    raise_all(errors)
+    return out
+
+
+def parse_rule_file(path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedRule:
+    """Parse and schema-validate one rule file (semantic checks come later, across all rules)."""
+    doc = load(path, limits)
+    if not isinstance(doc.data, dict):
+        raise RuleError("a rule file must be a mapping", doc.locate(()))
+    try:
+        rule = Rule.model_validate(doc.data)
+    except ValidationError as exc:
+        from engine.errors import ErrorGroup
+
+        errs = _pydantic_errors(exc, Rule, doc, (), doc.data)
+        raise ErrorGroup([RuleError(e.message, e.location, e.keypath) for e in errs]) from None
+    stem = os.path.basename(path)[: -len(RULE_SUFFIX)]
+    if rule.id != stem:
+        raise RuleError(f"rule id '{rule.id}' must equal the file name '{stem}'", doc.locate(("id",)), "id")
+    parent = os.path.basename(os.path.dirname(path))
+    if parent in {c.value for c in type(rule.category)} and parent != rule.category.value:
+        raise RuleError(f"rule is in folder '{parent}' but its category is '{rule.category.value}'",
+                        doc.locate(("category",)), "category")
+    return LoadedRule(rule, path, doc)
+
+
+def load_rules(dirs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
+               disabled: Sequence[str] = ()) -> KnowledgeBase:
+    """Load and validate every rule under ``dirs``; raise all problems together."""
+    files = discover_rules(dirs)
+    loaded: list[LoadedRule] = []
+    errors: list[ArchplanError] = []
+    for path in files:
+        try:
+            loaded.append(parse_rule_file(path, limits))
+        except ArchplanError as exc:
+            errors.append(exc)
+    raise_all(errors)
+    seen: dict[str, str] = {}
+    for lr in loaded:
+        if lr.rule.id in seen:
+            errors.append(RuleError(f"duplicate rule id '{lr.rule.id}' (also in {seen[lr.rule.id]})",
+                                    lr.locate("id"), "id"))
+        seen.setdefault(lr.rule.id, lr.file)
+    raise_all(errors)
+    known = set(seen)
+    for rid in disabled:
+        if rid not in known:
+            errors.append(RuleError(f"unknown rule id '{rid}'{did_you_mean(rid, known)}"))
+    raise_all(errors)
+    active = [lr for lr in loaded if lr.rule.enabled and lr.rule.id not in set(disabled)]
+    kb = KnowledgeBase(active, derived_kinds(active))
+    raise_all(validate(kb))
+    return kb
+
+
+def derived_kinds(rules: Sequence[LoadedRule]) -> dict[str, dict[str, FieldSpec]]:
+    """Fact kinds: the schema's, plus those that rules derive (with the fields they set)."""
+    kinds = kind_fields()
+    for lr in rules:
+        for d in lr.rule.derive:
+            fields = kinds.setdefault(d.kind, {"key": FieldSpec(type="str"), "name": FieldSpec(type="str")})
+            for name, value in d.fields.items():
+                fields.setdefault(name, _spec_of_value(value))
+    return kinds
+
+
+def _spec_of_value(value: Any) -> FieldSpec:
+    if isinstance(value, bool):
+        return FieldSpec(type="bool")
+    if isinstance(value, int):
+        return FieldSpec(type="int")
+    if isinstance(value, float):
+        return FieldSpec(type="float")
+    return FieldSpec(type="str")
+
+
+def _type_ok(spec: FieldSpec, value: Any) -> bool:
+    if spec.type == "bool":
+        return isinstance(value, bool)
+    if spec.type == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if spec.type == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if spec.type == "str":
+        return isinstance(value, str)
+    return False
+
+
+def split_test(test: Any) -> list[tuple[str, Any]]:
+    """``value`` or ``{op: value, ...}`` as a list of (operator, value)."""
+    if isinstance(test, dict):
+        return list(test.items())
+    return [("eq", test)]
+
+
+def validate(kb: KnowledgeBase) -> list[ArchplanError]:
+    """Check every rule against the fact schema; return the problems."""
+    errors: list[ArchplanError] = []
+    derived_by_rules = {d.kind for lr in kb.rules for d in lr.rule.derive}
+    for kind in sorted(derived_by_rules & set(BASE_KINDS)):
+        lr = next(lr for lr in kb.rules if any(d.kind == kind for d in lr.rule.derive))
+        errors.append(RuleError(f"a rule may not derive facts of the design's own kind '{kind}'",
+                                lr.locate("derive"), "derive"))
+    for lr in kb.rules:
+        errors.extend(_validate_rule(lr, kb.kinds))
+    return errors
+
+
+def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]]) -> list[ArchplanError]:
+    rule = lr.rule
+    errors: list[ArchplanError] = []
+    bound: dict[str, str] = {}
+
+    def err(msg: str, *path: str | int) -> None:
+        errors.append(RuleError(msg, lr.locate(*path), keypath(tuple(path))))
+
+    def field_spec(kind: str, fld: str, *path: str | int) -> FieldSpec | None:
+        spec = kinds.get(kind, {}).get(fld)
+        if spec is None:
+            err(f"'{kind}' has no field '{fld}'{did_you_mean(fld, kinds.get(kind, {}))}", *path)
+        return spec
+
+    for i, pat in enumerate(rule.when):
+        if pat.kind not in kinds:
+            err(f"unknown fact kind '{pat.kind}'{did_you_mean(pat.kind, kinds)}", "when", i, "kind")
+            continue
+        if pat.as_ is not None:
+            if pat.as_ in bound:
+                err(f"'{pat.as_}' is bound twice", "when", i, "as")
+        for fld, test in pat.where.items():
+            spec = field_spec(pat.kind, fld, "when", i, "where", fld)
+            if spec is None:
+                continue
+            for op, value in split_test(test):
+                errors.extend(_check_op(lr, spec, fld, op, value, ("when", i, "where", fld), rule.params))
+        for fld, ref in pat.join.items():
+            spec = field_spec(pat.kind, fld, "when", i, "join", fld)
+            alias, _, rfield = ref.partition(".")
+            if alias not in bound:
+                hint = " (patterns join only on patterns above them)" if any(
+                    p.as_ == alias for p in rule.when) else did_you_mean(alias, bound)
+                err(f"'{alias}' is not bound by an earlier pattern{hint}", "when", i, "join", fld)
+                continue
+            rspec = field_spec(bound[alias], rfield, "when", i, "join", fld)
+            if spec and rspec and spec.type != rspec.type and {spec.type, rspec.type} != {"int", "float"}:
+                err(f"cannot join {pat.kind}.{fld} ({spec.type}) with {ref} ({rspec.type})", "when", i, "join", fld)
+            if spec and spec.type == "list":
+                err("joins compare single values; use a derived fact for list membership", "when", i, "join", fld)
+        if not pat.absent and pat.as_ is not None:
+            bound[pat.as_] = pat.kind
+    if all(p.absent for p in rule.when):
+        err("a rule needs at least one pattern that is not 'absent'", "when")
+
+    def check_ref(ref: str, *path: str | int) -> None:
+        alias, _, fld = ref.partition(".")
+        if alias not in bound:
+            err(f"'{alias}' is not bound by the rule's patterns{did_you_mean(alias, bound)}", *path)
+            return
+        field_spec(bound[alias], fld, *path)
+
+    def check_template(text: str, *path: str | int) -> None:
+        for m in TEMPLATE_FIELD.finditer(text.replace("{{", "").replace("}}", "")):
+            ref = m.group(1).strip()
+            if not TEMPLATE_REF.match(ref):
+                err(f"template field '{{{m.group(1)}}}' must be 'alias.field' (no attribute, index or call)", *path)
+                continue
+            check_ref(ref, *path)
+
+    if rule.risk is not None:
+        if rule.risk.subject not in bound:
+            err(f"risk subject '{rule.risk.subject}' is not bound{did_you_mean(rule.risk.subject, bound)}",
+                "risk", "subject")
+        elif rule.risk.field is not None:
+            field_spec(bound[rule.risk.subject], rule.risk.field, "risk", "field")
+        check_template(rule.risk.message, "risk", "message")
+    for j, mit in enumerate(rule.mitigations):
+        path: tuple[str | int, ...] = ("mitigation", j) if isinstance(rule.mitigation, list) else ("mitigation",)
+        check_template(mit.title, *path, "title")
+        check_template(mit.action, *path, "action")
+        check_ref(mit.scope, *path, "scope")
+    for j, d in enumerate(rule.derive):
+        for fld, value in d.fields.items():
+            if isinstance(value, str):
+                check_template(value, "derive", j, "fields", fld)
+    if rule.adjust is not None:
+        if bound.get(rule.adjust.risk) != "risk":
+            err(f"'{rule.adjust.risk}' must be bound to a 'kind: risk' pattern", "adjust", "risk")
+    for j, ref in enumerate(rule.gaps):
+        alias, _, fld = ref.partition(".")
+        pat = next((p for p in rule.when if p.as_ == alias), None)
+        if pat is None or fld not in pat.where:
+            err(f"gap '{ref}' must name a field tested in that pattern's 'where'", "gaps", j)
+    return errors
+
+
+def _check_op(lr: LoadedRule, spec: FieldSpec, fld: str, op: str, value: Any,
+              path: tuple[str | int, ...], params: Mapping[str, Any]) -> list[ArchplanError]:
+    out: list[ArchplanError] = []
+
+    def err(msg: str) -> None:
+        out.append(RuleError(msg, lr.locate(*path), keypath(path)))
+
+    if op not in OPERATORS:
+        err(f"unknown operator '{op}'{did_you_mean(op, OPERATORS)}; operators: {', '.join(OPERATORS)}")
+        return out
+    if isinstance(value, dict) and set(value) == {"param"}:
+        name = value["param"]
+        if name not in params:
+            err(f"unknown parameter '{name}'{did_you_mean(str(name), params)}; declare it under 'params'")
+            return out
+        value = params[name]
+    if op in ("exists", "missing"):
+        if value is not True:
+            err(f"'{op}' takes 'true'")
+        return out
+    if spec.type == "list":
+        if op != "contains":
+            err(f"'{fld}' is a list: use 'contains', 'exists' or 'missing'")
+        elif not isinstance(value, str):
+            err("'contains' takes a single value")
+        elif spec.item_values and value not in spec.item_values:
+            err(f"{value!r} is never an item of '{fld}'{did_you_mean(value, spec.item_values)}")
+        return out
+    if op == "contains":
+        err(f"'contains' applies to list fields; '{fld}' is a {spec.type}")
+        return out
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            err(f"'{op}' takes a non-empty list")
+            return out
+        values = value
+    else:
+        values = [value]
+    for v in values:
+        if op == "regex":
+            if spec.type != "str" or not isinstance(v, str) or not _REGEX_OK.match(v):
+                err("'regex' takes a plain pattern on a text field: letters, digits, _ / : . -, "
+                    "'.*', '.+', character classes and %d %a %w")
+            continue
+        if op in ("lt", "lte", "gt", "gte") and spec.type not in ("int", "float"):
+            err(f"'{op}' compares numbers; '{fld}' is a {spec.type}")
+            continue
+        if not _type_ok(spec, v):
+            err(f"{v!r} is not a {spec.type}, the type of '{fld}'")
+        elif spec.values and isinstance(v, str) and v not in spec.values:
+            err(f"{v!r} is never a value of '{fld}'{did_you_mean(v, spec.values)}; "
+                f"values: {', '.join(spec.values)}")
+    return out
+
+
+def first_alias(pattern: Pattern) -> str | None:
+    """The alias of a pattern (None for absent patterns)."""
+    return pattern.as_
