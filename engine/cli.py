@@ -233,5 +233,7 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
+# --- command modules --- (one import line each; they register their commands on `main`)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
