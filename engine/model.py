@@ -434,8 +434,8 @@ class Slo(_Fact):
     """A service-level objective."""
 
     name: Name
-    target: Name
-    """The endpoint (``METHOD path`` name) or service the objective covers."""
+    target: Annotated[str, StringConstraints(pattern=r"^[ -~]{1,600}$")]
+    """The endpoint (its name, by default ``METHOD path``) or service the objective covers."""
     availability: Ratio | None = None
     latency_p95_ms: Millis | None = None
 
