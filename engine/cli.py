@@ -54,7 +54,7 @@ class _Group(click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
+        except click.UsageError:
             from engine.errors import did_you_mean
 
             if args and args[0] not in self.commands:
@@ -100,8 +100,7 @@ def _limits(max_bytes: int | None) -> Limits:
 def _rules_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
                      help="Add a rule pack directory (repeatable).")(f)
-    f = click.option("--no-builtin", is_flag=True, help="Do not load the built-in knowledge base.")(f)
-    return f
+    return click.option("--no-builtin", is_flag=True, help="Do not load the built-in knowledge base.")(f)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

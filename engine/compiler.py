@@ -129,7 +129,8 @@ class CompiledKB:
 
     def ruleset_definitions(self) -> dict[str, dict[str, Any]]:
         """Fresh durable_rules definitions (``set_rulesets`` mutates what it is given)."""
-        return json.loads(json.dumps(self.definitions))
+        fresh: dict[str, dict[str, Any]] = json.loads(json.dumps(self.definitions))
+        return fresh
 
 
 def _resolve(value: Any, rule: Rule, params: Mapping[str, Any]) -> Any:
@@ -169,11 +170,11 @@ def _variants(lr: LoadedRule, params: Mapping[str, Any]) -> list[tuple[str | Non
         pats = []
         for i, p in enumerate(rule.when):
             if p.as_ == alias:
-                repl: dict[str, str | None] = {f: None for f in gap_fields[alias]}
+                repl: dict[str, str | None] = dict.fromkeys(gap_fields[alias])
                 repl[fld] = "missing"
                 pats.append(compile_pattern(p, i, rule, params, repl))
             elif p.as_ in gap_fields:
-                pats.append(compile_pattern(p, i, rule, params, {f: None for f in gap_fields[p.as_ or ""]}))
+                pats.append(compile_pattern(p, i, rule, params, dict.fromkeys(gap_fields[p.as_ or ""])))
             else:
                 pats.append(compile_pattern(p, i, rule, params))
         out.append((ref, tuple(pats)))
@@ -239,12 +240,12 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
         tests: Counter[str] = Counter()
         shapes: Counter[str] = Counter()
 
-        def flush() -> None:
+        def flush(current: list[CompiledRule], stratum: int) -> None:
             if not current:
                 return
-            name = f"archplan_s{s}_p{len([r for r in rulesets if r.stratum == s])}"
+            name = f"archplan_s{stratum}_p{len([r for r in rulesets if r.stratum == stratum])}"
             spec = RulesetSpec(
-                name, s, tuple(c.name for c in current),
+                name, stratum, tuple(c.name for c in current),
                 frozenset(k for c in current for k in c.positive_kinds),
                 frozenset(k for c in current for k in c.negated_kinds),
             )
@@ -270,14 +271,14 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                 and all(shapes[k] + n <= MAX_SHARED_PATTERN for k, n in add_shapes.items())
             )
             if not fits:
-                flush()
+                flush(current, s)
                 current, alpha, nex, tests, shapes = [], Counter(), Counter(), Counter(), Counter()
             current.append(c)
             alpha.update(add_alpha)
             nex.update(add_nex)
             tests.update(add_tests)
             shapes.update(add_shapes)
-        flush()
+        flush(current, s)
 
     check_limits(definitions)
     digest = hashlib.sha256(json.dumps(definitions, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -15,6 +15,10 @@ from engine.loader import Design, Fact
 
 SYNC_PROTOCOLS = frozenset({"http", "grpc", "graphql", "sql", "redis"})
 CLASSIFIED = frozenset({"confidential", "restricted", "pii", "pci", "phi"})
+LIST_CAP = 10
+LATENCY_CAP_MS = 86_400_000
+AMPLIFICATION_CAP = 1_000_000
+"""Lists in graph facts (unknown components of a path) keep their first names only; counts are exact."""
 
 
 def is_sync(edge: Mapping[str, Any], target_kind: str) -> bool:
@@ -162,29 +166,27 @@ def enrich(design: Design) -> Enriched:
     amp: dict[int, int] = {}
     layers: dict[int, int] = {}
     lat: dict[int, int] = {}
-    lat_unknown: dict[int, frozenset[str]] = {}
+    lat_unknown: dict[int, int] = {}  # bitsets, like reach: set unions here made enrichment quadratic
     for ci, comp in enumerate(comps):
         r = 0
-        d = 0
+        dep = 0
         a = 1
         lay = 0
         total = 0
-        unknown: set[str] = set()
+        unknown = 0
         for n in comp:
             r |= bit[n]
             own = g.data[n].get("latency_p95_ms")
             if g.kind_of[n] in ("service", "external", "datastore"):
-                if own is None and g.kind_of[n] != "service":
-                    unknown.add(n)
-                elif own is None and not g.sync_edges(n, hard_only=True):
-                    unknown.add(n)
+                if (own is None and g.kind_of[n] != "service") or (own is None and not g.sync_edges(n, hard_only=True)):
+                    unknown |= bit[n]
                 total += int(own or 0)
             for e in g.sync_edges(n, hard_only=True):
                 cj = comp_of[e["to"]]
                 if cj == ci:
                     continue
                 r |= reach[cj]
-                d = max(d, 1 + depth[cj])
+                dep = max(dep, 1 + depth[cj])
                 attempts = int((e.get("retry") or {}).get("attempts", 1))
                 a = max(a, attempts * amp[cj])
                 lay = max(lay, (1 if attempts > 1 else 0) + layers[cj])
@@ -194,46 +196,57 @@ def enrich(design: Design) -> Enriched:
                 else:
                     total += calls * lat[cj]
                     unknown |= lat_unknown[cj]
-        reach[ci], depth[ci], amp[ci], layers[ci] = r, d, a, lay
-        lat[ci], lat_unknown[ci] = total, frozenset(unknown)
+        reach[ci], depth[ci], amp[ci], layers[ci] = r, dep, min(a, AMPLIFICATION_CAP), lay
+        # Calls are taken as sequential, so shared dependencies count once per call; cap the sum so that
+        # pathological graphs (thousands of diamonds) stay in machine integers.
+        lat[ci], lat_unknown[ci] = min(total, LATENCY_CAP_MS), unknown
 
     def members(mask: int) -> list[str]:
-        return [n for n in nodes if mask & bit[n]]
+        out = []
+        while mask:
+            low = mask & -mask
+            out.append(nodes[low.bit_length() - 1])
+            mask ^= low
+        return out  # nodes are sorted, and bits follow that order
 
     fan_out = {n: len({e["to"] for e in g.sync_edges(n)}) for n in nodes}
     paths: list[PathInfo] = []
     on_public: set[str] = set()
     publics = _public_endpoints(design, services)
+    per_entry: dict[str, tuple[list[str], float, list[str], str | None, float | None, int, tuple[str, ...]]] = {}
     for ep in publics:
         entry = ep.data["served_by"]
         if entry not in comp_of:
             continue
         ci = comp_of[entry]
-        reached = members(reach[ci])
-        on_public.update(reached)
-        avail = 1.0
-        unknown_a: list[str] = []
-        for n in reached:
-            own_a = _own_availability(g.kind_of[n], g.data[n])
-            if own_a is None:
-                unknown_a.append(n)
-            else:
-                avail *= own_a
+        if entry not in per_entry:
+            reached = members(reach[ci])
+            avail = 1.0
+            unknown_a: list[str] = []
+            bottleneck = None
+            bottleneck_rps: float | None = None
+            for n in reached:
+                own_a = _own_availability(g.kind_of[n], g.data[n])
+                if own_a is None:
+                    unknown_a.append(n)
+                else:
+                    avail *= own_a
+                cap = g.data[n].get("capacity_rps", g.data[n].get("rate_limit_rps"))
+                if cap is not None and (bottleneck_rps is None or float(cap) < bottleneck_rps):
+                    bottleneck, bottleneck_rps = n, float(cap)
+            per_entry[entry] = (reached, avail, unknown_a, bottleneck, bottleneck_rps,
+                                max((fan_out.get(n, 0) for n in reached), default=0),
+                                tuple(members(lat_unknown[ci])))
+            on_public.update(reached)
+        reached, avail, unknown_a, bottleneck, bottleneck_rps, path_fan_out, unknown_l = per_entry[entry]
         slo = slos.get(ep.name, {})
         lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
         at = slo.get("availability", system.get("availability_target"))
-        bottleneck = None
-        bottleneck_rps: float | None = None
-        for n in reached:
-            cap = g.data[n].get("capacity_rps", g.data[n].get("rate_limit_rps"))
-            if cap is not None and (bottleneck_rps is None or float(cap) < bottleneck_rps):
-                bottleneck, bottleneck_rps = n, float(cap)
         paths.append(PathInfo(
             entry=ep.name, entry_service=entry, depth=depth[ci] + 1, nodes=tuple(reached),
-            latency_ms=lat[ci], unknown_latency=tuple(sorted(lat_unknown[ci])),
+            latency_ms=lat[ci], unknown_latency=unknown_l,
             availability=round(avail, 9), unknown_availability=tuple(unknown_a),
-            retry_amplification=amp[ci], retry_layers=layers[ci],
-            fan_out=max((fan_out.get(n, 0) for n in reached), default=0),
+            retry_amplification=amp[ci], retry_layers=layers[ci], fan_out=path_fan_out,
             latency_target_ms=int(lt) if lt is not None else None,
             availability_target=float(at) if at is not None else None,
             bottleneck=bottleneck, bottleneck_rps=bottleneck_rps,
@@ -270,6 +283,12 @@ def enrich(design: Design) -> Enriched:
             classified_services.add(svc)
 
     extra: list[Fact] = sorted(access.values(), key=lambda f: f.key)
+    users_of: dict[str, set[str]] = {}
+    writers_of: dict[str, set[str]] = {}
+    for ds_name, svc, mode in access:
+        users_of.setdefault(ds_name, set()).add(svc)
+        if mode == "write":
+            writers_of.setdefault(ds_name, set()).add(svc)
     out: list[Fact] = []
     producers: dict[str, set[str]] = {}
     for f in design.of_kind("interaction"):
@@ -303,15 +322,15 @@ def enrich(design: Design) -> Enriched:
             if exp is not None:
                 d["service_exposure"] = exp
         elif f.kind == "datastore":
-            writers = {k[1] for k in access if k[0] == f.name and k[2] == "write"}
-            users = {k[1] for k in access if k[0] == f.name}
+            writers = writers_of.get(f.name, set())
+            users = users_of.get(f.name, set())
             d.update(writer_count=len(writers), reader_count=len(users - writers) + 0,
                      service_count=len(users))
         elif f.kind == "channel":
             consumers = d.get("consumers", [])
             names = []
-            for c in consumers:
-                c = {"service": c} if isinstance(c, str) else c
+            for item in consumers:
+                c = {"service": item} if isinstance(item, str) else item
                 names.append(c["service"])
                 extra.append(_graph_fact("consumer", f"{f.name}>{c['service']}",
                                          {"channel": f.name, **c}, f.locate("consumers")))
@@ -333,10 +352,13 @@ def enrich(design: Design) -> Enriched:
 
     by_name = {f.name: f for f in design.facts if f.kind == "endpoint"}
     for p in paths:
+        # Facts stay small (every one is serialised into the C core): long lists are capped, counts kept.
         data: dict[str, Any] = {
-            "entry": p.entry, "entry_service": p.entry_service, "depth": p.depth, "services": list(p.nodes),
+            "entry": p.entry, "entry_service": p.entry_service, "depth": p.depth, "size": len(p.nodes),
             "retry_amplification": p.retry_amplification, "retry_layers": p.retry_layers, "fan_out": p.fan_out,
-            "unknown_latency": list(p.unknown_latency), "unknown_availability": list(p.unknown_availability),
+            "unknown_latency": list(p.unknown_latency[:LIST_CAP]), "unknown_latency_count": len(p.unknown_latency),
+            "unknown_availability": list(p.unknown_availability[:LIST_CAP]),
+            "unknown_availability_count": len(p.unknown_availability),
         }
         if not p.unknown_latency:
             data["latency_p95_ms"] = p.latency_ms

@@ -242,11 +242,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
                     continue
                 fact = obj.model_dump(by_alias=True, exclude_none=True, mode="json")
                 ident = identity(kind, fact)
-                if kind == "interaction":
-                    fact.setdefault("name", ident)
-                elif kind == "endpoint":
-                    fact.setdefault("name", ident)
-                elif kind in ("system", "security", "observability"):
+                if kind in ("interaction", "endpoint", "system", "security", "observability"):
                     fact.setdefault("name", ident)
                 loc = doc.locate(base)
                 if (kind, ident) in seen_here and kind not in ("system", "security", "observability"):
@@ -312,6 +308,8 @@ def check_references(design: Design) -> list[ArchplanError]:
     externals = names.get("external", set())
     targets = services | externals | names.get("datastore", set()) | names.get("channel", set())
     endpoints = names.get("endpoint", set())
+    callers = services | externals
+    slo_targets = services | endpoints
     errors: list[ArchplanError] = []
 
     def ref(fact: Fact, field_path: str, value: Any, allowed: set[str], what: str) -> None:
@@ -323,7 +321,7 @@ def check_references(design: Design) -> list[ArchplanError]:
     for f in design.facts:
         d = f.data
         if f.kind == "interaction":
-            ref(f, "from", d["from"], services | externals, "service or external")
+            ref(f, "from", d["from"], callers, "service or external")
             ref(f, "to", d["to"], targets, "service, external, datastore or channel")
         elif f.kind == "endpoint":
             ref(f, "served_by", d["served_by"], services, "service")
@@ -345,7 +343,7 @@ def check_references(design: Design) -> list[ArchplanError]:
                 ref(f, "steps", s["service"], services, "service")
         elif f.kind == "observability":
             for slo in d.get("slos", []):
-                ref(f, "slos", slo["target"], services | endpoints, "service or endpoint")
+                ref(f, "slos", slo["target"], slo_targets, "service or endpoint")
     return errors
 
 

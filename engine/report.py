@@ -80,7 +80,7 @@ def to_text(review: Review, threshold: str = "high", verbose: bool = False) -> s
         lines.append("Mitigations by phase")
         rows = []
         for m in sorted(review.mitigations, key=lambda m: (m.phase, m.id)):
-            rows.append([f"{m.phase} {Phase(m.phase).title}", m.title, len(m.findings)])
+            rows.append([f"{m.phase} {Phase(m.phase).title}", m.title, str(len(m.findings))])
         lines.append(tabulate(rows, headers=["phase", "mitigation", "risks"], tablefmt="simple"))
     s = review.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)

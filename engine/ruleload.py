@@ -208,9 +208,8 @@ def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]])
         if pat.kind not in kinds:
             err(f"unknown fact kind '{pat.kind}'{did_you_mean(pat.kind, kinds)}", "when", i, "kind")
             continue
-        if pat.as_ is not None:
-            if pat.as_ in bound:
-                err(f"'{pat.as_}' is bound twice", "when", i, "as")
+        if pat.as_ is not None and pat.as_ in bound:
+            err(f"'{pat.as_}' is bound twice", "when", i, "as")
         for fld, test in pat.where.items():
             spec = field_spec(pat.kind, fld, "when", i, "where", fld)
             if spec is None:
@@ -266,13 +265,12 @@ def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]])
         for fld, value in d.fields.items():
             if isinstance(value, str):
                 check_template(value, "derive", j, "fields", fld)
-    if rule.adjust is not None:
-        if bound.get(rule.adjust.risk) != "risk":
-            err(f"'{rule.adjust.risk}' must be bound to a 'kind: risk' pattern", "adjust", "risk")
+    if rule.adjust is not None and bound.get(rule.adjust.risk) != "risk":
+        err(f"'{rule.adjust.risk}' must be bound to a 'kind: risk' pattern", "adjust", "risk")
     for j, ref in enumerate(rule.gaps):
         alias, _, fld = ref.partition(".")
-        pat = next((p for p in rule.when if p.as_ == alias), None)
-        if pat is None or fld not in pat.where:
+        gap_pat = next((p for p in rule.when if p.as_ == alias), None)
+        if gap_pat is None or fld not in gap_pat.where:
             err(f"gap '{ref}' must name a field tested in that pattern's 'where'", "gaps", j)
     return errors
 

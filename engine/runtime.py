@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from durable import engine as _durable
-from durable_rules_engine import delete_ruleset  # type: ignore[import-not-found]
+from durable_rules_engine import delete_ruleset
 
 from engine.compiler import NEGATED_PREFIX, CompiledKB, CompiledRule
 from engine.consequence import Outcome, consequences
@@ -93,7 +93,7 @@ class _Session:
         self.host = _Host(actions)
         try:
             self.host.set_rulesets(kb.ruleset_definitions())
-        except Exception as exc:  # the C core rejected a definition the compiler let through
+        except Exception as exc:  # noqa: BLE001 - durable raises bare Exception; the C core rejected a definition
             raise EngineError(f"durable_rules rejected the compiled rules: {exc}") from None
         self.rulesets = {spec.name: self.host.get_ruleset(spec.name) for spec in kb.rulesets}
 
@@ -102,7 +102,7 @@ class _Session:
             try:
                 matched = c._m
                 self.pending.append((name, {alias: _clean(f) for alias, f in matched.items()}))
-            except BaseException as exc:  # recorded, never swallowed
+            except BaseException as exc:  # noqa: BLE001 - recorded and re-raised after the assert, never swallowed
                 self.action_errors.append(f"{name}: {type(exc).__name__}: {exc}")
 
         return act
@@ -119,7 +119,7 @@ class _Session:
         for name in self.rulesets:
             try:
                 self.host.delete_state(name, None)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - durable raises bare Exception with a C error code
                 raise EngineError(f"could not reset ruleset {name}: {exc}") from None
         self.pending.clear()
         self.action_errors.clear()
@@ -130,7 +130,7 @@ class _Session:
             self.host.assert_fact(ruleset, fact)
         except (_durable.MessageNotHandledException, _durable.MessageObservedException):
             pass
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - durable raises bare Exception with a C error code
             raise EngineError(f"durable_rules failed asserting {fact.get('key')}: {exc}") from None
 
     def run(self, facts: Iterable[Mapping[str, Any]], limits: RunLimits,

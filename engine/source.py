@@ -18,8 +18,12 @@ from engine.errors import InputError, Location
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _Loader
+
+    _C_PARSER = True
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+    _C_PARSER = False
 
 Path = tuple[str | int, ...]
 
@@ -161,8 +165,11 @@ class _Builder:
         self.nodes = 0
         self.positions: dict[Path, tuple[int, int]] = {}
 
-    def build(self, node: yaml.Node, at: Path, record: bool = True) -> Any:
+    def build(self, node: yaml.Node, at: Path, record: bool = True, depth: int = 0) -> Any:
         self.nodes += 1
+        if depth > self.limits.max_depth:
+            raise InputError(f"nesting deeper than {self.limits.max_depth} levels",
+                             _mark_loc(self.path, node.start_mark))
         if self.nodes > self.limits.max_nodes:
             raise InputError(
                 f"more than {self.limits.max_nodes:,} values once aliases are expanded (an alias bomb?)",
@@ -191,17 +198,20 @@ class _Builder:
                         _mark_loc(self.path, key_node.start_mark),
                     )
                 self.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                out[key] = self.build(value_node, child, record=False)
+                out[key] = self.build(value_node, child, record=False, depth=depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise self._tag_error(node)
-            return [self.build(item, (*at, i)) for i, item in enumerate(node.value)]
+            return [self.build(item, (*at, i), depth=depth + 1) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag not in _SAFE_TAGS:
             raise self._tag_error(node)
+        if len(node.value) > self.limits.max_string:
+            raise InputError(f"a value of {len(node.value):,} characters is over the {self.limits.max_string:,} limit",
+                             _mark_loc(self.path, node.start_mark))
         try:
             return _constructor.yaml_constructors[node.tag](_constructor, node)
         except (ValueError, yaml.YAMLError) as exc:
@@ -226,7 +236,8 @@ def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
 
 def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
     """Parse every document of a (possibly multi-document) YAML stream."""
-    _check_events(text, path, limits)
+    if not _C_PARSER:  # pragma: no cover - the pure-Python composer recurses: bound depth first
+        _check_events(text, path, limits)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
