@@ -146,13 +146,16 @@ def _check_events(text: str, path: str, limits: Limits) -> None:
         raise InputError(f"not valid YAML/JSON: {exc}", Location(path)) from None
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, path: str) -> InputError:
+def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str = "") -> InputError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "syntax error"
     if exc.context:
         problem = f"{problem} ({exc.context})"
-    if "\t" in problem or "tab" in problem.lower():
-        problem += "; indent with spaces, not tabs"
+    if mark is not None and text:
+        lines = text.splitlines()
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        if "\t" in line[: mark.column + 1]:
+            problem = "a tab character where YAML allows only spaces; indent with spaces, not tabs"
     return InputError(f"YAML syntax error: {problem}", _mark_loc(path, mark))
 
 
@@ -241,7 +244,7 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, path) from None
+        raise _syntax_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML/JSON: {exc}", Location(path)) from None
     builder = _Builder(path, limits)

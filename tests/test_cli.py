@@ -1,0 +1,166 @@
+"""The `archplan` command: exit codes, formats, explanation, atomic output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.review import review
+from tests.conftest import ROOT
+from tests.helpers import write
+
+SHOP = os.path.join(ROOT, "facts", "shop")
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def small_design(tmp: str, breaker: bool | None) -> str:
+    call = {"from": "a", "to": "psp", "style": "sync"}
+    if breaker is not None:
+        call["circuit_breaker"] = breaker
+    return write(tmp, "d/api.yaml", f"""
+        source: api
+        services: [{{name: a}}]
+        externals: [{{name: psp}}]
+        interactions: [{json.dumps(call)}]
+        """)
+
+
+def test_check_exits_1_when_a_finding_reaches_the_threshold(tmp_path: os.PathLike[str]) -> None:
+    path = small_design(str(tmp_path), breaker=False)
+    assert run("check", path).exit_code == 1
+    assert run("check", path, "--fail-on", "critical").exit_code == 0
+    assert run("check", path, "--fail-on", "never").exit_code == 0
+
+
+def test_check_exits_0_on_a_clean_design(tmp_path: os.PathLike[str]) -> None:
+    result = run("check", small_design(str(tmp_path), breaker=True), "--fail-on", "low")
+    assert result.exit_code == 0, result.output
+
+
+def test_check_exits_2_on_bad_input_without_traceback(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "bad.yaml", "source: api\nservices: [{name: a, replicas: many}]\n")
+    result = run("check", path)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"{path}:2:" in result.output and "replicas" in result.output
+
+
+def test_check_exits_2_on_unknown_flag_value() -> None:
+    assert run("check", SHOP, "--fail-on", "severe").exit_code == 2
+
+
+def test_json_report_has_the_documented_shape() -> None:
+    result = run("check", SHOP, "--format", "json", "--fail-on", "never")
+    data = json.loads(result.output)
+    assert data["version"] == 1
+    assert set(data) >= {"findings", "summary", "mitigations"}
+    for f in data["findings"]:
+        assert set(f) >= {"id", "rule", "severity", "category", "phase", "message", "subjects", "location",
+                          "mitigations", "fingerprint"}
+        assert set(f["location"]) == {"file", "line", "column"}
+    assert data["findings"], "the example design has real findings"
+
+
+def test_output_is_byte_identical_whatever_the_file_order(tmp_path: os.PathLike[str]) -> None:
+    files = sorted(os.path.join(SHOP, f) for f in os.listdir(SHOP))
+    a = run("check", *files, "--format", "json", "--fail-on", "never").output
+    b = run("check", *reversed(files), "--format", "json", "--fail-on", "never").output
+    assert a == b
+
+
+def test_fingerprints_ignore_line_moves(tmp_path: os.PathLike[str]) -> None:
+    copy = os.path.join(str(tmp_path), "shop")
+    shutil.copytree(SHOP, copy)
+    before = {(f.rule, f.subject): f.fingerprint for f in review([copy]).findings}
+    infra = os.path.join(copy, "infrastructure.yaml")
+    with open(infra, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(infra, "w", encoding="utf-8") as fh:
+        fh.write("# moved down\n\n\n" + text)
+    after = {(f.rule, f.subject): f.fingerprint for f in review([copy]).findings}
+    assert before == after
+
+
+def test_explain_prints_the_chain_with_places(tmp_path: os.PathLike[str]) -> None:
+    path = small_design(str(tmp_path), breaker=False)
+    rv = review([path])
+    finding = next(f for f in rv.findings if f.kind == "risk")
+    result = run("explain", path, finding.id)
+    assert result.exit_code == 0, result.output
+    assert finding.rule in result.output
+    assert f"interaction:a->psp  {os.path.relpath(path)}:4" in result.output or "interaction:a->psp" in result.output
+    assert "likelihood" in result.output and "mitigations:" in result.output
+
+
+def test_explain_unknown_finding_suggests(tmp_path: os.PathLike[str]) -> None:
+    path = small_design(str(tmp_path), breaker=False)
+    finding = next(f for f in review([path]).findings if f.kind == "risk")
+    result = run("explain", path, finding.id[:-1] + "z")
+    assert result.exit_code == 2
+    assert "did you mean" in result.output
+
+
+def test_output_file_is_written_atomically_and_never_over_an_input(tmp_path: os.PathLike[str]) -> None:
+    path = small_design(str(tmp_path), breaker=False)
+    out = os.path.join(str(tmp_path), "report.json")
+    assert run("check", path, "--format", "json", "-o", out).exit_code == 1
+    with open(out, encoding="utf-8") as fh:
+        assert json.load(fh)["version"] == 1
+    with open(path, encoding="utf-8") as fh:
+        original = fh.read()
+    result = run("check", path, "-o", path)
+    assert result.exit_code == 2 and "is one of the inputs" in result.output
+    with open(path, encoding="utf-8") as fh:
+        assert fh.read() == original
+    missing = os.path.join(str(tmp_path), "no", "such", "dir", "r.json")
+    result = run("check", path, "-o", missing)
+    assert result.exit_code == 2 and "does not exist" in result.output
+    assert not [n for n in os.listdir(str(tmp_path)) if n.startswith(".archplan-")]
+
+
+def test_information_gap_is_one_low_finding_per_subject(tmp_path: os.PathLike[str]) -> None:
+    rv = review([small_design(str(tmp_path), breaker=None)])
+    gaps = [f for f in rv.findings if f.kind == "gap"]
+    assert [g.subject for g in gaps] == ["interaction:a->psp"]
+    assert gaps[0].severity.value == "low"
+
+
+def test_schema_is_valid_json_schema_that_accepts_the_example() -> None:
+    import jsonschema
+    import yaml
+
+    result = run("schema")
+    schema = json.loads(result.output)
+    validator = jsonschema.Draft202012Validator(schema)
+    for name in sorted(os.listdir(SHOP)):
+        with open(os.path.join(SHOP, name), encoding="utf-8") as fh:
+            assert not list(validator.iter_errors(yaml.safe_load(fh))), name
+    assert list(validator.iter_errors({"source": "api", "services": [{"name": "a", "replicsa": 1}]}))
+
+
+@pytest.mark.parametrize("args", [["rules", "list"], ["rules", "list", "--format", "json"],
+                                  ["rules", "show", "external-call-without-circuit-breaker"], ["rules", "test"]],
+                         ids=["list", "list-json", "show", "test"])
+def test_rules_commands_run(args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+
+
+def test_unknown_command_suggests() -> None:
+    result = run("chek")
+    assert result.exit_code == 2 and "did you mean 'check'" in result.output
+
+
+def test_library_api_returns_the_same_findings_as_json() -> None:
+    rv = review([SHOP])
+    data = json.loads(run("check", SHOP, "--format", "json", "--fail-on", "never").output)
+    assert [f.fingerprint for f in rv.findings] == [f["fingerprint"] for f in data["findings"]]

@@ -1,0 +1,97 @@
+"""Graph facts the engine derives before the rules fire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.enrich import enrich
+from engine.loader import load_documents
+from engine.source import Document
+
+
+def enriched(body: dict[str, Any]) -> Any:
+    return enrich(load_documents([Document("mem.yaml", {"source": "api", **body})]))
+
+
+CHAIN = {
+    "system": {"availability_target": 0.999, "latency_p95_ms": 100},
+    "services": [
+        {"name": "gw", "availability": 0.9999, "latency_p95_ms": 5},
+        {"name": "a", "availability": 0.999, "latency_p95_ms": 20},
+        {"name": "b", "availability": 0.999, "latency_p95_ms": 30, "capacity_rps": 50},
+        {"name": "c", "availability": 0.99, "latency_p95_ms": 1},
+    ],
+    "externals": [{"name": "psp", "sla": 0.995, "latency_p95_ms": 400}],
+    "endpoints": [{"method": "POST", "path": "/pay", "served_by": "gw", "exposure": "public"}],
+    "interactions": [
+        {"from": "gw", "to": "a", "style": "sync", "retry": {"attempts": 3}},
+        {"from": "a", "to": "b", "style": "sync", "retry": {"attempts": 2}, "calls_per_request": 2},
+        {"from": "b", "to": "psp", "style": "sync"},
+        {"from": "a", "to": "c", "style": "sync", "dependency": "soft"},
+    ],
+}
+
+
+def test_path_from_public_entry_has_depth_latency_availability_and_amplification() -> None:
+    (path,) = enriched(CHAIN).paths
+    assert path.entry == "POST /pay"
+    assert path.depth == 4  # gw -> a -> b -> psp (the soft call to c is off the critical path)
+    # gw 5 + a 20 + 2 x (b 30 + psp 400)
+    assert path.latency_ms == 5 + 20 + 2 * (30 + 400)
+    assert path.availability == pytest.approx(0.9999 * 0.999 * 0.999 * 0.995)
+    assert path.retry_amplification == 6
+    assert path.retry_layers == 2
+    assert path.bottleneck == "b" and path.bottleneck_rps == 50
+
+
+def test_path_fact_precomputes_comparisons_with_targets() -> None:
+    facts = {f.key: f for f in enriched(CHAIN).facts}
+    data = facts["path:POST /pay"].data
+    assert data["latency_over_target"] is True
+    assert data["availability_below_target"] is True
+    assert data["unknown_availability_count"] == 0
+
+
+def test_unknown_figures_are_listed_not_guessed() -> None:
+    body = {**CHAIN, "services": [{"name": "gw"}, {"name": "a"}, {"name": "b"}, {"name": "c"}]}
+    facts = {f.key: f for f in enriched(body).facts}
+    data = facts["path:POST /pay"].data
+    assert "availability" not in data and "availability_below_target" not in data
+    assert data["unknown_availability"] == ["a", "b", "gw"]
+
+
+def test_sync_cycles_are_found() -> None:
+    e = enriched({
+        "services": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+        "interactions": [{"from": "a", "to": "b", "style": "sync"}, {"from": "b", "to": "c", "style": "sync"},
+                         {"from": "c", "to": "a", "style": "sync"}],
+    })
+    assert e.cycles == (("a", "b", "c"),)
+    facts = {f.key: f for f in e.facts}
+    assert facts["service:a"].data["in_cycle"] is True
+
+
+def test_async_edges_are_not_part_of_cycles_or_paths() -> None:
+    e = enriched({
+        "services": [{"name": "a"}, {"name": "b"}],
+        "channels": [{"name": "t"}],
+        "interactions": [{"from": "a", "to": "b", "style": "sync"}, {"from": "b", "to": "a", "style": "async"}],
+    })
+    assert e.cycles == ()
+
+
+def test_fan_out_writers_and_cross_team_edges() -> None:
+    e = enriched({
+        "services": [{"name": "a", "owner": "t1"}, {"name": "b", "owner": "t2"}, {"name": "c", "owner": "t1"}],
+        "datastores": [{"name": "db", "writers": ["a", "b"], "readers": ["c"]}],
+        "interactions": [{"from": "a", "to": "b", "style": "sync"}, {"from": "a", "to": "c", "style": "sync"},
+                         {"from": "c", "to": "db", "style": "sync", "mutating": True}],
+    })
+    facts = {f.key: f for f in e.facts}
+    assert facts["service:a"].data["fan_out"] == 2
+    assert facts["datastore:db"].data["writer_count"] == 3
+    assert facts["interaction:a->b"].data["cross_team"] is True
+    assert facts["interaction:a->c"].data["cross_team"] is False
+    assert "access:db<-c:write" in facts

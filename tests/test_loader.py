@@ -1,0 +1,184 @@
+"""Loading, validating and merging design files, and the errors users see."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from engine.errors import ArchplanError, InputError
+from engine.loader import load_design
+from tests.conftest import ROOT
+from tests.helpers import write
+
+
+def errors_of(paths: list[str]) -> list[str]:
+    with pytest.raises(ArchplanError) as info:
+        load_design(paths)
+    return [str(e) for e in info.value.errors]
+
+
+def test_example_design_loads_and_merges_four_agents() -> None:
+    design = load_design([os.path.join(ROOT, "facts", "shop")])
+    keys = {f.key for f in design.facts}
+    assert "service:gateway" in keys
+    assert "interaction:checkout->payments" in keys
+    # the security agent's view of the endpoint is merged into the API agent's
+    ep = design.by_key()["endpoint:checkout"]
+    assert ep.data["authn"] == "jwt" and ep.data["mutating"] is True
+    assert ep.agents == ("api", "security")
+
+
+def test_unknown_key_suggests_closest_field_with_place(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "infra.yaml", """
+        source: infrastructure
+        services:
+          - name: checkout
+            replicsa: 2
+        """)
+    (err,) = errors_of([path])
+    assert err.startswith(f"{path}:4:5: services[0].replicsa: unknown key 'replicsa'")
+    assert "did you mean 'replicas'" in err
+
+
+def test_every_error_of_a_run_is_reported(tmp_path: os.PathLike[str]) -> None:
+    a = write(str(tmp_path), "a.yaml", """
+        source: infrastructure
+        services:
+          - {name: a, replicas: -1}
+          - {name: b, exposure: publik}
+        """)
+    b = write(str(tmp_path), "b.yaml", "source: apii\n")
+    errs = errors_of([a, b])
+    assert len(errs) == 3
+    assert any("replicas" in e and "greater than or equal to 0" in e for e in errs)
+    assert any("did you mean 'public'" in e for e in errs)
+    assert any(e.startswith(f"{b}:1:1: source: unknown agent 'apii'") and "did you mean 'api'" in e for e in errs)
+
+
+def test_reference_to_unknown_name_suggests_closest(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "api.yaml", """
+        source: api
+        services: [{name: checkout}, {name: payments}]
+        interactions:
+          - {from: checkout, to: paymnets, style: sync}
+        """)
+    (err,) = errors_of([path])
+    assert f"{path}:4:22" in err
+    assert "'paymnets' is not a known service, external, datastore or channel (did you mean 'payments'?)" in err
+
+
+def test_agents_that_contradict_each_other_are_reported_with_both_places(tmp_path: os.PathLike[str]) -> None:
+    api = write(str(tmp_path), "api.yaml", """
+        source: api
+        services: [{name: a}, {name: b}]
+        interactions:
+          - {from: a, to: b, style: sync}
+        """)
+    infra = write(str(tmp_path), "infra.yaml", """
+        source: infrastructure
+        interactions:
+          - {from: a, to: b, style: async}
+        """)
+    (err,) = errors_of([api, infra])
+    assert "defined differently by two agents" in err
+    assert "style is 'async' here (infrastructure) but 'sync' at" in err
+    assert f"{api}:4:" in err and err.startswith(f"{infra}:3:")
+
+
+def test_duplicate_name_within_a_file_is_an_error(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "infra.yaml", """
+        source: infrastructure
+        services:
+          - {name: a}
+          - {name: a}
+        """)
+    (err,) = errors_of([path])
+    assert "duplicate service 'a' (first defined at line 3)" in err and f"{path}:4:" in err
+
+
+def test_yaml_and_json_load_to_the_same_facts(tmp_path: os.PathLike[str]) -> None:
+    body = {"source": "infrastructure", "services": [{"name": "a", "replicas": 2, "health": {"liveness": True}}]}
+    y = write(str(tmp_path), "y/infra.yaml", "source: infrastructure\nservices:\n  - {name: a, replicas: 2, "
+              "health: {liveness: true}}\n")
+    j = os.path.join(str(tmp_path), "j", "infra.json")
+    os.makedirs(os.path.dirname(j))
+    with open(j, "w", encoding="utf-8") as fh:
+        json.dump(body, fh, indent=2)
+    fy = load_design([y]).facts
+    fj = load_design([j]).facts
+    assert [f.data for f in fy] == [f.data for f in fj]
+    assert fj[0].location.line == 4  # JSON keeps line numbers too
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("source: api\nservices: [{name: a}]\nservices: []\n", "duplicate key 'services'"),
+        ("source: api\nx: !!python/object:os.system {}\n", "unsupported tag"),
+        ("source: api\nservices:\n\t- name: a\n", "tabs"),
+        ("- source: api\n", "must be a mapping"),
+        ("", "file is empty"),
+        ("source: api\nsystem: {availability_target: .nan}\n", "NaN"),
+        ("source: api\nsystem: {availability_target: 1.5}\n", "less than or equal to 1"),
+        ("source: api\nservices: [{name: p\u0430yments}]\n", "not a valid name"),
+    ],
+    ids=["duplicate-key", "unsafe-tag", "tab-indent", "list-not-mapping", "empty", "nan", "availability-above-1",
+         "confusable-name"],
+)
+def test_broken_input_gets_one_clear_error(tmp_path: os.PathLike[str], text: str, expected: str) -> None:
+    path = write(str(tmp_path), "bad.yaml", text)
+    (err,) = errors_of([path])
+    assert expected in err
+    assert err.startswith(path)
+
+
+def test_alias_bomb_is_refused(tmp_path: os.PathLike[str]) -> None:
+    lines = ["source: api", 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]")
+    path = write(str(tmp_path), "bomb.yaml", "\n".join(lines) + "\n")
+    (err,) = errors_of([path])
+    assert "alias bomb" in err
+
+
+def test_deep_nesting_is_refused(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "deep.yaml", "source: api\nsystem: " + "[" * 10_000 + "]" * 10_000 + "\n")
+    (err,) = errors_of([path])
+    assert "nesting" in err or "depth" in err
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: os.PathLike[str]) -> None:
+    path = os.path.join(str(tmp_path), "big.yaml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("source: api\n# " + "x" * (17 * 1024 * 1024) + "\n")
+    (err,) = errors_of([path])
+    assert "over the 16,777,216-byte limit" in err
+
+
+def test_non_utf8_bytes_name_the_place(tmp_path: os.PathLike[str]) -> None:
+    path = os.path.join(str(tmp_path), "latin1.yaml")
+    with open(path, "wb") as fh:
+        fh.write(b"source: api\nsystem: {description: caf\xe9}\n")
+    (err,) = errors_of([path])
+    assert err.startswith(f"{path}:2:26: not valid UTF-8 (byte 0xe9)")
+
+
+def test_missing_path_and_empty_directory_are_errors(tmp_path: os.PathLike[str]) -> None:
+    empty = os.path.join(str(tmp_path), "empty")
+    os.makedirs(empty)
+    errs = errors_of([empty, os.path.join(str(tmp_path), "nope.yaml")])
+    assert len(errs) == 2
+
+
+def test_file_order_does_not_change_the_design(tmp_path: os.PathLike[str]) -> None:
+    shop = os.path.join(ROOT, "facts", "shop")
+    files = sorted(os.path.join(shop, f) for f in os.listdir(shop))
+    a = load_design(files)
+    b = load_design(list(reversed(files)))
+    assert [(f.key, dict(f.data)) for f in a.facts] == [(f.key, dict(f.data)) for f in b.facts]
+
+
+def test_input_error_is_an_archplan_error() -> None:
+    assert issubclass(InputError, ArchplanError)
