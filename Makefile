@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,11) <= sys.version_info[:2] < (3,13))'; then \
 	echo $$p; break; fi; done)
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "archplan needs Python 3.11 or 3.12 (durable-rules 2.0.28 fails on 3.13)"; exit 2; }
@@ -33,6 +33,16 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
+
+# Coverage-guided fuzzing of the design and rule loaders (not part of `make test`). atheris ships
+# manylinux wheels for 3.11/3.12, so no clang is needed; it is installed here only, not as a dependency.
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check 'atheris>=2.3'
+	@mkdir -p fuzz/corpus fuzz/artifacts
+	$(PY) fuzz/seed_corpus.py fuzz/corpus
+	$(PY) fuzz/fuzz_loaders.py fuzz/corpus -dict=fuzz/archplan.dict -max_total_time=$(FUZZ_SECONDS) \
+		-timeout=10 -rss_limit_mb=2048 -artifact_prefix=fuzz/artifacts/ -print_final_stats=1
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
