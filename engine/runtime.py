@@ -89,6 +89,12 @@ class _Session:
         self.action_errors: list[str] = []
         self.lock = threading.Lock()
         self.dirty = False
+        self.touched: set[str] = set()
+        """Rulesets that received a fact this run: only they have a session state to read."""
+        self.established: set[str] = set()
+        """Rulesets whose session has stored at least one fact. ``delete_state`` on a session that only
+        ever saw unmatched facts segfaults in the C core (reproduced: assert an unmatched fact into a
+        fresh ruleset, then delete_state), so reset skips those: they hold no fact to clear."""
         actions = {name: self._action(name) for name in kb.rules}
         self.host = _Host(actions)
         try:
@@ -116,28 +122,35 @@ class _Session:
     def reset(self) -> None:
         if not self.dirty:
             return
-        for name in self.rulesets:
+        # An untouched ruleset has no state (deleting it is error 309); see ``established`` for the rest.
+        for name in sorted(self.touched & self.established):
             try:
                 self.host.delete_state(name, None)
             except Exception as exc:  # noqa: BLE001 - durable raises bare Exception with a C error code
                 raise EngineError(f"could not reset ruleset {name}: {exc}") from None
         self.pending.clear()
         self.action_errors.clear()
+        self.touched.clear()
         self.dirty = False
 
     def _assert(self, ruleset: str, fact: dict[str, Any]) -> None:
+        self.touched.add(ruleset)
         try:
             self.host.assert_fact(ruleset, fact)
-        except (_durable.MessageNotHandledException, _durable.MessageObservedException):
+        except _durable.MessageNotHandledException:
+            return
+        except _durable.MessageObservedException:
             pass
         except Exception as exc:  # noqa: BLE001 - durable raises bare Exception with a C error code
             raise EngineError(f"durable_rules failed asserting {fact.get('key')}: {exc}") from None
+        self.established.add(ruleset)
 
     def run(self, facts: Iterable[Mapping[str, Any]], limits: RunLimits,
             apply: Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome] | None = None) -> RunResult:
         apply = apply or (lambda cr, b: consequences(cr, self.kb.source[cr.rule_id].rule, b))
         self.reset()
         self.dirty = True
+        self.touched.clear()
         result = RunResult()
         store: dict[str, dict[str, Any]] = {}
         for f in facts:
@@ -201,6 +214,8 @@ class _Session:
                         result.asserted += 1
                         drain()
             for spec in specs:
+                if spec.name not in self.touched:
+                    continue  # never asserted into: the C core has no state for it (get_state is error 309)
                 state = self.host.get_state(spec.name, None)
                 if isinstance(state, Mapping) and "exception" in state:
                     raise EngineError(f"durable_rules recorded an action error in {spec.name}: {state['exception']}")
