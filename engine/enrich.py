@@ -296,6 +296,8 @@ def enrich(design: Design) -> Enriched:
             producers.setdefault(f.data["to"], set()).add(f.data["from"])
     for f in design.facts:
         d = dict(f.data)
+        if f.kind in ("service", "datastore", "channel") and "kind" in d:
+            d["type"] = d["kind"]  # the engine's "kind" is the fact kind; rules see the component's kind here
         if f.kind == "service":
             d.update(sync_out=len(g.sync_edges(f.name)), fan_out=fan_out.get(f.name, 0),
                      inbound=inbound.get(f.name, 0), public_entry=f.name in public_services,

@@ -625,6 +625,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "in_cycle": _BOOL,
         "on_public_path": _BOOL,
         "handles_classified_data": _BOOL,
+        # The design's own ``kind`` (api, worker, gateway...): the engine's ``kind`` field names the fact kind,
+        # so rules match the component's kind under this name.
+        "type": FieldSpec(type="str", values=get_args(get_args(Service.model_fields["kind"].annotation)[0])),
     },
     "interaction": {
         "target_kind": FieldSpec(type="str", values=("service", "external", "datastore", "channel")),
@@ -634,8 +637,11 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "from_kind": _REF,
     },
     "endpoint": {"service_exposure": FieldSpec(type="str", values=get_args(Exposure))},
-    "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT},
-    "channel": {"consumer_count": _INT, "producer_count": _INT},
+    "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT,
+                  "type": FieldSpec(type="str",
+                                    values=get_args(get_args(Datastore.model_fields["kind"].annotation)[0]))},
+    "channel": {"consumer_count": _INT, "producer_count": _INT,
+                "type": FieldSpec(type="str", values=get_args(get_args(Channel.model_fields["kind"].annotation)[0]))},
     "workflow": {"service_count": _INT, "mutating_services": _INT},
 }
 

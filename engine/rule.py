@@ -222,3 +222,16 @@ class Rule(_Strict):
 
 TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
 TEMPLATE_REF = re.compile(r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$")
+
+# Plan items: a rule that derives ``kind: plan_item`` adds a work item to the integration plan
+# (``archplan plan``). Its fields are checked when the rules load, like every other template.
+PLAN_ITEM_KIND = "plan_item"
+PLAN_SECTIONS: dict[str, tuple[str, ...]] = {
+    "build": ("component",),
+    "test": ("contract", "integration", "resilience", "load", "security"),
+    "deploy": ("strategy", "migration"),
+    "monitor": ("alert", "slo", "dashboard"),
+}
+"""Section of the plan -> the item types it accepts."""
+PLAN_ITEM_REQUIRED: tuple[str, ...] = ("section", "type", "subject", "title")
+PLAN_ITEM_OPTIONAL: tuple[str, ...] = ("detail", "phase", "pass_bar", "strategy")

@@ -16,7 +16,17 @@ from pydantic import ValidationError
 from engine.errors import ArchplanError, InputError, Location, RuleError, did_you_mean, raise_all
 from engine.loader import _pydantic_errors
 from engine.model import BASE_KINDS, FieldSpec, kind_fields
-from engine.rule import OPERATORS, TEMPLATE_FIELD, TEMPLATE_REF, Pattern, Rule
+from engine.rule import (
+    OPERATORS,
+    PLAN_ITEM_KIND,
+    PLAN_ITEM_OPTIONAL,
+    PLAN_ITEM_REQUIRED,
+    PLAN_SECTIONS,
+    TEMPLATE_FIELD,
+    TEMPLATE_REF,
+    Pattern,
+    Rule,
+)
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 
 RULE_SUFFIX = ".yaml"
@@ -265,6 +275,8 @@ def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]])
         for fld, value in d.fields.items():
             if isinstance(value, str):
                 check_template(value, "derive", j, "fields", fld)
+        if d.kind == PLAN_ITEM_KIND:
+            errors.extend(_check_plan_item(lr, j, d.fields))
     if rule.adjust is not None and bound.get(rule.adjust.risk) != "risk":
         err(f"'{rule.adjust.risk}' must be bound to a 'kind: risk' pattern", "adjust", "risk")
     for j, ref in enumerate(rule.gaps):
@@ -273,6 +285,40 @@ def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]])
         if gap_pat is None or fld not in gap_pat.where:
             err(f"gap '{ref}' must name a field tested in that pattern's 'where'", "gaps", j)
     return errors
+
+
+def _check_plan_item(lr: LoadedRule, j: int, fields: Mapping[str, Any]) -> list[ArchplanError]:
+    """A derived plan item must say where it goes in the plan, what it is about, and what to do."""
+    out: list[ArchplanError] = []
+
+    def err(msg: str, *path: str | int) -> None:
+        full = ("derive", j, "fields", *path)
+        out.append(RuleError(msg, lr.locate(*full), keypath(full)))
+
+    allowed = (*PLAN_ITEM_REQUIRED, *PLAN_ITEM_OPTIONAL)
+    for name in PLAN_ITEM_REQUIRED:
+        if name not in fields:
+            err(f"a plan_item needs the field '{name}' (fields: {', '.join(allowed)})")
+    for name in fields:
+        if name not in allowed:
+            err(f"a plan_item has no field '{name}'{did_you_mean(name, allowed)}", name)
+    section, item_type = fields.get("section"), fields.get("type")
+    if "section" in fields and section not in PLAN_SECTIONS:
+        err(f"{section!r} is not a plan section{did_you_mean(str(section), PLAN_SECTIONS)}; "
+            f"sections: {', '.join(PLAN_SECTIONS)}", "section")
+    elif section in PLAN_SECTIONS and "type" in fields and item_type not in PLAN_SECTIONS[str(section)]:
+        types = PLAN_SECTIONS[str(section)]
+        err(f"{item_type!r} is not an item type of section '{section}'{did_you_mean(str(item_type), types)}; "
+            f"types: {', '.join(types)}", "type")
+    subject = fields.get("subject")
+    if "subject" in fields and not (isinstance(subject, str) and re.fullmatch(r"\{[a-z][a-z0-9_]*\.key\}", subject)):
+        err("a plan_item's subject must be the key of a matched fact, e.g. '{svc.key}'", "subject")
+    phase = fields.get("phase")
+    if "phase" in fields and not (isinstance(phase, int) and not isinstance(phase, bool) and 1 <= phase <= 4):
+        err("a plan_item's phase is a number from 1 (Foundation) to 4 (Production Readiness)", "phase")
+    if section == "build" and "phase" not in fields:
+        err("a 'build' plan_item assigns a phase: add 'phase'")
+    return out
 
 
 def _check_op(lr: LoadedRule, spec: FieldSpec, fld: str, op: str, value: Any,

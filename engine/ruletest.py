@@ -110,6 +110,10 @@ def run_case(kb: CompiledKB, case: Case) -> CaseResult:
     except ArchplanError as exc:
         return CaseResult(case, False, f"review failed: {exc}")
     fired = sorted({f.subject for f in rv.findings if f.kind == "risk" and f.rule == case.rule})
+    if kb.source[case.rule].rule.risk is None:
+        # A rule without a risk (derive-only, e.g. plan items) "fires" when it matches: its subjects are
+        # the facts its first pattern bound, taken from the derivations it produced.
+        fired = sorted({d.premises[0] for d in rv.result.derivations.values() if d.rule == case.rule and d.premises})
     gapped = sorted({f.subject for f in rv.findings if f.rule == GAP_RULE and any(
         r == case.rule for _fld, r in f.missing)})
     ex = case.example
