@@ -1,0 +1,683 @@
+"""Review in, plan out: every item is taken from a design fact, a finding, or a rule's ``plan_item``.
+
+Component phases, tests, alerts, deployment strategies and migration steps come from rules deriving
+``kind: plan_item`` facts (``rules/*/plan-*.yaml``); this module arranges them, orders them by the
+dependency graph, and adds what is pure structure (golden signals per service, trace propagation per
+synchronous edge, SLOs from the stated targets, the performance figures enrichment computed).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from engine.enrich import is_sync
+from engine.loader import Fact
+from engine.model import Severity
+from engine.plan.diagram import build_architecture, sev_max
+from engine.plan.model import (
+    Deployment,
+    DeployStep,
+    EntryPerformance,
+    GoldenSignals,
+    Monitoring,
+    Plan,
+    PlanItem,
+    RiskAssessment,
+    RiskEntry,
+    Roadmap,
+    Slo,
+    TraceEdge,
+    WorkItem,
+)
+from engine.review import Review, display_path
+from engine.rule import PLAN_ITEM_KIND
+
+COMPONENT_KINDS = ("service", "datastore", "channel", "external")
+LIKELIHOOD_ORDER = ("almost_certain", "likely", "possible", "rare")
+IMPACT_ORDER = ("minor", "moderate", "major", "severe")
+DEFAULT_PHASE = {"datastore": 1, "channel": 1, "external": 3, "service": 2}
+"""Phase used only when no rule assigned one (e.g. a service of unstated kind, or --no-builtin)."""
+ROADMAP_CHART_LIMIT = 120
+ROLLBACK_BY_STRATEGY = {
+    "canary": "Halt the canary and send all traffic back to the stable version; then remove the canary.",
+    "blue_green": "Switch the router back to the previous (blue) environment, kept warm until the release "
+                  "is verified.",
+    "rolling": "Roll back to the previous revision (e.g. `kubectl rollout undo`) and wait for readiness on "
+               "every instance.",
+    "recreate": "Redeploy the previous artifact (this strategy has downtime both ways).",
+}
+MINUTES_30D = 30 * 24 * 60
+
+
+class _Items:
+    """The ``plan_item`` facts the rules derived, with the rule that derived each."""
+
+    def __init__(self, rv: Review) -> None:
+        self.items: list[tuple[dict[str, Any], str]] = []
+        for key in sorted(rv.result.derived):
+            fact = rv.result.derived[key]
+            if fact.get("kind") != PLAN_ITEM_KIND:
+                continue
+            rule = rv.result.derivations[key].rule if key in rv.result.derivations else "unknown"
+            self.items.append((fact, rule))
+
+    def of(self, section: str, item_type: str | None = None) -> list[tuple[dict[str, Any], str]]:
+        return [(f, r) for f, r in self.items
+                if f.get("section") == section and (item_type is None or f.get("type") == item_type)]
+
+
+def _plan_item(fact: Mapping[str, Any], rule: str) -> PlanItem:
+    return PlanItem(type=str(fact["type"]), subject=str(fact["subject"]), title=str(fact["title"]),
+                    detail=" ".join(str(fact.get("detail", "")).split()), pass_bar=str(fact.get("pass_bar", "")),
+                    source=f"rule:{rule}")
+
+
+class _Design:
+    """Indexes over the enriched facts."""
+
+    def __init__(self, rv: Review) -> None:
+        self.facts: dict[str, Fact] = {f.key: f for f in rv.enriched.facts}
+        self.comp: dict[str, Fact] = {}
+        for f in rv.enriched.facts:
+            if f.kind in COMPONENT_KINDS:
+                self.comp.setdefault(f.name, f)
+        self.interactions = [f for f in rv.enriched.facts if f.kind == "interaction"]
+        self.system = next((f.data for f in rv.enriched.facts if f.kind == "system"), {})
+        self.observability = next((f.data for f in rv.enriched.facts if f.kind == "observability"), {})
+        self.deployments = {f.data["service"]: f for f in rv.enriched.facts if f.kind == "deployment"}
+        self.endpoints = {f.name: f for f in rv.enriched.facts if f.kind == "endpoint"}
+
+    def kind_of(self, name: str) -> str:
+        f = self.comp.get(name)
+        return f.kind if f else "service"
+
+    def component_of(self, key: str) -> str | None:
+        """The component a fact key is about (the one a change to it lands in)."""
+        f = self.facts.get(key)
+        if f is None:
+            return None
+        if f.kind in COMPONENT_KINDS:
+            return f.name
+        d = f.data
+        if f.kind == "interaction":
+            return str(d["from"])
+        if f.kind == "endpoint":
+            return str(d["served_by"])
+        if f.kind in ("consumer", "access"):
+            return str(d["service"])
+        if f.kind == "producer":
+            return str(d["service"])
+        if f.kind == "path":
+            return str(d["entry_service"])
+        if f.kind in ("deployment", "job"):
+            return str(d["service"])
+        return None
+
+
+def build_plan(rv: Review, render_svg: bool = True) -> Plan:
+    """Arrange a review into the seven sections of the integration plan."""
+    d = _Design(rv)
+    items = _Items(rv)
+    risks_only = [f for f in rv.findings if f.kind == "risk"]
+
+    # --- risk per component and per edge, for highlighting
+    node_risk: dict[str, tuple[str | None, int]] = {}
+    edge_risk: dict[str, str | None] = {}
+    for f in risks_only:
+        for key in f.subjects[:1]:
+            comp = d.component_of(key)
+            if comp is not None:
+                sev, n = node_risk.get(comp, (None, 0))
+                node_risk[comp] = (sev_max(sev, f.severity.value), n + 1)
+            if key.startswith("interaction:"):
+                edge_risk[key] = sev_max(edge_risk.get(key), f.severity.value)
+
+    arch = build_architecture(d.comp, d.interactions, list(d.endpoints.values()),
+                              [f for f in rv.enriched.facts if f.kind in ("consumer", "producer")],
+                              node_risk, edge_risk, render_svg)
+    roadmap = _roadmap(rv, d, items)
+    phase_of_mitigation = {w.id: w.phase for w in roadmap.items if w.kind == "mitigation"}
+    risks = _risks(rv, phase_of_mitigation)
+    performance = _performance(rv, d)
+    tests = _tests(rv, d, items)
+    deployment = _deployment(d, items, roadmap)
+    monitoring = _monitoring(rv, d, items)
+    name = str(d.system.get("name") or (display_path(rv.root) or "design"))
+    counts = {
+        "services": sum(1 for f in d.comp.values() if f.kind == "service"),
+        "datastores": sum(1 for f in d.comp.values() if f.kind == "datastore"),
+        "channels": sum(1 for f in d.comp.values() if f.kind == "channel"),
+        "externals": sum(1 for f in d.comp.values() if f.kind == "external"),
+        "interactions": len(d.interactions),
+        "public_entry_points": len(rv.enriched.paths),
+        "risks": len(risks_only),
+        "information_gaps": sum(1 for f in rv.findings if f.kind == "gap"),
+        "work_items": len(roadmap.items),
+        "plan_items_from_rules": len(items.items),
+    }
+    rules_used = tuple(sorted({r for _f, r in items.items} | {f.rule for f in risks_only}))
+    return Plan(system=name, description=str(d.system.get("description") or ""), counts=counts,
+                architecture=arch, roadmap=roadmap, risks=risks, performance=performance, tests=tests,
+                deployment=deployment, monitoring=monitoring, rules_used=rules_used)
+
+
+# --------------------------------------------------------------------------------------
+# 2. Roadmap
+# --------------------------------------------------------------------------------------
+
+
+def _component_deps(d: _Design) -> dict[str, set[str]]:
+    """Component -> the components that must exist before it is built."""
+    deps: dict[str, set[str]] = {name: set() for name in d.comp}
+    for f in d.interactions:
+        src, dst = str(f.data["from"]), str(f.data["to"])
+        if src not in d.comp or dst not in d.comp or src == dst:
+            continue
+        src_kind, dst_kind = d.comp[src].kind, d.comp[dst].kind
+        if dst_kind == "external":
+            deps[dst].add(src)  # the client lives in the caller, which comes first
+        elif src_kind == "service" and d.comp[src].data.get("type") in ("gateway", "mesh") and dst_kind == "service":
+            continue  # a gateway is foundation; its routes are added as each backend lands
+        else:
+            deps[src].add(dst)
+    for key, f in d.facts.items():
+        if f.kind == "access" and f.data["service"] in deps and f.data["datastore"] in deps:
+            deps[str(f.data["service"])].add(str(f.data["datastore"]))
+        elif f.kind in ("consumer", "producer") and f.data["service"] in deps and f.data["channel"] in deps:
+            deps[str(f.data["service"])].add(str(f.data["channel"]))
+        del key
+    return deps
+
+
+def _sccs(nodes: Sequence[str], succ: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """Strongly connected components (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on.add(node)
+            children = succ.get(node, ())
+            if i < len(children):
+                work.append((node, i + 1))
+                child = children[i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on:
+                    low[node] = min(low[node], index[child])
+                continue
+            if low[node] == index[node]:
+                comp: list[str] = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == node:
+                        break
+                out.append(sorted(comp))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return out
+
+
+def _roadmap(rv: Review, d: _Design, items: _Items) -> Roadmap:
+    assigned: dict[str, tuple[int, str, str, str]] = {}  # component -> (phase, title, detail, rule)
+    for fact, rule in items.of("build", "component"):
+        comp = d.component_of(str(fact["subject"]))
+        if comp is None:
+            continue
+        cand = (int(fact["phase"]), str(fact["title"]), " ".join(str(fact.get("detail", "")).split()), rule)
+        if comp not in assigned or cand < assigned[comp]:
+            assigned[comp] = cand  # the earliest phase wins: a component needed early is built early
+    raw: dict[str, dict[str, Any]] = {}
+    cdeps = _component_deps(d)
+    for name, f in sorted(d.comp.items()):
+        iid = f"{f.kind}:{name}"
+        if name in assigned:
+            planned, title, detail, rule = assigned[name]
+            source = f"rule:{rule}"
+        else:
+            planned = DEFAULT_PHASE[f.kind]
+            title, detail, source = f"Build {f.kind} {name}", "No rule assigned a phase; state its kind.", "default"
+        raw[iid] = {"kind": "component", "title": title, "detail": detail, "subject": f.key, "phase": planned,
+                    "after": {f"{d.comp[x].kind}:{x}" for x in cdeps[name]}, "source": source}
+    by_pattern: dict[str, list[str]] = {}
+    for m in rv.mitigations:
+        by_pattern.setdefault(m.pattern, []).append(m.id)
+    unresolved: list[str] = []
+    for m in rv.mitigations:
+        after: set[str] = set()
+        for s in m.subjects:
+            comp = d.component_of(s)
+            if comp is not None:
+                after.add(f"{d.comp[comp].kind}:{comp}" if comp in d.comp else f"service:{comp}")
+        for pre in m.after:
+            same_scope = f"{pre}@{m.scope}"
+            if same_scope in by_pattern.get(pre, []):
+                after.add(same_scope)
+            elif pre in by_pattern:
+                after.update(by_pattern[pre])
+            else:
+                unresolved.append(f"{m.id} expects '{pre}' first; no risk in this design calls for it, so "
+                                  "check it is already in place")
+        raw[f"mitigation:{m.id}"] = {"kind": "mitigation", "title": m.title, "detail": " ".join(m.action.split()),
+                                     "subject": ", ".join(m.subjects), "phase": m.phase,
+                                     "after": {a if a.startswith(("service:", "datastore:", "channel:", "external:"))
+                                               else f"mitigation:{a}" for a in after},
+                                     "source": "finding:" + ",".join(m.findings)}
+    for it in raw.values():
+        it["after"] = {a for a in it["after"] if a in raw}
+
+    ids = sorted(raw)
+    succ = {i: sorted(raw[i]["after"]) for i in ids}
+    sccs = _sccs(ids, succ)
+    cycles = tuple(tuple(c) for c in sccs if len(c) > 1)
+    comp_of = {n: k for k, c in enumerate(sccs) for n in c}
+    # Tarjan lists components prerequisites-first; effective phase = max over prerequisites.
+    phase: dict[str, int] = {}
+    note: dict[str, str] = {}
+    for scc in sccs:
+        p = max(int(raw[n]["phase"]) for n in scc)
+        why = ""
+        for n in scc:
+            for a in raw[n]["after"]:
+                if comp_of[a] != comp_of[n] and phase[a] > p:
+                    p, why = phase[a], f"moved to phase {phase[a]}: needs {a} (phase {phase[a]}) first"
+        for n in scc:
+            phase[n] = p
+            if why and p > int(raw[n]["phase"]):
+                note[n] = why
+        if len(scc) > 1:
+            for n in scc:
+                note[n] = (note[n] + "; " if n in note else "") + \
+                    f"in a dependency cycle with {', '.join(x for x in scc if x != n)}: break it"
+    # Topological order (prerequisites first), ties by phase then id; cycle edges are ignored.
+    indeg = dict.fromkeys(ids, 0)
+    users: dict[str, list[str]] = {i: [] for i in ids}
+    for i in ids:
+        for a in raw[i]["after"]:
+            if comp_of[a] != comp_of[i]:
+                indeg[i] += 1
+                users[a].append(i)
+    heap = [(phase[i], raw[i]["kind"] != "component", i) for i in ids if indeg[i] == 0]
+    heapq.heapify(heap)
+    order: list[str] = []
+    while heap:
+        _p, _k, i = heapq.heappop(heap)
+        order.append(i)
+        for u in users[i]:
+            indeg[u] -= 1
+            if indeg[u] == 0:
+                heapq.heappush(heap, (phase[u], raw[u]["kind"] != "component", u))
+    # Group by phase, keeping the dependency order inside each phase.
+    order.sort(key=lambda i: phase[i])  # stable: dependency order inside a phase is preserved
+    work = tuple(WorkItem(id=i, kind=raw[i]["kind"], title=raw[i]["title"], detail=raw[i]["detail"],
+                          subject=raw[i]["subject"], phase=phase[i], planned_phase=int(raw[i]["phase"]),
+                          after=tuple(sorted(raw[i]["after"])), source=raw[i]["source"], order=k + 1,
+                          note=note.get(i, ""))
+                 for k, i in enumerate(order))
+    return Roadmap(items=work, cycles=cycles, unresolved=tuple(sorted(set(unresolved))),
+                   mermaid=_roadmap_mermaid(work))
+
+
+def _roadmap_mermaid(items: Sequence[WorkItem]) -> str:
+    from engine.model import Phase
+    from engine.plan.diagram import mermaid_label
+
+    lines = ["flowchart LR"]
+    if len(items) > ROADMAP_CHART_LIMIT:
+        # Too many items for one chart: show the phases and how many dependencies cross between them.
+        counts = {int(p): sum(1 for w in items if w.phase == int(p)) for p in Phase}
+        for p in Phase:
+            lines.append(f'  P{int(p)}["{int(p)}. {p.title}: {counts[int(p)]} items"]')
+        cross: dict[tuple[int, int], int] = {}
+        by_id = {w.id: w for w in items}
+        for w in items:
+            for a in w.after:
+                if by_id[a].phase != w.phase:
+                    cross[(by_id[a].phase, w.phase)] = cross.get((by_id[a].phase, w.phase), 0) + 1
+        for (pa, pb), count in sorted(cross.items()):
+            lines.append(f'  P{pa} -->|"{count} dependencies"| P{pb}')
+        return "\n".join(lines) + "\n"
+    ids = {w.id: f"w{k}" for k, w in enumerate(items)}
+    for p in Phase:
+        members = [w for w in items if w.phase == int(p)]
+        if not members:
+            continue
+        lines.append(f'  subgraph phase{int(p)}["{int(p)}. {p.title}"]')
+        for w in members:
+            shape = ("([", "])") if w.kind == "mitigation" else ("[", "]")
+            lines.append(f'    {ids[w.id]}{shape[0]}"{mermaid_label(w.title)}"{shape[1]}')
+        lines.append("  end")
+    for w in items:
+        for a in w.after:
+            lines.append(f"  {ids[a]} --> {ids[w.id]}")
+    lines.append("  classDef mitigation fill:#fff4e5,stroke:#b35c00")
+    mits = [ids[w.id] for w in items if w.kind == "mitigation"]
+    if mits:
+        lines.append(f"  class {','.join(mits)} mitigation")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# 3. Risks
+# --------------------------------------------------------------------------------------
+
+
+def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment:
+    titles = {m.id: m.title for m in rv.mitigations}
+    entries = []
+    matrix: dict[str, dict[str, list[str]]] = {lk: {im: [] for im in IMPACT_ORDER} for lk in LIKELIHOOD_ORDER}
+    for f in rv.findings:
+        if f.kind != "risk":
+            continue
+        mit_phases = [phase_of_mitigation.get(f"mitigation:{m}", f.phase) for m in f.mitigations]
+        loc = f.location
+        entries.append(RiskEntry(
+            id=f.id, rule=f.rule, title=f.title, severity=f.severity.value, likelihood=f.likelihood,
+            impact=f.impact, subjects=f.subjects, message=" ".join(f.message.split()),
+            mitigations=tuple(titles.get(m, m) for m in f.mitigations), phase=min(mit_phases, default=f.phase),
+            location=f"{display_path(loc.file)}:{loc.line}" if loc.line else display_path(loc.file)))
+        if f.likelihood and f.impact:
+            matrix[f.likelihood][f.impact].append(f.id)
+    lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
+    im_rank = {im: i for i, im in enumerate(IMPACT_ORDER)}
+    entries.sort(key=lambda r: (-Severity(r.severity).rank,
+                                -(lk_rank.get(r.likelihood or "", 0) + 1) * (im_rank.get(r.impact or "", 0) + 1),
+                                r.rule, r.subjects[0]))
+    gaps = tuple(sorted((f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing))
+    return RiskAssessment(risks=tuple(entries), matrix=matrix, gaps=gaps)
+
+
+# --------------------------------------------------------------------------------------
+# 4. Performance
+# --------------------------------------------------------------------------------------
+
+
+def _critical_path(d: _Design, entry: str) -> tuple[str, ...]:
+    """The chain of hard synchronous calls with the largest summed p95 below ``entry``."""
+    memo: dict[str, tuple[int, tuple[str, ...]]] = {}
+    edges: dict[str, list[Mapping[str, Any]]] = {}
+    for f in d.interactions:
+        tk = d.kind_of(str(f.data["to"]))
+        if tk != "channel" and is_sync(f.data, tk) and f.data.get("dependency") != "soft":
+            edges.setdefault(str(f.data["from"]), []).append(f.data)
+    visiting: set[str] = set()
+
+    def best(n: str) -> tuple[int, tuple[str, ...]]:
+        if n in memo:
+            return memo[n]
+        stack: list[tuple[str, int]] = [(n, 0)]
+        while stack:  # iterative post-order: no recursion limit on deep designs
+            node, state = stack.pop()
+            if node in memo:
+                continue
+            outs = sorted(edges.get(node, []), key=lambda e: str(e["to"]))
+            if state == 0:
+                visiting.add(node)
+                stack.append((node, 1))
+                for e in outs:
+                    t = str(e["to"])
+                    if t not in memo and t not in visiting:
+                        stack.append((t, 0))
+                continue
+            own = int(d.comp[node].data.get("latency_p95_ms") or 0) if node in d.comp else 0
+            top: tuple[int, tuple[str, ...]] = (0, ())
+            for e in outs:
+                t = str(e["to"])
+                if t not in memo:
+                    continue  # a cycle back-edge: not followed
+                sub = memo[t]
+                cost = int(e.get("calls_per_request", 1)) * (int(e["latency_p95_ms"]) if e.get("latency_p95_ms")
+                                                              is not None else sub[0])
+                if cost > top[0] or not top[1]:
+                    top = (cost, sub[1])
+            memo[node] = (own + top[0], (node, *top[1]))
+            visiting.discard(node)
+        return memo[n]
+
+    return best(entry)[1]
+
+
+def _performance(rv: Review, d: _Design) -> tuple[EntryPerformance, ...]:
+    out = []
+    peak = d.system.get("expected_peak_rps")
+    for p in rv.enriched.paths:
+        missing: list[str] = []
+        if p.unknown_latency:
+            missing.append("latency_p95_ms of " + ", ".join(p.unknown_latency[:10])
+                           + (f" and {len(p.unknown_latency) - 10} more" if len(p.unknown_latency) > 10 else ""))
+        if p.unknown_availability:
+            missing.append("availability (or sla) of " + ", ".join(p.unknown_availability[:10])
+                           + (f" and {len(p.unknown_availability) - 10} more"
+                              if len(p.unknown_availability) > 10 else ""))
+        if p.latency_target_ms is None:
+            missing.append(f"a latency target: latency_p95_ms on endpoint '{p.entry}', an SLO, or system")
+        if p.availability_target is None:
+            missing.append("an availability target: system.availability_target or an SLO")
+        if p.bottleneck is None:
+            missing.append("capacity_rps of the services on the path (rate_limit_rps of externals)")
+        ep = d.endpoints.get(p.entry)
+        demand = ep.data.get("rps") if ep else None
+        demand = demand if demand is not None else peak
+        if demand is None:
+            missing.append(f"expected load: rps on endpoint '{p.entry}' or system.expected_peak_rps")
+        lat_complete = not p.unknown_latency
+        if p.latency_target_ms is None:
+            lv = "no target"
+        elif not lat_complete:
+            lv = "over target (partial sum)" if p.latency_ms > p.latency_target_ms else "unknown (figures missing)"
+        else:
+            lv = "over target" if p.latency_ms > p.latency_target_ms else "within target"
+        av_complete = not p.unknown_availability
+        redundant = _redundant_availability(d, p.nodes) if av_complete else None
+        if p.availability_target is None:
+            av = "no target"
+        elif not av_complete:
+            av = "unknown (figures missing)"
+        elif p.availability < p.availability_target - 1e-12:
+            av = ("below target; met with failover" if redundant is not None and
+                  redundant >= p.availability_target - 1e-12 else "below target")
+        else:
+            av = "meets target"
+        headroom = None
+        if p.bottleneck_rps is not None and demand:
+            headroom = round(p.bottleneck_rps / float(demand), 3)
+        out.append(EntryPerformance(
+            entry=p.entry, entry_service=p.entry_service, components=len(p.nodes), depth=p.depth,
+            critical_path=_critical_path(d, p.entry_service), latency_ms=p.latency_ms,
+            latency_complete=lat_complete, latency_target_ms=p.latency_target_ms, latency_verdict=lv,
+            availability=p.availability, availability_complete=av_complete, availability_redundant=redundant,
+            availability_target=p.availability_target, availability_verdict=av,
+            retry_amplification=p.retry_amplification, retry_layers=p.retry_layers, fan_out=p.fan_out,
+            bottleneck=p.bottleneck, bottleneck_rps=p.bottleneck_rps,
+            demand_rps=float(demand) if demand is not None else None, headroom=headroom,
+            missing=tuple(missing), source=f"design:path:{p.entry}"))
+    return tuple(out)
+
+
+def _redundant_availability(d: _Design, nodes: Sequence[str]) -> float | None:
+    """Serial product where datastores with automatic failover count their replicas as parallel copies.
+
+    An upper bound (failover is not instantaneous); None when no component on the path has such redundancy.
+    """
+    total = 1.0
+    used = False
+    for n in nodes:
+        f = d.comp.get(n)
+        if f is None:
+            continue
+        a = f.data.get("sla") if f.kind == "external" else f.data.get("availability")
+        if a is None:
+            return None
+        a = float(a)
+        replicas = int(f.data.get("replicas") or 0)
+        if f.kind == "datastore" and f.data.get("failover") == "automatic" and replicas > 0:
+            a = 1 - (1 - a) ** (replicas + 1)
+            used = True
+        total *= a
+    return round(total, 9) if used else None
+
+
+# --------------------------------------------------------------------------------------
+# 5. Tests
+# --------------------------------------------------------------------------------------
+
+
+TEST_ORDER = ("contract", "integration", "resilience", "load", "security")
+
+
+def _tests(rv: Review, d: _Design, items: _Items) -> tuple[PlanItem, ...]:
+    out = [_plan_item(f, r) for f, r in items.of("test")]
+    covered = {i.subject for i in out if i.type == "load"}
+    for p in rv.enriched.paths:
+        if f"path:{p.entry}" not in covered:
+            out.append(PlanItem(type="load", subject=f"path:{p.entry}", title=f"Load test: {p.entry}",
+                                detail="No latency target is stated, so the test has no pass bar yet.",
+                                pass_bar="none: state a latency target",  # noqa: S106 - not a password
+                                source=f"design:path:{p.entry}"))
+    order = {t: i for i, t in enumerate(TEST_ORDER)}
+    return tuple(sorted(out, key=lambda i: (order.get(i.type, 99), i.subject, i.title)))
+
+
+# --------------------------------------------------------------------------------------
+# 6. Deployment
+# --------------------------------------------------------------------------------------
+
+
+def _deployment(d: _Design, items: _Items, roadmap: Roadmap) -> Deployment:
+    recommended: dict[str, tuple[str, str]] = {}
+    for item, rule in items.of("deploy", "strategy"):
+        comp = d.component_of(str(item["subject"]))
+        if comp is not None and "strategy" in item:
+            recommended.setdefault(comp, (str(item["strategy"]), f"rule:{rule}"))
+    migrations = [_plan_item(f, r) for f, r in items.of("deploy", "migration")]
+    migration_of = {d.component_of(m.subject): m for m in migrations}
+    steps: list[DeployStep] = []
+    for w in roadmap.items:
+        if w.kind != "component":
+            continue
+        name = w.id.split(":", 1)[1]
+        f = d.comp[name]
+        if f.kind == "external":
+            continue
+        warnings: list[str] = []
+        actions: list[str] = []
+        if f.kind == "datastore":
+            strategy, src = "provision", w.source
+            actions.append(f"Provision {name} from infrastructure code; verify backups and restore before "
+                           "the first writer deploys.")
+            mig = migration_of.get(name)
+            if mig is not None:
+                actions.append("Run migrations expand-first: " + mig.detail)
+                if f.data.get("migration_strategy") == "in_place":
+                    warnings.append("declared migration_strategy 'in_place': switch to expand/contract")
+            restore = (f.data.get("backups") or {}).get("restore_tested")
+            rollback = ("Expand steps are additive: keep them and roll back the code. A contract step is not "
+                        "reversible without a restore from backup" + (
+                            " (restore never tested: test it first)." if restore is not True else "."))
+        elif f.kind == "channel":
+            strategy, src = "provision", w.source
+            actions.append(f"Declare {name} (and its dead-letter queue) before producers and consumers deploy.")
+            rollback = "Leave the channel in place; roll back its producers and consumers. Drain before deleting."
+        else:
+            dep = d.deployments.get(name)
+            if dep is not None and dep.data.get("strategy"):
+                strategy, src = str(dep.data["strategy"]), f"design:{dep.key}"
+            elif name in recommended:
+                strategy, src = recommended[name]
+            else:
+                strategy, src = "rolling", "default (no strategy or criticality stated)"
+            actions.append(f"Release {name} with a {strategy.replace('_', '-')} deployment"
+                           + (", gated on readiness." if f.data.get("health", {}).get("readiness") else
+                              "; add a readiness probe to gate it."))
+            rollback = ROLLBACK_BY_STRATEGY.get(strategy, ROLLBACK_BY_STRATEGY["rolling"])
+            if dep is not None:
+                if dep.data.get("rollback") in ("none", "manual"):
+                    warnings.append(f"rollback is {dep.data['rollback']}: automate it")
+                if dep.data.get("rollback_tested") is False:
+                    warnings.append("rollback never tested: rehearse it before the first production release")
+                if dep.data.get("migration_compatibility") == "breaking":
+                    warnings.append("ships breaking migrations: split them into expand and contract releases")
+                if strategy == "recreate":
+                    warnings.append("recreate has downtime on every release")
+        steps.append(DeployStep(order=len(steps) + 1, component=f.key, kind=f.kind, strategy=strategy,
+                                strategy_source=src, actions=tuple(actions), rollback=rollback,
+                                warnings=tuple(warnings)))
+    return Deployment(steps=tuple(steps), rollback_order=tuple(s.component for s in reversed(steps)),
+                      migrations=tuple(sorted(migrations, key=lambda m: m.subject)))
+
+
+# --------------------------------------------------------------------------------------
+# 7. Monitoring
+# --------------------------------------------------------------------------------------
+
+
+def _monitoring(rv: Review, d: _Design, items: _Items) -> Monitoring:
+    slos = []
+    slo_names = {str(s["target"]) for s in d.observability.get("slos", [])}
+    for p in rv.enriched.paths:
+        if p.entry in slo_names:
+            src = "design:observability.slos"
+        elif p.latency_target_ms is not None or p.availability_target is not None:
+            src = "design:endpoint/system targets"
+        else:
+            src = "none stated"
+        budget = round((1 - p.availability_target) * MINUTES_30D, 1) if p.availability_target is not None else None
+        slos.append(Slo(entry=p.entry, availability=p.availability_target, latency_p95_ms=p.latency_target_ms,
+                        source=src, error_budget_minutes_30d=budget))
+    signals = []
+    for name, f in sorted(d.comp.items()):
+        if f.kind != "service":
+            continue
+        s = f.data
+        inbound = "requests/s per endpoint" if s.get("public_entry") or s.get("inbound") else "messages or jobs/s"
+        sat_metric = (s.get("autoscaling") or {}).get("metric")
+        sat = "CPU, memory" + (f", {sat_metric} (the autoscaling metric)" if sat_metric not in (None, "cpu",
+                                                                                                 "memory") else "")
+        if s.get("concurrency_limit"):
+            sat += f", in-flight requests vs limit {s['concurrency_limit']}"
+        if s.get("type") in ("worker", "batch", "function"):
+            sat += ", queue depth / lag"
+        exported = {True: "yes", False: "NO: export them", None: "unknown"}[s.get("metrics")]
+        signals.append(GoldenSignals(
+            service=name, latency=f"p50/p95/p99 per operation (own p95 stated: {s.get('latency_p95_ms', 'unknown')})",
+            traffic=inbound, errors="5xx / failed operations, by dependency", saturation=sat, exported=exported))
+    declared = tuple(sorted(str(a) for a in d.observability.get("alerts", [])))
+    alerts = []
+    for item, r in items.of("monitor", "alert"):
+        it = _plan_item(item, r)
+        base = it.title.split(":", 1)[0]
+        if base in declared:
+            it = PlanItem(it.type, it.subject, it.title, it.detail + " (an alert of this name is declared: check "
+                          "it covers this subject)", it.pass_bar, it.source)
+        alerts.append(it)
+    alerts.sort(key=lambda i: (i.title, i.subject))
+    traces = []
+    tri = {True: "yes", False: "NO", None: "unknown"}
+    for f in sorted(d.interactions, key=lambda f: f.key):
+        tk = d.kind_of(str(f.data["to"]))
+        if tk == "channel" or not is_sync(f.data, tk):
+            continue
+        caller = d.comp.get(str(f.data["from"]))
+        callee = d.comp.get(str(f.data["to"]))
+        callee_t = tri[callee.data.get("tracing")] if callee is not None and callee.kind == "service" else \
+            f"n/a ({tk}: client span only)"
+        traces.append(TraceEdge(edge=f.name, caller_traces=tri[caller.data.get("tracing") if caller else None],
+                                callee_traces=callee_t))
+    return Monitoring(slos=tuple(slos), signals=tuple(signals), alerts=tuple(alerts), declared_alerts=declared,
+                      traces=tuple(traces), tracing=str(d.observability.get("tracing", "unknown")))

@@ -1,0 +1,337 @@
+"""The system diagram: one graph model, emitted as Mermaid and Graphviz DOT (and SVG when ``dot`` exists).
+
+Components are clustered by owning team inside the system boundary; externals sit in a third-party
+zone and internet clients outside, so trust boundaries and public exposure are visible. Synchronous
+edges are solid, asynchronous ones dashed; components and edges with risks are coloured by severity.
+Designs with more than ``COLLAPSE_AT`` components are drawn one node per team, with edge counts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+
+from engine.enrich import is_sync
+from engine.loader import Fact
+from engine.plan.model import Architecture, Edge, Node
+
+COLLAPSE_AT = 60
+EXTERNALS_COLLAPSE_AT = 25
+DOT_TIMEOUT_S = 60
+CLIENTS = "clients"
+SEVERITY_COLOUR = {"critical": "#b3261e", "high": "#e8590c", "medium": "#c99a00", "low": "#5c7cfa"}
+KIND_STYLE = {  # fill, border
+    "service": ("#e7f0fb", "#2f5f98"),
+    "gateway": ("#dff3e4", "#2b7a3d"),
+    "datastore": ("#f3e8fd", "#6a3d9a"),
+    "channel": ("#fff4d6", "#9a6b00"),
+    "external": ("#f1f1f1", "#555555"),
+    "clients": ("#ffffff", "#333333"),
+    "group": ("#e7f0fb", "#2f5f98"),
+}
+UNOWNED = "unowned"
+
+
+def sev_max(a: str | None, b: str | None) -> str | None:
+    """The worse of two severities (None is no risk)."""
+    rank = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if rank[a] >= rank[b] else b
+
+
+def mermaid_label(text: str) -> str:
+    """Text safe inside a quoted Mermaid label (quotes and markup characters as entities)."""
+    return (text.replace("&", "&amp;").replace('"', "#quot;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("[", "#91;").replace("]", "#93;").replace("{", "#123;").replace("}", "#125;")
+            .replace("|", "#124;"))
+
+
+def _dot_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _owner(f: Fact, comp: Mapping[str, Fact]) -> str:
+    if f.kind == "service":
+        return str(f.data.get("owner") or UNOWNED)
+    if f.kind == "datastore":
+        owning = comp.get(str(f.data.get("owner") or ""))
+        if owning is not None and owning.kind == "service":
+            return str(owning.data.get("owner") or UNOWNED)
+        writers = [w for w in f.data.get("writers", []) if w in comp]
+        return str(comp[sorted(writers)[0]].data.get("owner") or UNOWNED) if writers else UNOWNED
+    if f.kind == "channel":
+        prods = sorted(p for p in f.data.get("producers", []) if p in comp)
+        return str(comp[prods[0]].data.get("owner") or UNOWNED) if prods else UNOWNED
+    return UNOWNED
+
+
+def build_architecture(comp: Mapping[str, Fact], interactions: Sequence[Fact], endpoints: Sequence[Fact],
+                       links: Sequence[Fact], node_risk: Mapping[str, tuple[str | None, int]],
+                       edge_risk: Mapping[str, str | None], render_svg: bool = True) -> Architecture:
+    """The diagram model of a design, with its Mermaid, DOT and (when Graphviz exists) SVG text."""
+    public: set[str] = set()
+    for ep in endpoints:
+        exposure = ep.data.get("exposure") or ep.data.get("service_exposure")
+        if exposure in ("public", "partner"):
+            public.add(str(ep.data["served_by"]))
+    for name, f in comp.items():
+        if f.kind == "service" and f.data.get("exposure") == "public":
+            public.add(name)
+    nodes: dict[str, Node] = {}
+    for name, f in sorted(comp.items()):
+        kind = "gateway" if f.kind == "service" and f.data.get("type") in ("gateway", "mesh") else f.kind
+        sev, nrisk = node_risk.get(name, (None, 0))
+        nodes[name] = Node(id=name, name=name, kind=kind, type=f.data.get("type"), owner=_owner(f, comp),
+                           public=name in public, risk=sev, risks=nrisk)
+    edges: dict[tuple[str, str, bool], Edge] = {}
+
+    def add(src: str, dst: str, sync: bool, label: str, risk: str | None) -> None:
+        key = (src, dst, sync)
+        old = edges.get(key)
+        if old is None:
+            edges[key] = Edge(src, dst, sync, label, risk)
+        else:
+            labels = sorted({*old.label.split(", "), label} - {""})
+            edges[key] = Edge(src, dst, sync, ", ".join(labels), sev_max(old.risk, risk), old.count + 1)
+
+    for f in interactions:
+        src, dst = str(f.data["from"]), str(f.data["to"])
+        if src not in nodes or dst not in nodes:
+            continue
+        sync = is_sync(f.data, nodes[dst].kind if nodes[dst].kind in ("channel",) else "service")
+        add(src, dst, sync, str(f.data.get("protocol") or f.data.get("style") or ""), edge_risk.get(f.key))
+    for f in links:
+        ch, svc = str(f.data["channel"]), str(f.data["service"])
+        if ch not in nodes or svc not in nodes:
+            continue
+        if f.kind == "consumer":
+            add(ch, svc, False, "consumes", None)
+        elif (svc, ch, False) not in edges and (svc, ch, True) not in edges:
+            add(svc, ch, False, "publishes", None)
+    collapsed = len(nodes) > COLLAPSE_AT
+    notes: list[str] = []
+    member = {n: n for n in nodes}
+    if collapsed:
+        nodes, edges, member = _collapse(nodes, edges)
+        notes.append(f"{len(comp)} components: drawn one node per owning team, with the number of calls "
+                     f"between teams on each edge; externals are collapsed above {EXTERNALS_COLLAPSE_AT}.")
+    if public:
+        nodes[CLIENTS] = Node(id=CLIENTS, name="Internet clients", kind="clients", type=None, owner=None,
+                              public=True, risk=None, risks=0)
+        for t in sorted({member[p] for p in public if p in member}):
+            edges[(CLIENTS, t, True)] = Edge(CLIENTS, t, True, "HTTPS", None)
+    clusters: dict[str, list[str]] = {}
+    for n in nodes.values():
+        if n.kind in ("external", "clients"):
+            continue
+        clusters.setdefault(n.owner or UNOWNED, []).append(n.id)
+    cl = tuple((o, tuple(sorted(ids))) for o, ids in sorted(clusters.items()))
+    node_t = tuple(sorted(nodes.values(), key=lambda n: n.id))
+    edge_t = tuple(sorted(edges.values(), key=lambda e: (e.src, e.dst, e.sync)))
+    counts = {k: sum(1 for f in comp.values() if f.kind == k) for k in ("service", "datastore", "channel", "external")}
+    mermaid = to_mermaid(node_t, edge_t, cl)
+    dot = to_dot(node_t, edge_t, cl)
+    svg = render_svg_text(dot) if render_svg else None
+    if svg is None and render_svg:
+        notes.append("Graphviz `dot` is not installed here, so no SVG was drawn; the DOT source is included.")
+    return Architecture(nodes=node_t, edges=edge_t, clusters=cl, collapsed=collapsed, components=counts,
+                        mermaid=mermaid, dot=dot, svg=svg, notes=tuple(notes))
+
+
+def _collapse(nodes: dict[str, Node], edges: Mapping[tuple[str, str, bool], Edge]
+              ) -> tuple[dict[str, Node], dict[tuple[str, str, bool], Edge], dict[str, str]]:
+    """One node per owning team (and one for all externals when there are many)."""
+    member: dict[str, str] = {}
+    out: dict[str, Node] = {}
+    externals = [n for n in nodes.values() if n.kind == "external"]
+    many_ext = len(externals) > EXTERNALS_COLLAPSE_AT
+    groups: dict[str, list[Node]] = {}
+    for n in nodes.values():
+        if n.kind == "external":
+            if many_ext:
+                member[n.id] = "group:externals"
+                groups.setdefault("group:externals", []).append(n)
+            else:
+                member[n.id] = n.id
+                out[n.id] = n
+            continue
+        gid = f"group:{n.owner or UNOWNED}"
+        member[n.id] = gid
+        groups.setdefault(gid, []).append(n)
+    for gid, members in sorted(groups.items()):
+        kinds: dict[str, int] = {}
+        risk: str | None = None
+        for m in members:
+            kinds[m.kind] = kinds.get(m.kind, 0) + 1
+            risk = sev_max(risk, m.risk)
+        parts = ", ".join(f"{c} {k}{'s' if c > 1 else ''}" for k, c in sorted(kinds.items()))
+        owner = gid.split(":", 1)[1]
+        out[gid] = Node(id=gid, name=f"{owner}: {parts}", kind="group" if owner != "externals" else "external",
+                        type=None, owner=owner if owner != "externals" else None,
+                        public=any(m.public for m in members), risk=risk,
+                        risks=sum(m.risks for m in members), members=len(members))
+    agg: dict[tuple[str, str, bool], Edge] = {}
+    for e in edges.values():
+        a, b = member[e.src], member[e.dst]
+        if a == b:
+            continue
+        key = (a, b, e.sync)
+        old = agg.get(key)
+        agg[key] = Edge(a, b, e.sync, "", sev_max(old.risk if old else None, e.risk),
+                        (old.count if old else 0) + e.count)
+    agg = {k: Edge(e.src, e.dst, e.sync, f"{e.count} {'sync' if e.sync else 'async'}", e.risk, e.count)
+           for k, e in agg.items()}
+    return out, agg, member
+
+
+def _ids(nodes: Sequence[Node]) -> dict[str, str]:
+    return {n.id: f"n{i}" for i, n in enumerate(nodes)}
+
+
+def _node_text(n: Node) -> str:
+    if n.kind == "group":
+        return n.name
+    extra = n.type if n.type and n.kind != "gateway" else ("gateway" if n.kind == "gateway" else n.kind)
+    text = f"{n.name}\n{extra}"
+    if n.public and n.kind != "clients":
+        text += " · public"
+    if n.risks:
+        text += f"\n{n.risks} risk{'s' if n.risks > 1 else ''} ({n.risk})"
+    return text
+
+
+def to_mermaid(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """Mermaid flowchart text."""
+    ids = _ids(nodes)
+    by_id = {n.id: n for n in nodes}
+    shapes = {"datastore": ("[(", ")]"), "channel": ("[/", "/]"), "external": ("{{", "}}"),
+              "gateway": ("[[", "]]"), "clients": ("((", "))"), "group": ("[", "]"), "service": ("[", "]")}
+    lines = ["flowchart LR"]
+
+    def node_line(n: Node, indent: str) -> str:
+        a, b = shapes[n.kind]
+        label = mermaid_label(_node_text(n)).replace("\n", "<br/>")
+        return f'{indent}{ids[n.id]}{a}"{label}"{b}'
+
+    if CLIENTS in by_id:
+        lines.append('  subgraph internet["Internet (untrusted)"]')
+        lines.append(node_line(by_id[CLIENTS], "    "))
+        lines.append("  end")
+    lines.append('  subgraph system["System boundary"]')
+    for k, (owner, members) in enumerate(clusters):
+        lines.append(f'    subgraph team{k}["{mermaid_label("team " + owner)}"]')
+        lines.extend(node_line(by_id[m], "      ") for m in members)
+        lines.append("    end")
+    lines.append("  end")
+    ext = [n for n in nodes if n.kind == "external"]
+    if ext:
+        lines.append('  subgraph thirdparty["Third parties (outside the trust boundary)"]')
+        lines.extend(node_line(n, "    ") for n in ext)
+        lines.append("  end")
+    risky_links: dict[str, list[int]] = {}
+    for i, e in enumerate(edges):
+        arrow = "-->" if e.sync else "-.->"
+        label = f'|"{mermaid_label(e.label)}"|' if e.label else ""
+        lines.append(f"  {ids[e.src]} {arrow}{label} {ids[e.dst]}")
+        if e.risk:
+            risky_links.setdefault(e.risk, []).append(i)
+    for kind, (fill, stroke) in KIND_STYLE.items():
+        lines.append(f"  classDef {kind} fill:{fill},stroke:{stroke},color:#111")
+    for sev, colour in SEVERITY_COLOUR.items():
+        lines.append(f"  classDef risk_{sev} fill:#fff0ee,stroke:{colour},stroke-width:3px,color:#111")
+    by_class: dict[str, list[str]] = {}
+    for n in nodes:
+        by_class.setdefault(f"risk_{n.risk}" if n.risk else n.kind, []).append(ids[n.id])
+    for cls, members in sorted(by_class.items()):
+        lines.append(f"  class {','.join(members)} {cls}")
+    for sev, idx in sorted(risky_links.items()):
+        lines.append(f"  linkStyle {','.join(map(str, idx))} stroke:{SEVERITY_COLOUR[sev]},stroke-width:3px")
+    return "\n".join(lines) + "\n"
+
+
+def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """Graphviz DOT text."""
+    ids = _ids(nodes)
+    by_id = {n.id: n for n in nodes}
+    shape = {"datastore": "cylinder", "channel": "cds", "external": "box3d", "gateway": "hexagon",
+             "clients": "ellipse", "group": "folder", "service": "box"}
+    lines = [
+        "digraph architecture {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.35, ranksep=0.9, newrank=true,'
+        ' labelloc=t, compound=true];',
+        '  node [fontname="Helvetica", fontsize=11, style="filled,rounded", margin="0.15,0.08"];',
+        '  edge [fontname="Helvetica", fontsize=9, color="#555555", arrowsize=0.7];',
+    ]
+
+    def node_line(n: Node, indent: str) -> str:
+        fill, stroke = KIND_STYLE[n.kind]
+        pen = 1.2
+        if n.risk:
+            fill, stroke, pen = "#fff0ee", SEVERITY_COLOUR[n.risk], 3.0
+        style = "filled,rounded" if n.kind in ("service", "group", "gateway") else "filled"
+        if n.public and n.kind not in ("clients",):
+            style += ",bold"
+        return (f"{indent}{ids[n.id]} [label={_dot_str(_node_text(n))}, shape={shape[n.kind]}, "
+                f"style={_dot_str(style)}, fillcolor={_dot_str(fill)}, color={_dot_str(stroke)}, penwidth={pen}];")
+
+    if CLIENTS in by_id:
+        lines.append('  subgraph cluster_internet { label="Internet (untrusted)"; style="dashed"; color="#999999";')
+        lines.append(node_line(by_id[CLIENTS], "    "))
+        lines.append("  }")
+    lines.append('  subgraph cluster_system { label="System boundary"; style="rounded"; color="#2f5f98"; '
+                 'penwidth=2; fontsize=13;')
+    for k, (owner, members) in enumerate(clusters):
+        lines.append(f'    subgraph cluster_team{k} {{ label={_dot_str("team " + owner)}; style="rounded,filled"; '
+                     'fillcolor="#fafbfd"; color="#c5d3e6";')
+        lines.extend(node_line(by_id[m], "      ") for m in members)
+        lines.append("    }")
+    lines.append("  }")
+    ext = [n for n in nodes if n.kind == "external"]
+    if ext:
+        lines.append('  subgraph cluster_thirdparty { label="Third parties (outside the trust boundary)"; '
+                     'style="dashed"; color="#777777";')
+        lines.extend(node_line(n, "    ") for n in ext)
+        lines.append("  }")
+    for e in edges:
+        attrs = [f"label={_dot_str(e.label)}"] if e.label else []
+        if not e.sync:
+            attrs.append('style="dashed"')
+        if e.risk:
+            attrs.append(f'color="{SEVERITY_COLOUR[e.risk]}", penwidth=2.5, fontcolor="{SEVERITY_COLOUR[e.risk]}"')
+        lines.append(f"  {ids[e.src]} -> {ids[e.dst]}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def dot_binary() -> str | None:
+    """The Graphviz ``dot`` executable, if installed (``ARCHPLAN_DOT`` overrides the lookup)."""
+    override = os.environ.get("ARCHPLAN_DOT")
+    if override is not None:
+        return override or None
+    return shutil.which("dot")
+
+
+def render_svg_text(dot: str) -> str | None:
+    """Run ``dot -Tsvg``; None when Graphviz is missing or fails (the DOT source is still in the plan)."""
+    exe = dot_binary()
+    if exe is None:
+        return None
+    try:
+        # The executable is Graphviz from PATH (or ARCHPLAN_DOT); the input is DOT text this module wrote.
+        proc = subprocess.run(  # noqa: S603
+            [exe, "-Tsvg"], input=dot.encode(), capture_output=True, timeout=DOT_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    svg = proc.stdout.decode("utf-8", "replace")
+    # Drop the XML prolog and doctype so that the SVG can be inlined in HTML; strip generator comments,
+    # which carry the Graphviz version and would make output differ between machines.
+    svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
+    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)

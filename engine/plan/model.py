@@ -1,0 +1,246 @@
+"""The integration plan as data: seven sections, each item saying where it came from.
+
+Pure data. ``source`` on an item is ``rule:<id>`` (a fired rule derived it), ``design:<fact key>``
+(it restates a design fact), ``finding:<id>`` or ``default`` (a documented fallback used when no rule
+and no fact decides).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PLAN_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Node:
+    """A component drawn in the architecture diagram."""
+
+    id: str
+    name: str
+    kind: str
+    """service, gateway, external, datastore, channel, clients or group (a collapsed owner)."""
+    type: str | None
+    owner: str | None
+    public: bool
+    risk: str | None
+    """Worst severity of a risk on this component (or inside the group), if any."""
+    risks: int
+    members: int = 1
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A call, query, publication or delivery between two drawn components."""
+
+    src: str
+    dst: str
+    sync: bool
+    label: str
+    risk: str | None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """Section 1."""
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    clusters: tuple[tuple[str, tuple[str, ...]], ...]
+    """Owner (trust zone inside the system) -> node ids."""
+    collapsed: bool
+    components: dict[str, int]
+    mermaid: str
+    dot: str
+    svg: str | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A component to build or a mitigation to implement."""
+
+    id: str
+    kind: str
+    """component or mitigation."""
+    title: str
+    detail: str
+    subject: str
+    phase: int
+    planned_phase: int
+    after: tuple[str, ...]
+    source: str
+    order: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    """Section 2."""
+
+    items: tuple[WorkItem, ...]
+    cycles: tuple[tuple[str, ...], ...]
+    unresolved: tuple[str, ...]
+    mermaid: str
+
+
+@dataclass(frozen=True)
+class RiskEntry:
+    """One risk of the review, with what resolves it and when."""
+
+    id: str
+    rule: str
+    title: str
+    severity: str
+    likelihood: str | None
+    impact: str | None
+    subjects: tuple[str, ...]
+    message: str
+    mitigations: tuple[str, ...]
+    phase: int
+    location: str
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    """Section 3."""
+
+    risks: tuple[RiskEntry, ...]
+    matrix: dict[str, dict[str, list[str]]]
+    """likelihood -> impact -> risk ids."""
+    gaps: tuple[tuple[str, str, str], ...]
+    """(subject, missing field, rule needing it)."""
+
+
+@dataclass(frozen=True)
+class EntryPerformance:
+    """Section 4, one public entry point."""
+
+    entry: str
+    entry_service: str
+    components: int
+    depth: int
+    critical_path: tuple[str, ...]
+    latency_ms: int
+    latency_complete: bool
+    latency_target_ms: int | None
+    latency_verdict: str
+    availability: float
+    availability_complete: bool
+    availability_redundant: float | None
+    availability_target: float | None
+    availability_verdict: str
+    retry_amplification: int
+    retry_layers: int
+    fan_out: int
+    bottleneck: str | None
+    bottleneck_rps: float | None
+    demand_rps: float | None
+    headroom: float | None
+    missing: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """A test, alert, deployment or monitoring item (from a rule or from the design's structure)."""
+
+    type: str
+    subject: str
+    title: str
+    detail: str
+    pass_bar: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DeployStep:
+    """Section 6, one step of the release order."""
+
+    order: int
+    component: str
+    kind: str
+    strategy: str
+    strategy_source: str
+    actions: tuple[str, ...]
+    rollback: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Section 6."""
+
+    steps: tuple[DeployStep, ...]
+    rollback_order: tuple[str, ...]
+    migrations: tuple[PlanItem, ...]
+
+
+@dataclass(frozen=True)
+class Slo:
+    """An objective for one entry point."""
+
+    entry: str
+    availability: float | None
+    latency_p95_ms: int | None
+    source: str
+    error_budget_minutes_30d: float | None
+
+
+@dataclass(frozen=True)
+class GoldenSignals:
+    """What to measure on one service."""
+
+    service: str
+    latency: str
+    traffic: str
+    errors: str
+    saturation: str
+    exported: str
+
+
+@dataclass(frozen=True)
+class TraceEdge:
+    """A synchronous edge the trace context must cross."""
+
+    edge: str
+    caller_traces: str
+    callee_traces: str
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Section 7."""
+
+    slos: tuple[Slo, ...]
+    signals: tuple[GoldenSignals, ...]
+    alerts: tuple[PlanItem, ...]
+    declared_alerts: tuple[str, ...]
+    traces: tuple[TraceEdge, ...]
+    tracing: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole integration plan."""
+
+    system: str
+    description: str
+    counts: dict[str, int]
+    architecture: Architecture
+    roadmap: Roadmap
+    risks: RiskAssessment
+    performance: tuple[EntryPerformance, ...]
+    tests: tuple[PlanItem, ...]
+    deployment: Deployment
+    monitoring: Monitoring
+    rules_used: tuple[str, ...] = field(default=())
+
+    def to_json(self, include_svg: bool = False) -> dict[str, Any]:
+        """The plan as versioned, JSON-ready data (the SVG is left out unless asked for: it is large)."""
+        data = asdict(self)
+        if not include_svg:
+            data["architecture"].pop("svg", None)
+        return {"version": PLAN_VERSION, "plan": data}

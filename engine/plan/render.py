@@ -1,0 +1,428 @@
+"""The plan as Markdown, self-contained HTML, terminal text or JSON.
+
+One layout (sections of headings, paragraphs, tables, lists and diagrams) feeds the three text
+renderers, so the formats never disagree on content.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tabulate import tabulate
+
+from engine.model import Phase
+from engine.plan.builder import IMPACT_ORDER, LIKELIHOOD_ORDER, TEST_ORDER
+from engine.plan.model import Plan
+
+MAX_TABLE_ROWS = 400
+"""Longer tables (huge designs) keep their first rows and say how many were left out; JSON keeps all."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+
+
+@dataclass
+class Diagram:
+    title: str
+    mermaid: str
+    dot: str = ""
+    svg: str | None = None
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    blocks: list[str | Table | Diagram | list[str]] = field(default_factory=list)
+
+
+def _avail(a: float | None) -> str:
+    if a is None:
+        return "—"
+    text = f"{a * 100:.4f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def _short(key: str) -> str:
+    return key.split(":", 1)[1] if ":" in key else key
+
+
+def _cap(rows: list[list[str]]) -> tuple[list[list[str]], str]:
+    if len(rows) <= MAX_TABLE_ROWS:
+        return rows, ""
+    return rows[:MAX_TABLE_ROWS], f"{len(rows) - MAX_TABLE_ROWS} more rows in the JSON plan."
+
+
+def layout(plan: Plan) -> list[Section]:
+    """The plan's sections as renderer-neutral blocks."""
+    c = plan.counts
+    secs: list[Section] = []
+    overview = Section("overview", f"Integration plan: {plan.system}")
+    if plan.description:
+        overview.blocks.append(plan.description)
+    overview.blocks.append(
+        f"{c['services']} services, {c['datastores']} datastores, {c['channels']} channels and {c['externals']} "
+        f"external services; {c['public_entry_points']} public entry points. The review raised {c['risks']} "
+        f"risks and {c['information_gaps']} information gaps; the roadmap has {c['work_items']} work items, and "
+        f"{c['plan_items_from_rules']} test, deployment and monitoring items come from the knowledge base's rules.")
+    secs.append(overview)
+
+    # 1 -----------------------------------------------------------------------------
+    a = plan.architecture
+    s1 = Section("architecture", "1. Integration architecture")
+    s1.blocks.append("Solid arrows are synchronous calls, dashed arrows asynchronous messages. Boxes are grouped by "
+                     "owning team inside the system boundary; third parties and internet clients sit outside it. "
+                     "Bold borders mark public exposure; red and orange borders mark components and calls with "
+                     "risks (by worst severity).")
+    s1.blocks.extend(a.notes)
+    s1.blocks.append(Diagram("System diagram", a.mermaid, a.dot, a.svg))
+    risky = [n for n in a.nodes if n.risk]
+    if risky:
+        s1.blocks.append(Table(["component", "worst risk", "risks"],
+                               [[n.name, n.risk or "", str(n.risks)] for n in
+                                sorted(risky, key=lambda n: (-_rank(n.risk), n.name))], "Highlighted components"))
+    s1.blocks.append(Table(["team (trust zone)", "components"],
+                           [[o, ", ".join(m) if len(m) <= 20 else f"{len(m)} components"] for o, m in a.clusters]))
+    secs.append(s1)
+
+    # 2 -----------------------------------------------------------------------------
+    r = plan.roadmap
+    s2 = Section("roadmap", "2. Implementation roadmap")
+    s2.blocks.append("Work items in dependency order: a service after the datastores, channels and services it "
+                     "depends on; a mitigation after the component it changes and after its prerequisites. A phase "
+                     "moves later when a prerequisite sits in a later phase.")
+    if r.cycles:
+        s2.blocks.append("Dependency cycles (ordered as one block; break them): " +
+                         "; ".join(" ↔ ".join(_short(x) for x in cyc) for cyc in r.cycles))
+    if r.unresolved:
+        s2.blocks.append(["Prerequisite not in this plan: " + u for u in r.unresolved])
+    for p in Phase:
+        items = [w for w in r.items if w.phase == int(p)]
+        rows = [[str(w.order), w.kind, w.title, ", ".join(_short(x) for x in w.after[:6]) +
+                 (f" +{len(w.after) - 6}" if len(w.after) > 6 else ""), w.source, w.note] for w in items]
+        rows, more = _cap(rows)
+        s2.blocks.append(Table(["#", "item", "work", "after", "from", "note"], rows,
+                               f"Phase {int(p)}: {p.title} ({len(items)} items)" + (f"; {more}" if more else "")))
+    s2.blocks.append(Diagram("Dependency chart", r.mermaid))
+    secs.append(s2)
+
+    # 3 -----------------------------------------------------------------------------
+    k = plan.risks
+    s3 = Section("risks", "3. Risk assessment")
+    if not k.risks:
+        s3.blocks.append("The rules raised no risk on this design.")
+    rows = [[x.severity, x.likelihood or "—", x.impact or "—", x.title, ", ".join(_short(s) for s in x.subjects[:3]),
+             "; ".join(x.mitigations), f"{x.phase}. {Phase(x.phase).title}", x.location] for x in k.risks]
+    rows, more = _cap(rows)
+    s3.blocks.append(Table(["severity", "likelihood", "impact", "risk", "subjects", "mitigations", "phase", "where"],
+                           rows, "Top risks first" + (f"; {more}" if more else "")))
+    mrows = []
+    for lk in LIKELIHOOD_ORDER:
+        mrows.append([lk] + [str(len(k.matrix[lk][im])) if k.matrix[lk][im] else "·" for im in IMPACT_ORDER])
+    s3.blocks.append(Table(["likelihood \\ impact", *IMPACT_ORDER], mrows, "Likelihood × impact (number of risks)"))
+    if k.risks:
+        s3.blocks.append([f"{x.id} ({x.severity}): {x.message}" for x in k.risks[:MAX_TABLE_ROWS]])
+    if k.gaps:
+        grows, more = _cap([[_short(sj), fld, rule] for sj, fld, rule in k.gaps])
+        s3.blocks.append(Table(["subject", "unknown field", "needed by"], grows,
+                               "Information gaps: facts the design should state" + (f"; {more}" if more else "")))
+    secs.append(s3)
+
+    # 4 -----------------------------------------------------------------------------
+    s4 = Section("performance", "4. Performance analysis")
+    if not plan.performance:
+        s4.blocks.append("No public or partner entry point is declared, so there is no synchronous path to analyse: "
+                         "state endpoints with their exposure.")
+    rows = []
+    for e in plan.performance[:MAX_TABLE_ROWS]:
+        lat = f"{e.latency_ms} ms" if e.latency_complete else f"≥ {e.latency_ms} ms (partial)"
+        tgt = f"{e.latency_target_ms} ms" if e.latency_target_ms is not None else "—"
+        av = _avail(e.availability) + ("" if e.availability_complete else " (partial)")
+        if e.availability_redundant is not None:
+            av += f"; {_avail(e.availability_redundant)} with failover"
+        bott = (f"{e.bottleneck} ({e.bottleneck_rps:g} rps" + (f", {e.headroom:g}× demand" if e.headroom is not None
+                                                               else "") + ")") if e.bottleneck else "—"
+        rows.append([e.entry, " → ".join(e.critical_path), f"{lat} / {tgt}: {e.latency_verdict}",
+                     f"{av} / {_avail(e.availability_target)}: {e.availability_verdict}",
+                     f"×{e.retry_amplification} ({e.retry_layers} layers)", str(e.fan_out), bott])
+    if rows:
+        s4.blocks.append(Table(["entry point", "critical path", "p95 (sum) / target", "availability / target",
+                                "retry amplification", "fan-out", "bottleneck"], rows,
+                               "Synchronous path per public entry point"))
+        s4.blocks.append("Latency sums every hard synchronous call below the entry as if sequential (an upper bound; "
+                         "soft dependencies are left out); availability is the serial product of the components' "
+                         "own figures, and 'with failover' counts datastore replicas with automatic failover as "
+                         "parallel copies (an upper bound).")
+    missing = sorted({m for e in plan.performance for m in e.missing})
+    if missing:
+        s4.blocks.append("What cannot be computed yet, and the figures to add:")
+        s4.blocks.append(missing[:MAX_TABLE_ROWS])
+    secs.append(s4)
+
+    # 5 -----------------------------------------------------------------------------
+    s5 = Section("testing", "5. Testing strategy")
+    for t in TEST_ORDER:
+        ts = [i for i in plan.tests if i.type == t]
+        trows, more = _cap([[i.title, i.pass_bar or "—", i.detail, i.source] for i in ts])
+        if not ts:
+            trows = [["none: the design declares nothing this kind of test covers", "—", "—", "—"]]
+        s5.blocks.append(Table(["test", "pass bar", "how", "from"], trows,
+                               f"{t.capitalize()} tests ({len(ts)})" + (f"; {more}" if more else "")))
+    secs.append(s5)
+
+    # 6 -----------------------------------------------------------------------------
+    dp = plan.deployment
+    s6 = Section("deployment", "6. Deployment plan")
+    drows, more = _cap([[str(st.order), _short(st.component), st.strategy, st.strategy_source, " ".join(st.actions),
+                         st.rollback, "; ".join(st.warnings)] for st in dp.steps])
+    s6.blocks.append(Table(["#", "component", "strategy", "from", "steps", "rollback", "warnings"], drows,
+                           "Release order (prerequisites first)" + (f"; {more}" if more else "")))
+    if dp.migrations:
+        s6.blocks.append(Table(["datastore", "expand/contract steps", "from"],
+                               [[_short(m.subject), m.detail, m.source] for m in dp.migrations[:MAX_TABLE_ROWS]],
+                               "Database migrations"))
+    order = [_short(x) for x in dp.rollback_order]
+    s6.blocks.append("Rollback order (reverse of release): " + (" → ".join(order) if len(order) <= 60 else
+                                                               " → ".join(order[:60]) + f" … ({len(order)} steps)"))
+    secs.append(s6)
+
+    # 7 -----------------------------------------------------------------------------
+    m = plan.monitoring
+    s7 = Section("monitoring", "7. Monitoring requirements")
+    srows, more = _cap([[x.entry, _avail(x.availability), f"{x.latency_p95_ms} ms" if x.latency_p95_ms is not None
+                         else "—", f"{x.error_budget_minutes_30d:g} min" if x.error_budget_minutes_30d is not None
+                         else "—", x.source] for x in m.slos])
+    s7.blocks.append(Table(["entry point", "availability SLO", "p95 SLO", "error budget / 30 days", "from"], srows,
+                           "SLOs per entry point" + (f"; {more}" if more else "")))
+    grows, more = _cap([[g.service, g.latency, g.traffic, g.errors, g.saturation, g.exported] for g in m.signals])
+    s7.blocks.append(Table(["service", "latency", "traffic", "errors", "saturation", "metrics exported"], grows,
+                           "Golden signals per service" + (f"; {more}" if more else "")))
+    arows, more = _cap([[x.title, x.detail, x.source] for x in m.alerts])
+    s7.blocks.append(Table(["alert", "condition", "from"], arows or [["none: no pattern present calls for one", "",
+                                                                       ""]],
+                           "Alerts that follow from the patterns present" + (f"; {more}" if more else "")))
+    if m.declared_alerts:
+        s7.blocks.append("Alerts the design already declares: " + ", ".join(m.declared_alerts) + ".")
+    trows, more = _cap([[x.edge, x.caller_traces, x.callee_traces] for x in m.traces])
+    s7.blocks.append(Table(["synchronous edge", "caller traces", "callee traces"], trows,
+                           f"Trace context (W3C traceparent) must cross every synchronous edge; declared tracing: "
+                           f"{m.tracing}" + (f"; {more}" if more else "")))
+    secs.append(s7)
+    return secs
+
+
+def _rank(sev: str | None) -> int:
+    return {"critical": 4, "high": 3, "medium": 2, "low": 1}.get(sev or "", 0)
+
+
+# ----------------------------------------------------------------------------------
+# Markdown
+# ----------------------------------------------------------------------------------
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ") or " "
+
+
+def to_markdown(plan: Plan) -> str:
+    """Markdown with Mermaid blocks (GitHub and GitLab render them)."""
+    out: list[str] = []
+    for i, sec in enumerate(layout(plan)):
+        out.append(("# " if i == 0 else "## ") + sec.title + "\n")
+        for b in sec.blocks:
+            if isinstance(b, str):
+                out.append(b + "\n")
+            elif isinstance(b, list):
+                out.extend(f"- {x}" for x in b)
+                out.append("")
+            elif isinstance(b, Table):
+                if b.caption:
+                    out.append(f"**{b.caption}**\n")
+                out.append("| " + " | ".join(_md_cell(h) for h in b.headers) + " |")
+                out.append("|" + "|".join("---" for _ in b.headers) + "|")
+                out.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows)
+                out.append("")
+            else:
+                out.append(f"**{b.title}**\n")
+                out.append("```mermaid\n" + b.mermaid.rstrip("\n") + "\n```\n")
+                if b.dot:
+                    out.append("<details><summary>Graphviz DOT source</summary>\n\n```dot\n" + b.dot.rstrip("\n")
+                               + "\n```\n\n</details>\n")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ----------------------------------------------------------------------------------
+# Text
+# ----------------------------------------------------------------------------------
+
+
+def to_text(plan: Plan) -> str:
+    """Plain text for the terminal (diagrams as their DOT/Mermaid source are left to the other formats)."""
+    out: list[str] = []
+    for sec in layout(plan):
+        out.append(sec.title)
+        out.append("=" * len(sec.title))
+        for b in sec.blocks:
+            if isinstance(b, str):
+                out.append(b)
+            elif isinstance(b, list):
+                out.extend(f"  - {x}" for x in b)
+            elif isinstance(b, Table):
+                if b.caption:
+                    out.append(b.caption + ":")
+                out.append(tabulate([[_clip(c) for c in r] for r in b.rows], headers=b.headers))
+            else:
+                out.append(f"{b.title}: {len(b.mermaid.splitlines())} lines of Mermaid; use --format markdown or "
+                           "html (or --diagrams DIR) to see it drawn.")
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _clip(text: str, width: int = 70) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ----------------------------------------------------------------------------------
+# HTML
+# ----------------------------------------------------------------------------------
+
+CSS = """
+:root{--ink:#1d2330;--muted:#5b6475;--line:#d9dee7;--accent:#2f5f98;--bg:#f6f8fb}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.5 -apple-system,"Segoe UI",Roboto,"DejaVu Sans",Helvetica,Arial,sans-serif;color:var(--ink);
+background:var(--bg)}
+header{background:#1f3b5c;color:#fff;padding:28px 40px 22px}
+header h1{margin:0 0 6px;font-size:26px}
+header p{margin:0;color:#d3deeb;max-width:1100px}
+nav{background:#fff;border-bottom:1px solid var(--line);padding:8px 40px;position:sticky;top:0;z-index:2}
+nav a{color:var(--accent);text-decoration:none;margin-right:18px;font-weight:600;font-size:13px}
+main{padding:8px 40px 40px;max-width:1500px}
+section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 24px;margin:18px 0}
+h2{margin:0 0 10px;font-size:20px;color:#1f3b5c}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0 0}
+.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:120px}
+.card b{display:block;font-size:22px;color:#1f3b5c}.card span{color:var(--muted);font-size:12px}
+table{border-collapse:collapse;width:100%;margin:6px 0 16px;font-size:12.5px}
+caption{text-align:left;font-weight:700;padding:6px 0;color:#1f3b5c}
+th{background:#eef2f8;text-align:left;padding:6px 8px;border-bottom:2px solid var(--line);white-space:nowrap}
+td{padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+tr:nth-child(even) td{background:#fafbfd}
+.sev{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:11px;font-weight:700}
+.sev-critical{background:#b3261e}.sev-high{background:#e8590c}.sev-medium{background:#c99a00}.sev-low{background:#5c7cfa}
+.diagram{border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;background:#fff;text-align:center}
+.diagram svg{max-width:100%;height:auto}
+.fallback{text-align:left}
+details{margin:8px 0}summary{cursor:pointer;color:var(--accent)}
+pre{background:#f3f5f9;border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;font-size:11.5px}
+ul{margin:4px 0 14px}
+.m0{background:#f8fafc}.m1{background:#fff8e1}.m2{background:#ffe8cc}.m3{background:#ffd0c2}.m4{background:#ffb3a7}
+td.mx{text-align:center;font-weight:700}
+@media print{nav{display:none}body{background:#fff}section{break-inside:auto;border:none;padding:0}
+header{background:#fff;color:#000;padding:0}header p{color:#333}.diagram{border:none}
+tr{break-inside:avoid}a{color:inherit}}
+"""
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _cell_html(text: str, header: str) -> str:
+    if header in ("severity", "worst risk") and text in ("critical", "high", "medium", "low"):
+        return f'<span class="sev sev-{text}">{text}</span>'
+    return _h(text)
+
+
+def _table_html(t: Table) -> str:
+    matrix = t.headers and t.headers[0].startswith("likelihood")
+    parts = ["<table>"]
+    if t.caption:
+        parts.append(f"<caption>{_h(t.caption)}</caption>")
+    parts.append("<thead><tr>" + "".join(f"<th>{_h(h)}</th>" for h in t.headers) + "</tr></thead><tbody>")
+    for ri, row in enumerate(t.rows):
+        cells = []
+        for ci, (h, c) in enumerate(zip(t.headers, row, strict=False)):
+            if matrix and ci > 0:
+                score = (len(LIKELIHOOD_ORDER) - ri) * ci
+                level = 0 if c == "·" else (4 if score >= 12 else 3 if score >= 8 else 2 if score >= 4 else 1)
+                cells.append(f'<td class="mx m{level}">{_h(c)}</td>')
+            else:
+                cells.append(f"<td>{_cell_html(c, h)}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _diagram_html(d: Diagram, plan: Plan) -> str:
+    parts = [f"<h3>{_h(d.title)}</h3>"]
+    if d.svg:
+        parts.append(f'<div class="diagram">{d.svg}</div>')
+    elif d.dot:
+        # No Graphviz here: a readable list of what the diagram would show (no script, no network).
+        a = plan.architecture
+        names = {n.id: n.name for n in a.nodes}
+        rows = [[names[e.src], "→" if e.sync else "⇢ (async)", names[e.dst], e.label, e.risk or ""]
+                for e in a.edges[:MAX_TABLE_ROWS]]
+        parts.append('<div class="diagram fallback"><p>Graphviz was not installed when this plan was written, so '
+                     "the diagram is listed as its connections; the Mermaid and DOT sources below draw it.</p>"
+                     + _table_html(Table(["from", "", "to", "protocol", "worst risk"], rows)) + "</div>")
+    parts.append(f"<details><summary>Mermaid source</summary><pre>{_h(d.mermaid)}</pre></details>")
+    if d.dot:
+        parts.append(f"<details><summary>Graphviz DOT source</summary><pre>{_h(d.dot)}</pre></details>")
+    return "".join(parts)
+
+
+def to_html(plan: Plan) -> str:
+    """One self-contained page: inline CSS and SVG, no script, nothing fetched."""
+    secs = layout(plan)
+    c = plan.counts
+    cards = [("services", c["services"]), ("datastores", c["datastores"]), ("channels", c["channels"]),
+             ("externals", c["externals"]), ("entry points", c["public_entry_points"]), ("risks", c["risks"]),
+             ("information gaps", c["information_gaps"]), ("work items", c["work_items"])]
+    body = [f"<header><h1>{_h(secs[0].title)}</h1>"]
+    body.extend(f"<p>{_h(b)}</p>" for b in secs[0].blocks if isinstance(b, str))
+    body.append("</header><nav>" + "".join(f'<a href="#{s.anchor}">{_h(s.title)}</a>' for s in secs[1:]) + "</nav>")
+    body.append('<main><div class="cards">' + "".join(
+        f"<div class=\"card\"><b>{v}</b><span>{_h(k)}</span></div>" for k, v in cards) + "</div>")
+    for s in secs[1:]:
+        body.append(f'<section id="{s.anchor}"><h2>{_h(s.title)}</h2>')
+        for b in s.blocks:
+            if isinstance(b, str):
+                body.append(f"<p>{_h(b)}</p>")
+            elif isinstance(b, list):
+                body.append("<ul>" + "".join(f"<li>{_h(x)}</li>" for x in b) + "</ul>")
+            elif isinstance(b, Table):
+                body.append(_table_html(b))
+            else:
+                body.append(_diagram_html(b, plan))
+        body.append("</section>")
+    body.append(f"<p style=\"color:#5b6475\">Generated by archplan from the design's facts and {len(plan.rules_used)} "
+                "fired rules; every row names its source (a rule, a design fact, or a finding).</p></main>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+            "img-src data:\">"
+            f"<title>{_h(secs[0].title)}</title><style>{CSS}</style></head><body>"
+            + "\n".join(body) + "</body></html>\n")
+
+
+def render(plan: Plan, fmt: str) -> str:
+    """The plan in one of ``markdown``, ``html``, ``json`` or ``text``."""
+    if fmt == "markdown":
+        return to_markdown(plan)
+    if fmt == "html":
+        return to_html(plan)
+    if fmt == "text":
+        return to_text(plan)
+    from engine.report import dumps
+
+    return dumps(plan.to_json())
+
+
+FORMATS: Sequence[str] = ("markdown", "html", "json", "text")
