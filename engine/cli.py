@@ -233,6 +233,7 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
 
 
 # --- command modules --- (one import line each; they register their commands on `main`)
+import engine.cli_plan  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()
