@@ -15,7 +15,7 @@ from typing import Any
 from engine.enrich import is_sync
 from engine.loader import Fact
 from engine.model import Severity
-from engine.plan.diagram import build_architecture, sev_max
+from engine.plan.diagram import build_architecture, render_svg_text, sev_max
 from engine.plan.model import (
     Deployment,
     DeployStep,
@@ -137,7 +137,7 @@ def build_plan(rv: Review, render_svg: bool = True) -> Plan:
     arch = build_architecture(d.comp, d.interactions, list(d.endpoints.values()),
                               [f for f in rv.enriched.facts if f.kind in ("consumer", "producer")],
                               node_risk, edge_risk, render_svg)
-    roadmap = _roadmap(rv, d, items)
+    roadmap = _roadmap(rv, d, items, render_svg)
     phase_of_mitigation = {w.id: w.phase for w in roadmap.items if w.kind == "mitigation"}
     risks = _risks(rv, phase_of_mitigation)
     performance = _performance(rv, d)
@@ -234,7 +234,7 @@ def _sccs(nodes: Sequence[str], succ: Mapping[str, Sequence[str]]) -> list[list[
     return out
 
 
-def _roadmap(rv: Review, d: _Design, items: _Items) -> Roadmap:
+def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> Roadmap:
     assigned: dict[str, tuple[int, str, str, str]] = {}  # component -> (phase, title, detail, rule)
     for fact, rule in items.of("build", "component"):
         comp = d.component_of(str(fact["subject"]))
@@ -330,8 +330,48 @@ def _roadmap(rv: Review, d: _Design, items: _Items) -> Roadmap:
                           after=tuple(sorted(raw[i]["after"])), source=raw[i]["source"], order=k + 1,
                           note=note.get(i, ""))
                  for k, i in enumerate(order))
+    dot = _roadmap_dot(work)
     return Roadmap(items=work, cycles=cycles, unresolved=tuple(sorted(set(unresolved))),
-                   mermaid=_roadmap_mermaid(work))
+                   mermaid=_roadmap_mermaid(work), dot=dot, svg=render_svg_text(dot) if render_svg else None)
+
+
+def _roadmap_dot(items: Sequence[WorkItem]) -> str:
+    """The dependency chart as DOT: one column per phase, prerequisites to the left."""
+    from engine.model import Phase
+    from engine.plan.diagram import dot_str
+
+    lines = ["digraph roadmap {",
+             '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.25, ranksep=0.6, newrank=true];',
+             '  node [fontname="Helvetica", fontsize=10, shape=box, style="filled,rounded", fillcolor="#e7f0fb", '
+             'color="#2f5f98"];',
+             '  edge [color="#7a8699", arrowsize=0.6];']
+    if len(items) > ROADMAP_CHART_LIMIT:
+        by_id = {w.id: w for w in items}
+        cross: dict[tuple[int, int], int] = {}
+        for w in items:
+            for a in w.after:
+                if by_id[a].phase != w.phase:
+                    cross[(by_id[a].phase, w.phase)] = cross.get((by_id[a].phase, w.phase), 0) + 1
+        for p in Phase:
+            n = sum(1 for w in items if w.phase == int(p))
+            lines.append(f"  P{int(p)} [label={dot_str(f'{int(p)}. {p.title}: {n} items')}];")
+        for (pa, pb), count in sorted(cross.items()):
+            lines.append(f"  P{pa} -> P{pb} [label={dot_str(f'{count} dependencies')}];")
+        return "\n".join([*lines, "}"]) + "\n"
+    ids = {w.id: f"w{k}" for k, w in enumerate(items)}
+    # Colour by phase rather than clustering: phase clusters force Graphviz into long crossing edges.
+    fills = {1: "#dff3e4", 2: "#e7f0fb", 3: "#f3e8fd", 4: "#fff4d6"}
+    for p in Phase:
+        if any(w.phase == int(p) for w in items):
+            lines.append(f"  legend{int(p)} [label={dot_str(f'Phase {int(p)}: {p.title}')}, shape=note, "
+                         f'fillcolor="{fills[int(p)]}", color="#999999"];')
+    for w in items:
+        border = ', color="#b35c00", penwidth=2' if w.kind == "mitigation" else ""
+        lines.append(f"  {ids[w.id]} [label={dot_str(f'{w.order}. {w.title}')}, "
+                     f'fillcolor="{fills[w.phase]}"{border}];')
+    for w in items:
+        lines.extend(f"  {ids[a]} -> {ids[w.id]};" for a in w.after)
+    return "\n".join([*lines, "}"]) + "\n"
 
 
 def _roadmap_mermaid(items: Sequence[WorkItem]) -> str:

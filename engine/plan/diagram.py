@@ -52,7 +52,8 @@ def mermaid_label(text: str) -> str:
             .replace("|", "#124;"))
 
 
-def _dot_str(text: str) -> str:
+def dot_str(text: str) -> str:
+    """A quoted DOT string."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
@@ -277,8 +278,8 @@ def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tupl
         style = "filled,rounded" if n.kind in ("service", "group", "gateway") else "filled"
         if n.public and n.kind not in ("clients",):
             style += ",bold"
-        return (f"{indent}{ids[n.id]} [label={_dot_str(_node_text(n))}, shape={shape[n.kind]}, "
-                f"style={_dot_str(style)}, fillcolor={_dot_str(fill)}, color={_dot_str(stroke)}, penwidth={pen}];")
+        return (f"{indent}{ids[n.id]} [label={dot_str(_node_text(n))}, shape={shape[n.kind]}, "
+                f"style={dot_str(style)}, fillcolor={dot_str(fill)}, color={dot_str(stroke)}, penwidth={pen}];")
 
     if CLIENTS in by_id:
         lines.append('  subgraph cluster_internet { label="Internet (untrusted)"; style="dashed"; color="#999999";')
@@ -287,7 +288,7 @@ def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tupl
     lines.append('  subgraph cluster_system { label="System boundary"; style="rounded"; color="#2f5f98"; '
                  'penwidth=2; fontsize=13;')
     for k, (owner, members) in enumerate(clusters):
-        lines.append(f'    subgraph cluster_team{k} {{ label={_dot_str("team " + owner)}; style="rounded,filled"; '
+        lines.append(f'    subgraph cluster_team{k} {{ label={dot_str("team " + owner)}; style="rounded,filled"; '
                      'fillcolor="#fafbfd"; color="#c5d3e6";')
         lines.extend(node_line(by_id[m], "      ") for m in members)
         lines.append("    }")
@@ -299,7 +300,7 @@ def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tupl
         lines.extend(node_line(n, "    ") for n in ext)
         lines.append("  }")
     for e in edges:
-        attrs = [f"label={_dot_str(e.label)}"] if e.label else []
+        attrs = [f"label={dot_str(e.label)}"] if e.label else []
         if not e.sync:
             attrs.append('style="dashed"')
         if e.risk:

@@ -84,6 +84,8 @@ class Roadmap:
     cycles: tuple[tuple[str, ...], ...]
     unresolved: tuple[str, ...]
     mermaid: str
+    dot: str
+    svg: str | None
 
 
 @dataclass(frozen=True)
@@ -243,4 +245,5 @@ class Plan:
         data = asdict(self)
         if not include_svg:
             data["architecture"].pop("svg", None)
+            data["roadmap"].pop("svg", None)
         return {"version": PLAN_VERSION, "plan": data}
