@@ -6,6 +6,7 @@ and key path, with a did-you-mean where one helps.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from engine.model import AGENTS, SECTIONS
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json")
-TOP_KEYS = ("source", "version", *SECTIONS)
+TOP_KEYS = ("source", "version", *SECTIONS, "waivers")
+"""``waivers:`` is not a fact section: the review gate (engine/gate/waivers.py) reads it from ``Design.waiver_docs``."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,11 @@ class Design:
 
     facts: tuple[Fact, ...]
     files: tuple[str, ...]
+    roots: tuple[str, ...] = ()
+    """The directories the design was given as (a file stands for its directory): fingerprints are relative
+    to their common path, so adding or removing a file elsewhere in the design changes no fingerprint."""
+    waiver_docs: tuple[Document, ...] = ()
+    """The parsed files that hold a top-level ``waivers:`` section, kept with positions for the gate."""
 
     def by_key(self) -> dict[str, Fact]:
         """Facts indexed by key."""
@@ -193,8 +200,10 @@ def load_documents(docs: Iterable[Document]) -> Design:
     errors: list[ArchplanError] = []
     merged: dict[tuple[str, str], _Pending] = {}
     files: list[str] = []
+    docs_seen: list[Document] = []
     for doc in docs:
         files.append(doc.file)
+        docs_seen.append(doc)
         data = doc.data
         if not isinstance(data, dict):
             errors.append(InputError(
@@ -264,7 +273,9 @@ def load_documents(docs: Iterable[Document]) -> Design:
     facts = [Fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))))
              for p in merged.values()]
     facts.sort(key=lambda f: (f.kind, f.key))
-    design = Design(tuple(facts), tuple(sorted(files)))
+    waiver_docs = tuple(sorted((d for d in docs_seen if isinstance(d.data, dict) and "waivers" in d.data),
+                               key=lambda d: d.file))
+    design = Design(tuple(facts), tuple(sorted(files)), waiver_docs=waiver_docs)
     raise_all(check_references(design))
     return design
 
@@ -362,4 +373,6 @@ def load_design(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     raise_all(errors)
     if not docs:
         raise InputError("no design files given", None)
-    return load_documents(docs)
+    design = load_documents(docs)
+    roots = sorted({os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths})
+    return dataclasses.replace(design, roots=tuple(roots))

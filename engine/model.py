@@ -494,6 +494,27 @@ class Job(_Fact):
 # --------------------------------------------------------------------------------------
 
 
+class Waiver(_Fact):
+    """An accepted risk: findings of ``rule`` on ``subject`` do not fail the review gate until ``expires``.
+
+    Not a fact: rules never see it. The gate (engine/gate/waivers.py) reads and checks it; this model
+    documents it in ``archplan schema``.
+    """
+
+    rule: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    """A rule id, or a pattern with ``*`` and ``?`` such as ``sec-*``; it must match a loaded rule."""
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    """A subject key such as ``service:checkout`` or ``interaction:a->b``, or a pattern such as ``service:*``."""
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    """Why the risk is accepted."""
+    owner: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    """Who answers for it."""
+    expires: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    """Last day the waiver holds (YYYY-MM-DD); from the next day on it fails the gate."""
+    ticket: ShortText | None = None
+    """Where the follow-up is tracked."""
+
+
 class DesignFile(_Fact):
     """One agent's output. A design is one or more of these, merged."""
 
@@ -512,6 +533,8 @@ class DesignFile(_Fact):
     observability: Observability | None = None
     workflows: list[Workflow] = Field(default_factory=list)
     jobs: list[Job] = Field(default_factory=list)
+    waivers: list[Waiver] = Field(default_factory=list)
+    """Accepted risks (read by the review gate, not by rules)."""
 
     @model_validator(mode="before")
     @classmethod

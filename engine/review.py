@@ -101,6 +101,8 @@ class Finding:
     references: tuple[str, ...] = ()
     missing: tuple[tuple[str, str], ...] = ()
     """For information gaps: (field, rule needing it)."""
+    field: str | None = None
+    """The subject's field the finding points at (the rule's ``risk.field``), if any."""
 
     @property
     def subject(self) -> str:
@@ -178,7 +180,11 @@ def common_root(files: Sequence[str]) -> str:
 def fingerprint(rule: str, subject: str, file: str, root: str) -> str:
     """Stable across runs and line moves: rule, subject identity and file only."""
     rel = os.path.relpath(os.path.abspath(file), root) if file else ""
-    rel = rel.replace(os.sep, "/")
+    return fingerprint_rel(rule, subject, rel.replace(os.sep, "/"))
+
+
+def fingerprint_rel(rule: str, subject: str, rel: str) -> str:
+    """The fingerprint of ``rule`` on ``subject`` stated in ``rel`` (a '/'-separated path under the design root)."""
     return hashlib.sha256(f"{rule}\x1f{subject}\x1f{rel}".encode()).hexdigest()[:20]
 
 
@@ -223,7 +229,8 @@ def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None =
 def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResult) -> Review:
     """Turn a run's outcomes into findings and deduplicated mitigations."""
     facts = {f.key: f for f in enriched.facts}
-    root = common_root(list(design.files))
+    # The given directories, when known, so that adding or deleting a file elsewhere moves no fingerprint.
+    root = os.path.commonpath(list(design.roots)) if design.roots else common_root(list(design.files))
     risks: dict[str, RiskRecord] = {}
     gaps: dict[str, list[GapRecord]] = {}
     adjusts: dict[str, dict[str, AdjustRecord]] = {}
@@ -281,6 +288,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             location=loc, mitigations=tuple(sorted(set(mit_ids))), fingerprint=fp,
             likelihood=rule.risk.likelihood if rule.risk else None, impact=rule.risk.impact if rule.risk else None,
             adjustments=adj, evidence=tuple(evidence(list(r.premises))), references=tuple(rule.references),
+            field=r.field,
         ))
     for subject in sorted(gaps):
         recs = sorted({(g.field, g.rule): g for g in gaps[subject]}.values(), key=lambda g: (g.field, g.rule))

@@ -1,0 +1,144 @@
+"""The review-gate options of ``archplan check`` and the end of the command: judge, render, write, exit code.
+
+Kept apart from ``engine.cli`` so that ``check`` can take these options at import time without an import
+cycle (``engine.cli_gate`` imports ``engine.cli``). Nothing here exits: :func:`finish_check` returns the code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from engine.errors import UsageError, did_you_mean
+from engine.source import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:  # the engine is imported only when check runs, so that `archplan --help` stays quick
+    from engine.gate.core import Gate
+    from engine.review import Review
+
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+_FORMAT_PREFIX = re.compile(r"^([a-z]+)=(.+)$")
+
+
+def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The gate's options, added to ``check`` as one block."""
+    opts = [
+        click.option("--waivers", "waiver_files", multiple=True, type=click.Path(),
+                     help="A central waivers file (repeatable); design files may also hold a 'waivers:' section."),
+        click.option("--no-waivers", is_flag=True, help="Disregard every waiver (design and files)."),
+        click.option("--fail-on-unused-waivers", is_flag=True,
+                     help="Fail the gate when a waiver matches no finding (otherwise a warning)."),
+        click.option("--baseline", "baseline_file", type=click.Path(),
+                     help="Fail only on findings not recorded in this baseline (from 'archplan baseline')."),
+        click.option("--exit-zero", is_flag=True,
+                     help="Report but exit 0 whatever is found (rollout); the output says it is not enforcing."),
+        click.option("--include-waived", is_flag=True, help="SARIF: list waived findings with a suppression."),
+        click.option("--today", "today_text", hidden=True, help="Today's date for waiver expiry (tests)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def parse_outputs(values: Sequence[str], fmt: str) -> list[tuple[str, str]]:
+    """``--output`` values: ``FORMAT=PATH``, or a bare PATH for the ``--format`` report."""
+    out: list[tuple[str, str]] = []
+    plain = 0
+    for value in values:
+        m = _FORMAT_PREFIX.match(value)
+        if m:
+            name, path = m.group(1), m.group(2)
+            if name not in FORMATS:
+                raise UsageError(f"--output {value}: unknown format '{name}'{did_you_mean(name, FORMATS)}; "
+                                 f"use FORMAT=PATH with one of {', '.join(FORMATS)} (write ./{value} for a file "
+                                 "of that name)")
+            if path == "-" and name != fmt:
+                raise UsageError(f"--output {value}: only the --format report can go to standard output")
+            out.append((name, path))
+        else:
+            plain += 1
+            out.append((fmt, value))
+    if plain > 1:
+        raise UsageError("--output PATH given more than once; name the format of each: --output FORMAT=PATH")
+    return out
+
+
+def check_flags(fmt: str, outputs: Sequence[tuple[str, str]], fail_on: str, opts: dict[str, Any]) -> None:
+    """Refuse flags that cannot apply, rather than ignore them."""
+    if opts.get("no_waivers") and opts.get("waiver_files"):
+        raise UsageError("--no-waivers and --waivers contradict each other; drop one")
+    if opts.get("no_waivers") and opts.get("fail_on_unused_waivers"):
+        raise UsageError("--fail-on-unused-waivers cannot apply with --no-waivers")
+    if opts.get("exit_zero") and fail_on == "never":
+        raise UsageError("--exit-zero cannot apply with --fail-on never: the gate already never fails on findings")
+    formats = {fmt} | {f for f, _p in outputs}
+    if opts.get("include_waived") and "sarif" not in formats:
+        raise UsageError("--include-waived applies to SARIF output only; add --format sarif or --output sarif=PATH")
+
+
+def render(gate: Gate, fmt: str) -> str:
+    """One report in one format."""
+    if fmt == "sarif":
+        from engine.gate.sarif import to_sarif
+
+        return to_sarif(gate)
+    if fmt == "junit":
+        from engine.gate.junit import to_junit
+
+        return to_junit(gate)
+    if fmt == "github":
+        from engine.gate.github import to_github
+
+        return to_github(gate)
+    if fmt == "markdown":
+        from engine.gate.markdown import to_markdown
+
+        return to_markdown(gate)
+    from engine.gate.text import to_json, to_text
+
+    return to_json(gate) if fmt == "json" else to_text(gate)
+
+
+def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[str], fail_on: str,
+                 opts: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> int:
+    """Judge ``rv``, write every report, and return the exit code (0 pass, 1 fail)."""
+    from engine.gate.core import GateOptions, evaluate, today
+
+    outputs = parse_outputs(output, fmt)
+    check_flags(fmt, outputs, fail_on, opts)
+    options = GateOptions(
+        threshold=fail_on, waiver_files=tuple(opts.get("waiver_files") or ()),
+        use_waivers=not opts.get("no_waivers"), baseline=opts.get("baseline_file"),
+        exit_zero=bool(opts.get("exit_zero")), fail_on_unused_waivers=bool(opts.get("fail_on_unused_waivers")),
+        include_waived=bool(opts.get("include_waived")), today=today(opts.get("today_text")))
+    gate = evaluate(rv, options, limits)
+    rendered = {f: render(gate, f) for f in {fmt, *(f for f, _p in outputs)}}
+    from engine.gate.output import append_text, write_all
+
+    inputs = [*design, *options.waiver_files, *([options.baseline] if options.baseline else [])]
+    files = [(path, rendered[f]) for f, path in outputs if path != "-"]
+    to_stdout = not any(f == fmt and p != "-" for f, p in outputs)
+    write_all(files, inputs)
+    if to_stdout:
+        click.echo(rendered[fmt], nl=False)
+    summary_path = os.environ.get(STEP_SUMMARY_ENV)
+    if "github" in rendered and summary_path:
+        from engine.gate.markdown import to_markdown
+
+        append_text(summary_path, to_markdown(gate))
+    if fmt != "text":  # a human reading the terminal still hears about waiver problems
+        for w in gate.expired:
+            click.echo(f"archplan: error: {w.location}: {w.describe()} expired on {w.expires.isoformat()}", err=True)
+        for w, hint in gate.unused:
+            click.echo(f"archplan: warning: {w.location}: unused {w.describe()}" + (f" ({hint})" if hint else ""),
+                       err=True)
+    if not gate.enforcing:
+        click.echo("archplan: warning: the gate is not enforcing (--exit-zero): exit code 0 whatever is found"
+                   + ("" if gate.passed else f"; without --exit-zero it would fail: {'; '.join(gate.reasons())}"),
+                   err=True)
+    return gate.exit_code

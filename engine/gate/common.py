@@ -1,0 +1,79 @@
+"""Small pieces the gate's renderers share: logical paths, rule metadata, paths for display."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from engine.model import Severity
+from engine.review import GAP_RULE, Finding, Review, display_path
+from engine.ruleload import builtin_rules_dir
+
+REPO_URL = "https://github.com/archplan/archplan"
+"""Where the knowledge base is published: rule help links point at each rule's file under ``rules/``."""
+
+
+def logical_path(finding: Finding) -> str:
+    """The subject as a path into the design, e.g. ``interaction[a->b].circuit_breaker``."""
+    kind, _, name = finding.subject.partition(":")
+    base = f"{kind}[{name}]" if name else kind
+    return f"{base}.{finding.field}" if finding.field else base
+
+
+def where(finding: Finding) -> str:
+    """``file:line`` (or the file alone) as users see it."""
+    loc = finding.location
+    path = display_path(loc.file)
+    return f"{path}:{loc.line}" if loc.line else path
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the reports say about a rule."""
+
+    id: str
+    title: str
+    category: str
+    summary: str
+    rationale: str
+    severity: Severity
+    references: tuple[str, ...]
+    help_uri: str | None
+
+
+def rule_info(review: Review, rule_id: str) -> RuleInfo:
+    """Metadata of a loaded rule, or of the built-in information-gap pseudo-rule."""
+    if rule_id == GAP_RULE or rule_id not in review.kb.source:
+        return RuleInfo(
+            GAP_RULE, "Information gap", "information",
+            "A fact that one or more rules need is not stated in the design.",
+            "A rule cannot decide on a fact the design leaves out, and a silent pass would hide a possible risk. "
+            "State the fact (true or false) so that the review can decide.",
+            Severity.LOW, (), None)
+    lr = review.kb.source[rule_id]
+    rule = lr.rule
+    return RuleInfo(rule.id, rule.title, rule.category.value, rule.summary, rule.rationale,
+                    rule.severity or Severity.LOW, tuple(rule.references), _help_uri(lr.file))
+
+
+def _help_uri(path: str) -> str | None:
+    """The published page of a built-in rule (its file in the repository); none for a local rule pack."""
+    root = os.path.abspath(builtin_rules_dir())
+    full = os.path.abspath(path)
+    if not full.startswith(root + os.sep):
+        return None
+    rel = os.path.relpath(full, root).replace(os.sep, "/")
+    return f"{REPO_URL}/blob/main/rules/{rel}"
+
+
+def rel_uri_path(file: str) -> str:
+    """A path relative to the working directory, '/'-separated (the repository root in CI)."""
+    if not file:
+        return ""
+    rel = os.path.relpath(os.path.abspath(file))
+    return (file if rel.startswith("..") else rel).replace(os.sep, "/")
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace so that a message fits a table cell or an annotation."""
+    return " ".join(text.split())

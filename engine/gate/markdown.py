@@ -1,0 +1,96 @@
+"""A Markdown pull-request comment (also the GitHub step summary).
+
+The decision first, then counts, then a table of the findings that fail the gate; everything else
+(findings below the threshold, waived and baselined findings, waiver problems) sits in collapsed
+``<details>`` blocks so that the comment stays short. Tables are capped so that the comment stays under
+GitHub's 65,536-character limit on a large design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.gate.common import logical_path, one_line, where
+from engine.gate.core import Gate, Item
+from engine.model import Severity
+
+MAX_ROWS = 100
+MAX_MESSAGE = 300
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no HTML, no line breaks."""
+    text = one_line(text)
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1].rstrip() + "…"
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("`", "'"))
+
+
+def _table(items: Sequence[Item], extra: str = "") -> list[str]:
+    head = ["severity", "rule", "subject", "where", "finding"] + ([extra] if extra else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for item in items[:MAX_ROWS]:
+        f = item.finding
+        row = [f.severity.value, f"`{cell(f.rule)}`", cell(logical_path(f)), cell(where(f)), cell(f.message)]
+        if extra and item.waiver is not None:
+            w = item.waiver
+            row.append(cell(f"{w.reason} — {w.owner}, until {w.expires.isoformat()}"
+                            + (f", {w.ticket}" if w.ticket else "")))
+        elif extra:
+            row.append("")
+        lines.append("| " + " | ".join(row) + " |")
+    if len(items) > MAX_ROWS:
+        lines.append(f"\n…and {len(items) - MAX_ROWS} more (see the SARIF or JSON report).")
+    return lines
+
+
+def _details(title: str, body: list[str]) -> list[str]:
+    return ["", "<details>", f"<summary>{title}</summary>", "", *body, "", "</details>"]
+
+
+def to_markdown(gate: Gate) -> str:
+    """The comment text."""
+    s = gate.summary()
+    if not gate.enforcing:
+        mark = "⚠️ **Not enforcing** (`--exit-zero`): " + ("would pass" if gate.passed else "would fail")
+    else:
+        mark = "✅ **Passed**" if gate.passed else "❌ **Failed**"
+    lines = ["## archplan review gate", "", f"{mark} — threshold `{gate.threshold}`", ""]
+    for reason in gate.reasons():
+        lines.append(f"- {cell(reason)}")
+    if gate.reasons():
+        lines.append("")
+    counts = {sev.value: 0 for sev in Severity}
+    for i in gate.items:
+        counts[i.finding.severity.value] += 1
+    lines += ["| findings | critical | high | medium | low | failing | waived | baselined |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|",
+              f"| {s['findings']} | {counts['critical']} | {counts['high']} | {counts['medium']} | {counts['low']} "
+              f"| {s['failing']} | {s['waived']} | {s['baselined']} |"]
+    if "baseline" in s:
+        b = s["baseline"]
+        lines += ["", f"Baseline: {b['matched']} of {b['entries']} entries still match a finding; {b['stale']} stale."]
+    failing = gate.failing
+    lines.append("")
+    if failing:
+        lines += [f"### Findings at or above `{gate.threshold}`", "", *_table(failing)]
+    else:
+        lines.append(f"No new finding at or above `{gate.threshold}`.")
+    rest = [i for i in gate.items if i.status == "active" and not i.failing]
+    if rest:
+        lines += _details(f"{len(rest)} finding{'s' if len(rest) != 1 else ''} below the threshold", _table(rest))
+    waived = gate.of_status("waived")
+    if waived:
+        lines += _details(f"{len(waived)} waived finding{'s' if len(waived) != 1 else ''}", _table(waived, "waiver"))
+    based = gate.of_status("baselined")
+    if based:
+        lines += _details(f"{len(based)} finding{'s' if len(based) != 1 else ''} in the baseline", _table(based))
+    problems = [f"- expired: {cell(str(w.location))} {cell(w.describe())} on {w.expires.isoformat()} "
+                f"(owner {cell(w.owner)})" for w in gate.expired]
+    problems += [f"- unused: {cell(str(w.location))} {cell(w.describe())}" + (f" ({cell(h)})" if h else "")
+                 for w, h in gate.unused]
+    if problems:
+        lines += _details(f"{len(problems)} waiver problem{'s' if len(problems) != 1 else ''}", problems)
+    lines += ["", "<sub>`archplan explain DESIGN FINDING-ID` shows the facts behind a finding.</sub>"]
+    return "\n".join(lines) + "\n"

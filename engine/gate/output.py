@@ -1,0 +1,76 @@
+"""Writing several report files in one run: all checked and rendered first, then all written atomically.
+
+Each file is written to a temporary file beside its target and renamed over it only once every temporary
+file has been written, so a failure (a full disk, a missing directory) leaves every target as it was. Only
+a failure between two renames could leave some new and some old, and a rename on one file system does not
+fail for want of space.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+
+from engine.errors import UsageError
+
+
+def check_target(path: str, inputs: Sequence[str]) -> str:
+    """The absolute target for ``path``, refusing an input file or a design directory (it would be read next)."""
+    target = os.path.abspath(path)
+    for inp in inputs:
+        if os.path.exists(inp) and os.path.exists(target) and os.path.samefile(inp, target):
+            raise UsageError(f"output path {path} is one of the inputs; choose another file")
+        if os.path.isdir(inp) and target.startswith(os.path.abspath(inp) + os.sep) and target.endswith(
+                (".yaml", ".yml", ".json")):
+            raise UsageError(f"output path {path} is inside the design directory {inp}, where it would be "
+                             "read as input next time; choose another place")
+    if os.path.isdir(target):
+        raise UsageError(f"cannot write {path}: it is a directory")
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        raise UsageError(f"cannot write {path}: directory {os.path.dirname(path) or '.'} does not exist")
+    return target
+
+
+def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> None:
+    """Write each (path, text) atomically; nothing is replaced unless every file could be written."""
+    targets: list[tuple[str, str, str]] = []
+    seen: dict[str, str] = {}
+    for path, text in files:
+        target = check_target(path, inputs)
+        if target in seen:
+            raise UsageError(f"two outputs write to the same file {path}")
+        seen[target] = path
+        targets.append((path, target, text))
+    temps: list[tuple[str, str, str]] = []
+    try:
+        for path, target, text in targets:
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".archplan-", dir=os.path.dirname(target))
+            except OSError as exc:
+                raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+            temps.append((path, tmp, target))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(text)
+            except OSError as exc:
+                raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+        for path, tmp, target in temps:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        for _path, tmp, _target in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def append_text(path: str, text: str) -> None:
+    """Append to a file another program owns (the GitHub step summary), in one write."""
+    try:
+        with open(path, "a", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot append the step summary to {path}: {exc.strerror}") from None

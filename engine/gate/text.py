@@ -1,0 +1,72 @@
+"""The text and JSON reports of ``check`` once the gate has judged the review.
+
+Without waivers, a baseline or ``--exit-zero`` the text report is exactly the engine's. Otherwise the main
+table lists only the findings the gate still counts, and a gate section lists the waived and baselined
+ones, the waiver problems and the decision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from tabulate import tabulate
+
+from engine.gate.common import where
+from engine.gate.core import Gate
+from engine.report import dumps, to_json_data
+from engine.report import to_text as engine_text
+
+
+def _plain(gate: Gate) -> bool:
+    return not gate.waivers and gate.baseline is None and gate.enforcing
+
+
+def to_text(gate: Gate) -> str:
+    """The terminal report."""
+    rv = gate.review
+    if _plain(gate):
+        return engine_text(rv, gate.threshold)
+    active = [i.finding for i in gate.items if i.status == "active"]
+    ids = {f.id for f in active}
+    mitigations = [m for m in rv.mitigations if ids.intersection(m.findings)]
+    lines = [engine_text(dataclasses.replace(rv, findings=active, mitigations=mitigations),
+                         gate.threshold).rstrip("\n")]
+    waived = gate.of_status("waived")
+    if waived:
+        rows = [[i.finding.severity.value, i.finding.id, i.finding.rule, where(i.finding),
+                 f"{i.waiver.owner} until {i.waiver.expires.isoformat()}" if i.waiver else ""] for i in waived]
+        lines += ["", f"Waived ({len(waived)}): accepted risks that do not fail the gate",
+                  tabulate(rows, headers=["severity", "id", "rule", "where", "waiver"], tablefmt="simple")]
+    based = gate.of_status("baselined")
+    if based:
+        rows = [[i.finding.severity.value, i.finding.id, i.finding.rule, where(i.finding)] for i in based]
+        lines += ["", f"In the baseline ({len(based)}): existing findings that do not fail the gate",
+                  tabulate(rows, headers=["severity", "id", "rule", "where"], tablefmt="simple")]
+    if gate.baseline is not None:
+        b = gate.summary()["baseline"]
+        lines += ["", f"Baseline {gate.baseline.file}: {b['matched']} of {b['entries']} entries matched, "
+                      f"{b['stale']} stale" + (" (fixed since; regenerate with 'archplan baseline')" if b["stale"]
+                                               else "")]
+    for w in gate.expired:
+        lines.append(f"{w.location}: error: {w.describe()} expired on {w.expires.isoformat()} (owner {w.owner}); "
+                     "renew or remove it")
+    for w, hint in gate.unused:
+        lines.append(f"{w.location}: warning: unused {w.describe()}: it matches no finding"
+                     + (f" ({hint})" if hint else ""))
+    lines += ["", gate.status_line()]
+    return "\n".join(lines) + "\n"
+
+
+def to_json_report(gate: Gate) -> dict[str, Any]:
+    """The JSON report with each finding's gate status and a ``gate`` section."""
+    data = to_json_data(gate.review, gate.threshold, extra={"gate": gate.to_json()})
+    for item, out in zip(gate.items, data["findings"], strict=True):
+        out["status"] = item.status
+    data["summary"]["failing"] = len(gate.failing)
+    return data
+
+
+def to_json(gate: Gate) -> str:
+    """JSON text."""
+    return dumps(to_json_report(gate))
