@@ -252,6 +252,26 @@ def enrich(design: Design) -> Enriched:
             bottleneck=bottleneck, bottleneck_rps=bottleneck_rps,
         ))
 
+    # Longest public synchronous chain above each component (an entry counts 1), so that a call's
+    # chain_depth is in the units of path.depth. Tarjan's order reversed puts callers before callees.
+    above: dict[int, int] = {}
+    for ep in publics:
+        if ep.data["served_by"] in comp_of:
+            above[comp_of[ep.data["served_by"]]] = 1
+    for ci in range(len(comps) - 1, -1, -1):
+        if ci in above:
+            for n in comps[ci]:
+                for e in g.sync_edges(n, hard_only=True):
+                    cj = comp_of[e["to"]]
+                    if cj != ci:
+                        above[cj] = max(above.get(cj, 0), above[ci] + 1)
+    caller_timeout: dict[str, int] = {}
+    for f in design.of_kind("interaction"):
+        t = f.data.get("timeout_ms")
+        if t and g.kind_of.get(f.data["to"], "service") != "channel" and is_sync(f.data, g.kind_of.get(
+                f.data["to"], "service")):
+            caller_timeout[f.data["to"]] = min(int(t), caller_timeout.get(f.data["to"], int(t)))
+
     # --- computed fields on the design's own facts
     endpoints_by_service: dict[str, list[Mapping[str, Any]]] = {}
     for ep in design.of_kind("endpoint"):
@@ -317,6 +337,17 @@ def enrich(design: Design) -> Enriched:
             if crit is not None:
                 d["target_criticality"] = crit
             d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
+            c_from = comp_of.get(d["from"])
+            if d["on_public_path"] and c_from is not None and c_from in above and d["to"] in comp_of:
+                below = depth[comp_of[d["to"]]] + 1 if comp_of[d["to"]] != c_from else 0
+                d["chain_depth"] = above[c_from] + below
+            if d["from"] in caller_timeout:
+                d["caller_timeout_ms"] = caller_timeout[d["from"]]
+            if d.get("timeout_ms"):
+                d["retry_window_ms"] = min(int(d["timeout_ms"]) * int((d.get("retry") or {}).get("attempts", 1)),
+                                           LATENCY_CAP_MS)
+                if d["from"] in caller_timeout:
+                    d["outlives_caller_timeout"] = d["retry_window_ms"] >= caller_timeout[d["from"]]
             if "style" not in d and tk != "channel" and is_sync(d, tk):
                 pass  # left unknown on purpose: the rules report the gap
         elif f.kind == "endpoint":
@@ -327,7 +358,12 @@ def enrich(design: Design) -> Enriched:
             writers = writers_of.get(f.name, set())
             users = users_of.get(f.name, set())
             d.update(writer_count=len(writers), reader_count=len(users - writers) + 0,
-                     service_count=len(users))
+                     service_count=len(users), on_public_path=f.name in on_public)
+        elif f.kind == "system":
+            d["service_count"] = len(services)
+            peak, tested = d.get("expected_peak_rps"), d.get("load_tested_peak_rps")
+            if peak and tested is not None:
+                d["load_tested_headroom"] = round(float(tested) / float(peak), 3)
         elif f.kind == "channel":
             consumers = d.get("consumers", [])
             names = []

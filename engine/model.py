@@ -190,6 +190,18 @@ class Service(_Fact):
     behind_gateway: bool | None = None
     load_shedding: bool | None = None
     concurrency_limit: PosInt | None = None
+    request_queue_limit: NonNegInt | None = None
+    """Most requests that may wait for a worker; 0 states explicitly that the queue is unbounded."""
+    heavy_processing: bool | None = None
+    """Runs CPU- or data-heavy work (reports, exports, media, bulk imports) inside its request handlers."""
+    blocking_io: bool | None = None
+    """Request handlers block a thread on network or disk I/O (no asynchronous I/O)."""
+    client_per_request: bool | None = None
+    """Creates a new HTTP/database client (and connection) per request instead of reusing a pooled one."""
+    serves_static_content: bool | None = None
+    """Serves static files (images, scripts, downloads) from its own instances."""
+    anti_corruption_layer: bool | None = None
+    """For a legacy system: callers reach it through a translating layer rather than using its model directly."""
     graceful_shutdown: bool | None = None
     startup_seconds: NonNegInt | None = None
     secrets_source: Literal["code", "image", "repo_config", "env_injected", "secret_store"] | None = None
@@ -253,6 +265,8 @@ class Interaction(_Fact):
     calls_per_request: PosInt | None = None
     dependency: Literal["hard", "soft"] | None = None
     rps: Annotated[float, Field(ge=0)] | None = None
+    address_resolution: Literal["hardcoded", "config", "dns", "registry", "mesh"] | None = None
+    """How the caller finds the target: a hard-coded host/IP, configuration, DNS, a registry or a mesh."""
 
 
 # --------------------------------------------------------------------------------------
@@ -289,6 +303,10 @@ class Endpoint(_Fact):
     rps: Annotated[float, Field(ge=0)] | None = None
     admin: bool | None = None
     deprecated: bool | None = None
+    max_connections: NonNegInt | None = None
+    """WebSocket/streaming: most concurrent connections one instance accepts; 0 states there is no limit."""
+    response_cache: bool | None = None
+    """Responses are served from a cache (CDN, gateway or application) for repeated reads."""
 
 
 # --------------------------------------------------------------------------------------
@@ -334,6 +352,8 @@ class Datastore(_Fact):
     availability: Ratio | None = None
     latency_p95_ms: Millis | None = None
     capacity_rps: Annotated[float, Field(ge=0)] | None = None
+    stampede_protection: bool | None = None
+    """For a cache: concurrent misses on one key are coalesced (single flight, early refresh, locks)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -365,6 +385,20 @@ class Channel(_Fact):
     encrypted: bool | None = None
     schema_registry: bool | None = None
     carries_classification: Classification | None = None
+    criticality: Criticality | None = None
+    ordering_required: bool | None = None
+    """Consumers need messages about one entity in the order they were produced."""
+    consumer_parallelism: Literal["single", "competing", "partitioned"] | None = None
+    payload_bytes: NonNegInt | None = None
+    """Typical message size in bytes."""
+    bounded: bool | None = None
+    """The queue has a maximum length (producers see back-pressure or overflow beyond it)."""
+    message_ttl_seconds: NonNegInt | None = None
+    priority_classes: PosInt | None = None
+    """How many priority levels of work share this channel."""
+    priority_separation: bool | None = None
+    """Higher-priority messages are served first (priority queue or separate consumers)."""
+    broker_replicas: NonNegInt | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -384,6 +418,8 @@ class External(_Fact):
     sandbox: bool | None = None
     """A test environment is available for integration tests."""
     paid: bool | None = None
+    anti_corruption_layer: bool | None = None
+    """Callers reach it through one translating adapter rather than using the provider's model directly."""
 
 
 # --------------------------------------------------------------------------------------
@@ -477,6 +513,8 @@ class Workflow(_Fact):
     ) = None
     publish_mechanism: Literal["none", "direct", "outbox", "cdc", "event_sourcing"] | None = None
     user_facing: bool | None = None
+    state_tracked: bool | None = None
+    """Where each running instance of the transaction stands is recorded (saga log, workflow engine)."""
 
 
 class Job(_Fact):
@@ -658,9 +696,17 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "target_criticality": FieldSpec(type="str", values=get_args(Criticality)),
         "on_public_path": _BOOL,
         "from_kind": _REF,
+        # Longest public synchronous chain through this call, in components (as path.depth counts them).
+        "chain_depth": _INT,
+        # Smallest timeout of the synchronous calls into this call's caller, and this call's worst case
+        # (timeout x attempts), with their comparison: a retry window that outlives the caller's wait.
+        "caller_timeout_ms": _INT,
+        "retry_window_ms": _INT,
+        "outlives_caller_timeout": _BOOL,
     },
     "endpoint": {"service_exposure": FieldSpec(type="str", values=get_args(Exposure))},
-    "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT,
+    "system": {"service_count": _INT, "load_tested_headroom": _FLOAT},
+    "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT, "on_public_path": _BOOL,
                   "type": FieldSpec(type="str",
                                     values=get_args(get_args(Datastore.model_fields["kind"].annotation)[0]))},
     "channel": {"consumer_count": _INT, "producer_count": _INT,
