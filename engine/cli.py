@@ -103,6 +103,22 @@ def _rules_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--no-builtin", is_flag=True, help="Do not load the built-in knowledge base.")(f)
 
 
+def config_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config FILE`` and ``--no-config``: pass both on to ``project_config``."""
+    f = click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="Project config (archplan.toml or pyproject.toml); default: found upward from the "
+                          "design.")(f)
+    return click.option("--no-config", is_flag=True, help="Ignore any project config file.")(f)
+
+
+def project_config(design: Sequence[str], config_file: str | None, no_config: bool,
+                   limits: Limits = DEFAULT_LIMITS) -> Any:
+    """The ``engine.config.Config`` for a command run on ``design`` (for ``review(..., config=...)``)."""
+    from engine.config import resolve
+
+    return resolve(list(design), config_file, no_config, limits)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archplan")
 def main() -> None:
@@ -112,18 +128,22 @@ def main() -> None:
 @main.command()
 @click.argument("design", nargs=-1, required=True, type=click.Path())
 @_rules_options
-@click.option("--fail-on", type=click.Choice(THRESHOLDS), default="high", show_default=True,
-              help="Exit 1 when a finding reaches this severity.")
+@config_options
+@click.option("--fail-on", type=click.Choice(THRESHOLDS), default=None,
+              help="Exit 1 when a finding reaches this severity.  [default: the config's fail-on, else high]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Write the report to this file (atomically).")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
-def check(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, fail_on: str, fmt: str,
-          output: str | None, max_input_bytes: int | None) -> None:
+def check(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, config_file: str | None,
+          no_config: bool, fail_on: str | None, fmt: str, output: str | None, max_input_bytes: int | None) -> None:
     """Review DESIGN (files or directories) and report risks."""
     from engine.report import severity_at_least, to_json, to_text
     from engine.review import review
 
-    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes))
+    config = project_config(design, config_file, no_config, _limits(max_input_bytes))
+    fail_on = fail_on or config.fail_on or "high"
+    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
+                config=config)
     text = to_json(rv, fail_on) if fmt == "json" else to_text(rv, fail_on)
     write_output(output, text, list(design))
     failing = any(severity_at_least(f.severity, fail_on) for f in rv.findings)
@@ -133,7 +153,9 @@ def check(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
 @main.command()
 @click.argument("args", nargs=-1, required=True)
 @_rules_options
-def explain(args: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool) -> None:
+@config_options
+def explain(args: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, config_file: str | None,
+            no_config: bool) -> None:
     """Explain one finding: archplan explain DESIGN... FINDING-ID."""
     from engine.report import explain as explain_text
     from engine.review import review
@@ -141,7 +163,8 @@ def explain(args: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool)
     if len(args) < 2:
         raise UsageError("usage: archplan explain DESIGN... FINDING-ID")
     *design, ident = args
-    rv = review(design, list(rule_dirs), builtin=not no_builtin)
+    rv = review(design, list(rule_dirs), builtin=not no_builtin,
+                config=project_config(design, config_file, no_config))
     finding = rv.find(ident)
     if finding is None:
         from engine.errors import did_you_mean
@@ -181,12 +204,15 @@ def rules_list(rule_dirs: tuple[str, ...], no_builtin: bool, fmt: str) -> None:
     if fmt == "json":
         data = [{"id": lr.rule.id, "title": lr.rule.title, "category": lr.rule.category.value,
                  "severity": lr.rule.severity.value if lr.rule.severity else None, "phase": int(lr.rule.phase),
+                 "likelihood": lr.rule.risk.likelihood if lr.rule.risk else None,
+                 "impact": lr.rule.risk.impact if lr.rule.risk else None,
                  "file": os.path.relpath(lr.file), "references": lr.rule.references} for lr in items]
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
     rows = [[lr.rule.id, lr.rule.category.value, lr.rule.severity.value if lr.rule.severity else "-",
+             f"{lr.rule.risk.likelihood} x {lr.rule.risk.impact}" if lr.rule.risk else "-",
              int(lr.rule.phase), lr.rule.title] for lr in items]
-    click.echo(tabulate(rows, headers=["id", "category", "severity", "phase", "title"]))
+    click.echo(tabulate(rows, headers=["id", "category", "severity", "likelihood x impact", "phase", "title"]))
     click.echo(f"\n{len(items)} rules")
 
 
@@ -233,7 +259,8 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
 
 
 # --- command modules --- (one import line each; they register their commands on `main`)
-import engine.cli_plan  # noqa: E402, F401
+import engine.cli_plan  # noqa: E402
+import engine.cli_rules  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

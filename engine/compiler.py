@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import RuleError
+from engine.model import Severity
 from engine.rule import Pattern, Rule
 from engine.ruleload import KnowledgeBase, LoadedRule, split_test
 
@@ -126,6 +127,8 @@ class CompiledKB:
     matched_kinds: frozenset[str]
     strata: int = 1
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    """Rule id -> base severity set by the project config (``[severity]``), used instead of the matrix's."""
 
     def ruleset_definitions(self) -> dict[str, dict[str, Any]]:
         """Fresh durable_rules definitions (``set_rulesets`` mutates what it is given)."""

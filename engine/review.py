@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.compiler import CompiledKB, compile_kb
+from engine.config import Config
 from engine.consequence import AdjustRecord, GapRecord, RiskRecord
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
@@ -103,6 +104,8 @@ class Finding:
     """For information gaps: (field, rule needing it)."""
     field: str | None = None
     """The subject's field the finding points at (the rule's ``risk.field``), if any."""
+    severity_overridden: bool = False
+    """The base severity comes from the project config's ``[severity]``, not likelihood x impact."""
 
     @property
     def subject(self) -> str:
@@ -126,6 +129,8 @@ class Finding:
             out["adjustments"] = [{"rule": a.rule, "by": a.by, "reason": a.reason} for a in self.adjustments]
         if self.missing:
             out["missing"] = [{"field": f, "rule": r} for f, r in self.missing]
+        if self.severity_overridden:
+            out["severity_overridden"] = True
         return out
 
 
@@ -268,7 +273,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         rule = lr.rule
         subj = facts.get(r.subject)
         loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
-        base = rule.severity or Severity.LOW
+        # A project's [severity] override replaces the matrix's base; context adjustments still apply on top.
+        base = kb.severity_overrides.get(rule.id) or rule.severity or Severity.LOW
         adj = tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.get(key, {}).items()))
         delta = max(-1, min(1, sum(a.by for a in adj)))
         sev = SEVERITY_BY_RANK[max(1, min(4, base.rank + delta))]
@@ -288,7 +294,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             location=loc, mitigations=tuple(sorted(set(mit_ids))), fingerprint=fp,
             likelihood=rule.risk.likelihood if rule.risk else None, impact=rule.risk.impact if rule.risk else None,
             adjustments=adj, evidence=tuple(evidence(list(r.premises))), references=tuple(rule.references),
-            field=r.field,
+            field=r.field, severity_overridden=rule.id in kb.severity_overrides,
         ))
     for subject in sorted(gaps):
         recs = sorted({(g.field, g.rule): g for g in gaps[subject]}.values(), key=lambda g: (g.field, g.rule))
@@ -335,19 +341,34 @@ def _location_of(premises: Sequence[str], facts: Mapping[str, Fact]) -> Location
 
 
 def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping[str, Any] | None = None,
-            disabled: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS) -> CompiledKB:
-    """Load and compile the built-in rules plus any extra packs."""
+            disabled: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS, config: Config | None = None) -> CompiledKB:
+    """Load and compile the built-in rules plus any extra packs, as the project ``config`` asks.
+
+    ``config`` (see ``engine.config.resolve``) adds its ``extend`` packs, disables rules, sets
+    params and overrides severities; it is checked against the rules first, so an unknown rule id
+    or parameter in it is an error. ``params`` and ``disabled`` given here apply on top of it.
+    """
     dirs = ([builtin_rules_dir()] if builtin else []) + list(rule_dirs)
-    kb: KnowledgeBase = load_rules(dirs, limits, disabled)
+    if config is None or config.file is None:
+        kb: KnowledgeBase = load_rules(dirs, limits, disabled)
+    else:
+        kb = config.apply(load_rules([*dirs, *config.extend], limits, ()), disabled)
     if params:
         kb.params.update(params)
-    return compile_kb(kb)
+    compiled = compile_kb(kb)
+    if config is not None:
+        compiled.severity_overrides = dict(config.severity)
+    return compiled
 
 
 def review(paths: Sequence[str], rule_dirs: Sequence[str] = (), builtin: bool = True,
-           limits: Limits = DEFAULT_LIMITS, run_limits: RunLimits | None = None) -> Review:
-    """Review design files or directories with the built-in rules plus ``rule_dirs``."""
-    kb = load_kb(rule_dirs, builtin, limits=limits)
+           limits: Limits = DEFAULT_LIMITS, run_limits: RunLimits | None = None,
+           config: Config | None = None) -> Review:
+    """Review design files or directories with the built-in rules plus ``rule_dirs``.
+
+    ``config`` is the project configuration (``engine.config.resolve(paths, ...)``); None means none.
+    """
+    kb = load_kb(rule_dirs, builtin, limits=limits, config=config)
     with paused_gc():
         design = load_design(paths, limits)
     return review_design(design, kb, run_limits)

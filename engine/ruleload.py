@@ -27,6 +27,7 @@ from engine.rule import (
     Pattern,
     Rule,
 )
+from engine.scaffold import unfilled_placeholders
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 
 RULE_SUFFIX = ".yaml"
@@ -100,6 +101,9 @@ def parse_rule_file(path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedRule:
     doc = load(path, limits)
     if not isinstance(doc.data, dict):
         raise RuleError("a rule file must be a mapping", doc.locate(()))
+    unfilled = unfilled_placeholders(doc)  # an unfinished `archplan rules new` scaffold never loads
+    if unfilled:
+        raise_all(unfilled)
     try:
         rule = Rule.model_validate(doc.data)
     except ValidationError as exc:

@@ -1,0 +1,363 @@
+"""Project configuration: ``archplan.toml``, or ``[tool.archplan]`` in ``pyproject.toml``.
+
+Discovered upward from the (first) design path, stopping at the project root (a directory with
+``.git``). A project can disable rules, override their severity, set the thresholds that rules
+declare as ``params``, extend the knowledge base with packs, and set the default ``--fail-on``::
+
+    disable = ["config-baked-into-build"]
+    extend = ["../team-rules"]            # relative to this file
+    fail-on = "medium"
+
+    [severity]
+    external-call-without-circuit-breaker = "critical"
+
+    [params]
+    max_attempts = 2                      # every rule that declares `max_attempts`
+    "retry-without-budget.max_attempts" = 4   # one rule only
+
+    [params.sync-chain-too-deep]          # the same, as a table per rule
+    max_depth = 4
+
+Everything is checked against the loaded knowledge base: an unknown rule id, a parameter that no
+rule declares, or a value of the wrong type is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
+
+from engine.errors import ArchplanError, ErrorGroup, InputError, Location, UsageError, did_you_mean, raise_all
+from engine.model import Severity
+from engine.ruleload import KnowledgeBase, derived_kinds, validate
+from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, read_text
+
+CONFIG_NAME = "archplan.toml"
+PYPROJECT = "pyproject.toml"
+PYPROJECT_TABLE = ("tool", "archplan")
+FAIL_ON = ("critical", "high", "medium", "low", "never")
+
+ParamValue = StrictBool | StrictInt | StrictFloat | StrictStr
+
+
+class ConfigFile(BaseModel):
+    """The schema of the config table. Strict: unknown keys and wrong types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+
+    disable: list[StrictStr] = Field(default_factory=list)
+    """Rule ids that do not run for this project."""
+    extend: list[StrictStr] = Field(default_factory=list)
+    """Rule pack directories (relative to the config file) added to the built-in rules."""
+    severity: dict[str, Literal["low", "medium", "high", "critical"]] = Field(default_factory=dict)
+    """Rule id -> the base severity to use instead of the rule's likelihood x impact."""
+    params: dict[str, ParamValue | dict[str, ParamValue]] = Field(default_factory=dict)
+    """``name = value`` (every rule declaring ``name``), ``"rule-id.name" = value``, or ``[params.rule-id]``."""
+    fail_on: Literal["critical", "high", "medium", "low", "never"] | None = Field(default=None, alias="fail-on")
+    """The default ``--fail-on`` threshold of ``archplan check``."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated project configuration (``Config()`` is "no configuration")."""
+
+    file: str | None = None
+    disable: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """In the engine's form: ``name`` or ``rule-id.name`` -> value."""
+    extend: tuple[str, ...] = ()
+    """Absolute pack directories."""
+    fail_on: str | None = None
+    doc: Document | None = None
+    """The parsed table with approximate key positions, for error messages."""
+    param_paths: Mapping[str, tuple[str | int, ...]] = field(default_factory=dict)
+    """Engine param key -> its key path in the file."""
+    prefix: tuple[str, ...] = ()
+    """Where the table sits in its file: ``("tool", "archplan")`` in a pyproject.toml."""
+
+    def locate(self, *path: str | int) -> Location | None:
+        """Where a key path of the config stands (line-accurate for keys; see ``_key_lines``)."""
+        return self.doc.locate(path) if self.doc is not None else None
+
+    def check(self, kb: KnowledgeBase) -> list[ArchplanError]:
+        """Problems of this config against a loaded knowledge base (all rules, none disabled yet)."""
+        rules = {lr.rule.id: lr.rule for lr in kb.rules}
+        errors: list[ArchplanError] = []
+
+        def err(msg: str, *path: str | int) -> None:
+            errors.append(InputError(msg, self.locate(*path), keypath((*self.prefix, *path))))
+
+        def unknown(rid: str) -> str:
+            return f"unknown rule id '{rid}'{did_you_mean(rid, rules)}"
+
+        for i, rid in enumerate(self.disable):
+            if rid not in rules:
+                err(unknown(rid), "disable", i)
+        for rid in sorted(self.severity):
+            if rid not in rules:
+                err(unknown(rid), "severity", rid)
+        declared: dict[str, list[str]] = {}
+        for rid, rule in rules.items():
+            for name in rule.params:
+                declared.setdefault(name, []).append(rid)
+        for key in sorted(self.params):
+            value = self.params[key]
+            path = self.param_paths.get(key, ("params", key))
+            rid, _, name = key.rpartition(".")
+            if rid:
+                if rid not in rules:
+                    err(unknown(rid), *path)
+                    continue
+                own = rules[rid].params
+                if name not in own:
+                    hint = (f"; it declares {', '.join(sorted(own))}" if own else "; it declares no parameters")
+                    err(f"rule '{rid}' has no parameter '{name}'{did_you_mean(name, own)}{hint}", *path)
+                    continue
+                targets = [rid]
+            else:
+                if name not in declared:
+                    err(f"no rule declares the parameter '{name}'{did_you_mean(name, declared)}", *path)
+                    continue
+                targets = sorted(declared[name])
+            for t in targets:
+                default = rules[t].params[name]
+                if not _same_type(default, value):
+                    err(f"{value!r} is not a {_type_name(default)}, the type of '{name}' in rule '{t}' "
+                        f"(default {default!r})", *path)
+                    break
+        return errors
+
+    def apply(self, kb: KnowledgeBase, disabled: Sequence[str] = ()) -> KnowledgeBase:
+        """The knowledge base this config asks for: checked, rules disabled, params set.
+
+        Raises:
+            ArchplanError: the config names what does not exist, or disabling a rule breaks another
+                (a rule matching a kind that only the disabled rule derives).
+        """
+        errors = self.check(kb)
+        known = {lr.rule.id for lr in kb.rules}
+        errors.extend(InputError(f"unknown rule id '{rid}'{did_you_mean(rid, known)}") for rid in disabled
+                      if rid not in known)
+        raise_all(errors)
+        off = set(self.disable) | set(disabled)
+        if off:
+            active = [lr for lr in kb.rules if lr.rule.id not in off]
+            kb = KnowledgeBase(active, derived_kinds(active), dict(kb.params))
+            raise_all(validate(kb))
+        kb.params.update(self.params)
+        return kb
+
+
+NO_CONFIG = Config()
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _type_name(default: Any) -> str:
+    if isinstance(default, bool):
+        return "boolean"
+    if isinstance(default, int):
+        return "whole number"
+    if isinstance(default, float):
+        return "number"
+    return "string"
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------
+
+_BARE = r"[A-Za-z0-9_-]+"
+_KEY_PART = rf"(?:{_BARE}|\"(?:[^\"\\]|\\.)*\"|'[^']*')"
+_DOTTED = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
+_HEADER = re.compile(rf"^\s*\[\s*({_DOTTED})\s*\]\s*(?:#.*)?$")
+_ASSIGN = re.compile(rf"^\s*({_DOTTED})\s*=")
+
+
+def _split_key(dotted: str) -> tuple[str, ...]:
+    parts = re.findall(_KEY_PART, dotted)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+def _key_lines(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    """Approximate positions of table headers and keys (tomllib reports none).
+
+    A line scanner, not a TOML parser: good for the header and ``key = value`` lines a config
+    has; a key it cannot place falls back to its table's line, then to the file.
+    """
+    out: dict[tuple[str | int, ...], tuple[int, int]] = {}
+    table: tuple[str, ...] = ()
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("[["):
+            table = ("[[array]]",)  # arrays of tables are not part of archplan's config
+            continue
+        m = _HEADER.match(line)
+        if m:
+            table = _split_key(m.group(1))
+            out.setdefault(table, (lineno, line.index("[") + 1))
+            continue
+        m = _ASSIGN.match(line)
+        if m:
+            path = (*table, *_split_key(m.group(1)))
+            out.setdefault(path, (lineno, len(line) - len(line.lstrip()) + 1))
+    return out
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, path: str) -> InputError:
+    msg = str(exc)
+    m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+    if m:
+        return InputError(f"invalid TOML: {msg[: m.start()].strip()}", Location(path, int(m.group(1)),
+                                                                                  int(m.group(2))))
+    return InputError(f"invalid TOML: {msg}", Location(path))
+
+
+def _parse_toml(path: str, limits: Limits) -> tuple[dict[str, Any], str]:
+    text = read_text(path, limits)
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(exc, path) from None
+
+
+def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
+    """Read and schema-check one config file (``archplan.toml`` or a ``pyproject.toml``).
+
+    Raises:
+        InputError: unreadable file, invalid TOML, an unknown key or a wrong type (each with its key
+            path and, where a close match exists, a did-you-mean), or an ``extend`` pack that does not exist.
+    """
+    data, text = _parse_toml(path, limits)
+    lines = _key_lines(text)
+    base: tuple[str, ...] = ()
+    if os.path.basename(path) == PYPROJECT:
+        base = PYPROJECT_TABLE
+        table = data.get("tool", {}).get("archplan") if isinstance(data.get("tool"), dict) else None
+        if table is None:
+            raise InputError("pyproject.toml has no [tool.archplan] table", Location(path))
+        data = table
+    positions = {p[len(base):]: pos for p, pos in lines.items() if p[: len(base)] == base}
+    positions.setdefault((), lines.get(base, (1, 1)) if base else (1, 1))
+    doc = Document(path, data, positions)
+    if not isinstance(data, dict):  # pragma: no cover - tomllib always gives a table
+        raise InputError("the archplan configuration must be a table", Location(path))
+    try:
+        model = ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        from engine.loader import _pydantic_errors
+
+        errs = _pydantic_errors(exc, ConfigFile, doc, (), data)
+        raise ErrorGroup([InputError(e.message, e.location, _prefixed(base, e.keypath)) for e in errs]) \
+            from None
+    params: dict[str, Any] = {}
+    param_paths: dict[str, tuple[str | int, ...]] = {}
+    for key, value in model.params.items():
+        if isinstance(value, dict):
+            for name, v in value.items():
+                params[f"{key}.{name}"] = v
+                param_paths[f"{key}.{name}"] = ("params", key, name)
+        else:
+            params[key] = value
+            param_paths[key] = ("params", key)
+    errors: list[ArchplanError] = []
+    here = os.path.dirname(os.path.abspath(path))
+    extend: list[str] = []
+    for i, rel in enumerate(model.extend):
+        target = os.path.normpath(os.path.join(here, rel))
+        if not os.path.exists(target):
+            errors.append(InputError(f"rule pack '{rel}' does not exist (looked for {target})",
+                                     doc.locate(("extend", i)), _prefixed(base, f"extend[{i}]")))
+        extend.append(target)
+    raise_all(errors)
+    return Config(file=path, disable=tuple(model.disable),
+                  severity={k: Severity(v) for k, v in sorted(model.severity.items())},
+                  params=dict(sorted(params.items())), extend=tuple(extend), fail_on=model.fail_on,
+                  doc=doc, param_paths=param_paths, prefix=base)
+
+
+def _prefixed(base: tuple[str, ...], kp: str) -> str:
+    # Name keys as the user wrote them: inside pyproject.toml they live under tool.archplan.
+    return ".".join((*base, kp)) if base and kp else kp
+
+
+def _declares_archplan(path: str, limits: Limits) -> bool:
+    text = read_text(path, limits)
+    if "archplan" not in text:  # cheap: most pyproject.toml files never mention archplan
+        return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # It mentions archplan and cannot be read: fail closed rather than review unconfigured.
+        raise _toml_error(exc, path) from None
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "archplan" in tool
+
+
+def _shown(path: str) -> str:
+    # Messages name the file as the user would: relative to the working directory when under it.
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def discover(start: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The config file that applies to ``start``: the nearest ``archplan.toml``, or ``pyproject.toml``
+    with a ``[tool.archplan]`` table, in ``start``'s directory or above, up to the project root.
+
+    The walk stops after the first directory that holds ``.git`` (the project root), so a
+    checkout never picks up a config that happens to sit above it.
+    """
+    here = os.path.abspath(start)
+    directory = here if os.path.isdir(here) else os.path.dirname(here)
+    while True:
+        candidate = os.path.join(directory, CONFIG_NAME)
+        if os.path.isfile(candidate):
+            return _shown(candidate)
+        candidate = os.path.join(directory, PYPROJECT)
+        if os.path.isfile(candidate) and _declares_archplan(candidate, limits):
+            return _shown(candidate)
+        parent = os.path.dirname(directory)
+        if os.path.exists(os.path.join(directory, ".git")) or parent == directory:
+            return None
+        directory = parent
+
+
+def resolve(design_paths: Sequence[str], explicit: str | None = None, no_config: bool = False,
+            limits: Limits = DEFAULT_LIMITS) -> Config:
+    """The configuration for a run: ``explicit`` if given, else the one discovered from the first design path.
+
+    Args:
+        design_paths: The design files or directories being reviewed (discovery starts at the first).
+        explicit: A config file named with ``--config``.
+        no_config: ``--no-config``: ignore any project configuration.
+        limits: Input size limits.
+
+    Raises:
+        UsageError: both ``explicit`` and ``no_config``, or ``explicit`` does not exist.
+        InputError: the config file is invalid.
+    """
+    if no_config:
+        if explicit:
+            raise UsageError("--config and --no-config cannot be used together")
+        return NO_CONFIG
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise UsageError(f"config file {explicit} does not exist")
+        return load_config(explicit, limits)
+    start = design_paths[0] if design_paths else os.getcwd()
+    found = discover(start, limits)
+    return load_config(found, limits) if found else NO_CONFIG
