@@ -212,6 +212,7 @@ def enrich(design: Design) -> Enriched:
     fan_out = {n: len({e["to"] for e in g.sync_edges(n)}) for n in nodes}
     paths: list[PathInfo] = []
     on_public: set[str] = set()
+    trace_span: dict[str, int] = {}  # service -> most services in one public call tree it belongs to
     publics = _public_endpoints(design, services)
     per_entry: dict[str, tuple[list[str], float, list[str], str | None, float | None, int, tuple[str, ...]]] = {}
     for ep in publics:
@@ -238,6 +239,9 @@ def enrich(design: Design) -> Enriched:
                                 max((fan_out.get(n, 0) for n in reached), default=0),
                                 tuple(members(lat_unknown[ci])))
             on_public.update(reached)
+            n_services = sum(1 for n in reached if g.kind_of[n] == "service")
+            for n in reached:
+                trace_span[n] = max(trace_span.get(n, 0), n_services)
         reached, avail, unknown_a, bottleneck, bottleneck_rps, path_fan_out, unknown_l = per_entry[entry]
         slo = slos.get(ep.name, {})
         lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
@@ -323,6 +327,10 @@ def enrich(design: Design) -> Enriched:
                      inbound=inbound.get(f.name, 0), public_entry=f.name in public_services,
                      in_cycle=f.name in in_cycle, on_public_path=f.name in on_public,
                      handles_classified_data=f.name in classified_services)
+            if f.name in trace_span:
+                d["trace_path_services"] = trace_span[f.name]
+            if "client_types" in d:
+                d["client_type_count"] = len(set(d["client_types"]))
         elif f.kind == "interaction":
             tk = g.kind_of.get(d["to"], "service")
             d["target_kind"] = tk
@@ -337,6 +345,9 @@ def enrich(design: Design) -> Enriched:
             if crit is not None:
                 d["target_criticality"] = crit
             d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
+            classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services)
+            if classified is not None:
+                d["target_classified"] = classified
             c_from = comp_of.get(d["from"])
             if d["on_public_path"] and c_from is not None and c_from in above and d["to"] in comp_of:
                 below = depth[comp_of[d["to"]]] + 1 if comp_of[d["to"]] != c_from else 0
@@ -354,11 +365,19 @@ def enrich(design: Design) -> Enriched:
             exp = services.get(d["served_by"], {}).get("exposure")
             if exp is not None:
                 d["service_exposure"] = exp
+            if "slos" in observability:
+                # An objective on the endpoint itself, or on the service that serves it, covers it.
+                d["slo_defined"] = f.name in slos or d["served_by"] in slos
         elif f.kind == "datastore":
             writers = writers_of.get(f.name, set())
             users = users_of.get(f.name, set())
             d.update(writer_count=len(writers), reader_count=len(users - writers) + 0,
                      service_count=len(users), on_public_path=f.name in on_public)
+            interval, rpo = (d.get("backups") or {}).get("interval_minutes"), system.get("rpo_minutes")
+            if interval is not None and rpo is not None:
+                d["backup_exceeds_rpo"] = int(interval) > int(rpo)
+            if "workloads" in d:
+                d["workload_count"] = len(set(d["workloads"]))
         elif f.kind == "system":
             d["service_count"] = len(services)
             peak, tested = d.get("expected_peak_rps"), d.get("load_tested_peak_rps")
@@ -380,9 +399,13 @@ def enrich(design: Design) -> Enriched:
             d.update(consumer_count=len(names), producer_count=len(prods))
         elif f.kind == "workflow":
             steps = d.pop("steps", [])
+            # The pivot: the first step declared so, else the last state-changing step (nothing after it to undo).
+            pivot = next((i for i, s in enumerate(steps) if s.get("pivot")),
+                         max((i for i, s in enumerate(steps) if s.get("mutates_state")), default=None))
             for i, s in enumerate(steps):
                 extra.append(_graph_fact("step", f"{f.name}#{i + 1}", {"workflow": f.name, "index": i + 1, **{
-                    k: v for k, v in s.items() if k in ("service", "mutates_state", "compensation")}},
+                    k: v for k, v in s.items() if k in ("service", "mutates_state", "compensation", "pivot")},
+                    **({"before_pivot": i < pivot} if pivot is not None else {})},
                     f.locate("steps")))
             d.update(service_count=len({s["service"] for s in steps}),
                      mutating_services=len({s["service"] for s in steps if s.get("mutates_state")}))
@@ -417,6 +440,16 @@ def enrich(design: Design) -> Enriched:
                                  inter_loc.get(c[0], design.facts[0].location)))
     facts = tuple(sorted(out + extra, key=lambda f: (f.kind, f.key)))
     return Enriched(facts, tuple(sorted(paths, key=lambda p: p.entry)), tuple(sorted(cycles)))
+
+
+def _target_classified(kind: str, data: Mapping[str, Any], service_classified: bool) -> bool | None:
+    """Whether a call's target holds or carries classified data; None when the design does not say."""
+    if kind == "service":
+        return service_classified
+    field = {"datastore": "classification", "channel": "carries_classification"}.get(kind)
+    if field is None or data.get(field) is None:
+        return None
+    return data[field] in CLASSIFIED
 
 
 def _graph_fact(kind: str, ident: str, data: dict[str, Any], location: Any) -> Fact:

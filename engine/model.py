@@ -137,6 +137,12 @@ class System(_Fact):
     """Infrastructure defined as code."""
     incident_response: bool | None = None
     """A documented incident response procedure exists."""
+    synthetic_probes: bool | None = None
+    """Black-box probes exercise the public journeys from outside the system."""
+    emergency_levers: bool | None = None
+    """Pre-built switches (kill switches, load shedding, feature disable) operators can pull in an incident."""
+    legacy_migration_strategy: Literal["none", "big_bang", "strangler"] | None = None
+    """How a legacy system this design replaces is retired: all at once, or incrementally behind a facade."""
 
 
 # --------------------------------------------------------------------------------------
@@ -215,6 +221,16 @@ class Service(_Fact):
     tracing: bool | None = None
     runbook: bool | None = None
     tags: list[Name] | None = None
+    business_logic: bool | None = None
+    """For a gateway: it runs business rules or orchestration, not only routing and edge concerns."""
+    client_types: list[Literal["web", "mobile", "partner", "internal", "iot"]] | None = None
+    """The kinds of client this backend serves directly."""
+    api_contract: Literal["openapi", "proto", "graphql_schema", "asyncapi", "none"] | None = None
+    """Machine-readable contract of the API the service exposes."""
+    contract_tests: bool | None = None
+    """Consumer-driven (or provider) contract tests guard this service's API in CI."""
+    dependencies_pinned: bool | None = None
+    """Dependencies are declared in a manifest with a lockfile (exact versions), nothing implicit."""
 
 
 # --------------------------------------------------------------------------------------
@@ -267,6 +283,8 @@ class Interaction(_Fact):
     rps: Annotated[float, Field(ge=0)] | None = None
     address_resolution: Literal["hardcoded", "config", "dns", "registry", "mesh"] | None = None
     """How the caller finds the target: a hard-coded host/IP, configuration, DNS, a registry or a mesh."""
+    validates_response: bool | None = None
+    """The caller validates the target's responses against a schema before using them."""
 
 
 # --------------------------------------------------------------------------------------
@@ -303,10 +321,42 @@ class Endpoint(_Fact):
     rps: Annotated[float, Field(ge=0)] | None = None
     admin: bool | None = None
     deprecated: bool | None = None
+    idempotent: bool | None = None
+    """Repeating the same request has no further effect (natural idempotency: PUT by id, upsert)."""
+    client_calls_per_operation: PosInt | None = None
+    """Calls a client must make to different back ends to complete the user operation this endpoint serves."""
+    large_payloads: Literal["none", "proxied", "valet_key"] | None = None
+    """Large uploads/downloads: none, streamed through the service, or direct to storage with a signed URL."""
+    debug: bool | None = None
+    """A debugging or diagnostic endpoint (dumps, profilers, test hooks)."""
     max_connections: NonNegInt | None = None
     """WebSocket/streaming: most concurrent connections one instance accepts; 0 states there is no limit."""
     response_cache: bool | None = None
     """Responses are served from a cache (CDN, gateway or application) for repeated reads."""
+    tls: bool | None = None
+    """Served over TLS only (no plaintext listener)."""
+    error_detail: Literal["generic", "stack_trace"] | None = None
+    """What error responses reveal: a generic problem body, or internals such as stack traces."""
+    auth_flow: bool | None = None
+    """A login, token, password-reset or sign-up operation (a credential-guessing target)."""
+    brute_force_protection: bool | None = None
+    """Failed attempts are throttled per account and per source (lockout, backoff, CAPTCHA)."""
+    returns_full_object: bool | None = None
+    """Responses serialise the whole stored object instead of a response model of chosen fields."""
+    field_allowlist: bool | None = None
+    """Request bodies bind only an explicit allowlist of writable properties (no mass assignment)."""
+    sensitive_business_flow: bool | None = None
+    """A flow that hurts the business when automated at scale (purchase, booking, sign-up, posting)."""
+    anti_automation: bool | None = None
+    """Controls against automated abuse of the flow (per-user flow limits, bot detection, device checks)."""
+    fetches_user_url: bool | None = None
+    """The operation fetches a URL (or host) supplied by the client, server side."""
+    url_allowlist: bool | None = None
+    """Fetched URLs are checked against an allowlist of schemes, hosts and ports."""
+    triggers_paid_operation: bool | None = None
+    """Each call costs money at a provider (SMS, e-mail, voice, AI inference, identity checks)."""
+    per_user_operation_limit: bool | None = None
+    """A per-user (or per-account) cap on how often the paid operation may be triggered."""
 
 
 # --------------------------------------------------------------------------------------
@@ -354,6 +404,22 @@ class Datastore(_Fact):
     capacity_rps: Annotated[float, Field(ge=0)] | None = None
     stampede_protection: bool | None = None
     """For a cache: concurrent misses on one key are coalesced (single flight, early refresh, locks)."""
+    staleness_slo_seconds: NonNegInt | None = None
+    """For a read model: how stale it may be, as promised to its readers."""
+    rebuildable: bool | None = None
+    """For a read model: it can be rebuilt from the source of truth (replay or re-projection)."""
+    event_versioning: bool | None = None
+    """For an event store: event schemas carry versions and old versions are upcast when read."""
+    snapshots: bool | None = None
+    """For an event store: aggregates are snapshotted so long streams need not be replayed in full."""
+    invalidation: Literal["none", "ttl", "event", "write_through"] | None = None
+    """For a cache: how entries are refreshed when the origin changes."""
+    ttl_seconds: NonNegInt | None = None
+    """For a cache: how long an entry lives."""
+    partition_key: Literal["high_cardinality", "low_cardinality", "monotonic"] | None = None
+    """For a partitioned store: the shape of its partition/shard key."""
+    workloads: list[Literal["oltp", "analytics", "logs", "blobs", "queueing", "search"]] | None = None
+    """The kinds of workload the store serves."""
 
 
 # --------------------------------------------------------------------------------------
@@ -451,7 +517,7 @@ class Deployment(_Fact):
     """How a service is released and rolled back."""
 
     service: Name
-    strategy: Literal["recreate", "rolling", "blue_green", "canary"] | None = None
+    strategy: Literal["recreate", "all_at_once", "rolling", "blue_green", "canary"] | None = None
     automated: bool | None = None
     rollback: Literal["none", "manual", "automated"] | None = None
     rollback_tested: bool | None = None
@@ -459,6 +525,16 @@ class Deployment(_Fact):
     health_gated: bool | None = None
     feature_flags: bool | None = None
     immutable_artifacts: bool | None = None
+    mixed_version_compatible: bool | None = None
+    """Versions N and N-1 can run side by side: each reads the other's data, messages and API calls."""
+    fault_isolated_rollout: bool | None = None
+    """Releases go out one zone/cell/region at a time with bake time between waves."""
+    build_once: bool | None = None
+    """One artifact is built once and promoted through environments (config injected at release)."""
+    dev_prod_parity: bool | None = None
+    """Development and staging use the same kinds and versions of backing services as production."""
+    admin_tasks: Literal["one_off_process", "adhoc_manual"] | None = None
+    """How migrations and admin scripts run: as one-off processes of the release, or by hand on hosts."""
 
 
 # --------------------------------------------------------------------------------------
@@ -500,6 +576,8 @@ class WorkflowStep(_Fact):
     action: ShortText | None = None
     mutates_state: bool | None = None
     compensation: bool | None = None
+    pivot: bool | None = None
+    """The go/no-go step of a saga: once it commits, the saga only moves forward."""
 
 
 class Workflow(_Fact):
@@ -515,6 +593,8 @@ class Workflow(_Fact):
     user_facing: bool | None = None
     state_tracked: bool | None = None
     """Where each running instance of the transaction stands is recorded (saga log, workflow engine)."""
+    isolation_countermeasures: bool | None = None
+    """For a saga: countermeasures for its lack of isolation (semantic locks, commutative updates, version checks)."""
 
 
 class Job(_Fact):
@@ -686,6 +766,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "in_cycle": _BOOL,
         "on_public_path": _BOOL,
         "handles_classified_data": _BOOL,
+        # Most services in one public synchronous call tree this service is part of (where tracing pays off).
+        "trace_path_services": _INT,
+        "client_type_count": _INT,  # distinct client_types (web, mobile, partner...) one backend serves
         # The design's own ``kind`` (api, worker, gateway...): the engine's ``kind`` field names the fact kind,
         # so rules match the component's kind under this name.
         "type": FieldSpec(type="str", values=get_args(get_args(Service.model_fields["kind"].annotation)[0])),
@@ -703,10 +786,16 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "caller_timeout_ms": _INT,
         "retry_window_ms": _INT,
         "outlives_caller_timeout": _BOOL,
+        # The target stores, carries or serves classified data (confidential, restricted, pii, pci, phi).
+        "target_classified": _BOOL,
     },
-    "endpoint": {"service_exposure": FieldSpec(type="str", values=get_args(Exposure))},
+    "endpoint": {"service_exposure": FieldSpec(type="str", values=get_args(Exposure)),
+                 # An SLO in observability.slos targets this endpoint or its service (unknown without slos).
+                 "slo_defined": _BOOL},
     "system": {"service_count": _INT, "load_tested_headroom": _FLOAT},
     "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT, "on_public_path": _BOOL,
+                  # backups.interval_minutes > system.rpo_minutes (only when both are known); len(workloads)
+                  "backup_exceeds_rpo": _BOOL, "workload_count": _INT,
                   "type": FieldSpec(type="str",
                                     values=get_args(get_args(Datastore.model_fields["kind"].annotation)[0]))},
     "channel": {"consumer_count": _INT, "producer_count": _INT,
@@ -739,7 +828,10 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
     "access": {"datastore": _REF, "service": _REF, "mode": FieldSpec(type="str", values=("read", "write"))},
     "consumer": {"channel": _REF, "service": _REF, "idempotent": _BOOL, "group": _REF},
     "producer": {"channel": _REF, "service": _REF},
-    "step": {"workflow": _REF, "service": _REF, "index": _INT, "mutates_state": _BOOL, "compensation": _BOOL},
+    # pivot as declared; before_pivot: the step commits before the saga's pivot (the first step marked pivot,
+    # else the last state-changing step), so a later failure must undo it.
+    "step": {"workflow": _REF, "service": _REF, "index": _INT, "mutates_state": _BOOL, "compensation": _BOOL,
+             "pivot": _BOOL, "before_pivot": _BOOL},
 }
 
 # Kinds derived by rules: risk facts are asserted back so that rules can chain on them.
