@@ -1,0 +1,297 @@
+"""The integration plan: sections derived from the design and the fired rules, ordering, determinism, CLI."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.errors import ArchplanError
+from engine.plan import build_plan
+from engine.plan.model import Plan
+from engine.plan.render import render
+from engine.review import review
+from tests.conftest import ROOT
+from tests.helpers import rule_yaml, write_yaml
+
+SHOP = os.path.join(ROOT, "facts", "shop")
+LEDGER = os.path.join(ROOT, "tests", "fixtures", "plan", "ledger")
+# The planning rules and the reference risk rule: the tests pin the knowledge base they describe, so that
+# rules others add (or are halfway through writing) change nothing here.
+RULES = [*sorted(glob.glob(os.path.join(ROOT, "rules", "*", "plan-*.yaml"))),
+         os.path.join(ROOT, "rules", "resilience", "external-call-without-circuit-breaker.yaml")]
+
+
+def rv(paths: list[str], extra: list[str] | None = None) -> Any:
+    """Review with the pinned rules (plus ``extra`` rule directories)."""
+    return review(paths, [*RULES, *(extra or [])], builtin=False)
+
+
+@pytest.fixture(scope="module")
+def shop() -> Plan:
+    return build_plan(rv([SHOP]), render_svg=False)
+
+
+@pytest.fixture(scope="module")
+def ledger() -> Plan:
+    return build_plan(rv([LEDGER]), render_svg=False)
+
+
+def _order(plan: Plan) -> dict[str, int]:
+    return {w.id: w.order for w in plan.roadmap.items}
+
+
+def test_each_section_differs_between_the_two_designs(shop: Plan, ledger: Plan) -> None:
+    a, b = shop.to_json()["plan"], ledger.to_json()["plan"]
+    for section in ("architecture", "roadmap", "risks", "performance", "tests", "deployment", "monitoring"):
+        assert a[section] != b[section], section
+    # ... and the differences are the designs' own, not formatting.
+    assert {n.name for n in shop.architecture.nodes} >= {"gateway", "payment-provider", "orders-db"}
+    assert {n.name for n in ledger.architecture.nodes} >= {"web-bff", "kyc-provider", "ledger-db"}
+    assert {p.entry for p in shop.performance} == {
+        "GET /v1/products", "GET /v1/products/{id}", "GET /v1/search", "POST /v1/cart/items", "checkout",
+        "GET /v1/orders/{id}"}
+    assert {p.entry for p in ledger.performance} == {"post-transfer", "GET /v2/accounts/{id}/balance"}
+    assert shop.roadmap.cycles == ()
+    assert ledger.roadmap.cycles == (("service:accounts", "service:ledger"),)
+    assert {s.component for s in ledger.deployment.steps} == {
+        "channel:ledger-events", "datastore:ledger-db", "service:accounts", "service:ledger", "service:web-bff",
+        "service:fraud"}
+    assert any(t.title == "Fallback test: web-bff degrades to 'static' without ledger" for t in ledger.tests)
+    assert not any(t.title.startswith("Fallback test: web-bff") for t in shop.tests)
+    assert {x.title for x in ledger.monitoring.alerts} != {x.title for x in shop.monitoring.alerts}
+    assert any(r.subjects[0] == "interaction:fraud->kyc-provider" for r in ledger.risks.risks)
+    assert any(r.subjects[0] == "interaction:notifications->email-provider" for r in shop.risks.risks)
+
+
+def test_a_service_is_built_after_the_datastores_and_services_it_depends_on(shop: Plan) -> None:
+    order = _order(shop)
+    for dep in ("service:cart", "service:inventory", "service:orders", "service:payments", "datastore:cart-cache",
+                "channel:email-requests"):
+        assert order[dep] < order["service:checkout"], dep
+    assert order["datastore:orders-db"] < order["service:orders"] < order["service:checkout"]
+    assert order["channel:order-events"] < order["service:shipping"]
+    # An external integration follows the service whose client calls it.
+    assert order["service:payments"] < order["external:payment-provider"]
+
+
+def test_a_mitigation_comes_after_the_component_it_changes(shop: Plan) -> None:
+    order = _order(shop)
+    mit = next(w for w in shop.roadmap.items if w.id == "mitigation:circuit-breaker@notifications")
+    assert "service:notifications" in mit.after
+    assert order["service:notifications"] < order[mit.id]
+    assert mit.source.startswith("finding:")
+
+
+def test_a_dependency_cycle_is_reported_and_each_item_planned_once(ledger: Plan) -> None:
+    ids = [w.id for w in ledger.roadmap.items]
+    assert len(ids) == len(set(ids))
+    cyc = {w.id: w for w in ledger.roadmap.items if w.id in ("service:accounts", "service:ledger")}
+    assert all("dependency cycle" in w.note for w in cyc.values())
+    md = render(ledger, "markdown")
+    assert "Dependency cycles (ordered as one block; break them): accounts ↔ ledger" in md
+
+
+def test_component_phases_come_from_rules(shop: Plan) -> None:
+    by_id = {w.id: w for w in shop.roadmap.items}
+    assert (by_id["service:gateway"].phase, by_id["service:gateway"].source) == (1, "rule:plan-build-edge-gateway")
+    assert (by_id["datastore:orders-db"].phase, by_id["datastore:orders-db"].source) == (1, "rule:plan-build-datastore")
+    assert by_id["service:orders"].source == "rule:plan-build-request-service"
+    assert by_id["service:shipping"].phase == 3
+    assert by_id["external:payment-provider"].phase == 3
+
+
+def _design(tmp: str, name: str, body: dict[str, Any]) -> str:
+    d = os.path.join(tmp, name)
+    write_yaml(d, "design.yaml", {"source": "infrastructure", **body})
+    return d
+
+
+def test_an_item_moves_to_a_later_phase_when_its_prerequisite_is_later(tmp_path: Any) -> None:
+    d = _design(str(tmp_path), "late", {
+        "services": [{"name": "api", "kind": "api"}, {"name": "crunch", "kind": "worker"}],
+        "interactions": [{"from": "api", "to": "crunch", "style": "sync"}]})
+    plan = build_plan(rv([d]), render_svg=False)
+    api = next(w for w in plan.roadmap.items if w.id == "service:api")
+    assert (api.planned_phase, api.phase) == (2, 3)
+    assert "needs service:crunch (phase 3) first" in api.note
+
+
+def test_without_the_plan_rules_items_fall_back_to_documented_defaults(tmp_path: Any) -> None:
+    rules_dir = os.path.join(str(tmp_path), "rules")
+    write_yaml(rules_dir, "resilience/only-risk.yaml",
+               rule_yaml("only-risk", [{"as": "s", "kind": "service", "where": {"name": "nobody"}}]))
+    plan = build_plan(review([LEDGER], [rules_dir], builtin=False), render_svg=False)
+    assert {w.source for w in plan.roadmap.items} == {"default"}
+    assert {w.phase for w in plan.roadmap.items if w.id.startswith("datastore:")} == {1}
+    assert plan.monitoring.alerts == ()
+    # Load tests follow from the entry points themselves; without a latency target they have no pass bar.
+    assert {t.type for t in plan.tests} == {"load"}
+    assert all(t.pass_bar.startswith("none") for t in plan.tests)
+
+
+def test_a_team_adds_a_plan_item_by_writing_a_rule(tmp_path: Any) -> None:
+    rules_dir = os.path.join(str(tmp_path), "rules")
+    body = rule_yaml("stream-dashboard", [{"as": "ch", "kind": "channel", "where": {"type": "stream"}}],
+                     category="operability")
+    for k in ("risk", "mitigation"):
+        body.pop(k)
+    body["derive"] = [{"kind": "plan_item", "fields": {
+        "section": "monitor", "type": "alert", "subject": "{ch.key}", "title": "stream-stall: {ch.name}",
+        "detail": "Alert when {ch.name} on {ch.broker} receives nothing for 10 minutes."}}]
+    body["examples"] = [{"name": "stream", "expect": "fire", "subjects": ["channel:s"],
+                         "design": {"channels": [{"name": "s", "kind": "stream"}]}}]
+    write_yaml(rules_dir, "operability/stream-dashboard.yaml", body)
+    plan = build_plan(rv([LEDGER], [rules_dir]), render_svg=False)
+    item = next(a for a in plan.monitoring.alerts if a.title == "stream-stall: ledger-events")
+    assert item.source == "rule:stream-dashboard"
+    assert item.detail == "Alert when ledger-events on kafka receives nothing for 10 minutes."
+    runner = CliRunner()
+    res = runner.invoke(main, ["rules", "test", rules_dir, "--no-builtin"])
+    assert res.exit_code == 0, res.output
+    assert "1 passed, 0 failed" in res.output
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"section": "monitr", "type": "alert", "subject": "{ch.key}", "title": "x"},
+     "'monitr' is not a plan section (did you mean 'monitor'?)"),
+    ({"section": "test", "type": "alert", "subject": "{ch.key}", "title": "x"},
+     "'alert' is not an item type of section 'test'"),
+    ({"section": "build", "type": "component", "subject": "{ch.key}", "title": "x"},
+     "a 'build' plan_item assigns a phase"),
+    ({"section": "test", "type": "load", "subject": "{ch.name}", "title": "x"},
+     "a plan_item's subject must be the key of a matched fact"),
+    ({"section": "test", "type": "load", "subject": "{ch.key}"}, "a plan_item needs the field 'title'"),
+])
+def test_a_malformed_plan_item_is_rejected_when_the_rules_load(tmp_path: Any, fields: dict[str, Any],
+                                                             message: str) -> None:
+    rules_dir = os.path.join(str(tmp_path), "rules")
+    body = rule_yaml("bad-plan", [{"as": "ch", "kind": "channel"}], category="operability")
+    for k in ("risk", "mitigation"):
+        body.pop(k)
+    body["derive"] = [{"kind": "plan_item", "fields": fields}]
+    write_yaml(rules_dir, "operability/bad-plan.yaml", body)
+    with pytest.raises(ArchplanError) as exc:
+        review([LEDGER], [rules_dir], builtin=False)
+    text = str(exc.value)
+    assert message in text
+    assert "bad-plan.yaml:" in text and "derive[0].fields" in text
+
+
+def test_performance_uses_the_computed_paths_and_names_the_missing_figures(shop: Plan, ledger: Plan) -> None:
+    co = next(p for p in shop.performance if p.entry == "checkout")
+    assert (co.latency_target_ms, co.latency_complete) == (1200, True)
+    assert co.latency_verdict == ("within target" if co.latency_ms <= 1200 else "over target")
+    assert co.critical_path[0] == "gateway"
+    assert co.bottleneck == "payment-provider" and co.bottleneck_rps == 100
+    assert co.demand_rps == 1200 and co.headroom == pytest.approx(100 / 1200, abs=1e-3)
+    assert co.retry_amplification >= 9  # gateway x3 -> checkout x3 -> payments x3 ...
+    bal = next(p for p in ledger.performance if p.entry == "GET /v2/accounts/{id}/balance")
+    assert bal.latency_verdict == "no target" and bal.availability_verdict == "unknown (figures missing)"
+    assert "availability (or sla) of accounts" in bal.missing
+    assert any(m.startswith("expected load") for m in bal.missing)
+    assert "latency_p95_ms of ledger-db" in bal.missing
+
+
+def test_deployment_strategy_comes_from_the_design_then_the_rules(ledger: Plan) -> None:
+    steps = {s.component: s for s in ledger.deployment.steps}
+    assert (steps["service:ledger"].strategy, steps["service:ledger"].strategy_source) == (
+        "blue_green", "design:deployment:ledger")
+    assert (steps["service:web-bff"].strategy, steps["service:web-bff"].strategy_source) == (
+        "canary", "rule:plan-deploy-canary-for-critical")
+    assert steps["service:fraud"].strategy_source == "rule:plan-deploy-rolling-for-noncritical"
+    order = [s.component for s in ledger.deployment.steps]
+    assert order.index("datastore:ledger-db") < order.index("service:ledger") < order.index("service:web-bff")
+    assert ledger.deployment.rollback_order == tuple(reversed(order))
+    assert [m.subject for m in ledger.deployment.migrations] == ["datastore:ledger-db"]
+    assert "Expand" in steps["datastore:ledger-db"].actions[1]
+
+
+def test_monitoring_covers_every_sync_edge_and_each_entry_point(shop: Plan, ledger: Plan) -> None:
+    edges = {t.edge for t in ledger.monitoring.traces}
+    assert edges == {"web-bff->ledger", "ledger->accounts", "accounts->ledger", "ledger->ledger-db",
+                     "fraud->kyc-provider"}
+    assert "ledger->ledger-events" not in edges  # asynchronous: not a trace hop
+    acc = next(t for t in ledger.monitoring.traces if t.edge == "accounts->ledger")
+    assert acc.caller_traces == "NO"
+    assert {s.entry for s in ledger.monitoring.slos} == {p.entry for p in ledger.performance}
+    assert all(s.error_budget_minutes_30d == pytest.approx(21.6) for s in ledger.monitoring.slos)
+    titles = {a.title for a in ledger.monitoring.alerts}
+    assert {"dlq-depth: ledger-events", "consumer-lag: fraud on ledger-events",
+            "circuit-breaker-open: web-bff -> ledger"} <= titles
+    assert "replication-lag: orders-db" in {a.title for a in shop.monitoring.alerts}
+    assert not any(t.startswith("replication-lag") for t in titles)  # ledger-db has no replicas
+    fraud = next(s for s in ledger.monitoring.signals if s.service == "fraud")
+    assert "queue depth" in fraud.saturation and fraud.exported.startswith("NO")
+
+
+def test_risk_matrix_places_every_risk_once(shop: Plan) -> None:
+    placed = [i for row in shop.risks.matrix.values() for ids in row.values() for i in ids]
+    assert sorted(placed) == sorted(r.id for r in shop.risks.risks if r.likelihood)
+    ranks = [{"critical": 4, "high": 3, "medium": 2, "low": 1}[r.severity] for r in shop.risks.risks]
+    assert ranks == sorted(ranks, reverse=True)
+
+
+def test_output_is_byte_identical_whatever_the_input_order(tmp_path: Any) -> None:
+    a = os.path.join(str(tmp_path), "a")
+    shutil.copytree(SHOP, a)
+    files = sorted(os.path.join(a, f) for f in os.listdir(a))
+    p1 = build_plan(rv(files), render_svg=True)
+    p2 = build_plan(rv(list(reversed(files))), render_svg=True)
+    for fmt in ("markdown", "html", "json", "text"):
+        assert render(p1, fmt) == render(p2, fmt), fmt
+
+
+def test_a_large_design_is_drawn_one_node_per_team(tmp_path: Any) -> None:
+    from benchmarks.gen_design import write
+
+    d = os.path.join(str(tmp_path), "big")
+    os.makedirs(d)
+    write(d, 300)
+    plan = build_plan(rv([d]), render_svg=False)
+    arch = plan.architecture
+    teams = {f"group:team-{i}" for i in range(300 // 8)}
+    assert arch.collapsed
+    assert teams <= {n.id for n in arch.nodes}
+    assert len(arch.nodes) <= len(teams) + 1 + 1 + 300 // 50  # teams, unowned, clients, externals
+    assert sum(n.members for n in arch.nodes if n.kind == "group") >= 300
+    assert arch.notes and "one node per owning team" in arch.notes[0]
+
+
+def _cli(*args: str) -> Any:
+    pinned = [x for r in RULES for x in ("--rules", r)]
+    return CliRunner().invoke(main, [*args, "--no-builtin", *pinned])
+
+
+def test_plan_cli_writes_each_format_atomically(tmp_path: Any) -> None:
+    out = os.path.join(str(tmp_path), "plan.json")
+    res = _cli("plan", LEDGER, "--format", "json", "-o", out)
+    assert res.exit_code == 0, res.output
+    with open(out, encoding="utf-8") as fh:
+        data = json.load(fh)
+    assert data["version"] == 1 and data["plan"]["system"] == "ledger"
+    assert not [f for f in os.listdir(str(tmp_path)) if f.startswith(".archplan-")]
+    res = _cli("plan", LEDGER)
+    assert res.exit_code == 0 and "```mermaid\nflowchart LR" in res.output
+    diagrams = os.path.join(str(tmp_path), "diagrams")
+    os.makedirs(diagrams)
+    res = _cli("plan", LEDGER, "--format", "text", "--diagrams", diagrams)
+    assert res.exit_code == 0, res.output
+    assert {"architecture.mmd", "architecture.dot", "roadmap.mmd"} <= set(os.listdir(diagrams))
+
+
+def test_plan_cli_reports_bad_input_on_one_line_with_exit_2(tmp_path: Any) -> None:
+    d = os.path.join(str(tmp_path), "bad")
+    write_yaml(d, "api.yaml", {"source": "api", "services": [{"name": "a", "kind": "apii"}]})
+    res = _cli("plan", d)
+    assert res.exit_code == 2
+    assert "api.yaml:" in res.output and "Traceback" not in res.output
+    with open(os.path.join(d, "api.yaml"), encoding="utf-8") as fh:
+        assert yaml.safe_load(fh)["services"][0]["kind"] == "apii"  # input untouched
