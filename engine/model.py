@@ -231,6 +231,14 @@ class Service(_Fact):
     """Consumer-driven (or provider) contract tests guard this service's API in CI."""
     dependencies_pinned: bool | None = None
     """Dependencies are declared in a manifest with a lockfile (exact versions), nothing implicit."""
+    image: ShortText | None = None
+    """The container image the service runs (set by the compose and Kubernetes importers)."""
+    resource_limits: bool | None = None
+    """CPU or memory limits are set on every container of the service; false: one runs unbounded."""
+    disruption_budget: bool | None = None
+    """A disruption budget (Kubernetes PodDisruptionBudget) bounds voluntary evictions of its instances."""
+    network_policy: bool | None = None
+    """A network policy restricts which workloads may reach this service."""
 
 
 # --------------------------------------------------------------------------------------
@@ -285,6 +293,9 @@ class Interaction(_Fact):
     """How the caller finds the target: a hard-coded host/IP, configuration, DNS, a registry or a mesh."""
     validates_response: bool | None = None
     """The caller validates the target's responses against a schema before using them."""
+    inferred_from: Text | None = None
+    """Evidence, when an importer inferred this edge rather than read it (an environment variable or
+    command naming the target's host, ``depends_on``): check it, then drop this key or the edge."""
 
 
 # --------------------------------------------------------------------------------------
@@ -418,6 +429,9 @@ class Datastore(_Fact):
     """For a cache: how long an entry lives."""
     partition_key: Literal["high_cardinality", "low_cardinality", "monotonic"] | None = None
     """For a partitioned store: the shape of its partition/shard key."""
+    durable_storage: bool | None = None
+    """The data lives on a persistent volume; false: on the container's filesystem, tmpfs or ``emptyDir``,
+    lost whenever the container or pod is replaced."""
     workloads: list[Literal["oltp", "analytics", "logs", "blobs", "queueing", "search"]] | None = None
     """The kinds of workload the store serves."""
 
@@ -852,6 +866,10 @@ def kind_fields() -> dict[str, dict[str, FieldSpec]]:
     for _section, (kind, model, _is_list) in SECTIONS.items():
         fields = {"key": _REF}
         fields.update(_model_fields(model))
+        # The engine's ``kind`` is the fact kind (service, datastore ...); a component's own kind
+        # (gateway, cache, topic ...) is matched as ``type``. Dropping it here makes a rule testing
+        # ``kind`` a load error instead of a rule that silently never fires.
+        fields.pop("kind", None)
         fields.update(COMPUTED_FIELDS.get(kind, {}))
         out[kind] = fields
     for kind, fields in GRAPH_KINDS.items():

@@ -214,6 +214,10 @@ def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]])
 
     def field_spec(kind: str, fld: str, *path: str | int) -> FieldSpec | None:
         spec = kinds.get(kind, {}).get(fld)
+        if spec is None and fld == "kind":
+            hint = " (test the component's own kind with 'type')" if "type" in kinds.get(kind, {}) else ""
+            err(f"'kind' is the fact kind, set by the pattern's 'kind:'{hint}", *path)
+            return None
         if spec is None:
             err(f"'{kind}' has no field '{fld}'{did_you_mean(fld, kinds.get(kind, {}))}", *path)
         return spec

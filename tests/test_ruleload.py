@@ -40,9 +40,11 @@ CALL = {"as": "call", "kind": "interaction", "where": {"style": "sync"}}
         ([{"as": "s", "kind": "service", "join": {"name": "call.to"}}, CALL], {},
          "patterns join only on patterns above them"),
         ([CALL], {"gaps": ["call.timeout_ms"]}, "gap 'call.timeout_ms' must name a field tested"),
+        ([{"as": "s", "kind": "service", "where": {"kind": "gateway"}}], {},
+         "'kind' is the fact kind, set by the pattern's 'kind:' (test the component's own kind with 'type')"),
     ],
     ids=["unknown-kind", "unknown-field", "unknown-operator", "bad-enum-value", "wrong-type", "relational-on-text",
-         "unsafe-regex", "unbound-join", "forward-join", "gap-not-tested"],
+         "unsafe-regex", "unbound-join", "forward-join", "gap-not-tested", "component-kind-is-type"],
 )
 def test_invalid_rule_is_a_load_error_with_its_place(tmp_path: os.PathLike[str], when: list[dict[str, Any]],
                                                      extra: dict[str, Any], expected: str) -> None:
