@@ -110,7 +110,13 @@ def run_case(kb: CompiledKB, case: Case) -> CaseResult:
     except ArchplanError as exc:
         return CaseResult(case, False, f"review failed: {exc}")
     fired = sorted({f.subject for f in rv.findings if f.kind == "risk" and f.rule == case.rule})
-    if kb.source[case.rule].rule.risk is None:
+    rule = kb.source[case.rule].rule
+    if rule.risk is None and rule.adjust is not None:
+        # A context rule (``adjust`` only) "fires" when it changes the severity of some risk: its subjects
+        # are the subjects of the risks it adjusted, as the reviewer sees them on the findings.
+        fired = sorted({f.subject for f in rv.findings if f.kind == "risk"
+                        and any(a.rule == case.rule for a in f.adjustments)})
+    elif rule.risk is None:
         # A rule without a risk (derive-only, e.g. plan items) "fires" when it matches: its subjects are
         # the facts its first pattern bound, taken from the derivations it produced.
         fired = sorted({d.premises[0] for d in rv.result.derivations.values() if d.rule == case.rule and d.premises})
