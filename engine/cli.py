@@ -16,6 +16,8 @@ import click
 
 from engine import __version__
 from engine.errors import ArchplanError, UsageError
+from engine.gate.cli_check import FORMATS as GATE_FORMATS
+from engine.gate.cli_check import gate_options
 from engine.source import DEFAULT_LIMITS, Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -131,23 +133,25 @@ def main() -> None:
 @config_options
 @click.option("--fail-on", type=click.Choice(THRESHOLDS), default=None,
               help="Exit 1 when a finding reaches this severity.  [default: the config's fail-on, else high]")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(), help="Write the report to this file (atomically).")
+@click.option("--format", "fmt", type=click.Choice(GATE_FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", multiple=True,
+              help="Write the --format report to PATH, or another format with FORMAT=PATH (repeatable; e.g. "
+                   "--output sarif=out.sarif --output junit=out.xml); all written atomically.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
+@gate_options
 def check(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, config_file: str | None,
-          no_config: bool, fail_on: str | None, fmt: str, output: str | None, max_input_bytes: int | None) -> None:
+          no_config: bool, fail_on: str | None, fmt: str, output: tuple[str, ...], max_input_bytes: int | None,
+          **gate_opts: Any) -> None:
     """Review DESIGN (files or directories) and report risks."""
-    from engine.report import severity_at_least, to_json, to_text
     from engine.review import review
 
     config = project_config(design, config_file, no_config, _limits(max_input_bytes))
     fail_on = fail_on or config.fail_on or "high"
     rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
                 config=config)
-    text = to_json(rv, fail_on) if fmt == "json" else to_text(rv, fail_on)
-    write_output(output, text, list(design))
-    failing = any(severity_at_least(f.severity, fail_on) for f in rv.findings)
-    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+    from engine.gate.cli_check import finish_check  # waivers, baseline, outputs, exit code
+
+    sys.exit(finish_check(rv, list(design), fmt, output, fail_on, gate_opts, _limits(max_input_bytes)))
 
 
 @main.command()
@@ -259,6 +263,7 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
 
 
 # --- command modules --- (one import line each; they register their commands on `main`)
+import engine.cli_gate  # noqa: E402
 import engine.cli_plan  # noqa: E402
 import engine.cli_rules  # noqa: E402, F401
 

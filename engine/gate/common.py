@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pathlib
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from engine.model import Severity
 from engine.review import GAP_RULE, Finding, Review, display_path
@@ -66,12 +68,35 @@ def _help_uri(path: str) -> str | None:
     return f"{REPO_URL}/blob/main/rules/{rel}"
 
 
+def repo_root(file: str) -> str | None:
+    """The nearest directory above ``file`` that holds ``.git`` (a work tree), if any."""
+    probe = os.path.dirname(os.path.abspath(file))
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
+
+
 def rel_uri_path(file: str) -> str:
-    """A path relative to the working directory, '/'-separated (the repository root in CI)."""
+    """A '/'-separated path for reports: relative to the file's git work tree (what code scanning expects,
+    whatever directory archplan ran in), else to the working directory, else absolute."""
     if not file:
         return ""
-    rel = os.path.relpath(os.path.abspath(file))
-    return (file if rel.startswith("..") else rel).replace(os.sep, "/")
+    root = repo_root(file)
+    base = root if root is not None else os.getcwd()
+    rel = os.path.relpath(os.path.abspath(file), base)
+    return (os.path.abspath(file) if rel.startswith("..") else rel).replace(os.sep, "/")
+
+
+def artifact_location(file: str) -> dict[str, str]:
+    """A SARIF ``artifactLocation``: relative under ``%SRCROOT%``, or a ``file:`` URI when outside any root."""
+    path = rel_uri_path(file)
+    if os.path.isabs(path):
+        return {"uri": pathlib.Path(path).as_uri()}
+    return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def one_line(text: str) -> str:

@@ -167,7 +167,12 @@ def extract_at_revision(ref: str, paths: Sequence[str], dest: str) -> tuple[list
         raise UsageError(f"--git {ref!r}: give a revision such as HEAD~1, main or a commit id")
     first = os.path.abspath(paths[0])
     start = first if os.path.isdir(first) else os.path.dirname(first)
-    top = os.path.realpath(_git(["rev-parse", "--show-toplevel"], start).decode().strip())
+    try:
+        top = os.path.realpath(_git(["rev-parse", "--show-toplevel"], start).decode().strip())
+    except UsageError as exc:
+        if "git command" in str(exc):
+            raise
+        raise UsageError(f"--git: {paths[0]} is not inside a git work tree") from None
     try:
         commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top).decode().strip()
     except UsageError:

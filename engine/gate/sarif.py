@@ -19,10 +19,9 @@ No timestamps or absolute paths: the same input gives the same bytes.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from engine import __version__
-from engine.gate.common import REPO_URL, logical_path, one_line, rel_uri_path, rule_info
+from engine.gate.common import REPO_URL, artifact_location, logical_path, one_line, rule_info
 from engine.gate.core import Gate, Item
 from engine.model import Severity
 from engine.report import dumps
@@ -72,8 +71,7 @@ def _problem(sev: Severity) -> str:
 def _result(gate: Gate, item: Item, index: dict[str, int]) -> dict[str, Any]:
     f = item.finding
     loc = f.location
-    physical: dict[str, Any] = {"artifactLocation": {"uri": quote(rel_uri_path(loc.file), safe="/"),
-                                                     "uriBaseId": "%SRCROOT%"}}
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.file)}
     if loc.line > 0:
         physical["region"] = {"startLine": loc.line, "startColumn": max(loc.column, 1)}
     path = logical_path(f)
@@ -93,7 +91,7 @@ def _result(gate: Gate, item: Item, index: dict[str, int]) -> dict[str, Any]:
         },
     }
     if gate.baseline is not None:
-        result["baselineState"] = "unchanged" if item.status == "baselined" else "new"
+        result["baselineState"] = "unchanged" if f.fingerprint in gate.baseline.fingerprints else "new"
     if item.status == "waived" and item.waiver is not None:
         w = item.waiver
         suppression: dict[str, Any] = {
@@ -101,7 +99,7 @@ def _result(gate: Gate, item: Item, index: dict[str, int]) -> dict[str, Any]:
             "status": "accepted",
             "justification": w.reason,
             "location": {"physicalLocation": {
-                "artifactLocation": {"uri": quote(rel_uri_path(w.location.file), safe="/"), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": artifact_location(w.location.file),
                 "region": {"startLine": max(w.location.line, 1), "startColumn": max(w.location.column, 1)}}},
             "properties": {"owner": w.owner, "expires": w.expires.isoformat(), **({"ticket": w.ticket} if w.ticket
                                                                                     else {})},
@@ -117,7 +115,7 @@ def _notifications(gate: Gate) -> list[dict[str, Any]]:
         n: dict[str, Any] = {"level": level, "message": {"text": text}}
         if file:
             n["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": quote(rel_uri_path(file), safe="/"), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": artifact_location(file),
                 "region": {"startLine": max(line, 1), "startColumn": max(column, 1)}}}]
         out.append(n)
 
