@@ -302,3 +302,29 @@ def test_list_shows_likelihood_and_impact(tmp_path: os.PathLike[str]) -> None:
     assert (by_id["single-replica-service"]["likelihood"], by_id["single-replica-service"]["impact"]) == (
         "likely", "major")
     assert by_id["tags-gateways"]["likelihood"] is None
+
+
+# --- the contributor guide stays true ----------------------------------------------------------------------
+
+GUIDE = os.path.join(builtin_rules_dir(), "README.md")
+
+
+def test_guide_shows_the_severity_matrix_the_engine_uses() -> None:
+    from engine.docs import matrix_markdown
+
+    with open(GUIDE, encoding="utf-8") as fh:
+        guide = fh.read()
+    table = [ln for ln in matrix_markdown().splitlines() if ln.startswith("|")]
+    assert "\n".join(table) in guide
+
+
+def test_guide_names_every_operator_section_and_source_family() -> None:
+    from engine.catalog import RULE_SOURCES
+    from engine.rule import OPERATORS, Rule
+
+    with open(GUIDE, encoding="utf-8") as fh:
+        guide = fh.read()
+    assert all(f"`{op}`" in guide for op in OPERATORS)
+    assert all(f"`{fam}`" in guide for fam in RULE_SOURCES)
+    documented = {f.alias or name for name, f in Rule.model_fields.items()}
+    assert all(f"`{key}`" in guide for key in documented), documented
