@@ -397,15 +397,19 @@ def enrich(design: Design) -> Enriched:
                 extra.append(_graph_fact("producer", f"{p}>{f.name}", {"channel": f.name, "service": p},
                                          f.locate("producers")))
             d.update(consumer_count=len(names), producer_count=len(prods))
+        elif f.kind == "observability":
+            if "slos" in d:
+                d["slo_count"] = len(d["slos"])
         elif f.kind == "workflow":
             steps = d.pop("steps", [])
             # The pivot: the first step declared so, else the last state-changing step (nothing after it to undo).
             pivot = next((i for i, s in enumerate(steps) if s.get("pivot")),
                          max((i for i, s in enumerate(steps) if s.get("mutates_state")), default=None))
+            step_keys = ("service", "mutates_state", "compensation", "pivot", "retriable")
             for i, s in enumerate(steps):
                 extra.append(_graph_fact("step", f"{f.name}#{i + 1}", {"workflow": f.name, "index": i + 1, **{
-                    k: v for k, v in s.items() if k in ("service", "mutates_state", "compensation", "pivot")},
-                    **({"before_pivot": i < pivot} if pivot is not None else {})},
+                    k: v for k, v in s.items() if k in step_keys},
+                    **({"before_pivot": i < pivot, "after_pivot": i > pivot} if pivot is not None else {})},
                     f.locate("steps")))
             d.update(service_count=len({s["service"] for s in steps}),
                      mutating_services=len({s["service"] for s in steps if s.get("mutates_state")}))

@@ -592,6 +592,8 @@ class WorkflowStep(_Fact):
     compensation: bool | None = None
     pivot: bool | None = None
     """The go/no-go step of a saga: once it commits, the saga only moves forward."""
+    retriable: bool | None = None
+    """The step can be retried until it succeeds (idempotent, and its failures are transient)."""
 
 
 class Workflow(_Fact):
@@ -815,6 +817,8 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "channel": {"consumer_count": _INT, "producer_count": _INT,
                 "type": FieldSpec(type="str", values=get_args(get_args(Channel.model_fields["kind"].annotation)[0]))},
     "workflow": {"service_count": _INT, "mutating_services": _INT},
+    # How many SLOs observability.slos lists (the list holds objects, which rules cannot match directly).
+    "observability": {"slo_count": _INT},
 }
 
 # Kinds the engine derives from the design before rules fire.
@@ -845,7 +849,7 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
     # pivot as declared; before_pivot: the step commits before the saga's pivot (the first step marked pivot,
     # else the last state-changing step), so a later failure must undo it.
     "step": {"workflow": _REF, "service": _REF, "index": _INT, "mutates_state": _BOOL, "compensation": _BOOL,
-             "pivot": _BOOL, "before_pivot": _BOOL},
+             "pivot": _BOOL, "retriable": _BOOL, "before_pivot": _BOOL, "after_pivot": _BOOL},
 }
 
 # Kinds derived by rules: risk facts are asserted back so that rules can chain on them.
