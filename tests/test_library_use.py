@@ -60,3 +60,46 @@ def test_evicted_sessions_that_only_saw_unmatched_facts_free_cleanly(tmp_path: o
             assert review_design(design, kb).findings == []
     assert len(runtime._cache) <= 4
     runtime.clear_cache()
+
+
+def test_the_c_core_takes_two_facts_whose_ids_hash_alike_as_one() -> None:
+    # Why every asserted fact gets an id from fresh_id: the C core compares only a 32-bit hash of ids.
+    from durable import engine as durable
+
+    assert runtime.fnv1_32("40189") == runtime.fnv1_32("797186")
+    host = runtime._Host({"r": lambda _c: None})
+    host.set_rulesets({"collide": {"r": {"all": [{"m": {"$and": [{"kind": "x"}]}}], "run": "r"}}})
+    host.assert_fact("collide", {"id": 40189, "kind": "x", "v": 1})
+    try:
+        host.assert_fact("collide", {"id": 797186, "kind": "x", "v": 2})
+        dropped = False
+    except durable.MessageObservedException:
+        dropped = True
+    from durable_rules_engine import delete_ruleset
+
+    host.retract_fact("collide", {"id": 40189, "kind": "x", "v": 1})
+    delete_ruleset(host.get_ruleset("collide")._handle)
+    assert dropped, "a different fact whose id hashes alike was stored: the workaround may be unnecessary"
+
+
+def test_fact_ids_never_share_a_hash_within_a_run() -> None:
+    assert runtime.fnv1_32("a") == 0xE40C292C  # FNV-1a test vector, as the C code computes it
+    # 797,186 ids in use, among them 40189, whose hash 797186 shares: the next id must skip 797186.
+    used = {runtime.fnv1_32("40189")} | set(range(1 << 40, (1 << 40) + 797_185))
+    fresh = runtime.fresh_id(used)
+    assert fresh == 797_187
+    assert runtime.fnv1_32(str(fresh)) in used and len(used) == 797_186 + 1
+
+
+def test_joins_holding_partial_matches_survive_repeated_runs(tmp_path: os.PathLike[str]) -> None:
+    # delete_state crashed the C core ("free(): invalid pointer") whenever a join held a partial match:
+    # here a deployment with no service, or a service with no deployment. Reset now retracts instead.
+    join = rule_yaml("svc-deployed", [{"as": "s", "kind": "service", "where": {"replicas": 1}},
+                                      {"as": "d", "kind": "deployment", "join": {"service": "s.name"}}])
+    kb = kb_from(str(tmp_path), [join])
+    partial = design_of({"services": [{"name": "a", "replicas": 1}, {"name": "b", "replicas": 2}],
+                         "deployments": [{"service": "b"}]})
+    full = design_of({"services": [{"name": "a", "replicas": 1}], "deployments": [{"service": "a"}]})
+    for _ in range(50):
+        assert review_design(partial, kb).findings == []
+        assert [f.subject for f in review_design(full, kb).findings] == ["service:a"]
