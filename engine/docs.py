@@ -8,6 +8,7 @@ from the rules. Output is deterministic, and the directory is replaced as a whol
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -32,6 +33,14 @@ def _cell(text: str) -> str:
 
 def _para(text: str) -> str:
     return " ".join(text.split())
+
+
+_SLOT = re.compile(r"\{([a-z][a-z0-9_]*\.[a-z_][a-z0-9_.]*)\}")
+
+
+def _slots(text: str) -> str:
+    """Template slots as code, so ``{call.from}`` reads as "the caller" rather than as literal text."""
+    return _SLOT.sub(lambda m: f"`{{{m.group(1)}}}`", text)
 
 
 def _design_yaml(design: Mapping[str, Any]) -> str:
@@ -106,7 +115,8 @@ def render_rule(lr: LoadedRule) -> str:
     for m in r.mitigations:
         after = f"; after {', '.join(f'`{a}`' for a in m.after)}" if m.after else ""
         phase = int(m.phase or r.phase)
-        out += [f"**{_cell(m.title)}** (mitigation `{m.id}`, phase {phase}{after})", "", _para(m.action), ""]
+        out += [f"**{_slots(_cell(m.title))}** (mitigation `{m.id}`, phase {phase}{after})", "",
+                _slots(_para(m.action)), ""]
     if not r.mitigations:
         for d in r.derive:
             fields = ", ".join(f"{k}: {v}" for k, v in d.fields.items() if k in ("section", "type", "title"))
