@@ -32,7 +32,7 @@ def pack(root: str, catalog: list[str] | None = None) -> str:
         {"name": "three-replicas", "expect": "pass", "design": {"services": [{"name": "checkout", "replicas": 3}]}},
     ]
     write_yaml(d, "resilience/single-replica-service.yaml", body)
-    marker = rule_yaml("tags-gateways", [{"as": "svc", "kind": "service", "where": {"kind": "gateway"}}],
+    marker = rule_yaml("tags-gateways", [{"as": "svc", "kind": "service", "where": {"type": "gateway"}}],
                        category="api")
     del marker["risk"], marker["mitigation"]
     marker["derive"] = [{"kind": "edge_service", "fields": {"service": "{svc.name}"}}]
