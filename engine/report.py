@@ -109,7 +109,14 @@ def explain(review: Review, finding: Finding) -> str:
     ]
     if finding.likelihood:
         base = finding.base_severity.value
-        lines.append(f"  severity: likelihood {finding.likelihood} x impact {finding.impact} = {base}")
+        if finding.severity_overridden:
+            from engine.rule import severity_of
+
+            matrix = severity_of(finding.likelihood, finding.impact or "minor").value
+            lines.append(f"  severity: {base}, set by the project config (likelihood {finding.likelihood} x impact "
+                         f"{finding.impact} would be {matrix})")
+        else:
+            lines.append(f"  severity: likelihood {finding.likelihood} x impact {finding.impact} = {base}")
         for a in finding.adjustments:
             lines.append(f"    {'+' if a.by > 0 else '-'}1 by {a.rule}: {a.reason}")
     if finding.missing:

@@ -296,3 +296,12 @@ def test_explain_applies_the_config(tmp_path: os.PathLike[str]) -> None:
     write(root, "archplan.toml", 'disable = ["slow-call"]\n')
     result = run("explain", path, "slow-call@interaction:a->b", "--rules", rules, "--no-builtin")
     assert result.exit_code == 2 and "no finding" in result.output
+
+
+def test_explain_says_when_the_config_set_the_severity(tmp_path: os.PathLike[str]) -> None:
+    root = str(tmp_path)
+    rules, path = pack(root), design(root)
+    write(root, "archplan.toml", '[severity]\nsingle-replica = "low"\n')
+    result = run("explain", path, "single-replica@service:a", "--rules", rules, "--no-builtin")
+    assert result.exit_code == 0, result.output
+    assert "severity: low, set by the project config (likelihood likely x impact major would be high)" in result.output
