@@ -51,6 +51,20 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class LoadWarning:
+    """Something the user should know that does not stop the review (e.g. an imported value overridden)."""
+
+    message: str
+    location: Location | None = None
+    keypath: str = ""
+
+    def __str__(self) -> str:
+        place = f"{self.location}: " if self.location else ""
+        key = f"{self.keypath}: " if self.keypath else ""
+        return f"{place}{key}{self.message}"
+
+
+@dataclass(frozen=True)
 class Design:
     """A merged design: every fact, sorted by kind and key."""
 
@@ -61,6 +75,8 @@ class Design:
     to their common path, so adding or removing a file elsewhere in the design changes no fingerprint."""
     waiver_docs: tuple[Document, ...] = ()
     """The parsed files that hold a top-level ``waivers:`` section, kept with positions for the gate."""
+    warnings: tuple[LoadWarning, ...] = ()
+    """Conflicts settled by precedence: a hand-written value over an imported one (both places named)."""
 
     def by_key(self) -> dict[str, Fact]:
         """Facts indexed by key."""
@@ -193,11 +209,19 @@ class _Pending:
     fields: dict[str, Location]
     agents: list[str]
     value_locs: dict[str, Location]
+    imported: set[str] = field(default_factory=set)
+    """Field paths whose value came from an imported artifact (a hand-written value may replace them)."""
 
 
 def load_documents(docs: Iterable[Document]) -> Design:
-    """Validate and merge parsed design documents into one design."""
+    """Validate and merge parsed design documents into one design.
+
+    Hand-written documents are merged before imported ones (``Document.imported``), so that a
+    hand-written value wins over an artifact's; such conflicts become ``Design.warnings``.
+    """
     errors: list[ArchplanError] = []
+    warnings: list[LoadWarning] = []
+    docs = sorted(docs, key=lambda d: d.imported)  # stable: hand-written first, each group in its given order
     merged: dict[tuple[str, str], _Pending] = {}
     files: list[str] = []
     docs_seen: list[Document] = []
@@ -266,23 +290,29 @@ def load_documents(docs: Iterable[Document]) -> Design:
                 pending = merged.get((kind, ident))
                 if pending is None:
                     merged[(kind, ident)] = _Pending(kind, f"{kind}:{ident}", fact, loc, flocs, [agent],
-                                                     dict(flocs))
+                                                     dict(flocs), set(flocs) if doc.imported else set())
                 else:
-                    errors.extend(_merge(pending, fact, flocs, agent, loc))
+                    errors.extend(_merge(pending, fact, flocs, agent, loc, doc.imported, warnings))
     raise_all(errors)
     facts = [Fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))))
              for p in merged.values()]
     facts.sort(key=lambda f: (f.kind, f.key))
     waiver_docs = tuple(sorted((d for d in docs_seen if isinstance(d.data, dict) and "waivers" in d.data),
                                key=lambda d: d.file))
-    design = Design(tuple(facts), tuple(sorted(files)), waiver_docs=waiver_docs)
+    design = Design(tuple(facts), tuple(sorted(files)), waiver_docs=waiver_docs,
+                    warnings=tuple(sorted(warnings, key=lambda w: (w.location or Location(""), w.keypath,
+                                                                   w.message))))
     raise_all(check_references(design))
     return design
 
 
 def _merge(into: _Pending, fact: dict[str, Any], flocs: dict[str, Location], agent: str,
-           loc: Location) -> list[ArchplanError]:
-    """Merge one agent's view of a fact into another's; conflicting values are errors."""
+           loc: Location, imported: bool = False, warnings: list[LoadWarning] | None = None) -> list[ArchplanError]:
+    """Merge one agent's view of a fact into another's; conflicting values are errors.
+
+    A conflict that involves an imported value is not an error: the hand-written value (else the
+    first artifact's, in file order) wins, and a warning names both places.
+    """
     errors: list[ArchplanError] = []
 
     def walk(dst: dict[str, Any], src: dict[str, Any], prefix: str) -> None:
@@ -290,14 +320,30 @@ def _merge(into: _Pending, fact: dict[str, Any], flocs: dict[str, Location], age
             name = f"{prefix}{k}"
             if k not in dst:
                 dst[k] = v
-                if name in flocs:
-                    into.fields[name] = flocs[name]
+                for fname, floc in flocs.items():
+                    if fname == name or fname.startswith(f"{name}."):
+                        into.fields.setdefault(fname, floc)
+                        if imported:
+                            into.imported.add(fname)
                 continue
             cur = dst[k]
             if isinstance(cur, dict) and isinstance(v, dict):
                 walk(cur, v, f"{name}.")
             elif isinstance(cur, list) and isinstance(v, list) and all(isinstance(x, str) for x in cur + v):
                 dst[k] = sorted(set(cur) | set(v), key=(cur + v).index)
+            elif cur != v and (imported or name in into.imported) and warnings is not None:
+                first = into.fields.get(name, into.location)
+                here = flocs.get(name, loc)
+                kept, dropped = cur, v
+                if not imported:  # a hand-written value over an artifact's (when given after it)
+                    dst[k] = v
+                    into.fields[name] = here
+                    into.imported.discard(name)
+                    here, first, kept, dropped = first, here, v, cur
+                winner = "the first artifact's (in file order)" if name in into.imported else "the hand-written"
+                warnings.append(LoadWarning(
+                    f"{into.kind} '{into.key.split(':', 1)[1]}': {name} is {dropped!r} in the imported artifact but "
+                    f"{kept!r} at {first}; {winner} value is kept", here, name))
             elif cur != v:
                 first = into.fields.get(name, into.location)
                 errors.append(InputError(

@@ -48,6 +48,8 @@ class Document:
     file: str
     data: Any
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    imported: bool = False
+    """Derived from an artifact (OpenAPI, compose...) by an importer: hand-written facts win over it."""
 
     def locate(self, path: Path) -> Location:
         """The location of ``path``, or of its nearest parent that has one."""

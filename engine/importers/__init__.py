@@ -1,0 +1,127 @@
+"""Importers: design facts from the artifacts teams already have.
+
+Each format module turns an artifact into ``engine.source.Document``s (``ArtifactDocument``) whose
+data is a design-file body and whose locations are the artifact's own lines. The loader validates
+and merges them like hand-written files; a hand-written value wins over an imported one.
+
+Formats: ``openapi`` (OpenAPI 3.0/3.1, Swagger 2.0), ``asyncapi`` (2.x, 3.x), ``compose``
+(docker-compose) and ``kubernetes`` (manifests, multi-document files, directories).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from engine.errors import ArchplanError, InputError, Location, UsageError, did_you_mean, raise_all
+from engine.source import DEFAULT_LIMITS, Document, Limits, parse_all, read_text
+
+Importer = Callable[[str, Limits, "str | None"], list[Document]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """An artifact format: its importer and the agent whose facts it yields."""
+
+    name: str
+    agent: str
+    importer: Importer
+    accepts_dirs: bool = False
+
+
+def _formats() -> dict[str, Format]:
+    from engine.importers import asyncapi, compose, kubernetes, openapi
+
+    return {
+        "openapi": Format("openapi", "api", openapi.import_file),
+        "asyncapi": Format("asyncapi", "api", asyncapi.import_file),
+        "compose": Format("compose", "infrastructure", compose.import_file),
+        "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True),
+    }
+
+
+FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes")
+ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes", "kube": "kubernetes"}
+
+
+def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The format of an artifact, judged by its content; a clear error when that is ambiguous."""
+    if os.path.isdir(path):
+        return "kubernetes"
+    docs = [d.data for d in parse_all(read_text(path, limits), path, limits)]
+    if not docs:
+        raise InputError("file is empty", Location(path))
+    first = docs[0]
+    found: list[str] = []
+    if len(docs) == 1 and isinstance(first, dict):
+        if "openapi" in first or "swagger" in first:
+            found.append("openapi")
+        if "asyncapi" in first:
+            found.append("asyncapi")
+        services = first.get("services")
+        if isinstance(services, dict) and services and all(
+                isinstance(s, dict) and ("image" in s or "build" in s) for s in services.values()):
+            found.append("compose")
+    if all(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in docs):
+        found.append("kubernetes")
+    if len(found) == 1:
+        return found[0]
+    what = "could be " + " or ".join(found) if found else "is none of " + ", ".join(FORMAT_NAMES)
+    raise UsageError(f"{path}: cannot tell the artifact format by its content (it {what}); name it, e.g. "
+                     f"--from openapi={path}")
+
+
+def resolve_format(name: str) -> str:
+    """A format name (or alias) checked, with a did-you-mean."""
+    fmt = ALIASES.get(name.lower(), name.lower())
+    if fmt not in FORMAT_NAMES and fmt != "auto":
+        raise UsageError(f"unknown artifact format '{name}'{did_you_mean(name, (*FORMAT_NAMES, 'auto'))}; "
+                         f"expected one of {', '.join(FORMAT_NAMES)} or auto")
+    return fmt
+
+
+def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
+                 service: str | None = None) -> list[Document]:
+    """Import artifact files (``fmt`` may be ``auto``); documents sorted by file, errors collected."""
+    formats = _formats()
+    fmt = resolve_format(fmt)
+    docs: list[Document] = []
+    errors: list[ArchplanError] = []
+    for path in paths:
+        try:
+            if not os.path.exists(path):
+                raise InputError("no such file or directory", Location(path))
+            this = detect(path, limits) if fmt == "auto" else fmt
+            spec = formats[this]
+            if os.path.isdir(path) and not spec.accepts_dirs:
+                raise InputError(f"is a directory; a {this} artifact is one file", Location(path))
+            docs.extend(spec.importer(path, limits, service))
+        except ArchplanError as exc:
+            errors.append(exc)
+    raise_all(errors)
+    return sorted(docs, key=lambda d: d.file)
+
+
+def parse_spec(spec: str) -> tuple[str, str | None, str]:
+    """``FORMAT[:SERVICE]=PATH`` -> (format, service or None, path)."""
+    left, sep, path = spec.partition("=")
+    if not sep or not path or not left:
+        raise UsageError(f"--from '{spec}': expected FORMAT=PATH (FORMAT: {', '.join(FORMAT_NAMES)} or auto), "
+                         "optionally FORMAT:SERVICE=PATH to name the serving service")
+    fmt, _c, service = left.partition(":")
+    return resolve_format(fmt), service or None, path
+
+
+def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Document]:
+    """The documents of ``--from FORMAT[:SERVICE]=PATH`` options, for ``load_design(..., extra=...)``."""
+    docs: list[Document] = []
+    errors: list[ArchplanError] = []
+    for spec in specs:
+        try:
+            fmt, service, path = parse_spec(spec)
+            docs.extend(import_paths(fmt, [path], limits, service))
+        except ArchplanError as exc:
+            errors.append(exc)
+    raise_all(errors)
+    return sorted(docs, key=lambda d: d.file)

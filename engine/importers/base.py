@@ -1,0 +1,494 @@
+"""What every importer shares: the design body it builds, with the artifact location of every value.
+
+An importer reads an artifact with ``engine.source`` (safe, bounded, with positions) and fills a
+``Body``: the sections of a design file (``services``, ``endpoints``...) whose every key path maps to
+the line and column in the artifact that said it. ``Body.document()`` returns an
+``ArtifactDocument`` that ``engine.loader.load_documents`` validates and merges like a hand-written
+file, so that every finding on an imported fact points at the artifact.
+
+Only what the artifact states is set. Everything else stays unknown (left out), so that the rules
+report an information gap instead of an invented risk.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource, Unresolvable, Unretrievable
+
+from engine.errors import InputError, Location
+from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, read_text
+
+# Section -> how a fact of it is identified inside one document (the loader's ``identity``).
+_IDENT: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "services": lambda d: str(d["name"]),
+    "datastores": lambda d: str(d["name"]),
+    "channels": lambda d: str(d["name"]),
+    "externals": lambda d: str(d["name"]),
+    "endpoints": lambda d: f"{d['method']} {d['path']}",
+    "interactions": lambda d: str(d.get("name") or f"{d['from']}->{d['to']}"),
+    "deployments": lambda d: str(d["service"]),
+    "jobs": lambda d: str(d["name"]),
+}
+SECTION_KIND = {"services": "service", "datastores": "datastore", "channels": "channel", "externals": "external",
+                "endpoints": "endpoint", "interactions": "interaction", "deployments": "deployment", "jobs": "job",
+                "security": "security", "system": "system"}
+
+
+@dataclass
+class ArtifactDocument(Document):
+    """A design body derived from an artifact; ``locate`` answers with the artifact's own places.
+
+    ``where`` may name several files (a ``$ref`` into a shared file points there).
+    """
+
+    imported: bool = True
+    where: dict[Path, Location] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    """Fact key (``endpoint:GET /pets``) -> remarks for the user (evidence of hints), shown by ``import``."""
+    format: str = ""
+
+    def locate(self, path: Path) -> Location:
+        """The artifact location of ``path``, or of its nearest parent that has one."""
+        probe = tuple(path)
+        while probe:
+            loc = self.where.get(probe)
+            if loc is not None:
+                return loc
+            probe = probe[:-1]
+        return self.where.get((), Location(self.file, 1, 1))
+
+
+class Body:
+    """A design body under construction: facts per section, first statement of each field wins."""
+
+    def __init__(self, file: str, agent: str, fmt: str) -> None:
+        self.file = file
+        self.agent = agent
+        self.format = fmt
+        self.items: dict[str, dict[str, dict[str, Any]]] = {}
+        self.locs: dict[tuple[str, str], dict[str, Location]] = {}
+        self.notes: dict[str, list[str]] = {}
+
+    def fact(self, section: str, data: Mapping[str, Any], at: Location) -> str:
+        """Add a fact (or find the one with the same identity) and return its identity."""
+        ident = _IDENT[section](data) if section in _IDENT else section
+        items = self.items.setdefault(section, {})
+        if ident not in items:
+            items[ident] = {}
+            self.locs[(section, ident)] = {"": at}
+        for k, v in data.items():
+            self.set(section, ident, k, v, at)
+        return ident
+
+    def has(self, section: str, ident: str) -> bool:
+        """Whether a fact with this identity exists."""
+        return ident in self.items.get(section, {})
+
+    def get(self, section: str, ident: str) -> dict[str, Any] | None:
+        """The fact's data so far."""
+        return self.items.get(section, {}).get(ident)
+
+    def set(self, section: str, ident: str, dotted: str, value: Any, at: Location, *, override: bool = False) -> None:
+        """Set ``dotted`` (``health.liveness``) on a fact unless already stated (``override`` replaces)."""
+        if value is None:
+            return
+        if section not in _IDENT and ident not in self.items.get(section, {}):
+            self.items.setdefault(section, {})[ident] = {}
+            self.locs[(section, ident)] = {"": at}
+        item = self.items[section][ident]
+        parts = dotted.split(".")
+        node = item
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        last = parts[-1]
+        if isinstance(value, list) and isinstance(node.get(last), list):
+            node[last] = [*node[last], *(v for v in value if v not in node[last])]
+            return
+        if last in node and not override:
+            return
+        node[last] = value
+        self.locs[(section, ident)][dotted] = at
+
+    def note(self, section: str, ident: str, text: str) -> None:
+        """A remark the ``import`` command writes above the fact (evidence of a hint)."""
+        key = f"{SECTION_KIND[section]}:{ident}"
+        lst = self.notes.setdefault(key, [])
+        if text not in lst:
+            lst.append(text)
+
+    def document(self) -> ArtifactDocument:
+        """The design document: sections in a fixed order, facts sorted by identity (deterministic)."""
+        data: dict[str, Any] = {"source": self.agent}
+        where: dict[Path, Location] = {(): Location(self.file, 1, 1)}
+        for section in sorted(self.items):
+            facts = self.items[section]
+            if section not in _IDENT:  # singletons: system, security
+                data[section] = facts[section]
+                for dotted, loc in self.locs[(section, section)].items():
+                    where[(section, *dotted.split(".")) if dotted else (section,)] = loc
+                continue
+            out = []
+            for i, ident in enumerate(sorted(facts)):
+                out.append(facts[ident])
+                for dotted, loc in self.locs[(section, ident)].items():
+                    where[(section, i, *dotted.split(".")) if dotted else (section, i)] = loc
+            data[section] = out
+        return ArtifactDocument(self.file, data, {}, where=where, notes=self.notes, format=self.format)
+
+
+# --------------------------------------------------------------------------------------
+# Names
+# --------------------------------------------------------------------------------------
+
+_NAME_BAD = re.compile(r"[^A-Za-z0-9_.:/-]+")
+
+
+def safe_name(text: str) -> str:
+    """A valid fact name from free text: bad characters become '-', at most 128 characters."""
+    name = _NAME_BAD.sub("-", text.strip()).strip("-./:")
+    if not name:
+        name = "unnamed"
+    if not name[0].isalnum():
+        name = "x" + name
+    return name[:128]
+
+
+def slug(text: str) -> str:
+    """``Swagger Petstore`` -> ``swagger-petstore``: a service name from a title."""
+    return safe_name(re.sub(r"[^a-z0-9]+", "-", text.lower()))
+
+
+# --------------------------------------------------------------------------------------
+# Reading artifacts
+# --------------------------------------------------------------------------------------
+
+
+def load_one(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Parse a single-document artifact, with positions."""
+    return parse(read_text(path, limits), path, limits)
+
+
+def where_of(doc: Document, path: Path) -> Location:
+    """The location of ``path`` in a parsed artifact."""
+    return doc.locate(path)
+
+
+def fail(doc: Document, path: Path, message: str) -> InputError:
+    """An input error at ``path`` of ``doc`` (file:line:col and key path)."""
+    return InputError(message, doc.locate(path), keypath(path))
+
+
+def mapping(doc: Document, node: Any, path: Path, what: str) -> dict[str, Any]:
+    """``node`` if it is a mapping (or absent: empty), else an error at ``path``."""
+    if node is None:
+        return {}
+    if not isinstance(node, dict):
+        raise fail(doc, path, f"{what} must be a mapping, not a {type(node).__name__}")
+    return node
+
+
+def listing(doc: Document, node: Any, path: Path, what: str) -> list[Any]:
+    """``node`` if it is a list (or absent: empty), else an error at ``path``."""
+    if node is None:
+        return []
+    if not isinstance(node, list):
+        raise fail(doc, path, f"{what} must be a list, not a {type(node).__name__}")
+    return node
+
+
+# --------------------------------------------------------------------------------------
+# $ref resolution (referencing, across files), keeping where each node came from
+# --------------------------------------------------------------------------------------
+
+MAX_REF_HOPS = 32
+
+
+@dataclass(frozen=True)
+class Node:
+    """A value of an artifact, the resolver for ``$ref``s inside it, and where it stands."""
+
+    value: Any
+    resolver: Any
+    uri: str
+    path: Path
+
+
+def file_uri(path: str) -> str:
+    """``file:///abs/path`` for a local path."""
+    return "file://" + urllib.parse.quote(os.path.abspath(path).replace(os.sep, "/"))
+
+
+class Refs:
+    """Follows ``$ref``s with the ``referencing`` library; local files only, read safely and bounded.
+
+    Every file a reference reaches is parsed with ``engine.source`` so that a node found through a
+    ``$ref`` still has a file, line and column.
+    """
+
+    def __init__(self, root: Document, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.root_uri = file_uri(root.file)
+        self.docs: dict[str, Document] = {self.root_uri: root}
+        registry: Registry[Any] = Registry(retrieve=self._retrieve).with_resource(  # type: ignore[call-arg]
+            self.root_uri, Resource.opaque(root.data))
+        self.root = Node(root.data, registry.resolver(base_uri=self.root_uri), self.root_uri, ())
+
+    def _retrieve(self, uri: str) -> Resource[Any]:
+        parsed = urllib.parse.urlsplit(uri)
+        if parsed.scheme != "file":
+            raise NoSuchResource(uri)
+        path = urllib.parse.unquote(parsed.path)
+        if not path.endswith((".yaml", ".yml", ".json")):
+            raise NoSuchResource(uri)
+        doc = load_one(path, self.limits)
+        self.docs[uri] = doc
+        return Resource.opaque(doc.data)
+
+    def doc(self, uri: str) -> Document:
+        """The parsed file behind ``uri``."""
+        return self.docs[uri]
+
+    def locate(self, node: Node, *more: str | int) -> Location:
+        """Where ``node`` (or a key below it) stands."""
+        return self.docs[node.uri].locate((*node.path, *more))
+
+    def child(self, node: Node, key: str | int) -> Node:
+        """``node[key]``, resolved through ``$ref``s."""
+        if isinstance(node.value, dict):
+            value = node.value.get(key)
+        elif isinstance(node.value, list) and isinstance(key, int) and 0 <= key < len(node.value):
+            value = node.value[key]
+        else:
+            value = None
+        return self.deref(Node(value, node.resolver, node.uri, (*node.path, key)))
+
+    def deref(self, node: Node) -> Node:
+        """Follow ``$ref`` until a value that is not a reference (bounded: cycles are errors)."""
+        hops = 0
+        while isinstance(node.value, dict) and "$ref" in node.value:
+            ref = node.value["$ref"]
+            if not isinstance(ref, str):
+                raise InputError("$ref must be a string", self.locate(node, "$ref"), keypath((*node.path, "$ref")))
+            hops += 1
+            if hops > MAX_REF_HOPS:
+                raise InputError(f"$ref chain longer than {MAX_REF_HOPS} hops (a cycle?) at '{ref}'",
+                                 self.locate(node, "$ref"), keypath((*node.path, "$ref")))
+            try:
+                resolved = node.resolver.lookup(ref)
+            except (Unresolvable, Unretrievable, NoSuchResource) as exc:
+                raise InputError(_ref_problem(ref, exc), self.locate(node, "$ref"),
+                                 keypath((*node.path, "$ref"))) from None
+            target, _frag = urllib.parse.urldefrag(urllib.parse.urljoin(node.uri, ref))
+            pointer = urllib.parse.unquote(urllib.parse.urldefrag(ref)[1])
+            doc = self.docs.get(target)
+            path = _pointer_path(doc.data if doc else None, pointer)
+            node = Node(resolved.contents, resolved.resolver, target if doc else node.uri,
+                        path if doc else node.path)
+        return node
+
+    def items(self, node: Node) -> Iterator[tuple[str, Node]]:
+        """The (key, resolved child) pairs of a mapping node."""
+        if isinstance(node.value, dict):
+            for k in node.value:
+                yield k, self.child(node, k)
+
+
+def _ref_problem(ref: str, exc: BaseException) -> str:
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, InputError):
+        return f"cannot resolve $ref '{ref}': {cause}"
+    scheme = urllib.parse.urlsplit(ref).scheme
+    if scheme and scheme != "file":
+        return f"cannot resolve $ref '{ref}': only local files are read, nothing is fetched over the network"
+    if isinstance(exc, (Unretrievable, NoSuchResource)):
+        return f"cannot resolve $ref '{ref}': the file does not exist or is not .yaml, .yml or .json"
+    return f"cannot resolve $ref '{ref}': nothing at that place"
+
+
+def _pointer_path(data: Any, pointer: str) -> Path:
+    """``/components/schemas/Pet`` -> ``("components", "schemas", "Pet")`` (list indexes as ints)."""
+    out: list[str | int] = []
+    if not pointer:
+        return ()
+    node = data
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and part.isdigit():
+            out.append(int(part))
+            node = node[int(part)] if int(part) < len(node) else None
+        else:
+            out.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------
+# Hints: classified data by field name and format
+# --------------------------------------------------------------------------------------
+
+_RANK = {"pci": 4, "phi": 3, "pii": 2, "confidential": 1}
+_FIELD_CLASSES: dict[str, str] = {}
+for _cls, _names in {
+    "pci": "cardnumber creditcard creditcardnumber ccnumber cardno cvv cvc cvv2 cvc2 pan primaryaccountnumber "
+           "cardholdername cardverificationvalue cardsecuritycode",
+    "phi": "diagnosis medicalrecord medicalrecordnumber mrn healthrecord prescription patientid insurancenumber "
+           "bloodtype allergies medication medicalhistory",
+    "pii": "email emailaddress phone phonenumber mobile mobilenumber telephone ssn socialsecuritynumber nationalid "
+           "passport passportnumber dateofbirth dob birthdate birthday firstname lastname fullname surname givenname "
+           "familyname streetaddress postalcode zipcode taxid iban driverslicense driverlicense",
+    "confidential": "password passwd secret clientsecret apikey accesstoken refreshtoken privatekey pin",
+}.items():
+    for _n in _names.split():
+        _FIELD_CLASSES[_n] = _cls
+_FORMAT_CLASSES = {"email": "pii", "idn-email": "pii", "password": "confidential", "credit-card": "pci",
+                   "creditcard": "pci", "ssn": "pii", "phone": "pii"}
+MAX_SCHEMA_NODES = 5000
+
+
+def field_class(name: str, fmt: Any = None) -> str | None:
+    """The classification a field name or format suggests, if any."""
+    if isinstance(fmt, str) and fmt.lower() in _FORMAT_CLASSES:
+        return _FORMAT_CLASSES[fmt.lower()]
+    return _FIELD_CLASSES.get(re.sub(r"[^a-z0-9]", "", name.lower()))
+
+
+class Classifier:
+    """Finds the most sensitive field of a schema (through ``$ref``s, cycle-safe and bounded), cached."""
+
+    def __init__(self, refs: Refs) -> None:
+        self.refs = refs
+        self.cache: dict[int, tuple[str, str] | None] = {}
+
+    def classify(self, node: Node) -> tuple[str, str] | None:
+        """(classification, field name) of the most sensitive field under ``node``, or None."""
+        node = self.refs.deref(node)
+        key = id(node.value)
+        if key in self.cache:
+            return self.cache[key]
+        self.cache[key] = None  # a cycle back here adds nothing
+        best: tuple[str, str] | None = None
+        budget = [MAX_SCHEMA_NODES]
+
+        def better(a: tuple[str, str] | None, b: tuple[str, str] | None) -> tuple[str, str] | None:
+            if a is None:
+                return b
+            if b is None:
+                return a
+            return a if _RANK[a[0]] >= _RANK[b[0]] else b
+
+        def walk(n: Node, depth: int) -> tuple[str, str] | None:
+            if budget[0] <= 0 or depth > 32 or not isinstance(n.value, dict):
+                return None
+            budget[0] -= 1
+            found: tuple[str, str] | None = None
+            fmt = n.value.get("format")
+            if isinstance(fmt, str) and fmt.lower() in _FORMAT_CLASSES:
+                found = (_FORMAT_CLASSES[fmt.lower()], f"format {fmt}")
+            props = n.value.get("properties")
+            if isinstance(props, dict):
+                for pname in props:
+                    cls = field_class(str(pname))
+                    if cls:
+                        found = better(found, (cls, str(pname)))
+                    child = self.refs.child(Node(props, n.resolver, n.uri, (*n.path, "properties")), pname)
+                    sub = self._cached(child, walk, depth)
+                    if sub and sub[1].startswith("format "):
+                        sub = (sub[0], f"{pname} ({sub[1]})")
+                    found = better(found, sub)
+            for comb in ("allOf", "anyOf", "oneOf"):
+                parts = n.value.get(comb)
+                if isinstance(parts, list):
+                    for i in range(len(parts)):
+                        found = better(found, self._cached(self.refs.child(self.refs.child(n, comb), i), walk, depth))
+            for single in ("items", "additionalProperties"):
+                if isinstance(n.value.get(single), dict):
+                    found = better(found, self._cached(self.refs.child(n, single), walk, depth))
+            return found
+
+        best = walk(node, 0)
+        self.cache[key] = best
+        return best
+
+    def _cached(self, node: Node, walk: Callable[[Node, int], tuple[str, str] | None],
+                depth: int) -> tuple[str, str] | None:
+        key = id(node.value)
+        if key in self.cache:
+            return self.cache[key]
+        self.cache[key] = None
+        result = walk(node, depth + 1)
+        self.cache[key] = result
+        return result
+
+
+def most_sensitive(found: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The most sensitive of several (classification, evidence) pairs (ties: the first)."""
+    best: tuple[str, str] | None = None
+    for f in found:
+        if best is None or _RANK[f[0]] > _RANK[best[0]]:
+            best = f
+    return best
+
+
+# --------------------------------------------------------------------------------------
+# Exposure from a host name
+# --------------------------------------------------------------------------------------
+
+_INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".intranet", ".corp", ".lan", ".svc", ".cluster.local",
+                      ".home.arpa", ".localdomain")
+_INTERNAL_LABELS = {"internal", "intranet", "corp", "private", "localhost"}
+
+
+def host_exposure(host: str) -> str | None:
+    """``public`` for an internet host name, ``internal`` for local/private ones, None when it cannot tell.
+
+    Conservative on purpose: a host is public only when it is a dotted DNS name or a global IP
+    address. Loopback, private and link-local addresses, single-label names (resolvable only inside
+    a network), names under local/internal suffixes or with an ``internal``/``intranet`` label are
+    internal. A host still holding an unresolved ``{variable}`` tells nothing.
+    """
+    h = host.strip().lower().strip("[]").rstrip(".")
+    if not h or "{" in h or "$" in h:
+        return None
+    try:
+        ip = ipaddress.ip_address(h)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return "internal" if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_unspecified) else "public"
+    if h == "localhost" or h.endswith(_INTERNAL_SUFFIXES) or "." not in h:
+        return "internal"
+    if _INTERNAL_LABELS & set(h.split(".")):
+        return "internal"
+    return "public"
+
+
+def combine_exposure(values: list[str | None]) -> str | None:
+    """Public if any place is public; internal if every place is internal; else unknown."""
+    if "public" in values:
+        return "public"
+    if values and all(v == "internal" for v in values):
+        return "internal"
+    return None
+
+
+def split_host(url: str) -> tuple[str, str, str]:
+    """(scheme, host, path) of a server URL (``//host``, ``host:port/path`` and relative paths too)."""
+    text = url.strip()
+    if "://" not in text and not text.startswith("/"):
+        text = "//" + text
+    try:
+        parts = urllib.parse.urlsplit(text)
+        host = parts.hostname or ""
+    except ValueError:  # a malformed IPv6 literal: no host to judge
+        return "", "", ""
+    if not host and parts.netloc:  # an unresolved {variable} in the host
+        host = parts.netloc.rsplit("@", 1)[-1].split(":")[0]
+    return parts.scheme.lower(), host, parts.path

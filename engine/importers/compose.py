@@ -1,0 +1,240 @@
+"""docker-compose -> the infrastructure agent's services, datastores and (inferred) edges.
+
+Read per compose service: the image; whether it is a datastore or a broker (by image, server-only
+environment, data directory or a ``-db`` name); replicas (``deploy.replicas``, legacy ``scale``,
+else compose's default of one container); the healthcheck; published ports (exposure); volumes
+(persistence: ``durable_storage`` of a datastore, ``stateful`` of a service); resource limits
+(``deploy.resources.limits``, ``mem_limit``, ``cpus``); and edges, *inferred* from ``depends_on``,
+``links``, and environment variables or commands that name another service's host, each with its
+evidence in ``inferred_from``.
+
+Exposure: a port published on every host interface (no host IP, ``0.0.0.0`` or ``::``) is
+``public``: nothing in the file keeps it off the network the host sits on. A port published only on a
+loopback address, or no published port at all, is ``internal``.
+
+A compose healthcheck gates dependants (``condition: service_healthy``) but Docker does not restart
+an unhealthy container outside swarm, so it sets ``health.readiness`` and leaves liveness unknown.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from engine.errors import Location
+from engine.importers.base import Body, fail, listing, load_one, mapping
+from engine.importers.infra import Mention, Recognised, infer_edges, recognise
+from engine.source import DEFAULT_LIMITS, Document, Limits, Path
+
+_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+
+
+def detect(data: Any) -> bool:
+    """Whether a parsed document looks like a compose file."""
+    services = data.get("services") if isinstance(data, dict) else None
+    return isinstance(services, dict) and bool(services) and all(
+        isinstance(s, dict) and ("image" in s or "build" in s) for s in services.values())
+
+
+def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+    """Import one compose file (``service`` is not used: compose names its services)."""
+    doc = load_one(path, limits)
+    root = mapping(doc, doc.data, (), "a compose file")
+    if "services" not in root:
+        raise fail(doc, (), "not a compose file: no 'services:' section")
+    services = mapping(doc, root["services"], ("services",), "'services'")
+    body = Body(doc.file, "infrastructure", "compose")
+    hosts: dict[str, str] = {}
+    kinds: dict[str, Recognised | None] = {}
+    mentions: dict[str, list[Mention]] = {}
+    for name, svc in services.items():
+        at: Path = ("services", name)
+        spec = mapping(doc, svc, at, f"service '{name}'")
+        hosts[name] = name
+        for alias_key in ("hostname", "container_name"):
+            if isinstance(spec.get(alias_key), str):
+                hosts[spec[alias_key]] = name
+        networks = spec.get("networks")
+        if isinstance(networks, dict):
+            for net in networks.values():
+                if isinstance(net, dict):
+                    for alias in net.get("aliases") or []:
+                        if isinstance(alias, str):
+                            hosts[alias] = name
+        env = _environment(doc, spec.get("environment"), (*at, "environment"))
+        mounts = _mounts(doc, spec, at)
+        image = spec.get("image") if isinstance(spec.get("image"), str) else None
+        rec = recognise(image, [k for k, _v, _l in env], [m for m, _p, _l in mounts], name)
+        kinds[name] = rec
+        mentions[name] = [Mention(v, k, f"environment of {name}", loc) for k, v, loc in env if v]
+        for ckey in ("command", "entrypoint"):
+            cmd = spec.get(ckey)
+            text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else None
+            if text:
+                mentions[name].append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
+        _one(doc, body, name, spec, at, rec, image, mounts)
+    # Edges: depends_on and links are declared; host names in configuration are inferred.
+    edges = infer_edges(mentions, hosts, {n: (r.protocol if r else None) for n, r in kinds.items()})
+    declared: dict[tuple[str, str], list[tuple[str, Location]]] = {}
+    for name, svc in services.items():
+        for key in ("depends_on", "links"):
+            value = svc.get(key) if isinstance(svc, dict) else None
+            targets = list(value) if isinstance(value, dict) else value if isinstance(value, list) else []
+            for i, t in enumerate(targets):
+                target = str(t).split(":", 1)[0]
+                loc = doc.locate(("services", name, key, target) if isinstance(value, dict) else
+                                 ("services", name, key, i))
+                if target not in services:
+                    raise fail(doc, ("services", name, key), f"'{target}' is not a service of this compose file")
+                declared.setdefault((name, target), []).append((key, loc))
+    by_pair = {(e.source, e.target): e for e in edges}
+    for pair in sorted(set(by_pair) | set(declared)):
+        source, target = pair
+        src = kinds.get(source)
+        if src is not None and src.role == "datastore":
+            continue  # a database's start order says nothing about calls
+        evidence = [f"{key} ({loc})" for key, loc in declared.get(pair, [])]
+        edge = by_pair.get(pair)
+        if edge:
+            evidence.extend(edge.evidence)
+        loc = edge.location if edge and edge.location else declared[pair][0][1]
+        tgt = kinds.get(target)
+        protocol = edge.protocol if edge else (tgt.protocol if tgt else None)
+        data: dict[str, Any] = {"from": source, "to": target, "inferred_from": "; ".join(evidence)[:2000]}
+        if protocol:
+            data["protocol"] = protocol
+            if protocol in ("amqp", "kafka", "mqtt"):
+                data["style"] = "async"
+            elif protocol in ("http", "grpc"):
+                data["style"] = "sync"
+        body.fact("interactions", data, loc)
+    return [body.document()]
+
+
+def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:
+    out: list[tuple[str, str, Location]] = []
+    if isinstance(env, dict):
+        for k, v in env.items():
+            out.append((str(k), "" if v is None else str(v), doc.locate((*at, k))))
+    elif isinstance(env, list):
+        for i, item in enumerate(env):
+            k, _eq, v = str(item).partition("=")
+            out.append((k, v, doc.locate((*at, i))))
+    elif env is not None:
+        raise fail(doc, at, "environment must be a mapping or a list of KEY=VALUE")
+    return out
+
+
+def _mounts(doc: Document, spec: dict[str, Any], at: Path) -> list[tuple[str, bool, Location]]:
+    """(container path, persistent, location) of each volume; tmpfs and the Docker socket persist nothing."""
+    out: list[tuple[str, bool, Location]] = []
+    for i, vol in enumerate(listing(doc, spec.get("volumes"), (*at, "volumes"), "volumes")):
+        loc = doc.locate((*at, "volumes", i))
+        if isinstance(vol, str):
+            parts = vol.split(":")
+            source, target = (parts[0], parts[1]) if len(parts) >= 2 else ("", parts[0])
+            readonly = len(parts) >= 3 and "ro" in parts[2].split(",")
+            persistent = bool(source) and source not in _SOCKETS and not readonly
+            out.append((target, persistent, loc))
+        elif isinstance(vol, dict):
+            kind = vol.get("type", "volume")
+            target = str(vol.get("target", ""))
+            persistent = kind in ("volume", "bind") and str(vol.get("source", "")) not in _SOCKETS and not vol.get(
+                "read_only") and bool(vol.get("source") or kind == "volume")
+            out.append((target, persistent, loc))
+    return out
+
+
+def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location]]:
+    """(exposure, location) of each published port."""
+    out: list[tuple[str, Location]] = []
+    for i, port in enumerate(listing(doc, ports, at, "ports")):
+        loc = doc.locate((*at, i))
+        host_ip = ""
+        if isinstance(port, dict):
+            if "published" not in port:
+                out.append(("public", loc))  # a random host port, on every interface
+                continue
+            host_ip = str(port.get("host_ip", ""))
+        else:
+            text = str(port).split("/", 1)[0]
+            if text.startswith("["):
+                host_ip, _b, text = text[1:].partition("]")
+                text = text.lstrip(":")
+            else:
+                parts = text.split(":")
+                host_ip = parts[0] if len(parts) == 3 else ""
+        out.append((_ip_exposure(host_ip), loc))
+    return out
+
+
+def _ip_exposure(host_ip: str) -> str:
+    if host_ip in ("", "0.0.0.0", "::"):  # noqa: S104 - reading a config, not binding
+        return "public"
+    if host_ip == "localhost":
+        return "internal"
+    try:
+        ip = ipaddress.ip_address(host_ip)
+    except ValueError:
+        return "public"
+    return "internal" if ip.is_loopback or ip.is_private or ip.is_link_local else "public"
+
+
+def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
+         image: str | None, mounts: list[tuple[str, bool, Location]]) -> None:
+    loc = doc.locate(at)
+    deploy = mapping(doc, spec.get("deploy"), (*at, "deploy"), "deploy")
+    if isinstance(deploy.get("replicas"), int) and not isinstance(deploy.get("replicas"), bool):
+        replicas, rloc = deploy["replicas"], doc.locate((*at, "deploy", "replicas"))
+    elif isinstance(spec.get("scale"), int) and not isinstance(spec.get("scale"), bool):
+        replicas, rloc = spec["scale"], doc.locate((*at, "scale"))
+    else:
+        replicas, rloc = 1, loc  # compose runs one container unless told otherwise
+    persistent = [m for m in mounts if m[1]]
+    if rec is not None and rec.role == "datastore":
+        ds: dict[str, Any] = {"name": name}
+        body.fact("datastores", ds, loc)
+        if rec.engine:
+            body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
+        if rec.kind:
+            body.set("datastores", name, "kind", rec.kind, doc.locate((*at, "image")) if image else loc)
+        body.set("datastores", name, "replicas", replicas, rloc)
+        body.set("datastores", name, "durable_storage", bool(persistent),
+                 persistent[0][2] if persistent else loc)
+        if not persistent:
+            body.note("datastores", name, "durable_storage false: no volume keeps its data when the container "
+                                          "is recreated")
+        if not rec.engine:
+            body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
+        return
+    body.fact("services", {"name": name}, loc)
+    if image:
+        body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
+    body.set("services", name, "replicas", replicas, rloc)
+    if rec is not None:  # a broker runs as a service of the system
+        body.set("services", name, "tags", ["broker"], doc.locate((*at, "image")) if image else loc)
+        body.set("services", name, "description", f"message broker ({rec.engine})", loc)
+    published = _published(doc, spec.get("ports"), (*at, "ports"))
+    if published:
+        exp = "public" if any(e == "public" for e, _l in published) else "internal"
+        body.set("services", name, "exposure", exp, next(lc for e, lc in published if e == exp))
+        if exp == "public":
+            body.note("services", name, "exposure public: a port is published on every host interface")
+    else:
+        body.set("services", name, "exposure", "internal", loc)
+    if persistent:
+        body.set("services", name, "stateful", True, persistent[0][2])
+    hc = spec.get("healthcheck")
+    if isinstance(hc, dict):
+        test = hc.get("test")
+        disabled = hc.get("disable") is True or test in (["NONE"], "NONE")
+        body.set("services", name, "health.readiness", not disabled, doc.locate((*at, "healthcheck")))
+    limits = mapping(doc, mapping(doc, deploy.get("resources"), (*at, "deploy", "resources"), "resources").get(
+        "limits"), (*at, "deploy", "resources", "limits"), "limits")
+    legacy = [k for k in ("mem_limit", "cpus", "cpu_quota", "cpu_count") if k in spec]
+    if limits:
+        body.set("services", name, "resource_limits", True, doc.locate((*at, "deploy", "resources", "limits")))
+    elif legacy:
+        body.set("services", name, "resource_limits", True, doc.locate((*at, legacy[0])))
+    else:
+        body.set("services", name, "resource_limits", False, loc)

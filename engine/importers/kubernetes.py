@@ -1,0 +1,411 @@
+"""Kubernetes manifests -> the infrastructure agent's services, datastores, deployments and edges.
+
+Reads a file (multi-document YAML, ``kind: List`` too) or a directory of them. Per workload
+(Deployment, StatefulSet, DaemonSet): image; datastore or broker (as for compose); replicas (the
+default of one when unset, or the autoscaler's minimum); liveness and readiness probes; resource
+limits on every container; volumes (``durable_storage`` is true only for persistent volume claims,
+``volumeClaimTemplates`` and cloud disks; ``emptyDir`` and ``hostPath`` lose the data when the pod moves);
+the rollout strategy. Services and Ingresses give exposure: a workload behind an Ingress, a
+``LoadBalancer`` Service (unless annotated internal) or a ``NodePort`` Service (reachable on every
+node's address) is ``public``; otherwise ``internal``. HorizontalPodAutoscaler, PodDisruptionBudget
+and NetworkPolicy objects are matched to workloads by target or label selector. Edges are inferred
+from environment variables (ConfigMaps included) and commands that name a Service's DNS name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import ArchplanError, InputError, Location, raise_all
+from engine.importers.base import Body, safe_name
+from engine.importers.infra import Mention, Recognised, infer_edges, recognise
+from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse_all, read_text
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+_DURABLE_VOLUMES = ("persistentVolumeClaim", "gcePersistentDisk", "awsElasticBlockStore", "azureDisk", "azureFile",
+                    "nfs", "cephfs", "rbd", "iscsi", "cinder", "portworxVolume", "csi")
+_NOT_DATA = ("configMap", "secret", "projected", "downwardAPI", "serviceAccountToken")
+
+
+@dataclass
+class _Obj:
+    doc: Document
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind"))
+
+    @property
+    def name(self) -> str:
+        meta = self.data.get("metadata")
+        return str(meta.get("name", "")) if isinstance(meta, dict) else ""
+
+    @property
+    def namespace(self) -> str:
+        meta = self.data.get("metadata")
+        ns = meta.get("namespace") if isinstance(meta, dict) else None
+        return str(ns) if ns else "default"
+
+    def loc(self, *more: str | int) -> Location:
+        return self.doc.locate((*self.path, *more))
+
+    def get(self, *keys: str | int) -> Any:
+        node: Any = self.data
+        for k in keys:
+            if isinstance(node, dict):
+                node = node.get(k)
+            elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
+                node = node[k]
+            else:
+                return None
+        return node
+
+
+@dataclass
+class _Workload:
+    obj: _Obj
+    name: str
+    labels: dict[str, str]
+    rec: Recognised | None
+    exposure: list[tuple[str, Location, str]] = field(default_factory=list)
+
+
+def detect(docs: Sequence[Any]) -> bool:
+    """Whether parsed documents are Kubernetes objects."""
+    return bool(docs) and all(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in docs)
+
+
+def _files(path: str) -> list[str]:
+    if not os.path.isdir(path):
+        return [path]
+    found = sorted(os.path.join(root, n) for root, _d, names in os.walk(path) for n in names
+                   if n.endswith((".yaml", ".yml", ".json")) and not n.startswith("."))
+    if not found:
+        raise InputError("directory holds no .yaml, .yml or .json manifest", Location(path))
+    return found
+
+
+def _objects(files: list[str], limits: Limits) -> list[_Obj]:
+    out: list[_Obj] = []
+    errors: list[ArchplanError] = []
+    for f in files:
+        try:
+            for doc in parse_all(read_text(f, limits), f, limits):
+                items: list[tuple[Path, Any]] = [((), doc.data)]
+                if isinstance(doc.data, dict) and doc.data.get("kind") == "List":
+                    items = [(("items", i), it) for i, it in enumerate(doc.data.get("items") or [])]
+                for path, data in items:
+                    if not isinstance(data, dict) or not isinstance(data.get("kind"), str) or "apiVersion" not in data:
+                        errors.append(InputError("not a Kubernetes object: expected a mapping with 'apiVersion' and "
+                                                 "'kind'", doc.locate(path), keypath(path)))
+                        continue
+                    meta = data.get("metadata")
+                    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+                        errors.append(InputError("a Kubernetes object needs metadata.name", doc.locate(
+                            (*path, "metadata")), keypath((*path, "metadata"))))
+                        continue
+                    out.append(_Obj(doc, path, data))
+        except ArchplanError as exc:
+            errors.append(exc)
+    raise_all(errors)
+    return out
+
+
+def _matches(selector: Any, labels: dict[str, str]) -> bool:
+    """A label selector (``matchLabels`` form or a plain map) against a pod template's labels."""
+    if not isinstance(selector, dict):
+        return False
+    match = selector.get("matchLabels") if "matchLabels" in selector or "matchExpressions" in selector else selector
+    if not isinstance(match, dict):
+        match = {}
+    if not match and not selector.get("matchExpressions"):
+        return True  # the empty selector selects every pod
+    return all(labels.get(str(k)) == str(v) for k, v in match.items())
+
+
+def import_path(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+    """Import a manifest file or a directory of manifests into one document."""
+    objs = _objects(_files(path), limits)
+    body = Body(path, "infrastructure", "kubernetes")
+    configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
+    raw = [o for o in objs if o.kind in WORKLOAD_KINDS]
+    counts: dict[str, int] = {}
+    for o in raw:
+        counts[o.name] = counts.get(o.name, 0) + 1
+    workloads: list[_Workload] = []
+    mentions: dict[str, list[Mention]] = {}
+    for o in raw:
+        name = safe_name(o.name if counts[o.name] == 1 else f"{o.namespace}/{o.name}")
+        labels = o.get("spec", "template", "metadata", "labels") or {}
+        containers = [c for c in (o.get("spec", "template", "spec", "containers") or []) if isinstance(c, dict)]
+        main = next((c for c in containers if c.get("name") == o.name), containers[0] if containers else {})
+        env_keys, ments = _env(o, containers, configmaps, name)
+        mounts = [str(m.get("mountPath", "")) for c in containers for m in (c.get("volumeMounts") or [])
+                  if isinstance(m, dict)]
+        image = main.get("image") if isinstance(main.get("image"), str) else None
+        rec = recognise(image, env_keys, mounts, o.name)
+        workloads.append(_Workload(o, name, {str(k): str(v) for k, v in labels.items()} if isinstance(
+            labels, dict) else {}, rec))
+        mentions[name] = ments
+    by_ns: dict[str, list[_Workload]] = {}
+    for w in workloads:
+        by_ns.setdefault(w.obj.namespace, []).append(w)
+
+    # Services and Ingresses: exposure and DNS names
+    hosts: dict[str, str] = {}
+    svc_targets: dict[tuple[str, str], list[_Workload]] = {}
+    for o in objs:
+        if o.kind != "Service":
+            continue
+        selected = [w for w in by_ns.get(o.namespace, []) if o.get("spec", "selector") and _matches(
+            o.get("spec", "selector"), w.labels)]
+        svc_targets[(o.namespace, o.name)] = selected
+        if selected:
+            target = sorted(selected, key=lambda w: w.name)[0].name
+            hosts.setdefault(o.name, target)
+            hosts.setdefault(f"{o.name}.{o.namespace}", target)
+        stype = str(o.get("spec", "type") or "ClusterIP")
+        annotations = o.get("metadata", "annotations") or {}
+        internal_lb = isinstance(annotations, dict) and any(
+            ("internal" in str(k).lower() and str(v).lower() in ("true", "internal", "1"))
+            or (str(k).endswith("load-balancer-type") and str(v).lower() == "internal") for k, v in annotations.items())
+        if stype == "LoadBalancer":
+            exp = "internal" if internal_lb else "public"
+            why = f"Service {o.name} of type LoadBalancer" + (" (annotated internal)" if internal_lb else "")
+        elif stype == "NodePort":
+            exp, why = "public", f"Service {o.name} of type NodePort (reachable on every node's address)"
+        else:
+            exp, why = "internal", f"Service {o.name} of type {stype}"
+        for w in selected:
+            w.exposure.append((exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why))
+    for o in objs:
+        if o.kind != "Ingress":
+            continue
+        annotations = o.get("metadata", "annotations") or {}
+        cls = str(o.get("spec", "ingressClassName") or (annotations.get("kubernetes.io/ingress.class") if isinstance(
+            annotations, dict) else "") or "")
+        exp = "internal" if "internal" in cls.lower() or "private" in cls.lower() else "public"
+        for backend, where in _ingress_backends(o):
+            for w in svc_targets.get((o.namespace, backend), []):
+                w.exposure.append((exp, where, f"Ingress {o.name}" + (f" (class {cls})" if cls else "")))
+
+    hpas = {(o.namespace, str(o.get("spec", "scaleTargetRef", "name"))): o for o in objs
+            if o.kind == "HorizontalPodAutoscaler"}
+    pdbs = [o for o in objs if o.kind == "PodDisruptionBudget"]
+    netpols = [o for o in objs if o.kind == "NetworkPolicy"]
+    secrets_at: Location | None = None
+    for w in sorted(workloads, key=lambda w: w.name):
+        at = _one(body, w, hpas.get((w.obj.namespace, w.obj.name)), pdbs, netpols)
+        secrets_at = secrets_at or at
+    if secrets_at is not None:
+        body.set("security", "security", "secrets_management", "k8s_secrets", secrets_at)
+
+    edges = infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
+    kinds = {w.name: w.rec for w in workloads}
+    for e in edges:
+        src = kinds.get(e.source)
+        if src is not None and src.role == "datastore":
+            continue
+        data: dict[str, Any] = {"from": e.source, "to": e.target, "inferred_from": "; ".join(e.evidence)[:2000]}
+        if e.protocol:
+            data["protocol"] = e.protocol
+            if e.protocol in ("amqp", "kafka", "mqtt"):
+                data["style"] = "async"
+            elif e.protocol in ("http", "grpc"):
+                data["style"] = "sync"
+        body.fact("interactions", data, e.location or Location(path))
+    return [body.document()]
+
+
+def _ingress_backends(o: _Obj) -> list[tuple[str, Location]]:
+    out: list[tuple[str, Location]] = []
+    for key in ("defaultBackend", "backend"):
+        name = o.get("spec", key, "service", "name") or o.get("spec", key, "serviceName")
+        if isinstance(name, str):
+            out.append((name, o.loc("spec", key)))
+    for i, rule in enumerate(o.get("spec", "rules") or []):
+        paths = rule.get("http", {}).get("paths") if isinstance(rule, dict) and isinstance(rule.get("http"), dict) \
+            else None
+        for j, p in enumerate(paths or []):
+            if not isinstance(p, dict) or not isinstance(p.get("backend"), dict):
+                continue
+            b = p["backend"]
+            name = b.get("service", {}).get("name") if isinstance(b.get("service"), dict) else b.get("serviceName")
+            if isinstance(name, str):
+                out.append((name, o.loc("spec", "rules", i, "http", "paths", j, "backend")))
+    return out
+
+
+def _env(o: _Obj, containers: list[dict[str, Any]], configmaps: dict[tuple[str, str], _Obj],
+         name: str) -> tuple[list[str], list[Mention]]:
+    """Environment variable names and the mentions (values, commands) of a workload's containers."""
+    keys: list[str] = []
+    out: list[Mention] = []
+    base: Path = ("spec", "template", "spec", "containers")
+    for ci, c in enumerate(o.get(*base) or []):
+        if not isinstance(c, dict):
+            continue
+        for ei, e in enumerate(c.get("env") or []):
+            if not isinstance(e, dict) or not isinstance(e.get("name"), str):
+                continue
+            keys.append(e["name"])
+            if isinstance(e.get("value"), str):
+                out.append(Mention(e["value"], e["name"], f"env of {name}", o.loc(*base, ci, "env", ei)))
+            ref = e.get("valueFrom", {}).get("configMapKeyRef") if isinstance(e.get("valueFrom"), dict) else None
+            if isinstance(ref, dict):
+                cm = configmaps.get((o.namespace, str(ref.get("name"))))
+                value = cm.get("data", str(ref.get("key"))) if cm else None
+                if cm and isinstance(value, str):
+                    out.append(Mention(value, e["name"], f"ConfigMap {cm.name} for {name}",
+                                       cm.loc("data", str(ref.get("key")))))
+        for src in c.get("envFrom") or []:
+            ref = src.get("configMapRef") if isinstance(src, dict) else None
+            cm = configmaps.get((o.namespace, str(ref.get("name")))) if isinstance(ref, dict) else None
+            if cm is None or not isinstance(cm.get("data"), dict):
+                continue
+            for k, v in cm.get("data").items():
+                keys.append(str(k))
+                if isinstance(v, str):
+                    out.append(Mention(v, str(k), f"ConfigMap {cm.name} for {name}", cm.loc("data", k)))
+        for ckey in ("command", "args"):
+            cmd = c.get(ckey)
+            if isinstance(cmd, list) and cmd:
+                out.append(Mention(" ".join(str(x) for x in cmd), "command", f"{ckey} of {name}",
+                                   o.loc(*base, ci, ckey)))
+    return keys, out
+
+
+def _uses_secrets(o: _Obj) -> Location | None:
+    pod: Path = ("spec", "template", "spec")
+    for vi, v in enumerate(o.get(*pod, "volumes") or []):
+        if isinstance(v, dict) and "secret" in v:
+            return o.loc(*pod, "volumes", vi)
+    for ci, c in enumerate(o.get(*pod, "containers") or []):
+        if not isinstance(c, dict):
+            continue
+        for ei, e in enumerate(c.get("env") or []):
+            if isinstance(e, dict) and isinstance(e.get("valueFrom"), dict) and "secretKeyRef" in e["valueFrom"]:
+                return o.loc(*pod, "containers", ci, "env", ei)
+        for ei, e in enumerate(c.get("envFrom") or []):
+            if isinstance(e, dict) and "secretRef" in e:
+                return o.loc(*pod, "containers", ci, "envFrom", ei)
+    return None
+
+
+def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: list[_Obj]) -> Location | None:
+    o = w.obj
+    at = o.loc()
+    pod: Path = ("spec", "template", "spec")
+    containers = [c for c in (o.get(*pod, "containers") or []) if isinstance(c, dict)]
+    # replicas: stated, else the autoscaler's floor, else the default of one (a DaemonSet: one per node)
+    replicas: tuple[int, Location] | None = None
+    if isinstance(o.get("spec", "replicas"), int):
+        replicas = (o.get("spec", "replicas"), o.loc("spec", "replicas"))
+    elif hpa is not None:
+        replicas = (int(hpa.get("spec", "minReplicas") or 1), hpa.loc("spec"))
+    elif o.kind != "DaemonSet":
+        replicas = (1, at)
+    # volumes actually mounted, and whether any holds data durably
+    volumes = {str(v.get("name")): (vi, v) for vi, v in enumerate(o.get(*pod, "volumes") or []) if isinstance(v, dict)}
+    claims = {str(t.get("metadata", {}).get("name")): ti for ti, t in enumerate(
+        o.get("spec", "volumeClaimTemplates") or []) if isinstance(t, dict) and isinstance(t.get("metadata"), dict)}
+    durable: Location | None = None
+    ephemeral: Location | None = None
+    for c in containers:
+        for m in c.get("volumeMounts") or []:
+            if not isinstance(m, dict):
+                continue
+            vname = str(m.get("name"))
+            if vname in claims:
+                durable = durable or o.loc("spec", "volumeClaimTemplates", claims[vname])
+            elif vname in volumes:
+                vi, v = volumes[vname]
+                if any(k in v for k in _DURABLE_VOLUMES):
+                    durable = durable or o.loc(*pod, "volumes", vi)
+                elif not any(k in v for k in _NOT_DATA):
+                    ephemeral = ephemeral or o.loc(*pod, "volumes", vi)
+    secrets = _uses_secrets(o)
+    if w.rec is not None and w.rec.role == "datastore":
+        section = "datastores"
+        body.fact(section, {"name": w.name}, at)
+        image_at = o.loc(*pod, "containers")
+        if w.rec.engine:
+            body.set(section, w.name, "engine", w.rec.engine, image_at)
+        else:
+            body.note(section, w.name, "recognised as a datastore by its name; state its engine and kind")
+        if w.rec.kind:
+            body.set(section, w.name, "kind", w.rec.kind, image_at)
+        if replicas:
+            body.set(section, w.name, "replicas", replicas[0], replicas[1])
+        body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)
+        if durable is None:
+            body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
+                                       "container filesystem, lost when the pod is rescheduled")
+        return secrets
+    section = "services"
+    body.fact(section, {"name": w.name}, at)
+    images = [c.get("image") for c in containers if isinstance(c.get("image"), str)]
+    if images:
+        body.set(section, w.name, "image", str(images[0])[:200], o.loc(*pod, "containers"))
+    if w.rec is not None:
+        body.set(section, w.name, "tags", ["broker"], at)
+        body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)
+    if replicas:
+        body.set(section, w.name, "replicas", replicas[0], replicas[1])
+    for probe, fld in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):
+        where = next((o.loc(*pod, "containers", ci, probe) for ci, c in enumerate(o.get(*pod, "containers") or [])
+                      if isinstance(c, dict) and probe in c), None)
+        body.set(section, w.name, f"health.{fld}", where is not None, where or o.loc(*pod, "containers"))
+    limited = bool(containers) and all(isinstance(c.get("resources"), dict) and isinstance(
+        c["resources"].get("limits"), dict) and ({"cpu", "memory"} & set(c["resources"]["limits"])) for c in containers)
+    body.set(section, w.name, "resource_limits", limited, o.loc(*pod, "containers"))
+    if o.kind == "StatefulSet" or durable is not None:
+        body.set(section, w.name, "stateful", True, durable or at)
+    exps = sorted(w.exposure, key=lambda e: (e[0] != "public", str(e[1])))
+    if exps:
+        body.set(section, w.name, "exposure", exps[0][0], exps[0][1])
+        body.note(section, w.name, f"exposure {exps[0][0]} from {exps[0][2]}")
+    else:
+        body.set(section, w.name, "exposure", "internal", at)
+    if hpa is not None:
+        body.set(section, w.name, "autoscaling.enabled", True, hpa.loc())
+        if isinstance(hpa.get("spec", "minReplicas"), int):
+            body.set(section, w.name, "autoscaling.min_replicas", hpa.get("spec", "minReplicas"),
+                     hpa.loc("spec", "minReplicas"))
+        if isinstance(hpa.get("spec", "maxReplicas"), int):
+            body.set(section, w.name, "autoscaling.max_replicas", hpa.get("spec", "maxReplicas"),
+                     hpa.loc("spec", "maxReplicas"))
+        metric = _hpa_metric(hpa)
+        if metric:
+            body.set(section, w.name, "autoscaling.metric", metric[0], metric[1])
+    for pdb in pdbs:
+        if pdb.namespace == o.namespace and _matches(pdb.get("spec", "selector"), w.labels):
+            body.set(section, w.name, "disruption_budget", True, pdb.loc())
+    for np in netpols:
+        if np.namespace == o.namespace and _matches(np.get("spec", "podSelector") or {}, w.labels):
+            body.set(section, w.name, "network_policy", True, np.loc())
+    if o.kind == "Deployment":
+        strategy = str(o.get("spec", "strategy", "type") or "RollingUpdate")
+        where = o.loc("spec", "strategy") if o.get("spec", "strategy") else at
+        body.fact("deployments", {"service": w.name}, where)
+        body.set("deployments", w.name, "strategy", "recreate" if strategy == "Recreate" else "rolling", where)
+    return secrets
+
+
+def _hpa_metric(hpa: _Obj) -> tuple[str, Location] | None:
+    if hpa.get("spec", "targetCPUUtilizationPercentage") is not None:
+        return "cpu", hpa.loc("spec", "targetCPUUtilizationPercentage")
+    metrics = hpa.get("spec", "metrics")
+    if isinstance(metrics, list) and metrics and isinstance(metrics[0], dict):
+        m = metrics[0]
+        if m.get("type") == "Resource" and isinstance(m.get("resource"), dict):
+            name = str(m["resource"].get("name"))
+            return ("cpu" if name == "cpu" else "memory" if name == "memory" else "custom"), hpa.loc(
+                "spec", "metrics", 0)
+        return "custom", hpa.loc("spec", "metrics", 0)
+    return None
