@@ -76,8 +76,10 @@ class CompiledRule:
         for i, p in enumerate(self.patterns):
             kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
             conds: list[dict[str, Any]] = [{"kind": kind}]
-            conds.extend(_condition(f, op, v) for f, op, v in p.tests)
+            # Joins go before the field tests: in the C core a join placed after an '$or' (the 'in'
+            # operator) inside the same '$and' is not applied, so the pattern matched facts of any key.
             conds.extend({f: {alias: rf}} for f, alias, rf in p.joins)
+            conds.extend(_condition(f, op, v) for f, op, v in p.tests)
             key = f"n{i}$not" if p.absent else p.alias
             terms.append({key: {"$and": conds}})
         return {"all": terms, "run": self.name}

@@ -1,0 +1,65 @@
+"""Severity context rules (``adjust``): the join to the risk's subject holds, and their examples run."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.compiler import compile_kb
+from engine.loader import load_documents
+from engine.review import review_design
+from engine.rule import Example
+from engine.ruleload import load_rules
+from engine.ruletest import Case, run_case
+from engine.source import Document
+from tests.helpers import rule_yaml, write_yaml
+
+RISK_RULE = rule_yaml("unmetered", [{"as": "svc", "kind": "service", "where": {"metrics": False}}])
+DS_RISK_RULE = rule_yaml("public-store", [{"as": "ds", "kind": "datastore", "where": {"public_access": True}}],
+                         category="security")
+CONTEXT_RULE = {
+    "id": "pii-context", "title": "Context rule under test", "category": "security", "phase": 2,
+    "summary": "Raises risks on pii datastores.", "rationale": "Tests need rules whose behaviour they control.",
+    "references": ["test"],
+    "when": [{"as": "r", "kind": "risk"},
+             {"as": "ds", "kind": "datastore", "join": {"key": "r.subject"},
+              "where": {"classification": {"in": ["pii", "pci"]}}}],
+    "adjust": {"risk": "r", "by": 1, "reason": "{ds.name} holds personal data"},
+}
+DESIGN = {
+    "services": [{"name": "web", "metrics": False}],
+    "datastores": [{"name": "users-db", "classification": "pii", "public_access": True},
+                   {"name": "assets", "classification": "public", "public_access": True}],
+}
+
+
+def _kb(tmp: str) -> Any:
+    for r in (RISK_RULE, DS_RISK_RULE, CONTEXT_RULE):
+        write_yaml(tmp, f"{r['category']}/{r['id']}.yaml", r)
+    return compile_kb(load_rules([tmp]))
+
+
+def _adjusted(rv: Any) -> dict[str, list[str]]:
+    return {f.subject: [a.rule for a in f.adjustments] for f in rv.findings if f.kind == "risk"}
+
+
+def test_context_rule_with_in_operator_adjusts_only_the_joined_subject(tmp_path: os.PathLike[str]) -> None:
+    # Regression: durable_rules ignored a join placed after an '$or' ('in'), so this context rule raised
+    # every risk in any design that had one pii datastore.
+    rv = review_design(load_documents([Document("mem.yaml", {"source": "api", **DESIGN})]), _kb(str(tmp_path)))
+    assert _adjusted(rv) == {"service:web": [], "datastore:users-db": ["pii-context"], "datastore:assets": []}
+    raised = next(f for f in rv.findings if f.subject == "datastore:users-db")
+    assert raised.severity.rank == raised.base_severity.rank + 1
+
+
+def _case(name: str, expect: str, subjects: list[str] | None) -> Case:
+    ex = Example(name=name, expect=expect, design=DESIGN, subjects=subjects)  # type: ignore[arg-type]
+    return Case("pii-context", ex, Document("mem.yaml", {}), ())
+
+
+def test_adjust_only_rule_fires_on_the_subjects_of_the_risks_it_adjusted(tmp_path: os.PathLike[str]) -> None:
+    kb = _kb(str(tmp_path))
+    assert run_case(kb, _case("raised", "fire", ["datastore:users-db"])).ok
+    wrong = run_case(kb, _case("wrong-subject", "fire", ["datastore:assets"]))
+    assert not wrong.ok and "datastore:users-db" in wrong.detail
+    assert not run_case(kb, _case("claims-pass", "pass", None)).ok
