@@ -254,8 +254,8 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
     positions = {p[len(base):]: pos for p, pos in lines.items() if p[: len(base)] == base}
     positions.setdefault((), lines.get(base, (1, 1)) if base else (1, 1))
     doc = Document(path, data, positions)
-    if not isinstance(data, dict):  # pragma: no cover - tomllib always gives a table
-        raise InputError("the archplan configuration must be a table", Location(path))
+    if not isinstance(data, dict):  # `[tool] archplan = 3` in a pyproject.toml
+        raise InputError("tool.archplan must be a table", doc.locate(()), "tool.archplan")
     try:
         model = ConfigFile.model_validate(data)
     except ValidationError as exc:

@@ -352,7 +352,10 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
     if config is None or config.file is None:
         kb: KnowledgeBase = load_rules(dirs, limits, disabled)
     else:
-        kb = config.apply(load_rules([*dirs, *config.extend], limits, ()), disabled)
+        # A pack named both by --rules and by the config's `extend` is loaded once.
+        seen = {os.path.realpath(d) for d in dirs}
+        extra = [d for d in config.extend if os.path.realpath(d) not in seen]
+        kb = config.apply(load_rules([*dirs, *extra], limits, ()), disabled)
     if params:
         kb.params.update(params)
     compiled = compile_kb(kb)

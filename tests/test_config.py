@@ -305,3 +305,16 @@ def test_explain_says_when_the_config_set_the_severity(tmp_path: os.PathLike[str
     result = run("explain", path, "single-replica@service:a", "--rules", rules, "--no-builtin")
     assert result.exit_code == 0, result.output
     assert "severity: low, set by the project config (likelihood likely x impact major would be high)" in result.output
+
+
+def test_a_pack_named_by_flag_and_config_loads_once(tmp_path: os.PathLike[str]) -> None:
+    root = str(tmp_path)
+    rules, path = pack(root), design(root)
+    write(root, "archplan.toml", 'extend = ["pack"]\n')
+    assert set(findings(rules, [path], resolve([path]))) == {"slow-call", "single-replica"}
+
+
+def test_archplan_entry_that_is_not_a_table_is_an_error(tmp_path: os.PathLike[str]) -> None:
+    cfg = write(str(tmp_path), "pyproject.toml", "[tool]\narchplan = 3\n")
+    with pytest.raises(ArchplanError, match=r"tool.archplan: tool.archplan must be a table"):
+        load_config(cfg)
