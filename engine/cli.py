@@ -127,8 +127,27 @@ def main() -> None:
     """Review a backend design before it is built, and plan its integration."""
 
 
+def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--from FORMAT[:SERVICE]=PATH`` (repeatable): artifacts imported beside the design files.
+
+    Turn the values into documents with ``engine.importers.load_artifacts`` and pass them to
+    ``load_design(..., extra=...)`` / ``review(..., extra=...)``; print ``design.warnings`` with
+    ``print_warnings``.
+    """
+    return click.option("--from", "from_specs", multiple=True, metavar="FORMAT=PATH",
+                        help="Also read an artifact (repeatable): openapi, asyncapi, compose, kubernetes or auto "
+                             "(by content); FORMAT:SERVICE=PATH names the serving service.")(f)
+
+
+def print_warnings(warnings: Sequence[Any]) -> None:
+    """Print load warnings (e.g. a hand-written value overriding an imported one) to stderr."""
+    for w in warnings:
+        click.echo(f"archplan: warning: {w}", err=True)
+
+
 @main.command()
-@click.argument("design", nargs=-1, required=True, type=click.Path())
+@click.argument("design", nargs=-1, type=click.Path())
+@from_option
 @_rules_options
 @config_options
 @click.option("--fail-on", type=click.Choice(THRESHOLDS), default=None,
@@ -139,16 +158,21 @@ def main() -> None:
                    "--output sarif=out.sarif --output junit=out.xml); all written atomically.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
 @gate_options
-def check(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, config_file: str | None,
-          no_config: bool, fail_on: str | None, fmt: str, output: tuple[str, ...], max_input_bytes: int | None,
-          **gate_opts: Any) -> None:
-    """Review DESIGN (files or directories) and report risks."""
+def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+          config_file: str | None, no_config: bool, fail_on: str | None, fmt: str, output: tuple[str, ...],
+          max_input_bytes: int | None, **gate_opts: Any) -> None:
+    """Review DESIGN (files or directories, and --from artifacts) and report risks."""
+    from engine.importers import load_artifacts
     from engine.review import review
 
+    if not design and not from_specs:
+        raise UsageError("nothing to review: give design files or directories, or --from FORMAT=PATH")
+    extra = load_artifacts(from_specs, _limits(max_input_bytes))
     config = project_config(design, config_file, no_config, _limits(max_input_bytes))
     fail_on = fail_on or config.fail_on or "high"
     rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
-                config=config)
+                config=config, extra=extra)
+    print_warnings(rv.design.warnings)
     from engine.gate.cli_check import finish_check  # waivers, baseline, outputs, exit code
 
     sys.exit(finish_check(rv, list(design), fmt, output, fail_on, gate_opts, _limits(max_input_bytes)))
@@ -264,6 +288,7 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
 
 # --- command modules --- (one import line each; they register their commands on `main`)
 import engine.cli_gate  # noqa: E402
+import engine.cli_import  # noqa: E402
 import engine.cli_plan  # noqa: E402
 import engine.cli_rules  # noqa: E402, F401
 

@@ -105,7 +105,7 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
             data["protocol"] = protocol
             if protocol in ("amqp", "kafka", "mqtt"):
                 data["style"] = "async"
-            elif protocol in ("http", "grpc"):
+            elif protocol in ("http", "grpc", "sql", "redis"):
                 data["style"] = "sync"
         body.fact("interactions", data, loc)
     return [body.document()]

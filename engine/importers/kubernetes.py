@@ -216,7 +216,7 @@ def import_path(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
             data["protocol"] = e.protocol
             if e.protocol in ("amqp", "kafka", "mqtt"):
                 data["style"] = "async"
-            elif e.protocol in ("http", "grpc"):
+            elif e.protocol in ("http", "grpc", "sql", "redis"):
                 data["style"] = "sync"
         body.fact("interactions", data, e.location or Location(path))
     return [body.document()]

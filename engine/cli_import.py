@@ -1,0 +1,120 @@
+"""``archplan import FORMAT FILE... [-o facts.yaml]``: artifacts in, an editable agent file out.
+
+The file is a normal design file: every fact carries a comment naming the artifact line it came
+from, and the hints (data classification, inferred edges) say what they rest on. Output is
+deterministic (facts sorted by kind and key, keys in the model's order) and written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import click
+import yaml
+
+from engine.cli import _limits, main, print_warnings, write_output
+from engine.errors import UsageError
+from engine.importers import FORMAT_NAMES, import_paths, resolve_format
+from engine.importers.base import ArtifactDocument
+from engine.loader import Design, Fact, identity, load_documents
+from engine.model import SECTIONS
+from engine.source import Document
+
+_DERIVED_NAMES = ("interaction", "endpoint", "system", "security", "observability")
+
+HEADER = """\
+# archplan design file, imported by `archplan import {fmt}` from:
+{sources}
+# Edit freely: this file is yours now. Each fact names the artifact line it came from.
+# What an artifact cannot tell (timeouts, retries, circuit breakers, idempotency of handlers...)
+# is left out on purpose: the review reports it as an information gap until you state it.
+# data_classification / carries_classification values are hints from field names: check them.
+# Edges with inferred_from were inferred from configuration: confirm them (then drop the key) or
+# delete them. Hand-written facts win over imported ones when both are given to `archplan check`.
+"""
+
+
+def _ordered(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The fact's keys in the model's field order, without the names the loader derived."""
+    model = next(m for _s, (k, m, _l) in SECTIONS.items() if k == kind)
+    order = [f.alias or n for n, f in model.model_fields.items()]
+    out = {k: data[k] for k in order if k in data}
+    out.update({k: v for k, v in data.items() if k not in out})
+    if kind in _DERIVED_NAMES and "name" in out:
+        rest = {k: v for k, v in out.items() if k != "name"}
+        if kind in ("system", "security", "observability") and "name" not in model.model_fields:
+            out = rest
+        elif kind not in ("system", "security", "observability") and out["name"] == identity(kind, rest):
+            out = rest
+        elif kind in ("system", "security", "observability") and out["name"] == kind:
+            out = rest
+    return out
+
+
+def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence[str]) -> str:
+    """The agent file for an imported design (deterministic)."""
+    notes: dict[str, list[str]] = {}
+    for d in docs:
+        if isinstance(d, ArtifactDocument):
+            for key, lst in d.notes.items():
+                notes.setdefault(key, [])
+                notes[key].extend(n for n in lst if n not in notes[key])
+    agents = {str(d.data.get("source")) for d in docs if isinstance(d.data, dict)}
+    if len(agents) != 1:
+        raise UsageError(f"these artifacts are for different agents ({', '.join(sorted(agents))}); import each "
+                         "format into its own file")
+    lines = [HEADER.format(fmt=fmt, sources="\n".join(f"#   {s}" for s in sources)).rstrip("\n"),
+             f"source: {agents.pop()}"]
+    by_kind: dict[str, list[Fact]] = {}
+    for f in design.facts:
+        by_kind.setdefault(f.kind, []).append(f)
+    for section, (kind, _model, is_list) in SECTIONS.items():
+        facts = by_kind.get(kind)
+        if not facts:
+            continue
+        lines.append("")
+        if not is_list:
+            f = facts[0]
+            lines.append(f"# from {f.location}")
+            lines.extend(f"# {n}" for n in notes.get(f.key, []))
+            dumped = yaml.safe_dump({section: _ordered(kind, dict(f.data))}, sort_keys=False,
+                                    default_flow_style=False, allow_unicode=False, width=110)
+            lines.append(dumped.rstrip("\n"))
+            continue
+        lines.append(f"{section}:")
+        for f in facts:
+            lines.append(f"  # from {f.location}")
+            lines.extend(f"  # {n}" for n in notes.get(f.key, []))
+            dumped = yaml.safe_dump([_ordered(kind, dict(f.data))], sort_keys=False, default_flow_style=False,
+                                    allow_unicode=False, width=110)
+            lines.extend(f"  {ln}" for ln in dumped.rstrip("\n").split("\n"))
+    return "\n".join(lines) + "\n"
+
+
+@main.command("import")
+@click.argument("fmt", metavar="FORMAT")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", type=click.Path(), help="Write the agent file here (atomically); default stdout.")
+@click.option("--service", help="Name of the serving service (OpenAPI, AsyncAPI); default: from info.title.")
+@click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
+def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: str | None,
+               max_input_bytes: int | None) -> None:
+    """Import artifacts as an editable agent file.
+
+    FORMAT is one of openapi, asyncapi, compose, kubernetes, or auto (judged by content).
+    """
+    fmt = resolve_format(fmt)
+    limits = _limits(max_input_bytes)
+    docs = import_paths(fmt, list(files), limits, service)
+    if not docs:
+        raise UsageError(f"nothing imported from {', '.join(files)}")
+    design = load_documents(docs)
+    print_warnings(design.warnings)
+    shown = fmt if fmt != "auto" else ",".join(sorted({getattr(d, "format", "") for d in docs}))
+    text = render(design, docs, shown, [os.path.normpath(f) for f in files])
+    write_output(output, text, list(files))
+
+
+__all__ = ["FORMAT_NAMES", "import_cmd", "render"]
