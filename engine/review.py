@@ -22,7 +22,7 @@ from engine.loader import Design, Fact, load_design
 from engine.model import SEVERITY_BY_RANK, Phase, Severity
 from engine.ruleload import KnowledgeBase, builtin_rules_dir, load_rules
 from engine.runtime import RunLimits, RunResult, run
-from engine.source import DEFAULT_LIMITS, Limits
+from engine.source import DEFAULT_LIMITS, Document, Limits
 
 GAP_RULE = "information-gap"
 
@@ -366,14 +366,15 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
 
 def review(paths: Sequence[str], rule_dirs: Sequence[str] = (), builtin: bool = True,
            limits: Limits = DEFAULT_LIMITS, run_limits: RunLimits | None = None,
-           config: Config | None = None) -> Review:
+           config: Config | None = None, extra: Sequence[Document] = ()) -> Review:
     """Review design files or directories with the built-in rules plus ``rule_dirs``.
 
     ``config`` is the project configuration (``engine.config.resolve(paths, ...)``); None means none.
+    ``extra`` are already-parsed documents, e.g. artifacts imported with ``engine.importers.load_artifacts``.
     """
     kb = load_kb(rule_dirs, builtin, limits=limits, config=config)
     with paused_gc():
-        design = load_design(paths, limits)
+        design = load_design(paths, limits, extra=extra)
     return review_design(design, kb, run_limits)
 
 
