@@ -118,11 +118,20 @@ def render_rule(lr: LoadedRule) -> str:
         out += [f"**{_slots(_cell(m.title))}** (mitigation `{m.id}`, phase {phase}{after})", "",
                 _slots(_para(m.action)), ""]
     if not r.mitigations:
+        # Planning and context rules flag nothing to fix: say what they contribute instead.
         for d in r.derive:
-            fields = ", ".join(f"{k}: {v}" for k, v in d.fields.items() if k in ("section", "type", "title"))
-            out += [f"Derives a `{d.kind}` fact ({_cell(fields)})." if fields else f"Derives a `{d.kind}` fact.", ""]
+            if d.kind == "plan_item":
+                f = d.fields
+                out += [f"Nothing to fix: this rule adds a work item to the integration plan, in section "
+                        f"`{f.get('section')}` as `{f.get('type')}`: **{_slots(_para(str(f.get('title', ''))))}**.", ""]
+                if f.get("detail"):
+                    out += [_slots(_para(str(f["detail"]))), ""]
+            else:
+                out += [f"Nothing to fix: this rule derives a `{d.kind}` fact that other rules match.", ""]
         if r.adjust is not None:
-            out += [f"Adjusts the severity of a matched risk by {r.adjust.by:+d}: {_para(r.adjust.reason)}", ""]
+            way = "raises" if r.adjust.by > 0 else "lowers"
+            out += [f"Nothing to fix: this is a context rule. It {way} the severity of a matched risk by one step, "
+                    f"because {_slots(_para(r.adjust.reason))}.", ""]
     out += ["## References", ""]
     out += [f"- {_para(ref)}" for ref in r.references]
     return "\n".join(out) + "\n"

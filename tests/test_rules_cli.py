@@ -189,7 +189,7 @@ def test_docs_write_a_page_per_rule_with_fixed_sections(tmp_path: os.PathLike[st
     with open(os.path.join(out, "tags-gateways.md"), encoding="utf-8") as fh:
         derive_page = fh.read()
     assert all(s in derive_page for s in PAGE_SECTIONS)
-    assert "Derives a `edge_service` fact" in derive_page
+    assert "this rule derives a `edge_service` fact that other rules match" in derive_page
 
 
 def test_docs_index_links_every_page_and_shows_the_matrix(tmp_path: os.PathLike[str]) -> None:
