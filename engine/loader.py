@@ -7,7 +7,9 @@ and key path, with a did-you-mean where one helps.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,15 +158,48 @@ def _pydantic_errors(exc: ValidationError, model: type[BaseModel], doc: Document
         elif etype == "string_pattern_mismatch" and isinstance(node, str):
             shown = node if len(node) <= 60 else node[:57] + "..."
             msg = (f"{shown!r} is not a valid name: use ASCII letters, digits and _ . : / -, "
-                   "at most 128 characters")
+                   f"at most 128 characters{_non_ascii(node)}")
         elif etype in ("finite_number",):
             msg = "NaN and infinite numbers are not allowed"
         else:
-            msg = err["msg"]
-            if isinstance(node, (str, int, float, bool)) and not isinstance(node, dict):
+            msg = err["msg"].removeprefix("Value error, ")
+            if node is None:
+                msg = f"{msg} (got null)"
+            elif isinstance(node, (datetime.date, datetime.datetime)):
+                msg = f"{msg} (got the date {node.isoformat()}; quote it to make it text)"
+            elif isinstance(node, (str, int, float, bool)) and not isinstance(node, dict):
                 shown = repr(node) if len(repr(node)) <= 60 else repr(node)[:57] + "..."
-                msg = f"{msg} (got {shown})"
+                msg = f"{msg} (got {shown}){_non_ascii(node) if isinstance(node, str) else ''}"
         out.append(InputError(msg, doc.locate(full), keypath(full)))
+    return _one_per_place(out)
+
+
+def _non_ascii(text: str) -> str:
+    """Name the first non-ASCII character: a Cyrillic 'а' looks exactly like a Latin 'a' when printed."""
+    for i, ch in enumerate(text):
+        if ord(ch) > 127:
+            return f" (character {i + 1} is U+{ord(ch):04X} {unicodedata.name(ch, 'an unnamed character')}, not ASCII)"
+    return ""
+
+
+def _one_per_place(errors: list[ArchplanError]) -> list[ArchplanError]:
+    """One error per key path: a value checked against a union (``str | int | float | bool``) fails
+    once per member, which reads as four contradicting errors about one value."""
+    by_place: dict[tuple[Location | None, str], list[ArchplanError]] = {}
+    for e in errors:
+        by_place.setdefault((e.location, e.keypath), []).append(e)
+    out: list[ArchplanError] = []
+    for (loc, key), group in by_place.items():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        nan = [e for e in group if e.message.startswith("NaN")]
+        if nan:
+            out.append(nan[0])
+            continue
+        kinds = [e.message.split(" (got ")[0].removeprefix("Input should be ") for e in group]
+        got = next((e.message[e.message.index(" (got "):] for e in group if " (got " in e.message), "")
+        out.append(InputError(f"Input should be {' or '.join(dict.fromkeys(kinds))}{got}", loc, key))
     return out
 
 
@@ -368,6 +403,16 @@ def check_references(design: Design) -> list[ArchplanError]:
     callers = services | externals
     slo_targets = services | endpoints
     errors: list[ArchplanError] = []
+    # Interactions name their target alone, so a name two kinds share would be read as either.
+    first_kind: dict[str, Fact] = {}
+    for f in design.facts:
+        if f.kind in ("channel", "datastore", "external", "service"):
+            other = first_kind.setdefault(f.name, f)
+            if other.kind != f.kind:
+                errors.append(InputError(
+                    f"'{f.name}' names both a {other.kind} (at {other.location}) and a {f.kind}; targets are "
+                    "referred to by name alone, so names must be unique across services, externals, "
+                    "datastores and channels", f.location, f"{f.kind}[{f.name}]"))
 
     def ref(fact: Fact, field_path: str, value: Any, allowed: set[str], what: str) -> None:
         if isinstance(value, str) and value not in allowed:

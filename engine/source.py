@@ -148,6 +148,16 @@ def _check_events(text: str, path: str, limits: Limits) -> None:
         raise InputError(f"not valid YAML/JSON: {exc}", Location(path)) from None
 
 
+def _reader_error(exc: yaml.reader.ReaderError, path: str, text: str) -> InputError:
+    """A character YAML refuses (NUL, other control characters), at its line and column."""
+    pos = max(0, min(exc.position, len(text)))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    char = exc.character
+    code = f"U+{char:04X}" if isinstance(char, int) else (f"U+{ord(char):04X}" if char else "?")
+    return InputError(f"character {code} is not allowed in YAML/JSON text ({exc.reason})", Location(path, line, col))
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str = "") -> InputError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "syntax error"
@@ -247,8 +257,10 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, path, text) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, path, text) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML/JSON: {exc}", Location(path)) from None
+        raise InputError(f"not valid YAML/JSON: {' '.join(str(exc).split())}", Location(path)) from None
     builder = _Builder(path, limits)
     for node in nodes:
         if node is None:
