@@ -26,7 +26,8 @@ def plan(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, 
     from engine.plan.render import render
     from engine.review import review
 
-    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes))
+    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
+                findings_only=False)
     p = build_plan(rv, render_svg=fmt == "html" or diagrams_dir is not None)
     text = render(p, fmt)
     if diagrams_dir is not None:

@@ -5,6 +5,7 @@ Pure. Templates are filled by plain substitution of ``{alias.field}``; nothing i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -39,29 +40,51 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def render(template: str, bindings: Bindings) -> str:
-    """Fill ``{alias.field}`` from the bound facts; ``{{`` and ``}}`` are literal braces."""
-    out: list[str] = []
+_Part = tuple[str, str] | str
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_template(template: str) -> tuple[_Part, ...]:
+    """Split a template once into literal text and (alias, field) references."""
+    parts: list[_Part] = []
+    text: list[str] = []
     i = 0
     n = len(template)
     while i < n:
-        ch = template[i]
-        if ch == "{" and template.startswith("{{", i):
-            out.append("{")
+        if template.startswith("{{", i):
+            text.append("{")
             i += 2
-        elif ch == "}" and template.startswith("}}", i):
-            out.append("}")
+        elif template.startswith("}}", i):
+            text.append("}")
             i += 2
-        elif ch == "{":
+        elif template[i] == "{":
             end = template.find("}", i)
-            ref = template[i + 1:end].strip()
-            alias, _, fld = ref.partition(".")
-            out.append(_show(lookup(bindings.get(alias, {}), fld)))
+            if end < 0:  # validated on load; keep a stray brace as text rather than fail a run
+                text.append(template[i:])
+                break
+            if text:
+                parts.append("".join(text))
+                text = []
+            alias, _, fld = template[i + 1:end].strip().partition(".")
+            parts.append((alias, fld))
             i = end + 1
         else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+            nxt = min((j for j in (template.find("{", i), template.find("}", i)) if j >= 0), default=n)
+            if nxt == i:  # a lone closing brace
+                nxt = i + 1
+            text.append(template[i:nxt])
+            i = nxt
+    if text:
+        parts.append("".join(text))
+    return tuple(parts)
+
+
+def render(template: str, bindings: Bindings) -> str:
+    """Fill ``{alias.field}`` from the bound facts; ``{{`` and ``}}`` are literal braces."""
+    return "".join(
+        part if isinstance(part, str) else _show(lookup(bindings.get(part[0], {}), part[1]))
+        for part in _parse_template(template)
+    )
 
 
 @dataclass(frozen=True)

@@ -340,8 +340,31 @@ def _location_of(premises: Sequence[str], facts: Mapping[str, Fact]) -> Location
     return Location("")
 
 
+def findings_rules(kb: KnowledgeBase) -> KnowledgeBase:
+    """Only the rules that can affect findings: those raising risks, gaps or adjustments, and (transitively)
+    the rules deriving the kinds those match. Planning-only rules (``plan_item`` …) are left out of
+    ``check``, where they would double the engine's work for output nobody reads."""
+    needed = {lr.rule.id for lr in kb.rules
+              if lr.rule.risk is not None or lr.rule.adjust is not None or lr.rule.gaps}
+    producers: dict[str, set[str]] = {}
+    for lr in kb.rules:
+        for d in lr.rule.derive:
+            producers.setdefault(d.kind, set()).add(lr.rule.id)
+    by_id = kb.by_id()
+    frontier = list(needed)
+    while frontier:
+        rule = by_id[frontier.pop()].rule
+        for p in rule.when:
+            for rid in producers.get(p.kind, ()):
+                if rid not in needed:
+                    needed.add(rid)
+                    frontier.append(rid)
+    return KnowledgeBase([lr for lr in kb.rules if lr.rule.id in needed], kb.kinds, dict(kb.params))
+
+
 def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping[str, Any] | None = None,
-            disabled: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS, config: Config | None = None) -> CompiledKB:
+            disabled: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS, config: Config | None = None,
+            findings_only: bool = False) -> CompiledKB:
     """Load and compile the built-in rules plus any extra packs, as the project ``config`` asks.
 
     ``config`` (see ``engine.config.resolve``) adds its ``extend`` packs, disables rules, sets
@@ -358,6 +381,8 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
         kb = config.apply(load_rules([*dirs, *extra], limits, ()), disabled)
     if params:
         kb.params.update(params)
+    if findings_only:
+        kb = findings_rules(kb)
     compiled = compile_kb(kb)
     if config is not None:
         compiled.severity_overrides = dict(config.severity)
@@ -366,13 +391,15 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
 
 def review(paths: Sequence[str], rule_dirs: Sequence[str] = (), builtin: bool = True,
            limits: Limits = DEFAULT_LIMITS, run_limits: RunLimits | None = None,
-           config: Config | None = None, extra: Sequence[Document] = ()) -> Review:
+           config: Config | None = None, findings_only: bool = True, extra: Sequence[Document] = ()) -> Review:
     """Review design files or directories with the built-in rules plus ``rule_dirs``.
 
     ``config`` is the project configuration (``engine.config.resolve(paths, ...)``); None means none.
-    ``extra`` are already-parsed documents, e.g. artifacts imported with ``engine.importers.load_artifacts``.
+    ``findings_only`` leaves out rules that cannot change a finding (planning rules); the plan needs
+    them, so it passes False. ``extra`` are already-parsed documents, e.g. artifacts imported with
+    ``engine.importers.load_artifacts``.
     """
-    kb = load_kb(rule_dirs, builtin, limits=limits, config=config)
+    kb = load_kb(rule_dirs, builtin, limits=limits, config=config, findings_only=findings_only)
     with paused_gc():
         design = load_design(paths, limits, extra=extra)
     return review_design(design, kb, run_limits)
