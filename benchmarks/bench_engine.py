@@ -37,7 +37,8 @@ def _one(size: int) -> dict[str, float]:
     out: dict[str, float] = {"services": size}
     with tempfile.TemporaryDirectory() as tmp:
         write(tmp, size)
-        kb = load_kb(findings_only=True)  # as `archplan check` does; compiling the knowledge base is per process, not per design: timed apart
+        # As `archplan check` does. Compiling the knowledge base is per process, not per design: not timed.
+        kb = load_kb(findings_only=True)
         rss0 = _rss()
         gc_pause = paused_gc()  # as the CLI and review() do
         gc_pause.__enter__()
