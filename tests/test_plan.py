@@ -31,7 +31,7 @@ RULES = [*sorted(glob.glob(os.path.join(ROOT, "rules", "*", "plan-*.yaml"))),
 
 def rv(paths: list[str], extra: list[str] | None = None) -> Any:
     """Review with the pinned rules (plus ``extra`` rule directories)."""
-    return review(paths, [*RULES, *(extra or [])], builtin=False)
+    return review(paths, [*RULES, *(extra or [])], builtin=False, findings_only=False)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def test_without_the_plan_rules_items_fall_back_to_documented_defaults(tmp_path:
     rules_dir = os.path.join(str(tmp_path), "rules")
     write_yaml(rules_dir, "resilience/only-risk.yaml",
                rule_yaml("only-risk", [{"as": "s", "kind": "service", "where": {"name": "nobody"}}]))
-    plan = build_plan(review([LEDGER], [rules_dir], builtin=False), render_svg=False)
+    plan = build_plan(review([LEDGER], [rules_dir], builtin=False, findings_only=False), render_svg=False)
     assert {w.source for w in plan.roadmap.items} == {"default"}
     assert {w.phase for w in plan.roadmap.items if w.id.startswith("datastore:")} == {1}
     assert plan.monitoring.alerts == ()

@@ -34,7 +34,7 @@ RULES = [*sorted(glob.glob(os.path.join(ROOT, "rules", "*", "plan-*.yaml"))),
 
 def rv(paths: list[str], extra: list[str] | None = None) -> Any:
     """Review with the pinned rules (plus ``extra`` rule directories)."""
-    return review(paths, [*RULES, *(extra or [])], builtin=False)
+    return review(paths, [*RULES, *(extra or [])], builtin=False, findings_only=False)
 MERMAID_CHECK = os.path.join(ROOT, "tests", "fixtures", "plan", "mermaid-check")
 
 

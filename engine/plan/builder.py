@@ -9,7 +9,7 @@ synchronous edge, SLOs from the stated targets, the performance figures enrichme
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine.enrich import is_sync
@@ -31,7 +31,7 @@ from engine.plan.model import (
     TraceEdge,
     WorkItem,
 )
-from engine.review import Review, display_path
+from engine.review import Review, display_path, paused_gc
 from engine.rule import PLAN_ITEM_KIND
 
 COMPONENT_KINDS = ("service", "datastore", "channel", "external")
@@ -118,6 +118,11 @@ class _Design:
 
 def build_plan(rv: Review, render_svg: bool = True) -> Plan:
     """Arrange a review into the seven sections of the integration plan."""
+    with paused_gc():  # many small objects over a large live heap: see engine.review.paused_gc
+        return _build_plan(rv, render_svg)
+
+
+def _build_plan(rv: Review, render_svg: bool) -> Plan:
     d = _Design(rv)
     items = _Items(rv)
     risks_only = [f for f in rv.findings if f.kind == "risk"]
@@ -448,14 +453,19 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
 # --------------------------------------------------------------------------------------
 
 
-def _critical_path(d: _Design, entry: str) -> tuple[str, ...]:
-    """The chain of hard synchronous calls with the largest summed p95 below ``entry``."""
+def _critical_paths(d: _Design) -> Callable[[str], tuple[str, ...]]:
+    """A function giving the chain of hard synchronous calls with the largest summed p95 below an entry.
+
+    One memo serves every entry point (most share their call tree), so the whole section stays linear.
+    """
     memo: dict[str, tuple[int, tuple[str, ...]]] = {}
     edges: dict[str, list[Mapping[str, Any]]] = {}
     for f in d.interactions:
         tk = d.kind_of(str(f.data["to"]))
         if tk != "channel" and is_sync(f.data, tk) and f.data.get("dependency") != "soft":
             edges.setdefault(str(f.data["from"]), []).append(f.data)
+    for outs in edges.values():
+        outs.sort(key=lambda e: str(e["to"]))
     visiting: set[str] = set()
 
     def best(n: str) -> tuple[int, tuple[str, ...]]:
@@ -466,7 +476,7 @@ def _critical_path(d: _Design, entry: str) -> tuple[str, ...]:
             node, state = stack.pop()
             if node in memo:
                 continue
-            outs = sorted(edges.get(node, []), key=lambda e: str(e["to"]))
+            outs = edges.get(node, [])
             if state == 0:
                 visiting.add(node)
                 stack.append((node, 1))
@@ -490,11 +500,12 @@ def _critical_path(d: _Design, entry: str) -> tuple[str, ...]:
             visiting.discard(node)
         return memo[n]
 
-    return best(entry)[1]
+    return lambda entry: best(entry)[1]
 
 
 def _performance(rv: Review, d: _Design) -> tuple[EntryPerformance, ...]:
     out = []
+    critical_path = _critical_paths(d)
     peak = d.system.get("expected_peak_rps")
     for p in rv.enriched.paths:
         missing: list[str] = []
@@ -539,7 +550,7 @@ def _performance(rv: Review, d: _Design) -> tuple[EntryPerformance, ...]:
             headroom = round(p.bottleneck_rps / float(demand), 3)
         out.append(EntryPerformance(
             entry=p.entry, entry_service=p.entry_service, components=len(p.nodes), depth=p.depth,
-            critical_path=_critical_path(d, p.entry_service), latency_ms=p.latency_ms,
+            critical_path=critical_path(p.entry_service), latency_ms=p.latency_ms,
             latency_complete=lat_complete, latency_target_ms=p.latency_target_ms, latency_verdict=lv,
             availability=p.availability, availability_complete=av_complete, availability_redundant=redundant,
             availability_target=p.availability_target, availability_verdict=av,

@@ -19,6 +19,8 @@ from engine.loader import Fact
 from engine.plan.model import Architecture, Edge, Node
 
 COLLAPSE_AT = 60
+COLLAPSED_EDGE_LIMIT = 160
+"""Team-to-team edges drawn when collapsed: the heaviest (and every risky one); the JSON keeps them all."""
 EXTERNALS_COLLAPSE_AT = 25
 DOT_TIMEOUT_S = 60
 CLIENTS = "clients"
@@ -122,6 +124,10 @@ def build_architecture(comp: Mapping[str, Fact], interactions: Sequence[Fact], e
         nodes, edges, member = _collapse(nodes, edges)
         notes.append(f"{len(comp)} components: drawn one node per owning team, with the number of calls "
                      f"between teams on each edge; externals are collapsed above {EXTERNALS_COLLAPSE_AT}.")
+        edges, dropped = _lightest_dropped(edges)
+        if dropped:
+            notes.append(f"{dropped} lighter team-to-team edges are not drawn (the {COLLAPSED_EDGE_LIMIT} heaviest "
+                         "and every risky one are); section 7 lists every synchronous edge.")
     if public:
         nodes[CLIENTS] = Node(id=CLIENTS, name="Internet clients", kind="clients", type=None, owner=None,
                               public=True, risk=None, risks=0)
@@ -191,6 +197,16 @@ def _collapse(nodes: dict[str, Node], edges: Mapping[tuple[str, str, bool], Edge
     return out, agg, member
 
 
+def _lightest_dropped(edges: dict[tuple[str, str, bool], Edge]) -> tuple[dict[tuple[str, str, bool], Edge], int]:
+    """Keep the heaviest team-to-team edges and every risky one, so that Graphviz stays fast and the
+    drawing readable; returns the kept edges and how many were left out."""
+    if len(edges) <= COLLAPSED_EDGE_LIMIT:
+        return edges, 0
+    ranked = sorted(edges.items(), key=lambda kv: (kv[1].risk is None, -kv[1].count, kv[0]))
+    kept = dict(ranked[:COLLAPSED_EDGE_LIMIT])
+    return kept, len(edges) - len(kept)
+
+
 def _ids(nodes: Sequence[Node]) -> dict[str, str]:
     return {n.id: f"n{i}" for i, n in enumerate(nodes)}
 
@@ -226,6 +242,9 @@ def to_mermaid(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[
         lines.append("  end")
     lines.append('  subgraph system["System boundary"]')
     for k, (owner, members) in enumerate(clusters):
+        if all(by_id[m].kind == "group" for m in members):  # a collapsed team is its own box
+            lines.extend(node_line(by_id[m], "    ") for m in members)
+            continue
         lines.append(f'    subgraph team{k}["{mermaid_label("team " + owner)}"]')
         lines.extend(node_line(by_id[m], "      ") for m in members)
         lines.append("    end")
@@ -288,6 +307,9 @@ def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tupl
     lines.append('  subgraph cluster_system { label="System boundary"; style="rounded"; color="#2f5f98"; '
                  'penwidth=2; fontsize=13;')
     for k, (owner, members) in enumerate(clusters):
+        if all(by_id[m].kind == "group" for m in members):  # a collapsed team is its own box
+            lines.extend(node_line(by_id[m], "    ") for m in members)
+            continue
         lines.append(f'    subgraph cluster_team{k} {{ label={dot_str("team " + owner)}; style="rounded,filled"; '
                      'fillcolor="#fafbfd"; color="#c5d3e6";')
         lines.extend(node_line(by_id[m], "      ") for m in members)

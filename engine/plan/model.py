@@ -7,7 +7,8 @@ and no fact decides).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any
 
 PLAN_VERSION = 1
@@ -242,8 +243,19 @@ class Plan:
 
     def to_json(self, include_svg: bool = False) -> dict[str, Any]:
         """The plan as versioned, JSON-ready data (the SVG is left out unless asked for: it is large)."""
-        data = asdict(self)
+        data = _plain(self)
         if not include_svg:
             data["architecture"].pop("svg", None)
             data["roadmap"].pop("svg", None)
         return {"version": PLAN_VERSION, "plan": data}
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, tuples and dicts as JSON-ready values (like ``asdict``, without its deep copies)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value

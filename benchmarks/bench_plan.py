@@ -1,0 +1,100 @@
+"""What ``archplan plan`` adds to the engine run, on synthetic designs.
+
+Usage: python benchmarks/bench_plan.py [SIZES...]   (default 100 1000 5000)
+Each size runs in a fresh process. Measured per size:
+  engine     load + enrich + fire + assemble with the whole knowledge base (what ``check`` does);
+  rules      how much of that the planning rules (rules/*/plan-*.yaml) cost: the same run without them;
+  build      arranging the review into the seven sections (roadmap ordering, paths, tests, deployment...);
+  render     Markdown, JSON, text and HTML from the built plan;
+  svg        Graphviz drawing both diagrams (an external process; the large design is drawn collapsed).
+Target: for 1,000 services, rules + build + render (+ svg) <= 1 s on top of the engine run.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+
+
+def _engine(paths: list[str], kb: object) -> tuple[object, float]:
+    from engine.enrich import enrich
+    from engine.loader import load_design
+    from engine.review import assemble, facts_for_engine, paused_gc
+    from engine.runtime import run
+
+    t0 = time.perf_counter()
+    with paused_gc():
+        design = load_design(paths)
+        enriched = enrich(design)
+        result = run(kb, facts_for_engine(enriched))  # type: ignore[arg-type]
+        review = assemble(design, enriched, kb, result)  # type: ignore[arg-type]
+    return review, time.perf_counter() - t0
+
+
+def _one(size: int) -> dict[str, float]:
+    from gen_design import write
+
+    from engine.plan import build_plan
+    from engine.plan.diagram import render_svg_text
+    from engine.plan.render import render
+    from engine.review import load_kb, paused_gc
+
+    plan_rules = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(ROOT, "rules", "*", "plan-*.yaml")))
+    out: dict[str, float] = {"services": size, "plan_rules": len(plan_rules)}
+    with tempfile.TemporaryDirectory() as tmp:
+        write(tmp, size)
+        kb_all = load_kb()
+        kb_without = load_kb(disabled=plan_rules)
+        _engine([tmp], kb_without)  # warm-up: imports, first-run allocations
+        _rv0, t_without = _engine([tmp], kb_without)
+        rv, t_all = _engine([tmp], kb_all)
+        t0 = time.perf_counter()
+        with paused_gc():
+            plan = build_plan(rv, render_svg=False)  # type: ignore[arg-type]
+        t1 = time.perf_counter()
+        sizes = {fmt: len(render(plan, fmt)) for fmt in ("markdown", "json", "text", "html")}
+        t2 = time.perf_counter()
+        svg_a = render_svg_text(plan.architecture.dot)
+        svg_r = render_svg_text(plan.roadmap.dot)
+        t3 = time.perf_counter()
+        out.update(engine_s=t_all, engine_without_plan_rules_s=t_without, rules_s=max(0.0, t_all - t_without),
+                   build_s=t1 - t0, render_s=t2 - t1, svg_s=t3 - t2, svg_drawn=float(bool(svg_a and svg_r)),
+                   work_items=len(plan.roadmap.items), plan_items=plan.counts["plan_items_from_rules"],
+                   nodes=len(plan.architecture.nodes), html_kb=sizes["html"] / 1024, json_kb=sizes["json"] / 1024)
+    return out
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "--one":
+        print(json.dumps(_one(int(argv[1]))))
+        return
+    sizes = [int(a) for a in argv] or [100, 1000, 5000]
+    print("plan cost on top of the engine run (seconds); 'rules' = engine time spent on the planning rules")
+    print(f"{'services':>8} {'engine':>7} {'rules':>6} {'build':>6} {'render':>7} {'svg':>6} {'added':>6} "
+          f"{'added+svg':>9} {'items':>6} {'plan items':>10} {'nodes':>5} {'html KB':>8}")
+    for size in sizes:
+        proc = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True,
+                              check=True)
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        added = r["rules_s"] + r["build_s"] + r["render_s"]
+        print(f"{int(r['services']):>8} {r['engine_s']:>7.2f} {r['rules_s']:>6.2f} {r['build_s']:>6.2f} "
+              f"{r['render_s']:>7.2f} {r['svg_s']:>6.2f} {added:>6.2f} {added + r['svg_s']:>9.2f} "
+              f"{int(r['work_items']):>6} {int(r['plan_items']):>10} {int(r['nodes']):>5} {r['html_kb']:>8.0f}"
+              + ("" if r["svg_drawn"] else "  (no Graphviz: svg not drawn)"))
+        if int(r["services"]) == 1000:
+            verdict = "within" if added + r["svg_s"] <= 1.0 else "OVER"
+            print(f"         1,000 services: plan adds {added + r['svg_s']:.2f} s incl. SVG ({verdict} the 1 s budget)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
