@@ -139,6 +139,8 @@ class System(_Fact):
     """A documented incident response procedure exists."""
     synthetic_probes: bool | None = None
     """Black-box probes exercise the public journeys from outside the system."""
+    change_events_logged: bool | None = None
+    """Deployments, config and feature-flag changes are recorded as events (and dashboard annotations)."""
     emergency_levers: bool | None = None
     """Pre-built switches (kill switches, load shedding, feature disable) operators can pull in an incident."""
     legacy_migration_strategy: Literal["none", "big_bang", "strangler"] | None = None
@@ -293,6 +295,8 @@ class Interaction(_Fact):
     """How the caller finds the target: a hard-coded host/IP, configuration, DNS, a registry or a mesh."""
     validates_response: bool | None = None
     """The caller validates the target's responses against a schema before using them."""
+    carries_user_context: bool | None = None
+    """The end user's identity (token or signed claims) travels with the call, so the target can authorise."""
     inferred_from: Text | None = None
     """Evidence, when an importer inferred this edge rather than read it (an environment variable or
     command naming the target's host, ``depends_on``): check it, then drop this key or the edge."""
@@ -539,6 +543,8 @@ class Deployment(_Fact):
     health_gated: bool | None = None
     feature_flags: bool | None = None
     immutable_artifacts: bool | None = None
+    security_scans: bool | None = None
+    """The pipeline gates releases on security scans (dependencies, image, static analysis)."""
     mixed_version_compatible: bool | None = None
     """Versions N and N-1 can run side by side: each reads the other's data, messages and API calls."""
     fault_isolated_rollout: bool | None = None
