@@ -215,8 +215,9 @@ def _strata(rules: Sequence[LoadedRule]) -> dict[str, int]:
         if max(stratum.values(), default=0) > len(rules):
             break
     cyc = sorted(rid for rid, s in stratum.items() if s >= len(rules))
+    first = next(lr for lr in rules if lr.rule.id == cyc[0]) if cyc else None
     raise RuleError("rules negate facts that they (indirectly) derive, so no fixed point is defined: "
-                    + ", ".join(cyc[:10]))
+                    + ", ".join(cyc[:10]), first.locate("when") if first else None, "when" if first else "")
 
 
 def _shape(p: CompiledPattern) -> str:

@@ -213,6 +213,8 @@ def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]])
         errors.append(RuleError(msg, lr.locate(*path), keypath(tuple(path))))
 
     def field_spec(kind: str, fld: str, *path: str | int) -> FieldSpec | None:
+        if kind not in kinds:
+            return None  # the unknown kind is the error, reported once where the pattern names it
         spec = kinds.get(kind, {}).get(fld)
         if spec is None and fld == "kind":
             hint = " (test the component's own kind with 'type')" if "type" in kinds.get(kind, {}) else ""
@@ -225,6 +227,8 @@ def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]])
     for i, pat in enumerate(rule.when):
         if pat.kind not in kinds:
             err(f"unknown fact kind '{pat.kind}'{did_you_mean(pat.kind, kinds)}", "when", i, "kind")
+            if not pat.absent and pat.as_ is not None:
+                bound[pat.as_] = pat.kind  # bound all the same: one error, not one per later use of the alias
             continue
         if pat.as_ is not None and pat.as_ in bound:
             err(f"'{pat.as_}' is bound twice", "when", i, "as")
