@@ -345,6 +345,7 @@ def enrich(design: Design) -> Enriched:
             if crit is not None:
                 d["target_criticality"] = crit
             d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
+            d["blocking"] = is_sync(d, tk)
             classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services)
             if classified is not None:
                 d["target_classified"] = classified

@@ -801,6 +801,8 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "target_criticality": FieldSpec(type="str", values=get_args(Criticality)),
         "on_public_path": _BOOL,
         "from_kind": _REF,
+        # The call blocks its caller: declared sync, or unstated over a request/response protocol.
+        "blocking": _BOOL,
         # Longest public synchronous chain through this call, in components (as path.depth counts them).
         "chain_depth": _INT,
         # Smallest timeout of the synchronous calls into this call's caller, and this call's worst case
