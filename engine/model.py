@@ -539,6 +539,9 @@ class Deployment(_Fact):
     automated: bool | None = None
     rollback: Literal["none", "manual", "automated"] | None = None
     rollback_tested: bool | None = None
+    recovery_requires_control_plane: bool | None = None
+    """Recovering from an instance or zone loss needs control-plane work (provisioning capacity, API calls,
+    DNS changes) instead of shifting traffic to capacity that is already running."""
     migration_compatibility: Literal["backward_compatible", "breaking", "none"] | None = None
     health_gated: bool | None = None
     feature_flags: bool | None = None
