@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,20 @@ from tests.helpers import rule_yaml, write_yaml
 SHOP = os.path.join(ROOT, "facts", "shop")
 SCHEMA = os.path.join(ROOT, "tests", "fixtures", "sarif-schema-2.1.0.json")
 TODAY = "2026-06-15"
+
+
+def _empty_git_config() -> str:
+    """An empty file for GIT_CONFIG_GLOBAL, so that the tests' git ignores the user's settings.
+
+    Not os.devnull: on some sandboxes /dev/null is a regular file that other processes write into.
+    """
+    path = os.path.join(tempfile.gettempdir(), "archplan-tests-empty.gitconfig")
+    with open(path, "w", encoding="utf-8"):
+        pass
+    return path
+
+
+EMPTY_CONFIG = _empty_git_config()
 
 
 def run(*args: str, env: Mapping[str, str] | None = None) -> Result:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.gate_helpers import SHOP, TODAY, copy_shop, design, edit, pack, run, waiver, waivers_file
+from tests.gate_helpers import EMPTY_CONFIG, SHOP, TODAY, copy_shop, design, edit, pack, run, waiver, waivers_file
 
 PAYMENT_CALL = "{from: payments, to: payment-provider, style: sync, protocol: http, timeout_ms: 6000,"
 GAP = ("information-gap", "interaction:payments->payment-provider")
@@ -93,7 +93,7 @@ def test_diff_needs_two_designs_without_git() -> None:
 
 def git(cwd: str, *args: str) -> None:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": EMPTY_CONFIG, "GIT_CONFIG_NOSYSTEM": "1"}
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
 
 
