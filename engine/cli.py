@@ -5,6 +5,8 @@ Exit codes: 0 no finding reaches the threshold; 1 one does; 2 any usage, input o
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 import sys
@@ -96,7 +98,57 @@ def write_output(path: str | None, text: str, inputs: Sequence[str] = ()) -> Non
 
 
 def _limits(max_bytes: int | None) -> Limits:
-    return Limits(max_bytes=max_bytes) if max_bytes else DEFAULT_LIMITS
+    depth = _limit_values().get("max_depth")
+    if not max_bytes and depth is None:
+        return DEFAULT_LIMITS
+    return dataclasses.replace(DEFAULT_LIMITS, max_bytes=max_bytes or DEFAULT_LIMITS.max_bytes,
+                               max_depth=depth or DEFAULT_LIMITS.max_depth)
+
+
+_RUN_LIMITS = {"max_facts": "max_facts", "max_derived_facts": "max_derived", "max_chain": "max_chain",
+               "max_seconds": "max_seconds"}
+"""``check`` option -> ``engine.runtime.RunLimits`` field."""
+
+
+def _limit_values() -> dict[str, Any]:
+    ctx = click.get_current_context(silent=True)
+    return dict(ctx.meta.get("archplan.limits", {})) if ctx is not None else {}
+
+
+def _run_limits() -> Any:
+    """The ``RunLimits`` the ``_limit_options`` flags ask for (None: the defaults)."""
+    from engine.runtime import RunLimits
+
+    values = {field: _limit_values()[opt] for opt, field in _RUN_LIMITS.items()
+              if _limit_values().get(opt) is not None}
+    return RunLimits(**values) if values else None
+
+
+def _limit_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Resource bounds (``--max-depth``, ``--max-facts`` …). The values go on the click context, where
+    ``_limits`` and ``_run_limits`` read them, so that the command's own signature stays unchanged."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        click.get_current_context().meta["archplan.limits"] = {
+            k: kwargs.pop(k) for k in ("max_depth", *_RUN_LIMITS) if k in kwargs}
+        return f(*args, **kwargs)
+
+    options = [
+        click.option("--max-depth", type=click.IntRange(1, 1000),
+                     help="Deepest nesting read in a design or rule file [default: 64; YAML stops at 1000]."),
+        click.option("--max-facts", type=click.IntRange(1),
+                     help="Most facts a design may have once enriched [default: 200000]."),
+        click.option("--max-derived-facts", type=click.IntRange(1),
+                     help="Most facts the rules may derive in one run [default: 200000]."),
+        click.option("--max-chain", type=click.IntRange(1),
+                     help="Deepest chain of derived facts (a rule deriving from a derived fact ...) [default: 1000]."),
+        click.option("--max-seconds", type=click.FloatRange(0, min_open=True),
+                     help="Longest time the rules may fire, in seconds [default: 300]."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def _rules_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -157,6 +209,7 @@ def print_warnings(warnings: Sequence[Any]) -> None:
               help="Write the --format report to PATH, or another format with FORMAT=PATH (repeatable; e.g. "
                    "--output sarif=out.sarif --output junit=out.xml); all written atomically.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
+@_limit_options
 @gate_options
 def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
           config_file: str | None, no_config: bool, fail_on: str | None, fmt: str, output: tuple[str, ...],
@@ -171,7 +224,7 @@ def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
     config = project_config(design, config_file, no_config, _limits(max_input_bytes))
     fail_on = fail_on or config.fail_on or "high"
     rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
-                config=config, extra=extra)
+                config=config, extra=extra, run_limits=_run_limits())
     print_warnings(rv.design.warnings)
     from engine.gate.cli_check import finish_check  # waivers, baseline, outputs, exit code
 
