@@ -1,0 +1,110 @@
+"""docker-compose import: services, datastores and brokers by image, exposure, volumes, limits, inferred edges."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from engine.errors import ArchplanError
+from engine.importers import compose, import_paths
+from tests.helpers import write
+from tests.importer_helpers import corpus, design_of, fact, fixture, line_of
+
+SHOP = fixture("compose", "shop-compose.yaml")
+SOCK = corpus("compose", "sock-shop", "docker-compose.yml")
+
+
+@pytest.fixture(scope="module")
+def shop() -> object:
+    return design_of(compose.import_file(SHOP))
+
+
+def test_datastores_and_brokers_are_recognised_by_image(shop: object) -> None:
+    db = fact(shop, "datastore:db").data  # type: ignore[arg-type]
+    assert db["engine"] == "postgres" and db["kind"] == "relational"
+    assert fact(shop, "datastore:cache").data["engine"] == "redis"  # type: ignore[arg-type]
+    mq = fact(shop, "service:mq").data  # type: ignore[arg-type]
+    assert mq["tags"] == ["broker"] and "rabbitmq" in mq["description"]
+    assert {s.name for s in shop.of_kind("service")} == {"api", "worker", "admin", "mq"}  # type: ignore[attr-defined]
+
+
+def test_volumes_decide_durable_storage_and_statefulness(shop: object) -> None:
+    db = fact(shop, "datastore:db")  # type: ignore[arg-type]
+    assert db.data["durable_storage"] is True
+    assert db.locate("durable_storage").line == line_of(SHOP, "db-data:/var/lib/postgresql/data")
+    assert fact(shop, "datastore:cache").data["durable_storage"] is False  # type: ignore[arg-type]
+    assert fact(shop, "service:worker").data["stateful"] is True  # type: ignore[arg-type]
+    assert "stateful" not in fact(shop, "service:api").data  # type: ignore[arg-type]
+
+
+def test_replicas_limits_health_and_exposure(shop: object) -> None:
+    api = fact(shop, "service:api")  # type: ignore[arg-type]
+    assert api.data["replicas"] == 3 and api.locate("replicas").line == line_of(SHOP, "replicas: 3")
+    assert api.data["resource_limits"] is True and api.data["health"] == {"readiness": True}
+    assert api.data["exposure"] == "public" and api.locate("exposure").line == line_of(SHOP, '"8080:8080"')
+    admin = fact(shop, "service:admin").data  # type: ignore[arg-type]
+    assert admin["exposure"] == "internal"  # published on loopback only
+    assert admin["health"] == {"readiness": False} and admin["resource_limits"] is False
+    assert fact(shop, "service:worker").data["replicas"] == 1  # type: ignore[arg-type]
+
+
+def test_edges_are_inferred_from_urls_host_variables_commands_and_depends_on(shop: object) -> None:
+    edges = {(i.data["from"], i.data["to"]): i for i in shop.of_kind("interaction")}  # type: ignore[attr-defined]
+    assert set(edges) == {("api", "db"), ("api", "cache"), ("api", "mq"), ("worker", "db"), ("worker", "mq")}
+    api_db = edges[("api", "db")]
+    assert api_db.data["protocol"] == "sql" and "DATABASE_URL" in api_db.data["inferred_from"]
+    assert "depends_on" in api_db.data["inferred_from"]
+    assert "${DB_PASSWORD}" not in api_db.data["inferred_from"]  # evidence names keys, never values
+    assert api_db.location.line == line_of(SHOP, "DATABASE_URL:")
+    assert edges[("worker", "mq")].data["protocol"] == "amqp" and edges[("worker", "mq")].data["style"] == "async"
+    assert "command" in edges[("worker", "mq")].data["inferred_from"]
+    assert edges[("api", "cache")].data["protocol"] == "redis"
+    for e in edges.values():
+        assert not {"timeout_ms", "circuit_breaker", "retry", "idempotent"} & set(e.data)
+
+
+def test_a_value_that_merely_contains_a_service_name_is_no_edge(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          user:
+            image: example/user
+          app:
+            image: example/app
+            environment:
+              DB_USER: user
+              GREETING: hello user
+              USER_URL: http://user:8080/api
+        """)
+    d = design_of(compose.import_file(path))
+    edges = d.of_kind("interaction")
+    assert [(e.data["from"], e.data["to"]) for e in edges] == [("app", "user")]
+    assert "USER_URL" in edges[0].data["inferred_from"] and "DB_USER" not in edges[0].data["inferred_from"]
+
+
+def test_sock_shop_specimen_imports_with_its_databases_broker_and_edge_router() -> None:
+    d = design_of(import_paths("auto", [SOCK]))
+    assert {s.name for s in d.of_kind("datastore")} == {"carts-db", "catalogue-db", "orders-db", "user-db"}
+    assert fact(d, "datastore:catalogue-db").data["engine"] == "mysql"  # by MYSQL_ROOT_PASSWORD
+    assert fact(d, "service:rabbitmq").data["tags"] == ["broker"]
+    router = fact(d, "service:edge-router")
+    assert router.data["exposure"] == "public" and router.locate("exposure").line == line_of(SOCK, "'80:80'")
+    edges = {(i.data["from"], i.data["to"]) for i in d.of_kind("interaction")}
+    assert ("user", "user-db") in edges and ("user-sim", "edge-router") in edges
+
+
+def test_unknown_depends_on_target_and_bad_shapes_are_located(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "c.yml", """
+        services:
+          a:
+            image: x
+            depends_on: [b]
+        """)
+    with pytest.raises(ArchplanError, match=r"c\.yml:4:.*'b' is not a service"):
+        compose.import_file(path)
+    path2 = write(str(tmp_path), "d.yml", "services:\n  a: [1, 2]\n")
+    with pytest.raises(ArchplanError, match=r"d\.yml:2:.*must be a mapping"):
+        compose.import_file(path2)
+    path3 = write(str(tmp_path), "e.yml", "version: '3'\n")
+    with pytest.raises(ArchplanError, match="no 'services:' section"):
+        compose.import_file(path3)

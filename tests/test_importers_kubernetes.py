@@ -1,0 +1,111 @@
+"""Kubernetes import: workloads, probes, limits, volumes, Services/Ingress exposure, HPA, PDB, NetworkPolicy."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from engine.errors import ArchplanError
+from engine.importers import import_paths, kubernetes
+from tests.helpers import write
+from tests.importer_helpers import corpus, design_of, fact, fixture, line_of
+
+SHOP = fixture("kubernetes", "shop")
+APP = os.path.join(SHOP, "app.yaml")
+DATA = os.path.join(SHOP, "data.yaml")
+BOA = corpus("kubernetes", "bank-of-anthos")
+SOCK = corpus("kubernetes", "sock-shop", "complete-demo.yaml")
+
+
+@pytest.fixture(scope="module")
+def shop() -> object:
+    return design_of(kubernetes.import_path(SHOP))
+
+
+def test_a_directory_of_multi_document_files_becomes_one_design(shop: object) -> None:
+    assert {f.key for f in shop.facts} >= {  # type: ignore[attr-defined]
+        "service:api", "datastore:orders-db", "datastore:sessions", "deployment:api",
+        "interaction:api->orders-db", "interaction:api->sessions", "security:security"}
+
+
+def test_probes_limits_and_the_autoscaler_floor(shop: object) -> None:
+    api = fact(shop, "service:api")  # type: ignore[arg-type]
+    assert api.data["health"] == {"liveness": True, "readiness": True}
+    assert api.locate("health.liveness").line == line_of(APP, "livenessProbe:")
+    assert api.data["resource_limits"] is False  # the log-shipper sidecar runs unbounded
+    assert api.data["replicas"] == 2
+    assert api.data["autoscaling"] == {"enabled": True, "metric": "cpu", "min_replicas": 2, "max_replicas": 10}
+    assert api.locate("autoscaling.max_replicas").line == line_of(APP, "maxReplicas: 10")
+
+
+def test_ingress_makes_public_and_pdb_and_network_policy_are_matched_by_labels(shop: object) -> None:
+    api = fact(shop, "service:api")  # type: ignore[arg-type]
+    assert api.data["exposure"] == "public"
+    assert api.locate("exposure").line == line_of(APP, "backend:")
+    assert api.data["disruption_budget"] is True and api.data["network_policy"] is True
+
+
+def test_claims_are_durable_and_empty_dir_is_not(shop: object) -> None:
+    db = fact(shop, "datastore:orders-db")  # type: ignore[arg-type]
+    assert db.data["durable_storage"] is True and db.data["engine"] == "postgres"
+    assert db.locate("durable_storage").line == line_of(DATA, "- metadata:")
+    cache = fact(shop, "datastore:sessions")  # type: ignore[arg-type]
+    assert cache.data["durable_storage"] is False
+    assert cache.locate("durable_storage").file == DATA
+    assert cache.locate("durable_storage").line == line_of(DATA, "- name: scratch")
+
+
+def test_config_map_addresses_and_cluster_dns_names_infer_edges(shop: object) -> None:
+    call = fact(shop, "interaction:api->orders-db")  # type: ignore[arg-type]
+    assert call.data["protocol"] == "sql" and "ConfigMap api-config" in call.data["inferred_from"]
+    assert call.location.file == APP and call.location.line == line_of(APP, "DATABASE_URL:")
+    assert fact(shop, "interaction:api->sessions").data["protocol"] == "redis"  # type: ignore[arg-type]
+
+
+def test_secret_references_record_kubernetes_secrets(shop: object) -> None:
+    sec = fact(shop, "security:security")  # type: ignore[arg-type]
+    assert sec.data["secrets_management"] == "k8s_secrets" and sec.location.line == line_of(APP, "- name: JWT_KEY")
+
+
+def test_bank_of_anthos_directory_specimen() -> None:
+    d = design_of(import_paths("auto", [BOA]))
+    assert {f.name for f in d.of_kind("datastore")} == {"accounts-db", "ledger-db"}
+    for name in ("accounts-db", "ledger-db"):
+        ds = fact(d, f"datastore:{name}").data
+        assert ds["engine"] == "postgres" and ds["durable_storage"] is False  # emptyDir
+    frontend = fact(d, "service:frontend")
+    assert frontend.data["exposure"] == "public"
+    assert frontend.locate("exposure").line == line_of(os.path.join(BOA, "frontend.yaml"), "type: LoadBalancer")
+    assert fact(d, "service:contacts").data["exposure"] == "internal"
+    edges = {(i.data["from"], i.data["to"]) for i in d.of_kind("interaction")}
+    assert {("frontend", "userservice"), ("userservice", "accounts-db"), ("ledgerwriter", "ledger-db")} <= edges
+
+
+def test_sock_shop_multi_document_specimen() -> None:
+    d = design_of(import_paths("kubernetes", [SOCK]))
+    assert {f.name for f in d.of_kind("datastore")} == {"carts-db", "catalogue-db", "orders-db", "session-db",
+                                                        "user-db"}
+    fe = fact(d, "service:front-end")
+    assert fe.data["exposure"] == "public" and fe.locate("exposure").line == line_of(SOCK, "type: NodePort")
+    assert fact(d, "service:rabbitmq").data["tags"] == ["broker"]
+
+
+def test_objects_without_kind_or_name_and_broken_yaml_are_located(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "m.yaml", """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: a}
+        ---
+        apiVersion: apps/v1
+        metadata: {name: b}
+        """)
+    with pytest.raises(ArchplanError, match=r"m\.yaml:5:.*not a Kubernetes object"):
+        kubernetes.import_path(path)
+    bad = write(str(tmp_path), "bad.yaml", "apiVersion: v1\nkind: [Service\n")
+    with pytest.raises(ArchplanError, match=r"bad\.yaml:\d+:\d+: YAML syntax error"):
+        kubernetes.import_path(bad)
+    empty = os.path.join(str(tmp_path), "empty")
+    os.makedirs(empty)
+    with pytest.raises(ArchplanError, match=r"no \.yaml"):
+        kubernetes.import_path(empty)

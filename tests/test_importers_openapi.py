@@ -1,0 +1,216 @@
+"""OpenAPI 3.0/3.1 and Swagger 2.0 import: endpoints, security, exposure, hints, $refs, errors."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from engine.errors import ArchplanError
+from engine.importers import import_paths, openapi
+from tests.helpers import write
+from tests.importer_helpers import corpus, design_of, fact, fixture, line_of, read
+
+SHOP = fixture("openapi", "shop.yaml")
+
+
+@pytest.fixture(scope="module")
+def shop() -> object:
+    return design_of(openapi.import_file(SHOP))
+
+
+def test_endpoints_get_method_full_path_and_the_service_named_after_the_title(shop: object) -> None:
+    keys = {f.key for f in shop.of_kind("endpoint")}  # type: ignore[attr-defined]
+    assert keys == {"endpoint:GET /v2/health", "endpoint:GET /v2/customers", "endpoint:GET /v2/customers/{customerId}",
+                    "endpoint:DELETE /v2/customers/{customerId}", "endpoint:POST /v2/payments",
+                    "endpoint:GET /v2/orders", "endpoint:POST /v2/admin/reindex"}
+    assert {f.data["served_by"] for f in shop.of_kind("endpoint")} == {"shop-public-api"}  # type: ignore[attr-defined]
+    assert fact(shop, "service:shop-public-api").data["api_contract"] == "openapi"  # type: ignore[arg-type]
+
+
+def test_explicitly_empty_security_means_no_authentication(shop: object) -> None:
+    health = fact(shop, "endpoint:GET /v2/health")  # type: ignore[arg-type]
+    assert health.data["authn"] == "none"
+    assert health.locate("authn").line == line_of(SHOP, "security: []")
+
+
+def test_document_security_applies_unless_the_operation_overrides_it(shop: object) -> None:
+    assert fact(shop, "endpoint:GET /v2/customers").data["authn"] == "jwt"  # type: ignore[arg-type]
+    assert fact(shop, "endpoint:POST /v2/admin/reindex").data["authn"] == "api_key"  # type: ignore[arg-type]
+
+
+def test_a_public_server_makes_the_service_public_and_x_internal_overrides_it(shop: object) -> None:
+    assert fact(shop, "service:shop-public-api").data["exposure"] == "public"  # type: ignore[arg-type]
+    reindex = fact(shop, "endpoint:POST /v2/admin/reindex")  # type: ignore[arg-type]
+    assert reindex.data["exposure"] == "internal"
+    assert reindex.locate("exposure").line == line_of(SHOP, "x-internal: true")
+
+
+def test_pagination_idempotency_rate_limit_and_versioning_are_read(shop: object) -> None:
+    customers = fact(shop, "endpoint:GET /v2/customers").data  # type: ignore[arg-type]
+    assert customers["pagination"] is True and customers["returns_collection"] is True
+    orders = fact(shop, "endpoint:GET /v2/orders").data  # type: ignore[arg-type]
+    assert orders["returns_collection"] is True and orders["pagination"] is False
+    payments = fact(shop, "endpoint:POST /v2/payments")  # type: ignore[arg-type]
+    assert payments.data["idempotency_key"] is True
+    assert payments.locate("idempotency_key").line == line_of(SHOP, "name: Idempotency-Key")
+    assert all(f.data["versioning"] == "path" for f in shop.of_kind("endpoint"))  # type: ignore[attr-defined]
+    assert all(f.data["rate_limit"] is True for f in shop.of_kind("endpoint"))  # type: ignore[attr-defined]
+
+
+def test_rate_limit_comes_from_headers_or_429_when_there_is_no_extension(tmp_path: os.PathLike[str]) -> None:
+    text = read(SHOP).replace("x-rateLimit:\n  requestsPerMinute: 600\n", "")
+    path = write(str(tmp_path), "openapi/shop.yaml", text)
+    write(str(tmp_path), "openapi/components.yaml", read(fixture("openapi", "components.yaml")))
+    d = design_of(openapi.import_file(path))
+    assert fact(d, "endpoint:GET /v2/customers").data["rate_limit"] is True  # X-RateLimit-Remaining
+    assert fact(d, "endpoint:GET /v2/customers/{customerId}").data["rate_limit"] is True  # 429
+    assert "rate_limit" not in fact(d, "endpoint:POST /v2/payments").data  # unknown, never guessed
+
+
+def test_classified_fields_behind_refs_in_another_file_give_a_classification_hint(shop: object) -> None:
+    assert fact(shop, "endpoint:GET /v2/customers/{customerId}").data["data_classification"] == "pii"  # type: ignore
+    assert fact(shop, "endpoint:POST /v2/payments").data["data_classification"] == "pci"  # type: ignore[arg-type]
+    assert "data_classification" not in fact(shop, "endpoint:GET /v2/orders").data  # type: ignore[arg-type]
+
+
+def test_what_openapi_cannot_tell_stays_unknown(shop: object) -> None:
+    for ep in shop.of_kind("endpoint"):  # type: ignore[attr-defined]
+        for unknown in ("authz", "input_validation", "latency_p95_ms", "async_pattern"):
+            assert unknown not in ep.data
+    assert not shop.of_kind("interaction")  # type: ignore[attr-defined]
+
+
+def test_swagger_2_reads_host_base_path_security_definitions_and_optional_auth() -> None:
+    path = fixture("openapi", "legacy-swagger.yaml")
+    d = design_of(openapi.import_file(path))
+    assert fact(d, "service:legacy-accounts").data["exposure"] == "internal"  # accounts.internal
+    login = fact(d, "endpoint:POST /api/login").data
+    assert login["authn"] == "none" and login["data_classification"] == "confidential"
+    accounts = fact(d, "endpoint:GET /api/accounts").data
+    assert accounts["authn"] == "none"  # `- {}` makes authentication optional
+    assert accounts["pagination"] is True and accounts["data_classification"] == "pii"
+
+
+def test_openapi_31_reads_mutual_tls_media_type_versions_and_cluster_hosts() -> None:
+    d = design_of(openapi.import_file(fixture("openapi", "internal-31.yaml")))
+    entry = fact(d, "endpoint:POST /entries").data
+    assert entry["authn"] == "mtls" and entry["versioning"] == "media_type"
+    assert fact(d, "service:ledger-internal").data["exposure"] == "internal"
+
+
+def test_service_name_can_be_given() -> None:
+    d = design_of(openapi.import_file(SHOP, service="storefront"))
+    assert {f.data["served_by"] for f in d.of_kind("endpoint")} == {"storefront"}
+
+
+def test_petstore_specimens_import_with_paging_and_no_invented_security() -> None:
+    for name in ("petstore.yaml", "petstore-expanded.yaml"):
+        path = corpus("openapi", name)
+        d = design_of(import_paths("auto", [path]))
+        eps = d.of_kind("endpoint")
+        assert eps and all("authn" not in e.data for e in eps)  # no security in the spec: unknown, not "none"
+        listing = next(e for e in eps if e.data["method"] == "GET" and "{" not in e.data["path"])
+        assert listing.data["pagination"] is True
+        assert listing.location.file == path
+        assert listing.locate("pagination").line == line_of(path, "name: limit")
+
+
+def test_unknown_security_scheme_is_an_error_with_place_and_suggestion(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "api.yaml", """
+        openapi: 3.0.0
+        info: {title: T, version: '1'}
+        paths:
+          /a:
+            get:
+              security:
+                - bearerAuht: []
+              responses: {'200': {description: ok}}
+        components:
+          securitySchemes:
+            bearerAuth: {type: http, scheme: bearer}
+        """)
+    with pytest.raises(ArchplanError) as exc:
+        openapi.import_file(path)
+    text = str(exc.value)
+    assert f"{path}:7:" in text and "bearerAuht" in text and "did you mean 'bearerAuth'" in text
+
+
+def test_unresolvable_ref_names_the_ref_and_its_line(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "api.yaml", """
+        openapi: 3.0.0
+        info: {title: T, version: '1'}
+        paths:
+          /a:
+            get:
+              responses:
+                '200':
+                  $ref: './missing.yaml#/Ok'
+        """)
+    with pytest.raises(ArchplanError) as exc:
+        openapi.import_file(path)
+    assert f"{path}:8:" in str(exc.value) and "./missing.yaml#/Ok" in str(exc.value)
+
+
+def test_remote_refs_are_not_fetched(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "api.yaml", """
+        openapi: 3.0.0
+        info: {title: T, version: '1'}
+        paths:
+          /a:
+            $ref: 'https://example.com/paths.yaml#/a'
+        """)
+    with pytest.raises(ArchplanError, match="nothing is fetched over the network"):
+        openapi.import_file(path)
+
+
+def test_ref_cycles_do_not_hang(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "api.yaml", """
+        openapi: 3.0.0
+        info: {title: T, version: '1'}
+        paths:
+          /a:
+            get:
+              responses:
+                '200':
+                  description: ok
+                  content:
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Node'}
+        components:
+          schemas:
+            Node:
+              type: object
+              properties:
+                email: {type: string}
+                child: {$ref: '#/components/schemas/Node'}
+            Loop: {$ref: '#/components/schemas/Loop'}
+        """)
+    d = design_of(openapi.import_file(path))
+    assert fact(d, "endpoint:GET /a").data["data_classification"] == "pii"
+
+
+def test_malformed_yaml_and_wrong_shapes_give_located_errors(tmp_path: os.PathLike[str]) -> None:
+    bad = write(str(tmp_path), "bad.yaml", "openapi: 3.0.0\ninfo: {title: T\npaths: {}\n")
+    with pytest.raises(ArchplanError, match=r"bad\.yaml:\d+:\d+: YAML syntax error"):
+        openapi.import_file(bad)
+    shape = write(str(tmp_path), "shape.yaml", "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths:\n  /a: [1]\n")
+    with pytest.raises(ArchplanError) as exc:
+        openapi.import_file(shape)
+    assert str(exc.value).startswith(f"{shape}:4:") and "paths./a" in str(exc.value)
+    old = write(str(tmp_path), "old.yaml", "openapi: 2.5.0\ninfo: {title: T, version: '1'}\npaths: {}\n")
+    with pytest.raises(ArchplanError, match="not supported"):
+        openapi.import_file(old)
+
+
+def test_several_hundred_endpoints_import_with_one_fact_each(tmp_path: os.PathLike[str]) -> None:
+    from benchmarks.bench_import import generate_openapi
+
+    path = os.path.join(str(tmp_path), "big.yaml")
+    generate_openapi(path, 600)
+    d = design_of(openapi.import_file(path))
+    eps = d.of_kind("endpoint")
+    assert len(eps) == 600
+    assert sum(1 for e in eps if e.data.get("data_classification") == "pii") == 150
+    last = max(eps, key=lambda e: e.location.line)
+    assert last.location.file == path and last.location.line > 5000
