@@ -398,6 +398,9 @@ def enrich(design: Design) -> Enriched:
                 extra.append(_graph_fact("producer", f"{p}>{f.name}", {"channel": f.name, "service": p},
                                          f.locate("producers")))
             d.update(consumer_count=len(names), producer_count=len(prods))
+        elif f.kind == "security":
+            if "compliance" in d:
+                d["compliance_count"] = len(set(d["compliance"]))
         elif f.kind == "observability":
             if "slos" in d:
                 d["slo_count"] = len(d["slos"])

@@ -830,6 +830,8 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "workflow": {"service_count": _INT, "mutating_services": _INT},
     # How many SLOs observability.slos lists (the list holds objects, which rules cannot match directly).
     "observability": {"slo_count": _INT},
+    # How many regimes security.compliance lists (an empty list states that there is no compliance scope).
+    "security": {"compliance_count": _INT},
 }
 
 # Kinds the engine derives from the design before rules fire.
