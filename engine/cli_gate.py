@@ -73,7 +73,7 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
     reaches --fail-on.
     """
     from engine.gate.core import check_substance, load_waivers, today
-    from engine.gate.diff import compare, extract_at_revision, to_markdown, to_text
+    from engine.gate.diff import compare, extract_at_revision, relocate, to_markdown, to_text
     from engine.gate.waivers import apply
     from engine.loader import load_design
     from engine.report import dumps
@@ -93,8 +93,9 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
     check_substance(new_rv)
     note = ""
     with tempfile.TemporaryDirectory(prefix="archplan-diff-") as tmp:
+        top = ""
         if git_ref:
-            old_paths, count = extract_at_revision(git_ref, list(paths), tmp)
+            old_paths, count, top = extract_at_revision(git_ref, list(paths), tmp)
             if not count or not old_paths:
                 note = f"The design did not exist at {git_ref}: every finding is new."
         else:
@@ -103,6 +104,8 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
         if old_paths:
             with paused_gc():
                 old_findings = review_design(load_design(old_paths, limits), kb).findings
+            if top:
+                old_findings = relocate(old_findings, tmp, top)
     waived = {}
     if not no_waivers:
         waivers = load_waivers(new_rv, waiver_files, True, limits)

@@ -130,6 +130,11 @@ def test_diff_git_compares_the_design_with_a_revision(repo: str, monkeypatch: An
     assert [(f["rule"], f["subject"]) for f in data["new"]] == [
         ("external-call-without-circuit-breaker", "interaction:payments->payment-provider")]
     assert {(f["rule"], f["subject"]) for f in data["resolved"]} <= {GAP}
+    # A resolved finding is named by its file in the repository, not by the temporary copy.
+    edit(os.path.join(shop, "infrastructure.yaml"), EMAIL_CALL, EMAIL_CALL.replace("false", "true"))
+    fixed = json.loads(run("diff", "--git", "HEAD", shop, "--format", "json").stdout)
+    resolved = [f for f in fixed["resolved"] if f["rule"] == "external-call-without-circuit-breaker"]
+    assert [f["where"].split(":")[0] for f in resolved] == [os.path.join(shop, "infrastructure.yaml")]
     # From inside the design directory the paths map the same way.
     monkeypatch.chdir(shop)
     inside = run("diff", "--git", "HEAD", ".", "--format", "json")

@@ -279,3 +279,21 @@ def test_today_option_is_hidden_from_help() -> None:
 def test_check_still_accepts_rules_from_a_pack(tmp_path: Any) -> None:
     tmp = str(tmp_path)
     assert run("check", design(tmp), "--no-builtin", "--rules", pack(tmp), "--fail-on", "never").exit_code == 0
+
+
+def test_markdown_comment_stays_under_the_comment_size_limit(tmp_path: Any, monkeypatch: Any) -> None:
+    import engine.gate.markdown as md_module
+    from tests.helpers import write_yaml
+
+    tmp = str(tmp_path)
+    services = [{"name": f"service-{i:03d}"} for i in range(301)]
+    calls = [{"from": f"service-{i:03d}", "to": f"service-{i + 1:03d}", "style": "sync"} for i in range(300)]
+    d = os.path.join(tmp, "big")
+    write_yaml(d, "api.yaml", {"source": "api", "services": services, "interactions": calls})
+    args = ["check", d, "--no-builtin", "--rules", pack(tmp), "--format", "markdown"]
+    text = run(*args).stdout
+    assert len(text) <= md_module.MAX_CHARS
+    assert "| 300 | 0 | 300 | 0 | 0 | 300 | 0 | 0 |" in text and "…and 200 more" in text
+    monkeypatch.setattr(md_module, "MAX_CHARS", 4_000)
+    short = run(*args).stdout
+    assert len(short) <= 4_000 and "…and 295 more" in short

@@ -8,6 +8,7 @@ the repository layout, so the old side's files sit at the same paths under its r
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from collections.abc import Sequence
@@ -157,11 +158,11 @@ def _git(args: Sequence[str], cwd: str) -> bytes:
     return done.stdout
 
 
-def extract_at_revision(ref: str, paths: Sequence[str], dest: str) -> tuple[list[str], int]:
+def extract_at_revision(ref: str, paths: Sequence[str], dest: str) -> tuple[list[str], int, str]:
     """Write the design files under ``paths`` as they were at ``ref`` into ``dest``, mirroring the repository.
 
-    Returns the paths under ``dest`` that stand for ``paths`` (the ones that existed at ``ref``) and the
-    number of files written.
+    Returns the paths under ``dest`` that stand for ``paths`` (the ones that existed at ``ref``), the
+    number of files written, and the repository's top directory (``dest`` stands for it).
     """
     if not ref or ref.startswith("-"):
         raise UsageError(f"--git {ref!r}: give a revision such as HEAD~1, main or a commit id")
@@ -198,4 +199,18 @@ def extract_at_revision(ref: str, paths: Sequence[str], dest: str) -> tuple[list
             fh.write(_git(["show", f"{commit}:{name}"], top))
         written += 1
     mapped = [os.path.join(dest, *rel.split("/")) if rel != "." else dest for rel in rels]
-    return [m for m in mapped if os.path.exists(m)], written
+    return [m for m in mapped if os.path.exists(m)], written, top
+
+
+def relocate(findings: Sequence[Finding], src: str, dst: str) -> list[Finding]:
+    """Findings whose files lie under ``src`` shown as lying under ``dst`` (the old side of ``--git`` is read
+    from a temporary directory; reports name the repository's files instead)."""
+    out = []
+    for finding in findings:
+        file = finding.location.file
+        if file and os.path.abspath(file).startswith(os.path.abspath(src) + os.sep):
+            moved = os.path.join(dst, os.path.relpath(os.path.abspath(file), os.path.abspath(src)))
+            finding = dataclasses.replace(  # noqa: PLW2901 - the relocated copy replaces it
+                finding, location=dataclasses.replace(finding.location, file=moved))
+        out.append(finding)
+    return out

@@ -16,6 +16,8 @@ from engine.model import Severity
 
 MAX_ROWS = 100
 MAX_MESSAGE = 300
+MAX_CHARS = 60_000
+"""GitHub rejects comments over 65,536 characters; tables shrink until the comment fits under this."""
 
 
 def cell(text: str) -> str:
@@ -27,10 +29,10 @@ def cell(text: str) -> str:
             .replace("`", "'"))
 
 
-def _table(items: Sequence[Item], extra: str = "") -> list[str]:
+def _table(items: Sequence[Item], extra: str = "", max_rows: int = MAX_ROWS) -> list[str]:
     head = ["severity", "rule", "subject", "where", "finding"] + ([extra] if extra else [])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for item in items[:MAX_ROWS]:
+    for item in items[:max_rows]:
         f = item.finding
         row = [f.severity.value, f"`{cell(f.rule)}`", cell(logical_path(f)), cell(where(f)), cell(f.message)]
         if extra and item.waiver is not None:
@@ -40,9 +42,13 @@ def _table(items: Sequence[Item], extra: str = "") -> list[str]:
         elif extra:
             row.append("")
         lines.append("| " + " | ".join(row) + " |")
-    if len(items) > MAX_ROWS:
-        lines.append(f"\n…and {len(items) - MAX_ROWS} more (see the SARIF or JSON report).")
+    if len(items) > max_rows:
+        lines.append(f"\n…and {len(items) - max_rows} more (see the SARIF or JSON report).")
     return lines
+
+
+def _s(items: Sequence[object]) -> str:
+    return "" if len(items) == 1 else "s"
 
 
 def _details(title: str, body: list[str]) -> list[str]:
@@ -50,7 +56,15 @@ def _details(title: str, body: list[str]) -> list[str]:
 
 
 def to_markdown(gate: Gate) -> str:
-    """The comment text."""
+    """The comment text, with tables cut short when the whole would be too long for a comment."""
+    for rows in (MAX_ROWS, 25, 5, 0):
+        text = _render(gate, rows)
+        if len(text) <= MAX_CHARS:
+            return text
+    return text
+
+
+def _render(gate: Gate, rows: int) -> str:
     s = gate.summary()
     if not gate.enforcing:
         mark = "⚠️ **Not enforcing** (`--exit-zero`): " + ("would pass" if gate.passed else "would fail")
@@ -74,18 +88,18 @@ def to_markdown(gate: Gate) -> str:
     failing = gate.failing
     lines.append("")
     if failing:
-        lines += [f"### Findings at or above `{gate.threshold}`", "", *_table(failing)]
+        lines += [f"### Findings at or above `{gate.threshold}`", "", *_table(failing, max_rows=rows)]
     else:
         lines.append(f"No new finding at or above `{gate.threshold}`.")
     rest = [i for i in gate.items if i.status == "active" and not i.failing]
     if rest:
-        lines += _details(f"{len(rest)} finding{'s' if len(rest) != 1 else ''} below the threshold", _table(rest))
+        lines += _details(f"{len(rest)} finding{_s(rest)} below the threshold", _table(rest, max_rows=rows))
     waived = gate.of_status("waived")
     if waived:
-        lines += _details(f"{len(waived)} waived finding{'s' if len(waived) != 1 else ''}", _table(waived, "waiver"))
+        lines += _details(f"{len(waived)} waived finding{_s(waived)}", _table(waived, "waiver", rows))
     based = gate.of_status("baselined")
     if based:
-        lines += _details(f"{len(based)} finding{'s' if len(based) != 1 else ''} in the baseline", _table(based))
+        lines += _details(f"{len(based)} finding{_s(based)} in the baseline", _table(based, max_rows=rows))
     problems = [f"- expired: {cell(str(w.location))} {cell(w.describe())} on {w.expires.isoformat()} "
                 f"(owner {cell(w.owner)})" for w in gate.expired]
     problems += [f"- unused: {cell(str(w.location))} {cell(w.describe())}" + (f" ({cell(h)})" if h else "")
