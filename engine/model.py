@@ -372,6 +372,8 @@ class Endpoint(_Fact):
     """Each call costs money at a provider (SMS, e-mail, voice, AI inference, identity checks)."""
     per_user_operation_limit: bool | None = None
     """A per-user (or per-account) cap on how often the paid operation may be triggered."""
+    request_size_limit: bool | None = None
+    """Request bodies (and uploads) above a set size are rejected before they are read into memory."""
 
 
 # --------------------------------------------------------------------------------------
