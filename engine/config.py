@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from engine.errors import ArchplanError, ErrorGroup, InputError, Location, UsageError, did_you_mean, raise_all
 from engine.model import Severity
@@ -43,7 +43,15 @@ PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "archplan")
 FAIL_ON = ("critical", "high", "medium", "low", "never")
 
-ParamValue = StrictBool | StrictInt | StrictFloat | StrictStr
+_SCALARS = (bool, int, float, str)
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table (per-rule tables hold values, not further tables)"
+    return f"a {type(value).__name__} ({value})"  # dates and times
 
 
 class ConfigFile(BaseModel):
@@ -57,8 +65,9 @@ class ConfigFile(BaseModel):
     """Rule pack directories (relative to the config file) added to the built-in rules."""
     severity: dict[str, Literal["low", "medium", "high", "critical"]] = Field(default_factory=dict)
     """Rule id -> the base severity to use instead of the rule's likelihood x impact."""
-    params: dict[str, ParamValue | dict[str, ParamValue]] = Field(default_factory=dict)
-    """``name = value`` (every rule declaring ``name``), ``"rule-id.name" = value``, or ``[params.rule-id]``."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """``name = value`` (every rule declaring ``name``), ``"rule-id.name" = value``, or ``[params.rule-id]``.
+    Values are checked by ``load_config`` (one clear message per bad value, not pydantic's union noise)."""
     fail_on: Literal["critical", "high", "medium", "low", "never"] | None = Field(default=None, alias="fail-on")
     """The default ``--fail-on`` threshold of ``archplan check``."""
 
@@ -266,15 +275,24 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
             from None
     params: dict[str, Any] = {}
     param_paths: dict[str, tuple[str | int, ...]] = {}
+    errors: list[ArchplanError] = []
+
+    def bad_value(value: Any, *path: str) -> bool:
+        if isinstance(value, _SCALARS):
+            return False
+        errors.append(InputError(f"a parameter value is a number, a string or true/false, not {_toml_type(value)}",
+                                 doc.locate(path), _prefixed(base, keypath(path))))
+        return True
+
     for key, value in model.params.items():
         if isinstance(value, dict):
             for name, v in value.items():
-                params[f"{key}.{name}"] = v
-                param_paths[f"{key}.{name}"] = ("params", key, name)
-        else:
+                if not bad_value(v, "params", key, name):
+                    params[f"{key}.{name}"] = v
+                    param_paths[f"{key}.{name}"] = ("params", key, name)
+        elif not bad_value(value, "params", key):
             params[key] = value
             param_paths[key] = ("params", key)
-    errors: list[ArchplanError] = []
     here = os.path.dirname(os.path.abspath(path))
     extend: list[str] = []
     for i, rel in enumerate(model.extend):
