@@ -272,9 +272,12 @@ def enrich(design: Design) -> Enriched:
     caller_timeout: dict[str, int] = {}
     for f in design.of_kind("interaction"):
         t = f.data.get("timeout_ms")
-        if t and g.kind_of.get(f.data["to"], "service") != "channel" and is_sync(f.data, g.kind_of.get(
-                f.data["to"], "service")):
-            caller_timeout[f.data["to"]] = min(int(t), caller_timeout.get(f.data["to"], int(t)))
+        src, dst = f.data["from"], f.data["to"]
+        # A call back into the caller's own synchronous cycle sets no budget: the cycle itself is the problem.
+        same_cycle = src in comp_of and dst in comp_of and comp_of[src] == comp_of[dst]
+        if t and not same_cycle and g.kind_of.get(dst, "service") != "channel" and is_sync(
+                f.data, g.kind_of.get(dst, "service")):
+            caller_timeout[dst] = min(int(t), caller_timeout.get(dst, int(t)))
 
     # --- computed fields on the design's own facts
     endpoints_by_service: dict[str, list[Mapping[str, Any]]] = {}
