@@ -174,6 +174,7 @@ mitigation:
     FILL-ME: what to implement, concretely enough to estimate.
   after: []                    # mitigation ids needed first, e.g. [client-timeouts]
 # derive: / adjust:            # derived facts and severity context: see rules/README.md
+# enabled: false               # ship the rule switched off
 
 # --- Examples (run by `archplan rules test`; failing first, then passing) --------------------------
 # `design` is the body of a design file: services, interactions, endpoints, datastores, channels,

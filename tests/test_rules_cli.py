@@ -328,3 +328,14 @@ def test_guide_names_every_operator_section_and_source_family() -> None:
     assert all(f"`{fam}`" in guide for fam in RULE_SOURCES)
     documented = {f.alias or name for name, f in Rule.model_fields.items()}
     assert all(f"`{key}`" in guide for key in documented), documented
+
+
+def test_scaffold_mentions_every_key_a_rule_can_have() -> None:
+    from engine.rule import Rule
+    from engine.scaffold import scaffold
+
+    text = scaffold("x-without-y", "data", "rules/data/x-without-y.yaml")
+    keys = {f.alias or name for name, f in Rule.model_fields.items()}
+    assert all(f"\n{k}:" in text or f"# {k}:" in text or f"{k}: " in text for k in keys), keys
+    for section in ("when", "risk", "mitigation", "examples"):
+        assert f"\n{section}:" in text  # the sections every risk rule needs are live, not commented
