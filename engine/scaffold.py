@@ -173,7 +173,8 @@ mitigation:
   action: >-
     FILL-ME: what to implement, concretely enough to estimate.
   after: []                    # mitigation ids needed first, e.g. [client-timeouts]
-# derive: / adjust:            # derived facts and severity context: see rules/README.md
+# derive: [...]                # derived facts other rules match (plan items too): see rules/README.md
+# adjust: {...}                # a context rule raising or lowering a matched risk's severity
 # enabled: false               # ship the rule switched off
 
 # --- Examples (run by `archplan rules test`; failing first, then passing) --------------------------
