@@ -6,37 +6,62 @@ import os
 
 import click
 
-from engine.cli import _limits, _rules_options, main, write_output
+from engine.cli import (
+    _limit_options,
+    _limits,
+    _rules_options,
+    _run_limits,
+    config_options,
+    from_option,
+    main,
+    print_warnings,
+    project_config,
+    write_output,
+)
 from engine.errors import UsageError
 
 
 @main.command()
-@click.argument("design", nargs=-1, required=True, type=click.Path())
+@click.argument("design", nargs=-1, type=click.Path())
+@from_option
 @_rules_options
+@config_options
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json", "text"]), default="markdown",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Write the plan to this file (atomically).")
 @click.option("--diagrams", "diagrams_dir", type=click.Path(),
-              help="Also write architecture.mmd, architecture.dot (and architecture.svg with Graphviz) here.")
+              help="Also write architecture.mmd/.dot, roadmap.mmd/.dot (and .svg with Graphviz) to this directory.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
-def plan(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, fmt: str, output: str | None,
-         diagrams_dir: str | None, max_input_bytes: int | None) -> None:
-    """Write the integration plan for DESIGN (files or directories)."""
+@_limit_options
+def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+         config_file: str | None, no_config: bool, fmt: str, output: str | None, diagrams_dir: str | None,
+         max_input_bytes: int | None) -> None:
+    """Write the integration plan for DESIGN (files or directories, and --from artifacts)."""
+    from engine.importers import load_artifacts
     from engine.plan import build_plan
     from engine.plan.render import render
     from engine.review import review
 
-    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
-                findings_only=False)
+    if not design and not from_specs:
+        raise UsageError("nothing to plan: give design files or directories, or --from FORMAT=PATH")
+    if diagrams_dir is not None and not os.path.isdir(diagrams_dir):
+        raise UsageError(f"--diagrams {diagrams_dir}: no such directory")
+    limits = _limits(max_input_bytes)
+    extra = load_artifacts(from_specs, limits)
+    config = project_config(design, config_file, no_config, limits)
+    # The plan needs the planning rules too (check leaves them out): findings_only=False.
+    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
+                findings_only=False, extra=extra, run_limits=_run_limits())
+    print_warnings(rv.design.warnings)
     p = build_plan(rv, render_svg=fmt == "html" or diagrams_dir is not None)
     text = render(p, fmt)
     if diagrams_dir is not None:
-        if not os.path.isdir(diagrams_dir):
-            raise UsageError(f"--diagrams {diagrams_dir}: no such directory")
         files = {"architecture.mmd": p.architecture.mermaid, "architecture.dot": p.architecture.dot,
-                 "roadmap.mmd": p.roadmap.mermaid}
+                 "roadmap.mmd": p.roadmap.mermaid, "roadmap.dot": p.roadmap.dot}
         if p.architecture.svg:
             files["architecture.svg"] = p.architecture.svg
-        for name, content in files.items():
+        if p.roadmap.svg:
+            files["roadmap.svg"] = p.roadmap.svg
+        for name, content in sorted(files.items()):
             write_output(os.path.join(diagrams_dir, name), content, list(design))
     write_output(output, text, list(design))

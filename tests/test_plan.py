@@ -295,3 +295,16 @@ def test_plan_cli_reports_bad_input_on_one_line_with_exit_2(tmp_path: Any) -> No
     assert "api.yaml:" in res.output and "Traceback" not in res.output
     with open(os.path.join(d, "api.yaml"), encoding="utf-8") as fh:
         assert yaml.safe_load(fh)["services"][0]["kind"] == "apii"  # input untouched
+
+
+def test_plan_reads_imported_artifacts_with_from(tmp_path: Any) -> None:
+    openapi = os.path.join(ROOT, "tests", "fixtures", "importers", "openapi", "shop.yaml")
+    compose = os.path.join(ROOT, "tests", "fixtures", "importers", "compose", "shop-compose.yaml")
+    out = os.path.join(str(tmp_path), "plan.json")
+    res = _cli("plan", "--from", f"openapi={openapi}", "--from", f"compose={compose}", "--format", "json", "-o", out)
+    assert res.exit_code == 0, res.output
+    with open(out, encoding="utf-8") as fh:
+        plan = json.load(fh)["plan"]
+    assert "GET /v2/customers" in {p["entry"] for p in plan["performance"]}
+    assert plan["counts"]["services"] >= 2
+    assert _cli("plan").exit_code == 2  # nothing to plan

@@ -56,16 +56,18 @@ class _Items:
 
     def __init__(self, rv: Review) -> None:
         self.items: list[tuple[dict[str, Any], str]] = []
+        self.by_section: dict[str, list[tuple[dict[str, Any], str]]] = {}
         for key in sorted(rv.result.derived):
             fact = rv.result.derived[key]
             if fact.get("kind") != PLAN_ITEM_KIND:
                 continue
             rule = rv.result.derivations[key].rule if key in rv.result.derivations else "unknown"
             self.items.append((fact, rule))
+            self.by_section.setdefault(str(fact.get("section")), []).append((fact, rule))
 
     def of(self, section: str, item_type: str | None = None) -> list[tuple[dict[str, Any], str]]:
-        return [(f, r) for f, r in self.items
-                if f.get("section") == section and (item_type is None or f.get("type") == item_type)]
+        return [(f, r) for f, r in self.by_section.get(section, [])
+                if item_type is None or f.get("type") == item_type]
 
 
 def _plan_item(fact: Mapping[str, Any], rule: str) -> PlanItem:
@@ -425,6 +427,7 @@ def _roadmap_mermaid(items: Sequence[WorkItem]) -> str:
 
 def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment:
     titles = {m.id: m.title for m in rv.mitigations}
+    shown: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
     entries = []
     matrix: dict[str, dict[str, list[str]]] = {lk: {im: [] for im in IMPACT_ORDER} for lk in LIKELIHOOD_ORDER}
     for f in rv.findings:
@@ -436,7 +439,8 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
             id=f.id, rule=f.rule, title=f.title, severity=f.severity.value, likelihood=f.likelihood,
             impact=f.impact, subjects=f.subjects, message=" ".join(f.message.split()),
             mitigations=tuple(titles.get(m, m) for m in f.mitigations), phase=min(mit_phases, default=f.phase),
-            location=f"{display_path(loc.file)}:{loc.line}" if loc.line else display_path(loc.file)))
+            location=(f"{shown.setdefault(loc.file, display_path(loc.file))}:{loc.line}" if loc.line
+                      else shown.setdefault(loc.file, display_path(loc.file)))))
         if f.likelihood and f.impact:
             matrix[f.likelihood][f.impact].append(f.id)
     lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}

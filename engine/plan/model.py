@@ -250,12 +250,21 @@ class Plan:
         return {"version": PLAN_VERSION, "plan": data}
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
     """Dataclasses, tuples and dicts as JSON-ready values (like ``asdict``, without its deep copies)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
+    cls = type(value)
+    if cls in (str, int, float, bool) or value is None:
+        return value
+    names = _FIELDS.get(cls)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS.setdefault(cls, tuple(f.name for f in dataclasses.fields(value)))
+    if names is not None:
+        return {n: _plain(getattr(value, n)) for n in names}
+    if cls in (list, tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, dict):
+    if cls is dict:
         return {str(k): _plain(v) for k, v in value.items()}
     return value
