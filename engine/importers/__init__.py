@@ -54,18 +54,13 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     docs = [d.data for d in parse_all(read_text(path, limits), path, limits)]
     if not docs:
         raise InputError("file is empty", Location(path))
-    first = docs[0]
+    from engine.importers import asyncapi, compose, kubernetes, openapi
+
     found: list[str] = []
-    if len(docs) == 1 and isinstance(first, dict):
-        if "openapi" in first or "swagger" in first:
-            found.append("openapi")
-        if "asyncapi" in first:
-            found.append("asyncapi")
-        services = first.get("services")
-        if isinstance(services, dict) and services and all(
-                isinstance(s, dict) and ("image" in s or "build" in s) for s in services.values()):
-            found.append("compose")
-    if all(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in docs):
+    if len(docs) == 1:
+        found += [name for name, mod in (("openapi", openapi), ("asyncapi", asyncapi), ("compose", compose))
+                  if mod.detect(docs[0])]
+    if kubernetes.detect(docs):
         found.append("kubernetes")
     if len(found) == 1:
         return found[0]

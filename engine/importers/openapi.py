@@ -54,8 +54,7 @@ AUTHN_ORDER = ("none", "api_key", "session", "jwt", "oauth2", "mtls")
 
 def detect(data: Any) -> bool:
     """Whether a parsed document is an OpenAPI or Swagger description."""
-    return (isinstance(data, dict) and ("openapi" in data or "swagger" in data) and "paths" in data) or (
-        isinstance(data, dict) and isinstance(data.get("openapi"), str) and "info" in data)
+    return isinstance(data, dict) and ("openapi" in data or "swagger" in data)
 
 
 def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
