@@ -64,21 +64,19 @@ def test_evicted_sessions_that_only_saw_unmatched_facts_free_cleanly(tmp_path: o
 
 def test_the_c_core_takes_two_facts_whose_ids_hash_alike_as_one() -> None:
     # Why every asserted fact gets an id from fresh_id: the C core compares only a 32-bit hash of ids.
-    from durable import engine as durable
+    import json
+
+    import durable_rules_engine as c_core
 
     assert runtime.fnv1_32("40189") == runtime.fnv1_32("797186")
-    host = runtime._Host({"r": lambda _c: None})
-    host.set_rulesets({"collide": {"r": {"all": [{"m": {"$and": [{"kind": "x"}]}}], "run": "r"}}})
-    host.assert_fact("collide", {"id": 40189, "kind": "x", "v": 1})
+    handle = c_core.create_ruleset("collide", json.dumps({"r": {"all": [{"m": {"$and": [{"kind": "x"}]}}]}}))
     try:
-        host.assert_fact("collide", {"id": 797186, "kind": "x", "v": 2})
-        dropped = False
-    except durable.MessageObservedException:
-        dropped = True
-    from durable_rules_engine import delete_ruleset
-
-    host.retract_fact("collide", {"id": 40189, "kind": "x", "v": 1})
-    delete_ruleset(host.get_ruleset("collide")._handle)
+        c_core.assert_fact(handle, json.dumps({"id": 40189, "kind": "x", "v": 1}))
+        code, _state = c_core.assert_fact(handle, json.dumps({"id": 797186, "kind": "x", "v": 2}))
+        dropped = code == 2  # 2: "already observed"
+        c_core.retract_fact(handle, json.dumps({"id": 40189, "kind": "x", "v": 1}))
+    finally:
+        c_core.delete_ruleset(handle)
     assert dropped, "a different fact whose id hashes alike was stored: the workaround may be unnecessary"
 
 
