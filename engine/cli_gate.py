@@ -6,13 +6,14 @@ in ``engine.gate.cli_check``.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 
 import click
 
 from engine.cli import EXIT_OK, _limits, _rules_options, config_options, main, project_config, write_output
-from engine.errors import UsageError
+from engine.errors import ArchplanError, InputError, Location, UsageError, raise_all
 
 DIFF_FORMATS = ("text", "json", "markdown")
 
@@ -102,8 +103,13 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
             old_paths = [paths[0]]
         old_findings = []
         if old_paths:
-            with paused_gc():
-                old_findings = review_design(load_design(old_paths, limits), kb).findings
+            try:
+                with paused_gc():
+                    old_findings = review_design(load_design(old_paths, limits), kb).findings
+            except ArchplanError as exc:
+                if not git_ref:
+                    raise
+                raise_all([_at_revision(e, git_ref, tmp, top) for e in exc.errors])
             if top:
                 old_findings = relocate(old_findings, tmp, top)
     waived = {}
@@ -119,3 +125,12 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
     write_output(output, text, [*paths, *waiver_files])
     sys.exit(res.exit_code)
 
+
+
+def _at_revision(err: ArchplanError, ref: str, tmp: str, top: str) -> ArchplanError:
+    """An error in the old side of ``diff --git``, named by the repository file and the revision."""
+    loc = err.location
+    if loc is not None and loc.file and os.path.abspath(loc.file).startswith(os.path.abspath(tmp) + os.sep):
+        rel = os.path.relpath(os.path.abspath(loc.file), os.path.abspath(tmp))
+        loc = Location(f"{ref}:{rel.replace(os.sep, '/')}", loc.line, loc.column)
+    return InputError(f"{err.message} (in the design as it was at {ref})", loc, err.keypath)

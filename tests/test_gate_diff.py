@@ -163,3 +163,20 @@ def test_diff_git_rejects_an_unknown_revision_and_option_like_refs(repo: str, mo
 def test_diff_git_outside_a_repository_is_an_error(tmp_path: Any) -> None:
     result = run("diff", "--git", "HEAD", design(str(tmp_path)), "--no-builtin", "--rules", pack(str(tmp_path)))
     assert result.exit_code == 2 and "is not inside a git work tree" in result.stderr
+
+
+def test_diff_git_names_errors_in_the_old_design_by_revision_and_file(repo: str, monkeypatch: Any) -> None:
+    monkeypatch.chdir(repo)
+    shop = os.path.join("design", "shop")
+    api = os.path.join(shop, "api.yaml")
+    with open(api, encoding="utf-8") as fh:
+        good = fh.read()
+    with open(api, "w", encoding="utf-8") as fh:
+        fh.write(good.replace("source: api", "source: api\nbogus_section: 1"))
+    git(repo, "commit", "-q", "-am", "broken")
+    with open(api, "w", encoding="utf-8") as fh:
+        fh.write(good)
+    result = run("diff", "--git", "HEAD", shop)
+    assert result.exit_code == 2
+    assert "HEAD:design/shop/api.yaml:3:1: bogus_section: unknown section 'bogus_section'" in result.stderr
+    assert "(in the design as it was at HEAD)" in result.stderr and "archplan-diff-" not in result.stderr
