@@ -211,7 +211,8 @@ def test_deployment_strategy_comes_from_the_design_then_the_rules(ledger: Plan) 
     assert order.index("datastore:ledger-db") < order.index("service:ledger") < order.index("service:web-bff")
     assert ledger.deployment.rollback_order == tuple(reversed(order))
     assert [m.subject for m in ledger.deployment.migrations] == ["datastore:ledger-db"]
-    assert "Expand" in steps["datastore:ledger-db"].actions[1]
+    assert "expand-first" in steps["datastore:ledger-db"].actions[1]
+    assert ledger.deployment.migrations[0].detail.startswith("1. Expand:")
 
 
 def test_monitoring_covers_every_sync_edge_and_each_entry_point(shop: Plan, ledger: Plan) -> None:

@@ -511,6 +511,9 @@ def _performance(rv: Review, d: _Design) -> tuple[EntryPerformance, ...]:
     out = []
     critical_path = _critical_paths(d)
     peak = d.system.get("expected_peak_rps")
+    shared: dict[str, int] = {}
+    for p in rv.enriched.paths:
+        shared[p.entry_service] = shared.get(p.entry_service, 0) + 1
     for p in rv.enriched.paths:
         missing: list[str] = []
         if p.unknown_latency:
@@ -526,6 +529,10 @@ def _performance(rv: Review, d: _Design) -> tuple[EntryPerformance, ...]:
             missing.append("an availability target: system.availability_target or an SLO")
         if p.bottleneck is None:
             missing.append("capacity_rps of the services on the path (rate_limit_rps of externals)")
+        if shared.get(p.entry_service, 0) > 1 and p.fan_out > 1:
+            missing.append(f"which downstream calls each route of {p.entry_service} makes: the design gives "
+                           f"{p.entry_service}'s calls, not per route, so its {shared[p.entry_service]} entry points "
+                           "share one call tree")
         ep = d.endpoints.get(p.entry)
         demand = ep.data.get("rps") if ep else None
         demand = demand if demand is not None else peak
@@ -638,7 +645,8 @@ def _deployment(d: _Design, items: _Items, roadmap: Roadmap) -> Deployment:
                            "the first writer deploys.")
             mig = migration_of.get(name)
             if mig is not None:
-                actions.append("Run migrations expand-first: " + mig.detail)
+                actions.append("Run its schema changes expand-first, before the writers deploy (steps under "
+                               "Database migrations).")
                 if f.data.get("migration_strategy") == "in_place":
                     warnings.append("declared migration_strategy 'in_place': switch to expand/contract")
             restore = (f.data.get("backups") or {}).get("restore_tested")

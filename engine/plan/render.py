@@ -15,6 +15,7 @@ from tabulate import tabulate
 from engine.model import Phase
 from engine.plan.builder import IMPACT_ORDER, LIKELIHOOD_ORDER, TEST_ORDER
 from engine.plan.model import Plan
+from engine.rule import severity_of
 
 MAX_TABLE_ROWS = 400
 """Longer tables (huge designs) keep their first rows and say how many were left out; JSON keeps all."""
@@ -146,9 +147,13 @@ def layout(plan: Plan) -> list[Section]:
     if k.risks:
         s3.blocks.append([f"{x.id} ({x.severity}): {x.message}" for x in k.risks[:MAX_TABLE_ROWS]])
     if k.gaps:
-        grows, more = _cap([[_short(sj), fld, rule] for sj, fld, rule in k.gaps])
-        s3.blocks.append(Table(["subject", "unknown field", "needed by"], grows,
-                               "Information gaps: facts the design should state" + (f"; {more}" if more else "")))
+        by_subject: dict[str, list[str]] = {}
+        for sj, fld, rule in k.gaps:
+            by_subject.setdefault(sj, []).append(f"{fld} ({rule})")
+        grows, more = _cap([[_short(sj), "; ".join(v)] for sj, v in by_subject.items()])
+        s3.blocks.append(Table(["subject", "unknown fields (rule needing each)"], grows,
+                               f"Information gaps: {len(k.gaps)} facts the design should state, on "
+                               f"{len(by_subject)} subjects" + (f"; {more}" if more else "")))
     secs.append(s3)
 
     # 4 -----------------------------------------------------------------------------
@@ -340,8 +345,9 @@ tr:nth-child(even) td{background:#fafbfd}
 details{margin:8px 0}summary{cursor:pointer;color:var(--accent)}
 pre{background:#f3f5f9;border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;font-size:11.5px}
 ul{margin:4px 0 14px}
-.m0{background:#f8fafc}.m1{background:#fff8e1}.m2{background:#ffe8cc}.m3{background:#ffd0c2}.m4{background:#ffb3a7}
 td.mx{text-align:center;font-weight:700}
+tr td.m-low{background:#eef2ff}tr td.m-medium{background:#fff3c4}tr td.m-high{background:#ffd8bf}
+tr td.m-critical{background:#ffb8ad}tr td.mx.empty{color:#999;font-weight:400;opacity:.55}
 @media print{nav{display:none}body{background:#fff}section{break-inside:auto;border:none;padding:0}
 header{background:#fff;color:#000;padding:0}header p{color:#333}.diagram{border:none}
 tr{break-inside:avoid}a{color:inherit}}
@@ -368,9 +374,9 @@ def _table_html(t: Table) -> str:
         cells = []
         for ci, (h, c) in enumerate(zip(t.headers, row, strict=False)):
             if matrix and ci > 0:
-                score = (len(LIKELIHOOD_ORDER) - ri) * ci
-                level = 0 if c == "·" else (4 if score >= 12 else 3 if score >= 8 else 2 if score >= 4 else 1)
-                cells.append(f'<td class="mx m{level}">{_h(c)}</td>')
+                # The cell's colour is the severity the rule language gives that likelihood and impact.
+                sev = severity_of(LIKELIHOOD_ORDER[ri], IMPACT_ORDER[ci - 1]).value
+                cells.append(f'<td class="mx m-{sev}{" empty" if c == "·" else ""}">{_h(c)}</td>')
             else:
                 cells.append(f"<td>{_cell_html(c, h)}</td>")
         parts.append("<tr>" + "".join(cells) + "</tr>")
