@@ -55,6 +55,9 @@ def rule_path(lr: LoadedRule) -> str:
 
 def severity_text(rule: Rule) -> str:
     """``high (likely x major)``, or ``- (no risk: derives facts)``."""
+    if rule.risk is None and rule.adjust is not None:
+        # A context rule: it changes other risks' severity instead of raising its own.
+        return f"- (raises no risk: adjusts matched risks by {rule.adjust.by:+d} level)"
     if rule.risk is None:
         return "- (raises no risk: it derives facts)"
     sev = severity_of(rule.risk.likelihood, rule.risk.impact)
