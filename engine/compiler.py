@@ -116,6 +116,10 @@ class RulesetSpec:
     rules: tuple[str, ...]
     positive_kinds: frozenset[str]
     negated_kinds: frozenset[str]
+    transient: bool = False
+    """Every rule here matches one fact alone (one pattern, no join, no negation), so facts need not
+    stay in the C core once their activations have run: the runtime retracts them at once. Working
+    memory then stays small, and the C core's cost per fact, which grows with it, stays flat."""
 
 
 @dataclass
@@ -220,6 +224,11 @@ def _strata(rules: Sequence[LoadedRule]) -> dict[str, int]:
                     + ", ".join(cyc[:10]), first.locate("when") if first else None, "when" if first else "")
 
 
+def _single(c: CompiledRule) -> bool:
+    """Whether a rule matches one fact on its own (one positive pattern, no join, no negation)."""
+    return len(c.patterns) == 1 and not c.patterns[0].absent and not c.patterns[0].joins
+
+
 def _shape(p: CompiledPattern) -> str:
     return json.dumps([p.kind, p.absent, p.tests], sort_keys=True, default=str)
 
@@ -238,15 +247,16 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
 
     rulesets: list[RulesetSpec] = []
     definitions: dict[str, dict[str, Any]] = {}
-    for s in sorted({c.stratum for c in compiled.values()}):
-        members = [c for c in compiled.values() if c.stratum == s]
+    groups = sorted({(c.stratum, not _single(c)) for c in compiled.values()})
+    for s, joining in groups:
+        members = [c for c in compiled.values() if c.stratum == s and _single(c) != joining]
         current: list[CompiledRule] = []
         alpha: Counter[str] = Counter()
         nex: Counter[str] = Counter()
         tests: Counter[str] = Counter()
         shapes: Counter[str] = Counter()
 
-        def flush(current: list[CompiledRule], stratum: int) -> None:
+        def flush(current: list[CompiledRule], stratum: int, joining: bool) -> None:
             if not current:
                 return
             name = f"archplan_s{stratum}_p{len([r for r in rulesets if r.stratum == stratum])}"
@@ -254,6 +264,7 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                 name, stratum, tuple(c.name for c in current),
                 frozenset(k for c in current for k in c.positive_kinds),
                 frozenset(k for c in current for k in c.negated_kinds),
+                transient=not joining,
             )
             rulesets.append(spec)
             definitions[name] = {c.name: c.definition() for c in current}
@@ -277,14 +288,14 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                 and all(shapes[k] + n <= MAX_SHARED_PATTERN for k, n in add_shapes.items())
             )
             if not fits:
-                flush(current, s)
+                flush(current, s, joining)
                 current, alpha, nex, tests, shapes = [], Counter(), Counter(), Counter(), Counter()
             current.append(c)
             alpha.update(add_alpha)
             nex.update(add_nex)
             tests.update(add_tests)
             shapes.update(add_shapes)
-        flush(current, s)
+        flush(current, s, joining)
 
     check_limits(definitions)
     digest = hashlib.sha256(json.dumps(definitions, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -148,8 +148,12 @@ class _Ruleset:
         """The JSON batches asserted this run, in order: ``reset`` retracts them."""
         self.next_id = 0
 
-    def assert_batch(self, facts: list[dict[str, Any]], sink: list[tuple[str, Any]]) -> None:
-        """Assert facts (given fresh ids) and append every activation they cause to ``sink``."""
+    def assert_batch(self, facts: list[dict[str, Any]], sink: list[tuple[str, Any]], keep: bool = True) -> None:
+        """Assert facts (given fresh ids) and append every activation they cause to ``sink``.
+
+        With ``keep`` false (transient rulesets) the facts are retracted again once their activations
+        have been collected.
+        """
         ids = _SAFE_IDS.first(self.next_id + len(facts))
         for i, f in enumerate(facts, self.next_id):
             f["id"] = ids[i]
@@ -159,8 +163,16 @@ class _Ruleset:
             result = _C.assert_facts(self.handle, payload)
         except Exception as exc:  # noqa: BLE001 - durable raises bare Exception with a C error code
             raise EngineError(f"durable_rules failed asserting facts into {self.name}: {exc}") from None
-        self.stored.append(payload)
         self._drain(result[1], sink)
+        if keep:
+            self.stored.append(payload)
+            return
+        try:
+            result = _C.retract_facts(self.handle, payload)
+        except Exception as exc:  # noqa: BLE001 - durable raises bare Exception with a C error code
+            raise EngineError(f"durable_rules failed retracting facts from {self.name}: {exc}") from None
+        self._drain(result[1], None)
+        self.next_id -= len(facts)  # nothing of this batch stays: its ids are free again
 
     def _drain(self, state_handle: int, sink: list[tuple[str, Any]] | None) -> None:
         try:
@@ -321,7 +333,7 @@ class _Session:
         def assert_all(spec: RulesetSpec, batch: list[dict[str, Any]]) -> None:
             rs = self.rulesets[spec.name]
             for i in range(0, len(batch), _CHUNK):
-                rs.assert_batch(batch[i:i + _CHUNK], activations)
+                rs.assert_batch(batch[i:i + _CHUNK], activations, keep=not spec.transient)
                 result.asserted += len(batch[i:i + _CHUNK])
                 drain()
 
