@@ -193,8 +193,10 @@ class _Importer:
                     if chan_name is None:
                         raise self.err(op, "the operation's channel is not one of this document's channels",
                                        "channel")
-                    msgs = [self.refs.child(self.refs.child(op, "messages"), i)
-                            for i in range(len(op.value.get("messages") or []))]
+                    listed = op.value.get("messages")
+                    if listed is not None and not isinstance(listed, list):
+                        raise self.err(op, "an operation's messages must be a list", "messages")
+                    msgs = [self.refs.child(self.refs.child(op, "messages"), i) for i in range(len(listed or []))]
                     if not msgs:
                         m = self.refs.child(chan, "messages")
                         msgs = [n for _k, n in self.refs.items(m)] if isinstance(m.value, dict) else []

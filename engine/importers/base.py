@@ -286,6 +286,9 @@ class Refs:
             except (Unresolvable, Unretrievable, NoSuchResource) as exc:
                 raise InputError(_ref_problem(ref, exc), self.locate(node, "$ref"),
                                  keypath((*node.path, "$ref"))) from None
+            except (TypeError, ValueError, LookupError, AttributeError):  # the pointer walks through a scalar
+                raise InputError(f"cannot resolve $ref '{ref}': nothing at that place", self.locate(node, "$ref"),
+                                 keypath((*node.path, "$ref"))) from None
             target, _frag = urllib.parse.urldefrag(urllib.parse.urljoin(node.uri, ref))
             pointer = urllib.parse.unquote(urllib.parse.urldefrag(ref)[1])
             doc = self.docs.get(target)

@@ -98,7 +98,11 @@ def _objects(files: list[str], limits: Limits) -> list[_Obj]:
             for doc in parse_all(read_text(f, limits), f, limits):
                 items: list[tuple[Path, Any]] = [((), doc.data)]
                 if isinstance(doc.data, dict) and doc.data.get("kind") == "List":
-                    items = [(("items", i), it) for i, it in enumerate(doc.data.get("items") or [])]
+                    listed = doc.data.get("items")
+                    if not isinstance(listed, list):
+                        errors.append(InputError("a List needs 'items:' as a list", doc.locate(("items",)), "items"))
+                        continue
+                    items = [(("items", i), it) for i, it in enumerate(listed)]
                 for path, data in items:
                     if not isinstance(data, dict) or not isinstance(data.get("kind"), str) or "apiVersion" not in data:
                         errors.append(InputError("not a Kubernetes object: expected a mapping with 'apiVersion' and "
@@ -109,11 +113,50 @@ def _objects(files: list[str], limits: Limits) -> list[_Obj]:
                         errors.append(InputError("a Kubernetes object needs metadata.name", doc.locate(
                             (*path, "metadata")), keypath((*path, "metadata"))))
                         continue
-                    out.append(_Obj(doc, path, data))
+                    obj = _Obj(doc, path, data)
+                    shape = _shape_errors(obj)
+                    if shape:
+                        errors.extend(shape)
+                        continue
+                    out.append(obj)
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
     return out
+
+
+_LISTS: tuple[Path, ...] = (("spec", "template", "spec", "containers"), ("spec", "template", "spec", "volumes"),
+                             ("spec", "volumeClaimTemplates"), ("spec", "rules"), ("spec", "metrics"))
+_CONTAINER_LISTS = ("env", "envFrom", "volumeMounts", "command", "args", "ports")
+_MAPS: tuple[Path, ...] = (("metadata", "labels"), ("metadata", "annotations"), ("spec", "selector"),
+                           ("spec", "template", "metadata", "labels"), ("data",))
+
+
+def _shape_errors(o: _Obj) -> list[ArchplanError]:
+    """The lists and mappings this importer walks must have their shape (else a located error)."""
+    errors: list[ArchplanError] = []
+
+    def check(path: Path, want: type, what: str) -> None:
+        value = o.get(*path)
+        if value is not None and not isinstance(value, want):
+            errors.append(InputError(f"{what} must be a {'list' if want is list else 'mapping'}, not a "
+                                     f"{type(value).__name__}", o.loc(*path), keypath((*o.path, *path))))
+
+    for path in _LISTS:
+        check(path, list, str(path[-1]))
+    for path in _MAPS:
+        check(path, dict, str(path[-1]))
+    containers = o.get("spec", "template", "spec", "containers")
+    for ci, c in enumerate(containers if isinstance(containers, list) else []):
+        if not isinstance(c, dict):
+            check(("spec", "template", "spec", "containers", ci), dict, "a container")
+            continue
+        for key in _CONTAINER_LISTS:
+            check(("spec", "template", "spec", "containers", ci, key), list, key)
+    rules = o.get("spec", "rules")
+    for ri, _r in enumerate(rules if isinstance(rules, list) else []):
+        check(("spec", "rules", ri, "http", "paths"), list, "paths")
+    return errors
 
 
 def _matches(selector: Any, labels: dict[str, str]) -> bool:
