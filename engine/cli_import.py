@@ -36,6 +36,13 @@ HEADER = """\
 """
 
 
+def _comment(text: str) -> str:
+    """One safe comment line: a name from an artifact may hold a line break that would end the comment."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in text)
+    flat = " ".join(flat.split())
+    return flat if len(flat) <= 300 else flat[:297] + "..."
+
+
 def _ordered(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """The fact's keys in the model's field order, without the names the loader derived."""
     model = next(m for _s, (k, m, _l) in SECTIONS.items() if k == kind)
@@ -65,7 +72,7 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
     if len(agents) != 1:
         raise UsageError(f"these artifacts are for different agents ({', '.join(sorted(agents))}); import each "
                          "format into its own file")
-    lines = [HEADER.format(fmt=fmt, sources="\n".join(f"#   {s}" for s in sources)).rstrip("\n"),
+    lines = [HEADER.format(fmt=fmt, sources="\n".join(_comment(f"#   {s}") for s in sources)).rstrip("\n"),
              f"source: {agents.pop()}"]
     by_kind: dict[str, list[Fact]] = {}
     for f in design.facts:
@@ -77,16 +84,16 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
         lines.append("")
         if not is_list:
             f = facts[0]
-            lines.append(f"# from {f.location}")
-            lines.extend(f"# {n}" for n in notes.get(f.key, []))
+            lines.append(_comment(f"# from {f.location}"))
+            lines.extend(_comment(f"# {n}") for n in notes.get(f.key, []))
             dumped = yaml.safe_dump({section: _ordered(kind, dict(f.data))}, sort_keys=False,
                                     default_flow_style=False, allow_unicode=False, width=110)
             lines.append(dumped.rstrip("\n"))
             continue
         lines.append(f"{section}:")
         for f in facts:
-            lines.append(f"  # from {f.location}")
-            lines.extend(f"  # {n}" for n in notes.get(f.key, []))
+            lines.append("  " + _comment(f"# from {f.location}"))
+            lines.extend("  " + _comment(f"# {n}") for n in notes.get(f.key, []))
             dumped = yaml.safe_dump([_ordered(kind, dict(f.data))], sort_keys=False, default_flow_style=False,
                                     allow_unicode=False, width=110)
             lines.extend(f"  {ln}" for ln in dumped.rstrip("\n").split("\n"))

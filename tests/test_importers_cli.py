@@ -198,3 +198,27 @@ def test_import_never_writes_over_an_input(tmp_path: os.PathLike[str]) -> None:
     assert result.exit_code == 2 and "one of the inputs" in result.output
     with open(path, encoding="utf-8") as fh:
         assert yaml.safe_load(fh) == {"services": {"a": {"image": "x"}}}
+
+
+def test_names_with_line_breaks_cannot_inject_keys_into_the_agent_file(tmp_path: os.PathLike[str]) -> None:
+    api = write(str(tmp_path), "api.yaml", """
+        openapi: 3.0.0
+        info: {title: T, version: '1'}
+        paths:
+          /a:
+            post:
+              operationId: "x\\nadmin: true"
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        "email\\nsecurity: {waf: true}": {type: string, format: email}
+              responses: {'200': {description: ok}}
+        """)
+    result = run("import", "openapi", api)
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(result.output)
+    assert set(data) == {"source", "services", "endpoints"}
+    assert all(ln.lstrip().startswith("#") or "admin" not in ln for ln in result.output.splitlines())
