@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 from dataclasses import dataclass
@@ -70,7 +71,12 @@ def _help_uri(path: str) -> str | None:
 
 def repo_root(file: str) -> str | None:
     """The nearest directory above ``file`` that holds ``.git`` (a work tree), if any."""
-    probe = os.path.dirname(os.path.abspath(file))
+    return _repo_root_of(os.path.dirname(os.path.abspath(file)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _repo_root_of(directory: str) -> str | None:
+    probe = directory
     while True:
         if os.path.exists(os.path.join(probe, ".git")):
             return probe

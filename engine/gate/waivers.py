@@ -214,9 +214,16 @@ def apply(waivers: Sequence[Waiver], findings: Sequence[Finding], today: dt.date
     expired = tuple(w for w in ordered if w.expired(today))
     waived: dict[str, Waiver] = {}
     used: set[int] = set()
+    # Candidates per rule id, computed once: a design has far fewer rules than findings.
+    by_rule: dict[str, list[tuple[int, Waiver, re.Pattern[str] | None]]] = {}
     for f in findings:
-        for i, w in enumerate(live):
-            if w.matches(f):
+        candidates = by_rule.get(f.rule)
+        if candidates is None:
+            candidates = [(i, w, _compile(w.subject) if is_pattern(w.subject) else None)
+                          for i, w in enumerate(live) if _compile(w.rule).fullmatch(f.rule)]
+            by_rule[f.rule] = candidates
+        for i, w, subject in candidates:
+            if (w.subject == f.subject) if subject is None else subject.fullmatch(f.subject) is not None:
                 used.add(i)
                 waived.setdefault(f.fingerprint, w)
     keys = sorted(set(fact_keys))
