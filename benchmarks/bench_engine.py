@@ -42,6 +42,7 @@ def _one(size: int) -> dict[str, float]:
         rss0 = _rss()
         gc_pause = paused_gc()  # as the CLI and review() do
         gc_pause.__enter__()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         design = load_design([tmp])
         t1 = time.perf_counter()
@@ -55,13 +56,14 @@ def _one(size: int) -> dict[str, float]:
         rss3 = _rss()
         text = to_json(review)
         t4 = time.perf_counter()
+        c4 = time.process_time()
         gc_pause.__exit__(None, None, None)
         rss4 = _rss()
         out.update(
             facts=len(enriched.facts), findings=len(review.findings), derived=len(result.derived),
             load_s=t1 - t0, enrich_s=t2 - t1, fire_s=t3 - t2, report_s=t4 - t3, total_s=t4 - t0,
             load_mb=rss1 - rss0, enrich_mb=rss2 - rss1, fire_mb=rss3 - rss2, report_mb=rss4 - rss3,
-            report_bytes=len(text), peak_rss_mb=rss4, rules=len(kb.source),
+            report_bytes=len(text), peak_rss_mb=rss4, rules=len(kb.source), cpu_s=c4 - c0,
         )
     return out
 
@@ -78,11 +80,11 @@ def main(argv: list[str]) -> None:
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     print(f"rules: {int(rows[0]['rules'])}; memory columns: growth of the process's peak RSS during each stage")
     header = (f"{'services':>8} {'facts':>7} {'findings':>8} {'load s':>7} {'enrich s':>8} {'fire s':>7} "
-              f"{'report s':>8} {'total s':>7} {'peak RSS MB':>11}  peak growth MB (load/enrich/fire/report)")
+              f"{'report s':>8} {'total s':>7} {'cpu s':>6} {'peak RSS MB':>11}  peak growth MB (load/enrich/fire/report)")
     print(header)
     for r in rows:
         print(f"{int(r['services']):>8} {int(r['facts']):>7} {int(r['findings']):>8} {r['load_s']:>7.2f} "
-              f"{r['enrich_s']:>8.2f} {r['fire_s']:>7.2f} {r['report_s']:>8.2f} {r['total_s']:>7.2f} "
+              f"{r['enrich_s']:>8.2f} {r['fire_s']:>7.2f} {r['report_s']:>8.2f} {r['total_s']:>7.2f} {r['cpu_s']:>6.2f} "
               f"{r['peak_rss_mb']:>11.0f}  {r['load_mb']:.0f}/{r['enrich_mb']:.0f}/"
               f"{r['fire_mb']:.0f}/{r['report_mb']:.0f}")
     if len(rows) >= 2:

@@ -124,8 +124,11 @@ def _count_properties(value: Any) -> int:
     return 1
 
 
-def _clean(fact: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in fact.items() if k not in ("sid", "id")}
+def _clean(fact: dict[str, Any]) -> dict[str, Any]:
+    """Drop the C core's bookkeeping keys, in place (the dict is fresh from ``json.loads``)."""
+    fact.pop("id", None)
+    fact.pop("sid", None)
+    return fact
 
 
 class _Ruleset:
