@@ -230,3 +230,17 @@ def test_a_bad_waivers_section_in_a_design_is_an_input_error(tmp_path: Any) -> N
 def test_a_missing_waivers_file_is_an_error(tmp_path: Any) -> None:
     result = run(*gate_args(str(tmp_path), "--waivers", os.path.join(str(tmp_path), "none.yaml")))
     assert result.exit_code == 2 and "cannot read file" in result.stderr
+
+
+def test_the_design_schema_documents_the_waivers_section(tmp_path: Any) -> None:
+    import jsonschema
+    import yaml
+
+    schema = json.loads(run("schema").stdout)
+    d = design(str(tmp_path), waivers=[waiver(ticket="OPS-1")])
+    with open(os.path.join(d, "api.yaml"), encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    data["waivers"][0]["expires"] = "2026-12-31"  # as an editor's YAML 1.2 language server reads it
+    jsonschema.Draft202012Validator(schema).validate(data)
+    data["waivers"][0]["reson"] = "typo"
+    assert not jsonschema.Draft202012Validator(schema).is_valid(data)
