@@ -171,6 +171,49 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str = "") -> Input
     return InputError(f"YAML syntax error: {problem}", _mark_loc(path, mark))
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: yaml.Node, path: str, limits: Limits) -> None:
+    """Bound the size of the document once aliases are expanded, before building anything.
+
+    The composer shares one node for an anchor and all its aliases, so each node's expanded size is
+    computed once (memoised, iteratively): a billion-laughs bomb is refused in milliseconds instead of
+    after building millions of values (12 s), and an anchor that contains itself is named as such.
+    """
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if not done:
+            if key in sizes:
+                continue
+            open_.add(key)
+            stack.append((node, True))
+            for child in _children(node):
+                if id(child) in open_:
+                    raise InputError("an alias refers to a node that contains it (a recursive anchor)",
+                                     _mark_loc(path, child.start_mark))
+                if id(child) not in sizes:
+                    stack.append((child, False))
+            continue
+        open_.discard(key)
+        total = 1 + sum(sizes[id(c)] for c in _children(node))
+        if total > limits.max_nodes:
+            raise InputError(
+                f"more than {limits.max_nodes:,} values once aliases are expanded (an alias bomb?)",
+                _mark_loc(path, node.start_mark),
+            )
+        sizes[key] = total
+
+
 class _Builder:
     """Turns composed nodes into plain data, recording positions and bounding alias expansion."""
 
@@ -265,6 +308,7 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator
     for node in nodes:
         if node is None:
             continue
+        _check_expansion(node, path, limits)
         builder.positions = {}
         data = builder.build(node, ())
         yield Document(path, data, builder.positions)

@@ -1,0 +1,175 @@
+"""The hostile-input catalogue: every case in ``tests/hostile/`` through the real CLI.
+
+Each case is a file (or a small directory) with a sidecar ``<case>.expect.yaml`` giving the command
+line and a regular expression that the one error line must match (its file:line:column included
+where the input has a place). Every case must end with:
+
+- exactly one error line, matching the expectation, naming the place;
+- exit code 2;
+- no traceback and no "internal error";
+- no output file, and no half-written temporary file, when ``-o`` was given;
+- every input byte-for-byte as it was.
+
+Placeholders in ``args`` and ``error``: ``{here}`` (the expect file's directory), ``{hostile}``
+(``tests/hostile``), ``{tmp}`` (a fresh temporary directory, where ``generate`` writes inputs too
+large or too deep to commit), ``{readonly}`` (a directory nobody may write to).
+
+A UTF-8 byte-order mark is legal and accepted (``bom-utf8-then-error`` shows the error after one
+keeps its true line and column); any other encoding is an error.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+import stat
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from engine.cli import main
+
+HOSTILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
+EXPECT_SUFFIX = ".expect.yaml"
+ERROR_PREFIXES = ("archplan: error: ", "Error: ")
+
+
+@dataclass(frozen=True)
+class HostileCase:
+    """One catalogue entry."""
+
+    name: str
+    family: str
+    expect_file: str
+    args: tuple[str, ...]
+    error: str
+    generate: dict[str, Any] | None
+
+
+def load_cases() -> list[HostileCase]:
+    """Every ``*.expect.yaml`` under ``tests/hostile``, sorted."""
+    cases = []
+    for path in sorted(glob.glob(os.path.join(HOSTILE, "**", "*" + EXPECT_SUFFIX), recursive=True)):
+        with open(path, encoding="utf-8") as fh:
+            spec = yaml.safe_load(fh)
+        rel = os.path.relpath(path, HOSTILE)
+        cases.append(HostileCase(
+            name=rel[: -len(EXPECT_SUFFIX)], family=rel.split(os.sep)[0], expect_file=path,
+            args=tuple(spec["args"]), error=spec["error"], generate=spec.get("generate"),
+        ))
+    return cases
+
+
+def generate(spec: dict[str, Any], tmp: str) -> str:
+    """Write a generated input (too big or too deep to commit) into ``tmp``; return its path."""
+    path = os.path.join(tmp, spec["file"])
+    kind = spec["kind"]
+    if kind == "big_file":  # a valid-looking design padded with comments to the size asked
+        head = b"source: api\nservices:\n  - name: checkout\n"
+        line = b"# " + b"x" * 97 + b"\n"
+        with open(path, "wb") as fh:
+            fh.write(head)
+            fh.write(line * ((spec["bytes"] - len(head)) // len(line)))
+    elif kind == "deep_flow":
+        depth = spec["depth"]
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("source: api\nsystem:\n  description: " + "[" * depth + "]" * depth + "\n")
+    elif kind == "deep_block":
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("source: api\nservices:\n" + "- " * spec["depth"] + "x\n")
+    elif kind == "deep_json":
+        depth = spec["depth"]
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write('{"source": "api", "system": ' + '{"a": ' * depth + "1" + "}" * depth + "}\n")
+    elif kind == "long_name":
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("source: api\nservices:\n  - name: " + "x" * spec["length"] + "\n")
+    elif kind == "long_text":
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("source: api\nsystem:\n  description: " + "y" * spec["length"] + "\n")
+    else:  # pragma: no cover - a typo in an expect file
+        raise AssertionError(f"unknown generator {kind!r}")
+    return path
+
+
+def readonly_dir(tmp: str) -> str:
+    """A directory this process cannot create files in (root ignores chmod, but not sysfs)."""
+    if os.geteuid() == 0:
+        return "/sys"
+    path = os.path.join(tmp, "readonly")
+    os.makedirs(path)
+    os.chmod(path, stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
+    return path
+
+
+def snapshot(paths: list[str]) -> dict[str, str]:
+    """sha256 of every file under ``paths``."""
+    out = {}
+    for root in paths:
+        files = [root] if os.path.isfile(root) else [
+            os.path.join(d, n) for d, _dirs, names in os.walk(root) for n in names]
+        for f in files:
+            with open(f, "rb") as fh:
+                out[f] = hashlib.sha256(fh.read()).hexdigest()
+    return out
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The error lines of a run, without their prefix."""
+    return [line.split(": error: ", 1)[1] if line.startswith("archplan: error: ") else line[len("Error: "):]
+            for line in stderr.splitlines() if line.startswith(ERROR_PREFIXES)]
+
+
+CASES = load_cases()
+
+
+def test_catalogue_covers_every_family_with_at_least_sixty_cases() -> None:
+    families = {c.family for c in CASES}
+    assert {"syntax", "values", "references", "yaml", "rules", "flags", "config"} <= families
+    assert len(CASES) >= 60
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_input_gives_one_located_error_and_exit_2(case: HostileCase, tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    here = os.path.dirname(case.expect_file)
+    generated = [generate(case.generate, tmp)] if case.generate else []
+    places = {"here": here, "hostile": HOSTILE, "tmp": tmp}
+    if any("{readonly}" in a for a in case.args):
+        places["readonly"] = readonly_dir(tmp)
+    args = [a.format(**places) for a in case.args]
+    pattern = case.error
+    for key, value in places.items():
+        pattern = pattern.replace("{" + key + "}", re.escape(value))
+    outputs = [args[i + 1] for i, a in enumerate(args) if a in ("-o", "--output") and i + 1 < len(args)]
+    before = snapshot([HOSTILE, *generated])
+    existed = {out for out in outputs if os.path.exists(out)}
+
+    result = CliRunner().invoke(main, args)
+
+    combined = result.stdout + result.stderr
+    assert "Traceback" not in combined and "internal error" not in combined, combined
+    assert result.exit_code == 2, f"exit {result.exit_code}: {combined}"
+    errors = error_lines(result.stderr)
+    assert len(errors) == 1, f"expected one error line, got: {result.stderr}"
+    assert re.search(pattern, errors[0]), f"{errors[0]!r} does not match {pattern!r}"
+    for out in outputs:
+        assert out in existed or not os.path.exists(out), f"{out} was written"
+        parent = os.path.dirname(out)
+        if os.path.isdir(parent) and parent != "/sys":
+            assert not [n for n in os.listdir(parent) if n.startswith(".archplan-")], "a temporary file was left"
+    assert snapshot([HOSTILE, *generated]) == before, "an input was modified"
+
+
+def test_a_utf8_bom_is_accepted(tmp_path: Any) -> None:
+    path = os.path.join(str(tmp_path), "bom.yaml")
+    with open(path, "wb") as fh:
+        fh.write(b"\xef\xbb\xbfsource: api\nservices:\n  - name: checkout\n")
+    result = CliRunner().invoke(main, ["check", path, "--no-builtin", "--rules",
+                                       os.path.join(HOSTILE, "rules", "pack"), "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
