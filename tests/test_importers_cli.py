@@ -222,3 +222,13 @@ def test_names_with_line_breaks_cannot_inject_keys_into_the_agent_file(tmp_path:
     data = yaml.safe_load(result.output)
     assert set(data) == {"source", "services", "endpoints"}
     assert all(ln.lstrip().startswith("#") or "admin" not in ln for ln in result.output.splitlines())
+
+
+def test_an_inferred_external_call_meets_the_builtin_circuit_breaker_rule() -> None:
+    result = run("check", "--from", f"compose={SHOP_COMPOSE}", "--format", "json", "--fail-on", "never")
+    assert result.exit_code == 0, result.output
+    gaps = [f for f in json.loads(result.output)["findings"]
+            if f["subjects"][0] == "interaction:api->api.payments.example.net"]
+    needed = {m["rule"] for g in gaps for m in g.get("missing", [])}
+    assert "external-call-without-circuit-breaker" in needed
+    assert gaps[0]["location"]["line"] == line_of(SHOP_COMPOSE, "PAYMENTS_URL:")

@@ -51,7 +51,8 @@ def test_replicas_limits_health_and_exposure(shop: object) -> None:
 
 def test_edges_are_inferred_from_urls_host_variables_commands_and_depends_on(shop: object) -> None:
     edges = {(i.data["from"], i.data["to"]): i for i in shop.of_kind("interaction")}  # type: ignore[attr-defined]
-    assert set(edges) == {("api", "db"), ("api", "cache"), ("api", "mq"), ("worker", "db"), ("worker", "mq")}
+    assert set(edges) == {("api", "db"), ("api", "cache"), ("api", "mq"), ("worker", "db"), ("worker", "mq"),
+                          ("api", "api.payments.example.net")}
     api_db = edges[("api", "db")]
     assert api_db.data["protocol"] == "sql" and "DATABASE_URL" in api_db.data["inferred_from"]
     assert "depends_on" in api_db.data["inferred_from"]
@@ -108,3 +109,11 @@ def test_unknown_depends_on_target_and_bad_shapes_are_located(tmp_path: os.PathL
     path3 = write(str(tmp_path), "e.yml", "version: '3'\n")
     with pytest.raises(ArchplanError, match="no 'services:' section"):
         compose.import_file(path3)
+
+
+def test_a_public_host_in_a_url_becomes_an_external_with_an_inferred_call(shop: object) -> None:
+    ext = fact(shop, "external:api.payments.example.net")  # type: ignore[arg-type]
+    assert ext.location.line == line_of(SHOP, "PAYMENTS_URL:")
+    call = fact(shop, "interaction:api->api.payments.example.net").data  # type: ignore[arg-type]
+    assert call["protocol"] == "http" and call["style"] == "sync" and "PAYMENTS_URL" in call["inferred_from"]
+    assert "circuit_breaker" not in call and "timeout_ms" not in call  # left for the review to ask about

@@ -109,3 +109,11 @@ def test_objects_without_kind_or_name_and_broken_yaml_are_located(tmp_path: os.P
     os.makedirs(empty)
     with pytest.raises(ArchplanError, match=r"no \.yaml"):
         kubernetes.import_path(empty)
+
+
+def test_an_external_name_service_is_an_external_and_calls_to_it_are_inferred(shop: object) -> None:
+    geo = fact(shop, "external:geo")  # type: ignore[arg-type]
+    assert geo.data["description"] == "ExternalName Service for maps.example.org"
+    assert geo.location.line == line_of(APP, "name: geo") - 3  # the object starts at apiVersion
+    call = fact(shop, "interaction:api->geo").data  # type: ignore[arg-type]
+    assert call["protocol"] == "http" and "GEO_URL" in call["inferred_from"]

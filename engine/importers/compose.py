@@ -100,6 +100,9 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
         loc = edge.location if edge and edge.location else declared[pair][0][1]
         tgt = kinds.get(target)
         protocol = edge.protocol if edge else (tgt.protocol if tgt else None)
+        if edge is not None and edge.external:
+            body.fact("externals", {"name": target}, loc)
+            body.note("externals", target, "inferred from a URL in the configuration: confirm it is a third party")
         data: dict[str, Any] = {"from": source, "to": target, "inferred_from": "; ".join(evidence)[:2000]}
         if protocol:
             data["protocol"] = protocol

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.errors import Location
+from engine.importers.base import host_exposure, safe_name
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ class Edge:
     protocol: str | None
     evidence: list[str] = field(default_factory=list)
     location: Location | None = None
+    external: bool = False
+    """The target is a public host named in a URL, outside the described system."""
 
 
 _HOSTISH_KEY = re.compile(r"HOST|ADDR|URL|URI|SERVER|ENDPOINT|BROKER|DSN|SERVICE|BOOTSTRAP|CONNECT", re.IGNORECASE)
@@ -149,13 +152,18 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
         for m in mentions[source]:
             for tok in _TOKEN.finditer(m.text):
                 host = _host_of(tok.group(), known)
-                if host is None:
-                    continue
-                target = host_names[host]
-                if target == source:
-                    continue
                 before, after = m.text[:tok.start()], m.text[tok.end():]
                 scheme = _SCHEME.search(before + tok.group())
+                external = False
+                if host is None:
+                    # A public host in a URL (scheme://host or @host) is an external dependency.
+                    if not (scheme and before.endswith(("://", "@"))) or host_exposure(tok.group()) != "public":
+                        continue
+                    target, external = safe_name(tok.group().rstrip(".").lower()), True
+                else:
+                    target = host_names[host]
+                if target == source:
+                    continue
                 in_host_position = (
                     before.endswith(("://", "@", "//"))
                     or re.match(r"^:\d", after) is not None
@@ -170,7 +178,7 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 if scheme:
                     protocol = _SCHEME_PROTOCOL.get(scheme.group(1).lower())
                 protocol = protocol or targets.get(target)
-                edge = edges.setdefault((source, target), Edge(source, target, protocol, [], m.location))
+                edge = edges.setdefault((source, target), Edge(source, target, protocol, [], m.location, external))
                 if edge.protocol is None:
                     edge.protocol = protocol
                 what = "command" if m.key == "command" else f"{m.key}"

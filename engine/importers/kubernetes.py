@@ -213,6 +213,15 @@ def import_path(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
             hosts.setdefault(o.name, target)
             hosts.setdefault(f"{o.name}.{o.namespace}", target)
         stype = str(o.get("spec", "type") or "ClusterIP")
+        if stype == "ExternalName" and isinstance(o.get("spec", "externalName"), str):
+            # A cluster name for a host outside the cluster: calls to it are calls to a third party.
+            name = safe_name(o.name)
+            body.fact("externals", {"name": name}, o.loc())
+            body.set("externals", name, "description", f"ExternalName Service for {o.get('spec', 'externalName')}"[
+                :2000], o.loc("spec", "externalName"))
+            hosts.setdefault(o.name, name)
+            hosts.setdefault(f"{o.name}.{o.namespace}", name)
+            continue
         annotations = o.get("metadata", "annotations") or {}
         internal_lb = isinstance(annotations, dict) and any(
             ("internal" in str(k).lower() and str(v).lower() in ("true", "internal", "1"))
@@ -254,6 +263,9 @@ def import_path(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
         src = kinds.get(e.source)
         if src is not None and src.role == "datastore":
             continue
+        if e.external:
+            body.fact("externals", {"name": e.target}, e.location or Location(path))
+            body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
         data: dict[str, Any] = {"from": e.source, "to": e.target, "inferred_from": "; ".join(e.evidence)[:2000]}
         if e.protocol:
             data["protocol"] = e.protocol
