@@ -25,6 +25,10 @@ from engine.runtime import RunLimits, RunResult, run
 from engine.source import DEFAULT_LIMITS, Document, Limits
 
 GAP_RULE = "information-gap"
+CONTEXT_CEILING = {"minor": 2, "moderate": 3, "major": 3, "severe": 4}
+"""How far context rules may raise a finding, by impact: only a severe impact becomes critical through
+context. Without a ceiling, a web shop whose every component sits on a public path had a third of its
+findings at critical (a catalogue backup interval among them); a base severity above the ceiling stays."""
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         base = kb.severity_overrides.get(rule.id) or rule.severity or Severity.LOW
         adj = tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.get(key, {}).items()))
         delta = max(-1, min(1, sum(a.by for a in adj)))
-        sev = SEVERITY_BY_RANK[max(1, min(4, base.rank + delta))]
+        ceiling = max(base.rank, CONTEXT_CEILING[rule.risk.impact] if rule.risk else base.rank)
+        sev = SEVERITY_BY_RANK[max(1, min(ceiling, base.rank + delta))]
         fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
         mit_ids = []
         for m in r.mitigations:

@@ -197,3 +197,19 @@ def test_evicted_knowledge_bases_are_freed(tmp_path: os.PathLike[str]) -> None:
     assert len(runtime._cache) <= 4
     runtime.clear_cache()
     assert not runtime._cache
+
+
+def test_context_raises_severity_one_step_but_never_past_the_impact_ceiling(tmp_path: os.PathLike[str]) -> None:
+    major = rule_yaml("major-risk", [{"as": "s", "kind": "service", "where": {"exposure": "public"}}])
+    severe = rule_yaml("severe-risk", [{"as": "s", "kind": "service", "where": {"exposure": "public"}}])
+    severe["risk"]["impact"] = "severe"
+    severe["risk"]["likelihood"] = "possible"  # possible x severe = high, like major-risk
+    raise_public = rule_yaml("context-public", [
+        {"as": "r", "kind": "risk"},
+        {"as": "s", "kind": "service", "join": {"key": "r.subject"}, "where": {"exposure": "public"}},
+    ], adjust={"risk": "r", "by": 1, "reason": "public"})
+    del raise_public["risk"], raise_public["mitigation"]
+    kb = kb_from(str(tmp_path), [major, severe, raise_public])
+    rv = review_design(design_of({"services": [{"name": "a", "exposure": "public"}]}), kb)
+    sev = {f.rule: (f.base_severity.value, f.severity.value) for f in rv.findings if f.kind == "risk"}
+    assert sev == {"major-risk": ("high", "high"), "severe-risk": ("high", "critical")}
