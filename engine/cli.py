@@ -233,19 +233,22 @@ def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
 
 @main.command()
 @click.argument("args", nargs=-1, required=True)
+@from_option
 @_rules_options
 @config_options
-def explain(args: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, config_file: str | None,
-            no_config: bool) -> None:
+def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+            config_file: str | None, no_config: bool) -> None:
     """Explain one finding: archplan explain DESIGN... FINDING-ID."""
+    from engine.importers import load_artifacts
     from engine.report import explain as explain_text
     from engine.review import review
 
-    if len(args) < 2:
+    if len(args) < (1 if from_specs else 2):
         raise UsageError("usage: archplan explain DESIGN... FINDING-ID")
     *design, ident = args
     rv = review(design, list(rule_dirs), builtin=not no_builtin,
-                config=project_config(design, config_file, no_config))
+                config=project_config(design, config_file, no_config), extra=load_artifacts(from_specs))
+    print_warnings(rv.design.warnings)
     finding = rv.find(ident)
     if finding is None:
         from engine.errors import did_you_mean

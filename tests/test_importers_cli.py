@@ -232,3 +232,11 @@ def test_an_inferred_external_call_meets_the_builtin_circuit_breaker_rule() -> N
     needed = {m["rule"] for g in gaps for m in g.get("missing", [])}
     assert "external-call-without-circuit-breaker" in needed
     assert gaps[0]["location"]["line"] == line_of(SHOP_COMPOSE, "PAYMENTS_URL:")
+
+
+def test_explain_accepts_artifacts_too() -> None:
+    listing = run("check", "--from", f"compose={SHOP_COMPOSE}", "--format", "json", "--fail-on", "never")
+    ident = json.loads(listing.output)["findings"][0]["id"]
+    result = run("explain", "--from", f"compose={SHOP_COMPOSE}", ident)
+    assert result.exit_code == 0, result.output
+    assert "shop-compose.yaml" in result.output
