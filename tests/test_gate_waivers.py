@@ -158,7 +158,7 @@ def test_an_unknown_rule_id_in_a_waiver_is_an_error_with_did_you_mean(tmp_path: 
     wf = waivers_file(tmp, [waiver("t-sync-cal", "interaction:a->b")])
     result = run(*gate_args(tmp, "--waivers", wf))
     assert result.exit_code == 2
-    assert f"{wf}:3:3: waivers.rule: unknown rule id 't-sync-cal' (did you mean 't-sync-call'?)" in result.stderr
+    assert f"{wf}:3:3: waivers[0].rule: unknown rule id 't-sync-cal' (did you mean 't-sync-call'?)" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -42,6 +42,8 @@ class Waiver:
     location: Location
     in_design: bool
     """Declared in a design file (``True``) or in a central waivers file."""
+    keypath: str = "waivers"
+    """Where in its file, e.g. ``waivers[2]``."""
 
     def matches(self, finding: Finding) -> bool:
         """Whether this waiver covers ``finding`` (rule and main subject both match)."""
@@ -133,7 +135,7 @@ def parse_entries(doc: Document, base: Path, value: Any, in_design: bool) -> tup
         if bad or expires is None:
             continue
         out.append(Waiver(texts["rule"], texts["subject"], texts["reason"], texts["owner"], expires,
-                          texts.get("ticket"), doc.locate(at), in_design))
+                          texts.get("ticket"), doc.locate((*at, "rule")), in_design, keypath(at)))
     return out, errors
 
 
@@ -188,10 +190,10 @@ def check_rule_ids(waivers: Iterable[Waiver], known: Iterable[str]) -> list[Arch
         if is_pattern(w.rule):
             if not any(_compile(w.rule).fullmatch(r) for r in ids):
                 errors.append(InputError(f"rule pattern '{w.rule}' matches no loaded rule", w.location,
-                                         "waivers.rule"))
+                                         f"{w.keypath}.rule"))
         elif w.rule not in ids:
             errors.append(InputError(f"unknown rule id '{w.rule}'{did_you_mean(w.rule, ids)}", w.location,
-                                     "waivers.rule"))
+                                     f"{w.keypath}.rule"))
     return errors
 
 
