@@ -240,3 +240,17 @@ def test_explain_accepts_artifacts_too() -> None:
     result = run("explain", "--from", f"compose={SHOP_COMPOSE}", ident)
     assert result.exit_code == 0, result.output
     assert "shop-compose.yaml" in result.output
+
+
+def test_two_artifacts_that_disagree_keep_the_first_in_file_order_and_warn() -> None:
+    compose_file = corpus("compose", "sock-shop", "docker-compose.yml")
+    manifest = corpus("kubernetes", "sock-shop", "complete-demo.yaml")
+    docs = load_artifacts([f"kubernetes={manifest}", f"compose={compose_file}"])
+    design = load_documents(docs)
+    front = fact(design, "service:front-end")
+    assert front.data["exposure"] == "internal"  # compose's file sorts first: its value stands
+    assert front.data["health"]["liveness"] is True  # what compose leaves unknown, the manifest fills in
+    warning = next(str(w) for w in design.warnings if "front-end" in str(w) and "exposure" in str(w))
+    assert f"{manifest}:{line_of(manifest, 'type: NodePort')}" in warning
+    assert f"{compose_file}:{line_of(compose_file, '  front-end:')}" in warning
+    assert "first artifact's (in file order) value is kept" in warning
