@@ -52,6 +52,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_plan.py
+	$(PY) benchmarks/bench_gate.py
 
 # Coverage-guided fuzzing of the design and rule loaders (not part of `make test`). atheris ships
 # manylinux wheels for 3.11/3.12, so no clang is needed; it is installed here only, not as a dependency.

@@ -268,7 +268,7 @@ def test_plain_text_report_is_unchanged_without_gate_features() -> None:
     from engine.review import review
 
     expected = to_text(review([SHOP]), "never")
-    assert run("check", SHOP, "--fail-on", "never").stdout == expected
+    assert run("check", SHOP, "--fail-on", "never", "--no-config").stdout == expected
 
 
 def test_today_option_is_hidden_from_help() -> None:
