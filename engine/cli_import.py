@@ -72,7 +72,7 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
     if len(agents) != 1:
         raise UsageError(f"these artifacts are for different agents ({', '.join(sorted(agents))}); import each "
                          "format into its own file")
-    lines = [HEADER.format(fmt=fmt, sources="\n".join(_comment(f"#   {s}") for s in sources)).rstrip("\n"),
+    lines = [HEADER.format(fmt=fmt, sources="\n".join(_comment(f"# - {s}") for s in sources)).rstrip("\n"),
              f"source: {agents.pop()}"]
     by_kind: dict[str, list[Fact]] = {}
     for f in design.facts:
