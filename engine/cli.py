@@ -205,7 +205,7 @@ def print_warnings(warnings: Sequence[Any]) -> None:
 @click.option("--fail-on", type=click.Choice(THRESHOLDS), default=None,
               help="Exit 1 when a finding reaches this severity.  [default: the config's fail-on, else high]")
 @click.option("--format", "fmt", type=click.Choice(GATE_FORMATS), default="text", show_default=True)
-@click.option("-o", "--output", multiple=True,
+@click.option("-o", "--output", multiple=True, metavar="[FORMAT=]PATH",
               help="Write the --format report to PATH, or another format with FORMAT=PATH (repeatable; e.g. "
                    "--output sarif=out.sarif --output junit=out.xml); all written atomically.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
