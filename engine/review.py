@@ -243,13 +243,20 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     risks: dict[str, RiskRecord] = {}
     gaps: dict[str, list[GapRecord]] = {}
     adjusts: dict[str, dict[str, AdjustRecord]] = {}
+    # One rule can match one subject several ways (with different joined facts): keep the match with the
+    # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
     for _name, out in result.outcomes:
         if out.risk is not None:
-            risks.setdefault(out.risk.key, out.risk)
+            held = risks.get(out.risk.key)
+            if held is None or (out.risk.premises, out.risk.message) < (held.premises, held.message):
+                risks[out.risk.key] = out.risk
         if out.gap is not None:
             gaps.setdefault(out.gap.subject, []).append(out.gap)
         if out.adjust is not None:
-            adjusts.setdefault(out.adjust.risk, {}).setdefault(out.adjust.rule, out.adjust)
+            by_rule = adjusts.setdefault(out.adjust.risk, {})
+            prev = by_rule.get(out.adjust.rule)
+            if prev is None or (out.adjust.premises, out.adjust.reason) < (prev.premises, prev.reason):
+                by_rule[out.adjust.rule] = out.adjust
 
     def evidence(keys: Sequence[str], seen: set[str] | None = None) -> list[Evidence]:
         seen = seen if seen is not None else set()

@@ -1,0 +1,200 @@
+"""A second, independent evaluator of compiled rules: plain Python, slow, and obviously correct.
+
+durable_rules can fail silently (an action error swallowed, a fact dropped as "already observed",
+a value coerced across types), so tests run every knowledge base through both this evaluator and
+the runtime and require the same outcome. It reads the same ``CompiledRule``/``CompiledPattern``
+the compiler hands to durable_rules, with the semantics the compiler means them to have:
+
+- a pattern matches a fact of its ``kind`` whose every test holds and whose joins equal the bound
+  fields of earlier patterns;
+- a test or join on a field the fact does not have is false, except ``missing`` (true exactly when
+  the key is absent) and ``exists``;
+- values compare by type: ``true`` is not ``1`` and ``"1"`` is not ``1``; numbers compare as numbers;
+- ``contains`` holds when a list field has the item; ``regex`` is durable's anchored full match in its
+  own dialect (``%d``, ``%a``, ``%w`` classes, no backslash escapes), translated to Python ``re``;
+- an ``absent`` pattern holds when no fact satisfies it given the bindings of the patterns before it;
+- rules fire by stratum (the compiler's): each stratum is run to a fixed point, every distinct
+  combination of facts firing once, and derived facts (deduplicated by key) feed later rounds and
+  strata. The consequences are computed by the same ``engine.consequence`` code as the runtime's.
+
+Nothing here imports durable_rules.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from engine.compiler import CompiledKB, CompiledPattern, CompiledRule
+from engine.consequence import Outcome, consequences
+from engine.errors import LimitError
+from engine.runtime import Derivation, RunLimits, RunResult
+
+_MISSING = object()
+Fact = Mapping[str, Any]
+
+# durable's classes (src/rules/regex.c, readEscapedSymbol), as Python character classes.
+_CLASSES = {
+    "d": "[0-9]",
+    "a": "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]",
+    "w": "[A-Za-z0-9]",
+}
+
+
+def lookup(fact: Fact, path: str) -> Any:
+    """A dotted field of a fact, or ``_MISSING``."""
+    node: Any = fact
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality without coercion: booleans equal only booleans, numbers only numbers, text only text."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return False
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+@functools.lru_cache(maxsize=1024)
+def python_regex(pattern: str) -> re.Pattern[str]:
+    """durable's regex dialect (the subset rules may use) as a Python pattern, anchored at both ends."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "%" and i + 1 < len(pattern) and pattern[i + 1] in _CLASSES:
+            out.append(_CLASSES[pattern[i + 1]])
+            i += 2
+        elif ch == "[":
+            end = pattern.index("]", i)
+            out.append(pattern[i:end + 1])
+            i = end + 1
+        elif ch in ".*+?":
+            out.append(ch)
+            i += 1
+        else:
+            out.append(re.escape(ch))
+            i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def holds(fact: Fact, fld: str, op: str, value: Any) -> bool:
+    """Whether one compiled test holds on a fact."""
+    v = lookup(fact, fld)
+    if op == "missing":
+        return v is _MISSING
+    if op == "exists":
+        return v is not _MISSING
+    if v is _MISSING:
+        return False
+    if op == "eq":
+        return same(v, value)
+    if op == "ne":
+        return not same(v, value)
+    if op in ("lt", "lte", "gt", "gte"):
+        if not (_number(v) and _number(value)):
+            return False
+        return bool({"lt": v < value, "lte": v <= value, "gt": v > value, "gte": v >= value}[op])
+    if op == "in":
+        return any(same(v, x) for x in value)
+    if op == "not_in":
+        return all(not same(v, x) for x in value)
+    if op == "regex":
+        return isinstance(v, str) and python_regex(value).fullmatch(v) is not None
+    if op == "contains":
+        return isinstance(v, list) and any(same(x, value) for x in v)
+    raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - the rule loader refuses it
+
+
+def _joined(fact: Fact, pattern: CompiledPattern, bound: Mapping[str, Fact]) -> bool:
+    for fld, alias, rfield in pattern.joins:
+        left, right = lookup(fact, fld), lookup(bound[alias], rfield)
+        if left is _MISSING or right is _MISSING or not same(left, right):
+            return False
+    return True
+
+
+def matches(rule: CompiledRule, by_kind: Mapping[str, Sequence[Fact]]) -> Iterator[dict[str, Fact]]:
+    """Every binding (alias -> fact) of the rule's positive patterns that satisfies the whole rule."""
+    candidates = [[f for f in by_kind.get(p.kind, ()) if all(holds(f, *t) for t in p.tests)]
+                  for p in rule.patterns]
+
+    def extend(i: int, bound: dict[str, Fact]) -> Iterator[dict[str, Fact]]:
+        if i == len(rule.patterns):
+            yield dict(bound)
+            return
+        p = rule.patterns[i]
+        if p.absent:
+            if not any(_joined(f, p, bound) for f in candidates[i]):
+                yield from extend(i + 1, bound)
+            return
+        for f in candidates[i]:
+            if _joined(f, p, bound):
+                bound[p.alias] = f
+                yield from extend(i + 1, bound)
+                del bound[p.alias]
+
+    yield from extend(0, {})
+
+
+def evaluate(kb: CompiledKB, facts: Sequence[Fact], limits: RunLimits | None = None,
+             apply: Callable[[CompiledRule, Mapping[str, Fact]], Outcome] | None = None) -> RunResult:
+    """Fire ``kb`` over ``facts`` to a fixed point, stratum by stratum, without durable_rules."""
+    limits = limits or RunLimits()
+    apply = apply or (lambda cr, b: consequences(cr, kb.source[cr.rule_id].rule, b))
+    result = RunResult()
+    store: dict[str, Fact] = {str(f["key"]): dict(f) for f in facts}
+    depth: dict[str, int] = {}
+    fired: set[tuple[str, tuple[str, ...]]] = set()
+    for stratum in range(kb.strata):
+        rules = sorted((r for r in kb.rules.values() if r.stratum == stratum), key=lambda r: r.name)
+        while True:
+            by_kind: dict[str, list[Fact]] = {}
+            for key in sorted(store):
+                by_kind.setdefault(str(store[key]["kind"]), []).append(store[key])
+            new: list[tuple[CompiledRule, dict[str, Fact], tuple[str, ...]]] = []
+            for rule in rules:
+                for bound in matches(rule, by_kind):
+                    keys = tuple(str(bound[p.alias]["key"]) for p in rule.patterns if not p.absent)
+                    if (rule.name, keys) not in fired:
+                        fired.add((rule.name, keys))
+                        new.append((rule, bound, keys))
+            if not new:
+                break
+            for rule, bound, keys in new:
+                outcome = apply(rule, bound)
+                result.outcomes.append((rule.name, outcome))
+                result.fired += 1
+                for df in outcome.facts:
+                    key = str(df["key"])
+                    if key in store:
+                        continue
+                    if len(result.derived) >= limits.max_derived:
+                        raise LimitError(f"rules derived more than {limits.max_derived:,} facts without reaching "
+                                         "a fixed point (reference evaluator)")
+                    level = 1 + max((depth.get(k, 0) for k in keys), default=0)
+                    if level > limits.max_chain:
+                        raise LimitError(f"rules chained more than {limits.max_chain:,} derivations deep without "
+                                         "reaching a fixed point (reference evaluator)")
+                    for fld, value in df.items():
+                        if isinstance(value, str) and len(value) > limits.max_value_chars:
+                            raise LimitError(f"rule '{rule.rule_id}' derived a '{df['kind']}' fact whose '{fld}' "
+                                             f"has {len(value):,} characters (reference evaluator)")
+                    depth[key] = level
+                    store[key] = df
+                    result.derived[key] = df
+                    result.derivations[key] = Derivation(rule.rule_id, keys)
+    return result
