@@ -12,21 +12,35 @@ import tempfile
 
 import click
 
-from engine.cli import EXIT_OK, _limits, _rules_options, config_options, main, project_config, write_output
+from engine.cli import (
+    EXIT_OK,
+    _limit_options,
+    _limits,
+    _rules_options,
+    _run_limits,
+    config_options,
+    from_option,
+    main,
+    print_warnings,
+    project_config,
+    write_output,
+)
 from engine.errors import ArchplanError, InputError, Location, UsageError, raise_all
 
 DIFF_FORMATS = ("text", "json", "markdown")
 
 
 @main.command()
-@click.argument("design", nargs=-1, required=True, type=click.Path())
+@click.argument("design", nargs=-1, type=click.Path())
+@from_option
 @_rules_options
 @config_options
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="The baseline file to write (JSON; atomically).")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
-def baseline(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, config_file: str | None,
-             no_config: bool, output: str, max_input_bytes: int | None) -> None:
+@_limit_options
+def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+             config_file: str | None, no_config: bool, output: str, max_input_bytes: int | None) -> None:
     """Record the current findings of DESIGN, so that 'check --baseline FILE' fails only on new ones.
 
     Each entry is a finding's fingerprint (rule, subject and file relative to the design root, never a
@@ -34,12 +48,18 @@ def baseline(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bo
     """
     from engine.gate.baseline import baseline_data
     from engine.gate.core import check_substance
+    from engine.importers import load_artifacts
     from engine.report import dumps
     from engine.review import review
 
+    if not design and not from_specs:
+        raise UsageError("nothing to record: give design files or directories, or --from FORMAT=PATH")
     limits = _limits(max_input_bytes)
+    extra = load_artifacts(from_specs, limits)
     config = project_config(design, config_file, no_config, limits)
-    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=limits, config=config)
+    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=limits, config=config, extra=extra,
+                run_limits=_run_limits())
+    print_warnings(rv.design.warnings)
     check_substance(rv)
     data = baseline_data(rv)
     write_output(output, dumps(data), list(design))
@@ -63,6 +83,7 @@ def baseline(design: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bo
 @click.option("--no-waivers", is_flag=True, help="Disregard every waiver.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
 @click.option("--today", "today_text", hidden=True, help="Today's date for waiver expiry (tests).")
+@_limit_options
 def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...], no_builtin: bool,
          config_file: str | None, no_config: bool, fail_on: str | None, fmt: str, output: str | None,
          waiver_files: tuple[str, ...], no_waivers: bool, max_input_bytes: int | None,
@@ -90,7 +111,7 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
     fail_on = fail_on or getattr(config, "fail_on", None) or "high"
     kb = load_kb(list(rule_dirs), builtin=not no_builtin, limits=limits, config=config)
     with paused_gc():
-        new_rv = review_design(load_design(new_paths, limits), kb)
+        new_rv = review_design(load_design(new_paths, limits), kb, _run_limits())
     check_substance(new_rv)
     note = ""
     with tempfile.TemporaryDirectory(prefix="archplan-diff-") as tmp:
@@ -105,7 +126,7 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
         if old_paths:
             try:
                 with paused_gc():
-                    old_findings = review_design(load_design(old_paths, limits), kb).findings
+                    old_findings = review_design(load_design(old_paths, limits), kb, _run_limits()).findings
             except ArchplanError as exc:
                 if not git_ref:
                     raise

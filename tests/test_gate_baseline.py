@@ -172,3 +172,11 @@ def test_baseline_fails_closed_without_rules(tmp_path: Any) -> None:
     result = run("baseline", design(tmp), "--no-builtin", "-o", os.path.join(tmp, "b.json"))
     assert result.exit_code == 2 and "no rules loaded" in result.stderr
     assert not os.path.exists(os.path.join(tmp, "b.json"))
+
+
+def test_baseline_honours_the_same_limits_as_check(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    result = run("baseline", design(tmp), "--no-builtin", "--rules", pack(tmp), "-o", os.path.join(tmp, "b.json"),
+                 "--max-facts", "2")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not os.path.exists(os.path.join(tmp, "b.json"))
