@@ -70,9 +70,14 @@ class _Items:
                 if item_type is None or f.get("type") == item_type]
 
 
+def _oneline(text: str) -> str:
+    """Whitespace runs (from folded YAML) as single spaces."""
+    return " ".join(text.split()) if ("\n" in text or "  " in text or text != text.strip()) else text
+
+
 def _plan_item(fact: Mapping[str, Any], rule: str) -> PlanItem:
     return PlanItem(type=str(fact["type"]), subject=str(fact["subject"]), title=str(fact["title"]),
-                    detail=" ".join(str(fact.get("detail", "")).split()), pass_bar=str(fact.get("pass_bar", "")),
+                    detail=_oneline(str(fact.get("detail", ""))), pass_bar=str(fact.get("pass_bar", "")),
                     source=f"rule:{rule}")
 
 
@@ -435,12 +440,13 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
             continue
         mit_phases = [phase_of_mitigation.get(f"mitigation:{m}", f.phase) for m in f.mitigations]
         loc = f.location
+        if loc.file not in shown:
+            shown[loc.file] = display_path(loc.file)
         entries.append(RiskEntry(
             id=f.id, rule=f.rule, title=f.title, severity=f.severity.value, likelihood=f.likelihood,
-            impact=f.impact, subjects=f.subjects, message=" ".join(f.message.split()),
+            impact=f.impact, subjects=f.subjects, message=_oneline(f.message),
             mitigations=tuple(titles.get(m, m) for m in f.mitigations), phase=min(mit_phases, default=f.phase),
-            location=(f"{shown.setdefault(loc.file, display_path(loc.file))}:{loc.line}" if loc.line
-                      else shown.setdefault(loc.file, display_path(loc.file)))))
+            location=f"{shown[loc.file]}:{loc.line}" if loc.line else shown[loc.file]))
         if f.likelihood and f.impact:
             matrix[f.likelihood][f.impact].append(f.id)
     lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
