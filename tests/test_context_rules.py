@@ -17,6 +17,8 @@ from tests.helpers import rule_yaml, write_yaml
 RISK_RULE = rule_yaml("unmetered", [{"as": "svc", "kind": "service", "where": {"metrics": False}}])
 DS_RISK_RULE = rule_yaml("public-store", [{"as": "ds", "kind": "datastore", "where": {"public_access": True}}],
                          category="security")
+# possible x severe: high, and a severe impact may be raised to critical by context (the ceiling allows it)
+DS_RISK_RULE["risk"].update(likelihood="possible", impact="severe")
 CONTEXT_RULE = {
     "id": "pii-context", "title": "Context rule under test", "category": "security", "phase": 2,
     "summary": "Raises risks on pii datastores.", "rationale": "Tests need rules whose behaviour they control.",
