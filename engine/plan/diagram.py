@@ -21,7 +21,7 @@ from engine.plan.model import Architecture, Edge, Node
 COLLAPSE_AT = 60
 COLLAPSED_EDGE_LIMIT = 160
 """Team-to-team edges drawn when collapsed: the heaviest (and every risky one); the JSON keeps them all."""
-EXTERNALS_COLLAPSE_AT = 25
+EXTERNALS_COLLAPSE_AT = 12
 DOT_TIMEOUT_S = 60
 CLIENTS = "clients"
 SEVERITY_COLOUR = {"critical": "#b3261e", "high": "#e8590c", "medium": "#c99a00", "low": "#5c7cfa"}
@@ -142,8 +142,10 @@ def build_architecture(comp: Mapping[str, Fact], interactions: Sequence[Fact], e
     node_t = tuple(sorted(nodes.values(), key=lambda n: n.id))
     edge_t = tuple(sorted(edges.values(), key=lambda e: (e.src, e.dst, e.sync)))
     counts = {k: sum(1 for f in comp.values() if f.kind == k) for k in ("service", "datastore", "channel", "external")}
-    mermaid = to_mermaid(node_t, edge_t, cl)
-    dot = to_dot(node_t, edge_t, cl)
+    # Collapsed, nearly every team carries some risk: colour only the critical ones, or nothing stands out.
+    floor = "critical" if collapsed else "low"
+    mermaid = to_mermaid(node_t, edge_t, cl, floor)
+    dot = to_dot(node_t, edge_t, cl, floor)
     svg = render_svg_text(dot) if render_svg else None
     if svg is None and render_svg:
         notes.append("Graphviz `dot` is not installed here, so no SVG was drawn; the DOT source is included.")
@@ -212,7 +214,7 @@ def _ids(nodes: Sequence[Node]) -> dict[str, str]:
 
 
 def _node_text(n: Node) -> str:
-    if n.kind == "group":
+    if n.kind in ("group", "clients"):
         return n.name
     extra = n.type if n.type and n.kind != "gateway" else ("gateway" if n.kind == "gateway" else n.kind)
     text = f"{n.name}\n{extra}"
@@ -223,8 +225,14 @@ def _node_text(n: Node) -> str:
     return text
 
 
-def to_mermaid(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tuple[str, Sequence[str]]]) -> str:
-    """Mermaid flowchart text."""
+def _shown(risk: str | None, floor: str) -> str | None:
+    """The risk to colour, if it reaches ``floor``."""
+    return risk if risk is not None and sev_max(risk, floor) == risk else None
+
+
+def to_mermaid(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tuple[str, Sequence[str]]],
+               floor: str = "low") -> str:
+    """Mermaid flowchart text (risks below ``floor`` are not coloured)."""
     ids = _ids(nodes)
     by_id = {n.id: n for n in nodes}
     shapes = {"datastore": ("[(", ")]"), "channel": ("[/", "/]"), "external": ("{{", "}}"),
@@ -259,15 +267,15 @@ def to_mermaid(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[
         arrow = "-->" if e.sync else "-.->"
         label = f'|"{mermaid_label(e.label)}"|' if e.label else ""
         lines.append(f"  {ids[e.src]} {arrow}{label} {ids[e.dst]}")
-        if e.risk:
-            risky_links.setdefault(e.risk, []).append(i)
+        if _shown(e.risk, floor):
+            risky_links.setdefault(str(e.risk), []).append(i)
     for kind, (fill, stroke) in KIND_STYLE.items():
         lines.append(f"  classDef {kind} fill:{fill},stroke:{stroke},color:#111")
     for sev, colour in SEVERITY_COLOUR.items():
         lines.append(f"  classDef risk_{sev} fill:#fff0ee,stroke:{colour},stroke-width:3px,color:#111")
     by_class: dict[str, list[str]] = {}
     for n in nodes:
-        by_class.setdefault(f"risk_{n.risk}" if n.risk else n.kind, []).append(ids[n.id])
+        by_class.setdefault(f"risk_{n.risk}" if _shown(n.risk, floor) else n.kind, []).append(ids[n.id])
     for cls, members in sorted(by_class.items()):
         lines.append(f"  class {','.join(members)} {cls}")
     for sev, idx in sorted(risky_links.items()):
@@ -275,8 +283,9 @@ def to_mermaid(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[
     return "\n".join(lines) + "\n"
 
 
-def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tuple[str, Sequence[str]]]) -> str:
-    """Graphviz DOT text."""
+def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tuple[str, Sequence[str]]],
+           floor: str = "low") -> str:
+    """Graphviz DOT text (risks below ``floor`` are not coloured)."""
     ids = _ids(nodes)
     by_id = {n.id: n for n in nodes}
     shape = {"datastore": "cylinder", "channel": "cds", "external": "box3d", "gateway": "hexagon",
@@ -292,8 +301,8 @@ def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tupl
     def node_line(n: Node, indent: str) -> str:
         fill, stroke = KIND_STYLE[n.kind]
         pen = 1.2
-        if n.risk:
-            fill, stroke, pen = "#fff0ee", SEVERITY_COLOUR[n.risk], 3.0
+        if _shown(n.risk, floor):
+            fill, stroke, pen = "#fff0ee", SEVERITY_COLOUR[str(n.risk)], 3.0
         style = "filled,rounded" if n.kind in ("service", "group", "gateway") else "filled"
         if n.public and n.kind not in ("clients",):
             style += ",bold"
@@ -325,8 +334,9 @@ def to_dot(nodes: Sequence[Node], edges: Sequence[Edge], clusters: Sequence[tupl
         attrs = [f"label={dot_str(e.label)}"] if e.label else []
         if not e.sync:
             attrs.append('style="dashed"')
-        if e.risk:
-            attrs.append(f'color="{SEVERITY_COLOUR[e.risk]}", penwidth=2.5, fontcolor="{SEVERITY_COLOUR[e.risk]}"')
+        if _shown(e.risk, floor):
+            colour = SEVERITY_COLOUR[str(e.risk)]
+            attrs.append(f'color="{colour}", penwidth=2.5, fontcolor="{colour}"')
         lines.append(f"  {ids[e.src]} -> {ids[e.dst]}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -90,11 +90,15 @@ def layout(plan: Plan) -> list[Section]:
         ["from", "", "to", "protocol", "worst risk"],
         [[names[e.src], "→" if e.sync else "⇢ (async)", names[e.dst], e.label, e.risk or ""]
          for e in a.edges[:MAX_TABLE_ROWS]])))
-    risky = [n for n in a.nodes if n.risk]
+    risky = sorted((n for n in a.nodes if n.risk), key=lambda n: (-_rank(n.risk), -n.risks, n.name))
     if risky:
+        caption = "Components with risks, worst first"
+        if a.collapsed:
+            caption += " (the diagram colours only teams with critical risks)"
+        if len(risky) > 30:
+            caption += f"; the first 30 of {len(risky)}"
         s1.blocks.append(Table(["component", "worst risk", "risks"],
-                               [[n.name, n.risk or "", str(n.risks)] for n in
-                                sorted(risky, key=lambda n: (-_rank(n.risk), n.name))], "Highlighted components"))
+                               [[n.name, n.risk or "", str(n.risks)] for n in risky[:30]], caption))
     s1.blocks.append(Table(["team (trust zone)", "components"],
                            [[o, ", ".join(m) if len(m) <= 20 else f"{len(m)} components"] for o, m in a.clusters]))
     secs.append(s1)
