@@ -80,11 +80,13 @@ def main(argv: list[str]) -> None:
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     print(f"rules: {int(rows[0]['rules'])}; memory columns: growth of the process's peak RSS during each stage")
     header = (f"{'services':>8} {'facts':>7} {'findings':>8} {'load s':>7} {'enrich s':>8} {'fire s':>7} "
-              f"{'report s':>8} {'total s':>7} {'cpu s':>6} {'peak RSS MB':>11}  peak growth MB (load/enrich/fire/report)")
+              f"{'report s':>8} {'total s':>7} {'cpu s':>6} {'peak RSS MB':>11}  "
+              "peak growth MB (load/enrich/fire/report)")
     print(header)
     for r in rows:
         print(f"{int(r['services']):>8} {int(r['facts']):>7} {int(r['findings']):>8} {r['load_s']:>7.2f} "
-              f"{r['enrich_s']:>8.2f} {r['fire_s']:>7.2f} {r['report_s']:>8.2f} {r['total_s']:>7.2f} {r['cpu_s']:>6.2f} "
+              f"{r['enrich_s']:>8.2f} {r['fire_s']:>7.2f} {r['report_s']:>8.2f} {r['total_s']:>7.2f} "
+              f"{r['cpu_s']:>6.2f} "
               f"{r['peak_rss_mb']:>11.0f}  {r['load_mb']:.0f}/{r['enrich_mb']:.0f}/"
               f"{r['fire_mb']:.0f}/{r['report_mb']:.0f}")
     if len(rows) >= 2:
