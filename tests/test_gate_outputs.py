@@ -297,3 +297,32 @@ def test_markdown_comment_stays_under_the_comment_size_limit(tmp_path: Any, monk
     monkeypatch.setattr(md_module, "MAX_CHARS", 4_000)
     short = run(*args).stdout
     assert len(short) <= 4_000 and "…and 295 more" in short
+
+
+def test_a_write_failure_midway_replaces_no_output(tmp_path: Any, monkeypatch: Any) -> None:
+    import tempfile as tempfile_module
+
+    from engine.errors import UsageError
+    from engine.gate import output
+
+    tmp = str(tmp_path)
+    first, second = os.path.join(tmp, "a.sarif"), os.path.join(tmp, "b.xml")
+    for path in (first, second):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("old")
+    real = tempfile_module.mkstemp
+    calls = []
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(output.tempfile, "mkstemp", flaky)
+    with pytest.raises(UsageError, match="No space left on device"):
+        output.write_all([(first, "new"), (second, "new")])
+    for path in (first, second):
+        with open(path, encoding="utf-8") as fh:
+            assert fh.read() == "old"
+    assert sorted(os.listdir(tmp)) == ["a.sarif", "b.xml"]
