@@ -214,3 +214,12 @@ def test_several_hundred_endpoints_import_with_one_fact_each(tmp_path: os.PathLi
     assert sum(1 for e in eps if e.data.get("data_classification") == "pii") == 150
     last = max(eps, key=lambda e: e.location.line)
     assert last.location.file == path and last.location.line > 5000
+
+
+def test_a_path_item_in_another_file_points_findings_at_that_file() -> None:
+    users = fixture("openapi", "split", "paths", "users.yaml")
+    d = design_of(openapi.import_file(fixture("openapi", "split", "api.yaml")))
+    ep = fact(d, "endpoint:GET /users")
+    assert os.path.samefile(ep.location.file, users) and ep.location.line == line_of(users, "get:")
+    assert ep.locate("authn").line == line_of(users, "security: []") and ep.data["authn"] == "none"
+    assert ep.data["data_classification"] == "pii"  # the schema is a third file, reached from the second
