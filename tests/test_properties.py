@@ -93,7 +93,8 @@ def designs(draw: st.DrawFn) -> dict[str, Any]:
         "externals": [{"name": e, **draw(optional(sla=ratio, latency_p95_ms=millis, paid=st.booleans(),
                                                   rate_limit_rps=st.integers(0, 500)))} for e in externals],
         "datastores": [{"name": d, **draw(optional(
-            kind=st.sampled_from(["relational", "cache", "document"]), role=st.sampled_from(["system_of_record", "cache"]),
+            kind=st.sampled_from(["relational", "cache", "document"]),
+            role=st.sampled_from(["system_of_record", "cache"]),
             owner=st.sampled_from(services), writers=st.lists(st.sampled_from(services), max_size=3, unique=True),
             readers=st.lists(st.sampled_from(services), max_size=3, unique=True), replicas=small,
             failover=st.sampled_from(["none", "manual", "automatic"]),
