@@ -10,7 +10,6 @@ import functools
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -72,29 +71,9 @@ def write_output(path: str | None, text: str, inputs: Sequence[str] = ()) -> Non
     if path is None or path == "-":
         click.echo(text, nl=False)
         return
-    target = os.path.abspath(path)
-    for inp in inputs:
-        if os.path.exists(inp) and os.path.exists(target) and os.path.samefile(inp, target):
-            raise UsageError(f"output path {path} is one of the inputs; choose another file")
-        if os.path.isdir(inp) and target.startswith(os.path.abspath(inp) + os.sep) and target.endswith(
-                (".yaml", ".yml", ".json")):
-            raise UsageError(f"output path {path} is inside the design directory {inp}, where it would be "
-                             "read as input next time; choose another place")
-    directory = os.path.dirname(target) or "."
-    if not os.path.isdir(directory):
-        raise UsageError(f"cannot write {path}: directory {os.path.dirname(path) or '.'} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".archplan-", dir=directory)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    from engine.gate.output import write_all
+
+    write_all([(path, text)], inputs)
 
 
 def _limits(max_bytes: int | None) -> Limits:

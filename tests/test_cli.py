@@ -169,3 +169,26 @@ def test_library_api_returns_the_same_findings_as_json() -> None:
     rv = review([SHOP])
     data = json.loads(run("check", SHOP, "--format", "json", "--fail-on", "never").output)
     assert [f.fingerprint for f in rv.findings] == [f["fingerprint"] for f in data["findings"]]
+
+
+def test_output_to_a_device_writes_through_it_and_leaves_the_node(tmp_path: os.PathLike[str]) -> None:
+    # Renaming a temporary file over /dev/null would replace the device with a regular file.
+    fifo = os.path.join(str(tmp_path), "pipe")
+    os.mkfifo(fifo)
+    import stat
+    import threading
+
+    received: list[str] = []
+
+    def read() -> None:
+        with open(fifo, encoding="utf-8") as fh:
+            received.append(fh.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    path = small_design(str(tmp_path), breaker=False)
+    result = run("check", path, "--format", "json", "-o", fifo)
+    reader.join(timeout=30)
+    assert result.exit_code == 1
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert json.loads(received[0])["version"] == 1

@@ -9,6 +9,7 @@ fail for want of space.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 
@@ -46,6 +47,10 @@ def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> N
     temps: list[tuple[str, str, str]] = []
     try:
         for path, target, text in targets:
+            if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
+                # A device or pipe (/dev/null, /dev/stdout, a FIFO): renaming over it would replace the node
+                # itself with a regular file (this machine's /dev/null was, once), so write through it.
+                continue
             try:
                 fd, tmp = tempfile.mkstemp(prefix=".archplan-", dir=os.path.dirname(target))
             except OSError as exc:
@@ -56,6 +61,13 @@ def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> N
                     fh.write(text)
             except OSError as exc:
                 raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+        for path, target, text in targets:
+            if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
+                try:
+                    with open(target, "w", encoding="utf-8", newline="\n") as fh:
+                        fh.write(text)
+                except OSError as exc:
+                    raise UsageError(f"cannot write {path}: {exc.strerror}") from None
         for path, tmp, target in temps:
             try:
                 os.replace(tmp, target)
