@@ -250,21 +250,21 @@ class Plan:
         return {"version": PLAN_VERSION, "plan": data}
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_DATACLASSES: set[type] = set()
 
 
 def _plain(value: Any) -> Any:
     """Dataclasses, tuples and dicts as JSON-ready values (like ``asdict``, without its deep copies)."""
     cls = type(value)
-    if cls in (str, int, float, bool) or value is None:
+    if cls in _SCALARS:
         return value
-    names = _FIELDS.get(cls)
-    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS.setdefault(cls, tuple(f.name for f in dataclasses.fields(value)))
-    if names is not None:
-        return {n: _plain(getattr(value, n)) for n in names}
-    if cls in (list, tuple):
-        return [_plain(v) for v in value]
+    if cls is tuple or cls is list:
+        return [v if type(v) in _SCALARS else _plain(v) for v in value]
     if cls is dict:
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _SCALARS else _plain(v) for k, v in value.items()}
+    if cls in _DATACLASSES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        _DATACLASSES.add(cls)
+        # Plan dataclasses are plain (no slots, no properties as fields): their __dict__ is their fields.
+        return {k: v if type(v) in _SCALARS else _plain(v) for k, v in vars(value).items()}
     return value
