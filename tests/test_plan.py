@@ -309,3 +309,18 @@ def test_plan_reads_imported_artifacts_with_from(tmp_path: Any) -> None:
     assert "GET /v2/customers" in {p["entry"] for p in plan["performance"]}
     assert plan["counts"]["services"] >= 2
     assert _cli("plan").exit_code == 2  # nothing to plan
+
+
+def test_a_collapsed_diagram_colours_only_critical_risks() -> None:
+    from engine.plan.diagram import SEVERITY_COLOUR, to_dot, to_mermaid
+    from engine.plan.model import Edge, Node
+
+    nodes = [Node("a", "a", "group", None, "t1", False, "high", 3), Node("b", "b", "group", None, "t2", False,
+                                                                         "critical", 1)]
+    edges = [Edge("a", "b", True, "2 sync", "high", 2)]
+    clusters = [("t1", ("a",)), ("t2", ("b",))]
+    full, collapsed = to_dot(nodes, edges, clusters), to_dot(nodes, edges, clusters, floor="critical")
+    assert SEVERITY_COLOUR["high"] in full and SEVERITY_COLOUR["high"] not in collapsed
+    assert SEVERITY_COLOUR["critical"] in collapsed
+    assert "class n0 group" in to_mermaid(nodes, edges, clusters, floor="critical")
+    assert "class n0 risk_high" in to_mermaid(nodes, edges, clusters)
