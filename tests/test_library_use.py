@@ -101,3 +101,46 @@ def test_joins_holding_partial_matches_survive_repeated_runs(tmp_path: os.PathLi
     for _ in range(50):
         assert review_design(partial, kb).findings == []
         assert [f.subject for f in review_design(full, kb).findings] == ["service:a"]
+
+
+def test_three_hundred_runs_carry_no_state_between_them(builtin_kb: Any) -> None:
+    designs = [design_of(SERVICES_ONLY), design_of(UNMATCHED_ONLY), design_of(MATCHED), design_of(
+        {"services": [{"name": "a", "replicas": 1}, {"name": "b"}], "deployments": [{"service": "b"}],
+         "datastores": [{"name": "db", "owner": "a", "writers": ["a", "b"]}]})]
+    first = [_findings(review_design(d, builtin_kb)) for d in designs]
+    assert first[2], "the matched design has findings: the comparison below is not vacuous"
+    for i in range(300):
+        assert _findings(review_design(designs[i % 4], builtin_kb)) == first[i % 4], f"run {i}"
+
+
+def test_the_cache_stays_bounded_and_evicted_rulesets_are_deleted(
+        tmp_path: os.PathLike[str], monkeypatch: Any) -> None:
+    runtime.clear_cache()
+    created: list[int] = []
+    deleted: list[int] = []
+    real_init, real_free = runtime._Ruleset.__init__, runtime._Ruleset.free
+
+    def counting_init(self: Any, name: str, definition: Any) -> None:
+        real_init(self, name, definition)
+        created.append(self.handle)
+
+    def counting_free(self: Any) -> None:
+        deleted.append(self.handle)
+        real_free(self)
+
+    monkeypatch.setattr(runtime._Ruleset, "__init__", counting_init)
+    monkeypatch.setattr(runtime._Ruleset, "free", counting_free)
+    join = [{"as": "s", "kind": "service", "where": {"replicas": 1}},
+            {"as": "d", "kind": "deployment", "join": {"service": "s.name"}}]
+    kbs = [kb_from(os.path.join(str(tmp_path), str(i)), [rule_yaml(f"rule-{i}", join)]) for i in range(6)]
+    design = design_of({"services": [{"name": "a", "replicas": 1}], "deployments": [{"service": "a"}]})
+    for _ in range(25):  # six knowledge bases in rotation through a cache of four: every run evicts one
+        for kb in kbs:
+            assert [f.subject for f in review_design(design, kb).findings] == ["service:a"]
+            assert len(runtime._cache) <= 4
+    live = [rs.handle for sess in runtime._cache.values() for rs in sess.rulesets.values()]
+    assert len(created) >= 150  # every run missed the cache (six in rotation through four): a session each
+    # Handles are reused once freed, so compare counts: every ruleset but the live ones was freed, once.
+    assert len(deleted) == len(created) - len(live)
+    runtime.clear_cache()
+    assert len(deleted) == len(created)
