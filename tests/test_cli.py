@@ -192,3 +192,14 @@ def test_output_to_a_device_writes_through_it_and_leaves_the_node(tmp_path: os.P
     assert result.exit_code == 1
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert json.loads(received[0])["version"] == 1
+
+
+def test_report_file_gets_the_usual_permissions(tmp_path: os.PathLike[str]) -> None:
+    path = small_design(str(tmp_path), breaker=False)
+    out = os.path.join(str(tmp_path), "report.txt")
+    old = os.umask(0o022)
+    try:
+        run("check", path, "-o", out)
+    finally:
+        os.umask(old)
+    assert os.stat(out).st_mode & 0o777 == 0o644

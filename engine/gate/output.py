@@ -34,6 +34,12 @@ def check_target(path: str, inputs: Sequence[str]) -> str:
     return target
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> None:
     """Write each (path, text) atomically; nothing is replaced unless every file could be written."""
     targets: list[tuple[str, str, str]] = []
@@ -57,6 +63,9 @@ def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> N
                 raise UsageError(f"cannot write {path}: {exc.strerror}") from None
             temps.append((path, tmp, target))
             try:
+                # mkstemp makes the file 0600; a report is as readable as any file the user creates
+                # (or keeps the mode of the file it replaces).
+                os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else 0o666 & ~_umask())
                 with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                     fh.write(text)
             except OSError as exc:
