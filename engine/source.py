@@ -305,10 +305,12 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML/JSON: {' '.join(str(exc).split())}", Location(path)) from None
     builder = _Builder(path, limits)
+    may_alias = "&" in text  # no anchor, no alias: the expansion check would walk the tree for nothing
     for node in nodes:
         if node is None:
             continue
-        _check_expansion(node, path, limits)
+        if may_alias:
+            _check_expansion(node, path, limits)
         builder.positions = {}
         data = builder.build(node, ())
         yield Document(path, data, builder.positions)
