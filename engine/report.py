@@ -11,6 +11,8 @@ from engine.model import Phase, Severity
 from engine.review import Finding, Review, display_path
 
 REPORT_VERSION = 1
+TABLE_OPTIONS: dict[str, Any] = {"tablefmt": "simple", "disable_numparse": True}
+"""Tables hold text only: number parsing cost a third of the text report on large designs."""
 
 
 def severity_at_least(sev: Severity, threshold: str) -> bool:
@@ -67,21 +69,21 @@ def to_text(review: Review, threshold: str = "high", verbose: bool = False) -> s
     gaps = [f for f in review.findings if f.kind == "gap"]
     if risks:
         rows = [[f.severity.value, f.id, f.rule, _where(f), _short(f.message, 0 if verbose else 110)] for f in risks]
-        lines.append(tabulate(rows, headers=["severity", "id", "rule", "where", "finding"], tablefmt="simple"))
+        lines.append(tabulate(rows, headers=["severity", "id", "rule", "where", "finding"], **TABLE_OPTIONS))
     else:
         lines.append("No risks found.")
     if gaps:
         lines.append("")
         lines.append(f"Information gaps ({len(gaps)}): facts the rules need that the design leaves unknown")
         rows = [[f.id, f.subject, _where(f), ", ".join(sorted({m[0] for m in f.missing}))] for f in gaps]
-        lines.append(tabulate(rows, headers=["id", "subject", "where", "unknown"], tablefmt="simple"))
+        lines.append(tabulate(rows, headers=["id", "subject", "where", "unknown"], **TABLE_OPTIONS))
     if review.mitigations:
         lines.append("")
         lines.append("Mitigations by phase")
         rows = []
         for m in sorted(review.mitigations, key=lambda m: (m.phase, m.id)):
             rows.append([f"{m.phase} {Phase(m.phase).title}", m.title, str(len(m.findings))])
-        lines.append(tabulate(rows, headers=["phase", "mitigation", "risks"], tablefmt="simple"))
+        lines.append(tabulate(rows, headers=["phase", "mitigation", "risks"], **TABLE_OPTIONS))
     s = review.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
     failing = sum(1 for f in review.findings if severity_at_least(f.severity, threshold))

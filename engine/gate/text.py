@@ -14,7 +14,7 @@ from tabulate import tabulate
 
 from engine.gate.common import where
 from engine.gate.core import Gate
-from engine.report import dumps, to_json_data
+from engine.report import TABLE_OPTIONS, dumps, to_json_data
 from engine.report import to_text as engine_text
 
 
@@ -37,12 +37,12 @@ def to_text(gate: Gate) -> str:
         rows = [[i.finding.severity.value, i.finding.id, i.finding.rule, where(i.finding),
                  f"{i.waiver.owner} until {i.waiver.expires.isoformat()}" if i.waiver else ""] for i in waived]
         lines += ["", f"Waived ({len(waived)}): accepted risks that do not fail the gate",
-                  tabulate(rows, headers=["severity", "id", "rule", "where", "waiver"], tablefmt="simple")]
+                  tabulate(rows, headers=["severity", "id", "rule", "where", "waiver"], **TABLE_OPTIONS)]
     based = gate.of_status("baselined")
     if based:
         rows = [[i.finding.severity.value, i.finding.id, i.finding.rule, where(i.finding)] for i in based]
         lines += ["", f"In the baseline ({len(based)}): existing findings that do not fail the gate",
-                  tabulate(rows, headers=["severity", "id", "rule", "where"], tablefmt="simple")]
+                  tabulate(rows, headers=["severity", "id", "rule", "where"], **TABLE_OPTIONS)]
     if gate.baseline is not None:
         b = gate.summary()["baseline"]
         lines += ["", f"Baseline {gate.baseline.file}: {b['matched']} of {b['entries']} entries matched, "
