@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
@@ -188,8 +189,13 @@ def common_root(files: Sequence[str]) -> str:
 
 def fingerprint(rule: str, subject: str, file: str, root: str) -> str:
     """Stable across runs and line moves: rule, subject identity and file only."""
-    rel = os.path.relpath(os.path.abspath(file), root) if file else ""
-    return fingerprint_rel(rule, subject, rel.replace(os.sep, "/"))
+    return fingerprint_rel(rule, subject, _relative(file, root))
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(file: str, root: str) -> str:
+    """``file`` relative to ``root``, '/'-separated (cached: a design has few files and many findings)."""
+    return os.path.relpath(os.path.abspath(file), root).replace(os.sep, "/") if file else ""
 
 
 def fingerprint_rel(rule: str, subject: str, rel: str) -> str:
@@ -201,7 +207,12 @@ def display_path(file: str) -> str:
     """A path as users see it: relative to the working directory when inside it."""
     if not file or not os.path.isabs(file):
         return file
-    rel = os.path.relpath(file)
+    return _display(file, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display(file: str, cwd: str) -> str:
+    rel = os.path.relpath(file, cwd)
     return file if rel.startswith("..") else rel
 
 
