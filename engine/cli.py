@@ -77,11 +77,11 @@ def write_output(path: str | None, text: str, inputs: Sequence[str] = ()) -> Non
 
 
 def _limits(max_bytes: int | None) -> Limits:
-    depth = _limit_values().get("max_depth")
-    if not max_bytes and depth is None:
+    depth, facts = _limit_values().get("max_depth"), _limit_values().get("max_facts")
+    if not max_bytes and depth is None and facts is None:
         return DEFAULT_LIMITS
     return dataclasses.replace(DEFAULT_LIMITS, max_bytes=max_bytes or DEFAULT_LIMITS.max_bytes,
-                               max_depth=depth or DEFAULT_LIMITS.max_depth)
+                               max_depth=depth or DEFAULT_LIMITS.max_depth, max_facts=facts or DEFAULT_LIMITS.max_facts)
 
 
 _RUN_LIMITS = {"max_facts": "max_facts", "max_derived_facts": "max_derived", "max_chain": "max_chain",

@@ -36,6 +36,8 @@ class Limits:
     max_depth: int = 64
     max_nodes: int = 2_000_000
     max_string: int = 100_000
+    max_facts: int = 200_000
+    """Entries (services, calls …) the design files may hold together; checked before validating any."""
 
 
 DEFAULT_LIMITS = Limits()

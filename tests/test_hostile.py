@@ -89,6 +89,9 @@ def generate(spec: dict[str, Any], tmp: str) -> str:
     elif kind == "long_name":
         with open(path, "w", encoding="utf-8") as fh:
             fh.write("source: api\nservices:\n  - name: " + "x" * spec["length"] + "\n")
+    elif kind == "many_services":
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("source: api\nservices: [" + ",".join(f"{{name: s{i}}}" for i in range(spec["count"])) + "]\n")
     elif kind == "long_text":
         with open(path, "w", encoding="utf-8") as fh:
             fh.write("source: api\nsystem:\n  description: " + "y" * spec["length"] + "\n")
