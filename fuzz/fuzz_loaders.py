@@ -1,8 +1,9 @@
 """Coverage-guided fuzzing of archplan's loaders with atheris (``make fuzz``).
 
-One harness, two targets, chosen by the first input byte: the design loader (bytes -> UTF-8 ->
-YAML/JSON -> merged, validated design -> enrichment) and the rule loader (bytes -> rule file ->
-schema and semantic validation -> compilation). The contract under test is the one users rely on:
+One harness, three targets, chosen by the first input byte (mod 3): the design loader (bytes ->
+UTF-8 -> YAML/JSON -> merged, validated design -> enrichment), the rule loader (bytes -> rule file ->
+schema and semantic validation -> compilation) and the project config loader (bytes -> TOML ->
+schema -> checked against the built-in knowledge base). The contract under test is the one users rely on:
 bad input raises an ``ArchplanError`` (exit 2, one clear line), and nothing else escapes. Any other
 exception, a hang past ``-timeout`` or memory past ``-rss_limit_mb`` is a finding: libFuzzer writes
 the input to ``fuzz/artifacts/`` and it becomes a case in ``tests/hostile/``.
@@ -14,15 +15,17 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 import atheris
 
 with atheris.instrument_imports(include=["engine", "yaml"]):
     from engine.compiler import compile_kb
+    from engine.config import load_config
     from engine.enrich import enrich
     from engine.errors import ArchplanError
     from engine.loader import load_documents
-    from engine.ruleload import KnowledgeBase, LoadedRule, derived_kinds, validate
+    from engine.ruleload import KnowledgeBase, LoadedRule, builtin_rules_dir, derived_kinds, load_rules, validate
     from engine.source import Limits, decode, parse
 
 from pydantic import ValidationError
@@ -56,16 +59,32 @@ def _rule(raw: bytes) -> None:
     compile_kb(kb)
 
 
+_WORK = tempfile.mkdtemp(prefix="archplan-fuzz-")  # one file, rewritten per input
+_CONFIG = os.path.join(_WORK, "archplan.toml")
+_KB = load_rules([builtin_rules_dir()])
+
+
+def _config(raw: bytes) -> None:
+    with open(_CONFIG, "wb") as fh:
+        fh.write(raw)
+    config = load_config(_CONFIG, LIMITS)
+    errors = config.check(_KB)
+    if not errors:
+        config.apply(_KB)
+
+
 def test_one_input(data: bytes) -> None:
     """One fuzz input: ArchplanError is the expected answer to bad input; anything else is a bug."""
     if not data:
         return
     target, raw = data[0], data[1:]
     try:
-        if target % 2 == 0:
+        if target % 3 == 0:
             _design(raw)
-        else:
+        elif target % 3 == 1:
             _rule(raw)
+        else:
+            _config(raw)
     except ArchplanError:
         pass
 

@@ -9,7 +9,7 @@ import sys
 
 
 def main(out: str) -> None:
-    """Write seeds to ``out`` (byte 0 = design, byte 1 = rule; see fuzz_loaders.py)."""
+    """Write seeds to ``out`` (byte 0 = design, 1 = rule, 2 = config; see fuzz_loaders.py)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     os.makedirs(out, exist_ok=True)
     seeds: list[tuple[int, str]] = []
@@ -17,6 +17,7 @@ def main(out: str) -> None:
     seeds += [(0, p) for p in glob.glob(os.path.join(root, "tests", "hostile", "**", "*.yaml"), recursive=True)
               if not p.endswith(".expect.yaml")]
     seeds += [(1, p) for p in glob.glob(os.path.join(root, "rules", "**", "*.yaml"), recursive=True)]
+    seeds += [(2, p) for p in glob.glob(os.path.join(root, "tests", "**", "*.toml"), recursive=True)]
     for target, path in seeds:
         with open(path, "rb") as fh:
             data = bytes([target]) + fh.read()
