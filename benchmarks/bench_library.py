@@ -20,7 +20,7 @@ import yaml
 from engine import runtime
 from engine.compiler import compile_kb
 from engine.loader import load_documents
-from engine.review import load_kb, review_design
+from engine.review import load_kb, review, review_design
 from engine.ruleload import load_rules
 from engine.source import Document
 
@@ -90,6 +90,23 @@ def main(runs: int) -> None:
     print(f"every sampled run equal to the first of its design: {same}")
 
     with tempfile.TemporaryDirectory() as tmp:
+        # The whole API, as a library user calls it: rules and design read from disk on every call.
+        path = os.path.join(tmp, "api.yaml")
+        with open(path, "w", encoding="utf-8") as fh:
+            yaml.safe_dump({"source": "api", **DESIGNS[2]}, fh)
+        full = max(1, runs // 100)
+        for _ in range(full):  # warm-up: pydantic and regex caches fill during the first calls
+            review([path])
+        gc.collect()
+        before = rss_mb()
+        t0 = time.perf_counter()
+        for _ in range(full):
+            rv = review([path])
+        elapsed = time.perf_counter() - t0
+        gc.collect()
+        print(f"review(paths) with rules loaded from disk each call: {full} calls, {elapsed / full * 1000:.0f} ms "
+              f"each; RSS {before:.1f} -> {rss_mb():.1f} MB; findings {len(rv.findings)}")
+
         kbs = [small_kb(tmp, i) for i in range(8)]
         design = designs[3]
         before = rss_mb()
