@@ -7,7 +7,7 @@ against its callee's) are computed here, so that the compiled rules need equalit
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -89,7 +89,7 @@ def _own_availability(kind: str, data: Mapping[str, Any]) -> float | None:
     return float(value) if value is not None else None
 
 
-def _sccs(nodes: list[str], succ: Mapping[str, list[str]]) -> list[list[str]]:
+def strongly_connected(nodes: Sequence[str], succ: Mapping[str, Sequence[str]]) -> list[list[str]]:
     """Tarjan's strongly connected components, iteratively (no recursion limit)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -154,7 +154,7 @@ def enrich(design: Design) -> Enriched:
     succ: dict[str, list[str]] = {n: [] for n in nodes}
     for n in nodes:
         succ[n] = sorted({e["to"] for e in g.sync_edges(n, hard_only=True)})
-    comps = _sccs(nodes, succ)
+    comps = strongly_connected(nodes, succ)
     comp_of = {n: i for i, comp in enumerate(comps) for n in comp}
     cycles = tuple(tuple(c) for c in comps if len(c) > 1 or (c and c[0] in succ.get(c[0], [])))
     in_cycle = {n for c in cycles for n in c}

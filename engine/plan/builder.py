@@ -12,7 +12,7 @@ import heapq
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from engine.enrich import is_sync
+from engine.enrich import is_sync, strongly_connected
 from engine.loader import Fact
 from engine.model import Severity
 from engine.plan.diagram import build_architecture, render_svg_text, sev_max
@@ -203,49 +203,6 @@ def _component_deps(d: _Design) -> dict[str, set[str]]:
     return deps
 
 
-def _sccs(nodes: Sequence[str], succ: Mapping[str, Sequence[str]]) -> list[list[str]]:
-    """Strongly connected components (iterative Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, i = work.pop()
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on.add(node)
-            children = succ.get(node, ())
-            if i < len(children):
-                work.append((node, i + 1))
-                child = children[i]
-                if child not in index:
-                    work.append((child, 0))
-                elif child in on:
-                    low[node] = min(low[node], index[child])
-                continue
-            if low[node] == index[node]:
-                comp: list[str] = []
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.append(w)
-                    if w == node:
-                        break
-                out.append(sorted(comp))
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return out
-
-
 def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> Roadmap:
     assigned: dict[str, tuple[int, str, str, str]] = {}  # component -> (phase, title, detail, rule)
     for fact, rule in items.of("build", "component"):
@@ -296,7 +253,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
 
     ids = sorted(raw)
     succ = {i: sorted(raw[i]["after"]) for i in ids}
-    sccs = _sccs(ids, succ)
+    sccs = strongly_connected(ids, succ)
     cycles = tuple(tuple(c) for c in sccs if len(c) > 1)
     comp_of = {n: k for k, c in enumerate(sccs) for n in c}
     # Tarjan lists components prerequisites-first; effective phase = max over prerequisites.
