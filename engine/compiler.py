@@ -14,13 +14,15 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.errors import RuleError
-from engine.model import Severity
+from engine.model import SINGLETON_KINDS, Severity, singleton_key
 from engine.rule import Pattern, Rule
 from engine.ruleload import KnowledgeBase, LoadedRule, split_test
 
+LOOKUP_PREFIX = "@"
+"""Name under which a fact carries, for the C core, the fact one of its fields refers to by key."""
 NEGATED_PREFIX = "neg:"
 """Facts of kinds that rules negate are also asserted under this prefix, before all others,
 so that a negation always sees the complete set (durable_rules never withdraws an activation)."""
@@ -59,11 +61,19 @@ class CompiledRule:
     """For a gap variant, the ``alias.field`` whose being unknown it reports."""
     patterns: tuple[CompiledPattern, ...]
     stratum: int
+    lookups: tuple[Lookup, ...] = ()
+    """Patterns the runtime resolves by key instead of by a join in the C core (see ``_lookups``)."""
+
+    @property
+    def engine_patterns(self) -> tuple[CompiledPattern, ...]:
+        """The patterns the C core matches (every pattern but the looked-up ones)."""
+        looked_up = {lk.alias for lk in self.lookups}
+        return tuple(p for p in self.patterns if p.alias not in looked_up)
 
     @property
     def positive_kinds(self) -> frozenset[str]:
-        """Kinds matched by non-negated patterns."""
-        return frozenset(p.kind for p in self.patterns if not p.absent)
+        """Kinds of the facts the C core must be given for the non-negated patterns."""
+        return frozenset(p.kind for p in self.engine_patterns if not p.absent)
 
     @property
     def negated_kinds(self) -> frozenset[str]:
@@ -74,15 +84,104 @@ class CompiledRule:
         """The durable_rules JSON definition of this rule."""
         terms: list[dict[str, Any]] = []
         for i, p in enumerate(self.patterns):
+            if any(lk.alias == p.alias for lk in self.lookups):
+                continue
             kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
             conds: list[dict[str, Any]] = [{"kind": kind}]
             # Joins go before the field tests: in the C core a join placed after an '$or' (the 'in'
             # operator) inside the same '$and' is not applied, so the pattern matched facts of any key.
             conds.extend({f: {alias: rf}} for f, alias, rf in p.joins)
-            conds.extend(_condition(f, op, v) for f, op, v in p.tests)
+            conds.extend(_condition(f, op, v) for f, op, v in p.tests + self.attached(p.alias))
             key = f"n{i}$not" if p.absent else p.alias
             terms.append({key: {"$and": conds}})
         return {"all": terms, "run": self.name}
+
+    def attached(self, alias: str) -> tuple[Test, ...]:
+        """The tests of the patterns looked up through pattern ``alias``, on the fields the runtime attaches."""
+        by_alias = {p.alias: p for p in self.patterns}
+        out: list[Test] = []
+        for lk in self.lookups:
+            if lk.source == alias:
+                prefix = lk.slot + "."
+                out.append((prefix + "kind", "eq", by_alias[lk.alias].kind))
+                out.extend((prefix + f, op, v) for f, op, v in by_alias[lk.alias].tests)
+        return tuple(out)
+
+    def fields(self) -> dict[str, set[str]]:
+        """Per kind given to the C core, the top-level fields its patterns read (``kind`` and ``key`` always)."""
+        out: dict[str, set[str]] = {}
+        by_alias = {p.alias: p for p in self.patterns}
+        for p in self.engine_patterns:
+            need = out.setdefault(p.kind, {"kind", "key"})
+            need.update(f.split(".", 1)[0] for f, _op, _v in p.tests)
+            for f, alias, rf in p.joins:
+                need.add(f.split(".", 1)[0])
+                out.setdefault(by_alias[alias].kind, {"kind", "key"}).add(rf.split(".", 1)[0])
+        return out
+
+    def lookup_fields(self) -> dict[str, dict[tuple[str, str, str], set[str]]]:
+        """Per source kind, per (slot, source field, constant key), the top-level fields of the looked-up
+        fact the C core reads."""
+        out: dict[str, dict[tuple[str, str, str], set[str]]] = {}
+        by_alias = {p.alias: p for p in self.patterns}
+        for lk in self.lookups:
+            need = out.setdefault(by_alias[lk.source].kind, {}).setdefault((lk.slot, lk.field, lk.key), {"kind"})
+            need.update(f.split(".", 1)[0] for f, _op, _v in by_alias[lk.alias].tests)
+        return out
+
+
+def same(a: Any, b: Any) -> bool:
+    """The equality compiled rules mean: booleans equal only booleans, numbers only numbers, text only text."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return False
+
+
+def _gate(p: CompiledPattern) -> dict[str, tuple[Any, ...]] | None:
+    """The values a pattern's top-level ``eq``/``in`` tests allow, field by field (None: no such test)."""
+    out: dict[str, tuple[Any, ...]] = {}
+    for fld, op, value in p.tests:
+        if "." in fld or op not in ("eq", "in"):
+            continue
+        allowed = (value,) if op == "eq" else tuple(value)
+        if not all(isinstance(v, (str, int, float)) for v in allowed):  # bool is an int; lists never gate
+            continue
+        if fld in out:  # two tests on one field: keep both conditions by intersecting
+            allowed = tuple(v for v in out[fld] if any(same(v, w) for w in allowed))
+        out[fld] = allowed
+    return out or None
+
+
+def _gates(rules: Sequence[CompiledRule]) -> dict[str, tuple[dict[str, tuple[Any, ...]], ...]]:
+    alternatives: dict[str, list[dict[str, tuple[Any, ...]]]] = {}
+    ungated: set[str] = set()
+    for c in rules:
+        for p in c.engine_patterns:
+            kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
+            gate = _gate(p)
+            if gate is None:
+                ungated.add(kind)
+            else:
+                alternatives.setdefault(kind, []).append(gate)
+    return {k: _weakest(v) for k, v in sorted(alternatives.items()) if k not in ungated}
+
+
+def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, tuple[Any, ...]], ...]:
+    """The alternatives that no other one implies (a fact passing B passes A when A asks less of it)."""
+
+    def implies(b: dict[str, tuple[Any, ...]], a: dict[str, tuple[Any, ...]]) -> bool:
+        return all(f in b and all(any(same(v, w) for w in a[f]) for v in b[f]) for f in a)
+
+    kept: list[dict[str, tuple[Any, ...]]] = []
+    for i, alt in enumerate(alternatives):
+        if not any(implies(alt, other) and (not implies(other, alt) or j < i)
+                   for j, other in enumerate(alternatives) if j != i):
+            kept.append(alt)
+    return tuple(kept)
 
 
 def _condition(fld: str, op: str, value: Any) -> dict[str, Any]:
@@ -120,6 +219,56 @@ class RulesetSpec:
     """Every rule here matches one fact alone (one pattern, no join, no negation), so facts need not
     stay in the C core once their activations have run: the runtime retracts them at once. Working
     memory then stays small, and the C core's cost per fact, which grows with it, stays flat."""
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
+    """Per kind, the top-level fields the rules here read: the runtime gives the C core only these
+    (it parses, hashes and stores every property it is given, and hands them all back)."""
+    lookups: Mapping[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = field(
+        default_factory=dict, compare=False, hash=False)
+    """Per kind, the facts to attach to its facts, as (slot, field holding the key or "", constant key or "",
+    fields of the attached fact the rules read); see ``CompiledRule.lookups``."""
+    gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]] = field(default_factory=dict, compare=False,
+                                                                           hash=False)
+    """Per kind as the C core sees it (``neg:`` prefixed for negated patterns), a necessary condition for a
+    fact to match any pattern here: one alternative per pattern, each the values its ``eq``/``in`` tests
+    allow. A fact that satisfies no alternative cannot match, and is not asserted: a join ruleset's
+    working memory, whose size sets the C core's cost per fact, holds only facts that can take part.
+    Kinds with a pattern that has no such test have no gate."""
+
+    gate_sets: Mapping[str, tuple[tuple[tuple[str, frozenset[Any]], ...], ...]] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict)
+    """``gates`` with each field's allowed values as a set of tagged values (built once; see ``_tagged``)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gate_sets", _gate_sets(self.gates))
+
+    def admits(self, kind: str, fact: Mapping[str, Any]) -> bool:
+        """Whether ``fact``, asserted as ``kind``, passes this ruleset's gate (see ``gates``)."""
+        alternatives = self.gate_sets.get(kind)
+        if alternatives is None:
+            return True
+        return any(all(_tagged(fact.get(fld, _ABSENT)) in allowed for fld, allowed in alt) for alt in alternatives)
+
+
+_ABSENT = object()
+
+
+def _tagged(value: Any) -> Any:
+    """A value as a set member under ``same``: booleans apart from numbers, numbers apart from text."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", value)
+    if isinstance(value, str):
+        return ("s", value)
+    return _ABSENT
+
+
+def _gate_sets(gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]]
+               ) -> dict[str, tuple[tuple[tuple[str, frozenset[Any]], ...], ...]]:
+    """Gates with each field's allowed values as a set of tagged values (see ``_tagged``)."""
+    return {kind: tuple(tuple((fld, frozenset(_tagged(v) for v in allowed)) for fld, allowed in sorted(alt.items()))
+                        for alt in alts)
+            for kind, alts in gates.items()}
 
 
 @dataclass
@@ -225,25 +374,90 @@ def _strata(rules: Sequence[LoadedRule]) -> dict[str, int]:
 
 
 def _single(c: CompiledRule) -> bool:
-    """Whether a rule matches one fact on its own (one positive pattern, no join, no negation)."""
-    return len(c.patterns) == 1 and not c.patterns[0].absent and not c.patterns[0].joins
+    """Whether the C core matches the rule on one fact alone (one positive pattern, no join, no negation;
+    looked-up patterns travel with that fact)."""
+    pats = c.engine_patterns
+    return (len(pats) == 1 and not pats[0].absent and not pats[0].joins
+            and not any(p.absent for p in c.patterns))
 
 
-def _shape(p: CompiledPattern) -> str:
-    return json.dumps([p.kind, p.absent, p.tests], sort_keys=True, default=str)
+class Lookup(NamedTuple):
+    """A pattern the runtime resolves by key instead of by a join in the C core (see ``_lookups``)."""
+
+    alias: str
+    source: str
+    """The pattern whose fact carries the looked-up fact to the C core."""
+    field: str
+    """The source fact's field holding the looked-up fact's key ("" for a singleton kind)."""
+    key: str
+    """The looked-up fact's key when it is constant (a singleton kind's), else ""."""
+
+    @property
+    def slot(self) -> str:
+        """The property under which the source fact carries the looked-up one."""
+        return LOOKUP_PREFIX + (self.field or LOOKUP_PREFIX + self.key.partition(":")[0])
+
+
+def _lookups(pats: Sequence[CompiledPattern], derived: set[str]) -> tuple[Lookup, ...]:
+    """The patterns of a rule that can be resolved by key lookup rather than by a join in the C core.
+
+    Two shapes qualify, when the pattern is positive, no rule derives its kind, no other pattern joins
+    to it, and it has no ``contains`` test (a list inside an attached fact is not matched alike):
+
+    - its only join is ``key`` equal to a plain field of an earlier positive pattern that is not itself
+      looked up (keys are unique: "the interaction this risk is about");
+    - it has no join at all and its kind is a singleton (``system``, ``security``, ``observability``):
+      the one fact of that kind, whose key is known.
+
+    Such a pattern matches at most one fact, and that fact is in the store before any rule fires: the
+    runtime attaches it to the source fact (under ``Lookup.slot``) and the C core tests it there, so
+    the matches are exactly the join's. The C core's join memory is then not needed: a rule like "a
+    risk whose subject is a public call" becomes a one-fact rule, and the risks need not stay in
+    working memory (see ``RulesetSpec.transient``); and a cross product with the design's one
+    ``security`` fact, which the C core keeps in one hash chain (cost per fact growing with the
+    number of facts), becomes a test on each fact.
+    """
+    out: list[Lookup] = []
+    looked: set[str] = set()
+    seen: dict[str, CompiledPattern] = {}
+
+    def eligible(p: CompiledPattern) -> bool:
+        return (not p.absent and p.kind not in derived and all(op != "contains" for _f, op, _v in p.tests)
+                and not any(j[1] == p.alias for q in pats for j in q.joins))
+
+    for p in pats:
+        if eligible(p) and len(p.joins) == 1 and p.joins[0][0] == "key":
+            _f, source, fld = p.joins[0]
+            src = seen.get(source)
+            if src is not None and not src.absent and source not in looked and "." not in fld:
+                out.append(Lookup(p.alias, source, fld, ""))
+                looked.add(p.alias)
+        seen[p.alias] = p
+    singles = [p for p in pats if p.alias not in looked and not p.joins and p.kind in SINGLETON_KINDS and eligible(p)]
+    hosts = [p for p in pats if not p.absent and p.alias not in looked and p not in singles]
+    if singles and not hosts:  # only singletons: the first carries the others
+        hosts, singles = singles[:1], singles[1:]
+    if hosts:
+        out.extend(Lookup(p.alias, hosts[0].alias, "", singleton_key(p.kind)) for p in singles)
+    return tuple(out)
+
+
+def _shape(p: CompiledPattern, tests: tuple[Test, ...]) -> str:
+    return json.dumps([p.kind, p.absent, tests], sort_keys=True, default=str)
 
 
 def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> CompiledKB:
     """Compile a validated knowledge base into partitioned durable_rules rulesets."""
     params = dict(kb.params if params is None else params)
     strata = _strata(kb.rules)
+    derived = {k for lr in kb.rules for k in produced_kinds(lr.rule)}
     compiled: dict[str, CompiledRule] = {}
     for lr in sorted(kb.rules, key=lambda r: r.rule.id):
         for gap, pats in _variants(lr, params):
             if len(pats) > MAX_PATTERNS_PER_RULE:
                 raise RuleError(f"more than {MAX_PATTERNS_PER_RULE} patterns", lr.locate("when"), "when")
             name = lr.rule.id if gap is None else f"{lr.rule.id}#gap:{gap}"
-            compiled[name] = CompiledRule(name, lr.rule.id, gap, pats, strata[lr.rule.id])
+            compiled[name] = CompiledRule(name, lr.rule.id, gap, pats, strata[lr.rule.id], _lookups(pats, derived))
 
     rulesets: list[RulesetSpec] = []
     definitions: dict[str, dict[str, Any]] = {}
@@ -260,11 +474,23 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
             if not current:
                 return
             name = f"archplan_s{stratum}_p{len([r for r in rulesets if r.stratum == stratum])}"
+            fields: dict[str, set[str]] = {}
+            lookups: dict[str, dict[tuple[str, str, str], set[str]]] = {}
+            for c in current:
+                for kind, names in c.fields().items():
+                    fields.setdefault(kind, set()).update(names)
+                for kind, by_slot in c.lookup_fields().items():
+                    for slot, names in by_slot.items():
+                        lookups.setdefault(kind, {}).setdefault(slot, set()).update(names)
             spec = RulesetSpec(
                 name, stratum, tuple(c.name for c in current),
                 frozenset(k for c in current for k in c.positive_kinds),
                 frozenset(k for c in current for k in c.negated_kinds),
                 transient=not joining,
+                gates=_gates(current) if joining else {},
+                fields={k: tuple(sorted(v)) for k, v in sorted(fields.items())},
+                lookups={k: tuple((*slot, tuple(sorted(n))) for slot, n in sorted(v.items()))
+                         for k, v in sorted(lookups.items())},
             )
             rulesets.append(spec)
             definitions[name] = {c.name: c.definition() for c in current}
@@ -274,12 +500,13 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
             add_nex: Counter[str] = Counter()
             add_tests: Counter[str] = Counter()
             add_shapes: Counter[str] = Counter()
-            for p in c.patterns:
+            for p in c.engine_patterns:
                 kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
                 add_alpha[kind] += 1
-                add_nex[kind] += sum(1 for _f, op, _v in p.tests if op == "missing")
-                add_tests[kind] += len(p.tests) + len(p.joins)
-                add_shapes[_shape(p)] += 1
+                tests_here = p.tests + c.attached(p.alias)
+                add_nex[kind] += sum(1 for _f, op, _v in tests_here if op == "missing")
+                add_tests[kind] += len(tests_here) + len(p.joins)
+                add_shapes[_shape(p, tests_here)] += 1
             fits = (
                 len(current) < MAX_RULES_PER_RULESET
                 and all(alpha[k] + n <= MAX_ALPHA_PER_KIND for k, n in add_alpha.items())
@@ -299,7 +526,7 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
 
     check_limits(definitions)
     digest = hashlib.sha256(json.dumps(definitions, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    matched = frozenset(k for c in compiled.values() for k in c.positive_kinds | c.negated_kinds)
+    matched = frozenset(p.kind for c in compiled.values() for p in c.patterns)
     return CompiledKB(compiled, tuple(rulesets), {lr.rule.id: lr for lr in kb.rules}, digest, matched,
                       strata=max(strata.values(), default=0) + 1, definitions=definitions)
 

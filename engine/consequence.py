@@ -9,7 +9,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.compiler import CompiledRule
@@ -29,6 +29,8 @@ def lookup(fact: Mapping[str, Any], path: str) -> Any:
 
 
 def _show(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return "unknown"
     if isinstance(value, bool):
@@ -40,7 +42,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-_Part = tuple[str, str] | str
+_Part = tuple[str, tuple[str, ...]] | str
 
 
 @functools.lru_cache(maxsize=4096)
@@ -66,7 +68,7 @@ def _parse_template(template: str) -> tuple[_Part, ...]:
                 parts.append("".join(text))
                 text = []
             alias, _, fld = template[i + 1:end].strip().partition(".")
-            parts.append((alias, fld))
+            parts.append((alias, tuple(fld.split("."))))
             i = end + 1
         else:
             nxt = min((j for j in (template.find("{", i), template.find("}", i)) if j >= 0), default=n)
@@ -81,22 +83,44 @@ def _parse_template(template: str) -> tuple[_Part, ...]:
 
 def render(template: str, bindings: Bindings) -> str:
     """Fill ``{alias.field}`` from the bound facts; ``{{`` and ``}}`` are literal braces."""
-    return "".join(
-        part if isinstance(part, str) else _show(lookup(bindings.get(part[0], {}), part[1]))
-        for part in _parse_template(template)
-    )
+    out: list[str] = []
+    for part in _parse_template(template):
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        alias, path = part
+        node: Any = bindings.get(alias)
+        for name in path:
+            node = node.get(name) if isinstance(node, dict) else None
+        out.append(_show(node))
+    return "".join(out)
 
 
 @dataclass(frozen=True)
 class MitigationRef:
-    """A mitigation a risk calls for, scoped to one subject group."""
+    """A mitigation a risk calls for, scoped to one subject group.
+
+    Its title and action are filled from the match when first read: risks that share a mitigation
+    and a scope show it once, so most of them are never rendered (a third of the consequence cost).
+    """
 
     id: str
     scope: str
-    title: str
-    action: str
+    title_template: str
+    action_template: str
     phase: int
     after: tuple[str, ...]
+    bindings: Bindings = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def title(self) -> str:
+        """The title, filled from the match."""
+        return render(self.title_template, self.bindings)
+
+    @functools.cached_property
+    def action(self) -> str:
+        """The action, filled from the match."""
+        return render(self.action_template, self.bindings)
 
 
 @dataclass(frozen=True)
@@ -170,8 +194,8 @@ def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome
         mits = tuple(
             MitigationRef(
                 id=m.id, scope=_show(lookup(bindings[m.scope.partition(".")[0]], m.scope.partition(".")[2])),
-                title=render(m.title, bindings), action=render(m.action, bindings),
-                phase=int(m.phase or rule.phase), after=tuple(m.after),
+                title_template=m.title, action_template=m.action,
+                phase=int(m.phase or rule.phase), after=tuple(m.after), bindings=bindings,
             )
             for m in rule.mitigations
         )

@@ -71,8 +71,16 @@ class _Graph:
         self.edges: dict[str, list[Mapping[str, Any]]] = {}
         for f in design.of_kind("interaction"):
             self.edges.setdefault(f.data["from"], []).append(f.data)
+        self._sync: dict[tuple[str, bool], list[Mapping[str, Any]]] = {}
 
     def sync_edges(self, node: str, hard_only: bool = False) -> list[Mapping[str, Any]]:
+        """The synchronous calls out of ``node`` (hard dependencies only, if asked), by target; memoised."""
+        held = self._sync.get((node, hard_only))
+        if held is None:
+            held = self._sync[(node, hard_only)] = self._sync_edges(node, hard_only)
+        return list(held)
+
+    def _sync_edges(self, node: str, hard_only: bool) -> list[Mapping[str, Any]]:
         out = []
         for e in self.edges.get(node, []):
             tk = self.kind_of.get(e["to"], "service")
@@ -347,6 +355,9 @@ def enrich(design: Design) -> Enriched:
             crit = g.data.get(d["to"], {}).get("criticality") if tk == "service" else None
             if crit is not None:
                 d["target_criticality"] = crit
+            caller_crit = g.data.get(d["from"], {}).get("criticality") if d["from_kind"] == "service" else None
+            if caller_crit is not None:
+                d["caller_criticality"] = caller_crit
             d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
             d["blocking"] = is_sync(d, tk)
             classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services)

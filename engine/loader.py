@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
-from engine.model import AGENTS, SECTIONS
+from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json")
@@ -91,8 +91,8 @@ class Design:
 
 def identity(kind: str, data: Mapping[str, Any]) -> str:
     """The name that identifies a fact within its kind."""
-    if kind in ("system", "security", "observability"):
-        return kind
+    if kind in SINGLETON_KINDS:
+        return kind  # so that the key is model.singleton_key(kind)
     if kind == "interaction":
         return str(data.get("name") or f"{data['from']}->{data['to']}")
     if kind == "endpoint":
@@ -227,11 +227,14 @@ def _submodel(model: type[BaseModel], path: Sequence[str | int]) -> type[BaseMod
 def _field_locations(doc: Document, base: tuple[str | int, ...], data: Any, prefix: str = "") -> dict[str, Location]:
     out: dict[str, Location] = {}
     if isinstance(data, dict):
+        positions = doc.positions
         for k, v in data.items():
-            name = f"{prefix}{k}"
-            out[name] = doc.locate((*base, k))
+            name = prefix + k
+            path = (*base, k)
+            pos = positions.get(path)  # every key's own position is recorded when parsed
+            out[name] = Location(doc.file, pos[0], pos[1]) if pos is not None else doc.locate(path)
             if isinstance(v, dict):
-                out.update(_field_locations(doc, (*base, k), v, f"{name}."))
+                out.update(_field_locations(doc, path, v, name + "."))
     return out
 
 
@@ -313,7 +316,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
                 if kind in ("interaction", "endpoint", "system", "security", "observability"):
                     fact.setdefault("name", ident)
                 loc = doc.locate(base)
-                if (kind, ident) in seen_here and kind not in ("system", "security", "observability"):
+                if (kind, ident) in seen_here and kind not in SINGLETON_KINDS:
                     first = seen_here[(kind, ident)]
                     errors.append(InputError(f"duplicate {kind} '{ident}' (first defined at line {first.line})",
                                              loc, keypath(base)))

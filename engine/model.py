@@ -705,6 +705,15 @@ SECTIONS: dict[str, tuple[str, type[_Fact], bool]] = {
     "jobs": ("job", Job, True),
 }
 
+SINGLETON_KINDS = frozenset(kind for kind, _model, is_list in SECTIONS.values() if not is_list)
+"""Kinds a design states once (agents' sections merge into one fact): at most one fact each."""
+
+
+def singleton_key(kind: str) -> str:
+    """The key of the one fact of a singleton kind."""
+    return f"{kind}:{kind}"
+
+
 # --------------------------------------------------------------------------------------
 # Field schema of every fact kind the rules can match
 # --------------------------------------------------------------------------------------
@@ -804,6 +813,7 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "target_kind": FieldSpec(type="str", values=("service", "external", "datastore", "channel")),
         "cross_team": _BOOL,
         "target_criticality": FieldSpec(type="str", values=get_args(Criticality)),
+        "caller_criticality": FieldSpec(type="str", values=get_args(Criticality)),  # the calling service's
         "on_public_path": _BOOL,
         "from_kind": _REF,
         # The call blocks its caller: declared sync, or unstated over a request/response protocol.

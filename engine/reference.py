@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from engine.compiler import CompiledKB, CompiledPattern, CompiledRule
+from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, same
 from engine.consequence import Outcome, consequences
 from engine.errors import LimitError
 from engine.runtime import Derivation, RunLimits, RunResult
@@ -51,17 +51,6 @@ def lookup(fact: Fact, path: str) -> Any:
             return _MISSING
         node = node[part]
     return node
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality without coercion: booleans equal only booleans, numbers only numbers, text only text."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    return False
 
 
 def _number(v: Any) -> bool:

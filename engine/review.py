@@ -10,7 +10,7 @@ import functools
 import gc
 import hashlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +42,9 @@ class Evidence:
     derived_by: str | None = None
     premises: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        """JSON form."""
-        out: dict[str, Any] = {"key": self.key, "kind": self.kind, **_loc_json(self.location)}
+    def to_json(self, path: Callable[[str], str] = str) -> dict[str, Any]:
+        """JSON form (``path`` maps the file as stated to the file as shown)."""
+        out: dict[str, Any] = {"key": self.key, "kind": self.kind, **_loc_json(self.location, path)}
         if self.derived_by:
             out["derived_by"] = self.derived_by
             out["premises"] = list(self.premises)
@@ -117,15 +117,15 @@ class Finding:
         """The main subject's key."""
         return self.subjects[0]
 
-    def to_json(self) -> dict[str, Any]:
-        """JSON form (keys sorted by the serialiser)."""
+    def to_json(self, path: Callable[[str], str] = str) -> dict[str, Any]:
+        """JSON form (keys sorted by the serialiser; ``path`` maps the files as stated to the files as shown)."""
         out: dict[str, Any] = {
             "id": self.id, "rule": self.rule, "title": self.title, "kind": self.kind,
             "severity": self.severity.value, "base_severity": self.base_severity.value,
             "category": self.category, "phase": self.phase, "message": self.message,
-            "subjects": list(self.subjects), "location": _loc_json(self.location),
+            "subjects": list(self.subjects), "location": _loc_json(self.location, path),
             "mitigations": list(self.mitigations), "fingerprint": self.fingerprint,
-            "evidence": [e.to_json() for e in self.evidence],
+            "evidence": [e.to_json(path) for e in self.evidence],
         }
         if self.likelihood:
             out["likelihood"] = self.likelihood
@@ -139,8 +139,9 @@ class Finding:
         return out
 
 
-def _loc_json(loc: Location) -> dict[str, Any]:
-    return {"file": loc.file, "line": loc.line, "column": loc.column}
+def _loc_json(loc: Location, path: Callable[[str], str] = str) -> dict[str, Any]:
+    return {"file": path(loc.file) if isinstance(loc.file, str) else loc.file, "line": loc.line,
+            "column": loc.column}
 
 
 @dataclass

@@ -84,6 +84,7 @@ _SAFE_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:timestamp",
 }
+_STR_TAG = "tag:yaml.org,2002:str"
 _constructor = yaml.constructor.SafeConstructor()
 
 
@@ -272,6 +273,8 @@ class _Builder:
         if len(node.value) > self.limits.max_string:
             raise InputError(f"a value of {len(node.value):,} characters is over the {self.limits.max_string:,} limit",
                              _mark_loc(self.path, node.start_mark))
+        if node.tag == _STR_TAG:  # what SafeConstructor.construct_yaml_str returns, without its three calls
+            return node.value
         try:
             return _constructor.yaml_constructors[node.tag](_constructor, node)
         except (ValueError, yaml.YAMLError) as exc:

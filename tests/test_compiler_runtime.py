@@ -159,10 +159,10 @@ def test_errors_inside_actions_are_surfaced(tmp_path: os.PathLike[str], monkeypa
     rule = rule_yaml("public-service", [{"as": "s", "kind": "service"}])
     kb = kb_from(str(tmp_path), [rule])
 
-    def broken(_fact: Any) -> Any:
+    def broken(*_args: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(runtime, "_clean", broken)
+    monkeypatch.setattr(runtime, "consequences", broken)
     with pytest.raises(EngineError, match="rule action failed: public-service: RuntimeError: boom"):
         review_design(design_of({"services": [{"name": "a"}]}), kb)
 

@@ -52,9 +52,9 @@ def assert_same(kb: CompiledKB, design: Design) -> None:
     assert not missing and not extra, (
         f"runtime missed {sorted(missing)[:5]} and added {sorted(extra)[:5]}")
     assert got.derived == want.derived
-    findings_rt = [f.to_json() for f in assemble(design, enriched, kb, got).findings]
-    findings_ref = [f.to_json() for f in assemble(design, enriched, kb, want).findings]
-    assert findings_rt == findings_ref
+    review_rt, review_ref = assemble(design, enriched, kb, got), assemble(design, enriched, kb, want)
+    assert [f.to_json() for f in review_rt.findings] == [f.to_json() for f in review_ref.findings]
+    assert [m.to_json() for m in review_rt.mitigations] == [m.to_json() for m in review_ref.mitigations]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.test_id for c in CASES])
@@ -96,9 +96,17 @@ _FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
         "circuit_breaker": ("bool", st.booleans()), "retry.attempts": ("int", st.integers(1, 6)),
         "to": ("str", st.sampled_from(["svc0", "psp", "db0", "events"])),
     },
+    "security": {
+        "service_to_service_auth": ("enum", st.sampled_from(["none", "mtls"])), "waf": ("bool", st.booleans()),
+    },
+    "system": {
+        "traffic_profile": ("enum", st.sampled_from(["steady", "spiky"])),
+        "latency_p95_ms": ("int", st.integers(0, 900)),
+    },
 }
 _REGEXES = {"name": ["svc.*", "svc%d", "s.+1", "%a+%d"], "to": [".*s.*", "%a+", "db%d", "p.p"],
-            "exposure": ["p.*", "internal"], "style": [".*sync", "a.*"]}
+            "exposure": ["p.*", "internal"], "style": [".*sync", "a.*"], "service_to_service_auth": ["m.*", "none"],
+            "traffic_profile": ["s.*y", "steady"]}
 
 
 @st.composite
@@ -128,17 +136,29 @@ def _rules(draw: st.DrawFn) -> list[dict[str, Any]]:
         first = draw(st.sampled_from(["service", "interaction"]))
         where = dict(draw(st.lists(_test(first), max_size=3)))
         when: list[dict[str, Any]] = [{"as": "a", "kind": first, "where": where}]
-        shape = draw(st.sampled_from(["single", "join", "absent"]))
-        if shape != "single" and first == "service":
+        # join/absent: the C core's joins and negation; singleton/lookup: patterns the runtime resolves by key
+        # and attaches to the fact the C core matches (compiler.Lookup)
+        shape = draw(st.sampled_from(["single", "join", "absent", "singleton", "lookup"]))
+        if shape in ("join", "absent") and first == "service":
             other: dict[str, Any] = {"kind": "interaction", "join": {"from": "a.name"},
                                      "where": dict(draw(st.lists(_test("interaction"), max_size=2)))}
             other.update({"as": "b"} if shape == "join" else {"absent": True})
             when.append(other)
+        if shape == "singleton":
+            kind = draw(st.sampled_from(["security", "system"]))
+            when.insert(draw(st.integers(0, 1)), {"as": "s", "kind": kind,
+                                                  "where": dict(draw(st.lists(_test(kind), max_size=2)))})
         out.append(rule_yaml(f"random-rule-{i}", when))
+        if shape == "lookup":  # a rule on the risks of the one above, testing each risk's subject
+            out.append(rule_yaml(f"random-context-{i}", [
+                {"as": "r", "kind": "risk", "where": {"rule": f"random-rule-{i}"}},
+                {"as": "subj", "kind": first, "join": {"key": "r.subject"},
+                 "where": dict(draw(st.lists(_test(first), max_size=2)))},
+            ]))
     return out
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_rules(), designs())
 def test_evaluators_agree_on_random_rules_over_random_designs(rules: list[dict[str, Any]],
                                                               design: dict[str, Any]) -> None:

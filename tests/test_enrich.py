@@ -95,3 +95,20 @@ def test_fan_out_writers_and_cross_team_edges() -> None:
     assert facts["interaction:a->b"].data["cross_team"] is True
     assert facts["interaction:a->c"].data["cross_team"] is False
     assert "access:db<-c:write" in facts
+
+
+def test_calls_carry_the_criticality_of_both_ends_when_stated() -> None:
+    e = enriched({
+        "services": [{"name": "mailer", "criticality": "best_effort"}, {"name": "pay", "criticality": "critical"},
+                     {"name": "web"}],
+        "externals": [{"name": "smtp"}],
+        "interactions": [{"from": "mailer", "to": "smtp"}, {"from": "web", "to": "pay"},
+                         {"from": "pay", "to": "mailer"}],
+    })
+    data = {f.key: f.data for f in e.facts}
+    assert data["interaction:mailer->smtp"]["caller_criticality"] == "best_effort"
+    assert "target_criticality" not in data["interaction:mailer->smtp"]  # an external has none
+    assert "caller_criticality" not in data["interaction:web->pay"]  # unknown stays unknown
+    assert data["interaction:web->pay"]["target_criticality"] == "critical"
+    assert data["interaction:pay->mailer"]["caller_criticality"] == "critical"
+    assert data["interaction:pay->mailer"]["target_criticality"] == "best_effort"

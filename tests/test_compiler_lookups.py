@@ -1,0 +1,248 @@
+"""What the compiler does to keep the C core's working memory small, each proved against the
+plain-Python reference evaluator and against the emitted rulesets:
+
+- key lookups: a pattern joined only by ``key`` to an earlier pattern's field, and a pattern on a
+  singleton kind (``system``, ``security``, ``observability``), travel with the source fact instead
+  of being joined in the C core, so "a risk whose subject is …" is a one-fact (transient) rule;
+- gates: a fact that no pattern of a join ruleset can match (by its ``eq``/``in`` tests) is not
+  asserted there;
+- projection: the C core is given only the fields the rules read.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from engine import reference, runtime
+from engine.compiler import LOOKUP_PREFIX, CompiledKB, Lookup
+from engine.enrich import enrich
+from engine.errors import LimitError
+from engine.loader import Design
+from engine.model import SINGLETON_KINDS, singleton_key
+from engine.review import facts_for_engine, load_kb, review_design
+from tests.helpers import rule_yaml
+from tests.test_compiler_runtime import design_of, kb_from
+
+
+def agree(kb: CompiledKB, design: Design) -> runtime.RunResult:
+    """Run both evaluators; they must produce the same activations and derived facts."""
+    facts = facts_for_engine(enrich(design))
+    got, want = runtime.run(kb, facts), reference.evaluate(kb, facts)
+    assert sorted((n, repr(o)) for n, o in got.outcomes) == sorted((n, repr(o)) for n, o in want.outcomes)
+    assert got.derived == want.derived
+    return got
+
+
+def spec_of(kb: CompiledKB, rule: str) -> Any:
+    return next(s for s in kb.rulesets if rule in s.rules)
+
+
+SHOP = {
+    "services": [{"name": "web", "criticality": "best_effort"}, {"name": "pay", "criticality": "critical"},
+                 {"name": "mail"}],
+    "externals": [{"name": "psp"}],
+    "interactions": [{"from": "web", "to": "pay", "style": "sync", "dependency": "soft"},
+                     {"from": "pay", "to": "psp", "style": "sync"},
+                     {"from": "mail", "to": "psp", "style": "sync", "dependency": "soft"}],
+}
+
+NO_TIMEOUT = rule_yaml("no-timeout", [{"as": "call", "kind": "interaction",
+                                       "where": {"timeout_ms": {"missing": True}}}])
+SOFT_CONTEXT = {
+    **rule_yaml("soft-context", [
+        {"as": "r", "kind": "risk"},
+        {"as": "call", "kind": "interaction", "join": {"key": "r.subject"}, "where": {"dependency": "soft"}},
+    ], category="operability"),
+    "risk": None,
+    "mitigation": None,
+    "adjust": {"risk": "r", "by": -1, "reason": "{call.from} can do without {call.to}"},
+}
+SOFT_CONTEXT = {k: v for k, v in SOFT_CONTEXT.items() if v is not None}
+
+
+def test_a_key_join_to_a_design_fact_becomes_a_one_fact_rule(tmp_path: os.PathLike[str]) -> None:
+    kb = kb_from(str(tmp_path), [NO_TIMEOUT, SOFT_CONTEXT])
+    rule = kb.rules["soft-context"]
+    assert rule.lookups == (Lookup("call", "r", "subject", ""),)
+    spec = spec_of(kb, "soft-context")
+    assert spec.transient  # risks are retracted as soon as their activations ran
+    (term,) = rule.definition()["all"]  # one pattern in the C core: the risk, carrying its subject
+    conds = term["r"]["$and"]
+    assert {"@subject.kind": "interaction"} in conds and {"@subject.dependency": "soft"} in conds
+    got = agree(kb, design_of(SHOP))
+    adjusted = sorted(o.adjust.risk for _n, o in got.outcomes if o.adjust is not None)
+    assert adjusted == ["risk:no-timeout@interaction:mail->psp", "risk:no-timeout@interaction:web->pay"]
+    # The consequence sees the whole subject fact, not the projection the C core matched.
+    reasons = sorted(o.adjust.reason for _n, o in got.outcomes if o.adjust is not None)
+    assert reasons == ["mail can do without psp", "web can do without pay"]
+
+
+def test_a_key_join_to_a_derived_kind_stays_a_join(tmp_path: os.PathLike[str]) -> None:
+    # Risks are derived: the one a key refers to may not exist yet when the referring fact is asserted.
+    mark = rule_yaml("mark", [{"as": "r", "kind": "risk", "where": {"rule": "no-timeout"}}],
+                     derive=[{"kind": "marked", "fields": {"risk": "{r.key}"}}])
+    del mark["risk"], mark["mitigation"]
+    compound = rule_yaml("compound", [
+        {"as": "m", "kind": "marked"},
+        {"as": "r", "kind": "risk", "join": {"key": "m.risk"}},
+    ])
+    kb = kb_from(str(tmp_path), [NO_TIMEOUT, mark, compound])
+    assert kb.rules["compound"].lookups == ()
+    assert not spec_of(kb, "compound").transient
+    got = agree(kb, design_of(SHOP))
+    assert sum(1 for n, _o in got.outcomes if n == "compound") == 3
+
+
+def test_a_joined_to_pattern_and_a_contains_test_are_not_looked_up(tmp_path: os.PathLike[str]) -> None:
+    chained = rule_yaml("chained", [
+        {"as": "r", "kind": "risk"},
+        {"as": "call", "kind": "interaction", "join": {"key": "r.subject"}},
+        {"as": "svc", "kind": "service", "join": {"name": "call.from"}, "where": {"criticality": "best_effort"}},
+    ])
+    listed = rule_yaml("listed", [
+        {"as": "call", "kind": "interaction"},
+        {"as": "sec", "kind": "security", "where": {"compliance": {"contains": "pci-dss"}}},
+    ])
+    kb = kb_from(str(tmp_path), [NO_TIMEOUT, chained, listed])
+    assert kb.rules["chained"].lookups == ()  # svc joins call: call must stay a C-core pattern
+    assert kb.rules["listed"].lookups == ()
+    design = design_of({**SHOP, "security": {"compliance": ["pci-dss"]}})
+    got = agree(kb, design)
+    assert {n for n, _o in got.outcomes} >= {"chained", "listed"}
+
+
+@pytest.mark.parametrize("security", [None, {"service_to_service_auth": "none"}, {"service_to_service_auth": "mtls"},
+                                      {"waf": True}])
+def test_a_cross_product_with_a_singleton_kind_is_a_test_on_each_fact(tmp_path: os.PathLike[str],
+                                                                      security: dict[str, Any] | None) -> None:
+    rule = rule_yaml("s2s", [
+        {"as": "sec", "kind": "security", "where": {"service_to_service_auth": "none"}},
+        {"as": "call", "kind": "interaction", "where": {"style": "sync"}},
+    ], gaps=["sec.service_to_service_auth"])
+    kb = kb_from(str(tmp_path), [rule])
+    assert kb.rules["s2s"].lookups == (Lookup("sec", "call", "", singleton_key("security")),)
+    assert spec_of(kb, "s2s").transient and spec_of(kb, "s2s#gap:sec.service_to_service_auth").transient
+    slot = LOOKUP_PREFIX * 2 + "security"
+    assert kb.rules["s2s"].lookups[0].slot == slot
+    body = {**SHOP, **({"security": security} if security is not None else {})}
+    got = agree(kb, design_of(body))
+    names = sorted({n for n, _o in got.outcomes})
+    if security is None:  # no security fact: neither the rule nor its gap can match
+        assert names == []
+    elif security.get("service_to_service_auth") == "none":
+        assert names == ["s2s"]
+    elif "service_to_service_auth" in security:
+        assert names == []
+    else:
+        assert names == ["s2s#gap:sec.service_to_service_auth"]
+
+
+def test_a_rule_made_only_of_singletons_carries_them_on_the_first(tmp_path: os.PathLike[str]) -> None:
+    rule = rule_yaml("both", [
+        {"as": "sys", "kind": "system", "where": {"traffic_profile": "spiky"}},
+        {"as": "sec", "kind": "security", "where": {"waf": False}},
+    ])
+    kb = kb_from(str(tmp_path), [rule])
+    assert kb.rules["both"].lookups == (Lookup("sec", "sys", "", singleton_key("security")),)
+    got = agree(kb, design_of({**SHOP, "system": {"traffic_profile": "spiky"}, "security": {"waf": False}}))
+    assert [n for n, _o in got.outcomes] == ["both"]
+    assert agree(kb, design_of({**SHOP, "system": {"traffic_profile": "spiky"}})).outcomes == []
+
+
+def test_singleton_kinds_are_the_design_sections_stated_once() -> None:
+    assert {"system", "security", "observability"} == SINGLETON_KINDS
+    design = design_of({"services": [{"name": "a"}], "system": {"traffic_profile": "steady"},
+                        "security": {"waf": True}, "observability": {"metrics": True}})
+    assert {f.key for f in design.facts if f.kind in SINGLETON_KINDS} == {singleton_key(k) for k in SINGLETON_KINDS}
+
+
+def test_the_builtin_context_rules_are_one_fact_rules() -> None:
+    kb = load_kb(findings_only=True)
+    context = [c for c in kb.rules.values() if kb.source[c.rule_id].rule.adjust is not None]
+    assert len(context) >= 12
+    for c in context:
+        assert spec_of(kb, c.name).transient, c.name
+    # so no join ruleset holds all the risks: only those a compound rule names pass its gate
+    for spec in kb.rulesets:
+        if not spec.transient and "risk" in spec.positive_kinds:
+            assert "risk" in spec.gates
+
+
+def test_a_join_ruleset_is_given_only_facts_some_pattern_can_match(tmp_path: os.PathLike[str]) -> None:
+    rule = rule_yaml("public-call", [
+        {"as": "svc", "kind": "service", "where": {"exposure": "public"}},
+        {"as": "call", "kind": "interaction", "join": {"from": "svc.name"}, "where": {"style": {"in": ["sync"]}}},
+    ])
+    kb = kb_from(str(tmp_path), [rule])
+    spec = spec_of(kb, "public-call")
+    assert not spec.transient
+    assert spec.gates == {"interaction": ({"style": ("sync",)},), "service": ({"exposure": ("public",)},)}
+    assert spec.admits("service", {"exposure": "public"}) and not spec.admits("service", {"exposure": "internal"})
+    assert not spec.admits("service", {}) and spec.admits("endpoint", {})
+    design = design_of({
+        "services": [{"name": "web", "exposure": "public"}, {"name": "db-proxy", "exposure": "internal"},
+                     {"name": "worker"}],
+        "externals": [{"name": "psp"}],
+        "interactions": [{"from": "web", "to": "psp", "style": "sync"},
+                         {"from": "web", "to": "worker", "style": "async"},
+                         {"from": "db-proxy", "to": "psp", "style": "sync"}],
+    })
+    got = agree(kb, design)
+    assert [n for n, _o in got.outcomes] == ["public-call"]
+    assert got.asserted == 3  # web, and the two sync calls; not the other services, not the async call
+
+
+def test_gates_compare_values_without_coercion(tmp_path: os.PathLike[str]) -> None:
+    rule = rule_yaml("one-replica", [
+        {"as": "svc", "kind": "service", "where": {"replicas": 1}},
+        {"as": "call", "kind": "interaction", "join": {"to": "svc.name"}},
+    ])
+    spec = spec_of(kb_from(str(tmp_path), [rule]), "one-replica")
+    assert spec.admits("service", {"replicas": 1}) and spec.admits("service", {"replicas": 1.0})
+    assert not spec.admits("service", {"replicas": True}) and not spec.admits("service", {"replicas": "1"})
+
+
+def test_gates_keep_only_the_weakest_alternatives(tmp_path: os.PathLike[str]) -> None:
+    rules = [rule_yaml(f"r{i}", [
+        {"as": "svc", "kind": "service", "where": where},
+        {"as": "call", "kind": "interaction", "join": {"to": "svc.name"}},
+    ]) for i, where in enumerate([{"exposure": "public"}, {"exposure": "public", "metrics": False},
+                                  {"exposure": {"in": ["public", "partner"]}}, {"metrics": False}])]
+    spec = spec_of(kb_from(str(tmp_path), rules), "r0")
+    assert spec.gates["service"] == ({"exposure": ("public", "partner")}, {"metrics": (False,)})
+
+
+def test_the_c_core_gets_only_the_fields_rules_read(tmp_path: os.PathLike[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    rule = rule_yaml("public", [{"as": "svc", "kind": "service", "where": {"exposure": "public"}}])
+    kb = kb_from(str(tmp_path), [rule])
+    seen: list[dict[str, Any]] = []
+    real = runtime._Ruleset.assert_batch
+
+    def spy(self: Any, facts: list[dict[str, Any]], sink: Any, keep: bool = True) -> None:
+        seen.extend(dict(f) for f in facts)
+        real(self, facts, sink, keep)
+
+    monkeypatch.setattr(runtime._Ruleset, "assert_batch", spy)
+    rv = review_design(design_of({"services": [{"name": "web", "exposure": "public", "owner": "shop",
+                                                "replicas": 3, "metrics": True}]}), kb)
+    assert [f.subject for f in rv.findings] == ["service:web"]
+    assert seen and all(set(f) <= {"kind", "key", "exposure", "id"} for f in seen)
+    # the finding's message and evidence still see the whole fact
+    assert rv.findings[0].message == "risk on service:web from public"
+
+
+def test_a_fact_too_wide_for_the_c_core_is_refused_only_where_rules_read_it(tmp_path: os.PathLike[str]) -> None:
+    wide = {f"k{i}": i for i in range(300)}
+    reads = rule_yaml("reads", [{"as": "w", "kind": "workflow", "where": {"coordination": "none"}}])
+    kb = kb_from(str(tmp_path), [reads])
+    facts = [{"kind": "workflow", "key": "workflow:w", "name": "w", "coordination": "none", "steps": []}]
+    assert [n for n, _o in runtime.run(kb, facts).outcomes] == ["reads"]
+    nested = [{**facts[0], "coordination": wide}]  # 300 properties inside a field the rule reads
+    with pytest.raises(LimitError, match="more than 240 properties"):
+        runtime.run(kb, nested)
+    ignored = [{**facts[0], "labels": wide}]  # the same inside a field no rule reads
+    assert [n for n, _o in runtime.run(kb, ignored).outcomes] == ["reads"]
