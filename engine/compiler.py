@@ -9,6 +9,7 @@ those limits itself before the C core sees anything.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from engine.errors import RuleError
-from engine.model import SINGLETON_KINDS, Severity, singleton_key
+from engine.model import NAME_KEYED_KINDS, SINGLETON_KINDS, Severity, singleton_key
 from engine.rule import Pattern, Rule
 from engine.ruleload import KnowledgeBase, LoadedRule, split_test
 
@@ -64,6 +65,11 @@ class CompiledRule:
     lookups: tuple[Lookup, ...] = ()
     """Patterns the runtime resolves by key instead of by a join in the C core (see ``_lookups``)."""
 
+    @functools.cached_property
+    def premise_aliases(self) -> tuple[str, ...]:
+        """The aliases of the positive patterns, in order: a match's premises are their facts."""
+        return tuple(p.alias for p in self.patterns if not p.absent)
+
     @property
     def engine_patterns(self) -> tuple[CompiledPattern, ...]:
         """The patterns the C core matches (every pattern but the looked-up ones)."""
@@ -90,7 +96,8 @@ class CompiledRule:
             conds: list[dict[str, Any]] = [{"kind": kind}]
             # Joins go before the field tests: in the C core a join placed after an '$or' (the 'in'
             # operator) inside the same '$and' is not applied, so the pattern matched facts of any key.
-            conds.extend({f: {alias: rf}} for f, alias, rf in p.joins)
+            looked = {lk.alias for lk in self.lookups}
+            conds.extend({f: {alias: rf}} for f, alias, rf in p.joins if alias not in looked)
             conds.extend(_condition(f, op, v) for f, op, v in p.tests + self.attached(p.alias))
             key = f"n{i}$not" if p.absent else p.alias
             terms.append({key: {"$and": conds}})
@@ -115,13 +122,15 @@ class CompiledRule:
             need = out.setdefault(p.kind, {"kind", "key"})
             need.update(f.split(".", 1)[0] for f, _op, _v in p.tests)
             for f, alias, rf in p.joins:
+                if any(lk.alias == alias for lk in self.lookups):
+                    continue  # a join the lookup replaces
                 need.add(f.split(".", 1)[0])
                 out.setdefault(by_alias[alias].kind, {"kind", "key"}).add(rf.split(".", 1)[0])
         return out
 
     def lookup_fields(self) -> dict[str, dict[tuple[str, str, str], set[str]]]:
-        """Per source kind, per (slot, source field, constant key), the top-level fields of the looked-up
-        fact the C core reads."""
+        """Per source kind, per attachment (slot, field, key as in ``Lookup``), the top-level fields of the
+        looked-up fact the C core reads."""
         out: dict[str, dict[tuple[str, str, str], set[str]]] = {}
         by_alias = {p.alias: p for p in self.patterns}
         for lk in self.lookups:
@@ -224,7 +233,7 @@ class RulesetSpec:
     (it parses, hashes and stores every property it is given, and hands them all back)."""
     lookups: Mapping[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = field(
         default_factory=dict, compare=False, hash=False)
-    """Per kind, the facts to attach to its facts, as (slot, field holding the key or "", constant key or "",
+    """Per kind, the facts to attach to its facts, as (``Lookup.slot``, ``Lookup.field``, ``Lookup.key``,
     fields of the attached fact the rules read); see ``CompiledRule.lookups``."""
     gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]] = field(default_factory=dict, compare=False,
                                                                            hash=False)
@@ -377,7 +386,8 @@ def _single(c: CompiledRule) -> bool:
     """Whether the C core matches the rule on one fact alone (one positive pattern, no join, no negation;
     looked-up patterns travel with that fact)."""
     pats = c.engine_patterns
-    return (len(pats) == 1 and not pats[0].absent and not pats[0].joins
+    looked = {lk.alias for lk in c.lookups}
+    return (len(pats) == 1 and not pats[0].absent and all(alias in looked for _f, alias, _rf in pats[0].joins)
             and not any(p.absent for p in c.patterns))
 
 
@@ -388,57 +398,88 @@ class Lookup(NamedTuple):
     source: str
     """The pattern whose fact carries the looked-up fact to the C core."""
     field: str
-    """The source fact's field holding the looked-up fact's key ("" for a singleton kind)."""
+    """The source fact's field naming the looked-up fact ("" for a singleton kind)."""
     key: str
-    """The looked-up fact's key when it is constant (a singleton kind's), else ""."""
+    """For a singleton kind, the looked-up fact's key; else the text put before the field's value to
+    make the key ("" when the field holds the key itself, ``kind:`` when it holds a name)."""
 
     @property
     def slot(self) -> str:
         """The property under which the source fact carries the looked-up one."""
-        return LOOKUP_PREFIX + (self.field or LOOKUP_PREFIX + self.key.partition(":")[0])
+        if not self.field:
+            return LOOKUP_PREFIX * 2 + self.key.partition(":")[0]
+        return LOOKUP_PREFIX + self.field + (LOOKUP_PREFIX + self.key[:-1] if self.key else "")
+
+    def target(self, source_fact: Mapping[str, Any]) -> str | None:
+        """The key of the fact this lookup finds for ``source_fact`` (None when it names none)."""
+        return lookup_target(self.field, self.key, source_fact)
+
+
+def lookup_target(field: str, key: str, source_fact: Mapping[str, Any]) -> str | None:
+    """The key a lookup (``Lookup.field``, ``Lookup.key``) finds for ``source_fact``, or None."""
+    if not field:
+        return key
+    ref = source_fact.get(field)
+    return key + ref if isinstance(ref, str) else None
 
 
 def _lookups(pats: Sequence[CompiledPattern], derived: set[str]) -> tuple[Lookup, ...]:
     """The patterns of a rule that can be resolved by key lookup rather than by a join in the C core.
 
-    Two shapes qualify, when the pattern is positive, no rule derives its kind, no other pattern joins
-    to it, and it has no ``contains`` test (a list inside an attached fact is not matched alike):
+    A pattern qualifies when it is positive, no rule derives its kind, it has no ``contains`` test
+    (a list inside an attached fact is not matched alike), and either:
 
-    - its only join is ``key`` equal to a plain field of an earlier positive pattern that is not itself
-      looked up (keys are unique: "the interaction this risk is about");
-    - it has no join at all and its kind is a singleton (``system``, ``security``, ``observability``):
-      the one fact of that kind, whose key is known.
+    - it has exactly one join with the other patterns, an equality between its identity (``key``, or
+      ``name`` for a kind keyed by name) and a plain field of a positive pattern that is not itself
+      looked up ("the interaction this risk is about", "the service this call comes from");
+    - or it has no join at all and its kind is a singleton (``system``, ``security``,
+      ``observability``): the one fact of that kind, whose key is known.
 
-    Such a pattern matches at most one fact, and that fact is in the store before any rule fires: the
-    runtime attaches it to the source fact (under ``Lookup.slot``) and the C core tests it there, so
-    the matches are exactly the join's. The C core's join memory is then not needed: a rule like "a
-    risk whose subject is a public call" becomes a one-fact rule, and the risks need not stay in
-    working memory (see ``RulesetSpec.transient``); and a cross product with the design's one
-    ``security`` fact, which the C core keeps in one hash chain (cost per fact growing with the
-    number of facts), becomes a test on each fact.
+    Such a pattern matches at most one fact per fact of its source, and that fact is in the store
+    before any rule fires: the runtime attaches it to the source fact (under ``Lookup.slot``) and the
+    C core tests it there, so the matches are exactly the join's. The C core's join memory is then not
+    needed: a rule like "a risk whose subject is a public call" becomes a one-fact rule, and the risks
+    need not stay in working memory (see ``RulesetSpec.transient``); and a cross product with the
+    design's one ``security`` fact, which the C core keeps in one hash chain (cost per fact growing
+    with the number of facts), becomes a test on each fact.
     """
-    out: list[Lookup] = []
-    looked: set[str] = set()
-    seen: dict[str, CompiledPattern] = {}
+    by_alias = {p.alias: p for p in pats}
+    edges: dict[str, list[tuple[str, str, str]]] = {p.alias: [] for p in pats}  # alias -> (own field, other, field)
+    for q in pats:
+        for f, alias, rf in q.joins:
+            edges[q.alias].append((f, alias, rf))
+            if alias in edges:
+                edges[alias].append((rf, q.alias, f))
 
     def eligible(p: CompiledPattern) -> bool:
-        return (not p.absent and p.kind not in derived and all(op != "contains" for _f, op, _v in p.tests)
-                and not any(j[1] == p.alias for q in pats for j in q.joins))
+        return not p.absent and p.kind not in derived and all(op != "contains" for _f, op, _v in p.tests)
 
+    out: list[Lookup] = []
+    looked: set[str] = set()
+    hosts: set[str] = set()
     for p in pats:
-        if eligible(p) and len(p.joins) == 1 and p.joins[0][0] == "key":
-            _f, source, fld = p.joins[0]
-            src = seen.get(source)
-            if src is not None and not src.absent and source not in looked and "." not in fld:
-                out.append(Lookup(p.alias, source, fld, ""))
-                looked.add(p.alias)
-        seen[p.alias] = p
-    singles = [p for p in pats if p.alias not in looked and not p.joins and p.kind in SINGLETON_KINDS and eligible(p)]
-    hosts = [p for p in pats if not p.absent and p.alias not in looked and p not in singles]
-    if singles and not hosts:  # only singletons: the first carries the others
-        hosts, singles = singles[:1], singles[1:]
-    if hosts:
-        out.extend(Lookup(p.alias, hosts[0].alias, "", singleton_key(p.kind)) for p in singles)
+        if not eligible(p) or p.alias in hosts or len(edges[p.alias]) != 1:
+            continue
+        own, source, fld = edges[p.alias][0]
+        src = by_alias.get(source)
+        if src is None or src.absent or source in looked or "." in fld:
+            continue
+        if own == "key":
+            prefix = ""
+        elif own == "name" and p.kind in NAME_KEYED_KINDS:
+            prefix = f"{p.kind}:"
+        else:
+            continue
+        out.append(Lookup(p.alias, source, fld, prefix))
+        looked.add(p.alias)
+        hosts.add(source)
+    singles = [p for p in pats if p.alias not in looked and p.alias not in hosts and not edges[p.alias]
+               and p.kind in SINGLETON_KINDS and eligible(p)]
+    carriers = [p for p in pats if not p.absent and p.alias not in looked and p not in singles]
+    if singles and not carriers:  # only singletons: the first carries the others
+        carriers, singles = singles[:1], singles[1:]
+    if carriers:
+        out.extend(Lookup(p.alias, carriers[0].alias, "", singleton_key(p.kind)) for p in singles)
     return tuple(out)
 
 

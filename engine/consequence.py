@@ -174,9 +174,14 @@ def derived_key(kind: str, fields: Mapping[str, Any]) -> str:
     return f"{kind}:{digest}"
 
 
+def _scope(ref: str, bindings: Bindings) -> str:
+    alias, _, fld = ref.partition(".")
+    return _show(lookup(bindings[alias], fld))
+
+
 def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome:
     """Apply a rule's consequence to one match."""
-    premises = tuple(str(bindings[p.alias]["key"]) for p in crule.patterns if not p.absent)
+    premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
     if crule.gap is not None:
         alias, _, fld = crule.gap.partition(".")
         return Outcome(gap=GapRecord(str(bindings[alias]["key"]), fld, rule.id, premises))
@@ -191,14 +196,13 @@ def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome
             "subject_kind": subj["kind"], "severity": severity.value if severity else "low",
             "category": rule.category.value,
         })
-        mits = tuple(
+        mits = tuple([
             MitigationRef(
-                id=m.id, scope=_show(lookup(bindings[m.scope.partition(".")[0]], m.scope.partition(".")[2])),
-                title_template=m.title, action_template=m.action,
+                id=m.id, scope=_scope(m.scope, bindings), title_template=m.title, action_template=m.action,
                 phase=int(m.phase or rule.phase), after=tuple(m.after), bindings=bindings,
             )
             for m in rule.mitigations
-        )
+        ])
         risk = RiskRecord(key, rule.id, str(subj["key"]), str(subj["kind"]), rule.risk.field,
                           render(rule.risk.message, bindings), premises, mits)
     for d in rule.derive:

@@ -714,6 +714,11 @@ def singleton_key(kind: str) -> str:
     return f"{kind}:{kind}"
 
 
+NAME_KEYED_KINDS = frozenset(kind for kind, model, is_list in SECTIONS.values()
+                             if is_list and "name" in model.model_fields)
+"""Kinds whose facts are keyed ``kind:name`` (the loader's identity): a name names at most one fact."""
+
+
 # --------------------------------------------------------------------------------------
 # Field schema of every fact kind the rules can match
 # --------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ the runtime and require the same outcome. It reads the same ``CompiledRule``/``C
 the compiler hands to durable_rules, with the semantics the compiler means them to have:
 
 - a pattern matches a fact of its ``kind`` whose every test holds and whose joins equal the bound
-  fields of earlier patterns;
+  fields of earlier patterns; a fact binds at most one positive pattern of a match (durable_rules
+  never binds one fact twice in a rule: "two services with the same owner" are two services);
 - a test or join on a field the fact does not have is false, except ``missing`` (true exactly when
   the key is absent) and ``exists``;
 - values compare by type: ``true`` is not ``1`` and ``"1"`` is not ``1``; numbers compare as numbers;
@@ -131,7 +132,7 @@ def matches(rule: CompiledRule, by_kind: Mapping[str, Sequence[Fact]]) -> Iterat
                 yield from extend(i + 1, bound)
             return
         for f in candidates[i]:
-            if _joined(f, p, bound):
+            if _joined(f, p, bound) and all(f is not g for g in bound.values()):
                 bound[p.alias] = f
                 yield from extend(i + 1, bound)
                 del bound[p.alias]

@@ -22,7 +22,7 @@ from typing import Any
 import durable_rules_engine as _C
 import orjson
 
-from engine.compiler import NEGATED_PREFIX, CompiledKB, CompiledRule, RulesetSpec
+from engine.compiler import NEGATED_PREFIX, CompiledKB, CompiledRule, RulesetSpec, lookup_target
 from engine.consequence import Outcome, consequences
 from engine.errors import EngineError, LimitError, Location
 
@@ -143,9 +143,9 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
         kind = str(fact["kind"])
         names = fields.get(kind)
         out = {k: fact[k] for k in names if k in fact} if names is not None else dict(fact)
-        for slot, src, const, wanted in lookups.get(kind, ()):
-            ref = fact.get(src) if src else const
-            target = store.get(ref) if isinstance(ref, str) else None
+        for slot, src, key, wanted in lookups.get(kind, ()):
+            ref = lookup_target(src, key, fact)
+            target = store.get(ref) if ref is not None else None
             if target is not None:
                 out[slot] = {k: target[k] for k in wanted if k in target}
         if negated:
@@ -316,7 +316,12 @@ class _Session:
 
     def run(self, facts: Iterable[Mapping[str, Any]], limits: RunLimits,
             apply: Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome] | None = None) -> RunResult:
-        apply = apply or (lambda cr, b: consequences(cr, self.kb.source[cr.rule_id].rule, b))
+        kb = self.kb
+        if apply is None:
+            rule_of = {rid: lr.rule for rid, lr in kb.source.items()}
+
+            def apply(cr: CompiledRule, b: Mapping[str, Mapping[str, Any]]) -> Outcome:
+                return consequences(cr, rule_of[cr.rule_id], b)
         self.reset()
         self.dirty = True
         result = RunResult()
@@ -340,11 +345,14 @@ class _Session:
         activations: list[tuple[str, Any]] = []
 
         def record(name: str, matched: Mapping[str, Any]) -> None:
-            crule = self.kb.rules[name]
+            crule = kb.rules[name]
             # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
-            bindings = {alias: store[str(f["key"])] for alias, f in matched.items()}
-            for lk in crule.lookups:
-                bindings[lk.alias] = store[str(bindings[lk.source][lk.field]) if lk.field else lk.key]
+            bindings = {alias: store[f["key"]] for alias, f in matched.items()}
+            if crule.lookups:
+                for lk in crule.lookups:
+                    bindings[lk.alias] = store[str(lk.target(bindings[lk.source]))]
+                if len({id(f) for f in bindings.values()}) < len(bindings):
+                    return  # a looked-up fact is bound twice, which a join in the C core never does
             outcome = apply(crule, bindings)
             result.outcomes.append((name, outcome))
             result.fired += 1
@@ -357,7 +365,7 @@ class _Session:
                         f"rules derived more than {limits.max_derived:,} facts without reaching a fixed "
                         f"point (last by rule '{crule.rule_id}'); a rule may be deriving facts forever "
                         "(raise the bound with --max-derived-facts)", self._rule_location(crule.rule_id))
-                premises = tuple(str(bindings[p.alias]["key"]) for p in crule.patterns if not p.absent)
+                premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
                 level = 1 + max((depth.get(k, 0) for k in premises), default=0)
                 if level > limits.max_chain:
                     raise LimitError(
@@ -384,7 +392,7 @@ class _Session:
                 activations.clear()
                 for decoded in _decode(batch):
                     for name, matched in decoded.items():
-                        if name not in self.kb.rules or not isinstance(matched, dict):
+                        if name not in kb.rules or not isinstance(matched, dict):
                             raise EngineError(f"durable_rules returned an activation of unknown rule {name!r}")
                         try:
                             record(name, matched)
@@ -409,8 +417,8 @@ class _Session:
                 result.asserted += len(batch[i:i + _CHUNK])
                 drain()
 
-        for stratum in range(self.kb.strata):
-            specs = [s for s in self.kb.rulesets if s.stratum == stratum]
+        for stratum in range(kb.strata):
+            specs = [s for s in kb.rulesets if s.stratum == stratum]
             current = sorted(store.values(), key=lambda f: (str(f["kind"]), str(f["key"])))
             for spec in specs:  # negated kinds first, complete, so that $not sees every fact
                 assert_all(spec, current, negated=True)
@@ -445,6 +453,9 @@ def run(kb: CompiledKB, facts: Sequence[Mapping[str, Any]], limits: RunLimits | 
     """Fire the compiled rules over ``facts`` to a fixed point."""
     sess = session_for(kb)
     with sess.lock:
+        # The session is shared by every knowledge base with the same C-core definitions (the digest);
+        # consequences (messages, subjects, lookups, rule order) are this one's.
+        sess.kb = kb
         try:
             return sess.run(facts, limits or RunLimits())
         except EngineError:

@@ -80,6 +80,36 @@ def test_a_key_join_to_a_design_fact_becomes_a_one_fact_rule(tmp_path: os.PathLi
     assert reasons == ["mail can do without psp", "web can do without pay"]
 
 
+def test_a_join_on_a_name_that_keys_its_kind_is_a_lookup(tmp_path: os.PathLike[str]) -> None:
+    # "the service a call comes from": the join is written on either side; a service is keyed by its name
+    for i, when in enumerate([
+        [{"as": "call", "kind": "interaction"},
+         {"as": "svc", "kind": "service", "join": {"name": "call.from"}, "where": {"criticality": "best_effort"}}],
+        [{"as": "svc", "kind": "service", "where": {"criticality": "best_effort"}},
+         {"as": "call", "kind": "interaction", "join": {"from": "svc.name"}}],
+    ]):
+        kb = kb_from(os.path.join(str(tmp_path), str(i)), [rule_yaml("from-best-effort", when)])
+        rule = kb.rules["from-best-effort"]
+        assert rule.lookups == (Lookup("svc", "call", "from", "service:"),)
+        assert spec_of(kb, "from-best-effort").transient
+        (term,) = rule.definition()["all"]
+        assert term == {"call": {"$and": [{"kind": "interaction"}, {"@from@service.kind": "service"},
+                                          {"@from@service.criticality": "best_effort"}]}}
+        got = agree(kb, design_of(SHOP))
+        assert sorted(o.risk.subject for _n, o in got.outcomes if o.risk) == [
+            "interaction:web->pay" if when[0]["as"] == "call" else "service:web"]
+
+
+def test_a_join_on_a_field_that_is_not_an_identity_stays_a_join(tmp_path: os.PathLike[str]) -> None:
+    rule = rule_yaml("same-owner", [
+        {"as": "a", "kind": "service"},
+        {"as": "b", "kind": "service", "join": {"owner": "a.owner"}},
+    ])
+    kb = kb_from(str(tmp_path), [rule])
+    assert kb.rules["same-owner"].lookups == ()
+    agree(kb, design_of({"services": [{"name": "x", "owner": "t"}, {"name": "y", "owner": "t"}]}))
+
+
 def test_a_key_join_to_a_derived_kind_stays_a_join(tmp_path: os.PathLike[str]) -> None:
     # Risks are derived: the one a key refers to may not exist yet when the referring fact is asserted.
     mark = rule_yaml("mark", [{"as": "r", "kind": "risk", "where": {"rule": "no-timeout"}}],
@@ -96,7 +126,7 @@ def test_a_key_join_to_a_derived_kind_stays_a_join(tmp_path: os.PathLike[str]) -
     assert sum(1 for n, _o in got.outcomes if n == "compound") == 3
 
 
-def test_a_joined_to_pattern_and_a_contains_test_are_not_looked_up(tmp_path: os.PathLike[str]) -> None:
+def test_a_pattern_joined_twice_and_a_contains_test_are_not_looked_up(tmp_path: os.PathLike[str]) -> None:
     chained = rule_yaml("chained", [
         {"as": "r", "kind": "risk"},
         {"as": "call", "kind": "interaction", "join": {"key": "r.subject"}},
@@ -107,7 +137,10 @@ def test_a_joined_to_pattern_and_a_contains_test_are_not_looked_up(tmp_path: os.
         {"as": "sec", "kind": "security", "where": {"compliance": {"contains": "pci-dss"}}},
     ])
     kb = kb_from(str(tmp_path), [NO_TIMEOUT, chained, listed])
-    assert kb.rules["chained"].lookups == ()  # svc joins call: call must stay a C-core pattern
+    # call is joined to two patterns: it stays in the C core (joined to the risk), and carries svc,
+    # which it names (a service is keyed by its name)
+    assert kb.rules["chained"].lookups == (Lookup("svc", "call", "from", "service:"),)
+    assert [p.alias for p in kb.rules["chained"].engine_patterns] == ["r", "call"]
     assert kb.rules["listed"].lookups == ()
     design = design_of({**SHOP, "security": {"compliance": ["pci-dss"]}})
     got = agree(kb, design)
@@ -172,33 +205,36 @@ def test_the_builtin_context_rules_are_one_fact_rules() -> None:
 
 
 def test_a_join_ruleset_is_given_only_facts_some_pattern_can_match(tmp_path: os.PathLike[str]) -> None:
+    # Many calls leave one service, and a service serves many endpoints: a true join, not a lookup.
     rule = rule_yaml("public-call", [
-        {"as": "svc", "kind": "service", "where": {"exposure": "public"}},
-        {"as": "call", "kind": "interaction", "join": {"from": "svc.name"}, "where": {"style": {"in": ["sync"]}}},
+        {"as": "ep", "kind": "endpoint", "where": {"exposure": "public"}},
+        {"as": "call", "kind": "interaction", "join": {"from": "ep.served_by"}, "where": {"style": {"in": ["sync"]}}},
     ])
     kb = kb_from(str(tmp_path), [rule])
+    assert kb.rules["public-call"].lookups == ()
     spec = spec_of(kb, "public-call")
     assert not spec.transient
-    assert spec.gates == {"interaction": ({"style": ("sync",)},), "service": ({"exposure": ("public",)},)}
-    assert spec.admits("service", {"exposure": "public"}) and not spec.admits("service", {"exposure": "internal"})
-    assert not spec.admits("service", {}) and spec.admits("endpoint", {})
+    assert spec.gates == {"endpoint": ({"exposure": ("public",)},), "interaction": ({"style": ("sync",)},)}
+    assert spec.admits("endpoint", {"exposure": "public"}) and not spec.admits("endpoint", {"exposure": "internal"})
+    assert not spec.admits("endpoint", {}) and spec.admits("service", {})
     design = design_of({
-        "services": [{"name": "web", "exposure": "public"}, {"name": "db-proxy", "exposure": "internal"},
-                     {"name": "worker"}],
+        "services": [{"name": "web"}, {"name": "admin"}, {"name": "worker"}],
         "externals": [{"name": "psp"}],
+        "endpoints": [{"method": "GET", "path": "/shop", "served_by": "web", "exposure": "public"},
+                      {"method": "GET", "path": "/admin", "served_by": "admin", "exposure": "internal"}],
         "interactions": [{"from": "web", "to": "psp", "style": "sync"},
                          {"from": "web", "to": "worker", "style": "async"},
-                         {"from": "db-proxy", "to": "psp", "style": "sync"}],
+                         {"from": "admin", "to": "psp", "style": "sync"}],
     })
     got = agree(kb, design)
     assert [n for n, _o in got.outcomes] == ["public-call"]
-    assert got.asserted == 3  # web, and the two sync calls; not the other services, not the async call
+    assert got.asserted == 3  # the public endpoint and the two sync calls; not the internal one, not the async call
 
 
 def test_gates_compare_values_without_coercion(tmp_path: os.PathLike[str]) -> None:
     rule = rule_yaml("one-replica", [
         {"as": "svc", "kind": "service", "where": {"replicas": 1}},
-        {"as": "call", "kind": "interaction", "join": {"to": "svc.name"}},
+        {"as": "peer", "kind": "service", "join": {"owner": "svc.owner"}, "where": {"replicas": 1}},
     ])
     spec = spec_of(kb_from(str(tmp_path), [rule]), "one-replica")
     assert spec.admits("service", {"replicas": 1}) and spec.admits("service", {"replicas": 1.0})
@@ -207,12 +243,12 @@ def test_gates_compare_values_without_coercion(tmp_path: os.PathLike[str]) -> No
 
 def test_gates_keep_only_the_weakest_alternatives(tmp_path: os.PathLike[str]) -> None:
     rules = [rule_yaml(f"r{i}", [
-        {"as": "svc", "kind": "service", "where": where},
-        {"as": "call", "kind": "interaction", "join": {"to": "svc.name"}},
-    ]) for i, where in enumerate([{"exposure": "public"}, {"exposure": "public", "metrics": False},
-                                  {"exposure": {"in": ["public", "partner"]}}, {"metrics": False}])]
+        {"as": "ep", "kind": "endpoint", "where": where},
+        {"as": "call", "kind": "interaction", "join": {"from": "ep.served_by"}},
+    ]) for i, where in enumerate([{"exposure": "public"}, {"exposure": "public", "rate_limit": False},
+                                  {"exposure": {"in": ["public", "partner"]}}, {"rate_limit": False}])]
     spec = spec_of(kb_from(str(tmp_path), rules), "r0")
-    assert spec.gates["service"] == ({"exposure": ("public", "partner")}, {"metrics": (False,)})
+    assert spec.gates["endpoint"] == ({"exposure": ("public", "partner")}, {"rate_limit": (False,)})
 
 
 def test_the_c_core_gets_only_the_fields_rules_read(tmp_path: os.PathLike[str],
@@ -246,3 +282,33 @@ def test_a_fact_too_wide_for_the_c_core_is_refused_only_where_rules_read_it(tmp_
         runtime.run(kb, nested)
     ignored = [{**facts[0], "labels": wide}]  # the same inside a field no rule reads
     assert [n for n, _o in runtime.run(kb, ignored).outcomes] == ["reads"]
+
+
+def test_knowledge_bases_sharing_c_core_rulesets_keep_their_own_consequences(tmp_path: os.PathLike[str]) -> None:
+    # Same conditions, so the same C-core rulesets (one cached session), but different messages and
+    # subjects: each run must use its own knowledge base's consequences.
+    when = [{"as": "call", "kind": "interaction"},
+            {"as": "svc", "kind": "service", "join": {"name": "call.from"}, "where": {"criticality": "best_effort"}}]
+    first = kb_from(os.path.join(str(tmp_path), "a"), [rule_yaml("r", when)])
+    second_rule = rule_yaml("r", when)
+    second_rule["risk"] = {**second_rule["risk"], "subject": "svc", "message": "caller {svc.name} is best-effort"}
+    second_rule["mitigation"] = {**second_rule["mitigation"], "scope": "svc.key"}
+    second = kb_from(os.path.join(str(tmp_path), "b"), [second_rule])
+    assert first.digest == second.digest
+    design = design_of(SHOP)
+    assert [f.message for f in review_design(design, first).findings] == ["risk on interaction:web->pay from r"]
+    assert [f.message for f in review_design(design, second).findings] == ["caller web is best-effort"]
+    assert [f.message for f in review_design(design, first).findings] == ["risk on interaction:web->pay from r"]
+
+
+def test_a_fact_binds_one_pattern_of_a_match_whether_joined_or_looked_up(tmp_path: os.PathLike[str]) -> None:
+    # durable_rules never binds one fact to two patterns of a rule; a looked-up pattern must not either
+    joined = rule_yaml("same-owner", [{"as": "a", "kind": "service"},
+                                      {"as": "b", "kind": "service", "join": {"owner": "a.owner"}}])
+    looked = rule_yaml("itself", [{"as": "a", "kind": "service"},
+                                  {"as": "b", "kind": "service", "join": {"key": "a.key"}}])
+    kb = kb_from(str(tmp_path), [joined, looked])
+    assert kb.rules["itself"].lookups and not kb.rules["same-owner"].lookups
+    got = agree(kb, design_of({"services": [{"name": "x", "owner": "t"}, {"name": "y", "owner": "t"}]}))
+    assert sorted(o.risk.premises for _n, o in got.outcomes if o.risk) == [
+        ("service:x", "service:y"), ("service:y", "service:x")]

@@ -138,7 +138,11 @@ def _rules(draw: st.DrawFn) -> list[dict[str, Any]]:
         when: list[dict[str, Any]] = [{"as": "a", "kind": first, "where": where}]
         # join/absent: the C core's joins and negation; singleton/lookup: patterns the runtime resolves by key
         # and attaches to the fact the C core matches (compiler.Lookup)
-        shape = draw(st.sampled_from(["single", "join", "absent", "singleton", "lookup"]))
+        shape = draw(st.sampled_from(["single", "join", "absent", "singleton", "lookup", "peer"]))
+        if shape == "peer":  # a join on a field that names no fact: stays a join in the C core
+            when.append({"as": "p", "kind": first, "join": {"style" if first == "interaction" else "exposure":
+                                                              "a.style" if first == "interaction" else "a.exposure"},
+                         "where": dict(draw(st.lists(_test(first), max_size=1)))})
         if shape in ("join", "absent") and first == "service":
             other: dict[str, Any] = {"kind": "interaction", "join": {"from": "a.name"},
                                      "where": dict(draw(st.lists(_test("interaction"), max_size=2)))}
