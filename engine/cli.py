@@ -5,8 +5,10 @@ Exit codes: 0 no finding reaches the threshold; 1 one does; 2 any usage, input o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import json
 import os
 import sys
@@ -156,6 +158,30 @@ def project_config(design: Sequence[str], config_file: str | None, no_config: bo
 @click.version_option(__version__, prog_name="archplan")
 def main() -> None:
     """Review a backend design before it is built, and plan its integration."""
+
+
+def entry() -> None:
+    """The ``archplan`` console script: ``main`` in a one-shot process.
+
+    The cyclic garbage collector stays off for the whole run. A review builds millions of small,
+    acyclic objects that reference counting frees; with the collector on, each full collection
+    walks all of them again (on 5,000 services, two seconds of a seven-second run went to
+    collections triggered while writing the report). A process that exits after one command has
+    no use for it; library callers keep theirs (``engine.review`` pauses it only while building).
+    """
+    gc.disable()
+    try:
+        main()
+    except SystemExit as done:
+        if not isinstance(done.code, (int, type(None))):
+            raise  # a message to print: let Python do it
+        # Every output is written and closed (atomically, by engine.gate.output). Freeing the review's
+        # millions of objects one by one at interpreter exit took half a second on 5,000 services; the
+        # operating system takes the memory back at once.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a reader that went away (`| head`), a closed stream
+                stream.flush()
+        os._exit(done.code or 0)
 
 
 def from_option(f: Callable[..., Any]) -> Callable[..., Any]:

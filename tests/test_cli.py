@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -203,3 +205,32 @@ def test_report_file_gets_the_usual_permissions(tmp_path: os.PathLike[str]) -> N
     finally:
         os.umask(old)
     assert os.stat(out).st_mode & 0o777 == 0o644
+
+
+def _console(*args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """The ``archplan`` console script (``engine.cli:entry``), as a user runs it."""
+    code = "import sys; from engine.cli import entry; sys.argv[0] = 'archplan'; entry()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300, check=False, **kw)
+
+
+def test_console_script_keeps_exit_codes_and_complete_output() -> None:
+    failing = _console("check", "facts/shop", "--format", "json")
+    assert failing.returncode == 1
+    assert len(json.loads(failing.stdout)["findings"]) > 20  # the whole report, flushed before the fast exit
+    assert _console("check", "facts/shop", "--fail-on", "never").returncode == 0
+    bad = _console("check", "facts/no-such-design")
+    assert bad.returncode == 2 and "no such file or directory" in bad.stderr and "Traceback" not in bad.stderr
+    assert _console("--version").returncode == 0
+
+
+def test_console_script_survives_a_reader_that_goes_away() -> None:
+    code = ("import subprocess, sys; p = subprocess.Popen([sys.executable, '-c', "
+            "\"import sys; from engine.cli import entry; sys.argv[0] = 'archplan'; entry()\", 'check', 'facts/shop', "
+            "'--format', 'sarif'], stdout=subprocess.PIPE, stderr=subprocess.PIPE); p.stdout.read(10); "
+            "p.stdout.close(); "
+            "err = p.stderr.read().decode(); print(p.wait()); print(err)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         check=False)
+    assert len(_console("check", "facts/shop", "--format", "sarif").stdout) > 1 << 17  # more than a pipe holds
+    assert "Traceback" not in out.stdout + out.stderr and "Error" not in out.stdout + out.stderr
