@@ -290,17 +290,24 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
 
     findings: list[Finding] = []
     mit_acc: dict[tuple[str, str], dict[str, Any]] = {}
+    per_rule: dict[str, tuple[Any, ...]] = {}
     for key in sorted(risks):
         r = risks[key]
-        lr = kb.source[r.rule]
-        rule = lr.rule
+        held_rule = per_rule.get(r.rule)
+        if held_rule is None:  # what a finding takes from its rule, worked out once per rule
+            rule = kb.source[r.rule].rule
+            # A project's [severity] override replaces the matrix's base; context adjustments still apply on top.
+            base = kb.severity_overrides.get(rule.id) or rule.severity or Severity.LOW
+            ceiling = max(base.rank, CONTEXT_CEILING[rule.risk.impact] if rule.risk else base.rank)
+            held_rule = per_rule[r.rule] = (rule, base, ceiling, rule.category.value, int(rule.phase),
+                                            tuple(rule.references), rule.risk.likelihood if rule.risk else None,
+                                            rule.risk.impact if rule.risk else None, rule.id in kb.severity_overrides)
+        rule, base, ceiling, category, phase, references, likelihood, impact, overridden = held_rule
         subj = facts.get(r.subject)
         loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
-        # A project's [severity] override replaces the matrix's base; context adjustments still apply on top.
-        base = kb.severity_overrides.get(rule.id) or rule.severity or Severity.LOW
-        adj = tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.get(key, {}).items()))
+        adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts[key].items()))
+               if key in adjusts else ())
         delta = max(-1, min(1, sum(a.by for a in adj)))
-        ceiling = max(base.rank, CONTEXT_CEILING[rule.risk.impact] if rule.risk else base.rank)
         sev = SEVERITY_BY_RANK[max(1, min(ceiling, base.rank + delta))]
         fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
         mit_ids = []
@@ -314,11 +321,11 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         subjects = (r.subject, *sorted({p for p in r.premises if p != r.subject}))
         findings.append(Finding(
             id=fp[:10], rule=r.rule, title=rule.title, kind="risk", severity=sev, base_severity=base,
-            category=rule.category.value, phase=int(rule.phase), message=r.message, subjects=subjects,
+            category=category, phase=phase, message=r.message, subjects=subjects,
             location=loc, mitigations=tuple(sorted(set(mit_ids))), fingerprint=fp,
-            likelihood=rule.risk.likelihood if rule.risk else None, impact=rule.risk.impact if rule.risk else None,
-            adjustments=adj, evidence=tuple(evidence(list(r.premises))), references=tuple(rule.references),
-            field=r.field, severity_overridden=rule.id in kb.severity_overrides,
+            likelihood=likelihood, impact=impact,
+            adjustments=adj, evidence=tuple(evidence(r.premises)), references=references,
+            field=r.field, severity_overridden=overridden,
         ))
     for subject in sorted(gaps):
         recs = sorted({(g.field, g.rule): g for g in gaps[subject]}.values(), key=lambda g: (g.field, g.rule))
