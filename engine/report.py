@@ -25,7 +25,15 @@ def severity_at_least(sev: Severity, threshold: str) -> bool:
 
 def to_json_data(review: Review, threshold: str = "high", extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ``--format json`` document."""
-    findings = [f.to_json(display_path) for f in review.findings]
+    shown: dict[str, str] = {}  # a design has a few files and thousands of findings
+
+    def show(path: str) -> str:
+        text = shown.get(path)
+        if text is None:
+            text = shown[path] = display_path(path)
+        return text
+
+    findings = [f.to_json(show) for f in review.findings]
     summary = review.summary()
     summary["threshold"] = threshold
     summary["failing"] = sum(1 for f in review.findings if severity_at_least(f.severity, threshold))
