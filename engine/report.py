@@ -40,6 +40,11 @@ def to_json_data(review: Review, threshold: str = "high", extra: dict[str, Any] 
     data: dict[str, Any] = {
         "version": REPORT_VERSION,
         "findings": findings,
+        # Conflicts settled by precedence (a hand-written value over an imported artifact's): a CI job
+        # that keeps only this file must see them too, not just the terminal.
+        "warnings": [{"message": w.message, "keypath": w.keypath,
+                      **({"file": show(w.location.file), "line": w.location.line, "column": w.location.column}
+                         if w.location else {})} for w in review.design.warnings],
         "mitigations": [m.to_json() for m in review.mitigations],
         "summary": summary,
     }

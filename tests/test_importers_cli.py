@@ -6,12 +6,14 @@ import json
 import os
 from typing import Any
 
+import jsonschema
 import yaml
 from click.testing import CliRunner
 
 from engine.cli import main
 from engine.importers import detect, load_artifacts
 from engine.loader import load_design, load_documents
+from tests.gate_helpers import SCHEMA
 from tests.helpers import rule_yaml, write, write_yaml
 from tests.importer_helpers import corpus, fact, fixture, line_of
 
@@ -148,6 +150,23 @@ def test_hand_written_facts_win_and_the_conflict_is_a_warning_naming_both(tmp_pa
     assert f"{SHOP_API}:{line_of(SHOP_API, 'url: https://api.shop')}" in exposure
     assert f"{design}:4:" in exposure and "hand-written value is kept" in exposure
     assert any("authn" in w and "'none'" in w for w in warnings)
+    # the machine-readable reports carry the same warnings, with the place of the value kept
+    report = json.loads(CliRunner().invoke(main, ["check", os.path.dirname(design), "--from", f"openapi={SHOP_API}",
+                                                  "--fail-on", "never", "--format", "json"]).stdout)
+    exposure_json = next(w for w in report["warnings"] if w["keypath"] == "exposure")
+    # placed at the value set aside (the artifact's), naming the value kept (the hand-written one)
+    assert os.path.abspath(exposure_json["file"]) == os.path.abspath(SHOP_API)
+    assert exposure_json["line"] == line_of(SHOP_API, "url: https://api.shop")
+    assert f"{design}:4:" in exposure_json["message"]
+    sarif = json.loads(CliRunner().invoke(main, ["check", os.path.dirname(design), "--from", f"openapi={SHOP_API}",
+                                                 "--fail-on", "never", "--format", "sarif"]).stdout)
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    exposure_sarif = next(n for n in notes if n["message"]["text"].startswith("exposure: "))
+    assert exposure_sarif["level"] == "warning"
+    assert exposure_sarif["locations"][0]["physicalLocation"]["region"]["startLine"] == exposure_json["line"]
+    assert len(report["warnings"]) == len(warnings) == len([n for n in notes if n["level"] == "warning"])
+    with open(SCHEMA, encoding="utf-8") as fh:  # and the log stays valid SARIF 2.1.0
+        assert not list(jsonschema.Draft4Validator(json.load(fh)).iter_errors(sarif))
     merged = load_design([os.path.dirname(design)], extra=load_artifacts([f"openapi={SHOP_API}"]))
     assert fact(merged, "service:shop-public-api").data["exposure"] == "internal"
     health = fact(merged, "endpoint:GET /v2/health")

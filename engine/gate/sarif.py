@@ -121,6 +121,10 @@ def _notifications(gate: Gate) -> list[dict[str, Any]]:
 
     if not gate.enforcing:
         note("warning", "archplan gate is not enforcing (--exit-zero): the exit code is 0 whatever is found")
+    for lw in gate.review.design.warnings:  # conflicts settled by precedence, e.g. a value over an artifact's
+        loc = lw.location
+        note("warning", f"{lw.keypath}: {lw.message}" if lw.keypath else lw.message,
+             loc.file if loc else "", loc.line if loc else 0, loc.column if loc else 0)
     for w in gate.expired:
         note("error", f"{w.describe()} expired on {w.expires.isoformat()} (owner {w.owner}); the gate fails until "
                       "it is renewed or removed", w.location.file, w.location.line, w.location.column)
