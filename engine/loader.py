@@ -246,7 +246,6 @@ class _Pending:
     location: Location
     fields: dict[str, Location]
     agents: list[str]
-    value_locs: dict[str, Location]
     imported: set[str] = field(default_factory=set)
     """Field paths whose value came from an imported artifact (a hand-written value may replace them)."""
 
@@ -323,12 +322,10 @@ def load_documents(docs: Iterable[Document]) -> Design:
                     continue
                 seen_here[(kind, ident)] = loc
                 flocs = _field_locations(doc, base, item)
-                if "from" in flocs:
-                    flocs["from"] = flocs["from"]
                 pending = merged.get((kind, ident))
                 if pending is None:
                     merged[(kind, ident)] = _Pending(kind, f"{kind}:{ident}", fact, loc, flocs, [agent],
-                                                     dict(flocs), set(flocs) if doc.imported else set())
+                                                     set(flocs) if doc.imported else set())
                 else:
                     errors.extend(_merge(pending, fact, flocs, agent, loc, doc.imported, warnings))
     raise_all(errors)
