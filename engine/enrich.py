@@ -7,7 +7,7 @@ against its callee's) are computed here, so that the compiled rules need equalit
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,14 +175,13 @@ def enrich(design: Design) -> Enriched:
     layers: dict[int, int] = {}
     lat: dict[int, int] = {}
     lat_unknown: dict[int, int] = {}  # bitsets, like reach: set unions here made enrichment quadratic
-    for ci, comp in enumerate(comps):
-        r = 0
-        dep = 0
-        a = 1
-        lay = 0
-        total = 0
-        unknown = 0
-        for n in comp:
+    def aggregate(members_: Sequence[str], ci: int,
+                  take: Callable[[Mapping[str, Any]], bool]) -> tuple[int, int, int, int, int, int]:
+        """Reach, depth, retry amplification, retry layers, summed latency and unknown-latency members of a
+        request entering ``members_`` (of component ``ci``) and taking the calls out of it that ``take``
+        keeps; the components it calls must be done already."""
+        r, dep, a, lay, total, unknown = 0, 0, 1, 0, 0, 0
+        for n in members_:
             r |= bit[n]
             own = g.data[n].get("latency_p95_ms")
             if g.kind_of[n] in ("service", "external", "datastore"):
@@ -191,7 +190,7 @@ def enrich(design: Design) -> Enriched:
                 total += int(own or 0)
             for e in g.sync_edges(n, hard_only=True):
                 cj = comp_of[e["to"]]
-                if cj == ci:
+                if cj == ci or not take(e):
                     continue
                 r |= reach[cj]
                 dep = max(dep, 1 + depth[cj])
@@ -204,10 +203,12 @@ def enrich(design: Design) -> Enriched:
                 else:
                     total += calls * lat[cj]
                     unknown |= lat_unknown[cj]
-        reach[ci], depth[ci], amp[ci], layers[ci] = r, dep, min(a, AMPLIFICATION_CAP), lay
         # Calls are taken as sequential, so shared dependencies count once per call; cap the sum so that
         # pathological graphs (thousands of diamonds) stay in machine integers.
-        lat[ci], lat_unknown[ci] = min(total, LATENCY_CAP_MS), unknown
+        return r, dep, min(a, AMPLIFICATION_CAP), lay, min(total, LATENCY_CAP_MS), unknown
+
+    for ci, comp in enumerate(comps):
+        reach[ci], depth[ci], amp[ci], layers[ci], lat[ci], lat_unknown[ci] = aggregate(comp, ci, lambda e: True)
 
     def members(mask: int) -> list[str]:
         out = []
@@ -222,14 +223,27 @@ def enrich(design: Design) -> Enriched:
     on_public: set[str] = set()
     trace_span: dict[str, int] = {}  # service -> most services in one public call tree it belongs to
     publics = _public_endpoints(design, services)
-    per_entry: dict[str, tuple[list[str], float, list[str], str | None, float | None, int, tuple[str, ...]]] = {}
+    per_entry: dict[tuple[str, frozenset[str]],
+                    tuple[list[str], float, list[str], str | None, float | None, int, tuple[str, ...]]] = {}
     for ep in publics:
         entry = ep.data["served_by"]
         if entry not in comp_of:
             continue
         ci = comp_of[entry]
-        if entry not in per_entry:
-            reached = members(reach[ci])
+        # A route the endpoint names (routes_to) follows those calls only; an entry in a call cycle
+        # reaches its whole cycle whatever the route, so it keeps its component's figures.
+        routes = frozenset(ep.data.get("routes_to") or ()) if len(comps[ci]) == 1 else frozenset()
+        if routes:  # the entry's own figures, over the calls this route takes
+
+            def on_route(e: Mapping[str, Any], taken: frozenset[str] = routes) -> bool:
+                return e["to"] in taken
+
+            p_reach, p_depth, p_amp, p_layers, p_lat, p_unknown = aggregate([entry], ci, on_route)
+        else:
+            p_reach, p_depth, p_amp, p_layers, p_lat, p_unknown = (reach[ci], depth[ci], amp[ci], layers[ci],
+                                                                    lat[ci], lat_unknown[ci])
+        if (entry, routes) not in per_entry:
+            reached = members(p_reach)
             avail = 1.0
             unknown_a: list[str] = []
             bottleneck = None
@@ -243,22 +257,22 @@ def enrich(design: Design) -> Enriched:
                 cap = g.data[n].get("capacity_rps", g.data[n].get("rate_limit_rps"))
                 if cap is not None and (bottleneck_rps is None or float(cap) < bottleneck_rps):
                     bottleneck, bottleneck_rps = n, float(cap)
-            per_entry[entry] = (reached, avail, unknown_a, bottleneck, bottleneck_rps,
-                                max((fan_out.get(n, 0) for n in reached), default=0),
-                                tuple(members(lat_unknown[ci])))
+            per_entry[(entry, routes)] = (reached, avail, unknown_a, bottleneck, bottleneck_rps,
+                                          max((fan_out.get(n, 0) for n in reached), default=0),
+                                          tuple(members(p_unknown)))
             on_public.update(reached)
             n_services = sum(1 for n in reached if g.kind_of[n] == "service")
             for n in reached:
                 trace_span[n] = max(trace_span.get(n, 0), n_services)
-        reached, avail, unknown_a, bottleneck, bottleneck_rps, path_fan_out, unknown_l = per_entry[entry]
+        reached, avail, unknown_a, bottleneck, bottleneck_rps, path_fan_out, unknown_l = per_entry[(entry, routes)]
         slo = slos.get(ep.name, {})
         lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
         at = slo.get("availability", system.get("availability_target"))
         paths.append(PathInfo(
-            entry=ep.name, entry_service=entry, depth=depth[ci] + 1, nodes=tuple(reached),
-            latency_ms=lat[ci], unknown_latency=unknown_l,
+            entry=ep.name, entry_service=entry, depth=p_depth + 1, nodes=tuple(reached),
+            latency_ms=p_lat, unknown_latency=unknown_l,
             availability=round(avail, 9), unknown_availability=tuple(unknown_a),
-            retry_amplification=amp[ci], retry_layers=layers[ci], fan_out=path_fan_out,
+            retry_amplification=p_amp, retry_layers=p_layers, fan_out=path_fan_out,
             latency_target_ms=int(lt) if lt is not None else None,
             availability_target=float(at) if at is not None else None,
             bottleneck=bottleneck, bottleneck_rps=bottleneck_rps,
@@ -434,6 +448,23 @@ def enrich(design: Design) -> Enriched:
         out.append(Fact(f.kind, f.key, d, f.location, f.fields, f.agents))  # dataclasses.replace, 5x cheaper
 
     by_name = {f.name: f for f in design.facts if f.kind == "endpoint"}
+    worst: dict[str, set[str]] = {}  # path entry -> the "worst route" fields it carries
+    by_service: dict[str, list[PathInfo]] = {}
+    for p in paths:
+        by_service.setdefault(p.entry_service, []).append(p)
+    for entry_paths in by_service.values():
+        for fld, rank in (("deepest_route", lambda p: (-p.depth, p.entry)),
+                          ("most_amplified_route", lambda p: (-p.retry_amplification, p.entry))):
+            worst.setdefault(min(entry_paths, key=rank).entry, set()).add(fld)
+        # A route with a component of unknown availability may be the least available: each such one
+        # counts (rules report it as a gap), besides the least available of the fully known ones.
+        known = [p for p in entry_paths if not p.unknown_availability]
+        for p in entry_paths:
+            if p.unknown_availability:
+                worst.setdefault(p.entry, set()).add("least_available_route")
+        if known:
+            worst.setdefault(min(known, key=lambda p: (p.availability, p.entry)).entry,
+                             set()).add("least_available_route")
     for p in paths:
         # Facts stay small (every one is serialised into the C core): long lists are capped, counts kept.
         data: dict[str, Any] = {
@@ -442,6 +473,8 @@ def enrich(design: Design) -> Enriched:
             "unknown_latency": list(p.unknown_latency[:LIST_CAP]), "unknown_latency_count": len(p.unknown_latency),
             "unknown_availability": list(p.unknown_availability[:LIST_CAP]),
             "unknown_availability_count": len(p.unknown_availability),
+            **{fld: fld in worst.get(p.entry, ()) for fld in ("least_available_route", "deepest_route",
+                                                              "most_amplified_route")},
         }
         if not p.unknown_latency:
             data["latency_p95_ms"] = p.latency_ms

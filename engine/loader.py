@@ -420,6 +420,10 @@ def check_references(design: Design) -> list[ArchplanError]:
                 f"'{value}' is not a known {what}{did_you_mean(value, allowed)}",
                 fact.locate(field_path), f"{fact.kind}[{fact.name}].{field_path}"))
 
+    calls: dict[str, set[str]] = {}
+    for f in design.facts:
+        if f.kind == "interaction":
+            calls.setdefault(str(f.data["from"]), set()).add(str(f.data["to"]))
     for f in design.facts:
         d = f.data
         if f.kind == "interaction":
@@ -427,6 +431,13 @@ def check_references(design: Design) -> list[ArchplanError]:
             ref(f, "to", d["to"], targets, "service, external, datastore or channel")
         elif f.kind == "endpoint":
             ref(f, "served_by", d["served_by"], services, "service")
+            called = calls.get(str(d["served_by"]), set())
+            for i, v in enumerate(d.get("routes_to", [])):
+                if v not in called:  # a route can only take a call its server makes
+                    errors.append(InputError(
+                        f"'{v}' is not called by {d['served_by']}: routes_to names the calls this route takes "
+                        f"(interactions from {d['served_by']}){did_you_mean(v, called)}",
+                        f.locate("routes_to"), f"endpoint[{f.name}].routes_to[{i}]"))
         elif f.kind == "datastore":
             if "owner" in d:
                 ref(f, "owner", d["owner"], services, "service")

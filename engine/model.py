@@ -315,6 +315,10 @@ class Endpoint(_Fact):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "RPC", "WS", "SUBSCRIBE"]
     path: Annotated[str, StringConstraints(pattern=r"^[ -~]{1,512}$")]
     served_by: Name
+    routes_to: list[Name] | None = None
+    """For a route served by a gateway, BFF or proxy: the services (or externals) ``served_by`` forwards
+    it to. Its call path then follows only those calls, not every route the gateway serves; each must
+    be a call of ``served_by`` (an interaction from it)."""
     exposure: Exposure | None = None
     authn: Literal["none", "api_key", "session", "jwt", "oauth2", "mtls"] | None = None
     authz: Literal["none", "role", "object_level", "policy"] | None = None
@@ -871,6 +875,14 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
         "unknown_latency_count": _INT,
         "unknown_availability": FieldSpec(type="list"),
         "unknown_availability_count": _INT,
+        # Among the routes into one entry service (its public endpoints; a gateway's differ when they name
+        # routes_to), the one with the least availability, the most components in a row, the most retries
+        # (ties: the first entry by name); every route with a component of unknown availability also counts
+        # as least available (it may be). Rules about an entry service test its worst route, so that a
+        # gateway's finding shows a real request, not a mix of all its routes.
+        "least_available_route": _BOOL,
+        "deepest_route": _BOOL,
+        "most_amplified_route": _BOOL,
     },
     "cycle": {"services": FieldSpec(type="list"), "length": _INT},
     "access": {"datastore": _REF, "service": _REF, "mode": FieldSpec(type="str", values=("read", "write"))},

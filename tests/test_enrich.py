@@ -112,3 +112,63 @@ def test_calls_carry_the_criticality_of_both_ends_when_stated() -> None:
     assert data["interaction:web->pay"]["target_criticality"] == "critical"
     assert data["interaction:pay->mailer"]["caller_criticality"] == "critical"
     assert data["interaction:pay->mailer"]["target_criticality"] == "best_effort"
+
+
+GATEWAY = {
+    "system": {"availability_target": 0.999},
+    "services": [
+        {"name": "gw", "kind": "gateway", "availability": 0.9999, "latency_p95_ms": 5},
+        {"name": "catalog", "availability": 0.9995, "latency_p95_ms": 20},
+        {"name": "checkout", "availability": 0.999, "latency_p95_ms": 40},
+    ],
+    "externals": [{"name": "psp", "sla": 0.995, "latency_p95_ms": 300}],
+    "endpoints": [
+        {"method": "GET", "path": "/products", "served_by": "gw", "exposure": "public", "routes_to": ["catalog"]},
+        {"method": "GET", "path": "/products/{id}", "served_by": "gw", "exposure": "public", "routes_to": ["catalog"]},
+        {"method": "POST", "path": "/checkout", "served_by": "gw", "exposure": "public", "routes_to": ["checkout"]},
+        {"method": "GET", "path": "/health", "served_by": "gw", "exposure": "public"},
+    ],
+    "interactions": [
+        {"from": "gw", "to": "catalog", "style": "sync", "retry": {"attempts": 2}},
+        {"from": "gw", "to": "checkout", "style": "sync", "retry": {"attempts": 3}},
+        {"from": "checkout", "to": "psp", "style": "sync", "retry": {"attempts": 2}},
+    ],
+}
+
+
+def test_a_route_through_a_gateway_follows_only_the_calls_it_names() -> None:
+    e = enriched(GATEWAY)
+    paths = {p.entry: p for p in e.paths}
+    products, checkout, health = paths["GET /products"], paths["POST /checkout"], paths["GET /health"]
+    assert products.nodes == ("catalog", "gw") and products.depth == 2
+    assert products.availability == pytest.approx(0.9999 * 0.9995)
+    assert products.latency_ms == 5 + 20 and products.retry_amplification == 2
+    assert checkout.nodes == ("checkout", "gw", "psp") and checkout.depth == 3
+    assert checkout.availability == pytest.approx(0.9999 * 0.999 * 0.995)
+    assert checkout.latency_ms == 5 + 40 + 300 and checkout.retry_amplification == 6 and checkout.retry_layers == 2
+    # a route that names none takes every call of its server, as before
+    assert health.nodes == ("catalog", "checkout", "gw", "psp") and health.depth == 3
+
+
+def test_each_entry_service_has_one_worst_route_per_measure() -> None:
+    facts = {f.key: f.data for f in enriched(GATEWAY).facts if f.kind == "path"}
+    flags = {key: sorted(k for k in ("least_available_route", "deepest_route", "most_amplified_route") if d[k])
+             for key, d in facts.items()}
+    # /health names no route, so it takes every call: the least available; it ties with checkout on depth
+    # and amplification, and the first by name wins those
+    assert flags == {"path:GET /health": ["deepest_route", "least_available_route", "most_amplified_route"],
+                     "path:GET /products": [], "path:GET /products/{id}": [], "path:POST /checkout": []}
+    body = {**GATEWAY, "endpoints": GATEWAY["endpoints"][:3]}  # without it, the checkout route is the worst
+    facts = {f.key: f.data for f in enriched(body).facts if f.kind == "path"}
+    assert all(facts["path:POST /checkout"][k] for k in ("least_available_route", "deepest_route",
+                                                          "most_amplified_route"))
+    assert not any(facts["path:GET /products"][k] for k in ("least_available_route", "deepest_route",
+                                                             "most_amplified_route"))
+
+
+def test_every_route_of_unknown_availability_may_be_the_least_available() -> None:
+    body = {**GATEWAY, "services": [*GATEWAY["services"][:2], {"name": "checkout", "latency_p95_ms": 40}]}
+    facts = {f.key: f.data for f in enriched(body).facts if f.kind == "path"}
+    least = sorted(k for k, d in facts.items() if d["least_available_route"])
+    assert least == ["path:GET /health", "path:GET /products", "path:POST /checkout"]
+    assert "availability" not in facts["path:POST /checkout"] and facts["path:GET /products"]["availability"]

@@ -69,6 +69,22 @@ def test_reference_to_unknown_name_suggests_closest(tmp_path: os.PathLike[str]) 
     assert "'paymnets' is not a known service, external, datastore or channel (did you mean 'payments'?)" in err
 
 
+def test_a_route_must_name_a_call_of_its_server(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "api.yaml", """
+        source: api
+        services: [{name: gateway}, {name: catalog}, {name: orders}]
+        endpoints:
+          - {method: GET, path: /products, served_by: gateway, routes_to: [catalgo]}
+          - {method: GET, path: /orders, served_by: gateway, routes_to: [orders]}
+        interactions:
+          - {from: gateway, to: catalog, style: sync}
+        """)
+    typo, uncalled = errors_of([path])  # orders exists, but the gateway never calls it: a route cannot take it
+    assert f"{path}:4:" in typo and "endpoint[GET /products].routes_to[0]" in typo
+    assert "'catalgo' is not called by gateway" in typo and "(did you mean 'catalog'?)" in typo
+    assert f"{path}:5:" in uncalled and "'orders' is not called by gateway" in uncalled
+
+
 def test_agents_that_contradict_each_other_are_reported_with_both_places(tmp_path: os.PathLike[str]) -> None:
     api = write(str(tmp_path), "api.yaml", """
         source: api
