@@ -72,7 +72,7 @@ class CompiledRule:
 
     @property
     def engine_patterns(self) -> tuple[CompiledPattern, ...]:
-        """The patterns the C core matches (every pattern but the looked-up ones)."""
+        """The patterns the C core matches (every pattern but the looked-up ones, negated or not)."""
         looked_up = {lk.alias for lk in self.lookups}
         return tuple(p for p in self.patterns if p.alias not in looked_up)
 
@@ -83,8 +83,8 @@ class CompiledRule:
 
     @property
     def negated_kinds(self) -> frozenset[str]:
-        """Kinds matched by negated patterns."""
-        return frozenset(p.kind for p in self.patterns if p.absent)
+        """Kinds of the facts the C core must be given, under the negated prefix, for negated patterns."""
+        return frozenset(p.kind for p in self.engine_patterns if p.absent)
 
     def definition(self) -> dict[str, Any]:
         """The durable_rules JSON definition of this rule."""
@@ -109,9 +109,13 @@ class CompiledRule:
         out: list[Test] = []
         for lk in self.lookups:
             if lk.source == alias:
+                looked = by_alias[lk.alias]
+                if lk.negated:  # no such fact: it is missing, of another kind, or fails its one test
+                    out.append((lk.slot, "none_such", (looked.kind, looked.tests)))
+                    continue
                 prefix = lk.slot + "."
-                out.append((prefix + "kind", "eq", by_alias[lk.alias].kind))
-                out.extend((prefix + f, op, v) for f, op, v in by_alias[lk.alias].tests)
+                out.append((prefix + "kind", "eq", looked.kind))
+                out.extend((prefix + f, op, v) for f, op, v in looked.tests)
         return tuple(out)
 
     def fields(self) -> dict[str, set[str]]:
@@ -194,6 +198,21 @@ def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, 
 
 
 def _condition(fld: str, op: str, value: Any) -> dict[str, Any]:
+    if op == "none_such":  # a negated lookup on slot ``fld``: (kind, (one eq/in/exists test,))
+        # The alternatives exclude each other: the C core activates a rule once per '$or' branch that holds.
+        kind, ((f, top, v),) = value
+        is_kind = {f"{fld}.kind": kind}
+        path = f"{fld}.{f}"
+        alternatives: list[dict[str, Any]] = [
+            {"$nex": {f"{fld}.kind": 1}},  # no such fact
+            {"$neq": {f"{fld}.kind": kind}},  # a fact of another kind (a key names any kind)
+            {"$and": [is_kind, {"$nex": {path: 1}}]},  # it does not state the field
+        ]
+        if top == "eq":
+            alternatives.append({"$and": [is_kind, {"$neq": {path: v}}]})
+        elif top == "in":
+            alternatives.append({"$and": [is_kind, *({"$neq": {path: x}} for x in v)]})
+        return {"$or": alternatives}
     if op == "eq":
         return {fld: value}
     if op == "ne":
@@ -387,8 +406,7 @@ def _single(c: CompiledRule) -> bool:
     looked-up patterns travel with that fact)."""
     pats = c.engine_patterns
     looked = {lk.alias for lk in c.lookups}
-    return (len(pats) == 1 and not pats[0].absent and all(alias in looked for _f, alias, _rf in pats[0].joins)
-            and not any(p.absent for p in c.patterns))
+    return len(pats) == 1 and not pats[0].absent and all(alias in looked for _f, alias, _rf in pats[0].joins)
 
 
 class Lookup(NamedTuple):
@@ -402,6 +420,8 @@ class Lookup(NamedTuple):
     key: str
     """For a singleton kind, the looked-up fact's key; else the text put before the field's value to
     make the key ("" when the field holds the key itself, ``kind:`` when it holds a name)."""
+    negated: bool = False
+    """An ``absent`` pattern: the rule needs the looked-up fact to be missing or to fail its test."""
 
     @property
     def slot(self) -> str:
@@ -435,6 +455,10 @@ def _lookups(pats: Sequence[CompiledPattern], derived: set[str]) -> tuple[Lookup
     - or it has no join at all and its kind is a singleton (``system``, ``security``,
       ``observability``): the one fact of that kind, whose key is known.
 
+    An ``absent`` pattern with one ``eq``/``in``/``exists`` test qualifies the same way ("... unless this
+    very call propagates the deadline", "... unless the design's system states a target"): the C core
+    tests that the attached fact is missing, of another kind, or fails the test, on the source fact.
+
     Such a pattern matches at most one fact per fact of its source, and that fact is in the store
     before any rule fires: the runtime attaches it to the source fact (under ``Lookup.slot``) and the
     C core tests it there, so the matches are exactly the join's. The C core's join memory is then not
@@ -454,11 +478,15 @@ def _lookups(pats: Sequence[CompiledPattern], derived: set[str]) -> tuple[Lookup
     def eligible(p: CompiledPattern) -> bool:
         return not p.absent and p.kind not in derived and all(op != "contains" for _f, op, _v in p.tests)
 
+    def negatable(p: CompiledPattern) -> bool:  # an absent pattern C can test as "none such" on one fact
+        return (p.absent and p.kind not in derived and len(p.tests) == 1
+                and p.tests[0][1] in ("eq", "in", "exists") and "." not in p.tests[0][0])
+
     out: list[Lookup] = []
     looked: set[str] = set()
     hosts: set[str] = set()
     for p in pats:
-        if not eligible(p) or p.alias in hosts or len(edges[p.alias]) != 1:
+        if not (eligible(p) or negatable(p)) or p.alias in hosts or len(edges[p.alias]) != 1:
             continue
         own, source, fld = edges[p.alias][0]
         src = by_alias.get(source)
@@ -470,9 +498,11 @@ def _lookups(pats: Sequence[CompiledPattern], derived: set[str]) -> tuple[Lookup
             prefix = f"{p.kind}:"
         else:
             continue
-        out.append(Lookup(p.alias, source, fld, prefix))
+        out.append(Lookup(p.alias, source, fld, prefix, p.absent))
         looked.add(p.alias)
         hosts.add(source)
+    negated_singles = [p for p in pats if p.alias not in looked and not edges[p.alias]
+                       and p.kind in SINGLETON_KINDS and negatable(p)]
     singles = [p for p in pats if p.alias not in looked and p.alias not in hosts and not edges[p.alias]
                and p.kind in SINGLETON_KINDS and eligible(p)]
     carriers = [p for p in pats if not p.absent and p.alias not in looked and p not in singles]
@@ -480,6 +510,7 @@ def _lookups(pats: Sequence[CompiledPattern], derived: set[str]) -> tuple[Lookup
         carriers, singles = singles[:1], singles[1:]
     if carriers:
         out.extend(Lookup(p.alias, carriers[0].alias, "", singleton_key(p.kind)) for p in singles)
+        out.extend(Lookup(p.alias, carriers[0].alias, "", singleton_key(p.kind), True) for p in negated_singles)
     return tuple(out)
 
 
@@ -545,7 +576,7 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                 kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
                 add_alpha[kind] += 1
                 tests_here = p.tests + c.attached(p.alias)
-                add_nex[kind] += sum(1 for _f, op, _v in tests_here if op == "missing")
+                add_nex[kind] += sum({"missing": 1, "none_such": 2}.get(op, 0) for _f, op, _v in tests_here)
                 add_tests[kind] += len(tests_here) + len(p.joins)
                 add_shapes[_shape(p, tests_here)] += 1
             fits = (

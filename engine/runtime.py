@@ -350,7 +350,8 @@ class _Session:
             bindings = {alias: store[f["key"]] for alias, f in matched.items()}
             if crule.lookups:
                 for lk in crule.lookups:
-                    bindings[lk.alias] = store[str(lk.target(bindings[lk.source]))]
+                    if not lk.negated:  # an absent pattern binds nothing
+                        bindings[lk.alias] = store[str(lk.target(bindings[lk.source]))]
                 if len({id(f) for f in bindings.values()}) < len(bindings):
                     return  # a looked-up fact is bound twice, which a join in the C core never does
             outcome = apply(crule, bindings)

@@ -312,3 +312,41 @@ def test_a_fact_binds_one_pattern_of_a_match_whether_joined_or_looked_up(tmp_pat
     got = agree(kb, design_of({"services": [{"name": "x", "owner": "t"}, {"name": "y", "owner": "t"}]}))
     assert sorted(o.risk.premises for _n, o in got.outcomes if o.risk) == [
         ("service:x", "service:y"), ("service:y", "service:x")]
+
+
+def test_unless_the_same_fact_states_it_is_a_test_on_that_fact(tmp_path: os.PathLike[str]) -> None:
+    # "a sync call ... unless it propagates the caller's deadline": the absent pattern can only be the call
+    # itself, so the C core tests the call (with its own copy attached) instead of keeping a negation join.
+    rule = rule_yaml("no-deadline", [
+        {"as": "call", "kind": "interaction", "where": {"style": "sync"}},
+        {"kind": "interaction", "absent": True, "join": {"key": "call.key"}, "where": {"deadline_propagation": True}},
+    ])
+    kb = kb_from(str(tmp_path), [rule])
+    assert kb.rules["no-deadline"].lookups == (Lookup("n1", "call", "key", "", True),)
+    assert spec_of(kb, "no-deadline").transient and not spec_of(kb, "no-deadline").negated_kinds
+    design = design_of({
+        "services": [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"name": "d"}],
+        "interactions": [{"from": "a", "to": "b", "style": "sync"},  # not stated: fires
+                         {"from": "a", "to": "c", "style": "sync", "deadline_propagation": False},  # fires
+                         {"from": "a", "to": "d", "style": "sync", "deadline_propagation": True},  # does not
+                         {"from": "b", "to": "c", "style": "async"}],
+    })
+    got = agree(kb, design)  # each once: the alternatives of the negated test exclude each other
+    assert sorted(o.risk.subject for _n, o in got.outcomes if o.risk) == ["interaction:a->b", "interaction:a->c"]
+
+
+@pytest.mark.parametrize(("system", "fires"), [(None, True), ({"traffic_profile": "steady"}, True),
+                                               ({"availability_target": 0.999}, False)])
+def test_unless_the_design_states_it_once_is_a_test_on_each_fact(tmp_path: os.PathLike[str],
+                                                                 system: dict[str, Any] | None,
+                                                                 fires: bool) -> None:
+    rule = rule_yaml("no-target", [
+        {"as": "ep", "kind": "endpoint", "where": {"exposure": "public"}},
+        {"kind": "system", "absent": True, "where": {"availability_target": {"exists": True}}},
+    ])
+    kb = kb_from(str(tmp_path), [rule])
+    assert kb.rules["no-target"].lookups == (Lookup("n1", "ep", "", singleton_key("system"), True),)
+    body: dict[str, Any] = {"services": [{"name": "web"}],
+                            "endpoints": [{"method": "GET", "path": "/", "served_by": "web", "exposure": "public"}]}
+    got = agree(kb, design_of({**body, **({"system": system} if system else {})}))
+    assert [n for n, _o in got.outcomes] == (["no-target"] if fires else [])

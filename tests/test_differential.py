@@ -138,7 +138,15 @@ def _rules(draw: st.DrawFn) -> list[dict[str, Any]]:
         when: list[dict[str, Any]] = [{"as": "a", "kind": first, "where": where}]
         # join/absent: the C core's joins and negation; singleton/lookup: patterns the runtime resolves by key
         # and attaches to the fact the C core matches (compiler.Lookup)
-        shape = draw(st.sampled_from(["single", "join", "absent", "singleton", "lookup", "peer"]))
+        shape = draw(st.sampled_from(["single", "join", "absent", "singleton", "lookup", "peer", "unless-itself",
+                                      "unless-singleton"]))
+        if shape == "unless-itself":  # "... unless this same fact also has X": a negated lookup by key
+            when.append({"kind": first, "absent": True, "join": {"key": "a.key"},
+                         "where": dict(draw(st.lists(_test(first), min_size=1, max_size=2)))})
+        if shape == "unless-singleton":  # "... unless the design's security/system fact has X"
+            kind = draw(st.sampled_from(["security", "system"]))
+            when.append({"kind": kind, "absent": True, "where": dict(draw(st.lists(_test(kind), min_size=1,
+                                                                                   max_size=2)))})
         if shape == "peer":  # a join on a field that names no fact: stays a join in the C core
             when.append({"as": "p", "kind": first, "join": {"style" if first == "interaction" else "exposure":
                                                               "a.style" if first == "interaction" else "a.exposure"},
