@@ -9,6 +9,7 @@ Fail closed: a gate with no rules, or a design that states no facts, is an error
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,9 +81,9 @@ class Gate:
         """The ``--fail-on`` severity."""
         return self.options.threshold
 
-    @property
+    @functools.cached_property
     def failing(self) -> list[Item]:
-        """Active findings at or above the threshold."""
+        """Active findings at or above the threshold (worked out once: the report asks several times)."""
         return [i for i in self.items if i.failing]
 
     def of_status(self, status: Status) -> list[Item]:
