@@ -89,20 +89,29 @@ def _repo_root_of(directory: str) -> str | None:
 def rel_uri_path(file: str) -> str:
     """A '/'-separated path for reports: relative to the file's git work tree (what code scanning expects,
     whatever directory archplan ran in), else to the working directory, else absolute."""
-    if not file:
-        return ""
+    return _rel_uri_path(file, os.getcwd()) if file else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _rel_uri_path(file: str, cwd: str) -> str:
+    # Cached like repo_root: a report asks once per finding about the same few files.
     root = repo_root(file)
-    base = root if root is not None else os.getcwd()
+    base = root if root is not None else cwd
     rel = os.path.relpath(os.path.abspath(file), base)
     return (os.path.abspath(file) if rel.startswith("..") else rel).replace(os.sep, "/")
 
 
 def artifact_location(file: str) -> dict[str, str]:
     """A SARIF ``artifactLocation``: relative under ``%SRCROOT%``, or a ``file:`` URI when outside any root."""
-    path = rel_uri_path(file)
+    uri, base = _artifact_location(rel_uri_path(file))
+    return {"uri": uri, "uriBaseId": base} if base else {"uri": uri}
+
+
+@functools.lru_cache(maxsize=1024)
+def _artifact_location(path: str) -> tuple[str, str]:
     if os.path.isabs(path):
-        return {"uri": pathlib.Path(path).as_uri()}
-    return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+        return pathlib.Path(path).as_uri(), ""
+    return quote(path, safe="/"), "%SRCROOT%"
 
 
 def one_line(text: str) -> str:
