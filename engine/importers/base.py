@@ -18,13 +18,13 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource, Unresolvable, Unretrievable
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import InputError, Location
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, read_text
+
+if TYPE_CHECKING:  # imported where used: every archplan command loads this module, few follow $refs
+    from referencing import Resource
 
 # Section -> how a fact of it is identified inside one document (the loader's ``identity``).
 _IDENT: dict[str, Callable[[Mapping[str, Any]], str]] = {
@@ -237,11 +237,16 @@ class Refs:
         self.limits = limits
         self.root_uri = file_uri(root.file)
         self.docs: dict[str, Document] = {self.root_uri: root}
+        from referencing import Registry, Resource
+
         registry: Registry[Any] = Registry(retrieve=self._retrieve).with_resource(  # type: ignore[call-arg]
             self.root_uri, Resource.opaque(root.data))
         self.root = Node(root.data, registry.resolver(base_uri=self.root_uri), self.root_uri, ())
 
     def _retrieve(self, uri: str) -> Resource[Any]:
+        from referencing import Resource
+        from referencing.exceptions import NoSuchResource
+
         parsed = urllib.parse.urlsplit(uri)
         if parsed.scheme != "file":
             raise NoSuchResource(uri)
@@ -272,6 +277,8 @@ class Refs:
 
     def deref(self, node: Node) -> Node:
         """Follow ``$ref`` until a value that is not a reference (bounded: cycles are errors)."""
+        from referencing.exceptions import NoSuchResource, Unresolvable, Unretrievable
+
         hops = 0
         while isinstance(node.value, dict) and "$ref" in node.value:
             ref = node.value["$ref"]
@@ -305,6 +312,8 @@ class Refs:
 
 
 def _ref_problem(ref: str, exc: BaseException) -> str:
+    from referencing.exceptions import NoSuchResource, Unretrievable
+
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, InputError):
         return f"cannot resolve $ref '{ref}': {cause}"
