@@ -1442,6 +1442,25 @@ RISK_FIELDS: dict[str, FieldSpec] = {
 BASE_KINDS: tuple[str, ...] = tuple(kind for kind, _m, _l in SECTIONS.values())
 
 
+def field_description(kind: str, path: str) -> str | None:
+    """The description ``archplan schema`` gives a design field (``retry.attempts`` of ``interaction``).
+
+    None for a field the design files do not hold (computed fields, graph kinds, unknown names).
+    """
+    model: type[BaseModel] | None = next((m for k, m, _l in SECTIONS.values() if k == kind), None)
+    info = None
+    for part in path.split("."):
+        if model is None:
+            return None
+        info = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        if info is None:
+            return None
+        annotation = info.annotation
+        model = next((a for a in (annotation, *get_args(annotation))
+                      if isinstance(a, type) and issubclass(a, _Fact)), None)
+    return info.description if info is not None else None
+
+
 def kind_fields() -> dict[str, dict[str, FieldSpec]]:
     """Every fact kind a rule may match, with its fields (``key`` and ``kind`` included)."""
     out: dict[str, dict[str, FieldSpec]] = {}
