@@ -427,7 +427,7 @@ class Retry(_Fact):
 class Interaction(_Fact):
     """A directed edge: a service calls, queries or publishes to a target."""
 
-    name: Name | None = None
+    name: Name | None = Field(default=None, examples=["checkout-to-stripe-refunds"])
     """Optional; defaults to ``from->to``. Needed only to tell apart two edges between the same pair."""
     from_: Name = Field(alias="from", examples=["checkout"])
     """The calling (or publishing) service, by name."""
@@ -540,7 +540,7 @@ class Interaction(_Fact):
 class Endpoint(_Fact):
     """An operation exposed by a service: REST route, gRPC method, GraphQL field, WebSocket, webhook."""
 
-    name: Name | None = None
+    name: Name | None = Field(default=None, examples=["create-order"])
     """Optional; defaults to ``METHOD path``."""
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "RPC", "WS", "SUBSCRIBE"]
     """The HTTP method, or the kind of operation when it is not an HTTP route.

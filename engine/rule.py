@@ -85,7 +85,7 @@ class _Strict(BaseModel):
 class Pattern(_Strict):
     """One pattern of a rule's condition: a fact of ``kind`` whose fields satisfy ``where``."""
 
-    as_: Alias | None = Field(default=None, alias="as")
+    as_: Alias | None = Field(default=None, alias="as", examples=["call", "svc"])
     """The name the rest of the rule uses for the matched fact. Required unless ``absent``."""
     kind: KindName = Field(examples=["interaction", "service", "path", "risk"])
     """The fact kind to match: a design kind (service, interaction, endpoint, datastore, channel, external,
@@ -139,7 +139,7 @@ class Mitigation(_Strict):
 class Risk(_Strict):
     """The risk a rule raises."""
 
-    subject: Alias
+    subject: Alias = Field(examples=["call"])
     """The pattern whose fact the finding is about (its location is the finding's location)."""
     message: Annotated[str, StringConstraints(min_length=10, max_length=2000)]
     """What was found, on which subject, why it matters; a template over bound fields (``{call.from}``)."""
@@ -157,7 +157,7 @@ class Risk(_Strict):
     - moderate: score 2, a visible degradation of part of the system
     - major: score 3, an outage of a core flow, or data at risk
     - severe: score 4, a long outage, data loss or a breach"""
-    field: FieldPath | None = None
+    field: FieldPath | None = Field(default=None, examples=["circuit_breaker", "retry.attempts"])
     """The field of the subject the finding points at, if any (its line is used)."""
 
 
@@ -166,7 +166,8 @@ class Derive(_Strict):
 
     kind: KindName = Field(examples=["plan_item"])
     """The kind of the derived fact; ``plan_item`` adds a work item to the integration plan."""
-    fields: dict[FieldPath, Scalar] = Field(default_factory=dict)
+    fields: dict[FieldPath, Scalar] = Field(default_factory=dict, examples=[
+        {"section": "test", "type": "resilience", "subject": "{call.key}", "title": "Open the breaker of {call.from}"}])
     """Values are literals or templates over bound fields (``"{svc.name}"``)."""
 
 
@@ -198,7 +199,7 @@ class Example(_Strict):
     - gap: report an information gap (on ``subjects``, when given)"""
     design: dict[str, Any]
     """Sections of a design file (``services``, ``interactions`` …); ``source`` is optional."""
-    subjects: list[str] | None = None
+    subjects: list[str] | None = Field(default=None, examples=[["interaction:checkout->stripe", "service:checkout"]])
     """For ``fire``/``gap``: the exact subject keys expected."""
     description: str | None = None
     """Why the example fires or passes (shown in the rule's reference page)."""

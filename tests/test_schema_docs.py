@@ -122,6 +122,18 @@ def test_fields_whose_form_is_not_obvious_carry_examples() -> None:
         assert defs[def_name]["properties"][field]["examples"], (def_name, field)
 
 
+@pytest.mark.parametrize("which", sorted(SCHEMAS))
+def test_every_example_is_valid_for_its_field(which: str) -> None:
+    schema = exported(which)
+    checked = 0
+    for where, prop in properties(schema):
+        for example in prop.get("examples", []):
+            field_schema = {"$defs": schema.get("$defs", {}), **prop}
+            assert not list(jsonschema.Draft202012Validator(field_schema).iter_errors(example)), (where, example)
+            checked += 1
+    assert checked > 10
+
+
 def test_schema_output_file_holds_what_stdout_shows(tmp_path: os.PathLike[str]) -> None:
     for which, args in SCHEMAS.items():
         out = os.path.join(str(tmp_path), f"{which}.json")
