@@ -264,14 +264,16 @@ def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of a design file (for editors and upstream agents)."""
-    from engine.model import DesignFile
+@click.option("--rules", "of_rules", is_flag=True, help="The schema of a rule file instead of a design file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write it to this file (atomically); default stdout. Editors find it under the name the "
+                   "modeline of `import` and `rules new` gives: design.schema.json, rule.schema.json.")
+def schema(of_rules: bool, output: str | None) -> None:
+    """Print the JSON Schema of a design file, or of a rule file (for editors and upstream agents)."""
+    from engine.schema import design_schema, rule_schema
 
-    data = DesignFile.model_json_schema(by_alias=True)
-    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    data["$id"] = "https://archplan.dev/schema/design-v1.json"
-    click.echo(json.dumps(data, indent=2, sort_keys=True))
+    data = rule_schema() if of_rules else design_schema()
+    write_output(output, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 @main.group()

@@ -20,6 +20,7 @@ from engine.importers import FORMAT_NAMES, import_paths, resolve_format
 from engine.importers.base import ArtifactDocument
 from engine.loader import Design, Fact, identity, load_documents
 from engine.model import SECTIONS
+from engine.schema import DESIGN_SCHEMA_FILE, modeline
 from engine.source import Document
 
 _DERIVED_NAMES = ("interaction", "endpoint", "system", "security", "observability")
@@ -60,8 +61,12 @@ def _ordered(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence[str]) -> str:
-    """The agent file for an imported design (deterministic)."""
+def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence[str],
+           output: str | None = None) -> str:
+    """The agent file for an imported design (deterministic), to be written to ``output`` (None: stdout).
+
+    Its first line points editors at the design schema (``archplan schema -o design.schema.json``).
+    """
     notes: dict[str, list[str]] = {}
     for d in docs:
         if isinstance(d, ArtifactDocument):
@@ -72,7 +77,8 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
     if len(agents) != 1:
         raise UsageError(f"these artifacts are for different agents ({', '.join(sorted(agents))}); import each "
                          "format into its own file")
-    lines = [HEADER.format(fmt=fmt, sources="\n".join(_comment(f"# - {s}") for s in sources)).rstrip("\n"),
+    header = HEADER.format(fmt=fmt, sources="\n".join(_comment(f"# - {s}") for s in sources))
+    lines = [modeline(output, DESIGN_SCHEMA_FILE), header.rstrip("\n"),
              f"source: {agents.pop()}"]
     by_kind: dict[str, list[Fact]] = {}
     for f in design.facts:
@@ -120,7 +126,7 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
     design = load_documents(docs)
     print_warnings(design.warnings)
     shown = fmt if fmt != "auto" else ",".join(sorted({getattr(d, "format", "") for d in docs}))
-    text = render(design, docs, shown, [os.path.normpath(f) for f in files])
+    text = render(design, docs, shown, [os.path.normpath(f) for f in files], output)
     write_output(output, text, list(files))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from engine.errors import UsageError
-from engine.model import Category, Phase
+from engine.model import COMPUTED_FIELDS, GRAPH_KINDS, Category, Phase, field_description
 from engine.rule import IMPACTS, LIKELIHOODS, Rule, severity_of
 from engine.ruleload import LoadedRule
 
@@ -97,6 +97,9 @@ def render_rule(lr: LoadedRule) -> str:
     meta.append(("File", f"`{rule_path(lr)}`"))
     out += ["| | |", "|---|---|", *[f"| {k} | {_cell(v)} |" for k, v in meta], ""]
     out += ["## What it does", "", _para(r.summary), ""]
+    fields = _fields_read(r)
+    if fields:
+        out += ["Fields it tests:", "", *fields, ""]
     out += ["## Why it matters", "", _para(r.rationale), ""]
     out += ["## Example", ""]
     fire = next((e for e in r.examples if e.expect == "fire"), None)
@@ -138,6 +141,25 @@ def render_rule(lr: LoadedRule) -> str:
     out += ["## References", ""]
     out += [f"- {_para(ref)}" for ref in r.references]
     return "\n".join(out) + "\n"
+
+
+def _fields_read(rule: Rule) -> list[str]:
+    """One line per field the rule's patterns test, with its description from the fact model (the text
+    ``archplan schema`` and editors show), or a note that archplan computes it."""
+    out: list[str] = []
+    for pattern in rule.when:
+        for path in pattern.where:
+            line = f"- `{pattern.kind}.{path}`: "
+            described = field_description(pattern.kind, path)
+            if described is not None:
+                line += _para(described.split("\n\n")[0])
+            elif path in COMPUTED_FIELDS.get(pattern.kind, {}) or pattern.kind in GRAPH_KINDS:
+                line += "computed by archplan from the design (design files cannot set it)."
+            else:
+                continue  # risks and kinds that rules derive: described by the rules that make them
+            if line not in out:
+                out.append(line)
+    return out
 
 
 def render_index(rules: Sequence[LoadedRule]) -> str:

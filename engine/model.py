@@ -96,6 +96,32 @@ Exposure = Literal["public", "partner", "internal"]
 Criticality = Literal["critical", "important", "best_effort"]
 Classification = Literal["public", "internal", "confidential", "restricted", "pii", "pci", "phi"]
 
+# Field descriptions are the attribute docstrings below: ``archplan schema`` exports them, editors show
+# them on hover, and ``archplan rules docs`` quotes them. A closed set lists each value's meaning as a
+# ``- value: meaning`` line (tests/test_schema_docs.py holds every field to this). The three sets
+# shared by several kinds keep their meanings here, once, and those fields use ``Field(description=)``.
+_EXPOSURE_MEANINGS = """
+
+- public: reachable from the internet by anyone
+- partner: reachable from outside by known partner organisations only (allowlisted, private link)
+- internal: reachable only from inside the system's own network"""
+_CRITICALITY_MEANINGS = """
+
+- critical: its failure stops a core business flow (checkout, payments, login)
+- important: its failure degrades the business noticeably, but core flows go on
+- best_effort: its failure is tolerable for a while (recommendations, analytics, notifications)"""
+_CLASSIFICATION_MEANINGS = """
+
+- public: may be published
+- internal: for the organisation's own staff and systems
+- confidential: business-sensitive (contracts, prices, internal finances)
+- restricted: the most sensitive business data (secrets, keys, legal holds)
+- pii: personal data of identifiable people (names, e-mails, addresses)
+- pci: payment card data (card numbers, CVV), in PCI DSS scope
+- phi: protected health information, in HIPAA scope
+
+confidential, restricted, pii, pci and phi count as classified data."""
+
 
 class _Fact(BaseModel):
     model_config = ConfigDict(
@@ -117,22 +143,51 @@ class System(_Fact):
     """The system as a whole: its targets and context."""
 
     name: Name | None = None
+    """The system's name, as reports and the plan title show it."""
     description: Text | None = None
+    """What the system does, in a sentence or two (shown in the plan; rules do not read it)."""
     availability_target: Ratio | None = None
-    """Availability objective for public entry points, e.g. 0.999."""
+    """Availability objective for public entry points, a fraction 0..1 (e.g. 0.999); an SLO in
+    ``observability.slos`` that targets an endpoint overrides it for that endpoint."""
     latency_p95_ms: Millis | None = None
     """Default p95 latency objective for public entry points, in milliseconds."""
     rto_minutes: Minutes | None = None
+    """Recovery time objective: how long the system may be down after a disaster, in minutes."""
     rpo_minutes: Minutes | None = None
+    """Recovery point objective: how much recent data may be lost in a disaster, in minutes of writes;
+    compared with each datastore's ``backups.interval_minutes``."""
     regions: list[Name] | None = None
+    """The cloud regions (or data centres) the system runs in."""
     tenancy: Literal["single", "multi"] | None = None
+    """Whether one deployment serves one customer or many.
+
+    - single: one deployment per customer (tenant)
+    - multi: tenants share the same deployment and its capacity"""
     per_tenant_limits: bool | None = None
+    """For a multi-tenant system: each tenant's use is capped (rate limits, quotas), so that one noisy
+    tenant cannot starve the others."""
     traffic_profile: Literal["steady", "diurnal", "spiky"] | None = None
+    """The shape of the load over time.
+
+    - steady: roughly constant
+    - diurnal: rises and falls with the time of day, predictably
+    - spiky: sudden bursts (sales, launches, batch clients) well above the usual level"""
     expected_peak_rps: Annotated[float, Field(ge=0)] | None = None
+    """The peak load the system must carry, in requests per second at its public entry points."""
     load_tested_peak_rps: Annotated[float, Field(ge=0)] | None = None
+    """The highest load a load test has shown the system to sustain, in requests per second; compared
+    with ``expected_peak_rps`` (archplan computes the headroom)."""
     chaos_testing: Literal["none", "gameday", "continuous"] | None = None
+    """How failures are injected to prove the system's resilience.
+
+    - none: never
+    - gameday: in planned exercises
+    - continuous: automatically and routinely (e.g. in production or a production-like environment)"""
     error_budget_policy: bool | None = None
+    """An agreed policy says what happens when an SLO's error budget is spent (e.g. releases freeze
+    in favour of reliability work)."""
     api_inventory: bool | None = None
+    """An up-to-date inventory lists every exposed API, its versions, environments and owners."""
     iac: bool | None = None
     """Infrastructure defined as code."""
     incident_response: bool | None = None
@@ -144,7 +199,11 @@ class System(_Fact):
     emergency_levers: bool | None = None
     """Pre-built switches (kill switches, load shedding, feature disable) operators can pull in an incident."""
     legacy_migration_strategy: Literal["none", "big_bang", "strangler"] | None = None
-    """How a legacy system this design replaces is retired: all at once, or incrementally behind a facade."""
+    """How a legacy system this design replaces is retired.
+
+    - none: no legacy system is being replaced
+    - big_bang: switched over all at once, on one cut-over date
+    - strangler: incrementally, feature by feature, behind a routing facade"""
 
 
 # --------------------------------------------------------------------------------------
@@ -156,7 +215,9 @@ class Health(_Fact):
     """Health checks of a service."""
 
     liveness: bool | None = None
+    """A liveness probe lets the platform restart an instance that hangs."""
     readiness: bool | None = None
+    """A readiness probe keeps traffic away from an instance until it can serve (and while it cannot)."""
     liveness_checks_dependencies: bool | None = None
     """The liveness probe calls downstream dependencies (a cascading-restart hazard)."""
 
@@ -165,24 +226,55 @@ class Autoscaling(_Fact):
     """How a service scales out."""
 
     enabled: bool | None = None
+    """The number of instances follows the load automatically; false: a fixed number of replicas."""
     metric: Literal["cpu", "memory", "rps", "concurrency", "queue_depth", "custom"] | None = None
+    """The signal that drives scaling.
+
+    - cpu: CPU utilisation
+    - memory: memory utilisation
+    - rps: requests per second per instance
+    - concurrency: requests in flight per instance
+    - queue_depth: messages waiting in the queue the service consumes
+    - custom: another application metric"""
     min_replicas: NonNegInt | None = None
+    """Fewest instances the autoscaler keeps running."""
     max_replicas: NonNegInt | None = None
+    """Most instances the autoscaler may start."""
 
 
 class Service(_Fact):
     """A deployable component: API, worker, gateway, BFF, batch job runner, legacy system."""
 
-    name: Name
+    name: Name = Field(examples=["checkout", "payments-api"])
+    """The service's unique name: interactions, endpoints, datastores and channels refer to it by this
+    name, and findings name it as ``service:<name>``."""
     kind: (
         Literal["api", "worker", "gateway", "bff", "frontend", "batch", "function", "legacy", "mesh"]
         | None
     ) = None
+    """What sort of component it is (rules match it as the computed field ``type``).
+
+    - api: serves requests from clients or other services
+    - worker: processes messages or background work, serves no requests
+    - gateway: an API gateway or edge proxy routing requests to other services
+    - bff: a backend for one kind of front end (backend for frontend)
+    - frontend: serves a web front end (server-side rendering, static assets)
+    - batch: runs batch or scheduled jobs
+    - function: a serverless function
+    - legacy: an existing system this design integrates with or replaces
+    - mesh: a service-mesh control plane or proxy layer"""
     owner: Name | None = None
     """Owning team."""
     description: Text | None = None
-    exposure: Exposure | None = None
-    criticality: Criticality | None = None
+    """What the service does, in a sentence or two (shown in the plan; rules do not read it)."""
+    exposure: Exposure | None = Field(
+        default=None,
+        description="Who can reach the service's API; its endpoints without an ``exposure`` of their own take "
+                    "this one." + _EXPOSURE_MEANINGS)
+    criticality: Criticality | None = Field(
+        default=None,
+        description="How much the business depends on the service; it raises or lowers the severity of "
+                    "findings about it and decides which calls to it need a fallback." + _CRITICALITY_MEANINGS)
     availability: Ratio | None = None
     """The service's own availability (SLO or measured), without its dependencies."""
     latency_p95_ms: Millis | None = None
@@ -190,14 +282,28 @@ class Service(_Fact):
     capacity_rps: Annotated[float, Field(ge=0)] | None = None
     """Throughput one deployment of the service sustains."""
     replicas: NonNegInt | None = None
+    """How many instances run."""
     zones: NonNegInt | None = None
+    """Across how many availability zones (or failure domains) its instances are spread."""
     stateful: bool | None = None
+    """Instances keep data on their own storage (a persistent volume); set by the compose and Kubernetes
+    importers. ``state`` says where request state lives."""
     state: Literal["stateless", "instance_local", "external"] | None = None
+    """Where session or request state lives.
+
+    - stateless: nowhere: any instance can serve any request
+    - instance_local: in the memory or disk of one instance (sticky sessions, local caches that matter)
+    - external: in a shared store (database, distributed cache), so instances stay interchangeable"""
     health: Health | None = None
+    """Liveness and readiness probes."""
     autoscaling: Autoscaling | None = None
+    """How the service scales out."""
     behind_gateway: bool | None = None
+    """Outside callers reach it through an API gateway (authentication, rate limits, routing at the edge)."""
     load_shedding: bool | None = None
+    """Under overload it rejects excess requests early (e.g. with 503) instead of slowing down for all."""
     concurrency_limit: PosInt | None = None
+    """Most requests one instance handles at once; absent: unknown (or none is set)."""
     request_queue_limit: NonNegInt | None = None
     """Most requests that may wait for a worker; 0 states explicitly that the queue is unbounded."""
     heavy_processing: bool | None = None
@@ -211,24 +317,71 @@ class Service(_Fact):
     anti_corruption_layer: bool | None = None
     """For a legacy system: callers reach it through a translating layer rather than using its model directly."""
     graceful_shutdown: bool | None = None
+    """On a stop signal it stops taking new work and finishes (or hands back) the work in flight."""
     startup_seconds: NonNegInt | None = None
+    """How long a new instance takes to start serving, in seconds."""
     secrets_source: Literal["code", "image", "repo_config", "env_injected", "secret_store"] | None = None
+    """Where the service's credentials and keys come from.
+
+    - code: written in the source code
+    - image: baked into the container image or artifact
+    - repo_config: in configuration files committed to the repository
+    - env_injected: injected into the environment at deploy time
+    - secret_store: fetched from a secrets manager (Vault, a cloud KMS/secret store)"""
     config_source: Literal["baked", "env", "file", "external_store"] | None = None
+    """Where per-environment configuration comes from.
+
+    - baked: built into the artifact, one build per environment
+    - env: environment variables set at deploy time
+    - file: a configuration file mounted at deploy time
+    - external_store: a configuration service read at start or run time"""
     identity: Literal["none", "static_key", "workload_identity"] | None = None
+    """How the service proves who it is to other services and cloud APIs.
+
+    - none: it has no identity of its own
+    - static_key: a long-lived key or password
+    - workload_identity: short-lived credentials issued by the platform (IAM role, SPIFFE, managed identity)"""
     permissions: Literal["least", "broad", "admin"] | None = None
+    """What its identity is allowed to do.
+
+    - least: only what the service needs
+    - broad: much more than it needs (wildcards, shared roles)
+    - admin: administrator rights"""
     logging: Literal["none", "local_file", "stdout", "aggregator"] | None = None
+    """Where its logs go.
+
+    - none: it does not log
+    - local_file: files on the instance's disk
+    - stdout: the standard output stream, collected by the platform
+    - aggregator: shipped to a central log store (ELK, Loki, a cloud logging service)"""
     structured_logs: bool | None = None
+    """Log lines are structured (e.g. JSON with fields and correlation ids), not free text."""
     metrics: bool | None = None
     """Golden-signal metrics (latency, traffic, errors, saturation) are exported."""
     tracing: bool | None = None
+    """It takes part in distributed tracing: it propagates trace context and reports spans."""
     runbook: bool | None = None
+    """A runbook tells on-call engineers how to diagnose and mitigate its failures."""
     tags: list[Name] | None = None
+    """Free labels; the importers tag a message broker they find as ``broker``."""
     business_logic: bool | None = None
     """For a gateway: it runs business rules or orchestration, not only routing and edge concerns."""
     client_types: list[Literal["web", "mobile", "partner", "internal", "iot"]] | None = None
-    """The kinds of client this backend serves directly."""
+    """The kinds of client this backend serves directly.
+
+    - web: browser front ends
+    - mobile: mobile apps
+    - partner: other organisations' systems
+    - internal: the organisation's own tools and services
+    - iot: devices"""
     api_contract: Literal["openapi", "proto", "graphql_schema", "asyncapi", "none"] | None = None
-    """Machine-readable contract of the API the service exposes."""
+    """Machine-readable contract of the API the service exposes.
+
+    - openapi: an OpenAPI (or Swagger) document
+    - proto: Protocol Buffers / gRPC service definitions
+    - graphql_schema: a GraphQL schema
+    - asyncapi: an AsyncAPI document for its messages
+    - none: no machine-readable contract"""
     contract_tests: bool | None = None
     """Consumer-driven (or provider) contract tests guard this service's API in CI."""
     dependencies_pinned: bool | None = None
@@ -254,8 +407,19 @@ class Retry(_Fact):
     attempts: PosInt | None = None
     """Total attempts including the first; 1 means no retry."""
     backoff: Literal["none", "fixed", "linear", "exponential"] | None = None
+    """How the wait between attempts grows.
+
+    - none: retries at once
+    - fixed: the same delay every time
+    - linear: a delay growing by the same step each time
+    - exponential: a delay multiplied each time (e.g. doubling)"""
     jitter: bool | None = None
+    """Delays are randomised, so that clients that failed together do not retry together."""
     retry_on: Literal["transient", "all"] | None = None
+    """Which failures are retried.
+
+    - transient: only those that may succeed on a second try (timeouts, connection errors, 429, 503)
+    - all: every error, including permanent ones such as 400 or 404"""
     budget: bool | None = None
     """A per-client retry budget caps retries as a share of requests."""
 
@@ -263,36 +427,102 @@ class Retry(_Fact):
 class Interaction(_Fact):
     """A directed edge: a service calls, queries or publishes to a target."""
 
-    name: Name | None = None
+    name: Name | None = Field(default=None, examples=["checkout-to-stripe-refunds"])
     """Optional; defaults to ``from->to``. Needed only to tell apart two edges between the same pair."""
-    from_: Name = Field(alias="from")
-    to: Name
+    from_: Name = Field(alias="from", examples=["checkout"])
+    """The calling (or publishing) service, by name."""
+    to: Name = Field(examples=["payments", "orders-db", "order-events", "stripe"])
     """A service, external, datastore or channel."""
     style: Literal["sync", "async", "batch", "stream"] | None = None
+    """How the caller waits. Absent: a call over http, grpc, graphql, sql or redis to anything but a
+    channel counts as blocking.
+
+    - sync: the caller waits for the answer (request/response)
+    - async: the caller hands the message over and goes on (queue, topic, fire-and-forget)
+    - batch: data moves in periodic bulk transfers
+    - stream: a continuous flow of records (log or event stream)"""
     protocol: (
         Literal["http", "grpc", "graphql", "websocket", "sql", "amqp", "kafka", "redis", "mqtt", "other"]
         | None
     ) = None
+    """The wire protocol.
+
+    - http: HTTP (REST and similar)
+    - grpc: gRPC
+    - graphql: GraphQL over HTTP
+    - websocket: a WebSocket connection
+    - sql: a database connection speaking SQL
+    - amqp: AMQP (RabbitMQ and similar brokers)
+    - kafka: the Kafka protocol
+    - redis: the Redis protocol
+    - mqtt: MQTT
+    - other: anything else"""
     purpose: Literal["query", "command", "notify"] | None = None
-    timeout_ms: Millis | None = None
-    """Client timeout; 0 states explicitly that there is none."""
+    """What the call is for.
+
+    - query: reads data and changes nothing
+    - command: asks the target to change state (a call to a datastore then counts as a write)
+    - notify: tells the target something happened; the caller needs no answer"""
+    timeout_ms: Millis | None = Field(default=None, examples=[2000, 0])
+    """Client timeout in milliseconds; 0 states explicitly that there is none; absent: unknown."""
     deadline_propagation: bool | None = None
+    """The caller passes its remaining deadline on (gRPC deadline, a header), so the target stops work the
+    caller has already given up on."""
     retry: Retry | None = None
+    """The retry policy of the call; absent: unknown (path figures then count one attempt)."""
     circuit_breaker: bool | None = None
+    """Calls go through a circuit breaker that fails fast once the target keeps failing."""
     bulkhead: bool | None = None
+    """The call has its own bounded pool (connections, threads), so a slow target cannot exhaust the
+    caller's shared resources."""
     fallback: Literal["none", "cache", "static", "degraded", "queue"] | None = None
+    """What the caller does when the call fails.
+
+    - none: the failure reaches the caller's own caller
+    - cache: serves the last known (cached) answer
+    - static: serves a static default
+    - degraded: carries on without the feature
+    - queue: keeps the request and completes it later"""
     mutating: bool | None = None
+    """The call changes state at the target."""
     idempotent: bool | None = None
+    """Repeating the call has no further effect, so a retry cannot apply it twice."""
     idempotency_key: bool | None = None
+    """The caller sends an idempotency key, so the target applies a retried request only once."""
     tls: bool | None = None
+    """The call is encrypted in transit (TLS)."""
     mtls: bool | None = None
+    """Both sides authenticate with certificates (mutual TLS)."""
     auth: Literal["none", "api_key", "mtls", "client_credentials", "user_token", "service_token"] | None = None
+    """How the caller authenticates to the target.
+
+    - none: it does not
+    - api_key: a static API key
+    - mtls: a client certificate (mutual TLS)
+    - client_credentials: an OAuth 2.0 client-credentials token
+    - user_token: the end user's token, passed on
+    - service_token: a token issued to the calling service (e.g. a signed service JWT)"""
     latency_p95_ms: Millis | None = None
+    """The call's p95 latency as the caller sees it, in milliseconds, including the target's own calls;
+    given, it replaces the latency archplan composes from the target in path figures."""
     calls_per_request: PosInt | None = None
+    """How many times the caller makes this call while serving one request (absent: once); it multiplies
+    the call's latency in path figures."""
     dependency: Literal["hard", "soft"] | None = None
+    """Whether the caller needs the target to succeed.
+
+    - hard: the caller's request fails when this call fails
+    - soft: the caller serves its request without it; path availability and latency leave it out"""
     rps: Annotated[float, Field(ge=0)] | None = None
+    """Expected calls per second over this edge at peak."""
     address_resolution: Literal["hardcoded", "config", "dns", "registry", "mesh"] | None = None
-    """How the caller finds the target: a hard-coded host/IP, configuration, DNS, a registry or a mesh."""
+    """How the caller finds the target.
+
+    - hardcoded: a host name or IP address in the code
+    - config: an address in configuration
+    - dns: a stable DNS name resolved at run time
+    - registry: a service registry (Consul, Eureka)
+    - mesh: the service mesh routes it"""
     validates_response: bool | None = None
     """The caller validates the target's responses against a schema before using them."""
     carries_user_context: bool | None = None
@@ -310,42 +540,105 @@ class Interaction(_Fact):
 class Endpoint(_Fact):
     """An operation exposed by a service: REST route, gRPC method, GraphQL field, WebSocket, webhook."""
 
-    name: Name | None = None
+    name: Name | None = Field(default=None, examples=["create-order"])
     """Optional; defaults to ``METHOD path``."""
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "RPC", "WS", "SUBSCRIBE"]
-    path: Annotated[str, StringConstraints(pattern=r"^[ -~]{1,512}$")]
-    served_by: Name
-    routes_to: list[Name] | None = None
+    """The HTTP method, or the kind of operation when it is not an HTTP route.
+
+    - GET: HTTP GET (a read)
+    - POST: HTTP POST
+    - PUT: HTTP PUT
+    - PATCH: HTTP PATCH
+    - DELETE: HTTP DELETE
+    - HEAD: HTTP HEAD
+    - OPTIONS: HTTP OPTIONS
+    - RPC: a gRPC or other RPC method, or a GraphQL query or mutation
+    - WS: a WebSocket connection
+    - SUBSCRIBE: a subscription (GraphQL subscription, server-sent events)"""
+    path: Annotated[str, StringConstraints(pattern=r"^[ -~]{1,512}$")] = Field(
+        examples=["/v1/orders/{id}", "shop.v1.Orders/GetOrder"])
+    """The route (printable ASCII), or the RPC method's full name."""
+    served_by: Name = Field(examples=["checkout", "gateway"])
+    """The service that serves it, by name."""
+    routes_to: list[Name] | None = Field(default=None, examples=[["checkout"]])
     """For a route served by a gateway, BFF or proxy: the services (or externals) ``served_by`` forwards
     it to. Its call path then follows only those calls, not every route the gateway serves; each must
     be a call of ``served_by`` (an interaction from it)."""
-    exposure: Exposure | None = None
+    exposure: Exposure | None = Field(
+        default=None,
+        description="Who can call it; absent: the serving service's ``exposure``. Public and partner endpoints "
+                    "are the entry points whose call paths archplan computes." + _EXPOSURE_MEANINGS)
     authn: Literal["none", "api_key", "session", "jwt", "oauth2", "mtls"] | None = None
+    """How callers are authenticated.
+
+    - none: they are not
+    - api_key: a static API key
+    - session: a server-side session (cookie)
+    - jwt: a signed bearer token (JWT) checked by the service
+    - oauth2: an OAuth 2.0 / OpenID Connect access token
+    - mtls: a client certificate (mutual TLS)"""
     authz: Literal["none", "role", "object_level", "policy"] | None = None
-    """Authorisation: ``object_level`` checks the caller may access the very object requested."""
+    """Authorisation: what is checked before the operation runs.
+
+    - none: nothing beyond authentication
+    - role: the caller's role or permission for this function (function level)
+    - object_level: the caller may access the very object requested
+    - policy: a policy engine decides on the caller, the function and the object (ABAC, OPA)"""
     takes_object_id: bool | None = None
+    """The request names a stored object by its id (``/orders/{id}``, an id in the body)."""
     rate_limit: bool | None = None
+    """Requests are rate-limited per client."""
     versioning: Literal["none", "path", "header", "media_type"] | None = None
+    """How the API version is chosen.
+
+    - none: unversioned
+    - path: in the path (``/v1/...``)
+    - header: in a request header
+    - media_type: in the content type (``Accept: application/vnd.x.v2+json``)"""
     idempotency_key: bool | None = None
+    """Clients may send an idempotency key, so a retried request is applied only once."""
     mutating: bool | None = None
+    """The operation changes server-side state."""
     pagination: bool | None = None
+    """Collection responses are paginated with a maximum page size."""
     returns_collection: bool | None = None
-    data_classification: Classification | None = None
+    """The response is a list of items."""
+    data_classification: Classification | None = Field(
+        default=None,
+        description="The most sensitive data the operation takes or returns." + _CLASSIFICATION_MEANINGS)
     input_validation: Literal["none", "partial", "schema"] | None = None
+    """How request input is validated.
+
+    - none: not at all
+    - partial: some fields, by hand
+    - schema: every request, against a schema (types, formats, lengths, ranges)"""
     latency_p95_ms: Millis | None = None
     """Latency objective of this entry point, overriding the system default."""
     expected_duration_ms: Millis | None = None
     """How long the operation's work takes when it runs to completion."""
     async_pattern: Literal["none", "accepted_status", "callback", "polling"] | None = None
+    """How a long-running operation answers.
+
+    - none: the request waits until the work is done
+    - accepted_status: 202 Accepted at once, with a status resource to follow
+    - callback: the result is delivered later to a callback (webhook)
+    - polling: the client starts the work, then polls for the result"""
     rps: Annotated[float, Field(ge=0)] | None = None
+    """Expected requests per second at peak."""
     admin: bool | None = None
+    """An administrative function (user or tenant management, configuration, bulk operations)."""
     deprecated: bool | None = None
+    """Deprecated, but still served."""
     idempotent: bool | None = None
     """Repeating the same request has no further effect (natural idempotency: PUT by id, upsert)."""
     client_calls_per_operation: PosInt | None = None
     """Calls a client must make to different back ends to complete the user operation this endpoint serves."""
     large_payloads: Literal["none", "proxied", "valet_key"] | None = None
-    """Large uploads/downloads: none, streamed through the service, or direct to storage with a signed URL."""
+    """Large uploads or downloads, and how they travel.
+
+    - none: the operation moves no large payloads
+    - proxied: streamed through the service's own instances
+    - valet_key: directly between the client and storage, with a signed URL (valet key)"""
     debug: bool | None = None
     """A debugging or diagnostic endpoint (dumps, profilers, test hooks)."""
     max_connections: NonNegInt | None = None
@@ -355,7 +648,10 @@ class Endpoint(_Fact):
     tls: bool | None = None
     """Served over TLS only (no plaintext listener)."""
     error_detail: Literal["generic", "stack_trace"] | None = None
-    """What error responses reveal: a generic problem body, or internals such as stack traces."""
+    """What error responses reveal.
+
+    - generic: a generic problem body (status, code, message)
+    - stack_trace: internals such as stack traces, queries or versions"""
     auth_flow: bool | None = None
     """A login, token, password-reset or sign-up operation (a credential-guessing target)."""
     brute_force_protection: bool | None = None
@@ -389,40 +685,89 @@ class Backups(_Fact):
     """Backups of a datastore."""
 
     enabled: bool | None = None
+    """The datastore is backed up."""
     automated: bool | None = None
+    """Backups run on a schedule without anyone starting them."""
     interval_minutes: Minutes | None = None
+    """Time between backups, in minutes; compared with ``system.rpo_minutes``."""
     restore_tested: bool | None = None
+    """Restoring from a backup has been tested."""
     encrypted: bool | None = None
+    """Backups are encrypted."""
 
 
 class Datastore(_Fact):
     """A database, cache, object store, search index or event store."""
 
-    name: Name
+    name: Name = Field(examples=["orders-db", "session-cache"])
+    """The datastore's unique name: interactions refer to it by this name."""
     kind: (
         Literal["relational", "document", "kv", "cache", "search", "object", "event_store", "warehouse", "graph"]
         | None
     ) = None
-    engine: ShortText | None = None
+    """The storage technology (rules match it as the computed field ``type``; ``role`` says what the store
+    is for).
+
+    - relational: a relational (SQL) database
+    - document: a document database
+    - kv: a key-value store
+    - cache: an in-memory cache
+    - search: a search index
+    - object: an object or blob store
+    - event_store: an append-only event store
+    - warehouse: a data warehouse
+    - graph: a graph database"""
+    engine: ShortText | None = Field(default=None, examples=["postgres 16", "redis"])
+    """The product (and version) behind it."""
     role: (
         Literal["system_of_record", "read_model", "materialized_view", "cache", "analytics", "event_store"]
         | None
     ) = None
+    """What the store is for in this design.
+
+    - system_of_record: the authoritative copy of its data
+    - read_model: a query-side copy built from other data (CQRS projection)
+    - materialized_view: a precomputed view of other data
+    - cache: a copy kept for speed, which may be lost
+    - analytics: reporting and analysis data
+    - event_store: the events themselves are the system of record (event sourcing)"""
     owner: Name | None = None
     """The owning service."""
     readers: list[Name] | None = None
+    """Services that read it directly, by name (interactions to it count as well)."""
     writers: list[Name] | None = None
+    """Services that write it directly, by name (interactions to it that mutate count as well)."""
     replicas: NonNegInt | None = None
+    """Replicas kept beside the primary (read or standby); 0: a single node."""
     failover: Literal["none", "manual", "automatic"] | None = None
+    """What happens when the primary fails.
+
+    - none: nothing until it is repaired or restored
+    - manual: an operator promotes a replica
+    - automatic: a replica is promoted automatically"""
     multi_az: bool | None = None
+    """Its nodes are spread across availability zones."""
     backups: Backups | None = None
+    """How it is backed up."""
     encryption_at_rest: bool | None = None
-    classification: Classification | None = None
+    """Data is encrypted on disk."""
+    classification: Classification | None = Field(
+        default=None, description="The most sensitive data it stores." + _CLASSIFICATION_MEANINGS)
     public_access: bool | None = None
+    """It can be reached from the internet (a public endpoint, bucket or IP)."""
     migration_strategy: Literal["expand_contract", "in_place", "blue_green", "none"] | None = None
+    """How its schema changes are rolled out.
+
+    - expand_contract: add the new shape, migrate, then remove the old (parallel change)
+    - in_place: altered directly, in one step
+    - blue_green: migrated into a second copy that traffic then switches to
+    - none: its schema does not change through migrations"""
     availability: Ratio | None = None
+    """Its availability (SLA, SLO or measured), a fraction 0..1; used in path availability."""
     latency_p95_ms: Millis | None = None
+    """Its p95 response time to queries, in milliseconds; used in path latency."""
     capacity_rps: Annotated[float, Field(ge=0)] | None = None
+    """Operations per second it sustains; the lowest capacity on a path is its bottleneck."""
     stampede_protection: bool | None = None
     """For a cache: concurrent misses on one key are coalesced (single flight, early refresh, locks)."""
     staleness_slo_seconds: NonNegInt | None = None
@@ -434,16 +779,32 @@ class Datastore(_Fact):
     snapshots: bool | None = None
     """For an event store: aggregates are snapshotted so long streams need not be replayed in full."""
     invalidation: Literal["none", "ttl", "event", "write_through"] | None = None
-    """For a cache: how entries are refreshed when the origin changes."""
+    """For a cache: how entries are refreshed when the origin changes.
+
+    - none: they are not
+    - ttl: entries expire after ``ttl_seconds``
+    - event: change events evict or update entries
+    - write_through: writes go through the cache to the origin"""
     ttl_seconds: NonNegInt | None = None
     """For a cache: how long an entry lives."""
     partition_key: Literal["high_cardinality", "low_cardinality", "monotonic"] | None = None
-    """For a partitioned store: the shape of its partition/shard key."""
+    """For a partitioned store: the shape of its partition/shard key.
+
+    - high_cardinality: many distinct values, spreading load evenly
+    - low_cardinality: few distinct values (status, country), so a few partitions take most load
+    - monotonic: ever-increasing values (timestamps, sequences), so new writes hit one partition"""
     durable_storage: bool | None = None
     """The data lives on a persistent volume; false: on the container's filesystem, tmpfs or ``emptyDir``,
     lost whenever the container or pod is replaced."""
     workloads: list[Literal["oltp", "analytics", "logs", "blobs", "queueing", "search"]] | None = None
-    """The kinds of workload the store serves."""
+    """The kinds of workload the store serves.
+
+    - oltp: transactional reads and writes of the application
+    - analytics: reporting and analytical queries
+    - logs: log or audit records
+    - blobs: large binary objects (files, media)
+    - queueing: used as a message queue
+    - search: full-text search"""
 
 
 # --------------------------------------------------------------------------------------
@@ -455,40 +816,78 @@ class Consumer(_Fact):
     """A service consuming a channel."""
 
     service: Name
+    """The consuming service, by name."""
     idempotent: bool | None = None
+    """Handling the same message twice has no further effect."""
     group: Name | None = None
+    """Its consumer group (subscription): consumers in one group share the messages."""
 
 
 class Channel(_Fact):
     """A queue, topic or stream on a broker."""
 
-    name: Name
+    name: Name = Field(examples=["order-events", "thumbnail-jobs"])
+    """The channel's unique name: interactions publish to it by this name."""
     kind: Literal["queue", "topic", "stream"] | None = None
-    broker: Name | None = None
+    """The kind of channel (rules match it as the computed field ``type``).
+
+    - queue: each message goes to one consumer
+    - topic: each message goes to every subscriber
+    - stream: an ordered, replayable log (Kafka, Kinesis)"""
+    broker: Name | None = Field(default=None, examples=["rabbitmq", "kafka"])
+    """The broker that carries it."""
     delivery: Literal["at_most_once", "at_least_once", "exactly_once"] | None = None
+    """The delivery guarantee.
+
+    - at_most_once: a message may be lost, never duplicated
+    - at_least_once: a message may arrive more than once, never lost
+    - exactly_once: the broker and consumers together ensure one effect per message"""
     producers: list[Name] | None = None
-    consumers: list[Consumer | Name] | None = None
+    """Services that publish to it, by name (interactions to it count as well)."""
+    consumers: list[Consumer | Name] | None = Field(default=None, examples=[["shipping", {"service": "billing",
+                                                                              "idempotent": True}]])
+    """Services that consume it: a service name, or an object with the service and its details."""
     dead_letter: bool | None = None
+    """Messages that keep failing go to a dead-letter queue instead of blocking or vanishing."""
     max_delivery_attempts: PosInt | None = None
+    """How many times a message is delivered before it is dead-lettered."""
     ordering: Literal["none", "per_key", "total"] | None = None
+    """The order the channel guarantees.
+
+    - none: no order
+    - per_key: in order for messages with the same key (partition)
+    - total: all messages in one order"""
     durable: bool | None = None
+    """Messages survive a broker restart (persisted)."""
     encrypted: bool | None = None
+    """Messages are encrypted in transit and at rest."""
     schema_registry: bool | None = None
-    carries_classification: Classification | None = None
-    criticality: Criticality | None = None
+    """Message schemas are kept in a schema registry and checked for compatibility."""
+    carries_classification: Classification | None = Field(
+        default=None, description="The most sensitive data its messages carry." + _CLASSIFICATION_MEANINGS)
+    criticality: Criticality | None = Field(
+        default=None,
+        description="How much the business depends on the flow it carries." + _CRITICALITY_MEANINGS)
     ordering_required: bool | None = None
     """Consumers need messages about one entity in the order they were produced."""
     consumer_parallelism: Literal["single", "competing", "partitioned"] | None = None
+    """How its consumers share the work.
+
+    - single: one consumer instance
+    - competing: several instances take messages from one queue
+    - partitioned: each instance owns some partitions (keys)"""
     payload_bytes: NonNegInt | None = None
     """Typical message size in bytes."""
     bounded: bool | None = None
     """The queue has a maximum length (producers see back-pressure or overflow beyond it)."""
     message_ttl_seconds: NonNegInt | None = None
+    """How long an unconsumed message is kept before it expires, in seconds; absent: unknown (or none)."""
     priority_classes: PosInt | None = None
     """How many priority levels of work share this channel."""
     priority_separation: bool | None = None
     """Higher-priority messages are served first (priority queue or separate consumers)."""
     broker_replicas: NonNegInt | None = None
+    """How many broker nodes hold a copy of its messages (replication factor); 1: a single node."""
 
 
 # --------------------------------------------------------------------------------------
@@ -499,15 +898,20 @@ class Channel(_Fact):
 class External(_Fact):
     """A third-party or other-organisation service outside this design's control."""
 
-    name: Name
+    name: Name = Field(examples=["stripe", "payment-provider"])
+    """The external service's unique name: interactions call it by this name."""
     description: Text | None = None
+    """What the service provides (shown in the plan; rules do not read it)."""
     sla: Ratio | None = None
     """Availability the provider commits to."""
     rate_limit_rps: Annotated[float, Field(ge=0)] | None = None
+    """The provider's rate limit, in requests per second; also its capacity in path figures."""
     latency_p95_ms: Millis | None = None
+    """Its p95 response time, in milliseconds; used in path latency."""
     sandbox: bool | None = None
     """A test environment is available for integration tests."""
     paid: bool | None = None
+    """Calls to it cost money."""
     anti_corruption_layer: bool | None = None
     """Callers reach it through one translating adapter rather than using the provider's model directly."""
 
@@ -520,16 +924,48 @@ class External(_Fact):
 class SecurityControls(_Fact):
     """System-wide security controls from the Security & Auth agent."""
 
-    identity_provider: ShortText | None = None
+    identity_provider: ShortText | None = Field(default=None, examples=["Auth0", "Keycloak"])
+    """The product or service that authenticates users."""
     identity_provider_kind: Literal["custom", "federated", "managed"] | None = None
+    """How user authentication is provided.
+
+    - custom: built in-house (own password store, own token issuing)
+    - federated: delegated to an external identity provider (OIDC/SAML)
+    - managed: a managed identity service (Auth0, Cognito, Entra ID)"""
     secrets_management: Literal["none", "env_files", "vault", "cloud_kms", "k8s_secrets"] | None = None
+    """How secrets are stored and handed out.
+
+    - none: no secrets management
+    - env_files: environment files
+    - vault: a secrets manager such as HashiCorp Vault
+    - cloud_kms: the cloud provider's key and secret services
+    - k8s_secrets: Kubernetes Secrets"""
     service_to_service_auth: Literal["none", "api_key", "mtls", "jwt", "mesh"] | None = None
+    """How services authenticate to each other.
+
+    - none: they do not
+    - api_key: static API keys
+    - mtls: mutual TLS with service certificates
+    - jwt: signed service tokens
+    - mesh: the service mesh (mTLS with workload identities)"""
     compliance: list[Literal["pci-dss", "gdpr", "hipaa", "soc2", "iso27001"]] | None = None
+    """The compliance regimes in scope; an empty list states that there are none.
+
+    - pci-dss: PCI DSS (payment card data)
+    - gdpr: GDPR (personal data of people in the EU)
+    - hipaa: HIPAA (health information in the US)
+    - soc2: SOC 2
+    - iso27001: ISO/IEC 27001"""
     waf: bool | None = None
+    """A web application firewall filters traffic to the public entry points."""
     audit_logging: bool | None = None
+    """Access to and changes of sensitive data are recorded in a tamper-evident audit log."""
     admin_mfa: bool | None = None
+    """Administrative access requires multi-factor authentication."""
     key_rotation_days: NonNegInt | None = None
+    """How often keys and credentials are rotated, in days."""
     penetration_testing: bool | None = None
+    """The system is penetration-tested before it goes to production."""
 
 
 # --------------------------------------------------------------------------------------
@@ -540,18 +976,41 @@ class SecurityControls(_Fact):
 class Deployment(_Fact):
     """How a service is released and rolled back."""
 
-    service: Name
+    service: Name = Field(examples=["checkout"])
+    """The service released this way, by name (one deployment per service)."""
     strategy: Literal["recreate", "all_at_once", "rolling", "blue_green", "canary"] | None = None
+    """How a new version replaces the old.
+
+    - recreate: all old instances stop, then the new ones start (downtime)
+    - all_at_once: every instance is updated at the same time
+    - rolling: instances are replaced a few at a time
+    - blue_green: a full new environment is started, then traffic switches over
+    - canary: a small share of traffic goes to the new version first, then more"""
     automated: bool | None = None
+    """Releases run from a pipeline, not by hand."""
     rollback: Literal["none", "manual", "automated"] | None = None
+    """How a bad release is undone.
+
+    - none: it cannot be rolled back
+    - manual: an operator rolls back
+    - automated: the pipeline rolls back on failing health checks or metrics"""
     rollback_tested: bool | None = None
+    """Rolling back has been tested."""
     recovery_requires_control_plane: bool | None = None
     """Recovering from an instance or zone loss needs control-plane work (provisioning capacity, API calls,
     DNS changes) instead of shifting traffic to capacity that is already running."""
     migration_compatibility: Literal["backward_compatible", "breaking", "none"] | None = None
+    """Whether the schema migrations shipped with its releases work with the previous version.
+
+    - backward_compatible: the previous version still runs against the migrated schema
+    - breaking: it does not
+    - none: releases ship no schema migrations"""
     health_gated: bool | None = None
+    """The rollout proceeds only while health checks and metrics of the new version stay good."""
     feature_flags: bool | None = None
+    """New behaviour can be switched on and off by feature flags, without a release."""
     immutable_artifacts: bool | None = None
+    """Each release is a new, uniquely versioned artifact; nothing is patched in place or re-tagged."""
     security_scans: bool | None = None
     """The pipeline gates releases on security scans (dependencies, image, static analysis)."""
     mixed_version_compatible: bool | None = None
@@ -563,7 +1022,10 @@ class Deployment(_Fact):
     dev_prod_parity: bool | None = None
     """Development and staging use the same kinds and versions of backing services as production."""
     admin_tasks: Literal["one_off_process", "adhoc_manual"] | None = None
-    """How migrations and admin scripts run: as one-off processes of the release, or by hand on hosts."""
+    """How migrations and admin scripts run.
+
+    - one_off_process: as one-off processes of the release, with its code and config
+    - adhoc_manual: by hand, on hosts or databases"""
 
 
 # --------------------------------------------------------------------------------------
@@ -575,22 +1037,41 @@ class Slo(_Fact):
     """A service-level objective."""
 
     name: Name
-    target: Annotated[str, StringConstraints(pattern=r"^[ -~]{1,600}$")]
+    """The objective's name."""
+    target: Annotated[str, StringConstraints(pattern=r"^[ -~]{1,600}$")] = Field(
+        examples=["POST /v1/checkout", "checkout"])
     """The endpoint (its name, by default ``METHOD path``) or service the objective covers."""
     availability: Ratio | None = None
+    """The availability objective, a fraction 0..1 (e.g. 0.999); for an endpoint target it overrides
+    ``system.availability_target``."""
     latency_p95_ms: Millis | None = None
+    """The p95 latency objective, in milliseconds; for an endpoint target it overrides
+    ``system.latency_p95_ms`` (an endpoint's own ``latency_p95_ms`` overrides both)."""
 
 
 class Observability(_Fact):
     """System-wide observability."""
 
     tracing: Literal["none", "partial", "end_to_end"] | None = None
+    """Distributed tracing across the system.
+
+    - none: no tracing
+    - partial: some services are traced
+    - end_to_end: trace context is propagated through every service"""
     metrics: bool | None = None
+    """A metrics system collects service and infrastructure metrics."""
     logs: Literal["none", "local", "centralized"] | None = None
+    """Where logs end up.
+
+    - none: not kept
+    - local: on each host or instance
+    - centralized: in one searchable log store"""
     slos: list[Slo] | None = None
-    alerts: list[Name] | None = None
+    """Service-level objectives; an endpoint or service named by one has an SLO."""
+    alerts: list[Name] | None = Field(default=None, examples=[["error-budget-burn", "dlq-depth", "consumer-lag"]])
     """Alert names: e.g. ``error-budget-burn``, ``dlq-depth``, ``consumer-lag``."""
     dashboards: bool | None = None
+    """Dashboards show the services' health."""
 
 
 # --------------------------------------------------------------------------------------
@@ -602,9 +1083,13 @@ class WorkflowStep(_Fact):
     """One step of a business transaction."""
 
     service: Name
-    action: ShortText | None = None
+    """The service that performs the step, by name."""
+    action: ShortText | None = Field(default=None, examples=["reserve stock", "charge card"])
+    """What the step does."""
     mutates_state: bool | None = None
+    """The step changes state (writes data or calls a mutating operation)."""
     compensation: bool | None = None
+    """A compensating action can undo the step if a later step fails."""
     pivot: bool | None = None
     """The go/no-go step of a saga: once it commits, the saga only moves forward."""
     retriable: bool | None = None
@@ -615,13 +1100,30 @@ class Workflow(_Fact):
     """A business transaction that may span services."""
 
     name: Name
+    """The workflow's unique name."""
     steps: list[WorkflowStep]
+    """Its steps, in order."""
     coordination: (
         Literal["none", "two_phase_commit", "saga_orchestrated", "saga_choreographed", "workflow_engine"]
         | None
     ) = None
+    """How the steps are kept consistent.
+
+    - none: nothing coordinates them
+    - two_phase_commit: a distributed transaction (2PC/XA)
+    - saga_orchestrated: a saga run by an orchestrator that calls each step
+    - saga_choreographed: a saga in which each service reacts to the previous step's events
+    - workflow_engine: a durable workflow engine (Temporal, Step Functions, Camunda)"""
     publish_mechanism: Literal["none", "direct", "outbox", "cdc", "event_sourcing"] | None = None
+    """How a step's state change and the events it publishes are kept together.
+
+    - none: it publishes no events
+    - direct: it writes its database and publishes to the broker separately (a dual write)
+    - outbox: events are written in the same transaction to an outbox table, then relayed
+    - cdc: events are taken from the database's change log (change data capture)
+    - event_sourcing: the events are the state (event store)"""
     user_facing: bool | None = None
+    """A user waits for the outcome."""
     state_tracked: bool | None = None
     """Where each running instance of the transaction stands is recorded (saga log, workflow engine)."""
     isolation_countermeasures: bool | None = None
@@ -632,10 +1134,19 @@ class Job(_Fact):
     """A scheduled, batch or singleton task."""
 
     name: Name
+    """The job's unique name."""
     service: Name
-    schedule: ShortText | None = None
+    """The service that runs it, by name."""
+    schedule: ShortText | None = Field(default=None, examples=["0 2 * * *", "every 5 minutes"])
+    """When it runs: a cron expression or words."""
     runs_on: Literal["all_replicas", "single_leader", "external_scheduler"] | None = None
+    """Where it runs.
+
+    - all_replicas: on every instance of the service (runs N times)
+    - single_leader: on one instance chosen by leader election or a lock
+    - external_scheduler: started once by a scheduler (cron job, cloud scheduler)"""
     idempotent: bool | None = None
+    """Running it twice (or again after a partial run) has no further effect."""
 
 
 # --------------------------------------------------------------------------------------
@@ -650,38 +1161,63 @@ class Waiver(_Fact):
     documents it in ``archplan schema``.
     """
 
-    rule: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    rule: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        examples=["remote-call-without-timeout", "sec-*"])
     """A rule id, or a pattern with ``*`` and ``?`` such as ``sec-*``; it must match a loaded rule."""
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        examples=["service:checkout", "interaction:checkout->stripe", "service:*"])
     """A subject key such as ``service:checkout`` or ``interaction:a->b``, or a pattern such as ``service:*``."""
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     """Why the risk is accepted."""
     owner: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     """Who answers for it."""
-    expires: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    expires: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = Field(
+        examples=["2027-03-31"])
     """Last day the waiver holds (YYYY-MM-DD); from the next day on it fails the gate."""
     ticket: ShortText | None = None
     """Where the follow-up is tracked."""
 
 
 class DesignFile(_Fact):
-    """One agent's output. A design is one or more of these, merged."""
+    """One agent's output. A design is one or more of these, merged.
+
+    A field left out is unknown, not false: where a rule needs it, the review reports an information gap.
+    Fields that archplan computes (fan-out, call paths, counts) are not part of this file and cannot be set.
+    """
 
     source: Agent
-    """The agent that wrote this file."""
+    """The agent that wrote this file.
+
+    - api: the API Architecture agent
+    - database: the Database Design agent
+    - infrastructure: the Server Infrastructure agent
+    - security: the Security & Auth agent"""
     version: Literal[1] = 1
+    """The design file format version; 1 is the only one."""
     system: System | None = None
+    """The system as a whole: its targets and context (agents' sections merge)."""
     services: list[Service] = Field(default_factory=list)
+    """Deployable components: APIs, workers, gateways, BFFs, batch runners, legacy systems."""
     interactions: list[Interaction] = Field(default_factory=list)
+    """Calls, queries and publications from a service to a service, external, datastore or channel."""
     endpoints: list[Endpoint] = Field(default_factory=list)
+    """Operations the services expose."""
     datastores: list[Datastore] = Field(default_factory=list)
+    """Databases, caches, object stores, search indexes and event stores."""
     channels: list[Channel] = Field(default_factory=list)
+    """Queues, topics and streams."""
     externals: list[External] = Field(default_factory=list)
+    """Third-party services outside this design's control."""
     security: SecurityControls | None = None
+    """System-wide security controls (agents' sections merge)."""
     deployments: list[Deployment] = Field(default_factory=list)
+    """How each service is released and rolled back."""
     observability: Observability | None = None
+    """System-wide observability (agents' sections merge)."""
     workflows: list[Workflow] = Field(default_factory=list)
+    """Business transactions that may span services."""
     jobs: list[Job] = Field(default_factory=list)
+    """Scheduled, batch and singleton tasks."""
     waivers: list[Waiver] = Field(default_factory=list)
     """Accepted risks (read by the review gate, not by rules)."""
 
@@ -904,6 +1440,25 @@ RISK_FIELDS: dict[str, FieldSpec] = {
 }
 
 BASE_KINDS: tuple[str, ...] = tuple(kind for kind, _m, _l in SECTIONS.values())
+
+
+def field_description(kind: str, path: str) -> str | None:
+    """The description ``archplan schema`` gives a design field (``retry.attempts`` of ``interaction``).
+
+    None for a field the design files do not hold (computed fields, graph kinds, unknown names).
+    """
+    model: type[BaseModel] | None = next((m for k, m, _l in SECTIONS.values() if k == kind), None)
+    info = None
+    for part in path.split("."):
+        if model is None:
+            return None
+        info = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        if info is None:
+            return None
+        annotation = info.annotation
+        model = next((a for a in (annotation, *get_args(annotation))
+                      if isinstance(a, type) and issubclass(a, _Fact)), None)
+    return info.description if info is not None else None
 
 
 def kind_fields() -> dict[str, dict[str, FieldSpec]]:

@@ -77,18 +77,25 @@ def severity_of(likelihood: str, impact: str) -> Severity:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    # Attribute docstrings are the field descriptions of ``archplan schema --rules`` (editor hovers).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False,
+                              use_attribute_docstrings=True)
 
 
 class Pattern(_Strict):
     """One pattern of a rule's condition: a fact of ``kind`` whose fields satisfy ``where``."""
 
-    as_: Alias | None = Field(default=None, alias="as")
+    as_: Alias | None = Field(default=None, alias="as", examples=["call", "svc"])
     """The name the rest of the rule uses for the matched fact. Required unless ``absent``."""
-    kind: KindName
-    where: dict[FieldPath, Any] = Field(default_factory=dict)
-    """Field tests: ``field: value`` (equality) or ``field: {operator: value}``."""
-    join: dict[FieldPath, BoundRef] = Field(default_factory=dict)
+    kind: KindName = Field(examples=["interaction", "service", "path", "risk"])
+    """The fact kind to match: a design kind (service, interaction, endpoint, datastore, channel, external,
+    workflow, job, system, security, deployment, observability), a graph kind archplan computes (path,
+    cycle, access, consumer, producer, step), ``risk``, or a kind a rule derives."""
+    where: dict[FieldPath, Any] = Field(default_factory=dict, examples=[
+        {"target_kind": "external", "circuit_breaker": False, "timeout_ms": {"gt": 30000}}])
+    """Field tests: ``field: value`` (equality) or ``field: {operator: value}``; operators: eq, ne, in,
+    not_in, exists, missing, lt, lte, gt, gte, regex, contains. A test on an unknown field is false."""
+    join: dict[FieldPath, BoundRef] = Field(default_factory=dict, examples=[{"name": "call.from"}])
     """Equality joins: ``this_field: alias.field`` of an earlier pattern."""
     absent: bool = False
     """Negation: the rule matches only when no such fact exists."""
@@ -105,17 +112,23 @@ class Pattern(_Strict):
 class Mitigation(_Strict):
     """What to implement, and where, to resolve a risk. Deduplicated on (id, scope)."""
 
-    id: RuleId
+    id: RuleId = Field(examples=["circuit-breaker", "client-timeouts"])
     """The mitigation pattern, e.g. ``circuit-breaker``."""
     title: Annotated[str, StringConstraints(min_length=5, max_length=300)]
     """Template naming the work, e.g. ``Circuit breakers on the outbound calls of {call.from}``."""
-    scope: BoundRef
+    scope: BoundRef = Field(examples=["call.from"])
     """The bound field the mitigation is grouped by (one mitigation per distinct value)."""
     action: Annotated[str, StringConstraints(min_length=10, max_length=2000)]
+    """What to implement, concretely enough to estimate; a template over bound fields."""
     after: list[RuleId] = Field(default_factory=list)
     """Mitigation ids (or component work) that must be in place first."""
     phase: Annotated[Phase, Field(strict=False)] | None = None
-    """Defaults to the rule's phase."""
+    """The phase the mitigation is built in; defaults to the rule's phase.
+
+    - 1: Foundation
+    - 2: Core Features
+    - 3: Integration
+    - 4: Production Readiness"""
 
     @field_validator("phase", mode="before")
     @classmethod
@@ -126,20 +139,35 @@ class Mitigation(_Strict):
 class Risk(_Strict):
     """The risk a rule raises."""
 
-    subject: Alias
+    subject: Alias = Field(examples=["call"])
     """The pattern whose fact the finding is about (its location is the finding's location)."""
     message: Annotated[str, StringConstraints(min_length=10, max_length=2000)]
+    """What was found, on which subject, why it matters; a template over bound fields (``{call.from}``)."""
     likelihood: Literal["rare", "possible", "likely", "almost_certain"]
+    """How likely the risk is to materialise (severity is likelihood x impact).
+
+    - rare: score 1, it needs a coincidence
+    - possible: score 2, it happens under particular conditions
+    - likely: score 3, it routinely causes incidents
+    - almost_certain: score 4, it will happen in normal operation"""
     impact: Literal["minor", "moderate", "major", "severe"]
-    field: FieldPath | None = None
+    """How bad it is when it does (severity is likelihood x impact).
+
+    - minor: score 1, a small, contained inconvenience
+    - moderate: score 2, a visible degradation of part of the system
+    - major: score 3, an outage of a core flow, or data at risk
+    - severe: score 4, a long outage, data loss or a breach"""
+    field: FieldPath | None = Field(default=None, examples=["circuit_breaker", "retry.attempts"])
     """The field of the subject the finding points at, if any (its line is used)."""
 
 
 class Derive(_Strict):
     """A derived fact, asserted back so that further rules can match it."""
 
-    kind: KindName
-    fields: dict[FieldPath, Scalar] = Field(default_factory=dict)
+    kind: KindName = Field(examples=["plan_item"])
+    """The kind of the derived fact; ``plan_item`` adds a work item to the integration plan."""
+    fields: dict[FieldPath, Scalar] = Field(default_factory=dict, examples=[
+        {"section": "test", "type": "resilience", "subject": "{call.key}", "title": "Open the breaker of {call.from}"}])
     """Values are literals or templates over bound fields (``"{svc.name}"``)."""
 
 
@@ -149,50 +177,97 @@ class Adjust(_Strict):
     risk: Alias
     """The alias of a ``kind: risk`` pattern."""
     by: Literal[-1, 1]
+    """The step.
+
+    - -1: lower the severity by one level
+    - 1: raise it by one level"""
     reason: Annotated[str, StringConstraints(min_length=5, max_length=300)]
+    """Why, shown by ``archplan explain``; a template over bound fields."""
 
 
 class Example(_Strict):
     """An executable example: a small design, and whether the rule fires on it."""
 
-    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")]
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")] = Field(
+        examples=["sync-call-to-payment-provider"])
+    """The example's name: the test id is ``<rule-id>::<name>``."""
     expect: Literal["fire", "pass", "gap"]
+    """What the rule must do on ``design``.
+
+    - fire: raise its finding (on ``subjects``, when given)
+    - pass: raise nothing
+    - gap: report an information gap (on ``subjects``, when given)"""
     design: dict[str, Any]
     """Sections of a design file (``services``, ``interactions`` …); ``source`` is optional."""
-    subjects: list[str] | None = None
+    subjects: list[str] | None = Field(default=None, examples=[["interaction:checkout->stripe", "service:checkout"]])
     """For ``fire``/``gap``: the exact subject keys expected."""
     description: str | None = None
+    """Why the example fires or passes (shown in the rule's reference page)."""
 
 
 class Rule(_Strict):
     """One rule file."""
 
-    id: RuleId
+    id: RuleId = Field(examples=["external-call-without-circuit-breaker"])
+    """Kebab-case, equal to the file name, unique across all packs; it names the flaw being flagged."""
     title: Annotated[str, StringConstraints(min_length=5, max_length=120)]
+    """A short noun phrase naming the flaw as a reviewer would say it."""
     category: Annotated[Category, Field(strict=False)]
+    """The area of the knowledge base; it must equal the rule's folder.
+
+    - resilience: failures, timeouts, retries, overload, redundancy
+    - data: ownership, consistency, backups, migrations, caches
+    - api: API design, contracts, versioning, edge concerns
+    - communication: messaging, queues, sagas, integration
+    - security: authentication, authorisation, secrets, data protection
+    - performance: latency, throughput, caching, capacity
+    - operability: observability, SLOs, alerts, runbooks
+    - deployment: releases, rollbacks, configuration, infrastructure"""
     phase: Annotated[Phase, Field(strict=False)]
+    """When the mitigation is built in the integration roadmap.
+
+    - 1: Foundation
+    - 2: Core Features
+    - 3: Integration
+    - 4: Production Readiness"""
     summary: Annotated[str, StringConstraints(min_length=10, max_length=600)]
     """What it does: one or two sentences."""
     rationale: Annotated[str, StringConstraints(min_length=10, max_length=3000)]
     """Why it matters."""
     references: list[Annotated[str, StringConstraints(min_length=3, max_length=300)]] = Field(min_length=1)
+    """The pattern pages, best-practice ids or book chapters the rule rests on, with URLs where there are."""
     sources: list[Literal["azure", "microservices.io", "aws-well-architected", "google-sre", "owasp-api-2023",
                           "twelve-factor", "archplan"]] = Field(default_factory=list)
-    """Source families cited by ``references``."""
+    """Source families cited by ``references``.
+
+    - azure: Azure Architecture Center (cloud design patterns, antipatterns, Well-Architected)
+    - microservices.io: Chris Richardson's microservice patterns
+    - aws-well-architected: the AWS Well-Architected Framework
+    - google-sre: Google's Site Reliability Engineering books
+    - owasp-api-2023: the OWASP API Security Top 10 (2023)
+    - twelve-factor: The Twelve-Factor App
+    - archplan: the tool's own planning and context rules"""
     catalog: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3,4}-\d{3}$")]] = Field(default_factory=list)
     """Pattern-catalog ids this rule covers (e.g. ``RES-001``)."""
     when: list[Pattern] = Field(min_length=1, max_length=15)
+    """The condition: patterns over facts; the rule fires once per combination of facts matching all."""
     risk: Risk | None = None
+    """The finding the rule raises."""
     mitigation: Mitigation | list[Mitigation] | None = None
+    """The work that resolves the risk: one, or a list (required with ``risk``)."""
     derive: list[Derive] = Field(default_factory=list)
+    """Facts asserted back for other rules (``plan_item`` facts add work to the integration plan)."""
     adjust: Adjust | None = None
-    gaps: list[BoundRef] = Field(default_factory=list)
+    """Severity context: raise or lower a matched risk's severity."""
+    gaps: list[BoundRef] = Field(default_factory=list, examples=[["call.circuit_breaker"]])
     """Fields whose being unknown yields an information-gap finding instead of silence."""
     params: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,40}$")], Scalar] = Field(
         default_factory=dict)
     """Tunable thresholds with their defaults; tests use ``{param: name}``; project config may override."""
     examples: list[Example] = Field(default_factory=list)
+    """Executable examples, failing first, then passing; ``archplan rules test`` runs them."""
     enabled: bool = True
+    """false ships the rule switched off."""
 
     @field_validator("phase", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.errors import RuleError, did_you_mean
 from engine.model import Category
+from engine.schema import RULE_SCHEMA_FILE, modeline
 from engine.source import Document, Path, keypath
 
 PLACEHOLDER = "FILL-ME"
@@ -97,15 +98,20 @@ def existing_rule_files(rule_id: str, roots: Iterable[str]) -> list[str]:
 
 
 def scaffold(rule_id: str, category: str, path: str) -> str:
-    """The text of a new rule file ``path`` (shown in its comments)."""
-    return _TEMPLATE.replace("@ID@", rule_id).replace("@CATEGORY@", category).replace("@PATH@", path)
+    """The text of a new rule file ``path`` (shown in its comments).
+
+    Its first line points editors at the rule schema (``archplan schema --rules -o rule.schema.json``).
+    """
+    body = _TEMPLATE.replace("@ID@", rule_id).replace("@CATEGORY@", category).replace("@PATH@", path)
+    return f"{modeline(path, RULE_SCHEMA_FILE)}\n{body}"
 
 
 _TEMPLATE = """\
 # A new archplan rule, from `archplan rules new`. Replace every FILL-ME (a rule that still holds
 # one does not load), drop the guidance comments you no longer need, then run its examples:
 #   archplan rules test @PATH@        (or: pytest -k @ID@)
-# The contributor guide, with the whole rule language, is rules/README.md.
+# The contributor guide, with the whole rule language, is rules/README.md. For completion and hover
+# help in your editor, write the schema the first line names: archplan schema --rules -o rule.schema.json
 
 # --- Identity -------------------------------------------------------------------------------------
 # The id names the flaw being flagged, in kebab-case, and equals the file name:

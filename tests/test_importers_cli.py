@@ -45,7 +45,10 @@ def test_import_writes_an_editable_agent_file_that_loads_as_a_design(tmp_path: o
     assert result.exit_code == 0, result.output
     with open(out, encoding="utf-8") as fh:
         text = fh.read()
-    assert text.startswith("# archplan design file, imported by `archplan import compose`")
+    modeline, header = text.splitlines()[:2]  # editors first: the design schema, relative to the file
+    schema = os.path.relpath("design.schema.json", str(tmp_path)).replace(os.sep, "/")
+    assert modeline == f"# yaml-language-server: $schema={schema}"
+    assert header.startswith("# archplan design file, imported by `archplan import compose`")
     assert f"# from {os.path.normpath(SHOP_COMPOSE)}:{line_of(SHOP_COMPOSE, '  api:')}:3" in text
     assert "# durable_storage false: no volume keeps its data" in text
     design = load_design([out])  # a plain hand-written design now

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from engine.catalog import load_catalog
 from engine.cli import main
+from engine.model import field_description
 from engine.ruleload import builtin_rules_dir, discover_rules, parse_rule_file
 from engine.scaffold import PLACEHOLDER
 from tests.helpers import rule_yaml, write, write_yaml
@@ -92,6 +93,8 @@ def test_new_scaffolds_every_section_with_guidance(tmp_path: os.PathLike[str]) -
     assert (data["id"], data["category"]) == ("single-replica-service", "resilience")
     assert text.count("\n#") > 20  # guidance comments, not a bare skeleton
     assert f"archplan rules test {path}" in text
+    schema = os.path.relpath("rule.schema.json", os.path.dirname(path)).replace(os.sep, "/")
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema={schema}"  # editors: the rule schema
 
 
 def test_unfilled_scaffold_fails_with_one_line_per_placeholder(tmp_path: os.PathLike[str]) -> None:
@@ -187,10 +190,13 @@ def test_docs_write_a_page_per_rule_with_fixed_sections(tmp_path: os.PathLike[st
     assert "Fires on `service:checkout` (example `one-replica`)" in page
     assert "- {name: checkout, replicas: 1}" in page and "- {name: checkout, replicas: 3}" in page
     assert "Do the thing that fixes it." in page  # the mitigation action under Use instead
+    # The field it tests, described by the fact model's own text (the one `archplan schema` exports).
+    assert f"- `service.replicas`: {field_description('service', 'replicas')}" in page
     with open(os.path.join(out, "tags-gateways.md"), encoding="utf-8") as fh:
         derive_page = fh.read()
     assert all(s in derive_page for s in PAGE_SECTIONS)
     assert "this rule derives a `edge_service` fact that other rules match" in derive_page
+    assert "- `service.type`: computed by archplan from the design" in derive_page
 
 
 def test_docs_index_links_every_page_and_shows_the_matrix(tmp_path: os.PathLike[str]) -> None:
