@@ -265,6 +265,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
     for doc in docs:
         files.append(doc.file)
         docs_seen.append(doc)
+        warnings.extend(LoadWarning(text, at) for at, text in doc.remarks)
         data = doc.data
         if not isinstance(data, dict):
             errors.append(InputError(

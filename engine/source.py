@@ -52,6 +52,8 @@ class Document:
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     imported: bool = False
     """Derived from an artifact (OpenAPI, compose...) by an importer: hand-written facts win over it."""
+    remarks: list[tuple[Location, str]] = field(default_factory=list)
+    """What an importer could not use, and why (a skipped file, an unset variable): load warnings."""
 
     def locate(self, path: Path) -> Location:
         """The location of ``path``, or of its nearest parent that has one."""

@@ -91,7 +91,8 @@ def test_sock_shop_multi_document_specimen() -> None:
     assert fact(d, "service:rabbitmq").data["tags"] == ["broker"]
 
 
-def test_objects_without_kind_or_name_and_broken_yaml_are_located(tmp_path: os.PathLike[str]) -> None:
+def test_documents_that_are_no_objects_are_skipped_with_a_warning_but_broken_yaml_stops(
+        tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "m.yaml", """
         apiVersion: v1
         kind: Service
@@ -99,12 +100,17 @@ def test_objects_without_kind_or_name_and_broken_yaml_are_located(tmp_path: os.P
         ---
         apiVersion: apps/v1
         metadata: {name: b}
+        ---
         """)
-    with pytest.raises(ArchplanError, match=r"m\.yaml:5:.*not a Kubernetes object"):
-        kubernetes.import_path(path)
+    (doc,) = kubernetes.import_path(path)
+    assert [(str(at), text) for at, text in doc.remarks] == [
+        (f"{path}:5:1", "not a Kubernetes object (no 'apiVersion' and 'kind'): skipped")]
     bad = write(str(tmp_path), "bad.yaml", "apiVersion: v1\nkind: [Service\n")
     with pytest.raises(ArchplanError, match=r"bad\.yaml:\d+:\d+: YAML syntax error"):
         kubernetes.import_path(bad)
+    nameless = write(str(tmp_path), "nameless.yaml", "apiVersion: v1\nkind: Service\nmetadata: {labels: {a: b}}\n")
+    with pytest.raises(ArchplanError, match=r"nameless\.yaml:3:.*needs metadata\.name"):
+        kubernetes.import_path(nameless)
     empty = os.path.join(str(tmp_path), "empty")
     os.makedirs(empty)
     with pytest.raises(ArchplanError, match=r"no \.yaml"):

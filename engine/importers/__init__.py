@@ -20,16 +20,23 @@ from engine.errors import ArchplanError, InputError, Location, UsageError, did_y
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse_all, read_text
 
 Importer = Callable[[str, Limits, "str | None"], list[Document]]
+ProjectImporter = Callable[[Sequence[str], Limits, "str | None"], list[Document]]
 
 
 @dataclass(frozen=True)
 class Format:
-    """An artifact format: its importer and the agent whose facts it yields."""
+    """An artifact format: its importer and the agent whose facts it yields.
+
+    A format with a ``project`` importer reads all its inputs together, as its own tool does:
+    ``docker compose -f a -f b`` merges compose files; Kubernetes manifests form one cluster whose
+    host names resolve across files. The others read one file at a time.
+    """
 
     name: str
     agent: str
     importer: Importer
     accepts_dirs: bool = False
+    project: ProjectImporter | None = None
 
 
 def _formats() -> dict[str, Format]:
@@ -38,8 +45,10 @@ def _formats() -> dict[str, Format]:
     return {
         "openapi": Format("openapi", "api", openapi.import_file),
         "asyncapi": Format("asyncapi", "api", asyncapi.import_file),
-        "compose": Format("compose", "infrastructure", compose.import_file),
-        "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True),
+        "compose": Format("compose", "infrastructure", compose.import_file, accepts_dirs=True,
+                          project=compose.import_paths),
+        "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True,
+                             project=kubernetes.import_paths),
     }
 
 
@@ -48,13 +57,17 @@ ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes
 
 
 def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
-    """The format of an artifact, judged by its content; a clear error when that is ambiguous."""
+    """The format of an artifact, judged by its content; a clear error when that is ambiguous.
+
+    A directory is a compose project when it holds compose's default files, else manifests.
+    """
+    from engine.importers import asyncapi, compose, kubernetes, openapi
+
     if os.path.isdir(path):
-        return "kubernetes"
-    docs = [d.data for d in parse_all(read_text(path, limits), path, limits)]
+        return "compose" if compose.project_files(path) else "kubernetes"
+    docs = [d.data for d in parse_all(read_text(path, limits), path, limits) if d.data is not None]
     if not docs:
         raise InputError("file is empty", Location(path))
-    from engine.importers import asyncapi, compose, kubernetes, openapi
 
     found: list[str] = []
     if len(docs) == 1:
@@ -93,25 +106,53 @@ def _paused_gc() -> Iterator[None]:
 
 def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                  service: str | None = None) -> list[Document]:
-    """Import artifact files (``fmt`` may be ``auto``); documents sorted by file, errors collected."""
+    """Import artifact files (``fmt`` may be ``auto``); documents sorted by file, errors collected.
+
+    Inputs of a format that reads a project (compose, Kubernetes) are imported together, in the
+    order given; with ``auto``, a compose override (services without an image) joins the compose
+    files given with it.
+    """
     formats = _formats()
     fmt = resolve_format(fmt)
-    docs: list[Document] = []
+    groups: dict[str, list[str]] = {}
     errors: list[ArchplanError] = []
     for path in paths:
         try:
             if not os.path.exists(path):
                 raise InputError("no such file or directory", Location(path))
-            this = detect(path, limits) if fmt == "auto" else fmt
-            spec = formats[this]
-            if os.path.isdir(path) and not spec.accepts_dirs:
+            this = _detect_in(path, paths, limits) if fmt == "auto" else fmt
+            if os.path.isdir(path) and not formats[this].accepts_dirs:
                 raise InputError(f"is a directory; a {this} artifact is one file", Location(path))
-            with _paused_gc():
-                docs.extend(spec.importer(path, limits, service))
+            groups.setdefault(this, []).append(path)
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
+    docs: list[Document] = []
+    for this, members in groups.items():
+        spec = formats[this]
+        batches: list[Sequence[str]] = [members] if spec.project else [[m] for m in members]
+        for batch in batches:
+            try:
+                with _paused_gc():
+                    docs.extend(spec.project(batch, limits, service) if spec.project else
+                                spec.importer(batch[0], limits, service))
+            except ArchplanError as exc:
+                errors.append(exc)
+    raise_all(errors)
     return sorted(docs, key=lambda d: d.file)
+
+
+def _detect_in(path: str, given: Sequence[str], limits: Limits) -> str:
+    """``detect``, except that a compose override given with a compose file is compose."""
+    try:
+        return detect(path, limits)
+    except UsageError:
+        from engine.importers import compose
+
+        if os.path.isfile(path) and compose.is_fragment(path, limits) and any(
+                p != path and os.path.isfile(p) and compose.is_fragment(p, limits, whole=True) for p in given):
+            return "compose"
+        raise
 
 
 def parse_spec(spec: str) -> tuple[str, str | None, str]:
@@ -125,13 +166,23 @@ def parse_spec(spec: str) -> tuple[str, str | None, str]:
 
 
 def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Document]:
-    """The documents of ``--from FORMAT[:SERVICE]=PATH`` options, for ``load_design(..., extra=...)``."""
-    docs: list[Document] = []
+    """The documents of ``--from FORMAT[:SERVICE]=PATH`` options, for ``load_design(..., extra=...)``.
+
+    Options naming the same format (and service) are imported together, in the order given, like
+    ``docker compose -f a -f b``: an override merges into its base, manifests share host names.
+    """
+    grouped: dict[tuple[str, str | None], list[str]] = {}
     errors: list[ArchplanError] = []
     for spec in specs:
         try:
             fmt, service, path = parse_spec(spec)
-            docs.extend(import_paths(fmt, [path], limits, service))
+            grouped.setdefault((fmt, service), []).append(path)
+        except ArchplanError as exc:
+            errors.append(exc)
+    docs: list[Document] = []
+    for (fmt, service), paths in grouped.items():
+        try:
+            docs.extend(import_paths(fmt, paths, limits, service))
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)

@@ -76,6 +76,12 @@ class Body:
         self.items: dict[str, dict[str, dict[str, Any]]] = {}
         self.locs: dict[tuple[str, str], dict[str, Location]] = {}
         self.notes: dict[str, list[str]] = {}
+        self.remarks: list[tuple[Location, str]] = []
+
+    def remark(self, at: Location, text: str) -> None:
+        """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
+        if (at, text) not in self.remarks:
+            self.remarks.append((at, text))
 
     def fact(self, section: str, data: Mapping[str, Any], at: Location) -> str:
         """Add a fact (or find the one with the same identity) and return its identity."""
@@ -141,7 +147,8 @@ class Body:
                 for dotted, loc in self.locs[(section, ident)].items():
                     where[(section, i, *dotted.split(".")) if dotted else (section, i)] = loc
             data[section] = out
-        return ArtifactDocument(self.file, data, {}, where=where, notes=self.notes, format=self.format)
+        return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
+                                format=self.format)
 
 
 # --------------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ an unhealthy container outside swarm, so it sets ``health.readiness`` and leaves
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from typing import Any
 
-from engine.errors import Location
+from engine.errors import ArchplanError, Location
 from engine.importers.base import Body, fail, listing, load_one, mapping
+from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import Mention, Recognised, infer_edges, recognise
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
 
@@ -33,17 +35,39 @@ def detect(data: Any) -> bool:
     """Whether a parsed document looks like a compose file."""
     services = data.get("services") if isinstance(data, dict) else None
     return isinstance(services, dict) and bool(services) and all(
-        isinstance(s, dict) and ("image" in s or "build" in s) for s in services.values())
+        isinstance(s, dict) and ("image" in s or "build" in s or "extends" in s) for s in services.values())
+
+
+def is_fragment(path: str, limits: Limits = DEFAULT_LIMITS, *, whole: bool = False) -> bool:
+    """Whether a file is a compose file (``whole``), or at least an override: services as mappings."""
+    try:
+        data = load_one(path, limits).data
+    except ArchplanError:
+        return False
+    if whole:
+        return detect(data)
+    services = data.get("services") if isinstance(data, dict) else None
+    return isinstance(services, dict) and bool(services) and all(
+        s is None or isinstance(s, dict) for s in services.values())
 
 
 def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
-    """Import one compose file (``service`` is not used: compose names its services)."""
-    doc = load_one(path, limits)
+    """Import one compose file, or a project directory (``service`` is not used: compose names its services)."""
+    return import_paths([path], limits, service)
+
+
+def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
+                 service: str | None = None) -> list[Document]:
+    """Import compose files merged as ``docker compose -f a -f b`` merges them (see ``compose_project``)."""
+    project = load_project(paths, limits)
+    doc = project.doc
     root = mapping(doc, doc.data, (), "a compose file")
-    if "services" not in root:
+    if not root.get("services"):
         raise fail(doc, (), "not a compose file: no 'services:' section")
     services = mapping(doc, root["services"], ("services",), "'services'")
     body = Body(doc.file, "infrastructure", "compose")
+    for where, remark in project.remarks:
+        body.remark(where, remark)
     hosts: dict[str, str] = {}
     kinds: dict[str, Recognised | None] = {}
     mentions: dict[str, list[Mention]] = {}
@@ -194,9 +218,13 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     else:
         replicas, rloc = 1, loc  # compose runs one container unless told otherwise
     persistent = [m for m in mounts if m[1]]
+    profiles = [str(p) for p in spec["profiles"] if isinstance(p, str)] if isinstance(spec.get("profiles"), list) \
+        else []
     if rec is not None and rec.role == "datastore":
         ds: dict[str, Any] = {"name": name}
         body.fact("datastores", ds, loc)
+        if profiles:
+            body.note("datastores", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
         if rec.engine:
             body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
         if rec.kind:
@@ -211,6 +239,9 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
         return
     body.fact("services", {"name": name}, loc)
+    if profiles:
+        body.set("services", name, "tags", ["optional"], doc.locate((*at, "profiles")))
+        body.note("services", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
     if image:
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
     body.set("services", name, "replicas", replicas, rloc)
@@ -241,3 +272,4 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "resource_limits", True, doc.locate((*at, legacy[0])))
     else:
         body.set("services", name, "resource_limits", False, loc)
+__all__ = ["detect", "import_file", "import_paths", "is_fragment", "project_files"]

@@ -22,7 +22,7 @@ from typing import Any
 from engine.errors import ArchplanError, InputError, Location, raise_all
 from engine.importers.base import Body, safe_name
 from engine.importers.infra import Mention, Recognised, infer_edges, recognise
-from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse_all, read_text
+from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, parse_all, read_text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 _DURABLE_VOLUMES = ("persistentVolumeClaim", "gcePersistentDisk", "awsElasticBlockStore", "azureDisk", "azureFile",
@@ -80,17 +80,93 @@ def detect(docs: Sequence[Any]) -> bool:
     return bool(docs) and all(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in docs)
 
 
-def _files(path: str) -> list[str]:
-    if not os.path.isdir(path):
-        return [path]
-    found = sorted(os.path.join(root, n) for root, _d, names in os.walk(path) for n in names
-                   if n.endswith((".yaml", ".yml", ".json")) and not n.startswith("."))
-    if not found:
-        raise InputError("directory holds no .yaml, .yml or .json manifest", Location(path))
-    return found
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_KUSTOMIZE_UNAPPLIED = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements", "images",
+                        "replicas", "namePrefix", "nameSuffix", "namespace", "commonLabels", "labels",
+                        "configMapGenerator", "secretGenerator", "components", "helmCharts")
+_MANIFEST_EXT = (".yaml", ".yml", ".json")
 
 
-def _objects(files: list[str], limits: Limits) -> list[_Obj]:
+class _Collector:
+    """The manifest files of the inputs, read the way ``kubectl apply -f`` / ``-k`` reads them.
+
+    A directory is walked; a directory that holds a kustomization file contributes its ``resources``
+    (``kubectl apply -k``), not every file in it (patches there are partial objects); a Helm chart
+    (``Chart.yaml``) is not rendered and is skipped with a remark. Each file is read once, however
+    many inputs reach it, so that a list of files and their directory give the same design.
+    """
+
+    def __init__(self, body: Body, limits: Limits) -> None:
+        self.body = body
+        self.limits = limits
+        self.files: list[str] = []
+        self._seen: set[str] = set()
+        self._kustomizations: set[str] = set()
+
+    def add(self, path: str, *, explicit: bool) -> None:
+        if os.path.isdir(path):
+            before = (len(self.files), len(self.body.remarks))
+            self._dir(path)
+            if explicit and (len(self.files), len(self.body.remarks)) == before:
+                raise InputError("directory holds no .yaml, .yml or .json manifest", Location(path))
+        elif os.path.basename(path) in KUSTOMIZATION_FILES:
+            self._kustomization(path)
+        else:
+            real = os.path.realpath(path)
+            if real not in self._seen:
+                self._seen.add(real)
+                self.files.append(path)
+
+    def _dir(self, path: str) -> None:
+        names = sorted(os.listdir(path))
+        kust = next((n for n in KUSTOMIZATION_FILES if n in names), None)
+        if kust is not None:
+            self._kustomization(os.path.join(path, kust))
+            return
+        if "Chart.yaml" in names:
+            self.body.remark(Location(os.path.join(path, "Chart.yaml")),
+                             "a Helm chart: archplan does not render templates; import the output of `helm template`")
+            return
+        for n in names:
+            full = os.path.join(path, n)
+            if n.startswith("."):
+                continue
+            if os.path.isdir(full):
+                self._dir(full)
+            elif n.endswith(_MANIFEST_EXT):
+                self.add(full, explicit=False)
+
+    def _kustomization(self, path: str) -> None:
+        real = os.path.realpath(path)
+        if real in self._kustomizations:
+            return
+        self._kustomizations.add(real)
+        doc = parse(read_text(path, self.limits), path, self.limits)
+        data = doc.data if isinstance(doc.data, dict) else {}
+        base = os.path.dirname(path)
+        for key in ("resources", "bases"):
+            entries = data.get(key)
+            if entries is None:
+                continue
+            if not isinstance(entries, list):
+                raise InputError(f"'{key}' must be a list, not a {type(entries).__name__}", doc.locate((key,)), key)
+            for i, entry in enumerate(entries):
+                where = doc.locate((key, i))
+                if not isinstance(entry, str) or "://" in entry or entry.startswith(("github.com/", "git@")):
+                    self.body.remark(where, f"kustomize resource {str(entry)[:200]!r} is not a local path: not read")
+                    continue
+                target = os.path.normpath(os.path.join(base, entry))
+                if not os.path.exists(target):
+                    raise InputError(f"kustomize resource '{entry}' does not exist", where, keypath((key, i)))
+                self.add(target, explicit=False)
+        unapplied = [k for k in _KUSTOMIZE_UNAPPLIED if k in data]
+        if unapplied:
+            self.body.remark(doc.locate((unapplied[0],)),
+                             f"kustomize {', '.join(unapplied)} not applied: import the output of `kustomize build` "
+                             "to review the rendered objects")
+
+
+def _objects(files: list[str], limits: Limits, body: Body) -> list[_Obj]:
     out: list[_Obj] = []
     errors: list[ArchplanError] = []
     for f in files:
@@ -103,12 +179,22 @@ def _objects(files: list[str], limits: Limits) -> list[_Obj]:
                         errors.append(InputError("a List needs 'items:' as a list", doc.locate(("items",)), "items"))
                         continue
                     items = [(("items", i), it) for i, it in enumerate(listed)]
-                for path, data in items:
+                for path, item in items:
+                    data = item
+                    if data is None:
+                        continue  # an empty document: a trailing '---', or one holding only comments
                     if not isinstance(data, dict) or not isinstance(data.get("kind"), str) or "apiVersion" not in data:
-                        errors.append(InputError("not a Kubernetes object: expected a mapping with 'apiVersion' and "
-                                                 "'kind'", doc.locate(path), keypath(path)))
+                        body.remark(doc.locate(path), "not a Kubernetes object (no 'apiVersion' and 'kind'): skipped")
+                        continue
+                    if str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io"):
+                        body.remark(doc.locate(path), "a kustomization read as a manifest: name it kustomization.yaml "
+                                                      "to have its resources followed")
                         continue
                     meta = data.get("metadata")
+                    if isinstance(meta, dict) and "name" not in meta and isinstance(meta.get("generateName"), str) \
+                            and meta["generateName"].strip("-"):
+                        data = {**data, "metadata": {**meta, "name": meta["generateName"].rstrip("-")}}
+                        meta = data["metadata"]
                     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
                         errors.append(InputError("a Kubernetes object needs metadata.name", doc.locate(
                             (*path, "metadata")), keypath((*path, "metadata"))))
@@ -173,8 +259,23 @@ def _matches(selector: Any, labels: dict[str, str]) -> bool:
 
 def import_path(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
     """Import a manifest file or a directory of manifests into one document."""
-    objs = _objects(_files(path), limits)
+    return import_paths([path], limits, service)
+
+
+def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
+                 service: str | None = None) -> list[Document]:
+    """Import manifest files and directories together, as one cluster: host names resolve across all of them.
+
+    A list of files gives the same facts as their directory.
+    """
+    path = paths[0]
     body = Body(path, "infrastructure", "kubernetes")
+    collector = _Collector(body, limits)
+    for p in paths:
+        collector.add(p, explicit=True)
+    if not collector.files and not body.remarks:
+        raise InputError("no Kubernetes manifest found", Location(path))
+    objs = _objects(sorted(collector.files), limits, body)
     configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
     raw = [o for o in objs if o.kind in WORKLOAD_KINDS]
     counts: dict[str, int] = {}

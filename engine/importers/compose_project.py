@@ -1,0 +1,458 @@
+"""Compose files read the way ``docker compose -f a.yml -f b.yml config`` reads them.
+
+- **Project.** The project directory is the first file's directory. Its ``.env`` file gives the
+  variables for interpolation. The shell's environment is *not* read: the review of a repository must
+  not change with the machine or the person that runs it. A variable that is neither in ``.env`` nor
+  given a default becomes an empty string, as compose does, and the import says so.
+- **Interpolation** in every string value: ``$VAR``, ``${VAR}``, ``${VAR:-default}``,
+  ``${VAR-default}``, ``${VAR:?error}``, ``${VAR?error}``, ``${VAR:+alt}``, ``${VAR+alt}``, and ``$$``
+  for a literal dollar; defaults may hold variables (``${A:-${B}}``, as compose v2). A malformed
+  ``${...}`` is an error at its line.
+- **extends** (same file or ``file:``), resolved before the files are merged.
+- **Merge**, later files over earlier ones: mappings merge key by key; ``environment``, ``labels``,
+  ``build.args``, ``extra_hosts``, ``sysctls``, ``depends_on`` and ``networks`` merge by key whether
+  written as a mapping or a list; ``volumes`` and ``devices`` merge by container path; ``command``,
+  ``entrypoint`` and ``healthcheck.test`` are replaced; other lists are appended without duplicates;
+  scalars are replaced.
+- **env_file** entries are read into ``environment`` (below the values written there).
+
+Every merged value keeps the file, line and column that stated it, so a finding on a value set by an
+override points at the override.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import ArchplanError, InputError, Location, raise_all
+from engine.importers.base import ArtifactDocument
+from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, read_text
+
+DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+"""The files ``docker compose`` reads in a directory when no ``-f`` is given (the first found), each
+with its ``.override`` sibling."""
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BRACED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])(.*))?", re.DOTALL)
+_ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)", re.DOTALL)
+
+_REPLACED: frozenset[tuple[str, ...]] = frozenset({("command",), ("entrypoint",), ("healthcheck", "test")})
+_BY_KEY: frozenset[tuple[str, ...]] = frozenset({
+    ("environment",), ("labels",), ("build", "args"), ("build", "labels"), ("extra_hosts",), ("sysctls",),
+    ("depends_on",), ("networks",), ("deploy", "labels"), ("annotations",)})
+_BY_TARGET: frozenset[tuple[str, ...]] = frozenset({("volumes",), ("devices",)})
+_INTEGERS: frozenset[tuple[str, ...]] = frozenset({("deploy", "replicas"), ("scale",)})
+
+Locs = dict[Path, Location]
+"""Locations of a value's parts, by key path relative to the value."""
+
+
+@dataclass
+class Project:
+    """The merged compose model: one document whose every key path locates in the file that stated it."""
+
+    doc: Document
+    files: list[str]
+    remarks: list[tuple[Location, str]] = field(default_factory=list)
+
+
+def project_files(directory: str) -> list[str]:
+    """The compose files ``docker compose`` would read in ``directory``: the default file and its override."""
+    names = set(os.listdir(directory)) if os.path.isdir(directory) else set()
+    for name in DEFAULT_FILES:
+        if name in names:
+            stem, ext = os.path.splitext(name)
+            override = f"{stem}.override{ext}"
+            found = [os.path.join(directory, name)]
+            other_ext = ".yml" if ext == ".yaml" else ".yaml"
+            for cand in (override, f"{stem}.override{other_ext}"):
+                if cand in names:
+                    found.append(os.path.join(directory, cand))
+                    break
+            return found
+    return []
+
+
+def read_env_file(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, str], dict[str, Location],
+                                                                        list[tuple[Location, str]]]:
+    """``KEY=VALUE`` lines (``export``, quotes and ``#`` comments as in compose): values, their places, remarks."""
+    values: dict[str, str] = {}
+    places: dict[str, Location] = {}
+    remarks: list[tuple[Location, str]] = []
+    for number, raw in enumerate(read_text(path, limits).splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _ENV_LINE.fullmatch(line)
+        if m is None:
+            remarks.append((Location(path, number, 1), "not a KEY=VALUE line: ignored"))
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+            if raw.strip()[len(raw.strip()) - len(m.group(2).strip())] == '"':
+                value = value.replace("\\n", "\n").replace('\\"', '"')
+        else:
+            hash_at = value.find(" #")
+            if hash_at >= 0:
+                value = value[:hash_at].rstrip()
+        values[key] = value
+        places[key] = Location(path, number, raw.find(key) + 1)
+    return values, places, remarks
+
+
+class _Interpolator:
+    """Substitutes variables in one file's values; remembers which were unset."""
+
+    def __init__(self, env: Mapping[str, str], env_file: str | None) -> None:
+        self.env = env
+        self.env_file = env_file
+        self.unset: dict[str, Location] = {}
+
+    def text(self, value: str, loc: Location, at: Path) -> str:
+        """``value`` with its variables substituted (one left-to-right pass: linear in its length)."""
+        if "$" not in value:
+            return value
+        out: list[str] = []
+        i, n = 0, len(value)
+        while i < n:
+            j = value.find("$", i)
+            if j < 0:
+                out.append(value[i:])
+                break
+            out.append(value[i:j])
+            nxt = value[j + 1:j + 2]
+            if nxt == "$":
+                out.append("$")
+                i = j + 2
+            elif nxt == "{":
+                depth, k = 1, j + 2
+                while k < n and depth:
+                    depth += {"{": 1, "}": -1}.get(value[k], 0)
+                    k += 1
+                if depth:
+                    raise InputError("invalid interpolation format: '${' is not closed by '}'", loc, keypath(at))
+                out.append(self._braced(value[j + 2:k - 1], loc, at))
+                i = k
+            else:
+                m = _NAME.match(value, j + 1)
+                out.append(self._lookup(m.group(0), loc) if m else "$")
+                i = m.end() if m else j + 1
+        return "".join(out)
+
+    def _braced(self, inner: str, loc: Location, at: Path) -> str:
+        m = _BRACED.fullmatch(inner)
+        if m is None:
+            raise InputError(f"invalid interpolation format '${{{inner[:80]}}}'", loc, keypath(at))
+        name, op, arg = m.group(1), m.group(2), m.group(3) or ""
+        value = self.env.get(name)
+        if op is None:
+            return self._lookup(name, loc)
+        present = value is not None and (value != "" or not op.startswith(":"))
+        if op.endswith("-"):
+            return value if present and value is not None else self.text(arg, loc, at)
+        if op.endswith("+"):
+            return self.text(arg, loc, at) if present else ""
+        if not present:  # ? and :?
+            raise InputError(f"required variable {name} is not set: {arg or 'no message'}"[:300], loc, keypath(at))
+        return value or ""
+
+    def _lookup(self, name: str, loc: Location) -> str:
+        value = self.env.get(name)
+        if value is None:
+            self.unset.setdefault(name, loc)
+            return ""
+        return value
+
+
+def _interpolate(doc: Document, node: Any, at: Path, interp: _Interpolator) -> Any:
+    if isinstance(node, str):
+        out = interp.text(node, doc.locate(at), at)
+        if len(at) > 2 and at[0] == "services" and tuple(at[2:]) in _INTEGERS and out.strip().isdigit():
+            return int(out)  # compose casts these after interpolation: `replicas: ${N:-2}`
+        return out
+    if isinstance(node, dict):
+        return {k: _interpolate(doc, v, (*at, k), interp) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(doc, v, (*at, i), interp) for i, v in enumerate(node)]
+    return node
+
+
+def _locs(doc: Document, at: Path, value: Any) -> Locs:
+    """The location of every part of ``value`` (found at ``at`` in ``doc``), relative to ``value``."""
+    out: Locs = {}
+
+    def walk(node: Any, rel: Path) -> None:
+        out[rel] = doc.locate((*at, *rel))
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, (*rel, k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, (*rel, i))
+
+    walk(value, ())
+    return out
+
+
+def _sub(locs: Locs, key: str | int) -> Locs:
+    return {p[1:]: loc for p, loc in locs.items() if p and p[0] == key}
+
+
+def _with(locs: Locs, key: str | int, sub: Locs) -> Locs:
+    out = {p: loc for p, loc in locs.items() if not (p and p[0] == key)}
+    out.update({(key, *p): loc for p, loc in sub.items()})
+    return out
+
+
+def _as_map(value: Any, locs: Locs, path: tuple[str, ...]) -> tuple[dict[str, Any], Locs]:
+    """A by-key field in mapping form (``KEY=VALUE`` / ``host:ip`` items and bare names become keys)."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}, locs
+    out: dict[str, Any] = {}
+    out_locs: Locs = {(): locs.get((), Location(""))}
+    for i, item in enumerate(value if isinstance(value, list) else []):
+        text = str(item)
+        val: Any
+        if path in (("depends_on",), ("networks",)):
+            key, val = text, ({"condition": "service_started"} if path == ("depends_on",) else None)
+        else:
+            sep = "=" if "=" in text or path != ("extra_hosts",) else ":"
+            key, has, rest = text.partition(sep)
+            val = rest if has else None
+        out[key] = val
+        out_locs.update({(key, *p): loc for p, loc in _sub(locs, i).items()})
+    return out, out_locs
+
+
+def _target(item: Any) -> str:
+    if isinstance(item, dict):
+        return str(item.get("target", ""))
+    parts = str(item).split(":")
+    return parts[1] if len(parts) >= 2 else parts[0]
+
+
+def _merge(path: tuple[str, ...], base: Any, blocs: Locs, over: Any, olocs: Locs) -> tuple[Any, Locs]:
+    """``over`` merged onto ``base`` (compose's rules for the field at ``path``, relative to a service)."""
+    if path in _REPLACED:
+        return over, olocs
+    if path in _BY_KEY and isinstance(base, (dict, list)) and isinstance(over, (dict, list)):
+        bmap, bl = _as_map(base, blocs, path)
+        omap, ol = _as_map(over, olocs, path)
+        merged = dict(bmap)
+        locs = dict(bl)
+        for k, v in omap.items():
+            merged[k] = v
+            locs = _with(locs, k, _sub(ol, k))
+        return merged, locs
+    if path in _BY_TARGET and isinstance(base, list) and isinstance(over, list):
+        items = list(base)
+        locs_list = [_sub(blocs, i) for i in range(len(base))]
+        for i, item in enumerate(over):
+            target = _target(item)
+            hit = next((j for j, b in enumerate(items) if _target(b) == target), None)
+            if hit is None:
+                items.append(item)
+                locs_list.append(_sub(olocs, i))
+            else:
+                items[hit] = item
+                locs_list[hit] = _sub(olocs, i)
+        return items, _reindexed(blocs, locs_list)
+    if isinstance(base, dict) and isinstance(over, dict):
+        merged = dict(base)
+        locs = dict(blocs)
+        for k, v in over.items():
+            if k in merged:
+                value, sub = _merge((*path, str(k)), merged[k], _sub(locs, k), v, _sub(olocs, k))
+            else:
+                value, sub = v, _sub(olocs, k)
+            merged[k] = value
+            locs = _with(locs, k, sub)
+        return merged, locs
+    if isinstance(base, list) and isinstance(over, list):
+        items = list(base)
+        locs_list = [_sub(blocs, i) for i in range(len(base))]
+        for i, item in enumerate(over):
+            if item not in items:
+                items.append(item)
+                locs_list.append(_sub(olocs, i))
+        return items, _reindexed(blocs, locs_list)
+    return over, olocs
+
+
+def _reindexed(root: Locs, parts: list[Locs]) -> Locs:
+    out: Locs = {(): root.get((), Location(""))}
+    for i, sub in enumerate(parts):
+        out.update({(i, *p): loc for p, loc in sub.items()})
+    return out
+
+
+@dataclass
+class _File:
+    """One compose file, interpolated: its services with their locations."""
+
+    doc: Document
+    data: dict[str, Any]
+    services: dict[str, tuple[dict[str, Any], Locs]]
+
+
+class _Loader:
+    def __init__(self, env: Mapping[str, str], env_path: str | None, limits: Limits) -> None:
+        self.env = env
+        self.env_path = env_path
+        self.limits = limits
+        self.cache: dict[str, _File] = {}
+        self.remarks: list[tuple[Location, str]] = []
+
+    def file(self, path: str) -> _File:
+        key = os.path.normpath(path)
+        if key in self.cache:
+            return self.cache[key]
+        doc = parse(read_text(path, self.limits), path, self.limits)
+        if not isinstance(doc.data, dict):
+            raise InputError(f"a compose file must be a mapping, not a {type(doc.data).__name__}", doc.locate(()))
+        interp = _Interpolator(self.env, self.env_path)
+        data = _interpolate(doc, doc.data, (), interp)
+        for name, loc in sorted(interp.unset.items(), key=lambda kv: (kv[1], kv[0])):
+            where = f" in {os.path.basename(self.env_path)}" if self.env_path else " (no .env file beside the first " \
+                                                                                    "compose file)"
+            self.remarks.append((loc, f"variable {name} is not set{where}; compose reads it as an empty string "
+                                      "(archplan does not read the shell's environment)"))
+        services = data.get("services")
+        if services is not None and not isinstance(services, dict):
+            raise InputError(f"'services' must be a mapping, not a {type(services).__name__}",
+                             doc.locate(("services",)), "services")
+        found: dict[str, tuple[dict[str, Any], Locs]] = {}
+        for name, given in (services or {}).items():
+            svc = {} if given is None else given
+            if not isinstance(svc, dict):
+                raise InputError(f"service '{name}' must be a mapping, not a {type(svc).__name__}",
+                                 doc.locate(("services", name)), keypath(("services", name)))
+            found[str(name)] = (svc, _locs(doc, ("services", name), svc))
+        loaded = _File(doc, data, found)
+        self.cache[key] = loaded
+        return loaded
+
+    def service(self, f: _File, name: str, chain: tuple[tuple[str, str], ...] = ()) -> tuple[dict[str, Any], Locs]:
+        """A service with its ``extends`` resolved (and ``env_file`` read into ``environment``)."""
+        data, locs = f.services[name]
+        ext = data.get("extends")
+        if ext is not None:
+            ident = (os.path.normpath(f.doc.file), name)
+            if ident in chain:
+                raise InputError(f"service '{name}' extends itself through {' -> '.join(n for _f, n in chain)}",
+                                 f.doc.locate(("services", name, "extends")), keypath(("services", name, "extends")))
+            if isinstance(ext, str):
+                base_name, base_file = ext, f
+            elif isinstance(ext, dict) and isinstance(ext.get("service"), str):
+                base_name = ext["service"]
+                rel = ext.get("file")
+                base_file = self.file(os.path.join(os.path.dirname(f.doc.file), str(rel))) if rel else f
+            else:
+                raise InputError("extends must name a service, or be a mapping with 'service' (and 'file')",
+                                 f.doc.locate(("services", name, "extends")), keypath(("services", name, "extends")))
+            if base_name not in base_file.services:
+                raise InputError(f"extends names '{base_name}', which is not a service of {base_file.doc.file}",
+                                 f.doc.locate(("services", name, "extends")), keypath(("services", name, "extends")))
+            bdata, blocs = self.service(base_file, base_name, (*chain, ident))
+            own = {k: v for k, v in data.items() if k != "extends"}
+            own_locs = {p: loc for p, loc in locs.items() if not (p and p[0] == "extends")}
+            merged, mlocs = _merge((), bdata, blocs, own, own_locs)
+            mlocs[()] = locs.get((), mlocs.get((), Location(f.doc.file)))
+            data, locs = merged, mlocs
+        return self._env_files(f, name, data, locs)
+
+    def _env_files(self, f: _File, name: str, data: dict[str, Any], locs: Locs) -> tuple[dict[str, Any], Locs]:
+        entries = data.get("env_file")
+        if entries is None:
+            return data, locs
+        paths = entries if isinstance(entries, list) else [entries]
+        values: dict[str, Any] = {}
+        vlocs: Locs = {}
+        for i, entry in enumerate(paths):
+            rel = entry.get("path") if isinstance(entry, dict) else entry
+            required = not (isinstance(entry, dict) and entry.get("required") is False)
+            where = locs.get(("env_file", i) if isinstance(entries, list) else ("env_file",), locs.get(()))
+            if not isinstance(rel, str):
+                raise InputError("env_file must name a file", where or Location(f.doc.file), keypath(
+                    ("services", name, "env_file")))
+            full = os.path.join(os.path.dirname(f.doc.file), rel)
+            if not os.path.isfile(full):
+                if required:
+                    self.remarks.append((where or Location(f.doc.file),
+                                         f"env_file {rel} of service {name} not found: its variables are not read"))
+                continue
+            got, places, remarks = read_env_file(full, self.limits)
+            self.remarks.extend(remarks)
+            for k, v in got.items():
+                values[k] = v
+                vlocs[(k,)] = places[k]
+        env, env_locs = _as_map(data.get("environment") or {}, _sub(locs, "environment"), ("environment",))
+        merged = {**values, **env}
+        mlocs: Locs = {(): env_locs.get((), locs.get((), Location(f.doc.file)))}
+        for k in merged:
+            mlocs.update({(k, *p): loc for p, loc in (_sub(env_locs, k) if k in env else _sub(vlocs, k)).items()})
+        out = {k: v for k, v in data.items() if k != "env_file"}
+        out["environment"] = merged
+        return out, _with({p: loc for p, loc in locs.items() if not (p and p[0] == "env_file")}, "environment", mlocs)
+
+
+def load_project(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> Project:
+    """Read compose files (or a project directory) and merge them, later over earlier."""
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = project_files(p)
+            if not found:
+                raise InputError(f"no compose file here (looked for {', '.join(DEFAULT_FILES)})", Location(p))
+            files.extend(found)
+        else:
+            files.append(p)
+    env_path = os.path.join(os.path.dirname(files[0]), ".env")
+    env: dict[str, str] = {}
+    loader_remarks: list[tuple[Location, str]] = []
+    if os.path.isfile(env_path):
+        env, _places, loader_remarks = read_env_file(env_path, limits)
+    loader = _Loader(env, env_path if os.path.isfile(env_path) else None, limits)
+    loader.remarks.extend(loader_remarks)
+    errors: list[ArchplanError] = []
+    merged_services: dict[str, Any] = {}
+    service_locs: Locs = {}
+    root: dict[str, Any] = {}
+    root_locs: Locs = {(): Location(files[0], 1, 1)}
+    for path in files:
+        try:
+            f = loader.file(path)
+            for key, value in f.data.items():
+                if key == "services":
+                    continue
+                vlocs = _locs(f.doc, (key,), value)
+                if key in root and isinstance(root[key], dict) and isinstance(value, dict):
+                    root[key], sub = _merge((key,), root[key], _sub(root_locs, key), value, vlocs)
+                else:
+                    root[key], sub = value, vlocs
+                root_locs = _with(root_locs, key, sub)
+            if "services" in f.data:
+                service_locs.setdefault((), f.doc.locate(("services",)))
+            for name in f.services:
+                data, locs = loader.service(f, name)
+                if name in merged_services:
+                    data, locs = _merge((), merged_services[name], _sub(service_locs, name), data, locs)
+                    locs[()] = _sub(service_locs, name).get((), locs.get((), Location(path)))
+                merged_services[name] = data
+                service_locs = _with(service_locs, name, locs)
+        except ArchplanError as exc:
+            errors.append(exc)
+    raise_all(errors)
+    root["services"] = merged_services
+    root_locs = _with(root_locs, "services", service_locs)
+    return Project(ArtifactDocument(files[0], root, where=root_locs), files, loader.remarks)
+
+
+def iter_services(project: Project) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The merged services, in file order."""
+    yield from project.doc.data.get("services", {}).items()
