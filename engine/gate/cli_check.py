@@ -94,7 +94,7 @@ def render(gate: Gate, fmt: str) -> str:
     if fmt == "github":
         from engine.gate.github import to_github
 
-        return to_github(gate)
+        return to_github(gate, step_summary=bool(os.environ.get(STEP_SUMMARY_ENV)))
     if fmt == "markdown":
         from engine.gate.markdown import to_markdown
 
@@ -128,9 +128,9 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
         click.echo(rendered[fmt], nl=False)
     summary_path = os.environ.get(STEP_SUMMARY_ENV)
     if "github" in rendered and summary_path:
-        from engine.gate.markdown import to_markdown
+        from engine.gate.markdown import to_step_summary
 
-        append_text(summary_path, to_markdown(gate))
+        append_text(summary_path, to_step_summary(gate))
     if fmt != "text":  # a human reading the terminal still hears about waiver problems
         for w in gate.expired:
             click.echo(f"archplan: error: {w.location}: {w.describe()} expired on {w.expires.isoformat()}", err=True)
