@@ -134,3 +134,16 @@ def test_the_threshold_decides_the_level_and_a_level_of_ten_or_fewer_is_shown_wh
     assert all("t-public" not in x for x in lines if x.startswith("::warning"))  # high before medium
     assert lines[-2].startswith("::notice title=archplan%3A 17 more not annotated::and 17 more findings "
                                 "(2 high, 12 medium, 3 low)")
+
+
+def test_an_expired_waiver_keeps_its_annotation_however_many_findings_fail(tmp_path: Any, monkeypatch: Any) -> None:
+    tmp = str(tmp_path)
+    monkeypatch.chdir(tmp)
+    waivers = write(tmp, "waivers.yaml", "version: 1\nwaivers:\n  - rule: t-one\n    subject: service:s00\n"
+                                         "    reason: pilot\n    owner: team-a\n    expires: 2026-01-31\n")
+    lines = _github(tmp, {}, "--waivers", waivers).stdout.splitlines()
+    errors = [x for x in lines if x.startswith("::error ")]
+    assert len(errors) == 10
+    assert errors[0].startswith("::error file=waivers.yaml,line=3,col=5,title=archplan%3A expired waiver::")
+    assert "critical%3A" in errors[1] and "critical%3A" in errors[3] and "high%3A" in errors[4]
+    assert "and 11 more findings (6 high, 2 medium, 3 low)" in lines[-2]
