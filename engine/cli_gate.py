@@ -46,6 +46,8 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
 
     Each entry is a finding's fingerprint (rule, subject and file relative to the design root, never a
     line number) with its rule, subject and file for reading; entries are sorted and carry no timestamp.
+
+    With no DESIGN: the config's design (archplan.toml: design = [...]), else ./design/.
     """
     from engine.gate.baseline import baseline_data
     from engine.gate.core import check_substance

@@ -43,8 +43,8 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Report but exit 0 whatever is found (rollout); the output says it is not enforcing."),
         click.option("--include-waived", is_flag=True, help="SARIF: list waived findings with a suppression."),
         click.option("--color", "color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
-                     help="Colour the text report: auto colours it on a terminal unless NO_COLOR is set (or "
-                          "FORCE_COLOR is); never on a pipe or file, where it is also never wrapped."),
+                     help="Colour the text report. auto: on a terminal unless NO_COLOR is set, or wherever "
+                          "FORCE_COLOR is. (Only a terminal's report is wrapped to its width.)"),
         click.option("--today", "today_text", hidden=True, help="Today's date for waiver expiry (tests)."),
     ]
     for opt in reversed(opts):
