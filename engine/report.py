@@ -136,7 +136,8 @@ class TextStyle:
 
 PLAIN = TextStyle()
 MIN_WRAP = 30
-"""The narrowest the wrapped column gets, however narrow the terminal: below that a message is unreadable."""
+"""The narrowest a wrapped table column may be (narrower, a message is unreadable): on a terminal that leaves it
+less, the table's rows become blocks."""
 _ANSI = {"critical": "1;31", "high": "31", "medium": "33", "low": "36", "fail": "1;31", "pass": "1;32",
          "warning": "33"}
 
