@@ -1,10 +1,11 @@
 """Project configuration: ``archplan.toml``, or ``[tool.archplan]`` in ``pyproject.toml``.
 
 Discovered upward from the (first) design path, or from the working directory when a command names no
-design, stopping at the project root (a directory with ``.git``). A project can disable rules, override their severity, set the thresholds that rules
-declare as ``params``, extend the knowledge base with packs, and set the default ``--fail-on``::
+design, stopping at the project root (a directory with ``.git``). A project can name its design,
+disable rules, override their severity, set the thresholds that rules declare as ``params``, extend
+the knowledge base with packs, and set the default ``--fail-on``::
 
-    design = ["design"]                   # what `archplan check` reviews when given no DESIGN; relative to this file
+    design = ["design"]                   # reviewed when a command names no DESIGN; relative to this file
     disable = ["config-baked-into-build"]
     extend = ["../team-rules"]            # relative to this file
     fail-on = "medium"
