@@ -154,6 +154,25 @@ def project_config(design: Sequence[str], config_file: str | None, no_config: bo
     return resolve(list(design), config_file, no_config, limits)
 
 
+def design_and_config(design: Sequence[str], from_specs: Sequence[str], config_file: str | None, no_config: bool,
+                      limits: Limits, verb: str = "review") -> tuple[list[str], Any]:
+    """The design to read and its config. With no DESIGN argument: the config's ``design`` (the config found
+    from the working directory), else ``./design`` when it is a directory; with neither (and no ``--from``),
+    a usage error."""
+    from engine.config import DEFAULT_DESIGN, default_design
+
+    config = project_config(design, config_file, no_config, limits)
+    if design:
+        return list(design), config
+    paths = default_design(config)
+    if not paths and not from_specs:
+        raise UsageError(f"nothing to {verb}: give design files or directories, list them in archplan.toml "
+                         f"(design = [...]), keep them in ./{DEFAULT_DESIGN}/, or use --from FORMAT=PATH")
+    if paths and not config.design and not config_file and not no_config:
+        config = project_config(paths, None, False, limits)  # found from ./design, as when it is named
+    return list(paths), config
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archplan")
 def main() -> None:
@@ -219,21 +238,22 @@ def print_warnings(warnings: Sequence[Any]) -> None:
 def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
           config_file: str | None, no_config: bool, fail_on: str | None, fmt: str, output: tuple[str, ...],
           max_input_bytes: int | None, **gate_opts: Any) -> None:
-    """Review DESIGN (files or directories, and --from artifacts) and report risks."""
+    """Review DESIGN (files or directories, and --from artifacts) and report risks.
+
+    With no DESIGN: the config's design (archplan.toml: design = [...]), else ./design/.
+    """
     from engine.importers import load_artifacts
     from engine.review import review
 
-    if not design and not from_specs:
-        raise UsageError("nothing to review: give design files or directories, or --from FORMAT=PATH")
+    design_paths, config = design_and_config(design, from_specs, config_file, no_config, _limits(max_input_bytes))
     extra = load_artifacts(from_specs, _limits(max_input_bytes))
-    config = project_config(design, config_file, no_config, _limits(max_input_bytes))
     fail_on = fail_on or config.fail_on or "high"
-    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
+    rv = review(design_paths, list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
                 config=config, extra=extra, run_limits=_run_limits())
     print_warnings(rv.design.warnings)
     from engine.gate.cli_check import finish_check  # waivers, baseline, outputs, exit code
 
-    sys.exit(finish_check(rv, list(design), fmt, output, fail_on, gate_opts, _limits(max_input_bytes)))
+    sys.exit(finish_check(rv, design_paths, fmt, output, fail_on, gate_opts, _limits(max_input_bytes)))
 
 
 @main.command()

@@ -19,6 +19,7 @@ from engine.cli import (
     _rules_options,
     _run_limits,
     config_options,
+    design_and_config,
     from_option,
     main,
     print_warnings,
@@ -45,6 +46,8 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
 
     Each entry is a finding's fingerprint (rule, subject and file relative to the design root, never a
     line number) with its rule, subject and file for reading; entries are sorted and carry no timestamp.
+
+    With no DESIGN: the config's design (archplan.toml: design = [...]), else ./design/.
     """
     from engine.gate.baseline import baseline_data
     from engine.gate.core import check_substance
@@ -52,17 +55,15 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
     from engine.report import dumps
     from engine.review import review
 
-    if not design and not from_specs:
-        raise UsageError("nothing to record: give design files or directories, or --from FORMAT=PATH")
     limits = _limits(max_input_bytes)
+    paths, config = design_and_config(design, from_specs, config_file, no_config, limits, "record")
     extra = load_artifacts(from_specs, limits)
-    config = project_config(design, config_file, no_config, limits)
-    rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=limits, config=config, extra=extra,
+    rv = review(paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config, extra=extra,
                 run_limits=_run_limits())
     print_warnings(rv.design.warnings)
     check_substance(rv)
     data = baseline_data(rv)
-    write_output(output, dumps(data), list(design))
+    write_output(output, dumps(data), paths)
     n = len(data["entries"])
     click.echo(f"archplan: baseline of {n} finding{'s' if n != 1 else ''} written to {output}", err=True)
     sys.exit(EXIT_OK)

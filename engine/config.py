@@ -1,9 +1,11 @@
 """Project configuration: ``archplan.toml``, or ``[tool.archplan]`` in ``pyproject.toml``.
 
-Discovered upward from the (first) design path, stopping at the project root (a directory with
-``.git``). A project can disable rules, override their severity, set the thresholds that rules
-declare as ``params``, extend the knowledge base with packs, and set the default ``--fail-on``::
+Discovered upward from the (first) design path, or from the working directory when a command names no
+design, stopping at the project root (a directory with ``.git``). A project can name its design,
+disable rules, override their severity, set the thresholds that rules declare as ``params``, extend
+the knowledge base with packs, and set the default ``--fail-on``::
 
+    design = ["design"]                   # reviewed when a command names no DESIGN; relative to this file
     disable = ["config-baked-into-build"]
     extend = ["../team-rules"]            # relative to this file
     fail-on = "medium"
@@ -39,6 +41,8 @@ from engine.ruleload import KnowledgeBase, derived_kinds, validate
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, read_text
 
 CONFIG_NAME = "archplan.toml"
+DEFAULT_DESIGN = "design"
+"""The directory reviewed when a command names no design and the config has no ``design`` key."""
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "archplan")
 FAIL_ON = ("critical", "high", "medium", "low", "never")
@@ -59,6 +63,8 @@ class ConfigFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
 
+    design: list[StrictStr] | None = None
+    """Design files or directories (relative to the config file) reviewed when a command names none."""
     disable: list[StrictStr] = Field(default_factory=list)
     """Rule ids that do not run for this project."""
     extend: list[StrictStr] = Field(default_factory=list)
@@ -77,6 +83,8 @@ class Config:
     """A validated project configuration (``Config()`` is "no configuration")."""
 
     file: str | None = None
+    design: tuple[str, ...] = ()
+    """The design paths of the ``design`` key, as the user would name them (see ``_shown``)."""
     disable: tuple[str, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -249,7 +257,8 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
 
     Raises:
         InputError: unreadable file, invalid TOML, an unknown key or a wrong type (each with its key
-            path and, where a close match exists, a did-you-mean), or an ``extend`` pack that does not exist.
+            path and, where a close match exists, a did-you-mean), or a ``design`` path or ``extend`` pack that does
+            not exist.
     """
     data, text = _parse_toml(path, limits)
     lines = _key_lines(text)
@@ -294,6 +303,16 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
             params[key] = value
             param_paths[key] = ("params", key)
     here = os.path.dirname(os.path.abspath(path))
+    design: list[str] = []
+    if model.design is not None and not model.design:
+        errors.append(InputError("design lists no path; name the design files or directories, or remove the key",
+                                 doc.locate(("design",)), _prefixed(base, "design")))
+    for i, rel in enumerate(model.design or ()):
+        target = os.path.normpath(os.path.join(here, rel))
+        if not os.path.exists(target):
+            errors.append(InputError(f"design path '{rel}' does not exist (looked for {target})",
+                                     doc.locate(("design", i)), _prefixed(base, f"design[{i}]")))
+        design.append(_shown(target))
     extend: list[str] = []
     for i, rel in enumerate(model.extend):
         target = os.path.normpath(os.path.join(here, rel))
@@ -302,7 +321,7 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
                                      doc.locate(("extend", i)), _prefixed(base, f"extend[{i}]")))
         extend.append(target)
     raise_all(errors)
-    return Config(file=path, disable=tuple(model.disable),
+    return Config(file=path, design=tuple(design), disable=tuple(model.disable),
                   severity={k: Severity(v) for k, v in sorted(model.severity.items())},
                   params=dict(sorted(params.items())), extend=tuple(extend), fail_on=model.fail_on,
                   doc=doc, param_paths=param_paths, prefix=base)
@@ -352,6 +371,14 @@ def discover(start: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
         if os.path.exists(os.path.join(directory, ".git")) or parent == directory:
             return None
         directory = parent
+
+
+def default_design(config: Config) -> tuple[str, ...]:
+    """What to review when a command names no design: the config's ``design``, else ``./design`` if it is a
+    directory, else nothing."""
+    if config.design:
+        return config.design
+    return (DEFAULT_DESIGN,) if os.path.isdir(DEFAULT_DESIGN) else ()
 
 
 def resolve(design_paths: Sequence[str], explicit: str | None = None, no_config: bool = False,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import textwrap
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -77,43 +79,119 @@ def _where(f: Finding) -> str:
     return f"{display_path(loc.file)}:{loc.line}" if loc.line else display_path(loc.file)
 
 
-def to_text(review: Review, threshold: str = "high", verbose: bool = False) -> str:
-    """A terminal report: a table of findings, then the mitigations by phase, then a summary."""
+@dataclass(frozen=True)
+class TextStyle:
+    """How the text report is laid out: for a terminal, or plain (files, pipes: the same on every machine)."""
+
+    width: int | None = None
+    """Wrap to this many columns; None: never wrap (one line per finding, nothing cut)."""
+    color: bool = False
+    """Colour the severities (ANSI escapes)."""
+
+    @property
+    def plain(self) -> bool:
+        """No colour and no wrapping: the report as files hold it."""
+        return self.width is None and not self.color
+
+    def table(self, rows: list[list[str]], headers: list[str], wrap: int = -1,
+              severity_column: int | None = None) -> str:
+        """A table whose ``wrap`` column (the last by default) wraps to fit the width, severities coloured.
+
+        On a terminal too narrow for the other columns and ``MIN_WRAP`` more, each row becomes a block: its
+        other cells on one line (wrapped if need be), then the ``wrap`` cell below, indented.
+        """
+        column = wrap % len(headers)
+        if self.width is not None and rows:
+            # tabulate's "simple" format puts two spaces between columns, and makes each column at least two
+            # wider than its header.
+            others = sum(max(len(headers[i]) + 2, *(len(r[i]) for r in rows)) + 2 for i in range(len(headers))
+                         if i != column)
+            if self.width - others < MIN_WRAP:
+                return self._blocks(rows, column, severity_column)
+            rows = [[_wrapped(c, self.width - others) if i == column else c for i, c in enumerate(r)] for r in rows]
+        if self.color and severity_column is not None:
+            rows = [[paint(c, c) if i == severity_column else c for i, c in enumerate(r)] for r in rows]
+        return tabulate(rows, headers=headers, **TABLE_OPTIONS)
+
+    def _blocks(self, rows: list[list[str]], column: int, severity_column: int | None) -> str:
+        assert self.width is not None
+        out = []
+        for row in rows:
+            head = "  ".join(c for i, c in enumerate(row) if i != column)
+            lines = textwrap.wrap(head, self.width, subsequent_indent="    ", break_on_hyphens=False) or [""]
+            if self.color and severity_column is not None:
+                sev = row[severity_column]
+                lines[0] = lines[0].replace(sev, paint(sev, sev), 1)
+            lines += textwrap.wrap(row[column], self.width, initial_indent="    ", subsequent_indent="    ",
+                                   break_on_hyphens=False)
+            out.append("\n".join(lines))
+        return "\n".join(out)
+
+    def para(self, text: str, tone: str | None = None) -> str:
+        """A line of prose: wrapped to the width, and coloured in ``tone`` (a severity, or pass/fail)."""
+        if self.width is not None:
+            text = _wrapped(text, self.width)
+        return paint(text, tone) if self.color and tone else text
+
+
+PLAIN = TextStyle()
+MIN_WRAP = 30
+"""The narrowest a wrapped table column may be (narrower, a message is unreadable): on a terminal that leaves it
+less, the table's rows become blocks."""
+_ANSI = {"critical": "1;31", "high": "31", "medium": "33", "low": "36", "fail": "1;31", "pass": "1;32",
+         "warning": "33"}
+
+
+def paint(text: str, tone: str) -> str:
+    """``text`` in the colour of ``tone`` (a severity, ``pass``, ``fail`` or ``warning``), each line on its own
+    so that a wrapped cell stays coloured."""
+    code = _ANSI.get(tone)
+    if code is None:
+        return text
+    return "\n".join(f"\x1b[{code}m{line}\x1b[0m" for line in text.split("\n"))
+
+
+def _wrapped(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) if len(text) > width else text
+
+
+def to_text(review: Review, threshold: str = "high", style: TextStyle = PLAIN) -> str:
+    """A terminal report: a table of findings, then the mitigations by phase, then a summary.
+
+    Args:
+        review: The review to report.
+        threshold: The ``--fail-on`` threshold the summary counts against.
+        style: ``PLAIN`` (the default: no colour, no wrapping, nothing cut) or the terminal's width and colour.
+    """
     lines: list[str] = []
     risks = [f for f in review.findings if f.kind == "risk"]
     gaps = [f for f in review.findings if f.kind == "gap"]
     if risks:
-        rows = [[f.severity.value, f.id, f.rule, _where(f), _short(f.message, 0 if verbose else 110)] for f in risks]
-        lines.append(tabulate(rows, headers=["severity", "id", "rule", "where", "finding"], **TABLE_OPTIONS))
+        rows = [[f.severity.value, f.id, f.rule, _where(f), f.message] for f in risks]
+        lines.append(style.table(rows, ["severity", "id", "rule", "where", "finding"], severity_column=0))
     else:
         lines.append("No risks found.")
     if gaps:
         lines.append("")
-        lines.append(f"Information gaps ({len(gaps)}): facts the rules need that the design leaves unknown")
+        lines.append(style.para(f"Information gaps ({len(gaps)}): facts the rules need that the design leaves "
+                                "unknown"))
         rows = [[f.id, f.subject, _where(f), ", ".join(sorted({m[0] for m in f.missing}))] for f in gaps]
-        lines.append(tabulate(rows, headers=["id", "subject", "where", "unknown"], **TABLE_OPTIONS))
+        lines.append(style.table(rows, ["id", "subject", "where", "unknown"]))
     if review.mitigations:
         lines.append("")
         lines.append("Mitigations by phase")
-        rows = []
-        for m in sorted(review.mitigations, key=lambda m: (m.phase, m.id)):
-            rows.append([f"{m.phase} {Phase(m.phase).title}", m.title, str(len(m.findings))])
-        lines.append(tabulate(rows, headers=["phase", "mitigation", "risks"], **TABLE_OPTIONS))
+        rows = [[f"{m.phase} {Phase(m.phase).title}", m.title, str(len(m.findings))]
+                for m in sorted(review.mitigations, key=lambda m: (m.phase, m.id))]
+        lines.append(style.table(rows, ["phase", "mitigation", "risks"], wrap=1))
     s = review.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
     failing = sum(1 for f in review.findings if severity_at_least(f.severity, threshold))
     lines.append("")
-    lines.append(
+    lines.append(style.para(
         f"{s['findings']} findings ({counts or 'none'}) from {s['rules']} rules over {s['facts']} facts; "
         f"{failing} at or above '{threshold}'."
-    )
+    ))
     return "\n".join(lines) + "\n"
-
-
-def _short(text: str, width: int) -> str:
-    if width <= 0 or len(text) <= width:
-        return text
-    return text[: width - 1].rstrip() + "…"
 
 
 def explain(review: Review, finding: Finding) -> str:

@@ -234,3 +234,40 @@ def test_console_script_survives_a_reader_that_goes_away() -> None:
                          check=False)
     assert len(_console("check", "facts/shop", "--format", "sarif").stdout) > 1 << 16  # more than a pipe holds (64 KiB)
     assert "Traceback" not in out.stdout + out.stderr and "Error" not in out.stdout + out.stderr
+
+
+# --- shell completion (click's, for the installed command) -------------------------------------------------
+
+
+def _installed() -> str:
+    exe = os.path.join(os.path.dirname(sys.executable), "archplan")
+    assert os.path.exists(exe), "the console script is installed by pip install -e '.[dev]'"
+    return exe
+
+
+@pytest.mark.parametrize(("shell", "needle"), [
+    ("bash", "complete -o nosort -F _archplan_completion archplan"),
+    ("zsh", "#compdef archplan"),
+    ("fish", "complete --no-files --command archplan"),
+])
+def test_the_installed_command_prints_its_completion_script(shell: str, needle: str) -> None:
+    env = {**os.environ, "_ARCHPLAN_COMPLETE": f"{shell}_source"}
+    done = subprocess.run([_installed()], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert needle in done.stdout and done.stderr == ""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completes_commands_options_and_choices_with_the_script() -> None:
+    bin_dir = os.path.dirname(_installed())
+    script = ('eval "$(_ARCHPLAN_COMPLETE=bash_source archplan)"\n'
+              'complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=();'
+              ' _archplan_completion archplan; echo "${COMPREPLY[*]}"; }\n'
+              'complete_words archplan ex\n'
+              'complete_words archplan check --fail-on h\n'
+              'complete_words archplan rules t\n')
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["explain", "high", "test"]

@@ -318,3 +318,91 @@ def test_archplan_entry_that_is_not_a_table_is_an_error(tmp_path: os.PathLike[st
     cfg = write(str(tmp_path), "pyproject.toml", "[tool]\narchplan = 3\n")
     with pytest.raises(ArchplanError, match=r"tool.archplan: tool.archplan must be a table"):
         load_config(cfg)
+
+
+# --- design: what check reviews when given no DESIGN ----------------------------------------------
+
+def _check_here(root: str, *args: str, monkeypatch: Any) -> Any:
+    monkeypatch.chdir(root)
+    return run("check", "--no-builtin", "--rules", pack(root), "--format", "json", *args)
+
+
+def test_check_without_design_reviews_the_design_the_config_names(tmp_path: os.PathLike[str],
+                                                                   monkeypatch: Any) -> None:
+    root = str(tmp_path)
+    os.makedirs(os.path.join(root, ".git"))
+    design(os.path.join(root, "arch"))
+    write(root, "archplan.toml", 'design = ["arch/design"]\n')
+    os.makedirs(os.path.join(root, "sub"))
+    result = _check_here(os.path.join(root, "sub"), "--fail-on", "never", monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    files = {f["location"]["file"] for f in json.loads(result.stdout)["findings"]}
+    assert files == {os.path.join(root, "arch", "design", "api.yaml")}  # relative to the config, not the cwd
+
+
+def test_config_design_paths_are_relative_to_the_config_file(tmp_path: os.PathLike[str], monkeypatch: Any) -> None:
+    root = str(tmp_path)
+    cfg = write(root, "conf/archplan.toml", 'design = ["../design/api.yaml"]\n')
+    design(root)
+    monkeypatch.chdir(root)
+    assert load_config(cfg).design == (os.path.join("design", "api.yaml"),)
+
+
+def test_check_without_design_or_config_reviews_the_design_directory(tmp_path: os.PathLike[str],
+                                                                     monkeypatch: Any) -> None:
+    root = str(tmp_path)
+    design(root)
+    write(root, "design/archplan.toml", 'fail-on = "never"\n')  # found from ./design, as if it were named
+    result = _check_here(root, monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    files = {f["location"]["file"] for f in json.loads(result.stdout)["findings"]}
+    assert files == {os.path.join("design", "api.yaml")}
+
+
+def test_an_explicit_design_wins_over_the_config_design(tmp_path: os.PathLike[str], monkeypatch: Any) -> None:
+    root = str(tmp_path)
+    design(root)
+    other = write(root, "other/api.yaml", "source: api\nservices: [{name: z, replicas: 1}]\n")
+    write(root, "archplan.toml", 'design = ["design"]\nfail-on = "never"\n')
+    result = _check_here(root, other, monkeypatch=monkeypatch)
+    assert {f["location"]["file"] for f in json.loads(result.stdout)["findings"]} == {os.path.join("other", "api.yaml")}
+
+
+def test_baseline_without_design_records_the_config_design(tmp_path: os.PathLike[str], monkeypatch: Any) -> None:
+    root = str(tmp_path)
+    design(root)
+    write(root, "archplan.toml", 'design = ["design"]\n')
+    monkeypatch.chdir(root)
+    result = run("baseline", "--no-builtin", "--rules", pack(root), "-o", "baseline.json")
+    assert result.exit_code == 0, result.output
+    with open(os.path.join(root, "baseline.json"), encoding="utf-8") as fh:
+        assert len(json.load(fh)["entries"]) == 2
+
+
+def test_no_design_anywhere_is_one_line_and_exit_2(tmp_path: os.PathLike[str], monkeypatch: Any) -> None:
+    root = str(tmp_path)
+    os.makedirs(os.path.join(root, ".git"))
+    result = _check_here(root, monkeypatch=monkeypatch)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "archplan: error: nothing to review: give design files or directories, list them in archplan.toml "
+        "(design = [...]), keep them in ./design/, or use --from FORMAT=PATH"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('design = ["desgin"]\n', "archplan.toml:1:1: design[0]: design path 'desgin' does not exist"),
+        ('design = []\n', "archplan.toml:1:1: design: design lists no path"),
+        ('design = "design"\n', "archplan.toml:1:1: design: "),
+        ('desing = ["design"]\n', "desing: unknown key 'desing' (did you mean 'design'?)"),
+    ],
+    ids=["missing-path", "empty", "not-a-list", "misspelt-key"],
+)
+def test_a_bad_design_key_is_an_error_with_its_place(tmp_path: os.PathLike[str], monkeypatch: Any, text: str,
+                                                      expected: str) -> None:
+    root = str(tmp_path)
+    design(root)
+    write(root, "archplan.toml", text)
+    result = _check_here(root, monkeypatch=monkeypatch)
+    assert result.exit_code == 2 and expected in result.stderr, result.output

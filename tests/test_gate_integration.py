@@ -105,6 +105,7 @@ def _hook_repo(tmp: str) -> str:
 def test_pre_commit_installs_and_runs_the_hook_for_real(tmp_path: Any) -> None:
     """`pre-commit try-repo` and `pre-commit run` install archplan from the hook repository and gate a commit.
 
+    The hook takes no arguments: it reviews the design that archplan.toml names (as the README shows).
     Needs the package index (pre-commit builds the hook's own virtualenv with pip), as `make test` does.
     """
     exe = os.path.join(os.path.dirname(sys.executable), "pre-commit")
@@ -113,7 +114,9 @@ def test_pre_commit_installs_and_runs_the_hook_for_real(tmp_path: Any) -> None:
     hook = _hook_repo(tmp)
     sha = _git(hook, "rev-parse", "HEAD").strip()
     project = os.path.join(tmp, "project")
-    shutil.copytree(SHOP, os.path.join(project, "design"))
+    os.makedirs(project)
+    with open(os.path.join(project, "notes.yaml"), "w", encoding="utf-8") as fh:
+        fh.write("not: a design\n")
     _git(project, "init", "-q", "-b", "main")
     env = {**os.environ, "PRE_COMMIT_HOME": os.path.join(tmp, "cache"), "GIT_CONFIG_GLOBAL": EMPTY_CONFIG,
            "GIT_CONFIG_NOSYSTEM": "1"}
@@ -124,23 +127,33 @@ def test_pre_commit_installs_and_runs_the_hook_for_real(tmp_path: Any) -> None:
                               check=False)
 
     _git(project, "add", ".")
-    # try-repo runs the hook as published: no arguments, so archplan must say it needs the design.
+    # No design named anywhere: one line saying where archplan looked, exit 2.
     tried = pre_commit("try-repo", hook, "archplan", "--all-files", "--verbose")
     assert tried.returncode == 1, tried.stdout + tried.stderr
-    assert "archplan design review" in tried.stdout and "- exit code: 2" in tried.stdout
-    assert "archplan: error:" in tried.stdout or "Missing argument" in tried.stdout
+    assert "- exit code: 2" in tried.stdout
+    assert "archplan: error: nothing to review:" in tried.stdout and "design = [...]" in tried.stdout
+    # The README's layout: the design in a directory that archplan.toml names.
+    shutil.copytree(SHOP, os.path.join(project, "architecture"))
+    with open(os.path.join(project, "archplan.toml"), "w", encoding="utf-8") as fh:
+        fh.write('design = ["architecture"]\nfail-on = "never"\n')
+    _git(project, "add", ".")
+    tried = pre_commit("try-repo", hook, "archplan", "--all-files", "--verbose")
+    assert tried.returncode == 0, tried.stdout + tried.stderr
+    assert "archplan design review" in tried.stdout and "Passed" in tried.stdout
+    assert "external-call-without-circuit-breaker" in tried.stdout  # it did review the design
 
     def configure(*args: str) -> None:
-        config = {"repos": [{"repo": hook, "rev": sha, "hooks": [{"id": "archplan", "args": ["design/", *args]}]}]}
+        config = {"repos": [{"repo": hook, "rev": sha, "hooks": [{"id": "archplan", **({"args": list(args)}
+                                                                                       if args else {})}]}]}
         with open(os.path.join(project, ".pre-commit-config.yaml"), "w", encoding="utf-8") as fh:
             yaml.safe_dump(config, fh)
         _git(project, "add", ".")
 
-    configure()
+    configure("--fail-on", "high")
     gated = pre_commit("run", "--all-files", "--verbose")
     assert gated.returncode == 1, gated.stdout + gated.stderr
     assert "external-call-without-circuit-breaker" in gated.stdout and "Failed" in gated.stdout
-    configure("--fail-on", "never")
+    configure()
     passed = pre_commit("run", "--all-files")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +20,12 @@ from engine.source import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:  # the engine is imported only when check runs, so that `archplan --help` stays quick
     from engine.gate.core import Gate
+    from engine.report import TextStyle
     from engine.review import Review
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+COLOR_CHOICES = ("auto", "always", "never")
 _FORMAT_PREFIX = re.compile(r"^([a-z]+)=(.+)$")
 
 
@@ -38,6 +42,9 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--exit-zero", is_flag=True,
                      help="Report but exit 0 whatever is found (rollout); the output says it is not enforcing."),
         click.option("--include-waived", is_flag=True, help="SARIF: list waived findings with a suppression."),
+        click.option("--color", "color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+                     help="Colour the text report. auto: on a terminal unless NO_COLOR is set, or wherever "
+                          "FORCE_COLOR is. (Only a terminal's report is wrapped to its width.)"),
         click.option("--today", "today_text", hidden=True, help="Today's date for waiver expiry (tests)."),
     ]
     for opt in reversed(opts):
@@ -81,6 +88,29 @@ def check_flags(fmt: str, outputs: Sequence[tuple[str, str]], fail_on: str, opts
         raise UsageError("--include-waived applies to SARIF output only; add --format sarif or --output sarif=PATH")
 
 
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (a function, so that tests can pretend it is)."""
+    stream = sys.stdout
+    return stream is not None and stream.isatty()
+
+
+def terminal_style(color: str = "auto") -> TextStyle:
+    """The text report's style on standard output: wrapped to the terminal's width (``COLUMNS`` if set) and
+    coloured on a terminal; plain on a pipe or a file, so that what is saved is the same on every machine.
+
+    Colour follows ``--color``; with ``auto``, a non-empty ``NO_COLOR`` turns it off (https://no-color.org),
+    then a non-empty ``FORCE_COLOR`` turns it on, else it is on for a terminal only.
+    """
+    from engine.report import TextStyle
+
+    tty = stdout_is_terminal()
+    if color == "auto":
+        on = not os.environ.get("NO_COLOR") and (bool(os.environ.get("FORCE_COLOR")) or tty)
+    else:
+        on = color == "always"
+    return TextStyle(width=shutil.get_terminal_size().columns if tty else None, color=on)
+
+
 def render(gate: Gate, fmt: str) -> str:
     """One report in one format."""
     if fmt == "sarif":
@@ -94,7 +124,7 @@ def render(gate: Gate, fmt: str) -> str:
     if fmt == "github":
         from engine.gate.github import to_github
 
-        return to_github(gate)
+        return to_github(gate, step_summary=bool(os.environ.get(STEP_SUMMARY_ENV)))
     if fmt == "markdown":
         from engine.gate.markdown import to_markdown
 
@@ -117,20 +147,27 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
         exit_zero=bool(opts.get("exit_zero")), fail_on_unused_waivers=bool(opts.get("fail_on_unused_waivers")),
         include_waived=bool(opts.get("include_waived")), today=today(opts.get("today_text")))
     gate = evaluate(rv, options, limits)
-    rendered = {f: render(gate, f) for f in {fmt, *(f for f, _p in outputs)}}
+    to_stdout = not any(f == fmt and p != "-" for f, p in outputs)
+    style = terminal_style(opts.get("color") or "auto") if to_stdout and fmt == "text" else None
+    # Files are always plain; the text report on a terminal is rendered for it alone.
+    plain = {f for f, p in outputs if p != "-"} | ({fmt} if to_stdout and (style is None or style.plain) else set())
+    rendered = {f: render(gate, f) for f in plain}
     from engine.gate.output import append_text, write_all
 
     inputs = [*design, *options.waiver_files, *([options.baseline] if options.baseline else [])]
     files = [(path, rendered[f]) for f, path in outputs if path != "-"]
-    to_stdout = not any(f == fmt and p != "-" for f, p in outputs)
     write_all(files, inputs)
-    if to_stdout:
+    if style is not None and not style.plain:
+        from engine.gate.text import to_text
+
+        click.echo(to_text(gate, style), nl=False, color=style.color or None)
+    elif to_stdout:
         click.echo(rendered[fmt], nl=False)
     summary_path = os.environ.get(STEP_SUMMARY_ENV)
-    if "github" in rendered and summary_path:
-        from engine.gate.markdown import to_markdown
+    if (fmt == "github" or "github" in rendered) and summary_path:
+        from engine.gate.markdown import to_step_summary
 
-        append_text(summary_path, to_markdown(gate))
+        append_text(summary_path, to_step_summary(gate))
     if fmt != "text":  # a human reading the terminal still hears about waiver problems
         for w in gate.expired:
             click.echo(f"archplan: error: {w.location}: {w.describe()} expired on {w.expires.isoformat()}", err=True)

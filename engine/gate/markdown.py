@@ -1,4 +1,4 @@
-"""A Markdown pull-request comment (also the GitHub step summary).
+"""A Markdown pull-request comment, and the GitHub step summary (the same, with every finding in its tables).
 
 The decision first, then counts, then a table of the findings that fail the gate; everything else
 (findings below the threshold, waived and baselined findings, waiver problems) sits in collapsed
@@ -18,6 +18,8 @@ MAX_ROWS = 100
 MAX_MESSAGE = 300
 MAX_CHARS = 60_000
 """GitHub rejects comments over 65,536 characters; tables shrink until the comment fits under this."""
+MAX_SUMMARY_BYTES = 1_000_000
+"""GitHub refuses a step summary over 1 MiB; the step summary's tables shrink until it fits under this."""
 
 
 def cell(text: str) -> str:
@@ -60,6 +62,17 @@ def to_markdown(gate: Gate) -> str:
     for rows in (MAX_ROWS, 25, 5, 0):
         text = _render(gate, rows)
         if len(text) <= MAX_CHARS:
+            return text
+    return text
+
+
+def to_step_summary(gate: Gate) -> str:
+    """The GitHub step summary: the same report with every finding in its table (the annotations show only
+    a few), cut short only when it would pass GitHub's size limit for a step summary."""
+    rows = max(len(gate.items), 1)
+    for limit in (rows, 10_000, 1_000, MAX_ROWS, 0):
+        text = _render(gate, limit)
+        if len(text.encode("utf-8")) <= MAX_SUMMARY_BYTES:
             return text
     return text
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from tabulate import tabulate
-
 from engine.gate.common import where
 from engine.gate.core import Gate
-from engine.report import TABLE_OPTIONS, dumps, to_json_data
+from engine.report import PLAIN, TextStyle, dumps, to_json_data
 from engine.report import to_text as engine_text
 
 
@@ -22,39 +20,39 @@ def _plain(gate: Gate) -> bool:
     return not gate.waivers and gate.baseline is None and gate.enforcing
 
 
-def to_text(gate: Gate) -> str:
-    """The terminal report."""
+def to_text(gate: Gate, style: TextStyle = PLAIN) -> str:
+    """The terminal report (``style``: see ``engine.report.to_text``)."""
     rv = gate.review
     if _plain(gate):
-        return engine_text(rv, gate.threshold)
+        return engine_text(rv, gate.threshold, style)
     active = [i.finding for i in gate.items if i.status == "active"]
     ids = {f.id for f in active}
     mitigations = [m for m in rv.mitigations if ids.intersection(m.findings)]
     lines = [engine_text(dataclasses.replace(rv, findings=active, mitigations=mitigations),
-                         gate.threshold).rstrip("\n")]
+                         gate.threshold, style).rstrip("\n")]
     waived = gate.of_status("waived")
     if waived:
         rows = [[i.finding.severity.value, i.finding.id, i.finding.rule, where(i.finding),
                  f"{i.waiver.owner} until {i.waiver.expires.isoformat()}" if i.waiver else ""] for i in waived]
-        lines += ["", f"Waived ({len(waived)}): accepted risks that do not fail the gate",
-                  tabulate(rows, headers=["severity", "id", "rule", "where", "waiver"], **TABLE_OPTIONS)]
+        lines += ["", style.para(f"Waived ({len(waived)}): accepted risks that do not fail the gate"),
+                  style.table(rows, ["severity", "id", "rule", "where", "waiver"], severity_column=0)]
     based = gate.of_status("baselined")
     if based:
         rows = [[i.finding.severity.value, i.finding.id, i.finding.rule, where(i.finding)] for i in based]
-        lines += ["", f"In the baseline ({len(based)}): existing findings that do not fail the gate",
-                  tabulate(rows, headers=["severity", "id", "rule", "where"], **TABLE_OPTIONS)]
+        lines += ["", style.para(f"In the baseline ({len(based)}): existing findings that do not fail the gate"),
+                  style.table(rows, ["severity", "id", "rule", "where"], severity_column=0)]
     if gate.baseline is not None:
         b = gate.summary()["baseline"]
-        lines += ["", f"Baseline {gate.baseline.file}: {b['matched']} of {b['entries']} entries matched, "
-                      f"{b['stale']} stale" + (" (fixed since; regenerate with 'archplan baseline')" if b["stale"]
-                                               else "")]
+        lines += ["", style.para(f"Baseline {gate.baseline.file}: {b['matched']} of {b['entries']} entries matched, "
+                                 f"{b['stale']} stale" + (" (fixed since; regenerate with 'archplan baseline')"
+                                                          if b["stale"] else ""))]
     for w in gate.expired:
-        lines.append(f"{w.location}: error: {w.describe()} expired on {w.expires.isoformat()} (owner {w.owner}); "
-                     "renew or remove it")
+        lines.append(style.para(f"{w.location}: error: {w.describe()} expired on {w.expires.isoformat()} (owner "
+                                f"{w.owner}); renew or remove it", "fail"))
     for w, hint in gate.unused:
-        lines.append(f"{w.location}: warning: unused {w.describe()}: it matches no finding"
-                     + (f" ({hint})" if hint else ""))
-    lines += ["", gate.status_line()]
+        lines.append(style.para(f"{w.location}: warning: unused {w.describe()}: it matches no finding"
+                                + (f" ({hint})" if hint else ""), "warning"))
+    lines += ["", style.para(gate.status_line(), "pass" if gate.passed else "fail")]
     return "\n".join(lines) + "\n"
 
 
