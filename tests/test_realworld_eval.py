@@ -126,8 +126,11 @@ def test_a_malformed_expectations_file_exits_2_with_place_and_key_path(tmp_path:
 
 
 def test_the_real_concepts_and_expectations_load() -> None:
-    """The committed vocabulary and every committed expectations file are well-formed (no figures asserted)."""
+    """The committed vocabulary names real rules, and every committed expectations file is well-formed."""
     concepts = ev.load_concepts(os.path.join(ROOT, "benchmarks", "realworld", "concepts.yaml"))
+    rules = {p.stem for p in Path(ROOT, "rules").glob("*/*.yaml") if not p.name.endswith(".test.yaml")}
+    assert [(c.id, r) for c in concepts.values() for r in sorted(c.rules) if r not in rules] == []
+    assert list(concepts) == sorted(concepts)  # alphabetical, so that two branches adding concepts merge
     root = os.path.join(ROOT, "benchmarks", "realworld", "systems")
     for name in ev.systems_in(root):
         exp = ev.load_expectations(os.path.join(root, name, "expectations.yaml"), concepts)
