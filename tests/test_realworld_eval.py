@@ -1,0 +1,137 @@
+"""The real-systems evaluation script matches findings to a reviewer's expectations (issue 11).
+
+A tiny synthetic system (tests/fixtures/realworld) has one expected hit, one gap-only, one miss, one
+must-not that a finding hits (through the deployment -> service alias) and one it does not. The real
+systems' figures are measured, never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.realworld import evaluate as ev
+from tests.conftest import ROOT
+
+FIXTURE = os.path.join(ROOT, "tests", "fixtures", "realworld")
+SYSTEMS = os.path.join(FIXTURE, "systems")
+CONCEPTS = os.path.join(FIXTURE, "concepts.yaml")
+
+
+def _args(*extra: str) -> list[str]:
+    return ["--root", SYSTEMS, "--concepts", CONCEPTS, *extra]
+
+
+def test_the_tiny_system_gives_one_hit_one_gap_one_miss_and_one_must_not_hit() -> None:
+    (result,) = ev.run(SYSTEMS, CONCEPTS)  # "nodesign" has expectations but no design: not run
+    assert result.system == "tiny" and result.design == "design"
+    assert [(v.expectation.id, v.status, v.rules) for v in result.verdicts] == [
+        ("T-1", "HIT", ["remote-call-without-timeout"]),
+        ("T-2", "GAP", ["secrets-in-code-image-or-repo"]),
+        ("T-3", "MISS", []),
+    ]
+    assert [(e.id, f.rule, f.subjects) for e, f in result.must_not_hits] == [
+        ("T-N1", "mutable-release-artifacts", ("deployment:a",))]
+    # The hit's finding is not "other"; the must-not's finding is (no expectation matched it).
+    assert [(f.rule, f.subjects) for f in result.unmatched] == [("mutable-release-artifacts", ("deployment:a",))]
+    assert result.risks == 2 and result.distinct_issues == 2
+
+
+def test_matching_needs_the_concepts_rule_the_subject_and_a_risk() -> None:
+    concepts = ev.load_concepts(CONCEPTS)
+    exp = ev.load_expectations(os.path.join(SYSTEMS, "tiny", "expectations.yaml"), concepts)
+    findings = [
+        # right rule, right subject: the hit (twice: both count to the one expectation)
+        ev.Seen("remote-call-without-timeout", "risk", "high", ("interaction:a->b",)),
+        ev.Seen("remote-call-without-timeout", "risk", "critical", ("interaction:a->b", "path:x")),
+        # right rule, another subject; another rule, the right subject: neither is a hit
+        ev.Seen("remote-call-without-timeout", "risk", "high", ("interaction:b->a",)),
+        ev.Seen("retry-on-all-errors", "risk", "medium", ("interaction:a->b",)),
+        # a gap on service:b whose missing field a mapped rule needs; a gap on service:a that no mapped rule needs
+        ev.Seen("information-gap", "gap", "low", ("service:b",), frozenset({"secrets-in-code-image-or-repo"})),
+        ev.Seen("information-gap", "gap", "low", ("service:a",), frozenset({"unpinned-dependencies"})),
+        # the must-not concept's rule on the must-not's subject, through the alias; and on another service
+        ev.Seen("mutable-release-artifacts", "risk", "low", ("deployment:a",)),
+        ev.Seen("mutable-release-artifacts", "risk", "low", ("deployment:c",)),
+    ]
+    r = ev.evaluate("tiny", "design", exp, concepts, findings)
+    assert [v.status for v in r.verdicts] == ["HIT", "GAP", "MISS"]
+    assert len(r.verdicts[0].findings) == 2
+    assert [e.id for e, _ in r.must_not_hits] == ["T-N1"]
+    assert r.risks == 6 and r.gaps == 2
+    assert r.severities == {"critical": 1, "high": 2, "medium": 1, "low": 2}
+    # 1 expectation hit + 4 other (rule, subjects) pairs
+    assert r.distinct_issues == 5
+    figures = ev.totals([r])["systems"][0]
+    assert figures["strict_recall"] == round(1 / 3, 4) and figures["gap_only"] == 1 and figures["miss"] == 1
+    assert figures["high_critical_share"] == 0.5 and figures["findings_per_issue"] == 1.2
+    assert figures["must_not"] == 2 and figures["must_not_hits"] == 1
+
+
+def test_a_gap_alone_on_the_subject_is_not_a_hit_and_a_risk_is_needed() -> None:
+    concepts = ev.load_concepts(CONCEPTS)
+    exp = ev.load_expectations(os.path.join(SYSTEMS, "tiny", "expectations.yaml"), concepts)
+    gap = ev.Seen("information-gap", "gap", "low", ("interaction:a->b",), frozenset({"remote-call-without-timeout"}))
+    r = ev.evaluate("tiny", "design", exp, concepts, [gap])
+    assert [v.status for v in r.verdicts] == ["GAP", "MISS", "MISS"]
+    assert r.risks == 0 and r.must_not_hits == [] and r.distinct_issues == 0
+
+
+def test_the_table_list_and_json_show_the_verdicts(capsys: Any) -> None:
+    assert ev.main(_args("--list")) == 0
+    out = capsys.readouterr().out
+    assert "tiny" in out and "TOTAL" in out and "33%" in out
+    assert "HIT  T-1" in out and "GAP  T-2" in out and "MISS T-3" in out and "MUST-NOT T-N1" in out
+    assert ev.main(_args("--json")) == 0
+    data = json.loads(capsys.readouterr().out)
+    (row,) = data["systems"]
+    assert [v["status"] for v in row["verdicts"]] == ["HIT", "GAP", "MISS"]
+    assert data["total"]["design"]["hit"] == 1 and data["total"]["design"]["must_not_hits"] == 1
+
+
+def test_a_raw_design_is_a_second_column(tmp_path: Path, capsys: Any) -> None:
+    root = tmp_path / "systems"
+    shutil.copytree(os.path.join(SYSTEMS, "tiny"), root / "tiny")
+    (root / "tiny" / "raw").mkdir()
+    (root / "tiny" / "raw" / "api.yaml").write_text(
+        "source: api\nservices: [{name: a}, {name: b}]\n"
+        "interactions: [{from: a, to: b, style: sync, protocol: http, timeout_ms: 500}]\n")
+    results = ev.run(str(root), CONCEPTS, raw=True)
+    assert [(r.design, r.count("HIT")) for r in results] == [("design", 1), ("raw", 0)]
+    assert ev.main(["--root", str(root), "--concepts", CONCEPTS, "--raw"]) == 0
+    out = capsys.readouterr().out
+    assert "TOTAL                   design" in out and "TOTAL                   raw" in out
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("system: s\nreviewed_at_commit: abc\nexpected: []\n", ":2:1: reviewed_at_commit: expected a 40-hex commit"),
+    ("system: s\nreviewed_at_commit: " + "a" * 40 + "\nexpected:\n  - {id: X, concept: nope, subject: service:a,"
+     " evidence: [e], why: w}\n", ":4:13: expected[0].concept: unknown concept 'nope'"),
+    ("system: s\nreviewed_at_commit: " + "a" * 40 + "\nexpected:\n  - {id: X, concept: weak-password-hashing,"
+     " subject: a, why: w}\n", "expected[0].evidence: expected a non-empty list"),
+])
+def test_a_malformed_expectations_file_exits_2_with_place_and_key_path(tmp_path: Path, capsys: Any,
+                                                                       text: str, expected: str) -> None:
+    (tmp_path / "s").mkdir()
+    path = tmp_path / "s" / "expectations.yaml"
+    path.write_text(text)
+    assert ev.main(["--root", str(tmp_path), "--concepts", CONCEPTS]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}" in err and expected in err and "Traceback" not in err
+
+
+def test_the_real_concepts_and_expectations_load() -> None:
+    """The committed vocabulary names real rules, and every committed expectations file is well-formed."""
+    concepts = ev.load_concepts(os.path.join(ROOT, "benchmarks", "realworld", "concepts.yaml"))
+    rules = {p.stem for p in Path(ROOT, "rules").glob("*/*.yaml") if not p.name.endswith(".test.yaml")}
+    assert [(c.id, r) for c in concepts.values() for r in sorted(c.rules) if r not in rules] == []
+    assert list(concepts) == sorted(concepts)  # alphabetical, so that two branches adding concepts merge
+    root = os.path.join(ROOT, "benchmarks", "realworld", "systems")
+    for name in ev.systems_in(root):
+        exp = ev.load_expectations(os.path.join(root, name, "expectations.yaml"), concepts)
+        assert exp.system == name and exp.expected
