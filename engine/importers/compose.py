@@ -25,7 +25,17 @@ from typing import Any
 from engine.errors import ArchplanError, Location
 from engine.importers.base import Body, fail, listing, load_one, mapping
 from engine.importers.compose_project import load_project, project_files
-from engine.importers.infra import Mention, Recognised, infer_edges, recognise
+from engine.importers.infra import (
+    NOT_REVIEWED,
+    Edge,
+    Mention,
+    Recognised,
+    edge_fact,
+    infer_edges,
+    literal_secret,
+    recognise,
+    record_literal_secrets,
+)
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
 
 _SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
@@ -71,9 +81,19 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     hosts: dict[str, str] = {}
     kinds: dict[str, Recognised | None] = {}
     mentions: dict[str, list[Mention]] = {}
+    skipped: set[str] = set()
     for name, svc in services.items():
         at: Path = ("services", name)
         spec = mapping(doc, svc, at, f"service '{name}'")
+        env = _environment(doc, spec.get("environment"), (*at, "environment"))
+        mounts = _mounts(doc, spec, at)
+        image = spec.get("image") if isinstance(spec.get("image"), str) else None
+        rec = recognise(image, [k for k, _v, _l in env], [m for m, _p, _l in mounts], name)
+        if rec is not None and rec.role in NOT_REVIEWED:
+            body.remark(doc.locate(at), f"{name} is {NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed as "
+                                        "part of the system")
+            skipped.add(name)
+            continue
         hosts[name] = name
         for alias_key in ("hostname", "container_name"):
             if isinstance(spec.get(alias_key), str):
@@ -85,10 +105,6 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                     for alias in net.get("aliases") or []:
                         if isinstance(alias, str):
                             hosts[alias] = name
-        env = _environment(doc, spec.get("environment"), (*at, "environment"))
-        mounts = _mounts(doc, spec, at)
-        image = spec.get("image") if isinstance(spec.get("image"), str) else None
-        rec = recognise(image, [k for k, _v, _l in env], [m for m, _p, _l in mounts], name)
         kinds[name] = rec
         mentions[name] = [Mention(v, k, f"environment of {name}", loc) for k, v, loc in env if v]
         for ckey in ("command", "entrypoint"):
@@ -97,6 +113,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             if text:
                 mentions[name].append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
         _one(doc, body, name, spec, at, rec, image, mounts)
+        record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)])
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(mentions, hosts, {n: (r.protocol if r else None) for n, r in kinds.items()})
     declared: dict[tuple[str, str], list[tuple[str, Location]]] = {}
@@ -110,6 +127,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                  ("services", name, key, i))
                 if target not in services:
                     raise fail(doc, ("services", name, key), f"'{target}' is not a service of this compose file")
+                if name in skipped or target in skipped:
+                    continue
                 declared.setdefault((name, target), []).append((key, loc))
     by_pair = {(e.source, e.target): e for e in edges}
     for pair in sorted(set(by_pair) | set(declared)):
@@ -119,21 +138,15 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             continue  # a database's start order says nothing about calls
         evidence = [f"{key} ({loc})" for key, loc in declared.get(pair, [])]
         edge = by_pair.get(pair)
-        if edge:
-            evidence.extend(edge.evidence)
-        loc = edge.location if edge and edge.location else declared[pair][0][1]
         tgt = kinds.get(target)
-        protocol = edge.protocol if edge else (tgt.protocol if tgt else None)
+        loc = edge.location if edge and edge.location else declared[pair][0][1]
         if edge is not None and edge.external:
             body.fact("externals", {"name": target}, loc)
             body.note("externals", target, "inferred from a URL in the configuration: confirm it is a third party")
-        data: dict[str, Any] = {"from": source, "to": target, "inferred_from": "; ".join(evidence)[:2000]}
-        if protocol:
-            data["protocol"] = protocol
-            if protocol in ("amqp", "kafka", "mqtt"):
-                data["style"] = "async"
-            elif protocol in ("http", "grpc", "sql", "redis"):
-                data["style"] = "sync"
+        data = edge_fact(Edge(source, target, edge.protocol if edge else None,
+                              evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt)
+        if edge is None and tgt is None:
+            data.pop("style", None)  # start order alone does not say how (or whether) it is called
         body.fact("interactions", data, loc)
     return [body.document()]
 
@@ -245,9 +258,12 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     if image:
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
     body.set("services", name, "replicas", replicas, rloc)
-    if rec is not None:  # a broker runs as a service of the system
+    if rec is not None and rec.role == "broker":  # a broker runs as a service of the system
         body.set("services", name, "tags", ["broker"], doc.locate((*at, "image")) if image else loc)
         body.set("services", name, "description", f"message broker ({rec.engine})", loc)
+    elif rec is not None and rec.role == "proxy":
+        body.set("services", name, "kind", "gateway", doc.locate((*at, "image")) if image else loc)
+        body.note("services", name, f"kind gateway: a reverse proxy by its {rec.why}")
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
         exp = "public" if any(e == "public" for e, _l in published) else "internal"
@@ -263,6 +279,10 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         test = hc.get("test")
         disabled = hc.get("disable") is True or test in (["NONE"], "NONE")
         body.set("services", name, "health.readiness", not disabled, doc.locate((*at, "healthcheck")))
+    elif hc is None:
+        body.set("services", name, "health.readiness", False, loc)
+        body.note("services", name, "health.readiness false: no healthcheck in the compose file (a HEALTHCHECK "
+                                    "built into the image would not show here)")
     limits = mapping(doc, mapping(doc, deploy.get("resources"), (*at, "deploy", "resources"), "resources").get(
         "limits"), (*at, "deploy", "resources", "limits"), "limits")
     legacy = [k for k in ("mem_limit", "cpus", "cpu_quota", "cpu_count") if k in spec]
@@ -273,3 +293,4 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     else:
         body.set("services", name, "resource_limits", False, loc)
 __all__ = ["detect", "import_file", "import_paths", "is_fragment", "project_files"]
+

@@ -10,86 +10,140 @@ variables and commands that name another workload's host; each carries its evide
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
 
 from engine.errors import Location
-from engine.importers.base import host_exposure, safe_name
+from engine.importers.base import Body, host_exposure, safe_name
 
 
 @dataclass(frozen=True)
 class Recognised:
-    """What a container image is: a datastore or a broker, its engine, datastore kind and protocol."""
+    """What a container is: a datastore, broker, proxy, observability or load generator; its engine,
+    datastore kind and the protocol its clients speak."""
 
-    role: str  # "datastore" | "broker"
+    role: str  # "datastore" | "broker" | "proxy" | "observability" | "load_generator"
     engine: str
     kind: str | None
     protocol: str | None
+    why: str = ""
+    """What it was recognised by (``image redis``, ``name ends in -db``), for the import's notes."""
 
 
-_IMAGES: list[tuple[re.Pattern[str], Recognised]] = [
-    (re.compile(p), r) for p, r in [
-        (r"^(postgres|postgresql|postgis|timescaledb|pgvector|cockroach|cockroachdb|yugabyte)",
-         Recognised("datastore", "postgres", "relational", "sql")),
-        (r"^(mysql|mariadb|percona)", Recognised("datastore", "mysql", "relational", "sql")),
-        (r"^(mssql|sqlserver|mssql-server)", Recognised("datastore", "sqlserver", "relational", "sql")),
-        (r"^(mongo|mongodb)", Recognised("datastore", "mongodb", "document", None)),
-        (r"^(redis|valkey|keydb|dragonfly)", Recognised("datastore", "redis", "kv", "redis")),
-        (r"^memcached", Recognised("datastore", "memcached", "cache", None)),
-        (r"^(elasticsearch|opensearch|solr|meilisearch|typesense)",
-         Recognised("datastore", "search", "search", "http")),
-        (r"^(cassandra|scylla)", Recognised("datastore", "cassandra", None, None)),
-        (r"^(couchdb|couchbase)", Recognised("datastore", "couchdb", "document", "http")),
-        (r"^minio", Recognised("datastore", "minio", "object", "http")),
-        (r"^neo4j", Recognised("datastore", "neo4j", "graph", None)),
-        (r"^clickhouse", Recognised("datastore", "clickhouse", "warehouse", None)),
-        (r"^influxdb", Recognised("datastore", "influxdb", None, "http")),
-        (r"^(rabbitmq|rabbit)", Recognised("broker", "rabbitmq", None, "amqp")),
-        (r"^(kafka|cp-kafka|cp-server|redpanda)", Recognised("broker", "kafka", None, "kafka")),
-        (r"^(eclipse-mosquitto|mosquitto|emqx|hivemq|vernemq)", Recognised("broker", "mqtt", None, "mqtt")),
-        (r"^(activemq|artemis|activemq-artemis)", Recognised("broker", "activemq", None, "amqp")),
-        (r"^(nats|nats-streaming)", Recognised("broker", "nats", None, "other")),
-        (r"^pulsar", Recognised("broker", "pulsar", None, "other")),
-    ]
-]
-# Environment variables only a database server's own image reads (clients carry POSTGRES_DB too).
-_SERVER_ENV = {
-    "MYSQL_ROOT_PASSWORD": "mysql", "MYSQL_ALLOW_EMPTY_PASSWORD": "mysql", "MYSQL_RANDOM_ROOT_PASSWORD": "mysql",
-    "MARIADB_ROOT_PASSWORD": "mysql", "POSTGRES_INITDB_ARGS": "postgres", "PGDATA": "postgres",
-    "MONGO_INITDB_ROOT_USERNAME": "mongodb", "MONGO_INITDB_DATABASE": "mongodb", "RABBITMQ_DEFAULT_USER": "rabbitmq",
-    "RABBITMQ_ERLANG_COOKIE": "rabbitmq", "KAFKA_BROKER_ID": "kafka", "KAFKA_NODE_ID": "kafka",
-}
-_DATA_DIRS = {"/var/lib/postgresql": "postgres", "/var/lib/mysql": "mysql", "/data/db": "mongodb",
-              "/var/lib/rabbitmq": "rabbitmq", "/bitnami/postgresql": "postgres", "/bitnami/mysql": "mysql",
-              "/bitnami/mongodb": "mongodb", "/var/lib/kafka": "kafka", "/usr/share/elasticsearch/data": "search"}
-_BY_ENGINE = {r.engine: r for _p, r in _IMAGES}
+ROLES = ("datastore", "broker", "proxy", "observability", "load_generator")
+NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
+                "load_generator": "a load generator or test client"}
+"""Roles whose workloads are not part of the system under review: said in a warning, left out of the design."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """``engine/data/artifacts.yaml``: what images, variables, directories and ports mean."""
+
+    images: tuple[tuple[re.Pattern[str], Recognised], ...]
+    load_generator_names: re.Pattern[str]
+    server_env: dict[str, str]
+    data_dirs: dict[str, str]
+    ports: dict[int, str]
+    secret_names: re.Pattern[str]
+
+    def by_engine(self, engine: str) -> Recognised:
+        found = next((r for _p, r in self.images if r.engine == engine), None)
+        return found or Recognised("datastore", engine, None, None)
+
+
+@functools.cache
+def catalog() -> Catalog:
+    """The artifact catalogue shipped with the package (read once)."""
+    text = resources.files("engine").joinpath("data", "artifacts.yaml").read_text(encoding="utf-8")
+    return parse_catalog(yaml.safe_load(text))
+
+
+def parse_catalog(data: Any) -> Catalog:
+    """A catalogue from its parsed YAML; a ValueError names the entry that is wrong."""
+    images = []
+    for i, entry in enumerate(data["images"]):
+        role = entry.get("role")
+        if role not in ROLES:
+            raise ValueError(f"images[{i}]: role {role!r} is not one of {', '.join(ROLES)}")
+        unknown = set(entry) - {"match", "role", "engine", "kind", "protocol"}
+        if unknown:
+            raise ValueError(f"images[{i}]: unknown keys {sorted(unknown)}")
+        images.append((re.compile(f"(?:{entry['match']})"), Recognised(
+            role, str(entry.get("engine") or role), entry.get("kind"), entry.get("protocol"))))
+    return Catalog(tuple(images), re.compile(data["load_generator_names"], re.IGNORECASE),
+                   {str(k): str(v) for k, v in data["server_env"].items()},
+                   {str(k): str(v) for k, v in data["data_dirs"].items()},
+                   {int(k): str(v) for k, v in data["ports"].items()},
+                   re.compile(data["secret_names"], re.IGNORECASE))
+
+
+def image_path(image: str) -> str:
+    """``registry.example.org:5000/org/postgres:16@sha256:…`` -> ``org/postgres`` (lower case)."""
+    path = image.split("@", 1)[0].lower()
+    first, slash, rest = path.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        path = rest  # a registry host
+    if path.startswith("library/"):
+        path = path[len("library/"):]
+    last = path.rsplit("/", 1)[-1]
+    return path[: len(path) - len(last)] + last.split(":", 1)[0]
 
 
 def image_base(image: str) -> str:
     """``registry/org/postgres:16@sha256:…`` -> ``postgres``."""
-    name = image.split("@", 1)[0].rsplit("/", 1)[-1]
-    return name.split(":", 1)[0].lower()
+    return image_path(image).rsplit("/", 1)[-1]
 
 
 def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str], name: str) -> Recognised | None:
-    """Whether a container is a datastore or broker (None: an application service)."""
+    """What a container is (None: an application service), by image, server-only variables, data
+    directories, and at last its name."""
+    cat = catalog()
     if image:
-        base = image_base(image)
-        for pattern, rec in _IMAGES:
-            if pattern.match(base):
-                return rec
+        path, base = image_path(image), image_base(image)
+        for pattern, rec in cat.images:
+            if pattern.fullmatch(base) or pattern.fullmatch(path):
+                return dataclasses.replace(rec, why=f"image {path}")
     for key in env_keys:
-        if key in _SERVER_ENV:
-            return _BY_ENGINE.get(_SERVER_ENV[key]) or Recognised("datastore", _SERVER_ENV[key], None, None)
+        if key in cat.server_env:
+            return dataclasses.replace(cat.by_engine(cat.server_env[key]), why=f"variable {key}")
     for mount in mounts:
-        for prefix, engine in _DATA_DIRS.items():
+        for prefix, engine in cat.data_dirs.items():
             if mount.rstrip("/").startswith(prefix):
-                return _BY_ENGINE.get(engine) or Recognised("datastore", engine, None, None)
+                return dataclasses.replace(cat.by_engine(engine), why=f"data directory {prefix}")
+    if cat.load_generator_names.fullmatch(name):
+        return Recognised("load_generator", "", None, None, f"name {name}")
     base = image_base(image) if image else name.lower()
     if re.search(r"(^|[-_])(db|database)$", base) or re.search(r"(^|[-_])(db|database)$", name.lower()):
-        return Recognised("datastore", "", None, None)
+        return Recognised("datastore", "", None, None, "name")
     return None
+
+
+def is_secret_name(key: str) -> bool:
+    """Whether a variable's name says it holds a credential (its value is never reported)."""
+    return catalog().secret_names.fullmatch(key) is not None
+
+
+_USERINFO = re.compile(r"://[^/@\s:]+:([^/@\s]+)@")
+
+
+def literal_secret(key: str, value: str) -> bool:
+    """Whether a variable holds a credential written out: a secret-named variable with a value, or a URL
+    with a password in it. A value that still refers to something else (``${X}``, ``$(X)``) does not count."""
+    v = value.strip()
+    if not v or "${" in v or "$(" in v or v.startswith("$"):
+        return False
+    if is_secret_name(key):
+        return True
+    m = _USERINFO.search(v)
+    return m is not None and not m.group(1).startswith(("$", "{"))
 
 
 @dataclass
@@ -177,6 +231,9 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 protocol = None
                 if scheme:
                     protocol = _SCHEME_PROTOCOL.get(scheme.group(1).lower())
+                port = re.match(r"^:(\d{1,5})\b", after)
+                if protocol is None and port is not None:
+                    protocol = catalog().ports.get(int(port.group(1)))
                 protocol = protocol or targets.get(target)
                 edge = edges.setdefault((source, target), Edge(source, target, protocol, [], m.location, external))
                 if edge.protocol is None:
@@ -186,3 +243,36 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 if text not in edge.evidence:
                     edge.evidence.append(text)
     return [edges[k] for k in sorted(edges)]
+
+
+def record_literal_secrets(body: Body, name: str, rec: Recognised | None, found: list[tuple[str, Location]]) -> None:
+    """Credentials written out in the configuration: the service keeps its secrets in repository config.
+
+    Only the variable names are said, never the values."""
+    if not found:
+        return
+    names = ", ".join(sorted({k for k, _l in found}))
+    if rec is not None and rec.role == "datastore":
+        body.note("datastores", name, f"credentials written in the configuration: {names} (values not shown)")
+        return
+    body.set("services", name, "secrets_source", "repo_config", found[0][1])
+    body.note("services", name, f"secrets_source repo_config: credentials written in the configuration: {names} "
+                                "(values not shown)")
+
+
+_ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")
+
+
+def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
+    """The interaction an inferred edge becomes: its protocol, and its style when the protocol or the
+    target tells it (a broker is called asynchronously; a service or datastore named as an address
+    answers requests, so the call is synchronous), with the evidence in ``inferred_from``."""
+    data: dict[str, Any] = {"from": edge.source, "to": edge.target, "inferred_from": "; ".join(edge.evidence)[:2000]}
+    protocol = edge.protocol or (target.protocol if target else None)
+    if protocol:
+        data["protocol"] = protocol
+    if protocol in _ASYNC_PROTOCOLS or (target is not None and target.role == "broker"):
+        data["style"] = "async"
+    elif protocol is not None or edge.external or target is None or target.role in ("datastore", "proxy"):
+        data["style"] = "sync"
+    return data

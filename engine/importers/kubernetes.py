@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
+from engine.importers import infra
 from engine.importers.base import Body, safe_name
-from engine.importers.infra import Mention, Recognised, infer_edges, recognise
+from engine.importers.infra import Mention, Recognised
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, parse_all, read_text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -73,6 +74,8 @@ class _Workload:
     labels: dict[str, str]
     rec: Recognised | None
     exposure: list[tuple[str, Location, str]] = field(default_factory=list)
+    secrets: list[tuple[str, Location]] = field(default_factory=list)
+    """Variables holding a credential written out (``env[].value``), by name: their values are never kept."""
 
 
 def detect(docs: Sequence[Any]) -> bool:
@@ -292,9 +295,14 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         mounts = [str(m.get("mountPath", "")) for c in containers for m in (c.get("volumeMounts") or [])
                   if isinstance(m, dict)]
         image = main.get("image") if isinstance(main.get("image"), str) else None
-        rec = recognise(image, env_keys, mounts, o.name)
+        rec = infra.recognise(image, env_keys, mounts, o.name)
+        if rec is not None and rec.role in infra.NOT_REVIEWED:
+            body.remark(o.loc(), f"{name} is {infra.NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed as "
+                                 "part of the system")
+            continue
         workloads.append(_Workload(o, name, {str(k): str(v) for k, v in labels.items()} if isinstance(
-            labels, dict) else {}, rec))
+            labels, dict) else {}, rec, secrets=[(m.key, m.location) for m in ments
+                                                 if m.key != "command" and infra.literal_secret(m.key, m.text)]))
         mentions[name] = ments
     by_ns: dict[str, list[_Workload]] = {}
     for w in workloads:
@@ -354,11 +362,12 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     secrets_at: Location | None = None
     for w in sorted(workloads, key=lambda w: w.name):
         at = _one(body, w, hpas.get((w.obj.namespace, w.obj.name)), pdbs, netpols)
+        infra.record_literal_secrets(body, w.name, w.rec, w.secrets)
         secrets_at = secrets_at or at
     if secrets_at is not None:
         body.set("security", "security", "secrets_management", "k8s_secrets", secrets_at)
 
-    edges = infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
+    edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
     kinds = {w.name: w.rec for w in workloads}
     for e in edges:
         src = kinds.get(e.source)
@@ -367,13 +376,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         if e.external:
             body.fact("externals", {"name": e.target}, e.location or Location(path))
             body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
-        data: dict[str, Any] = {"from": e.source, "to": e.target, "inferred_from": "; ".join(e.evidence)[:2000]}
-        if e.protocol:
-            data["protocol"] = e.protocol
-            if e.protocol in ("amqp", "kafka", "mqtt"):
-                data["style"] = "async"
-            elif e.protocol in ("http", "grpc", "sql", "redis"):
-                data["style"] = "sync"
+        data = infra.edge_fact(e, kinds.get(e.target))
         body.fact("interactions", data, e.location or Location(path))
     return [body.document()]
 
@@ -508,9 +511,12 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     images = [c.get("image") for c in containers if isinstance(c.get("image"), str)]
     if images:
         body.set(section, w.name, "image", str(images[0])[:200], o.loc(*pod, "containers"))
-    if w.rec is not None:
+    if w.rec is not None and w.rec.role == "broker":
         body.set(section, w.name, "tags", ["broker"], at)
         body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)
+    elif w.rec is not None and w.rec.role == "proxy":
+        body.set(section, w.name, "kind", "gateway", o.loc(*pod, "containers"))
+        body.note(section, w.name, f"kind gateway: a reverse proxy by its {w.rec.why}")
     if replicas:
         body.set(section, w.name, "replicas", replicas[0], replicas[1])
     for probe, fld in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):

@@ -1,0 +1,196 @@
+"""The artifact catalogue (engine/data/artifacts.yaml): what images, names, ports and variables mean, and
+what the compose and Kubernetes importers make of it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.importers import import_paths
+from engine.importers.infra import Edge, Recognised, catalog, edge_fact, literal_secret, parse_catalog, recognise
+from engine.loader import load_documents
+from tests.helpers import write
+
+
+@pytest.mark.parametrize(("image", "role", "engine"), [
+    ("postgres:16-alpine", "datastore", "postgres"),
+    ("ghcr.io/acme/postgres:16", "datastore", "postgres"),
+    ("docker.io/library/mysql:8", "datastore", "mysql"),
+    ("mcr.microsoft.com/mssql/server:2022-latest", "datastore", "sqlserver"),
+    ("mongo:7", "datastore", "mongodb"),
+    ("valkey/valkey:8", "datastore", "redis"),
+    ("bitnami/kafka:3.7", "broker", "kafka"),
+    ("confluentinc/cp-kafka:7.6.0", "broker", "kafka"),
+    ("apache/kafka:3.8.0", "broker", "kafka"),
+    ("redpandadata/redpanda:v24.1.1", "broker", "kafka"),
+    ("rabbitmq:3-management", "broker", "rabbitmq"),
+    ("nats:2.10", "broker", "nats"),
+    ("apachepulsar/pulsar:3.2.0", "broker", "pulsar"),
+    ("envoyproxy/envoy:v1.30-latest", "proxy", "proxy"),
+    ("nginx:1.27", "proxy", "proxy"),
+    ("traefik:v3.0", "proxy", "proxy"),
+    ("kong:3.6", "proxy", "proxy"),
+    ("jaegertracing/all-in-one:1.57", "observability", "observability"),
+    ("prom/prometheus:v2.52.0", "observability", "observability"),
+    ("otel/opentelemetry-collector-contrib:0.100.0", "observability", "observability"),
+    ("locustio/locust:2.28.0", "load_generator", "load_generator"),
+    ("grafana/k6:0.51.0", "load_generator", "load_generator"),
+])
+def test_images_are_recognised_whatever_the_registry_or_tag(image: str, role: str, engine: str) -> None:
+    rec = recognise(image, [], [], "x")
+    assert rec is not None and (rec.role, rec.engine) == (role, engine)
+
+
+@pytest.mark.parametrize("image", ["mongo-express:1.0", "prometheuscommunity/postgres-exporter:v0.15.0",
+                                   "oliver006/redis_exporter:v1.59", "acme/cart:1.2", "kafka-ui:latest"])
+def test_tools_named_after_a_datastore_are_not_the_datastore(image: str) -> None:
+    assert recognise(image, [], [], "tool") is None
+
+
+@pytest.mark.parametrize("name", ["loadgenerator", "load-generator", "user-sim", "locust-master", "k6",
+                                  "perf-test", "traffic-gen"])
+def test_load_generators_are_recognised_by_name_when_the_image_is_local(name: str) -> None:
+    rec = recognise(None, [], [], name)
+    assert rec is not None and rec.role == "load_generator"
+
+
+@pytest.mark.parametrize("name", ["cart", "user", "loader", "shipping", "payload-api"])
+def test_ordinary_names_are_not_load_generators(name: str) -> None:
+    assert recognise(None, [], [], name) is None
+
+
+@pytest.mark.parametrize(("key", "value", "literal"), [
+    ("POSTGRES_PASSWORD", "hunter2", True),
+    ("DB_PASS", "x", True),
+    ("STRIPE_API_KEY", "sk_test_abc", True),
+    ("JWT_SECRET", "s", True),
+    ("DATABASE_URL", "postgres://app:s3cret@db:5432/app", True),
+    ("POSTGRES_PASSWORD", "", False),
+    ("POSTGRES_PASSWORD", "${DB_PASSWORD}", False),
+    ("POSTGRES_PASSWORD_FILE", "/run/secrets/db", False),
+    ("DATABASE_URL", "postgres://app@db:5432/app", False),
+    ("BYPASS_CACHE", "true", False),
+    ("SECRET_NAME", "db-credentials", False),
+])
+def test_a_literal_secret_is_a_credential_written_out(key: str, value: str, literal: bool) -> None:
+    assert literal_secret(key, value) is literal
+
+
+def _edge(protocol: str | None = None, external: bool = False) -> Edge:
+    return Edge("a", "b", protocol, ["X_ADDR names host b"], None, external)
+
+
+@pytest.mark.parametrize(("edge", "target", "expected"), [
+    (_edge(), None, {"style": "sync"}),  # an application service named as an address answers requests
+    (_edge("grpc"), None, {"style": "sync", "protocol": "grpc"}),
+    (_edge(), Recognised("broker", "kafka", None, "kafka"), {"style": "async", "protocol": "kafka"}),
+    (_edge(), Recognised("broker", "nats", None, "other"), {"style": "async", "protocol": "other"}),
+    (_edge(), Recognised("datastore", "mongodb", "document", None), {"style": "sync"}),
+    (_edge(), Recognised("datastore", "redis", "kv", "redis"), {"style": "sync", "protocol": "redis"}),
+], ids=["service", "grpc", "kafka", "nats", "mongodb", "redis"])
+def test_an_inferred_edge_gets_its_style_and_protocol(edge: Edge, target: Recognised | None,
+                                                      expected: dict[str, str]) -> None:
+    got = edge_fact(edge, target)
+    assert {k: v for k, v in got.items() if k in ("style", "protocol")} == expected
+
+
+def test_the_shipped_catalogue_is_well_formed_and_a_bad_one_says_which_entry() -> None:
+    cat = catalog()
+    assert len(cat.images) >= 20 and cat.ports[50051] == "grpc"
+    with pytest.raises(ValueError, match=r"images\[0\]: role 'database'"):
+        parse_catalog({"images": [{"match": "x", "role": "database"}], "load_generator_names": "x",
+                       "server_env": {}, "data_dirs": {}, "ports": {}, "secret_names": "x"})
+
+
+COMPOSE = """
+services:
+  edge:
+    image: nginx:1.27
+    ports: ["80:80"]
+    environment:
+      UPSTREAM: http://shop:8080
+  shop:
+    image: acme/shop:1
+    environment:
+      PAYMENT_ADDR: payment:50051
+      DB_PASSWORD: correct-horse-battery
+      EVENTS: kafka:9092
+    healthcheck:
+      test: ["CMD", "wget", "-q", "http://localhost:8080/health"]
+  payment:
+    image: acme/payment:1
+  kafka:
+    image: bitnami/kafka:3.7
+  locust:
+    image: locustio/locust:2.28.0
+    command: ["-f", "/mnt/locustfile.py", "--host", "http://edge"]
+  jaeger:
+    image: jaegertracing/all-in-one:1.57
+"""
+
+
+def _facts(docs: list[Any]) -> dict[str, dict[str, Any]]:
+    return {f.key: dict(f.data) for f in load_documents(docs).facts}
+
+
+def test_a_compose_system_imports_with_roles_styles_and_secrets(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "compose.yaml", COMPOSE)
+    docs = import_paths("compose", [path])
+    facts = _facts(docs)
+    assert facts["service:edge"]["kind"] == "gateway"
+    assert facts["interaction:shop->payment"]["style"] == "sync"
+    assert facts["interaction:shop->payment"]["protocol"] == "grpc"  # by its port
+    assert facts["interaction:shop->kafka"]["style"] == "async"
+    assert facts["service:shop"]["secrets_source"] == "repo_config"
+    assert facts["service:payment"]["health"] == {"readiness": False}  # no healthcheck stated: none
+    assert facts["service:shop"]["health"] == {"readiness": True}
+    assert "service:locust" not in facts and "service:jaeger" not in facts
+    warnings = [str(w) for w in load_documents(docs).warnings]
+    assert any("locust is a load generator or test client (by its image locustio/locust)" in w for w in warnings)
+    assert any("jaeger is metrics, tracing or logging infrastructure" in w for w in warnings)
+
+
+def test_a_secret_value_never_reaches_the_imported_file(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "compose.yaml", COMPOSE)
+    result = CliRunner().invoke(main, ["import", "compose", path])
+    assert result.exit_code == 0, result.output
+    assert "correct-horse-battery" not in result.output
+    assert "credentials written in the configuration: DB_PASSWORD (values not shown)" in result.stdout
+    assert yaml.safe_load(result.stdout)["services"]
+
+
+def test_kubernetes_literal_secrets_and_load_generators(tmp_path: os.PathLike[str]) -> None:
+    root = str(tmp_path)
+    write(root, "app.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: api
+                  image: acme/api:1
+                  env:
+                    - {name: ADMIN_TOKEN, value: "t0ps3cret"}
+                    - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: loadgenerator}
+        spec:
+          template:
+            spec:
+              containers:
+                - {name: main, image: acme/loadgenerator:1}
+        """)
+    docs = import_paths("kubernetes", [root])
+    facts = _facts(docs)
+    assert facts["service:api"]["secrets_source"] == "repo_config"
+    assert "service:loadgenerator" not in facts
+    assert any("loadgenerator is a load generator" in str(w) for w in load_documents(docs).warnings)
