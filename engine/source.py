@@ -222,9 +222,10 @@ def _check_expansion(root: yaml.Node, path: str, limits: Limits) -> None:
 class _Builder:
     """Turns composed nodes into plain data, recording positions and bounding alias expansion."""
 
-    def __init__(self, path: str, limits: Limits) -> None:
+    def __init__(self, path: str, limits: Limits, merge_keys: bool = False) -> None:
         self.path = path
         self.limits = limits
+        self.merge_keys = merge_keys
         self.nodes = 0
         self.positions: dict[Path, tuple[int, int]] = {}
 
@@ -244,10 +245,11 @@ class _Builder:
             if node.tag != "tag:yaml.org,2002:map":
                 raise self._tag_error(node)
             out: dict[str, Any] = {}
+            merges: list[yaml.Node] = []
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise InputError("merge keys ('<<') are not supported; write the keys out",
-                                     _mark_loc(self.path, key_node.start_mark))
+                    merges.extend(self._merge_sources(key_node, value_node))
+                    continue
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise InputError("a key must be a plain value", _mark_loc(self.path, key_node.start_mark))
                 key = self.scalar(key_node)
@@ -262,12 +264,30 @@ class _Builder:
                     )
                 self.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, child, record=False, depth=depth + 1)
+            if merges:  # YAML 1.1 merge keys: stated keys win, then earlier merged mappings over later ones
+                stated = {p: pos for p, pos in self.positions.items() if len(p) > len(at) and p[:len(at)] == at}
+                for source in merges:
+                    for key, value in self.build(source, at, record=False, depth=depth + 1).items():
+                        out.setdefault(key, value)
+                self.positions.update(stated)
             return out
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise self._tag_error(node)
             return [self.build(item, (*at, i), depth=depth + 1) for i, item in enumerate(node.value)]
         return self.scalar(node)
+
+    def _merge_sources(self, key_node: yaml.Node, value_node: yaml.Node) -> list[yaml.Node]:
+        """The mappings a merge key (``<<: *base`` or ``<<: [*a, *b]``) brings in; design files refuse them."""
+        if not self.merge_keys:
+            raise InputError("merge keys ('<<') are not supported; write the keys out",
+                             _mark_loc(self.path, key_node.start_mark))
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise InputError("a merge key ('<<') takes a mapping or a list of mappings",
+                                 _mark_loc(self.path, source.start_mark))
+        return list(sources)
 
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag not in _SAFE_TAGS:
@@ -289,9 +309,9 @@ class _Builder:
         )
 
 
-def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Parse one YAML or JSON document held in ``text``."""
-    docs = list(parse_all(text, path, limits))
+def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *, merge_keys: bool = False) -> Document:
+    """Parse one YAML or JSON document held in ``text`` (``merge_keys``: accept ``<<``, for artifacts)."""
+    docs = list(parse_all(text, path, limits, merge_keys=merge_keys))
     if not docs:
         raise InputError("file is empty", Location(path))
     if len(docs) > 1:
@@ -299,7 +319,8 @@ def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     return docs[0]
 
 
-def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
+def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
+              merge_keys: bool = False) -> Iterator[Document]:
     """Parse every document of a (possibly multi-document) YAML stream."""
     if not _C_PARSER:  # pragma: no cover - the pure-Python composer recurses: bound depth first
         _check_events(text, path, limits)
@@ -311,7 +332,7 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator
         raise _reader_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML/JSON: {' '.join(str(exc).split())}", Location(path)) from None
-    builder = _Builder(path, limits)
+    builder = _Builder(path, limits, merge_keys)
     may_alias = "&" in text  # no anchor, no alias: the expansion check would walk the tree for nothing
     for node in nodes:
         if node is None:

@@ -40,6 +40,8 @@ from tests.helpers import write
     ("otel/opentelemetry-collector-contrib:0.100.0", "observability", "observability"),
     ("locustio/locust:2.28.0", "load_generator", "load_generator"),
     ("grafana/k6:0.51.0", "load_generator", "load_generator"),
+    ("sqshq/piggymetrics-mongodb", "datastore", "mongodb"),  # a project's own build of a datastore
+    ("robotshop/rs-mysql-db:2.1.0", "datastore", "mysql"),
 ])
 def test_images_are_recognised_whatever_the_registry_or_tag(image: str, role: str, engine: str) -> None:
     rec = recognise(image, [], [], "x")
@@ -143,6 +145,9 @@ def test_a_compose_system_imports_with_roles_styles_and_secrets(tmp_path: os.Pat
     docs = import_paths("compose", [path])
     facts = _facts(docs)
     assert facts["service:edge"]["kind"] == "gateway"
+    # the public entry: one endpoint for the routes of the published port, so public paths are followed
+    assert facts["endpoint:edge-entry"] == {"name": "edge-entry", "method": "GET", "path": "/", "served_by": "edge"}
+    assert [k for k in facts if k.startswith("endpoint:")] == ["endpoint:edge-entry"]
     assert facts["interaction:shop->payment"]["style"] == "sync"
     assert facts["interaction:shop->payment"]["protocol"] == "grpc"  # by its port
     assert facts["interaction:shop->kafka"]["style"] == "async"

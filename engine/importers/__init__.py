@@ -65,7 +65,7 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
 
     if os.path.isdir(path):
         return "compose" if compose.project_files(path) else "kubernetes"
-    docs = [d.data for d in parse_all(read_text(path, limits), path, limits) if d.data is not None]
+    docs = [d.data for d in parse_all(read_text(path, limits), path, limits, merge_keys=True) if d.data is not None]
     if not docs:
         raise InputError("file is empty", Location(path))
 

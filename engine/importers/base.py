@@ -32,7 +32,7 @@ _IDENT: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "datastores": lambda d: str(d["name"]),
     "channels": lambda d: str(d["name"]),
     "externals": lambda d: str(d["name"]),
-    "endpoints": lambda d: f"{d['method']} {d['path']}",
+    "endpoints": lambda d: str(d.get("name") or f"{d['method']} {d['path']}"),
     "interactions": lambda d: str(d.get("name") or f"{d['from']}->{d['to']}"),
     "deployments": lambda d: str(d["service"]),
     "jobs": lambda d: str(d["name"]),
@@ -151,6 +151,17 @@ class Body:
                                 format=self.format)
 
 
+def entry_endpoint(body: Body, service: str, at: Location, why: str) -> None:
+    """A public service's entry point, when the artifact exposes it but names no route: one endpoint
+    standing for every route it serves, so that the review follows public requests from it."""
+    name = safe_name(f"{service}-entry")
+    if body.has("endpoints", name):
+        return
+    body.fact("endpoints", {"name": name, "method": "GET", "path": "/", "served_by": service}, at)
+    body.note("endpoints", name, f"stands for every route {service} serves ({why}); the artifact names none: "
+                                 "replace it with the real routes")
+
+
 # --------------------------------------------------------------------------------------
 # Names
 # --------------------------------------------------------------------------------------
@@ -180,7 +191,7 @@ def slug(text: str) -> str:
 
 def load_one(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse a single-document artifact, with positions."""
-    return parse(read_text(path, limits), path, limits)
+    return parse(read_text(path, limits), path, limits, merge_keys=True)
 
 
 def where_of(doc: Document, path: Path) -> Location:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import ArchplanError, Location
-from engine.importers.base import Body, fail, listing, load_one, mapping
+from engine.importers.base import Body, entry_endpoint, fail, listing, load_one, mapping
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
     NOT_REVIEWED,
@@ -270,6 +270,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "exposure", exp, next(lc for e, lc in published if e == exp))
         if exp == "public":
             body.note("services", name, "exposure public: a port is published on every host interface")
+            entry_endpoint(body, name, next(lc for e, lc in published if e == exp), "a port published on every host "
+                                                                                  "interface")
     else:
         body.set("services", name, "exposure", "internal", loc)
     if persistent:

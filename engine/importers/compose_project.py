@@ -5,7 +5,8 @@
   not change with the machine or the person that runs it. A variable that is neither in ``.env`` nor
   given a default becomes an empty string, as compose does, and the import says so.
 - **Interpolation** in every string value: ``$VAR``, ``${VAR}``, ``${VAR:-default}``,
-  ``${VAR-default}``, ``${VAR:?error}``, ``${VAR?error}``, ``${VAR:+alt}``, ``${VAR+alt}``, and ``$$``
+  ``${VAR-default}``, ``${VAR:?error}``, ``${VAR?error}`` (unset: a warning, not an error, since
+  the variable may come from the environment of whoever runs compose), ``${VAR:+alt}``, ``${VAR+alt}``, and ``$$``
   for a literal dollar; defaults may hold variables (``${A:-${B}}``, as compose v2). A malformed
   ``${...}`` is an error at its line.
 - **extends** (same file or ``file:``), resolved before the files are merged.
@@ -112,6 +113,9 @@ class _Interpolator:
         self.env = env
         self.env_file = env_file
         self.unset: dict[str, Location] = {}
+        self.required: dict[str, tuple[Location, str]] = {}
+        """Variables the file requires (``${X:?message}``) that are not set: compose would stop; archplan,
+        which never reads the shell's environment, reads them as empty and says so."""
 
     def text(self, value: str, loc: Location, at: Path) -> str:
         """``value`` with its variables substituted (one left-to-right pass: linear in its length)."""
@@ -157,8 +161,9 @@ class _Interpolator:
             return value if present and value is not None else self.text(arg, loc, at)
         if op.endswith("+"):
             return self.text(arg, loc, at) if present else ""
-        if not present:  # ? and :?
-            raise InputError(f"required variable {name} is not set: {arg or 'no message'}"[:300], loc, keypath(at))
+        if not present:  # ? and :?  compose stops here; the review goes on, and says so
+            self.required.setdefault(name, (loc, arg))
+            return ""
         return value or ""
 
     def _lookup(self, name: str, loc: Location) -> str:
@@ -312,11 +317,15 @@ class _Loader:
         key = os.path.normpath(path)
         if key in self.cache:
             return self.cache[key]
-        doc = parse(read_text(path, self.limits), path, self.limits)
+        doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True)
         if not isinstance(doc.data, dict):
             raise InputError(f"a compose file must be a mapping, not a {type(doc.data).__name__}", doc.locate(()))
         interp = _Interpolator(self.env, self.env_path)
         data = _interpolate(doc, doc.data, (), interp)
+        for name, (loc, message) in sorted(interp.required.items(), key=lambda kv: (kv[1][0], kv[0])):
+            self.remarks.append((loc, f"variable {name} is required by the file ({message or 'no message'}) but not "
+                                      "set in .env; read as an empty string (archplan does not read the shell's "
+                                      "environment)"))
         for name, loc in sorted(interp.unset.items(), key=lambda kv: (kv[1], kv[0])):
             where = f" in {os.path.basename(self.env_path)}" if self.env_path else " (no .env file beside the first " \
                                                                                     "compose file)"

@@ -111,6 +111,15 @@ def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str],
         for pattern, rec in cat.images:
             if pattern.fullmatch(base) or pattern.fullmatch(path):
                 return dataclasses.replace(rec, why=f"image {path}")
+        # A project's own build of a datastore image: `piggymetrics-mongodb`, `rs-mysql-db`. Only the last
+        # word counts (or the one before a trailing db/server), so `mongo-express` and `postgres-exporter`
+        # stay tools.
+        words = re.split(r"[-_.]", base)
+        last = words[-2] if len(words) > 2 and words[-1] in ("db", "database", "server") else words[-1]
+        if len(words) > 1:
+            for pattern, rec in cat.images:
+                if rec.role == "datastore" and pattern.fullmatch(last):
+                    return dataclasses.replace(rec, why=f"image {path}")
     for key in env_keys:
         if key in cat.server_env:
             return dataclasses.replace(cat.by_engine(cat.server_env[key]), why=f"variable {key}")

@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
 from engine.importers import infra
-from engine.importers.base import Body, safe_name
+from engine.importers.base import Body, entry_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, parse_all, read_text
 
@@ -144,7 +144,7 @@ class _Collector:
         if real in self._kustomizations:
             return
         self._kustomizations.add(real)
-        doc = parse(read_text(path, self.limits), path, self.limits)
+        doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True)
         data = doc.data if isinstance(doc.data, dict) else {}
         base = os.path.dirname(path)
         for key in ("resources", "bases"):
@@ -174,7 +174,7 @@ def _objects(files: list[str], limits: Limits, body: Body) -> list[_Obj]:
     errors: list[ArchplanError] = []
     for f in files:
         try:
-            for doc in parse_all(read_text(f, limits), f, limits):
+            for doc in parse_all(read_text(f, limits), f, limits, merge_keys=True):
                 items: list[tuple[Path, Any]] = [((), doc.data)]
                 if isinstance(doc.data, dict) and doc.data.get("kind") == "List":
                     listed = doc.data.get("items")
@@ -532,6 +532,8 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     if exps:
         body.set(section, w.name, "exposure", exps[0][0], exps[0][1])
         body.note(section, w.name, f"exposure {exps[0][0]} from {exps[0][2]}")
+        if exps[0][0] == "public":
+            entry_endpoint(body, w.name, exps[0][1], exps[0][2])
     else:
         body.set(section, w.name, "exposure", "internal", at)
     if hpa is not None:

@@ -1,0 +1,111 @@
+"""Import each system's raw artifacts, as a team would, into ``systems/<s>/raw/`` (issue 12).
+
+For each system whose ``system.yaml`` has ``raw_import`` (a list of ``{format, paths}``: the compose
+files, manifest directories or API specs a team would hand to ``archplan import``), the script takes
+those paths from the repository at the pinned commit, runs the importers on them with no hand-written
+fact, and writes the agent files archplan produces to ``systems/<s>/raw/``. ``evaluate.py --raw`` then
+measures what the imported design yields next to the hand-written one.
+
+The repositories are read from a local mirror (the git directories the research tooling fetched,
+``--mirror``, default ``/work/.mirror/<owner>+<name>/repo``); the artifacts are extracted to a
+temporary directory and never kept. The imported designs are committed, so ``evaluate.py --raw`` needs
+no mirror.
+
+Run: ``.venv/bin/python benchmarks/realworld/import_raw.py [--mirror DIR] [--system NAME]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+
+from engine.cli_import import render  # noqa: E402
+from engine.errors import ArchplanError  # noqa: E402
+from engine.importers import import_paths  # noqa: E402
+from engine.loader import load_documents  # noqa: E402
+
+
+def _extract(gitdir: str, commit: str, paths: Sequence[str], into: str) -> None:
+    archive = subprocess.run(["git", "-C", gitdir, "archive", "--format=tar", commit, "--", *paths],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+
+
+def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) -> list[str]:
+    """Import one system's raw artifacts; returns the files written."""
+    repo, commit = spec["repo"], spec["commit"]
+    gitdir = os.path.join(mirror, repo.replace("/", "+"), "repo")
+    if not os.path.isdir(gitdir):
+        raise SystemExit(f"{name}: no mirror of {repo} at {gitdir} (fetch it first)")
+    written: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = os.path.join(tmp, name)
+        all_paths = [p for step in spec["raw_import"] for p in step["paths"]]
+        extras = [e for step in spec["raw_import"] for e in step.get("with", [])]
+        _extract(gitdir, commit, [*all_paths, *extras], work)
+        by_agent: dict[str, tuple[list[Any], list[str], list[str]]] = {}
+        for step in spec["raw_import"]:
+            paths = [os.path.join(work, p) for p in step["paths"]]
+            cwd = os.getcwd()
+            os.chdir(work)  # file names in the imported design are repository paths
+            try:
+                docs = import_paths(step["format"], [os.path.relpath(p, work) for p in paths],
+                                    service=step.get("service"))
+            finally:
+                os.chdir(cwd)
+            agent = str(docs[0].data.get("source"))
+            entry = by_agent.setdefault(agent, ([], [], []))
+            entry[0].extend(docs)
+            entry[1].append(step["format"])
+            entry[2].extend(f"{repo}@{commit[:12]}:{p}" for p in step["paths"])
+        os.makedirs(out_dir, exist_ok=True)
+        for agent, (docs, formats, sources) in sorted(by_agent.items()):
+            design = load_documents(docs)
+            text = render(design, docs, ",".join(sorted(set(formats))), sources)
+            target = os.path.join(out_dir, f"{agent}.yaml")
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            written.append(target)
+            for w in design.warnings:
+                print(f"{name}: warning: {w}", file=sys.stderr)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mirror", default="/work/.mirror", help="folder of <owner>+<name>/repo git directories")
+    parser.add_argument("--system", action="append", default=[], help="only this system (repeatable)")
+    args = parser.parse_args(argv)
+    systems = os.path.join(HERE, "systems")
+    for name in sorted(os.listdir(systems)):
+        if args.system and name not in args.system:
+            continue
+        with open(os.path.join(systems, name, "system.yaml"), encoding="utf-8") as fh:
+            spec = yaml.safe_load(fh)
+        if not spec.get("raw_import"):
+            print(f"{name}: no raw_import in system.yaml; skipped")
+            continue
+        try:
+            files = import_system(name, spec, args.mirror, os.path.join(systems, name, "raw"))
+        except ArchplanError as exc:
+            print(f"{name}: import failed: {exc}", file=sys.stderr)
+            return 1
+        print(f"{name}: {', '.join(os.path.relpath(f, HERE) for f in files)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
