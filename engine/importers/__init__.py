@@ -16,7 +16,16 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from engine.errors import ArchplanError, InputError, Location, UsageError, did_you_mean, raise_all
+from engine.errors import (
+    ArchplanError,
+    InputError,
+    Location,
+    MissingExtraError,
+    UsageError,
+    did_you_mean,
+    raise_all,
+    require_extra,
+)
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse_all, read_text
 
 Importer = Callable[[str, Limits, "str | None"], list[Document]]
@@ -30,14 +39,16 @@ class Format:
     agent: str
     importer: Importer
     accepts_dirs: bool = False
+    needs: tuple[str, ...] = ()
+    """Modules of the ``importers`` extra this format needs (``referencing`` follows ``$ref``s)."""
 
 
 def _formats() -> dict[str, Format]:
     from engine.importers import asyncapi, compose, kubernetes, openapi
 
     return {
-        "openapi": Format("openapi", "api", openapi.import_file),
-        "asyncapi": Format("asyncapi", "api", asyncapi.import_file),
+        "openapi": Format("openapi", "api", openapi.import_file, needs=("referencing",)),
+        "asyncapi": Format("asyncapi", "api", asyncapi.import_file, needs=("referencing",)),
         "compose": Format("compose", "infrastructure", compose.import_file),
         "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True),
     }
@@ -106,8 +117,11 @@ def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
             spec = formats[this]
             if os.path.isdir(path) and not spec.accepts_dirs:
                 raise InputError(f"is a directory; a {this} artifact is one file", Location(path))
+            require_extra("importers", spec.needs, f"the {this} importer")
             with _paused_gc():
                 docs.extend(spec.importer(path, limits, service))
+        except MissingExtraError:
+            raise  # said once, not once per artifact
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
@@ -132,6 +146,8 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> lis
         try:
             fmt, service, path = parse_spec(spec)
             docs.extend(import_paths(fmt, [path], limits, service))
+        except MissingExtraError:
+            raise
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
