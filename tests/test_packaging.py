@@ -143,6 +143,7 @@ def test_wheel_ships_the_rules_data_types_licence_and_both_import_names(dist: Di
                  "engine/importers/openapi.py"):
         assert name in names, name
     assert {n.split("/")[0] for n in names} == {"engine", "archplan", info}  # no tests/, rules/, benchmarks/
+    assert not [n for n in names if n.startswith("engine/_alias/")]  # shipped once, as archplan
     with open(os.path.join(ROOT, "LICENSE"), encoding="utf-8") as fh:
         assert licence == fh.read()
     assert "Apache License" in licence and "Version 2.0, January 2004" in licence
