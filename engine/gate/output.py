@@ -50,7 +50,12 @@ def make_parents(directory: str, made: list[str]) -> None:
             break
         directory = parent
     for d in reversed(missing):
-        os.mkdir(d)  # the umask decides the mode, as for any directory the user creates
+        try:
+            os.mkdir(d)  # the umask decides the mode, as for any directory the user creates
+        except FileExistsError:
+            if not os.path.isdir(d):
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), d) from None
+            continue  # made meanwhile by another process: not ours to remove
         made.append(d)
 
 
