@@ -44,8 +44,8 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
 
     if not design and not from_specs:
         raise UsageError("nothing to plan: give design files or directories, or --from FORMAT=PATH")
-    if diagrams_dir is not None and not os.path.isdir(diagrams_dir):
-        raise UsageError(f"--diagrams {diagrams_dir}: no such directory")
+    if diagrams_dir is not None and os.path.exists(diagrams_dir) and not os.path.isdir(diagrams_dir):
+        raise UsageError(f"--diagrams {diagrams_dir}: not a directory")
     limits = _limits(max_input_bytes)
     extra = load_artifacts(from_specs, limits)
     config = project_config(design, config_file, no_config, limits)
@@ -62,6 +62,13 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
             files["architecture.svg"] = p.architecture.svg
         if p.roadmap.svg:
             files["roadmap.svg"] = p.roadmap.svg
-        for name, content in sorted(files.items()):
-            write_output(os.path.join(diagrams_dir, name), content, list(design))
+        # One atomic set: the diagrams and the plan file are written together or not at all.
+        from engine.gate.output import write_all
+
+        outputs = [(os.path.join(diagrams_dir, name), content) for name, content in sorted(files.items())]
+        to_file = output is not None and output != "-"
+        write_all([*outputs, (str(output), text)] if to_file else outputs, list(design))
+        if not to_file:
+            click.echo(text, nl=False)
+        return
     write_output(output, text, list(design))

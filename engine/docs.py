@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from engine.errors import UsageError
+from engine.gate.output import make_parents, remove_made
 from engine.model import COMPUTED_FIELDS, GRAPH_KINDS, Category, Phase, field_description
 from engine.rule import IMPACTS, LIKELIHOODS, Rule, severity_of
 from engine.ruleload import LoadedRule
@@ -222,12 +223,16 @@ def write_docs(pages: Mapping[str, str], out_dir: str, inputs: Sequence[str]) ->
                              f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); "
                              "choose an empty or new directory")
     parent = os.path.dirname(target)
-    if not os.path.isdir(parent):
-        raise UsageError(f"cannot write {out_dir}: directory {os.path.dirname(out_dir) or '.'} does not exist")
+    made: list[str] = []  # missing parents, made here and removed again if the docs cannot be written
     staging = os.path.join(parent, f".archplan-docs-{uuid.uuid4().hex[:12]}")
     try:
+        make_parents(parent, made)
         os.mkdir(staging)  # not mkdtemp: docs are for reading, so the umask decides, not 0o700
+    except NotADirectoryError as exc:
+        remove_made(made)
+        raise UsageError(f"cannot write {out_dir}: {exc.filename} is not a directory") from None
     except OSError as exc:
+        remove_made(made)
         raise UsageError(f"cannot write {out_dir}: {exc.strerror}") from None
     old = None
     try:
@@ -242,6 +247,7 @@ def write_docs(pages: Mapping[str, str], out_dir: str, inputs: Sequence[str]) ->
         shutil.rmtree(staging, ignore_errors=True)
         if old is not None and not os.path.exists(target) and os.path.exists(os.path.join(old, "docs")):
             os.replace(os.path.join(old, "docs"), target)  # put the previous docs back
+        remove_made(made)
         raise UsageError(f"cannot write {out_dir}: {exc.strerror}") from None
     finally:
         if old is not None:

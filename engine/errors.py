@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,24 @@ class LimitError(ArchplanError):
 
 class UsageError(ArchplanError):
     """A command-line flag or combination cannot apply."""
+
+
+class MissingExtraError(UsageError):
+    """A command needs an optional dependency (an extra of the archplan distribution) that is not installed."""
+
+
+def require_extra(extra: str, modules: Sequence[str], what: str) -> None:
+    """Import ``modules``, or say in one line which extra of archplan to install for ``what``.
+
+    Raises:
+        MissingExtraError: one of the modules cannot be imported.
+    """
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise MissingExtraError(f"{what} needs the {extra} extra ({module} is not installed): "
+                                    f"pip install 'archplan[{extra}]'") from None
 
 
 class ErrorGroup(ArchplanError):

@@ -124,9 +124,9 @@ def test_output_file_is_written_atomically_and_never_over_an_input(tmp_path: os.
     assert result.exit_code == 2 and "is one of the inputs" in result.output
     with open(path, encoding="utf-8") as fh:
         assert fh.read() == original
-    missing = os.path.join(str(tmp_path), "no", "such", "dir", "r.json")
-    result = run("check", path, "-o", missing)
-    assert result.exit_code == 2 and "does not exist" in result.output
+    blocked = os.path.join(path, "r.json")  # its parent is a file: nothing can be written there
+    result = run("check", path, "-o", blocked)
+    assert result.exit_code == 2 and "is not a directory" in result.output
     assert not [n for n in os.listdir(str(tmp_path)) if n.startswith(".archplan-")]
 
 

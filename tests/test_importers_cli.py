@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from typing import Any
 
 import jsonschema
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 from engine.cli import main
 from engine.importers import detect, load_artifacts
 from engine.loader import load_design, load_documents
+from tests.conftest import ROOT
 from tests.gate_helpers import SCHEMA
 from tests.helpers import rule_yaml, write, write_yaml
 from tests.importer_helpers import corpus, fact, fixture, line_of
@@ -277,3 +280,37 @@ def test_two_artifacts_that_disagree_keep_the_first_in_file_order_and_warn() -> 
     assert f"{manifest}:{line_of(manifest, 'type: NodePort')}" in warning
     assert f"{compose_file}:{line_of(compose_file, '  front-end:')}" in warning
     assert "first artifact's (in file order) value is kept" in warning
+
+
+# --- without the importers extra ------------------------------------------------------------------------
+
+WITHOUT_REFERENCING = ("import sys; sys.modules['referencing'] = None  # as if the importers extra were absent\n"
+                       "from engine.cli import entry; sys.argv[0] = 'archplan'; entry()\n")
+
+
+def run_without_referencing(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", WITHOUT_REFERENCING, *args], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+
+
+NEEDS_EXTRA = ("archplan: error: the {fmt} importer needs the importers extra (referencing is not installed): "
+               "pip install 'archplan[importers]'\n")
+
+
+def test_import_openapi_without_the_extra_says_which_extra_to_install() -> None:
+    result = run_without_referencing("import", "openapi", SHOP_API)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", NEEDS_EXTRA.format(fmt="openapi"))
+
+
+def test_check_from_asyncapi_without_the_extra_says_it_once() -> None:
+    api = fixture("asyncapi", "orders-2.6.yaml")
+    result = run_without_referencing("check", "--from", f"asyncapi={api}", "--from", f"auto={api}")
+    assert (result.returncode, result.stderr) == (2, NEEDS_EXTRA.format(fmt="asyncapi"))
+
+
+def test_the_core_and_the_other_importers_need_no_extra() -> None:
+    assert run_without_referencing("import", "compose", SHOP_COMPOSE).returncode == 0
+    result = run_without_referencing("check", "facts/shop", "--fail-on", "never", "--from",
+                                     f"kubernetes={SHOP_K8S}")
+    assert result.returncode == 0 and "error" not in result.stderr, result.stderr
+    assert "app.yaml" in result.stdout  # the manifests were read: findings point into them

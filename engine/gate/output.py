@@ -1,13 +1,15 @@
 """Writing several report files in one run: all checked and rendered first, then all written atomically.
 
 Each file is written to a temporary file beside its target and renamed over it only once every temporary
-file has been written, so a failure (a full disk, a missing directory) leaves every target as it was. Only
-a failure between two renames could leave some new and some old, and a rename on one file system does not
-fail for want of space.
+file has been written, so a failure (a full disk, a parent that is a file) leaves every target as it was,
+and the directories made for the new files are removed again. Only a failure between two renames could
+leave some new and some old, and a rename on one file system does not fail for want of space.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -28,10 +30,40 @@ def check_target(path: str, inputs: Sequence[str]) -> str:
                              "read as input next time; choose another place")
     if os.path.isdir(target):
         raise UsageError(f"cannot write {path}: it is a directory")
-    directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise UsageError(f"cannot write {path}: directory {os.path.dirname(path) or '.'} does not exist")
     return target
+
+
+def make_parents(directory: str, made: list[str]) -> None:
+    """Create ``directory`` and any missing parents, appending each one made to ``made`` (outermost first).
+
+    Raises:
+        NotADirectoryError: a parent is a file (its ``filename`` says which).
+        OSError: a parent cannot be created.
+    """
+    missing: list[str] = []
+    while not os.path.isdir(directory):
+        if os.path.lexists(directory):
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), directory)
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d)  # the umask decides the mode, as for any directory the user creates
+        except FileExistsError:
+            if not os.path.isdir(d):
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), d) from None
+            continue  # made meanwhile by another process: not ours to remove
+        made.append(d)
+
+
+def remove_made(made: list[str]) -> None:
+    """Remove the directories ``make_parents`` made, innermost first, where they are still empty."""
+    for d in reversed(made):
+        with contextlib.suppress(OSError):
+            os.rmdir(d)
 
 
 def _umask() -> int:
@@ -51,12 +83,20 @@ def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> N
         seen[target] = path
         targets.append((path, target, text))
     temps: list[tuple[str, str, str]] = []
+    made: list[str] = []  # directories created for the new files, removed again if any write fails
+    done = False
     try:
         for path, target, text in targets:
             if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
                 # A device or pipe (/dev/null, /dev/stdout, a FIFO): renaming over it would replace the node
                 # itself with a regular file (this machine's /dev/null was, once), so write through it.
                 continue
+            try:
+                make_parents(os.path.dirname(target), made)
+            except NotADirectoryError as exc:
+                raise UsageError(f"cannot write {path}: {exc.filename} is not a directory") from None
+            except OSError as exc:
+                raise UsageError(f"cannot write {path}: {exc.strerror}") from None
             try:
                 fd, tmp = tempfile.mkstemp(prefix=".archplan-", dir=os.path.dirname(target))
             except OSError as exc:
@@ -82,10 +122,13 @@ def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> N
                 os.replace(tmp, target)
             except OSError as exc:
                 raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+        done = True
     finally:
         for _path, tmp, _target in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+        if not done:
+            remove_made(made)
 
 
 def append_text(path: str, text: str) -> None:

@@ -16,7 +16,16 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from engine.errors import ArchplanError, InputError, Location, UsageError, did_you_mean, raise_all
+from engine.errors import (
+    ArchplanError,
+    InputError,
+    Location,
+    MissingExtraError,
+    UsageError,
+    did_you_mean,
+    raise_all,
+    require_extra,
+)
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse_all, read_text
 
 Importer = Callable[[str, Limits, "str | None"], list[Document]]
@@ -37,14 +46,16 @@ class Format:
     importer: Importer
     accepts_dirs: bool = False
     project: ProjectImporter | None = None
+    needs: tuple[str, ...] = ()
+    """Modules of the ``importers`` extra this format needs (``referencing`` follows ``$ref``s)."""
 
 
 def _formats() -> dict[str, Format]:
     from engine.importers import asyncapi, compose, kubernetes, openapi
 
     return {
-        "openapi": Format("openapi", "api", openapi.import_file),
-        "asyncapi": Format("asyncapi", "api", asyncapi.import_file),
+        "openapi": Format("openapi", "api", openapi.import_file, needs=("referencing",)),
+        "asyncapi": Format("asyncapi", "api", asyncapi.import_file, needs=("referencing",)),
         "compose": Format("compose", "infrastructure", compose.import_file, accepts_dirs=True,
                           project=compose.import_paths),
         "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True,
@@ -123,7 +134,10 @@ def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
             this = _detect_in(path, paths, limits) if fmt == "auto" else fmt
             if os.path.isdir(path) and not formats[this].accepts_dirs:
                 raise InputError(f"is a directory; a {this} artifact is one file", Location(path))
+            require_extra("importers", formats[this].needs, f"the {this} importer")
             groups.setdefault(this, []).append(path)
+        except MissingExtraError:
+            raise  # said once, not once per artifact
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
@@ -183,6 +197,8 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> lis
     for (fmt, service), paths in grouped.items():
         try:
             docs.extend(import_paths(fmt, paths, limits, service))
+        except MissingExtraError:
+            raise
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
