@@ -45,10 +45,19 @@ class Elsewhere:
 OK = Exits(0)
 FAILS_THE_GATE = Exits(1)  # the example design has findings at or above the threshold, as the README says
 
+_NETWORK = ("installs from the published repository over the network; tests/test_packaging.py installs the same "
+            "package from a source copy (wheel, sdist, pipx)")
+
 EXPECTED: dict[str, Exits | Elsewhere] = {
     # Quick start
     "make demo": OK,
     "make test": Elsewhere("the suite itself: this test runs inside `make test`"),
+    # Install
+    "pipx install git+https://github.com/archplan/archplan@v0.2.0": Elsewhere(_NETWORK),
+    'pip install "archplan @ git+https://github.com/archplan/archplan@v0.2.0"': Elsewhere(_NETWORK),
+    "pipx install .": Elsewhere("installs into the user's own pipx home; tests/test_packaging.py::"
+                                "test_pipx_install_of_the_source_tree runs it in a temporary one"),
+    "archplan --version": OK,
     # Using it
     "archplan check facts/shop": FAILS_THE_GATE,
     "archplan check facts/shop --fail-on critical": FAILS_THE_GATE,
@@ -60,7 +69,14 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     "archplan rules new my-flaw-id --category data": OK,
     "archplan rules docs -o site/rules": OK,
     "archplan rules coverage": OK,
-    "archplan schema > design.schema.json": OK,
+    "archplan schema -o design.schema.json": OK,
+    "archplan schema --rules -o rule.schema.json": OK,
+    'eval "$(_ARCHPLAN_COMPLETE=bash_source archplan)"': OK,
+    'eval "$(_ARCHPLAN_COMPLETE=zsh_source archplan)"': Elsewhere(
+        "a zsh script, for zsh: tests/test_cli.py prints it from the installed command"),
+    "_ARCHPLAN_COMPLETE=fish_source archplan > ~/.config/fish/completions/archplan.fish": Elsewhere(
+        "writes into the user's fish configuration: tests/test_cli.py prints the fish script from the installed "
+        "command"),
     # The integration plan
     "archplan plan facts/shop --format html -o plan.html": OK,
     "archplan plan facts/shop > PLAN.md": OK,
@@ -121,7 +137,6 @@ def _readme() -> str:
 
 def test_every_readme_command_has_an_expected_outcome() -> None:
     commands = readme_commands(_readme())
-    assert len(commands) == len(set(commands)), "a README command appears twice"
     assert set(commands) - set(EXPECTED) == set(), "README commands without an expected outcome in this test"
     assert set(EXPECTED) - set(commands) == set(), "expected outcomes for commands no longer in the README"
 
@@ -164,7 +179,7 @@ def test_readme_commands_run_top_to_bottom_in_a_fresh_copy(tmp_path: os.PathLike
     env.pop("MAKEFLAGS", None)  # `make demo` below is a fresh make, not a child of `make test`
     env.pop("MAKELEVEL", None)
     outcomes: list[str] = []
-    for command in readme_commands(_readme()):
+    for command in dict.fromkeys(readme_commands(_readme())):  # a command shown twice runs once
         expected = EXPECTED[command]
         if isinstance(expected, Elsewhere):
             continue
@@ -181,7 +196,7 @@ def test_readme_commands_run_top_to_bottom_in_a_fresh_copy(tmp_path: os.PathLike
                             f"{done.stderr[-2000:]}")
     assert not outcomes, "\n".join(outcomes)
     # What the commands said they would write is there.
-    for path in ("report.json", "design.schema.json", "plan.html", "PLAN.md", "plan.json", "archplan.sarif",
-                 "archplan.xml", "comment.md", ".archplan/baseline.json", "site/rules", "out"):
+    for path in ("report.json", "design.schema.json", "rule.schema.json", "plan.html", "PLAN.md", "plan.json",
+                 "archplan.sarif", "archplan.xml", "comment.md", ".archplan/baseline.json", "site/rules", "out"):
         assert os.path.exists(os.path.join(work, path)), path
     assert os.path.isfile(os.path.join(work, "rules", "data", "my-flaw-id.yaml"))
