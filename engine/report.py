@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
+from engine.grouping import GapGroup, RiskGroup, gap_groups, kind_of, names, plural, risk_groups
 from engine.model import Phase, Severity
 from engine.review import Finding, Review, display_path
 
@@ -155,8 +156,28 @@ def _wrapped(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) if len(text) > width else text
 
 
+def _risk_row(g: RiskGroup) -> list[str]:
+    f = g.first
+    if len(g.findings) == 1:
+        return [f.severity.value, f.id, f.rule, _where(f), f.message]
+    kind = kind_of(f.subject)
+    more = f" +{len(g.findings) - 1}"
+    return [f.severity.value, f.id + more, f.rule, _where(f) + more,
+            f"{g.title}: {plural(kind, len(g.findings))} ({names([x.subject for x in g.findings])}). "
+            f"For example: {f.message}"]
+
+
+def _gap_scope(g: GapGroup) -> str:
+    if g.subjects == (f"{g.kind}:{g.kind}",):  # a singleton: system, security, observability
+        return f"the design's {g.kind}"
+    if g.checklist:
+        return f"every {g.kind} ({g.of})"
+    return f"{plural(g.kind, len(g.subjects))}: {names(g.subjects)}"
+
+
 def to_text(review: Review, threshold: str = "high", style: TextStyle = PLAIN) -> str:
-    """A terminal report: a table of findings, then the mitigations by phase, then a summary.
+    """A terminal report: the risks grouped by rule, the unknown facts grouped by field, the mitigations by
+    phase, then a summary (``engine.grouping`` says how findings are grouped).
 
     Args:
         review: The review to report.
@@ -166,17 +187,23 @@ def to_text(review: Review, threshold: str = "high", style: TextStyle = PLAIN) -
     lines: list[str] = []
     risks = [f for f in review.findings if f.kind == "risk"]
     gaps = [f for f in review.findings if f.kind == "gap"]
-    if risks:
-        rows = [[f.severity.value, f.id, f.rule, _where(f), f.message] for f in risks]
+    groups = risk_groups(risks)
+    if groups:
+        rows = [_risk_row(g) for g in groups]
         lines.append(style.table(rows, ["severity", "id", "rule", "where", "finding"], severity_column=0))
     else:
         lines.append("No risks found.")
     if gaps:
+        kinds: dict[str, int] = {}
+        for fact in review.enriched.facts:
+            kinds[fact.kind] = kinds.get(fact.kind, 0) + 1
+        by_field = gap_groups(gaps, kinds)
         lines.append("")
-        lines.append(style.para(f"Information gaps ({len(gaps)}): facts the rules need that the design leaves "
-                                "unknown"))
-        rows = [[f.id, f.subject, _where(f), ", ".join(sorted({m[0] for m in f.missing}))] for f in gaps]
-        lines.append(style.table(rows, ["id", "subject", "where", "unknown"]))
+        lines.append(style.para(f"Information gaps: {len(by_field)} facts the rules need are unknown, on "
+                                f"{len(gaps)} elements; those a risk hinges on first, then the questions asked of "
+                                "every element of a kind"))
+        rows = [[g.field, _gap_scope(g), ", ".join(g.rules)] for g in by_field]
+        lines.append(style.table(rows, ["unknown", "on", "needed by"], wrap=1))
     if review.mitigations:
         lines.append("")
         lines.append("Mitigations by phase")
@@ -188,8 +215,8 @@ def to_text(review: Review, threshold: str = "high", style: TextStyle = PLAIN) -
     failing = sum(1 for f in review.findings if severity_at_least(f.severity, threshold))
     lines.append("")
     lines.append(style.para(
-        f"{s['findings']} findings ({counts or 'none'}) from {s['rules']} rules over {s['facts']} facts; "
-        f"{failing} at or above '{threshold}'."
+        f"{s['findings']} findings ({counts or 'none'}) from {s['rules']} rules over {s['facts']} facts, "
+        f"shown as {len(groups)} risk lines; {failing} at or above '{threshold}'."
     ))
     return "\n".join(lines) + "\n"
 

@@ -117,6 +117,12 @@ class Finding:
         """The main subject's key."""
         return self.subjects[0]
 
+    @property
+    def group(self) -> str:
+        """The line it is shown under in the grouped reports: its rule for a risk, ``gap:<kind>`` for a gap
+        (``engine.grouping``)."""
+        return self.rule if self.kind == "risk" else f"gap:{self.subject.split(':', 1)[0]}"
+
     def to_json(self, path: Callable[[str], str] = str) -> dict[str, Any]:
         """JSON form (keys sorted by the serialiser; ``path`` maps the files as stated to the files as shown)."""
         out: dict[str, Any] = {
@@ -125,7 +131,7 @@ class Finding:
             "category": self.category, "phase": self.phase, "message": self.message,
             "subjects": list(self.subjects), "location": _loc_json(self.location, path),
             "mitigations": list(self.mitigations), "fingerprint": self.fingerprint,
-            "evidence": [e.to_json(path) for e in self.evidence],
+            "evidence": [e.to_json(path) for e in self.evidence], "group": self.group,
         }
         if self.likelihood:
             out["likelihood"] = self.likelihood

@@ -243,7 +243,9 @@ def test_markdown_comment_tables_the_failing_findings_and_folds_the_rest(tmp_pat
     head = md.partition("<details>")[0]
     assert "❌ **Failed** — threshold `high`" in head
     assert "| 4 | 0 | 3 | 1 | 0 | 2 | 1 | 0 |" in head
-    assert "### Findings at or above `high`" in head and "interaction[a-&gt;c].style" in head
+    assert "### Findings at or above `high`" in head
+    # one row per rule, naming the subjects it reaches (the step summary keeps one row per finding)
+    assert "| high | `t-sync-call` | a-&gt;c, c-&gt;db |" in head and head.count("`t-sync-call`") == 1
     assert "interaction[a-&gt;b]" not in head  # waived: folded away
     assert "<summary>1 finding below the threshold</summary>" in md
     assert "<summary>1 waived finding</summary>" in md and "accepted for the pilot — team-a, until 2026-12-31" in md
@@ -295,10 +297,22 @@ def test_markdown_comment_stays_under_the_comment_size_limit(tmp_path: Any, monk
     args = ["check", d, "--no-builtin", "--rules", pack(tmp), "--format", "markdown"]
     text = run(*args).stdout
     assert len(text) <= md_module.MAX_CHARS
-    assert "| 300 | 0 | 300 | 0 | 0 | 300 | 0 | 0 |" in text and "…and 200 more" in text
-    monkeypatch.setattr(md_module, "MAX_CHARS", 4_000)
-    short = run(*args).stdout
-    assert len(short) <= 4_000 and "…and 295 more" in short
+    assert "| 300 | 0 | 300 | 0 | 0 | 300 | 0 | 0 |" in text
+    (row,) = [ln for ln in text.splitlines() if "`t-sync-call`" in ln]  # 300 findings of one rule: one row
+    assert "and 294 more" in row and " +299 |" in row
+    # The step summary keeps every finding, and is cut to fit GitHub's limit for a step summary.
+    summary = os.path.join(tmp, "summary.md")
+    run(*args, "--format", "github", env={"GITHUB_STEP_SUMMARY": summary})
+    with open(summary, encoding="utf-8") as fh:
+        full = fh.read()
+    assert full.count("`t-sync-call`") == 300
+    monkeypatch.setattr(md_module, "MAX_SUMMARY_BYTES", 20_000)
+    os.remove(summary)
+    run(*args, "--format", "github", env={"GITHUB_STEP_SUMMARY": summary})
+    with open(summary, encoding="utf-8") as fh:
+        cut = fh.read()
+    shown = cut.count("`t-sync-call`")
+    assert len(cut.encode()) <= 20_000 and shown < 300 and f"…and {300 - shown} more" in cut
 
 
 def test_a_write_failure_midway_replaces_no_output(tmp_path: Any, monkeypatch: Any) -> None:

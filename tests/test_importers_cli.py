@@ -310,7 +310,7 @@ def test_check_from_asyncapi_without_the_extra_says_it_once() -> None:
 
 def test_the_core_and_the_other_importers_need_no_extra() -> None:
     assert run_without_referencing("import", "compose", SHOP_COMPOSE).returncode == 0
-    result = run_without_referencing("check", "facts/shop", "--fail-on", "never", "--from",
+    result = run_without_referencing("check", "facts/shop", "--fail-on", "never", "--format", "json", "--from",
                                      f"kubernetes={SHOP_K8S}")
     assert result.returncode == 0 and "error" not in result.stderr, result.stderr
     assert "app.yaml" in result.stdout  # the manifests were read: findings point into them

@@ -65,11 +65,12 @@ def test_matching_needs_the_concepts_rule_the_subject_and_a_risk() -> None:
     assert [e.id for e, _ in r.must_not_hits] == ["T-N1"]
     assert r.risks == 6 and r.gaps == 2
     assert r.severities == {"critical": 1, "high": 2, "medium": 1, "low": 2}
-    # 1 expectation hit + 4 other (rule, subjects) pairs
-    assert r.distinct_issues == 5
+    # 1 expectation hit + the 2 rules none of whose risks matched an expectation; 3 rules, so 3 grouped lines
+    assert r.distinct_issues == 3 and r.lines == 3
     figures = ev.totals([r])["systems"][0]
     assert figures["strict_recall"] == round(1 / 3, 4) and figures["gap_only"] == 1 and figures["miss"] == 1
-    assert figures["high_critical_share"] == 0.5 and figures["findings_per_issue"] == 1.2
+    assert figures["high_critical_share"] == 0.5 and figures["findings_per_issue"] == 2.0
+    assert figures["lines_per_issue"] == 1.0
     assert figures["must_not"] == 2 and figures["must_not_hits"] == 1
 
 

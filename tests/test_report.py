@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import engine.gate.cli_check as cli_check
+from engine.grouping import risk_groups
 from engine.report import PLAIN, TextStyle, to_text
 from engine.review import Review, review
 from tests.gate_helpers import SHOP, run
@@ -30,14 +31,33 @@ def _words(text: str) -> list[str]:
     return [w for w in ANSI.sub("", text).split() if w.strip("-")]
 
 
-def test_plain_report_has_one_line_per_finding_and_cuts_nothing(shop: Review) -> None:
+def test_plain_report_has_one_line_per_rule_and_cuts_nothing(shop: Review) -> None:
     text = to_text(shop, "high", PLAIN)
     assert "\x1b[" not in text and "…" not in text
-    risks = [f for f in shop.findings if f.kind == "risk"]
     lines = text.splitlines()
-    for f in risks:  # each whole message on its finding's own line
-        assert sum(1 for x in lines if f.id in x and x.rstrip().endswith(f.message)) == 1
-    assert max(len(f.message) for f in risks) > 150  # so the check above is about long messages too
+    groups = risk_groups(shop.findings)
+    assert any(len(g.findings) > 1 for g in groups)  # so the check below covers grouped lines too
+    for g in groups:  # one line per rule, ending with the whole message of its most severe finding
+        (line,) = [x for x in lines if f"  {g.rule}  " in x]
+        assert line.rstrip().endswith(g.first.message) and g.first.id in line
+        if len(g.findings) > 1:  # the others are named on it, and counted
+            assert f"+{len(g.findings) - 1}" in line
+            assert all(f.subject.split(":", 1)[1] in line for f in g.findings[:6])
+    assert max(len(f.message) for f in shop.findings if f.kind == "risk") > 150
+
+
+def test_gaps_are_grouped_by_field_targeted_first(shop: Review) -> None:
+    text = to_text(shop, "high", PLAIN)
+    section = text[text.index("Information gaps"):text.index("Mitigations by phase")]
+    rows = [ln for ln in section.splitlines()[3:] if ln.strip()]
+    gaps = [f for f in shop.findings if f.kind == "gap"]
+    fields = {(f.subject.split(":", 1)[0], fld) for f in gaps for fld, _r in f.missing}
+    assert len(rows) == len(fields)  # one row per (kind, field), whatever the number of elements
+    tls = next(r for r in rows if r.startswith("tls "))
+    askers = sorted({f.subject for f in gaps for fld, _r in f.missing if fld == "tls"})
+    assert f"{len(askers)} interactions: " in tls
+    assert rows[-1].split()[0] in {fld for _k, fld in fields}  # the system's questions come last
+    assert "the design's system" in rows[-1]
 
 
 @pytest.mark.parametrize("width", [200, 140, 100, 80, 60, 40])
@@ -47,9 +67,8 @@ def test_terminal_report_fits_the_width_and_keeps_every_word(shop: Review, width
         assert len(line) <= width, (width, line)
     if text.startswith("severity"):  # a table still, cells wrapped: the same words, continuations on later lines
         assert sorted(_words(text)) == sorted(_words(to_text(shop, "high", PLAIN)))
-    for f in shop.findings:
-        if f.kind == "risk":
-            assert " ".join(f.message.split()) in " ".join(text.split())
+    for g in risk_groups(shop.findings):
+        assert " ".join(g.first.message.split()) in " ".join(text.split())
 
 
 def test_narrow_terminal_puts_the_message_under_its_finding(shop: Review) -> None:

@@ -104,9 +104,19 @@ class Result:
         return sum(1 for v in self.verdicts if v.status == status)
 
     @property
+    def matched_rules(self) -> set[str]:
+        return {s.rule for v in self.verdicts if v.status == "HIT" for s in v.findings if s.kind == "risk"}
+
+    @property
     def distinct_issues(self) -> int:
-        """Expectations hit, plus one issue per (rule, subjects) among the risks no expectation matched."""
-        return self.count("HIT") + len({(f.rule, f.subjects) for f in self.unmatched})
+        """Expectations hit, plus one issue per rule whose risks no expectation matched at all (a rule states
+        one issue, whatever subjects it reaches)."""
+        return self.count("HIT") + len({f.rule for f in self.unmatched} - self.matched_rules)
+
+    @property
+    def lines(self) -> int:
+        """Risk lines in the grouped reports: one per rule with a risk finding."""
+        return len(self.matched_rules | {f.rule for f in self.unmatched if f.kind == "risk"})
 
 
 # ---- loading -------------------------------------------------------------------------------------------
@@ -322,6 +332,8 @@ def totals(results: Sequence[Result]) -> dict[str, Any]:
                 "high_critical_share": round((sev["critical"] + sev["high"]) / risks, 4) if risks else None,
                 "distinct_issues": issues,
                 "findings_per_issue": round(risks / issues, 2) if issues else None,
+                "grouped_lines": sum(r.lines for r in rs),
+                "lines_per_issue": round(sum(r.lines for r in rs) / issues, 2) if issues else None,
                 "unmatched_risks": sum(len(r.unmatched) for r in rs),
                 "gaps": sum(r.gaps for r in rs)}
     rows = [{"system": r.system, "design": r.design, **figures([r])} for r in results]
@@ -335,7 +347,7 @@ def table(results: Sequence[Result]) -> str:
     data = totals(results)
     head = (f"{'system':<24}{'design':<8}{'exp':>5}{'hit':>5}{'gap':>5}{'miss':>5}{'recall':>8}"
             f"{'must-not':>10}{'risks':>7}{'crit':>6}{'high':>6}{'med':>5}{'low':>5}{'hi+cr':>7}"
-            f"{'f/issue':>9}{'gaps':>6}")
+            f"{'f/issue':>9}{'lines/issue':>13}{'gaps':>6}")
     lines = [head, "-" * len(head)]
 
     def line(name: str, design: str, f: dict[str, Any]) -> str:
@@ -345,7 +357,8 @@ def table(results: Sequence[Result]) -> str:
         return (f"{name:<24}{design:<8}{f['expected']:>5}{f['hit']:>5}{f['gap_only']:>5}{f['miss']:>5}"
                 f"{recall:>8}{must_not:>10}{f['risks']:>7}{sev['critical']:>6}{sev['high']:>6}"
                 f"{sev['medium']:>5}{sev['low']:>5}{_share(sev['critical'] + sev['high'], f['risks']):>7}"
-                f"{_ratio(f['risks'], f['distinct_issues']):>9}{f['gaps']:>6}")
+                f"{_ratio(f['risks'], f['distinct_issues']):>9}{_ratio(f['grouped_lines'], f['distinct_issues']):>13}"
+                f"{f['gaps']:>6}")
 
     for row in data["systems"]:
         lines.append(line(row["system"], row["design"], row))

@@ -1,5 +1,8 @@
 """A Markdown pull-request comment, and the GitHub step summary (the same, with every finding in its tables).
 
+The comment shows one row per rule (the subjects it reaches named on it); the step summary, the complete
+record, one row per finding.
+
 The decision first, then counts, then a table of the findings that fail the gate; everything else
 (findings below the threshold, waived and baselined findings, waiver problems) sits in collapsed
 ``<details>`` blocks so that the comment stays short. Tables are capped so that the comment stays under
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 
 from engine.gate.common import logical_path, one_line, where
 from engine.gate.core import Gate, Item
+from engine.grouping import names
 from engine.model import Severity
 
 MAX_ROWS = 100
@@ -49,6 +53,29 @@ def _table(items: Sequence[Item], extra: str = "", max_rows: int = MAX_ROWS) -> 
     return lines
 
 
+def _grouped(items: Sequence[Item], max_rows: int = MAX_ROWS) -> list[str]:
+    """One row per rule (``engine.grouping``): the comment a reviewer reads, not one row per subject."""
+    by_rule: dict[str, list[Item]] = {}
+    for item in items:
+        by_rule.setdefault(item.finding.group, []).append(item)
+    if all(len(v) == 1 for v in by_rule.values()):
+        return _table(items, max_rows=max_rows)
+    head = ["severity", "rule", "subjects", "where", "finding"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    groups = sorted(by_rule.values(), key=lambda g: (-max(i.finding.severity.rank for i in g), -len(g),
+                                                     g[0].finding.group))
+    for group in groups[:max_rows]:
+        ordered = sorted(group, key=lambda i: (-i.finding.severity.rank, i.finding.subject))
+        f = ordered[0].finding
+        more = f" +{len(ordered) - 1}" if len(ordered) > 1 else ""
+        subjects = names([i.finding.subject for i in ordered]) if len(ordered) > 1 else logical_path(f)
+        lines.append("| " + " | ".join([f.severity.value, f"`{cell(f.rule)}`", cell(subjects), cell(where(f) + more),
+                                        cell(f.message)]) + " |")
+    if len(groups) > max_rows:
+        lines.append(f"\n…and {len(groups) - max_rows} more rules (see the SARIF or JSON report).")
+    return lines
+
+
 def _s(items: Sequence[object]) -> str:
     return "" if len(items) == 1 else "s"
 
@@ -71,13 +98,13 @@ def to_step_summary(gate: Gate) -> str:
     a few), cut short only when it would pass GitHub's size limit for a step summary."""
     rows = max(len(gate.items), 1)
     for limit in (rows, 10_000, 1_000, MAX_ROWS, 0):
-        text = _render(gate, limit)
+        text = _render(gate, limit, grouped=False)
         if len(text.encode("utf-8")) <= MAX_SUMMARY_BYTES:
             return text
     return text
 
 
-def _render(gate: Gate, rows: int) -> str:
+def _render(gate: Gate, rows: int, grouped: bool = True) -> str:
     s = gate.summary()
     if not gate.enforcing:
         mark = "⚠️ **Not enforcing** (`--exit-zero`): " + ("would pass" if gate.passed else "would fail")
@@ -101,12 +128,14 @@ def _render(gate: Gate, rows: int) -> str:
     failing = gate.failing
     lines.append("")
     if failing:
-        lines += [f"### Findings at or above `{gate.threshold}`", "", *_table(failing, max_rows=rows)]
+        table = _grouped(failing, rows) if grouped else _table(failing, max_rows=rows)
+        lines += [f"### Findings at or above `{gate.threshold}`", "", *table]
     else:
         lines.append(f"No new finding at or above `{gate.threshold}`.")
     rest = [i for i in gate.items if i.status == "active" and not i.failing]
     if rest:
-        lines += _details(f"{len(rest)} finding{_s(rest)} below the threshold", _table(rest, max_rows=rows))
+        lines += _details(f"{len(rest)} finding{_s(rest)} below the threshold",
+                          _grouped(rest, rows) if grouped else _table(rest, max_rows=rows))
     waived = gate.of_status("waived")
     if waived:
         lines += _details(f"{len(waived)} waived finding{_s(waived)}", _table(waived, "waiver", rows))
