@@ -312,6 +312,9 @@ class CompiledKB:
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     """Rule id -> base severity set by the project config (``[severity]``), used instead of the matrix's."""
+    priced: dict[tuple[str, str], bool] = field(default_factory=dict)
+    """(risk rule, context rule) -> whether the risk rule already requires the context of its subject
+    (``engine.rule.context_already_priced``), worked out once per pair."""
 
     def ruleset_definitions(self) -> dict[str, dict[str, Any]]:
         """Fresh durable_rules definitions (``set_rulesets`` mutates what it is given)."""

@@ -21,6 +21,7 @@ from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import Design, Fact, load_design
 from engine.model import SEVERITY_BY_RANK, Phase, Severity
+from engine.rule import context_already_priced
 from engine.ruleload import KnowledgeBase, builtin_rules_dir, load_rules
 from engine.runtime import RunLimits, RunResult, run
 from engine.source import DEFAULT_LIMITS, Document, Limits
@@ -253,6 +254,14 @@ def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None =
         return assemble(design, enriched, kb, result)
 
 
+def _priced(kb: CompiledKB, risk_rule: str, context_rule: str) -> bool:
+    """A context the risk rule already requires of its subject is in its base severity: not counted twice."""
+    key = (risk_rule, context_rule)
+    if key not in kb.priced:
+        kb.priced[key] = context_already_priced(kb.source[risk_rule].rule, kb.source[context_rule].rule)
+    return kb.priced[key]
+
+
 def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResult) -> Review:
     """Turn a run's outcomes into findings and deduplicated mitigations."""
     facts = {f.key: f for f in enriched.facts}
@@ -311,8 +320,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         rule, base, ceiling, category, phase, references, likelihood, impact, overridden = held_rule
         subj = facts.get(r.subject)
         loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
-        adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts[key].items()))
-               if key in adjusts else ())
+        adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts[key].items())
+                     if not _priced(kb, r.rule, a.rule)) if key in adjusts else ())
         delta = max(-1, min(1, sum(a.by for a in adj)))
         sev = SEVERITY_BY_RANK[max(1, min(ceiling, base.rank + delta))]
         fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)

@@ -310,3 +310,39 @@ PLAN_SECTIONS: dict[str, tuple[str, ...]] = {
 """Section of the plan -> the item types it accepts."""
 PLAN_ITEM_REQUIRED: tuple[str, ...] = ("section", "type", "subject", "title")
 PLAN_ITEM_OPTIONAL: tuple[str, ...] = ("detail", "phase", "pass_bar", "strategy")
+
+
+def _allowed(test: Any) -> set[Any] | None:
+    """The values a field test admits, when it is an equality or ``in`` test (else None: not comparable)."""
+    if isinstance(test, dict):
+        if set(test) == {"eq"}:
+            return {test["eq"]}
+        if set(test) == {"in"} and isinstance(test["in"], list):
+            return set(test["in"])
+        return None
+    return {test}
+
+
+def context_already_priced(risk_rule: Rule, context_rule: Rule) -> bool:
+    """Whether a risk rule already requires of its subject the context a context rule raises or lowers for.
+
+    ``single-instance-service-on-request-path`` fires only on services on a public request path, and its
+    likelihood x impact was set for that context; raising it again because the service is on a public
+    request path would count the same fact twice. So a context adjustment is dropped when the risk rule's
+    own pattern on the subject admits only values the context stands for. When it admits more (an
+    unencrypted channel of any classified data; the context: card, health or personal data), the context
+    still tells the most sensitive cases apart, and applies.
+    """
+    adjust, risk = context_rule.adjust, risk_rule.risk
+    if adjust is None or risk is None:
+        return False
+    context = next((p for p in context_rule.when if p.join.get("key") == f"{adjust.risk}.subject"), None)
+    subject = next((p for p in risk_rule.when if p.as_ == risk.subject), None)
+    if context is None or subject is None or context.kind != subject.kind or not context.where:
+        return False
+    for fld, test in context.where.items():
+        wanted = _allowed(test)
+        stated = _allowed(subject.where[fld]) if fld in subject.where else None
+        if wanted is None or stated is None or not stated <= wanted:
+            return False
+    return True
