@@ -20,7 +20,7 @@ DURABLE_CPPFLAGS := -DPyEval_CallObject=PyObject_CallObject
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 SYSTEM_DEPS ?= 1
 
-.PHONY: demo test lint typecheck unit other-pythons bench fuzz clean plan-tools
+.PHONY: demo test lint typecheck unit suite other-pythons bench fuzz clean plan-tools
 
 $(RUN_STAMP): pyproject.toml
 	@test -n "$(PYTHON_EXE)" || { echo "archplan needs Python 3.11 or later; none of '$(PYTHON)' runs here"; exit 2; }
@@ -46,7 +46,9 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-unit: $(DEV_STAMP) plan-tools
+unit: plan-tools suite
+
+suite: $(DEV_STAMP)
 	$(VENV)/bin/pytest -q
 
 # The plan tests check the diagrams with the real tools: Graphviz (DOT -> SVG), headless Chromium (the HTML
@@ -67,7 +69,7 @@ other-pythons: unit
 		exe=$$(tools/find-python python$$v); \
 		if [ -z "$$exe" ]; then echo "skip: Python $$v is not installed here; the suite did not run under it"; continue; fi; \
 		echo "the suite under Python $$v ($$exe), in .venv-$$v"; \
-		$(MAKE) --no-print-directory unit VENV=.venv-$$v PYTHON=$$exe || exit 1; \
+		$(MAKE) --no-print-directory suite VENV=.venv-$$v PYTHON=$$exe || exit 1; \
 	done
 
 bench: $(DEV_STAMP)

@@ -139,6 +139,11 @@ def test_pre_commit_installs_and_runs_the_hook_for_real(tmp_path: Any) -> None:
     env = {**os.environ, "PRE_COMMIT_HOME": os.path.join(tmp, "cache"), "GIT_CONFIG_GLOBAL": EMPTY_CONFIG,
            "GIT_CONFIG_NOSYSTEM": "1"}
     env.pop("ARCHPLAN_TODAY", None)
+    if sys.version_info >= (3, 13):  # the hook's own durable-rules builds there only with the flag (README)
+        from engine.runtime import DURABLE_CPPFLAGS
+
+        env["CPPFLAGS"] = DURABLE_CPPFLAGS
+        env["PIP_NO_CACHE_DIR"] = "1"  # never a wheel pip built earlier without it
 
     def pre_commit(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([exe, *args], cwd=project, capture_output=True, text=True, env=env, timeout=900,
