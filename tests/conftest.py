@@ -21,6 +21,16 @@ CORPUS_MISSING = "" if os.path.isdir(CORPUS) else (
 """Why the tests on the shared corpus cannot run ("" when they can)."""
 
 
+def need_shared(path: str) -> None:
+    """A test on a file of the shared folder: skipped without it (a clone alone), failed under CI, which has it."""
+    if os.path.exists(path):
+        return
+    msg = f"{path} is not here (the shared folder: ../shared beside the clone, or ARCHPLAN_SHARED)"
+    if IN_CI:
+        pytest.fail(msg + "; CI has the shared folder beside the clone")
+    pytest.skip(msg)
+
+
 @pytest.fixture(scope="session")
 def builtin_kb() -> CompiledKB:
     """The built-in rules, compiled."""
@@ -34,10 +44,7 @@ def specimen() -> Callable[..., str]:
     The tests on these real files are an extra layer over the ones on tests/fixtures: without the
     folder (a clone on its own) their module skips, once, with the reason; under CI (``CI=true``) each fails.
     """
-    if CORPUS_MISSING:
-        if IN_CI:
-            pytest.fail(CORPUS_MISSING + "; CI has the shared folder beside the clone")
-        pytest.skip(CORPUS_MISSING)
+    need_shared(CORPUS)
 
     def path(*parts: str) -> str:
         return os.path.join(CORPUS, *parts)
