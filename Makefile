@@ -2,54 +2,77 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
-# durable-rules 2.0.28 builds on 3.11 and 3.12, not 3.13: pick a suitable interpreter.
-PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
-	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,11) <= sys.version_info[:2] < (3,13))'; then \
-	echo $$p; break; fi; done)
+# One stamp per install set: `make demo` installs what running needs (`.`), `make test` the dev extras too.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+RUN_SPEC := .
+DEV_SPEC := .[dev]
+# Python 3.11 or later: the first of these that runs (on PATH, or installed by pyenv). `make test
+# PYTHON=python3.13` picks one (for an existing .venv: `rm -rf .venv` first).
+PYTHON ?= python3.11 python3.12 python3.13 python3
+PYTHON_EXE := $(shell tools/find-python $(PYTHON))
+# The versions pyproject.toml declares (its classifiers): `make test` runs the suite under each other one found.
+SUPPORTED := $(shell sed -n 's/.*"Programming Language :: Python :: \(3\.[0-9]*\)".*/\1/p' pyproject.toml)
+# durable-rules ships only as source. 2.0.28 calls PyEval_CallObject, which Python 3.13 removed: built with
+# this preprocessor flag (its setup.py overwrites CFLAGS, not CPPFLAGS) it works there. Never a cached wheel.
+DURABLE := $(shell sed -n 's/.*"\(durable-rules==[^"]*\)".*/\1/p' pyproject.toml)
+DURABLE_CPPFLAGS := -DPyEval_CallObject=PyObject_CallObject
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+SYSTEM_DEPS ?= 1
 
-.PHONY: demo test lint typecheck unit bench fuzz clean plan-tools
+.PHONY: demo test lint typecheck unit suite other-pythons bench fuzz clean plan-tools
 
-$(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "archplan needs Python 3.11 or 3.12 (durable-rules 2.0.28 fails on 3.13)"; exit 2; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+$(RUN_STAMP): pyproject.toml
+	@test -n "$(PYTHON_EXE)" || { echo "archplan needs Python 3.11 or later; none of '$(PYTHON)' runs here"; exit 2; }
+	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON_EXE)"; $(PYTHON_EXE) -m venv $(VENV); }
+	$(PIP) --upgrade pip
+	@if $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 13))'; then \
+		echo "Python 3.13+: building $(DURABLE) with CPPFLAGS=$(DURABLE_CPPFLAGS)"; \
+		CPPFLAGS="$(DURABLE_CPPFLAGS) $$CPPFLAGS" $(PIP) --no-cache-dir --no-binary durable-rules '$(DURABLE)'; \
+	fi
+	$(PIP) -e '$(RUN_SPEC)'
+	@touch $(RUN_STAMP)
 
-demo: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP)
+	$(PIP) -e '$(DEV_SPEC)'
+	@touch $(DEV_STAMP)
+
+demo: $(RUN_STAMP)
 	$(VENV)/bin/archplan check facts/shop --fail-on never
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check engine tests benchmarks
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-unit: $(STAMP) plan-tools
+unit: plan-tools suite
+
+suite: $(DEV_STAMP)
 	$(VENV)/bin/pytest -q
 
 # The plan tests check the diagrams with the real tools: Graphviz (DOT -> SVG), headless Chromium (the HTML
-# page) and the mermaid parser (node). Installed when possible (root or passwordless sudo, apt, network);
-# otherwise a note, and those tests skip locally with the reason and fail under CI=true.
-MERMAID_CHECK := tests/fixtures/plan/mermaid-check
+# page) and the Mermaid parser (node). tools/system-deps prints each, why, and installs what is missing
+# (root or passwordless sudo, apt, npm). Without root: `make test SYSTEM_DEPS=0`; the tests that need a
+# missing tool then skip with the reason (and fail under CI=true).
 plan-tools:
-	@if ! command -v dot >/dev/null 2>&1 || ! { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }; then \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
-		if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then \
-			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-				graphviz chromium fonts-dejavu-core >/dev/null \
-			|| echo "note: could not install graphviz/chromium; their tests skip (and fail under CI=true)"; \
-		else echo "note: graphviz/chromium missing and cannot be installed here (not root, no apt)"; fi; \
-	fi
-	@if command -v npm >/dev/null 2>&1; then \
-		test -d $(MERMAID_CHECK)/node_modules/mermaid || npm ci --silent --no-audit --no-fund --prefix $(MERMAID_CHECK) \
-		|| echo "note: npm ci failed (offline?); the Mermaid parser test skips (and fails under CI=true)"; \
-	else echo "note: node/npm missing: the Mermaid parser test skips (and fails under CI=true)"; fi
+	@tools/system-deps $(SYSTEM_DEPS)
 
-test: lint typecheck unit
+test: lint typecheck unit other-pythons
 
-bench: $(STAMP)
+# The suite (not lint or mypy: once is enough) under every other supported version found, each in its own
+# .venv-3.X; a version not installed here is a printed skip.
+other-pythons: unit
+	@main=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	for v in $(SUPPORTED); do \
+		[ "$$v" = "$$main" ] && continue; \
+		exe=$$(tools/find-python python$$v); \
+		if [ -z "$$exe" ]; then echo "skip: Python $$v is not installed here; the suite did not run under it"; continue; fi; \
+		echo "the suite under Python $$v ($$exe), in .venv-$$v"; \
+		$(MAKE) --no-print-directory suite VENV=.venv-$$v PYTHON=$$exe || exit 1; \
+	done
+
+bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_plan.py
 	$(PY) benchmarks/bench_gate.py
@@ -57,7 +80,7 @@ bench: $(STAMP)
 # Coverage-guided fuzzing of the design and rule loaders (not part of `make test`). atheris ships
 # manylinux wheels for 3.11/3.12, so no clang is needed; it is installed here only, not as a dependency.
 FUZZ_SECONDS ?= 300
-fuzz: $(STAMP)
+fuzz: $(DEV_STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check 'atheris>=2.3'
 	@mkdir -p fuzz/corpus fuzz/artifacts
 	$(PY) fuzz/seed_corpus.py fuzz/corpus
@@ -65,4 +88,4 @@ fuzz: $(STAMP)
 		-timeout=10 -rss_limit_mb=2048 -artifact_prefix=fuzz/artifacts/ -print_final_stats=1
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-3.* build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

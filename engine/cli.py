@@ -52,6 +52,8 @@ class _Group(click.Group):
         except MemoryError:
             _fail(["out of memory; lower the input size or raise the limits"])
         except Exception as exc:  # a bug: still exit 2, never a traceback, never a pass
+            if isinstance(exc, ImportError) and exc.name == "durable_rules_engine":
+                _fail([str(exc)])  # no bug: a failed build of the rule engine, and the command that rebuilds it
             if os.environ.get("ARCHPLAN_DEBUG"):
                 raise
             _fail([f"internal error: {type(exc).__name__}: {exc} (set ARCHPLAN_DEBUG=1 for a traceback)"])

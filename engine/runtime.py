@@ -19,12 +19,32 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import durable_rules_engine as _C
 import orjson
 
 from engine.compiler import NEGATED_PREFIX, CompiledKB, CompiledRule, RulesetSpec, lookup_target
 from engine.consequence import Outcome, consequences
 from engine.errors import EngineError, LimitError, Location
+
+DURABLE_PIN = "durable-rules==2.0.28"
+"""The release pyproject.toml pins, named in the rebuild command below."""
+DURABLE_CPPFLAGS = "-DPyEval_CallObject=PyObject_CallObject"
+"""2.0.28 calls ``PyEval_CallObject``, which Python 3.13 removed; its setup.py overwrites CFLAGS, not CPPFLAGS."""
+
+
+def durable_rebuild_hint(cause: BaseException) -> str:
+    """One line: why durable_rules' C core did not load and the command that rebuilds it for this interpreter."""
+    import shlex
+    import sys
+
+    command = (f"CPPFLAGS='{DURABLE_CPPFLAGS}' {shlex.quote(sys.executable)} -m pip install --force-reinstall "
+               f"--no-deps --no-cache-dir --no-binary durable-rules '{DURABLE_PIN}'")
+    return f"the rule engine's C core (durable_rules_engine) did not load ({cause}); rebuild it: {command}"
+
+
+try:
+    import durable_rules_engine as _C
+except ImportError as exc:  # a wheel built without the flag on 3.13+, or no build at all: say what to run
+    raise ImportError(durable_rebuild_hint(exc), name="durable_rules_engine") from exc
 
 _CACHE_SIZE = 4
 _cache: OrderedDict[str, _Session] = OrderedDict()

@@ -1,8 +1,9 @@
-"""Shared fixtures: the compiled built-in knowledge base is compiled once per session."""
+"""Shared fixtures: the compiled built-in knowledge base is compiled once per session; the public specimens."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 
@@ -10,10 +11,42 @@ from engine.compiler import CompiledKB
 from engine.review import load_kb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+SHARED = os.environ.get("ARCHPLAN_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
+"""The project's shared folder (beside the repository unless ``ARCHPLAN_SHARED`` names it)."""
+CORPUS = os.path.join(SHARED, "corpus")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CORPUS_MISSING = "" if os.path.isdir(CORPUS) else (
+    f"the public specimens are not here ({CORPUS}: no such folder; set ARCHPLAN_SHARED to the shared folder "
+    "to run the tests on them)")
+"""Why the tests on the shared corpus cannot run ("" when they can)."""
+
+
+def need_shared(path: str) -> None:
+    """A test on a file of the shared folder: skipped without it (a clone alone), failed under CI, which has it."""
+    if os.path.exists(path):
+        return
+    msg = f"{path} is not here (the shared folder: ../shared beside the clone, or ARCHPLAN_SHARED)"
+    if IN_CI:
+        pytest.fail(msg + "; CI has the shared folder beside the clone")
+    pytest.skip(msg)
 
 
 @pytest.fixture(scope="session")
 def builtin_kb() -> CompiledKB:
     """The built-in rules, compiled."""
     return load_kb()
+
+
+@pytest.fixture(scope="session")
+def specimen() -> Callable[..., str]:
+    """``specimen("openapi", "x.yaml")``: a public specimen in the shared corpus, read in place.
+
+    The tests on these real files are an extra layer over the ones on tests/fixtures: without the
+    folder (a clone on its own) their module skips, once, with the reason; under CI (``CI=true``) each fails.
+    """
+    need_shared(CORPUS)
+
+    def path(*parts: str) -> str:
+        return os.path.join(CORPUS, *parts)
+
+    return path

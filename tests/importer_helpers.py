@@ -9,17 +9,11 @@ from engine.source import Document
 from tests.conftest import ROOT
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "importers")
-CORPUS = os.path.join(ROOT, "..", "shared", "corpus")
 
 
 def fixture(*parts: str) -> str:
     """A path under tests/fixtures/importers."""
     return os.path.join(FIXTURES, *parts)
-
-
-def corpus(*parts: str) -> str:
-    """A public specimen under ../shared/corpus, read in place."""
-    return os.path.join(CORPUS, *parts)
 
 
 def line_of(path: str, needle: str, nth: int = 1) -> int:
@@ -50,3 +44,87 @@ def read(path: str) -> str:
     """A file's text."""
     with open(path, encoding="utf-8") as fh:
         return fh.read()
+
+
+# Checks run on the project's own fixtures and, as an extra layer, on the public specimens
+# (tests/test_importers_corpus.py): one body of assertions for both.
+
+
+def check_brokered_channels(path: str, broker_prefix: str, channel_key: str) -> None:
+    """Four channels on a Kafka/MQTT broker: the one received has consumers only; three sends, three calls."""
+    from engine.importers import import_paths
+
+    d = design_of(import_paths("auto", [path]))
+    channels = d.of_kind("channel")
+    assert len(channels) == 4
+    measured = next(c for c in channels if "measured" in c.name)
+    assert measured.data["consumers"] and "producers" not in measured.data
+    assert all(c.data["kind"] == "topic" and c.data["broker"].startswith(broker_prefix) for c in channels)
+    assert len(d.of_kind("interaction")) == 3
+    assert measured.location.file == path and measured.location.line == line_of(path, f"{channel_key}:")
+
+
+def check_shared_components(files: list[str], services: set[str], fanout: tuple[str, str, list[str]],
+                            socket: tuple[str, str]) -> None:
+    """Services in several files sharing components by $ref; channels are matched by address.
+
+    ``fanout``: (address, its one producer, its consumers) on a broker; ``socket``: (address, its producer)
+    on a WebSocket server, which is no broker.
+    """
+    from engine.importers import import_paths
+
+    d = design_of(import_paths("asyncapi", files))
+    assert {s.name for s in d.of_kind("service")} == services
+    address, producer, consumers = fanout
+    channel = fact(d, f"channel:{address}").data
+    assert channel["producers"] == [producer] and sorted(channel["consumers"]) == consumers
+    assert "broker" in channel
+    assert fact(d, f"channel:{socket[0]}").data["producers"] == [socket[1]]
+    assert "broker" not in fact(d, f"channel:{socket[0]}").data
+    assert not d.warnings
+
+
+def check_paged_listing_without_security(path: str) -> None:
+    """No security in the document: authentication is unknown, not "none"; ``limit`` makes a paged listing."""
+    from engine.importers import import_paths
+
+    d = design_of(import_paths("auto", [path]))
+    eps = d.of_kind("endpoint")
+    assert eps and all("authn" not in e.data for e in eps)
+    listing = next(e for e in eps if e.data["method"] == "GET" and "{" not in e.data["path"])
+    assert listing.data["pagination"] is True
+    assert listing.location.file == path
+    assert listing.locate("pagination").line == line_of(path, "name: limit")
+
+
+def check_builtin_rules_on_artifacts(specs: list[str]) -> None:
+    """``check --from FORMAT=PATH`` with the built-in rules finds something in each, located inside the artifact."""
+    import json
+
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    for spec in specs:
+        result = CliRunner().invoke(main, ["check", "--from", spec, "--format", "json", "--fail-on", "never"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["findings"], spec
+        artifact = spec.split("=", 1)[1]
+        root = artifact if os.path.isdir(artifact) else os.path.dirname(artifact)
+        assert all(os.path.abspath(f["location"]["file"]).startswith(os.path.abspath(root))
+                   for f in report["findings"] if f["location"]["file"]), spec
+
+
+def check_first_artifact_wins(compose_file: str, manifest: str, service: str) -> None:
+    """Compose (sorting first) says internal, the manifest NodePort: the first stands, with a warning naming both."""
+    from engine.importers import load_artifacts
+
+    design = load_documents(load_artifacts([f"kubernetes={manifest}", f"compose={compose_file}"]))
+    front = fact(design, f"service:{service}")
+    assert front.data["exposure"] == "internal"  # compose's file sorts first: its value stands
+    assert front.data["health"]["liveness"] is True  # what compose leaves unknown, the manifest fills in
+    warning = next(str(w) for w in design.warnings if service in str(w) and "exposure" in str(w))
+    assert f"{manifest}:{line_of(manifest, 'type: NodePort')}" in warning
+    assert f"{compose_file}:{line_of(compose_file, f'  {service}:')}" in warning
+    assert "first artifact's (in file order) value is kept" in warning

@@ -27,7 +27,7 @@ from engine.review import load_kb
 from engine.rule import Rule
 from engine.ruleload import RULE_SUFFIX, TEST_SUFFIX, builtin_rules_dir, discover_rules, parse_rule_file
 from engine.ruletest import collect_cases, run_case
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, SHARED, need_shared
 from tests.helpers import rule_yaml, write, write_yaml
 
 RULES_DIR = builtin_rules_dir()
@@ -186,8 +186,8 @@ def test_catalog_has_the_120_patterns_of_section_7() -> None:
 CATALOG_MD = os.path.join(SHARED, "knowledge", "pattern-catalog.md")
 
 
-@pytest.mark.skipif(not os.path.isfile(CATALOG_MD), reason="the source catalog is not beside this checkout")
 def test_committed_catalog_matches_its_source() -> None:
+    need_shared(CATALOG_MD)
     with open(CATALOG_MD, encoding="utf-8") as fh:
         expected = to_json(parse_catalog(fh.read(), CATALOG_MD))
     with open(os.path.join(ROOT, "engine", "data", "catalog.json"), encoding="utf-8") as fh:

@@ -8,11 +8,12 @@ import os
 import pytest
 
 from engine.errors import ArchplanError
-from engine.importers import asyncapi, import_paths
+from engine.importers import asyncapi
 from tests.helpers import write
-from tests.importer_helpers import corpus, design_of, fact, fixture, line_of
+from tests.importer_helpers import check_brokered_channels, check_shared_components, design_of, fact, fixture, line_of
 
 ORDERS = fixture("asyncapi", "orders-2.6.yaml")
+PARKING = fixture("asyncapi", "parking")
 
 
 def test_v2_subscribe_is_what_the_application_sends_and_publish_what_it_receives() -> None:
@@ -49,46 +50,34 @@ def test_message_payload_fields_hint_the_classification_a_channel_carries() -> N
     assert "carries_classification" not in fact(d, "channel:payments/settled").data
 
 
-@pytest.mark.parametrize("name", ["streetlights-kafka-asyncapi.yml", "streetlights-mqtt-asyncapi.yml",
-                                  "streetlights-operation-security-asyncapi.yml"])
-def test_streetlights_specimens_import_with_brokers_and_producers(name: str) -> None:
-    path = corpus("asyncapi", name)
-    d = design_of(import_paths("auto", [path]))
-    channels = d.of_kind("channel")
-    assert len(channels) == 4
-    measured = next(c for c in channels if "measured" in c.name)
-    assert measured.data["consumers"] and "producers" not in measured.data
-    assert all(c.data["kind"] == "topic" and c.data["broker"].startswith("test.") for c in channels)
-    assert len(d.of_kind("interaction")) == 3
-    assert measured.location.file == path and measured.location.line == line_of(path, "lightingMeasured:")
+@pytest.mark.parametrize("name", ["parking-kafka.yaml", "parking-mqtt.yaml", "parking-operation-security.yaml"])
+def test_kafka_and_mqtt_documents_import_with_brokers_consumers_and_producers(name: str) -> None:
+    check_brokered_channels(os.path.join(PARKING, name), "stage.", "occupancyMeasured")
 
 
 def test_operation_level_security_is_read_from_the_operation() -> None:
-    path = corpus("asyncapi", "streetlights-operation-security-asyncapi.yml")
+    path = os.path.join(PARKING, "parking-operation-security.yaml")
     d = design_of(asyncapi.import_file(path))
     calls = d.of_kind("interaction")
-    assert {c.data["auth"] for c in calls} == {"client_credentials"}
-    turn_on = next(c for c in calls if c.data["to"].endswith("turn.on"))
-    op_line = line_of(path, "  turnOn:")
-    assert turn_on.locate("auth").line == line_of(path, "security:", nth=3) and turn_on.locate("auth").line > op_line
+    assert {c.data["auth"] for c in calls} == {"client_credentials"}  # not the server's SCRAM
+    raise_barrier = next(c for c in calls if c.data["to"].endswith("barrier.raise"))
+    op_line = line_of(path, "  raiseBarrier:")
+    auth_line = raise_barrier.locate("auth").line
+    assert auth_line == line_of(path, "security:", nth=2) and auth_line > op_line
 
 
 def test_mqtt_server_security_applies_when_the_operation_has_none() -> None:
-    d = design_of(asyncapi.import_file(corpus("asyncapi", "streetlights-mqtt-asyncapi.yml")))
-    assert {c.data.get("auth") for c in d.of_kind("interaction")} == {"api_key"}
+    d = design_of(asyncapi.import_file(os.path.join(PARKING, "parking-mqtt.yaml")))
+    assert {c.data.get("auth") for c in d.of_kind("interaction")} == {"api_key"}  # the first of the server's
 
 
-def test_social_media_services_share_components_across_files_and_channels_by_address() -> None:
-    files = sorted(glob.glob(corpus("asyncapi", "social-media", "*", "asyncapi.yaml")))
-    d = design_of(import_paths("asyncapi", files))
-    assert {s.name for s in d.of_kind("service")} == {
-        "comments-service", "notifications-service", "public-api", "website-backend", "website-websocket-client"}
-    liked = fact(d, "channel:comment/liked").data
-    assert liked["producers"] == ["website-backend"]
-    assert sorted(liked["consumers"]) == ["comments-service", "notifications-service", "public-api"]
-    assert fact(d, "channel:like/comment").data["producers"] == ["website-websocket-client"]
-    assert "broker" not in fact(d, "channel:like/comment").data  # a WebSocket server is no broker
-    assert not d.warnings
+def test_services_share_components_across_files_and_channels_by_address() -> None:
+    files = sorted(glob.glob(fixture("asyncapi", "lending", "*", "asyncapi.yaml")))
+    assert len(files) == 5
+    check_shared_components(
+        files, {"catalog-backend", "kiosk-websocket-client", "loans-service", "partner-api", "reminders-service"},
+        ("loan/returned", "catalog-backend", ["loans-service", "partner-api", "reminders-service"]),
+        ("kiosk/scan", "kiosk-websocket-client"))
 
 
 def test_a_missing_file_behind_a_ref_is_an_error_at_the_ref(tmp_path: os.PathLike[str]) -> None:

@@ -18,7 +18,7 @@ from engine.loader import load_design, load_documents
 from tests.conftest import ROOT
 from tests.gate_helpers import SCHEMA
 from tests.helpers import rule_yaml, write, write_yaml
-from tests.importer_helpers import corpus, fact, fixture, line_of
+from tests.importer_helpers import check_builtin_rules_on_artifacts, check_first_artifact_wins, fact, fixture, line_of
 
 SHOP_API = fixture("openapi", "shop.yaml")
 SHOP_COMPOSE = fixture("compose", "shop-compose.yaml")
@@ -77,8 +77,8 @@ def test_import_auto_detects_each_format_by_content() -> None:
     assert detect(fixture("asyncapi", "orders-2.6.yaml")) == "asyncapi"
     assert detect(SHOP_COMPOSE) == "compose"
     assert detect(os.path.join(SHOP_K8S, "app.yaml")) == "kubernetes"
-    assert detect(corpus("kubernetes", "bank-of-anthos")) == "kubernetes"
-    assert detect(corpus("compose", "sock-shop", "docker-compose.yml")) == "compose"
+    assert detect(fixture("kubernetes", "clinic")) == "kubernetes"
+    assert detect(fixture("compose", "bakery", "docker-compose.yml")) == "compose"
 
 
 def test_ambiguous_or_unknown_content_asks_for_the_format(tmp_path: os.PathLike[str]) -> None:
@@ -124,19 +124,10 @@ def test_check_from_points_sarif_results_at_the_artifact(tmp_path: os.PathLike[s
 
 
 def test_check_runs_the_builtin_rules_on_every_imported_format() -> None:
-    specs = ["openapi=" + corpus("openapi", "petstore.yaml"),
-             "compose=" + corpus("compose", "sock-shop", "docker-compose.yml"),
-             "kubernetes=" + corpus("kubernetes", "bank-of-anthos"),
-             "asyncapi=" + corpus("asyncapi", "streetlights-kafka-asyncapi.yml")]
-    for spec in specs:
-        result = run("check", "--from", spec, "--format", "json", "--fail-on", "never")
-        assert result.exit_code == 0, result.output
-        report = json.loads(result.stdout)
-        assert report["findings"], spec
-        artifact = spec.split("=", 1)[1]
-        root = artifact if os.path.isdir(artifact) else os.path.dirname(artifact)
-        assert all(os.path.abspath(f["location"]["file"]).startswith(os.path.abspath(root))
-                   for f in report["findings"] if f["location"]["file"]), spec
+    check_builtin_rules_on_artifacts(["openapi=" + fixture("openapi", "bookshelf.yaml"),
+                                      "compose=" + fixture("compose", "bakery", "docker-compose.yml"),
+                                      "kubernetes=" + fixture("kubernetes", "clinic"),
+                                      "asyncapi=" + fixture("asyncapi", "parking", "parking-kafka.yaml")])
 
 
 def test_hand_written_facts_win_and_the_conflict_is_a_warning_naming_both(tmp_path: os.PathLike[str]) -> None:
@@ -269,17 +260,8 @@ def test_explain_accepts_artifacts_too() -> None:
 
 
 def test_two_artifacts_that_disagree_keep_the_first_in_file_order_and_warn() -> None:
-    compose_file = corpus("compose", "sock-shop", "docker-compose.yml")
-    manifest = corpus("kubernetes", "sock-shop", "complete-demo.yaml")
-    docs = load_artifacts([f"kubernetes={manifest}", f"compose={compose_file}"])
-    design = load_documents(docs)
-    front = fact(design, "service:front-end")
-    assert front.data["exposure"] == "internal"  # compose's file sorts first: its value stands
-    assert front.data["health"]["liveness"] is True  # what compose leaves unknown, the manifest fills in
-    warning = next(str(w) for w in design.warnings if "front-end" in str(w) and "exposure" in str(w))
-    assert f"{manifest}:{line_of(manifest, 'type: NodePort')}" in warning
-    assert f"{compose_file}:{line_of(compose_file, '  front-end:')}" in warning
-    assert "first artifact's (in file order) value is kept" in warning
+    check_first_artifact_wins(fixture("compose", "bakery", "docker-compose.yml"),
+                              fixture("kubernetes", "bakery", "all-in-one.yaml"), "storefront")
 
 
 # --- without the importers extra ------------------------------------------------------------------------

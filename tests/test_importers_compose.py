@@ -9,10 +9,10 @@ import pytest
 from engine.errors import ArchplanError
 from engine.importers import compose, import_paths
 from tests.helpers import write
-from tests.importer_helpers import corpus, design_of, fact, fixture, line_of
+from tests.importer_helpers import design_of, fact, fixture, line_of
 
 SHOP = fixture("compose", "shop-compose.yaml")
-SOCK = corpus("compose", "sock-shop", "docker-compose.yml")
+BAKERY = fixture("compose", "bakery", "docker-compose.yml")
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +83,17 @@ def test_a_value_that_merely_contains_a_service_name_is_no_edge(tmp_path: os.Pat
     assert "USER_URL" in edges[0].data["inferred_from"] and "DB_USER" not in edges[0].data["inferred_from"]
 
 
-def test_sock_shop_specimen_imports_with_its_databases_broker_and_edge_router() -> None:
-    d = design_of(import_paths("auto", [SOCK]))
-    assert {s.name for s in d.of_kind("datastore")} == {"carts-db", "catalogue-db", "orders-db", "user-db"}
-    assert fact(d, "datastore:catalogue-db").data["engine"] == "mysql"  # by MYSQL_ROOT_PASSWORD
-    assert fact(d, "service:rabbitmq").data["tags"] == ["broker"]
-    router = fact(d, "service:edge-router")
-    assert router.data["exposure"] == "public" and router.locate("exposure").line == line_of(SOCK, "'80:80'")
+def test_a_larger_file_imports_with_its_databases_broker_and_edge_proxy() -> None:
+    d = design_of(import_paths("auto", [BAKERY]))
+    assert {s.name for s in d.of_kind("datastore")} == {"accounts-db", "basket-db", "menu-db", "ordering-db"}
+    assert fact(d, "datastore:menu-db").data["engine"] == "mysql"  # by MARIADB_ROOT_PASSWORD, not the image
+    assert fact(d, "datastore:accounts-db").data["durable_storage"] is False  # a -db name, no volume
+    assert fact(d, "service:mq-broker").data["tags"] == ["broker"]
+    gateway = fact(d, "service:gateway")
+    assert gateway.data["exposure"] == "public" and gateway.locate("exposure").line == line_of(BAKERY, "'443:443'")
+    assert fact(d, "service:storefront").data["exposure"] == "internal"
     edges = {(i.data["from"], i.data["to"]) for i in d.of_kind("interaction")}
-    assert ("user", "user-db") in edges
-    # the load generator is said and left out: its missing probes are not the system's risks
-    assert "service:user-sim" not in {f.key for f in d.facts}
-    assert any(str(w).endswith("user-sim is a load generator or test client (by its name user-sim): not reviewed "
-                               "as part of the system") for w in d.warnings)
+    assert ("accounts", "accounts-db") in edges and ("shopper-sim", "gateway") in edges  # host:port, --target
 
 
 def test_unknown_depends_on_target_and_bad_shapes_are_located(tmp_path: os.PathLike[str]) -> None:

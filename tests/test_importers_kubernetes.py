@@ -9,13 +9,13 @@ import pytest
 from engine.errors import ArchplanError
 from engine.importers import import_paths, kubernetes
 from tests.helpers import write
-from tests.importer_helpers import corpus, design_of, fact, fixture, line_of
+from tests.importer_helpers import design_of, fact, fixture, line_of
 
 SHOP = fixture("kubernetes", "shop")
 APP = os.path.join(SHOP, "app.yaml")
 DATA = os.path.join(SHOP, "data.yaml")
-BOA = corpus("kubernetes", "bank-of-anthos")
-SOCK = corpus("kubernetes", "sock-shop", "complete-demo.yaml")
+CLINIC = fixture("kubernetes", "clinic")
+BAKERY = fixture("kubernetes", "bakery", "all-in-one.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -68,27 +68,30 @@ def test_secret_references_record_kubernetes_secrets(shop: object) -> None:
     assert sec.data["secrets_management"] == "k8s_secrets" and sec.location.line == line_of(APP, "- name: JWT_KEY")
 
 
-def test_bank_of_anthos_directory_specimen() -> None:
-    d = design_of(import_paths("auto", [BOA]))
-    assert {f.name for f in d.of_kind("datastore")} == {"accounts-db", "ledger-db"}
-    for name in ("accounts-db", "ledger-db"):
+def test_a_directory_with_one_file_per_component_and_shared_config_maps() -> None:
+    d = design_of(import_paths("auto", [CLINIC]))
+    assert {f.name for f in d.of_kind("datastore")} == {"patients-db", "records-db"}
+    for name in ("patients-db", "records-db"):
         ds = fact(d, f"datastore:{name}").data
-        assert ds["engine"] == "postgres" and ds["durable_storage"] is False  # emptyDir
-    frontend = fact(d, "service:frontend")
-    assert frontend.data["exposure"] == "public"
-    assert frontend.locate("exposure").line == line_of(os.path.join(BOA, "frontend.yaml"), "type: LoadBalancer")
-    assert fact(d, "service:contacts").data["exposure"] == "internal"
+        assert ds["engine"] == "postgres" and ds["durable_storage"] is False  # StatefulSets on emptyDir
+    portal = fact(d, "service:portal")
+    assert portal.data["exposure"] == "public"
+    assert portal.locate("exposure").line == line_of(os.path.join(CLINIC, "portal.yaml"), "type: LoadBalancer")
+    assert portal.data["health"] == {"liveness": True, "readiness": True} and portal.data["resource_limits"] is True
+    assert fact(d, "service:appointments").data["exposure"] == "internal"
     edges = {(i.data["from"], i.data["to"]) for i in d.of_kind("interaction")}
-    assert {("frontend", "userservice"), ("userservice", "accounts-db"), ("ledgerwriter", "ledger-db")} <= edges
+    assert {("portal", "patients"), ("patients", "patients-db"), ("recordswriter", "records-db")} <= edges
+    assert fact(d, "security:security").data["secrets_management"] == "k8s_secrets"
 
 
-def test_sock_shop_multi_document_specimen() -> None:
-    d = design_of(import_paths("kubernetes", [SOCK]))
-    assert {f.name for f in d.of_kind("datastore")} == {"carts-db", "catalogue-db", "orders-db", "session-db",
-                                                        "user-db"}
-    fe = fact(d, "service:front-end")
-    assert fe.data["exposure"] == "public" and fe.locate("exposure").line == line_of(SOCK, "type: NodePort")
-    assert fact(d, "service:rabbitmq").data["tags"] == ["broker"]
+def test_a_multi_document_manifest() -> None:
+    d = design_of(import_paths("kubernetes", [BAKERY]))
+    assert {f.name for f in d.of_kind("datastore")} == {"accounts-db", "basket-db", "menu-db", "ordering-db",
+                                                        "session-db"}
+    storefront = fact(d, "service:storefront")
+    assert storefront.data["exposure"] == "public"
+    assert storefront.locate("exposure").line == line_of(BAKERY, "type: NodePort")
+    assert fact(d, "service:mq-broker").data["tags"] == ["broker"]
 
 
 def test_documents_that_are_no_objects_are_skipped_with_a_warning_but_broken_yaml_stops(

@@ -7,9 +7,9 @@ import os
 import pytest
 
 from engine.errors import ArchplanError
-from engine.importers import import_paths, openapi
+from engine.importers import openapi
 from tests.helpers import write
-from tests.importer_helpers import corpus, design_of, fact, fixture, line_of, read
+from tests.importer_helpers import check_paged_listing_without_security, design_of, fact, fixture, line_of, read
 
 SHOP = fixture("openapi", "shop.yaml")
 
@@ -104,16 +104,9 @@ def test_service_name_can_be_given() -> None:
     assert {f.data["served_by"] for f in d.of_kind("endpoint")} == {"storefront"}
 
 
-def test_petstore_specimens_import_with_paging_and_no_invented_security() -> None:
-    for name in ("petstore.yaml", "petstore-expanded.yaml"):
-        path = corpus("openapi", name)
-        d = design_of(import_paths("auto", [path]))
-        eps = d.of_kind("endpoint")
-        assert eps and all("authn" not in e.data for e in eps)  # no security in the spec: unknown, not "none"
-        listing = next(e for e in eps if e.data["method"] == "GET" and "{" not in e.data["path"])
-        assert listing.data["pagination"] is True
-        assert listing.location.file == path
-        assert listing.locate("pagination").line == line_of(path, "name: limit")
+def test_documents_without_security_schemes_import_with_paging_and_no_invented_security() -> None:
+    for name in ("bookshelf.yaml", "bookshelf-expanded.yaml"):
+        check_paged_listing_without_security(fixture("openapi", name))
 
 
 def test_unknown_security_scheme_is_an_error_with_place_and_suggestion(tmp_path: os.PathLike[str]) -> None:

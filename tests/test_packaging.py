@@ -17,6 +17,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -105,9 +106,17 @@ def fresh_venv(path: str) -> Venv:
     return Venv(path, os.path.join(path, "bin"))
 
 
+def build_env() -> dict[str, str]:
+    """What an install needs on this interpreter: on 3.13 and later, durable-rules' C core builds only with
+    the preprocessor flag, and never from a cached wheel built without it (README: Install)."""
+    from engine.runtime import DURABLE_CPPFLAGS
+
+    return {"CPPFLAGS": DURABLE_CPPFLAGS, "PIP_NO_CACHE_DIR": "1"} if sys.version_info >= (3, 13) else {}
+
+
 def pip_install(venv: Venv, *what: str, cwd: str) -> None:
     result = venv.run("python", "-m", "pip", "install", "-q", "--disable-pip-version-check", *what, cwd=cwd,
-                      check=False)
+                      check=False, env=build_env())
     assert result.returncode == 0, result.stderr
 
 
@@ -231,7 +240,7 @@ def test_pipx_install_of_the_source_tree(dist: Dist, work: str, tmp_path: Any) -
     assert pipx, "pipx is in the dev extra"
     home = os.path.join(str(tmp_path), "pipx")
     pipx_env = {"PIPX_HOME": home, "PIPX_BIN_DIR": os.path.join(home, "bin"), "PIPX_MAN_DIR": os.path.join(home, "man")}
-    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, **pipx_env}
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, **pipx_env, **build_env()}
     result = subprocess.run([pipx, "install", dist.src], capture_output=True, text=True, env=env, cwd=work,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -276,3 +285,47 @@ def test_the_dev_extra_installs_every_tool_and_test_import_make_test_uses() -> N
     for module in sorted(third_party):
         names = {d.lower().replace("_", "-") for d in dists.get(module, [])}
         assert names & provided, f"tests import {module} ({names}), which no dependency or extra installs"
+
+
+# --- supported interpreters and the durable-rules build ------------------------------------------------
+
+
+def test_supported_pythons_are_3_11_to_3_13_and_the_classifiers_say_the_same() -> None:
+    project = PYPROJECT["project"]
+    assert project["requires-python"] == ">=3.11,<3.14"
+    versions = [c.rsplit(" :: ", 1)[1] for c in project["classifiers"]
+                if c.startswith("Programming Language :: Python :: 3.")]
+    assert versions == ["3.11", "3.12", "3.13"]  # the Makefile runs the suite under each one it finds
+    assert f"{sys.version_info[0]}.{sys.version_info[1]}" in versions
+
+
+def test_the_durable_rules_pin_and_the_rebuild_hint_name_the_same_release() -> None:
+    from engine.runtime import DURABLE_PIN
+
+    assert DURABLE_PIN in PYPROJECT["project"]["dependencies"]
+    with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as fh:
+        assert "DURABLE_CPPFLAGS := -DPyEval_CallObject=PyObject_CallObject" in fh.read()
+
+
+def test_a_failed_durable_rules_build_is_one_line_naming_the_command_exit_2(tmp_path: os.PathLike[str]) -> None:
+    """What a wheel of durable-rules built on 3.13 without the flag does at import, simulated by a stand-in module."""
+    fake = os.path.join(str(tmp_path), "fake")
+    os.makedirs(fake)
+    with open(os.path.join(fake, "durable_rules_engine.py"), "w", encoding="utf-8") as fh:
+        fh.write("raise ImportError('/x/durable_rules_engine.cpython-313-x86_64-linux-gnu.so: "
+                 "undefined symbol: PyEval_CallObject')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([fake, ROOT])}
+    env.pop("ARCHPLAN_DEBUG", None)
+    code = "import sys; from engine.cli import entry; sys.argv = ['archplan', *sys.argv[1:]]; entry()"
+    for args in (["check", os.path.join(ROOT, "facts", "shop")], ["rules", "test"]):
+        proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                              cwd=str(tmp_path), timeout=120, check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stdout == "" and "Traceback" not in proc.stderr
+        (line,) = proc.stderr.splitlines()
+        assert line.startswith("archplan: error: the rule engine's C core (durable_rules_engine) did not load (")
+        assert "undefined symbol: PyEval_CallObject" in line
+        command = line.split("rebuild it: ", 1)[1]
+        assert command == (f"CPPFLAGS='-DPyEval_CallObject=PyObject_CallObject' {shlex.quote(sys.executable)} "
+                           "-m pip install --force-reinstall --no-deps --no-cache-dir --no-binary durable-rules "
+                           "'durable-rules==2.0.28'")

@@ -22,7 +22,7 @@ from engine.plan import build_plan
 from engine.plan.model import Plan
 from engine.plan.render import render
 from engine.review import review
-from tests.conftest import ROOT
+from tests.conftest import IN_CI, ROOT
 
 SHOP = os.path.join(ROOT, "facts", "shop")
 LEDGER = os.path.join(ROOT, "tests", "fixtures", "plan", "ledger")
@@ -42,8 +42,8 @@ def need(what: str, found: bool, how: str) -> None:
     """Skip locally, fail in CI: a test that cannot run must not pass vacuously there."""
     if found:
         return
-    msg = f"{what} is not available ({how})"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    msg = f"{what} is not available ({how}; `make test` installs it unless SYSTEM_DEPS=0)"
+    if IN_CI:
         pytest.fail(msg + "; CI must install it (see the Makefile's plan-tools target)")
     pytest.skip(msg)
 

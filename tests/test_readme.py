@@ -57,6 +57,12 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     'pip install "archplan @ git+https://github.com/archplan/archplan@v0.2.0"': Elsewhere(_NETWORK),
     "pipx install .": Elsewhere("installs into the user's own pipx home; tests/test_packaging.py::"
                                 "test_pipx_install_of_the_source_tree runs it in a temporary one"),
+    "CPPFLAGS='-DPyEval_CallObject=PyObject_CallObject' pip install --no-cache-dir .": Elsewhere(
+        "installs into the environment running the tests; tests/test_packaging.py installs the wheel and the sdist "
+        "into fresh environments, with this flag on 3.13, and `make test` runs the suite under 3.13"),
+    "CPPFLAGS='-DPyEval_CallObject=PyObject_CallObject' pipx install --python python3.13 --pip-args=--no-cache-dir .":
+        Elsewhere("installs into the user's own pipx home; tests/test_packaging.py::"
+                  "test_pipx_install_of_the_source_tree runs pipx with this flag on 3.13"),
     "archplan --version": OK,
     # Using it
     "archplan check facts/shop": FAILS_THE_GATE,
