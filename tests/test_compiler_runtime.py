@@ -200,8 +200,8 @@ def test_evicted_knowledge_bases_are_freed(tmp_path: os.PathLike[str]) -> None:
 
 
 def test_context_raises_severity_one_step_but_never_past_the_impact_ceiling(tmp_path: os.PathLike[str]) -> None:
-    major = rule_yaml("major-risk", [{"as": "s", "kind": "service", "where": {"exposure": "public"}}])
-    severe = rule_yaml("severe-risk", [{"as": "s", "kind": "service", "where": {"exposure": "public"}}])
+    major = rule_yaml("major-risk", [{"as": "s", "kind": "service", "where": {"replicas": 1}}])
+    severe = rule_yaml("severe-risk", [{"as": "s", "kind": "service", "where": {"replicas": 1}}])
     severe["risk"]["impact"] = "severe"
     severe["risk"]["likelihood"] = "possible"  # possible x severe = high, like major-risk
     raise_public = rule_yaml("context-public", [
@@ -210,6 +210,26 @@ def test_context_raises_severity_one_step_but_never_past_the_impact_ceiling(tmp_
     ], adjust={"risk": "r", "by": 1, "reason": "public"})
     del raise_public["risk"], raise_public["mitigation"]
     kb = kb_from(str(tmp_path), [major, severe, raise_public])
-    rv = review_design(design_of({"services": [{"name": "a", "exposure": "public"}]}), kb)
+    rv = review_design(design_of({"services": [{"name": "a", "exposure": "public", "replicas": 1}]}), kb)
     sev = {f.rule: (f.base_severity.value, f.severity.value) for f in rv.findings if f.kind == "risk"}
     assert sev == {"major-risk": ("high", "high"), "severe-risk": ("high", "critical")}
+
+
+def test_a_context_the_risk_rule_already_requires_is_not_counted_twice(tmp_path: os.PathLike[str]) -> None:
+    """A rule that fires only on public services was rated for public services: the public-context raise would
+    count the same fact twice. A rule that admits more than the context (public or partner) is still raised."""
+    priced = rule_yaml("public-only-risk", [{"as": "s", "kind": "service", "where": {"exposure": "public"}}])
+    wider = rule_yaml("exposed-risk", [{"as": "s", "kind": "service",
+                                        "where": {"exposure": {"in": ["public", "partner"]}}}])
+    priced["risk"]["impact"] = wider["risk"]["impact"] = "moderate"  # medium, room to be raised
+    raise_public = rule_yaml("context-public", [
+        {"as": "r", "kind": "risk"},
+        {"as": "s", "kind": "service", "join": {"key": "r.subject"}, "where": {"exposure": "public"}},
+    ], adjust={"risk": "r", "by": 1, "reason": "public"})
+    del raise_public["risk"], raise_public["mitigation"]
+    kb = kb_from(str(tmp_path), [priced, wider, raise_public])
+    rv = review_design(design_of({"services": [{"name": "a", "exposure": "public"}]}), kb)
+    got = {f.rule: (f.base_severity.value, f.severity.value, [a.rule for a in f.adjustments])
+           for f in rv.findings if f.kind == "risk"}
+    assert got == {"public-only-risk": ("medium", "medium", []),
+                   "exposed-risk": ("medium", "high", ["context-public"])}
