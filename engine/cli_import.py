@@ -134,7 +134,7 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
     text = render(design, docs, shown, [os.path.normpath(f) for f in files], output)
     write_output(output, text, list(files))
     if not quiet:
-        for line in summary_lines(design, load_rules([builtin_rules_dir()], limits)):
+        for line in summary_lines(design, load_rules([builtin_rules_dir()])):
             click.echo(line, err=True)
 
 
