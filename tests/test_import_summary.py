@@ -259,3 +259,12 @@ def test_the_readme_example_is_what_import_prints() -> None:
     for line in shown:  # in order, each shown line is a line of the real summary
         if line.strip() != "...":
             assert line in actual, line
+
+
+def test_max_input_bytes_limits_the_artifacts_not_the_rules_the_summary_reads(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "compose.yaml", COMPOSE)
+    assert os.path.getsize(path) < 1500 < max(os.path.getsize(p) for p in glob.glob(
+        os.path.join(builtin_rules_dir(), "*", "*.yaml")))
+    result = run("import", "compose", "--max-input-bytes", "1500", path)
+    assert result.exit_code == 0, result.output
+    assert "archplan: import summary" in result.stderr
