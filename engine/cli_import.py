@@ -16,10 +16,12 @@ import yaml
 
 from engine.cli import _limits, main, print_warnings, write_output
 from engine.errors import UsageError
+from engine.import_summary import summary_lines
 from engine.importers import FORMAT_NAMES, import_paths, resolve_format
 from engine.importers.base import ArtifactDocument
 from engine.loader import Design, Fact, identity, load_documents
 from engine.model import SECTIONS
+from engine.ruleload import builtin_rules_dir, load_rules
 from engine.schema import DESIGN_SCHEMA_FILE, modeline
 from engine.source import Document
 
@@ -112,11 +114,14 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
 @click.option("-o", "--output", type=click.Path(), help="Write the agent file here (atomically); default stdout.")
 @click.option("--service", help="Name of the serving service (OpenAPI, AsyncAPI); default: from info.title.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the summary (what was found, what stays unknown).")
 def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: str | None,
-               max_input_bytes: int | None) -> None:
+               max_input_bytes: int | None, quiet: bool) -> None:
     """Import artifacts as an editable agent file.
 
-    FORMAT is one of openapi, asyncapi, compose, kubernetes, or auto (judged by content).
+    FORMAT is one of openapi, asyncapi, compose, kubernetes, or auto (judged by content). A summary
+    goes to stderr: components and edges found, and the fields the rules need that stay unknown,
+    grouped by the design agent to ask.
     """
     fmt = resolve_format(fmt)
     limits = _limits(max_input_bytes)
@@ -128,6 +133,9 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
     shown = fmt if fmt != "auto" else ",".join(sorted({getattr(d, "format", "") for d in docs}))
     text = render(design, docs, shown, [os.path.normpath(f) for f in files], output)
     write_output(output, text, list(files))
+    if not quiet:
+        for line in summary_lines(design, load_rules([builtin_rules_dir()])):
+            click.echo(line, err=True)
 
 
 __all__ = ["FORMAT_NAMES", "import_cmd", "render"]
