@@ -7,9 +7,13 @@ limits on every container; volumes (``durable_storage`` is true only for persist
 ``volumeClaimTemplates`` and cloud disks; ``emptyDir`` and ``hostPath`` lose the data when the pod moves);
 the rollout strategy. Services and Ingresses give exposure: a workload behind an Ingress, a
 ``LoadBalancer`` Service (unless annotated internal) or a ``NodePort`` Service (reachable on every
-node's address) is ``public``; otherwise ``internal``. HorizontalPodAutoscaler, PodDisruptionBudget
-and NetworkPolicy objects are matched to workloads by target or label selector. Edges are inferred
-from environment variables (ConfigMaps included) and commands that name a Service's DNS name.
+node's address) is ``public``; otherwise ``internal``. Each Ingress path becomes a public endpoint
+(method unknown: ``GET`` stands for all); a public workload with no named path gets one entry endpoint.
+HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy objects are matched to workloads by
+target or label selector. Edges are inferred from environment variables (ConfigMaps included) and
+commands that name a Service's DNS name. Istio objects (``engine.importers.istio``) add what the mesh
+does to those calls: VirtualService timeouts and retries, DestinationRule circuit breakers
+(``outlierDetection``) and bulkheads (``connectionPool``), and the routes an ingress Gateway publishes.
 """
 
 from __future__ import annotations
