@@ -219,3 +219,28 @@ def test_a_virtual_service_whose_http_is_not_a_list_is_a_located_error(tmp_path:
 ], ids=str)
 def test_istio_durations(text: object, ms: int | None) -> None:
     assert duration_ms(text) == ms
+
+
+def test_match_gateways_override_the_virtual_service_gateways_and_source_namespace_narrows(
+        tmp_path: os.PathLike[str]) -> None:
+    web = _app("web", env='[{name: A_URL, value: "http://a.default:80"}]')
+    job = _app("job", env='[{name: A_URL, value: "http://a.default:80"}]', ns="batch")
+    path = write(str(tmp_path), "m.yaml", web + job + _app("a", service=True) + textwrap.dedent("""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: a}
+        spec:
+          hosts: [a]
+          gateways: [edge]
+          http:
+            - match: [{gateways: [mesh], sourceNamespace: default}]
+              timeout: 2s
+              route: [{destination: {host: a}}]
+            - match: [{gateways: []}]
+              timeout: 9s
+              route: [{destination: {host: a}}]
+        """))
+    d = design_of(kubernetes.import_path(path))
+    assert fact(d, "interaction:web->a").data["timeout_ms"] == 2000
+    # job runs in another namespace; the second route falls back to the VirtualService's gateways (edge only)
+    assert "timeout_ms" not in fact(d, "interaction:job->a").data

@@ -163,8 +163,8 @@ class Mesh:
 
     def _binding(self, vs: Obj, match: dict[str, Any] | None) -> tuple[bool, list[tuple[str, str]]]:
         """(applies to the sidecars, the gateways it is bound to) of a match (None: the whole route)."""
-        refs = _strs(match.get("gateways")) if match and isinstance(match.get("gateways"), list) else _strs(
-            vs.get("spec", "gateways"))
+        refs = _strs(match.get("gateways")) if match and isinstance(match.get("gateways"), list) and match[
+            "gateways"] else _strs(vs.get("spec", "gateways"))
         if not refs:
             return True, []
         return "mesh" in refs, [_gateway_ref(r, vs.namespace) for r in refs if r != "mesh"]
