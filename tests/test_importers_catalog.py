@@ -35,6 +35,7 @@ from tests.helpers import write
     ("nginx:1.27", "proxy", "proxy"),
     ("traefik:v3.0", "proxy", "proxy"),
     ("kong:3.6", "proxy", "proxy"),
+    ("docker.io/istio/proxyv2:1.22.0", "proxy", "proxy"),  # an Istio ingress or egress gateway
     ("jaegertracing/all-in-one:1.57", "observability", "observability"),
     ("prom/prometheus:v2.52.0", "observability", "observability"),
     ("otel/opentelemetry-collector-contrib:0.100.0", "observability", "observability"),

@@ -7,9 +7,13 @@ limits on every container; volumes (``durable_storage`` is true only for persist
 ``volumeClaimTemplates`` and cloud disks; ``emptyDir`` and ``hostPath`` lose the data when the pod moves);
 the rollout strategy. Services and Ingresses give exposure: a workload behind an Ingress, a
 ``LoadBalancer`` Service (unless annotated internal) or a ``NodePort`` Service (reachable on every
-node's address) is ``public``; otherwise ``internal``. HorizontalPodAutoscaler, PodDisruptionBudget
-and NetworkPolicy objects are matched to workloads by target or label selector. Edges are inferred
-from environment variables (ConfigMaps included) and commands that name a Service's DNS name.
+node's address) is ``public``; otherwise ``internal``. Each Ingress path becomes a public endpoint
+(method unknown: ``GET`` stands for all); a public workload with no named path gets one entry endpoint.
+HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy objects are matched to workloads by
+target or label selector. Edges are inferred from environment variables (ConfigMaps included) and
+commands that name a Service's DNS name. Istio objects (``engine.importers.istio``) add what the mesh
+does to those calls: VirtualService timeouts and retries, DestinationRule circuit breakers
+(``outlierDetection``) and bulkheads (``connectionPool``), and the routes an ingress Gateway publishes.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
-from engine.importers import infra
-from engine.importers.base import Body, entry_endpoint, safe_name
+from engine.importers import infra, istio
+from engine.importers.base import Body, entry_endpoint, route_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
+from engine.importers.istio import Entry
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, parse_all, read_text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -73,7 +78,7 @@ class _Workload:
     name: str
     labels: dict[str, str]
     rec: Recognised | None
-    exposure: list[tuple[str, Location, str]] = field(default_factory=list)
+    exposure: list[Entry] = field(default_factory=list)
     secrets: list[tuple[str, Location]] = field(default_factory=list)
     """Variables holding a credential written out (``env[].value``), by name: their values are never kept."""
 
@@ -215,7 +220,8 @@ def _objects(files: list[str], limits: Limits, body: Body) -> list[_Obj]:
 
 
 _LISTS: tuple[Path, ...] = (("spec", "template", "spec", "containers"), ("spec", "template", "spec", "volumes"),
-                             ("spec", "volumeClaimTemplates"), ("spec", "rules"), ("spec", "metrics"))
+                             ("spec", "volumeClaimTemplates"), ("spec", "rules"), ("spec", "metrics"),
+                             ("spec", "http"), ("spec", "gateways"), ("spec", "hosts"), ("spec", "subsets"))
 _CONTAINER_LISTS = ("env", "envFrom", "volumeMounts", "command", "args", "ports")
 _MAPS: tuple[Path, ...] = (("metadata", "labels"), ("metadata", "annotations"), ("spec", "selector"),
                            ("spec", "template", "metadata", "labels"), ("data",))
@@ -245,6 +251,11 @@ def _shape_errors(o: _Obj) -> list[ArchplanError]:
     rules = o.get("spec", "rules")
     for ri, _r in enumerate(rules if isinstance(rules, list) else []):
         check(("spec", "rules", ri, "http", "paths"), list, "paths")
+    http = o.get("spec", "http") if o.kind == "VirtualService" else None
+    for hi, _h in enumerate(http if isinstance(http, list) else []):
+        for key in ("match", "route"):
+            check(("spec", "http", hi, key), list, key)
+        check(("spec", "http", hi, "retries"), dict, "retries")
     return errors
 
 
@@ -343,7 +354,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         else:
             exp, why = "internal", f"Service {o.name} of type {stype}"
         for w in selected:
-            w.exposure.append((exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why))
+            w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why))
     for o in objs:
         if o.kind != "Ingress":
             continue
@@ -351,9 +362,30 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         cls = str(o.get("spec", "ingressClassName") or (annotations.get("kubernetes.io/ingress.class") if isinstance(
             annotations, dict) else "") or "")
         exp = "internal" if "internal" in cls.lower() or "private" in cls.lower() else "public"
-        for backend, where in _ingress_backends(o):
+        why = f"Ingress {o.name}" + (f" (class {cls})" if cls else "")
+        for backend, where, route, exact, route_at in _ingress_backends(o):
             for w in svc_targets.get((o.namespace, backend), []):
-                w.exposure.append((exp, where, f"Ingress {o.name}" + (f" (class {cls})" if cls else "")))
+                w.exposure.append(Entry(w.name, exp, where, why, route, exact, route_at=route_at))
+
+    # Istio: what ingress Gateways publish, and (below, once the calls are known) what the mesh does to calls
+    external_names = {(o.namespace, o.name): safe_name(o.name) for o in objs
+                      if o.kind == "Service" and o.get("spec", "type") == "ExternalName"}
+
+    def resolve(host: str, namespace: str) -> list[str]:
+        svc = istio.service_of(host, namespace)
+        if svc is not None:
+            return sorted(w.name for w in svc_targets.get(svc, [])) or (
+                [external_names[svc]] if svc in external_names else [])
+        name = safe_name(host.lower().rstrip("."))
+        return [name] if body.has("externals", name) else []
+
+    by_name = {w.name: w for w in workloads}
+    mesh = istio.Mesh(objs, resolve, {w.name: istio.Workload(w.name, w.obj.namespace, w.labels) for w in workloads},
+                      body)
+    entries = mesh.entries()
+    for entry in entries:
+        if (entry.via or entry.target) in by_name:  # not an ExternalName Service
+            by_name[entry.via or entry.target].exposure.append(entry)
 
     hpas = {(o.namespace, str(o.get("spec", "scaleTargetRef", "name"))): o for o in objs
             if o.kind == "HorizontalPodAutoscaler"}
@@ -378,15 +410,24 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
         data = infra.edge_fact(e, kinds.get(e.target))
         body.fact("interactions", data, e.location or Location(path))
+    for entry in entries:
+        if entry.via is not None and not body.has("interactions", f"{entry.via}->{entry.target}"):
+            ident = body.fact("interactions", {"from": entry.via, "to": entry.target, "style": "sync",
+                                               "inferred_from": f"{entry.why} ({entry.at}) routes requests from "
+                                                                f"{entry.via} to {entry.target}"}, entry.at)
+            body.note("interactions", ident, "a route of the ingress gateway")
+    mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
     return [body.document()]
 
 
-def _ingress_backends(o: _Obj) -> list[tuple[str, Location]]:
-    out: list[tuple[str, Location]] = []
+def _ingress_backends(o: _Obj) -> list[tuple[str, Location, str | None, bool, Location | None]]:
+    """(Service, where, path, exact, where the path is) of each backend of an Ingress; a default backend
+    takes every path (None)."""
+    out: list[tuple[str, Location, str | None, bool, Location | None]] = []
     for key in ("defaultBackend", "backend"):
         name = o.get("spec", key, "service", "name") or o.get("spec", key, "serviceName")
         if isinstance(name, str):
-            out.append((name, o.loc("spec", key)))
+            out.append((name, o.loc("spec", key), None, False, None))
     for i, rule in enumerate(o.get("spec", "rules") or []):
         paths = rule.get("http", {}).get("paths") if isinstance(rule, dict) and isinstance(rule.get("http"), dict) \
             else None
@@ -396,7 +437,10 @@ def _ingress_backends(o: _Obj) -> list[tuple[str, Location]]:
             b = p["backend"]
             name = b.get("service", {}).get("name") if isinstance(b.get("service"), dict) else b.get("serviceName")
             if isinstance(name, str):
-                out.append((name, o.loc("spec", "rules", i, "http", "paths", j, "backend")))
+                at: Path = ("spec", "rules", i, "http", "paths", j)
+                path = p.get("path") if isinstance(p.get("path"), str) else "/"
+                out.append((name, o.loc(*at, "backend"), path, p.get("pathType") == "Exact",
+                            o.loc(*at, "path") if "path" in p else o.loc(*at)))
     return out
 
 
@@ -528,12 +572,18 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     body.set(section, w.name, "resource_limits", limited, o.loc(*pod, "containers"))
     if o.kind == "StatefulSet" or durable is not None:
         body.set(section, w.name, "stateful", True, durable or at)
-    exps = sorted(w.exposure, key=lambda e: (e[0] != "public", str(e[1])))
+    exps = sorted(w.exposure, key=lambda e: (e.exposure != "public", str(e.at)))
     if exps:
-        body.set(section, w.name, "exposure", exps[0][0], exps[0][1])
-        body.note(section, w.name, f"exposure {exps[0][0]} from {exps[0][2]}")
-        if exps[0][0] == "public":
-            entry_endpoint(body, w.name, exps[0][1], exps[0][2])
+        body.set(section, w.name, "exposure", exps[0].exposure, exps[0].at)
+        body.note(section, w.name, f"exposure {exps[0].exposure} from {exps[0].why}")
+        for e in exps:
+            if e.exposure != "public":
+                continue
+            if e.path is None and e.via is None:
+                entry_endpoint(body, w.name, e.at, e.why)
+            else:
+                route_endpoint(body, w.name, e.path or "/", e.route_at or e.at, e.why, exact=e.exact,
+                               routes_to=e.target if e.via else None)
     else:
         body.set(section, w.name, "exposure", "internal", at)
     if hpa is not None:
