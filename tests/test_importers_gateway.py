@@ -107,12 +107,21 @@ def test_spring_retry_and_route_timeout_when_every_route_states_them(tmp_path: o
               predicates: [Path=/b/**]
               metadata: {response-timeout: 300}
               filters: [Retry=1]
+            - id: c
+              uri: https://${PRICES_HOST:prices}:8443
+              predicates: [Path=/c/**]
+              metadata: {connect-timeout: 200}
         """)
     d = imported(path)
     stock = calls(d)["api-gw->stock"]
     assert stock["timeout_ms"] == 800
     assert stock["retry"] == {"attempts": 3, "backoff": "exponential"}
     assert fact(d, "interaction:api-gw->stock").locate("timeout_ms").line == line_of(path, "response-timeout: 800")
+    prices = calls(d)["api-gw->prices"]  # the placeholder's default names the host
+    assert prices == {"from": "api-gw", "to": "prices", "style": "sync", "protocol": "http", "tls": True}
+    text = run("import", "gateway", path).stdout
+    assert "# timeout_ms unknown: route c states no response timeout" in text
+    assert "metadata.connect-timeout 200 bounds only the connection" in text
 
 
 def test_service_option_names_the_gateway(tmp_path: os.PathLike[str]) -> None:
@@ -172,6 +181,7 @@ def test_envoy_retry_policy_on_every_route(tmp_path: os.PathLike[str]) -> None:
           clusters:
             - name: app
               outlier_detection: {consecutive_5xx: 5}
+              transport_socket: {name: envoy.transport_sockets.tls}
               load_assignment:
                 endpoints:
                   - lb_endpoints:
@@ -181,7 +191,7 @@ def test_envoy_retry_policy_on_every_route(tmp_path: os.PathLike[str]) -> None:
     app = calls(d)["gateway->app"]
     assert app["timeout_ms"] == 0  # 0s disables Envoy's route timeout
     assert app["retry"] == {"attempts": 4, "backoff": "exponential", "jitter": True, "retry_on": "transient"}
-    assert app["circuit_breaker"] is True
+    assert app["circuit_breaker"] is True and app["tls"] is True
     assert any("it is imported as 'gateway'" in w.message for w in d.warnings)
 
 
@@ -317,3 +327,12 @@ def test_routes_to_follows_only_the_routes_calls_with_compose(tmp_path: os.PathL
     d = load_documents(load_artifacts([f"compose={compose}", f"gateway:edge={conf}"]))
     assert routes(d) == {"GET /orders/": ["orders"], "GET /users/": ["users"], "edge-entry": None}
     assert fact(d, "service:edge").data["exposure"] == "public"
+
+
+def test_an_nginx_configuration_under_another_name_is_read_when_named(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "site", """
+        server {
+          location /shop/ { proxy_pass http://shop:8080; }
+        }
+        """)
+    assert routes(imported(path, "web")) == {"GET /shop/": ["shop"]}

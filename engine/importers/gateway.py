@@ -75,6 +75,13 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
     text = read_text(path, limits)
     if detect_text(path, text) or os.path.basename(path).endswith((".conf", ".conf.template")):
         return [_Nginx(path, text, service).run()]
+    if nginx_conf.looks_like(text):  # perhaps an nginx configuration under another name
+        try:
+            nginx = _Nginx(path, text, service)
+        except InputError:
+            pass  # not nginx's grammar: YAML, then
+        else:
+            return [nginx.run()]
     docs = [d for d in parse_all(text, path, limits, merge_keys=True) if d.data is not None]
     if not docs:
         raise InputError("file is empty", Location(path))
@@ -102,6 +109,9 @@ class _Call:
     timeout: tuple[int, Location, str] | None = None
     circuit_breaker: tuple[Location, str] | None = None
     retry: tuple[dict[str, Any], Location, str] | None = None
+    tls: tuple[Location, str] | None = None
+    """Evidence that the call is encrypted (an https URL, a TLS transport socket)."""
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -204,6 +214,14 @@ class _Routes:
                 body.note("interactions", key, f"retry from {why}")
             elif any(retries):
                 body.note("interactions", key, "retry not set: only some routes to it retry")
+            secured = [c.tls for c in tgt.calls]
+            if all(t is not None for t in secured):
+                loc, why = secured[0]  # type: ignore[misc]
+                body.set("interactions", key, "tls", True, loc)
+                body.note("interactions", key, f"tls from {why}")
+            for c in tgt.calls:
+                for text in c.notes:
+                    body.note("interactions", key, text)
         return body.document()
 
 
@@ -369,6 +387,9 @@ def _spring_import(docs: list[Document], service: str | None) -> Document:
                                                        "profile were active")
         gw, gw_path, prefix = found
         timeout = _spring_timeout(doc, gw, gw_path, prefix)
+        connect = next((c for pre in (prefix, ()) for c in [_prop(gw, (*pre, "httpclient", "connect-timeout"))]
+                        if c is not None and isinstance(c[0], (int, str))), None)
+        connect_timeout = f"httpclient.connect-timeout {connect[0]}" if connect else None
         dnode, dpath = _prop(gw, (*prefix, "default-filters")) or (None, ())
         dpath = (*gw_path, *dpath)
         default_filters = [dataclasses.replace(_shortcut(doc, f, (*dpath, i), "filter"), default=True)
@@ -377,7 +398,7 @@ def _spring_import(docs: list[Document], service: str | None) -> Document:
         rpath = (*gw_path, *rpath)
         for i, raw in enumerate(listing(doc, rnode, rpath, "spring.cloud.gateway routes")):
             _spring_route(doc, routes, mapping(doc, raw, (*rpath, i), "a route"), (*rpath, i), timeout,
-                          default_filters)
+                          connect_timeout, default_filters)
     return routes.document()
 
 
@@ -395,7 +416,7 @@ def _spring_timeout(doc: Document, gw: Any, gw_path: Path, prefix: tuple[str, ..
 
 
 def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Path,
-                  timeout: tuple[int, Location, str] | None,
+                  timeout: tuple[int, Location, str] | None, connect_timeout: str | None,
                   default_filters: list[_Step]) -> None:
     rid = route.get("id")
     label = f"route {rid}" if isinstance(rid, (str, int)) and not isinstance(rid, bool) else f"route {at[-1]}"
@@ -434,6 +455,13 @@ def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Pat
         if target:
             targets = [target]
             call = _Call(uri_loc, _PROTOCOLS.get(scheme, "http"), _route_timeout(doc, route, at, timeout))
+            if scheme in ("https", "wss"):
+                call.tls = (uri_loc, f"the {scheme} uri of {label}")
+            if call.timeout is None:
+                connect = _spring_connect(doc, route, at, connect_timeout)
+                call.notes.append(f"timeout_ms unknown: {label} states no response timeout (Spring Cloud Gateway "
+                                  "waits without limit unless a route built in code sets one)" + (
+                                      f"; {connect} bounds only the connection" if connect else ""))
     rate: tuple[Location, str] | None = None
     for f in filters:
         of = "default-filters" if f.default else label
@@ -452,9 +480,34 @@ def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Pat
         routes.route(methods, path, loc, targets, call, rate, why)
 
 
+def _spring_connect(doc: Document, route: dict[str, Any], at: Path, default: str | None) -> str | None:
+    meta = route.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("connect-timeout"), (int, str)):
+        return f"metadata.connect-timeout {meta['connect-timeout']}"
+    return default
+
+
+def _placeholders(text: str) -> str:
+    """Spring's ``${NAME:default}`` placeholders replaced by their defaults (one left-to-right pass);
+    one without a default stays, so that the host reads as a variable."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        start = text.find("${", i)
+        end = text.find("}", start + 2) if start >= 0 else -1
+        if start < 0 or end < 0:
+            out.append(text[i:])
+            break
+        _name, colon, default = text[start + 2:end].partition(":")
+        out.append(text[i:start])
+        out.append(default if colon else text[start:end + 1])
+        i = end + 1
+    return "".join(out)
+
+
 def _spring_target(uri: str) -> tuple[str, str]:
     """(scheme, host) of a route uri: ``lb://orders`` and ``lb:ws://orders`` -> orders."""
-    text = uri.strip()
+    text = _placeholders(uri.strip())
     if text.startswith("lb:") and not text.startswith("lb://"):
         text = text[3:]
     if text.startswith("forward:"):
@@ -511,6 +564,7 @@ class _Cluster:
     hosts: list[tuple[str, Location]]
     breaker: tuple[Location, str] | None
     protocol: str
+    tls: tuple[Location, str] | None = None
 
 
 def _envoy_import(doc: Document, service: str | None) -> Document:
@@ -578,7 +632,11 @@ def _envoy_cluster(doc: Document, routes: _Routes, c: dict[str, Any], at: Path) 
             breaker = (doc.locate((*at, key)), f"the {key} of cluster {name}")
             break
     h2 = any(k in c for k in ("http2_protocol_options", "grpc_service"))
-    return _Cluster(name, hosts, breaker, "grpc" if h2 and "grpc" in name.lower() else "http")
+    ts = c.get("transport_socket")
+    tls = None
+    if isinstance(ts, dict) and "tls" in str(ts.get("name", "")):
+        tls = (doc.locate((*at, "transport_socket")), f"the TLS transport_socket of cluster {name}")
+    return _Cluster(name, hosts, breaker, "grpc" if h2 and "grpc" in name.lower() else "http", tls)
 
 
 def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, clusters: dict[str, _Cluster]) -> None:
@@ -657,7 +715,7 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
             if t is None:
                 continue
             targets.append(t)
-            call = _Call(cloc, cluster.protocol, timeout, cluster.breaker)
+            call = _Call(cloc, cluster.protocol, timeout, cluster.breaker, tls=cluster.tls)
             if isinstance(retry_spec, dict):
                 whose = "the route's" if "retry_policy" in action else "the virtual host's"
                 call.retry = (_envoy_retry(retry_spec), doc.locate(retry_at), f"{whose} retry_policy")
@@ -774,6 +832,8 @@ class _Nginx:
             if t is not None:
                 targets.append(t)
         call = _Call(url.location, protocol, timeout)
+        if scheme in ("https", "grpcs"):
+            call.tls = (url.location, f"the {scheme} URL of location {path}")
         self.routes.route([], path, loc_d.location, targets, call, self._rate(here))
 
     @staticmethod
