@@ -145,6 +145,7 @@ def test_envoy_routes_clusters_and_timeouts(envoy: Design) -> None:
     assert post.data["served_by"] == "front-proxy"  # node.cluster
     assert post.locate("method").line == line_of(ENVOY, 'name: ":method"')
     assert post.data["rate_limit"] is True
+    assert post.locate("routes_to").line == line_of(ENVOY, "cluster: orders")
     got = calls(envoy)
     assert set(got) == {"front-proxy->orders", "front-proxy->users"}
     orders = got["front-proxy->orders"]

@@ -73,7 +73,7 @@ def detect_text(path: str, text: str) -> bool:
 def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
     """Import one gateway configuration: Spring application YAML, Envoy YAML, or an nginx ``.conf``."""
     text = read_text(path, limits)
-    if detect_text(path, text) or os.path.basename(path).endswith((".conf", ".conf.template")):
+    if os.path.basename(path).endswith((".conf", ".conf.template")):
         return [_Nginx(path, text, service).run()]
     if nginx_conf.looks_like(text):  # perhaps an nginx configuration under another name
         try:
@@ -153,7 +153,8 @@ class _Routes:
         return name
 
     def route(self, methods: list[tuple[str, Location]], path: str, at: Location, targets: list[str],
-              call: _Call | None, rate_limit: tuple[Location, str] | None = None, why: str = "") -> None:
+              call: _Call | None, rate_limit: tuple[Location, str] | None = None, why: str = "",
+              to_at: Location | None = None) -> None:
         """Endpoints for one route: one per method, or one GET standing for every method."""
         if not path.isprintable() or not path.isascii() or not 0 < len(path) <= 512:
             self.body.remark(at, f"route path {path[:60]!r} is not a printable ASCII path: route not imported")
@@ -166,7 +167,8 @@ class _Routes:
             self.body.fact("endpoints", {"method": method, "path": path, "served_by": self.name}, at)
             self.body.set("endpoints", ident, "method", method, mloc, override=True)
             if targets:
-                self.body.set("endpoints", ident, "routes_to", sorted(set(targets)), call.at if call else at)
+                self.body.set("endpoints", ident, "routes_to", sorted(set(targets)),
+                              to_at or (call.at if call else at))
             if rate_limit:
                 self.body.set("endpoints", ident, "rate_limit", True, rate_limit[0])
                 self.body.note("endpoints", ident, f"rate_limit from {rate_limit[1]}")
@@ -720,7 +722,8 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
                 whose = "the route's" if "retry_policy" in action else "the virtual host's"
                 call.retry = (_envoy_retry(retry_spec), doc.locate(retry_at), f"{whose} retry_policy")
             routes.targets[t].calls.append(call)
-    routes.route(methods, path, doc.locate((*at, "match")), targets, None, rate)
+    routes.route(methods, path, doc.locate((*at, "match")), targets, None, rate,
+                 to_at=names[0][1] if names else None)
 
 
 def _envoy_retry(spec: dict[str, Any]) -> dict[str, Any]:
