@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import time
 from typing import Any
 
@@ -337,3 +338,24 @@ def test_an_nginx_configuration_under_another_name_is_read_when_named(tmp_path: 
         }
         """)
     assert routes(imported(path, "web")) == {"GET /shop/": ["shop"]}
+
+
+def test_mangled_nginx_gives_a_result_or_located_errors(tmp_path: os.PathLike[str]) -> None:
+    with open(NGINX, encoding="utf-8") as fh:
+        text = fh.read()
+    rng = random.Random(12)
+    path = os.path.join(str(tmp_path), "default.conf")
+    for _ in range(300):
+        chars = list(text)
+        for _edit in range(rng.randint(1, 4)):
+            at = rng.randrange(len(chars))
+            if rng.random() < 0.5:
+                del chars[at]
+            else:
+                chars.insert(at, rng.choice("{};'\"$#\\ \n:/~=@"))
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("".join(chars))
+        try:
+            load_documents(import_paths("gateway", [path], service="edge"))
+        except ArchplanError as exc:
+            assert all(e.location is not None and e.location.file == path for e in exc.errors), str(exc)

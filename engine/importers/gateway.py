@@ -757,7 +757,8 @@ class _Nginx:
     def run(self) -> Document:
         for d in self._walk(self.tree):
             if d.name == "upstream" and d.children is not None and d.args:
-                self.upstreams[d.args[0].text] = [s.args[0] for s in d.children if s.name == "server" and s.args]
+                self.upstreams[d.args[0].text.lower()] = [s.args[0] for s in d.children
+                                                          if s.name == "server" and s.args]
         self._block(self.tree, {})
         return self.routes.document()
 
