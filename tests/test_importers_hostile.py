@@ -19,7 +19,9 @@ CASES = [("openapi", fixture("openapi", "legacy-swagger.yaml")),
          ("openapi", fixture("openapi", "internal-31.yaml")),
          ("asyncapi", fixture("asyncapi", "orders-2.6.yaml")),
          ("compose", fixture("compose", "shop-compose.yaml")),
-         ("kubernetes", fixture("kubernetes", "shop", "data.yaml"))]
+         ("kubernetes", fixture("kubernetes", "shop", "data.yaml")),
+         ("gateway", fixture("gateway", "spring-application.yml")),
+         ("gateway", fixture("gateway", "envoy.yaml"))]
 WRONG: tuple[Any, ...] = (None, 5, [], {"x": 1})
 
 

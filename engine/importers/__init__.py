@@ -5,7 +5,8 @@ data is a design-file body and whose locations are the artifact's own lines. The
 and merges them like hand-written files; a hand-written value wins over an imported one.
 
 Formats: ``openapi`` (OpenAPI 3.0/3.1, Swagger 2.0), ``asyncapi`` (2.x, 3.x), ``compose``
-(docker-compose) and ``kubernetes`` (manifests, multi-document files, directories).
+(docker-compose), ``kubernetes`` (manifests, multi-document files, directories) and ``gateway``
+(Spring Cloud Gateway, Envoy and nginx routes).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Format:
 
 
 def _formats() -> dict[str, Format]:
-    from engine.importers import asyncapi, compose, kubernetes, openapi
+    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi
 
     return {
         "openapi": Format("openapi", "api", openapi.import_file, needs=("referencing",)),
@@ -60,23 +61,29 @@ def _formats() -> dict[str, Format]:
                           project=compose.import_paths),
         "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True,
                              project=kubernetes.import_paths),
+        "gateway": Format("gateway", "infrastructure", gateway.import_file),
     }
 
 
-FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes")
-ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes", "kube": "kubernetes"}
+FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway")
+ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes", "kube": "kubernetes",
+           "nginx": "gateway", "envoy": "gateway", "spring-cloud-gateway": "gateway"}
 
 
 def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The format of an artifact, judged by its content; a clear error when that is ambiguous.
 
-    A directory is a compose project when it holds compose's default files, else manifests.
+    A directory is a compose project when it holds compose's default files, else manifests. An
+    nginx ``.conf`` that proxies is told before YAML parsing (it is not YAML).
     """
-    from engine.importers import asyncapi, compose, kubernetes, openapi
+    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi
 
     if os.path.isdir(path):
         return "compose" if compose.project_files(path) else "kubernetes"
-    docs = [d.data for d in parse_all(read_text(path, limits), path, limits, merge_keys=True) if d.data is not None]
+    text = read_text(path, limits)
+    if gateway.detect_text(path, text):
+        return "gateway"
+    docs = [d.data for d in parse_all(text, path, limits, merge_keys=True) if d.data is not None]
     if not docs:
         raise InputError("file is empty", Location(path))
 
@@ -86,6 +93,8 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
                   if mod.detect(docs[0])]
     if kubernetes.detect(docs):
         found.append("kubernetes")
+    if gateway.detect(docs):
+        found.append("gateway")
     if len(found) == 1:
         return found[0]
     what = "could be " + " or ".join(found) if found else "is none of " + ", ".join(FORMAT_NAMES)

@@ -1,0 +1,854 @@
+"""API gateways and reverse proxies -> the routes they serve (``routes_to``) and the calls they make.
+
+Three configurations, each read as its own tool reads it:
+
+- Spring Cloud Gateway, in application YAML: ``spring.cloud.gateway.routes`` (also under
+  ``server.webflux`` / ``mvc`` / ``server.webmvc``), each with ``uri`` (``lb://orders``,
+  ``http://orders:8080``), ``predicates`` (``Path=``, ``Method=``), ``filters`` (and
+  ``default-filters``): ``RequestRateLimiter`` sets the endpoint's rate limit, ``CircuitBreaker`` the
+  call's circuit breaker, ``Retry`` its retries. The call's timeout is the route's
+  ``metadata.response-timeout`` or ``httpclient.response-timeout``; Spring has none by default, but a
+  route built in Java may set one, so an unstated timeout stays unknown. The gateway is named by
+  ``spring.application.name``.
+- Envoy static configuration: the routes of every ``http_connection_manager``
+  (``match.prefix``/``path``, a ``:method`` header match) and their ``route.cluster`` (or weighted
+  clusters); a cluster's endpoints name the target. The route's ``timeout`` (Envoy's default: 15 s)
+  is the call's timeout, its ``retry_policy`` the retries (Envoy backs off exponentially with jitter);
+  a cluster's ``circuit_breakers`` or ``outlier_detection`` is a circuit breaker. The gateway is named
+  by ``node.cluster``.
+- nginx (``nginx.conf``, ``default.conf``, ``*.conf.template``): every ``location`` with a
+  ``proxy_pass`` or ``grpc_pass`` (through an ``upstream`` block's servers); ``proxy_read_timeout``
+  (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout, ``limit_req``
+  the endpoint's rate limit. Regular-expression and named locations, variables in a proxied host and
+  ``include``d files are not read: each is a warning.
+
+A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
+``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
+becomes one ``GET`` endpoint standing for all of them (a note says so). The first route that
+matches a method and path wins, as in the gateways. A target host names a service: ``orders``,
+``orders:8080``, ``orders.shop.svc.cluster.local`` and ``lb://orders`` are ``orders``; a public
+host is an external. Every target is a synchronous call of the gateway.
+
+Exposure is not set: a gateway listens on every interface inside its container whether or not the
+network outside reaches it; compose or Kubernetes tell that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import InputError, Location
+from engine.importers import nginx_conf
+from engine.importers.base import Body, fail, host_exposure, listing, mapping, safe_name, split_host
+from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
+
+DEFAULT_NAME = "gateway"
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+ENVOY_ROUTE_TIMEOUT_MS = 15000
+NGINX_PROXY_TIMEOUT_MS = 60000
+_SPRING_PREFIXES: tuple[tuple[str, ...], ...] = ((), ("server", "webflux"), ("mvc",), ("server", "webmvc"))
+
+
+# --------------------------------------------------------------------------------------
+# Detection and entry
+# --------------------------------------------------------------------------------------
+
+
+def detect(docs: list[Any]) -> bool:
+    """Whether parsed YAML documents hold Spring Cloud Gateway routes or an Envoy static configuration."""
+    return any(_spring_routes(d) is not None or _envoy(d) for d in docs)
+
+
+def detect_text(path: str, text: str) -> bool:
+    """Whether a file is an nginx configuration that proxies (judged before YAML parsing)."""
+    base = os.path.basename(path)
+    return base.endswith((".conf", ".conf.template")) and nginx_conf.looks_like(text)
+
+
+def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+    """Import one gateway configuration: Spring application YAML, Envoy YAML, or an nginx ``.conf``."""
+    text = read_text(path, limits)
+    if os.path.basename(path).endswith((".conf", ".conf.template")):
+        return [_Nginx(path, text, service).run()]
+    if nginx_conf.looks_like(text):  # perhaps an nginx configuration under another name
+        try:
+            nginx = _Nginx(path, text, service)
+        except InputError:
+            pass  # not nginx's grammar: YAML, then
+        else:
+            return [nginx.run()]
+    docs = [d for d in parse_all(text, path, limits, merge_keys=True) if d.data is not None]
+    if not docs:
+        raise InputError("file is empty", Location(path))
+    for doc in docs:
+        if _envoy(doc.data):
+            return [_envoy_import(doc, service)]
+    found = [(d, r) for d in docs for r in [_spring_routes(d.data)] if r is not None]
+    if not found:
+        raise fail(docs[0], (), "not a gateway configuration: no spring.cloud.gateway routes, no Envoy "
+                                "static_resources, and not an nginx .conf")
+    return [_spring_import(docs, service)]
+
+
+# --------------------------------------------------------------------------------------
+# What every format fills: endpoints with routes_to, and the gateway's calls
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Call:
+    """One route's call to a target, as the route configures it."""
+
+    at: Location
+    protocol: str
+    timeout: tuple[int, Location, str] | None = None
+    circuit_breaker: tuple[Location, str] | None = None
+    retry: tuple[dict[str, Any], Location, str] | None = None
+    tls: tuple[Location, str] | None = None
+    """Evidence that the call is encrypted (an https URL, a TLS transport socket)."""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Target:
+    name: str
+    section: str  # "services" | "externals"
+    at: Location
+    calls: list[_Call] = field(default_factory=list)
+
+
+class _Routes:
+    """The gateway's endpoints and calls under construction."""
+
+    def __init__(self, file: str, fmt: str, service: str | None, named: tuple[str, Location] | None,
+                 named_by: str) -> None:
+        self.body = Body(file, "infrastructure", f"gateway ({fmt})")
+        at = Location(file, 1, 1)
+        if service:
+            self.name = service
+        elif named is not None:
+            self.name, at = safe_name(named[0]), named[1]
+        else:
+            self.name = DEFAULT_NAME
+            self.body.remark(at, f"no {named_by} names the gateway: it is imported as '{DEFAULT_NAME}'; name it as "
+                                 "compose or Kubernetes does with --service NAME (or gateway:NAME=PATH)")
+        self.body.fact("services", {"name": self.name, "kind": "gateway"}, at)
+        self.body.note("services", self.name, f"kind gateway: routes requests ({fmt} configuration)")
+        self.targets: dict[str, _Target] = {}
+
+    def target(self, host: str, at: Location) -> str | None:
+        """The service (or external) a proxied host names; None (with a warning) when it names none."""
+        name, section, why = service_of_host(host)
+        if name is None:
+            self.body.remark(at, f"proxied host '{host}' {why}: the route's target is unknown")
+            return None
+        if name == self.name:
+            return None
+        self.targets.setdefault(name, _Target(name, section, at))
+        return name
+
+    def route(self, methods: list[tuple[str, Location]], path: str, at: Location, targets: list[str],
+              call: _Call | None, rate_limit: tuple[Location, str] | None = None, why: str = "",
+              to_at: Location | None = None) -> None:
+        """Endpoints for one route: one per method, or one GET standing for every method."""
+        if not path.isprintable() or not path.isascii() or not 0 < len(path) <= 512:
+            self.body.remark(at, f"route path {path[:60]!r} is not a printable ASCII path: route not imported")
+            return
+        stand_in = not methods
+        for method, mloc in methods or [("GET", at)]:
+            ident = f"{method} {path}"
+            if self.body.has("endpoints", ident):
+                continue  # an earlier route takes this method and path first
+            self.body.fact("endpoints", {"method": method, "path": path, "served_by": self.name}, at)
+            self.body.set("endpoints", ident, "method", method, mloc, override=True)
+            if targets:
+                self.body.set("endpoints", ident, "routes_to", sorted(set(targets)),
+                              to_at or (call.at if call else at))
+            if rate_limit:
+                self.body.set("endpoints", ident, "rate_limit", True, rate_limit[0])
+                self.body.note("endpoints", ident, f"rate_limit from {rate_limit[1]}")
+            if stand_in:
+                self.body.note("endpoints", ident, "the route matches every method: GET stands for all of them "
+                                                   "(split it into the methods it serves)")
+            if why:
+                self.body.note("endpoints", ident, why)
+        if call is not None:
+            for t in sorted(set(targets)):
+                self.targets[t].calls.append(call)
+
+    def document(self) -> Document:
+        """The design document: the targets and one call per target, from what every route to it states."""
+        body = self.body
+        for name in sorted(self.targets):
+            tgt = self.targets[name]
+            if not tgt.calls:
+                continue
+            first = tgt.calls[0]
+            body.fact(tgt.section, {"name": name}, tgt.at)
+            if tgt.section == "externals":
+                body.note("externals", name, "a public host the gateway proxies to: confirm it is a third party")
+            key = f"{self.name}->{name}"
+            body.fact("interactions", {"from": self.name, "to": name, "style": "sync",
+                                       "protocol": first.protocol}, first.at)
+            timeouts = [c.timeout for c in tgt.calls]
+            if all(t is not None for t in timeouts):
+                stated = [t for t in timeouts if t is not None]
+                ms, loc, why = max(stated, key=lambda t: t[0] if t[0] > 0 else 1 << 62)
+                body.set("interactions", key, "timeout_ms", ms, loc)
+                body.note("interactions", key, f"timeout_ms from {why}" + (
+                    " (the longest of its routes)" if len({t[0] for t in stated}) > 1 else ""))
+            breakers = [c.circuit_breaker for c in tgt.calls]
+            if all(b is not None for b in breakers):
+                loc, why = breakers[0]  # type: ignore[misc]
+                body.set("interactions", key, "circuit_breaker", True, loc)
+                body.note("interactions", key, f"circuit_breaker from {why}")
+            elif any(breakers):
+                body.note("interactions", key, "circuit_breaker not set: only some routes to it have one")
+            retries = [c.retry for c in tgt.calls]
+            if all(r is not None for r in retries):
+                spec, loc, why = max((r for r in retries if r is not None), key=lambda r: r[0].get("attempts", 0))
+                body.set("interactions", key, "retry", spec, loc)
+                body.note("interactions", key, f"retry from {why}")
+            elif any(retries):
+                body.note("interactions", key, "retry not set: only some routes to it retry")
+            secured = [c.tls for c in tgt.calls]
+            if all(t is not None for t in secured):
+                loc, why = secured[0]  # type: ignore[misc]
+                body.set("interactions", key, "tls", True, loc)
+                body.note("interactions", key, f"tls from {why}")
+            for c in tgt.calls:
+                for text in c.notes:
+                    body.note("interactions", key, text)
+        return body.document()
+
+
+def service_of_host(host: str) -> tuple[str | None, str, str]:
+    """(name, section, why-not) of a proxied host: a service for an internal name, an external for a
+    public one; None for an address, a variable or nothing."""
+    h = host.strip().lower()
+    name, colon, port = h.rpartition(":")
+    if colon and port.isdigit() and ":" not in name:  # host:port
+        h = name
+    h = h.rstrip(".")
+    if h.startswith("[") or not h:
+        return None, "", "is not a host name"
+    if "$" in h or "{" in h:
+        return None, "", "is a variable, filled in where the gateway runs"
+    try:
+        ipaddress.ip_address(h)
+        return None, "", "is an IP address, not a service name"
+    except ValueError:
+        pass
+    if h == "localhost" or h.endswith(".localhost"):
+        return None, "", "is the gateway's own host, not a service name"
+    exposure = host_exposure(h)
+    if exposure == "public":
+        return safe_name(h), "externals", ""
+    return safe_name(h.split(".", 1)[0]), "services", ""
+
+
+def _host_of_url(url: str) -> tuple[str, str]:
+    """(scheme, host) of a proxied URL; host empty when there is none."""
+    scheme, host, _path = split_host(url)
+    return scheme, host
+
+
+_PROTOCOLS = {"grpc": "grpc", "grpcs": "grpc", "ws": "websocket", "wss": "websocket"}
+
+
+def _duration_ms(text: str, default_unit: str) -> int | None:
+    """``10s``, ``500ms``, ``1m30s``, ``0.25s``, ``PT5S``, a bare number in ``default_unit``; None when unreadable."""
+    units = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000, "w": 604800000}
+    t = text.strip().lower()
+    if t.startswith("pt"):  # ISO-8601 (Spring): PT1M30S
+        t = t[2:]
+    if not t:
+        return None
+    total = 0.0
+    num = ""
+    unit = ""
+    for ch in t + "\0":
+        if ch.isdigit() or ch == ".":
+            if unit:
+                if unit not in units or not num:
+                    return None
+                total += float(num) * units[unit]
+                num, unit = "", ""
+            num += ch
+        elif ch.isalpha():
+            unit += ch
+        elif ch == "\0":
+            if not num:
+                return None
+            u = unit or default_unit
+            if u not in units:
+                return None
+            try:
+                total += float(num) * units[u]
+            except ValueError:
+                return None
+        else:
+            return None
+    return int(total)
+
+
+# --------------------------------------------------------------------------------------
+# Spring Cloud Gateway
+# --------------------------------------------------------------------------------------
+
+
+def _prop(node: Any, parts: tuple[str, ...], at: Path = ()) -> tuple[Any, Path] | None:
+    """The value at a dotted Spring property, written nested or with dotted keys (``spring.cloud: ...``)."""
+    if not parts:
+        return node, at
+    if not isinstance(node, dict):
+        return None
+    for key, value in node.items():
+        if not isinstance(key, str):
+            continue
+        kparts = tuple(key.split("."))
+        if parts[:len(kparts)] == kparts:
+            found = _prop(value, parts[len(kparts):], (*at, key))
+            if found is not None:
+                return found
+    return None
+
+
+def _gateway_props(data: Any) -> tuple[Any, Path, tuple[str, ...]] | None:
+    """The ``spring.cloud.gateway`` node, its path, and the prefix its routes live under."""
+    gw = _prop(data, ("spring", "cloud", "gateway"))
+    if gw is None:
+        return None
+    for prefix in _SPRING_PREFIXES:
+        if _prop(gw[0], (*prefix, "routes")) is not None:
+            return gw[0], gw[1], prefix
+    return None
+
+
+def _spring_routes(data: Any) -> Any:
+    found = _gateway_props(data)
+    return None if found is None else _prop(found[0], (*found[2], "routes"))
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A predicate or filter: its name, its values, its named arguments, and where it stands."""
+
+    name: str
+    values: list[str]
+    named: dict[str, Any]
+    location: Location
+    default: bool = False
+    """One of ``default-filters``, applied to every route."""
+
+
+def _shortcut(doc: Document, item: Any, at: Path, what: str) -> _Step:
+    """``Name=a,b`` or ``{name: Name, args: {...}}``."""
+    loc = doc.locate(at)
+    if isinstance(item, str):
+        name, _eq, rest = item.partition("=")
+        return _Step(name.strip(), [a.strip() for a in rest.split(",") if a.strip()], {}, loc)
+    spec = mapping(doc, item, at, what)
+    given = spec.get("name")
+    if not isinstance(given, str):
+        raise fail(doc, at, f"a {what} needs a 'name' string")
+    args = spec.get("args")
+    values: list[str] = []
+    if isinstance(args, dict):
+        for v in args.values():
+            if isinstance(v, list):
+                values += [str(x) for x in v if isinstance(x, (str, int, float))]
+            elif isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                values += [a.strip() for a in str(v).split(",") if a.strip()]
+    elif isinstance(args, (str, int)) and not isinstance(args, bool):
+        values = [a.strip() for a in str(args).split(",") if a.strip()]
+    return _Step(given, values, args if isinstance(args, dict) else {}, loc)
+
+
+def _spring_import(docs: list[Document], service: str | None) -> Document:
+    named: tuple[str, Location] | None = None
+    for doc in docs:
+        app = _prop(doc.data, ("spring", "application", "name"))
+        if app is not None and isinstance(app[0], str) and app[0].strip() and "$" not in app[0]:
+            named = (app[0], doc.locate(app[1]))
+            break
+    routes = _Routes(docs[0].file, "Spring Cloud Gateway", service, named, "spring.application.name")
+    for doc in docs:
+        found = _gateway_props(doc.data)
+        if found is None:
+            continue
+        profile = _prop(doc.data, ("spring", "config", "activate", "on-profile")) or _prop(doc.data, (
+            "spring", "profiles"))
+        if profile is not None and len(docs) > 1 and doc is not docs[0]:
+            routes.body.remark(doc.locate(profile[1]), "routes of a profile-specific document are read as if the "
+                                                       "profile were active")
+        gw, gw_path, prefix = found
+        timeout = _spring_timeout(doc, gw, gw_path, prefix)
+        connect = next((c for pre in (prefix, ()) for c in [_prop(gw, (*pre, "httpclient", "connect-timeout"))]
+                        if c is not None and isinstance(c[0], (int, str))), None)
+        connect_timeout = f"httpclient.connect-timeout {connect[0]}" if connect else None
+        dnode, dpath = _prop(gw, (*prefix, "default-filters")) or (None, ())
+        dpath = (*gw_path, *dpath)
+        default_filters = [dataclasses.replace(_shortcut(doc, f, (*dpath, i), "filter"), default=True)
+                           for i, f in enumerate(listing(doc, dnode, dpath, "default-filters"))]
+        rnode, rpath = _prop(gw, (*prefix, "routes")) or (None, ())
+        rpath = (*gw_path, *rpath)
+        for i, raw in enumerate(listing(doc, rnode, rpath, "spring.cloud.gateway routes")):
+            _spring_route(doc, routes, mapping(doc, raw, (*rpath, i), "a route"), (*rpath, i), timeout,
+                          connect_timeout, default_filters)
+    return routes.document()
+
+
+def _spring_timeout(doc: Document, gw: Any, gw_path: Path, prefix: tuple[str, ...]) -> tuple[int, Location,
+                                                                                               str] | None:
+    for pre in (prefix, ()):
+        found = _prop(gw, (*pre, "httpclient", "response-timeout"))
+        if found is not None:
+            loc = doc.locate((*gw_path, *found[1]))
+            ms = _duration_ms(str(found[0]), "ms") if isinstance(found[0], (str, int)) else None
+            if ms is None:
+                raise InputError(f"response-timeout {found[0]!r} is not a duration (e.g. 5s, 500ms, PT5S)", loc)
+            return ms, loc, "httpclient.response-timeout"
+    return None
+
+
+def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Path,
+                  timeout: tuple[int, Location, str] | None, connect_timeout: str | None,
+                  default_filters: list[_Step]) -> None:
+    rid = route.get("id")
+    label = f"route {rid}" if isinstance(rid, (str, int)) and not isinstance(rid, bool) else f"route {at[-1]}"
+    uri = route.get("uri")
+    if not isinstance(uri, str):
+        raise fail(doc, (*at, "uri"), f"{label} needs a 'uri' string (lb://service or http://host:port)")
+    uri_loc = doc.locate((*at, "uri"))
+    paths: list[tuple[str, Location]] = []
+    methods: list[tuple[str, Location]] = []
+    others: list[str] = []
+    for i, p in enumerate(listing(doc, route.get("predicates"), (*at, "predicates"), "predicates")):
+        pred = _shortcut(doc, p, (*at, "predicates", i), "predicate")
+        if pred.name == "Path":
+            paths += [(a, pred.location) for a in pred.values]
+        elif pred.name == "Method":
+            for a in pred.values:
+                if a.upper() in HTTP_METHODS:
+                    methods.append((a.upper(), pred.location))
+                else:
+                    routes.body.remark(pred.location, f"{label}: method '{a}' is not an HTTP method archplan knows")
+        else:
+            others.append(pred.name)
+    filters = default_filters + [_shortcut(doc, f, (*at, "filters", i), "filter")
+                                 for i, f in enumerate(listing(doc, route.get("filters"), (*at, "filters"),
+                                                               "filters"))]
+    scheme, host = _spring_target(uri)
+    targets: list[str] = []
+    call: _Call | None = None
+    if scheme in ("forward", "no"):
+        why = f"{label} is served by the gateway itself ({uri})"
+    else:
+        why = ""
+        target = routes.target(host, uri_loc) if host else None
+        if not host:
+            routes.body.remark(uri_loc, f"{label}: uri {uri!r} names no host: the route's target is unknown")
+        if target:
+            targets = [target]
+            call = _Call(uri_loc, _PROTOCOLS.get(scheme, "http"), _route_timeout(doc, route, at, timeout))
+            if scheme in ("https", "wss"):
+                call.tls = (uri_loc, f"the {scheme} uri of {label}")
+            if call.timeout is None:
+                connect = _spring_connect(doc, route, at, connect_timeout)
+                call.notes.append(f"timeout_ms unknown: {label} states no response timeout (Spring Cloud Gateway "
+                                  "waits without limit unless a route built in code sets one)" + (
+                                      f"; {connect} bounds only the connection" if connect else ""))
+    rate: tuple[Location, str] | None = None
+    for f in filters:
+        of = "default-filters" if f.default else label
+        if f.name == "RequestRateLimiter":
+            rate = (f.location, f"the RequestRateLimiter filter of {of}")
+        elif f.name in ("CircuitBreaker", "Hystrix", "SpringCloudCircuitBreaker") and call is not None:
+            call.circuit_breaker = (f.location, f"the {f.name} filter of {of}")
+        elif f.name == "Retry" and call is not None:
+            call.retry = (_spring_retry(f), f.location, f"the Retry filter of {of}")
+    if others:
+        why = "; ".join(w for w in (why, f"{label} also matches on {', '.join(sorted(set(others)))}") if w)
+    if not paths:
+        paths = [("/**", doc.locate(at))]
+        why = "; ".join(w for w in (why, f"{label} has no Path predicate: it matches every path") if w)
+    for path, loc in paths:
+        routes.route(methods, path, loc, targets, call, rate, why)
+
+
+def _spring_connect(doc: Document, route: dict[str, Any], at: Path, default: str | None) -> str | None:
+    meta = route.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("connect-timeout"), (int, str)):
+        return f"metadata.connect-timeout {meta['connect-timeout']}"
+    return default
+
+
+def _placeholders(text: str) -> str:
+    """Spring's ``${NAME:default}`` placeholders replaced by their defaults (one left-to-right pass);
+    one without a default stays, so that the host reads as a variable."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        start = text.find("${", i)
+        end = text.find("}", start + 2) if start >= 0 else -1
+        if start < 0 or end < 0:
+            out.append(text[i:])
+            break
+        _name, colon, default = text[start + 2:end].partition(":")
+        out.append(text[i:start])
+        out.append(default if colon else text[start:end + 1])
+        i = end + 1
+    return "".join(out)
+
+
+def _spring_target(uri: str) -> tuple[str, str]:
+    """(scheme, host) of a route uri: ``lb://orders`` and ``lb:ws://orders`` -> orders."""
+    text = _placeholders(uri.strip())
+    if text.startswith("lb:") and not text.startswith("lb://"):
+        text = text[3:]
+    if text.startswith("forward:"):
+        return "forward", ""
+    if text.startswith("no://"):
+        return "no", ""
+    scheme, host = _host_of_url(text)
+    if not host and "${" in text:
+        return scheme, text
+    return ("http" if scheme == "lb" else scheme), host
+
+
+def _route_timeout(doc: Document, route: dict[str, Any], at: Path,
+                   default: tuple[int, Location, str] | None) -> tuple[int, Location, str] | None:
+    meta = route.get("metadata")
+    if isinstance(meta, dict) and "response-timeout" in meta:
+        loc = doc.locate((*at, "metadata", "response-timeout"))
+        raw = meta["response-timeout"]
+        ms = _duration_ms(str(raw), "ms") if isinstance(raw, (int, str)) and not isinstance(raw, bool) else None
+        if isinstance(raw, int) and raw < 0:
+            return 0, loc, "metadata.response-timeout -1 (no timeout)"
+        if ms is None:
+            raise InputError(f"response-timeout {raw!r} is not a duration in milliseconds", loc,
+                             "metadata.response-timeout")
+        return ms, loc, "the route's metadata.response-timeout"
+    return default
+
+
+def _spring_retry(step: _Step) -> dict[str, Any]:
+    """The Retry filter's policy: ``retries`` (default 3) more attempts; no backoff unless configured."""
+    raw = step.named.get("retries", step.values[0] if step.values and not step.named else None)
+    retries = int(raw) if isinstance(raw, (int, str)) and not isinstance(raw, bool) and str(raw).isdigit() else 3
+    spec: dict[str, Any] = {"attempts": retries + 1, "backoff": "none"}
+    backoff = step.named.get("backoff")
+    if isinstance(backoff, dict):
+        factor = backoff.get("factor", 2)  # Spring's default factor
+        spec["backoff"] = "exponential" if isinstance(factor, (int, float)) and factor > 1 else "fixed"
+    return spec
+
+
+# --------------------------------------------------------------------------------------
+# Envoy
+# --------------------------------------------------------------------------------------
+
+
+def _envoy(data: Any) -> bool:
+    res = data.get("static_resources") if isinstance(data, dict) else None
+    return isinstance(res, dict) and ("listeners" in res or "clusters" in res)
+
+
+@dataclass
+class _Cluster:
+    name: str
+    hosts: list[tuple[str, Location]]
+    breaker: tuple[Location, str] | None
+    protocol: str
+    tls: tuple[Location, str] | None = None
+
+
+def _envoy_import(doc: Document, service: str | None) -> Document:
+    root = mapping(doc, doc.data, (), "an Envoy configuration")
+    node = root.get("node")
+    named = None
+    if isinstance(node, dict) and isinstance(node.get("cluster"), str) and node["cluster"].strip():
+        named = (node["cluster"], doc.locate(("node", "cluster")))
+    routes = _Routes(doc.file, "Envoy", service, named, "node.cluster")
+    res = mapping(doc, root.get("static_resources"), ("static_resources",), "static_resources")
+    clusters: dict[str, _Cluster] = {}
+    cpath: Path = ("static_resources", "clusters")
+    for i, raw in enumerate(listing(doc, res.get("clusters"), cpath, "clusters")):
+        c = _envoy_cluster(doc, routes, mapping(doc, raw, (*cpath, i), "a cluster"), (*cpath, i))
+        if c is not None:
+            clusters.setdefault(c.name, c)
+    lpath: Path = ("static_resources", "listeners")
+    for i, raw in enumerate(listing(doc, res.get("listeners"), lpath, "listeners")):
+        listener = mapping(doc, raw, (*lpath, i), "a listener")
+        for j, chain in enumerate(listing(doc, listener.get("filter_chains"), (*lpath, i, "filter_chains"),
+                                          "filter_chains")):
+            cat: Path = (*lpath, i, "filter_chains", j)
+            chain_map = mapping(doc, chain, cat, "a filter chain")
+            for k, flt in enumerate(listing(doc, chain_map.get("filters"), (*cat, "filters"), "filters")):
+                fat: Path = (*cat, "filters", k)
+                fmap = mapping(doc, flt, fat, "a filter")
+                if "http_connection_manager" not in str(fmap.get("name", "")):
+                    continue
+                key = "typed_config" if "typed_config" in fmap else "config"
+                _envoy_hcm(doc, routes, mapping(doc, fmap.get(key), (*fat, key), "an http_connection_manager"),
+                           (*fat, key), clusters)
+    return routes.document()
+
+
+def _envoy_cluster(doc: Document, routes: _Routes, c: dict[str, Any], at: Path) -> _Cluster | None:
+    name = c.get("name")
+    if not isinstance(name, str):
+        raise fail(doc, (*at, "name"), "a cluster needs a 'name' string")
+    hosts: list[tuple[str, Location]] = []
+
+    def socket(addr: Any, where: Path) -> None:
+        sa = addr.get("socket_address") if isinstance(addr, dict) else None
+        if isinstance(sa, dict) and isinstance(sa.get("address"), str):
+            hosts.append((sa["address"], doc.locate((*where, "socket_address", "address"))))
+        elif isinstance(addr, dict) and "pipe" in addr:
+            routes.body.remark(doc.locate(where), f"cluster {name}: a pipe address names no service")
+
+    la = c.get("load_assignment")
+    if isinstance(la, dict):
+        for i, ep in enumerate(listing(doc, la.get("endpoints"), (*at, "load_assignment", "endpoints"), "endpoints")):
+            ep_at: Path = (*at, "load_assignment", "endpoints", i)
+            lbs = ep.get("lb_endpoints") if isinstance(ep, dict) else None
+            for j, lb in enumerate(listing(doc, lbs, (*ep_at, "lb_endpoints"), "lb_endpoints")):
+                endpoint = lb.get("endpoint") if isinstance(lb, dict) else None
+                if isinstance(endpoint, dict):
+                    socket(endpoint.get("address"), (*ep_at, "lb_endpoints", j, "endpoint", "address"))
+    for i, h in enumerate(listing(doc, c.get("hosts"), (*at, "hosts"), "hosts")):
+        socket(h, (*at, "hosts", i))
+    if not hosts:
+        routes.body.remark(doc.locate(at), f"cluster {name} names no static address (EDS or none): the routes to "
+                                           "it have no known target")
+    breaker = None
+    for key in ("circuit_breakers", "outlier_detection"):
+        if key in c and c[key] is not None:
+            breaker = (doc.locate((*at, key)), f"the {key} of cluster {name}")
+            break
+    h2 = any(k in c for k in ("http2_protocol_options", "grpc_service"))
+    ts = c.get("transport_socket")
+    tls = None
+    if isinstance(ts, dict) and "tls" in str(ts.get("name", "")):
+        tls = (doc.locate((*at, "transport_socket")), f"the TLS transport_socket of cluster {name}")
+    return _Cluster(name, hosts, breaker, "grpc" if h2 and "grpc" in name.lower() else "http", tls)
+
+
+def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, clusters: dict[str, _Cluster]) -> None:
+    if "rds" in hcm:
+        routes.body.remark(doc.locate((*at, "rds")), "routes from RDS are served at run time: not imported")
+    rate = None
+    for i, f in enumerate(listing(doc, hcm.get("http_filters"), (*at, "http_filters"), "http_filters")):
+        fname = f.get("name") if isinstance(f, dict) else None
+        if isinstance(fname, str) and "ratelimit" in fname.replace("_", ""):
+            rate = (doc.locate((*at, "http_filters", i)), f"the {fname} filter")
+    rc = mapping(doc, hcm.get("route_config"), (*at, "route_config"), "route_config")
+    for i, vh in enumerate(listing(doc, rc.get("virtual_hosts"), (*at, "route_config", "virtual_hosts"),
+                                   "virtual_hosts")):
+        vat: Path = (*at, "route_config", "virtual_hosts", i)
+        vmap = mapping(doc, vh, vat, "a virtual host")
+        vh_retry = vmap.get("retry_policy")
+        for j, r in enumerate(listing(doc, vmap.get("routes"), (*vat, "routes"), "routes")):
+            _envoy_route(doc, routes, mapping(doc, r, (*vat, "routes", j), "a route"), (*vat, "routes", j),
+                         clusters, rate, vh_retry, (*vat, "retry_policy"))
+
+
+def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, clusters: dict[str, _Cluster],
+                 rate: tuple[Location, str] | None, vh_retry: Any, vh_retry_at: Path) -> None:
+    match = mapping(doc, r.get("match"), (*at, "match"), "match")
+    path: str | None = None
+    for key in ("path", "prefix", "path_separated_prefix"):
+        if isinstance(match.get(key), str):
+            path = match[key] or "/"
+            break
+    if path is None:
+        routes.body.remark(doc.locate((*at, "match")), "a route matched by a regular expression or a template is "
+                                                        "not imported")
+        return
+    methods: list[tuple[str, Location]] = []
+    for i, h in enumerate(listing(doc, match.get("headers"), (*at, "match", "headers"), "headers")):
+        if isinstance(h, dict) and h.get("name") == ":method":
+            sm = h.get("string_match")
+            value = h.get("exact_match") or (sm.get("exact") if isinstance(sm, dict) else None)
+            if isinstance(value, str) and value.upper() in HTTP_METHODS:
+                methods.append((value.upper(), doc.locate((*at, "match", "headers", i))))
+    action = r.get("route")
+    if not isinstance(action, dict):
+        what = "redirect" if "redirect" in r else "direct_response" if "direct_response" in r else "no route"
+        routes.body.remark(doc.locate(at), f"route {path}: a {what}, answered by the gateway itself: not imported")
+        return
+    aat: Path = (*at, "route")
+    names: list[tuple[str, Location]] = []
+    if isinstance(action.get("cluster"), str):
+        names.append((action["cluster"], doc.locate((*aat, "cluster"))))
+    wc = action.get("weighted_clusters")
+    if isinstance(wc, dict):
+        for i, c in enumerate(listing(doc, wc.get("clusters"), (*aat, "weighted_clusters", "clusters"), "clusters")):
+            if isinstance(c, dict) and isinstance(c.get("name"), str):
+                names.append((c["name"], doc.locate((*aat, "weighted_clusters", "clusters", i, "name"))))
+    if "cluster_header" in action:
+        routes.body.remark(doc.locate((*aat, "cluster_header")), f"route {path}: the cluster comes from a request "
+                                                                 "header: the target is unknown")
+    if isinstance(action.get("timeout"), str):
+        tloc = doc.locate((*aat, "timeout"))
+        ms = _duration_ms(action["timeout"], "s")
+        if ms is None:
+            raise InputError(f"route timeout {action['timeout']!r} is not a duration (e.g. 5s)", tloc,
+                             "route.timeout")
+        timeout = (ms, tloc, f"the route's timeout {action['timeout']}" + (" (none)" if ms == 0 else ""))
+    else:
+        timeout = (ENVOY_ROUTE_TIMEOUT_MS, doc.locate(aat), "Envoy's default route timeout (15 s)")
+    retry_at: Path = (*aat, "retry_policy") if "retry_policy" in action else vh_retry_at
+    retry_spec = action.get("retry_policy", vh_retry)
+    targets: list[str] = []
+    for cname, cloc in names:
+        cluster = clusters.get(cname)
+        if cluster is None:
+            raise InputError(f"route {path}: no cluster named '{cname}' in static_resources.clusters", cloc)
+        for host, hloc in cluster.hosts:
+            t = routes.target(host, hloc)
+            if t is None:
+                continue
+            targets.append(t)
+            call = _Call(cloc, cluster.protocol, timeout, cluster.breaker, tls=cluster.tls)
+            if isinstance(retry_spec, dict):
+                whose = "the route's" if "retry_policy" in action else "the virtual host's"
+                call.retry = (_envoy_retry(retry_spec), doc.locate(retry_at), f"{whose} retry_policy")
+            routes.targets[t].calls.append(call)
+    routes.route(methods, path, doc.locate((*at, "match")), targets, None, rate,
+                 to_at=names[0][1] if names else None)
+
+
+def _envoy_retry(spec: dict[str, Any]) -> dict[str, Any]:
+    """Envoy's retry policy: ``num_retries`` (default 1) more attempts, jittered exponential backoff."""
+    n = spec.get("num_retries")
+    retries = n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else 1
+    out: dict[str, Any] = {"attempts": retries + 1, "backoff": "exponential", "jitter": True}
+    on = spec.get("retry_on")
+    transient = {"connect-failure", "reset", "refused-stream", "gateway-error", "retriable-status-codes",
+                 "unavailable", "resource-exhausted", "cancelled", "deadline-exceeded", "reset-before-request",
+                 "envoy-ratelimited", "http3-post-connect-failure"}
+    if isinstance(on, str) and on.strip() and {p.strip() for p in on.split(",")} <= transient:
+        out["retry_on"] = "transient"
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# nginx
+# --------------------------------------------------------------------------------------
+
+_INHERITED = ("proxy_read_timeout", "limit_req", "grpc_read_timeout")
+
+
+class _Nginx:
+    def __init__(self, path: str, text: str, service: str | None) -> None:
+        self.path = path
+        self.tree = nginx_conf.parse(text, path)
+        self.routes = _Routes(path, "nginx", service, None, "setting")
+        self.upstreams: dict[str, list[nginx_conf.Word]] = {}
+
+    def run(self) -> Document:
+        for d in self._walk(self.tree):
+            if d.name == "upstream" and d.children is not None and d.args:
+                self.upstreams[d.args[0].text.lower()] = [s.args[0] for s in d.children
+                                                          if s.name == "server" and s.args]
+        self._block(self.tree, {})
+        return self.routes.document()
+
+    def _walk(self, ds: list[nginx_conf.Directive]) -> Iterator[nginx_conf.Directive]:
+        stack = list(reversed(ds))
+        while stack:
+            d = stack.pop()
+            yield d
+            if d.children:
+                stack.extend(reversed(d.children))
+
+    def _block(self, ds: list[nginx_conf.Directive], inherited: dict[str, nginx_conf.Directive]) -> None:
+        here = dict(inherited)
+        for d in ds:
+            if d.name in _INHERITED and d.children is None:
+                here[d.name] = d
+            elif d.name == "include" and d.args and not _harmless_include(d.args[0].text):
+                self.routes.body.remark(d.location, f"include {d.args[0].text} is not followed: import that file too")
+        for d in ds:
+            if d.children is None or d.name in ("upstream", "map", "types", "geo", "split_clients", "limit_except",
+                                                "if", "events"):
+                continue
+            if d.name == "location":
+                self._location(d, here)
+            else:
+                self._block(d.children, here)
+
+    def _location(self, d: nginx_conf.Directive, inherited: dict[str, nginx_conf.Directive]) -> None:
+        assert d.children is not None
+        args = [a.text for a in d.args]
+        if not args or args[0].startswith("@"):
+            return  # a named location is reached only from inside the gateway
+        if args[0] in ("~", "~*") or len(args) > 2 or (len(args) == 2 and args[0] not in ("=", "^~")):
+            self.routes.body.remark(d.location, f"location {' '.join(args)}: a regular expression is not a path; "
+                                                "not imported")
+            return
+        path = args[-1]
+        here = dict(inherited)
+        for c in d.children:
+            if c.name in _INHERITED and c.children is None:
+                here[c.name] = c
+        passes = [c for c in d.children if c.name in ("proxy_pass", "grpc_pass") and c.args]
+        if passes:
+            self._route(path, d, passes[0], here)
+        self._block(d.children, here)
+
+    def _route(self, path: str, loc_d: nginx_conf.Directive, proxy: nginx_conf.Directive,
+               here: dict[str, nginx_conf.Directive]) -> None:
+        url = proxy.args[0]
+        text = url.text
+        if text.startswith("unix:") or "://unix:" in text:
+            self.routes.body.remark(url.location, f"location {path} proxies to a unix socket: no service named")
+            self.routes.route([], path, loc_d.location, [], None, self._rate(here))
+            return
+        scheme, host = _host_of_url(text if "://" in text else "http://" + text)
+        if "$" in text.split("://", 1)[-1].split("/", 1)[0]:
+            host = text.split("://", 1)[-1].split("/", 1)[0]
+        protocol = "grpc" if proxy.name == "grpc_pass" else _PROTOCOLS.get(scheme, "http")
+        servers = self.upstreams.get(host)
+        hosts = [("" if s.text.startswith("unix:") else s.text, s.location)
+                 for s in servers] if servers is not None else [(host, url.location)]
+        read = here.get("grpc_read_timeout" if protocol == "grpc" else "proxy_read_timeout")
+        if read is not None and read.args:
+            ms = _duration_ms(read.args[0].text, "s")
+            if ms is None:
+                raise InputError(f"{read.name} {read.args[0].text!r} is not an nginx time (e.g. 10s, 500ms)",
+                                 read.args[0].location, read.name)
+            timeout = (ms, read.location, f"{read.name} {read.args[0].text}")
+        else:
+            timeout = (NGINX_PROXY_TIMEOUT_MS, proxy.location, "nginx's default proxy_read_timeout (60 s; the wait "
+                                                                "between two reads, not for the whole response)")
+        targets = []
+        for h, hloc in hosts:
+            t = self.routes.target(h, hloc) if h else None
+            if t is not None:
+                targets.append(t)
+        call = _Call(url.location, protocol, timeout)
+        if scheme in ("https", "grpcs"):
+            call.tls = (url.location, f"the {scheme} URL of location {path}")
+        self.routes.route([], path, loc_d.location, targets, call, self._rate(here))
+
+    @staticmethod
+    def _rate(here: dict[str, nginx_conf.Directive]) -> tuple[Location, str] | None:
+        d = here.get("limit_req")
+        return (d.location, "limit_req") if d is not None else None
+
+
+def _harmless_include(name: str) -> bool:
+    base = os.path.basename(name)
+    return base.endswith(("_params", ".types"))
+
+
+__all__ = ["detect", "detect_text", "import_file", "service_of_host"]

@@ -1,0 +1,145 @@
+"""A plain nginx configuration as a tree of directives, each with its line and column.
+
+nginx's own grammar, read in one pass over the characters (no regular expressions): a directive is
+words up to ``;`` or a ``{ ... }`` block; ``#`` starts a comment; words may be quoted ('...' or
+"...", with backslash escapes); ``${VAR}`` inside a word (templates that ``envsubst`` fills) stays
+part of the word. Unbalanced braces, an unterminated quote or a directive without its ``;`` are one
+located error each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.errors import InputError, Location
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a directive, and where it starts."""
+
+    text: str
+    location: Location
+
+
+@dataclass
+class Directive:
+    """``name args...;`` or ``name args... { children }``."""
+
+    name: str
+    args: list[Word]
+    location: Location
+    children: list[Directive] | None = None
+    """The block's directives; None for a simple directive."""
+    end: Location | None = field(default=None, compare=False)
+
+
+_SPACE = " \t\r\n"
+
+
+def parse(text: str, path: str) -> list[Directive]:
+    """The top-level directives of an nginx configuration."""
+    root: list[Directive] = []
+    stack: list[tuple[list[Directive], Directive | None]] = [(root, None)]
+    words: list[Word] = []
+    line, col, i, n = 1, 1, 0, len(text)
+
+    def at() -> Location:
+        return Location(path, line, col)
+
+    while i < n:
+        ch = text[i]
+        if ch in _SPACE:
+            if ch == "\n":
+                line, col = line + 1, 1
+            else:
+                col += 1
+            i += 1
+            continue
+        if ch == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+                col += 1
+            continue
+        if ch == ";":
+            if not words:
+                raise InputError("unexpected ';' with no directive before it", at())
+            stack[-1][0].append(Directive(words[0].text, words[1:], words[0].location))
+            words = []
+            i, col = i + 1, col + 1
+            continue
+        if ch == "{":
+            if not words:
+                raise InputError("unexpected '{' with no directive before it", at())
+            block = Directive(words[0].text, words[1:], words[0].location, [])
+            stack[-1][0].append(block)
+            assert block.children is not None
+            stack.append((block.children, block))
+            words = []
+            i, col = i + 1, col + 1
+            continue
+        if ch == "}":
+            if words:
+                raise InputError(f"directive '{words[0].text}' has no ';' before '}}'", words[0].location)
+            if len(stack) == 1:
+                raise InputError("unexpected '}': no block is open here", at())
+            closed = stack.pop()[1]
+            if closed is not None:
+                closed.end = at()
+            i, col = i + 1, col + 1
+            continue
+        start = at()
+        buf: list[str] = []
+        if ch in "'\"":
+            quote = ch
+            i, col = i + 1, col + 1
+            while True:
+                if i >= n:
+                    raise InputError(f"unterminated {quote} quote", start)
+                c = text[i]
+                if c == "\\" and i + 1 < n:
+                    buf.append(text[i + 1])
+                    i, col = i + 2, col + 2
+                    continue
+                if c == quote:
+                    i, col = i + 1, col + 1
+                    break
+                if c == "\n":
+                    line, col = line + 1, 1
+                else:
+                    col += 1
+                buf.append(c)
+                i += 1
+        else:
+            while i < n:
+                c = text[i]
+                if c == "$" and i + 1 < n and text[i + 1] == "{":  # ${VAR}: one word, braces included
+                    close = text.find("}", i + 2)
+                    stop = text.find("\n", i + 2)
+                    if close < 0 or (0 <= stop < close):
+                        raise InputError("unterminated '${' in a word", Location(path, line, col))
+                    buf.append(text[i:close + 1])
+                    col += close + 1 - i
+                    i = close + 1
+                    continue
+                if c in _SPACE or c in ";{}":  # a '#' inside a word is part of it, as in nginx
+                    break
+                if c == "\\" and i + 1 < n:
+                    buf.append(text[i:i + 2])
+                    i, col = i + 2, col + 2
+                    continue
+                buf.append(c)
+                i, col = i + 1, col + 1
+        words.append(Word("".join(buf), start))
+    if words:
+        raise InputError(f"directive '{words[0].text}' has no ';' at the end of the file", words[0].location)
+    unclosed = stack[-1][1]
+    if unclosed is not None:
+        raise InputError(f"block '{unclosed.name}' opened here is never closed (a '}}' is missing)",
+                         unclosed.location)
+    return root
+
+
+def looks_like(text: str) -> bool:
+    """Whether a text reads as an nginx configuration that proxies: ``location`` and ``proxy_pass``."""
+    return "location" in text and ("proxy_pass" in text or "grpc_pass" in text)

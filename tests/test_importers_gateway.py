@@ -1,0 +1,363 @@
+"""Gateway import: Spring Cloud Gateway, Envoy and nginx routes -> endpoints with routes_to, and the calls they take."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.errors import ArchplanError
+from engine.importers import detect, import_paths, load_artifacts
+from engine.importers.gateway import service_of_host
+from engine.loader import Design, load_design, load_documents
+from tests.helpers import write
+from tests.importer_helpers import design_of, fact, fixture, line_of
+
+SPRING = fixture("gateway", "spring-application.yml")
+ENVOY = fixture("gateway", "envoy.yaml")
+NGINX = fixture("gateway", "default.conf")
+TEMPLATE = fixture("gateway", "default.conf.template")
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def imported(path: str, service: str | None = None) -> Design:
+    return design_of(import_paths("gateway", [path], service=service))
+
+
+def routes(d: Design) -> dict[str, list[str] | None]:
+    return {f.name: f.data.get("routes_to") for f in d.of_kind("endpoint")}
+
+
+def warned(d: Design) -> list[tuple[int, str]]:
+    """(line, message) of each load warning."""
+    return [(w.location.line if w.location else 0, w.message) for w in d.warnings]
+
+
+def calls(d: Design) -> dict[str, dict[str, Any]]:
+    return {f.name: {k: v for k, v in f.data.items() if k != "name"} for f in d.of_kind("interaction")}
+
+
+# ---------------------------------------------------------------- Spring Cloud Gateway
+
+
+@pytest.fixture(scope="module")
+def spring() -> Design:
+    return imported(SPRING)
+
+
+def test_spring_routes_become_one_endpoint_per_method_with_routes_to(spring: Design) -> None:
+    assert routes(spring) == {
+        "GET /api/orders/**": ["orders"], "HEAD /api/orders/**": ["orders"], "POST /api/orders/**": ["orders"],
+        "GET /api/pay/**": ["api.payments.example.com"], "GET /api/refunds/**": ["api.payments.example.com"],
+        "GET /api/catalog/**": None, "GET /fallback": None}
+    get = fact(spring, "endpoint:GET /api/orders/**")
+    assert get.data["served_by"] == "edge"  # spring.application.name
+    assert get.location.line == line_of(SPRING, "Path=/api/orders/**")
+    assert get.locate("method").line == line_of(SPRING, "Method=GET,HEAD")
+    assert get.locate("routes_to").line == line_of(SPRING, "uri: lb://orders")
+    post = fact(spring, "endpoint:POST /api/orders/**")
+    assert post.locate("routes_to").line == line_of(SPRING, "uri: http://orders.shop.svc")
+    assert fact(spring, "service:edge").data["kind"] == "gateway"
+    assert {s.name for s in spring.of_kind("service")} == {"edge", "orders"}
+    assert [e.name for e in spring.of_kind("external")] == ["api.payments.example.com"]
+
+
+def test_spring_filters_set_rate_limit_circuit_breaker_and_timeouts(spring: Design) -> None:
+    ep = fact(spring, "endpoint:GET /api/catalog/**")
+    assert ep.data["rate_limit"] is True and ep.locate("rate_limit").line == line_of(SPRING, "RequestRateLimiter=")
+    got = calls(spring)
+    assert set(got) == {"edge->orders", "edge->api.payments.example.com"}
+    orders = got["edge->orders"]
+    # the longest of the routes' timeouts: the global 5s over the route's 2000 ms
+    assert orders["timeout_ms"] == 5000 and orders["style"] == "sync" and orders["protocol"] == "http"
+    assert orders["circuit_breaker"] is True  # both routes to orders have one
+    assert "retry" not in orders  # only one of them retries
+    assert got["edge->api.payments.example.com"]["timeout_ms"] == 5000
+    assert "circuit_breaker" not in got["edge->api.payments.example.com"]
+    loc = fact(spring, "interaction:edge->orders").locate("timeout_ms")
+    assert loc.line == line_of(SPRING, "response-timeout: 5s")
+
+
+def test_spring_unknown_target_and_forward_routes_are_said(spring: Design) -> None:
+    texts = [w.message for w in spring.warnings]
+    assert any("'${catalog_uri}' is a variable" in t for t in texts), texts
+
+
+def test_spring_retry_and_route_timeout_when_every_route_states_them(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "application.yaml", """
+        spring.application.name: api-gw
+        spring.cloud.gateway:
+          routes:
+            - id: a
+              uri: lb://stock
+              predicates: [Path=/a/**]
+              metadata: {response-timeout: 800}
+              filters:
+                - name: Retry
+                  args: {retries: 2, backoff: {firstBackoff: 10ms, maxBackoff: 1s}}
+            - id: b
+              uri: lb://stock
+              predicates: [Path=/b/**]
+              metadata: {response-timeout: 300}
+              filters: [Retry=1]
+            - id: c
+              uri: https://${PRICES_HOST:prices}:8443
+              predicates: [Path=/c/**]
+              metadata: {connect-timeout: 200}
+        """)
+    d = imported(path)
+    stock = calls(d)["api-gw->stock"]
+    assert stock["timeout_ms"] == 800
+    assert stock["retry"] == {"attempts": 3, "backoff": "exponential"}
+    assert fact(d, "interaction:api-gw->stock").locate("timeout_ms").line == line_of(path, "response-timeout: 800")
+    prices = calls(d)["api-gw->prices"]  # the placeholder's default names the host
+    assert prices == {"from": "api-gw", "to": "prices", "style": "sync", "protocol": "http", "tls": True}
+    text = run("import", "gateway", path).stdout
+    assert "# timeout_ms unknown: route c states no response timeout" in text
+    assert "metadata.connect-timeout 200 bounds only the connection" in text
+
+
+def test_service_option_names_the_gateway(tmp_path: os.PathLike[str]) -> None:
+    d = design_of(load_artifacts([f"gateway:front={SPRING}"]))
+    assert {e.data["served_by"] for e in d.of_kind("endpoint")} == {"front"}
+    assert "front->orders" in calls(d)
+
+
+# ---------------------------------------------------------------- Envoy
+
+
+@pytest.fixture(scope="module")
+def envoy() -> Design:
+    return imported(ENVOY)
+
+
+def test_envoy_routes_clusters_and_timeouts(envoy: Design) -> None:
+    assert routes(envoy) == {"POST /api/orders": ["orders"], "GET /api/orders": ["orders"],
+                             "GET /api/users/me": ["users"]}
+    post = fact(envoy, "endpoint:POST /api/orders")
+    assert post.data["served_by"] == "front-proxy"  # node.cluster
+    assert post.locate("method").line == line_of(ENVOY, 'name: ":method"')
+    assert post.data["rate_limit"] is True
+    assert post.locate("routes_to").line == line_of(ENVOY, "cluster: orders")
+    got = calls(envoy)
+    assert set(got) == {"front-proxy->orders", "front-proxy->users"}
+    orders = got["front-proxy->orders"]
+    assert orders["timeout_ms"] == 3000 and orders["circuit_breaker"] is True
+    assert "retry" not in orders  # the prefix route has no retry policy
+    assert fact(envoy, "interaction:front-proxy->orders").locate("timeout_ms").line == line_of(ENVOY, "timeout: 3s")
+    users = got["front-proxy->users"]
+    assert users["timeout_ms"] == 15000 and "circuit_breaker" not in users  # Envoy's default route timeout
+    assert fact(envoy, "service:users").location.line == line_of(ENVOY, "address: users.shop.svc")
+
+
+def test_envoy_regex_and_redirect_routes_are_warnings(envoy: Design) -> None:
+    texts = warned(envoy)
+    assert (line_of(ENVOY, "safe_regex"), "a route matched by a regular expression or a template is not "
+                                          "imported") in texts
+    assert any("redirect" in t for _l, t in texts)
+
+
+def test_envoy_retry_policy_on_every_route(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "envoy.yaml", """
+        static_resources:
+          listeners:
+            - filter_chains:
+                - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        route_config:
+                          virtual_hosts:
+                            - name: all
+                              retry_policy: {retry_on: "connect-failure,reset", num_retries: 3}
+                              routes:
+                                - match: {prefix: /}
+                                  route: {cluster: app, timeout: 0s}
+          clusters:
+            - name: app
+              outlier_detection: {consecutive_5xx: 5}
+              transport_socket: {name: envoy.transport_sockets.tls}
+              load_assignment:
+                endpoints:
+                  - lb_endpoints:
+                      - endpoint: {address: {socket_address: {address: app, port_value: 80}}}
+        """)
+    d = imported(path)
+    app = calls(d)["gateway->app"]
+    assert app["timeout_ms"] == 0  # 0s disables Envoy's route timeout
+    assert app["retry"] == {"attempts": 4, "backoff": "exponential", "jitter": True, "retry_on": "transient"}
+    assert app["circuit_breaker"] is True and app["tls"] is True
+    assert any("it is imported as 'gateway'" in w.message for w in d.warnings)
+
+
+# ---------------------------------------------------------------- nginx
+
+
+@pytest.fixture(scope="module")
+def nginx() -> Design:
+    return imported(NGINX, "edge")
+
+
+def test_nginx_locations_upstreams_and_inherited_timeouts(nginx: Design) -> None:
+    assert routes(nginx) == {"GET /api/orders/": ["orders", "orders-2"], "GET /api/users/me": ["users"],
+                             "GET /grpc/": ["inventory"]}
+    ep = fact(nginx, "endpoint:GET /api/orders/")
+    assert ep.location.line == line_of(NGINX, "location /api/orders/") and ep.location.column == 5
+    assert ep.data["served_by"] == "edge"
+    got = calls(nginx)
+    assert got["edge->orders"]["timeout_ms"] == 30000  # inherited from server
+    assert got["edge->orders-2"]["timeout_ms"] == 30000
+    assert got["edge->users"]["timeout_ms"] == 90000  # 1m30s in the location
+    assert got["edge->inventory"] == {"from": "edge", "to": "inventory", "style": "sync", "protocol": "grpc",
+                                      "timeout_ms": 60000}  # nginx's default
+    timeout = fact(nginx, "interaction:edge->users").locate("timeout_ms")
+    assert (timeout.line, timeout.column) == (line_of(NGINX, "proxy_read_timeout 1m30s"), 9)
+    assert fact(nginx, "service:orders").location.line == line_of(NGINX, "server orders:8080")
+    assert fact(nginx, "endpoint:GET /api/users/me").data["rate_limit"] is True
+    assert "rate_limit" not in fact(nginx, "endpoint:GET /api/orders/").data
+
+
+def test_nginx_skips_what_it_cannot_read_with_warnings(nginx: Design) -> None:
+    texts = {(line, m.split(":")[0]) for line, m in warned(nginx)}
+    assert (line_of(NGINX, "include /etc/nginx/conf.d"), "include /etc/nginx/conf.d/extra/*.conf is not "
+                                                         "followed") in texts
+    assert any(line == line_of(NGINX, "location ~") for line, _m in texts)
+    assert not any("mime.types" in m for _l, m in texts)
+    assert len(nginx.warnings) == 2  # gzip, try_files, root, a named location: ignored without a word
+
+
+def test_nginx_template_variables_leave_the_target_unknown() -> None:
+    d = imported(TEMPLATE, "web")
+    assert routes(d) == {"GET /api/": None, "GET /auth/": ["auth"]}
+    assert calls(d)["web->auth"]["timeout_ms"] == 500
+    ((line, message),) = warned(d)
+    assert line == line_of(TEMPLATE, "${API_HOST}") and "is a variable" in message
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("server {\n  location /a/ {\n    proxy_pass http://a;\n  \n}\n", 1, "block 'server' opened here is never closed"),
+    ("server {\n  location /a/ { proxy_pass http://a; }\n}\n}\n", 4, "unexpected '}'"),
+    ("server {\n  location /a/ {\n    proxy_pass http://a\n  }\n}\n", 3, "directive 'proxy_pass' has no ';'"),
+    ('server {\n  location /a/ {\n    proxy_pass "http://a;\n  }\n}\n', 3, "unterminated \" quote"),
+    ("server {\n  location /a/ {\n    proxy_pass http://a;\n    proxy_read_timeout soon;\n  }\n}\n", 4,
+     "proxy_read_timeout 'soon' is not an nginx time"),
+], ids=["unclosed-block", "extra-brace", "missing-semicolon", "open-quote", "bad-time"])
+def test_broken_nginx_is_one_located_error_exit_2(tmp_path: os.PathLike[str], text: str, line: int,
+                                                  message: str) -> None:
+    path = write(str(tmp_path), "nginx.conf", "")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    result = run("import", "auto", path)
+    assert result.exit_code == 2
+    errors = [ln for ln in result.output.splitlines() if "error:" in ln]
+    assert len(errors) == 1 and f"{path}:{line}:" in errors[0] and message in errors[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_nginx_parsing_is_linear(tmp_path: os.PathLike[str]) -> None:
+    body = "".join(f"  location /r{i}/ {{ proxy_pass http://s{i % 50}:80; proxy_read_timeout {i % 9 + 1}s; }}\n"
+                   for i in range(20000))
+    path = write(str(tmp_path), "big.conf", "")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("server {\n" + body + "}\n" + "x ${a}" * 50000 + ";\n")
+    start = time.perf_counter()
+    d = imported(path)
+    assert len(routes(d)) == 20000 and len(calls(d)) == 50
+    assert time.perf_counter() - start < 20
+
+
+# ---------------------------------------------------------------- shared
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("orders", ("orders", "services")), ("orders:8080", ("orders", "services")),
+    ("orders.shop.svc.cluster.local", ("orders", "services")), ("orders.internal", ("orders", "services")),
+    ("api.stripe.com", ("api.stripe.com", "externals")), ("10.0.0.4", (None, "")), ("localhost", (None, "")),
+    ("${API_HOST}", (None, "")),
+])
+def test_a_proxied_host_names_a_service_or_an_external(host: str, expected: tuple[str | None, str]) -> None:
+    name, section, _why = service_of_host(host)
+    assert (name, section) == expected
+
+
+def test_auto_detects_every_gateway_configuration() -> None:
+    for path in (SPRING, ENVOY, NGINX, TEMPLATE):
+        assert detect(path) == "gateway", path
+
+
+def test_import_round_trips_and_is_deterministic(tmp_path: os.PathLike[str]) -> None:
+    for path in (SPRING, ENVOY, NGINX):
+        first, second = run("import", "gateway", path), run("import", "gateway", path)
+        assert first.exit_code == 0, first.output
+        assert first.stdout == second.stdout
+        out = write(str(tmp_path), "gw.yaml", first.stdout)
+        again = load_design([out])
+        direct = load_documents(load_artifacts([f"gateway={path}"]))
+        assert {f.key: dict(f.data) for f in again.facts} == {f.key: dict(f.data) for f in direct.facts}
+
+
+def test_not_a_gateway_configuration_is_a_located_error(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "app.yaml", "spring:\n  application:\n    name: x\n")
+    with pytest.raises(ArchplanError, match="not a gateway configuration"):
+        import_paths("gateway", [path])
+
+
+def test_routes_to_follows_only_the_routes_calls_with_compose(tmp_path: os.PathLike[str]) -> None:
+    compose = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          edge:
+            image: nginx
+            ports: ["80:80"]
+          orders:
+            image: example/orders
+          users:
+            image: example/users
+        """)
+    conf = write(str(tmp_path), "default.conf", """
+        server {
+          location /orders/ { proxy_pass http://orders:8080; }
+          location /users/ { proxy_pass http://users:8080; }
+        }
+        """)
+    d = load_documents(load_artifacts([f"compose={compose}", f"gateway:edge={conf}"]))
+    assert routes(d) == {"GET /orders/": ["orders"], "GET /users/": ["users"], "edge-entry": None}
+    assert fact(d, "service:edge").data["exposure"] == "public"
+
+
+def test_an_nginx_configuration_under_another_name_is_read_when_named(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "site", """
+        server {
+          location /shop/ { proxy_pass http://shop:8080; }
+        }
+        """)
+    assert routes(imported(path, "web")) == {"GET /shop/": ["shop"]}
+
+
+def test_mangled_nginx_gives_a_result_or_located_errors(tmp_path: os.PathLike[str]) -> None:
+    with open(NGINX, encoding="utf-8") as fh:
+        text = fh.read()
+    rng = random.Random(12)
+    path = os.path.join(str(tmp_path), "default.conf")
+    for _ in range(300):
+        chars = list(text)
+        for _edit in range(rng.randint(1, 4)):
+            at = rng.randrange(len(chars))
+            if rng.random() < 0.5:
+                del chars[at]
+            else:
+                chars.insert(at, rng.choice("{};'\"$#\\ \n:/~=@"))
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("".join(chars))
+        located = True
+        try:
+            load_documents(import_paths("gateway", [path], service="edge"))
+        except ArchplanError as exc:
+            located = all(e.location is not None and e.location.file == path for e in exc.errors)
+        assert located, "".join(chars)
