@@ -26,7 +26,7 @@ from engine.ruleload import builtin_rules_dir, load_rules
 from engine.source import DEFAULT_LIMITS
 from tests.conftest import ROOT
 from tests.helpers import rule_yaml, write, write_yaml
-from tests.importer_helpers import corpus
+from tests.importer_helpers import fixture
 
 # A small system: an API with a database (declared and named in its URL, with a credential in it) and a
 # cache (named only), a worker started after a broker (declared only), a load generator, a tracing server.
@@ -240,7 +240,7 @@ def test_quiet_leaves_the_summary_out_but_not_the_warnings(tmp_path: os.PathLike
 
 
 def test_a_big_system_summary_stays_short() -> None:
-    result = run("import", "kubernetes", corpus("kubernetes", "bank-of-anthos"))
+    result = run("import", "kubernetes", fixture("kubernetes", "clinic"))
     assert result.exit_code == 0, result.output
     summary = summary_of(result.stderr)
     assert 8 < len(summary) <= 25
