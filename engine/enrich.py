@@ -7,7 +7,7 @@ against its callee's) are computed here, so that the compiled rules need equalit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ class PathInfo:
 
     entry: str
     entry_service: str
+    exposure: str
     depth: int
     nodes: tuple[str, ...]
     latency_ms: int
@@ -140,13 +141,27 @@ def strongly_connected(nodes: Sequence[str], succ: Mapping[str, Sequence[str]]) 
     return out
 
 
-def _public_endpoints(design: Design, services: Mapping[str, Mapping[str, Any]]) -> list[Fact]:
+# The exposures of an entry point, widest first: requests from outside the system's network enter there.
+# A host-published port is an entry (its requests take the same call tree) reached by fewer callers than
+# the internet; ``entry_exposure`` keeps the widest, so context rules can tell the two apart.
+ENTRY_EXPOSURES = ("public", "partner", "host")
+
+
+def _public_endpoints(design: Design, services: Mapping[str, Mapping[str, Any]]) -> list[tuple[Fact, str]]:
     out = []
     for ep in design.of_kind("endpoint"):
         exposure = ep.data.get("exposure") or services.get(ep.data["served_by"], {}).get("exposure")
-        if exposure in ("public", "partner"):
-            out.append(ep)
+        if exposure in ENTRY_EXPOSURES:
+            out.append((ep, str(exposure)))
     return out
+
+
+def _wider(exposures: dict[str, str], names: Iterable[str], exposure: str) -> None:
+    """Record ``exposure`` for each of ``names`` unless a wider one is already recorded."""
+    rank = ENTRY_EXPOSURES.index(exposure)
+    for n in names:
+        if n not in exposures or ENTRY_EXPOSURES.index(exposures[n]) > rank:
+            exposures[n] = exposure
 
 
 def enrich(design: Design) -> Enriched:
@@ -221,11 +236,12 @@ def enrich(design: Design) -> Enriched:
     fan_out = {n: len({e["to"] for e in g.sync_edges(n)}) for n in nodes}
     paths: list[PathInfo] = []
     on_public: set[str] = set()
+    entry_exposure: dict[str, str] = {}  # node -> widest exposure of the entry points whose call tree has it
     trace_span: dict[str, int] = {}  # service -> most services in one public call tree it belongs to
     publics = _public_endpoints(design, services)
     per_entry: dict[tuple[str, frozenset[str]],
                     tuple[list[str], float, list[str], str | None, float | None, int, tuple[str, ...]]] = {}
-    for ep in publics:
+    for ep, exposure in publics:
         entry = ep.data["served_by"]
         if entry not in comp_of:
             continue
@@ -265,11 +281,12 @@ def enrich(design: Design) -> Enriched:
             for n in reached:
                 trace_span[n] = max(trace_span.get(n, 0), n_services)
         reached, avail, unknown_a, bottleneck, bottleneck_rps, path_fan_out, unknown_l = per_entry[(entry, routes)]
+        _wider(entry_exposure, reached, exposure)
         slo = slos.get(ep.name, {})
         lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
         at = slo.get("availability", system.get("availability_target"))
         paths.append(PathInfo(
-            entry=ep.name, entry_service=entry, depth=p_depth + 1, nodes=tuple(reached),
+            entry=ep.name, entry_service=entry, exposure=exposure, depth=p_depth + 1, nodes=tuple(reached),
             latency_ms=p_lat, unknown_latency=unknown_l,
             availability=round(avail, 9), unknown_availability=tuple(unknown_a),
             retry_amplification=p_amp, retry_layers=p_layers, fan_out=path_fan_out,
@@ -281,7 +298,7 @@ def enrich(design: Design) -> Enriched:
     # Longest public synchronous chain above each component (an entry counts 1), so that a call's
     # chain_depth is in the units of path.depth. Tarjan's order reversed puts callers before callees.
     above: dict[int, int] = {}
-    for ep in publics:
+    for ep, _exposure in publics:
         if ep.data["served_by"] in comp_of:
             above[comp_of[ep.data["served_by"]]] = 1
     for ci in range(len(comps) - 1, -1, -1):
@@ -305,7 +322,7 @@ def enrich(design: Design) -> Enriched:
     endpoints_by_service: dict[str, list[Mapping[str, Any]]] = {}
     for ep in design.of_kind("endpoint"):
         endpoints_by_service.setdefault(ep.data["served_by"], []).append(ep.data)
-    public_services = {ep.data["served_by"] for ep in publics}
+    public_services = {ep.data["served_by"] for ep, _exposure in publics}
     inbound: dict[str, int] = {}
     for f in design.of_kind("interaction"):
         inbound[f.data["to"]] = inbound.get(f.data["to"], 0) + 1
@@ -352,6 +369,8 @@ def enrich(design: Design) -> Enriched:
                      inbound=inbound.get(f.name, 0), public_entry=f.name in public_services,
                      in_cycle=f.name in in_cycle, on_public_path=f.name in on_public,
                      handles_classified_data=f.name in classified_services)
+            if f.name in entry_exposure:
+                d["entry_exposure"] = entry_exposure[f.name]
             if f.name in trace_span:
                 d["trace_path_services"] = trace_span[f.name]
             if "client_types" in d:
@@ -373,6 +392,8 @@ def enrich(design: Design) -> Enriched:
             if caller_crit is not None:
                 d["caller_criticality"] = caller_crit
             d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
+            if d["on_public_path"]:
+                d["entry_exposure"] = entry_exposure[d["from"]]
             d["blocking"] = is_sync(d, tk)
             classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services)
             if classified is not None:
@@ -402,6 +423,8 @@ def enrich(design: Design) -> Enriched:
             users = users_of.get(f.name, set())
             d.update(writer_count=len(writers), reader_count=len(users - writers) + 0,
                      service_count=len(users), on_public_path=f.name in on_public)
+            if f.name in entry_exposure:
+                d["entry_exposure"] = entry_exposure[f.name]
             interval, rpo = (d.get("backups") or {}).get("interval_minutes"), system.get("rpo_minutes")
             if interval is not None and rpo is not None:
                 d["backup_exceeds_rpo"] = int(interval) > int(rpo)
@@ -468,7 +491,8 @@ def enrich(design: Design) -> Enriched:
     for p in paths:
         # Facts stay small (every one is serialised into the C core): long lists are capped, counts kept.
         data: dict[str, Any] = {
-            "entry": p.entry, "entry_service": p.entry_service, "depth": p.depth, "size": len(p.nodes),
+            "entry": p.entry, "entry_service": p.entry_service, "exposure": p.exposure, "depth": p.depth,
+            "size": len(p.nodes),
             "retry_amplification": p.retry_amplification, "retry_layers": p.retry_layers, "fan_out": p.fan_out,
             "unknown_latency": list(p.unknown_latency[:LIST_CAP]), "unknown_latency_count": len(p.unknown_latency),
             "unknown_availability": list(p.unknown_availability[:LIST_CAP]),

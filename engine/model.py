@@ -92,7 +92,8 @@ PosInt = Annotated[int, Field(ge=1, le=10_000_000)]
 Millis = Annotated[int, Field(ge=0, le=86_400_000)]
 Minutes = Annotated[int, Field(ge=0, le=525_600)]
 
-Exposure = Literal["public", "partner", "internal"]
+Exposure = Literal["public", "partner", "host", "internal"]
+Environment = Literal["production", "staging", "development", "test"]
 Criticality = Literal["critical", "important", "best_effort"]
 Classification = Literal["public", "internal", "confidential", "restricted", "pii", "pci", "phi"]
 
@@ -104,6 +105,8 @@ _EXPOSURE_MEANINGS = """
 
 - public: reachable from the internet by anyone
 - partner: reachable from outside by known partner organisations only (allowlisted, private link)
+- host: published on a port of the host it runs on (a compose port, a Kubernetes NodePort), not stated to
+  be reachable from the internet: anyone on the host's network reaches it
 - internal: reachable only from inside the system's own network"""
 _CRITICALITY_MEANINGS = """
 
@@ -156,6 +159,14 @@ class System(_Fact):
     rpo_minutes: Minutes | None = None
     """Recovery point objective: how much recent data may be lost in a disaster, in minutes of writes;
     compared with each datastore's ``backups.interval_minutes``."""
+    environment: Environment | None = None
+    """The environment this design describes; unknown is reviewed as production. Development and test
+    environments lower the severity of every risk by one level (a context rule), staging does not.
+
+    - production: serves real users and real data
+    - staging: a production-like environment for the last checks before a release
+    - development: engineers' own environment (a development compose file)
+    - test: an environment for automated or manual tests"""
     regions: list[Name] | None = None
     """The cloud regions (or data centres) the system runs in."""
     tenancy: Literal["single", "multi"] | None = None
@@ -1336,6 +1347,7 @@ _REF = FieldSpec(type="str")
 _BOOL = FieldSpec(type="bool")
 _INT = FieldSpec(type="int")
 _FLOAT = FieldSpec(type="float")
+_ENTRY_EXPOSURE = FieldSpec(type="str", values=("public", "partner", "host"))
 
 # Fields the engine computes during enrichment, per kind. Rules may match them; input may not set them.
 COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
@@ -1346,6 +1358,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "public_entry": _BOOL,
         "in_cycle": _BOOL,
         "on_public_path": _BOOL,
+        # The widest exposure (public > partner > host) of the entry points whose synchronous call tree
+        # holds it; unknown off every such tree. Likewise on interactions and datastores.
+        "entry_exposure": _ENTRY_EXPOSURE,
         "handles_classified_data": _BOOL,
         # Most services in one public synchronous call tree this service is part of (where tracing pays off).
         "trace_path_services": _INT,
@@ -1360,6 +1375,7 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "target_criticality": FieldSpec(type="str", values=get_args(Criticality)),
         "caller_criticality": FieldSpec(type="str", values=get_args(Criticality)),  # the calling service's
         "on_public_path": _BOOL,
+        "entry_exposure": _ENTRY_EXPOSURE,
         "from_kind": _REF,
         # The call blocks its caller: declared sync, or unstated over a request/response protocol.
         "blocking": _BOOL,
@@ -1378,6 +1394,7 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
                  "slo_defined": _BOOL},
     "system": {"service_count": _INT, "load_tested_headroom": _FLOAT},
     "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT, "on_public_path": _BOOL,
+                  "entry_exposure": _ENTRY_EXPOSURE,
                   # backups.interval_minutes > system.rpo_minutes (only when both are known); len(workloads)
                   "backup_exceeds_rpo": _BOOL, "workload_count": _INT,
                   "type": FieldSpec(type="str",
@@ -1396,6 +1413,7 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
     "path": {
         "entry": _REF,
         "entry_service": _REF,
+        "exposure": _ENTRY_EXPOSURE,  # the entry endpoint's own, or its service's
         "depth": _INT,
         "size": _INT,
         "latency_p95_ms": _INT,

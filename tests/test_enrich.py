@@ -172,3 +172,24 @@ def test_every_route_of_unknown_availability_may_be_the_least_available() -> Non
     least = sorted(k for k, d in facts.items() if d["least_available_route"])
     assert least == ["path:GET /health", "path:GET /products", "path:POST /checkout"]
     assert "availability" not in facts["path:POST /checkout"] and facts["path:GET /products"]["availability"]
+
+
+def test_a_host_published_entry_is_an_entry_point_of_narrower_exposure_than_a_public_one() -> None:
+    e = enriched({
+        "services": [{"name": "web", "exposure": "host"}, {"name": "api", "exposure": "public"},
+                     {"name": "cart"}, {"name": "admin"}, {"name": "batch"}],
+        "datastores": [{"name": "db"}],
+        "endpoints": [{"method": "GET", "path": "/", "served_by": "web"},
+                      {"method": "GET", "path": "/v1", "served_by": "api"},
+                      {"method": "GET", "path": "/admin", "served_by": "admin", "exposure": "internal"}],
+        "interactions": [{"from": "web", "to": "cart", "style": "sync"}, {"from": "api", "to": "db", "style": "sync"},
+                         {"from": "web", "to": "db", "style": "sync"}, {"from": "batch", "to": "db", "style": "sync"}],
+    })
+    facts = {f.key: f.data for f in e.facts}
+    assert {p.entry: p.exposure for p in e.paths} == {"GET /": "host", "GET /v1": "public"}
+    assert facts["path:GET /"]["exposure"] == "host"
+    assert facts["service:web"]["public_entry"] is True and facts["service:web"]["entry_exposure"] == "host"
+    assert facts["service:cart"]["on_public_path"] is True and facts["service:cart"]["entry_exposure"] == "host"
+    assert facts["interaction:web->cart"]["entry_exposure"] == "host"
+    assert facts["datastore:db"]["entry_exposure"] == "public"  # the widest entry that reaches it
+    assert "entry_exposure" not in facts["service:admin"] and "entry_exposure" not in facts["interaction:batch->db"]

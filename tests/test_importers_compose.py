@@ -42,7 +42,7 @@ def test_replicas_limits_health_and_exposure(shop: object) -> None:
     api = fact(shop, "service:api")  # type: ignore[arg-type]
     assert api.data["replicas"] == 3 and api.locate("replicas").line == line_of(SHOP, "replicas: 3")
     assert api.data["resource_limits"] is True and api.data["health"] == {"readiness": True}
-    assert api.data["exposure"] == "public" and api.locate("exposure").line == line_of(SHOP, '"8080:8080"')
+    assert api.data["exposure"] == "host" and api.locate("exposure").line == line_of(SHOP, '"8080:8080"')
     admin = fact(shop, "service:admin").data  # type: ignore[arg-type]
     assert admin["exposure"] == "internal"  # published on loopback only
     assert admin["health"] == {"readiness": False} and admin["resource_limits"] is False
@@ -90,7 +90,7 @@ def test_a_larger_file_imports_with_its_databases_broker_and_edge_proxy() -> Non
     assert fact(d, "datastore:accounts-db").data["durable_storage"] is False  # a -db name, no volume
     assert fact(d, "service:mq-broker").data["tags"] == ["broker"]
     gateway = fact(d, "service:gateway")
-    assert gateway.data["exposure"] == "public" and gateway.locate("exposure").line == line_of(BAKERY, "'443:443'")
+    assert gateway.data["exposure"] == "host" and gateway.locate("exposure").line == line_of(BAKERY, "'443:443'")
     assert fact(d, "service:storefront").data["exposure"] == "internal"
     edges = {(i.data["from"], i.data["to"]) for i in d.of_kind("interaction")}
     assert ("accounts", "accounts-db") in edges and ("shopper-sim", "gateway") in edges  # host:port, --target
@@ -119,3 +119,39 @@ def test_a_public_host_in_a_url_becomes_an_external_with_an_inferred_call(shop: 
     call = fact(shop, "interaction:api->api.payments.example.net").data  # type: ignore[arg-type]
     assert call["protocol"] == "http" and call["style"] == "sync" and "PAYMENTS_URL" in call["inferred_from"]
     assert "circuit_breaker" not in call and "timeout_ms" not in call  # left for the review to ask about
+
+
+def test_a_port_on_every_interface_is_host_published_and_one_on_a_global_address_is_public(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          web:
+            image: example/web
+            ports: ["8080:8080"]
+          edge:
+            image: example/edge
+            ports: ["1.2.3.4:443:443"]
+          admin:
+            image: example/admin
+            ports: ["10.0.0.5:9000:9000"]
+        """)
+    d = design_of(compose.import_file(path))
+    assert [fact(d, f"service:{n}").data["exposure"] for n in ("web", "edge", "admin")] == ["host", "public",
+                                                                                            "internal"]
+    assert {e.data["served_by"] for e in d.of_kind("endpoint")} == {"web", "edge"}  # entry points both
+    assert not d.of_kind("system")  # the file's name states no environment
+
+
+@pytest.mark.parametrize(("name", "environment"), [("docker-compose.dev.yml", "development"),
+                                                   ("compose.local.yaml", "development"),
+                                                   ("docker-compose-test.yml", "test")])
+def test_a_compose_file_named_for_an_environment_states_it(tmp_path: os.PathLike[str], name: str,
+                                                         environment: str) -> None:
+    path = write(str(tmp_path), name, """
+        services:
+          web:
+            image: example/web
+            ports: ["8080:8080"]
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "system:system").data["environment"] == environment

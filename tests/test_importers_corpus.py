@@ -68,7 +68,7 @@ def test_sock_shop_compose_specimen_imports_with_its_databases_broker_and_edge_r
     assert fact(d, "datastore:catalogue-db").data["engine"] == "mysql"  # by MYSQL_ROOT_PASSWORD
     assert fact(d, "service:rabbitmq").data["tags"] == ["broker"]
     router = fact(d, "service:edge-router")
-    assert router.data["exposure"] == "public" and router.locate("exposure").line == line_of(sock, "'80:80'")
+    assert router.data["exposure"] == "host" and router.locate("exposure").line == line_of(sock, "'80:80'")
     edges = {(i.data["from"], i.data["to"]) for i in d.of_kind("interaction")}
     assert ("user", "user-db") in edges
     # the load generator is said and left out: its missing probes are not the system's risks
@@ -98,7 +98,7 @@ def test_sock_shop_multi_document_specimen(specimen: Specimen) -> None:
     assert {f.name for f in d.of_kind("datastore")} == {"carts-db", "catalogue-db", "orders-db", "session-db",
                                                         "user-db"}
     fe = fact(d, "service:front-end")
-    assert fe.data["exposure"] == "public" and fe.locate("exposure").line == line_of(sock, "type: NodePort")
+    assert fe.data["exposure"] == "host" and fe.locate("exposure").line == line_of(sock, "type: NodePort")
     assert fact(d, "service:rabbitmq").data["tags"] == ["broker"]
 
 

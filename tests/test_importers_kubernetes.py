@@ -89,7 +89,7 @@ def test_a_multi_document_manifest() -> None:
     assert {f.name for f in d.of_kind("datastore")} == {"accounts-db", "basket-db", "menu-db", "ordering-db",
                                                         "session-db"}
     storefront = fact(d, "service:storefront")
-    assert storefront.data["exposure"] == "public"
+    assert storefront.data["exposure"] == "host"
     assert storefront.locate("exposure").line == line_of(BAKERY, "type: NodePort")
     assert fact(d, "service:mq-broker").data["tags"] == ["broker"]
 

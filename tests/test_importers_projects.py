@@ -131,7 +131,7 @@ def test_the_imported_design_of_a_merged_project(tmp_path: os.PathLike[str]) -> 
     assert facts["datastore:db"]["durable_storage"] is True
     assert {k for k in facts if k.startswith("interaction:")} >= {
         "interaction:api->db", "interaction:api->queue", "interaction:front->api"}
-    assert facts["service:front"]["exposure"] == "public"  # 8080 on every interface
+    assert facts["service:front"]["exposure"] == "host"  # 8080 on every interface
     # The same project through `--from`, one option per file, and through its directory.
     assert _facts(load_documents(load_artifacts([f"compose={p}" for p in PROJECTS["merge"]]))) == facts
     assert _facts(load_documents(import_paths("compose", [MERGE]))) == facts

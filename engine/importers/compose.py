@@ -8,9 +8,14 @@ else compose's default of one container); the healthcheck; published ports (expo
 ``links``, and environment variables or commands that name another service's host, each with its
 evidence in ``inferred_from``.
 
-Exposure: a port published on every host interface (no host IP, ``0.0.0.0`` or ``::``) is
-``public``: nothing in the file keeps it off the network the host sits on. A port published only on a
-loopback address, or no published port at all, is ``internal``.
+Exposure: a port published on every host interface (no host IP, ``0.0.0.0`` or ``::``) is ``host``:
+anyone on the network the host sits on reaches it, but nothing in the file says that network is the
+internet. A port bound to a global (non-private) address is ``public``. A port published only on a
+loopback or private address, or no published port at all, is ``internal``.
+
+Environment: a compose file named for development (``docker-compose.dev.yml``, ``compose.local.yaml``)
+or for tests (``docker-compose.test.yml``) sets ``system.environment``; any other name says nothing,
+and the review then takes the design as production.
 
 A compose healthcheck gates dependants (``condition: service_healthy``) but Docker does not restart
 an unhealthy container outside swarm, so it sets ``health.readiness`` and leaves liveness unknown.
@@ -19,6 +24,8 @@ an unhealthy container outside swarm, so it sets ``health.readiness`` and leaves
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +46,9 @@ from engine.importers.infra import (
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
 
 _SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+# Words of a compose file's name (split on . - _) that state the environment it describes.
+_ENVIRONMENT_WORDS = {"dev": "development", "development": "development", "local": "development",
+                      "test": "test", "tests": "test", "testing": "test"}
 
 
 def detect(data: Any) -> bool:
@@ -78,6 +88,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     body = Body(doc.file, "infrastructure", "compose")
     for where, remark in project.remarks:
         body.remark(where, remark)
+    _environment_of(body, project.files)
     hosts: dict[str, str] = {}
     kinds: dict[str, Recognised | None] = {}
     mentions: dict[str, list[Mention]] = {}
@@ -193,7 +204,7 @@ def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location]
         host_ip = ""
         if isinstance(port, dict):
             if "published" not in port:
-                out.append(("public", loc))  # a random host port, on every interface
+                out.append(("host", loc))  # a random host port, on every interface
                 continue
             host_ip = str(port.get("host_ip", ""))
         else:
@@ -210,14 +221,27 @@ def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location]
 
 def _ip_exposure(host_ip: str) -> str:
     if host_ip in ("", "0.0.0.0", "::"):  # noqa: S104 - reading a config, not binding
-        return "public"
+        return "host"
     if host_ip == "localhost":
         return "internal"
     try:
         ip = ipaddress.ip_address(host_ip)
     except ValueError:
-        return "public"
+        return "host"  # an interpolated address: published on the host, where is not known
     return "internal" if ip.is_loopback or ip.is_private or ip.is_link_local else "public"
+
+
+def _environment_of(body: Body, files: Sequence[str]) -> None:
+    """``system.environment`` when a compose file's name states it (development wins over test)."""
+    found = {(_ENVIRONMENT_WORDS[w], f) for f in files
+             for w in re.split(r"[._-]", os.path.basename(f).lower()) if w in _ENVIRONMENT_WORDS}
+    for env in ("development", "test"):
+        named = sorted(f for e, f in found if e == env)
+        if named:
+            body.set("system", "system", "environment", env, Location(named[0], 1, 1))
+            body.note("system", "system", f"environment {env}: the compose file {os.path.basename(named[0])} "
+                                          "is named for it")
+            return
 
 
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
@@ -266,12 +290,13 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.note("services", name, f"kind gateway: a reverse proxy by its {rec.why}")
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
-        exp = "public" if any(e == "public" for e, _l in published) else "internal"
+        exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l in published))
         body.set("services", name, "exposure", exp, next(lc for e, lc in published if e == exp))
-        if exp == "public":
-            body.note("services", name, "exposure public: a port is published on every host interface")
-            entry_endpoint(body, name, next(lc for e, lc in published if e == exp), "a port published on every host "
-                                                                                  "interface")
+        if exp != "internal":
+            why = "a port published on a global address" if exp == "public" else \
+                "a port published on every host interface"
+            body.note("services", name, f"exposure {exp}: {why}")
+            entry_endpoint(body, name, next(lc for e, lc in published if e == exp), why)
     else:
         body.set("services", name, "exposure", "internal", loc)
     if persistent:

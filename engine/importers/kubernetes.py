@@ -5,10 +5,11 @@ Reads a file (multi-document YAML, ``kind: List`` too) or a directory of them. P
 default of one when unset, or the autoscaler's minimum); liveness and readiness probes; resource
 limits on every container; volumes (``durable_storage`` is true only for persistent volume claims,
 ``volumeClaimTemplates`` and cloud disks; ``emptyDir`` and ``hostPath`` lose the data when the pod moves);
-the rollout strategy. Services and Ingresses give exposure: a workload behind an Ingress, a
-``LoadBalancer`` Service (unless annotated internal) or a ``NodePort`` Service (reachable on every
-node's address) is ``public``; otherwise ``internal``. Each Ingress path becomes a public endpoint
-(method unknown: ``GET`` stands for all); a public workload with no named path gets one entry endpoint.
+the rollout strategy. Services and Ingresses give exposure: a workload behind an Ingress, a Gateway or
+a ``LoadBalancer`` Service (unless annotated internal) is ``public``; one behind a ``NodePort`` Service
+only is ``host`` (reachable on every node's address, not stated to face the internet); otherwise
+``internal``. Each Ingress path becomes a public endpoint (method unknown: ``GET`` stands for all); a
+public or host-published workload with no named path gets one entry endpoint.
 HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy objects are matched to workloads by
 target or label selector. Edges are inferred from environment variables (ConfigMaps included) and
 commands that name a Service's DNS name. Istio objects (``engine.importers.istio``) add what the mesh
@@ -350,7 +351,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             exp = "internal" if internal_lb else "public"
             why = f"Service {o.name} of type LoadBalancer" + (" (annotated internal)" if internal_lb else "")
         elif stype == "NodePort":
-            exp, why = "public", f"Service {o.name} of type NodePort (reachable on every node's address)"
+            exp, why = "host", f"Service {o.name} of type NodePort (reachable on every node's address)"
         else:
             exp, why = "internal", f"Service {o.name} of type {stype}"
         for w in selected:
@@ -572,12 +573,14 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     body.set(section, w.name, "resource_limits", limited, o.loc(*pod, "containers"))
     if o.kind == "StatefulSet" or durable is not None:
         body.set(section, w.name, "stateful", True, durable or at)
-    exps = sorted(w.exposure, key=lambda e: (e.exposure != "public", str(e.at)))
+    widest = ("public", "host", "internal")
+    exps = sorted(w.exposure, key=lambda e: (widest.index(e.exposure) if e.exposure in widest else len(widest),
+                                             str(e.at)))
     if exps:
         body.set(section, w.name, "exposure", exps[0].exposure, exps[0].at)
         body.note(section, w.name, f"exposure {exps[0].exposure} from {exps[0].why}")
         for e in exps:
-            if e.exposure != "public":
+            if e.exposure != exps[0].exposure or e.exposure == "internal":
                 continue
             if e.path is None and e.via is None:
                 entry_endpoint(body, w.name, e.at, e.why)
