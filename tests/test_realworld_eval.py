@@ -109,6 +109,29 @@ def test_a_raw_design_is_a_second_column(tmp_path: Path, capsys: Any) -> None:
     assert "TOTAL                   design" in out and "TOTAL                   raw" in out
 
 
+def test_precision_counts_matched_and_valid_over_judged_and_unjudged_apart(tmp_path: Path, capsys: Any) -> None:
+    root = tmp_path / "systems"
+    shutil.copytree(os.path.join(SYSTEMS, "tiny"), root / "tiny")
+    (result,) = ev.run(str(root), CONCEPTS)
+    assert result.judged == {"valid": 0, "noise": 0, "unjudged": 1}  # no judgements file: nothing judged
+    assert ev.totals([result])["total"]["design"]["precision"] == 1.0  # only the matched risk is judged
+    (root / "tiny" / "judgements.yaml").write_text(
+        "system: tiny\njudgements:\n"
+        "  - {rule: mutable-release-artifacts, verdict: valid, why: every image is latest}\n"
+        "  - {rule: mutable-release-artifacts, subjects: ['deployment:a'], verdict: noise, why: pinned}\n")
+    (result,) = ev.run(str(root), CONCEPTS)
+    assert result.unmatched_verdicts == ("noise",)  # the entry naming the subject wins over the rule's
+    figures = ev.totals([result])["total"]["design"]
+    assert (figures["precision"], figures["noise"], figures["unjudged"]) == (0.5, 1, 0)
+    assert ev.main(["--root", str(root), "--concepts", CONCEPTS, "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "50%" in out and "deployment:a  [noise]" in out
+    (root / "tiny" / "judgements.yaml").write_text(
+        "system: tiny\njudgements:\n  - {rule: mutable-release-artifacts, verdict: maybe, why: w}\n")
+    assert ev.main(["--root", str(root), "--concepts", CONCEPTS]) == 2
+    assert ":3:39: judgements[0].verdict: expected one of valid, noise" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("system: s\nreviewed_at_commit: abc\nexpected: []\n", ":2:1: reviewed_at_commit: expected a 40-hex commit"),
     ("system: s\nreviewed_at_commit: " + "a" * 40 + "\nexpected:\n  - {id: X, concept: nope, subject: service:a,"
@@ -136,3 +159,4 @@ def test_the_real_concepts_and_expectations_load() -> None:
     for name in ev.systems_in(root):
         exp = ev.load_expectations(os.path.join(root, name, "expectations.yaml"), concepts)
         assert exp.system == name and exp.expected
+        ev.load_judgements(os.path.join(root, name, "judgements.yaml"), name)  # well-formed, if present

@@ -2,9 +2,11 @@
 
 For each system under ``systems/`` that has a ``design/``, the review runs in-process and its findings
 are matched against ``expectations.yaml`` through the concept vocabulary in ``concepts.yaml``
-(README.md in this folder gives the method). It measures; it is not a gate: exit 0 whatever the
-figures, exit 2 on a malformed concepts or expectations file (one line per problem, file:line:column
-and key path) or a design that does not load.
+(README.md in this folder gives the method). The risk findings no expectation matched are looked up in
+the system's ``judgements.yaml`` (a reviewer's verdict, ``valid`` or ``noise``, per rule and subject), so
+that precision = (matched + valid) / judged, with the findings nobody judged counted apart. It
+measures; it is not a gate: exit 0 whatever the figures, exit 2 on a malformed concepts, expectations or
+judgements file (one line per problem, file:line:column and key path) or a design that does not load.
 
 Run: ``.venv/bin/python benchmarks/realworld/evaluate.py [--list] [--json] [--raw] [--system NAME]``.
 """
@@ -80,6 +82,38 @@ class Seen:
         return self.kind == "risk"
 
 
+VERDICTS = ("valid", "noise")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A reviewer's verdict on the risks of ``rule`` that no expectation matched: on ``subjects`` (main
+    subject keys), or, with none listed, on every such finding of the rule in the system."""
+
+    rule: str
+    verdict: str                    # valid | noise
+    subjects: frozenset[str] = frozenset()
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Judgements:
+    file: str
+    entries: tuple[Judgement, ...]
+
+    def verdict_of(self, finding: Seen) -> str | None:
+        """The verdict on one finding: an entry naming its main subject wins over one for the whole rule."""
+        general = None
+        for j in self.entries:
+            if j.rule != finding.rule:
+                continue
+            if finding.subjects and finding.subjects[0] in j.subjects:
+                return j.verdict
+            if not j.subjects and general is None:
+                general = j.verdict
+        return general
+
+
 @dataclass
 class Verdict:
     expectation: Expectation
@@ -99,6 +133,11 @@ class Result:
     risks: int
     gaps: int
     must_not_ids: tuple[str, ...] = ()
+    unmatched_verdicts: tuple[str, ...] = ()   # valid / noise / unjudged, one per unmatched risk
+
+    @property
+    def judged(self) -> dict[str, int]:
+        return {v: self.unmatched_verdicts.count(v) for v in (*VERDICTS, "unjudged")}
 
     def count(self, status: str) -> int:
         return sum(1 for v in self.verdicts if v.status == status)
@@ -225,6 +264,53 @@ def load_expectations(path: str, concepts: dict[str, Concept]) -> Expectations:
     return Expectations(str(system), path, tuple(expected), tuple(must_not))
 
 
+def load_judgements(path: str, system: str) -> Judgements:
+    """One system's verdicts on the risks no expectation matched (an absent file judges nothing)."""
+    if not os.path.isfile(path):
+        return Judgements(path, ())
+    doc = _load(path)
+    if not isinstance(doc.data, dict):
+        raise EvalError([_problem(doc, (), "expected a mapping with system and judgements")])
+    problems: list[str] = []
+    if doc.data.get("system") != system:
+        problems.append(_problem(doc, ("system",), f"expected '{system}' (the folder's system)"))
+    unknown = sorted(set(doc.data) - {"system", "judgements"})
+    if unknown:
+        problems.append(_problem(doc, (unknown[0],), "unknown key"))
+    items = doc.data.get("judgements")
+    if not isinstance(items, list):
+        raise EvalError([*problems, _problem(doc, ("judgements",), "expected a list")])
+    out: list[Judgement] = []
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        at: tuple[str | int, ...] = ("judgements", i)
+        if not isinstance(item, dict):
+            problems.append(_problem(doc, at, "expected a mapping"))
+            continue
+        bad = len(problems)
+        for name in ("rule", "why"):
+            if not isinstance(item.get(name), str) or not item[name].strip():
+                problems.append(_problem(doc, (*at, name), "expected a non-empty string"))
+        if item.get("verdict") not in VERDICTS:
+            problems.append(_problem(doc, (*at, "verdict"), f"expected one of {', '.join(VERDICTS)}"))
+        subjects = item.get("subjects", [])
+        if not isinstance(subjects, list) or not all(isinstance(x, str) and SUBJECT.match(x) for x in subjects):
+            problems.append(_problem(doc, (*at, "subjects"), "expected a list of kind:key subjects"))
+        unknown = sorted(set(item) - {"rule", "verdict", "subjects", "why"})
+        if unknown:
+            problems.append(_problem(doc, (*at, unknown[0]), "unknown key"))
+        if len(problems) > bad:
+            continue
+        for key in subjects or ["*"]:
+            if (item["rule"], key) in seen:
+                problems.append(_problem(doc, at, f"{item['rule']} on {key} is judged twice"))
+            seen.add((item["rule"], key))
+        out.append(Judgement(item["rule"], item["verdict"], frozenset(subjects), item["why"]))
+    if problems:
+        raise EvalError(problems)
+    return Judgements(path, tuple(out))
+
+
 # ---- reviewing and matching ----------------------------------------------------------------------------
 
 
@@ -249,7 +335,7 @@ def about(subject: str, finding: Seen) -> bool:
 
 
 def evaluate(system: str, design: str, exp: Expectations, concepts: dict[str, Concept],
-             findings: Iterable[Seen]) -> Result:
+             findings: Iterable[Seen], judgements: Judgements | None = None) -> Result:
     """Match one system's findings against its expectations."""
     seen = list(findings)
     risks = [f for f in seen if f.is_risk]
@@ -270,8 +356,9 @@ def evaluate(system: str, design: str, exp: Expectations, concepts: dict[str, Co
                      if f.rule in concepts[e.concept].rules and about(e.subject, f)]
     severities = {s: sum(1 for f in risks if f.severity == s) for s in SEVERITIES}
     unmatched = [f for i, f in enumerate(risks) if i not in matched]
+    judged = tuple((judgements.verdict_of(f) if judgements else None) or "unjudged" for f in unmatched)
     return Result(system, design, verdicts, must_not_hits, unmatched, severities, len(risks), len(gaps),
-                  tuple(e.id for e in exp.must_not))
+                  tuple(e.id for e in exp.must_not), judged)
 
 
 # ---- the run -------------------------------------------------------------------------------------------
@@ -298,17 +385,22 @@ def run(root: str, concepts_file: str, names: Sequence[str] = (), raw: bool = Fa
             problems.extend(exc.problems)
     if problems:
         raise EvalError(problems)
+    judgements = {name: load_judgements(os.path.join(root, name, "judgements.yaml"), name) for name in loaded}
     results: list[Result] = []
     for name, exp in loaded.items():
         for variant in ("design", "raw") if raw else ("design",):
             design = os.path.join(root, name, variant)
             if os.path.isdir(design):
-                results.append(evaluate(name, variant, exp, concepts, findings_of(design)))
+                results.append(evaluate(name, variant, exp, concepts, findings_of(design), judgements[name]))
     return results
 
 
 def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def _pct(value: float | None) -> str:
+    return f"{100 * value:.0f}%" if value is not None else "-"
 
 
 def _ratio(a: int, b: int) -> str:
@@ -323,6 +415,9 @@ def totals(results: Sequence[Result]) -> dict[str, Any]:
         sev = {s: sum(r.severities[s] for r in rs) for s in SEVERITIES}
         risks = sum(r.risks for r in rs)
         issues = sum(r.distinct_issues for r in rs)
+        matched = sum(r.risks - len(r.unmatched) for r in rs)
+        valid, noise = sum(r.judged.get("valid", 0) for r in rs), sum(r.judged.get("noise", 0) for r in rs)
+        judged = matched + valid + noise
         return {"expected": expected, "hit": hit, "gap_only": sum(r.count("GAP") for r in rs),
                 "miss": sum(r.count("MISS") for r in rs),
                 "strict_recall": round(hit / expected, 4) if expected else None,
@@ -335,6 +430,9 @@ def totals(results: Sequence[Result]) -> dict[str, Any]:
                 "grouped_lines": sum(r.lines for r in rs),
                 "lines_per_issue": round(sum(r.lines for r in rs) / issues, 2) if issues else None,
                 "unmatched_risks": sum(len(r.unmatched) for r in rs),
+                "matched_risks": matched, "valid": valid, "noise": noise,
+                "unjudged": sum(r.judged.get("unjudged", 0) for r in rs),
+                "precision": round((matched + valid) / judged, 4) if judged else None,
                 "gaps": sum(r.gaps for r in rs)}
     rows = [{"system": r.system, "design": r.design, **figures([r])} for r in results]
     by_design = sorted({r.design for r in results})
@@ -347,7 +445,7 @@ def table(results: Sequence[Result]) -> str:
     data = totals(results)
     head = (f"{'system':<24}{'design':<8}{'exp':>5}{'hit':>5}{'gap':>5}{'miss':>5}{'recall':>8}"
             f"{'must-not':>10}{'risks':>7}{'crit':>6}{'high':>6}{'med':>5}{'low':>5}{'hi+cr':>7}"
-            f"{'f/issue':>9}{'lines/issue':>13}{'gaps':>6}")
+            f"{'f/issue':>9}{'lines/issue':>13}{'gaps':>6}{'prec':>6}{'unjud':>7}")
     lines = [head, "-" * len(head)]
 
     def line(name: str, design: str, f: dict[str, Any]) -> str:
@@ -358,7 +456,7 @@ def table(results: Sequence[Result]) -> str:
                 f"{recall:>8}{must_not:>10}{f['risks']:>7}{sev['critical']:>6}{sev['high']:>6}"
                 f"{sev['medium']:>5}{sev['low']:>5}{_share(sev['critical'] + sev['high'], f['risks']):>7}"
                 f"{_ratio(f['risks'], f['distinct_issues']):>9}{_ratio(f['grouped_lines'], f['distinct_issues']):>13}"
-                f"{f['gaps']:>6}")
+                f"{f['gaps']:>6}{_pct(f['precision']):>6}{f['unjudged']:>7}")
 
     for row in data["systems"]:
         lines.append(line(row["system"], row["design"], row))
@@ -380,8 +478,9 @@ def listing(results: Sequence[Result]) -> str:
             out.append(f"  {v.status:<5}{e.id:<7}{e.concept:<42}{e.subject}{extra}")
         for e, f in r.must_not_hits:
             out.append(f"  MUST-NOT {e.id:<7}{e.concept:<37}{e.subject}  <- {f.rule} ({f.severity})")
-        for f in sorted(r.unmatched, key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.subjects)):
-            out.append(f"  other {f.severity:<9}{f.rule:<54}{', '.join(f.subjects)}")
+        for f, judged in sorted(zip(r.unmatched, r.unmatched_verdicts, strict=True),
+                                key=lambda fj: (SEVERITIES.index(fj[0].severity), fj[0].rule, fj[0].subjects)):
+            out.append(f"  other {f.severity:<9}{f.rule:<54}{', '.join(f.subjects)}  [{judged}]")
     return "\n".join(out)
 
 
@@ -394,8 +493,9 @@ def as_json(results: Sequence[Result]) -> dict[str, Any]:
         row["must_not_findings"] = [{"id": e.id, "rule": f.rule, "severity": f.severity,
                                      "subjects": list(f.subjects)} for e, f in r.must_not_hits]
         row["unmatched"] = [{"rule": f.rule, "severity": f.severity, "subjects": list(f.subjects),
-                             "message": f.message}
-                            for f in sorted(r.unmatched, key=lambda f: (f.rule, f.subjects))]
+                             "message": f.message, "judged": judged}
+                            for f, judged in sorted(zip(r.unmatched, r.unmatched_verdicts, strict=True),
+                                                    key=lambda fj: (fj[0].rule, fj[0].subjects))]
     return data
 
 
