@@ -87,7 +87,7 @@ def test_reference_compares_without_coercion() -> None:
 _FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
     "service": {
         "replicas": ("int", st.integers(0, 6)), "availability": ("float", st.floats(0.9, 1.0)),
-        "exposure": ("enum", st.sampled_from(["public", "partner", "internal"])),
+        "exposure": ("enum", st.sampled_from(["public", "partner", "host", "internal"])),
         "metrics": ("bool", st.booleans()), "name": ("str", st.sampled_from(["svc0", "svc1", "svc2"])),
         "health.liveness": ("bool", st.booleans()),
     },

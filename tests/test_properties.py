@@ -52,7 +52,7 @@ def service(name: str) -> st.SearchStrategy[dict[str, Any]]:
     return optional(
         kind=st.sampled_from(["api", "worker", "gateway", "batch", "legacy"]),
         owner=st.sampled_from(["team-a", "team-b"]),
-        exposure=st.sampled_from(["public", "partner", "internal"]),
+        exposure=st.sampled_from(["public", "partner", "host", "internal"]),
         criticality=st.sampled_from(["critical", "important", "best_effort"]),
         availability=ratio, latency_p95_ms=millis, capacity_rps=st.integers(0, 2000), replicas=small, zones=small,
         state=st.sampled_from(["stateless", "instance_local", "external"]),
@@ -109,7 +109,7 @@ def designs(draw: st.DrawFn) -> dict[str, Any]:
             dead_letter=st.booleans(), durable=st.booleans()))} for c in channels],
         "interactions": [draw(interaction(a, b)) for a, b in pairs if a != b],
         "endpoints": [{"method": m, "path": f"/v1/{p}", "served_by": draw(st.sampled_from(services)), **draw(optional(
-            exposure=st.sampled_from(["public", "internal"]), authn=st.sampled_from(["none", "jwt", "api_key"]),
+            exposure=st.sampled_from(["public", "host", "internal"]), authn=st.sampled_from(["none", "jwt", "api_key"]),
             authz=st.sampled_from(["none", "role", "object_level"]), rate_limit=st.booleans(),
             mutating=st.booleans(), takes_object_id=st.booleans(), latency_p95_ms=millis,
             data_classification=st.sampled_from(["public", "pii"]), versioning=st.sampled_from(["none", "path"])))}
