@@ -6,8 +6,9 @@ import os
 from typing import Any
 
 from engine.compiler import compile_kb
+from engine.importers import import_paths
 from engine.loader import load_documents
-from engine.review import review_design
+from engine.review import review, review_design
 from engine.rule import Example
 from engine.ruleload import load_rules
 from engine.ruletest import Case, run_case
@@ -65,3 +66,41 @@ def test_adjust_only_rule_fires_on_the_subjects_of_the_risks_it_adjusted(tmp_pat
     wrong = run_case(kb, _case("wrong-subject", "fire", ["datastore:assets"]))
     assert not wrong.ok and "datastore:users-db" in wrong.detail
     assert not run_case(kb, _case("claims-pass", "pass", None)).ok
+
+
+COMPOSE = """services:
+  web:
+    image: example/web:1.0
+    ports: ["8080:8080"]
+    environment:
+      DB_URL: postgres://db:5432/app
+      DB_PASSWORD: hunter2
+  db:
+    image: postgres:16
+"""
+
+
+def _imported_risks(tmp: str, name: str) -> dict[tuple[str, str], tuple[str, list[str]]]:
+    os.makedirs(tmp)
+    path = os.path.join(tmp, name)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(COMPOSE)
+    rv = review([], extra=import_paths("compose", [path]))
+    return {(f.rule, f.subject): (str(f.severity), [a.rule for a in f.adjustments])
+            for f in rv.findings if f.kind == "risk"}
+
+
+def test_a_port_published_by_a_development_compose_file_ranks_below_production(
+        tmp_path: os.PathLike[str]) -> None:
+    # The issue's case: a port published on a development compose file came out critical.
+    dev = _imported_risks(os.path.join(str(tmp_path), "dev"), "docker-compose.dev.yml")
+    prod = _imported_risks(os.path.join(str(tmp_path), "prod"), "docker-compose.yml")
+    assert dev.keys() == prod.keys() and ("secrets-in-code-image-or-repo", "service:web") in dev
+    rank = ["low", "medium", "high", "critical"]
+    assert all(sev != "critical" for sev, _adj in [*dev.values(), *prod.values()])
+    assert all(rank.index(dev[k][0]) <= rank.index(prod[k][0]) for k in dev)
+    assert dev[("secrets-in-code-image-or-repo", "service:web")][0] == "medium"
+    assert prod[("secrets-in-code-image-or-repo", "service:web")][0] == "high"
+    assert all("context-development-environment-lowers-severity" in adj for _sev, adj in dev.values())
+    # Host-published, not internet-facing: the request path is raised and then lowered back.
+    assert "context-host-published-service-lowers-severity" in prod[("secrets-in-code-image-or-repo", "service:web")][1]
