@@ -159,4 +159,5 @@ def test_the_real_concepts_and_expectations_load() -> None:
     for name in ev.systems_in(root):
         exp = ev.load_expectations(os.path.join(root, name, "expectations.yaml"), concepts)
         assert exp.system == name and exp.expected
-        ev.load_judgements(os.path.join(root, name, "judgements.yaml"), name)  # well-formed, if present
+        for judgements in ev.JUDGEMENTS.values():  # well-formed, if present
+            ev.load_judgements(os.path.join(root, name, judgements), name)

@@ -3,7 +3,8 @@
 For each system under ``systems/`` that has a ``design/``, the review runs in-process and its findings
 are matched against ``expectations.yaml`` through the concept vocabulary in ``concepts.yaml``
 (README.md in this folder gives the method). The risk findings no expectation matched are looked up in
-the system's ``judgements.yaml`` (a reviewer's verdict, ``valid`` or ``noise``, per rule and subject), so
+the system's ``judgements.yaml`` (``raw-judgements.yaml`` for the imported design: a reviewer's verdict,
+``valid`` or ``noise``, per rule and subject), so
 that precision = (matched + valid) / judged, with the findings nobody judged counted apart. It
 measures; it is not a gate: exit 0 whatever the figures, exit 2 on a malformed concepts, expectations or
 judgements file (one line per problem, file:line:column and key path) or a design that does not load.
@@ -83,6 +84,7 @@ class Seen:
 
 
 VERDICTS = ("valid", "noise")
+JUDGEMENTS = {"design": "judgements.yaml", "raw": "raw-judgements.yaml"}
 
 
 @dataclass(frozen=True)
@@ -385,13 +387,14 @@ def run(root: str, concepts_file: str, names: Sequence[str] = (), raw: bool = Fa
             problems.extend(exc.problems)
     if problems:
         raise EvalError(problems)
-    judgements = {name: load_judgements(os.path.join(root, name, "judgements.yaml"), name) for name in loaded}
     results: list[Result] = []
     for name, exp in loaded.items():
         for variant in ("design", "raw") if raw else ("design",):
             design = os.path.join(root, name, variant)
             if os.path.isdir(design):
-                results.append(evaluate(name, variant, exp, concepts, findings_of(design), judgements[name]))
+                # Each design is judged on its own findings: judgements.yaml, raw-judgements.yaml.
+                judged = load_judgements(os.path.join(root, name, JUDGEMENTS[variant]), name)
+                results.append(evaluate(name, variant, exp, concepts, findings_of(design), judged))
     return results
 
 
