@@ -328,7 +328,7 @@ def test_routes_to_follows_only_the_routes_calls_with_compose(tmp_path: os.PathL
         """)
     d = load_documents(load_artifacts([f"compose={compose}", f"gateway:edge={conf}"]))
     assert routes(d) == {"GET /orders/": ["orders"], "GET /users/": ["users"], "edge-entry": None}
-    assert fact(d, "service:edge").data["exposure"] == "public"
+    assert fact(d, "service:edge").data["exposure"] == "host"  # 80 on every interface
 
 
 def test_an_nginx_configuration_under_another_name_is_read_when_named(tmp_path: os.PathLike[str]) -> None:
