@@ -415,6 +415,9 @@ def enrich(design: Design) -> Enriched:
             exp = services.get(d["served_by"], {}).get("exposure")
             if exp is not None:
                 d["service_exposure"] = exp
+                # The schema's rule: an endpoint without an exposure of its own takes its service's, so that
+                # the rules on exposed endpoints are not silent on an inherited exposure.
+                d.setdefault("exposure", exp)
             if "slos" in observability:
                 # An objective on the endpoint itself, or on the service that serves it, covers it.
                 d["slo_defined"] = f.name in slos or d["served_by"] in slos

@@ -193,3 +193,5 @@ def test_a_host_published_entry_is_an_entry_point_of_narrower_exposure_than_a_pu
     assert facts["interaction:web->cart"]["entry_exposure"] == "host"
     assert facts["datastore:db"]["entry_exposure"] == "public"  # the widest entry that reaches it
     assert "entry_exposure" not in facts["service:admin"] and "entry_exposure" not in facts["interaction:batch->db"]
+    # An endpoint without an exposure of its own takes its service's (the rules on exposed endpoints read it).
+    assert facts["endpoint:GET /"]["exposure"] == "host" and facts["endpoint:GET /admin"]["exposure"] == "internal"
