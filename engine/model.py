@@ -290,11 +290,14 @@ class Service(_Fact):
     stateful: bool | None = None
     """Instances keep data on their own storage (a persistent volume); set by the compose and Kubernetes
     importers. ``state`` says where request state lives."""
-    state: Literal["stateless", "instance_local", "external"] | None = None
+    state: Literal["stateless", "instance_local", "instance_cache", "external"] | None = None
     """Where session or request state lives.
 
     - stateless: nowhere: any instance can serve any request
-    - instance_local: in the memory or disk of one instance (sticky sessions, local caches that matter)
+    - instance_local: in the memory or disk of one instance (sticky sessions, issued tokens, de-duplication
+      records: state that exists nowhere else)
+    - instance_cache: each instance keeps its own copy of data whose source is elsewhere (loaded or polled
+      from a database or an API): a restart costs a warm-up, not data
     - external: in a shared store (database, distributed cache), so instances stay interchangeable"""
     health: Health | None = None
     """Liveness and readiness probes."""
