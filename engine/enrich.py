@@ -405,10 +405,11 @@ def enrich(design: Design) -> Enriched:
                 # An objective on the endpoint itself, or on the service that serves it, covers it.
                 d["slo_defined"] = f.name in slos or d["served_by"] in slos
             cookie = d.get("session_cookie") or {}
-            flags = (cookie.get("secure"), cookie.get("http_only"))
+            same_site = cookie.get("same_site")
+            flags = (cookie.get("secure"), cookie.get("http_only"), None if same_site is None else same_site != "none")
             if False in flags:
                 d["session_cookie_unprotected"] = True
-            elif flags == (True, True):
+            elif flags == (True, True, True):
                 d["session_cookie_unprotected"] = False
         elif f.kind == "datastore":
             writers = writers_of.get(f.name, set())

@@ -1504,7 +1504,8 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "endpoint": {"service_exposure": FieldSpec(type="str", values=get_args(Exposure)),
                  # An SLO in observability.slos targets this endpoint or its service (unknown without slos).
                  "slo_defined": _BOOL,
-                 # session_cookie.secure or .http_only is false (true when either is; false when both are true).
+                 # session_cookie.secure or .http_only is false or .same_site none (true when one is; false when
+                 # the cookie is Secure, HttpOnly and SameSite lax or strict; unknown otherwise).
                  "session_cookie_unprotected": _BOOL},
     "system": {"service_count": _INT, "load_tested_headroom": _FLOAT},
     "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT, "on_public_path": _BOOL,

@@ -183,12 +183,13 @@ def test_datastores_naming_one_server_count_each_other() -> None:
 
 
 @pytest.mark.parametrize(("cookie", "expected"), [
-    ({"secure": True, "http_only": True}, False),
+    ({"secure": True, "http_only": True, "same_site": "lax"}, False),
     ({"secure": True, "http_only": False}, True),
     ({"secure": False}, True),
-    ({"secure": True}, None),  # HttpOnly unknown: not decided either way
+    ({"secure": True, "http_only": True, "same_site": "none"}, True),
+    ({"secure": True, "http_only": True}, None),  # SameSite unknown: not decided either way
     (None, None),
-], ids=["both-flags", "no-httponly", "no-secure", "httponly-unknown", "no-cookie-stated"])
+], ids=["all-three", "no-httponly", "no-secure", "same-site-none", "same-site-unknown", "no-cookie-stated"])
 def test_session_cookie_is_unprotected_when_a_flag_is_stated_missing(cookie: Any, expected: bool | None) -> None:
     ep = {"method": "POST", "path": "/login", "served_by": "web", **({"session_cookie": cookie} if cookie else {})}
     data = {f.key: f.data for f in enriched({"services": [{"name": "web"}], "endpoints": [ep]}).facts}
