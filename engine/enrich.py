@@ -355,6 +355,10 @@ def enrich(design: Design) -> Enriched:
         users_of.setdefault(ds_name, set()).add(svc)
         if mode == "write":
             writers_of.setdefault(ds_name, set()).add(svc)
+    servers: dict[str, int] = {}
+    for ds in design.of_kind("datastore"):
+        if "server" in ds.data:
+            servers[ds.data["server"]] = servers.get(ds.data["server"], 0) + 1
     out: list[Fact] = []
     producers: dict[str, set[str]] = {}
     for f in design.of_kind("interaction"):
@@ -409,6 +413,9 @@ def enrich(design: Design) -> Enriched:
                                            LATENCY_CAP_MS)
                 if d["from"] in caller_timeout:
                     d["outlives_caller_timeout"] = d["retry_window_ms"] >= caller_timeout[d["from"]]
+            methods = (d.get("retry") or {}).get("methods")
+            if methods is not None:
+                d["retries_non_idempotent_methods"] = bool({"POST", "PATCH"} & set(methods))
             if "style" not in d and tk != "channel" and is_sync(d, tk):
                 pass  # left unknown on purpose: the rules report the gap
         elif f.kind == "endpoint":
@@ -421,6 +428,13 @@ def enrich(design: Design) -> Enriched:
             if "slos" in observability:
                 # An objective on the endpoint itself, or on the service that serves it, covers it.
                 d["slo_defined"] = f.name in slos or d["served_by"] in slos
+            cookie = d.get("session_cookie") or {}
+            same_site = cookie.get("same_site")
+            flags = (cookie.get("secure"), cookie.get("http_only"), None if same_site is None else same_site != "none")
+            if False in flags:
+                d["session_cookie_unprotected"] = True
+            elif flags == (True, True, True):
+                d["session_cookie_unprotected"] = False
         elif f.kind == "datastore":
             writers = writers_of.get(f.name, set())
             users = users_of.get(f.name, set())
@@ -433,6 +447,8 @@ def enrich(design: Design) -> Enriched:
                 d["backup_exceeds_rpo"] = int(interval) > int(rpo)
             if "workloads" in d:
                 d["workload_count"] = len(set(d["workloads"]))
+            if "server" in d:
+                d["server_datastore_count"] = servers[d["server"]]
         elif f.kind == "system":
             d["service_count"] = len(services)
             peak, tested = d.get("expected_peak_rps"), d.get("load_tested_peak_rps")

@@ -260,7 +260,7 @@ class Service(_Fact):
     """The service's unique name: interactions, endpoints, datastores and channels refer to it by this
     name, and findings name it as ``service:<name>``."""
     kind: (
-        Literal["api", "worker", "gateway", "bff", "frontend", "batch", "function", "legacy", "mesh"]
+        Literal["api", "worker", "gateway", "bff", "frontend", "batch", "function", "legacy", "mesh", "registry"]
         | None
     ) = None
     """What sort of component it is (rules match it as the computed field ``type``).
@@ -273,7 +273,9 @@ class Service(_Fact):
     - batch: runs batch or scheduled jobs
     - function: a serverless function
     - legacy: an existing system this design integrates with or replaces
-    - mesh: a service-mesh control plane or proxy layer"""
+    - mesh: a service-mesh control plane or proxy layer
+    - registry: a service registry, discovery or configuration server (Consul, Eureka, etcd, a config
+      server): what it answers decides where the other services send their calls"""
     owner: Name | None = None
     """Owning team."""
     description: Text | None = None
@@ -299,11 +301,14 @@ class Service(_Fact):
     stateful: bool | None = None
     """Instances keep data on their own storage (a persistent volume); set by the compose and Kubernetes
     importers. ``state`` says where request state lives."""
-    state: Literal["stateless", "instance_local", "external"] | None = None
+    state: Literal["stateless", "instance_local", "instance_cache", "external"] | None = None
     """Where session or request state lives.
 
     - stateless: nowhere: any instance can serve any request
-    - instance_local: in the memory or disk of one instance (sticky sessions, local caches that matter)
+    - instance_local: in the memory or disk of one instance (sticky sessions, issued tokens, de-duplication
+      records: state that exists nowhere else)
+    - instance_cache: each instance keeps its own copy of data whose source is elsewhere (loaded or polled
+      from a database or an API): a restart costs a warm-up, not data
     - external: in a shared store (database, distributed cache), so instances stay interchangeable"""
     health: Health | None = None
     """Liveness and readiness probes."""
@@ -405,6 +410,31 @@ class Service(_Fact):
     """A disruption budget (Kubernetes PodDisruptionBudget) bounds voluntary evictions of its instances."""
     network_policy: bool | None = None
     """A network policy restricts which workloads may reach this service."""
+    password_hashing: (
+        Literal["argon2", "bcrypt", "scrypt", "pbkdf2", "sha512", "sha256", "sha1", "md5", "plaintext"] | None
+    ) = None
+    """How the service stores the user passwords it checks (state it on the service that keeps them).
+
+    - argon2: Argon2 (a slow, memory-hard function made for passwords)
+    - bcrypt: bcrypt (slow, salted)
+    - scrypt: scrypt (slow, memory-hard)
+    - pbkdf2: PBKDF2 with many iterations (slow, salted)
+    - sha512: one round of SHA-512, salted or not (fast: a leaked table is brute-forced offline)
+    - sha256: one round of SHA-256, salted or not (fast)
+    - sha1: SHA-1, salted or not (fast)
+    - md5: MD5, salted or not (fast)
+    - plaintext: the password itself (or a reversible encoding of it)"""
+    logs_sensitive_data: bool | None = None
+    """The service writes secrets or personal data (passwords, tokens, card numbers) to its logs."""
+    inbound_auth: Literal["none", "token", "mtls", "acl"] | None = None
+    """Whether the service's own API (not its endpoints' business auth) requires its callers to
+    authenticate; for infrastructure such as a service registry, a configuration server or a broker's
+    admin API.
+
+    - none: anyone who reaches it may use every operation
+    - token: a token or password
+    - mtls: a client certificate
+    - acl: access control lists with per-caller tokens (Consul ACLs, etcd RBAC)"""
 
 
 # --------------------------------------------------------------------------------------
@@ -433,6 +463,19 @@ class Retry(_Fact):
     - all: every error, including permanent ones such as 400 or 404"""
     budget: bool | None = None
     """A per-client retry budget caps retries as a share of requests."""
+    methods: list[Literal["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH", "RPC"]] | None = None
+    """The request methods the policy retries (absent: every method the call carries). nginx's
+    ``proxy_next_upstream`` leaves POST and PATCH out unless told ``non_idempotent``; a list without
+    POST and PATCH never replays a non-idempotent request.
+
+    - GET: HTTP GET
+    - HEAD: HTTP HEAD
+    - OPTIONS: HTTP OPTIONS
+    - PUT: HTTP PUT (idempotent by definition)
+    - DELETE: HTTP DELETE (idempotent by definition)
+    - POST: HTTP POST (not idempotent unless the API makes it so)
+    - PATCH: HTTP PATCH (not idempotent unless the API makes it so)
+    - RPC: remote procedure calls (gRPC, Thrift)"""
 
 
 class Interaction(_Fact):
@@ -476,6 +519,9 @@ class Interaction(_Fact):
     - notify: tells the target something happened; the caller needs no answer"""
     timeout_ms: Millis | None = Field(default=None, examples=[2000, 0])
     """Client timeout in milliseconds; 0 states explicitly that there is none; absent: unknown."""
+    connect_timeout_ms: Millis | None = Field(default=None, examples=[500, 0])
+    """How long the client waits to open a connection, in milliseconds, apart from ``timeout_ms`` (the
+    wait for the answer); 0 states there is none (the operating system's, often minutes)."""
     deadline_propagation: bool | None = None
     """The caller passes its remaining deadline on (gRPC deadline, a header), so the target stops work the
     caller has already given up on."""
@@ -519,6 +565,24 @@ class Interaction(_Fact):
     calls_per_request: PosInt | None = None
     """How many times the caller makes this call while serving one request (absent: once); it multiplies
     the call's latency in path figures."""
+    per_item: bool | None = None
+    """The call is made, or the work behind it done, once per item of the request's or the user's data
+    (each cart line, each follower, each search hit), so its cost grows with the data instead of being
+    fixed; ``calls_per_request`` gives a typical count for path figures."""
+    check_then_act: Literal["unguarded", "lock", "conditional_write", "transaction"] | None = None
+    """The caller decides a write on a value this call reads (stock, free seats, a balance, a counter),
+    and how it keeps the read and the write consistent; absent: the call decides no write, or unknown.
+
+    - unguarded: nothing: two concurrent requests can both pass the check
+    - lock: a lock (row, distributed, advisory) held from the read to the write
+    - conditional_write: the write succeeds only if the value is unchanged (compare-and-set, version)
+    - transaction: one serialisable transaction covers the read and the write"""
+    on_failure: Literal["propagated", "compensated", "swallowed"] | None = None
+    """What the caller does with an error of this call.
+
+    - propagated: the failure reaches the caller's own client (an error status, an exception)
+    - compensated: the caller undoes its other effects and reports the failure
+    - swallowed: the error is logged or ignored and the caller answers as if it had succeeded"""
     dependency: Literal["hard", "soft"] | None = None
     """Whether the caller needs the target to succeed.
 
@@ -546,6 +610,21 @@ class Interaction(_Fact):
 # --------------------------------------------------------------------------------------
 # endpoint
 # --------------------------------------------------------------------------------------
+
+
+class SessionCookie(_Fact):
+    """The flags of a session or token cookie."""
+
+    secure: bool | None = None
+    """Sent over HTTPS only (``Secure``)."""
+    http_only: bool | None = None
+    """Hidden from page scripts (``HttpOnly``), so an XSS cannot read it."""
+    same_site: Literal["strict", "lax", "none"] | None = None
+    """The ``SameSite`` attribute.
+
+    - strict: never sent on requests from other sites
+    - lax: sent on top-level navigations from other sites only
+    - none: sent on every cross-site request (cross-site request forgery)"""
 
 
 class Endpoint(_Fact):
@@ -614,6 +693,17 @@ class Endpoint(_Fact):
     """Collection responses are paginated with a maximum page size."""
     returns_collection: bool | None = None
     """The response is a list of items."""
+    max_results: PosInt | None = None
+    """For a collection: the most items one response can hold, enforced by the server (a top-N search, a
+    fixed LIMIT), whether or not it pages."""
+    credentials_in_query: bool | None = None
+    """Passwords, tokens or API keys travel in the URL's query string, where access logs, proxies and
+    browser history keep them."""
+    session_cookie: SessionCookie | None = None
+    """The session or token cookie the operation sets, and its flags."""
+    amount_from_client: bool | None = None
+    """The amount the operation charges or credits (price, total, quantity price) is taken from the
+    request instead of being computed by the server from its own data."""
     data_classification: Classification | None = Field(
         default=None,
         description="The most sensitive data the operation takes or returns." + _CLASSIFICATION_MEANINGS)
@@ -807,6 +897,28 @@ class Datastore(_Fact):
     durable_storage: bool | None = None
     """The data lives on a persistent volume; false: on the container's filesystem, tmpfs or ``emptyDir``,
     lost whenever the container or pod is replaced."""
+    authentication: Literal["none", "password", "iam", "mtls"] | None = None
+    """How clients authenticate to the store.
+
+    - none: it accepts any connection that reaches it (MongoDB and Redis images without a password,
+      memcached, PostgreSQL with ``trust``)
+    - password: a user name and password (or a shared password, ``requirepass``)
+    - iam: short-lived credentials from the platform's identity (cloud IAM, Kubernetes service account)
+    - mtls: client certificates"""
+    credentials_source: Literal["code", "image", "repo_config", "env_injected", "secret_store"] | None = None
+    """Where its clients' credentials come from (as ``service.secrets_source``).
+
+    - code: written in the source code
+    - image: built into a container image
+    - repo_config: in configuration committed to the repository (compose file, manifest, properties)
+    - env_injected: injected into the environment at deploy time from outside the repository
+    - secret_store: read from a secrets manager at run time"""
+    credentials_shared: bool | None = None
+    """Several services connect with the same account and password, so none can be revoked or audited
+    alone and each can do what any other can."""
+    server: Name | None = Field(default=None, examples=["main-postgres", "mongo-cluster-1"])
+    """The server (instance or cluster) that hosts it, when one server holds several of the design's
+    datastores as logical databases or schemas: they share its capacity, its failures and its upgrades."""
     workloads: list[Literal["oltp", "analytics", "logs", "blobs", "queueing", "search"]] | None = None
     """The kinds of workload the store serves.
 
@@ -832,6 +944,12 @@ class Consumer(_Fact):
     """Handling the same message twice has no further effect."""
     group: Name | None = None
     """Its consumer group (subscription): consumers in one group share the messages."""
+    commit: Literal["before_processing", "after_processing", "auto_interval"] | None = None
+    """When the consumer commits its offset or acknowledges a message.
+
+    - before_processing: on receipt, before the work (a crash mid-work loses the message)
+    - after_processing: once the work is done (a crash redelivers it: at least once)
+    - auto_interval: on a timer, independent of the work (Kafka's ``enable.auto.commit``)"""
 
 
 class Channel(_Fact):
@@ -853,6 +971,13 @@ class Channel(_Fact):
     - at_most_once: a message may be lost, never duplicated
     - at_least_once: a message may arrive more than once, never lost
     - exactly_once: the broker and consumers together ensure one effect per message"""
+    producer_acks: Literal["none", "leader", "all"] | None = None
+    """What its producers wait for before counting a message as sent.
+
+    - none: nothing (fire and forget, Kafka ``acks=0``, RabbitMQ without publisher confirms): a broker
+      failure loses what was in flight
+    - leader: the leader broker's write (``acks=1``): lost if the leader dies before replicating
+    - all: every in-sync replica (``acks=all``, publisher confirms on a quorum queue)"""
     producers: list[Name] | None = None
     """Services that publish to it, by name (interactions to it count as well)."""
     consumers: list[Consumer | Name] | None = Field(default=None, examples=[["shipping", {"service": "billing",
@@ -1388,13 +1513,21 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "outlives_caller_timeout": _BOOL,
         # The target stores, carries or serves classified data (confidential, restricted, pii, pci, phi).
         "target_classified": _BOOL,
+        # retry.methods holds POST or PATCH (only when the list is stated): the policy may replay a
+        # non-idempotent request.
+        "retries_non_idempotent_methods": _BOOL,
     },
     "endpoint": {"service_exposure": FieldSpec(type="str", values=get_args(Exposure)),
                  # An SLO in observability.slos targets this endpoint or its service (unknown without slos).
-                 "slo_defined": _BOOL},
+                 "slo_defined": _BOOL,
+                 # session_cookie.secure or .http_only is false or .same_site none (true when one is; false when
+                 # the cookie is Secure, HttpOnly and SameSite lax or strict; unknown otherwise).
+                 "session_cookie_unprotected": _BOOL},
     "system": {"service_count": _INT, "load_tested_headroom": _FLOAT},
     "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT, "on_public_path": _BOOL,
                   "entry_exposure": _ENTRY_EXPOSURE,
+                  # How many of the design's datastores name the same ``server`` (itself included; only when stated).
+                  "server_datastore_count": _INT,
                   # backups.interval_minutes > system.rpo_minutes (only when both are known); len(workloads)
                   "backup_exceeds_rpo": _BOOL, "workload_count": _INT,
                   "type": FieldSpec(type="str",
@@ -1440,7 +1573,9 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
     },
     "cycle": {"services": FieldSpec(type="list"), "length": _INT},
     "access": {"datastore": _REF, "service": _REF, "mode": FieldSpec(type="str", values=("read", "write"))},
-    "consumer": {"channel": _REF, "service": _REF, "idempotent": _BOOL, "group": _REF},
+    "consumer": {"channel": _REF, "service": _REF, "idempotent": _BOOL, "group": _REF,
+                 "commit": FieldSpec(type="str",
+                                     values=get_args(get_args(Consumer.model_fields["commit"].annotation)[0]))},
     "producer": {"channel": _REF, "service": _REF},
     # pivot as declared; before_pivot: the step commits before the saga's pivot (the first step marked pivot,
     # else the last state-changing step), so a later failure must undo it.

@@ -195,3 +195,35 @@ def test_a_host_published_entry_is_an_entry_point_of_narrower_exposure_than_a_pu
     assert "entry_exposure" not in facts["service:admin"] and "entry_exposure" not in facts["interaction:batch->db"]
     # An endpoint without an exposure of its own takes its service's (the rules on exposed endpoints read it).
     assert facts["endpoint:GET /"]["exposure"] == "host" and facts["endpoint:GET /admin"]["exposure"] == "internal"
+
+def test_datastores_naming_one_server_count_each_other() -> None:
+    data = {f.key: f.data for f in enriched({"datastores": [
+        {"name": "orders", "server": "main-mysql"}, {"name": "billing", "server": "main-mysql"},
+        {"name": "audit", "server": "audit-pg"}, {"name": "cache"}]}).facts}
+    assert [data[f"datastore:{n}"].get("server_datastore_count") for n in ("orders", "billing", "audit", "cache")] == [
+        2, 2, 1, None]
+
+
+@pytest.mark.parametrize(("cookie", "expected"), [
+    ({"secure": True, "http_only": True, "same_site": "lax"}, False),
+    ({"secure": True, "http_only": False}, True),
+    ({"secure": False}, True),
+    ({"secure": True, "http_only": True, "same_site": "none"}, True),
+    ({"secure": True, "http_only": True}, None),  # SameSite unknown: not decided either way
+    (None, None),
+], ids=["all-three", "no-httponly", "no-secure", "same-site-none", "same-site-unknown", "no-cookie-stated"])
+def test_session_cookie_is_unprotected_when_a_flag_is_stated_missing(cookie: Any, expected: bool | None) -> None:
+    ep = {"method": "POST", "path": "/login", "served_by": "web", **({"session_cookie": cookie} if cookie else {})}
+    data = {f.key: f.data for f in enriched({"services": [{"name": "web"}], "endpoints": [ep]}).facts}
+    assert data["endpoint:POST /login"].get("session_cookie_unprotected") == expected
+
+
+@pytest.mark.parametrize(("methods", "expected"), [
+    (["GET", "HEAD", "PUT", "DELETE"], False), (["GET", "POST"], True), (["PATCH"], True), (None, None)],
+    ids=["idempotent-only", "post", "patch", "unstated"])
+def test_retry_methods_tell_whether_a_non_idempotent_request_may_be_replayed(
+        methods: list[str] | None, expected: bool | None) -> None:
+    retry: dict[str, Any] = {"attempts": 3, **({"methods": methods} if methods is not None else {})}
+    data = {f.key: f.data for f in enriched({"services": [{"name": "gw"}, {"name": "api"}], "interactions": [
+        {"from": "gw", "to": "api", "style": "sync", "retry": retry}]}).facts}
+    assert data["interaction:gw->api"].get("retries_non_idempotent_methods") == expected

@@ -155,3 +155,49 @@ def test_a_compose_file_named_for_an_environment_states_it(tmp_path: os.PathLike
         """)
     d = design_of(compose.import_file(path))
     assert fact(d, "system:system").data["environment"] == environment
+
+def test_datastore_authentication_follows_the_image_environment_and_command(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          open-mongo:
+            image: mongo:5.0
+          locked-mongo:
+            image: mongo:5.0
+            environment:
+              MONGO_INITDB_ROOT_USERNAME: admin
+              MONGO_INITDB_ROOT_PASSWORD: ${MONGO_PASSWORD}
+          open-redis:
+            image: redis:7
+          locked-redis:
+            image: redis:7
+            command: redis-server --requirepass ${REDIS_PASSWORD}
+          configured-redis:
+            image: redis:7
+            volumes: ["./redis.conf:/usr/local/etc/redis/redis.conf"]
+          cache:
+            image: memcached
+          trusting-pg:
+            image: postgres:16
+            environment: [POSTGRES_HOST_AUTH_METHOD=trust]
+          pg:
+            image: postgres:16
+            environment: [POSTGRES_PASSWORD=secret]
+          empty-root:
+            image: mysql:8
+            environment: [MYSQL_ALLOW_EMPTY_PASSWORD=yes]
+          own-mongo-build:
+            image: example/shop-mongodb
+        """)
+    d = design_of(compose.import_file(path))
+    auth = {ds.name: ds.data.get("authentication") for ds in d.of_kind("datastore")}
+    assert auth == {"open-mongo": "none", "locked-mongo": "password", "open-redis": "none",
+                    "locked-redis": "password", "configured-redis": None, "cache": "none", "trusting-pg": "none",
+                    "pg": "password", "empty-root": "none", "own-mongo-build": None}
+    assert fact(d, "datastore:open-mongo").locate("authentication").line == line_of(path, "image: mongo:5.0")
+    # A password written out in the file: the datastore's credentials are committed (its value is never shown).
+    assert fact(d, "datastore:pg").data["credentials_source"] == "repo_config"
+    assert "credentials_source" not in fact(d, "datastore:locked-mongo").data  # ${MONGO_PASSWORD} is a reference
+    notes = compose.import_file(path)[0].notes
+    assert "authentication none: no MONGO_INITDB_ROOT_PASSWORD and no --auth: mongod accepts any client" in notes[
+        "datastore:open-mongo"]
+    assert not any("secret" in n.replace("secrets", "") for ns in notes.values() for n in ns)  # values never shown

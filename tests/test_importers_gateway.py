@@ -102,7 +102,7 @@ def test_spring_retry_and_route_timeout_when_every_route_states_them(tmp_path: o
               metadata: {response-timeout: 800}
               filters:
                 - name: Retry
-                  args: {retries: 2, backoff: {firstBackoff: 10ms, maxBackoff: 1s}}
+                  args: {retries: 2, methods: "GET,PUT", backoff: {firstBackoff: 10ms, maxBackoff: 1s}}
             - id: b
               uri: lb://stock
               predicates: [Path=/b/**]
@@ -116,7 +116,8 @@ def test_spring_retry_and_route_timeout_when_every_route_states_them(tmp_path: o
     d = imported(path)
     stock = calls(d)["api-gw->stock"]
     assert stock["timeout_ms"] == 800
-    assert stock["retry"] == {"attempts": 3, "backoff": "exponential"}
+    # Route a retries GET and PUT, route b only GET (the filter's default): POST is never replayed.
+    assert stock["retry"] == {"attempts": 3, "backoff": "exponential", "methods": ["GET", "PUT"]}
     assert fact(d, "interaction:api-gw->stock").locate("timeout_ms").line == line_of(path, "response-timeout: 800")
     prices = calls(d)["api-gw->prices"]  # the placeholder's default names the host
     assert prices == {"from": "api-gw", "to": "prices", "style": "sync", "protocol": "http", "tls": True}

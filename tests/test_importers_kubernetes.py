@@ -126,3 +126,23 @@ def test_an_external_name_service_is_an_external_and_calls_to_it_are_inferred(sh
     assert geo.location.line == line_of(APP, "name: geo") - 3  # the object starts at apiVersion
     call = fact(shop, "interaction:api->geo").data  # type: ignore[arg-type]
     assert call["protocol"] == "http" and "GEO_URL" in call["inferred_from"]
+
+
+def test_datastore_authentication_from_env_config_maps_and_secret_references(tmp_path: os.PathLike[str]) -> None:
+    def workload(kind: str, name: str, image: str, env: str) -> str:
+        return (f"apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n  template:\n"
+                f"    metadata: {{labels: {{app: {name}}}}}\n    spec:\n"
+                f"      containers: [{{name: {name}, image: '{image}', {env}}}]\n")
+
+    path = write(str(tmp_path), "db.yaml", "\n---\n".join([
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ledger-config}\ndata: {POSTGRES_PASSWORD: password}\n",
+        workload("StatefulSet", "ledger-db", "postgres:16", "envFrom: [{configMapRef: {name: ledger-config}}]"),
+        workload("StatefulSet", "accounts-db", "postgres:16",
+                 "env: [{name: POSTGRES_PASSWORD, valueFrom: {secretKeyRef: {name: accounts, key: password}}}]"),
+        workload("Deployment", "sessions", "bitnami/redis:7.2", "env: [{name: ALLOW_EMPTY_PASSWORD, value: 'yes'}]"),
+    ]))
+    d = design_of(kubernetes.import_path(path))
+    ledger, accounts = fact(d, "datastore:ledger-db"), fact(d, "datastore:accounts-db")
+    assert (ledger.data["authentication"], ledger.data["credentials_source"]) == ("password", "repo_config")
+    assert accounts.data["authentication"] == "password" and "credentials_source" not in accounts.data
+    assert fact(d, "datastore:sessions").data["authentication"] == "none"

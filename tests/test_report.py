@@ -56,8 +56,12 @@ def test_gaps_are_grouped_by_field_targeted_first(shop: Review) -> None:
     tls = next(r for r in rows if r.startswith("tls "))
     askers = sorted({f.subject for f in gaps for fld, _r in f.missing if fld == "tls"})
     assert f"{len(askers)} interactions: " in tls
-    assert rows[-1].split()[0] in {fld for _k, fld in fields}  # the system's questions come last
-    assert "the design's system" in rows[-1]
+    # Targeted questions first, the system's among them last; then the checklist ones (asked of every element).
+    checklist = [bool(re.search(r"  every \w+ \(\d+\)  ", r)) for r in rows]
+    assert checklist == sorted(checklist)
+    targeted = rows[:checklist.count(False)]
+    assert targeted[-1].split()[0] in {fld for _k, fld in fields}
+    assert "the design's system" in targeted[-1]
 
 
 @pytest.mark.parametrize("width", [200, 140, 100, 80, 60, 40])

@@ -37,10 +37,12 @@ from engine.importers.infra import (
     Edge,
     Mention,
     Recognised,
+    datastore_auth,
     edge_fact,
     infer_edges,
     literal_secret,
     recognise,
+    record_datastore_auth,
     record_literal_secrets,
 )
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
@@ -124,6 +126,10 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             if text:
                 mentions[name].append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
         _one(doc, body, name, spec, at, rec, image, mounts)
+        command = " ".join(m.text for m in mentions[name] if m.key == "command")
+        record_datastore_auth(body, name, datastore_auth(rec, image, {k: v for k, v, _l in env}, command,
+                                                         [m for m, _p, _l in mounts]),
+                              doc.locate((*at, "image")) if image else doc.locate(at))
         record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)])
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(mentions, hosts, {n: (r.protocol if r else None) for n, r in kinds.items()})

@@ -212,6 +212,9 @@ class _Routes:
             retries = [c.retry for c in tgt.calls]
             if all(r is not None for r in retries):
                 spec, loc, why = max((r for r in retries if r is not None), key=lambda r: r[0].get("attempts", 0))
+                if all("methods" in r[0] for r in retries if r is not None):  # what any of its routes retries
+                    every = {m for r in retries if r is not None for m in r[0]["methods"]}
+                    spec = {**spec, "methods": [m for m in _RETRY_METHODS if m in every]}
                 body.set("interactions", key, "retry", spec, loc)
                 body.note("interactions", key, f"retry from {why}")
             elif any(retries):
@@ -538,11 +541,19 @@ def _route_timeout(doc: Document, route: dict[str, Any], at: Path,
     return default
 
 
+_RETRY_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH")
+
+
 def _spring_retry(step: _Step) -> dict[str, Any]:
-    """The Retry filter's policy: ``retries`` (default 3) more attempts; no backoff unless configured."""
+    """The Retry filter's policy: ``retries`` (default 3) more attempts; no backoff unless configured; the
+    ``methods`` it retries (default GET only, so a POST through it is never replayed)."""
     raw = step.named.get("retries", step.values[0] if step.values and not step.named else None)
     retries = int(raw) if isinstance(raw, (int, str)) and not isinstance(raw, bool) and str(raw).isdigit() else 3
     spec: dict[str, Any] = {"attempts": retries + 1, "backoff": "none"}
+    named = step.named.get("methods", "GET")
+    listed = named.split(",") if isinstance(named, str) else named if isinstance(named, list) else []
+    wanted = {str(m).strip().upper() for m in listed}
+    spec["methods"] = [m for m in _RETRY_METHODS if m in wanted]
     backoff = step.named.get("backoff")
     if isinstance(backoff, dict):
         factor = backoff.get("factor", 2)  # Spring's default factor

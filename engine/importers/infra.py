@@ -262,11 +262,102 @@ def record_literal_secrets(body: Body, name: str, rec: Recognised | None, found:
         return
     names = ", ".join(sorted({k for k, _l in found}))
     if rec is not None and rec.role == "datastore":
-        body.note("datastores", name, f"credentials written in the configuration: {names} (values not shown)")
+        body.set("datastores", name, "credentials_source", "repo_config", found[0][1])
+        body.note("datastores", name, f"credentials_source repo_config: credentials written in the configuration: "
+                                      f"{names} (values not shown)")
         return
     body.set("services", name, "secrets_source", "repo_config", found[0][1])
     body.note("services", name, f"secrets_source repo_config: credentials written in the configuration: {names} "
                                 "(values not shown)")
+
+
+# Images whose documented defaults the importers know (a project's own build of a datastore may change them).
+_AUTH_IMAGES = {
+    "mongodb": ("mongo", "bitnami/mongodb", "mongodb/mongodb-community-server"),
+    "redis": ("redis", "bitnami/redis", "valkey/valkey"),
+    "memcached": ("memcached", "bitnami/memcached"),
+    "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis"),
+    "mysql": ("mysql", "mariadb", "bitnami/mysql", "bitnami/mariadb", "mysql/mysql-server", "percona"),
+}
+_YES = ("yes", "true", "1")
+
+
+@dataclass(frozen=True)
+class DatastoreAuth:
+    """Whether a datastore container requires its clients to authenticate, and why the importer says so."""
+
+    authentication: str  # "none" | "password"
+    why: str
+
+
+def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, str | None], command: str,
+                   mounts: Sequence[str]) -> DatastoreAuth | None:
+    """What a datastore container's image, environment and command say about client authentication.
+
+    ``env`` maps each variable to its literal value (None when it comes from a Secret or elsewhere); only
+    the variable names are ever reported. None when the artifact does not tell: an image the importer
+    does not know (a project's own build), or a mounted configuration file that may switch
+    authentication on.
+    """
+    if rec is None or rec.role != "datastore" or not image:
+        return None
+    path = image_path(image)
+    if path not in _AUTH_IMAGES.get(rec.engine, ()):
+        return None
+    flags = command.split()
+    configured = any("conf" in m.lower() for m in mounts)
+
+    def given(*keys: str) -> str | None:
+        return next((k for k in keys if k in env or f"{k}_FILE" in env), None)
+
+    def yes(key: str) -> bool:
+        return (env.get(key) or "").strip().lower() in _YES
+
+    if rec.engine == "mongodb":
+        key = given("MONGO_INITDB_ROOT_PASSWORD", "MONGODB_ROOT_PASSWORD", "MONGODB_PASSWORD")
+        if "--auth" in flags or key:
+            return DatastoreAuth("password", f"{key or '--auth'} set: mongod requires credentials")
+        if yes("ALLOW_EMPTY_PASSWORD"):
+            return DatastoreAuth("none", "ALLOW_EMPTY_PASSWORD: MongoDB runs without authentication")
+        if path == "mongo" and not configured:
+            return DatastoreAuth("none", "no MONGO_INITDB_ROOT_PASSWORD and no --auth: mongod accepts any client")
+    elif rec.engine == "redis":
+        key = given("REDIS_PASSWORD")
+        if "--requirepass" in flags or key:
+            return DatastoreAuth("password", f"{key or '--requirepass'} set: Redis requires a password")
+        if yes("ALLOW_EMPTY_PASSWORD"):
+            return DatastoreAuth("none", "ALLOW_EMPTY_PASSWORD: Redis accepts any client")
+        if not path.startswith("bitnami/") and not configured and "redis.conf" not in command:
+            return DatastoreAuth("none", "no --requirepass and no configuration file: Redis accepts any client")
+    elif rec.engine == "memcached":
+        if "-S" in flags or "--enable-sasl" in flags or given("MEMCACHED_PASSWORD"):
+            return DatastoreAuth("password", "SASL enabled: memcached requires credentials")
+        return DatastoreAuth("none", "memcached without SASL (-S) accepts any client")
+    elif rec.engine == "postgres":
+        if (env.get("POSTGRES_HOST_AUTH_METHOD") or "").strip().lower() == "trust" or yes("ALLOW_EMPTY_PASSWORD"):
+            return DatastoreAuth("none", "POSTGRES_HOST_AUTH_METHOD trust: PostgreSQL accepts any client")
+        key = given("POSTGRES_PASSWORD", "POSTGRESQL_PASSWORD")
+        if key:
+            return DatastoreAuth("password", f"{key} set: PostgreSQL requires a password")
+    elif rec.engine == "mysql":
+        root = given("MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD",
+                     "MARIADB_RANDOM_ROOT_PASSWORD")
+        empty = yes("MYSQL_ALLOW_EMPTY_PASSWORD") or yes("MARIADB_ALLOW_EMPTY_ROOT_PASSWORD") or yes(
+            "ALLOW_EMPTY_PASSWORD")
+        literal_root = root is not None and literal_secret(root, env.get(root) or "")
+        if empty and (root is None or not (env.get(root) or "").strip()):
+            return DatastoreAuth("none", "an empty root password is allowed: root connects without one")
+        if root and (literal_root or not empty):
+            return DatastoreAuth("password", f"{root} set: MySQL requires a password")
+    return None
+
+
+def record_datastore_auth(body: Body, name: str, auth: DatastoreAuth | None, at: Location) -> None:
+    """Set ``authentication`` of an imported datastore, with the reason in the import's notes."""
+    if auth is None:
+        return
+    body.set("datastores", name, "authentication", auth.authentication, at)
+    body.note("datastores", name, f"authentication {auth.authentication}: {auth.why}")
 
 
 _ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")

@@ -82,6 +82,8 @@ class _Workload:
     exposure: list[Entry] = field(default_factory=list)
     secrets: list[tuple[str, Location]] = field(default_factory=list)
     """Variables holding a credential written out (``env[].value``), by name: their values are never kept."""
+    auth: infra.DatastoreAuth | None = None
+    """What the image, environment and command say about the datastore's client authentication."""
 
 
 def detect(docs: Sequence[Any]) -> bool:
@@ -312,9 +314,14 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             body.remark(o.loc(), f"{name} is {infra.NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed as "
                                  "part of the system")
             continue
+        values: dict[str, str | None] = dict.fromkeys(env_keys)
+        values.update((m.key, m.text) for m in ments if m.key != "command")
+        auth = infra.datastore_auth(rec, image, values, " ".join(m.text for m in ments if m.key == "command"),
+                                    mounts)
         workloads.append(_Workload(o, name, {str(k): str(v) for k, v in labels.items()} if isinstance(
             labels, dict) else {}, rec, secrets=[(m.key, m.location) for m in ments
-                                                 if m.key != "command" and infra.literal_secret(m.key, m.text)]))
+                                                 if m.key != "command" and infra.literal_secret(m.key, m.text)],
+            auth=auth))
         mentions[name] = ments
     by_ns: dict[str, list[_Workload]] = {}
     for w in workloads:
@@ -395,6 +402,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     secrets_at: Location | None = None
     for w in sorted(workloads, key=lambda w: w.name):
         at = _one(body, w, hpas.get((w.obj.namespace, w.obj.name)), pdbs, netpols)
+        infra.record_datastore_auth(body, w.name, w.auth, w.obj.loc())
         infra.record_literal_secrets(body, w.name, w.rec, w.secrets)
         secrets_at = secrets_at or at
     if secrets_at is not None:
