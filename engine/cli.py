@@ -381,6 +381,7 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
 
 
 # --- command modules --- (one import line each; they register their commands on `main`)
+import engine.cli_agents  # noqa: E402
 import engine.cli_gate  # noqa: E402
 import engine.cli_import  # noqa: E402
 import engine.cli_plan  # noqa: E402
