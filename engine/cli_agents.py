@@ -46,3 +46,15 @@ def questions(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: t
     per_agent = ask(rv)
     text = render_json(rv, per_agent) if fmt == "json" else render_markdown(rv, per_agent)
     write_output(output, text, design_paths)
+
+
+@main.command()
+def mcp() -> None:
+    """Serve archplan's tools (check, explain, plan, schema, rules) to agents over the Model Context
+    Protocol, on stdin and stdout (needs the mcp extra: pip install 'archplan[mcp]')."""
+    from engine.errors import require_extra
+
+    require_extra("mcp", ["mcp"], "archplan mcp")
+    from engine.mcp_server import serve
+
+    serve()
