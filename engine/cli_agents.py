@@ -39,7 +39,7 @@ def questions(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: t
     from engine.review import review
 
     limits = _limits(max_input_bytes)
-    design_paths, config = design_and_config(design, from_specs, config_file, no_config, limits, "question")
+    design_paths, config = design_and_config(design, from_specs, config_file, no_config, limits, "ask about")
     rv = review(design_paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
                 extra=load_artifacts(from_specs, limits), run_limits=_run_limits())
     print_warnings(rv.design.warnings)

@@ -143,6 +143,9 @@ def parse_markdown(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
         inferred = _flowcharts(drawn, path, default_source, docs)
         if inferred is not None:
             docs.append(inferred)
+    if required and not docs:
+        raise InputError(f"no archplan block and no flowchart in this Markdown file (its front matter names "
+                         f"the agent, but nothing states a fact): {HOW_TO}", Location(path))
     return docs
 
 

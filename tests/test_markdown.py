@@ -205,8 +205,10 @@ def test_a_stated_value_wins_over_a_drawn_one(tmp_path: os.PathLike[str]) -> Non
 
 
 def test_other_mermaid_diagrams_are_not_read() -> None:
-    docs = parse_markdown("---\nsource: api\n---\n```mermaid\nsequenceDiagram\n  a->>b: hi\n```\n", "d.md")
-    assert docs == []
+    text = "---\nsource: api\n---\n```mermaid\nsequenceDiagram\n  a->>b: hi\n```\n"
+    assert parse_markdown(text, "d.md", required=False) == []
+    with pytest.raises(ArchplanError, match="nothing states a fact"):
+        parse_markdown(text, "d.md")
 
 
 def test_flowchart_without_an_agent_asks_for_front_matter() -> None:
