@@ -514,12 +514,12 @@ def read_design_file(path: str, limits: Limits = DEFAULT_LIMITS, *, required: bo
         return read_markdown(path, limits, required=required)
     if path.lower().endswith((".yaml", ".yml", ".json")):
         return [load(path, limits)]
+    suffix = os.path.splitext(path)[1] or "(no suffix)"
     try:
         doc = load(path, limits)
-    except LimitError:
-        raise
     except InputError as exc:
-        suffix = os.path.splitext(path)[1] or "(no suffix)"
         raise InputError(f"archplan cannot read this file type ({suffix}): it reads {READABLE} "
                          f"[as YAML: {exc.message}]", exc.location) from None
+    if not isinstance(doc.data, dict):  # prose, a list: not a design file whatever YAML makes of it
+        raise InputError(f"archplan cannot read this file type ({suffix}): it reads {READABLE}", Location(path))
     return [doc]
