@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from engine.config import resolve
 from engine.errors import ArchplanError, InputError, Location, UsageError, did_you_mean, raise_all
 from engine.loader import DESIGN_SUFFIXES, READABLE, Design, load_design, load_documents
 from engine.markdown import is_markdown, parse_markdown
@@ -79,10 +80,16 @@ class Reviewer:
 
     def review(self, files: Mapping[str, str] | None, paths: Sequence[str] | None,
                findings_only: bool = True) -> Review:
-        """Review the design with the built-in rules."""
+        """Review the design with the built-in rules; a design given as paths with the project config found
+        from them (archplan.toml or pyproject.toml: disabled rules, packs, params, severities), as the CLI does."""
         design = self.design(files, paths)
+        config = resolve(list(paths), None, False, self.limits) if paths else None
         with self._lock:
-            return review_design(design, self._kb(findings_only))
+            if config is not None and config.file is not None:  # read afresh: the agent may have changed it
+                kb = load_kb(config=config, limits=self.limits, findings_only=findings_only)
+            else:
+                kb = self._kb(findings_only)
+            return review_design(design, kb)
 
 
 def _loc(loc: Location) -> str:

@@ -163,3 +163,16 @@ def test_plan_sections_schema_and_rules_tools() -> None:
     assert "when:" in shown.structured_content["rule"]["text"]
     unknown = _call("explain", {"finding": "nope", "paths": [SHOP]})
     assert unknown.is_error and "no finding 'nope'" in _text(unknown)
+
+
+def test_a_design_given_as_paths_is_reviewed_with_its_project_config(tmp_path: Any) -> None:
+    design = tmp_path / "design"
+    design.mkdir()
+    (design / "api.yaml").write_text(API % "false", encoding="utf-8")
+    (tmp_path / ".git").mkdir()  # the project root: the config is looked for up to here
+    before = _call("check", {"paths": [str(design)]})
+    assert any(f["rule"] == "external-call-without-circuit-breaker" for f in before.structured_content["findings"])
+    (tmp_path / "archplan.toml").write_text('disable = ["external-call-without-circuit-breaker"]\n', encoding="utf-8")
+    after = _call("check", {"paths": [str(design)]})
+    assert not after.is_error, _text(after)
+    assert all(f["rule"] != "external-call-without-circuit-breaker" for f in after.structured_content["findings"])
