@@ -169,7 +169,7 @@ _ARROWS: tuple[tuple[str, bool], ...] = (
     (r"-\.+->", True), (r"-\.\s.*?\s\.+->", True),  # dotted: async
     (r"--+>", False), (r"==+>", False), (r"--\s.*?\s--+>", False), (r"==\s.*?\s==+>", False),  # solid, thick: sync
 )
-_LINK = re.compile(r"\s*(?:" + "|".join(f"(?P<a{i}>{p})" for i, (p, _d) in enumerate(_ARROWS)) + r")(?:\|[^|]*\|)?")
+_LINK = re.compile(r"\s*(?:" + "|".join(f"(?P<a{i}>{p})" for i, (p, _d) in enumerate(_ARROWS)) + r")(?:\s*\|[^|]*\|)?")
 _SKIP = re.compile(r"^(subgraph\b|end\b|direction\b|classDef\b|class\b|style\b|linkStyle\b|click\b|%%)")
 _HEADER = re.compile(r"^(flowchart|graph)(\s+(TB|TD|BT|RL|LR))?\s*;?$")
 
@@ -262,16 +262,16 @@ def _flowcharts(fences: list[_Fence], path: str, source: Any, stated: list[Docum
 _SECTION = {"service": "services", "datastore": "datastores", "channel": "channels", "external": "externals"}
 
 
-def _stated_names(stated: list[Document]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """The (section, name) pairs and the (from, to) calls the document's blocks state."""
-    names: set[tuple[str, str]] = set()
+def _stated_names(stated: list[Document]) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """The component names the document's blocks state (name -> section), and the (from, to) calls."""
+    names: dict[str, str] = {}
     calls: set[tuple[str, str]] = set()
     for doc in stated:
         data = doc.data if isinstance(doc.data, dict) else {}
         for section in _SECTION.values():
             for item in data.get(section) or []:
                 if isinstance(item, dict) and "name" in item:
-                    names.add((section, str(item["name"])))
+                    names.setdefault(str(item["name"]), section)
         for item in data.get("interactions") or []:
             if isinstance(item, dict):
                 calls.add((str(item.get("from")), str(item.get("to"))))
@@ -289,8 +289,13 @@ def _drawn_document(path: str, source: Any, kinds: dict[str, tuple[str, int]],
     items: dict[str, tuple[str, dict[str, Any], int]] = {}
     for name in sorted(kinds, key=lambda n: (kinds[n][1], n)):
         kind, line = kinds[name]
-        if (_SECTION[kind], name) not in names:
+        section = names.get(name)
+        if section is None:
             items[name] = (_SECTION[kind], {"name": name}, line)
+        elif section != _SECTION[kind]:  # the stated kind wins; the shape is a drawing mistake, or the text's
+            remarks.append((Location(path, line, 1), f"flowchart node '{name}' is drawn as a {kind}, but the "
+                                                      f"document states it under {section}; the stated kind is kept"))
+            kinds[name] = (next(k for k, sec in _SECTION.items() if sec == section), line)
     calls_drawn: list[tuple[dict[str, Any], int]] = []
     seen: set[tuple[str, str]] = set()
     for a, b, dotted, line in edges:

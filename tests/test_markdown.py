@@ -214,3 +214,11 @@ def test_other_mermaid_diagrams_are_not_read() -> None:
 def test_flowchart_without_an_agent_asks_for_front_matter() -> None:
     with pytest.raises(ArchplanError, match="front matter"):
         parse_markdown("```yaml archplan\nsource: api\n```\n```mermaid\nflowchart\n  a --> b\n```\n", "d.md")
+
+
+def test_a_drawn_shape_never_overrides_the_stated_kind(tmp_path: os.PathLike[str]) -> None:
+    doc = ("---\nsource: api\n---\n```yaml archplan\nservices: [{name: api}, {name: db}]\n```\n"
+           "```mermaid\nflowchart LR\n  api -->|reads| db[(DB)]\n```\n")
+    design = load_design([write(str(tmp_path), "design.md", doc)])
+    assert {f.key for f in design.facts} == {"service:api", "service:db", "interaction:api->db"}
+    assert any("'db' is drawn as a datastore" in str(w) for w in design.warnings)
