@@ -287,14 +287,23 @@ def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
 
 @main.command()
 @click.option("--rules", "of_rules", is_flag=True, help="The schema of a rule file instead of a design file.")
+@click.option("--agent", type=click.Choice(["api", "database", "infrastructure", "security"]),
+              help="Only the part of a design file this design agent owns (its source: and sections).")
+@click.option("--strict", is_flag=True,
+              help="The variant strict structured-output modes accept: every property required (unknown as "
+                   "null), no additional properties, no keyword they reject (docs/agents.md lists them).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write it to this file (atomically); default stdout. Editors find it under the name the "
                    "modeline of `import` and `rules new` gives: design.schema.json, rule.schema.json.")
-def schema(of_rules: bool, output: str | None) -> None:
+def schema(of_rules: bool, agent: str | None, strict: bool, output: str | None) -> None:
     """Print the JSON Schema of a design file, or of a rule file (for editors and upstream agents)."""
-    from engine.schema import design_schema, rule_schema
+    from engine.schema import agent_schema, design_schema, rule_schema, strict_schema
 
-    data = rule_schema() if of_rules else design_schema()
+    if of_rules and (agent or strict):
+        raise UsageError("--agent and --strict apply to the design schema, not to --rules")
+    data = rule_schema() if of_rules else agent_schema(agent) if agent else design_schema()
+    if strict:
+        data = strict_schema(data)
     write_output(output, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
@@ -372,6 +381,7 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
 
 
 # --- command modules --- (one import line each; they register their commands on `main`)
+import engine.cli_agents  # noqa: E402
 import engine.cli_gate  # noqa: E402
 import engine.cli_import  # noqa: E402
 import engine.cli_plan  # noqa: E402

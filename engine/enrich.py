@@ -333,17 +333,22 @@ def enrich(design: Design) -> Enriched:
         for mode, fld in (("read", "readers"), ("write", "writers")):
             for svc in ds.data.get(fld, []):
                 access.setdefault((ds.name, svc, mode), _graph_fact(
-                    "access", f"{ds.name}<-{svc}:{mode}", {"datastore": ds.name, "service": svc, "mode": mode},
-                    ds.locate(fld)))
+                    "access", f"{ds.name}<-{svc}:{mode}",
+                    {"datastore": ds.name, "service": svc, "mode": mode, "declared": True}, ds.locate(fld)))
         if ds.data.get("classification") in CLASSIFIED:
             classified_services.update(ds.data.get("readers", []))
             classified_services.update(ds.data.get("writers", []))
     for f in design.of_kind("interaction"):
         if g.kind_of.get(f.data["to"]) == "datastore":
             mode = "write" if f.data.get("mutating") or f.data.get("purpose") == "command" else "read"
-            access.setdefault((f.data["to"], f.data["from"], mode), _graph_fact(
-                "access", f"{f.data['to']}<-{f.data['from']}:{mode}",
-                {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}, f.location))
+            if (f.data["to"], f.data["from"], mode) in access:
+                continue
+            acc = {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}
+            declared = _declared(g.data.get(f.data["to"], {}), f.data["from"], mode)
+            if declared is not None:
+                acc["declared"] = declared
+            access[(f.data["to"], f.data["from"], mode)] = _graph_fact(
+                "access", f"{f.data['to']}<-{f.data['from']}:{mode}", acc, f.location)
     for svc, eps in endpoints_by_service.items():
         if any(e.get("data_classification") in CLASSIFIED for e in eps):
             classified_services.add(svc)
@@ -366,6 +371,7 @@ def enrich(design: Design) -> Enriched:
             producers.setdefault(f.data["to"], set()).add(f.data["from"])
     for f in design.facts:
         d = dict(f.data)
+        d["stated_by"] = " and ".join(f.agents)
         if f.kind in ("service", "datastore", "channel") and "kind" in d:
             d["type"] = d["kind"]  # the engine's "kind" is the fact kind; rules see the component's kind here
         if f.kind == "service":
@@ -548,6 +554,17 @@ def _target_classified(kind: str, data: Mapping[str, Any], service_classified: b
     if field is None or data.get(field) is None:
         return None
     return data[field] in CLASSIFIED
+
+
+def _declared(ds: Mapping[str, Any], service: str, mode: str) -> bool | None:
+    """Whether the datastore's own lists name ``service`` for ``mode``: a write among its ``writers``, a read
+    among its ``readers`` (or ``writers``). None when the list that would name it is not stated."""
+    writers, readers = ds.get("writers"), ds.get("readers")
+    if mode == "write":
+        return None if writers is None else service in writers
+    if service in (writers or []):
+        return True
+    return None if readers is None else service in readers
 
 
 def _graph_fact(kind: str, ident: str, data: dict[str, Any], location: Any) -> Fact:

@@ -17,10 +17,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
+from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 
-DESIGN_SUFFIXES = (".yaml", ".yml", ".json")
+DESIGN_SUFFIXES = (".yaml", ".yml", ".json", *MARKDOWN_SUFFIXES)
+READABLE = ".yaml, .yml, .json (design files) and .md (design documents with archplan blocks)"
 TOP_KEYS = ("source", "version", *SECTIONS, "waivers")
 """``waivers:`` is not a fact section: the review gate (engine/gate/waivers.py) reads it from ``Design.waiver_docs``."""
 
@@ -115,7 +117,7 @@ def discover(paths: Sequence[str]) -> list[str]:
                 if name.endswith(DESIGN_SUFFIXES) and not name.startswith(".")
             )
             if not found:
-                errors.append(InputError("directory holds no .yaml, .yml or .json design file", Location(p)))
+                errors.append(InputError("directory holds no .yaml, .yml, .json or .md design file", Location(p)))
             out.extend(found)
         elif os.path.exists(p):
             out.append(p)
@@ -479,18 +481,45 @@ def load_design(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                 extra: Iterable[Document] = ()) -> Design:
     """Load design files and directories (plus already-parsed documents) into one design."""
     files = discover(paths) if paths else []
+    named = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
     docs: list[Document] = []
     errors: list[ArchplanError] = []
+    skipped: list[LoadWarning] = []
     for path in files:
         try:
-            docs.append(load(path, limits))
+            docs.extend(read_design_file(path, limits, required=path in named))
         except ArchplanError as exc:
             errors.append(exc)
+        if is_markdown(path) and path not in named and not any(d.file == path for d in docs):
+            skipped.append(LoadWarning("Markdown file skipped: it has no archplan block and no front matter "
+                                       "'source:'", Location(path)))
     docs.extend(extra)
     raise_all(errors)
     if not docs:
-        raise InputError("no design files given", None)
+        raise InputError("no design files given" if not skipped else
+                         f"no design facts found: the Markdown files hold no archplan block ({HOW_TO})", None)
     _check_count(docs, limits)
     design = load_documents(docs)
     roots = sorted({os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths})
-    return dataclasses.replace(design, roots=tuple(roots))
+    return dataclasses.replace(design, roots=tuple(roots), warnings=(*design.warnings, *skipped))
+
+
+def read_design_file(path: str, limits: Limits = DEFAULT_LIMITS, *, required: bool = True) -> list[Document]:
+    """The documents of one design file: a YAML or JSON file is one; a Markdown file one per archplan block
+    (``required``: a Markdown file without any is an error, else it gives none).
+
+    A file of any other type is read as YAML; when that fails, the error names the types archplan reads.
+    """
+    if is_markdown(path):
+        return read_markdown(path, limits, required=required)
+    if path.lower().endswith((".yaml", ".yml", ".json")):
+        return [load(path, limits)]
+    suffix = os.path.splitext(path)[1] or "(no suffix)"
+    try:
+        doc = load(path, limits)
+    except InputError as exc:
+        raise InputError(f"archplan cannot read this file type ({suffix}): it reads {READABLE} "
+                         f"[as YAML: {exc.message}]", exc.location) from None
+    if not isinstance(doc.data, dict):  # prose, a list: not a design file whatever YAML makes of it
+        raise InputError(f"archplan cannot read this file type ({suffix}): it reads {READABLE}", Location(path))
+    return [doc]

@@ -1572,7 +1572,10 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
         "most_amplified_route": _BOOL,
     },
     "cycle": {"services": FieldSpec(type="list"), "length": _INT},
-    "access": {"datastore": _REF, "service": _REF, "mode": FieldSpec(type="str", values=("read", "write"))},
+    # declared: the datastore's own readers/writers list names this access (unknown when that list is not
+    # stated); an access only a call shows, missing from a stated list, is false.
+    "access": {"datastore": _REF, "service": _REF, "mode": FieldSpec(type="str", values=("read", "write")),
+               "declared": _BOOL},
     "consumer": {"channel": _REF, "service": _REF, "idempotent": _BOOL, "group": _REF,
                  "commit": FieldSpec(type="str",
                                      values=get_args(get_args(Consumer.model_fields["commit"].annotation)[0]))},
@@ -1593,6 +1596,11 @@ RISK_FIELDS: dict[str, FieldSpec] = {
 }
 
 BASE_KINDS: tuple[str, ...] = tuple(kind for kind, _m, _l in SECTIONS.values())
+
+# Every design fact also carries the agents that stated it (``source:`` of its files, sorted, joined by
+# " and "), so that a rule's message can say whose facts contradict.
+for _kind in BASE_KINDS:
+    COMPUTED_FIELDS.setdefault(_kind, {})["stated_by"] = _REF
 
 
 def field_description(kind: str, path: str) -> str | None:

@@ -263,7 +263,7 @@ def test_the_dev_extra_installs_every_tool_and_test_import_make_test_uses() -> N
     project = PYPROJECT["project"]
     extras = project["optional-dependencies"]
     assert "archplan[importers]" in extras["dev"]  # the tests import every format
-    provided = _requirement_names([*project["dependencies"], *extras["dev"], *extras["importers"]])
+    provided = _requirement_names([*project["dependencies"], *extras["dev"], *extras["importers"], *extras["mcp"]])
     with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as fh:
         tools = set(re.findall(r"\$\(VENV\)/bin/([\w-]+)", fh.read())) - {"archplan", "python", "pip"}
     assert {"ruff", "mypy", "pytest"} <= tools

@@ -89,10 +89,19 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     "archplan plan facts/shop --format json -o plan.json": OK,
     "archplan plan facts/shop --format text": OK,
     "archplan plan facts/shop --diagrams out/": OK,
+    # Design documents (Markdown)
+    "archplan check facts/shop-doc": FAILS_THE_GATE,
+    "archplan plan facts/shop-doc/design.md -o PLAN.md": OK,
     # Starting from the artifacts you have
     "archplan import openapi api/openapi.yaml -o design/api.yaml": OK,
     "archplan check design/ --from openapi=api/openapi.yaml --from compose=docker-compose.yml": FAILS_THE_GATE,
     "archplan check --from kubernetes=deploy/k8s/ --from auto=asyncapi.yaml": FAILS_THE_GATE,
+    # Design agents in the loop
+    "archplan schema --agent security --strict -o security.schema.json": OK,
+    "archplan questions facts/shop": OK,
+    "archplan questions facts/shop --format json -o questions.json": OK,
+    "archplan mcp": Elsewhere("a server that runs until its client closes stdin: tests/test_mcp.py drives it over "
+                              "stdio with the MCP SDK's own client"),
     # Benchmarks
     ".venv/bin/python benchmarks/bench_engine.py 10 100 1000 5000 --repeat 3": Elsewhere(
         "prints timings and exits 1 when this machine misses a target: not a test (no timed assertions); "

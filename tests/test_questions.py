@@ -1,0 +1,63 @@
+"""``archplan questions``: the information gaps as one checklist per design agent."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.import_summary import owner
+from engine.model import Severity
+from engine.questions import HYGIENE_FROM, questions
+from engine.review import review
+from tests.conftest import ROOT
+
+SHOP = os.path.join(ROOT, "facts", "shop")
+
+
+def test_questions_on_the_shop_give_four_lists_in_json() -> None:
+    result = CliRunner().invoke(main, ["questions", SHOP, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert sorted(data["agents"]) == ["api", "database", "infrastructure", "security"]
+    for agent, lists in data["agents"].items():
+        assert lists["targeted"] or lists["hygiene"], agent
+        for q in lists["targeted"]:
+            assert q["decides"] and Severity(q["decides"][0]["severity"]).rank >= Severity.MEDIUM.rank
+            assert q["decides"][0]["rule"] and q["decides"][0]["title"]
+            assert len(q["subjects"]) == 1 and q["locations"][0].count(":") >= 2  # file:line:column
+    assert data["questions"] == sum(len(v["targeted"]) + len(v["hygiene"]) for v in data["agents"].values())
+
+
+def test_every_gap_is_asked_once_of_the_agent_that_owns_the_field() -> None:
+    rv = review([SHOP])
+    asked = [(s, q.field, agent) for agent, qs in questions(rv).items() for q in qs for s in q.subjects]
+    gaps = [(f.subject, fld) for f in rv.findings if f.kind == "gap" for fld, _rule in f.missing]
+    assert sorted((s, f) for s, f, _a in asked) == sorted(set(gaps))
+    for subject, fld, agent in asked:
+        assert agent == owner(subject.split(":", 1)[0], fld)
+    assert ("interaction:notifications->email-provider", "tls", "security") in asked
+
+
+def test_targeted_questions_come_first_and_hygiene_is_asked_once_per_field() -> None:
+    per_agent = questions(review([SHOP]))
+    for qs in per_agent.values():
+        flags = [q.targeted for q in qs]
+        assert flags == sorted(flags, reverse=True)  # targeted first
+        hygiene = [(q.kind, q.field) for q in qs if not q.targeted]
+        assert len(hygiene) == len(set(hygiene))
+    deadline = next(q for q in per_agent["api"] if q.field == "deadline_propagation")
+    assert not deadline.targeted and len(deadline.subjects) >= HYGIENE_FROM
+    timeout = next(q for q in per_agent["api"] if q.field == "timeout_ms")
+    assert timeout.targeted and timeout.decides[0].rule == "remote-call-without-timeout"
+
+
+def test_questions_markdown_is_a_checklist_per_agent() -> None:
+    result = CliRunner().invoke(main, ["questions", SHOP])
+    assert result.exit_code == 0, result.output
+    for title in ("API Architecture", "Database Design", "Server Infrastructure", "Security & Auth"):
+        assert f"## {title}" in result.output
+    assert "- [ ] interaction 'catalog->search': what is `timeout_ms`?" in result.output
+    assert "Decides: Synchronous remote call without a client timeout" in result.output
