@@ -28,8 +28,10 @@ THRESHOLDS = ("critical", "high", "medium", "low", "never")
 
 
 def _fail(errors: Sequence[str]) -> NoReturn:
+    from engine.neutral import line as one_line
+
     for line in errors:
-        click.echo(f"archplan: error: {line}", err=True)
+        click.echo(f"archplan: error: {one_line(line)}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -70,8 +72,12 @@ class _Group(click.Group):
             raise
 
 
-def write_output(path: str | None, text: str, inputs: Sequence[str] = ()) -> None:
-    """Write to stdout, or atomically to ``path`` (never over an input, never half-written)."""
+def write_output(path: str | None, text: str, inputs: Sequence[str] = (), fmt: str = "text") -> None:
+    """Write to stdout, or atomically to ``path`` (never over an input, never half-written), neutralised as
+    ``fmt`` allows (``engine.neutral.for_format``)."""
+    from engine.neutral import for_format
+
+    text = for_format(text, fmt)
     if path is None or path == "-":
         click.echo(text, nl=False)
         return
@@ -219,8 +225,10 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def print_warnings(warnings: Sequence[Any]) -> None:
     """Print load warnings (e.g. a hand-written value overriding an imported one) to stderr."""
+    from engine.neutral import line
+
     for w in warnings:
-        click.echo(f"archplan: warning: {w}", err=True)
+        click.echo(f"archplan: warning: {line(str(w))}", err=True)
 
 
 @main.command()
@@ -282,7 +290,9 @@ def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
 
         ids = [f.id for f in rv.findings] + [f"{f.rule}@{f.subject}" for f in rv.findings]
         raise UsageError(f"no finding '{ident}' in this design{did_you_mean(ident, ids)}")
-    click.echo(explain_text(rv, finding), nl=False)
+    from engine.neutral import channel
+
+    click.echo(channel(explain_text(rv, finding)), nl=False)
 
 
 @main.command()
@@ -295,7 +305,7 @@ def schema(of_rules: bool, output: str | None) -> None:
     from engine.schema import design_schema, rule_schema
 
     data = rule_schema() if of_rules else design_schema()
-    write_output(output, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    write_output(output, json.dumps(data, indent=2, sort_keys=True) + "\n", fmt="json")
 
 
 @main.group()
@@ -341,9 +351,10 @@ def rules_show(rule_id: str, rule_dirs: tuple[str, ...], no_builtin: bool) -> No
     lr = kb.source.get(rule_id)
     if lr is None:
         raise UsageError(f"no rule '{rule_id}'{did_you_mean(rule_id, kb.source)}")
+    from engine.neutral import channel
+
     with open(lr.file, encoding="utf-8") as fh:
-        click.echo(f"# {os.path.relpath(lr.file)}")
-        click.echo(fh.read(), nl=False)
+        click.echo(channel(f"# {os.path.relpath(lr.file)}\n{fh.read()}"), nl=False)
 
 
 @rules.command("test")

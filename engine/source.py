@@ -8,6 +8,7 @@ Size, nesting depth and alias expansion are bounded before any object is built, 
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from engine.errors import InputError, Location
+from engine.neutral import forbidden_char
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -296,11 +298,23 @@ class _Builder:
             raise InputError(f"a value of {len(node.value):,} characters is over the {self.limits.max_string:,} limit",
                              _mark_loc(self.path, node.start_mark))
         if node.tag == _STR_TAG:  # what SafeConstructor.construct_yaml_str returns, without its three calls
+            if (getattr(node, "style", None) == '"' or not node.value.isascii()) and forbidden_char(node.value) >= 0:
+                raise self._char_error(node)
             return node.value
         try:
             return _constructor.yaml_constructors[node.tag](_constructor, node)
         except (ValueError, yaml.YAMLError) as exc:
             raise InputError(f"bad value: {exc}", _mark_loc(self.path, node.start_mark)) from None
+
+    def _char_error(self, node: yaml.Node) -> InputError:
+        """The load policy for text (docs/security.md): no control character but tab and newline, no bidi
+        control. Only a double-quoted escape (``\\e``, ``\\u202e``) or a non-ASCII character can bring one."""
+        i = forbidden_char(node.value)
+        ch = node.value[i]
+        return InputError(
+            f"text may not contain U+{ord(ch):04X} {unicodedata.name(ch, 'a control character')} (character "
+            f"{i + 1}): control and bidirectional characters are refused, since a terminal, a CI log or a browser "
+            "would act on them", _mark_loc(self.path, node.start_mark))
 
     def _tag_error(self, node: yaml.Node) -> InputError:
         return InputError(
