@@ -253,17 +253,49 @@ def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
     With no DESIGN: the config's design (archplan.toml: design = [...]), else ./design/.
     """
     from engine.importers import load_artifacts
-    from engine.review import review
 
     design_paths, config = design_and_config(design, from_specs, config_file, no_config, _limits(max_input_bytes))
     extra = load_artifacts(from_specs, _limits(max_input_bytes))
-    fail_on = fail_on or config.fail_on or "high"
-    rv = review(design_paths, list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
-                config=config, extra=extra, run_limits=_run_limits())
+    pinned = None
+    if gate_opts.get("policy_from"):
+        from engine.gate.pin import pin
+
+        pinned = pin(gate_opts["policy_from"], design_paths, config_file, no_config, list(rule_dirs),
+                     list(gate_opts.get("waiver_files") or ()), _limits(max_input_bytes))
+    try:
+        sys.exit(_check(design_paths, config, extra, pinned, rule_dirs, no_builtin, fail_on, fmt, output,
+                        max_input_bytes, gate_opts))
+    finally:
+        if pinned is not None:
+            pinned.cleanup()
+
+
+def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_dirs: tuple[str, ...],
+           no_builtin: bool, fail_on: str | None, fmt: str, output: tuple[str, ...], max_input_bytes: int | None,
+           gate_opts: dict[str, Any]) -> int:
+    """``check`` once its inputs are known: with ``pinned`` (``--policy-from``), under the pinned policy."""
+    from engine.gate.policy import change_findings
+    from engine.gate.policy import describe as describe_policy
+    from engine.review import review
+
+    limits = _limits(max_input_bytes)
+    used_config, used_dirs = (pinned.config, pinned.rule_dirs) if pinned else (config, list(rule_dirs))
+    fail_on = fail_on or used_config.fail_on or "high"
+    rv = review(design_paths, used_dirs, builtin=not no_builtin, limits=limits, config=used_config, extra=extra,
+                run_limits=_run_limits())
     print_warnings(rv.design.warnings)
+    gate_opts = dict(gate_opts, policy=describe_policy(rv, used_config, used_dirs, not no_builtin,
+                                                       pinned.ref if pinned else None,
+                                                       pinned.shown if pinned else None))
+    if pinned is not None:
+        from engine.gate.pin import changes
+
+        gate_opts["pinned_waivers"] = () if gate_opts.get("no_waivers") else tuple(pinned.waiver_docs)
+        rv.findings.extend(change_findings(rv, changes(pinned, config, list(rule_dirs), rv.design.waiver_docs,
+                                                       list(gate_opts.get("waiver_files") or ()), limits)))
     from engine.gate.cli_check import finish_check  # waivers, baseline, outputs, exit code
 
-    sys.exit(finish_check(rv, design_paths, fmt, output, fail_on, gate_opts, _limits(max_input_bytes)))
+    return finish_check(rv, design_paths, fmt, output, fail_on, gate_opts, limits)
 
 
 @main.command()

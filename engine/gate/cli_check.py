@@ -52,6 +52,10 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--color", "color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
                      help="Colour the text report. auto: on a terminal unless NO_COLOR is set, or wherever "
                           "FORCE_COLOR is. (Only a terminal's report is wrapped to its width.)"),
+        click.option("--policy-from", "policy_from", metavar="REF",
+                     help="Take archplan.toml, the waivers and the rule packs from this git revision (e.g. "
+                          "origin/main), so that a pull request cannot relax its own gate; each change it makes "
+                          "to them is reported as a policy-change finding."),
         click.option("--today", "today_text", hidden=True, help="Today's date for waiver expiry (tests)."),
     ]
     for opt in reversed(opts):
@@ -158,7 +162,8 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
         threshold=fail_on, waiver_files=tuple(opts.get("waiver_files") or ()),
         use_waivers=not opts.get("no_waivers"), baseline=opts.get("baseline_file"),
         exit_zero=bool(opts.get("exit_zero")), fail_on_unused_waivers=bool(opts.get("fail_on_unused_waivers")),
-        include_waived=bool(opts.get("include_waived")), today=today(opts.get("today_text")))
+        include_waived=bool(opts.get("include_waived")), today=today(opts.get("today_text")),
+        policy=opts.get("policy"), pinned_waivers=opts.get("pinned_waivers"))
     gate = evaluate(rv, options, limits)
     to_stdout = not any(f == fmt and p != "-" for f, p in outputs)
     style = terminal_style(opts.get("color") or "auto") if to_stdout and fmt == "text" else None

@@ -149,5 +149,9 @@ def _render(gate: Gate, rows: int, grouped: bool = True) -> str:
                  for w, h in gate.unused]
     if problems:
         lines += _details(f"{len(problems)} waiver problem{'s' if len(problems) != 1 else ''}", problems)
+    policy = gate.policy_lines()
+    if policy:
+        relaxed = gate.policy.relaxed(gate.waivers, gate.review.kb.source)
+        lines += ["", "### Policy" + (" ⚠️ relaxed" if relaxed else ""), "", *(f"- {cell(p)}" for p in policy)]
     lines += ["", "<sub>`archplan explain DESIGN FINDING-ID` shows the facts behind a finding.</sub>"]
     return "\n".join(lines) + "\n"
