@@ -229,6 +229,8 @@ class _Builder:
         self.limits = limits
         self.merge_keys = merge_keys
         self.nodes = 0
+        self.aliases = True
+        """Whether the text may hold aliases (else a file over the value bound is just large, not a bomb)."""
         self.positions: dict[Path, tuple[int, int]] = {}
 
     def build(self, node: yaml.Node, at: Path, record: bool = True, depth: int = 0) -> Any:
@@ -238,9 +240,9 @@ class _Builder:
                              _mark_loc(self.path, node.start_mark))
         if self.nodes > self.limits.max_nodes:
             raise InputError(
-                f"more than {self.limits.max_nodes:,} values once aliases are expanded (an alias bomb?)",
-                _mark_loc(self.path, node.start_mark),
-            )
+                f"more than {self.limits.max_nodes:,} values once aliases are expanded (an alias bomb?)"
+                if self.aliases else f"more than {self.limits.max_nodes:,} values in one file (the limit on the "
+                "values read from a file)", _mark_loc(self.path, node.start_mark))
         if record:
             self.positions.setdefault(at, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
@@ -348,6 +350,7 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
         raise InputError(f"not valid YAML/JSON: {' '.join(str(exc).split())}", Location(path)) from None
     builder = _Builder(path, limits, merge_keys)
     may_alias = "&" in text  # no anchor, no alias: the expansion check would walk the tree for nothing
+    builder.aliases = may_alias
     for node in nodes:
         if node is None:
             continue
