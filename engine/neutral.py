@@ -140,7 +140,7 @@ def markdown(text: str) -> str:
     backslash, backtick, pipe and the brackets of links and images escaped; ``@`` and URL schemes broken with
     a zero-width space. No tag, image, link, autolink, @mention, code span or table cell can form (emphasis
     can, harmlessly)."""
-    text = " ".join(line(text).split())
+    text = line(" ".join(text.split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_AUTOLINK.sub(lambda m: m.group(1)[:-1] + _ZWSP + m.group(1)[-1], text)

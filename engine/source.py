@@ -221,6 +221,16 @@ def _check_expansion(root: yaml.Node, path: str, limits: Limits) -> None:
         sizes[key] = total
 
 
+_CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0D: "CARRIAGE RETURN", 0x1B: "ESCAPE",
+                  0x7F: "DELETE", 0x85: "NEXT LINE", 0x9B: "CONTROL SEQUENCE INTRODUCER",
+                  0x9D: "OPERATING SYSTEM COMMAND"}
+"""Unicode gives control characters no name (``unicodedata.name`` fails): the ones an attack uses."""
+
+
+def _char_name(ch: str) -> str:
+    return _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "a control character")
+
+
 class _Builder:
     """Turns composed nodes into plain data, recording positions and bounding alias expansion."""
 
@@ -314,7 +324,7 @@ class _Builder:
         i = forbidden_char(node.value)
         ch = node.value[i]
         return InputError(
-            f"text may not contain U+{ord(ch):04X} {unicodedata.name(ch, 'a control character')} (character "
+            f"text may not contain U+{ord(ch):04X} {_char_name(ch)} (character "
             f"{i + 1}): control and bidirectional characters are refused, since a terminal, a CI log or a browser "
             "would act on them", _mark_loc(self.path, node.start_mark))
 
