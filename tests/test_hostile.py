@@ -112,9 +112,6 @@ def generate(spec: dict[str, Any], tmp: str) -> str:
         path = os.path.join(tmp, spec["file"].encode().decode("unicode_escape"))
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(spec["content"])
-    elif kind == "many_values":  # a plain file (no alias) with more values than the parser's bound
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write("source: api\nservices: [" + ",".join(["1"] * spec["count"]) + "]\n")
     else:  # pragma: no cover - a typo in an expect file
         raise AssertionError(f"unknown generator {kind!r}")
     return path
