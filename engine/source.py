@@ -228,7 +228,7 @@ _CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0D: "CARRIAGE
 
 
 def _char_name(ch: str) -> str:
-    return _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "a control character")
+    return _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "a control character") or "a control character"
 
 
 class _Builder:

@@ -236,7 +236,8 @@ def test_hostile_text_is_neutralised_in_every_output(case: HostileCase, tmp_path
             with open(path, encoding="utf-8") as fh:
                 outputs.append((path, fh.read()))
     for name, text in outputs:
-        kind = "text" if name == "stderr" else _kind_of(name, args) if name == "-" else case.files or _kind_of(name, args)
+        own = _kind_of(name, args)
+        kind = "text" if name == "stderr" else own if name == "-" else case.files or own
         problems = injection_problems(text, kind)
         assert not problems, f"{name}: {problems}"
         for pattern in case.forbid:
