@@ -112,7 +112,8 @@ def test_every_format_states_disabled_rules_and_overridden_severities(tmp_path: 
     out = result.stdout
     if fmt == "sarif":
         props = json.loads(out)["runs"][0]["properties"]["archplan"]["policy"]
-        assert props["disabled_rules"] == ["t-sync-call"] and props["severity_overrides"] == {"t-public-endpoint": "low"}
+        assert props["disabled_rules"] == ["t-sync-call"]
+        assert props["severity_overrides"] == {"t-public-endpoint": "low"}
         notes = json.loads(out)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
         assert any("1 rule disabled" in n["message"]["text"] for n in notes)
     elif fmt == "junit":
