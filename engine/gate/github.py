@@ -17,7 +17,7 @@ from typing import Any
 from engine.gate.common import logical_path, one_line, rel_uri_path
 from engine.gate.core import Gate
 from engine.model import Severity
-from engine.neutral import actions
+from engine.neutral import actions, line
 
 LEVELS = ("error", "warning", "notice")
 MAX_PER_LEVEL = 10
@@ -151,5 +151,5 @@ def to_github(gate: Gate, step_summary: bool = False) -> str:
     if left_out:
         lines.append(_command("notice", _left_out_note(left_out, step_summary),
                               title=f"archplan: {len(left_out)} more not annotated"))
-    lines.append(gate.status_line())
+    lines.append(line(gate.status_line()))  # one line: a file name's line break must not start a command
     return "\n".join(lines) + "\n"
