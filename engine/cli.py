@@ -362,12 +362,15 @@ def rules_list(rule_dirs: tuple[str, ...], no_builtin: bool, fmt: str) -> None:
                  "likelihood": lr.rule.risk.likelihood if lr.rule.risk else None,
                  "impact": lr.rule.risk.impact if lr.rule.risk else None,
                  "file": os.path.relpath(lr.file), "references": lr.rule.references} for lr in items]
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        write_output(None, json.dumps(data, indent=2, sort_keys=True) + "\n", fmt="json")
         return
+    from engine.neutral import one_line
+
     rows = [[lr.rule.id, lr.rule.category.value, lr.rule.severity.value if lr.rule.severity else "-",
              f"{lr.rule.risk.likelihood} x {lr.rule.risk.impact}" if lr.rule.risk else "-",
-             int(lr.rule.phase), lr.rule.title] for lr in items]
-    click.echo(tabulate(rows, headers=["id", "category", "severity", "likelihood x impact", "phase", "title"]))
+             int(lr.rule.phase), one_line(lr.rule.title)] for lr in items]
+    write_output(None, tabulate(rows, headers=["id", "category", "severity", "likelihood x impact", "phase",
+                                               "title"]) + "\n")
     click.echo(f"\n{len(items)} rules")
 
 
@@ -395,6 +398,7 @@ def rules_show(rule_id: str, rule_dirs: tuple[str, ...], no_builtin: bool) -> No
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
 def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, verbose: bool) -> None:
     """Run every rule's examples and case files (under PATHS, if given)."""
+    from engine.neutral import line
     from engine.review import load_kb
     from engine.ruletest import run_cases
 
@@ -408,7 +412,7 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
         if verbose or not r.ok:
             status = "ok  " if r.ok else "FAIL"
             loc = r.case.location
-            click.echo(f"{status} {r.case.test_id}  {loc}: {r.detail}")
+            click.echo(line(f"{status} {r.case.test_id}  {loc}: {r.detail}"))
     rules_count = len({r.case.rule for r in results})
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_count} rules)")
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
