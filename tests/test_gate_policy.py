@@ -151,3 +151,15 @@ def test_a_baselined_finding_that_rose_in_severity_fails(tmp_path: Any) -> None:
     gate = json.loads(result.stdout)["gate"]
     assert {r["from"] for r in gate["rose_from_baseline"]} == {"low"}
     assert any("rose in severity" in r for r in gate["reasons"])
+
+
+def test_a_relaxed_policy_is_said_on_stderr_whatever_the_format(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    config = os.path.join(tmp, "archplan.toml")
+    with open(config, "w", encoding="utf-8") as fh:
+        fh.write('[severity]\nt-sync-call = "low"\nt-public-endpoint = "critical"\n')
+    result = run(*gate_args(tmp, "--config", config, "--format", "sarif"))
+    assert "archplan: warning: policy: 2 severities overridden" in result.stderr
+    with open(config, "w", encoding="utf-8") as fh:
+        fh.write('[severity]\nt-public-endpoint = "critical"\n')  # raising a severity relaxes nothing
+    assert "policy" not in run(*gate_args(tmp, "--config", config, "--format", "sarif")).stderr

@@ -188,6 +188,13 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
         from engine.neutral import channel
 
         append_text(summary_path, channel(to_step_summary(gate)))
+    if fmt != "text" and gate.policy.relaxed(gate.waivers, gate.review.kb.source):
+        # A log reader hears that the policy switches something off, whatever the report's format.
+        for line in gate.policy_lines():
+            err_line(f"archplan: warning: policy: {line}")
+    elif fmt != "text":
+        for line in gate.policy.ignored:
+            err_line(f"archplan: warning: {line}")
     if fmt != "text":  # a human reading the terminal still hears about waiver problems
         for w in gate.expired:
             err_line(f"archplan: error: {w.location}: {w.describe()} expired on {w.expires.isoformat()}")

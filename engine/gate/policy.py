@@ -51,6 +51,8 @@ class Policy:
     packs: tuple[Pack, ...] = (Pack("built-in", 0),)
     lowering: tuple[str, ...] = ()
     """Context rules from packs (not built in) that lower the severity of risks."""
+    lowered: tuple[str, ...] = ()
+    """Rules whose severity the config sets below the rule's own (likelihood x impact)."""
     max_days: int = DEFAULT_MAX_DAYS
     allow_blanket: bool = False
     ignored: tuple[str, ...] = ()
@@ -70,10 +72,10 @@ class Policy:
                     or any(is_blanket(w, ids) for w in waivers))
 
     def relaxed(self, waivers: Sequence[Waiver], rule_ids: Iterable[str]) -> bool:
-        """Whether the policy switches anything off: rules disabled, severities set, lowering packs, blanket
-        waivers."""
+        """Whether the policy switches anything off: rules disabled, severities set below the rules' own,
+        lowering packs, blanket waivers."""
         ids = sorted(set(rule_ids))
-        return bool(self.disabled or self.severity or self.lowering or any(is_blanket(w, ids) for w in waivers))
+        return bool(self.disabled or self.lowered or self.lowering or any(is_blanket(w, ids) for w in waivers))
 
     def lines(self, waivers: Sequence[Waiver], rule_ids: Iterable[str]) -> list[str]:
         """One line per aspect, for the text and Markdown reports and the annotations."""
@@ -175,6 +177,12 @@ def describe(review: Review, config: Any, rule_dirs: Sequence[str], builtin: boo
             dirs.append((names.get(d, display_path(os.path.abspath(d)) if os.path.isabs(d) else d), real))
     counts = dict.fromkeys((n for n, _r in dirs), 0)
     lowering = []
+    overrides = {k: Severity(v) for k, v in getattr(config, "severity", {}).items()}
+    lowered = []
+    for rid, sev in sorted(overrides.items()):
+        own = review.kb.source[rid].rule.severity if rid in review.kb.source else None
+        if own is not None and sev.rank < own.rank:
+            lowered.append(rid)
     for rid, lr in sorted(review.kb.source.items()):
         real = os.path.realpath(lr.file)
         owner = next((n for n, r in dirs if real.startswith(r + os.sep)), None)
@@ -197,7 +205,8 @@ def describe(review: Review, config: Any, rule_dirs: Sequence[str], builtin: boo
         config=names.get(file, file) if file else None, pinned_from=pinned_from,
         disabled=tuple(sorted(getattr(config, "disable", ()))),
         severity={k: Severity(v).value for k, v in sorted(getattr(config, "severity", {}).items())},
-        packs=tuple(Pack(n, counts[n]) for n, _r in dirs), lowering=tuple(lowering), max_days=max_days,
+        packs=tuple(Pack(n, counts[n]) for n, _r in dirs), lowering=tuple(lowering), lowered=tuple(lowered),
+        max_days=max_days,
         allow_blanket=allow, ignored=tuple(ignored))
 
 
