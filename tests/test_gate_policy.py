@@ -163,3 +163,15 @@ def test_a_relaxed_policy_is_said_on_stderr_whatever_the_format(tmp_path: Any) -
     with open(config, "w", encoding="utf-8") as fh:
         fh.write('[severity]\nt-public-endpoint = "critical"\n')  # raising a severity relaxes nothing
     assert "policy" not in run(*gate_args(tmp, "--config", config, "--format", "sarif")).stderr
+
+
+def test_an_invalid_pinned_config_is_named_at_its_revision(tmp_path: Any) -> None:
+    repo = _repo(str(tmp_path))
+    with open(os.path.join(repo, "archplan.toml"), "w", encoding="utf-8") as fh:
+        fh.write('fail-on = "hihg"\n')
+    git(repo, "commit", "-q", "-am", "a typo in the base")
+    with open(os.path.join(repo, "archplan.toml"), "w", encoding="utf-8") as fh:
+        fh.write('fail-on = "high"\n')  # the pull request fixes it; the gate still reads the base's
+    result = _check(repo, "--policy-from", "HEAD")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("archplan: error: HEAD:archplan.toml:1:1: fail-on:"), result.stderr

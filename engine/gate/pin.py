@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import ArchplanError, Location, UsageError
+from engine.errors import ArchplanError, InputError, Location, UsageError
 from engine.gate.diff import _git as diff_git
 from engine.gate.policy import Change
 from engine.gate.waivers import Waiver, from_design_doc, from_waivers_doc
@@ -193,7 +193,10 @@ def _pin(ref: str, repo: str, root: str, design: Sequence[str], config_file: str
             if target.startswith(root + os.sep):
                 rels.append(os.path.relpath(target, root).replace(os.sep, "/"))
         _materialise(ref, repo, rels, root)
-        config = load_config(found, limits)
+        try:
+            config = load_config(found, limits)
+        except ArchplanError as exc:  # name the revision's file, not the temporary copy
+            raise _renamed(exc, root, ref) from None
         shown[found] = f"{ref}:{os.path.relpath(found, root).replace(os.sep, '/')}"
         for d in config.extend:
             shown[d] = f"{ref}:{os.path.relpath(d, root).replace(os.sep, '/')}"
@@ -229,6 +232,18 @@ def _pin(ref: str, repo: str, root: str, design: Sequence[str], config_file: str
 
         raise_all(errors)
     return Pinned(ref, repo, root, config, pinned_dirs, docs, shown)
+
+
+def _renamed(exc: ArchplanError, root: str, ref: str) -> ArchplanError:
+    """``exc`` with every place under the mirror ``root`` named ``REF:path``."""
+    from engine.errors import ErrorGroup
+
+    def name(text: str) -> str:
+        return text.replace(root + os.sep, f"{ref}:").replace(root, f"{ref}:.")
+
+    out = [InputError(name(e.message), Location(name(e.location.file), e.location.line, e.location.column)
+                      if e.location else None, e.keypath) for e in exc.errors]
+    return out[0] if len(out) == 1 else ErrorGroup(out)
 
 
 def _load_as(path: str, name: str, limits: Limits) -> Document:
