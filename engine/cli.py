@@ -28,8 +28,10 @@ THRESHOLDS = ("critical", "high", "medium", "low", "never")
 
 
 def _fail(errors: Sequence[str]) -> NoReturn:
+    from engine.neutral import line as one_line
+
     for line in errors:
-        click.echo(f"archplan: error: {line}", err=True)
+        click.echo(f"archplan: error: {one_line(line)}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -70,8 +72,12 @@ class _Group(click.Group):
             raise
 
 
-def write_output(path: str | None, text: str, inputs: Sequence[str] = ()) -> None:
-    """Write to stdout, or atomically to ``path`` (never over an input, never half-written)."""
+def write_output(path: str | None, text: str, inputs: Sequence[str] = (), fmt: str = "text") -> None:
+    """Write to stdout, or atomically to ``path`` (never over an input, never half-written), neutralised as
+    ``fmt`` allows (``engine.neutral.for_format``)."""
+    from engine.neutral import for_format
+
+    text = for_format(text, fmt)
     if path is None or path == "-":
         click.echo(text, nl=False)
         return
@@ -219,8 +225,10 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def print_warnings(warnings: Sequence[Any]) -> None:
     """Print load warnings (e.g. a hand-written value overriding an imported one) to stderr."""
+    from engine.neutral import line
+
     for w in warnings:
-        click.echo(f"archplan: warning: {w}", err=True)
+        click.echo(f"archplan: warning: {line(str(w))}", err=True)
 
 
 @main.command()
@@ -245,17 +253,49 @@ def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
     With no DESIGN: the config's design (archplan.toml: design = [...]), else ./design/.
     """
     from engine.importers import load_artifacts
-    from engine.review import review
 
     design_paths, config = design_and_config(design, from_specs, config_file, no_config, _limits(max_input_bytes))
     extra = load_artifacts(from_specs, _limits(max_input_bytes))
-    fail_on = fail_on or config.fail_on or "high"
-    rv = review(design_paths, list(rule_dirs), builtin=not no_builtin, limits=_limits(max_input_bytes),
-                config=config, extra=extra, run_limits=_run_limits())
+    pinned = None
+    if gate_opts.get("policy_from"):
+        from engine.gate.pin import pin
+
+        pinned = pin(gate_opts["policy_from"], design_paths, config_file, no_config, list(rule_dirs),
+                     list(gate_opts.get("waiver_files") or ()), _limits(max_input_bytes))
+    try:
+        sys.exit(_check(design_paths, config, extra, pinned, rule_dirs, no_builtin, fail_on, fmt, output,
+                        max_input_bytes, gate_opts))
+    finally:
+        if pinned is not None:
+            pinned.cleanup()
+
+
+def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_dirs: tuple[str, ...],
+           no_builtin: bool, fail_on: str | None, fmt: str, output: tuple[str, ...], max_input_bytes: int | None,
+           gate_opts: dict[str, Any]) -> int:
+    """``check`` once its inputs are known: with ``pinned`` (``--policy-from``), under the pinned policy."""
+    from engine.gate.policy import change_findings
+    from engine.gate.policy import describe as describe_policy
+    from engine.review import review
+
+    limits = _limits(max_input_bytes)
+    used_config, used_dirs = (pinned.config, pinned.rule_dirs) if pinned else (config, list(rule_dirs))
+    fail_on = fail_on or used_config.fail_on or "high"
+    rv = review(design_paths, used_dirs, builtin=not no_builtin, limits=limits, config=used_config, extra=extra,
+                run_limits=_run_limits())
     print_warnings(rv.design.warnings)
+    gate_opts = dict(gate_opts, policy=describe_policy(rv, used_config, used_dirs, not no_builtin,
+                                                       pinned.ref if pinned else None,
+                                                       pinned.shown if pinned else None))
+    if pinned is not None:
+        from engine.gate.pin import changes
+
+        gate_opts["pinned_waivers"] = () if gate_opts.get("no_waivers") else tuple(pinned.waiver_docs)
+        rv.findings.extend(change_findings(rv, changes(pinned, config, list(rule_dirs), rv.design.waiver_docs,
+                                                       list(gate_opts.get("waiver_files") or ()), limits)))
     from engine.gate.cli_check import finish_check  # waivers, baseline, outputs, exit code
 
-    sys.exit(finish_check(rv, design_paths, fmt, output, fail_on, gate_opts, _limits(max_input_bytes)))
+    return finish_check(rv, design_paths, fmt, output, fail_on, gate_opts, limits)
 
 
 @main.command()
@@ -282,7 +322,9 @@ def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
 
         ids = [f.id for f in rv.findings] + [f"{f.rule}@{f.subject}" for f in rv.findings]
         raise UsageError(f"no finding '{ident}' in this design{did_you_mean(ident, ids)}")
-    click.echo(explain_text(rv, finding), nl=False)
+    from engine.neutral import channel
+
+    click.echo(channel(explain_text(rv, finding)), nl=False)
 
 
 @main.command()
@@ -304,7 +346,7 @@ def schema(of_rules: bool, agent: str | None, strict: bool, output: str | None) 
     data = rule_schema() if of_rules else agent_schema(agent) if agent else design_schema()
     if strict:
         data = strict_schema(data)
-    write_output(output, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    write_output(output, json.dumps(data, indent=2, sort_keys=True) + "\n", fmt="json")
 
 
 @main.group()
@@ -329,12 +371,15 @@ def rules_list(rule_dirs: tuple[str, ...], no_builtin: bool, fmt: str) -> None:
                  "likelihood": lr.rule.risk.likelihood if lr.rule.risk else None,
                  "impact": lr.rule.risk.impact if lr.rule.risk else None,
                  "file": os.path.relpath(lr.file), "references": lr.rule.references} for lr in items]
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        write_output(None, json.dumps(data, indent=2, sort_keys=True) + "\n", fmt="json")
         return
+    from engine.neutral import one_line
+
     rows = [[lr.rule.id, lr.rule.category.value, lr.rule.severity.value if lr.rule.severity else "-",
              f"{lr.rule.risk.likelihood} x {lr.rule.risk.impact}" if lr.rule.risk else "-",
-             int(lr.rule.phase), lr.rule.title] for lr in items]
-    click.echo(tabulate(rows, headers=["id", "category", "severity", "likelihood x impact", "phase", "title"]))
+             int(lr.rule.phase), one_line(lr.rule.title)] for lr in items]
+    write_output(None, tabulate(rows, headers=["id", "category", "severity", "likelihood x impact", "phase",
+                                               "title"]) + "\n")
     click.echo(f"\n{len(items)} rules")
 
 
@@ -350,9 +395,10 @@ def rules_show(rule_id: str, rule_dirs: tuple[str, ...], no_builtin: bool) -> No
     lr = kb.source.get(rule_id)
     if lr is None:
         raise UsageError(f"no rule '{rule_id}'{did_you_mean(rule_id, kb.source)}")
+    from engine.neutral import channel
+
     with open(lr.file, encoding="utf-8") as fh:
-        click.echo(f"# {os.path.relpath(lr.file)}")
-        click.echo(fh.read(), nl=False)
+        click.echo(channel(f"# {os.path.relpath(lr.file)}\n{fh.read()}"), nl=False)
 
 
 @rules.command("test")
@@ -361,6 +407,7 @@ def rules_show(rule_id: str, rule_dirs: tuple[str, ...], no_builtin: bool) -> No
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
 def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool, verbose: bool) -> None:
     """Run every rule's examples and case files (under PATHS, if given)."""
+    from engine.neutral import line
     from engine.review import load_kb
     from engine.ruletest import run_cases
 
@@ -374,7 +421,7 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
         if verbose or not r.ok:
             status = "ok  " if r.ok else "FAIL"
             loc = r.case.location
-            click.echo(f"{status} {r.case.test_id}  {loc}: {r.detail}")
+            click.echo(line(f"{status} {r.case.test_id}  {loc}: {r.detail}"))
     rules_count = len({r.case.rule for r in results})
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_count} rules)")
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)

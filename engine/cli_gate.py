@@ -27,6 +27,7 @@ from engine.cli import (
     write_output,
 )
 from engine.errors import ArchplanError, InputError, Location, UsageError, raise_all
+from engine.gate.cli_check import err_line
 
 DIFF_FORMATS = ("text", "json", "markdown")
 
@@ -63,7 +64,7 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
     print_warnings(rv.design.warnings)
     check_substance(rv)
     data = baseline_data(rv)
-    write_output(output, dumps(data), paths)
+    write_output(output, dumps(data), paths, "json")
     n = len(data["entries"])
     click.echo(f"archplan: baseline of {n} finding{'s' if n != 1 else ''} written to {output}", err=True)
     sys.exit(EXIT_OK)
@@ -140,11 +141,11 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
         result = apply(waivers, new_rv.findings, today(today_text), new_rv.facts.keys())
         waived = dict(result.waived)
         for w in result.expired:
-            click.echo(f"archplan: warning: {w.location}: {w.describe()} expired on {w.expires.isoformat()}; "
-                       "it waives nothing", err=True)
+            err_line(f"archplan: warning: {w.location}: {w.describe()} expired on {w.expires.isoformat()}; "
+                     "it waives nothing")
     res = compare(old_findings, new_rv.findings, fail_on, waived, note)
     text = dumps(res.to_json()) if fmt == "json" else to_markdown(res) if fmt == "markdown" else to_text(res)
-    write_output(output, text, [*paths, *waiver_files])
+    write_output(output, text, [*paths, *waiver_files], fmt)
     sys.exit(res.exit_code)
 
 

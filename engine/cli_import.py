@@ -21,6 +21,7 @@ from engine.importers import FORMAT_NAMES, import_paths, resolve_format
 from engine.importers.base import ArtifactDocument
 from engine.loader import Design, Fact, identity, load_documents
 from engine.model import SECTIONS
+from engine.neutral import line as neutral_line
 from engine.ruleload import builtin_rules_dir, load_rules
 from engine.schema import DESIGN_SCHEMA_FILE, modeline
 from engine.source import Document
@@ -132,10 +133,10 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
     print_warnings(design.warnings)
     shown = fmt if fmt != "auto" else ",".join(sorted({getattr(d, "format", "") for d in docs}))
     text = render(design, docs, shown, [os.path.normpath(f) for f in files], output)
-    write_output(output, text, list(files))
+    write_output(output, text, list(files), "raw")
     if not quiet:
         for line in summary_lines(design, load_rules([builtin_rules_dir()])):
-            click.echo(line, err=True)
+            click.echo(neutral_line(line), err=True)
 
 
 __all__ = ["FORMAT_NAMES", "import_cmd", "render"]

@@ -54,7 +54,9 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
                 findings_only=False, extra=extra, run_limits=_run_limits())
     print_warnings(rv.design.warnings)
     p = build_plan(rv, render_svg=fmt == "html" or diagrams_dir is not None)
-    text = render(p, fmt)
+    from engine.neutral import for_format
+
+    text = for_format(render(p, fmt), fmt)
     if diagrams_dir is not None:
         files = {"architecture.mmd": p.architecture.mermaid, "architecture.dot": p.architecture.dot,
                  "roadmap.mmd": p.roadmap.mermaid, "roadmap.dot": p.roadmap.dot}
@@ -71,4 +73,4 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
         if not to_file:
             click.echo(text, nl=False)
         return
-    write_output(output, text, list(design))
+    write_output(output, text, list(design), fmt)

@@ -38,7 +38,7 @@ def rules_new(rule_id: str, category: str, rules_dir: str) -> None:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create {folder}: {exc.strerror}") from None
-    write_output(path, scaffold(rule_id, category, path))
+    write_output(path, scaffold(rule_id, category, path), fmt="raw")
     hint = naming_hint(rule_id)
     if hint:
         click.echo(f"archplan: note: {hint}", err=True)
@@ -75,4 +75,4 @@ def rules_coverage(rule_dirs: tuple[str, ...], no_builtin: bool, fmt: str, outpu
     kb = load_kb(list(rule_dirs), builtin=not no_builtin)
     report = coverage([lr.rule for lr in kb.source.values()], load_catalog())
     text = json.dumps(report, indent=2, sort_keys=True) + "\n" if fmt == "json" else coverage_text(report)
-    write_output(output, text, list(rule_dirs))
+    write_output(output, text, list(rule_dirs), fmt)

@@ -76,6 +76,20 @@ class ConfigFile(BaseModel):
     Values are checked by ``load_config`` (one clear message per bad value, not pydantic's union noise)."""
     fail_on: Literal["critical", "high", "medium", "low", "never"] | None = Field(default=None, alias="fail-on")
     """The default ``--fail-on`` threshold of ``archplan check``."""
+    waivers: WaiverSettings | None = None
+    """``[waivers]``: how far ahead a waiver may expire, and whether blanket waivers are allowed. Honoured only
+    from a pinned policy (``check --policy-from REF``), so that a pull request cannot loosen them."""
+
+
+class WaiverSettings(BaseModel):
+    """The ``[waivers]`` table."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+
+    max_days: int = Field(default=180, ge=1, le=3650, alias="max-days")
+    """The latest a waiver may expire, in days from today."""
+    allow_blanket: bool = Field(default=False, alias="allow-blanket")
+    """Allow waivers whose rule and subject both match everything (``*`` / ``*``)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,10 @@ class Config:
     """Engine param key -> its key path in the file."""
     prefix: tuple[str, ...] = ()
     """Where the table sits in its file: ``("tool", "archplan")`` in a pyproject.toml."""
+    waiver_max_days: int | None = None
+    """``[waivers] max-days``, when the file sets it."""
+    allow_blanket_waivers: bool | None = None
+    """``[waivers] allow-blanket``, when the file sets it."""
 
     def locate(self, *path: str | int) -> Location | None:
         """Where a key path of the config stands (line-accurate for keys; see ``_key_lines``)."""
@@ -324,7 +342,9 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
     return Config(file=path, design=tuple(design), disable=tuple(model.disable),
                   severity={k: Severity(v) for k, v in sorted(model.severity.items())},
                   params=dict(sorted(params.items())), extend=tuple(extend), fail_on=model.fail_on,
-                  doc=doc, param_paths=param_paths, prefix=base)
+                  doc=doc, param_paths=param_paths, prefix=base,
+                  waiver_max_days=model.waivers.max_days if model.waivers else None,
+                  allow_blanket_waivers=model.waivers.allow_blanket if model.waivers else None)
 
 
 def _prefixed(base: tuple[str, ...], kp: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -114,3 +115,34 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
     matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
     return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+_SECRET_KEY = re.compile(r"(?i)(secret|token|passw(or)?d|passwd|api[_-]?key|credential|private[_-]?key|auth[_-]?key)")
+_SECRET_VALUE = re.compile(
+    r"(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|\b(AKIA|ASIA)[0-9A-Z]{16}\b|xox[abposr]-[A-Za-z0-9-]{10,}"
+    r"|\bsk-[A-Za-z0-9_-]{16,}|glpat-[A-Za-z0-9_-]{16,}|-----BEGIN [A-Z ]*PRIVATE KEY|\beyJ[A-Za-z0-9_-]{10,}\.eyJ"
+    r"|\bAIza[0-9A-Za-z_-]{30,})")
+_HIGH_ENTROPY = re.compile(r"^[A-Za-z0-9+/_=.-]{32,}$")
+
+
+def looks_secret(value: object, keypath: str = "") -> bool:
+    """Whether a value must not be echoed in a message: its key names a secret, or it looks like a token (a
+    known token prefix, a private key, a JWT, or 32+ characters of mixed letters and digits with no space)."""
+    if keypath and _SECRET_KEY.search(keypath.rsplit(".", 1)[-1]):
+        return True
+    if not isinstance(value, str):
+        return False
+    if _SECRET_VALUE.search(value):
+        return True
+    return bool(_HIGH_ENTROPY.match(value) and re.search(r"[0-9]", value) and re.search(r"[A-Z]", value)
+                and re.search(r"[a-z]", value))
+
+
+def shown(value: object, keypath: str = "", most: int = 60) -> str:
+    """A value as a message quotes it (``repr``, cut to ``most`` characters), or, when it looks like a secret
+    (``looks_secret``), a placeholder that says so without a character of it."""
+    if looks_secret(value, keypath):
+        size = f"{len(value)} characters" if isinstance(value, str) else type(value).__name__
+        return f"<a value that looks like a secret ({size}), not shown>"
+    text = repr(value)
+    return text if len(text) <= most else text[: most - 3] + "..."

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
+from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, looks_secret, raise_all
+from engine.errors import shown as shown_value
 from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
@@ -153,13 +154,14 @@ def _pydantic_errors(exc: ValidationError, model: type[BaseModel], doc: Document
             full = (*full, missing)
         elif etype == "literal_error":
             allowed = err.get("ctx", {}).get("expected", "")
-            msg = f"{node!r} is not allowed; expected {allowed}"
-            if isinstance(node, str):
+            msg = f"{shown_value(node, keypath(full))} is not allowed; expected {allowed}"
+            if isinstance(node, str) and not looks_secret(node, keypath(full)):
                 opts = [o.strip().strip("'") for o in str(allowed).replace(" or ", ",").split(",")]
                 msg += did_you_mean(node, opts)
         elif etype == "string_pattern_mismatch" and isinstance(node, str):
             shown = node if len(node) <= 60 else node[:57] + "..."
-            msg = (f"{shown!r} is not a valid name: use ASCII letters, digits and _ . : / -, "
+            quoted = shown_value(node, keypath(full)) if looks_secret(node, keypath(full)) else repr(shown)
+            msg = (f"{quoted} is not a valid name: use ASCII letters, digits and _ . : / -, "
                    f"at most 128 characters{_non_ascii(node)}")
         elif etype in ("finite_number",):
             msg = "NaN and infinite numbers are not allowed"
@@ -170,8 +172,8 @@ def _pydantic_errors(exc: ValidationError, model: type[BaseModel], doc: Document
             elif isinstance(node, (datetime.date, datetime.datetime)):
                 msg = f"{msg} (got the date {node.isoformat()}; quote it to make it text)"
             elif isinstance(node, (str, int, float, bool)) and not isinstance(node, dict):
-                shown = repr(node) if len(repr(node)) <= 60 else repr(node)[:57] + "..."
-                msg = f"{msg} (got {shown}){_non_ascii(node) if isinstance(node, str) else ''}"
+                extra = _non_ascii(node) if isinstance(node, str) else ""
+                msg = f"{msg} (got {shown_value(node, keypath(full))}){extra}"
         out.append(InputError(msg, doc.locate(full), keypath(full)))
     return _one_per_place(out)
 

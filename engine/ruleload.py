@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from engine.errors import ArchplanError, InputError, Location, RuleError, did_you_mean, raise_all
 from engine.loader import _pydantic_errors
-from engine.model import BASE_KINDS, FieldSpec, kind_fields
+from engine.model import BASE_KINDS, GRAPH_KINDS, FieldSpec, kind_fields
 from engine.rule import (
     OPERATORS,
     PLAN_ITEM_KIND,
@@ -199,6 +199,15 @@ def validate(kb: KnowledgeBase) -> list[ArchplanError]:
         lr = next(lr for lr in kb.rules if any(d.kind == kind for d in lr.rule.derive))
         errors.append(RuleError(f"a rule may not derive facts of the design's own kind '{kind}'",
                                 lr.locate("derive"), "derive"))
+    # Kinds the engine computes from the design (``access``, ``path`` …): a pack deriving one could forge or
+    # shadow what the built-in rules match (an ``access`` fact saying a store is reached only internally).
+    for kind in sorted(derived_by_rules & set(GRAPH_KINDS)):
+        for lr in kb.rules:
+            for j, d in enumerate(lr.rule.derive):
+                if d.kind == kind:
+                    errors.append(RuleError(f"a rule may not derive facts of the kind '{kind}', which the engine "
+                                            "computes from the design", lr.locate("derive", j, "kind"),
+                                            f"derive[{j}].kind"))
     for lr in kb.rules:
         errors.extend(_validate_rule(lr, kb.kinds))
     return errors

@@ -8,6 +8,7 @@ Size, nesting depth and alias expansion are bounded before any object is built, 
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from engine.errors import InputError, Location
+from engine.neutral import forbidden_char
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -219,6 +221,16 @@ def _check_expansion(root: yaml.Node, path: str, limits: Limits) -> None:
         sizes[key] = total
 
 
+_CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0D: "CARRIAGE RETURN", 0x1B: "ESCAPE",
+                  0x7F: "DELETE", 0x85: "NEXT LINE", 0x9B: "CONTROL SEQUENCE INTRODUCER",
+                  0x9D: "OPERATING SYSTEM COMMAND"}
+"""Unicode gives control characters no name (``unicodedata.name`` fails): the ones an attack uses."""
+
+
+def _char_name(ch: str) -> str:
+    return _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "a control character") or "a control character"
+
+
 class _Builder:
     """Turns composed nodes into plain data, recording positions and bounding alias expansion."""
 
@@ -227,6 +239,8 @@ class _Builder:
         self.limits = limits
         self.merge_keys = merge_keys
         self.nodes = 0
+        self.aliases = True
+        """Whether the text may hold aliases (else a file over the value bound is just large, not a bomb)."""
         self.positions: dict[Path, tuple[int, int]] = {}
 
     def build(self, node: yaml.Node, at: Path, record: bool = True, depth: int = 0) -> Any:
@@ -236,9 +250,9 @@ class _Builder:
                              _mark_loc(self.path, node.start_mark))
         if self.nodes > self.limits.max_nodes:
             raise InputError(
-                f"more than {self.limits.max_nodes:,} values once aliases are expanded (an alias bomb?)",
-                _mark_loc(self.path, node.start_mark),
-            )
+                f"more than {self.limits.max_nodes:,} values once aliases are expanded (an alias bomb?)"
+                if self.aliases else f"more than {self.limits.max_nodes:,} values in one file (the limit on the "
+                "values read from a file)", _mark_loc(self.path, node.start_mark))
         if record:
             self.positions.setdefault(at, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
@@ -296,11 +310,23 @@ class _Builder:
             raise InputError(f"a value of {len(node.value):,} characters is over the {self.limits.max_string:,} limit",
                              _mark_loc(self.path, node.start_mark))
         if node.tag == _STR_TAG:  # what SafeConstructor.construct_yaml_str returns, without its three calls
+            if (getattr(node, "style", None) == '"' or not node.value.isascii()) and forbidden_char(node.value) >= 0:
+                raise self._char_error(node)
             return node.value
         try:
             return _constructor.yaml_constructors[node.tag](_constructor, node)
         except (ValueError, yaml.YAMLError) as exc:
             raise InputError(f"bad value: {exc}", _mark_loc(self.path, node.start_mark)) from None
+
+    def _char_error(self, node: yaml.Node) -> InputError:
+        """The load policy for text (docs/security.md): no control character but tab and newline, no bidi
+        control. Only a double-quoted escape (``\\e``, ``\\u202e``) or a non-ASCII character can bring one."""
+        i = forbidden_char(node.value)
+        ch = node.value[i]
+        return InputError(
+            f"text may not contain U+{ord(ch):04X} {_char_name(ch)} (character "
+            f"{i + 1}): control and bidirectional characters are refused, since a terminal, a CI log or a browser "
+            "would act on them", _mark_loc(self.path, node.start_mark))
 
     def _tag_error(self, node: yaml.Node) -> InputError:
         return InputError(
@@ -334,6 +360,7 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
         raise InputError(f"not valid YAML/JSON: {' '.join(str(exc).split())}", Location(path)) from None
     builder = _Builder(path, limits, merge_keys)
     may_alias = "&" in text  # no anchor, no alias: the expansion check would walk the tree for nothing
+    builder.aliases = may_alias
     for node in nodes:
         if node is None:
             continue

@@ -73,7 +73,7 @@ def design(tmp: str, name: str = "d", waivers: list[dict[str, Any]] | None = Non
     return d
 
 
-def waiver(rule: str = "t-sync-call", subject: str = "interaction:a->b", expires: str = "2026-12-31",
+def waiver(rule: str = "t-sync-call", subject: str = "interaction:a->b", expires: str = "2026-11-30",
            **extra: str) -> dict[str, Any]:
     """A valid waiver entry."""
     return {"rule": rule, "subject": subject, "reason": "accepted for the pilot", "owner": "team-a",

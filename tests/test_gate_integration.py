@@ -56,7 +56,9 @@ def test_workflow_commands_are_valid_archplan_invocations(tmp_path: Any, monkeyp
     gate = next(s for s in steps() if s.get("name") == "Review gate")
     command = gate["run"]
     for name, value in env.items():
-        command = command.replace(f'"${name}"', shlex.quote(SHOP if name == "DESIGN" else str(value)))
+        # The policy is pinned to a commit of this repository (the base of a pull request, in CI).
+        shown = SHOP if name == "DESIGN" else "HEAD" if name == "POLICY_FROM" else str(value)
+        command = command.replace(f'"${name}"', shlex.quote(shown))
     argv = shlex.split(command)
     assert argv[:2] == ["archplan", "check"]
     monkeypatch.chdir(str(tmp_path))

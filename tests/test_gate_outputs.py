@@ -185,7 +185,7 @@ def test_junit_has_a_suite_per_category_and_fails_the_findings_at_the_threshold(
     assert (res.get("tests"), res.get("failures"), res.get("skipped")) == ("3", "2", "1")
     skipped = [c for c in res.iter("testcase") if c.find("skipped") is not None]
     assert skipped[0].get("name") == "t-sync-call @ interaction:a->b"
-    assert "waived until 2026-12-31 by team-a" in skipped[0].find("skipped").get("message")  # type: ignore[union-attr]
+    assert "waived until 2026-11-30 by team-a" in skipped[0].find("skipped").get("message")  # type: ignore[union-attr]
     sec = suites["archplan.security"]
     assert sec.get("failures") == "0"  # medium, below 'high'
     case = next(sec.iter("testcase"))
@@ -248,7 +248,7 @@ def test_markdown_comment_tables_the_failing_findings_and_folds_the_rest(tmp_pat
     assert "| high | `t-sync-call` | a-&gt;c, c-&gt;db |" in head and head.count("`t-sync-call`") == 1
     assert "interaction[a-&gt;b]" not in head  # waived: folded away
     assert "<summary>1 finding below the threshold</summary>" in md
-    assert "<summary>1 waived finding</summary>" in md and "accepted for the pilot — team-a, until 2026-12-31" in md
+    assert "<summary>1 waived finding</summary>" in md and "accepted for the pilot — team-a, until 2026-11-30" in md
 
 
 def test_markdown_cells_cannot_break_the_table(tmp_path: Any) -> None:

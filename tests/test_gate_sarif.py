@@ -71,7 +71,7 @@ def test_sarif_with_waivers_baseline_and_exit_zero_is_still_valid(validator: jso
     assert len(suppressed) == 1
     sup = suppressed[0]["suppressions"][0]
     assert sup == {**sup, "kind": "external", "status": "accepted", "justification": "accepted for the pilot"}
-    assert sup["properties"]["expires"] == "2026-12-31"
+    assert sup["properties"]["expires"] == "2026-11-30"
 
 
 def test_each_result_has_rule_level_message_path_one_location_and_fingerprint(tmp_path: Any, monkeypatch: Any

@@ -23,7 +23,7 @@ def test_a_waived_finding_does_not_fail_the_gate_but_is_listed_as_waived(tmp_pat
     result = run(*gate_args(tmp, "--waivers", wf))
     assert result.exit_code == 0, result.output
     assert "Waived (3): accepted risks that do not fail the gate" in result.stdout
-    assert "team-a until 2026-12-31" in result.stdout
+    assert "team-a until 2026-11-30" in result.stdout
     assert result.stdout.rstrip().endswith("archplan gate passed")
     js = run(*gate_args(tmp, "--waivers", wf, "--format", "json"))
     st = statuses(js.stdout)
@@ -240,7 +240,7 @@ def test_the_design_schema_documents_the_waivers_section(tmp_path: Any) -> None:
     d = design(str(tmp_path), waivers=[waiver(ticket="OPS-1")])
     with open(os.path.join(d, "api.yaml"), encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    data["waivers"][0]["expires"] = "2026-12-31"  # as an editor's YAML 1.2 language server reads it
+    data["waivers"][0]["expires"] = "2026-11-30"  # as an editor's YAML 1.2 language server reads it
     jsonschema.Draft202012Validator(schema).validate(data)
     data["waivers"][0]["reson"] = "typo"
     assert not jsonschema.Draft202012Validator(schema).is_valid(data)

@@ -49,6 +49,17 @@ class HostileCase:
     args: tuple[str, ...]
     error: str
     generate: dict[str, Any] | None
+    exit: int = 2
+    """A case without ``error`` is accepted: it ends with this exit code, and every output is checked for
+    injection (``injection_problems``) instead."""
+    stdout: str = ""
+    """A regular expression standard output must match (accepted cases)."""
+    forbid: tuple[str, ...] = ()
+    """Regular expressions that no output (stdout, stderr, files written) may match."""
+    env: tuple[tuple[str, str], ...] = ()
+    files: str = ""
+    """How to check the files written: ``text`` for pages whose format is the pack's own Markdown (``rules
+    docs``: no tag, no command, no control; links are the pack's to make), else by their name."""
 
 
 def load_cases() -> list[HostileCase]:
@@ -60,7 +71,9 @@ def load_cases() -> list[HostileCase]:
         rel = os.path.relpath(path, HOSTILE)
         cases.append(HostileCase(
             name=rel[: -len(EXPECT_SUFFIX)], family=rel.split(os.sep)[0], expect_file=path,
-            args=tuple(spec["args"]), error=spec["error"], generate=spec.get("generate"),
+            args=tuple(spec["args"]), error=spec.get("error", ""), generate=spec.get("generate"),
+            exit=spec.get("exit", 2), stdout=spec.get("stdout", ""), forbid=tuple(spec.get("forbid", ())),
+            env=tuple(sorted((spec.get("env") or {}).items())), files=spec.get("files", ""),
         ))
     return cases
 
@@ -95,6 +108,10 @@ def generate(spec: dict[str, Any], tmp: str) -> str:
     elif kind == "long_text":
         with open(path, "w", encoding="utf-8") as fh:
             fh.write("source: api\nsystem:\n  description: " + "y" * spec["length"] + "\n")
+    elif kind == "named_file":  # a file name a commit would carry badly (a newline, an escape)
+        path = os.path.join(tmp, spec["file"].encode().decode("unicode_escape"))
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(spec["content"])
     else:  # pragma: no cover - a typo in an expect file
         raise AssertionError(f"unknown generator {kind!r}")
     return path
@@ -137,7 +154,98 @@ def test_catalogue_covers_every_family_with_at_least_sixty_cases() -> None:
     assert len(CASES) >= 60
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+ERROR_CASES = [c for c in CASES if c.error]
+ACCEPTED_CASES = [c for c in CASES if not c.error]
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_COMMAND = re.compile(r"^::(error|warning|notice)( [a-z]+=[^,:\n]*(,[a-z]+=[^,:\n]*)*)?::[^\n]*$")
+_OUR_TAGS = re.compile(r"</?(details|summary|sub|br)\b[^<>]*>")
+_FENCE = re.compile(r"^(`{3,})")
+
+
+def _outside_fences(markdown: str) -> str:
+    """The Markdown text outside fenced code blocks (a fence closes only on a run at least as long as its own)."""
+    out, fence = [], ""
+    for line in markdown.splitlines():
+        m = _FENCE.match(line)
+        if fence:
+            if m and line.strip() == "`" * len(line.strip()) and len(line.strip()) >= len(fence):
+                fence = ""
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def injection_problems(text: str, kind: str) -> list[str]:
+    """Ways ``text`` (an output of kind ``github``, ``markdown`` or anything else) could act on a CI log, a
+    terminal or a Markdown renderer."""
+    problems = []
+    bare = _SGR.sub("", text)  # archplan's own colours (--color always) are the only escapes allowed
+    for n, line in enumerate(bare.split("\n"), 1):
+        if line.lstrip().startswith("::") and not (kind == "github" and _COMMAND.match(line)):
+            problems.append(f"line {n} starts a workflow command: {line[:80]!r}")
+        if "##[" in line:
+            problems.append(f"line {n} holds '##[': {line[:80]!r}")
+        if re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", line):
+            problems.append(f"line {n} holds a control character: {line[:80]!r}")
+        if _BIDI.search(line):
+            problems.append(f"line {n} holds a bidi control: {line[:80]!r}")
+    if kind == "markdown":
+        prose = _OUR_TAGS.sub("", _outside_fences(text))
+        for pattern, what in ((r"<[A-Za-z!/?]", "raw HTML"), (r"(?<!\\)!\[", "an image"), (r"(?<!\\)\]\(", "a link"),
+                              (r"(?<![\w`])@[A-Za-z0-9]", "a mention"), (r"https?://", "an autolink")):
+            hit = re.search(pattern, re.sub(r"(`+)[^\n]*?\1", "", prose))  # code spans are inert
+            if hit:
+                problems.append(f"{what}: {prose[max(0, hit.start() - 30): hit.end() + 30]!r}")
+    return problems
+
+
+def _kind_of(path: str, args: list[str]) -> str:
+    if path.endswith(".md"):
+        return "markdown"
+    fmt = args[args.index("--format") + 1] if "--format" in args else "text"
+    return "github" if fmt == "github" and path == "-" else "markdown" if fmt == "markdown" and path == "-" else "text"
+
+
+@pytest.mark.parametrize("case", ACCEPTED_CASES, ids=[c.name for c in ACCEPTED_CASES])
+def test_hostile_text_is_neutralised_in_every_output(case: HostileCase, tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    here = os.path.dirname(case.expect_file)
+    if case.generate:
+        generate(case.generate, tmp)
+    places = {"here": here, "hostile": HOSTILE, "tmp": tmp}
+    args = [a.format(**places) for a in case.args]
+    env = {k: v.format(**places) for k, v in case.env}
+    before = snapshot([HOSTILE])
+    result = CliRunner().invoke(main, args, env=env)
+    combined = result.stdout + result.stderr
+    assert "Traceback" not in combined and "internal error" not in combined, combined
+    assert result.exit_code == case.exit, f"exit {result.exit_code}: {combined}"
+    if case.stdout:
+        assert re.search(case.stdout.format(**places), result.stdout), result.stdout
+    outputs = [("-", result.stdout), ("stderr", result.stderr)]
+    files = [args[i + 1].split("=", 1)[-1] for i, a in enumerate(args) if a in ("-o", "--output")]
+    files += [v for v in env.values() if os.path.isfile(v)]
+    for f in files:
+        paths = [f] if os.path.isfile(f) else [os.path.join(d, n) for d, _s, ns in os.walk(f) for n in ns]
+        assert paths, f"{f} was not written"
+        for path in paths:
+            with open(path, encoding="utf-8") as fh:
+                outputs.append((path, fh.read()))
+    for name, text in outputs:
+        own = _kind_of(name, args)
+        kind = "text" if name == "stderr" else own if name == "-" else case.files or own
+        problems = injection_problems(text, kind)
+        assert not problems, f"{name}: {problems}"
+        for pattern in case.forbid:
+            assert not re.search(pattern, text), f"{name} matches {pattern!r}"
+    assert snapshot([HOSTILE]) == before, "an input was modified"
+
+
+@pytest.mark.parametrize("case", ERROR_CASES, ids=[c.name for c in ERROR_CASES])
 def test_hostile_input_gives_one_located_error_and_exit_2(case: HostileCase, tmp_path: Any) -> None:
     tmp = str(tmp_path)
     here = os.path.dirname(case.expect_file)
@@ -161,6 +269,9 @@ def test_hostile_input_gives_one_located_error_and_exit_2(case: HostileCase, tmp
     errors = error_lines(result.stderr)
     assert len(errors) == 1, f"expected one error line, got: {result.stderr}"
     assert re.search(pattern, errors[0]), f"{errors[0]!r} does not match {pattern!r}"
+    assert not injection_problems(result.stderr, "text"), result.stderr
+    for forbidden in case.forbid:
+        assert not re.search(forbidden, combined), f"the output matches {forbidden!r}"
     for out in outputs:
         assert out in existed or not os.path.exists(out), f"{out} was written"
         parent = os.path.dirname(out)

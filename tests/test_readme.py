@@ -116,6 +116,8 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     "archplan diff old-design/ new-design/": FAILS_THE_GATE,  # the new design brings new high findings
     "archplan diff --git origin/main design/": FAILS_THE_GATE,  # design/ is new at this revision: all is new
     "archplan check design/ --exit-zero": OK,
+    # pinned to the fresh copy's origin/main: design/ is new there, so its findings fail the gate
+    "archplan check design/ --policy-from origin/main": FAILS_THE_GATE,
 }
 
 USER_FILES = [

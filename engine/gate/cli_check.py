@@ -29,6 +29,13 @@ COLOR_CHOICES = ("auto", "always", "never")
 _FORMAT_PREFIX = re.compile(r"^([a-z]+)=(.+)$")
 
 
+def err_line(text: str) -> None:
+    """One line on stderr, neutralised (``engine.neutral.line``): an input's text never starts a command."""
+    from engine.neutral import line
+
+    click.echo(line(text), err=True)
+
+
 def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The gate's options, added to ``check`` as one block."""
     opts = [
@@ -45,6 +52,10 @@ def gate_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--color", "color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
                      help="Colour the text report. auto: on a terminal unless NO_COLOR is set, or wherever "
                           "FORCE_COLOR is. (Only a terminal's report is wrapped to its width.)"),
+        click.option("--policy-from", "policy_from", metavar="REF",
+                     help="Take archplan.toml, the waivers and the rule packs from this git revision (e.g. "
+                          "origin/main), so that a pull request cannot relax its own gate; each change it makes "
+                          "to them is reported as a policy-change finding."),
         click.option("--today", "today_text", hidden=True, help="Today's date for waiver expiry (tests)."),
     ]
     for opt in reversed(opts):
@@ -112,7 +123,13 @@ def terminal_style(color: str = "auto") -> TextStyle:
 
 
 def render(gate: Gate, fmt: str) -> str:
-    """One report in one format."""
+    """One report in one format, neutralised for the channels it may be printed to (``engine.neutral``)."""
+    from engine.neutral import for_format
+
+    return for_format(_render(gate, fmt), fmt)
+
+
+def _render(gate: Gate, fmt: str) -> str:
     if fmt == "sarif":
         from engine.gate.sarif import to_sarif
 
@@ -145,7 +162,8 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
         threshold=fail_on, waiver_files=tuple(opts.get("waiver_files") or ()),
         use_waivers=not opts.get("no_waivers"), baseline=opts.get("baseline_file"),
         exit_zero=bool(opts.get("exit_zero")), fail_on_unused_waivers=bool(opts.get("fail_on_unused_waivers")),
-        include_waived=bool(opts.get("include_waived")), today=today(opts.get("today_text")))
+        include_waived=bool(opts.get("include_waived")), today=today(opts.get("today_text")),
+        policy=opts.get("policy"), pinned_waivers=opts.get("pinned_waivers"))
     gate = evaluate(rv, options, limits)
     to_stdout = not any(f == fmt and p != "-" for f, p in outputs)
     style = terminal_style(opts.get("color") or "auto") if to_stdout and fmt == "text" else None
@@ -159,23 +177,30 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
     write_all(files, inputs)
     if style is not None and not style.plain:
         from engine.gate.text import to_text
+        from engine.neutral import channel
 
-        click.echo(to_text(gate, style), nl=False, color=style.color or None)
+        click.echo(channel(to_text(gate, style), colour=style.color), nl=False, color=style.color or None)
     elif to_stdout:
         click.echo(rendered[fmt], nl=False)
     summary_path = os.environ.get(STEP_SUMMARY_ENV)
     if (fmt == "github" or "github" in rendered) and summary_path:
         from engine.gate.markdown import to_step_summary
+        from engine.neutral import channel
 
-        append_text(summary_path, to_step_summary(gate))
+        append_text(summary_path, channel(to_step_summary(gate)))
+    if fmt != "text" and gate.policy.relaxed(gate.waivers, gate.review.kb.source):
+        # A log reader hears that the policy switches something off, whatever the report's format.
+        for line in gate.policy_lines():
+            err_line(f"archplan: warning: policy: {line}")
+    elif fmt != "text":
+        for line in gate.policy.ignored:
+            err_line(f"archplan: warning: {line}")
     if fmt != "text":  # a human reading the terminal still hears about waiver problems
         for w in gate.expired:
-            click.echo(f"archplan: error: {w.location}: {w.describe()} expired on {w.expires.isoformat()}", err=True)
+            err_line(f"archplan: error: {w.location}: {w.describe()} expired on {w.expires.isoformat()}")
         for w, hint in gate.unused:
-            click.echo(f"archplan: warning: {w.location}: unused {w.describe()}" + (f" ({hint})" if hint else ""),
-                       err=True)
+            err_line(f"archplan: warning: {w.location}: unused {w.describe()}" + (f" ({hint})" if hint else ""))
     if not gate.enforcing:
-        click.echo("archplan: warning: the gate is not enforcing (--exit-zero): exit code 0 whatever is found"
-                   + ("" if gate.passed else f"; without --exit-zero it would fail: {'; '.join(gate.reasons())}"),
-                   err=True)
+        err_line("archplan: warning: the gate is not enforcing (--exit-zero): exit code 0 whatever is found"
+                 + ("" if gate.passed else f"; without --exit-zero it would fail: {'; '.join(gate.reasons())}"))
     return gate.exit_code

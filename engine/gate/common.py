@@ -12,6 +12,9 @@ from engine.model import Severity
 from engine.review import GAP_RULE, Finding, Review, display_path
 from engine.ruleload import builtin_rules_dir
 
+POLICY_RULE = "policy-change"
+"""The pseudo-rule of ``engine.gate.policy``'s findings: a change to the gate's own policy."""
+
 REPO_URL = "https://github.com/archplan/archplan"
 """Where the knowledge base is published: rule help links point at each rule's file under ``rules/``."""
 
@@ -45,7 +48,13 @@ class RuleInfo:
 
 
 def rule_info(review: Review, rule_id: str) -> RuleInfo:
-    """Metadata of a loaded rule, or of the built-in information-gap pseudo-rule."""
+    """Metadata of a loaded rule, or of the built-in pseudo-rules (information gap, policy change)."""
+    if rule_id == POLICY_RULE:
+        return RuleInfo(
+            POLICY_RULE, "Policy changed by this change set", "governance",
+            "The change edits the gate's own policy: the config, the waivers or the rule packs.",
+            "With check --policy-from REF the gate judged the change by REF's policy, so the edit had no effect on "
+            "this run; it takes effect once merged, so a person must agree to it.", Severity.HIGH, (), None)
     if rule_id == GAP_RULE or rule_id not in review.kb.source:
         return RuleInfo(
             GAP_RULE, "Information gap", "information",

@@ -17,10 +17,14 @@ from typing import Any, Literal
 
 from engine.errors import ArchplanError, InputError, UsageError, raise_all
 from engine.gate.baseline import Baseline, Entry, load_baseline
+from engine.gate.common import POLICY_RULE
+from engine.gate.policy import Policy, check_waivers
+from engine.gate.policy import describe as describe_policy
 from engine.gate.waivers import Waiver, WaiverResult, apply, check_rule_ids, from_design_doc, from_waivers_doc
+from engine.model import Severity
 from engine.report import severity_at_least
 from engine.review import GAP_RULE, Finding, Review
-from engine.source import DEFAULT_LIMITS, Limits, load
+from engine.source import DEFAULT_LIMITS, Document, Limits, load
 
 Status = Literal["active", "waived", "baselined"]
 TODAY_ENV = "ARCHPLAN_TODAY"
@@ -50,6 +54,12 @@ class GateOptions:
     include_waived: bool = False
     """SARIF only: list waived findings, with a suppression, instead of leaving them out."""
     today: dt.date | None = None
+    policy: Policy | None = None
+    """What decided the rules, severities and waiver bounds (``engine.gate.policy.describe``); None: worked out
+    from the review alone."""
+    pinned_waivers: tuple[tuple[Document, bool], ...] | None = None
+    """With ``--policy-from``: the pinned revision's waiver documents (document, is a design file), used instead
+    of the working tree's."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,8 @@ class Item:
     failing: bool
     """Active and at or above the threshold."""
     waiver: Waiver | None = None
+    rose_from: str | None = None
+    """In the baseline at this lower severity: it rose since, so the baseline no longer covers it."""
 
 
 @dataclass
@@ -75,6 +87,18 @@ class Gate:
     baseline: Baseline | None
     stale: list[Entry] = field(default_factory=list)
     today: dt.date = dt.date(1970, 1, 1)
+    policy: Policy = field(default_factory=Policy)
+
+    def policy_lines(self) -> list[str]:
+        """The policy as lines for the human reports (none when it is the default: built-in rules, nothing
+        disabled or overridden, no waiver)."""
+        if self.policy.is_default(self.waivers, self.review.kb.source):
+            return []
+        return self.policy.lines(self.waivers, self.review.kb.source)
+
+    def policy_json(self) -> dict[str, Any]:
+        """The policy for the machine-readable reports (always stated)."""
+        return self.policy.to_json(self.waivers, self.review.kb.source)
 
     @property
     def threshold(self) -> str:
@@ -107,6 +131,11 @@ class Gate:
             n = len(self.failing)
             out.append(f"{n} finding{'s' if n != 1 else ''} at or above '{self.threshold}'"
                        + (" not waived or in the baseline" if self.waivers or self.baseline else ""))
+        rose = [i for i in self.items if i.rose_from]
+        if rose:
+            out.append(f"{len(rose)} baselined finding{'s' if len(rose) != 1 else ''} rose in severity (e.g. "
+                       f"{rose[0].finding.rule} on {rose[0].finding.subject}: {rose[0].rose_from} -> "
+                       f"{rose[0].finding.severity.value})")
         for w in self.expired:
             out.append(f"{w.location}: {w.describe()} expired on {w.expires.isoformat()} (owner {w.owner})")
         if self.options.fail_on_unused_waivers:
@@ -167,6 +196,9 @@ class Gate:
         data["expired_waivers"] = [w.to_json() for w in self.expired]
         data["unused_waivers"] = [{**w.to_json(), "hint": hint} for w, hint in self.unused]
         data["stale_baseline_entries"] = [e.to_json() for e in self.stale]
+        data["policy"] = self.policy_json()
+        data["rose_from_baseline"] = [{"finding": i.finding.id, "from": i.rose_from, "to": i.finding.severity.value}
+                                      for i in self.items if i.rose_from]
         return data
 
 
@@ -183,16 +215,21 @@ def check_substance(review: Review) -> None:
 
 
 def load_waivers(review: Review, files: Sequence[str], use_design: bool = True,
-                 limits: Limits = DEFAULT_LIMITS) -> list[Waiver]:
-    """Waivers from the design's ``waivers:`` sections and from waivers files, checked against the rules."""
+                 limits: Limits = DEFAULT_LIMITS,
+                 pinned: Sequence[tuple[Document, bool]] | None = None) -> list[Waiver]:
+    """Waivers from the design's ``waivers:`` sections and from waivers files, checked against the rules
+    (``pinned``: the documents of a pinned policy instead, see ``engine.gate.pin``)."""
     waivers: list[Waiver] = []
     errors: list[ArchplanError] = []
-    docs = [(d, True) for d in review.design.waiver_docs] if use_design else []
-    for path in files:
-        try:
-            docs.append((load(path, limits), False))
-        except ArchplanError as exc:
-            errors.append(exc)
+    if pinned is not None:
+        docs = list(pinned)
+    else:
+        docs = [(d, True) for d in review.design.waiver_docs] if use_design else []
+        for path in files:
+            try:
+                docs.append((load(path, limits), False))
+            except ArchplanError as exc:
+                errors.append(exc)
     for doc, in_design in docs:
         found, errs = from_design_doc(doc) if in_design else from_waivers_doc(doc)
         waivers.extend(found)
@@ -206,15 +243,25 @@ def evaluate(review: Review, options: GateOptions, limits: Limits = DEFAULT_LIMI
     """Judge a review: apply waivers and the baseline, and decide pass or fail."""
     check_substance(review)
     when = options.today or today()
-    waivers = load_waivers(review, options.waiver_files, True, limits) if options.use_waivers else []
+    policy = options.policy or describe_policy(review, None, (), True)
+    waivers = load_waivers(review, options.waiver_files, True, limits, options.pinned_waivers) \
+        if options.use_waivers else []
+    raise_all(check_waivers(waivers, [*review.kb.source, GAP_RULE], policy, when))
     result = apply(waivers, review.findings, when, review.facts.keys())
     baseline = load_baseline(options.baseline, limits) if options.baseline else None
-    known = baseline.fingerprints if baseline else frozenset()
+    recorded = {e.fingerprint: e.severity for e in baseline.entries} if baseline else {}
     items = []
     for f in review.findings:
-        w = result.waived.get(f.fingerprint)
-        status: Status = "waived" if w else "baselined" if f.fingerprint in known else "active"
-        items.append(Item(f, status, status == "active" and severity_at_least(f.severity, options.threshold), w))
+        w = result.waived.get(f.fingerprint) if f.rule != POLICY_RULE else None
+        was = recorded.get(f.fingerprint)
+        # A finding that rose in severity since it was baselined is news: the baseline accepted less.
+        rose = was if was and was in _RANKS and f.severity.rank > _RANKS[was] else None
+        status: Status = "waived" if w else "baselined" if was is not None and rose is None else "active"
+        items.append(Item(f, status, status == "active" and severity_at_least(f.severity, options.threshold), w,
+                          rose))
     current = {f.fingerprint for f in review.findings}
     stale = [e for e in baseline.entries if e.fingerprint not in current] if baseline else []
-    return Gate(review, options, items, waivers, result, baseline, stale, when)
+    return Gate(review, options, items, waivers, result, baseline, stale, when, policy)
+
+
+_RANKS = {s.value: s.rank for s in Severity}

@@ -17,6 +17,7 @@ from typing import Any
 from engine.gate.common import logical_path, one_line, rel_uri_path
 from engine.gate.core import Gate
 from engine.model import Severity
+from engine.neutral import actions, line
 
 LEVELS = ("error", "warning", "notice")
 MAX_PER_LEVEL = 10
@@ -24,8 +25,9 @@ MAX_PER_LEVEL = 10
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message (``%``, CR, LF as the runner expects; ``##[`` and other controls by
+    ``engine.neutral.actions``)."""
+    return actions(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -126,6 +128,12 @@ def to_github(gate: Gate, step_summary: bool = False) -> str:
         annotations.append(_Annotation("warning", 0, (0,), _command(
             "warning", "archplan gate is not enforcing (--exit-zero): the exit code is 0 whatever is found",
             title="archplan: not enforcing")))
+    policy = gate.policy_lines()
+    if policy:
+        relaxed = gate.policy.relaxed(gate.waivers, gate.review.kb.source)
+        annotations.append(_Annotation("warning" if relaxed else "notice", 0, (1,), _command(
+            "warning" if relaxed else "notice", "; ".join(policy),
+            title="archplan: policy relaxed" if relaxed else "archplan: policy")))
     by_level: dict[str, list[_Annotation]] = {level: [] for level in LEVELS}
     for a in annotations:
         by_level[a.level].append(a)
@@ -143,5 +151,5 @@ def to_github(gate: Gate, step_summary: bool = False) -> str:
     if left_out:
         lines.append(_command("notice", _left_out_note(left_out, step_summary),
                               title=f"archplan: {len(left_out)} more not annotated"))
-    lines.append(gate.status_line())
+    lines.append(line(gate.status_line()))  # one line: a file name's line break must not start a command
     return "\n".join(lines) + "\n"

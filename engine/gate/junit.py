@@ -96,6 +96,16 @@ def to_junit(gate: Gate) -> str:
             continue
         ET.SubElement(props, "property", {"name": f"archplan.{k}", "value": str(v).lower() if isinstance(v, bool)
                                           else str(v)})
+    pol = gate.policy_json()
+    policy = {"config": pol["config"] or "", "pinned_from": pol["pinned_from"] or "",
+              "disabled_rules": ",".join(pol["disabled_rules"]),
+              "severity_overrides": ",".join(f"{r}={s}" for r, s in pol["severity_overrides"].items()),
+              "packs": ",".join(f"{p['path']} ({p['rules']})" for p in pol["packs"]),
+              "lowering_context_rules": ",".join(pol["lowering_context_rules"]),
+              "waivers": str(pol["waivers"]["in_force"]),
+              "blanket_waivers": ",".join(f"{b['file']}:{b['line']}" for b in pol["waivers"]["blanket"])}
+    for k, v in policy.items():
+        ET.SubElement(props, "property", {"name": f"archplan.policy.{k}", "value": _clean(v)})
     cases = fails = 0
     for w in gate.expired:
         case = _case(suite, f"waiver {w.rule} @ {w.subject}", "archplan.waivers", rel_uri_path(w.location.file),

@@ -17,6 +17,7 @@ from engine.gate.common import logical_path, one_line, where
 from engine.gate.core import Gate, Item
 from engine.grouping import names
 from engine.model import Severity
+from engine.neutral import markdown
 
 MAX_ROWS = 100
 MAX_MESSAGE = 300
@@ -27,12 +28,12 @@ MAX_SUMMARY_BYTES = 1_000_000
 
 
 def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no HTML, no line breaks."""
+    """Text safe inside a Markdown table cell (``engine.neutral.markdown``): one line, no pipe, no HTML, no
+    image, link or @mention."""
     text = one_line(text)
     if len(text) > MAX_MESSAGE:
         text = text[: MAX_MESSAGE - 1].rstrip() + "…"
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("`", "'"))
+    return markdown(text)
 
 
 def _table(items: Sequence[Item], extra: str = "", max_rows: int = MAX_ROWS) -> list[str]:
@@ -148,5 +149,9 @@ def _render(gate: Gate, rows: int, grouped: bool = True) -> str:
                  for w, h in gate.unused]
     if problems:
         lines += _details(f"{len(problems)} waiver problem{'s' if len(problems) != 1 else ''}", problems)
+    policy = gate.policy_lines()
+    if policy:
+        relaxed = gate.policy.relaxed(gate.waivers, gate.review.kb.source)
+        lines += ["", "### Policy" + (" ⚠️ relaxed" if relaxed else ""), "", *(f"- {cell(p)}" for p in policy)]
     lines += ["", "<sub>`archplan explain DESIGN FINDING-ID` shows the facts behind a finding.</sub>"]
     return "\n".join(lines) + "\n"

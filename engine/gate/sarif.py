@@ -121,6 +121,8 @@ def _notifications(gate: Gate) -> list[dict[str, Any]]:
 
     if not gate.enforcing:
         note("warning", "archplan gate is not enforcing (--exit-zero): the exit code is 0 whatever is found")
+    for line in gate.policy_lines():  # what decided the rules, severities and waivers: a reader must see it
+        note("warning" if gate.policy.relaxed(gate.waivers, gate.review.kb.source) else "note", f"policy: {line}")
     for lw in gate.review.design.warnings:  # conflicts settled by precedence, e.g. a value over an artifact's
         loc = lw.location
         note("warning", f"{lw.keypath}: {lw.message}" if lw.keypath else lw.message,
@@ -156,7 +158,7 @@ def to_sarif_data(gate: Gate) -> dict[str, Any]:
         "results": [_result(gate, i, index) for i in shown],
         "columnKind": "unicodeCodePoints",
         "properties": {"archplan": {k: v for k, v in gate.summary().items() if k not in ("baseline", "today")}
-                       | {"reasons": gate.reasons()}},
+                       | {"reasons": gate.reasons(), "policy": gate.policy_json()}},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 

@@ -17,7 +17,8 @@ from engine.report import to_text as engine_text
 
 
 def _plain(gate: Gate) -> bool:
-    return not gate.waivers and gate.baseline is None and gate.enforcing
+    return not gate.waivers and gate.baseline is None and gate.enforcing and not gate.policy_lines() and \
+        not any(i.rose_from for i in gate.items)
 
 
 def to_text(gate: Gate, style: TextStyle = PLAIN) -> str:
@@ -52,6 +53,10 @@ def to_text(gate: Gate, style: TextStyle = PLAIN) -> str:
     for w, hint in gate.unused:
         lines.append(style.para(f"{w.location}: warning: unused {w.describe()}: it matches no finding"
                                 + (f" ({hint})" if hint else ""), "warning"))
+    policy = gate.policy_lines()
+    if policy:
+        tone = "warning" if gate.policy.relaxed(gate.waivers, rv.kb.source) else None
+        lines += ["", style.para("Policy:")] + [style.para(f"  {p}", tone) for p in policy]
     lines += ["", style.para(gate.status_line(), "pass" if gate.passed else "fail")]
     return "\n".join(lines) + "\n"
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import ArchplanError, InputError, Location, did_you_mean
+from engine.errors import ArchplanError, InputError, Location, did_you_mean, shown
 from engine.review import Finding
 from engine.source import Document, Path, keypath
 
@@ -122,8 +122,13 @@ def parse_entries(doc: Document, base: Path, value: Any, in_design: bool) -> tup
             if v is None:
                 continue
             if not isinstance(v, str) or not v.strip():
-                errors.append(InputError(f"'{key}' must be non-empty text (got {v!r})", doc.locate((*at, key)),
-                                         keypath((*at, key))))
+                errors.append(InputError(f"'{key}' must be non-empty text (got {shown(v, key)})",
+                                         doc.locate((*at, key)), keypath((*at, key))))
+                bad = True
+            elif key != "reason" and ("\n" in v.strip() or "\r" in v):
+                # One line: a subject or an owner is printed on a line of its own in logs and annotations.
+                errors.append(InputError(f"'{key}' must be one line of text (it holds a line break)",
+                                         doc.locate((*at, key)), keypath((*at, key))))
                 bad = True
             elif len(v) > _MAX[key]:
                 errors.append(InputError(f"'{key}' is longer than {_MAX[key]} characters", doc.locate((*at, key)),
@@ -152,7 +157,7 @@ def _date(v: Any, doc: Document, at: Path, errors: list[ArchplanError]) -> dt.da
             return dt.date.fromisoformat(v)
         except ValueError:
             pass
-    errors.append(InputError(f"'expires' must be a date written YYYY-MM-DD (got {v!r})", doc.locate(at),
+    errors.append(InputError(f"'expires' must be a date written YYYY-MM-DD (got {shown(v)})", doc.locate(at),
                              keypath(at)))
     return None
 

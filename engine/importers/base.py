@@ -352,13 +352,27 @@ class Refs:
 def _ref_problem(ref: str, exc: BaseException) -> str:
     from referencing.exceptions import NoSuchResource, Unretrievable
 
-    cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, InputError):
-        return f"cannot resolve $ref '{ref}': {cause}"
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and len(chain) < 10:  # referencing wraps the retrieval error once or twice
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    cause = next((e for e in chain if isinstance(e, InputError)), None)
+    if cause is not None:  # the file is there but unreadable, too large, or invalid: say which
+        return f"cannot resolve $ref '{ref}': {cause.message}"
     scheme = urllib.parse.urlsplit(ref).scheme
     if scheme and scheme != "file":
         return f"cannot resolve $ref '{ref}': only local files are read, nothing is fetched over the network"
-    if isinstance(exc, (Unretrievable, NoSuchResource)):
+    missing = next((e for e in chain if isinstance(e, (Unretrievable, NoSuchResource))), None)
+    if missing is not None:
+        uri = str(getattr(missing, "ref", ""))
+        path = urllib.parse.unquote(urllib.parse.urlsplit(uri).path) if uri.startswith("file:") else ""
+        if path and os.path.isdir(path):
+            return f"cannot resolve $ref '{ref}': {path} is a directory, not a file"
+        if path and os.path.exists(path) and not path.endswith((".yaml", ".yml", ".json")):
+            return f"cannot resolve $ref '{ref}': only .yaml, .yml or .json files are read"
+        if path and not os.path.exists(path):
+            return f"cannot resolve $ref '{ref}': no such file {path}"
         return f"cannot resolve $ref '{ref}': the file does not exist or is not .yaml, .yml or .json"
     return f"cannot resolve $ref '{ref}': nothing at that place"
 

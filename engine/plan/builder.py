@@ -345,6 +345,7 @@ def _roadmap_dot(items: Sequence[WorkItem]) -> str:
 
 def _roadmap_mermaid(items: Sequence[WorkItem]) -> str:
     from engine.model import Phase
+    from engine.neutral import one_line
     from engine.plan.diagram import mermaid_label
 
     lines = ["flowchart LR"]
@@ -370,7 +371,7 @@ def _roadmap_mermaid(items: Sequence[WorkItem]) -> str:
         lines.append(f'  subgraph phase{int(p)}["{int(p)}. {p.title}"]')
         for w in members:
             shape = ("([", "])") if w.kind == "mitigation" else ("[", "]")
-            lines.append(f'    {ids[w.id]}{shape[0]}"{mermaid_label(w.title)}"{shape[1]}')
+            lines.append(f'    {ids[w.id]}{shape[0]}"{mermaid_label(one_line(w.title))}"{shape[1]}')
         lines.append("  end")
     for w in items:
         for a in w.after:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from engine.enrich import is_sync
 from engine.loader import Fact
+from engine.neutral import line
 from engine.plan.model import Architecture, Edge, Node
 
 COLLAPSE_AT = 60
@@ -48,8 +49,11 @@ def sev_max(a: str | None, b: str | None) -> str | None:
 
 
 def mermaid_label(text: str) -> str:
-    """Text safe inside a quoted Mermaid label (quotes and markup characters as entities)."""
-    return (text.replace("&", "&amp;").replace('"', "#quot;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text safe inside a quoted Mermaid label (quotes, backticks and markup characters as entities, controls
+    escaped; a newline is kept for the caller to turn into ``<br/>``, or escaped by ``one_line``)."""
+    text = "\n".join(line(part) for part in text.split("\n"))
+    return (text.replace("&", "&amp;").replace("`", "#96;").replace('"', "#quot;").replace("<", "&lt;")
+            .replace(">", "&gt;")
             .replace("[", "#91;").replace("]", "#93;").replace("{", "#123;").replace("}", "#125;")
             .replace("|", "#124;"))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from tabulate import tabulate
 
 from engine.model import Phase
+from engine.neutral import fence, markdown
 from engine.plan.builder import IMPACT_ORDER, LIKELIHOOD_ORDER, TEST_ORDER
 from engine.plan.model import Plan
 from engine.rule import severity_of
@@ -253,33 +254,35 @@ def _rank(sev: str | None) -> int:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ") or " "
+    return markdown(text) or " "
 
 
 def to_markdown(plan: Plan) -> str:
     """Markdown with Mermaid blocks (GitHub and GitLab render them)."""
     out: list[str] = []
     for i, sec in enumerate(layout(plan)):
-        out.append(("# " if i == 0 else "## ") + sec.title + "\n")
+        # Every text is the design's or a pack's: escaped (engine.neutral.markdown), so that a description or
+        # an endpoint path cannot bring an image, a link, a mention or HTML into the page.
+        out.append(("# " if i == 0 else "## ") + markdown(sec.title) + "\n")
         for b in sec.blocks:
             if isinstance(b, str):
-                out.append(b + "\n")
+                out.append(markdown(b) + "\n")
             elif isinstance(b, list):
-                out.extend(f"- {x}" for x in b)
+                out.extend(f"- {markdown(x)}" for x in b)
                 out.append("")
             elif isinstance(b, Table):
                 if b.caption:
-                    out.append(f"**{b.caption}**\n")
+                    out.append(f"**{markdown(b.caption)}**\n")
                 out.append("| " + " | ".join(_md_cell(h) for h in b.headers) + " |")
                 out.append("|" + "|".join("---" for _ in b.headers) + "|")
                 out.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows)
                 out.append("")
             else:
-                out.append(f"**{b.title}**\n")
-                out.append("```mermaid\n" + b.mermaid.rstrip("\n") + "\n```\n")
+                out.append(f"**{markdown(b.title)}**\n")
+                out.append(fence(b.mermaid, "mermaid") + "\n")  # a fence no label can close
                 if b.dot:
-                    out.append("<details><summary>Graphviz DOT source</summary>\n\n```dot\n" + b.dot.rstrip("\n")
-                               + "\n```\n\n</details>\n")
+                    out.append("<details><summary>Graphviz DOT source</summary>\n\n" + fence(b.dot, "dot")
+                               + "\n\n</details>\n")
     return "\n".join(out).rstrip("\n") + "\n"
 
 

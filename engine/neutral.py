@@ -1,0 +1,202 @@
+"""Output neutralisation: text that came from an input never becomes a control sequence in any channel.
+
+A pull request controls the design files, waivers, ``archplan.toml``, rule packs and imported artifacts.
+archplan's output goes to GitHub Actions logs (which act on workflow commands), to terminals (which act on
+ANSI and OSC escapes, and reorder text around bidi controls), to Markdown PR comments (which render images,
+links and @mentions) and to Mermaid fences. Every renderer passes input text through one of these functions,
+and every line-oriented channel (the text reports, ``--format github``, stderr) goes through
+:func:`channel` as a whole before it is written, so a forgotten field cannot reopen the hole.
+
+The policy, per context:
+
+- single line (:func:`line`): CR, LF and every other C0/C1 control, DEL and the bidi controls are written as
+  visible escapes (``\\n``, ``\\x1b``, ``\\u202e``);
+- GitHub Actions: the runner acts on a line whose trimmed text starts with ``::`` and on ``##[`` anywhere in a
+  line; :func:`channel` writes such a line's leading ``::`` as ``:\\:`` and every ``##[`` as ``##\\[``;
+- terminals: :func:`channel` drops ESC (and with it every ANSI/OSC sequence it would start), BEL, the other
+  controls and the bidi controls, keeping only newlines, tabs and, when the report is coloured, archplan's
+  own colour codes;
+- Markdown (:func:`markdown`): HTML and Markdown punctuation escaped, ``@`` and URL schemes broken with a
+  zero-width space, so that no image, link, mention or tag is formed;
+- fences (:func:`fence`): the fence is longer than any run of backticks in its content.
+
+Inputs also get a character policy at load (``engine.source``): C0/C1 controls other than tab and newline,
+and the bidi controls, are refused with a located error. This layer is the second line of defence, for
+text that reaches an output by another way (file names, messages assembled from several fields).
+"""
+
+from __future__ import annotations
+
+import re
+
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Unicode bidirectional controls: they reorder what a terminal or a browser shows (CVE-2021-42574)."""
+
+_CONTROL_CLASS = "\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(BIDI))
+_FORBIDDEN = re.compile(f"[{_CONTROL_CLASS}]")
+"""Characters refused in input text and never written raw: controls except tab and newline, and bidi."""
+_LINE_UNSAFE = re.compile(f"[\t\n{_CONTROL_CLASS}]")
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+_COMMAND_START = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
+_ACTIONS_V1 = "##["
+_ZWSP = "\u200b"
+_MD_SPECIAL = re.compile(r"([\\`|]|!(?=\[)|\](?=[(\[:]))")
+"""Backslash, backtick and pipe; the ``!`` of an image and the ``]`` that would open a link's target."""
+_MD_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+
+
+def forbidden_char(text: str) -> int:
+    """The index of the first character the load policy refuses in ``text``, or -1."""
+    m = _FORBIDDEN.search(text)
+    return m.start() if m else -1
+
+
+def _escape(ch: str) -> str:
+    if ch == "\n":
+        return "\\n"
+    if ch == "\t":
+        return "\\t"
+    if ch == "\r":
+        return "\\r"
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def line(text: str) -> str:
+    """``text`` for a single-line context: line breaks, controls and bidi characters as visible escapes, and
+    the Actions command markers neutralised."""
+    if _LINE_UNSAFE.search(text):
+        text = _LINE_UNSAFE.sub(lambda m: _escape(m.group(0)), text)
+    return actions(text)
+
+
+def actions(text: str) -> str:
+    """``##[`` written as ``##\\[`` and a line-leading ``::`` as ``:\\:``: the runner acts on neither."""
+    if _ACTIONS_V1 in text:
+        text = text.replace(_ACTIONS_V1, "##\\[")
+    if "::" in text:
+        text = _COMMAND_START.sub(lambda m: m.group(1) + ":\\", text)
+    return text
+
+
+def channel(text: str, *, commands: bool = False, colour: bool = False) -> str:
+    """A whole line-oriented output (a text or Markdown report, ``--format github``, a stderr line) made safe.
+
+    Args:
+        text: The output.
+        commands: The output is ``--format github``, whose own lines are workflow commands (their data is
+            escaped by ``engine.gate.github``); a line-leading ``::`` is then kept, ``##[`` still neutralised.
+        colour: Keep archplan's own colour codes (SGR ``ESC [ … m``); every other escape is dropped.
+    """
+    if colour and "\x1b" in text:
+        codes = _SGR.findall(text)
+        parts = [_strip(p) for p in _SGR.split(text)]
+        text = "".join(p + (codes[i] if i < len(codes) else "") for i, p in enumerate(parts))
+    elif _FORBIDDEN.search(text):
+        text = _strip(text)
+    return _neutral_lines(text, commands)
+
+
+def json_text(text: str) -> str:
+    """A JSON document (SARIF, the JSON reports) made safe to print: ``##[``, DEL, C1 and bidi characters as
+    ``\\u`` escapes (they occur only inside strings there, so the JSON means the same)."""
+    if _ACTIONS_V1 in text:
+        text = text.replace(_ACTIONS_V1, "##\\u005b")
+    if _JSON_UNSAFE.search(text):
+        text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return text
+
+
+def xml_text(text: str) -> str:
+    """An XML document (JUnit) made safe to print: ``##[``, a line-leading ``::``, DEL, C1 and bidi characters
+    as character references (the XML means the same)."""
+    if _ACTIONS_V1 in text:
+        text = text.replace(_ACTIONS_V1, "##&#91;")
+    if "::" in text:
+        text = _COMMAND_START.sub(lambda m: m.group(1) + "&#58;", text)
+    if _JSON_UNSAFE.search(text):
+        text = _JSON_UNSAFE.sub(lambda m: f"&#x{ord(m.group(0)):X};", text)
+    return text
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f" + "".join(sorted(BIDI)) + "]")
+
+
+def _strip(text: str) -> str:
+    # CR too: a carriage return lets a line overwrite what a terminal shows of the one before.
+    return _FORBIDDEN.sub("", text)
+
+
+def _neutral_lines(text: str, commands: bool) -> str:
+    if _ACTIONS_V1 in text:
+        text = text.replace(_ACTIONS_V1, "##\\[")
+    if not commands and "::" in text:
+        text = _COMMAND_START.sub(lambda m: m.group(1) + ":\\", text)
+    return text
+
+
+def markdown(text: str) -> str:
+    """Input text for inline Markdown (a paragraph, a list item or a table cell): one line; HTML as entities;
+    backslash, backtick, pipe and the brackets of links and images escaped; ``@`` and URL schemes broken with
+    a zero-width space. No tag, image, link, autolink, @mention, code span or table cell can form (emphasis
+    can, harmlessly)."""
+    text = line(" ".join(text.split()))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_AUTOLINK.sub(lambda m: m.group(1)[:-1] + _ZWSP + m.group(1)[-1], text)
+    return text.replace("@", "@" + _ZWSP)
+
+
+def html(text: str) -> str:
+    """Input text inside HTML or a Markdown page's prose: ``<``, ``>`` and ``&`` as entities (no tag, no script),
+    controls and bidi characters escaped."""
+    return _FORBIDDEN.sub(lambda m: _escape(m.group(0)), text).replace("&", "&amp;").replace(
+        "<", "&lt;").replace(">", "&gt;")
+
+
+
+def fence(content: str, info: str = "") -> str:
+    """A fenced code block that ``content`` cannot close: the fence is longer than its longest backtick run."""
+    longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
+    bar = "`" * max(3, longest + 1)
+    return f"{bar}{info}\n{content.rstrip(chr(10))}\n{bar}"
+
+
+def for_format(text: str, fmt: str) -> str:
+    """A rendered report neutralised as its format allows: JSON and SARIF by :func:`json_text`, JUnit and
+    XML by :func:`xml_text`, ``github`` by :func:`channel` keeping its commands, everything else (text,
+    Markdown, HTML, Mermaid, DOT) by :func:`channel`. ``raw`` (a YAML design written by ``import``, whose
+    values must stay as read) is returned unchanged: its text was refused at load if unsafe."""
+    if fmt in ("json", "sarif"):
+        return json_text(text)
+    if fmt in ("junit", "xml"):
+        return xml_text(text)
+    if fmt == "raw":
+        return text
+    return channel(text, commands=fmt == "github")
+
+
+def one_line(text: str) -> str:
+    """Whitespace runs (newlines included) as one space, then :func:`line`: a label or a cell."""
+    return line(" ".join(text.split()))
+
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+
+
+def prose(text: str) -> str:
+    """A pack's prose for a Markdown page that may use Markdown itself (``rules docs``): controls and bidi
+    characters escaped, and ``<`` as an entity outside code spans, so that no tag (no ``<script>``, no
+    ``<img>``) or comment is written; code spans are already inert."""
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_no_tag(text[pos:m.start()]))
+        out.append(line(m.group(0)))
+        pos = m.end()
+    out.append(_no_tag(text[pos:]))
+    return "".join(out)
+
+
+def _no_tag(text: str) -> str:
+    return _FORBIDDEN.sub(lambda m: _escape(m.group(0)), text).replace("<", "&lt;")
