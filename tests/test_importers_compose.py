@@ -119,3 +119,24 @@ def test_a_public_host_in_a_url_becomes_an_external_with_an_inferred_call(shop: 
     call = fact(shop, "interaction:api->api.payments.example.net").data  # type: ignore[arg-type]
     assert call["protocol"] == "http" and call["style"] == "sync" and "PAYMENTS_URL" in call["inferred_from"]
     assert "circuit_breaker" not in call and "timeout_ms" not in call  # left for the review to ask about
+
+
+IMAGES = fixture("compose", "images", "docker-compose.yml")
+
+
+@pytest.mark.parametrize(("service", "immutable"), [
+    pytest.param("by-digest", True, id="digest-pins-one-build"),
+    pytest.param("by-latest", False, id="latest-moves"),
+    pytest.param("untagged", False, id="no-tag-is-latest"),
+])
+def test_an_image_reference_states_whether_the_release_is_immutable(service: str, immutable: bool) -> None:
+    d = design_of(compose.import_file(IMAGES))
+    dep = fact(d, f"deployment:{service}")
+    assert dep.data["immutable_artifacts"] is immutable
+    assert dep.locate("immutable_artifacts").line == line_of(IMAGES, f"{service}:") + 1
+
+
+def test_a_version_tag_or_a_datastore_image_leaves_immutability_unknown() -> None:
+    keys = set(design_of(compose.import_file(IMAGES)).by_key())
+    # a version tag may be overwritten or not (the registry decides); a datastore has no deployment fact
+    assert not keys & {"deployment:by-version", "deployment:by-variable", "deployment:db"}

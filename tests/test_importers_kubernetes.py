@@ -126,3 +126,35 @@ def test_an_external_name_service_is_an_external_and_calls_to_it_are_inferred(sh
     assert geo.location.line == line_of(APP, "name: geo") - 3  # the object starts at apiVersion
     call = fact(shop, "interaction:api->geo").data  # type: ignore[arg-type]
     assert call["protocol"] == "http" and "GEO_URL" in call["inferred_from"]
+
+
+def test_a_latest_image_makes_the_release_mutable_and_a_digest_immutable(tmp_path: object) -> None:
+    path = write(str(tmp_path), "apps.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: cart}
+        spec:
+          template:
+            spec:
+              containers: [{name: cart, image: "shop/cart:latest"}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: orders}
+        spec:
+          template:
+            spec:
+              containers: [{name: orders, image: "shop/orders@sha256:0123456789abcdef"}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: payment}
+        spec:
+          template:
+            spec:
+              containers: [{name: payment, image: "shop/payment:2.1"}]
+        """)
+    d = design_of(kubernetes.import_path(path))
+    assert fact(d, "deployment:cart").data["immutable_artifacts"] is False
+    assert fact(d, "deployment:orders").data["immutable_artifacts"] is True
+    assert "immutable_artifacts" not in fact(d, "deployment:payment").data

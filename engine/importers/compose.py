@@ -34,6 +34,7 @@ from engine.importers.infra import (
     infer_edges,
     literal_secret,
     recognise,
+    record_image_pinning,
     record_literal_secrets,
 )
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
@@ -257,6 +258,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.note("services", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
     if image:
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
+        record_image_pinning(body, name, image, doc.locate((*at, "image")))
     body.set("services", name, "replicas", replicas, rloc)
     if rec is not None and rec.role == "broker":  # a broker runs as a service of the system
         body.set("services", name, "tags", ["broker"], doc.locate((*at, "image")) if image else loc)

@@ -97,6 +97,24 @@ def image_path(image: str) -> str:
     return path[: len(path) - len(last)] + last.split(":", 1)[0]
 
 
+def image_pinning(image: str) -> tuple[bool, str] | None:
+    """Whether an image reference names one build: ``(True, why)`` for a digest (``@sha256:…``),
+    ``(False, why)`` for no tag or ``latest`` (a tag that moves with every push); None for any other
+    tag, which a registry may or may not let anyone overwrite (unknown)."""
+    ref = image.strip()
+    if "@" in ref:
+        return True, "the image is pinned by digest"
+    last = ref.rsplit("/", 1)[-1]
+    if "$" in last or "{" in last:
+        return None  # a variable: the tag is chosen where the file is used
+    name, colon, tag = last.partition(":")
+    if not colon:
+        return False, f"image {name} has no tag: it runs whatever 'latest' points to when pulled"
+    if tag == "latest":
+        return False, f"image {name}:latest is a moving tag"
+    return None
+
+
 def image_base(image: str) -> str:
     """``registry/org/postgres:16@sha256:…`` -> ``postgres``."""
     return image_path(image).rsplit("/", 1)[-1]
@@ -267,6 +285,18 @@ def record_literal_secrets(body: Body, name: str, rec: Recognised | None, found:
     body.set("services", name, "secrets_source", "repo_config", found[0][1])
     body.note("services", name, f"secrets_source repo_config: credentials written in the configuration: {names} "
                                 "(values not shown)")
+
+
+def record_image_pinning(body: Body, service: str, image: str, at: Location) -> None:
+    """The service's deployment runs an identified build (a digest) or a moving one (no tag, ``latest``):
+    ``deployments[].immutable_artifacts``; any other tag leaves it unknown."""
+    pinned = image_pinning(image)
+    if pinned is None:
+        return
+    value, why = pinned
+    body.fact("deployments", {"service": service}, at)
+    body.set("deployments", service, "immutable_artifacts", value, at)
+    body.note("deployments", service, f"immutable_artifacts {str(value).lower()}: {why}")
 
 
 _ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")

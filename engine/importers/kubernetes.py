@@ -555,6 +555,7 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     images = [c.get("image") for c in containers if isinstance(c.get("image"), str)]
     if images:
         body.set(section, w.name, "image", str(images[0])[:200], o.loc(*pod, "containers"))
+        infra.record_image_pinning(body, w.name, str(images[0]), o.loc(*pod, "containers"))
     if w.rec is not None and w.rec.role == "broker":
         body.set(section, w.name, "tags", ["broker"], at)
         body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)
