@@ -361,3 +361,54 @@ def test_mangled_nginx_gives_a_result_or_located_errors(tmp_path: os.PathLike[st
         except ArchplanError as exc:
             located = all(e.location is not None and e.location.file == path for e in exc.errors)
         assert located, "".join(chars)
+
+
+ZUUL = fixture("gateway", "zuul-gateway.yml")
+
+
+@pytest.fixture(scope="module")
+def zuul() -> Design:
+    return design_of(import_paths("auto", [ZUUL]))
+
+
+def test_zuul_routes_become_endpoints_of_the_named_gateway_under_its_prefix(zuul: Design) -> None:
+    assert fact(zuul, "service:edge").data["kind"] == "gateway"
+    routes = {e.name: e.data["routes_to"] for e in zuul.of_kind("endpoint")}
+    assert routes == {"GET /api/auth/**": ["identity"], "GET /api/orders/**": ["orders"],
+                      "GET /api/catalogue/**": ["catalogue"]}  # a plain string route: the name is the serviceId
+
+
+def test_a_zuul_url_route_is_bounded_by_the_host_timeout_and_has_no_breaker(zuul: Design) -> None:
+    call = fact(zuul, "interaction:edge->identity")
+    assert call.data["timeout_ms"] == 15000 and "circuit_breaker" not in call.data
+    assert call.locate("timeout_ms").line == line_of(ZUUL, "socket-timeout-millis")
+
+
+def test_a_zuul_service_route_runs_in_a_hystrix_command_with_its_own_timeout(zuul: Design) -> None:
+    orders = fact(zuul, "interaction:edge->orders")
+    assert orders.data["circuit_breaker"] is True
+    assert orders.data["timeout_ms"] == 3000  # hystrix.command.orders wins over the default
+    assert fact(zuul, "interaction:edge->catalogue").data["timeout_ms"] == 8000
+
+
+def test_zuul_routing_every_registered_service_is_said(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "gw.yml", """
+        zuul:
+          routes:
+            orders: {path: /orders/**, serviceId: orders}
+        """)
+    doc = import_paths("gateway", [path], service="gw")[0]
+    assert any("ignoredServices" in text for _loc, text in doc.remarks)
+
+
+def test_a_zuul_timeout_that_is_no_number_stops_the_import_at_its_line(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "gw.yml", """
+        zuul:
+          host:
+            socket-timeout-millis: soon
+          routes:
+            auth: {path: /uaa/**, url: "http://auth:5000"}
+        """)
+    with pytest.raises(ArchplanError, match="not a number of milliseconds") as exc:
+        import_paths("gateway", [path], service="gw")
+    assert exc.value.location is not None and exc.value.location.line == 3

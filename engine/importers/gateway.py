@@ -10,6 +10,11 @@ Three configurations, each read as its own tool reads it:
   ``metadata.response-timeout`` or ``httpclient.response-timeout``; Spring has none by default, but a
   route built in Java may set one, so an unstated timeout stays unknown. The gateway is named by
   ``spring.application.name``.
+- Spring Cloud Netflix Zuul, in application YAML (a config server's ``gateway.yml``): ``zuul.routes``
+  (``path`` with ``url``, or ``serviceId``, the route's name by default; ``zuul.prefix``). A ``url``
+  route is a plain proxy bounded by ``zuul.host.socket-timeout-millis`` (10 s by default); a
+  ``serviceId`` route runs in a Hystrix command (a circuit breaker), bounded by the Hystrix timeout or
+  ``ribbon.ReadTimeout`` where stated, else unknown.
 - Envoy static configuration: the routes of every ``http_connection_manager``
   (``match.prefix``/``path``, a ``:method`` header match) and their ``route.cluster`` (or weighted
   clusters); a cluster's endpoints name the target. The route's ``timeout`` (Envoy's default: 15 s)
@@ -60,8 +65,8 @@ _SPRING_PREFIXES: tuple[tuple[str, ...], ...] = ((), ("server", "webflux"), ("mv
 
 
 def detect(docs: list[Any]) -> bool:
-    """Whether parsed YAML documents hold Spring Cloud Gateway routes or an Envoy static configuration."""
-    return any(_spring_routes(d) is not None or _envoy(d) for d in docs)
+    """Whether parsed YAML documents hold Spring Cloud Gateway or Zuul routes or an Envoy static configuration."""
+    return any(_spring_routes(d) is not None or _zuul_routes(d) is not None or _envoy(d) for d in docs)
 
 
 def detect_text(path: str, text: str) -> bool:
@@ -89,8 +94,10 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
         if _envoy(doc.data):
             return [_envoy_import(doc, service)]
     found = [(d, r) for d in docs for r in [_spring_routes(d.data)] if r is not None]
+    if not found and any(_zuul_routes(d.data) is not None for d in docs):
+        return [_zuul_import(docs, service)]
     if not found:
-        raise fail(docs[0], (), "not a gateway configuration: no spring.cloud.gateway routes, no Envoy "
+        raise fail(docs[0], (), "not a gateway configuration: no spring.cloud.gateway or zuul routes, no Envoy "
                                 "static_resources, and not an nginx .conf")
     return [_spring_import(docs, service)]
 
@@ -370,13 +377,17 @@ def _shortcut(doc: Document, item: Any, at: Path, what: str) -> _Step:
     return _Step(given, values, args if isinstance(args, dict) else {}, loc)
 
 
-def _spring_import(docs: list[Document], service: str | None) -> Document:
-    named: tuple[str, Location] | None = None
+def _application_name(docs: list[Document]) -> tuple[str, Location] | None:
+    """``spring.application.name`` of the first document that states one (not a placeholder)."""
     for doc in docs:
         app = _prop(doc.data, ("spring", "application", "name"))
         if app is not None and isinstance(app[0], str) and app[0].strip() and "$" not in app[0]:
-            named = (app[0], doc.locate(app[1]))
-            break
+            return app[0], doc.locate(app[1])
+    return None
+
+
+def _spring_import(docs: list[Document], service: str | None) -> Document:
+    named = _application_name(docs)
     routes = _Routes(docs[0].file, "Spring Cloud Gateway", service, named, "spring.application.name")
     for doc in docs:
         found = _gateway_props(doc.data)
@@ -548,6 +559,101 @@ def _spring_retry(step: _Step) -> dict[str, Any]:
         factor = backoff.get("factor", 2)  # Spring's default factor
         spec["backoff"] = "exponential" if isinstance(factor, (int, float)) and factor > 1 else "fixed"
     return spec
+
+
+# --------------------------------------------------------------------------------------
+# Spring Cloud Netflix Zuul
+# --------------------------------------------------------------------------------------
+
+ZUUL_HOST_SOCKET_TIMEOUT_MS = 10000
+
+
+def _zuul_routes(data: Any) -> Any:
+    found = _prop(data, ("zuul", "routes"))
+    return found[0] if found is not None and isinstance(found[0], dict) and found[0] else None
+
+
+def _ms_prop(doc: Document, data: Any, parts: tuple[str, ...]) -> tuple[int, Location, str] | None:
+    """A whole number of milliseconds at a dotted property (``ribbon.ReadTimeout``), with where it stands."""
+    found = _prop(data, parts)
+    if found is None:
+        return None
+    value, at = found
+    loc = doc.locate(at)
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise InputError(f"{'.'.join(parts)} {value!r} is not a number of milliseconds", loc, ".".join(parts))
+    return int(str(value).strip()), loc, f"{'.'.join(parts)} {value}"
+
+
+def _zuul_import(docs: list[Document], service: str | None) -> Document:
+    """Zuul routes: ``zuul.routes.<name>`` with ``path`` and ``url`` (a plain HTTP proxy, bounded by
+    ``zuul.host.socket-timeout-millis``, 10 s by default) or ``serviceId`` (the route's name by default:
+    a Ribbon call wrapped in a Hystrix command, so a circuit breaker, bounded by the Hystrix timeout or
+    ``ribbon.ReadTimeout`` where stated)."""
+    routes = _Routes(docs[0].file, "Zuul", service, _application_name(docs), "spring.application.name")
+    for doc in docs:
+        table = _zuul_routes(doc.data)
+        if table is None:
+            continue
+        found = _prop(doc.data, ("zuul", "routes"))
+        assert found is not None
+        rpath = found[1]
+        prefix_node = _prop(doc.data, ("zuul", "prefix"))
+        prefix = str(prefix_node[0]).rstrip("/") if prefix_node and isinstance(prefix_node[0], str) else ""
+        ignored = _prop(doc.data, ("zuul", "ignoredServices")) or _prop(doc.data, ("zuul", "ignored-services"))
+        if ignored is None or str(ignored[0]).strip() != "*":
+            routes.body.remark(doc.locate(rpath), "zuul.ignoredServices is not '*': Zuul also routes /<service>/** "
+                                                  "to every service the registry knows; only the routes written "
+                                                  "here are imported")
+        host_timeout = _ms_prop(doc, doc.data, ("zuul", "host", "socket-timeout-millis"))
+        for name, given in table.items():
+            at = (*rpath, name)
+            loc = doc.locate(at)
+            label = f"zuul route {name}"
+            spec = mapping(doc, {"path": given} if isinstance(given, str) else given, at, label)
+            path = spec.get("path")
+            if not isinstance(path, str) or not path.startswith("/"):
+                raise fail(doc, (*at, "path"), f"{label} needs a 'path' such as /orders/**")
+            url = spec.get("url")
+            call: _Call | None = None
+            targets: list[str] = []
+            if isinstance(url, str):
+                url_loc = doc.locate((*at, "url"))
+                scheme, host = _host_of_url(_placeholders(url.strip()))
+                if url.strip().startswith("forward:"):
+                    routes.route([], prefix + path, loc, [], None, None, f"{label} is served by the gateway itself")
+                    continue
+                target = routes.target(host, url_loc) if host else None
+                if target:
+                    targets = [target]
+                    timeout = host_timeout or (ZUUL_HOST_SOCKET_TIMEOUT_MS, url_loc,
+                                               "Zuul's default zuul.host.socket-timeout-millis (10 s)")
+                    call = _Call(url_loc, _PROTOCOLS.get(scheme, "http"), timeout)
+                    if scheme == "https":
+                        call.tls = (url_loc, f"the https url of {label}")
+                    call.notes.append(f"{label} proxies a plain URL: no Hystrix command, so no circuit breaker")
+            else:
+                sid = spec.get("serviceId", spec.get("service-id", name))
+                sid_at = (*at, "serviceId") if "serviceId" in spec else (*at, "service-id") if "service-id" in spec \
+                    else at
+                target = routes.target(str(sid), doc.locate(sid_at))
+                if target:
+                    targets = [target]
+                    budget = next((t for t in (
+                        _ms_prop(doc, doc.data, ("hystrix", "command", str(sid), "execution", "isolation", "thread",
+                                                 "timeoutInMilliseconds")),
+                        _ms_prop(doc, doc.data, ("hystrix", "command", "default", "execution", "isolation", "thread",
+                                                 "timeoutInMilliseconds")),
+                        _ms_prop(doc, doc.data, (str(sid), "ribbon", "ReadTimeout")),
+                        _ms_prop(doc, doc.data, ("ribbon", "ReadTimeout"))) if t is not None), None)
+                    call = _Call(doc.locate(sid_at), "http", budget)
+                    call.circuit_breaker = (doc.locate(sid_at), f"the Hystrix command Zuul wraps around {label} "
+                                                                "(serviceId routes only)")
+                    if budget is None:
+                        call.notes.append(f"timeout_ms unknown: {label} states no Hystrix or Ribbon timeout (the "
+                                          "defaults depend on the Spring Cloud version)")
+            routes.route([], prefix + path, loc, targets, call, None, "")
+    return routes.document()
 
 
 # --------------------------------------------------------------------------------------
