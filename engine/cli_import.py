@@ -119,7 +119,7 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
                max_input_bytes: int | None, quiet: bool) -> None:
     """Import artifacts as an editable agent file.
 
-    FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, or auto (judged by content). A summary
+    FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, spring, or auto (judged by content). A summary
     goes to stderr: components and edges found, and the fields the rules need that stay unknown,
     grouped by the design agent to ask.
     """

@@ -5,8 +5,9 @@ data is a design-file body and whose locations are the artifact's own lines. The
 and merges them like hand-written files; a hand-written value wins over an imported one.
 
 Formats: ``openapi`` (OpenAPI 3.0/3.1, Swagger 2.0), ``asyncapi`` (2.x, 3.x), ``compose``
-(docker-compose), ``kubernetes`` (manifests, multi-document files, directories) and ``gateway``
-(Spring Cloud Gateway, Envoy and nginx routes).
+(docker-compose), ``kubernetes`` (manifests, multi-document files, directories), ``gateway``
+(Spring Cloud Gateway, Zuul, Envoy and nginx routes) and ``spring`` (Spring Boot application YAML:
+the connections, client timeouts and circuit breakers a service's configuration states).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Format:
 
 
 def _formats() -> dict[str, Format]:
-    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi
+    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi, spring
 
     return {
         "openapi": Format("openapi", "api", openapi.import_file, needs=("referencing",)),
@@ -62,12 +63,15 @@ def _formats() -> dict[str, Format]:
         "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True,
                              project=kubernetes.import_paths),
         "gateway": Format("gateway", "infrastructure", gateway.import_file),
+        "spring": Format("spring", "infrastructure", spring.import_file, accepts_dirs=True,
+                         project=spring.import_paths),
     }
 
 
-FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway")
+FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway", "spring")
 ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes", "kube": "kubernetes",
-           "nginx": "gateway", "envoy": "gateway", "spring-cloud-gateway": "gateway"}
+           "nginx": "gateway", "envoy": "gateway", "spring-cloud-gateway": "gateway",
+           "zuul": "gateway", "spring-boot": "spring"}
 
 
 def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -76,7 +80,7 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     A directory is a compose project when it holds compose's default files, else manifests. An
     nginx ``.conf`` that proxies is told before YAML parsing (it is not YAML).
     """
-    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi
+    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi, spring
 
     if os.path.isdir(path):
         return "compose" if compose.project_files(path) else "kubernetes"
@@ -95,6 +99,8 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
         found.append("kubernetes")
     if gateway.detect(docs):
         found.append("gateway")
+    if not found and any(spring.detect(d) for d in docs):
+        found.append("spring")
     if len(found) == 1:
         return found[0]
     what = "could be " + " or ".join(found) if found else "is none of " + ", ".join(FORMAT_NAMES)
