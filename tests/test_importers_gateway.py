@@ -412,3 +412,40 @@ def test_a_zuul_timeout_that_is_no_number_stops_the_import_at_its_line(tmp_path:
     with pytest.raises(ArchplanError, match="not a number of milliseconds") as exc:
         import_paths("gateway", [path], service="gw")
     assert exc.value.location is not None and exc.value.location.line == 3
+
+
+OPENRESTY = fixture("gateway", "openresty.conf")
+
+
+@pytest.fixture(scope="module")
+def openresty() -> Design:
+    return design_of(import_paths("gateway", [OPENRESTY], service="web"))
+
+
+def test_locations_nginx_serves_itself_are_endpoints_with_the_methods_the_config_names(openresty: Design) -> None:
+    login = fact(openresty, "endpoint:POST /api/login")
+    assert login.data["served_by"] == "web" and "routes_to" not in login.data
+    assert login.locate("method").line == line_of(OPENRESTY, "$request_method = 'POST'")
+    keys = set(openresty.by_key())
+    assert "endpoint:OPTIONS /api/login" not in keys and "endpoint:GET /api/login" not in keys  # a preflight
+    assert "endpoint:GET /health" in keys  # `return` answers every method: GET stands for them
+    assert {"endpoint:GET /api/orders", "endpoint:POST /api/orders"} <= keys  # limit_except GET POST
+    assert fact(openresty, "endpoint:POST /api/orders").data["routes_to"] == ["orders"]
+
+
+def test_a_server_that_listens_without_ssl_serves_its_endpoints_in_plaintext(openresty: Design) -> None:
+    login = fact(openresty, "endpoint:POST /api/login")
+    assert login.data["tls"] is False and login.locate("tls").line == line_of(OPENRESTY, "listen 8080")
+    assert fact(openresty, "endpoint:GET /admin/").data["tls"] is True
+
+
+def test_a_lua_block_is_code_not_directives_and_an_unclosed_one_is_located(tmp_path: Any) -> None:
+    assert "endpoint:GET /health" in design_of(import_paths("gateway", [OPENRESTY], service="web")).by_key()
+    path = write(str(tmp_path), "site.conf", """
+        http {
+          init_by_lua_block {
+            local t = { a = 1 }
+        """)
+    with pytest.raises(ArchplanError, match="Lua block opened here is never closed") as exc:
+        import_paths("gateway", [path], service="web")
+    assert exc.value.location is not None and exc.value.location.line == 2

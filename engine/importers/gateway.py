@@ -22,7 +22,11 @@ Three configurations, each read as its own tool reads it:
   a cluster's ``circuit_breakers`` or ``outlier_detection`` is a circuit breaker. The gateway is named
   by ``node.cluster``.
 - nginx (``nginx.conf``, ``default.conf``, ``*.conf.template``): every ``location`` with a
-  ``proxy_pass`` or ``grpc_pass`` (through an ``upstream`` block's servers); ``proxy_read_timeout``
+  ``proxy_pass`` or ``grpc_pass`` (through an ``upstream`` block's servers), and every one nginx answers
+  itself (OpenResty's ``content_by_lua``, ``return``: an endpoint with no ``routes_to``; what its Lua
+  calls is code). Methods come from ``limit_except`` or ``if ($request_method = M)`` blocks (not a CORS
+  ``OPTIONS``); a ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with
+  none in plaintext (``tls: false``). ``*_by_lua_block`` bodies are Lua, skipped. ``proxy_read_timeout``
   (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout, ``limit_req``
   the endpoint's rate limit. Regular-expression and named locations, variables in a proxied host and
   ``include``d files are not read: each is a warning.
@@ -161,7 +165,7 @@ class _Routes:
 
     def route(self, methods: list[tuple[str, Location]], path: str, at: Location, targets: list[str],
               call: _Call | None, rate_limit: tuple[Location, str] | None = None, why: str = "",
-              to_at: Location | None = None) -> None:
+              to_at: Location | None = None, tls: tuple[bool, Location, str] | None = None) -> None:
         """Endpoints for one route: one per method, or one GET standing for every method."""
         if not path.isprintable() or not path.isascii() or not 0 < len(path) <= 512:
             self.body.remark(at, f"route path {path[:60]!r} is not a printable ASCII path: route not imported")
@@ -179,6 +183,9 @@ class _Routes:
             if rate_limit:
                 self.body.set("endpoints", ident, "rate_limit", True, rate_limit[0])
                 self.body.note("endpoints", ident, f"rate_limit from {rate_limit[1]}")
+            if tls is not None:
+                self.body.set("endpoints", ident, "tls", tls[0], tls[1])
+                self.body.note("endpoints", ident, f"tls {str(tls[0]).lower()}: {tls[2]}")
             if stand_in:
                 self.body.note("endpoints", ident, "the route matches every method: GET stands for all of them "
                                                    "(split it into the methods it serves)")
@@ -853,12 +860,17 @@ def _envoy_retry(spec: dict[str, Any]) -> dict[str, Any]:
 _INHERITED = ("proxy_read_timeout", "limit_req", "grpc_read_timeout")
 
 
+_SERVES_ITSELF = ("content_by_lua", "content_by_lua_block", "content_by_lua_file", "return")
+
+
 class _Nginx:
     def __init__(self, path: str, text: str, service: str | None) -> None:
         self.path = path
         self.tree = nginx_conf.parse(text, path)
         self.routes = _Routes(path, "nginx", service, None, "setting")
         self.upstreams: dict[str, list[nginx_conf.Word]] = {}
+        self.tls: tuple[bool, Location, str] | None = None
+        """Whether the ``server`` being read listens with TLS: stated by its ``listen`` directives."""
 
     def run(self) -> Document:
         for d in self._walk(self.tree):
@@ -889,8 +901,32 @@ class _Nginx:
                 continue
             if d.name == "location":
                 self._location(d, here)
+            elif d.name == "server":
+                outer, self.tls = self.tls, self._server_tls(d)
+                self._block(d.children, here)
+                self.tls = outer
             else:
                 self._block(d.children, here)
+
+    @staticmethod
+    def _server_tls(server: nginx_conf.Directive) -> tuple[bool, Location, str] | None:
+        """TLS of a ``server``: every ``listen`` with ``ssl`` (or ``ssl on``), or none; unknown when mixed
+        or when it states no ``listen`` (nginx's default is port 80, plaintext, but a stream proxy or an
+        include may decide)."""
+        assert server.children is not None
+        listens = [d for d in server.children if d.name == "listen" and d.args]
+        ssl_on = next((d for d in server.children if d.name == "ssl" and d.args and d.args[0].text == "on"), None)
+        if not listens:
+            return None
+        secured = [d for d in listens if ssl_on is not None or any(a.text in ("ssl", "quic") for a in d.args)]
+        if len(secured) == len(listens):
+            said = " ".join(a.text for a in secured[0].args)
+            return True, secured[0].location, f"the server listens with TLS ({said})"
+        if not secured:
+            port = " ".join(a.text for a in listens[0].args)
+            return False, listens[0].location, (f"the server listens on {port} without ssl: plaintext, unless "
+                                                "something in front of it terminates TLS")
+        return None
 
     def _location(self, d: nginx_conf.Directive, inherited: dict[str, nginx_conf.Directive]) -> None:
         assert d.children is not None
@@ -907,17 +943,43 @@ class _Nginx:
             if c.name in _INHERITED and c.children is None:
                 here[c.name] = c
         passes = [c for c in d.children if c.name in ("proxy_pass", "grpc_pass") and c.args]
+        methods = self._methods(d)
         if passes:
-            self._route(path, d, passes[0], here)
+            self._route(path, d, passes[0], here, methods)
+        elif any(c.name in _SERVES_ITSELF for c in d.children):
+            handler = next(c for c in d.children if c.name in _SERVES_ITSELF)
+            self.routes.route(methods, path, d.location, [], None, self._rate(here),
+                              f"served by the gateway itself ({handler.name}): what it calls is in its code",
+                              tls=self.tls)
         self._block(d.children, here)
 
+    @staticmethod
+    def _methods(d: nginx_conf.Directive) -> list[tuple[str, Location]]:
+        """The methods a location states it serves: ``limit_except`` (GET allows HEAD), or the methods its
+        ``if ($request_method = M)`` blocks handle (a CORS preflight ``OPTIONS`` is not a route)."""
+        assert d.children is not None
+        out: list[tuple[str, Location]] = []
+        for c in d.children:
+            if c.name == "limit_except" and c.children is not None:
+                out += [(a.text.upper(), a.location) for a in c.args if a.text.upper() in HTTP_METHODS]
+            elif c.name == "if" and c.children is not None:
+                words = [a.text.strip("()'\"") for a in c.args]
+                if len(words) >= 3 and words[0] == "$request_method" and words[1] == "=":
+                    method = words[2].upper()
+                    if method in HTTP_METHODS and method != "OPTIONS":
+                        out.append((method, c.location))
+        first: dict[str, Location] = {}
+        for m, loc in out:
+            first.setdefault(m, loc)
+        return list(first.items())
+
     def _route(self, path: str, loc_d: nginx_conf.Directive, proxy: nginx_conf.Directive,
-               here: dict[str, nginx_conf.Directive]) -> None:
+               here: dict[str, nginx_conf.Directive], methods: list[tuple[str, Location]]) -> None:
         url = proxy.args[0]
         text = url.text
         if text.startswith("unix:") or "://unix:" in text:
             self.routes.body.remark(url.location, f"location {path} proxies to a unix socket: no service named")
-            self.routes.route([], path, loc_d.location, [], None, self._rate(here))
+            self.routes.route(methods, path, loc_d.location, [], None, self._rate(here), tls=self.tls)
             return
         scheme, host = _host_of_url(text if "://" in text else "http://" + text)
         if "$" in text.split("://", 1)[-1].split("/", 1)[0]:
@@ -944,7 +1006,7 @@ class _Nginx:
         call = _Call(url.location, protocol, timeout)
         if scheme in ("https", "grpcs"):
             call.tls = (url.location, f"the {scheme} URL of location {path}")
-        self.routes.route([], path, loc_d.location, targets, call, self._rate(here))
+        self.routes.route(methods, path, loc_d.location, targets, call, self._rate(here), tls=self.tls)
 
     @staticmethod
     def _rate(here: dict[str, nginx_conf.Directive]) -> tuple[Location, str] | None:
