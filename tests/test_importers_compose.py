@@ -140,3 +140,27 @@ def test_a_version_tag_or_a_datastore_image_leaves_immutability_unknown() -> Non
     keys = set(design_of(compose.import_file(IMAGES)).by_key())
     # a version tag may be overwritten or not (the registry decides); a datastore has no deployment fact
     assert not keys & {"deployment:by-version", "deployment:by-variable", "deployment:db"}
+
+
+MOUNTED = fixture("compose", "mounted", "docker-compose.yml")
+SETTINGS = fixture("compose", "mounted", "config", "settings.json")
+
+
+def test_credentials_in_configuration_the_project_mounts_make_the_secrets_repo_config() -> None:
+    (doc,) = compose.import_file(MOUNTED)
+    d = design_of([doc])
+    for name in ("api", "worker"):  # a mounted directory, and a mounted file
+        svc = fact(d, f"service:{name}")
+        assert svc.data["secrets_source"] == "repo_config"
+        assert svc.locate("secrets_source").file.endswith("settings.json")
+        assert svc.locate("secrets_source").line == line_of(SETTINGS, '"password"')
+    assert "secrets_source" not in fact(d, "service:cron").data  # a named volume is no project file
+    notes = " ".join(t for texts in doc.notes.values() for t in texts)  # type: ignore[attr-defined]
+    assert "database.password" in notes and "signingKey" in notes and "apiToken" not in notes
+    assert "hunter2" not in notes and "hunter2" not in repr(doc.data)
+
+
+def test_a_mounted_file_that_does_not_parse_is_said_and_the_import_goes_on() -> None:
+    (doc,) = compose.import_file(MOUNTED)
+    said = [text for _at, text in doc.remarks if "mounted configuration not read" in text]
+    assert said and all(at.file.endswith("broken.yml") for at, text in doc.remarks if text in said)

@@ -6,7 +6,11 @@ else compose's default of one container); the healthcheck; published ports (expo
 (persistence: ``durable_storage`` of a datastore, ``stateful`` of a service); resource limits
 (``deploy.resources.limits``, ``mem_limit``, ``cpus``); and edges, *inferred* from ``depends_on``,
 ``links``, and environment variables or commands that name another service's host, each with its
-evidence in ``inferred_from``.
+evidence in ``inferred_from``. A ``depends_on`` alone says start order, not how a service is called: to
+a datastore or broker it is that store's client (the call's style follows from the target), to a
+service it is a call of unknown style and protocol. Credentials written out in the environment, or in
+the JSON/YAML files the project bind-mounts (``./config:/app/config``), make the service's
+``secrets_source`` ``repo_config`` (the key is named, never the value).
 
 Exposure: a port published on every host interface (no host IP, ``0.0.0.0`` or ``::``) is
 ``public``: nothing in the file keeps it off the network the host sits on. A port published only on a
@@ -19,6 +23,7 @@ an unhealthy container outside swarm, so it sets ``health.readiness`` and leaves
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +38,7 @@ from engine.importers.infra import (
     edge_fact,
     infer_edges,
     literal_secret,
+    mounted_secrets,
     recognise,
     record_image_pinning,
     record_literal_secrets,
@@ -114,7 +120,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             if text:
                 mentions[name].append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
         _one(doc, body, name, spec, at, rec, image, mounts)
-        record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)])
+        mounted = mounted_secrets(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
+        record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)] + mounted)
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(mentions, hosts, {n: (r.protocol if r else None) for n, r in kinds.items()})
     declared: dict[tuple[str, str], list[tuple[str, Location]]] = {}
@@ -163,6 +170,17 @@ def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Loca
             out.append((k, v, doc.locate((*at, i))))
     elif env is not None:
         raise fail(doc, at, "environment must be a mapping or a list of KEY=VALUE")
+    return out
+
+
+def _bind_sources(spec: dict[str, Any]) -> list[str]:
+    """The project-relative host paths bind-mounted into a service (``./config:/app/config``)."""
+    out: list[str] = []
+    for vol in spec.get("volumes") or []:
+        source = str(vol.split(":", 1)[0]) if isinstance(vol, str) and ":" in vol else \
+            str(vol.get("source", "")) if isinstance(vol, dict) and vol.get("type") == "bind" else ""
+        if source.startswith(("./", "../")) or source == ".":
+            out.append(source)
     return out
 
 

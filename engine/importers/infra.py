@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from engine.errors import Location
+from engine.errors import ArchplanError, Location
 from engine.importers.base import Body, host_exposure, safe_name
+from engine.source import DEFAULT_LIMITS, Limits, parse_all, read_text
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,52 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 if text not in edge.evidence:
                     edge.evidence.append(text)
     return [edges[k] for k in sorted(edges)]
+
+
+_CONFIG_SUFFIXES = (".json", ".yml", ".yaml")
+_MOUNT_FILES_MAX = 50
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def mounted_secrets(body: Body, project_dir: str, sources: Sequence[str],
+                    limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, Location]]:
+    """Credentials written out in the JSON/YAML configuration files the project mounts into a container
+    (``./config:/app/config``): ``(file key, location)`` of each secret-named key with a literal value.
+    A file that does not parse is said and skipped: it was not handed over as an artifact of its own."""
+    found: list[tuple[str, Location]] = []
+    files: list[str] = []
+    for source in sources:
+        path = os.path.normpath(os.path.join(project_dir, source))
+        if os.path.isfile(path) and path.endswith(_CONFIG_SUFFIXES):
+            files.append(path)
+        elif os.path.isdir(path):
+            for root, dirs, names in os.walk(path):
+                dirs.sort()
+                files += [os.path.join(root, n) for n in sorted(names) if n.endswith(_CONFIG_SUFFIXES)]
+    for path in files[:_MOUNT_FILES_MAX]:
+        try:
+            docs = list(parse_all(read_text(path, limits), path, limits))
+        except ArchplanError as exc:
+            body.remark(exc.location or Location(path), f"mounted configuration not read: {exc.message}")
+            continue
+        for doc in docs:
+            for keys, value in _leaves(doc.data, ()):
+                leaf = _CAMEL.sub("_", str(keys[-1]))
+                if isinstance(value, (str, int)) and not isinstance(value, bool) and literal_secret(leaf, str(value)):
+                    found.append((f"{os.path.relpath(path, project_dir)}: {'.'.join(map(str, keys))}",
+                                  doc.locate(keys)))
+    return found
+
+
+def _leaves(node: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, (*at, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, (*at, i))
+    elif at and node is not None:
+        yield at, node
 
 
 def record_literal_secrets(body: Body, name: str, rec: Recognised | None, found: list[tuple[str, Location]]) -> None:
