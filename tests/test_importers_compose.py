@@ -164,3 +164,20 @@ def test_a_mounted_file_that_does_not_parse_is_said_and_the_import_goes_on() -> 
     (doc,) = compose.import_file(MOUNTED)
     said = [text for _at, text in doc.remarks if "mounted configuration not read" in text]
     assert said and all(at.file.endswith("broken.yml") for at, text in doc.remarks if text in said)
+
+
+def test_a_single_datastore_container_is_a_single_node_with_no_failover(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          db:
+            image: postgres:16
+          cache:
+            image: redis:7
+            deploy: {replicas: 3}
+        """)
+    d = design_of(compose.import_file(path))
+    db = fact(d, "datastore:db")
+    assert (db.data["replicas"], db.data["failover"]) == (0, "none")  # replicas count copies beside the primary
+    assert db.locate("failover").line == 2
+    cache = fact(d, "datastore:cache").data  # three redis containers are a cluster only if configured as one
+    assert "replicas" not in cache and "failover" not in cache

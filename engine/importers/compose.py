@@ -40,6 +40,7 @@ from engine.importers.infra import (
     literal_secret,
     mounted_secrets,
     recognise,
+    record_datastore_nodes,
     record_image_pinning,
     record_literal_secrets,
 )
@@ -261,7 +262,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
         if rec.kind:
             body.set("datastores", name, "kind", rec.kind, doc.locate((*at, "image")) if image else loc)
-        body.set("datastores", name, "replicas", replicas, rloc)
+        record_datastore_nodes(body, name, replicas, rloc, "container")
         body.set("datastores", name, "durable_storage", bool(persistent),
                  persistent[0][2] if persistent else loc)
         if not persistent:

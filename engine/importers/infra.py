@@ -347,6 +347,20 @@ def record_image_pinning(body: Body, service: str, image: str, at: Location) -> 
     body.note("deployments", service, f"immutable_artifacts {str(value).lower()}: {why}")
 
 
+def record_datastore_nodes(body: Body, name: str, containers: int, at: Location, what: str) -> None:
+    """A datastore's ``replicas`` count the copies *beside* its primary: one container is a single node
+    (``replicas: 0``), with nothing to promote when it fails (``failover: none``). Several containers of
+    one store are several copies only if the engine's replication is configured, which the container
+    count does not say: left unknown, with a note."""
+    if containers == 1:
+        body.set("datastores", name, "replicas", 0, at)
+        body.set("datastores", name, "failover", "none", at)
+        body.note("datastores", name, f"replicas 0, failover none: a single {what}, no replica to promote")
+    else:
+        body.note("datastores", name, f"{containers} {what}s: replicas and failover unknown (copies of one store "
+                                      "only if the engine's replication is configured)")
+
+
 _ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")
 
 

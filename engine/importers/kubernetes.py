@@ -571,7 +571,7 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         if w.rec.kind:
             body.set(section, w.name, "kind", w.rec.kind, image_at)
         if replicas:
-            body.set(section, w.name, "replicas", replicas[0], replicas[1])
+            infra.record_datastore_nodes(body, w.name, replicas[0], replicas[1], "pod")
         body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)
         if durable is None:
             body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
