@@ -28,7 +28,7 @@ Three configurations, each read as its own tool reads it:
   ``OPTIONS``); a ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with
   none in plaintext (``tls: false``). ``*_by_lua_block`` bodies are Lua, skipped. ``proxy_read_timeout``
   (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout, ``limit_req``
-  the endpoint's rate limit. Regular-expression and named locations, variables in a proxied host and
+  the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit it). Regular-expression and named locations, variables in a proxied host and
   ``include``d files are not read: each is a warning.
 
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
@@ -165,7 +165,8 @@ class _Routes:
 
     def route(self, methods: list[tuple[str, Location]], path: str, at: Location, targets: list[str],
               call: _Call | None, rate_limit: tuple[Location, str] | None = None, why: str = "",
-              to_at: Location | None = None, tls: tuple[bool, Location, str] | None = None) -> None:
+              to_at: Location | None = None, tls: tuple[bool, Location, str] | None = None,
+              unlimited: tuple[Location, str] | None = None) -> None:
         """Endpoints for one route: one per method, or one GET standing for every method."""
         if not path.isprintable() or not path.isascii() or not 0 < len(path) <= 512:
             self.body.remark(at, f"route path {path[:60]!r} is not a printable ASCII path: route not imported")
@@ -183,6 +184,9 @@ class _Routes:
             if rate_limit:
                 self.body.set("endpoints", ident, "rate_limit", True, rate_limit[0])
                 self.body.note("endpoints", ident, f"rate_limit from {rate_limit[1]}")
+            elif unlimited:
+                self.body.set("endpoints", ident, "rate_limit", False, unlimited[0])
+                self.body.note("endpoints", ident, f"rate_limit false: {unlimited[1]}")
             if tls is not None:
                 self.body.set("endpoints", ident, "tls", tls[0], tls[1])
                 self.body.note("endpoints", ident, f"tls {str(tls[0]).lower()}: {tls[2]}")
@@ -950,7 +954,7 @@ class _Nginx:
             handler = next(c for c in d.children if c.name in _SERVES_ITSELF)
             self.routes.route(methods, path, d.location, [], None, self._rate(here),
                               f"served by the gateway itself ({handler.name}): what it calls is in its code",
-                              tls=self.tls)
+                              tls=self.tls, unlimited=self._unlimited(d, here))
         self._block(d.children, here)
 
     @staticmethod
@@ -979,7 +983,8 @@ class _Nginx:
         text = url.text
         if text.startswith("unix:") or "://unix:" in text:
             self.routes.body.remark(url.location, f"location {path} proxies to a unix socket: no service named")
-            self.routes.route(methods, path, loc_d.location, [], None, self._rate(here), tls=self.tls)
+            self.routes.route(methods, path, loc_d.location, [], None, self._rate(here), tls=self.tls,
+                              unlimited=self._unlimited(loc_d, here))
             return
         scheme, host = _host_of_url(text if "://" in text else "http://" + text)
         if "$" in text.split("://", 1)[-1].split("/", 1)[0]:
@@ -1006,7 +1011,16 @@ class _Nginx:
         call = _Call(url.location, protocol, timeout)
         if scheme in ("https", "grpcs"):
             call.tls = (url.location, f"the {scheme} URL of location {path}")
-        self.routes.route(methods, path, loc_d.location, targets, call, self._rate(here), tls=self.tls)
+        self.routes.route(methods, path, loc_d.location, targets, call, self._rate(here), tls=self.tls,
+                          unlimited=self._unlimited(loc_d, here))
+
+    @staticmethod
+    def _unlimited(loc_d: nginx_conf.Directive, here: dict[str, nginx_conf.Directive]) -> tuple[Location, str] | None:
+        """No ``limit_req`` reaches the location (from it, its ``server`` or ``http``): nginx does not limit it."""
+        if "limit_req" in here:
+            return None
+        return loc_d.location, ("no limit_req applies to this location: nginx does not limit its request rate "
+                                "(something in front of it may)")
 
     @staticmethod
     def _rate(here: dict[str, nginx_conf.Directive]) -> tuple[Location, str] | None:
