@@ -28,8 +28,9 @@ Three configurations, each read as its own tool reads it:
   ``OPTIONS``); a ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with
   none in plaintext (``tls: false``). ``*_by_lua_block`` bodies are Lua, skipped. ``proxy_read_timeout``
   (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout, ``limit_req``
-  the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit it). Regular-expression and named locations, variables in a proxied host and
-  ``include``d files are not read: each is a warning.
+  the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit it).
+  Regular-expression and named locations, variables in a proxied host and ``include``d files are not
+  read: each is a warning.
 
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
