@@ -181,3 +181,30 @@ def test_a_single_datastore_container_is_a_single_node_with_no_failover(tmp_path
     assert db.locate("failover").line == 2
     cache = fact(d, "datastore:cache").data  # three redis containers are a cluster only if configured as one
     assert "replicas" not in cache and "failover" not in cache
+
+
+TRAEFIK = fixture("compose", "traefik", "docker-compose.yml")
+
+
+@pytest.fixture(scope="module")
+def traefik() -> object:
+    return design_of(compose.import_file(TRAEFIK))
+
+
+def test_traefik_router_labels_become_endpoints_of_the_proxy_routed_to_the_labelled_service(traefik: object) -> None:
+    api = fact(traefik, "endpoint:GET /api")  # type: ignore[arg-type]
+    assert api.data["served_by"] == "proxy" and api.data["routes_to"] == ["api"]
+    assert api.data["tls"] is True  # a certificate resolver
+    assert api.location.line == line_of(TRAEFIK, "routers.api.rule")
+    orders = fact(traefik, "endpoint:POST /orders").data  # type: ignore[arg-type]
+    assert orders["routes_to"] == ["api"] and orders["tls"] is False
+    assert fact(traefik, "endpoint:GET /").data["routes_to"] == ["web"]  # type: ignore[arg-type]
+    call = fact(traefik, "interaction:proxy->api").data  # type: ignore[arg-type]
+    assert call["style"] == "sync" and call["protocol"] == "http"
+
+
+def test_a_disabled_container_is_skipped_and_a_rule_that_is_not_plain_is_said(traefik: object) -> None:
+    keys = set(traefik.by_key())  # type: ignore[attr-defined]
+    assert "endpoint:GET /old" not in keys and "interaction:proxy->search" not in keys
+    (doc,) = compose.import_file(TRAEFIK)
+    assert any("router search" in text and "not a plain" in text for _at, text in doc.remarks)

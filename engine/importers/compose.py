@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import ArchplanError, Location
+from engine.importers import traefik
 from engine.importers.base import Body, entry_endpoint, fail, listing, load_one, mapping
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
@@ -36,6 +37,7 @@ from engine.importers.infra import (
     Mention,
     Recognised,
     edge_fact,
+    image_base,
     infer_edges,
     literal_secret,
     mounted_secrets,
@@ -87,6 +89,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     for where, remark in project.remarks:
         body.remark(where, remark)
     hosts: dict[str, str] = {}
+    labelled: dict[str, list[tuple[str, str, Location]]] = {}
+    traefiks: list[str] = []
     kinds: dict[str, Recognised | None] = {}
     mentions: dict[str, list[Mention]] = {}
     skipped: set[str] = set()
@@ -103,6 +107,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             skipped.add(name)
             continue
         hosts[name] = name
+        labelled[name] = traefik.labels_of(doc, spec, at)
+        if image and "traefik" in image_base(image):
+            traefiks.append(name)
         for alias_key in ("hostname", "container_name"):
             if isinstance(spec.get(alias_key), str):
                 hosts[spec[alias_key]] = name
@@ -123,6 +130,13 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         _one(doc, body, name, spec, at, rec, image, mounts)
         mounted = mounted_secrets(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
         record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)] + mounted)
+    routed = {n: ls for n, ls in labelled.items() if any(k.startswith("traefik.http.routers.") for k, _v, _l in ls)}
+    if routed and len(traefiks) == 1:
+        traefik.import_routes(body, traefiks[0], routed)
+    elif routed:
+        body.remark(doc.locate(()), "Traefik router labels, but " + (
+            "no Traefik service" if not traefiks else f"several Traefik services ({', '.join(traefiks)})") +
+            " in the compose file: routes not imported")
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(mentions, hosts, {n: (r.protocol if r else None) for n, r in kinds.items()})
     declared: dict[tuple[str, str], list[tuple[str, Location]]] = {}
