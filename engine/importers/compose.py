@@ -10,7 +10,8 @@ evidence in ``inferred_from``. A ``depends_on`` alone says start order, not how 
 a datastore or broker it is that store's client (the call's style follows from the target), to a
 service it is a call of unknown style and protocol. Credentials written out in the environment, or in
 the JSON/YAML files the project bind-mounts (``./config:/app/config``), make the service's
-``secrets_source`` ``repo_config`` (the key is named, never the value).
+``secrets_source`` ``repo_config`` (the key is named, never the value). Traefik routers in the
+services' labels become endpoints of the Traefik service (``engine.importers.traefik``).
 
 Exposure: a port published on every host interface (no host IP, ``0.0.0.0`` or ``::``) is
 ``public``: nothing in the file keeps it off the network the host sits on. A port published only on a
