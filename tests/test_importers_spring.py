@@ -103,3 +103,12 @@ def test_a_timeout_that_is_no_duration_stops_the_import_at_its_line(tmp_path: An
     with pytest.raises(ArchplanError, match="not a duration") as exc:
         import_paths("spring", [path])
     assert exc.value.location is not None and exc.value.location.line == 5
+
+
+def test_a_yaml_file_that_is_no_mapping_is_said_and_the_others_are_read(tmp_path: Any) -> None:
+    write(str(tmp_path), "orders.yml", "spring:\n  redis:\n    host: orders-cache\n")
+    write(str(tmp_path), "notes.yml", "- just\n- a list\n")
+    (doc,) = import_paths("spring", [str(tmp_path)])
+    keys = design_of([doc]).by_key()
+    assert "interaction:orders->orders-cache" in keys and "service:notes" not in keys
+    assert any("not Spring configuration" in text and at.file.endswith("notes.yml") for at, text in doc.remarks)

@@ -114,13 +114,16 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         props: list[dict[str, _Prop]] = []
         for i, doc in enumerate(docs):
             if not isinstance(doc.data, dict):
-                raise InputError("application YAML must be a mapping of properties", doc.locate(()))
+                body.remark(doc.locate(()), "not Spring configuration (a mapping of properties): skipped")
+                continue
             flat: dict[str, _Prop] = {}
             _flatten(doc, doc.data, (), (), flat)
             profile = flat.get("spring.profiles") or flat.get("spring.config.activate.onprofile")
             if profile is not None and i > 0:
                 body.remark(profile.location, f"profile {profile.value} is read as if it were active")
             props.append(flat)
+        if not props:
+            continue
         named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
         stem = os.path.splitext(os.path.basename(path))[0]
         if named is not None and isinstance(named.value, str) and "$" not in named.value:
