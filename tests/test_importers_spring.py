@@ -112,3 +112,15 @@ def test_a_yaml_file_that_is_no_mapping_is_said_and_the_others_are_read(tmp_path
     keys = design_of([doc]).by_key()
     assert "interaction:orders->orders-cache" in keys and "service:notes" not in keys
     assert any("not Spring configuration" in text and at.file.endswith("notes.yml") for at, text in doc.remarks)
+
+
+@pytest.mark.parametrize(("url", "target"), [
+    pytest.param("jdbc:postgresql://pg-main:5432/orders?ssl=true", "pg-main", id="postgres"),
+    pytest.param("jdbc:sqlserver://mssql:1433;databaseName=orders", "mssql", id="sqlserver-properties"),
+    pytest.param("jdbc:h2:mem:testdb", None, id="embedded-h2-is-no-call"),
+])
+def test_jdbc_urls_name_their_server(tmp_path: Any, url: str, target: str | None) -> None:
+    path = write(str(tmp_path), "orders.yml", f"spring:\n  datasource:\n    url: \"{url}\"\n")
+    keys = set(design_of(import_paths("spring", [path])).by_key())
+    calls = {k for k in keys if k.startswith("interaction:")}
+    assert calls == ({f"interaction:orders->{target}"} if target else set())

@@ -162,7 +162,9 @@ _CONNECTIONS: tuple[tuple[str, str], ...] = (
 _SKIPPED = ("spring.zipkin.", "management.", "spring.boot.admin.", "logging.", "info.", "spring.sleuth.")
 _URL = re.compile(r"^(https?|grpcs?)://", re.IGNORECASE)
 _JDBC_ENGINES = {"mysql": "mysql", "mariadb": "mysql", "postgresql": "postgres", "sqlserver": "sqlserver",
-                 "oracle": "oracle", "db2": "db2", "h2": "h2"}
+                 "oracle": "oracle", "db2": "db2"}
+_EMBEDDED = ("h2", "hsqldb", "derby", "sqlite")
+"""JDBC databases that run inside the service's own process: no call to anything."""
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -220,6 +222,8 @@ class _App:
         if how == "jdbc":
             text = values[0].strip()
             sub = text[5:].split(":", 1)[0].lower() if text.lower().startswith("jdbc:") else ""
+            if sub in _EMBEDDED:
+                return
             engine = _JDBC_ENGINES.get(sub)
             _scheme, host, _p = split_host(text[5:].split(";", 1)[0]) if engine else ("", "", "")
             if not engine or not host:
