@@ -208,3 +208,24 @@ def test_a_disabled_container_is_skipped_and_a_rule_that_is_not_plain_is_said(tr
     assert "endpoint:GET /old" not in keys and "interaction:proxy->search" not in keys
     (doc,) = compose.import_file(TRAEFIK)
     assert any("router search" in text and "not a plain" in text for _at, text in doc.remarks)
+
+
+def test_depends_on_alone_makes_a_store_client_and_a_service_call_of_unknown_style(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          api:
+            image: shop/api:1.0
+            depends_on: [db, mq, pricing]
+          db:
+            image: postgres:16
+          mq:
+            image: rabbitmq:3
+          pricing:
+            image: shop/pricing:1.0
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "interaction:api->db").data["style"] == "sync"  # a datastore's client waits for it
+    assert fact(d, "interaction:api->mq").data["style"] == "async"  # a broker's client hands messages over
+    pricing = fact(d, "interaction:api->pricing").data
+    assert "style" not in pricing and "protocol" not in pricing  # start order says nothing about the call
+    assert "depends_on" in pricing["inferred_from"]
