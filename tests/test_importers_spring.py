@@ -124,3 +124,20 @@ def test_jdbc_urls_name_their_server(tmp_path: Any, url: str, target: str | None
     keys = set(design_of(import_paths("spring", [path])).by_key())
     calls = {k for k in keys if k.startswith("interaction:")}
     assert calls == ({f"interaction:orders->{target}"} if target else set())
+
+
+PROPERTIES = fixture("spring", "orders-application.properties")
+
+
+def test_a_properties_file_reads_like_yaml_with_placeholder_defaults_resolved() -> None:
+    assert detect(PROPERTIES) == "spring"
+    (doc,) = import_paths("spring", [PROPERTIES])
+    d = design_of([doc])
+    db = fact(d, "interaction:orders->orders-mysql")  # the placeholder's default names the host
+    assert db.data["protocol"] == "sql" and db.location.line == line_of(PROPERTIES, "datasource.url")
+    assert fact(d, "interaction:orders->catalogue").data["protocol"] == "http"  # a continued line
+    assert "interaction:orders->localhost" not in d.by_key()  # the service's own host is no call
+    svc = fact(d, "service:orders")
+    assert svc.data["secrets_source"] == "repo_config"  # a default credential is written out
+    assert svc.locate("secrets_source").line == line_of(PROPERTIES, "datasource.password")
+    assert "changeme" not in repr(doc.data) and "changeme" not in repr(doc.notes)  # type: ignore[attr-defined]

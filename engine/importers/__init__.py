@@ -87,6 +87,8 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     text = read_text(path, limits)
     if gateway.detect_text(path, text):
         return "gateway"
+    if path.endswith(".properties"):  # Java properties: only Spring's are read
+        return "spring"
     docs = [d.data for d in parse_all(text, path, limits, merge_keys=True) if d.data is not None]
     if not docs:
         raise InputError("file is empty", Location(path))

@@ -1034,4 +1034,7 @@ def _harmless_include(name: str) -> bool:
     return base.endswith(("_params", ".types"))
 
 
-__all__ = ["detect", "detect_text", "import_file", "service_of_host"]
+placeholders = _placeholders
+"""Spring's ``${NAME:default}`` placeholders replaced by their defaults (shared with the Spring import)."""
+
+__all__ = ["detect", "detect_text", "import_file", "placeholders", "service_of_host"]

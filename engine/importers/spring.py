@@ -1,4 +1,4 @@
-"""Spring Boot application YAML -> the calls a service's configuration states (infrastructure agent).
+"""Spring Boot application YAML (and ``.properties``) -> the calls a service's configuration states.
 
 A Spring service says in its ``application.yml`` (or a config server's ``shared/<service>.yml``) where
 it connects: ``spring.datasource.url`` (``jdbc:mysql://orders-db/orders``), ``spring.data.mongodb``
@@ -19,7 +19,9 @@ Stream bindings (``spring.cloud.stream.bindings.<b>.destination``) are channels:
 
 Credentials written out (a secret-named property such as ``password`` or ``clientSecret`` with a
 literal value, or a URL with a password) make the service's ``secrets_source`` ``repo_config``; the
-property is named, never its value. ``${VAR}`` placeholders are not secrets.
+property is named, never its value. ``${VAR}`` placeholders are not secrets; a ``${VAR:default}`` placeholder reads as its default, as
+Spring reads it when the variable is unset (a default host is a call, a default password a secret).
+A ``.properties`` file holds the same properties, one ``key=value`` per line.
 
 Which service a file configures: its ``spring.application.name``; else the file's name, as a config
 server serves ``<service>.yml`` to the service of that name; else ``--service``. A config server's
@@ -38,10 +40,11 @@ from typing import Any
 from engine.errors import InputError, Location
 from engine.importers import infra
 from engine.importers.base import Body, host_exposure, safe_name, split_host
+from engine.importers.gateway import placeholders as _placeholders
 from engine.importers.gateway import service_of_host
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
 
-SUFFIXES = (".yml", ".yaml")
+SUFFIXES = (".yml", ".yaml", ".properties")
 _SHARED_STEMS = re.compile(r"^(application|bootstrap)([-_].*)?$")
 _ROOT_KEYS = ("spring", "eureka", "feign", "hystrix", "ribbon", "resilience4j")
 
@@ -82,6 +85,31 @@ def _flatten(doc: Document, node: Any, path: Path, parts: tuple[str, ...],
     out[".".join(_norm(p) for p in parts)] = _Prop(".".join(parts), node, doc.locate(path))
 
 
+_PROPERTY = re.compile(r"^\s*((?:\\.|[^=:\s\\])+)\s*(?:[=:]\s*|\s+|$)(.*)$")
+
+
+def _properties(path: str, text: str) -> dict[str, _Prop]:
+    """A ``.properties`` file: ``key=value`` (or ``key: value``, ``key value``) per line, ``#``/``!``
+    comments, a trailing backslash continuing a line."""
+    out: dict[str, _Prop] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        i += 1
+        if not line.strip() or line.lstrip()[0] in "#!":
+            continue
+        while line.endswith("\\") and not line.endswith("\\\\") and i < len(lines):
+            line, i = line[:-1] + lines[i].lstrip(), i + 1
+        m = _PROPERTY.match(line)
+        if m is None:
+            continue
+        key = m.group(1).replace("\\", "")
+        out[".".join(_norm(p) for p in key.split("."))] = _Prop(key, m.group(2).strip(),
+                                                                 Location(path, number, m.start(1) + 1))
+    return out
+
+
 def _files(paths: Sequence[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
@@ -110,8 +138,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     shared: list[dict[str, _Prop]] = []
     apps: dict[str, tuple[Location, list[dict[str, _Prop]]]] = {}
     for path in files:
-        docs = [d for d in parse_all(read_text(path, limits), path, limits, merge_keys=True) if d.data is not None]
         props: list[dict[str, _Prop]] = []
+        if path.endswith(".properties"):
+            props.append(_properties(path, read_text(path, limits)))
+        docs = [] if props else [d for d in parse_all(read_text(path, limits), path, limits, merge_keys=True)
+                                 if d.data is not None]
         for i, doc in enumerate(docs):
             if not isinstance(doc.data, dict):
                 body.remark(doc.locate(()), "not Spring configuration (a mapping of properties): skipped")
@@ -177,6 +208,8 @@ class _App:
         self.edges: dict[str, dict[str, Any]] = {}
 
     def run(self) -> None:
+        self.props = {k: _Prop(p.name, _placeholders(p.value), p.location) if isinstance(p.value, str) else p
+                      for k, p in self.props.items()}
         used: set[str] = set()
         for key, how in _CONNECTIONS:
             prop = self.props.get(key)
