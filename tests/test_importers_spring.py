@@ -141,3 +141,9 @@ def test_a_properties_file_reads_like_yaml_with_placeholder_defaults_resolved() 
     assert svc.data["secrets_source"] == "repo_config"  # a default credential is written out
     assert svc.locate("secrets_source").line == line_of(PROPERTIES, "datasource.password")
     assert "changeme" not in repr(doc.data) and "changeme" not in repr(doc.notes)  # type: ignore[attr-defined]
+
+
+def test_an_empty_config_server_file_still_gives_its_service_the_shared_defaults(tmp_path: Any) -> None:
+    write(str(tmp_path), "application.yml", "spring:\n  rabbitmq:\n    host: mq\n")
+    write(str(tmp_path), "monitoring.yml", "")
+    assert "interaction:monitoring->mq" in design_of(import_paths("spring", [str(tmp_path)])).by_key()

@@ -19,9 +19,10 @@ Stream bindings (``spring.cloud.stream.bindings.<b>.destination``) are channels:
 
 Credentials written out (a secret-named property such as ``password`` or ``clientSecret`` with a
 literal value, or a URL with a password) make the service's ``secrets_source`` ``repo_config``; the
-property is named, never its value. ``${VAR}`` placeholders are not secrets; a ``${VAR:default}`` placeholder reads as its default, as
-Spring reads it when the variable is unset (a default host is a call, a default password a secret).
-A ``.properties`` file holds the same properties, one ``key=value`` per line.
+property is named, never its value. ``${VAR}`` placeholders are not secrets; a ``${VAR:default}``
+placeholder reads as its default, as Spring reads it when the variable is unset (a default host is a
+call, a default password a secret). A ``.properties`` file holds the same properties, one
+``key=value`` per line.
 
 Which service a file configures: its ``spring.application.name``; else the file's name, as a config
 server serves ``<service>.yml`` to the service of that name; else ``--service``. A config server's
@@ -153,8 +154,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             if profile is not None and i > 0:
                 body.remark(profile.location, f"profile {profile.value} is read as if it were active")
             props.append(flat)
-        if not props:
-            continue
+        if docs and not props:
+            continue  # said above: no document of it is a mapping of properties
         named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
         stem = os.path.splitext(os.path.basename(path))[0]
         if named is not None and isinstance(named.value, str) and "$" not in named.value:
