@@ -333,6 +333,7 @@ def test_a_list_of_spring_configuration_files_equals_their_directory(
         tmp_path_factory: pytest.TempPathFactory, names: list[str], order: Any) -> None:
     root = str(tmp_path_factory.mktemp("config"))
     as_list = _list_equals_directory("spring", root, _config_server(root, names), order)
+    assert _facts(load_documents(import_paths("auto", [root]))) == _facts(as_list)  # auto knows the directory
     for name in names:  # the config server's application.yml is every service's defaults
         assert f"interaction:{name}->registry" in _facts(as_list)
         assert f"interaction:{name}->{name}-db" in _facts(as_list)

@@ -77,13 +77,16 @@ ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes
 def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The format of an artifact, judged by its content; a clear error when that is ambiguous.
 
-    A directory is a compose project when it holds compose's default files, else manifests. An
+    A directory is a compose project when it holds compose's default files, Spring configuration when
+    it holds that and no manifest (a config server's), else manifests. An
     nginx ``.conf`` that proxies is told before YAML parsing (it is not YAML).
     """
     from engine.importers import asyncapi, compose, gateway, kubernetes, openapi, spring
 
     if os.path.isdir(path):
-        return "compose" if compose.project_files(path) else "kubernetes"
+        if compose.project_files(path):
+            return "compose"
+        return "spring" if _spring_directory(path, limits) else "kubernetes"
     text = read_text(path, limits)
     if gateway.detect_text(path, text):
         return "gateway"
@@ -108,6 +111,32 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     what = "could be " + " or ".join(found) if found else "is none of " + ", ".join(FORMAT_NAMES)
     raise UsageError(f"{path}: cannot tell the artifact format by its content (it {what}); name it, e.g. "
                      f"--from openapi={path}")
+
+
+def _spring_directory(path: str, limits: Limits) -> bool:
+    """Whether a directory holds Spring configuration and no Kubernetes manifest (a config server's)."""
+    from engine.importers import kubernetes, spring
+
+    found = False
+    for root, dirs, names in os.walk(path):
+        dirs.sort()
+        for name in sorted(names):
+            if name in kubernetes.KUSTOMIZATION_FILES:
+                return False
+            if name.endswith(".properties"):
+                found = True
+            if not name.endswith((".yml", ".yaml")):
+                continue
+            file = os.path.join(root, name)
+            try:
+                docs = [d.data for d in parse_all(read_text(file, limits), file, limits, merge_keys=True)
+                        if d.data is not None]
+            except ArchplanError:
+                continue  # not this detector's to report: the importer chosen says it
+            if kubernetes.detect(docs):
+                return False
+            found = found or any(spring.detect(d) for d in docs)
+    return found
 
 
 def resolve_format(name: str) -> str:
