@@ -219,8 +219,8 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
     ``print_warnings``.
     """
     return click.option("--from", "from_specs", multiple=True, metavar="FORMAT=PATH",
-                        help="Also read an artifact (repeatable): openapi, asyncapi, compose, kubernetes, gateway "
-                             "or auto (by content); FORMAT:SERVICE=PATH names the serving service.")(f)
+                        help="Also read an artifact (repeatable): openapi, asyncapi, compose, kubernetes, gateway, "
+                             "spring or auto (by content); FORMAT:SERVICE=PATH names the serving service.")(f)
 
 
 def print_warnings(warnings: Sequence[Any]) -> None:

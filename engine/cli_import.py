@@ -113,14 +113,15 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
 @click.argument("fmt", metavar="FORMAT")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", type=click.Path(), help="Write the agent file here (atomically); default stdout.")
-@click.option("--service", help="Name of the serving service (OpenAPI, AsyncAPI); default: from info.title.")
+@click.option("--service", help="Name of the serving service (OpenAPI, AsyncAPI: default from info.title), of the "
+                                "gateway, or of the service a Spring application.yml configures.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary (what was found, what stays unknown).")
 def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: str | None,
                max_input_bytes: int | None, quiet: bool) -> None:
     """Import artifacts as an editable agent file.
 
-    FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, or auto (judged by content). A summary
+    FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, spring, or auto (judged by content). A summary
     goes to stderr: components and edges found, and the fields the rules need that stay unknown,
     grouped by the design agent to ask.
     """

@@ -201,3 +201,112 @@ def test_datastore_authentication_follows_the_image_environment_and_command(tmp_
     assert "authentication none: no MONGO_INITDB_ROOT_PASSWORD and no --auth: mongod accepts any client" in notes[
         "datastore:open-mongo"]
     assert not any("secret" in n.replace("secrets", "") for ns in notes.values() for n in ns)  # values never shown
+
+IMAGES = fixture("compose", "images", "docker-compose.yml")
+
+
+@pytest.mark.parametrize(("service", "immutable"), [
+    pytest.param("by-digest", True, id="digest-pins-one-build"),
+    pytest.param("by-latest", False, id="latest-moves"),
+    pytest.param("untagged", False, id="no-tag-is-latest"),
+])
+def test_an_image_reference_states_whether_the_release_is_immutable(service: str, immutable: bool) -> None:
+    d = design_of(compose.import_file(IMAGES))
+    dep = fact(d, f"deployment:{service}")
+    assert dep.data["immutable_artifacts"] is immutable
+    assert dep.locate("immutable_artifacts").line == line_of(IMAGES, f"{service}:") + 1
+
+
+def test_a_version_tag_or_a_datastore_image_leaves_immutability_unknown() -> None:
+    keys = set(design_of(compose.import_file(IMAGES)).by_key())
+    # a version tag may be overwritten or not (the registry decides); a datastore has no deployment fact
+    assert not keys & {"deployment:by-version", "deployment:by-variable", "deployment:db"}
+
+
+MOUNTED = fixture("compose", "mounted", "docker-compose.yml")
+SETTINGS = fixture("compose", "mounted", "config", "settings.json")
+
+
+def test_credentials_in_configuration_the_project_mounts_make_the_secrets_repo_config() -> None:
+    (doc,) = compose.import_file(MOUNTED)
+    d = design_of([doc])
+    for name in ("api", "worker"):  # a mounted directory, and a mounted file
+        svc = fact(d, f"service:{name}")
+        assert svc.data["secrets_source"] == "repo_config"
+        assert svc.locate("secrets_source").file.endswith("settings.json")
+        assert svc.locate("secrets_source").line == line_of(SETTINGS, '"password"')
+    assert "secrets_source" not in fact(d, "service:cron").data  # a named volume is no project file
+    notes = " ".join(t for texts in doc.notes.values() for t in texts)  # type: ignore[attr-defined]
+    assert "database.password" in notes and "signingKey" in notes and "apiToken" not in notes
+    assert "hunter2" not in notes and "hunter2" not in repr(doc.data)
+
+
+def test_a_mounted_file_that_does_not_parse_is_said_and_the_import_goes_on() -> None:
+    (doc,) = compose.import_file(MOUNTED)
+    said = [text for _at, text in doc.remarks if "mounted configuration not read" in text]
+    assert said and all(at.file.endswith("broken.yml") for at, text in doc.remarks if text in said)
+
+
+def test_a_single_datastore_container_is_a_single_node_with_no_failover(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          db:
+            image: postgres:16
+          cache:
+            image: redis:7
+            deploy: {replicas: 3}
+        """)
+    d = design_of(compose.import_file(path))
+    db = fact(d, "datastore:db")
+    assert (db.data["replicas"], db.data["failover"]) == (0, "none")  # replicas count copies beside the primary
+    assert db.locate("failover").line == 2
+    cache = fact(d, "datastore:cache").data  # three redis containers are a cluster only if configured as one
+    assert "replicas" not in cache and "failover" not in cache
+
+
+TRAEFIK = fixture("compose", "traefik", "docker-compose.yml")
+
+
+@pytest.fixture(scope="module")
+def traefik() -> object:
+    return design_of(compose.import_file(TRAEFIK))
+
+
+def test_traefik_router_labels_become_endpoints_of_the_proxy_routed_to_the_labelled_service(traefik: object) -> None:
+    api = fact(traefik, "endpoint:GET /api")  # type: ignore[arg-type]
+    assert api.data["served_by"] == "proxy" and api.data["routes_to"] == ["api"]
+    assert api.data["tls"] is True  # a certificate resolver
+    assert api.location.line == line_of(TRAEFIK, "routers.api.rule")
+    orders = fact(traefik, "endpoint:POST /orders").data  # type: ignore[arg-type]
+    assert orders["routes_to"] == ["api"] and orders["tls"] is False
+    assert fact(traefik, "endpoint:GET /").data["routes_to"] == ["web"]  # type: ignore[arg-type]
+    call = fact(traefik, "interaction:proxy->api").data  # type: ignore[arg-type]
+    assert call["style"] == "sync" and call["protocol"] == "http"
+
+
+def test_a_disabled_container_is_skipped_and_a_rule_that_is_not_plain_is_said(traefik: object) -> None:
+    keys = set(traefik.by_key())  # type: ignore[attr-defined]
+    assert "endpoint:GET /old" not in keys and "interaction:proxy->search" not in keys
+    (doc,) = compose.import_file(TRAEFIK)
+    assert any("router search" in text and "not a plain" in text for _at, text in doc.remarks)
+
+
+def test_depends_on_alone_makes_a_store_client_and_a_service_call_of_unknown_style(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          api:
+            image: shop/api:1.0
+            depends_on: [db, mq, pricing]
+          db:
+            image: postgres:16
+          mq:
+            image: rabbitmq:3
+          pricing:
+            image: shop/pricing:1.0
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "interaction:api->db").data["style"] == "sync"  # a datastore's client waits for it
+    assert fact(d, "interaction:api->mq").data["style"] == "async"  # a broker's client hands messages over
+    pricing = fact(d, "interaction:api->pricing").data
+    assert "style" not in pricing and "protocol" not in pricing  # start order says nothing about the call
+    assert "depends_on" in pricing["inferred_from"]

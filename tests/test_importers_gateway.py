@@ -222,7 +222,7 @@ def test_nginx_locations_upstreams_and_inherited_timeouts(nginx: Design) -> None
     assert (timeout.line, timeout.column) == (line_of(NGINX, "proxy_read_timeout 1m30s"), 9)
     assert fact(nginx, "service:orders").location.line == line_of(NGINX, "server orders:8080")
     assert fact(nginx, "endpoint:GET /api/users/me").data["rate_limit"] is True
-    assert "rate_limit" not in fact(nginx, "endpoint:GET /api/orders/").data
+    assert fact(nginx, "endpoint:GET /api/orders/").data["rate_limit"] is False  # no limit_req reaches it
 
 
 def test_nginx_skips_what_it_cannot_read_with_warnings(nginx: Design) -> None:
@@ -362,3 +362,91 @@ def test_mangled_nginx_gives_a_result_or_located_errors(tmp_path: os.PathLike[st
         except ArchplanError as exc:
             located = all(e.location is not None and e.location.file == path for e in exc.errors)
         assert located, "".join(chars)
+
+
+ZUUL = fixture("gateway", "zuul-gateway.yml")
+
+
+@pytest.fixture(scope="module")
+def zuul() -> Design:
+    return design_of(import_paths("auto", [ZUUL]))
+
+
+def test_zuul_routes_become_endpoints_of_the_named_gateway_under_its_prefix(zuul: Design) -> None:
+    assert fact(zuul, "service:edge").data["kind"] == "gateway"
+    routes = {e.name: e.data["routes_to"] for e in zuul.of_kind("endpoint")}
+    assert routes == {"GET /api/auth/**": ["identity"], "GET /api/orders/**": ["orders"],
+                      "GET /api/catalogue/**": ["catalogue"]}  # a plain string route: the name is the serviceId
+
+
+def test_a_zuul_url_route_is_bounded_by_the_host_timeout_and_has_no_breaker(zuul: Design) -> None:
+    call = fact(zuul, "interaction:edge->identity")
+    assert call.data["timeout_ms"] == 15000 and "circuit_breaker" not in call.data
+    assert call.locate("timeout_ms").line == line_of(ZUUL, "socket-timeout-millis")
+
+
+def test_a_zuul_service_route_runs_in_a_hystrix_command_with_its_own_timeout(zuul: Design) -> None:
+    orders = fact(zuul, "interaction:edge->orders")
+    assert orders.data["circuit_breaker"] is True
+    assert orders.data["timeout_ms"] == 3000  # hystrix.command.orders wins over the default
+    assert fact(zuul, "interaction:edge->catalogue").data["timeout_ms"] == 8000
+
+
+def test_zuul_routing_every_registered_service_is_said(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "gw.yml", """
+        zuul:
+          routes:
+            orders: {path: /orders/**, serviceId: orders}
+        """)
+    doc = import_paths("gateway", [path], service="gw")[0]
+    assert any("ignoredServices" in text for _loc, text in doc.remarks)
+
+
+def test_a_zuul_timeout_that_is_no_number_stops_the_import_at_its_line(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "gw.yml", """
+        zuul:
+          host:
+            socket-timeout-millis: soon
+          routes:
+            auth: {path: /uaa/**, url: "http://auth:5000"}
+        """)
+    with pytest.raises(ArchplanError, match="not a number of milliseconds") as exc:
+        import_paths("gateway", [path], service="gw")
+    assert exc.value.location is not None and exc.value.location.line == 3
+
+
+OPENRESTY = fixture("gateway", "openresty.conf")
+
+
+@pytest.fixture(scope="module")
+def openresty() -> Design:
+    return design_of(import_paths("gateway", [OPENRESTY], service="web"))
+
+
+def test_locations_nginx_serves_itself_are_endpoints_with_the_methods_the_config_names(openresty: Design) -> None:
+    login = fact(openresty, "endpoint:POST /api/login")
+    assert login.data["served_by"] == "web" and "routes_to" not in login.data
+    assert login.locate("method").line == line_of(OPENRESTY, "$request_method = 'POST'")
+    keys = set(openresty.by_key())
+    assert "endpoint:OPTIONS /api/login" not in keys and "endpoint:GET /api/login" not in keys  # a preflight
+    assert "endpoint:GET /health" in keys  # `return` answers every method: GET stands for them
+    assert {"endpoint:GET /api/orders", "endpoint:POST /api/orders"} <= keys  # limit_except GET POST
+    assert fact(openresty, "endpoint:POST /api/orders").data["routes_to"] == ["orders"]
+
+
+def test_a_server_that_listens_without_ssl_serves_its_endpoints_in_plaintext(openresty: Design) -> None:
+    login = fact(openresty, "endpoint:POST /api/login")
+    assert login.data["tls"] is False and login.locate("tls").line == line_of(OPENRESTY, "listen 8080")
+    assert fact(openresty, "endpoint:GET /admin/").data["tls"] is True
+
+
+def test_a_lua_block_is_code_not_directives_and_an_unclosed_one_is_located(tmp_path: Any) -> None:
+    assert "endpoint:GET /health" in design_of(import_paths("gateway", [OPENRESTY], service="web")).by_key()
+    path = write(str(tmp_path), "site.conf", """
+        http {
+          init_by_lua_block {
+            local t = { a = 1 }
+        """)
+    with pytest.raises(ArchplanError, match="Lua block opened here is never closed") as exc:
+        import_paths("gateway", [path], service="web")
+    assert exc.value.location is not None and exc.value.location.line == 2

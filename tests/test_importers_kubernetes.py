@@ -146,3 +146,71 @@ def test_datastore_authentication_from_env_config_maps_and_secret_references(tmp
     assert (ledger.data["authentication"], ledger.data["credentials_source"]) == ("password", "repo_config")
     assert accounts.data["authentication"] == "password" and "credentials_source" not in accounts.data
     assert fact(d, "datastore:sessions").data["authentication"] == "none"
+
+def test_a_latest_image_makes_the_release_mutable_and_a_digest_immutable(tmp_path: object) -> None:
+    path = write(str(tmp_path), "apps.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: cart}
+        spec:
+          template:
+            spec:
+              containers: [{name: cart, image: "shop/cart:latest"}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: orders}
+        spec:
+          template:
+            spec:
+              containers: [{name: orders, image: "shop/orders@sha256:0123456789abcdef"}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: payment}
+        spec:
+          template:
+            spec:
+              containers: [{name: payment, image: "shop/payment:2.1"}]
+        """)
+    d = design_of(kubernetes.import_path(path))
+    assert fact(d, "deployment:cart").data["immutable_artifacts"] is False
+    assert fact(d, "deployment:orders").data["immutable_artifacts"] is True
+    assert "immutable_artifacts" not in fact(d, "deployment:payment").data
+
+
+def test_a_secret_whose_values_are_in_the_manifests_is_a_literal_secret_of_its_readers(tmp_path: object) -> None:
+    path = write(str(tmp_path), "app.yaml", """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: db-creds}
+        data: {password: aHVudGVyMg==}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: orders}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: orders
+                  image: shop/orders:1.0
+                  env:
+                    - name: DB_PASSWORD
+                      valueFrom: {secretKeyRef: {name: db-creds, key: password}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: billing}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: billing
+                  image: shop/billing:1.0
+                  envFrom: [{secretRef: {name: made-elsewhere}}]
+        """)
+    d = design_of(kubernetes.import_path(path))
+    orders = fact(d, "service:orders")
+    assert orders.data["secrets_source"] == "repo_config" and orders.locate("secrets_source").line == 4
+    assert "secrets_source" not in fact(d, "service:billing").data  # a Secret created outside these manifests

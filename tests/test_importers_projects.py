@@ -228,6 +228,18 @@ spec:
 """
 
 
+def _list_equals_directory(fmt: str, root: str, paths: list[str], order: Any) -> Any:
+    """Import the files shuffled, their directory, and the files with ``auto``: the same facts, same places."""
+    shuffled = list(paths)
+    order.shuffle(shuffled)
+    as_dir = load_documents(import_paths(fmt, [root]))
+    as_list = load_documents(import_paths(fmt, shuffled))
+    as_auto = load_documents(import_paths("auto", shuffled))
+    assert _facts(as_list) == _facts(as_dir) == _facts(as_auto)
+    assert [f.location for f in as_list.facts] == [f.location for f in as_dir.facts]
+    return as_list
+
+
 def _cluster(root: str, names: list[str], trailing: bool) -> list[str]:
     paths = []
     for i, name in enumerate(names):
@@ -244,14 +256,7 @@ def _cluster(root: str, names: list[str], trailing: bool) -> list[str]:
 def test_a_list_of_manifests_equals_their_directory(tmp_path_factory: pytest.TempPathFactory, names: list[str],
                                                     order: Any, trailing: bool) -> None:
     root = str(tmp_path_factory.mktemp("cluster"))
-    paths = _cluster(root, names, trailing)
-    shuffled = list(paths)
-    order.shuffle(shuffled)
-    as_dir = load_documents(import_paths("kubernetes", [root]))
-    as_list = load_documents(import_paths("kubernetes", shuffled))
-    as_auto = load_documents(import_paths("auto", shuffled))
-    assert _facts(as_list) == _facts(as_dir) == _facts(as_auto)
-    assert [f.location for f in as_list.facts] == [f.location for f in as_dir.facts]
+    as_list = _list_equals_directory("kubernetes", root, _cluster(root, names, trailing), order)
     if len(names) > 1:  # host names resolve across files: each service calls the next
         assert f"interaction:{names[0]}->{names[1]}" in _facts(as_list)
 
@@ -308,3 +313,27 @@ def test_yaml_merge_keys_in_artifacts_merge_as_yaml_1_1_says(tmp_path: os.PathLi
     bad = write(str(tmp_path), "bad/compose.yaml", "services:\n  a:\n    <<: [1]\n    image: x\n")
     with pytest.raises(ArchplanError, match=r"compose\.yaml:3:10: a merge key \('<<'\) takes a mapping"):
         load_project([bad])
+
+
+def _config_server(root: str, names: list[str]) -> list[str]:
+    paths = [write(root, "application.yml", "eureka:\n  client:\n    serviceUrl:\n"
+                                            "      defaultZone: http://registry:8761/eureka/\n")]
+    for i, name in enumerate(names):
+        nxt = names[(i + 1) % len(names)]
+        paths.append(write(root, f"{name}.yml", f"spring:\n  data:\n    mongodb:\n      host: {name}-db\n"
+                                                f"next:\n  url: http://{nxt}:8080/api\n"))
+    return paths
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.sampled_from(["cart", "pay", "ship", "auth", "mail", "rank"]), min_size=1, max_size=5,
+                      unique=True),
+       order=st.randoms(use_true_random=False))
+def test_a_list_of_spring_configuration_files_equals_their_directory(
+        tmp_path_factory: pytest.TempPathFactory, names: list[str], order: Any) -> None:
+    root = str(tmp_path_factory.mktemp("config"))
+    as_list = _list_equals_directory("spring", root, _config_server(root, names), order)
+    assert _facts(load_documents(import_paths("auto", [root]))) == _facts(as_list)  # auto knows the directory
+    for name in names:  # the config server's application.yml is every service's defaults
+        assert f"interaction:{name}->registry" in _facts(as_list)
+        assert f"interaction:{name}->{name}-db" in _facts(as_list)

@@ -161,3 +161,38 @@ def test_the_real_concepts_and_expectations_load() -> None:
         assert exp.system == name and exp.expected
         for judgements in ev.JUDGEMENTS.values():  # well-formed, if present
             ev.load_judgements(os.path.join(root, name, judgements), name)
+
+
+def test_the_raw_yield_counts_hits_of_the_hand_written_design_and_those_evidenced_in_imported_artifacts(
+        tmp_path: Path, capsys: Any) -> None:
+    root = tmp_path / "systems"
+    shutil.copytree(os.path.join(SYSTEMS, "tiny"), root / "tiny")
+    (root / "tiny" / "system.yaml").write_text(
+        "name: tiny\nrepo: example/tiny\nraw_import:\n  - {format: compose, paths: [a.py]}\n")
+    (root / "tiny" / "raw").mkdir()
+    (root / "tiny" / "raw" / "api.yaml").write_text(
+        "source: api\nservices: [{name: a}, {name: b}]\n"
+        "interactions: [{from: a, to: b, style: sync, protocol: http, timeout_ms: 0}]\n")
+    rows = ev.yields(ev.run(str(root), CONCEPTS, raw=True), str(root))
+    tiny = rows[0]
+    assert (tiny["design_hits"], tiny["raw_hits"], tiny["yield"]) == (1, 1, 1.0)
+    # T-1 and T-3 cite a.py, which the import reads; T-2 cites only b.py
+    assert (tiny["in_artifacts"], tiny["design_hits_in_artifacts"], tiny["raw_hits_in_artifacts"]) == (2, 1, 1)
+    assert rows[-1]["system"] == "TOTAL" and rows[-1]["yield_in_artifacts"] == 1.0
+    assert ev.main(["--root", str(root), "--concepts", CONCEPTS, "--raw"]) == 0
+    assert "raw yield" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("evidence", "paths", "inside"), [
+    pytest.param("o/r@c:deploy/k8s/db.yaml:3", ["deploy/k8s"], True, id="under-a-directory"),
+    pytest.param("o/r@c:svc-a/src/main/resources/application.yml:9", ["svc-*/src/main/resources/application.yml"],
+                 True, id="named-by-a-glob"),
+    pytest.param("o/r@c:docker-compose.yml:1", ["docker-compose.yml"], True, id="the-file-itself"),
+    pytest.param("o/r@c:src/Main.java:10", ["docker-compose.yml", "deploy"], False, id="source-code"),
+    pytest.param("o/other@c:docker-compose.yml:1", ["docker-compose.yml"], False, id="another-repository"),
+    pytest.param("o/r@c:deploy-old/x.yaml:1", ["deploy"], False, id="a-sibling-with-the-same-prefix"),
+])
+def test_evidence_lies_in_the_artifacts_given_to_the_importers(evidence: str, paths: list[str],
+                                                                inside: bool) -> None:
+    e = ev.Expectation("X-1", "c", "service:a", evidence=(evidence,))
+    assert ev.in_artifacts(e, "o/r", paths) is inside

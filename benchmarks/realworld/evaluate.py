@@ -15,6 +15,7 @@ Run: ``.venv/bin/python benchmarks/realworld/evaluate.py [--list] [--json] [--ra
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -57,6 +58,8 @@ class Expectation:
     concept: str
     subject: str
     must_not: bool = False
+    evidence: tuple[str, ...] = ()
+    """``owner/name@commit:path:line`` places the reviewer cites."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,8 @@ def _entries(doc: Document, key: str, concepts: dict[str, Concept], seen: set[st
         if item["id"] in seen:
             problems.append(_problem(doc, (*at, "id"), f"duplicate id '{item['id']}'"))
         seen.add(item["id"])
-        out.append(Expectation(item["id"], item["concept"], item["subject"], must_not=key == "must_not"))
+        out.append(Expectation(item["id"], item["concept"], item["subject"], must_not=key == "must_not",
+                               evidence=tuple(item["evidence"])))
     return out
 
 
@@ -398,6 +402,79 @@ def run(root: str, concepts_file: str, names: Sequence[str] = (), raw: bool = Fa
     return results
 
 
+# ---- the yield of the imported designs -------------------------------------------------------------------
+
+
+def read_artifacts(root: str, system: str) -> tuple[str, tuple[str, ...]]:
+    """(repository, the paths ``raw_import`` hands to the importers) of a system; ('', ()) without one."""
+    path = os.path.join(root, system, "system.yaml")
+    if not os.path.isfile(path):
+        return "", ()
+    data = load(path).data
+    if not isinstance(data, dict) or not isinstance(data.get("raw_import"), list):
+        return "", ()
+    paths = [str(p) for step in data["raw_import"] if isinstance(step, dict)
+             for key in ("paths", "with") for p in step.get(key) or []]
+    return str(data.get("repo", "")), tuple(paths)
+
+
+def in_artifacts(e: Expectation, repo: str, paths: Sequence[str]) -> bool:
+    """Whether some evidence of ``e`` lies in a file the importers are given (the file itself, a file under a
+    directory given, or one a glob names). Evidence only in source code cannot be imported."""
+    for place in e.evidence:
+        where, _at, rest = place.partition("@")
+        file = rest.partition(":")[2].rsplit(":", 1)[0]
+        if where != repo or not file:
+            continue
+        if any(file == p or file.startswith(p.rstrip("/") + "/") or fnmatch.fnmatchcase(file, p) for p in paths):
+            return True
+    return False
+
+
+def yields(results: Sequence[Result], root: str) -> list[dict[str, Any]]:
+    """Per system with a raw design, and in total: the imported design's hits against the hand-written
+    design's (the letter figure), and the same over the expectations evidenced in imported artifacts."""
+    by = {(r.system, r.design): r for r in results}
+    rows: list[dict[str, Any]] = []
+    for system in sorted({r.system for r in results if r.design == "raw"}):
+        design, raw = by.get((system, "design")), by[(system, "raw")]
+        if design is None:
+            continue
+        repo, paths = read_artifacts(root, system)
+        hit_d = {v.expectation.id for v in design.verdicts if v.status == "HIT"}
+        # of the risks the hand-written design yields (a raw hit the hand-written design misses is not counted)
+        hit_r = {v.expectation.id for v in raw.verdicts if v.status == "HIT"} & hit_d
+        gap_r = {v.expectation.id for v in raw.verdicts if v.status == "GAP"} & hit_d
+        art = {v.expectation.id for v in design.verdicts if in_artifacts(v.expectation, repo, paths)}
+        rows.append({"system": system, "design_hits": len(hit_d), "raw_hits": len(hit_r),
+                     "in_artifacts": len(art), "design_hits_in_artifacts": len(hit_d & art),
+                     "raw_hits_in_artifacts": len(hit_r & art), "raw_gaps_in_artifacts": len(gap_r & art)})
+    if rows:
+        total = {k: sum(r[k] for r in rows) for k in rows[0] if k != "system"}
+        rows.append({"system": "TOTAL", **total})
+    for row in rows:
+        row["yield"] = round(row["raw_hits"] / row["design_hits"], 4) if row["design_hits"] else None
+        row["yield_in_artifacts"] = (round(row["raw_hits_in_artifacts"] / row["design_hits_in_artifacts"], 4)
+                                     if row["design_hits_in_artifacts"] else None)
+    return rows
+
+
+def yield_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The imported designs' yield: all expectations, and those evidenced in the artifacts imported."""
+    head = (f"{'raw yield':<24}{'design hits':>12}{'raw hits':>10}{'yield':>7}   |{'in artifacts':>13}"
+            f"{'design hits':>12}{'raw hits':>10}{'raw gaps':>10}{'yield':>7}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        if r["system"] == "TOTAL":
+            lines.append("-" * len(head))
+        lines.append(f"{r['system']:<24}{r['design_hits']:>12}{r['raw_hits']:>10}"
+                     f"{_share(r['raw_hits'], r['design_hits']):>7}   |{r['in_artifacts']:>13}"
+                     f"{r['design_hits_in_artifacts']:>12}{r['raw_hits_in_artifacts']:>10}"
+                     f"{r['raw_gaps_in_artifacts']:>10}"
+                     f"{_share(r['raw_hits_in_artifacts'], r['design_hits_in_artifacts']):>7}")
+    return "\n".join(lines)
+
+
 def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
@@ -517,10 +594,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    rows = yields(results, args.root) if args.raw else []
     if args.json:
-        text = json.dumps(as_json(results), indent=2, sort_keys=True)
+        data = as_json(results)
+        if rows:
+            data["yield"] = rows
+        text = json.dumps(data, indent=2, sort_keys=True)
     else:
-        text = table(results) + ("\n\n" + listing(results) if args.list else "")
+        text = table(results) + ("\n\n" + yield_table(rows) if rows else "") + (
+            "\n\n" + listing(results) if args.list else "")
     try:
         print(text)
         sys.stdout.flush()

@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/realworld/import_raw.py [--mirror DIR] [--sys
 from __future__ import annotations
 
 import argparse
+import glob
 import io
 import os
 import subprocess
@@ -38,7 +39,8 @@ from engine.loader import load_documents  # noqa: E402
 
 
 def _extract(gitdir: str, commit: str, paths: Sequence[str], into: str) -> None:
-    archive = subprocess.run(["git", "-C", gitdir, "archive", "--format=tar", commit, "--", *paths],
+    specs = [f":(glob){p}" if any(c in p for c in "*?[") else p for p in paths]
+    archive = subprocess.run(["git", "-C", gitdir, "archive", "--format=tar", commit, "--", *specs],
                              capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
@@ -58,7 +60,10 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
         _extract(gitdir, commit, [*all_paths, *extras], work)
         by_agent: dict[str, tuple[list[Any], list[str], list[str]]] = {}
         for step in spec["raw_import"]:
-            paths = [os.path.join(work, p) for p in step["paths"]]
+            # a path may be a glob (``ts-*/src/main/resources/application.yml``): git archive and the
+            # importer see the same files, in sorted order
+            paths = [m for p in step["paths"] for m in sorted(glob.glob(os.path.join(work, p))) or
+                     [os.path.join(work, p)]]
             cwd = os.getcwd()
             os.chdir(work)  # file names in the imported design are repository paths
             try:

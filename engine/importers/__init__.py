@@ -5,8 +5,9 @@ data is a design-file body and whose locations are the artifact's own lines. The
 and merges them like hand-written files; a hand-written value wins over an imported one.
 
 Formats: ``openapi`` (OpenAPI 3.0/3.1, Swagger 2.0), ``asyncapi`` (2.x, 3.x), ``compose``
-(docker-compose), ``kubernetes`` (manifests, multi-document files, directories) and ``gateway``
-(Spring Cloud Gateway, Envoy and nginx routes).
+(docker-compose), ``kubernetes`` (manifests, multi-document files, directories), ``gateway``
+(Spring Cloud Gateway, Zuul, Envoy and nginx routes) and ``spring`` (Spring Boot application YAML:
+the connections, client timeouts and circuit breakers a service's configuration states).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Format:
 
 
 def _formats() -> dict[str, Format]:
-    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi
+    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi, spring
 
     return {
         "openapi": Format("openapi", "api", openapi.import_file, needs=("referencing",)),
@@ -62,27 +63,35 @@ def _formats() -> dict[str, Format]:
         "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True,
                              project=kubernetes.import_paths),
         "gateway": Format("gateway", "infrastructure", gateway.import_file),
+        "spring": Format("spring", "infrastructure", spring.import_file, accepts_dirs=True,
+                         project=spring.import_paths),
     }
 
 
-FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway")
+FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway", "spring")
 ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes", "kube": "kubernetes",
-           "nginx": "gateway", "envoy": "gateway", "spring-cloud-gateway": "gateway"}
+           "nginx": "gateway", "envoy": "gateway", "spring-cloud-gateway": "gateway",
+           "zuul": "gateway", "spring-boot": "spring"}
 
 
 def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The format of an artifact, judged by its content; a clear error when that is ambiguous.
 
-    A directory is a compose project when it holds compose's default files, else manifests. An
+    A directory is a compose project when it holds compose's default files, Spring configuration when
+    it holds that and no manifest (a config server's), else manifests. An
     nginx ``.conf`` that proxies is told before YAML parsing (it is not YAML).
     """
-    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi
+    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi, spring
 
     if os.path.isdir(path):
-        return "compose" if compose.project_files(path) else "kubernetes"
+        if compose.project_files(path):
+            return "compose"
+        return "spring" if _spring_directory(path, limits) else "kubernetes"
     text = read_text(path, limits)
     if gateway.detect_text(path, text):
         return "gateway"
+    if path.endswith(".properties"):  # Java properties: only Spring's are read
+        return "spring"
     docs = [d.data for d in parse_all(text, path, limits, merge_keys=True) if d.data is not None]
     if not docs:
         raise InputError("file is empty", Location(path))
@@ -95,11 +104,39 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
         found.append("kubernetes")
     if gateway.detect(docs):
         found.append("gateway")
+    if not found and any(spring.detect(d) for d in docs):
+        found.append("spring")
     if len(found) == 1:
         return found[0]
     what = "could be " + " or ".join(found) if found else "is none of " + ", ".join(FORMAT_NAMES)
     raise UsageError(f"{path}: cannot tell the artifact format by its content (it {what}); name it, e.g. "
                      f"--from openapi={path}")
+
+
+def _spring_directory(path: str, limits: Limits) -> bool:
+    """Whether a directory holds Spring configuration and no Kubernetes manifest (a config server's)."""
+    from engine.importers import kubernetes, spring
+
+    found = False
+    for root, dirs, names in os.walk(path):
+        dirs.sort()
+        for name in sorted(names):
+            if name in kubernetes.KUSTOMIZATION_FILES:
+                return False
+            if name.endswith(".properties"):
+                found = True
+            if not name.endswith((".yml", ".yaml")):
+                continue
+            file = os.path.join(root, name)
+            try:
+                docs = [d.data for d in parse_all(read_text(file, limits), file, limits, merge_keys=True)
+                        if d.data is not None]
+            except ArchplanError:
+                continue  # not this detector's to report: the importer chosen says it
+            if kubernetes.detect(docs):
+                return False
+            found = found or any(spring.detect(d) for d in docs)
+    return found
 
 
 def resolve_format(name: str) -> str:

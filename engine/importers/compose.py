@@ -6,7 +6,12 @@ else compose's default of one container); the healthcheck; published ports (expo
 (persistence: ``durable_storage`` of a datastore, ``stateful`` of a service); resource limits
 (``deploy.resources.limits``, ``mem_limit``, ``cpus``); and edges, *inferred* from ``depends_on``,
 ``links``, and environment variables or commands that name another service's host, each with its
-evidence in ``inferred_from``.
+evidence in ``inferred_from``. A ``depends_on`` alone says start order, not how a service is called: to
+a datastore or broker it is that store's client (the call's style follows from the target), to a
+service it is a call of unknown style and protocol. Credentials written out in the environment, or in
+the JSON/YAML files the project bind-mounts (``./config:/app/config``), make the service's
+``secrets_source`` ``repo_config`` (the key is named, never the value). Traefik routers in the
+services' labels become endpoints of the Traefik service (``engine.importers.traefik``).
 
 Exposure: a port published on every host interface (no host IP, ``0.0.0.0`` or ``::``) is ``host``:
 anyone on the network the host sits on reaches it, but nothing in the file says that network is the
@@ -30,6 +35,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import ArchplanError, Location
+from engine.importers import traefik
 from engine.importers.base import Body, entry_endpoint, fail, listing, load_one, mapping
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
@@ -39,10 +45,14 @@ from engine.importers.infra import (
     Recognised,
     datastore_auth,
     edge_fact,
+    image_base,
     infer_edges,
     literal_secret,
+    mounted_secrets,
     recognise,
     record_datastore_auth,
+    record_datastore_nodes,
+    record_image_pinning,
     record_literal_secrets,
 )
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
@@ -92,6 +102,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         body.remark(where, remark)
     _environment_of(body, project.files)
     hosts: dict[str, str] = {}
+    labelled: dict[str, list[tuple[str, str, Location]]] = {}
+    traefiks: list[str] = []
     kinds: dict[str, Recognised | None] = {}
     mentions: dict[str, list[Mention]] = {}
     skipped: set[str] = set()
@@ -108,6 +120,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             skipped.add(name)
             continue
         hosts[name] = name
+        labelled[name] = traefik.labels_of(doc, spec, at)
+        if image and "traefik" in image_base(image):
+            traefiks.append(name)
         for alias_key in ("hostname", "container_name"):
             if isinstance(spec.get(alias_key), str):
                 hosts[spec[alias_key]] = name
@@ -130,7 +145,15 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         record_datastore_auth(body, name, datastore_auth(rec, image, {k: v for k, v, _l in env}, command,
                                                          [m for m, _p, _l in mounts]),
                               doc.locate((*at, "image")) if image else doc.locate(at))
-        record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)])
+        mounted = mounted_secrets(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
+        record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)] + mounted)
+    routed = {n: ls for n, ls in labelled.items() if any(k.startswith("traefik.http.routers.") for k, _v, _l in ls)}
+    if routed and len(traefiks) == 1:
+        traefik.import_routes(body, traefiks[0], routed)
+    elif routed:
+        body.remark(doc.locate(()), "Traefik router labels, but " + (
+            "no Traefik service" if not traefiks else f"several Traefik services ({', '.join(traefiks)})") +
+            " in the compose file: routes not imported")
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(mentions, hosts, {n: (r.protocol if r else None) for n, r in kinds.items()})
     declared: dict[tuple[str, str], list[tuple[str, Location]]] = {}
@@ -179,6 +202,17 @@ def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Loca
             out.append((k, v, doc.locate((*at, i))))
     elif env is not None:
         raise fail(doc, at, "environment must be a mapping or a list of KEY=VALUE")
+    return out
+
+
+def _bind_sources(spec: dict[str, Any]) -> list[str]:
+    """The project-relative host paths bind-mounted into a service (``./config:/app/config``)."""
+    out: list[str] = []
+    for vol in spec.get("volumes") or []:
+        source = str(vol.split(":", 1)[0]) if isinstance(vol, str) and ":" in vol else \
+            str(vol.get("source", "")) if isinstance(vol, dict) and vol.get("type") == "bind" else ""
+        if source.startswith(("./", "../")) or source == ".":
+            out.append(source)
     return out
 
 
@@ -272,7 +306,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
         if rec.kind:
             body.set("datastores", name, "kind", rec.kind, doc.locate((*at, "image")) if image else loc)
-        body.set("datastores", name, "replicas", replicas, rloc)
+        record_datastore_nodes(body, name, replicas, rloc, "container")
         body.set("datastores", name, "durable_storage", bool(persistent),
                  persistent[0][2] if persistent else loc)
         if not persistent:
@@ -287,6 +321,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.note("services", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
     if image:
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
+        record_image_pinning(body, name, image, doc.locate((*at, "image")))
     body.set("services", name, "replicas", replicas, rloc)
     if rec is not None and rec.role == "broker":  # a broker runs as a service of the system
         body.set("services", name, "tags", ["broker"], doc.locate((*at, "image")) if image else loc)

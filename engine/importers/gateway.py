@@ -10,6 +10,11 @@ Three configurations, each read as its own tool reads it:
   ``metadata.response-timeout`` or ``httpclient.response-timeout``; Spring has none by default, but a
   route built in Java may set one, so an unstated timeout stays unknown. The gateway is named by
   ``spring.application.name``.
+- Spring Cloud Netflix Zuul, in application YAML (a config server's ``gateway.yml``): ``zuul.routes``
+  (``path`` with ``url``, or ``serviceId``, the route's name by default; ``zuul.prefix``). A ``url``
+  route is a plain proxy bounded by ``zuul.host.socket-timeout-millis`` (10 s by default); a
+  ``serviceId`` route runs in a Hystrix command (a circuit breaker), bounded by the Hystrix timeout or
+  ``ribbon.ReadTimeout`` where stated, else unknown.
 - Envoy static configuration: the routes of every ``http_connection_manager``
   (``match.prefix``/``path``, a ``:method`` header match) and their ``route.cluster`` (or weighted
   clusters); a cluster's endpoints name the target. The route's ``timeout`` (Envoy's default: 15 s)
@@ -17,10 +22,15 @@ Three configurations, each read as its own tool reads it:
   a cluster's ``circuit_breakers`` or ``outlier_detection`` is a circuit breaker. The gateway is named
   by ``node.cluster``.
 - nginx (``nginx.conf``, ``default.conf``, ``*.conf.template``): every ``location`` with a
-  ``proxy_pass`` or ``grpc_pass`` (through an ``upstream`` block's servers); ``proxy_read_timeout``
+  ``proxy_pass`` or ``grpc_pass`` (through an ``upstream`` block's servers), and every one nginx answers
+  itself (OpenResty's ``content_by_lua``, ``return``: an endpoint with no ``routes_to``; what its Lua
+  calls is code). Methods come from ``limit_except`` or ``if ($request_method = M)`` blocks (not a CORS
+  ``OPTIONS``); a ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with
+  none in plaintext (``tls: false``). ``*_by_lua_block`` bodies are Lua, skipped. ``proxy_read_timeout``
   (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout, ``limit_req``
-  the endpoint's rate limit. Regular-expression and named locations, variables in a proxied host and
-  ``include``d files are not read: each is a warning.
+  the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit it).
+  Regular-expression and named locations, variables in a proxied host and ``include``d files are not
+  read: each is a warning.
 
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
@@ -60,8 +70,8 @@ _SPRING_PREFIXES: tuple[tuple[str, ...], ...] = ((), ("server", "webflux"), ("mv
 
 
 def detect(docs: list[Any]) -> bool:
-    """Whether parsed YAML documents hold Spring Cloud Gateway routes or an Envoy static configuration."""
-    return any(_spring_routes(d) is not None or _envoy(d) for d in docs)
+    """Whether parsed YAML documents hold Spring Cloud Gateway or Zuul routes or an Envoy static configuration."""
+    return any(_spring_routes(d) is not None or _zuul_routes(d) is not None or _envoy(d) for d in docs)
 
 
 def detect_text(path: str, text: str) -> bool:
@@ -89,8 +99,10 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
         if _envoy(doc.data):
             return [_envoy_import(doc, service)]
     found = [(d, r) for d in docs for r in [_spring_routes(d.data)] if r is not None]
+    if not found and any(_zuul_routes(d.data) is not None for d in docs):
+        return [_zuul_import(docs, service)]
     if not found:
-        raise fail(docs[0], (), "not a gateway configuration: no spring.cloud.gateway routes, no Envoy "
+        raise fail(docs[0], (), "not a gateway configuration: no spring.cloud.gateway or zuul routes, no Envoy "
                                 "static_resources, and not an nginx .conf")
     return [_spring_import(docs, service)]
 
@@ -154,7 +166,8 @@ class _Routes:
 
     def route(self, methods: list[tuple[str, Location]], path: str, at: Location, targets: list[str],
               call: _Call | None, rate_limit: tuple[Location, str] | None = None, why: str = "",
-              to_at: Location | None = None) -> None:
+              to_at: Location | None = None, tls: tuple[bool, Location, str] | None = None,
+              unlimited: tuple[Location, str] | None = None) -> None:
         """Endpoints for one route: one per method, or one GET standing for every method."""
         if not path.isprintable() or not path.isascii() or not 0 < len(path) <= 512:
             self.body.remark(at, f"route path {path[:60]!r} is not a printable ASCII path: route not imported")
@@ -172,6 +185,12 @@ class _Routes:
             if rate_limit:
                 self.body.set("endpoints", ident, "rate_limit", True, rate_limit[0])
                 self.body.note("endpoints", ident, f"rate_limit from {rate_limit[1]}")
+            elif unlimited:
+                self.body.set("endpoints", ident, "rate_limit", False, unlimited[0])
+                self.body.note("endpoints", ident, f"rate_limit false: {unlimited[1]}")
+            if tls is not None:
+                self.body.set("endpoints", ident, "tls", tls[0], tls[1])
+                self.body.note("endpoints", ident, f"tls {str(tls[0]).lower()}: {tls[2]}")
             if stand_in:
                 self.body.note("endpoints", ident, "the route matches every method: GET stands for all of them "
                                                    "(split it into the methods it serves)")
@@ -373,13 +392,17 @@ def _shortcut(doc: Document, item: Any, at: Path, what: str) -> _Step:
     return _Step(given, values, args if isinstance(args, dict) else {}, loc)
 
 
-def _spring_import(docs: list[Document], service: str | None) -> Document:
-    named: tuple[str, Location] | None = None
+def _application_name(docs: list[Document]) -> tuple[str, Location] | None:
+    """``spring.application.name`` of the first document that states one (not a placeholder)."""
     for doc in docs:
         app = _prop(doc.data, ("spring", "application", "name"))
         if app is not None and isinstance(app[0], str) and app[0].strip() and "$" not in app[0]:
-            named = (app[0], doc.locate(app[1]))
-            break
+            return app[0], doc.locate(app[1])
+    return None
+
+
+def _spring_import(docs: list[Document], service: str | None) -> Document:
+    named = _application_name(docs)
     routes = _Routes(docs[0].file, "Spring Cloud Gateway", service, named, "spring.application.name")
     for doc in docs:
         found = _gateway_props(doc.data)
@@ -559,6 +582,101 @@ def _spring_retry(step: _Step) -> dict[str, Any]:
         factor = backoff.get("factor", 2)  # Spring's default factor
         spec["backoff"] = "exponential" if isinstance(factor, (int, float)) and factor > 1 else "fixed"
     return spec
+
+
+# --------------------------------------------------------------------------------------
+# Spring Cloud Netflix Zuul
+# --------------------------------------------------------------------------------------
+
+ZUUL_HOST_SOCKET_TIMEOUT_MS = 10000
+
+
+def _zuul_routes(data: Any) -> Any:
+    found = _prop(data, ("zuul", "routes"))
+    return found[0] if found is not None and isinstance(found[0], dict) and found[0] else None
+
+
+def _ms_prop(doc: Document, data: Any, parts: tuple[str, ...]) -> tuple[int, Location, str] | None:
+    """A whole number of milliseconds at a dotted property (``ribbon.ReadTimeout``), with where it stands."""
+    found = _prop(data, parts)
+    if found is None:
+        return None
+    value, at = found
+    loc = doc.locate(at)
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise InputError(f"{'.'.join(parts)} {value!r} is not a number of milliseconds", loc, ".".join(parts))
+    return int(str(value).strip()), loc, f"{'.'.join(parts)} {value}"
+
+
+def _zuul_import(docs: list[Document], service: str | None) -> Document:
+    """Zuul routes: ``zuul.routes.<name>`` with ``path`` and ``url`` (a plain HTTP proxy, bounded by
+    ``zuul.host.socket-timeout-millis``, 10 s by default) or ``serviceId`` (the route's name by default:
+    a Ribbon call wrapped in a Hystrix command, so a circuit breaker, bounded by the Hystrix timeout or
+    ``ribbon.ReadTimeout`` where stated)."""
+    routes = _Routes(docs[0].file, "Zuul", service, _application_name(docs), "spring.application.name")
+    for doc in docs:
+        table = _zuul_routes(doc.data)
+        if table is None:
+            continue
+        found = _prop(doc.data, ("zuul", "routes"))
+        assert found is not None
+        rpath = found[1]
+        prefix_node = _prop(doc.data, ("zuul", "prefix"))
+        prefix = str(prefix_node[0]).rstrip("/") if prefix_node and isinstance(prefix_node[0], str) else ""
+        ignored = _prop(doc.data, ("zuul", "ignoredServices")) or _prop(doc.data, ("zuul", "ignored-services"))
+        if ignored is None or str(ignored[0]).strip() != "*":
+            routes.body.remark(doc.locate(rpath), "zuul.ignoredServices is not '*': Zuul also routes /<service>/** "
+                                                  "to every service the registry knows; only the routes written "
+                                                  "here are imported")
+        host_timeout = _ms_prop(doc, doc.data, ("zuul", "host", "socket-timeout-millis"))
+        for name, given in table.items():
+            at = (*rpath, name)
+            loc = doc.locate(at)
+            label = f"zuul route {name}"
+            spec = mapping(doc, {"path": given} if isinstance(given, str) else given, at, label)
+            path = spec.get("path")
+            if not isinstance(path, str) or not path.startswith("/"):
+                raise fail(doc, (*at, "path"), f"{label} needs a 'path' such as /orders/**")
+            url = spec.get("url")
+            call: _Call | None = None
+            targets: list[str] = []
+            if isinstance(url, str):
+                url_loc = doc.locate((*at, "url"))
+                scheme, host = _host_of_url(_placeholders(url.strip()))
+                if url.strip().startswith("forward:"):
+                    routes.route([], prefix + path, loc, [], None, None, f"{label} is served by the gateway itself")
+                    continue
+                target = routes.target(host, url_loc) if host else None
+                if target:
+                    targets = [target]
+                    timeout = host_timeout or (ZUUL_HOST_SOCKET_TIMEOUT_MS, url_loc,
+                                               "Zuul's default zuul.host.socket-timeout-millis (10 s)")
+                    call = _Call(url_loc, _PROTOCOLS.get(scheme, "http"), timeout)
+                    if scheme == "https":
+                        call.tls = (url_loc, f"the https url of {label}")
+                    call.notes.append(f"{label} proxies a plain URL: no Hystrix command, so no circuit breaker")
+            else:
+                sid = spec.get("serviceId", spec.get("service-id", name))
+                sid_at = (*at, "serviceId") if "serviceId" in spec else (*at, "service-id") if "service-id" in spec \
+                    else at
+                target = routes.target(str(sid), doc.locate(sid_at))
+                if target:
+                    targets = [target]
+                    budget = next((t for t in (
+                        _ms_prop(doc, doc.data, ("hystrix", "command", str(sid), "execution", "isolation", "thread",
+                                                 "timeoutInMilliseconds")),
+                        _ms_prop(doc, doc.data, ("hystrix", "command", "default", "execution", "isolation", "thread",
+                                                 "timeoutInMilliseconds")),
+                        _ms_prop(doc, doc.data, (str(sid), "ribbon", "ReadTimeout")),
+                        _ms_prop(doc, doc.data, ("ribbon", "ReadTimeout"))) if t is not None), None)
+                    call = _Call(doc.locate(sid_at), "http", budget)
+                    call.circuit_breaker = (doc.locate(sid_at), f"the Hystrix command Zuul wraps around {label} "
+                                                                "(serviceId routes only)")
+                    if budget is None:
+                        call.notes.append(f"timeout_ms unknown: {label} states no Hystrix or Ribbon timeout (the "
+                                          "defaults depend on the Spring Cloud version)")
+            routes.route([], prefix + path, loc, targets, call, None, "")
+    return routes.document()
 
 
 # --------------------------------------------------------------------------------------
@@ -758,12 +876,17 @@ def _envoy_retry(spec: dict[str, Any]) -> dict[str, Any]:
 _INHERITED = ("proxy_read_timeout", "limit_req", "grpc_read_timeout")
 
 
+_SERVES_ITSELF = ("content_by_lua", "content_by_lua_block", "content_by_lua_file", "return")
+
+
 class _Nginx:
     def __init__(self, path: str, text: str, service: str | None) -> None:
         self.path = path
         self.tree = nginx_conf.parse(text, path)
         self.routes = _Routes(path, "nginx", service, None, "setting")
         self.upstreams: dict[str, list[nginx_conf.Word]] = {}
+        self.tls: tuple[bool, Location, str] | None = None
+        """Whether the ``server`` being read listens with TLS: stated by its ``listen`` directives."""
 
     def run(self) -> Document:
         for d in self._walk(self.tree):
@@ -794,8 +917,32 @@ class _Nginx:
                 continue
             if d.name == "location":
                 self._location(d, here)
+            elif d.name == "server":
+                outer, self.tls = self.tls, self._server_tls(d)
+                self._block(d.children, here)
+                self.tls = outer
             else:
                 self._block(d.children, here)
+
+    @staticmethod
+    def _server_tls(server: nginx_conf.Directive) -> tuple[bool, Location, str] | None:
+        """TLS of a ``server``: every ``listen`` with ``ssl`` (or ``ssl on``), or none; unknown when mixed
+        or when it states no ``listen`` (nginx's default is port 80, plaintext, but a stream proxy or an
+        include may decide)."""
+        assert server.children is not None
+        listens = [d for d in server.children if d.name == "listen" and d.args]
+        ssl_on = next((d for d in server.children if d.name == "ssl" and d.args and d.args[0].text == "on"), None)
+        if not listens:
+            return None
+        secured = [d for d in listens if ssl_on is not None or any(a.text in ("ssl", "quic") for a in d.args)]
+        if len(secured) == len(listens):
+            said = " ".join(a.text for a in secured[0].args)
+            return True, secured[0].location, f"the server listens with TLS ({said})"
+        if not secured:
+            port = " ".join(a.text for a in listens[0].args)
+            return False, listens[0].location, (f"the server listens on {port} without ssl: plaintext, unless "
+                                                "something in front of it terminates TLS")
+        return None
 
     def _location(self, d: nginx_conf.Directive, inherited: dict[str, nginx_conf.Directive]) -> None:
         assert d.children is not None
@@ -812,17 +959,44 @@ class _Nginx:
             if c.name in _INHERITED and c.children is None:
                 here[c.name] = c
         passes = [c for c in d.children if c.name in ("proxy_pass", "grpc_pass") and c.args]
+        methods = self._methods(d)
         if passes:
-            self._route(path, d, passes[0], here)
+            self._route(path, d, passes[0], here, methods)
+        elif any(c.name in _SERVES_ITSELF for c in d.children):
+            handler = next(c for c in d.children if c.name in _SERVES_ITSELF)
+            self.routes.route(methods, path, d.location, [], None, self._rate(here),
+                              f"served by the gateway itself ({handler.name}): what it calls is in its code",
+                              tls=self.tls, unlimited=self._unlimited(d, here))
         self._block(d.children, here)
 
+    @staticmethod
+    def _methods(d: nginx_conf.Directive) -> list[tuple[str, Location]]:
+        """The methods a location states it serves: ``limit_except`` (GET allows HEAD), or the methods its
+        ``if ($request_method = M)`` blocks handle (a CORS preflight ``OPTIONS`` is not a route)."""
+        assert d.children is not None
+        out: list[tuple[str, Location]] = []
+        for c in d.children:
+            if c.name == "limit_except" and c.children is not None:
+                out += [(a.text.upper(), a.location) for a in c.args if a.text.upper() in HTTP_METHODS]
+            elif c.name == "if" and c.children is not None:
+                words = [a.text.strip("()'\"") for a in c.args]
+                if len(words) >= 3 and words[0] == "$request_method" and words[1] == "=":
+                    method = words[2].upper()
+                    if method in HTTP_METHODS and method != "OPTIONS":
+                        out.append((method, c.location))
+        first: dict[str, Location] = {}
+        for m, loc in out:
+            first.setdefault(m, loc)
+        return list(first.items())
+
     def _route(self, path: str, loc_d: nginx_conf.Directive, proxy: nginx_conf.Directive,
-               here: dict[str, nginx_conf.Directive]) -> None:
+               here: dict[str, nginx_conf.Directive], methods: list[tuple[str, Location]]) -> None:
         url = proxy.args[0]
         text = url.text
         if text.startswith("unix:") or "://unix:" in text:
             self.routes.body.remark(url.location, f"location {path} proxies to a unix socket: no service named")
-            self.routes.route([], path, loc_d.location, [], None, self._rate(here))
+            self.routes.route(methods, path, loc_d.location, [], None, self._rate(here), tls=self.tls,
+                              unlimited=self._unlimited(loc_d, here))
             return
         scheme, host = _host_of_url(text if "://" in text else "http://" + text)
         if "$" in text.split("://", 1)[-1].split("/", 1)[0]:
@@ -849,7 +1023,16 @@ class _Nginx:
         call = _Call(url.location, protocol, timeout)
         if scheme in ("https", "grpcs"):
             call.tls = (url.location, f"the {scheme} URL of location {path}")
-        self.routes.route([], path, loc_d.location, targets, call, self._rate(here))
+        self.routes.route(methods, path, loc_d.location, targets, call, self._rate(here), tls=self.tls,
+                          unlimited=self._unlimited(loc_d, here))
+
+    @staticmethod
+    def _unlimited(loc_d: nginx_conf.Directive, here: dict[str, nginx_conf.Directive]) -> tuple[Location, str] | None:
+        """No ``limit_req`` reaches the location (from it, its ``server`` or ``http``): nginx does not limit it."""
+        if "limit_req" in here:
+            return None
+        return loc_d.location, ("no limit_req applies to this location: nginx does not limit its request rate "
+                                "(something in front of it may)")
 
     @staticmethod
     def _rate(here: dict[str, nginx_conf.Directive]) -> tuple[Location, str] | None:
@@ -862,4 +1045,7 @@ def _harmless_include(name: str) -> bool:
     return base.endswith(("_params", ".types"))
 
 
-__all__ = ["detect", "detect_text", "import_file", "service_of_host"]
+placeholders = _placeholders
+"""Spring's ``${NAME:default}`` placeholders replaced by their defaults (shared with the Spring import)."""
+
+__all__ = ["detect", "detect_text", "import_file", "placeholders", "service_of_host"]

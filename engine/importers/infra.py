@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from engine.errors import Location
+from engine.errors import ArchplanError, Location
 from engine.importers.base import Body, host_exposure, safe_name
+from engine.source import DEFAULT_LIMITS, Limits, parse_all, read_text
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,24 @@ def image_path(image: str) -> str:
         path = path[len("library/"):]
     last = path.rsplit("/", 1)[-1]
     return path[: len(path) - len(last)] + last.split(":", 1)[0]
+
+
+def image_pinning(image: str) -> tuple[bool, str] | None:
+    """Whether an image reference names one build: ``(True, why)`` for a digest (``@sha256:…``),
+    ``(False, why)`` for no tag or ``latest`` (a tag that moves with every push); None for any other
+    tag, which a registry may or may not let anyone overwrite (unknown)."""
+    ref = image.strip()
+    if "@" in ref:
+        return True, "the image is pinned by digest"
+    last = ref.rsplit("/", 1)[-1]
+    if "$" in last or "{" in last:
+        return None  # a variable: the tag is chosen where the file is used
+    name, colon, tag = last.partition(":")
+    if not colon:
+        return False, f"image {name} has no tag: it runs whatever 'latest' points to when pulled"
+    if tag == "latest":
+        return False, f"image {name}:latest is a moving tag"
+    return None
 
 
 def image_base(image: str) -> str:
@@ -254,6 +274,52 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
     return [edges[k] for k in sorted(edges)]
 
 
+_CONFIG_SUFFIXES = (".json", ".yml", ".yaml")
+_MOUNT_FILES_MAX = 50
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def mounted_secrets(body: Body, project_dir: str, sources: Sequence[str],
+                    limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, Location]]:
+    """Credentials written out in the JSON/YAML configuration files the project mounts into a container
+    (``./config:/app/config``): ``(file key, location)`` of each secret-named key with a literal value.
+    A file that does not parse is said and skipped: it was not handed over as an artifact of its own."""
+    found: list[tuple[str, Location]] = []
+    files: list[str] = []
+    for source in sources:
+        path = os.path.normpath(os.path.join(project_dir, source))
+        if os.path.isfile(path) and path.endswith(_CONFIG_SUFFIXES):
+            files.append(path)
+        elif os.path.isdir(path):
+            for root, dirs, names in os.walk(path):
+                dirs.sort()
+                files += [os.path.join(root, n) for n in sorted(names) if n.endswith(_CONFIG_SUFFIXES)]
+    for path in files[:_MOUNT_FILES_MAX]:
+        try:
+            docs = list(parse_all(read_text(path, limits), path, limits))
+        except ArchplanError as exc:
+            body.remark(exc.location or Location(path), f"mounted configuration not read: {exc.message}")
+            continue
+        for doc in docs:
+            for keys, value in _leaves(doc.data, ()):
+                leaf = _CAMEL.sub("_", str(keys[-1]))
+                if isinstance(value, (str, int)) and not isinstance(value, bool) and literal_secret(leaf, str(value)):
+                    found.append((f"{os.path.relpath(path, project_dir)}: {'.'.join(map(str, keys))}",
+                                  doc.locate(keys)))
+    return found
+
+
+def _leaves(node: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, (*at, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, (*at, i))
+    elif at and node is not None:
+        yield at, node
+
+
 def record_literal_secrets(body: Body, name: str, rec: Recognised | None, found: list[tuple[str, Location]]) -> None:
     """Credentials written out in the configuration: the service keeps its secrets in repository config.
 
@@ -358,6 +424,32 @@ def record_datastore_auth(body: Body, name: str, auth: DatastoreAuth | None, at:
         return
     body.set("datastores", name, "authentication", auth.authentication, at)
     body.note("datastores", name, f"authentication {auth.authentication}: {auth.why}")
+
+
+def record_image_pinning(body: Body, service: str, image: str, at: Location) -> None:
+    """The service's deployment runs an identified build (a digest) or a moving one (no tag, ``latest``):
+    ``deployments[].immutable_artifacts``; any other tag leaves it unknown."""
+    pinned = image_pinning(image)
+    if pinned is None:
+        return
+    value, why = pinned
+    body.fact("deployments", {"service": service}, at)
+    body.set("deployments", service, "immutable_artifacts", value, at)
+    body.note("deployments", service, f"immutable_artifacts {str(value).lower()}: {why}")
+
+
+def record_datastore_nodes(body: Body, name: str, containers: int, at: Location, what: str) -> None:
+    """A datastore's ``replicas`` count the copies *beside* its primary: one container is a single node
+    (``replicas: 0``), with nothing to promote when it fails (``failover: none``). Several containers of
+    one store are several copies only if the engine's replication is configured, which the container
+    count does not say: left unknown, with a note."""
+    if containers == 1:
+        body.set("datastores", name, "replicas", 0, at)
+        body.set("datastores", name, "failover", "none", at)
+        body.note("datastores", name, f"replicas 0, failover none: a single {what}, no replica to promote")
+    else:
+        body.note("datastores", name, f"{containers} {what}s: replicas and failover unknown (copies of one store "
+                                      "only if the engine's replication is configured)")
 
 
 _ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")

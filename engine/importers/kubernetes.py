@@ -15,6 +15,8 @@ target or label selector. Edges are inferred from environment variables (ConfigM
 commands that name a Service's DNS name. Istio objects (``engine.importers.istio``) add what the mesh
 does to those calls: VirtualService timeouts and retries, DestinationRule circuit breakers
 (``outlierDetection``) and bulkheads (``connectionPool``), and the routes an ingress Gateway publishes.
+A workload that reads a Secret whose values are written in the manifests given (``data``,
+``stringData``) keeps its secrets in repository configuration (``secrets_source: repo_config``).
 """
 
 from __future__ import annotations
@@ -400,10 +402,12 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     pdbs = [o for o in objs if o.kind == "PodDisruptionBudget"]
     netpols = [o for o in objs if o.kind == "NetworkPolicy"]
     secrets_at: Location | None = None
+    committed = {(o.namespace, o.name): o.loc("data" if o.get("data") else "stringData") for o in objs
+                 if o.kind == "Secret" and (o.get("data") or o.get("stringData"))}
     for w in sorted(workloads, key=lambda w: w.name):
         at = _one(body, w, hpas.get((w.obj.namespace, w.obj.name)), pdbs, netpols)
         infra.record_datastore_auth(body, w.name, w.auth, w.obj.loc())
-        infra.record_literal_secrets(body, w.name, w.rec, w.secrets)
+        infra.record_literal_secrets(body, w.name, w.rec, w.secrets + _committed_secrets(w.obj, committed))
         secrets_at = secrets_at or at
     if secrets_at is not None:
         body.set("security", "security", "secrets_management", "k8s_secrets", secrets_at)
@@ -492,6 +496,29 @@ def _env(o: _Obj, containers: list[dict[str, Any]], configmaps: dict[tuple[str, 
     return keys, out
 
 
+def _committed_secrets(o: _Obj, committed: dict[tuple[str, str], Location]) -> list[tuple[str, Location]]:
+    """The Secrets a workload reads whose values are written in the manifests given (``data`` or
+    ``stringData``): base64 is an encoding, so the credentials are in the repository."""
+    pod: Path = ("spec", "template", "spec")
+    names: set[str] = set()
+    for v in o.get(*pod, "volumes") or []:
+        if isinstance(v, dict) and isinstance(v.get("secret"), dict):
+            names.add(str(v["secret"].get("secretName", "")))
+    for c in o.get(*pod, "containers") or []:
+        if not isinstance(c, dict):
+            continue
+        for e in c.get("env") or []:
+            ref = e.get("valueFrom", {}).get("secretKeyRef") if isinstance(e, dict) and isinstance(
+                e.get("valueFrom"), dict) else None
+            if isinstance(ref, dict):
+                names.add(str(ref.get("name", "")))
+        for e in c.get("envFrom") or []:
+            if isinstance(e, dict) and isinstance(e.get("secretRef"), dict):
+                names.add(str(e["secretRef"].get("name", "")))
+    return [(f"Secret {n} (its values are in the manifests)", committed[(o.namespace, n)]) for n in sorted(names)
+            if (o.namespace, n) in committed]
+
+
 def _uses_secrets(o: _Obj) -> Location | None:
     pod: Path = ("spec", "template", "spec")
     for vi, v in enumerate(o.get(*pod, "volumes") or []):
@@ -553,7 +580,7 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         if w.rec.kind:
             body.set(section, w.name, "kind", w.rec.kind, image_at)
         if replicas:
-            body.set(section, w.name, "replicas", replicas[0], replicas[1])
+            infra.record_datastore_nodes(body, w.name, replicas[0], replicas[1], "pod")
         body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)
         if durable is None:
             body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
@@ -564,6 +591,7 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     images = [c.get("image") for c in containers if isinstance(c.get("image"), str)]
     if images:
         body.set(section, w.name, "image", str(images[0])[:200], o.loc(*pod, "containers"))
+        infra.record_image_pinning(body, w.name, str(images[0]), o.loc(*pod, "containers"))
     if w.rec is not None and w.rec.role == "broker":
         body.set(section, w.name, "tags", ["broker"], at)
         body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)

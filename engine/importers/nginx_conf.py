@@ -71,6 +71,12 @@ def parse(text: str, path: str) -> list[Directive]:
         if ch == "{":
             if not words:
                 raise InputError("unexpected '{' with no directive before it", at())
+            if words[0].text.endswith("_by_lua_block"):  # OpenResty: the block is Lua code, not directives
+                opener = words[0]
+                i, line, col = _skip_lua(text, i + 1, line, col + 1, opener.location)
+                stack[-1][0].append(Directive(opener.text, words[1:], opener.location, [], end=at()))
+                words = []
+                continue
             block = Directive(words[0].text, words[1:], words[0].location, [])
             stack[-1][0].append(block)
             assert block.children is not None
@@ -140,6 +146,46 @@ def parse(text: str, path: str) -> list[Directive]:
     return root
 
 
+def _skip_lua(text: str, i: int, line: int, col: int, opened: Location) -> tuple[int, int, int]:
+    """Past the ``}`` that closes a ``*_by_lua_block``: Lua's braces balanced, its strings and comments
+    skipped (``'..'``, ``".."``, ``[[..]]``, ``--``); (index, line, column) after the brace."""
+    depth, n = 1, len(text)
+
+    def advance(upto: int) -> None:
+        nonlocal i, line, col
+        while i < upto:
+            if text[i] == "\n":
+                line, col = line + 1, 1
+            else:
+                col += 1
+            i += 1
+
+    while i < n:
+        ch = text[i]
+        if text.startswith("--", i):
+            stop = text.find("\n", i)
+            advance(n if stop < 0 else stop)
+        elif text.startswith("[[", i):
+            stop = text.find("]]", i + 2)
+            advance(n if stop < 0 else stop + 2)
+        elif ch in "'\"":
+            j = i + 1
+            while j < n and text[j] != ch and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            advance(min(j + 1, n))
+        else:
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    advance(i + 1)
+                    return i, line, col
+            advance(i + 1)
+    raise InputError("Lua block opened here is never closed (a '}' is missing)", opened)
+
+
 def looks_like(text: str) -> bool:
-    """Whether a text reads as an nginx configuration that proxies: ``location`` and ``proxy_pass``."""
-    return "location" in text and ("proxy_pass" in text or "grpc_pass" in text)
+    """Whether a text reads as an nginx configuration that serves routes: ``location`` with ``proxy_pass``
+    (or ``grpc_pass``), or OpenResty's ``content_by_lua``."""
+    return "location" in text and ("proxy_pass" in text or "grpc_pass" in text or "content_by_lua" in text)

@@ -1,0 +1,404 @@
+"""Spring Boot application YAML (and ``.properties``) -> the calls a service's configuration states.
+
+A Spring service says in its ``application.yml`` (or a config server's ``shared/<service>.yml``) where
+it connects: ``spring.datasource.url`` (``jdbc:mysql://orders-db/orders``), ``spring.data.mongodb``
+(``uri`` or ``host``), ``spring.redis`` / ``spring.data.redis``, ``spring.rabbitmq``,
+``spring.kafka.bootstrap-servers``, ``spring.mail.host``, the Eureka registry
+(``eureka.client.service-url.defaultZone``), the config server (``spring.cloud.config.uri``), the
+OAuth2 endpoints it calls, and any other property whose value is an ``http(s)``/``grpc`` URL. Each
+becomes an interaction of the service with its evidence in ``inferred_from`` (the property), to a
+datastore, a broker (asynchronous), a service or, for a public host, an external.
+
+What the configuration states about those calls is kept: ``feign.client.config.<name>.readTimeout``
+and ``<name>.ribbon.ReadTimeout`` (a call to the service ``<name>``, with its timeout), Hystrix around
+Feign calls (``feign.hystrix.enabled`` or ``feign.circuitbreaker.enabled``: a circuit breaker, bounded
+by the Hystrix timeout when no client timeout is stated), and Resilience4j instances named after a
+target (``circuitbreaker``, ``retry.max-attempts``, ``timelimiter.timeout-duration``). Spring Cloud
+Stream bindings (``spring.cloud.stream.bindings.<b>.destination``) are channels: an output binding
+(``output``, ``*-out-N``) makes the service a producer, an input binding a consumer.
+
+Credentials written out (a secret-named property such as ``password`` or ``clientSecret`` with a
+literal value, or a URL with a password) make the service's ``secrets_source`` ``repo_config``; the
+property is named, never its value. ``${VAR}`` placeholders are not secrets; a ``${VAR:default}``
+placeholder reads as its default, as Spring reads it when the variable is unset (a default host is a
+call, a default password a secret). A ``.properties`` file holds the same properties, one
+``key=value`` per line.
+
+Which service a file configures: its ``spring.application.name``; else the file's name, as a config
+server serves ``<service>.yml`` to the service of that name; else ``--service``. A config server's
+``application.yml`` (named by nobody) holds the defaults of every service imported with it. Documents
+for a profile are read as if the profile were active (a warning says so).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import InputError, Location
+from engine.importers import infra
+from engine.importers.base import Body, host_exposure, safe_name, split_host
+from engine.importers.gateway import placeholders as _placeholders
+from engine.importers.gateway import service_of_host
+from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
+
+SUFFIXES = (".yml", ".yaml", ".properties")
+_SHARED_STEMS = re.compile(r"^(application|bootstrap)([-_].*)?$")
+_ROOT_KEYS = ("spring", "eureka", "feign", "hystrix", "ribbon", "resilience4j")
+
+
+def detect(data: Any) -> bool:
+    """Whether a parsed document reads as Spring Boot configuration: a ``spring`` section that says where
+    the service connects, or Eureka/Feign/Ribbon/Hystrix/Resilience4j settings (gateway routes excluded)."""
+    from engine.importers import gateway
+
+    if not isinstance(data, dict) or gateway.detect([data]):
+        return False
+    roots = {str(k).split(".", 1)[0] for k in data}
+    return bool(roots & set(_ROOT_KEYS))
+
+
+@dataclass(frozen=True)
+class _Prop:
+    """One leaf property: its dotted name as written, its value and where it stands."""
+
+    name: str
+    value: Any
+    location: Location
+
+
+def _norm(key: str) -> str:
+    """Spring's relaxed binding: ``service-url``, ``serviceUrl`` and ``service_url`` are one name."""
+    return key.replace("-", "").replace("_", "").lower()
+
+
+def _flatten(doc: Document, node: Any, path: Path, parts: tuple[str, ...],
+             out: dict[str, _Prop]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _flatten(doc, v, (*path, k), (*parts, *str(k).split(".")), out)
+        return
+    if node is None:
+        return
+    out[".".join(_norm(p) for p in parts)] = _Prop(".".join(parts), node, doc.locate(path))
+
+
+_PROPERTY = re.compile(r"^\s*((?:\\.|[^=:\s\\])+)\s*(?:[=:]\s*|\s+|$)(.*)$")
+
+
+def _properties(path: str, text: str) -> dict[str, _Prop]:
+    """A ``.properties`` file: ``key=value`` (or ``key: value``, ``key value``) per line, ``#``/``!``
+    comments, a trailing backslash continuing a line."""
+    out: dict[str, _Prop] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        i += 1
+        if not line.strip() or line.lstrip()[0] in "#!":
+            continue
+        while line.endswith("\\") and not line.endswith("\\\\") and i < len(lines):
+            line, i = line[:-1] + lines[i].lstrip(), i + 1
+        m = _PROPERTY.match(line)
+        if m is None:
+            continue
+        key = m.group(1).replace("\\", "")
+        out[".".join(_norm(p) for p in key.split("."))] = _Prop(key, m.group(2).strip(),
+                                                                 Location(path, number, m.start(1) + 1))
+    return out
+
+
+def _files(paths: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, names in os.walk(p):
+                dirs.sort()
+                out += [os.path.join(root, n) for n in sorted(names) if n.endswith(SUFFIXES)]
+        else:
+            out.append(p)
+    return out
+
+
+def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+    """Import one application YAML file (or a config server's directory of them)."""
+    return import_paths([path], limits, service)
+
+
+def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
+                 service: str | None = None) -> list[Document]:
+    """Import application YAML files together: a config server's ``application.yml`` is every other
+    file's defaults. Directories are read for their ``*.yml`` / ``*.yaml`` files."""
+    files = sorted(_files(paths))  # in name order whatever the order given: a list equals its directory
+    if not files:
+        raise InputError("no application YAML (*.yml, *.yaml) here", Location(paths[0] if paths else "."))
+    body = Body(files[0], "infrastructure", "spring")
+    shared: list[dict[str, _Prop]] = []
+    apps: dict[str, tuple[Location, list[dict[str, _Prop]]]] = {}
+    for path in files:
+        props: list[dict[str, _Prop]] = []
+        if path.endswith(".properties"):
+            props.append(_properties(path, read_text(path, limits)))
+        docs = [] if props else [d for d in parse_all(read_text(path, limits), path, limits, merge_keys=True)
+                                 if d.data is not None]
+        for i, doc in enumerate(docs):
+            if not isinstance(doc.data, dict):
+                body.remark(doc.locate(()), "not Spring configuration (a mapping of properties): skipped")
+                continue
+            flat: dict[str, _Prop] = {}
+            _flatten(doc, doc.data, (), (), flat)
+            profile = flat.get("spring.profiles") or flat.get("spring.config.activate.onprofile")
+            if profile is not None and i > 0:
+                body.remark(profile.location, f"profile {profile.value} is read as if it were active")
+            props.append(flat)
+        if docs and not props:
+            continue  # said above: no document of it is a mapping of properties
+        named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
+        stem = os.path.splitext(os.path.basename(path))[0]
+        if named is not None and isinstance(named.value, str) and "$" not in named.value:
+            name, at = safe_name(named.value), named.location
+        elif not _SHARED_STEMS.match(stem):
+            name, at = safe_name(stem), Location(path, 1, 1)
+        elif service:
+            name, at = service, Location(path, 1, 1)
+        else:
+            shared += props
+            continue
+        apps.setdefault(name, (at, []))[1].extend(props)
+    if not apps:
+        body.remark(Location(files[0], 1, 1), "no file names the service it configures (spring.application.name, "
+                                              "a config server's <service>.yml, or --service): nothing imported")
+        return [body.document()]
+    for name in sorted(apps):
+        at, own = apps[name]
+        merged: dict[str, _Prop] = {}
+        for layer in [*shared, *own]:
+            merged.update(layer)
+        _App(body, name, at, merged).run()
+    return [body.document()]
+
+
+# Properties that name where the service connects -> how to read the value.
+_CONNECTIONS: tuple[tuple[str, str], ...] = (
+    ("spring.datasource.url", "jdbc"), ("spring.datasource.hikari.jdbcurl", "jdbc"),
+    ("spring.data.mongodb.uri", "mongodb"), ("spring.data.mongodb.host", "host:mongodb"),
+    ("spring.redis.url", "redis"), ("spring.data.redis.url", "redis"),
+    ("spring.redis.host", "host:redis"), ("spring.data.redis.host", "host:redis"),
+    ("spring.rabbitmq.addresses", "list:rabbitmq"), ("spring.rabbitmq.host", "host:rabbitmq"),
+    ("spring.kafka.bootstrapservers", "list:kafka"), ("spring.cloud.stream.kafka.binder.brokers", "list:kafka"),
+    ("spring.mail.host", "host:smtp"),
+)
+_SKIPPED = ("spring.zipkin.", "management.", "spring.boot.admin.", "logging.", "info.", "spring.sleuth.")
+_URL = re.compile(r"^(https?|grpcs?)://", re.IGNORECASE)
+_JDBC_ENGINES = {"mysql": "mysql", "mariadb": "mysql", "postgresql": "postgres", "sqlserver": "sqlserver",
+                 "oracle": "oracle", "db2": "db2"}
+_EMBEDDED = ("h2", "hsqldb", "derby", "sqlite")
+"""JDBC databases that run inside the service's own process: no call to anything."""
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+class _App:
+    """One service's merged properties -> its facts."""
+
+    def __init__(self, body: Body, name: str, at: Location, props: dict[str, _Prop]) -> None:
+        self.body, self.name, self.props = body, name, props
+        body.fact("services", {"name": name}, at)
+        self.edges: dict[str, dict[str, Any]] = {}
+
+    def run(self) -> None:
+        self.props = {k: _Prop(p.name, _placeholders(p.value), p.location) if isinstance(p.value, str) else p
+                      for k, p in self.props.items()}
+        used: set[str] = set()
+        for key, how in _CONNECTIONS:
+            prop = self.props.get(key)
+            if prop is not None and isinstance(prop.value, (str, list)):
+                used.add(key)
+                self._connection(prop, how)
+        for key, prop in sorted(self.props.items()):
+            if key in used or key.startswith(_SKIPPED) or not isinstance(prop.value, str):
+                continue
+            for url in re.split(r"[,\s]+", prop.value.strip()):
+                if _URL.match(url):
+                    self._url(prop, url)
+        self._clients()
+        self._streams()
+        self._secrets()
+
+    # --- connections
+
+    def _edge(self, target: str, rec: infra.Recognised | None, protocol: str | None, prop: _Prop,
+              external: bool = False) -> None:
+        if target == self.name:
+            return
+        if external:
+            self.body.fact("externals", {"name": target}, prop.location)
+        elif rec is not None and rec.role == "datastore":
+            self.body.fact("datastores", {"name": target}, prop.location)
+            self.body.set("datastores", target, "engine", rec.engine, prop.location)
+            if rec.kind:
+                self.body.set("datastores", target, "kind", rec.kind, prop.location)
+        else:
+            self.body.fact("services", {"name": target}, prop.location)
+            if rec is not None and rec.role == "broker":
+                self.body.set("services", target, "tags", ["broker"], prop.location)
+                self.body.set("services", target, "description", f"message broker ({rec.engine})", prop.location)
+        edge = infra.Edge(self.name, target, protocol, [f"{prop.name} ({prop.location})"], prop.location, external)
+        data = infra.edge_fact(edge, rec)
+        key = self.body.fact("interactions", data, prop.location)
+        self.edges.setdefault(target, self.body.get("interactions", key) or {})
+
+    def _connection(self, prop: _Prop, how: str) -> None:
+        values = [str(v) for v in prop.value] if isinstance(prop.value, list) else [prop.value]
+        cat = infra.catalog()
+        if how == "jdbc":
+            text = values[0].strip()
+            sub = text[5:].split(":", 1)[0].lower() if text.lower().startswith("jdbc:") else ""
+            if sub in _EMBEDDED:
+                return
+            engine = _JDBC_ENGINES.get(sub)
+            _scheme, host, _p = split_host(text[5:].split(";", 1)[0]) if engine else ("", "", "")
+            if not engine or not host:
+                self.body.remark(prop.location, f"{prop.name}: not a JDBC URL with a host archplan reads; not imported")
+                return
+            self._host(prop, host, cat.by_engine(engine), "sql")
+        elif how in ("mongodb", "redis"):
+            _scheme, host, _p = split_host(values[0].strip())
+            if host:
+                found = cat.by_engine(how)
+                self._host(prop, host.split(",", 1)[0], found, found.protocol)
+        elif how.startswith(("host:", "list:")):
+            engine = how.split(":", 1)[1]
+            rec: infra.Recognised | None = None if engine == "smtp" else cat.by_engine(engine)
+            for value in values:
+                for item in re.split(r"[,\s]+", value.strip()):
+                    host = item.split("://", 1)[-1].rsplit("@", 1)[-1]
+                    if host:
+                        self._host(prop, host, rec, rec.protocol if rec else "other")
+
+    def _host(self, prop: _Prop, host: str, rec: infra.Recognised | None, protocol: str | None) -> None:
+        h = host.strip().lower()
+        h = re.sub(r":\d+$", "", h) if not h.startswith("[") else h
+        if not h or "$" in h or "{" in h or h in ("localhost", "127.0.0.1"):
+            return
+        if host_exposure(h) == "public":
+            self._edge(safe_name(h), rec if rec is not None and rec.role == "datastore" else None, protocol, prop,
+                       external=rec is None or rec.role != "datastore")
+            return
+        self._edge(safe_name(h.split(".", 1)[0]), rec, protocol, prop)
+
+    def _url(self, prop: _Prop, url: str) -> None:
+        scheme, host, _p = split_host(url)
+        name, section, _why = service_of_host(host)
+        if name is None:
+            return
+        protocol = "grpc" if scheme.startswith("grpc") else "http"
+        self._edge(name, None, protocol, prop, external=section == "externals")
+
+    # --- what the configuration states about the calls
+
+    def _ms(self, key: str) -> tuple[int, _Prop] | None:
+        prop = self.props.get(key)
+        if prop is None:
+            return None
+        text = str(prop.value).strip().lower()
+        m = re.fullmatch(r"(\d+)\s*(ms|s|m)?", text)
+        if isinstance(prop.value, bool) or m is None:
+            raise InputError(f"{prop.name} {prop.value!r} is not a duration (e.g. 5000, 5s, 500ms)", prop.location,
+                             prop.name)
+        n = int(m.group(1))
+        return n * {"ms": 1, "s": 1000, "m": 60000}.get(m.group(2) or "ms", 1), prop
+
+    def _client_names(self, prefix: str, suffix: str) -> Iterator[str]:
+        for key in self.props:
+            if key.startswith(prefix) and key.endswith(suffix):
+                middle = key[len(prefix):len(key) - len(suffix)]
+                if middle and "." not in middle and middle != "default":
+                    yield middle
+
+    def _set(self, target: str, field: str, value: Any, prop: _Prop, why: str) -> None:
+        key = f"{self.name}->{target}"
+        before = (self.body.get("interactions", key) or {}).get(field)
+        if field == "timeout_ms" and isinstance(before, int) and before <= value:
+            return  # the shorter of two stated bounds (a client timeout, a time limiter) ends the call
+        self.body.set("interactions", key, field, value, prop.location, override=field == "timeout_ms")
+        self.body.note("interactions", key, f"{field} from {why}")
+
+    def _clients(self) -> None:
+        feign_breaker = next((p for k in ("feign.hystrix.enabled", "feign.circuitbreaker.enabled")
+                              for p in [self.props.get(k)] if p is not None and p.value is True), None)
+        hystrix = self._ms("hystrix.command.default.execution.isolation.thread.timeoutinmilliseconds")
+        feign_default = self._ms("feign.client.config.default.readtimeout")
+        clients: dict[str, tuple[int, _Prop, str]] = {}
+        for raw in sorted(set(self._client_names("feign.client.config.", ".readtimeout"))):
+            found = self._ms(f"feign.client.config.{raw}.readtimeout")
+            if found:
+                clients[raw] = (found[0], found[1], f"feign.client.config.{raw}.readTimeout")
+        for raw in sorted(set(self._client_names("", ".ribbon.readtimeout"))):
+            found = self._ms(f"{raw}.ribbon.readtimeout")
+            if found and raw not in clients:
+                clients[raw] = (found[0], found[1], f"{raw}.ribbon.ReadTimeout")
+        for raw, stated in sorted(clients.items()):
+            target = safe_name(raw)
+            ms, prop, why = stated
+            if target not in self.edges:
+                self.body.fact("services", {"name": target}, prop.location)
+                self._edge(target, None, "http", prop)
+            self._set(target, "timeout_ms", ms, prop, why)
+            if feign_breaker is not None:
+                self._set(target, "circuit_breaker", True, feign_breaker,
+                          f"{feign_breaker.name} (Hystrix around Feign)")
+        if feign_default or (feign_breaker and hystrix):
+            self.body.note("services", self.name, "Feign client defaults are stated, but which services the Feign "
+                                                  "clients call is written in code: not attached to any call")
+        for target in sorted(self.edges):
+            norm = _norm(target)
+            breaker = self.props.get(f"resilience4j.circuitbreaker.instances.{norm}.baseconfig") or next(
+                (p for k, p in self.props.items() if k.startswith(f"resilience4j.circuitbreaker.instances.{norm}.")),
+                None)
+            if breaker is not None:
+                self._set(target, "circuit_breaker", True, breaker, f"resilience4j.circuitbreaker.instances.{target}")
+            attempts = self.props.get(f"resilience4j.retry.instances.{norm}.maxattempts")
+            if attempts is not None and isinstance(attempts.value, int) and not isinstance(attempts.value, bool):
+                self._set(target, "retry", {"attempts": attempts.value}, attempts, attempts.name)
+            limit = f"resilience4j.timelimiter.instances.{norm}.timeoutduration"
+            if limit in self.props:
+                found = self._ms(limit)
+                if found:
+                    self._set(target, "timeout_ms", found[0], found[1], found[1].name)
+
+    def _streams(self) -> None:
+        prefix = "spring.cloud.stream.bindings."
+        for key, prop in sorted(self.props.items()):
+            if not (key.startswith(prefix) and key.endswith(".destination")) or not isinstance(prop.value, str):
+                continue
+            binding = ".".join(prop.name.split(".")[4:-1])  # as written: relaxed binding drops its dashes
+            output = binding == "output" or re.search(r"(^|[-_.])out(put)?([-_.]\d+)?$", binding) is not None
+            inbound = binding == "input" or re.search(r"(^|[-_.])in(put)?([-_.]\d+)?$", binding) is not None
+            if output == inbound:
+                self.body.remark(prop.location, f"binding {binding}: neither an input nor an output by its name; "
+                                                "not imported")
+                continue
+            for dest in (d.strip() for d in prop.value.split(",")):
+                if not dest or "$" in dest:
+                    continue
+                name = safe_name(dest)
+                self.body.fact("channels", {"name": name}, prop.location)
+                self.body.set("channels", name, "producers" if output else "consumers", [self.name], prop.location)
+                self.body.note("channels", name, f"{'producer' if output else 'consumer'} {self.name} from "
+                                                 f"{prop.name}")
+
+    def _secrets(self) -> None:
+        found: list[tuple[str, Location]] = []
+        for prop in self.props.values():
+            if isinstance(prop.value, bool) or not isinstance(prop.value, (str, int)):
+                continue
+            leaf = _CAMEL.sub("_", prop.name.rsplit(".", 1)[-1])
+            if infra.literal_secret(leaf, str(prop.value)):
+                found.append((prop.name, prop.location))
+        infra.record_literal_secrets(self.body, self.name, None, sorted(found, key=lambda f: f[0]))
+
+
+__all__ = ["SUFFIXES", "detect", "import_file", "import_paths"]

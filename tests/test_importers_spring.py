@@ -1,0 +1,149 @@
+"""Spring Boot application YAML import: connections, client timeouts and breakers, channels, literal secrets."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from engine.errors import ArchplanError
+from engine.importers import detect, import_paths
+from engine.loader import Design
+from tests.helpers import write
+from tests.importer_helpers import design_of, fact, fixture, line_of, read
+
+CONFIG = fixture("spring", "config-server")
+ORDERS = os.path.join(CONFIG, "orders.yml")
+BILLING = os.path.join(CONFIG, "billing.yml")
+SHIPPING = fixture("spring", "shipping-application.yml")
+
+
+@pytest.fixture(scope="module")
+def config() -> Design:
+    return design_of(import_paths("spring", [CONFIG, SHIPPING]))
+
+
+def test_a_config_server_file_configures_the_service_it_is_named_after_with_the_shared_defaults(
+        config: Design) -> None:
+    assert {s.name for s in config.of_kind("service")} >= {"orders", "billing", "shipping", "registry"}
+    assert "service:application" not in config.by_key()
+    for name in ("orders", "billing", "shipping"):  # application.yml is every service's defaults
+        call = fact(config, f"interaction:{name}->registry")
+        assert call.data["protocol"] == "http" and call.data["style"] == "sync"
+        assert "eureka.client.serviceUrl.defaultZone" in call.data["inferred_from"]
+
+
+def test_a_jdbc_url_is_a_synchronous_sql_call_to_a_relational_datastore(config: Design) -> None:
+    db = fact(config, "datastore:orders-db").data
+    assert db["engine"] == "mysql" and db["kind"] == "relational"
+    call = fact(config, "interaction:orders->orders-db")
+    assert call.data["protocol"] == "sql" and call.data["style"] == "sync"
+    assert call.location.line == line_of(ORDERS, "jdbc:mysql")
+
+
+def test_brokers_are_called_asynchronously(config: Design) -> None:
+    for target, protocol in (("rabbitmq", "amqp"), ("kafka-1", "kafka"), ("kafka-2", "kafka")):
+        src = "orders" if target == "rabbitmq" else "shipping"
+        call = fact(config, f"interaction:{src}->{target}").data
+        assert call["style"] == "async" and call["protocol"] == protocol
+        assert fact(config, f"service:{target}").data["tags"] == ["broker"]
+
+
+def test_a_feign_client_configuration_states_the_call_its_timeout_breaker_and_retries(config: Design) -> None:
+    call = fact(config, "interaction:orders->billing")
+    assert call.data["timeout_ms"] == 2500 and call.data["circuit_breaker"] is True
+    assert call.data["retry"] == {"attempts": 3}
+    assert call.locate("timeout_ms").line == line_of(ORDERS, "readTimeout: 2500")
+
+
+def test_resilience4j_and_ribbon_settings_named_after_a_target_bound_the_call(config: Design) -> None:
+    call = fact(config, "interaction:shipping->carrier").data
+    assert call["timeout_ms"] == 2000  # the 2 s time limiter ends the call before Ribbon's 4 s read timeout
+    assert call["circuit_breaker"] is True
+
+
+def test_stream_bindings_are_channels_with_their_producers_and_consumers(config: Design) -> None:
+    assert fact(config, "channel:invoices").data["producers"] == ["billing"]
+    assert fact(config, "channel:payments").data["consumers"] == ["billing", "shipping"]
+
+
+def test_a_public_url_is_an_external_and_a_literal_credential_is_named_never_shown(config: Design) -> None:
+    assert "external:api.rates.example.com" in config.by_key()
+    assert fact(config, "service:billing").data["secrets_source"] == "repo_config"  # a password in the mongodb URI
+    assert fact(config, "service:shipping").data["secrets_source"] == "repo_config"  # app.signing-key
+    assert "secrets_source" not in fact(config, "service:orders").data  # ${ORDERS_DB_PASSWORD} is a placeholder
+    (doc,) = import_paths("spring", [CONFIG])
+    assert "s3cr3t" not in repr(doc.data) and "s3cr3t" not in repr(doc.notes)  # type: ignore[attr-defined]
+
+
+def test_auto_tells_spring_configuration_from_a_gateway_route_file() -> None:
+    assert detect(SHIPPING) == "spring"
+    assert detect(fixture("gateway", "zuul-gateway.yml")) == "gateway"
+    assert "jdbc:mysql" in read(ORDERS)
+
+
+def test_a_file_that_names_no_service_is_said_and_the_import_goes_on(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "application.yml", "spring:\n  rabbitmq:\n    host: mq\n")
+    (doc,) = import_paths("spring", [path])
+    assert not doc.data.get("services")
+    assert any("names the service" in text for _at, text in doc.remarks)
+    (named,) = import_paths("spring", [path], service="worker")
+    assert design_of([named]).by_key()["interaction:worker->mq"].data["style"] == "async"
+
+
+def test_a_timeout_that_is_no_duration_stops_the_import_at_its_line(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "orders.yml", """
+        feign:
+          client:
+            config:
+              billing:
+                readTimeout: soon
+        """)
+    with pytest.raises(ArchplanError, match="not a duration") as exc:
+        import_paths("spring", [path])
+    assert exc.value.location is not None and exc.value.location.line == 5
+
+
+def test_a_yaml_file_that_is_no_mapping_is_said_and_the_others_are_read(tmp_path: Any) -> None:
+    write(str(tmp_path), "orders.yml", "spring:\n  redis:\n    host: orders-cache\n")
+    write(str(tmp_path), "notes.yml", "- just\n- a list\n")
+    (doc,) = import_paths("spring", [str(tmp_path)])
+    keys = design_of([doc]).by_key()
+    assert "interaction:orders->orders-cache" in keys and "service:notes" not in keys
+    assert any("not Spring configuration" in text and at.file.endswith("notes.yml") for at, text in doc.remarks)
+
+
+@pytest.mark.parametrize(("url", "target"), [
+    pytest.param("jdbc:postgresql://pg-main:5432/orders?ssl=true", "pg-main", id="postgres"),
+    pytest.param("jdbc:sqlserver://mssql:1433;databaseName=orders", "mssql", id="sqlserver-properties"),
+    pytest.param("jdbc:h2:mem:testdb", None, id="embedded-h2-is-no-call"),
+])
+def test_jdbc_urls_name_their_server(tmp_path: Any, url: str, target: str | None) -> None:
+    path = write(str(tmp_path), "orders.yml", f"spring:\n  datasource:\n    url: \"{url}\"\n")
+    keys = set(design_of(import_paths("spring", [path])).by_key())
+    calls = {k for k in keys if k.startswith("interaction:")}
+    assert calls == ({f"interaction:orders->{target}"} if target else set())
+
+
+PROPERTIES = fixture("spring", "orders-application.properties")
+
+
+def test_a_properties_file_reads_like_yaml_with_placeholder_defaults_resolved() -> None:
+    assert detect(PROPERTIES) == "spring"
+    (doc,) = import_paths("spring", [PROPERTIES])
+    d = design_of([doc])
+    db = fact(d, "interaction:orders->orders-mysql")  # the placeholder's default names the host
+    assert db.data["protocol"] == "sql" and db.location.line == line_of(PROPERTIES, "datasource.url")
+    assert fact(d, "interaction:orders->catalogue").data["protocol"] == "http"  # a continued line
+    assert "interaction:orders->localhost" not in d.by_key()  # the service's own host is no call
+    svc = fact(d, "service:orders")
+    assert svc.data["secrets_source"] == "repo_config"  # a default credential is written out
+    assert svc.locate("secrets_source").line == line_of(PROPERTIES, "datasource.password")
+    assert "changeme" not in repr(doc.data) and "changeme" not in repr(doc.notes)  # type: ignore[attr-defined]
+
+
+def test_an_empty_config_server_file_still_gives_its_service_the_shared_defaults(tmp_path: Any) -> None:
+    write(str(tmp_path), "application.yml", "spring:\n  rabbitmq:\n    host: mq\n")
+    write(str(tmp_path), "monitoring.yml", "")
+    assert "interaction:monitoring->mq" in design_of(import_paths("spring", [str(tmp_path)])).by_key()
