@@ -234,10 +234,14 @@ def _char_name(ch: str) -> str:
 class _Builder:
     """Turns composed nodes into plain data, recording positions and bounding alias expansion."""
 
-    def __init__(self, path: str, limits: Limits, merge_keys: bool = False) -> None:
+    def __init__(self, path: str, limits: Limits, merge_keys: bool = False, artifact: bool = False) -> None:
         self.path = path
         self.limits = limits
         self.merge_keys = merge_keys
+        self.artifact = artifact
+        """An artifact an importer reads (a compose file, a Spring config): someone else's file, most of whose
+        values archplan never uses (an e-mail template with CR LF in it), so its text is not held to the load
+        policy for design files; whatever an importer copies out is neutralised on output like any text."""
         self.nodes = 0
         self.aliases = True
         """Whether the text may hold aliases (else a file over the value bound is just large, not a bomb)."""
@@ -310,7 +314,8 @@ class _Builder:
             raise InputError(f"a value of {len(node.value):,} characters is over the {self.limits.max_string:,} limit",
                              _mark_loc(self.path, node.start_mark))
         if node.tag == _STR_TAG:  # what SafeConstructor.construct_yaml_str returns, without its three calls
-            if (getattr(node, "style", None) == '"' or not node.value.isascii()) and forbidden_char(node.value) >= 0:
+            if (not self.artifact and (getattr(node, "style", None) == '"' or not node.value.isascii())
+                    and forbidden_char(node.value) >= 0):
                 raise self._char_error(node)
             return node.value
         try:
@@ -335,9 +340,11 @@ class _Builder:
         )
 
 
-def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *, merge_keys: bool = False) -> Document:
-    """Parse one YAML or JSON document held in ``text`` (``merge_keys``: accept ``<<``, for artifacts)."""
-    docs = list(parse_all(text, path, limits, merge_keys=merge_keys))
+def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *, merge_keys: bool = False,
+          artifact: bool = False) -> Document:
+    """Parse one YAML or JSON document held in ``text`` (``merge_keys``: accept ``<<``; ``artifact``: an
+    importer's input, see ``_Builder.artifact``)."""
+    docs = list(parse_all(text, path, limits, merge_keys=merge_keys, artifact=artifact))
     if not docs:
         raise InputError("file is empty", Location(path))
     if len(docs) > 1:
@@ -346,7 +353,7 @@ def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *, merge_keys: 
 
 
 def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
-              merge_keys: bool = False) -> Iterator[Document]:
+              merge_keys: bool = False, artifact: bool = False) -> Iterator[Document]:
     """Parse every document of a (possibly multi-document) YAML stream."""
     if not _C_PARSER:  # pragma: no cover - the pure-Python composer recurses: bound depth first
         _check_events(text, path, limits)
@@ -358,7 +365,7 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
         raise _reader_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML/JSON: {' '.join(str(exc).split())}", Location(path)) from None
-    builder = _Builder(path, limits, merge_keys)
+    builder = _Builder(path, limits, merge_keys, artifact)
     may_alias = "&" in text  # no anchor, no alias: the expansion check would walk the tree for nothing
     builder.aliases = may_alias
     for node in nodes:

@@ -8,6 +8,7 @@ import pytest
 
 from engine.errors import ArchplanError
 from engine.importers import compose, import_paths
+from engine.loader import load_design
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact, fixture, line_of
 
@@ -310,3 +311,19 @@ def test_depends_on_alone_makes_a_store_client_and_a_service_call_of_unknown_sty
     pricing = fact(d, "interaction:api->pricing").data
     assert "style" not in pricing and "protocol" not in pricing  # start order says nothing about the call
     assert "depends_on" in pricing["inferred_from"]
+
+
+def test_a_control_character_in_an_artifact_value_does_not_stop_the_import(tmp_path: os.PathLike[str]) -> None:
+    """Design files refuse control characters at load (docs/security.md); an artifact is someone else's file
+    (a mail template's CR LF in a real Spring config stopped a whole import), so its values are read."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          mail:
+            image: example/mail
+            environment:
+              TEMPLATE: "Hello\\r\\nWorld\\u202e"
+        """)
+    assert fact(design_of(compose.import_file(path)), "service:mail")
+    design = write(str(tmp_path), "design.yaml", 'source: api\nservices: [{name: "mail\\r"}]\n')
+    with pytest.raises(ArchplanError, match=r"U\+000D"):
+        load_design([design])

@@ -92,7 +92,7 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
         return "gateway"
     if path.endswith(".properties"):  # Java properties: only Spring's are read
         return "spring"
-    docs = [d.data for d in parse_all(text, path, limits, merge_keys=True) if d.data is not None]
+    docs = [d.data for d in parse_all(text, path, limits, merge_keys=True, artifact=True) if d.data is not None]
     if not docs:
         raise InputError("file is empty", Location(path))
 
@@ -129,7 +129,7 @@ def _spring_directory(path: str, limits: Limits) -> bool:
                 continue
             file = os.path.join(root, name)
             try:
-                docs = [d.data for d in parse_all(read_text(file, limits), file, limits, merge_keys=True)
+                docs = [d.data for d in parse_all(read_text(file, limits), file, limits, merge_keys=True, artifact=True)
                         if d.data is not None]
             except ArchplanError:
                 continue  # not this detector's to report: the importer chosen says it

@@ -211,7 +211,7 @@ def slug(text: str) -> str:
 
 def load_one(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse a single-document artifact, with positions."""
-    return parse(read_text(path, limits), path, limits, merge_keys=True)
+    return parse(read_text(path, limits), path, limits, merge_keys=True, artifact=True)
 
 
 def where_of(doc: Document, path: Path) -> Location:

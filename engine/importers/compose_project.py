@@ -317,7 +317,7 @@ class _Loader:
         key = os.path.normpath(path)
         if key in self.cache:
             return self.cache[key]
-        doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True)
+        doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True, artifact=True)
         if not isinstance(doc.data, dict):
             raise InputError(f"a compose file must be a mapping, not a {type(doc.data).__name__}", doc.locate(()))
         interp = _Interpolator(self.env, self.env_path)

@@ -92,7 +92,7 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
             pass  # not nginx's grammar: YAML, then
         else:
             return [nginx.run()]
-    docs = [d for d in parse_all(text, path, limits, merge_keys=True) if d.data is not None]
+    docs = [d for d in parse_all(text, path, limits, merge_keys=True, artifact=True) if d.data is not None]
     if not docs:
         raise InputError("file is empty", Location(path))
     for doc in docs:

@@ -296,7 +296,7 @@ def mounted_secrets(body: Body, project_dir: str, sources: Sequence[str],
                 files += [os.path.join(root, n) for n in sorted(names) if n.endswith(_CONFIG_SUFFIXES)]
     for path in files[:_MOUNT_FILES_MAX]:
         try:
-            docs = list(parse_all(read_text(path, limits), path, limits))
+            docs = list(parse_all(read_text(path, limits), path, limits, artifact=True))
         except ArchplanError as exc:
             body.remark(exc.location or Location(path), f"mounted configuration not read: {exc.message}")
             continue

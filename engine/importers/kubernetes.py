@@ -154,7 +154,7 @@ class _Collector:
         if real in self._kustomizations:
             return
         self._kustomizations.add(real)
-        doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True)
+        doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True, artifact=True)
         data = doc.data if isinstance(doc.data, dict) else {}
         base = os.path.dirname(path)
         for key in ("resources", "bases"):
@@ -184,7 +184,7 @@ def _objects(files: list[str], limits: Limits, body: Body) -> list[_Obj]:
     errors: list[ArchplanError] = []
     for f in files:
         try:
-            for doc in parse_all(read_text(f, limits), f, limits, merge_keys=True):
+            for doc in parse_all(read_text(f, limits), f, limits, merge_keys=True, artifact=True):
                 items: list[tuple[Path, Any]] = [((), doc.data)]
                 if isinstance(doc.data, dict) and doc.data.get("kind") == "List":
                     listed = doc.data.get("items")

@@ -142,8 +142,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         props: list[dict[str, _Prop]] = []
         if path.endswith(".properties"):
             props.append(_properties(path, read_text(path, limits)))
-        docs = [] if props else [d for d in parse_all(read_text(path, limits), path, limits, merge_keys=True)
-                                 if d.data is not None]
+        docs = [] if props else [d for d in parse_all(read_text(path, limits), path, limits, merge_keys=True,
+                                                      artifact=True) if d.data is not None]
         for i, doc in enumerate(docs):
             if not isinstance(doc.data, dict):
                 body.remark(doc.locate(()), "not Spring configuration (a mapping of properties): skipped")
