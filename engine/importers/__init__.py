@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from engine import budget
 from engine.errors import (
     ArchplanError,
     InputError,
@@ -204,6 +205,7 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> lis
             errors.append(exc)
     docs: list[Document] = []
     for (fmt, service), paths in grouped.items():
+        budget.check("importing artifacts")
         try:
             docs.extend(import_paths(fmt, paths, limits, service))
         except MissingExtraError:
