@@ -39,21 +39,21 @@ _GRACE = 2.0
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def resident_bytes() -> int:
-    """The process's resident set size now (0 where ``/proc`` is not available)."""
+def _statm(field: int) -> int:
     try:
         with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * _PAGE
+            return int(fh.read().split()[field]) * _PAGE
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def resident_bytes() -> int:
+    """The process's resident set size now (0 where ``/proc`` is not available)."""
+    return _statm(1)
 
 
 def _virtual_bytes() -> int:
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[0]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return 0
+    return _statm(0)
 
 
 def format_bytes(n: int) -> str:

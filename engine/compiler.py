@@ -241,6 +241,15 @@ def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, 
     return tuple(kept)
 
 
+REGEX_PREFIX = "@re"
+"""Name under which a fact carries, for the C core, whether one ``regex`` test holds on it."""
+
+
+def regex_slot(fld: str, pattern: str) -> str:
+    """The property holding whether ``pattern`` matches field ``fld`` (a top-level name, whatever the path)."""
+    return REGEX_PREFIX + hashlib.sha256(f"{fld}\x1f{pattern}".encode()).hexdigest()[:16]
+
+
 def _condition(fld: str, op: str, value: Any) -> dict[str, Any]:
     if op == "none_such":  # a negated lookup on slot ``fld``: (kind, (one eq/in/exists test,))
         # The alternatives exclude each other: the C core activates a rule once per '$or' branch that holds.
@@ -271,8 +280,8 @@ def _condition(fld: str, op: str, value: Any) -> dict[str, Any]:
         return {"$or": [{fld: v} for v in value]}
     if op == "not_in":
         return {"$and": [{"$neq": {fld: v}} for v in value]}
-    if op == "regex":
-        return {"$mt": {fld: value}}
+    if op == "regex":  # computed by the runtime (engine.dialect): the C core's own regex is wrong on some texts
+        return {regex_slot(fld, value): True}
     if op == "contains":
         return {"$iany": {fld: {"$i": value}}}
     raise RuleError(f"operator '{op}' cannot be compiled")  # pragma: no cover - validated on load
@@ -298,6 +307,9 @@ class RulesetSpec:
         default_factory=dict, compare=False, hash=False)
     """Per kind, the facts to attach to its facts, as (``Lookup.slot``, ``Lookup.field``, ``Lookup.key``,
     fields of the attached fact the rules read); see ``CompiledRule.lookups``."""
+    regexes: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict, compare=False, hash=False)
+    """Per kind, the ``regex`` tests the runtime computes for the C core, as (``regex_slot``, field path in the
+    projected fact, pattern): the C core only tests the slot's truth (see ``engine.dialect``)."""
     gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]] = field(default_factory=dict, compare=False,
                                                                            hash=False)
     """Per kind as the C core sees it (``neg:`` prefixed for negated patterns), a necessary condition for a
@@ -603,7 +615,11 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
             name = f"archplan_s{stratum}_p{len([r for r in rulesets if r.stratum == stratum])}"
             fields: dict[str, set[str]] = {}
             lookups: dict[str, dict[tuple[str, str, str], set[str]]] = {}
+            regexes: dict[str, set[tuple[str, str, str]]] = {}
             for c in current:
+                for p in c.engine_patterns:
+                    regexes.setdefault(p.kind, set()).update(
+                        (regex_slot(f, v), f, v) for f, op, v in p.tests + c.attached(p.alias) if op == "regex")
                 for kind, names in c.fields().items():
                     fields.setdefault(kind, set()).update(names)
                 for kind, by_slot in c.lookup_fields().items():
@@ -618,6 +634,7 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                 fields={k: tuple(sorted(v)) for k, v in sorted(fields.items())},
                 lookups={k: tuple((*slot, tuple(sorted(n))) for slot, n in sorted(v.items()))
                          for k, v in sorted(lookups.items())},
+                regexes={k: tuple(sorted(v)) for k, v in sorted(regexes.items()) if v},
             )
             rulesets.append(spec)
             definitions[name] = {c.name: c.definition() for c in current}

@@ -104,16 +104,16 @@ def identity(kind: str, data: Mapping[str, Any]) -> str:
     return str(data["name"])
 
 
-def repository_root(directory: str) -> str:
-    """The nearest directory at or above ``directory`` holding ``.git``; ``directory`` itself when none does."""
-    start = here = os.path.realpath(directory)
+def repository_root(directory: str) -> str | None:
+    """The nearest directory at or above ``directory`` holding ``.git`` (a work tree), if any."""
+    probe = directory
     while True:
-        if os.path.exists(os.path.join(here, ".git")):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return start
-        here = parent
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
 
 
 def unsafe_design_path(path: str, given: str) -> str | None:
@@ -124,7 +124,7 @@ def unsafe_design_path(path: str, given: str) -> str | None:
     """
     real = os.path.realpath(path)
     if real != os.path.abspath(path):
-        root = repository_root(given)
+        root = repository_root(os.path.realpath(given)) or os.path.realpath(given)
         if os.path.commonpath([root, real]) != root:
             return "a symbolic link to a file outside the repository; design files must be inside it"
     try:

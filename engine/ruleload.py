@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine import budget
+from engine.dialect import atoms
 from engine.errors import ArchplanError, InputError, LimitError, Location, RuleError, did_you_mean, raise_all
 from engine.loader import _pydantic_errors
 from engine.model import BASE_KINDS, FieldSpec, kind_fields
@@ -385,6 +386,11 @@ def _check_op(lr: LoadedRule, spec: FieldSpec, fld: str, op: str, value: Any,
             if spec.type != "str" or not isinstance(v, str) or not _REGEX_OK.match(v):
                 err("'regex' takes a plain pattern on a text field: letters, digits, _ / : . -, "
                     "'.*', '.+', character classes and %d %a %w")
+            else:
+                try:
+                    atoms(v)
+                except ValueError as exc:
+                    err(f"'regex' {v!r}: {exc}; each '*', '+' or '?' repeats the one character or class before it")
             continue
         if op in ("lt", "lte", "gt", "gte") and spec.type not in ("int", "float"):
             err(f"'{op}' compares numbers; '{fld}' is a {spec.type}")

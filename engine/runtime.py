@@ -32,6 +32,7 @@ from engine.compiler import (
     lookup_target,
 )
 from engine.consequence import Outcome, consequences
+from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
 
 DURABLE_PIN = "durable-rules==2.0.28"
@@ -158,6 +159,16 @@ def _count_properties(value: Any) -> int:
     return 1
 
 
+def _field(fact: Mapping[str, Any], path: str) -> Any:
+    """A dotted field of a projected fact (None when absent)."""
+    node: Any = fact
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
 def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
                 negated: bool) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """What the C core is given of a fact for one ruleset: the fields its rules read, the facts its
@@ -166,7 +177,7 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
     The C core parses, hashes and stores every property it is given and hands them all back with each
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
     """
-    fields, lookups = spec.fields, spec.lookups
+    fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
@@ -177,6 +188,9 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
             target = store.get(ref) if ref is not None else None
             if target is not None:
                 out[slot] = {k: target[k] for k in wanted if k in target}
+        for slot, path, pattern in regexes.get(kind, ()):
+            value = _field(out, path)
+            out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
         n = len(out)
