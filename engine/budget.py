@@ -33,7 +33,7 @@ DEFAULT_MEMORY = 4 * 1024**3
 about 2 GiB in the rule engine)."""
 _MEMORY_EVERY = 0.02
 """Seconds between two reads of the resident size (a read costs some 10 µs)."""
-_GRACE = 2.0
+_GRACE = 0.5
 """Seconds the interval timer waits past the deadline, so that the stages' own checks speak first."""
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096

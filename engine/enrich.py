@@ -6,7 +6,6 @@ against its callee's) are computed here, so that the compiled rules need equalit
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +56,15 @@ class Members(Sequence[str]):
             yield names[i]
             i = bits.find("1", i + 1)
 
+    def _first(self, n: int) -> Iterator[str]:
+        mask, names = self._mask, self._names
+        for _ in range(n):
+            if not mask:
+                return
+            low = mask & -mask
+            yield names[low.bit_length() - 1]
+            mask ^= low
+
     def __len__(self) -> int:
         return self._mask.bit_count()
 
@@ -75,7 +83,7 @@ class Members(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
         if isinstance(index, slice) and index.start is None and index.step is None and index.stop is not None \
                 and index.stop >= 0 and self._cache is None:
-            return tuple(itertools.islice(self._iter(), index.stop))  # the first few, without listing all
+            return tuple(self._first(index.stop))  # the first few, without listing all
         return self._all()[index]
 
     def __eq__(self, other: object) -> bool:

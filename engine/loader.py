@@ -346,7 +346,9 @@ def load_documents(docs: Iterable[Document]) -> Design:
                 items = [((section, i), item) for i, item in enumerate(value)]
             else:
                 items = [((section,), value)]
-            for base, item in items:
+            for n, (base, item) in enumerate(items):
+                if not n & 1023:
+                    budget.check("validating the design")
                 if not isinstance(item, dict):
                     errors.append(InputError(f"each entry of '{section}' must be a mapping, not a "
                                              f"{type(item).__name__}", doc.locate(base), keypath(base)))
