@@ -86,7 +86,11 @@ class Budget:
     """Resident size when the command started: the budget counts what the command adds."""
     next_memory_check: float = 0.0
 
+    stage: str = "starting"
+    """What the last check was made during (the interval timer's message names it)."""
+
     def check(self, stage: str) -> None:
+        self.stage = stage
         now = time.monotonic()
         if now - self.started > self.seconds:
             raise LimitError(f"the command took longer than {self.seconds:g} s (stopped while {stage}); "
@@ -125,11 +129,12 @@ def current() -> Budget | None:
 
 def _on_alarm(_signum: int, _frame: FrameType | None) -> None:
     budget = current()
-    seconds = budget.seconds if budget is not None else 0.0
+    seconds, stage = (budget.seconds, budget.stage) if budget is not None else (0.0, "starting")
     # Still stuck a moment later (inside a long C call that does not return): leave at once.
     signal.signal(signal.SIGALRM, _leave_now)
     signal.setitimer(signal.ITIMER_REAL, _GRACE)
-    raise LimitError(f"the command took longer than {seconds:g} s; raise the bound with --max-seconds")
+    raise LimitError(f"the command took longer than {seconds:g} s (stopped while {stage}); raise the bound with "
+                     "--max-seconds")
 
 
 def _leave_now(_signum: int, _frame: FrameType | None) -> None:
