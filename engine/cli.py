@@ -10,6 +10,7 @@ import dataclasses
 import errno
 import functools
 import gc
+import io
 import json
 import os
 import signal
@@ -227,6 +228,7 @@ def entry() -> None:
 
     if sys.stdout is None or sys.stderr is None:  # started with a standard stream closed: nowhere to report
         os._exit(EXIT_ERROR)
+    sys.stdout = _whole_writes(sys.stdout)
     gc.disable()
     budget.hard_limits = True  # the deadline's interval timer and RLIMIT_AS (engine.budget)
     for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind like Ctrl-C, so that temporary files are removed
@@ -251,6 +253,45 @@ def entry() -> None:
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
         os._exit(code)
+
+
+class _WholeWrites(io.RawIOBase):
+    """A file descriptor written whole or not at all: each write loops until every byte is out, or raises.
+
+    Python's own stdout drops what a short write (a full disk, ``ulimit -f``) left over, silently: a SARIF
+    report cut at 8 KiB passed with exit 0.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            view = view[os.write(self.fd, view):]
+        return total
+
+
+def _whole_writes(stream: Any) -> Any:
+    """``stream`` (standard output) re-opened over ``_WholeWrites``, with its encoding and buffering."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return stream
+    stream.flush()
+    return io.TextIOWrapper(io.BufferedWriter(_WholeWrites(fd)), encoding=stream.encoding, errors=stream.errors,
+                            line_buffering=stream.line_buffering, write_through=False)
 
 
 def _interrupted(signum: int, _frame: Any) -> None:
