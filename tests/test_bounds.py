@@ -26,6 +26,8 @@ from engine.enrich import Members, enrich
 from engine.errors import LimitError
 from engine.gate.waivers import Wildcard
 from engine.importers.infra import _Scan
+from engine.importers.istio import _UNIT_MS, duration_ms
+from engine.importers.openapi import versioned_media
 from engine.loader import load_design
 from tests.conftest import ROOT
 from tests.helpers import write
@@ -154,10 +156,12 @@ def test_a_symlink_inside_the_design_directory_is_followed(tmp_path: Any) -> Non
 
 # --- the real process: stdout that fails, closed streams, signals
 
-def test_a_full_disk_on_stdout_exits_2_with_a_message() -> None:
+@pytest.mark.parametrize("args", [["check", "facts/shop", "--format", "sarif"], ["rules", "list"]],
+                         ids=["check-sarif", "rules-list"])
+def test_a_full_disk_on_stdout_exits_2_with_a_message(args: list[str]) -> None:
     with open("/dev/full", "wb") as full:
-        done = subprocess.run([*ARCHPLAN, "check", "facts/shop", "--format", "sarif"], cwd=ROOT, stdout=full,
-                              stderr=subprocess.PIPE, timeout=120, check=False)
+        done = subprocess.run([*ARCHPLAN, *args], cwd=ROOT, stdout=full, stderr=subprocess.PIPE, timeout=120,
+                              check=False)
     assert done.returncode == 2
     assert done.stderr.decode().splitlines() == [
         "archplan: error: cannot write the output to standard output: No space left on device; the output is "
@@ -204,3 +208,31 @@ def test_a_terminated_run_removes_its_temporary_files(tmp_path: Any) -> None:
                            "--fail-on", "never"], cwd=ROOT, capture_output=True, timeout=120, check=False)
     assert done.returncode == 2, done.stderr
     assert not out.exists() and not (tmp_path / "o").exists()
+
+
+_OLD_VERSION_MEDIA = re.compile(r"vnd\.[^+;]*\.v\d+|;\s*version=", re.IGNORECASE)
+_OLD_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|us|µs|ns|h|m|s)")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["vnd.", "VND.", ".v", ".V", "1", "+", ";", " ", "version=", "json", "a"]),
+                max_size=10).map("".join))
+def test_versioned_media_types_are_found_as_the_regex_did(media: str) -> None:
+    assert versioned_media(media) == (_OLD_VERSION_MEDIA.search(media) is not None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["1", "0", ".", "5", "ms", "s", "m", "h", "us", "µs", "ns", "x", " "]),
+                max_size=8).map("".join))
+def test_istio_durations_read_as_the_regex_did(text: str) -> None:
+    t = text.strip()
+    old = None
+    if t and not _OLD_DURATION.sub("", t):
+        ms = sum(float(n) * _UNIT_MS[u] for n, u in _OLD_DURATION.findall(t))
+        old = max(1, round(ms)) if ms > 0 else 0
+    assert duration_ms(text) == old
+
+
+def test_long_importer_values_are_read_in_linear_time() -> None:
+    assert duration_ms("1" * 100_000) is None  # 20,000 digits took 30 s
+    assert not versioned_media("vnd." * 25_000)
