@@ -62,7 +62,8 @@ MAX_COMBINATIONS = 100_000
 
 
 def unjoined_groups(patterns: Sequence[CompiledPattern]) -> tuple[tuple[str, ...], ...]:
-    """The kinds of each group of positive ``patterns`` linked by joins, for groups not linked to each other."""
+    """The kinds of each group of positive ``patterns`` linked by joins, for groups not linked to each other;
+    groups of singleton kinds only (``system`` …: one fact at most) multiply nothing and are left out."""
     parent = {p.alias: p.alias for p in patterns if not p.absent}
 
     def root(alias: str) -> str:
@@ -79,7 +80,7 @@ def unjoined_groups(patterns: Sequence[CompiledPattern]) -> tuple[tuple[str, ...
     for p in patterns:
         if not p.absent:
             groups.setdefault(root(p.alias), []).append(p.kind)
-    return tuple(tuple(kinds) for kinds in groups.values())
+    return tuple(tuple(kinds) for kinds in groups.values() if not set(kinds) <= SINGLETON_KINDS)
 
 
 def combinations(groups: Sequence[Sequence[str]], counts: Mapping[str, int]) -> int:
@@ -112,7 +113,8 @@ class CompiledRule:
     @functools.cached_property
     def unjoined(self) -> tuple[tuple[str, ...], ...]:
         """The kinds of each group of positive patterns that no join links to another group: the rule's
-        matches are every combination of one match per group (a cross product)."""
+        matches are every combination of one match per group (a cross product). Groups of singleton kinds
+        (``system`` …: one fact at most) multiply nothing and are left out."""
         return unjoined_groups(self.patterns)
 
     @property
@@ -590,7 +592,7 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                 raise RuleError(f"more than {MAX_PATTERNS_PER_RULE} patterns", lr.locate("when"), "when")
             name = lr.rule.id if gap is None else f"{lr.rule.id}#gap:{gap}"
             budget.check("compiling the rules")
-            apart = [g for g in unjoined_groups(pats) if not set(g) <= SINGLETON_KINDS]
+            apart = unjoined_groups(pats)
             if len(apart) > MAX_UNJOINED_GROUPS:
                 raise RuleError(
                     f"{len(apart)} groups of patterns share no join ({' x '.join('/'.join(g) for g in apart)}): the "

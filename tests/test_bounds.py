@@ -236,3 +236,14 @@ def test_istio_durations_read_as_the_regex_did(text: str) -> None:
 def test_long_importer_values_are_read_in_linear_time() -> None:
     assert duration_ms("1" * 100_000) is None  # 20,000 digits took 30 s
     assert not versioned_media("vnd." * 25_000)
+
+
+def test_a_singleton_beside_a_kind_is_no_cross_product() -> None:
+    from engine.compiler import CompiledPattern, combinations, unjoined_groups
+
+    pats = [CompiledPattern("s", "system", False, (), ()), CompiledPattern("a", "service", False, (), ()),
+            CompiledPattern("b", "service", False, (), ()), CompiledPattern("c", "interaction", False, (),
+                                                                            (("from", "a", "name"),))]
+    groups = unjoined_groups(pats)
+    assert groups == (("service", "interaction"), ("service",))
+    assert combinations(groups, {"service": 300, "interaction": 900, "system": 1}) == 900 * 300
