@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.compiler import CompiledRule
+from engine.model import ASSUMED_KEY
 from engine.rule import Rule
 
 Bindings = Mapping[str, Mapping[str, Any]]
@@ -124,6 +125,41 @@ class MitigationRef:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """An unknown field a finding read as a default: which fact, which field, and the value assumed."""
+
+    fact: str
+    field: str
+    value: Any
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"fact": self.fact, "field": self.field, "value": self.value}
+
+    @property
+    def text(self) -> str:
+        """Short prose: ``timeout_ms of interaction:a->b not stated, read as 0``."""
+        return f"{self.field} of {self.fact} not stated, read as {_show(self.value)}"
+
+
+def assumptions(crule: CompiledRule, bindings: Bindings) -> tuple[Assumption, ...]:
+    """What a match assumed: the fields its variant read as the rule's default, and the computed fields it
+    tested whose value the engine itself derived from an assumption (a fact's ``assumed`` map)."""
+    out: set[Assumption] = set()
+    for ref, value in crule.assumed:
+        alias, _, fld = ref.partition(".")
+        out.add(Assumption(str(bindings[alias]["key"]), fld, value))
+    for p in crule.patterns:
+        fact = bindings.get(p.alias) if not p.absent else None
+        marks = fact.get(ASSUMED_KEY) if fact is not None else None
+        if isinstance(marks, Mapping):
+            for fld, _op, _v in p.tests:
+                if fld in marks:
+                    out.add(Assumption(str(fact["key"]), fld, marks[fld]))  # type: ignore[index]
+    return tuple(sorted(out, key=lambda a: (a.fact, a.field)))
+
+
+@dataclass(frozen=True)
 class RiskRecord:
     """A risk raised by a rule on a subject."""
 
@@ -135,6 +171,8 @@ class RiskRecord:
     message: str
     premises: tuple[str, ...]
     mitigations: tuple[MitigationRef, ...]
+    assumed: tuple[Assumption, ...] = ()
+    """The unknown fields the match read as a default (empty: it rests on stated facts only)."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +242,7 @@ def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome
             for m in rule.mitigations
         ])
         risk = RiskRecord(key, rule.id, str(subj["key"]), str(subj["kind"]), rule.risk.field,
-                          render(rule.risk.message, bindings), premises, mits)
+                          render(rule.risk.message, bindings), premises, mits, assumptions(crule, bindings))
     for d in rule.derive:
         fields = {k: render(v, bindings) if isinstance(v, str) else v for k, v in sorted(d.fields.items())}
         key = derived_key(d.kind, fields)

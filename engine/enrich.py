@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.loader import Design, Fact
+from engine.model import ASSUMED_KEY
 
 SYNC_PROTOCOLS = frozenset({"http", "grpc", "graphql", "sql", "redis"})
 CLASSIFIED = frozenset({"confidential", "restricted", "pii", "pci", "phi"})
@@ -321,12 +322,19 @@ def enrich(design: Design) -> Enriched:
         if ds.data.get("classification") in CLASSIFIED:
             classified_services.update(ds.data.get("readers", []))
             classified_services.update(ds.data.get("writers", []))
+    unknown_mode: dict[str, set[str]] = {}  # datastore -> services whose access mode the design does not say
     for f in design.of_kind("interaction"):
         if g.kind_of.get(f.data["to"]) == "datastore":
             mode = "write" if f.data.get("mutating") or f.data.get("purpose") == "command" else "read"
+            mode_unknown = f.data.get("mutating") is None and f.data.get("purpose") is None
+            if mode_unknown:  # the unknown policy: an access of unknown mode is read-write (rules/README.md)
+                mode = "write"
+                unknown_mode.setdefault(f.data["to"], set()).add(f.data["from"])
+            fields: dict[str, Any] = {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}
+            if mode_unknown:
+                fields[ASSUMED_KEY] = {"mode": "write"}
             access.setdefault((f.data["to"], f.data["from"], mode), _graph_fact(
-                "access", f"{f.data['to']}<-{f.data['from']}:{mode}",
-                {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}, f.location))
+                "access", f"{f.data['to']}<-{f.data['from']}:{mode}", fields, f.location))
     for svc, eps in endpoints_by_service.items():
         if any(e.get("data_classification") in CLASSIFIED for e in eps):
             classified_services.add(svc)
@@ -373,7 +381,9 @@ def enrich(design: Design) -> Enriched:
             if caller_crit is not None:
                 d["caller_criticality"] = caller_crit
             d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
-            d["blocking"] = is_sync(d, tk)
+            if "style" in d or "protocol" in d or tk == "channel":
+                d["blocking"] = is_sync(d, tk)
+            # else left unknown: rules read it as their policy says (most calls between services block)
             classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services)
             if classified is not None:
                 d["target_classified"] = classified
@@ -402,6 +412,12 @@ def enrich(design: Design) -> Enriched:
             users = users_of.get(f.name, set())
             d.update(writer_count=len(writers), reader_count=len(users - writers) + 0,
                      service_count=len(users), on_public_path=f.name in on_public)
+            # Those whose only write access is the assumed one (a stated writer stays stated).
+            guessed = sorted(s for s in unknown_mode.get(f.name, set())
+                             if ASSUMED_KEY in access[(f.name, s, "write")].data)
+            if guessed:
+                d[ASSUMED_KEY] = {"writer_count": f"{len(writers)}, counting {', '.join(guessed)} "
+                                                  "(access mode not stated) as writers"}
             interval, rpo = (d.get("backups") or {}).get("interval_minutes"), system.get("rpo_minutes")
             if interval is not None and rpo is not None:
                 d["backup_exceeds_rpo"] = int(interval) > int(rpo)

@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 # --------------------------------------------------------------------------------------
 
 
+ASSUMED_KEY = "assumed"
+"""On a computed fact, the map from each computed field whose value rests on an assumption (an access of
+unknown mode counted as a write) to that assumption in words; findings testing the field say so."""
+
+
 class Severity(enum.StrEnum):
     """How bad a finding is, from the likelihood x impact matrix."""
 

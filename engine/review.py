@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -16,7 +17,7 @@ from typing import Any
 
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
-from engine.consequence import AdjustRecord, GapRecord, RiskRecord
+from engine.consequence import AdjustRecord, Assumption, GapRecord, RiskRecord
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import Design, Fact, load_design
@@ -112,6 +113,13 @@ class Finding:
     """The subject's field the finding points at (the rule's ``risk.field``), if any."""
     severity_overridden: bool = False
     """The base severity comes from the project config's ``[severity]``, not likelihood x impact."""
+    assumed: tuple[Assumption, ...] = ()
+    """For a risk resting on an assumed default: the unknown fields read as that default (``assume``)."""
+
+    @property
+    def basis(self) -> str:
+        """``assumed`` when the risk rests on an unknown field read as its default, else ``stated``."""
+        return "assumed" if self.assumed else "stated"
 
     @property
     def subject(self) -> str:
@@ -143,6 +151,10 @@ class Finding:
             out["missing"] = [{"field": f, "rule": r} for f, r in self.missing]
         if self.severity_overridden:
             out["severity_overridden"] = True
+        if self.kind == "risk":
+            out["basis"] = self.basis
+            if self.assumed:
+                out["assumed"] = [a.to_json() for a in self.assumed]
         return out
 
 
@@ -275,7 +287,9 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     for _name, out in result.outcomes:
         if out.risk is not None:
             held = risks.get(out.risk.key)
-            if held is None or (out.risk.premises, out.risk.message) < (held.premises, held.message):
+            # A match on stated facts wins over one that needed an assumption.
+            if held is None or (bool(out.risk.assumed), out.risk.premises, out.risk.message) < (
+                    bool(held.assumed), held.premises, held.message):
                 risks[out.risk.key] = out.risk
         if out.gap is not None:
             gaps.setdefault(out.gap.subject, []).append(out.gap)
@@ -284,6 +298,19 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             prev = by_rule.get(out.adjust.rule)
             if prev is None or (out.adjust.premises, out.adjust.reason) < (prev.premises, prev.reason):
                 by_rule[out.adjust.rule] = out.adjust
+
+    # A risk matched on another risk (a compound rule) rests on that risk's basis: assumed if it was.
+    changed = True
+    while changed:
+        changed = False
+        for key in sorted(risks):
+            r = risks[key]
+            inherited = tuple(Assumption(p, "basis", "assumed") for p in r.premises
+                              if p in risks and risks[p].assumed and not any(a.fact == p for a in r.assumed))
+            if inherited:
+                risks[key] = dataclasses.replace(r, assumed=tuple(sorted((*r.assumed, *inherited),
+                                                                         key=lambda a: (a.fact, a.field))))
+                changed = True
 
     def evidence(keys: Sequence[str], seen: set[str] | None = None) -> list[Evidence]:
         seen = seen if seen is not None else set()
@@ -323,7 +350,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts[key].items())
                      if not _priced(kb, r.rule, a.rule)) if key in adjusts else ())
         delta = max(-1, min(1, sum(a.by for a in adj)))
-        sev = SEVERITY_BY_RANK[max(1, min(ceiling, base.rank + delta))]
+        # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
+        sev = SEVERITY_BY_RANK[max(1, min(ceiling, base.rank + delta) - (1 if r.assumed else 0))]
         fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
         mit_ids = []
         for m in r.mitigations:
@@ -340,7 +368,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             location=loc, mitigations=tuple(sorted(set(mit_ids))), fingerprint=fp,
             likelihood=likelihood, impact=impact,
             adjustments=adj, evidence=tuple(evidence(r.premises)), references=references,
-            field=r.field, severity_overridden=overridden,
+            field=r.field, severity_overridden=overridden, assumed=r.assumed,
         ))
     for subject in sorted(gaps):
         recs = sorted({(g.field, g.rule): g for g in gaps[subject]}.values(), key=lambda g: (g.field, g.rule))
