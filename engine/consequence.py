@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,20 +126,31 @@ class MitigationRef:
 
 @dataclass(frozen=True)
 class Assumption:
-    """An unknown field a finding read as a default: which fact, which field, and the value assumed."""
+    """An unknown a finding read as a default: which fact, which field, the value assumed, and why."""
 
     fact: str
     field: str
     value: Any
+    why: str = "not stated"
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"fact": self.fact, "field": self.field, "value": self.value}
+        return {"fact": self.fact, "field": self.field, "value": self.value, "why": self.why}
 
     @property
     def text(self) -> str:
-        """Short prose: ``timeout_ms of interaction:a->b not stated, read as 0``."""
-        return f"{self.field} of {self.fact} not stated, read as {_show(self.value)}"
+        """Short prose: ``timeout_ms = 0 (not stated)``."""
+        return f"{self.field} = {_show(self.value)} ({self.why})"
+
+
+def assumption_note(assumed: Sequence[Assumption]) -> str:
+    """The short note a report adds to an assumed finding: ``timeout_ms = 0, blocking = true; not stated``."""
+    by_why: dict[str, list[str]] = {}
+    for a in assumed:
+        item = f"{a.field} = {_show(a.value)}"
+        if item not in by_why.setdefault(a.why, []):
+            by_why[a.why].append(item)
+    return "; ".join(f"{', '.join(items)}: {why}" for why, items in by_why.items())
 
 
 def assumptions(crule: CompiledRule, bindings: Bindings) -> tuple[Assumption, ...]:
@@ -152,10 +163,11 @@ def assumptions(crule: CompiledRule, bindings: Bindings) -> tuple[Assumption, ..
     for p in crule.patterns:
         fact = bindings.get(p.alias) if not p.absent else None
         marks = fact.get(ASSUMED_KEY) if fact is not None else None
-        if isinstance(marks, Mapping):
+        if fact is not None and isinstance(marks, Mapping):
             for fld, _op, _v in p.tests:
-                if fld in marks:
-                    out.add(Assumption(str(fact["key"]), fld, marks[fld]))  # type: ignore[index]
+                mark = marks.get(fld)
+                if isinstance(mark, Mapping):
+                    out.add(Assumption(str(fact["key"]), fld, mark.get("value"), str(mark.get("why", "not stated"))))
     return tuple(sorted(out, key=lambda a: (a.fact, a.field)))
 
 

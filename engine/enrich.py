@@ -332,7 +332,7 @@ def enrich(design: Design) -> Enriched:
                 unknown_mode.setdefault(f.data["to"], set()).add(f.data["from"])
             fields: dict[str, Any] = {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}
             if mode_unknown:
-                fields[ASSUMED_KEY] = {"mode": "write"}
+                fields[ASSUMED_KEY] = {"mode": {"value": "write", "why": "the access mode is not stated"}}
             access.setdefault((f.data["to"], f.data["from"], mode), _graph_fact(
                 "access", f"{f.data['to']}<-{f.data['from']}:{mode}", fields, f.location))
     for svc, eps in endpoints_by_service.items():
@@ -416,8 +416,8 @@ def enrich(design: Design) -> Enriched:
             guessed = sorted(s for s in unknown_mode.get(f.name, set())
                              if ASSUMED_KEY in access[(f.name, s, "write")].data)
             if guessed:
-                d[ASSUMED_KEY] = {"writer_count": f"{len(writers)}, counting {', '.join(guessed)} "
-                                                  "(access mode not stated) as writers"}
+                d[ASSUMED_KEY] = {"writer_count": {"value": len(writers), "why": (
+                    f"{', '.join(guessed)} counted as writing: access mode not stated")}}
             interval, rpo = (d.get("backups") or {}).get("interval_minutes"), system.get("rpo_minutes")
             if interval is not None and rpo is not None:
                 d["backup_exceeds_rpo"] = int(interval) > int(rpo)

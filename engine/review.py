@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
-from engine.consequence import AdjustRecord, Assumption, GapRecord, RiskRecord
+from engine.consequence import AdjustRecord, Assumption, GapRecord, RiskRecord, assumption_note
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import Design, Fact, load_design
@@ -115,6 +115,13 @@ class Finding:
     """The base severity comes from the project config's ``[severity]``, not likelihood x impact."""
     assumed: tuple[Assumption, ...] = ()
     """For a risk resting on an assumed default: the unknown fields read as that default (``assume``)."""
+
+    @property
+    def shown(self) -> str:
+        """The message as reports show it: with a short note of what it assumed, when it assumed anything."""
+        if not self.assumed:
+            return self.message
+        return f"{self.message} (assumed: {assumption_note(self.assumed)})"
 
     @property
     def basis(self) -> str:
@@ -299,14 +306,14 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             if prev is None or (out.adjust.premises, out.adjust.reason) < (prev.premises, prev.reason):
                 by_rule[out.adjust.rule] = out.adjust
 
-    # A risk matched on another risk (a compound rule) rests on that risk's basis: assumed if it was.
+    # A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything.
     changed = True
     while changed:
         changed = False
         for key in sorted(risks):
             r = risks[key]
-            inherited = tuple(Assumption(p, "basis", "assumed") for p in r.premises
-                              if p in risks and risks[p].assumed and not any(a.fact == p for a in r.assumed))
+            own = {(a.fact, a.field) for a in r.assumed}
+            inherited = {a for p in r.premises if p in risks for a in risks[p].assumed if (a.fact, a.field) not in own}
             if inherited:
                 risks[key] = dataclasses.replace(r, assumed=tuple(sorted((*r.assumed, *inherited),
                                                                          key=lambda a: (a.fact, a.field))))
