@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.compiler import CompiledRule
-from engine.model import ASSUMED_KEY
+from engine.model import ASSUMED_KEY, UNKNOWN_BECAUSE
 from engine.rule import Rule
 
 Bindings = Mapping[str, Mapping[str, Any]]
@@ -159,7 +159,8 @@ def assumptions(crule: CompiledRule, bindings: Bindings) -> tuple[Assumption, ..
     out: set[Assumption] = set()
     for ref, value in crule.assumed:
         alias, _, fld = ref.partition(".")
-        out.add(Assumption(str(bindings[alias]["key"]), fld, value))
+        kind = next((p.kind for p in crule.patterns if p.alias == alias), "")
+        out.add(Assumption(str(bindings[alias]["key"]), fld, value, UNKNOWN_BECAUSE.get((kind, fld), "not stated")))
     for p in crule.patterns:
         fact = bindings.get(p.alias) if not p.absent else None
         marks = fact.get(ASSUMED_KEY) if fact is not None else None

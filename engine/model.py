@@ -1396,6 +1396,16 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "security": {"compliance_count": _INT},
 }
 
+UNKNOWN_BECAUSE: dict[tuple[str, str], str] = {
+    ("interaction", "blocking"): "neither style nor protocol stated",
+    ("interaction", "cross_team"): "the owners not stated",
+    ("interaction", "target_criticality"): "the target's criticality not stated",
+    ("interaction", "caller_criticality"): "the caller's criticality not stated",
+    ("interaction", "target_classified"): "the target's data classification not stated",
+}
+"""Why a computed field is unknown, in terms of the design fields it comes from (a finding that assumes its
+value says so: "cross_team = true: the owners not stated")."""
+
 # Kinds the engine derives from the design before rules fire.
 GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
     "path": {

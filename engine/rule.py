@@ -204,7 +204,10 @@ class Example(_Strict):
     description: str | None = None
     """Why the example fires or passes (shown in the rule's reference page)."""
     basis: Literal["stated", "assumed"] | None = None
-    """For ``fire``: whether the finding must rest on stated facts or on an assumed default (``assume``)."""
+    """For ``fire``: what every finding of the rule in the example must rest on.
+
+    - stated: facts the design states
+    - assumed: an unknown field read as the rule's default (``assume``)"""
 
 
 class Rule(_Strict):
