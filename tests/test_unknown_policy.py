@@ -7,6 +7,7 @@ example; the rule must then fire on an assumed basis or report the gap, unless t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from engine.errors import RuleError
 from engine.review import load_kb
 from engine.ruletest import check_unknown_policy
+from tests.conftest import ROOT
 from tests.helpers import rule_yaml, write_yaml
 
 KB = load_kb()
@@ -64,3 +66,40 @@ def test_assumed_value_must_pass_the_fields_test(tmp_path: Path) -> None:
     pack = _pack(tmp_path, assume={"call.circuit_breaker": True})
     with pytest.raises(RuleError, match="does not pass the test"):
         load_kb([pack])
+
+
+def _guide_tables() -> str:
+    with open(os.path.join(ROOT, "rules", "README.md"), encoding="utf-8") as fh:
+        guide = fh.read()
+    return guide[guide.index("### The unknown policy, field by field"):guide.index("## 5. The consequence")]
+
+
+@pytest.mark.parametrize("rule", sorted(KB.source), ids=sorted(KB.source))
+def test_guide_tables_show_the_rules_policy(rule: str) -> None:
+    """rules/README.md lists each field's policy; a rule's `assume`, `gaps` and `silent_when_unknown` are in it."""
+    lr = KB.source[rule]
+    if lr.rule.risk is None or not lr.file.startswith(os.path.join(ROOT, "rules")):
+        return
+    tables = _guide_tables()
+    kinds = {p.as_: p.kind for p in lr.rule.when if p.as_}
+    lines = tables.splitlines()
+    problems = []
+    for ref, value in lr.rule.assume.items():
+        alias, _, fld = ref.partition(".")
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        row = next((ln for ln in lines if ln.startswith(f"| `{kinds[alias]}.{fld}` | `{shown}` |")), None)
+        if row is None or rule not in row:
+            problems.append(f"assumed table: a row '| `{kinds[alias]}.{fld}` | `{shown}` | <why> | {rule} |' "
+                            "(or the rule added to that row)")
+    for ref in lr.rule.gaps:
+        alias, _, fld = ref.partition(".")
+        row = next((ln for ln in lines if ln.startswith(f"| `{kinds[alias]}` | ")), "")
+        if f"`{fld}`" not in row:
+            problems.append(f"asked table: `{fld}` in the row of `{kinds[alias]}`")
+    for ref in lr.rule.silent_when_unknown:
+        alias, _, fld = ref.partition(".")
+        row = next((ln for ln in lines if ln.startswith(f"| `{kinds[alias]}.{fld}` | ") and "`" not in ln[
+            len(f"| `{kinds[alias]}.{fld}` | "):]), None)
+        if row is None or rule not in row:
+            problems.append(f"silent table: a row '| `{kinds[alias]}.{fld}` | {rule} |' (or the rule added to it)")
+    assert not problems, "rules/README.md, 'The unknown policy, field by field', needs: " + "; ".join(problems)
