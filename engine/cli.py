@@ -371,8 +371,8 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
     for s in silent:
         click.echo(f"FAIL {s.rule}::unknown:{s.ref}  {s.location}: {s.detail}")
     rules_count = len({r.case.rule for r in results})
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_count} rules); unknown policy: "
-               f"{checked} fields checked, {len(silent)} leave their rule silent")
+    click.echo(f"unknown policy: {checked} fields checked, {len(silent)} leave their rule silent")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_count} rules)")
     sys.exit(EXIT_FINDINGS if failed or silent else EXIT_OK)
 
 
