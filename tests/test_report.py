@@ -3,13 +3,12 @@ with NO_COLOR, FORCE_COLOR and --color obeyed."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import os
 import pty
 import re
 import subprocess
 import sys
+from collections import Counter
 from typing import Any
 
 import pytest
