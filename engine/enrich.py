@@ -313,12 +313,15 @@ def enrich(design: Design) -> Enriched:
 
     access: dict[tuple[str, str, str], Fact] = {}
     classified_services: set[str] = set()
+    classification_known: set[str] = set()  # services whose data, classified or not, the design describes
     for ds in design.of_kind("datastore"):
         for mode, fld in (("read", "readers"), ("write", "writers")):
             for svc in ds.data.get(fld, []):
                 access.setdefault((ds.name, svc, mode), _graph_fact(
                     "access", f"{ds.name}<-{svc}:{mode}", {"datastore": ds.name, "service": svc, "mode": mode},
                     ds.locate(fld)))
+        if ds.data.get("classification") is not None:
+            classification_known.update(ds.data.get("readers", []), ds.data.get("writers", []))
         if ds.data.get("classification") in CLASSIFIED:
             classified_services.update(ds.data.get("readers", []))
             classified_services.update(ds.data.get("writers", []))
@@ -336,6 +339,8 @@ def enrich(design: Design) -> Enriched:
             access.setdefault((f.data["to"], f.data["from"], mode), _graph_fact(
                 "access", f"{f.data['to']}<-{f.data['from']}:{mode}", fields, f.location))
     for svc, eps in endpoints_by_service.items():
+        if any(e.get("data_classification") is not None for e in eps):
+            classification_known.add(svc)
         if any(e.get("data_classification") in CLASSIFIED for e in eps):
             classified_services.add(svc)
 
@@ -384,7 +389,8 @@ def enrich(design: Design) -> Enriched:
             if "style" in d or "protocol" in d or tk == "channel":
                 d["blocking"] = is_sync(d, tk)
             # else left unknown: rules read it as their policy says (most calls between services block)
-            classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services)
+            classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services,
+                                            d["to"] in classification_known)
             if classified is not None:
                 d["target_classified"] = classified
             c_from = comp_of.get(d["from"])
@@ -513,10 +519,12 @@ def enrich(design: Design) -> Enriched:
     return Enriched(facts, tuple(sorted(paths, key=lambda p: p.entry)), tuple(sorted(cycles)))
 
 
-def _target_classified(kind: str, data: Mapping[str, Any], service_classified: bool) -> bool | None:
-    """Whether a call's target holds or carries classified data; None when the design does not say."""
+def _target_classified(kind: str, data: Mapping[str, Any], service_classified: bool,
+                       service_known: bool) -> bool | None:
+    """Whether a call's target holds or carries classified data; None when the design does not say (for a
+    service: none of the datastores it reads or writes, nor of its endpoints, states a classification)."""
     if kind == "service":
-        return service_classified
+        return True if service_classified else (False if service_known else None)
     field = {"datastore": "classification", "channel": "carries_classification"}.get(kind)
     if field is None or data.get(field) is None:
         return None

@@ -21,7 +21,7 @@ from engine.consequence import AdjustRecord, Assumption, GapRecord, RiskRecord, 
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import Design, Fact, load_design
-from engine.model import SEVERITY_BY_RANK, Phase, Severity
+from engine.model import SEVERITY_BY_RANK, UNKNOWN_BECAUSE, Phase, Severity
 from engine.rule import context_already_priced
 from engine.ruleload import KnowledgeBase, builtin_rules_dir, load_rules
 from engine.runtime import RunLimits, RunResult, run
@@ -383,10 +383,12 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         loc = subj.location if subj else _location_of(recs[0].premises, facts)
         rules = [kb.source[g.rule].rule for g in recs]
         fields = sorted({g.field for g in recs})
-        needed = "; ".join(f"{fld} (needed by {', '.join(sorted({g.rule for g in recs if g.field == fld}))})"
-                           for fld in fields)
         name = subject.split(":", 1)[-1]
         kind = subject.split(":", 1)[0]
+        # A computed field says which design fields it comes from ("the target's data classification not stated").
+        needed = "; ".join(f"{fld}{f' [{UNKNOWN_BECAUSE[(kind, fld)]}]' if (kind, fld) in UNKNOWN_BECAUSE else ''} "
+                           f"(needed by {', '.join(sorted({g.rule for g in recs if g.field == fld}))})"
+                           for fld in fields)
         msg = (f"{kind} '{name}': the design does not say {_plural(len(fields), 'fact')} that "
                f"{'these checks need' if len(recs) > 1 else 'this check needs'}: {needed}. State "
                f"{'them' if len(fields) > 1 else 'it'} so the review can decide instead of guessing.")
