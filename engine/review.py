@@ -398,7 +398,10 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             base_severity=Severity.LOW, category=sorted(r.category.value for r in rules)[0],
             phase=min(int(r.phase) for r in rules), message=msg, subjects=(subject,), location=loc,
             mitigations=(), fingerprint=fp,
-            evidence=tuple(evidence([subject])), missing=tuple((g.field, g.rule) for g in recs),
+            # The subject, then every other fact a question was asked because of (a job running on every
+            # replica makes its service's replica count a question): the gap rests on them too.
+            evidence=tuple(evidence([subject, *sorted({p for g in gaps[subject] for p in g.premises} - {subject})])),
+            missing=tuple((g.field, g.rule) for g in recs),
         ))
     findings.sort(key=lambda f: (-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint))
     mitigations = []
