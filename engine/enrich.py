@@ -421,7 +421,8 @@ def enrich(design: Design) -> Enriched:
             for svc in ds.data.get(fld, []):
                 access.setdefault((ds.name, svc, mode), _graph_fact(
                     "access", f"{ds.name}<-{svc}:{mode}",
-                    {"datastore": ds.name, "service": svc, "mode": mode, "declared": True}, ds.locate(fld)))
+                    {"datastore": ds.name, "service": svc, "mode": mode, "declared": True, "mode_stated": True},
+                    ds.locate(fld)))
         if ds.data.get("classification") is not None:
             classification_known.update(ds.data.get("readers", []), ds.data.get("writers", []))
         if ds.data.get("classification") in CLASSIFIED:
@@ -437,7 +438,8 @@ def enrich(design: Design) -> Enriched:
                 unknown_mode.setdefault(f.data["to"], set()).add(f.data["from"])
             if (f.data["to"], f.data["from"], mode) in access:
                 continue
-            acc: dict[str, Any] = {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}
+            acc: dict[str, Any] = {"datastore": f.data["to"], "service": f.data["from"], "mode": mode,
+                                   "mode_stated": not mode_unknown}
             if mode_unknown:
                 # An assumed write is not compared with the datastore's lists: a contradiction needs two stated facts.
                 acc[ASSUMED_KEY] = {"mode": {"value": "write", "why": "the access mode is not stated"}}

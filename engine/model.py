@@ -1590,7 +1590,10 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
     # declared: the datastore's own readers/writers list names this access (unknown when that list is not
     # stated); an access only a call shows, missing from a stated list, is false.
     "access": {"datastore": _REF, "service": _REF, "mode": FieldSpec(type="str", values=("read", "write")),
-               "declared": _BOOL},
+               "declared": _BOOL,
+               # false when the mode is the unknown policy's assumed write (the call states neither mutating
+               # nor purpose): rules comparing two stated facts (contradictions) need it true.
+               "mode_stated": _BOOL},
     "consumer": {"channel": _REF, "service": _REF, "idempotent": _BOOL, "group": _REF,
                  "commit": FieldSpec(type="str",
                                      values=get_args(get_args(Consumer.model_fields["commit"].annotation)[0]))},
