@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
 import gc
+import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -25,6 +28,7 @@ from engine.source import DEFAULT_LIMITS, Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 THRESHOLDS = ("critical", "high", "medium", "low", "never")
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO}
 
 
 def _fail(errors: Sequence[str]) -> NoReturn:
@@ -39,8 +43,11 @@ class _Group(click.Group):
     """Turns every error into readable lines and exit code 2, in one place."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from engine import budget
+
         try:
-            return super().invoke(ctx)
+            with budget.bounded():  # every command has a deadline and a memory budget (``--max-seconds`` …)
+                return super().invoke(ctx)
         except ArchplanError as exc:
             _fail([str(e) for e in exc.errors])
         except click.exceptions.Exit:
@@ -49,10 +56,17 @@ class _Group(click.Group):
             raise
         except (KeyboardInterrupt, BrokenPipeError):
             sys.exit(EXIT_ERROR)
+        except OSError as exc:
+            if exc.filename is None and exc.errno in _WRITE_ERRNOS:  # writing stdout: disk full, `ulimit -f`
+                _fail([_write_error(exc)])
+            if os.environ.get("ARCHPLAN_DEBUG"):
+                raise
+            _fail([f"internal error: {type(exc).__name__}: {exc} (set ARCHPLAN_DEBUG=1 for a traceback)"])
         except RecursionError:
             _fail(["input nested too deeply to process"])
         except MemoryError:
-            _fail(["out of memory; lower the input size or raise the limits"])
+            _fail(["out of memory: the command needed more than its memory budget; lower the input size or "
+                   "raise the bound with --max-memory"])
         except Exception as exc:  # a bug: still exit 2, never a traceback, never a pass
             if isinstance(exc, ImportError) and exc.name == "durable_rules_engine":
                 _fail([str(exc)])  # no bug: a failed build of the rule engine, and the command that rebuilds it
@@ -73,15 +87,15 @@ class _Group(click.Group):
 
 
 def write_output(path: str | None, text: str, inputs: Sequence[str] = (), fmt: str = "text") -> None:
-    """Write to stdout, or atomically to ``path`` (never over an input, never half-written), neutralised as
-    ``fmt`` allows (``engine.neutral.for_format``)."""
+    """Write to stdout (whole or not at all), or atomically to ``path`` (never over an input, never
+    half-written), neutralised as ``fmt`` allows (``engine.neutral.for_format``)."""
+    from engine.gate.output import write_all, write_stdout
     from engine.neutral import for_format
 
     text = for_format(text, fmt)
     if path is None or path == "-":
-        click.echo(text, nl=False)
+        write_stdout(text)
         return
-    from engine.gate.output import write_all
 
     write_all([(path, text)], inputs)
 
@@ -94,9 +108,9 @@ def _limits(max_bytes: int | None) -> Limits:
                                max_depth=depth or DEFAULT_LIMITS.max_depth, max_facts=facts or DEFAULT_LIMITS.max_facts)
 
 
-_RUN_LIMITS = {"max_facts": "max_facts", "max_derived_facts": "max_derived", "max_chain": "max_chain",
-               "max_seconds": "max_seconds"}
-"""``check`` option -> ``engine.runtime.RunLimits`` field."""
+_RUN_LIMITS = {"max_facts": "max_facts", "max_derived_facts": "max_derived", "max_chain": "max_chain"}
+"""``check`` option -> ``engine.runtime.RunLimits`` field. ``--max-seconds`` and ``--max-memory`` bound the whole
+command instead (``engine.budget``)."""
 
 
 def _limit_values() -> dict[str, Any]:
@@ -113,15 +127,31 @@ def _run_limits() -> Any:
     return RunLimits(**values) if values else None
 
 
+def _size(_ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """A size in bytes: ``2G``, ``512M``, ``100k`` or a plain number."""
+    from engine.budget import parse_bytes
+
+    if value is None:
+        return None
+    try:
+        return parse_bytes(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
+
+
 def _limit_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Resource bounds (``--max-depth``, ``--max-facts`` …). The values go on the click context, where
     ``_limits`` and ``_run_limits`` read them, so that the command's own signature stays unchanged."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine import budget
+
         click.get_current_context().meta["archplan.limits"] = {
             k: kwargs.pop(k) for k in ("max_depth", *_RUN_LIMITS) if k in kwargs}
-        return f(*args, **kwargs)
+        # The command so far (parsing its arguments) ran under the default budget; these flags replace it.
+        with budget.bounded(kwargs.pop("max_seconds"), kwargs.pop("max_memory")):
+            return f(*args, **kwargs)
 
     options = [
         click.option("--max-depth", type=click.IntRange(1, 1000),
@@ -133,7 +163,10 @@ def _limit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-chain", type=click.IntRange(1),
                      help="Deepest chain of derived facts (a rule deriving from a derived fact ...) [default: 1000]."),
         click.option("--max-seconds", type=click.FloatRange(0, min_open=True),
-                     help="Longest time the rules may fire, in seconds [default: 300]."),
+                     help="Longest wall time of the whole command (loading, enriching, firing the rules, "
+                          "reporting), in seconds [default: 300]."),
+        click.option("--max-memory", callback=_size, metavar="SIZE",
+                     help="Most memory the command may use, e.g. 2G or 512M [default: 4G]."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -196,19 +229,83 @@ def entry() -> None:
     collections triggered while writing the report). A process that exits after one command has
     no use for it; library callers keep theirs (``engine.review`` pauses it only while building).
     """
+    from engine import budget
+
+    if sys.stdout is None or sys.stderr is None:  # started with a standard stream closed: nowhere to report
+        os._exit(EXIT_ERROR)
+    sys.stdout = _whole_writes(sys.stdout)
     gc.disable()
+    budget.hard_limits = True  # the deadline's interval timer and RLIMIT_AS (engine.budget)
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind like Ctrl-C, so that temporary files are removed
+        signal.signal(sig, _interrupted)
     try:
         main()
     except SystemExit as done:
         if not isinstance(done.code, (int, type(None))):
             raise  # a message to print: let Python do it
+        code = done.code or 0
         # Every output is written and closed (atomically, by engine.gate.output). Freeing the review's
         # millions of objects one by one at interpreter exit took half a second on 5,000 services; the
         # operating system takes the memory back at once.
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):  # a reader that went away (`| head`), a closed stream
-                stream.flush()
-        os._exit(done.code or 0)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:  # a reader that went away (`| head`)
+            pass
+        except (OSError, ValueError) as exc:  # disk full, `ulimit -f`: the report on stdout is incomplete
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(f"archplan: error: {_write_error(exc)}\n")
+            code = EXIT_ERROR
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os._exit(code)
+
+
+class _WholeWrites(io.RawIOBase):
+    """A file descriptor written whole or not at all: each write loops until every byte is out, or raises.
+
+    Python's own stdout drops what a short write (a full disk, ``ulimit -f``) left over, silently: a SARIF
+    report cut at 8 KiB passed with exit 0.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            view = view[os.write(self.fd, view):]
+        return total
+
+
+def _whole_writes(stream: Any) -> Any:
+    """``stream`` (standard output) re-opened over ``_WholeWrites``, with its encoding and buffering."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return stream
+    stream.flush()
+    return io.TextIOWrapper(io.BufferedWriter(_WholeWrites(fd)), encoding=stream.encoding, errors=stream.errors,
+                            line_buffering=stream.line_buffering, write_through=False)
+
+
+def _interrupted(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _write_error(exc: BaseException) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"cannot write the output to standard output: {reason}; the output is incomplete"
 
 
 def from_option(f: Callable[..., Any]) -> Callable[..., Any]:

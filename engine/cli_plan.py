@@ -65,12 +65,12 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
         if p.roadmap.svg:
             files["roadmap.svg"] = p.roadmap.svg
         # One atomic set: the diagrams and the plan file are written together or not at all.
-        from engine.gate.output import write_all
+        from engine.gate.output import write_all, write_stdout
 
         outputs = [(os.path.join(diagrams_dir, name), content) for name, content in sorted(files.items())]
         to_file = output is not None and output != "-"
         write_all([*outputs, (str(output), text)] if to_file else outputs, list(design))
         if not to_file:
-            click.echo(text, nl=False)
+            write_stdout(text)
         return
     write_output(output, text, list(design), fmt)

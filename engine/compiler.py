@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from engine import budget
 from engine.errors import RuleError
 from engine.model import NAME_KEYED_KINDS, SINGLETON_KINDS, Severity, singleton_key
 from engine.rule import Pattern, Rule
@@ -52,6 +53,45 @@ class CompiledPattern:
     joins: tuple[Join, ...]
 
 
+MAX_UNJOINED_GROUPS = 2
+"""Groups of patterns a rule may leave unjoined (not counting singleton kinds such as ``system``): three
+give n³ combinations (a pack rule with three unjoined patterns took 26 s and 3 GB on 100 services)."""
+MAX_COMBINATIONS = 100_000
+"""Combinations of facts that a rule's unjoined groups may give on one design, estimated before firing
+(250,000 took 4 s and 800 MB in the C core)."""
+
+
+def unjoined_groups(patterns: Sequence[CompiledPattern]) -> tuple[tuple[str, ...], ...]:
+    """The kinds of each group of positive ``patterns`` linked by joins, for groups not linked to each other;
+    groups of singleton kinds only (``system`` …: one fact at most) multiply nothing and are left out."""
+    parent = {p.alias: p.alias for p in patterns if not p.absent}
+
+    def root(alias: str) -> str:
+        while parent[alias] != alias:
+            alias = parent[alias]
+        return alias
+
+    for p in patterns:
+        if not p.absent:
+            for _field, other, _other_field in p.joins:
+                if other in parent:
+                    parent[root(p.alias)] = root(other)
+    groups: dict[str, list[str]] = {}
+    for p in patterns:
+        if not p.absent:
+            groups.setdefault(root(p.alias), []).append(p.kind)
+    return tuple(tuple(kinds) for kinds in groups.values() if not set(kinds) <= SINGLETON_KINDS)
+
+
+def combinations(groups: Sequence[Sequence[str]], counts: Mapping[str, int]) -> int:
+    """Estimated matches of unjoined ``groups`` over a design with ``counts`` facts per kind: the product
+    over the groups of their most numerous kind (a join is taken to match each fact at most once)."""
+    total = 1
+    for kinds in groups:
+        total *= max((counts.get(k, 0) for k in kinds), default=0)
+    return total
+
+
 @dataclass(frozen=True)
 class CompiledRule:
     """One durable_rules rule: a rule's main condition, or one of its information-gap variants."""
@@ -69,6 +109,13 @@ class CompiledRule:
     def premise_aliases(self) -> tuple[str, ...]:
         """The aliases of the positive patterns, in order: a match's premises are their facts."""
         return tuple(p.alias for p in self.patterns if not p.absent)
+
+    @functools.cached_property
+    def unjoined(self) -> tuple[tuple[str, ...], ...]:
+        """The kinds of each group of positive patterns that no join links to another group: the rule's
+        matches are every combination of one match per group (a cross product). Groups of singleton kinds
+        (``system`` …: one fact at most) multiply nothing and are left out."""
+        return unjoined_groups(self.patterns)
 
     @property
     def engine_patterns(self) -> tuple[CompiledPattern, ...]:
@@ -197,6 +244,15 @@ def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, 
     return tuple(kept)
 
 
+REGEX_PREFIX = "@re"
+"""Name under which a fact carries, for the C core, whether one ``regex`` test holds on it."""
+
+
+def regex_slot(fld: str, pattern: str) -> str:
+    """The property holding whether ``pattern`` matches field ``fld`` (a top-level name, whatever the path)."""
+    return REGEX_PREFIX + hashlib.sha256(f"{fld}\x1f{pattern}".encode()).hexdigest()[:16]
+
+
 def _condition(fld: str, op: str, value: Any) -> dict[str, Any]:
     if op == "none_such":  # a negated lookup on slot ``fld``: (kind, (one eq/in/exists test,))
         # The alternatives exclude each other: the C core activates a rule once per '$or' branch that holds.
@@ -227,8 +283,8 @@ def _condition(fld: str, op: str, value: Any) -> dict[str, Any]:
         return {"$or": [{fld: v} for v in value]}
     if op == "not_in":
         return {"$and": [{"$neq": {fld: v}} for v in value]}
-    if op == "regex":
-        return {"$mt": {fld: value}}
+    if op == "regex":  # computed by the runtime (engine.dialect): the C core's own regex is wrong on some texts
+        return {regex_slot(fld, value): True}
     if op == "contains":
         return {"$iany": {fld: {"$i": value}}}
     raise RuleError(f"operator '{op}' cannot be compiled")  # pragma: no cover - validated on load
@@ -254,6 +310,9 @@ class RulesetSpec:
         default_factory=dict, compare=False, hash=False)
     """Per kind, the facts to attach to its facts, as (``Lookup.slot``, ``Lookup.field``, ``Lookup.key``,
     fields of the attached fact the rules read); see ``CompiledRule.lookups``."""
+    regexes: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict, compare=False, hash=False)
+    """Per kind, the ``regex`` tests the runtime computes for the C core, as (``regex_slot``, field path in the
+    projected fact, pattern): the C core only tests the slot's truth (see ``engine.dialect``)."""
     gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]] = field(default_factory=dict, compare=False,
                                                                            hash=False)
     """Per kind as the C core sees it (``neg:`` prefixed for negated patterns), a necessary condition for a
@@ -532,6 +591,14 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
             if len(pats) > MAX_PATTERNS_PER_RULE:
                 raise RuleError(f"more than {MAX_PATTERNS_PER_RULE} patterns", lr.locate("when"), "when")
             name = lr.rule.id if gap is None else f"{lr.rule.id}#gap:{gap}"
+            budget.check("compiling the rules")
+            apart = unjoined_groups(pats)
+            if len(apart) > MAX_UNJOINED_GROUPS:
+                raise RuleError(
+                    f"{len(apart)} groups of patterns share no join ({' x '.join('/'.join(g) for g in apart)}): the "
+                    f"rule would match every combination of them, n^{len(apart)} for n facts; join them "
+                    f"(join: {{field: alias.field}}); at most {MAX_UNJOINED_GROUPS} unjoined groups",
+                    lr.locate("when"), "when")
             compiled[name] = CompiledRule(name, lr.rule.id, gap, pats, strata[lr.rule.id], _lookups(pats, derived))
 
     rulesets: list[RulesetSpec] = []
@@ -551,7 +618,11 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
             name = f"archplan_s{stratum}_p{len([r for r in rulesets if r.stratum == stratum])}"
             fields: dict[str, set[str]] = {}
             lookups: dict[str, dict[tuple[str, str, str], set[str]]] = {}
+            regexes: dict[str, set[tuple[str, str, str]]] = {}
             for c in current:
+                for p in c.engine_patterns:
+                    regexes.setdefault(p.kind, set()).update(
+                        (regex_slot(f, v), f, v) for f, op, v in p.tests + c.attached(p.alias) if op == "regex")
                 for kind, names in c.fields().items():
                     fields.setdefault(kind, set()).update(names)
                 for kind, by_slot in c.lookup_fields().items():
@@ -566,6 +637,7 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                 fields={k: tuple(sorted(v)) for k, v in sorted(fields.items())},
                 lookups={k: tuple((*slot, tuple(sorted(n))) for slot, n in sorted(v.items()))
                          for k, v in sorted(lookups.items())},
+                regexes={k: tuple(sorted(v)) for k, v in sorted(regexes.items()) if v},
             )
             rulesets.append(spec)
             definitions[name] = {c.name: c.definition() for c in current}

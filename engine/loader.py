@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
+import stat
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from engine import budget
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, looks_secret, raise_all
 from engine.errors import shown as shown_value
 from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
@@ -105,6 +107,40 @@ def identity(kind: str, data: Mapping[str, Any]) -> str:
     return str(data["name"])
 
 
+def repository_root(directory: str) -> str | None:
+    """The nearest directory at or above ``directory`` holding ``.git`` (a work tree), if any."""
+    probe = directory
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
+
+
+def unsafe_design_path(path: str, given: str) -> str | None:
+    """Why the design file ``path`` (found under ``given``, a directory or the file's own) may not be read, or
+    None. A design file is a regular file; a symbolic link is followed only to a file inside the repository
+    (or, outside any repository, inside ``given``): a committed ``x.yaml -> /proc/self/fd/1`` blocked forever,
+    and a link to ``/etc`` or ``~/.ssh`` would read, and echo in messages, files the pull request does not own.
+    """
+    real = os.path.realpath(path)
+    if real != os.path.abspath(path):
+        root = repository_root(os.path.realpath(given)) or os.path.realpath(given)
+        if os.path.commonpath([root, real]) != root:
+            return "a symbolic link to a file outside the repository; design files must be inside it"
+    try:
+        mode = os.stat(real).st_mode
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        what = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        return f"{what}, not a regular file; a design file must be a regular file"
+    return None
+
+
 def discover(paths: Sequence[str]) -> list[str]:
     """Expand directories into their design files (sorted, so that order never matters)."""
     out: list[str] = []
@@ -119,9 +155,18 @@ def discover(paths: Sequence[str]) -> list[str]:
             )
             if not found:
                 errors.append(InputError("directory holds no .yaml, .yml, .json or .md design file", Location(p)))
-            out.extend(found)
-        elif os.path.exists(p):
-            out.append(p)
+            for f in found:
+                problem = unsafe_design_path(f, p)
+                if problem:
+                    errors.append(InputError(problem, Location(f)))
+                else:
+                    out.append(f)
+        elif os.path.exists(p) or os.path.islink(p):
+            problem = unsafe_design_path(p, os.path.dirname(p) or ".")
+            if problem:
+                errors.append(InputError(problem, Location(p)))
+            else:
+                out.append(p)
         else:
             errors.append(InputError("no such file or directory", Location(p)))
     raise_all(errors)
@@ -305,7 +350,9 @@ def load_documents(docs: Iterable[Document]) -> Design:
                 items = [((section, i), item) for i, item in enumerate(value)]
             else:
                 items = [((section,), value)]
-            for base, item in items:
+            for n, (base, item) in enumerate(items):
+                if not n & 1023:
+                    budget.check("validating the design")
                 if not isinstance(item, dict):
                     errors.append(InputError(f"each entry of '{section}' must be a mapping, not a "
                                              f"{type(item).__name__}", doc.locate(base), keypath(base)))
@@ -488,6 +535,7 @@ def load_design(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     errors: list[ArchplanError] = []
     skipped: list[LoadWarning] = []
     for path in files:
+        budget.check("loading the design")
         try:
             docs.extend(read_design_file(path, limits, required=path in named))
         except ArchplanError as exc:
@@ -501,6 +549,7 @@ def load_design(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         raise InputError("no design files given" if not skipped else
                          f"no design facts found: the Markdown files hold no archplan block ({HOW_TO})", None)
     _check_count(docs, limits)
+    budget.check("loading the design")
     design = load_documents(docs)
     roots = sorted({os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths})
     return dataclasses.replace(design, roots=tuple(roots), warnings=(*design.warnings, *skipped))

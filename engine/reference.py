@@ -23,26 +23,17 @@ Nothing here imports durable_rules.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, same
 from engine.consequence import Outcome, consequences
+from engine.dialect import Regex, compile_regex
 from engine.errors import LimitError
 from engine.runtime import Derivation, RunLimits, RunResult
 
 _MISSING = object()
 Fact = Mapping[str, Any]
-
-# durable's classes (src/rules/regex.c, readEscapedSymbol), as Python character classes.
-_CLASSES = {
-    "d": "[0-9]",
-    "a": "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]",
-    "w": "[A-Za-z0-9]",
-}
-
 
 def lookup(fact: Fact, path: str) -> Any:
     """A dotted field of a fact, or ``_MISSING``."""
@@ -58,27 +49,9 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-@functools.lru_cache(maxsize=1024)
-def python_regex(pattern: str) -> re.Pattern[str]:
-    """durable's regex dialect (the subset rules may use) as a Python pattern, anchored at both ends."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "%" and i + 1 < len(pattern) and pattern[i + 1] in _CLASSES:
-            out.append(_CLASSES[pattern[i + 1]])
-            i += 2
-        elif ch == "[":
-            end = pattern.index("]", i)
-            out.append(pattern[i:end + 1])
-            i = end + 1
-        elif ch in ".*+?":
-            out.append(ch)
-            i += 1
-        else:
-            out.append(re.escape(ch))
-            i += 1
-    return re.compile("".join(out), re.DOTALL)
+def python_regex(pattern: str) -> Regex:
+    """The rules' regex dialect, anchored at both ends: ``engine.dialect``, the one definition the runtime uses too."""
+    return compile_regex(pattern)
 
 
 def holds(fact: Fact, fld: str, op: str, value: Any) -> bool:
@@ -103,7 +76,7 @@ def holds(fact: Fact, fld: str, op: str, value: Any) -> bool:
     if op == "not_in":
         return all(not same(v, x) for x in value)
     if op == "regex":
-        return isinstance(v, str) and python_regex(value).fullmatch(v) is not None
+        return isinstance(v, str) and compile_regex(value).fullmatch(v)
     if op == "contains":
         return isinstance(v, list) and any(same(x, value) for x in v)
     raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - the rule loader refuses it

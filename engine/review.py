@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import budget
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
 from engine.consequence import AdjustRecord, GapRecord, RiskRecord
@@ -306,7 +307,9 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     findings: list[Finding] = []
     mit_acc: dict[tuple[str, str], dict[str, Any]] = {}
     per_rule: dict[str, tuple[Any, ...]] = {}
-    for key in sorted(risks):
+    for n, key in enumerate(sorted(risks)):
+        if not n & 1023:
+            budget.check("assembling the findings")
         r = risks[key]
         held_rule = per_rule.get(r.rule)
         if held_rule is None:  # what a finding takes from its rule, worked out once per rule

@@ -14,15 +14,25 @@ import contextlib
 import json
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from engine.compiler import NEGATED_PREFIX, CompiledKB, CompiledRule, RulesetSpec, lookup_target
+from engine import budget
+from engine.compiler import (
+    MAX_COMBINATIONS,
+    NEGATED_PREFIX,
+    CompiledKB,
+    CompiledRule,
+    RulesetSpec,
+    combinations,
+    lookup_target,
+)
 from engine.consequence import Outcome, consequences
+from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
 
 DURABLE_PIN = "durable-rules==2.0.28"
@@ -149,6 +159,16 @@ def _count_properties(value: Any) -> int:
     return 1
 
 
+def _field(fact: Mapping[str, Any], path: str) -> Any:
+    """A dotted field of a projected fact (None when absent)."""
+    node: Any = fact
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
 def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
                 negated: bool) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """What the C core is given of a fact for one ruleset: the fields its rules read, the facts its
@@ -157,7 +177,7 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
     The C core parses, hashes and stores every property it is given and hands them all back with each
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
     """
-    fields, lookups = spec.fields, spec.lookups
+    fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
@@ -168,6 +188,9 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
             target = store.get(ref) if ref is not None else None
             if target is not None:
                 out[slot] = {k: target[k] for k in wanted if k in target}
+        for slot, path, pattern in regexes.get(kind, ()):
+            value = _field(out, path)
+            out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
         n = len(out)
@@ -330,6 +353,20 @@ class _Session:
         finally:
             self.dirty = False
 
+    def _check_combinations(self, stratum: int, facts: Sequence[Mapping[str, Any]]) -> None:
+        """Refuse, before it fires, a rule whose unjoined patterns would match too many combinations of facts."""
+        counts: Counter[str] = Counter(str(f["kind"]) for f in facts)
+        for crule in self.kb.rules.values():
+            if crule.stratum != stratum or len(crule.unjoined) < 2:
+                continue
+            n = combinations(crule.unjoined, counts)
+            if n > MAX_COMBINATIONS:
+                lr = self.kb.source.get(crule.rule_id)
+                raise LimitError(
+                    f"rule '{crule.rule_id}' would match {n:,} combinations of facts on this design (its patterns "
+                    f"{' x '.join('/'.join(g) for g in crule.unjoined)} share no join), over the "
+                    f"{MAX_COMBINATIONS:,} limit; join its patterns", lr.locate("when") if lr is not None else None)
+
     def _rule_location(self, rule_id: str) -> Location | None:
         lr = self.kb.source.get(rule_id)
         return lr.locate("derive") if lr is not None else None
@@ -356,6 +393,7 @@ class _Session:
         started = time.monotonic()
 
         def check_time() -> None:
+            budget.check("firing the rules")
             if time.monotonic() - started > limits.max_seconds:
                 raise LimitError(f"rule firing took longer than {limits.max_seconds:g} s; the run was stopped "
                                  "(raise the bound with --max-seconds)")
@@ -441,6 +479,7 @@ class _Session:
         for stratum in range(kb.strata):
             specs = [s for s in kb.rulesets if s.stratum == stratum]
             current = sorted(store.values(), key=lambda f: (str(f["kind"]), str(f["key"])))
+            self._check_combinations(stratum, current)
             for spec in specs:  # negated kinds first, complete, so that $not sees every fact
                 assert_all(spec, current, negated=True)
             for spec in specs:

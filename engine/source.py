@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from engine import budget
 from engine.errors import InputError, Location
 from engine.neutral import forbidden_char
 
@@ -249,6 +250,8 @@ class _Builder:
 
     def build(self, node: yaml.Node, at: Path, record: bool = True, depth: int = 0) -> Any:
         self.nodes += 1
+        if not self.nodes & 4095:
+            budget.check(f"reading {self.path}")
         if depth > self.limits.max_depth:
             raise InputError(f"nesting deeper than {self.limits.max_depth} levels",
                              _mark_loc(self.path, node.start_mark))
@@ -357,6 +360,7 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
     """Parse every document of a (possibly multi-document) YAML stream."""
     if not _C_PARSER:  # pragma: no cover - the pure-Python composer recurses: bound depth first
         _check_events(text, path, limits)
+    budget.check(f"reading {path}")
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:

@@ -8,6 +8,7 @@ observed", type coercion); a disagreement here is a bug in one of the two evalua
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -185,3 +186,35 @@ def test_evaluators_agree_on_random_rules_over_random_designs(rules: list[dict[s
         assert_same(kb, load_documents([Document("mem.yaml", {"source": "api", **design})]))
     finally:
         shutil.rmtree(tmp)
+
+
+# --- the regex operator after a repetition: the case the random rules above never drew
+#
+# durable's C core has its own regex automaton, and it is wrong on some texts: `.*a..` did not match
+# `/aaa`, nor `.*aa` `aaaa`. The random rules above did not catch it, for two reasons: their patterns
+# come from a short fixed list in which no literal follows a repetition that can also match it, and the
+# random designs' values (svc0, psp, db0 …) never repeat that literal, which is what loses the C core
+# a state. Now neither the C core nor a Python backtracking regex decides: the runtime computes each
+# regex test with engine.dialect and gives the C core the result, and the reference evaluator calls the
+# same matcher. These cases pin both evaluators to Python's own `re` (an independent oracle here).
+
+_OVERLAPPING = [".*a..", ".*aa", "/a+a.", "%a*a%a.*", ".+/a.*a", "[ab]*b.", "/.*a?a"]
+_TEXTS = ["/aaa", "/aaaa", "/baaa", "/aab", "/bbb", "/aa", "/a/aa", "/ab/ab", "/abab"]
+
+
+def _python_re(pattern: str) -> re.Pattern[str]:
+    classes = {"d": "[0-9]", "a": "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]", "w": "[A-Za-z0-9]"}
+    return re.compile(re.sub(r"%([daw])", lambda m: classes[m.group(1)], pattern), re.DOTALL)
+
+
+@pytest.mark.parametrize("pattern", _OVERLAPPING)
+def test_evaluators_agree_with_python_re_on_a_regex_after_a_repetition(pattern: str, tmp_path: Any) -> None:
+    rules = str(tmp_path / "rules")
+    write_yaml(rules, "api/path-regex.yaml", rule_yaml(
+        "path-regex", [{"as": "e", "kind": "endpoint", "where": {"path": {"regex": pattern}}}], category="api"))
+    kb = compile_kb(load_rules([rules]))
+    design = load_documents([Document("mem.yaml", {"source": "api", "services": [{"name": "s"}], "endpoints": [
+        {"method": "GET", "path": p, "served_by": "s"} for p in _TEXTS]})])
+    assert_same(kb, design)
+    got = {o.risk.subject for _n, o in runtime.run(kb, facts_for_engine(enrich(design))).outcomes if o.risk}
+    assert got == {f"endpoint:GET {p}" for p in _TEXTS if _python_re(pattern).fullmatch(p)}

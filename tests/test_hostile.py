@@ -112,6 +112,30 @@ def generate(spec: dict[str, Any], tmp: str) -> str:
         path = os.path.join(tmp, spec["file"].encode().decode("unicode_escape"))
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(spec["content"])
+    elif kind == "many_rules":  # a pack of `count` copies of one valid rule file
+        with open(os.path.join(HOSTILE, "rules", "pack", "resilience", "public-service.yaml"), encoding="utf-8") as fh:
+            rule = fh.read()
+        os.makedirs(os.path.join(path, "resilience"))
+        for i in range(spec["count"]):
+            with open(os.path.join(path, "resilience", f"r{i}.yaml"), "w", encoding="utf-8") as fh:
+                fh.write(rule.replace("id: public-service", f"id: r{i}"))
+    elif kind in ("symlink", "fifo"):  # a design directory whose x.yaml is a link to `target`, or a FIFO
+        os.makedirs(path)
+        with open(os.path.join(path, "a.yaml"), "w", encoding="utf-8") as fh:
+            fh.write("source: api\nservices:\n  - name: checkout\n")
+        if kind == "fifo":
+            os.mkfifo(os.path.join(path, "x.yaml"))
+        else:
+            os.symlink(spec["target"], os.path.join(path, "x.yaml"))
+        return os.path.join(path, "a.yaml")  # hashed before and after; never the link (reading it may block)
+    elif kind == "chain":  # `count` services calling the next one, each with a public endpoint
+        n = spec["count"]
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("source: api\nservices:\n" + "".join(f"  - {{name: s{i}}}\n" for i in range(n)))
+            fh.write("interactions:\n" + "".join(f"  - {{from: s{i}, to: s{i + 1}, style: sync}}\n"
+                                                  for i in range(n - 1)))
+            fh.write("endpoints:\n" + "".join(f"  - {{method: GET, path: /e{i}, served_by: s{i}, exposure: public}}\n"
+                                                for i in range(n)))
     else:  # pragma: no cover - a typo in an expect file
         raise AssertionError(f"unknown generator {kind!r}")
     return path

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from engine import budget
 from engine.errors import UsageError, did_you_mean
 from engine.source import DEFAULT_LIMITS, Limits
 
@@ -169,8 +170,10 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
     style = terminal_style(opts.get("color") or "auto") if to_stdout and fmt == "text" else None
     # Files are always plain; the text report on a terminal is rendered for it alone.
     plain = {f for f, p in outputs if p != "-"} | ({fmt} if to_stdout and (style is None or style.plain) else set())
+    budget.check("writing the reports")
     rendered = {f: render(gate, f) for f in plain}
-    from engine.gate.output import append_text, write_all
+    budget.check("writing the reports")
+    from engine.gate.output import append_text, write_all, write_stdout
 
     inputs = [*design, *options.waiver_files, *([options.baseline] if options.baseline else [])]
     files = [(path, rendered[f]) for f, path in outputs if path != "-"]
@@ -181,7 +184,7 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
 
         click.echo(channel(to_text(gate, style), colour=style.color), nl=False, color=style.color or None)
     elif to_stdout:
-        click.echo(rendered[fmt], nl=False)
+        write_stdout(rendered[fmt])
     summary_path = os.environ.get(STEP_SUMMARY_ENV)
     if (fmt == "github" or "github" in rendered) and summary_path:
         from engine.gate.markdown import to_step_summary

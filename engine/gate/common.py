@@ -85,14 +85,9 @@ def repo_root(file: str) -> str | None:
 
 @functools.lru_cache(maxsize=1024)
 def _repo_root_of(directory: str) -> str | None:
-    probe = directory
-    while True:
-        if os.path.exists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return None
-        probe = parent
+    from engine.loader import repository_root
+
+    return repository_root(directory)
 
 
 def rel_uri_path(file: str) -> str:

@@ -138,3 +138,24 @@ def append_text(path: str, text: str) -> None:
             fh.write(text)
     except OSError as exc:
         raise UsageError(f"cannot append the step summary to {path}: {exc.strerror}") from None
+
+
+def write_stdout(text: str) -> None:
+    """Write ``text`` to standard output so that a short or failed write is an error, never a report cut short
+    that passes: on a full disk or past ``ulimit -f`` Python's buffered stream drops what the first partial
+    write left over, silently. A stream without a file descriptor (a test runner's) is written as it is.
+    """
+    import sys
+
+    stream = sys.stdout
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        stream.write(text)
+        return
+    stream.flush()
+    data = text.encode("utf-8")
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)  # an OSError (ENOSPC, EFBIG) reaches the CLI, which reports it
+        view = view[written:]

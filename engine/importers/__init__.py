@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from engine import budget
 from engine.errors import (
     ArchplanError,
     InputError,
@@ -241,6 +242,7 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> lis
             errors.append(exc)
     docs: list[Document] = []
     for (fmt, service), paths in grouped.items():
+        budget.check("importing artifacts")
         try:
             docs.extend(import_paths(fmt, paths, limits, service))
         except MissingExtraError:

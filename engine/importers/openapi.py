@@ -48,7 +48,23 @@ COLLECTION_KEYS = {"items", "data", "results", "content", "records", "entries", 
 _RATE_HEADER = re.compile(r"^(x-)?rate-?limit|^retry-after$", re.IGNORECASE)
 _RATE_EXT = re.compile(r"^x-.*(rate-?limit|throttl|quota)", re.IGNORECASE)
 _VERSION_PATH = re.compile(r"/v\d+(?:\.\d+)?(?:/|$)", re.IGNORECASE)
-_VERSION_MEDIA = re.compile(r"vnd\.[^+;]*\.v\d+|;\s*version=", re.IGNORECASE)
+_VND = re.compile(r"vnd\.", re.IGNORECASE)
+_DOT_VERSION = re.compile(r"\.v\d", re.IGNORECASE)
+_VERSION_PARAM = re.compile(r";\s*version=", re.IGNORECASE)
+
+
+def versioned_media(media: str) -> bool:
+    r"""A media type that carries a version: ``vnd.<...>.v2`` (no ``+`` or ``;`` between) or ``; version=``.
+
+    What ``vnd\.[^+;]*\.v\d+|;\s*version=`` finds, in linear time: searched, that regex retried from every
+    ``vnd.`` of a long text (quadratic)."""
+    start = 0
+    for end in [*(i for i, c in enumerate(media) if c in "+;"), len(media)]:
+        vnd = _VND.search(media, start, end)
+        if vnd is not None and _DOT_VERSION.search(media, vnd.end(), end) is not None:
+            return True
+        start = end + 1
+    return _VERSION_PARAM.search(media) is not None
 AUTHN_ORDER = ("none", "api_key", "session", "jwt", "oauth2", "mtls")
 
 
@@ -276,7 +292,7 @@ class _Importer:
                     break
         if version is None:
             media = self._media_types(op)
-            hit = next(((m, loc) for m, loc in media if _VERSION_MEDIA.search(m)), None)
+            hit = next(((m, loc) for m, loc in media if versioned_media(m)), None)
             if hit:
                 version = ("media_type", hit[1])
         put("versioning", version[0] if version else "none", version[1] if version else at)
