@@ -23,9 +23,9 @@ from engine import budget
 from engine.cli import main
 from engine.dialect import Regex
 from engine.enrich import Members, enrich
-from engine.errors import LimitError
+from engine.errors import LimitError, Location
 from engine.gate.waivers import Wildcard
-from engine.importers.infra import _Scan
+from engine.importers.infra import Mention, _Scan, infer_edges
 from engine.importers.istio import _UNIT_MS, duration_ms
 from engine.importers.openapi import versioned_media
 from engine.loader import load_design
@@ -69,6 +69,15 @@ def test_the_host_scan_answers_as_the_regexes_did(text: str) -> None:
         old = _OLD_SCHEME.search(before + tok.group())
         assert scan.scheme(tok.end()) == (old.group(1) if old else None), (text, tok.group())
         assert scan.after_host_flag(tok.start()) == (_OLD_HOST_FLAG.search(before) is not None), (text, tok.group())
+
+
+def test_every_host_of_one_value_is_found_not_only_the_first() -> None:
+    """A command naming two hosts gives two edges (heapster's ``--source=...https://kubernetes.default
+    --sink=influxdb:http://monitoring-influxdb:8086`` in Sock Shop's manifests lost its second one)."""
+    text = "/heapster --source=kubernetes:https://kubernetes.default --sink=influxdb:http://monitoring-influxdb:8086"
+    edges = infer_edges({"heapster": [Mention(text, "command", "command of heapster", Location("x.yaml", 3, 1))]},
+                        {"kubernetes": "kubernetes", "monitoring-influxdb": "monitoring-influxdb"}, {})
+    assert [(e.target, e.protocol) for e in edges] == [("kubernetes", "http"), ("monitoring-influxdb", "http")]
 
 
 _CLASSES = {"d": "[0-9]", "a": "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]", "w": "[A-Za-z0-9]"}

@@ -329,9 +329,9 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 if edge.protocol is None:
                     edge.protocol = protocol
                 what = "command" if m.key == "command" else f"{m.key}"
-                text = f"{what} ({m.where}, {m.location}) names host {tok.group()}"
-                if text not in edge.evidence:
-                    edge.evidence.append(text)
+                note = f"{what} ({m.where}, {m.location}) names host {tok.group()}"
+                if note not in edge.evidence:
+                    edge.evidence.append(note)
     return [edges[k] for k in sorted(edges)]
 
 
