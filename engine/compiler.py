@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -104,6 +105,9 @@ class CompiledRule:
     stratum: int
     lookups: tuple[Lookup, ...] = ()
     """Patterns the runtime resolves by key instead of by a join in the C core (see ``_lookups``)."""
+    assumed: tuple[tuple[str, Any], ...] = ()
+    """For an assumption variant, the ``alias.field`` tests it replaced by ``missing``, with the value the
+    rule's ``assume`` reads them as."""
 
     @functools.cached_property
     def premise_aliases(self) -> tuple[str, ...]:
@@ -269,6 +273,8 @@ def _condition(fld: str, op: str, value: Any) -> dict[str, Any]:
         elif top == "in":
             alternatives.append({"$and": [is_kind, *({"$neq": {path: x}} for x in v)]})
         return {"$or": alternatives}
+    if op == "unknown_or":  # the branches exclude each other: the C core activates once per branch that holds
+        return {"$or": [{"$nex": {fld: 1}}, {"$and": [_condition(fld, o, v) for o, v in value]}]}
     if op == "eq":
         return {fld: value}
     if op == "ne":
@@ -390,12 +396,15 @@ def _resolve(value: Any, rule: Rule, params: Mapping[str, Any]) -> Any:
 
 def compile_pattern(p: Pattern, index: int, rule: Rule, params: Mapping[str, Any],
                     replace: Mapping[str, str | None] | None = None) -> CompiledPattern:
-    """Compile one pattern; ``replace`` maps a field to 'missing' or None (drop its tests)."""
+    """Compile one pattern; ``replace`` maps a field to 'missing', to 'unknown_or' (its tests hold, or the field
+    is unknown), or to None (drop its tests)."""
     tests: list[Test] = []
     for fld, test in sorted(p.where.items()):
         if replace and fld in replace:
             if replace[fld] == "missing":
                 tests.append((fld, "missing", True))
+            elif replace[fld] == "unknown_or":
+                tests.append((fld, "unknown_or", tuple((op, _resolve(v, rule, params)) for op, v in split_test(test))))
             continue
         for op, value in split_test(test):
             tests.append((fld, op, _resolve(value, rule, params)))
@@ -404,28 +413,39 @@ def compile_pattern(p: Pattern, index: int, rule: Rule, params: Mapping[str, Any
     return CompiledPattern(alias, p.kind, p.absent, tuple(tests), tuple((j[0], j[1], j[2]) for j in joins))
 
 
-def _variants(lr: LoadedRule, params: Mapping[str, Any]) -> list[tuple[str | None, tuple[CompiledPattern, ...]]]:
+Variant = tuple[str | None, tuple[tuple[str, Any], ...], tuple[CompiledPattern, ...]]
+
+
+def _variants(lr: LoadedRule, params: Mapping[str, Any]) -> list[Variant]:
+    """The rule's main condition and its variants: one per gap field (that field ``missing``, the other gap
+    fields of its pattern unknown or passing their tests), each crossed with every subset of the ``assume``
+    fields being unknown (their tests replaced by ``missing``). The variants exclude each other on the fields
+    they replace, so one subject is never matched twice by one rule's variants with the same facts."""
     rule = lr.rule
-    gaps = list(rule.gaps)
     gap_fields: dict[str, set[str]] = {}
-    for ref in gaps:
+    for ref in rule.gaps:
         alias, _, fld = ref.partition(".")
         gap_fields.setdefault(alias, set()).add(fld)
-    main = tuple(compile_pattern(p, i, rule, params) for i, p in enumerate(rule.when))
-    out: list[tuple[str | None, tuple[CompiledPattern, ...]]] = [(None, main)]
-    for ref in gaps:
-        alias, _, fld = ref.partition(".")
-        pats = []
-        for i, p in enumerate(rule.when):
-            if p.as_ == alias:
-                repl: dict[str, str | None] = dict.fromkeys(gap_fields[alias])
-                repl[fld] = "missing"
-                pats.append(compile_pattern(p, i, rule, params, repl))
-            elif p.as_ in gap_fields:
-                pats.append(compile_pattern(p, i, rule, params, dict.fromkeys(gap_fields[p.as_ or ""])))
-            else:
-                pats.append(compile_pattern(p, i, rule, params))
-        out.append((ref, tuple(pats)))
+    assumes = sorted(rule.assume.items())
+    subsets = [c for n in range(len(assumes) + 1) for c in itertools.combinations(assumes, n)]
+    out: list[Variant] = []
+    for gap in [None, *rule.gaps]:
+        gap_alias, _, gap_fld = (gap or "").partition(".")
+        for combo in subsets:
+            pats = []
+            for i, p in enumerate(rule.when):
+                repl: dict[str, str | None] = {}
+                if gap is not None and p.as_ in gap_fields:
+                    # The other gap fields of the pattern may be unknown too, but not stated safe.
+                    repl.update(dict.fromkeys(gap_fields[p.as_ or ""], "unknown_or"))
+                    if p.as_ == gap_alias:
+                        repl[gap_fld] = "missing"
+                for ref, _value in combo:
+                    alias, _, fld = ref.partition(".")
+                    if p.as_ == alias:
+                        repl[fld] = "missing"
+                pats.append(compile_pattern(p, i, rule, params, repl or None))
+            out.append((gap, tuple(combo), tuple(pats)))
     return out
 
 
@@ -587,10 +607,12 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
     derived = {k for lr in kb.rules for k in produced_kinds(lr.rule)}
     compiled: dict[str, CompiledRule] = {}
     for lr in sorted(kb.rules, key=lambda r: r.rule.id):
-        for gap, pats in _variants(lr, params):
+        for gap, assumed, pats in _variants(lr, params):
             if len(pats) > MAX_PATTERNS_PER_RULE:
                 raise RuleError(f"more than {MAX_PATTERNS_PER_RULE} patterns", lr.locate("when"), "when")
             name = lr.rule.id if gap is None else f"{lr.rule.id}#gap:{gap}"
+            if assumed:
+                name += "#assume:" + "+".join(ref for ref, _v in assumed)
             budget.check("compiling the rules")
             apart = unjoined_groups(pats)
             if len(apart) > MAX_UNJOINED_GROUPS:
@@ -599,7 +621,8 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                     f"rule would match every combination of them, n^{len(apart)} for n facts; join them "
                     f"(join: {{field: alias.field}}); at most {MAX_UNJOINED_GROUPS} unjoined groups",
                     lr.locate("when"), "when")
-            compiled[name] = CompiledRule(name, lr.rule.id, gap, pats, strata[lr.rule.id], _lookups(pats, derived))
+            compiled[name] = CompiledRule(name, lr.rule.id, gap, pats, strata[lr.rule.id], _lookups(pats, derived),
+                                          assumed)
 
     rulesets: list[RulesetSpec] = []
     definitions: dict[str, dict[str, Any]] = {}
@@ -651,7 +674,8 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                 kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
                 add_alpha[kind] += 1
                 tests_here = p.tests + c.attached(p.alias)
-                add_nex[kind] += sum({"missing": 1, "none_such": 2}.get(op, 0) for _f, op, _v in tests_here)
+                add_nex[kind] += sum({"missing": 1, "none_such": 2, "unknown_or": 1}.get(op, 0)
+                                     for _f, op, _v in tests_here)
                 add_tests[kind] += len(tests_here) + len(p.joins)
                 add_shapes[_shape(p, tests_here)] += 1
             fits = (

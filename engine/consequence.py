@@ -8,11 +8,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.compiler import CompiledRule
+from engine.model import ASSUMED_KEY, UNKNOWN_BECAUSE
 from engine.rule import Rule
 
 Bindings = Mapping[str, Mapping[str, Any]]
@@ -124,6 +125,54 @@ class MitigationRef:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """An unknown a finding read as a default: which fact, which field, the value assumed, and why."""
+
+    fact: str
+    field: str
+    value: Any
+    why: str = "not stated"
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"fact": self.fact, "field": self.field, "value": self.value, "why": self.why}
+
+    @property
+    def text(self) -> str:
+        """Short prose: ``timeout_ms = 0 (not stated)``."""
+        return f"{self.field} = {_show(self.value)} ({self.why})"
+
+
+def assumption_note(assumed: Sequence[Assumption]) -> str:
+    """The short note a report adds to an assumed finding: ``timeout_ms = 0, blocking = true; not stated``."""
+    by_why: dict[str, list[str]] = {}
+    for a in assumed:
+        item = f"{a.field} = {_show(a.value)}"
+        if item not in by_why.setdefault(a.why, []):
+            by_why[a.why].append(item)
+    return "; ".join(f"{', '.join(items)}: {why}" for why, items in by_why.items())
+
+
+def assumptions(crule: CompiledRule, bindings: Bindings) -> tuple[Assumption, ...]:
+    """What a match assumed: the fields its variant read as the rule's default, and the computed fields it
+    tested whose value the engine itself derived from an assumption (a fact's ``assumed`` map)."""
+    out: set[Assumption] = set()
+    for ref, value in crule.assumed:
+        alias, _, fld = ref.partition(".")
+        kind = next((p.kind for p in crule.patterns if p.alias == alias), "")
+        out.add(Assumption(str(bindings[alias]["key"]), fld, value, UNKNOWN_BECAUSE.get((kind, fld), "not stated")))
+    for p in crule.patterns:
+        fact = bindings.get(p.alias) if not p.absent else None
+        marks = fact.get(ASSUMED_KEY) if fact is not None else None
+        if fact is not None and isinstance(marks, Mapping):
+            for fld, _op, _v in p.tests:
+                mark = marks.get(fld)
+                if isinstance(mark, Mapping):
+                    out.add(Assumption(str(fact["key"]), fld, mark.get("value"), str(mark.get("why", "not stated"))))
+    return tuple(sorted(out, key=lambda a: (a.fact, a.field)))
+
+
+@dataclass(frozen=True)
 class RiskRecord:
     """A risk raised by a rule on a subject."""
 
@@ -135,6 +184,8 @@ class RiskRecord:
     message: str
     premises: tuple[str, ...]
     mitigations: tuple[MitigationRef, ...]
+    assumed: tuple[Assumption, ...] = ()
+    """The unknown fields the match read as a default (empty: it rests on stated facts only)."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +255,7 @@ def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome
             for m in rule.mitigations
         ])
         risk = RiskRecord(key, rule.id, str(subj["key"]), str(subj["kind"]), rule.risk.field,
-                          render(rule.risk.message, bindings), premises, mits)
+                          render(rule.risk.message, bindings), premises, mits, assumptions(crule, bindings))
     for d in rule.derive:
         fields = {k: render(v, bindings) if isinstance(v, str) else v for k, v in sorted(d.fields.items())}
         key = derived_key(d.kind, fields)

@@ -93,8 +93,14 @@ def render_rule(lr: LoadedRule) -> str:
             ("Sources", ", ".join(r.sources) or "-")]
     if r.params:
         meta.append(("Parameters", ", ".join(f"`{k}` = {v!r}" for k, v in sorted(r.params.items()))))
+    if r.assume:
+        meta.append(("Assumed when unknown", ", ".join(
+            f"`{ref}` = `{str(v).lower() if isinstance(v, bool) else v}`" for ref, v in r.assume.items())))
     if r.gaps:
         meta.append(("Information gaps", ", ".join(f"`{g}`" for g in r.gaps)))
+    if r.silent_when_unknown:
+        meta.append(("Silent when unknown", "; ".join(f"`{ref}`: {why}" for ref, why in
+                                                      r.silent_when_unknown.items())))
     if not r.enabled:
         meta.append(("Enabled", "no (disabled in its file)"))
     meta.append(("File", f"`{rule_path(lr)}`"))

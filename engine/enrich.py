@@ -13,6 +13,7 @@ from typing import Any, overload
 
 from engine import budget
 from engine.loader import Design, Fact
+from engine.model import ASSUMED_KEY
 
 SYNC_PROTOCOLS = frozenset({"http", "grpc", "graphql", "sql", "redis"})
 CLASSIFIED = frozenset({"confidential", "restricted", "pii", "pci", "phi"})
@@ -414,27 +415,41 @@ def enrich(design: Design) -> Enriched:
 
     access: dict[tuple[str, str, str], Fact] = {}
     classified_services: set[str] = set()
+    classification_known: set[str] = set()  # services whose data, classified or not, the design describes
     for ds in design.of_kind("datastore"):
         for mode, fld in (("read", "readers"), ("write", "writers")):
             for svc in ds.data.get(fld, []):
                 access.setdefault((ds.name, svc, mode), _graph_fact(
                     "access", f"{ds.name}<-{svc}:{mode}",
                     {"datastore": ds.name, "service": svc, "mode": mode, "declared": True}, ds.locate(fld)))
+        if ds.data.get("classification") is not None:
+            classification_known.update(ds.data.get("readers", []), ds.data.get("writers", []))
         if ds.data.get("classification") in CLASSIFIED:
             classified_services.update(ds.data.get("readers", []))
             classified_services.update(ds.data.get("writers", []))
+    unknown_mode: dict[str, set[str]] = {}  # datastore -> services whose access mode the design does not say
     for f in design.of_kind("interaction"):
         if g.kind_of.get(f.data["to"]) == "datastore":
             mode = "write" if f.data.get("mutating") or f.data.get("purpose") == "command" else "read"
+            mode_unknown = f.data.get("mutating") is None and f.data.get("purpose") is None
+            if mode_unknown:  # the unknown policy: an access of unknown mode is read-write (rules/README.md)
+                mode = "write"
+                unknown_mode.setdefault(f.data["to"], set()).add(f.data["from"])
             if (f.data["to"], f.data["from"], mode) in access:
                 continue
-            acc = {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}
-            declared = _declared(g.data.get(f.data["to"], {}), f.data["from"], mode)
-            if declared is not None:
-                acc["declared"] = declared
+            acc: dict[str, Any] = {"datastore": f.data["to"], "service": f.data["from"], "mode": mode}
+            if mode_unknown:
+                # An assumed write is not compared with the datastore's lists: a contradiction needs two stated facts.
+                acc[ASSUMED_KEY] = {"mode": {"value": "write", "why": "the access mode is not stated"}}
+            else:
+                declared = _declared(g.data.get(f.data["to"], {}), f.data["from"], mode)
+                if declared is not None:
+                    acc["declared"] = declared
             access[(f.data["to"], f.data["from"], mode)] = _graph_fact(
                 "access", f"{f.data['to']}<-{f.data['from']}:{mode}", acc, f.location)
     for svc, eps in endpoints_by_service.items():
+        if any(e.get("data_classification") is not None for e in eps):
+            classification_known.add(svc)
         if any(e.get("data_classification") in CLASSIFIED for e in eps):
             classified_services.add(svc)
 
@@ -489,8 +504,11 @@ def enrich(design: Design) -> Enriched:
             d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
             if d["on_public_path"]:
                 d["entry_exposure"] = entry_exposure[d["from"]]
-            d["blocking"] = is_sync(d, tk)
-            classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services)
+            if "style" in d or "protocol" in d or tk == "channel":
+                d["blocking"] = is_sync(d, tk)
+            # else left unknown: rules read it as their policy says (most calls between services block)
+            classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services,
+                                            d["to"] in classification_known)
             if classified is not None:
                 d["target_classified"] = classified
             c_from = comp_of.get(d["from"])
@@ -533,6 +551,12 @@ def enrich(design: Design) -> Enriched:
                      service_count=len(users), on_public_path=f.name in on_public)
             if f.name in entry_exposure:
                 d["entry_exposure"] = entry_exposure[f.name]
+            # Those whose only write access is the assumed one (a stated writer stays stated).
+            guessed = sorted(s for s in unknown_mode.get(f.name, set())
+                             if ASSUMED_KEY in access[(f.name, s, "write")].data)
+            if guessed:
+                d[ASSUMED_KEY] = {"writer_count": {"value": len(writers), "why": (
+                    f"{', '.join(guessed)} counted as writing: access mode not stated")}}
             interval, rpo = (d.get("backups") or {}).get("interval_minutes"), system.get("rpo_minutes")
             if interval is not None and rpo is not None:
                 d["backup_exceeds_rpo"] = int(interval) > int(rpo)
@@ -631,10 +655,12 @@ def enrich(design: Design) -> Enriched:
     return Enriched(facts, tuple(sorted(paths, key=lambda p: p.entry)), tuple(sorted(cycles)))
 
 
-def _target_classified(kind: str, data: Mapping[str, Any], service_classified: bool) -> bool | None:
-    """Whether a call's target holds or carries classified data; None when the design does not say."""
+def _target_classified(kind: str, data: Mapping[str, Any], service_classified: bool,
+                       service_known: bool) -> bool | None:
+    """Whether a call's target holds or carries classified data; None when the design does not say (for a
+    service: none of the datastores it reads or writes, nor of its endpoints, states a classification)."""
     if kind == "service":
-        return service_classified
+        return True if service_classified else (False if service_known else None)
     field = {"datastore": "classification", "channel": "carries_classification"}.get(kind)
     if field is None or data.get(field) is None:
         return None

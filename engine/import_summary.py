@@ -40,6 +40,7 @@ FIELD_AGENT: dict[tuple[str, str], str] = {
     ("endpoint", "authn"): "security", ("endpoint", "authz"): "security",
     ("endpoint", "input_validation"): "security", ("endpoint", "tls"): "security",
     ("interaction", "tls"): "security", ("interaction", "auth"): "security", ("interaction", "mtls"): "security",
+    ("external", "anti_corruption_layer"): "security", ("interaction", "carries_user_context"): "security",
 }
 """Fields owned by another agent than their kind's: authentication, authorisation and transport security."""
 
@@ -59,19 +60,30 @@ def owner(kind: str, field: str) -> str:
 
 
 def rule_fields(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
-    """Per design kind, the fields the rules report as an information gap when unknown, sorted.
+    """Per design kind, the fields the rules report as an information gap, or read as a default, when unknown,
+    sorted.
 
-    A rule's ``gaps`` names ``alias.field``; the alias's pattern gives the kind. Kinds archplan
+    A rule's ``gaps`` and ``assume`` name ``alias.field``; the alias's pattern gives the kind. Kinds archplan
     computes (paths, consumers, steps) and computed fields are left out: no design file states them.
     """
+    counts = rule_field_counts(kb)
     out: dict[str, set[str]] = {}
+    for kind, fld in counts:
+        out.setdefault(kind, set()).add(fld)
+    return {kind: tuple(sorted(fields)) for kind, fields in sorted(out.items())}
+
+
+def rule_field_counts(kb: KnowledgeBase) -> Counter[tuple[str, str]]:
+    """(kind, field) -> how much the rules need it: 100 per rule that reads it as a default when it is unknown
+    (stating it settles a finding made on an assumed basis), plus 1 per rule that asks for it (a gap)."""
+    out: Counter[tuple[str, str]] = Counter()
     for lr in kb.rules:
-        for ref in lr.rule.gaps:
+        for ref in sorted({*lr.rule.gaps, *lr.rule.assume}):
             alias, _, fld = ref.partition(".")
             pattern = next((p for p in lr.rule.when if p.as_ == alias), None)
             if pattern is not None and pattern.kind in KIND_AGENT and field_description(pattern.kind, fld) is not None:
-                out.setdefault(pattern.kind, set()).add(fld)
-    return {kind: tuple(sorted(fields)) for kind, fields in sorted(out.items())}
+                out[(pattern.kind, fld)] += 100 if ref in lr.rule.assume else 1
+    return out
 
 
 def _stated(data: Mapping[str, Any], path: str) -> bool:
@@ -103,8 +115,11 @@ class Unknown:
         return f"{self.kind}.{self.field}"
 
 
-def unknowns(facts: Iterable[Fact], needed: Mapping[str, Sequence[str]]) -> list[Unknown]:
-    """The ``needed`` fields not stated on the facts, most often unknown first (ties: by kind and field)."""
+def unknowns(facts: Iterable[Fact], needed: Mapping[str, Sequence[str]],
+             weight: Mapping[tuple[str, str], int] | None = None) -> list[Unknown]:
+    """The ``needed`` fields not stated on the facts, most often unknown first (ties: the fields more rules need
+    first, given their ``weight``, then by kind and field)."""
+    weight = weight or {}
     by_kind: dict[str, list[Fact]] = {}
     for f in facts:
         by_kind.setdefault(f.kind, []).append(f)
@@ -115,7 +130,7 @@ def unknowns(facts: Iterable[Fact], needed: Mapping[str, Sequence[str]]) -> list
             missing = sum(not _stated(f.data, fld) for f in group)
             if missing:
                 out.append(Unknown(kind, fld, missing, len(group)))
-    return sorted(out, key=lambda u: (-u.missing, u.kind, u.field))
+    return sorted(out, key=lambda u: (-u.missing, -weight.get((u.kind, u.field), 0), u.kind, u.field))
 
 
 def left_out(warnings: Iterable[LoadWarning]) -> Counter[str]:
@@ -167,7 +182,7 @@ def summary_lines(design: Design, kb: KnowledgeBase, top: int = TOP_FIELDS,
         lines.append(f"    style or protocol known on {known} of {len(edges)}")
     else:
         lines.append("  interactions: 0")
-    unknown = unknowns(design.facts, rule_fields(kb))
+    unknown = unknowns(design.facts, rule_fields(kb), rule_field_counts(kb))
     if not unknown:
         lines.append("  unknown: nothing the built-in rules ask about")
         return lines
@@ -185,4 +200,4 @@ def summary_lines(design: Design, kb: KnowledgeBase, top: int = TOP_FIELDS,
 
 
 __all__ = ["AGENT_TITLES", "FIELD_AGENT", "KIND_AGENT", "Unknown", "edge_origin", "left_out", "owner",
-           "rule_fields", "summary_lines", "unknowns"]
+           "rule_field_counts", "rule_fields", "summary_lines", "unknowns"]

@@ -20,6 +20,7 @@ from engine.config import resolve
 from engine.errors import ArchplanError, InputError, Location, UsageError, did_you_mean, raise_all
 from engine.loader import DESIGN_SUFFIXES, READABLE, Design, load_design, load_documents
 from engine.markdown import is_markdown, parse_markdown
+from engine.neutral import line
 from engine.review import Finding, Review, load_kb, review_design
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse
 
@@ -105,6 +106,11 @@ def compact(f: Finding) -> dict[str, Any]:
                                         if e.location.line > 0]}
     if f.missing:
         out["missing"] = [{"field": fld, "rule": rule} for fld, rule in f.missing]
+    if f.kind == "risk":  # as the JSON report: what the finding rests on, and what it read as a default
+        out["basis"] = f.basis
+        if f.assumed:
+            out["assumed"] = [{k: line(v) if isinstance(v, str) else v for k, v in a.to_json().items()}
+                              for a in f.assumed]
     return out
 
 

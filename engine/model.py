@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 # --------------------------------------------------------------------------------------
 
 
+ASSUMED_KEY = "assumed"
+"""On a computed fact, the map from each computed field whose value rests on an assumption (an access of
+unknown mode counted as a write) to that assumption in words; findings testing the field say so."""
+
+
 class Severity(enum.StrEnum):
     """How bad a finding is, from the likelihood x impact matrix."""
 
@@ -1540,6 +1545,16 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
     # How many regimes security.compliance lists (an empty list states that there is no compliance scope).
     "security": {"compliance_count": _INT},
 }
+
+UNKNOWN_BECAUSE: dict[tuple[str, str], str] = {
+    ("interaction", "blocking"): "neither style nor protocol stated",
+    ("interaction", "cross_team"): "the owners not stated",
+    ("interaction", "target_criticality"): "the target's criticality not stated",
+    ("interaction", "caller_criticality"): "the caller's criticality not stated",
+    ("interaction", "target_classified"): "the target's data classification not stated",
+}
+"""Why a computed field is unknown, in terms of the design fields it comes from (a finding that assumes its
+value says so: "cross_team = true: the owners not stated")."""
 
 # Kinds the engine derives from the design before rules fire.
 GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {

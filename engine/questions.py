@@ -1,6 +1,8 @@
 """``archplan questions``: a review's information gaps as one checklist per design agent.
 
-Each unknown field a rule needs goes to the agent that owns it (``engine.import_summary.owner``, the
+The questions are the fields the rules asked for (gaps) and the fields a risk was found on by reading them as
+their common default (``basis: assumed``, rules/README.md section 4): stating those settles the finding one way
+or the other. Each unknown field a rule needs goes to the agent that owns it (``engine.import_summary.owner``, the
 ownership ``archplan schema --agent`` cuts by). Targeted questions come first: the field decides a risk
 of medium severity or more on that subject, and the question names the risk. Hygiene questions follow,
 once per system: a field whose answer decides only low risks is asked once for every fact it is
@@ -47,12 +49,20 @@ class Question:
     decides: tuple[Decides, ...]
     about: str
     targeted: bool
+    assumed: tuple[tuple[str, Any], ...] = ()
+    """(subject, value) for the subjects whose risks the review found by reading the field as ``value``."""
+
+    @property
+    def basis(self) -> str:
+        """``assumed`` when a risk was found on the field's assumed default, ``gap`` when rules only asked."""
+        return "assumed" if self.assumed else "gap"
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
         return {"kind": self.kind, "field": self.field, "subjects": list(self.subjects),
                 "locations": list(self.locations), "question": self.text(),
-                "decides": [{"rule": d.rule, "title": d.title, "severity": d.severity} for d in self.decides]}
+                "decides": [{"rule": d.rule, "title": d.title, "severity": d.severity} for d in self.decides],
+                "basis": self.basis, "assumed": [{"subject": s, "value": v} for s, v in self.assumed]}
 
     def text(self) -> str:
         """The question, in one line."""
@@ -64,7 +74,14 @@ class Question:
         else:
             shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
             where = f"{len(names)} {self.kind}{'s' if len(names) > 1 else ''} ({shown})"
-        return f"{where}: what is `{self.field}`?" + (f" {self.about}" if self.about else "")
+        return f"{where}: what is `{self.field}`?" + self._assumed_note() + (f" {self.about}" if self.about else "")
+
+    def _assumed_note(self) -> str:
+        values = sorted({json.dumps(v) for _s, v in self.assumed})
+        if not values:
+            return ""
+        some = "" if len(self.assumed) == len(self.subjects) else f" on {len(self.assumed)} of them"
+        return f" (the review read it as {' or '.join(f'`{v}`' for v in values)}{some}: findings on an assumed basis)"
 
 
 def _about(kind: str, field: str) -> str:
@@ -74,22 +91,33 @@ def _about(kind: str, field: str) -> str:
 
 
 def questions(rv: Review) -> dict[str, list[Question]]:
-    """The review's gaps as questions, per agent (every agent present), targeted first."""
+    """The review's gaps, and the design fields its assumed risks read as a default, as questions, per agent
+    (every agent present), targeted first."""
     rules = rv.kb.source
     # (agent, kind, field) -> subject -> rules needing it
     asked: dict[tuple[str, str, str], dict[str, set[str]]] = {}
     where: dict[str, str] = {}
+    assumed: dict[tuple[str, str], Any] = {}  # (subject, field) -> the value a risk read it as
+    locations = {fact.key: str(fact.location) for fact in rv.design.facts}
+
+    def ask(subject: str, fld: str, rule: str) -> None:
+        kind = subject.split(":", 1)[0]
+        try:
+            agent = owner(kind, fld)
+        except KeyError:  # a kind archplan computes: its questions go to the agent of the field's fact
+            agent = "infrastructure"
+        asked.setdefault((agent, kind, fld), {}).setdefault(subject, set()).add(rule)
+
     for f in rv.findings:
-        if f.kind != "gap":
-            continue
-        kind = f.subject.split(":", 1)[0]
-        where[f.subject] = str(f.location)
-        for fld, rule in f.missing:
-            try:
-                agent = owner(kind, fld)
-            except KeyError:  # a kind archplan computes: its questions go to the agent of the field's fact
-                agent = "infrastructure"
-            asked.setdefault((agent, kind, fld), {}).setdefault(f.subject, set()).add(rule)
+        if f.kind == "gap":
+            where[f.subject] = str(f.location)
+            for fld, rule in f.missing:
+                ask(f.subject, fld, rule)
+        for a in f.assumed:  # computed fields (blocking, an access's mode) are not asked: no design file states them
+            if a.fact in locations and field_description(a.fact.split(":", 1)[0], a.field) is not None:
+                where.setdefault(a.fact, locations[a.fact])
+                assumed.setdefault((a.fact, a.field), a.value)
+                ask(a.fact, a.field, f.rule)
 
     def decides(rule_ids: set[str]) -> tuple[Decides, ...]:
         out = []
@@ -98,22 +126,27 @@ def questions(rv: Review) -> dict[str, list[Question]]:
             out.append(Decides(rid, rules[rid].rule.title if rid in rules else rid, (sev or Severity.LOW).value))
         return tuple(sorted(out, key=lambda d: (-Severity(d.severity).rank, d.rule)))
 
+    def read_as(names: list[str], fld: str) -> tuple[tuple[str, Any], ...]:
+        return tuple((s, assumed[(s, fld)]) for s in names if (s, fld) in assumed)
+
     per_agent: dict[str, list[Question]] = {a: [] for a in AGENT_TITLES}
     for (agent, kind, fld), subjects in sorted(asked.items()):
         about = _about(kind, fld)
         hygiene: list[str] = []
         hygiene_rules: set[str] = set()
         floor = ALWAYS_TARGETED if len(subjects) >= HYGIENE_FROM else TARGETED_FROM
+
         for subject, rule_ids in sorted(subjects.items()):
             d = decides(rule_ids)
             if Severity(d[0].severity).rank >= floor.rank:
-                per_agent[agent].append(Question(agent, kind, fld, (subject,), (where[subject],), d, about, True))
+                per_agent[agent].append(Question(agent, kind, fld, (subject,), (where[subject],), d, about, True,
+                                                 read_as([subject], fld)))
             else:
                 hygiene.append(subject)
                 hygiene_rules |= rule_ids
         if hygiene:
             per_agent[agent].append(Question(agent, kind, fld, tuple(hygiene), tuple(where[s] for s in hygiene),
-                                             decides(hygiene_rules), about, False))
+                                             decides(hygiene_rules), about, False, read_as(hygiene, fld)))
     for agent, qs in per_agent.items():
         per_agent[agent] = sorted(qs, key=lambda q: (not q.targeted, -Severity(q.decides[0].severity).rank,
                                                      q.kind, q.subjects, q.field))

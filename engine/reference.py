@@ -9,7 +9,8 @@ the compiler hands to durable_rules, with the semantics the compiler means them 
   fields of earlier patterns; a fact binds at most one positive pattern of a match (durable_rules
   never binds one fact twice in a rule: "two services with the same owner" are two services);
 - a test or join on a field the fact does not have is false, except ``missing`` (true exactly when
-  the key is absent) and ``exists``;
+  the key is absent), ``exists``, and ``unknown_or`` (a gap variant's other gap fields: unknown, or
+  passing their own tests);
 - values compare by type: ``true`` is not ``1`` and ``"1"`` is not ``1``; numbers compare as numbers;
 - ``contains`` holds when a list field has the item; ``regex`` is durable's anchored full match in its
   own dialect (``%d``, ``%a``, ``%w`` classes, no backslash escapes), translated to Python ``re``;
@@ -61,6 +62,8 @@ def holds(fact: Fact, fld: str, op: str, value: Any) -> bool:
         return v is _MISSING
     if op == "exists":
         return v is not _MISSING
+    if op == "unknown_or":  # the field is unknown, or every one of its tests holds
+        return v is _MISSING or all(holds(fact, fld, o, x) for o, x in value)
     if v is _MISSING:
         return False
     if op == "eq":

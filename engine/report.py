@@ -159,12 +159,12 @@ def _wrapped(text: str, width: int) -> str:
 def _risk_row(g: RiskGroup) -> list[str]:
     f = g.first
     if len(g.findings) == 1:
-        return [f.severity.value, f.id, f.rule, _where(f), f.message]
+        return [f.severity.value, f.id, f.rule, _where(f), f.shown]
     kind = kind_of(f.subject)
     more = f" +{len(g.findings) - 1}"
     return [f.severity.value, f.id + more, f.rule, _where(f) + more,
             f"{g.title}: {plural(kind, len(g.findings))} ({names([x.subject for x in g.findings])}). "
-            f"For example: {f.message}"]
+            f"For example: {f.shown}"]
 
 
 def _gap_scope(g: GapGroup) -> str:
@@ -241,6 +241,11 @@ def explain(review: Review, finding: Finding) -> str:
             lines.append(f"  severity: likelihood {finding.likelihood} x impact {finding.impact} = {base}")
         for a in finding.adjustments:
             lines.append(f"    {'+' if a.by > 0 else '-'}1 by {a.rule}: {a.reason}")
+        if finding.kind == "risk":
+            lines.append(f"  basis: {finding.basis}")
+        if finding.assumed:
+            lines.append("    -1 for the assumption: the default may not hold here; state these to settle it:")
+            lines.extend(f"    {a.fact}: {a.text}" for a in finding.assumed)
     if finding.missing:
         lines.append("  unknown facts:")
         for fld, rule in finding.missing:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -17,11 +18,11 @@ from typing import Any
 from engine import budget
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
-from engine.consequence import AdjustRecord, GapRecord, RiskRecord
+from engine.consequence import AdjustRecord, Assumption, GapRecord, RiskRecord, assumption_note
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import Design, Fact, load_design
-from engine.model import SEVERITY_BY_RANK, Phase, Severity
+from engine.model import SEVERITY_BY_RANK, UNKNOWN_BECAUSE, Phase, Severity
 from engine.rule import context_already_priced
 from engine.ruleload import KnowledgeBase, builtin_rules_dir, load_rules
 from engine.runtime import RunLimits, RunResult, run
@@ -113,6 +114,20 @@ class Finding:
     """The subject's field the finding points at (the rule's ``risk.field``), if any."""
     severity_overridden: bool = False
     """The base severity comes from the project config's ``[severity]``, not likelihood x impact."""
+    assumed: tuple[Assumption, ...] = ()
+    """For a risk resting on an assumed default: the unknown fields read as that default (``assume``)."""
+
+    @property
+    def shown(self) -> str:
+        """The message as reports show it: with a short note of what it assumed, when it assumed anything."""
+        if not self.assumed:
+            return self.message
+        return f"{self.message} (assumed: {assumption_note(self.assumed)})"
+
+    @property
+    def basis(self) -> str:
+        """``assumed`` when the risk rests on an unknown field read as its default, else ``stated``."""
+        return "assumed" if self.assumed else "stated"
 
     @property
     def subject(self) -> str:
@@ -144,6 +159,10 @@ class Finding:
             out["missing"] = [{"field": f, "rule": r} for f, r in self.missing]
         if self.severity_overridden:
             out["severity_overridden"] = True
+        if self.kind == "risk":
+            out["basis"] = self.basis
+            if self.assumed:
+                out["assumed"] = [a.to_json() for a in self.assumed]
         return out
 
 
@@ -276,7 +295,9 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     for _name, out in result.outcomes:
         if out.risk is not None:
             held = risks.get(out.risk.key)
-            if held is None or (out.risk.premises, out.risk.message) < (held.premises, held.message):
+            # A match on stated facts wins over one that needed an assumption.
+            if held is None or (bool(out.risk.assumed), out.risk.premises, out.risk.message) < (
+                    bool(held.assumed), held.premises, held.message):
                 risks[out.risk.key] = out.risk
         if out.gap is not None:
             gaps.setdefault(out.gap.subject, []).append(out.gap)
@@ -285,6 +306,19 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             prev = by_rule.get(out.adjust.rule)
             if prev is None or (out.adjust.premises, out.adjust.reason) < (prev.premises, prev.reason):
                 by_rule[out.adjust.rule] = out.adjust
+
+    # A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything.
+    changed = True
+    while changed:
+        changed = False
+        for key in sorted(risks):
+            r = risks[key]
+            own = {(a.fact, a.field) for a in r.assumed}
+            inherited = {a for p in r.premises if p in risks for a in risks[p].assumed if (a.fact, a.field) not in own}
+            if inherited:
+                risks[key] = dataclasses.replace(r, assumed=tuple(sorted((*r.assumed, *inherited),
+                                                                         key=lambda a: (a.fact, a.field))))
+                changed = True
 
     def evidence(keys: Sequence[str], seen: set[str] | None = None) -> list[Evidence]:
         seen = seen if seen is not None else set()
@@ -326,7 +360,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts[key].items())
                      if not _priced(kb, r.rule, a.rule)) if key in adjusts else ())
         delta = max(-1, min(1, sum(a.by for a in adj)))
-        sev = SEVERITY_BY_RANK[max(1, min(ceiling, base.rank + delta))]
+        # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
+        sev = SEVERITY_BY_RANK[max(1, min(ceiling, base.rank + delta) - (1 if r.assumed else 0))]
         fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
         mit_ids = []
         for m in r.mitigations:
@@ -343,7 +378,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             location=loc, mitigations=tuple(sorted(set(mit_ids))), fingerprint=fp,
             likelihood=likelihood, impact=impact,
             adjustments=adj, evidence=tuple(evidence(r.premises)), references=references,
-            field=r.field, severity_overridden=overridden,
+            field=r.field, severity_overridden=overridden, assumed=r.assumed,
         ))
     for subject in sorted(gaps):
         recs = sorted({(g.field, g.rule): g for g in gaps[subject]}.values(), key=lambda g: (g.field, g.rule))
@@ -351,10 +386,12 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         loc = subj.location if subj else _location_of(recs[0].premises, facts)
         rules = [kb.source[g.rule].rule for g in recs]
         fields = sorted({g.field for g in recs})
-        needed = "; ".join(f"{fld} (needed by {', '.join(sorted({g.rule for g in recs if g.field == fld}))})"
-                           for fld in fields)
         name = subject.split(":", 1)[-1]
         kind = subject.split(":", 1)[0]
+        # A computed field says which design fields it comes from ("the target's data classification not stated").
+        needed = "; ".join(f"{fld}{f' [{UNKNOWN_BECAUSE[(kind, fld)]}]' if (kind, fld) in UNKNOWN_BECAUSE else ''} "
+                           f"(needed by {', '.join(sorted({g.rule for g in recs if g.field == fld}))})"
+                           for fld in fields)
         msg = (f"{kind} '{name}': the design does not say {_plural(len(fields), 'fact')} that "
                f"{'these checks need' if len(recs) > 1 else 'this check needs'}: {needed}. State "
                f"{'them' if len(fields) > 1 else 'it'} so the review can decide instead of guessing.")
@@ -364,7 +401,10 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             base_severity=Severity.LOW, category=sorted(r.category.value for r in rules)[0],
             phase=min(int(r.phase) for r in rules), message=msg, subjects=(subject,), location=loc,
             mitigations=(), fingerprint=fp,
-            evidence=tuple(evidence([subject])), missing=tuple((g.field, g.rule) for g in recs),
+            # The subject, then every other fact a question was asked because of (a job running on every
+            # replica makes its service's replica count a question): the gap rests on them too.
+            evidence=tuple(evidence([subject, *sorted({p for g in gaps[subject] for p in g.premises} - {subject})])),
+            missing=tuple((g.field, g.rule) for g in recs),
         ))
     findings.sort(key=lambda f: (-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint))
     mitigations = []

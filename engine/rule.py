@@ -203,6 +203,11 @@ class Example(_Strict):
     """For ``fire``/``gap``: the exact subject keys expected."""
     description: str | None = None
     """Why the example fires or passes (shown in the rule's reference page)."""
+    basis: Literal["stated", "assumed"] | None = None
+    """For ``fire``: what every finding of the rule in the example must rest on.
+
+    - stated: facts the design states
+    - assumed: an unknown field read as the rule's default (``assume``)"""
 
 
 class Rule(_Strict):
@@ -261,6 +266,14 @@ class Rule(_Strict):
     """Severity context: raise or lower a matched risk's severity."""
     gaps: list[BoundRef] = Field(default_factory=list, examples=[["call.circuit_breaker"]])
     """Fields whose being unknown yields an information-gap finding instead of silence."""
+    assume: dict[BoundRef, Scalar] = Field(default_factory=dict, examples=[{"call.timeout_ms": 0}])
+    """Fields whose being unknown is read as the common default: when the field is unknown and the rest of
+    the condition holds, the rule fires as if it had this value, and the finding says it rests on an
+    assumption (``basis: assumed``, one severity step lower). The value must pass the field's tests."""
+    silent_when_unknown: dict[BoundRef, Annotated[str, StringConstraints(min_length=20, max_length=400)]] = Field(
+        default_factory=dict, examples=[{"svc.type": "scopes the rule to gateways; a guess would flag every service"}])
+    """Fields tested by the condition that neither ``assume`` nor ``gaps`` covers, each with the reason the
+    rule stays silent when it is unknown (read by the no-silent-rule check)."""
     params: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,40}$")], Scalar] = Field(
         default_factory=dict)
     """Tunable thresholds with their defaults; tests use ``{param: name}``; project config may override."""

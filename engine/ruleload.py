@@ -315,7 +315,67 @@ def _validate_rule(lr: LoadedRule, kinds: Mapping[str, Mapping[str, FieldSpec]])
         gap_pat = next((p for p in rule.when if p.as_ == alias), None)
         if gap_pat is None or fld not in gap_pat.where:
             err(f"gap '{ref}' must name a field tested in that pattern's 'where'", "gaps", j)
+    for ref, value in rule.assume.items():
+        errors.extend(_check_assume(lr, ref, value, kinds))
+    covered = set(rule.gaps) | set(rule.assume)
+    for ref in rule.silent_when_unknown:
+        alias, _, fld = ref.partition(".")
+        silent_pat = next((p for p in rule.when if p.as_ == alias), None)
+        if silent_pat is None or fld not in silent_pat.where:
+            err(f"'{ref}' must name a field tested in that pattern's 'where'", "silent_when_unknown", ref)
+        elif ref in covered:
+            err(f"'{ref}' is covered by 'gaps' or 'assume': it is not silent", "silent_when_unknown", ref)
     return errors
+
+
+def _check_assume(lr: LoadedRule, ref: str, value: Any,
+                  kinds: Mapping[str, Mapping[str, FieldSpec]]) -> list[ArchplanError]:
+    """An ``assume`` entry names a field its pattern tests, not also a gap, with a value that passes the tests."""
+    rule = lr.rule
+    alias, _, fld = ref.partition(".")
+    path = ("assume", ref)
+
+    def err(msg: str) -> list[ArchplanError]:
+        return [RuleError(msg, lr.locate(*path), keypath(path))]
+
+    pat = next((p for p in rule.when if p.as_ == alias), None)
+    if pat is None or fld not in pat.where:
+        return err(f"assume '{ref}' must name a field tested in that pattern's 'where'")
+    if ref in rule.gaps:
+        return err(f"'{ref}' is both assumed and a gap: choose one")
+    spec = kinds.get(pat.kind, {}).get(fld)
+    if spec is None:
+        return []  # the unknown field is reported where the pattern tests it
+    problems = _check_op(lr, spec, fld, "eq", value, path, rule.params)
+    if problems:
+        return problems
+    for op, stated in split_test(pat.where[fld]):
+        param = isinstance(stated, dict) and set(stated) == {"param"}
+        want = rule.params.get(str(stated["param"])) if param else stated
+        if not _passes(value, op, want):
+            return err(f"the assumed value {value!r} does not pass the test '{op}: {want!r}' on '{fld}', "
+                       "so assuming it would never fire the rule")
+    return []
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b) and isinstance(a, str) == isinstance(b, str)
+
+
+def _passes(value: Any, op: str, want: Any) -> bool:
+    """Whether a known ``value`` passes one test (the compiled semantics; regex and contains are not assumable)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    numeric = number and isinstance(want, (int, float)) and not isinstance(want, bool)
+    checks: dict[str, Any] = {
+        "eq": lambda: _same(value, want), "ne": lambda: not _same(value, want),
+        "in": lambda: any(_same(value, w) for w in want), "not_in": lambda: all(not _same(value, w) for w in want),
+        "lt": lambda: numeric and value < want, "lte": lambda: numeric and value <= want,
+        "gt": lambda: numeric and value > want, "gte": lambda: numeric and value >= want,
+        "exists": lambda: True,
+    }
+    return op in checks and bool(checks[op]())
 
 
 def _check_plan_item(lr: LoadedRule, j: int, fields: Mapping[str, Any]) -> list[ArchplanError]:

@@ -149,14 +149,20 @@ references:
 #           lt lte gt gte regex contains. A test on a field the design leaves out is false.
 #   join:   this_field: alias.field of an EARLIER pattern (equality only).
 #   absent: true  means "no such fact exists" (such a pattern has no `as`).
-# Match the risky value explicitly (e.g. circuit_breaker: false) and list under `gaps` the fields
-# whose being unknown should give one low information-gap finding instead of silence.
+# Match the risky value explicitly (e.g. circuit_breaker: false), then say what an UNKNOWN value of
+# each field you test means (rules/README.md, section 4, the unknown policy; `archplan rules test`
+# checks that no field leaves the rule silent): `assume` the common default (the rule fires, its
+# finding marked "assumed" and one severity step lower), ask for it under `gaps` (one low
+# information-gap finding), or say why under `silent_when_unknown`.
 when:
   - as: subject
     kind: FILL-ME
     where:
       FILL-ME: FILL-ME
+# assume: {subject.some_field: false}   # unknown reads as this value (it must pass the field's test)
 # gaps: [subject.some_field]   # fields tested in `where` above
+# silent_when_unknown:         # fields neither assumed nor asked, each with the reason
+#   subject.some_field: FILL-ME why a guess or a question would be noise here
 # params: {max_depth: 3}       # tunable thresholds: use as {param: max_depth}; project config may override
 
 # --- Consequence -----------------------------------------------------------------------------------
@@ -196,5 +202,6 @@ examples:
     expect: pass
     design:
       services: [{name: FILL-ME}]
-  # Add the realistic "does not apply" cases (expect: pass), and, with `gaps`, an `expect: gap` case.
+  # Add the realistic "does not apply" cases (expect: pass), and, with `gaps`, an `expect: gap` case;
+  # with `assume`, an `expect: fire` case with `basis: assumed` (the field left out of the design).
 """

@@ -89,6 +89,9 @@ def test_rule_has_fire_and_pass_examples(path: str) -> None:
     assert expects["pass"] >= 1, f"{path}: needs at least one 'expect: pass' example"
     if rule_of(path).gaps:
         assert expects["gap"] >= 1, f"{path}: a rule with 'gaps' needs an 'expect: gap' example"
+    if rule_of(path).assume:
+        assert any(c.example.expect == "fire" and c.example.basis == "assumed" for c in cases), (
+            f"{path}: a rule with 'assume' needs an 'expect: fire' example with 'basis: assumed'")
 
 
 @per_rule

@@ -24,10 +24,12 @@ def run(*args: str) -> Any:
     return CliRunner().invoke(main, list(args))
 
 
-def small_design(tmp: str, breaker: bool | None) -> str:
-    call = {"from": "a", "to": "psp", "style": "sync"}
+def small_design(tmp: str, breaker: bool | None, timeout_ms: int | None = None) -> str:
+    call: dict[str, Any] = {"from": "a", "to": "psp", "style": "sync"}
     if breaker is not None:
         call["circuit_breaker"] = breaker
+    if timeout_ms is not None:
+        call["timeout_ms"] = timeout_ms
     return write(tmp, "d/api.yaml", f"""
         source: api
         services: [{{name: a}}]
@@ -44,8 +46,9 @@ def test_check_exits_1_when_a_finding_reaches_the_threshold(tmp_path: os.PathLik
 
 
 def test_check_exits_0_on_a_clean_design(tmp_path: os.PathLike[str]) -> None:
-    # information gaps (low) remain on a minimal design; nothing reaches medium
-    result = run("check", small_design(str(tmp_path), breaker=True), "--fail-on", "medium")
+    # information gaps (low) remain on a minimal design; nothing reaches medium (an unstated timeout would be
+    # read as none: remote-call-without-timeout, on an assumed basis)
+    result = run("check", small_design(str(tmp_path), breaker=True, timeout_ms=1000), "--fail-on", "medium")
     assert result.exit_code == 0, result.output
 
 
@@ -138,7 +141,25 @@ def test_information_gap_is_one_low_finding_per_subject(tmp_path: os.PathLike[st
     assert len(subjects) == len(set(subjects)), "one gap finding per subject, whatever the number of rules"
     assert {g.severity.value for g in gaps} == {"low"}
     call_gap = next(g for g in gaps if g.subject == "interaction:a->psp")
-    assert "circuit_breaker" in {fld for fld, _rule in call_gap.missing}
+    assert "tls" in {fld for fld, _rule in call_gap.missing}  # asked: calls to third parties are usually TLS
+
+
+def test_unknown_breaker_is_read_as_none_and_reported_as_assumed(tmp_path: os.PathLike[str]) -> None:
+    unknown = review([small_design(str(tmp_path), breaker=None)])
+    stated = review([small_design(os.path.join(str(tmp_path), "s"), breaker=False)])
+
+    def finding(rv: Any) -> Any:
+        return next(f for f in rv.findings if f.rule == "external-call-without-circuit-breaker")
+
+    assumed, known = finding(unknown), finding(stated)
+    assert (assumed.basis, known.basis) == ("assumed", "stated")
+    assert [(a.fact, a.field, a.value) for a in assumed.assumed] == [("interaction:a->psp", "circuit_breaker", False)]
+    assert assumed.severity.rank == known.severity.rank - 1  # the default may not hold: one step lower
+    assert assumed.fingerprint == known.fingerprint  # stating the value keeps the finding (waivers, baselines)
+    assert "(assumed: circuit_breaker = false: not stated)" in assumed.shown
+    assert assumed.to_json()["assumed"] == [
+        {"fact": "interaction:a->psp", "field": "circuit_breaker", "value": False, "why": "not stated"}]
+    assert "circuit_breaker" not in {fld for g in unknown.findings for fld, _r in g.missing}
 
 
 def test_schema_is_valid_json_schema_that_accepts_the_example() -> None:

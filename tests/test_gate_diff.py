@@ -13,15 +13,18 @@ import pytest
 from tests.gate_helpers import EMPTY_CONFIG, SHOP, TODAY, copy_shop, design, edit, pack, run, waiver, waivers_file
 
 PAYMENT_CALL = "{from: payments, to: payment-provider, style: sync, protocol: http, timeout_ms: 6000,"
+BREAKER_ON, BREAKER_OFF = PAYMENT_CALL + " circuit_breaker: true,", PAYMENT_CALL + " circuit_breaker: false,"
 GAP = ("information-gap", "interaction:payments->payment-provider")
 EMAIL_CALL = "retry: {attempts: 5, backoff: exponential, jitter: true}, circuit_breaker: false, dependency: soft}"
 
 
 def test_diff_of_the_example_design_reports_a_new_high_severity_risk(tmp_path: Any) -> None:
+    old = copy_shop(str(tmp_path), "old")
     new = copy_shop(str(tmp_path))
     # The payments team drops the breaker on the card-payment call.
-    edit(os.path.join(new, "api.yaml"), PAYMENT_CALL, PAYMENT_CALL + " circuit_breaker: false,")
-    result = run("diff", SHOP, new, "--format", "json")
+    edit(os.path.join(old, "api.yaml"), PAYMENT_CALL, BREAKER_ON)
+    edit(os.path.join(new, "api.yaml"), PAYMENT_CALL, BREAKER_OFF)
+    result = run("diff", old, new, "--format", "json")
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     new_ids = {(f["rule"], f["subject"]): f for f in data["new"]}
@@ -32,9 +35,20 @@ def test_diff_of_the_example_design_reports_a_new_high_severity_risk(tmp_path: A
     # Everything else is paired across the two directories by fingerprint (stating the breaker may close
     # the information gap that asked for it, nothing more).
     assert {(f["rule"], f["subject"]) for f in data["resolved"]} <= {GAP}
-    text = run("diff", SHOP, new)
+    text = run("diff", old, new)
     assert text.exit_code == 1
     assert "+ " in text.stdout and "interaction[payments->payment-provider].circuit_breaker" in text.stdout
+
+
+def test_stating_an_assumed_value_keeps_the_finding(tmp_path: Any) -> None:
+    new = copy_shop(str(tmp_path))
+    # The breaker was not stated (read as none, an assumed finding); the team now writes it down.
+    edit(os.path.join(new, "api.yaml"), PAYMENT_CALL, BREAKER_OFF)
+    data = json.loads(run("diff", SHOP, new, "--format", "json").stdout)
+    same = [f for f in data["unchanged"] if (f["rule"], f["subject"]) == (
+        "external-call-without-circuit-breaker", "interaction:payments->payment-provider")]
+    assert len(same) == 1 and not data["new"]  # the same finding, paired by its fingerprint
+    assert (same[0]["old_severity"], same[0]["severity"]) == ("medium", "high")  # stated: one step up
 
 
 def test_diff_reports_a_resolved_risk_and_passes(tmp_path: Any) -> None:
@@ -80,9 +94,10 @@ def test_a_waived_new_finding_does_not_fail_the_diff(tmp_path: Any) -> None:
 
 
 def test_diff_markdown_is_a_pr_comment(tmp_path: Any) -> None:
-    new = copy_shop(str(tmp_path))
-    edit(os.path.join(new, "api.yaml"), PAYMENT_CALL, PAYMENT_CALL + " circuit_breaker: false,")
-    md = run("diff", SHOP, new, "--format", "markdown").stdout
+    old, new = copy_shop(str(tmp_path), "old"), copy_shop(str(tmp_path))
+    edit(os.path.join(old, "api.yaml"), PAYMENT_CALL, BREAKER_ON)
+    edit(os.path.join(new, "api.yaml"), PAYMENT_CALL, BREAKER_OFF)
+    md = run("diff", old, new, "--format", "markdown").stdout
     assert md.startswith("## archplan design diff") and "### New" in md and "payment-provider" in md
 
 
@@ -105,6 +120,8 @@ def repo(tmp_path: Any) -> str:
     os.makedirs(root)
     git(root, "init", "-q", "-b", "main")
     shutil.copytree(SHOP, os.path.join(root, "design", "shop"))
+    # The committed design states the card-payment call's breaker (unstated, it would be read as none).
+    edit(os.path.join(root, "design", "shop", "api.yaml"), PAYMENT_CALL, BREAKER_ON)
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "shop")
     return root
@@ -116,7 +133,7 @@ def test_diff_git_compares_the_design_with_a_revision(repo: str, monkeypatch: An
     same = run("diff", "--git", "HEAD", shop, "--format", "json")
     assert same.exit_code == 0, same.output
     assert json.loads(same.stdout)["new"] == []
-    edit(os.path.join(shop, "api.yaml"), PAYMENT_CALL, PAYMENT_CALL + " circuit_breaker: false,")
+    edit(os.path.join(shop, "api.yaml"), BREAKER_ON, BREAKER_OFF)
     # Lines move too (a comment on top of every file): fingerprints do not depend on lines.
     for name in os.listdir(shop):
         path = os.path.join(shop, name)

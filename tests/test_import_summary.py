@@ -158,7 +158,7 @@ def test_edges_by_how_they_were_found() -> None:
 def test_the_fields_come_from_the_built_in_rules() -> None:
     kb = load_rules([builtin_rules_dir()])
     fields = rule_fields(kb)
-    gap_refs = {ref for lr in kb.rules for ref in lr.rule.gaps}
+    gap_refs = {ref for lr in kb.rules for ref in (*lr.rule.gaps, *lr.rule.assume)}
     assert "timeout_ms" in fields["interaction"] and "call.timeout_ms" in gap_refs
     assert "owner" in fields["datastore"] and "backups.enabled" in fields["datastore"]
     assert set(fields) <= set(BASE_KINDS)  # graph kinds (consumer, step, path) are computed, never asked for

@@ -244,11 +244,12 @@ def test_names_with_line_breaks_cannot_inject_keys_into_the_agent_file(tmp_path:
 def test_an_inferred_external_call_meets_the_builtin_circuit_breaker_rule() -> None:
     result = run("check", "--from", f"compose={SHOP_COMPOSE}", "--format", "json", "--fail-on", "never")
     assert result.exit_code == 0, result.output
-    gaps = [f for f in json.loads(result.stdout)["findings"]
-            if f["subjects"][0] == "interaction:api->api.payments.example.net"]
-    needed = {m["rule"] for g in gaps for m in g.get("missing", [])}
-    assert "external-call-without-circuit-breaker" in needed
-    assert gaps[0]["location"]["line"] == line_of(SHOP_COMPOSE, "PAYMENTS_URL:")
+    found = [f for f in json.loads(result.stdout)["findings"]
+             if f["subjects"][0] == "interaction:api->api.payments.example.net"]
+    # The compose file states no breaker: read as none, the rule fires on an assumed basis.
+    (breaker,) = [f for f in found if f["rule"] == "external-call-without-circuit-breaker"]
+    assert breaker["basis"] == "assumed" and "circuit_breaker" in {a["field"] for a in breaker["assumed"]}
+    assert all(f["location"]["line"] == line_of(SHOP_COMPOSE, "PAYMENTS_URL:") for f in found)
 
 
 def test_explain_accepts_artifacts_too() -> None:

@@ -176,3 +176,20 @@ def test_a_design_given_as_paths_is_reviewed_with_its_project_config(tmp_path: A
     after = _call("check", {"paths": [str(design)]})
     assert not after.is_error, _text(after)
     assert all(f["rule"] != "external-call-without-circuit-breaker" for f in after.structured_content["findings"])
+
+
+def test_check_findings_say_what_they_rest_on() -> None:
+    """A finding made by reading an unstated field as its default says so (basis, assumed), as the JSON report
+    does; one on stated facts says it is stated."""
+    unstated = API.replace(", circuit_breaker: %s", "")
+    result = _call("check", {"files": {"api.yaml": unstated}})
+    assert not result.is_error, _text(result)
+    breaker = next(f for f in result.structured_content["findings"]
+                   if f["rule"] == "external-call-without-circuit-breaker")
+    assert breaker["basis"] == "assumed"
+    assert {"fact": "interaction:checkout->stripe", "field": "circuit_breaker", "value": False,
+            "why": "not stated"} in breaker["assumed"]
+    stated = _call("check", {"files": {"api.yaml": API % "false"}}).structured_content["findings"]
+    breaker = next(f for f in stated if f["rule"] == "external-call-without-circuit-breaker")
+    assert breaker["basis"] == "stated" and "assumed" not in breaker
+    assert all("basis" not in g for g in result.structured_content["gaps"])

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.import_summary import owner
-from engine.model import Severity
+from engine.model import Severity, field_description
 from engine.questions import HYGIENE_FROM, questions
 from engine.review import review
 from tests.conftest import ROOT
@@ -31,11 +31,15 @@ def test_questions_on_the_shop_give_four_lists_in_json() -> None:
     assert data["questions"] == sum(len(v["targeted"]) + len(v["hygiene"]) for v in data["agents"].values())
 
 
-def test_every_gap_is_asked_once_of_the_agent_that_owns_the_field() -> None:
+def test_every_gap_and_assumed_design_field_is_asked_once_of_the_agent_that_owns_the_field() -> None:
     rv = review([SHOP])
     asked = [(s, q.field, agent) for agent, qs in questions(rv).items() for q in qs for s in q.subjects]
     gaps = [(f.subject, fld) for f in rv.findings if f.kind == "gap" for fld, _rule in f.missing]
-    assert sorted((s, f) for s, f, _a in asked) == sorted(set(gaps))
+    design = {fact.key for fact in rv.design.facts}
+    read_as_default = [(a.fact, a.field) for f in rv.findings for a in f.assumed
+                       if a.fact in design and field_description(a.fact.split(":", 1)[0], a.field) is not None]
+    assert read_as_default  # the shop has risks found on an assumed basis, so the check below covers them
+    assert sorted((s, f) for s, f, _a in asked) == sorted(set(gaps) | set(read_as_default))
     for subject, fld, agent in asked:
         assert agent == owner(subject.split(":", 1)[0], fld)
     assert ("interaction:notifications->email-provider", "tls", "security") in asked
@@ -52,6 +56,11 @@ def test_targeted_questions_come_first_and_hygiene_is_asked_once_per_field() -> 
     assert not deadline.targeted and len(deadline.subjects) >= HYGIENE_FROM
     timeout = next(q for q in per_agent["api"] if q.field == "timeout_ms")
     assert timeout.targeted and timeout.decides[0].rule == "remote-call-without-timeout"
+    # The shop leaves that timeout out: the risk was found by reading it as none, and the question says so.
+    assert timeout.basis == "assumed" and timeout.assumed == ((timeout.subjects[0], 0),)
+    assert "(the review read it as `0`: findings on an assumed basis)" in timeout.text()
+    assert timeout.to_json()["basis"] == "assumed"
+    assert deadline.basis == "gap" and deadline.to_json()["assumed"] == []
 
 
 def test_questions_markdown_is_a_checklist_per_agent() -> None:

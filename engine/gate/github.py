@@ -70,7 +70,7 @@ def _findings(gate: Gate) -> list[_Annotation]:
         file = rel_uri_path(f.location.file)
         out.append(_Annotation(kind, 2, (1, -f.severity.rank, file, f.location.line, f.location.column, f.rule,
                                          f.subject),
-                               _command(kind, f"{logical_path(f)}: {one_line(f.message)} (archplan explain DESIGN "
+                               _command(kind, f"{logical_path(f)}: {one_line(f.shown)} (archplan explain DESIGN "
                                               f"{f.id})", file, f.location.line, f.location.column,
                                         f"{f.severity.value}: {f.title} [{f.rule}]"), f.severity))
     return out

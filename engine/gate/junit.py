@@ -37,11 +37,12 @@ def _finding_case(suite: ET.Element, gate: Gate, item: Item) -> tuple[int, int]:
     f = item.finding
     case = _case(suite, f"{f.rule} @ {f.subject}", f"archplan.{f.category}.{f.rule}",
                  rel_uri_path(f.location.file), f.location.line)
-    body = (f"{f.severity.value} {f.id} at {where(f)}\n{logical_path(f)}: {one_line(f.message)}\n"
+    body = (f"{f.severity.value} {f.id} at {where(f)}" + (f" (basis: {f.basis})" if f.kind == "risk" else "")
+            + f"\n{logical_path(f)}: {one_line(f.shown)}\n"
             f"explain: archplan explain DESIGN {f.id}")
     if item.failing:
         fail = ET.SubElement(case, "failure", {
-            "message": _clean(f"{f.severity.value}: {one_line(f.message)}"), "type": f.severity.value})
+            "message": _clean(f"{f.severity.value}: {one_line(f.shown)}"), "type": f.severity.value})
         fail.text = _clean(body)
         return 1, 0
     if item.status == "waived" and item.waiver is not None:

@@ -41,7 +41,7 @@ def _table(items: Sequence[Item], extra: str = "", max_rows: int = MAX_ROWS) -> 
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for item in items[:max_rows]:
         f = item.finding
-        row = [f.severity.value, f"`{cell(f.rule)}`", cell(logical_path(f)), cell(where(f)), cell(f.message)]
+        row = [f.severity.value, f"`{cell(f.rule)}`", cell(logical_path(f)), cell(where(f)), cell(f.shown)]
         if extra and item.waiver is not None:
             w = item.waiver
             row.append(cell(f"{w.reason} — {w.owner}, until {w.expires.isoformat()}"
@@ -71,7 +71,7 @@ def _grouped(items: Sequence[Item], max_rows: int = MAX_ROWS) -> list[str]:
         more = f" +{len(ordered) - 1}" if len(ordered) > 1 else ""
         subjects = names([i.finding.subject for i in ordered]) if len(ordered) > 1 else logical_path(f)
         lines.append("| " + " | ".join([f.severity.value, f"`{cell(f.rule)}`", cell(subjects), cell(where(f) + more),
-                                        cell(f.message)]) + " |")
+                                        cell(f.shown)]) + " |")
     if len(groups) > max_rows:
         lines.append(f"\n…and {len(groups) - max_rows} more rules (see the SARIF or JSON report).")
     return lines

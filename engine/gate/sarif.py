@@ -79,7 +79,7 @@ def _result(gate: Gate, item: Item, index: dict[str, int]) -> dict[str, Any]:
         "ruleId": f.rule,
         "ruleIndex": index[f.rule],
         "level": LEVEL[f.severity],
-        "message": {"text": f"{path}: {one_line(f.message)}"},
+        "message": {"text": f"{path}: {one_line(f.shown)}"},
         "locations": [{
             "physicalLocation": physical,
             "logicalLocations": [{"fullyQualifiedName": path, "kind": "member" if f.field else "object"}],
@@ -88,6 +88,8 @@ def _result(gate: Gate, item: Item, index: dict[str, int]) -> dict[str, Any]:
         "properties": {
             "severity": f.severity.value, "category": f.category, "findingId": f.id, "subjects": list(f.subjects),
             "phase": f.phase, "failing": item.failing,
+            **({"basis": f.basis} if f.kind == "risk" else {}),
+            **({"assumed": [a.to_json() for a in f.assumed]} if f.assumed else {}),
         },
     }
     if gate.baseline is not None:
