@@ -143,6 +143,18 @@ def to_markdown(result: DiffResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+
+def write_listed_file(dest: str, name: str, body: bytes, what: str = "") -> None:
+    """Write a file that git listed (``name``, slash-separated) under ``dest``; a path git would never list
+    (empty, ``.`` or ``..`` parts) is refused rather than allowed to escape ``dest``."""
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise UsageError(f"{what}refusing the path {name!r} listed by git")
+    target = os.path.join(dest, *parts)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb") as fh:
+        fh.write(body)
+
 def _git(args: Sequence[str], cwd: str) -> bytes:
     try:
         # A fixed argument list, never a shell; the revision was checked not to look like an option.
@@ -190,13 +202,7 @@ def extract_at_revision(ref: str, paths: Sequence[str], dest: str) -> tuple[list
         name = raw.decode("utf-8", "surrogateescape")
         if not name or not name.endswith(DESIGN_SUFFIXES) or os.path.basename(name).startswith("."):
             continue
-        parts = name.split("/")
-        if any(part in ("", ".", "..") for part in parts):  # git never lists these; refuse rather than escape
-            raise UsageError(f"refusing the path {name!r} listed by git")
-        target = os.path.join(dest, *parts)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as fh:
-            fh.write(_git(["show", f"{commit}:{name}"], top))
+        write_listed_file(dest, name, _git(["show", f"{commit}:{name}"], top))
         written += 1
     mapped = [os.path.join(dest, *rel.split("/")) if rel != "." else dest for rel in rels]
     return [m for m in mapped if os.path.exists(m)], written, top

@@ -23,6 +23,7 @@ from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, UsageError
 from engine.gate.diff import _git as diff_git
+from engine.gate.diff import write_listed_file
 from engine.gate.policy import Change
 from engine.gate.waivers import Waiver, from_design_doc, from_waivers_doc
 from engine.model import Severity
@@ -102,13 +103,7 @@ def _materialise(ref: str, repo: str, rels: Iterable[str], root: str) -> None:
         size = int(out[pos:header_end].split()[2])
         body = out[header_end + 1: header_end + 1 + size]
         pos = header_end + 1 + size + 1
-        parts = name.split("/")
-        if any(part in ("", ".", "..") for part in parts):  # git never lists these; refuse rather than escape
-            raise UsageError(f"--policy-from: refusing the path {name!r} listed by git")
-        target = os.path.join(root, *parts)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as fh:
-            fh.write(body)
+        write_listed_file(root, name, body, "--policy-from: ")
 
 
 def _config_candidates(start_rel: str) -> list[str]:
