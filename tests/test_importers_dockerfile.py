@@ -142,3 +142,13 @@ def test_a_published_tracing_console_is_an_admin_endpoint(tmp_path: object) -> N
     assert said[0].startswith("jaeger is observability infrastructure, not reviewed, except its console published "
                               "on port 16686")
     assert [s.split(" ")[0] for s in said[1:]] == ["prometheus", "zipkin"]
+
+
+def test_without_the_parser_the_import_says_which_extra_to_install(tmp_path: object, monkeypatch: object) -> None:
+    from engine.importers import dockerfile
+
+    monkeypatch.setattr(dockerfile, "_parser", None)  # type: ignore[attr-defined]
+    path = _project(str(tmp_path), "services:\n  db: {build: ./db}\n", {"db/Dockerfile": "FROM postgres:16\n"})
+    docs = compose.import_file(path)
+    assert [text for _at, text in docs[0].remarks] == [dockerfile.MISSING_PARSER]
+    assert "datastore:db" not in design_of(docs).by_key()  # known by its name alone: an application service

@@ -33,7 +33,7 @@ from engine.source import DEFAULT_LIMITS, Limits, read_text
 
 try:  # an optional dependency (archplan[importers]); without it compose is read alone
     import dockerfile as _parser
-except ImportError:  # pragma: no cover - the dev install has it; tests/test_import_dockerfile.py says so
+except ImportError:  # pragma: no cover - the dev install has it (a test stands in for its absence)
     _parser = None
 
 MISSING_PARSER = "Dockerfiles of build contexts not read: install archplan[importers] (the dockerfile package)"
