@@ -148,7 +148,7 @@ def test_without_the_parser_the_import_says_which_extra_to_install(tmp_path: obj
     from engine.importers import dockerfile
 
     monkeypatch.setattr(dockerfile, "_parser", None)  # type: ignore[attr-defined]
-    path = _project(str(tmp_path), "services:\n  db: {build: ./db}\n", {"db/Dockerfile": "FROM postgres:16\n"})
+    path = _project(str(tmp_path), "services:\n  store: {build: ./store}\n", {"store/Dockerfile": "FROM postgres:16\n"})
     docs = compose.import_file(path)
     assert [text for _at, text in docs[0].remarks] == [dockerfile.MISSING_PARSER]
-    assert "datastore:db" not in design_of(docs).by_key()  # known by its name alone: an application service
+    assert "service:store" in design_of(docs).by_key()  # known by its name alone: an application service
