@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/realworld/import_raw.py [--mirror DIR] [--sys
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import io
 import os
@@ -58,6 +59,11 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
         all_paths = [p for step in spec["raw_import"] for p in step["paths"]]
         extras = [e for step in spec["raw_import"] for e in step.get("with", [])]
         _extract(gitdir, commit, [*all_paths, *extras], work)
+        if any(step["format"] in ("compose", "auto") for step in spec["raw_import"]):
+            # a compose service's build context is in the checkout a team imports from: its Dockerfile
+            # says the image the service runs on and the environment it starts with
+            with contextlib.suppress(subprocess.CalledProcessError):  # no Dockerfile in the repository
+                _extract(gitdir, commit, ["**/Dockerfile*"], work)
         by_agent: dict[str, tuple[list[Any], list[str], list[str]]] = {}
         for step in spec["raw_import"]:
             # a path may be a glob (``ts-*/src/main/resources/application.yml``): git archive and the

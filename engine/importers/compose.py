@@ -28,6 +28,7 @@ an unhealthy container outside swarm, so it sets ``health.readiness`` and leaves
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
@@ -35,14 +36,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import ArchplanError, Location
-from engine.importers import traefik
-from engine.importers.base import Body, entry_endpoint, fail, listing, load_one, mapping
+from engine.importers import dockerfile, traefik
+from engine.importers.base import Body, entry_endpoint, fail, listing, load_one, mapping, safe_name
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
     NOT_REVIEWED,
     Edge,
     Mention,
     Recognised,
+    catalog,
     datastore_auth,
     edge_fact,
     image_base,
@@ -113,10 +115,20 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         env = _environment(doc, spec.get("environment"), (*at, "environment"))
         mounts = _mounts(doc, spec, at)
         image = spec.get("image") if isinstance(spec.get("image"), str) else None
-        rec = recognise(image, [k for k, _v, _l in env], [m for m, _p, _l in mounts], name)
+        built, why_not = dockerfile.build_of(spec, os.path.dirname(doc.file), limits)
+        if why_not:
+            body.remark(doc.locate((*at, "build")), why_not)
+        runs = built.base if built is not None and built.base else image  # the image the container runs on
+        if built is not None:
+            stated = {k for k, _v, _l in env}
+            env = [e for e in built.env if e[0] not in stated] + env  # compose's environment wins
+        rec = recognise(runs, [k for k, _v, _l in env], [m for m, _p, _l in mounts], name)
+        if rec is not None and built is not None and built.base and rec.why.startswith("image"):
+            rec = dataclasses.replace(rec, why=f"{rec.why}, the base of {built.dockerfile}")
         if rec is not None and rec.role in NOT_REVIEWED:
-            body.remark(doc.locate(at), f"{name} is {NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed as "
-                                        "part of the system")
+            if not _console(doc, body, name, spec, at, runs):
+                body.remark(doc.locate(at), f"{name} is {NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed "
+                                            "as part of the system")
             skipped.add(name)
             continue
         hosts[name] = name
@@ -142,8 +154,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                 mentions[name].append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
         _one(doc, body, name, spec, at, rec, image, mounts)
         command = " ".join(m.text for m in mentions[name] if m.key == "command")
-        record_datastore_auth(body, name, datastore_auth(rec, image, {k: v for k, v, _l in env}, command,
+        record_datastore_auth(body, name, datastore_auth(rec, runs, {k: v for k, v, _l in env}, command,
                                                          [m for m, _p, _l in mounts]),
+                              built.base_at if built is not None and built.base else
                               doc.locate((*at, "image")) if image else doc.locate(at))
         mounted = mounted_secrets(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
         record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)] + mounted)
@@ -236,15 +249,16 @@ def _mounts(doc: Document, spec: dict[str, Any], at: Path) -> list[tuple[str, bo
     return out
 
 
-def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location]]:
-    """(exposure, location) of each published port."""
-    out: list[tuple[str, Location]] = []
+def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location, str]]:
+    """(exposure, location, container port or range) of each published port."""
+    out: list[tuple[str, Location, str]] = []
     for i, port in enumerate(listing(doc, ports, at, "ports")):
         loc = doc.locate((*at, i))
         host_ip = ""
         if isinstance(port, dict):
+            target = str(port.get("target", ""))
             if "published" not in port:
-                out.append(("host", loc))  # a random host port, on every interface
+                out.append(("host", loc, target))  # a random host port, on every interface
                 continue
             host_ip = str(port.get("host_ip", ""))
         else:
@@ -255,8 +269,18 @@ def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location]
             else:
                 parts = text.split(":")
                 host_ip = parts[0] if len(parts) == 3 else ""
-        out.append((_ip_exposure(host_ip), loc))
+            target = text.rsplit(":", 1)[-1]
+        out.append((_ip_exposure(host_ip), loc, target))
     return out
+
+
+def _serves_port(target: str, port: int) -> bool:
+    """Whether a published container port (``16686``, a range ``8000-8010``) includes ``port``."""
+    low, _d, high = target.strip().partition("-")
+    try:
+        return int(low) <= port <= int(high or low)
+    except ValueError:
+        return False
 
 
 def _ip_exposure(host_ip: str) -> str:
@@ -282,6 +306,38 @@ def _environment_of(body: Body, files: Sequence[str]) -> None:
             body.note("system", "system", f"environment {env}: the compose file {os.path.basename(named[0])} "
                                           "is named for it")
             return
+
+
+def _console(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, image: str | None) -> bool:
+    """An infrastructure container whose web console is published beyond the host's loopback: the console
+    is an administrative surface of the system (an ``admin`` endpoint of a best-effort service), though
+    the container is otherwise not reviewed. False when it publishes no known console."""
+    console = catalog().console(image)
+    if console is None:
+        return False
+    published = [(e, lc) for e, lc, t in _published(doc, spec.get("ports"), (*at, "ports"))
+                 if e != "internal" and _serves_port(t, console.port)]
+    if not published:
+        return False
+    exposure, loc = next((e, lc) for want in ("public", "host") for e, lc in published if e == want)
+    body.fact("services", {"name": name}, doc.locate(at))
+    body.set("services", name, "kind", "frontend", loc)
+    body.set("services", name, "criticality", "best_effort", doc.locate(at))
+    body.set("services", name, "exposure", exposure, loc)
+    body.note("services", name, f"observability infrastructure: imported only for its published console, "
+                                f"{console.what}")
+    ui = safe_name(f"{name}-ui")
+    data: dict[str, Any] = {"name": ui, "method": "GET", "path": "/", "served_by": name, "exposure": exposure,
+                            "admin": True}
+    if console.authentication == "none":
+        data["authn"] = "none"
+    body.fact("endpoints", data, loc)
+    body.note("endpoints", ui, f"admin true: {console.what}" + (
+        "; authn none: the image serves it to anyone who reaches the port" if console.authentication == "none"
+        else ""))
+    body.remark(loc, f"{name} is observability infrastructure, not reviewed, except its console published on "
+                     f"port {console.port}: {console.what}")
+    return True
 
 
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
@@ -331,13 +387,13 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.note("services", name, f"kind gateway: a reverse proxy by its {rec.why}")
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
-        exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l in published))
-        body.set("services", name, "exposure", exp, next(lc for e, lc in published if e == exp))
+        exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))
+        body.set("services", name, "exposure", exp, next(lc for e, lc, _t in published if e == exp))
         if exp != "internal":
             why = "a port published on a global address" if exp == "public" else \
                 "a port published on every host interface"
             body.note("services", name, f"exposure {exp}: {why}")
-            entry_endpoint(body, name, next(lc for e, lc in published if e == exp), why)
+            entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why)
     else:
         body.set("services", name, "exposure", "internal", loc)
     if persistent:

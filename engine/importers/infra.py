@@ -46,6 +46,15 @@ NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
 
 
 @dataclass(frozen=True)
+class Console:
+    """A web console an infrastructure image serves (``consoles`` in the catalogue)."""
+
+    port: int
+    authentication: str  # "none" | "unknown"
+    what: str
+
+
+@dataclass(frozen=True)
 class Catalog:
     """``engine/data/artifacts.yaml``: what images, variables, directories and ports mean."""
 
@@ -55,6 +64,14 @@ class Catalog:
     data_dirs: dict[str, str]
     ports: dict[int, str]
     secret_names: re.Pattern[str]
+    consoles: tuple[tuple[re.Pattern[str], Console], ...] = ()
+
+    def console(self, image: str | None) -> Console | None:
+        """The web console an image serves, if the catalogue knows one."""
+        if not image:
+            return None
+        path, base = image_path(image), image_base(image)
+        return next((c for p, c in self.consoles if p.fullmatch(base) or p.fullmatch(path)), None)
 
     def by_engine(self, engine: str) -> Recognised:
         found = next((r for _p, r in self.images if r.engine == engine), None)
@@ -80,11 +97,20 @@ def parse_catalog(data: Any) -> Catalog:
             raise ValueError(f"images[{i}]: unknown keys {sorted(unknown)}")
         images.append((re.compile(f"(?:{entry['match']})"), Recognised(
             role, str(entry.get("engine") or role), entry.get("kind"), entry.get("protocol"))))
+    consoles = []
+    for i, entry in enumerate(data.get("consoles") or []):
+        unknown = set(entry) - {"match", "port", "authentication", "what"}
+        if unknown:
+            raise ValueError(f"consoles[{i}]: unknown keys {sorted(unknown)}")
+        if entry.get("authentication") not in ("none", "unknown"):
+            raise ValueError(f"consoles[{i}]: authentication {entry.get('authentication')!r} is not none or unknown")
+        consoles.append((re.compile(f"(?:{entry['match']})"),
+                         Console(int(entry["port"]), str(entry["authentication"]), str(entry["what"]))))
     return Catalog(tuple(images), re.compile(data["load_generator_names"], re.IGNORECASE),
                    {str(k): str(v) for k, v in data["server_env"].items()},
                    {str(k): str(v) for k, v in data["data_dirs"].items()},
                    {int(k): str(v) for k, v in data["ports"].items()},
-                   re.compile(data["secret_names"], re.IGNORECASE))
+                   re.compile(data["secret_names"], re.IGNORECASE), tuple(consoles))
 
 
 def image_path(image: str) -> str:
@@ -160,6 +186,7 @@ def is_secret_name(key: str) -> bool:
     return catalog().secret_names.fullmatch(key) is not None
 
 
+_FLAG_VALUES = frozenset({"yes", "no", "true", "false", "on", "off"})
 _USERINFO = re.compile(r"://[^/@\s:]+:([^/@\s]+)@")
 
 
@@ -169,6 +196,8 @@ def literal_secret(key: str, value: str) -> bool:
     v = value.strip()
     if not v or "${" in v or "$(" in v or v.startswith("$"):
         return False
+    if v.lower() in _FLAG_VALUES:
+        return False  # MYSQL_ALLOW_EMPTY_PASSWORD=yes, REDIS_PASSWORD_ENABLED=true: a switch, not a credential
     if is_secret_name(key):
         return True
     m = _USERINFO.search(v)

@@ -1,0 +1,154 @@
+"""import compose reads the Dockerfile of each build context, and imports the published consoles of
+observability containers as admin endpoints (issue 12)."""
+
+from __future__ import annotations
+
+import os
+
+from engine.importers import compose
+from engine.importers.infra import literal_secret
+from tests.helpers import write
+from tests.importer_helpers import design_of, fact
+
+
+def _project(tmp: str, compose_text: str, files: dict[str, str]) -> str:
+    for name, text in files.items():
+        write(tmp, name, text)
+    return write(tmp, "docker-compose.yml", compose_text)
+
+
+def test_a_project_build_of_a_database_is_known_by_its_base_image(tmp_path: object) -> None:
+    path = _project(str(tmp_path), """
+        services:
+          mongodb:
+            build: {context: mongo}
+            image: ${REPO:-acme}/rs-mongodb:1.0
+          api:
+            image: acme/api:1.0
+            environment: {MONGO_URL: "mongodb://mongodb:27017/app"}
+        """, {"mongo/Dockerfile": "# our seed data\nFROM mongo:5\nCOPY *.js /docker-entrypoint-initdb.d/\n"})
+    d = design_of(compose.import_file(path))
+    db = fact(d, "datastore:mongodb")
+    assert (db.data["engine"], db.data["kind"], db.data["authentication"]) == ("mongodb", "document", "none")
+    where = db.locate("authentication")
+    assert (os.path.relpath(where.file, str(tmp_path)), where.line) == (os.path.join("mongo", "Dockerfile"), 2)
+
+
+def test_the_final_stage_sets_the_environment_and_compose_overrides_it(tmp_path: object) -> None:
+    path = _project(str(tmp_path), """
+        services:
+          shipping:
+            build: ./shipping
+            environment: {DB_HOST: shipping-db}
+          cart: {image: acme/cart:1.0}
+          mysql: {image: "mysql:8.0", environment: {MYSQL_ROOT_PASSWORD_FILE: /run/secrets/root}}
+          shipping-db: {image: "postgres:16", environment: {POSTGRES_PASSWORD_FILE: /run/secrets/pg}}
+        """, {"shipping/Dockerfile": """
+        FROM maven:3 AS build
+        ENV BUILD_ONLY=mysql
+        RUN mvn package
+
+        FROM eclipse-temurin:17
+        ENV CART_ENDPOINT=cart:8080 \\
+            DB_HOST=mysql
+        CMD ["java", "-jar", "app.jar"]
+        """})
+    d = design_of(compose.import_file(path))
+    edges = {(i.data["from"], i.data["to"]): i for i in d.of_kind("interaction")}
+    assert set(edges) == {("shipping", "cart"), ("shipping", "shipping-db")}  # DB_HOST=mysql overridden
+    cart = edges[("shipping", "cart")]
+    assert "CART_ENDPOINT (environment of shipping, " in cart.data["inferred_from"]
+    assert cart.locate("from").line == 6 and cart.locate("from").file.endswith(os.path.join("shipping", "Dockerfile"))
+
+
+def test_build_args_and_targets_are_followed(tmp_path: object) -> None:
+    path = _project(str(tmp_path), """
+        services:
+          db:
+            build: {context: db, target: server, args: {FLAVOUR: "postgres:16"}}
+        """, {"db/Dockerfile": """
+        ARG FLAVOUR=mysql:8.0
+        FROM $FLAVOUR AS server
+        ENV POSTGRES_HOST_AUTH_METHOD=trust
+        FROM busybox AS tools
+        """})
+    db = fact(design_of(compose.import_file(path)), "datastore:db").data
+    assert (db["engine"], db["authentication"]) == ("postgres", "none")
+
+
+def test_credentials_baked_into_an_image_are_named_never_shown(tmp_path: object) -> None:
+    path = _project(str(tmp_path), """
+        services:
+          mysql: {build: mysql}
+          api: {image: acme/api:1.0, depends_on: [mysql]}
+        """, {"mysql/Dockerfile": "FROM mysql:5.7\nENV MYSQL_ALLOW_EMPTY_PASSWORD=yes \\\n"
+                                   "    MYSQL_USER=shipping MYSQL_PASSWORD=hunter2-x9\n"})
+    docs = compose.import_file(path)
+    db = fact(design_of(docs), "datastore:mysql")
+    assert (db.data["authentication"], db.data["credentials_source"]) == ("none", "repo_config")
+    said = [n for n in docs[0].notes.get("datastore:mysql", []) if "credentials_source" in n]
+    assert said == ["credentials_source repo_config: credentials written in the configuration: MYSQL_PASSWORD "
+                    "(values not shown)"]
+    assert "hunter2" not in repr(docs[0].data) + repr(docs[0].notes)
+
+
+def test_a_switch_is_not_a_credential() -> None:
+    assert [literal_secret(k, v) for k, v in [("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"), ("REDIS_PASSWORD", "true"),
+                                                ("DB_PASSWORD", "s3cret"), ("DB_PASSWORD", "${PW}")]] == [
+        False, False, True, False]
+
+
+def test_a_dockerfile_that_cannot_be_used_is_said_and_the_import_goes_on(tmp_path: object) -> None:
+    path = _project(str(tmp_path), """
+        services:
+          a: {build: ./a}
+          b: {build: {context: ./b, dockerfile: Containerfile}}
+          c: {build: "https://github.com/acme/c.git#main"}
+          d: {build: {context: ./d, target: nope}}
+        """, {"b/Containerfile": "# nothing here\n", "d/Dockerfile": "FROM python:3.12\n"})
+    docs = compose.import_file(path)
+    remarks = sorted(text.replace(str(tmp_path) + os.sep, "") for _at, text in docs[0].remarks)
+    assert remarks == [
+        "b/Containerfile not read: file with no instructions",
+        "build context https://github.com/acme/c.git#main is remote: its Dockerfile is not read",
+        "d/Dockerfile has no stage 'nope' (build.target)",
+        "no Dockerfile at a/Dockerfile: the image is known by its name alone",
+    ]
+    assert {s.name for s in design_of(docs).of_kind("service")} == {"a", "b", "c", "d"}
+
+
+def test_a_published_tracing_console_is_an_admin_endpoint(tmp_path: object) -> None:
+    path = _project(str(tmp_path), """
+        services:
+          jaeger:
+            image: jaegertracing/all-in-one:1.57
+            ports: ["16686:16686", "14268"]
+          prometheus:
+            image: prom/prometheus:v2.51.0
+            ports: ["127.0.0.1:9090:9090"]
+          zipkin:
+            image: openzipkin/zipkin:3
+        """, {})
+    docs = compose.import_file(path)
+    d = design_of(docs)
+    ui = fact(d, "endpoint:jaeger-ui").data
+    assert {k: ui[k] for k in ("method", "path", "served_by", "exposure", "admin", "authn")} == {
+        "method": "GET", "path": "/", "served_by": "jaeger", "exposure": "host", "admin": True, "authn": "none"}
+    jaeger = fact(d, "service:jaeger").data
+    assert (jaeger["criticality"], jaeger["exposure"]) == ("best_effort", "host")
+    # on loopback only, or not published: not reviewed at all
+    assert {s.name for s in d.of_kind("service")} == {"jaeger"}
+    said = sorted(text for _at, text in docs[0].remarks)
+    assert said[0].startswith("jaeger is observability infrastructure, not reviewed, except its console published "
+                              "on port 16686")
+    assert [s.split(" ")[0] for s in said[1:]] == ["prometheus", "zipkin"]
+
+
+def test_without_the_parser_the_import_says_which_extra_to_install(tmp_path: object, monkeypatch: object) -> None:
+    from engine.importers import dockerfile
+
+    monkeypatch.setattr(dockerfile, "_parser", None)  # type: ignore[attr-defined]
+    path = _project(str(tmp_path), "services:\n  store: {build: ./store}\n", {"store/Dockerfile": "FROM postgres:16\n"})
+    docs = compose.import_file(path)
+    assert [text for _at, text in docs[0].remarks] == [dockerfile.MISSING_PARSER]
+    assert "service:store" in design_of(docs).by_key()  # known by its name alone: an application service
