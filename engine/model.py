@@ -637,7 +637,7 @@ class Endpoint(_Fact):
 
     name: Name | None = Field(default=None, examples=["create-order"])
     """Optional; defaults to ``METHOD path``."""
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "RPC", "WS", "SUBSCRIBE"]
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "RPC", "WS", "SUBSCRIBE", "ANY"]
     """The HTTP method, or the kind of operation when it is not an HTTP route.
 
     - GET: HTTP GET (a read)
@@ -649,7 +649,9 @@ class Endpoint(_Fact):
     - OPTIONS: HTTP OPTIONS
     - RPC: a gRPC or other RPC method, or a GraphQL query or mutation
     - WS: a WebSocket connection
-    - SUBSCRIBE: a subscription (GraphQL subscription, server-sent events)"""
+    - SUBSCRIBE: a subscription (GraphQL subscription, server-sent events)
+    - ANY: every HTTP method: a proxy location, an Ingress path or a gateway route that names no method (the
+      importers write it; a reviewer splits it into the methods the route serves)"""
     path: Annotated[str, StringConstraints(pattern=r"^[ -~]{1,512}$")] = Field(
         examples=["/v1/orders/{id}", "shop.v1.Orders/GetOrder"])
     """The route (printable ASCII), or the RPC method's full name."""

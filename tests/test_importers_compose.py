@@ -274,13 +274,13 @@ def traefik() -> object:
 
 
 def test_traefik_router_labels_become_endpoints_of_the_proxy_routed_to_the_labelled_service(traefik: object) -> None:
-    api = fact(traefik, "endpoint:GET /api")  # type: ignore[arg-type]
+    api = fact(traefik, "endpoint:ANY /api")  # type: ignore[arg-type]
     assert api.data["served_by"] == "proxy" and api.data["routes_to"] == ["api"]
     assert api.data["tls"] is True  # a certificate resolver
     assert api.location.line == line_of(TRAEFIK, "routers.api.rule")
     orders = fact(traefik, "endpoint:POST /orders").data  # type: ignore[arg-type]
     assert orders["routes_to"] == ["api"] and orders["tls"] is False
-    assert fact(traefik, "endpoint:GET /").data["routes_to"] == ["web"]  # type: ignore[arg-type]
+    assert fact(traefik, "endpoint:ANY /").data["routes_to"] == ["web"]  # type: ignore[arg-type]
     call = fact(traefik, "interaction:proxy->api").data  # type: ignore[arg-type]
     assert call["style"] == "sync" and call["protocol"] == "http"
 

@@ -56,8 +56,8 @@ def spring() -> Design:
 def test_spring_routes_become_one_endpoint_per_method_with_routes_to(spring: Design) -> None:
     assert routes(spring) == {
         "GET /api/orders/**": ["orders"], "HEAD /api/orders/**": ["orders"], "POST /api/orders/**": ["orders"],
-        "GET /api/pay/**": ["api.payments.example.com"], "GET /api/refunds/**": ["api.payments.example.com"],
-        "GET /api/catalog/**": None, "GET /fallback": None}
+        "ANY /api/pay/**": ["api.payments.example.com"], "ANY /api/refunds/**": ["api.payments.example.com"],
+        "ANY /api/catalog/**": None, "ANY /fallback": None}
     get = fact(spring, "endpoint:GET /api/orders/**")
     assert get.data["served_by"] == "edge"  # spring.application.name
     assert get.location.line == line_of(SPRING, "Path=/api/orders/**")
@@ -71,7 +71,7 @@ def test_spring_routes_become_one_endpoint_per_method_with_routes_to(spring: Des
 
 
 def test_spring_filters_set_rate_limit_circuit_breaker_and_timeouts(spring: Design) -> None:
-    ep = fact(spring, "endpoint:GET /api/catalog/**")
+    ep = fact(spring, "endpoint:ANY /api/catalog/**")
     assert ep.data["rate_limit"] is True and ep.locate("rate_limit").line == line_of(SPRING, "RequestRateLimiter=")
     got = calls(spring)
     assert set(got) == {"edge->orders", "edge->api.payments.example.com"}
@@ -141,8 +141,8 @@ def envoy() -> Design:
 
 
 def test_envoy_routes_clusters_and_timeouts(envoy: Design) -> None:
-    assert routes(envoy) == {"POST /api/orders": ["orders"], "GET /api/orders": ["orders"],
-                             "GET /api/users/me": ["users"]}
+    assert routes(envoy) == {"POST /api/orders": ["orders"], "ANY /api/orders": ["orders"],
+                             "ANY /api/users/me": ["users"]}
     post = fact(envoy, "endpoint:POST /api/orders")
     assert post.data["served_by"] == "front-proxy"  # node.cluster
     assert post.locate("method").line == line_of(ENVOY, 'name: ":method"')
@@ -207,9 +207,9 @@ def nginx() -> Design:
 
 
 def test_nginx_locations_upstreams_and_inherited_timeouts(nginx: Design) -> None:
-    assert routes(nginx) == {"GET /api/orders/": ["orders", "orders-2"], "GET /api/users/me": ["users"],
-                             "GET /grpc/": ["inventory"]}
-    ep = fact(nginx, "endpoint:GET /api/orders/")
+    assert routes(nginx) == {"ANY /api/orders/": ["orders", "orders-2"], "ANY /api/users/me": ["users"],
+                             "ANY /grpc/": ["inventory"]}
+    ep = fact(nginx, "endpoint:ANY /api/orders/")
     assert ep.location.line == line_of(NGINX, "location /api/orders/") and ep.location.column == 5
     assert ep.data["served_by"] == "edge"
     got = calls(nginx)
@@ -221,8 +221,8 @@ def test_nginx_locations_upstreams_and_inherited_timeouts(nginx: Design) -> None
     timeout = fact(nginx, "interaction:edge->users").locate("timeout_ms")
     assert (timeout.line, timeout.column) == (line_of(NGINX, "proxy_read_timeout 1m30s"), 9)
     assert fact(nginx, "service:orders").location.line == line_of(NGINX, "server orders:8080")
-    assert fact(nginx, "endpoint:GET /api/users/me").data["rate_limit"] is True
-    assert fact(nginx, "endpoint:GET /api/orders/").data["rate_limit"] is False  # no limit_req reaches it
+    assert fact(nginx, "endpoint:ANY /api/users/me").data["rate_limit"] is True
+    assert fact(nginx, "endpoint:ANY /api/orders/").data["rate_limit"] is False  # no limit_req reaches it
 
 
 def test_nginx_skips_what_it_cannot_read_with_warnings(nginx: Design) -> None:
@@ -236,7 +236,7 @@ def test_nginx_skips_what_it_cannot_read_with_warnings(nginx: Design) -> None:
 
 def test_nginx_template_variables_leave_the_target_unknown() -> None:
     d = imported(TEMPLATE, "web")
-    assert routes(d) == {"GET /api/": None, "GET /auth/": ["auth"]}
+    assert routes(d) == {"ANY /api/": None, "ANY /auth/": ["auth"]}
     assert calls(d)["web->auth"]["timeout_ms"] == 500
     ((line, message),) = warned(d)
     assert line == line_of(TEMPLATE, "${API_HOST}") and "is a variable" in message
@@ -328,7 +328,7 @@ def test_routes_to_follows_only_the_routes_calls_with_compose(tmp_path: os.PathL
         }
         """)
     d = load_documents(load_artifacts([f"compose={compose}", f"gateway:edge={conf}"]))
-    assert routes(d) == {"GET /orders/": ["orders"], "GET /users/": ["users"], "edge-entry": None}
+    assert routes(d) == {"ANY /orders/": ["orders"], "ANY /users/": ["users"], "edge-entry": None}
     assert fact(d, "service:edge").data["exposure"] == "host"  # 80 on every interface
 
 
@@ -338,7 +338,7 @@ def test_an_nginx_configuration_under_another_name_is_read_when_named(tmp_path: 
           location /shop/ { proxy_pass http://shop:8080; }
         }
         """)
-    assert routes(imported(path, "web")) == {"GET /shop/": ["shop"]}
+    assert routes(imported(path, "web")) == {"ANY /shop/": ["shop"]}
 
 
 def test_mangled_nginx_gives_a_result_or_located_errors(tmp_path: os.PathLike[str]) -> None:
@@ -375,8 +375,8 @@ def zuul() -> Design:
 def test_zuul_routes_become_endpoints_of_the_named_gateway_under_its_prefix(zuul: Design) -> None:
     assert fact(zuul, "service:edge").data["kind"] == "gateway"
     routes = {e.name: e.data["routes_to"] for e in zuul.of_kind("endpoint")}
-    assert routes == {"GET /api/auth/**": ["identity"], "GET /api/orders/**": ["orders"],
-                      "GET /api/catalogue/**": ["catalogue"]}  # a plain string route: the name is the serviceId
+    assert routes == {"ANY /api/auth/**": ["identity"], "ANY /api/orders/**": ["orders"],
+                      "ANY /api/catalogue/**": ["catalogue"]}  # a plain string route: the name is the serviceId
 
 
 def test_a_zuul_url_route_is_bounded_by_the_host_timeout_and_has_no_breaker(zuul: Design) -> None:
@@ -429,7 +429,7 @@ def test_locations_nginx_serves_itself_are_endpoints_with_the_methods_the_config
     assert login.locate("method").line == line_of(OPENRESTY, "$request_method = 'POST'")
     keys = set(openresty.by_key())
     assert "endpoint:OPTIONS /api/login" not in keys and "endpoint:GET /api/login" not in keys  # a preflight
-    assert "endpoint:GET /health" in keys  # `return` answers every method: GET stands for them
+    assert "endpoint:ANY /health" in keys  # `return` answers every method: ANY
     assert {"endpoint:GET /api/orders", "endpoint:POST /api/orders"} <= keys  # limit_except GET POST
     assert fact(openresty, "endpoint:POST /api/orders").data["routes_to"] == ["orders"]
 
@@ -437,11 +437,11 @@ def test_locations_nginx_serves_itself_are_endpoints_with_the_methods_the_config
 def test_a_server_that_listens_without_ssl_serves_its_endpoints_in_plaintext(openresty: Design) -> None:
     login = fact(openresty, "endpoint:POST /api/login")
     assert login.data["tls"] is False and login.locate("tls").line == line_of(OPENRESTY, "listen 8080")
-    assert fact(openresty, "endpoint:GET /admin/").data["tls"] is True
+    assert fact(openresty, "endpoint:ANY /admin/").data["tls"] is True
 
 
 def test_a_lua_block_is_code_not_directives_and_an_unclosed_one_is_located(tmp_path: Any) -> None:
-    assert "endpoint:GET /health" in design_of(import_paths("gateway", [OPENRESTY], service="web")).by_key()
+    assert "endpoint:ANY /health" in design_of(import_paths("gateway", [OPENRESTY], service="web")).by_key()
     path = write(str(tmp_path), "site.conf", """
         http {
           init_by_lua_block {

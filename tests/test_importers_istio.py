@@ -94,7 +94,7 @@ def test_an_ingress_gateway_publishes_the_uri_matches_of_its_virtual_services(me
     assert details.data["exposure"] == "public"
     prefix = fact(mesh, "endpoint:details-entry/details")
     assert {k: prefix.data[k] for k in ("method", "path", "served_by")} == {
-        "method": "GET", "path": "/details", "served_by": "details"}
+        "method": "ANY", "path": "/details", "served_by": "details"}
     assert prefix.location.line == line_of(MESH, "uri: {prefix: /details}")
     assert fact(mesh, "endpoint:details-entry/health").location.line == line_of(MESH, "uri: {exact: /health}")
     # a route with no uri match publishes every path of its destination

@@ -332,11 +332,17 @@ def findings_of(design: str) -> list[Seen]:
 
 
 def about(subject: str, finding: Seen) -> bool:
-    """Whether the finding is about ``subject`` (kind:key), directly or through a same-key alias."""
+    """Whether the finding is about ``subject`` (kind:key), directly or through a same-key alias. An
+    endpoint with method ``ANY`` (an imported route that names no method) is every method of its path, so
+    it is about ``endpoint:POST /path`` too; a path prefix is not taken for the routes under it."""
     for s in finding.subjects:
         kind, _, key = s.partition(":")
         if s == subject or f"{ALIASES.get(kind, kind)}:{key}" == subject:
             return True
+        if kind == "endpoint" and key.startswith("ANY /") and subject.startswith("endpoint:"):
+            method, _sp, path = subject.removeprefix("endpoint:").partition(" ")
+            if method.isupper() and path == key.removeprefix("ANY "):
+                return True
     return False
 
 
@@ -415,6 +421,8 @@ def read_artifacts(root: str, system: str) -> tuple[str, tuple[str, ...]]:
         return "", ()
     paths = [str(p) for step in data["raw_import"] if isinstance(step, dict)
              for key in ("paths", "with") for p in step.get(key) or []]
+    if any(isinstance(step, dict) and step.get("format") in ("compose", "auto") for step in data["raw_import"]):
+        paths += ["Dockerfile*", "*/Dockerfile*"]  # import compose reads the build contexts' Dockerfiles
     return str(data.get("repo", "")), tuple(paths)
 
 

@@ -157,7 +157,7 @@ def entry_endpoint(body: Body, service: str, at: Location, why: str) -> None:
     name = safe_name(f"{service}-entry")
     if body.has("endpoints", name):
         return
-    body.fact("endpoints", {"name": name, "method": "GET", "path": "/", "served_by": service}, at)
+    body.fact("endpoints", {"name": name, "method": "ANY", "path": "/", "served_by": service}, at)
     body.note("endpoints", name, f"stands for every route {service} serves ({why}); the artifact names none: "
                                  "replace it with the real routes")
 
@@ -168,13 +168,13 @@ _ROUTE_PATH = re.compile(r"^/[ -~]{0,511}$")
 def route_endpoint(body: Body, service: str, path: str, at: Location, why: str, *, exact: bool = False,
                    routes_to: str | None = None) -> None:
     """A public route the artifact names by its path (an Ingress path, a VirtualService ``uri`` match) but
-    not by its method: one endpoint per path, ``GET`` standing for every method. A prefix stands for every
+    not by its method: one endpoint per path, with method ``ANY``. A prefix stands for every
     route under it; ``routes_to`` names where a gateway forwards it. A path that is no printable route
     (a regular expression with other characters) stands for every route."""
     if not _ROUTE_PATH.match(path):
         path = "/"
     name = safe_name(f"{service}-entry{path}") if path.strip("/") else safe_name(f"{service}-entry")
-    data: dict[str, Any] = {"name": name, "method": "GET", "path": path, "served_by": service}
+    data: dict[str, Any] = {"name": name, "method": "ANY", "path": path, "served_by": service}
     if routes_to is not None:
         data["routes_to"] = [routes_to]
     body.fact("endpoints", data, at)

@@ -34,7 +34,7 @@ Three configurations, each read as its own tool reads it:
 
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
-becomes one ``GET`` endpoint standing for all of them (a note says so). The first route that
+becomes one endpoint with method ``ANY`` (a note says so). The first route that
 matches a method and path wins, as in the gateways. A target host names a service: ``orders``,
 ``orders:8080``, ``orders.shop.svc.cluster.local`` and ``lb://orders`` are ``orders``; a public
 host is an external. Every target is a synchronous call of the gateway.
@@ -168,12 +168,12 @@ class _Routes:
               call: _Call | None, rate_limit: tuple[Location, str] | None = None, why: str = "",
               to_at: Location | None = None, tls: tuple[bool, Location, str] | None = None,
               unlimited: tuple[Location, str] | None = None) -> None:
-        """Endpoints for one route: one per method, or one GET standing for every method."""
+        """Endpoints for one route: one per method, or one ``ANY`` when it names none."""
         if not path.isprintable() or not path.isascii() or not 0 < len(path) <= 512:
             self.body.remark(at, f"route path {path[:60]!r} is not a printable ASCII path: route not imported")
             return
         stand_in = not methods
-        for method, mloc in methods or [("GET", at)]:
+        for method, mloc in methods or [("ANY", at)]:
             ident = f"{method} {path}"
             if self.body.has("endpoints", ident):
                 continue  # an earlier route takes this method and path first
@@ -192,8 +192,8 @@ class _Routes:
                 self.body.set("endpoints", ident, "tls", tls[0], tls[1])
                 self.body.note("endpoints", ident, f"tls {str(tls[0]).lower()}: {tls[2]}")
             if stand_in:
-                self.body.note("endpoints", ident, "the route matches every method: GET stands for all of them "
-                                                   "(split it into the methods it serves)")
+                self.body.note("endpoints", ident, "the route matches every method (ANY): split it into the "
+                                                   "methods it serves")
             if why:
                 self.body.note("endpoints", ident, why)
         if call is not None:

@@ -8,7 +8,7 @@ limits on every container; volumes (``durable_storage`` is true only for persist
 the rollout strategy. Services and Ingresses give exposure: a workload behind an Ingress, a Gateway or
 a ``LoadBalancer`` Service (unless annotated internal) is ``public``; one behind a ``NodePort`` Service
 only is ``host`` (reachable on every node's address, not stated to face the internet); otherwise
-``internal``. Each Ingress path becomes a public endpoint (method unknown: ``GET`` stands for all); a
+``internal``. Each Ingress path becomes a public endpoint (method unknown: ``ANY``); a
 public or host-published workload with no named path gets one entry endpoint.
 HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy objects are matched to workloads by
 target or label selector. Edges are inferred from environment variables (ConfigMaps included) and

@@ -70,12 +70,12 @@ def _route(body: Body, proxy: str, target: str, name: str, rule: str, at: Locati
     methods = [v.upper() for kind, v in found if kind == "Method" and v.upper() in _METHODS]
     body.fact("services", {"name": target}, at)
     for kind, path in paths:
-        for method in methods or ["GET"]:
+        for method in methods or ["ANY"]:
             ident = body.fact("endpoints", {"method": method, "path": path if path.startswith("/") else "/" + path,
                                             "served_by": proxy, "routes_to": [target]}, at)
             body.set("endpoints", ident, "tls", tls, at)
             body.note("endpoints", ident, f"Traefik router {name} ({kind})" + (
-                "" if methods else ": the rule matches every method, GET stands for all of them"))
+                "" if methods else ": the rule matches every method (ANY)"))
     key = body.fact("interactions", {"from": proxy, "to": target, "style": "sync", "protocol": "http"}, at)
     body.note("interactions", key, f"Traefik forwards router {name} to {target}")
 
