@@ -17,20 +17,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.errors import InputError, Location, did_you_mean
+from engine.errors import Location, did_you_mean
 from engine.importers.base import (
-    Body,
-    Classifier,
     Node,
-    Refs,
+    SpecImporter,
     fail,
     load_one,
     most_sensitive,
     safe_name,
-    slug,
     split_host,
 )
-from engine.source import DEFAULT_LIMITS, Document, Limits, keypath
+from engine.source import DEFAULT_LIMITS, Document, Limits
 
 _PROTOCOLS = {"kafka": "kafka", "kafka-secure": "kafka", "amqp": "amqp", "amqps": "amqp", "amqp1": "amqp",
               "mqtt": "mqtt", "mqtts": "mqtt", "secure-mqtt": "mqtt", "mqtt5": "mqtt", "ws": "websocket",
@@ -74,9 +71,8 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
     return [_Importer(doc, limits, service).run()]
 
 
-class _Importer:
+class _Importer(SpecImporter):
     def __init__(self, doc: Document, limits: Limits, service: str | None) -> None:
-        self.doc = doc
         root = doc.data
         if not isinstance(root, dict) or "asyncapi" not in root:
             raise fail(doc, (), "not an AsyncAPI description: no 'asyncapi:' key")
@@ -85,18 +81,8 @@ class _Importer:
             raise fail(doc, ("asyncapi",), f"AsyncAPI version {version!r} is not supported; this archplan reads 2.x "
                                            "and 3.x")
         self.v3 = version.startswith("3")
-        self.root = root
-        self.refs = Refs(doc, limits)
-        self.classifier = Classifier(self.refs)
-        info = root.get("info") if isinstance(root.get("info"), dict) else {}
-        title = info.get("title") if isinstance(info, dict) else None
-        if service:
-            self.service = service
-        elif isinstance(title, str) and title.strip():
-            self.service = slug(title)
-        else:
-            raise fail(doc, ("info",), "no info.title to name the application; give one with --service")
-        self.body = Body(doc.file, "api", "asyncapi")
+        super().__init__(doc, limits, service, "asyncapi", "no info.title to name the application; give one with "
+                                                           "--service")
         self.schemes: dict[str, Node] = {}
         comps = self.refs.child(self.refs.root, "components")
         ss = self.refs.child(comps, "securitySchemes")
@@ -104,9 +90,6 @@ class _Importer:
             for name, node in self.refs.items(ss):
                 self.schemes[name] = node
         self.servers: dict[str, dict[str, Any]] = {}
-
-    def err(self, node: Node, message: str, *more: str | int) -> InputError:
-        return InputError(message, self.refs.locate(node, *more), keypath((*node.path, *more)))
 
     def _server(self, name: str, node: Node) -> dict[str, Any]:
         if not isinstance(node.value, dict):

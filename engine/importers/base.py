@@ -492,6 +492,39 @@ class Classifier:
         return result
 
 
+class SpecImporter:
+    """What the OpenAPI and AsyncAPI importers share: the document (a mapping, its version already checked by
+    the subclass), its ``$ref`` resolver, the schema classifier, the serving service (``--service``, else a slug
+    of ``info.title``) and the body the importer fills."""
+
+    def __init__(self, doc: Document, limits: Limits, service: str | None, fmt: str, no_title: str) -> None:
+        self.doc = doc
+        self.root: dict[str, Any] = doc.data
+        self.refs = Refs(doc, limits)
+        self.classifier = Classifier(self.refs)
+        info = self.root.get("info")
+        title = info.get("title") if isinstance(info, dict) else None
+        if service:
+            self.service = service
+        elif isinstance(title, str) and title.strip():
+            self.service = slug(title)
+        else:
+            raise fail(doc, ("info",), no_title)
+        self.body = Body(doc.file, "api", fmt)
+
+    def loc(self, node: Node, *more: str | int) -> Location:
+        """Where a node (or a key below it) is written, in whichever file the ``$ref`` led to."""
+        return self.refs.locate(node, *more)
+
+    def err(self, node: Node, message: str, *more: str | int) -> InputError:
+        """An error at a node (or a key below it), with its location and key path."""
+        return InputError(message, self.loc(node, *more), keypath((*node.path, *more)))
+
+    def child(self, node: Node, key: str | int) -> Node:
+        """The node under ``key`` of a node, its ``$ref`` followed."""
+        return self.refs.child(node, key)
+
+
 def most_sensitive(found: list[tuple[str, str]]) -> tuple[str, str] | None:
     """The most sensitive of several (classification, evidence) pairs (ties: the first)."""
     best: tuple[str, str] | None = None
