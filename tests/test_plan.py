@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
@@ -20,18 +19,7 @@ from engine.plan.render import render
 from engine.review import review
 from tests.conftest import ROOT
 from tests.helpers import rule_yaml, write_yaml
-
-SHOP = os.path.join(ROOT, "facts", "shop")
-LEDGER = os.path.join(ROOT, "tests", "fixtures", "plan", "ledger")
-# The planning rules and the reference risk rule: the tests pin the knowledge base they describe, so that
-# rules others add (or are halfway through writing) change nothing here.
-RULES = [*sorted(glob.glob(os.path.join(ROOT, "rules", "*", "plan-*.yaml"))),
-         os.path.join(ROOT, "rules", "resilience", "external-call-without-circuit-breaker.yaml")]
-
-
-def rv(paths: list[str], extra: list[str] | None = None) -> Any:
-    """Review with the pinned rules (plus ``extra`` rule directories)."""
-    return review(paths, [*RULES, *(extra or [])], builtin=False, findings_only=False)
+from tests.plan_helpers import LEDGER, RULES, SHOP, rv
 
 
 @pytest.fixture(scope="module")
