@@ -134,8 +134,10 @@ def test_a_team_adds_a_plan_item_by_writing_a_rule(tmp_path: Any) -> None:
     body["derive"] = [{"kind": "plan_item", "fields": {
         "section": "monitor", "type": "alert", "subject": "{ch.key}", "title": "stream-stall: {ch.name}",
         "detail": "Alert when {ch.name} on {ch.broker} receives nothing for 10 minutes."}}]
+    body["sources"] = ["archplan"]
     body["examples"] = [{"name": "stream", "expect": "fire", "subjects": ["channel:s"],
-                         "design": {"channels": [{"name": "s", "kind": "stream"}]}}]
+                         "design": {"channels": [{"name": "s", "kind": "stream"}]}},
+                        {"name": "queue", "expect": "pass", "design": {"channels": [{"name": "q", "kind": "queue"}]}}]
     write_yaml(rules_dir, "operability/stream-dashboard.yaml", body)
     plan = build_plan(rv([LEDGER], [rules_dir]), render_svg=False)
     item = next(a for a in plan.monitoring.alerts if a.title == "stream-stall: ledger-events")
@@ -144,7 +146,7 @@ def test_a_team_adds_a_plan_item_by_writing_a_rule(tmp_path: Any) -> None:
     runner = CliRunner()
     res = runner.invoke(main, ["rules", "test", rules_dir, "--no-builtin"])
     assert res.exit_code == 0, res.output
-    assert "1 passed, 0 failed" in res.output
+    assert "2 passed, 0 failed" in res.output
 
 
 @pytest.mark.parametrize(("fields", "message"), [
