@@ -22,12 +22,11 @@ from engine.importers.base import (
     Node,
     SpecImporter,
     fail,
-    load_one,
     most_sensitive,
     safe_name,
     split_host,
 )
-from engine.source import DEFAULT_LIMITS, Document, Limits
+from engine.source import Document, Limits
 
 _PROTOCOLS = {"kafka": "kafka", "kafka-secure": "kafka", "amqp": "amqp", "amqps": "amqp", "amqp1": "amqp",
               "mqtt": "mqtt", "mqtts": "mqtt", "secure-mqtt": "mqtt", "mqtt5": "mqtt", "ws": "websocket",
@@ -65,14 +64,21 @@ def _auth_of(scheme: dict[str, Any]) -> str | None:
     return None
 
 
-def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
-    """Import one AsyncAPI file (and the local files its ``$ref``s reach)."""
-    doc = load_one(path, limits)
-    return [_Importer(doc, limits, service).run()]
-
-
 class _Importer(SpecImporter):
+    FORMAT = "asyncapi"
+    NO_TITLE = "no info.title to name the application; give one with --service"
+
     def __init__(self, doc: Document, limits: Limits, service: str | None) -> None:
+        super().__init__(doc, limits, service)
+        self.schemes: dict[str, Node] = {}
+        comps = self.refs.child(self.refs.root, "components")
+        ss = self.refs.child(comps, "securitySchemes")
+        if isinstance(ss.value, dict):
+            for name, node in self.refs.items(ss):
+                self.schemes[name] = node
+        self.servers: dict[str, dict[str, Any]] = {}
+
+    def checked_root(self, doc: Document) -> dict[str, Any]:
         root = doc.data
         if not isinstance(root, dict) or "asyncapi" not in root:
             raise fail(doc, (), "not an AsyncAPI description: no 'asyncapi:' key")
@@ -81,15 +87,7 @@ class _Importer(SpecImporter):
             raise fail(doc, ("asyncapi",), f"AsyncAPI version {version!r} is not supported; this archplan reads 2.x "
                                            "and 3.x")
         self.v3 = version.startswith("3")
-        super().__init__(doc, limits, service, "asyncapi", "no info.title to name the application; give one with "
-                                                           "--service")
-        self.schemes: dict[str, Node] = {}
-        comps = self.refs.child(self.refs.root, "components")
-        ss = self.refs.child(comps, "securitySchemes")
-        if isinstance(ss.value, dict):
-            for name, node in self.refs.items(ss):
-                self.schemes[name] = node
-        self.servers: dict[str, dict[str, Any]] = {}
+        return root
 
     def _server(self, name: str, node: Node) -> dict[str, Any]:
         if not isinstance(node.value, dict):
@@ -285,3 +283,7 @@ class _Importer(SpecImporter):
                         break
         if auth and sec_loc is not None:
             body.set("interactions", ident, "auth", auth, sec_loc)
+
+
+import_file = _Importer.import_file
+"""Import one AsyncAPI file (and the local files its ``$ref``s reach)."""

@@ -28,11 +28,10 @@ from engine.importers.base import (
     fail,
     field_class,
     host_exposure,
-    load_one,
     most_sensitive,
     split_host,
 )
-from engine.source import DEFAULT_LIMITS, Document, Limits, keypath
+from engine.source import Document, Limits, keypath
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -71,14 +70,15 @@ def detect(data: Any) -> bool:
     return isinstance(data, dict) and ("openapi" in data or "swagger" in data)
 
 
-def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
-    """Import one OpenAPI or Swagger file (and the local files its ``$ref``s reach)."""
-    doc = load_one(path, limits)
-    return [_Importer(doc, limits, service).run()]
-
-
 class _Importer(SpecImporter):
+    FORMAT = "openapi"
+    NO_TITLE = "no info.title to name the serving service; give one with --service (or FORMAT:SERVICE=PATH)"
+
     def __init__(self, doc: Document, limits: Limits, service: str | None) -> None:
+        super().__init__(doc, limits, service)
+        self.schemes = self._schemes()
+
+    def checked_root(self, doc: Document) -> dict[str, Any]:
         root = doc.data
         if not isinstance(root, dict):
             raise fail(doc, (), f"an OpenAPI description must be a mapping, not a {type(root).__name__}")
@@ -94,9 +94,7 @@ class _Importer(SpecImporter):
             self.v2 = True
         else:
             raise fail(doc, (), "not an OpenAPI description: no 'openapi:' or 'swagger:' key")
-        super().__init__(doc, limits, service, "openapi", "no info.title to name the serving service; give one with "
-                                                          "--service (or FORMAT:SERVICE=PATH)")
-        self.schemes = self._schemes()
+        return root
 
     def _schemes(self) -> dict[str, str | None]:
         """Security scheme name -> archplan authn value (None: a type archplan has no value for)."""
@@ -440,3 +438,7 @@ def _printable(path: str) -> str:
     if all(" " <= c <= "~" for c in path):
         return path[:512]
     return urllib.parse.quote(path, safe="/{}:@!$&'()*+,;=-._~")[:512]
+
+
+import_file = _Importer.import_file
+"""Import one OpenAPI or Swagger file (and the local files its ``$ref``s reach)."""
