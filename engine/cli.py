@@ -506,7 +506,8 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
     """Run every rule's examples and case files (under PATHS, if given)."""
     from engine.neutral import line
     from engine.review import load_kb
-    from engine.ruletest import check_unknown_policy, run_cases
+    from engine.rulecheck import CHECKS
+    from engine.ruletest import check_rules, check_unknown_policy, run_cases
 
     extra = [p for p in paths if os.path.isdir(p)] if no_builtin else []
     kb = load_kb(list(rule_dirs) + extra, builtin=not no_builtin)
@@ -519,14 +520,19 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
             status = "ok  " if r.ok else "FAIL"
             loc = r.case.location
             click.echo(line(f"{status} {r.case.test_id}  {loc}: {r.detail}"))
+    # The rules about rules (rules/README.md, section 8): complete docs, every kind of example, cited sources ...
+    checked_rules, problems = check_rules(kb, list(paths), results)
+    for p in problems:
+        click.echo(line(f"FAIL {p}"))
     # The unknown policy (rules/README.md, section 4): no field a rule tests may leave it silent when unknown.
     checked, silent = check_unknown_policy(kb, list(paths))
     for s in silent:
         click.echo(line(f"FAIL {s.rule}::unknown:{s.ref}  {s.location}: {s.detail}"))
     rules_count = len({r.case.rule for r in results})
+    click.echo(f"rules about rules: {len(CHECKS)} checks on {checked_rules} rules, {len(problems)} problems")
     click.echo(f"unknown policy: {checked} fields checked, {len(silent)} leave their rule silent")
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_count} rules)")
-    sys.exit(EXIT_FINDINGS if failed or silent else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if failed or silent or problems else EXIT_OK)
 
 
 # --- command modules --- (one import line each; they register their commands on `main`)

@@ -16,6 +16,7 @@ from engine.loader import _pydantic_errors, load_documents
 from engine.model import COMPUTED_FIELDS, SECTIONS
 from engine.review import GAP_RULE, review_design
 from engine.rule import Example, Rule
+from engine.rulecheck import RuleProblem, check_rule, orphan_case_files
 from engine.ruleload import TEST_SUFFIX, split_test
 from engine.source import Document, load
 
@@ -58,20 +59,23 @@ class CaseResult:
     detail: str
 
 
-def collect_cases(kb: CompiledKB, paths: Sequence[str] = ()) -> list[Case]:
-    """Every case of every rule (under ``paths`` if given), in rule-id order."""
+def selected_rules(kb: CompiledKB, paths: Sequence[str] = ()) -> list[str]:
+    """The ids of the rules whose files are ``paths`` or lie under them (every rule when none is given), sorted."""
     wanted = [os.path.abspath(p) for p in paths]
 
     def selected(file: str) -> bool:
         f = os.path.abspath(file)
         return not wanted or any(f == w or f.startswith(w.rstrip(os.sep) + os.sep) for w in wanted)
 
+    return [rid for rid in sorted(kb.source) if selected(kb.source[rid].file)]
+
+
+def collect_cases(kb: CompiledKB, paths: Sequence[str] = ()) -> list[Case]:
+    """Every case of every rule (under ``paths`` if given), in rule-id order."""
     cases: list[Case] = []
     errors: list[ArchplanError] = []
-    for rid in sorted(kb.source):
+    for rid in selected_rules(kb, paths):
         lr = kb.source[rid]
-        if not selected(lr.file):
-            continue
         for i, ex in enumerate(lr.rule.examples):
             cases.append(Case(rid, ex, lr.doc, ("examples", i)))
         extra = lr.file[: -len(".yaml")] + TEST_SUFFIX
@@ -257,14 +261,10 @@ def check_unknown_policy(kb: CompiledKB, paths: Sequence[str] = ()) -> tuple[int
     the finding's assumptions (``assume``) or report an information gap naming it (``gaps``). A field the rule
     documents under ``silent_when_unknown`` (with the reason) is not run. Returns (fields checked, failures).
     """
-    wanted = [os.path.abspath(p) for p in paths]
     checked = 0
     silent: list[SilentField] = []
-    for rid in sorted(kb.source):
+    for rid in selected_rules(kb, paths):
         lr = kb.source[rid]
-        f = os.path.abspath(lr.file)
-        if wanted and not any(f == w or f.startswith(w.rstrip(os.sep) + os.sep) for w in wanted):
-            continue
         rule = lr.rule
         index = next((i for i, ex in enumerate(rule.examples) if ex.expect == "fire" and ex.basis != "assumed"), None)
         if rule.risk is None or not rule.enabled or index is None:
@@ -296,3 +296,36 @@ def check_unknown_policy(kb: CompiledKB, paths: Sequence[str] = ()) -> tuple[int
                 f"'gaps: [{ref}]' (asks for it), or explain under 'silent_when_unknown: {{{ref}: <why>}}' "
                 "(rules/README.md, section 4: the unknown policy)")))
     return checked, silent
+
+
+# --- the rules about rules (engine.rulecheck), on the rules a run tests --------------------------------------
+
+def check_rules(kb: CompiledKB, paths: Sequence[str] = (),
+                results: Sequence[CaseResult] | None = None) -> tuple[int, list[RuleProblem]]:
+    """Every rule about rules on every rule (under ``paths`` if given), and on the case files there.
+
+    ``results`` are the rules' case results when the caller has run them (else they are run here): a rule must
+    have a ``fire`` example that passes on some subject, not only one that is written. Returns (rules checked,
+    problems), the problems in rule-id order.
+    """
+    if results is None:
+        results = run_cases(kb, paths)
+    rules = selected_rules(kb, paths)
+    by_rule: dict[str, list[CaseResult]] = {rid: [] for rid in rules}
+    for r in results:
+        by_rule.setdefault(r.case.rule, []).append(r)
+    problems: list[RuleProblem] = []
+    for rid in rules:
+        lr = kb.source[rid]
+        problems.extend(check_rule(lr, [r.case.example for r in by_rule[rid]]))
+        fires = [r for r in by_rule[rid] if r.case.example.expect == "fire"]
+        # ruletest decides what "fired" means for risk, derive and adjust rules; an example that expects to fire
+        # on no subject at all (`subjects: []`) is not evidence that the rule fires.
+        if fires and not any(r.ok and r.case.example.subjects != [] for r in fires):
+            problems.append(RuleProblem(rid, "fires", RuleError(
+                "no 'expect: fire' example makes the rule fire: fix the failing ones, or give one a design on which "
+                "it fires (rules/README.md, section 7)", lr.locate("examples"), "examples")))
+    dirs = [p for p in paths if os.path.isdir(p)]
+    problems.extend(orphan_case_files(dirs) if dirs else orphan_case_files(
+        sorted({os.path.dirname(kb.source[rid].file) for rid in rules}), recursive=False))
+    return len(rules), problems

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
@@ -20,18 +19,7 @@ from engine.plan.render import render
 from engine.review import review
 from tests.conftest import ROOT
 from tests.helpers import rule_yaml, write_yaml
-
-SHOP = os.path.join(ROOT, "facts", "shop")
-LEDGER = os.path.join(ROOT, "tests", "fixtures", "plan", "ledger")
-# The planning rules and the reference risk rule: the tests pin the knowledge base they describe, so that
-# rules others add (or are halfway through writing) change nothing here.
-RULES = [*sorted(glob.glob(os.path.join(ROOT, "rules", "*", "plan-*.yaml"))),
-         os.path.join(ROOT, "rules", "resilience", "external-call-without-circuit-breaker.yaml")]
-
-
-def rv(paths: list[str], extra: list[str] | None = None) -> Any:
-    """Review with the pinned rules (plus ``extra`` rule directories)."""
-    return review(paths, [*RULES, *(extra or [])], builtin=False, findings_only=False)
+from tests.plan_helpers import LEDGER, RULES, SHOP, rv
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +134,10 @@ def test_a_team_adds_a_plan_item_by_writing_a_rule(tmp_path: Any) -> None:
     body["derive"] = [{"kind": "plan_item", "fields": {
         "section": "monitor", "type": "alert", "subject": "{ch.key}", "title": "stream-stall: {ch.name}",
         "detail": "Alert when {ch.name} on {ch.broker} receives nothing for 10 minutes."}}]
+    body["sources"] = ["archplan"]
     body["examples"] = [{"name": "stream", "expect": "fire", "subjects": ["channel:s"],
-                         "design": {"channels": [{"name": "s", "kind": "stream"}]}}]
+                         "design": {"channels": [{"name": "s", "kind": "stream"}]}},
+                        {"name": "queue", "expect": "pass", "design": {"channels": [{"name": "q", "kind": "queue"}]}}]
     write_yaml(rules_dir, "operability/stream-dashboard.yaml", body)
     plan = build_plan(rv([LEDGER], [rules_dir]), render_svg=False)
     item = next(a for a in plan.monitoring.alerts if a.title == "stream-stall: ledger-events")
@@ -156,7 +146,7 @@ def test_a_team_adds_a_plan_item_by_writing_a_rule(tmp_path: Any) -> None:
     runner = CliRunner()
     res = runner.invoke(main, ["rules", "test", rules_dir, "--no-builtin"])
     assert res.exit_code == 0, res.output
-    assert "1 passed, 0 failed" in res.output
+    assert "2 passed, 0 failed" in res.output
 
 
 @pytest.mark.parametrize(("fields", "message"), [

@@ -6,7 +6,6 @@ where ``make test`` installs graphviz, chromium and the Mermaid checker's node m
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import shutil
@@ -21,20 +20,9 @@ import pytest
 from engine.plan import build_plan
 from engine.plan.model import Plan
 from engine.plan.render import render
-from engine.review import review
 from tests.conftest import IN_CI, ROOT
+from tests.plan_helpers import LEDGER, SHOP, rv
 
-SHOP = os.path.join(ROOT, "facts", "shop")
-LEDGER = os.path.join(ROOT, "tests", "fixtures", "plan", "ledger")
-# The planning rules and the reference risk rule: the tests pin the knowledge base they describe, so that
-# rules others add (or are halfway through writing) change nothing here.
-RULES = [*sorted(glob.glob(os.path.join(ROOT, "rules", "*", "plan-*.yaml"))),
-         os.path.join(ROOT, "rules", "resilience", "external-call-without-circuit-breaker.yaml")]
-
-
-def rv(paths: list[str], extra: list[str] | None = None) -> Any:
-    """Review with the pinned rules (plus ``extra`` rule directories)."""
-    return review(paths, [*RULES, *(extra or [])], builtin=False, findings_only=False)
 MERMAID_CHECK = os.path.join(ROOT, "tests", "fixtures", "plan", "mermaid-check")
 
 

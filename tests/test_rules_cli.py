@@ -130,10 +130,14 @@ def test_filled_scaffold_is_a_valid_rule_whose_examples_pass(tmp_path: os.PathLi
     assert "FAIL single-replica-service::unknown:subject.replicas" in result.output
     assert "'assume: {subject.replicas: <the common default>}'" in result.output
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(yaml.safe_dump({**filled, "assume": {"subject.replicas": 1}}, sort_keys=False))
+        # ... with the example the rules about rules then ask for: it fires on an assumed basis, replicas unstated.
+        assumed = {"name": "replicas-unstated", "expect": "fire", "basis": "assumed", "subjects": ["service:checkout"],
+                   "design": {"services": [{"name": "checkout"}]}}
+        fh.write(yaml.safe_dump({**filled, "assume": {"subject.replicas": 1},
+                                 "examples": [*filled["examples"], assumed]}, sort_keys=False))
     result = run("rules", "test", "--no-builtin", "--rules", rules, path, "-v")
     assert result.exit_code == 0, result.output
-    assert "unknown policy: 1 fields checked, 0 leave their rule silent\n2 passed, 0 failed (1 rules)" in result.output
+    assert "unknown policy: 1 fields checked, 0 leave their rule silent\n3 passed, 0 failed (1 rules)" in result.output
 
 
 @pytest.mark.parametrize(

@@ -17,20 +17,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.errors import InputError, Location, did_you_mean
+from engine.errors import Location, did_you_mean
 from engine.importers.base import (
-    Body,
-    Classifier,
     Node,
-    Refs,
+    SpecImporter,
     fail,
-    load_one,
     most_sensitive,
     safe_name,
-    slug,
     split_host,
 )
-from engine.source import DEFAULT_LIMITS, Document, Limits, keypath
+from engine.source import Document, Limits
 
 _PROTOCOLS = {"kafka": "kafka", "kafka-secure": "kafka", "amqp": "amqp", "amqps": "amqp", "amqp1": "amqp",
               "mqtt": "mqtt", "mqtts": "mqtt", "secure-mqtt": "mqtt", "mqtt5": "mqtt", "ws": "websocket",
@@ -68,35 +64,12 @@ def _auth_of(scheme: dict[str, Any]) -> str | None:
     return None
 
 
-def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
-    """Import one AsyncAPI file (and the local files its ``$ref``s reach)."""
-    doc = load_one(path, limits)
-    return [_Importer(doc, limits, service).run()]
+class _Importer(SpecImporter):
+    FORMAT = "asyncapi"
+    NO_TITLE = "no info.title to name the application; give one with --service"
 
-
-class _Importer:
     def __init__(self, doc: Document, limits: Limits, service: str | None) -> None:
-        self.doc = doc
-        root = doc.data
-        if not isinstance(root, dict) or "asyncapi" not in root:
-            raise fail(doc, (), "not an AsyncAPI description: no 'asyncapi:' key")
-        version = str(root["asyncapi"])
-        if not re.match(r"^[23]\.\d+", version):
-            raise fail(doc, ("asyncapi",), f"AsyncAPI version {version!r} is not supported; this archplan reads 2.x "
-                                           "and 3.x")
-        self.v3 = version.startswith("3")
-        self.root = root
-        self.refs = Refs(doc, limits)
-        self.classifier = Classifier(self.refs)
-        info = root.get("info") if isinstance(root.get("info"), dict) else {}
-        title = info.get("title") if isinstance(info, dict) else None
-        if service:
-            self.service = service
-        elif isinstance(title, str) and title.strip():
-            self.service = slug(title)
-        else:
-            raise fail(doc, ("info",), "no info.title to name the application; give one with --service")
-        self.body = Body(doc.file, "api", "asyncapi")
+        super().__init__(doc, limits, service)
         self.schemes: dict[str, Node] = {}
         comps = self.refs.child(self.refs.root, "components")
         ss = self.refs.child(comps, "securitySchemes")
@@ -105,8 +78,16 @@ class _Importer:
                 self.schemes[name] = node
         self.servers: dict[str, dict[str, Any]] = {}
 
-    def err(self, node: Node, message: str, *more: str | int) -> InputError:
-        return InputError(message, self.refs.locate(node, *more), keypath((*node.path, *more)))
+    def checked_root(self, doc: Document) -> dict[str, Any]:
+        root = doc.data
+        if not isinstance(root, dict) or "asyncapi" not in root:
+            raise fail(doc, (), "not an AsyncAPI description: no 'asyncapi:' key")
+        version = str(root["asyncapi"])
+        if not re.match(r"^[23]\.\d+", version):
+            raise fail(doc, ("asyncapi",), f"AsyncAPI version {version!r} is not supported; this archplan reads 2.x "
+                                           "and 3.x")
+        self.v3 = version.startswith("3")
+        return root
 
     def _server(self, name: str, node: Node) -> dict[str, Any]:
         if not isinstance(node.value, dict):
@@ -302,3 +283,7 @@ class _Importer:
                         break
         if auth and sec_loc is not None:
             body.set("interactions", ident, "auth", auth, sec_loc)
+
+
+import_file = _Importer.import_file
+"""Import one AsyncAPI file (and the local files its ``$ref``s reach)."""

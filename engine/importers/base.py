@@ -18,7 +18,7 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from engine.errors import InputError, Location
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, read_text
@@ -490,6 +490,60 @@ class Classifier:
         result = walk(node, depth + 1)
         self.cache[key] = result
         return result
+
+
+class SpecImporter:
+    """What the OpenAPI and AsyncAPI importers share: the document's checked root, its ``$ref`` resolver, the
+    schema classifier, the serving service (``--service``, else a slug of ``info.title``) and the body to fill."""
+
+    FORMAT: ClassVar[str]
+    """The importer's name on the body (``openapi``, ``asyncapi``)."""
+    NO_TITLE: ClassVar[str]
+    """The error when neither ``--service`` nor ``info.title`` names the service."""
+
+    def __init__(self, doc: Document, limits: Limits, service: str | None) -> None:
+        self.doc = doc
+        self.root = self.checked_root(doc)
+        self.refs = Refs(doc, limits)
+        self.classifier = Classifier(self.refs)
+        info = self.root.get("info")
+        title = info.get("title") if isinstance(info, dict) else None
+        if service:
+            self.service = service
+        elif isinstance(title, str) and title.strip():
+            self.service = slug(title)
+        else:
+            raise fail(doc, ("info",), self.NO_TITLE)
+        self.body = Body(doc.file, "api", self.FORMAT)
+
+    @classmethod
+    def import_file(cls, path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+        """Import one description file (and the local files its ``$ref``s reach)."""
+        return [cls(load_one(path, limits), limits, service).run()]
+
+    def checked_root(self, doc: Document) -> dict[str, Any]:
+        """The document's root mapping, once its kind and version are checked.
+
+        Raises:
+            InputError: not a description of this kind, or of a version archplan does not read.
+        """
+        raise NotImplementedError
+
+    def run(self) -> Document:
+        """The design document the description states."""
+        raise NotImplementedError
+
+    def loc(self, node: Node, *more: str | int) -> Location:
+        """Where a node (or a key below it) is written, in whichever file the ``$ref`` led to."""
+        return self.refs.locate(node, *more)
+
+    def err(self, node: Node, message: str, *more: str | int) -> InputError:
+        """An error at a node (or a key below it), with its location and key path."""
+        return InputError(message, self.loc(node, *more), keypath((*node.path, *more)))
+
+    def child(self, node: Node, key: str | int) -> Node:
+        """The node under ``key`` of a node, its ``$ref`` followed."""
+        return self.refs.child(node, key)
 
 
 def most_sensitive(found: list[tuple[str, str]]) -> tuple[str, str] | None:

@@ -21,20 +21,17 @@ from typing import Any
 
 from engine.errors import InputError, Location, did_you_mean
 from engine.importers.base import (
-    Body,
-    Classifier,
     Node,
     Refs,
+    SpecImporter,
     combine_exposure,
     fail,
     field_class,
     host_exposure,
-    load_one,
     most_sensitive,
-    slug,
     split_host,
 )
-from engine.source import DEFAULT_LIMITS, Document, Limits, keypath
+from engine.source import Document, Limits, keypath
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -73,15 +70,15 @@ def detect(data: Any) -> bool:
     return isinstance(data, dict) and ("openapi" in data or "swagger" in data)
 
 
-def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
-    """Import one OpenAPI or Swagger file (and the local files its ``$ref``s reach)."""
-    doc = load_one(path, limits)
-    return [_Importer(doc, limits, service).run()]
+class _Importer(SpecImporter):
+    FORMAT = "openapi"
+    NO_TITLE = "no info.title to name the serving service; give one with --service (or FORMAT:SERVICE=PATH)"
 
-
-class _Importer:
     def __init__(self, doc: Document, limits: Limits, service: str | None) -> None:
-        self.doc = doc
+        super().__init__(doc, limits, service)
+        self.schemes = self._schemes()
+
+    def checked_root(self, doc: Document) -> dict[str, Any]:
         root = doc.data
         if not isinstance(root, dict):
             raise fail(doc, (), f"an OpenAPI description must be a mapping, not a {type(root).__name__}")
@@ -97,30 +94,7 @@ class _Importer:
             self.v2 = True
         else:
             raise fail(doc, (), "not an OpenAPI description: no 'openapi:' or 'swagger:' key")
-        self.root = root
-        self.refs = Refs(doc, limits)
-        self.classifier = Classifier(self.refs)
-        info = root.get("info")
-        title = info.get("title") if isinstance(info, dict) else None
-        if service:
-            self.service = service
-        elif isinstance(title, str) and title.strip():
-            self.service = slug(title)
-        else:
-            raise fail(doc, ("info",), "no info.title to name the serving service; give one with --service "
-                                       "(or FORMAT:SERVICE=PATH)")
-        self.body = Body(doc.file, "api", "openapi")
-        self.schemes = self._schemes()
-
-    # ---------------------------------------------------------------- helpers
-    def loc(self, node: Node, *more: str | int) -> Location:
-        return self.refs.locate(node, *more)
-
-    def err(self, node: Node, message: str, *more: str | int) -> InputError:
-        return InputError(message, self.loc(node, *more), keypath((*node.path, *more)))
-
-    def child(self, node: Node, key: str | int) -> Node:
-        return self.refs.child(node, key)
+        return root
 
     def _schemes(self) -> dict[str, str | None]:
         """Security scheme name -> archplan authn value (None: a type archplan has no value for)."""
@@ -464,3 +438,7 @@ def _printable(path: str) -> str:
     if all(" " <= c <= "~" for c in path):
         return path[:512]
     return urllib.parse.quote(path, safe="/{}:@!$&'()*+,;=-._~")[:512]
+
+
+import_file = _Importer.import_file
+"""Import one OpenAPI or Swagger file (and the local files its ``$ref``s reach)."""
