@@ -200,3 +200,44 @@ def test_kubernetes_literal_secrets_and_load_generators(tmp_path: os.PathLike[st
     assert facts["service:api"]["secrets_source"] == "repo_config"
     assert "service:loadgenerator" not in facts
     assert any("loadgenerator is a load generator" in str(w) for w in load_documents(docs).warnings)
+
+
+def test_a_registry_image_is_a_registry_and_its_open_default_is_said(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          consul: {image: "hashicorp/consul:1.18", ports: ["8500:8500"]}
+          locked:
+            image: hashicorp/consul:1.18
+            environment: {CONSUL_LOCAL_CONFIG: '{"acl": {"enabled": true, "default_policy": "deny"}}'}
+          mounted:
+            image: hashicorp/consul:1.18
+            volumes: ["./consul/config:/consul/config:ro"]
+          nacos: {image: "nacos/nacos-server:v2.3.0", environment: {NACOS_AUTH_ENABLE: "true"}}
+          api: {image: "acme/api:1.0", depends_on: [consul]}
+        """)
+    docs = import_paths("compose", [path])
+    facts = _facts(docs)
+    assert {n: (facts[f"service:{n}"].get("kind"), facts[f"service:{n}"].get("inbound_auth"))
+            for n in ("consul", "locked", "mounted", "nacos")} == {
+        "consul": ("registry", "none"), "locked": ("registry", None), "mounted": ("registry", None),
+        "nacos": ("registry", "token")}
+    # a lookup in the registry is not a request on the caller's path: the call's style stays unknown
+    assert "style" not in facts["interaction:api->consul"]
+    notes = docs[0].notes["service:consul"]
+    assert "inbound_auth none: Consul starts with ACLs disabled (no acl setting, configuration file or mounted " \
+           "configuration): anyone who reaches it may register or deregister" in notes
+
+
+def test_a_registry_in_kubernetes_is_a_registry(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "consul.yaml", """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: consul}
+        spec:
+          replicas: 3
+          template:
+            spec:
+              containers: [{name: consul, image: "hashicorp/consul:1.18", args: ["agent", "-server"]}]
+        """)
+    facts = _facts(import_paths("kubernetes", [path]))
+    assert (facts["service:consul"]["kind"], facts["service:consul"]["inbound_auth"]) == ("registry", "none")

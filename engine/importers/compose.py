@@ -41,6 +41,7 @@ from engine.importers.base import Body, entry_endpoint, fail, listing, load_one,
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
     NOT_REVIEWED,
+    DatastoreAuth,
     Edge,
     Mention,
     Recognised,
@@ -56,6 +57,8 @@ from engine.importers.infra import (
     record_datastore_nodes,
     record_image_pinning,
     record_literal_secrets,
+    record_registry,
+    registry_auth,
 )
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
 
@@ -152,8 +155,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else None
             if text:
                 mentions[name].append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
-        _one(doc, body, name, spec, at, rec, image, mounts)
         command = " ".join(m.text for m in mentions[name] if m.key == "command")
+        _one(doc, body, name, spec, at, rec, image, mounts,
+             registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]))
         record_datastore_auth(body, name, datastore_auth(rec, runs, {k: v for k, v, _l in env}, command,
                                                          [m for m, _p, _l in mounts]),
                               built.base_at if built is not None and built.base else
@@ -341,7 +345,7 @@ def _console(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Pat
 
 
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
-         image: str | None, mounts: list[tuple[str, bool, Location]]) -> None:
+         image: str | None, mounts: list[tuple[str, bool, Location]], auth: DatastoreAuth | None) -> None:
     loc = doc.locate(at)
     deploy = mapping(doc, spec.get("deploy"), (*at, "deploy"), "deploy")
     if isinstance(deploy.get("replicas"), int) and not isinstance(deploy.get("replicas"), bool):
@@ -385,6 +389,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     elif rec is not None and rec.role == "proxy":
         body.set("services", name, "kind", "gateway", doc.locate((*at, "image")) if image else loc)
         body.note("services", name, f"kind gateway: a reverse proxy by its {rec.why}")
+    elif rec is not None and rec.role == "registry":
+        record_registry(body, name, auth, doc.locate((*at, "image")) if image else loc, rec.why)
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))

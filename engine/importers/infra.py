@@ -39,7 +39,7 @@ class Recognised:
     """What it was recognised by (``image redis``, ``name ends in -db``), for the import's notes."""
 
 
-ROLES = ("datastore", "broker", "proxy", "observability", "load_generator")
+ROLES = ("datastore", "broker", "proxy", "registry", "observability", "load_generator")
 NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
                 "load_generator": "a load generator or test client"}
 """Roles whose workloads are not part of the system under review: said in a warning, left out of the design."""
@@ -442,7 +442,7 @@ _YES = ("yes", "true", "1")
 class DatastoreAuth:
     """Whether a datastore container requires its clients to authenticate, and why the importer says so."""
 
-    authentication: str  # "none" | "password"
+    authentication: str  # "none" | "password" (a datastore); "none" | "token" (a registry's inbound_auth)
     why: str
 
 
@@ -506,6 +506,40 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         if root and (literal_root or not empty):
             return DatastoreAuth("password", f"{root} set: MySQL requires a password")
     return None
+
+
+def registry_auth(rec: Recognised | None, image: str | None, env: Mapping[str, str | None], command: str,
+                  mounts: Sequence[str]) -> DatastoreAuth | None:
+    """Whether a registry container's API requires its callers to authenticate, by its image's defaults.
+
+    Consul starts with ACLs disabled, and Nacos with its auth switched off; a configuration file (flag or
+    mount) or an ACL setting in the environment may switch it on, so then the artifact does not tell."""
+    if rec is None or rec.role != "registry" or not image:
+        return None
+    path = image_path(image)
+    text = " ".join([command, *(f"{k}={v or ''}" for k, v in env.items())]).lower()
+    configured = any("conf" in m.lower() for m in mounts) or "-config-" in command
+    if path in ("consul", "hashicorp/consul", "bitnami/consul"):
+        if "acl" in text or configured:
+            return None
+        return DatastoreAuth("none", "Consul starts with ACLs disabled (no acl setting, configuration file or "
+                                     "mounted configuration): anyone who reaches it may register or deregister")
+    if path in ("nacos-server", "nacos/nacos-server"):
+        if (env.get("NACOS_AUTH_ENABLE") or "").strip().lower() in _YES:
+            return DatastoreAuth("token", "NACOS_AUTH_ENABLE: Nacos requires a token")
+        if not configured:
+            return DatastoreAuth("none", "Nacos runs with its authentication off unless NACOS_AUTH_ENABLE is set")
+    return None
+
+
+def record_registry(body: Body, name: str, auth: DatastoreAuth | None, at: Location, why: str) -> None:
+    """A service registry or configuration server: ``kind: registry``, and its API's authentication when
+    the image's defaults tell it."""
+    body.set("services", name, "kind", "registry", at)
+    body.note("services", name, f"kind registry: a service registry by its {why}")
+    if auth is not None:
+        body.set("services", name, "inbound_auth", auth.authentication, at)
+        body.note("services", name, f"inbound_auth {auth.authentication}: {auth.why}")
 
 
 def record_datastore_auth(body: Body, name: str, auth: DatastoreAuth | None, at: Location) -> None:

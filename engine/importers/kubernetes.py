@@ -85,6 +85,7 @@ class _Workload:
     secrets: list[tuple[str, Location]] = field(default_factory=list)
     """Variables holding a credential written out (``env[].value``), by name: their values are never kept."""
     auth: infra.DatastoreAuth | None = None
+    registry_auth: infra.DatastoreAuth | None = None
     """What the image, environment and command say about the datastore's client authentication."""
 
 
@@ -318,12 +319,12 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             continue
         values: dict[str, str | None] = dict.fromkeys(env_keys)
         values.update((m.key, m.text) for m in ments if m.key != "command")
-        auth = infra.datastore_auth(rec, image, values, " ".join(m.text for m in ments if m.key == "command"),
-                                    mounts)
+        command = " ".join(m.text for m in ments if m.key == "command")
+        auth = infra.datastore_auth(rec, image, values, command, mounts)
         workloads.append(_Workload(o, name, {str(k): str(v) for k, v in labels.items()} if isinstance(
             labels, dict) else {}, rec, secrets=[(m.key, m.location) for m in ments
                                                  if m.key != "command" and infra.literal_secret(m.key, m.text)],
-            auth=auth))
+            auth=auth, registry_auth=infra.registry_auth(rec, image, values, command, mounts)))
         mentions[name] = ments
     by_ns: dict[str, list[_Workload]] = {}
     for w in workloads:
@@ -598,6 +599,8 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     elif w.rec is not None and w.rec.role == "proxy":
         body.set(section, w.name, "kind", "gateway", o.loc(*pod, "containers"))
         body.note(section, w.name, f"kind gateway: a reverse proxy by its {w.rec.why}")
+    elif w.rec is not None and w.rec.role == "registry":
+        infra.record_registry(body, w.name, w.registry_auth, o.loc(*pod, "containers"), w.rec.why)
     if replicas:
         body.set(section, w.name, "replicas", replicas[0], replicas[1])
     for probe, fld in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):
