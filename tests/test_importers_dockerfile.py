@@ -152,3 +152,21 @@ def test_without_the_parser_the_import_says_which_extra_to_install(tmp_path: obj
     docs = compose.import_file(path)
     assert [text for _at, text in docs[0].remarks] == [dockerfile.MISSING_PARSER]
     assert "service:store" in design_of(docs).by_key()  # known by its name alone: an application service
+
+
+def test_a_hostile_dockerfile_is_said_not_crashed_on(tmp_path: object) -> None:
+    tmp = str(tmp_path)
+    path = _project(tmp, """
+        services:
+          bytes: {build: ./bytes}
+          deep: {build: ./deep}
+        """, {"deep/Dockerfile": "FROM postgres:16 AS a0\nENV POSTGRES_HOST_AUTH_METHOD=trust\n" + "".join(
+            f"FROM a{i} AS a{i + 1}\nENV K{i}=v{i}\n" for i in range(2000))})
+    os.makedirs(os.path.join(tmp, "bytes"))
+    with open(os.path.join(tmp, "bytes", "Dockerfile"), "wb") as fh:
+        fh.write(b"FROM postgres:16\nENV A=\xff\xfe\n")
+    docs = compose.import_file(path)
+    said = [text.replace(tmp + os.sep, "") for _at, text in docs[0].remarks]
+    assert len(said) == 1 and said[0].startswith("bytes/Dockerfile not read: ")
+    # 2,000 stages each built on the one before: the base image and the first stage's ENV are followed back
+    assert fact(design_of(docs), "datastore:deep").data["authentication"] == "none"
