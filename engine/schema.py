@@ -1,6 +1,6 @@
 """The JSON Schemas ``archplan schema`` exports, and the editor modeline that points a YAML file at one.
 
-The descriptions in both schemas are the models' attribute docstrings (engine/model.py, engine/rule.py):
+The descriptions in both schemas are the models' attribute docstrings (engine/model/schema.py, engine/model/rule.py):
 the schema, editor hovers and ``archplan rules docs`` share one text.
 
 Editors running yaml-language-server (VS Code's YAML extension, Neovim, Helix ...) read a first-line
