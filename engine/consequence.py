@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.compiler import CompiledRule
 from engine.model import ASSUMED_KEY, UNKNOWN_BECAUSE
-from engine.rule import Rule
+from engine.model.rule import Rule
 
 Bindings = Mapping[str, Mapping[str, Any]]
 

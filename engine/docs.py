@@ -20,8 +20,8 @@ import yaml
 from engine.errors import UsageError
 from engine.gate.output import make_parents, remove_made
 from engine.model import COMPUTED_FIELDS, GRAPH_KINDS, Category, Phase, field_description
+from engine.model.rule import IMPACTS, LIKELIHOODS, Rule, severity_of
 from engine.neutral import fence, prose
-from engine.rule import IMPACTS, LIKELIHOODS, Rule, severity_of
 from engine.ruleload import LoadedRule
 
 INDEX = "index.md"

@@ -23,7 +23,7 @@ from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import Design, Fact, load_design
 from engine.model import SEVERITY_BY_RANK, UNKNOWN_BECAUSE, Phase, Severity
-from engine.rule import context_already_priced
+from engine.model.rule import context_already_priced
 from engine.ruleload import KnowledgeBase, builtin_rules_dir, load_rules
 from engine.runtime import RunLimits, RunResult, run
 from engine.source import DEFAULT_LIMITS, Document, Limits

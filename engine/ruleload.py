@@ -18,7 +18,7 @@ from engine.dialect import atoms
 from engine.errors import ArchplanError, InputError, LimitError, Location, RuleError, did_you_mean, raise_all
 from engine.loader import _pydantic_errors
 from engine.model import BASE_KINDS, GRAPH_KINDS, FieldSpec, kind_fields
-from engine.rule import (
+from engine.model.rule import (
     OPERATORS,
     PLAN_ITEM_KIND,
     PLAN_ITEM_OPTIONAL,

@@ -14,8 +14,8 @@ from engine.compiler import CompiledKB
 from engine.errors import ArchplanError, ErrorGroup, Location, RuleError
 from engine.loader import _pydantic_errors, load_documents
 from engine.model import COMPUTED_FIELDS, SECTIONS
+from engine.model.rule import Example, Rule
 from engine.review import GAP_RULE, review_design
-from engine.rule import Example, Rule
 from engine.ruleload import TEST_SUFFIX, split_test
 from engine.source import Document, load
 

@@ -16,7 +16,7 @@ import os
 from typing import Any
 
 from engine.model import DesignFile
-from engine.rule import Rule
+from engine.model.rule import Rule
 
 DESIGN_SCHEMA_FILE = "design.schema.json"
 """Default file name of the design schema: ``archplan schema -o design.schema.json``."""

@@ -30,7 +30,7 @@ with atheris.instrument_imports(include=["engine", "yaml"]):
 
 from pydantic import ValidationError
 
-from engine.rule import Rule
+from engine.model.rule import Rule
 
 # Small bounds keep each input fast; the bounds themselves are part of what is tested.
 LIMITS = Limits(max_bytes=1 << 20, max_depth=64, max_nodes=200_000, max_string=100_000)

@@ -23,8 +23,8 @@ from engine.cli import main
 from engine.compiler import CompiledKB
 from engine.errors import ArchplanError
 from engine.model import Category
+from engine.model.rule import Rule
 from engine.review import load_kb
-from engine.rule import Rule
 from engine.ruleload import RULE_SUFFIX, TEST_SUFFIX, builtin_rules_dir, discover_rules, parse_rule_file
 from engine.ruletest import collect_cases, run_case
 from tests.conftest import ROOT, SHARED, need_shared

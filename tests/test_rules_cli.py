@@ -335,7 +335,7 @@ def test_guide_shows_the_severity_matrix_the_engine_uses() -> None:
 
 def test_guide_names_every_operator_section_and_source_family() -> None:
     from engine.catalog import RULE_SOURCES
-    from engine.rule import OPERATORS, Rule
+    from engine.model.rule import OPERATORS, Rule
 
     with open(GUIDE, encoding="utf-8") as fh:
         guide = fh.read()
@@ -346,7 +346,7 @@ def test_guide_names_every_operator_section_and_source_family() -> None:
 
 
 def test_scaffold_mentions_every_key_a_rule_can_have() -> None:
-    from engine.rule import Rule
+    from engine.model.rule import Rule
     from engine.scaffold import scaffold
 
     text = scaffold("x-without-y", "data", "rules/data/x-without-y.yaml")
