@@ -19,8 +19,10 @@ from engine.errors import UsageError
 from engine.import_summary import summary_lines
 from engine.importers import FORMAT_NAMES, import_paths, resolve_format
 from engine.importers.base import ArtifactDocument
-from engine.loader import Design, Fact, identity, load_documents
+from engine.loader import load_documents
 from engine.model import SECTIONS
+from engine.model.design import Design, Fact
+from engine.model.kinds import identity
 from engine.neutral import line as neutral_line
 from engine.ruleload import builtin_rules_dir, load_rules
 from engine.schema import DESIGN_SCHEMA_FILE, modeline

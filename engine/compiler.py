@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 from engine import budget
 from engine.errors import RuleError
 from engine.model import NAME_KEYED_KINDS, SINGLETON_KINDS, Severity, singleton_key
-from engine.model.rule import Pattern, Rule
-from engine.ruleload import KnowledgeBase, LoadedRule, split_test
+from engine.model.rule import KnowledgeBase, LoadedRule, Pattern, Rule
+from engine.ruleload import split_test
 
 LOOKUP_PREFIX = "@"
 """Name under which a fact carries, for the C core, the fact one of its fields refers to by key."""

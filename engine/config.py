@@ -37,7 +37,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from engine.errors import ArchplanError, ErrorGroup, InputError, Location, UsageError, did_you_mean, raise_all
 from engine.model import Severity
-from engine.ruleload import KnowledgeBase, derived_kinds, validate
+from engine.model.rule import KnowledgeBase
+from engine.ruleload import derived_kinds, validate
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, read_text
 
 CONFIG_NAME = "archplan.toml"

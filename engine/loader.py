@@ -11,7 +11,7 @@ import datetime
 import os
 import stat
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,89 +22,14 @@ from engine.errors import ArchplanError, InputError, LimitError, Location, did_y
 from engine.errors import shown as shown_value
 from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
+from engine.model.design import Design, Fact, LoadWarning
+from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json", *MARKDOWN_SUFFIXES)
 READABLE = ".yaml, .yml, .json (design files) and .md (design documents with archplan blocks)"
 TOP_KEYS = ("source", "version", *SECTIONS, "waivers")
 """``waivers:`` is not a fact section: the review gate (engine/gate/waivers.py) reads it from ``Design.waiver_docs``."""
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One fact of the design, as the rules see it, with where it was stated."""
-
-    kind: str
-    key: str
-    data: Mapping[str, Any]
-    location: Location
-    fields: Mapping[str, Location] = field(default_factory=dict)
-    agents: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        """The fact's name (the key without its kind prefix)."""
-        return self.key.split(":", 1)[1]
-
-    def locate(self, field_path: str | None) -> Location:
-        """Where ``field_path`` was stated, or the fact itself when it was not."""
-        if field_path:
-            probe = field_path
-            while probe:
-                if probe in self.fields:
-                    return self.fields[probe]
-                probe = probe.rpartition(".")[0]
-        return self.location
-
-
-@dataclass(frozen=True)
-class LoadWarning:
-    """Something the user should know that does not stop the review (e.g. an imported value overridden)."""
-
-    message: str
-    location: Location | None = None
-    keypath: str = ""
-
-    def __str__(self) -> str:
-        place = f"{self.location}: " if self.location else ""
-        key = f"{self.keypath}: " if self.keypath else ""
-        return f"{place}{key}{self.message}"
-
-
-@dataclass(frozen=True)
-class Design:
-    """A merged design: every fact, sorted by kind and key."""
-
-    facts: tuple[Fact, ...]
-    files: tuple[str, ...]
-    roots: tuple[str, ...] = ()
-    """The directories the design was given as (a file stands for its directory): fingerprints are relative
-    to their common path, so adding or removing a file elsewhere in the design changes no fingerprint."""
-    waiver_docs: tuple[Document, ...] = ()
-    """The parsed files that hold a top-level ``waivers:`` section, kept with positions for the gate."""
-    warnings: tuple[LoadWarning, ...] = ()
-    """Conflicts settled by precedence: a hand-written value over an imported one (both places named)."""
-
-    def by_key(self) -> dict[str, Fact]:
-        """Facts indexed by key."""
-        return {f.key: f for f in self.facts}
-
-    def of_kind(self, kind: str) -> list[Fact]:
-        """Facts of one kind, in key order."""
-        return [f for f in self.facts if f.kind == kind]
-
-
-def identity(kind: str, data: Mapping[str, Any]) -> str:
-    """The name that identifies a fact within its kind."""
-    if kind in SINGLETON_KINDS:
-        return kind  # so that the key is model.singleton_key(kind)
-    if kind == "interaction":
-        return str(data.get("name") or f"{data['from']}->{data['to']}")
-    if kind == "endpoint":
-        return str(data.get("name") or f"{data['method']} {data['path']}")
-    if kind == "deployment":
-        return str(data["service"])
-    return str(data["name"])
 
 
 def repository_root(directory: str) -> str | None:

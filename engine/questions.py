@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from engine.import_summary import AGENT_TITLES, owner
 from engine.model import SINGLETON_KINDS, Severity, field_description
+from engine.model.kinds import AGENT_TITLES, owner
 from engine.review import Review
 
 ALWAYS_TARGETED = Severity.HIGH

@@ -12,7 +12,8 @@ from tabulate import tabulate
 
 from engine.grouping import GapGroup, RiskGroup, gap_groups, kind_of, names, plural, risk_groups
 from engine.model import Phase, Severity
-from engine.review import Finding, Review, display_path
+from engine.model.finding import Finding
+from engine.review import Review, display_path
 
 REPORT_VERSION = 1
 TABLE_OPTIONS: dict[str, Any] = {"tablefmt": "simple", "disable_numparse": True}

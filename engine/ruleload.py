@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -26,11 +25,13 @@ from engine.model.rule import (
     PLAN_SECTIONS,
     TEMPLATE_FIELD,
     TEMPLATE_REF,
+    KnowledgeBase,
+    LoadedRule,
     Pattern,
     Rule,
 )
 from engine.scaffold import unfilled_placeholders
-from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
+from engine.source import DEFAULT_LIMITS, Limits, keypath, load
 
 RULE_SUFFIX = ".yaml"
 TEST_SUFFIX = ".test.yaml"
@@ -45,32 +46,6 @@ def builtin_rules_dir() -> str:
     if os.path.isdir(candidate):
         return candidate
     return str(resources.files("engine").joinpath("_rules"))  # pragma: no cover - wheel layout
-
-
-@dataclass(frozen=True)
-class LoadedRule:
-    """A validated rule with where it came from."""
-
-    rule: Rule
-    file: str
-    doc: Document
-
-    def locate(self, *path: str | int) -> Location:
-        """Location of a key path inside the rule file."""
-        return self.doc.locate(tuple(path))
-
-
-@dataclass
-class KnowledgeBase:
-    """All loaded rules, plus the derived kinds they declare."""
-
-    rules: list[LoadedRule]
-    kinds: dict[str, dict[str, FieldSpec]]
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def by_id(self) -> dict[str, LoadedRule]:
-        """Rules indexed by id."""
-        return {r.rule.id: r for r in self.rules}
 
 
 MAX_RULES = 5_000

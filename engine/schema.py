@@ -120,8 +120,8 @@ def agent_schema(agent: str) -> dict[str, Any]:
     """
     import copy
 
-    from engine.import_summary import FIELD_AGENT, KIND_AGENT
     from engine.model import AGENTS, SECTIONS
+    from engine.model.kinds import FIELD_AGENT, KIND_AGENT
 
     if agent not in AGENTS:
         raise ValueError(f"unknown agent {agent!r}")

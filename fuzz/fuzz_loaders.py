@@ -25,7 +25,8 @@ with atheris.instrument_imports(include=["engine", "yaml"]):
     from engine.enrich import enrich
     from engine.errors import ArchplanError
     from engine.loader import load_documents
-    from engine.ruleload import KnowledgeBase, LoadedRule, builtin_rules_dir, derived_kinds, load_rules, validate
+    from engine.model.rule import KnowledgeBase, LoadedRule
+    from engine.ruleload import builtin_rules_dir, derived_kinds, load_rules, validate
     from engine.source import Limits, decode, parse
 
 from pydantic import ValidationError

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from engine.loader import Design, Fact, load_documents
+from engine.loader import load_documents
+from engine.model.design import Design, Fact
 from engine.source import Document
 from tests.conftest import ROOT
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from engine import __version__
 from engine.errors import ArchplanError
-from engine.review import Finding, Review, load_kb, review, review_design
+from engine.model.finding import Finding
+from engine.review import Review, load_kb, review, review_design
 
 __all__ = ["ArchplanError", "Finding", "Review", "__version__", "load_kb", "review", "review_design"]

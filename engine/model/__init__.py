@@ -5,13 +5,21 @@ Every layer of archplan may import this package (and only ``engine.errors``, ``e
 
 - ``schema``: the design file's pydantic models, the closed sets (severity, category, phase, agent) and the
   field schema of every fact kind the rules can match;
-- ``kinds``: one home for fact kinds, their sections, their agents and how a fact is identified.
+- ``kinds``: one home for fact kinds, their sections, their agents and how a fact is identified;
+- ``document``: a parsed file with the position of every key (``Document``), and the bounds on reading;
+- ``design``: ``Fact``, ``Design`` and ``LoadWarning``, what the loader produces;
+- ``rule``: the rule file's models (``Rule``), ``LoadedRule`` and ``KnowledgeBase``;
+- ``finding``: ``Finding``, ``Evidence``, ``MitigationItem``, what a review produces.
 
 The names below are the ones the rest of archplan reads; each module holds more.
 """
 
 from __future__ import annotations
 
+from engine.model.design import Design, Fact, LoadWarning
+from engine.model.document import Document
+from engine.model.finding import Evidence, Finding, MitigationItem
+from engine.model.rule import KnowledgeBase, LoadedRule, Rule
 from engine.model.schema import (
     AGENTS,
     ASSUMED_KEY,
@@ -45,9 +53,19 @@ __all__ = [
     "SINGLETON_KINDS",
     "UNKNOWN_BECAUSE",
     "Category",
+    "Design",
     "DesignFile",
+    "Document",
+    "Evidence",
+    "Fact",
     "FieldSpec",
+    "Finding",
+    "KnowledgeBase",
+    "LoadWarning",
+    "LoadedRule",
+    "MitigationItem",
     "Phase",
+    "Rule",
     "Severity",
     "field_description",
     "kind_fields",

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine.enrich import is_sync, strongly_connected
-from engine.loader import Fact
 from engine.model import Severity
+from engine.model.design import Fact
 from engine.model.rule import PLAN_ITEM_KIND
 from engine.plan.diagram import build_architecture, render_svg_text, sev_max
 from engine.plan.model import (
