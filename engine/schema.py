@@ -113,7 +113,7 @@ def _reachable(schema: dict[str, Any]) -> dict[str, Any]:
 def agent_schema(agent: str) -> dict[str, Any]:
     """The JSON Schema of the part of a design file that ``agent`` owns (``source:`` fixed to it).
 
-    Ownership is the one questions are routed by (``engine.import_summary.owner``): a kind's sections
+    Ownership is the one questions are routed by (``engine.model.kinds.owner``): a kind's sections
     belong to one agent, and some fields of other kinds (authentication, transport security) to the
     security agent. An agent's entry of another agent's kind holds the entry's identifying keys and the
     fields it owns; the loader merges the two entries by those keys.
