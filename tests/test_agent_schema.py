@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.loader import discover, load_documents, read_design_file
 from engine.model import AGENTS, SECTIONS
 from engine.model.kinds import owner

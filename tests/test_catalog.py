@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.catalog import CATALOG_ID, SOURCE_FAMILIES, load_catalog, parse_catalog, to_json
-from engine.cli import main
+from engine.cli.main import main
 from engine.compiler import CompiledKB
 from engine.errors import ArchplanError
 from engine.model import Category

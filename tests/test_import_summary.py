@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.import_summary import edge_origin, rule_fields, summary_lines, unknowns
 from engine.importers import import_paths
 from engine.loader import load_design, load_documents

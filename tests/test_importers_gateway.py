@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.errors import ArchplanError
 from engine.importers import detect, import_paths, load_artifacts
 from engine.importers.gateway import service_of_host

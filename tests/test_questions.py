@@ -7,7 +7,7 @@ import os
 
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.model import Severity, field_description
 from engine.model.kinds import owner
 from engine.questions import HYGIENE_FROM, questions

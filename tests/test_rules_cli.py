@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from engine.catalog import load_catalog
-from engine.cli import main
+from engine.cli.main import main
 from engine.model import field_description
 from engine.ruleload import builtin_rules_dir, discover_rules, parse_rule_file
 from engine.scaffold import PLACEHOLDER

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli import (
+from engine.cli.main import (
     _limit_options,
     _limits,
     _rules_options,

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from engine.cli import _rules_options, rules, write_output
+from engine.cli.main import _rules_options, rules, write_output
 from engine.errors import UsageError
 
 

@@ -1,7 +1,7 @@
 """``archplan baseline`` and ``archplan diff``: adopting the review gate on an existing design.
 
 Registered on ``main`` by one import line at the bottom of ``engine.cli``. ``check``'s gate options live
-in ``engine.gate.cli_check``.
+in ``engine.cli.check``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import tempfile
 
 import click
 
-from engine.cli import (
+from engine.cli.check import err_line
+from engine.cli.main import (
     EXIT_OK,
     _limit_options,
     _limits,
@@ -27,7 +28,6 @@ from engine.cli import (
     write_output,
 )
 from engine.errors import ArchplanError, InputError, Location, UsageError, raise_all
-from engine.gate.cli_check import err_line
 
 DIFF_FORMATS = ("text", "json", "markdown")
 

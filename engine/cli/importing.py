@@ -14,7 +14,7 @@ from typing import Any
 import click
 import yaml
 
-from engine.cli import _limits, main, print_warnings, write_output
+from engine.cli.main import _limits, main, print_warnings, write_output
 from engine.errors import UsageError
 from engine.import_summary import summary_lines
 from engine.importers import FORMAT_NAMES, import_paths, resolve_format

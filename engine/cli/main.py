@@ -21,9 +21,9 @@ from typing import Any, NoReturn
 import click
 
 from engine import __version__
+from engine.cli.check import FORMATS as GATE_FORMATS
+from engine.cli.check import gate_options
 from engine.errors import ArchplanError, UsageError
-from engine.gate.cli_check import FORMATS as GATE_FORMATS
-from engine.gate.cli_check import gate_options
 from engine.source import DEFAULT_LIMITS, Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -390,7 +390,7 @@ def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_d
         gate_opts["pinned_waivers"] = () if gate_opts.get("no_waivers") else tuple(pinned.waiver_docs)
         rv.findings.extend(change_findings(rv, changes(pinned, config, list(rule_dirs), rv.design.waiver_docs,
                                                        list(gate_opts.get("waiver_files") or ()), limits)))
-    from engine.gate.cli_check import finish_check  # waivers, baseline, outputs, exit code
+    from engine.cli.check import finish_check  # waivers, baseline, outputs, exit code
 
     return finish_check(rv, design_paths, fmt, output, fail_on, gate_opts, limits)
 
@@ -530,11 +530,11 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
 
 
 # --- command modules --- (one import line each; they register their commands on `main`)
-import engine.cli_agents  # noqa: E402
-import engine.cli_gate  # noqa: E402
-import engine.cli_import  # noqa: E402
-import engine.cli_plan  # noqa: E402
-import engine.cli_rules  # noqa: E402, F401
+import engine.cli.agents  # noqa: E402
+import engine.cli.gate  # noqa: E402
+import engine.cli.importing  # noqa: E402
+import engine.cli.plan  # noqa: E402
+import engine.cli.rules  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

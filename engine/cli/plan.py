@@ -6,7 +6,7 @@ import os
 
 import click
 
-from engine.cli import (
+from engine.cli.main import (
     _limit_options,
     _limits,
     _rules_options,
