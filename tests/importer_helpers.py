@@ -104,7 +104,7 @@ def check_builtin_rules_on_artifacts(specs: list[str]) -> None:
 
     from click.testing import CliRunner
 
-    from engine.cli import main
+    from engine.cli.main import main
 
     for spec in specs:
         result = CliRunner().invoke(main, ["check", "--from", spec, "--format", "json", "--fail-on", "never"])

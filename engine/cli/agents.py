@@ -1,32 +1,22 @@
-"""``archplan questions`` and ``archplan mcp``: the commands for the design agents that write a design."""
+"""``archplan questions``, ``archplan mcp`` and ``archplan schema``: the commands for the design agents that write a
+design (and the editors they write it in)."""
 
 from __future__ import annotations
 
+import json
+
 import click
 
-from engine.cli.main import (
-    _limit_options,
-    _limits,
-    _rules_options,
-    _run_limits,
-    config_options,
-    design_and_config,
-    from_option,
-    main,
-    print_warnings,
-    write_output,
-)
+from engine.cli import options as common
+from engine.errors import UsageError
 
 
-@main.command()
+@click.command()
 @click.argument("design", nargs=-1, type=click.Path())
-@from_option
-@_rules_options
-@config_options
+@common.review_inputs
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the questions to this file (atomically).")
-@click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
-@_limit_options
+@common.input_bounds
 def questions(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
               config_file: str | None, no_config: bool, fmt: str, output: str | None,
               max_input_bytes: int | None) -> None:
@@ -38,17 +28,17 @@ def questions(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: t
     from engine.questions import render_json, render_markdown
     from engine.review import review
 
-    limits = _limits(max_input_bytes)
-    design_paths, config = design_and_config(design, from_specs, config_file, no_config, limits, "ask about")
+    limits = common.input_limits(max_input_bytes)
+    design_paths, config = common.design_and_config(design, from_specs, config_file, no_config, limits, "ask about")
     rv = review(design_paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
-                extra=load_artifacts(from_specs, limits), run_limits=_run_limits())
-    print_warnings(rv.design.warnings)
+                extra=load_artifacts(from_specs, limits), run_limits=common.run_limits())
+    common.print_warnings(rv.design.warnings)
     per_agent = ask(rv)
     text = render_json(rv, per_agent) if fmt == "json" else render_markdown(rv, per_agent)
-    write_output(output, text, design_paths)
+    common.write_output(output, text, design_paths)
 
 
-@main.command()
+@click.command()
 def mcp() -> None:
     """Serve archplan's tools (check, explain, plan, schema, rules) to agents over the Model Context
     Protocol, on stdin and stdout (needs the mcp extra: pip install 'archplan[mcp]')."""
@@ -58,3 +48,25 @@ def mcp() -> None:
     from engine.mcp_server import serve
 
     serve()
+
+
+@click.command()
+@click.option("--rules", "of_rules", is_flag=True, help="The schema of a rule file instead of a design file.")
+@click.option("--agent", type=click.Choice(["api", "database", "infrastructure", "security"]),
+              help="Only the part of a design file this design agent owns (its source: and sections).")
+@click.option("--strict", is_flag=True,
+              help="The variant strict structured-output modes accept: every property required (unknown as "
+                   "null), no additional properties, no keyword they reject (docs/agents.md lists them).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write it to this file (atomically); default stdout. Editors find it under the name the "
+                   "modeline of `import` and `rules new` gives: design.schema.json, rule.schema.json.")
+def schema(of_rules: bool, agent: str | None, strict: bool, output: str | None) -> None:
+    """Print the JSON Schema of a design file, or of a rule file (for editors and upstream agents)."""
+    from engine.schema import agent_schema, design_schema, rule_schema, strict_schema
+
+    if of_rules and (agent or strict):
+        raise UsageError("--agent and --strict apply to the design schema, not to --rules")
+    data = rule_schema() if of_rules else agent_schema(agent) if agent else design_schema()
+    if strict:
+        data = strict_schema(data)
+    common.write_output(output, json.dumps(data, indent=2, sort_keys=True) + "\n", fmt="json")
