@@ -296,9 +296,9 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
     try:
         model = ConfigFile.model_validate(data)
     except ValidationError as exc:
-        from engine.loader import _pydantic_errors
+        from engine.validation import validation_errors
 
-        errs = _pydantic_errors(exc, ConfigFile, doc, (), data)
+        errs = validation_errors(exc, ConfigFile, doc, (), data)
         raise ErrorGroup([InputError(e.message, e.location, _prefixed(base, e.keypath)) for e in errs]) \
             from None
     params: dict[str, Any] = {}

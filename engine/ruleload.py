@@ -12,10 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine import budget
 from engine.dialect import atoms
 from engine.errors import ArchplanError, InputError, LimitError, Location, RuleError, did_you_mean, raise_all
-from engine.loader import _pydantic_errors
 from engine.model import BASE_KINDS, GRAPH_KINDS, FieldSpec, kind_fields
 from engine.model.rule import (
     OPERATORS,
@@ -32,6 +30,7 @@ from engine.model.rule import (
 )
 from engine.scaffold import unfilled_placeholders
 from engine.source import DEFAULT_LIMITS, Limits, keypath, load
+from engine.validation import load_all, validation_errors
 
 RULE_SUFFIX = ".yaml"
 TEST_SUFFIX = ".test.yaml"
@@ -90,7 +89,7 @@ def parse_rule_file(path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedRule:
     except ValidationError as exc:
         from engine.errors import ErrorGroup
 
-        errs = _pydantic_errors(exc, Rule, doc, (), doc.data)
+        errs = validation_errors(exc, Rule, doc, (), doc.data)
         raise ErrorGroup([RuleError(e.message, e.location, e.keypath) for e in errs]) from None
     stem = os.path.basename(path)[: -len(RULE_SUFFIX)]
     if rule.id != stem:
@@ -109,15 +108,8 @@ def load_rules(dirs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if len(files) > MAX_RULES:
         raise LimitError(f"the rule packs hold {len(files):,} rule files, over the {MAX_RULES:,}-rule limit "
                          f"(the built-in knowledge base has about 200)", Location(files[MAX_RULES]))
-    loaded: list[LoadedRule] = []
+    loaded = [lr for _path, lr in load_all(files, lambda path: parse_rule_file(path, limits), "loading the rules")]
     errors: list[ArchplanError] = []
-    for path in files:
-        budget.check("loading the rules")
-        try:
-            loaded.append(parse_rule_file(path, limits))
-        except ArchplanError as exc:
-            errors.append(exc)
-    raise_all(errors)
     seen: dict[str, str] = {}
     for lr in loaded:
         if lr.rule.id in seen:
