@@ -212,7 +212,7 @@ class _Routes:
             body.fact(tgt.section, {"name": name}, tgt.at)
             if tgt.section == "externals":
                 body.note("externals", name, "a public host the gateway proxies to: confirm it is a third party")
-            key = f"{self.name}->{name}"
+            key = identity("interaction", {"from": self.name, "to": name})
             body.fact("interactions", {"from": self.name, "to": name, "style": "sync",
                                        "protocol": first.protocol}, first.at)
             timeouts = [c.timeout for c in tgt.calls]
