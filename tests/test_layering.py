@@ -51,6 +51,15 @@ def test_every_module_of_engine_is_in_exactly_one_layer() -> None:
     assert (unplaced, twice) == ([], [])
 
 
+def test_engine_has_no_import_cycle() -> None:
+    import grimp  # import-linter's graph builder, a dev dependency
+
+    graph = grimp.build_graph("engine", cache_dir=None)
+    cycles = sorted(f"{mod} -> {dep}" for mod in graph.modules for dep in graph.find_modules_directly_imported_by(mod)
+                    if graph.chain_exists(importer=dep, imported=mod))
+    assert cycles == []
+
+
 def test_nothing_but_the_cli_prints_or_exits() -> None:
     for mod, path in engine_modules().items():
         if mod == "engine.cli" or mod.startswith("engine.cli."):
