@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import budget
 from engine.compiler import CompiledKB, compile_kb
@@ -27,8 +27,10 @@ from engine.model.design import Design, Fact
 from engine.model.finding import Adjustment, Evidence, Finding, MitigationItem
 from engine.model.rule import KnowledgeBase, context_already_priced
 from engine.ruleload import builtin_rules_dir, load_rules
-from engine.runtime import RunLimits, RunResult, run
 from engine.source import DEFAULT_LIMITS, Document, Limits
+
+if TYPE_CHECKING:
+    from engine.runtime import RunLimits, RunResult
 
 GAP_RULE = "information-gap"
 CONTEXT_CEILING = {"minor": 2, "moderate": 3, "major": 3, "severe": 4}
@@ -134,6 +136,8 @@ def paused_gc() -> Iterator[None]:
 
 def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None = None) -> Review:
     """Fire a compiled knowledge base over a loaded design."""
+    from engine.runtime import run  # the rule engine's C core loads when a review runs, not with `import engine`
+
     with paused_gc():
         enriched = enrich(design)
         result = run(kb, facts_for_engine(enriched), run_limits)
