@@ -42,6 +42,7 @@ demo: $(RUN_STAMP)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check engine tests benchmarks
+	$(VENV)/bin/lint-imports  # the layering contracts of engine/ (pyproject.toml [tool.importlinter])
 
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
@@ -88,4 +89,4 @@ fuzz: $(DEV_STAMP)
 		-timeout=10 -rss_limit_mb=2048 -artifact_prefix=fuzz/artifacts/ -print_final_stats=1
 
 clean:
-	rm -rf $(VENV) .venv-3.* build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-3.* build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

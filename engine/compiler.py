@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 from engine import budget
 from engine.errors import RuleError
 from engine.model import NAME_KEYED_KINDS, SINGLETON_KINDS, Severity, singleton_key
-from engine.rule import Pattern, Rule
-from engine.ruleload import KnowledgeBase, LoadedRule, split_test
+from engine.model.rule import KnowledgeBase, LoadedRule, Pattern, Rule
+from engine.ruleload import split_test
 
 LOOKUP_PREFIX = "@"
 """Name under which a fact carries, for the C core, the fact one of its fields refers to by key."""
@@ -379,7 +379,7 @@ class CompiledKB:
     """Rule id -> base severity set by the project config (``[severity]``), used instead of the matrix's."""
     priced: dict[tuple[str, str], bool] = field(default_factory=dict)
     """(risk rule, context rule) -> whether the risk rule already requires the context of its subject
-    (``engine.rule.context_already_priced``), worked out once per pair."""
+    (``engine.model.rule.context_already_priced``), worked out once per pair."""
 
     def ruleset_definitions(self) -> dict[str, dict[str, Any]]:
         """Fresh durable_rules definitions (``set_rulesets`` mutates what it is given)."""

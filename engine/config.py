@@ -37,7 +37,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from engine.errors import ArchplanError, ErrorGroup, InputError, Location, UsageError, did_you_mean, raise_all
 from engine.model import Severity
-from engine.ruleload import KnowledgeBase, derived_kinds, validate
+from engine.model.rule import KnowledgeBase
+from engine.ruleload import derived_kinds, validate
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, read_text
 
 CONFIG_NAME = "archplan.toml"
@@ -295,9 +296,9 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
     try:
         model = ConfigFile.model_validate(data)
     except ValidationError as exc:
-        from engine.loader import _pydantic_errors
+        from engine.validation import validation_errors
 
-        errs = _pydantic_errors(exc, ConfigFile, doc, (), data)
+        errs = validation_errors(exc, ConfigFile, doc, (), data)
         raise ErrorGroup([InputError(e.message, e.location, _prefixed(base, e.keypath)) for e in errs]) \
             from None
     params: dict[str, Any] = {}

@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.compiler import CompiledRule
 from engine.model import ASSUMED_KEY, UNKNOWN_BECAUSE
-from engine.rule import Rule
+from engine.model.finding import Assumption, show_value
+from engine.model.rule import Rule
 
 Bindings = Mapping[str, Mapping[str, Any]]
 
@@ -27,20 +28,6 @@ def lookup(fact: Mapping[str, Any], path: str) -> Any:
             return None
         node = node[part]
     return node
-
-
-def _show(value: Any) -> str:
-    if type(value) is str:
-        return value
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(_show(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 _Part = tuple[str, tuple[str, ...]] | str
@@ -93,7 +80,7 @@ def render(template: str, bindings: Bindings) -> str:
         node: Any = bindings.get(alias)
         for name in path:
             node = node.get(name) if isinstance(node, dict) else None
-        out.append(_show(node))
+        out.append(show_value(node))
     return "".join(out)
 
 
@@ -122,35 +109,6 @@ class MitigationRef:
     def action(self) -> str:
         """The action, filled from the match."""
         return render(self.action_template, self.bindings)
-
-
-@dataclass(frozen=True)
-class Assumption:
-    """An unknown a finding read as a default: which fact, which field, the value assumed, and why."""
-
-    fact: str
-    field: str
-    value: Any
-    why: str = "not stated"
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form."""
-        return {"fact": self.fact, "field": self.field, "value": self.value, "why": self.why}
-
-    @property
-    def text(self) -> str:
-        """Short prose: ``timeout_ms = 0 (not stated)``."""
-        return f"{self.field} = {_show(self.value)} ({self.why})"
-
-
-def assumption_note(assumed: Sequence[Assumption]) -> str:
-    """The short note a report adds to an assumed finding: ``timeout_ms = 0, blocking = true; not stated``."""
-    by_why: dict[str, list[str]] = {}
-    for a in assumed:
-        item = f"{a.field} = {_show(a.value)}"
-        if item not in by_why.setdefault(a.why, []):
-            by_why[a.why].append(item)
-    return "; ".join(f"{', '.join(items)}: {why}" for why, items in by_why.items())
 
 
 def assumptions(crule: CompiledRule, bindings: Bindings) -> tuple[Assumption, ...]:
@@ -227,7 +185,7 @@ def derived_key(kind: str, fields: Mapping[str, Any]) -> str:
 
 def _scope(ref: str, bindings: Bindings) -> str:
     alias, _, fld = ref.partition(".")
-    return _show(lookup(bindings[alias], fld))
+    return show_value(lookup(bindings[alias], fld))
 
 
 def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, overload
 
 from engine import budget
-from engine.loader import Design, Fact
 from engine.model import ASSUMED_KEY
+from engine.model.design import Design, Fact
 
 SYNC_PROTOCOLS = frozenset({"http", "grpc", "graphql", "sql", "redis"})
 CLASSIFIED = frozenset({"confidential", "restricted", "pii", "pci", "phi"})

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from engine.model import Severity
-from engine.review import Finding
+from engine.model.finding import Finding
 
 _RANK = {s: -s.rank for s in Severity}  # most severe first
 

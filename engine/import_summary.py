@@ -18,31 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.importers.infra import NOT_REVIEWED
-from engine.loader import Design, Fact, LoadWarning
 from engine.model import SECTIONS, field_description
-from engine.ruleload import KnowledgeBase
-
-AGENT_TITLES: dict[str, str] = {"api": "API Architecture", "database": "Database Design",
-                                "infrastructure": "Server Infrastructure", "security": "Security & Auth"}
-"""``source:`` of a design file -> the agent's name (as ``archplan schema`` describes ``source``)."""
-
-KIND_AGENT: dict[str, str] = {
-    "system": "infrastructure", "service": "infrastructure", "interaction": "api", "endpoint": "api",
-    "datastore": "database", "channel": "infrastructure", "external": "api", "security": "security",
-    "deployment": "infrastructure", "observability": "infrastructure", "workflow": "database",
-    "job": "infrastructure",
-}
-"""The agent a question about a fact kind goes to, after the agents' remits: API Architecture (endpoints,
-contracts, the synchronous calls behind them), Database Design (datastores, the transactions across
-them), Server Infrastructure (services, deployment, scaling, queues, observability), Security & Auth."""
-
-FIELD_AGENT: dict[tuple[str, str], str] = {
-    ("endpoint", "authn"): "security", ("endpoint", "authz"): "security",
-    ("endpoint", "input_validation"): "security", ("endpoint", "tls"): "security",
-    ("interaction", "tls"): "security", ("interaction", "auth"): "security", ("interaction", "mtls"): "security",
-    ("external", "anti_corruption_layer"): "security", ("interaction", "carries_user_context"): "security",
-}
-"""Fields owned by another agent than their kind's: authentication, authorisation and transport security."""
+from engine.model.design import Design, Fact, LoadWarning
+from engine.model.kinds import AGENT_TITLES, KIND_AGENT, owner
+from engine.model.rule import KnowledgeBase
 
 TOP_FIELDS = 8
 """How many unknown fields the summary lists."""
@@ -52,11 +31,6 @@ FIELDS_PER_AGENT = 3
 _DECLARED = re.compile(r"^(?:depends_on|links) \(")
 """An ``inferred_from`` item that cites a declared edge (compose ``depends_on``/``links``)."""
 _LEFT_OUT = ": not reviewed as part of the system"
-
-
-def owner(kind: str, field: str) -> str:
-    """The agent (``source:`` value) to ask about ``field`` of a ``kind`` fact."""
-    return FIELD_AGENT.get((kind, field.split(".", 1)[0]), KIND_AGENT[kind])
 
 
 def rule_fields(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
@@ -199,5 +173,4 @@ def summary_lines(design: Design, kb: KnowledgeBase, top: int = TOP_FIELDS,
     return lines
 
 
-__all__ = ["AGENT_TITLES", "FIELD_AGENT", "KIND_AGENT", "Unknown", "edge_origin", "left_out", "owner",
-           "rule_field_counts", "rule_fields", "summary_lines", "unknowns"]
+__all__ = ["Unknown", "edge_origin", "left_out", "rule_field_counts", "rule_fields", "summary_lines", "unknowns"]

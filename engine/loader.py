@@ -7,104 +7,27 @@ and key path, with a did-you-mean where one helps.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import os
 import stat
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from engine import budget
-from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, looks_secret, raise_all
-from engine.errors import shown as shown_value
+from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
 from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
+from engine.model.design import Design, Fact, LoadWarning
+from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
+from engine.validation import load_all, validation_errors
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json", *MARKDOWN_SUFFIXES)
 READABLE = ".yaml, .yml, .json (design files) and .md (design documents with archplan blocks)"
 TOP_KEYS = ("source", "version", *SECTIONS, "waivers")
 """``waivers:`` is not a fact section: the review gate (engine/gate/waivers.py) reads it from ``Design.waiver_docs``."""
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One fact of the design, as the rules see it, with where it was stated."""
-
-    kind: str
-    key: str
-    data: Mapping[str, Any]
-    location: Location
-    fields: Mapping[str, Location] = field(default_factory=dict)
-    agents: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        """The fact's name (the key without its kind prefix)."""
-        return self.key.split(":", 1)[1]
-
-    def locate(self, field_path: str | None) -> Location:
-        """Where ``field_path`` was stated, or the fact itself when it was not."""
-        if field_path:
-            probe = field_path
-            while probe:
-                if probe in self.fields:
-                    return self.fields[probe]
-                probe = probe.rpartition(".")[0]
-        return self.location
-
-
-@dataclass(frozen=True)
-class LoadWarning:
-    """Something the user should know that does not stop the review (e.g. an imported value overridden)."""
-
-    message: str
-    location: Location | None = None
-    keypath: str = ""
-
-    def __str__(self) -> str:
-        place = f"{self.location}: " if self.location else ""
-        key = f"{self.keypath}: " if self.keypath else ""
-        return f"{place}{key}{self.message}"
-
-
-@dataclass(frozen=True)
-class Design:
-    """A merged design: every fact, sorted by kind and key."""
-
-    facts: tuple[Fact, ...]
-    files: tuple[str, ...]
-    roots: tuple[str, ...] = ()
-    """The directories the design was given as (a file stands for its directory): fingerprints are relative
-    to their common path, so adding or removing a file elsewhere in the design changes no fingerprint."""
-    waiver_docs: tuple[Document, ...] = ()
-    """The parsed files that hold a top-level ``waivers:`` section, kept with positions for the gate."""
-    warnings: tuple[LoadWarning, ...] = ()
-    """Conflicts settled by precedence: a hand-written value over an imported one (both places named)."""
-
-    def by_key(self) -> dict[str, Fact]:
-        """Facts indexed by key."""
-        return {f.key: f for f in self.facts}
-
-    def of_kind(self, kind: str) -> list[Fact]:
-        """Facts of one kind, in key order."""
-        return [f for f in self.facts if f.kind == kind]
-
-
-def identity(kind: str, data: Mapping[str, Any]) -> str:
-    """The name that identifies a fact within its kind."""
-    if kind in SINGLETON_KINDS:
-        return kind  # so that the key is model.singleton_key(kind)
-    if kind == "interaction":
-        return str(data.get("name") or f"{data['from']}->{data['to']}")
-    if kind == "endpoint":
-        return str(data.get("name") or f"{data['method']} {data['path']}")
-    if kind == "deployment":
-        return str(data["service"])
-    return str(data["name"])
 
 
 def repository_root(directory: str) -> str | None:
@@ -171,106 +94,6 @@ def discover(paths: Sequence[str]) -> list[str]:
             errors.append(InputError("no such file or directory", Location(p)))
     raise_all(errors)
     return sorted(dict.fromkeys(os.path.normpath(p) for p in out))
-
-
-def _pydantic_errors(exc: ValidationError, model: type[BaseModel], doc: Document,
-                     base: tuple[str | int, ...], data: Any) -> list[ArchplanError]:
-    out: list[ArchplanError] = []
-    for err in exc.errors(include_url=False):
-        # Keep the parts of loc that are real keys or indexes of the data (unions add type names).
-        path: list[str | int] = []
-        node = data
-        for part in err["loc"]:
-            if isinstance(node, dict) and isinstance(part, str) and part in node:
-                path.append(part)
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                path.append(part)
-                node = node[part]
-        full = (*base, *path)
-        etype = err["type"]
-        if etype == "extra_forbidden":
-            sub: type[BaseModel] | None = _submodel(model, path[:-1])
-            choices = [f.alias or n for n, f in sub.model_fields.items()] if sub else []
-            msg = f"unknown key '{path[-1]}'{did_you_mean(str(path[-1]), choices)}"
-        elif etype == "missing":
-            missing = [p for p in err["loc"] if isinstance(p, str)][-1]
-            msg = f"missing required key '{missing}'"
-            full = (*full, missing)
-        elif etype == "literal_error":
-            allowed = err.get("ctx", {}).get("expected", "")
-            msg = f"{shown_value(node, keypath(full))} is not allowed; expected {allowed}"
-            if isinstance(node, str) and not looks_secret(node, keypath(full)):
-                opts = [o.strip().strip("'") for o in str(allowed).replace(" or ", ",").split(",")]
-                msg += did_you_mean(node, opts)
-        elif etype == "string_pattern_mismatch" and isinstance(node, str):
-            shown = node if len(node) <= 60 else node[:57] + "..."
-            quoted = shown_value(node, keypath(full)) if looks_secret(node, keypath(full)) else repr(shown)
-            msg = (f"{quoted} is not a valid name: use ASCII letters, digits and _ . : / -, "
-                   f"at most 128 characters{_non_ascii(node)}")
-        elif etype in ("finite_number",):
-            msg = "NaN and infinite numbers are not allowed"
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-            if node is None:
-                msg = f"{msg} (got null)"
-            elif isinstance(node, (datetime.date, datetime.datetime)):
-                msg = f"{msg} (got the date {node.isoformat()}; quote it to make it text)"
-            elif isinstance(node, (str, int, float, bool)) and not isinstance(node, dict):
-                extra = _non_ascii(node) if isinstance(node, str) else ""
-                msg = f"{msg} (got {shown_value(node, keypath(full))}){extra}"
-        out.append(InputError(msg, doc.locate(full), keypath(full)))
-    return _one_per_place(out)
-
-
-def _non_ascii(text: str) -> str:
-    """Name the first non-ASCII character: a Cyrillic 'а' looks exactly like a Latin 'a' when printed."""
-    for i, ch in enumerate(text):
-        if ord(ch) > 127:
-            return f" (character {i + 1} is U+{ord(ch):04X} {unicodedata.name(ch, 'an unnamed character')}, not ASCII)"
-    return ""
-
-
-def _one_per_place(errors: list[ArchplanError]) -> list[ArchplanError]:
-    """One error per key path: a value checked against a union (``str | int | float | bool``) fails
-    once per member, which reads as four contradicting errors about one value."""
-    by_place: dict[tuple[Location | None, str], list[ArchplanError]] = {}
-    for e in errors:
-        by_place.setdefault((e.location, e.keypath), []).append(e)
-    out: list[ArchplanError] = []
-    for (loc, key), group in by_place.items():
-        if len(group) == 1:
-            out.append(group[0])
-            continue
-        nan = [e for e in group if e.message.startswith("NaN")]
-        if nan:
-            out.append(nan[0])
-            continue
-        kinds = [e.message.split(" (got ")[0].removeprefix("Input should be ") for e in group]
-        got = next((e.message[e.message.index(" (got "):] for e in group if " (got " in e.message), "")
-        out.append(InputError(f"Input should be {' or '.join(dict.fromkeys(kinds))}{got}", loc, key))
-    return out
-
-
-def _submodel(model: type[BaseModel], path: Sequence[str | int]) -> type[BaseModel] | None:
-    """The nested model at ``path`` (skipping list indexes), for did-you-mean on unknown keys."""
-    from typing import get_args
-
-    current: type[BaseModel] = model
-    for part in path:
-        if isinstance(part, int):
-            continue
-        info = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
-        if info is None:
-            return None
-        candidates = [info.annotation, *get_args(info.annotation)]
-        for c in list(candidates):
-            candidates.extend(get_args(c))
-        nested = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-        if nested is None:
-            return None
-        current = nested
-    return current
 
 
 def _field_locations(doc: Document, base: tuple[str | int, ...], data: Any, prefix: str = "") -> dict[str, Location]:
@@ -360,7 +183,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
                 try:
                     obj = model.model_validate(item)
                 except ValidationError as exc:
-                    errors.extend(_pydantic_errors(exc, model, doc, base, item))
+                    errors.extend(validation_errors(exc, model, doc, base, item))
                     continue
                 fact = obj.model_dump(by_alias=True, exclude_none=True, mode="json")
                 ident = identity(kind, fact)
@@ -531,20 +354,13 @@ def load_design(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     """Load design files and directories (plus already-parsed documents) into one design."""
     files = discover(paths) if paths else []
     named = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
-    docs: list[Document] = []
-    errors: list[ArchplanError] = []
-    skipped: list[LoadWarning] = []
-    for path in files:
-        budget.check("loading the design")
-        try:
-            docs.extend(read_design_file(path, limits, required=path in named))
-        except ArchplanError as exc:
-            errors.append(exc)
-        if is_markdown(path) and path not in named and not any(d.file == path for d in docs):
-            skipped.append(LoadWarning("Markdown file skipped: it has no archplan block and no front matter "
-                                       "'source:'", Location(path)))
+    read = load_all(files, lambda path: read_design_file(path, limits, required=path in named), "loading the design")
+    docs = [doc for _path, found in read for doc in found]
+    with_docs = {doc.file for doc in docs}
+    skipped = [LoadWarning("Markdown file skipped: it has no archplan block and no front matter 'source:'",
+                           Location(path))
+               for path, _found in read if is_markdown(path) and path not in named and path not in with_docs]
     docs.extend(extra)
-    raise_all(errors)
     if not docs:
         raise InputError("no design files given" if not skipped else
                          f"no design facts found: the Markdown files hold no archplan block ({HOW_TO})", None)

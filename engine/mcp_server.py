@@ -18,10 +18,12 @@ from typing import Any, Literal
 
 from engine.config import resolve
 from engine.errors import ArchplanError, InputError, Location, UsageError, did_you_mean, raise_all
-from engine.loader import DESIGN_SUFFIXES, READABLE, Design, load_design, load_documents
+from engine.loader import DESIGN_SUFFIXES, READABLE, load_design, load_documents
 from engine.markdown import is_markdown, parse_markdown
+from engine.model.design import Design
+from engine.model.finding import Finding
 from engine.neutral import line
-from engine.review import Finding, Review, load_kb, review_design
+from engine.review import Review, load_kb, review_design
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse
 
 PLAN_SECTIONS: tuple[str, ...] = ("architecture", "roadmap", "risks", "performance", "tests", "deployment",

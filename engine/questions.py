@@ -2,7 +2,7 @@
 
 The questions are the fields the rules asked for (gaps) and the fields a risk was found on by reading them as
 their common default (``basis: assumed``, rules/README.md section 4): stating those settles the finding one way
-or the other. Each unknown field a rule needs goes to the agent that owns it (``engine.import_summary.owner``, the
+or the other. Each unknown field a rule needs goes to the agent that owns it (``engine.model.kinds.owner``, the
 ownership ``archplan schema --agent`` cuts by). Targeted questions come first: the field decides a risk
 of medium severity or more on that subject, and the question names the risk. Hygiene questions follow,
 once per system: a field whose answer decides only low risks is asked once for every fact it is
@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from engine.import_summary import AGENT_TITLES, owner
 from engine.model import SINGLETON_KINDS, Severity, field_description
+from engine.model.kinds import AGENT_TITLES, owner
 from engine.review import Review
 
 ALWAYS_TARGETED = Severity.HIGH

@@ -12,7 +12,8 @@ from tabulate import tabulate
 
 from engine.grouping import GapGroup, RiskGroup, gap_groups, kind_of, names, plural, risk_groups
 from engine.model import Phase, Severity
-from engine.review import Finding, Review, display_path
+from engine.model.finding import Finding
+from engine.review import Review, display_path
 
 REPORT_VERSION = 1
 TABLE_OPTIONS: dict[str, Any] = {"tablefmt": "simple", "disable_numparse": True}
@@ -232,7 +233,7 @@ def explain(review: Review, finding: Finding) -> str:
     if finding.likelihood:
         base = finding.base_severity.value
         if finding.severity_overridden:
-            from engine.rule import severity_of
+            from engine.model.rule import severity_of
 
             matrix = severity_of(finding.likelihood, finding.impact or "minor").value
             lines.append(f"  severity: {base}, set by the project config (likelihood {finding.likelihood} x impact "

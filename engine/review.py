@@ -11,164 +11,32 @@ import functools
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import budget
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
-from engine.consequence import AdjustRecord, Assumption, GapRecord, RiskRecord, assumption_note
+from engine.consequence import AdjustRecord, GapRecord, RiskRecord
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
-from engine.loader import Design, Fact, load_design
+from engine.loader import load_design
 from engine.model import SEVERITY_BY_RANK, UNKNOWN_BECAUSE, Phase, Severity
-from engine.rule import context_already_priced
-from engine.ruleload import KnowledgeBase, builtin_rules_dir, load_rules
-from engine.runtime import RunLimits, RunResult, run
+from engine.model.design import Design, Fact
+from engine.model.finding import Adjustment, Evidence, Finding, MitigationItem
+from engine.model.rule import KnowledgeBase, context_already_priced
+from engine.ruleload import builtin_rules_dir, load_rules
 from engine.source import DEFAULT_LIMITS, Document, Limits
+
+if TYPE_CHECKING:
+    from engine.runtime import RunLimits, RunResult
 
 GAP_RULE = "information-gap"
 CONTEXT_CEILING = {"minor": 2, "moderate": 3, "major": 3, "severe": 4}
 """How far context rules may raise a finding, by impact: only a severe impact becomes critical through
 context. Without a ceiling, a web shop whose every component sits on a public path had a third of its
 findings at critical (a catalogue backup interval among them); a base severity above the ceiling stays."""
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A fact a finding rests on, and where it was stated (or which rule derived it)."""
-
-    key: str
-    kind: str
-    location: Location
-    derived_by: str | None = None
-    premises: tuple[str, ...] = ()
-
-    def to_json(self, path: Callable[[str], str] = str) -> dict[str, Any]:
-        """JSON form (``path`` maps the file as stated to the file as shown)."""
-        out: dict[str, Any] = {"key": self.key, "kind": self.kind, **_loc_json(self.location, path)}
-        if self.derived_by:
-            out["derived_by"] = self.derived_by
-            out["premises"] = list(self.premises)
-        return out
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """A context rule's change to a finding's severity."""
-
-    rule: str
-    by: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class MitigationItem:
-    """A deduplicated mitigation: one pattern applied to one scope, resolving one or more risks."""
-
-    id: str
-    pattern: str
-    scope: str
-    title: str
-    action: str
-    phase: int
-    after: tuple[str, ...]
-    findings: tuple[str, ...]
-    subjects: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "id": self.id, "pattern": self.pattern, "scope": self.scope, "title": self.title,
-            "action": self.action, "phase": self.phase, "after": list(self.after),
-            "findings": list(self.findings), "subjects": list(self.subjects),
-        }
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One risk (or information gap) on one subject, with everything needed to explain it."""
-
-    id: str
-    rule: str
-    title: str
-    kind: str
-    severity: Severity
-    base_severity: Severity
-    category: str
-    phase: int
-    message: str
-    subjects: tuple[str, ...]
-    location: Location
-    mitigations: tuple[str, ...]
-    fingerprint: str
-    likelihood: str | None = None
-    impact: str | None = None
-    adjustments: tuple[Adjustment, ...] = ()
-    evidence: tuple[Evidence, ...] = ()
-    references: tuple[str, ...] = ()
-    missing: tuple[tuple[str, str], ...] = ()
-    """For information gaps: (field, rule needing it)."""
-    field: str | None = None
-    """The subject's field the finding points at (the rule's ``risk.field``), if any."""
-    severity_overridden: bool = False
-    """The base severity comes from the project config's ``[severity]``, not likelihood x impact."""
-    assumed: tuple[Assumption, ...] = ()
-    """For a risk resting on an assumed default: the unknown fields read as that default (``assume``)."""
-
-    @property
-    def shown(self) -> str:
-        """The message as reports show it: with a short note of what it assumed, when it assumed anything."""
-        if not self.assumed:
-            return self.message
-        return f"{self.message} (assumed: {assumption_note(self.assumed)})"
-
-    @property
-    def basis(self) -> str:
-        """``assumed`` when the risk rests on an unknown field read as its default, else ``stated``."""
-        return "assumed" if self.assumed else "stated"
-
-    @property
-    def subject(self) -> str:
-        """The main subject's key."""
-        return self.subjects[0]
-
-    @property
-    def group(self) -> str:
-        """The line it is shown under in the grouped reports: its rule for a risk, ``gap:<kind>`` for a gap
-        (``engine.grouping``)."""
-        return self.rule if self.kind == "risk" else f"gap:{self.subject.split(':', 1)[0]}"
-
-    def to_json(self, path: Callable[[str], str] = str) -> dict[str, Any]:
-        """JSON form (keys sorted by the serialiser; ``path`` maps the files as stated to the files as shown)."""
-        out: dict[str, Any] = {
-            "id": self.id, "rule": self.rule, "title": self.title, "kind": self.kind,
-            "severity": self.severity.value, "base_severity": self.base_severity.value,
-            "category": self.category, "phase": self.phase, "message": self.message,
-            "subjects": list(self.subjects), "location": _loc_json(self.location, path),
-            "mitigations": list(self.mitigations), "fingerprint": self.fingerprint,
-            "evidence": [e.to_json(path) for e in self.evidence], "group": self.group,
-        }
-        if self.likelihood:
-            out["likelihood"] = self.likelihood
-            out["impact"] = self.impact
-        if self.adjustments:
-            out["adjustments"] = [{"rule": a.rule, "by": a.by, "reason": a.reason} for a in self.adjustments]
-        if self.missing:
-            out["missing"] = [{"field": f, "rule": r} for f, r in self.missing]
-        if self.severity_overridden:
-            out["severity_overridden"] = True
-        if self.kind == "risk":
-            out["basis"] = self.basis
-            if self.assumed:
-                out["assumed"] = [a.to_json() for a in self.assumed]
-        return out
-
-
-def _loc_json(loc: Location, path: Callable[[str], str] = str) -> dict[str, Any]:
-    return {"file": path(loc.file) if isinstance(loc.file, str) else loc.file, "line": loc.line,
-            "column": loc.column}
 
 
 @dataclass
@@ -268,6 +136,8 @@ def paused_gc() -> Iterator[None]:
 
 def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None = None) -> Review:
     """Fire a compiled knowledge base over a loaded design."""
+    from engine.runtime import run  # the rule engine's C core loads when a review runs, not with `import engine`
+
     with paused_gc():
         enriched = enrich(design)
         result = run(kb, facts_for_engine(enriched), run_limits)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from engine.catalog import CATALOG_ID, SOURCE_FAMILIES, load_catalog
 from engine.errors import Location, RuleError
 from engine.model import Category
-from engine.rule import Example
-from engine.ruleload import RULE_SUFFIX, TEST_SUFFIX, LoadedRule
+from engine.model.rule import Example, LoadedRule
+from engine.ruleload import RULE_SUFFIX, TEST_SUFFIX
 from engine.source import keypath
 
 CHECKS: tuple[str, ...] = ("layout", "docs", "examples", "fires", "references", "catalog", "case-files")

@@ -7,18 +7,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from pydantic import ValidationError
 
-from engine import budget
 from engine.dialect import atoms
 from engine.errors import ArchplanError, InputError, LimitError, Location, RuleError, did_you_mean, raise_all
-from engine.loader import _pydantic_errors
 from engine.model import BASE_KINDS, GRAPH_KINDS, FieldSpec, kind_fields
-from engine.rule import (
+from engine.model.rule import (
     OPERATORS,
     PLAN_ITEM_KIND,
     PLAN_ITEM_OPTIONAL,
@@ -26,11 +23,14 @@ from engine.rule import (
     PLAN_SECTIONS,
     TEMPLATE_FIELD,
     TEMPLATE_REF,
+    KnowledgeBase,
+    LoadedRule,
     Pattern,
     Rule,
 )
 from engine.scaffold import unfilled_placeholders
-from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
+from engine.source import DEFAULT_LIMITS, Limits, keypath, load
+from engine.validation import load_all, validation_errors
 
 RULE_SUFFIX = ".yaml"
 TEST_SUFFIX = ".test.yaml"
@@ -45,32 +45,6 @@ def builtin_rules_dir() -> str:
     if os.path.isdir(candidate):
         return candidate
     return str(resources.files("engine").joinpath("_rules"))  # pragma: no cover - wheel layout
-
-
-@dataclass(frozen=True)
-class LoadedRule:
-    """A validated rule with where it came from."""
-
-    rule: Rule
-    file: str
-    doc: Document
-
-    def locate(self, *path: str | int) -> Location:
-        """Location of a key path inside the rule file."""
-        return self.doc.locate(tuple(path))
-
-
-@dataclass
-class KnowledgeBase:
-    """All loaded rules, plus the derived kinds they declare."""
-
-    rules: list[LoadedRule]
-    kinds: dict[str, dict[str, FieldSpec]]
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def by_id(self) -> dict[str, LoadedRule]:
-        """Rules indexed by id."""
-        return {r.rule.id: r for r in self.rules}
 
 
 MAX_RULES = 5_000
@@ -115,7 +89,7 @@ def parse_rule_file(path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedRule:
     except ValidationError as exc:
         from engine.errors import ErrorGroup
 
-        errs = _pydantic_errors(exc, Rule, doc, (), doc.data)
+        errs = validation_errors(exc, Rule, doc, (), doc.data)
         raise ErrorGroup([RuleError(e.message, e.location, e.keypath) for e in errs]) from None
     stem = os.path.basename(path)[: -len(RULE_SUFFIX)]
     if rule.id != stem:
@@ -134,15 +108,8 @@ def load_rules(dirs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if len(files) > MAX_RULES:
         raise LimitError(f"the rule packs hold {len(files):,} rule files, over the {MAX_RULES:,}-rule limit "
                          f"(the built-in knowledge base has about 200)", Location(files[MAX_RULES]))
-    loaded: list[LoadedRule] = []
+    loaded = [lr for _path, lr in load_all(files, lambda path: parse_rule_file(path, limits), "loading the rules")]
     errors: list[ArchplanError] = []
-    for path in files:
-        budget.check("loading the rules")
-        try:
-            loaded.append(parse_rule_file(path, limits))
-        except ArchplanError as exc:
-            errors.append(exc)
-    raise_all(errors)
     seen: dict[str, str] = {}
     for lr in loaded:
         if lr.rule.id in seen:

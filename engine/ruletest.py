@@ -12,13 +12,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.compiler import CompiledKB
 from engine.errors import ArchplanError, ErrorGroup, Location, RuleError
-from engine.loader import _pydantic_errors, load_documents
+from engine.loader import load_documents
 from engine.model import COMPUTED_FIELDS, SECTIONS
+from engine.model.rule import Example, Rule
 from engine.review import GAP_RULE, review_design
-from engine.rule import Example, Rule
 from engine.rulecheck import RuleProblem, check_rule, orphan_case_files
 from engine.ruleload import TEST_SUFFIX, split_test
 from engine.source import Document, load
+from engine.validation import validation_errors
 
 
 class CaseFile(BaseModel):
@@ -84,7 +85,7 @@ def collect_cases(kb: CompiledKB, paths: Sequence[str] = ()) -> list[Case]:
             try:
                 cf = CaseFile.model_validate(doc.data)
             except ValidationError as exc:
-                errors.extend(_pydantic_errors(exc, CaseFile, doc, (), doc.data))
+                errors.extend(validation_errors(exc, CaseFile, doc, (), doc.data))
                 continue
             if cf.rule != rid:
                 errors.append(RuleError(f"case file is for '{cf.rule}' but sits beside '{rid}'",

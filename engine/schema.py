@@ -1,6 +1,6 @@
 """The JSON Schemas ``archplan schema`` exports, and the editor modeline that points a YAML file at one.
 
-The descriptions in both schemas are the models' attribute docstrings (engine/model.py, engine/rule.py):
+The descriptions in both schemas are the models' attribute docstrings (engine/model/schema.py, engine/model/rule.py):
 the schema, editor hovers and ``archplan rules docs`` share one text.
 
 Editors running yaml-language-server (VS Code's YAML extension, Neovim, Helix ...) read a first-line
@@ -16,7 +16,7 @@ import os
 from typing import Any
 
 from engine.model import DesignFile
-from engine.rule import Rule
+from engine.model.rule import Rule
 
 DESIGN_SCHEMA_FILE = "design.schema.json"
 """Default file name of the design schema: ``archplan schema -o design.schema.json``."""
@@ -113,15 +113,15 @@ def _reachable(schema: dict[str, Any]) -> dict[str, Any]:
 def agent_schema(agent: str) -> dict[str, Any]:
     """The JSON Schema of the part of a design file that ``agent`` owns (``source:`` fixed to it).
 
-    Ownership is the one questions are routed by (``engine.import_summary.owner``): a kind's sections
+    Ownership is the one questions are routed by (``engine.model.kinds.owner``): a kind's sections
     belong to one agent, and some fields of other kinds (authentication, transport security) to the
     security agent. An agent's entry of another agent's kind holds the entry's identifying keys and the
     fields it owns; the loader merges the two entries by those keys.
     """
     import copy
 
-    from engine.import_summary import FIELD_AGENT, KIND_AGENT
     from engine.model import AGENTS, SECTIONS
+    from engine.model.kinds import FIELD_AGENT, KIND_AGENT
 
     if agent not in AGENTS:
         raise ValueError(f"unknown agent {agent!r}")

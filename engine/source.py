@@ -10,14 +10,18 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from engine import budget
 from engine.errors import InputError, Location
+from engine.model.document import DEFAULT_LIMITS, Document, Limits, Path, keypath
 from engine.neutral import forbidden_char
+
+# The document types live in engine.model.document (pure data); the readers here return them.
+__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "Path", "decode", "keypath", "load", "parse", "parse_all",
+           "read_text"]
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -27,59 +31,6 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
     _C_PARSER = False
-
-Path = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource bounds for reading input."""
-
-    max_bytes: int = 16 * 1024 * 1024
-    max_depth: int = 64
-    max_nodes: int = 2_000_000
-    max_string: int = 100_000
-    max_facts: int = 200_000
-    """Entries (services, calls …) the design files may hold together; checked before validating any."""
-
-
-DEFAULT_LIMITS = Limits()
-
-
-@dataclass
-class Document:
-    """A parsed file: its data, and where each key path stands in the text."""
-
-    file: str
-    data: Any
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    imported: bool = False
-    """Derived from an artifact (OpenAPI, compose...) by an importer: hand-written facts win over it."""
-    remarks: list[tuple[Location, str]] = field(default_factory=list)
-    """What an importer could not use, and why (a skipped file, an unset variable): load warnings."""
-
-    def locate(self, path: Path) -> Location:
-        """The location of ``path``, or of its nearest parent that has one."""
-        probe = tuple(path)
-        while probe:
-            pos = self.positions.get(probe)
-            if pos is not None:
-                return Location(self.file, pos[0], pos[1])
-            probe = probe[:-1]
-        pos = self.positions.get(())
-        return Location(self.file, pos[0], pos[1]) if pos else Location(self.file, 1, 1)
-
-
-def keypath(path: Path) -> str:
-    """``services[2].health.liveness`` from ``("services", 2, "health", "liveness")``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
 
 _SAFE_TAGS = {
     "tag:yaml.org,2002:null",

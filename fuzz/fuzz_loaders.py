@@ -25,12 +25,13 @@ with atheris.instrument_imports(include=["engine", "yaml"]):
     from engine.enrich import enrich
     from engine.errors import ArchplanError
     from engine.loader import load_documents
-    from engine.ruleload import KnowledgeBase, LoadedRule, builtin_rules_dir, derived_kinds, load_rules, validate
+    from engine.model.rule import KnowledgeBase, LoadedRule
+    from engine.ruleload import builtin_rules_dir, derived_kinds, load_rules, validate
     from engine.source import Limits, decode, parse
 
 from pydantic import ValidationError
 
-from engine.rule import Rule
+from engine.model.rule import Rule
 
 # Small bounds keep each input fast; the bounds themselves are part of what is tested.
 LIMITS = Limits(max_bytes=1 << 20, max_depth=64, max_nodes=200_000, max_string=100_000)

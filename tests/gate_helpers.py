@@ -11,7 +11,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from engine.cli import main
+from engine.cli.main import main
 from tests.conftest import ROOT
 from tests.helpers import rule_yaml, write_yaml
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from engine.loader import Design, Fact, load_documents
+from engine.loader import load_documents
+from engine.model.design import Design, Fact
 from engine.source import Document
 from tests.conftest import ROOT
 
@@ -103,7 +104,7 @@ def check_builtin_rules_on_artifacts(specs: list[str]) -> None:
 
     from click.testing import CliRunner
 
-    from engine.cli import main
+    from engine.cli.main import main
 
     for spec in specs:
         result = CliRunner().invoke(main, ["check", "--from", spec, "--format", "json", "--fail-on", "never"])

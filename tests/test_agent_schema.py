@@ -9,10 +9,10 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main
-from engine.import_summary import owner
+from engine.cli.main import main
 from engine.loader import discover, load_documents, read_design_file
 from engine.model import AGENTS, SECTIONS
+from engine.model.kinds import owner
 from engine.schema import STRICT_DROPPED, agent_schema, design_schema, strict_schema
 from engine.source import Document
 from tests.conftest import ROOT

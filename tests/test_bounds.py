@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import budget
-from engine.cli import main
+from engine.cli.main import main
 from engine.dialect import Regex
 from engine.enrich import Members, enrich
 from engine.errors import LimitError, Location

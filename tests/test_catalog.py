@@ -21,12 +21,12 @@ import pytest
 from click.testing import CliRunner
 
 from engine.catalog import CATALOG_ID, load_catalog, parse_catalog, to_json
-from engine.cli import main
+from engine.cli.main import main
 from engine.compiler import CompiledKB
 from engine.errors import ArchplanError
 from engine.model import Category
+from engine.model.rule import Rule
 from engine.review import load_kb
-from engine.rule import Rule
 from engine.rulecheck import CHECKS, RuleProblem
 from engine.ruleload import RULE_SUFFIX, builtin_rules_dir, discover_rules, parse_rule_file
 from engine.ruletest import check_rules

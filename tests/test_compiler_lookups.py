@@ -20,8 +20,8 @@ from engine import reference, runtime
 from engine.compiler import LOOKUP_PREFIX, CompiledKB, Lookup
 from engine.enrich import enrich
 from engine.errors import LimitError
-from engine.loader import Design
 from engine.model import SINGLETON_KINDS, singleton_key
+from engine.model.design import Design
 from engine.review import facts_for_engine, load_kb, review_design
 from tests.helpers import rule_yaml
 from tests.test_compiler_runtime import design_of, kb_from

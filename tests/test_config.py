@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.config import NO_CONFIG, discover, load_config, resolve
 from engine.errors import ArchplanError
 from engine.review import load_kb, review

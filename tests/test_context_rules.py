@@ -8,8 +8,8 @@ from typing import Any
 from engine.compiler import compile_kb
 from engine.importers import import_paths
 from engine.loader import load_documents
+from engine.model.rule import Example
 from engine.review import review, review_design
-from engine.rule import Example
 from engine.ruleload import load_rules
 from engine.ruletest import Case, run_case
 from engine.source import Document

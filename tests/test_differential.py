@@ -23,7 +23,8 @@ from engine import reference, runtime
 from engine.compiler import CompiledKB, compile_kb
 from engine.enrich import enrich
 from engine.errors import ArchplanError
-from engine.loader import Design, load_design, load_documents
+from engine.loader import load_design, load_documents
+from engine.model.design import Design
 from engine.review import assemble, facts_for_engine, load_kb
 from engine.ruleload import load_rules
 from engine.ruletest import case_document, collect_cases

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.cli import main
+from engine.cli.main import main
 from tests.conftest import IN_CI, ROOT
 from tests.gate_helpers import EMPTY_CONFIG, SHOP, run
 

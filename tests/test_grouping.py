@@ -9,8 +9,9 @@ import pytest
 
 from engine.grouping import findings_per_issue, gap_groups, names, plural, risk_groups
 from engine.model import Severity
+from engine.model.finding import Finding
 from engine.report import to_json
-from engine.review import Finding, Review, review
+from engine.review import Review, review
 from tests.gate_helpers import SHOP
 
 

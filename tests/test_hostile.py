@@ -32,7 +32,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 
 HOSTILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
 EXPECT_SUFFIX = ".expect.yaml"

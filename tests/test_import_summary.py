@@ -9,19 +9,12 @@ from typing import Any
 import yaml
 from click.testing import CliRunner
 
-from engine.cli import main
-from engine.import_summary import (
-    AGENT_TITLES,
-    KIND_AGENT,
-    edge_origin,
-    owner,
-    rule_fields,
-    summary_lines,
-    unknowns,
-)
+from engine.cli.main import main
+from engine.import_summary import edge_origin, rule_fields, summary_lines, unknowns
 from engine.importers import import_paths
 from engine.loader import load_design, load_documents
 from engine.model import BASE_KINDS, SECTIONS
+from engine.model.kinds import AGENT_TITLES, KIND_AGENT, owner
 from engine.ruleload import builtin_rules_dir, load_rules
 from engine.source import DEFAULT_LIMITS
 from tests.conftest import ROOT

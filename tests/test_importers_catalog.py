@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.importers import import_paths
 from engine.importers.infra import Edge, Recognised, catalog, edge_fact, literal_secret, parse_catalog, recognise
 from engine.loader import load_documents

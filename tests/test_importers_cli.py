@@ -12,7 +12,7 @@ import jsonschema
 import yaml
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.importers import detect, load_artifacts
 from engine.loader import load_design, load_documents
 from tests.conftest import ROOT

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.errors import ArchplanError
 from engine.importers import detect, import_paths, load_artifacts
 from engine.importers.gateway import service_of_host
-from engine.loader import Design, load_design, load_documents
+from engine.loader import load_design, load_documents
+from engine.model.design import Design
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact, fixture, line_of
 

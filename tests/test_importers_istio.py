@@ -11,7 +11,7 @@ import pytest
 from engine.errors import ArchplanError
 from engine.importers import kubernetes
 from engine.importers.istio import duration_ms
-from engine.loader import Design
+from engine.model.design import Design
 from engine.source import parse
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact, fixture, line_of

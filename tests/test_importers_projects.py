@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from engine.errors import ArchplanError
 from engine.importers import detect, import_paths, load_artifacts
 from engine.importers.compose_project import load_project, project_files
-from engine.loader import Design, load_documents
+from engine.loader import load_documents
+from engine.model.design import Design
 from tests.helpers import write
 from tests.importer_helpers import fixture
 

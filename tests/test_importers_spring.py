@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import ArchplanError
 from engine.importers import detect, import_paths
-from engine.loader import Design
+from engine.model.design import Design
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact, fixture, line_of, read
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.errors import ArchplanError
 from engine.loader import load_design
 from engine.markdown import parse_markdown

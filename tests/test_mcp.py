@@ -36,7 +36,7 @@ def _text(result: Any) -> str:
 
 def test_stdio_session_initialize_list_check_explain() -> None:
     params = StdioServerParameters(command=sys.executable,
-                                   args=["-c", "from engine.cli import main; main()", "mcp"], cwd=ROOT)
+                                   args=["-c", "from engine.cli.main import main; main()", "mcp"], cwd=ROOT)
 
     async def session() -> None:
         async with Client(params, mode="legacy") as client:  # legacy: the initialize handshake

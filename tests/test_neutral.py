@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import neutral
-from engine.cli import main
+from engine.cli.main import main
 from engine.errors import InputError, looks_secret, shown
 from engine.source import DEFAULT_LIMITS, parse
 from tests.test_hostile import HOSTILE, injection_problems

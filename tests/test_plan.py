@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.errors import ArchplanError
 from engine.plan import build_plan
 from engine.plan.model import Plan

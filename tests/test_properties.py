@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import reference, runtime
-from engine.cli import main
+from engine.cli.main import main
 from engine.enrich import enrich
 from engine.errors import ArchplanError
 from engine.loader import load_documents

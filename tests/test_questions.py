@@ -7,9 +7,9 @@ import os
 
 from click.testing import CliRunner
 
-from engine.cli import main
-from engine.import_summary import owner
+from engine.cli.main import main
 from engine.model import Severity, field_description
+from engine.model.kinds import owner
 from engine.questions import HYGIENE_FROM, questions
 from engine.review import review
 from tests.conftest import ROOT

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import engine.gate.cli_check as cli_check
+import engine.cli.check as cli_check
 from engine.grouping import risk_groups
 from engine.report import PLAIN, TextStyle, to_text
 from engine.review import Review, review

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.rulecheck import CHECKS
 from tests.helpers import write
 

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from engine.catalog import load_catalog
-from engine.cli import main
+from engine.cli.main import main
 from engine.model import field_description
 from engine.ruleload import builtin_rules_dir, discover_rules, parse_rule_file
 from engine.scaffold import PLACEHOLDER
@@ -339,7 +339,7 @@ def test_guide_shows_the_severity_matrix_the_engine_uses() -> None:
 
 def test_guide_names_every_operator_section_and_source_family() -> None:
     from engine.catalog import RULE_SOURCES
-    from engine.rule import OPERATORS, Rule
+    from engine.model.rule import OPERATORS, Rule
 
     with open(GUIDE, encoding="utf-8") as fh:
         guide = fh.read()
@@ -350,7 +350,7 @@ def test_guide_names_every_operator_section_and_source_family() -> None:
 
 
 def test_scaffold_mentions_every_key_a_rule_can_have() -> None:
-    from engine.rule import Rule
+    from engine.model.rule import Rule
     from engine.scaffold import scaffold
 
     text = scaffold("x-without-y", "data", "rules/data/x-without-y.yaml")

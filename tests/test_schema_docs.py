@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.loader import load_design
 from engine.schema import DESIGN_SCHEMA_FILE, RULE_SCHEMA_FILE, modeline
 from tests.importer_helpers import fixture

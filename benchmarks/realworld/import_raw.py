@@ -33,7 +33,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
-from engine.cli_import import render  # noqa: E402
+from engine.cli.importing import render  # noqa: E402
 from engine.errors import ArchplanError  # noqa: E402
 from engine.importers import import_paths  # noqa: E402
 from engine.loader import load_documents  # noqa: E402

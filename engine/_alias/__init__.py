@@ -1,8 +1,8 @@
 """archplan as a library, under the name it is installed by: ``import archplan``.
 
 The code lives in the ``engine`` package (the source layout is fixed); the wheel installs this folder as
-the ``archplan`` package, so the distribution, the command, ``python -m archplan`` and the import name
-agree. It re-exports the stable entry points and nothing else; ``engine.*`` stays importable for the rest.
+the ``archplan`` package, so that the distribution, the command, ``python -m archplan`` and the import name
+agree. It re-exports the public API of ``engine`` (``engine.__all__``) and nothing else.
 
     import archplan
 
@@ -13,8 +13,26 @@ agree. It re-exports the stable entry points and nothing else; ``engine.*`` stay
 
 from __future__ import annotations
 
-from engine import __version__
-from engine.errors import ArchplanError
-from engine.review import Finding, Review, load_kb, review, review_design
+from engine import (
+    ArchplanError,
+    Design,
+    Evidence,
+    Fact,
+    Finding,
+    KnowledgeBase,
+    Location,
+    MitigationItem,
+    Plan,
+    Review,
+    Severity,
+    __version__,
+    build_plan,
+    load_design,
+    load_kb,
+    review,
+    review_design,
+)
 
-__all__ = ["ArchplanError", "Finding", "Review", "__version__", "load_kb", "review", "review_design"]
+__all__ = ["ArchplanError", "Design", "Evidence", "Fact", "Finding", "KnowledgeBase", "Location", "MitigationItem",
+           "Plan", "Review", "Severity", "__version__", "build_plan", "load_design", "load_kb", "review",
+           "review_design"]

@@ -19,7 +19,8 @@ from typing import Any
 
 from engine import __version__
 from engine.errors import ArchplanError, InputError, Location, raise_all
-from engine.review import Finding, Review, fingerprint_rel
+from engine.model.finding import Finding
+from engine.review import Review, fingerprint_rel
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse, read_text
 
 BASELINE_VERSION = 1

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from engine.model import Severity
-from engine.review import GAP_RULE, Finding, Review, display_path
+from engine.model.finding import Finding
+from engine.review import GAP_RULE, Review, display_path
 from engine.ruleload import builtin_rules_dir
 
 POLICY_RULE = "policy-change"

@@ -22,8 +22,9 @@ from engine.gate.policy import Policy, check_waivers
 from engine.gate.policy import describe as describe_policy
 from engine.gate.waivers import Waiver, WaiverResult, apply, check_rule_ids, from_design_doc, from_waivers_doc
 from engine.model import Severity
+from engine.model.finding import Finding
 from engine.report import severity_at_least
-from engine.review import GAP_RULE, Finding, Review
+from engine.review import GAP_RULE, Review
 from engine.source import DEFAULT_LIMITS, Document, Limits, load
 
 Status = Literal["active", "waived", "baselined"]

@@ -19,8 +19,8 @@ from engine.errors import UsageError
 from engine.gate.common import logical_path, one_line, where
 from engine.gate.waivers import Waiver
 from engine.loader import DESIGN_SUFFIXES
+from engine.model.finding import Finding
 from engine.report import severity_at_least
-from engine.review import Finding
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from engine.errors import ArchplanError, InputError, Location
 from engine.gate.common import POLICY_RULE
 from engine.gate.waivers import Waiver, _compile, is_pattern
 from engine.model import Severity
-from engine.review import Finding, Review, display_path, fingerprint
+from engine.model.finding import Finding
+from engine.review import Review, display_path, fingerprint
 
 DEFAULT_MAX_DAYS = 180
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from engine import budget
 from engine.errors import ArchplanError, InputError, Location, did_you_mean, shown
-from engine.review import Finding
+from engine.model.finding import Finding
 from engine.source import Document, Path, keypath
 
 WAIVER_KEYS = ("rule", "subject", "reason", "owner", "expires", "ticket")

@@ -21,26 +21,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from engine.errors import InputError, Location
+from engine.model.kinds import SECTION_KIND, identity, is_singleton_section
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, read_text
 
 if TYPE_CHECKING:  # imported where used: every archplan command loads this module, few follow $refs
     from referencing import Resource
-
-# Section -> how a fact of it is identified inside one document (the loader's ``identity``).
-_IDENT: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "services": lambda d: str(d["name"]),
-    "datastores": lambda d: str(d["name"]),
-    "channels": lambda d: str(d["name"]),
-    "externals": lambda d: str(d["name"]),
-    "endpoints": lambda d: str(d.get("name") or f"{d['method']} {d['path']}"),
-    "interactions": lambda d: str(d.get("name") or f"{d['from']}->{d['to']}"),
-    "deployments": lambda d: str(d["service"]),
-    "jobs": lambda d: str(d["name"]),
-}
-SECTION_KIND = {"services": "service", "datastores": "datastore", "channels": "channel", "externals": "external",
-                "endpoints": "endpoint", "interactions": "interaction", "deployments": "deployment", "jobs": "job",
-                "security": "security", "system": "system"}
-
 
 @dataclass
 class ArtifactDocument(Document):
@@ -85,7 +70,7 @@ class Body:
 
     def fact(self, section: str, data: Mapping[str, Any], at: Location) -> str:
         """Add a fact (or find the one with the same identity) and return its identity."""
-        ident = _IDENT[section](data) if section in _IDENT else section
+        ident = identity(SECTION_KIND[section], data)  # a singleton's is its section (= kind) name
         items = self.items.setdefault(section, {})
         if ident not in items:
             items[ident] = {}
@@ -106,7 +91,7 @@ class Body:
         """Set ``dotted`` (``health.liveness``) on a fact unless already stated (``override`` replaces)."""
         if value is None:
             return
-        if section not in _IDENT and ident not in self.items.get(section, {}):
+        if is_singleton_section(section) and ident not in self.items.get(section, {}):
             self.items.setdefault(section, {})[ident] = {}
             self.locs[(section, ident)] = {"": at}
         item = self.items[section][ident]
@@ -136,7 +121,7 @@ class Body:
         where: dict[Path, Location] = {(): Location(self.file, 1, 1)}
         for section in sorted(self.items):
             facts = self.items[section]
-            if section not in _IDENT:  # singletons: system, security
+            if is_singleton_section(section):  # system, security
                 data[section] = facts[section]
                 for dotted, loc in self.locs[(section, section)].items():
                     where[(section, *dotted.split(".")) if dotted else (section,)] = loc

@@ -55,6 +55,7 @@ from typing import Any
 from engine.errors import InputError, Location
 from engine.importers import nginx_conf
 from engine.importers.base import Body, fail, host_exposure, listing, mapping, safe_name, split_host
+from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
 
 DEFAULT_NAME = "gateway"
@@ -174,7 +175,7 @@ class _Routes:
             return
         stand_in = not methods
         for method, mloc in methods or [("ANY", at)]:
-            ident = f"{method} {path}"
+            ident = identity("endpoint", {"method": method, "path": path})
             if self.body.has("endpoints", ident):
                 continue  # an earlier route takes this method and path first
             self.body.fact("endpoints", {"method": method, "path": path, "served_by": self.name}, at)
@@ -211,7 +212,7 @@ class _Routes:
             body.fact(tgt.section, {"name": name}, tgt.at)
             if tgt.section == "externals":
                 body.note("externals", name, "a public host the gateway proxies to: confirm it is a third party")
-            key = f"{self.name}->{name}"
+            key = identity("interaction", {"from": self.name, "to": name})
             body.fact("interactions", {"from": self.name, "to": name, "style": "sync",
                                        "protocol": first.protocol}, first.at)
             timeouts = [c.timeout for c in tgt.calls]

@@ -31,6 +31,7 @@ from engine.importers import infra, istio
 from engine.importers.base import Body, entry_endpoint, route_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
 from engine.importers.istio import Entry
+from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, parse_all, read_text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -425,7 +426,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         data = infra.edge_fact(e, kinds.get(e.target))
         body.fact("interactions", data, e.location or Location(path))
     for entry in entries:
-        if entry.via is not None and not body.has("interactions", f"{entry.via}->{entry.target}"):
+        edge = {"from": entry.via, "to": entry.target}
+        if entry.via is not None and not body.has("interactions", identity("interaction", edge)):
             ident = body.fact("interactions", {"from": entry.via, "to": entry.target, "style": "sync",
                                                "inferred_from": f"{entry.why} ({entry.at}) routes requests from "
                                                                 f"{entry.via} to {entry.target}"}, entry.at)

@@ -43,6 +43,7 @@ from engine.importers import infra
 from engine.importers.base import Body, host_exposure, safe_name, split_host
 from engine.importers.gateway import placeholders as _placeholders
 from engine.importers.gateway import service_of_host
+from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
 
 SUFFIXES = (".yml", ".yaml", ".properties")
@@ -319,7 +320,7 @@ class _App:
                     yield middle
 
     def _set(self, target: str, field: str, value: Any, prop: _Prop, why: str) -> None:
-        key = f"{self.name}->{target}"
+        key = identity("interaction", {"from": self.name, "to": target})
         before = (self.body.get("interactions", key) or {}).get(field)
         if field == "timeout_ms" and isinstance(before, int) and before <= value:
             return  # the shorter of two stated bounds (a client timeout, a time limiter) ends the call

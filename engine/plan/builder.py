@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine.enrich import is_sync, strongly_connected
-from engine.loader import Fact
 from engine.model import Severity
+from engine.model.design import Fact
+from engine.model.rule import PLAN_ITEM_KIND
 from engine.plan.diagram import build_architecture, render_svg_text, sev_max
 from engine.plan.model import (
     Deployment,
@@ -32,7 +33,6 @@ from engine.plan.model import (
     WorkItem,
 )
 from engine.review import Review, display_path, paused_gc
-from engine.rule import PLAN_ITEM_KIND
 
 COMPONENT_KINDS = ("service", "datastore", "channel", "external")
 LIKELIHOOD_ORDER = ("almost_certain", "likely", "possible", "rare")

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 
 from engine.enrich import is_sync
-from engine.loader import Fact
+from engine.model.design import Fact
 from engine.neutral import line
 from engine.plan.model import Architecture, Edge, Node
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from tabulate import tabulate
 
 from engine.model import Phase
+from engine.model.rule import severity_of
 from engine.neutral import fence, markdown
 from engine.plan.builder import IMPACT_ORDER, LIKELIHOOD_ORDER, TEST_ORDER
 from engine.plan.model import Plan
-from engine.rule import severity_of
 
 MAX_TABLE_ROWS = 400
 """Longer tables (huge designs) keep their first rows and say how many were left out; JSON keeps all."""

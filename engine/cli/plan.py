@@ -6,33 +6,19 @@ import os
 
 import click
 
-from engine.cli import (
-    _limit_options,
-    _limits,
-    _rules_options,
-    _run_limits,
-    config_options,
-    from_option,
-    main,
-    print_warnings,
-    project_config,
-    write_output,
-)
+from engine.cli import options as common
 from engine.errors import UsageError
 
 
-@main.command()
+@click.command()
 @click.argument("design", nargs=-1, type=click.Path())
-@from_option
-@_rules_options
-@config_options
+@common.review_inputs
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json", "text"]), default="markdown",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Write the plan to this file (atomically).")
 @click.option("--diagrams", "diagrams_dir", type=click.Path(),
               help="Also write architecture.mmd/.dot, roadmap.mmd/.dot (and .svg with Graphviz) to this directory.")
-@click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
-@_limit_options
+@common.input_bounds
 def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
          config_file: str | None, no_config: bool, fmt: str, output: str | None, diagrams_dir: str | None,
          max_input_bytes: int | None) -> None:
@@ -46,13 +32,13 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
         raise UsageError("nothing to plan: give design files or directories, or --from FORMAT=PATH")
     if diagrams_dir is not None and os.path.exists(diagrams_dir) and not os.path.isdir(diagrams_dir):
         raise UsageError(f"--diagrams {diagrams_dir}: not a directory")
-    limits = _limits(max_input_bytes)
+    limits = common.input_limits(max_input_bytes)
     extra = load_artifacts(from_specs, limits)
-    config = project_config(design, config_file, no_config, limits)
+    config = common.project_config(design, config_file, no_config, limits)
     # The plan needs the planning rules too (check leaves them out): findings_only=False.
     rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
-                findings_only=False, extra=extra, run_limits=_run_limits())
-    print_warnings(rv.design.warnings)
+                findings_only=False, extra=extra, run_limits=common.run_limits())
+    common.print_warnings(rv.design.warnings)
     p = build_plan(rv, render_svg=fmt == "html" or diagrams_dir is not None)
     from engine.neutral import for_format
 
@@ -73,4 +59,4 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
         if not to_file:
             write_stdout(text)
         return
-    write_output(output, text, list(design), fmt)
+    common.write_output(output, text, list(design), fmt)

@@ -1,7 +1,7 @@
-"""The review-gate options of ``archplan check`` and the end of the command: judge, render, write, exit code.
+"""``archplan check`` and ``archplan explain``: review a design, judge it with the review gate's options
+(waivers, baseline, policy), render and write every report, and exit with the gate's code.
 
-Kept apart from ``engine.cli`` so that ``check`` can take these options at import time without an import
-cycle (``engine.cli_gate`` imports ``engine.cli``). Nothing here exits: :func:`finish_check` returns the code.
+:func:`finish_check` does not exit: it returns the code, and ``check`` exits with it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from engine import budget
+from engine.cli import options as common
 from engine.errors import UsageError, did_you_mean
 from engine.source import DEFAULT_LIMITS, Limits
 
@@ -207,3 +208,93 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
         err_line("archplan: warning: the gate is not enforcing (--exit-zero): exit code 0 whatever is found"
                  + ("" if gate.passed else f"; without --exit-zero it would fail: {'; '.join(gate.reasons())}"))
     return gate.exit_code
+
+
+@click.command()
+@click.argument("design", nargs=-1, type=click.Path())
+@common.review_inputs
+@click.option("--fail-on", type=click.Choice(common.THRESHOLDS), default=None,
+              help="Exit 1 when a finding reaches this severity.  [default: the config's fail-on, else high]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", multiple=True, metavar="[FORMAT=]PATH",
+              help="Write the --format report to PATH, or another format with FORMAT=PATH (repeatable; e.g. "
+                   "--output sarif=out.sarif --output junit=out.xml); all written atomically.")
+@common.input_bounds
+@gate_options
+def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+          config_file: str | None, no_config: bool, fail_on: str | None, fmt: str, output: tuple[str, ...],
+          max_input_bytes: int | None, **gate_opts: Any) -> None:
+    """Review DESIGN (files or directories, and --from artifacts) and report risks.
+
+    With no DESIGN: the config's design (archplan.toml: design = [...]), else ./design/.
+    """
+    from engine.importers import load_artifacts
+
+    design_paths, config = common.design_and_config(design, from_specs, config_file, no_config,
+                                                    common.input_limits(max_input_bytes))
+    extra = load_artifacts(from_specs, common.input_limits(max_input_bytes))
+    pinned = None
+    if gate_opts.get("policy_from"):
+        from engine.gate.pin import pin
+
+        pinned = pin(gate_opts["policy_from"], design_paths, config_file, no_config, list(rule_dirs),
+                     list(gate_opts.get("waiver_files") or ()), common.input_limits(max_input_bytes))
+    try:
+        sys.exit(_check(design_paths, config, extra, pinned, rule_dirs, no_builtin, fail_on, fmt, output,
+                        max_input_bytes, gate_opts))
+    finally:
+        if pinned is not None:
+            pinned.cleanup()
+
+
+def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_dirs: tuple[str, ...],
+           no_builtin: bool, fail_on: str | None, fmt: str, output: tuple[str, ...], max_input_bytes: int | None,
+           gate_opts: dict[str, Any]) -> int:
+    """``check`` once its inputs are known: with ``pinned`` (``--policy-from``), under the pinned policy."""
+    from engine.gate.policy import change_findings
+    from engine.gate.policy import describe as describe_policy
+    from engine.review import review
+
+    limits = common.input_limits(max_input_bytes)
+    used_config, used_dirs = (pinned.config, pinned.rule_dirs) if pinned else (config, list(rule_dirs))
+    fail_on = fail_on or used_config.fail_on or "high"
+    rv = review(design_paths, used_dirs, builtin=not no_builtin, limits=limits, config=used_config, extra=extra,
+                run_limits=common.run_limits())
+    common.print_warnings(rv.design.warnings)
+    gate_opts = dict(gate_opts, policy=describe_policy(rv, used_config, used_dirs, not no_builtin,
+                                                       pinned.ref if pinned else None,
+                                                       pinned.shown if pinned else None))
+    if pinned is not None:
+        from engine.gate.pin import changes
+
+        gate_opts["pinned_waivers"] = () if gate_opts.get("no_waivers") else tuple(pinned.waiver_docs)
+        rv.findings.extend(change_findings(rv, changes(pinned, config, list(rule_dirs), rv.design.waiver_docs,
+                                                       list(gate_opts.get("waiver_files") or ()), limits)))
+    return finish_check(rv, design_paths, fmt, output, fail_on, gate_opts, limits)
+
+
+@click.command()
+@click.argument("args", nargs=-1, required=True)
+@common.review_inputs
+def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+            config_file: str | None, no_config: bool) -> None:
+    """Explain one finding: archplan explain DESIGN... FINDING-ID."""
+    from engine.importers import load_artifacts
+    from engine.report import explain as explain_text
+    from engine.review import review
+
+    if len(args) < (1 if from_specs else 2):
+        raise UsageError("usage: archplan explain DESIGN... FINDING-ID")
+    *design, ident = args
+    rv = review(design, list(rule_dirs), builtin=not no_builtin,
+                config=common.project_config(design, config_file, no_config), extra=load_artifacts(from_specs))
+    common.print_warnings(rv.design.warnings)
+    finding = rv.find(ident)
+    if finding is None:
+        from engine.errors import did_you_mean
+
+        ids = [f.id for f in rv.findings] + [f"{f.rule}@{f.subject}" for f in rv.findings]
+        raise UsageError(f"no finding '{ident}' in this design{did_you_mean(ident, ids)}")
+    from engine.neutral import channel
+
+    click.echo(channel(explain_text(rv, finding)), nl=False)

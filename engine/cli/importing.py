@@ -14,13 +14,15 @@ from typing import Any
 import click
 import yaml
 
-from engine.cli import _limits, main, print_warnings, write_output
+from engine.cli import options as common
 from engine.errors import UsageError
 from engine.import_summary import summary_lines
 from engine.importers import FORMAT_NAMES, import_paths, resolve_format
 from engine.importers.base import ArtifactDocument
-from engine.loader import Design, Fact, identity, load_documents
+from engine.loader import load_documents
 from engine.model import SECTIONS
+from engine.model.design import Design, Fact
+from engine.model.kinds import identity
 from engine.neutral import line as neutral_line
 from engine.ruleload import builtin_rules_dir, load_rules
 from engine.schema import DESIGN_SCHEMA_FILE, modeline
@@ -109,7 +111,7 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
     return "\n".join(lines) + "\n"
 
 
-@main.command("import")
+@click.command("import")
 @click.argument("fmt", metavar="FORMAT")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", type=click.Path(), help="Write the agent file here (atomically); default stdout.")
@@ -126,15 +128,15 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
     grouped by the design agent to ask.
     """
     fmt = resolve_format(fmt)
-    limits = _limits(max_input_bytes)
+    limits = common.input_limits(max_input_bytes)
     docs = import_paths(fmt, list(files), limits, service)
     if not docs:
         raise UsageError(f"nothing imported from {', '.join(files)}")
     design = load_documents(docs)
-    print_warnings(design.warnings)
+    common.print_warnings(design.warnings)
     shown = fmt if fmt != "auto" else ",".join(sorted({getattr(d, "format", "") for d in docs}))
     text = render(design, docs, shown, [os.path.normpath(f) for f in files], output)
-    write_output(output, text, list(files), "raw")
+    common.write_output(output, text, list(files), "raw")
     if not quiet:
         for line in summary_lines(design, load_rules([builtin_rules_dir()])):
             click.echo(neutral_line(line), err=True)

@@ -1,7 +1,6 @@
 """``archplan baseline`` and ``archplan diff``: adopting the review gate on an existing design.
 
-Registered on ``main`` by one import line at the bottom of ``engine.cli``. ``check``'s gate options live
-in ``engine.gate.cli_check``.
+``check``'s gate options live in ``engine.cli.check``.
 """
 
 from __future__ import annotations
@@ -12,35 +11,18 @@ import tempfile
 
 import click
 
-from engine.cli import (
-    EXIT_OK,
-    _limit_options,
-    _limits,
-    _rules_options,
-    _run_limits,
-    config_options,
-    design_and_config,
-    from_option,
-    main,
-    print_warnings,
-    project_config,
-    write_output,
-)
+from engine.cli import options as common
 from engine.errors import ArchplanError, InputError, Location, UsageError, raise_all
-from engine.gate.cli_check import err_line
 
 DIFF_FORMATS = ("text", "json", "markdown")
 
 
-@main.command()
+@click.command()
 @click.argument("design", nargs=-1, type=click.Path())
-@from_option
-@_rules_options
-@config_options
+@common.review_inputs
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="The baseline file to write (JSON; atomically).")
-@click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
-@_limit_options
+@common.input_bounds
 def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
              config_file: str | None, no_config: bool, output: str, max_input_bytes: int | None) -> None:
     """Record the current findings of DESIGN, so that 'check --baseline FILE' fails only on new ones.
@@ -56,26 +38,26 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
     from engine.report import dumps
     from engine.review import review
 
-    limits = _limits(max_input_bytes)
-    paths, config = design_and_config(design, from_specs, config_file, no_config, limits, "record")
+    limits = common.input_limits(max_input_bytes)
+    paths, config = common.design_and_config(design, from_specs, config_file, no_config, limits, "record")
     extra = load_artifacts(from_specs, limits)
     rv = review(paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config, extra=extra,
-                run_limits=_run_limits())
-    print_warnings(rv.design.warnings)
+                run_limits=common.run_limits())
+    common.print_warnings(rv.design.warnings)
     check_substance(rv)
     data = baseline_data(rv)
-    write_output(output, dumps(data), paths, "json")
+    common.write_output(output, dumps(data), paths, "json")
     n = len(data["entries"])
     click.echo(f"archplan: baseline of {n} finding{'s' if n != 1 else ''} written to {output}", err=True)
-    sys.exit(EXIT_OK)
+    sys.exit(common.EXIT_OK)
 
 
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--git", "git_ref", metavar="REF",
               help="Compare DESIGN... with its own state at git revision REF (e.g. origin/main, HEAD~1).")
-@_rules_options
-@config_options
+@common.rules_options
+@common.config_options
 @click.option("--fail-on", type=click.Choice(["critical", "high", "medium", "low", "never"]), default=None,
               help="Exit 1 when a NEW finding reaches this severity.  [default: the config's fail-on, else high]")
 @click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text", show_default=True)
@@ -85,7 +67,7 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
 @click.option("--no-waivers", is_flag=True, help="Disregard every waiver.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
 @click.option("--today", "today_text", hidden=True, help="Today's date for waiver expiry (tests).")
-@_limit_options
+@common.limit_options
 def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...], no_builtin: bool,
          config_file: str | None, no_config: bool, fail_on: str | None, fmt: str, output: str | None,
          waiver_files: tuple[str, ...], no_waivers: bool, max_input_bytes: int | None,
@@ -107,13 +89,13 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
         raise UsageError("--no-waivers and --waivers contradict each other; drop one")
     if git_ref is None and len(paths) != 2:
         raise UsageError("usage: archplan diff OLD NEW, or archplan diff --git REF DESIGN...")
-    limits = _limits(max_input_bytes)
+    limits = common.input_limits(max_input_bytes)
     new_paths = list(paths) if git_ref else [paths[1]]
-    config = project_config(new_paths, config_file, no_config, limits)
+    config = common.project_config(new_paths, config_file, no_config, limits)
     fail_on = fail_on or getattr(config, "fail_on", None) or "high"
     kb = load_kb(list(rule_dirs), builtin=not no_builtin, limits=limits, config=config)
     with paused_gc():
-        new_rv = review_design(load_design(new_paths, limits), kb, _run_limits())
+        new_rv = review_design(load_design(new_paths, limits), kb, common.run_limits())
     check_substance(new_rv)
     note = ""
     with tempfile.TemporaryDirectory(prefix="archplan-diff-") as tmp:
@@ -128,7 +110,7 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
         if old_paths:
             try:
                 with paused_gc():
-                    old_findings = review_design(load_design(old_paths, limits), kb, _run_limits()).findings
+                    old_findings = review_design(load_design(old_paths, limits), kb, common.run_limits()).findings
             except ArchplanError as exc:
                 if not git_ref:
                     raise
@@ -141,11 +123,11 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
         result = apply(waivers, new_rv.findings, today(today_text), new_rv.facts.keys())
         waived = dict(result.waived)
         for w in result.expired:
-            err_line(f"archplan: warning: {w.location}: {w.describe()} expired on {w.expires.isoformat()}; "
+            common.err_line(f"archplan: warning: {w.location}: {w.describe()} expired on {w.expires.isoformat()}; "
                      "it waives nothing")
     res = compare(old_findings, new_rv.findings, fail_on, waived, note)
     text = dumps(res.to_json()) if fmt == "json" else to_markdown(res) if fmt == "markdown" else to_text(res)
-    write_output(output, text, [*paths, *waiver_files], fmt)
+    common.write_output(output, text, [*paths, *waiver_files], fmt)
     sys.exit(res.exit_code)
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from engine.model import Category, Phase, Severity
+from engine.errors import Location
+from engine.model.document import Document
+from engine.model.schema import Category, FieldSpec, Phase, Severity
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Alias = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,30}$")]
@@ -359,3 +362,29 @@ def context_already_priced(risk_rule: Rule, context_rule: Rule) -> bool:
         if wanted is None or stated is None or not stated <= wanted:
             return False
     return True
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """A validated rule with where it came from."""
+
+    rule: Rule
+    file: str
+    doc: Document
+
+    def locate(self, *path: str | int) -> Location:
+        """Location of a key path inside the rule file."""
+        return self.doc.locate(tuple(path))
+
+
+@dataclass
+class KnowledgeBase:
+    """All loaded rules, plus the derived kinds they declare."""
+
+    rules: list[LoadedRule]
+    kinds: dict[str, dict[str, FieldSpec]]
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def by_id(self) -> dict[str, LoadedRule]:
+        """Rules indexed by id."""
+        return {r.rule.id: r for r in self.rules}

@@ -1,0 +1,73 @@
+"""Pure data, no I/O: the design schema, facts and designs, rules and knowledge bases, findings.
+
+Every layer of archplan may import this package (and only ``engine.errors``, ``engine.budget``,
+``engine.neutral`` and ``engine.dialect`` sit below it). Its modules:
+
+- ``schema``: the design file's pydantic models, the closed sets (severity, category, phase, agent) and the
+  field schema of every fact kind the rules can match;
+- ``kinds``: one home for fact kinds, their sections, their agents and how a fact is identified;
+- ``document``: a parsed file with the position of every key (``Document``), and the bounds on reading;
+- ``design``: ``Fact``, ``Design`` and ``LoadWarning``, what the loader produces;
+- ``rule``: the rule file's models (``Rule``), ``LoadedRule`` and ``KnowledgeBase``;
+- ``finding``: ``Finding``, ``Evidence``, ``MitigationItem``, what a review produces.
+
+The names below are the ones the rest of archplan reads; each module holds more.
+"""
+
+from __future__ import annotations
+
+from engine.model.design import Design, Fact, LoadWarning
+from engine.model.document import Document
+from engine.model.finding import Evidence, Finding, MitigationItem
+from engine.model.rule import KnowledgeBase, LoadedRule, Rule
+from engine.model.schema import (
+    AGENTS,
+    ASSUMED_KEY,
+    BASE_KINDS,
+    COMPUTED_FIELDS,
+    GRAPH_KINDS,
+    NAME_KEYED_KINDS,
+    SECTIONS,
+    SEVERITY_BY_RANK,
+    SINGLETON_KINDS,
+    UNKNOWN_BECAUSE,
+    Category,
+    DesignFile,
+    FieldSpec,
+    Phase,
+    Severity,
+    field_description,
+    kind_fields,
+    singleton_key,
+)
+
+__all__ = [
+    "AGENTS",
+    "ASSUMED_KEY",
+    "BASE_KINDS",
+    "COMPUTED_FIELDS",
+    "GRAPH_KINDS",
+    "NAME_KEYED_KINDS",
+    "SECTIONS",
+    "SEVERITY_BY_RANK",
+    "SINGLETON_KINDS",
+    "UNKNOWN_BECAUSE",
+    "Category",
+    "Design",
+    "DesignFile",
+    "Document",
+    "Evidence",
+    "Fact",
+    "FieldSpec",
+    "Finding",
+    "KnowledgeBase",
+    "LoadWarning",
+    "LoadedRule",
+    "MitigationItem",
+    "Phase",
+    "Rule",
+    "Severity",
+    "field_description",
+    "kind_fields",
+    "singleton_key",
+]
