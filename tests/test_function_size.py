@@ -26,7 +26,6 @@ ALLOWED: dict[str, str] = {
     "importers/compose.py::import_paths": "one pass over the services of a compose file; split with the importer "
                                           "set-up de-duplication of issue 16",
     "ruleload.py::_validate_rule": "the rule checks move into engine/ruletest.py (issue 16, another branch)",
-    "compiler.py::compile_kb": "partitioning into rulesets under the C core's limits reads as one algorithm",
     "plan/builder.py::_roadmap": "the plan sections are being reworked (issue 14, another branch)",
     "loader.py::load_documents": "the loader's types move to engine/model/ and its load-all-then-raise code is "
                                  "shared with ruleload (issue 16, another branch)",
