@@ -17,8 +17,6 @@ MAX_LINES = 80
 
 ALLOWED: dict[str, str] = {
     # path under engine/ :: qualified name -> why it is still whole
-    "importers/kubernetes.py::import_paths": "one pass over every manifest kind, sharing the indexes it builds; "
-                                             "split with the importer set-up de-duplication of issue 16",
     "importers/kubernetes.py::_one": "one branch per workload field read from a pod spec, in manifest order",
     "importers/openapi.py::_Importer._operation": "one branch per OpenAPI operation field; shares the importer "
                                                   "set-up the AsyncAPI importer duplicates (issue 16's duplicates)",

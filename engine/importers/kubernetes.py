@@ -22,7 +22,7 @@ A workload that reads a Secret whose values are written in the manifests given (
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -295,6 +295,18 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if not collector.files and not body.remarks:
         raise InputError("no Kubernetes manifest found", Location(path))
     objs = _objects(sorted(collector.files), limits, body)
+    workloads, mentions = _workloads(objs, body)
+    hosts, svc_targets = _services(objs, workloads, body)
+    _ingresses(objs, svc_targets)
+    mesh, entries = _mesh_entries(objs, workloads, svc_targets, body)
+    _record_workloads(objs, workloads, body)
+    _record_calls(path, workloads, mentions, hosts, entries, body)
+    mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
+    return [body.document()]
+
+
+def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[str, list[Mention]]]:
+    """The workloads the review covers (what they run recognised), and what each one's configuration mentions."""
     configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
     raw = [o for o in objs if o.kind in WORKLOAD_KINDS]
     counts: dict[str, int] = {}
@@ -325,11 +337,15 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                                  if m.key != "command" and infra.literal_secret(m.key, m.text)],
             auth=auth))
         mentions[name] = ments
+    return workloads, mentions
+
+
+def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
+              body: Body) -> tuple[dict[str, str], dict[tuple[str, str], list[_Workload]]]:
+    """Services: the exposure of the workloads they select, and the DNS names that reach them (host -> name)."""
     by_ns: dict[str, list[_Workload]] = {}
     for w in workloads:
         by_ns.setdefault(w.obj.namespace, []).append(w)
-
-    # Services and Ingresses: exposure and DNS names
     hosts: dict[str, str] = {}
     svc_targets: dict[tuple[str, str], list[_Workload]] = {}
     for o in objs:
@@ -365,6 +381,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             exp, why = "internal", f"Service {o.name} of type {stype}"
         for w in selected:
             w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why))
+    return hosts, svc_targets
+
+
+def _ingresses(objs: Sequence[_Obj], svc_targets: Mapping[tuple[str, str], list[_Workload]]) -> None:
+    """Ingresses: the exposure (and routes) of the workloads behind their backend Services."""
     for o in objs:
         if o.kind != "Ingress":
             continue
@@ -377,7 +398,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             for w in svc_targets.get((o.namespace, backend), []):
                 w.exposure.append(Entry(w.name, exp, where, why, route, exact, route_at=route_at))
 
-    # Istio: what ingress Gateways publish, and (below, once the calls are known) what the mesh does to calls
+
+def _mesh_entries(objs: Sequence[_Obj], workloads: Sequence[_Workload],
+                  svc_targets: Mapping[tuple[str, str], list[_Workload]], body: Body) -> tuple[istio.Mesh, list[Entry]]:
+    """Istio: what ingress Gateways publish (added to the workloads' exposure), and the mesh, which says what
+    it does to calls once they are known."""
     external_names = {(o.namespace, o.name): safe_name(o.name) for o in objs
                       if o.kind == "Service" and o.get("spec", "type") == "ExternalName"}
 
@@ -396,7 +421,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     for entry in entries:
         if (entry.via or entry.target) in by_name:  # not an ExternalName Service
             by_name[entry.via or entry.target].exposure.append(entry)
+    return mesh, entries
 
+
+def _record_workloads(objs: Sequence[_Obj], workloads: Sequence[_Workload], body: Body) -> None:
+    """Each workload's facts (with its autoscaler, disruption budgets and network policies), and its secrets."""
     hpas = {(o.namespace, str(o.get("spec", "scaleTargetRef", "name"))): o for o in objs
             if o.kind == "HorizontalPodAutoscaler"}
     pdbs = [o for o in objs if o.kind == "PodDisruptionBudget"]
@@ -412,6 +441,10 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if secrets_at is not None:
         body.set("security", "security", "secrets_management", "k8s_secrets", secrets_at)
 
+
+def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[str, list[Mention]],
+                  hosts: dict[str, str], entries: Sequence[Entry], body: Body) -> None:
+    """The calls the configuration's host names imply, and the ingress gateway's routes."""
     edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
     kinds = {w.name: w.rec for w in workloads}
     for e in edges:
@@ -429,8 +462,6 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                                "inferred_from": f"{entry.why} ({entry.at}) routes requests from "
                                                                 f"{entry.via} to {entry.target}"}, entry.at)
             body.note("interactions", ident, "a route of the ingress gateway")
-    mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
-    return [body.document()]
 
 
 def _ingress_backends(o: _Obj) -> list[tuple[str, Location, str | None, bool, Location | None]]:
