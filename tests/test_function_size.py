@@ -21,8 +21,6 @@ ALLOWED: dict[str, str] = {
     "importers/openapi.py::_Importer._operation": "one branch per OpenAPI operation field; shares the importer "
                                                   "set-up the AsyncAPI importer duplicates (issue 16's duplicates)",
     "importers/nginx_conf.py::parse": "a hand-written tokenizer and block parser: one state machine",
-    "importers/compose.py::import_paths": "one pass over the services of a compose file; split with the importer "
-                                          "set-up de-duplication of issue 16",
     "ruleload.py::_validate_rule": "the rule checks move into engine/ruletest.py (issue 16, another branch)",
     "plan/builder.py::_roadmap": "the plan sections are being reworked (issue 14, another branch)",
     "loader.py::load_documents": "the loader's types move to engine/model/ and its load-all-then-raise code is "
