@@ -568,6 +568,7 @@ def _uses_secrets(o: _Obj) -> Location | None:
 
 
 def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: list[_Obj]) -> Location | None:
+    """Record one workload, as a datastore or a service; returns where it reads a Secret, if it does."""
     o = w.obj
     at = o.loc()
     pod: Path = ("spec", "template", "spec")
@@ -580,42 +581,10 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         replicas = (int(hpa.get("spec", "minReplicas") or 1), hpa.loc("spec"))
     elif o.kind != "DaemonSet":
         replicas = (1, at)
-    # volumes actually mounted, and whether any holds data durably
-    volumes = {str(v.get("name")): (vi, v) for vi, v in enumerate(o.get(*pod, "volumes") or []) if isinstance(v, dict)}
-    claims = {str(t.get("metadata", {}).get("name")): ti for ti, t in enumerate(
-        o.get("spec", "volumeClaimTemplates") or []) if isinstance(t, dict) and isinstance(t.get("metadata"), dict)}
-    durable: Location | None = None
-    ephemeral: Location | None = None
-    for c in containers:
-        for m in c.get("volumeMounts") or []:
-            if not isinstance(m, dict):
-                continue
-            vname = str(m.get("name"))
-            if vname in claims:
-                durable = durable or o.loc("spec", "volumeClaimTemplates", claims[vname])
-            elif vname in volumes:
-                vi, v = volumes[vname]
-                if any(k in v for k in _DURABLE_VOLUMES):
-                    durable = durable or o.loc(*pod, "volumes", vi)
-                elif not any(k in v for k in _NOT_DATA):
-                    ephemeral = ephemeral or o.loc(*pod, "volumes", vi)
+    durable, ephemeral = _storage(o, containers)
     secrets = _uses_secrets(o)
     if w.rec is not None and w.rec.role == "datastore":
-        section = "datastores"
-        body.fact(section, {"name": w.name}, at)
-        image_at = o.loc(*pod, "containers")
-        if w.rec.engine:
-            body.set(section, w.name, "engine", w.rec.engine, image_at)
-        else:
-            body.note(section, w.name, "recognised as a datastore by its name; state its engine and kind")
-        if w.rec.kind:
-            body.set(section, w.name, "kind", w.rec.kind, image_at)
-        if replicas:
-            infra.record_datastore_nodes(body, w.name, replicas[0], replicas[1], "pod")
-        body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)
-        if durable is None:
-            body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
-                                       "container filesystem, lost when the pod is rescheduled")
+        _record_datastore(body, w, w.rec, replicas, durable, ephemeral)
         return secrets
     section = "services"
     body.fact(section, {"name": w.name}, at)
@@ -640,6 +609,58 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     body.set(section, w.name, "resource_limits", limited, o.loc(*pod, "containers"))
     if o.kind == "StatefulSet" or durable is not None:
         body.set(section, w.name, "stateful", True, durable or at)
+    _record_exposure(body, w)
+    _record_operations(body, w, hpa, pdbs, netpols)
+    return secrets
+
+
+def _storage(o: _Obj, containers: Sequence[dict[str, Any]]) -> tuple[Location | None, Location | None]:
+    """Where a mounted volume holds data durably, and where one holds it only for the pod's life."""
+    pod: Path = ("spec", "template", "spec")
+    volumes = {str(v.get("name")): (vi, v) for vi, v in enumerate(o.get(*pod, "volumes") or []) if isinstance(v, dict)}
+    claims = {str(t.get("metadata", {}).get("name")): ti for ti, t in enumerate(
+        o.get("spec", "volumeClaimTemplates") or []) if isinstance(t, dict) and isinstance(t.get("metadata"), dict)}
+    durable: Location | None = None
+    ephemeral: Location | None = None
+    for c in containers:
+        for m in c.get("volumeMounts") or []:
+            if not isinstance(m, dict):
+                continue
+            vname = str(m.get("name"))
+            if vname in claims:
+                durable = durable or o.loc("spec", "volumeClaimTemplates", claims[vname])
+            elif vname in volumes:
+                vi, v = volumes[vname]
+                if any(k in v for k in _DURABLE_VOLUMES):
+                    durable = durable or o.loc(*pod, "volumes", vi)
+                elif not any(k in v for k in _NOT_DATA):
+                    ephemeral = ephemeral or o.loc(*pod, "volumes", vi)
+    return durable, ephemeral
+
+
+def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple[int, Location] | None,
+                      durable: Location | None, ephemeral: Location | None) -> None:
+    """A workload recognised (``rec``) as a datastore: its engine, nodes and storage."""
+    o, at, section = w.obj, w.obj.loc(), "datastores"
+    body.fact(section, {"name": w.name}, at)
+    image_at = o.loc("spec", "template", "spec", "containers")
+    if rec.engine:
+        body.set(section, w.name, "engine", rec.engine, image_at)
+    else:
+        body.note(section, w.name, "recognised as a datastore by its name; state its engine and kind")
+    if rec.kind:
+        body.set(section, w.name, "kind", rec.kind, image_at)
+    if replicas:
+        infra.record_datastore_nodes(body, w.name, replicas[0], replicas[1], "pod")
+    body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)
+    if durable is None:
+        body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
+                                   "container filesystem, lost when the pod is rescheduled")
+
+
+def _record_exposure(body: Body, w: _Workload) -> None:
+    """A service's widest exposure, and an endpoint per entry at that exposure."""
+    section, at = "services", w.obj.loc()
     widest = ("public", "host", "internal")
     exps = sorted(w.exposure, key=lambda e: (widest.index(e.exposure) if e.exposure in widest else len(widest),
                                              str(e.at)))
@@ -656,6 +677,11 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
                                routes_to=e.target if e.via else None)
     else:
         body.set(section, w.name, "exposure", "internal", at)
+
+
+def _record_operations(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: list[_Obj]) -> None:
+    """A service's autoscaling, disruption budget, network policy and deployment strategy."""
+    o, at, section = w.obj, w.obj.loc(), "services"
     if hpa is not None:
         body.set(section, w.name, "autoscaling.enabled", True, hpa.loc())
         if isinstance(hpa.get("spec", "minReplicas"), int):
@@ -678,7 +704,6 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         where = o.loc("spec", "strategy") if o.get("spec", "strategy") else at
         body.fact("deployments", {"service": w.name}, where)
         body.set("deployments", w.name, "strategy", "recreate" if strategy == "Recreate" else "rolling", where)
-    return secrets
 
 
 def _hpa_metric(hpa: _Obj) -> tuple[str, Location] | None:
