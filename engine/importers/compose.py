@@ -323,22 +323,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     profiles = [str(p) for p in spec["profiles"] if isinstance(p, str)] if isinstance(spec.get("profiles"), list) \
         else []
     if rec is not None and rec.role == "datastore":
-        ds: dict[str, Any] = {"name": name}
-        body.fact("datastores", ds, loc)
-        if profiles:
-            body.note("datastores", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
-        if rec.engine:
-            body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
-        if rec.kind:
-            body.set("datastores", name, "kind", rec.kind, doc.locate((*at, "image")) if image else loc)
-        record_datastore_nodes(body, name, replicas, rloc, "container")
-        body.set("datastores", name, "durable_storage", bool(persistent),
-                 persistent[0][2] if persistent else loc)
-        if not persistent:
-            body.note("datastores", name, "durable_storage false: no volume keeps its data when the container "
-                                          "is recreated")
-        if not rec.engine:
-            body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
+        _record_datastore(doc, body, name, at, rec, image, (replicas, rloc), persistent, profiles)
         return
     body.fact("services", {"name": name}, loc)
     if profiles:
@@ -367,6 +352,36 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "exposure", "internal", loc)
     if persistent:
         body.set("services", name, "stateful", True, persistent[0][2])
+    _record_health_and_limits(doc, body, name, spec, deploy, at)
+
+
+def _record_datastore(doc: Document, body: Body, name: str, at: Path, rec: Recognised, image: str | None,
+                      replicas: tuple[int, Location], persistent: list[tuple[str, bool, Location]],
+                      profiles: list[str]) -> None:
+    """A compose service recognised (``rec``) as a datastore: its engine, nodes and storage."""
+    loc = doc.locate(at)
+    ds: dict[str, Any] = {"name": name}
+    body.fact("datastores", ds, loc)
+    if profiles:
+        body.note("datastores", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
+    if rec.engine:
+        body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
+    if rec.kind:
+        body.set("datastores", name, "kind", rec.kind, doc.locate((*at, "image")) if image else loc)
+    record_datastore_nodes(body, name, replicas[0], replicas[1], "container")
+    body.set("datastores", name, "durable_storage", bool(persistent),
+             persistent[0][2] if persistent else loc)
+    if not persistent:
+        body.note("datastores", name, "durable_storage false: no volume keeps its data when the container "
+                                      "is recreated")
+    if not rec.engine:
+        body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
+
+
+def _record_health_and_limits(doc: Document, body: Body, name: str, spec: dict[str, Any], deploy: dict[str, Any],
+                              at: Path) -> None:
+    """A service's readiness check (its healthcheck) and resource limits (deploy.resources or the legacy keys)."""
+    loc = doc.locate(at)
     hc = spec.get("healthcheck")
     if isinstance(hc, dict):
         test = hc.get("test")
