@@ -602,8 +602,25 @@ def _shape(p: CompiledPattern, tests: tuple[Test, ...]) -> str:
 
 def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> CompiledKB:
     """Compile a validated knowledge base into partitioned durable_rules rulesets."""
-    params = dict(kb.params if params is None else params)
     strata = _strata(kb.rules)
+    compiled = _compile_rules(kb, dict(kb.params if params is None else params), strata)
+    rulesets: list[RulesetSpec] = []
+    definitions: dict[str, dict[str, Any]] = {}
+    for s, joining in sorted({(c.stratum, not _single(c)) for c in compiled.values()}):
+        members = [c for c in compiled.values() if c.stratum == s and _single(c) != joining]
+        for part in _partition(members):
+            name = f"archplan_s{s}_p{len([r for r in rulesets if r.stratum == s])}"
+            rulesets.append(_ruleset_spec(name, s, part, joining))
+            definitions[name] = {c.name: c.definition() for c in part}
+    check_limits(definitions)
+    digest = hashlib.sha256(json.dumps(definitions, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    matched = frozenset(p.kind for c in compiled.values() for p in c.patterns)
+    return CompiledKB(compiled, tuple(rulesets), {lr.rule.id: lr for lr in kb.rules}, digest, matched,
+                      strata=max(strata.values(), default=0) + 1, definitions=definitions)
+
+
+def _compile_rules(kb: KnowledgeBase, params: Mapping[str, Any], strata: Mapping[str, int]) -> dict[str, CompiledRule]:
+    """Every variant of every rule (its gap and assumption variants too), by name, within the pattern limits."""
     derived = {k for lr in kb.rules for k in produced_kinds(lr.rule)}
     compiled: dict[str, CompiledRule] = {}
     for lr in sorted(kb.rules, key=lambda r: r.rule.id):
@@ -623,83 +640,87 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
                     lr.locate("when"), "when")
             compiled[name] = CompiledRule(name, lr.rule.id, gap, pats, strata[lr.rule.id], _lookups(pats, derived),
                                           assumed)
+    return compiled
 
-    rulesets: list[RulesetSpec] = []
-    definitions: dict[str, dict[str, Any]] = {}
-    groups = sorted({(c.stratum, not _single(c)) for c in compiled.values()})
-    for s, joining in groups:
-        members = [c for c in compiled.values() if c.stratum == s and _single(c) != joining]
-        current: list[CompiledRule] = []
-        alpha: Counter[str] = Counter()
-        nex: Counter[str] = Counter()
-        tests: Counter[str] = Counter()
-        shapes: Counter[str] = Counter()
 
-        def flush(current: list[CompiledRule], stratum: int, joining: bool) -> None:
-            if not current:
-                return
-            name = f"archplan_s{stratum}_p{len([r for r in rulesets if r.stratum == stratum])}"
-            fields: dict[str, set[str]] = {}
-            lookups: dict[str, dict[tuple[str, str, str], set[str]]] = {}
-            regexes: dict[str, set[tuple[str, str, str]]] = {}
-            for c in current:
-                for p in c.engine_patterns:
-                    regexes.setdefault(p.kind, set()).update(
-                        (regex_slot(f, v), f, v) for f, op, v in p.tests + c.attached(p.alias) if op == "regex")
-                for kind, names in c.fields().items():
-                    fields.setdefault(kind, set()).update(names)
-                for kind, by_slot in c.lookup_fields().items():
-                    for slot, names in by_slot.items():
-                        lookups.setdefault(kind, {}).setdefault(slot, set()).update(names)
-            spec = RulesetSpec(
-                name, stratum, tuple(c.name for c in current),
-                frozenset(k for c in current for k in c.positive_kinds),
-                frozenset(k for c in current for k in c.negated_kinds),
-                transient=not joining,
-                gates=_gates(current) if joining else {},
-                fields={k: tuple(sorted(v)) for k, v in sorted(fields.items())},
-                lookups={k: tuple((*slot, tuple(sorted(n))) for slot, n in sorted(v.items()))
-                         for k, v in sorted(lookups.items())},
-                regexes={k: tuple(sorted(v)) for k, v in sorted(regexes.items()) if v},
-            )
-            rulesets.append(spec)
-            definitions[name] = {c.name: c.definition() for c in current}
+@dataclass
+class _Load:
+    """What a ruleset's rules put under each kind's node of the C core, against its limits."""
 
-        for c in members:
-            add_alpha: Counter[str] = Counter()
-            add_nex: Counter[str] = Counter()
-            add_tests: Counter[str] = Counter()
-            add_shapes: Counter[str] = Counter()
-            for p in c.engine_patterns:
-                kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
-                add_alpha[kind] += 1
-                tests_here = p.tests + c.attached(p.alias)
-                add_nex[kind] += sum({"missing": 1, "none_such": 2, "unknown_or": 1}.get(op, 0)
-                                     for _f, op, _v in tests_here)
-                add_tests[kind] += len(tests_here) + len(p.joins)
-                add_shapes[_shape(p, tests_here)] += 1
-            fits = (
-                len(current) < MAX_RULES_PER_RULESET
-                and all(alpha[k] + n <= MAX_ALPHA_PER_KIND for k, n in add_alpha.items())
-                and all(nex[k] + n <= MAX_NEX_PER_KIND for k, n in add_nex.items())
-                and all(tests[k] + n <= MAX_TESTS_PER_KIND for k, n in add_tests.items())
-                and all(shapes[k] + n <= MAX_SHARED_PATTERN for k, n in add_shapes.items())
-            )
-            if not fits:
-                flush(current, s, joining)
-                current, alpha, nex, tests, shapes = [], Counter(), Counter(), Counter(), Counter()
-            current.append(c)
-            alpha.update(add_alpha)
-            nex.update(add_nex)
-            tests.update(add_tests)
-            shapes.update(add_shapes)
-        flush(current, s, joining)
+    alpha: Counter[str] = field(default_factory=Counter)
+    nex: Counter[str] = field(default_factory=Counter)
+    tests: Counter[str] = field(default_factory=Counter)
+    shapes: Counter[str] = field(default_factory=Counter)
 
-    check_limits(definitions)
-    digest = hashlib.sha256(json.dumps(definitions, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    matched = frozenset(p.kind for c in compiled.values() for p in c.patterns)
-    return CompiledKB(compiled, tuple(rulesets), {lr.rule.id: lr for lr in kb.rules}, digest, matched,
-                      strata=max(strata.values(), default=0) + 1, definitions=definitions)
+    @classmethod
+    def of(cls, c: CompiledRule) -> _Load:
+        load = cls()
+        for p in c.engine_patterns:
+            kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
+            load.alpha[kind] += 1
+            tests_here = p.tests + c.attached(p.alias)
+            load.nex[kind] += sum({"missing": 1, "none_such": 2, "unknown_or": 1}.get(op, 0)
+                                  for _f, op, _v in tests_here)
+            load.tests[kind] += len(tests_here) + len(p.joins)
+            load.shapes[_shape(p, tests_here)] += 1
+        return load
+
+    def admits(self, add: _Load) -> bool:
+        return (all(self.alpha[k] + n <= MAX_ALPHA_PER_KIND for k, n in add.alpha.items())
+                and all(self.nex[k] + n <= MAX_NEX_PER_KIND for k, n in add.nex.items())
+                and all(self.tests[k] + n <= MAX_TESTS_PER_KIND for k, n in add.tests.items())
+                and all(self.shapes[k] + n <= MAX_SHARED_PATTERN for k, n in add.shapes.items()))
+
+    def add(self, other: _Load) -> None:
+        self.alpha.update(other.alpha)
+        self.nex.update(other.nex)
+        self.tests.update(other.tests)
+        self.shapes.update(other.shapes)
+
+
+def _partition(members: Sequence[CompiledRule]) -> list[list[CompiledRule]]:
+    """``members`` in order, cut into runs that each stay within the C core's per-ruleset limits."""
+    parts: list[list[CompiledRule]] = []
+    current: list[CompiledRule] = []
+    load = _Load()
+    for c in members:
+        add = _Load.of(c)
+        if not (len(current) < MAX_RULES_PER_RULESET and load.admits(add)):
+            if current:
+                parts.append(current)
+            current, load = [], _Load()
+        current.append(c)
+        load.add(add)
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], joining: bool) -> RulesetSpec:
+    """What the runtime needs to know of one ruleset: its rules, kinds, gates and the fields it projects."""
+    fields: dict[str, set[str]] = {}
+    lookups: dict[str, dict[tuple[str, str, str], set[str]]] = {}
+    regexes: dict[str, set[tuple[str, str, str]]] = {}
+    for c in current:
+        for p in c.engine_patterns:
+            regexes.setdefault(p.kind, set()).update(
+                (regex_slot(f, v), f, v) for f, op, v in p.tests + c.attached(p.alias) if op == "regex")
+        for kind, names in c.fields().items():
+            fields.setdefault(kind, set()).update(names)
+        for kind, by_slot in c.lookup_fields().items():
+            for slot, names in by_slot.items():
+                lookups.setdefault(kind, {}).setdefault(slot, set()).update(names)
+    return RulesetSpec(
+        name, stratum, tuple(c.name for c in current),
+        frozenset(k for c in current for k in c.positive_kinds),
+        frozenset(k for c in current for k in c.negated_kinds),
+        transient=not joining,
+        gates=_gates(current) if joining else {},
+        fields={k: tuple(sorted(v)) for k, v in sorted(fields.items())},
+        lookups={k: tuple((*slot, tuple(sorted(n))) for slot, n in sorted(v.items()))
+                 for k, v in sorted(lookups.items())},
+        regexes={k: tuple(sorted(v)) for k, v in sorted(regexes.items()) if v},
+    )
 
 
 def check_limits(definitions: Mapping[str, Mapping[str, Any]]) -> None:

@@ -85,6 +85,22 @@ def render_rule(lr: LoadedRule) -> str:
     """The reference page of one rule."""
     r = lr.rule
     out: list[str] = [_MARKER, f"# {r.id}", "", f"**{_cell(r.title)}**", ""]
+    out += ["| | |", "|---|---|", *[f"| {k} | {_cell(v)} |" for k, v in _rule_meta(lr)], ""]
+    out += ["## What it does", "", _para(r.summary), ""]
+    fields = _fields_read(r)
+    if fields:
+        out += ["Fields it tests:", "", *fields, ""]
+    out += ["## Why it matters", "", _para(r.rationale), ""]
+    out += ["## Example", "", *_rule_examples(r)]
+    out += ["## Use instead", "", *_rule_use_instead(r)]
+    out += ["## References", ""]
+    out += [f"- {_para(ref)}" for ref in r.references]
+    return "\n".join(out) + "\n"
+
+
+def _rule_meta(lr: LoadedRule) -> list[tuple[str, str]]:
+    """The rows of a rule page's table: category, severity, phase and what else the rule states."""
+    r = lr.rule
     meta = [("Category", f"[{r.category.value}]({INDEX}#{r.category.value})"),
             ("Severity", severity_text(r)),
             ("Phase", f"{int(r.phase)} ({Phase(r.phase).title})"),
@@ -103,13 +119,12 @@ def render_rule(lr: LoadedRule) -> str:
     if not r.enabled:
         meta.append(("Enabled", "no (disabled in its file)"))
     meta.append(("File", f"`{rule_path(lr)}`"))
-    out += ["| | |", "|---|---|", *[f"| {k} | {_cell(v)} |" for k, v in meta], ""]
-    out += ["## What it does", "", _para(r.summary), ""]
-    fields = _fields_read(r)
-    if fields:
-        out += ["Fields it tests:", "", *fields, ""]
-    out += ["## Why it matters", "", _para(r.rationale), ""]
-    out += ["## Example", ""]
+    return meta
+
+
+def _rule_examples(r: Rule) -> list[str]:
+    """The first firing and the first passing example, as YAML."""
+    out: list[str] = []
     fire = next((e for e in r.examples if e.expect == "fire"), None)
     passing = next((e for e in r.examples if e.expect == "pass"), None)
     if fire is not None:
@@ -123,7 +138,12 @@ def render_rule(lr: LoadedRule) -> str:
             out += [_para(passing.description), ""]
     if fire is None and passing is None:
         out += ["(no example)", ""]
-    out += ["## Use instead", ""]
+    return out
+
+
+def _rule_use_instead(r: Rule) -> list[str]:
+    """The rule's mitigations; for a rule without any, what it contributes instead."""
+    out: list[str] = []
     for m in r.mitigations:
         after = f"; after {', '.join(f'`{a}`' for a in m.after)}" if m.after else ""
         phase = int(m.phase or r.phase)
@@ -144,9 +164,7 @@ def render_rule(lr: LoadedRule) -> str:
             way = "raises" if r.adjust.by > 0 else "lowers"
             out += [f"Nothing to fix: this is a context rule. It {way} the severity of a matched risk by one step, "
                     f"because {_slots(_para(r.adjust.reason))}.", ""]
-    out += ["## References", ""]
-    out += [f"- {_para(ref)}" for ref in r.references]
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _fields_read(rule: Rule) -> list[str]:

@@ -2,110 +2,48 @@
 
 Relational comparisons between facts (a path's latency against its target, a caller's team
 against its callee's) are computed here, so that the compiled rules need equality joins only.
+The graph algorithms are in ``engine.graph``; this module turns their figures into facts and fields:
+first the design-wide figures (``_Context``), then one function per fact kind, each returning the fields
+it computes as a TypedDict (the fields ``model.COMPUTED_FIELDS`` declares for that kind), then the graph
+facts (paths, cycles).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, TypedDict
 
 from engine import budget
+from engine.graph import (
+    AMPLIFICATION_CAP,
+    LATENCY_CAP_MS,
+    SYNC_PROTOCOLS,
+    Call,
+    CallGraph,
+    Chain,
+    Condensation,
+    Members,
+    bits_of,
+    call,
+    chain,
+    chains,
+    condense,
+    first_claims,
+    is_sync,
+    longest_above,
+    strongly_connected,
+)
 from engine.model import ASSUMED_KEY
 from engine.model.design import Design, Fact
 
-SYNC_PROTOCOLS = frozenset({"http", "grpc", "graphql", "sql", "redis"})
+__all__ = ["AMPLIFICATION_CAP", "CLASSIFIED", "ENTRY_EXPOSURES", "LATENCY_CAP_MS", "LIST_CAP", "SYNC_PROTOCOLS",
+           "Enriched", "Members", "PathInfo", "enrich", "is_sync", "nines", "strongly_connected"]
+
 CLASSIFIED = frozenset({"confidential", "restricted", "pii", "pci", "phi"})
 LIST_CAP = 10
-LATENCY_CAP_MS = 86_400_000
-AMPLIFICATION_CAP = 1_000_000
 """Lists in graph facts (unknown components of a path) keep their first names only; counts are exact."""
-
-
-def is_sync(edge: Mapping[str, Any], target_kind: str) -> bool:
-    """A call blocks its caller: declared ``sync``, or unstated over a request/response protocol."""
-    style = edge.get("style")
-    if style is not None:
-        return bool(style == "sync")
-    return target_kind != "channel" and edge.get("protocol") in SYNC_PROTOCOLS
-
-
-class Members(Sequence[str]):
-    """The names of a set of graph nodes held as a bitset over the sorted node names, in that order.
-
-    A path's components are read lazily: a chain of n services, each with a public endpoint, has paths
-    holding n, n-1, … 1 components, and listing them all made enrichment quadratic in time and memory
-    (8,000 services: 79 s, 1.4 GB). Counting is a popcount; the first few names cost what they list.
-    """
-
-    __slots__ = ("_cache", "_mask", "_names")
-
-    def __init__(self, names: Sequence[str], mask: int) -> None:
-        self._names, self._mask = names, mask
-        self._cache: tuple[str, ...] | None = None
-
-    def _all(self) -> tuple[str, ...]:
-        if self._cache is None:
-            self._cache = tuple(self._iter())
-        return self._cache
-
-    def _iter(self) -> Iterator[str]:
-        bits, names = format(self._mask, "b")[::-1], self._names
-        i = bits.find("1")
-        while i >= 0:
-            yield names[i]
-            i = bits.find("1", i + 1)
-
-    def _first(self, n: int) -> Iterator[str]:
-        mask, names = self._mask, self._names
-        for _ in range(n):
-            if not mask:
-                return
-            low = mask & -mask
-            yield names[low.bit_length() - 1]
-            mask ^= low
-
-    def __len__(self) -> int:
-        return self._mask.bit_count()
-
-    def __bool__(self) -> bool:
-        return self._mask != 0
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all()) if self._cache is not None else self._iter()
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
-        if isinstance(index, slice) and index.start is None and index.step is None and index.stop is not None \
-                and index.stop >= 0 and self._cache is None:
-            return tuple(self._first(index.stop))  # the first few, without listing all
-        return self._all()[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Members):
-            return tuple(self) == tuple(other)
-        return isinstance(other, (tuple, list)) and self._all() == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(self._all())
-
-    def __repr__(self) -> str:
-        return repr(self._all())
-
-
-def _bits(names: Sequence[str], bit: Mapping[str, int], keep: Callable[[str], bool]) -> int:
-    """The bitset of the ``names`` that ``keep`` keeps."""
-    mask = 0
-    for n in names:
-        if keep(n):
-            mask |= bit[n]
-    return mask
 
 
 @dataclass(frozen=True)
@@ -139,85 +77,9 @@ class Enriched:
     cycles: tuple[tuple[str, ...], ...]
 
 
-class _Graph:
-    def __init__(self, design: Design) -> None:
-        self.design = design
-        self.kind_of: dict[str, str] = {}
-        self.data: dict[str, Mapping[str, Any]] = {}
-        for f in design.facts:
-            if f.kind in ("service", "external", "datastore", "channel"):
-                self.kind_of.setdefault(f.name, f.kind)
-                self.data.setdefault(f.name, f.data)
-        self.edges: dict[str, list[Mapping[str, Any]]] = {}
-        for f in design.of_kind("interaction"):
-            self.edges.setdefault(f.data["from"], []).append(f.data)
-        self._sync: dict[tuple[str, bool], list[Mapping[str, Any]]] = {}
-
-    def sync_edges(self, node: str, hard_only: bool = False) -> list[Mapping[str, Any]]:
-        """The synchronous calls out of ``node`` (hard dependencies only, if asked), by target; memoised."""
-        held = self._sync.get((node, hard_only))
-        if held is None:
-            held = self._sync[(node, hard_only)] = self._sync_edges(node, hard_only)
-        return list(held)
-
-    def _sync_edges(self, node: str, hard_only: bool) -> list[Mapping[str, Any]]:
-        out = []
-        for e in self.edges.get(node, []):
-            tk = self.kind_of.get(e["to"], "service")
-            if tk == "channel" or not is_sync(e, tk):
-                continue
-            if hard_only and e.get("dependency") == "soft":
-                continue
-            out.append(e)
-        return sorted(out, key=lambda e: (e["to"], e["name"]))
-
-
 def _own_availability(kind: str, data: Mapping[str, Any]) -> float | None:
     value = data.get("sla") if kind == "external" else data.get("availability")
     return float(value) if value is not None else None
-
-
-def strongly_connected(nodes: Sequence[str], succ: Mapping[str, Sequence[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iteratively (no recursion limit)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, i = work.pop()
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            children = succ.get(node, [])
-            if i < len(children):
-                work.append((node, i + 1))
-                child = children[i]
-                if child not in index:
-                    work.append((child, 0))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            if low[node] == index[node]:
-                comp: list[str] = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    comp.append(w)
-                    if w == node:
-                        break
-                out.append(sorted(comp))
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return out
 
 
 # The exposures of an entry point, widest first: requests from outside the system's network enter there.
@@ -237,377 +99,144 @@ def _public_endpoints(design: Design, services: Mapping[str, Mapping[str, Any]])
 
 def enrich(design: Design) -> Enriched:
     """Compute graph facts and the fields that need more than one fact to know."""
-    g = _Graph(design)
-    services = {f.name: f.data for f in design.of_kind("service")}
-    system = next((f.data for f in design.of_kind("system")), {})
-    observability = next((f.data for f in design.of_kind("observability")), {})
-    slos = {s["target"]: s for s in observability.get("slos", [])}
-
-    # --- the synchronous call graph over services, externals and datastores
-    nodes = sorted(g.kind_of)
-    succ: dict[str, list[str]] = {n: [] for n in nodes}
-    for n in nodes:
-        succ[n] = sorted({e["to"] for e in g.sync_edges(n, hard_only=True)})
-    comps = strongly_connected(nodes, succ)
-    comp_of = {n: i for i, comp in enumerate(comps) for n in comp}
-    cycles = tuple(tuple(c) for c in comps if len(c) > 1 or (c and c[0] in succ.get(c[0], [])))
-    in_cycle = {n for c in cycles for n in c}
-
-    # Tarjan emits components in reverse topological order: callees before callers.
-    bit = {n: 1 << i for i, n in enumerate(nodes)}
-    reach: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    amp: dict[int, int] = {}
-    layers: dict[int, int] = {}
-    lat: dict[int, int] = {}
-    lat_unknown: dict[int, int] = {}  # bitsets, like reach: set unions here made enrichment quadratic
-    def aggregate(members_: Sequence[str], ci: int,
-                  take: Callable[[Mapping[str, Any]], bool]) -> tuple[int, int, int, int, int, int]:
-        """Reach, depth, retry amplification, retry layers, summed latency and unknown-latency members of a
-        request entering ``members_`` (of component ``ci``) and taking the calls out of it that ``take``
-        keeps; the components it calls must be done already."""
-        r, dep, a, lay, total, unknown = 0, 0, 1, 0, 0, 0
-        for n in members_:
-            r |= bit[n]
-            own = g.data[n].get("latency_p95_ms")
-            if g.kind_of[n] in ("service", "external", "datastore"):
-                if (own is None and g.kind_of[n] != "service") or (own is None and not g.sync_edges(n, hard_only=True)):
-                    unknown |= bit[n]
-                total += int(own or 0)
-            for e in g.sync_edges(n, hard_only=True):
-                cj = comp_of[e["to"]]
-                if cj == ci or not take(e):
-                    continue
-                r |= reach[cj]
-                dep = max(dep, 1 + depth[cj])
-                attempts = int((e.get("retry") or {}).get("attempts", 1))
-                a = max(a, attempts * amp[cj])
-                lay = max(lay, (1 if attempts > 1 else 0) + layers[cj])
-                calls = int(e.get("calls_per_request", 1))
-                if e.get("latency_p95_ms") is not None:
-                    total += calls * int(e["latency_p95_ms"])
-                else:
-                    total += calls * lat[cj]
-                    unknown |= lat_unknown[cj]
-        # Calls are taken as sequential, so shared dependencies count once per call; cap the sum so that
-        # pathological graphs (thousands of diamonds) stay in machine integers.
-        return r, dep, min(a, AMPLIFICATION_CAP), lay, min(total, LATENCY_CAP_MS), unknown
-
-    for ci, comp in enumerate(comps):
-        reach[ci], depth[ci], amp[ci], layers[ci], lat[ci], lat_unknown[ci] = aggregate(comp, ci, lambda e: True)
-
-    # Per-node figures as bitsets, so that each entry's figures cost a few big-integer operations, not a
-    # walk over every component it reaches (see Members).
-    own_avail = {n: _own_availability(g.kind_of[n], g.data[n]) for n in nodes}
-    unknown_avail_bits = _bits(nodes, bit, lambda n: own_avail[n] is None)
-    # Multiplying by 1.0 changes no bit of a float, so only these components enter the product.
-    avail_bits = _bits(nodes, bit, lambda n: own_avail[n] is not None and own_avail[n] != 1.0)
-    cap_of = {n: g.data[n].get("capacity_rps", g.data[n].get("rate_limit_rps")) for n in nodes}
-    cap_bits = _bits(nodes, bit, lambda n: cap_of[n] is not None)
-    service_bits = _bits(nodes, bit, lambda n: g.kind_of[n] == "service")
-    fan_out = {n: len({e["to"] for e in g.sync_edges(n)}) for n in nodes}
-    by_fan_out: dict[int, int] = {}
-    for n, v in fan_out.items():
-        if v > 0:
-            by_fan_out[v] = by_fan_out.get(v, 0) | bit[n]
-    fan_out_bits = sorted(by_fan_out.items(), reverse=True)
-    paths: list[PathInfo] = []
-    on_public_bits = 0
-    exposure_bits: dict[str, int] = {}  # exposure -> the nodes of the call trees of entry points so exposed
-    entry_spans: list[tuple[int, int]] = []  # (services in one public call tree, the tree's bitset)
-    publics = _public_endpoints(design, services)
-    per_entry: dict[tuple[str, frozenset[str]],
-                    tuple[Members, float, Members, str | None, float | None, int, Members]] = {}
-    for ep, exposure in publics:
-        budget.check("enriching the design (public paths)")
-        entry = ep.data["served_by"]
-        if entry not in comp_of:
-            continue
-        ci = comp_of[entry]
-        # A route the endpoint names (routes_to) follows those calls only; an entry in a call cycle
-        # reaches its whole cycle whatever the route, so it keeps its component's figures.
-        routes = frozenset(ep.data.get("routes_to") or ()) if len(comps[ci]) == 1 else frozenset()
-        if routes:  # the entry's own figures, over the calls this route takes
-
-            def on_route(e: Mapping[str, Any], taken: frozenset[str] = routes) -> bool:
-                return e["to"] in taken
-
-            p_reach, p_depth, p_amp, p_layers, p_lat, p_unknown = aggregate([entry], ci, on_route)
-        else:
-            p_reach, p_depth, p_amp, p_layers, p_lat, p_unknown = (reach[ci], depth[ci], amp[ci], layers[ci],
-                                                                    lat[ci], lat_unknown[ci])
-        if (entry, routes) not in per_entry:
-            avail = 1.0
-            for n in Members(nodes, p_reach & avail_bits):
-                avail *= own_avail[n]  # type: ignore[operator]  # in avail_bits: not None
-            bottleneck = None
-            bottleneck_rps: float | None = None
-            for n in Members(nodes, p_reach & cap_bits):
-                cap = cap_of[n]
-                if bottleneck_rps is None or float(cap) < bottleneck_rps:
-                    bottleneck, bottleneck_rps = n, float(cap)
-            path_fan_out = next((v for v, b in fan_out_bits if p_reach & b), 0)
-            per_entry[(entry, routes)] = (Members(nodes, p_reach), avail, Members(nodes, p_reach & unknown_avail_bits),
-                                          bottleneck, bottleneck_rps, path_fan_out, Members(nodes, p_unknown))
-            on_public_bits |= p_reach
-            entry_spans.append(((p_reach & service_bits).bit_count(), p_reach))
-        reached, avail, unknown_a, bottleneck, bottleneck_rps, path_fan_out, unknown_l = per_entry[(entry, routes)]
-        exposure_bits[exposure] = exposure_bits.get(exposure, 0) | p_reach
-        slo = slos.get(ep.name, {})
-        lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
-        at = slo.get("availability", system.get("availability_target"))
-        paths.append(PathInfo(
-            entry=ep.name, entry_service=entry, exposure=exposure, depth=p_depth + 1, nodes=reached,
-            latency_ms=p_lat, unknown_latency=unknown_l,
-            availability=round(avail, 9), unknown_availability=unknown_a,
-            retry_amplification=p_amp, retry_layers=p_layers, fan_out=path_fan_out,
-            latency_target_ms=int(lt) if lt is not None else None,
-            availability_target=float(at) if at is not None else None,
-            bottleneck=bottleneck, bottleneck_rps=bottleneck_rps,
-        ))
-
-    on_public = set(Members(nodes, on_public_bits))
-    entry_exposure: dict[str, str] = {}  # node -> widest exposure of the entry points whose call tree has it
-    assigned = 0
-    for exposure in ENTRY_EXPOSURES:  # widest first
-        tree = exposure_bits.get(exposure, 0)
-        for n in Members(nodes, tree & ~assigned):
-            entry_exposure[n] = exposure
-        assigned |= tree
-    trace_span: dict[str, int] = {}  # service -> most services in one public call tree it belongs to
-    assigned = 0
-    for n_services, tree in sorted(entry_spans, key=lambda t: -t[0]):  # the largest tree a node is in, first
-        for n in Members(nodes, tree & ~assigned):
-            trace_span[n] = n_services
-        assigned |= tree
-
-    # Longest public synchronous chain above each component (an entry counts 1), so that a call's
-    # chain_depth is in the units of path.depth. Tarjan's order reversed puts callers before callees.
-    above: dict[int, int] = {}
-    for ep, _exposure in publics:
-        if ep.data["served_by"] in comp_of:
-            above[comp_of[ep.data["served_by"]]] = 1
-    for ci in range(len(comps) - 1, -1, -1):
-        if ci in above:
-            for n in comps[ci]:
-                for e in g.sync_edges(n, hard_only=True):
-                    cj = comp_of[e["to"]]
-                    if cj != ci:
-                        above[cj] = max(above.get(cj, 0), above[ci] + 1)
-    caller_timeout: dict[str, int] = {}
-    for f in design.of_kind("interaction"):
-        t = f.data.get("timeout_ms")
-        src, dst = f.data["from"], f.data["to"]
-        # A call back into the caller's own synchronous cycle sets no budget: the cycle itself is the problem.
-        same_cycle = src in comp_of and dst in comp_of and comp_of[src] == comp_of[dst]
-        if t and not same_cycle and g.kind_of.get(dst, "service") != "channel" and is_sync(
-                f.data, g.kind_of.get(dst, "service")):
-            caller_timeout[dst] = min(int(t), caller_timeout.get(dst, int(t)))
-
-    # --- computed fields on the design's own facts
-    endpoints_by_service: dict[str, list[Mapping[str, Any]]] = {}
-    for ep in design.of_kind("endpoint"):
-        endpoints_by_service.setdefault(ep.data["served_by"], []).append(ep.data)
-    public_services = {ep.data["served_by"] for ep, _exposure in publics}
-    inbound: dict[str, int] = {}
-    for f in design.of_kind("interaction"):
-        inbound[f.data["to"]] = inbound.get(f.data["to"], 0) + 1
-
-    access: dict[tuple[str, str, str], Fact] = {}
-    classified_services: set[str] = set()
-    classification_known: set[str] = set()  # services whose data, classified or not, the design describes
-    for ds in design.of_kind("datastore"):
-        for mode, fld in (("read", "readers"), ("write", "writers")):
-            for svc in ds.data.get(fld, []):
-                access.setdefault((ds.name, svc, mode), _graph_fact(
-                    "access", f"{ds.name}<-{svc}:{mode}",
-                    {"datastore": ds.name, "service": svc, "mode": mode, "declared": True, "mode_stated": True},
-                    ds.locate(fld)))
-        if ds.data.get("classification") is not None:
-            classification_known.update(ds.data.get("readers", []), ds.data.get("writers", []))
-        if ds.data.get("classification") in CLASSIFIED:
-            classified_services.update(ds.data.get("readers", []))
-            classified_services.update(ds.data.get("writers", []))
-    unknown_mode: dict[str, set[str]] = {}  # datastore -> services whose access mode the design does not say
-    for f in design.of_kind("interaction"):
-        if g.kind_of.get(f.data["to"]) == "datastore":
-            mode = "write" if f.data.get("mutating") or f.data.get("purpose") == "command" else "read"
-            mode_unknown = f.data.get("mutating") is None and f.data.get("purpose") is None
-            if mode_unknown:  # the unknown policy: an access of unknown mode is read-write (rules/README.md)
-                mode = "write"
-                unknown_mode.setdefault(f.data["to"], set()).add(f.data["from"])
-            if (f.data["to"], f.data["from"], mode) in access:
-                continue
-            acc: dict[str, Any] = {"datastore": f.data["to"], "service": f.data["from"], "mode": mode,
-                                   "mode_stated": not mode_unknown}
-            if mode_unknown:
-                # An assumed write is not compared with the datastore's lists: a contradiction needs two stated facts.
-                acc[ASSUMED_KEY] = {"mode": {"value": "write", "why": "the access mode is not stated"}}
-            else:
-                declared = _declared(g.data.get(f.data["to"], {}), f.data["from"], mode)
-                if declared is not None:
-                    acc["declared"] = declared
-            access[(f.data["to"], f.data["from"], mode)] = _graph_fact(
-                "access", f"{f.data['to']}<-{f.data['from']}:{mode}", acc, f.location)
-    for svc, eps in endpoints_by_service.items():
-        if any(e.get("data_classification") is not None for e in eps):
-            classification_known.add(svc)
-        if any(e.get("data_classification") in CLASSIFIED for e in eps):
-            classified_services.add(svc)
-
-    extra: list[Fact] = sorted(access.values(), key=lambda f: f.key)
-    users_of: dict[str, set[str]] = {}
-    writers_of: dict[str, set[str]] = {}
-    for ds_name, svc, mode in access:
-        users_of.setdefault(ds_name, set()).add(svc)
-        if mode == "write":
-            writers_of.setdefault(ds_name, set()).add(svc)
-    servers: dict[str, int] = {}
-    for ds in design.of_kind("datastore"):
-        if "server" in ds.data:
-            servers[ds.data["server"]] = servers.get(ds.data["server"], 0) + 1
+    x = _context(design)
+    extra: list[Fact] = sorted(x.access.values(), key=lambda f: f.key)
     out: list[Fact] = []
-    producers: dict[str, set[str]] = {}
-    for f in design.of_kind("interaction"):
-        if g.kind_of.get(f.data["to"]) == "channel":
-            producers.setdefault(f.data["to"], set()).add(f.data["from"])
     for f in design.facts:
         d = dict(f.data)
         d["stated_by"] = " and ".join(f.agents)
         if f.kind in ("service", "datastore", "channel") and "kind" in d:
             d["type"] = d["kind"]  # the engine's "kind" is the fact kind; rules see the component's kind here
-        if f.kind == "service":
-            d.update(sync_out=len(g.sync_edges(f.name)), fan_out=fan_out.get(f.name, 0),
-                     inbound=inbound.get(f.name, 0), public_entry=f.name in public_services,
-                     in_cycle=f.name in in_cycle, on_public_path=f.name in on_public,
-                     handles_classified_data=f.name in classified_services)
-            if f.name in entry_exposure:
-                d["entry_exposure"] = entry_exposure[f.name]
-            if f.name in trace_span:
-                d["trace_path_services"] = trace_span[f.name]
-            if "client_types" in d:
-                d["client_type_count"] = len(set(d["client_types"]))
-        elif f.kind == "interaction":
-            tk = g.kind_of.get(d["to"], "service")
-            d["target_kind"] = tk
-            d["from_kind"] = g.kind_of.get(d["from"], "service")
-            caller_owner = g.data.get(d["from"], {}).get("owner")
-            callee_owner = g.data.get(d["to"], {}).get("owner") if tk == "service" else None
-            if tk == "external":
-                d["cross_team"] = True
-            elif caller_owner is not None and callee_owner is not None:
-                d["cross_team"] = caller_owner != callee_owner
-            crit = g.data.get(d["to"], {}).get("criticality") if tk == "service" else None
-            if crit is not None:
-                d["target_criticality"] = crit
-            caller_crit = g.data.get(d["from"], {}).get("criticality") if d["from_kind"] == "service" else None
-            if caller_crit is not None:
-                d["caller_criticality"] = caller_crit
-            d["on_public_path"] = d["from"] in on_public and is_sync(d, tk)
-            if d["on_public_path"]:
-                d["entry_exposure"] = entry_exposure[d["from"]]
-            if "style" in d or "protocol" in d or tk == "channel":
-                d["blocking"] = is_sync(d, tk)
-            # else left unknown: rules read it as their policy says (most calls between services block)
-            classified = _target_classified(tk, g.data.get(d["to"], {}), d["to"] in classified_services,
-                                            d["to"] in classification_known)
-            if classified is not None:
-                d["target_classified"] = classified
-            c_from = comp_of.get(d["from"])
-            if d["on_public_path"] and c_from is not None and c_from in above and d["to"] in comp_of:
-                below = depth[comp_of[d["to"]]] + 1 if comp_of[d["to"]] != c_from else 0
-                d["chain_depth"] = above[c_from] + below
-            if d["from"] in caller_timeout:
-                d["caller_timeout_ms"] = caller_timeout[d["from"]]
-            if d.get("timeout_ms"):
-                d["retry_window_ms"] = min(int(d["timeout_ms"]) * int((d.get("retry") or {}).get("attempts", 1)),
-                                           LATENCY_CAP_MS)
-                if d["from"] in caller_timeout:
-                    d["outlives_caller_timeout"] = d["retry_window_ms"] >= caller_timeout[d["from"]]
-            methods = (d.get("retry") or {}).get("methods")
-            if methods is not None:
-                d["retries_non_idempotent_methods"] = bool({"POST", "PATCH"} & set(methods))
-            if "style" not in d and tk != "channel" and is_sync(d, tk):
-                pass  # left unknown on purpose: the rules report the gap
-        elif f.kind == "endpoint":
-            exp = services.get(d["served_by"], {}).get("exposure")
-            if exp is not None:
-                d["service_exposure"] = exp
-                # The schema's rule: an endpoint without an exposure of its own takes its service's, so that
-                # the rules on exposed endpoints are not silent on an inherited exposure.
-                d.setdefault("exposure", exp)
-            if "slos" in observability:
-                # An objective on the endpoint itself, or on the service that serves it, covers it.
-                d["slo_defined"] = f.name in slos or d["served_by"] in slos
-            cookie = d.get("session_cookie") or {}
-            same_site = cookie.get("same_site")
-            flags = (cookie.get("secure"), cookie.get("http_only"), None if same_site is None else same_site != "none")
-            if False in flags:
-                d["session_cookie_unprotected"] = True
-            elif flags == (True, True, True):
-                d["session_cookie_unprotected"] = False
-        elif f.kind == "datastore":
-            writers = writers_of.get(f.name, set())
-            users = users_of.get(f.name, set())
-            d.update(writer_count=len(writers), reader_count=len(users - writers) + 0,
-                     service_count=len(users), on_public_path=f.name in on_public)
-            if f.name in entry_exposure:
-                d["entry_exposure"] = entry_exposure[f.name]
-            # Those whose only write access is the assumed one (a stated writer stays stated).
-            guessed = sorted(s for s in unknown_mode.get(f.name, set())
-                             if ASSUMED_KEY in access[(f.name, s, "write")].data)
-            if guessed:
-                d[ASSUMED_KEY] = {"writer_count": {"value": len(writers), "why": (
-                    f"{', '.join(guessed)} counted as writing: access mode not stated")}}
-            interval, rpo = (d.get("backups") or {}).get("interval_minutes"), system.get("rpo_minutes")
-            if interval is not None and rpo is not None:
-                d["backup_exceeds_rpo"] = int(interval) > int(rpo)
-            if "workloads" in d:
-                d["workload_count"] = len(set(d["workloads"]))
-            if "server" in d:
-                d["server_datastore_count"] = servers[d["server"]]
-        elif f.kind == "system":
-            d["service_count"] = len(services)
-            peak, tested = d.get("expected_peak_rps"), d.get("load_tested_peak_rps")
-            if peak and tested is not None:
-                d["load_tested_headroom"] = round(float(tested) / float(peak), 3)
-        elif f.kind == "channel":
-            consumers = d.get("consumers", [])
-            names = []
-            for item in consumers:
-                c = {"service": item} if isinstance(item, str) else item
-                names.append(c["service"])
-                extra.append(_graph_fact("consumer", f"{f.name}>{c['service']}",
-                                         {"channel": f.name, **c}, f.locate("consumers")))
-            d["consumers"] = names
-            prods = sorted(set(d.get("producers", [])) | producers.get(f.name, set()))
-            for p in prods:
-                extra.append(_graph_fact("producer", f"{p}>{f.name}", {"channel": f.name, "service": p},
-                                         f.locate("producers")))
-            d.update(consumer_count=len(names), producer_count=len(prods))
-        elif f.kind == "security":
-            if "compliance" in d:
-                d["compliance_count"] = len(set(d["compliance"]))
-        elif f.kind == "observability":
-            if "slos" in d:
-                d["slo_count"] = len(d["slos"])
-        elif f.kind == "workflow":
-            steps = d.pop("steps", [])
-            # The pivot: the first step declared so, else the last state-changing step (nothing after it to undo).
-            pivot = next((i for i, s in enumerate(steps) if s.get("pivot")),
-                         max((i for i, s in enumerate(steps) if s.get("mutates_state")), default=None))
-            step_keys = ("service", "mutates_state", "compensation", "pivot", "retriable")
-            for i, s in enumerate(steps):
-                extra.append(_graph_fact("step", f"{f.name}#{i + 1}", {"workflow": f.name, "index": i + 1, **{
-                    k: v for k, v in s.items() if k in step_keys},
-                    **({"before_pivot": i < pivot, "after_pivot": i > pivot} if pivot is not None else {})},
-                    f.locate("steps")))
-            d.update(service_count=len({s["service"] for s in steps}),
-                     mutating_services=len({s["service"] for s in steps if s.get("mutates_state")}))
+        fields = _FIELDS.get(f.kind)
+        if fields is not None:
+            d.update(fields(f, d, x, extra))
         out.append(Fact(f.kind, f.key, d, f.location, f.fields, f.agents))  # dataclasses.replace, 5x cheaper
 
     by_name = {f.name: f for f in design.facts if f.kind == "endpoint"}
-    worst: dict[str, set[str]] = {}  # path entry -> the "worst route" fields it carries
+    worst = _worst_routes(x.paths)
+    for p in x.paths:
+        extra.append(_graph_fact("path", p.entry, _path_data(p, worst.get(p.entry, set())), by_name[p.entry].location))
+    inter_loc = {f.data["from"]: f.location for f in design.of_kind("interaction")}
+    for c in x.c.cycles:
+        extra.append(_graph_fact("cycle", "->".join(c), {"services": list(c), "length": len(c)},
+                                 inter_loc.get(c[0], design.facts[0].location)))
+    facts = tuple(sorted(out + extra, key=lambda f: (f.kind, f.key)))
+    return Enriched(facts, tuple(sorted(x.paths, key=lambda p: p.entry)), tuple(sorted(x.c.cycles)))
+
+
+# --------------------------------------------------------------------------------------
+# Public paths: the call tree below each entry point
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _EntryFigures:
+    """What one entry's call tree (over one route) adds to its chain figures."""
+
+    nodes: Members
+    availability: float
+    unknown_availability: Members
+    bottleneck: str | None
+    bottleneck_rps: float | None
+    fan_out: int
+    unknown_latency: Members
+
+
+class _NodeFigures:
+    """Per-node figures as bitsets, so that each entry's figures cost a few big-integer operations, not a
+    walk over every component it reaches (see Members)."""
+
+    def __init__(self, g: CallGraph, c: Condensation) -> None:
+        nodes, bit = c.nodes, c.bit
+        self.nodes = nodes
+        self.own_avail = {n: _own_availability(g.kind_of[n], g.data[n]) for n in nodes}
+        self.unknown_avail_bits = bits_of(nodes, bit, lambda n: self.own_avail[n] is None)
+        # Multiplying by 1.0 changes no bit of a float, so only these components enter the product.
+        self.avail_bits = bits_of(nodes, bit, lambda n: self.own_avail[n] is not None and self.own_avail[n] != 1.0)
+        self.cap_of = {n: g.data[n].get("capacity_rps", g.data[n].get("rate_limit_rps")) for n in nodes}
+        self.cap_bits = bits_of(nodes, bit, lambda n: self.cap_of[n] is not None)
+        self.service_bits = bits_of(nodes, bit, lambda n: g.kind_of[n] == "service")
+        self.fan_out = {n: len({e["to"] for e in g.sync_edges(n)}) for n in nodes}
+        by_fan_out: dict[int, int] = {}
+        for n, v in self.fan_out.items():
+            if v > 0:
+                by_fan_out[v] = by_fan_out.get(v, 0) | bit[n]
+        self.fan_out_bits = sorted(by_fan_out.items(), reverse=True)
+
+    def entry(self, ch: Chain) -> _EntryFigures:
+        """The figures of a call tree whose chain figures are ``ch``."""
+        nodes, reach = self.nodes, ch.reach
+        avail = 1.0
+        for n in Members(nodes, reach & self.avail_bits):
+            avail *= self.own_avail[n]  # type: ignore[operator]  # in avail_bits: not None
+        bottleneck = None
+        bottleneck_rps: float | None = None
+        for n in Members(nodes, reach & self.cap_bits):
+            cap = self.cap_of[n]
+            if bottleneck_rps is None or float(cap) < bottleneck_rps:
+                bottleneck, bottleneck_rps = n, float(cap)
+        fan_out = next((v for v, b in self.fan_out_bits if reach & b), 0)
+        return _EntryFigures(Members(nodes, reach), avail, Members(nodes, reach & self.unknown_avail_bits),
+                             bottleneck, bottleneck_rps, fan_out, Members(nodes, ch.unknown_latency))
+
+
+@dataclass(frozen=True)
+class _Trees:
+    """The public paths and what they cover: every node of a call tree (``on_public_bits``), by the entry's
+    exposure, and each tree's service count with its bitset."""
+
+    paths: list[PathInfo]
+    on_public_bits: int
+    exposure_bits: dict[str, int]
+    spans: list[tuple[int, int]]
+
+
+def _routed(taken: frozenset[str]) -> Callable[[Call], bool]:
+    return lambda e: e["to"] in taken
+
+
+def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _NodeFigures,
+                  publics: Sequence[tuple[Fact, str]], slos: Mapping[str, Mapping[str, Any]],
+                  system: Mapping[str, Any]) -> _Trees:
+    paths: list[PathInfo] = []
+    on_public_bits = 0
+    exposure_bits: dict[str, int] = {}  # exposure -> the nodes of the call trees of entry points so exposed
+    spans: list[tuple[int, int]] = []  # (services in one public call tree, the tree's bitset)
+    per_entry: dict[tuple[str, frozenset[str]], _EntryFigures] = {}
+    for ep, exposure in publics:
+        budget.check("enriching the design (public paths)")
+        entry = ep.data["served_by"]
+        if entry not in c.comp_of:
+            continue
+        ci = c.comp_of[entry]
+        # A route the endpoint names (routes_to) follows those calls only; an entry in a call cycle
+        # reaches its whole cycle whatever the route, so it keeps its component's figures.
+        routes = frozenset(ep.data.get("routes_to") or ()) if len(c.comps[ci]) == 1 else frozenset()
+        # With a route, the entry's own figures over the calls this route takes.
+        ch = chain(g, c, [entry], ci, done, _routed(routes)) if routes else done[ci]
+        figures = per_entry.get((entry, routes))
+        if figures is None:
+            figures = per_entry[(entry, routes)] = nf.entry(ch)
+            on_public_bits |= ch.reach
+            spans.append(((ch.reach & nf.service_bits).bit_count(), ch.reach))
+        exposure_bits[exposure] = exposure_bits.get(exposure, 0) | ch.reach
+        slo = slos.get(ep.name, {})
+        lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
+        at = slo.get("availability", system.get("availability_target"))
+        paths.append(PathInfo(
+            entry=ep.name, entry_service=entry, exposure=exposure, depth=ch.depth + 1, nodes=figures.nodes,
+            latency_ms=ch.latency_ms, unknown_latency=figures.unknown_latency,
+            availability=round(figures.availability, 9), unknown_availability=figures.unknown_availability,
+            retry_amplification=ch.amplification, retry_layers=ch.layers, fan_out=figures.fan_out,
+            latency_target_ms=int(lt) if lt is not None else None,
+            availability_target=float(at) if at is not None else None,
+            bottleneck=figures.bottleneck, bottleneck_rps=figures.bottleneck_rps,
+        ))
+    return _Trees(paths, on_public_bits, exposure_bits, spans)
+
+
+def _worst_routes(paths: Sequence[PathInfo]) -> dict[str, set[str]]:
+    """Path entry -> the "worst route" fields it carries, among the routes into the same service."""
+    worst: dict[str, set[str]] = {}
     by_service: dict[str, list[PathInfo]] = {}
     for p in paths:
         by_service.setdefault(p.entry_service, []).append(p)
@@ -624,37 +253,440 @@ def enrich(design: Design) -> Enriched:
         if known:
             worst.setdefault(min(known, key=lambda p: (p.availability, p.entry)).entry,
                              set()).add("least_available_route")
-    for p in paths:
-        # Facts stay small (every one is serialised into the C core): long lists are capped, counts kept.
-        data: dict[str, Any] = {
-            "entry": p.entry, "entry_service": p.entry_service, "exposure": p.exposure, "depth": p.depth,
-            "size": len(p.nodes),
-            "retry_amplification": p.retry_amplification, "retry_layers": p.retry_layers, "fan_out": p.fan_out,
-            "unknown_latency": list(p.unknown_latency[:LIST_CAP]), "unknown_latency_count": len(p.unknown_latency),
-            "unknown_availability": list(p.unknown_availability[:LIST_CAP]),
-            "unknown_availability_count": len(p.unknown_availability),
-            **{fld: fld in worst.get(p.entry, ()) for fld in ("least_available_route", "deepest_route",
-                                                              "most_amplified_route")},
-        }
+    return worst
+
+
+def _path_data(p: PathInfo, worst: set[str]) -> dict[str, Any]:
+    """The fields of a path fact."""
+    # Facts stay small (every one is serialised into the C core): long lists are capped, counts kept.
+    data: dict[str, Any] = {
+        "entry": p.entry, "entry_service": p.entry_service, "exposure": p.exposure, "depth": p.depth,
+        "size": len(p.nodes),
+        "retry_amplification": p.retry_amplification, "retry_layers": p.retry_layers, "fan_out": p.fan_out,
+        "unknown_latency": list(p.unknown_latency[:LIST_CAP]), "unknown_latency_count": len(p.unknown_latency),
+        "unknown_availability": list(p.unknown_availability[:LIST_CAP]),
+        "unknown_availability_count": len(p.unknown_availability),
+        **{fld: fld in worst for fld in ("least_available_route", "deepest_route", "most_amplified_route")},
+    }
+    if not p.unknown_latency:
+        data["latency_p95_ms"] = p.latency_ms
+    if p.latency_target_ms is not None:
+        data["latency_target_ms"] = p.latency_target_ms
         if not p.unknown_latency:
-            data["latency_p95_ms"] = p.latency_ms
-        if p.latency_target_ms is not None:
-            data["latency_target_ms"] = p.latency_target_ms
-            if not p.unknown_latency:
-                data["latency_over_target"] = p.latency_ms > p.latency_target_ms
+            data["latency_over_target"] = p.latency_ms > p.latency_target_ms
+    if not p.unknown_availability:
+        data["availability"] = p.availability
+    if p.availability_target is not None:
+        data["availability_target"] = p.availability_target
         if not p.unknown_availability:
-            data["availability"] = p.availability
-        if p.availability_target is not None:
-            data["availability_target"] = p.availability_target
-            if not p.unknown_availability:
-                data["availability_below_target"] = p.availability < p.availability_target - 1e-12
-        extra.append(_graph_fact("path", p.entry, data, by_name[p.entry].location))
-    inter_loc = {f.data["from"]: f.location for f in design.of_kind("interaction")}
-    for c in cycles:
-        extra.append(_graph_fact("cycle", "->".join(c), {"services": list(c), "length": len(c)},
-                                 inter_loc.get(c[0], design.facts[0].location)))
-    facts = tuple(sorted(out + extra, key=lambda f: (f.kind, f.key)))
-    return Enriched(facts, tuple(sorted(paths, key=lambda p: p.entry)), tuple(sorted(cycles)))
+            data["availability_below_target"] = p.availability < p.availability_target - 1e-12
+    return data
+
+
+# --------------------------------------------------------------------------------------
+# Design-wide figures the per-kind fields read
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Access:
+    """Which services read or write each datastore, as ``access`` graph facts and per datastore."""
+
+    facts: dict[tuple[str, str, str], Fact]  # (datastore, service, mode) -> its access fact
+    unknown_mode: dict[str, set[str]]  # datastore -> services whose access mode the design does not say
+    classified_services: set[str]
+    classification_known: set[str]  # services whose data, classified or not, the design describes
+
+
+def _accesses(design: Design, g: CallGraph) -> _Access:
+    access: dict[tuple[str, str, str], Fact] = {}
+    classified_services: set[str] = set()
+    classification_known: set[str] = set()
+    for ds in design.of_kind("datastore"):
+        for mode, fld in (("read", "readers"), ("write", "writers")):
+            for svc in ds.data.get(fld, []):
+                access.setdefault((ds.name, svc, mode), _graph_fact(
+                    "access", f"{ds.name}<-{svc}:{mode}",
+                    {"datastore": ds.name, "service": svc, "mode": mode, "declared": True, "mode_stated": True},
+                    ds.locate(fld)))
+        if ds.data.get("classification") is not None:
+            classification_known.update(ds.data.get("readers", []), ds.data.get("writers", []))
+        if ds.data.get("classification") in CLASSIFIED:
+            classified_services.update(ds.data.get("readers", []))
+            classified_services.update(ds.data.get("writers", []))
+    unknown_mode: dict[str, set[str]] = {}
+    for f in design.of_kind("interaction"):
+        e = call(f.data)
+        if g.kind_of.get(e["to"]) == "datastore":
+            mode = "write" if e.get("mutating") or e.get("purpose") == "command" else "read"
+            mode_unknown = e.get("mutating") is None and e.get("purpose") is None
+            if mode_unknown:  # the unknown policy: an access of unknown mode is read-write (rules/README.md)
+                mode = "write"
+                unknown_mode.setdefault(e["to"], set()).add(e["from"])
+            if (e["to"], e["from"], mode) in access:
+                continue
+            acc: dict[str, Any] = {"datastore": e["to"], "service": e["from"], "mode": mode,
+                                   "mode_stated": not mode_unknown}
+            if mode_unknown:
+                # An assumed write is not compared with the datastore's lists: a contradiction needs two stated facts.
+                acc[ASSUMED_KEY] = {"mode": {"value": "write", "why": "the access mode is not stated"}}
+            else:
+                declared = _declared(g.data.get(e["to"], {}), e["from"], mode)
+                if declared is not None:
+                    acc["declared"] = declared
+            access[(e["to"], e["from"], mode)] = _graph_fact(
+                "access", f"{e['to']}<-{e['from']}:{mode}", acc, f.location)
+    endpoints_by_service: dict[str, list[Mapping[str, Any]]] = {}
+    for ep in design.of_kind("endpoint"):
+        endpoints_by_service.setdefault(ep.data["served_by"], []).append(ep.data)
+    for svc, eps in endpoints_by_service.items():
+        if any(e.get("data_classification") is not None for e in eps):
+            classification_known.add(svc)
+        if any(e.get("data_classification") in CLASSIFIED for e in eps):
+            classified_services.add(svc)
+    return _Access(access, unknown_mode, classified_services, classification_known)
+
+
+def _caller_timeouts(design: Design, g: CallGraph, c: Condensation) -> dict[str, int]:
+    """Service -> the smallest timeout of the synchronous calls into it."""
+    caller_timeout: dict[str, int] = {}
+    for f in design.of_kind("interaction"):
+        e = call(f.data)
+        t = e.get("timeout_ms")
+        src, dst = e["from"], e["to"]
+        # A call back into the caller's own synchronous cycle sets no budget: the cycle itself is the problem.
+        same_cycle = src in c.comp_of and dst in c.comp_of and c.comp_of[src] == c.comp_of[dst]
+        if t and not same_cycle and g.kind_of.get(dst, "service") != "channel" and is_sync(
+                e, g.kind_of.get(dst, "service")):
+            caller_timeout[dst] = min(int(t), caller_timeout.get(dst, int(t)))
+    return caller_timeout
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Everything the per-kind fields read besides the fact itself."""
+
+    g: CallGraph
+    c: Condensation
+    done: list[Chain]  # chain figures per component
+    paths: list[PathInfo]
+    services: dict[str, Mapping[str, Any]]
+    system: Mapping[str, Any]
+    observability: Mapping[str, Any]
+    slos: dict[str, Mapping[str, Any]]
+    fan_out: dict[str, int]
+    public_services: set[str]
+    on_public: set[str]
+    entry_exposure: dict[str, str]  # node -> widest exposure of the entry points whose call tree has it
+    trace_span: dict[str, int]  # service -> most services in one public call tree it belongs to
+    above: dict[int, int]  # component -> longest public synchronous chain above it (an entry counts 1)
+    caller_timeout: dict[str, int]
+    inbound: dict[str, int]
+    access: dict[tuple[str, str, str], Fact]
+    unknown_mode: dict[str, set[str]]
+    classified_services: set[str]
+    classification_known: set[str]
+    users_of: dict[str, set[str]]
+    writers_of: dict[str, set[str]]
+    servers: dict[str, int]  # server -> datastores on it
+    producers: dict[str, set[str]]  # channel -> services that call it
+
+
+def _context(design: Design) -> _Context:
+    g = CallGraph(design)
+    c = condense(g)
+    done = chains(g, c)
+    services = {f.name: f.data for f in design.of_kind("service")}
+    system = next((f.data for f in design.of_kind("system")), {})
+    observability = next((f.data for f in design.of_kind("observability")), {})
+    slos = {s["target"]: s for s in observability.get("slos", [])}
+    nf = _NodeFigures(g, c)
+    publics = _public_endpoints(design, services)
+    trees = _public_paths(g, c, done, nf, publics, slos, system)
+    # a call's chain_depth is in the units of path.depth
+    above = longest_above(g, c, [c.comp_of[ep.data["served_by"]] for ep, _exposure in publics
+                                 if ep.data["served_by"] in c.comp_of])
+    inbound: dict[str, int] = {}
+    producers: dict[str, set[str]] = {}
+    for f in design.of_kind("interaction"):
+        e = call(f.data)
+        inbound[e["to"]] = inbound.get(e["to"], 0) + 1
+        if g.kind_of.get(e["to"]) == "channel":
+            producers.setdefault(e["to"], set()).add(e["from"])
+    acc = _accesses(design, g)
+    users_of: dict[str, set[str]] = {}
+    writers_of: dict[str, set[str]] = {}
+    for ds_name, svc, mode in acc.facts:
+        users_of.setdefault(ds_name, set()).add(svc)
+        if mode == "write":
+            writers_of.setdefault(ds_name, set()).add(svc)
+    servers: dict[str, int] = {}
+    for ds in design.of_kind("datastore"):
+        if "server" in ds.data:
+            servers[ds.data["server"]] = servers.get(ds.data["server"], 0) + 1
+    return _Context(
+        g=g, c=c, done=done, paths=trees.paths, services=services, system=system, observability=observability,
+        slos=slos, fan_out=nf.fan_out, public_services={ep.data["served_by"] for ep, _exposure in publics},
+        on_public=set(Members(c.nodes, trees.on_public_bits)),
+        entry_exposure=first_claims(c.nodes, ((x, trees.exposure_bits.get(x, 0)) for x in ENTRY_EXPOSURES)),
+        # the largest tree a node is in, first
+        trace_span=first_claims(c.nodes, sorted(trees.spans, key=lambda t: -t[0])),
+        above=above, caller_timeout=_caller_timeouts(design, g, c), inbound=inbound, access=acc.facts,
+        unknown_mode=acc.unknown_mode, classified_services=acc.classified_services,
+        classification_known=acc.classification_known, users_of=users_of, writers_of=writers_of,
+        servers=servers, producers=producers)
+
+
+# --------------------------------------------------------------------------------------
+# Computed fields, one function per fact kind. Each TypedDict names the fields its function adds: the
+# fields model.COMPUTED_FIELDS declares for that kind (tests/test_enrich.py holds the two equal), so that
+# mypy checks every name written here.
+# --------------------------------------------------------------------------------------
+
+class ServiceFields(TypedDict, total=False):
+    sync_out: int
+    fan_out: int
+    inbound: int
+    public_entry: bool
+    in_cycle: bool
+    on_public_path: bool
+    handles_classified_data: bool
+    entry_exposure: str
+    trace_path_services: int
+    client_type_count: int
+
+
+def _service_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> ServiceFields:
+    new: ServiceFields = {
+        "sync_out": len(x.g.sync_edges(f.name)), "fan_out": x.fan_out.get(f.name, 0),
+        "inbound": x.inbound.get(f.name, 0), "public_entry": f.name in x.public_services,
+        "in_cycle": f.name in x.c.in_cycle, "on_public_path": f.name in x.on_public,
+        "handles_classified_data": f.name in x.classified_services}
+    if f.name in x.entry_exposure:
+        new["entry_exposure"] = x.entry_exposure[f.name]
+    if f.name in x.trace_span:
+        new["trace_path_services"] = x.trace_span[f.name]
+    if "client_types" in d:
+        new["client_type_count"] = len(set(d["client_types"]))
+    return new
+
+
+class InteractionFields(TypedDict, total=False):
+    target_kind: str
+    from_kind: str
+    cross_team: bool
+    target_criticality: str
+    caller_criticality: str
+    on_public_path: bool
+    entry_exposure: str
+    blocking: bool
+    target_classified: bool
+    chain_depth: int
+    caller_timeout_ms: int
+    retry_window_ms: int
+    outlives_caller_timeout: bool
+    retries_non_idempotent_methods: bool
+
+
+def _interaction_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> InteractionFields:
+    e = call(d)
+    src, dst = e["from"], e["to"]
+    tk = x.g.kind_of.get(dst, "service")
+    caller, callee = x.g.data.get(src, {}), x.g.data.get(dst, {})
+    new: InteractionFields = {"target_kind": tk, "from_kind": x.g.kind_of.get(src, "service")}
+    caller_owner = caller.get("owner")
+    callee_owner = callee.get("owner") if tk == "service" else None
+    if tk == "external":
+        new["cross_team"] = True
+    elif caller_owner is not None and callee_owner is not None:
+        new["cross_team"] = caller_owner != callee_owner
+    crit = callee.get("criticality") if tk == "service" else None
+    if crit is not None:
+        new["target_criticality"] = crit
+    caller_crit = caller.get("criticality") if new["from_kind"] == "service" else None
+    if caller_crit is not None:
+        new["caller_criticality"] = caller_crit
+    on_public_path = new["on_public_path"] = src in x.on_public and is_sync(e, tk)
+    if on_public_path:
+        new["entry_exposure"] = x.entry_exposure[src]
+    if "style" in e or "protocol" in e or tk == "channel":
+        new["blocking"] = is_sync(e, tk)
+    # else left unknown: rules read it as their policy says (most calls between services block)
+    classified = _target_classified(tk, callee, dst in x.classified_services, dst in x.classification_known)
+    if classified is not None:
+        new["target_classified"] = classified
+    comp_of = x.c.comp_of
+    c_from = comp_of.get(src)
+    if on_public_path and c_from is not None and c_from in x.above and dst in comp_of:
+        below = x.done[comp_of[dst]].depth + 1 if comp_of[dst] != c_from else 0
+        new["chain_depth"] = x.above[c_from] + below
+    new.update(_call_timing(e, x.caller_timeout.get(src)))
+    # A sync call with no stated style is left unknown on purpose: the rules report the gap.
+    return new
+
+
+def _call_timing(e: Call, caller_timeout: int | None) -> InteractionFields:
+    """A call's retry window against its caller's own timeout, and whether its retries replay writes."""
+    new: InteractionFields = {}
+    if caller_timeout is not None:
+        new["caller_timeout_ms"] = caller_timeout
+    if e.get("timeout_ms"):
+        window = new["retry_window_ms"] = min(int(e["timeout_ms"]) * int((e.get("retry") or {}).get("attempts", 1)),
+                                              LATENCY_CAP_MS)
+        if caller_timeout is not None:
+            new["outlives_caller_timeout"] = window >= caller_timeout
+    methods = (e.get("retry") or {}).get("methods")
+    if methods is not None:
+        new["retries_non_idempotent_methods"] = bool({"POST", "PATCH"} & set(methods))
+    return new
+
+
+class EndpointFields(TypedDict, total=False):
+    service_exposure: str
+    exposure: str  # the design's own field, inherited from the service when the endpoint states none
+    slo_defined: bool
+    session_cookie_unprotected: bool
+
+
+def _endpoint_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> EndpointFields:
+    new: EndpointFields = {}
+    exp = x.services.get(d["served_by"], {}).get("exposure")
+    if exp is not None:
+        new["service_exposure"] = exp
+        # The schema's rule: an endpoint without an exposure of its own takes its service's, so that
+        # the rules on exposed endpoints are not silent on an inherited exposure.
+        if "exposure" not in d:
+            new["exposure"] = exp
+    if "slos" in x.observability:
+        # An objective on the endpoint itself, or on the service that serves it, covers it.
+        new["slo_defined"] = f.name in x.slos or d["served_by"] in x.slos
+    cookie = d.get("session_cookie") or {}
+    same_site = cookie.get("same_site")
+    flags = (cookie.get("secure"), cookie.get("http_only"), None if same_site is None else same_site != "none")
+    if False in flags:
+        new["session_cookie_unprotected"] = True
+    elif flags == (True, True, True):
+        new["session_cookie_unprotected"] = False
+    return new
+
+
+class DatastoreFields(TypedDict, total=False):
+    writer_count: int
+    reader_count: int
+    service_count: int
+    on_public_path: bool
+    entry_exposure: str
+    assumed: dict[str, Any]  # ASSUMED_KEY: the writers counted on an assumed access mode
+    backup_exceeds_rpo: bool
+    workload_count: int
+    server_datastore_count: int
+
+
+def _datastore_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> DatastoreFields:
+    writers = x.writers_of.get(f.name, set())
+    users = x.users_of.get(f.name, set())
+    new: DatastoreFields = {"writer_count": len(writers), "reader_count": len(users - writers) + 0,
+                            "service_count": len(users), "on_public_path": f.name in x.on_public}
+    if f.name in x.entry_exposure:
+        new["entry_exposure"] = x.entry_exposure[f.name]
+    # Those whose only write access is the assumed one (a stated writer stays stated).
+    guessed = sorted(s for s in x.unknown_mode.get(f.name, set())
+                     if ASSUMED_KEY in x.access[(f.name, s, "write")].data)
+    if guessed:
+        new["assumed"] = {"writer_count": {"value": len(writers), "why": (
+            f"{', '.join(guessed)} counted as writing: access mode not stated")}}
+    interval, rpo = (d.get("backups") or {}).get("interval_minutes"), x.system.get("rpo_minutes")
+    if interval is not None and rpo is not None:
+        new["backup_exceeds_rpo"] = int(interval) > int(rpo)
+    if "workloads" in d:
+        new["workload_count"] = len(set(d["workloads"]))
+    if "server" in d:
+        new["server_datastore_count"] = x.servers[d["server"]]
+    return new
+
+
+class SystemFields(TypedDict, total=False):
+    service_count: int
+    load_tested_headroom: float
+
+
+def _system_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> SystemFields:
+    new: SystemFields = {"service_count": len(x.services)}
+    peak, tested = d.get("expected_peak_rps"), d.get("load_tested_peak_rps")
+    if peak and tested is not None:
+        new["load_tested_headroom"] = round(float(tested) / float(peak), 3)
+    return new
+
+
+class ChannelFields(TypedDict, total=False):
+    consumers: list[str]  # the design's own list, reduced to the consuming services' names
+    consumer_count: int
+    producer_count: int
+
+
+def _channel_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> ChannelFields:
+    """Also adds a ``consumer`` and a ``producer`` fact per service that reads or writes the channel."""
+    names = []
+    for item in d.get("consumers", []):
+        c = {"service": item} if isinstance(item, str) else item
+        names.append(c["service"])
+        extra.append(_graph_fact("consumer", f"{f.name}>{c['service']}", {"channel": f.name, **c},
+                                 f.locate("consumers")))
+    prods = sorted(set(d.get("producers", [])) | x.producers.get(f.name, set()))
+    for p in prods:
+        extra.append(_graph_fact("producer", f"{p}>{f.name}", {"channel": f.name, "service": p},
+                                 f.locate("producers")))
+    return {"consumers": names, "consumer_count": len(names), "producer_count": len(prods)}
+
+
+class SecurityFields(TypedDict, total=False):
+    compliance_count: int
+
+
+def _security_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> SecurityFields:
+    return {"compliance_count": len(set(d["compliance"]))} if "compliance" in d else {}
+
+
+class ObservabilityFields(TypedDict, total=False):
+    slo_count: int
+
+
+def _observability_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> ObservabilityFields:
+    return {"slo_count": len(d["slos"])} if "slos" in d else {}
+
+
+class WorkflowFields(TypedDict, total=False):
+    service_count: int
+    mutating_services: int
+
+
+def _workflow_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> WorkflowFields:
+    """Moves the workflow's steps out of it into ``step`` facts."""
+    steps = d.pop("steps", [])
+    # The pivot: the first step declared so, else the last state-changing step (nothing after it to undo).
+    pivot = next((i for i, s in enumerate(steps) if s.get("pivot")),
+                 max((i for i, s in enumerate(steps) if s.get("mutates_state")), default=None))
+    step_keys = ("service", "mutates_state", "compensation", "pivot", "retriable")
+    for i, s in enumerate(steps):
+        extra.append(_graph_fact("step", f"{f.name}#{i + 1}", {"workflow": f.name, "index": i + 1, **{
+            k: v for k, v in s.items() if k in step_keys},
+            **({"before_pivot": i < pivot, "after_pivot": i > pivot} if pivot is not None else {})},
+            f.locate("steps")))
+    return {"service_count": len({s["service"] for s in steps}),
+            "mutating_services": len({s["service"] for s in steps if s.get("mutates_state")})}
+
+
+_FIELDS: dict[str, Callable[[Fact, dict[str, Any], _Context, list[Fact]], Mapping[str, Any]]] = {
+    "service": _service_fields, "interaction": _interaction_fields, "endpoint": _endpoint_fields,
+    "datastore": _datastore_fields, "system": _system_fields, "channel": _channel_fields,
+    "security": _security_fields, "observability": _observability_fields, "workflow": _workflow_fields,
+}
+"""Fact kind -> the function computing its fields (it may also add graph facts to ``extra``)."""
+COMPUTED_BY_KIND: dict[str, type] = {
+    "service": ServiceFields, "interaction": InteractionFields, "endpoint": EndpointFields,
+    "datastore": DatastoreFields, "system": SystemFields, "channel": ChannelFields, "security": SecurityFields,
+    "observability": ObservabilityFields, "workflow": WorkflowFields,
+}
+"""Fact kind -> the TypedDict naming the fields enrichment adds to it."""
 
 
 def _target_classified(kind: str, data: Mapping[str, Any], service_classified: bool,

@@ -18,16 +18,17 @@ from typing import TYPE_CHECKING, Any
 from engine import budget
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
-from engine.consequence import AdjustRecord, GapRecord, RiskRecord
+from engine.consequence import AdjustRecord, GapRecord, MitigationRef, RiskRecord
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import load_design
-from engine.model import SEVERITY_BY_RANK, UNKNOWN_BECAUSE, Phase, Severity
+from engine.model import SEVERITY_BY_RANK, Phase, Severity
 from engine.model.design import Design, Fact
 from engine.model.finding import Adjustment, Evidence, Finding, MitigationItem
-from engine.model.rule import KnowledgeBase, context_already_priced
+from engine.model.rule import KnowledgeBase, Rule, context_already_priced
 from engine.ruleload import builtin_rules_dir, load_rules
 from engine.source import DEFAULT_LIMITS, Document, Limits
+from engine.wording import GAP_TITLE, gap_message
 
 if TYPE_CHECKING:
     from engine.runtime import RunLimits, RunResult
@@ -157,27 +158,67 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     facts = {f.key: f for f in enriched.facts}
     # The given directories, when known, so that adding or deleting a file elsewhere moves no fingerprint.
     root = os.path.commonpath(list(design.roots)) if design.roots else common_root(list(design.files))
-    risks: dict[str, RiskRecord] = {}
-    gaps: dict[str, list[GapRecord]] = {}
-    adjusts: dict[str, dict[str, AdjustRecord]] = {}
-    # One rule can match one subject several ways (with different joined facts): keep the match with the
-    # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
-    for _name, out in result.outcomes:
-        if out.risk is not None:
-            held = risks.get(out.risk.key)
-            # A match on stated facts wins over one that needed an assumption.
-            if held is None or (bool(out.risk.assumed), out.risk.premises, out.risk.message) < (
-                    bool(held.assumed), held.premises, held.message):
-                risks[out.risk.key] = out.risk
-        if out.gap is not None:
-            gaps.setdefault(out.gap.subject, []).append(out.gap)
-        if out.adjust is not None:
-            by_rule = adjusts.setdefault(out.adjust.risk, {})
-            prev = by_rule.get(out.adjust.rule)
-            if prev is None or (out.adjust.premises, out.adjust.reason) < (prev.premises, prev.reason):
-                by_rule[out.adjust.rule] = out.adjust
+    matches = _Matches.of(result)
+    explain = _Explainer(facts, result)
+    findings: list[Finding] = []
+    mit_acc: dict[tuple[str, str], _MitigationAcc] = {}
+    per_rule: dict[str, _RuleTerms] = {}
+    for n, key in enumerate(sorted(matches.risks)):
+        if not n & 1023:
+            budget.check("assembling the findings")
+        r = matches.risks[key]
+        terms = per_rule.get(r.rule)
+        if terms is None:
+            terms = per_rule[r.rule] = _RuleTerms.of(kb, r.rule)
+        finding = _risk_finding(kb, r, terms, matches.adjusts.get(key), explain, root)
+        findings.append(finding)
+        for m in r.mitigations:
+            acc = mit_acc.setdefault((m.id, m.scope), _MitigationAcc(m, m.phase))
+            acc.findings.append(finding.id)
+            acc.subjects.add(r.subject)
+            acc.phase = min(acc.phase, m.phase)
+    for subject in sorted(matches.gaps):
+        findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, root))
+    findings.sort(key=lambda f: (-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint))
+    mitigations = [acc.item() for _key, acc in sorted(mit_acc.items(), key=lambda kv: kv[0])]
+    return Review(design, enriched, kb, findings, mitigations, result, root, facts)
 
-    # A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything.
+
+@dataclass
+class _Matches:
+    """A run's outcomes, one match kept per risk, per context rule on a risk, and the gaps per subject."""
+
+    risks: dict[str, RiskRecord]
+    gaps: dict[str, list[GapRecord]]
+    adjusts: dict[str, dict[str, AdjustRecord]]  # risk key -> context rule -> its adjustment
+
+    @classmethod
+    def of(cls, result: RunResult) -> _Matches:
+        risks: dict[str, RiskRecord] = {}
+        gaps: dict[str, list[GapRecord]] = {}
+        adjusts: dict[str, dict[str, AdjustRecord]] = {}
+        # One rule can match one subject several ways (with different joined facts): keep the match with the
+        # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
+        for _name, out in result.outcomes:
+            if out.risk is not None:
+                held = risks.get(out.risk.key)
+                # A match on stated facts wins over one that needed an assumption.
+                if held is None or (bool(out.risk.assumed), out.risk.premises, out.risk.message) < (
+                        bool(held.assumed), held.premises, held.message):
+                    risks[out.risk.key] = out.risk
+            if out.gap is not None:
+                gaps.setdefault(out.gap.subject, []).append(out.gap)
+            if out.adjust is not None:
+                by_rule = adjusts.setdefault(out.adjust.risk, {})
+                prev = by_rule.get(out.adjust.rule)
+                if prev is None or (out.adjust.premises, out.adjust.reason) < (prev.premises, prev.reason):
+                    by_rule[out.adjust.rule] = out.adjust
+        _inherit_assumptions(risks)
+        return cls(risks, gaps, adjusts)
+
+
+def _inherit_assumptions(risks: dict[str, RiskRecord]) -> None:
+    """A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything."""
     changed = True
     while changed:
         changed = False
@@ -190,106 +231,115 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
                                                                          key=lambda a: (a.fact, a.field))))
                 changed = True
 
-    def evidence(keys: Sequence[str], seen: set[str] | None = None) -> list[Evidence]:
+
+@dataclass(frozen=True)
+class _Explainer:
+    """The evidence of a finding: the facts it rests on, and for a derived fact, its own premises in turn."""
+
+    facts: Mapping[str, Fact]
+    result: RunResult
+
+    def evidence(self, keys: Sequence[str], seen: set[str] | None = None) -> list[Evidence]:
         seen = seen if seen is not None else set()
         out: list[Evidence] = []
         for key in keys:
             if key in seen:
                 continue
             seen.add(key)
-            if key in facts:
-                f = facts[key]
+            if key in self.facts:
+                f = self.facts[key]
                 out.append(Evidence(key, f.kind, f.location, "enrichment" if f.agents == ("engine",) else None))
-            elif key in result.derivations:
-                d = result.derivations[key]
-                df = result.derived[key]
-                loc = _location_of(d.premises, facts)
+            elif key in self.result.derivations:
+                d = self.result.derivations[key]
+                df = self.result.derived[key]
+                loc = _location_of(d.premises, self.facts)
                 out.append(Evidence(key, str(df["kind"]), loc, d.rule, d.premises))
-                out.extend(evidence(d.premises, seen))
+                out.extend(self.evidence(d.premises, seen))
         return out
 
-    findings: list[Finding] = []
-    mit_acc: dict[tuple[str, str], dict[str, Any]] = {}
-    per_rule: dict[str, tuple[Any, ...]] = {}
-    for n, key in enumerate(sorted(risks)):
-        if not n & 1023:
-            budget.check("assembling the findings")
-        r = risks[key]
-        held_rule = per_rule.get(r.rule)
-        if held_rule is None:  # what a finding takes from its rule, worked out once per rule
-            rule = kb.source[r.rule].rule
-            # A project's [severity] override replaces the matrix's base; context adjustments still apply on top.
-            base = kb.severity_overrides.get(rule.id) or rule.severity or Severity.LOW
-            ceiling = max(base.rank, CONTEXT_CEILING[rule.risk.impact] if rule.risk else base.rank)
-            held_rule = per_rule[r.rule] = (rule, base, ceiling, rule.category.value, int(rule.phase),
-                                            tuple(rule.references), rule.risk.likelihood if rule.risk else None,
-                                            rule.risk.impact if rule.risk else None, rule.id in kb.severity_overrides)
-        rule, base, ceiling, category, phase, references, likelihood, impact, overridden = held_rule
-        subj = facts.get(r.subject)
-        loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
-        adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts[key].items())
-                     if not _priced(kb, r.rule, a.rule)) if key in adjusts else ())
-        delta = max(-1, min(1, sum(a.by for a in adj)))
-        # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
-        sev = SEVERITY_BY_RANK[max(1, min(ceiling, base.rank + delta) - (1 if r.assumed else 0))]
-        fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
-        mit_ids = []
-        for m in r.mitigations:
-            mid = f"{m.id}@{m.scope}"
-            mit_ids.append(mid)
-            acc = mit_acc.setdefault((m.id, m.scope), {"ref": m, "findings": [], "subjects": set(), "phase": m.phase})
-            acc["findings"].append(fp[:10])
-            acc["subjects"].add(r.subject)
-            acc["phase"] = min(acc["phase"], m.phase)
-        subjects = (r.subject, *sorted({p for p in r.premises if p != r.subject}))
-        findings.append(Finding(
-            id=fp[:10], rule=r.rule, title=rule.title, kind="risk", severity=sev, base_severity=base,
-            category=category, phase=phase, message=r.message, subjects=subjects,
-            location=loc, mitigations=tuple(sorted(set(mit_ids))), fingerprint=fp,
-            likelihood=likelihood, impact=impact,
-            adjustments=adj, evidence=tuple(evidence(r.premises)), references=references,
-            field=r.field, severity_overridden=overridden, assumed=r.assumed,
-        ))
-    for subject in sorted(gaps):
-        recs = sorted({(g.field, g.rule): g for g in gaps[subject]}.values(), key=lambda g: (g.field, g.rule))
-        subj = facts.get(subject)
-        loc = subj.location if subj else _location_of(recs[0].premises, facts)
-        rules = [kb.source[g.rule].rule for g in recs]
-        fields = sorted({g.field for g in recs})
-        name = subject.split(":", 1)[-1]
-        kind = subject.split(":", 1)[0]
-        # A computed field says which design fields it comes from ("the target's data classification not stated").
-        needed = "; ".join(f"{fld}{f' [{UNKNOWN_BECAUSE[(kind, fld)]}]' if (kind, fld) in UNKNOWN_BECAUSE else ''} "
-                           f"(needed by {', '.join(sorted({g.rule for g in recs if g.field == fld}))})"
-                           for fld in fields)
-        msg = (f"{kind} '{name}': the design does not say {_plural(len(fields), 'fact')} that "
-               f"{'these checks need' if len(recs) > 1 else 'this check needs'}: {needed}. State "
-               f"{'them' if len(fields) > 1 else 'it'} so the review can decide instead of guessing.")
-        fp = fingerprint(GAP_RULE, subject, subj.location.file if subj else loc.file, root)
-        findings.append(Finding(
-            id=fp[:10], rule=GAP_RULE, title="Information gap", kind="gap", severity=Severity.LOW,
-            base_severity=Severity.LOW, category=sorted(r.category.value for r in rules)[0],
-            phase=min(int(r.phase) for r in rules), message=msg, subjects=(subject,), location=loc,
-            mitigations=(), fingerprint=fp,
-            # The subject, then every other fact a question was asked because of (a job running on every
-            # replica makes its service's replica count a question): the gap rests on them too.
-            evidence=tuple(evidence([subject, *sorted({p for g in gaps[subject] for p in g.premises} - {subject})])),
-            missing=tuple((g.field, g.rule) for g in recs),
-        ))
-    findings.sort(key=lambda f: (-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint))
-    mitigations = []
-    for (mid, scope), acc in sorted(mit_acc.items()):
-        ref = acc["ref"]
-        mitigations.append(MitigationItem(
-            id=f"{mid}@{scope}", pattern=mid, scope=scope, title=ref.title, action=ref.action,
-            phase=int(acc["phase"]), after=tuple(ref.after), findings=tuple(sorted(set(acc["findings"]))),
-            subjects=tuple(sorted(acc["subjects"])),
-        ))
-    return Review(design, enriched, kb, findings, mitigations, result, root, facts)
+
+@dataclass(frozen=True)
+class _RuleTerms:
+    """What a finding takes from its rule, worked out once per rule."""
+
+    rule: Rule
+    base: Severity
+    ceiling: int
+    category: str
+    phase: int
+    references: tuple[str, ...]
+    likelihood: str | None
+    impact: str | None
+    overridden: bool
+
+    @classmethod
+    def of(cls, kb: CompiledKB, rule_id: str) -> _RuleTerms:
+        rule = kb.source[rule_id].rule
+        # A project's [severity] override replaces the matrix's base; context adjustments still apply on top.
+        base = kb.severity_overrides.get(rule.id) or rule.severity or Severity.LOW
+        ceiling = max(base.rank, CONTEXT_CEILING[rule.risk.impact] if rule.risk else base.rank)
+        return cls(rule, base, ceiling, rule.category.value, int(rule.phase), tuple(rule.references),
+                   rule.risk.likelihood if rule.risk else None, rule.risk.impact if rule.risk else None,
+                   rule.id in kb.severity_overrides)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{'a' if n == 1 else n} {word}{'' if n == 1 else 's'}"
+def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord] | None,
+                  explain: _Explainer, root: str) -> Finding:
+    facts = explain.facts
+    subj = facts.get(r.subject)
+    loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
+    adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.items())
+                 if not _priced(kb, r.rule, a.rule)) if adjusts is not None else ())
+    delta = max(-1, min(1, sum(a.by for a in adj)))
+    # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
+    sev = SEVERITY_BY_RANK[max(1, min(terms.ceiling, terms.base.rank + delta) - (1 if r.assumed else 0))]
+    fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
+    subjects = (r.subject, *sorted({p for p in r.premises if p != r.subject}))
+    return Finding(
+        id=fp[:10], rule=r.rule, title=terms.rule.title, kind="risk", severity=sev, base_severity=terms.base,
+        category=terms.category, phase=terms.phase, message=r.message, subjects=subjects,
+        location=loc, mitigations=tuple(sorted({f"{m.id}@{m.scope}" for m in r.mitigations})), fingerprint=fp,
+        likelihood=terms.likelihood, impact=terms.impact,
+        adjustments=adj, evidence=tuple(explain.evidence(r.premises)), references=terms.references,
+        field=r.field, severity_overridden=terms.overridden, assumed=r.assumed,
+    )
+
+
+def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explain: _Explainer, root: str) -> Finding:
+    facts = explain.facts
+    recs = sorted({(g.field, g.rule): g for g in gaps}.values(), key=lambda g: (g.field, g.rule))
+    subj = facts.get(subject)
+    loc = subj.location if subj else _location_of(recs[0].premises, facts)
+    rules = [kb.source[g.rule].rule for g in recs]
+    fp = fingerprint(GAP_RULE, subject, subj.location.file if subj else loc.file, root)
+    return Finding(
+        id=fp[:10], rule=GAP_RULE, title=GAP_TITLE, kind="gap", severity=Severity.LOW,
+        base_severity=Severity.LOW, category=sorted(r.category.value for r in rules)[0],
+        phase=min(int(r.phase) for r in rules), message=gap_message(subject, recs), subjects=(subject,),
+        location=loc, mitigations=(), fingerprint=fp,
+        # The subject, then every other fact a question was asked because of (a job running on every
+        # replica makes its service's replica count a question): the gap rests on them too.
+        evidence=tuple(explain.evidence([subject, *sorted({p for g in gaps for p in g.premises} - {subject})])),
+        missing=tuple((g.field, g.rule) for g in recs),
+    )
+
+
+@dataclass
+class _MitigationAcc:
+    """One mitigation (pattern on scope) as the findings it resolves accumulate."""
+
+    ref: MitigationRef
+    phase: int
+    findings: list[str] = field(default_factory=list)
+    subjects: set[str] = field(default_factory=set)
+
+    def item(self) -> MitigationItem:
+        ref = self.ref
+        return MitigationItem(
+            id=f"{ref.id}@{ref.scope}", pattern=ref.id, scope=ref.scope, title=ref.title, action=ref.action,
+            phase=int(self.phase), after=tuple(ref.after), findings=tuple(sorted(set(self.findings))),
+            subjects=tuple(sorted(self.subjects)),
+        )
 
 
 def _location_of(premises: Sequence[str], facts: Mapping[str, Fact]) -> Location:

@@ -373,125 +373,154 @@ class _Session:
 
     def run(self, facts: Iterable[Mapping[str, Any]], limits: RunLimits,
             apply: Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome] | None = None) -> RunResult:
-        kb = self.kb
         if apply is None:
-            rule_of = {rid: lr.rule for rid, lr in kb.source.items()}
-
-            def apply(cr: CompiledRule, b: Mapping[str, Mapping[str, Any]]) -> Outcome:
-                return consequences(cr, rule_of[cr.rule_id], b)
+            apply = _consequences_of(self.kb)
         self.reset()
         self.dirty = True
-        result = RunResult()
-        store: dict[str, dict[str, Any]] = {}
-        for f in facts:
-            if len(store) >= limits.max_facts:
-                raise LimitError(f"the design has more than {limits.max_facts:,} facts once enriched; "
-                                 "raise the bound with --max-facts")
-            store[str(f["key"])] = dict(f)
-        depth: dict[str, int] = {}
+        fire = _Run(self, limits, apply, _store_of(facts, limits))
+        for stratum in range(self.kb.strata):
+            fire.stratum(stratum)
+        return fire.result
+
+
+def _consequences_of(kb: CompiledKB) -> Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome]:
+    """The rules' own consequences, as ``_Session.run`` applies them unless told otherwise."""
+    rule_of = {rid: lr.rule for rid, lr in kb.source.items()}
+
+    def apply(cr: CompiledRule, b: Mapping[str, Mapping[str, Any]]) -> Outcome:
+        return consequences(cr, rule_of[cr.rule_id], b)
+    return apply
+
+
+def _store_of(facts: Iterable[Mapping[str, Any]], limits: RunLimits) -> dict[str, dict[str, Any]]:
+    """The input facts by key (copies: the run adds ids), refused past ``limits.max_facts``."""
+    store: dict[str, dict[str, Any]] = {}
+    for f in facts:
+        if len(store) >= limits.max_facts:
+            raise LimitError(f"the design has more than {limits.max_facts:,} facts once enriched; "
+                             "raise the bound with --max-facts")
+        store[str(f["key"])] = dict(f)
+    return store
+
+
+class _Run:
+    """One run of a session to a fixed point: the facts known so far, the derived facts waiting to be
+    asserted, the activations waiting to be recorded, and the bounds."""
+
+    def __init__(self, session: _Session, limits: RunLimits,
+                 apply: Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome],
+                 store: dict[str, dict[str, Any]]) -> None:
+        self.session, self.kb, self.limits, self.apply, self.store = session, session.kb, limits, apply, store
+        self.result = RunResult()
+        self.depth: dict[str, int] = {}
         """Chain depth of each derived fact (input facts are 0 deep)."""
-        started = time.monotonic()
+        self.started = time.monotonic()
+        self.steps = 0
+        self.queue: list[dict[str, Any]] = []
+        self.activations: list[tuple[str, Any]] = []
 
-        def check_time() -> None:
-            budget.check("firing the rules")
-            if time.monotonic() - started > limits.max_seconds:
-                raise LimitError(f"rule firing took longer than {limits.max_seconds:g} s; the run was stopped "
-                                 "(raise the bound with --max-seconds)")
-
-        steps = 0
-        queue: list[dict[str, Any]] = []
-        activations: list[tuple[str, Any]] = []
-
-        def record(name: str, matched: Mapping[str, Any]) -> None:
-            crule = kb.rules[name]
-            # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
-            bindings = {alias: store[f["key"]] for alias, f in matched.items()}
-            if crule.lookups:
-                for lk in crule.lookups:
-                    if not lk.negated:  # an absent pattern binds nothing
-                        bindings[lk.alias] = store[str(lk.target(bindings[lk.source]))]
-                if len({id(f) for f in bindings.values()}) < len(bindings):
-                    return  # a looked-up fact is bound twice, which a join in the C core never does
-            outcome = apply(crule, bindings)
-            result.outcomes.append((name, outcome))
-            result.fired += 1
-            for df in outcome.facts:
-                key = str(df["key"])
-                if key in store:
-                    continue
-                if len(result.derived) >= limits.max_derived:
-                    raise LimitError(
-                        f"rules derived more than {limits.max_derived:,} facts without reaching a fixed "
-                        f"point (last by rule '{crule.rule_id}'); a rule may be deriving facts forever "
-                        "(raise the bound with --max-derived-facts)", self._rule_location(crule.rule_id))
-                premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
-                level = 1 + max((depth.get(k, 0) for k in premises), default=0)
-                if level > limits.max_chain:
-                    raise LimitError(
-                        f"rules chained more than {limits.max_chain:,} derivations deep without reaching a "
-                        f"fixed point (rule '{crule.rule_id}' keeps deriving '{df['kind']}' facts from its "
-                        "own output); a rule may be deriving facts forever (raise the bound with --max-chain)",
-                        self._rule_location(crule.rule_id))
-                for fld, value in df.items():
-                    if isinstance(value, str) and len(value) > limits.max_value_chars:
-                        raise LimitError(
-                            f"rule '{crule.rule_id}' derived a '{df['kind']}' fact whose '{fld}' has "
-                            f"{len(value):,} characters, over the {limits.max_value_chars:,} limit; a "
-                            "template may be growing its own output", self._rule_location(crule.rule_id))
-                depth[key] = level
-                store[key] = df
-                result.derived[key] = df
-                result.derivations[key] = Derivation(crule.rule_id, premises)
-                queue.append(df)
-
-        def drain() -> None:
-            nonlocal steps
-            while activations:
-                batch = list(activations)
-                activations.clear()
-                for decoded in _decode(batch):
-                    for name, matched in decoded.items():
-                        if name not in kb.rules or not isinstance(matched, dict):
-                            raise EngineError(f"durable_rules returned an activation of unknown rule {name!r}")
-                        try:
-                            record(name, matched)
-                        except (EngineError, LimitError):
-                            raise
-                        except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
-                            raise EngineError(f"rule action failed: {name}: {type(exc).__name__}: {exc}") from None
-            steps += 1
-            if steps > limits.max_steps:
-                raise LimitError(f"more than {limits.max_steps:,} rule-engine steps; the run was stopped")
-            check_time()
-
-        def assert_all(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
-            rs = self.rulesets[spec.name]
-            kinds = spec.negated_kinds if negated else spec.positive_kinds
-            project = _projection(spec, store, negated)
-            prefix = NEGATED_PREFIX if negated else ""
-            batch = [project(f) for f in facts
-                     if f["kind"] in kinds and spec.admits(prefix + str(f["kind"]), f)]
-            for i in range(0, len(batch), _CHUNK):
-                rs.assert_batch(batch[i:i + _CHUNK], activations, keep=not spec.transient)
-                result.asserted += len(batch[i:i + _CHUNK])
-                drain()
-
-        for stratum in range(kb.strata):
-            specs = [s for s in kb.rulesets if s.stratum == stratum]
-            current = sorted(store.values(), key=lambda f: (str(f["kind"]), str(f["key"])))
-            self._check_combinations(stratum, current)
-            for spec in specs:  # negated kinds first, complete, so that $not sees every fact
-                assert_all(spec, current, negated=True)
+    def stratum(self, stratum: int) -> None:
+        """Fire one stratum's rulesets over every fact known so far, then over what they derive, to a fixed point."""
+        specs = [s for s in self.kb.rulesets if s.stratum == stratum]
+        current = sorted(self.store.values(), key=lambda f: (str(f["kind"]), str(f["key"])))
+        self.session._check_combinations(stratum, current)
+        for spec in specs:  # negated kinds first, complete, so that $not sees every fact
+            self.assert_all(spec, current, negated=True)
+        for spec in specs:
+            self.assert_all(spec, current)
+        while self.queue:  # derived facts, round by round, until no rule derives anything new
+            derived = list(self.queue)
+            self.queue.clear()
             for spec in specs:
-                assert_all(spec, current)
-            while queue:  # derived facts, round by round, until no rule derives anything new
-                derived = list(queue)
-                queue.clear()
-                for spec in specs:
-                    assert_all(spec, derived)
-            check_time()
-            # Later strata see this stratum's derived facts (all of them, including ones no rule here matched).
-        return result
+                self.assert_all(spec, derived)
+        self.check_time()
+        # Later strata see this stratum's derived facts (all of them, including ones no rule here matched).
+
+    def check_time(self) -> None:
+        budget.check("firing the rules")
+        if time.monotonic() - self.started > self.limits.max_seconds:
+            raise LimitError(f"rule firing took longer than {self.limits.max_seconds:g} s; the run was stopped "
+                             "(raise the bound with --max-seconds)")
+
+    def assert_all(self, spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
+        rs = self.session.rulesets[spec.name]
+        kinds = spec.negated_kinds if negated else spec.positive_kinds
+        project = _projection(spec, self.store, negated)
+        prefix = NEGATED_PREFIX if negated else ""
+        batch = [project(f) for f in facts
+                 if f["kind"] in kinds and spec.admits(prefix + str(f["kind"]), f)]
+        for i in range(0, len(batch), _CHUNK):
+            rs.assert_batch(batch[i:i + _CHUNK], self.activations, keep=not spec.transient)
+            self.result.asserted += len(batch[i:i + _CHUNK])
+            self.drain()
+
+    def drain(self) -> None:
+        """Record every activation the last assert caused (and those recording them causes)."""
+        activations = self.activations
+        while activations:
+            batch = list(activations)
+            activations.clear()
+            for decoded in _decode(batch):
+                for name, matched in decoded.items():
+                    if name not in self.kb.rules or not isinstance(matched, dict):
+                        raise EngineError(f"durable_rules returned an activation of unknown rule {name!r}")
+                    try:
+                        self.record(name, matched)
+                    except (EngineError, LimitError):
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
+                        raise EngineError(f"rule action failed: {name}: {type(exc).__name__}: {exc}") from None
+        self.steps += 1
+        if self.steps > self.limits.max_steps:
+            raise LimitError(f"more than {self.limits.max_steps:,} rule-engine steps; the run was stopped")
+        self.check_time()
+
+    def record(self, name: str, matched: Mapping[str, Any]) -> None:
+        """Apply a rule to one match, and keep the facts it derives that are new."""
+        crule = self.kb.rules[name]
+        store = self.store
+        # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
+        bindings = {alias: store[f["key"]] for alias, f in matched.items()}
+        if crule.lookups:
+            for lk in crule.lookups:
+                if not lk.negated:  # an absent pattern binds nothing
+                    bindings[lk.alias] = store[str(lk.target(bindings[lk.source]))]
+            if len({id(f) for f in bindings.values()}) < len(bindings):
+                return  # a looked-up fact is bound twice, which a join in the C core never does
+        outcome = self.apply(crule, bindings)
+        self.result.outcomes.append((name, outcome))
+        self.result.fired += 1
+        for df in outcome.facts:
+            if str(df["key"]) not in store:
+                self.derive(crule, bindings, df)
+
+    def derive(self, crule: CompiledRule, bindings: Mapping[str, Mapping[str, Any]], df: dict[str, Any]) -> None:
+        """Keep a new derived fact, within the bounds on count, chain depth and value size."""
+        key, limits, result = str(df["key"]), self.limits, self.result
+        if len(result.derived) >= limits.max_derived:
+            raise LimitError(
+                f"rules derived more than {limits.max_derived:,} facts without reaching a fixed "
+                f"point (last by rule '{crule.rule_id}'); a rule may be deriving facts forever "
+                "(raise the bound with --max-derived-facts)", self.session._rule_location(crule.rule_id))
+        premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
+        level = 1 + max((self.depth.get(k, 0) for k in premises), default=0)
+        if level > limits.max_chain:
+            raise LimitError(
+                f"rules chained more than {limits.max_chain:,} derivations deep without reaching a "
+                f"fixed point (rule '{crule.rule_id}' keeps deriving '{df['kind']}' facts from its "
+                "own output); a rule may be deriving facts forever (raise the bound with --max-chain)",
+                self.session._rule_location(crule.rule_id))
+        for fld, value in df.items():
+            if isinstance(value, str) and len(value) > limits.max_value_chars:
+                raise LimitError(
+                    f"rule '{crule.rule_id}' derived a '{df['kind']}' fact whose '{fld}' has "
+                    f"{len(value):,} characters, over the {limits.max_value_chars:,} limit; a "
+                    "template may be growing its own output", self.session._rule_location(crule.rule_id))
+        self.depth[key] = level
+        self.store[key] = df
+        result.derived[key] = df
+        result.derivations[key] = Derivation(crule.rule_id, premises)
+        self.queue.append(df)
 
 
 def session_for(kb: CompiledKB) -> _Session:

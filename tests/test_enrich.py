@@ -227,3 +227,18 @@ def test_retry_methods_tell_whether_a_non_idempotent_request_may_be_replayed(
     data = {f.key: f.data for f in enriched({"services": [{"name": "gw"}, {"name": "api"}], "interactions": [
         {"from": "gw", "to": "api", "style": "sync", "retry": retry}]}).facts}
     assert data["interaction:gw->api"].get("retries_non_idempotent_methods") == expected
+
+
+def test_each_kinds_computed_fields_are_the_ones_its_typeddict_names() -> None:
+    """The per-kind field functions declare what they add (a TypedDict each, which mypy checks every write
+    against); that list is the schema's: a field computed but not declared to rules, or declared but never
+    computed, fails here. ``stated_by`` (every kind) and ``type`` (component kinds) are set outside those
+    functions; ``consumers``,
+    ``exposure`` and the assumption record rewrite or complete the design's own fields."""
+    from engine.enrich import COMPUTED_BY_KIND
+    from engine.model import ASSUMED_KEY, COMPUTED_FIELDS
+
+    own = {"consumers", "exposure", ASSUMED_KEY}
+    assert {kind: set(td.__annotations__) - own for kind, td in COMPUTED_BY_KIND.items()} == {
+        kind: set(fields) - {"type", "stated_by"} for kind, fields in COMPUTED_FIELDS.items()
+        if set(fields) - {"type", "stated_by"}}

@@ -154,8 +154,6 @@ def pin(ref: str, design: Sequence[str], config_file: str | None, no_config: boo
 
 def _pin(ref: str, repo: str, root: str, design: Sequence[str], config_file: str | None, no_config: bool,
          rule_dirs: Sequence[str], waiver_files: Sequence[str], limits: Limits) -> Pinned:
-    from engine.config import NO_CONFIG, discover, load_config
-
     os.mkdir(os.path.join(root, ".git"))  # config discovery stops at the mirror's root, as at the repository's
     design_rels = [_rel(p, repo) for p in design]
     start = design_rels[0] if design_rels else _rel(os.getcwd(), repo)
@@ -166,16 +164,36 @@ def _pin(ref: str, repo: str, root: str, design: Sequence[str], config_file: str
     wanted += [config_rel] if config_rel else ([] if no_config else _config_candidates(start))
     _materialise(ref, repo, [w for w in wanted if w], root)
 
-    def mirror(rel: str) -> str:
-        return os.path.join(root, *rel.split("/")) if rel else root
-
     shown: dict[str, str] = {}
+    config = _pinned_config(ref, repo, root, config_rel, start if not no_config else None, limits, shown)
+    pinned_dirs = []
+    for d in rule_dirs:
+        rel = _rel(d, repo)
+        if not os.path.isdir(_mirror(root, rel)):
+            raise UsageError(f"--policy-from {ref}: the rule pack {d} does not exist at {ref}")
+        pinned_dirs.append(_mirror(root, rel))
+        shown[_mirror(root, rel)] = f"{ref}:{rel}"
+    docs = _pinned_waivers(ref, repo, root, waiver_files, design_rels, limits)
+    return Pinned(ref, repo, root, config, pinned_dirs, docs, shown)
+
+
+def _mirror(root: str, rel: str) -> str:
+    """Where the repository path ``rel`` is in the mirror at ``root``."""
+    return os.path.join(root, *rel.split("/")) if rel else root
+
+
+def _pinned_config(ref: str, repo: str, root: str, config_rel: str | None, start: str | None, limits: Limits,
+                   shown: dict[str, str]) -> Any:
+    """The project config at ``ref``: the given file, else (``start`` not None) the one found upward from
+    ``start``; NO_CONFIG without one. Adds the files it reads to ``shown``."""
+    from engine.config import NO_CONFIG, discover, load_config
+
     config: Any = NO_CONFIG
     found = None
     if config_rel:
-        found = mirror(config_rel) if os.path.isfile(mirror(config_rel)) else None
-    elif not no_config:
-        hit = discover(mirror(start), limits)
+        found = _mirror(root, config_rel) if os.path.isfile(_mirror(root, config_rel)) else None
+    elif start is not None:
+        hit = discover(_mirror(root, start), limits)
         found = os.path.abspath(hit) if hit else None
     if found:
         # The config's own paths (packs it extends, designs it names) must exist in the mirror too.
@@ -195,22 +213,21 @@ def _pin(ref: str, repo: str, root: str, design: Sequence[str], config_file: str
         shown[found] = f"{ref}:{os.path.relpath(found, root).replace(os.sep, '/')}"
         for d in config.extend:
             shown[d] = f"{ref}:{os.path.relpath(d, root).replace(os.sep, '/')}"
-    pinned_dirs = []
-    for d in rule_dirs:
-        rel = _rel(d, repo)
-        if not os.path.isdir(mirror(rel)):
-            raise UsageError(f"--policy-from {ref}: the rule pack {d} does not exist at {ref}")
-        pinned_dirs.append(mirror(rel))
-        shown[mirror(rel)] = f"{ref}:{rel}"
+    return config
+
+
+def _pinned_waivers(ref: str, repo: str, root: str, waiver_files: Sequence[str], design_rels: Sequence[str],
+                    limits: Limits) -> list[tuple[Document, bool]]:
+    """The waiver documents at ``ref``: the waivers files, then the design files with a ``waivers:`` section."""
     docs: list[tuple[Document, bool]] = []
     errors: list[ArchplanError] = []
     for w in waiver_files:
         rel = _rel(w, repo)
-        if not os.path.isfile(mirror(rel)):
+        if not os.path.isfile(_mirror(root, rel)):
             continue  # a waivers file the pull request adds holds nothing the base accepted
-        docs.append((_load_as(mirror(rel), f"{ref}:{rel}", limits), False))
+        docs.append((_load_as(_mirror(root, rel), f"{ref}:{rel}", limits), False))
     for rel in design_rels:
-        path = mirror(rel)
+        path = _mirror(root, rel)
         files = [path] if os.path.isfile(path) else sorted(
             os.path.join(d, n) for d, _s, names in os.walk(path) for n in names
             if n.endswith((".yaml", ".yml", ".json"))) if os.path.isdir(path) else []
@@ -226,7 +243,7 @@ def _pin(ref: str, repo: str, root: str, design: Sequence[str], config_file: str
         from engine.errors import raise_all
 
         raise_all(errors)
-    return Pinned(ref, repo, root, config, pinned_dirs, docs, shown)
+    return docs
 
 
 def _renamed(exc: ArchplanError, root: str, ref: str) -> ArchplanError:

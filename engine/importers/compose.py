@@ -33,6 +33,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, Location
@@ -106,13 +107,36 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     for where, remark in project.remarks:
         body.remark(where, remark)
     _environment_of(body, project.files)
-    hosts: dict[str, str] = {}
-    labelled: dict[str, list[tuple[str, str, Location]]] = {}
-    traefiks: list[str] = []
-    kinds: dict[str, Recognised | None] = {}
-    mentions: dict[str, list[Mention]] = {}
-    skipped: set[str] = set()
+    scan = _Scan()
     for name, svc in services.items():
+        scan.service(doc, body, name, svc, limits)
+    routed = {n: ls for n, ls in scan.labelled.items()
+              if any(k.startswith("traefik.http.routers.") for k, _v, _l in ls)}
+    if routed and len(scan.traefiks) == 1:
+        traefik.import_routes(body, scan.traefiks[0], routed)
+    elif routed:
+        body.remark(doc.locate(()), "Traefik router labels, but " + (
+            "no Traefik service" if not scan.traefiks else f"several Traefik services ({', '.join(scan.traefiks)})") +
+            " in the compose file: routes not imported")
+    # Edges: depends_on and links are declared; host names in configuration are inferred.
+    edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
+    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds)
+    return [body.document()]
+
+
+@dataclass
+class _Scan:
+    """What the services of a compose file say about each other, gathered service by service."""
+
+    hosts: dict[str, str] = field(default_factory=dict)  # host name -> service
+    labelled: dict[str, list[tuple[str, str, Location]]] = field(default_factory=dict)  # Traefik labels
+    traefiks: list[str] = field(default_factory=list)  # the services that run Traefik
+    kinds: dict[str, Recognised | None] = field(default_factory=dict)
+    mentions: dict[str, list[Mention]] = field(default_factory=dict)
+    skipped: set[str] = field(default_factory=set)  # not reviewed (tooling, not the system)
+
+    def service(self, doc: Document, body: Body, name: str, svc: Any, limits: Limits) -> None:
+        """Record one service's facts, and gather its host names, labels and mentions."""
         at: Path = ("services", name)
         spec = mapping(doc, svc, at, f"service '{name}'")
         env = _environment(doc, spec.get("environment"), (*at, "environment"))
@@ -132,30 +156,30 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             if not _console(doc, body, name, spec, at, runs):
                 body.remark(doc.locate(at), f"{name} is {NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed "
                                             "as part of the system")
-            skipped.add(name)
-            continue
-        hosts[name] = name
-        labelled[name] = traefik.labels_of(doc, spec, at)
+            self.skipped.add(name)
+            return
+        self.hosts[name] = name
+        self.labelled[name] = traefik.labels_of(doc, spec, at)
         if image and "traefik" in image_base(image):
-            traefiks.append(name)
+            self.traefiks.append(name)
         for alias_key in ("hostname", "container_name"):
             if isinstance(spec.get(alias_key), str):
-                hosts[spec[alias_key]] = name
+                self.hosts[spec[alias_key]] = name
         networks = spec.get("networks")
         if isinstance(networks, dict):
             for net in networks.values():
                 if isinstance(net, dict):
                     for alias in net.get("aliases") or []:
                         if isinstance(alias, str):
-                            hosts[alias] = name
-        kinds[name] = rec
-        mentions[name] = [Mention(v, k, f"environment of {name}", loc) for k, v, loc in env if v]
+                            self.hosts[alias] = name
+        self.kinds[name] = rec
+        mentions = self.mentions[name] = [Mention(v, k, f"environment of {name}", loc) for k, v, loc in env if v]
         for ckey in ("command", "entrypoint"):
             cmd = spec.get(ckey)
             text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else None
             if text:
-                mentions[name].append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
-        command = " ".join(m.text for m in mentions[name] if m.key == "command")
+                mentions.append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
+        command = " ".join(m.text for m in mentions if m.key == "command")
         _one(doc, body, name, spec, at, rec, image, mounts,
              registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]))
         record_datastore_auth(body, name, datastore_auth(rec, runs, {k: v for k, v, _l in env}, command,
@@ -164,15 +188,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                               doc.locate((*at, "image")) if image else doc.locate(at))
         mounted = mounted_secrets(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
         record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)] + mounted)
-    routed = {n: ls for n, ls in labelled.items() if any(k.startswith("traefik.http.routers.") for k, _v, _l in ls)}
-    if routed and len(traefiks) == 1:
-        traefik.import_routes(body, traefiks[0], routed)
-    elif routed:
-        body.remark(doc.locate(()), "Traefik router labels, but " + (
-            "no Traefik service" if not traefiks else f"several Traefik services ({', '.join(traefiks)})") +
-            " in the compose file: routes not imported")
-    # Edges: depends_on and links are declared; host names in configuration are inferred.
-    edges = infer_edges(mentions, hosts, {n: (r.protocol if r else None) for n, r in kinds.items()})
+
+
+def _declared_edges(doc: Document, services: dict[str, Any],
+                    skipped: set[str]) -> dict[tuple[str, str], list[tuple[str, Location]]]:
+    """(service, target) -> the depends_on and links entries that declare it."""
     declared: dict[tuple[str, str], list[tuple[str, Location]]] = {}
     for name, svc in services.items():
         for key in ("depends_on", "links"):
@@ -187,6 +207,12 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                 if name in skipped or target in skipped:
                     continue
                 declared.setdefault((name, target), []).append((key, loc))
+    return declared
+
+
+def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
+                  kinds: dict[str, Recognised | None]) -> None:
+    """One interaction per pair of services that a host name or a declaration connects."""
     by_pair = {(e.source, e.target): e for e in edges}
     for pair in sorted(set(by_pair) | set(declared)):
         source, target = pair
@@ -205,7 +231,6 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
         body.fact("interactions", data, loc)
-    return [body.document()]
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:
@@ -358,22 +383,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     profiles = [str(p) for p in spec["profiles"] if isinstance(p, str)] if isinstance(spec.get("profiles"), list) \
         else []
     if rec is not None and rec.role == "datastore":
-        ds: dict[str, Any] = {"name": name}
-        body.fact("datastores", ds, loc)
-        if profiles:
-            body.note("datastores", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
-        if rec.engine:
-            body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
-        if rec.kind:
-            body.set("datastores", name, "kind", rec.kind, doc.locate((*at, "image")) if image else loc)
-        record_datastore_nodes(body, name, replicas, rloc, "container")
-        body.set("datastores", name, "durable_storage", bool(persistent),
-                 persistent[0][2] if persistent else loc)
-        if not persistent:
-            body.note("datastores", name, "durable_storage false: no volume keeps its data when the container "
-                                          "is recreated")
-        if not rec.engine:
-            body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
+        _record_datastore(doc, body, name, at, rec, image, (replicas, rloc), persistent, profiles)
         return
     body.fact("services", {"name": name}, loc)
     if profiles:
@@ -404,6 +414,36 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "exposure", "internal", loc)
     if persistent:
         body.set("services", name, "stateful", True, persistent[0][2])
+    _record_health_and_limits(doc, body, name, spec, deploy, at)
+
+
+def _record_datastore(doc: Document, body: Body, name: str, at: Path, rec: Recognised, image: str | None,
+                      replicas: tuple[int, Location], persistent: list[tuple[str, bool, Location]],
+                      profiles: list[str]) -> None:
+    """A compose service recognised (``rec``) as a datastore: its engine, nodes and storage."""
+    loc = doc.locate(at)
+    ds: dict[str, Any] = {"name": name}
+    body.fact("datastores", ds, loc)
+    if profiles:
+        body.note("datastores", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
+    if rec.engine:
+        body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
+    if rec.kind:
+        body.set("datastores", name, "kind", rec.kind, doc.locate((*at, "image")) if image else loc)
+    record_datastore_nodes(body, name, replicas[0], replicas[1], "container")
+    body.set("datastores", name, "durable_storage", bool(persistent),
+             persistent[0][2] if persistent else loc)
+    if not persistent:
+        body.note("datastores", name, "durable_storage false: no volume keeps its data when the container "
+                                      "is recreated")
+    if not rec.engine:
+        body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
+
+
+def _record_health_and_limits(doc: Document, body: Body, name: str, spec: dict[str, Any], deploy: dict[str, Any],
+                              at: Path) -> None:
+    """A service's readiness check (its healthcheck) and resource limits (deploy.resources or the legacy keys)."""
+    loc = doc.locate(at)
     hc = spec.get("healthcheck")
     if isinstance(hc, dict):
         test = hc.get("test")

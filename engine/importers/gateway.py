@@ -453,21 +453,7 @@ def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Pat
     if not isinstance(uri, str):
         raise fail(doc, (*at, "uri"), f"{label} needs a 'uri' string (lb://service or http://host:port)")
     uri_loc = doc.locate((*at, "uri"))
-    paths: list[tuple[str, Location]] = []
-    methods: list[tuple[str, Location]] = []
-    others: list[str] = []
-    for i, p in enumerate(listing(doc, route.get("predicates"), (*at, "predicates"), "predicates")):
-        pred = _shortcut(doc, p, (*at, "predicates", i), "predicate")
-        if pred.name == "Path":
-            paths += [(a, pred.location) for a in pred.values]
-        elif pred.name == "Method":
-            for a in pred.values:
-                if a.upper() in HTTP_METHODS:
-                    methods.append((a.upper(), pred.location))
-                else:
-                    routes.body.remark(pred.location, f"{label}: method '{a}' is not an HTTP method archplan knows")
-        else:
-            others.append(pred.name)
+    paths, methods, others = _spring_predicates(doc, routes, route, at, label)
     filters = default_filters + [_shortcut(doc, f, (*at, "filters", i), "filter")
                                  for i, f in enumerate(listing(doc, route.get("filters"), (*at, "filters"),
                                                                "filters"))]
@@ -507,6 +493,27 @@ def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Pat
         why = "; ".join(w for w in (why, f"{label} has no Path predicate: it matches every path") if w)
     for path, loc in paths:
         routes.route(methods, path, loc, targets, call, rate, why)
+
+
+def _spring_predicates(doc: Document, routes: _Routes, route: dict[str, Any], at: Path, label: str) -> tuple[
+        list[tuple[str, Location]], list[tuple[str, Location]], list[str]]:
+    """A Spring route's Path and Method predicates, and the names of the others (which archplan does not read)."""
+    paths: list[tuple[str, Location]] = []
+    methods: list[tuple[str, Location]] = []
+    others: list[str] = []
+    for i, p in enumerate(listing(doc, route.get("predicates"), (*at, "predicates"), "predicates")):
+        pred = _shortcut(doc, p, (*at, "predicates", i), "predicate")
+        if pred.name == "Path":
+            paths += [(a, pred.location) for a in pred.values]
+        elif pred.name == "Method":
+            for a in pred.values:
+                if a.upper() in HTTP_METHODS:
+                    methods.append((a.upper(), pred.location))
+                else:
+                    routes.body.remark(pred.location, f"{label}: method '{a}' is not an HTTP method archplan knows")
+        else:
+            others.append(pred.name)
+    return paths, methods, others
 
 
 def _spring_connect(doc: Document, route: dict[str, Any], at: Path, default: str | None) -> str | None:
@@ -826,15 +833,7 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
     if "cluster_header" in action:
         routes.body.remark(doc.locate((*aat, "cluster_header")), f"route {path}: the cluster comes from a request "
                                                                  "header: the target is unknown")
-    if isinstance(action.get("timeout"), str):
-        tloc = doc.locate((*aat, "timeout"))
-        ms = _duration_ms(action["timeout"], "s")
-        if ms is None:
-            raise InputError(f"route timeout {action['timeout']!r} is not a duration (e.g. 5s)", tloc,
-                             "route.timeout")
-        timeout = (ms, tloc, f"the route's timeout {action['timeout']}" + (" (none)" if ms == 0 else ""))
-    else:
-        timeout = (ENVOY_ROUTE_TIMEOUT_MS, doc.locate(aat), "Envoy's default route timeout (15 s)")
+    timeout = _envoy_timeout(doc, action, aat)
     retry_at: Path = (*aat, "retry_policy") if "retry_policy" in action else vh_retry_at
     retry_spec = action.get("retry_policy", vh_retry)
     targets: list[str] = []
@@ -854,6 +853,18 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
             routes.targets[t].calls.append(call)
     routes.route(methods, path, doc.locate((*at, "match")), targets, None, rate,
                  to_at=names[0][1] if names else None)
+
+
+def _envoy_timeout(doc: Document, action: dict[str, Any], aat: Path) -> tuple[int, Location, str]:
+    """A route's timeout (ms, where, why): its own, else Envoy's default."""
+    if isinstance(action.get("timeout"), str):
+        tloc = doc.locate((*aat, "timeout"))
+        ms = _duration_ms(action["timeout"], "s")
+        if ms is None:
+            raise InputError(f"route timeout {action['timeout']!r} is not a duration (e.g. 5s)", tloc,
+                             "route.timeout")
+        return ms, tloc, f"the route's timeout {action['timeout']}" + (" (none)" if ms == 0 else "")
+    return ENVOY_ROUTE_TIMEOUT_MS, doc.locate(aat), "Envoy's default route timeout (15 s)"
 
 
 def _envoy_retry(spec: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ A workload that reads a Secret whose values are written in the manifests given (
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -297,6 +297,18 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if not collector.files and not body.remarks:
         raise InputError("no Kubernetes manifest found", Location(path))
     objs = _objects(sorted(collector.files), limits, body)
+    workloads, mentions = _workloads(objs, body)
+    hosts, svc_targets = _services(objs, workloads, body)
+    _ingresses(objs, svc_targets)
+    mesh, entries = _mesh_entries(objs, workloads, svc_targets, body)
+    _record_workloads(objs, workloads, body)
+    _record_calls(path, workloads, mentions, hosts, entries, body)
+    mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
+    return [body.document()]
+
+
+def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[str, list[Mention]]]:
+    """The workloads the review covers (what they run recognised), and what each one's configuration mentions."""
     configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
     raw = [o for o in objs if o.kind in WORKLOAD_KINDS]
     counts: dict[str, int] = {}
@@ -327,11 +339,15 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                                  if m.key != "command" and infra.literal_secret(m.key, m.text)],
             auth=auth, registry_auth=infra.registry_auth(rec, image, values, command, mounts)))
         mentions[name] = ments
+    return workloads, mentions
+
+
+def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
+              body: Body) -> tuple[dict[str, str], dict[tuple[str, str], list[_Workload]]]:
+    """Services: the exposure of the workloads they select, and the DNS names that reach them (host -> name)."""
     by_ns: dict[str, list[_Workload]] = {}
     for w in workloads:
         by_ns.setdefault(w.obj.namespace, []).append(w)
-
-    # Services and Ingresses: exposure and DNS names
     hosts: dict[str, str] = {}
     svc_targets: dict[tuple[str, str], list[_Workload]] = {}
     for o in objs:
@@ -367,6 +383,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             exp, why = "internal", f"Service {o.name} of type {stype}"
         for w in selected:
             w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why))
+    return hosts, svc_targets
+
+
+def _ingresses(objs: Sequence[_Obj], svc_targets: Mapping[tuple[str, str], list[_Workload]]) -> None:
+    """Ingresses: the exposure (and routes) of the workloads behind their backend Services."""
     for o in objs:
         if o.kind != "Ingress":
             continue
@@ -379,7 +400,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             for w in svc_targets.get((o.namespace, backend), []):
                 w.exposure.append(Entry(w.name, exp, where, why, route, exact, route_at=route_at))
 
-    # Istio: what ingress Gateways publish, and (below, once the calls are known) what the mesh does to calls
+
+def _mesh_entries(objs: Sequence[_Obj], workloads: Sequence[_Workload],
+                  svc_targets: Mapping[tuple[str, str], list[_Workload]], body: Body) -> tuple[istio.Mesh, list[Entry]]:
+    """Istio: what ingress Gateways publish (added to the workloads' exposure), and the mesh, which says what
+    it does to calls once they are known."""
     external_names = {(o.namespace, o.name): safe_name(o.name) for o in objs
                       if o.kind == "Service" and o.get("spec", "type") == "ExternalName"}
 
@@ -398,7 +423,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     for entry in entries:
         if (entry.via or entry.target) in by_name:  # not an ExternalName Service
             by_name[entry.via or entry.target].exposure.append(entry)
+    return mesh, entries
 
+
+def _record_workloads(objs: Sequence[_Obj], workloads: Sequence[_Workload], body: Body) -> None:
+    """Each workload's facts (with its autoscaler, disruption budgets and network policies), and its secrets."""
     hpas = {(o.namespace, str(o.get("spec", "scaleTargetRef", "name"))): o for o in objs
             if o.kind == "HorizontalPodAutoscaler"}
     pdbs = [o for o in objs if o.kind == "PodDisruptionBudget"]
@@ -414,6 +443,10 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if secrets_at is not None:
         body.set("security", "security", "secrets_management", "k8s_secrets", secrets_at)
 
+
+def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[str, list[Mention]],
+                  hosts: dict[str, str], entries: Sequence[Entry], body: Body) -> None:
+    """The calls the configuration's host names imply, and the ingress gateway's routes."""
     edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
     kinds = {w.name: w.rec for w in workloads}
     for e in edges:
@@ -432,8 +465,6 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                                "inferred_from": f"{entry.why} ({entry.at}) routes requests from "
                                                                 f"{entry.via} to {entry.target}"}, entry.at)
             body.note("interactions", ident, "a route of the ingress gateway")
-    mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
-    return [body.document()]
 
 
 def _ingress_backends(o: _Obj) -> list[tuple[str, Location, str | None, bool, Location | None]]:
@@ -540,6 +571,7 @@ def _uses_secrets(o: _Obj) -> Location | None:
 
 
 def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: list[_Obj]) -> Location | None:
+    """Record one workload, as a datastore or a service; returns where it reads a Secret, if it does."""
     o = w.obj
     at = o.loc()
     pod: Path = ("spec", "template", "spec")
@@ -552,42 +584,10 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         replicas = (int(hpa.get("spec", "minReplicas") or 1), hpa.loc("spec"))
     elif o.kind != "DaemonSet":
         replicas = (1, at)
-    # volumes actually mounted, and whether any holds data durably
-    volumes = {str(v.get("name")): (vi, v) for vi, v in enumerate(o.get(*pod, "volumes") or []) if isinstance(v, dict)}
-    claims = {str(t.get("metadata", {}).get("name")): ti for ti, t in enumerate(
-        o.get("spec", "volumeClaimTemplates") or []) if isinstance(t, dict) and isinstance(t.get("metadata"), dict)}
-    durable: Location | None = None
-    ephemeral: Location | None = None
-    for c in containers:
-        for m in c.get("volumeMounts") or []:
-            if not isinstance(m, dict):
-                continue
-            vname = str(m.get("name"))
-            if vname in claims:
-                durable = durable or o.loc("spec", "volumeClaimTemplates", claims[vname])
-            elif vname in volumes:
-                vi, v = volumes[vname]
-                if any(k in v for k in _DURABLE_VOLUMES):
-                    durable = durable or o.loc(*pod, "volumes", vi)
-                elif not any(k in v for k in _NOT_DATA):
-                    ephemeral = ephemeral or o.loc(*pod, "volumes", vi)
+    durable, ephemeral = _storage(o, containers)
     secrets = _uses_secrets(o)
     if w.rec is not None and w.rec.role == "datastore":
-        section = "datastores"
-        body.fact(section, {"name": w.name}, at)
-        image_at = o.loc(*pod, "containers")
-        if w.rec.engine:
-            body.set(section, w.name, "engine", w.rec.engine, image_at)
-        else:
-            body.note(section, w.name, "recognised as a datastore by its name; state its engine and kind")
-        if w.rec.kind:
-            body.set(section, w.name, "kind", w.rec.kind, image_at)
-        if replicas:
-            infra.record_datastore_nodes(body, w.name, replicas[0], replicas[1], "pod")
-        body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)
-        if durable is None:
-            body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
-                                       "container filesystem, lost when the pod is rescheduled")
+        _record_datastore(body, w, w.rec, replicas, durable, ephemeral)
         return secrets
     section = "services"
     body.fact(section, {"name": w.name}, at)
@@ -614,6 +614,58 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     body.set(section, w.name, "resource_limits", limited, o.loc(*pod, "containers"))
     if o.kind == "StatefulSet" or durable is not None:
         body.set(section, w.name, "stateful", True, durable or at)
+    _record_exposure(body, w)
+    _record_operations(body, w, hpa, pdbs, netpols)
+    return secrets
+
+
+def _storage(o: _Obj, containers: Sequence[dict[str, Any]]) -> tuple[Location | None, Location | None]:
+    """Where a mounted volume holds data durably, and where one holds it only for the pod's life."""
+    pod: Path = ("spec", "template", "spec")
+    volumes = {str(v.get("name")): (vi, v) for vi, v in enumerate(o.get(*pod, "volumes") or []) if isinstance(v, dict)}
+    claims = {str(t.get("metadata", {}).get("name")): ti for ti, t in enumerate(
+        o.get("spec", "volumeClaimTemplates") or []) if isinstance(t, dict) and isinstance(t.get("metadata"), dict)}
+    durable: Location | None = None
+    ephemeral: Location | None = None
+    for c in containers:
+        for m in c.get("volumeMounts") or []:
+            if not isinstance(m, dict):
+                continue
+            vname = str(m.get("name"))
+            if vname in claims:
+                durable = durable or o.loc("spec", "volumeClaimTemplates", claims[vname])
+            elif vname in volumes:
+                vi, v = volumes[vname]
+                if any(k in v for k in _DURABLE_VOLUMES):
+                    durable = durable or o.loc(*pod, "volumes", vi)
+                elif not any(k in v for k in _NOT_DATA):
+                    ephemeral = ephemeral or o.loc(*pod, "volumes", vi)
+    return durable, ephemeral
+
+
+def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple[int, Location] | None,
+                      durable: Location | None, ephemeral: Location | None) -> None:
+    """A workload recognised (``rec``) as a datastore: its engine, nodes and storage."""
+    o, at, section = w.obj, w.obj.loc(), "datastores"
+    body.fact(section, {"name": w.name}, at)
+    image_at = o.loc("spec", "template", "spec", "containers")
+    if rec.engine:
+        body.set(section, w.name, "engine", rec.engine, image_at)
+    else:
+        body.note(section, w.name, "recognised as a datastore by its name; state its engine and kind")
+    if rec.kind:
+        body.set(section, w.name, "kind", rec.kind, image_at)
+    if replicas:
+        infra.record_datastore_nodes(body, w.name, replicas[0], replicas[1], "pod")
+    body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)
+    if durable is None:
+        body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
+                                   "container filesystem, lost when the pod is rescheduled")
+
+
+def _record_exposure(body: Body, w: _Workload) -> None:
+    """A service's widest exposure, and an endpoint per entry at that exposure."""
+    section, at = "services", w.obj.loc()
     widest = ("public", "host", "internal")
     exps = sorted(w.exposure, key=lambda e: (widest.index(e.exposure) if e.exposure in widest else len(widest),
                                              str(e.at)))
@@ -630,6 +682,11 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
                                routes_to=e.target if e.via else None)
     else:
         body.set(section, w.name, "exposure", "internal", at)
+
+
+def _record_operations(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: list[_Obj]) -> None:
+    """A service's autoscaling, disruption budget, network policy and deployment strategy."""
+    o, at, section = w.obj, w.obj.loc(), "services"
     if hpa is not None:
         body.set(section, w.name, "autoscaling.enabled", True, hpa.loc())
         if isinstance(hpa.get("spec", "minReplicas"), int):
@@ -652,7 +709,6 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         where = o.loc("spec", "strategy") if o.get("spec", "strategy") else at
         body.fact("deployments", {"service": w.name}, where)
         body.set("deployments", w.name, "strategy", "recreate" if strategy == "Recreate" else "rolling", where)
-    return secrets
 
 
 def _hpa_metric(hpa: _Obj) -> tuple[str, Location] | None:

@@ -95,48 +95,11 @@ def parse(text: str, path: str) -> list[Directive]:
             i, col = i + 1, col + 1
             continue
         start = at()
-        buf: list[str] = []
         if ch in "'\"":
-            quote = ch
-            i, col = i + 1, col + 1
-            while True:
-                if i >= n:
-                    raise InputError(f"unterminated {quote} quote", start)
-                c = text[i]
-                if c == "\\" and i + 1 < n:
-                    buf.append(text[i + 1])
-                    i, col = i + 2, col + 2
-                    continue
-                if c == quote:
-                    i, col = i + 1, col + 1
-                    break
-                if c == "\n":
-                    line, col = line + 1, 1
-                else:
-                    col += 1
-                buf.append(c)
-                i += 1
+            word, i, line, col = _quoted(text, i, line, col, start)
         else:
-            while i < n:
-                c = text[i]
-                if c == "$" and i + 1 < n and text[i + 1] == "{":  # ${VAR}: one word, braces included
-                    close = text.find("}", i + 2)
-                    stop = text.find("\n", i + 2)
-                    if close < 0 or (0 <= stop < close):
-                        raise InputError("unterminated '${' in a word", Location(path, line, col))
-                    buf.append(text[i:close + 1])
-                    col += close + 1 - i
-                    i = close + 1
-                    continue
-                if c in _SPACE or c in ";{}":  # a '#' inside a word is part of it, as in nginx
-                    break
-                if c == "\\" and i + 1 < n:
-                    buf.append(text[i:i + 2])
-                    i, col = i + 2, col + 2
-                    continue
-                buf.append(c)
-                i, col = i + 1, col + 1
-        words.append(Word("".join(buf), start))
+            word, i, col = _bare(text, i, line, col, path)
+        words.append(Word(word, start))
     if words:
         raise InputError(f"directive '{words[0].text}' has no ';' at the end of the file", words[0].location)
     unclosed = stack[-1][1]
@@ -144,6 +107,53 @@ def parse(text: str, path: str) -> list[Directive]:
         raise InputError(f"block '{unclosed.name}' opened here is never closed (a '}}' is missing)",
                          unclosed.location)
     return root
+
+
+def _quoted(text: str, i: int, line: int, col: int, start: Location) -> tuple[str, int, int, int]:
+    """The quoted word at ``text[i]`` (its quote character) with its escapes undone, and (i, line, col) past it."""
+    n, quote, buf = len(text), text[i], []
+    i, col = i + 1, col + 1
+    while True:
+        if i >= n:
+            raise InputError(f"unterminated {quote} quote", start)
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            buf.append(text[i + 1])
+            i, col = i + 2, col + 2
+            continue
+        if c == quote:
+            return "".join(buf), i + 1, line, col + 1
+        if c == "\n":
+            line, col = line + 1, 1
+        else:
+            col += 1
+        buf.append(c)
+        i += 1
+
+
+def _bare(text: str, i: int, line: int, col: int, path: str) -> tuple[str, int, int]:
+    """The unquoted word at ``text[i]`` (escapes and ``${VAR}`` kept as written), and (i, col) past it."""
+    n, buf = len(text), []
+    while i < n:
+        c = text[i]
+        if c == "$" and i + 1 < n and text[i + 1] == "{":  # ${VAR}: one word, braces included
+            close = text.find("}", i + 2)
+            stop = text.find("\n", i + 2)
+            if close < 0 or (0 <= stop < close):
+                raise InputError("unterminated '${' in a word", Location(path, line, col))
+            buf.append(text[i:close + 1])
+            col += close + 1 - i
+            i = close + 1
+            continue
+        if c in _SPACE or c in ";{}":  # a '#' inside a word is part of it, as in nginx
+            break
+        if c == "\\" and i + 1 < n:
+            buf.append(text[i:i + 2])
+            i, col = i + 2, col + 2
+            continue
+        buf.append(c)
+        i, col = i + 1, col + 1
+    return "".join(buf), i, col
 
 
 def _skip_lua(text: str, i: int, line: int, col: int, opened: Location) -> tuple[int, int, int]:

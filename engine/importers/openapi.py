@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.errors import InputError, Location, did_you_mean
 from engine.importers.base import (
+    Body,
     Node,
     Refs,
     SpecImporter,
@@ -68,6 +69,18 @@ AUTHN_ORDER = ("none", "api_key", "session", "jwt", "oauth2", "mtls")
 def detect(data: Any) -> bool:
     """Whether a parsed document is an OpenAPI or Swagger description."""
     return isinstance(data, dict) and ("openapi" in data or "swagger" in data)
+
+
+class _Put:
+    """Sets one field of one fact of a body, with an optional note on the fact."""
+
+    def __init__(self, body: Body, key: tuple[str, str]) -> None:
+        self.body, self.key = body, key
+
+    def __call__(self, field: str, value: Any, where: Location, note: str | None = None) -> None:
+        self.body.set(*self.key, field, value, where)
+        if note:
+            self.body.note(*self.key, note)
 
 
 class _Importer(SpecImporter):
@@ -217,31 +230,40 @@ class _Importer(SpecImporter):
         if body.has("endpoints", f"{verb} {full}"):
             return  # two templates that differ only in their base path: the first one stands
         ident = body.fact("endpoints", {"method": verb, "path": full, "served_by": self.service}, at)
-        key = ("endpoints", ident)
-
-        def put(field: str, value: Any, where: Location, note: str | None = None) -> None:
-            body.set(*key, field, value, where)
-            if note:
-                body.note(*key, note)
-
+        put = _Put(body, ("endpoints", ident))
         op_id = op.value.get("operationId")
         if isinstance(op_id, str):
-            body.note(*key, f"operationId {op_id}")
+            body.note(*put.key, f"operationId {op_id}")
         put("mutating", verb not in SAFE_METHODS, at)
         if "{" in raw_path:
             put("takes_object_id", True, at)
         if op.value.get("deprecated") is True:
             put("deprecated", True, self.loc(op, "deprecated"))
+        self._op_access(put, op, item, path_servers, global_sec)
+        params = dict(path_params)
+        params.update(self._params(self.child(op, "parameters")))
+        self._op_versioning(put, op, full, params, at)
+        # pagination and idempotency keys from the parameters
+        paging = [(pname, p) for (where_in, pname), p in params.items()
+                  if where_in == "query" and re.sub(r"[^a-z]", "", pname.lower()) in PAGING_PARAMS]
+        if paging:
+            put("pagination", True, self.loc(paging[0][1]), f"pagination from query parameter '{paging[0][0]}'")
+        for (where_in, pname), p in params.items():
+            if where_in == "header" and pname.lower() in IDEMPOTENCY_HEADERS:
+                put("idempotency_key", True, self.loc(p), f"idempotency_key from header '{pname}'")
+        found = self._op_responses(put, op, item, verb, root_rate, bool(paging))
+        self._op_classification(put, op, params, found, at)
 
-        # authentication: the operation's requirements override the document's
+    def _op_access(self, put: _Put, op: Node, item: Node, path_servers: list[tuple[str, Location]] | None,
+                   global_sec: Node | None) -> None:
+        """Authentication (the operation's requirements override the document's) and exposure (operation or path
+        servers, or an x-internal flag)."""
         sec = self.child(op, "security") if "security" in op.value else global_sec
         if sec is not None:
             authn = self._authn(sec)
             if authn is not None:
                 put("authn", authn, self.loc(sec),
                     "authn none: security is explicitly empty" if authn == "none" and sec.value == [] else None)
-
-        # exposure: operation or path servers, or an x-internal flag
         op_servers = self._servers(self.child(op, "servers")) if "servers" in op.value else path_servers
         if op.value.get("x-internal") is True or item.value.get("x-internal") is True:
             where = self.loc(op, "x-internal") if "x-internal" in op.value else self.loc(item, "x-internal")
@@ -251,10 +273,9 @@ class _Importer(SpecImporter):
             if exp and op_servers:
                 put("exposure", exp, op_servers[0][1])
 
-        params = dict(path_params)
-        params.update(self._params(self.child(op, "parameters")))
-
-        # versioning
+    def _op_versioning(self, put: _Put, op: Node, full: str, params: dict[tuple[str, str], Node],
+                       at: Location) -> None:
+        """How the operation is versioned: in its path, a version header, or a versioned media type."""
         version: tuple[str, Location] | None = None
         hit: tuple[str, Location] | None
         if _VERSION_PATH.search(full):
@@ -271,16 +292,9 @@ class _Importer(SpecImporter):
                 version = ("media_type", hit[1])
         put("versioning", version[0] if version else "none", version[1] if version else at)
 
-        # pagination and idempotency keys from the parameters
-        paging = [(pname, p) for (where_in, pname), p in params.items()
-                  if where_in == "query" and re.sub(r"[^a-z]", "", pname.lower()) in PAGING_PARAMS]
-        if paging:
-            put("pagination", True, self.loc(paging[0][1]), f"pagination from query parameter '{paging[0][0]}'")
-        for (where_in, pname), p in params.items():
-            if where_in == "header" and pname.lower() in IDEMPOTENCY_HEADERS:
-                put("idempotency_key", True, self.loc(p), f"idempotency_key from header '{pname}'")
-
-        # responses: rate limits, collections; schemas: classified data
+    def _op_responses(self, put: _Put, op: Node, item: Node, verb: str, root_rate: str | None,
+                      paged: bool) -> list[tuple[str, str]]:
+        """Rate limits and collections from the responses; returns the classified data their schemas show."""
         found: list[tuple[str, str]] = []
         responses = self.child(op, "responses")
         rate: tuple[Location, str] | None = None
@@ -312,9 +326,14 @@ class _Importer(SpecImporter):
             put("rate_limit", True, rate[0], f"rate_limit from {rate[1]}")
         if collection is not None:
             put("returns_collection", collection, self.loc(responses))
-            if collection and not paging:
+            if collection and not paged:
                 put("pagination", False, self.loc(responses),
                     "pagination false: the collection has no paging parameter")
+        return found
+
+    def _op_classification(self, put: _Put, op: Node, params: dict[tuple[str, str], Node],
+                           found: list[tuple[str, str]], at: Location) -> None:
+        """The most sensitive data class the responses, the request or the parameters show, as a hint."""
         for schema in self._request_schemas(op, params):
             req_hit = self.classifier.classify(schema)
             if req_hit:

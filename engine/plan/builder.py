@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine.enrich import is_sync, strongly_connected
+from engine.graph import Call, call
 from engine.model import Severity
 from engine.model.design import Fact
 from engine.model.rule import PLAN_ITEM_KIND
@@ -184,7 +185,8 @@ def _component_deps(d: _Design) -> dict[str, set[str]]:
     """Component -> the components that must exist before it is built."""
     deps: dict[str, set[str]] = {name: set() for name in d.comp}
     for f in d.interactions:
-        src, dst = str(f.data["from"]), str(f.data["to"])
+        e = call(f.data)
+        src, dst = str(e["from"]), str(e["to"])
         if src not in d.comp or dst not in d.comp or src == dst:
             continue
         src_kind, dst_kind = d.comp[src].kind, d.comp[dst].kind
@@ -427,11 +429,12 @@ def _critical_paths(d: _Design) -> Callable[[str], tuple[str, ...]]:
     One memo serves every entry point (most share their call tree), so the whole section stays linear.
     """
     memo: dict[str, tuple[int, tuple[str, ...]]] = {}
-    edges: dict[str, list[Mapping[str, Any]]] = {}
+    edges: dict[str, list[Call]] = {}
     for f in d.interactions:
-        tk = d.kind_of(str(f.data["to"]))
-        if tk != "channel" and is_sync(f.data, tk) and f.data.get("dependency") != "soft":
-            edges.setdefault(str(f.data["from"]), []).append(f.data)
+        e = call(f.data)
+        tk = d.kind_of(str(e["to"]))
+        if tk != "channel" and is_sync(e, tk) and e.get("dependency") != "soft":
+            edges.setdefault(str(e["from"]), []).append(e)
     for outs in edges.values():
         outs.sort(key=lambda e: str(e["to"]))
     visiting: set[str] = set()

@@ -66,8 +66,12 @@ def _cap(rows: list[list[str]]) -> tuple[list[list[str]], str]:
 
 def layout(plan: Plan) -> list[Section]:
     """The plan's sections as renderer-neutral blocks."""
+    return [section(plan) for section in _SECTIONS]
+
+
+def _overview_section(plan: Plan) -> Section:
+    """The heading, the design's description and its counts."""
     c = plan.counts
-    secs: list[Section] = []
     overview = Section("overview", f"Integration plan: {plan.system}")
     if plan.description:
         overview.blocks.append(plan.description)
@@ -76,9 +80,11 @@ def layout(plan: Plan) -> list[Section]:
         f"external services; {c['public_entry_points']} public entry points. The review raised {c['risks']} "
         f"risks and {c['information_gaps']} information gaps; the roadmap has {c['work_items']} work items, and "
         f"{c['plan_items_from_rules']} test, deployment and monitoring items come from the knowledge base's rules.")
-    secs.append(overview)
+    return overview
 
-    # 1 -----------------------------------------------------------------------------
+
+def _architecture_section(plan: Plan) -> Section:
+    """1. The system diagram, the components with risks, and the teams."""
     a = plan.architecture
     s1 = Section("architecture", "1. Integration architecture")
     s1.blocks.append("Solid arrows are synchronous calls, dashed arrows asynchronous messages. Boxes are grouped by "
@@ -102,9 +108,11 @@ def layout(plan: Plan) -> list[Section]:
                                [[n.name, n.risk or "", str(n.risks)] for n in risky[:30]], caption))
     s1.blocks.append(Table(["team (trust zone)", "components"],
                            [[o, ", ".join(m) if len(m) <= 20 else f"{len(m)} components"] for o, m in a.clusters]))
-    secs.append(s1)
+    return s1
 
-    # 2 -----------------------------------------------------------------------------
+
+def _roadmap_section(plan: Plan) -> Section:
+    """2. The work items phase by phase, and their dependency chart."""
     r = plan.roadmap
     s2 = Section("roadmap", "2. Implementation roadmap")
     s2.blocks.append("Work items in dependency order: a service after the datastores, channels and services it "
@@ -133,9 +141,11 @@ def layout(plan: Plan) -> list[Section]:
     names_r = {w.id: w.title for w in r.items}
     s2.blocks.append(Diagram("Dependency chart", r.mermaid, r.dot, r.svg, Table(
         ["work item", "after"], [[w.title, "; ".join(names_r[x] for x in w.after)] for w in r.items[:MAX_TABLE_ROWS]])))
-    secs.append(s2)
+    return s2
 
-    # 3 -----------------------------------------------------------------------------
+
+def _risks_section(plan: Plan) -> Section:
+    """3. The risks, top first, their likelihood x impact matrix, and the information gaps."""
     k = plan.risks
     s3 = Section("risks", "3. Risk assessment")
     if not k.risks:
@@ -159,9 +169,11 @@ def layout(plan: Plan) -> list[Section]:
         s3.blocks.append(Table(["subject", "unknown fields (rule needing each)"], grows,
                                f"Information gaps: {len(k.gaps)} facts the design should state, on "
                                f"{len(by_subject)} subjects" + (f"; {more}" if more else "")))
-    secs.append(s3)
+    return s3
 
-    # 4 -----------------------------------------------------------------------------
+
+def _performance_section(plan: Plan) -> Section:
+    """4. The synchronous path of every public entry point, and the figures still missing."""
     s4 = Section("performance", "4. Performance analysis")
     if not plan.performance:
         s4.blocks.append("No public or partner entry point is declared, so there is no synchronous path to analyse: "
@@ -190,9 +202,11 @@ def layout(plan: Plan) -> list[Section]:
     if missing:
         s4.blocks.append("What cannot be computed yet, and the figures to add:")
         s4.blocks.append(missing[:MAX_TABLE_ROWS])
-    secs.append(s4)
+    return s4
 
-    # 5 -----------------------------------------------------------------------------
+
+def _testing_section(plan: Plan) -> Section:
+    """5. The tests, by type."""
     s5 = Section("testing", "5. Testing strategy")
     for t in TEST_ORDER:
         ts = [i for i in plan.tests if i.type == t]
@@ -201,9 +215,11 @@ def layout(plan: Plan) -> list[Section]:
             trows = [["none: the design declares nothing this kind of test covers", "—", "—", "—"]]
         s5.blocks.append(Table(["test", "pass bar", "how", "from"], trows,
                                f"{t.capitalize()} tests ({len(ts)})" + (f"; {more}" if more else "")))
-    secs.append(s5)
+    return s5
 
-    # 6 -----------------------------------------------------------------------------
+
+def _deployment_section(plan: Plan) -> Section:
+    """6. The release order, migrations and rollback order."""
     dp = plan.deployment
     s6 = Section("deployment", "6. Deployment plan")
     drows, more = _cap([[str(st.order), _short(st.component), st.strategy, st.strategy_source, " ".join(st.actions),
@@ -217,9 +233,11 @@ def layout(plan: Plan) -> list[Section]:
     order = [_short(x) for x in dp.rollback_order]
     s6.blocks.append("Rollback order (reverse of release): " + (" → ".join(order) if len(order) <= 60 else
                                                                " → ".join(order[:60]) + f" … ({len(order)} steps)"))
-    secs.append(s6)
+    return s6
 
-    # 7 -----------------------------------------------------------------------------
+
+def _monitoring_section(plan: Plan) -> Section:
+    """7. SLOs, golden signals, alerts and trace propagation."""
     m = plan.monitoring
     s7 = Section("monitoring", "7. Monitoring requirements")
     srows, more = _cap([[x.entry, _avail(x.availability), f"{x.latency_p95_ms} ms" if x.latency_p95_ms is not None
@@ -240,8 +258,12 @@ def layout(plan: Plan) -> list[Section]:
     s7.blocks.append(Table(["synchronous edge", "caller traces", "callee traces"], trows,
                            f"Trace context (W3C traceparent) must cross every synchronous edge; declared tracing: "
                            f"{m.tracing}" + (f"; {more}" if more else "")))
-    secs.append(s7)
-    return secs
+    return s7
+
+
+_SECTIONS = (_overview_section, _architecture_section, _roadmap_section,
+             _risks_section, _performance_section, _testing_section, _deployment_section, _monitoring_section)
+"""The plan's sections, in order: the overview, then the seven numbered ones."""
 
 
 def _rank(sev: str | None) -> int:
