@@ -144,6 +144,46 @@ class EntryPerformance:
     headroom: float | None
     missing: tuple[str, ...]
     source: str
+    routes: tuple[str, ...] = ()
+    """The calls the endpoint's route takes out of its service (``routes_to``); empty: all of them."""
+    composed_availability: float | None = None
+    """With copies across zones (k of n), soft dependencies left out and retries (docs/plan.md)."""
+    availability_assumptions: tuple[str, ...] = ()
+    sensitivity: str = ""
+    """The single change that raises the composed availability the most, and by how much."""
+    latency_tail_ms: int | None = None
+    """p95 with parallel calls as the p95 of their maximum (exponential latencies, docs/plan.md)."""
+    worst_case_ms: int | None = None
+    """Longest wait: attempts x timeout along every call; None when a call below has no timeout."""
+    budget: str = ""
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    """Section 4, one component the public load reaches."""
+
+    component: str
+    kind: str
+    demand_rps: float
+    capacity_rps: float | None
+    capacity_basis: str
+    utilization: float | None
+    headroom_rps: float | None
+    scale: float | None
+    """How many times the projected load it carries before it saturates."""
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Section 4, capacity and scalability."""
+
+    rows: tuple[CapacityRow, ...]
+    entry_demand: tuple[tuple[str, float, str], ...]
+    """(entry point, target throughput in rps, where the figure comes from)."""
+    scale: float | None
+    saturates_first: str | None
+    summary: str
+    missing: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -240,6 +280,7 @@ class Plan:
     deployment: Deployment
     monitoring: Monitoring
     rules_used: tuple[str, ...] = field(default=())
+    capacity: Capacity | None = None
 
     def to_json(self, include_svg: bool = False) -> dict[str, Any]:
         """The plan as versioned, JSON-ready data (the SVG is left out unless asked for: it is large)."""

@@ -190,6 +190,9 @@ def layout(plan: Plan) -> list[Section]:
     if missing:
         s4.blocks.append("What cannot be computed yet, and the figures to add:")
         s4.blocks.append(missing[:MAX_TABLE_ROWS])
+    from engine.plan.render_figures import figure_blocks  # it imports this module's Table
+
+    s4.blocks.extend(figure_blocks(plan))
     secs.append(s4)
 
     # 5 -----------------------------------------------------------------------------

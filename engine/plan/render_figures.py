@@ -1,0 +1,54 @@
+"""Section 4's figures beyond the summed path: availability with redundancy, tail, budgets, capacity.
+
+Renderer-neutral blocks for ``engine.plan.render.layout``; formulas and assumptions in docs/plan.md.
+"""
+
+from __future__ import annotations
+
+from engine.plan.figures import pct
+from engine.plan.model import Plan
+from engine.plan.render import MAX_TABLE_ROWS, Table
+
+
+def _ms(v: int | None, partial: str = "—") -> str:
+    return f"{v:,} ms" if v is not None else partial
+
+
+def figure_blocks(plan: Plan) -> list[str | Table | list[str]]:
+    """The availability, latency-budget and capacity tables of the performance section."""
+    out: list[str | Table | list[str]] = []
+    rows = []
+    for e in plan.performance[:MAX_TABLE_ROWS]:
+        composed = (pct(e.composed_availability, e.availability_target) if e.composed_availability is not None
+                    else "unknown")
+        target = pct(e.availability_target) if e.availability_target is not None else "—"
+        rows.append([e.entry, " ".join(e.routes) or "all calls", f"{composed} / {target}", e.sensitivity or "—",
+                     _ms(e.latency_tail_ms, "partial"), e.budget, "; ".join(e.availability_assumptions) or "—"])
+    if rows:
+        out.append(Table(["entry point", "route", "composed availability / target", "sensitivity: best single change",
+                          "p95 (parallel-aware)", "timeout and retry budget", "assumptions"], rows,
+                         "Availability with redundancy, tail latency and budgets per entry point"))
+        out.append("Composed availability: each component's stated figure is one copy's (one zone, one database "
+                   "node); copies across zones count as k of n, soft dependencies are left out, and retries raise "
+                   "a call's success odds against transient failures. The p95 takes parallel calls as the p95 of "
+                   "their maximum (exponential latencies). The budget adds attempts × timeout along every call. "
+                   "Formulas: docs/plan.md.")
+    cap = plan.capacity
+    if cap is None or not (cap.rows or cap.missing):
+        return out
+    out.append(f"Capacity: {cap.summary}.")
+    crows = [[r.component, r.kind, f"{r.demand_rps:g}", f"{r.capacity_rps:g}" if r.capacity_rps is not None else "—",
+              f"{r.utilization:.0%}" if r.utilization is not None else "—",
+              f"{r.headroom_rps:g} rps" if r.headroom_rps is not None else "—",
+              f"{r.scale:g}×" if r.scale is not None else "—", r.capacity_basis or "not stated"]
+             for r in cap.rows[:MAX_TABLE_ROWS]]
+    if crows:
+        out.append(Table(["component", "kind", "demand (rps)", "capacity (rps)", "utilization", "headroom",
+                          "saturates at", "capacity from"], crows,
+                         "Demand, utilization and headroom at the projected load ("
+                         + ", ".join(f"{n}: {v:g} rps" for n, v, _b in cap.entry_demand[:20])
+                         + (" …" if len(cap.entry_demand) > 20 else "") + ")"))
+    if cap.missing:
+        out.append("Capacity figures to add:")
+        out.append(list(cap.missing[:MAX_TABLE_ROWS]))
+    return out
