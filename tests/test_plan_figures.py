@@ -86,6 +86,17 @@ def test_shop_shows_a_different_critical_path_per_route() -> None:
     assert len(set(paths.values())) == 5  # the two product routes share theirs
 
 
+def test_shop_capacity_names_the_component_that_saturates_first() -> None:
+    cap = build_plan(review([SHOP], [], builtin=False, findings_only=False), render_svg=False).capacity
+    assert cap is not None and (cap.saturates_first, cap.scale) == ("payment-provider", 2.5)
+    rows = {r.component: r for r in cap.rows}
+    # checkout's 40 rps (stated) reach the provider once; search takes its route's share and catalog's calls.
+    assert rows["payment-provider"].demand_rps == 40 and rows["payment-provider"].utilization == 0.4
+    assert rows["search"].demand_rps == pytest.approx(1000, abs=1e-2)
+    assert rows["gateway"].demand_rps == 1200
+    assert "capacity_rps of inventory" in cap.missing and "capacity_rps of checkout" not in cap.missing
+
+
 # --- availability -------------------------------------------------------------------------------------------
 
 
