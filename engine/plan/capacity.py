@@ -110,8 +110,10 @@ def capacity(graph: CallGraph, entries: Sequence[tuple[str, str, Fact | None]], 
                                 round(cap / d, 3) if cap is not None else None))
     rated = [r for r in rows if r.scale is not None]
     first = min(rated, key=lambda r: (r.scale, r.component)) if rated else None
-    if first is None or first.scale is None:
-        summary = "No component on the public paths states its capacity: nothing to compare the load with."
+    if not demand_of_entry:
+        summary = "no target throughput is stated for the entry points, so there is no load to project"
+    elif first is None or first.scale is None:
+        summary = "no component on the public paths states its capacity, so there is nothing to set the load against"
     else:
         verb = "scales to" if first.scale >= 1 else "is over capacity at"
         summary = (f"{verb} {first.scale:g}× projected load; {first.component} saturates first "
