@@ -14,6 +14,13 @@ def _ms(v: int | None, partial: str = "—") -> str:
     return f"{v:,} ms" if v is not None else partial
 
 
+def _listed(items: tuple[str, ...], limit: int = 6) -> str:
+    """The first few items, and how many more the JSON plan holds."""
+    if not items:
+        return "—"
+    return "; ".join(items[:limit]) + (f"; and {len(items) - limit} more (JSON plan)" if len(items) > limit else "")
+
+
 def figure_blocks(plan: Plan) -> list[str | Table | list[str]]:
     """The availability, latency-budget and capacity tables of the performance section."""
     out: list[str | Table | list[str]] = []
@@ -23,7 +30,7 @@ def figure_blocks(plan: Plan) -> list[str | Table | list[str]]:
                     else "unknown")
         target = pct(e.availability_target) if e.availability_target is not None else "—"
         rows.append([e.entry, " ".join(e.routes) or "all calls", f"{composed} / {target}", e.sensitivity or "—",
-                     _ms(e.latency_tail_ms, "partial"), e.budget, "; ".join(e.availability_assumptions) or "—"])
+                     _ms(e.latency_tail_ms, "partial"), e.budget, _listed(e.availability_assumptions)])
     if rows:
         out.append(Table(["entry point", "route", "composed availability / target", "sensitivity: best single change",
                           "p95 (parallel-aware)", "timeout and retry budget", "assumptions"], rows,
