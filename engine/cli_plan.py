@@ -26,8 +26,9 @@ from engine.errors import UsageError
 @from_option
 @_rules_options
 @config_options
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json", "text"]), default="markdown",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json", "text", "gh-issues", "jira-csv"]),
+              default="markdown", show_default=True,
+              help="gh-issues and jira-csv write the roadmap's work items for an issue tracker.")
 @click.option("-o", "--output", type=click.Path(), help="Write the plan to this file (atomically).")
 @click.option("--diagrams", "diagrams_dir", type=click.Path(),
               help="Also write architecture.mmd/.dot, roadmap.mmd/.dot (and .svg with Graphviz) to this directory.")

@@ -304,11 +304,26 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     work = tuple(WorkItem(id=i, kind=raw[i]["kind"], title=raw[i]["title"], detail=raw[i]["detail"],
                           subject=raw[i]["subject"], phase=phase[i], planned_phase=int(raw[i]["phase"]),
                           after=tuple(sorted(raw[i]["after"])), source=raw[i]["source"], order=k + 1,
-                          note=note.get(i, ""))
+                          note=note.get(i, ""), team=_team(d, str(raw[i]["subject"])))
                  for k, i in enumerate(order))
     dot = _roadmap_dot(work)
     return Roadmap(items=work, cycles=cycles, unresolved=tuple(sorted(set(unresolved))),
                    mermaid=_roadmap_mermaid(work), dot=dot, svg=render_svg_text(dot) if render_svg else None)
+
+
+def _team(d: _Design, subjects: str) -> str:
+    """The owner of the component the first subject is about (a datastore's owner, else its owning service's)."""
+    comp = d.component_of(subjects.split(", ", 1)[0])
+    seen: set[str] = set()
+    while comp is not None and comp in d.comp and comp not in seen:
+        seen.add(comp)
+        owner = d.comp[comp].data.get("owner")
+        if not owner:
+            return ""
+        if d.comp[comp].kind == "service" or str(owner) not in d.comp:
+            return str(owner)
+        comp = str(owner)  # a datastore or channel owned by a service: that service's team
+    return ""
 
 
 def _roadmap_dot(items: Sequence[WorkItem]) -> str:

@@ -75,6 +75,8 @@ class WorkItem:
     source: str
     order: int
     note: str = ""
+    team: str = ""
+    """The owner of the component the item changes (its first subject's); empty when none is stated."""
 
 
 @dataclass(frozen=True)

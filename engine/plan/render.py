@@ -444,7 +444,8 @@ def to_html(plan: Plan) -> str:
 
 
 def render(plan: Plan, fmt: str) -> str:
-    """The plan in one of ``markdown``, ``html``, ``json`` or ``text``."""
+    """The plan in one of ``markdown``, ``html``, ``json`` or ``text``, or its work items as ``gh-issues`` or
+    ``jira-csv``."""
     from engine.review import paused_gc
 
     with paused_gc():
@@ -458,6 +459,10 @@ def _render(plan: Plan, fmt: str) -> str:
         return to_html(plan)
     if fmt == "text":
         return to_text(plan)
+    if fmt in EXPORT_FORMATS:
+        from engine.plan import export
+
+        return export.to_gh_issues(plan) if fmt == "gh-issues" else export.to_jira_csv(plan)
     import json
 
     # Sorted keys, no indentation: the C encoder runs only without ``indent`` (5x faster on large plans).
@@ -465,3 +470,5 @@ def _render(plan: Plan, fmt: str) -> str:
 
 
 FORMATS: Sequence[str] = ("markdown", "html", "json", "text")
+EXPORT_FORMATS: Sequence[str] = ("gh-issues", "jira-csv")
+"""The work items for issue trackers (engine/plan/export.py)."""
