@@ -26,11 +26,16 @@ def figure_blocks(plan: Plan) -> list[str | Table | list[str]]:
     out: list[str | Table | list[str]] = []
     rows = []
     for e in plan.performance[:MAX_TABLE_ROWS]:
-        composed = (pct(e.composed_availability, e.availability_target) if e.composed_availability is not None
-                    else "unknown")
         target = pct(e.availability_target) if e.availability_target is not None else "—"
-        rows.append([e.entry, " ".join(e.routes) or "all calls", f"{composed} / {target}", e.sensitivity or "—",
-                     _ms(e.latency_tail_ms, "partial"), e.budget, _listed(e.availability_assumptions)])
+        if e.composed_availability is None:
+            composed = f"unknown / {target}: see the figures to add above"
+        else:
+            composed = f"{pct(e.composed_availability, e.availability_target)} / {target}"
+            if e.availability_target is not None:
+                composed += (": meets target" if e.composed_availability >= e.availability_target - 1e-12
+                             else ": below target")
+        rows.append([e.entry, " ".join(e.routes) or "all calls", composed, e.sensitivity or "—",
+                     _ms(e.latency_tail_ms, "unknown (figures missing)"), e.budget, _listed(e.availability_assumptions)])
     if rows:
         out.append(Table(["entry point", "route", "composed availability / target", "sensitivity: best single change",
                           "p95 (parallel-aware)", "timeout and retry budget", "assumptions"], rows,
