@@ -35,6 +35,7 @@ from engine.plan.model import (
     TraceEdge,
     WorkItem,
 )
+from engine.plan.schedule import schedule
 from engine.review import Review, display_path, paused_gc
 from engine.rule import PLAN_ITEM_KIND
 
@@ -179,7 +180,8 @@ def _build_plan(rv: Review, render_svg: bool) -> Plan:
     rules_used = tuple(sorted({r for _f, r in items.items} | {f.rule for f in risks_only}))
     return Plan(system=name, description=str(d.system.get("description") or ""), counts=counts,
                 architecture=arch, roadmap=roadmap, risks=risks, performance=performance, tests=tests,
-                deployment=deployment, monitoring=monitoring, rules_used=rules_used, capacity=capacity)
+                deployment=deployment, monitoring=monitoring, rules_used=rules_used, capacity=capacity,
+                schedule=schedule(roadmap.items, draw=render_svg))
 
 
 # --------------------------------------------------------------------------------------

@@ -14,9 +14,8 @@ from typing import Any
 
 from engine.model import Phase
 from engine.plan.model import Plan, WorkItem
+from engine.plan.schedule import effort
 
-EFFORT_DAYS = {"component": 5, "mitigation": 2}
-"""Default effort per kind of work item, in person-days, until the plan estimates effort per item."""
 HOURS_PER_DAY = 8
 GH_TITLE_MAX = 256
 GH_BODY_MAX = 65536
@@ -38,7 +37,7 @@ def _origin(w: WorkItem) -> str:
 
 
 def _effort(w: WorkItem) -> int:
-    return EFFORT_DAYS.get(w.kind, EFFORT_DAYS["mitigation"])
+    return round(effort(w))
 
 
 def _labels(w: WorkItem) -> list[str]:

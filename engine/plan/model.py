@@ -189,6 +189,56 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class ScheduledItem:
+    """Section 2's schedule, one work item."""
+
+    id: str
+    title: str
+    team: str
+    phase: int
+    start: float
+    """Days from the start of the plan."""
+    end: float
+    effort_days: float
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    """When a phase starts and ends (a gate: it starts when the previous one is done)."""
+
+    phase: int
+    title: str
+    start: float
+    end: float
+    days: float
+
+
+@dataclass(frozen=True)
+class TeamLoad:
+    """A team's work in one phase, and the share of its capacity over the phase's span."""
+
+    team: str
+    phase: int
+    person_days: float
+    utilization: float
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Section 2's schedule: phases, team load, the critical path, the limiting team, and the Gantt chart."""
+
+    items: tuple[ScheduledItem, ...]
+    phases: tuple[PhaseSpan, ...]
+    loads: tuple[TeamLoad, ...]
+    critical_path: tuple[str, ...]
+    limiting_team: str
+    total_days: float
+    assumptions: tuple[str, ...]
+    mermaid: str
+    svg: str | None
+
+
+@dataclass(frozen=True)
 class PlanItem:
     """A test, alert, deployment or monitoring item (from a rule or from the design's structure)."""
 
@@ -283,6 +333,7 @@ class Plan:
     monitoring: Monitoring
     rules_used: tuple[str, ...] = field(default=())
     capacity: Capacity | None = None
+    schedule: Schedule | None = None
 
     def to_json(self, include_svg: bool = False) -> dict[str, Any]:
         """The plan as versioned, JSON-ready data (the SVG is left out unless asked for: it is large)."""
@@ -290,6 +341,8 @@ class Plan:
         if not include_svg:
             data["architecture"].pop("svg", None)
             data["roadmap"].pop("svg", None)
+            if data.get("schedule"):
+                data["schedule"].pop("svg", None)
         return {"version": PLAN_VERSION, "plan": data}
 
 

@@ -133,6 +133,9 @@ def layout(plan: Plan) -> list[Section]:
     names_r = {w.id: w.title for w in r.items}
     s2.blocks.append(Diagram("Dependency chart", r.mermaid, r.dot, r.svg, Table(
         ["work item", "after"], [[w.title, "; ".join(names_r[x] for x in w.after)] for w in r.items[:MAX_TABLE_ROWS]])))
+    from engine.plan.render_figures import schedule_blocks  # it imports this module's Table
+
+    s2.blocks.extend(schedule_blocks(plan))
     secs.append(s2)
 
     # 3 -----------------------------------------------------------------------------

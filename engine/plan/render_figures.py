@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from engine.plan.figures import pct
 from engine.plan.model import Plan
-from engine.plan.render import MAX_TABLE_ROWS, Table
+from engine.plan.render import MAX_TABLE_ROWS, Diagram, Table, _cap
 
 
 def _ms(v: int | None, partial: str = "—") -> str:
@@ -35,7 +35,8 @@ def figure_blocks(plan: Plan) -> list[str | Table | list[str]]:
                 composed += (": meets target" if e.composed_availability >= e.availability_target - 1e-12
                              else ": below target")
         rows.append([e.entry, " ".join(e.routes) or "all calls", composed, e.sensitivity or "—",
-                     _ms(e.latency_tail_ms, "unknown (figures missing)"), e.budget, _listed(e.availability_assumptions)])
+                     _ms(e.latency_tail_ms, "unknown (figures missing)"), e.budget,
+                     _listed(e.availability_assumptions)])
     if rows:
         out.append(Table(["entry point", "route", "composed availability / target", "sensitivity: best single change",
                           "p95 (parallel-aware)", "timeout and retry budget", "assumptions"], rows,
@@ -63,4 +64,28 @@ def figure_blocks(plan: Plan) -> list[str | Table | list[str]]:
     if cap.missing:
         out.append("Capacity figures to add:")
         out.append(list(cap.missing[:MAX_TABLE_ROWS]))
+    return out
+
+
+def schedule_blocks(plan: Plan) -> list[str | Table | Diagram | list[str]]:
+    """The roadmap's schedule: assumptions, phase durations, team load, critical path and the Gantt chart."""
+    sc = plan.schedule
+    if sc is None or not sc.items:
+        return []
+    out: list[str | Table | Diagram | list[str]] = [
+        f"Schedule: {sc.total_days:g} days in all; {sc.limiting_team or 'no team'} limits it (the most work on the "
+        "critical path). Assumptions: " + "; ".join(sc.assumptions) + " (docs/plan.md)."]
+    out.append(Table(["phase", "starts (day)", "ends (day)", "days"],
+                     [[f"{s.phase}. {s.title}", f"{s.start:g}", f"{s.end:g}", f"{s.days:g}"] for s in sc.phases],
+                     "Phase durations (each phase is a gate)"))
+    lrows, more = _cap([[f"{x.phase}", x.team, f"{x.person_days:g}", f"{x.utilization:.0%}"] for x in sc.loads])
+    out.append(Table(["phase", "team", "person-days", "load (of the team's capacity in the phase)"], lrows,
+                     "Team load per phase" + (f"; {more}" if more else "")))
+    titles = {s.id: s.title for s in sc.items}
+    path = [titles[i] for i in sc.critical_path]
+    shown = " → ".join(path) if len(path) <= 40 else " → ".join(path[:40]) + f" … ({len(path)} items)"
+    out.append(f"Critical path (through prerequisites, a team's free hands and the phase gates): {shown}.")
+    out.append(Diagram("Schedule (Gantt)", sc.mermaid, "", sc.svg, Table(
+        ["work item", "team", "phase", "start (day)", "end (day)"],
+        [[s.title, s.team, str(s.phase), f"{s.start:g}", f"{s.end:g}"] for s in sc.items[:MAX_TABLE_ROWS]])))
     return out
