@@ -54,7 +54,8 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
     rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
                 findings_only=False, extra=extra, run_limits=_run_limits())
     print_warnings(rv.design.warnings)
-    p = build_plan(rv, render_svg=fmt == "html" or diagrams_dir is not None)
+    p = build_plan(rv, render_svg=fmt == "html" or diagrams_dir is not None, effort_days=config.plan_effort,
+                   team_size=config.plan_team_size)
     from engine.neutral import for_format
 
     text = for_format(render(p, fmt), fmt)

@@ -72,3 +72,37 @@ def test_gantt_parses_with_the_mermaid_parser(tmp_path: Any) -> None:
     proc = subprocess.run([node, os.path.join(MERMAID_CHECK, "check.mjs"), path], capture_output=True, text=True,
                           timeout=300, check=False)
     assert proc.stdout.strip() == f"ok {path} gantt", proc.stdout + proc.stderr
+
+
+def test_effort_and_team_size_come_from_the_config_when_it_sets_them() -> None:
+    items = [item("a", 1, "t"), item("b", 1, "t"), item("m", 1, "u", kind="mitigation")]
+    sc = schedule(items, {"default": 1, "u": 3}, effort_days={"component": 8})
+    at = {s.id: s for s in sc.items}
+    assert (at["b"].start, at["b"].end, at["m"].end) == (8, 16, 2)  # one person in t; mitigations keep 2 days
+    assert sc.assumptions[:2] == ("effort: component 8 person-days, mitigation 2 person-days (per kind, from "
+                                  "archplan.toml)", "capacity: 1 people per team working at once; u: 3 (from "
+                                  "archplan.toml)")
+
+
+def test_plan_cli_reads_the_plan_table_of_archplan_toml(tmp_path: Any) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    design = os.path.join(str(tmp_path), "design")
+    shutil.copytree(SHOP, design)
+    os.makedirs(os.path.join(str(tmp_path), ".git"))  # the project root: config discovery stops here
+    with open(os.path.join(str(tmp_path), "archplan.toml"), "w", encoding="utf-8") as fh:
+        fh.write('[plan]\neffort = {component = 10}\nteam-size = {default = 1}\n')
+    result = CliRunner().invoke(main, ["plan", design, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    sc = json.loads(result.output)["plan"]["schedule"]
+    assert {s["effort_days"] for s in sc["items"]} == {10, 2}
+    issues = CliRunner().invoke(main, ["plan", design, "--format", "gh-issues"])
+    assert '"effort:10d"' in issues.output
+    with open(os.path.join(str(tmp_path), "archplan.toml"), "w", encoding="utf-8") as fh:
+        fh.write('[plan]\neffort = {epic = 10}\n')
+    bad = CliRunner().invoke(main, ["plan", design])
+    assert bad.exit_code == 2 and "epic" in bad.output and "Traceback" not in bad.output

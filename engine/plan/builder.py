@@ -128,13 +128,18 @@ class _Design:
         return None
 
 
-def build_plan(rv: Review, render_svg: bool = True) -> Plan:
-    """Arrange a review into the seven sections of the integration plan."""
+def build_plan(rv: Review, render_svg: bool = True, effort_days: Mapping[str, float] | None = None,
+               team_size: Mapping[str, int] | None = None) -> Plan:
+    """Arrange a review into the seven sections of the integration plan.
+
+    ``effort_days`` and ``team_size`` set the schedule's defaults (archplan.toml ``[plan]``).
+    """
     with paused_gc():  # many small objects over a large live heap: see engine.review.paused_gc
-        return _build_plan(rv, render_svg)
+        return _build_plan(rv, render_svg, effort_days, team_size)
 
 
-def _build_plan(rv: Review, render_svg: bool) -> Plan:
+def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] | None = None,
+                team_size: Mapping[str, int] | None = None) -> Plan:
     d = _Design(rv)
     items = _Items(rv)
     risks_only = [f for f in rv.findings if f.kind == "risk"]
@@ -181,7 +186,7 @@ def _build_plan(rv: Review, render_svg: bool) -> Plan:
     return Plan(system=name, description=str(d.system.get("description") or ""), counts=counts,
                 architecture=arch, roadmap=roadmap, risks=risks, performance=performance, tests=tests,
                 deployment=deployment, monitoring=monitoring, rules_used=rules_used, capacity=capacity,
-                schedule=schedule(roadmap.items, draw=render_svg))
+                schedule=schedule(roadmap.items, team_size, render_svg, effort_days))
 
 
 # --------------------------------------------------------------------------------------

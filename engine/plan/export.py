@@ -36,13 +36,15 @@ def _origin(w: WorkItem) -> str:
     return w.source if w.source != "default" else "default (no rule assigned a phase)"
 
 
-def _effort(w: WorkItem) -> int:
-    return round(effort(w))
+def _efforts(plan: Plan) -> dict[str, float]:
+    """Each item's effort as the schedule took it (archplan.toml's or the default per kind)."""
+    scheduled = {s.id: s.effort_days for s in plan.schedule.items} if plan.schedule is not None else {}
+    return {w.id: scheduled.get(w.id, effort(w)) for w in plan.roadmap.items}
 
 
-def _labels(w: WorkItem) -> list[str]:
+def _labels(w: WorkItem, days: float) -> list[str]:
     return ["archplan", _label(f"phase-{w.phase}"), _label(f"team:{w.team or UNASSIGNED}"),
-            _label(f"effort:{_effort(w)}d"), _label(w.kind)]
+            _label(f"effort:{days:g}d"), _label(w.kind)]
 
 
 def to_gh_issues(plan: Plan) -> str:
@@ -52,10 +54,11 @@ def to_gh_issues(plan: Plan) -> str:
     the body (issue numbers exist only once the issues do).
     """
     titles = {w.id: w.title for w in plan.roadmap.items}
+    days = _efforts(plan)
     out: list[dict[str, Any]] = []
     for w in plan.roadmap.items:
         lines = [w.detail, "", f"- Phase: {_phase(w)}", f"- Team: {w.team or UNASSIGNED}",
-                 f"- Effort: {_effort(w)} person-days (default for a {w.kind})", f"- Subject: `{w.subject}`",
+                 f"- Effort: {days[w.id]:g} person-days (per {w.kind}; docs/plan.md)", f"- Subject: `{w.subject}`",
                  f"- From: `{_origin(w)}`"]
         if w.after:
             lines.append("- Depends on: " + "; ".join(f"{titles.get(a, a)} (`{a}`)" for a in w.after))
@@ -63,7 +66,7 @@ def to_gh_issues(plan: Plan) -> str:
             lines.append(f"- Note: {w.note}")
         lines.extend(["", f"<!-- archplan:{w.id} -->"])
         body = "\n".join(lines)
-        out.append({"title": w.title[:GH_TITLE_MAX], "body": body[:GH_BODY_MAX], "labels": _labels(w)})
+        out.append({"title": w.title[:GH_TITLE_MAX], "body": body[:GH_BODY_MAX], "labels": _labels(w, days[w.id])})
     return json.dumps(out, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
@@ -82,17 +85,18 @@ def to_jira_csv(plan: Plan) -> str:
     """
     items = plan.roadmap.items
     number = {w.id: k + 1 for k, w in enumerate(items)}
-    n_labels = max((len(_labels(w)) for w in items), default=1)
+    days = _efforts(plan)
+    n_labels = max((len(_labels(w, days[w.id])) for w in items), default=1)
     n_links = max((len(w.after) for w in items), default=0)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")  # the output neutraliser leaves no carriage return
     writer.writerow([*JIRA_FIXED, *(["Labels"] * n_labels), *(["Blocked By"] * n_links)])
     for w in items:
-        labels = _labels(w)
+        labels = _labels(w, days[w.id])
         links = [str(number[a]) for a in w.after if a in number]
         description = "\n".join([w.detail, "", f"Subject: {w.subject}", f"From: {_origin(w)}"]
                                 + ([f"Note: {w.note}"] if w.note else []))
         writer.writerow([str(number[w.id]), w.title, "Task", description, w.team or UNASSIGNED,
-                         str(_effort(w) * HOURS_PER_DAY * 3600), _phase(w), _origin(w),
+                         str(round(days[w.id] * HOURS_PER_DAY * 3600)), _phase(w), _origin(w),
                          *labels, *([""] * (n_labels - len(labels))), *links, *([""] * (n_links - len(links)))])
     return buf.getvalue()

@@ -23,17 +23,26 @@ CHART_LIMIT = 120
 """Larger roadmaps are charted as one bar per team and phase."""
 
 
-def effort(w: WorkItem) -> float:
-    """An item's effort in person-days (the documented default for its kind)."""
-    return EFFORT_DAYS.get(w.kind, EFFORT_DAYS["mitigation"])
+def effort(w: WorkItem, days: Mapping[str, float] | None = None) -> float:
+    """An item's effort in person-days: ``days`` for its kind (archplan.toml ``[plan] effort``), else the default."""
+    table = {**EFFORT_DAYS, **(days or {})}
+    return table.get(w.kind, table["mitigation"])
 
 
-def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = None, draw: bool = True) -> Schedule:
+def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = None, draw: bool = True,
+             effort_days: Mapping[str, float] | None = None) -> Schedule:
     """Schedule the roadmap's items; report phase spans, team load, the critical path and the limiting team.
 
+    ``team_size``: people per team (``default`` for the others); ``effort_days``: person-days per kind;
     ``draw``: also draw the Gantt chart as SVG (for HTML).
     """
     sizes = dict(team_size or {})
+    default_size = sizes.pop("default", TEAM_SIZE)
+    days_of = {**EFFORT_DAYS, **(effort_days or {})}
+
+    def effort(w: WorkItem) -> float:
+        return days_of.get(w.kind, days_of["mitigation"])
+
     finish: dict[str, float] = {}
     placed: dict[str, ScheduledItem] = {}
     why: dict[str, str] = {}  # item -> the item whose end set its start ("" at the gate)
@@ -44,7 +53,7 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         slots: dict[str, list[tuple[float, str]]] = {}
         for w in members:
             team = w.team or UNASSIGNED
-            free = slots.setdefault(team, [(gate, gate_item)] * max(1, sizes.get(team, TEAM_SIZE)))
+            free = slots.setdefault(team, [(gate, gate_item)] * max(1, sizes.get(team, default_size)))
             k = min(range(len(free)), key=lambda i: (free[i][0], i))
             start, cause = free[k]
             for a in w.after:
@@ -74,7 +83,7 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
             if s.phase == span.phase:
                 per_team[s.team] = per_team.get(s.team, 0.0) + s.effort_days
         for team, days in sorted(per_team.items()):
-            cap = max(1, sizes.get(team, TEAM_SIZE)) * span.days
+            cap = max(1, sizes.get(team, default_size)) * span.days
             loads.append(TeamLoad(team=team, phase=span.phase, person_days=days,
                                   utilization=round(days / cap, 3) if cap else 0.0))
     on_path: dict[str, float] = {}
@@ -82,10 +91,11 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         on_path[placed[i].team] = on_path.get(placed[i].team, 0.0) + placed[i].effort_days
     limiting = min(on_path, key=lambda t: (-on_path[t], t)) if on_path else ""
     assumptions = (
-        "effort: " + ", ".join(f"{k} {v:g} person-days" for k, v in sorted(EFFORT_DAYS.items()))
-        + " (defaults per kind)",
-        f"capacity: {TEAM_SIZE} people per team working at once"
-        + ("; stated: " + ", ".join(f"{t} {n}" for t, n in sorted(sizes.items())) if sizes else " (default)"),
+        "effort: " + ", ".join(f"{k} {v:g} person-days" for k, v in sorted(days_of.items()))
+        + (" (per kind, from archplan.toml)" if effort_days else " (defaults per kind)"),
+        f"capacity: {default_size} people per team working at once"
+        + ("; " + ", ".join(f"{t}: {n}" for t, n in sorted(sizes.items())) if sizes else "")
+        + (" (from archplan.toml)" if team_size else " (default)"),
         "each item is done by one person of the team owning its subject; a phase starts when the previous "
         "one is done",
     )
