@@ -103,9 +103,10 @@ class PlanSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
 
-    effort: dict[Literal["component", "mitigation"], Annotated[float, Field(gt=0, le=10000)]] = Field(
-        default_factory=dict)
-    """Person-days per kind of work item, instead of the defaults (component 5, mitigation 2)."""
+    effort: dict[str, Annotated[float, Field(gt=0, le=10000)]] = Field(default_factory=dict)
+    """Person-days per kind of work item (``component``, ``mitigation``: instead of the defaults 5 and 2), or
+    per mitigation id (``circuit-breaker``: instead of what its rules state). Keys are checked against the
+    loaded rules."""
     team_size: dict[str, Annotated[int, Field(ge=1, le=10000)]] = Field(default_factory=dict, alias="team-size")
     """People per team working on the plan at once; ``default`` sets it for every team not named."""
 
@@ -160,6 +161,11 @@ class Config:
         for rid in sorted(self.severity):
             if rid not in rules:
                 err(unknown(rid), "severity", rid)
+        if self.plan_effort:
+            patterns = {m.id for r in rules.values() for m in r.mitigations} | {"component", "mitigation"}
+            for key in sorted(set(self.plan_effort) - patterns):
+                err(f"[plan] effort: '{key}' is neither component, mitigation nor a mitigation id of the loaded "
+                    f"rules{did_you_mean(key, patterns)}", "plan", "effort", key)
         declared: dict[str, list[str]] = {}
         for rid, rule in rules.items():
             for name in rule.params:

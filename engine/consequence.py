@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.compiler import CompiledRule
 from engine.model import ASSUMED_KEY, UNKNOWN_BECAUSE
-from engine.rule import Rule
+from engine.rule import Rule, effort_range
 
 Bindings = Mapping[str, Mapping[str, Any]]
 
@@ -112,6 +112,8 @@ class MitigationRef:
     phase: int
     after: tuple[str, ...]
     bindings: Bindings = field(repr=False, compare=False)
+    effort: tuple[float, float] | None = None
+    """Person-days (low, high) to implement it, when the rule states it."""
 
     @functools.cached_property
     def title(self) -> str:
@@ -251,6 +253,7 @@ def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome
             MitigationRef(
                 id=m.id, scope=_scope(m.scope, bindings), title_template=m.title, action_template=m.action,
                 phase=int(m.phase or rule.phase), after=tuple(m.after), bindings=bindings,
+                effort=effort_range(m.effort),
             )
             for m in rule.mitigations
         ])

@@ -76,6 +76,9 @@ class MitigationItem:
     after: tuple[str, ...]
     findings: tuple[str, ...]
     subjects: tuple[str, ...]
+    effort: tuple[float, float] | None = None
+    """Person-days (low, high) its rules state (the largest, when several do); the plan schedules with it.
+    Left out of the report's JSON, which describes findings, not plans."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
@@ -371,6 +374,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             acc["findings"].append(fp[:10])
             acc["subjects"].add(r.subject)
             acc["phase"] = min(acc["phase"], m.phase)
+            if m.effort is not None and (acc.get("effort") is None or m.effort > acc["effort"]):
+                acc["effort"] = m.effort
         subjects = (r.subject, *sorted({p for p in r.premises if p != r.subject}))
         findings.append(Finding(
             id=fp[:10], rule=r.rule, title=rule.title, kind="risk", severity=sev, base_severity=base,
@@ -413,7 +418,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         mitigations.append(MitigationItem(
             id=f"{mid}@{scope}", pattern=mid, scope=scope, title=ref.title, action=ref.action,
             phase=int(acc["phase"]), after=tuple(ref.after), findings=tuple(sorted(set(acc["findings"]))),
-            subjects=tuple(sorted(acc["subjects"])),
+            subjects=tuple(sorted(acc["subjects"])), effort=acc.get("effort"),
         ))
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
 

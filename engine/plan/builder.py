@@ -261,7 +261,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
                                      "subject": ", ".join(m.subjects), "phase": m.phase,
                                      "after": {a if a.startswith(("service:", "datastore:", "channel:", "external:"))
                                                else f"mitigation:{a}" for a in after},
-                                     "source": "finding:" + ",".join(m.findings)}
+                                     "source": "finding:" + ",".join(m.findings), "effort": m.effort}
     for it in raw.values():
         it["after"] = {a for a in it["after"] if a in raw}
 
@@ -311,7 +311,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     work = tuple(WorkItem(id=i, kind=raw[i]["kind"], title=raw[i]["title"], detail=raw[i]["detail"],
                           subject=raw[i]["subject"], phase=phase[i], planned_phase=int(raw[i]["phase"]),
                           after=tuple(sorted(raw[i]["after"])), source=raw[i]["source"], order=k + 1,
-                          note=note.get(i, ""), team=_team(d, str(raw[i]["subject"])))
+                          note=note.get(i, ""), team=_team(d, str(raw[i]["subject"])), effort=raw[i].get("effort"))
                  for k, i in enumerate(order))
     dot = _roadmap_dot(work)
     return Roadmap(items=work, cycles=cycles, unresolved=tuple(sorted(set(unresolved))),

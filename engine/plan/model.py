@@ -77,6 +77,8 @@ class WorkItem:
     note: str = ""
     team: str = ""
     """The owner of the component the item changes (its first subject's); empty when none is stated."""
+    effort: tuple[float, float] | None = None
+    """Person-days (low, high) its rule states (a mitigation's ``effort``); None: the default per kind."""
 
 
 @dataclass(frozen=True)

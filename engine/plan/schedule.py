@@ -24,9 +24,20 @@ CHART_LIMIT = 120
 
 
 def effort(w: WorkItem, days: Mapping[str, float] | None = None) -> float:
-    """An item's effort in person-days: ``days`` for its kind (archplan.toml ``[plan] effort``), else the default."""
+    """An item's effort in person-days, first found of: ``days`` for its mitigation pattern (archplan.toml
+    ``[plan] effort``), its rule's ``effort`` (the middle of a range), ``days`` for its kind, the default."""
     table = {**EFFORT_DAYS, **(days or {})}
+    pattern = _pattern(w)
+    if pattern in table and pattern not in EFFORT_DAYS:
+        return table[pattern]
+    if w.effort is not None:
+        return (w.effort[0] + w.effort[1]) / 2
     return table.get(w.kind, table["mitigation"])
+
+
+def _pattern(w: WorkItem) -> str:
+    """A mitigation's pattern id (``circuit-breaker`` of ``mitigation:circuit-breaker@checkout``)."""
+    return w.id.split(":", 1)[-1].split("@", 1)[0] if w.kind == "mitigation" else ""
 
 
 def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = None, draw: bool = True,
@@ -38,10 +49,11 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     """
     sizes = dict(team_size or {})
     default_size = sizes.pop("default", TEAM_SIZE)
-    days_of = {**EFFORT_DAYS, **(effort_days or {})}
+    days_of = {**EFFORT_DAYS, **{k: v for k, v in (effort_days or {}).items() if k in EFFORT_DAYS}}
+    stated = effort_days or {}
 
-    def effort(w: WorkItem) -> float:
-        return days_of.get(w.kind, days_of["mitigation"])
+    def item_effort(w: WorkItem) -> float:
+        return effort(w, stated)
 
     finish: dict[str, float] = {}
     placed: dict[str, ScheduledItem] = {}
@@ -59,12 +71,12 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
             for a in w.after:
                 if a in finish and finish[a] > start:
                     start, cause = finish[a], a
-            end = start + effort(w)
+            end = start + item_effort(w)
             free[k] = (end, w.id)
             finish[w.id] = end
             why[w.id] = cause
             placed[w.id] = ScheduledItem(id=w.id, title=w.title, team=team, phase=p, start=start, end=end,
-                                         effort_days=effort(w))
+                                         effort_days=item_effort(w))
         end_of_phase = max((finish[w.id] for w in members), default=gate)
         last = max(members, key=lambda w: (finish[w.id], -w.order)).id if members else gate_item
         phases.append(PhaseSpan(phase=p, title=Phase(p).title, start=gate, end=end_of_phase,
@@ -90,9 +102,11 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     for i in path:
         on_path[placed[i].team] = on_path.get(placed[i].team, 0.0) + placed[i].effort_days
     limiting = min(on_path, key=lambda t: (-on_path[t], t)) if on_path else ""
+    by_rule = sum(1 for w in items if w.effort is not None and _pattern(w) not in stated)
     assumptions = (
         "effort: " + ", ".join(f"{k} {v:g} person-days" for k, v in sorted(days_of.items()))
-        + (" (per kind, from archplan.toml)" if effort_days else " (defaults per kind)"),
+        + (" (per kind, from archplan.toml)" if effort_days else " (defaults per kind)")
+        + (f"; {by_rule} mitigations take their rule's effort" if by_rule else ""),
         f"capacity: {default_size} people per team working at once"
         + ("; " + ", ".join(f"{t}: {n}" for t, n in sorted(sizes.items())) if sizes else "")
         + (" (from archplan.toml)" if team_size else " (default)"),
