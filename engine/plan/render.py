@@ -352,8 +352,9 @@ td{padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 tr:nth-child(even) td{background:#fafbfd}
 .sev{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:11px;font-weight:700}
 .sev-critical{background:#b3261e}.sev-high{background:#e8590c}.sev-medium{background:#c99a00}.sev-low{background:#5c7cfa}
-.diagram{border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;background:#fff;text-align:center}
-.diagram svg{max-width:100%;height:auto}
+.diagram{border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;max-height:90vh;background:#fff;
+text-align:center}
+.diagram svg{max-width:none;height:auto}/* drawn size (text 12 px and up): scroll, never shrink */
 .fallback{text-align:left}
 details{margin:8px 0}summary{cursor:pointer;color:var(--accent)}
 pre{background:#f3f5f9;border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;font-size:11.5px}
@@ -362,7 +363,8 @@ td.mx{text-align:center;font-weight:700}
 tr td.m-low{background:#eef2ff}tr td.m-medium{background:#fff3c4}tr td.m-high{background:#ffd8bf}
 tr td.m-critical{background:#ffb8ad}tr td.mx.empty{color:#999;font-weight:400;opacity:.55}
 @media print{nav{display:none}body{background:#fff}section{break-inside:auto;border:none;padding:0}
-header{background:#fff;color:#000;padding:0}header p{color:#333}.diagram{border:none}
+header{background:#fff;color:#000;padding:0}header p{color:#333}.diagram{border:none;max-height:none}
+.diagram svg{max-width:100%}
 tr{break-inside:avoid}a{color:inherit}}
 """
 
