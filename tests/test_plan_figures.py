@@ -234,3 +234,22 @@ def test_capacity_names_the_first_component_to_saturate(tmp_path: Any) -> None:
     assert (cap.saturates_first, cap.scale) == ("a", 1.25)
     assert cap.summary.startswith("scales to 1.25× projected load; a saturates first")
     assert cap.missing == ("capacity_rps of b", "capacity_rps of gw")
+
+
+def test_sensitivity_past_its_budget_is_an_estimate_and_says_so(tmp_path: Any) -> None:
+    from engine.loader import load_design
+    from engine.plan.availability import sensitivity
+
+    design = gateway_design(calls={2: {"retry": {"attempts": 3}}, 1: {"mutating": True}})
+    plan_of(tmp_path, design)
+    facts = load_design([os.path.join(str(tmp_path), "d")]).facts
+    comp = {f.name: f for f in facts if f.kind in ("service", "datastore", "external", "channel")}
+    graph = CallGraph(comp, [f for f in facts if f.kind == "interaction"])
+    eff: dict[str, float | None] = {n: float(f.data["availability"]) for n, f in comp.items()}
+    routes = frozenset({"slow"})
+    base = compose(graph, "gw", routes, eff)
+    exact = sensitivity(graph, "gw", routes, eff, eff, {}, base, budget=[10_000])
+    rough = sensitivity(graph, "gw", routes, eff, eff, {}, base, budget=[0])
+    assert exact is not None and rough is not None and exact.change == "add a second zone for slow"
+    assert rough.change == exact.change + " (estimated)"
+    assert rough.after == pytest.approx(base.value * (1 - 0.01 ** 2) / 0.99)  # type: ignore[operator]

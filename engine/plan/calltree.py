@@ -32,6 +32,7 @@ class CallGraph:
                 self.sync.setdefault(str(f.data["from"]), []).append(f.data)
         for outs in self.sync.values():
             outs.sort(key=lambda e: (str(e["to"]), str(e.get("name") or "")))
+        self._hard = {n: [e for e in outs if e.get("dependency") != "soft"] for n, outs in self.sync.items()}
 
     def data(self, name: str) -> Mapping[str, Any]:
         f = self.comp.get(name)
@@ -42,9 +43,10 @@ class CallGraph:
         return f.kind if f is not None else "service"
 
     def calls(self, node: str, hard_only: bool = True, routes: frozenset[str] | None = None) -> list[Edge]:
-        """The calls out of ``node``: hard ones only unless asked, and only to ``routes`` when given."""
-        return [e for e in self.sync.get(node, ())
-                if (not hard_only or e.get("dependency") != "soft") and (routes is None or e["to"] in routes)]
+        """The calls out of ``node``: hard ones only unless asked, and only to ``routes`` when given (a shared
+        list when no route is given: do not change it)."""
+        outs = self._hard.get(node, []) if hard_only else self.sync.get(node, [])
+        return outs if routes is None else [e for e in outs if e["to"] in routes]
 
 
 def routes_of(endpoint: Fact | None) -> frozenset[str] | None:

@@ -13,6 +13,9 @@ from engine.plan.calltree import CallGraph, reach
 from engine.plan.latency import Tail, Wait, budget_line, tail, worst_wait
 from engine.plan.model import Capacity
 
+SENSITIVITY_BUDGET = 200_000
+"""Components walked recomputing sensitivity candidates, over all entry points of a design (then estimated)."""
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -50,6 +53,10 @@ class EntryFigures:
         self.stated = {n: av.own(f.kind, f.data) for n, f in graph.comp.items()}
         self.eff = {n: av.effective(a, av.copies(n, graph.kind(n), graph.data(n), self.needed.get(n, 1)))
                     for n, a in self.stated.items()}
+        self.memos: tuple[dict[str, float], dict[str, float]] = ({}, {})
+        self.budget = [SENSITIVITY_BUDGET]
+        self.candidates: dict[str, tuple[list[av.Candidate], bool]] = {}
+        self.bases: dict[str, str | None] = {}
         self.tails: dict[str, Tail] = {}
         self.waits: dict[str, Wait] = {}
         self.done: dict[tuple[str, frozenset[str] | None, int | None], Figures] = {}
@@ -62,17 +69,18 @@ class EntryFigures:
 
     def _compute(self, entry: str, routes: frozenset[str] | None, target_ms: int | None) -> Figures:
         g = self.graph
-        comp = av.compose(g, entry, routes, self.eff)
+        nodes = reach(g, entry, routes)
+        comp = av.compose(g, entry, routes, self.eff, nodes=nodes, memos=self.memos)
         sens = ""
         if comp.value is not None:
-            best = av.sensitivity(g, entry, routes, self.eff, self.stated, self.needed, comp)
+            best = av.sensitivity(g, entry, routes, self.eff, self.stated, self.needed, comp, nodes, self.budget,
+                                  self.candidates)
             if best is not None:
                 sens = f"{best.change}: {pct(best.before, best.after)} → {pct(best.after, best.before)}"
         t = tail(g, self.tails, entry, routes)
         w = worst_wait(g, self.waits, entry, routes)
-        nodes = reach(g, entry, routes)
         fan_out = max((len({e["to"] for e in g.calls(n, hard_only=False, routes=routes if n == entry else None)})
                        for n in nodes), default=0)
-        return Figures(comp.value, av.assumptions(g, entry, routes, self.needed), sens,
+        return Figures(comp.value, av.assumptions(g, entry, routes, self.needed, nodes, bases=self.bases), sens,
                        None if t.partial else math.ceil(t.p95_ms - 1e-9),
                        None if w.ms is None else math.ceil(w.ms - 1e-9), budget_line(w, target_ms), fan_out)
