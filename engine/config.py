@@ -20,6 +20,10 @@ the knowledge base with packs, and set the default ``--fail-on``::
     [params.sync-chain-too-deep]          # the same, as a table per rule
     max_depth = 4
 
+    [plan]                                # the schedule of `archplan plan` (docs/plan.md)
+    effort = {component = 8, mitigation = 3}       # person-days per kind of work item
+    team-size = {default = 2, checkout-team = 4}   # people per team at once
+
 Everything is checked against the loaded knowledge base: an unknown rule id, a parameter that no
 rule declares, or a value of the wrong type is an error, never silently ignored.
 """
@@ -31,7 +35,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
@@ -80,6 +84,8 @@ class ConfigFile(BaseModel):
     waivers: WaiverSettings | None = None
     """``[waivers]``: how far ahead a waiver may expire, and whether blanket waivers are allowed. Honoured only
     from a pinned policy (``check --policy-from REF``), so that a pull request cannot loosen them."""
+    plan: PlanSettings | None = None
+    """``[plan]``: the defaults of the plan's schedule (effort per kind of work item, people per team)."""
 
 
 class WaiverSettings(BaseModel):
@@ -91,6 +97,19 @@ class WaiverSettings(BaseModel):
     """The latest a waiver may expire, in days from today."""
     allow_blanket: bool = Field(default=False, alias="allow-blanket")
     """Allow waivers whose rule and subject both match everything (``*`` / ``*``)."""
+
+
+class PlanSettings(BaseModel):
+    """The ``[plan]`` table."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+
+    effort: dict[str, Annotated[float, Field(gt=0, le=10000)]] = Field(default_factory=dict)
+    """Person-days per kind of work item (``component``, ``mitigation``: instead of the defaults 5 and 2), or
+    per mitigation id (``circuit-breaker``: instead of what its rules state). Keys are checked against the
+    loaded rules."""
+    team_size: dict[str, Annotated[int, Field(ge=1, le=10000)]] = Field(default_factory=dict, alias="team-size")
+    """People per team working on the plan at once; ``default`` sets it for every team not named."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,10 @@ class Config:
     """``[waivers] max-days``, when the file sets it."""
     allow_blanket_waivers: bool | None = None
     """``[waivers] allow-blanket``, when the file sets it."""
+    plan_effort: Mapping[str, float] = field(default_factory=dict)
+    """``[plan] effort``: person-days per kind of work item."""
+    plan_team_size: Mapping[str, int] = field(default_factory=dict)
+    """``[plan] team-size``: people per team (``default`` for the others)."""
 
     def locate(self, *path: str | int) -> Location | None:
         """Where a key path of the config stands (line-accurate for keys; see ``_key_lines``)."""
@@ -139,6 +162,11 @@ class Config:
         for rid in sorted(self.severity):
             if rid not in rules:
                 err(unknown(rid), "severity", rid)
+        if self.plan_effort:
+            patterns = {m.id for r in rules.values() for m in r.mitigations} | {"component", "mitigation"}
+            for key in sorted(set(self.plan_effort) - patterns):
+                err(f"[plan] effort: '{key}' is neither component, mitigation nor a mitigation id of the loaded "
+                    f"rules{did_you_mean(key, patterns)}", "plan", "effort", key)
         declared: dict[str, list[str]] = {}
         for rid, rule in rules.items():
             for name in rule.params:
@@ -345,7 +373,9 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
                   params=dict(sorted(params.items())), extend=tuple(extend), fail_on=model.fail_on,
                   doc=doc, param_paths=param_paths, prefix=base,
                   waiver_max_days=model.waivers.max_days if model.waivers else None,
-                  allow_blanket_waivers=model.waivers.allow_blanket if model.waivers else None)
+                  allow_blanket_waivers=model.waivers.allow_blanket if model.waivers else None,
+                  plan_effort=dict(sorted(model.plan.effort.items())) if model.plan else {},
+                  plan_team_size=dict(sorted(model.plan.team_size.items())) if model.plan else {})
 
 
 def _prefixed(base: tuple[str, ...], kp: str) -> str:

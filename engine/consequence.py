@@ -15,7 +15,7 @@ from typing import Any
 from engine.compiler import CompiledRule
 from engine.model import ASSUMED_KEY, UNKNOWN_BECAUSE
 from engine.model.finding import Assumption, show_value
-from engine.model.rule import Rule
+from engine.model.rule import Rule, effort_range
 
 Bindings = Mapping[str, Mapping[str, Any]]
 
@@ -99,6 +99,8 @@ class MitigationRef:
     phase: int
     after: tuple[str, ...]
     bindings: Bindings = field(repr=False, compare=False)
+    effort: tuple[float, float] | None = None
+    """Person-days (low, high) to implement it, when the rule states it."""
 
     @functools.cached_property
     def title(self) -> str:
@@ -209,6 +211,7 @@ def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome
             MitigationRef(
                 id=m.id, scope=_scope(m.scope, bindings), title_template=m.title, action_template=m.action,
                 phase=int(m.phase or rule.phase), after=tuple(m.after), bindings=bindings,
+                effort=effort_range(m.effort),
             )
             for m in rule.mitigations
         ])

@@ -167,7 +167,7 @@ def for_format(text: str, fmt: str) -> str:
     XML by :func:`xml_text`, ``github`` by :func:`channel` keeping its commands, everything else (text,
     Markdown, HTML, Mermaid, DOT) by :func:`channel`. ``raw`` (a YAML design written by ``import``, whose
     values must stay as read) is returned unchanged: its text was refused at load if unsafe."""
-    if fmt in ("json", "sarif"):
+    if fmt in ("json", "sarif", "gh-issues"):
         return json_text(text)
     if fmt in ("junit", "xml"):
         return xml_text(text)

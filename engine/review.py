@@ -177,6 +177,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             acc.findings.append(finding.id)
             acc.subjects.add(r.subject)
             acc.phase = min(acc.phase, m.phase)
+            if m.effort is not None and (acc.effort is None or m.effort > acc.effort):
+                acc.effort = m.effort
     for subject in sorted(matches.gaps):
         findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, root))
     findings.sort(key=lambda f: (-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint))
@@ -332,13 +334,14 @@ class _MitigationAcc:
     phase: int
     findings: list[str] = field(default_factory=list)
     subjects: set[str] = field(default_factory=set)
+    effort: tuple[float, float] | None = None  # the largest a rule states
 
     def item(self) -> MitigationItem:
         ref = self.ref
         return MitigationItem(
             id=f"{ref.id}@{ref.scope}", pattern=ref.id, scope=ref.scope, title=ref.title, action=ref.action,
             phase=int(self.phase), after=tuple(ref.after), findings=tuple(sorted(set(self.findings))),
-            subjects=tuple(sorted(self.subjects)),
+            subjects=tuple(sorted(self.subjects)), effort=self.effort,
         )
 
 

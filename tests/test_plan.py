@@ -181,7 +181,7 @@ def test_performance_uses_the_computed_paths_and_names_the_missing_figures(shop:
     assert co.latency_verdict == ("within target" if co.latency_ms <= 1200 else "over target")
     assert co.critical_path[0] == "gateway"
     assert co.bottleneck == "payment-provider" and co.bottleneck_rps == 100
-    assert co.demand_rps == 1200 and co.headroom == pytest.approx(100 / 1200, abs=1e-3)
+    assert co.demand_rps == 40 and co.headroom == pytest.approx(100 / 40, abs=1e-3)  # the endpoint's rps
     assert co.retry_amplification >= 9  # gateway x3 -> checkout x3 -> payments x3 ...
     bal = next(p for p in ledger.performance if p.entry == "GET /v2/accounts/{id}/balance")
     assert bal.latency_verdict == "no target" and bal.availability_verdict == "unknown (figures missing)"

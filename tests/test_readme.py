@@ -89,6 +89,8 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     "archplan plan facts/shop --format json -o plan.json": OK,
     "archplan plan facts/shop --format text": OK,
     "archplan plan facts/shop --diagrams out/": OK,
+    "archplan plan facts/shop --format gh-issues -o issues.json": OK,
+    "archplan plan facts/shop --format jira-csv -o issues.csv": OK,
     # Design documents (Markdown)
     "archplan check facts/shop-doc": FAILS_THE_GATE,
     "archplan plan facts/shop-doc/design.md -o PLAN.md": OK,

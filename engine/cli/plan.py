@@ -13,8 +13,9 @@ from engine.errors import UsageError
 @click.command()
 @click.argument("design", nargs=-1, type=click.Path())
 @common.review_inputs
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json", "text"]), default="markdown",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json", "text", "gh-issues", "jira-csv"]),
+              default="markdown", show_default=True,
+              help="gh-issues and jira-csv write the roadmap's work items for an issue tracker.")
 @click.option("-o", "--output", type=click.Path(), help="Write the plan to this file (atomically).")
 @click.option("--diagrams", "diagrams_dir", type=click.Path(),
               help="Also write architecture.mmd/.dot, roadmap.mmd/.dot (and .svg with Graphviz) to this directory.")
@@ -39,7 +40,8 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
     rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
                 findings_only=False, extra=extra, run_limits=common.run_limits())
     common.print_warnings(rv.design.warnings)
-    p = build_plan(rv, render_svg=fmt == "html" or diagrams_dir is not None)
+    p = build_plan(rv, render_svg=fmt == "html" or diagrams_dir is not None, effort_days=config.plan_effort,
+                   team_size=config.plan_team_size)
     from engine.neutral import for_format
 
     text = for_format(render(p, fmt), fmt)

@@ -98,6 +98,9 @@ class MitigationItem:
     after: tuple[str, ...]
     findings: tuple[str, ...]
     subjects: tuple[str, ...]
+    effort: tuple[float, float] | None = None
+    """Person-days (low, high) its rules state (the largest, when several do); the plan schedules with it.
+    Left out of the report's JSON, which describes findings, not plans."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""

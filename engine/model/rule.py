@@ -132,11 +132,44 @@ class Mitigation(_Strict):
     - 2: Core Features
     - 3: Integration
     - 4: Production Readiness"""
+    effort: (Annotated[float, Field(gt=0, le=500)] | Annotated[list[Annotated[float, Field(gt=0, le=500)]],
+                                                                  Field(min_length=2, max_length=2)]
+             | Literal["xs", "s", "m", "l", "xl"] | None) = Field(default=None, examples=["s", 3, [2, 5]])
+    """The work to implement it once, for one scope: person-days, a range ``[low, high]`` of them, or a size.
+    The plan schedules with it (a range by its middle); absent: the default for a mitigation (docs/plan.md).
+
+    - xs: half a person-day
+    - s: 1 person-day
+    - m: 3 person-days
+    - l: 8 person-days
+    - xl: 15 person-days"""
 
     @field_validator("phase", mode="before")
     @classmethod
     def _phase_int(cls, v: Any) -> Any:
         return Phase(v) if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4 else v
+
+    @field_validator("effort")
+    @classmethod
+    def _range_ordered(cls, v: Any) -> Any:
+        if isinstance(v, list) and v[0] > v[1]:
+            raise ValueError(f"a range is [low, high]; got [{v[0]:g}, {v[1]:g}]")
+        return v
+
+
+EFFORT_SIZES = {"xs": 0.5, "s": 1.0, "m": 3.0, "l": 8.0, "xl": 15.0}
+"""Person-days per effort size of a mitigation."""
+
+
+def effort_range(effort: float | list[float] | str | None) -> tuple[float, float] | None:
+    """A mitigation's ``effort`` as (low, high) person-days; None when the rule does not state it."""
+    if effort is None:
+        return None
+    if isinstance(effort, str):
+        return EFFORT_SIZES[effort], EFFORT_SIZES[effort]
+    if isinstance(effort, list):
+        return float(effort[0]), float(effort[1])
+    return float(effort), float(effort)
 
 
 class Risk(_Strict):

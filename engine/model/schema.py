@@ -570,6 +570,11 @@ class Interaction(_Fact):
     calls_per_request: PosInt | None = None
     """How many times the caller makes this call while serving one request (absent: once); it multiplies
     the call's latency in path figures."""
+    parallel: bool | None = None
+    """The caller makes this call at the same time as its other calls marked ``parallel`` and waits for
+    all of them (a fan-out); false: after its other calls. Absent: unknown, and path figures take the call
+    as sequential (the sum of the p95s, an upper bound). The plan takes the p95 of the slowest parallel
+    call from their p95s (docs/plan.md)."""
     per_item: bool | None = None
     """The call is made, or the work behind it done, once per item of the request's or the user's data
     (each cart line, each follower, each search hit), so its cost grows with the data instead of being

@@ -13,12 +13,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine.enrich import is_sync, strongly_connected
-from engine.graph import Call, call
+from engine.graph import call
 from engine.model import Severity
 from engine.model.design import Fact
 from engine.model.rule import PLAN_ITEM_KIND
+from engine.plan.calltree import CallGraph, fold_entry, routes_of
+from engine.plan.capacity import capacity as plan_capacity
 from engine.plan.diagram import build_architecture, render_svg_text, sev_max
+from engine.plan.figures import EntryFigures
 from engine.plan.model import (
+    Capacity,
     Deployment,
     DeployStep,
     EntryPerformance,
@@ -33,6 +37,7 @@ from engine.plan.model import (
     TraceEdge,
     WorkItem,
 )
+from engine.plan.schedule import schedule
 from engine.review import Review, display_path, paused_gc
 
 COMPONENT_KINDS = ("service", "datastore", "channel", "external")
@@ -124,13 +129,18 @@ class _Design:
         return None
 
 
-def build_plan(rv: Review, render_svg: bool = True) -> Plan:
-    """Arrange a review into the seven sections of the integration plan."""
+def build_plan(rv: Review, render_svg: bool = True, effort_days: Mapping[str, float] | None = None,
+               team_size: Mapping[str, int] | None = None) -> Plan:
+    """Arrange a review into the seven sections of the integration plan.
+
+    ``effort_days`` and ``team_size`` set the schedule's defaults (archplan.toml ``[plan]``).
+    """
     with paused_gc():  # many small objects over a large live heap: see engine.review.paused_gc
-        return _build_plan(rv, render_svg)
+        return _build_plan(rv, render_svg, effort_days, team_size)
 
 
-def _build_plan(rv: Review, render_svg: bool) -> Plan:
+def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] | None = None,
+                team_size: Mapping[str, int] | None = None) -> Plan:
     d = _Design(rv)
     items = _Items(rv)
     risks_only = [f for f in rv.findings if f.kind == "risk"]
@@ -153,7 +163,10 @@ def _build_plan(rv: Review, render_svg: bool) -> Plan:
     roadmap = _roadmap(rv, d, items, render_svg)
     phase_of_mitigation = {w.id: w.phase for w in roadmap.items if w.kind == "mitigation"}
     risks = _risks(rv, phase_of_mitigation)
-    performance = _performance(rv, d)
+    graph = CallGraph(d.comp, d.interactions)
+    capacity = plan_capacity(graph, [(p.entry, p.entry_service, d.endpoints.get(p.entry)) for p in rv.enriched.paths],
+                             d.system)
+    performance = _performance(rv, d, graph, capacity)
     tests = _tests(rv, d, items)
     deployment = _deployment(d, items, roadmap)
     monitoring = _monitoring(rv, d, items)
@@ -173,7 +186,8 @@ def _build_plan(rv: Review, render_svg: bool) -> Plan:
     rules_used = tuple(sorted({r for _f, r in items.items} | {f.rule for f in risks_only}))
     return Plan(system=name, description=str(d.system.get("description") or ""), counts=counts,
                 architecture=arch, roadmap=roadmap, risks=risks, performance=performance, tests=tests,
-                deployment=deployment, monitoring=monitoring, rules_used=rules_used)
+                deployment=deployment, monitoring=monitoring, rules_used=rules_used, capacity=capacity,
+                schedule=schedule(roadmap.items, team_size, render_svg, effort_days))
 
 
 # --------------------------------------------------------------------------------------
@@ -249,7 +263,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
                                      "subject": ", ".join(m.subjects), "phase": m.phase,
                                      "after": {a if a.startswith(("service:", "datastore:", "channel:", "external:"))
                                                else f"mitigation:{a}" for a in after},
-                                     "source": "finding:" + ",".join(m.findings)}
+                                     "source": "finding:" + ",".join(m.findings), "effort": m.effort}
     for it in raw.values():
         it["after"] = {a for a in it["after"] if a in raw}
 
@@ -299,11 +313,26 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     work = tuple(WorkItem(id=i, kind=raw[i]["kind"], title=raw[i]["title"], detail=raw[i]["detail"],
                           subject=raw[i]["subject"], phase=phase[i], planned_phase=int(raw[i]["phase"]),
                           after=tuple(sorted(raw[i]["after"])), source=raw[i]["source"], order=k + 1,
-                          note=note.get(i, ""))
+                          note=note.get(i, ""), team=_team(d, str(raw[i]["subject"])), effort=raw[i].get("effort"))
                  for k, i in enumerate(order))
     dot = _roadmap_dot(work)
     return Roadmap(items=work, cycles=cycles, unresolved=tuple(sorted(set(unresolved))),
                    mermaid=_roadmap_mermaid(work), dot=dot, svg=render_svg_text(dot) if render_svg else None)
+
+
+def _team(d: _Design, subjects: str) -> str:
+    """The owner of the component the first subject is about (a datastore's owner, else its owning service's)."""
+    comp = d.component_of(subjects.split(", ", 1)[0])
+    seen: set[str] = set()
+    while comp is not None and comp in d.comp and comp not in seen:
+        seen.add(comp)
+        owner = d.comp[comp].data.get("owner")
+        if not owner:
+            return ""
+        if d.comp[comp].kind == "service" or str(owner) not in d.comp:
+            return str(owner)
+        comp = str(owner)  # a datastore or channel owned by a service: that service's team
+    return ""
 
 
 def _roadmap_dot(items: Sequence[WorkItem]) -> str:
@@ -423,60 +452,32 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
 # --------------------------------------------------------------------------------------
 
 
-def _critical_paths(d: _Design) -> Callable[[str], tuple[str, ...]]:
+def _critical_paths(graph: CallGraph) -> Callable[[str, frozenset[str] | None], tuple[str, ...]]:
     """A function giving the chain of hard synchronous calls with the largest summed p95 below an entry.
 
-    One memo serves every entry point (most share their call tree), so the whole section stays linear.
+    The entry takes its route's calls only (``routes_to``); one memo serves every entry point below it,
+    so the whole section stays linear.
     """
     memo: dict[str, tuple[int, tuple[str, ...]]] = {}
-    edges: dict[str, list[Call]] = {}
-    for f in d.interactions:
-        e = call(f.data)
-        tk = d.kind_of(str(e["to"]))
-        if tk != "channel" and is_sync(e, tk) and e.get("dependency") != "soft":
-            edges.setdefault(str(e["from"]), []).append(e)
-    for outs in edges.values():
-        outs.sort(key=lambda e: str(e["to"]))
-    visiting: set[str] = set()
 
-    def best(n: str) -> tuple[int, tuple[str, ...]]:
-        if n in memo:
-            return memo[n]
-        stack: list[tuple[str, int]] = [(n, 0)]
-        while stack:  # iterative post-order: no recursion limit on deep designs
-            node, state = stack.pop()
-            if node in memo:
-                continue
-            outs = edges.get(node, [])
-            if state == 0:
-                visiting.add(node)
-                stack.append((node, 1))
-                for e in outs:
-                    t = str(e["to"])
-                    if t not in memo and t not in visiting:
-                        stack.append((t, 0))
-                continue
-            own = int(d.comp[node].data.get("latency_p95_ms") or 0) if node in d.comp else 0
-            top: tuple[int, tuple[str, ...]] = (0, ())
-            for e in outs:
-                t = str(e["to"])
-                if t not in memo:
-                    continue  # a cycle back-edge: not followed
-                sub = memo[t]
-                cost = int(e.get("calls_per_request", 1)) * (int(e["latency_p95_ms"]) if e.get("latency_p95_ms")
-                                                              is not None else sub[0])
-                if cost > top[0] or not top[1]:
-                    top = (cost, sub[1])
-            memo[node] = (own + top[0], (node, *top[1]))
-            visiting.discard(node)
-        return memo[n]
+    def combine(node: str, children: Sequence[tuple[Mapping[str, Any], tuple[int, tuple[str, ...]]]]
+                ) -> tuple[int, tuple[str, ...]]:
+        own = int(graph.data(node).get("latency_p95_ms") or 0)
+        top: tuple[int, tuple[str, ...]] = (0, ())
+        for e, sub in children:
+            cost = int(e.get("calls_per_request", 1)) * (int(e["latency_p95_ms"]) if e.get("latency_p95_ms")
+                                                          is not None else sub[0])
+            if cost > top[0] or not top[1]:
+                top = (cost, sub[1])
+        return own + top[0], (node, *top[1])
 
-    return lambda entry: best(entry)[1]
+    return lambda entry, routes: fold_entry(graph, memo, entry, routes, combine)[1]
 
 
-def _performance(rv: Review, d: _Design) -> tuple[EntryPerformance, ...]:
+def _performance(rv: Review, d: _Design, graph: CallGraph, cap: Capacity) -> tuple[EntryPerformance, ...]:
     out = []
-    critical_path = _critical_paths(d)
+    critical_path = _critical_paths(graph)
+    figures = EntryFigures(graph, cap)
     peak = d.system.get("expected_peak_rps")
     shared: dict[str, int] = {}
     for p in rv.enriched.paths:
@@ -496,11 +497,12 @@ def _performance(rv: Review, d: _Design) -> tuple[EntryPerformance, ...]:
             missing.append("an availability target: system.availability_target or an SLO")
         if p.bottleneck is None:
             missing.append("capacity_rps of the services on the path (rate_limit_rps of externals)")
-        if shared.get(p.entry_service, 0) > 1 and p.fan_out > 1:
+        ep = d.endpoints.get(p.entry)
+        routes = routes_of(ep)
+        if shared.get(p.entry_service, 0) > 1 and p.fan_out > 1 and routes is None:
             missing.append(f"which downstream calls each route of {p.entry_service} makes: the design gives "
                            f"{p.entry_service}'s calls, not per route, so its {shared[p.entry_service]} entry points "
                            "share one call tree")
-        ep = d.endpoints.get(p.entry)
         demand = ep.data.get("rps") if ep else None
         demand = demand if demand is not None else peak
         if demand is None:
@@ -526,16 +528,21 @@ def _performance(rv: Review, d: _Design) -> tuple[EntryPerformance, ...]:
         headroom = None
         if p.bottleneck_rps is not None and demand:
             headroom = round(p.bottleneck_rps / float(demand), 3)
+        fig = figures.of(p.entry_service, routes, p.latency_target_ms)
         out.append(EntryPerformance(
             entry=p.entry, entry_service=p.entry_service, components=len(p.nodes), depth=p.depth,
-            critical_path=critical_path(p.entry_service), latency_ms=p.latency_ms,
+            critical_path=critical_path(p.entry_service, routes), latency_ms=p.latency_ms,
             latency_complete=lat_complete, latency_target_ms=p.latency_target_ms, latency_verdict=lv,
             availability=p.availability, availability_complete=av_complete, availability_redundant=redundant,
             availability_target=p.availability_target, availability_verdict=av,
-            retry_amplification=p.retry_amplification, retry_layers=p.retry_layers, fan_out=p.fan_out,
+            retry_amplification=p.retry_amplification, retry_layers=p.retry_layers,
+            fan_out=p.fan_out if routes is None else fig.fan_out,
             bottleneck=p.bottleneck, bottleneck_rps=p.bottleneck_rps,
             demand_rps=float(demand) if demand is not None else None, headroom=headroom,
-            missing=tuple(missing), source=f"design:path:{p.entry}"))
+            missing=tuple(missing), source=f"design:path:{p.entry}", routes=tuple(sorted(routes or ())),
+            composed_availability=fig.availability, availability_assumptions=fig.assumptions,
+            sensitivity=fig.sensitivity, latency_tail_ms=fig.tail_ms, worst_case_ms=fig.worst_ms,
+            budget=fig.budget))
     return tuple(out)
 
 

@@ -75,6 +75,10 @@ class WorkItem:
     source: str
     order: int
     note: str = ""
+    team: str = ""
+    """The owner of the component the item changes (its first subject's); empty when none is stated."""
+    effort: tuple[float, float] | None = None
+    """Person-days (low, high) its rule states (a mitigation's ``effort``); None: the default per kind."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,96 @@ class EntryPerformance:
     headroom: float | None
     missing: tuple[str, ...]
     source: str
+    routes: tuple[str, ...] = ()
+    """The calls the endpoint's route takes out of its service (``routes_to``); empty: all of them."""
+    composed_availability: float | None = None
+    """With copies across zones (k of n), soft dependencies left out and retries (docs/plan.md)."""
+    availability_assumptions: tuple[str, ...] = ()
+    sensitivity: str = ""
+    """The single change that raises the composed availability the most, and by how much."""
+    latency_tail_ms: int | None = None
+    """p95 with parallel calls as the p95 of their maximum (exponential latencies, docs/plan.md)."""
+    worst_case_ms: int | None = None
+    """Longest wait: attempts x timeout along every call; None when a call below has no timeout."""
+    budget: str = ""
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    """Section 4, one component the public load reaches."""
+
+    component: str
+    kind: str
+    demand_rps: float
+    capacity_rps: float | None
+    capacity_basis: str
+    utilization: float | None
+    headroom_rps: float | None
+    scale: float | None
+    """How many times the projected load it carries before it saturates."""
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Section 4, capacity and scalability."""
+
+    rows: tuple[CapacityRow, ...]
+    entry_demand: tuple[tuple[str, float, str], ...]
+    """(entry point, target throughput in rps, where the figure comes from)."""
+    scale: float | None
+    saturates_first: str | None
+    summary: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScheduledItem:
+    """Section 2's schedule, one work item."""
+
+    id: str
+    title: str
+    team: str
+    phase: int
+    start: float
+    """Days from the start of the plan."""
+    end: float
+    effort_days: float
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    """When a phase starts and ends (a gate: it starts when the previous one is done)."""
+
+    phase: int
+    title: str
+    start: float
+    end: float
+    days: float
+
+
+@dataclass(frozen=True)
+class TeamLoad:
+    """A team's work in one phase, and the share of its capacity over the phase's span."""
+
+    team: str
+    phase: int
+    person_days: float
+    utilization: float
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Section 2's schedule: phases, team load, the critical path, the limiting team, and the Gantt chart."""
+
+    items: tuple[ScheduledItem, ...]
+    phases: tuple[PhaseSpan, ...]
+    loads: tuple[TeamLoad, ...]
+    critical_path: tuple[str, ...]
+    limiting_team: str
+    total_days: float
+    assumptions: tuple[str, ...]
+    mermaid: str
+    svg: str | None
 
 
 @dataclass(frozen=True)
@@ -240,6 +334,8 @@ class Plan:
     deployment: Deployment
     monitoring: Monitoring
     rules_used: tuple[str, ...] = field(default=())
+    capacity: Capacity | None = None
+    schedule: Schedule | None = None
 
     def to_json(self, include_svg: bool = False) -> dict[str, Any]:
         """The plan as versioned, JSON-ready data (the SVG is left out unless asked for: it is large)."""
@@ -247,6 +343,8 @@ class Plan:
         if not include_svg:
             data["architecture"].pop("svg", None)
             data["roadmap"].pop("svg", None)
+            if data.get("schedule"):
+                data["schedule"].pop("svg", None)
         return {"version": PLAN_VERSION, "plan": data}
 
 

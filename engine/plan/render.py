@@ -8,43 +8,17 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from tabulate import tabulate
 
 from engine.model import Phase
 from engine.model.rule import severity_of
 from engine.neutral import fence, markdown
+from engine.plan.blocks import MAX_TABLE_ROWS, MAX_TEXT_ROWS, Diagram, Section, Table
+from engine.plan.blocks import cap as _cap
 from engine.plan.builder import IMPACT_ORDER, LIKELIHOOD_ORDER, TEST_ORDER
 from engine.plan.model import Plan
-
-MAX_TABLE_ROWS = 400
-"""Longer tables (huge designs) keep their first rows and say how many were left out; JSON keeps all."""
-MAX_TEXT_ROWS = 100
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[str]]
-    caption: str = ""
-
-
-@dataclass
-class Diagram:
-    title: str
-    mermaid: str
-    dot: str = ""
-    svg: str | None = None
-    fallback: Table | None = None
-    """What HTML shows when Graphviz was not available to draw the SVG."""
-
-
-@dataclass
-class Section:
-    anchor: str
-    title: str
-    blocks: list[str | Table | Diagram | list[str]] = field(default_factory=list)
+from engine.plan.render_figures import figure_blocks, schedule_blocks
 
 
 def _avail(a: float | None) -> str:
@@ -56,12 +30,6 @@ def _avail(a: float | None) -> str:
 
 def _short(key: str) -> str:
     return key.split(":", 1)[1] if ":" in key else key
-
-
-def _cap(rows: list[list[str]]) -> tuple[list[list[str]], str]:
-    if len(rows) <= MAX_TABLE_ROWS:
-        return rows, ""
-    return rows[:MAX_TABLE_ROWS], f"{len(rows) - MAX_TABLE_ROWS} more rows in the JSON plan."
 
 
 def layout(plan: Plan) -> list[Section]:
@@ -141,6 +109,7 @@ def _roadmap_section(plan: Plan) -> Section:
     names_r = {w.id: w.title for w in r.items}
     s2.blocks.append(Diagram("Dependency chart", r.mermaid, r.dot, r.svg, Table(
         ["work item", "after"], [[w.title, "; ".join(names_r[x] for x in w.after)] for w in r.items[:MAX_TABLE_ROWS]])))
+    s2.blocks.extend(schedule_blocks(plan))
     return s2
 
 
@@ -202,6 +171,7 @@ def _performance_section(plan: Plan) -> Section:
     if missing:
         s4.blocks.append("What cannot be computed yet, and the figures to add:")
         s4.blocks.append(missing[:MAX_TABLE_ROWS])
+    s4.blocks.extend(figure_blocks(plan))
     return s4
 
 
@@ -368,8 +338,9 @@ td{padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 tr:nth-child(even) td{background:#fafbfd}
 .sev{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:11px;font-weight:700}
 .sev-critical{background:#b3261e}.sev-high{background:#e8590c}.sev-medium{background:#c99a00}.sev-low{background:#5c7cfa}
-.diagram{border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;background:#fff;text-align:center}
-.diagram svg{max-width:100%;height:auto}
+.diagram{border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;max-height:90vh;background:#fff;
+text-align:center}
+.diagram svg{max-width:none;height:auto}/* drawn size (text 12 px and up): scroll, never shrink */
 .fallback{text-align:left}
 details{margin:8px 0}summary{cursor:pointer;color:var(--accent)}
 pre{background:#f3f5f9;border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;font-size:11.5px}
@@ -378,7 +349,8 @@ td.mx{text-align:center;font-weight:700}
 tr td.m-low{background:#eef2ff}tr td.m-medium{background:#fff3c4}tr td.m-high{background:#ffd8bf}
 tr td.m-critical{background:#ffb8ad}tr td.mx.empty{color:#999;font-weight:400;opacity:.55}
 @media print{nav{display:none}body{background:#fff}section{break-inside:auto;border:none;padding:0}
-header{background:#fff;color:#000;padding:0}header p{color:#333}.diagram{border:none}
+header{background:#fff;color:#000;padding:0}header p{color:#333}.diagram{border:none;max-height:none}
+.diagram svg{max-width:100%}
 tr{break-inside:avoid}a{color:inherit}}
 """
 
@@ -463,7 +435,8 @@ def to_html(plan: Plan) -> str:
 
 
 def render(plan: Plan, fmt: str) -> str:
-    """The plan in one of ``markdown``, ``html``, ``json`` or ``text``."""
+    """The plan in one of ``markdown``, ``html``, ``json`` or ``text``, or its work items as ``gh-issues`` or
+    ``jira-csv``."""
     from engine.review import paused_gc
 
     with paused_gc():
@@ -477,6 +450,10 @@ def _render(plan: Plan, fmt: str) -> str:
         return to_html(plan)
     if fmt == "text":
         return to_text(plan)
+    if fmt in EXPORT_FORMATS:
+        from engine.plan import export
+
+        return export.to_gh_issues(plan) if fmt == "gh-issues" else export.to_jira_csv(plan)
     import json
 
     # Sorted keys, no indentation: the C encoder runs only without ``indent`` (5x faster on large plans).
@@ -484,3 +461,5 @@ def _render(plan: Plan, fmt: str) -> str:
 
 
 FORMATS: Sequence[str] = ("markdown", "html", "json", "text")
+EXPORT_FORMATS: Sequence[str] = ("gh-issues", "jira-csv")
+"""The work items for issue trackers (engine/plan/export.py)."""

@@ -1,0 +1,130 @@
+"""The roadmap's schedule: effort, team capacity, phase gates, critical path, limiting team, Gantt chart."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+from engine.plan import build_plan
+from engine.plan.model import WorkItem
+from engine.plan.schedule import EFFORT_DAYS, TEAM_SIZE, schedule
+from engine.review import review
+from tests.conftest import ROOT
+
+SHOP = os.path.join(ROOT, "facts", "shop")
+MERMAID_CHECK = os.path.join(ROOT, "tests", "fixtures", "plan", "mermaid-check")
+
+
+def item(i: str, phase: int, team: str, after: tuple[str, ...] = (), kind: str = "component") -> WorkItem:
+    return WorkItem(id=i, kind=kind, title=f"Build {i}", detail="", subject=i, phase=phase, planned_phase=phase,
+                    after=after, source="default", order=0, team=team)
+
+
+def test_a_team_works_on_as_many_items_at_once_as_it_has_people() -> None:
+    items = [item("a", 1, "t"), item("b", 1, "t"), item("c", 1, "t")]
+    two = schedule(items, {"t": 2})
+    assert [(s.start, s.end) for s in two.items] == [(0, 5), (0, 5), (5, 10)]
+    one = schedule(items, {"t": 1})
+    assert one.total_days == 3 * EFFORT_DAYS["component"]
+    assert [x.utilization for x in one.loads] == [1.0]
+
+
+def test_an_item_starts_after_its_prerequisites_and_its_phase_gate() -> None:
+    items = [item("db", 1, "data"), item("api", 1, "web", ("db",)), item("m", 2, "ops", kind="mitigation"),
+             item("late", 2, "web")]
+    sc = schedule(items)
+    at = {s.id: s for s in sc.items}
+    assert (at["api"].start, at["api"].end) == (5, 10)  # waits for db, though web is free
+    assert at["m"].start == at["late"].start == 10  # phase 2 opens when phase 1 is done
+    assert [(p.phase, p.start, p.end, p.days) for p in sc.phases] == [(1, 0, 10, 10), (2, 10, 15, 5)]
+    assert sc.critical_path == ("db", "api", "late")
+    assert sc.limiting_team == "web" and sc.total_days == 15
+
+
+def test_shop_schedule_names_phases_team_load_and_the_limiting_team() -> None:
+    plan = build_plan(review([SHOP], [], findings_only=False), render_svg=False)
+    sc = plan.schedule
+    assert sc is not None and len(sc.items) == len(plan.roadmap.items)
+    assert [p.phase for p in sc.phases] == sorted(p.phase for p in sc.phases)
+    assert all(b.start >= a.end for a, b in zip(sc.phases, sc.phases[1:], strict=False))
+    assert sc.limiting_team and sc.critical_path and sc.total_days == sc.phases[-1].end
+    assert f"{TEAM_SIZE} people per team" in sc.assumptions[1]
+    assert sc.mermaid.startswith("gantt\n") and sc.svg is None  # drawn only when asked (HTML)
+    drawn = build_plan(review([SHOP], [], findings_only=False), render_svg=True).schedule
+    assert drawn is not None and drawn.svg is not None and drawn.svg.startswith("<svg")
+    assert 'font-size="12"' in drawn.svg  # readable at page width
+
+
+def test_gantt_parses_with_the_mermaid_parser(tmp_path: Any) -> None:
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(MERMAID_CHECK, "node_modules", "mermaid")):
+        pytest.skip("node or the Mermaid checker's node modules are not available (npm ci --prefix "
+                    "tests/fixtures/plan/mermaid-check)")
+    plan = build_plan(review([SHOP], [], findings_only=False), render_svg=False)
+    assert plan.schedule is not None
+    path = os.path.join(str(tmp_path), "gantt.mmd")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(plan.schedule.mermaid)
+    proc = subprocess.run([node, os.path.join(MERMAID_CHECK, "check.mjs"), path], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.stdout.strip() == f"ok {path} gantt", proc.stdout + proc.stderr
+
+
+def test_effort_and_team_size_come_from_the_config_when_it_sets_them() -> None:
+    items = [item("a", 1, "t"), item("b", 1, "t"), item("m", 1, "u", kind="mitigation")]
+    sc = schedule(items, {"default": 1, "u": 3}, effort_days={"component": 8})
+    at = {s.id: s for s in sc.items}
+    assert (at["b"].start, at["b"].end, at["m"].end) == (8, 16, 2)  # one person in t; mitigations keep 2 days
+    assert sc.assumptions[:2] == ("effort: component 8 person-days, mitigation 2 person-days (per kind, from "
+                                  "archplan.toml)", "capacity: 1 people per team working at once; u: 3 (from "
+                                  "archplan.toml)")
+
+
+def test_plan_cli_reads_the_plan_table_of_archplan_toml(tmp_path: Any) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from engine.cli.main import main
+
+    design = os.path.join(str(tmp_path), "design")
+    shutil.copytree(SHOP, design)
+    os.makedirs(os.path.join(str(tmp_path), ".git"))  # the project root: config discovery stops here
+    with open(os.path.join(str(tmp_path), "archplan.toml"), "w", encoding="utf-8") as fh:
+        fh.write('[plan]\neffort = {component = 10}\nteam-size = {default = 1}\n')
+    result = CliRunner().invoke(main, ["plan", design, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    sc = json.loads(result.output)["plan"]["schedule"]
+    assert {s["effort_days"] for s in sc["items"] if s["id"].startswith(("service:", "datastore:"))} == {10}
+    assert 2 in {s["effort_days"] for s in sc["items"] if s["id"].startswith("mitigation:")}  # the default
+    issues = CliRunner().invoke(main, ["plan", design, "--format", "gh-issues"])
+    assert '"effort:10d"' in issues.output
+    with open(os.path.join(str(tmp_path), "archplan.toml"), "w", encoding="utf-8") as fh:
+        fh.write('[plan]\neffort = {epic = 10}\n')
+    bad = CliRunner().invoke(main, ["plan", design])
+    assert bad.exit_code == 2 and "epic" in bad.output and "Traceback" not in bad.output
+
+
+def test_a_mitigation_states_one_effort_across_the_rules_that_call_for_it() -> None:
+    from engine.model.rule import effort_range
+    from engine.review import load_kb
+
+    by_id: dict[str, set[tuple[float, float] | None]] = {}
+    for lr in load_kb().source.values():
+        for m in lr.rule.mitigations:
+            by_id.setdefault(m.id, set()).add(effort_range(m.effort))
+    stated = {mid: e for mid, e in by_id.items() if e != {None}}
+    assert len(stated) >= 4  # the rules do state efforts ...
+    assert {mid: e for mid, e in stated.items() if len(e) > 1} == {}  # ... and never two for one mitigation
+
+
+def test_a_rules_effort_sets_its_mitigations_duration_unless_the_config_names_it() -> None:
+    m = WorkItem(id="mitigation:saga@wf", kind="mitigation", title="Saga", detail="", subject="workflow:wf",
+                 phase=1, planned_phase=1, after=(), source="finding:x", order=1, team="t", effort=(5.0, 10.0))
+    assert schedule([m]).items[0].effort_days == 7.5  # the middle of the rule's range
+    assert schedule([m], effort_days={"mitigation": 1}).items[0].effort_days == 7.5  # the kind's is a default
+    assert schedule([m], effort_days={"saga": 4}).items[0].effort_days == 4  # the project names this one
