@@ -1062,6 +1062,10 @@ class External(_Fact):
     """Calls to it cost money."""
     anti_corruption_layer: bool | None = None
     """Callers reach it through one translating adapter rather than using the provider's model directly."""
+    data_agreement: bool | None = None
+    """A data processing agreement (a DPA, a HIPAA BAA, a PCI DSS attestation) covers the classified data
+    the system sends it. Unknown: the plan's data flow lists each classified call to it as a crossing with
+    no agreement stated."""
 
 
 # --------------------------------------------------------------------------------------

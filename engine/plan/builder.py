@@ -19,6 +19,7 @@ from engine.model.design import Fact
 from engine.model.rule import PLAN_ITEM_KIND
 from engine.plan.calltree import CallGraph, fold_entry, routes_of
 from engine.plan.capacity import capacity as plan_capacity
+from engine.plan.dataflow import data_flow
 from engine.plan.diagram import build_architecture, render_svg_text, sev_max
 from engine.plan.figures import EntryFigures
 from engine.plan.model import (
@@ -157,9 +158,15 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
             if key.startswith("interaction:"):
                 edge_risk[key] = sev_max(edge_risk.get(key), f.severity.value)
 
+    flow = data_flow(rv.enriched.facts)
+    held: dict[str, list[str]] = {}
+    for row in flow.rows:  # most sensitive first
+        for name in (*row.stores, *row.processes):
+            if row.classification not in held.setdefault(name, []):
+                held[name].append(row.classification)
     arch = build_architecture(d.comp, d.interactions, list(d.endpoints.values()),
                               [f for f in rv.enriched.facts if f.kind in ("consumer", "producer")],
-                              node_risk, edge_risk, render_svg)
+                              node_risk, edge_risk, render_svg, {n: tuple(c) for n, c in held.items()})
     roadmap = _roadmap(rv, d, items, render_svg)
     phase_of_mitigation = {w.id: w.phase for w in roadmap.items if w.kind == "mitigation"}
     risks = _risks(rv, phase_of_mitigation)
@@ -187,7 +194,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
     return Plan(system=name, description=str(d.system.get("description") or ""), counts=counts,
                 architecture=arch, roadmap=roadmap, risks=risks, performance=performance, tests=tests,
                 deployment=deployment, monitoring=monitoring, rules_used=rules_used, capacity=capacity,
-                schedule=schedule(roadmap.items, team_size, render_svg, effort_days))
+                schedule=schedule(roadmap.items, team_size, render_svg, effort_days), data_flow=flow)
 
 
 # --------------------------------------------------------------------------------------

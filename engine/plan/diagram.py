@@ -80,7 +80,8 @@ def _owner(f: Fact, comp: Mapping[str, Fact]) -> str:
 
 def build_architecture(comp: Mapping[str, Fact], interactions: Sequence[Fact], endpoints: Sequence[Fact],
                        links: Sequence[Fact], node_risk: Mapping[str, tuple[str | None, int]],
-                       edge_risk: Mapping[str, str | None], render_svg: bool = True) -> Architecture:
+                       edge_risk: Mapping[str, str | None], render_svg: bool = True,
+                       data: Mapping[str, tuple[str, ...]] | None = None) -> Architecture:
     """The diagram model of a design, with its Mermaid, DOT and (when Graphviz exists) SVG text."""
     public: set[str] = set()
     for ep in endpoints:
@@ -95,7 +96,7 @@ def build_architecture(comp: Mapping[str, Fact], interactions: Sequence[Fact], e
         kind = "gateway" if f.kind == "service" and f.data.get("type") in ("gateway", "mesh") else f.kind
         sev, nrisk = node_risk.get(name, (None, 0))
         nodes[name] = Node(id=name, name=name, kind=kind, type=f.data.get("type"), owner=_owner(f, comp),
-                           public=name in public, risk=sev, risks=nrisk)
+                           public=name in public, risk=sev, risks=nrisk, data=(data or {}).get(name, ()))
     edges: dict[tuple[str, str, bool], Edge] = {}
 
     def add(src: str, dst: str, sync: bool, label: str, risk: str | None) -> None:
@@ -224,6 +225,8 @@ def _node_text(n: Node) -> str:
     text = f"{n.name}\n{extra}"
     if n.public and n.kind != "clients":
         text += " · public"
+    if n.data:
+        text += f"\nholds {', '.join(n.data)}"
     if n.risks:
         text += f"\n{n.risks} risk{'s' if n.risks > 1 else ''} ({n.risk})"
     return text

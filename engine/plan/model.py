@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.plan.dataflow import DataFlow
+
 PLAN_VERSION = 1
 
 
@@ -29,6 +31,8 @@ class Node:
     """Worst severity of a risk on this component (or inside the group), if any."""
     risks: int
     members: int = 1
+    data: tuple[str, ...] = ()
+    """The classifications of data it stores or processes (section 1's data flow), most sensitive first."""
 
 
 @dataclass(frozen=True)
@@ -336,6 +340,7 @@ class Plan:
     rules_used: tuple[str, ...] = field(default=())
     capacity: Capacity | None = None
     schedule: Schedule | None = None
+    data_flow: DataFlow | None = None
 
     def to_json(self, include_svg: bool = False) -> dict[str, Any]:
         """The plan as versioned, JSON-ready data (the SVG is left out unless asked for: it is large)."""

@@ -76,7 +76,30 @@ def _architecture_section(plan: Plan) -> Section:
                                [[n.name, n.risk or "", str(n.risks)] for n in risky[:30]], caption))
     s1.blocks.append(Table(["team (trust zone)", "components"],
                            [[o, ", ".join(m) if len(m) <= 20 else f"{len(m)} components"] for o, m in a.clusters]))
+    s1.blocks.extend(_data_flow_blocks(plan))
     return s1
+
+
+def _data_flow_blocks(plan: Plan) -> list[str | Table | Diagram | list[str]]:
+    """Section 1's data flow: each classification's stores, processors and third parties, and where it leaves
+    the system unprotected (the diagram marks each component with the classifications it holds)."""
+    flow = plan.data_flow
+    if flow is None or not flow.rows:
+        return ["Data flow: no datastore, channel or endpoint states a classification above internal, so the plan "
+                "cannot say where sensitive data goes: state `classification` on datastores and "
+                "`data_classification` on endpoints."]
+    rows, more = _cap([[r.classification, ", ".join(r.stores) or "—", ", ".join(r.processes) or "—",
+                        ", ".join(r.sent_to) or "—"] for r in flow.rows])
+    out: list[str | Table | Diagram | list[str]] = [Table(
+        ["data", "stored in", "processed by", "may be sent to (third parties)"], rows,
+        "Data flow by classification (the diagram's 'holds' lines)" + (f"; {more}" if more else ""))]
+    if flow.crossings:
+        out.append(f"Sensitive data leaving the system without a stated protection ({len(flow.crossings)}):")
+        out.append([f"{_short(c.subject).replace('->', ' → ')} ({c.classification}): {c.problem}"
+                    for c in flow.crossings[:MAX_TABLE_ROWS]])
+    else:
+        out.append("No sensitive data leaves the system without TLS and a data processing agreement stated.")
+    return out
 
 
 def _roadmap_section(plan: Plan) -> Section:
