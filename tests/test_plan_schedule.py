@@ -128,3 +128,34 @@ def test_a_rules_effort_sets_its_mitigations_duration_unless_the_config_names_it
     assert schedule([m]).items[0].effort_days == 7.5  # the middle of the rule's range
     assert schedule([m], effort_days={"mitigation": 1}).items[0].effort_days == 7.5  # the kind's is a default
     assert schedule([m], effort_days={"saga": 4}).items[0].effort_days == 4  # the project names this one
+
+
+def test_the_design_states_each_teams_people_and_says_so(tmp_path: os.PathLike[str]) -> None:
+    from engine.plan import build_plan
+    from tests.helpers import write
+    from tests.plan_helpers import rv
+
+    write(str(tmp_path), "d/design.yaml", """
+        source: infrastructure
+        services:
+          - {name: api, owner: core, exposure: public, replicas: 1}
+          - {name: worker, owner: ops, replicas: 1}
+        interactions:
+          - {from: api, to: worker, style: sync, protocol: http}
+        endpoints:
+          - {method: GET, path: /x, served_by: api, exposure: public}
+        teams:
+          - {name: core, people: 5}
+          - {name: ops}
+        """)
+    design = os.path.join(str(tmp_path), "d")
+    plan = build_plan(rv([design]), render_svg=False, team_size={"default": 3, "ops": 1, "core": 2})
+    assert plan.schedule is not None
+    cap = next(a for a in plan.schedule.assumptions if a.startswith("capacity"))
+    # core: 5 from the design over archplan.toml's 2; ops: the design says no number, so archplan.toml's 1
+    assert cap == ("capacity: 3 people per team working at once; core: 5, ops: 1 "
+                   "(from the design's teams and archplan.toml)")
+    alone = build_plan(rv([design]), render_svg=False).schedule
+    assert alone is not None
+    assert next(a for a in alone.assumptions if a.startswith("capacity")) == (
+        "capacity: 2 people per team working at once; core: 5 (from the design's teams)")

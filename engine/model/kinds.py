@@ -42,7 +42,7 @@ KIND_AGENT: dict[str, str] = {
     "system": "infrastructure", "service": "infrastructure", "interaction": "api", "endpoint": "api",
     "datastore": "database", "channel": "infrastructure", "external": "api", "security": "security",
     "deployment": "infrastructure", "observability": "infrastructure", "workflow": "database",
-    "job": "infrastructure",
+    "job": "infrastructure", "team": "infrastructure",
 }
 """The agent a question about a fact kind goes to, after the agents' remits: API Architecture (endpoints,
 contracts, the synchronous calls behind them), Database Design (datastores, the transactions across

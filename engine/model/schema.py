@@ -1301,6 +1301,18 @@ class Job(_Fact):
     """Running it twice (or again after a partial run) has no further effect."""
 
 
+class Team(_Fact):
+    """A team that builds and runs components (a component names it as its ``owner``)."""
+
+    name: Name = Field(examples=["orders-team", "platform"])
+    """The team's name, as components give it in ``owner``."""
+    people: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """How many people work on the plan's items at once. Unknown: the plan's schedule takes archplan.toml's
+    ``[plan] team-size``, else two."""
+    description: Text | None = None
+    """What the team does."""
+
+
 # --------------------------------------------------------------------------------------
 # The file an agent writes
 # --------------------------------------------------------------------------------------
@@ -1370,6 +1382,8 @@ class DesignFile(_Fact):
     """Business transactions that may span services."""
     jobs: list[Job] = Field(default_factory=list)
     """Scheduled, batch and singleton tasks."""
+    teams: list[Team] = Field(default_factory=list)
+    """The teams that build and run the components (the plan schedules their work with it)."""
     waivers: list[Waiver] = Field(default_factory=list)
     """Accepted risks (read by the review gate, not by rules)."""
 
@@ -1395,6 +1409,7 @@ SECTIONS: dict[str, tuple[str, type[_Fact], bool]] = {
     "observability": ("observability", Observability, False),
     "workflows": ("workflow", Workflow, True),
     "jobs": ("job", Job, True),
+    "teams": ("team", Team, True),
 }
 
 SINGLETON_KINDS = frozenset(kind for kind, _model, is_list in SECTIONS.values() if not is_list)

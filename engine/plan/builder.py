@@ -34,6 +34,7 @@ from engine.plan.model import (
     RiskAssessment,
     RiskEntry,
     Roadmap,
+    Schedule,
     Slo,
     TraceEdge,
     WorkItem,
@@ -194,7 +195,18 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
     return Plan(system=name, description=str(d.system.get("description") or ""), counts=counts,
                 architecture=arch, roadmap=roadmap, risks=risks, performance=performance, tests=tests,
                 deployment=deployment, monitoring=monitoring, rules_used=rules_used, capacity=capacity,
-                schedule=schedule(roadmap.items, team_size, render_svg, effort_days), data_flow=flow)
+                schedule=_schedule(rv, roadmap, team_size, render_svg, effort_days), data_flow=flow)
+
+
+def _schedule(rv: Review, roadmap: Roadmap, team_size: Mapping[str, int] | None, render_svg: bool,
+              effort_days: Mapping[str, float] | None) -> Schedule:
+    """The roadmap scheduled with each team's people: the design's ``teams`` first, then archplan.toml's
+    ``[plan] team-size`` (its ``default`` for every team the design does not size), then two."""
+    stated = {f.name: int(f.data["people"]) for f in rv.enriched.facts if f.kind == "team" and f.data.get("people")}
+    sizes = {**(team_size or {}), **stated}
+    source = ("the design's teams and archplan.toml" if stated and team_size else
+              "the design's teams" if stated else "archplan.toml")
+    return schedule(roadmap.items, sizes, render_svg, effort_days, sized_by=source)
 
 
 # --------------------------------------------------------------------------------------

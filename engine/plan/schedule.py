@@ -41,11 +41,11 @@ def _pattern(w: WorkItem) -> str:
 
 
 def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = None, draw: bool = True,
-             effort_days: Mapping[str, float] | None = None) -> Schedule:
+             effort_days: Mapping[str, float] | None = None, sized_by: str = "archplan.toml") -> Schedule:
     """Schedule the roadmap's items; report phase spans, team load, the critical path and the limiting team.
 
-    ``team_size``: people per team (``default`` for the others); ``effort_days``: person-days per kind;
-    ``draw``: also draw the Gantt chart as SVG (for HTML).
+    ``team_size``: people per team (``default`` for the others), stated by ``sized_by``; ``effort_days``:
+    person-days per kind; ``draw``: also draw the Gantt chart as SVG (for HTML).
     """
     sizes = dict(team_size or {})
     default_size = sizes.pop("default", TEAM_SIZE)
@@ -109,7 +109,7 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         + (f"; {by_rule} mitigations take their rule's effort" if by_rule else ""),
         f"capacity: {default_size} people per team working at once"
         + ("; " + ", ".join(f"{t}: {n}" for t, n in sorted(sizes.items())) if sizes else "")
-        + (" (from archplan.toml)" if team_size else " (default)"),
+        + (f" (from {sized_by})" if team_size else " (default)"),
         "each item is done by one person of the team owning its subject; a phase starts when the previous "
         "one is done",
     )
