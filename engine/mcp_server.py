@@ -245,8 +245,8 @@ def build_server(reviewer: Reviewer | None = None) -> Any:
 
     @server.tool(description="Review a design: findings (risks), information gaps, each with a stable "
                              "fingerprint and file:line:column. Give the design inline as 'files' (file name -> "
-                             "text; .yaml, .yml, .json or .md) and/or as 'paths'. 'previous': fingerprints of an "
-                             "earlier check, to get which findings are new and which are resolved.")
+                             "text; .yaml, .yml, .json or .md) or as 'paths' (one of the two). 'previous': "
+                             "fingerprints of an earlier check, to get which findings are new and which are resolved.")
     @tool_errors
     def check(files: dict[str, str] | None = None, paths: list[str] | None = None,
               previous: list[str] | None = None,
