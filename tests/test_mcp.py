@@ -246,3 +246,14 @@ def test_neutralising_leaves_the_schemas_and_rules_as_they_are() -> None:
         assert mcp_server.neutral(data) == data
     rule = mcp_server.rules_data("external-call-without-circuit-breaker")
     assert mcp_server.neutral(rule) == rule
+
+
+def test_a_finding_on_a_drawn_call_says_it_is_inferred() -> None:
+    doc = ("---\nsource: api\n---\n```yaml archplan\nservices: [{name: checkout}]\nexternals: [{name: stripe}]\n```\n"
+           "```mermaid\nflowchart LR\n  checkout --> stripe\n```\n")
+    result = _call("check", {"files": {"design.md": doc}})
+    assert not result.is_error, _text(result)
+    breaker = next(f for f in result.structured_content["findings"]
+                   if f["rule"] == "external-call-without-circuit-breaker")
+    assert breaker["basis"] == "inferred" and breaker["inferred"] == ["interaction:checkout->stripe"]
+    assert breaker["location"] == "design.md:10:1"
