@@ -110,7 +110,7 @@ def enrich(design: Design) -> Enriched:
         fields = _FIELDS.get(f.kind)
         if fields is not None:
             d.update(fields(f, d, x, extra))
-        out.append(Fact(f.kind, f.key, d, f.location, f.fields, f.agents))  # dataclasses.replace, 5x cheaper
+        out.append(Fact(f.kind, f.key, d, f.location, f.fields, f.agents, f.inferred))  # replace(), 5x cheaper
 
     by_name = {f.name: f for f in design.facts if f.kind == "endpoint"}
     worst = _worst_routes(x.paths)
@@ -334,7 +334,7 @@ def _accesses(design: Design, g: CallGraph) -> _Access:
                 if declared is not None:
                     acc["declared"] = declared
             access[(e["to"], e["from"], mode)] = _graph_fact(
-                "access", f"{e['to']}<-{e['from']}:{mode}", acc, f.location)
+                "access", f"{e['to']}<-{e['from']}:{mode}", acc, f.location, inferred=f.inferred)
     endpoints_by_service: dict[str, list[Mapping[str, Any]]] = {}
     for ep in design.of_kind("endpoint"):
         endpoints_by_service.setdefault(ep.data["served_by"], []).append(ep.data)
@@ -630,7 +630,7 @@ def _channel_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) 
         c = {"service": item} if isinstance(item, str) else item
         names.append(c["service"])
         extra.append(_graph_fact("consumer", f"{f.name}>{c['service']}", {"channel": f.name, **c},
-                                 f.locate("consumers")))
+                                 f.locate("consumers"), inferred=f.inferred))
     prods = sorted(set(d.get("producers", [])) | x.producers.get(f.name, set()))
     for p in prods:
         extra.append(_graph_fact("producer", f"{p}>{f.name}", {"channel": f.name, "service": p},
@@ -712,8 +712,10 @@ def _declared(ds: Mapping[str, Any], service: str, mode: str) -> bool | None:
     return None if readers is None else service in readers
 
 
-def _graph_fact(kind: str, ident: str, data: dict[str, Any], location: Any) -> Fact:
-    return Fact(kind, f"{kind}:{ident}", {"name": ident, **data}, location, {}, ("engine",))
+def _graph_fact(kind: str, ident: str, data: dict[str, Any], location: Any, *, inferred: bool = False) -> Fact:
+    """A fact the engine computes; ``inferred`` when the one fact it is made from was inferred (an access from
+    a drawn call, a consumer of a drawn channel), so a finding on it has basis ``inferred`` as one on that would."""
+    return Fact(kind, f"{kind}:{ident}", {"name": ident, **data}, location, {}, ("engine",), inferred)
 
 
 def nines(a: float) -> float:

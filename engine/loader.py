@@ -120,6 +120,8 @@ class _Pending:
     agents: list[str]
     imported: set[str] = field(default_factory=set)
     """Field paths whose value came from an imported artifact (a hand-written value may replace them)."""
+    inferred: bool = False
+    """Every document that gave it so far was inferred (``Document.inferred``)."""
 
 
 def load_documents(docs: Iterable[Document]) -> Design:
@@ -200,11 +202,12 @@ def load_documents(docs: Iterable[Document]) -> Design:
                 pending = merged.get((kind, ident))
                 if pending is None:
                     merged[(kind, ident)] = _Pending(kind, f"{kind}:{ident}", fact, loc, flocs, [agent],
-                                                     set(flocs) if doc.imported else set())
+                                                     set(flocs) if doc.imported else set(), doc.inferred)
                 else:
                     errors.extend(_merge(pending, fact, flocs, agent, loc, doc.imported, warnings))
+                    pending.inferred = pending.inferred and doc.inferred  # stated once: not inferred
     raise_all(errors)
-    facts = [Fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))))
+    facts = [Fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))), p.inferred)
              for p in merged.values()]
     facts.sort(key=lambda f: (f.kind, f.key))
     waiver_docs = tuple(sorted((d for d in docs_seen if isinstance(d.data, dict) and "waivers" in d.data),

@@ -325,4 +325,4 @@ def _drawn_document(path: str, source: Any, kinds: dict[str, tuple[str, int]],
         for key in item:
             positions[(section, len(listed), key)] = (line, 1)
         listed.append(item)
-    return Document(path, data, positions, imported=True, remarks=remarks)
+    return Document(path, data, positions, imported=True, inferred=True, remarks=remarks)

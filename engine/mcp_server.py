@@ -6,7 +6,9 @@ stable: each carries its fingerprint, which stays the same while the finding sta
 re-check with ``previous`` and read which findings are new and which are resolved.
 
 A bad design is a tool error whose text holds one located line per problem, as the CLI prints them;
-nothing a tool is given stops the server. Built on the official SDK (the ``mcp`` extra).
+nothing a tool is given stops the server. Every tool result and every tool error passes through the output
+neutralisation layer (``engine.neutral``, docs/security.md) before it leaves, as every CLI output does: an
+agent's log or terminal is a channel too. Built on the official SDK (the ``mcp`` extra).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from engine.loader import DESIGN_SUFFIXES, READABLE, load_design, load_documents
 from engine.markdown import is_markdown, parse_markdown
 from engine.model.design import Design
 from engine.model.finding import Finding
-from engine.neutral import line
+from engine.neutral import channel, for_format, line
 from engine.review import Review, load_kb, review_design
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse
 
@@ -111,8 +113,9 @@ def compact(f: Finding) -> dict[str, Any]:
     if f.kind == "risk":  # as the JSON report: what the finding rests on, and what it read as a default
         out["basis"] = f.basis
         if f.assumed:
-            out["assumed"] = [{k: line(v) if isinstance(v, str) else v for k, v in a.to_json().items()}
-                              for a in f.assumed]
+            out["assumed"] = [a.to_json() for a in f.assumed]
+    if f.inferred:  # only drawn in a flowchart: the agent should state them
+        out["inferred"] = list(f.inferred)
     return out
 
 
@@ -163,7 +166,7 @@ def plan_text(rv: Review, sections: Sequence[str] | None, fmt: str) -> str:
         body = data["plan"]
         keep = {"system", "description", "counts", "rules_used", *wanted}
         data["plan"] = {k: v for k, v in body.items() if k in keep}
-        return json.dumps(data, sort_keys=True, indent=2) + "\n"
+        return for_format(json.dumps(data, sort_keys=True, indent=2) + "\n", "json")
     text = render(plan, "markdown")
     # Sections are "## N. Title" in PLAN_SECTIONS order; the part before the first is the plan's header.
     parts = text.split("\n## ")
@@ -187,8 +190,24 @@ def rules_data(rule_id: str | None) -> Any:
         return {"id": rule_id, "file": os.path.relpath(lr.file), "text": fh.read()}
 
 
+def neutral(value: Any) -> Any:
+    """A tool result made safe to show (``engine.neutral``): a one-line string by :func:`~engine.neutral.line`
+    (controls and bidi characters as visible escapes, workflow-command markers broken), a text of several
+    lines (explain, a plan, a rule's file) by :func:`~engine.neutral.channel`; lists and mappings (keys too)
+    item by item. A file name, a message or a location built from a design can then never carry an escape
+    sequence, a bidi control or a ``::`` command to the agent's log or terminal."""
+    if isinstance(value, str):
+        return channel(value) if "\n" in value else line(value)
+    if isinstance(value, Mapping):
+        return {neutral(k): neutral(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [neutral(v) for v in value]
+    return value
+
+
 def tool_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn archplan's errors into tool errors (one located line each) and anything else into one line."""
+    """Turn archplan's errors into tool errors (one located line each) and anything else into one line; pass
+    results and errors alike through :func:`neutral`."""
     import functools
 
     from mcp.server.mcpserver.exceptions import ToolError
@@ -196,15 +215,15 @@ def tool_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            return neutral(fn(*args, **kwargs))
         except ArchplanError as exc:
-            raise ToolError("\n".join(str(e) for e in exc.errors)) from None
+            raise ToolError("\n".join(line(str(e)) for e in exc.errors)) from None
         except RecursionError:
             raise ToolError("input nested too deeply to process") from None
         except MemoryError:
             raise ToolError("out of memory; give a smaller design") from None
         except Exception as exc:  # noqa: BLE001 - a bug: the server must keep serving, as the CLI exits 2
-            raise ToolError(f"internal error: {type(exc).__name__}: {exc}") from None
+            raise ToolError(line(f"internal error: {type(exc).__name__}: {exc}")) from None
 
     return wrapper
 
@@ -226,8 +245,8 @@ def build_server(reviewer: Reviewer | None = None) -> Any:
 
     @server.tool(description="Review a design: findings (risks), information gaps, each with a stable "
                              "fingerprint and file:line:column. Give the design inline as 'files' (file name -> "
-                             "text; .yaml, .yml, .json or .md) and/or as 'paths'. 'previous': fingerprints of an "
-                             "earlier check, to get which findings are new and which are resolved.")
+                             "text; .yaml, .yml, .json or .md) or as 'paths' (one of the two). 'previous': "
+                             "fingerprints of an earlier check, to get which findings are new and which are resolved.")
     @tool_errors
     def check(files: dict[str, str] | None = None, paths: list[str] | None = None,
               previous: list[str] | None = None,

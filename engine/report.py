@@ -247,6 +247,9 @@ def explain(review: Review, finding: Finding) -> str:
         if finding.assumed:
             lines.append("    -1 for the assumption: the default may not hold here; state these to settle it:")
             lines.extend(f"    {a.fact}: {a.text}" for a in finding.assumed)
+    if finding.inferred:
+        lines.append("  inferred: drawn in a Mermaid flowchart, stated nowhere; state these to confirm them:")
+        lines.extend(f"    {key}" for key in finding.inferred)
     if finding.missing:
         lines.append("  unknown facts:")
         for fld, rule in finding.missing:
@@ -257,7 +260,7 @@ def explain(review: Review, finding: Finding) -> str:
             e.location.file)
         how = f" derived by {e.derived_by} from {', '.join(e.premises)}" if e.derived_by and e.premises else (
             f" computed by {e.derived_by}" if e.derived_by else "")
-        lines.append(f"    {e.key}  {where}{how}")
+        lines.append(f"    {e.key}  {where}{how}{' (inferred)' if e.inferred else ''}")
     if finding.mitigations:
         lines.append("  mitigations:")
         mits = {m.id: m for m in review.mitigations}

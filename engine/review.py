@@ -250,7 +250,8 @@ class _Explainer:
             seen.add(key)
             if key in self.facts:
                 f = self.facts[key]
-                out.append(Evidence(key, f.kind, f.location, "enrichment" if f.agents == ("engine",) else None))
+                out.append(Evidence(key, f.kind, f.location, "enrichment" if f.agents == ("engine",) else None,
+                                    inferred=f.inferred))
             elif key in self.result.derivations:
                 d = self.result.derivations[key]
                 df = self.result.derived[key]
@@ -297,13 +298,14 @@ def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Map
     sev = SEVERITY_BY_RANK[max(1, min(terms.ceiling, terms.base.rank + delta) - (1 if r.assumed else 0))]
     fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
     subjects = (r.subject, *sorted({p for p in r.premises if p != r.subject}))
+    evidence = tuple(explain.evidence(r.premises))
     return Finding(
         id=fp[:10], rule=r.rule, title=terms.rule.title, kind="risk", severity=sev, base_severity=terms.base,
         category=terms.category, phase=terms.phase, message=r.message, subjects=subjects,
         location=loc, mitigations=tuple(sorted({f"{m.id}@{m.scope}" for m in r.mitigations})), fingerprint=fp,
         likelihood=terms.likelihood, impact=terms.impact,
-        adjustments=adj, evidence=tuple(explain.evidence(r.premises)), references=terms.references,
-        field=r.field, severity_overridden=terms.overridden, assumed=r.assumed,
+        adjustments=adj, evidence=evidence, references=terms.references,
+        field=r.field, severity_overridden=terms.overridden, assumed=r.assumed, inferred=_inferred(subj, evidence),
     )
 
 
@@ -314,16 +316,25 @@ def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explai
     loc = subj.location if subj else _location_of(recs[0].premises, facts)
     rules = [kb.source[g.rule].rule for g in recs]
     fp = fingerprint(GAP_RULE, subject, subj.location.file if subj else loc.file, root)
+    # The subject, then every other fact a question was asked because of (a job running on every
+    # replica makes its service's replica count a question): the gap rests on them too.
+    evidence = tuple(explain.evidence([subject, *sorted({p for g in gaps for p in g.premises} - {subject})]))
     return Finding(
         id=fp[:10], rule=GAP_RULE, title=GAP_TITLE, kind="gap", severity=Severity.LOW,
         base_severity=Severity.LOW, category=sorted(r.category.value for r in rules)[0],
         phase=min(int(r.phase) for r in rules), message=gap_message(subject, recs), subjects=(subject,),
         location=loc, mitigations=(), fingerprint=fp,
-        # The subject, then every other fact a question was asked because of (a job running on every
-        # replica makes its service's replica count a question): the gap rests on them too.
-        evidence=tuple(explain.evidence([subject, *sorted({p for g in gaps for p in g.premises} - {subject})])),
-        missing=tuple((g.field, g.rule) for g in recs),
+        evidence=evidence,
+        missing=tuple((g.field, g.rule) for g in recs), inferred=_inferred(subj, evidence),
     )
+
+
+def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, ...]:
+    """The facts a finding rests on (its subject, what it matched) that were only drawn, not stated."""
+    keys = {e.key for e in evidence if e.inferred}
+    if subject is not None and subject.inferred:
+        keys.add(subject.key)
+    return tuple(sorted(keys))
 
 
 @dataclass

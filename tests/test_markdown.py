@@ -222,3 +222,38 @@ def test_a_drawn_shape_never_overrides_the_stated_kind(tmp_path: os.PathLike[str
     design = load_design([write(str(tmp_path), "design.md", doc)])
     assert {f.key for f in design.facts} == {"service:api", "service:db", "interaction:api->db"}
     assert any("'db' is drawn as a datastore" in str(w) for w in design.warnings)
+
+
+def test_findings_on_drawn_facts_have_basis_inferred_in_every_output(tmp_path: os.PathLike[str]) -> None:
+    """A fact only drawn in a flowchart is inferred: a finding resting on it says so (basis, the facts, a note
+    in the message as shown), in JSON, SARIF and explain; one on stated facts does not; fingerprints ignore it."""
+    path = write(str(tmp_path), "design.md", FLOW)
+    rv = review([path])
+    by = rv.design.by_key()
+    assert by["interaction:api->stripe"].inferred and by["service:worker"].inferred
+    assert not by["interaction:api->db"].inferred and not by["service:api"].inferred  # stated in the block
+    drawn = next(f for f in rv.findings if f.rule == "remote-call-without-timeout")
+    assert drawn.subject == "interaction:api->stripe" and drawn.assumed  # assumed too, but the call itself is drawn
+    data = drawn.to_json()
+    assert data["basis"] == "inferred" and data["inferred"] == ["interaction:api->stripe"]
+    assert {"key": "interaction:api->stripe", "basis": "inferred"}.items() <= data["evidence"][0].items()
+    assert "(inferred from a flowchart: interaction:api->stripe)" in drawn.shown
+    stated = next(f for f in rv.findings if f.subject == "service:api")
+    assert stated.inferred == () and "inferred" not in stated.to_json()
+    assert all(e.get("basis") != "inferred" for e in stated.to_json()["evidence"])
+    # The same call stated in a block: the same finding, the same fingerprint, now assumed.
+    block = FLOW.replace("style: sync, timeout_ms: 500}", "style: sync, timeout_ms: 500}\n  - {from: api, to: stripe}")
+    restated = next(f for f in review([write(str(tmp_path), "design.md", block)]).findings
+                    if f.rule == "remote-call-without-timeout")
+    assert restated.basis == "assumed" and restated.fingerprint == drawn.fingerprint
+
+    out = os.path.join(str(tmp_path), "out.sarif")
+    write(str(tmp_path), "design.md", FLOW)
+    assert run("check", path, "--format", "sarif", "-o", out).exit_code == 0  # nothing at or above high
+    with open(out, encoding="utf-8") as fh:
+        results = json.load(fh)["runs"][0]["results"]
+    props = next(r["properties"] for r in results if r["ruleId"] == "remote-call-without-timeout")
+    assert props["basis"] == "inferred" and props["inferred"] == ["interaction:api->stripe"]
+    explained = run("explain", path, drawn.id)
+    assert "basis: inferred" in explained.output and "drawn in a Mermaid flowchart" in explained.output
+    assert "interaction:api->stripe" in explained.output and "(inferred)" in explained.output

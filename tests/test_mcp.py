@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from typing import Any
@@ -193,3 +194,66 @@ def test_check_findings_say_what_they_rest_on() -> None:
     breaker = next(f for f in stated if f["rule"] == "external-call-without-circuit-breaker")
     assert breaker["basis"] == "stated" and "assumed" not in breaker
     assert all("basis" not in g for g in result.structured_content["gaps"])
+
+
+HOSTILE_FILE = "api\x1b[31m\u202e.yaml"
+"""A file name a pull request controls: an ANSI colour sequence and a right-to-left override."""
+HOSTILE_DESIGN = ("source: api\nsystem:\n  name: shop\n  description: |\n    fine\n    ::error::pwned ##[group]x\n"
+                  + API.split("\n", 1)[1] % "false")
+
+
+def _raw_problems(text: str) -> list[str]:
+    problems = [repr(ch) for ch in ("\x1b", "\u202e", "##[") if ch in text]
+    return problems + [ln for ln in text.splitlines() if ln.strip().startswith("::")]
+
+
+def test_hostile_text_in_a_design_never_comes_back_raw_from_any_tool(tmp_path: Any) -> None:
+    """Every tool result, structured or text, and every tool error goes through the neutralising layer: a file
+    name with an escape sequence and a bidi control, and a description holding workflow commands, come back as
+    visible escapes or broken markers, never as the characters a terminal or a CI log would act on."""
+    (tmp_path / HOSTILE_FILE).write_text(HOSTILE_DESIGN, encoding="utf-8")
+
+    async def go() -> list[tuple[str, Any]]:
+        async with Client(build_server()) as client:
+            by_path = await client.call_tool("check", {"paths": [str(tmp_path)]})
+            assert by_path.structured_content is not None, _text(by_path)
+            first = by_path.structured_content["findings"][0]
+            assert "\\x1b[31m\\u202e.yaml:" in first["location"]  # shown, as a visible escape
+            broken = {HOSTILE_FILE: "source: api\nservices: [\n"}
+            return [
+                ("check paths", by_path),
+                ("check inline", await client.call_tool("check", {"files": {HOSTILE_FILE: HOSTILE_DESIGN}})),
+                ("explain", await client.call_tool("explain", {"finding": first["fingerprint"],
+                                                               "paths": [str(tmp_path)]})),
+                ("plan markdown", await client.call_tool("plan", {"paths": [str(tmp_path)]})),
+                ("plan json", await client.call_tool("plan", {"paths": [str(tmp_path)], "format": "json"})),
+                ("error", await client.call_tool("check", {"paths": [str(tmp_path / "gone\x1b]0;x\x07.yaml")]})),
+                ("bad inline", await client.call_tool("check", {"files": broken})),
+            ]
+
+    results = asyncio.run(go())
+    assert [name for name, r in results if r.is_error] == ["error", "bad inline"]
+    for name, result in results:
+        shown = _text(result) + json.dumps(result.structured_content, ensure_ascii=False)
+        assert not _raw_problems(shown), (name, _raw_problems(shown))
+    assert "pwned" in _text(results[4][1])  # the description is there, neutralised, not dropped
+
+
+def test_neutralising_leaves_the_schemas_and_rules_as_they_are() -> None:
+    from engine.schema import agent_schema, design_schema, strict_schema
+
+    for data in (design_schema(), *(strict_schema(agent_schema(a)) for a in ("api", "security"))):
+        assert mcp_server.neutral(data) == data
+    rule = mcp_server.rules_data("external-call-without-circuit-breaker")
+    assert mcp_server.neutral(rule) == rule
+
+
+def test_a_finding_on_a_drawn_call_says_it_is_inferred() -> None:
+    doc = ("---\nsource: api\n---\n```yaml archplan\nservices: [{name: checkout}]\nexternals: [{name: stripe}]\n```\n"
+           "```mermaid\nflowchart LR\n  checkout --> stripe\n```\n")
+    result = _call("check", {"files": {"design.md": doc}})
+    assert not result.is_error, _text(result)
+    breaker = next(f for f in result.structured_content["findings"]
+                   if f["rule"] == "external-call-without-circuit-breaker")
+    assert breaker["basis"] == "inferred" and breaker["inferred"] == ["interaction:checkout->stripe"]
+    assert breaker["location"] == "design.md:10:1"

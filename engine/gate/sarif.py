@@ -90,6 +90,7 @@ def _result(gate: Gate, item: Item, index: dict[str, int]) -> dict[str, Any]:
             "phase": f.phase, "failing": item.failing,
             **({"basis": f.basis} if f.kind == "risk" else {}),
             **({"assumed": [a.to_json() for a in f.assumed]} if f.assumed else {}),
+            **({"inferred": list(f.inferred)} if f.inferred else {}),
         },
     }
     if gate.baseline is not None:

@@ -23,6 +23,9 @@ class Fact:
     location: Location
     fields: Mapping[str, Location] = field(default_factory=dict)
     agents: tuple[str, ...] = ()
+    inferred: bool = False
+    """Only inferred, never stated: every document giving it was drawn (a Mermaid flowchart of a design
+    document); a finding resting on it has basis ``inferred``."""
 
     @property
     def name(self) -> str:

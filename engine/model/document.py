@@ -38,6 +38,10 @@ class Document:
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     imported: bool = False
     """Derived from an artifact (OpenAPI, compose...) by an importer: hand-written facts win over it."""
+    inferred: bool = False
+    """Its facts are inferred, not stated: drawn in a design document's Mermaid flowchart (``engine.markdown``).
+    A fact no other document states keeps it (``Fact.inferred``), and findings resting on it have basis
+    ``inferred``."""
     remarks: list[tuple[Location, str]] = field(default_factory=list)
     """What an importer could not use, and why (a skipped file, an unset variable): load warnings."""
 

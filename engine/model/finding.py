@@ -66,6 +66,8 @@ class Evidence:
     location: Location
     derived_by: str | None = None
     premises: tuple[str, ...] = ()
+    inferred: bool = False
+    """The fact was inferred (drawn in a flowchart), not stated (``Fact.inferred``)."""
 
     def to_json(self, path: Callable[[str], str] = str) -> dict[str, Any]:
         """JSON form (``path`` maps the file as stated to the file as shown)."""
@@ -73,6 +75,8 @@ class Evidence:
         if self.derived_by:
             out["derived_by"] = self.derived_by
             out["premises"] = list(self.premises)
+        if self.inferred:
+            out["basis"] = "inferred"
         return out
 
 
@@ -141,18 +145,26 @@ class Finding:
     """The base severity comes from the project config's ``[severity]``, not likelihood x impact."""
     assumed: tuple[Assumption, ...] = ()
     """For a risk resting on an assumed default: the unknown fields read as that default (``assume``)."""
+    inferred: tuple[str, ...] = ()
+    """The facts it rests on that were inferred, not stated (drawn in a flowchart: ``Fact.inferred``), by key."""
 
     @property
     def shown(self) -> str:
-        """The message as reports show it: with a short note of what it assumed, when it assumed anything."""
-        if not self.assumed:
-            return self.message
-        return f"{self.message} (assumed: {assumption_note(self.assumed)})"
+        """The message as reports show it: with a short note of what it assumed and of the facts it rests on
+        that were only drawn, when there are any."""
+        text = self.message
+        if self.assumed:
+            text += f" (assumed: {assumption_note(self.assumed)})"
+        if self.inferred:
+            text += f" (inferred from a flowchart: {', '.join(self.inferred)})"
+        return text
 
     @property
     def basis(self) -> str:
-        """``assumed`` when the risk rests on an unknown field read as its default, else ``stated``."""
-        return "assumed" if self.assumed else "stated"
+        """``inferred`` when the finding rests on a fact only drawn in a flowchart (whether it assumed
+        anything or not: the fact itself may not hold), else ``assumed`` when it rests on an unknown field
+        read as its default, else ``stated``."""
+        return "inferred" if self.inferred else "assumed" if self.assumed else "stated"
 
     @property
     def subject(self) -> str:
@@ -188,6 +200,8 @@ class Finding:
             out["basis"] = self.basis
             if self.assumed:
                 out["assumed"] = [a.to_json() for a in self.assumed]
+        if self.inferred:
+            out["inferred"] = list(self.inferred)
         return out
 
 
