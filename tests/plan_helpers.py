@@ -6,8 +6,10 @@ import glob
 import os
 from typing import Any
 
+import pytest
+
 from engine.review import review
-from tests.conftest import ROOT
+from tests.conftest import IN_CI, ROOT
 
 SHOP = os.path.join(ROOT, "facts", "shop")
 LEDGER = os.path.join(ROOT, "tests", "fixtures", "plan", "ledger")
@@ -20,3 +22,13 @@ RULES = [*sorted(glob.glob(os.path.join(ROOT, "rules", "*", "plan-*.yaml"))),
 def rv(paths: list[str], extra: list[str] | None = None) -> Any:
     """Review with the pinned rules (plus ``extra`` rule directories)."""
     return review(paths, [*RULES, *(extra or [])], builtin=False, findings_only=False)
+
+
+def need(what: str, found: bool, how: str) -> None:
+    """Skip locally, fail in CI: a test that cannot run must not pass vacuously there."""
+    if found:
+        return
+    msg = f"{what} is not available ({how}; `make test` installs it unless SYSTEM_DEPS=0)"
+    if IN_CI:
+        pytest.fail(msg + "; CI must install it (see the Makefile's plan-tools target)")
+    pytest.skip(msg)

@@ -20,20 +20,10 @@ import pytest
 from engine.plan import build_plan
 from engine.plan.model import Plan
 from engine.plan.render import render
-from tests.conftest import IN_CI, ROOT
-from tests.plan_helpers import LEDGER, SHOP, rv
+from tests.conftest import ROOT
+from tests.plan_helpers import LEDGER, SHOP, need, rv
 
 MERMAID_CHECK = os.path.join(ROOT, "tests", "fixtures", "plan", "mermaid-check")
-
-
-def need(what: str, found: bool, how: str) -> None:
-    """Skip locally, fail in CI: a test that cannot run must not pass vacuously there."""
-    if found:
-        return
-    msg = f"{what} is not available ({how}; `make test` installs it unless SYSTEM_DEPS=0)"
-    if IN_CI:
-        pytest.fail(msg + "; CI must install it (see the Makefile's plan-tools target)")
-    pytest.skip(msg)
 
 
 def chromium() -> str | None:

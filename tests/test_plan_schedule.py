@@ -7,13 +7,12 @@ import shutil
 import subprocess
 from typing import Any
 
-import pytest
-
 from engine.plan import build_plan
 from engine.plan.model import WorkItem
 from engine.plan.schedule import EFFORT_DAYS, TEAM_SIZE, schedule
 from engine.review import review
 from tests.conftest import ROOT
+from tests.plan_helpers import need
 
 SHOP = os.path.join(ROOT, "facts", "shop")
 MERMAID_CHECK = os.path.join(ROOT, "tests", "fixtures", "plan", "mermaid-check")
@@ -61,9 +60,10 @@ def test_shop_schedule_names_phases_team_load_and_the_limiting_team() -> None:
 
 def test_gantt_parses_with_the_mermaid_parser(tmp_path: Any) -> None:
     node = shutil.which("node")
-    if node is None or not os.path.isdir(os.path.join(MERMAID_CHECK, "node_modules", "mermaid")):
-        pytest.skip("node or the Mermaid checker's node modules are not available (npm ci --prefix "
-                    "tests/fixtures/plan/mermaid-check)")
+    need("node", node is not None, "apt-get install nodejs")
+    need("the Mermaid checker's node modules", os.path.isdir(os.path.join(MERMAID_CHECK, "node_modules", "mermaid")),
+         "npm ci --prefix tests/fixtures/plan/mermaid-check")
+    assert node is not None
     plan = build_plan(review([SHOP], [], findings_only=False), render_svg=False)
     assert plan.schedule is not None
     path = os.path.join(str(tmp_path), "gantt.mmd")
