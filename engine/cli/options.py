@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from engine.errors import UsageError
-from engine.source import DEFAULT_LIMITS, Limits
+from engine.model.document import DEFAULT_LIMITS, Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 THRESHOLDS = ("critical", "high", "medium", "low", "never")
