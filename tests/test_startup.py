@@ -36,7 +36,7 @@ def modules_after(prelude: str) -> set[str]:
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["check", "--help"], ["rules", "--help"]],
-                         ids=lambda a: " ".join(a))
+                         ids=" ".join)
 def test_version_and_help_import_no_heavy_module(args: list[str]) -> None:
     loaded = modules_after(CLI.format(args=args))
     assert "click" in loaded  # the command really ran
