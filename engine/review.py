@@ -395,6 +395,7 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
     settings = _settings_key(dirs, params, disabled, limits, config, findings_only)
     files = discover_rules(dirs)
     stamp = rule_files_stamp(files)  # taken before reading: a file changed while loading misses next time
+    budget.check("loading the rules")  # the command's deadline covers this stage, compiled or kept
     with _KB_LOCK:
         held = _KB_CACHE.get(settings)
         if held is not None and held[0] == stamp:
