@@ -10,7 +10,11 @@ import dataclasses
 import functools
 import gc
 import hashlib
+import json
 import os
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,7 +30,7 @@ from engine.model import SEVERITY_BY_RANK, Phase, Severity
 from engine.model.design import Design, Fact
 from engine.model.finding import Adjustment, Evidence, Finding, MitigationItem
 from engine.model.rule import KnowledgeBase, Rule, context_already_priced
-from engine.ruleload import builtin_rules_dir, load_rules
+from engine.ruleload import builtin_rules_dir, discover_rules, load_rules
 from engine.source import DEFAULT_LIMITS, Document, Limits
 from engine.wording import GAP_TITLE, gap_message
 
@@ -393,15 +397,85 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
     ``config`` (see ``engine.config.resolve``) adds its ``extend`` packs, disables rules, sets
     params and overrides severities; it is checked against the rules first, so an unknown rule id
     or parameter in it is an error. ``params`` and ``disabled`` given here apply on top of it.
+
+    The result is kept (``_KB_CACHE``) and returned again while the rule files and the arguments are
+    unchanged: a process that reviews many designs compiles its rules once. Treat it as read-only.
     """
     dirs = ([builtin_rules_dir()] if builtin else []) + list(rule_dirs)
+    if config is not None and config.file is not None:
+        # A pack named both by --rules and by the config's `extend` is loaded once.
+        seen = {os.path.realpath(d) for d in dirs}
+        dirs += [d for d in config.extend if os.path.realpath(d) not in seen]
+    settings = _settings_key(dirs, params, disabled, limits, config, findings_only)
+    files = discover_rules(dirs)
+    stamp = rule_files_stamp(files)  # taken before reading: a file changed while loading misses next time
+    budget.check("loading the rules")  # the command's deadline covers this stage, compiled or kept
+    with _KB_LOCK:
+        held = _KB_CACHE.get(settings)
+        if held is not None and held[0] == stamp:
+            _KB_CACHE.move_to_end(settings)
+            return held[1]
+    compiled = _load_kb(dirs, params, disabled, limits, config, findings_only)
+    with _KB_LOCK:
+        _KB_CACHE[settings] = (stamp, compiled)
+        _KB_CACHE.move_to_end(settings)
+        while len(_KB_CACHE) > KB_CACHE_SIZE:
+            _KB_CACHE.popitem(last=False)
+    return compiled
+
+
+KB_CACHE_SIZE = 16
+"""Compiled knowledge bases kept by ``load_kb`` (about 3 MB each with the built-in rules): a long-lived
+process rotating through 8 rule packs finds each one compiled."""
+_KB_CACHE: OrderedDict[str, tuple[tuple[Any, ...], CompiledKB]] = OrderedDict()
+_KB_LOCK = threading.Lock()
+RACY_NS = 2_000_000_000
+"""A rule file changed less than this long ago is compared by content too: two writes within one tick of the
+file system's clock (a few ms) leave the same mtime, and a same-sized edit would otherwise go unseen."""
+
+
+def rule_files_stamp(files: Sequence[str]) -> tuple[Any, ...]:
+    """What says that rule files are unchanged: each file's path, mtime, ctime, size and inode, and for a file
+    changed in the last ``RACY_NS``, its content's hash (git's "racily clean" rule).
+
+    Stat is the cheap check: 0.8 ms for the 237 built-in rules against 2.3 ms to hash their 620 KB (this
+    machine, median of 50); ctime cannot be set back by a program, so a file copied in with an old mtime
+    (``cp -p``, ``touch -d``) is still seen.
+    """
+    now = time.time_ns()
+    out: list[tuple[Any, ...]] = []
+    for path in files:
+        st = os.stat(path)
+        racy = now - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
+        digest = None
+        if racy:
+            with open(path, "rb") as fh:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+        out.append((path, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, digest))
+    return tuple(out)
+
+
+def _settings_key(dirs: Sequence[str], params: Mapping[str, Any] | None, disabled: Sequence[str], limits: Limits,
+                  config: Config | None, findings_only: bool) -> str:
+    """Everything but the rule files' content that decides what ``load_kb`` compiles, as one string."""
+    conf = None if config is None else [config.file, list(config.disable), sorted(config.severity.items()),
+                                        sorted(config.params.items()), list(config.extend)]
+    return json.dumps([[os.path.abspath(d) for d in dirs], sorted((params or {}).items()), list(disabled),
+                       dataclasses.astuple(limits), conf, findings_only], default=repr)
+
+
+def clear_kb_cache() -> None:
+    """Forget every compiled knowledge base ``load_kb`` keeps."""
+    with _KB_LOCK:
+        _KB_CACHE.clear()
+
+
+def _load_kb(dirs: Sequence[str], params: Mapping[str, Any] | None, disabled: Sequence[str], limits: Limits,
+             config: Config | None, findings_only: bool) -> CompiledKB:
     if config is None or config.file is None:
         kb: KnowledgeBase = load_rules(dirs, limits, disabled)
     else:
-        # A pack named both by --rules and by the config's `extend` is loaded once.
-        seen = {os.path.realpath(d) for d in dirs}
-        extra = [d for d in config.extend if os.path.realpath(d) not in seen]
-        kb = config.apply(load_rules([*dirs, *extra], limits, ()), disabled)
+        kb = config.apply(load_rules(dirs, limits, ()), disabled)
     if params:
         kb.params.update(params)
     if findings_only:

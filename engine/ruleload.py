@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine import rulecache
 from engine.dialect import atoms
 from engine.errors import ArchplanError, InputError, LimitError, Location, RuleError, did_you_mean, raise_all
 from engine.model import BASE_KINDS, GRAPH_KINDS, FieldSpec, kind_fields
@@ -29,7 +30,7 @@ from engine.model.rule import (
     Rule,
 )
 from engine.scaffold import unfilled_placeholders
-from engine.source import DEFAULT_LIMITS, Limits, keypath, load
+from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 from engine.validation import load_all, validation_errors
 
 RULE_SUFFIX = ".yaml"
@@ -76,9 +77,10 @@ def discover_rules(dirs: Sequence[str]) -> list[str]:
     return out
 
 
-def parse_rule_file(path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedRule:
-    """Parse and schema-validate one rule file (semantic checks come later, across all rules)."""
-    doc = load(path, limits)
+def parse_rule_file(path: str, limits: Limits = DEFAULT_LIMITS, doc: Document | None = None) -> LoadedRule:
+    """Parse (unless ``doc`` is its parsed content) and schema-validate one rule file (semantic checks come
+    later, across all rules)."""
+    doc = load(path, limits) if doc is None else doc
     if not isinstance(doc.data, dict):
         raise RuleError("a rule file must be a mapping", doc.locate(()))
     unfilled = unfilled_placeholders(doc)  # an unfinished `archplan rules new` scaffold never loads
@@ -108,7 +110,12 @@ def load_rules(dirs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if len(files) > MAX_RULES:
         raise LimitError(f"the rule packs hold {len(files):,} rule files, over the {MAX_RULES:,}-rule limit "
                          f"(the built-in knowledge base has about 200)", Location(files[MAX_RULES]))
-    loaded = [lr for _path, lr in load_all(files, lambda path: parse_rule_file(path, limits), "loading the rules")]
+    key, docs = rulecache.lookup(files, limits)  # what a previous process parsed, validated again below
+    parsed = dict(zip(files, docs, strict=True)) if docs is not None else {}
+    loaded = [lr for _path, lr in load_all(files, lambda path: parse_rule_file(path, limits, parsed.get(path)),
+                                           "loading the rules")]
+    if docs is None:
+        rulecache.store(key, [lr.doc for lr in loaded])
     errors: list[ArchplanError] = []
     seen: dict[str, str] = {}
     for lr in loaded:

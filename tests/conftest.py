@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 
 import pytest
@@ -11,6 +12,9 @@ from engine.compiler import CompiledKB
 from engine.review import load_kb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ["ARCHPLAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="archplan-tests-cache-")
+"""The cache of parsed rules (engine/rulecache.py) of this test run, for it and the commands it starts: never
+the user's."""
 SHARED = os.environ.get("ARCHPLAN_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
 """The project's shared folder (beside the repository unless ``ARCHPLAN_SHARED`` names it)."""
 CORPUS = os.path.join(SHARED, "corpus")

@@ -40,3 +40,15 @@ def test_targets_are_judged_from_the_figures(capsys: Any) -> None:
     assert bench_engine._verdicts([_row(5000, 4.0, 1100)], {}) == 1  # over 1 GB
     assert bench_engine._verdicts([_row(1000, 0.5), _row(5000, 4.0)], {}) == 1  # 1.6x per service: not near-linear
     assert "MISSED  near-linear" in capsys.readouterr().out
+
+
+def test_the_startup_benchmark_prints_each_figure_and_the_targets_as_ratios() -> None:
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_startup.py"), "--rounds", "1",
+                          "--calls", "2"], capture_output=True, text=True, check=False, timeout=600)
+    assert out.returncode in (0, 1), out.stderr  # 1: a target missed on this machine, not a failure here
+    for figure in ("python -c pass", "third-party imports", "archplan --version", "archplan check facts/shop",
+                   "review() per call"):
+        assert figure in out.stdout
+    assert "archplan check facts/shop <= 2x the third-party import floor:" in out.stdout
+    assert "review() on facts/shop, repeated: <= 20 ms per call:" in out.stdout
+    assert "Traceback" not in out.stderr

@@ -108,6 +108,9 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     ".venv/bin/python benchmarks/bench_engine.py 10 100 1000 5000 --repeat 3": Elsewhere(
         "prints timings and exits 1 when this machine misses a target: not a test (no timed assertions); "
         "tests/test_benchmarks.py runs the script on small sizes"),
+    ".venv/bin/python benchmarks/bench_startup.py": Elsewhere(
+        "prints timings as ratios to their floors and exits 1 when a target is missed: not a test (no timed "
+        "assertions); tests/test_benchmarks.py runs it for one round"),
     # Use archplan as a review gate
     "archplan check design/ --fail-on high": FAILS_THE_GATE,
     "archplan check design/ --format sarif > archplan.sarif": FAILS_THE_GATE,

@@ -18,7 +18,7 @@ import click
 from engine import budget
 from engine.cli import options as common
 from engine.errors import UsageError, did_you_mean
-from engine.source import DEFAULT_LIMITS, Limits
+from engine.model.document import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:  # the engine is imported only when check runs, so that `archplan --help` stays quick
     from engine.gate.core import Gate

@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from engine.cli import options as common
 from engine.errors import UsageError
-from engine.import_summary import summary_lines
-from engine.importers import FORMAT_NAMES, import_paths, resolve_format
-from engine.importers.base import ArtifactDocument
-from engine.loader import load_documents
-from engine.model import SECTIONS
-from engine.model.design import Design, Fact
-from engine.model.kinds import identity
-from engine.neutral import line as neutral_line
-from engine.ruleload import builtin_rules_dir, load_rules
-from engine.schema import DESIGN_SCHEMA_FILE, modeline
-from engine.source import Document
+
+if TYPE_CHECKING:  # imported when the command runs, so that `archplan --help` stays quick
+    from engine.model.design import Design, Fact
+    from engine.source import Document
 
 _DERIVED_NAMES = ("interaction", "endpoint", "system", "security", "observability")
 
@@ -51,6 +43,9 @@ def _comment(text: str) -> str:
 
 def _ordered(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """The fact's keys in the model's field order, without the names the loader derived."""
+    from engine.model import SECTIONS
+    from engine.model.kinds import identity
+
     model = next(m for _s, (k, m, _l) in SECTIONS.items() if k == kind)
     order = [f.alias or n for n, f in model.model_fields.items()]
     out = {k: data[k] for k in order if k in data}
@@ -72,6 +67,12 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
 
     Its first line points editors at the design schema (``archplan schema -o design.schema.json``).
     """
+    import yaml
+
+    from engine.importers.base import ArtifactDocument
+    from engine.model import SECTIONS
+    from engine.schema import DESIGN_SCHEMA_FILE, modeline
+
     notes: dict[str, list[str]] = {}
     for d in docs:
         if isinstance(d, ArtifactDocument):
@@ -127,6 +128,12 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
     goes to stderr: components and edges found, and the fields the rules need that stay unknown,
     grouped by the design agent to ask.
     """
+    from engine.import_summary import summary_lines
+    from engine.importers import import_paths, resolve_format
+    from engine.loader import load_documents
+    from engine.neutral import line as neutral_line
+    from engine.ruleload import builtin_rules_dir, load_rules
+
     fmt = resolve_format(fmt)
     limits = common.input_limits(max_input_bytes)
     docs = import_paths(fmt, list(files), limits, service)
@@ -142,4 +149,4 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
             click.echo(neutral_line(line), err=True)
 
 
-__all__ = ["FORMAT_NAMES", "import_cmd", "render"]
+__all__ = ["import_cmd", "render"]

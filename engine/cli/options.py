@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from engine.errors import UsageError
-from engine.source import DEFAULT_LIMITS, Limits
+from engine.model.document import DEFAULT_LIMITS, Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 THRESHOLDS = ("critical", "high", "medium", "low", "never")
@@ -112,7 +112,16 @@ def rules_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--rules DIR`` (repeatable) and ``--no-builtin``: the knowledge base a command loads."""
     f = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
                      help="Add a rule pack directory (repeatable).")(f)
+    f = click.option("--no-cache", is_flag=True, expose_value=False, callback=_no_cache,
+                     help="Parse every rule file again; neither read nor write the cache of parsed rules.")(f)
     return click.option("--no-builtin", is_flag=True, help="Do not load the built-in knowledge base.")(f)
+
+
+def _no_cache(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        from engine import rulecache
+
+        rulecache.enabled = False
 
 
 def config_options(f: Callable[..., Any]) -> Callable[..., Any]:

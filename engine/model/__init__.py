@@ -16,30 +16,51 @@ The names below are the ones the rest of archplan reads; each module holds more.
 
 from __future__ import annotations
 
-from engine.model.design import Design, Fact, LoadWarning
-from engine.model.document import Document
-from engine.model.finding import Evidence, Finding, MitigationItem
-from engine.model.rule import KnowledgeBase, LoadedRule, Rule
-from engine.model.schema import (
-    AGENTS,
-    ASSUMED_KEY,
-    BASE_KINDS,
-    COMPUTED_FIELDS,
-    GRAPH_KINDS,
-    NAME_KEYED_KINDS,
-    SECTIONS,
-    SEVERITY_BY_RANK,
-    SINGLETON_KINDS,
-    UNKNOWN_BECAUSE,
-    Category,
-    DesignFile,
-    FieldSpec,
-    Phase,
-    Severity,
-    field_description,
-    kind_fields,
-    singleton_key,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.model.design import Design, Fact, LoadWarning
+    from engine.model.document import Document
+    from engine.model.finding import Evidence, Finding, MitigationItem
+    from engine.model.rule import KnowledgeBase, LoadedRule, Rule
+    from engine.model.schema import (
+        AGENTS,
+        ASSUMED_KEY,
+        BASE_KINDS,
+        COMPUTED_FIELDS,
+        GRAPH_KINDS,
+        NAME_KEYED_KINDS,
+        SECTIONS,
+        SEVERITY_BY_RANK,
+        SINGLETON_KINDS,
+        UNKNOWN_BECAUSE,
+        Category,
+        DesignFile,
+        FieldSpec,
+        Phase,
+        Severity,
+        field_description,
+        kind_fields,
+        singleton_key,
+    )
+
+_HOMES = {
+    "Design": "design", "Fact": "design", "LoadWarning": "design", "Document": "document",
+    "Evidence": "finding", "Finding": "finding", "MitigationItem": "finding",
+    "KnowledgeBase": "rule", "LoadedRule": "rule", "Rule": "rule",
+}
+"""Where each name lives (the schema's otherwise): imported on first use, so that a module reading one light
+model (``document``'s ``Limits`` for the command line's defaults) does not import pydantic and every model."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'engine.model' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"engine.model.{_HOMES.get(name, 'schema')}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AGENTS",

@@ -1,0 +1,132 @@
+"""What a user waits for on a small design, beside its floors, measured as whole processes in one run.
+
+Each round runs, one after the other (paired, so that a loaded machine slows all alike):
+
+- ``python -c pass``: the interpreter's own start-up;
+- the import of archplan's third-party dependencies (pydantic, PyYAML, click, orjson, markdown-it, the rule
+  engine's C core …): the floor of any command that reads a design;
+- ``archplan --version``;
+- ``archplan check facts/shop`` in a cold process (its report to /dev/null; exit 1 is expected: it has findings);
+- ``review(["facts/shop"])`` repeated in one long-lived process (the library use), per call.
+
+The figures are medians over the rounds, and each target is printed as a ratio to its floor, the median of
+the per-round ratios. Exit 1 when a target is missed. Run: ``.venv/bin/python benchmarks/bench_startup.py
+[--rounds N] [--calls N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHOP = os.path.join(ROOT, "facts", "shop")
+THIRD_PARTY = ("import durable_rules_engine, click, orjson, tabulate, yaml, markdown_it, "
+               "mdit_py_plugins.front_matter\nfrom pydantic import BaseModel, TypeAdapter")
+"""archplan's runtime dependencies (pyproject.toml), as a command that reads a design needs them."""
+LIBRARY = """
+import statistics, sys, time
+from engine.review import review
+review([{shop!r}])  # the first call loads and compiles the rules
+times = []
+for _ in range({calls}):
+    t0 = time.perf_counter()
+    review([{shop!r}])
+    times.append(time.perf_counter() - t0)
+print(statistics.median(times))
+"""
+
+CHECK_RATIO = 2.0
+"""``archplan check facts/shop`` (cold process) against the third-party import floor (issue 17)."""
+REVIEW_MS = 20.0
+"""``review()`` on facts/shop, repeated in one process, per call (issue 17)."""
+
+
+def archplan_command() -> list[str]:
+    """The console script of this interpreter's environment (``python -m archplan`` where it has none)."""
+    script = os.path.join(os.path.dirname(sys.executable), "archplan")
+    return [script] if os.path.exists(script) else [sys.executable, "-m", "archplan"]
+
+
+def wall(argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
+    """Seconds one process takes, start to exit."""
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - t0
+    if done.returncode not in ok:
+        raise SystemExit(f"bench_startup: {' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def library_call(calls: int) -> float:
+    """Median seconds of one ``review()`` call in a process that has made one already."""
+    done = subprocess.run([sys.executable, "-c", LIBRARY.format(shop=SHOP, calls=calls)], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench_startup: the library run failed: {done.stderr[-500:]}")
+    return float(done.stdout.split()[-1])
+
+
+def measure(rounds: int, calls: int) -> dict[str, list[float]]:
+    """Each figure, once per round, the processes of a round run back to back."""
+    archplan = archplan_command()
+    cases = {
+        "python -c pass": lambda: wall([sys.executable, "-c", "pass"]),
+        "third-party imports": lambda: wall([sys.executable, "-c", THIRD_PARTY]),
+        "archplan --version": lambda: wall([*archplan, "--version"]),
+        "archplan check facts/shop": lambda: wall([*archplan, "check", SHOP, "-o", os.devnull], ok=(0, 1)),
+        "review() per call": lambda: library_call(calls),
+    }
+    for run in cases.values():  # warm-up: the file system cache, .pyc files
+        run()
+    figures: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, run in cases.items():
+            figures[name].append(run())
+    return figures
+
+
+def report(figures: dict[str, list[float]]) -> int:
+    """Print the medians and the targets as ratios; 1 when a target is missed."""
+    med = {name: statistics.median(values) for name, values in figures.items()}
+    rounds = len(figures["python -c pass"])
+    print(f"medians of {rounds} paired rounds (whole processes; review() inside one process)")
+    for name, value in med.items():
+        print(f"  {name:28} {value * 1000:8.1f} ms")
+
+    def ratio(name: str, floor: str) -> float:
+        return statistics.median(a / b for a, b in zip(figures[name], figures[floor], strict=True))
+
+    check = ratio("archplan check facts/shop", "third-party imports")
+    version = ratio("archplan --version", "python -c pass")
+    review_ms = med["review() per call"] * 1000
+    print("ratios (median of the per-round ratios):")
+    print(f"  archplan --version / python -c pass            {version:5.2f}x")
+    print(f"  archplan check facts/shop / third-party imports {check:5.2f}x")
+    missed = 0
+    print("targets:")
+    for ok, text in ((check <= CHECK_RATIO, f"archplan check facts/shop <= {CHECK_RATIO:g}x the third-party import "
+                                           f"floor: {check:.2f}x"),
+                     (review_ms <= REVIEW_MS, f"review() on facts/shop, repeated: <= {REVIEW_MS:g} ms per call: "
+                                              f"{review_ms:.1f} ms ({review_ms / REVIEW_MS:.2f}x the target)")):
+        print(f"  {'met   ' if ok else 'MISSED'}  {text}")
+        missed += not ok
+    return 1 if missed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds (default 5)")
+    parser.add_argument("--calls", type=int, default=20, help="review() calls timed per round (default 20)")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.calls < 1:
+        parser.error("--rounds and --calls must be positive")
+    return report(measure(args.rounds, args.calls))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Start-up: ``archplan --version`` and ``--help`` import almost nothing, and a command imports what it uses.
+
+Each case runs in a fresh interpreter and prints the modules it ended with (``sys.modules``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+HEAVY = ("pydantic", "yaml", "durable_rules_engine", "durable", "orjson", "markdown_it", "engine.review",
+         "engine.model.schema")
+"""Third-party packages and archplan modules that take a tenth of a second or more to import together."""
+
+RUN = """
+import sys
+{prelude}
+print("\\n".join(sorted(sys.modules)))
+"""
+CLI = """
+from engine.cli.main import main
+try:
+    main({args!r})
+except SystemExit:
+    pass
+"""
+
+
+def modules_after(prelude: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", RUN.format(prelude=prelude)], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    return set(done.stdout.split())
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["check", "--help"], ["rules", "--help"]],
+                         ids=" ".join)
+def test_version_and_help_import_no_heavy_module(args: list[str]) -> None:
+    loaded = modules_after(CLI.format(args=args))
+    assert "click" in loaded  # the command really ran
+    assert sorted(loaded & set(HEAVY)) == []
+
+
+@pytest.mark.parametrize("prelude", ["import engine", "import archplan", "import engine.cli"])
+def test_importing_the_package_imports_no_heavy_module(prelude: str) -> None:
+    assert sorted(modules_after(prelude) & set(HEAVY)) == []
+
+
+def test_the_public_api_is_imported_on_first_use() -> None:
+    loaded = modules_after("import archplan\nassert callable(archplan.review) and archplan.Severity.HIGH")
+    assert {"engine.review", "pydantic"} <= loaded
+    assert "engine.plan" not in loaded  # the plan only when asked for
+
+
+def test_engine_review_stays_the_function_once_its_module_is_imported() -> None:
+    import importlib
+
+    import engine
+
+    module = importlib.import_module("engine.review")
+    assert engine.review is module.review
+    assert callable(engine.review)
+
+
+def test_check_does_not_import_the_plan_or_the_importers_formats() -> None:
+    loaded = modules_after(CLI.format(args=["check", "facts/shop", "--format", "json", "-o", "/dev/null"]))
+    assert "engine.runtime" in loaded  # the review ran
+    assert not {m for m in loaded if m.startswith(("engine.plan", "engine.importers."))}
