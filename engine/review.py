@@ -458,8 +458,11 @@ def rule_files_stamp(files: Sequence[str]) -> tuple[Any, ...]:
 def _settings_key(dirs: Sequence[str], params: Mapping[str, Any] | None, disabled: Sequence[str], limits: Limits,
                   config: Config | None, findings_only: bool) -> str:
     """Everything but the rule files' content that decides what ``load_kb`` compiles, as one string."""
+    # Everything Config.apply checks against the rules or applies to them: a config that differs in any of it
+    # is checked (and compiled) again, so a bad [plan] effort key is an error however many runs came before.
     conf = None if config is None else [config.file, list(config.disable), sorted(config.severity.items()),
-                                        sorted(config.params.items()), list(config.extend)]
+                                        sorted(config.params.items()), list(config.extend),
+                                        sorted(config.plan_effort.items())]
     return json.dumps([[os.path.abspath(d) for d in dirs], sorted((params or {}).items()), list(disabled),
                        dataclasses.astuple(limits), conf, findings_only], default=repr)
 
