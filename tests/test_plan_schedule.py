@@ -159,3 +159,30 @@ def test_the_design_states_each_teams_people_and_says_so(tmp_path: os.PathLike[s
     assert alone is not None
     assert next(a for a in alone.assumptions if a.startswith("capacity")) == (
         "capacity: 2 people per team working at once; core: 5 (from the design's teams)")
+
+
+def test_a_channel_and_an_external_go_to_the_team_that_owns_them(tmp_path: os.PathLike[str]) -> None:
+    from engine.plan import build_plan
+    from tests.helpers import write
+    from tests.plan_helpers import rv
+
+    write(str(tmp_path), "d/design.yaml", """
+        source: infrastructure
+        services:
+          - {name: api, owner: core, exposure: public}
+        channels:
+          - {name: events, kind: topic, owner: api}
+        externals:
+          - {name: stripe, owner: payments-team}
+          - {name: maps}
+        interactions:
+          - {from: api, to: events, style: async}
+          - {from: api, to: stripe, style: sync, protocol: http}
+          - {from: api, to: maps, style: sync, protocol: http}
+        endpoints:
+          - {method: GET, path: /x, served_by: api, exposure: public}
+        """)
+    plan = build_plan(rv([os.path.join(str(tmp_path), "d")]), render_svg=False)
+    teams = {w.id: w.team for w in plan.roadmap.items if w.kind == "component"}
+    # a channel owned by a service: that service's team; an external owned by a team: that team
+    assert (teams["channel:events"], teams["external:stripe"], teams["external:maps"]) == ("core", "payments-team", "")

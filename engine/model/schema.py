@@ -969,6 +969,9 @@ class Channel(_Fact):
 
     name: Name = Field(examples=["order-events", "thumbnail-jobs"])
     """The channel's unique name: interactions publish to it by this name."""
+    owner: Name | None = None
+    """The team that runs it, or the service that owns it (then that service's team): the plan gives its
+    work items to that team. Unknown: they are unassigned."""
     kind: Literal["queue", "topic", "stream"] | None = None
     """The kind of channel (rules match it as the computed field ``type``).
 
@@ -1048,6 +1051,9 @@ class External(_Fact):
 
     name: Name = Field(examples=["stripe", "payment-provider"])
     """The external service's unique name: interactions call it by this name."""
+    owner: Name | None = None
+    """The team that owns the integration with it, or the service that does (then that service's team): the
+    plan gives its work items to that team. Unknown: they are unassigned."""
     description: Text | None = None
     """What the service provides (shown in the plan; rules do not read it)."""
     sla: Ratio | None = None
