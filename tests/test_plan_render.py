@@ -21,7 +21,7 @@ from engine.plan import build_plan
 from engine.plan.model import Plan
 from engine.plan.render import render
 from tests.conftest import ROOT
-from tests.plan_helpers import LEDGER, SHOP, need, rv
+from tests.plan_helpers import LEDGER, SHOP, need, render_mermaid, rv
 
 MERMAID_CHECK = os.path.join(ROOT, "tests", "fixtures", "plan", "mermaid-check")
 
@@ -81,6 +81,18 @@ def test_mermaid_output_parses_with_the_mermaid_parser(plans: dict[str, Plan], t
     assert [ln for ln in lines if ln.startswith("ok ")] == [f"ok {f} flowchart-v2" for f in files], proc.stdout + \
         proc.stderr
     assert any(ln.startswith(f"FAIL {broken}") for ln in lines), "the checker must reject broken Mermaid"
+
+
+def test_mermaid_flowcharts_render_with_mermaid_every_node_drawn(plans: dict[str, Plan], tmp_path: Any) -> None:
+    texts = [text for plan in plans.values() for text in (plan.architecture.mermaid, plan.roadmap.mermaid)]
+    for text, out in zip(texts, render_mermaid(texts, str(tmp_path)), strict=True):
+        assert "svg" in out, (text[:300], out)
+        svg = out["svg"]
+        assert 'aria-roledescription="flowchart-v2"' in svg and 'aria-roledescription="error"' not in svg
+        declared = set(re.findall(r"^\s+(\w+)[\[(/{>]", text, re.M))
+        drawn = set(re.findall(r'<g [^>]*id="flowchart-(\w+)-\d+" class="node\b', svg))
+        assert declared, text[:300]
+        assert drawn == declared, sorted(declared ^ drawn)[:10]
 
 
 def test_markdown_embeds_the_diagrams_as_mermaid_blocks(plans: dict[str, Plan]) -> None:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 from typing import Any
 
 from engine.plan import build_plan
 from engine.plan.model import WorkItem
-from engine.plan.schedule import EFFORT_DAYS, TEAM_SIZE, schedule
+from engine.plan.schedule import CHART_LIMIT, EFFORT_DAYS, TEAM_SIZE, _name, schedule
 from engine.review import review
 from tests.conftest import ROOT
-from tests.plan_helpers import need
+from tests.plan_helpers import LEDGER, need, render_mermaid
 
 SHOP = os.path.join(ROOT, "facts", "shop")
 MERMAID_CHECK = os.path.join(ROOT, "tests", "fixtures", "plan", "mermaid-check")
@@ -72,6 +74,54 @@ def test_gantt_parses_with_the_mermaid_parser(tmp_path: Any) -> None:
     proc = subprocess.run([node, os.path.join(MERMAID_CHECK, "check.mjs"), path], capture_output=True, text=True,
                           timeout=300, check=False)
     assert proc.stdout.strip() == f"ok {path} gantt", proc.stdout + proc.stderr
+
+
+def _gantt_bars(svg: str) -> dict[int, tuple[float, float, int, str]]:
+    """Each task bar Mermaid drew: its index -> (x, width, section, label)."""
+    texts = {int(k): html.unescape(t) for k, t in re.findall(r'<text [^>]*id="t(\d+)-text"[^>]*>([^<]*)</text>', svg)}
+    bars = {}
+    for attrs, k in re.findall(r'<rect ([^>]*)id="t(\d+)"', svg):
+        a = dict(re.findall(r'([\w-]+)="([^"]*)"', attrs))
+        section = re.search(r"\btask(\d+)\b", a["class"])
+        assert section, a
+        label = " ".join(texts.get(int(k), "").split())
+        bars[int(k)] = (float(a["x"]), float(a["width"]), int(section.group(1)), label)
+    return bars
+
+
+def test_gantt_renders_with_mermaid_one_bar_per_item_at_its_days(tmp_path: Any) -> None:
+    from benchmarks.gen_design import write
+
+    big = os.path.join(str(tmp_path), "big")
+    write(big, 200)
+    schedules = [build_plan(review([path], [], findings_only=False), render_svg=False).schedule
+                 for path in (SHOP, LEDGER, big)]
+    rendered = render_mermaid([sc.mermaid for sc in schedules if sc is not None], str(tmp_path))
+    for sc, out in zip(schedules, rendered, strict=True):
+        assert sc is not None and "svg" in out, out
+        svg = out["svg"]
+        assert 'aria-roledescription="gantt"' in svg and 'aria-roledescription="error"' not in svg
+        # One bar per scheduled item (per team and phase past CHART_LIMIT), with its label, in its phase.
+        items = sc.items
+        if len(items) <= CHART_LIMIT:
+            want = [(s.phase, f"{s.title} ({s.team})", s.start, s.end) for s in items]
+        else:
+            spans: dict[tuple[int, str], list[float]] = {}
+            for s in items:
+                spans.setdefault((s.phase, s.team), []).extend((s.start, s.end))
+            want = [(p, f"{team}: {len(v) // 2} items", min(v), max(v)) for (p, team), v in sorted(spans.items())]
+        bars = _gantt_bars(svg)
+        assert sorted(bars) == list(range(len(want))), (len(bars), len(want))
+        ranks = {p: i for i, p in enumerate(sorted({w[0] for w in want}))}
+        x0 = min(b[0] for b in bars.values())
+        px_per_day = (max(b[0] + b[1] for b in bars.values()) - x0) / max(w[3] for w in want)
+        for k, (phase, label, start, end) in enumerate(want):
+            x, width, section, text = bars[k]
+            assert (section, text) == (ranks[phase], " ".join(_name(label).split())), (k, bars[k], label)
+            # Drawn at its days: Mermaid read the start and end as the schedule meant them (whole pixels).
+            assert abs(x - x0 - start * px_per_day) <= 2 and abs(width - (end - start) * px_per_day) <= 2, (
+                k, x, width, start, end, px_per_day)
+    assert len(rendered) == 3 and len(schedules[2].items if schedules[2] else ()) > CHART_LIMIT  # both kinds drawn
 
 
 def test_effort_and_team_size_come_from_the_config_when_it_sets_them() -> None:
