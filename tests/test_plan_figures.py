@@ -137,6 +137,34 @@ def test_datastore_replicas_count_only_with_automatic_failover(tmp_path: Any) ->
     assert manual.composed_availability == pytest.approx(0.999 * 0.999 * 0.99)
 
 
+def test_a_stated_failover_time_costs_its_outage_in_the_closed_form(tmp_path: Any) -> None:
+    def design(**db: Any) -> dict[str, Any]:
+        d = gateway_design(services={"fast": {"zones": 2, **db.pop("svc", {})}})
+        d["datastores"] = [{"name": "db", "availability": 0.99, "replicas": 1, "failover": "automatic", **db}]
+        d["interactions"].append({"from": "fast", "to": "db", "protocol": "sql", "timeout_ms": 100})
+        return d
+
+    instant = entry(plan_of(tmp_path, design(), "instant"), "GET /fast")
+    timed = entry(plan_of(tmp_path, design(failover_seconds=60, mtbf_hours=100,
+                                           svc={"failover_seconds": 30, "mtbf_hours": 50}), "timed"), "GET /fast")
+    half = entry(plan_of(tmp_path, design(failover_seconds=60), "half"), "GET /fast")
+    both = 0.999 * (1 - 0.001 ** 2) * (1 - 0.01 ** 2)
+    assert instant.composed_availability == pytest.approx(both)
+    # Each failover loses F / MTBF of the time: a primary failing every 100 h for 60 s, a zone every 50 h for
+    # 30 s (its half of the requests, but each of two zones fails that often).
+    db_share, zone_share = 100 * 3600 / (100 * 3600 + 60), 50 * 3600 / (50 * 3600 + 30)
+    assert timed.composed_availability == pytest.approx(both * db_share * zone_share, rel=1e-9)
+    assert timed.composed_availability is not None and instant.composed_availability is not None
+    assert timed.composed_availability < instant.composed_availability
+    assert f"db: failover in 60 s once per 100 h (MTBF): × {db_share:.9g}" in timed.availability_assumptions
+    # Unknown stays an assumption, said in the entry's assumptions; so does a time without a rate.
+    assert "db: failover time not stated (failover_seconds), taken as instant" in instant.availability_assumptions
+    assert "fast: failover time not stated (failover_seconds), taken as instant" in instant.availability_assumptions
+    assert half.composed_availability == pytest.approx(both)
+    assert "db: failover in 60 s, but no mtbf_hours to say how often: taken as instant" in \
+        half.availability_assumptions
+
+
 def test_a_soft_dependency_is_left_out_of_the_product(tmp_path: Any) -> None:
     soft = entry(plan_of(tmp_path, gateway_design(calls={3: {"dependency": "soft", "fallback": "static"}})),
                  "GET /slow")

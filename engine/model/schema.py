@@ -96,6 +96,8 @@ NonNegInt = Annotated[int, Field(ge=0, le=10_000_000)]
 PosInt = Annotated[int, Field(ge=1, le=10_000_000)]
 Millis = Annotated[int, Field(ge=0, le=86_400_000)]
 Minutes = Annotated[int, Field(ge=0, le=525_600)]
+Seconds = Annotated[float, Field(ge=0, le=604_800)]
+Hours = Annotated[float, Field(gt=0, le=10_000_000)]
 
 Exposure = Literal["public", "partner", "host", "internal"]
 Environment = Literal["production", "staging", "development", "test"]
@@ -303,6 +305,14 @@ class Service(_Fact):
     """How many instances run."""
     zones: NonNegInt | None = None
     """Across how many availability zones (or failure domains) its instances are spread."""
+    failover_seconds: Seconds | None = None
+    """With ``zones`` >= 2: how long requests still go to a failed zone before the load balancer's health
+    checks take it out, in seconds (0: at once). Absent: unknown, and the plan takes failover as instant,
+    saying so in the entry point's availability assumptions."""
+    mtbf_hours: Hours | None = None
+    """Mean time between failures of one copy (one zone's instances), in hours: how often a failover
+    happens. The plan needs it to turn ``failover_seconds`` into lost time; absent: unknown, and failover is
+    taken as instant (the assumptions say so)."""
     stateful: bool | None = None
     """Instances keep data on their own storage (a persistent volume); set by the compose and Kubernetes
     importers. ``state`` says where request state lives."""
@@ -858,6 +868,14 @@ class Datastore(_Fact):
     - none: nothing until it is repaired or restored
     - manual: an operator promotes a replica
     - automatic: a replica is promoted automatically"""
+    failover_seconds: Seconds | None = None
+    """With ``failover: automatic``: how long promoting a replica takes, the primary's failure to serving
+    again, in seconds (0: at once). Absent: unknown, and the plan takes failover as instant, saying so in
+    the entry point's availability assumptions."""
+    mtbf_hours: Hours | None = None
+    """Mean time between failures of one node, in hours: how often the primary fails over. The plan needs it
+    to turn ``failover_seconds`` into lost time; absent: unknown, and failover is taken as instant (the
+    assumptions say so)."""
     multi_az: bool | None = None
     """Its nodes are spread across availability zones."""
     backups: Backups | None = None

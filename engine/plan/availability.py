@@ -29,17 +29,42 @@ def k_of_n(a: float, k: int, n: int) -> float:
 
 def own(kind: str, data: Mapping[str, object]) -> float | None:
     """The stated availability of one component (an external's ``sla``)."""
-    value = data.get("sla") if kind == "external" else data.get("availability")
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return _number(data.get("sla") if kind == "external" else data.get("availability"))
 
 
 @dataclass(frozen=True)
 class Copies:
-    """How many independent copies of a component serve, and how many must be up."""
+    """How many independent copies of a component serve, how many must be up, and the share of time left
+    once each failover's outage is counted (1.0: failover taken as instant)."""
 
     n: int
     k: int
     basis: str
+    failover: float = 1.0
+    failover_basis: str = ""
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def failover_share(data: Mapping[str, object]) -> tuple[float, str]:
+    """The share of time a replicated component serves once its failovers are counted, and how it was found.
+
+    Each failure of a copy (at the rate ``1 / mtbf_hours``) takes ``failover_seconds`` to fail over: the whole
+    load for a datastore's primary, one zone's share of it for a service, so both lose the share ``F / MTBF``
+    of their requests: ``MTBF / (MTBF + F)`` (docs/plan.md). Without both figures, failover is taken as
+    instant and the line says which is missing.
+    """
+    seconds, mtbf = _number(data.get("failover_seconds")), _number(data.get("mtbf_hours"))
+    if seconds is None:
+        return 1.0, "failover time not stated (failover_seconds), taken as instant"
+    if seconds == 0:
+        return 1.0, "failover instant (failover_seconds 0)"
+    if mtbf is None or mtbf <= 0:
+        return 1.0, f"failover in {seconds:g} s, but no mtbf_hours to say how often: taken as instant"
+    share = mtbf * 3600 / (mtbf * 3600 + seconds)
+    return share, f"failover in {seconds:g} s once per {mtbf:g} h (MTBF): × {share:.9g}"
 
 
 def copies(name: str, kind: str, data: Mapping[str, object], needed: int = 1) -> Copies | None:
@@ -48,25 +73,29 @@ def copies(name: str, kind: str, data: Mapping[str, object], needed: int = 1) ->
     A service spread over ``zones`` >= 2 has one copy per zone, ``needed`` of them to carry the load; a
     datastore with ``failover: automatic`` has its ``replicas`` as standbys of the primary (any one up
     serves). Replicas inside one zone share its failure, and a manual failover outlasts the outage it
-    answers, so neither counts.
+    answers, so neither counts. Either way a stated ``failover_seconds`` with ``mtbf_hours`` costs the
+    outage of each failover (``failover_share``).
     """
     if kind == "service":
         zones = data.get("zones")
         if isinstance(zones, int) and zones >= 2:
             k = min(max(needed, 1), zones)
-            return Copies(zones, k, f"{name}: {k} of {zones} zones needed")
+            share, how = failover_share(data)
+            return Copies(zones, k, f"{name}: {k} of {zones} zones needed", share, f"{name}: {how}")
     elif kind == "datastore":
         replicas = data.get("replicas")
         if data.get("failover") == "automatic" and isinstance(replicas, int) and replicas > 0:
-            return Copies(replicas + 1, 1, f"{name}: primary + {replicas} replicas, automatic failover")
+            share, how = failover_share(data)
+            return Copies(replicas + 1, 1, f"{name}: primary + {replicas} replicas, automatic failover", share,
+                          f"{name}: {how}")
     return None
 
 
 def effective(a: float | None, c: Copies | None) -> float | None:
-    """A component's availability with its copies (the stated figure is one copy's)."""
+    """A component's availability with its copies (the stated figure is one copy's) and its failovers."""
     if a is None or c is None:
         return a
-    return k_of_n(a, c.k, c.n)
+    return k_of_n(a, c.k, c.n) * c.failover
 
 
 def attempts(e: Edge) -> int:
@@ -238,7 +267,7 @@ def sensitivity(graph: CallGraph, entry: str, routes: frozenset[str] | None, eff
 
 def assumptions(graph: CallGraph, entry: str, routes: frozenset[str] | None,
                 needed: Mapping[str, int], nodes: Sequence[str] | None = None, limit: int = 20,
-                bases: dict[str, str | None] | None = None) -> tuple[str, ...]:
+                bases: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
     """What the composed figure assumed for this entry point, one line per component or call (at most
     ``limit``); ``bases`` keeps each component's line for the next entry point."""
     out: list[str] = []
@@ -247,9 +276,8 @@ def assumptions(graph: CallGraph, entry: str, routes: frozenset[str] | None,
     for n in sorted(hard):
         if n not in held:
             c = copies(n, graph.kind(n), graph.data(n), needed.get(n, 1))
-            held[n] = c.basis if c is not None else None
-        if held[n] is not None:
-            out.append(str(held[n]))
+            held[n] = (c.basis, c.failover_basis) if c is not None else ()
+        out.extend(held[n])
     for n in sorted(set(reach(graph, entry, routes, hard_only=False)) - hard):
         out.append(f"{n}: soft dependency, left out")
     retries = [f"{e['from']} → {e['to']}: {attempts(e)} attempts" for n in sorted(hard)
@@ -281,4 +309,4 @@ def cross_check(graph: CallGraph, entry: str, eff: Mapping[str, float | None], t
 
 
 __all__ = ["Composition", "Copies", "Sensitivity", "assumptions", "compose", "copies", "cross_check", "effective",
-           "k_of_n", "own", "retried", "sensitivity"]
+           "failover_share", "k_of_n", "own", "retried", "sensitivity"]

@@ -56,7 +56,7 @@ class EntryFigures:
         self.memos: tuple[dict[str, float], dict[str, float]] = ({}, {})
         self.budget = [SENSITIVITY_BUDGET]
         self.candidates: dict[str, tuple[list[av.Candidate], bool]] = {}
-        self.bases: dict[str, str | None] = {}
+        self.bases: dict[str, tuple[str, ...]] = {}
         self.tails: dict[str, Tail] = {}
         self.waits: dict[str, Wait] = {}
         self.done: dict[tuple[str, frozenset[str] | None, int | None], Figures] = {}
