@@ -264,6 +264,48 @@ def test_capacity_names_the_first_component_to_saturate(tmp_path: Any) -> None:
     assert cap.missing == ("capacity_rps of b", "capacity_rps of gw")
 
 
+def test_connection_pools_limit_capacity_by_littles_law(tmp_path: Any) -> None:
+    design = gateway_design(services={"slow": {"capacity_rps": 1000, "replicas": 3},
+                                      "a": {"capacity_rps": 1000}, "b": {"capacity_rps": 1000},
+                                      "fast": {"capacity_rps": 1000}, "gw": {"capacity_rps": 5000}})
+    design["endpoints"][1]["rps"] = 100
+    design["endpoints"][0]["rps"] = 10
+    # slow -> a: 4 connections per instance, 3 instances, held 100 ms (a's p95): 4 x 3 / 0.1 s = 120 rps.
+    design["interactions"][2].update(pool_size=4, calls_per_request=1)
+    # gw -> slow: 2 connections, gw's replicas not stated (1 assumed), the call's own p95 of 40 ms: 50 rps.
+    design["interactions"][1].update(pool_size=2, latency_p95_ms=40)
+    design["datastores"] = [{"name": "db", "max_connections": 20, "latency_p95_ms": 50, "capacity_rps": 900}]
+    design["interactions"].append({"from": "b", "to": "db", "protocol": "sql", "timeout_ms": 100,
+                                   "calls_per_request": 3})
+    cap = plan_of(tmp_path, design).capacity
+    assert cap is not None
+    rows = {r.component: r for r in cap.rows}
+    a_pool, gw_pool, conns = rows["pool slow → a"], rows["pool gw → slow"], rows["db connections"]
+    assert (a_pool.kind, a_pool.demand_rps, a_pool.capacity_rps, a_pool.scale) == ("pool", 100, 120, 1.2)
+    assert a_pool.capacity_basis == "pool_size 4 × 3 instances / 100 ms"
+    assert (gw_pool.capacity_rps, gw_pool.scale) == (50, 0.5)
+    assert gw_pool.capacity_basis == "pool_size 2 × 1 instance (replicas not stated) / 40 ms"
+    # db: 300 rps (100 x 3 calls) against 20 connections held 50 ms = 400 rps, below its capacity_rps of 900.
+    assert (conns.kind, conns.demand_rps, conns.capacity_rps) == ("connections", 300, 400)
+    assert rows["db"].scale == 3.0 and conns.scale == pytest.approx(400 / 300, abs=1e-3)
+    # The first component to saturate is a pool: the gateway's to slow, already over at the projected load.
+    assert (cap.saturates_first, cap.scale) == ("pool gw → slow", 0.5)
+    assert cap.summary.startswith("is over capacity at 0.5× projected load; pool gw → slow saturates first")
+
+
+def test_a_pool_without_a_hold_time_is_listed_as_missing(tmp_path: Any) -> None:
+    design = gateway_design(services={"a": {"latency_p95_ms": None}})
+    design["endpoints"][1]["rps"] = 100
+    design["interactions"][2]["pool_size"] = 4
+    design["datastores"] = [{"name": "db", "max_connections": 20}]
+    design["interactions"].append({"from": "b", "to": "db", "protocol": "sql", "timeout_ms": 100})
+    cap = plan_of(tmp_path, design).capacity
+    assert cap is not None
+    assert "latency_p95_ms of the call slow → a (or of a), for its pool" in cap.missing
+    assert "latency_p95_ms of db, for its max_connections" in cap.missing
+    assert {r.component: r.capacity_rps for r in cap.rows}["pool slow → a"] is None
+
+
 def test_sensitivity_past_its_budget_is_an_estimate_and_says_so(tmp_path: Any) -> None:
     from engine.loader import load_design
     from engine.plan.availability import sensitivity

@@ -580,6 +580,10 @@ class Interaction(_Fact):
     calls_per_request: PosInt | None = None
     """How many times the caller makes this call while serving one request (absent: once); it multiplies
     the call's latency in path figures."""
+    pool_size: PosInt | None = None
+    """Connections (or concurrent requests) each instance of the caller keeps for this call, its client pool.
+    By Little's law the call then carries at most ``pool_size × instances / latency`` requests per second;
+    the plan's capacity table lists it as a limit. Absent: unknown, and no pool limits the call."""
     parallel: bool | None = None
     """The caller makes this call at the same time as its other calls marked ``parallel`` and waits for
     all of them (a fan-out); false: after its other calls. Absent: unknown, and path figures take the call
@@ -899,6 +903,10 @@ class Datastore(_Fact):
     """Its p95 response time to queries, in milliseconds; used in path latency."""
     capacity_rps: Annotated[float, Field(ge=0)] | None = None
     """Operations per second it sustains; the lowest capacity on a path is its bottleneck."""
+    max_connections: PosInt | None = None
+    """The most client connections it accepts at once (Postgres ``max_connections``, a proxy's pool). By
+    Little's law it then serves at most ``max_connections / latency_p95_ms`` operations per second; the plan's
+    capacity table lists it as a limit. Absent: unknown, and no connection limit is counted."""
     stampede_protection: bool | None = None
     """For a cache: concurrent misses on one key are coalesced (single flight, early refresh, locks)."""
     staleness_slo_seconds: NonNegInt | None = None
