@@ -15,8 +15,9 @@ from engine.plan import build_plan
 from engine.plan.availability import compose, cross_check, k_of_n, retried
 from engine.plan.calltree import CallGraph
 from engine.plan.figures import pct
-from engine.plan.latency import identical_p95_of_max, p95_of_max
+from engine.plan.latency import identical_p95_of_max, p95_of_max, quantile_of_max, survival
 from engine.plan.model import EntryPerformance, Plan
+from engine.plan.render import render
 from engine.review import review
 from tests.conftest import ROOT
 from tests.helpers import write_yaml
@@ -241,6 +242,38 @@ def test_parallel_calls_take_the_p95_of_their_maximum_not_the_sum(tmp_path: Any)
     par = entry(plan_of(tmp_path, gateway_design(calls={2: {"parallel": True}, 3: {"parallel": True}})), "GET /slow")
     assert par.latency_tail_ms == math.ceil(5 + 20 + identical_p95_of_max(100.0, 2) - 1e-9)
     assert par.latency_ms == 225  # the summed figure stays the sequential upper bound
+
+
+def test_a_stated_p99_shapes_the_tail_of_parallel_calls_in_the_closed_form() -> None:
+    # Without a p99 the exponential assumption: its p99 is p95 x ln 100 / ln 20, and stating exactly that
+    # p99 changes nothing.
+    expo99 = 100 * math.log(100) / math.log(20)
+    assert survival(150.0, 100.0) == pytest.approx(20 ** -1.5)
+    assert survival(150.0, 100.0, expo99) == pytest.approx(20 ** -1.5)
+    assert p95_of_max([100.0] * 5, [expo99] * 5) == pytest.approx(identical_p95_of_max(100.0, 5), rel=1e-6)
+    # A heavier tail (p99 = 4 x p95): n identical calls reach 0.95 where 0.05 x 5^(-x / 300) = 1 - 0.95^(1/n).
+    n, heavy = 5, p95_of_max([100.0] * 5, [400.0] * 5)
+    assert heavy == pytest.approx(100 + 300 * math.log(0.05 / (1 - 0.95 ** (1 / n))) / math.log(5), rel=1e-6)
+    assert heavy > identical_p95_of_max(100.0, 5)
+    # The p99 of the slowest of n: the same with 0.99.
+    assert quantile_of_max([(100.0, 400.0)] * n, 0.99) == pytest.approx(
+        100 + 300 * math.log(0.05 / (1 - 0.99 ** (1 / n))) / math.log(5), rel=1e-6)
+    assert quantile_of_max([(100.0, 400.0)], 0.99) == 400.0
+
+
+def test_an_entry_gets_a_p99_where_every_part_states_one(tmp_path: Any) -> None:
+    p99s = {"gw": 9, "slow": 50, "a": 400, "b": 300}
+    design = gateway_design(services={n: {"latency_p99_ms": v} for n, v in p99s.items()},
+                            calls={2: {"parallel": True}, 3: {"parallel": True}})
+    slow = entry(plan_of(tmp_path, design, "all"), "GET /slow")
+    fan99 = quantile_of_max([(100.0, 400.0), (100.0, 300.0)], 0.99)
+    assert slow.latency_p99_ms == math.ceil(9 + 50 + fan99 - 1e-9)
+    assert slow.latency_tail_ms == math.ceil(5 + 20 + p95_of_max([100.0, 100.0], [400.0, 300.0]) - 1e-9)
+    assert slow.latency_tail_ms > math.ceil(5 + 20 + identical_p95_of_max(100.0, 2) - 1e-9)  # the heavier tail
+    partial = entry(plan_of(tmp_path, gateway_design(services={"a": {"latency_p99_ms": 400}}), "some"), "GET /slow")
+    assert partial.latency_p99_ms is None and partial.latency_tail_ms == 225
+    page = render(plan_of(tmp_path, design, "md"), "markdown")
+    assert f"; p99 {slow.latency_p99_ms:,} ms" in page
 
 
 # --- capacity -----------------------------------------------------------------------------------------------

@@ -299,6 +299,10 @@ class Service(_Fact):
     """The service's own availability (SLO or measured), without its dependencies."""
     latency_p95_ms: Millis | None = None
     """The service's own processing time at p95, without downstream calls."""
+    latency_p99_ms: Millis | None = None
+    """The service's own processing time at p99, without downstream calls, in milliseconds; the plan uses it
+    with the p95 for the tail of parallel calls and for the entry point's p99 (docs/plan.md). Absent:
+    unknown, and the plan assumes an exponential tail (p99 = 1.54 × p95)."""
     capacity_rps: Annotated[float, Field(ge=0)] | None = None
     """Throughput one deployment of the service sustains."""
     replicas: NonNegInt | None = None
@@ -577,6 +581,10 @@ class Interaction(_Fact):
     latency_p95_ms: Millis | None = None
     """The call's p95 latency as the caller sees it, in milliseconds, including the target's own calls;
     given, it replaces the latency archplan composes from the target in path figures."""
+    latency_p99_ms: Millis | None = None
+    """The call's p99 latency as the caller sees it, in milliseconds, beside its ``latency_p95_ms`` (used
+    only with it); the plan uses it for the tail of parallel calls and for the entry point's p99 (docs/plan.md).
+    Absent: unknown, and the plan assumes an exponential tail (p99 = 1.54 × p95)."""
     calls_per_request: PosInt | None = None
     """How many times the caller makes this call while serving one request (absent: once); it multiplies
     the call's latency in path figures."""
@@ -901,6 +909,10 @@ class Datastore(_Fact):
     """Its availability (SLA, SLO or measured), a fraction 0..1; used in path availability."""
     latency_p95_ms: Millis | None = None
     """Its p95 response time to queries, in milliseconds; used in path latency."""
+    latency_p99_ms: Millis | None = None
+    """Its p99 response time to queries, in milliseconds; the plan uses it with the p95 for the tail of
+    parallel calls and for the entry point's p99 (docs/plan.md). Absent: unknown, and the plan assumes an
+    exponential tail (p99 = 1.54 × p95)."""
     capacity_rps: Annotated[float, Field(ge=0)] | None = None
     """Operations per second it sustains; the lowest capacity on a path is its bottleneck."""
     max_connections: PosInt | None = None
@@ -1088,6 +1100,10 @@ class External(_Fact):
     """The provider's rate limit, in requests per second; also its capacity in path figures."""
     latency_p95_ms: Millis | None = None
     """Its p95 response time, in milliseconds; used in path latency."""
+    latency_p99_ms: Millis | None = None
+    """Its p99 response time, in milliseconds; the plan uses it with the p95 for the tail of parallel calls
+    and for the entry point's p99 (docs/plan.md). Absent: unknown, and the plan assumes an exponential tail
+    (p99 = 1.54 × p95)."""
     sandbox: bool | None = None
     """A test environment is available for integration tests."""
     paid: bool | None = None

@@ -560,8 +560,8 @@ def _performance(rv: Review, d: _Design, graph: CallGraph, cap: Capacity) -> tup
             demand_rps=float(demand) if demand is not None else None, headroom=headroom,
             missing=tuple(missing), source=f"design:path:{p.entry}", routes=tuple(sorted(routes or ())),
             composed_availability=fig.availability, availability_assumptions=fig.assumptions,
-            sensitivity=fig.sensitivity, latency_tail_ms=fig.tail_ms, worst_case_ms=fig.worst_ms,
-            budget=fig.budget))
+            sensitivity=fig.sensitivity, latency_tail_ms=fig.tail_ms, latency_p99_ms=fig.p99_ms,
+            worst_case_ms=fig.worst_ms, budget=fig.budget))
     return tuple(out)
 
 

@@ -23,6 +23,7 @@ class Figures:
     assumptions: tuple[str, ...]
     sensitivity: str
     tail_ms: int | None
+    p99_ms: int | None
     worst_ms: int | None
     budget: str
     fan_out: int
@@ -83,4 +84,5 @@ class EntryFigures:
                        for n in nodes), default=0)
         return Figures(comp.value, av.assumptions(g, entry, routes, self.needed, nodes, bases=self.bases), sens,
                        None if t.partial else math.ceil(t.p95_ms - 1e-9),
+                       None if t.partial or t.p99_ms is None else math.ceil(t.p99_ms - 1e-9),
                        None if w.ms is None else math.ceil(w.ms - 1e-9), budget_line(w, target_ms), fan_out)

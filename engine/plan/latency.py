@@ -20,32 +20,61 @@ PARALLEL_CAP = 1000
 """Most copies of one parallel call counted in a fan-out (calls_per_request on a parallel call)."""
 
 
-def p95_of_max(p95s: Sequence[float]) -> float:
-    """The p95 of the slowest of independent exponential latencies with these p95s (bisection, exact to 1e-9)."""
-    ps = [p for p in p95s if p > 0]
-    if not ps:
-        return 0.0
-    if len(ps) == 1:
-        return ps[0]
+Branch = tuple[float, "float | None"]
+"""A call's (p95, p99) in ms; the p99 None when the design does not state it."""
 
+
+def survival(t: float, p95: float, p99: float | None = None) -> float:
+    """``P(T > t)`` for a call with this p95 (and p99).
+
+    Without a usable p99 (stated and above the p95): exponential, ``20^(-t / p95)``. With one, the tail above
+    the p95 runs through both stated points, log-linear: ``0.05 × 5^(-(t - p95) / (p99 - p95))``. The
+    exponential is the case ``p99 = p95 × ln 100 / ln 20``, so a stated p99 only replaces that assumption.
+    """
+    if p99 is None or p99 <= p95 or t < p95:
+        return float(20 ** (-t / p95))
+    return float(0.05 * 5 ** (-(t - p95) / (p99 - p95)))
+
+
+def _own_quantile(p95: float, p99: float | None, q: float) -> float:
+    if q <= QUANTILE:
+        return p95
+    return p99 if p99 is not None and p99 > p95 else p95 * math.log(100) / math.log(20)
+
+
+def quantile_of_max(branches: Sequence[Branch], q: float = QUANTILE) -> float:
+    """The p95 (``q`` 0.95) or p99 (0.99) of the slowest of independent calls (bisection, exact to 1e-9)."""
+    bs = [(p95, p99) for p95, p99 in branches if p95 > 0]
+    if not bs:
+        return 0.0
+    lo = max(_own_quantile(p95, p99, q) for p95, p99 in bs)  # the slowest is at least as slow as each
+    return lo if len(bs) == 1 else _bisect(bs, q, lo)
+
+
+def _bisect(bs: Sequence[Branch], q: float, lo: float) -> float:
     def cdf(t: float) -> float:
         v = 1.0
-        for p in ps:
-            v *= 1 - 20 ** (-t / p)
+        for p95, p99 in bs:
+            v *= 1 - survival(t, p95, p99)
         return v
 
-    lo, hi = max(ps), max(ps) * 2
-    while cdf(hi) < QUANTILE:
+    hi = lo * 2
+    while cdf(hi) < q:
         lo, hi = hi, hi * 2
     for _ in range(200):
         mid = (lo + hi) / 2
-        if cdf(mid) < QUANTILE:
+        if cdf(mid) < q:
             lo = mid
         else:
             hi = mid
         if hi - lo <= 1e-9 * hi:
             break
     return hi
+
+
+def p95_of_max(p95s: Sequence[float], p99s: Sequence[float | None] | None = None) -> float:
+    """The p95 of the slowest of independent calls with these p95s (and p99s, where stated)."""
+    return quantile_of_max(list(zip(p95s, p99s or [None] * len(p95s), strict=True)))
 
 
 def identical_p95_of_max(p95: float, n: int) -> float:
@@ -67,24 +96,43 @@ class Tail:
 
     p95_ms: float
     partial: bool
+    p99_ms: float | None = None
+    """The p99 the same way, where every component and call below states one (else None)."""
+
+
+def _stated(data: Edge, name: str) -> float | None:
+    v = data.get(name)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def tail(graph: CallGraph, memo: dict[str, Tail], entry: str, routes: frozenset[str] | None) -> Tail:
-    """The entry's p95 with parallel fan-out counted (hard calls only, as the summed figure)."""
+    """The entry's p95 (and p99) with parallel fan-out counted (hard calls only, as the summed figure).
+
+    A call's own ``latency_p95_ms`` (with its ``latency_p99_ms``) replaces its target's tree; a stated p99
+    shapes the tail of a parallel call (``survival``). The p99 adds along sequential calls as the p95 does.
+    """
 
     def combine(n: str, children: Sequence[tuple[Edge, Tail]]) -> Tail:
-        own = graph.data(n).get("latency_p95_ms")
+        data = graph.data(n)
+        own, own99 = _stated(data, "latency_p95_ms"), _stated(data, "latency_p99_ms")
         partial = own is None and (graph.kind(n) != "service" or not children)
-        total = float(own or 0)
-        group: list[float] = []
+        total = own or 0.0
+        total99: float | None = own99 if own99 is not None else (0.0 if own is None and children else None)
+        group: list[Branch] = []
         for e, sub in children:
-            branch = float(e["latency_p95_ms"]) if e.get("latency_p95_ms") is not None else sub.p95_ms
-            partial = partial or (e.get("latency_p95_ms") is None and sub.partial)
+            stated = _stated(e, "latency_p95_ms")
+            branch = stated if stated is not None else sub.p95_ms
+            branch99 = _stated(e, "latency_p99_ms") if stated is not None else sub.p99_ms
+            partial = partial or (stated is None and sub.partial)
             if _parallel(e):
-                group.extend([branch] * min(_calls(e), PARALLEL_CAP))
+                group.extend([(branch, branch99)] * min(_calls(e), PARALLEL_CAP))
             else:
                 total += _calls(e) * branch
-        return Tail(total + p95_of_max(group), partial)
+                total99 = None if total99 is None or branch99 is None else total99 + _calls(e) * branch99
+        p99 = None
+        if total99 is not None and all(b99 is not None for _b, b99 in group):
+            p99 = total99 + quantile_of_max(group, 0.99)
+        return Tail(total + quantile_of_max(group), partial, p99)
 
     return fold_entry(graph, memo, entry, routes, combine)
 
@@ -155,4 +203,5 @@ def budget_line(w: Wait, target_ms: int | None, limit: int = 5) -> str:
     return head
 
 
-__all__ = ["Tail", "Wait", "budget_line", "identical_p95_of_max", "p95_of_max", "tail", "worst_wait"]
+__all__ = ["Tail", "Wait", "budget_line", "identical_p95_of_max", "p95_of_max", "quantile_of_max", "survival", "tail",
+           "worst_wait"]

@@ -161,6 +161,8 @@ class EntryPerformance:
     """The single change that raises the composed availability the most, and by how much."""
     latency_tail_ms: int | None = None
     """p95 with parallel calls as the p95 of their maximum (exponential latencies, docs/plan.md)."""
+    latency_p99_ms: int | None = None
+    """p99 the same way, where every component and call on the route states a ``latency_p99_ms``."""
     worst_case_ms: int | None = None
     """Longest wait: attempts x timeout along every call; None when a call below has no timeout."""
     budget: str = ""

@@ -36,7 +36,8 @@ def figure_blocks(plan: Plan) -> list[str | Table | list[str]]:
                 composed += (": meets target" if e.composed_availability >= e.availability_target - 1e-12
                              else ": below target")
         rows.append([e.entry, " ".join(e.routes) or "all calls", composed, e.sensitivity or "—",
-                     _ms(e.latency_tail_ms, "unknown (figures missing)"), e.budget,
+                     _ms(e.latency_tail_ms, "unknown (figures missing)")
+                     + (f"; p99 {e.latency_p99_ms:,} ms" if e.latency_p99_ms is not None else ""), e.budget,
                      _listed(e.availability_assumptions)])
     if rows:
         out.append(Table(["entry point", "route", "composed availability / target", "sensitivity: best single change",
@@ -45,8 +46,8 @@ def figure_blocks(plan: Plan) -> list[str | Table | list[str]]:
         out.append("Composed availability: each component's stated figure is one copy's (one zone, one database "
                    "node); copies across zones count as k of n, soft dependencies are left out, and retries raise "
                    "a call's success odds against transient failures. The p95 takes parallel calls as the p95 of "
-                   "their maximum (exponential latencies). The budget adds attempts × timeout along every call. "
-                   "Formulas: docs/plan.md.")
+                   "their maximum (exponential latencies, or through the stated p99). The budget adds attempts × "
+                   "timeout along every call. Formulas: docs/plan.md.")
     cap = plan.capacity
     if cap is None or not (cap.rows or cap.missing):
         return out
