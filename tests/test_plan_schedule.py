@@ -236,3 +236,36 @@ def test_a_channel_and_an_external_go_to_the_team_that_owns_them(tmp_path: os.Pa
     teams = {w.id: w.team for w in plan.roadmap.items if w.kind == "component"}
     # a channel owned by a service: that service's team; an external owned by a team: that team
     assert (teams["channel:events"], teams["external:stripe"], teams["external:maps"]) == ("core", "payments-team", "")
+
+
+def test_a_workflows_items_go_to_the_team_that_owns_it(tmp_path: os.PathLike[str]) -> None:
+    from tests.helpers import write
+    from tests.plan_helpers import rv
+
+    def teams(owner: str) -> dict[str, str]:
+        write(str(tmp_path), f"{owner or 'none'}/design.yaml", f"""
+            source: infrastructure
+            services:
+              - {{name: checkout, owner: checkout-team, exposure: public}}
+              - {{name: payments, owner: payments-team}}
+            interactions:
+              - {{from: checkout, to: payments, style: sync, protocol: http, mutating: true}}
+            endpoints:
+              - {{method: POST, path: /checkout, served_by: checkout, exposure: public}}
+            workflows:
+              - name: place-order
+                {f"owner: {owner}" if owner else ""}
+                coordination: none
+                steps:
+                  - {{service: checkout, action: reserve stock, mutates_state: true}}
+                  - {{service: payments, action: capture payment, mutates_state: true}}
+            """)
+        saga = os.path.join(ROOT, "rules", "data", "cross-service-transaction-without-saga.yaml")
+        plan = build_plan(rv([os.path.join(str(tmp_path), owner or "none")], [saga]), render_svg=False)
+        return {w.id: w.team for w in plan.roadmap.items if w.subject.startswith(("workflow:", "step:"))}
+
+    by_team, by_service, unowned = teams("orders-team"), teams("payments"), teams("")
+    assert by_team and set(by_team.values()) == {"orders-team"}  # a team, named directly
+    assert set(by_service.values()) == {"payments-team"}  # a service: its team
+    assert set(unowned.values()) == {""}  # unknown: unassigned, as before
+    assert by_team.keys() == unowned.keys()

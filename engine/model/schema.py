@@ -1301,6 +1301,9 @@ class Workflow(_Fact):
 
     name: Name
     """The workflow's unique name."""
+    owner: Name | None = None
+    """The team that owns the transaction, or the service that does (then that service's team): the plan gives
+    the work items on the workflow and its steps to that team. Unknown: they are unassigned."""
     steps: list[WorkflowStep]
     """Its steps, in order."""
     coordination: (

@@ -340,8 +340,17 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
 
 
 def _team(d: _Design, subjects: str) -> str:
-    """The owner of the component the first subject is about (a datastore's owner, else its owning service's)."""
-    comp = d.component_of(subjects.split(", ", 1)[0])
+    """The owner of the component the first subject is about (a datastore's owner, else its owning service's);
+    for a workflow (or one of its steps), the workflow's ``owner``, a team or a service whose team it is."""
+    first = d.facts.get(subjects.split(", ", 1)[0])
+    if first is not None and first.kind in ("workflow", "step"):
+        flow = first if first.kind == "workflow" else d.facts.get(f"workflow:{first.data.get('workflow')}")
+        owner = flow.data.get("owner") if flow is not None else None
+        if not owner or str(owner) not in d.comp:
+            return str(owner or "")
+        comp: str | None = str(owner)
+    else:
+        comp = d.component_of(subjects.split(", ", 1)[0])
     seen: set[str] = set()
     while comp is not None and comp in d.comp and comp not in seen:
         seen.add(comp)
