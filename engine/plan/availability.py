@@ -54,11 +54,11 @@ def failover_share(data: Mapping[str, object]) -> tuple[float, str]:
     Each failure of a copy (at the rate ``1 / mtbf_hours``) takes ``failover_seconds`` to fail over: the whole
     load for a datastore's primary, one zone's share of it for a service, so both lose the share ``F / MTBF``
     of their requests: ``MTBF / (MTBF + F)`` (docs/plan.md). Without both figures, failover is taken as
-    instant and the line says which is missing.
+    instant and the line says which is missing ("" when ``failover_seconds`` is).
     """
     seconds, mtbf = _number(data.get("failover_seconds")), _number(data.get("mtbf_hours"))
     if seconds is None:
-        return 1.0, "failover time not stated (failover_seconds), taken as instant"
+        return 1.0, ""  # listed with the others in one line of the entry's assumptions
     if seconds == 0:
         return 1.0, "failover instant (failover_seconds 0)"
     if mtbf is None or mtbf <= 0:
@@ -81,13 +81,13 @@ def copies(name: str, kind: str, data: Mapping[str, object], needed: int = 1) ->
         if isinstance(zones, int) and zones >= 2:
             k = min(max(needed, 1), zones)
             share, how = failover_share(data)
-            return Copies(zones, k, f"{name}: {k} of {zones} zones needed", share, f"{name}: {how}")
+            return Copies(zones, k, f"{name}: {k} of {zones} zones needed", share, how and f"{name}: {how}")
     elif kind == "datastore":
         replicas = data.get("replicas")
         if data.get("failover") == "automatic" and isinstance(replicas, int) and replicas > 0:
             share, how = failover_share(data)
             return Copies(replicas + 1, 1, f"{name}: primary + {replicas} replicas, automatic failover", share,
-                          f"{name}: {how}")
+                          how and f"{name}: {how}")
     return None
 
 
@@ -273,11 +273,17 @@ def assumptions(graph: CallGraph, entry: str, routes: frozenset[str] | None,
     out: list[str] = []
     hard = set(nodes if nodes is not None else reach(graph, entry, routes))
     held = bases if bases is not None else {}
+    instant: list[str] = []
     for n in sorted(hard):
         if n not in held:
             c = copies(n, graph.kind(n), graph.data(n), needed.get(n, 1))
             held[n] = (c.basis, c.failover_basis) if c is not None else ()
-        out.extend(held[n])
+        out.extend(line for line in held[n] if line)
+        if held[n] and not held[n][1]:
+            instant.append(n)
+    if instant:
+        out.append("failover time not stated (failover_seconds), taken as instant: " + ", ".join(instant[:10])
+                   + (f" and {len(instant) - 10} more" if len(instant) > 10 else ""))
     for n in sorted(set(reach(graph, entry, routes, hard_only=False)) - hard):
         out.append(f"{n}: soft dependency, left out")
     retries = [f"{e['from']} → {e['to']}: {attempts(e)} attempts" for n in sorted(hard)
