@@ -89,12 +89,14 @@ def _gantt_bars(svg: str) -> dict[int, tuple[float, float, int, str]]:
     return bars
 
 
-def test_gantt_renders_with_mermaid_one_bar_per_item_at_its_days(tmp_path: Any) -> None:
+def test_gantt_renders_with_mermaid_and_in_html_one_bar_per_item_at_its_days(tmp_path: Any,
+                                                                             monkeypatch: Any) -> None:
     from benchmarks.gen_design import write
 
     big = os.path.join(str(tmp_path), "big")
     write(big, 200)
-    schedules = [build_plan(review([path], [], findings_only=False), render_svg=False).schedule
+    monkeypatch.setenv("ARCHPLAN_DOT", "")  # the HTML's Gantt is archplan's own drawing: no Graphviz needed
+    schedules = [build_plan(review([path], [], findings_only=False), render_svg=True).schedule
                  for path in (SHOP, LEDGER, big)]
     rendered = render_mermaid([sc.mermaid for sc in schedules if sc is not None], str(tmp_path))
     for sc, out in zip(schedules, rendered, strict=True):
@@ -110,6 +112,9 @@ def test_gantt_renders_with_mermaid_one_bar_per_item_at_its_days(tmp_path: Any) 
             for s in items:
                 spans.setdefault((s.phase, s.team), []).extend((s.start, s.end))
             want = [(p, f"{team}: {len(v) // 2} items", min(v), max(v)) for (p, team), v in sorted(spans.items())]
+        # The HTML's Gantt: the same bars, each with its label.
+        assert sc.svg is not None and sc.svg.count("<rect ") == len(want), (sc.svg.count("<rect "), len(want))
+        assert all(f">{html.escape(label[:64])}</text>" in sc.svg for _p, label, _s, _e in want)
         bars = _gantt_bars(svg)
         assert sorted(bars) == list(range(len(want))), (len(bars), len(want))
         ranks = {p: i for i, p in enumerate(sorted({w[0] for w in want}))}
