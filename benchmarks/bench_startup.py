@@ -42,6 +42,11 @@ for _ in range({calls}):
 print(statistics.median(times))
 """
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""The environment of every measured process. An installed archplan has its bytecode compiled (pip writes the
+.pyc files); with ``PYTHONDONTWRITEBYTECODE`` set (as in some CI and sandbox shells) an editable install
+compiles its ~40 modules from source in every process, 60 ms of a check, and the warm-up could not fix it."""
+
 CHECK_RATIO = 2.0
 """``archplan check facts/shop`` (cold process) against the third-party import floor (issue 17)."""
 FIRST_RUN_RATIO = 3.0
@@ -60,7 +65,7 @@ def wall(argv: list[str], ok: tuple[int, ...] = (0,), env: dict[str, str] | None
     """Seconds one process takes, start to exit."""
     t0 = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
-                          env={**os.environ, **env} if env else None)
+                          env={**ENV, **(env or {})})
     elapsed = time.perf_counter() - t0
     if done.returncode not in ok:
         raise SystemExit(f"bench_startup: {' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
@@ -70,7 +75,7 @@ def wall(argv: list[str], ok: tuple[int, ...] = (0,), env: dict[str, str] | None
 def library_call(calls: int) -> float:
     """Median seconds of one ``review()`` call in a process that has made one already."""
     done = subprocess.run([sys.executable, "-c", LIBRARY.format(shop=SHOP, calls=calls)], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=ENV)
     if done.returncode != 0:
         raise SystemExit(f"bench_startup: the library run failed: {done.stderr[-500:]}")
     return float(done.stdout.split()[-1])
