@@ -31,7 +31,7 @@ from engine.compiler import (
     combinations,
     lookup_target,
 )
-from engine.consequence import Outcome, consequences
+from engine.consequence import Outcome, consequences, gap_outcome
 from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
 
@@ -394,11 +394,13 @@ class _Session:
 
     def run(self, facts: Iterable[Mapping[str, Any]], limits: RunLimits,
             apply: Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome] | None = None) -> RunResult:
+        own = apply is None
         if apply is None:
             apply = _consequences_of(self.kb)
         self.reset()
         self.dirty = True
         fire = _Run(self, limits, apply, _store_of(facts, limits))
+        fire.direct_gaps = own
         for stratum in range(self.kb.strata):
             fire.stratum(stratum)
         return fire.result
@@ -439,6 +441,9 @@ class _Run:
         self.steps = 0
         self.queue: list[dict[str, Any]] = []
         self.activations: list[tuple[str, Any]] = []
+        self.direct_gaps = False
+        """Whether a gap variant's match is recorded from the C core's projections (``gap_outcome``), as the
+        rules' own consequences would record it, without looking up and binding the facts themselves."""
 
     def stratum(self, stratum: int) -> None:
         """Fire one stratum's rulesets over every fact known so far, then over what they derive, to a fixed point."""
@@ -499,6 +504,10 @@ class _Run:
     def record(self, name: str, matched: Mapping[str, Any]) -> None:
         """Apply a rule to one match, and keep the facts it derives that are new."""
         crule = self.kb.rules[name]
+        if crule.gap is not None and self.direct_gaps and not crule.lookups:
+            self.result.outcomes.append((name, gap_outcome(crule, crule.rule_id, matched)))
+            self.result.fired += 1
+            return
         store = self.store
         # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
         bindings = {alias: store[f["key"]] for alias, f in matched.items()}
