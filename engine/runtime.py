@@ -154,9 +154,12 @@ _MAX_PROPERTIES = 240
 
 
 def _count_properties(value: Any) -> int:
-    if isinstance(value, dict):
-        return sum(_count_properties(v) if isinstance(v, dict) else 1 for v in value.values())
-    return 1
+    if not isinstance(value, dict):
+        return 1
+    n = 0
+    for v in value.values():
+        n += _count_properties(v) if isinstance(v, dict) else 1
+    return n
 
 
 def _field(fact: Mapping[str, Any], path: str) -> Any:
@@ -178,19 +181,25 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
     """
     fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
+    plain = {kind: names for kind, names in fields.items() if kind not in lookups and kind not in regexes}
+    """Kinds projected by their fields alone (most facts): no lookup, no regular expression."""
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
-        names = fields.get(kind)
-        out = {k: fact[k] for k in names if k in fact} if names is not None else dict(fact)
-        for slot, src, key, wanted in lookups.get(kind, ()):
-            ref = lookup_target(src, key, fact)
-            target = store.get(ref) if ref is not None else None
-            if target is not None:
-                out[slot] = {k: target[k] for k in wanted if k in target}
-        for slot, path, pattern in regexes.get(kind, ()):
-            value = _field(out, path)
-            out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
+        names = plain.get(kind)
+        if names is not None:
+            out = {k: fact[k] for k in names if k in fact}
+        else:
+            names = fields.get(kind)
+            out = {k: fact[k] for k in names if k in fact} if names is not None else dict(fact)
+            for slot, src, key, wanted in lookups.get(kind, ()):
+                ref = lookup_target(src, key, fact)
+                target = store.get(ref) if ref is not None else None
+                if target is not None:
+                    out[slot] = {k: target[k] for k in wanted if k in target}
+            for slot, path, pattern in regexes.get(kind, ()):
+                value = _field(out, path)
+                out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
         n = len(out)
