@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import orjson
+
 from engine import budget
 from engine.errors import RuleError
 from engine.model import NAME_KEYED_KINDS, SINGLETON_KINDS, Severity, singleton_key
@@ -121,7 +123,7 @@ class CompiledRule:
         (``system`` …: one fact at most) multiply nothing and are left out."""
         return unjoined_groups(self.patterns)
 
-    @property
+    @functools.cached_property
     def engine_patterns(self) -> tuple[CompiledPattern, ...]:
         """The patterns the C core matches (every pattern but the looked-up ones, negated or not)."""
         looked_up = {lk.alias for lk in self.lookups}
@@ -383,7 +385,7 @@ class CompiledKB:
 
     def ruleset_definitions(self) -> dict[str, dict[str, Any]]:
         """Fresh durable_rules definitions (``set_rulesets`` mutates what it is given)."""
-        fresh: dict[str, dict[str, Any]] = json.loads(json.dumps(self.definitions))
+        fresh: dict[str, dict[str, Any]] = orjson.loads(_canonical(self.definitions, sort=False))
         return fresh
 
 
@@ -596,8 +598,17 @@ def _lookups(pats: Sequence[CompiledPattern], derived: set[str]) -> tuple[Lookup
     return tuple(out)
 
 
-def _shape(p: CompiledPattern, tests: tuple[Test, ...]) -> str:
-    return json.dumps([p.kind, p.absent, tests], sort_keys=True, default=str)
+def _shape(p: CompiledPattern, tests: tuple[Test, ...]) -> bytes:
+    return _canonical([p.kind, p.absent, tests])
+
+
+def _canonical(value: Any, sort: bool = True) -> bytes:
+    """``value`` as JSON, with sorted keys (the same text for the same value) unless ``sort`` is false; orjson,
+    or json for what it refuses."""
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS if sort else None)
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a non-text key
+        return json.dumps(value, sort_keys=sort, default=str).encode()
 
 
 def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> CompiledKB:
@@ -613,7 +624,7 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
             rulesets.append(_ruleset_spec(name, s, part, joining))
             definitions[name] = {c.name: c.definition() for c in part}
     check_limits(definitions)
-    digest = hashlib.sha256(json.dumps(definitions, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(_canonical(definitions)).hexdigest()[:16]
     matched = frozenset(p.kind for c in compiled.values() for p in c.patterns)
     return CompiledKB(compiled, tuple(rulesets), {lr.rule.id: lr for lr in kb.rules}, digest, matched,
                       strata=max(strata.values(), default=0) + 1, definitions=definitions)
@@ -650,7 +661,7 @@ class _Load:
     alpha: Counter[str] = field(default_factory=Counter)
     nex: Counter[str] = field(default_factory=Counter)
     tests: Counter[str] = field(default_factory=Counter)
-    shapes: Counter[str] = field(default_factory=Counter)
+    shapes: Counter[bytes] = field(default_factory=Counter)
 
     @classmethod
     def of(cls, c: CompiledRule) -> _Load:

@@ -66,7 +66,7 @@ def _toml_type(value: Any) -> str:
 class ConfigFile(BaseModel):
     """The schema of the config table. Strict: unknown keys and wrong types are errors."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False, defer_build=True)
 
     design: list[StrictStr] | None = None
     """Design files or directories (relative to the config file) reviewed when a command names none."""
@@ -91,7 +91,7 @@ class ConfigFile(BaseModel):
 class WaiverSettings(BaseModel):
     """The ``[waivers]`` table."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False, defer_build=True)
 
     max_days: int = Field(default=180, ge=1, le=3650, alias="max-days")
     """The latest a waiver may expire, in days from today."""
@@ -102,7 +102,7 @@ class WaiverSettings(BaseModel):
 class PlanSettings(BaseModel):
     """The ``[plan]`` table."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False, defer_build=True)
 
     effort: dict[str, Annotated[float, Field(gt=0, le=10000)]] = Field(default_factory=dict)
     """Person-days per kind of work item (``component``, ``mitigation``: instead of the defaults 5 and 2), or

@@ -190,12 +190,20 @@ def _scope(ref: str, bindings: Bindings) -> str:
     return show_value(lookup(bindings[alias], fld))
 
 
+def gap_outcome(crule: CompiledRule, rule_id: str, facts: Mapping[str, Mapping[str, Any]]) -> Outcome:
+    """What a match of a gap variant (``crule.gap`` set) produces: only the keys of the matched ``facts`` (by alias)
+    count, so the runtime passes the C core's projections of them as they come (three in four matches at 5,000
+    services are gap variants)."""
+    premises = tuple([str(facts[alias]["key"]) for alias in crule.premise_aliases])
+    alias, _, fld = str(crule.gap).partition(".")
+    return Outcome(gap=GapRecord(str(facts[alias]["key"]), fld, rule_id, premises))
+
+
 def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome:
     """Apply a rule's consequence to one match."""
-    premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
     if crule.gap is not None:
-        alias, _, fld = crule.gap.partition(".")
-        return Outcome(gap=GapRecord(str(bindings[alias]["key"]), fld, rule.id, premises))
+        return gap_outcome(crule, rule.id, bindings)
+    premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
     facts: list[dict[str, Any]] = []
     risk = None
     if rule.risk is not None:

@@ -27,7 +27,7 @@ from engine import source
 from engine.errors import ArchplanError
 from engine.model.document import DEFAULT_LIMITS, Document, Limits, Path
 
-FORMAT = 2
+FORMAT = 3
 """The layout of an entry; a change makes every older entry a mismatch."""
 KEEP = 8
 """Entries kept; the oldest go when a new one is written (each rule edit makes a new set)."""
@@ -109,16 +109,42 @@ def _read(entry: str, key: str, files: Sequence[str]) -> list[Document] | None:
 
 
 def _document(item: Any, path: str) -> Document:
-    if not isinstance(item, dict) or item.get("file") != path or not isinstance(item.get("positions"), list):
+    if not isinstance(item, dict) or item.get("file") != path or not isinstance(item.get("positions"), str):
         raise ValueError("entry does not fit")
-    positions: dict[Path, tuple[int, int]] = {tuple(keys): (line, column) for keys, line, column in item["positions"]}
-    return Document(path, item["data"], positions)
+    return _StoredDocument(path, item["data"], item["positions"])
+
+
+class _StoredDocument(Document):
+    """A document read back from the cache, whose key positions are parsed when first asked for.
+
+    The positions (23,000 key paths for the built-in rules) are most of an entry, and a check that finds no
+    error in the rules never asks for them: kept as their JSON text, they cost a check nothing (7 ms read).
+    """
+
+    _raw: str | None = None
+    _parsed: dict[Path, tuple[int, int]] | None = None
+
+    @property
+    def positions(self) -> dict[Path, tuple[int, int]]:
+        if self._parsed is None:
+            parsed: dict[Path, tuple[int, int]] = {}
+            with contextlib.suppress(ValueError, TypeError):  # the body's hash was checked: not expected
+                parsed = {tuple(keys): (line, column) for keys, line, column in orjson.loads(self._raw or "[]")}
+            self._parsed = parsed
+        return self._parsed
+
+    @positions.setter
+    def positions(self, value: Any) -> None:  # the dataclass __init__ gives the JSON text
+        if isinstance(value, str):
+            self._raw, self._parsed = value, None
+        else:
+            self._raw, self._parsed = None, value
 
 
 def _write(entry: str, key: str, docs: Sequence[Document]) -> None:
     """Store the documents, atomically; quietly not, when they do not survive JSON unchanged or the disk refuses."""
-    stored = [{"file": d.file, "data": d.data, "positions": [[list(k), line, col] for k, (line, col)
-                                                              in d.positions.items()]} for d in docs]
+    stored = [{"file": d.file, "data": d.data, "positions": orjson.dumps(
+        [[list(k), line, col] for k, (line, col) in d.positions.items()]).decode()} for d in docs]
     try:
         body = orjson.dumps(stored)
         if [d["data"] for d in orjson.loads(body)] != [d.data for d in docs]:

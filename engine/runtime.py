@@ -31,7 +31,7 @@ from engine.compiler import (
     combinations,
     lookup_target,
 )
-from engine.consequence import Outcome, consequences
+from engine.consequence import Outcome, consequences, gap_outcome
 from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
 
@@ -154,9 +154,12 @@ _MAX_PROPERTIES = 240
 
 
 def _count_properties(value: Any) -> int:
-    if isinstance(value, dict):
-        return sum(_count_properties(v) if isinstance(v, dict) else 1 for v in value.values())
-    return 1
+    if not isinstance(value, dict):
+        return 1
+    n = 0
+    for v in value.values():
+        n += _count_properties(v) if isinstance(v, dict) else 1
+    return n
 
 
 def _field(fact: Mapping[str, Any], path: str) -> Any:
@@ -178,19 +181,25 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
     """
     fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
+    plain = {kind: names for kind, names in fields.items() if kind not in lookups and kind not in regexes}
+    """Kinds projected by their fields alone (most facts): no lookup, no regular expression."""
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
-        names = fields.get(kind)
-        out = {k: fact[k] for k in names if k in fact} if names is not None else dict(fact)
-        for slot, src, key, wanted in lookups.get(kind, ()):
-            ref = lookup_target(src, key, fact)
-            target = store.get(ref) if ref is not None else None
-            if target is not None:
-                out[slot] = {k: target[k] for k in wanted if k in target}
-        for slot, path, pattern in regexes.get(kind, ()):
-            value = _field(out, path)
-            out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
+        names = plain.get(kind)
+        if names is not None:
+            out = {k: fact[k] for k in names if k in fact}
+        else:
+            names = fields.get(kind)
+            out = {k: fact[k] for k in names if k in fact} if names is not None else dict(fact)
+            for slot, src, key, wanted in lookups.get(kind, ()):
+                ref = lookup_target(src, key, fact)
+                target = store.get(ref) if ref is not None else None
+                if target is not None:
+                    out[slot] = {k: target[k] for k in wanted if k in target}
+            for slot, path, pattern in regexes.get(kind, ()):
+                value = _field(out, path)
+                out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
         n = len(out)
@@ -394,11 +403,13 @@ class _Session:
 
     def run(self, facts: Iterable[Mapping[str, Any]], limits: RunLimits,
             apply: Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome] | None = None) -> RunResult:
+        own = apply is None
         if apply is None:
             apply = _consequences_of(self.kb)
         self.reset()
         self.dirty = True
         fire = _Run(self, limits, apply, _store_of(facts, limits))
+        fire.direct_gaps = own
         for stratum in range(self.kb.strata):
             fire.stratum(stratum)
         return fire.result
@@ -439,6 +450,9 @@ class _Run:
         self.steps = 0
         self.queue: list[dict[str, Any]] = []
         self.activations: list[tuple[str, Any]] = []
+        self.direct_gaps = False
+        """Whether a gap variant's match is recorded from the C core's projections (``gap_outcome``), as the
+        rules' own consequences would record it, without looking up and binding the facts themselves."""
 
     def stratum(self, stratum: int) -> None:
         """Fire one stratum's rulesets over every fact known so far, then over what they derive, to a fixed point."""
@@ -499,6 +513,10 @@ class _Run:
     def record(self, name: str, matched: Mapping[str, Any]) -> None:
         """Apply a rule to one match, and keep the facts it derives that are new."""
         crule = self.kb.rules[name]
+        if crule.gap is not None and self.direct_gaps and not crule.lookups:
+            self.result.outcomes.append((name, gap_outcome(crule, crule.rule_id, matched)))
+            self.result.fired += 1
+            return
         store = self.store
         # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
         bindings = {alias: store[f["key"]] for alias, f in matched.items()}

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from engine.errors import RuleError, did_you_mean
 from engine.model import Category
 from engine.schema import RULE_SCHEMA_FILE, modeline
@@ -27,6 +29,11 @@ _PRESCRIPTIVE = ("require-", "must-", "ensure-", "use-", "enforce-", "should-")
 def unfilled_placeholders(doc: Document) -> list[RuleError]:
     """Every key or text value of a rule file that still holds the scaffold's placeholder."""
     out: list[RuleError] = []
+    try:  # the common case, a finished rule, in one pass of C: its JSON text holds every key and text value as is
+        if PLACEHOLDER.encode() not in orjson.dumps(doc.data):
+            return out
+    except TypeError:  # a value JSON cannot hold (an integer beyond 64 bits): walk it
+        pass
 
     def walk(node: Any, path: Path) -> None:
         if isinstance(node, dict):

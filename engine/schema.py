@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.model import DesignFile
 from engine.model.rule import Rule
+from engine.model.schema import attach_docstrings
 
 DESIGN_SCHEMA_FILE = "design.schema.json"
 """Default file name of the design schema: ``archplan schema -o design.schema.json``."""
@@ -28,6 +29,7 @@ _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 def design_schema() -> dict[str, Any]:
     """The JSON Schema of a design file."""
+    attach_docstrings(DesignFile)
     data = DesignFile.model_json_schema(by_alias=True)
     data["$schema"] = _DRAFT
     data["$id"] = "https://archplan.dev/schema/design-v1.json"
@@ -36,6 +38,7 @@ def design_schema() -> dict[str, Any]:
 
 def rule_schema() -> dict[str, Any]:
     """The JSON Schema of a rule file (its structure; the loader checks kinds, fields and templates too)."""
+    attach_docstrings(Rule)
     data = Rule.model_json_schema(by_alias=True)
     data["$schema"] = _DRAFT
     data["$id"] = "https://archplan.dev/schema/rule-v1.json"

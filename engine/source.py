@@ -24,13 +24,41 @@ __all__ = ["DEFAULT_LIMITS", "Document", "Limits", "Path", "decode", "keypath", 
            "read_text"]
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 
     _C_PARSER = True
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
     _C_PARSER = False
+
+_MEMO = 65_536
+"""Scalars whose implicit tag one loader remembers (a design repeats its values: 386,000 scalars at 5,000
+services, some 40,000 distinct); bounded, so that a hostile file of unique values costs no more memory."""
+
+
+class _Loader(_BaseLoader):
+    """The safe loader, remembering the implicit tag of each scalar text it has resolved.
+
+    The C parser calls ``resolve`` back in Python for every scalar, and PyYAML's runs its regular expressions
+    each time: a third of parsing a large design. With no path resolvers (the safe loader has none) the tag
+    depends only on the text and its style, so the answer is kept.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[type, Any, Any], str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        key = (kind, value, implicit)
+        try:
+            return self._tags[key]
+        except KeyError:
+            tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(self._tags) < _MEMO:
+                self._tags[key] = tag
+            return tag
+
 
 _SAFE_TAGS = {
     "tag:yaml.org,2002:null",
@@ -201,16 +229,9 @@ class _Builder:
 
     def build(self, node: yaml.Node, at: Path, record: bool = True, depth: int = 0) -> Any:
         self.nodes += 1
-        if not self.nodes & 4095:
-            budget.check(f"reading {self.path}")
-        if depth > self.limits.max_depth:
-            raise InputError(f"nesting deeper than {self.limits.max_depth} levels",
-                             _mark_loc(self.path, node.start_mark))
-        if self.nodes > self.limits.max_nodes:
-            raise InputError(
-                f"more than {self.limits.max_nodes:,} values once aliases are expanded (an alias bomb?)"
-                if self.aliases else f"more than {self.limits.max_nodes:,} values in one file (the limit on the "
-                "values read from a file)", _mark_loc(self.path, node.start_mark))
+        limits = self.limits
+        if not self.nodes & 4095 or depth > limits.max_depth or self.nodes > limits.max_nodes:
+            self._check_node(node, depth)
         if record:
             self.positions.setdefault(at, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
@@ -218,24 +239,31 @@ class _Builder:
                 raise self._tag_error(node)
             out: dict[str, Any] = {}
             merges: list[yaml.Node] = []
+            positions, plain = self.positions, self._plain
             for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    merges.extend(self._merge_sources(key_node, value_node))
-                    continue
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise InputError("a key must be a plain value", _mark_loc(self.path, key_node.start_mark))
-                key = self.scalar(key_node)
-                if not isinstance(key, str):
-                    key = str(key).lower() if isinstance(key, bool) else str(key)
+                key = plain(key_node)
+                if key is None:  # not plain text: a merge key, a number, a mapping …
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        merges.extend(self._merge_sources(key_node, value_node))
+                        continue
+                    key = self._key(key_node)
                 child = (*at, key)
                 if key in out:
-                    first = self.positions.get(child, (0, 0))
+                    first = positions.get(child, (0, 0))
                     raise InputError(
                         f"duplicate key '{key}' (first at line {first[0]}); each key may appear once",
                         _mark_loc(self.path, key_node.start_mark),
                     )
-                self.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                out[key] = self.build(value_node, child, record=False, depth=depth + 1)
+                mark = key_node.start_mark
+                positions[child] = (mark.line + 1, mark.column + 1)
+                if type(value_node) is yaml.ScalarNode:  # most values: built here, without a call per value
+                    self.nodes += 1
+                    if not self.nodes & 4095 or depth >= limits.max_depth or self.nodes > limits.max_nodes:
+                        self._check_node(value_node, depth + 1)
+                    value = plain(value_node)
+                    out[key] = self.scalar(value_node) if value is None else value
+                else:
+                    out[key] = self.build(value_node, child, record=False, depth=depth + 1)
             if merges:  # YAML 1.1 merge keys: stated keys win, then earlier merged mappings over later ones
                 stated = {p: pos for p, pos in self.positions.items() if len(p) > len(at) and p[:len(at)] == at}
                 for source in merges:
@@ -248,6 +276,36 @@ class _Builder:
                 raise self._tag_error(node)
             return [self.build(item, (*at, i), depth=depth + 1) for i, item in enumerate(node.value)]
         return self.scalar(node)
+
+    def _check_node(self, node: yaml.Node, depth: int) -> None:
+        """The bounds on reading, checked as each value is built (``nodes`` counts it already)."""
+        if not self.nodes & 4095:
+            budget.check(f"reading {self.path}")
+        if depth > self.limits.max_depth:
+            raise InputError(f"nesting deeper than {self.limits.max_depth} levels",
+                             _mark_loc(self.path, node.start_mark))
+        if self.nodes > self.limits.max_nodes:
+            raise InputError(
+                f"more than {self.limits.max_nodes:,} values once aliases are expanded (an alias bomb?)"
+                if self.aliases else f"more than {self.limits.max_nodes:,} values in one file (the limit on the "
+                "values read from a file)", _mark_loc(self.path, node.start_mark))
+
+    def _plain(self, node: yaml.Node) -> str | None:
+        """A scalar's text when it is plain text that ``scalar`` would return as is (no check to fail), else None."""
+        if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+            value: str = node.value
+            if len(value) <= self.limits.max_string and (self.artifact or (node.style != '"' and value.isascii())):
+                return value
+        return None
+
+    def _key(self, key_node: yaml.Node) -> str:
+        """A key that is not plain text: a number or a boolean, as text; anything else is an error."""
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise InputError("a key must be a plain value", _mark_loc(self.path, key_node.start_mark))
+        key = self.scalar(key_node)
+        if not isinstance(key, str):
+            key = str(key).lower() if isinstance(key, bool) else str(key)
+        return key
 
     def _merge_sources(self, key_node: yaml.Node, value_node: yaml.Node) -> list[yaml.Node]:
         """The mappings a merge key (``<<: *base`` or ``<<: [*a, *b]``) brings in; design files refuse them."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import pytest
 
@@ -212,3 +213,27 @@ def test_input_error_is_an_archplan_error_with_place_key_and_message(tmp_path: o
     assert type(info.value) is InputError
     assert (info.value.location, info.value.keypath) == (Location(path, 4, 5), "services[0].replicas")
     assert str(info.value) == f"{path}:4:5: services[0].replicas: Input should be a valid integer (got 'many')"
+
+
+def test_the_loaders_memo_of_scalar_tags_is_bounded_and_changes_nothing(monkeypatch: Any) -> None:
+    """Each YAML loader remembers the implicit tag of the scalars it resolved, up to a bound; past it, values are
+    resolved as before. Values of every implicit type, repeated and unique, read the same either way."""
+    from engine import source
+
+    values = ("yes", "12", "0x1F", "1.5", "~", "2024-01-02", "plain")
+    text = "".join(f"k{i}: [{values[i % 7]}, '{values[i % 7]}', \"{i}\", x{i}, {i}]\n" for i in range(40))
+    unbounded = source.parse(text, "memo.yaml")
+    made: list[Any] = []
+    original = source._Loader.__init__
+
+    def spy(self: Any, stream: str) -> None:
+        original(self, stream)
+        made.append(self)
+
+    monkeypatch.setattr(source, "_MEMO", 5)
+    monkeypatch.setattr(source._Loader, "__init__", spy)
+    bounded = source.parse(text, "memo.yaml")
+    assert made and all(len(loader._tags) <= 5 for loader in made)
+    assert bounded.data == unbounded.data and bounded.positions == unbounded.positions
+    assert [type(v) for v in bounded.data["k0"]] == [bool, str, str, str, int]
+    assert [type(v) for v in bounded.data["k3"]] == [float, str, str, str, int]

@@ -68,3 +68,18 @@ def test_check_does_not_import_the_plan_or_the_importers_formats() -> None:
     loaded = modules_after(CLI.format(args=["check", "facts/shop", "--format", "json", "-o", "/dev/null"]))
     assert "engine.runtime" in loaded  # the review ran
     assert not {m for m in loaded if m.startswith(("engine.plan", "engine.importers."))}
+
+
+def test_check_reads_no_field_docstrings_and_they_are_there_when_asked_for() -> None:
+    """Field descriptions (attribute docstrings) are read from the source when first asked for, not at import."""
+    probe = CLI.format(args=["check", "facts/shop", "--format", "json", "-o", "/dev/null"]) + (
+        "from engine.model import schema\n"
+        "print('described', sorted(schema._DESCRIBED))\n"
+        "print('before', schema.Retry.model_fields['attempts'].description)\n"
+        "print('after', schema.field_description('interaction', 'retry.attempts'))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    lines = done.stdout.splitlines()
+    assert "described []" in lines
+    assert "before None" in lines
+    after = next(line for line in lines if line.startswith("after "))
+    assert after != "after None" and len(after) > 20

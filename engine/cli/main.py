@@ -111,6 +111,10 @@ def entry() -> None:
         os._exit(EXIT_ERROR)
     sys.stdout = _whole_writes(sys.stdout)
     gc.disable()
+    # pydantic looks for plugins (entry points of every installed distribution) when it builds its first
+    # validator: 5 ms of a check, for hooks that observe validation; the command's validation is its own.
+    # A library caller's process keeps them.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     budget.hard_limits = True  # the deadline's interval timer and RLIMIT_AS (engine.budget)
     for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind like Ctrl-C, so that temporary files are removed
         signal.signal(sig, _interrupted)

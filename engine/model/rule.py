@@ -80,9 +80,9 @@ def severity_of(likelihood: str, impact: str) -> Severity:
 
 
 class _Strict(BaseModel):
-    # Attribute docstrings are the field descriptions of ``archplan schema --rules`` (editor hovers).
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False,
-                              use_attribute_docstrings=True)
+    # Attribute docstrings are the field descriptions of ``archplan schema --rules`` (editor hovers), attached
+    # when asked for (engine.model.schema.attach_docstrings); validators are built on first use.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 class Pattern(_Strict):

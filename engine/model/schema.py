@@ -140,7 +140,11 @@ class _Fact(BaseModel):
         frozen=True,
         allow_inf_nan=False,
         populate_by_name=True,
-        use_attribute_docstrings=True,
+        # Attribute docstrings are the field descriptions (``archplan schema``, questions); pydantic's own
+        # extraction (``use_attribute_docstrings``) read the source of every class at import, a third of the
+        # import. ``attach_docstrings`` reads them when a description is first asked for. Validators are built
+        # on first use: a check validates only the sections its design holds.
+        defer_build=True,
     )
 
 
@@ -1698,11 +1702,55 @@ for _kind in BASE_KINDS:
     COMPUTED_FIELDS.setdefault(_kind, {})["stated_by"] = _REF
 
 
+_DESCRIBED: set[str] = set()
+"""Modules whose models ``attach_docstrings`` has described."""
+
+
+def attach_docstrings(model: type[BaseModel]) -> None:
+    """Give the fields of ``model`` and of every model class of its module derived from the same base their
+    attribute docstrings as descriptions,
+    as pydantic's ``use_attribute_docstrings`` does at import (a field's own ``description`` wins; a field takes
+    the docstring of the class that declares it), and rebuild the models so that their JSON Schema has them.
+    Once per base; the models of the design (``_Fact``) and of the rules (engine.model.rule) use it.
+    """
+    module = model.__module__
+    if module in _DESCRIBED:
+        return
+    import ast
+    import inspect
+    import sys
+
+    mod = sys.modules[module]
+    base = [k for k in model.__mro__ if k.__module__ == module and issubclass(k, BaseModel)][-1]
+    docs: dict[str, dict[str, str]] = {}
+    for node in ast.parse(inspect.getsource(mod)).body:
+        if isinstance(node, ast.ClassDef):
+            own: dict[str, str] = docs.setdefault(node.name, {})
+            for prev, stmt in zip(node.body, node.body[1:], strict=False):
+                if (isinstance(prev, ast.AnnAssign) and isinstance(prev.target, ast.Name)
+                        and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+                        and isinstance(stmt.value.value, str)):
+                    own[prev.target.id] = inspect.cleandoc(stmt.value.value)
+    models: list[type[BaseModel]] = [c for c in vars(mod).values()
+                                     if isinstance(c, type) and issubclass(c, base) and c.__module__ == module]
+    for cls in models:
+        for name, info in cls.model_fields.items():
+            if info.description is None:
+                owner = next((k for k in cls.__mro__ if name in inspect.get_annotations(k)), None)
+                if owner is not None and owner.__module__ == module:
+                    info.description = docs.get(owner.__name__, {}).get(name)
+    for _ in range(2):  # twice: a model embeds the schema of the models it nests, rebuilt in the first pass
+        for cls in models:
+            cls.model_rebuild(force=True)
+    _DESCRIBED.add(module)
+
+
 def field_description(kind: str, path: str) -> str | None:
     """The description ``archplan schema`` gives a design field (``retry.attempts`` of ``interaction``).
 
     None for a field the design files do not hold (computed fields, graph kinds, unknown names).
     """
+    attach_docstrings(_Fact)
     model: type[BaseModel] | None = next((m for k, m, _l in SECTIONS.values() if k == kind), None)
     info = None
     for part in path.split("."):
