@@ -7,6 +7,8 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
 from benchmarks import bench_engine
 from tests.conftest import ROOT
 
@@ -53,3 +55,76 @@ def test_the_startup_benchmark_prints_each_figure_and_the_targets_as_ratios() ->
     assert "the same with an empty rule cache (first run) <= 3x:" in out.stdout
     assert "review() on facts/shop, repeated: <= 20 ms per call:" in out.stdout
     assert "Traceback" not in out.stderr
+
+
+def test_the_scale_benchmark_prints_each_figure_beside_its_floors() -> None:
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_scale.py"), "10", "30",
+                          "--rounds", "1"], capture_output=True, text=True, check=False, timeout=600)
+    assert out.returncode == 0, out.stderr  # no target is judged below 5,000 services
+    for figure in ("python -c pass", "third-party imports", "libyaml parse, GC off*", "C core, no-op ruleset*",
+                   "archplan check", "archplan plan", "check / libyaml", "plan / libyaml", "check / C core no-op"):
+        assert any(line.startswith(figure) for line in out.stdout.splitlines()), figure
+    assert "10 services" in out.stdout and "30 services" in out.stdout and "targets:" in out.stdout
+    assert "Traceback" not in out.stderr
+
+
+def test_the_scale_benchmark_judges_ratios_memory_and_growth(capsys: Any) -> None:
+    from benchmarks import bench_scale
+
+    def figures(check: float, plan: float, rss: float = 500) -> dict[str, list[tuple[float, float]]]:
+        return {"libyaml parse, GC off": [(1.0, 0)], "archplan check": [(check, rss)], "archplan plan": [(plan, rss)]}
+
+    def judged(by_size: dict[int, dict[str, list[tuple[float, float]]]]) -> int:
+        rs = {s: {"check / libyaml": f["archplan check"][0][0], "plan / libyaml": f["archplan plan"][0][0]}
+              for s, f in by_size.items()}
+        return bench_scale._verdicts(by_size, rs)
+
+    assert judged({5000: figures(2.2, 3.1), 20000: figures(2.4, 3.4)}) == 0  # +9%, +10%: within 10%
+    assert "MISSED" not in capsys.readouterr().out
+    assert judged({5000: figures(2.6, 3.4)}) == 1
+    assert "MISSED  5,000 services: check <= 2.5x the libyaml parse: 2.60x" in capsys.readouterr().out
+    assert judged({5000: figures(2.0, 3.0, rss=701)}) == 1
+    assert "MISSED  5,000 services: archplan check peak RSS <= 700 MB: 701 MB" in capsys.readouterr().out
+    assert judged({5000: figures(2.0, 3.0), 20000: figures(2.3, 3.0)}) == 1  # check grew 15%
+    assert "MISSED  20,000 services: check / libyaml within 10% of 5,000: +15%" in capsys.readouterr().out
+    assert judged({100: figures(50.0, 60.0)}) == 0  # start-up dominates small designs: no target there
+
+
+def test_the_pytm_model_holds_every_component_and_call_of_the_design() -> None:
+    from benchmarks.bench_pytm import pytm_model
+    from benchmarks.gen_design import generate
+
+    design = generate(30)
+    model = pytm_model(design)
+    docs = list(design.values())
+    names = [e["name"] for e in model["elements"]]
+    for section, kind in (("services", "process"), ("datastores", "datastore"), ("channels", "datastore"),
+                          ("externals", "external")):
+        for item in (i for d in docs for i in d.get(section, [])):
+            assert {"kind": kind, "name": item["name"]}.items() <= next(
+                e for e in model["elements"] if e["name"] == item["name"]).items()
+    assert len(names) == len(set(names))
+    interactions = [(i["from"], i["to"]) for d in docs for i in d.get("interactions", [])]
+    endpoints = [e for d in docs for e in d.get("endpoints", [])]
+    assert [(f["from"], f["to"]) for f in model["flows"]] == interactions + [
+        ("internet client" if e["exposure"] == "public" else "internal client", e["served_by"]) for e in endpoints]
+    assert {e["boundary"] for e in model["elements"]} <= set(model["boundaries"])
+
+
+def test_pytm_builds_and_evaluates_the_converted_model(tmp_path: Any) -> None:
+    import json
+
+    from benchmarks import bench_pytm
+    from benchmarks.gen_design import generate
+
+    python = os.path.join(bench_pytm.VENV, "bin", "python")
+    if not os.path.exists(python):
+        # pytm is a benchmark dependency, not archplan's: bench_pytm.py installs it (network) into .venv-pytm.
+        pytest.skip("pytm is a benchmark dependency: run benchmarks/bench_pytm.py once to install it into .venv-pytm")
+    model = bench_pytm.pytm_model(generate(12))
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model), encoding="utf-8")
+    _wall, counts = bench_pytm.run_pytm(python, str(path))
+    elements, findings = map(int, counts.split())
+    assert elements == len(model["elements"]) + len(model["flows"]) + len(model["boundaries"])
+    assert findings > 0

@@ -5,6 +5,7 @@ The mathematics is checked against closed forms; a fixed-seed Monte Carlo run cr
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from typing import Any
@@ -357,3 +358,30 @@ def test_sensitivity_past_its_budget_is_an_estimate_and_says_so(tmp_path: Any) -
     assert exact is not None and rough is not None and exact.change == "add a second zone for slow"
     assert rough.change == exact.change + " (estimated)"
     assert rough.after == pytest.approx(base.value * (1 - 0.01 ** 2) / 0.99)  # type: ignore[operator]
+
+
+def test_the_wait_below_an_entry_is_gathered_once_for_the_entry_not_at_every_node() -> None:
+    """A chain of services, each waiting 100 ms for the next, which takes longer: the entry's budget lists every
+    overrun below it, sorted, and no component below gathers its own (that made the plan quadratic)."""
+    from engine.errors import Location
+    from engine.model.design import Fact
+    from engine.plan.latency import Wait, worst_wait
+
+    names = [f"s{i:03d}" for i in range(300)]
+    at = Location("design.yaml", 1, 1)
+    comp = {n: Fact("service", f"service:{n}", {"name": n, "latency_p95_ms": 50}, at) for n in names}
+    calls = [Fact("interaction", f"interaction:{a}->{b}",
+                  {"name": f"{a}->{b}", "from": a, "to": b, "style": "sync", "timeout_ms": 100}, at)
+             for a, b in itertools.pairwise(names)]
+    calls.append(Fact("interaction", "interaction:s299->db", {"name": "s299->db", "from": "s299", "to": "db",
+                                                                "style": "sync"}, at))
+    memo: dict[str, Wait] = {}
+    w = worst_wait(CallGraph(comp, calls), memo, "s000", None)
+    assert w.ms == 150 and w.unbounded_by == ("s299 → db: timeout unknown",)  # s000 waits 100 ms at most
+    # every call overruns: each service below takes 50 + 100 ms, the last one without bound (its call has no timeout)
+    assert w.overruns == tuple(sorted(
+        [f"{a} → {b}: {b} may take 150 ms, {a} waits 100 ms" for a, b in itertools.pairwise(names[:-1])]
+        + ["s298 → s299: s299 may take without bound, s298 waits 100 ms"]))
+    assert all(memo[n]._overruns is None for n in names[1:])  # gathered for the entry only
+    assert worst_wait(CallGraph(comp, calls), {}, "s298", None).overruns == (
+        "s298 → s299: s299 may take without bound, s298 waits 100 ms",)

@@ -111,6 +111,12 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     ".venv/bin/python benchmarks/bench_startup.py": Elsewhere(
         "prints timings as ratios to their floors and exits 1 when a target is missed: not a test (no timed "
         "assertions); tests/test_benchmarks.py runs it for one round"),
+    ".venv/bin/python benchmarks/bench_scale.py": Elsewhere(
+        "runs for minutes on 5,000 and 20,000 services and exits 1 when a target is missed: not a test (no timed "
+        "assertions); tests/test_benchmarks.py runs it on small sizes"),
+    ".venv/bin/python benchmarks/bench_pytm.py": Elsewhere(
+        "installs pytm from PyPI (network) into its own venv and runs for minutes: not a test; "
+        "tests/test_benchmarks.py checks the model conversion and pytm on a tiny design when .venv-pytm exists"),
     # Use archplan as a review gate
     "archplan check design/ --fail-on high": FAILS_THE_GATE,
     "archplan check design/ --format sarif > archplan.sarif": FAILS_THE_GATE,

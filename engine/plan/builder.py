@@ -298,7 +298,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
         p = max(int(raw[n]["phase"]) for n in scc)
         why = ""
         for n in scc:
-            for a in raw[n]["after"]:
+            for a in sorted(raw[n]["after"]):  # a set: in its hash order the note named a random one
                 if comp_of[a] != comp_of[n] and phase[a] > p:
                     p, why = phase[a], f"moved to phase {phase[a]}: needs {a} (phase {phase[a]}) first"
         for n in scc:
