@@ -110,6 +110,19 @@ def test_the_shipped_catalogue_is_well_formed_and_a_bad_one_says_which_entry() -
                        "server_env": {}, "data_dirs": {}, "ports": {}, "secret_names": "x"})
 
 
+@pytest.mark.parametrize(("extra", "said"), [
+    ({"lua_clients": [{"call": "connect\\(", "protocol": "other", "what": "x"}]}, r"lua_clients\[0\]: .*host"),
+    ({"lua_clients": [{"call": "(?P<host>x)", "protocol": "thrift", "what": "x"}]}, r"lua_clients\[0\]: protocol"),
+    ({"address_books": {"hosts": ["addr"]}}, r"address_books: unknown keys"),
+], ids=["no-host-group", "unknown-protocol", "unknown-key"])
+def test_a_bad_lua_client_or_address_book_entry_says_which(extra: dict[str, Any], said: str) -> None:
+    base = {"images": [], "load_generator_names": "x", "server_env": {}, "data_dirs": {}, "ports": {},
+            "secret_names": "x"}
+    assert catalog().lua_clients and "timeout_ms" in catalog().address_books.timeout_keys
+    with pytest.raises(ValueError, match=said):
+        parse_catalog({**base, **extra})
+
+
 COMPOSE = """
 services:
   edge:
