@@ -48,6 +48,7 @@ from engine.importers.infra import (
     Mention,
     Recognised,
     address_books,
+    apply_timeout_variables,
     catalog,
     datastore_auth,
     edge_fact,
@@ -59,6 +60,7 @@ from engine.importers.infra import (
     recognise,
     record_datastore_auth,
     record_datastore_nodes,
+    record_edge_timeout,
     record_image_pinning,
     record_literal_secrets,
     record_registry,
@@ -123,6 +125,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             " in the compose file: routes not imported")
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
+    apply_timeout_variables(edges, scan.mentions, scan.kinds)
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds)
     _address_books(body, scan)
     return [body.document()]
@@ -264,6 +267,8 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
         body.fact("interactions", data, loc)
+        if edge is not None:
+            record_edge_timeout(body, data, edge)
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:

@@ -26,9 +26,10 @@ Three configurations, each read as its own tool reads it:
   itself (``return``, or OpenResty's ``content_by_lua*``: the Lua modules its handler requires are found
   through ``lua_package_path`` near the configuration, and the clients they open (catalogue
   ``lua_clients``) are its ``routes_to`` and the gateway's calls; a handler whose Lua reads no credential
-  gets ``authn: none``; see ``lua_calls``). Methods come from ``limit_except`` or ``if ($request_method = M)`` blocks (not a CORS
-  ``OPTIONS``); a ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with
-  none in plaintext (``tls: false``). ``*_by_lua_block`` bodies are Lua, skipped. ``proxy_read_timeout``
+  gets ``authn: none``; see ``lua_calls``). Methods come from ``limit_except`` or
+  ``if ($request_method = M)`` blocks (not a CORS ``OPTIONS``); a ``server`` whose every ``listen`` has
+  ``ssl`` serves its endpoints with TLS, one with none in plaintext (``tls: false``). ``*_by_lua_block``
+  bodies are Lua, not directives. ``proxy_read_timeout``
   (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout, ``limit_req``
   the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit it).
   Regular-expression and named locations, variables in a proxied host and ``include``d files are not

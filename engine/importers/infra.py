@@ -23,6 +23,7 @@ import yaml
 
 from engine.errors import ArchplanError, Location
 from engine.importers.base import Body, host_exposure, safe_name
+from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse_all, read_text
 
 
@@ -67,6 +68,15 @@ class LuaClient:
 
 
 @dataclass(frozen=True)
+class TimeoutVariable:
+    """An environment variable that states how long a workload waits for its calls (``timeout_variables``)."""
+
+    match: re.Pattern[str]
+    scope: str  # "services": every call to a service; "prefix": the calls whose address variable shares the prefix
+    unit: str  # the unit of a bare number: "ms" or "s"
+
+
+@dataclass(frozen=True)
 class AddressBookKeys:
     """The keys of an address book's entries (``address_books`` in the catalogue)."""
 
@@ -92,6 +102,7 @@ class Catalog:
     lua_clients: tuple[LuaClient, ...] = ()
     lua_credentials: re.Pattern[str] = re.compile(r"(?!)")
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
+    timeout_variables: tuple[TimeoutVariable, ...] = ()
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -140,7 +151,23 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(data["secret_names"], re.IGNORECASE), tuple(consoles),
                    _lua_clients(data.get("lua_clients") or []),
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
-                   _address_book_keys(data.get("address_books") or {}))
+                   _address_book_keys(data.get("address_books") or {}),
+                   _timeout_variables(data.get("timeout_variables") or []))
+
+
+def _timeout_variables(entries: Any) -> tuple[TimeoutVariable, ...]:
+    out = []
+    for i, entry in enumerate(entries):
+        unknown = set(entry) - {"match", "scope", "unit"}
+        if unknown:
+            raise ValueError(f"timeout_variables[{i}]: unknown keys {sorted(unknown)}")
+        if entry.get("scope") not in ("services", "prefix") or entry.get("unit") not in ("ms", "s"):
+            raise ValueError(f"timeout_variables[{i}]: scope must be services or prefix, unit ms or s")
+        match = re.compile(f"(?:{entry['match']})", re.IGNORECASE)
+        if entry["scope"] == "prefix" and "prefix" not in match.groupindex:
+            raise ValueError(f"timeout_variables[{i}]: a prefix scope needs a (?P<prefix>...) group")
+        out.append(TimeoutVariable(match, str(entry["scope"]), str(entry["unit"])))
+    return tuple(out)
 
 
 def _address_book_keys(entry: Any) -> AddressBookKeys:
@@ -285,6 +312,8 @@ class Edge:
     location: Location | None = None
     external: bool = False
     """The target is a public host named in a URL, outside the described system."""
+    timeout: tuple[int, Location, str] | None = None
+    """The caller's timeout for this call (ms, where, why), from a timeout variable in its environment."""
 
 
 _HOSTISH_KEY = re.compile(r"HOST|ADDR|URL|URI|SERVER|ENDPOINT|BROKER|DSN|SERVICE|BOOTSTRAP|CONNECT", re.IGNORECASE)
@@ -422,6 +451,56 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 if note not in edge.evidence:
                     edge.evidence.append(note)
     return [edges[k] for k in sorted(edges)]
+
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min)?\s*", re.IGNORECASE)
+_UNIT_MS = {"ms": 1, "s": 1000, "sec": 1000, "secs": 1000, "seconds": 1000, "m": 60000, "min": 60000}
+
+
+def _timeout_ms(value: str, unit: str) -> tuple[int, str] | None:
+    """A timeout variable's value in milliseconds, and how its unit was read; None when it is no duration."""
+    m = _DURATION.fullmatch(value)
+    if m is None:
+        return None
+    if m.group(2):
+        return round(float(m.group(1)) * _UNIT_MS[m.group(2).lower()]), f"{value.strip()}"
+    how = "milliseconds" if unit == "ms" else "seconds"
+    return round(float(m.group(1)) * (1 if unit == "ms" else 1000)), f"{value.strip()}, a bare number read as {how}"
+
+
+def _prefix_applies(prefix: str, edge: Edge) -> bool:
+    """Whether a ``<PREFIX>_TIMEOUT`` variable is about this call: its address variable starts with the
+    prefix (``CART_TIMEOUT`` and ``CART_ADDR``), or the prefix is the target's name (``CART`` and ``cart``)."""
+    norm = re.sub(r"[^a-z0-9]", "", prefix.lower())
+    if norm and norm == re.sub(r"[^a-z0-9]", "", edge.target.lower()):
+        return True
+    return any(e.upper().startswith(prefix.upper() + "_") for e in edge.evidence)
+
+
+def apply_timeout_variables(edges: Sequence[Edge], mentions: Mapping[str, Sequence[Mention]],
+                            kinds: Mapping[str, Recognised | None]) -> None:
+    """The timeout each call's caller states in a variable (catalogue ``timeout_variables``): a variable
+    scoped to a target (``CART_TIMEOUT_MS``) wins over one for every call to a service (``BACKEND_TIMEOUT``)."""
+    rules = catalog().timeout_variables
+    for edge in edges:
+        best: tuple[int, tuple[int, Location, str]] | None = None
+        for m in mentions.get(edge.source, ()):
+            if m.key == "command":
+                continue
+            for tv in rules:
+                hit = tv.match.fullmatch(m.key)
+                if hit is None:
+                    continue
+                if tv.scope == "prefix":
+                    rank = 2 if _prefix_applies(hit.group("prefix"), edge) else 0
+                else:  # a call to a datastore or broker has its own driver's timeout
+                    rank = 1 if kinds.get(edge.target) is None and not edge.external else 0
+                read = _timeout_ms(m.text, tv.unit) if rank else None
+                if read is not None and (best is None or rank > best[0]):
+                    best = (rank, (read[0], m.location, f"{m.key}={read[1]} ({m.where})"))
+                break  # the first catalogue entry that names the variable decides
+        if best is not None:
+            edge.timeout = best[1]
 
 
 _CONFIG_SUFFIXES = (".json", ".yml", ".yaml")
@@ -701,3 +780,13 @@ def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
     elif protocol is not None or edge.external or target is None or target.role in ("datastore", "proxy"):
         data["style"] = "sync"
     return data
+
+
+def record_edge_timeout(body: Body, data: Mapping[str, Any], edge: Edge) -> None:
+    """Set a synchronous call's timeout from the caller's timeout variable, with where and why."""
+    if edge.timeout is None or data.get("style") != "sync":
+        return
+    ident = identity("interaction", {"from": data["from"], "to": data["to"]})
+    ms, loc, why = edge.timeout
+    body.set("interactions", ident, "timeout_ms", ms, loc)
+    body.note("interactions", ident, f"timeout_ms from {why}")
