@@ -486,6 +486,11 @@ def test_a_lua_handler_that_reads_no_credential_authenticates_nobody(lua_front: 
     place = fact(lua_front, "endpoint:ANY /api/orders/place")
     assert place.data["authn"] == "none"
     assert place.locate("authn").line == line_of(LUA_CONF, "content_by_lua '")
+    # and it acts on the cart the request names: nothing can check the cart is the caller's
+    assert place.data["takes_object_id"] is True and place.data["authz"] == "none"
+    assert place.locate("takes_object_id").line == line_of(LUA_PLACE, "args.cart_id")
+    profile = fact(lua_front, "endpoint:ANY /api/account/profile").data
+    assert "takes_object_id" not in profile and "authz" not in profile
 
 
 def test_a_lua_module_not_found_is_said_and_the_route_stays_without_target(tmp_path: Any) -> None:

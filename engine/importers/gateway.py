@@ -899,6 +899,8 @@ class _Nginx:
         self.path = path
         self.lines = text.split("\n")
         self.tree = nginx_conf.parse(text, path)
+        self.object_id: tuple[Location, str] | None = None
+        """Set with ``no_credential``: where its Lua reads an object's id from the request."""
         self.no_credential: tuple[Location, str] | None = None
         """Set while a location is read: its Lua handler reads no credential, and why that is known."""
         self.lua_paths: list[str] = []
@@ -986,7 +988,7 @@ class _Nginx:
             self._route(path, d, passes[0], here, methods)
         elif any(c.name in _SERVES_ITSELF for c in d.children):
             handler = next(c for c in d.children if c.name in _SERVES_ITSELF)
-            self.no_credential = None
+            self.no_credential = self.object_id = None
             found = self._lua_calls(handler) if handler.name.startswith("content_by_lua") else None
             targets = self._lua_targets(found[1]) if found else {}
             why = (f"served by the gateway itself ({handler.name}): {found[0]}" if found else
@@ -1002,6 +1004,8 @@ class _Nginx:
                     if "authn" not in (self.routes.body.get("endpoints", ident) or {"authn": None}):
                         self.routes.body.set("endpoints", ident, "authn", "none", self.no_credential[0])
                         self.routes.body.note("endpoints", ident, f"authn none: {self.no_credential[1]}")
+                        if self.object_id is not None:
+                            self._object_id(ident, self.object_id)
         self._block(d.children, here)
 
     def _lua_calls(self, handler: nginx_conf.Directive) -> tuple[str, list[lua_calls.LuaCall]] | None:
@@ -1047,6 +1051,18 @@ class _Nginx:
         if read and not helpers and not any(lua_calls.reads_credentials(t) for t in texts):
             self.no_credential = (handler.location, f"its Lua ({', '.join(read)}) reads no credential (no token, "
                                                     "cookie, Authorization header or key): it authenticates nobody")
+            ids = [i for f, t in zip(read, texts[1:], strict=True) for i in lua_calls.object_ids(f, t)]
+            if ids:
+                self.object_id = (ids[0][1], f"its Lua reads {ids[0][0]} from the request ({ids[0][1]})")
+
+    def _object_id(self, ident: str, read: tuple[Location, str]) -> None:
+        """An unauthenticated handler that acts on an id from the request: nothing can check the caller owns it."""
+        body = self.routes.body
+        body.set("endpoints", ident, "takes_object_id", True, read[0])
+        body.note("endpoints", ident, f"takes_object_id true: {read[1]}")
+        body.set("endpoints", ident, "authz", "none", read[0])
+        body.note("endpoints", ident, "authz none: nothing identifies the caller, so nothing can check that the "
+                                      "object is the caller's")
 
     def _lua_targets(self, found: list[lua_calls.LuaCall]) -> dict[str, _Call]:
         """One call per service or external the Lua connects to (its first connection to it)."""

@@ -101,6 +101,7 @@ class Catalog:
     consoles: tuple[tuple[re.Pattern[str], Console], ...] = ()
     lua_clients: tuple[LuaClient, ...] = ()
     lua_credentials: re.Pattern[str] = re.compile(r"(?!)")
+    lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
 
@@ -151,6 +152,7 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(data["secret_names"], re.IGNORECASE), tuple(consoles),
                    _lua_clients(data.get("lua_clients") or []),
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
+                   re.compile(str(data.get("lua_object_ids") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
                    _timeout_variables(data.get("timeout_variables") or []))
 

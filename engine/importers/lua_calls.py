@@ -44,6 +44,17 @@ def reads_credentials(lua: str) -> bool:
     return infra.catalog().lua_credentials.search(code_only(lua)) is not None
 
 
+def object_ids(path: str, text: str) -> list[tuple[str, Location]]:
+    """The ids of stored objects a Lua handler reads from the request (catalogue ``lua_object_ids``: the
+    group ``name``), each with where it is first read (comments skipped)."""
+    code = code_only(text)
+    seen: dict[str, Location] = {}
+    for m in infra.catalog().lua_object_ids.finditer(code):
+        line = code.count("\n", 0, m.start()) + 1
+        seen.setdefault(m.group(0), Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1))
+    return sorted(seen.items(), key=lambda kv: (kv[1].line, kv[1].column))
+
+
 def required(lua: str) -> list[str]:
     """The modules a piece of Lua requires, in order, each once (comments skipped)."""
     seen: list[str] = []
