@@ -499,3 +499,21 @@ def test_a_lua_module_not_found_is_said_and_the_route_stays_without_target(tmp_p
     assert said and "import its folder too" in said[0]
     missing = fact(design_of([doc]), "endpoint:ANY /api/missing")
     assert "routes_to" not in missing.data and "authn" not in missing.data
+
+
+def test_a_lua_module_that_cannot_be_read_is_said_and_the_import_goes_on(tmp_path: Any) -> None:
+    write(str(tmp_path), "conf/nginx.conf", """
+        http {
+          lua_package_path '/srv/lua/?.lua;;';
+          server {
+            location /a { content_by_lua_block { require("api/a").Run() } }
+          }
+        }
+        """)
+    os.makedirs(os.path.join(str(tmp_path), "lua", "api"))
+    with open(os.path.join(str(tmp_path), "lua", "api", "a.lua"), "wb") as fh:
+        fh.write(b"local x = '\xff\xfe'\n")
+    doc = import_paths("gateway", [os.path.join(str(tmp_path), "conf", "nginx.conf")], service="front")[0]
+    said = [(loc, text) for loc, text in doc.remarks if "Lua module api/a not read" in text]
+    assert said and said[0][0].file.endswith("a.lua")
+    assert "routes_to" not in fact(design_of([doc]), "endpoint:ANY /a").data

@@ -1034,9 +1034,15 @@ class _Nginx:
                                                           f"(as {';'.join(templates)}): "
                                                           "what it calls is unknown; import its folder too")
                 continue
+            try:
+                text = read_text(module_file)
+            except InputError as exc:  # not handed over as an artifact of its own: said, and the import goes on
+                self.routes.body.remark(exc.location or handler.location, f"Lua module {module} not read: "
+                                                                          f"{exc.message}; what it calls is unknown")
+                continue
             read.append(module_file)
-            texts.append(read_text(module_file))
-            found += lua_calls.calls_in(module_file, texts[-1])
+            texts.append(text)
+            found += lua_calls.calls_in(module_file, text)
         if not read and not found:
             return None
         said = ", ".join(sorted({f"{c.host} ({c.what}, {c.location})" for c in found})) or "no client call"
