@@ -15,6 +15,7 @@ from engine.importers import import_paths
 from engine.importers.infra import Edge, Recognised, catalog, edge_fact, literal_secret, parse_catalog, recognise
 from engine.loader import load_documents
 from tests.helpers import write
+from tests.importer_helpers import line_of
 
 
 @pytest.mark.parametrize(("image", "role", "engine"), [
@@ -108,6 +109,19 @@ def test_the_shipped_catalogue_is_well_formed_and_a_bad_one_says_which_entry() -
     with pytest.raises(ValueError, match=r"images\[0\]: role 'database'"):
         parse_catalog({"images": [{"match": "x", "role": "database"}], "load_generator_names": "x",
                        "server_env": {}, "data_dirs": {}, "ports": {}, "secret_names": "x"})
+
+
+@pytest.mark.parametrize(("extra", "said"), [
+    ({"lua_clients": [{"call": "connect\\(", "protocol": "other", "what": "x"}]}, r"lua_clients\[0\]: .*host"),
+    ({"lua_clients": [{"call": "(?P<host>x)", "protocol": "thrift", "what": "x"}]}, r"lua_clients\[0\]: protocol"),
+    ({"address_books": {"hosts": ["addr"]}}, r"address_books: unknown keys"),
+], ids=["no-host-group", "unknown-protocol", "unknown-key"])
+def test_a_bad_lua_client_or_address_book_entry_says_which(extra: dict[str, Any], said: str) -> None:
+    base = {"images": [], "load_generator_names": "x", "server_env": {}, "data_dirs": {}, "ports": {},
+            "secret_names": "x"}
+    assert catalog().lua_clients and "timeout_ms" in catalog().address_books.timeout_keys
+    with pytest.raises(ValueError, match=said):
+        parse_catalog({**base, **extra})
 
 
 COMPOSE = """
@@ -241,3 +255,47 @@ def test_a_registry_in_kubernetes_is_a_registry(tmp_path: Any) -> None:
         """)
     facts = _facts(import_paths("kubernetes", [path]))
     assert (facts["service:consul"]["kind"], facts["service:consul"]["inbound_auth"]) == ("registry", "none")
+
+
+TIMEOUTS_COMPOSE = """
+services:
+  web:
+    image: acme/web:1
+    environment:
+      BACKEND_TIMEOUT: "4"
+      CART_HOST: cart
+      CART_TIMEOUT_MS: "750"
+      USERS_API_ADDR: users:8080
+      DB_URL: postgres://db:5432/shop
+  cart:
+    image: acme/cart:1
+  users:
+    image: acme/users:1
+    environment:
+      BACKEND_TIMEOUT: soon
+      CART_ADDR: cart:8080
+  db:
+    image: postgres:16
+"""
+
+
+def test_timeout_variables_give_the_calls_of_their_workload_a_timeout(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", TIMEOUTS_COMPOSE)
+    facts = _facts(import_paths("compose", [path]))
+    assert facts["interaction:web->users"]["timeout_ms"] == 4000  # BACKEND_TIMEOUT=4: a bare number in seconds
+    assert facts["interaction:web->cart"]["timeout_ms"] == 750  # the target's own variable wins
+    assert "timeout_ms" not in facts["interaction:web->db"]  # a datastore driver's timeout is another thing
+    assert "timeout_ms" not in facts["interaction:users->cart"]  # "soon" is no duration: unknown
+    doc = import_paths("compose", [path])[0]
+    notes = doc.notes["interaction:web->users"]  # type: ignore[attr-defined]
+    assert any("BACKEND_TIMEOUT=4, a bare number read as seconds" in n for n in notes)
+    loc = load_documents([doc]).by_key()["interaction:web->users"].locate("timeout_ms")
+    assert loc.line == line_of(path, 'BACKEND_TIMEOUT: "4"')
+
+
+def test_a_bad_timeout_variable_entry_says_which() -> None:
+    base = {"images": [], "load_generator_names": "x", "server_env": {}, "data_dirs": {}, "ports": {},
+            "secret_names": "x"}
+    assert catalog().timeout_variables
+    with pytest.raises(ValueError, match=r"timeout_variables\[0\]: a prefix scope"):
+        parse_catalog({**base, "timeout_variables": [{"match": "X_TIMEOUT", "scope": "prefix", "unit": "s"}]})

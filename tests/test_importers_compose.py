@@ -327,3 +327,42 @@ def test_a_control_character_in_an_artifact_value_does_not_stop_the_import(tmp_p
     design = write(str(tmp_path), "design.yaml", 'source: api\nservices: [{name: "mail\\r"}]\n')
     with pytest.raises(ArchplanError, match=r"U\+000D"):
         load_design([design])
+
+
+BOOK_COMPOSE = fixture("compose", "address-book", "docker-compose.yml")
+BOOK = fixture("compose", "address-book", "config", "service-config.json")
+
+
+def test_a_mounted_address_book_gives_the_timeout_of_each_call_to_a_host_it_lists() -> None:
+    d = design_of(compose.import_file(BOOK_COMPOSE))
+    to_stock = fact(d, "interaction:orders->stock")
+    assert to_stock.data["timeout_ms"] == 3000
+    assert to_stock.locate("timeout_ms").file.endswith("service-config.json")
+    assert to_stock.locate("timeout_ms").line == line_of(BOOK, '"stock": {')
+    assert fact(d, "interaction:orders->orders-mongodb").data["timeout_ms"] == 2000
+    assert "timeout_ms" not in fact(d, "interaction:stock->stock-mongodb").data  # not in the book
+    assert "timeout_ms" not in fact(d, "interaction:front->orders").data  # front mounts no book
+
+
+def test_an_address_book_with_tls_off_and_no_credential_means_services_call_each_other_unauthenticated() -> None:
+    d = design_of(compose.import_file(BOOK_COMPOSE))
+    sec = fact(d, "security:security")
+    assert sec.data["service_to_service_auth"] == "none"
+    assert sec.locate("service_to_service_auth").line == line_of(BOOK, '"enabled": false')
+
+
+@pytest.mark.parametrize("entry", ['"enabled": true', '"enabled": false, "x": 1'], ids=["tls-on", "tls-off"])
+def test_an_address_book_with_tls_on_or_a_client_credential_leaves_service_auth_unknown(tmp_path: object,
+                                                                                        entry: str) -> None:
+    token = ', "token": "abc"' if "x" in entry else ""
+    write(str(tmp_path), "config/service-config.json", f"""
+        {{"a": {{"addr": "a", "port": 9090{token}}}, "b": {{"addr": "b", "port": 9090}}, "ssl": {{{entry}}}}}
+        """)
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          a: {image: example/a, volumes: ["./config:/config"], depends_on: [b]}
+          b: {image: example/b, volumes: ["./config:/config"]}
+        """)
+    d = design_of(compose.import_file(path))
+    assert "service_to_service_auth" not in (d.by_key().get("security:security").data
+                                             if "security:security" in d.by_key() else {})

@@ -451,3 +451,69 @@ def test_a_lua_block_is_code_not_directives_and_an_unclosed_one_is_located(tmp_p
     with pytest.raises(ArchplanError, match="Lua block opened here is never closed") as exc:
         import_paths("gateway", [path], service="web")
     assert exc.value.location is not None and exc.value.location.line == 2
+
+
+LUA_CONF = fixture("gateway", "openresty-lua", "conf", "nginx.conf")
+LUA_PLACE = fixture("gateway", "openresty-lua", "lua-scripts", "api", "orders", "place.lua")
+LUA_PROFILE = fixture("gateway", "openresty-lua", "lua-scripts", "api", "account", "profile.lua")
+
+
+@pytest.fixture(scope="module")
+def lua_front() -> Design:
+    return design_of(import_paths("gateway", [LUA_CONF], service="front"))
+
+
+def test_a_lua_handler_routes_to_the_services_its_required_module_connects_to(lua_front: Design) -> None:
+    place = fact(lua_front, "endpoint:ANY /api/orders/place")
+    assert place.data["routes_to"] == ["order-service"]  # the commented-out ledger call is no call
+    call = fact(lua_front, "interaction:front->order-service")
+    assert call.data["style"] == "sync" and call.data["protocol"] == "other"
+    where = call.locate("timeout_ms")
+    assert call.data["timeout_ms"] == 10000  # the pool's default: the script sets none
+    # the second connection line: the first is commented out
+    assert where.file.endswith("place.lua") and where.line == line_of(LUA_PLACE, "GenericObjectPool:connection(", 2)
+    assert "interaction:front->ledger-service" not in lua_front.by_key()
+
+
+def test_a_lua_block_handler_is_read_and_a_timeout_the_script_sets_stays_unknown(lua_front: Design) -> None:
+    profile = fact(lua_front, "endpoint:ANY /api/account/profile")
+    assert profile.data["routes_to"] == ["account-service"]
+    assert "timeout_ms" not in fact(lua_front, "interaction:front->account-service").data  # setTimeout(2000)
+    assert "authn" not in profile.data  # it verifies a JWT: how, the import does not say
+
+
+def test_a_lua_handler_that_reads_no_credential_authenticates_nobody(lua_front: Design) -> None:
+    place = fact(lua_front, "endpoint:ANY /api/orders/place")
+    assert place.data["authn"] == "none"
+    assert place.locate("authn").line == line_of(LUA_CONF, "content_by_lua '")
+    # and it acts on the cart the request names: nothing can check the cart is the caller's
+    assert place.data["takes_object_id"] is True and place.data["authz"] == "none"
+    assert place.locate("takes_object_id").line == line_of(LUA_PLACE, "args.cart_id")
+    profile = fact(lua_front, "endpoint:ANY /api/account/profile").data
+    assert "takes_object_id" not in profile and "authz" not in profile
+
+
+def test_a_lua_module_not_found_is_said_and_the_route_stays_without_target(tmp_path: Any) -> None:
+    doc = import_paths("gateway", [LUA_CONF], service="front")[0]
+    said = [text for loc, text in doc.remarks if "api/not/there" in text]
+    assert said and "import its folder too" in said[0]
+    missing = fact(design_of([doc]), "endpoint:ANY /api/missing")
+    assert "routes_to" not in missing.data and "authn" not in missing.data
+
+
+def test_a_lua_module_that_cannot_be_read_is_said_and_the_import_goes_on(tmp_path: Any) -> None:
+    write(str(tmp_path), "conf/nginx.conf", """
+        http {
+          lua_package_path '/srv/lua/?.lua;;';
+          server {
+            location /a { content_by_lua_block { require("api/a").Run() } }
+          }
+        }
+        """)
+    os.makedirs(os.path.join(str(tmp_path), "lua", "api"))
+    with open(os.path.join(str(tmp_path), "lua", "api", "a.lua"), "wb") as fh:
+        fh.write(b"local x = '\xff\xfe'\n")
+    doc = import_paths("gateway", [os.path.join(str(tmp_path), "conf", "nginx.conf")], service="front")[0]
+    said = [(loc, text) for loc, text in doc.remarks if "Lua module api/a not read" in text]
+    assert said and said[0][0].file.endswith("a.lua")
+    assert "routes_to" not in fact(design_of([doc]), "endpoint:ANY /a").data

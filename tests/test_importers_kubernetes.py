@@ -214,3 +214,65 @@ def test_a_secret_whose_values_are_in_the_manifests_is_a_literal_secret_of_its_r
     orders = fact(d, "service:orders")
     assert orders.data["secrets_source"] == "repo_config" and orders.locate("secrets_source").line == 4
     assert "secrets_source" not in fact(d, "service:billing").data  # a Secret created outside these manifests
+
+
+def test_a_timeout_variable_in_a_config_map_bounds_the_calls_to_services(tmp_path: object) -> None:
+    path = write(str(tmp_path), "app.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: api-config}
+        data:
+          BALANCES_API_ADDR: "balances:8080"
+          LEDGER_DB_URL: "postgresql://ledger-db:5432/ledger"
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: frontend}
+        spec:
+          selector: {matchLabels: {app: frontend}}
+          template:
+            metadata: {labels: {app: frontend}}
+            spec:
+              containers:
+                - name: web
+                  image: acme/frontend:1.0
+                  env:
+                    - {name: BACKEND_TIMEOUT, value: "15"}
+                  envFrom:
+                    - configMapRef: {name: api-config}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: balances}
+        spec:
+          selector: {matchLabels: {app: balances}}
+          template:
+            metadata: {labels: {app: balances}}
+            spec:
+              containers: [{name: app, image: acme/balances:1.0}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: ledger-db}
+        spec:
+          selector: {matchLabels: {app: ledger-db}}
+          template:
+            metadata: {labels: {app: ledger-db}}
+            spec:
+              containers: [{name: db, image: postgres:16}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: balances}
+        spec: {selector: {app: balances}, ports: [{port: 8080}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ledger-db}
+        spec: {selector: {app: ledger-db}, ports: [{port: 5432}]}
+        """)
+    d = design_of(import_paths("kubernetes", [path]))
+    call = fact(d, "interaction:frontend->balances")
+    assert call.data["timeout_ms"] == 15000
+    assert call.locate("timeout_ms").line == line_of(path, "BACKEND_TIMEOUT")
+    assert "timeout_ms" not in fact(d, "interaction:frontend->ledger-db").data  # a database driver's own

@@ -147,3 +147,32 @@ def test_an_empty_config_server_file_still_gives_its_service_the_shared_defaults
     write(str(tmp_path), "application.yml", "spring:\n  rabbitmq:\n    host: mq\n")
     write(str(tmp_path), "monitoring.yml", "")
     assert "interaction:monitoring->mq" in design_of(import_paths("spring", [str(tmp_path)])).by_key()
+
+
+def test_the_host_clients_name_as_their_eureka_server_is_a_registry_with_its_dashboard(tmp_path: Any) -> None:
+    shared = write(str(tmp_path), "application.yml", """
+        eureka:
+          client:
+            serviceUrl:
+              defaultZone: http://registry:8761/eureka/
+        """)
+    write(str(tmp_path), "orders.yml", "server:\n  port: 8080\n")
+    d = design_of(import_paths("spring", [str(tmp_path)]))
+    registry = fact(d, "service:registry")
+    assert registry.data["kind"] == "registry"
+    dash = fact(d, "endpoint:eureka-dashboard")
+    assert dash.data["served_by"] == "registry" and dash.data["admin"] is True and dash.data["path"] == "/"
+    assert dash.data["authn"] == "none"  # the clients register with no credentials
+    assert dash.locate("authn").file == shared and dash.locate("authn").line == line_of(shared, "defaultZone")
+
+
+def test_clients_that_register_with_credentials_leave_the_dashboard_authentication_unknown(tmp_path: Any) -> None:
+    write(str(tmp_path), "application.yml", """
+        eureka:
+          client:
+            service-url:
+              defaultZone: http://eureka:${EUREKA_PASSWORD}@registry:8761/eureka/
+        """)
+    write(str(tmp_path), "orders.yml", "server:\n  port: 8080\n")
+    dash = fact(design_of(import_paths("spring", [str(tmp_path)])), "endpoint:eureka-dashboard")
+    assert "authn" not in dash.data

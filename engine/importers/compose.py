@@ -42,20 +42,25 @@ from engine.importers.base import Body, entry_endpoint, fail, listing, load_one,
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
     NOT_REVIEWED,
+    AddressBook,
     DatastoreAuth,
     Edge,
     Mention,
     Recognised,
+    address_books,
+    apply_timeout_variables,
     catalog,
     datastore_auth,
     edge_fact,
     image_base,
     infer_edges,
     literal_secret,
+    mounted_configs,
     mounted_secrets,
     recognise,
     record_datastore_auth,
     record_datastore_nodes,
+    record_edge_timeout,
     record_image_pinning,
     record_literal_secrets,
     record_registry,
@@ -120,7 +125,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             " in the compose file: routes not imported")
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
+    apply_timeout_variables(edges, scan.mentions, scan.kinds)
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds)
+    _address_books(body, scan)
     return [body.document()]
 
 
@@ -134,6 +141,7 @@ class _Scan:
     kinds: dict[str, Recognised | None] = field(default_factory=dict)
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)  # not reviewed (tooling, not the system)
+    books: dict[str, list[AddressBook]] = field(default_factory=dict)  # service -> the address books it mounts
 
     def service(self, doc: Document, body: Body, name: str, svc: Any, limits: Limits) -> None:
         """Record one service's facts, and gather its host names, labels and mentions."""
@@ -186,8 +194,36 @@ class _Scan:
                                                          [m for m, _p, _l in mounts]),
                               built.base_at if built is not None and built.base else
                               doc.locate((*at, "image")) if image else doc.locate(at))
-        mounted = mounted_secrets(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
+        configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
+        mounted = mounted_secrets(configs, os.path.dirname(doc.file))
+        self.books[name] = address_books(configs)
         record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)] + mounted)
+
+
+def _address_books(body: Body, scan: _Scan) -> None:
+    """What the address books the services mount say of their calls: the timeout of each call to a listed
+    host, and, when a book switches TLS off and gives no credential, that services call each other
+    unauthenticated."""
+    for ident, data in sorted((body.items.get("interactions") or {}).items()):
+        source, target = data.get("from"), data.get("to")
+        for book in scan.books.get(str(source), []):
+            listed = next(((h, v) for h, v in sorted(book.hosts.items()) if scan.hosts.get(h) == target), None)
+            if listed is None or listed[1][0] is None or "timeout_ms" in data:
+                continue
+            body.set("interactions", ident, "timeout_ms", listed[1][0], listed[1][1])
+            body.note("interactions", ident, f"timeout_ms from {listed[0]}'s timeout_ms in {book.file}, which "
+                                             f"{source} mounts")
+            break
+    for name in sorted(scan.books):
+        for book in scan.books[name]:
+            services = sorted({scan.hosts[h] for h in book.hosts if h in scan.hosts and scan.kinds.get(scan.hosts[h])
+                               is None and scan.hosts[h] != name})
+            if book.tls_off is None or book.credentials or not services:
+                continue
+            body.set("security", "security", "service_to_service_auth", "none", book.tls_off)
+            body.note("security", "security", f"service_to_service_auth none: {book.file} ({name} mounts it) lists "
+                                              f"{len(services)} services by address and port, TLS off, no credential")
+            return
 
 
 def _declared_edges(doc: Document, services: dict[str, Any],
@@ -231,6 +267,8 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
         body.fact("interactions", data, loc)
+        if edge is not None:
+            record_edge_timeout(body, data, edge)
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:

@@ -23,10 +23,13 @@ Three configurations, each read as its own tool reads it:
   by ``node.cluster``.
 - nginx (``nginx.conf``, ``default.conf``, ``*.conf.template``): every ``location`` with a
   ``proxy_pass`` or ``grpc_pass`` (through an ``upstream`` block's servers), and every one nginx answers
-  itself (OpenResty's ``content_by_lua``, ``return``: an endpoint with no ``routes_to``; what its Lua
-  calls is code). Methods come from ``limit_except`` or ``if ($request_method = M)`` blocks (not a CORS
-  ``OPTIONS``); a ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with
-  none in plaintext (``tls: false``). ``*_by_lua_block`` bodies are Lua, skipped. ``proxy_read_timeout``
+  itself (``return``, or OpenResty's ``content_by_lua*``: the Lua modules its handler requires are found
+  through ``lua_package_path`` near the configuration, and the clients they open (catalogue
+  ``lua_clients``) are its ``routes_to`` and the gateway's calls; a handler whose Lua reads no credential
+  gets ``authn: none``; see ``lua_calls``). Methods come from ``limit_except`` or
+  ``if ($request_method = M)`` blocks (not a CORS ``OPTIONS``); a ``server`` whose every ``listen`` has
+  ``ssl`` serves its endpoints with TLS, one with none in plaintext (``tls: false``). ``*_by_lua_block``
+  bodies are Lua, not directives. ``proxy_read_timeout``
   (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout, ``limit_req``
   the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit it).
   Regular-expression and named locations, variables in a proxied host and ``include``d files are not
@@ -53,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import nginx_conf
+from engine.importers import lua_calls, nginx_conf
 from engine.importers.base import Body, fail, host_exposure, listing, mapping, safe_name, split_host
 from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
@@ -894,7 +897,14 @@ _SERVES_ITSELF = ("content_by_lua", "content_by_lua_block", "content_by_lua_file
 class _Nginx:
     def __init__(self, path: str, text: str, service: str | None) -> None:
         self.path = path
+        self.lines = text.split("\n")
         self.tree = nginx_conf.parse(text, path)
+        self.object_id: tuple[Location, str] | None = None
+        """Set with ``no_credential``: where its Lua reads an object's id from the request."""
+        self.no_credential: tuple[Location, str] | None = None
+        """Set while a location is read: its Lua handler reads no credential, and why that is known."""
+        self.lua_paths: list[str] = []
+        """``lua_package_path`` templates: where the Lua modules a handler requires are found."""
         self.routes = _Routes(path, "nginx", service, None, "setting")
         self.upstreams: dict[str, list[nginx_conf.Word]] = {}
         self.tls: tuple[bool, Location, str] | None = None
@@ -905,6 +915,8 @@ class _Nginx:
             if d.name == "upstream" and d.children is not None and d.args:
                 self.upstreams[d.args[0].text.lower()] = [s.args[0] for s in d.children
                                                           if s.name == "server" and s.args]
+            elif d.name == "lua_package_path" and d.args:
+                self.lua_paths += [t for t in d.args[0].text.split(";") if t]
         self._block(self.tree, {})
         return self.routes.document()
 
@@ -976,10 +988,101 @@ class _Nginx:
             self._route(path, d, passes[0], here, methods)
         elif any(c.name in _SERVES_ITSELF for c in d.children):
             handler = next(c for c in d.children if c.name in _SERVES_ITSELF)
-            self.routes.route(methods, path, d.location, [], None, self._rate(here),
-                              f"served by the gateway itself ({handler.name}): what it calls is in its code",
+            self.no_credential = self.object_id = None
+            found = self._lua_calls(handler) if handler.name.startswith("content_by_lua") else None
+            targets = self._lua_targets(found[1]) if found else {}
+            why = (f"served by the gateway itself ({handler.name}): {found[0]}" if found else
+                   f"served by the gateway itself ({handler.name}): what it calls is in its code")
+            self.routes.route(methods, path, d.location, sorted(targets), None, self._rate(here), why,
+                              to_at=found[1][0].location if found and found[1] else None,
                               tls=self.tls, unlimited=self._unlimited(d, here))
+            for name, call in sorted(targets.items()):
+                self.routes.targets[name].calls.append(call)
+            if self.no_credential is not None:
+                for method, _mloc in methods or [("ANY", d.location)]:
+                    ident = identity("endpoint", {"method": method, "path": path})
+                    if "authn" not in (self.routes.body.get("endpoints", ident) or {"authn": None}):
+                        self.routes.body.set("endpoints", ident, "authn", "none", self.no_credential[0])
+                        self.routes.body.note("endpoints", ident, f"authn none: {self.no_credential[1]}")
+                        if self.object_id is not None:
+                            self._object_id(ident, self.object_id)
         self._block(d.children, here)
+
+    def _lua_calls(self, handler: nginx_conf.Directive) -> tuple[str, list[lua_calls.LuaCall]] | None:
+        """What a ``content_by_lua*`` handler's Lua calls: (what was read, the calls), or None when it
+        names no module that a ``lua_package_path`` finds near the configuration (a warning says which)."""
+        lua, first = "", handler.location.line
+        templates = self.lua_paths or ["?.lua"]
+        if handler.name == "content_by_lua_file":
+            file = handler.args[0].text if handler.args else ""
+            modules = [os.path.basename(file).removesuffix(".lua")] if file.endswith(".lua") else []
+            templates = [os.path.join(os.path.dirname(file), "?.lua")]
+        elif handler.name == "content_by_lua_block" and handler.end is not None:
+            lua = "\n".join(self.lines[first - 1:handler.end.line])
+            modules = lua_calls.required(lua)
+        else:
+            if handler.args:
+                lua, first = handler.args[0].text, handler.args[0].location.line
+            modules = lua_calls.required(lua)
+        found = lua_calls.calls_in(self.path, lua, first)
+        read: list[str] = []
+        texts = [lua]
+        for module in modules:
+            module_file = lua_calls.resolve(module, templates, self.path)
+            if module_file is None:
+                self.routes.body.remark(handler.location, f"Lua module {module} is not found near the configuration "
+                                                          f"(as {';'.join(templates)}): "
+                                                          "what it calls is unknown; import its folder too")
+                continue
+            try:
+                text = read_text(module_file)
+            except InputError as exc:  # not handed over as an artifact of its own: said, and the import goes on
+                self.routes.body.remark(exc.location or handler.location, f"Lua module {module} not read: "
+                                                                          f"{exc.message}; what it calls is unknown")
+                continue
+            read.append(module_file)
+            texts.append(text)
+            found += lua_calls.calls_in(module_file, text)
+        if not read and not found:
+            return None
+        said = ", ".join(sorted({f"{c.host} ({c.what}, {c.location})" for c in found})) or "no client call"
+        self._lua_authn(handler, read, texts, templates)
+        return f"its Lua ({', '.join(read) or 'inline'}) calls {said}", found
+
+    def _lua_authn(self, handler: nginx_conf.Directive, read: list[str], texts: list[str],
+                   templates: list[str]) -> None:
+        """A handler whose Lua, read whole, never touches a credential (catalogue ``lua_credentials``)
+        authenticates nobody: ``authn: none`` on its endpoints (set when the route is recorded)."""
+        helpers = [m for t in texts[1:] for m in lua_calls.required(t) if lua_calls.resolve(m, templates, self.path)]
+        if read and not helpers and not any(lua_calls.reads_credentials(t) for t in texts):
+            self.no_credential = (handler.location, f"its Lua ({', '.join(read)}) reads no credential (no token, "
+                                                    "cookie, Authorization header or key): it authenticates nobody")
+            ids = [i for f, t in zip(read, texts[1:], strict=True) for i in lua_calls.object_ids(f, t)]
+            if ids:
+                self.object_id = (ids[0][1], f"its Lua reads {ids[0][0]} from the request ({ids[0][1]})")
+
+    def _object_id(self, ident: str, read: tuple[Location, str]) -> None:
+        """An unauthenticated handler that acts on an id from the request: nothing can check the caller owns it."""
+        body = self.routes.body
+        body.set("endpoints", ident, "takes_object_id", True, read[0])
+        body.note("endpoints", ident, f"takes_object_id true: {read[1]}")
+        body.set("endpoints", ident, "authz", "none", read[0])
+        body.note("endpoints", ident, "authz none: nothing identifies the caller, so nothing can check that the "
+                                      "object is the caller's")
+
+    def _lua_targets(self, found: list[lua_calls.LuaCall]) -> dict[str, _Call]:
+        """One call per service or external the Lua connects to (its first connection to it)."""
+        out: dict[str, _Call] = {}
+        for c in found:
+            name = self.routes.target(c.host, c.location)
+            if name is None or name in out:
+                continue
+            timeout = (c.timeout[0], c.location, c.timeout[1]) if c.timeout else None
+            call = _Call(c.location, c.protocol, timeout)
+            call.notes.append(f"{c.what} at {c.location} connects to {c.host}"
+                              + (f" port {c.port}" if c.port else ""))
+            out[name] = call
+        return out
 
     @staticmethod
     def _methods(d: nginx_conf.Directive) -> list[tuple[str, Location]]:

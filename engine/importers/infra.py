@@ -23,7 +23,8 @@ import yaml
 
 from engine.errors import ArchplanError, Location
 from engine.importers.base import Body, host_exposure, safe_name
-from engine.source import DEFAULT_LIMITS, Limits, parse_all, read_text
+from engine.model.kinds import identity
+from engine.source import DEFAULT_LIMITS, Document, Limits, parse_all, read_text
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,39 @@ class Console:
 
 
 @dataclass(frozen=True)
+class LuaClient:
+    """A client an OpenResty Lua script opens to another service (``lua_clients`` in the catalogue)."""
+
+    call: re.Pattern[str]
+    protocol: str
+    what: str
+    timeout_ms: int | None = None
+    timeout_why: str = ""
+    timeout_unless: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class TimeoutVariable:
+    """An environment variable that states how long a workload waits for its calls (``timeout_variables``)."""
+
+    match: re.Pattern[str]
+    scope: str  # "services": every call to a service; "prefix": the calls whose address variable shares the prefix
+    unit: str  # the unit of a bare number: "ms" or "s"
+
+
+@dataclass(frozen=True)
+class AddressBookKeys:
+    """The keys of an address book's entries (``address_books`` in the catalogue)."""
+
+    host_keys: tuple[str, ...]
+    port_keys: tuple[str, ...]
+    timeout_keys: tuple[str, ...]
+    """Keys that give the clients' timeout to the host, in milliseconds."""
+    tls_keys: tuple[str, ...]
+    """Top-level keys of a ``{"enabled": bool}`` entry that switches the clients' TLS."""
+
+
+@dataclass(frozen=True)
 class Catalog:
     """``engine/data/artifacts.yaml``: what images, variables, directories and ports mean."""
 
@@ -65,6 +99,11 @@ class Catalog:
     ports: dict[int, str]
     secret_names: re.Pattern[str]
     consoles: tuple[tuple[re.Pattern[str], Console], ...] = ()
+    lua_clients: tuple[LuaClient, ...] = ()
+    lua_credentials: re.Pattern[str] = re.compile(r"(?!)")
+    lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
+    address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
+    timeout_variables: tuple[TimeoutVariable, ...] = ()
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -110,7 +149,57 @@ def parse_catalog(data: Any) -> Catalog:
                    {str(k): str(v) for k, v in data["server_env"].items()},
                    {str(k): str(v) for k, v in data["data_dirs"].items()},
                    {int(k): str(v) for k, v in data["ports"].items()},
-                   re.compile(data["secret_names"], re.IGNORECASE), tuple(consoles))
+                   re.compile(data["secret_names"], re.IGNORECASE), tuple(consoles),
+                   _lua_clients(data.get("lua_clients") or []),
+                   re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
+                   re.compile(str(data.get("lua_object_ids") or "(?!)")),
+                   _address_book_keys(data.get("address_books") or {}),
+                   _timeout_variables(data.get("timeout_variables") or []))
+
+
+def _timeout_variables(entries: Any) -> tuple[TimeoutVariable, ...]:
+    out = []
+    for i, entry in enumerate(entries):
+        unknown = set(entry) - {"match", "scope", "unit"}
+        if unknown:
+            raise ValueError(f"timeout_variables[{i}]: unknown keys {sorted(unknown)}")
+        if entry.get("scope") not in ("services", "prefix") or entry.get("unit") not in ("ms", "s"):
+            raise ValueError(f"timeout_variables[{i}]: scope must be services or prefix, unit ms or s")
+        match = re.compile(f"(?:{entry['match']})", re.IGNORECASE)
+        if entry["scope"] == "prefix" and "prefix" not in match.groupindex:
+            raise ValueError(f"timeout_variables[{i}]: a prefix scope needs a (?P<prefix>...) group")
+        out.append(TimeoutVariable(match, str(entry["scope"]), str(entry["unit"])))
+    return tuple(out)
+
+
+def _address_book_keys(entry: Any) -> AddressBookKeys:
+    keys = ("host_keys", "port_keys", "timeout_keys", "tls_keys")
+    unknown = set(entry) - set(keys)
+    if unknown:
+        raise ValueError(f"address_books: unknown keys {sorted(unknown)}")
+    return AddressBookKeys(*(tuple(str(k) for k in entry.get(name) or ()) for name in keys))
+
+
+_PROTOCOL_NAMES = ("http", "grpc", "graphql", "websocket", "sql", "amqp", "kafka", "redis", "mqtt", "other")
+
+
+def _lua_clients(entries: Any) -> tuple[LuaClient, ...]:
+    out = []
+    for i, entry in enumerate(entries):
+        unknown = set(entry) - {"call", "protocol", "what", "timeout_ms", "timeout_why", "timeout_unless"}
+        if unknown:
+            raise ValueError(f"lua_clients[{i}]: unknown keys {sorted(unknown)}")
+        call = re.compile(str(entry["call"]))
+        if "host" not in call.groupindex:
+            raise ValueError(f"lua_clients[{i}]: the call pattern has no (?P<host>...) group")
+        if entry.get("protocol") not in _PROTOCOL_NAMES:
+            raise ValueError(f"lua_clients[{i}]: protocol {entry.get('protocol')!r} is not one of "
+                             f"{', '.join(_PROTOCOL_NAMES)}")
+        unless = entry.get("timeout_unless")
+        out.append(LuaClient(call, str(entry["protocol"]), str(entry["what"]),
+                             int(entry["timeout_ms"]) if entry.get("timeout_ms") is not None else None,
+                             str(entry.get("timeout_why") or ""), re.compile(str(unless)) if unless else None))
+    return tuple(out)
 
 
 def image_path(image: str) -> str:
@@ -225,6 +314,8 @@ class Edge:
     location: Location | None = None
     external: bool = False
     """The target is a public host named in a URL, outside the described system."""
+    timeout: tuple[int, Location, str] | None = None
+    """The caller's timeout for this call (ms, where, why), from a timeout variable in its environment."""
 
 
 _HOSTISH_KEY = re.compile(r"HOST|ADDR|URL|URI|SERVER|ENDPOINT|BROKER|DSN|SERVICE|BOOTSTRAP|CONNECT", re.IGNORECASE)
@@ -364,17 +455,65 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
     return [edges[k] for k in sorted(edges)]
 
 
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min)?\s*", re.IGNORECASE)
+_UNIT_MS = {"ms": 1, "s": 1000, "sec": 1000, "secs": 1000, "seconds": 1000, "m": 60000, "min": 60000}
+
+
+def _timeout_ms(value: str, unit: str) -> tuple[int, str] | None:
+    """A timeout variable's value in milliseconds, and how its unit was read; None when it is no duration."""
+    m = _DURATION.fullmatch(value)
+    if m is None:
+        return None
+    if m.group(2):
+        return round(float(m.group(1)) * _UNIT_MS[m.group(2).lower()]), f"{value.strip()}"
+    how = "milliseconds" if unit == "ms" else "seconds"
+    return round(float(m.group(1)) * (1 if unit == "ms" else 1000)), f"{value.strip()}, a bare number read as {how}"
+
+
+def _prefix_applies(prefix: str, edge: Edge) -> bool:
+    """Whether a ``<PREFIX>_TIMEOUT`` variable is about this call: its address variable starts with the
+    prefix (``CART_TIMEOUT`` and ``CART_ADDR``), or the prefix is the target's name (``CART`` and ``cart``)."""
+    norm = re.sub(r"[^a-z0-9]", "", prefix.lower())
+    if norm and norm == re.sub(r"[^a-z0-9]", "", edge.target.lower()):
+        return True
+    return any(e.upper().startswith(prefix.upper() + "_") for e in edge.evidence)
+
+
+def apply_timeout_variables(edges: Sequence[Edge], mentions: Mapping[str, Sequence[Mention]],
+                            kinds: Mapping[str, Recognised | None]) -> None:
+    """The timeout each call's caller states in a variable (catalogue ``timeout_variables``): a variable
+    scoped to a target (``CART_TIMEOUT_MS``) wins over one for every call to a service (``BACKEND_TIMEOUT``)."""
+    rules = catalog().timeout_variables
+    for edge in edges:
+        best: tuple[int, tuple[int, Location, str]] | None = None
+        for m in mentions.get(edge.source, ()):
+            if m.key == "command":
+                continue
+            for tv in rules:
+                hit = tv.match.fullmatch(m.key)
+                if hit is None:
+                    continue
+                if tv.scope == "prefix":
+                    rank = 2 if _prefix_applies(hit.group("prefix"), edge) else 0
+                else:  # a call to a datastore or broker has its own driver's timeout
+                    rank = 1 if kinds.get(edge.target) is None and not edge.external else 0
+                read = _timeout_ms(m.text, tv.unit) if rank else None
+                if read is not None and (best is None or rank > best[0]):
+                    best = (rank, (read[0], m.location, f"{m.key}={read[1]} ({m.where})"))
+                break  # the first catalogue entry that names the variable decides
+        if best is not None:
+            edge.timeout = best[1]
+
+
 _CONFIG_SUFFIXES = (".json", ".yml", ".yaml")
 _MOUNT_FILES_MAX = 50
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-def mounted_secrets(body: Body, project_dir: str, sources: Sequence[str],
-                    limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, Location]]:
-    """Credentials written out in the JSON/YAML configuration files the project mounts into a container
-    (``./config:/app/config``): ``(file key, location)`` of each secret-named key with a literal value.
-    A file that does not parse is said and skipped: it was not handed over as an artifact of its own."""
-    found: list[tuple[str, Location]] = []
+def mounted_configs(body: Body, project_dir: str, sources: Sequence[str],
+                    limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, list[Document]]]:
+    """The JSON/YAML configuration files the project mounts into a container (``./config:/app/config``),
+    parsed. A file that does not parse is said and skipped: it was not handed over as an artifact of its own."""
     files: list[str] = []
     for source in sources:
         path = os.path.normpath(os.path.join(project_dir, source))
@@ -384,12 +523,20 @@ def mounted_secrets(body: Body, project_dir: str, sources: Sequence[str],
             for root, dirs, names in os.walk(path):
                 dirs.sort()
                 files += [os.path.join(root, n) for n in sorted(names) if n.endswith(_CONFIG_SUFFIXES)]
+    out: list[tuple[str, list[Document]]] = []
     for path in files[:_MOUNT_FILES_MAX]:
         try:
-            docs = list(parse_all(read_text(path, limits), path, limits, artifact=True))
+            out.append((path, list(parse_all(read_text(path, limits), path, limits, artifact=True))))
         except ArchplanError as exc:
             body.remark(exc.location or Location(path), f"mounted configuration not read: {exc.message}")
-            continue
+    return out
+
+
+def mounted_secrets(configs: Sequence[tuple[str, list[Document]]], project_dir: str) -> list[tuple[str, Location]]:
+    """Credentials written out in the mounted configuration files (``mounted_configs``): ``(file key,
+    location)`` of each secret-named key with a literal value."""
+    found: list[tuple[str, Location]] = []
+    for path, docs in configs:
         for doc in docs:
             for keys, value in _leaves(doc.data, ()):
                 leaf = _CAMEL.sub("_", str(keys[-1]))
@@ -397,6 +544,49 @@ def mounted_secrets(body: Body, project_dir: str, sources: Sequence[str],
                     found.append((f"{os.path.relpath(path, project_dir)}: {'.'.join(map(str, keys))}",
                                   doc.locate(keys)))
     return found
+
+
+@dataclass(frozen=True)
+class AddressBook:
+    """A mounted client configuration that lists the hosts its container's clients connect to
+    (catalogue ``address_books``; DeathStarBench's ``service-config.json``: ``{"text-service": {"addr":
+    "text-service", "port": 9090, "timeout_ms": 10000}, ...}``)."""
+
+    file: str
+    hosts: dict[str, tuple[int | None, Location]]
+    """host -> (the clients' timeout to it in milliseconds, where stated; where the host is listed)."""
+    tls_off: Location | None
+    """Where the book switches its clients' TLS off (``"ssl": {"enabled": false}``)."""
+    credentials: bool
+    """Whether any host's entry carries a credential (a secret-named key)."""
+
+
+def address_books(configs: Sequence[tuple[str, list[Document]]]) -> list[AddressBook]:
+    """The mounted configurations that are address books: a mapping with at least two entries that each
+    give a host (``addr``, ``host``...) and a ``port``, as the catalogue's ``address_books`` names them."""
+    spec = catalog().address_books
+    out: list[AddressBook] = []
+    for path, docs in configs:
+        for doc in docs:
+            if not isinstance(doc.data, dict):
+                continue
+            hosts: dict[str, tuple[int | None, Location]] = {}
+            credentials = False
+            tls_off = None
+            for key, entry in doc.data.items():
+                if not isinstance(entry, dict):
+                    continue
+                host = next((entry[k] for k in spec.host_keys if isinstance(entry.get(k), str)), None)
+                if host and any(isinstance(entry.get(k), int) for k in spec.port_keys):
+                    ms = next((int(entry[k]) for k in spec.timeout_keys
+                               if isinstance(entry.get(k), int) and not isinstance(entry.get(k), bool)), None)
+                    hosts.setdefault(host.lower(), (ms, doc.locate((key,))))
+                    credentials = credentials or any(is_secret_name(str(k)) for k in entry)
+                elif str(key).lower() in spec.tls_keys and entry.get("enabled") is False:
+                    tls_off = doc.locate((key, "enabled"))
+            if len(hosts) >= 2:
+                out.append(AddressBook(path, hosts, tls_off, credentials))
+    return out
 
 
 def _leaves(node: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
@@ -592,3 +782,13 @@ def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
     elif protocol is not None or edge.external or target is None or target.role in ("datastore", "proxy"):
         data["style"] = "sync"
     return data
+
+
+def record_edge_timeout(body: Body, data: Mapping[str, Any], edge: Edge) -> None:
+    """Set a synchronous call's timeout from the caller's timeout variable, with where and why."""
+    if edge.timeout is None or data.get("style") != "sync":
+        return
+    ident = identity("interaction", {"from": data["from"], "to": data["to"]})
+    ms, loc, why = edge.timeout
+    body.set("interactions", ident, "timeout_ms", ms, loc)
+    body.note("interactions", ident, f"timeout_ms from {why}")

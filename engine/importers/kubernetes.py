@@ -449,6 +449,7 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
     """The calls the configuration's host names imply, and the ingress gateway's routes."""
     edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
     kinds = {w.name: w.rec for w in workloads}
+    infra.apply_timeout_variables(edges, mentions, kinds)
     for e in edges:
         src = kinds.get(e.source)
         if src is not None and src.role == "datastore":
@@ -458,6 +459,7 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
             body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
         data = infra.edge_fact(e, kinds.get(e.target))
         body.fact("interactions", data, e.location or Location(path))
+        infra.record_edge_timeout(body, data, e)
     for entry in entries:
         edge = {"from": entry.via, "to": entry.target}
         if entry.via is not None and not body.has("interactions", identity("interaction", edge)):

@@ -173,13 +173,48 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         body.remark(Location(files[0], 1, 1), "no file names the service it configures (spring.application.name, "
                                               "a config server's <service>.yml, or --service): nothing imported")
         return [body.document()]
+    zones: list[_Prop] = []
     for name in sorted(apps):
         at, own = apps[name]
         merged: dict[str, _Prop] = {}
         for layer in [*shared, *own]:
             merged.update(layer)
         _App(body, name, at, merged).run()
+        zone = merged.get("eureka.client.serviceurl.defaultzone")
+        if zone is not None and isinstance(zone.value, str):
+            zones.append(zone)
+    _eureka_servers(body, zones)
     return [body.document()]
+
+
+def _eureka_servers(body: Body, zones: Sequence[_Prop]) -> None:
+    """A host that clients name as their Eureka server (``eureka.client.serviceUrl.defaultZone``) is a
+    service registry, and serves the Eureka dashboard at ``/`` on the same port (Eureka's default): an
+    admin endpoint. Clients that register with no credentials in the URL (no ``user:password@``) show that
+    the server lets anyone in."""
+    servers: dict[str, tuple[_Prop, bool]] = {}
+    for zone in zones:
+        for url in re.split(r"[,\s]+", _placeholders(zone.value).strip()):
+            scheme, host, _path = split_host(url)
+            name, section, _why = service_of_host(host)
+            if name is None or section != "services" or not scheme.startswith("http"):
+                continue
+            open_door = "@" not in url.split("://", 1)[-1].split("/", 1)[0]
+            seen = servers.get(name)
+            servers[name] = (seen[0] if seen else zone, open_door and (seen is None or seen[1]))
+    for name, (zone, open_door) in sorted(servers.items()):
+        body.fact("services", {"name": name}, zone.location)
+        body.set("services", name, "kind", "registry", zone.location)
+        body.note("services", name, f"kind registry: clients name it as their Eureka server ({zone.name})")
+        ui = "eureka-dashboard" if len(servers) == 1 else safe_name(f"{name}-eureka-dashboard")
+        body.fact("endpoints", {"name": ui, "method": "GET", "path": "/", "served_by": name, "admin": True},
+                  zone.location)
+        body.note("endpoints", ui, "admin true: the Eureka dashboard (every registered instance, its address and "
+                                   "status), served at / on the registry's port by default")
+        if open_door:
+            body.set("endpoints", ui, "authn", "none", zone.location)
+            body.note("endpoints", ui, f"authn none: the clients register with no credentials ({zone.name} has no "
+                                       "user:password@), so the server does not ask for any")
 
 
 # Properties that name where the service connects -> how to read the value.

@@ -1,0 +1,139 @@
+"""What an OpenResty location's Lua calls: the modules its handler requires, and the clients they open.
+
+nginx finds a module named by ``require "api/post/compose"`` through ``lua_package_path``
+(``/usr/local/openresty/nginx/lua-scripts/?.lua``): paths inside the container. A repository keeps
+those scripts in a folder of the same name near the configuration (``nginx-web-server/lua-scripts``,
+mounted or copied there), so a module is looked up under the configuration's folder and its parents
+(three levels up), by the longest tail of the package path's folder that exists there. Only the
+modules the handler requires are read, not the modules they require in turn (libraries).
+
+The clients are recognised by the catalogue's ``lua_clients`` (``engine/data/artifacts.yaml``): a
+regular expression per client with the host and port it connects to, and the client library's
+default timeout where the catalogue knows one. Lua comments are skipped, so a call left commented
+out is no call.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers import infra
+
+_REQUIRE = re.compile(r"""\brequire\s*\(?\s*["']([A-Za-z0-9_./-]+)["']""")
+_PARENTS = 3
+
+
+@dataclass(frozen=True)
+class LuaCall:
+    """One client connection a Lua script opens."""
+
+    host: str
+    port: int | None
+    protocol: str
+    location: Location
+    what: str
+    timeout: tuple[int, str] | None
+    """The client's timeout in milliseconds and why, when the catalogue knows the library's default."""
+
+
+def reads_credentials(lua: str) -> bool:
+    """Whether Lua code (comments skipped) touches a credential: the catalogue's ``lua_credentials``."""
+    return infra.catalog().lua_credentials.search(code_only(lua)) is not None
+
+
+def object_ids(path: str, text: str) -> list[tuple[str, Location]]:
+    """The ids of stored objects a Lua handler reads from the request (catalogue ``lua_object_ids``: the
+    group ``name``), each with where it is first read (comments skipped)."""
+    code = code_only(text)
+    seen: dict[str, Location] = {}
+    for m in infra.catalog().lua_object_ids.finditer(code):
+        line = code.count("\n", 0, m.start()) + 1
+        seen.setdefault(m.group(0), Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1))
+    return sorted(seen.items(), key=lambda kv: (kv[1].line, kv[1].column))
+
+
+def required(lua: str) -> list[str]:
+    """The modules a piece of Lua requires, in order, each once (comments skipped)."""
+    seen: list[str] = []
+    for m in _REQUIRE.finditer(code_only(lua)):
+        if m.group(1) not in seen:
+            seen.append(m.group(1))
+    return seen
+
+
+def resolve(module: str, templates: list[str], conf_path: str) -> str | None:
+    """The repository file of a required module, or None when no package path finds it near the conf."""
+    rel = module.replace(".", "/") if "/" not in module else module
+    base = os.path.dirname(os.path.abspath(conf_path))
+    ancestors = [base]
+    for _ in range(_PARENTS):
+        parent = os.path.dirname(ancestors[-1])
+        if parent == ancestors[-1]:
+            break
+        ancestors.append(parent)
+    for template in templates:
+        if template.count("?") != 1 or not template.endswith(".lua"):
+            continue
+        head, tail = template.split("?")
+        folders = [f for f in head.strip("/").split("/") if f and f not in (".", "..")]
+        # the longest tail of the package folder first: `nginx/lua-scripts`, then `lua-scripts`
+        for k in range(len(folders)):
+            for ancestor in ancestors:
+                candidate = os.path.join(ancestor, *folders[k:], rel + tail)
+                if os.path.isfile(candidate):
+                    return os.path.relpath(candidate) if not os.path.isabs(conf_path) else candidate
+    return None
+
+
+def calls_in(path: str, text: str, first_line: int = 1) -> list[LuaCall]:
+    """The client connections a Lua text opens, in text order; ``path`` and ``first_line`` (the line of
+    ``path`` the text starts on, for Lua inside an nginx configuration) place them."""
+    code = code_only(text)
+    found: list[tuple[int, LuaCall]] = []
+    for client in infra.catalog().lua_clients:
+        timeout = None
+        if client.timeout_ms is not None and (client.timeout_unless is None or not client.timeout_unless.search(code)):
+            timeout = (client.timeout_ms, client.timeout_why)
+        for m in client.call.finditer(code):
+            port = m.groupdict().get("port")
+            line = code.count("\n", 0, m.start()) + first_line
+            col = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
+            found.append((m.start(), LuaCall(m.group("host").lower(), int(port) if port else None, client.protocol,
+                                             Location(path, line, col), client.what, timeout)))
+    return [c for _pos, c in sorted(found, key=lambda t: t[0])]
+
+
+def code_only(text: str) -> str:
+    """The Lua text with its comments (``-- ...`` and ``--[[ ... ]]``) blanked, lines and columns kept."""
+    out = list(text)
+    i, n = 0, len(text)
+
+    def blank(start: int, stop: int) -> None:
+        for j in range(start, stop):
+            if out[j] != "\n":
+                out[j] = " "
+
+    while i < n:
+        ch = text[i]
+        if ch in "'\"":
+            j = i + 1
+            while j < n and text[j] != ch and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+        elif text.startswith("--[[", i) or text.startswith("--[=[", i):
+            close = "]]" if text.startswith("--[[", i) else "]=]"
+            stop = text.find(close, i)
+            stop = n if stop < 0 else stop + len(close)
+            blank(i, stop)
+            i = stop
+        elif text.startswith("--", i):
+            stop = text.find("\n", i)
+            stop = n if stop < 0 else stop
+            blank(i, stop)
+            i = stop
+        else:
+            i += 1
+    return "".join(out)
