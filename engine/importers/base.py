@@ -39,6 +39,9 @@ class ArtifactDocument(Document):
     notes: dict[str, list[str]] = field(default_factory=dict)
     """Fact key (``endpoint:GET /pets``) -> remarks for the user (evidence of hints), shown by ``import``."""
     format: str = ""
+    strips: dict[str, bool] = field(default_factory=dict)
+    """Gateway route key (``ANY /api/user/``) -> whether it strips its path prefix before forwarding (nginx's
+    ``proxy_pass`` with a URI part): how ``code_routes.compose`` writes the public path of a service's routes."""
 
     def locate(self, path: Path) -> Location:
         """The artifact location of ``path``, or of its nearest parent that has one."""
@@ -62,6 +65,7 @@ class Body:
         self.locs: dict[tuple[str, str], dict[str, Location]] = {}
         self.notes: dict[str, list[str]] = {}
         self.remarks: list[tuple[Location, str]] = []
+        self.strips: dict[str, bool] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -133,7 +137,7 @@ class Body:
                     where[(section, i, *dotted.split(".")) if dotted else (section, i)] = loc
             data[section] = out
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
-                                format=self.format)
+                                format=self.format, strips=self.strips)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str) -> None:

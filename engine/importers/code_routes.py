@@ -1,0 +1,545 @@
+"""Routes read from a service's source code -> its endpoints (``archplan import source DIR``).
+
+No artifact but the code names a service's routes; a gateway's configuration names only the prefixes it
+forwards (``location /api/user/``). This importer reads the route declarations of the commonest web
+frameworks, as their own routers would:
+
+- **Flask / FastAPI** (Python, read with ``ast``): ``@app.route(path, methods=[...])`` (GET when no
+  method is given), ``@app.get(path)``, ``@router.post(path)``...; a ``Blueprint(url_prefix=...)`` or
+  ``APIRouter(prefix=...)`` assigned in the same module prefixes its routes.
+- **Express** (JavaScript, TypeScript): ``app.get('/x', ...)``, ``router.post(...)``, ``.all(...)`` on a
+  variable assigned ``express()`` or ``express.Router()`` in the same file; ``app.use('/prefix', router)``
+  prefixes that router's routes when both are in the file.
+- **Spring MVC** (Java): ``@GetMapping``, ``@PostMapping``... and ``@RequestMapping(method = ...)`` on the
+  methods of a ``@RestController`` / ``@Controller`` class, under the class's ``@RequestMapping``.
+- **PHP files** served from a document root: when the directory's Dockerfile builds on a ``php:*`` image
+  and copies a folder to ``/var/www/html``, each ``.php`` file at the top of that folder is a route of
+  every method (``ANY /info.php``); one that calls ``phpinfo()`` is a debug endpoint.
+
+Path parameters are written ``{name}`` (``/cart/:id`` and ``/cart/<int:id>`` -> ``/cart/{id}``). Each route
+is an endpoint of the service named with ``--service`` (else the directory's name), with the file and line
+of its declaration; what the code states besides the route is inferred, with its basis: a path parameter
+named like an id is ``takes_object_id``, a login, sign-up or token operation (not GET) is ``auth_flow``.
+Authentication and authorisation stay unknown: the review asks for them.
+
+Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
+``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
+route ``ANY /api/user/`` that forwards to the service (stripping the prefix, as nginx's ``proxy_pass
+http://user:8080/`` does) gives the public ``GET /api/user/users`` served by the gateway with
+``routes_to: [user]``; a service that is itself an entry point (``<service>-entry``) serves its routes at
+their own path. Either way the route inherits what the gateway's endpoint states (TLS, rate limit,
+exposure, authentication), and the public endpoint stands for the service's route (no second, named one).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from engine.errors import InputError, Location
+from engine.importers.base import ArtifactDocument, Body, safe_name, slug
+from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
+
+FORMAT = "source"
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".php")
+_SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "target", "build", "dist",
+              "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
+MAX_FILES = 5000
+_HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_AUTH_FLOW = {"login", "signin", "sign-in", "log-in", "logon", "authenticate", "token", "signup", "sign-up",
+              "register"}
+_ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID))\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route a framework declares: method (``ANY``: every method), normalised path, where, and how."""
+
+    method: str
+    path: str
+    at: Location
+    framework: str
+    debug: str | None = None
+    """Why the route is a debug endpoint, when its code shows it."""
+
+
+@dataclass
+class RoutesDocument(ArtifactDocument):
+    """The endpoints of one service's routes; ``compose`` rebuilds it once the gateways are known."""
+
+    service: str = ""
+    routes: tuple[Route, ...] = ()
+    service_at: Location = field(default_factory=lambda: Location("", 1, 1))
+
+
+# --------------------------------------------------------------------------------------
+# Reading a service's code
+# --------------------------------------------------------------------------------------
+
+
+def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+    """The routes of each directory (or file) given: one service each, or all of ``service``'s."""
+    groups: dict[str, list[str]] = {}
+    for p in paths:
+        name = service or slug(os.path.basename(os.path.normpath(p if os.path.isdir(p) else os.path.dirname(p)
+                                                                 or os.getcwd())))
+        groups.setdefault(name, []).append(p)
+    return [_service_document(name, members, limits) for name, members in groups.items()]
+
+
+def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+    """The routes one directory or file declares."""
+    return import_paths([path], limits, service)
+
+
+def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
+    routes: list[Route] = []
+    remarks: list[tuple[Location, str]] = []
+    for p in paths:
+        files = list(code_files(p))
+        if len(files) > MAX_FILES:
+            remarks.append((Location(p), f"more than {MAX_FILES} source files: only the first {MAX_FILES} read"))
+            files = files[:MAX_FILES]
+        for f in files:
+            text = read_text(f, limits)  # a file that cannot be read as text stops the import
+            try:
+                routes.extend(routes_of_file(f, text))
+            except InputError as exc:  # code its own compiler would reject: said, and the rest is read
+                remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
+        if os.path.isdir(p):
+            routes.extend(php_routes(p, limits, remarks))
+    unique: dict[tuple[str, str], Route] = {}
+    for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
+        unique.setdefault((r.method, r.path), r)
+    doc = build(service, tuple(unique.values()), Location(paths[0]), {})
+    doc.remarks = sorted({*doc.remarks, *remarks})
+    if not unique:
+        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express or Spring MVC "
+                                                                 "found: the service's endpoints stay unknown")})
+    return doc
+
+
+def code_files(path: str) -> Iterator[str]:
+    """The source files under ``path`` (sorted; dependencies, tests and build output skipped)."""
+    if not os.path.isdir(path):
+        if path.endswith(CODE_SUFFIXES):
+            yield path
+        return
+    for root, dirs, names in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        if os.sep + os.path.join("src", "test") in root + os.sep or root.endswith(os.path.join("src", "test")):
+            continue
+        for n in sorted(names):
+            if n.endswith(CODE_SUFFIXES[:-1]) and not n.endswith((".test.js", ".spec.js", ".test.ts", ".spec.ts",
+                                                                   ".d.ts", "Test.java", "Tests.java")):
+                yield os.path.join(root, n)
+
+
+def routes_of_file(path: str, text: str) -> list[Route]:
+    """The routes one source file declares (by its language)."""
+    if path.endswith(".py"):
+        return python_routes(path, text)
+    if path.endswith((".js", ".mjs", ".cjs", ".ts")):
+        return express_routes(path, text)
+    if path.endswith(".java"):
+        return spring_routes(path, text)
+    return []
+
+
+def normalise(path: str) -> str:
+    """``/cart/:id`` / ``/cart/<int:id>`` -> ``/cart/{id}``; a leading ``/``, no doubled slashes."""
+    out = re.sub(r"<(?:[A-Za-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>", r"{\1}", path)
+    out = re.sub(r":([A-Za-z_][A-Za-z0-9_]*)(\([^)]*\))?\??", r"{\1}", out)
+    out = re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*):[^}]*\}", r"{\1}", out)  # Spring's {id:[0-9]+}, FastAPI's {p:path}
+    out = "/" + out.lstrip("/")
+    return re.sub(r"/{2,}", "/", out)
+
+
+def join(prefix: str, path: str) -> str:
+    """A prefix and a route path joined as routers do (``/api/`` + ``/users`` -> ``/api/users``)."""
+    if not path or path == "/":
+        return normalise(prefix or "/")
+    return normalise(prefix.rstrip("/") + "/" + path.lstrip("/"))
+
+
+# ---- Python: Flask, FastAPI --------------------------------------------------------------------------
+
+_PY_VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
+
+
+def python_routes(path: str, text: str) -> list[Route]:
+    """Flask and FastAPI route decorators, read with ``ast``.
+
+    Raises:
+        InputError: the file is not Python 3 that parses (at its line).
+    """
+    try:
+        tree = ast.parse(text, path)
+    except SyntaxError as exc:
+        raise InputError(f"not Python 3 that parses ({exc.msg})", Location(path, exc.lineno or 0,
+                                                                            exc.offset or 0)) from None
+    except ValueError as exc:  # a NUL byte
+        raise InputError(f"not Python that parses ({exc})", Location(path)) from None
+    prefixes: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name):
+            ctor = _callee(node.value.func)
+            kw = {"Blueprint": "url_prefix", "APIRouter": "prefix"}.get(ctor)
+            if kw:
+                value = _keyword_str(node.value, kw)
+                prefixes[node.targets[0].id] = value or ""
+    out: list[Route] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for dec in node.decorator_list:
+            if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
+                continue
+            verb, owner = dec.func.attr, dec.func.value
+            route = _literal_str(dec.args[0]) if dec.args else _keyword_str(dec, "rule") or _keyword_str(dec, "path")
+            if route is None or not route.startswith("/"):
+                continue
+            if verb in _PY_VERBS:
+                methods = [verb.upper()]
+            elif verb in ("route", "api_route"):
+                methods = _methods_kw(dec) or ["GET"]
+            else:
+                continue
+            prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
+            framework = "FastAPI" if verb in _PY_VERBS or verb == "api_route" else "Flask"
+            at = Location(path, dec.lineno, dec.col_offset + 1)
+            out.extend(Route(m, join(prefix, route), at, f"{framework} route") for m in methods)
+    return out
+
+
+def _callee(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _literal_str(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _keyword_str(call: ast.Call, name: str) -> str | None:
+    return next((_literal_str(k.value) for k in call.keywords if k.arg == name), None)
+
+
+def _methods_kw(call: ast.Call) -> list[str]:
+    for k in call.keywords:
+        if k.arg == "methods" and isinstance(k.value, (ast.List, ast.Tuple, ast.Set)):
+            found = [str(e.value).upper() for e in k.value.elts if isinstance(e, ast.Constant)]
+            return [m for m in found if m in _HTTP]
+    return []
+
+
+# ---- JavaScript: Express -----------------------------------------------------------------------------
+
+_JS_APP = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(?:new\s+)?(?:express\s*\(\s*\)|(?:express\s*\.\s*)?Router\s*\()")
+_JS_ROUTE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*(get|post|put|patch|delete|head|options|all)\s*\(\s*"
+                       r"(['\"`])(/[^'\"`\n]*)\3")
+_JS_USE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*use\s*\(\s*(['\"`])(/[^'\"`\n]*)\2\s*,\s*([A-Za-z_$][\w$]*)\s*[,)]")
+
+
+def express_routes(path: str, text: str) -> list[Route]:
+    """Express routes on the apps and routers the file creates (comments blanked first)."""
+    code = blank_comments(text)
+    apps = {m.group(1) for m in _JS_APP.finditer(code)}
+    if not apps:
+        return []
+    mounts = {m.group(4): m.group(3) for m in _JS_USE.finditer(code) if m.group(1) in apps}
+    out: list[Route] = []
+    for m in _JS_ROUTE.finditer(code):
+        owner, verb, route = m.group(1), m.group(2), m.group(4)
+        if owner not in apps or "${" in route:
+            continue
+        line = code.count("\n", 0, m.start()) + 1
+        col = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
+        method = "ANY" if verb == "all" else verb.upper()
+        out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route"))
+    return out
+
+
+def blank_comments(text: str) -> str:
+    """``//`` and ``/* */`` comments replaced by spaces (line breaks kept), strings left as they are."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "'\"`":
+            j = i + 1
+            while j < n and text[j] != c and not (c != "`" and text[j] == "\n"):
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append("".join(ch if ch == "\n" else " " for ch in text[i:j]))
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+# ---- Java: Spring MVC --------------------------------------------------------------------------------
+
+_JAVA_ANNOTATION = re.compile(r"@(RestController|Controller|RequestMapping|GetMapping|PostMapping|PutMapping|"
+                              r"PatchMapping|DeleteMapping)\b")
+_JAVA_CLASS = re.compile(r"\b(?:class|interface)\s+\w+")
+_JAVA_STRINGS = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_JAVA_METHOD = re.compile(r"RequestMethod\.([A-Z]+)")
+
+
+def spring_routes(path: str, text: str) -> list[Route]:
+    """``@*Mapping`` methods of ``@RestController``/``@Controller`` classes, under the class's mapping."""
+    code = blank_comments(text)
+    found = [(m.group(1), m.start(), _annotation_args(code, m.end())) for m in _JAVA_ANNOTATION.finditer(code)]
+    if not any(name in ("RestController", "Controller") for name, _s, _a in found):
+        return []
+    klass = _JAVA_CLASS.search(code)
+    class_at = klass.start() if klass else len(code)
+    prefixes = [""]
+    for name, start, args in found:
+        if name == "RequestMapping" and start < class_at:
+            prefixes = _mapping_paths(args) or [""]
+    out: list[Route] = []
+    for name, start, args in found:
+        if start < class_at or name in ("RestController", "Controller"):
+            continue
+        if name == "RequestMapping":
+            methods = [m for m in _JAVA_METHOD.findall(args) if m in _HTTP] or ["ANY"]
+        else:
+            methods = [name.removesuffix("Mapping").upper()]
+        line = code.count("\n", 0, start) + 1
+        at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
+        for prefix in prefixes:
+            for p in _mapping_paths(args) or [""]:
+                out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping") for m in methods)
+    return out
+
+
+def _annotation_args(code: str, i: int) -> str:
+    """The text between an annotation's parentheses ("" when it has none)."""
+    j = i
+    while j < len(code) and code[j] in " \t\r\n":
+        j += 1
+    if j >= len(code) or code[j] != "(":
+        return ""
+    depth, k = 0, j
+    while k < len(code):
+        if code[k] == '"':
+            k = code.find('"', k + 1)
+            while k > 0 and code[k - 1] == "\\":
+                k = code.find('"', k + 1)
+            if k < 0:
+                return code[j + 1:]
+        elif code[k] == "(":
+            depth += 1
+        elif code[k] == ")":
+            depth -= 1
+            if depth == 0:
+                return code[j + 1:k]
+        k += 1
+    return code[j + 1:]
+
+
+def _mapping_paths(args: str) -> list[str]:
+    """The paths of a mapping's arguments: the bare value, ``value =`` or ``path =`` (not ``produces =``...)."""
+    named = re.search(r"\b(?:value|path)\s*=\s*(\{[^}]*\}|\"(?:[^\"\\]|\\.)*\")", args)
+    if named:
+        return _JAVA_STRINGS.findall(named.group(1))
+    head = args.strip()
+    if head.startswith(("\"", "{")):
+        first = re.match(r"(\{[^}]*\}|\"(?:[^\"\\]|\\.)*\")", head)
+        return _JAVA_STRINGS.findall(first.group(1)) if first else []
+    return []
+
+
+# ---- PHP files under a document root ----------------------------------------------------------------
+
+_DOCROOT = "/var/www/html"
+
+
+def php_routes(directory: str, limits: Limits, remarks: list[tuple[Location, str]]) -> list[Route]:
+    """The ``.php`` files a ``php:*`` image serves from the folder its Dockerfile copies to the document root."""
+    dockerfile = os.path.join(directory, "Dockerfile")
+    if not os.path.isfile(dockerfile):
+        return []
+    try:
+        import dockerfile as parser
+    except ImportError:  # pragma: no cover - the dev install has it
+        remarks.append((Location(dockerfile), "PHP document root not read: install archplan[importers] "
+                                              "(the dockerfile package)"))
+        return []
+    try:
+        commands = parser.parse_string(read_text(dockerfile, limits))
+    except parser.GoParseError:
+        remarks.append((Location(dockerfile), "Dockerfile does not parse: its PHP document root is not read"))
+        return []
+    base = next((str(c.value[0]) for c in commands if c.cmd.upper() == "FROM" and c.value), "")
+    if not base.lower().startswith(("php:", "docker.io/php:", "docker.io/library/php:")):
+        return []
+    out: list[Route] = []
+    for c in commands:
+        words = [str(w) for w in c.value if not str(w).startswith("--")]
+        if c.cmd.upper() != "COPY" or len(words) != 2 or words[1].rstrip("/") != _DOCROOT:
+            continue
+        folder = os.path.normpath(os.path.join(directory, words[0]))
+        if not folder.startswith(os.path.normpath(directory)) or not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            file = os.path.join(folder, name)
+            if name.endswith(".php") and os.path.isfile(file):
+                text = read_text(file, limits)
+                call = re.search(r"\bphpinfo\s*\(", text)
+                debug = None
+                at = Location(file, 1, 1)
+                if call:
+                    line = text.count("\n", 0, call.start()) + 1
+                    at, debug = Location(file, line, 1), f"it calls phpinfo() ({os.path.basename(file)}:{line})"
+                out.append(Route("ANY", "/" + name, at, f"PHP file served from {_DOCROOT} ({base}, "
+                                                         f"{dockerfile}:{c.start_line})", debug))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The design: routes alone, or behind what exposes them
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Front:
+    """What exposes a service's routes: a gateway route forwarding a prefix, or the service's own entry."""
+
+    served_by: str
+    prefix: str
+    strips: bool
+    facts: Mapping[str, Any]
+    where: Mapping[str, Location]
+    via: str
+    """``endpoint:<key>`` of the gateway route or entry point."""
+
+
+def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
+          taken: set[str] | None = None) -> RoutesDocument:
+    """The document of a service's routes, placed behind ``fronts[service]`` when any."""
+    body = Body(at.file, "api", FORMAT)
+    body.fact("services", {"name": service}, at)
+    taken = set() if taken is None else taken
+    for r in routes:
+        placed = False
+        for front in fronts.get(service, []):
+            path = join(front.prefix, r.path) if front.strips else r.path
+            if not front.strips and not (r.path + "/").startswith(front.prefix.rstrip("/") + "/"):
+                continue
+            key = f"{r.method} {path}"
+            if key in taken:
+                continue
+            taken.add(key)
+            placed = True
+            _endpoint(body, r, {"method": r.method, "path": path, "served_by": front.served_by}, service)
+            if front.served_by != service:
+                body.set("endpoints", key, "routes_to", [service], r.at)
+                # stated here too, so that this agent file loads alone: the gateway and its call to the service
+                via = front.where.get("", r.at)
+                body.fact("services", {"name": front.served_by}, via)
+                body.fact("interactions", {"from": front.served_by, "to": service}, via)
+            for k, v in front.facts.items():
+                body.set("endpoints", key, k, v, front.where.get(k, r.at))
+            how = "prefix stripped" if front.strips else "path kept"
+            body.note("endpoints", key, f"public through {front.via} ({how})")
+        if not placed:
+            name = safe_name(f"{service}-{r.method}-{r.path}")
+            _endpoint(body, r, {"name": name, "method": r.method, "path": r.path, "served_by": service}, service)
+    doc = body.document()
+    return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
+                          format=FORMAT, service=service, routes=routes, service_at=at)
+
+
+def _endpoint(body: Body, r: Route, data: dict[str, Any], service: str) -> None:
+    ident = body.fact("endpoints", data, r.at)
+    body.note("endpoints", ident, f"from source: {r.framework} of {service}")
+    path = str(data["path"])
+    if _ID_PARAM.search(path):
+        body.set("endpoints", ident, "takes_object_id", True, r.at)
+        body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id")
+    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in _AUTH_FLOW:
+        body.set("endpoints", ident, "auth_flow", True, r.at)
+        body.note("endpoints", ident, f"auth_flow: the route is named {last}")
+    if r.debug:
+        body.set("endpoints", ident, "debug", True, r.at)
+        body.note("endpoints", ident, f"debug: {r.debug}")
+
+
+_INHERITED = ("exposure", "tls", "rate_limit", "authn", "authz")
+
+
+def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
+    """Per service, what exposes its routes: the gateway routes that forward a prefix to it (and say
+    whether they strip it), and its own entry point (``<service>-entry``, every route at its path)."""
+    out: dict[str, list[Front]] = {}
+    for d in docs:
+        if isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            continue
+        strips = getattr(d, "strips", {})
+        for i, ep in enumerate(d.data.get("endpoints") or []):
+            if not isinstance(ep, dict) or ep.get("method") != "ANY" or not isinstance(ep.get("path"), str):
+                continue
+            key = str(ep.get("name") or f"ANY {ep['path']}")
+            facts = {k: ep[k] for k in _INHERITED if k in ep}
+            where = {k: d.locate(("endpoints", i, k)) for k in ["", *facts]}
+            served = str(ep.get("served_by"))
+            targets = ep.get("routes_to") or []
+            prefix = str(ep["path"]).removesuffix("**").removesuffix("*")
+            if key == f"{served}-entry" and ep["path"] == "/":
+                out.setdefault(served, []).append(Front(served, "/", False, facts, where, f"endpoint:{key}"))
+            elif len(targets) == 1 and key in strips:
+                out.setdefault(str(targets[0]), []).append(Front(served, prefix, strips[key], facts, where,
+                                                                 f"endpoint:{key}"))
+    for fronts in out.values():
+        fronts.sort(key=lambda f: (f.served_by, f.prefix))
+    return out
+
+
+def compose(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
+    fronts = fronts_of(docs)
+    taken: set[str] = set()
+    for d in docs:
+        if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            taken.update(f"{ep.get('method')} {ep.get('path')}" for ep in d.data.get("endpoints") or []
+                         if isinstance(ep, dict) and not ep.get("name"))
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument):
+            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken)
+            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks})))
+        else:
+            out.append(d)
+    return out
+
+
+def detect_path(path: str) -> bool:
+    """Whether a file is source code this importer reads."""
+    return os.path.isfile(path) and path.endswith(CODE_SUFFIXES[:-1])
+
+
+def has_code(path: str) -> bool:
+    """Whether a directory holds source code this importer reads."""
+    return next(code_files(path), None) is not None
+
+
+__all__ = ["FORMAT", "Route", "RoutesDocument", "compose", "detect_path", "fronts_of", "has_code", "import_file",
+           "import_paths", "normalise"]

@@ -1,0 +1,236 @@
+"""`import source`: routes read from code (Flask, FastAPI, Express, Spring MVC, PHP files), placed behind gateways."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli.main import main
+from engine.errors import InputError
+from engine.importers import detect, import_paths, load_artifacts
+from engine.importers.code_routes import normalise
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+
+def routes(docs: list[Any]) -> dict[str, dict[str, Any]]:
+    """Endpoint key -> data, over every document."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in docs:
+        for ep in d.data.get("endpoints") or []:
+            out[ep.get("name") or f"{ep['method']} {ep['path']}"] = ep
+    return out
+
+
+FLASK = """
+    from flask import Blueprint, Flask
+    app = Flask(__name__)
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login():
+        pass
+
+    @app.route("/pay/<int:id>", methods=["POST"])
+    def pay(id):
+        pass
+
+    @app.route("/home")
+    def home():
+        pass
+
+    @admin.route("/users/<user_id>")
+    def users(user_id):
+        pass
+
+    def not_a_route():
+        requests.get("/elsewhere")
+"""
+
+FASTAPI = """
+    from fastapi import APIRouter, FastAPI
+    app = FastAPI()
+    router = APIRouter(prefix="/v1")
+
+    @app.get("/health")
+    async def health():
+        return {}
+
+    @router.delete("/orders/{orderId}")
+    async def cancel(orderId: str):
+        pass
+"""
+
+EXPRESS = """
+    const express = require('express');
+    const axios = require('axios');
+    const app = express();
+    const api = express.Router();
+    app.get('/users', (req, res) => res.send([]));
+    app.post("/login", (req, res) => {});
+    // app.get('/commented', (req, res) => {});
+    /* app.get('/also-commented') */
+    api.get('/cart/:id', (req, res) => {});
+    app.use('/api', api);
+    axios.get('/not-a-route');
+    app.get('env');
+"""
+
+SPRING = """
+    package shop;
+
+    @RestController
+    @RequestMapping("/orders")
+    public class OrderController {
+        @GetMapping("/{orderId}")
+        public Order get(@PathVariable String orderId) { return null; }
+
+        @PostMapping
+        public Order create(@RequestBody Order o) { return null; }
+
+        @RequestMapping(value = "/{id}/cancel", method = RequestMethod.PUT, produces = "application/json")
+        public void cancel() {}
+
+        // @DeleteMapping("/commented")
+    }
+"""
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/cart/:id", "/cart/{id}"), ("/pay/<int:id>", "/pay/{id}"), ("/u/<name>", "/u/{name}"),
+    ("users//x", "/users/x"), ("/p/{id:[0-9]+}", "/p/{id}"), ("/f/:file(*)", "/f/{file}")],
+    ids=["express", "flask-converter", "flask", "slashes", "spring-regex", "express-regex"])
+def test_path_parameters_are_written_in_braces(path: str, expected: str) -> None:
+    assert normalise(path) == expected
+
+
+def test_flask_routes_with_methods_default_get_and_blueprint_prefix(tmp_path: Any) -> None:
+    write(str(tmp_path), "front/app.py", FLASK)
+    eps = routes(import_paths("source", [str(tmp_path / "front")]))
+    assert set(eps) == {"front-GET-/login", "front-POST-/login", "front-POST-/pay/-id", "front-GET-/home",
+                        "front-GET-/admin/users/-user_id"}
+    assert eps["front-POST-/pay/-id"]["path"] == "/pay/{id}"
+    assert eps["front-POST-/pay/-id"]["takes_object_id"] is True
+    assert eps["front-POST-/login"]["auth_flow"] is True
+    assert "auth_flow" not in eps["front-GET-/login"]  # rendering the form is no credential check
+    assert eps["front-GET-/home"]["served_by"] == "front"
+
+
+def test_fastapi_verbs_and_router_prefix(tmp_path: Any) -> None:
+    write(str(tmp_path), "orders/main.py", FASTAPI)
+    eps = routes(import_paths("source", [str(tmp_path / "orders")], service="ordering"))
+    assert {(e["method"], e["path"], e["served_by"]) for e in eps.values()} == {
+        ("GET", "/health", "ordering"), ("DELETE", "/v1/orders/{orderId}", "ordering")}
+
+
+def test_express_routes_on_apps_and_mounted_routers_only(tmp_path: Any) -> None:
+    write(str(tmp_path), "user/server.js", EXPRESS)
+    eps = routes(import_paths("source", [str(tmp_path / "user")]))
+    assert {(e["method"], e["path"]) for e in eps.values()} == {
+        ("GET", "/users"), ("POST", "/login"), ("GET", "/api/cart/{id}")}
+
+
+def test_spring_mappings_under_the_class_mapping(tmp_path: Any) -> None:
+    write(str(tmp_path), "orders/src/main/java/shop/OrderController.java", SPRING)
+    write(str(tmp_path), "orders/src/test/java/shop/OrderControllerTest.java", SPRING.replace("/orders", "/test"))
+    eps = routes(import_paths("source", [str(tmp_path / "orders")]))
+    assert {(e["method"], e["path"]) for e in eps.values()} == {
+        ("GET", "/orders/{orderId}"), ("POST", "/orders"), ("PUT", "/orders/{id}/cancel")}
+
+
+def test_php_file_calling_phpinfo_is_a_debug_route_of_the_document_root(tmp_path: Any) -> None:
+    write(str(tmp_path), "ratings/Dockerfile", "FROM php:7.4-apache\nCOPY html/ /var/www/html\n")
+    write(str(tmp_path), "ratings/html/index.php", "<?php echo 'hi';\n")
+    write(str(tmp_path), "ratings/html/info.php", "<?php\n\nphpinfo();\n")
+    write(str(tmp_path), "ratings/html/src/Kernel.php", "<?php\n")
+    eps = routes(import_paths("source", [str(tmp_path / "ratings")]))
+    assert set(eps) == {"ratings-ANY-/index.php", "ratings-ANY-/info.php"}
+    assert eps["ratings-ANY-/info.php"]["debug"] is True
+    assert "debug" not in eps["ratings-ANY-/index.php"]
+
+
+def nginx_front(tmp: str) -> str:
+    write(tmp, "web/Dockerfile", "FROM nginx:1.21\nENV USER_HOST=user \\\n    INSTANA=x\n")
+    return write(tmp, "web/default.conf.template", """
+        server {
+            listen 8080;
+            location /api/user/ {
+                proxy_pass http://${USER_HOST}:8080/;
+            }
+            location /keep/ {
+                proxy_pass http://${USER_HOST}:8080;
+            }
+        }
+    """)
+
+
+def test_routes_behind_an_nginx_prefix_are_public_at_the_composed_path(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    conf = nginx_front(tmp)
+    write(tmp, "user/server.js", EXPRESS)
+    design = load_documents(load_artifacts([f"gateway:web={conf}", f"source={tmp}/user"]))
+    ep = fact(design, "endpoint:GET /api/user/users")
+    assert (ep.data["served_by"], ep.data["routes_to"], ep.data["tls"]) == ("web", ["user"], False)
+    assert ep.location.file.endswith("server.js") and ep.location.line == 5
+    assert fact(design, "endpoint:POST /api/user/login").data["auth_flow"] is True
+    assert fact(design, "endpoint:GET /api/user/api/cart/{id}").data["takes_object_id"] is True
+    # /keep/ forwards the path as it is: no route of user starts with it, so none is placed there
+    assert not [k for k in design.by_key() if k.startswith("endpoint:GET /keep")]
+    assert "endpoint:user-GET-/users" not in design.by_key()  # the public route stands for it (routes_to user)
+
+
+def test_an_exposed_service_serves_its_routes_publicly_at_their_own_path(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          front:
+            image: shop/front
+            ports: ["80:8080"]
+    """)
+    write(tmp, "front/app.py", FLASK)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/front"]))
+    login = fact(design, "endpoint:POST /login")
+    assert login.data["served_by"] == "front" and "routes_to" not in login.data
+    assert login.data["auth_flow"] is True
+
+
+def test_auto_detects_source_files_and_code_directories(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    app = write(tmp, "front/app.py", FLASK)
+    assert detect(app) == "source"
+    assert detect(os.path.dirname(app)) == "source"
+    write(tmp, "front/k8s/deploy.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: front}\n")
+    assert detect(os.path.dirname(app)) == "kubernetes"  # manifests beside the code: the deployment is read
+
+
+def test_code_that_does_not_parse_is_said_with_its_line_and_the_rest_is_read(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "svc/bad.py", "def broken(:\n")
+    write(tmp, "svc/app.py", FLASK)
+    docs = import_paths("source", [f"{tmp}/svc"])
+    assert any(str(at).endswith("bad.py:1:12") and "not Python 3 that parses" in why for at, why in docs[0].remarks)
+    assert "svc-POST-/login" in routes(docs)
+
+
+def test_bad_bytes_stop_the_import_with_one_line_and_exit_2(tmp_path: Any) -> None:
+    bad = tmp_path / "svc" / "server.js"
+    bad.parent.mkdir()
+    bad.write_bytes(b"app.get('/x', f)\n\xff\xfe\n")
+    result = CliRunner().invoke(main, ["import", "source", str(tmp_path / "svc")])
+    assert result.exit_code == 2
+    assert "server.js:2" in result.output and "Traceback" not in result.output
+    with pytest.raises(InputError):
+        import_paths("source", [str(bad)])
+
+
+def test_import_source_writes_an_api_agent_file(tmp_path: Any) -> None:
+    write(str(tmp_path), "user/server.js", EXPRESS)
+    out = tmp_path / "api.yaml"
+    result = CliRunner().invoke(main, ["import", "source", str(tmp_path / "user"), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "source: api" in text and "from source: Express route of user" in text
