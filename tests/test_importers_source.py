@@ -234,3 +234,83 @@ def test_import_source_writes_an_api_agent_file(tmp_path: Any) -> None:
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "source: api" in text and "from source: Express route of user" in text
+
+
+CART = """
+    const express = require('express');
+    const app = express();
+    app.get('/add/:id', (req, res) => {
+        saveCart(req.params.id, {}).then(() => res.send('ok'));
+    });
+    app.get('/cart/:id', (req, res) => {
+        res.set('Content-Type', 'application/json');
+        redisClient.get(req.params.id, (e, d) => res.send(d));
+    });
+    app.delete('/cart/:id', (req, res) => {
+        redisClient.del(req.params.id);
+    });
+    function saveCart(id, cart) {
+        return redisClient.setex(id, 3600, JSON.stringify(cart));
+    }
+"""
+
+
+def test_a_handler_that_writes_a_store_is_mutating_even_through_a_helper(tmp_path: Any) -> None:
+    write(str(tmp_path), "cart/server.js", CART)
+    write(str(tmp_path), "pay/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/pay/<id>", methods=["POST"])
+        def pay(id):
+            orders.insert_one({"id": id})
+
+        @app.route("/status")
+        def status():
+            return {}.update(x=1)
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "cart"), str(tmp_path / "pay")]))
+    assert eps["cart-GET-/add/-id"]["mutating"] is True  # saveCart -> setex
+    assert eps["cart-DELETE-/cart/-id"]["mutating"] is True
+    assert "mutating" not in eps["cart-GET-/cart/-id"]  # res.set is a header, get a read
+    assert eps["pay-POST-/pay/-id"]["mutating"] is True
+    assert "mutating" not in eps["pay-GET-/status"]
+
+
+def test_a_service_whose_code_reads_no_credential_authenticates_no_caller(tmp_path: Any) -> None:
+    write(str(tmp_path), "cart/server.js", CART)
+    write(str(tmp_path), "user/server.js", EXPRESS + "\napp.use(session({secret: 'x'}));\n")
+    eps = routes(import_paths("source", [str(tmp_path / "cart"), str(tmp_path / "user")]))
+    assert (eps["cart-GET-/cart/-id"]["authn"], eps["cart-GET-/cart/-id"]["authz"]) == ("none", "none")
+    assert "authn" not in eps["user-GET-/users"]  # it names a session: how it checks callers stays unknown
+
+
+@pytest.mark.parametrize(("ports", "annotations", "tls"), [
+    ("[{port: 80, targetPort: 8080}]", "{}", False),
+    ("[{name: http, port: 8080}]", "{}", False),
+    ("[{port: 443, targetPort: 8443}]", "{}", None),
+    ("[{port: 80}, {port: 443}]", "{}", None),
+    ("[{port: 80}]", "{service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn}", None)],
+    ids=["port-80", "named-http", "port-443", "mixed", "ssl-annotation"])
+def test_a_load_balancer_on_http_port_serves_plaintext(tmp_path: Any, ports: str, annotations: str,
+                                                       tls: bool | None) -> None:
+    tmp = str(tmp_path)
+    manifest = write(tmp, "k8s/front.yaml", f"""
+        apiVersion: v1
+        kind: Service
+        metadata: {{name: front, annotations: {annotations}}}
+        spec: {{type: LoadBalancer, selector: {{app: front}}, ports: {ports}}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: front}}
+        spec:
+          selector: {{matchLabels: {{app: front}}}}
+          template:
+            metadata: {{labels: {{app: front}}}}
+            spec: {{containers: [{{name: front, image: shop/front}}]}}
+    """)
+    write(tmp, "front/app.py", FLASK)
+    design = load_documents(load_artifacts([f"kubernetes={manifest}", f"source={tmp}/front"]))
+    assert fact(design, "endpoint:front-entry").data.get("tls") is tls
+    assert fact(design, "endpoint:POST /login").data.get("tls") is tls  # the route inherits it

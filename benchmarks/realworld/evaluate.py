@@ -429,14 +429,15 @@ def read_artifacts(root: str, system: str) -> tuple[str, tuple[str, ...]]:
 def in_artifacts(e: Expectation, repo: str, paths: Sequence[str]) -> bool:
     """Whether some evidence of ``e`` lies in a file the importers are given (the file itself, a file under a
     directory given, or one a glob names). A path of another repository of the system is written
-    ``owner/name:path`` (a service repository whose code is imported)."""
+    ``owner/name:path`` (a service repository whose code is imported; ``owner/name:.`` is all of it)."""
     scoped = [(m.group(1), m.group(2)) if (m := _OTHER_REPO.match(p)) else (repo, p) for p in paths]
     for place in e.evidence:
         where, _at, rest = place.partition("@")
         file = rest.partition(":")[2].rsplit(":", 1)[0]
         if not file:
             continue
-        if any(where == r and (file == p or file.startswith(p.rstrip("/") + "/") or fnmatch.fnmatchcase(file, p))
+        if any(where == r and (p == "." or file == p or file.startswith(p.rstrip("/") + "/") or
+                               fnmatch.fnmatchcase(file, p))
                for r, p in scoped):
             return True
     return False

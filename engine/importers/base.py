@@ -140,15 +140,20 @@ class Body:
                                 format=self.format, strips=self.strips)
 
 
-def entry_endpoint(body: Body, service: str, at: Location, why: str) -> None:
+def entry_endpoint(body: Body, service: str, at: Location, why: str,
+                   tls: tuple[bool, Location, str] | None = None) -> None:
     """A public service's entry point, when the artifact exposes it but names no route: one endpoint
-    standing for every route it serves, so that the review follows public requests from it."""
+    standing for every route it serves, so that the review follows public requests from it. ``tls``:
+    whether it is served with TLS, where that is seen and why."""
     name = safe_name(f"{service}-entry")
     if body.has("endpoints", name):
         return
     body.fact("endpoints", {"name": name, "method": "ANY", "path": "/", "served_by": service}, at)
     body.note("endpoints", name, f"stands for every route {service} serves ({why}); the artifact names none: "
                                  "replace it with the real routes")
+    if tls is not None:
+        body.set("endpoints", name, "tls", tls[0], tls[1])
+        body.note("endpoints", name, f"tls {str(tls[0]).lower()}: {tls[2]}")
 
 
 _ROUTE_PATH = re.compile(r"^/[ -~]{0,511}$")

@@ -65,6 +65,8 @@ class Route:
     framework: str
     debug: str | None = None
     """Why the route is a debug endpoint, when its code shows it."""
+    writes: str | None = None
+    """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
 
 
 @dataclass
@@ -74,6 +76,8 @@ class RoutesDocument(ArtifactDocument):
     service: str = ""
     routes: tuple[Route, ...] = ()
     service_at: Location = field(default_factory=lambda: Location("", 1, 1))
+    open_code: str | None = None
+    """Why the service authenticates no caller (no code of it reads a credential), when that is so."""
 
 
 # --------------------------------------------------------------------------------------
@@ -115,7 +119,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
-    doc = build(service, tuple(unique.values()), Location(paths[0]), {})
+    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits))
     doc.remarks = sorted({*doc.remarks, *remarks})
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express or Spring MVC "
@@ -123,10 +127,26 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     return doc
 
 
-def code_files(path: str) -> Iterator[str]:
-    """The source files under ``path`` (sorted; dependencies, tests and build output skipped)."""
+_CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
+                         r"secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
+
+
+def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
+    """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
+    a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
+    files = [f for p in paths for f in code_files(p, php=True)]
+    if not files or any(_CREDENTIAL.search(read_text(f, limits)) for f in files):
+        return None
+    return (f"no code of the service ({len(files)} files) reads a credential, session, cookie or token, nor "
+            "configures a security framework")
+
+
+def code_files(path: str, *, php: bool = False) -> Iterator[str]:
+    """The source files under ``path`` (sorted; dependencies, tests and build output skipped); PHP files too
+    with ``php`` (their routes are read from the document root only)."""
+    suffixes = CODE_SUFFIXES if php else CODE_SUFFIXES[:-1]
     if not os.path.isdir(path):
-        if path.endswith(CODE_SUFFIXES):
+        if path.endswith(suffixes):
             yield path
         return
     for root, dirs, names in os.walk(path):
@@ -134,7 +154,7 @@ def code_files(path: str) -> Iterator[str]:
         if os.sep + os.path.join("src", "test") in root + os.sep or root.endswith(os.path.join("src", "test")):
             continue
         for n in sorted(names):
-            if n.endswith(CODE_SUFFIXES[:-1]) and not n.endswith((".test.js", ".spec.js", ".test.ts", ".spec.ts",
+            if n.endswith(suffixes) and not n.endswith((".test.js", ".spec.js", ".test.ts", ".spec.ts",
                                                                    ".d.ts", "Test.java", "Tests.java")):
                 yield os.path.join(root, n)
 
@@ -164,6 +184,17 @@ def join(prefix: str, path: str) -> str:
     if not path or path == "/":
         return normalise(prefix or "/")
     return normalise(prefix.rstrip("/") + "/" + path.lstrip("/"))
+
+
+# Calls that write to a datastore or a broker (MongoDB, Redis, SQL sessions, AMQP), by method name.
+_WRITES = frozenset({
+    "insert", "insertOne", "insertMany", "insert_one", "insert_many", "updateOne", "updateMany", "update_one",
+    "update_many", "replaceOne", "replace_one", "deleteOne", "deleteMany", "delete_one", "delete_many",
+    "findOneAndUpdate", "findOneAndDelete", "find_one_and_update", "find_one_and_delete", "findAndModify",
+    "setex", "del", "hset", "hmset", "hdel", "incr", "decr", "lpush", "rpush", "sadd", "srem", "zadd", "sendToQueue",
+    "basic_publish", "publish", "persist", "saveAndFlush", "merge"})
+_NOT_STORES = {"res", "response", "req", "request", "app", "router", "headers", "params", "url", "searchParams",
+               "Object", "Promise", "console", "JSON", "Math", "os", "path", "self", "this"}
 
 
 # ---- Python: Flask, FastAPI --------------------------------------------------------------------------
@@ -213,8 +244,19 @@ def python_routes(path: str, text: str) -> list[Route]:
             prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
             framework = "FastAPI" if verb in _PY_VERBS or verb == "api_route" else "Flask"
             at = Location(path, dec.lineno, dec.col_offset + 1)
-            out.extend(Route(m, join(prefix, route), at, f"{framework} route") for m in methods)
+            writes = _python_write(path, node)
+            out.extend(Route(m, join(prefix, route), at, f"{framework} route", writes=writes) for m in methods)
     return out
+
+
+def _python_write(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The first call in a handler's body that writes to a store (``collection.insert_one(...)``)."""
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _WRITES:
+            owner = node.func.value
+            if not (isinstance(owner, ast.Name) and owner.id in _NOT_STORES):
+                return f"{node.func.attr}() at {path}:{node.lineno}"
+    return None
 
 
 def _callee(func: ast.expr) -> str:
@@ -252,6 +294,7 @@ def express_routes(path: str, text: str) -> list[Route]:
     if not apps:
         return []
     mounts = {m.group(4): m.group(3) for m in _JS_USE.finditer(code) if m.group(1) in apps}
+    helpers = {m.group(1) or m.group(2): m.end() for m in _JS_FUNCTION.finditer(code)}
     out: list[Route] = []
     for m in _JS_ROUTE.finditer(code):
         owner, verb, route = m.group(1), m.group(2), m.group(4)
@@ -260,8 +303,59 @@ def express_routes(path: str, text: str) -> list[Route]:
         line = code.count("\n", 0, m.start()) + 1
         col = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
         method = "ANY" if verb == "all" else verb.upper()
-        out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route"))
+        start = m.end()
+        writes = _js_write(path, code, start, _balanced(code, code.index("(", m.end(2))), helpers)
+        out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
+                         writes=writes))
     return out
+
+
+_JS_FUNCTION = re.compile(r"\bfunction\s+([A-Za-z_$][\w$]*)\s*\(|\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*"
+                          r"(?:async\s*)?(?:function\b|\([^()]*\)\s*=>)")
+_JS_BARE_CALL = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _js_write(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]) -> str | None:
+    """The first store write in ``code[start:end]`` (a handler), or in a function of the file it calls by name
+    (one level: ``saveCart(...)`` -> ``redisClient.setex``)."""
+    def direct(a: int, b: int) -> str | None:
+        for w in _JS_CALL.finditer(code, a, b):
+            if w.group(2) in _WRITES and w.group(1) not in _NOT_STORES:
+                return f"{w.group(2)}() at {path}:{code.count(chr(10), 0, w.start()) + 1}"
+        return None
+
+    found = direct(start, end)
+    for call in _JS_BARE_CALL.finditer(code, start, end):
+        if found is not None:
+            break
+        at = helpers.get(call.group(1))
+        if at is not None and not start <= at < end:
+            body = code.find("{", at)
+            found = direct(body, _balanced(code, body)) if body >= 0 else None
+    return found
+
+
+_JS_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _balanced(code: str, i: int) -> int:
+    """The index just past the bracket that closes the one at ``code[i]`` (strings skipped; the end of the text
+    when it is never closed)."""
+    depth, k, n = 0, i, len(code)
+    while k < n:
+        c = code[k]
+        if c in "'\"`":
+            k += 1
+            while k < n and code[k] != c:
+                k += 2 if code[k] == "\\" else 1
+        elif c in "({[":
+            depth += 1
+        elif c in ")}]":
+            depth -= 1
+            if depth == 0:
+                return k + 1
+        k += 1
+    return n
 
 
 def blank_comments(text: str) -> str:
@@ -336,22 +430,7 @@ def _annotation_args(code: str, i: int) -> str:
         j += 1
     if j >= len(code) or code[j] != "(":
         return ""
-    depth, k = 0, j
-    while k < len(code):
-        if code[k] == '"':
-            k = code.find('"', k + 1)
-            while k > 0 and code[k - 1] == "\\":
-                k = code.find('"', k + 1)
-            if k < 0:
-                return code[j + 1:]
-        elif code[k] == "(":
-            depth += 1
-        elif code[k] == ")":
-            depth -= 1
-            if depth == 0:
-                return code[j + 1:k]
-        k += 1
-    return code[j + 1:]
+    return code[j + 1:_balanced(code, j) - 1]
 
 
 def _mapping_paths(args: str) -> list[str]:
@@ -432,7 +511,7 @@ class Front:
 
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
-          taken: set[str] | None = None) -> RoutesDocument:
+          taken: set[str] | None = None, open_code: str | None = None) -> RoutesDocument:
     """The document of a service's routes, placed behind ``fronts[service]`` when any."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -448,29 +527,31 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                 continue
             taken.add(key)
             placed = True
-            _endpoint(body, r, {"method": r.method, "path": path, "served_by": front.served_by}, service)
+            body.fact("endpoints", {"method": r.method, "path": path, "served_by": front.served_by}, r.at)
             if front.served_by != service:
                 body.set("endpoints", key, "routes_to", [service], r.at)
                 # stated here too, so that this agent file loads alone: the gateway and its call to the service
                 via = front.where.get("", r.at)
                 body.fact("services", {"name": front.served_by}, via)
                 body.fact("interactions", {"from": front.served_by, "to": service}, via)
-            for k, v in front.facts.items():
+            for k, v in front.facts.items():  # what the gateway states wins over what the code suggests
                 body.set("endpoints", key, k, v, front.where.get(k, r.at))
             how = "prefix stripped" if front.strips else "path kept"
             body.note("endpoints", key, f"public through {front.via} ({how})")
+            _inferred(body, key, r, service, open_code)
         if not placed:
             name = safe_name(f"{service}-{r.method}-{r.path}")
-            _endpoint(body, r, {"name": name, "method": r.method, "path": r.path, "served_by": service}, service)
+            body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
+            _inferred(body, name, r, service, open_code)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
-                          format=FORMAT, service=service, routes=routes, service_at=at)
+                          format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code)
 
 
-def _endpoint(body: Body, r: Route, data: dict[str, Any], service: str) -> None:
-    ident = body.fact("endpoints", data, r.at)
+def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
+    """What the route's code suggests beyond its method and path, each with its basis."""
     body.note("endpoints", ident, f"from source: {r.framework} of {service}")
-    path = str(data["path"])
+    path = str((body.get("endpoints", ident) or {}).get("path", r.path))
     if _ID_PARAM.search(path):
         body.set("endpoints", ident, "takes_object_id", True, r.at)
         body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id")
@@ -481,6 +562,13 @@ def _endpoint(body: Body, r: Route, data: dict[str, Any], service: str) -> None:
     if r.debug:
         body.set("endpoints", ident, "debug", True, r.at)
         body.note("endpoints", ident, f"debug: {r.debug}")
+    if r.writes:
+        body.set("endpoints", ident, "mutating", True, r.at)
+        body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
+    if open_code:
+        for k in ("authn", "authz"):
+            body.set("endpoints", ident, k, "none", r.at)
+        body.note("endpoints", ident, f"authn none, authz none: {open_code}")
 
 
 _INHERITED = ("exposure", "tls", "rate_limit", "authn", "authz")
@@ -524,7 +612,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
-            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken)
+            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks})))
         else:
             out.append(d)
