@@ -314,3 +314,34 @@ def test_a_load_balancer_on_http_port_serves_plaintext(tmp_path: Any, ports: str
     design = load_documents(load_artifacts([f"kubernetes={manifest}", f"source={tmp}/front"]))
     assert fact(design, "endpoint:front-entry").data.get("tls") is tls
     assert fact(design, "endpoint:POST /login").data.get("tls") is tls  # the route inherits it
+
+
+def test_a_session_cookie_set_without_flags_takes_the_framework_defaults(tmp_path: Any) -> None:
+    write(str(tmp_path), "front/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/login", methods=["POST"])
+        def login():
+            return _helper()
+
+        @app.route("/prefs", methods=["POST"])
+        def prefs():
+            resp.set_cookie("theme", "dark")
+
+        @app.route("/safe", methods=["POST"])
+        def safe():
+            resp.set_cookie("session", sid, secure=True, httponly=True)
+
+        def _helper():
+            resp.set_cookie(TOKEN_NAME, token, max_age=60)
+    """)
+    write(str(tmp_path), "shop/server.js", """
+        const app = require('express')();
+        app.get('/login', (req, res) => { res.cookie(name, req.session.id, {maxAge: 1, httpOnly: true}); });
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "front"), str(tmp_path / "shop")]))
+    assert eps["front-POST-/login"]["session_cookie"] == {"secure": False, "http_only": False}
+    assert "session_cookie" not in eps["front-POST-/prefs"]  # not a session or token cookie
+    assert eps["front-POST-/safe"]["session_cookie"] == {"secure": True, "http_only": True}
+    assert eps["shop-GET-/login"]["session_cookie"] == {"secure": False, "http_only": True}

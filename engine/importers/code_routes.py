@@ -67,6 +67,8 @@ class Route:
     """Why the route is a debug endpoint, when its code shows it."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
+    cookie: tuple[tuple[tuple[str, bool], ...], str] | None = None
+    """The flags of the session or token cookie its handler sets (stated, or the framework's default), and where."""
 
 
 @dataclass
@@ -216,6 +218,7 @@ def python_routes(path: str, text: str) -> list[Route]:
     except ValueError as exc:  # a NUL byte
         raise InputError(f"not Python that parses ({exc})", Location(path)) from None
     prefixes: dict[str, str] = {}
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], ast.Name):
@@ -244,19 +247,48 @@ def python_routes(path: str, text: str) -> list[Route]:
             prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
             framework = "FastAPI" if verb in _PY_VERBS or verb == "api_route" else "Flask"
             at = Location(path, dec.lineno, dec.col_offset + 1)
-            writes = _python_write(path, node)
-            out.extend(Route(m, join(prefix, route), at, f"{framework} route", writes=writes) for m in methods)
+            calls = list(_python_calls(node, functions))
+            writes = next((f"{c.func.attr}() at {path}:{c.lineno}" for c in calls if isinstance(c.func, ast.Attribute)
+                           and c.func.attr in _WRITES and not (isinstance(c.func.value, ast.Name) and
+                                                               c.func.value.id in _NOT_STORES)), None)
+            cookie = next((_flask_cookie(path, c) for c in calls if isinstance(c.func, ast.Attribute) and
+                           c.func.attr == "set_cookie" and _flask_cookie(path, c)), None)
+            out.extend(Route(m, join(prefix, route), at, f"{framework} route", writes=writes, cookie=cookie)
+                       for m in methods)
     return out
 
 
-def _python_write(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
-    """The first call in a handler's body that writes to a store (``collection.insert_one(...)``)."""
+def _python_calls(func: ast.FunctionDef | ast.AsyncFunctionDef,
+                  functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> Iterator[ast.Call]:
+    """The calls in a handler's body, then in the functions of the module it calls by name (one level)."""
+    called: list[str] = []
     for node in ast.walk(func):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _WRITES:
-            owner = node.func.value
-            if not (isinstance(owner, ast.Name) and owner.id in _NOT_STORES):
-                return f"{node.func.attr}() at {path}:{node.lineno}"
-    return None
+        if isinstance(node, ast.Call):
+            yield node
+            if isinstance(node.func, ast.Name) and node.func.id in functions and node.func.id != func.name:
+                called.append(node.func.id)
+    for name in dict.fromkeys(called):
+        yield from (n for n in ast.walk(functions[name]) if isinstance(n, ast.Call))
+
+
+_SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
+
+
+def _flask_cookie(path: str, call: ast.Call) -> tuple[tuple[tuple[str, bool], ...], str] | None:
+    """The flags of a ``set_cookie`` call that sets a session or token (by its name or value): each flag as
+    written, or Flask's default when left out (``secure`` and ``httponly`` off)."""
+    said = ", ".join(ast.unparse(a) for a in call.args[:2])
+    if not _SESSIONISH.search(said):
+        return None
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    flags: list[tuple[str, bool]] = []
+    for flag, field_name in (("secure", "secure"), ("httponly", "http_only")):
+        value = kw.get(flag)
+        if value is None:
+            flags.append((field_name, False))
+        elif isinstance(value, ast.Constant) and isinstance(value.value, bool):
+            flags.append((field_name, value.value))
+    return tuple(flags), f"set_cookie({said}) at {path}:{call.lineno}, flags left out are Flask's defaults (off)"
 
 
 def _callee(func: ast.expr) -> str:
@@ -281,7 +313,8 @@ def _methods_kw(call: ast.Call) -> list[str]:
 
 # ---- JavaScript: Express -----------------------------------------------------------------------------
 
-_JS_APP = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(?:new\s+)?(?:express\s*\(\s*\)|(?:express\s*\.\s*)?Router\s*\()")
+_JS_APP = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(?:new\s+)?(?:express\s*\(\s*\)|(?:express\s*\.\s*)?Router\s*\(|"
+                     r"require\s*\(\s*['\"]express['\"]\s*\)\s*\(\s*\))")
 _JS_ROUTE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*(get|post|put|patch|delete|head|options|all)\s*\(\s*"
                        r"(['\"`])(/[^'\"`\n]*)\3")
 _JS_USE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*use\s*\(\s*(['\"`])(/[^'\"`\n]*)\2\s*,\s*([A-Za-z_$][\w$]*)\s*[,)]")
@@ -303,10 +336,9 @@ def express_routes(path: str, text: str) -> list[Route]:
         line = code.count("\n", 0, m.start()) + 1
         col = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
         method = "ANY" if verb == "all" else verb.upper()
-        start = m.end()
-        writes = _js_write(path, code, start, _balanced(code, code.index("(", m.end(2))), helpers)
+        writes, cookie = _js_facts(path, code, m.end(), _balanced(code, code.index("(", m.end(2))), helpers)
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
-                         writes=writes))
+                         writes=writes, cookie=cookie))
     return out
 
 
@@ -315,24 +347,36 @@ _JS_FUNCTION = re.compile(r"\bfunction\s+([A-Za-z_$][\w$]*)\s*\(|\b(?:const|let|
 _JS_BARE_CALL = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)\s*\(")
 
 
-def _js_write(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]) -> str | None:
-    """The first store write in ``code[start:end]`` (a handler), or in a function of the file it calls by name
-    (one level: ``saveCart(...)`` -> ``redisClient.setex``)."""
-    def direct(a: int, b: int) -> str | None:
-        for w in _JS_CALL.finditer(code, a, b):
-            if w.group(2) in _WRITES and w.group(1) not in _NOT_STORES:
-                return f"{w.group(2)}() at {path}:{code.count(chr(10), 0, w.start()) + 1}"
-        return None
-
-    found = direct(start, end)
+def _js_calls(code: str, start: int, end: int, helpers: Mapping[str, int]) -> Iterator[re.Match[str]]:
+    """The ``x.method(`` calls in ``code[start:end]`` (a handler), then in the functions of the file it calls by
+    name (one level: ``saveCart(...)`` -> ``redisClient.setex``)."""
+    yield from _JS_CALL.finditer(code, start, end)
     for call in _JS_BARE_CALL.finditer(code, start, end):
-        if found is not None:
-            break
         at = helpers.get(call.group(1))
-        if at is not None and not start <= at < end:
-            body = code.find("{", at)
-            found = direct(body, _balanced(code, body)) if body >= 0 else None
-    return found
+        body = code.find("{", at) if at is not None and not start <= at < end else -1
+        if body >= 0:
+            yield from _JS_CALL.finditer(code, body, _balanced(code, body))
+
+
+def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]
+              ) -> tuple[str | None, tuple[tuple[tuple[str, bool], ...], str] | None]:
+    """The first store write of a handler, and the flags of the session cookie it sets (``res.cookie``; the
+    flags left out are Express's defaults: no ``Secure``, no ``HttpOnly``)."""
+    writes = cookie = None
+    for w in _js_calls(code, start, end, helpers):
+        line = code.count("\n", 0, w.start()) + 1
+        if writes is None and w.group(2) in _WRITES and w.group(1) not in _NOT_STORES:
+            writes = f"{w.group(2)}() at {path}:{line}"
+        if cookie is None and w.group(2) == "cookie" and w.group(1) in ("res", "response"):
+            args = code[w.end():_balanced(code, w.end() - 1) - 1]
+            head = args.split("{", 1)[0]
+            if _SESSIONISH.search(head):
+                options = args[len(head):]
+                flags = tuple((name, bool(re.search(rf"\b{key}\s*:\s*true\b", options)))
+                              for key, name in (("secure", "secure"), ("httpOnly", "http_only")))
+                cookie = (flags, f"res.cookie({head.strip().rstrip(',')}) at {path}:{line}, flags left out are "
+                                 "Express's defaults (off)")
+    return writes, cookie
 
 
 _JS_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
@@ -565,6 +609,10 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes:
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
+    if r.cookie:
+        for flag, value in r.cookie[0]:
+            body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
+        body.note("endpoints", ident, f"session_cookie: {r.cookie[1]}")
     if open_code:
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)
