@@ -345,3 +345,43 @@ def test_a_session_cookie_set_without_flags_takes_the_framework_defaults(tmp_pat
     assert "session_cookie" not in eps["front-POST-/prefs"]  # not a session or token cookie
     assert eps["front-POST-/safe"]["session_cookie"] == {"secure": True, "http_only": True}
     assert eps["shop-GET-/login"]["session_cookie"] == {"secure": False, "http_only": True}
+
+
+def test_a_token_endpoint_behind_zuul_under_the_spring_context_path(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "docker-compose.yml", """
+        services:
+          gateway:
+            image: shop/gateway
+            ports: ["80:4000"]
+          auth-service:
+            image: shop/auth
+    """)
+    zuul = write(tmp, "config/gateway.yml", """
+        zuul:
+          ignoredServices: '*'
+          routes:
+            auth-service:
+              path: /uaa/**
+              url: http://auth-service:5000
+              stripPrefix: false
+            orders:
+              path: /orders/**
+              serviceId: orders
+    """)
+    write(tmp, "config/auth-service.yml", "server:\n  servlet:\n    context-path: /uaa\n  port: 5000\n")
+    write(tmp, "auth-service/src/main/java/auth/OAuthConfig.java", """
+        @Configuration
+        @EnableAuthorizationServer
+        public class OAuthConfig extends AuthorizationServerConfigurerAdapter {}
+    """)
+    write(tmp, "orders/src/main/java/orders/OrderController.java", SPRING)
+    design = load_documents(load_artifacts([f"compose={compose}", f"gateway:gateway={zuul}",
+                                            f"spring={tmp}/config/auth-service.yml", f"source={tmp}/auth-service",
+                                            f"source={tmp}/orders"]))
+    token = fact(design, "endpoint:POST /uaa/oauth/token")
+    assert (token.data["served_by"], token.data["routes_to"]) == ("gateway", ["auth-service"])
+    assert token.data["auth_flow"] is True
+    assert token.data["tls"] is False  # the gateway's entry: published on host port 80
+    # Zuul strips /orders by default: the service's /orders/{orderId} is public as /orders/orders/{orderId}
+    assert fact(design, "endpoint:GET /orders/orders/{orderId}").data["routes_to"] == ["orders"]

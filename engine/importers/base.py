@@ -42,6 +42,8 @@ class ArtifactDocument(Document):
     strips: dict[str, bool] = field(default_factory=dict)
     """Gateway route key (``ANY /api/user/``) -> whether it strips its path prefix before forwarding (nginx's
     ``proxy_pass`` with a URI part): how ``code_routes.compose`` writes the public path of a service's routes."""
+    context_paths: dict[str, str] = field(default_factory=dict)
+    """Service -> the path its web server serves every route under (Spring's ``server.servlet.context-path``)."""
 
     def locate(self, path: Path) -> Location:
         """The artifact location of ``path``, or of its nearest parent that has one."""
@@ -66,6 +68,7 @@ class Body:
         self.notes: dict[str, list[str]] = {}
         self.remarks: list[tuple[Location, str]] = []
         self.strips: dict[str, bool] = {}
+        self.context_paths: dict[str, str] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -137,7 +140,8 @@ class Body:
                     where[(section, i, *dotted.split(".")) if dotted else (section, i)] = loc
             data[section] = out
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
-                                format=self.format, strips=self.strips)
+                                format=self.format, strips=self.strips,
+                                context_paths=self.context_paths)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

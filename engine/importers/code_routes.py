@@ -11,7 +11,9 @@ frameworks, as their own routers would:
   variable assigned ``express()`` or ``express.Router()`` in the same file; ``app.use('/prefix', router)``
   prefixes that router's routes when both are in the file.
 - **Spring MVC** (Java): ``@GetMapping``, ``@PostMapping``... and ``@RequestMapping(method = ...)`` on the
-  methods of a ``@RestController`` / ``@Controller`` class, under the class's ``@RequestMapping``.
+  methods of a ``@RestController`` / ``@Controller`` class, under the class's ``@RequestMapping``; Spring
+  Security OAuth2's token endpoint (``POST /oauth/token``) where ``@EnableAuthorizationServer`` turns it on.
+  The Spring import's ``server.servlet.context-path`` of the service prefixes them all.
 - **PHP files** served from a document root: when the directory's Dockerfile builds on a ``php:*`` image
   and copies a folder to ``/var/www/html``, each ``.php`` file at the top of that folder is a route of
   every method (``ANY /info.php``); one that calls ``phpinfo()`` is a debug endpoint.
@@ -442,6 +444,11 @@ _JAVA_METHOD = re.compile(r"RequestMethod\.([A-Z]+)")
 def spring_routes(path: str, text: str) -> list[Route]:
     """``@*Mapping`` methods of ``@RestController``/``@Controller`` classes, under the class's mapping."""
     code = blank_comments(text)
+    server = re.search(r"@EnableAuthorizationServer\b", code)
+    if server:  # Spring Security OAuth2's TokenEndpoint: POST only unless allowedRequestMethods widens it
+        line = code.count("\n", 0, server.start()) + 1
+        return [Route("POST", "/oauth/token", Location(path, line, 1),
+                      "Spring Security OAuth2 token endpoint (@EnableAuthorizationServer)")]
     found = [(m.group(1), m.start(), _annotation_args(code, m.end())) for m in _JAVA_ANNOTATION.finditer(code)]
     if not any(name in ("RestController", "Controller") for name, _s, _a in found):
         return []
@@ -555,12 +562,13 @@ class Front:
 
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
-          taken: set[str] | None = None, open_code: str | None = None) -> RoutesDocument:
-    """The document of a service's routes, placed behind ``fronts[service]`` when any."""
+          taken: set[str] | None = None, open_code: str | None = None, context: str = "") -> RoutesDocument:
+    """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
     taken = set() if taken is None else taken
-    for r in routes:
+    for given in routes:
+        r = replace(given, path=join(context, given.path)) if context else given
         placed = False
         for front in fronts.get(service, []):
             path = join(front.prefix, r.path) if front.strips else r.path
@@ -626,6 +634,12 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
     """Per service, what exposes its routes: the gateway routes that forward a prefix to it (and say
     whether they strip it), and its own entry point (``<service>-entry``, every route at its path)."""
     out: dict[str, list[Front]] = {}
+    entries: dict[str, tuple[dict[str, Any], dict[str, Location]]] = {}
+    for d in docs:  # the entry point of a gateway: what it states holds for every route it serves
+        for i, ep in enumerate(d.data.get("endpoints") or [] if isinstance(d.data, dict) else []):
+            if isinstance(ep, dict) and ep.get("name") == f"{ep.get('served_by')}-entry" and ep.get("path") == "/":
+                facts = {k: ep[k] for k in _INHERITED if k in ep}
+                entries[str(ep["served_by"])] = (facts, {k: d.locate(("endpoints", i, k)) for k in facts})
     for d in docs:
         if isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
             continue
@@ -642,6 +656,9 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
             if key == f"{served}-entry" and ep["path"] == "/":
                 out.setdefault(served, []).append(Front(served, "/", False, facts, where, f"endpoint:{key}"))
             elif len(targets) == 1 and key in strips:
+                entry_facts, entry_where = entries.get(served, ({}, {}))
+                facts = {**entry_facts, **facts}
+                where = {**entry_where, **where}
                 out.setdefault(str(targets[0]), []).append(Front(served, prefix, strips[key], facts, where,
                                                                  f"endpoint:{key}"))
     for fronts in out.values():
@@ -652,6 +669,7 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     fronts = fronts_of(docs)
+    contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
     for d in docs:
         if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
@@ -660,7 +678,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
-            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code)
+            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""))
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks})))
         else:
             out.append(d)

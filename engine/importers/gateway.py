@@ -684,8 +684,17 @@ def _zuul_import(docs: list[Document], service: str | None) -> Document:
                     if budget is None:
                         call.notes.append(f"timeout_ms unknown: {label} states no Hystrix or Ribbon timeout (the "
                                           "defaults depend on the Spring Cloud version)")
-            routes.route([], prefix + path, loc, targets, call, None, "")
+            _zuul_route(routes, spec, prefix + path, loc, targets, call)
     return routes.document()
+
+
+def _zuul_route(routes: _Routes, spec: dict[str, Any], path: str, loc: Location, targets: list[str],
+                call: _Call | None) -> None:
+    """A Zuul route's endpoint, and whether Zuul strips its prefix before forwarding (``stripPrefix``, on by
+    default)."""
+    routes.route([], path, loc, targets, call, None, "")
+    strip = spec.get("stripPrefix", spec.get("strip-prefix", True))
+    routes.body.strips.setdefault(f"ANY {path}", str(strip).lower() != "false")
 
 
 # --------------------------------------------------------------------------------------
