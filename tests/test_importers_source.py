@@ -385,3 +385,28 @@ def test_a_token_endpoint_behind_zuul_under_the_spring_context_path(tmp_path: An
     assert token.data["tls"] is False  # the gateway's entry: published on host port 80
     # Zuul strips /orders by default: the service's /orders/{orderId} is public as /orders/orders/{orderId}
     assert fact(design, "endpoint:GET /orders/orders/{orderId}").data["routes_to"] == ["orders"]
+
+
+def test_gateway_java_dsl_and_router_functions_are_routes_of_the_gateway(tmp_path: Any) -> None:
+    write(str(tmp_path), "gw/src/main/java/gw/OrderConfiguration.java", """
+        @Configuration
+        public class OrderConfiguration {
+          @Bean
+          public RouteLocator routing(RouteLocatorBuilder builder, Destinations d) {
+            return builder.routes()
+                .route(r -> r.path("/orders").and().method("POST").uri(d.getOrderServiceUrl()))
+                .route(r -> r.path("/orders/**").and().method(HttpMethod.PUT).uri(d.getOrderServiceUrl()))
+                .route(r -> r.path("/kitchen").uri(d.getKitchenUrl()))
+                .build();
+          }
+
+          @Bean
+          public RouterFunction<ServerResponse> handlers(OrderHandlers h) {
+            return RouterFunctions.route(GET("/orders/{orderId}"), h::getOrderDetails);
+          }
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "gw")]))
+    assert {(e["method"], e["path"], e["served_by"]) for e in eps.values()} == {
+        ("POST", "/orders", "gw"), ("PUT", "/orders/**", "gw"), ("ANY", "/kitchen", "gw"),
+        ("GET", "/orders/{orderId}", "gw")}

@@ -12,7 +12,8 @@ frameworks, as their own routers would:
   prefixes that router's routes when both are in the file.
 - **Spring MVC** (Java): ``@GetMapping``, ``@PostMapping``... and ``@RequestMapping(method = ...)`` on the
   methods of a ``@RestController`` / ``@Controller`` class, under the class's ``@RequestMapping``; Spring
-  Security OAuth2's token endpoint (``POST /oauth/token``) where ``@EnableAuthorizationServer`` turns it on.
+  Security OAuth2's token endpoint (``POST /oauth/token``) where ``@EnableAuthorizationServer`` turns it on;
+  the routes of a Spring Cloud Gateway's Java DSL and of WebFlux ``RouterFunctions``.
   The Spring import's ``server.servlet.context-path`` of the service prefixes them all.
 - **PHP files** served from a document root: when the directory's Dockerfile builds on a ``php:*`` image
   and copies a folder to ``/var/www/html``, each ``.php`` file at the top of that folder is a route of
@@ -451,7 +452,7 @@ def spring_routes(path: str, text: str) -> list[Route]:
                       "Spring Security OAuth2 token endpoint (@EnableAuthorizationServer)")]
     found = [(m.group(1), m.start(), _annotation_args(code, m.end())) for m in _JAVA_ANNOTATION.finditer(code)]
     if not any(name in ("RestController", "Controller") for name, _s, _a in found):
-        return []
+        return _functional_routes(path, code)
     klass = _JAVA_CLASS.search(code)
     class_at = klass.start() if klass else len(code)
     prefixes = [""]
@@ -471,6 +472,31 @@ def spring_routes(path: str, text: str) -> list[Route]:
         for prefix in prefixes:
             for p in _mapping_paths(args) or [""]:
                 out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping") for m in methods)
+    return out
+
+
+_GATEWAY_DSL = re.compile(r"\.route\(\s*\w+\s*->\s*\w+\s*\.\s*path\(")
+_PREDICATE = re.compile(r"(?<![\w.])(?:RequestPredicates\s*\.\s*)?(GET|POST|PUT|PATCH|DELETE)\(\s*\"(/[^\"]*)\"")
+
+
+def _functional_routes(path: str, code: str) -> list[Route]:
+    """Routes declared as code, not annotations: Spring Cloud Gateway's Java DSL (``.route(r -> r.path("/orders")
+    .and().method("POST").uri(...))``, served by the gateway itself) and WebFlux ``RouterFunctions``
+    (``route(GET("/orders/{orderId}"), handler)``)."""
+    out: list[Route] = []
+
+    def at(i: int) -> Location:
+        return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
+
+    for m in _GATEWAY_DSL.finditer(code):
+        spec = code[m.end() - 1:_balanced(code, m.start() + len(".route"))]
+        paths = _JAVA_STRINGS.findall(spec[:_balanced(spec, 0)])
+        methods = re.findall(r"\.method\(\s*(?:\"|HttpMethod\.)([A-Z]+)", spec) or ["ANY"]
+        out.extend(Route(meth, normalise(p), at(m.start()), "Spring Cloud Gateway route (Java DSL)")
+                   for p in paths if p.startswith("/") for meth in methods if meth in (*_HTTP, "ANY"))
+    if "RouterFunction" in code:
+        out.extend(Route(m.group(1), normalise(m.group(2)), at(m.start()), "WebFlux RouterFunctions route")
+                   for m in _PREDICATE.finditer(code))
     return out
 
 
