@@ -142,8 +142,9 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     files = [f for p in paths for f in code_files(p, php=True)]
     if not files or any(_CREDENTIAL.search(read_text(f, limits)) for f in files):
         return None
-    return (f"no code of the service ({len(files)} files) reads a credential, session, cookie or token, nor "
-            "configures a security framework")
+    count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
+    return (f"no code of the service ({count}) reads a credential, session, cookie or token, nor configures a "
+            "security framework")
 
 
 def code_files(path: str, *, php: bool = False) -> Iterator[str]:
@@ -256,7 +257,9 @@ def python_routes(path: str, text: str) -> list[Route]:
                                                                c.func.value.id in _NOT_STORES)), None)
             cookie = next((_flask_cookie(path, c) for c in calls if isinstance(c.func, ast.Attribute) and
                            c.func.attr == "set_cookie" and _flask_cookie(path, c)), None)
-            out.extend(Route(m, join(prefix, route), at, f"{framework} route", writes=writes, cookie=cookie)
+            # a handler of several methods writes for its unsafe ones (``if request.method == "PUT"``), not for GET
+            out.extend(Route(m, join(prefix, route), at, f"{framework} route", cookie=cookie,
+                             writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None)
                        for m in methods)
     return out
 
