@@ -277,6 +277,14 @@ def test_a_handler_that_writes_a_store_is_mutating_even_through_a_helper(tmp_pat
     assert "mutating" not in eps["pay-GET-/status"]
 
 
+def test_a_read_of_users_or_orders_hints_personal_data(tmp_path: Any) -> None:
+    write(str(tmp_path), "user/server.js", EXPRESS)
+    eps = routes(import_paths("source", [str(tmp_path / "user")]))
+    assert eps["user-GET-/users"]["data_classification"] == "pii"
+    assert "data_classification" not in eps["user-POST-/login"]  # a write: what it takes is not told by its name
+    assert "data_classification" not in eps["user-GET-/api/cart/-id"]
+
+
 def test_a_service_whose_code_reads_no_credential_authenticates_no_caller(tmp_path: Any) -> None:
     write(str(tmp_path), "cart/server.js", CART)
     write(str(tmp_path), "user/server.js", EXPRESS + "\napp.use(session({secret: 'x'}));\n")

@@ -22,7 +22,8 @@ frameworks, as their own routers would:
 Path parameters are written ``{name}`` (``/cart/:id`` and ``/cart/<int:id>`` -> ``/cart/{id}``). Each route
 is an endpoint of the service named with ``--service`` (else the directory's name), with the file and line
 of its declaration; what the code states besides the route is inferred, with its basis: a path parameter
-named like an id is ``takes_object_id``, a login, sign-up or token operation (not GET) is ``auth_flow``.
+named like an id is ``takes_object_id``, a login, sign-up or token operation (not GET) is ``auth_flow``, a read of
+users, customers, accounts, orders... (the last fixed segment) handles ``pii`` (a hint to check, as field names are).
 Authentication and authorisation stay unknown: the review asks for them.
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
@@ -55,6 +56,9 @@ MAX_FILES = 5000
 _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _AUTH_FLOW = {"login", "signin", "sign-in", "log-in", "logon", "authenticate", "token", "signup", "sign-up",
               "register"}
+_PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile",
+                       "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
+"""Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
 _ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID))\}")
 
 
@@ -637,6 +641,11 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         body.set("endpoints", ident, "takes_object_id", True, r.at)
         body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id")
     last = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    resource = next((seg.lower() for seg in reversed(path.split("/")) if seg and "{" not in seg and "*" not in seg), "")
+    if r.method == "GET" and resource in _PERSONAL:
+        body.set("endpoints", ident, "data_classification", "pii", r.at)
+        body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
+                                      "check it")
     if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in _AUTH_FLOW:
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: the route is named {last}")
