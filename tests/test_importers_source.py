@@ -418,3 +418,35 @@ def test_gateway_java_dsl_and_router_functions_are_routes_of_the_gateway(tmp_pat
     assert {(e["method"], e["path"], e["served_by"]) for e in eps.values()} == {
         ("POST", "/orders", "gw"), ("PUT", "/orders/**", "gw"), ("ANY", "/kitchen", "gw"),
         ("GET", "/orders/{orderId}", "gw")}
+
+
+def test_a_url_taken_from_the_request_and_fetched_unchecked_is_a_user_url_fetch(tmp_path: Any) -> None:
+    write(str(tmp_path), "front/app.py", """
+        import requests
+        from flask import Flask, request
+        app = Flask(__name__)
+
+        @app.route("/callback", methods=["POST"])
+        def callback():
+            target = request.args["redirect_uri"]
+            return _post(target, "x")
+
+        @app.route("/checked", methods=["POST"])
+        def checked():
+            target = request.args.get("redirect_uri")
+            if target != ALLOWED:
+                return "no"
+            return requests.post(url=target)
+
+        @app.route("/fixed")
+        def fixed():
+            return requests.get(BACKEND_URL)
+
+        def _post(where, token):
+            return requests.post(url=where, data={"token": token})
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "front")]))
+    callback = eps["front-POST-/callback"]
+    assert (callback["fetches_user_url"], callback["url_allowlist"]) == (True, False)
+    assert "fetches_user_url" not in eps["front-POST-/checked"]  # compared with an allowed value first
+    assert "fetches_user_url" not in eps["front-GET-/fixed"]

@@ -76,6 +76,8 @@ class Route:
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
     cookie: tuple[tuple[tuple[str, bool], ...], str] | None = None
     """The flags of the session or token cookie its handler sets (stated, or the framework's default), and where."""
+    fetch: str | None = None
+    """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
 
 
 @dataclass
@@ -262,7 +264,8 @@ def python_routes(path: str, text: str) -> list[Route]:
             cookie = next((_flask_cookie(path, c) for c in calls if isinstance(c.func, ast.Attribute) and
                            c.func.attr == "set_cookie" and _flask_cookie(path, c)), None)
             # a handler of several methods writes for its unsafe ones (``if request.method == "PUT"``), not for GET
-            out.extend(Route(m, join(prefix, route), at, f"{framework} route", cookie=cookie,
+            fetch = _user_url_fetch(path, node, functions)
+            out.extend(Route(m, join(prefix, route), at, f"{framework} route", cookie=cookie, fetch=fetch,
                              writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None)
                        for m in methods)
     return out
@@ -279,6 +282,41 @@ def _python_calls(func: ast.FunctionDef | ast.AsyncFunctionDef,
                 called.append(node.func.id)
     for name in dict.fromkeys(called):
         yield from (n for n in ast.walk(functions[name]) if isinstance(n, ast.Call))
+
+
+_REQUEST_INPUT = re.compile(r"\brequest\.(args|form|values|json|get_json|query_params)\b")
+_HTTP_CLIENTS = ("requests.", "httpx.", "urllib.request.urlopen", "urlopen")
+
+
+def _user_url_fetch(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef,
+                    functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> str | None:
+    """Where a handler (or a function of the module it passes the value to, one level) fetches a URL it took from
+    the request (``requests.post(url=redirect_uri)``), when that value is never compared or tested on the way
+    (no allowlist). None when nothing shows such a fetch."""
+    tainted = {t.id for n in ast.walk(func) if isinstance(n, ast.Assign) and _REQUEST_INPUT.search(ast.unparse(n.value))
+               for t in n.targets if isinstance(t, ast.Name)}
+    scopes: list[tuple[ast.AST, set[str]]] = [(func, tainted)]
+    for call in (n for n in ast.walk(func) if isinstance(n, ast.Call)):
+        helper = functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if helper is not None and helper is not func:
+            params = [a.arg for a in helper.args.args]
+            passed = {params[i] for i, a in enumerate(call.args[:len(params)]) if isinstance(a, ast.Name)
+                      and a.id in tainted}
+            if passed:
+                scopes.append((helper, passed))
+    for scope, names in scopes:
+        checked = {n.id for c in ast.walk(scope) if isinstance(c, ast.Compare) for n in ast.walk(c)
+                   if isinstance(n, ast.Name)}
+        checked |= {n.id for c in ast.walk(scope) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                    and c.func.attr in ("startswith", "match", "fullmatch") for n in ast.walk(c)
+                    if isinstance(n, ast.Name)}
+        for c in ast.walk(scope):
+            if not (isinstance(c, ast.Call) and ast.unparse(c.func).startswith(_HTTP_CLIENTS)):
+                continue
+            url = next((k.value for k in c.keywords if k.arg == "url"), c.args[0] if c.args else None)
+            if isinstance(url, ast.Name) and url.id in names and not ({url.id} | tainted) & checked:
+                return f"{ast.unparse(c.func)}(url={url.id}) at {path}:{c.lineno}, {url.id} taken from the request"
+    return None
 
 
 _SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
@@ -655,6 +693,10 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes:
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
+    if r.fetch:
+        body.set("endpoints", ident, "fetches_user_url", True, r.at)
+        body.set("endpoints", ident, "url_allowlist", False, r.at)
+        body.note("endpoints", ident, f"fetches_user_url, no url_allowlist: {r.fetch}, compared with nothing")
     if r.cookie:
         for flag, value in r.cookie[0]:
             body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
