@@ -450,3 +450,10 @@ def test_a_url_taken_from_the_request_and_fetched_unchecked_is_a_user_url_fetch(
     assert (callback["fetches_user_url"], callback["url_allowlist"]) == (True, False)
     assert "fetches_user_url" not in eps["front-POST-/checked"]  # compared with an allowed value first
     assert "fetches_user_url" not in eps["front-GET-/fixed"]
+
+
+def test_code_nested_beyond_the_parser_is_a_remark_not_a_crash(tmp_path: Any) -> None:
+    write(str(tmp_path), "svc/deep.py", "x = " + "(" * 5000 + ")" * 5000 + "\n")
+    write(str(tmp_path), "svc/deep.js", "const app = express();\n" + "(" * 100000 + "\napp.get('/x', f);\n")
+    docs = import_paths("source", [str(tmp_path / "svc")])
+    assert any("deep.py" in str(at) for at, _why in docs[0].remarks)

@@ -227,6 +227,8 @@ def python_routes(path: str, text: str) -> list[Route]:
                                                                             exc.offset or 0)) from None
     except ValueError as exc:  # a NUL byte
         raise InputError(f"not Python that parses ({exc})", Location(path)) from None
+    except (RecursionError, MemoryError):  # nesting deeper than the parser goes
+        raise InputError("Python nested too deeply to parse", Location(path)) from None
     prefixes: dict[str, str] = {}
     functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for node in ast.walk(tree):
