@@ -21,10 +21,15 @@ frameworks, as their own routers would:
 
 Path parameters are written ``{name}`` (``/cart/:id`` and ``/cart/<int:id>`` -> ``/cart/{id}``). Each route
 is an endpoint of the service named with ``--service`` (else the directory's name), with the file and line
-of its declaration; what the code states besides the route is inferred, with its basis: a path parameter
-named like an id is ``takes_object_id``, a login, sign-up or token operation (not GET) is ``auth_flow``, a read of
-users, customers, accounts, orders... (the last fixed segment) handles ``pii`` (a hint to check, as field names are).
-Authentication and authorisation stay unknown: the review asks for them.
+of its declaration; what the code states besides the route is inferred, with its basis in a note: a path
+parameter named like an id is ``takes_object_id``; a login, sign-up or token operation (not GET) is
+``auth_flow``; a GET of users, customers, accounts, orders... (the last fixed segment) handles ``pii`` (a hint
+to check, as field names are); a store write in the handler, or in a function of the file it calls, is
+``mutating``; a session or token cookie it sets gets its flags (the framework's defaults when left out); a URL
+it takes from the request and fetches, compared with nothing on the way, is ``fetches_user_url`` without
+``url_allowlist``. When no code of the service (PHP included) names a credential, session, cookie, token or
+security framework, its routes authenticate and authorise no caller (``none``); otherwise authentication and
+authorisation stay unknown, and the review asks for them.
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
