@@ -160,8 +160,10 @@ def test_a_compose_system_imports_with_roles_styles_and_secrets(tmp_path: os.Pat
     docs = import_paths("compose", [path])
     facts = _facts(docs)
     assert facts["service:edge"]["kind"] == "gateway"
-    # the public entry: one endpoint for the routes of the published port, so public paths are followed
-    assert facts["endpoint:edge-entry"] == {"name": "edge-entry", "method": "ANY", "path": "/", "served_by": "edge"}
+    # the public entry: one endpoint for the routes of the published port, so public paths are followed; published
+    # on host port 80, HTTP's, it serves plaintext
+    assert facts["endpoint:edge-entry"] == {"name": "edge-entry", "method": "ANY", "path": "/", "served_by": "edge",
+                                            "tls": False}
     assert [k for k in facts if k.startswith("endpoint:")] == ["endpoint:edge-entry"]
     assert facts["interaction:shop->payment"]["style"] == "sync"
     assert facts["interaction:shop->payment"]["protocol"] == "grpc"  # by its port

@@ -98,6 +98,8 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     "archplan import openapi api/openapi.yaml -o design/api.yaml": OK,
     "archplan check design/ --from openapi=api/openapi.yaml --from compose=docker-compose.yml": FAILS_THE_GATE,
     "archplan check --from kubernetes=deploy/k8s/ --from auto=asyncapi.yaml": FAILS_THE_GATE,
+    "archplan import source services/stock/ -o stock-routes.yaml": OK,
+    "archplan check --from gateway:edge=edge/default.conf.template --from source=services/stock/": FAILS_THE_GATE,
     # Design agents in the loop
     "archplan schema --agent security --strict -o security.schema.json": OK,
     "archplan questions facts/shop": OK,
@@ -141,6 +143,8 @@ USER_FILES = [
     ("docker-compose.yml", "tests/fixtures/importers/compose/shop-compose.yaml"),
     ("deploy/k8s", "tests/fixtures/importers/kubernetes/shop"),
     ("asyncapi.yaml", "tests/fixtures/readme/asyncapi.yaml"),  # the events of the example design's orders
+    ("edge", "tests/fixtures/importers/source/edge"),  # an nginx template and the Dockerfile that fills it
+    ("services/stock", "tests/fixtures/importers/source/stock"),  # a Flask service behind it
 ]
 
 _BLOCK = re.compile(r"^```(?:sh|bash|shell|console)\n(.*?)^```", re.MULTILINE | re.DOTALL)

@@ -191,6 +191,9 @@ def test_the_raw_yield_counts_hits_of_the_hand_written_design_and_those_evidence
     pytest.param("o/r@c:src/Main.java:10", ["docker-compose.yml", "deploy"], False, id="source-code"),
     pytest.param("o/other@c:docker-compose.yml:1", ["docker-compose.yml"], False, id="another-repository"),
     pytest.param("o/r@c:deploy-old/x.yaml:1", ["deploy"], False, id="a-sibling-with-the-same-prefix"),
+    pytest.param("o/front@c:api/user/index.js:257", ["o/front:api/"], True, id="a-service-repository-named"),
+    pytest.param("o/front@c:server.js:5", ["o/front:."], True, id="all-of-a-service-repository"),
+    pytest.param("o/front@c:api/user/index.js:257", ["api/"], False, id="the-same-path-in-the-system-repository"),
 ])
 def test_evidence_lies_in_the_artifacts_given_to_the_importers(evidence: str, paths: list[str],
                                                                 inside: bool) -> None:

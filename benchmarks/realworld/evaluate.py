@@ -428,15 +428,22 @@ def read_artifacts(root: str, system: str) -> tuple[str, tuple[str, ...]]:
 
 def in_artifacts(e: Expectation, repo: str, paths: Sequence[str]) -> bool:
     """Whether some evidence of ``e`` lies in a file the importers are given (the file itself, a file under a
-    directory given, or one a glob names). Evidence only in source code cannot be imported."""
+    directory given, or one a glob names). A path of another repository of the system is written
+    ``owner/name:path`` (a service repository whose code is imported; ``owner/name:.`` is all of it)."""
+    scoped = [(m.group(1), m.group(2)) if (m := _OTHER_REPO.match(p)) else (repo, p) for p in paths]
     for place in e.evidence:
         where, _at, rest = place.partition("@")
         file = rest.partition(":")[2].rsplit(":", 1)[0]
-        if where != repo or not file:
+        if not file:
             continue
-        if any(file == p or file.startswith(p.rstrip("/") + "/") or fnmatch.fnmatchcase(file, p) for p in paths):
+        if any(where == r and (p == "." or file == p or file.startswith(p.rstrip("/") + "/") or
+                               fnmatch.fnmatchcase(file, p))
+               for r, p in scoped):
             return True
     return False
+
+
+_OTHER_REPO = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+):(.+)$")
 
 
 def yields(results: Sequence[Result], root: str) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
 from engine.cli.importing import render  # noqa: E402
 from engine.errors import ArchplanError  # noqa: E402
-from engine.importers import import_paths  # noqa: E402
+from engine.importers import compose_routes, import_paths  # noqa: E402
 from engine.loader import load_documents  # noqa: E402
 
 
@@ -56,20 +56,28 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
     written: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = os.path.join(tmp, name)
-        all_paths = [p for step in spec["raw_import"] for p in step["paths"]]
-        extras = [e for step in spec["raw_import"] for e in step.get("with", [])]
+        all_paths = [p for step in spec["raw_import"] if "repo" not in step for p in step["paths"]]
+        extras = [e for step in spec["raw_import"] if "repo" not in step for e in step.get("with", [])]
         _extract(gitdir, commit, [*all_paths, *extras], work)
         if any(step["format"] in ("compose", "auto") for step in spec["raw_import"]):
             # a compose service's build context is in the checkout a team imports from: its Dockerfile
             # says the image the service runs on and the environment it starts with
             with contextlib.suppress(subprocess.CalledProcessError):  # no Dockerfile in the repository
                 _extract(gitdir, commit, ["**/Dockerfile*"], work)
-        by_agent: dict[str, tuple[list[Any], list[str], list[str]]] = {}
+        others = {o["repo"]: o["commit"] for o in spec.get("also", [])}
+        imported: list[tuple[list[Any], str, list[str]]] = []
         for step in spec["raw_import"]:
+            # a step may read another repository of the system (a service's own, listed under ``also``): it is
+            # extracted under a folder named after it, so that its file names stay apart
+            where, at = (step["repo"], others[step["repo"]]) if "repo" in step else (repo, commit)
+            base = step["repo"].split("/")[-1] if "repo" in step else ""
+            if base:
+                _extract(os.path.join(mirror, where.replace("/", "+"), "repo"), at, step["paths"],
+                         os.path.join(work, base))
             # a path may be a glob (``ts-*/src/main/resources/application.yml``): git archive and the
             # importer see the same files, in sorted order
-            paths = [m for p in step["paths"] for m in sorted(glob.glob(os.path.join(work, p))) or
-                     [os.path.join(work, p)]]
+            paths = [m for p in step["paths"] for m in sorted(glob.glob(os.path.join(work, base, p))) or
+                     [os.path.join(work, base, p)]]
             cwd = os.getcwd()
             os.chdir(work)  # file names in the imported design are repository paths
             try:
@@ -77,11 +85,17 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
                                     service=step.get("service"))
             finally:
                 os.chdir(cwd)
+            imported.append((docs, step["format"], [f"{where}@{at[:12]}:{p}" for p in step["paths"]]))
+        # routes read from source are placed behind the gateway routes and entry points of every step
+        placed = iter(compose_routes([d for docs, _f, _s in imported for d in docs]))
+        by_agent: dict[str, tuple[list[Any], list[str], list[str]]] = {}
+        for step_docs, fmt, sources in imported:
+            docs = [next(placed) for _d in step_docs]
             agent = str(docs[0].data.get("source"))
             entry = by_agent.setdefault(agent, ([], [], []))
             entry[0].extend(docs)
-            entry[1].append(step["format"])
-            entry[2].extend(f"{repo}@{commit[:12]}:{p}" for p in step["paths"])
+            entry[1].append(fmt)
+            entry[2].extend(sources)
         os.makedirs(out_dir, exist_ok=True)
         for agent, (docs, formats, sources) in sorted(by_agent.items()):
             design = load_documents(docs)

@@ -6,8 +6,10 @@ and merges them like hand-written files; a hand-written value wins over an impor
 
 Formats: ``openapi`` (OpenAPI 3.0/3.1, Swagger 2.0), ``asyncapi`` (2.x, 3.x), ``compose``
 (docker-compose), ``kubernetes`` (manifests, multi-document files, directories), ``gateway``
-(Spring Cloud Gateway, Zuul, Envoy and nginx routes) and ``spring`` (Spring Boot application YAML:
-the connections, client timeouts and circuit breakers a service's configuration states).
+(Spring Cloud Gateway, Zuul, Envoy and nginx routes), ``spring`` (Spring Boot application YAML:
+the connections, client timeouts and circuit breakers a service's configuration states) and ``source``
+(the routes a service's code declares: Flask, FastAPI, Express, Spring MVC, PHP files), placed behind the
+gateway routes and entry points the other artifacts state (``code_routes.compose``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from engine import budget
 from engine.errors import (
@@ -54,7 +57,7 @@ class Format:
 
 
 def _formats() -> dict[str, Format]:
-    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi, spring
+    from engine.importers import asyncapi, code_routes, compose, gateway, kubernetes, openapi, spring
 
     return {
         "openapi": Format("openapi", "api", openapi.import_file, needs=("referencing",)),
@@ -66,28 +69,34 @@ def _formats() -> dict[str, Format]:
         "gateway": Format("gateway", "infrastructure", gateway.import_file),
         "spring": Format("spring", "infrastructure", spring.import_file, accepts_dirs=True,
                          project=spring.import_paths),
+        "source": Format("source", "api", code_routes.import_file, accepts_dirs=True, project=code_routes.import_paths),
     }
 
 
-FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway", "spring")
+FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway", "spring", "source")
 ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes", "kube": "kubernetes",
            "nginx": "gateway", "envoy": "gateway", "spring-cloud-gateway": "gateway",
-           "zuul": "gateway", "spring-boot": "spring"}
+           "zuul": "gateway", "spring-boot": "spring", "code": "source"}
 
 
 def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The format of an artifact, judged by its content; a clear error when that is ambiguous.
 
     A directory is a compose project when it holds compose's default files, Spring configuration when
-    it holds that and no manifest (a config server's), else manifests. An
+    it holds that and no manifest (a config server's), source code when it holds code and no manifest,
+    else manifests. A Python, JavaScript, TypeScript or Java file is source code. An
     nginx ``.conf`` that proxies is told before YAML parsing (it is not YAML).
     """
-    from engine.importers import asyncapi, compose, gateway, kubernetes, openapi, spring
+    from engine.importers import asyncapi, code_routes, compose, gateway, kubernetes, openapi, spring
 
     if os.path.isdir(path):
         if compose.project_files(path):
             return "compose"
-        return "spring" if _spring_directory(path, limits) else "kubernetes"
+        if _spring_directory(path, limits):
+            return "spring"
+        return "source" if code_routes.has_code(path) and not _manifest_in(path, limits) else "kubernetes"
+    if code_routes.detect_path(path):
+        return "source"
     text = read_text(path, limits)
     if gateway.detect_text(path, text):
         return "gateway"
@@ -119,25 +128,34 @@ def _spring_directory(path: str, limits: Limits) -> bool:
     from engine.importers import kubernetes, spring
 
     found = False
+    for name, docs in _config_files(path, limits):
+        if name in kubernetes.KUSTOMIZATION_FILES or kubernetes.detect(docs):
+            return False
+        found = found or name.endswith(".properties") or any(spring.detect(d) for d in docs)
+    return found
+
+
+def _manifest_in(path: str, limits: Limits) -> bool:
+    """Whether a directory holds a Kubernetes manifest (or a kustomization)."""
+    from engine.importers import kubernetes
+
+    return any(name in kubernetes.KUSTOMIZATION_FILES or kubernetes.detect(docs)
+               for name, docs in _config_files(path, limits))
+
+
+def _config_files(path: str, limits: Limits) -> Iterator[tuple[str, list[Any]]]:
+    """(file name, its YAML documents) of every file under a directory, sorted; a file that is not YAML, or
+    does not parse, has none (not a detector's to report: the importer chosen says it)."""
     for root, dirs, names in os.walk(path):
         dirs.sort()
         for name in sorted(names):
-            if name in kubernetes.KUSTOMIZATION_FILES:
-                return False
-            if name.endswith(".properties"):
-                found = True
-            if not name.endswith((".yml", ".yaml")):
-                continue
-            file = os.path.join(root, name)
-            try:
-                docs = [d.data for d in parse_all(read_text(file, limits), file, limits, merge_keys=True, artifact=True)
-                        if d.data is not None]
-            except ArchplanError:
-                continue  # not this detector's to report: the importer chosen says it
-            if kubernetes.detect(docs):
-                return False
-            found = found or any(spring.detect(d) for d in docs)
-    return found
+            docs: list[Any] = []
+            if name.endswith((".yml", ".yaml")):
+                file = os.path.join(root, name)
+                with contextlib.suppress(ArchplanError):
+                    docs = [d.data for d in parse_all(read_text(file, limits), file, limits, merge_keys=True,
+                                                      artifact=True) if d.data is not None]
+            yield name, docs
 
 
 def resolve_format(name: str) -> str:
@@ -200,7 +218,17 @@ def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
             except ArchplanError as exc:
                 errors.append(exc)
     raise_all(errors)
-    return sorted(docs, key=lambda d: d.file)
+    return sorted(compose_routes(docs), key=lambda d: d.file)
+
+
+def compose_routes(docs: Sequence[Document]) -> list[Document]:
+    """Routes read from source placed behind the gateway routes and entry points of the other documents (the
+    module is imported only when some document is one: ``check`` without ``--from`` stays quick)."""
+    if not any(getattr(d, "format", "") == "source" for d in docs):
+        return list(docs)
+    from engine.importers import code_routes
+
+    return code_routes.compose(docs)
 
 
 def _detect_in(path: str, given: Sequence[str], limits: Limits) -> str:
@@ -250,4 +278,4 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> lis
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
-    return sorted(docs, key=lambda d: d.file)
+    return sorted(compose_routes(docs), key=lambda d: d.file)

@@ -39,6 +39,11 @@ class ArtifactDocument(Document):
     notes: dict[str, list[str]] = field(default_factory=dict)
     """Fact key (``endpoint:GET /pets``) -> remarks for the user (evidence of hints), shown by ``import``."""
     format: str = ""
+    strips: dict[str, bool] = field(default_factory=dict)
+    """Gateway route key (``ANY /api/user/``) -> whether it strips its path prefix before forwarding (nginx's
+    ``proxy_pass`` with a URI part): how ``code_routes.compose`` writes the public path of a service's routes."""
+    context_paths: dict[str, str] = field(default_factory=dict)
+    """Service -> the path its web server serves every route under (Spring's ``server.servlet.context-path``)."""
 
     def locate(self, path: Path) -> Location:
         """The artifact location of ``path``, or of its nearest parent that has one."""
@@ -62,6 +67,8 @@ class Body:
         self.locs: dict[tuple[str, str], dict[str, Location]] = {}
         self.notes: dict[str, list[str]] = {}
         self.remarks: list[tuple[Location, str]] = []
+        self.strips: dict[str, bool] = {}
+        self.context_paths: dict[str, str] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -133,18 +140,24 @@ class Body:
                     where[(section, i, *dotted.split(".")) if dotted else (section, i)] = loc
             data[section] = out
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
-                                format=self.format)
+                                format=self.format, strips=self.strips,
+                                context_paths=self.context_paths)
 
 
-def entry_endpoint(body: Body, service: str, at: Location, why: str) -> None:
+def entry_endpoint(body: Body, service: str, at: Location, why: str,
+                   tls: tuple[bool, Location, str] | None = None) -> None:
     """A public service's entry point, when the artifact exposes it but names no route: one endpoint
-    standing for every route it serves, so that the review follows public requests from it."""
+    standing for every route it serves, so that the review follows public requests from it. ``tls``:
+    whether it is served with TLS, where that is seen and why."""
     name = safe_name(f"{service}-entry")
     if body.has("endpoints", name):
         return
     body.fact("endpoints", {"name": name, "method": "ANY", "path": "/", "served_by": service}, at)
     body.note("endpoints", name, f"stands for every route {service} serves ({why}); the artifact names none: "
                                  "replace it with the real routes")
+    if tls is not None:
+        body.set("endpoints", name, "tls", tls[0], tls[1])
+        body.note("endpoints", name, f"tls {str(tls[0]).lower()}: {tls[2]}")
 
 
 _ROUTE_PATH = re.compile(r"^/[ -~]{0,511}$")

@@ -341,6 +341,22 @@ def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location,
     return out
 
 
+def _plain_http(doc: Document, ports: Any, at: Path) -> tuple[bool, Location, str] | None:
+    """``tls: false`` when every port the service publishes is published on host port 80, HTTP's (a
+    gateway published ``80:4000``); unknown otherwise."""
+    hosts: list[str] = []
+    for port in listing(doc, ports, at, "ports"):
+        if isinstance(port, dict):
+            hosts.append(str(port.get("published", "")))
+        else:
+            parts = str(port).split("/", 1)[0].rsplit("]", 1)[-1].split(":")
+            hosts.append(parts[-2] if len(parts) >= 2 else "")
+    if not hosts or any(h != "80" for h in hosts):
+        return None
+    return False, doc.locate((*at, 0)), "published on host port 80, plain HTTP's, and nothing in the artifacts " \
+                                        "terminates TLS in front of it"
+
+
 def _serves_port(target: str, port: int) -> bool:
     """Whether a published container port (``16686``, a range ``8000-8010``) includes ``port``."""
     low, _d, high = target.strip().partition("-")
@@ -447,7 +463,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             why = "a port published on a global address" if exp == "public" else \
                 "a port published on every host interface"
             body.note("services", name, f"exposure {exp}: {why}")
-            entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why)
+            entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
+                           _plain_http(doc, spec.get("ports"), (*at, "ports")))
     else:
         body.set("services", name, "exposure", "internal", loc)
     if persistent:

@@ -51,6 +51,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -686,8 +687,17 @@ def _zuul_import(docs: list[Document], service: str | None) -> Document:
                     if budget is None:
                         call.notes.append(f"timeout_ms unknown: {label} states no Hystrix or Ribbon timeout (the "
                                           "defaults depend on the Spring Cloud version)")
-            routes.route([], prefix + path, loc, targets, call, None, "")
+            _zuul_route(routes, spec, prefix + path, loc, targets, call)
     return routes.document()
+
+
+def _zuul_route(routes: _Routes, spec: dict[str, Any], path: str, loc: Location, targets: list[str],
+                call: _Call | None) -> None:
+    """A Zuul route's endpoint, and whether Zuul strips its prefix before forwarding (``stripPrefix``, on by
+    default)."""
+    routes.route([], path, loc, targets, call, None, "")
+    strip = spec.get("stripPrefix", spec.get("strip-prefix", True))
+    routes.body.strips.setdefault(f"ANY {path}", str(strip).lower() != "false")
 
 
 # --------------------------------------------------------------------------------------
@@ -909,6 +919,8 @@ class _Nginx:
         self.upstreams: dict[str, list[nginx_conf.Word]] = {}
         self.tls: tuple[bool, Location, str] | None = None
         """Whether the ``server`` being read listens with TLS: stated by its ``listen`` directives."""
+        self.env: dict[str, tuple[str, Location]] | None = None
+        """The ENV of the Dockerfile beside a template, read when a ``${VAR}`` needs it."""
 
     def run(self) -> Document:
         for d in self._walk(self.tree):
@@ -1113,6 +1125,7 @@ class _Nginx:
             self.routes.route(methods, path, loc_d.location, [], None, self._rate(here), tls=self.tls,
                               unlimited=self._unlimited(loc_d, here))
             return
+        text, set_at = self._substituted(text)
         scheme, host = _host_of_url(text if "://" in text else "http://" + text)
         if "$" in text.split("://", 1)[-1].split("/", 1)[0]:
             host = text.split("://", 1)[-1].split("/", 1)[0]
@@ -1132,7 +1145,7 @@ class _Nginx:
                                                                 "between two reads, not for the whole response)")
         targets = []
         for h, hloc in hosts:
-            t = self.routes.target(h, hloc) if h else None
+            t = self.routes.target(h, set_at or hloc) if h else None
             if t is not None:
                 targets.append(t)
         call = _Call(url.location, protocol, timeout)
@@ -1140,6 +1153,32 @@ class _Nginx:
             call.tls = (url.location, f"the {scheme} URL of location {path}")
         self.routes.route(methods, path, loc_d.location, targets, call, self._rate(here), tls=self.tls,
                           unlimited=self._unlimited(loc_d, here))
+        # a proxy_pass with a URI part (http://user:8080/) replaces the location's prefix with it
+        strips = "/" in text.split("://", 1)[-1]
+        for method, _l in methods or [("ANY", loc_d.location)]:
+            self.routes.body.strips.setdefault(f"{method} {path}", strips)
+
+    def _substituted(self, text: str) -> tuple[str, Location | None]:
+        """``proxy_pass`` with the ``${VAR}``s that the Dockerfile beside an envsubst template sets (robot-shop's
+        web: ``ENV USER_HOST=user``) replaced, and where the first was set."""
+        if "${" not in text or not self.path.endswith(".template"):
+            return text, None
+        if self.env is None:
+            from engine.importers import dockerfile
+
+            build, _why = dockerfile.build_of({"build": "."}, os.path.dirname(self.path) or ".")
+            self.env = {k: (v, loc) for k, v, loc in build.env} if build is not None else {}
+        first: list[Location] = []
+
+        def one(m: re.Match[str]) -> str:
+            found = self.env.get(m.group(1)) if self.env is not None else None
+            if found is None or "$" in found[0]:
+                return m.group(0)
+            first.append(found[1])
+            return found[0]
+
+        out = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", one, text)
+        return out, first[0] if first else None
 
     @staticmethod
     def _unlimited(loc_d: nginx_conf.Directive, here: dict[str, nginx_conf.Directive]) -> tuple[Location, str] | None:

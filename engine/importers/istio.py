@@ -64,6 +64,8 @@ class Entry:
     """The gateway workload of the design that serves the route and forwards it to ``target``."""
     route_at: Location | None = None
     """Where the path is stated, when not at ``at``."""
+    tls: tuple[bool, Location, str] | None = None
+    """Whether requests come in with TLS, where that is seen and why (a plain-HTTP LoadBalancer port)."""
 
 
 def is_istio(o: Obj, kind: str) -> bool:

@@ -381,9 +381,28 @@ def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
             exp, why = "host", f"Service {o.name} of type NodePort (reachable on every node's address)"
         else:
             exp, why = "internal", f"Service {o.name} of type {stype}"
+        tls = _plain_http(o, annotations) if stype in ("LoadBalancer", "NodePort") else None
         for w in selected:
-            w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why))
+            w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why,
+                                    tls=tls))
     return hosts, svc_targets
+
+
+def _plain_http(o: _Obj, annotations: Any) -> tuple[bool, Location, str] | None:
+    """``tls: false`` for a LoadBalancer or NodePort Service whose every port is HTTP's (80, or named ``http``)
+    and that no annotation gives a certificate: a TCP load balancer passes the bytes as they come, so the
+    requests cross the network in plaintext. Unknown otherwise (443, another port, an ssl annotation)."""
+    ports = o.get("spec", "ports")
+    if not isinstance(ports, list) or not ports or not all(isinstance(p, dict) for p in ports):
+        return None
+    if isinstance(annotations, dict) and any(w in str(k).lower() for k in annotations for w in ("ssl", "tls", "cert")):
+        return None
+    if not all(p.get("port") == 80 or str(p.get("name", "")).lower() == "http" for p in ports):
+        return None
+    said = ", ".join(f"{p.get('port')}" + (f" ({p['name']})" if p.get("name") else "") for p in ports)
+    return False, o.loc("spec", "ports"), (f"Service {o.name} serves port {said}, plain HTTP by its number or "
+                                           "name, with no certificate annotation: the load balancer passes "
+                                           "plaintext through")
 
 
 def _ingresses(objs: Sequence[_Obj], svc_targets: Mapping[tuple[str, str], list[_Workload]]) -> None:
@@ -678,7 +697,7 @@ def _record_exposure(body: Body, w: _Workload) -> None:
             if e.exposure != exps[0].exposure or e.exposure == "internal":
                 continue
             if e.path is None and e.via is None:
-                entry_endpoint(body, w.name, e.at, e.why)
+                entry_endpoint(body, w.name, e.at, e.why, e.tls)
             else:
                 route_endpoint(body, w.name, e.path or "/", e.route_at or e.at, e.why, exact=e.exact,
                                routes_to=e.target if e.via else None)

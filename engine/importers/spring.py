@@ -262,6 +262,9 @@ class _App:
         self._clients()
         self._streams()
         self._secrets()
+        context = self.props.get("server.servlet.contextpath") or self.props.get("server.contextpath")
+        if context is not None and isinstance(context.value, str) and context.value.startswith("/"):
+            self.body.context_paths[self.name] = context.value
 
     # --- connections
 

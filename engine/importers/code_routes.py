@@ -1,0 +1,786 @@
+"""Routes read from a service's source code -> its endpoints (``archplan import source DIR``).
+
+No artifact but the code names a service's routes; a gateway's configuration names only the prefixes it
+forwards (``location /api/user/``). This importer reads the route declarations of the commonest web
+frameworks, as their own routers would:
+
+- **Flask / FastAPI** (Python, read with ``ast``): ``@app.route(path, methods=[...])`` (GET when no
+  method is given), ``@app.get(path)``, ``@router.post(path)``...; a ``Blueprint(url_prefix=...)`` or
+  ``APIRouter(prefix=...)`` assigned in the same module prefixes its routes.
+- **Express** (JavaScript, TypeScript): ``app.get('/x', ...)``, ``router.post(...)``, ``.all(...)`` on a
+  variable assigned ``express()`` or ``express.Router()`` in the same file; ``app.use('/prefix', router)``
+  prefixes that router's routes when both are in the file.
+- **Spring MVC** (Java): ``@GetMapping``, ``@PostMapping``... and ``@RequestMapping(method = ...)`` on the
+  methods of a ``@RestController`` / ``@Controller`` class, under the class's ``@RequestMapping``; Spring
+  Security OAuth2's token endpoint (``POST /oauth/token``) where ``@EnableAuthorizationServer`` turns it on;
+  the routes of a Spring Cloud Gateway's Java DSL and of WebFlux ``RouterFunctions``.
+  The Spring import's ``server.servlet.context-path`` of the service prefixes them all.
+- **PHP files** served from a document root: when the directory's Dockerfile builds on a ``php:*`` image
+  and copies a folder to ``/var/www/html``, each ``.php`` file at the top of that folder is a route of
+  every method (``ANY /info.php``); one that calls ``phpinfo()`` is a debug endpoint.
+
+Path parameters are written ``{name}`` (``/cart/:id`` and ``/cart/<int:id>`` -> ``/cart/{id}``). Each route
+is an endpoint of the service named with ``--service`` (else the directory's name), with the file and line
+of its declaration; what the code states besides the route is inferred, with its basis in a note: a path
+parameter named like an id is ``takes_object_id``; a login, sign-up or token operation (not GET) is
+``auth_flow``; a GET of users, customers, accounts, orders... (the last fixed segment) handles ``pii`` (a hint
+to check, as field names are); a store write in the handler, or in a function of the file it calls, is
+``mutating``; a session or token cookie it sets gets its flags (the framework's defaults when left out); a URL
+it takes from the request and fetches, compared with nothing on the way, is ``fetches_user_url`` without
+``url_allowlist``. When no code of the service (PHP included) names a credential, session, cookie, token or
+security framework, its routes authenticate and authorise no caller (``none``); otherwise authentication and
+authorisation stay unknown, and the review asks for them.
+
+Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
+``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
+route ``ANY /api/user/`` that forwards to the service (stripping the prefix, as nginx's ``proxy_pass
+http://user:8080/`` does) gives the public ``GET /api/user/users`` served by the gateway with
+``routes_to: [user]``; a service that is itself an entry point (``<service>-entry``) serves its routes at
+their own path. Either way the route inherits what the gateway's endpoint states (TLS, rate limit,
+exposure, authentication), and the public endpoint stands for the service's route (no second, named one).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from engine.errors import InputError, Location
+from engine.importers.base import ArtifactDocument, Body, safe_name, slug
+from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
+
+FORMAT = "source"
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".php")
+_SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "target", "build", "dist",
+              "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
+MAX_FILES = 5000
+_HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_AUTH_FLOW = {"login", "signin", "sign-in", "log-in", "logon", "authenticate", "token", "signup", "sign-up",
+              "register"}
+_PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile",
+                       "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
+"""Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
+_ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID))\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route a framework declares: method (``ANY``: every method), normalised path, where, and how."""
+
+    method: str
+    path: str
+    at: Location
+    framework: str
+    debug: str | None = None
+    """Why the route is a debug endpoint, when its code shows it."""
+    writes: str | None = None
+    """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
+    cookie: tuple[tuple[tuple[str, bool], ...], str] | None = None
+    """The flags of the session or token cookie its handler sets (stated, or the framework's default), and where."""
+    fetch: str | None = None
+    """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
+
+
+@dataclass
+class RoutesDocument(ArtifactDocument):
+    """The endpoints of one service's routes; ``compose`` rebuilds it once the gateways are known."""
+
+    service: str = ""
+    routes: tuple[Route, ...] = ()
+    service_at: Location = field(default_factory=lambda: Location("", 1, 1))
+    open_code: str | None = None
+    """Why the service authenticates no caller (no code of it reads a credential), when that is so."""
+
+
+# --------------------------------------------------------------------------------------
+# Reading a service's code
+# --------------------------------------------------------------------------------------
+
+
+def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+    """The routes of each directory (or file) given: one service each, or all of ``service``'s."""
+    groups: dict[str, list[str]] = {}
+    for p in paths:
+        name = service or slug(os.path.basename(os.path.normpath(p if os.path.isdir(p) else os.path.dirname(p)
+                                                                 or os.getcwd())))
+        groups.setdefault(name, []).append(p)
+    return [_service_document(name, members, limits) for name, members in groups.items()]
+
+
+def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+    """The routes one directory or file declares."""
+    return import_paths([path], limits, service)
+
+
+def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
+    routes: list[Route] = []
+    remarks: list[tuple[Location, str]] = []
+    for p in paths:
+        files = list(code_files(p))
+        if len(files) > MAX_FILES:
+            remarks.append((Location(p), f"more than {MAX_FILES} source files: only the first {MAX_FILES} read"))
+            files = files[:MAX_FILES]
+        for f in files:
+            text = read_text(f, limits)  # a file that cannot be read as text stops the import
+            try:
+                routes.extend(routes_of_file(f, text))
+            except InputError as exc:  # code its own compiler would reject: said, and the rest is read
+                remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
+        if os.path.isdir(p):
+            routes.extend(php_routes(p, limits, remarks))
+    unique: dict[tuple[str, str], Route] = {}
+    for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
+        unique.setdefault((r.method, r.path), r)
+    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits))
+    doc.remarks = sorted({*doc.remarks, *remarks})
+    if not unique:
+        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express or Spring MVC "
+                                                                 "found: the service's endpoints stay unknown")})
+    return doc
+
+
+_CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
+                         r"secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
+
+
+def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
+    """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
+    a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
+    files = [f for p in paths for f in code_files(p, php=True)]
+    if not files or any(_CREDENTIAL.search(read_text(f, limits)) for f in files):
+        return None
+    count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
+    return (f"no code of the service ({count}) reads a credential, session, cookie or token, nor configures a "
+            "security framework")
+
+
+def code_files(path: str, *, php: bool = False) -> Iterator[str]:
+    """The source files under ``path`` (sorted; dependencies, tests and build output skipped); PHP files too
+    with ``php`` (their routes are read from the document root only)."""
+    suffixes = CODE_SUFFIXES if php else CODE_SUFFIXES[:-1]
+    if not os.path.isdir(path):
+        if path.endswith(suffixes):
+            yield path
+        return
+    for root, dirs, names in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        if os.sep + os.path.join("src", "test") in root + os.sep or root.endswith(os.path.join("src", "test")):
+            continue
+        for n in sorted(names):
+            if n.endswith(suffixes) and not n.endswith((".test.js", ".spec.js", ".test.ts", ".spec.ts",
+                                                                   ".d.ts", "Test.java", "Tests.java")):
+                yield os.path.join(root, n)
+
+
+def routes_of_file(path: str, text: str) -> list[Route]:
+    """The routes one source file declares (by its language)."""
+    if path.endswith(".py"):
+        return python_routes(path, text)
+    if path.endswith((".js", ".mjs", ".cjs", ".ts")):
+        return express_routes(path, text)
+    if path.endswith(".java"):
+        return spring_routes(path, text)
+    return []
+
+
+def normalise(path: str) -> str:
+    """``/cart/:id`` / ``/cart/<int:id>`` -> ``/cart/{id}``; a leading ``/``, no doubled slashes."""
+    out = re.sub(r"<(?:[A-Za-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>", r"{\1}", path)
+    out = re.sub(r":([A-Za-z_][A-Za-z0-9_]*)(\([^)]*\))?\??", r"{\1}", out)
+    out = re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*):[^}]*\}", r"{\1}", out)  # Spring's {id:[0-9]+}, FastAPI's {p:path}
+    out = "/" + out.lstrip("/")
+    return re.sub(r"/{2,}", "/", out)
+
+
+def join(prefix: str, path: str) -> str:
+    """A prefix and a route path joined as routers do (``/api/`` + ``/users`` -> ``/api/users``)."""
+    if not path or path == "/":
+        return normalise(prefix or "/")
+    return normalise(prefix.rstrip("/") + "/" + path.lstrip("/"))
+
+
+# Calls that write to a datastore or a broker (MongoDB, Redis, SQL sessions, AMQP), by method name.
+_WRITES = frozenset({
+    "insert", "insertOne", "insertMany", "insert_one", "insert_many", "updateOne", "updateMany", "update_one",
+    "update_many", "replaceOne", "replace_one", "deleteOne", "deleteMany", "delete_one", "delete_many",
+    "findOneAndUpdate", "findOneAndDelete", "find_one_and_update", "find_one_and_delete", "findAndModify",
+    "setex", "del", "hset", "hmset", "hdel", "incr", "decr", "lpush", "rpush", "sadd", "srem", "zadd", "sendToQueue",
+    "basic_publish", "publish", "persist", "saveAndFlush", "merge"})
+_NOT_STORES = {"res", "response", "req", "request", "app", "router", "headers", "params", "url", "searchParams",
+               "Object", "Promise", "console", "JSON", "Math", "os", "path", "self", "this"}
+
+
+# ---- Python: Flask, FastAPI --------------------------------------------------------------------------
+
+_PY_VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
+
+
+def python_routes(path: str, text: str) -> list[Route]:
+    """Flask and FastAPI route decorators, read with ``ast``.
+
+    Raises:
+        InputError: the file is not Python 3 that parses (at its line).
+    """
+    try:
+        tree = ast.parse(text, path)
+    except SyntaxError as exc:
+        raise InputError(f"not Python 3 that parses ({exc.msg})", Location(path, exc.lineno or 0,
+                                                                            exc.offset or 0)) from None
+    except ValueError as exc:  # a NUL byte
+        raise InputError(f"not Python that parses ({exc})", Location(path)) from None
+    except (RecursionError, MemoryError):  # nesting deeper than the parser goes
+        raise InputError("Python nested too deeply to parse", Location(path)) from None
+    prefixes: dict[str, str] = {}
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name):
+            ctor = _callee(node.value.func)
+            kw = {"Blueprint": "url_prefix", "APIRouter": "prefix"}.get(ctor)
+            if kw:
+                value = _keyword_str(node.value, kw)
+                prefixes[node.targets[0].id] = value or ""
+    out: list[Route] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for dec in node.decorator_list:
+            if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
+                continue
+            verb, owner = dec.func.attr, dec.func.value
+            route = _literal_str(dec.args[0]) if dec.args else _keyword_str(dec, "rule") or _keyword_str(dec, "path")
+            if route is None or not route.startswith("/"):
+                continue
+            if verb in _PY_VERBS:
+                methods = [verb.upper()]
+            elif verb in ("route", "api_route"):
+                methods = _methods_kw(dec) or ["GET"]
+            else:
+                continue
+            prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
+            framework = "FastAPI" if verb in _PY_VERBS or verb == "api_route" else "Flask"
+            at = Location(path, dec.lineno, dec.col_offset + 1)
+            calls = list(_python_calls(node, functions))
+            writes = next((f"{c.func.attr}() at {path}:{c.lineno}" for c in calls if isinstance(c.func, ast.Attribute)
+                           and c.func.attr in _WRITES and not (isinstance(c.func.value, ast.Name) and
+                                                               c.func.value.id in _NOT_STORES)), None)
+            cookie = next((_flask_cookie(path, c) for c in calls if isinstance(c.func, ast.Attribute) and
+                           c.func.attr == "set_cookie" and _flask_cookie(path, c)), None)
+            # a handler of several methods writes for its unsafe ones (``if request.method == "PUT"``), not for GET
+            fetch = _user_url_fetch(path, node, functions)
+            out.extend(Route(m, join(prefix, route), at, f"{framework} route", cookie=cookie, fetch=fetch,
+                             writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None)
+                       for m in methods)
+    return out
+
+
+def _python_calls(func: ast.FunctionDef | ast.AsyncFunctionDef,
+                  functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> Iterator[ast.Call]:
+    """The calls in a handler's body, then in the functions of the module it calls by name (one level)."""
+    called: list[str] = []
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call):
+            yield node
+            if isinstance(node.func, ast.Name) and node.func.id in functions and node.func.id != func.name:
+                called.append(node.func.id)
+    for name in dict.fromkeys(called):
+        yield from (n for n in ast.walk(functions[name]) if isinstance(n, ast.Call))
+
+
+_REQUEST_INPUT = re.compile(r"\brequest\.(args|form|values|json|get_json|query_params)\b")
+_HTTP_CLIENTS = ("requests.", "httpx.", "urllib.request.urlopen", "urlopen")
+
+
+def _user_url_fetch(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef,
+                    functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> str | None:
+    """Where a handler (or a function of the module it passes the value to, one level) fetches a URL it took from
+    the request (``requests.post(url=redirect_uri)``), when that value is never compared or tested on the way
+    (no allowlist). None when nothing shows such a fetch."""
+    tainted = {t.id for n in ast.walk(func) if isinstance(n, ast.Assign) and _REQUEST_INPUT.search(ast.unparse(n.value))
+               for t in n.targets if isinstance(t, ast.Name)}
+    scopes: list[tuple[ast.AST, set[str]]] = [(func, tainted)]
+    for call in (n for n in ast.walk(func) if isinstance(n, ast.Call)):
+        helper = functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if helper is not None and helper is not func:
+            params = [a.arg for a in helper.args.args]
+            passed = {params[i] for i, a in enumerate(call.args[:len(params)]) if isinstance(a, ast.Name)
+                      and a.id in tainted}
+            if passed:
+                scopes.append((helper, passed))
+    for scope, names in scopes:
+        checked = {n.id for c in ast.walk(scope) if isinstance(c, ast.Compare) for n in ast.walk(c)
+                   if isinstance(n, ast.Name)}
+        checked |= {n.id for c in ast.walk(scope) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                    and c.func.attr in ("startswith", "match", "fullmatch") for n in ast.walk(c)
+                    if isinstance(n, ast.Name)}
+        for c in ast.walk(scope):
+            if not (isinstance(c, ast.Call) and ast.unparse(c.func).startswith(_HTTP_CLIENTS)):
+                continue
+            url = next((k.value for k in c.keywords if k.arg == "url"), c.args[0] if c.args else None)
+            if isinstance(url, ast.Name) and url.id in names and not ({url.id} | tainted) & checked:
+                return f"{ast.unparse(c.func)}(url={url.id}) at {path}:{c.lineno}, {url.id} taken from the request"
+    return None
+
+
+_SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
+
+
+def _flask_cookie(path: str, call: ast.Call) -> tuple[tuple[tuple[str, bool], ...], str] | None:
+    """The flags of a ``set_cookie`` call that sets a session or token (by its name or value): each flag as
+    written, or Flask's default when left out (``secure`` and ``httponly`` off)."""
+    said = ", ".join(ast.unparse(a) for a in call.args[:2])
+    if not _SESSIONISH.search(said):
+        return None
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    flags: list[tuple[str, bool]] = []
+    for flag, field_name in (("secure", "secure"), ("httponly", "http_only")):
+        value = kw.get(flag)
+        if value is None:
+            flags.append((field_name, False))
+        elif isinstance(value, ast.Constant) and isinstance(value.value, bool):
+            flags.append((field_name, value.value))
+    return tuple(flags), f"set_cookie({said}) at {path}:{call.lineno}, flags left out are Flask's defaults (off)"
+
+
+def _callee(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _literal_str(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _keyword_str(call: ast.Call, name: str) -> str | None:
+    return next((_literal_str(k.value) for k in call.keywords if k.arg == name), None)
+
+
+def _methods_kw(call: ast.Call) -> list[str]:
+    for k in call.keywords:
+        if k.arg == "methods" and isinstance(k.value, (ast.List, ast.Tuple, ast.Set)):
+            found = [str(e.value).upper() for e in k.value.elts if isinstance(e, ast.Constant)]
+            return [m for m in found if m in _HTTP]
+    return []
+
+
+# ---- JavaScript: Express -----------------------------------------------------------------------------
+
+_JS_APP = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(?:new\s+)?(?:express\s*\(\s*\)|(?:express\s*\.\s*)?Router\s*\(|"
+                     r"require\s*\(\s*['\"]express['\"]\s*\)\s*\(\s*\))")
+_JS_ROUTE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*(get|post|put|patch|delete|head|options|all)\s*\(\s*"
+                       r"(['\"`])(/[^'\"`\n]*)\3")
+_JS_USE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*use\s*\(\s*(['\"`])(/[^'\"`\n]*)\2\s*,\s*([A-Za-z_$][\w$]*)\s*[,)]")
+
+
+def express_routes(path: str, text: str) -> list[Route]:
+    """Express routes on the apps and routers the file creates (comments blanked first)."""
+    code = blank_comments(text)
+    apps = {m.group(1) for m in _JS_APP.finditer(code)}
+    if not apps:
+        return []
+    mounts = {m.group(4): m.group(3) for m in _JS_USE.finditer(code) if m.group(1) in apps}
+    helpers = {m.group(1) or m.group(2): m.end() for m in _JS_FUNCTION.finditer(code)}
+    out: list[Route] = []
+    for m in _JS_ROUTE.finditer(code):
+        owner, verb, route = m.group(1), m.group(2), m.group(4)
+        if owner not in apps or "${" in route:
+            continue
+        line = code.count("\n", 0, m.start()) + 1
+        col = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
+        method = "ANY" if verb == "all" else verb.upper()
+        writes, cookie = _js_facts(path, code, m.end(), _balanced(code, code.index("(", m.end(2))), helpers)
+        out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
+                         writes=writes, cookie=cookie))
+    return out
+
+
+_JS_FUNCTION = re.compile(r"\bfunction\s+([A-Za-z_$][\w$]*)\s*\(|\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*"
+                          r"(?:async\s*)?(?:function\b|\([^()]*\)\s*=>)")
+_JS_BARE_CALL = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _js_calls(code: str, start: int, end: int, helpers: Mapping[str, int]) -> Iterator[re.Match[str]]:
+    """The ``x.method(`` calls in ``code[start:end]`` (a handler), then in the functions of the file it calls by
+    name (one level: ``saveCart(...)`` -> ``redisClient.setex``)."""
+    yield from _JS_CALL.finditer(code, start, end)
+    for call in _JS_BARE_CALL.finditer(code, start, end):
+        at = helpers.get(call.group(1))
+        body = code.find("{", at) if at is not None and not start <= at < end else -1
+        if body >= 0:
+            yield from _JS_CALL.finditer(code, body, _balanced(code, body))
+
+
+def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]
+              ) -> tuple[str | None, tuple[tuple[tuple[str, bool], ...], str] | None]:
+    """The first store write of a handler, and the flags of the session cookie it sets (``res.cookie``; the
+    flags left out are Express's defaults: no ``Secure``, no ``HttpOnly``)."""
+    writes = cookie = None
+    for w in _js_calls(code, start, end, helpers):
+        line = code.count("\n", 0, w.start()) + 1
+        if writes is None and w.group(2) in _WRITES and w.group(1) not in _NOT_STORES:
+            writes = f"{w.group(2)}() at {path}:{line}"
+        if cookie is None and w.group(2) == "cookie" and w.group(1) in ("res", "response"):
+            args = code[w.end():_balanced(code, w.end() - 1) - 1]
+            head = args.split("{", 1)[0]
+            if _SESSIONISH.search(head):
+                options = args[len(head):]
+                flags = tuple((name, bool(re.search(rf"\b{key}\s*:\s*true\b", options)))
+                              for key, name in (("secure", "secure"), ("httpOnly", "http_only")))
+                cookie = (flags, f"res.cookie({head.strip().rstrip(',')}) at {path}:{line}, flags left out are "
+                                 "Express's defaults (off)")
+    return writes, cookie
+
+
+_JS_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _balanced(code: str, i: int) -> int:
+    """The index just past the bracket that closes the one at ``code[i]`` (strings skipped; the end of the text
+    when it is never closed)."""
+    depth, k, n = 0, i, len(code)
+    while k < n:
+        c = code[k]
+        if c in "'\"`":
+            k += 1
+            while k < n and code[k] != c:
+                k += 2 if code[k] == "\\" else 1
+        elif c in "({[":
+            depth += 1
+        elif c in ")}]":
+            depth -= 1
+            if depth == 0:
+                return k + 1
+        k += 1
+    return n
+
+
+def blank_comments(text: str) -> str:
+    """``//`` and ``/* */`` comments replaced by spaces (line breaks kept), strings left as they are."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "'\"`":
+            j = i + 1
+            while j < n and text[j] != c and not (c != "`" and text[j] == "\n"):
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append("".join(ch if ch == "\n" else " " for ch in text[i:j]))
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+# ---- Java: Spring MVC --------------------------------------------------------------------------------
+
+_JAVA_ANNOTATION = re.compile(r"@(RestController|Controller|RequestMapping|GetMapping|PostMapping|PutMapping|"
+                              r"PatchMapping|DeleteMapping)\b")
+_JAVA_CLASS = re.compile(r"\b(?:class|interface)\s+\w+")
+_JAVA_STRINGS = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_JAVA_METHOD = re.compile(r"RequestMethod\.([A-Z]+)")
+
+
+def spring_routes(path: str, text: str) -> list[Route]:
+    """``@*Mapping`` methods of ``@RestController``/``@Controller`` classes, under the class's mapping."""
+    code = blank_comments(text)
+    server = re.search(r"@EnableAuthorizationServer\b", code)
+    if server:  # Spring Security OAuth2's TokenEndpoint: POST only unless allowedRequestMethods widens it
+        line = code.count("\n", 0, server.start()) + 1
+        return [Route("POST", "/oauth/token", Location(path, line, 1),
+                      "Spring Security OAuth2 token endpoint (@EnableAuthorizationServer)")]
+    found = [(m.group(1), m.start(), _annotation_args(code, m.end())) for m in _JAVA_ANNOTATION.finditer(code)]
+    if not any(name in ("RestController", "Controller") for name, _s, _a in found):
+        return _functional_routes(path, code)
+    klass = _JAVA_CLASS.search(code)
+    class_at = klass.start() if klass else len(code)
+    prefixes = [""]
+    for name, start, args in found:
+        if name == "RequestMapping" and start < class_at:
+            prefixes = _mapping_paths(args) or [""]
+    out: list[Route] = []
+    for name, start, args in found:
+        if start < class_at or name in ("RestController", "Controller"):
+            continue
+        if name == "RequestMapping":
+            methods = [m for m in _JAVA_METHOD.findall(args) if m in _HTTP] or ["ANY"]
+        else:
+            methods = [name.removesuffix("Mapping").upper()]
+        line = code.count("\n", 0, start) + 1
+        at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
+        for prefix in prefixes:
+            for p in _mapping_paths(args) or [""]:
+                out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping") for m in methods)
+    return out
+
+
+_GATEWAY_DSL = re.compile(r"\.route\(\s*\w+\s*->\s*\w+\s*\.\s*path\(")
+_PREDICATE = re.compile(r"(?<![\w.])(?:RequestPredicates\s*\.\s*)?(GET|POST|PUT|PATCH|DELETE)\(\s*\"(/[^\"]*)\"")
+
+
+def _functional_routes(path: str, code: str) -> list[Route]:
+    """Routes declared as code, not annotations: Spring Cloud Gateway's Java DSL (``.route(r -> r.path("/orders")
+    .and().method("POST").uri(...))``, served by the gateway itself) and WebFlux ``RouterFunctions``
+    (``route(GET("/orders/{orderId}"), handler)``)."""
+    out: list[Route] = []
+
+    def at(i: int) -> Location:
+        return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
+
+    for m in _GATEWAY_DSL.finditer(code):
+        spec = code[m.end() - 1:_balanced(code, m.start() + len(".route"))]
+        paths = _JAVA_STRINGS.findall(spec[:_balanced(spec, 0)])
+        methods = re.findall(r"\.method\(\s*(?:\"|HttpMethod\.)([A-Z]+)", spec) or ["ANY"]
+        out.extend(Route(meth, normalise(p), at(m.start()), "Spring Cloud Gateway route (Java DSL)")
+                   for p in paths if p.startswith("/") for meth in methods if meth in (*_HTTP, "ANY"))
+    if "RouterFunction" in code:
+        out.extend(Route(m.group(1), normalise(m.group(2)), at(m.start()), "WebFlux RouterFunctions route")
+                   for m in _PREDICATE.finditer(code))
+    return out
+
+
+def _annotation_args(code: str, i: int) -> str:
+    """The text between an annotation's parentheses ("" when it has none)."""
+    j = i
+    while j < len(code) and code[j] in " \t\r\n":
+        j += 1
+    if j >= len(code) or code[j] != "(":
+        return ""
+    return code[j + 1:_balanced(code, j) - 1]
+
+
+def _mapping_paths(args: str) -> list[str]:
+    """The paths of a mapping's arguments: the bare value, ``value =`` or ``path =`` (not ``produces =``...)."""
+    named = re.search(r"\b(?:value|path)\s*=\s*(\{[^}]*\}|\"(?:[^\"\\]|\\.)*\")", args)
+    if named:
+        return _JAVA_STRINGS.findall(named.group(1))
+    head = args.strip()
+    if head.startswith(("\"", "{")):
+        first = re.match(r"(\{[^}]*\}|\"(?:[^\"\\]|\\.)*\")", head)
+        return _JAVA_STRINGS.findall(first.group(1)) if first else []
+    return []
+
+
+# ---- PHP files under a document root ----------------------------------------------------------------
+
+_DOCROOT = "/var/www/html"
+
+
+def php_routes(directory: str, limits: Limits, remarks: list[tuple[Location, str]]) -> list[Route]:
+    """The ``.php`` files a ``php:*`` image serves from the folder its Dockerfile copies to the document root."""
+    dockerfile = os.path.join(directory, "Dockerfile")
+    if not os.path.isfile(dockerfile):
+        return []
+    try:
+        import dockerfile as parser
+    except ImportError:  # pragma: no cover - the dev install has it
+        remarks.append((Location(dockerfile), "PHP document root not read: install archplan[importers] "
+                                              "(the dockerfile package)"))
+        return []
+    try:
+        commands = parser.parse_string(read_text(dockerfile, limits))
+    except parser.GoParseError:
+        remarks.append((Location(dockerfile), "Dockerfile does not parse: its PHP document root is not read"))
+        return []
+    base = next((str(c.value[0]) for c in commands if c.cmd.upper() == "FROM" and c.value), "")
+    if not base.lower().startswith(("php:", "docker.io/php:", "docker.io/library/php:")):
+        return []
+    out: list[Route] = []
+    for c in commands:
+        words = [str(w) for w in c.value if not str(w).startswith("--")]
+        if c.cmd.upper() != "COPY" or len(words) != 2 or words[1].rstrip("/") != _DOCROOT:
+            continue
+        folder = os.path.normpath(os.path.join(directory, words[0]))
+        if not folder.startswith(os.path.normpath(directory)) or not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            file = os.path.join(folder, name)
+            if name.endswith(".php") and os.path.isfile(file):
+                text = read_text(file, limits)
+                call = re.search(r"\bphpinfo\s*\(", text)
+                debug = None
+                at = Location(file, 1, 1)
+                if call:
+                    line = text.count("\n", 0, call.start()) + 1
+                    at, debug = Location(file, line, 1), f"it calls phpinfo() ({os.path.basename(file)}:{line})"
+                out.append(Route("ANY", "/" + name, at, f"PHP file served from {_DOCROOT} ({base}, "
+                                                         f"{dockerfile}:{c.start_line})", debug))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The design: routes alone, or behind what exposes them
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Front:
+    """What exposes a service's routes: a gateway route forwarding a prefix, or the service's own entry."""
+
+    served_by: str
+    prefix: str
+    strips: bool
+    facts: Mapping[str, Any]
+    where: Mapping[str, Location]
+    via: str
+    """``endpoint:<key>`` of the gateway route or entry point."""
+
+
+def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
+          taken: set[str] | None = None, open_code: str | None = None, context: str = "") -> RoutesDocument:
+    """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
+    body = Body(at.file, "api", FORMAT)
+    body.fact("services", {"name": service}, at)
+    taken = set() if taken is None else taken
+    for given in routes:
+        r = replace(given, path=join(context, given.path)) if context else given
+        placed = False
+        for front in fronts.get(service, []):
+            path = join(front.prefix, r.path) if front.strips else r.path
+            if not front.strips and not (r.path + "/").startswith(front.prefix.rstrip("/") + "/"):
+                continue
+            key = f"{r.method} {path}"
+            if key in taken:
+                continue
+            taken.add(key)
+            placed = True
+            body.fact("endpoints", {"method": r.method, "path": path, "served_by": front.served_by}, r.at)
+            if front.served_by != service:
+                body.set("endpoints", key, "routes_to", [service], r.at)
+                # stated here too, so that this agent file loads alone: the gateway and its call to the service
+                via = front.where.get("", r.at)
+                body.fact("services", {"name": front.served_by}, via)
+                body.fact("interactions", {"from": front.served_by, "to": service}, via)
+            for k, v in front.facts.items():  # what the gateway states wins over what the code suggests
+                body.set("endpoints", key, k, v, front.where.get(k, r.at))
+            how = "prefix stripped" if front.strips else "path kept"
+            body.note("endpoints", key, f"public through {front.via} ({how})")
+            _inferred(body, key, r, service, open_code)
+        if not placed:
+            name = safe_name(f"{service}-{r.method}-{r.path}")
+            body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
+            _inferred(body, name, r, service, open_code)
+    doc = body.document()
+    return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
+                          format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code)
+
+
+def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
+    """What the route's code suggests beyond its method and path, each with its basis."""
+    body.note("endpoints", ident, f"from source: {r.framework} of {service}")
+    path = str((body.get("endpoints", ident) or {}).get("path", r.path))
+    if _ID_PARAM.search(path):
+        body.set("endpoints", ident, "takes_object_id", True, r.at)
+        body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id")
+    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    resource = next((seg.lower() for seg in reversed(path.split("/")) if seg and "{" not in seg and "*" not in seg), "")
+    if r.method == "GET" and resource in _PERSONAL:
+        body.set("endpoints", ident, "data_classification", "pii", r.at)
+        body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
+                                      "check it")
+    if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in _AUTH_FLOW:
+        body.set("endpoints", ident, "auth_flow", True, r.at)
+        body.note("endpoints", ident, f"auth_flow: the route is named {last}")
+    if r.debug:
+        body.set("endpoints", ident, "debug", True, r.at)
+        body.note("endpoints", ident, f"debug: {r.debug}")
+    if r.writes:
+        body.set("endpoints", ident, "mutating", True, r.at)
+        body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
+    if r.fetch:
+        body.set("endpoints", ident, "fetches_user_url", True, r.at)
+        body.set("endpoints", ident, "url_allowlist", False, r.at)
+        body.note("endpoints", ident, f"fetches_user_url, no url_allowlist: {r.fetch}, compared with nothing")
+    if r.cookie:
+        for flag, value in r.cookie[0]:
+            body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
+        body.note("endpoints", ident, f"session_cookie: {r.cookie[1]}")
+    if open_code:
+        for k in ("authn", "authz"):
+            body.set("endpoints", ident, k, "none", r.at)
+        body.note("endpoints", ident, f"authn none, authz none: {open_code}")
+
+
+_INHERITED = ("exposure", "tls", "rate_limit", "authn", "authz")
+
+
+def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
+    """Per service, what exposes its routes: the gateway routes that forward a prefix to it (and say
+    whether they strip it), and its own entry point (``<service>-entry``, every route at its path)."""
+    out: dict[str, list[Front]] = {}
+    entries: dict[str, tuple[dict[str, Any], dict[str, Location]]] = {}
+    for d in docs:  # the entry point of a gateway: what it states holds for every route it serves
+        for i, ep in enumerate(d.data.get("endpoints") or [] if isinstance(d.data, dict) else []):
+            if isinstance(ep, dict) and ep.get("name") == f"{ep.get('served_by')}-entry" and ep.get("path") == "/":
+                facts = {k: ep[k] for k in _INHERITED if k in ep}
+                entries[str(ep["served_by"])] = (facts, {k: d.locate(("endpoints", i, k)) for k in facts})
+    for d in docs:
+        if isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            continue
+        strips = getattr(d, "strips", {})
+        for i, ep in enumerate(d.data.get("endpoints") or []):
+            if not isinstance(ep, dict) or ep.get("method") != "ANY" or not isinstance(ep.get("path"), str):
+                continue
+            key = str(ep.get("name") or f"ANY {ep['path']}")
+            facts = {k: ep[k] for k in _INHERITED if k in ep}
+            where = {k: d.locate(("endpoints", i, k)) for k in ["", *facts]}
+            served = str(ep.get("served_by"))
+            targets = ep.get("routes_to") or []
+            prefix = str(ep["path"]).removesuffix("**").removesuffix("*")
+            if key == f"{served}-entry" and ep["path"] == "/":
+                out.setdefault(served, []).append(Front(served, "/", False, facts, where, f"endpoint:{key}"))
+            elif len(targets) == 1 and key in strips:
+                entry_facts, entry_where = entries.get(served, ({}, {}))
+                facts = {**entry_facts, **facts}
+                where = {**entry_where, **where}
+                out.setdefault(str(targets[0]), []).append(Front(served, prefix, strips[key], facts, where,
+                                                                 f"endpoint:{key}"))
+    for fronts in out.values():
+        fronts.sort(key=lambda f: (f.served_by, f.prefix))
+    return out
+
+
+def compose(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
+    fronts = fronts_of(docs)
+    contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
+    taken: set[str] = set()
+    for d in docs:
+        if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            taken.update(f"{ep.get('method')} {ep.get('path')}" for ep in d.data.get("endpoints") or []
+                         if isinstance(ep, dict) and not ep.get("name"))
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument):
+            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""))
+            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks})))
+        else:
+            out.append(d)
+    return out
+
+
+def detect_path(path: str) -> bool:
+    """Whether a file is source code this importer reads."""
+    return os.path.isfile(path) and path.endswith(CODE_SUFFIXES[:-1])
+
+
+def has_code(path: str) -> bool:
+    """Whether a directory holds source code this importer reads."""
+    return next(code_files(path), None) is not None
+
+
+__all__ = ["FORMAT", "Route", "RoutesDocument", "compose", "detect_path", "fronts_of", "has_code", "import_file",
+           "import_paths", "normalise"]

@@ -1,0 +1,459 @@
+"""`import source`: routes read from code (Flask, FastAPI, Express, Spring MVC, PHP files), placed behind gateways."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli.main import main
+from engine.errors import InputError
+from engine.importers import detect, import_paths, load_artifacts
+from engine.importers.code_routes import normalise
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+
+def routes(docs: list[Any]) -> dict[str, dict[str, Any]]:
+    """Endpoint key -> data, over every document."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in docs:
+        for ep in d.data.get("endpoints") or []:
+            out[ep.get("name") or f"{ep['method']} {ep['path']}"] = ep
+    return out
+
+
+FLASK = """
+    from flask import Blueprint, Flask
+    app = Flask(__name__)
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login():
+        pass
+
+    @app.route("/pay/<int:id>", methods=["POST"])
+    def pay(id):
+        pass
+
+    @app.route("/home")
+    def home():
+        pass
+
+    @admin.route("/users/<user_id>")
+    def users(user_id):
+        pass
+
+    def not_a_route():
+        requests.get("/elsewhere")
+"""
+
+FASTAPI = """
+    from fastapi import APIRouter, FastAPI
+    app = FastAPI()
+    router = APIRouter(prefix="/v1")
+
+    @app.get("/health")
+    async def health():
+        return {}
+
+    @router.delete("/orders/{orderId}")
+    async def cancel(orderId: str):
+        pass
+"""
+
+EXPRESS = """
+    const express = require('express');
+    const axios = require('axios');
+    const app = express();
+    const api = express.Router();
+    app.get('/users', (req, res) => res.send([]));
+    app.post("/login", (req, res) => {});
+    // app.get('/commented', (req, res) => {});
+    /* app.get('/also-commented') */
+    api.get('/cart/:id', (req, res) => {});
+    app.use('/api', api);
+    axios.get('/not-a-route');
+    app.get('env');
+"""
+
+SPRING = """
+    package shop;
+
+    @RestController
+    @RequestMapping("/orders")
+    public class OrderController {
+        @GetMapping("/{orderId}")
+        public Order get(@PathVariable String orderId) { return null; }
+
+        @PostMapping
+        public Order create(@RequestBody Order o) { return null; }
+
+        @RequestMapping(value = "/{id}/cancel", method = RequestMethod.PUT, produces = "application/json")
+        public void cancel() {}
+
+        // @DeleteMapping("/commented")
+    }
+"""
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/cart/:id", "/cart/{id}"), ("/pay/<int:id>", "/pay/{id}"), ("/u/<name>", "/u/{name}"),
+    ("users//x", "/users/x"), ("/p/{id:[0-9]+}", "/p/{id}"), ("/f/:file(*)", "/f/{file}")],
+    ids=["express", "flask-converter", "flask", "slashes", "spring-regex", "express-regex"])
+def test_path_parameters_are_written_in_braces(path: str, expected: str) -> None:
+    assert normalise(path) == expected
+
+
+def test_flask_routes_with_methods_default_get_and_blueprint_prefix(tmp_path: Any) -> None:
+    write(str(tmp_path), "front/app.py", FLASK)
+    eps = routes(import_paths("source", [str(tmp_path / "front")]))
+    assert set(eps) == {"front-GET-/login", "front-POST-/login", "front-POST-/pay/-id", "front-GET-/home",
+                        "front-GET-/admin/users/-user_id"}
+    assert eps["front-POST-/pay/-id"]["path"] == "/pay/{id}"
+    assert eps["front-POST-/pay/-id"]["takes_object_id"] is True
+    assert eps["front-POST-/login"]["auth_flow"] is True
+    assert "auth_flow" not in eps["front-GET-/login"]  # rendering the form is no credential check
+    assert eps["front-GET-/home"]["served_by"] == "front"
+
+
+def test_fastapi_verbs_and_router_prefix(tmp_path: Any) -> None:
+    write(str(tmp_path), "orders/main.py", FASTAPI)
+    eps = routes(import_paths("source", [str(tmp_path / "orders")], service="ordering"))
+    assert {(e["method"], e["path"], e["served_by"]) for e in eps.values()} == {
+        ("GET", "/health", "ordering"), ("DELETE", "/v1/orders/{orderId}", "ordering")}
+
+
+def test_express_routes_on_apps_and_mounted_routers_only(tmp_path: Any) -> None:
+    write(str(tmp_path), "user/server.js", EXPRESS)
+    eps = routes(import_paths("source", [str(tmp_path / "user")]))
+    assert {(e["method"], e["path"]) for e in eps.values()} == {
+        ("GET", "/users"), ("POST", "/login"), ("GET", "/api/cart/{id}")}
+
+
+def test_spring_mappings_under_the_class_mapping(tmp_path: Any) -> None:
+    write(str(tmp_path), "orders/src/main/java/shop/OrderController.java", SPRING)
+    write(str(tmp_path), "orders/src/test/java/shop/OrderControllerTest.java", SPRING.replace("/orders", "/test"))
+    eps = routes(import_paths("source", [str(tmp_path / "orders")]))
+    assert {(e["method"], e["path"]) for e in eps.values()} == {
+        ("GET", "/orders/{orderId}"), ("POST", "/orders"), ("PUT", "/orders/{id}/cancel")}
+
+
+def test_php_file_calling_phpinfo_is_a_debug_route_of_the_document_root(tmp_path: Any) -> None:
+    write(str(tmp_path), "ratings/Dockerfile", "FROM php:7.4-apache\nCOPY html/ /var/www/html\n")
+    write(str(tmp_path), "ratings/html/index.php", "<?php echo 'hi';\n")
+    write(str(tmp_path), "ratings/html/info.php", "<?php\n\nphpinfo();\n")
+    write(str(tmp_path), "ratings/html/src/Kernel.php", "<?php\n")
+    eps = routes(import_paths("source", [str(tmp_path / "ratings")]))
+    assert set(eps) == {"ratings-ANY-/index.php", "ratings-ANY-/info.php"}
+    assert eps["ratings-ANY-/info.php"]["debug"] is True
+    assert "debug" not in eps["ratings-ANY-/index.php"]
+
+
+def nginx_front(tmp: str) -> str:
+    write(tmp, "web/Dockerfile", "FROM nginx:1.21\nENV USER_HOST=user \\\n    INSTANA=x\n")
+    return write(tmp, "web/default.conf.template", """
+        server {
+            listen 8080;
+            location /api/user/ {
+                proxy_pass http://${USER_HOST}:8080/;
+            }
+            location /keep/ {
+                proxy_pass http://${USER_HOST}:8080;
+            }
+        }
+    """)
+
+
+def test_routes_behind_an_nginx_prefix_are_public_at_the_composed_path(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    conf = nginx_front(tmp)
+    write(tmp, "user/server.js", EXPRESS)
+    design = load_documents(load_artifacts([f"gateway:web={conf}", f"source={tmp}/user"]))
+    ep = fact(design, "endpoint:GET /api/user/users")
+    assert (ep.data["served_by"], ep.data["routes_to"], ep.data["tls"]) == ("web", ["user"], False)
+    assert ep.location.file.endswith("server.js") and ep.location.line == 5
+    assert fact(design, "endpoint:POST /api/user/login").data["auth_flow"] is True
+    assert fact(design, "endpoint:GET /api/user/api/cart/{id}").data["takes_object_id"] is True
+    # /keep/ forwards the path as it is: no route of user starts with it, so none is placed there
+    assert not [k for k in design.by_key() if k.startswith("endpoint:GET /keep")]
+    assert "endpoint:user-GET-/users" not in design.by_key()  # the public route stands for it (routes_to user)
+
+
+def test_an_exposed_service_serves_its_routes_publicly_at_their_own_path(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          front:
+            image: shop/front
+            ports: ["80:8080"]
+    """)
+    write(tmp, "front/app.py", FLASK)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/front"]))
+    login = fact(design, "endpoint:POST /login")
+    assert login.data["served_by"] == "front" and "routes_to" not in login.data
+    assert login.data["auth_flow"] is True
+
+
+def test_auto_detects_source_files_and_code_directories(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    app = write(tmp, "front/app.py", FLASK)
+    assert detect(app) == "source"
+    assert detect(os.path.dirname(app)) == "source"
+    write(tmp, "front/k8s/deploy.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: front}\n")
+    assert detect(os.path.dirname(app)) == "kubernetes"  # manifests beside the code: the deployment is read
+
+
+def test_code_that_does_not_parse_is_said_with_its_line_and_the_rest_is_read(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "svc/bad.py", "def broken(:\n")
+    write(tmp, "svc/app.py", FLASK)
+    docs = import_paths("source", [f"{tmp}/svc"])
+    assert any(str(at).endswith("bad.py:1:12") and "not Python 3 that parses" in why for at, why in docs[0].remarks)
+    assert "svc-POST-/login" in routes(docs)
+
+
+def test_bad_bytes_stop_the_import_with_one_line_and_exit_2(tmp_path: Any) -> None:
+    bad = tmp_path / "svc" / "server.js"
+    bad.parent.mkdir()
+    bad.write_bytes(b"app.get('/x', f)\n\xff\xfe\n")
+    result = CliRunner().invoke(main, ["import", "source", str(tmp_path / "svc")])
+    assert result.exit_code == 2
+    assert "server.js:2" in result.output and "Traceback" not in result.output
+    with pytest.raises(InputError):
+        import_paths("source", [str(bad)])
+
+
+def test_import_source_writes_an_api_agent_file(tmp_path: Any) -> None:
+    write(str(tmp_path), "user/server.js", EXPRESS)
+    out = tmp_path / "api.yaml"
+    result = CliRunner().invoke(main, ["import", "source", str(tmp_path / "user"), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "source: api" in text and "from source: Express route of user" in text
+
+
+CART = """
+    const express = require('express');
+    const app = express();
+    app.get('/add/:id', (req, res) => {
+        saveCart(req.params.id, {}).then(() => res.send('ok'));
+    });
+    app.get('/cart/:id', (req, res) => {
+        res.set('Content-Type', 'application/json');
+        redisClient.get(req.params.id, (e, d) => res.send(d));
+    });
+    app.delete('/cart/:id', (req, res) => {
+        redisClient.del(req.params.id);
+    });
+    function saveCart(id, cart) {
+        return redisClient.setex(id, 3600, JSON.stringify(cart));
+    }
+"""
+
+
+def test_a_handler_that_writes_a_store_is_mutating_even_through_a_helper(tmp_path: Any) -> None:
+    write(str(tmp_path), "cart/server.js", CART)
+    write(str(tmp_path), "pay/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/pay/<id>", methods=["POST"])
+        def pay(id):
+            orders.insert_one({"id": id})
+
+        @app.route("/status")
+        def status():
+            return {}.update(x=1)
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "cart"), str(tmp_path / "pay")]))
+    assert eps["cart-GET-/add/-id"]["mutating"] is True  # saveCart -> setex
+    assert eps["cart-DELETE-/cart/-id"]["mutating"] is True
+    assert "mutating" not in eps["cart-GET-/cart/-id"]  # res.set is a header, get a read
+    assert eps["pay-POST-/pay/-id"]["mutating"] is True
+    assert "mutating" not in eps["pay-GET-/status"]
+
+
+def test_a_read_of_users_or_orders_hints_personal_data(tmp_path: Any) -> None:
+    write(str(tmp_path), "user/server.js", EXPRESS)
+    eps = routes(import_paths("source", [str(tmp_path / "user")]))
+    assert eps["user-GET-/users"]["data_classification"] == "pii"
+    assert "data_classification" not in eps["user-POST-/login"]  # a write: what it takes is not told by its name
+    assert "data_classification" not in eps["user-GET-/api/cart/-id"]
+
+
+def test_a_service_whose_code_reads_no_credential_authenticates_no_caller(tmp_path: Any) -> None:
+    write(str(tmp_path), "cart/server.js", CART)
+    write(str(tmp_path), "user/server.js", EXPRESS + "\napp.use(session({secret: 'x'}));\n")
+    eps = routes(import_paths("source", [str(tmp_path / "cart"), str(tmp_path / "user")]))
+    assert (eps["cart-GET-/cart/-id"]["authn"], eps["cart-GET-/cart/-id"]["authz"]) == ("none", "none")
+    assert "authn" not in eps["user-GET-/users"]  # it names a session: how it checks callers stays unknown
+
+
+@pytest.mark.parametrize(("ports", "annotations", "tls"), [
+    ("[{port: 80, targetPort: 8080}]", "{}", False),
+    ("[{name: http, port: 8080}]", "{}", False),
+    ("[{port: 443, targetPort: 8443}]", "{}", None),
+    ("[{port: 80}, {port: 443}]", "{}", None),
+    ("[{port: 80}]", "{service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn}", None)],
+    ids=["port-80", "named-http", "port-443", "mixed", "ssl-annotation"])
+def test_a_load_balancer_on_http_port_serves_plaintext(tmp_path: Any, ports: str, annotations: str,
+                                                       tls: bool | None) -> None:
+    tmp = str(tmp_path)
+    manifest = write(tmp, "k8s/front.yaml", f"""
+        apiVersion: v1
+        kind: Service
+        metadata: {{name: front, annotations: {annotations}}}
+        spec: {{type: LoadBalancer, selector: {{app: front}}, ports: {ports}}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: front}}
+        spec:
+          selector: {{matchLabels: {{app: front}}}}
+          template:
+            metadata: {{labels: {{app: front}}}}
+            spec: {{containers: [{{name: front, image: shop/front}}]}}
+    """)
+    write(tmp, "front/app.py", FLASK)
+    design = load_documents(load_artifacts([f"kubernetes={manifest}", f"source={tmp}/front"]))
+    assert fact(design, "endpoint:front-entry").data.get("tls") is tls
+    assert fact(design, "endpoint:POST /login").data.get("tls") is tls  # the route inherits it
+
+
+def test_a_session_cookie_set_without_flags_takes_the_framework_defaults(tmp_path: Any) -> None:
+    write(str(tmp_path), "front/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/login", methods=["POST"])
+        def login():
+            return _helper()
+
+        @app.route("/prefs", methods=["POST"])
+        def prefs():
+            resp.set_cookie("theme", "dark")
+
+        @app.route("/safe", methods=["POST"])
+        def safe():
+            resp.set_cookie("session", sid, secure=True, httponly=True)
+
+        def _helper():
+            resp.set_cookie(TOKEN_NAME, token, max_age=60)
+    """)
+    write(str(tmp_path), "shop/server.js", """
+        const app = require('express')();
+        app.get('/login', (req, res) => { res.cookie(name, req.session.id, {maxAge: 1, httpOnly: true}); });
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "front"), str(tmp_path / "shop")]))
+    assert eps["front-POST-/login"]["session_cookie"] == {"secure": False, "http_only": False}
+    assert "session_cookie" not in eps["front-POST-/prefs"]  # not a session or token cookie
+    assert eps["front-POST-/safe"]["session_cookie"] == {"secure": True, "http_only": True}
+    assert eps["shop-GET-/login"]["session_cookie"] == {"secure": False, "http_only": True}
+
+
+def test_a_token_endpoint_behind_zuul_under_the_spring_context_path(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "docker-compose.yml", """
+        services:
+          gateway:
+            image: shop/gateway
+            ports: ["80:4000"]
+          auth-service:
+            image: shop/auth
+    """)
+    zuul = write(tmp, "config/gateway.yml", """
+        zuul:
+          ignoredServices: '*'
+          routes:
+            auth-service:
+              path: /uaa/**
+              url: http://auth-service:5000
+              stripPrefix: false
+            orders:
+              path: /orders/**
+              serviceId: orders
+    """)
+    write(tmp, "config/auth-service.yml", "server:\n  servlet:\n    context-path: /uaa\n  port: 5000\n")
+    write(tmp, "auth-service/src/main/java/auth/OAuthConfig.java", """
+        @Configuration
+        @EnableAuthorizationServer
+        public class OAuthConfig extends AuthorizationServerConfigurerAdapter {}
+    """)
+    write(tmp, "orders/src/main/java/orders/OrderController.java", SPRING)
+    design = load_documents(load_artifacts([f"compose={compose}", f"gateway:gateway={zuul}",
+                                            f"spring={tmp}/config/auth-service.yml", f"source={tmp}/auth-service",
+                                            f"source={tmp}/orders"]))
+    token = fact(design, "endpoint:POST /uaa/oauth/token")
+    assert (token.data["served_by"], token.data["routes_to"]) == ("gateway", ["auth-service"])
+    assert token.data["auth_flow"] is True
+    assert token.data["tls"] is False  # the gateway's entry: published on host port 80
+    # Zuul strips /orders by default: the service's /orders/{orderId} is public as /orders/orders/{orderId}
+    assert fact(design, "endpoint:GET /orders/orders/{orderId}").data["routes_to"] == ["orders"]
+
+
+def test_gateway_java_dsl_and_router_functions_are_routes_of_the_gateway(tmp_path: Any) -> None:
+    write(str(tmp_path), "gw/src/main/java/gw/OrderConfiguration.java", """
+        @Configuration
+        public class OrderConfiguration {
+          @Bean
+          public RouteLocator routing(RouteLocatorBuilder builder, Destinations d) {
+            return builder.routes()
+                .route(r -> r.path("/orders").and().method("POST").uri(d.getOrderServiceUrl()))
+                .route(r -> r.path("/orders/**").and().method(HttpMethod.PUT).uri(d.getOrderServiceUrl()))
+                .route(r -> r.path("/kitchen").uri(d.getKitchenUrl()))
+                .build();
+          }
+
+          @Bean
+          public RouterFunction<ServerResponse> handlers(OrderHandlers h) {
+            return RouterFunctions.route(GET("/orders/{orderId}"), h::getOrderDetails);
+          }
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "gw")]))
+    assert {(e["method"], e["path"], e["served_by"]) for e in eps.values()} == {
+        ("POST", "/orders", "gw"), ("PUT", "/orders/**", "gw"), ("ANY", "/kitchen", "gw"),
+        ("GET", "/orders/{orderId}", "gw")}
+
+
+def test_a_url_taken_from_the_request_and_fetched_unchecked_is_a_user_url_fetch(tmp_path: Any) -> None:
+    write(str(tmp_path), "front/app.py", """
+        import requests
+        from flask import Flask, request
+        app = Flask(__name__)
+
+        @app.route("/callback", methods=["POST"])
+        def callback():
+            target = request.args["redirect_uri"]
+            return _post(target, "x")
+
+        @app.route("/checked", methods=["POST"])
+        def checked():
+            target = request.args.get("redirect_uri")
+            if target != ALLOWED:
+                return "no"
+            return requests.post(url=target)
+
+        @app.route("/fixed")
+        def fixed():
+            return requests.get(BACKEND_URL)
+
+        def _post(where, token):
+            return requests.post(url=where, data={"token": token})
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "front")]))
+    callback = eps["front-POST-/callback"]
+    assert (callback["fetches_user_url"], callback["url_allowlist"]) == (True, False)
+    assert "fetches_user_url" not in eps["front-POST-/checked"]  # compared with an allowed value first
+    assert "fetches_user_url" not in eps["front-GET-/fixed"]
+
+
+def test_code_nested_beyond_the_parser_is_a_remark_not_a_crash(tmp_path: Any) -> None:
+    write(str(tmp_path), "svc/deep.py", "x = " + "(" * 5000 + ")" * 5000 + "\n")
+    write(str(tmp_path), "svc/deep.js", "const app = express();\n" + "(" * 100000 + "\napp.get('/x', f);\n")
+    docs = import_paths("source", [str(tmp_path / "svc")])
+    assert any("deep.py" in str(at) for at, _why in docs[0].remarks)
