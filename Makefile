@@ -20,7 +20,7 @@ DURABLE_CPPFLAGS := -DPyEval_CallObject=PyObject_CallObject
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 SYSTEM_DEPS ?= 1
 
-.PHONY: demo test lint typecheck unit suite other-pythons bench fuzz clean plan-tools
+.PHONY: demo test lint typecheck unit suite other-pythons bench fuzz clean plan-tools bench-tools
 
 $(RUN_STAMP): pyproject.toml
 	@test -n "$(PYTHON_EXE)" || { echo "archplan needs Python 3.11 or later; none of '$(PYTHON)' runs here"; exit 2; }
@@ -47,7 +47,12 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
-unit: plan-tools suite
+unit: plan-tools bench-tools suite
+
+# OWASP pytm, which benchmarks/bench_pytm.py compares archplan with, lives in its own .venv-pytm (it is no
+# dependency of archplan); the suite checks that the model the benchmark hands it builds and evaluates.
+bench-tools: $(DEV_STAMP)
+	@$(PY) benchmarks/bench_pytm.py --install-only
 
 suite: $(DEV_STAMP)
 	$(VENV)/bin/pytest -q

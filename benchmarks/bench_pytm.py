@@ -160,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[100, 1000, 5000], metavar="SIZE")
     parser.add_argument("--rounds", type=int, default=5, help="paired rounds per size (default 5)")
+    parser.add_argument("--install-only", action="store_true",
+                        help="create .venv-pytm and install pytm into it, then stop (make test's set-up)")
     args = parser.parse_args(argv)
+    if args.install_only:
+        pytm_python()
+        return 0
     if args.rounds < 1 or any(s < 1 for s in args.sizes):
         parser.error("sizes and --rounds must be positive")
     python = pytm_python()

@@ -7,10 +7,9 @@ import subprocess
 import sys
 from typing import Any
 
-import pytest
-
 from benchmarks import bench_engine
 from tests.conftest import ROOT
+from tests.plan_helpers import need
 
 
 def test_the_engine_benchmark_prints_each_stage_and_the_command() -> None:
@@ -118,9 +117,9 @@ def test_pytm_builds_and_evaluates_the_converted_model(tmp_path: Any) -> None:
     from benchmarks.gen_design import generate
 
     python = os.path.join(bench_pytm.VENV, "bin", "python")
-    if not os.path.exists(python):
-        # pytm is a benchmark dependency, not archplan's: bench_pytm.py installs it (network) into .venv-pytm.
-        pytest.skip("pytm is a benchmark dependency: run benchmarks/bench_pytm.py once to install it into .venv-pytm")
+    # pytm is a benchmark dependency, not archplan's: `make test` installs it into .venv-pytm (bench-tools).
+    need("pytm, a benchmark dependency installed into .venv-pytm", os.path.exists(python),
+         "make bench-tools, or benchmarks/bench_pytm.py --install-only")
     model = bench_pytm.pytm_model(generate(12))
     path = tmp_path / "model.json"
     path.write_text(json.dumps(model), encoding="utf-8")
