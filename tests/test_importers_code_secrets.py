@@ -153,7 +153,7 @@ def test_the_secret_survives_placement_behind_a_gateway_and_its_value_is_never_w
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "secrets_source: repo_config" in text
-    assert "credentials written in the source code: secret (" in text and "server.js:4)" in text
+    assert "credentials written in the service's code and configuration: secret (" in text and "server.js:4)" in text
     assert "sooper duper" not in text and "sooper duper" not in result.output
 
 
@@ -161,3 +161,34 @@ def test_a_service_without_literal_secrets_states_nothing_about_them(tmp_path: A
     write(str(tmp_path), "front/server.js", SERVER.replace("'sooper duper'", "process.env.SESSION_SECRET"))
     design = load_documents(import_paths("source", [str(tmp_path / "front")]))
     assert "secrets_source" not in fact(design, "service:front").data
+
+
+def test_spring_configuration_beside_the_code_is_read_tests_resources_are_not(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "orders/src/main/resources/application.properties", """
+        spring.datasource.url=jdbc:mysql://orders-db/orders
+        spring.datasource.password=orders_pw
+        spring.datasource.username=orders
+    """)
+    write(tmp, "orders/src/main/resources/bootstrap.yml", """
+        spring:
+          cloud:
+            config:
+              password: ${CONFIG_SERVICE_PASSWORD}
+        ---
+        security:
+          oauth2:
+            client:
+              clientSecret: s3cret
+    """)
+    write(tmp, "orders/src/test/resources/application.yml", "spring:\n  datasource:\n    password: test\n")
+    write(tmp, "orders/src/main/resources/logback.yml", "password: not-spring\n")
+    assert [(s.name, s.at.file.rsplit("/", 1)[-1], s.at.line) for s in scan([f"{tmp}/orders"])] == [
+        ("spring.datasource.password", "application.properties", 2),
+        ("security.oauth2.client.clientSecret", "bootstrap.yml", 9)]
+
+
+def test_spring_configuration_that_does_not_parse_is_left_to_the_spring_import(tmp_path: Any) -> None:
+    write(str(tmp_path), "orders/src/main/resources/application.yml", "spring: [unclosed\n")
+    write(str(tmp_path), "orders/Main.java", 'class Main { String apiKey = "k"; }\n')
+    assert [s.name for s in scan([str(tmp_path / "orders")])] == ["apiKey"]

@@ -21,6 +21,7 @@ the service's agent files agree.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import os
 import re
@@ -31,7 +32,8 @@ from typing import Any
 
 import yaml
 
-from engine.errors import Location
+from engine.errors import InputError, Location
+from engine.importers import spring
 from engine.importers.base import Body
 from engine.source import DEFAULT_LIMITS, Limits, read_text
 
@@ -54,6 +56,7 @@ class _Catalogue:
     skip_dirs: frozenset[str]
     skip_files: re.Pattern[str]
     generated: re.Pattern[str]
+    spring_config: re.Pattern[str]
 
 
 @functools.cache
@@ -63,7 +66,8 @@ def _catalogue() -> _Catalogue:
     return _Catalogue(tuple(data["suffixes"]), re.compile(data["names"], re.IGNORECASE),
                       frozenset(data["not_setters"]), re.compile(data["not_values"], re.DOTALL),
                       {str(k): int(v) for k, v in data["calls"].items()}, frozenset(data["skip_dirs"]),
-                      re.compile(data["skip_files"]), re.compile(data["generated"]))
+                      re.compile(data["skip_files"]), re.compile(data["generated"]),
+                      re.compile(data["spring_config"]))
 
 
 def snake(name: str) -> str:
@@ -97,28 +101,37 @@ def _setter(call: str) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
-def source_files(path: str) -> Iterator[str]:
-    """The running code under ``path``, sorted: tests, fixtures, examples, dependencies and build output skipped."""
+def source_files(path: str, *, spring: bool = False) -> Iterator[str]:
+    """The running code under ``path``, sorted: tests, fixtures, examples, dependencies and build output skipped;
+    with ``spring``, the Spring application configuration (``application*.yml``, ``bootstrap.properties``...)."""
     cat = _catalogue()
+
+    def wanted(name: str) -> bool:
+        if spring:
+            return cat.spring_config.fullmatch(name) is not None
+        return name.endswith(cat.suffixes) and not cat.skip_files.fullmatch(name)
+
     if not os.path.isdir(path):
-        if path.endswith(cat.suffixes) and not cat.skip_files.fullmatch(os.path.basename(path)):
+        if wanted(os.path.basename(path)):
             yield path
         return
     for root, dirs, names in os.walk(path):
         dirs[:] = sorted(d for d in dirs if d not in cat.skip_dirs and not d.startswith("."))
-        for n in sorted(names):
-            if n.endswith(cat.suffixes) and not cat.skip_files.fullmatch(n):
-                yield os.path.join(root, n)
+        yield from (os.path.join(root, n) for n in sorted(names) if wanted(n))
 
 
 def scan(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[Secret, ...]:
-    """The credentials written in the code under ``paths``, in file and line order."""
+    """The credentials written in the code under ``paths``, and in the Spring configuration beside it, in file
+    and line order. Configuration that does not parse is left to the ``spring`` import, which says why."""
     found: list[Secret] = []
     for p in paths:
         for f in source_files(p):
             text = read_text(f, limits)
             if not _catalogue().generated.search(text[:500]):
                 found.extend(secrets_of_file(f, text))
+        for f in source_files(p, spring=True):
+            with contextlib.suppress(InputError):
+                found.extend(Secret(name, at) for name, at in spring.literal_secrets(f, limits))
     return tuple(sorted(set(found), key=lambda s: (s.at.file, s.at.line, s.at.column, s.name)))
 
 
@@ -249,8 +262,8 @@ def record(body: Body, service: str, secrets: Sequence[Secret]) -> None:
         return
     body.set("services", service, "secrets_source", "repo_config", secrets[0].at)
     names = ", ".join(f"{s.name} ({s.at.file}:{s.at.line})" for s in secrets)
-    body.note("services", service, f"secrets_source repo_config: credentials written in the source code: {names} "
-                                   "(values not shown)")
+    body.note("services", service, "secrets_source repo_config: credentials written in the service's code and "
+                                   f"configuration: {names} (values not shown)")
 
 
 __all__ = ["Secret", "credential_name", "literal_value", "record", "scan", "secrets_of_file", "source_files"]
