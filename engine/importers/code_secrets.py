@@ -101,13 +101,13 @@ def _setter(call: str) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
-def source_files(path: str, *, spring: bool = False) -> Iterator[str]:
+def source_files(path: str, *, config: bool = False) -> Iterator[str]:
     """The running code under ``path``, sorted: tests, fixtures, examples, dependencies and build output skipped;
-    with ``spring``, the Spring application configuration (``application*.yml``, ``bootstrap.properties``...)."""
+    with ``config``, the Spring application configuration (``application*.yml``, ``bootstrap.properties``...)."""
     cat = _catalogue()
 
     def wanted(name: str) -> bool:
-        if spring:
+        if config:
             return cat.spring_config.fullmatch(name) is not None
         return name.endswith(cat.suffixes) and not cat.skip_files.fullmatch(name)
 
@@ -129,7 +129,7 @@ def scan(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[Secret,
             text = read_text(f, limits)
             if not _catalogue().generated.search(text[:500]):
                 found.extend(secrets_of_file(f, text))
-        for f in source_files(p, spring=True):
+        for f in source_files(p, config=True):
             with contextlib.suppress(InputError):
                 found.extend(Secret(name, at) for name, at in spring.literal_secrets(f, limits))
     return tuple(sorted(set(found), key=lambda s: (s.at.file, s.at.line, s.at.column, s.name)))
