@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
+from engine.importers import code_secrets
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
@@ -94,6 +95,8 @@ class RoutesDocument(ArtifactDocument):
     service_at: Location = field(default_factory=lambda: Location("", 1, 1))
     open_code: str | None = None
     """Why the service authenticates no caller (no code of it reads a credential), when that is so."""
+    secrets: tuple[code_secrets.Secret, ...] = ()
+    """The credentials its code writes out (names and places only)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -135,7 +138,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
-    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits))
+    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
+                secrets=code_secrets.scan(paths, limits))
     doc.remarks = sorted({*doc.remarks, *remarks})
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express or Spring MVC "
@@ -640,10 +644,12 @@ class Front:
 
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
-          taken: set[str] | None = None, open_code: str | None = None, context: str = "") -> RoutesDocument:
+          taken: set[str] | None = None, open_code: str | None = None, context: str = "",
+          secrets: tuple[code_secrets.Secret, ...] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
+    code_secrets.record(body, service, secrets)
     taken = set() if taken is None else taken
     for given in routes:
         r = replace(given, path=join(context, given.path)) if context else given
@@ -675,7 +681,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             _inferred(body, name, r, service, open_code)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
-                          format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code)
+                          format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
+                          secrets=secrets)
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
@@ -765,7 +772,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
-            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""))
+            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
+                            d.secrets)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks})))
         else:
             out.append(d)

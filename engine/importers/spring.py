@@ -430,14 +430,38 @@ class _App:
                                                  f"{prop.name}")
 
     def _secrets(self) -> None:
-        found: list[tuple[str, Location]] = []
-        for prop in self.props.values():
-            if isinstance(prop.value, bool) or not isinstance(prop.value, (str, int)):
-                continue
-            leaf = _CAMEL.sub("_", prop.name.rsplit(".", 1)[-1])
-            if infra.literal_secret(leaf, str(prop.value)):
-                found.append((prop.name, prop.location))
-        infra.record_literal_secrets(self.body, self.name, None, sorted(found, key=lambda f: f[0]))
+        infra.record_literal_secrets(self.body, self.name, None, sorted(_literal_secrets(self.props),
+                                                                        key=lambda f: f[0]))
 
 
-__all__ = ["SUFFIXES", "detect", "import_file", "import_paths"]
+def _literal_secrets(props: dict[str, _Prop]) -> list[tuple[str, Location]]:
+    """The secret-named properties with a literal value: (property, where), never the value."""
+    found: list[tuple[str, Location]] = []
+    for prop in props.values():
+        if isinstance(prop.value, bool) or not isinstance(prop.value, (str, int)):
+            continue
+        leaf = _CAMEL.sub("_", prop.name.rsplit(".", 1)[-1])
+        if infra.literal_secret(leaf, str(prop.value)):
+            found.append((prop.name, prop.location))
+    return found
+
+
+def literal_secrets(path: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, Location]]:
+    """The credentials one application YAML or ``.properties`` file writes out, in every document of it
+    (a profile's too): (property, where), never the value.
+
+    Raises:
+        InputError: the file is not YAML that parses (at its line).
+    """
+    if path.endswith(".properties"):
+        return _literal_secrets(_properties(path, read_text(path, limits)))
+    found: list[tuple[str, Location]] = []
+    for doc in parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True):
+        if isinstance(doc.data, dict):
+            flat: dict[str, _Prop] = {}
+            _flatten(doc, doc.data, (), (), flat)
+            found += _literal_secrets(flat)
+    return found
+
+
+__all__ = ["SUFFIXES", "detect", "import_file", "import_paths", "literal_secrets"]

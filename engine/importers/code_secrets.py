@@ -1,0 +1,269 @@
+"""Credentials written out in a service's source code -> ``secrets_source: repo_config`` (``import source``).
+
+A string literal given to a name that says credential is a secret kept in the repository, copied to every
+clone: ``secret: 'sooper secret'`` in an Express session's options, ``bob.password("secret")`` on a Spring
+``DataSourceBuilder``, ``app.config["SECRET_KEY"] = "..."``, ``PlainCredentials('guest', 'guest')``. The forms
+read, in Python (with ``ast``), JavaScript/TypeScript, Java and PHP (comments blanked first):
+
+- an assignment to a variable, attribute or key (``password = "x"``, ``$pass = 'x'``, ``cfg['token'] = 'x'``);
+- an object or dict entry, a keyword argument (``{secret: 'x'}``, ``'password' => 'x'``, ``f(api_key="x")``);
+- a setter or builder call with the literal alone (``setPassword("x")``, ``.password("x")``);
+- the password argument of a credentials constructor the catalogue names (``PlainCredentials(u, "x")``).
+
+What a credential name, a reference and a placeholder look like is data (``engine/data/code_secrets.yaml``):
+a name that merely mentions the word (``passwordField``, ``token_url``, ``get_secret``) is none; a value that
+refers elsewhere (``${X}``, ``process.env.X``, ``os.getenv(...)``, ``<password>``, an empty string) is none;
+tests, fixtures, examples and generated files are not read. Only the name is reported, never the value.
+It is the fact a literal password in an environment variable gives (``secrets_source: repo_config``), so that
+the service's agent files agree.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from engine.errors import InputError, Location
+from engine.importers import spring
+from engine.importers.base import Body
+from engine.source import DEFAULT_LIMITS, Limits, read_text
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A credential written in the code: the name it is given (never its value), and where."""
+
+    name: str
+    at: Location
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    suffixes: tuple[str, ...]
+    names: re.Pattern[str]
+    not_setters: frozenset[str]
+    not_values: re.Pattern[str]
+    calls: dict[str, int]
+    skip_dirs: frozenset[str]
+    skip_files: re.Pattern[str]
+    generated: re.Pattern[str]
+    spring_config: re.Pattern[str]
+
+
+@functools.cache
+def _catalogue() -> _Catalogue:
+    data: dict[str, Any] = yaml.safe_load(
+        resources.files("engine").joinpath("data", "code_secrets.yaml").read_text(encoding="utf-8"))
+    return _Catalogue(tuple(data["suffixes"]), re.compile(data["names"], re.IGNORECASE),
+                      frozenset(data["not_setters"]), re.compile(data["not_values"], re.DOTALL),
+                      {str(k): int(v) for k, v in data["calls"].items()}, frozenset(data["skip_dirs"]),
+                      re.compile(data["skip_files"]), re.compile(data["generated"]),
+                      re.compile(data["spring_config"]))
+
+
+def snake(name: str) -> str:
+    """``clientSecret`` -> ``client_secret``, ``X-Api-Key`` -> ``x_api_key``, ``session.secret`` -> ``secret``."""
+    last = name.rsplit(".", 1)[-1].strip("$_")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", last).replace("-", "_").lower()
+
+
+def credential_name(name: str) -> bool:
+    """Whether a name says it holds a credential (the whole name, not a mention of the word)."""
+    return _catalogue().names.fullmatch(snake(name)) is not None
+
+
+def literal_value(name: str, value: str) -> bool:
+    """Whether a literal given to a credential name is a credential: not empty, not a reference, a
+    placeholder, a switch or a path, and not the name itself (a form field's label)."""
+    return _catalogue().not_values.fullmatch(value) is None and snake(value) != snake(name)
+
+
+def _setter(call: str) -> str | None:
+    """The credential a call named ``call`` sets (``setPassword`` -> ``Password``), None when it sets none."""
+    m = re.fullmatch(r"(?:set|with)_?([A-Za-z]\w*)", call)
+    name = m.group(1) if m else call
+    if not credential_name(name) or (not m and snake(call).split("_", 1)[0] in _catalogue().not_setters):
+        return None
+    return name
+
+
+# --------------------------------------------------------------------------------------
+# Which files
+# --------------------------------------------------------------------------------------
+
+
+def source_files(path: str, *, config: bool = False) -> Iterator[str]:
+    """The running code under ``path``, sorted: tests, fixtures, examples, dependencies and build output skipped;
+    with ``config``, the Spring application configuration (``application*.yml``, ``bootstrap.properties``...)."""
+    cat = _catalogue()
+
+    def wanted(name: str) -> bool:
+        if config:
+            return cat.spring_config.fullmatch(name) is not None
+        return name.endswith(cat.suffixes) and not cat.skip_files.fullmatch(name)
+
+    if not os.path.isdir(path):
+        if wanted(os.path.basename(path)):
+            yield path
+        return
+    for root, dirs, names in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d not in cat.skip_dirs and not d.startswith("."))
+        yield from (os.path.join(root, n) for n in sorted(names) if wanted(n))
+
+
+def scan(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[Secret, ...]:
+    """The credentials written in the code under ``paths``, and in the Spring configuration beside it, in file
+    and line order. Configuration that does not parse is left to the ``spring`` import, which says why."""
+    found: list[Secret] = []
+    for p in paths:
+        for f in source_files(p):
+            text = read_text(f, limits)
+            if not _catalogue().generated.search(text[:500]):
+                found.extend(secrets_of_file(f, text))
+        for f in source_files(p, config=True):
+            with contextlib.suppress(InputError):
+                found.extend(Secret(name, at) for name, at in spring.literal_secrets(f, limits))
+    return tuple(sorted(set(found), key=lambda s: (s.at.file, s.at.line, s.at.column, s.name)))
+
+
+def secrets_of_file(path: str, text: str) -> list[Secret]:
+    """The credentials one source file writes out (by its language), in line order."""
+    found = _python(path, text) if path.endswith(".py") else _c_like(path, text, php=path.endswith(".php"))
+    return sorted(found, key=lambda s: (s.at.line, s.at.column, s.name))
+
+
+# --------------------------------------------------------------------------------------
+# Python, read with ast
+# --------------------------------------------------------------------------------------
+
+
+def _python(path: str, text: str) -> list[Secret]:
+    try:
+        tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # the routes import says why the file is not read
+    out: list[Secret] = []
+
+    def found(name: str, value: ast.AST | None, node: ast.AST) -> None:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str) and credential_name(name) and \
+                literal_value(name, value.value):
+            out.append(Secret(name, Location(path, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)))
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                name = _target_name(t)
+                if name:
+                    found(name, node.value, node)
+        elif isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values, strict=True):
+                if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                    found(k.value, v, k)
+        elif isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg:
+                    found(kw.arg, kw.value, kw.value)
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                node.func.id if isinstance(node.func, ast.Name) else ""
+            index = _catalogue().calls.get(callee)
+            if index and len(node.args) >= index:
+                arg = node.args[index - 1]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and \
+                        literal_value("password", arg.value):
+                    out.append(Secret(f"{callee}(password)", Location(path, arg.lineno, arg.col_offset + 1)))
+            setter = _setter(callee) if len(node.args) == 1 and not node.keywords else None
+            if setter:
+                found(setter, node.args[0], node)
+    return out
+
+
+def _target_name(t: ast.AST) -> str | None:
+    if isinstance(t, ast.Name):
+        return t.id
+    if isinstance(t, ast.Attribute):
+        return t.attr
+    if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
+        return t.slice.value
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# JavaScript, TypeScript, Java, PHP: read as text, comments blanked
+# --------------------------------------------------------------------------------------
+
+_STRING = r"""(?P<q>["'`])(?P<value>(?:(?!(?P=q))[^\\\n]|\\.)*)(?P=q)\s*(?=[,;)}\]\n]|$)"""
+_FORMS = (
+    # password = "x";  this.secret = 'x';  $pass = 'x';  { secret: 'x' }  (not ==, =>, ::)
+    re.compile(r"(?<![\w$])(?P<name>\$?[A-Za-z_]\w*)\s*(?::(?!:)|=(?![=>]))\s*" + _STRING, re.MULTILINE),
+    # "password": "x";  'password' => 'x';  cfg['token'] = 'x'
+    re.compile(r"(?P<kq>[\"'])(?P<name>[\w.\-]+)(?P=kq)\s*(?:\]\s*=(?![=>])|:|=>)\s*" + _STRING, re.MULTILINE),
+    # props.put("password", "x");  define('DB_PASSWORD', 'x')
+    re.compile(r"(?<![\w$])(?:put|setProperty|set|define)\(\s*(?P<kq>[\"'])(?P<name>[\w.\-]+)(?P=kq)\s*,\s*" +
+               _STRING, re.MULTILINE),
+)
+_SETTER = re.compile(r"(?<![\w$])(?P<call>[A-Za-z_]\w*)\(\s*" + _STRING.replace(r"\s*(?=[,;)}\]\n]|$)", r"\s*\)"))
+_CALL2 = re.compile(r"(?<![\w$])(?P<call>[A-Za-z_]\w*)\(\s*([\"'])[^\"'\n]*\2\s*,\s*" +
+                    _STRING.replace(r"(?=[,;)}\]\n]|$)", r"(?=[,)])"))
+_COMMENTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|(//[^\n]*|/\*.*?\*/)""",
+                       re.DOTALL)
+_HASH_COMMENTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(//[^\n]*|#[^\n]*|/\*.*?\*/)""",
+                            re.DOTALL)
+
+
+def _blank(text: str, php: bool) -> str:
+    """Comments replaced by spaces (line breaks kept, so that offsets and lines stay); strings kept."""
+    def repl(m: re.Match[str]) -> str:
+        return m.group(1) if m.group(1) is not None else re.sub(r"[^\n]", " ", m.group(2))
+
+    return (_HASH_COMMENTS if php else _COMMENTS).sub(repl, text)
+
+
+def _c_like(path: str, text: str, php: bool) -> list[Secret]:
+    code = _blank(text, php)
+    out: list[Secret] = []
+
+    def at(i: int) -> Location:
+        return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
+
+    for form in _FORMS:
+        for m in form.finditer(code):
+            name, value = m.group("name"), m.group("value")
+            if credential_name(name) and literal_value(name, value):
+                out.append(Secret(name.lstrip("$"), at(m.start("name"))))
+    for m in _SETTER.finditer(code):
+        name = _setter(m.group("call"))
+        if name and literal_value(name, m.group("value")):
+            out.append(Secret(name, at(m.start("call"))))
+    for m in _CALL2.finditer(code):
+        if _catalogue().calls.get(m.group("call")) == 2 and literal_value("password", m.group("value")):
+            out.append(Secret(f"{m.group('call')}(password)", at(m.start("value"))))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The fact
+# --------------------------------------------------------------------------------------
+
+
+def record(body: Body, service: str, secrets: Sequence[Secret]) -> None:
+    """The service keeps secrets in its repository: ``secrets_source: repo_config`` at the first credential,
+    and a note naming each (``secret (config.js:10)``), never its value."""
+    if not secrets:
+        return
+    body.set("services", service, "secrets_source", "repo_config", secrets[0].at)
+    names = ", ".join(f"{s.name} ({s.at.file}:{s.at.line})" for s in secrets)
+    body.note("services", service, "secrets_source repo_config: credentials written in the service's code and "
+                                   f"configuration: {names} (values not shown)")
+
+
+__all__ = ["Secret", "credential_name", "literal_value", "record", "scan", "secrets_of_file", "source_files"]

@@ -1,0 +1,194 @@
+"""`import source`: credentials written out in code become ``secrets_source: repo_config``, named, never shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli.main import main
+from engine.importers import import_paths, load_artifacts
+from engine.importers.code_secrets import credential_name, scan, secrets_of_file
+from engine.loader import load_documents
+from engine.review import review
+from tests.helpers import write, write_yaml
+from tests.importer_helpers import fact
+
+
+def found(name: str, text: str) -> list[tuple[str, int]]:
+    """(name, line) of each credential a file of that name and text writes out."""
+    import textwrap
+
+    return [(s.name, s.at.line) for s in secrets_of_file(name, textwrap.dedent(text).lstrip("\n"))]
+
+
+@pytest.mark.parametrize(("file", "text", "expected"), [
+    pytest.param("config.js", """
+        module.exports = {
+          session: {
+            name: 'sid',
+            secret: 'keyboard cat',
+          },
+          "apiKey": "k-123",
+        };
+    """, [("secret", 4), ("apiKey", 6)], id="js-object-keys"),
+    pytest.param("db.js", """
+        const dbPassword = "hunter2";
+        this.clientSecret = 'abc';
+        headers['X-Api-Key'] = 'k';
+    """, [("dbPassword", 1), ("clientSecret", 2), ("X-Api-Key", 3)], id="js-assignments"),
+    pytest.param("Jpa.java", """
+        class Jpa {
+            private static final String SIGNING_KEY = "s3cr3t";
+            DataSource ds() {
+                DataSourceBuilder b = DataSourceBuilder.create();
+                b.username("orders");
+                b.password("changeme");
+                props.setPassword("pw");
+                props.put("mail.smtp.password", "pw2");
+                return b.build();
+            }
+        }
+    """, [("SIGNING_KEY", 2), ("password", 6), ("Password", 7), ("mail.smtp.password", 8)], id="java-setters"),
+    pytest.param("app.py", """
+        import pika
+        app.secret_key = "dev"
+        app.config["JWT_SECRET"] = "jwt"
+        DB = {"password": "root"}
+        connect(host="db", passwd="pw")
+        creds = pika.PlainCredentials("guest", "guest")
+    """, [("secret_key", 2), ("JWT_SECRET", 3), ("password", 4), ("passwd", 5), ("PlainCredentials(password)", 6)],
+        id="python-forms"),
+    pytest.param("db.php", """
+        <?php
+        $password = 'rootpw';
+        $cfg = ['db_pass' => "pw"];
+        define('AUTH_KEY', 'k');
+    """, [("password", 2), ("db_pass", 3), ("AUTH_KEY", 4)], id="php-forms"),
+])
+def test_a_literal_given_to_a_credential_name_is_found_with_its_line(file: str, text: str,
+                                                                      expected: list[tuple[str, int]]) -> None:
+    assert found(file, text) == expected
+
+
+@pytest.mark.parametrize(("file", "text"), [
+    pytest.param("a.js", "const secret = '';\nconst token = \"\";\n", id="empty-strings"),
+    pytest.param("a.js", "const password = process.env.DB_PASSWORD || 'x' + y;\n", id="process-env"),
+    pytest.param("a.js", "const secret = `${process.env.S}`;\n", id="template-reference"),
+    pytest.param("a.js", "cfg.password = '${DB_PASSWORD}';\ncfg.secret = '<your-secret>';\n", id="placeholders"),
+    pytest.param("a.js", "const passwordField = 'pw';\nconst token_url = 'https://x/token';\n", id="name-mentions"),
+    pytest.param("a.js", "if (password === 'x') {}\nif (token != 'y') {}\n", id="comparisons"),
+    pytest.param("a.js", "// const secret = 'old';\n/* password: 'pw' */\n", id="comments"),
+    pytest.param("a.js", "fetch(u, {credentials: 'include'});\nconst RANGE_TOKEN = '__r';\n", id="not-credentials"),
+    pytest.param("a.js", "const fields = {password: 'password'};\n", id="a-field-named-like-itself"),
+    pytest.param("a.js", "const SENSITIVE = ['password', 'token'];\n", id="a-list-of-names"),
+    pytest.param("a.py", "secret_name = 'db-creds'\npassword = os.getenv('DB_PASSWORD', 'x')\n", id="python-refs"),
+    pytest.param("a.py", "key = get_secret('db')\nv = vault.read_password('x')\nverify_password('pw')\n",
+                 id="python-getters"),
+    pytest.param("a.py", "private_key = '/etc/keys/key.pem'\nPASSWORD_ENV = 'DB_PASSWORD'\n", id="paths-and-env-names"),
+    pytest.param("A.java", 'String pw = System.getenv("DB_PASSWORD");\n@Value("${db.password}") String password;\n'
+                 'String s = getSecret("name");\n', id="java-refs"),
+    pytest.param("a.py", "def broken(:\n    password = 'x'\n", id="python-that-does-not-parse"),
+])
+def test_references_placeholders_and_mentions_are_not_credentials(file: str, text: str) -> None:
+    assert found(file, text) == []
+
+
+@pytest.mark.parametrize("name", ["password", "DB_PASSWORD", "clientSecret", "session.secret", "X-Api-Key", "apikey",
+                                  "accessToken", "token", "privateKey"])
+def test_credential_names(name: str) -> None:
+    assert credential_name(name)
+
+
+@pytest.mark.parametrize("name", ["passwordField", "token_url", "secret_name", "loginToken", "withCredentials",
+                                  "credentials", "key", "username"])
+def test_names_that_merely_mention_a_credential(name: str) -> None:
+    assert not credential_name(name)
+
+
+def test_tests_fixtures_examples_dependencies_and_generated_files_are_not_read(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    literal = "const secret = 'kept';\n"
+    for name in ["svc/test/a.js", "svc/src/test/java/A.java", "svc/fixtures/a.js", "svc/examples/a.js",
+                 "svc/node_modules/lib/a.js", "svc/api.spec.js", "svc/api.test.ts", "svc/test_app.py",
+                 "svc/AppTests.java", "svc/conftest.py", "svc/public/vendor.js", "svc/app.min.js"]:
+        write(tmp, name, literal if name.endswith((".js", ".ts")) else "secret = 'kept'\n")
+    write(tmp, "svc/gen.js", "// Code generated by protoc. DO NOT EDIT.\n" + literal)
+    assert scan([f"{tmp}/svc"]) == ()
+    write(tmp, "svc/config.js", literal)
+    assert [(s.name, s.at.file, s.at.line) for s in scan([f"{tmp}/svc"])] == [("secret", f"{tmp}/svc/config.js", 1)]
+
+
+SERVER = """
+    const express = require('express');
+    const session = require('express-session');
+    const app = express();
+    app.use(session({secret: 'sooper duper', resave: false}));
+    app.get('/health', (req, res) => res.send('ok'));
+"""
+
+
+def test_a_service_with_a_literal_secret_keeps_secrets_in_repo_config_by_name_only(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "front/server.js", SERVER)
+    docs = import_paths("source", [f"{tmp}/front"])
+    svc = fact(load_documents(docs), "service:front")
+    assert svc.data["secrets_source"] == "repo_config"
+    at = svc.locate("secrets_source")
+    assert (at.file, at.line) == (f"{tmp}/front/server.js", 4)
+    rv = review([], extra=docs)
+    assert [f.subject for f in rv.findings if f.kind == "risk" and f.rule == "secrets-in-code-image-or-repo"] == \
+        ["service:front"]
+
+
+def test_the_secret_survives_placement_behind_a_gateway_and_its_value_is_never_written(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write_yaml(tmp, "compose.yaml", {"services": {"front": {"image": "shop/front", "ports": ["80:8080"]}}})
+    write(tmp, "front/server.js", SERVER)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/front"]))
+    assert fact(design, "service:front").data["secrets_source"] == "repo_config"
+    out = tmp_path / "api.yaml"
+    result = CliRunner().invoke(main, ["import", "source", f"{tmp}/front", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "secrets_source: repo_config" in text
+    assert "credentials written in the service's code and configuration: secret (" in text and "server.js:4)" in text
+    assert "sooper duper" not in text and "sooper duper" not in result.output
+
+
+def test_a_service_without_literal_secrets_states_nothing_about_them(tmp_path: Any) -> None:
+    write(str(tmp_path), "front/server.js", SERVER.replace("'sooper duper'", "process.env.SESSION_SECRET"))
+    design = load_documents(import_paths("source", [str(tmp_path / "front")]))
+    assert "secrets_source" not in fact(design, "service:front").data
+
+
+def test_spring_configuration_beside_the_code_is_read_tests_resources_are_not(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "orders/src/main/resources/application.properties", """
+        spring.datasource.url=jdbc:mysql://orders-db/orders
+        spring.datasource.password=orders_pw
+        spring.datasource.username=orders
+    """)
+    write(tmp, "orders/src/main/resources/bootstrap.yml", """
+        spring:
+          cloud:
+            config:
+              password: ${CONFIG_SERVICE_PASSWORD}
+        ---
+        security:
+          oauth2:
+            client:
+              clientSecret: s3cret
+    """)
+    write(tmp, "orders/src/test/resources/application.yml", "spring:\n  datasource:\n    password: test\n")
+    write(tmp, "orders/src/main/resources/logback.yml", "password: not-spring\n")
+    assert [(s.name, s.at.file.rsplit("/", 1)[-1], s.at.line) for s in scan([f"{tmp}/orders"])] == [
+        ("spring.datasource.password", "application.properties", 2),
+        ("security.oauth2.client.clientSecret", "bootstrap.yml", 9)]
+
+
+def test_spring_configuration_that_does_not_parse_is_left_to_the_spring_import(tmp_path: Any) -> None:
+    write(str(tmp_path), "orders/src/main/resources/application.yml", "spring: [unclosed\n")
+    write(str(tmp_path), "orders/Main.java", 'class Main { String apiKey = "k"; }\n')
+    assert [s.name for s in scan([str(tmp_path / "orders")])] == ["apiKey"]
