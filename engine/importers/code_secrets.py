@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import itertools
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -101,6 +102,10 @@ def _setter(call: str) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
+# As many files as the routes import reads of one tree (code_routes.MAX_FILES); a larger tree is read in part.
+MAX_FILES = 5000
+
+
 def source_files(path: str, *, config: bool = False) -> Iterator[str]:
     """The running code under ``path``, sorted: tests, fixtures, examples, dependencies and build output skipped;
     with ``config``, the Spring application configuration (``application*.yml``, ``bootstrap.properties``...)."""
@@ -125,7 +130,7 @@ def scan(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[Secret,
     and line order. Configuration that does not parse is left to the ``spring`` import, which says why."""
     found: list[Secret] = []
     for p in paths:
-        for f in source_files(p):
+        for f in itertools.islice(source_files(p), MAX_FILES):
             text = read_text(f, limits)
             if not _catalogue().generated.search(text[:500]):
                 found.extend(secrets_of_file(f, text))
