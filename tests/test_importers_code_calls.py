@@ -167,3 +167,26 @@ def test_without_a_deployment_the_calls_add_nothing(tmp_path: Any) -> None:
     write(str(tmp_path), "shop/app.py", CLIENT)
     design = load_documents(load_artifacts([f"source={tmp_path}/shop"]))
     assert not [k for k in design.by_key() if k.startswith(("interaction:", "external:"))]
+
+
+def test_a_default_host_already_called_gets_only_the_timeout(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+            depends_on: [user]
+          user:
+            image: acme/user
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        USER = os.getenv("USER_HOST", "user")
+        def check(id):
+            return requests.get(f"http://{USER}:8080/check/{id}", timeout=2.5)
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    call = fact(design, "interaction:shop->user")
+    assert call.data["timeout_ms"] == 2500
+    assert not [w for w in design.warnings if "interaction" in w.message]  # no second inferred_from to conflict
+    assert call.locate("timeout_ms").line == 4

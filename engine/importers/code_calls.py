@@ -476,6 +476,8 @@ class Link:
     """The deployment drew the interaction (else the code's default URL names the target)."""
     external_host: str | None = None
     protocol: str | None = None
+    evidence: tuple[str, ...] = ()
+    """Why the code's default URL is called (``inferred_from``), when the deployment drew no interaction."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -489,8 +491,8 @@ def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str
         if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
             continue
         for i in d.data.get("interactions") or []:
-            if isinstance(i, dict) and isinstance(i.get("inferred_from"), str):
-                drawn.setdefault(str(i.get("from")), []).append((i, i["inferred_from"]))
+            if isinstance(i, dict):
+                drawn.setdefault(str(i.get("from")), []).append((i, str(i.get("inferred_from") or "")))
     return env, drawn
 
 
@@ -531,10 +533,14 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
     scheme = call.scheme or urlsplit(default).scheme
     protocol = _SCHEMES.get(scheme)
     why = f"{why}; {var} is not set in the deployment: the code's default {call.url.default!r} applies"
+    said = (f"{var} ({call.how()}, its default: the deployment does not set it) names host {host}",)
     if host in env and host != service:
-        return Link(host, ms, at, (why,), False, protocol=protocol)
+        known = [i for i, _e in drawn if i.get("to") == host]  # drawn from another variable, or depends_on
+        if known:
+            return None if known[0].get("timeout_ms") is not None else Link(host, ms, at, (why,), True)
+        return Link(host, ms, at, (why,), False, protocol=protocol, evidence=said)
     if host_exposure(host) == "public":
-        return Link(safe_name(var.lower().replace("_", "-")), ms, at, (why,), False, host, protocol)
+        return Link(safe_name(var.lower().replace("_", "-")), ms, at, (why,), False, host, protocol, said)
     return None
 
 
@@ -567,7 +573,8 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     none = [i for i in items if i[1] == 0]
     pick = none[0] if none else max(items, key=lambda i: i[1])
     notes = tuple(dict.fromkeys(i[2] for i in items))
-    return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol)
+    evidence = tuple(dict.fromkeys(e for i in items for e in i[3].evidence))
+    return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence)
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
@@ -580,6 +587,7 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
             body.note("externals", link.target, f"named after the variable that would set its URL: {link.notes[0]}")
         if not link.drawn:
             data["style"] = "sync"
+            data["inferred_from"] = "; ".join(link.evidence)[:2000]
             if link.protocol:
                 data["protocol"] = link.protocol
         ident = body.fact("interactions", data, link.at)
