@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.errors import Location
 from engine.importers import load_artifacts
-from engine.importers.code_calls import Call, python_calls, service_calls
+from engine.importers.code_calls import Call, js_calls, python_calls, service_calls
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -190,3 +190,24 @@ def test_a_default_host_already_called_gets_only_the_timeout(tmp_path: Any) -> N
     assert call.data["timeout_ms"] == 2500
     assert not [w for w in design.warnings if "interaction" in w.message]  # no second inferred_from to conflict
     assert call.locate("timeout_ms").line == 4
+
+
+def test_javascript_request_and_axios_calls() -> None:
+    code = src("""
+        const request = require('request');
+        const axios = require("axios");
+        var catalogueHost = process.env.CATALOGUE_HOST || 'catalogue'
+        const ordersUrl = process.env['ORDERS_URL'];
+        function request2(x) {}
+        request('http://' + catalogueHost + ':8080/product/' + sku, (err, res, body) => {});
+        axios.get(`${ordersUrl}/orders/${id}`, { timeout: 2500 });
+        axios({ method: 'post', url: process.env.PAY_URL + '/pay', timeout: 0 });
+        request(someUrl, cb);
+    """)
+    calls = by_var(js_calls("cart/server.js", code))
+    assert sorted(calls) == ["CATALOGUE_HOST", "ORDERS_URL", "PAY_URL"]
+    cat = calls["CATALOGUE_HOST"]
+    assert (cat.client, cat.scheme, cat.url.default, cat.at.line, cat.timeout.seconds) == (
+        "request", "http", "catalogue", 6, None)
+    assert (calls["ORDERS_URL"].client, calls["ORDERS_URL"].timeout.seconds) == ("axios.get", 2.5)
+    assert calls["PAY_URL"].timeout.seconds is None  # axios' timeout 0 is none

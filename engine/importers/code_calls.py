@@ -14,6 +14,10 @@ how long the service waits for them. This module reads, with ``ast``, the Python
   4 s with the variable noted; ``* 2`` is followed), in the library's unit (seconds for both). No ``timeout``
   is none for ``requests`` (it waits forever) and httpx's default of 5 s.
 
+In JavaScript, ``request(...)`` and ``axios`` calls (``require``d or imported) are read the same way, by their
+text: ``const host = process.env.X || 'default'`` names, ``+`` and template literals, and a numeric ``timeout:``
+option in milliseconds (none when left out: neither library has a default).
+
 A call whose URL resolves to no variable adds nothing (unknown stays unknown). ``links`` joins the calls with
 the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each workload
 sets:
@@ -449,13 +453,119 @@ def wrappers_of(path: str, text: str) -> dict[str, tuple[list[str], dict[str, st
     return out
 
 
+# ---- JavaScript: request, axios -------------------------------------------------------------------
+
+_JS_LIBS = ("request", "axios")
+"""Node HTTP clients read; neither has a default timeout (axios' ``timeout: 0`` is none); both count in ms."""
+_JS_REQUIRE = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['\"](request|axios)['\"]\s*\)|"
+                         r"\bimport\s+([\w$]+)\s+from\s+['\"](request|axios)['\"]")
+_JS_ENV = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*process\.env(?:\.(\w+)|\[\s*['\"](\w+)['\"]\s*\])"
+                     r"(?:\s*\|\|\s*(['\"])([^'\"\n]*)\4)?\s*[;,\n]")
+_JS_CALL = re.compile(r"(?<![.\w$])([\w$]+)(?:\s*\.\s*(get|post|put|patch|delete|head|request))?\s*\(")
+_JS_TERM = re.compile(r"\s*(?:'([^'\n]*)'|\"([^\"\n]*)\"|`([^`]*)`|process\.env\.(\w+)|([\w$]+))\s*(\+|$)")
+
+
+def js_calls(path: str, text: str) -> list[Call]:
+    """The ``request`` / ``axios`` calls of a JavaScript file whose URL resolves to an environment variable
+    (``const host = process.env.CATALOGUE_HOST || 'catalogue'``; ``'http://' + host + ':8080/x'``), with the
+    ``timeout:`` option they pass (milliseconds; none when left out)."""
+    libs = {m.group(1) or m.group(3): m.group(2) or m.group(4) for m in _JS_REQUIRE.finditer(text)}
+    if not libs:
+        return []
+    names: dict[str, Ref | None] = {}
+    for m in _JS_ENV.finditer(text):
+        ref = Ref(m.group(2) or m.group(3), m.group(5))
+        names[m.group(1)] = ref if m.group(1) not in names else None
+    out: list[Call] = []
+    for m in _JS_CALL.finditer(text):
+        lib = libs.get(m.group(1))
+        if lib is None or text[max(0, m.start() - 9):m.start()].rstrip().endswith("function"):
+            continue
+        args = _js_args(text, m.end() - 1)
+        options = re.search(r"\burl\s*:\s*([^,}\n]+)", args) if args.lstrip().startswith("{") else None
+        first = options.group(1) if options else _js_first(args)
+        found = url_of(_js_parts(first, names))
+        if found is None:
+            continue
+        t = re.search(r"\btimeout\s*:\s*(\d+(?:\.\d+)?)\b", args)
+        if re.search(r"\btimeout\s*:", args) and t is None:
+            continue  # a timeout not read: unknown
+        timeout = Timeout(float(t.group(1)) / 1000 if t and float(t.group(1)) else None,
+                          said=t.group(1) if t else "none passed")
+        line = text.count("\n", 0, m.start()) + 1
+        verb = m.group(2) or "request"
+        out.append(Call(Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1),
+                        f"{lib}.{verb}" if lib == "axios" or m.group(2) else lib, found[0], found[1], timeout))
+    return out
+
+
+def _js_args(text: str, i: int) -> str:
+    """The text between the parenthesis at ``text[i]`` and the one that closes it (strings skipped)."""
+    depth, k = 0, i
+    while k < len(text):
+        c = text[k]
+        if c in "'\"`":
+            k = text.find(c, k + 1)
+            if k < 0:
+                break
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return text[i + 1:k]
+        k += 1
+    return text[i + 1:]
+
+
+def _js_first(args: str) -> str:
+    """The first top-level argument of an argument list."""
+    depth, k = 0, 0
+    while k < len(args):
+        c = args[k]
+        if c in "'\"`":
+            k = max(args.find(c, k + 1), k)
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            return args[:k]
+        k += 1
+    return args
+
+
+def _js_parts(expr: str, names: Mapping[str, Ref | None]) -> list[Part]:
+    """A ``'lit' + name + `tpl ${x}` `` concatenation as pieces (``[None]`` where unknown)."""
+    out: list[Part] = []
+    pos, expr = 0, expr.strip()
+    while pos < len(expr):
+        m = _JS_TERM.match(expr, pos)
+        if m is None or m.end() == pos:
+            return [*out, None]
+        single, double, template, env, name = m.group(1, 2, 3, 4, 5)
+        if template is not None:
+            for i, piece in enumerate(re.split(r"\$\{\s*([^}]*?)\s*\}", template)):
+                out.append(piece if i % 2 == 0 else names.get(piece))
+        elif env:
+            out.append(Ref(env, None))
+        elif name:
+            out.append(names.get(name))
+        else:
+            out.append(single if single is not None else double)
+        pos = m.end()
+    return [p for p in out if p != ""] or [None]
+
+
 def service_calls(files: Sequence[tuple[str, str]]) -> tuple[Call, ...]:
-    """The outbound calls of a service's Python files (path, text), request classes of its own followed."""
+    """The outbound calls of a service's Python and JavaScript files (path, text), request classes of its own
+    followed."""
     py = [(p, t) for p, t in files if p.endswith(".py")]
     wrappers: dict[str, tuple[list[str], dict[str, str]]] = {}
     for p, t in py:
         wrappers.update(wrappers_of(p, t))
     calls = [c for p, t in py for c in python_calls(p, t, wrappers)]
+    calls += [c for p, t in files if p.endswith((".js", ".mjs", ".cjs", ".ts")) for c in js_calls(p, t)]
     return tuple(sorted(set(calls), key=lambda c: (c.at.file, c.at.line, c.at.column, c.client)))
 
 
@@ -548,14 +658,15 @@ def _timeout_ms(call: Call, variables: Mapping[str, tuple[str, Location]]) -> tu
     """The call's timeout in milliseconds (0: none), why, and where it is stated."""
     t = call.timeout
     lib = call.client.split(".")[0]
+    unit = "milliseconds" if lib in _JS_LIBS else "seconds"
     if t.var and t.var in variables:
         value, where = variables[t.var]
-        seconds = _number(value)
-        if seconds is not None:
+        number = _number(value)
+        if number is not None:
             scaled = "" if t.factor == 1 else f" x {t.factor:g}"
-            return (round(seconds * t.factor * 1000), f"from source: {call.how()} passes timeout={t.said}; "
-                    f"{t.var}={value} set in the deployment ({where}), read as seconds (the {lib} unit){scaled}",
-                    where)
+            return (round(number * t.factor * (1 if lib in _JS_LIBS else 1000)), f"from source: {call.how()} passes "
+                    f"timeout={t.said}; {t.var}={value} set in the deployment ({where}), read as {unit} ({lib}'s "
+                    f"unit){scaled}", where)
     if t.seconds is None:
         wait = "requests waits forever" if lib == "requests" else f"{lib} waits forever"
         return 0, f"from source: {call.how()} with no timeout ({t.said}); {wait}", call.at
@@ -564,7 +675,7 @@ def _timeout_ms(call: Call, variables: Mapping[str, tuple[str, Location]]) -> tu
                 f"{t.seconds:g} s applies", call.at)
     said = f"{t.said}, {t.var}'s default in the code ({t.defined or call.at.file})" if t.var else t.said
     return (round(t.seconds * 1000), f"from source: {call.how()} passes timeout={said}: {t.seconds:g} s "
-            f"(the {lib} unit)", call.at)
+            f"({lib} counts in {unit})", call.at)
 
 
 def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
@@ -596,5 +707,5 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
             body.note("interactions", ident, f"timeout_ms: {note}")
 
 
-__all__ = ["Call", "Link", "Ref", "Timeout", "links", "python_calls", "record", "resolve", "service_calls",
+__all__ = ["Call", "Link", "Ref", "Timeout", "js_calls", "links", "python_calls", "record", "resolve", "service_calls",
            "timeout_of", "url_of", "wrappers_of"]
