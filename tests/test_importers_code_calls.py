@@ -132,7 +132,8 @@ def test_an_unset_url_variable_with_a_public_default_is_an_external_named_after_
     gateway = fact(design, "external:payment-gateway")
     assert gateway.data["description"].startswith("pay.example.com")
     call = fact(design, "interaction:shop->payment-gateway")
-    assert (call.data["timeout_ms"], call.data["style"], call.data["protocol"]) == (0, "sync", "http")
+    assert (call.data["timeout_ms"], call.data["style"], call.data["protocol"], call.data["tls"]) == (
+        0, "sync", "http", True)  # https
     assert call.location.line == 13
     # a variable the deployment does not set, with no default, and one no interaction was drawn from: unknown
     assert not [k for k in design.by_key() if k.startswith(("interaction:shop->audit", "interaction:shop->ledger"))]
@@ -160,7 +161,7 @@ def test_a_default_host_that_names_a_workload_is_a_call_to_it(tmp_path: Any) -> 
     """)
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
     call = fact(design, "interaction:shop->user")
-    assert (call.data["timeout_ms"], call.data["protocol"]) == (0, "http")
+    assert (call.data["timeout_ms"], call.data["protocol"], call.data["tls"]) == (0, "http", False)
 
 
 def test_without_a_deployment_the_calls_add_nothing(tmp_path: Any) -> None:
@@ -211,3 +212,40 @@ def test_javascript_request_and_axios_calls() -> None:
         "request", "http", "catalogue", 6, None)
     assert (calls["ORDERS_URL"].client, calls["ORDERS_URL"].timeout.seconds) == ("axios.get", 2.5)
     assert calls["PAY_URL"].timeout.seconds is None  # axios' timeout 0 is none
+
+
+def test_a_catalogued_timeout_variable_the_deployment_sets_is_kept(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+            environment:
+              BILLING_ADDR: billing:8080
+              BACKEND_TIMEOUT: "9"
+          billing:
+            image: acme/billing
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        BILLING = os.environ.get("BILLING_ADDR")
+        def charge():
+            return requests.post(f"http://{BILLING}/charge", timeout=float(os.getenv("BACKEND_TIMEOUT", "4")))
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    call = fact(design, "interaction:shop->billing")
+    assert call.data["timeout_ms"] == 9000 and call.locate("timeout_ms").file.endswith("compose.yaml")
+    assert not [w for w in design.warnings if "timeout_ms" in w.message]
+
+
+def test_names_that_refer_to_each_other_resolve_to_nothing() -> None:
+    code = src("""
+        import requests
+        A = B
+        B = A
+        T = T2
+        T2 = T
+        requests.get(A, timeout=T)
+        requests.get("http://" + "x" * 3 + "/", timeout=1)
+    """)
+    assert python_calls("svc/loop.py", code) == []

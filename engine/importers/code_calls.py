@@ -53,7 +53,7 @@ _LIBS = {"requests": None, "httpx": 5.0}
 """HTTP client modules read, and the timeout in seconds each applies when the call passes none."""
 _SESSIONS = {"Session", "session", "Client", "AsyncClient"}
 _SCHEMES = {"http": "http", "https": "http", "ws": "websocket", "wss": "websocket", "grpc": "grpc"}
-_NONE = "none"
+_TLS = {"http": False, "https": True, "ws": False, "wss": True}
 _MAX_DEPTH = 8
 
 
@@ -588,6 +588,8 @@ class Link:
     protocol: str | None = None
     evidence: tuple[str, ...] = ()
     """Why the code's default URL is called (``inferred_from``), when the deployment drew no interaction."""
+    scheme: str | None = None
+    """The default URL's scheme (``https``: the call is encrypted), when the deployment drew no interaction."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -648,9 +650,9 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
         known = [i for i, _e in drawn if i.get("to") == host]  # drawn from another variable, or depends_on
         if known:
             return None if known[0].get("timeout_ms") is not None else Link(host, ms, at, (why,), True)
-        return Link(host, ms, at, (why,), False, protocol=protocol, evidence=said)
+        return Link(host, ms, at, (why,), False, protocol=protocol, evidence=said, scheme=scheme)
     if host_exposure(host) == "public":
-        return Link(safe_name(var.lower().replace("_", "-")), ms, at, (why,), False, host, protocol, said)
+        return Link(safe_name(var.lower().replace("_", "-")), ms, at, (why,), False, host, protocol, said, scheme)
     return None
 
 
@@ -685,7 +687,9 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     pick = none[0] if none else max(items, key=lambda i: i[1])
     notes = tuple(dict.fromkeys(i[2] for i in items))
     evidence = tuple(dict.fromkeys(e for i in items for e in i[3].evidence))
-    return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence)
+    schemes = {i[3].scheme for i in items}
+    return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
+                schemes.pop() if len(schemes) == 1 else None)
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
@@ -701,7 +705,12 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
             data["inferred_from"] = "; ".join(link.evidence)[:2000]
             if link.protocol:
                 data["protocol"] = link.protocol
+            if link.scheme in _TLS:
+                data["tls"] = _TLS[link.scheme]
         ident = body.fact("interactions", data, link.at)
+        if "tls" in data:
+            body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the default URL's scheme is "
+                                             f"{link.scheme}")
         body.set("interactions", ident, "timeout_ms", link.timeout_ms, link.at)
         for note in link.notes:
             body.note("interactions", ident, f"timeout_ms: {note}")
