@@ -19,7 +19,7 @@ CLIENT = """
     from requests import post as send
 
     BILLING = os.getenv("BILLING_ADDR", "billing:8080")
-    GATEWAY = os.getenv("PAYMENT_GATEWAY", "https://pay.example.com/")
+    GATEWAY = os.getenv("PAYMENT_GATEWAY", "https://shop:s3cret@pay.example.com/")
     TIMEOUT = int(os.getenv("HTTP_WAIT", "3"))
     session = requests.Session()
 
@@ -131,6 +131,9 @@ def test_an_unset_url_variable_with_a_public_default_is_an_external_named_after_
     design = _project(str(tmp_path), "")
     gateway = fact(design, "external:payment-gateway")
     assert gateway.data["description"].startswith("pay.example.com")
+    docs = load_artifacts([f"compose={tmp_path}/compose.yaml", f"source={tmp_path}/shop"])
+    said = repr([(d.data, getattr(d, "notes", {})) for d in docs])
+    assert "pay.example.com" in said and "s3cret" not in said  # never a credential of the URL
     call = fact(design, "interaction:shop->payment-gateway")
     assert (call.data["timeout_ms"], call.data["style"], call.data["protocol"], call.data["tls"]) == (
         0, "sync", "http", True)  # https

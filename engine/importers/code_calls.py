@@ -644,7 +644,8 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
         return None
     scheme = call.scheme or urlsplit(default).scheme
     protocol = _SCHEMES.get(scheme)
-    why = f"{why}; {var} is not set in the deployment: the code's default {call.url.default!r} applies"
+    shown = re.sub(r"//[^/@\s]*@", "//", call.url.default)  # never a credential written in the URL
+    why = f"{why}; {var} is not set in the deployment: the code's default {shown!r} applies"
     said = (f"{var} ({call.how()}, its default: the deployment does not set it) names host {host}",)
     if host in env and host != service:
         known = [i for i, _e in drawn if i.get("to") == host]  # drawn from another variable, or depends_on
