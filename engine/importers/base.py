@@ -44,6 +44,9 @@ class ArtifactDocument(Document):
     ``proxy_pass`` with a URI part): how ``code_routes.compose`` writes the public path of a service's routes."""
     context_paths: dict[str, str] = field(default_factory=dict)
     """Service -> the path its web server serves every route under (Spring's ``server.servlet.context-path``)."""
+    environment: dict[str, dict[str, tuple[str, Location]]] = field(default_factory=dict)
+    """Workload -> the environment variables its deployment sets (value, where): never rendered (values may be
+    credentials); ``code_calls`` reads which of the variables a service's code reads are set."""
 
     def locate(self, path: Path) -> Location:
         """The artifact location of ``path``, or of its nearest parent that has one."""
@@ -69,6 +72,7 @@ class Body:
         self.remarks: list[tuple[Location, str]] = []
         self.strips: dict[str, bool] = {}
         self.context_paths: dict[str, str] = {}
+        self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -141,7 +145,7 @@ class Body:
             data[section] = out
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
                                 format=self.format, strips=self.strips,
-                                context_paths=self.context_paths)
+                                context_paths=self.context_paths, environment=self.environment)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_secrets
+from engine.importers import code_calls, code_secrets
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
@@ -97,6 +97,8 @@ class RoutesDocument(ArtifactDocument):
     """Why the service authenticates no caller (no code of it reads a credential), when that is so."""
     secrets: tuple[code_secrets.Secret, ...] = ()
     """The credentials its code writes out (names and places only)."""
+    calls: tuple[code_calls.Call, ...] = ()
+    """Its outbound HTTP calls (``code_calls``), joined with the deployment by ``compose``."""
 
 
 # --------------------------------------------------------------------------------------
@@ -122,6 +124,7 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
     routes: list[Route] = []
     remarks: list[tuple[Location, str]] = []
+    texts: list[tuple[str, str]] = []
     for p in paths:
         files = list(code_files(p))
         if len(files) > MAX_FILES:
@@ -129,6 +132,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             files = files[:MAX_FILES]
         for f in files:
             text = read_text(f, limits)  # a file that cannot be read as text stops the import
+            texts.append((f, text))
             try:
                 routes.extend(routes_of_file(f, text))
             except InputError as exc:  # code its own compiler would reject: said, and the rest is read
@@ -141,6 +145,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=code_secrets.scan(paths, limits))
     doc.remarks = sorted({*doc.remarks, *remarks})
+    doc.calls = code_calls.service_calls(texts)
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express or Spring MVC "
                                                                  "found: the service's endpoints stay unknown")})
@@ -645,7 +650,7 @@ class Front:
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
-          secrets: tuple[code_secrets.Secret, ...] = ()) -> RoutesDocument:
+          secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -679,6 +684,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             name = safe_name(f"{service}-{r.method}-{r.path}")
             body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
             _inferred(body, name, r, service, open_code)
+    code_calls.record(body, service, links)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -769,12 +775,13 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
             taken.update(f"{ep.get('method')} {ep.get('path')}" for ep in d.data.get("endpoints") or []
                          if isinstance(ep, dict) and not ep.get("name"))
+    links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets)
-            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks})))
+                            d.secrets, links.get(d.service, ()))
+            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls))
         else:
             out.append(d)
     return out

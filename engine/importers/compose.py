@@ -52,6 +52,7 @@ from engine.importers.infra import (
     catalog,
     datastore_auth,
     edge_fact,
+    environment,
     image_base,
     infer_edges,
     literal_secret,
@@ -126,6 +127,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
+    body.environment = environment(scan.mentions, scan.kinds)
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds)
     _address_books(body, scan)
     return [body.document()]

@@ -479,6 +479,12 @@ def _prefix_applies(prefix: str, edge: Edge) -> bool:
     return any(e.upper().startswith(prefix.upper() + "_") for e in edge.evidence)
 
 
+def environment(mentions: Mapping[str, Sequence[Mention]], workloads: Iterable[str]
+                ) -> dict[str, dict[str, tuple[str, Location]]]:
+    """Each workload's environment variables as its deployment sets them (value, where), for ``code_calls``."""
+    return {w: {m.key: (m.text, m.location) for m in mentions.get(w, ()) if m.key != "command"} for w in workloads}
+
+
 def apply_timeout_variables(edges: Sequence[Edge], mentions: Mapping[str, Sequence[Mention]],
                             kinds: Mapping[str, Recognised | None]) -> None:
     """The timeout each call's caller states in a variable (catalogue ``timeout_variables``): a variable

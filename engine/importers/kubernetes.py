@@ -469,6 +469,7 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
     edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
     kinds = {w.name: w.rec for w in workloads}
     infra.apply_timeout_variables(edges, mentions, kinds)
+    body.environment = infra.environment(mentions, kinds)
     for e in edges:
         src = kinds.get(e.source)
         if src is not None and src.role == "datastore":

@@ -1,0 +1,721 @@
+"""Outbound HTTP calls read from a service's source code, and the timeouts they pass (``archplan import source``).
+
+A deployment names where a service's calls go (``BALANCES_API_ADDR: balancereader:8080``); only the code says
+how long the service waits for them. This module reads, with ``ast``, the Python calls of ``requests`` and
+``httpx`` (``requests.get(...)``, ``requests.request("GET", url)``, ``from requests import get``, a
+``requests.Session()`` / ``httpx.Client()`` the code assigns and calls) and, for each, resolves:
+
+- its URL to the environment variable that gives its host: ``X = os.getenv("VAR", default)``,
+  ``os.environ.get`` / ``os.environ[...]``, ``app.config[K] = 'http://{}/x'.format(os.environ.get("VAR"))``,
+  f-strings, ``+`` and ``str.format`` over those names (in the module, or in the functions around the call);
+  a call made through a request object of the code's own (``ApiRequest(url=..., timeout=...)`` whose ``url``
+  and ``timeout`` attributes a client call passes on) is read where the object is built;
+- its ``timeout=``: a literal, or a name resolved the same way (``int(os.getenv("BACKEND_TIMEOUT", "4"))`` is
+  4 s with the variable noted; ``* 2`` is followed), in the library's unit (seconds for both). No ``timeout``
+  is none for ``requests`` (it waits forever) and httpx's default of 5 s.
+
+In JavaScript, ``request(...)`` and ``axios`` calls (``require``d or imported) are read the same way, by their
+text: ``const host = process.env.X || 'default'`` names, ``+`` and template literals, and a numeric ``timeout:``
+option in milliseconds (none when left out: neither library has a default).
+
+A call whose URL resolves to no variable adds nothing (unknown stays unknown). ``links`` joins the calls with
+the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each workload
+sets:
+
+- the interaction the deployment drew from the URL's variable (its ``inferred_from`` names the variable) gets
+  the call's timeout, unless the deployment states one; a timeout variable the deployment sets
+  (``BACKEND_TIMEOUT: "10"``) overrides the code's default, read in the library's unit;
+- when the deployment does not set the URL's variable, the code's default applies: a public host in it is an
+  external named after the variable (``PAYMENT_GATEWAY`` -> ``payment-gateway``; the host in its
+  description), a default that names a workload of the deployment (``USER_HOST`` -> ``user``) is a call to it;
+  either is a synchronous call, its protocol from the scheme.
+
+Calls to one target are one interaction: its timeout is none when any call passes none, else the longest.
+Every value keeps the call's file:line and a note saying what it was read from.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from engine.errors import Location
+from engine.importers.base import Body, host_exposure, safe_name
+from engine.source import Document
+
+_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+_LIBS = {"requests": None, "httpx": 5.0}
+"""HTTP client modules read, and the timeout in seconds each applies when the call passes none."""
+_SESSIONS = {"Session", "session", "Client", "AsyncClient"}
+_SCHEMES = {"http": "http", "https": "http", "ws": "websocket", "wss": "websocket", "grpc": "grpc"}
+_TLS = {"http": False, "https": True, "ws": False, "wss": True}
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An environment variable the code reads, and the default it falls back to (None: no default)."""
+
+    var: str
+    default: str | None
+
+
+Part = str | Ref | None
+"""A piece of a resolved string: literal text, an environment variable, or unknown."""
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """The timeout a call passes, in seconds (None: none, the client waits forever)."""
+
+    seconds: float | None
+    var: str | None = None
+    """The environment variable the value comes from (its code default is ``seconds / factor``)."""
+    factor: float = 1.0
+    said: str = ""
+    defined: str = ""
+    """Where the code reads the variable (``frontend.py:677``)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One outbound call: where, by which client, to the host of which variable, and its timeout."""
+
+    at: Location
+    client: str
+    url: Ref
+    scheme: str | None
+    timeout: Timeout
+
+    def how(self) -> str:
+        """``requests.get at payment.py:84``."""
+        return f"{self.client} at {self.at.file}:{self.at.line}"
+
+
+# --------------------------------------------------------------------------------------
+# Reading the calls of a file
+# --------------------------------------------------------------------------------------
+
+
+class _Scopes:
+    """The names a file assigns: per function (and the module), and the keyed stores (``app.config['X']``)."""
+
+    def __init__(self, tree: ast.Module, path: str = "") -> None:
+        self.path = path
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+        self.names: dict[ast.AST, dict[str, ast.expr | None]] = {}
+        self.keyed: dict[str, ast.expr | None] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.names[node] = self._assigns(node)
+
+    def _assigns(self, scope: ast.AST) -> dict[str, ast.expr | None]:
+        out: dict[str, ast.expr | None] = {}
+        for node in _own_nodes(scope):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    key = t.id if isinstance(t, ast.Name) else None
+                    into = out
+                    if key is None:
+                        key, into = _store_key(t), self.keyed
+                    if key is not None:  # assigned twice: which value a call sees is unknown
+                        into[key] = node.value if key not in into else None
+        return out
+
+    def lookup(self, node: ast.expr, at: ast.AST) -> ast.expr | None:
+        """The value a name or keyed store has at ``at`` (innermost function first, then the module)."""
+        if isinstance(node, ast.Name):
+            scope: ast.AST | None = at
+            while scope is not None:
+                if scope in self.names and node.id in self.names[scope]:
+                    return self.names[scope][node.id]
+                scope = self.parents.get(scope)
+            return None
+        key = _store_key(node)
+        return self.keyed.get(key) if key else None
+
+    def function_of(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        scope = self.parents.get(node)
+        while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope = self.parents.get(scope)
+        return scope
+
+
+def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a scope's body, not those of the functions and classes it defines."""
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _store_key(node: ast.expr) -> str | None:
+    """``app.config['X']`` -> ``app.config['X']`` (a subscript by a literal key, or an attribute of a name)."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return f"{ast.unparse(node.value)}[{node.slice.value!r}]"
+    return None
+
+
+def _is_env_call(node: ast.Call) -> bool:
+    func = ast.unparse(node.func)
+    return func in ("os.getenv", "os.environ.get", "getenv", "environ.get")
+
+
+def resolve(node: ast.expr | None, scopes: _Scopes, depth: int = 0) -> list[Part]:
+    """A string expression as literal pieces and environment variables (``[None]`` where unknown)."""
+    if node is None or depth > _MAX_DEPTH:
+        return [None]
+    if isinstance(node, ast.Constant):
+        return [str(node.value)] if isinstance(node.value, (str, int)) and not isinstance(node.value, bool) else [None]
+    if isinstance(node, ast.Call) and _is_env_call(node) and node.args:
+        var = node.args[0]
+        default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords
+                                                                if k.arg == "default"), None)
+        if isinstance(var, ast.Constant) and isinstance(var.value, str):
+            text = default.value if isinstance(default, ast.Constant) and isinstance(default.value, (str, int)) \
+                else None
+            return [Ref(var.value, None if text is None else str(text))]
+        return [None]
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("os.environ", "environ") and \
+            isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return [Ref(node.slice.value, None)]
+    if isinstance(node, (ast.Name, ast.Subscript)):
+        return resolve(scopes.lookup(node, node), scopes, depth + 1)
+    if isinstance(node, ast.JoinedStr):
+        return [p for v in node.values for p in (resolve(v.value, scopes, depth + 1)
+                                                 if isinstance(v, ast.FormattedValue) else resolve(v, scopes, depth))]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [*resolve(node.left, scopes, depth + 1), *resolve(node.right, scopes, depth + 1)]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str" and len(node.args) == 1:
+        return resolve(node.args[0], scopes, depth + 1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" and \
+            isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+        return _format(node.func.value.value, node, scopes, depth)
+    return [None]
+
+
+def _format(template: str, call: ast.Call, scopes: _Scopes, depth: int) -> list[Part]:
+    """``'http://{}/x'.format(a)`` / ``'{user}'.format(user=U)`` as pieces."""
+    named = {k.arg: k.value for k in call.keywords if k.arg}
+    out: list[Part] = []
+    auto = 0
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return [None]
+    for literal, name, _spec, _conv in fields:
+        if literal:
+            out.append(literal)
+        if name is None:
+            continue
+        if name == "":
+            arg = call.args[auto] if auto < len(call.args) else None
+            auto += 1
+        elif name.isdigit():
+            arg = call.args[int(name)] if int(name) < len(call.args) else None
+        else:
+            arg = named.get(name)
+        out.extend(resolve(arg, scopes, depth + 1))
+    return out
+
+
+def timeout_of(node: ast.expr | None, scopes: _Scopes, default: float | None, depth: int = 0) -> Timeout | None:
+    """The seconds a ``timeout=`` value gives (None: it cannot be told); ``default`` when none is passed."""
+    if node is None:
+        return Timeout(default, said="none passed")
+    if depth > _MAX_DEPTH:
+        return None
+    said = ast.unparse(node)
+    if isinstance(node, ast.Constant):
+        if node.value is None:
+            return Timeout(None, said="timeout=None")
+        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return Timeout(float(node.value), said=said)
+        return None
+    if isinstance(node, (ast.Name, ast.Subscript)) and scopes.lookup(node, node) is not None:
+        value = scopes.lookup(node, node)
+        t = timeout_of(value, scopes, default, depth + 1)
+        defined = (t.defined or f"{scopes.path}:{getattr(value, 'lineno', 0)}") if t is not None and t.var else ""
+        return None if t is None else Timeout(t.seconds, t.var, t.factor, said, defined)
+    if isinstance(node, ast.Tuple) and node.elts:  # (connect, read): the read timeout bounds each wait
+        return timeout_of(node.elts[-1], scopes, default, depth + 1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("int", "float") and \
+            len(node.args) == 1:
+        return timeout_of(node.args[0], scopes, default, depth + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        for inner, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(other, ast.Constant) and isinstance(other.value, (int, float)) and other.value and \
+                    not (isinstance(node.op, ast.Div) and inner is node.right):
+                t = timeout_of(inner, scopes, default, depth + 1)
+                f = float(other.value) if isinstance(node.op, ast.Mult) else 1 / float(other.value)
+                if t is None or t.seconds is None:
+                    return None
+                return Timeout(t.seconds * f, t.var, t.factor * f, said, t.defined)
+        return None
+    parts = resolve(node, scopes, depth + 1)
+    if len(parts) == 1 and isinstance(parts[0], Ref):
+        seconds = _number(parts[0].default)
+        return None if seconds is None else Timeout(seconds, parts[0].var, 1.0, said)
+    if len(parts) == 1 and isinstance(parts[0], str):
+        seconds = _number(parts[0])
+        return None if seconds is None else Timeout(seconds, said=said)
+    return None
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def url_of(parts: Sequence[Part]) -> tuple[Ref, str | None] | None:
+    """The variable that gives a URL's host (the first one, after nothing or a ``scheme://``), and the scheme."""
+    literal = ""
+    for p in parts:
+        if isinstance(p, Ref):
+            if literal == "":
+                scheme = urlsplit(p.default).scheme if p.default and "://" in p.default else None
+                return p, scheme or None
+            m = re.fullmatch(r"([a-z][a-z0-9+.-]*)://", literal)
+            return (p, m.group(1)) if m else None
+        if p is None:
+            return None
+        literal += p
+    return None
+
+
+@dataclass
+class _Clients:
+    """What names a file's HTTP clients go by: modules, imported functions, sessions."""
+
+    modules: dict[str, str]
+    functions: dict[str, str]
+    sessions: dict[str, tuple[str, ast.expr | None]]
+    """Session name or key -> (library, the timeout its constructor passes)."""
+
+    def client(self, func: ast.expr) -> tuple[str, str, ast.expr | None, bool] | None:
+        """(library, verb, session timeout, is a session) of a call's function, when it is an HTTP client's."""
+        if isinstance(func, ast.Name) and func.id in self.functions:
+            lib, _dot, verb = self.functions[func.id].partition(".")
+            return lib, verb, None, False
+        if not isinstance(func, ast.Attribute) or func.attr not in _VERBS:
+            return None
+        owner = ast.unparse(func.value)
+        if owner in self.modules:
+            return self.modules[owner], func.attr, None, False
+        if owner in self.sessions:
+            lib, timeout = self.sessions[owner]
+            return lib, func.attr, timeout, True
+        return None
+
+
+def _clients(tree: ast.Module) -> _Clients:
+    modules: dict[str, str] = {}
+    functions: dict[str, str] = {}
+    sessions: dict[str, tuple[str, ast.expr | None]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update({a.asname or a.name: a.name for a in node.names if a.name in _LIBS})
+        elif isinstance(node, ast.ImportFrom) and node.module in _LIBS:
+            functions.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names if a.name in _VERBS})
+            modules.update({a.asname or a.name: node.module for a in node.names if a.name in _SESSIONS})
+    for node in ast.walk(tree):
+        pairs: list[tuple[ast.expr, ast.expr]] = []
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            pairs.append((node.targets[0], node.value))
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            pairs.extend((i.optional_vars, i.context_expr) for i in node.items if i.optional_vars is not None)
+        for target, value in pairs:
+            if isinstance(value, ast.Call):
+                name = ast.unparse(value.func)
+                lib, _dot, ctor = name.rpartition(".")
+                lib = modules.get(lib, "") if lib else modules.get(name, "")
+                if lib in _LIBS and (ctor in _SESSIONS or name in modules):
+                    sessions[ast.unparse(target)] = (lib, next((k.value for k in value.keywords
+                                                                if k.arg == "timeout"), None))
+    return _Clients(modules, functions, sessions)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """A client call as written: its URL and timeout expressions, to be resolved where they are known."""
+
+    node: ast.Call
+    client: str
+    url: ast.expr | None
+    timeout: ast.expr | None
+    default: float | None
+
+
+def _raw_calls(tree: ast.Module) -> list[_Raw]:
+    clients = _clients(tree)
+    out: list[_Raw] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        found = clients.client(node.func)
+        if found is None:
+            continue
+        lib, verb, session_timeout, _session = found
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        position = 1 if verb == "request" else 0
+        url = kw.get("url", node.args[position] if len(node.args) > position else None)
+        timeout = kw.get("timeout", session_timeout)
+        out.append(_Raw(node, f"{lib}.{verb}", url, timeout, _LIBS[lib]))
+    return out
+
+
+def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], dict[str, str]]] | None = None,
+                 ) -> list[Call]:
+    """The outbound calls of one Python file whose URL resolves to an environment variable; ``wrappers``:
+    classes of the service whose objects a client call reads its URL and timeout from (``wrappers_of``).
+    A file that does not parse adds nothing (the route reader says why)."""
+    try:
+        tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    scopes = _Scopes(tree, path)
+    out: list[Call] = []
+    for raw in _raw_calls(tree):
+        call = _call(path, raw.node, raw.client, raw.url, raw.timeout, raw.default, scopes)
+        if call is not None:
+            out.append(call)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and wrappers:
+            name = node.func.id if isinstance(node.func, ast.Name) else \
+                node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            if name in wrappers:
+                params, spec = wrappers[name]
+                bound = _bind(params, node)
+                call = _call(path, node, f"{spec['client']} through {name} ({spec['at']})", bound.get(spec["url"]),
+                             bound.get(spec["timeout"]) if spec["timeout"] else None,
+                             _LIBS[spec["client"].split(".")[0]], scopes)
+                if call is not None:
+                    out.append(call)
+    return out
+
+
+def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout: ast.expr | None,
+          default: float | None, scopes: _Scopes) -> Call | None:
+    found = url_of(resolve(url, scopes))
+    if found is None:
+        return None
+    t = timeout_of(timeout, scopes, default)
+    if t is None:
+        return None  # a timeout the code computes in a way not read: unknown, so nothing is said
+    return Call(Location(path, node.lineno, node.col_offset + 1), client, found[0], found[1], t)
+
+
+def _bind(params: Sequence[str], call: ast.Call) -> dict[str, ast.expr]:
+    bound = {p: a for p, a in zip(params, call.args, strict=False) if not isinstance(a, ast.Starred)}
+    bound.update({k.arg: k.value for k in call.keywords if k.arg})
+    return bound
+
+
+def wrappers_of(path: str, text: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Request classes of a file's own, by name: a class whose ``__init__`` stores two of its parameters as
+    attributes that a client call of the same code reads as its URL and timeout (``self.request.url``,
+    ``self.request.timeout``): ``{class: (parameters, {url, timeout, client, at})}``."""
+    try:
+        tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    reads = [(r.url.attr, r.timeout.attr if isinstance(r.timeout, ast.Attribute) else "", r)
+             for r in _raw_calls(tree) if isinstance(r.url, ast.Attribute)]
+    if not reads:
+        return {}
+    out: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for klass in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        init = next((f for f in klass.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+        if init is None:
+            continue
+        params = [a.arg for a in init.args.args[1:]]
+        stored = {t.attr: n.value.id for n in ast.walk(init) if isinstance(n, ast.Assign)
+                  and isinstance(n.value, ast.Name) and n.value.id in params
+                  for t in n.targets if isinstance(t, ast.Attribute) and ast.unparse(t.value) == "self"}
+        for url_attr, timeout_attr, raw in reads:
+            if url_attr in stored and (not timeout_attr or timeout_attr in stored):
+                out[klass.name] = (params, {"url": stored[url_attr], "timeout": stored.get(timeout_attr, ""),
+                                            "client": raw.client, "at": f"{path}:{raw.node.lineno}"})
+                break
+    return out
+
+
+# ---- JavaScript: request, axios -------------------------------------------------------------------
+
+_JS_LIBS = ("request", "axios")
+"""Node HTTP clients read; neither has a default timeout (axios' ``timeout: 0`` is none); both count in ms."""
+_JS_REQUIRE = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['\"](request|axios)['\"]\s*\)|"
+                         r"\bimport\s+([\w$]+)\s+from\s+['\"](request|axios)['\"]")
+_JS_ENV = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*process\.env(?:\.(\w+)|\[\s*['\"](\w+)['\"]\s*\])"
+                     r"(?:\s*\|\|\s*(['\"])([^'\"\n]*)\4)?\s*[;,\n]")
+_JS_CALL = re.compile(r"(?<![.\w$])([\w$]+)(?:\s*\.\s*(get|post|put|patch|delete|head|request))?\s*\(")
+_JS_TERM = re.compile(r"\s*(?:'([^'\n]*)'|\"([^\"\n]*)\"|`([^`]*)`|process\.env\.(\w+)|([\w$]+))\s*(\+|$)")
+
+
+def js_calls(path: str, text: str) -> list[Call]:
+    """The ``request`` / ``axios`` calls of a JavaScript file whose URL resolves to an environment variable
+    (``const host = process.env.CATALOGUE_HOST || 'catalogue'``; ``'http://' + host + ':8080/x'``), with the
+    ``timeout:`` option they pass (milliseconds; none when left out)."""
+    libs = {m.group(1) or m.group(3): m.group(2) or m.group(4) for m in _JS_REQUIRE.finditer(text)}
+    if not libs:
+        return []
+    names: dict[str, Ref | None] = {}
+    for m in _JS_ENV.finditer(text):
+        ref = Ref(m.group(2) or m.group(3), m.group(5))
+        names[m.group(1)] = ref if m.group(1) not in names else None
+    out: list[Call] = []
+    for m in _JS_CALL.finditer(text):
+        lib = libs.get(m.group(1))
+        if lib is None or text[max(0, m.start() - 9):m.start()].rstrip().endswith("function"):
+            continue
+        args = _js_args(text, m.end() - 1)
+        options = re.search(r"\burl\s*:\s*([^,}\n]+)", args) if args.lstrip().startswith("{") else None
+        first = options.group(1) if options else _js_first(args)
+        found = url_of(_js_parts(first, names))
+        if found is None:
+            continue
+        t = re.search(r"\btimeout\s*:\s*(\d+(?:\.\d+)?)\b", args)
+        if re.search(r"\btimeout\s*:", args) and t is None:
+            continue  # a timeout not read: unknown
+        timeout = Timeout(float(t.group(1)) / 1000 if t and float(t.group(1)) else None,
+                          said=t.group(1) if t else "none passed")
+        line = text.count("\n", 0, m.start()) + 1
+        verb = m.group(2) or "request"
+        out.append(Call(Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1),
+                        f"{lib}.{verb}" if lib == "axios" or m.group(2) else lib, found[0], found[1], timeout))
+    return out
+
+
+def _js_args(text: str, i: int) -> str:
+    """The text between the parenthesis at ``text[i]`` and the one that closes it (strings skipped)."""
+    depth, k = 0, i
+    while k < len(text):
+        c = text[k]
+        if c in "'\"`":
+            k = text.find(c, k + 1)
+            if k < 0:
+                break
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return text[i + 1:k]
+        k += 1
+    return text[i + 1:]
+
+
+def _js_first(args: str) -> str:
+    """The first top-level argument of an argument list."""
+    depth, k = 0, 0
+    while k < len(args):
+        c = args[k]
+        if c in "'\"`":
+            k = max(args.find(c, k + 1), k)
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            return args[:k]
+        k += 1
+    return args
+
+
+def _js_parts(expr: str, names: Mapping[str, Ref | None]) -> list[Part]:
+    """A ``'lit' + name + `tpl ${x}` `` concatenation as pieces (``[None]`` where unknown)."""
+    out: list[Part] = []
+    pos, expr = 0, expr.strip()
+    while pos < len(expr):
+        m = _JS_TERM.match(expr, pos)
+        if m is None or m.end() == pos:
+            return [*out, None]
+        single, double, template, env, name = m.group(1, 2, 3, 4, 5)
+        if template is not None:
+            for i, piece in enumerate(re.split(r"\$\{\s*([^}]*?)\s*\}", template)):
+                out.append(piece if i % 2 == 0 else names.get(piece))
+        elif env:
+            out.append(Ref(env, None))
+        elif name:
+            out.append(names.get(name))
+        else:
+            out.append(single if single is not None else double)
+        pos = m.end()
+    return [p for p in out if p != ""] or [None]
+
+
+def service_calls(files: Sequence[tuple[str, str]]) -> tuple[Call, ...]:
+    """The outbound calls of a service's Python and JavaScript files (path, text), request classes of its own
+    followed."""
+    py = [(p, t) for p, t in files if p.endswith(".py")]
+    wrappers: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for p, t in py:
+        wrappers.update(wrappers_of(p, t))
+    calls = [c for p, t in py for c in python_calls(p, t, wrappers)]
+    calls += [c for p, t in files if p.endswith((".js", ".mjs", ".cjs", ".ts")) for c in js_calls(p, t)]
+    return tuple(sorted(set(calls), key=lambda c: (c.at.file, c.at.line, c.at.column, c.client)))
+
+
+# --------------------------------------------------------------------------------------
+# Joining the calls with the deployment
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """What the code says of one interaction: its timeout (0: none), where, and why."""
+
+    target: str
+    timeout_ms: int
+    at: Location
+    notes: tuple[str, ...]
+    drawn: bool
+    """The deployment drew the interaction (else the code's default URL names the target)."""
+    external_host: str | None = None
+    protocol: str | None = None
+    evidence: tuple[str, ...] = ()
+    """Why the code's default URL is called (``inferred_from``), when the deployment drew no interaction."""
+    scheme: str | None = None
+    """The default URL's scheme (``https``: the call is encrypted), when the deployment drew no interaction."""
+
+
+def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
+                                                 dict[str, list[tuple[dict[str, Any], str]]]]:
+    """Each workload's environment, and each caller's interactions with the variables they were drawn from."""
+    env: dict[str, dict[str, tuple[str, Location]]] = {}
+    drawn: dict[str, list[tuple[dict[str, Any], str]]] = {}
+    for d in docs:
+        for service, variables in (getattr(d, "environment", None) or {}).items():
+            env.setdefault(service, {}).update(variables)
+        if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
+            continue
+        for i in d.data.get("interactions") or []:
+            if isinstance(i, dict):
+                drawn.setdefault(str(i.get("from")), []).append((i, str(i.get("inferred_from") or "")))
+    return env, drawn
+
+
+def links(docs: Sequence[Document], calls: Mapping[str, Sequence[Call]]) -> dict[str, list[Link]]:
+    """Per service, the interactions its calls (``calls``) tell a timeout of, given the deployment's documents."""
+    env, drawn = _deployment(docs)
+    out: dict[str, list[Link]] = {}
+    for service, service_calls_ in calls.items():
+        if service not in env:
+            continue  # no deployment describes the service: where its variables point is unknown
+        found: dict[str, list[tuple[Call, int, str, Link]]] = {}
+        for call in service_calls_:
+            link = _link(service, call, env, drawn.get(service, []))
+            if link is not None:
+                found.setdefault(link.target, []).append((call, link.timeout_ms, link.notes[0], link))
+        out[service] = [_merge(items) for _t, items in sorted(found.items())]
+    return out
+
+
+def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Location]]],
+          drawn: Sequence[tuple[dict[str, Any], str]]) -> Link | None:
+    """The interaction one call is, with its timeout; None when the deployment tells nothing of it."""
+    variables = env[service]
+    ms, why, at = _timeout_ms(call, variables)
+    var = call.url.var
+    for interaction, evidence in drawn:
+        if re.search(rf"(?:^|; ){re.escape(var)} \(", evidence):
+            if interaction.get("timeout_ms") is not None:
+                return None  # the deployment states the call's timeout
+            return Link(str(interaction.get("to")), ms, at, (why,), True)
+    if var in variables or not call.url.default:
+        return None  # set to something no interaction was drawn from, or no default: unknown
+    default = call.url.default if "://" in call.url.default else f"{call.scheme or 'http'}://{call.url.default}"
+    try:
+        host = (urlsplit(default).hostname or "").lower()
+    except ValueError:
+        return None
+    scheme = call.scheme or urlsplit(default).scheme
+    protocol = _SCHEMES.get(scheme)
+    shown = re.sub(r"//[^/@\s]*@", "//", call.url.default)  # never a credential written in the URL
+    why = f"{why}; {var} is not set in the deployment: the code's default {shown!r} applies"
+    said = (f"{var} ({call.how()}, its default: the deployment does not set it) names host {host}",)
+    if host in env and host != service:
+        known = [i for i, _e in drawn if i.get("to") == host]  # drawn from another variable, or depends_on
+        if known:
+            return None if known[0].get("timeout_ms") is not None else Link(host, ms, at, (why,), True)
+        return Link(host, ms, at, (why,), False, protocol=protocol, evidence=said, scheme=scheme)
+    if host_exposure(host) == "public":
+        return Link(safe_name(var.lower().replace("_", "-")), ms, at, (why,), False, host, protocol, said, scheme)
+    return None
+
+
+def _timeout_ms(call: Call, variables: Mapping[str, tuple[str, Location]]) -> tuple[int, str, Location]:
+    """The call's timeout in milliseconds (0: none), why, and where it is stated."""
+    t = call.timeout
+    lib = call.client.split(".")[0]
+    unit = "milliseconds" if lib in _JS_LIBS else "seconds"
+    if t.var and t.var in variables:
+        value, where = variables[t.var]
+        number = _number(value)
+        if number is not None:
+            scaled = "" if t.factor == 1 else f" x {t.factor:g}"
+            return (round(number * t.factor * (1 if lib in _JS_LIBS else 1000)), f"from source: {call.how()} passes "
+                    f"timeout={t.said}; {t.var}={value} set in the deployment ({where}), read as {unit} ({lib}'s "
+                    f"unit){scaled}", where)
+    if t.seconds is None:
+        wait = "requests waits forever" if lib == "requests" else f"{lib} waits forever"
+        return 0, f"from source: {call.how()} with no timeout ({t.said}); {wait}", call.at
+    if t.said == "none passed":
+        return (round(t.seconds * 1000), f"from source: {call.how()} passes no timeout: {lib}'s default of "
+                f"{t.seconds:g} s applies", call.at)
+    said = f"{t.said}, {t.var}'s default in the code ({t.defined or call.at.file})" if t.var else t.said
+    return (round(t.seconds * 1000), f"from source: {call.how()} passes timeout={said}: {t.seconds:g} s "
+            f"({lib} counts in {unit})", call.at)
+
+
+def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
+    """The calls to one target as one interaction: none when any call passes none, else the longest."""
+    first = items[0][3]
+    none = [i for i in items if i[1] == 0]
+    pick = none[0] if none else max(items, key=lambda i: i[1])
+    notes = tuple(dict.fromkeys(i[2] for i in items))
+    evidence = tuple(dict.fromkeys(e for i in items for e in i[3].evidence))
+    schemes = {i[3].scheme for i in items}
+    return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
+                schemes.pop() if len(schemes) == 1 else None)
+
+
+def record(body: Body, service: str, found: Sequence[Link]) -> None:
+    """State the interactions ``links`` found for ``service`` in its routes' document."""
+    for link in found:
+        data: dict[str, Any] = {"from": service, "to": link.target}
+        if link.external_host:
+            body.fact("externals", {"name": link.target, "description": f"{link.external_host} (the code's default "
+                                                                        "URL)"}, link.at)
+            body.note("externals", link.target, f"named after the variable that would set its URL: {link.notes[0]}")
+        if not link.drawn:
+            data["style"] = "sync"
+            data["inferred_from"] = "; ".join(link.evidence)[:2000]
+            if link.protocol:
+                data["protocol"] = link.protocol
+            if link.scheme in _TLS:
+                data["tls"] = _TLS[link.scheme]
+        ident = body.fact("interactions", data, link.at)
+        if "tls" in data:
+            body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the default URL's scheme is "
+                                             f"{link.scheme}")
+        body.set("interactions", ident, "timeout_ms", link.timeout_ms, link.at)
+        for note in link.notes:
+            body.note("interactions", ident, f"timeout_ms: {note}")
+
+
+__all__ = ["Call", "Link", "Ref", "Timeout", "js_calls", "links", "python_calls", "record", "resolve", "service_calls",
+           "timeout_of", "url_of", "wrappers_of"]

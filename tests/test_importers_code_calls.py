@@ -1,0 +1,254 @@
+"""`import source`: outbound HTTP calls read from Python code, their timeouts, joined with the deployment."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from engine.errors import Location
+from engine.importers import load_artifacts
+from engine.importers.code_calls import Call, js_calls, python_calls, service_calls
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+CLIENT = """
+    import os
+    import httpx
+    import requests
+    from requests import post as send
+
+    BILLING = os.getenv("BILLING_ADDR", "billing:8080")
+    GATEWAY = os.getenv("PAYMENT_GATEWAY", "https://shop:s3cret@pay.example.com/")
+    TIMEOUT = int(os.getenv("HTTP_WAIT", "3"))
+    session = requests.Session()
+
+    def charge(order):
+        requests.get(f"http://{BILLING}/charge/{order}", timeout=TIMEOUT)
+        requests.get(GATEWAY)
+        send(url="http://{}/audit".format(os.environ["AUDIT_ADDR"]), timeout=(1, TIMEOUT * 2))
+        session.request("POST", "http://" + os.environ.get("LEDGER_ADDR") + "/x", timeout=None)
+        httpx.get("http://%s/y" % order)
+        httpx.get(os.environ["STOCK_URL"])
+        requests.get(order.url, timeout=2)
+"""
+
+
+def src(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def by_var(calls: list[Call] | tuple[Call, ...]) -> dict[str, Call]:
+    return {c.url.var: c for c in calls}
+
+
+def test_calls_resolve_their_url_variable_and_timeout() -> None:
+    calls = by_var(python_calls("svc/app.py", src(CLIENT)))
+    assert sorted(calls) == ["AUDIT_ADDR", "BILLING_ADDR", "LEDGER_ADDR", "PAYMENT_GATEWAY", "STOCK_URL"]
+    billing = calls["BILLING_ADDR"]
+    assert (billing.client, billing.scheme, billing.url.default, billing.at.line) == ("requests.get", "http",
+                                                                                      "billing:8080", 12)
+    assert (billing.timeout.seconds, billing.timeout.var, billing.timeout.defined) == (3.0, "HTTP_WAIT", "svc/app.py:8")
+    gateway = calls["PAYMENT_GATEWAY"]
+    assert (gateway.scheme, gateway.timeout.seconds) == ("https", None)  # requests: no timeout, waits forever
+    audit = calls["AUDIT_ADDR"]  # (connect, read): the read timeout, through the variable, doubled
+    assert (audit.client, audit.timeout.seconds, audit.timeout.factor) == ("requests.post", 6.0, 2.0)
+    assert calls["LEDGER_ADDR"].client == "requests.request" and calls["LEDGER_ADDR"].timeout.seconds is None
+    assert calls["STOCK_URL"].timeout.seconds == 5.0  # httpx's default when none is passed
+
+
+def test_a_request_object_of_the_code_is_read_where_it_is_built(tmp_path: Any) -> None:
+    wrapper = """
+        from requests import get
+
+        class Req:
+            def __init__(self, url, headers, timeout):
+                self.url = url
+                self.timeout = timeout
+
+        class Caller:
+            def __init__(self, request):
+                self.request = request
+
+            def run(self):
+                return get(url=self.request.url, timeout=self.request.timeout)
+    """
+    app = """
+        import os
+        from flask import Flask
+        from api import Req
+
+        def create_app():
+            app = Flask(__name__)
+            app.config["RATES_URI"] = "http://{}/rates".format(os.environ.get("RATES_ADDR"))
+            app.config["WAIT"] = int(os.getenv("WAIT", "4"))
+
+            @app.route("/home")
+            def home():
+                return Req(f'{app.config["RATES_URI"]}/eur', {}, timeout=app.config["WAIT"])
+            return app
+    """
+    files = [("svc/api.py", src(wrapper)), ("svc/app.py", src(app))]
+    (call,) = service_calls(files)
+    assert call.url.var == "RATES_ADDR" and call.at == Location("svc/app.py", 12, 16)
+    assert call.client == "requests.get through Req (svc/api.py:13)"
+    assert (call.timeout.seconds, call.timeout.var) == (4.0, "WAIT")
+
+
+def _project(tmp: str, environment: str) -> Any:
+    compose = write(tmp, "compose.yaml", f"""
+        services:
+          shop:
+            image: acme/shop
+            ports: ["80:8080"]
+            environment:
+              BILLING_ADDR: billing:8080
+              {environment}
+          billing:
+            image: acme/billing
+          audit:
+            image: acme/audit
+    """)
+    write(tmp, "shop/app.py", CLIENT)
+    return load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+
+
+def test_the_interaction_the_deployment_drew_gets_the_code_timeout(tmp_path: Any) -> None:
+    design = _project(str(tmp_path), "")
+    call = fact(design, "interaction:shop->billing")
+    assert call.data["timeout_ms"] == 3000 and call.data["style"] == "sync"
+    assert call.locate("timeout_ms").file.endswith("app.py") and call.locate("timeout_ms").line == 12
+
+
+def test_a_timeout_variable_the_deployment_sets_overrides_the_code_default(tmp_path: Any) -> None:
+    design = _project(str(tmp_path), 'HTTP_WAIT: "7"')
+    call = fact(design, "interaction:shop->billing")
+    assert call.data["timeout_ms"] == 7000
+    assert call.locate("timeout_ms").file.endswith("compose.yaml")
+
+
+def test_an_unset_url_variable_with_a_public_default_is_an_external_named_after_it(tmp_path: Any) -> None:
+    design = _project(str(tmp_path), "")
+    gateway = fact(design, "external:payment-gateway")
+    assert gateway.data["description"].startswith("pay.example.com")
+    docs = load_artifacts([f"compose={tmp_path}/compose.yaml", f"source={tmp_path}/shop"])
+    said = repr([(d.data, getattr(d, "notes", {})) for d in docs])
+    assert "pay.example.com" in said and "s3cret" not in said  # never a credential of the URL
+    call = fact(design, "interaction:shop->payment-gateway")
+    assert (call.data["timeout_ms"], call.data["style"], call.data["protocol"], call.data["tls"]) == (
+        0, "sync", "http", True)  # https
+    assert call.location.line == 13
+    # a variable the deployment does not set, with no default, and one no interaction was drawn from: unknown
+    assert not [k for k in design.by_key() if k.startswith(("interaction:shop->audit", "interaction:shop->ledger"))]
+
+
+def test_a_url_variable_the_deployment_sets_elsewhere_adds_no_external(tmp_path: Any) -> None:
+    design = _project(str(tmp_path), "PAYMENT_GATEWAY: http://pay.internal")
+    assert "external:payment-gateway" not in design.by_key()
+
+
+def test_a_default_host_that_names_a_workload_is_a_call_to_it(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+          user:
+            image: acme/user
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        USER = os.getenv("USER_HOST", "user")
+        def check(id):
+            return requests.get("http://{user}:8080/check/{id}".format(user=USER, id=id))
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    call = fact(design, "interaction:shop->user")
+    assert (call.data["timeout_ms"], call.data["protocol"], call.data["tls"]) == (0, "http", False)
+
+
+def test_without_a_deployment_the_calls_add_nothing(tmp_path: Any) -> None:
+    write(str(tmp_path), "shop/app.py", CLIENT)
+    design = load_documents(load_artifacts([f"source={tmp_path}/shop"]))
+    assert not [k for k in design.by_key() if k.startswith(("interaction:", "external:"))]
+
+
+def test_a_default_host_already_called_gets_only_the_timeout(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+            depends_on: [user]
+          user:
+            image: acme/user
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        USER = os.getenv("USER_HOST", "user")
+        def check(id):
+            return requests.get(f"http://{USER}:8080/check/{id}", timeout=2.5)
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    call = fact(design, "interaction:shop->user")
+    assert call.data["timeout_ms"] == 2500
+    assert not [w for w in design.warnings if "interaction" in w.message]  # no second inferred_from to conflict
+    assert call.locate("timeout_ms").line == 4
+
+
+def test_javascript_request_and_axios_calls() -> None:
+    code = src("""
+        const request = require('request');
+        const axios = require("axios");
+        var catalogueHost = process.env.CATALOGUE_HOST || 'catalogue'
+        const ordersUrl = process.env['ORDERS_URL'];
+        function request2(x) {}
+        request('http://' + catalogueHost + ':8080/product/' + sku, (err, res, body) => {});
+        axios.get(`${ordersUrl}/orders/${id}`, { timeout: 2500 });
+        axios({ method: 'post', url: process.env.PAY_URL + '/pay', timeout: 0 });
+        request(someUrl, cb);
+    """)
+    calls = by_var(js_calls("cart/server.js", code))
+    assert sorted(calls) == ["CATALOGUE_HOST", "ORDERS_URL", "PAY_URL"]
+    cat = calls["CATALOGUE_HOST"]
+    assert (cat.client, cat.scheme, cat.url.default, cat.at.line, cat.timeout.seconds) == (
+        "request", "http", "catalogue", 6, None)
+    assert (calls["ORDERS_URL"].client, calls["ORDERS_URL"].timeout.seconds) == ("axios.get", 2.5)
+    assert calls["PAY_URL"].timeout.seconds is None  # axios' timeout 0 is none
+
+
+def test_a_catalogued_timeout_variable_the_deployment_sets_is_kept(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+            environment:
+              BILLING_ADDR: billing:8080
+              BACKEND_TIMEOUT: "9"
+          billing:
+            image: acme/billing
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        BILLING = os.environ.get("BILLING_ADDR")
+        def charge():
+            return requests.post(f"http://{BILLING}/charge", timeout=float(os.getenv("BACKEND_TIMEOUT", "4")))
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    call = fact(design, "interaction:shop->billing")
+    assert call.data["timeout_ms"] == 9000 and call.locate("timeout_ms").file.endswith("compose.yaml")
+    assert not [w for w in design.warnings if "timeout_ms" in w.message]
+
+
+def test_names_that_refer_to_each_other_resolve_to_nothing() -> None:
+    code = src("""
+        import requests
+        A = B
+        B = A
+        T = T2
+        T2 = T
+        requests.get(A, timeout=T)
+        requests.get("http://" + "x" * 3 + "/", timeout=1)
+    """)
+    assert python_calls("svc/loop.py", code) == []
