@@ -223,3 +223,21 @@ def test_a_rule_pack_is_cached_with_the_built_in_rules(tmp_path: Any) -> None:
     assert _check(args, cache) == cold == _check(args, cache, "--no-cache")
     assert len(_entries(cache)) == 1
     assert orjson.loads(cold)["summary"]["rules"] == orjson.loads(_check(args[:1], cache))["summary"]["rules"] + 2
+
+
+def test_a_changed_config_is_never_served_a_stale_entry(tmp_path: Any) -> None:
+    """The config's disabled rules, severities and params are part of an entry's name: editing archplan.toml
+    between two runs gives the report a fresh compile would."""
+    cache = str(tmp_path / "cache")
+    config = tmp_path / "archplan.toml"
+    shop = os.path.join(ROOT, "facts", "shop")
+    reports = []
+    rule = "public-path-retries-without-budget"
+    for text in (f'disable = ["{rule}"]\n', f'[severity]\n{rule} = "critical"\n',
+                 "[params]\nmax_sync_depth = 1\n"):
+        config.write_text(text)
+        args = [shop, "--config", str(config)]
+        warm = [_check(args, cache), _check(args, cache)]
+        assert warm == [_check(args, cache, "--no-cache")] * 2
+        reports.append(warm[0])
+    assert len(set(reports)) == 3 and len(_entries(cache)) == 3
