@@ -32,7 +32,7 @@ from engine import rulecache
 from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, Lookup, Part, assemble
 from engine.errors import ArchplanError
 from engine.model.document import Document, Path
-from engine.model.rule import LoadedRule, Rule
+from engine.model.rule import OPERATORS, LoadedRule, Rule
 
 FORMAT = 1
 """The layout of an entry; a change makes every older entry a mismatch."""
@@ -172,9 +172,13 @@ def _compiled(item: Any, source: dict[str, LoadedRule]) -> CompiledRule:
     return c
 
 
+_OPS = frozenset((*OPERATORS, "missing", "unknown_or"))
+"""The operators a compiled test may have (the rule language's, and those the gap and assumption variants use)."""
+
+
 def _of_its_rule(c: CompiledRule, rule: Rule) -> None:
     """Refuse a compiled variant that is not one of its rule's: its name, gap, assumptions, and each pattern's
-    alias, kind, negation and joins are the rule's (the test values may come from params)."""
+    alias, kind, negation, joins and tested fields are the rule's (the test values may come from params)."""
     name = rule.id if c.gap is None else f"{rule.id}#gap:{c.gap}"
     if c.assumed:
         name += "#assume:" + "+".join(ref for ref, _v in c.assumed)
@@ -182,7 +186,9 @@ def _of_its_rule(c: CompiledRule, rule: Rule) -> None:
                 for i, p in enumerate(rule.when)]
     if (c.name != name or (c.gap is not None and c.gap not in rule.gaps)
             or any(ref not in rule.assume or rule.assume[ref] != v for ref, v in c.assumed)
-            or [(p.alias, p.kind, p.absent, p.joins) for p in c.patterns] != expected):
+            or [(p.alias, p.kind, p.absent, p.joins) for p in c.patterns] != expected
+            or any(f not in p.where or op not in _OPS for cp, p in zip(c.patterns, rule.when, strict=True)
+                   for f, op, _v in cp.tests)):
         raise ValueError(f"{c.name} is not a variant of rule {rule.id}")
 
 

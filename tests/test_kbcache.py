@@ -130,6 +130,8 @@ HOSTILE = {
                                                                          for c in b["compiled"]]},
     "a pattern of another kind": lambda b: {**b, "compiled": [[*c[:4], [["s", "job", *p[2:]] for p in c[4]],
                                                                *c[5:]] for c in b["compiled"]]},
+    "a test on a field the rule does not test": lambda b: {**b, "compiled": [
+        [*c[:4], [[*p[:3], [["zzz", "eq", 1]], p[4]] for p in c[4]], *c[5:]] for c in b["compiled"]]},
     "a join dropped": lambda b: {**b, "compiled": [[*c[:4], [[*p[:4], []] for p in c[4]], *c[5:]]
                                                     for c in b["compiled"]]},
     "a pickle": lambda b: b"\x80\x04\x95" + orjson.dumps(b),
