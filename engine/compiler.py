@@ -615,19 +615,45 @@ def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> Co
     """Compile a validated knowledge base into partitioned durable_rules rulesets."""
     strata = _strata(kb.rules)
     compiled = _compile_rules(kb, dict(kb.params if params is None else params), strata)
-    rulesets: list[RulesetSpec] = []
-    definitions: dict[str, dict[str, Any]] = {}
+    parts: list[Part] = []
     for s, joining in sorted({(c.stratum, not _single(c)) for c in compiled.values()}):
         members = [c for c in compiled.values() if c.stratum == s and _single(c) != joining]
-        for part in _partition(members):
-            name = f"archplan_s{s}_p{len([r for r in rulesets if r.stratum == s])}"
-            rulesets.append(_ruleset_spec(name, s, part, joining))
-            definitions[name] = {c.name: c.definition() for c in part}
+        parts.extend((s, joining, tuple(part)) for part in _partition(members))
+    return assemble(compiled, parts, {lr.rule.id: lr for lr in kb.rules}, max(strata.values(), default=0) + 1)
+
+
+Part = tuple[int, bool, tuple[CompiledRule, ...]]
+"""One ruleset's rules: (stratum, whether they join, the rules)."""
+
+
+def assemble(compiled: dict[str, CompiledRule], parts: Sequence[Part], source: dict[str, LoadedRule], strata: int,
+             recheck: bool = False) -> CompiledKB:
+    """The compiled knowledge base of rules cut into ``parts``: each part's ruleset spec and definition, the
+    C-core limits checked on them. ``recheck`` also checks each part against the partitioner's limits (parts
+    read back from ``engine.kbcache``, not made by ``_partition``)."""
+    rulesets: list[RulesetSpec] = []
+    definitions: dict[str, dict[str, Any]] = {}
+    for s, joining, part in parts:
+        if recheck:
+            _recheck(part)
+        name = f"archplan_s{s}_p{len([r for r in rulesets if r.stratum == s])}"
+        rulesets.append(_ruleset_spec(name, s, part, joining))
+        definitions[name] = {c.name: c.definition() for c in part}
     check_limits(definitions)
     digest = hashlib.sha256(_canonical(definitions)).hexdigest()[:16]
     matched = frozenset(p.kind for c in compiled.values() for p in c.patterns)
-    return CompiledKB(compiled, tuple(rulesets), {lr.rule.id: lr for lr in kb.rules}, digest, matched,
-                      strata=max(strata.values(), default=0) + 1, definitions=definitions)
+    return CompiledKB(compiled, tuple(rulesets), source, digest, matched, strata=strata, definitions=definitions)
+
+
+def _recheck(part: Sequence[CompiledRule]) -> None:
+    load = _Load()
+    for c in part:
+        add = _Load.of(c)
+        if len(c.patterns) > MAX_PATTERNS_PER_RULE or not load.admits(add):
+            raise RuleError(f"{c.name}: over a limit of the C core")
+        load.add(add)
+    if len(part) > MAX_RULES_PER_RULESET:
+        raise RuleError(f"{len(part)} rules in one ruleset, over {MAX_RULES_PER_RULESET}")
 
 
 def _compile_rules(kb: KnowledgeBase, params: Mapping[str, Any], strata: Mapping[str, int]) -> dict[str, CompiledRule]:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine import budget
+from engine import budget, kbcache
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
 from engine.consequence import AdjustRecord, GapRecord, MitigationRef, RiskRecord
@@ -415,7 +415,7 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
         if held is not None and held[0] == stamp:
             _KB_CACHE.move_to_end(settings)
             return held[1]
-    compiled = _load_kb(dirs, params, disabled, limits, config, findings_only)
+    compiled = _load_kb(dirs, params, disabled, limits, config, findings_only, kbcache.key(files, settings))
     with _KB_LOCK:
         _KB_CACHE[settings] = (stamp, compiled)
         _KB_CACHE.move_to_end(settings)
@@ -474,7 +474,18 @@ def clear_kb_cache() -> None:
 
 
 def _load_kb(dirs: Sequence[str], params: Mapping[str, Any] | None, disabled: Sequence[str], limits: Limits,
-             config: Config | None, findings_only: bool) -> CompiledKB:
+             config: Config | None, findings_only: bool, cache_key: str | None = None) -> CompiledKB:
+    compiled = kbcache.lookup(cache_key)  # what a previous process compiled with the same files and settings
+    if compiled is None:
+        compiled = _compile_kb(dirs, params, disabled, limits, config, findings_only)
+        kbcache.store(cache_key, compiled)
+    if config is not None:
+        compiled.severity_overrides = dict(config.severity)
+    return compiled
+
+
+def _compile_kb(dirs: Sequence[str], params: Mapping[str, Any] | None, disabled: Sequence[str], limits: Limits,
+                config: Config | None, findings_only: bool) -> CompiledKB:
     if config is None or config.file is None:
         kb: KnowledgeBase = load_rules(dirs, limits, disabled)
     else:
@@ -483,10 +494,7 @@ def _load_kb(dirs: Sequence[str], params: Mapping[str, Any] | None, disabled: Se
         kb.params.update(params)
     if findings_only:
         kb = findings_rules(kb)
-    compiled = compile_kb(kb)
-    if config is not None:
-        compiled.severity_overrides = dict(config.severity)
-    return compiled
+    return compile_kb(kb)
 
 
 def review(paths: Sequence[str], rule_dirs: Sequence[str] = (), builtin: bool = True,

@@ -94,11 +94,8 @@ def _read(entry: str, key: str, files: Sequence[str]) -> list[Document] | None:
     or corrupted body in 3 ms, where checking each of its 23,000 key paths took 140 ms.
     """
     try:
-        with open(entry, "rb") as fh:
-            header, _, body = fh.read().partition(b"\n")
-        head = orjson.loads(header)
-        if not (isinstance(head, dict) and head.get("format") == FORMAT and head.get("key") == key
-                and head.get("sha256") == hashlib.sha256(body).hexdigest()):
+        body = read_entry(entry, key, FORMAT)
+        if body is None:
             return None
         stored = orjson.loads(body)
         if not isinstance(stored, list) or len(stored) != len(files):
@@ -106,6 +103,21 @@ def _read(entry: str, key: str, files: Sequence[str]) -> list[Document] | None:
         return [_document(item, path) for item, path in zip(stored, files, strict=True)]
     except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable, corrupt, or of another shape
         return None
+
+
+def read_entry(entry: str, key: str, fmt: int) -> bytes | None:
+    """The body of an entry whose header names this format and key and whose body has the SHA-256 it states;
+    None when it is missing or does not fit (a truncated or corrupted file)."""
+    try:
+        with open(entry, "rb") as fh:
+            header, _, body = fh.read().partition(b"\n")
+        head = orjson.loads(header)
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(head, dict) and head.get("format") == fmt and head.get("key") == key
+            and head.get("sha256") == hashlib.sha256(body).hexdigest()):
+        return None
+    return body
 
 
 def _document(item: Any, path: str) -> Document:
@@ -151,11 +163,18 @@ def _write(entry: str, key: str, docs: Sequence[Document]) -> None:
             return  # a value JSON would change (a YAML date, a tuple …): never cached
     except (TypeError, ValueError):  # orjson's errors are both
         return
-    header = orjson.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
+    write_entry(entry, key, FORMAT, body, "rules-")
+
+
+def write_entry(entry: str, key: str, fmt: int, body: bytes, prefix: str) -> None:
+    """Write a header line (format, key, the body's SHA-256) and ``body`` to ``entry`` atomically (a temporary
+    file renamed over), then keep only the newest ``KEEP`` entries named ``prefix``…; quietly nothing when the
+    disk refuses (a read-only or full disk: the run goes on uncached)."""
+    header = orjson.dumps({"format": fmt, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
     folder = os.path.dirname(entry)
-    with contextlib.suppress(OSError):  # a read-only or full disk: the run goes on uncached
+    with contextlib.suppress(OSError):
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".rules-", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix="." + prefix, suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(header + b"\n" + body)
@@ -164,11 +183,11 @@ def _write(entry: str, key: str, docs: Sequence[Document]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        _prune(folder)
+        _prune(folder, prefix)
 
 
-def _prune(folder: str) -> None:
-    entries = sorted((e for e in os.scandir(folder) if e.name.startswith("rules-") and e.name.endswith(".json")),
+def _prune(folder: str, prefix: str) -> None:
+    entries = sorted((e for e in os.scandir(folder) if e.name.startswith(prefix) and e.name.endswith(".json")),
                      key=lambda e: e.stat().st_mtime_ns, reverse=True)
     for old in entries[KEEP:]:
         with contextlib.suppress(OSError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,22 @@ def need_shared(path: str) -> None:
 def builtin_kb() -> CompiledKB:
     """The built-in rules, compiled."""
     return load_kb()
+
+
+@pytest.fixture
+def cache(tmp_path: Any, monkeypatch: Any) -> Iterator[str]:
+    """A new, empty cache folder (parsed rules, engine/rulecache.py; compiled ones, engine/kbcache.py), turned on,
+    and no compiled knowledge base kept in the process: ``load_kb`` starts from the disk."""
+    from engine import rulecache
+    from engine.review import clear_kb_cache
+
+    folder = os.path.join(str(tmp_path), "cache")
+    monkeypatch.setenv(rulecache.CACHE_ENV, folder)
+    monkeypatch.delenv(rulecache.OFF_ENV, raising=False)
+    monkeypatch.setattr(rulecache, "enabled", True)
+    clear_kb_cache()
+    yield folder
+    clear_kb_cache()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,235 @@
+"""The compiled knowledge base, kept on disk between processes (beside ``engine.rulecache``'s entries).
+
+A check spent about 46 ms of its 250 validating and compiling the built-in rules (parsed rules read from the
+cache), though they rarely change; with this cache, 30 ms. An entry holds what compiling them gave: each
+rule's data (the parsed YAML, validated again as a rule when read back), every compiled rule variant
+(patterns, lookups, stratum), checked against its rule, and how they were cut into rulesets. The ruleset
+specs and the C core's definitions are derived from those again on load (about 10 ms), and the C core's
+limits checked on them, so nothing read back reaches the C core unchecked.
+
+Plain JSON, never pickle: nothing in an entry executes code. An entry is named by a hash of the rule files
+(their paths and contents), of everything else ``engine.review.load_kb`` compiles them with (the config, the
+params, the disabled rules, the bounds on reading) and of the source of the modules that load and compile
+rules (archplan's version with them); a change to any of them names another entry. A header line states the
+body's SHA-256; a body that does not match it, or does not have the shape of an entry in every detail, is
+compiled again and the entry rewritten (atomically: a temporary file renamed over). ``--no-cache`` and
+``ARCHPLAN_NO_CACHE=1`` turn it off with ``engine.rulecache``; ``ARCHPLAN_CACHE_DIR`` moves both.
+
+The hash finds a damaged entry, not a forged one: whoever can write the user's cache directory could change a
+test's value or how rules are cut into rulesets (within the C core's limits), as they could edit a rule pack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from engine import rulecache
+from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, Lookup, Part, assemble
+from engine.errors import ArchplanError
+from engine.model.document import Document, Path
+from engine.model.rule import OPERATORS, LoadedRule, Rule
+
+FORMAT = 1
+"""The layout of an entry; a change makes every older entry a mismatch."""
+PREFIX = "kb-"
+_MODULES = ("__init__.py", "compiler.py", "kbcache.py", "ruleload.py", "rulecache.py", "source.py", "config.py",
+            "review.py", "model/rule.py", "model/schema.py", "model/document.py")
+"""The source files whose change can change what loading and compiling rules gives (engine/…); the first
+holds archplan's version."""
+
+
+def key(files: Sequence[str], settings: str) -> str | None:
+    """The name of the entry for these rule files compiled with ``settings`` (None when the cache is off or a
+    file cannot be read: compiling reports it)."""
+    if not rulecache.active():
+        return None
+    h = hashlib.sha256(f"{FORMAT}\0{settings}\0".encode("utf-8", "surrogatepass"))
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        for name in _MODULES:
+            with open(os.path.join(here, name), "rb") as fh:
+                h.update(fh.read())
+        for path in files:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            h.update(f"\0{path}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
+            h.update(data)
+    except OSError:
+        return None
+    return h.hexdigest()[:32]
+
+
+def _entry(name: str) -> str:
+    return os.path.join(rulecache.cache_dir(), f"{PREFIX}{name}.json")
+
+
+def lookup(name: str | None) -> CompiledKB | None:
+    """The knowledge base the entry ``name`` holds, or None when there is none that fits in every detail."""
+    if name is None:
+        return None
+    body = rulecache.read_entry(_entry(name), name, FORMAT)
+    if body is None:
+        return None
+    try:
+        return _decode(orjson.loads(body))
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, ArchplanError):
+        return None  # another shape, or over a limit: pydantic's ValidationError is a ValueError
+
+
+def store(name: str | None, kb: CompiledKB) -> None:
+    """Keep a freshly compiled knowledge base under ``name`` (from ``key``), unless a rule's data would not
+    survive JSON unchanged (a YAML date, say: then it is never cached). The compiled rules' values keep their
+    types by construction (``_value``); tests/test_kbcache.py checks that what is read back equals the original."""
+    if name is None:
+        return
+    try:
+        body = orjson.dumps(_encode(kb))
+        if [data for _file, data in orjson.loads(body)["rules"]] != [lr.doc.data for lr in kb.source.values()]:
+            return
+    except (TypeError, ValueError):  # orjson's errors are both
+        return
+    rulecache.write_entry(_entry(name), name, FORMAT, body, PREFIX)
+
+
+# Values in tests and assumptions: JSON, with lists and tuples told apart (the compiled rules compare equal).
+def _value(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return {"t": [_value(x) for x in v]}
+    if isinstance(v, list):
+        return {"l": [_value(x) for x in v]}
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    raise TypeError(f"cannot keep {type(v).__name__}")
+
+
+def _unvalue(v: Any) -> Any:
+    if isinstance(v, dict):
+        ((tag, items),) = v.items()
+        if tag not in ("t", "l") or not isinstance(items, list):
+            raise ValueError("not a value")
+        out = [_unvalue(x) for x in items]
+        return tuple(out) if tag == "t" else out
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    raise ValueError("not a value")
+
+
+def _encode(kb: CompiledKB) -> dict[str, Any]:
+    index = {r.name: i for i, r in enumerate(kb.rules.values())}
+    return {
+        "rules": [[lr.file, lr.doc.data] for lr in kb.source.values()],
+        "compiled": [[c.name, c.rule_id, c.gap, c.stratum, [_unpattern(p) for p in c.patterns],
+                      [list(lk) for lk in c.lookups], [[ref, _value(v)] for ref, v in c.assumed]]
+                     for c in kb.rules.values()],
+        "parts": [[rs.stratum, not rs.transient, [index[n] for n in rs.rules]] for rs in kb.rulesets],
+        "strata": kb.strata,
+    }
+
+
+def _unpattern(p: CompiledPattern) -> list[Any]:
+    return [p.alias, p.kind, p.absent, [[f, op, _value(v)] for f, op, v in p.tests], [list(j) for j in p.joins]]
+
+
+def _text(v: Any) -> str:
+    if not isinstance(v, str):
+        raise TypeError("not a text")
+    return v
+
+
+def _int(v: Any) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise TypeError("not a count")
+    return v
+
+
+def _flag(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise TypeError("not a flag")
+    return v
+
+
+def _pattern(item: Any) -> CompiledPattern:
+    alias, kind, absent, tests, joins = item
+    return CompiledPattern(_text(alias), _text(kind), _flag(absent),
+                           tuple((_text(f), _text(op), _unvalue(v)) for f, op, v in tests),
+                           tuple((_text(f), _text(a), _text(rf)) for f, a, rf in joins))
+
+
+def _compiled(item: Any, source: dict[str, LoadedRule]) -> CompiledRule:
+    name, rule_id, gap, stratum, patterns, lookups, assumed = item
+    if rule_id not in source or (gap is not None and not isinstance(gap, str)):
+        raise ValueError("a compiled rule of no rule")
+    c = CompiledRule(
+        _text(name), rule_id, gap, tuple(_pattern(p) for p in patterns), _int(stratum),
+        tuple(Lookup(_text(a), _text(s), _text(f), _text(k), _flag(n)) for a, s, f, k, n in lookups),
+        tuple((_text(ref), _unvalue(v)) for ref, v in assumed))
+    _of_its_rule(c, source[rule_id].rule)
+    return c
+
+
+_OPS = frozenset((*OPERATORS, "missing", "unknown_or"))
+"""The operators a compiled test may have (the rule language's, and those the gap and assumption variants use)."""
+
+
+def _of_its_rule(c: CompiledRule, rule: Rule) -> None:
+    """Refuse a compiled variant that is not one of its rule's: its name, gap, assumptions, and each pattern's
+    alias, kind, negation, joins and tested fields are the rule's (the test values may come from params)."""
+    name = rule.id if c.gap is None else f"{rule.id}#gap:{c.gap}"
+    if c.assumed:
+        name += "#assume:" + "+".join(ref for ref, _v in c.assumed)
+    expected = [(p.as_ or f"n{i}", p.kind, p.absent, tuple((f, *r.split(".", 1)) for f, r in sorted(p.join.items())))
+                for i, p in enumerate(rule.when)]
+    if (c.name != name or (c.gap is not None and c.gap not in rule.gaps)
+            or any(ref not in rule.assume or rule.assume[ref] != v for ref, v in c.assumed)
+            or [(p.alias, p.kind, p.absent, p.joins) for p in c.patterns] != expected
+            or any(f not in p.where or op not in _OPS for cp, p in zip(c.patterns, rule.when, strict=True)
+                   for f, op, _v in cp.tests)):
+        raise ValueError(f"{c.name} is not a variant of rule {rule.id}")
+
+
+def _decode(stored: Any) -> CompiledKB:
+    if not isinstance(stored, dict) or set(stored) != {"rules", "compiled", "parts", "strata"}:
+        raise ValueError("not an entry")
+    source: dict[str, LoadedRule] = {}
+    for file, data in stored["rules"]:
+        rule = Rule.model_validate(data)
+        if rule.id in source:
+            raise ValueError("a rule twice")
+        source[rule.id] = LoadedRule(rule, _text(file), _RuleDocument(file, data))
+    rules = [_compiled(item, source) for item in stored["compiled"]]
+    compiled = {c.name: c for c in rules}
+    parts: list[Part] = [(_int(s), _flag(joining), tuple(rules[_int(i)] for i in members))
+                         for s, joining, members in stored["parts"]]
+    placed = [c.name for _s, _j, part in parts for c in part]
+    strata = _int(stored["strata"])
+    if (len(compiled) != len(rules) or sorted(placed) != sorted(compiled)
+            or any(c.stratum >= strata or c.stratum != s for s, _j, part in parts for c in part)):
+        raise ValueError("rulesets that do not hold every rule once")
+    return assemble(compiled, parts, source, strata, recheck=True)
+
+
+class _RuleDocument(Document):
+    """A rule file read back from the cache: its data, and the positions of its keys parsed from the file when
+    first asked for (only a problem found later in the run names a line in a rule file)."""
+
+    _parsed: dict[Path, tuple[int, int]] | None = None
+
+    @property
+    def positions(self) -> dict[Path, tuple[int, int]]:
+        if self._parsed is None:
+            from engine.source import load
+
+            try:
+                self._parsed = load(self.file).positions
+            except (OSError, ArchplanError):
+                self._parsed = {}
+        return self._parsed
+
+    @positions.setter
+    def positions(self, value: Any) -> None:  # the dataclass __init__ gives the default
+        self._parsed = value or None
