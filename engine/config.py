@@ -32,10 +32,9 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
@@ -44,6 +43,9 @@ from engine.model import Severity
 from engine.model.rule import KnowledgeBase
 from engine.ruleload import derived_kinds, validate
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, read_text
+
+if TYPE_CHECKING:
+    import tomllib
 
 CONFIG_NAME = "archplan.toml"
 DEFAULT_DESIGN = "design"
@@ -249,8 +251,8 @@ def _type_name(default: Any) -> str:
 _BARE = r"[A-Za-z0-9_-]+"
 _KEY_PART = rf"(?:{_BARE}|\"(?:[^\"\\]|\\.)*\"|'[^']*')"
 _DOTTED = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
-_HEADER = re.compile(rf"^\s*\[\s*({_DOTTED})\s*\]\s*(?:#.*)?$")
-_ASSIGN = re.compile(rf"^\s*({_DOTTED})\s*=")
+_HEADER = rf"^\s*\[\s*({_DOTTED})\s*\]\s*(?:#.*)?$"  # compiled (and cached by re) only when a config is read
+_ASSIGN = rf"^\s*({_DOTTED})\s*="
 
 
 def _split_key(dotted: str) -> tuple[str, ...]:
@@ -270,12 +272,12 @@ def _key_lines(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
         if line.lstrip().startswith("[["):
             table = ("[[array]]",)  # arrays of tables are not part of archplan's config
             continue
-        m = _HEADER.match(line)
+        m = re.match(_HEADER, line)
         if m:
             table = _split_key(m.group(1))
             out.setdefault(table, (lineno, line.index("[") + 1))
             continue
-        m = _ASSIGN.match(line)
+        m = re.match(_ASSIGN, line)
         if m:
             path = (*table, *_split_key(m.group(1)))
             out.setdefault(path, (lineno, len(line) - len(line.lstrip()) + 1))
@@ -292,6 +294,8 @@ def _toml_error(exc: tomllib.TOMLDecodeError, path: str) -> InputError:
 
 
 def _parse_toml(path: str, limits: Limits) -> tuple[dict[str, Any], str]:
+    import tomllib  # here: most runs have no config file to parse
+
     text = read_text(path, limits)
     try:
         return tomllib.loads(text), text
@@ -387,6 +391,8 @@ def _declares_archplan(path: str, limits: Limits) -> bool:
     text = read_text(path, limits)
     if "archplan" not in text:  # cheap: most pyproject.toml files never mention archplan
         return False
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

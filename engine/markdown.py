@@ -23,9 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.front_matter import front_matter_plugin
-
 from engine.errors import ArchplanError, InputError, Location, did_you_mean, raise_all
 from engine.model import AGENTS
 from engine.source import DEFAULT_LIMITS, Document, Limits, parse, read_text
@@ -60,6 +57,9 @@ def _padded(content: str, first_line: int, indent: int) -> str:
 
 
 def _fences(text: str) -> tuple[list[_Fence], tuple[str, int] | None]:
+    from markdown_it import MarkdownIt  # here: a design of YAML files alone does not import the parser
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
     md = MarkdownIt("commonmark").use(front_matter_plugin)
     tokens = md.parse(text)
     lines = text.splitlines()

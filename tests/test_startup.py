@@ -70,6 +70,16 @@ def test_check_does_not_import_the_plan_or_the_importers_formats() -> None:
     assert not {m for m in loaded if m.startswith(("engine.plan", "engine.importers."))}
 
 
+def test_a_check_of_yaml_files_imports_no_importer_or_markdown_parser() -> None:
+    """Without --from or a Markdown design, neither reader is imported."""
+    loaded = modules_after(CLI.format(args=["check", "facts/shop", "--format", "json", "-o", "/dev/null"]))
+    assert "engine.runtime" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in {"markdown_it", "mdit_py_plugins"}
+                  or m == "engine.importers") == []
+    md = modules_after(CLI.format(args=["check", "facts/shop-doc/design.md", "--format", "json", "-o", "/dev/null"]))
+    assert "markdown_it" in md  # and a Markdown design still gets its parser
+
+
 def test_check_reads_no_field_docstrings_and_they_are_there_when_asked_for() -> None:
     """Field descriptions (attribute docstrings) are read from the source when first asked for, not at import."""
     probe = CLI.format(args=["check", "facts/shop", "--format", "json", "-o", "/dev/null"]) + (

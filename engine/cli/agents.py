@@ -23,7 +23,6 @@ def questions(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: t
     """List what the review needs to know, as one checklist per design agent (API, Database,
     Infrastructure, Security): targeted questions (each naming the risk it decides) first, then hygiene
     questions once for the system."""
-    from engine.importers import load_artifacts
     from engine.questions import questions as ask
     from engine.questions import render_json, render_markdown
     from engine.review import review
@@ -31,7 +30,7 @@ def questions(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: t
     limits = common.input_limits(max_input_bytes)
     design_paths, config = common.design_and_config(design, from_specs, config_file, no_config, limits, "ask about")
     rv = review(design_paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
-                extra=load_artifacts(from_specs, limits), run_limits=common.run_limits())
+                extra=common.artifacts(from_specs, limits), run_limits=common.run_limits())
     common.print_warnings(rv.design.warnings)
     per_agent = ask(rv)
     text = render_json(rv, per_agent) if fmt == "json" else render_markdown(rv, per_agent)

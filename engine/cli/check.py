@@ -228,11 +228,10 @@ def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
 
     With no DESIGN: the config's design (archplan.toml: design = [...]), else ./design/.
     """
-    from engine.importers import load_artifacts
 
     design_paths, config = common.design_and_config(design, from_specs, config_file, no_config,
                                                     common.input_limits(max_input_bytes))
-    extra = load_artifacts(from_specs, common.input_limits(max_input_bytes))
+    extra = common.artifacts(from_specs, common.input_limits(max_input_bytes))
     pinned = None
     if gate_opts.get("policy_from"):
         from engine.gate.pin import pin
@@ -279,7 +278,6 @@ def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_d
 def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
             config_file: str | None, no_config: bool) -> None:
     """Explain one finding: archplan explain DESIGN... FINDING-ID."""
-    from engine.importers import load_artifacts
     from engine.report import explain as explain_text
     from engine.review import review
 
@@ -287,7 +285,7 @@ def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
         raise UsageError("usage: archplan explain DESIGN... FINDING-ID")
     *design, ident = args
     rv = review(design, list(rule_dirs), builtin=not no_builtin,
-                config=common.project_config(design, config_file, no_config), extra=load_artifacts(from_specs))
+                config=common.project_config(design, config_file, no_config), extra=common.artifacts(from_specs))
     common.print_warnings(rv.design.warnings)
     finding = rv.find(ident)
     if finding is None:

@@ -34,13 +34,12 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
     """
     from engine.gate.baseline import baseline_data
     from engine.gate.core import check_substance
-    from engine.importers import load_artifacts
     from engine.report import dumps
     from engine.review import review
 
     limits = common.input_limits(max_input_bytes)
     paths, config = common.design_and_config(design, from_specs, config_file, no_config, limits, "record")
-    extra = load_artifacts(from_specs, limits)
+    extra = common.artifacts(from_specs, limits)
     rv = review(paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config, extra=extra,
                 run_limits=common.run_limits())
     common.print_warnings(rv.design.warnings)

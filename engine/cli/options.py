@@ -171,6 +171,16 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
                              "spring or auto (by content); FORMAT:SERVICE=PATH names the serving service.")(f)
 
 
+def artifacts(from_specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Any]:
+    """The documents of the ``--from`` options (``engine.importers.load_artifacts``); the importers are not
+    imported at all when there is none, which a check of design files alone does not pay for."""
+    if not from_specs:
+        return []
+    from engine.importers import load_artifacts
+
+    return load_artifacts(from_specs, limits)
+
+
 def print_warnings(warnings: Sequence[Any]) -> None:
     """Print load warnings (e.g. a hand-written value overriding an imported one) to stderr."""
     from engine.neutral import line

@@ -24,7 +24,6 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
          config_file: str | None, no_config: bool, fmt: str, output: str | None, diagrams_dir: str | None,
          max_input_bytes: int | None) -> None:
     """Write the integration plan for DESIGN (files or directories, and --from artifacts)."""
-    from engine.importers import load_artifacts
     from engine.plan import build_plan
     from engine.plan.render import render
     from engine.review import review
@@ -34,7 +33,7 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
     if diagrams_dir is not None and os.path.exists(diagrams_dir) and not os.path.isdir(diagrams_dir):
         raise UsageError(f"--diagrams {diagrams_dir}: not a directory")
     limits = common.input_limits(max_input_bytes)
-    extra = load_artifacts(from_specs, limits)
+    extra = common.artifacts(from_specs, limits)
     config = common.project_config(design, config_file, no_config, limits)
     # The plan needs the planning rules too (check leaves them out): findings_only=False.
     rv = review(list(design), list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
