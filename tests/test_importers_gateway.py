@@ -464,7 +464,7 @@ def lua_front() -> Design:
 
 
 def test_a_lua_handler_routes_to_the_services_its_required_module_connects_to(lua_front: Design) -> None:
-    place = fact(lua_front, "endpoint:ANY /api/orders/place")
+    place = fact(lua_front, "endpoint:POST /api/orders/place")
     assert place.data["routes_to"] == ["order-service"]  # the commented-out ledger call is no call
     call = fact(lua_front, "interaction:front->order-service")
     assert call.data["style"] == "sync" and call.data["protocol"] == "other"
@@ -483,7 +483,7 @@ def test_a_lua_block_handler_is_read_and_a_timeout_the_script_sets_stays_unknown
 
 
 def test_a_lua_handler_that_reads_no_credential_authenticates_nobody(lua_front: Design) -> None:
-    place = fact(lua_front, "endpoint:ANY /api/orders/place")
+    place = fact(lua_front, "endpoint:POST /api/orders/place")
     assert place.data["authn"] == "none"
     assert place.locate("authn").line == line_of(LUA_CONF, "content_by_lua '")
     # and it acts on the cart the request names: nothing can check the cart is the caller's
@@ -491,6 +491,26 @@ def test_a_lua_handler_that_reads_no_credential_authenticates_nobody(lua_front: 
     assert place.locate("takes_object_id").line == line_of(LUA_PLACE, "args.cart_id")
     profile = fact(lua_front, "endpoint:ANY /api/account/profile").data
     assert "takes_object_id" not in profile and "authz" not in profile
+
+
+def test_a_lua_handler_that_reads_the_body_serves_post_whatever_the_cors_branches_name(lua_front: Design) -> None:
+    """The location's `if ($request_method = GET|POST)` blocks only add CORS headers; the handler reads the
+    body's form arguments (ngx.req.get_post_args) and never the query, so the route is a POST, said where."""
+    keys = set(lua_front.by_key())
+    assert "endpoint:GET /api/orders/place" not in keys and "endpoint:ANY /api/orders/place" not in keys
+    place = fact(lua_front, "endpoint:POST /api/orders/place")
+    assert place.locate("method").file.endswith("place.lua")
+    assert place.locate("method").line == line_of(LUA_PLACE, "ngx.req.get_post_args")
+    assert "endpoint:ANY /api/account/profile" in keys  # its Lua reads neither: the method stays unknown
+
+
+def test_lua_request_method_needs_one_kind_of_argument_and_skips_comments() -> None:
+    from engine.importers.lua_calls import request_method
+
+    assert request_method("a.lua", "local a = ngx.req.get_uri_args()\n")[0] == "GET"
+    assert request_method("a.lua", "ngx.req.read_body()\nlocal p = ngx.req.get_post_args()\n")[0] == "POST"
+    assert request_method("a.lua", "ngx.req.get_post_args()\nngx.req.get_uri_args()\n") is None
+    assert request_method("a.lua", "-- ngx.req.get_post_args()\nlocal x = 1\n") is None
 
 
 def test_a_lua_module_not_found_is_said_and_the_route_stays_without_target(tmp_path: Any) -> None:

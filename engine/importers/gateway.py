@@ -913,6 +913,8 @@ class _Nginx:
         """Set with ``no_credential``: where its Lua reads an object's id from the request."""
         self.no_credential: tuple[Location, str] | None = None
         """Set while a location is read: its Lua handler reads no credential, and why that is known."""
+        self.lua_method: tuple[str, Location] | None = None
+        """Set while a location is read: the one method its Lua handler's reading of the request serves."""
         self.lua_paths: list[str] = []
         """``lua_package_path`` templates: where the Lua modules a handler requires are found."""
         self.routes = _Routes(path, "nginx", service, None, "setting")
@@ -1000,8 +1002,10 @@ class _Nginx:
             self._route(path, d, passes[0], here, methods)
         elif any(c.name in _SERVES_ITSELF for c in d.children):
             handler = next(c for c in d.children if c.name in _SERVES_ITSELF)
-            self.no_credential = self.object_id = None
+            self.no_credential = self.object_id = self.lua_method = None
             found = self._lua_calls(handler) if handler.name.startswith("content_by_lua") else None
+            if self.lua_method is not None:  # the handler's code, over CORS `if` blocks that only add headers
+                methods = [self.lua_method]
             targets = self._lua_targets(found[1]) if found else {}
             why = (f"served by the gateway itself ({handler.name}): {found[0]}" if found else
                    f"served by the gateway itself ({handler.name}): what it calls is in its code")
@@ -1055,6 +1059,7 @@ class _Nginx:
             read.append(module_file)
             texts.append(text)
             found += lua_calls.calls_in(module_file, text)
+            self.lua_method = self.lua_method or lua_calls.request_method(module_file, text)
         if not read and not found:
             return None
         said = ", ".join(sorted({f"{c.host} ({c.what}, {c.location})" for c in found})) or "no client call"

@@ -55,6 +55,24 @@ def object_ids(path: str, text: str) -> list[tuple[str, Location]]:
     return sorted(seen.items(), key=lambda kv: (kv[1].line, kv[1].column))
 
 
+_POST_ARGS = re.compile(r"\bngx\.req\.get_post_args\s*\(")
+_URI_ARGS = re.compile(r"\bngx\.req\.get_uri_args\s*\(")
+
+
+def request_method(path: str, text: str) -> tuple[str, Location] | None:
+    """The method a handler's Lua serves, when its reading of the request says so (comments skipped): the
+    body's form arguments (``ngx.req.get_post_args``) and never the query's is a POST, the query's alone a
+    GET; both or neither say nothing. Where it is read."""
+    code = code_only(text)
+    post, uri = _POST_ARGS.search(code), _URI_ARGS.search(code)
+    if (post is None) == (uri is None):
+        return None
+    m, method = (post, "POST") if post is not None else (uri, "GET")
+    assert m is not None
+    line = code.count("\n", 0, m.start()) + 1
+    return method, Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
+
+
 def required(lua: str) -> list[str]:
     """The modules a piece of Lua requires, in order, each once (comments skipped)."""
     seen: list[str] = []
