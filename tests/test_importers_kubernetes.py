@@ -276,3 +276,65 @@ def test_a_timeout_variable_in_a_config_map_bounds_the_calls_to_services(tmp_pat
     assert call.data["timeout_ms"] == 15000
     assert call.locate("timeout_ms").line == line_of(path, "BACKEND_TIMEOUT")
     assert "timeout_ms" not in fact(d, "interaction:frontend->ledger-db").data  # a database driver's own
+
+
+_TEAMS = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: frontend}
+    spec:
+      selector: {matchLabels: {app: frontend}}
+      template:
+        metadata: {labels: {app: frontend, team: web}}
+        spec:
+          containers: [{name: web, image: acme/frontend:1.0, env: [{name: BALANCES_ADDR, value: "balances:8080"}]}]
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: writer, labels: {team: ledger}}
+    spec:
+      selector: {matchLabels: {app: writer}}
+      template:
+        metadata: {labels: {app: writer}}
+        spec:
+          containers: [{name: app, image: acme/writer:1.0, env: [{name: BALANCES_ADDR, value: "balances:8080"}]}]
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: balances, labels: {app.kubernetes.io/part-of: bank, team: ledger}}
+    spec:
+      selector: {matchLabels: {app: balances}}
+      template:
+        metadata: {labels: {app: balances}}
+        spec:
+          containers: [{name: app, image: acme/balances:1.0}]
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: reports, labels: {app.kubernetes.io/part-of: bank}}
+    spec:
+      selector: {matchLabels: {app: reports}}
+      template:
+        metadata: {labels: {app: reports}}
+        spec:
+          containers: [{name: app, image: acme/reports:1.0}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: balances}
+    spec: {selector: {app: balances}, ports: [{port: 8080}]}
+    """
+
+
+def test_a_team_label_names_the_owner_and_decides_which_calls_cross_teams(tmp_path: object) -> None:
+    from engine.review import review
+
+    path = write(str(tmp_path), "apps.yaml", _TEAMS)
+    d = design_of(import_paths("kubernetes", [path]))
+    assert fact(d, "service:frontend").data["owner"] == "web"  # the pods' label
+    assert fact(d, "service:writer").data["owner"] == "ledger"  # the workload's own
+    assert fact(d, "service:balances").locate("owner").line == line_of(path, "team: ledger", 2)
+    assert "owner" not in fact(d, "service:reports").data  # part-of names the application, not a team
+    rv = review([], extra=import_paths("kubernetes", [path]))
+    crossing = {f.subject for f in rv.findings if f.rule == "cross-team-call-without-circuit-breaker"}
+    assert crossing == {"interaction:frontend->balances"}  # writer and balances are both ledger's

@@ -17,6 +17,8 @@ does to those calls: VirtualService timeouts and retries, DestinationRule circui
 (``outlierDetection``) and bulkheads (``connectionPool``), and the routes an ingress Gateway publishes.
 A workload that reads a Secret whose values are written in the manifests given (``data``,
 ``stringData``) keeps its secrets in repository configuration (``secrets_source: repo_config``).
+A ``team`` (or ``owner``) label on the workload or its pods names the service's owning team (``owner``), so
+a call between two labelled teams is known to cross a team boundary, and one inside a team is known not to.
 """
 
 from __future__ import annotations
@@ -613,6 +615,7 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         return secrets
     section = "services"
     body.fact(section, {"name": w.name}, at)
+    _record_owner(body, w)
     images = [c.get("image") for c in containers if isinstance(c.get("image"), str)]
     if images:
         body.set(section, w.name, "image", str(images[0])[:200], o.loc(*pod, "containers"))
@@ -704,6 +707,26 @@ def _record_exposure(body: Body, w: _Workload) -> None:
                                routes_to=e.target if e.via else None)
     else:
         body.set(section, w.name, "exposure", "internal", at)
+
+
+_OWNER_LABELS = ("team", "owner")
+"""Labels that name the team owning a workload (bank-of-anthos: ``team: ledger``); ``app.kubernetes.io/part-of``
+names the application, not a team, and is not read."""
+
+
+def _record_owner(body: Body, w: _Workload) -> None:
+    """The service's owning team, from a ``team`` or ``owner`` label of the workload, else of its pods."""
+    o = w.obj
+    for path in (("metadata", "labels"), ("spec", "template", "metadata", "labels")):
+        labels = o.get(*path)
+        if not isinstance(labels, dict):
+            continue
+        for key in _OWNER_LABELS:
+            value = labels.get(key)
+            if isinstance(value, str) and value.strip():
+                body.set("services", w.name, "owner", safe_name(value), o.loc(*path, key))
+                body.note("services", w.name, f"owner {safe_name(value)}: the workload's '{key}' label")
+                return
 
 
 def _record_operations(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: list[_Obj]) -> None:
