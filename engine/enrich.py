@@ -19,6 +19,7 @@ from engine import budget
 from engine.graph import (
     AMPLIFICATION_CAP,
     LATENCY_CAP_MS,
+    OFF_REQUEST,
     SYNC_PROTOCOLS,
     Call,
     CallGraph,
@@ -508,7 +509,7 @@ def _interaction_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fac
     on_public_path = new["on_public_path"] = src in x.on_public and is_sync(e, tk)
     if on_public_path:
         new["entry_exposure"] = x.entry_exposure[src]
-    if "style" in e or "protocol" in e or tk == "channel":
+    if "style" in e or "protocol" in e or tk == "channel" or e.get("during") in OFF_REQUEST:
         new["blocking"] = is_sync(e, tk)
     # else left unknown: rules read it as their policy says (most calls between services block)
     classified = _target_classified(tk, callee, dst in x.classified_services, dst in x.classification_known)

@@ -21,7 +21,7 @@ NODE_KINDS = ("service", "external", "datastore", "channel")
 
 # An interaction fact's data, as enrichment and the plan read it (the fields of model.Interaction they use).
 Call = TypedDict("Call", {
-    "name": Required[str], "from": Required[str], "to": Required[str], "style": str, "protocol": str,
+    "name": Required[str], "from": Required[str], "to": Required[str], "style": str, "protocol": str, "during": str,
     "dependency": str, "purpose": str, "mutating": bool, "timeout_ms": int, "latency_p95_ms": int,
     "calls_per_request": int, "retry": Mapping[str, Any],
 }, total=False)
@@ -29,8 +29,16 @@ Call = TypedDict("Call", {
 V = TypeVar("V")
 
 
+OFF_REQUEST = frozenset({"startup", "background"})
+"""``interaction.during`` values of a call no request waits for (fetching configuration at start-up,
+registering and refreshing a registry's cached addresses)."""
+
+
 def is_sync(edge: Mapping[str, Any], target_kind: str) -> bool:
-    """A call blocks its caller: declared ``sync``, or unstated over a request/response protocol."""
+    """A call blocks a request of its caller: declared ``sync``, or unstated over a request/response protocol,
+    and not made only at start-up or in the background (``during``)."""
+    if edge.get("during") in OFF_REQUEST:
+        return False
     style = edge.get("style")
     if style is not None:
         return bool(style == "sync")

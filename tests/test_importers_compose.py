@@ -366,3 +366,28 @@ def test_an_address_book_with_tls_on_or_a_client_credential_leaves_service_auth_
     d = design_of(compose.import_file(path))
     assert "service_to_service_auth" not in (d.by_key().get("security:security").data
                                              if "security:security" in d.by_key() else {})
+
+
+def test_calls_to_a_service_registry_are_made_in_the_background_and_hold_no_request(tmp_path: object) -> None:
+    from engine.review import review
+
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          frontend:
+            image: acme/frontend:1.0
+            ports: ["8080:8080"]
+            environment: {SEARCH_ADDR: "search:8082"}
+            depends_on: [consul, search]
+          search:
+            image: acme/search:1.0
+            depends_on: [consul]
+          consul:
+            image: hashicorp/consul:1.15
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "interaction:frontend->consul").data["during"] == "background"
+    assert "during" not in fact(d, "interaction:frontend->search").data
+    rv = review([], extra=import_paths("compose", [path]))
+    timeouts = {f.subject for f in rv.findings if f.rule == "remote-call-without-timeout"}
+    assert "interaction:frontend->search" in timeouts
+    assert not {s for s in timeouts if s.endswith("->consul")}  # registering and refreshing hold no request

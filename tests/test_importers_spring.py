@@ -32,6 +32,9 @@ def test_a_config_server_file_configures_the_service_it_is_named_after_with_the_
         call = fact(config, f"interaction:{name}->registry")
         assert call.data["protocol"] == "http" and call.data["style"] == "sync"
         assert "eureka.client.serviceUrl.defaultZone" in call.data["inferred_from"]
+        # The Eureka client registers and refreshes its cached registry from a task of its own.
+        assert call.data["during"] == "background"
+        assert call.locate("during").line == line_of(os.path.join(CONFIG, "application.yml"), "defaultZone")
 
 
 def test_a_jdbc_url_is_a_synchronous_sql_call_to_a_relational_datastore(config: Design) -> None:
@@ -176,3 +179,20 @@ def test_clients_that_register_with_credentials_leave_the_dashboard_authenticati
     write(str(tmp_path), "orders.yml", "server:\n  port: 8080\n")
     dash = fact(design_of(import_paths("spring", [str(tmp_path)])), "endpoint:eureka-dashboard")
     assert "authn" not in dash.data
+
+
+def test_a_config_server_uri_is_called_at_startup_and_blocks_no_request(tmp_path: object) -> None:
+    from engine.review import review
+
+    path = write(str(tmp_path), "orders.yml", """
+        spring:
+          application: {name: orders}
+          cloud: {config: {uri: "http://config:8888"}}
+        stock: {url: "http://stock:8080/api"}
+        """)
+    d = design_of(import_paths("spring", [path]))
+    assert fact(d, "interaction:orders->config").data["during"] == "startup"
+    assert "during" not in fact(d, "interaction:orders->stock").data
+    timeouts = {f.subject for f in review([], extra=import_paths("spring", [path])).findings
+                if f.rule == "remote-call-without-timeout"}
+    assert timeouts == {"interaction:orders->stock"}  # the config fetch holds no request

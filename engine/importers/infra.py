@@ -778,7 +778,8 @@ _ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")
 def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
     """The interaction an inferred edge becomes: its protocol, and its style when the protocol or the
     target tells it (a broker is called asynchronously; a service or datastore named as an address
-    answers requests, so the call is synchronous), with the evidence in ``inferred_from``."""
+    answers requests, so the call is synchronous; a service registry is called in the background), with
+    the evidence in ``inferred_from``."""
     data: dict[str, Any] = {"from": edge.source, "to": edge.target, "inferred_from": "; ".join(edge.evidence)[:2000]}
     protocol = edge.protocol or (target.protocol if target else None)
     if protocol:
@@ -787,6 +788,10 @@ def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
         data["style"] = "async"
     elif protocol is not None or edge.external or target is None or target.role in ("datastore", "proxy"):
         data["style"] = "sync"
+    if target is not None and target.role == "registry":
+        # A registry's clients register, send heartbeats and refresh the addresses they cache from a task
+        # of their own: no request waits on the registry (``during``).
+        data["during"] = "background"
     return data
 
 

@@ -233,6 +233,15 @@ _JDBC_ENGINES = {"mysql": "mysql", "mariadb": "mysql", "postgresql": "postgres",
                  "oracle": "oracle", "db2": "db2"}
 _EMBEDDED = ("h2", "hsqldb", "derby", "sqlite")
 """JDBC databases that run inside the service's own process: no call to anything."""
+_OFF_REQUEST = {
+    "eureka.client.serviceurl.defaultzone": (
+        "background", "the Eureka client registers, sends heartbeats and refreshes its cached registry from a "
+                      "task of its own"),
+    "spring.cloud.config.uri": ("startup", "the config client fetches the configuration once, as the service "
+                                           "starts"),
+}
+"""Properties naming a server the service calls at start-up or in the background, never while a request waits
+(normalised as ``_App.props`` keys are: lower case, no ``-``)."""
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -335,6 +344,9 @@ class _App:
             return
         protocol = "grpc" if scheme.startswith("grpc") else "http"
         self._edge(name, None, protocol, prop, external=section == "externals")
+        during = _OFF_REQUEST.get(_norm(prop.name))
+        if during is not None and section != "externals" and name != self.name:
+            self._set(name, "during", during[0], prop, during[1])
 
     # --- what the configuration states about the calls
 

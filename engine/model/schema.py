@@ -518,6 +518,14 @@ class Interaction(_Fact):
     - async: the caller hands the message over and goes on (queue, topic, fire-and-forget)
     - batch: data moves in periodic bulk transfers
     - stream: a continuous flow of records (log or event stream)"""
+    during: Literal["request", "startup", "background"] | None = None
+    """When the caller makes the call. Absent: read as ``request``. A call made only at start-up or in
+    the background blocks no request, so it is not on any request path and the rules on blocking calls
+    (timeouts, circuit breakers, chain depth, fan-out) leave it out.
+    - request: while serving a request (or a message) of the caller
+    - startup: once, as the caller starts (fetching its configuration from a config server)
+    - background: from a task of its own, on a schedule or a watch (registering with a service registry,
+      heartbeats, refreshing cached addresses)"""
     protocol: (
         Literal["http", "grpc", "graphql", "websocket", "sql", "amqp", "kafka", "redis", "mqtt", "other"]
         | None
