@@ -338,3 +338,35 @@ def test_a_team_label_names_the_owner_and_decides_which_calls_cross_teams(tmp_pa
     rv = review([], extra=import_paths("kubernetes", [path]))
     crossing = {f.subject for f in rv.findings if f.rule == "cross-team-call-without-circuit-breaker"}
     assert crossing == {"interaction:frontend->balances"}  # writer and balances are both ledger's
+
+
+def test_workloads_of_the_cluster_s_own_namespaces_are_left_out_with_a_remark(tmp_path: object) -> None:
+    path = write(str(tmp_path), "addons.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: heapster, namespace: kube-system}
+        spec:
+          template:
+            spec:
+              containers: [{name: heapster, image: acme/heapster:1.4, env: [{name: SINK, value: "http://shop:80"}]}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: shop, namespace: sock-shop}
+        spec:
+          template:
+            spec:
+              containers: [{name: shop, image: acme/shop:1.0}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: shop, namespace: sock-shop}
+        spec: {selector: {app: shop}, ports: [{port: 80}]}
+        """)
+    (doc,) = kubernetes.import_path(path)
+    assert [(str(at), text) for at, text in doc.remarks] == [
+        (f"{path}:1:1", "heapster runs in the kube-system namespace, among the cluster's own add-ons: not reviewed "
+                        "as part of the system")]
+    d = design_of([doc])
+    assert "service:shop" in d.by_key()
+    assert not [k for k in d.by_key() if "heapster" in k]

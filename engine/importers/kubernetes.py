@@ -17,8 +17,10 @@ does to those calls: VirtualService timeouts and retries, DestinationRule circui
 (``outlierDetection``) and bulkheads (``connectionPool``), and the routes an ingress Gateway publishes.
 A workload that reads a Secret whose values are written in the manifests given (``data``,
 ``stringData``) keeps its secrets in repository configuration (``secrets_source: repo_config``).
-A ``team`` (or ``owner``) label on the workload or its pods names the service's owning team (``owner``), so
-a call between two labelled teams is known to cross a team boundary, and one inside a team is known not to.
+Workloads in the cluster's own namespaces (``kube-system``: DNS, the metrics add-ons) are left out with a
+remark, as observability and load generators are. A ``team`` (or ``owner``) label on the workload or its pods
+names the service's owning team (``owner``), so a call between two labelled teams is known to cross a team
+boundary, and one inside a team is known not to.
 """
 
 from __future__ import annotations
@@ -309,6 +311,11 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     return [body.document()]
 
 
+_CLUSTER_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
+"""Namespaces Kubernetes keeps for the cluster itself (DNS, metrics add-ons such as Heapster): what runs there
+serves the cluster, not the application the manifests describe."""
+
+
 def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[str, list[Mention]]]:
     """The workloads the review covers (what they run recognised), and what each one's configuration mentions."""
     configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
@@ -320,6 +327,10 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
     mentions: dict[str, list[Mention]] = {}
     for o in raw:
         name = safe_name(o.name if counts[o.name] == 1 else f"{o.namespace}/{o.name}")
+        if o.namespace in _CLUSTER_NAMESPACES:
+            body.remark(o.loc(), f"{name} runs in the {o.namespace} namespace, among the cluster's own add-ons: not "
+                                 "reviewed as part of the system")
+            continue
         labels = o.get("spec", "template", "metadata", "labels") or {}
         containers = [c for c in (o.get("spec", "template", "spec", "containers") or []) if isinstance(c, dict)]
         main = next((c for c in containers if c.get("name") == o.name), containers[0] if containers else {})
