@@ -335,3 +335,18 @@ def test_the_event_reader_keeps_the_bounds_on_reading(text: str) -> None:
     general, events = _both_readers(text, False, limits)
     assert events == general or (events == "declined" and general[0] is InputError), (events, general)
     assert (events == "declined") == (general[0] is InputError)
+
+
+def test_field_locations_name_each_stated_key_also_across_merged_agents(tmp_path: os.PathLike[str]) -> None:
+    """A fact's fields are located at their own keys, nested ones by dotted path, each in the file that stated it
+    when two agents' files are merged; a field no file states has no location of its own."""
+    infra = write(str(tmp_path), "infra.yaml", "source: infrastructure\nservices:\n  - name: a\n    kind: api\n"
+                  "    health:\n      liveness: true\n")
+    sec = write(str(tmp_path), "sec.yaml", "source: security\nservices:\n  - name: a\n    exposure: public\n")
+    fact = load_design([infra, sec]).by_key()["service:a"]
+    assert dict(fact.fields) == {"name": Location(infra, 3, 5), "kind": Location(infra, 4, 5),
+                                 "health": Location(infra, 5, 5), "health.liveness": Location(infra, 6, 7),
+                                 "exposure": Location(sec, 4, 5)}
+    assert list(fact.fields) == ["name", "kind", "health", "health.liveness", "exposure"]
+    assert fact.locate("health.liveness") == Location(infra, 6, 7) and fact.locate("replicas") == fact.location
+    assert "health.readiness" not in fact.fields and fact.fields["kind"] is fact.fields["kind"]
