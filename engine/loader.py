@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from engine import budget
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
 from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
-from engine.model.design import Design, Fact, FieldLocations, LoadWarning
+from engine.model.design import Design, Fact, FieldLocations, LoadWarning, new_fact
 from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 from engine.validation import load_all, validation_errors
@@ -211,9 +212,9 @@ def load_documents(docs: Iterable[Document]) -> Design:
                     errors.extend(_merge(pending, fact, flocs, agent, loc, doc.imported, warnings))
                     pending.inferred = pending.inferred and doc.inferred  # stated once: not inferred
     raise_all(errors)
-    facts = [Fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))), p.inferred)
+    facts = [new_fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))), p.inferred)
              for p in merged.values()]
-    facts.sort(key=lambda f: (f.kind, f.key))
+    facts.sort(key=attrgetter("kind", "key"))
     waiver_docs = tuple(sorted((d for d in docs_seen if isinstance(d.data, dict) and "waivers" in d.data),
                                key=lambda d: d.file))
     design = Design(tuple(facts), tuple(sorted(files)), waiver_docs=waiver_docs,

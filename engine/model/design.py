@@ -81,6 +81,16 @@ class Fact:
         return self.location
 
 
+def new_fact(kind: str, key: str, data: Mapping[str, Any], location: Location, fields: Mapping[str, Location],
+             agents: tuple[str, ...], inferred: bool = False) -> Fact:
+    """``Fact(kind, key, …)`` at half the cost: a frozen dataclass sets each field through
+    ``object.__setattr__``, and loading and enriching 5,000 services make 55,000 facts."""
+    fact: Fact = object.__new__(Fact)
+    fact.__dict__.update(kind=kind, key=key, data=data, location=location, fields=fields, agents=agents,
+                         inferred=inferred)
+    return fact
+
+
 @dataclass(frozen=True)
 class LoadWarning:
     """Something the user should know that does not stop the review (e.g. an imported value overridden)."""
