@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from engine.errors import Location
@@ -125,4 +126,12 @@ class Design:
 
     def of_kind(self, kind: str) -> list[Fact]:
         """Facts of one kind, in key order."""
-        return [f for f in self.facts if f.kind == kind]
+        return list(self._by_kind.get(kind, ()))
+
+    @cached_property
+    def _by_kind(self) -> dict[str, list[Fact]]:
+        """Facts by kind, gathered once: enrichment alone asks for a kind a dozen times."""
+        out: dict[str, list[Fact]] = {}
+        for f in self.facts:
+            out.setdefault(f.kind, []).append(f)
+        return out
