@@ -22,7 +22,7 @@ from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdow
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
 from engine.model.design import Design, Fact, FieldLocations, LoadWarning, new_fact
 from engine.model.kinds import identity
-from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
+from engine.source import DEFAULT_LIMITS, Document, Limits, Positions, keypath, load
 from engine.validation import load_all, validation_errors
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json", *MARKDOWN_SUFFIXES)
@@ -102,14 +102,16 @@ def _field_locations(doc: Document, base: tuple[str | int, ...], data: dict[str,
     parser recorded it until a ``Location`` is asked for."""
     out: dict[str, tuple[int, int] | Location] = {}
     positions = doc.positions
+    under = positions.under if type(positions) is Positions else None  # a parsed file's: per mapping
 
     def walk(at: tuple[str | int, ...], value: dict[str, Any], prefix: str) -> None:
+        kids = under.get(at) if under is not None else None
         for k, v in value.items():
-            path = (*at, k)
-            pos = positions.get(path)  # every key's own position is recorded when parsed (not in Markdown)
-            out[prefix + k] = pos if pos is not None else doc.locate(path)
+            # every key's own position is recorded when parsed (not in Markdown's drawn facts)
+            pos = kids.get(k) if kids is not None else positions.get((*at, k))
+            out[prefix + k] = pos if pos is not None else doc.locate((*at, k))
             if isinstance(v, dict):
-                walk(path, v, f"{prefix}{k}.")
+                walk((*at, k), v, f"{prefix}{k}.")
 
     walk(base, data, "")
     return FieldLocations(doc.file, out)

@@ -16,12 +16,12 @@ import yaml
 
 from engine import budget
 from engine.errors import InputError, Location
-from engine.model.document import DEFAULT_LIMITS, Document, Limits, Path, keypath
+from engine.model.document import DEFAULT_LIMITS, Document, Limits, Path, Positions, keypath
 from engine.neutral import forbidden_char
 
 # The document types live in engine.model.document (pure data); the readers here return them.
-__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "Path", "decode", "keypath", "load", "parse", "parse_all",
-           "read_text"]
+__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "Path", "Positions", "decode", "keypath", "load", "parse",
+           "parse_all", "read_text"]
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _BaseLoader
@@ -386,7 +386,7 @@ class _EventReader:
             get()  # the stream's start
             docs: list[Document] = []
             while type(get()) is yaml.DocumentStartEvent:
-                positions: dict[Path, tuple[int, int]] = {}
+                positions = Positions()
                 data = self.tree(get, positions)
                 get()  # the document's end
                 docs.append(Document(self.path, data, positions))
@@ -394,13 +394,14 @@ class _EventReader:
         finally:
             loader.dispose()
 
-    def tree(self, get: Any, positions: dict[Path, tuple[int, int]]) -> Any:
+    def tree(self, get: Any, positions: Positions) -> Any:
         """One document's value, its keys' and items' positions recorded in ``positions``."""
         plain, scalar, limits = self.plain, self.scalar, self.limits
-        stack: list[tuple[Any, Path, bool]] = []
+        stack: list[tuple[Any, Path, bool, dict[str | int, tuple[int, int]]]] = []
         container: Any = None  # the mapping or list being filled (None: the document's root)
         at: Path = ()
         is_map = False
+        kids: dict[str | int, tuple[int, int]] = {}  # the positions of its keys or items
         key: Any = _NO_KEY
         nodes = 0
         while True:
@@ -416,7 +417,7 @@ class _EventReader:
                     if value in container:
                         raise _Slow
                     mark = ev.start_mark
-                    positions[(*at, value)] = (mark.line + 1, mark.column + 1)
+                    kids[value] = (mark.line + 1, mark.column + 1)
                     key = value
                     continue
                 nodes += 1
@@ -426,38 +427,46 @@ class _EventReader:
                     container[key] = value
                     key = _NO_KEY
                 else:
-                    self.item(container, at, value, ev, positions)
+                    self.item(container, value, ev, positions, kids)
                     if container is None:
                         return value  # the document is one scalar
             elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                 done = container
-                container, at, is_map = stack.pop()
+                container, at, is_map, kids = stack.pop()
                 if container is None:
                     return done
             else:
                 nodes += 1
                 new = self.open(ev, cls, nodes, len(stack))
-                if is_map:
-                    if key is _NO_KEY:
-                        raise _Slow  # a mapping or a list as a key
-                    container[key] = new
-                    child = (*at, key)
-                    key = _NO_KEY
-                else:
-                    child = self.item(container, at, new, ev, positions)
-                stack.append((container, at, is_map))
+                if is_map and key is _NO_KEY:
+                    raise _Slow  # a mapping or a list as a key
+                child = self.attach(container, at, key, new, ev, positions, kids)
+                key = _NO_KEY
+                stack.append((container, at, is_map, kids))
                 container, at, is_map = new, child, cls is yaml.MappingStartEvent
+                kids = positions.under[child] = {}
+
+    def attach(self, container: Any, at: Path, key: Any, new: Any, ev: Any, positions: Positions,
+               kids: dict[str | int, tuple[int, int]]) -> Path:
+        """Put a mapping or list just opened under ``key`` of a mapping, in a list, or at the root: its path."""
+        if type(container) is dict:
+            container[key] = new
+            return (*at, key)
+        index = self.item(container, new, ev, positions, kids)
+        return (*at, index) if container is not None else ()
 
     @staticmethod
-    def item(container: list[Any] | None, at: Path, value: Any, ev: Any,
-             positions: dict[Path, tuple[int, int]]) -> Path:
-        """Append ``value`` to a list (``container`` None: it is the document's root); its path, positioned."""
-        child = () if container is None else (*at, len(container))
+    def item(container: list[Any] | None, value: Any, ev: Any, positions: Positions,
+             kids: dict[str | int, tuple[int, int]]) -> int:
+        """Append ``value`` to a list (``container`` None: it is the document's root), positioned; its index."""
         mark = ev.start_mark
-        positions[child] = (mark.line + 1, mark.column + 1)
-        if container is not None:
-            container.append(value)
-        return child
+        if container is None:
+            positions.root = (mark.line + 1, mark.column + 1)
+            return 0
+        index = len(container)
+        kids[index] = (mark.line + 1, mark.column + 1)
+        container.append(value)
+        return index
 
     def open(self, ev: Any, cls: type, nodes: int, depth: int) -> Any:
         """The empty mapping or list a start event opens at ``depth``, the document's ``nodes``-th value (an

@@ -350,3 +350,21 @@ def test_field_locations_name_each_stated_key_also_across_merged_agents(tmp_path
     assert list(fact.fields) == ["name", "kind", "health", "health.liveness", "exposure"]
     assert fact.locate("health.liveness") == Location(infra, 6, 7) and fact.locate("replicas") == fact.location
     assert "health.readiness" not in fact.fields and fact.fields["kind"] is fact.fields["kind"]
+
+
+def test_positions_held_per_mapping_read_as_one_mapping_of_key_paths() -> None:
+    """A parsed file's positions, held per mapping and list, answer as a dict over full key paths would: the
+    same paths in the same order, lookups of missing paths, the count, and the nearest located parent."""
+    from engine import source
+
+    text = "a:\n  b: 1\n  c: [x, {d: 2}]\ne: []\n"
+    doc = source.parse(text, "p.yaml")
+    general = next(source._compose_documents(text, "p.yaml", DEFAULT_LIMITS, merge_keys=False, artifact=False))
+    assert isinstance(doc.positions, source.Positions) and isinstance(general.positions, dict)
+    assert list(doc.positions.items()) == list(general.positions.items()) and len(doc.positions) == 8
+    assert doc.positions[("a", "c", 1, "d")] == (3, 11) and ("a", "c", 1) in doc.positions
+    assert doc.positions.get(("a", "z")) is None and doc.positions.get(("z", "y"), 0) == 0
+    assert ("a", "z") not in doc.positions and "a" not in doc.positions
+    assert doc.locate(("a", "c", 0, "nope")) == Location("p.yaml", 3, 7) == general.locate(("a", "c", 0, "nope"))
+    with pytest.raises(KeyError):
+        doc.positions[("e", 0)]
