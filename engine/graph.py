@@ -190,25 +190,24 @@ class CallGraph:
         self.edges: dict[str, list[Call]] = {}
         for f in design.of_kind("interaction"):
             self.edges.setdefault(f.data["from"], []).append(call(f.data))
-        self._sync: dict[tuple[str, bool], list[Call]] = {}
+        self._sync: dict[tuple[str, bool], tuple[Call, ...]] = {}
 
-    def sync_edges(self, node: str, hard_only: bool = False) -> list[Call]:
+    def sync_edges(self, node: str, hard_only: bool = False) -> tuple[Call, ...]:
         """The synchronous calls out of ``node`` (hard dependencies only, if asked), by target; memoised."""
         held = self._sync.get((node, hard_only))
         if held is None:
-            held = self._sync[(node, hard_only)] = self._sync_edges(node, hard_only)
-        return list(held)
+            held = self._sync[(node, hard_only)] = (
+                tuple(e for e in self.sync_edges(node) if e.get("dependency") != "soft") if hard_only
+                else self._sync_edges(node))
+        return held
 
-    def _sync_edges(self, node: str, hard_only: bool) -> list[Call]:
+    def _sync_edges(self, node: str) -> tuple[Call, ...]:
         out = []
-        for e in self.edges.get(node, []):
+        for e in self.edges.get(node, ()):
             tk = self.kind_of.get(e["to"], "service")
-            if tk == "channel" or not is_sync(e, tk):
-                continue
-            if hard_only and e.get("dependency") == "soft":
-                continue
-            out.append(e)
-        return sorted(out, key=lambda e: (e["to"], e["name"]))
+            if tk != "channel" and is_sync(e, tk):
+                out.append(e)
+        return tuple(sorted(out, key=lambda e: (e["to"], e["name"])))
 
 
 def call(data: Mapping[str, Any]) -> Call:
@@ -264,21 +263,24 @@ class Chain:
 
 
 def chain(g: CallGraph, c: Condensation, members: Sequence[str], ci: int, done: Sequence[Chain],
-          take: Callable[[Call], bool] = lambda e: True) -> Chain:
+          take: Callable[[Call], bool] | None = None) -> Chain:
     """The chain figures of a request entering ``members`` (of component ``ci``) and taking the calls out of
-    it that ``take`` keeps; ``done`` holds the figures of the components it calls (callees come first)."""
+    it that ``take`` keeps (all by default); ``done`` holds the figures of the components it calls (callees
+    come first)."""
     bit, comp_of = c.bit, c.comp_of
     r, dep, a, lay, total, unknown = 0, 0, 1, 0, 0, 0
     for n in members:
         r |= bit[n]
         own = g.data[n].get("latency_p95_ms")
-        if g.kind_of[n] in ("service", "external", "datastore"):
-            if (own is None and g.kind_of[n] != "service") or (own is None and not g.sync_edges(n, hard_only=True)):
+        kind = g.kind_of[n]
+        out = g.sync_edges(n, hard_only=True)
+        if kind in ("service", "external", "datastore"):
+            if own is None and (kind != "service" or not out):
                 unknown |= bit[n]
             total += int(own or 0)
-        for e in g.sync_edges(n, hard_only=True):
+        for e in out:
             cj = comp_of[e["to"]]
-            if cj == ci or not take(e):
+            if cj == ci or (take is not None and not take(e)):
                 continue
             below = done[cj]
             r |= below.reach

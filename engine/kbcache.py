@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -217,10 +217,10 @@ class _RuleDocument(Document):
     """A rule file read back from the cache: its data, and the positions of its keys parsed from the file when
     first asked for (only a problem found later in the run names a line in a rule file)."""
 
-    _parsed: dict[Path, tuple[int, int]] | None = None
+    _parsed: Mapping[Path, tuple[int, int]] | None = None
 
     @property
-    def positions(self) -> dict[Path, tuple[int, int]]:
+    def positions(self) -> Mapping[Path, tuple[int, int]]:
         if self._parsed is None:
             from engine.source import load
 

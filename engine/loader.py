@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,9 +20,9 @@ from engine import budget
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
 from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
-from engine.model.design import Design, Fact, LoadWarning
+from engine.model.design import Design, Fact, FieldLocations, LoadWarning, new_fact
 from engine.model.kinds import identity
-from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
+from engine.source import DEFAULT_LIMITS, Document, Limits, Positions, keypath, load
 from engine.validation import load_all, validation_errors
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json", *MARKDOWN_SUFFIXES)
@@ -96,26 +97,24 @@ def discover(paths: Sequence[str]) -> list[str]:
     return sorted(dict.fromkeys(os.path.normpath(p) for p in out))
 
 
-def _location(file: str, line: int, column: int) -> Location:
-    """``Location(file, line, column)`` at a third of the cost: a frozen dataclass sets each field through
-    ``object.__setattr__``, and a design of 5,000 services locates 200,000 fields."""
-    loc: Location = object.__new__(Location)
-    loc.__dict__.update(file=file, line=line, column=column)
-    return loc
+def _field_locations(doc: Document, base: tuple[str | int, ...], data: dict[str, Any]) -> FieldLocations:
+    """Where each field of ``data`` (found at ``base`` in ``doc``) was stated: its key's position, kept as the
+    parser recorded it until a ``Location`` is asked for."""
+    out: dict[str, tuple[int, int] | Location] = {}
+    positions = doc.positions
+    under = positions.under if type(positions) is Positions else None  # a parsed file's: per mapping
 
-
-def _field_locations(doc: Document, base: tuple[str | int, ...], data: Any, prefix: str = "") -> dict[str, Location]:
-    out: dict[str, Location] = {}
-    if isinstance(data, dict):
-        positions, file = doc.positions, doc.file
-        for k, v in data.items():
-            name = prefix + k
-            path = (*base, k)
-            pos = positions.get(path)  # every key's own position is recorded when parsed
-            out[name] = _location(file, pos[0], pos[1]) if pos is not None else doc.locate(path)
+    def walk(at: tuple[str | int, ...], value: dict[str, Any], prefix: str) -> None:
+        kids = under.get(at) if under is not None else None
+        for k, v in value.items():
+            # every key's own position is recorded when parsed (not in Markdown's drawn facts)
+            pos = kids.get(k) if kids is not None else positions.get((*at, k))
+            out[prefix + k] = pos if pos is not None else doc.locate((*at, k))
             if isinstance(v, dict):
-                out.update(_field_locations(doc, path, v, name + "."))
-    return out
+                walk((*at, k), v, f"{prefix}{k}.")
+
+    walk(base, data, "")
+    return FieldLocations(doc.file, out)
 
 
 @dataclass
@@ -124,7 +123,7 @@ class _Pending:
     key: str
     data: dict[str, Any]
     location: Location
-    fields: dict[str, Location]
+    fields: FieldLocations
     agents: list[str]
     imported: set[str] = field(default_factory=set)
     """Field paths whose value came from an imported artifact (a hand-written value may replace them)."""
@@ -215,9 +214,9 @@ def load_documents(docs: Iterable[Document]) -> Design:
                     errors.extend(_merge(pending, fact, flocs, agent, loc, doc.imported, warnings))
                     pending.inferred = pending.inferred and doc.inferred  # stated once: not inferred
     raise_all(errors)
-    facts = [Fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))), p.inferred)
+    facts = [new_fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))), p.inferred)
              for p in merged.values()]
-    facts.sort(key=lambda f: (f.kind, f.key))
+    facts.sort(key=attrgetter("kind", "key"))
     waiver_docs = tuple(sorted((d for d in docs_seen if isinstance(d.data, dict) and "waivers" in d.data),
                                key=lambda d: d.file))
     design = Design(tuple(facts), tuple(sorted(files)), waiver_docs=waiver_docs,
@@ -227,7 +226,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
     return design
 
 
-def _merge(into: _Pending, fact: dict[str, Any], flocs: dict[str, Location], agent: str,
+def _merge(into: _Pending, fact: dict[str, Any], flocs: FieldLocations, agent: str,
            loc: Location, imported: bool = False, warnings: list[LoadWarning] | None = None) -> list[ArchplanError]:
     """Merge one agent's view of a fact into another's; conflicting values are errors.
 

@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -134,10 +134,10 @@ class _StoredDocument(Document):
     """
 
     _raw: str | None = None
-    _parsed: dict[Path, tuple[int, int]] | None = None
+    _parsed: Mapping[Path, tuple[int, int]] | None = None
 
     @property
-    def positions(self) -> dict[Path, tuple[int, int]]:
+    def positions(self) -> Mapping[Path, tuple[int, int]]:
         if self._parsed is None:
             parsed: dict[Path, tuple[int, int]] = {}
             with contextlib.suppress(ValueError, TypeError):  # the body's hash was checked: not expected

@@ -7,9 +7,11 @@ import os
 from typing import Any
 
 import pytest
+import yaml
 
 from engine.errors import ArchplanError, InputError, Location
 from engine.loader import load_design
+from engine.source import DEFAULT_LIMITS, Limits
 from tests.conftest import ROOT
 from tests.helpers import write
 
@@ -215,25 +217,154 @@ def test_input_error_is_an_archplan_error_with_place_key_and_message(tmp_path: o
     assert str(info.value) == f"{path}:4:5: services[0].replicas: Input should be a valid integer (got 'many')"
 
 
-def test_the_loaders_memo_of_scalar_tags_is_bounded_and_changes_nothing(monkeypatch: Any) -> None:
-    """Each YAML loader remembers the implicit tag of the scalars it resolved, up to a bound; past it, values are
-    resolved as before. Values of every implicit type, repeated and unique, read the same either way."""
+@pytest.mark.parametrize("anchor", [False, True], ids=["events", "composed"])
+def test_the_readers_memos_of_scalars_are_bounded_and_change_nothing(monkeypatch: Any, anchor: bool) -> None:
+    """Each YAML reader remembers what the plain scalars it resolved are, up to a bound; past it, values are
+    resolved as before. Values of every implicit type, repeated and unique, read the same either way. Plain
+    data is read from the parser's events; an anchor sends the text to the reader that composes nodes."""
     from engine import source
 
     values = ("yes", "12", "0x1F", "1.5", "~", "2024-01-02", "plain")
     text = "".join(f"k{i}: [{values[i % 7]}, '{values[i % 7]}', \"{i}\", x{i}, {i}]\n" for i in range(40))
+    text += "z: &z zz\n" if anchor else ""
     unbounded = source.parse(text, "memo.yaml")
     made: list[Any] = []
-    original = source._Loader.__init__
+    kind = source._Loader if anchor else source._EventReader
+    original = kind.__init__
 
-    def spy(self: Any, stream: str) -> None:
-        original(self, stream)
+    def spy(self: Any, *args: Any) -> None:
+        original(self, *args)
         made.append(self)
 
     monkeypatch.setattr(source, "_MEMO", 5)
-    monkeypatch.setattr(source._Loader, "__init__", spy)
+    monkeypatch.setattr(kind, "__init__", spy)
     bounded = source.parse(text, "memo.yaml")
-    assert made and all(len(loader._tags) <= 5 for loader in made)
+    assert made and all(len(r._tags if anchor else r.plain) == 5 for r in made)
     assert bounded.data == unbounded.data and bounded.positions == unbounded.positions
     assert [type(v) for v in bounded.data["k0"]] == [bool, str, str, str, int]
     assert [type(v) for v in bounded.data["k3"]] == [float, str, str, str, int]
+
+
+_TRICKY = (
+    "a: 1\n1: x\ntrue: y\n~: z\n2024-01-02: d\n1.5: f\nk: [on, off, No, 0o17, 0x1F, 017, 1_000, .inf, -.Inf, 1e3,"
+    " 2001-12-14t21:59:43.10-05:00, \"q\", 's', \"caf\\u00e9\", café, \"t\\tb\"]\nb: |\n  block\nc: >\n  folded\n"
+    "  x\nd: 2002-12-14\n\"q key\": 1\n? plain\n: v\ne: ! 12\nf: ! [1]\ng: !!map {x: 1}\nh: !!seq [1]\n"
+    "n: [[1, [2, {x: [y, {}]}]], [], '', null, ~]\n",
+    "---\n---\na: b\n---\n- [1, [2, [3, {x: y}]]]\n- {}\n",
+    "just text\n",
+)
+"""Plain data of every kind the event reader handles: implicit types, keys that are not text, tags that name
+the default type, flow and block styles, several documents."""
+_GENERAL = ("a: &x 1\nb: *x\n", "a: *nope\n", "a: !!str 12\n", "a: !custom x\n", "<<: {a: 1}\n", "a: 1\na: 2\n",
+            "? [a]\n: b\n", "a: \"\\e[31m\"\n", "a: 2024-13-45\n", "a: [1\n", "a: b\nc: [1, 2\n", "a: =\n")
+"""Texts the event reader hands to the general reader: anchors, aliases, other tags, merge keys, errors."""
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return [(k, _typed(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value), value)
+
+
+def _both_readers(text: str, artifact: bool, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, Any]:
+    from engine import source
+
+    def read(reader: Any) -> Any:
+        try:
+            return [(_typed(d.data), list(d.positions.items())) for d in reader()]
+        except ArchplanError as exc:
+            return type(exc), str(exc)
+        except (source._Slow, yaml.YAMLError):  # the event reader declines (a syntax error: the parser's own)
+            return "declined"
+
+    general = read(lambda: source._compose_documents(text, "t.yaml", limits, merge_keys=artifact,
+                                                     artifact=artifact))
+    return general, read(lambda: source._EventReader("t.yaml", limits, artifact).documents(text))
+
+
+@pytest.mark.parametrize("artifact", [False, True], ids=["design", "artifact"])
+def test_the_event_reader_reads_what_composing_nodes_reads(artifact: bool) -> None:
+    """Plain data read from the parser's events gives the values (and their types) and the positions, in order,
+    that composing and building nodes gives: on every YAML file of the project's designs and rules, and on
+    scalars and keys of every implicit type."""
+    from engine import source
+
+    files = [os.path.join(root, n) for top in ("facts", "rules") for root, _d, names in os.walk(os.path.join(ROOT, top))
+             for n in sorted(names) if n.endswith((".yaml", ".yml"))]
+    texts = [*(source.read_text(f) for f in sorted(files)), *_TRICKY]
+    for text in texts:
+        general, events = _both_readers(text, artifact)
+        assert events == general, text[:200]
+    assert len(texts) > 100
+
+
+@pytest.mark.parametrize("text", _GENERAL)
+def test_text_the_event_reader_does_not_handle_is_read_by_composing_nodes(text: str) -> None:
+    """An anchor, an alias, another tag, a merge key or any problem: the event reader declines, and ``parse``
+    gives what the general reader gives, the same value or the same one-line error."""
+    from engine import source
+
+    general, events = _both_readers(text, artifact=False)
+    assert events == "declined"
+    try:
+        parsed: Any = [(_typed(d.data), list(d.positions.items())) for d in source.parse_all(text, "t.yaml")]
+    except ArchplanError as exc:
+        parsed = type(exc), str(exc)
+    assert parsed == general
+
+
+def _nested(depth: int, leaf: str) -> str:
+    """``leaf`` inside ``depth`` lists and mappings, in turn."""
+    return "".join("{a: " if i % 2 else "[" for i in range(depth)) + leaf + "".join(
+        "}" if i % 2 else "]" for i in reversed(range(depth)))
+
+
+@pytest.mark.parametrize("text", [
+    _nested(3, "x"), _nested(4, "x"), _nested(3, "{}"), _nested(4, "{}"), "a: {b: {c: x}}", "a: {b: {c: {d: x}}}",
+    "[1, 2, 3, 4, 5, 6, 7]", "[1, 2, 3, 4, 5, 6, 7, 8]", "{a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7}",
+    "{a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}", "[[], [], [], [], [], [], []]",
+    "[[], [], [], [], [], [], [], []]",
+    "a: xxxxx", "a: xxxxxx", "xxxxxx: a", "a: 'xxxxxx'", "[1, 123456]", "[1.5, 1.5]",
+])
+def test_the_event_reader_keeps_the_bounds_on_reading(text: str) -> None:
+    """At and just past each bound (nesting depth, values, a value's length), the event reader reads what the
+    general reader reads, or declines and the general reader names the bound."""
+    limits = Limits(max_depth=3, max_nodes=8, max_string=5)
+    general, events = _both_readers(text, False, limits)
+    assert events == general or (events == "declined" and general[0] is InputError), (events, general)
+    assert (events == "declined") == (general[0] is InputError)
+
+
+def test_field_locations_name_each_stated_key_also_across_merged_agents(tmp_path: os.PathLike[str]) -> None:
+    """A fact's fields are located at their own keys, nested ones by dotted path, each in the file that stated it
+    when two agents' files are merged; a field no file states has no location of its own."""
+    infra = write(str(tmp_path), "infra.yaml", "source: infrastructure\nservices:\n  - name: a\n    kind: api\n"
+                  "    health:\n      liveness: true\n")
+    sec = write(str(tmp_path), "sec.yaml", "source: security\nservices:\n  - name: a\n    exposure: public\n")
+    fact = load_design([infra, sec]).by_key()["service:a"]
+    assert dict(fact.fields) == {"name": Location(infra, 3, 5), "kind": Location(infra, 4, 5),
+                                 "health": Location(infra, 5, 5), "health.liveness": Location(infra, 6, 7),
+                                 "exposure": Location(sec, 4, 5)}
+    assert list(fact.fields) == ["name", "kind", "health", "health.liveness", "exposure"]
+    assert fact.locate("health.liveness") == Location(infra, 6, 7) and fact.locate("replicas") == fact.location
+    assert "health.readiness" not in fact.fields and fact.fields["kind"] is fact.fields["kind"]
+
+
+def test_positions_held_per_mapping_read_as_one_mapping_of_key_paths() -> None:
+    """A parsed file's positions, held per mapping and list, answer as a dict over full key paths would: the
+    same paths in the same order, lookups of missing paths, the count, and the nearest located parent."""
+    from engine import source
+
+    text = "a:\n  b: 1\n  c: [x, {d: 2}]\ne: []\n"
+    doc = source.parse(text, "p.yaml")
+    general = next(source._compose_documents(text, "p.yaml", DEFAULT_LIMITS, merge_keys=False, artifact=False))
+    assert isinstance(doc.positions, source.Positions) and isinstance(general.positions, dict)
+    assert list(doc.positions.items()) == list(general.positions.items()) and len(doc.positions) == 8
+    assert doc.positions[("a", "c", 1, "d")] == (3, 11) and ("a", "c", 1) in doc.positions
+    assert doc.positions.get(("a", "z")) is None and doc.positions.get(("z", "y"), 0) == 0
+    assert ("a", "z") not in doc.positions and "a" not in doc.positions
+    assert doc.locate(("a", "c", 0, "nope")) == Location("p.yaml", 3, 7) == general.locate(("a", "c", 0, "nope"))
+    with pytest.raises(KeyError):
+        doc.positions[("e", 0)]

@@ -5,12 +5,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from engine.errors import Location
 from engine.model.document import Document
+
+
+class FieldLocations(MutableMapping[str, Location]):
+    """Where each field of a fact was stated (``kind``, ``health.liveness``), a ``Location`` made when first
+    asked for: a design of 5,000 services states 180,000 fields, and a review asks where a few of them are.
+
+    A field is held as its (line, column) in ``file`` until then, or as a ``Location`` (another file's, when
+    agents' documents are merged)."""
+
+    __slots__ = ("_at", "file")
+
+    def __init__(self, file: str, at: dict[str, tuple[int, int] | Location]) -> None:
+        self.file = file
+        self._at = at
+
+    def __getitem__(self, name: str) -> Location:
+        at = self._at[name]
+        if type(at) is tuple:
+            at = self._at[name] = Location(self.file, at[0], at[1])
+        return at  # type: ignore[return-value]
+
+    def __setitem__(self, name: str, location: Location) -> None:
+        self._at[name] = location
+
+    def __delitem__(self, name: str) -> None:
+        del self._at[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._at
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __repr__(self) -> str:
+        return f"FieldLocations({dict(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -41,6 +80,16 @@ class Fact:
                     return self.fields[probe]
                 probe = probe.rpartition(".")[0]
         return self.location
+
+
+def new_fact(kind: str, key: str, data: Mapping[str, Any], location: Location, fields: Mapping[str, Location],
+             agents: tuple[str, ...], inferred: bool = False) -> Fact:
+    """``Fact(kind, key, …)`` at half the cost: a frozen dataclass sets each field through
+    ``object.__setattr__``, and loading and enriching 5,000 services make 55,000 facts."""
+    fact: Fact = object.__new__(Fact)
+    fact.__dict__.update(kind=kind, key=key, data=data, location=location, fields=fields, agents=agents,
+                         inferred=inferred)
+    return fact
 
 
 @dataclass(frozen=True)
@@ -77,4 +126,12 @@ class Design:
 
     def of_kind(self, kind: str) -> list[Fact]:
         """Facts of one kind, in key order."""
-        return [f for f in self.facts if f.kind == kind]
+        return list(self._by_kind.get(kind, ()))
+
+    @cached_property
+    def _by_kind(self) -> dict[str, list[Fact]]:
+        """Facts by kind, gathered once: enrichment alone asks for a kind a dozen times."""
+        out: dict[str, list[Fact]] = {}
+        for f in self.facts:
+            out.setdefault(f.kind, []).append(f)
+        return out

@@ -6,8 +6,9 @@ re-exported by ``engine.source``, where most callers meet them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from engine.errors import Location
 
@@ -29,13 +30,69 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+class Positions(Mapping[Path, tuple[int, int]]):
+    """Where each key path of a parsed file stands, (line, column), held per mapping or list: ``under[p]`` maps
+    each key (or index) of the mapping (or list) at ``p`` to its position, the document's root's is ``root``.
+
+    As a mapping, the same key paths and positions as one dict over full paths; held so, a reader records a
+    key without building its path, and a fact's field locations are a copy of its mapping's positions.
+    """
+
+    __slots__ = ("root", "under")
+
+    def __init__(self) -> None:
+        self.root: tuple[int, int] | None = None
+        self.under: dict[Path, dict[str | int, tuple[int, int]]] = {}
+
+    @overload
+    def get(self, path: Path) -> tuple[int, int] | None: ...
+
+    @overload
+    def get(self, path: Path, default: Any) -> Any: ...
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        if not path:
+            return default if self.root is None else self.root
+        kids = self.under.get(path[:-1])
+        return default if kids is None else kids.get(path[-1], default)
+
+    def __getitem__(self, path: Path) -> tuple[int, int]:
+        pos = self.get(path)
+        if pos is None:
+            raise KeyError(path)
+        return pos
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+    def __iter__(self) -> Iterator[Path]:
+        """Depth first, as a reader meets them: a key, then the keys under it, then the next key."""
+        if self.root is not None:
+            yield ()
+        under = self.under
+        stack: list[tuple[Path, Iterator[str | int]]] = [((), iter(under.get((), ())))]
+        while stack:
+            parent, keys = stack[-1]
+            for key in keys:
+                path = (*parent, key)
+                yield path
+                if path in under:
+                    stack.append((path, iter(under[path])))
+                    break
+            else:
+                stack.pop()
+
+    def __len__(self) -> int:
+        return (self.root is not None) + sum(len(kids) for kids in self.under.values())
+
+
 @dataclass
 class Document:
     """A parsed file: its data, and where each key path stands in the text."""
 
     file: str
     data: Any
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    positions: Mapping[Path, tuple[int, int]] = field(default_factory=dict)
     imported: bool = False
     """Derived from an artifact (OpenAPI, compose...) by an importer: hand-written facts win over it."""
     inferred: bool = False
