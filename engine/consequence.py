@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,6 +197,23 @@ def gap_outcome(crule: CompiledRule, rule_id: str, facts: Mapping[str, Mapping[s
     premises = tuple([str(facts[alias]["key"]) for alias in crule.premise_aliases])
     alias, _, fld = str(crule.gap).partition(".")
     return Outcome(gap=GapRecord(str(facts[alias]["key"]), fld, rule_id, premises))
+
+
+def gap_recorder(crule: CompiledRule) -> Callable[[Mapping[str, Mapping[str, Any]]], Outcome]:
+    """``gap_outcome`` for one gap variant, with its aliases and field worked out once: the runtime calls it on
+    each match (by alias, the facts or the C core's projections of them: only their keys count)."""
+    aliases, rule_id = crule.premise_aliases, crule.rule_id
+    alias, _, fld = str(crule.gap).partition(".")
+    if aliases == (alias,):  # the subject is the only premise (most gap variants)
+        def one(facts: Mapping[str, Mapping[str, Any]]) -> Outcome:
+            key = str(facts[alias]["key"])
+            return Outcome(gap=GapRecord(key, fld, rule_id, (key,)))
+        return one
+
+    def many(facts: Mapping[str, Mapping[str, Any]]) -> Outcome:
+        premises = tuple([str(facts[a]["key"]) for a in aliases])
+        return Outcome(gap=GapRecord(str(facts[alias]["key"]), fld, rule_id, premises))
+    return many
 
 
 def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome:
