@@ -31,7 +31,7 @@ from engine.compiler import (
     combinations,
     lookup_target,
 )
-from engine.consequence import Outcome, consequences, gap_recorder
+from engine.consequence import Consequence, Outcome, gap_recorder
 from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
 
@@ -417,9 +417,13 @@ class _Session:
 def _consequences_of(kb: CompiledKB) -> Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome]:
     """The rules' own consequences, as ``_Session.run`` applies them unless told otherwise."""
     rule_of = {rid: lr.rule for rid, lr in kb.source.items()}
+    made: dict[str, Consequence] = {}
 
     def apply(cr: CompiledRule, b: Mapping[str, Mapping[str, Any]]) -> Outcome:
-        return consequences(cr, rule_of[cr.rule_id], b)
+        consequence = made.get(cr.name)
+        if consequence is None:  # worked out once per variant and run
+            consequence = made[cr.name] = Consequence(cr, rule_of[cr.rule_id])
+        return consequence(b)
     return apply
 
 
