@@ -134,13 +134,23 @@ class _SafeIds:
     def __init__(self) -> None:
         self.ids: list[int] = []
         self.used: set[int] = set()
+        self.hashes: list[int] = []
+        """``fnv1_32(str(k))`` of every number ``k`` tried so far, in order."""
         self.lock = threading.Lock()
 
     def first(self, n: int) -> list[int]:
+        """The first ``n`` ids (or more): the numbers ``fresh_id`` gives one after the other, each hashed in one
+        step from the hash of its decimal text without the last digit (FNV-1a reads the text left to right)."""
         if len(self.ids) < n:
             with self.lock:
-                while len(self.ids) < n:
-                    self.ids.append(fresh_id(self.used))
+                ids, used, hashes = self.ids, self.used, self.hashes
+                while len(ids) < n:
+                    k = len(hashes)
+                    h = ((hashes[k // 10] ^ (48 + k % 10)) * 0x01000193 & 0xFFFFFFFF) if k >= 10 else fnv1_32(str(k))
+                    hashes.append(h)
+                    if h not in used:
+                        used.add(h)
+                        ids.append(k)
         return self.ids
 
 
