@@ -182,21 +182,47 @@ def _field(fact: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
-                negated: bool) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+def _bound(value: Mapping[str, Any]) -> int:
+    """At least the properties any projection of ``value`` (a fact) counts, its parts' ones included."""
+    n = 0
+    for v in value.values():
+        n += max(1, _bound(v)) if isinstance(v, dict) else 1
+    return n
+
+
+def _projected_properties(out: Mapping[str, Any]) -> int:
+    """The properties of a projection as the C core counts them, nested ones included."""
+    n = len(out)
+    for v in out.values():
+        if type(v) is dict:
+            n += _count_properties(v) - 1
+    return n
+
+
+def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negated: bool,
+                bounds: dict[str, int]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """What the C core is given of a fact for one ruleset: the fields its rules read, the facts its
     looked-up patterns need attached (``CompiledRule.lookups``), and, for a negated kind, the prefixed kind.
 
     The C core parses, hashes and stores every property it is given and hands them all back with each
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
+    A projection is counted only when the ``_bound`` of the facts it is made of (kept by key in ``bounds``,
+    one count per fact and run, not one per projection) could exceed the limit.
     """
     fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
     plain = {kind: names for kind, names in fields.items() if kind not in lookups and kind not in regexes}
     """Kinds projected by their fields alone (most facts): no lookup, no regular expression."""
 
+    def bound(fact: Mapping[str, Any]) -> int:
+        n = bounds.get(fact["key"])
+        if n is None:
+            n = bounds[fact["key"]] = _bound(fact)
+        return n
+
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
         names = plain.get(kind)
+        most = bound(fact)
         if names is not None:
             out = {k: fact[k] for k in names if k in fact}
         else:
@@ -207,16 +233,14 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
                 target = store.get(ref) if ref is not None else None
                 if target is not None:
                     out[slot] = {k: target[k] for k in wanted if k in target}
+                    most += bound(target)
             for slot, path, pattern in regexes.get(kind, ()):
                 value = _field(out, path)
                 out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
+                most += 1
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
-        n = len(out)
-        for v in out.values():
-            if type(v) is dict:
-                n += _count_properties(v) - 1
-        if n > _MAX_PROPERTIES:
+        if most > _MAX_PROPERTIES and _projected_properties(out) > _MAX_PROPERTIES:
             raise LimitError(f"fact {fact.get('key')} has more than {_MAX_PROPERTIES} properties that rules read")
         return out
 
@@ -458,6 +482,8 @@ class _Run:
         self.session, self.kb, self.limits, self.apply, self.store = session, session.kb, limits, apply, store
         self.result = RunResult()
         self.depth: dict[str, int] = {}
+        self.bounds: dict[str, int] = {}
+        """Per fact key, its ``_bound``: the most properties a projection of it can count."""
         """Chain depth of each derived fact (input facts are 0 deep)."""
         self.started = time.monotonic()
         self.steps = 0
@@ -495,7 +521,7 @@ class _Run:
     def assert_all(self, spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
         rs = self.session.rulesets[spec.name]
         kinds = spec.negated_kinds if negated else spec.positive_kinds
-        project = _projection(spec, self.store, negated)
+        project = _projection(spec, self.store, negated, self.bounds)
         prefix = NEGATED_PREFIX if negated else ""
         if spec.gate_sets:
             batch = [project(f) for f in facts if f["kind"] in kinds and spec.admits(prefix + str(f["kind"]), f)]
