@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,25 +113,6 @@ class MitigationRef:
         return render(self.action_template, self.bindings)
 
 
-def assumptions(crule: CompiledRule, bindings: Bindings) -> tuple[Assumption, ...]:
-    """What a match assumed: the fields its variant read as the rule's default, and the computed fields it
-    tested whose value the engine itself derived from an assumption (a fact's ``assumed`` map)."""
-    out: set[Assumption] = set()
-    for ref, value in crule.assumed:
-        alias, _, fld = ref.partition(".")
-        kind = next((p.kind for p in crule.patterns if p.alias == alias), "")
-        out.add(Assumption(str(bindings[alias]["key"]), fld, value, UNKNOWN_BECAUSE.get((kind, fld), "not stated")))
-    for p in crule.patterns:
-        fact = bindings.get(p.alias) if not p.absent else None
-        marks = fact.get(ASSUMED_KEY) if fact is not None else None
-        if fact is not None and isinstance(marks, Mapping):
-            for fld, _op, _v in p.tests:
-                mark = marks.get(fld)
-                if isinstance(mark, Mapping):
-                    out.add(Assumption(str(fact["key"]), fld, mark.get("value"), str(mark.get("why", "not stated"))))
-    return tuple(sorted(out, key=lambda a: (a.fact, a.field)))
-
-
 @dataclass(frozen=True)
 class RiskRecord:
     """A risk raised by a rule on a subject."""
@@ -185,52 +166,95 @@ def derived_key(kind: str, fields: Mapping[str, Any]) -> str:
     return f"{kind}:{digest}"
 
 
-def _scope(ref: str, bindings: Bindings) -> str:
-    alias, _, fld = ref.partition(".")
-    return show_value(lookup(bindings[alias], fld))
-
-
-def gap_outcome(crule: CompiledRule, rule_id: str, facts: Mapping[str, Mapping[str, Any]]) -> Outcome:
-    """What a match of a gap variant (``crule.gap`` set) produces: only the keys of the matched ``facts`` (by alias)
-    count, so the runtime passes the C core's projections of them as they come (three in four matches at 5,000
-    services are gap variants)."""
-    premises = tuple([str(facts[alias]["key"]) for alias in crule.premise_aliases])
+def gap_recorder(crule: CompiledRule) -> Callable[[Mapping[str, Mapping[str, Any]]], Outcome]:
+    """What a match of a gap variant (``crule.gap`` set) produces, as a function of the matched facts by alias,
+    made once per variant. Only the facts' keys count, so the runtime passes the C core's projections of them
+    as they come (three in four matches at 5,000 services are gap variants)."""
+    aliases, rule_id = crule.premise_aliases, crule.rule_id
     alias, _, fld = str(crule.gap).partition(".")
-    return Outcome(gap=GapRecord(str(facts[alias]["key"]), fld, rule_id, premises))
+    if aliases == (alias,):  # the subject is the only premise (most gap variants)
+        def one(facts: Mapping[str, Mapping[str, Any]]) -> Outcome:
+            key = str(facts[alias]["key"])
+            return Outcome(gap=GapRecord(key, fld, rule_id, (key,)))
+        return one
+
+    def many(facts: Mapping[str, Mapping[str, Any]]) -> Outcome:
+        premises = tuple([str(facts[a]["key"]) for a in aliases])
+        return Outcome(gap=GapRecord(str(facts[alias]["key"]), fld, rule_id, premises))
+    return many
+
+
+class Consequence:
+    """A rule's consequence for one of its compiled variants, with all that no match changes worked out once:
+    apply it to each match (``consequences`` does both for one match)."""
+
+    def __init__(self, crule: CompiledRule, rule: Rule) -> None:
+        self.rule, self.aliases = rule, crule.premise_aliases
+        self.gap = gap_recorder(crule) if crule.gap is not None else None
+        self.severity = rule.severity.value if rule.severity else "low"
+        self.mitigations = [(m, *m.scope.partition(".")[::2], int(m.phase or rule.phase), tuple(m.after),
+                             effort_range(m.effort)) for m in rule.mitigations]
+        self.derive = [(d.kind, sorted(d.fields.items())) for d in rule.derive]
+        kind_of = {p.alias: p.kind for p in reversed(crule.patterns)}  # the first pattern of an alias wins
+        self.assumed = []
+        for ref, value in crule.assumed:
+            alias, _, fld = ref.partition(".")
+            self.assumed.append((alias, fld, value, UNKNOWN_BECAUSE.get((kind_of.get(alias, ""), fld), "not stated")))
+        self.tested = [(p.alias, tuple(f for f, _op, _v in p.tests)) for p in crule.patterns if not p.absent]
+        """The fields each positive pattern tests, which a fact may mark as assumed (``ASSUMED_KEY``)."""
+
+    def __call__(self, bindings: Bindings) -> Outcome:
+        """What one match produces."""
+        if self.gap is not None:
+            return self.gap(bindings)
+        rule = self.rule
+        premises = tuple([str(bindings[alias]["key"]) for alias in self.aliases])
+        facts: list[dict[str, Any]] = []
+        risk = None
+        if rule.risk is not None:
+            subj = bindings[rule.risk.subject]
+            key = f"risk:{rule.id}@{subj['key']}"
+            facts.append({
+                "kind": "risk", "key": key, "name": key, "rule": rule.id, "subject": subj["key"],
+                "subject_kind": subj["kind"], "severity": self.severity, "category": rule.category.value,
+            })
+            mits = tuple([
+                MitigationRef(
+                    id=m.id, scope=show_value(lookup(bindings[alias], fld)), title_template=m.title,
+                    action_template=m.action, phase=phase, after=after, bindings=bindings, effort=effort,
+                )
+                for m, alias, fld, phase, after, effort in self.mitigations
+            ])
+            risk = RiskRecord(key, rule.id, str(subj["key"]), str(subj["kind"]), rule.risk.field,
+                              render(rule.risk.message, bindings), premises, mits, self.assumptions(bindings))
+        for kind, items in self.derive:
+            fields = {k: render(v, bindings) if isinstance(v, str) else v for k, v in items}
+            key = derived_key(kind, fields)
+            facts.append({"kind": kind, "key": key, "name": key, **fields})
+        adjust = None
+        if rule.adjust is not None:
+            adjust = AdjustRecord(str(bindings[rule.adjust.risk]["key"]), rule.adjust.by,
+                                  render(rule.adjust.reason, bindings), rule.id, premises)
+        return Outcome(tuple(facts), risk, None, adjust)
+
+    def assumptions(self, bindings: Bindings) -> tuple[Assumption, ...]:
+        """What a match assumed: the fields its variant read as the rule's default, and the computed fields it
+        tested whose value the engine itself derived from an assumption (a fact's ``assumed`` map)."""
+        out: set[Assumption] = set()
+        for alias, fld, value, why in self.assumed:
+            out.add(Assumption(str(bindings[alias]["key"]), fld, value, why))
+        for alias, fields in self.tested:
+            fact = bindings.get(alias)
+            marks = fact.get(ASSUMED_KEY) if fact is not None else None
+            if fact is not None and isinstance(marks, Mapping):
+                for fld in fields:
+                    mark = marks.get(fld)
+                    if isinstance(mark, Mapping):
+                        out.add(Assumption(str(fact["key"]), fld, mark.get("value"),
+                                           str(mark.get("why", "not stated"))))
+        return tuple(sorted(out, key=lambda a: (a.fact, a.field))) if out else ()
 
 
 def consequences(crule: CompiledRule, rule: Rule, bindings: Bindings) -> Outcome:
     """Apply a rule's consequence to one match."""
-    if crule.gap is not None:
-        return gap_outcome(crule, rule.id, bindings)
-    premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
-    facts: list[dict[str, Any]] = []
-    risk = None
-    if rule.risk is not None:
-        subj = bindings[rule.risk.subject]
-        key = f"risk:{rule.id}@{subj['key']}"
-        severity = rule.severity
-        facts.append({
-            "kind": "risk", "key": key, "name": key, "rule": rule.id, "subject": subj["key"],
-            "subject_kind": subj["kind"], "severity": severity.value if severity else "low",
-            "category": rule.category.value,
-        })
-        mits = tuple([
-            MitigationRef(
-                id=m.id, scope=_scope(m.scope, bindings), title_template=m.title, action_template=m.action,
-                phase=int(m.phase or rule.phase), after=tuple(m.after), bindings=bindings,
-                effort=effort_range(m.effort),
-            )
-            for m in rule.mitigations
-        ])
-        risk = RiskRecord(key, rule.id, str(subj["key"]), str(subj["kind"]), rule.risk.field,
-                          render(rule.risk.message, bindings), premises, mits, assumptions(crule, bindings))
-    for d in rule.derive:
-        fields = {k: render(v, bindings) if isinstance(v, str) else v for k, v in sorted(d.fields.items())}
-        key = derived_key(d.kind, fields)
-        facts.append({"kind": d.kind, "key": key, "name": key, **fields})
-    adjust = None
-    if rule.adjust is not None:
-        adjust = AdjustRecord(str(bindings[rule.adjust.risk]["key"]), rule.adjust.by,
-                              render(rule.adjust.reason, bindings), rule.id, premises)
-    return Outcome(tuple(facts), risk, None, adjust)
+    return Consequence(crule, rule)(bindings)

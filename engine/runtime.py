@@ -31,7 +31,7 @@ from engine.compiler import (
     combinations,
     lookup_target,
 )
-from engine.consequence import Outcome, consequences, gap_outcome
+from engine.consequence import Consequence, Outcome, gap_recorder
 from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
 
@@ -134,13 +134,23 @@ class _SafeIds:
     def __init__(self) -> None:
         self.ids: list[int] = []
         self.used: set[int] = set()
+        self.hashes: list[int] = []
+        """``fnv1_32(str(k))`` of every number ``k`` tried so far, in order."""
         self.lock = threading.Lock()
 
     def first(self, n: int) -> list[int]:
+        """The first ``n`` ids (or more): the numbers ``fresh_id`` gives one after the other, each hashed in one
+        step from the hash of its decimal text without the last digit (FNV-1a reads the text left to right)."""
         if len(self.ids) < n:
             with self.lock:
-                while len(self.ids) < n:
-                    self.ids.append(fresh_id(self.used))
+                ids, used, hashes = self.ids, self.used, self.hashes
+                while len(ids) < n:
+                    k = len(hashes)
+                    h = ((hashes[k // 10] ^ (48 + k % 10)) * 0x01000193 & 0xFFFFFFFF) if k >= 10 else fnv1_32(str(k))
+                    hashes.append(h)
+                    if h not in used:
+                        used.add(h)
+                        ids.append(k)
         return self.ids
 
 
@@ -172,21 +182,47 @@ def _field(fact: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
-                negated: bool) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+def _bound(value: Mapping[str, Any]) -> int:
+    """At least the properties any projection of ``value`` (a fact) counts, its parts' ones included."""
+    n = 0
+    for v in value.values():
+        n += max(1, _bound(v)) if isinstance(v, dict) else 1
+    return n
+
+
+def _projected_properties(out: Mapping[str, Any]) -> int:
+    """The properties of a projection as the C core counts them, nested ones included."""
+    n = len(out)
+    for v in out.values():
+        if type(v) is dict:
+            n += _count_properties(v) - 1
+    return n
+
+
+def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negated: bool,
+                bounds: dict[str, int]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """What the C core is given of a fact for one ruleset: the fields its rules read, the facts its
     looked-up patterns need attached (``CompiledRule.lookups``), and, for a negated kind, the prefixed kind.
 
     The C core parses, hashes and stores every property it is given and hands them all back with each
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
+    A projection is counted only when the ``_bound`` of the facts it is made of (kept by key in ``bounds``,
+    one count per fact and run, not one per projection) could exceed the limit.
     """
     fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
     plain = {kind: names for kind, names in fields.items() if kind not in lookups and kind not in regexes}
     """Kinds projected by their fields alone (most facts): no lookup, no regular expression."""
 
+    def bound(fact: Mapping[str, Any]) -> int:
+        n = bounds.get(fact["key"])
+        if n is None:
+            n = bounds[fact["key"]] = _bound(fact)
+        return n
+
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
         names = plain.get(kind)
+        most = bound(fact)
         if names is not None:
             out = {k: fact[k] for k in names if k in fact}
         else:
@@ -197,16 +233,14 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]],
                 target = store.get(ref) if ref is not None else None
                 if target is not None:
                     out[slot] = {k: target[k] for k in wanted if k in target}
+                    most += bound(target)
             for slot, path, pattern in regexes.get(kind, ()):
                 value = _field(out, path)
                 out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
+                most += 1
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
-        n = len(out)
-        for v in out.values():
-            if type(v) is dict:
-                n += _count_properties(v) - 1
-        if n > _MAX_PROPERTIES:
+        if most > _MAX_PROPERTIES and _projected_properties(out) > _MAX_PROPERTIES:
             raise LimitError(f"fact {fact.get('key')} has more than {_MAX_PROPERTIES} properties that rules read")
         return out
 
@@ -229,15 +263,15 @@ def _loads(text: str) -> Any:
         return json.loads(text)
 
 
-def _decode(activations: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-    """The activations' JSON, parsed in one call (one parse per activation cost a tenth of a run)."""
+def _decode(ruleset: str, activations: Sequence[str]) -> list[dict[str, Any]]:
+    """The JSON of activations from one ruleset, parsed in one call (one parse per activation cost a tenth of a run)."""
     try:
-        decoded = _loads("[" + ",".join(message for _rs, message in activations) + "]")
+        decoded = _loads("[" + ",".join(activations) + "]")
         if all(isinstance(d, dict) for d in decoded):
             return list(decoded)
     except ValueError:
         pass
-    for ruleset, message in activations:  # name the culprit
+    for message in activations:  # name the culprit
         try:
             one = json.loads(message)
         except ValueError as exc:
@@ -271,7 +305,7 @@ class _Ruleset:
         self.clean = True
         """Whether the session holds no fact (``free``: it may then delete its state)."""
 
-    def assert_batch(self, facts: list[dict[str, Any]], sink: list[tuple[str, Any]], keep: bool = True) -> None:
+    def assert_batch(self, facts: list[dict[str, Any]], sink: list[str], keep: bool = True) -> None:
         """Assert facts (given fresh ids) and append every activation they cause to ``sink``.
 
         With ``keep`` false (transient rulesets) the facts are retracted again once their activations
@@ -299,12 +333,12 @@ class _Ruleset:
         self.next_id -= len(facts)  # nothing of this batch stays: its ids are free again
         self.clean = not self.stored
 
-    def _drain(self, state_handle: int, sink: list[tuple[str, Any]] | None) -> None:
+    def _drain(self, state_handle: int, sink: list[str] | None) -> None:
         try:
             res = _C.start_action_for_state(self.handle, state_handle)
             while res:
                 if sink is not None:
-                    sink.append((self.name, res[1]))
+                    sink.append(res[1])
                 nxt = _C.complete_and_start_action(self.handle, state_handle)
                 res = (None, nxt) if nxt else None
                 self.acted = True
@@ -408,8 +442,7 @@ class _Session:
             apply = _consequences_of(self.kb)
         self.reset()
         self.dirty = True
-        fire = _Run(self, limits, apply, _store_of(facts, limits))
-        fire.direct_gaps = own
+        fire = _Run(self, limits, apply, _store_of(facts, limits), direct_gaps=own)
         for stratum in range(self.kb.strata):
             fire.stratum(stratum)
         return fire.result
@@ -418,9 +451,13 @@ class _Session:
 def _consequences_of(kb: CompiledKB) -> Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome]:
     """The rules' own consequences, as ``_Session.run`` applies them unless told otherwise."""
     rule_of = {rid: lr.rule for rid, lr in kb.source.items()}
+    made: dict[str, Consequence] = {}
 
     def apply(cr: CompiledRule, b: Mapping[str, Mapping[str, Any]]) -> Outcome:
-        return consequences(cr, rule_of[cr.rule_id], b)
+        consequence = made.get(cr.name)
+        if consequence is None:  # worked out once per variant and run
+            consequence = made[cr.name] = Consequence(cr, rule_of[cr.rule_id])
+        return consequence(b)
     return apply
 
 
@@ -441,18 +478,25 @@ class _Run:
 
     def __init__(self, session: _Session, limits: RunLimits,
                  apply: Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome],
-                 store: dict[str, dict[str, Any]]) -> None:
+                 store: dict[str, dict[str, Any]], direct_gaps: bool = False) -> None:
         self.session, self.kb, self.limits, self.apply, self.store = session, session.kb, limits, apply, store
         self.result = RunResult()
         self.depth: dict[str, int] = {}
+        self.bounds: dict[str, int] = {}
+        """Per fact key, its ``_bound``: the most properties a projection of it can count."""
         """Chain depth of each derived fact (input facts are 0 deep)."""
         self.started = time.monotonic()
         self.steps = 0
         self.queue: list[dict[str, Any]] = []
-        self.activations: list[tuple[str, Any]] = []
-        self.direct_gaps = False
-        """Whether a gap variant's match is recorded from the C core's projections (``gap_outcome``), as the
-        rules' own consequences would record it, without looking up and binding the facts themselves."""
+        self.activations: list[str] = []
+        """The JSON of the activations the last assert caused (one ruleset's)."""
+        self.gaps = {name: gap_recorder(c) for name, c in self.kb.rules.items() if c.gap is not None} \
+            if direct_gaps else {}
+        """With the rules' own consequences, each gap variant's recorder (``gap_recorder``, as ``consequences``
+        would record its match)."""
+        self.direct = {name: gap for name, gap in self.gaps.items() if not self.kb.rules[name].lookups}
+        """The gap variants without looked-up patterns, recorded from the C core's projections as they come,
+        without binding the facts themselves (three in four matches at 5,000 services)."""
 
     def stratum(self, stratum: int) -> None:
         """Fire one stratum's rulesets over every fact known so far, then over what they derive, to a fixed point."""
@@ -480,43 +524,47 @@ class _Run:
     def assert_all(self, spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
         rs = self.session.rulesets[spec.name]
         kinds = spec.negated_kinds if negated else spec.positive_kinds
-        project = _projection(spec, self.store, negated)
+        project = _projection(spec, self.store, negated, self.bounds)
         prefix = NEGATED_PREFIX if negated else ""
-        batch = [project(f) for f in facts
-                 if f["kind"] in kinds and spec.admits(prefix + str(f["kind"]), f)]
+        if spec.gate_sets:
+            batch = [project(f) for f in facts if f["kind"] in kinds and spec.admits(prefix + str(f["kind"]), f)]
+        else:  # no gate (every transient ruleset): ``admits`` holds
+            batch = [project(f) for f in facts if f["kind"] in kinds]
         for i in range(0, len(batch), _CHUNK):
             rs.assert_batch(batch[i:i + _CHUNK], self.activations, keep=not spec.transient)
             self.result.asserted += len(batch[i:i + _CHUNK])
-            self.drain()
+            self.drain(spec.name)
 
-    def drain(self) -> None:
+    def drain(self, ruleset: str) -> None:
         """Record every activation the last assert caused (and those recording them causes)."""
-        activations = self.activations
+        activations, rules, direct, outcomes = self.activations, self.kb.rules, self.direct, self.result.outcomes
         while activations:
             batch = list(activations)
             activations.clear()
-            for decoded in _decode(batch):
-                for name, matched in decoded.items():
-                    if name not in self.kb.rules or not isinstance(matched, dict):
-                        raise EngineError(f"durable_rules returned an activation of unknown rule {name!r}")
-                    try:
-                        self.record(name, matched)
-                    except (EngineError, LimitError):
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
-                        raise EngineError(f"rule action failed: {name}: {type(exc).__name__}: {exc}") from None
+            for decoded in _decode(ruleset, batch):
+                name = ""
+                try:
+                    for name, matched in decoded.items():
+                        gap = direct.get(name)
+                        if gap is not None and isinstance(matched, dict):
+                            outcomes.append((name, gap(matched)))
+                            continue
+                        crule = rules.get(name)
+                        if crule is None or not isinstance(matched, dict):
+                            raise EngineError(f"durable_rules returned an activation of unknown rule {name!r}")
+                        self.record(crule, matched)
+                except (EngineError, LimitError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
+                    raise EngineError(f"rule action failed: {name}: {type(exc).__name__}: {exc}") from None
+        self.result.fired = len(outcomes)  # every match recorded is one firing
         self.steps += 1
         if self.steps > self.limits.max_steps:
             raise LimitError(f"more than {self.limits.max_steps:,} rule-engine steps; the run was stopped")
         self.check_time()
 
-    def record(self, name: str, matched: Mapping[str, Any]) -> None:
+    def record(self, crule: CompiledRule, matched: Mapping[str, Any]) -> None:
         """Apply a rule to one match, and keep the facts it derives that are new."""
-        crule = self.kb.rules[name]
-        if crule.gap is not None and self.direct_gaps and not crule.lookups:
-            self.result.outcomes.append((name, gap_outcome(crule, crule.rule_id, matched)))
-            self.result.fired += 1
-            return
         store = self.store
         # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
         bindings = {alias: store[f["key"]] for alias, f in matched.items()}
@@ -526,9 +574,9 @@ class _Run:
                     bindings[lk.alias] = store[str(lk.target(bindings[lk.source]))]
             if len({id(f) for f in bindings.values()}) < len(bindings):
                 return  # a looked-up fact is bound twice, which a join in the C core never does
-        outcome = self.apply(crule, bindings)
-        self.result.outcomes.append((name, outcome))
-        self.result.fired += 1
+        gap = self.gaps.get(crule.name)
+        outcome = gap(bindings) if gap is not None else self.apply(crule, bindings)
+        self.result.outcomes.append((crule.name, outcome))
         for df in outcome.facts:
             if str(df["key"]) not in store:
                 self.derive(crule, bindings, df)

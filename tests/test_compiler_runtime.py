@@ -162,7 +162,7 @@ def test_errors_inside_actions_are_surfaced(tmp_path: os.PathLike[str], monkeypa
     def broken(*_args: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(runtime, "consequences", broken)
+    monkeypatch.setattr(runtime.Consequence, "__call__", broken)
     with pytest.raises(EngineError, match="rule action failed: public-service: RuntimeError: boom"):
         review_design(design_of({"services": [{"name": "a"}]}), kb)
 

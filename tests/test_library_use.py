@@ -89,6 +89,16 @@ def test_fact_ids_never_share_a_hash_within_a_run() -> None:
     assert runtime.fnv1_32(str(fresh)) in used and len(used) == 797_186 + 1
 
 
+def test_the_ids_a_run_gives_its_facts_are_fresh_ids() -> None:
+    safe = runtime._SafeIds()
+    ids = safe.first(797_187)
+    used: set[int] = set()
+    assert ids[:3_000] == [runtime.fresh_id(used) for _ in range(3_000)]
+    assert [safe.hashes[k] for k in (0, 9, 10, 99, 100, 40_189, 797_186)] == [
+        runtime.fnv1_32(str(k)) for k in (0, 9, 10, 99, 100, 40_189, 797_186)]
+    assert ids[797_185:797_187] == [797_185, 797_190]  # 797186 … 797189 hash as 40189 … 40186 do: skipped
+
+
 def test_joins_holding_partial_matches_survive_repeated_runs(tmp_path: os.PathLike[str]) -> None:
     # delete_state crashed the C core ("free(): invalid pointer") whenever a join held a partial match:
     # here a deployment with no service, or a service with no deployment. Reset now retracts instead.
