@@ -310,10 +310,10 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     phase: dict[str, int] = {}
     note: dict[str, str] = {}
     for scc in sccs:
-        p = max(int(raw[n]["phase"]) for n in scc)
+        p = max(int(raw[n]["phase"]) for n in scc) if len(scc) > 1 else int(raw[scc[0]]["phase"])
         why = ""
         for n in scc:
-            for a in sorted(raw[n]["after"]):  # a set: in its hash order the note named a random one
+            for a in succ[n]:  # sorted: in the set's hash order the note named a random one
                 if comp_of[a] != comp_of[n] and phase[a] > p:
                     p, why = phase[a], f"moved to phase {phase[a]}: needs {a} (phase {phase[a]}) first"
         for n in scc:
@@ -346,7 +346,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     order.sort(key=lambda i: phase[i])  # stable: dependency order inside a phase is preserved
     work = tuple(WorkItem(id=i, kind=raw[i]["kind"], title=raw[i]["title"], detail=raw[i]["detail"],
                           subject=raw[i]["subject"], phase=phase[i], planned_phase=int(raw[i]["phase"]),
-                          after=tuple(sorted(raw[i]["after"])), source=raw[i]["source"], order=k + 1,
+                          after=tuple(succ[i]), source=raw[i]["source"], order=k + 1,
                           note=note.get(i, ""), team=_team(d, str(raw[i]["subject"])), effort=raw[i].get("effort"))
                  for k, i in enumerate(order))
     dot = _roadmap_dot(work)
@@ -477,16 +477,17 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
         entries.append(RiskEntry(
             id=f.id, rule=f.rule, title=f.title, severity=f.severity.value, likelihood=f.likelihood,
             impact=f.impact, subjects=f.subjects, message=_oneline(f.message),
-            mitigations=tuple(titles.get(m, m) for m in f.mitigations), phase=min(mit_phases, default=f.phase),
+            mitigations=tuple([titles.get(m, m) for m in f.mitigations]), phase=min(mit_phases, default=f.phase),
             location=f"{shown[loc.file]}:{loc.line}" if loc.line else shown[loc.file]))
         if f.likelihood and f.impact:
             matrix[f.likelihood][f.impact].append(f.id)
     lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
     im_rank = {im: i for i, im in enumerate(IMPACT_ORDER)}
-    entries.sort(key=lambda r: (-Severity(r.severity).rank,
+    sev_rank = {s.value: s.rank for s in Severity}  # Severity(value) per entry was a tenth of the section
+    entries.sort(key=lambda r: (-sev_rank[r.severity],
                                 -(lk_rank.get(r.likelihood or "", 0) + 1) * (im_rank.get(r.impact or "", 0) + 1),
                                 r.rule, r.subjects[0]))
-    gaps = tuple(sorted((f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing))
+    gaps = tuple(sorted([(f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing]))
     return RiskAssessment(risks=tuple(entries), matrix=matrix, gaps=gaps)
 
 
