@@ -17,7 +17,7 @@ from engine.neutral import fence, markdown
 from engine.plan.blocks import MAX_TABLE_ROWS, MAX_TEXT_ROWS, Diagram, Section, Table
 from engine.plan.blocks import cap as _cap
 from engine.plan.builder import IMPACT_ORDER, LIKELIHOOD_ORDER, TEST_ORDER
-from engine.plan.model import Plan
+from engine.plan.model import Plan, PlanItem, WorkItem
 from engine.plan.render_figures import figure_blocks, schedule_blocks
 
 
@@ -114,8 +114,11 @@ def _roadmap_section(plan: Plan) -> Section:
                          "; ".join(" ↔ ".join(_short(x) for x in cyc) for cyc in r.cycles))
     if r.unresolved:
         s2.blocks.append(["Prerequisite not in this plan: " + u for u in r.unresolved])
+    by_phase: dict[int, list[WorkItem]] = {}  # one pass over the work items, not one per phase
+    for w in r.items:
+        by_phase.setdefault(w.phase, []).append(w)
     for p in Phase:
-        items = [w for w in r.items if w.phase == int(p)]
+        items = by_phase.get(int(p), [])
         rows, more = _cap(items, lambda w: [str(w.order), w.kind, w.title, ", ".join(_short(x) for x in w.after[:6])
                                             + (f" +{len(w.after) - 6}" if len(w.after) > 6 else ""), w.source, w.note])
         caption = f"Phase {int(p)}: {p.title} ({len(items)} items)" + (f"; {more}" if more else "")
@@ -201,8 +204,11 @@ def _performance_section(plan: Plan) -> Section:
 def _testing_section(plan: Plan) -> Section:
     """5. The tests, by type."""
     s5 = Section("testing", "5. Testing strategy")
+    by_type: dict[str, list[PlanItem]] = {}  # one pass over the tests, not one per type
+    for i in plan.tests:
+        by_type.setdefault(i.type, []).append(i)
     for t in TEST_ORDER:
-        ts = [i for i in plan.tests if i.type == t]
+        ts = by_type.get(t, [])
         trows, more = _cap(ts, lambda i: [i.title, i.pass_bar or "—", i.detail, i.source])
         if not ts:
             trows = [["none: the design declares nothing this kind of test covers", "—", "—", "—"]]
