@@ -6,7 +6,9 @@ the performance and schedule blocks.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 MAX_TABLE_ROWS = 400
 """Longer tables (huge designs) keep their first rows and say how many were left out; JSON keeps all."""
@@ -37,8 +39,15 @@ class Section:
     blocks: list[str | Table | Diagram | list[str]] = field(default_factory=list)
 
 
-def cap(rows: list[list[str]]) -> tuple[list[list[str]], str]:
-    """The first ``MAX_TABLE_ROWS`` rows, and a caption saying how many more the JSON plan holds."""
-    if len(rows) <= MAX_TABLE_ROWS:
+_T = TypeVar("_T")
+
+
+def cap(items: Sequence[_T], row: Callable[[_T], list[str]]) -> tuple[list[list[str]], str]:
+    """The rows of the first ``MAX_TABLE_ROWS`` items, and a caption saying how many more the JSON plan holds.
+
+    The rows left out are never laid out (5,000 services: 23,000 risks and 35,000 tests for 400 rows each).
+    """
+    rows = [row(x) for x in items[:MAX_TABLE_ROWS]]
+    if len(items) <= MAX_TABLE_ROWS:
         return rows, ""
-    return rows[:MAX_TABLE_ROWS], f"{len(rows) - MAX_TABLE_ROWS} more rows in the JSON plan."
+    return rows, f"{len(items) - MAX_TABLE_ROWS} more rows in the JSON plan."

@@ -65,11 +65,12 @@ class _Items:
     def __init__(self, rv: Review) -> None:
         self.items: list[tuple[dict[str, Any], str]] = []
         self.by_section: dict[str, list[tuple[dict[str, Any], str]]] = {}
-        for key in sorted(rv.result.derived):
-            fact = rv.result.derived[key]
+        derivations = rv.result.derivations
+        for key, fact in sorted(rv.result.derived.items()):
             if fact.get("kind") != PLAN_ITEM_KIND:
                 continue
-            rule = rv.result.derivations[key].rule if key in rv.result.derivations else "unknown"
+            how = derivations.get(key)
+            rule = how.rule if how is not None else "unknown"
             self.items.append((fact, rule))
             self.by_section.setdefault(str(fact.get("section")), []).append((fact, rule))
 
@@ -93,16 +94,31 @@ class _Design:
     """Indexes over the enriched facts."""
 
     def __init__(self, rv: Review) -> None:
-        self.facts: dict[str, Fact] = {f.key: f for f in rv.enriched.facts}
+        # The review's index of the same facts when it has one (assemble builds it), not a second copy.
+        self.facts: dict[str, Fact] = rv.facts or {f.key: f for f in rv.enriched.facts}
         self.comp: dict[str, Fact] = {}
-        for f in rv.enriched.facts:
-            if f.kind in COMPONENT_KINDS:
+        self.interactions: list[Fact] = []
+        self.links: list[Fact] = []
+        """The ``access``, ``consumer`` and ``producer`` facts: what a service needs built before it."""
+        self.deployments: dict[str, Fact] = {}
+        self.endpoints: dict[str, Fact] = {}
+        singles: dict[str, Fact] = {}
+        for f in rv.enriched.facts:  # one pass over the 31,000 facts of 5,000 services, not six
+            kind = f.kind
+            if kind in COMPONENT_KINDS:
                 self.comp.setdefault(f.name, f)
-        self.interactions = [f for f in rv.enriched.facts if f.kind == "interaction"]
-        self.system = next((f.data for f in rv.enriched.facts if f.kind == "system"), {})
-        self.observability = next((f.data for f in rv.enriched.facts if f.kind == "observability"), {})
-        self.deployments = {f.data["service"]: f for f in rv.enriched.facts if f.kind == "deployment"}
-        self.endpoints = {f.name: f for f in rv.enriched.facts if f.kind == "endpoint"}
+            elif kind == "interaction":
+                self.interactions.append(f)
+            elif kind in ("access", "consumer", "producer"):
+                self.links.append(f)
+            elif kind == "deployment":
+                self.deployments[f.data["service"]] = f
+            elif kind == "endpoint":
+                self.endpoints[f.name] = f
+            elif kind in ("system", "observability"):
+                singles.setdefault(kind, f)
+        self.system = singles["system"].data if "system" in singles else {}
+        self.observability = singles["observability"].data if "observability" in singles else {}
 
     def kind_of(self, name: str) -> str:
         f = self.comp.get(name)
@@ -166,7 +182,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
             if row.classification not in held.setdefault(name, []):
                 held[name].append(row.classification)
     arch = build_architecture(d.comp, d.interactions, list(d.endpoints.values()),
-                              [f for f in rv.enriched.facts if f.kind in ("consumer", "producer")],
+                              [f for f in d.links if f.kind in ("consumer", "producer")],
                               node_risk, edge_risk, render_svg, {n: tuple(c) for n, c in held.items()})
     roadmap = _roadmap(rv, d, items, render_svg)
     phase_of_mitigation = {w.id: w.phase for w in roadmap.items if w.kind == "mitigation"}
@@ -229,12 +245,11 @@ def _component_deps(d: _Design) -> dict[str, set[str]]:
             continue  # a gateway is foundation; its routes are added as each backend lands
         else:
             deps[src].add(dst)
-    for key, f in d.facts.items():
+    for f in d.links:
         if f.kind == "access" and f.data["service"] in deps and f.data["datastore"] in deps:
             deps[str(f.data["service"])].add(str(f.data["datastore"]))
         elif f.kind in ("consumer", "producer") and f.data["service"] in deps and f.data["channel"] in deps:
             deps[str(f.data["service"])].add(str(f.data["channel"]))
-        del key
     return deps
 
 
@@ -295,10 +310,10 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     phase: dict[str, int] = {}
     note: dict[str, str] = {}
     for scc in sccs:
-        p = max(int(raw[n]["phase"]) for n in scc)
+        p = max(int(raw[n]["phase"]) for n in scc) if len(scc) > 1 else int(raw[scc[0]]["phase"])
         why = ""
         for n in scc:
-            for a in sorted(raw[n]["after"]):  # a set: in its hash order the note named a random one
+            for a in succ[n]:  # sorted: in the set's hash order the note named a random one
                 if comp_of[a] != comp_of[n] and phase[a] > p:
                     p, why = phase[a], f"moved to phase {phase[a]}: needs {a} (phase {phase[a]}) first"
         for n in scc:
@@ -331,7 +346,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     order.sort(key=lambda i: phase[i])  # stable: dependency order inside a phase is preserved
     work = tuple(WorkItem(id=i, kind=raw[i]["kind"], title=raw[i]["title"], detail=raw[i]["detail"],
                           subject=raw[i]["subject"], phase=phase[i], planned_phase=int(raw[i]["phase"]),
-                          after=tuple(sorted(raw[i]["after"])), source=raw[i]["source"], order=k + 1,
+                          after=tuple(succ[i]), source=raw[i]["source"], order=k + 1,
                           note=note.get(i, ""), team=_team(d, str(raw[i]["subject"])), effort=raw[i].get("effort"))
                  for k, i in enumerate(order))
     dot = _roadmap_dot(work)
@@ -462,16 +477,17 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
         entries.append(RiskEntry(
             id=f.id, rule=f.rule, title=f.title, severity=f.severity.value, likelihood=f.likelihood,
             impact=f.impact, subjects=f.subjects, message=_oneline(f.message),
-            mitigations=tuple(titles.get(m, m) for m in f.mitigations), phase=min(mit_phases, default=f.phase),
+            mitigations=tuple([titles.get(m, m) for m in f.mitigations]), phase=min(mit_phases, default=f.phase),
             location=f"{shown[loc.file]}:{loc.line}" if loc.line else shown[loc.file]))
         if f.likelihood and f.impact:
             matrix[f.likelihood][f.impact].append(f.id)
     lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
     im_rank = {im: i for i, im in enumerate(IMPACT_ORDER)}
-    entries.sort(key=lambda r: (-Severity(r.severity).rank,
+    sev_rank = {s.value: s.rank for s in Severity}  # Severity(value) per entry was a tenth of the section
+    entries.sort(key=lambda r: (-sev_rank[r.severity],
                                 -(lk_rank.get(r.likelihood or "", 0) + 1) * (im_rank.get(r.impact or "", 0) + 1),
                                 r.rule, r.subjects[0]))
-    gaps = tuple(sorted((f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing))
+    gaps = tuple(sorted([(f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing]))
     return RiskAssessment(risks=tuple(entries), matrix=matrix, gaps=gaps)
 
 

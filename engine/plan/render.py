@@ -17,7 +17,7 @@ from engine.neutral import fence, markdown
 from engine.plan.blocks import MAX_TABLE_ROWS, MAX_TEXT_ROWS, Diagram, Section, Table
 from engine.plan.blocks import cap as _cap
 from engine.plan.builder import IMPACT_ORDER, LIKELIHOOD_ORDER, TEST_ORDER
-from engine.plan.model import Plan
+from engine.plan.model import Plan, PlanItem, WorkItem
 from engine.plan.render_figures import figure_blocks, schedule_blocks
 
 
@@ -88,8 +88,8 @@ def _data_flow_blocks(plan: Plan) -> list[str | Table | Diagram | list[str]]:
         return ["Data flow: no datastore, channel or endpoint states a classification above internal, so the plan "
                 "cannot say where sensitive data goes: state `classification` on datastores and "
                 "`data_classification` on endpoints."]
-    rows, more = _cap([[r.classification, ", ".join(r.stores) or "—", ", ".join(r.processes) or "—",
-                        ", ".join(r.sent_to) or "—"] for r in flow.rows])
+    rows, more = _cap(flow.rows, lambda r: [r.classification, ", ".join(r.stores) or "—",
+                                            ", ".join(r.processes) or "—", ", ".join(r.sent_to) or "—"])
     out: list[str | Table | Diagram | list[str]] = [Table(
         ["data", "stored in", "processed by", "may be sent to (third parties)"], rows,
         "Data flow by classification (the diagram's 'holds' lines)" + (f"; {more}" if more else ""))]
@@ -114,11 +114,13 @@ def _roadmap_section(plan: Plan) -> Section:
                          "; ".join(" ↔ ".join(_short(x) for x in cyc) for cyc in r.cycles))
     if r.unresolved:
         s2.blocks.append(["Prerequisite not in this plan: " + u for u in r.unresolved])
+    by_phase: dict[int, list[WorkItem]] = {}  # one pass over the work items, not one per phase
+    for w in r.items:
+        by_phase.setdefault(w.phase, []).append(w)
     for p in Phase:
-        items = [w for w in r.items if w.phase == int(p)]
-        rows = [[str(w.order), w.kind, w.title, ", ".join(_short(x) for x in w.after[:6]) +
-                 (f" +{len(w.after) - 6}" if len(w.after) > 6 else ""), w.source, w.note] for w in items]
-        rows, more = _cap(rows)
+        items = by_phase.get(int(p), [])
+        rows, more = _cap(items, lambda w: [str(w.order), w.kind, w.title, ", ".join(_short(x) for x in w.after[:6])
+                                            + (f" +{len(w.after) - 6}" if len(w.after) > 6 else ""), w.source, w.note])
         caption = f"Phase {int(p)}: {p.title} ({len(items)} items)" + (f"; {more}" if more else "")
         if rows:
             s2.blocks.append(Table(["#", "item", "work", "after", "from", "note"], rows, caption))
@@ -142,9 +144,9 @@ def _risks_section(plan: Plan) -> Section:
     s3 = Section("risks", "3. Risk assessment")
     if not k.risks:
         s3.blocks.append("The rules raised no risk on this design.")
-    rows = [[x.severity, x.likelihood or "—", x.impact or "—", x.title, ", ".join(_short(s) for s in x.subjects[:3]),
-             "; ".join(x.mitigations), f"{x.phase}. {Phase(x.phase).title}", x.location] for x in k.risks]
-    rows, more = _cap(rows)
+    rows, more = _cap(k.risks, lambda x: [x.severity, x.likelihood or "—", x.impact or "—", x.title,
+                                          ", ".join(_short(s) for s in x.subjects[:3]), "; ".join(x.mitigations),
+                                          f"{x.phase}. {Phase(x.phase).title}", x.location])
     s3.blocks.append(Table(["severity", "likelihood", "impact", "risk", "subjects", "mitigations", "phase", "where"],
                            rows, "Top risks first" + (f"; {more}" if more else "")))
     mrows = []
@@ -154,10 +156,11 @@ def _risks_section(plan: Plan) -> Section:
     if k.risks:
         s3.blocks.append([f"{x.id} ({x.severity}): {x.message}" for x in k.risks[:MAX_TABLE_ROWS]])
     if k.gaps:
-        by_subject: dict[str, list[str]] = {}
+        by_subject: dict[str, list[tuple[str, str]]] = {}
         for sj, fld, rule in k.gaps:
-            by_subject.setdefault(sj, []).append(f"{fld} ({rule})")
-        grows, more = _cap([[_short(sj), "; ".join(v)] for sj, v in by_subject.items()])
+            by_subject.setdefault(sj, []).append((fld, rule))
+        grows, more = _cap(list(by_subject.items()), lambda sv: [_short(sv[0]),
+                                                                 "; ".join(f"{f} ({r})" for f, r in sv[1])])
         s3.blocks.append(Table(["subject", "unknown fields (rule needing each)"], grows,
                                f"Information gaps: {len(k.gaps)} facts the design should state, on "
                                f"{len(by_subject)} subjects" + (f"; {more}" if more else "")))
@@ -201,9 +204,12 @@ def _performance_section(plan: Plan) -> Section:
 def _testing_section(plan: Plan) -> Section:
     """5. The tests, by type."""
     s5 = Section("testing", "5. Testing strategy")
+    by_type: dict[str, list[PlanItem]] = {}  # one pass over the tests, not one per type
+    for i in plan.tests:
+        by_type.setdefault(i.type, []).append(i)
     for t in TEST_ORDER:
-        ts = [i for i in plan.tests if i.type == t]
-        trows, more = _cap([[i.title, i.pass_bar or "—", i.detail, i.source] for i in ts])
+        ts = by_type.get(t, [])
+        trows, more = _cap(ts, lambda i: [i.title, i.pass_bar or "—", i.detail, i.source])
         if not ts:
             trows = [["none: the design declares nothing this kind of test covers", "—", "—", "—"]]
         s5.blocks.append(Table(["test", "pass bar", "how", "from"], trows,
@@ -215,8 +221,8 @@ def _deployment_section(plan: Plan) -> Section:
     """6. The release order, migrations and rollback order."""
     dp = plan.deployment
     s6 = Section("deployment", "6. Deployment plan")
-    drows, more = _cap([[str(st.order), _short(st.component), st.strategy, st.strategy_source, " ".join(st.actions),
-                         st.rollback, "; ".join(st.warnings)] for st in dp.steps])
+    drows, more = _cap(dp.steps, lambda st: [str(st.order), _short(st.component), st.strategy, st.strategy_source,
+                                             " ".join(st.actions), st.rollback, "; ".join(st.warnings)])
     s6.blocks.append(Table(["#", "component", "strategy", "from", "steps", "rollback", "warnings"], drows,
                            "Release order (prerequisites first)" + (f"; {more}" if more else "")))
     if dp.migrations:
@@ -233,21 +239,22 @@ def _monitoring_section(plan: Plan) -> Section:
     """7. SLOs, golden signals, alerts and trace propagation."""
     m = plan.monitoring
     s7 = Section("monitoring", "7. Monitoring requirements")
-    srows, more = _cap([[x.entry, _avail(x.availability), f"{x.latency_p95_ms} ms" if x.latency_p95_ms is not None
-                         else "—", f"{x.error_budget_minutes_30d:g} min" if x.error_budget_minutes_30d is not None
-                         else "—", x.source] for x in m.slos])
+    srows, more = _cap(m.slos, lambda x: [x.entry, _avail(x.availability), f"{x.latency_p95_ms} ms"
+                                          if x.latency_p95_ms is not None else "—",
+                                          f"{x.error_budget_minutes_30d:g} min"
+                                          if x.error_budget_minutes_30d is not None else "—", x.source])
     s7.blocks.append(Table(["entry point", "availability SLO", "p95 SLO", "error budget / 30 days", "from"], srows,
                            "SLOs per entry point" + (f"; {more}" if more else "")))
-    grows, more = _cap([[g.service, g.latency, g.traffic, g.errors, g.saturation, g.exported] for g in m.signals])
+    grows, more = _cap(m.signals, lambda g: [g.service, g.latency, g.traffic, g.errors, g.saturation, g.exported])
     s7.blocks.append(Table(["service", "latency", "traffic", "errors", "saturation", "metrics exported"], grows,
                            "Golden signals per service" + (f"; {more}" if more else "")))
-    arows, more = _cap([[x.title, x.detail, x.source] for x in m.alerts])
+    arows, more = _cap(m.alerts, lambda x: [x.title, x.detail, x.source])
     s7.blocks.append(Table(["alert", "condition", "from"], arows or [["none: no pattern present calls for one", "",
                                                                        ""]],
                            "Alerts that follow from the patterns present" + (f"; {more}" if more else "")))
     if m.declared_alerts:
         s7.blocks.append("Alerts the design already declares: " + ", ".join(m.declared_alerts) + ".")
-    trows, more = _cap([[x.edge, x.caller_traces, x.callee_traces] for x in m.traces])
+    trows, more = _cap(m.traces, lambda x: [x.edge, x.caller_traces, x.callee_traces])
     s7.blocks.append(Table(["synchronous edge", "caller traces", "callee traces"], trows,
                            f"Trace context (W3C traceparent) must cross every synchronous edge; declared tracing: "
                            f"{m.tracing}" + (f"; {more}" if more else "")))
@@ -268,13 +275,18 @@ def _rank(sev: str | None) -> int:
 # ----------------------------------------------------------------------------------
 
 
-def _md_cell(text: str) -> str:
-    return markdown(text) or " "
-
-
 def to_markdown(plan: Plan) -> str:
     """Markdown with Mermaid blocks (GitHub and GitLab render them)."""
     out: list[str] = []
+    cells: dict[str, str] = {}
+
+    def _md_cell(text: str) -> str:
+        # Table cells repeat (a severity, a phase, a source on thousands of rows): each text is escaped once.
+        done = cells.get(text)
+        if done is None:
+            done = cells[text] = markdown(text) or " "
+        return done
+
     for i, sec in enumerate(layout(plan)):
         # Every text is the design's or a pack's: escaped (engine.neutral.markdown), so that a description or
         # an endpoint path cannot bring an image, a link, a mention or HTML into the page.

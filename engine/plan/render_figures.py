@@ -80,7 +80,7 @@ def schedule_blocks(plan: Plan) -> list[str | Table | Diagram | list[str]]:
     out.append(Table(["phase", "starts (day)", "ends (day)", "days"],
                      [[f"{s.phase}. {s.title}", f"{s.start:g}", f"{s.end:g}", f"{s.days:g}"] for s in sc.phases],
                      "Phase durations (each phase is a gate)"))
-    lrows, more = _cap([[f"{x.phase}", x.team, f"{x.person_days:g}", f"{x.utilization:.0%}"] for x in sc.loads])
+    lrows, more = _cap(sc.loads, lambda x: [f"{x.phase}", x.team, f"{x.person_days:g}", f"{x.utilization:.0%}"])
     out.append(Table(["phase", "team", "person-days", "load (of the team's capacity in the phase)"], lrows,
                      "Team load per phase" + (f"; {more}" if more else "")))
     titles = {s.id: s.title for s in sc.items}

@@ -71,12 +71,13 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
             for a in w.after:
                 if a in finish and finish[a] > start:
                     start, cause = finish[a], a
-            end = start + item_effort(w)
+            took = item_effort(w)
+            end = start + took
             free[k] = (end, w.id)
             finish[w.id] = end
             why[w.id] = cause
             placed[w.id] = ScheduledItem(id=w.id, title=w.title, team=team, phase=p, start=start, end=end,
-                                         effort_days=item_effort(w))
+                                         effort_days=took)
         end_of_phase = max((finish[w.id] for w in members), default=gate)
         last = max(members, key=lambda w: (finish[w.id], -w.order)).id if members else gate_item
         phases.append(PhaseSpan(phase=p, title=Phase(p).title, start=gate, end=end_of_phase,
