@@ -154,3 +154,13 @@ def test_the_cache_stays_bounded_and_evicted_rulesets_are_deleted(
     assert len(deleted) == len(created) - len(live)
     runtime.clear_cache()
     assert len(deleted) == len(created)
+
+
+def test_a_review_that_does_not_keep_the_engine_frees_its_sessions_and_reports_the_same(builtin_kb: Any) -> None:
+    runtime.clear_cache()
+    kept = _findings(review_design(design_of(MATCHED), builtin_kb))
+    assert runtime._cache  # a library caller's next review reuses the compiled rulesets
+    freed = _findings(review_design(design_of(MATCHED), builtin_kb, keep_engine=False))
+    assert not runtime._cache  # a one-shot command (check, plan) drops them before assembling
+    assert freed == kept and freed
+    assert _findings(review_design(design_of(MATCHED), builtin_kb)) == kept  # and a later review starts afresh

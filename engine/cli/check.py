@@ -257,8 +257,9 @@ def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_d
     limits = common.input_limits(max_input_bytes)
     used_config, used_dirs = (pinned.config, pinned.rule_dirs) if pinned else (config, list(rule_dirs))
     fail_on = fail_on or used_config.fail_on or "high"
+    # A one-shot process: the engine's sessions are freed before the findings are assembled (keep_engine=False).
     rv = review(design_paths, used_dirs, builtin=not no_builtin, limits=limits, config=used_config, extra=extra,
-                run_limits=common.run_limits())
+                run_limits=common.run_limits(), keep_engine=False)
     common.print_warnings(rv.design.warnings)
     gate_opts = dict(gate_opts, policy=describe_policy(rv, used_config, used_dirs, not no_builtin,
                                                        pinned.ref if pinned else None,
