@@ -1,0 +1,45 @@
+"""How ``engine.review.assemble`` builds findings fast must not change what they say: every field set as
+``Finding(...)`` sets it, and each gap's message as ``gap_message`` writes it from that subject's own records."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from engine.consequence import GapRecord
+from engine.model.finding import Finding
+from engine.review import GAP_RULE, Review, review
+from engine.wording import gap_message
+from tests.gate_helpers import SHOP
+
+LEDGER = "facts/ledger"
+
+
+@pytest.fixture(scope="module", params=[SHOP, LEDGER])
+def reviewed(request: pytest.FixtureRequest) -> Review:
+    return review([request.param])
+
+
+def test_every_finding_is_a_whole_finding(reviewed: Review) -> None:
+    names = [f.name for f in dataclasses.fields(Finding)]
+    assert reviewed.findings
+    for f in reviewed.findings:
+        assert sorted(vars(f)) == sorted(names), f.id
+        again = Finding(**{n: getattr(f, n) for n in names})
+        assert again == f and hash(again) == hash(f)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            f.message = "changed"  # type: ignore[misc]
+
+
+def test_each_gap_message_is_written_from_its_own_subject_records(reviewed: Review) -> None:
+    records: dict[str, list[GapRecord]] = {}
+    for _name, out in reviewed.result.outcomes:
+        if out.gap is not None:
+            records.setdefault(out.gap.subject, []).append(out.gap)
+    gaps = [f for f in reviewed.findings if f.rule == GAP_RULE]
+    assert len(gaps) == len(records) > 1
+    for f in gaps:
+        recs = sorted({(g.field, g.rule): g for g in records[f.subject]}.values(), key=lambda g: (g.field, g.rule))
+        assert f.message == gap_message(f.subject, recs)
+        assert f.missing == tuple((g.field, g.rule) for g in recs)
