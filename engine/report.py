@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,25 @@ TABLE_OPTIONS: dict[str, Any] = {"tablefmt": "simple", "disable_numparse": True}
 
 def severity_at_least(sev: Severity, threshold: str) -> bool:
     """Whether a severity reaches the ``--fail-on`` threshold (``never`` is never reached)."""
-    if threshold == "never":
-        return False
-    return sev.rank >= Severity(threshold).rank
+    return _RANK[sev] >= threshold_rank(threshold)
+
+
+def threshold_rank(threshold: str) -> int:
+    """The rank a severity must reach to count against the ``--fail-on`` threshold (``never``: none does)."""
+    rank = _THRESHOLD_RANK.get(threshold)
+    return rank if rank is not None else Severity(threshold).rank  # an unknown threshold: ValueError
+
+
+def count_at_least(findings: Sequence[Finding], threshold: str) -> int:
+    """How many ``findings`` reach the threshold (a rank compared per finding, not an enum built)."""
+    if not findings:
+        return 0
+    floor = threshold_rank(threshold)
+    return sum(_RANK[f.severity] >= floor for f in findings)
+
+
+_RANK = {s: s.rank for s in Severity}
+_THRESHOLD_RANK = {**{s.value: s.rank for s in Severity}, "never": len(Severity) + 1}
 
 
 def to_json_data(review: Review, threshold: str = "high", extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -40,7 +57,7 @@ def to_json_data(review: Review, threshold: str = "high", extra: dict[str, Any] 
     findings = [f.to_json(show) for f in review.findings]
     summary = review.summary()
     summary["threshold"] = threshold
-    summary["failing"] = sum(1 for f in review.findings if severity_at_least(f.severity, threshold))
+    summary["failing"] = count_at_least(review.findings, threshold)
     data: dict[str, Any] = {
         "version": REPORT_VERSION,
         "findings": findings,
@@ -213,7 +230,7 @@ def to_text(review: Review, threshold: str = "high", style: TextStyle = PLAIN) -
         lines.append(style.table(rows, ["phase", "mitigation", "risks"], wrap=1))
     s = review.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
-    failing = sum(1 for f in review.findings if severity_at_least(f.severity, threshold))
+    failing = count_at_least(review.findings, threshold)
     lines.append("")
     lines.append(style.para(
         f"{s['findings']} findings ({counts or 'none'}) from {s['rules']} rules over {s['facts']} facts, "

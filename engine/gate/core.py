@@ -23,7 +23,7 @@ from engine.gate.policy import describe as describe_policy
 from engine.gate.waivers import Waiver, WaiverResult, apply, check_rule_ids, from_design_doc, from_waivers_doc
 from engine.model import Severity
 from engine.model.finding import Finding
-from engine.report import severity_at_least
+from engine.report import threshold_rank
 from engine.review import GAP_RULE, Review
 from engine.source import DEFAULT_LIMITS, Document, Limits, load
 
@@ -252,14 +252,14 @@ def evaluate(review: Review, options: GateOptions, limits: Limits = DEFAULT_LIMI
     baseline = load_baseline(options.baseline, limits) if options.baseline else None
     recorded = {e.fingerprint: e.severity for e in baseline.entries} if baseline else {}
     items = []
+    floor = threshold_rank(options.threshold) if review.findings else 0
     for f in review.findings:
         w = result.waived.get(f.fingerprint) if f.rule != POLICY_RULE else None
         was = recorded.get(f.fingerprint)
         # A finding that rose in severity since it was baselined is news: the baseline accepted less.
         rose = was if was and was in _RANKS and f.severity.rank > _RANKS[was] else None
         status: Status = "waived" if w else "baselined" if was is not None and rose is None else "active"
-        items.append(Item(f, status, status == "active" and severity_at_least(f.severity, options.threshold), w,
-                          rose))
+        items.append(Item(f, status, status == "active" and _RANKS[f.severity] >= floor, w, rose))
     current = {f.fingerprint for f in review.findings}
     stale = [e for e in baseline.entries if e.fingerprint not in current] if baseline else []
     return Gate(review, options, items, waivers, result, baseline, stale, when, policy)
