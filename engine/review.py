@@ -15,7 +15,7 @@ import operator
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,11 @@ context. Without a ceiling, a web shop whose every component sits on a public pa
 findings at critical (a catalogue backup interval among them); a base severity above the ceiling stays."""
 
 
+_SEVERITY = operator.attrgetter("severity")
+_CATEGORY = operator.attrgetter("category")
+_KIND = operator.attrgetter("kind")
+
+
 @dataclass
 class Review:
     """The result of reviewing a design."""
@@ -62,12 +67,10 @@ class Review:
     def summary(self) -> dict[str, Any]:
         """Counts by severity and category."""
         by_sev = {s.value: 0 for s in Severity}
-        by_cat: dict[str, int] = {}
-        gaps = 0
-        for f in self.findings:
-            by_sev[f.severity.value] += 1
-            by_cat[f.category] = by_cat.get(f.category, 0) + 1
-            gaps += f.kind == "gap"
+        for sev, n in Counter(map(_SEVERITY, self.findings)).items():
+            by_sev[sev.value] += n
+        by_cat = Counter(map(_CATEGORY, self.findings))
+        gaps = Counter(map(_KIND, self.findings))["gap"]
         return {
             "findings": len(self.findings), "by_severity": by_sev, "by_category": dict(sorted(by_cat.items())),
             "information_gaps": gaps, "mitigations": len(self.mitigations), "rules": len(self.kb.source),
