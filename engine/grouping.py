@@ -27,7 +27,7 @@ _RANK = {s: -s.rank for s in Severity}  # most severe first
 
 def kind_of(subject: str) -> str:
     """``service:cart`` -> ``service``."""
-    return subject.split(":", 1)[0]
+    return subject.partition(":")[0]
 
 
 def name_of(subject: str) -> str:
@@ -89,7 +89,7 @@ def gap_groups(findings: Iterable[Finding], kind_counts: dict[str, int]) -> list
     alike: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
     for f in findings:
         if f.kind == "gap":
-            alike.setdefault((kind_of(f.subject), f.missing), []).append(f.subject)
+            alike.setdefault((kind_of(f.subjects[0]), f.missing), []).append(f.subjects[0])
     subjects: dict[tuple[str, str], set[str]] = {}
     rules: dict[tuple[str, str], set[str]] = {}
     for (kind, missing), subs in alike.items():

@@ -169,6 +169,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     root = os.path.commonpath(list(design.roots)) if design.roots else common_root(list(design.files))
     matches = _Matches.of(result)
     explain = _Explainer(facts, result)
+    rels = _RelativePaths(root)
     findings: list[Finding] = []
     mit_acc: dict[tuple[str, str], _MitigationAcc] = {}
     per_rule: dict[str, _RuleTerms] = {}
@@ -179,7 +180,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         terms = per_rule.get(r.rule)
         if terms is None:
             terms = per_rule[r.rule] = _RuleTerms.of(kb, r.rule)
-        finding = _risk_finding(kb, r, terms, matches.adjusts.get(key), explain, root)
+        finding = _risk_finding(kb, r, terms, matches.adjusts.get(key), explain, rels)
         findings.append(finding)
         for m in r.mitigations:
             acc = mit_acc.get((m.id, m.scope))
@@ -192,7 +193,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
                 acc.effort = m.effort
     per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms] = {}
     for subject in sorted(matches.gaps):
-        findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, root, per_gaps))
+        findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, rels, per_gaps))
     findings.sort(key=lambda f: (_WORST_FIRST[f.severity], f.kind != "risk", f.rule, f.subjects[0], f.fingerprint))
     mitigations = [acc.item() for _key, acc in sorted(mit_acc.items(), key=lambda kv: kv[0])]
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
@@ -287,6 +288,14 @@ class _Explainer:
                 out.extend(self.evidence(d.premises, seen))
         return out
 
+    def rests_on(self, keys: Sequence[str]) -> tuple[Evidence, ...]:
+        """The evidence of a finding resting on ``keys``."""
+        if len(keys) == 1:  # most findings rest on one stated fact, their subject
+            one = self.stated.get(keys[0])
+            if one is not None:
+                return (one,)
+        return tuple(self.evidence(keys))
+
     def _stated(self, key: str) -> Evidence | None:
         f = self.facts.get(key)
         if f is None:
@@ -294,6 +303,18 @@ class _Explainer:
         e = self.stated[key] = Evidence(key, f.kind, f.location, "enrichment" if f.agents == ("engine",) else None,
                                         inferred=f.inferred)
         return e
+
+
+class _RelativePaths(dict[str, str]):
+    """Each design file's path relative to the design's root, as fingerprints state it: worked out once per file."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, file: str) -> str:
+        rel = self[file] = _relative(file, self.root)
+        return rel
 
 
 @dataclass(frozen=True)
@@ -322,7 +343,7 @@ class _RuleTerms:
 
 
 def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord] | None,
-                  explain: _Explainer, root: str) -> Finding:
+                  explain: _Explainer, rels: _RelativePaths) -> Finding:
     facts = explain.facts
     subj = facts.get(r.subject)
     loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
@@ -331,11 +352,11 @@ def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Map
     delta = max(-1, min(1, sum(a.by for a in adj))) if adj else 0
     # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
     sev = SEVERITY_BY_RANK[max(1, min(terms.ceiling, terms.base.rank + delta) - (1 if r.assumed else 0))]
-    fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
+    fp = fingerprint_rel(r.rule, r.subject, rels[subj.location.file if subj else loc.file])
     premises = r.premises
     subjects = (r.subject,) if premises == (r.subject,) else (
         r.subject, *sorted({p for p in premises if p != r.subject}))
-    evidence = tuple(explain.evidence(premises))
+    evidence = explain.rests_on(premises)
     mits = r.mitigations
     return _new_finding(
         id=fp[:10], rule=r.rule, title=terms.rule.title, kind="risk", severity=sev, base_severity=terms.base,
@@ -373,7 +394,7 @@ def _gap_recs(gaps: Sequence[GapRecord]) -> list[GapRecord]:
     return sorted({(g.field, g.rule): g for g in gaps}.values(), key=lambda g: (g.field, g.rule))
 
 
-def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explain: _Explainer, root: str,
+def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explain: _Explainer, rels: _RelativePaths,
                  per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms]) -> Finding:
     facts = explain.facts
     kind = subject.partition(":")[0]
@@ -391,8 +412,8 @@ def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explai
         terms = per_gaps[terms_key] = _GapTerms.of(kb, kind, gaps)
     subj = facts.get(subject)
     loc = subj.location if subj else _location_of(_gap_recs(gaps)[0].premises, facts)
-    fp = fingerprint(GAP_RULE, subject, subj.location.file if subj else loc.file, root)
-    evidence = tuple(explain.evidence([subject, *sorted(others)] if others else (subject,)))
+    fp = fingerprint_rel(GAP_RULE, subject, rels[subj.location.file if subj else loc.file])
+    evidence = explain.rests_on([subject, *sorted(others)] if others else (subject,))
     return _new_finding(
         id=fp[:10], rule=GAP_RULE, title=GAP_TITLE, kind="gap", severity=Severity.LOW,
         base_severity=Severity.LOW, category=terms.category,
