@@ -191,10 +191,11 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
             acc.phase = min(acc.phase, m.phase)
             if m.effort is not None and (acc.effort is None or m.effort > acc.effort):
                 acc.effort = m.effort
+    findings.sort(key=lambda f: (_WORST_FIRST[f.severity], f.rule, f.subjects[0], f.fingerprint))
+    # Then the gaps: all low, after the risks of every severity (low ones too), by subject (one gap per subject).
     per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms] = {}
     for subject in sorted(matches.gaps):
         findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, rels, per_gaps))
-    findings.sort(key=lambda f: (_WORST_FIRST[f.severity], f.kind != "risk", f.rule, f.subjects[0], f.fingerprint))
     mitigations = [acc.item() for _key, acc in sorted(mit_acc.items(), key=lambda kv: kv[0])]
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
 

@@ -43,3 +43,9 @@ def test_each_gap_message_is_written_from_its_own_subject_records(reviewed: Revi
         recs = sorted({(g.field, g.rule): g for g in records[f.subject]}.values(), key=lambda g: (g.field, g.rule))
         assert f.message == gap_message(f.subject, recs)
         assert f.missing == tuple((g.field, g.rule) for g in recs)
+
+
+def test_findings_come_worst_first_risks_before_gaps(reviewed: Review) -> None:
+    order = [(-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint) for f in reviewed.findings]
+    assert order == sorted(order)
+    assert {f.kind for f in reviewed.findings} == {"risk", "gap"}
