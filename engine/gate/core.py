@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -251,18 +251,24 @@ def evaluate(review: Review, options: GateOptions, limits: Limits = DEFAULT_LIMI
     result = apply(waivers, review.findings, when, review.facts.keys())
     baseline = load_baseline(options.baseline, limits) if options.baseline else None
     recorded = {e.fingerprint: e.severity for e in baseline.entries} if baseline else {}
-    items = []
     floor = threshold_rank(options.threshold) if review.findings else 0
-    for f in review.findings:
-        w = result.waived.get(f.fingerprint) if f.rule != POLICY_RULE else None
-        was = recorded.get(f.fingerprint)
-        # A finding that rose in severity since it was baselined is news: the baseline accepted less.
-        rose = was if was and was in _RANKS and f.severity.rank > _RANKS[was] else None
-        status: Status = "waived" if w else "baselined" if was is not None and rose is None else "active"
-        items.append(Item(f, status, status == "active" and _RANKS[f.severity] >= floor, w, rose))
-    current = {f.fingerprint for f in review.findings}
+    if not result.waived and not recorded:  # nothing waived, no baseline: every finding is active
+        items = [Item(f, "active", _RANKS[f.severity] >= floor) for f in review.findings]
+    else:
+        items = [_judged(f, result.waived, recorded, floor) for f in review.findings]
+    current = {f.fingerprint for f in review.findings} if baseline else set()
     stale = [e for e in baseline.entries if e.fingerprint not in current] if baseline else []
     return Gate(review, options, items, waivers, result, baseline, stale, when, policy)
+
+
+def _judged(f: Finding, waived: Mapping[str, Waiver], recorded: Mapping[str, str], floor: int) -> Item:
+    """A finding's status under the waivers and the baseline, and whether it fails the gate (at ``floor``)."""
+    w = waived.get(f.fingerprint) if f.rule != POLICY_RULE else None
+    was = recorded.get(f.fingerprint)
+    # A finding that rose in severity since it was baselined is news: the baseline accepted less.
+    rose = was if was and was in _RANKS and f.severity.rank > _RANKS[was] else None
+    status: Status = "waived" if w else "baselined" if was is not None and rose is None else "active"
+    return Item(f, status, status == "active" and _RANKS[f.severity] >= floor, w, rose)
 
 
 _RANKS = {s.value: s.rank for s in Severity}
