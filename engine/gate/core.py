@@ -113,7 +113,20 @@ class Gate:
 
     def of_status(self, status: Status) -> list[Item]:
         """The items with one status."""
-        return [i for i in self.items if i.status == status]
+        return list(self._by_status.get(status, ()))
+
+    @functools.cached_property
+    def _by_status(self) -> dict[Status, list[Item]]:
+        """The items by status, sorted out once: the reports ask for them several times."""
+        out: dict[Status, list[Item]] = {}
+        for i in self.items:
+            out.setdefault(i.status, []).append(i)
+        return out
+
+    @functools.cached_property
+    def _rose(self) -> list[Item]:
+        """The baselined findings that rose in severity (``reasons`` is asked several times per report)."""
+        return [i for i in self.items if i.rose_from]
 
     @property
     def expired(self) -> tuple[Waiver, ...]:
@@ -132,7 +145,7 @@ class Gate:
             n = len(self.failing)
             out.append(f"{n} finding{'s' if n != 1 else ''} at or above '{self.threshold}'"
                        + (" not waived or in the baseline" if self.waivers or self.baseline else ""))
-        rose = [i for i in self.items if i.rose_from]
+        rose = self._rose
         if rose:
             out.append(f"{len(rose)} baselined finding{'s' if len(rose) != 1 else ''} rose in severity (e.g. "
                        f"{rose[0].finding.rule} on {rose[0].finding.subject}: {rose[0].rose_from} -> "
