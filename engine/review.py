@@ -157,9 +157,10 @@ def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None =
 def _priced(kb: CompiledKB, risk_rule: str, context_rule: str) -> bool:
     """A context the risk rule already requires of its subject is in its base severity: not counted twice."""
     key = (risk_rule, context_rule)
-    if key not in kb.priced:
-        kb.priced[key] = context_already_priced(kb.source[risk_rule].rule, kb.source[context_rule].rule)
-    return kb.priced[key]
+    priced = kb.priced.get(key)
+    if priced is None:
+        priced = kb.priced[key] = context_already_priced(kb.source[risk_rule].rule, kb.source[context_rule].rule)
+    return priced
 
 
 def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResult) -> Review:
@@ -348,9 +349,8 @@ def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Map
     facts = explain.facts
     subj = facts.get(r.subject)
     loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
-    adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.items())
-                 if not _priced(kb, r.rule, a.rule)) if adjusts is not None else ())
-    delta = max(-1, min(1, sum(a.by for a in adj))) if adj else 0
+    adj = _adjustments(kb, r.rule, adjusts) if adjusts is not None else ()
+    delta = max(-1, min(1, sum([a.by for a in adj]))) if adj else 0
     # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
     sev = SEVERITY_BY_RANK[max(1, min(terms.ceiling, terms.base.rank + delta) - (1 if r.assumed else 0))]
     fp = fingerprint_rel(r.rule, r.subject, rels[subj.location.file if subj else loc.file])
@@ -369,6 +369,12 @@ def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Map
         field=r.field, severity_overridden=terms.overridden, assumed=r.assumed, inferred=_inferred(subj, evidence),
         missing=(),
     )
+
+
+def _adjustments(kb: CompiledKB, rule: str, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
+    """The context rules' adjustments of a risk of ``rule``, by context rule, those its base already prices left out."""
+    items = sorted(adjusts.items()) if len(adjusts) > 1 else adjusts.items()
+    return tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in items if not _priced(kb, rule, a.rule))
 
 
 @dataclass(frozen=True)
