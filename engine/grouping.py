@@ -27,7 +27,7 @@ _RANK = {s: -s.rank for s in Severity}  # most severe first
 
 def kind_of(subject: str) -> str:
     """``service:cart`` -> ``service``."""
-    return subject.split(":", 1)[0]
+    return subject.partition(":")[0]
 
 
 def name_of(subject: str) -> str:
@@ -77,21 +77,24 @@ def risk_groups(findings: Iterable[Finding]) -> list[RiskGroup]:
     for f in findings:
         if f.kind == "risk":
             by_rule.setdefault(f.rule, []).append(f)
-    groups = [RiskGroup(rule, fs[0].title, tuple(sorted(fs, key=lambda f: (_RANK[f.severity], f.subject, f.id))))
+    groups = [RiskGroup(rule, fs[0].title, tuple(sorted(fs, key=lambda f: (_RANK[f.severity], f.subjects[0], f.id))))
               for rule, fs in by_rule.items()]
     return sorted(groups, key=lambda g: (_RANK[g.severity], -len(g.findings), g.rule))
 
 
 def gap_groups(findings: Iterable[Finding], kind_counts: dict[str, int]) -> list[GapGroup]:
     """Gaps grouped by (kind, field): targeted groups first (by size), then checklist ones."""
+    # Subjects of a kind that miss the same fields for the same rules are many (a design's services miss the same
+    # few): taken together, each (field, rule) is counted once per such set, not once per subject.
+    alike: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+    for f in findings:
+        if f.kind == "gap":
+            alike.setdefault((kind_of(f.subjects[0]), f.missing), []).append(f.subjects[0])
     subjects: dict[tuple[str, str], set[str]] = {}
     rules: dict[tuple[str, str], set[str]] = {}
-    for f in findings:
-        if f.kind != "gap":
-            continue
-        kind = kind_of(f.subject)
-        for fld, rule in f.missing:
-            subjects.setdefault((kind, fld), set()).add(f.subject)
+    for (kind, missing), subs in alike.items():
+        for fld, rule in missing:
+            subjects.setdefault((kind, fld), set()).update(subs)
             rules.setdefault((kind, fld), set()).add(rule)
     groups = [GapGroup(kind, fld, tuple(sorted(subs)), tuple(sorted(rules[(kind, fld)])), kind_counts.get(kind, 0))
               for (kind, fld), subs in subjects.items()]

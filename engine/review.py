@@ -11,10 +11,11 @@ import functools
 import gc
 import hashlib
 import json
+import operator
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,16 +33,22 @@ from engine.model.finding import Adjustment, Evidence, Finding, MitigationItem
 from engine.model.rule import KnowledgeBase, Rule, context_already_priced
 from engine.ruleload import builtin_rules_dir, discover_rules, load_rules
 from engine.source import DEFAULT_LIMITS, Document, Limits
-from engine.wording import GAP_TITLE, gap_message
+from engine.wording import GAP_TITLE, gap_message, gap_needs
 
 if TYPE_CHECKING:
     from engine.runtime import RunLimits, RunResult
 
 GAP_RULE = "information-gap"
+_WORST_FIRST = {s: -s.rank for s in Severity}
 CONTEXT_CEILING = {"minor": 2, "moderate": 3, "major": 3, "severe": 4}
 """How far context rules may raise a finding, by impact: only a severe impact becomes critical through
 context. Without a ceiling, a web shop whose every component sits on a public path had a third of its
 findings at critical (a catalogue backup interval among them); a base severity above the ceiling stays."""
+
+
+_SEVERITY = operator.attrgetter("severity")
+_CATEGORY = operator.attrgetter("category")
+_KIND = operator.attrgetter("kind")
 
 
 @dataclass
@@ -60,12 +67,10 @@ class Review:
     def summary(self) -> dict[str, Any]:
         """Counts by severity and category."""
         by_sev = {s.value: 0 for s in Severity}
-        by_cat: dict[str, int] = {}
-        gaps = 0
-        for f in self.findings:
-            by_sev[f.severity.value] += 1
-            by_cat[f.category] = by_cat.get(f.category, 0) + 1
-            gaps += f.kind == "gap"
+        for sev, n in Counter(map(_SEVERITY, self.findings)).items():
+            by_sev[sev.value] += n
+        by_cat = Counter(map(_CATEGORY, self.findings))
+        gaps = Counter(map(_KIND, self.findings))["gap"]
         return {
             "findings": len(self.findings), "by_severity": by_sev, "by_category": dict(sorted(by_cat.items())),
             "information_gaps": gaps, "mitigations": len(self.mitigations), "rules": len(self.kb.source),
@@ -161,9 +166,10 @@ def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None =
 def _priced(kb: CompiledKB, risk_rule: str, context_rule: str) -> bool:
     """A context the risk rule already requires of its subject is in its base severity: not counted twice."""
     key = (risk_rule, context_rule)
-    if key not in kb.priced:
-        kb.priced[key] = context_already_priced(kb.source[risk_rule].rule, kb.source[context_rule].rule)
-    return kb.priced[key]
+    priced = kb.priced.get(key)
+    if priced is None:
+        priced = kb.priced[key] = context_already_priced(kb.source[risk_rule].rule, kb.source[context_rule].rule)
+    return priced
 
 
 def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResult) -> Review:
@@ -173,6 +179,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     root = os.path.commonpath(list(design.roots)) if design.roots else common_root(list(design.files))
     matches = _Matches.of(result)
     explain = _Explainer(facts, result)
+    rels = _RelativePaths(root)
     findings: list[Finding] = []
     mit_acc: dict[tuple[str, str], _MitigationAcc] = {}
     per_rule: dict[str, _RuleTerms] = {}
@@ -183,20 +190,28 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
         terms = per_rule.get(r.rule)
         if terms is None:
             terms = per_rule[r.rule] = _RuleTerms.of(kb, r.rule)
-        finding = _risk_finding(kb, r, terms, matches.adjusts.get(key), explain, root)
+        finding = _risk_finding(kb, r, terms, matches.adjusts.get(key), explain, rels)
         findings.append(finding)
         for m in r.mitigations:
-            acc = mit_acc.setdefault((m.id, m.scope), _MitigationAcc(m, m.phase))
+            acc = mit_acc.get((m.id, m.scope))
+            if acc is None:
+                acc = mit_acc[(m.id, m.scope)] = _MitigationAcc(m, m.phase)
             acc.findings.append(finding.id)
             acc.subjects.add(r.subject)
             acc.phase = min(acc.phase, m.phase)
             if m.effort is not None and (acc.effort is None or m.effort > acc.effort):
                 acc.effort = m.effort
+    findings.sort(key=lambda f: (_WORST_FIRST[f.severity], f.rule, f.subjects[0], f.fingerprint))
+    # Then the gaps: all low, after the risks of every severity (low ones too), by subject (one gap per subject).
+    per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms] = {}
     for subject in sorted(matches.gaps):
-        findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, root))
-    findings.sort(key=lambda f: (-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint))
+        findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, rels, per_gaps))
     mitigations = [acc.item() for _key, acc in sorted(mit_acc.items(), key=lambda kv: kv[0])]
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
+
+
+_OUTCOME = operator.itemgetter(1)
+_PARTS = operator.attrgetter("risk", "gap", "adjust")
 
 
 @dataclass
@@ -214,20 +229,26 @@ class _Matches:
         adjusts: dict[str, dict[str, AdjustRecord]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
-        for _name, out in result.outcomes:
-            if out.risk is not None:
-                held = risks.get(out.risk.key)
+        for risk, gap, adjust in map(_PARTS, map(_OUTCOME, result.outcomes)):
+            if risk is not None:
+                held = risks.get(risk.key)
                 # A match on stated facts wins over one that needed an assumption.
-                if held is None or (bool(out.risk.assumed), out.risk.premises, out.risk.message) < (
+                if held is None or (bool(risk.assumed), risk.premises, risk.message) < (
                         bool(held.assumed), held.premises, held.message):
-                    risks[out.risk.key] = out.risk
-            if out.gap is not None:
-                gaps.setdefault(out.gap.subject, []).append(out.gap)
-            if out.adjust is not None:
-                by_rule = adjusts.setdefault(out.adjust.risk, {})
-                prev = by_rule.get(out.adjust.rule)
-                if prev is None or (out.adjust.premises, out.adjust.reason) < (prev.premises, prev.reason):
-                    by_rule[out.adjust.rule] = out.adjust
+                    risks[risk.key] = risk
+            if gap is not None:
+                held_gaps = gaps.get(gap.subject)
+                if held_gaps is None:
+                    gaps[gap.subject] = [gap]
+                else:
+                    held_gaps.append(gap)
+            if adjust is not None:
+                by_rule = adjusts.get(adjust.risk)
+                if by_rule is None:
+                    by_rule = adjusts[adjust.risk] = {}
+                prev = by_rule.get(adjust.rule)
+                if prev is None or (adjust.premises, adjust.reason) < (prev.premises, prev.reason):
+                    by_rule[adjust.rule] = adjust
         _inherit_assumptions(risks)
         return cls(risks, gaps, adjusts)
 
@@ -253,18 +274,23 @@ class _Explainer:
 
     facts: Mapping[str, Fact]
     result: RunResult
+    stated: dict[str, Evidence] = field(default_factory=dict)
+    """The evidence of each stated fact, made once: thousands of findings rest on the same facts."""
 
     def evidence(self, keys: Sequence[str], seen: set[str] | None = None) -> list[Evidence]:
+        if seen is None and len(keys) == 1:  # most findings rest on their subject alone
+            one = self.stated.get(keys[0]) or self._stated(keys[0])
+            if one is not None:
+                return [one]
         seen = seen if seen is not None else set()
         out: list[Evidence] = []
         for key in keys:
             if key in seen:
                 continue
             seen.add(key)
-            if key in self.facts:
-                f = self.facts[key]
-                out.append(Evidence(key, f.kind, f.location, "enrichment" if f.agents == ("engine",) else None,
-                                    inferred=f.inferred))
+            stated = self.stated.get(key) or self._stated(key)
+            if stated is not None:
+                out.append(stated)
             elif key in self.result.derivations:
                 d = self.result.derivations[key]
                 df = self.result.derived[key]
@@ -272,6 +298,34 @@ class _Explainer:
                 out.append(Evidence(key, str(df["kind"]), loc, d.rule, d.premises))
                 out.extend(self.evidence(d.premises, seen))
         return out
+
+    def rests_on(self, keys: Sequence[str]) -> tuple[Evidence, ...]:
+        """The evidence of a finding resting on ``keys``."""
+        if len(keys) == 1:  # most findings rest on one stated fact, their subject
+            one = self.stated.get(keys[0])
+            if one is not None:
+                return (one,)
+        return tuple(self.evidence(keys))
+
+    def _stated(self, key: str) -> Evidence | None:
+        f = self.facts.get(key)
+        if f is None:
+            return None
+        e = self.stated[key] = Evidence(key, f.kind, f.location, "enrichment" if f.agents == ("engine",) else None,
+                                        inferred=f.inferred)
+        return e
+
+
+class _RelativePaths(dict[str, str]):
+    """Each design file's path relative to the design's root, as fingerprints state it: worked out once per file."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, file: str) -> str:
+        rel = self[file] = _relative(file, self.root)
+        return rel
 
 
 @dataclass(frozen=True)
@@ -300,50 +354,95 @@ class _RuleTerms:
 
 
 def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord] | None,
-                  explain: _Explainer, root: str) -> Finding:
+                  explain: _Explainer, rels: _RelativePaths) -> Finding:
     facts = explain.facts
     subj = facts.get(r.subject)
     loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
-    adj = (tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.items())
-                 if not _priced(kb, r.rule, a.rule)) if adjusts is not None else ())
-    delta = max(-1, min(1, sum(a.by for a in adj)))
+    adj = _adjustments(kb, r.rule, adjusts) if adjusts is not None else ()
+    delta = max(-1, min(1, sum([a.by for a in adj]))) if adj else 0
     # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
     sev = SEVERITY_BY_RANK[max(1, min(terms.ceiling, terms.base.rank + delta) - (1 if r.assumed else 0))]
-    fp = fingerprint(r.rule, r.subject, subj.location.file if subj else loc.file, root)
-    subjects = (r.subject, *sorted({p for p in r.premises if p != r.subject}))
-    evidence = tuple(explain.evidence(r.premises))
+    fp = fingerprint_rel(r.rule, r.subject, rels[subj.location.file if subj else loc.file])
+    premises = r.premises
+    subjects = (r.subject,) if premises == (r.subject,) else (
+        r.subject, *sorted({p for p in premises if p != r.subject}))
+    evidence = explain.rests_on(premises)
+    mits = r.mitigations
     return Finding(
         id=fp[:10], rule=r.rule, title=terms.rule.title, kind="risk", severity=sev, base_severity=terms.base,
         category=terms.category, phase=terms.phase, message=r.message, subjects=subjects,
-        location=loc, mitigations=tuple(sorted({f"{m.id}@{m.scope}" for m in r.mitigations})), fingerprint=fp,
-        likelihood=terms.likelihood, impact=terms.impact,
+        location=loc, fingerprint=fp, likelihood=terms.likelihood, impact=terms.impact,
+        mitigations=(f"{mits[0].id}@{mits[0].scope}",) if len(mits) == 1 else tuple(
+            sorted({f"{m.id}@{m.scope}" for m in mits})),
         adjustments=adj, evidence=evidence, references=terms.references,
         field=r.field, severity_overridden=terms.overridden, assumed=r.assumed, inferred=_inferred(subj, evidence),
     )
 
 
-def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explain: _Explainer, root: str) -> Finding:
+def _adjustments(kb: CompiledKB, rule: str, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
+    """The context rules' adjustments of a risk of ``rule``, by context rule, those its base already prices left out."""
+    items = sorted(adjusts.items()) if len(adjusts) > 1 else adjusts.items()
+    return tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in items if not _priced(kb, rule, a.rule))
+
+
+@dataclass(frozen=True)
+class _GapTerms:
+    """What a gap finding takes from the fields its subject leaves unknown and the rules needing them, worked
+    out once per kind of subject and set of (field, rule): a design has few such sets and thousands of gaps."""
+
+    missing: tuple[tuple[str, str], ...]
+    category: str
+    phase: int
+    needs: str
+    """The message after the subject's name (``wording.gap_needs``)."""
+
+    @classmethod
+    def of(cls, kb: CompiledKB, kind: str, gaps: Sequence[GapRecord]) -> _GapTerms:
+        recs = _gap_recs(gaps)
+        rules = [kb.source[g.rule].rule for g in recs]
+        return cls(tuple((g.field, g.rule) for g in recs), sorted(r.category.value for r in rules)[0],
+                   min(int(r.phase) for r in rules), gap_needs(kind, recs))
+
+
+def _gap_recs(gaps: Sequence[GapRecord]) -> list[GapRecord]:
+    """One record per (field, rule), sorted by them (of several, the last)."""
+    return sorted({(g.field, g.rule): g for g in gaps}.values(), key=lambda g: (g.field, g.rule))
+
+
+def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explain: _Explainer, rels: _RelativePaths,
+                 per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms]) -> Finding:
     facts = explain.facts
-    recs = sorted({(g.field, g.rule): g for g in gaps}.values(), key=lambda g: (g.field, g.rule))
-    subj = facts.get(subject)
-    loc = subj.location if subj else _location_of(recs[0].premises, facts)
-    rules = [kb.source[g.rule].rule for g in recs]
-    fp = fingerprint(GAP_RULE, subject, subj.location.file if subj else loc.file, root)
+    kind = subject.partition(":")[0]
+    asked: list[tuple[str, str]] = []
     # The subject, then every other fact a question was asked because of (a job running on every
     # replica makes its service's replica count a question): the gap rests on them too.
-    evidence = tuple(explain.evidence([subject, *sorted({p for g in gaps for p in g.premises} - {subject})]))
+    others: set[str] = set()
+    for g in gaps:
+        asked.append((g.field, g.rule))
+        others.update(g.premises)
+    others.discard(subject)
+    terms_key = (kind, tuple(asked))
+    terms = per_gaps.get(terms_key)
+    if terms is None:
+        terms = per_gaps[terms_key] = _GapTerms.of(kb, kind, gaps)
+    subj = facts.get(subject)
+    loc = subj.location if subj else _location_of(_gap_recs(gaps)[0].premises, facts)
+    fp = fingerprint_rel(GAP_RULE, subject, rels[subj.location.file if subj else loc.file])
+    evidence = explain.rests_on([subject, *sorted(others)] if others else (subject,))
     return Finding(
         id=fp[:10], rule=GAP_RULE, title=GAP_TITLE, kind="gap", severity=Severity.LOW,
-        base_severity=Severity.LOW, category=sorted(r.category.value for r in rules)[0],
-        phase=min(int(r.phase) for r in rules), message=gap_message(subject, recs), subjects=(subject,),
+        base_severity=Severity.LOW, category=terms.category,
+        phase=terms.phase, message=gap_message(subject, (), terms.needs), subjects=(subject,),
         location=loc, mitigations=(), fingerprint=fp,
         evidence=evidence,
-        missing=tuple((g.field, g.rule) for g in recs), inferred=_inferred(subj, evidence),
+        missing=terms.missing, inferred=_inferred(subj, evidence),
     )
 
 
 def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, ...]:
     """The facts a finding rests on (its subject, what it matched) that were only drawn, not stated."""
+    if (subject is None or not subject.inferred) and not any(e.inferred for e in evidence):
+        return ()
     keys = {e.key for e in evidence if e.inferred}
     if subject is not None and subject.inferred:
         keys.add(subject.key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,7 +23,7 @@ from engine.gate.policy import describe as describe_policy
 from engine.gate.waivers import Waiver, WaiverResult, apply, check_rule_ids, from_design_doc, from_waivers_doc
 from engine.model import Severity
 from engine.model.finding import Finding
-from engine.report import severity_at_least
+from engine.report import threshold_rank
 from engine.review import GAP_RULE, Review
 from engine.source import DEFAULT_LIMITS, Document, Limits, load
 
@@ -113,7 +113,20 @@ class Gate:
 
     def of_status(self, status: Status) -> list[Item]:
         """The items with one status."""
-        return [i for i in self.items if i.status == status]
+        return list(self._by_status.get(status, ()))
+
+    @functools.cached_property
+    def _by_status(self) -> dict[Status, list[Item]]:
+        """The items by status, sorted out once: the reports ask for them several times."""
+        out: dict[Status, list[Item]] = {}
+        for i in self.items:
+            out.setdefault(i.status, []).append(i)
+        return out
+
+    @functools.cached_property
+    def _rose(self) -> list[Item]:
+        """The baselined findings that rose in severity (``reasons`` is asked several times per report)."""
+        return [i for i in self.items if i.rose_from]
 
     @property
     def expired(self) -> tuple[Waiver, ...]:
@@ -132,7 +145,7 @@ class Gate:
             n = len(self.failing)
             out.append(f"{n} finding{'s' if n != 1 else ''} at or above '{self.threshold}'"
                        + (" not waived or in the baseline" if self.waivers or self.baseline else ""))
-        rose = [i for i in self.items if i.rose_from]
+        rose = self._rose
         if rose:
             out.append(f"{len(rose)} baselined finding{'s' if len(rose) != 1 else ''} rose in severity (e.g. "
                        f"{rose[0].finding.rule} on {rose[0].finding.subject}: {rose[0].rose_from} -> "
@@ -251,18 +264,24 @@ def evaluate(review: Review, options: GateOptions, limits: Limits = DEFAULT_LIMI
     result = apply(waivers, review.findings, when, review.facts.keys())
     baseline = load_baseline(options.baseline, limits) if options.baseline else None
     recorded = {e.fingerprint: e.severity for e in baseline.entries} if baseline else {}
-    items = []
-    for f in review.findings:
-        w = result.waived.get(f.fingerprint) if f.rule != POLICY_RULE else None
-        was = recorded.get(f.fingerprint)
-        # A finding that rose in severity since it was baselined is news: the baseline accepted less.
-        rose = was if was and was in _RANKS and f.severity.rank > _RANKS[was] else None
-        status: Status = "waived" if w else "baselined" if was is not None and rose is None else "active"
-        items.append(Item(f, status, status == "active" and severity_at_least(f.severity, options.threshold), w,
-                          rose))
-    current = {f.fingerprint for f in review.findings}
+    floor = threshold_rank(options.threshold) if review.findings else 0
+    if not result.waived and not recorded:  # nothing waived, no baseline: every finding is active
+        items = [Item(f, "active", _RANKS[f.severity] >= floor) for f in review.findings]
+    else:
+        items = [_judged(f, result.waived, recorded, floor) for f in review.findings]
+    current = {f.fingerprint for f in review.findings} if baseline else set()
     stale = [e for e in baseline.entries if e.fingerprint not in current] if baseline else []
     return Gate(review, options, items, waivers, result, baseline, stale, when, policy)
+
+
+def _judged(f: Finding, waived: Mapping[str, Waiver], recorded: Mapping[str, str], floor: int) -> Item:
+    """A finding's status under the waivers and the baseline, and whether it fails the gate (at ``floor``)."""
+    w = waived.get(f.fingerprint) if f.rule != POLICY_RULE else None
+    was = recorded.get(f.fingerprint)
+    # A finding that rose in severity since it was baselined is news: the baseline accepted less.
+    rose = was if was and was in _RANKS and f.severity.rank > _RANKS[was] else None
+    status: Status = "waived" if w else "baselined" if was is not None and rose is None else "active"
+    return Item(f, status, status == "active" and _RANKS[f.severity] >= floor, w, rose)
 
 
 _RANKS = {s.value: s.rank for s in Severity}

@@ -31,6 +31,7 @@ FINGERPRINT_KEY = "archplanFingerprint/v1"
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "2.0"}
 """GitHub's bands: critical over 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9."""
+_VALUE = {s: s.value for s in Severity}
 
 
 def _pascal(rule_id: str) -> str:
@@ -68,10 +69,13 @@ def _problem(sev: Severity) -> str:
     return {"error": "error", "warning": "warning", "note": "recommendation"}[LEVEL[sev]]
 
 
-def _result(gate: Gate, item: Item, index: dict[str, int]) -> dict[str, Any]:
+def _result(gate: Gate, item: Item, index: dict[str, int], artifacts: dict[str, dict[str, str]]) -> dict[str, Any]:
     f = item.finding
     loc = f.location
-    physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.file)}
+    artifact = artifacts.get(loc.file)
+    if artifact is None:
+        artifact = artifacts[loc.file] = artifact_location(loc.file)
+    physical: dict[str, Any] = {"artifactLocation": dict(artifact)}
     if loc.line > 0:
         physical["region"] = {"startLine": loc.line, "startColumn": max(loc.column, 1)}
     path = logical_path(f)
@@ -86,7 +90,7 @@ def _result(gate: Gate, item: Item, index: dict[str, int]) -> dict[str, Any]:
         }],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
-            "severity": f.severity.value, "category": f.category, "findingId": f.id, "subjects": list(f.subjects),
+            "severity": _VALUE[f.severity], "category": f.category, "findingId": f.id, "subjects": list(f.subjects),
             "phase": f.phase, "failing": item.failing,
             **({"basis": f.basis} if f.kind == "risk" else {}),
             **({"assumed": [a.to_json() for a in f.assumed]} if f.assumed else {}),
@@ -145,6 +149,7 @@ def to_sarif_data(gate: Gate) -> dict[str, Any]:
     shown = [i for i in gate.items if i.status != "waived" or gate.options.include_waived]
     rule_ids = sorted({i.finding.rule for i in shown})
     index = {rid: n for n, rid in enumerate(rule_ids)}
+    artifacts: dict[str, dict[str, str]] = {}  # by file as stated: a design has few files, a report many results
     invocation: dict[str, Any] = {"executionSuccessful": True}
     notes = _notifications(gate)
     if notes:
@@ -158,7 +163,7 @@ def to_sarif_data(gate: Gate) -> dict[str, Any]:
             "rules": [_rule_descriptor(gate, rid) for rid in rule_ids],
         }},
         "invocations": [invocation],
-        "results": [_result(gate, i, index) for i in shown],
+        "results": [_result(gate, i, index, artifacts) for i in shown],
         "columnKind": "unicodeCodePoints",
         "properties": {"archplan": {k: v for k, v in gate.summary().items() if k not in ("baseline", "today")}
                        | {"reasons": gate.reasons(), "policy": gate.policy_json()}},

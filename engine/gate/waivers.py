@@ -273,7 +273,7 @@ def apply(waivers: Sequence[Waiver], findings: Sequence[Finding], today: dt.date
     used: set[int] = set()
     # Candidates per rule id, computed once: a design has far fewer rules than findings.
     by_rule: dict[str, list[tuple[int, Waiver, Wildcard | None]]] = {}
-    for f in findings:
+    for f in findings if live else ():  # no waiver in force: nothing to match
         budget.check("matching waivers")
         candidates = by_rule.get(f.rule)
         if candidates is None:
@@ -284,12 +284,14 @@ def apply(waivers: Sequence[Waiver], findings: Sequence[Finding], today: dt.date
             if (w.subject == f.subject) if subject is None else subject.fullmatch(f.subject):
                 used.add(i)
                 waived.setdefault(f.fingerprint, w)
-    keys = sorted(set(fact_keys))
+    keys: list[str] | None = None  # sorted when a waiver needs a hint: a design has thousands of facts
     unused = []
     for i, w in enumerate(live):
         if i in used:
             continue
         hint = ""
+        if keys is None:
+            keys = sorted(set(fact_keys))
         if not is_pattern(w.subject) and w.subject not in keys:
             hint = f"no subject '{w.subject}' in this design{did_you_mean(w.subject, keys)}"
         unused.append((w, hint))
