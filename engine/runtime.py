@@ -155,6 +155,10 @@ class _SafeIds:
 
 
 _SAFE_IDS = _SafeIds()
+_SENTINEL_RULE = "~sentinel~"
+_SENTINEL_KIND = "~sentinel~"
+"""A rule every ruleset gets, matching only a fact of this kind (no design fact has it: kinds are names)."""
+_SENTINEL_FACT = json.dumps([{"id": "~sentinel~", "kind": _SENTINEL_KIND}])
 _CHUNK = 1000
 """Facts per batched assert: batching halves the cost of the Python glue (measured: 1,000-service design)."""
 
@@ -293,6 +297,7 @@ class _Ruleset:
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         self.name = name
         body = {rule: {k: v for k, v in d.items() if k != "run"} for rule, d in definition.items()}
+        body[_SENTINEL_RULE] = {"all": [{"m": {"kind": _SENTINEL_KIND}}]}
         try:
             self.handle = _C.create_ruleset(name, json.dumps(body, ensure_ascii=False))
         except Exception as exc:  # noqa: BLE001 - durable raises bare Exception; the C core rejected a definition
@@ -304,6 +309,20 @@ class _Ruleset:
         """Whether an action ran to completion in the session (see ``free``)."""
         self.clean = True
         """Whether the session holds no fact (``free``: it may then delete its state)."""
+        self._prime()
+
+    def _prime(self) -> None:
+        """Fire the sentinel rule once, complete its action and retract its fact, so that the session has run an
+        action before any run: ``free`` can then always delete its state (see there), whether or not a rule of
+        the knowledge base ever fires. Without it, a session whose rules never fired kept its frame pools for
+        the life of the process: 74 KB per evicted knowledge base, 295 MB over 4,000 evictions."""
+        try:
+            result = _C.assert_facts(self.handle, _SENTINEL_FACT)
+            self._drain(result[1], None)
+            result = _C.retract_facts(self.handle, _SENTINEL_FACT)
+            self._drain(result[1], None)
+        except Exception as exc:  # noqa: BLE001 - durable raises bare Exception with a C error code
+            raise EngineError(f"durable_rules failed preparing {self.name}: {exc}") from None
 
     def assert_batch(self, facts: list[dict[str, Any]], sink: list[str], keep: bool = True) -> None:
         """Assert facts (given fresh ids) and append every activation they cause to ``sink``.
@@ -367,7 +386,7 @@ class _Ruleset:
         ``free()``s two pointers of the session that only a completed action sets (``createStateNode`` leaves
         them uninitialised, src/rules/state.c): on a session where no action ever ran it frees garbage, the
         crash the notes and ``reset`` describe. So the state is deleted only when the session is empty and an
-        action has run in it; otherwise it is left, as before.
+        action has run in it; ``_prime`` has made sure one has, when the ruleset was created.
         """
         if self.acted and self.clean:
             with contextlib.suppress(Exception):  # no state to delete (error: sid not found)

@@ -129,6 +129,30 @@ def test_evicted_sessions_free_their_state_in_the_c_core(tmp_path: Any, monkeypa
     runtime.clear_cache()
 
 
+def test_evicted_sessions_whose_rules_never_fired_free_their_state_too(tmp_path: Any, monkeypatch: Any) -> None:
+    # A session in which no action ever ran could not have its state deleted (the C core frees two pointers only
+    # a completed action sets): it kept its frame pools for good, 74 KB per eviction. Every ruleset now fires a
+    # sentinel rule once when it is created, so every evicted session is freed.
+    runtime.clear_cache()
+    deleted: list[int] = []
+    real = runtime._C.delete_state
+
+    def counting(handle: int, sid: str) -> Any:
+        deleted.append(handle)
+        return real(handle, sid)
+
+    monkeypatch.setattr(runtime._C, "delete_state", counting)
+    never = [{"as": "s", "kind": "service", "where": {"replicas": {"gt": 1000}}},
+             {"as": "d", "kind": "deployment", "join": {"service": "s.name"}}]
+    packs = [_pack(os.path.join(str(tmp_path), str(i)), f"rule-{i}", never) for i in range(6)]
+    design = _design(str(tmp_path))
+    for _ in range(3):
+        for p in packs:
+            assert _rules_fired([design], p) == []
+    assert len(deleted) == 18 - runtime._CACHE_SIZE
+    runtime.clear_cache()
+
+
 def test_a_recently_changed_rule_file_is_compared_by_content(tmp_path: Any) -> None:
     # Two same-sized writes within one tick of the file system's clock can leave the same mtime (and, on a
     # coarse clock, ctime): for a file changed in the last two seconds the stamp holds its content's hash.
