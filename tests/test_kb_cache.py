@@ -109,7 +109,8 @@ def test_the_cache_of_compiled_knowledge_bases_is_bounded(tmp_path: Any, monkeyp
     assert load_kb([packs[0]], builtin=False) is not kbs[0]  # evicted, compiled again
 
 
-def test_evicted_sessions_free_their_state_in_the_c_core(tmp_path: Any, monkeypatch: Any) -> None:
+def _count_deleted_states(monkeypatch: Any) -> list[int]:
+    """The handles of the rulesets whose session state the C core is asked to delete, from now on."""
     runtime.clear_cache()
     deleted: list[int] = []
     real = runtime._C.delete_state
@@ -119,6 +120,11 @@ def test_evicted_sessions_free_their_state_in_the_c_core(tmp_path: Any, monkeypa
         return real(handle, sid)
 
     monkeypatch.setattr(runtime._C, "delete_state", counting)
+    return deleted
+
+
+def test_evicted_sessions_free_their_state_in_the_c_core(tmp_path: Any, monkeypatch: Any) -> None:
+    deleted = _count_deleted_states(monkeypatch)
     packs = [_pack(os.path.join(str(tmp_path), str(i)), f"rule-{i}") for i in range(6)]
     design = _design(str(tmp_path))
     for _ in range(3):  # six knowledge bases through a cache of four: every run evicts a session that fired
@@ -133,15 +139,7 @@ def test_evicted_sessions_whose_rules_never_fired_free_their_state_too(tmp_path:
     # A session in which no action ever ran could not have its state deleted (the C core frees two pointers only
     # a completed action sets): it kept its frame pools for good, 74 KB per eviction. Every ruleset now fires a
     # sentinel rule once when it is created, so every evicted session is freed.
-    runtime.clear_cache()
-    deleted: list[int] = []
-    real = runtime._C.delete_state
-
-    def counting(handle: int, sid: str) -> Any:
-        deleted.append(handle)
-        return real(handle, sid)
-
-    monkeypatch.setattr(runtime._C, "delete_state", counting)
+    deleted = _count_deleted_states(monkeypatch)
     never = [{"as": "s", "kind": "service", "where": {"replicas": {"gt": 1000}}},
              {"as": "d", "kind": "deployment", "join": {"service": "s.name"}}]
     packs = [_pack(os.path.join(str(tmp_path), str(i)), f"rule-{i}", never) for i in range(6)]
