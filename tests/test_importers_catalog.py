@@ -25,6 +25,8 @@ from tests.importer_helpers import line_of
     ("mcr.microsoft.com/mssql/server:2022-latest", "datastore", "sqlserver"),
     ("mongo:7", "datastore", "mongodb"),
     ("valkey/valkey:8", "datastore", "redis"),
+    ("amazon/dynamodb-local:2.5.2", "datastore", "dynamodb"),
+    ("cnadiminti/dynamodb-local:2017-04-22_beta", "datastore", "dynamodb"),
     ("bitnami/kafka:3.7", "broker", "kafka"),
     ("confluentinc/cp-kafka:7.6.0", "broker", "kafka"),
     ("apache/kafka:3.8.0", "broker", "kafka"),
