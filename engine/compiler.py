@@ -383,11 +383,6 @@ class CompiledKB:
     """(risk rule, context rule) -> whether the risk rule already requires the context of its subject
     (``engine.model.rule.context_already_priced``), worked out once per pair."""
 
-    def ruleset_definitions(self) -> dict[str, dict[str, Any]]:
-        """Fresh durable_rules definitions (``set_rulesets`` mutates what it is given)."""
-        fresh: dict[str, dict[str, Any]] = orjson.loads(_canonical(self.definitions, sort=False))
-        return fresh
-
 
 def _resolve(value: Any, rule: Rule, params: Mapping[str, Any]) -> Any:
     if isinstance(value, dict) and set(value) == {"param"}:
@@ -646,14 +641,17 @@ def assemble(compiled: dict[str, CompiledRule], parts: Sequence[Part], source: d
 
 
 def _recheck(part: Sequence[CompiledRule]) -> None:
-    load = _Load()
-    for c in part:
-        add = _Load.of(c)
-        if len(c.patterns) > MAX_PATTERNS_PER_RULE or not load.admits(add):
-            raise RuleError(f"{c.name}: over a limit of the C core")
-        load.add(add)
+    """Refuse a part over the partitioner's limits. The counts only grow as rules are added, so the whole part
+    within the limits means every rule of it was admitted: one total, not a check per rule."""
     if len(part) > MAX_RULES_PER_RULESET:
         raise RuleError(f"{len(part)} rules in one ruleset, over {MAX_RULES_PER_RULESET}")
+    load = _Load()
+    for c in part:
+        if len(c.patterns) > MAX_PATTERNS_PER_RULE:
+            raise RuleError(f"{c.name}: over a limit of the C core")
+        load.count(c)
+    if not _Load().admits(load):
+        raise RuleError(f"the ruleset of {part[0].name} is over a limit of the C core")
 
 
 def _compile_rules(kb: KnowledgeBase, params: Mapping[str, Any], strata: Mapping[str, int]) -> dict[str, CompiledRule]:
@@ -680,6 +678,10 @@ def _compile_rules(kb: KnowledgeBase, params: Mapping[str, Any], strata: Mapping
     return compiled
 
 
+_NEX_WEIGHT = {"missing": 1, "none_such": 2, "unknown_or": 1}
+"""``$nex`` tests each operator puts under its kind's node."""
+
+
 @dataclass
 class _Load:
     """What a ruleset's rules put under each kind's node of the C core, against its limits."""
@@ -692,15 +694,19 @@ class _Load:
     @classmethod
     def of(cls, c: CompiledRule) -> _Load:
         load = cls()
+        load.count(c)
+        return load
+
+    def count(self, c: CompiledRule) -> None:
+        """Add what the rule ``c`` puts under each kind's node."""
+        alpha, nex, tests, shapes = self.alpha, self.nex, self.tests, self.shapes
         for p in c.engine_patterns:
             kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
-            load.alpha[kind] += 1
+            alpha[kind] += 1
             tests_here = p.tests + c.attached(p.alias)
-            load.nex[kind] += sum({"missing": 1, "none_such": 2, "unknown_or": 1}.get(op, 0)
-                                  for _f, op, _v in tests_here)
-            load.tests[kind] += len(tests_here) + len(p.joins)
-            load.shapes[_shape(p, tests_here)] += 1
-        return load
+            nex[kind] += sum(_NEX_WEIGHT.get(op, 0) for _f, op, _v in tests_here)
+            tests[kind] += len(tests_here) + len(p.joins)
+            shapes[_shape(p, tests_here)] += 1
 
     def admits(self, add: _Load) -> bool:
         return (all(self.alpha[k] + n <= MAX_ALPHA_PER_KIND for k, n in add.alpha.items())

@@ -299,7 +299,7 @@ class _Ruleset:
         body = {rule: {k: v for k, v in d.items() if k != "run"} for rule, d in definition.items()}
         body[_SENTINEL_RULE] = {"all": [{"m": {"kind": _SENTINEL_KIND}}]}
         try:
-            self.handle = _C.create_ruleset(name, json.dumps(body, ensure_ascii=False))
+            self.handle = _C.create_ruleset(name, _dumps(body))
         except Exception as exc:  # noqa: BLE001 - durable raises bare Exception; the C core rejected a definition
             raise EngineError(f"durable_rules rejected the compiled rules: {exc}") from None
         self.stored: list[str] = []
@@ -403,7 +403,7 @@ class _Session:
         self.dirty = False
         self.rulesets: dict[str, _Ruleset] = {}
         try:
-            for name, definition in kb.ruleset_definitions().items():
+            for name, definition in kb.definitions.items():  # read, never changed: _Ruleset makes its own body
                 self.rulesets[name] = _Ruleset(name, definition)
         except EngineError:
             self.free()

@@ -175,3 +175,23 @@ def test_an_invalid_pinned_config_is_named_at_its_revision(tmp_path: Any) -> Non
     result = _check(repo, "--policy-from", "HEAD")
     assert result.exit_code == 2
     assert result.stderr.startswith("archplan: error: HEAD:archplan.toml:1:1: fail-on:"), result.stderr
+
+
+def test_rule_files_are_resolved_to_their_real_paths_as_realpath_does(tmp_path: Any, monkeypatch: Any) -> None:
+    """The policy counts each rule file in the pack that really holds it; resolving each folder once must give
+    ``os.path.realpath``'s answer for a linked file, a file in a linked folder, '..' and a linked working folder."""
+    from engine.gate.policy import _realpath
+
+    real = tmp_path / "real"
+    (real / "pack").mkdir(parents=True)
+    (real / "pack" / "a.yaml").write_text("")
+    (tmp_path / "other.yaml").write_text("")
+    os.symlink(tmp_path / "other.yaml", real / "pack" / "linked.yaml")
+    os.symlink(real / "pack", tmp_path / "pack-link")
+    os.symlink(real, tmp_path / "cwd-link")
+    monkeypatch.chdir(tmp_path / "cwd-link" / "pack")
+    cases = ["a.yaml", "linked.yaml", "../pack/a.yaml", "../../pack-link/a.yaml", "../../pack-link/linked.yaml",
+             str(tmp_path / "pack-link" / "a.yaml"), "./a.yaml"]
+    folders: dict[str, str] = {}
+    assert [_realpath(c, folders) for c in cases] == [os.path.realpath(c) for c in cases]
+    assert _realpath("../../pack-link/linked.yaml", folders) == str((tmp_path / "other.yaml").resolve())

@@ -15,8 +15,9 @@ from typing import Any
 import orjson
 import pytest
 
-from engine import kbcache, rulecache
+from engine import compiler, kbcache, rulecache
 from engine.compiler import CompiledKB
+from engine.errors import RuleError
 from engine.review import load_kb
 from tests.conftest import ROOT
 from tests.helpers import rule_yaml, write_yaml
@@ -169,6 +170,28 @@ def test_a_ruleset_read_back_over_the_c_cores_limits_is_compiled_again(cache: st
     (name,) = _entries(cache)
     _rewrite(os.path.join(cache, name), lambda b: {**b, "parts": [[0, True, [i for *_sj, m in b["parts"] for i in m]]]})
     assert kbcache.lookup(name[len(kbcache.PREFIX):-len(".json")]) is None
+
+
+@pytest.mark.parametrize("limit", ["MAX_ALPHA_PER_KIND", "MAX_NEX_PER_KIND", "MAX_TESTS_PER_KIND",
+                                   "MAX_SHARED_PATTERN"])
+def test_a_part_read_back_is_checked_whole_against_each_partitioner_limit(tmp_path: Any, monkeypatch: Any,
+                                                                            limit: str) -> None:
+    """Each rule of the part fits alone; together they pass a limit of the partitioner: refused."""
+    when = [{"as": "s", "kind": "service", "where": {"replicas": {"lt": 2}, "owner": {"missing": True}}}]
+    for i in range(4):
+        write_yaml(str(tmp_path), f"pack/resilience/rule-{i}.yaml", rule_yaml(f"rule-{i}", when))
+    part = list(load_kb([os.path.join(str(tmp_path), "pack")], builtin=False).rules.values())
+    compiler._recheck(part)  # within every limit
+    load = compiler._Load()
+    for c in part:
+        load.count(c)
+    counts = {"MAX_ALPHA_PER_KIND": load.alpha, "MAX_NEX_PER_KIND": load.nex, "MAX_TESTS_PER_KIND": load.tests,
+              "MAX_SHARED_PATTERN": load.shapes}[limit]
+    worst = max(counts.values())
+    monkeypatch.setattr(compiler, limit, worst - 1)
+    assert all(compiler._Load().admits(compiler._Load.of(c)) for c in part)  # each rule alone still fits
+    with pytest.raises(RuleError, match="over a limit of the C core"):
+        compiler._recheck(part)
 
 
 def test_no_cache_neither_reads_nor_writes(cache: str, tmp_path: Any, monkeypatch: Any) -> None:

@@ -184,8 +184,9 @@ def describe(review: Review, config: Any, rule_dirs: Sequence[str], builtin: boo
         own = review.kb.source[rid].rule.severity if rid in review.kb.source else None
         if own is not None and sev.rank < own.rank:
             lowered.append(rid)
+    real_dirs: dict[str, str] = {}
     for rid, lr in sorted(review.kb.source.items()):
-        real = os.path.realpath(lr.file)
+        real = _realpath(lr.file, real_dirs)
         owner = next((n for n, r in dirs if real.startswith(r + os.sep)), None)
         if owner is not None:
             counts[owner] += 1
@@ -209,6 +210,18 @@ def describe(review: Review, config: Any, rule_dirs: Sequence[str], builtin: boo
         packs=tuple(Pack(n, counts[n]) for n, _r in dirs), lowering=tuple(lowering), lowered=tuple(lowered),
         max_days=max_days,
         allow_blanket=allow, ignored=tuple(ignored))
+
+
+def _realpath(file: str, real_dirs: dict[str, str]) -> str:
+    """``os.path.realpath(file)``, resolving each folder once (``real_dirs``): a check of 219 rule files spent
+    1,100 ``lstat`` calls on the same few folders."""
+    if os.path.islink(file):
+        return os.path.realpath(file)
+    folder, name = os.path.split(file)  # a file name: no '..' to resolve after the folder's links
+    real = real_dirs.get(folder)
+    if real is None:
+        real = real_dirs[folder] = os.path.realpath(folder)
+    return os.path.join(real, name)
 
 
 @dataclass(frozen=True)
