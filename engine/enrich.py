@@ -635,6 +635,32 @@ class ChannelFields(TypedDict, total=False):
     consumers: list[str]  # the design's own list, reduced to the consuming services' names
     consumer_count: int
     producer_count: int
+    expires_messages: bool
+
+
+BROKERS_EXPIRING_BY_DEFAULT = ("kafka", "redpanda", "msk", "kinesis", "sqs", "pubsub", "eventhub")
+"""Brokers that drop a message after a retention period unless told otherwise, whether or not it was consumed:
+Kafka and Redpanda keep a partition's log 7 days (``retention.ms``), Kinesis a stream's records 24 hours, SQS a
+queue's messages 4 days (``MessageRetentionPeriod``), Google Pub/Sub unacknowledged messages 7 days, Azure Event
+Hubs events 1 day. Matched as a word of the broker's name, letters and digits only ("aws-sqs", "google_pubsub")."""
+BROKERS_KEEPING_BY_DEFAULT = ("rabbitmq", "activemq", "artemis", "redis")
+"""Brokers that keep an unconsumed message until it is consumed unless a TTL or a length limit is set: RabbitMQ
+queues, ActiveMQ (Classic and Artemis) destinations, Redis lists and streams."""
+
+
+def _expires_messages(d: Mapping[str, Any]) -> bool | None:
+    """Whether an unconsumed message is dropped after a time: stated (``message_ttl_seconds``) or the broker's
+    default; unknown when neither says."""
+    if d.get("message_ttl_seconds") is not None:
+        return True
+    broker = "".join(ch for ch in str(d.get("broker") or "").lower() if ch.isalnum())
+    if not broker:
+        return None
+    if any(word in broker for word in BROKERS_EXPIRING_BY_DEFAULT):
+        return True
+    if any(word in broker for word in BROKERS_KEEPING_BY_DEFAULT):
+        return False
+    return None
 
 
 def _channel_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> ChannelFields:
@@ -649,7 +675,11 @@ def _channel_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) 
     for p in prods:
         extra.append(_graph_fact("producer", f"{p}>{f.name}", {"channel": f.name, "service": p},
                                  f.locate("producers")))
-    return {"consumers": names, "consumer_count": len(names), "producer_count": len(prods)}
+    out: ChannelFields = {"consumers": names, "consumer_count": len(names), "producer_count": len(prods)}
+    expires = _expires_messages(d)
+    if expires is not None:
+        out["expires_messages"] = expires
+    return out
 
 
 class SecurityFields(TypedDict, total=False):

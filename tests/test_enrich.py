@@ -242,3 +242,17 @@ def test_each_kinds_computed_fields_are_the_ones_its_typeddict_names() -> None:
     assert {kind: set(td.__annotations__) - own for kind, td in COMPUTED_BY_KIND.items()} == {
         kind: set(fields) - {"type", "stated_by"} for kind, fields in COMPUTED_FIELDS.items()
         if set(fields) - {"type", "stated_by"}}
+
+
+@pytest.mark.parametrize(("channel", "expected"), [
+    ({"message_ttl_seconds": 0}, True),  # stated, whatever the broker
+    ({"broker": "rabbitmq", "message_ttl_seconds": 60}, True),
+    ({"broker": "kafka"}, True), ({"broker": "Amazon-MSK"}, True), ({"broker": "aws-sqs"}, True),
+    ({"broker": "google_pubsub"}, True), ({"broker": "azure-event-hubs"}, True), ({"broker": "redpanda"}, True),
+    ({"broker": "rabbitmq"}, False), ({"broker": "ActiveMQ"}, False), ({"broker": "redis"}, False),
+    ({"broker": "nats"}, None), ({}, None),  # no known default, nothing stated: unknown
+])
+def test_a_channel_expires_messages_when_stated_or_by_its_brokers_default(channel: dict[str, Any],
+                                                                         expected: bool | None) -> None:
+    facts = {f.key: f for f in enriched({"channels": [{"name": "jobs", "kind": "queue", **channel}]}).facts}
+    assert facts["channel:jobs"].data.get("expires_messages") == expected

@@ -1627,6 +1627,10 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
                   "type": FieldSpec(type="str",
                                     values=get_args(get_args(Datastore.model_fields["kind"].annotation)[0]))},
     "channel": {"consumer_count": _INT, "producer_count": _INT,
+                # An unconsumed message is dropped after a time: message_ttl_seconds is stated, or the broker
+                # expires messages by default (Kafka, Kinesis, SQS, Pub/Sub retention: engine.enrich); false for
+                # a broker that keeps them (RabbitMQ, ActiveMQ, Redis) with no TTL; unknown otherwise.
+                "expires_messages": _BOOL,
                 "type": FieldSpec(type="str", values=get_args(get_args(Channel.model_fields["kind"].annotation)[0]))},
     "workflow": {"service_count": _INT, "mutating_services": _INT},
     # How many SLOs observability.slos lists (the list holds objects, which rules cannot match directly).
@@ -1641,6 +1645,7 @@ UNKNOWN_BECAUSE: dict[tuple[str, str], str] = {
     ("interaction", "target_criticality"): "the target's criticality not stated",
     ("interaction", "caller_criticality"): "the caller's criticality not stated",
     ("interaction", "target_classified"): "the target's data classification not stated",
+    ("channel", "expires_messages"): "message_ttl_seconds not stated, and no known broker default",
 }
 """Why a computed field is unknown, in terms of the design fields it comes from (a finding that assumes its
 value says so: "cross_team = true: the owners not stated")."""
