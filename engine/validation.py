@@ -20,6 +20,29 @@ from engine.source import Document, keypath
 
 T = TypeVar("T")
 
+PATTERN_MEANINGS: dict[str, str] = {
+    r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$":
+        "a valid name: use ASCII letters, digits and _ . : / -, at most 128 characters",
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$":
+        "a valid rule id: lowercase letters and digits, words joined by single '-' (at most 80 characters)",
+    r"^[a-z][a-z0-9_]{0,30}$":
+        "a valid alias: a lowercase letter, then lowercase letters, digits and _, at most 31 characters",
+    r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$":
+        "a valid field path: lowercase letters, digits and _, parts joined by '.' (service.retry.attempts)",
+    r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$":
+        "a valid reference: alias.field, in lowercase letters, digits and _ (call.timeout_ms)",
+    r"^[a-z][a-z0-9_]{0,40}$":
+        "a valid name here: a lowercase letter, then lowercase letters, digits and _, at most 41 characters",
+    r"^[a-z0-9][a-z0-9-]{0,60}$":
+        "a valid example name: lowercase letters, digits and -, at most 61 characters",
+    r"^[A-Z]{3,4}-\d{3}$": "a catalog id: three or four capital letters, '-' and three digits (COM-012)",
+    r"^[ -~]{1,512}$": "a valid path: 1 to 512 printable ASCII characters (no tab, newline or non-ASCII)",
+    r"^[ -~]{1,600}$": "a valid target: 1 to 600 printable ASCII characters (no tab, newline or non-ASCII)",
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date written YYYY-MM-DD",
+}
+"""What each text pattern of the models asks for, in words (a value that fails one is told what was expected,
+not shown the regular expression); tests/test_loader.py holds it complete."""
+
 
 def load_all(paths: Iterable[str], load: Callable[[str], T], stage: str) -> list[tuple[str, T]]:
     """``load`` applied to every path, in order, under the budget (``stage`` names the work when it runs out);
@@ -71,8 +94,9 @@ def validation_errors(exc: ValidationError, model: type[BaseModel], doc: Documen
         elif etype == "string_pattern_mismatch" and isinstance(node, str):
             shown = node if len(node) <= 60 else node[:57] + "..."
             quoted = shown_value(node, keypath(full)) if looks_secret(node, keypath(full)) else repr(shown)
-            msg = (f"{quoted} is not a valid name: use ASCII letters, digits and _ . : / -, "
-                   f"at most 128 characters{_non_ascii(node)}")
+            pattern = str(err.get("ctx", {}).get("pattern", ""))
+            meaning = PATTERN_MEANINGS.get(pattern, f"a text matching {pattern}")
+            msg = f"{quoted} is not {meaning}{_non_ascii(node)}"
         elif etype in ("finite_number",):
             msg = "NaN and infinite numbers are not allowed"
         else:

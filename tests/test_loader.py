@@ -142,9 +142,11 @@ def test_yaml_and_json_load_to_the_same_facts(tmp_path: os.PathLike[str]) -> Non
         ("source: api\nsystem: {availability_target: .nan}\n", "NaN"),
         ("source: api\nsystem: {availability_target: 1.5}\n", "less than or equal to 1"),
         ("source: api\nservices: [{name: p\u0430yments}]\n", "not a valid name"),
+        ("source: api\nendpoints: [{method: GET, path: \"/a\\tb\", served_by: a}]\n",
+         "'/a\\tb' is not a valid path: 1 to 512 printable ASCII characters"),
     ],
     ids=["duplicate-key", "unsafe-tag", "tab-indent", "list-not-mapping", "empty", "nan", "availability-above-1",
-         "confusable-name"],
+         "confusable-name", "path-with-a-tab"],
 )
 def test_broken_input_gets_one_clear_error(tmp_path: os.PathLike[str], text: str, expected: str) -> None:
     path = write(str(tmp_path), "bad.yaml", text)
@@ -368,3 +370,35 @@ def test_positions_held_per_mapping_read_as_one_mapping_of_key_paths() -> None:
     assert doc.locate(("a", "c", 0, "nope")) == Location("p.yaml", 3, 7) == general.locate(("a", "c", 0, "nope"))
     with pytest.raises(KeyError):
         doc.positions[("e", 0)]
+
+
+def test_every_text_pattern_of_the_models_is_said_in_words() -> None:
+    """A value failing a pattern is told what the field expects (engine.validation.PATTERN_MEANINGS), never a
+    "not a valid name" meant for another field: every pattern of every model has its words."""
+    import typing
+
+    from pydantic import BaseModel, StringConstraints
+
+    from engine import config, ruletest
+    from engine.model import rule, schema
+    from engine.validation import PATTERN_MEANINGS
+
+    found: set[str] = set()
+
+    def walk(tp: Any) -> None:
+        for meta in getattr(tp, "__metadata__", ()):
+            if isinstance(meta, StringConstraints) and meta.pattern:
+                found.add(str(meta.pattern))
+        for arg in typing.get_args(tp):
+            walk(arg)
+
+    for module in (schema, rule, config, ruletest):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel) and value is not BaseModel:
+                for f in value.model_fields.values():
+                    walk(f.annotation)
+                    for meta in f.metadata:
+                        if isinstance(meta, StringConstraints) and meta.pattern:
+                            found.add(str(meta.pattern))
+    assert len(found) >= 10
+    assert sorted(found - set(PATTERN_MEANINGS)) == []
