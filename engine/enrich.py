@@ -39,6 +39,7 @@ from engine.graph import (
 )
 from engine.model import ASSUMED_KEY
 from engine.model.design import Design, Fact, new_fact
+from engine.model.schema import AUTH_FLOW_NAMES
 
 __all__ = ["AMPLIFICATION_CAP", "CLASSIFIED", "ENTRY_EXPOSURES", "LATENCY_CAP_MS", "LIST_CAP", "SYNC_PROTOCOLS",
            "Enriched", "Members", "PathInfo", "enrich", "is_sync", "nines", "strongly_connected"]
@@ -558,6 +559,7 @@ class EndpointFields(TypedDict, total=False):
     exposure: str  # the design's own field, inherited from the service when the endpoint states none
     slo_defined: bool
     session_cookie_unprotected: bool
+    credential_flow: bool
 
 
 def _endpoint_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> EndpointFields:
@@ -579,7 +581,18 @@ def _endpoint_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact])
         new["session_cookie_unprotected"] = True
     elif flags == (True, True, True):
         new["session_cookie_unprotected"] = False
+    new["credential_flow"] = _credential_flow(d)
     return new
+
+
+def _credential_flow(d: Mapping[str, Any]) -> bool:
+    """The endpoint is a login, token or sign-up operation: as stated (``auth_flow``), or, unstated, a call that
+    is not a read to a path whose last part names one (``POST /api/user/register``)."""
+    stated = d.get("auth_flow")
+    if stated is not None:
+        return bool(stated)
+    last = str(d.get("path", "")).rstrip("/").rsplit("/", 1)[-1].lower()
+    return str(d.get("method", "")).upper() not in ("GET", "HEAD", "OPTIONS") and last in AUTH_FLOW_NAMES
 
 
 class DatastoreFields(TypedDict, total=False):

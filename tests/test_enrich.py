@@ -256,3 +256,17 @@ def test_a_channel_expires_messages_when_stated_or_by_its_brokers_default(channe
                                                                          expected: bool | None) -> None:
     facts = {f.key: f for f in enriched({"channels": [{"name": "jobs", "kind": "queue", **channel}]}).facts}
     assert facts["channel:jobs"].data.get("expires_messages") == expected
+
+
+@pytest.mark.parametrize(("endpoint", "expected"), [
+    ({"method": "POST", "path": "/api/user/register"}, True), ({"method": "POST", "path": "/v1/Login/"}, True),
+    ({"method": "POST", "path": "/oauth/token"}, True), ({"method": "GET", "path": "/login"}, False),
+    ({"method": "POST", "path": "/orders"}, False), ({"method": "POST", "path": "/register/{id}"}, False),
+    ({"method": "POST", "path": "/api/user/register", "auth_flow": False}, False),  # stated: as stated
+    ({"method": "POST", "path": "/orders", "auth_flow": True}, True),
+])
+def test_an_endpoint_is_a_credential_flow_as_stated_or_by_its_paths_name(endpoint: dict[str, Any],
+                                                                        expected: bool) -> None:
+    body = {"services": [{"name": "a"}], "endpoints": [{"served_by": "a", **endpoint}]}
+    (fact,) = [f for f in enriched(body).facts if f.kind == "endpoint"]
+    assert fact.data["credential_flow"] is expected

@@ -52,6 +52,7 @@ from typing import Any
 from engine.errors import InputError, Location
 from engine.importers import code_calls, code_secrets
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug
+from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
 FORMAT = "source"
@@ -60,8 +61,6 @@ _SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "t
               "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
 MAX_FILES = 5000
 _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-_AUTH_FLOW = {"login", "signin", "sign-in", "log-in", "logon", "authenticate", "token", "signup", "sign-up",
-              "register"}
 _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile",
                        "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
 """Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
@@ -704,7 +703,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         body.set("endpoints", ident, "data_classification", "pii", r.at)
         body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
                                       "check it")
-    if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in _AUTH_FLOW:
+    if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in AUTH_FLOW_NAMES:
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: the route is named {last}")
     if r.debug:

@@ -1612,6 +1612,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "retries_non_idempotent_methods": _BOOL,
     },
     "endpoint": {"service_exposure": FieldSpec(type="str", values=get_args(Exposure)),
+                 # auth_flow when stated; otherwise true for a call that is not a read (not GET, HEAD or OPTIONS)
+                 # to a path whose last part names a credential flow (AUTH_FLOW_NAMES: /login, /register ...).
+                 "credential_flow": _BOOL,
                  # An SLO in observability.slos targets this endpoint or its service (unknown without slos).
                  "slo_defined": _BOOL,
                  # session_cookie.secure or .http_only is false or .same_site none (true when one is; false when
@@ -1638,6 +1641,11 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
     # How many regimes security.compliance lists (an empty list states that there is no compliance scope).
     "security": {"compliance_count": _INT},
 }
+
+AUTH_FLOW_NAMES = frozenset({"login", "signin", "sign-in", "log-in", "logon", "authenticate", "token", "signup",
+                             "sign-up", "register"})
+"""Last parts of a path that name a login, token or sign-up operation: what the route-from-code importer states
+as ``auth_flow``, and what ``credential_flow`` reads from the path when ``auth_flow`` is not stated."""
 
 UNKNOWN_BECAUSE: dict[tuple[str, str], str] = {
     ("interaction", "blocking"): "neither style nor protocol stated",
