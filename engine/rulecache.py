@@ -18,14 +18,14 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from engine import source
 from engine.errors import ArchplanError
-from engine.model.document import DEFAULT_LIMITS, Document, Limits, Path
+from engine.model.document import DEFAULT_LIMITS, Document, Limits, Path, Positions
 
 FORMAT = 3
 """The layout of an entry; a change makes every older entry a mismatch."""
@@ -156,7 +156,7 @@ class _StoredDocument(Document):
 def _write(entry: str, key: str, docs: Sequence[Document]) -> None:
     """Store the documents, atomically; quietly not, when they do not survive JSON unchanged or the disk refuses."""
     stored = [{"file": d.file, "data": d.data, "positions": orjson.dumps(
-        [[list(k), line, col] for k, (line, col) in d.positions.items()]).decode()} for d in docs]
+        [[list(k), line, col] for k, (line, col) in _pairs(d.positions)]).decode()} for d in docs]
     try:
         body = orjson.dumps(stored)
         if [d["data"] for d in orjson.loads(body)] != [d.data for d in docs]:
@@ -164,6 +164,10 @@ def _write(entry: str, key: str, docs: Sequence[Document]) -> None:
     except (TypeError, ValueError):  # orjson's errors are both
         return
     write_entry(entry, key, FORMAT, body, "rules-")
+
+
+def _pairs(positions: Mapping[Path, tuple[int, int]]) -> Iterator[tuple[Path, tuple[int, int]]]:
+    return positions.pairs() if isinstance(positions, Positions) else iter(positions.items())
 
 
 def write_entry(entry: str, key: str, fmt: int, body: bytes, prefix: str) -> None:

@@ -119,3 +119,20 @@ def test_old_entries_are_pruned(cache: str, tmp_path: Any, monkeypatch: Any) -> 
     for i in range(4):
         load_rules([_pack(os.path.join(str(tmp_path), str(i)), i + 1)])
     assert len(_entries(cache)) == 2
+
+
+def test_positions_are_written_in_the_order_and_with_the_values_a_mapping_gives() -> None:
+    """``Positions.pairs`` (what an entry stores) is ``items()`` of the same mapping, path for path, on every
+    YAML file of the project: mappings, lists, lists of mappings, empty ones."""
+    import glob
+
+    from engine.model.document import Positions
+    from engine.source import load
+
+    files = sorted(glob.glob(os.path.join(ROOT, "rules", "**", "*.yaml"), recursive=True)
+                   + glob.glob(os.path.join(ROOT, "facts", "**", "*.yaml"), recursive=True))
+    assert len(files) > 200
+    for path in files:
+        positions = load(path).positions
+        assert isinstance(positions, Positions)
+        assert list(positions.pairs()) == list(positions.items()), path

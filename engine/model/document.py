@@ -85,6 +85,24 @@ class Positions(Mapping[Path, tuple[int, int]]):
     def __len__(self) -> int:
         return (self.root is not None) + sum(len(kids) for kids in self.under.values())
 
+    def pairs(self) -> Iterator[tuple[Path, tuple[int, int]]]:
+        """``items()`` in the same order, without looking each path up again (the rule cache writes 23,000)."""
+        if self.root is not None:
+            yield (), self.root
+        under = self.under
+        stack: list[tuple[Path, Iterator[tuple[str | int, tuple[int, int]]]]] = [
+            ((), iter(under.get((), {}).items()))]
+        while stack:
+            parent, kids = stack[-1]
+            for key, pos in kids:
+                path = (*parent, key)
+                yield path, pos
+                if path in under:
+                    stack.append((path, iter(under[path].items())))
+                    break
+            else:
+                stack.pop()
+
 
 @dataclass
 class Document:
