@@ -85,7 +85,7 @@ def validation_errors(exc: ValidationError, model: type[BaseModel], doc: Documen
             missing = [p for p in err["loc"] if isinstance(p, str)][-1]
             msg = f"missing required key '{missing}'"
             full = (*full, missing)
-        elif etype == "literal_error":
+        elif etype in ("literal_error", "enum"):
             allowed = err.get("ctx", {}).get("expected", "")
             msg = f"{shown_value(node, keypath(full))} is not allowed; expected {allowed}"
             if isinstance(node, str) and not looks_secret(node, keypath(full)):

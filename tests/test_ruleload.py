@@ -42,9 +42,15 @@ CALL = {"as": "call", "kind": "interaction", "where": {"style": "sync"}}
         ([CALL], {"gaps": ["call.timeout_ms"]}, "gap 'call.timeout_ms' must name a field tested"),
         ([{"as": "s", "kind": "service", "where": {"kind": "gateway"}}], {},
          "'kind' is the fact kind, set by the pattern's 'kind:' (test the component's own kind with 'type')"),
+        ([CALL], {"category": "resilence"}, "category: 'resilence' is not allowed; expected 'resilience', 'data'"),
+        ([CALL], {"category": "resilence"}, "(did you mean 'resilience'?)"),
+        ([CALL], {"phase": 5}, "phase: 5 is not allowed; expected 1, 2, 3 or 4"),
+        ([{"as": "C", "kind": "interaction", "where": {"style": "sync"}}], {},
+         "'C' is not a valid alias: a lowercase letter, then lowercase letters, digits and _"),
     ],
     ids=["unknown-kind", "unknown-field", "unknown-operator", "bad-enum-value", "wrong-type", "relational-on-text",
-         "unsafe-regex", "unbound-join", "forward-join", "gap-not-tested", "component-kind-is-type"],
+         "unsafe-regex", "unbound-join", "forward-join", "gap-not-tested", "component-kind-is-type",
+         "category-typo", "category-did-you-mean", "phase-out-of-range", "alias-in-capitals"],
 )
 def test_invalid_rule_is_a_load_error_with_its_place(tmp_path: os.PathLike[str], when: list[dict[str, Any]],
                                                      extra: dict[str, Any], expected: str) -> None:
