@@ -80,6 +80,14 @@ def discover_rules(dirs: Sequence[str]) -> list[str]:
 def parse_rule_file(path: str, limits: Limits = DEFAULT_LIMITS, doc: Document | None = None) -> LoadedRule:
     """Parse (unless ``doc`` is its parsed content) and schema-validate one rule file (semantic checks come
     later, across all rules)."""
+    lr, misplaced = _parse_rule_file(path, limits, doc)
+    raise_all(misplaced)
+    return lr
+
+
+def _parse_rule_file(path: str, limits: Limits, doc: Document | None) -> tuple[LoadedRule, list[ArchplanError]]:
+    """The rule, and the problems of its place (an id that is not its file's name, a category that is not its
+    folder's), which the loader reports with the rule's other problems rather than before them."""
     doc = load(path, limits) if doc is None else doc
     if not isinstance(doc.data, dict):
         raise RuleError("a rule file must be a mapping", doc.locate(()))
@@ -93,14 +101,16 @@ def parse_rule_file(path: str, limits: Limits = DEFAULT_LIMITS, doc: Document | 
 
         errs = validation_errors(exc, Rule, doc, (), doc.data)
         raise ErrorGroup([RuleError(e.message, e.location, e.keypath) for e in errs]) from None
+    misplaced: list[ArchplanError] = []
     stem = os.path.basename(path)[: -len(RULE_SUFFIX)]
     if rule.id != stem:
-        raise RuleError(f"rule id '{rule.id}' must equal the file name '{stem}'", doc.locate(("id",)), "id")
+        misplaced.append(RuleError(f"rule id '{rule.id}' must equal the file name '{stem}'", doc.locate(("id",)),
+                                   "id"))
     parent = os.path.basename(os.path.dirname(path))
     if parent in {c.value for c in type(rule.category)} and parent != rule.category.value:
-        raise RuleError(f"rule is in folder '{parent}' but its category is '{rule.category.value}'",
-                        doc.locate(("category",)), "category")
-    return LoadedRule(rule, path, doc)
+        misplaced.append(RuleError(f"rule is in folder '{parent}' but its category is '{rule.category.value}'",
+                                   doc.locate(("category",)), "category"))
+    return LoadedRule(rule, path, doc), misplaced
 
 
 def load_rules(dirs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
@@ -112,10 +122,13 @@ def load_rules(dirs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                          f"(the built-in knowledge base has about 200)", Location(files[MAX_RULES]))
     key, docs = rulecache.lookup(files, limits)  # what a previous process parsed, validated again below
     parsed = dict(zip(files, docs, strict=True)) if docs is not None else {}
-    loaded = [lr for _path, lr in load_all(files, lambda path: parse_rule_file(path, limits, parsed.get(path)),
-                                           "loading the rules")]
+    parsed_rules = [got for _path, got in load_all(
+        files, lambda path: _parse_rule_file(path, limits, parsed.get(path)), "loading the rules")]
+    loaded = [lr for lr, _misplaced in parsed_rules]
     if docs is None:
         rulecache.store(key, [lr.doc for lr in loaded])
+    # A rule in the wrong file or folder is still checked: its other problems come in the same run.
+    placement: list[ArchplanError] = [e for _lr, misplaced in parsed_rules for e in misplaced]
     errors: list[ArchplanError] = []
     seen: dict[str, str] = {}
     for lr in loaded:
@@ -131,7 +144,7 @@ def load_rules(dirs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     raise_all(errors)
     active = [lr for lr in loaded if lr.rule.enabled and lr.rule.id not in set(disabled)]
     kb = KnowledgeBase(active, derived_kinds(active))
-    raise_all(validate(kb))
+    raise_all([*placement, *validate(kb)])
     return kb
 
 
@@ -166,6 +179,19 @@ def _type_ok(spec: FieldSpec, value: Any) -> bool:
     if spec.type == "str":
         return isinstance(value, str)
     return False
+
+
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "str": "a text", "bool": "true or false",
+               "list": "a list"}
+"""A field type in a message: "'2' is not a whole number"."""
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def split_test(test: Any) -> list[tuple[str, Any]]:
@@ -436,10 +462,12 @@ def _check_op(lr: LoadedRule, spec: FieldSpec, fld: str, op: str, value: Any,
                     err(f"'regex' {v!r}: {exc}; each '*', '+' or '?' repeats the one character or class before it")
             continue
         if op in ("lt", "lte", "gt", "gte") and spec.type not in ("int", "float"):
-            err(f"'{op}' compares numbers; '{fld}' is a {spec.type}")
+            err(f"'{op}' compares numbers; '{fld}' is {_TYPE_WORDS.get(spec.type, spec.type)}")
             continue
         if not _type_ok(spec, v):
-            err(f"{v!r} is not a {spec.type}, the type of '{fld}'")
+            quoted = isinstance(v, str) and spec.type in ("int", "float") and _numeric(v)
+            err(f"{v!r} is not {_TYPE_WORDS.get(spec.type, spec.type)}, the type of '{fld}'"
+                + (f" (write {v.strip()} without quotes)" if quoted else ""))
         elif spec.values and isinstance(v, str) and v not in spec.values:
             err(f"{v!r} is never a value of '{fld}'{did_you_mean(v, spec.values)}; "
                 f"values: {', '.join(spec.values)}")

@@ -32,7 +32,8 @@ CALL = {"as": "call", "kind": "interaction", "where": {"style": "sync"}}
          "unknown operator 'greater'"),
         ([{"as": "c", "kind": "interaction", "where": {"style": "synchronous"}}], {},
          "'synchronous' is never a value of 'style'"),
-        ([{"as": "c", "kind": "interaction", "where": {"timeout_ms": "5"}}], {}, "'5' is not a int"),
+        ([{"as": "c", "kind": "interaction", "where": {"timeout_ms": "5"}}], {},
+         "'5' is not a whole number, the type of 'timeout_ms' (write 5 without quotes)"),
         ([{"as": "c", "kind": "interaction", "where": {"style": {"lt": 3}}}], {}, "'lt' compares numbers"),
         ([{"as": "c", "kind": "interaction", "where": {"name": {"regex": "a\\d+"}}}], {}, "'regex' takes a plain"),
         ([CALL, {"as": "s", "kind": "service", "join": {"name": "x.to"}}], {},
@@ -113,3 +114,16 @@ def test_derived_kinds_are_matchable_by_other_rules(tmp_path: os.PathLike[str]) 
     write_yaml(str(tmp_path), "resilience/uses-hot.yaml", consumer)
     kb = load_rules([str(tmp_path)])
     assert "service" in kb.kinds["hot"]
+
+
+def test_a_rule_in_the_wrong_file_is_still_checked_in_the_same_run(tmp_path: os.PathLike[str]) -> None:
+    """Its id, its folder and its fields are wrong: one run says all three, not one per round of fixes."""
+    body = rule_yaml("named-otherwise", [{"as": "c", "kind": "interaction", "where": {"timout_ms": 5}}],
+                     category="security")
+    write_yaml(str(tmp_path), "resilience/bad-rule.yaml", body)
+    with pytest.raises(ArchplanError) as info:
+        load_rules([str(tmp_path)])
+    errs = [str(e) for e in info.value.errors]
+    assert any("rule id 'named-otherwise' must equal the file name 'bad-rule'" in e for e in errs), errs
+    assert any("rule is in folder 'resilience' but its category is 'security'" in e for e in errs), errs
+    assert any("'interaction' has no field 'timout_ms'" in e for e in errs), errs
