@@ -335,3 +335,24 @@ def test_the_roadmap_is_the_same_whatever_the_string_hash_seed(tmp_path: Any) ->
         assert done.returncode == 0, done.stderr
         outs.append(out.read_bytes())
     assert b"moved to phase" in outs[0] and outs[0] == outs[1] == outs[2]
+
+
+def test_the_overview_counts_one_of_a_kind_in_the_singular(tmp_path: Any) -> None:
+    """"1 external service", "1 channel" ...: the counts read as English whatever the design's size."""
+    from engine.plan import build_plan
+    from engine.plan.render import render
+    from engine.review import review
+    from tests.helpers import write_yaml
+
+    write_yaml(str(tmp_path), "design/infrastructure.yaml", {
+        "source": "infrastructure",
+        "services": [{"name": "api", "exposure": "public"}],
+        "datastores": [{"name": "db", "kind": "relational", "owner": "api"}],
+        "channels": [{"name": "jobs", "kind": "queue", "producers": ["api"]}],
+        "externals": [{"name": "psp"}],
+        "interactions": [{"from": "api", "to": "psp", "style": "sync"}, {"from": "api", "to": "db"}],
+    })
+    text = render(build_plan(review([str(tmp_path / "design")], findings_only=False)), "markdown")
+    overview = text.split("\n## ", 1)[0]
+    assert "1 service, 1 datastore, 1 channel and 1 external service;" in overview, overview
+    assert "external services" not in overview and " 1 risks" not in overview

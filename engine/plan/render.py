@@ -43,12 +43,20 @@ def _overview_section(plan: Plan) -> Section:
     overview = Section("overview", f"Integration plan: {plan.system}")
     if plan.description:
         overview.blocks.append(plan.description)
+    from_rules = c["plan_items_from_rules"]
     overview.blocks.append(
-        f"{c['services']} services, {c['datastores']} datastores, {c['channels']} channels and {c['externals']} "
-        f"external services; {c['public_entry_points']} public entry points. The review raised {c['risks']} "
-        f"risks and {c['information_gaps']} information gaps; the roadmap has {c['work_items']} work items, and "
-        f"{c['plan_items_from_rules']} test, deployment and monitoring items come from the knowledge base's rules.")
+        f"{_count(c['services'], 'service')}, {_count(c['datastores'], 'datastore')}, "
+        f"{_count(c['channels'], 'channel')} and {_count(c['externals'], 'external service')}; "
+        f"{_count(c['public_entry_points'], 'public entry point')}. The review raised {_count(c['risks'], 'risk')} "
+        f"and {_count(c['information_gaps'], 'information gap')}; the roadmap has "
+        f"{_count(c['work_items'], 'work item')}, and {_count(from_rules, 'test, deployment and monitoring item')} "
+        f"{'comes' if from_rules == 1 else 'come'} from the knowledge base's rules.")
     return overview
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 service``, ``0 services``, ``3 services``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _architecture_section(plan: Plan) -> Section:
