@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from typing import Any
 
@@ -339,11 +340,6 @@ def test_the_roadmap_is_the_same_whatever_the_string_hash_seed(tmp_path: Any) ->
 
 def test_the_overview_counts_one_of_a_kind_in_the_singular(tmp_path: Any) -> None:
     """"1 external service", "1 channel" ...: the counts read as English whatever the design's size."""
-    from engine.plan import build_plan
-    from engine.plan.render import render
-    from engine.review import review
-    from tests.helpers import write_yaml
-
     write_yaml(str(tmp_path), "design/infrastructure.yaml", {
         "source": "infrastructure",
         "services": [{"name": "api", "exposure": "public"}],
@@ -356,3 +352,5 @@ def test_the_overview_counts_one_of_a_kind_in_the_singular(tmp_path: Any) -> Non
     overview = text.split("\n## ", 1)[0]
     assert "1 service, 1 datastore, 1 channel and 1 external service;" in overview, overview
     assert "external services" not in overview and " 1 risks" not in overview
+    assert re.findall(r"\(1 item\)", text), "a phase of one item"  # the design is small enough to have one
+    assert not re.findall(r"\b1 (?:items|mitigations|services|risks|channels)\b", text)

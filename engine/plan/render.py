@@ -129,7 +129,7 @@ def _roadmap_section(plan: Plan) -> Section:
         items = by_phase.get(int(p), [])
         rows, more = _cap(items, lambda w: [str(w.order), w.kind, w.title, ", ".join(_short(x) for x in w.after[:6])
                                             + (f" +{len(w.after) - 6}" if len(w.after) > 6 else ""), w.source, w.note])
-        caption = f"Phase {int(p)}: {p.title} ({len(items)} items)" + (f"; {more}" if more else "")
+        caption = f"Phase {int(p)}: {p.title} ({_count(len(items), 'item')})" + (f"; {more}" if more else "")
         if rows:
             s2.blocks.append(Table(["#", "item", "work", "after", "from", "note"], rows, caption))
         else:

@@ -107,7 +107,8 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     assumptions = (
         "effort: " + ", ".join(f"{k} {v:g} person-days" for k, v in sorted(days_of.items()))
         + (" (per kind, from archplan.toml)" if effort_days else " (defaults per kind)")
-        + (f"; {by_rule} mitigations take their rule's effort" if by_rule else ""),
+        + (f"; {by_rule} mitigation{' takes its' if by_rule == 1 else 's take their'} rule's effort"
+           if by_rule else ""),
         f"capacity: {default_size} people per team working at once"
         + ("; " + ", ".join(f"{t}: {n}" for t, n in sorted(sizes.items())) if sizes else "")
         + (f" (from {sized_by})" if team_size else " (default)"),
