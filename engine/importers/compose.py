@@ -8,7 +8,9 @@ else compose's default of one container); the healthcheck; published ports (expo
 ``links``, and environment variables or commands that name another service's host, each with its
 evidence in ``inferred_from``. A ``depends_on`` alone says start order, not how a service is called: to
 a datastore or broker it is that store's client (the call's style follows from the target), to a
-service it is a call of unknown style and protocol. Credentials written out in the environment, or in
+configuration server (a Spring Cloud Config server by its image, or a service named ``config`` or
+``config-server``) its clients' fetch as they start (``during: startup``), to a service it is a call of
+unknown style and protocol. Credentials written out in the environment, or in
 the JSON/YAML files the project bind-mounts (``./config:/app/config``), make the service's
 ``secrets_source`` ``repo_config`` (the key is named, never the value). Traefik routers in the
 services' labels become endpoints of the Traefik service (``engine.importers.traefik``).
@@ -268,7 +270,11 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                               evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt)
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
-        body.fact("interactions", data, loc)
+        key = body.fact("interactions", data, loc)
+        if tgt is not None and tgt.role == "config_server":
+            body.note("interactions", key, f"during startup: {target} is a configuration server (by its {tgt.why}); "
+                                           f"{source} fetches its configuration from it as it starts, no request "
+                                           "waits on it")
         if edge is not None:
             record_edge_timeout(body, data, edge)
 
@@ -457,6 +463,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.note("services", name, f"kind gateway: a reverse proxy by its {rec.why}")
     elif rec is not None and rec.role == "registry":
         record_registry(body, name, auth, doc.locate((*at, "image")) if image else loc, rec.why)
+    elif rec is not None and rec.role == "config_server":
+        body.note("services", name, f"a configuration server by its {rec.why}: its clients call it as they start")
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))

@@ -32,7 +32,7 @@ class Recognised:
     """What a container is: a datastore, broker, proxy, observability or load generator; its engine,
     datastore kind and the protocol its clients speak."""
 
-    role: str  # "datastore" | "broker" | "proxy" | "observability" | "load_generator"
+    role: str  # one of ROLES
     engine: str
     kind: str | None
     protocol: str | None
@@ -40,7 +40,7 @@ class Recognised:
     """What it was recognised by (``image redis``, ``name ends in -db``), for the import's notes."""
 
 
-ROLES = ("datastore", "broker", "proxy", "registry", "observability", "load_generator")
+ROLES = ("datastore", "broker", "proxy", "registry", "config_server", "observability", "load_generator")
 NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
                 "load_generator": "a load generator or test client"}
 """Roles whose workloads are not part of the system under review: said in a warning, left out of the design."""
@@ -104,6 +104,7 @@ class Catalog:
     lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
+    config_server_names: re.Pattern[str] = re.compile(r"(?!)")
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -154,7 +155,8 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
                    re.compile(str(data.get("lua_object_ids") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
-                   _timeout_variables(data.get("timeout_variables") or []))
+                   _timeout_variables(data.get("timeout_variables") or []),
+                   re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE))
 
 
 def _timeout_variables(entries: Any) -> tuple[TimeoutVariable, ...]:
@@ -264,6 +266,8 @@ def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str],
                 return dataclasses.replace(cat.by_engine(engine), why=f"data directory {prefix}")
     if cat.load_generator_names.fullmatch(name):
         return Recognised("load_generator", "", None, None, f"name {name}")
+    if cat.config_server_names.fullmatch(name):
+        return Recognised("config_server", "config_server", None, None, f"name {name}")
     base = image_base(image) if image else name.lower()
     if re.search(r"(^|[-_])(db|database)$", base) or re.search(r"(^|[-_])(db|database)$", name.lower()):
         return Recognised("datastore", "", None, None, "name")
@@ -792,6 +796,10 @@ def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
         # A registry's clients register, send heartbeats and refresh the addresses they cache from a task
         # of their own: no request waits on the registry (``during``).
         data["during"] = "background"
+    elif target is not None and target.role == "config_server":
+        # A config client fetches its configuration as the service starts (what a compose depends_on on the
+        # server orders): no request waits on the server.
+        data["during"] = "startup"
     return data
 
 
