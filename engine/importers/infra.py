@@ -305,6 +305,9 @@ class Mention:
     key: str  # env var name, or "command"
     where: str  # a readable origin, e.g. "environment of orders" or "ConfigMap app-config"
     location: Location
+    whole: str = ""
+    """The ConfigMap the workload is given whole (``envFrom``) when the variable comes from one: every workload
+    that takes it gets every key, so the key alone does not say that this workload reads it."""
 
 
 @dataclass
@@ -320,6 +323,8 @@ class Edge:
     """The target is a public host named in a URL, outside the described system."""
     timeout: tuple[int, Location, str] | None = None
     """The caller's timeout for this call (ms, where, why), from a timeout variable in its environment."""
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    """(variable, the ConfigMap given whole it comes from or "") of each mention the edge was drawn from."""
 
 
 _HOSTISH_KEY = re.compile(r"HOST|ADDR|URL|URI|SERVER|ENDPOINT|BROKER|DSN|SERVICE|BOOTSTRAP|CONNECT", re.IGNORECASE)
@@ -456,7 +461,24 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 note = f"{what} ({m.where}, {m.location}) names host {tok.group()}"
                 if note not in edge.evidence:
                     edge.evidence.append(note)
+                if (m.key, m.whole) not in edge.keys:
+                    edge.keys.append((m.key, m.whole))
     return [edges[k] for k in sorted(edges)]
+
+
+_FRAMEWORK_BOUND = ("SPRING_", "EUREKA_", "OTEL_", "JAVA_", "JVM_", "QUARKUS_", "MICRONAUT_")
+"""Variables a framework reads by itself (Spring Boot binds ``SPRING_CLOUD_CONFIG_URI`` to a property): no code
+names them, and yet they are read."""
+
+
+def given_whole(edge: Edge, mentions: Sequence[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """When every variable an edge was drawn from comes from ConfigMaps its caller takes whole (``envFrom``): those
+    variables, and every variable of those ConfigMaps (what the caller's code would name if it read them)."""
+    if not edge.keys or any(not whole or k.upper().startswith(_FRAMEWORK_BOUND) for k, whole in edge.keys):
+        return None
+    sources = {whole for _k, whole in edge.keys}
+    return (tuple(sorted({k for k, _w in edge.keys})),
+            tuple(sorted({m.key for m in mentions if m.whole in sources})))
 
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min)?\s*", re.IGNORECASE)
