@@ -61,6 +61,7 @@ from engine.importers.infra import (
     mounted_configs,
     mounted_secrets,
     recognise,
+    record_cache_roles,
     record_datastore_auth,
     record_datastore_nodes,
     record_edge_timeout,
@@ -132,6 +133,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     body.environment = environment(scan.mentions, scan.kinds)
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds)
     _address_books(body, scan)
+    record_cache_roles(body)
     return [body.document()]
 
 

@@ -754,6 +754,35 @@ def registry_auth(rec: Recognised | None, image: str | None, env: Mapping[str, s
     return None
 
 
+_IN_MEMORY = frozenset({"redis"})
+"""Engines that keep their data in memory: beside a database of the same name, a copy kept for speed."""
+_STORE_WORDS = frozenset({"db", "database", "store", "storage", "data", "cache", "mongo", "pg"})
+
+
+def _stem(name: str, engine: str) -> str:
+    """A datastore's name without its engine words (``social-graph-redis`` -> ``social-graph``)."""
+    engines = {e.engine for _p, e in catalog().images} | _STORE_WORDS | {engine}
+    return "-".join(w for w in re.split(r"[-_]", name.lower()) if w and w not in engines)
+
+
+def record_cache_roles(body: Body) -> None:
+    """An in-memory store (Redis) named like a database of another engine but for its engine
+    (``user-timeline-redis`` beside ``user-timeline-mongodb``) is that database's cache: ``role: cache``, said in a
+    note; a store with no such neighbour (the only copy of its data, for all the import knows) keeps no role."""
+    stores = body.items.get("datastores") or {}
+    durable: dict[str, str] = {}
+    for name, data in stores.items():
+        if data.get("engine") and data.get("engine") not in _IN_MEMORY and data.get("kind") not in ("cache", "kv"):
+            durable.setdefault(_stem(name, str(data["engine"])), name)
+    for name, data in sorted(stores.items()):
+        stem = _stem(name, str(data.get("engine") or ""))
+        if data.get("engine") in _IN_MEMORY and "role" not in data and stem and stem in durable:
+            body.set("datastores", name, "role", "cache", body.locs[("datastores", name)][""])
+            body.note("datastores", name, f"role cache: named like {durable[stem]} but for its engine, an in-memory "
+                                          f"store beside it keeps a copy for speed (if it holds the only copy of "
+                                          f"some data, state role: system_of_record)")
+
+
 def record_registry(body: Body, name: str, auth: DatastoreAuth | None, at: Location, why: str) -> None:
     """A service registry or configuration server: ``kind: registry``, and its API's authentication when
     the image's defaults tell it."""

@@ -308,6 +308,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _record_workloads(objs, workloads, body)
     _record_calls(path, workloads, mentions, hosts, entries, body)
     mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
+    infra.record_cache_roles(body)
     return [body.document()]
 
 
