@@ -164,6 +164,8 @@ def test_a_shared_url_default_is_a_call_only_of_the_services_that_configure_its_
           cloud:
             config:
               uri: http://settings:8888
+        rates:
+          url: http://rates:7000/latest
         """)
     write(str(tmp_path), "orders.yml", """
         security:
@@ -184,6 +186,8 @@ def test_a_shared_url_default_is_a_call_only_of_the_services_that_configure_its_
     assert "interaction:orders->uaa" in keys and "interaction:billing->uaa" in keys
     assert "interaction:dashboard->uaa" not in keys
     assert "interaction:dashboard->settings" in keys  # a start-up fetch every client makes stays
+    # a default of a group no service configures on its own: nothing tells its readers apart, every service keeps it
+    assert {"interaction:dashboard->rates", "interaction:orders->rates"} <= set(keys)
     assert [(str(at.line), text) for at, text in docs[0].remarks  # type: ignore[attr-defined]
             if "default every service" in text] == [(str(line_of(shared, "user-info-uri")),
         "security.oauth2.resource.user-info-uri is a default every service is given: no call drawn from it for "
