@@ -285,6 +285,34 @@ def test_a_config_server_is_called_at_start_up_only(tmp_path: Any) -> None:
     assert "remote-call-without-timeout" in rules["interaction:api->billing"]
 
 
+def test_a_config_server_in_kubernetes_is_called_at_start_up(tmp_path: Any) -> None:
+    docs = ""
+    for name, image, env in (("config-server", "acme/config-server:1", "[]"),
+                             ("api", "acme/api:1", '[{name: SPRING_CLOUD_CONFIG_URI, value: "http://config-server:8888"}]')):
+        docs += f"""
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers: [{{name: {name}, image: "{image}", env: {env}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}}}
+spec:
+  selector: {{app: {name}}}
+  ports: [{{port: 8888}}]
+"""
+    path = write(str(tmp_path), "app.yaml", docs)
+    call = _facts(import_paths("kubernetes", [path]))["interaction:api->config-server"]
+    assert (call.get("during"), call.get("protocol")) == ("startup", "http")
+
+
 def test_a_registry_in_kubernetes_is_a_registry(tmp_path: Any) -> None:
     path = write(str(tmp_path), "consul.yaml", """
         apiVersion: apps/v1
