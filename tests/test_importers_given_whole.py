@@ -107,10 +107,36 @@ def test_a_call_from_a_configmap_key_the_code_never_reads_is_not_drawn(tmp_path:
     # a variable the framework binds by itself (Spring Boot's SPRING_*) is read with no code naming it
     assert "writer->settings" in calls
     warnings = [text for d in docs for _at, text in d.remarks if "not drawn" in text]
-    assert warnings == ["writer->stock not drawn: STOCK_API_ADDR comes from a ConfigMap writer takes whole (envFrom), "
+    assert warnings == ["writer->stock not drawn: STOCK_API_ADDR comes from ConfigMap service-addresses, which writer takes whole, "
                         "and writer's code reads ORDERS_API_ADDR of it but never it"]
 
 
 def test_without_the_code_every_key_of_a_configmap_taken_whole_stays_a_call(tmp_path: Any) -> None:
     manifests, _sources = _tree(str(tmp_path))
     assert "writer->stock" in _calls(import_paths("kubernetes", [manifests]))
+
+
+def test_a_call_from_an_env_file_key_the_code_never_reads_is_not_drawn(tmp_path: Any) -> None:
+    # a compose env_file is given whole like a ConfigMap through envFrom; a variable written in the service's own
+    # environment is its own, read or not
+    root = str(tmp_path)
+    write(root, "addresses.env", "ORDERS_API_ADDR=orders:8080\nSTOCK_API_ADDR=stock:8080\n")
+    compose = write(root, "docker-compose.yml", """
+        services:
+          orders: {image: "acme/orders:1"}
+          stock: {image: "acme/stock:1"}
+          billing: {image: "acme/billing:1"}
+          writer:
+            image: acme/writer:1
+            env_file: [addresses.env]
+            environment: {BILLING_URL: "http://billing:8080"}
+        """)
+    write(root, "writer/app.py", 'import os\nORDERS = os.environ["ORDERS_API_ADDR"]\n')
+    docs = load_artifacts([f"compose={compose}", f"source={os.path.join(root, 'writer')}"])
+    calls = _calls(docs)
+    assert {"writer->orders", "writer->billing"} <= calls
+    assert "writer->stock" not in calls
+    assert [text for d in docs for _at, text in d.remarks if "not drawn" in text] == [
+        f"writer->stock not drawn: STOCK_API_ADDR comes from env_file {os.path.join(root, 'addresses.env')}, which "
+        "writer takes whole, and writer's code reads ORDERS_API_ADDR of it but never it"]
+    assert "writer->stock" in _calls(import_paths("compose", [compose]))  # without the code: a call, as before

@@ -48,9 +48,10 @@ class ArtifactDocument(Document):
     environment: dict[str, dict[str, tuple[str, Location]]] = field(default_factory=dict)
     """Workload -> the environment variables its deployment sets (value, where): never rendered (values may be
     credentials); ``code_calls`` reads which of the variables a service's code reads are set."""
-    given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
-    """Interaction identity -> (the variables it was drawn from, every variable of their ConfigMaps) when all come
-    from ConfigMaps the caller takes whole: ``code_routes.compose`` drops it when the caller's code reads none."""
+    given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = field(default_factory=dict)
+    """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
+    all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
+    the caller's code names other variables of them but none of these."""
 
     def locate(self, path: Path) -> Location:
         """The artifact location of ``path``, or of its nearest parent that has one."""
@@ -108,7 +109,7 @@ class Body:
         self.strips: dict[str, bool] = {}
         self.context_paths: dict[str, str] = {}
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
-        self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""

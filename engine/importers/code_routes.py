@@ -39,10 +39,11 @@ http://user:8080/`` does) gives the public ``GET /api/user/users`` served by the
 their own path. Either way the route inherits what the gateway's endpoint states (TLS, rate limit,
 exposure, authentication), and the public endpoint stands for the service's route (no second, named one).
 
-``compose`` also reads, for a deployment's call drawn only from variables of a ConfigMap its caller takes whole
-(``envFrom``: every key, whether the code reads it or not), whether the caller's code and Spring configuration name
-the variable (``BALANCES_API_ADDR``, relaxed ``balances.api.addr``, a field ``balancesApiAddr``): when they name
-other keys of that ConfigMap but none the call was drawn from, the call is not drawn (a warning says why).
+``compose`` also reads, for a deployment's call drawn only from variables of a source its caller takes whole (a
+ConfigMap through ``envFrom``, a compose ``env_file``: every key, whether the code reads it or not), whether the
+caller's code and Spring configuration name the variable (``BALANCES_API_ADDR``, relaxed ``balances.api.addr``, a
+field ``balancesApiAddr``): when they name other keys of that source but none the call was drawn from, the call is
+not drawn (a warning says why).
 """
 
 from __future__ import annotations
@@ -795,15 +796,15 @@ def _unread_variables(docs: Sequence[Document]) -> list[Document]:
             out.append(d)
             continue
         drop: dict[str, str] = {}
-        for ident, (keys, siblings) in sorted(d.given_whole.items()):
+        for ident, (keys, siblings, sources) in sorted(d.given_whole.items()):
             source = ident.split("->", 1)[0]
             read = names.get(source)
             if read is None or any(_name(k) in read for k in keys):
                 continue
             others = [k for k in siblings if k not in keys and _name(k) in read]
             if others:
-                drop[ident] = (f"{ident} not drawn: {', '.join(keys)} comes from a ConfigMap {source} takes whole "
-                               f"(envFrom), and {source}'s code reads {', '.join(others[:3])} of it but never "
+                drop[ident] = (f"{ident} not drawn: {', '.join(keys)} comes from {sources}, which {source} takes "
+                               f"whole, and {source}'s code reads {', '.join(others[:3])} of it but never "
                                f"{'it' if len(keys) == 1 else 'them'}")
         out.append(without_facts(d, "interactions", drop))
     return out

@@ -55,6 +55,7 @@ from engine.importers.infra import (
     datastore_auth,
     edge_fact,
     environment,
+    given_whole,
     image_base,
     infer_edges,
     literal_secret,
@@ -116,7 +117,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     for where, remark in project.remarks:
         body.remark(where, remark)
     _environment_of(body, project.files)
-    scan = _Scan()
+    scan = _Scan(compose_files=set(project.files))
     for name, svc in services.items():
         scan.service(doc, body, name, svc, limits)
     routed = {n: ls for n, ls in scan.labelled.items()
@@ -131,7 +132,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
-    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds)
+    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions)
     _address_books(body, scan)
     record_cache_roles(body)
     return [body.document()]
@@ -148,12 +149,14 @@ class _Scan:
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)  # not reviewed (tooling, not the system)
     books: dict[str, list[AddressBook]] = field(default_factory=dict)  # service -> the address books it mounts
+    compose_files: set[str] = field(default_factory=set)  # the project's files (a variable from elsewhere: env_file)
 
     def service(self, doc: Document, body: Body, name: str, svc: Any, limits: Limits) -> None:
         """Record one service's facts, and gather its host names, labels and mentions."""
         at: Path = ("services", name)
         spec = mapping(doc, svc, at, f"service '{name}'")
         env = _environment(doc, spec.get("environment"), (*at, "environment"))
+        env_files = {k: f"env_file {loc.file}" for k, _v, loc in env if loc.file not in self.compose_files}
         mounts = _mounts(doc, spec, at)
         image = spec.get("image") if isinstance(spec.get("image"), str) else None
         built, why_not = dockerfile.build_of(spec, os.path.dirname(doc.file), limits)
@@ -187,7 +190,8 @@ class _Scan:
                         if isinstance(alias, str):
                             self.hosts[alias] = name
         self.kinds[name] = rec
-        mentions = self.mentions[name] = [Mention(v, k, f"environment of {name}", loc) for k, v, loc in env if v]
+        mentions = self.mentions[name] = [Mention(v, k, f"environment of {name}", loc, env_files.get(k, ""))
+                                          for k, v, loc in env if v]
         for ckey in ("command", "entrypoint"):
             cmd = spec.get(ckey)
             text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else None
@@ -253,8 +257,10 @@ def _declared_edges(doc: Document, services: dict[str, Any],
 
 
 def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
-                  kinds: dict[str, Recognised | None]) -> None:
-    """One interaction per pair of services that a host name or a declaration connects."""
+                  kinds: dict[str, Recognised | None], mentions: dict[str, list[Mention]]) -> None:
+    """One interaction per pair of services that a host name or a declaration connects; a call drawn only from
+    variables of an ``env_file`` is marked (``given_whole``) for ``code_routes.compose`` to check against the
+    caller's code."""
     by_pair = {(e.source, e.target): e for e in edges}
     for pair in sorted(set(by_pair) | set(declared)):
         source, target = pair
@@ -279,6 +285,9 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                                            "waits on it")
         if edge is not None:
             record_edge_timeout(body, data, edge)
+            whole = given_whole(edge, mentions.get(source, [])) if tgt is None and not edge.external else None
+            if whole is not None and pair not in declared:
+                body.given_whole[key] = whole
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:

@@ -306,8 +306,9 @@ class Mention:
     where: str  # a readable origin, e.g. "environment of orders" or "ConfigMap app-config"
     location: Location
     whole: str = ""
-    """The ConfigMap the workload is given whole (``envFrom``) when the variable comes from one: every workload
-    that takes it gets every key, so the key alone does not say that this workload reads it."""
+    """The source the workload is given whole when the variable comes from one (``ConfigMap app-config`` through
+    ``envFrom``, ``env_file common.env``): every workload that takes it gets every key, so the key alone does not
+    say that this workload reads it."""
 
 
 @dataclass
@@ -324,7 +325,7 @@ class Edge:
     timeout: tuple[int, Location, str] | None = None
     """The caller's timeout for this call (ms, where, why), from a timeout variable in its environment."""
     keys: list[tuple[str, str]] = field(default_factory=list)
-    """(variable, the ConfigMap given whole it comes from or "") of each mention the edge was drawn from."""
+    """(variable, the source given whole it comes from or "") of each mention the edge was drawn from."""
 
 
 _HOSTISH_KEY = re.compile(r"HOST|ADDR|URL|URI|SERVER|ENDPOINT|BROKER|DSN|SERVICE|BOOTSTRAP|CONNECT", re.IGNORECASE)
@@ -471,14 +472,15 @@ _FRAMEWORK_BOUND = ("SPRING_", "EUREKA_", "OTEL_", "JAVA_", "JVM_", "QUARKUS_", 
 names them, and yet they are read."""
 
 
-def given_whole(edge: Edge, mentions: Sequence[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """When every variable an edge was drawn from comes from ConfigMaps its caller takes whole (``envFrom``): those
-    variables, and every variable of those ConfigMaps (what the caller's code would name if it read them)."""
+def given_whole(edge: Edge, mentions: Sequence[Mention]) -> tuple[tuple[str, ...], tuple[str, ...], str] | None:
+    """When every variable an edge was drawn from comes from sources its caller takes whole (a ConfigMap through
+    ``envFrom``, a compose ``env_file``): those variables, every variable of those sources (what the caller's code
+    would name if it read them), and the sources."""
     if not edge.keys or any(not whole or k.upper().startswith(_FRAMEWORK_BOUND) for k, whole in edge.keys):
         return None
     sources = {whole for _k, whole in edge.keys}
     return (tuple(sorted({k for k, _w in edge.keys})),
-            tuple(sorted({m.key for m in mentions if m.whole in sources})))
+            tuple(sorted({m.key for m in mentions if m.whole in sources})), " and ".join(sorted(sources)))
 
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min)?\s*", re.IGNORECASE)

@@ -560,7 +560,8 @@ def _env(o: _Obj, containers: list[dict[str, Any]], configmaps: dict[tuple[str, 
             for k, v in cm.get("data").items():
                 keys.append(str(k))
                 if isinstance(v, str):
-                    out.append(Mention(v, str(k), f"ConfigMap {cm.name} for {name}", cm.loc("data", k), cm.name))
+                    out.append(Mention(v, str(k), f"ConfigMap {cm.name} for {name}", cm.loc("data", k),
+                                       f"ConfigMap {cm.name}"))
         for ckey in ("command", "args"):
             cmd = c.get(ckey)
             if isinstance(cmd, list) and cmd:
