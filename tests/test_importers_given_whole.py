@@ -107,8 +107,8 @@ def test_a_call_from_a_configmap_key_the_code_never_reads_is_not_drawn(tmp_path:
     # a variable the framework binds by itself (Spring Boot's SPRING_*) is read with no code naming it
     assert "writer->settings" in calls
     warnings = [text for d in docs for _at, text in d.remarks if "not drawn" in text]
-    assert warnings == ["writer->stock not drawn: STOCK_API_ADDR comes from ConfigMap service-addresses, which writer takes whole, "
-                        "and writer's code reads ORDERS_API_ADDR of it but never it"]
+    assert warnings == ["writer->stock not drawn: STOCK_API_ADDR comes from ConfigMap service-addresses, which writer "
+                        "takes whole, and writer's code reads ORDERS_API_ADDR of it but never it"]
 
 
 def test_without_the_code_every_key_of_a_configmap_taken_whole_stays_a_call(tmp_path: Any) -> None:
