@@ -3,6 +3,7 @@ what the compose and Kubernetes importers make of it."""
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -44,6 +45,8 @@ from tests.importer_helpers import line_of
     ("otel/opentelemetry-collector-contrib:0.100.0", "observability", "observability"),
     ("locustio/locust:2.28.0", "load_generator", "load_generator"),
     ("grafana/k6:0.51.0", "load_generator", "load_generator"),
+    ("hyness/spring-cloud-config-server:4.1", "config_server", "config_server"),
+    ("springcloud/configserver", "config_server", "config_server"),
     ("sqshq/piggymetrics-mongodb", "datastore", "mongodb"),  # a project's own build of a datastore
     ("robotshop/rs-mysql-db:2.1.0", "datastore", "mysql"),
 ])
@@ -244,6 +247,70 @@ def test_a_registry_image_is_a_registry_and_its_open_default_is_said(tmp_path: A
     notes = docs[0].notes["service:consul"]
     assert "inbound_auth none: Consul starts with ACLs disabled (no acl setting, configuration file or mounted " \
            "configuration): anyone who reaches it may register or deregister" in notes
+
+
+def test_a_config_server_is_called_at_start_up_only(tmp_path: Any) -> None:
+    # a depends_on on a configuration server (by image, or by a name such as config / config-server) orders the
+    # clients' start-up fetch: no request waits on it; a business "config-service" or any other service known
+    # from depends_on alone stays a call of unknown style
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          config: {image: "acme/shop-config:1.0"}
+          settings: {image: "hyness/spring-cloud-config-server:4.1"}
+          config-service: {image: "acme/config-service:1.0"}
+          billing: {image: "acme/billing:1.0"}
+          api:
+            image: acme/api:1.0
+            depends_on: {config: {condition: service_healthy}, settings: {condition: service_started},
+                         config-service: {condition: service_started}, billing: {condition: service_started}}
+        """)
+    docs = import_paths("compose", [path])
+    facts = _facts(docs)
+    assert {t: (facts[f"interaction:api->{t}"].get("during"), facts[f"interaction:api->{t}"].get("style"))
+            for t in ("config", "settings", "config-service", "billing")} == {
+        "config": ("startup", None), "settings": ("startup", None), "config-service": (None, None),
+        "billing": (None, None)}
+    assert "kind" not in facts["service:config"]  # still a service of the system, reviewed as one
+    assert "during startup: config is a configuration server (by its name config); api fetches its configuration " \
+           "from it as it starts, no request waits on it" in docs[0].notes["interaction:api->config"]
+    # the review reads the start-up fetch as no blocking call on a request path: no timeout or breaker finding
+    result = CliRunner().invoke(main, ["check", "--from", f"compose={path}", "--format", "json", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    rules: dict[str, set[str]] = {}
+    for f in json.loads(result.output)["findings"]:
+        for s in f["subjects"]:
+            rules.setdefault(s, set()).add(f["rule"])
+    assert rules.get("interaction:api->config", set()) <= {"information-gap"}
+    assert rules.get("interaction:api->settings", set()) <= {"information-gap"}
+    assert "remote-call-without-timeout" in rules["interaction:api->billing"]
+
+
+def test_a_config_server_in_kubernetes_is_called_at_start_up(tmp_path: Any) -> None:
+    docs = ""
+    for name, image, env in (("config-server", "acme/config-server:1", "[]"),
+                             ("api", "acme/api:1", '[{name: SPRING_CLOUD_CONFIG_URI, value: "http://config-server:8888"}]')):
+        docs += f"""
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers: [{{name: {name}, image: "{image}", env: {env}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}}}
+spec:
+  selector: {{app: {name}}}
+  ports: [{{port: 8888}}]
+"""
+    path = write(str(tmp_path), "app.yaml", docs)
+    call = _facts(import_paths("kubernetes", [path]))["interaction:api->config-server"]
+    assert (call.get("during"), call.get("protocol")) == ("startup", "http")
 
 
 def test_a_registry_in_kubernetes_is_a_registry(tmp_path: Any) -> None:

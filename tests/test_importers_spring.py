@@ -152,6 +152,48 @@ def test_an_empty_config_server_file_still_gives_its_service_the_shared_defaults
     assert "interaction:monitoring->mq" in design_of(import_paths("spring", [str(tmp_path)])).by_key()
 
 
+def test_a_shared_url_default_is_a_call_only_of_the_services_that_configure_its_group(tmp_path: Any) -> None:
+    # a config server gives every service application.yml; an OAuth2 resource setting in it is read by the OAuth2
+    # services (their own file configures security.oauth2), not by a dashboard that configures none of it
+    shared = write(str(tmp_path), "application.yml", """
+        security:
+          oauth2:
+            resource:
+              user-info-uri: http://uaa:5000/users/current
+        spring:
+          cloud:
+            config:
+              uri: http://settings:8888
+        rates:
+          url: http://rates:7000/latest
+        """)
+    write(str(tmp_path), "orders.yml", """
+        security:
+          oauth2:
+            client:
+              clientId: orders
+        """)
+    write(str(tmp_path), "dashboard.yml", "server:\n  port: 8080\n")
+    write(str(tmp_path), "billing.yml", """
+        security:
+          oauth2:
+            resource:
+              user-info-uri: http://uaa:5000/users/current
+        """)
+    docs = import_paths("spring", [str(tmp_path)])
+    d = design_of(docs)
+    keys = d.by_key()
+    assert "interaction:orders->uaa" in keys and "interaction:billing->uaa" in keys
+    assert "interaction:dashboard->uaa" not in keys
+    assert "interaction:dashboard->settings" in keys  # a start-up fetch every client makes stays
+    # a default of a group no service configures on its own: nothing tells its readers apart, every service keeps it
+    assert {"interaction:dashboard->rates", "interaction:orders->rates"} <= set(keys)
+    assert [(str(at.line), text) for at, text in docs[0].remarks  # type: ignore[attr-defined]
+            if "default every service" in text] == [(str(line_of(shared, "user-info-uri")),
+        "security.oauth2.resource.user-info-uri is a default every service is given: no call drawn from it for "
+        "dashboard, whose own configuration says nothing of security.oauth2 (nothing tells that they read it)")]
+
+
 def test_the_host_clients_name_as_their_eureka_server_is_a_registry_with_its_dashboard(tmp_path: Any) -> None:
     shared = write(str(tmp_path), "application.yml", """
         eureka:

@@ -12,6 +12,7 @@ report an information gap instead of an invented risk.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
@@ -47,6 +48,10 @@ class ArtifactDocument(Document):
     environment: dict[str, dict[str, tuple[str, Location]]] = field(default_factory=dict)
     """Workload -> the environment variables its deployment sets (value, where): never rendered (values may be
     credentials); ``code_calls`` reads which of the variables a service's code reads are set."""
+    given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = field(default_factory=dict)
+    """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
+    all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
+    the caller's code names other variables of them but none of these."""
 
     def locate(self, path: Path) -> Location:
         """The artifact location of ``path``, or of its nearest parent that has one."""
@@ -57,6 +62,37 @@ class ArtifactDocument(Document):
                 return loc
             probe = probe[:-1]
         return self.where.get((), Location(self.file, 1, 1))
+
+
+def without_facts(doc: ArtifactDocument, section: str, drop: Mapping[str, str]) -> ArtifactDocument:
+    """``doc`` without the facts of ``section`` whose identity ``drop`` names, each said in a remark (``drop``: identity
+    -> why) at the place the fact came from; the places of the facts kept follow them."""
+    items = doc.data.get(section) if isinstance(doc.data, dict) else None
+    if not isinstance(items, list) or not drop:
+        return doc
+    kind = SECTION_KIND[section]
+    kept: dict[int, int] = {}
+    out: list[Any] = []
+    remarks = list(doc.remarks)
+    for i, item in enumerate(items):
+        ident = identity(kind, item) if isinstance(item, dict) else None
+        if ident is not None and ident in drop:
+            remarks.append((doc.locate((section, i)), drop[ident]))
+            continue
+        kept[i] = len(out)
+        out.append(item)
+    if len(out) == len(items):
+        return doc
+    where: dict[Path, Location] = {}
+    for path, loc in doc.where.items():
+        if len(path) >= 2 and path[0] == section and isinstance(path[1], int):
+            if path[1] in kept:
+                where[(section, kept[path[1]], *path[2:])] = loc
+        else:
+            where[path] = loc
+    notes = {k: v for k, v in doc.notes.items() if k.split(":", 1)[0] != kind or k.split(":", 1)[1] not in drop}
+    return dataclasses.replace(doc, data={**doc.data, section: out}, where=where, notes=notes,
+                               remarks=sorted(set(remarks)))
 
 
 class Body:
@@ -73,6 +109,7 @@ class Body:
         self.strips: dict[str, bool] = {}
         self.context_paths: dict[str, str] = {}
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
+        self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -145,7 +182,8 @@ class Body:
             data[section] = out
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
                                 format=self.format, strips=self.strips,
-                                context_paths=self.context_paths, environment=self.environment)
+                                context_paths=self.context_paths, environment=self.environment,
+                                given_whole=self.given_whole)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

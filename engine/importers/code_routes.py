@@ -38,6 +38,12 @@ http://user:8080/`` does) gives the public ``GET /api/user/users`` served by the
 ``routes_to: [user]``; a service that is itself an entry point (``<service>-entry``) serves its routes at
 their own path. Either way the route inherits what the gateway's endpoint states (TLS, rate limit,
 exposure, authentication), and the public endpoint stands for the service's route (no second, named one).
+
+``compose`` also reads, for a deployment's call drawn only from variables of a source its caller takes whole (a
+ConfigMap through ``envFrom``, a compose ``env_file``: every key, whether the code reads it or not), whether the
+caller's code and Spring configuration name the variable (``BALANCES_API_ADDR``, relaxed ``balances.api.addr``, a
+field ``balancesApiAddr``): when they name other keys of that source but none the call was drawn from, the call is
+not drawn (a warning says why).
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers import code_calls, code_secrets
-from engine.importers.base import ArtifactDocument, Body, safe_name, slug
+from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
@@ -98,6 +104,8 @@ class RoutesDocument(ArtifactDocument):
     """The credentials its code writes out (names and places only)."""
     calls: tuple[code_calls.Call, ...] = ()
     """Its outbound HTTP calls (``code_calls``), joined with the deployment by ``compose``."""
+    names: frozenset[str] = frozenset()
+    """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
 
 
 # --------------------------------------------------------------------------------------
@@ -145,6 +153,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=code_secrets.scan(paths, limits))
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
+    config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
+    doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
+                          for t in (tok, *tok.split(".")))
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express or Spring MVC "
                                                                  "found: the service's endpoints stay unknown")})
@@ -765,8 +776,42 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
     return out
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def _name(token: str) -> str:
+    """A variable or property name as the frameworks bind it: ``BALANCES_API_ADDR``, ``balances.api.addr`` and
+    ``balancesApiAddr`` are one."""
+    return re.sub(r"[^a-z0-9]", "", token.lower())
+
+
+def _unread_variables(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls drawn only from ConfigMap keys their caller takes whole and its code never names,
+    when it names other keys of them (so it reads them one by one, by name)."""
+    names = {d.service: d.names for d in docs if isinstance(d, RoutesDocument) and d.names}
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not d.given_whole:
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for ident, (keys, siblings, sources) in sorted(d.given_whole.items()):
+            source = ident.split("->", 1)[0]
+            read = names.get(source)
+            if read is None or any(_name(k) in read for k in keys):
+                continue
+            others = [k for k in siblings if k not in keys and _name(k) in read]
+            if others:
+                drop[ident] = (f"{ident} not drawn: {', '.join(keys)} comes from {sources}, which {source} takes "
+                               f"whole, and {source}'s code reads {', '.join(others[:3])} of it but never "
+                               f"{'it' if len(keys) == 1 else 'them'}")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
+    docs = _unread_variables(docs)
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
@@ -780,7 +825,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         if isinstance(d, RoutesDocument):
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()))
-            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls))
+            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names))
         else:
             out.append(d)
     return out

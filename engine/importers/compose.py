@@ -8,7 +8,9 @@ else compose's default of one container); the healthcheck; published ports (expo
 ``links``, and environment variables or commands that name another service's host, each with its
 evidence in ``inferred_from``. A ``depends_on`` alone says start order, not how a service is called: to
 a datastore or broker it is that store's client (the call's style follows from the target), to a
-service it is a call of unknown style and protocol. Credentials written out in the environment, or in
+configuration server (a Spring Cloud Config server by its image, or a service named ``config`` or
+``config-server``) its clients' fetch as they start (``during: startup``), to a service it is a call of
+unknown style and protocol. Credentials written out in the environment, or in
 the JSON/YAML files the project bind-mounts (``./config:/app/config``), make the service's
 ``secrets_source`` ``repo_config`` (the key is named, never the value). Traefik routers in the
 services' labels become endpoints of the Traefik service (``engine.importers.traefik``).
@@ -53,12 +55,14 @@ from engine.importers.infra import (
     datastore_auth,
     edge_fact,
     environment,
+    given_whole,
     image_base,
     infer_edges,
     literal_secret,
     mounted_configs,
     mounted_secrets,
     recognise,
+    record_cache_roles,
     record_datastore_auth,
     record_datastore_nodes,
     record_edge_timeout,
@@ -113,7 +117,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     for where, remark in project.remarks:
         body.remark(where, remark)
     _environment_of(body, project.files)
-    scan = _Scan()
+    scan = _Scan(compose_files=set(project.files))
     for name, svc in services.items():
         scan.service(doc, body, name, svc, limits)
     routed = {n: ls for n, ls in scan.labelled.items()
@@ -128,8 +132,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
-    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds)
+    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions)
     _address_books(body, scan)
+    record_cache_roles(body)
     return [body.document()]
 
 
@@ -144,12 +149,14 @@ class _Scan:
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)  # not reviewed (tooling, not the system)
     books: dict[str, list[AddressBook]] = field(default_factory=dict)  # service -> the address books it mounts
+    compose_files: set[str] = field(default_factory=set)  # the project's files (a variable from elsewhere: env_file)
 
     def service(self, doc: Document, body: Body, name: str, svc: Any, limits: Limits) -> None:
         """Record one service's facts, and gather its host names, labels and mentions."""
         at: Path = ("services", name)
         spec = mapping(doc, svc, at, f"service '{name}'")
         env = _environment(doc, spec.get("environment"), (*at, "environment"))
+        env_files = {k: f"env_file {loc.file}" for k, _v, loc in env if loc.file not in self.compose_files}
         mounts = _mounts(doc, spec, at)
         image = spec.get("image") if isinstance(spec.get("image"), str) else None
         built, why_not = dockerfile.build_of(spec, os.path.dirname(doc.file), limits)
@@ -183,7 +190,8 @@ class _Scan:
                         if isinstance(alias, str):
                             self.hosts[alias] = name
         self.kinds[name] = rec
-        mentions = self.mentions[name] = [Mention(v, k, f"environment of {name}", loc) for k, v, loc in env if v]
+        mentions = self.mentions[name] = [Mention(v, k, f"environment of {name}", loc, env_files.get(k, ""))
+                                          for k, v, loc in env if v]
         for ckey in ("command", "entrypoint"):
             cmd = spec.get(ckey)
             text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else None
@@ -249,8 +257,10 @@ def _declared_edges(doc: Document, services: dict[str, Any],
 
 
 def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
-                  kinds: dict[str, Recognised | None]) -> None:
-    """One interaction per pair of services that a host name or a declaration connects."""
+                  kinds: dict[str, Recognised | None], mentions: dict[str, list[Mention]]) -> None:
+    """One interaction per pair of services that a host name or a declaration connects; a call drawn only from
+    variables of an ``env_file`` is marked (``given_whole``) for ``code_routes.compose`` to check against the
+    caller's code."""
     by_pair = {(e.source, e.target): e for e in edges}
     for pair in sorted(set(by_pair) | set(declared)):
         source, target = pair
@@ -268,9 +278,16 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                               evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt)
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
-        body.fact("interactions", data, loc)
+        key = body.fact("interactions", data, loc)
+        if tgt is not None and tgt.role == "config_server":
+            body.note("interactions", key, f"during startup: {target} is a configuration server (by its {tgt.why}); "
+                                           f"{source} fetches its configuration from it as it starts, no request "
+                                           "waits on it")
         if edge is not None:
             record_edge_timeout(body, data, edge)
+            whole = given_whole(edge, mentions.get(source, [])) if tgt is None and not edge.external else None
+            if whole is not None and pair not in declared:
+                body.given_whole[key] = whole
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:
@@ -457,6 +474,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.note("services", name, f"kind gateway: a reverse proxy by its {rec.why}")
     elif rec is not None and rec.role == "registry":
         record_registry(body, name, auth, doc.locate((*at, "image")) if image else loc, rec.why)
+    elif rec is not None and rec.role == "config_server":
+        body.note("services", name, f"a configuration server by its {rec.why}: its clients call it as they start")
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))

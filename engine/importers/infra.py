@@ -32,7 +32,7 @@ class Recognised:
     """What a container is: a datastore, broker, proxy, observability or load generator; its engine,
     datastore kind and the protocol its clients speak."""
 
-    role: str  # "datastore" | "broker" | "proxy" | "observability" | "load_generator"
+    role: str  # one of ROLES
     engine: str
     kind: str | None
     protocol: str | None
@@ -40,7 +40,7 @@ class Recognised:
     """What it was recognised by (``image redis``, ``name ends in -db``), for the import's notes."""
 
 
-ROLES = ("datastore", "broker", "proxy", "registry", "observability", "load_generator")
+ROLES = ("datastore", "broker", "proxy", "registry", "config_server", "observability", "load_generator")
 NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
                 "load_generator": "a load generator or test client"}
 """Roles whose workloads are not part of the system under review: said in a warning, left out of the design."""
@@ -104,6 +104,7 @@ class Catalog:
     lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
+    config_server_names: re.Pattern[str] = re.compile(r"(?!)")
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -154,7 +155,8 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
                    re.compile(str(data.get("lua_object_ids") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
-                   _timeout_variables(data.get("timeout_variables") or []))
+                   _timeout_variables(data.get("timeout_variables") or []),
+                   re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE))
 
 
 def _timeout_variables(entries: Any) -> tuple[TimeoutVariable, ...]:
@@ -264,6 +266,8 @@ def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str],
                 return dataclasses.replace(cat.by_engine(engine), why=f"data directory {prefix}")
     if cat.load_generator_names.fullmatch(name):
         return Recognised("load_generator", "", None, None, f"name {name}")
+    if cat.config_server_names.fullmatch(name):
+        return Recognised("config_server", "config_server", None, None, f"name {name}")
     base = image_base(image) if image else name.lower()
     if re.search(r"(^|[-_])(db|database)$", base) or re.search(r"(^|[-_])(db|database)$", name.lower()):
         return Recognised("datastore", "", None, None, "name")
@@ -301,6 +305,10 @@ class Mention:
     key: str  # env var name, or "command"
     where: str  # a readable origin, e.g. "environment of orders" or "ConfigMap app-config"
     location: Location
+    whole: str = ""
+    """The source the workload is given whole when the variable comes from one (``ConfigMap app-config`` through
+    ``envFrom``, ``env_file common.env``): every workload that takes it gets every key, so the key alone does not
+    say that this workload reads it."""
 
 
 @dataclass
@@ -316,6 +324,8 @@ class Edge:
     """The target is a public host named in a URL, outside the described system."""
     timeout: tuple[int, Location, str] | None = None
     """The caller's timeout for this call (ms, where, why), from a timeout variable in its environment."""
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    """(variable, the source given whole it comes from or "") of each mention the edge was drawn from."""
 
 
 _HOSTISH_KEY = re.compile(r"HOST|ADDR|URL|URI|SERVER|ENDPOINT|BROKER|DSN|SERVICE|BOOTSTRAP|CONNECT", re.IGNORECASE)
@@ -452,7 +462,25 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 note = f"{what} ({m.where}, {m.location}) names host {tok.group()}"
                 if note not in edge.evidence:
                     edge.evidence.append(note)
+                if (m.key, m.whole) not in edge.keys:
+                    edge.keys.append((m.key, m.whole))
     return [edges[k] for k in sorted(edges)]
+
+
+_FRAMEWORK_BOUND = ("SPRING_", "EUREKA_", "OTEL_", "JAVA_", "JVM_", "QUARKUS_", "MICRONAUT_")
+"""Variables a framework reads by itself (Spring Boot binds ``SPRING_CLOUD_CONFIG_URI`` to a property): no code
+names them, and yet they are read."""
+
+
+def given_whole(edge: Edge, mentions: Sequence[Mention]) -> tuple[tuple[str, ...], tuple[str, ...], str] | None:
+    """When every variable an edge was drawn from comes from sources its caller takes whole (a ConfigMap through
+    ``envFrom``, a compose ``env_file``): those variables, every variable of those sources (what the caller's code
+    would name if it read them), and the sources."""
+    if not edge.keys or any(not whole or k.upper().startswith(_FRAMEWORK_BOUND) for k, whole in edge.keys):
+        return None
+    sources = {whole for _k, whole in edge.keys}
+    return (tuple(sorted({k for k, _w in edge.keys})),
+            tuple(sorted({m.key for m in mentions if m.whole in sources})), " and ".join(sorted(sources)))
 
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min)?\s*", re.IGNORECASE)
@@ -728,6 +756,35 @@ def registry_auth(rec: Recognised | None, image: str | None, env: Mapping[str, s
     return None
 
 
+_IN_MEMORY = frozenset({"redis"})
+"""Engines that keep their data in memory: beside a database of the same name, a copy kept for speed."""
+_STORE_WORDS = frozenset({"db", "database", "store", "storage", "data", "cache", "mongo", "pg"})
+
+
+def _stem(name: str, engine: str) -> str:
+    """A datastore's name without its engine words (``social-graph-redis`` -> ``social-graph``)."""
+    engines = {e.engine for _p, e in catalog().images} | _STORE_WORDS | {engine}
+    return "-".join(w for w in re.split(r"[-_]", name.lower()) if w and w not in engines)
+
+
+def record_cache_roles(body: Body) -> None:
+    """An in-memory store (Redis) named like a database of another engine but for its engine
+    (``user-timeline-redis`` beside ``user-timeline-mongodb``) is that database's cache: ``role: cache``, said in a
+    note; a store with no such neighbour (the only copy of its data, for all the import knows) keeps no role."""
+    stores = body.items.get("datastores") or {}
+    durable: dict[str, str] = {}
+    for name, data in stores.items():
+        if data.get("engine") and data.get("engine") not in _IN_MEMORY and data.get("kind") not in ("cache", "kv"):
+            durable.setdefault(_stem(name, str(data["engine"])), name)
+    for name, data in sorted(stores.items()):
+        stem = _stem(name, str(data.get("engine") or ""))
+        if data.get("engine") in _IN_MEMORY and "role" not in data and stem and stem in durable:
+            body.set("datastores", name, "role", "cache", body.locs[("datastores", name)][""])
+            body.note("datastores", name, f"role cache: named like {durable[stem]} but for its engine, an in-memory "
+                                          f"store beside it keeps a copy for speed (if it holds the only copy of "
+                                          f"some data, state role: system_of_record)")
+
+
 def record_registry(body: Body, name: str, auth: DatastoreAuth | None, at: Location, why: str) -> None:
     """A service registry or configuration server: ``kind: registry``, and its API's authentication when
     the image's defaults tell it."""
@@ -792,6 +849,10 @@ def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
         # A registry's clients register, send heartbeats and refresh the addresses they cache from a task
         # of their own: no request waits on the registry (``during``).
         data["during"] = "background"
+    elif target is not None and target.role == "config_server":
+        # A config client fetches its configuration as the service starts (what a compose depends_on on the
+        # server orders): no request waits on the server.
+        data["during"] = "startup"
     return data
 
 

@@ -308,6 +308,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _record_workloads(objs, workloads, body)
     _record_calls(path, workloads, mentions, hosts, entries, body)
     mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
+    infra.record_cache_roles(body)
     return [body.document()]
 
 
@@ -491,8 +492,11 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
             body.fact("externals", {"name": e.target}, e.location or Location(path))
             body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
         data = infra.edge_fact(e, kinds.get(e.target))
-        body.fact("interactions", data, e.location or Location(path))
+        ident = body.fact("interactions", data, e.location or Location(path))
         infra.record_edge_timeout(body, data, e)
+        whole = infra.given_whole(e, mentions.get(e.source, ())) if kinds.get(e.target) is None else None
+        if whole is not None and not e.external:
+            body.given_whole[ident] = whole
     for entry in entries:
         edge = {"from": entry.via, "to": entry.target}
         if entry.via is not None and not body.has("interactions", identity("interaction", edge)):
@@ -556,7 +560,8 @@ def _env(o: _Obj, containers: list[dict[str, Any]], configmaps: dict[tuple[str, 
             for k, v in cm.get("data").items():
                 keys.append(str(k))
                 if isinstance(v, str):
-                    out.append(Mention(v, str(k), f"ConfigMap {cm.name} for {name}", cm.loc("data", k)))
+                    out.append(Mention(v, str(k), f"ConfigMap {cm.name} for {name}", cm.loc("data", k),
+                                       f"ConfigMap {cm.name}"))
         for ckey in ("command", "args"):
             cmd = c.get(ckey)
             if isinstance(cmd, list) and cmd:

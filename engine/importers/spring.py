@@ -174,16 +174,25 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                               "a config server's <service>.yml, or --service): nothing imported")
         return [body.document()]
     zones: list[_Prop] = []
+    unread: dict[str, tuple[_Prop, list[str]]] = {}
+    groups = {_group(k) for _at, own in apps.values() for layer in own for k in layer}  # some service configures
     for name in sorted(apps):
         at, own = apps[name]
         merged: dict[str, _Prop] = {}
         for layer in [*shared, *own]:
             merged.update(layer)
-        _App(body, name, at, merged).run()
+        app = _App(body, name, at, merged, {k for layer in own for k in layer}, groups)
+        app.run()
+        for key, prop in app.unread:
+            unread.setdefault(key, (prop, []))[1].append(name)
         zone = merged.get("eureka.client.serviceurl.defaultzone")
         if zone is not None and isinstance(zone.value, str):
             zones.append(zone)
     _eureka_servers(body, zones)
+    for _key, (prop, names) in sorted(unread.items()):
+        body.remark(prop.location, f"{prop.name} is a default every service is given: no call drawn from it for "
+                                   f"{', '.join(names)}, whose own configuration says nothing of "
+                                   f"{_group(prop.name)} (nothing tells that they read it)")
     return [body.document()]
 
 
@@ -245,13 +254,25 @@ _OFF_REQUEST = {
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+def _group(key: str) -> str:
+    """A property's group: its first two names (``security.oauth2``, ``rates.url``)."""
+    return ".".join(key.split(".")[:2])
+
+
 class _App:
     """One service's merged properties -> its facts."""
 
-    def __init__(self, body: Body, name: str, at: Location, props: dict[str, _Prop]) -> None:
+    def __init__(self, body: Body, name: str, at: Location, props: dict[str, _Prop],
+                 own: set[str] | None = None, groups: set[str] | None = None) -> None:
         self.body, self.name, self.props = body, name, props
+        self.own = set(props) if own is None else own
+        """The keys the service's own files set (the rest are the defaults a config server gives every service)."""
+        self.groups = groups or set()
+        """The property groups (``security.oauth2``) that some service's own file configures."""
         body.fact("services", {"name": name}, at)
         self.edges: dict[str, dict[str, Any]] = {}
+        self.unread: list[tuple[str, _Prop]] = []
+        """Default URL properties no call was drawn from: the service gives no sign it reads them."""
 
     def run(self) -> None:
         self.props = {k: _Prop(p.name, _placeholders(p.value), p.location) if isinstance(p.value, str) else p
@@ -265,6 +286,11 @@ class _App:
         for key, prop in sorted(self.props.items()):
             if key in used or key.startswith(_SKIPPED) or not isinstance(prop.value, str):
                 continue
+            if not self._reads(key):
+                if any(service_of_host(split_host(u)[1])[0] not in (None, self.name)
+                       for u in re.split(r"[,\s]+", prop.value.strip()) if _URL.match(u)):
+                    self.unread.append((key, prop))
+                continue
             for url in re.split(r"[,\s]+", prop.value.strip()):
                 if _URL.match(url):
                     self._url(prop, url)
@@ -274,6 +300,17 @@ class _App:
         context = self.props.get("server.servlet.contextpath") or self.props.get("server.contextpath")
         if context is not None and isinstance(context.value, str) and context.value.startswith("/"):
             self.body.context_paths[self.name] = context.value
+
+    def _reads(self, key: str) -> bool:
+        """Whether the service may be taken to read a URL property: its own file sets it, or it is a default for a
+        call made at start-up or in the background (every client of the config server or registry makes it), or
+        the service's own files set something else of its group (``security.oauth2``: an OAuth2 client given the
+        shared resource server's ``user-info-uri``), or no service's own file configures the group (nothing tells
+        the readers apart). A default of a group that some services configure and this one never does (an OAuth2
+        resource setting given to a registry or a dashboard too) says nothing of what the service calls."""
+        if key in self.own or key in _OFF_REQUEST or _group(key) not in self.groups:
+            return True
+        return any(_group(k) == _group(key) for k in self.own)
 
     # --- connections
 
