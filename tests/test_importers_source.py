@@ -457,3 +457,33 @@ def test_code_nested_beyond_the_parser_is_a_remark_not_a_crash(tmp_path: Any) ->
     write(str(tmp_path), "svc/deep.js", "const app = express();\n" + "(" * 100000 + "\napp.get('/x', f);\n")
     docs = import_paths("source", [str(tmp_path / "svc")])
     assert any("deep.py" in str(at) for at, _why in docs[0].remarks)
+
+
+TOKEN_STORE = """\
+package auth;
+
+// a comment naming new InMemoryTokenStore() is no store
+@Configuration
+public class AuthorizationConfig {
+    private TokenStore tokenStore = new InMemoryTokenStore();
+}
+"""
+
+
+def test_code_building_an_in_memory_token_store_keeps_instance_local_state(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "auth/src/main/java/auth/AuthorizationConfig.java", TOKEN_STORE)
+    write(tmp, "auth/src/main/java/auth/UserController.java", SPRING)
+    # a read cache, a store in a comment or a test, and a JDBC token store keep no state of their own
+    write(tmp, "users/src/main/java/users/Config.java",
+          "class Config {\n  Cache c = CacheBuilder.newBuilder().build();\n"
+          "  TokenStore s = new JdbcTokenStore(ds);\n  /* new MapSessionRepository() */\n}\n")
+    write(tmp, "users/src/test/java/users/ConfigTest.java", "class T { Object s = new InMemoryTokenStore(); }\n")
+    write(tmp, "web/server.js", "const session = require('express-session');\n"
+          "app.use(session({ store: new session.MemoryStore(), secret: process.env.S }));\n")
+    design = load_documents(load_artifacts([f"source={tmp}/auth", f"source={tmp}/users", f"source={tmp}/web"]))
+    auth = fact(design, "service:auth")
+    assert auth.data["state"] == "instance_local"
+    assert (auth.fields["state"].file.endswith("AuthorizationConfig.java"), auth.fields["state"].line) == (True, 6)
+    assert fact(design, "service:web").data["state"] == "instance_local"
+    assert "state" not in fact(design, "service:users").data

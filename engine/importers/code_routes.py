@@ -29,7 +29,9 @@ to check, as field names are); a store write in the handler, or in a function of
 it takes from the request and fetches, compared with nothing on the way, is ``fetches_user_url`` without
 ``url_allowlist``. When no code of the service (PHP included) names a credential, session, cookie, token or
 security framework, its routes authenticate and authorise no caller (``none``); otherwise authentication and
-authorisation stay unknown, and the review asks for them.
+authorisation stay unknown, and the review asks for them. Code that builds an in-process store of state that
+exists nowhere else (an in-memory OAuth2 token store, a map-backed session repository: the catalogue's
+``local_state_stores``) keeps the service's state in one instance (``state: instance_local``).
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -50,7 +52,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_secrets
+from engine.importers import code_calls, code_secrets, infra
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
@@ -99,6 +101,9 @@ class RoutesDocument(ArtifactDocument):
     """The credentials its code writes out (names and places only)."""
     calls: tuple[code_calls.Call, ...] = ()
     """Its outbound HTTP calls (``code_calls``), joined with the deployment by ``compose``."""
+    local_state: tuple[str, Location] | None = None
+    """The first in-process store of state that exists nowhere else its code builds (catalogue
+    ``local_state_stores``), and where."""
 
 
 # --------------------------------------------------------------------------------------
@@ -143,7 +148,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits))
+                secrets=code_secrets.scan(paths, limits), local_state=local_state(texts))
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     if not unique:
@@ -154,6 +159,20 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
 
 _CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
                          r"secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
+
+
+def local_state(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """The first in-process store of state that exists nowhere else (issued tokens, sessions: the catalogue's
+    ``local_state_stores``) that the code constructs, comments skipped: (what it builds, where)."""
+    stores = infra.catalog().local_state_stores
+    for path, text in texts:
+        code = text if path.endswith(".py") else blank_comments(text)
+        m = stores.search(code)
+        if m is not None:
+            line = code.count("\n", 0, m.start()) + 1
+            column = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
+            return " ".join(m.group(0).split()).rstrip("( "), Location(path, line, column)
+    return None
 
 
 def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
@@ -650,11 +669,17 @@ class Front:
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
-          secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = ()) -> RoutesDocument:
+          secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
+          local_state: tuple[str, Location] | None = None) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
     code_secrets.record(body, service, secrets)
+    if local_state is not None:
+        body.set("services", service, "state", "instance_local", local_state[1])
+        body.note("services", service, f"state instance_local: its code keeps state in its own memory "
+                                       f"({local_state[0]}, {local_state[1]}): a restart loses it and another "
+                                       "instance does not see it")
     taken = set() if taken is None else taken
     for given in routes:
         r = replace(given, path=join(context, given.path)) if context else given
@@ -688,7 +713,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
-                          secrets=secrets)
+                          secrets=secrets, local_state=local_state)
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
@@ -780,7 +805,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     for d in docs:
         if isinstance(d, RoutesDocument):
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()))
+                            d.secrets, links.get(d.service, ()), d.local_state)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls))
         else:
             out.append(d)

@@ -102,6 +102,7 @@ class Catalog:
     lua_clients: tuple[LuaClient, ...] = ()
     lua_credentials: re.Pattern[str] = re.compile(r"(?!)")
     lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
+    local_state_stores: re.Pattern[str] = re.compile(r"(?!)")
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
 
@@ -153,6 +154,7 @@ def parse_catalog(data: Any) -> Catalog:
                    _lua_clients(data.get("lua_clients") or []),
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
                    re.compile(str(data.get("lua_object_ids") or "(?!)")),
+                   re.compile(str(data.get("local_state_stores") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
                    _timeout_variables(data.get("timeout_variables") or []))
 
