@@ -487,3 +487,48 @@ def test_code_building_an_in_memory_token_store_keeps_instance_local_state(tmp_p
     assert (auth.fields["state"].file.endswith("AuthorizationConfig.java"), auth.fields["state"].line) == (True, 6)
     assert fact(design, "service:web").data["state"] == "instance_local"
     assert "state" not in fact(design, "service:users").data
+
+
+AUTH_SERVER = """\
+package auth;
+
+@Configuration
+@EnableAuthorizationServer
+public class OAuth2Config extends AuthorizationServerConfigurerAdapter {
+}
+"""
+
+LOGIN = """\
+import jwt
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/login", methods=["GET"])
+def login():
+    return {"token": jwt.encode({"user": "u"}, KEY, algorithm="RS256")}
+"""
+
+
+@pytest.mark.parametrize(("files", "line"), [
+    pytest.param({"auth/src/main/java/auth/OAuth2Config.java": AUTH_SERVER}, 4, id="authorization-server"),
+    pytest.param({"users/app.py": LOGIN}, 9, id="jwt-signed-by-a-service-with-a-login-route"),
+])
+def test_code_that_issues_its_users_tokens_makes_a_home_grown_identity_provider(
+        tmp_path: Any, files: dict[str, str], line: int) -> None:
+    tmp = str(tmp_path)
+    for name, text in files.items():
+        write(tmp, name, text)
+    service = next(iter(files)).split("/")[0]
+    sec = fact(load_documents(load_artifacts([f"source={tmp}/{service}"])), "security:security")
+    assert sec.data["identity_provider_kind"] == "custom"
+    assert sec.fields["identity_provider_kind"].line == line
+
+
+def test_a_jwt_signed_by_a_service_without_a_login_route_is_no_identity_provider(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "reports/app.py", LOGIN.replace('"/login"', '"/reports"'))
+    write(tmp, "docs/Config.java", "// @EnableAuthorizationServer\nclass Config {}\n")
+    design = load_documents(load_artifacts([f"source={tmp}/reports", f"source={tmp}/docs"]))
+    assert "security:security" not in design.by_key()

@@ -31,7 +31,10 @@ it takes from the request and fetches, compared with nothing on the way, is ``fe
 security framework, its routes authenticate and authorise no caller (``none``); otherwise authentication and
 authorisation stay unknown, and the review asks for them. Code that builds an in-process store of state that
 exists nowhere else (an in-memory OAuth2 token store, a map-backed session repository: the catalogue's
-``local_state_stores``) keeps the service's state in one instance (``state: instance_local``).
+``local_state_stores``) keeps the service's state in one instance (``state: instance_local``); code that issues
+the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a service with a login, token or
+sign-up route: the catalogue's ``token_issuers``) makes the identity provider a home-grown one
+(``security.identity_provider_kind: custom``).
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -88,6 +91,17 @@ class Route:
     """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
 
 
+@dataclass(frozen=True)
+class Traits:
+    """What a service's code says of the whole service, each with what shows it and where."""
+
+    local_state: tuple[str, Location] | None = None
+    """The first in-process store of state that exists nowhere else its code builds (catalogue
+    ``local_state_stores``)."""
+    token_issuer: tuple[str, Location] | None = None
+    """How its code issues its users' tokens itself (catalogue ``token_issuers``)."""
+
+
 @dataclass
 class RoutesDocument(ArtifactDocument):
     """The endpoints of one service's routes; ``compose`` rebuilds it once the gateways are known."""
@@ -101,9 +115,8 @@ class RoutesDocument(ArtifactDocument):
     """The credentials its code writes out (names and places only)."""
     calls: tuple[code_calls.Call, ...] = ()
     """Its outbound HTTP calls (``code_calls``), joined with the deployment by ``compose``."""
-    local_state: tuple[str, Location] | None = None
-    """The first in-process store of state that exists nowhere else its code builds (catalogue
-    ``local_state_stores``), and where."""
+    traits: Traits = Traits()
+    """What its code says of the whole service."""
 
 
 # --------------------------------------------------------------------------------------
@@ -148,7 +161,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), local_state=local_state(texts))
+                secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values())))
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     if not unique:
@@ -161,17 +174,27 @@ _CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credent
                          r"secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
 
 
-def local_state(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
-    """The first in-process store of state that exists nowhere else (issued tokens, sessions: the catalogue's
-    ``local_state_stores``) that the code constructs, comments skipped: (what it builds, where)."""
-    stores = infra.catalog().local_state_stores
-    for path, text in texts:
-        code = text if path.endswith(".py") else blank_comments(text)
-        m = stores.search(code)
-        if m is not None:
-            line = code.count("\n", 0, m.start()) + 1
-            column = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
-            return " ".join(m.group(0).split()).rstrip("( "), Location(path, line, column)
+def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
+    """What a service's code says of the whole service (comments skipped): the first in-process store of state
+    that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), and how it
+    issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
+    sign-up route: catalogue ``token_issuers``)."""
+    cat = infra.catalog()
+    codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
+    logs_in = any(r.path.rstrip("/").rsplit("/", 1)[-1].lower() in _AUTH_FLOW for r in routes)
+    signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
+    return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing))
+
+
+def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
+    """The first match of the first pattern that matches in any of the codes: (the text matched, where)."""
+    for pattern in patterns:
+        for path, code in codes:
+            m = pattern.search(code)
+            if m is not None:
+                line = code.count("\n", 0, m.start()) + 1
+                column = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
+                return " ".join(m.group(0).split()).rstrip("( "), Location(path, line, column)
     return None
 
 
@@ -670,16 +693,12 @@ class Front:
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
-          local_state: tuple[str, Location] | None = None) -> RoutesDocument:
+          traits: Traits = Traits()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
     code_secrets.record(body, service, secrets)
-    if local_state is not None:
-        body.set("services", service, "state", "instance_local", local_state[1])
-        body.note("services", service, f"state instance_local: its code keeps state in its own memory "
-                                       f"({local_state[0]}, {local_state[1]}): a restart loses it and another "
-                                       "instance does not see it")
+    _record_traits(body, service, traits)
     taken = set() if taken is None else taken
     for given in routes:
         r = replace(given, path=join(context, given.path)) if context else given
@@ -713,7 +732,20 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
-                          secrets=secrets, local_state=local_state)
+                          secrets=secrets, traits=traits)
+
+
+def _record_traits(body: Body, service: str, traits: Traits) -> None:
+    if traits.local_state is not None:
+        what, at = traits.local_state
+        body.set("services", service, "state", "instance_local", at)
+        body.note("services", service, f"state instance_local: its code keeps state in its own memory ({what}, "
+                                       f"{at}): a restart loses it and another instance does not see it")
+    if traits.token_issuer is not None:
+        what, at = traits.token_issuer
+        body.set("security", "security", "identity_provider_kind", "custom", at)
+        body.note("security", "security", f"identity_provider_kind custom: {service} issues its users' tokens "
+                                          f"itself ({what}, {at})")
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
@@ -805,7 +837,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     for d in docs:
         if isinstance(d, RoutesDocument):
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), d.local_state)
+                            d.secrets, links.get(d.service, ()), d.traits)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls))
         else:
             out.append(d)

@@ -103,6 +103,8 @@ class Catalog:
     lua_credentials: re.Pattern[str] = re.compile(r"(?!)")
     lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
     local_state_stores: re.Pattern[str] = re.compile(r"(?!)")
+    token_servers: re.Pattern[str] = re.compile(r"(?!)")
+    token_signing: re.Pattern[str] = re.compile(r"(?!)")
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
 
@@ -155,6 +157,8 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
                    re.compile(str(data.get("lua_object_ids") or "(?!)")),
                    re.compile(str(data.get("local_state_stores") or "(?!)")),
+                   re.compile(str((data.get("token_issuers") or {}).get("servers") or "(?!)")),
+                   re.compile(str((data.get("token_issuers") or {}).get("signing") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
                    _timeout_variables(data.get("timeout_variables") or []))
 
