@@ -532,3 +532,29 @@ def test_a_jwt_signed_by_a_service_without_a_login_route_is_no_identity_provider
     write(tmp, "docs/Config.java", "// @EnableAuthorizationServer\nclass Config {}\n")
     design = load_documents(load_artifacts([f"source={tmp}/reports", f"source={tmp}/docs"]))
     assert "security:security" not in design.by_key()
+
+
+LOGIN_CHECK = """\
+app.post('/login', (req, res) => {
+    if (req.body.password === undefined || req.body.password !== req.body.confirm_password) {
+        return res.status(400).send('no password');
+    }
+    // bcrypt.compare(req.body.password, user.password) is not what this code does:
+    users.findOne({name: req.body.name}).then((user) => {
+        if (user.password == req.body.password) {
+            res.json(user);
+        }
+    });
+});
+"""
+
+
+def test_a_stored_password_compared_with_the_requests_as_is_is_kept_in_plaintext(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "user/server.js", LOGIN_CHECK)
+    write(tmp, "hashed/server.js", LOGIN_CHECK.replace("user.password == req.body.password",
+                                                      "await bcrypt.compare(req.body.password, user.password)"))
+    design = load_documents(load_artifacts([f"source={tmp}/user", f"source={tmp}/hashed"]))
+    user = fact(design, "service:user")
+    assert (user.data["password_hashing"], user.fields["password_hashing"].line) == ("plaintext", 7)
+    assert "password_hashing" not in fact(design, "service:hashed").data

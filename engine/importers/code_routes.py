@@ -34,7 +34,8 @@ exists nowhere else (an in-memory OAuth2 token store, a map-backed session repos
 ``local_state_stores``) keeps the service's state in one instance (``state: instance_local``); code that issues
 the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a service with a login, token or
 sign-up route: the catalogue's ``token_issuers``) makes the identity provider a home-grown one
-(``security.identity_provider_kind: custom``).
+(``security.identity_provider_kind: custom``); code that compares a stored password with the request's as they
+are keeps passwords in plaintext (``password_hashing: plaintext``).
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -100,6 +101,9 @@ class Traits:
     ``local_state_stores``)."""
     token_issuer: tuple[str, Location] | None = None
     """How its code issues its users' tokens itself (catalogue ``token_issuers``)."""
+    plaintext_password: tuple[str, Location] | None = None
+    """Where its code compares a stored password with the request's as they are (catalogue
+    ``plaintext_password_checks``)."""
 
 
 @dataclass
@@ -176,14 +180,16 @@ _CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credent
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     """What a service's code says of the whole service (comments skipped): the first in-process store of state
-    that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), and how it
+    that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
     issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
-    sign-up route: catalogue ``token_issuers``)."""
+    sign-up route: catalogue ``token_issuers``), and a stored password it compares with the request's as they
+    are (catalogue ``plaintext_password_checks``)."""
     cat = infra.catalog()
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
     logs_in = any(r.path.rstrip("/").rsplit("/", 1)[-1].lower() in _AUTH_FLOW for r in routes)
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
-    return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing))
+    return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
+                  plaintext_password=_first(codes, [cat.plaintext_password_checks]))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -746,6 +752,11 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         body.set("security", "security", "identity_provider_kind", "custom", at)
         body.note("security", "security", f"identity_provider_kind custom: {service} issues its users' tokens "
                                           f"itself ({what}, {at})")
+    if traits.plaintext_password is not None:
+        what, at = traits.plaintext_password
+        body.set("services", service, "password_hashing", "plaintext", at)
+        body.note("services", service, f"password_hashing plaintext: its code compares the stored password with "
+                                       f"the request's as they are ({what}, {at})")
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:

@@ -105,6 +105,7 @@ class Catalog:
     local_state_stores: re.Pattern[str] = re.compile(r"(?!)")
     token_servers: re.Pattern[str] = re.compile(r"(?!)")
     token_signing: re.Pattern[str] = re.compile(r"(?!)")
+    plaintext_password_checks: re.Pattern[str] = re.compile(r"(?!)")
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
 
@@ -159,6 +160,7 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("local_state_stores") or "(?!)")),
                    re.compile(str((data.get("token_issuers") or {}).get("servers") or "(?!)")),
                    re.compile(str((data.get("token_issuers") or {}).get("signing") or "(?!)")),
+                   re.compile(str(data.get("plaintext_password_checks") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
                    _timeout_variables(data.get("timeout_variables") or []))
 
