@@ -558,3 +558,40 @@ def test_a_stored_password_compared_with_the_requests_as_is_is_kept_in_plaintext
     user = fact(design, "service:user")
     assert (user.data["password_hashing"], user.fields["password_hashing"].line) == ("plaintext", 7)
     assert "password_hashing" not in fact(design, "service:hashed").data
+
+
+PAYMENT = """\
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/pay/<id>", methods=["POST"])
+def pay(id):
+    cart = request.get_json()
+    charge(id, cart.get("total", 0))
+    return "ok"
+
+
+@app.route("/transfer", methods=["POST"])
+def transfer():
+    body = request.get_json()
+    move(body["amount"])  # the sum a customer chooses to send is theirs to say
+    return "ok"
+
+
+@app.route("/quote", methods=["GET", "POST"])
+def quote():
+    return str(request.json["price"])
+"""
+
+
+def test_a_write_handler_reading_a_price_or_total_from_the_request_takes_the_amount_from_the_client(
+        tmp_path: Any) -> None:
+    write(str(tmp_path), "payment/payment.py", PAYMENT)
+    design = load_documents(load_artifacts([f"source={tmp_path}/payment"]))
+    pay = fact(design, "endpoint:payment-POST-/pay/-id")
+    assert pay.data["amount_from_client"] is True
+    assert "amount_from_client" not in fact(design, "endpoint:payment-POST-/transfer").data
+    assert fact(design, "endpoint:payment-POST-/quote").data["amount_from_client"] is True
+    assert "amount_from_client" not in fact(design, "endpoint:payment-GET-/quote").data

@@ -27,15 +27,16 @@ parameter named like an id is ``takes_object_id``; a login, sign-up or token ope
 to check, as field names are); a store write in the handler, or in a function of the file it calls, is
 ``mutating``; a session or token cookie it sets gets its flags (the framework's defaults when left out); a URL
 it takes from the request and fetches, compared with nothing on the way, is ``fetches_user_url`` without
-``url_allowlist``. When no code of the service (PHP included) names a credential, session, cookie, token or
-security framework, its routes authenticate and authorise no caller (``none``); otherwise authentication and
-authorisation stay unknown, and the review asks for them. Code that builds an in-process store of state that
-exists nowhere else (an in-memory OAuth2 token store, a map-backed session repository: the catalogue's
-``local_state_stores``) keeps the service's state in one instance (``state: instance_local``); code that issues
-the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a service with a login, token or
-sign-up route: the catalogue's ``token_issuers``) makes the identity provider a home-grown one
-(``security.identity_provider_kind: custom``); code that compares a stored password with the request's as they
-are keeps passwords in plaintext (``password_hashing: plaintext``).
+``url_allowlist``; a Python handler of a write that reads a price or total from the request's input
+(``cart.get('total')``) has ``amount_from_client``. When no code of the service (PHP included) names a credential,
+session, cookie, token or security framework, its routes authenticate and authorise no caller (``none``);
+otherwise authentication and authorisation stay unknown, and the review asks for them. Code that builds an
+in-process store of state that exists nowhere else (an in-memory OAuth2 token store, a map-backed session
+repository: the catalogue's ``local_state_stores``) keeps the service's state in one instance (``state:
+instance_local``); code that issues the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a
+service with a login, token or sign-up route: the catalogue's ``token_issuers``) makes the identity provider a
+home-grown one (``security.identity_provider_kind: custom``); code that compares a stored password with the
+request's as they are keeps passwords in plaintext (``password_hashing: plaintext``).
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -90,6 +91,8 @@ class Route:
     """The flags of the session or token cookie its handler sets (stated, or the framework's default), and where."""
     fetch: str | None = None
     """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
+    amount: str | None = None
+    """Where its handler reads a price or total from the request body, when it does."""
 
 
 @dataclass(frozen=True)
@@ -329,8 +332,10 @@ def python_routes(path: str, text: str) -> list[Route]:
                            c.func.attr == "set_cookie" and _flask_cookie(path, c)), None)
             # a handler of several methods writes for its unsafe ones (``if request.method == "PUT"``), not for GET
             fetch = _user_url_fetch(path, node, functions)
+            amount = _client_amount(path, node)
             out.extend(Route(m, join(prefix, route), at, f"{framework} route", cookie=cookie, fetch=fetch,
-                             writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None)
+                             writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None,
+                             amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None)
                        for m in methods)
     return out
 
@@ -357,8 +362,7 @@ def _user_url_fetch(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef,
     """Where a handler (or a function of the module it passes the value to, one level) fetches a URL it took from
     the request (``requests.post(url=redirect_uri)``), when that value is never compared or tested on the way
     (no allowlist). None when nothing shows such a fetch."""
-    tainted = {t.id for n in ast.walk(func) if isinstance(n, ast.Assign) and _REQUEST_INPUT.search(ast.unparse(n.value))
-               for t in n.targets if isinstance(t, ast.Name)}
+    tainted = _request_names(func)
     scopes: list[tuple[ast.AST, set[str]]] = [(func, tainted)]
     for call in (n for n in ast.walk(func) if isinstance(n, ast.Call)):
         helper = functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
@@ -380,6 +384,38 @@ def _user_url_fetch(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef,
             url = next((k.value for k in c.keywords if k.arg == "url"), c.args[0] if c.args else None)
             if isinstance(url, ast.Name) and url.id in names and not ({url.id} | tainted) & checked:
                 return f"{ast.unparse(c.func)}(url={url.id}) at {path}:{c.lineno}, {url.id} taken from the request"
+    return None
+
+
+def _request_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names a handler assigns from the request's input (``cart = request.get_json()``)."""
+    return {t.id for n in ast.walk(func) if isinstance(n, ast.Assign) and _REQUEST_INPUT.search(ast.unparse(n.value))
+            for t in n.targets if isinstance(t, ast.Name)}
+
+
+# What a request names the money an operation charges by (a transfer's chosen ``amount`` is the client's to say).
+_AMOUNT_KEYS = frozenset({"total", "subtotal", "grand_total", "price", "unit_price", "cost"})
+
+
+def _client_amount(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """Where a handler reads a price or total from the request's input (``cart.get('total')`` of ``cart =
+    request.get_json()``, ``request.json['price']``). None when it reads none."""
+    tainted = _request_names(func)
+
+    def from_request(value: ast.expr) -> bool:
+        named = isinstance(value, ast.Name) and value.id in tainted
+        return named or _REQUEST_INPUT.search(ast.unparse(value)) is not None
+
+    for n in sorted((n for n in ast.walk(func) if isinstance(n, (ast.Call, ast.Subscript))),
+                    key=lambda n: (n.lineno, n.col_offset)):  # the first in the text
+        key: ast.expr | None = None
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args \
+                and from_request(n.func.value):
+            key = n.args[0]
+        elif isinstance(n, ast.Subscript) and from_request(n.value):
+            key = n.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() in _AMOUNT_KEYS:
+            return f"{ast.unparse(n)} at {path}:{n.lineno}"
     return None
 
 
@@ -781,6 +817,9 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes:
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
+    if r.amount:
+        body.set("endpoints", ident, "amount_from_client", True, r.at)
+        body.note("endpoints", ident, f"amount_from_client: its handler reads the amount from the request ({r.amount})")
     if r.fetch:
         body.set("endpoints", ident, "fetches_user_url", True, r.at)
         body.set("endpoints", ident, "url_allowlist", False, r.at)
