@@ -595,3 +595,36 @@ def test_a_write_handler_reading_a_price_or_total_from_the_request_takes_the_amo
     assert "amount_from_client" not in fact(design, "endpoint:payment-POST-/transfer").data
     assert fact(design, "endpoint:payment-POST-/quote").data["amount_from_client"] is True
     assert "amount_from_client" not in fact(design, "endpoint:payment-GET-/quote").data
+
+
+PUBLISHER = """\
+import pika
+
+AUDIT = 'audit'
+
+
+class Publisher:
+    EXCHANGE = 'shop'
+    ROUTING_KEY = 'orders'
+
+    def _publish(self, msg, key):
+        self._channel.basic_publish(exchange=self.EXCHANGE, routing_key=self.ROUTING_KEY,
+                                    properties=pika.BasicProperties(headers={}), body=msg)
+        self._channel.basic_publish(exchange='', routing_key=AUDIT, body=msg,
+                                    properties=pika.BasicProperties(delivery_mode=2))
+        self._channel.basic_publish(exchange='', routing_key=key, body=msg)  # a key known at run time only
+"""
+
+
+@pytest.mark.parametrize("confirms", [False, True], ids=["no-confirms", "confirm-delivery"])
+def test_pika_publications_are_channels_with_what_their_calls_show(tmp_path: Any, confirms: bool) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "payment/rabbitmq.py", PUBLISHER)
+    write(tmp, "payment/app.py", "def connect(ch):\n    ch.confirm_delivery()\n" if confirms else "x = 1\n")
+    design = load_documents(load_artifacts([f"source={tmp}/payment"]))
+    orders, audit = fact(design, "channel:orders"), fact(design, "channel:audit")
+    assert (orders.data["durable"], orders.location.line) == (False, 11)
+    assert "durable" not in audit.data
+    assert orders.data.get("producer_acks") == (None if confirms else "none")
+    assert fact(design, "interaction:payment->orders").data["style"] == "async"
+    assert sorted(k for k in design.by_key() if k.startswith("channel:")) == ["channel:audit", "channel:orders"]

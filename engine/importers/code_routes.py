@@ -36,7 +36,8 @@ repository: the catalogue's ``local_state_stores``) keeps the service's state in
 instance_local``); code that issues the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a
 service with a login, token or sign-up route: the catalogue's ``token_issuers``) makes the identity provider a
 home-grown one (``security.identity_provider_kind: custom``); code that compares a stored password with the
-request's as they are keeps passwords in plaintext (``password_hashing: plaintext``).
+request's as they are keeps passwords in plaintext (``password_hashing: plaintext``). The channels its code
+publishes to are read by ``code_messages``.
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -57,7 +58,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_secrets, infra
+from engine.importers import code_calls, code_messages, code_secrets, infra
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
@@ -107,6 +108,8 @@ class Traits:
     plaintext_password: tuple[str, Location] | None = None
     """Where its code compares a stored password with the request's as they are (catalogue
     ``plaintext_password_checks``)."""
+    publishes: tuple[code_messages.Publish, ...] = ()
+    """The channels its code publishes to (``code_messages``)."""
 
 
 @dataclass
@@ -192,7 +195,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     logs_in = any(r.path.rstrip("/").rsplit("/", 1)[-1].lower() in _AUTH_FLOW for r in routes)
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
-                  plaintext_password=_first(codes, [cat.plaintext_password_checks]))
+                  plaintext_password=_first(codes, [cat.plaintext_password_checks]),
+                  publishes=code_messages.publishes(texts))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -793,6 +797,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         body.set("services", service, "password_hashing", "plaintext", at)
         body.note("services", service, f"password_hashing plaintext: its code compares the stored password with "
                                        f"the request's as they are ({what}, {at})")
+    code_messages.record(body, service, traits.publishes)
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
