@@ -102,6 +102,8 @@ class Catalog:
     lua_clients: tuple[LuaClient, ...] = ()
     lua_credentials: re.Pattern[str] = re.compile(r"(?!)")
     lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
+    lua_request_fields: re.Pattern[str] = re.compile(r"(?!)")
+    lua_user_fields: re.Pattern[str] = re.compile(r"(?!)")
     local_state_stores: re.Pattern[str] = re.compile(r"(?!)")
     token_servers: re.Pattern[str] = re.compile(r"(?!)")
     token_signing: re.Pattern[str] = re.compile(r"(?!)")
@@ -157,6 +159,8 @@ def parse_catalog(data: Any) -> Catalog:
                    _lua_clients(data.get("lua_clients") or []),
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
                    re.compile(str(data.get("lua_object_ids") or "(?!)")),
+                   re.compile(str((data.get("lua_request_fields") or {}).get("read") or "(?!)")),
+                   re.compile(str((data.get("lua_request_fields") or {}).get("user") or "(?!)")),
                    re.compile(str(data.get("local_state_stores") or "(?!)")),
                    re.compile(str((data.get("token_issuers") or {}).get("servers") or "(?!)")),
                    re.compile(str((data.get("token_issuers") or {}).get("signing") or "(?!)")),
