@@ -553,3 +553,9 @@ def test_the_request_fields_a_lua_handler_reads_classify_its_data() -> None:
     assert fact(design, "endpoint:POST /api/user/signup").data["data_classification"] == "pii"
     # titles and plots classify nothing; a field in a comment is not read
     assert "data_classification" not in fact(design, "endpoint:POST /api/catalog/write").data
+
+
+def test_a_credential_a_lua_handler_only_requires_to_be_present_authenticates_nobody() -> None:
+    design = design_of(import_paths("gateway", [LUA_DATA_CONF], service="front"))
+    assert fact(design, "endpoint:POST /api/review/compose").data["authn"] == "none"
+    assert "authn" not in fact(design, "endpoint:POST /api/user/signup").data  # it passes the password on

@@ -101,6 +101,7 @@ class Catalog:
     consoles: tuple[tuple[re.Pattern[str], Console], ...] = ()
     lua_clients: tuple[LuaClient, ...] = ()
     lua_credentials: re.Pattern[str] = re.compile(r"(?!)")
+    lua_presence_checks: re.Pattern[str] = re.compile(r"(?!)")
     lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
     lua_request_fields: re.Pattern[str] = re.compile(r"(?!)")
     lua_user_fields: re.Pattern[str] = re.compile(r"(?!)")
@@ -158,6 +159,7 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(data["secret_names"], re.IGNORECASE), tuple(consoles),
                    _lua_clients(data.get("lua_clients") or []),
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
+                   re.compile(str(data.get("lua_presence_checks") or "(?!)")),
                    re.compile(str(data.get("lua_object_ids") or "(?!)")),
                    re.compile(str((data.get("lua_request_fields") or {}).get("read") or "(?!)")),
                    re.compile(str((data.get("lua_request_fields") or {}).get("user") or "(?!)")),
