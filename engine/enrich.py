@@ -399,6 +399,7 @@ class _Context:
     writers_of: dict[str, set[str]]
     servers: dict[str, int]  # server -> datastores on it
     producers: dict[str, set[str]]  # channel -> services that call it
+    routed_by: dict[str, str]  # service -> the first service (by name) whose endpoints route requests to it
 
 
 def _context(design: Design) -> _Context:
@@ -429,6 +430,12 @@ def _context(design: Design) -> _Context:
         users_of.setdefault(ds_name, set()).add(svc)
         if mode == "write":
             writers_of.setdefault(ds_name, set()).add(svc)
+    routed_by: dict[str, str] = {}
+    for ep in design.of_kind("endpoint"):
+        for target in ep.data.get("routes_to") or ():
+            front = ep.data["served_by"]
+            if target != front and (target not in routed_by or front < routed_by[target]):
+                routed_by[target] = front
     servers: dict[str, int] = {}
     for ds in design.of_kind("datastore"):
         if "server" in ds.data:
@@ -443,7 +450,7 @@ def _context(design: Design) -> _Context:
         above=above, caller_timeout=_caller_timeouts(design, g, c), inbound=inbound, access=acc.facts,
         unknown_mode=acc.unknown_mode, classified_services=acc.classified_services,
         classification_known=acc.classification_known, users_of=users_of, writers_of=writers_of,
-        servers=servers, producers=producers)
+        servers=servers, producers=producers, routed_by=routed_by)
 
 
 # --------------------------------------------------------------------------------------
@@ -463,6 +470,7 @@ class ServiceFields(TypedDict, total=False):
     entry_exposure: str
     trace_path_services: int
     client_type_count: int
+    routed_by: str
 
 
 def _service_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> ServiceFields:
@@ -478,6 +486,8 @@ def _service_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) 
         new["trace_path_services"] = x.trace_span[name]
     if "client_types" in d:
         new["client_type_count"] = len(set(d["client_types"]))
+    if name in x.routed_by:
+        new["routed_by"] = x.routed_by[name]
     return new
 
 

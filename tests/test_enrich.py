@@ -150,6 +150,19 @@ def test_a_route_through_a_gateway_follows_only_the_calls_it_names() -> None:
     assert health.nodes == ("catalog", "checkout", "gw", "psp") and health.depth == 3
 
 
+def test_a_service_is_routed_by_the_first_other_service_whose_endpoints_route_to_it() -> None:
+    e = enriched({
+        "services": [{"name": n} for n in ("web", "bff", "auth", "self")],
+        "endpoints": [{"method": "POST", "path": "/login", "served_by": "web", "routes_to": ["auth"]},
+                      {"method": "GET", "path": "/me", "served_by": "bff", "routes_to": ["auth"]},
+                      {"method": "GET", "path": "/x", "served_by": "self", "routes_to": ["self"]}],
+        "interactions": [{"from": "web", "to": "auth"}, {"from": "bff", "to": "auth"}, {"from": "self", "to": "self"}],
+    })
+    by = {f.name: f.data for f in e.facts if f.kind == "service"}
+    assert by["auth"]["routed_by"] == "bff"
+    assert "routed_by" not in by["web"] and "routed_by" not in by["self"]
+
+
 def test_each_entry_service_has_one_worst_route_per_measure() -> None:
     facts = {f.key: f.data for f in enriched(GATEWAY).facts if f.kind == "path"}
     flags = {key: sorted(k for k in ("least_available_route", "deepest_route", "most_amplified_route") if d[k])

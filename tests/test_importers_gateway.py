@@ -537,3 +537,25 @@ def test_a_lua_module_that_cannot_be_read_is_said_and_the_import_goes_on(tmp_pat
     said = [(loc, text) for loc, text in doc.remarks if "Lua module api/a not read" in text]
     assert said and said[0][0].file.endswith("a.lua")
     assert "routes_to" not in fact(design_of([doc]), "endpoint:ANY /a").data
+
+
+LUA_DATA_CONF = fixture("gateway", "openresty-lua-data", "conf", "nginx.conf")
+
+
+def test_the_request_fields_a_lua_handler_reads_classify_its_data() -> None:
+    design = design_of(import_paths("gateway", [LUA_DATA_CONF], service="front"))
+    follow = fact(design, "endpoint:POST /api/user/follow")
+    follow_lua = fixture("gateway", "openresty-lua-data", "lua-scripts", "api", "user", "follow.lua")
+    assert follow.data["data_classification"] == "pii"  # post.user_id names the user it acts for
+    where = follow.locate("data_classification")
+    assert where.file.endswith("follow.lua") and where.line == line_of(follow_lua, "post.user_id")
+    # the most sensitive field wins: username and email (pii) over password (confidential)
+    assert fact(design, "endpoint:POST /api/user/signup").data["data_classification"] == "pii"
+    # titles and plots classify nothing; a field in a comment is not read
+    assert "data_classification" not in fact(design, "endpoint:POST /api/catalog/write").data
+
+
+def test_a_credential_a_lua_handler_only_requires_to_be_present_authenticates_nobody() -> None:
+    design = design_of(import_paths("gateway", [LUA_DATA_CONF], service="front"))
+    assert fact(design, "endpoint:POST /api/review/compose").data["authn"] == "none"
+    assert "authn" not in fact(design, "endpoint:POST /api/user/signup").data  # it passes the password on

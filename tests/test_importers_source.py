@@ -457,3 +457,174 @@ def test_code_nested_beyond_the_parser_is_a_remark_not_a_crash(tmp_path: Any) ->
     write(str(tmp_path), "svc/deep.js", "const app = express();\n" + "(" * 100000 + "\napp.get('/x', f);\n")
     docs = import_paths("source", [str(tmp_path / "svc")])
     assert any("deep.py" in str(at) for at, _why in docs[0].remarks)
+
+
+TOKEN_STORE = """\
+package auth;
+
+// a comment naming new InMemoryTokenStore() is no store
+@Configuration
+public class AuthorizationConfig {
+    private TokenStore tokenStore = new InMemoryTokenStore();
+}
+"""
+
+
+def test_code_building_an_in_memory_token_store_keeps_instance_local_state(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "auth/src/main/java/auth/AuthorizationConfig.java", TOKEN_STORE)
+    write(tmp, "auth/src/main/java/auth/UserController.java", SPRING)
+    # a read cache, a store in a comment or a test, and a JDBC token store keep no state of their own
+    write(tmp, "users/src/main/java/users/Config.java",
+          "class Config {\n  Cache c = CacheBuilder.newBuilder().build();\n"
+          "  TokenStore s = new JdbcTokenStore(ds);\n  /* new MapSessionRepository() */\n}\n")
+    write(tmp, "users/src/test/java/users/ConfigTest.java", "class T { Object s = new InMemoryTokenStore(); }\n")
+    write(tmp, "web/server.js", "const session = require('express-session');\n"
+          "app.use(session({ store: new session.MemoryStore(), secret: process.env.S }));\n")
+    design = load_documents(load_artifacts([f"source={tmp}/auth", f"source={tmp}/users", f"source={tmp}/web"]))
+    auth = fact(design, "service:auth")
+    assert auth.data["state"] == "instance_local"
+    assert (auth.fields["state"].file.endswith("AuthorizationConfig.java"), auth.fields["state"].line) == (True, 6)
+    assert fact(design, "service:web").data["state"] == "instance_local"
+    assert "state" not in fact(design, "service:users").data
+
+
+AUTH_SERVER = """\
+package auth;
+
+@Configuration
+@EnableAuthorizationServer
+public class OAuth2Config extends AuthorizationServerConfigurerAdapter {
+}
+"""
+
+LOGIN = """\
+import jwt
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/login", methods=["GET"])
+def login():
+    return {"token": jwt.encode({"user": "u"}, KEY, algorithm="RS256")}
+"""
+
+
+@pytest.mark.parametrize(("files", "line"), [
+    pytest.param({"auth/src/main/java/auth/OAuth2Config.java": AUTH_SERVER}, 4, id="authorization-server"),
+    pytest.param({"users/app.py": LOGIN}, 9, id="jwt-signed-by-a-service-with-a-login-route"),
+])
+def test_code_that_issues_its_users_tokens_makes_a_home_grown_identity_provider(
+        tmp_path: Any, files: dict[str, str], line: int) -> None:
+    tmp = str(tmp_path)
+    for name, text in files.items():
+        write(tmp, name, text)
+    service = next(iter(files)).split("/")[0]
+    sec = fact(load_documents(load_artifacts([f"source={tmp}/{service}"])), "security:security")
+    assert sec.data["identity_provider_kind"] == "custom"
+    assert sec.fields["identity_provider_kind"].line == line
+
+
+def test_a_jwt_signed_by_a_service_without_a_login_route_is_no_identity_provider(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "reports/app.py", LOGIN.replace('"/login"', '"/reports"'))
+    write(tmp, "docs/Config.java", "// @EnableAuthorizationServer\nclass Config {}\n")
+    design = load_documents(load_artifacts([f"source={tmp}/reports", f"source={tmp}/docs"]))
+    assert "security:security" not in design.by_key()
+
+
+LOGIN_CHECK = """\
+app.post('/login', (req, res) => {
+    if (req.body.password === undefined || req.body.password !== req.body.confirm_password) {
+        return res.status(400).send('no password');
+    }
+    // bcrypt.compare(req.body.password, user.password) is not what this code does:
+    users.findOne({name: req.body.name}).then((user) => {
+        if (user.password == req.body.password) {
+            res.json(user);
+        }
+    });
+});
+"""
+
+
+def test_a_stored_password_compared_with_the_requests_as_is_is_kept_in_plaintext(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "user/server.js", LOGIN_CHECK)
+    write(tmp, "hashed/server.js", LOGIN_CHECK.replace("user.password == req.body.password",
+                                                      "await bcrypt.compare(req.body.password, user.password)"))
+    design = load_documents(load_artifacts([f"source={tmp}/user", f"source={tmp}/hashed"]))
+    user = fact(design, "service:user")
+    assert (user.data["password_hashing"], user.fields["password_hashing"].line) == ("plaintext", 7)
+    assert "password_hashing" not in fact(design, "service:hashed").data
+
+
+PAYMENT = """\
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/pay/<id>", methods=["POST"])
+def pay(id):
+    cart = request.get_json()
+    charge(id, cart.get("total", 0))
+    return "ok"
+
+
+@app.route("/transfer", methods=["POST"])
+def transfer():
+    body = request.get_json()
+    move(body["amount"])  # the sum a customer chooses to send is theirs to say
+    return "ok"
+
+
+@app.route("/quote", methods=["GET", "POST"])
+def quote():
+    return str(request.json["price"])
+"""
+
+
+def test_a_write_handler_reading_a_price_or_total_from_the_request_takes_the_amount_from_the_client(
+        tmp_path: Any) -> None:
+    write(str(tmp_path), "payment/payment.py", PAYMENT)
+    design = load_documents(load_artifacts([f"source={tmp_path}/payment"]))
+    pay = fact(design, "endpoint:payment-POST-/pay/-id")
+    assert pay.data["amount_from_client"] is True
+    assert "amount_from_client" not in fact(design, "endpoint:payment-POST-/transfer").data
+    assert fact(design, "endpoint:payment-POST-/quote").data["amount_from_client"] is True
+    assert "amount_from_client" not in fact(design, "endpoint:payment-GET-/quote").data
+
+
+PUBLISHER = """\
+import pika
+
+AUDIT = 'audit'
+
+
+class Publisher:
+    EXCHANGE = 'shop'
+    ROUTING_KEY = 'orders'
+
+    def _publish(self, msg, key):
+        self._channel.basic_publish(exchange=self.EXCHANGE, routing_key=self.ROUTING_KEY,
+                                    properties=pika.BasicProperties(headers={}), body=msg)
+        self._channel.basic_publish(exchange='', routing_key=AUDIT, body=msg,
+                                    properties=pika.BasicProperties(delivery_mode=2))
+        self._channel.basic_publish(exchange='', routing_key=key, body=msg)  # a key known at run time only
+"""
+
+
+@pytest.mark.parametrize("confirms", [False, True], ids=["no-confirms", "confirm-delivery"])
+def test_pika_publications_are_channels_with_what_their_calls_show(tmp_path: Any, confirms: bool) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "payment/rabbitmq.py", PUBLISHER)
+    write(tmp, "payment/app.py", "def connect(ch):\n    ch.confirm_delivery()\n" if confirms else "x = 1\n")
+    design = load_documents(load_artifacts([f"source={tmp}/payment"]))
+    orders, audit = fact(design, "channel:orders"), fact(design, "channel:audit")
+    assert (orders.data["durable"], orders.location.line) == (False, 11)
+    assert "durable" not in audit.data
+    assert orders.data.get("producer_acks") == (None if confirms else "none")
+    assert fact(design, "interaction:payment->orders").data["style"] == "async"
+    assert sorted(k for k in design.by_key() if k.startswith("channel:")) == ["channel:audit", "channel:orders"]

@@ -27,9 +27,17 @@ parameter named like an id is ``takes_object_id``; a login, sign-up or token ope
 to check, as field names are); a store write in the handler, or in a function of the file it calls, is
 ``mutating``; a session or token cookie it sets gets its flags (the framework's defaults when left out); a URL
 it takes from the request and fetches, compared with nothing on the way, is ``fetches_user_url`` without
-``url_allowlist``. When no code of the service (PHP included) names a credential, session, cookie, token or
-security framework, its routes authenticate and authorise no caller (``none``); otherwise authentication and
-authorisation stay unknown, and the review asks for them.
+``url_allowlist``; a Python handler of a write that reads a price or total from the request's input
+(``cart.get('total')``) has ``amount_from_client``. When no code of the service (PHP included) names a credential,
+session, cookie, token or security framework, its routes authenticate and authorise no caller (``none``);
+otherwise authentication and authorisation stay unknown, and the review asks for them. Code that builds an
+in-process store of state that exists nowhere else (an in-memory OAuth2 token store, a map-backed session
+repository: the catalogue's ``local_state_stores``) keeps the service's state in one instance (``state:
+instance_local``); code that issues the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a
+service with a login, token or sign-up route: the catalogue's ``token_issuers``) makes the identity provider a
+home-grown one (``security.identity_provider_kind: custom``); code that compares a stored password with the
+request's as they are keeps passwords in plaintext (``password_hashing: plaintext``). The channels its code
+publishes to are read by ``code_messages``.
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -56,7 +64,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_secrets
+from engine.importers import code_calls, code_messages, code_secrets, infra
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -89,6 +97,24 @@ class Route:
     """The flags of the session or token cookie its handler sets (stated, or the framework's default), and where."""
     fetch: str | None = None
     """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
+    amount: str | None = None
+    """Where its handler reads a price or total from the request body, when it does."""
+
+
+@dataclass(frozen=True)
+class Traits:
+    """What a service's code says of the whole service, each with what shows it and where."""
+
+    local_state: tuple[str, Location] | None = None
+    """The first in-process store of state that exists nowhere else its code builds (catalogue
+    ``local_state_stores``)."""
+    token_issuer: tuple[str, Location] | None = None
+    """How its code issues its users' tokens itself (catalogue ``token_issuers``)."""
+    plaintext_password: tuple[str, Location] | None = None
+    """Where its code compares a stored password with the request's as they are (catalogue
+    ``plaintext_password_checks``)."""
+    publishes: tuple[code_messages.Publish, ...] = ()
+    """The channels its code publishes to (``code_messages``)."""
 
 
 @dataclass
@@ -106,6 +132,8 @@ class RoutesDocument(ArtifactDocument):
     """Its outbound HTTP calls (``code_calls``), joined with the deployment by ``compose``."""
     names: frozenset[str] = frozenset()
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
+    traits: Traits = Traits()
+    """What its code says of the whole service."""
 
 
 # --------------------------------------------------------------------------------------
@@ -150,7 +178,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits))
+                secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values())))
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
@@ -164,6 +192,33 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
 
 _CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
                          r"secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
+
+
+def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
+    """What a service's code says of the whole service (comments skipped): the first in-process store of state
+    that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
+    issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
+    sign-up route: catalogue ``token_issuers``), and a stored password it compares with the request's as they
+    are (catalogue ``plaintext_password_checks``)."""
+    cat = infra.catalog()
+    codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
+    logs_in = any(r.path.rstrip("/").rsplit("/", 1)[-1].lower() in AUTH_FLOW_NAMES for r in routes)
+    signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
+    return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
+                  plaintext_password=_first(codes, [cat.plaintext_password_checks]),
+                  publishes=code_messages.publishes(texts))
+
+
+def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
+    """The first match of the first pattern that matches in any of the codes: (the text matched, where)."""
+    for pattern in patterns:
+        for path, code in codes:
+            m = pattern.search(code)
+            if m is not None:
+                line = code.count("\n", 0, m.start()) + 1
+                column = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
+                return " ".join(m.group(0).split()).rstrip("( "), Location(path, line, column)
+    return None
 
 
 def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
@@ -291,8 +346,10 @@ def python_routes(path: str, text: str) -> list[Route]:
                            c.func.attr == "set_cookie" and _flask_cookie(path, c)), None)
             # a handler of several methods writes for its unsafe ones (``if request.method == "PUT"``), not for GET
             fetch = _user_url_fetch(path, node, functions)
+            amount = _client_amount(path, node)
             out.extend(Route(m, join(prefix, route), at, f"{framework} route", cookie=cookie, fetch=fetch,
-                             writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None)
+                             writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None,
+                             amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None)
                        for m in methods)
     return out
 
@@ -319,8 +376,7 @@ def _user_url_fetch(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef,
     """Where a handler (or a function of the module it passes the value to, one level) fetches a URL it took from
     the request (``requests.post(url=redirect_uri)``), when that value is never compared or tested on the way
     (no allowlist). None when nothing shows such a fetch."""
-    tainted = {t.id for n in ast.walk(func) if isinstance(n, ast.Assign) and _REQUEST_INPUT.search(ast.unparse(n.value))
-               for t in n.targets if isinstance(t, ast.Name)}
+    tainted = _request_names(func)
     scopes: list[tuple[ast.AST, set[str]]] = [(func, tainted)]
     for call in (n for n in ast.walk(func) if isinstance(n, ast.Call)):
         helper = functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
@@ -342,6 +398,38 @@ def _user_url_fetch(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef,
             url = next((k.value for k in c.keywords if k.arg == "url"), c.args[0] if c.args else None)
             if isinstance(url, ast.Name) and url.id in names and not ({url.id} | tainted) & checked:
                 return f"{ast.unparse(c.func)}(url={url.id}) at {path}:{c.lineno}, {url.id} taken from the request"
+    return None
+
+
+def _request_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names a handler assigns from the request's input (``cart = request.get_json()``)."""
+    return {t.id for n in ast.walk(func) if isinstance(n, ast.Assign) and _REQUEST_INPUT.search(ast.unparse(n.value))
+            for t in n.targets if isinstance(t, ast.Name)}
+
+
+# What a request names the money an operation charges by (a transfer's chosen ``amount`` is the client's to say).
+_AMOUNT_KEYS = frozenset({"total", "subtotal", "grand_total", "price", "unit_price", "cost"})
+
+
+def _client_amount(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """Where a handler reads a price or total from the request's input (``cart.get('total')`` of ``cart =
+    request.get_json()``, ``request.json['price']``). None when it reads none."""
+    tainted = _request_names(func)
+
+    def from_request(value: ast.expr) -> bool:
+        named = isinstance(value, ast.Name) and value.id in tainted
+        return named or _REQUEST_INPUT.search(ast.unparse(value)) is not None
+
+    for n in sorted((n for n in ast.walk(func) if isinstance(n, (ast.Call, ast.Subscript))),
+                    key=lambda n: (n.lineno, n.col_offset)):  # the first in the text
+        key: ast.expr | None = None
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args \
+                and from_request(n.func.value):
+            key = n.args[0]
+        elif isinstance(n, ast.Subscript) and from_request(n.value):
+            key = n.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() in _AMOUNT_KEYS:
+            return f"{ast.unparse(n)} at {path}:{n.lineno}"
     return None
 
 
@@ -660,11 +748,13 @@ class Front:
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
-          secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = ()) -> RoutesDocument:
+          secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
+          traits: Traits = Traits()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
     code_secrets.record(body, service, secrets)
+    _record_traits(body, service, traits)
     taken = set() if taken is None else taken
     for given in routes:
         r = replace(given, path=join(context, given.path)) if context else given
@@ -698,7 +788,26 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
-                          secrets=secrets)
+                          secrets=secrets, traits=traits)
+
+
+def _record_traits(body: Body, service: str, traits: Traits) -> None:
+    if traits.local_state is not None:
+        what, at = traits.local_state
+        body.set("services", service, "state", "instance_local", at)
+        body.note("services", service, f"state instance_local: its code keeps state in its own memory ({what}, "
+                                       f"{at}): a restart loses it and another instance does not see it")
+    if traits.token_issuer is not None:
+        what, at = traits.token_issuer
+        body.set("security", "security", "identity_provider_kind", "custom", at)
+        body.note("security", "security", f"identity_provider_kind custom: {service} issues its users' tokens "
+                                          f"itself ({what}, {at})")
+    if traits.plaintext_password is not None:
+        what, at = traits.plaintext_password
+        body.set("services", service, "password_hashing", "plaintext", at)
+        body.note("services", service, f"password_hashing plaintext: its code compares the stored password with "
+                                       f"the request's as they are ({what}, {at})")
+    code_messages.record(body, service, traits.publishes)
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
@@ -723,6 +832,9 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes:
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
+    if r.amount:
+        body.set("endpoints", ident, "amount_from_client", True, r.at)
+        body.note("endpoints", ident, f"amount_from_client: its handler reads the amount from the request ({r.amount})")
     if r.fetch:
         body.set("endpoints", ident, "fetches_user_url", True, r.at)
         body.set("endpoints", ident, "url_allowlist", False, r.at)
@@ -824,7 +936,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     for d in docs:
         if isinstance(d, RoutesDocument):
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()))
+                            d.secrets, links.get(d.service, ()), d.traits)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names))
         else:
             out.append(d)

@@ -21,19 +21,18 @@ Three configurations, each read as its own tool reads it:
   is the call's timeout, its ``retry_policy`` the retries (Envoy backs off exponentially with jitter);
   a cluster's ``circuit_breakers`` or ``outlier_detection`` is a circuit breaker. The gateway is named
   by ``node.cluster``.
-- nginx (``nginx.conf``, ``default.conf``, ``*.conf.template``): every ``location`` with a
-  ``proxy_pass`` or ``grpc_pass`` (through an ``upstream`` block's servers), and every one nginx answers
-  itself (``return``, or OpenResty's ``content_by_lua*``: the Lua modules its handler requires are found
-  through ``lua_package_path`` near the configuration, and the clients they open (catalogue
-  ``lua_clients``) are its ``routes_to`` and the gateway's calls; a handler whose Lua reads no credential
-  gets ``authn: none``; see ``lua_calls``). Methods come from ``limit_except`` or
-  ``if ($request_method = M)`` blocks (not a CORS ``OPTIONS``); a ``server`` whose every ``listen`` has
-  ``ssl`` serves its endpoints with TLS, one with none in plaintext (``tls: false``). ``*_by_lua_block``
-  bodies are Lua, not directives. ``proxy_read_timeout``
-  (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout, ``limit_req``
-  the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit it).
-  Regular-expression and named locations, variables in a proxied host and ``include``d files are not
-  read: each is a warning.
+- nginx (``nginx.conf``, ``default.conf``, ``*.conf.template``): every ``location`` with a ``proxy_pass`` or
+  ``grpc_pass`` (through an ``upstream`` block's servers), and every one nginx answers itself (``return``, or
+  OpenResty's ``content_by_lua*``: the Lua modules its handler requires are found through ``lua_package_path``
+  near the configuration, and the clients they open (catalogue ``lua_clients``) are its ``routes_to`` and the
+  gateway's calls; a handler whose Lua reads no credential gets ``authn: none``, and the request fields it reads
+  classify its data, as a hint; see ``lua_calls``). Methods come from ``limit_except`` or ``if ($request_method =
+  M)`` blocks (not a CORS ``OPTIONS``); a ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with
+  TLS, one with none in plaintext (``tls: false``). ``*_by_lua_block`` bodies are Lua, not directives.
+  ``proxy_read_timeout`` (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout,
+  ``limit_req`` the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit
+  it). Regular-expression and named locations, variables in a proxied host and ``include``d files are not read:
+  each is a warning.
 
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
@@ -58,7 +57,7 @@ from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers import lua_calls, nginx_conf
-from engine.importers.base import Body, fail, host_exposure, listing, mapping, safe_name, split_host
+from engine.importers.base import Body, fail, host_exposure, listing, mapping, most_sensitive, safe_name, split_host
 from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
 
@@ -915,6 +914,8 @@ class _Nginx:
         """Set while a location is read: its Lua handler reads no credential, and why that is known."""
         self.lua_method: tuple[str, Location] | None = None
         """Set while a location is read: the one method its Lua handler's reading of the request serves."""
+        self.lua_data: tuple[str, str, Location] | None = None
+        """Set while a location is read: the most sensitive data its Lua handler reads from the request (a hint)."""
         self.lua_paths: list[str] = []
         """``lua_package_path`` templates: where the Lua modules a handler requires are found."""
         self.routes = _Routes(path, "nginx", service, None, "setting")
@@ -1002,7 +1003,7 @@ class _Nginx:
             self._route(path, d, passes[0], here, methods)
         elif any(c.name in _SERVES_ITSELF for c in d.children):
             handler = next(c for c in d.children if c.name in _SERVES_ITSELF)
-            self.no_credential = self.object_id = self.lua_method = None
+            self.no_credential = self.object_id = self.lua_method = self.lua_data = None
             found = self._lua_calls(handler) if handler.name.startswith("content_by_lua") else None
             if self.lua_method is not None:  # the handler's code, over CORS `if` blocks that only add headers
                 methods = [self.lua_method]
@@ -1014,6 +1015,8 @@ class _Nginx:
                               tls=self.tls, unlimited=self._unlimited(d, here))
             for name, call in sorted(targets.items()):
                 self.routes.targets[name].calls.append(call)
+            if self.lua_data is not None:
+                self._lua_classification(methods, path, d.location, self.lua_data)
             if self.no_credential is not None:
                 for method, _mloc in methods or [("ANY", d.location)]:
                     ident = identity("endpoint", {"method": method, "path": path})
@@ -1060,6 +1063,9 @@ class _Nginx:
             texts.append(text)
             found += lua_calls.calls_in(module_file, text)
             self.lua_method = self.lua_method or lua_calls.request_method(module_file, text)
+            data = lua_calls.request_classification(module_file, text)
+            if data is not None and most_sensitive([d[:2] for d in (self.lua_data, data) if d]) == data[:2]:
+                self.lua_data = data
         if not read and not found:
             return None
         said = ", ".join(sorted({f"{c.host} ({c.what}, {c.location})" for c in found})) or "no client call"
@@ -1077,6 +1083,17 @@ class _Nginx:
             ids = [i for f, t in zip(read, texts[1:], strict=True) for i in lua_calls.object_ids(f, t)]
             if ids:
                 self.object_id = (ids[0][1], f"its Lua reads {ids[0][0]} from the request ({ids[0][1]})")
+
+    def _lua_classification(self, methods: list[tuple[str, Location]], path: str, at: Location,
+                            data: tuple[str, str, Location]) -> None:
+        """The data a Lua handler reads from the request classifies its endpoints' data (a hint, unless stated)."""
+        cls, name, where = data
+        for method, _mloc in methods or [("ANY", at)]:
+            ident = identity("endpoint", {"method": method, "path": path})
+            if "data_classification" not in (self.routes.body.get("endpoints", ident) or {}):
+                self.routes.body.set("endpoints", ident, "data_classification", cls, where)
+                self.routes.body.note("endpoints", ident, f"data_classification {cls} is a hint from the request field "
+                                                          f"'{name}' its Lua reads ({where}): override it if wrong")
 
     def _object_id(self, ident: str, read: tuple[Location, str]) -> None:
         """An unauthenticated handler that acts on an id from the request: nothing can check the caller owns it."""

@@ -101,7 +101,14 @@ class Catalog:
     consoles: tuple[tuple[re.Pattern[str], Console], ...] = ()
     lua_clients: tuple[LuaClient, ...] = ()
     lua_credentials: re.Pattern[str] = re.compile(r"(?!)")
+    lua_presence_checks: re.Pattern[str] = re.compile(r"(?!)")
     lua_object_ids: re.Pattern[str] = re.compile(r"(?!)")
+    lua_request_fields: re.Pattern[str] = re.compile(r"(?!)")
+    lua_user_fields: re.Pattern[str] = re.compile(r"(?!)")
+    local_state_stores: re.Pattern[str] = re.compile(r"(?!)")
+    token_servers: re.Pattern[str] = re.compile(r"(?!)")
+    token_signing: re.Pattern[str] = re.compile(r"(?!)")
+    plaintext_password_checks: re.Pattern[str] = re.compile(r"(?!)")
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
     config_server_names: re.Pattern[str] = re.compile(r"(?!)")
@@ -153,7 +160,14 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(data["secret_names"], re.IGNORECASE), tuple(consoles),
                    _lua_clients(data.get("lua_clients") or []),
                    re.compile(str(data.get("lua_credentials") or "(?!)"), re.IGNORECASE),
+                   re.compile(str(data.get("lua_presence_checks") or "(?!)")),
                    re.compile(str(data.get("lua_object_ids") or "(?!)")),
+                   re.compile(str((data.get("lua_request_fields") or {}).get("read") or "(?!)")),
+                   re.compile(str((data.get("lua_request_fields") or {}).get("user") or "(?!)")),
+                   re.compile(str(data.get("local_state_stores") or "(?!)")),
+                   re.compile(str((data.get("token_issuers") or {}).get("servers") or "(?!)")),
+                   re.compile(str((data.get("token_issuers") or {}).get("signing") or "(?!)")),
+                   re.compile(str(data.get("plaintext_password_checks") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
                    _timeout_variables(data.get("timeout_variables") or []),
                    re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE))

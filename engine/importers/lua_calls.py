@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from engine.errors import Location
 from engine.importers import infra
+from engine.importers.base import field_class, most_sensitive
 
 _REQUIRE = re.compile(r"""\brequire\s*\(?\s*["']([A-Za-z0-9_./-]+)["']""")
 _PARENTS = 3
@@ -40,8 +41,11 @@ class LuaCall:
 
 
 def reads_credentials(lua: str) -> bool:
-    """Whether Lua code (comments skipped) touches a credential: the catalogue's ``lua_credentials``."""
-    return infra.catalog().lua_credentials.search(code_only(lua)) is not None
+    """Whether Lua code (comments skipped) touches a credential: the catalogue's ``lua_credentials``, outside the
+    tests that a request field is present at all (``lua_presence_checks``: a password only required to be there
+    is checked by nobody)."""
+    cat = infra.catalog()
+    return cat.lua_credentials.search(cat.lua_presence_checks.sub(" ", code_only(lua))) is not None
 
 
 def object_ids(path: str, text: str) -> list[tuple[str, Location]]:
@@ -53,6 +57,27 @@ def object_ids(path: str, text: str) -> list[tuple[str, Location]]:
         line = code.count("\n", 0, m.start()) + 1
         seen.setdefault(m.group(0), Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1))
     return sorted(seen.items(), key=lambda kv: (kv[1].line, kv[1].column))
+
+
+def request_classification(path: str, text: str) -> tuple[str, str, Location] | None:
+    """The most sensitive data a Lua handler reads from the request, as a hint (comments skipped): a field the
+    shared classifier names (``post.password``: confidential, ``post.email``: pii), or one naming the user the
+    request acts for (``post.user_id``, catalogue ``lua_request_fields``), which makes it that user's data (pii).
+    (class, field, where it is first read), or None."""
+    cat = infra.catalog()
+    code = code_only(text)
+    found: list[tuple[str, str]] = []
+    where: dict[str, Location] = {}
+    for m in cat.lua_request_fields.finditer(code):
+        name = m.group("name")
+        cls = field_class(name) or ("pii" if cat.lua_user_fields.fullmatch(name) else None)
+        if cls is None or name in where:
+            continue
+        line = code.count("\n", 0, m.start()) + 1
+        where[name] = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
+        found.append((cls, name))
+    best = most_sensitive(found)
+    return (best[0], best[1], where[best[1]]) if best else None
 
 
 _POST_ARGS = re.compile(r"\bngx\.req\.get_post_args\s*\(")

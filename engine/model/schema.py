@@ -1584,6 +1584,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         # Most services in one public synchronous call tree this service is part of (where tracing pays off).
         "trace_path_services": _INT,
         "client_type_count": _INT,  # distinct client_types (web, mobile, partner...) one backend serves
+        # Another service whose endpoints route requests to this one (routes_to; the first by name): its front,
+        # a gateway or BFF. Unknown when no endpoint routes to it.
+        "routed_by": _REF,
         # The design's own ``kind`` (api, worker, gateway...): the engine's ``kind`` field names the fact kind,
         # so rules match the component's kind under this name.
         "type": FieldSpec(type="str", values=get_args(get_args(Service.model_fields["kind"].annotation)[0])),
