@@ -187,7 +187,7 @@ def test_a_new_rule_in_a_pack_is_picked_up_and_tested(tmp_path: os.PathLike[str]
     result = run("rules", "test", "--rules", team, team, "-v")
     assert result.exit_code == 0, result.output
     assert "service-without-owner::two-unowned" in result.output  # the case file beside it ran too
-    assert "3 passed, 0 failed (1 rules)" in result.output
+    assert "3 passed, 0 failed (1 rule)" in result.output
     assert "service-without-owner" in run("rules", "list", "--rules", team).output
     design = write(root, "facts/api.yaml", "source: api\nservices: [{name: orders}]\n")
     check = run("check", design, "--rules", team, "--format", "json", "--fail-on", "never", "--no-config")

@@ -98,7 +98,12 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
     rules_count = len({r.case.rule for r in results})
     click.echo(f"rules about rules: {len(CHECKS)} checks on {checked_rules} rules, {len(problems)} problems")
     click.echo(f"unknown policy: {checked} fields checked, {len(silent)} leave their rule silent")
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_count} rules)")
+    others = [text for n, text in (
+        (len(problems), f"{len(problems)} problem{'' if len(problems) == 1 else 's'} of the rules about rules"),
+        (len(silent), "1 field that leaves its rule silent" if len(silent) == 1
+         else f"{len(silent)} fields that leave their rule silent")) if n]
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_count} "
+               f"rule{'' if rules_count == 1 else 's'})" + (f"; also failing: {', '.join(others)}" if others else ""))
     sys.exit(common.EXIT_FINDINGS if failed or silent or problems else common.EXIT_OK)
 
 
