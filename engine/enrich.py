@@ -184,8 +184,9 @@ class _NodeFigures:
 
 @dataclass(frozen=True)
 class _Trees:
-    """The public paths and what they cover: every node of a call tree (``on_public_bits``), by the entry's
-    exposure, and each tree's service count with its bitset."""
+    """The public paths and what they cover: every node of the call tree of a user (not ``admin``) entry
+    (``on_public_bits``), every node of any tree by the entry's exposure, and each tree's service count with
+    its bitset."""
 
     paths: list[PathInfo]
     on_public_bits: int
@@ -219,8 +220,12 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
         figures = per_entry.get((entry, routes))
         if figures is None:
             figures = per_entry[(entry, routes)] = nf.entry(ch)
-            on_public_bits |= ch.reach
             spans.append(((ch.reach & nf.service_bits).bit_count(), ch.reach))
+        # An administrative entry (an operator console, a back-office function) starts an operator path: it
+        # keeps its path fact, which the rules on exposed surfaces read, but no user request waits on its tree,
+        # so it puts nothing on a public request path (the availability and latency rules' on_public_path).
+        if not ep.data.get("admin"):
+            on_public_bits |= ch.reach
         exposure_bits[exposure] = exposure_bits.get(exposure, 0) | ch.reach
         slo = slos.get(ep.name, {})
         lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))

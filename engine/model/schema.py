@@ -1576,6 +1576,8 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "inbound": _INT,
         "public_entry": _BOOL,
         "in_cycle": _BOOL,
+        # On the synchronous call tree of an entry point exposed beyond the system that is not ``admin``: an
+        # administrative entry (an operator console) starts an operator path, on which no user request waits.
         "on_public_path": _BOOL,
         # The widest exposure (public > partner > host) of the entry points whose synchronous call tree
         # holds it; unknown off every such tree. Likewise on interactions and datastores.
