@@ -143,6 +143,27 @@ def test_a_port_on_every_interface_is_host_published_and_one_on_a_global_address
     assert not d.of_kind("system")  # the file's name states no environment
 
 
+def test_a_broker_that_publishes_only_its_management_console_has_an_admin_entry(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          mq:
+            image: rabbitmq:3-management
+            ports: ["15672:15672"]
+          bus:
+            image: rabbitmq:3-management
+            ports: ["15672:15672", "5672:5672"]
+          api:
+            image: example/api
+            ports: ["15672:15672"]
+        """)
+    d = design_of(compose.import_file(path))
+    admin = {e.data["served_by"]: e.data.get("admin") for e in d.of_kind("endpoint")}
+    # Only the console is published: the entry is the console, an administrative surface.
+    # With AMQP published too, or on an image with no known console, the entry stands for every route.
+    assert admin == {"mq": True, "bus": None, "api": None}
+
+
 @pytest.mark.parametrize(("name", "environment"), [("docker-compose.dev.yml", "development"),
                                                    ("compose.local.yaml", "development"),
                                                    ("docker-compose-test.yml", "test")])

@@ -442,6 +442,19 @@ def _console(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Pat
     return True
 
 
+def _console_entry(body: Body, name: str, image: str | None, published: Sequence[tuple[Location, str]]) -> None:
+    """A reviewed service (a broker) whose every port published beyond the host's loopback is its image's web
+    console (``rabbitmq:3-management`` publishing 15672 only): its entry is that console, an administrative
+    surface (``admin``) that the rules on exposed surfaces read and on which no user request waits."""
+    console = catalog().console(image)
+    entry = safe_name(f"{name}-entry")
+    if console is None or not published or not body.has("endpoints", entry) \
+            or any(t.strip() != str(console.port) for _lc, t in published):
+        return
+    body.set("endpoints", entry, "admin", True, published[0][0])
+    body.note("endpoints", entry, f"admin true: the only port {name} publishes is its console, {console.what}")
+
+
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
          image: str | None, mounts: list[tuple[str, bool, Location]], auth: DatastoreAuth | None) -> None:
     loc = doc.locate(at)
@@ -486,6 +499,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             body.note("services", name, f"exposure {exp}: {why}")
             entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
                            _plain_http(doc, spec.get("ports"), (*at, "ports")))
+            _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
     else:
         body.set("services", name, "exposure", "internal", loc)
     if persistent:
