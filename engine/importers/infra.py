@@ -40,9 +40,10 @@ class Recognised:
     """What it was recognised by (``image redis``, ``name ends in -db``), for the import's notes."""
 
 
-ROLES = ("datastore", "broker", "proxy", "registry", "config_server", "observability", "load_generator")
+ROLES = ("datastore", "broker", "proxy", "registry", "config_server", "observability", "load_generator", "host_tool")
 NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
-                "load_generator": "a load generator or test client"}
+                "load_generator": "a load generator or test client",
+                "host_tool": "a convenience for the host machine that no service of the system calls"}
 """Roles whose workloads are not part of the system under review: said in a warning, left out of the design."""
 
 
