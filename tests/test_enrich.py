@@ -240,6 +240,17 @@ def test_datastores_naming_one_server_count_each_other() -> None:
         2, 2, 1, None]
 
 
+def test_one_datastore_stands_for_its_server_the_one_named_as_it_else_the_first_by_name() -> None:
+    data = {f.key: f.data for f in enriched({"datastores": [
+        {"name": "orders", "server": "main-mysql"}, {"name": "billing", "server": "main-mysql"},
+        {"name": "main-mysql", "server": "main-mysql"}, {"name": "zeta", "server": "pg"},
+        {"name": "alpha", "server": "pg"}, {"name": "cache"}]}).facts}
+    leads = {n: data[f"datastore:{n}"].get("server_lead") for n in ("orders", "billing", "main-mysql", "zeta", "alpha",
+                                                                     "cache")}
+    assert leads == {"orders": False, "billing": False, "main-mysql": True, "zeta": False, "alpha": True,
+                     "cache": None}
+
+
 @pytest.mark.parametrize(("cookie", "expected"), [
     ({"secure": True, "http_only": True, "same_site": "lax"}, False),
     ({"secure": True, "http_only": False}, True),
