@@ -143,7 +143,7 @@ def test_a_port_on_every_interface_is_host_published_and_one_on_a_global_address
     assert not d.of_kind("system")  # the file's name states no environment
 
 
-def test_a_broker_that_publishes_only_its_management_console_has_an_admin_entry(
+def test_a_broker_that_publishes_only_its_console_or_an_operator_tool_by_name_has_an_admin_entry(
         tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
         services:
@@ -156,12 +156,20 @@ def test_a_broker_that_publishes_only_its_management_console_has_an_admin_entry(
           api:
             image: example/api
             ports: ["15672:15672"]
+          monitoring:
+            image: example/shop-monitoring
+            ports: ["9000:8080"]
+          patient-monitoring:
+            image: example/patient-monitoring
+            ports: ["9001:8080"]
         """)
     d = design_of(compose.import_file(path))
     admin = {e.data["served_by"]: e.data.get("admin") for e in d.of_kind("endpoint")}
     # Only the console is published: the entry is the console, an administrative surface.
     # With AMQP published too, or on an image with no known console, the entry stands for every route.
-    assert admin == {"mq": True, "bus": None, "api": None}
+    # A workload named as an operator tool (catalogue console_names) is one; a business service is not.
+    assert admin == {"mq": True, "bus": None, "api": None, "monitoring": True, "patient-monitoring": None}
+    assert "monitoring" in {s.name for s in d.of_kind("service")}  # still reviewed
 
 
 @pytest.mark.parametrize(("name", "environment"), [("docker-compose.dev.yml", "development"),

@@ -40,10 +40,11 @@ from typing import Any
 
 from engine.errors import ArchplanError, Location
 from engine.importers import dockerfile, traefik
-from engine.importers.base import Body, entry_endpoint, fail, listing, load_one, mapping, safe_name
+from engine.importers.base import Body, console_entry, entry_endpoint, fail, listing, load_one, mapping, safe_name
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
     NOT_REVIEWED,
+    OPERATOR_TOOL,
     AddressBook,
     DatastoreAuth,
     Edge,
@@ -443,16 +444,19 @@ def _console(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Pat
 
 
 def _console_entry(body: Body, name: str, image: str | None, published: Sequence[tuple[Location, str]]) -> None:
-    """A reviewed service (a broker) whose every port published beyond the host's loopback is its image's web
-    console (``rabbitmq:3-management`` publishing 15672 only): its entry is that console, an administrative
-    surface (``admin``) that the rules on exposed surfaces read and on which no user request waits."""
-    console = catalog().console(image)
-    entry = safe_name(f"{name}-entry")
-    if console is None or not published or not body.has("endpoints", entry) \
-            or any(t.strip() != str(console.port) for _lc, t in published):
+    """A reviewed service whose published entry is an operator console: its every port published beyond the
+    host's loopback is its image's web console (``rabbitmq:3-management`` publishing 15672 only), or its name
+    says it is one (catalogue ``console_names``: a Hystrix dashboard, a service named ``monitoring``). The entry
+    is then an administrative surface (``admin``) that the rules on exposed surfaces read and on which no user
+    request waits."""
+    cat = catalog()
+    console = cat.console(image)
+    if not published:
         return
-    body.set("endpoints", entry, "admin", True, published[0][0])
-    body.note("endpoints", entry, f"admin true: the only port {name} publishes is its console, {console.what}")
+    if console is not None and all(t.strip() == str(console.port) for _lc, t in published):
+        console_entry(body, name, published[0][0], f"the only port {name} publishes is its console, {console.what}")
+    elif cat.console_names.fullmatch(name):
+        console_entry(body, name, published[0][0], OPERATOR_TOOL.format(name=name))
 
 
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,

@@ -45,6 +45,8 @@ NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
                 "load_generator": "a load generator or test client",
                 "host_tool": "a convenience for the host machine that no service of the system calls"}
 """Roles whose workloads are not part of the system under review: said in a warning, left out of the design."""
+OPERATOR_TOOL = "{name} is an operator tool by its name (a monitoring dashboard or metrics stream)"
+"""Why a workload named in the catalogue's ``console_names`` has an ``admin`` entry."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Catalog:
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
     config_server_names: re.Pattern[str] = re.compile(r"(?!)")
+    console_names: re.Pattern[str] = re.compile(r"(?!)")
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -171,7 +174,8 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("plaintext_password_checks") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
                    _timeout_variables(data.get("timeout_variables") or []),
-                   re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE))
+                   re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE),
+                   re.compile(str(data.get("console_names") or "(?!)"), re.IGNORECASE))
 
 
 def _timeout_variables(entries: Any) -> tuple[TimeoutVariable, ...]:

@@ -32,7 +32,7 @@ from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
 from engine.importers import infra, istio
-from engine.importers.base import Body, entry_endpoint, route_endpoint, safe_name
+from engine.importers.base import Body, console_entry, entry_endpoint, route_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
 from engine.importers.istio import Entry
 from engine.model.kinds import identity
@@ -721,6 +721,8 @@ def _record_exposure(body: Body, w: _Workload) -> None:
             else:
                 route_endpoint(body, w.name, e.path or "/", e.route_at or e.at, e.why, exact=e.exact,
                                routes_to=e.target if e.via else None)
+        if exps[0].exposure != "internal" and infra.catalog().console_names.fullmatch(w.name):
+            console_entry(body, w.name, exps[0].at, infra.OPERATOR_TOOL.format(name=w.name))
     else:
         body.set(section, w.name, "exposure", "internal", at)
 
