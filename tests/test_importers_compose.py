@@ -172,6 +172,27 @@ def test_a_broker_that_publishes_only_its_console_or_an_operator_tool_by_name_ha
     assert "monitoring" in {s.name for s in d.of_kind("service")}  # still reviewed
 
 
+def test_a_change_data_capture_relay_is_a_worker_that_reads_the_database_in_the_background(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          db:
+            image: mysql:8.0
+          cdc:
+            image: eventuateio/eventuate-cdc-service:0.4.0.RELEASE
+            environment:
+              READER_DATASOURCEURL: jdbc:mysql://db/eventuate
+          orders:
+            image: example/orders
+            environment:
+              SPRING_DATASOURCE_URL: jdbc:mysql://db/orders
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "service:cdc").data["kind"] == "worker"
+    assert fact(d, "interaction:cdc->db").data["during"] == "background"  # a replication client: no request waits
+    assert "during" not in fact(d, "interaction:orders->db").data
+
+
 @pytest.mark.parametrize(("name", "environment"), [("docker-compose.dev.yml", "development"),
                                                    ("compose.local.yaml", "development"),
                                                    ("docker-compose-test.yml", "test")])

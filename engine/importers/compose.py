@@ -64,6 +64,7 @@ from engine.importers.infra import (
     mounted_secrets,
     recognise,
     record_cache_roles,
+    record_cdc,
     record_datastore_auth,
     record_datastore_nodes,
     record_edge_timeout,
@@ -276,7 +277,7 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
             body.fact("externals", {"name": target}, loc)
             body.note("externals", target, "inferred from a URL in the configuration: confirm it is a third party")
         data = edge_fact(Edge(source, target, edge.protocol if edge else None,
-                              evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt)
+                              evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt, src)
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
         key = body.fact("interactions", data, loc)
@@ -493,6 +494,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         record_registry(body, name, auth, doc.locate((*at, "image")) if image else loc, rec.why)
     elif rec is not None and rec.role == "config_server":
         body.note("services", name, f"a configuration server by its {rec.why}: its clients call it as they start")
+    elif rec is not None and rec.role == "cdc":
+        record_cdc(body, name, doc.locate((*at, "image")) if image else loc, rec.why)
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))

@@ -491,7 +491,7 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
         if e.external:
             body.fact("externals", {"name": e.target}, e.location or Location(path))
             body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
-        data = infra.edge_fact(e, kinds.get(e.target))
+        data = infra.edge_fact(e, kinds.get(e.target), src)
         ident = body.fact("interactions", data, e.location or Location(path))
         infra.record_edge_timeout(body, data, e)
         whole = infra.given_whole(e, mentions.get(e.source, ())) if kinds.get(e.target) is None else None
@@ -644,6 +644,8 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         body.note(section, w.name, f"kind gateway: a reverse proxy by its {w.rec.why}")
     elif w.rec is not None and w.rec.role == "registry":
         infra.record_registry(body, w.name, w.registry_auth, o.loc(*pod, "containers"), w.rec.why)
+    elif w.rec is not None and w.rec.role == "cdc":
+        infra.record_cdc(body, w.name, o.loc(*pod, "containers"), w.rec.why)
     if replicas:
         body.set(section, w.name, "replicas", replicas[0], replicas[1])
     for probe, fld in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):
