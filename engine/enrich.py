@@ -184,8 +184,9 @@ class _NodeFigures:
 
 @dataclass(frozen=True)
 class _Trees:
-    """The public paths and what they cover: every node of a call tree (``on_public_bits``), by the entry's
-    exposure, and each tree's service count with its bitset."""
+    """The public paths and what they cover: every node of the call tree of a user (not ``admin``) entry
+    (``on_public_bits``), every node of any tree by the entry's exposure, and each tree's service count with
+    its bitset."""
 
     paths: list[PathInfo]
     on_public_bits: int
@@ -219,8 +220,12 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
         figures = per_entry.get((entry, routes))
         if figures is None:
             figures = per_entry[(entry, routes)] = nf.entry(ch)
-            on_public_bits |= ch.reach
             spans.append(((ch.reach & nf.service_bits).bit_count(), ch.reach))
+        # An administrative entry (an operator console, a back-office function) starts an operator path: it
+        # keeps its path fact, which the rules on exposed surfaces read, but no user request waits on its tree,
+        # so it puts nothing on a public request path (the availability and latency rules' on_public_path).
+        if not ep.data.get("admin"):
+            on_public_bits |= ch.reach
         exposure_bits[exposure] = exposure_bits.get(exposure, 0) | ch.reach
         slo = slos.get(ep.name, {})
         lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
@@ -398,6 +403,7 @@ class _Context:
     users_of: dict[str, set[str]]
     writers_of: dict[str, set[str]]
     servers: dict[str, int]  # server -> datastores on it
+    server_lead: dict[str, str]  # server -> the datastore that stands for it: the one named as it, else the first
     producers: dict[str, set[str]]  # channel -> services that call it
     routed_by: dict[str, str]  # service -> the first service (by name) whose endpoints route requests to it
 
@@ -437,9 +443,14 @@ def _context(design: Design) -> _Context:
             if target != front and (target not in routed_by or front < routed_by[target]):
                 routed_by[target] = front
     servers: dict[str, int] = {}
+    server_lead: dict[str, str] = {}
     for ds in design.of_kind("datastore"):
         if "server" in ds.data:
-            servers[ds.data["server"]] = servers.get(ds.data["server"], 0) + 1
+            server = ds.data["server"]
+            servers[server] = servers.get(server, 0) + 1
+            lead = server_lead.get(server)
+            if lead is None or (lead != server and (ds.name == server or ds.name < lead)):
+                server_lead[server] = ds.name
     return _Context(
         g=g, c=c, done=done, paths=trees.paths, services=services, system=system, observability=observability,
         slos=slos, fan_out=nf.fan_out, public_services={ep.data["served_by"] for ep, _exposure in publics},
@@ -450,7 +461,7 @@ def _context(design: Design) -> _Context:
         above=above, caller_timeout=_caller_timeouts(design, g, c), inbound=inbound, access=acc.facts,
         unknown_mode=acc.unknown_mode, classified_services=acc.classified_services,
         classification_known=acc.classification_known, users_of=users_of, writers_of=writers_of,
-        servers=servers, producers=producers, routed_by=routed_by)
+        servers=servers, server_lead=server_lead, producers=producers, routed_by=routed_by)
 
 
 # --------------------------------------------------------------------------------------
@@ -615,6 +626,7 @@ class DatastoreFields(TypedDict, total=False):
     backup_exceeds_rpo: bool
     workload_count: int
     server_datastore_count: int
+    server_lead: bool
 
 
 def _datastore_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> DatastoreFields:
@@ -638,6 +650,7 @@ def _datastore_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]
         new["workload_count"] = len(set(d["workloads"]))
     if "server" in d:
         new["server_datastore_count"] = x.servers[d["server"]]
+        new["server_lead"] = x.server_lead[d["server"]] == name
     return new
 
 

@@ -209,12 +209,46 @@ def test_a_host_published_entry_is_an_entry_point_of_narrower_exposure_than_a_pu
     # An endpoint without an exposure of its own takes its service's (the rules on exposed endpoints read it).
     assert facts["endpoint:GET /"]["exposure"] == "host" and facts["endpoint:GET /admin"]["exposure"] == "internal"
 
+def test_an_admin_entry_starts_an_operator_path_that_puts_nothing_on_a_public_request_path() -> None:
+    e = enriched({
+        "services": [{"name": "web", "exposure": "host"}, {"name": "tracing", "exposure": "host"},
+                     {"name": "cart"}, {"name": "traces"}],
+        "endpoints": [{"method": "GET", "path": "/", "served_by": "web"},
+                      {"name": "tracing-ui", "method": "GET", "path": "/search", "served_by": "tracing",
+                       "admin": True},
+                      {"name": "web-admin", "method": "GET", "path": "/admin", "served_by": "web", "admin": True}],
+        "interactions": [{"from": "web", "to": "cart", "style": "sync"},
+                         {"from": "tracing", "to": "traces", "style": "sync"}],
+    })
+    facts = {f.key: f.data for f in e.facts}
+    # The console keeps its path fact (the rules on exposed surfaces read it) and its exposure ...
+    assert {p.entry for p in e.paths} == {"GET /", "tracing-ui", "web-admin"}
+    assert facts["service:tracing"]["public_entry"] is True and facts["service:tracing"]["entry_exposure"] == "host"
+    # ... but no user request waits on its tree.
+    assert facts["service:tracing"]["on_public_path"] is False
+    assert facts["service:traces"]["on_public_path"] is False
+    assert facts["interaction:tracing->traces"]["on_public_path"] is False
+    # A service that serves users as well stays on their path, whatever admin entry it also serves.
+    assert facts["service:web"]["on_public_path"] is True and facts["service:cart"]["on_public_path"] is True
+
+
 def test_datastores_naming_one_server_count_each_other() -> None:
     data = {f.key: f.data for f in enriched({"datastores": [
         {"name": "orders", "server": "main-mysql"}, {"name": "billing", "server": "main-mysql"},
         {"name": "audit", "server": "audit-pg"}, {"name": "cache"}]}).facts}
     assert [data[f"datastore:{n}"].get("server_datastore_count") for n in ("orders", "billing", "audit", "cache")] == [
         2, 2, 1, None]
+
+
+def test_one_datastore_stands_for_its_server_the_one_named_as_it_else_the_first_by_name() -> None:
+    data = {f.key: f.data for f in enriched({"datastores": [
+        {"name": "orders", "server": "main-mysql"}, {"name": "billing", "server": "main-mysql"},
+        {"name": "main-mysql", "server": "main-mysql"}, {"name": "zeta", "server": "pg"},
+        {"name": "alpha", "server": "pg"}, {"name": "cache"}]}).facts}
+    leads = {n: data[f"datastore:{n}"].get("server_lead") for n in ("orders", "billing", "main-mysql", "zeta", "alpha",
+                                                                     "cache")}
+    assert leads == {"orders": False, "billing": False, "main-mysql": True, "zeta": False, "alpha": True,
+                     "cache": None}
 
 
 @pytest.mark.parametrize(("cookie", "expected"), [

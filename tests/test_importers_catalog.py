@@ -45,6 +45,9 @@ from tests.importer_helpers import line_of
     ("otel/opentelemetry-collector-contrib:0.100.0", "observability", "observability"),
     ("locustio/locust:2.28.0", "load_generator", "load_generator"),
     ("grafana/k6:0.51.0", "load_generator", "load_generator"),
+    ("defreitas/dns-proxy-server", "host_tool", "host_tool"),  # resolves container names for the host
+    ("eventuateio/eventuate-cdc-service:0.4.0.RELEASE", "cdc", "cdc"),
+    ("quay.io/debezium/server:2.6", "cdc", "cdc"),
     ("hyness/spring-cloud-config-server:4.1", "config_server", "config_server"),
     ("springcloud/configserver", "config_server", "config_server"),
     ("sqshq/piggymetrics-mongodb", "datastore", "mongodb"),  # a project's own build of a datastore

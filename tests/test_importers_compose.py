@@ -143,6 +143,56 @@ def test_a_port_on_every_interface_is_host_published_and_one_on_a_global_address
     assert not d.of_kind("system")  # the file's name states no environment
 
 
+def test_a_broker_that_publishes_only_its_console_or_an_operator_tool_by_name_has_an_admin_entry(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          mq:
+            image: rabbitmq:3-management
+            ports: ["15672:15672"]
+          bus:
+            image: rabbitmq:3-management
+            ports: ["15672:15672", "5672:5672"]
+          api:
+            image: example/api
+            ports: ["15672:15672"]
+          monitoring:
+            image: example/shop-monitoring
+            ports: ["9000:8080"]
+          patient-monitoring:
+            image: example/patient-monitoring
+            ports: ["9001:8080"]
+        """)
+    d = design_of(compose.import_file(path))
+    admin = {e.data["served_by"]: e.data.get("admin") for e in d.of_kind("endpoint")}
+    # Only the console is published: the entry is the console, an administrative surface.
+    # With AMQP published too, or on an image with no known console, the entry stands for every route.
+    # A workload named as an operator tool (catalogue console_names) is one; a business service is not.
+    assert admin == {"mq": True, "bus": None, "api": None, "monitoring": True, "patient-monitoring": None}
+    assert "monitoring" in {s.name for s in d.of_kind("service")}  # still reviewed
+
+
+def test_a_change_data_capture_relay_is_a_worker_that_reads_the_database_in_the_background(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          db:
+            image: mysql:8.0
+          cdc:
+            image: eventuateio/eventuate-cdc-service:0.4.0.RELEASE
+            environment:
+              READER_DATASOURCEURL: jdbc:mysql://db/eventuate
+          orders:
+            image: example/orders
+            environment:
+              SPRING_DATASOURCE_URL: jdbc:mysql://db/orders
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "service:cdc").data["kind"] == "worker"
+    assert fact(d, "interaction:cdc->db").data["during"] == "background"  # a replication client: no request waits
+    assert "during" not in fact(d, "interaction:orders->db").data
+
+
 @pytest.mark.parametrize(("name", "environment"), [("docker-compose.dev.yml", "development"),
                                                    ("compose.local.yaml", "development"),
                                                    ("docker-compose-test.yml", "test")])

@@ -504,6 +504,31 @@ def test_a_lua_handler_that_reads_the_body_serves_post_whatever_the_cors_branche
     assert "endpoint:ANY /api/account/profile" in keys  # its Lua reads neither: the method stays unknown
 
 
+def test_cors_header_blocks_for_several_methods_set_none_apart(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "site.conf", """
+        http {
+          server {
+            listen 8080;
+            location /api/followers {
+              if ($request_method = 'OPTIONS') { return 204; }
+              if ($request_method = 'POST') { add_header 'Access-Control-Allow-Origin' '*'; }
+              if ($request_method = 'GET') { add_header 'Access-Control-Allow-Origin' '*'; }
+              content_by_lua 'ngx.say("[]")';
+            }
+            location /api/upload {
+              if ($request_method = 'PUT') { add_header 'Access-Control-Allow-Origin' '*'; }
+              if ($request_method = 'GET') { return 405; }
+              content_by_lua 'ngx.say("ok")';
+            }
+          }
+        }
+        """)
+    keys = {k for k in design_of(import_paths("gateway", [path], service="web")).by_key() if k.startswith("endpoint:")}
+    # One location whose handler serves GET and POST alike: one route, not two.
+    # A block that does something (return 405) names its method; a lone header block still names one.
+    assert keys == {"endpoint:ANY /api/followers", "endpoint:GET /api/upload", "endpoint:PUT /api/upload"}
+
+
 def test_lua_request_method_needs_one_kind_of_argument_and_skips_comments() -> None:
     from engine.importers.lua_calls import request_method
 

@@ -179,6 +179,29 @@ def test_a_latest_image_makes_the_release_mutable_and_a_digest_immutable(tmp_pat
     assert "immutable_artifacts" not in fact(d, "deployment:payment").data
 
 
+def test_a_workload_named_as_an_operator_tool_has_an_admin_entry(tmp_path: object) -> None:
+    manifests = [f"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: {n}}}
+        spec:
+          selector: {{matchLabels: {{app: {n}}}}}
+          template:
+            metadata: {{labels: {{app: {n}}}}}
+            spec:
+              containers: [{{name: {n}, image: "shop/{n}:1.0"}}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {{name: {n}}}
+        spec: {{type: NodePort, selector: {{app: {n}}}, ports: [{{port: 8080}}]}}
+        """ for n in ("monitoring", "patient-monitoring")]
+    path = write(str(tmp_path), "apps.yaml", "---".join(manifests))
+    d = design_of(kubernetes.import_path(path))
+    admin = {e.data["served_by"]: e.data.get("admin") for e in d.of_kind("endpoint")}
+    assert admin == {"monitoring": True, "patient-monitoring": None}
+
+
 def test_a_secret_whose_values_are_in_the_manifests_is_a_literal_secret_of_its_readers(tmp_path: object) -> None:
     path = write(str(tmp_path), "app.yaml", """
         apiVersion: v1

@@ -202,6 +202,15 @@ def entry_endpoint(body: Body, service: str, at: Location, why: str,
         body.note("endpoints", name, f"tls {str(tls[0]).lower()}: {tls[2]}")
 
 
+def console_entry(body: Body, service: str, at: Location, why: str) -> None:
+    """A service's entry endpoint (``entry_endpoint``) that is an operator console: ``admin``, an administrative
+    surface the rules on exposed surfaces read and on which no user request waits; nothing when it has none."""
+    name = safe_name(f"{service}-entry")
+    if body.has("endpoints", name):
+        body.set("endpoints", name, "admin", True, at)
+        body.note("endpoints", name, f"admin true: {why}")
+
+
 _ROUTE_PATH = re.compile(r"^/[ -~]{0,511}$")
 
 

@@ -40,10 +40,11 @@ from typing import Any
 
 from engine.errors import ArchplanError, Location
 from engine.importers import dockerfile, traefik
-from engine.importers.base import Body, entry_endpoint, fail, listing, load_one, mapping, safe_name
+from engine.importers.base import Body, console_entry, entry_endpoint, fail, listing, load_one, mapping, safe_name
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
     NOT_REVIEWED,
+    OPERATOR_TOOL,
     AddressBook,
     DatastoreAuth,
     Edge,
@@ -63,6 +64,7 @@ from engine.importers.infra import (
     mounted_secrets,
     recognise,
     record_cache_roles,
+    record_cdc,
     record_datastore_auth,
     record_datastore_nodes,
     record_edge_timeout,
@@ -275,7 +277,7 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
             body.fact("externals", {"name": target}, loc)
             body.note("externals", target, "inferred from a URL in the configuration: confirm it is a third party")
         data = edge_fact(Edge(source, target, edge.protocol if edge else None,
-                              evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt)
+                              evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt, src)
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
         key = body.fact("interactions", data, loc)
@@ -442,6 +444,22 @@ def _console(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Pat
     return True
 
 
+def _console_entry(body: Body, name: str, image: str | None, published: Sequence[tuple[Location, str]]) -> None:
+    """A reviewed service whose published entry is an operator console: its every port published beyond the
+    host's loopback is its image's web console (``rabbitmq:3-management`` publishing 15672 only), or its name
+    says it is one (catalogue ``console_names``: a Hystrix dashboard, a service named ``monitoring``). The entry
+    is then an administrative surface (``admin``) that the rules on exposed surfaces read and on which no user
+    request waits."""
+    cat = catalog()
+    console = cat.console(image)
+    if not published:
+        return
+    if console is not None and all(t.strip() == str(console.port) for _lc, t in published):
+        console_entry(body, name, published[0][0], f"the only port {name} publishes is its console, {console.what}")
+    elif cat.console_names.fullmatch(name):
+        console_entry(body, name, published[0][0], OPERATOR_TOOL.format(name=name))
+
+
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
          image: str | None, mounts: list[tuple[str, bool, Location]], auth: DatastoreAuth | None) -> None:
     loc = doc.locate(at)
@@ -476,6 +494,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         record_registry(body, name, auth, doc.locate((*at, "image")) if image else loc, rec.why)
     elif rec is not None and rec.role == "config_server":
         body.note("services", name, f"a configuration server by its {rec.why}: its clients call it as they start")
+    elif rec is not None and rec.role == "cdc":
+        record_cdc(body, name, doc.locate((*at, "image")) if image else loc, rec.why)
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))
@@ -486,6 +506,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             body.note("services", name, f"exposure {exp}: {why}")
             entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
                            _plain_http(doc, spec.get("ports"), (*at, "ports")))
+            _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
     else:
         body.set("services", name, "exposure", "internal", loc)
     if persistent:

@@ -27,8 +27,9 @@ Three configurations, each read as its own tool reads it:
   near the configuration, and the clients they open (catalogue ``lua_clients``) are its ``routes_to`` and the
   gateway's calls; a handler whose Lua reads no credential gets ``authn: none``, and the request fields it reads
   classify its data, as a hint; see ``lua_calls``). Methods come from ``limit_except`` or ``if ($request_method =
-  M)`` blocks (not a CORS ``OPTIONS``); a ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with
-  TLS, one with none in plaintext (``tls: false``). ``*_by_lua_block`` bodies are Lua, not directives.
+  M)`` blocks (not a CORS ``OPTIONS``; header-only blocks for several methods set none apart: ANY); a
+  ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with none in plaintext
+  (``tls: false``). ``*_by_lua_block`` bodies are Lua, not directives.
   ``proxy_read_timeout`` (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout,
   ``limit_req`` the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit
   it). Regular-expression and named locations, variables in a proxied host and ``include``d files are not read:
@@ -901,6 +902,8 @@ _INHERITED = ("proxy_read_timeout", "limit_req", "grpc_read_timeout")
 
 
 _SERVES_ITSELF = ("content_by_lua", "content_by_lua_block", "content_by_lua_file", "return")
+_HEADER_ONLY = frozenset({"add_header", "add_trailer", "more_set_headers", "expires"})
+"""Directives that only decorate a response: an ``if ($request_method = M)`` block of nothing else handles no method."""
 
 
 class _Nginx:
@@ -1121,9 +1124,13 @@ class _Nginx:
     @staticmethod
     def _methods(d: nginx_conf.Directive) -> list[tuple[str, Location]]:
         """The methods a location states it serves: ``limit_except`` (GET allows HEAD), or the methods its
-        ``if ($request_method = M)`` blocks handle (a CORS preflight ``OPTIONS`` is not a route)."""
+        ``if ($request_method = M)`` blocks handle (a CORS preflight ``OPTIONS`` is not a route). Blocks that
+        only add response headers name a method the location serves when they name one; when they name
+        several (CORS headers for GET and for POST alike), they set none apart: the location serves every
+        method the same way (ANY)."""
         assert d.children is not None
         out: list[tuple[str, Location]] = []
+        decorated: list[tuple[str, Location]] = []  # named by blocks that only add headers
         for c in d.children:
             if c.name == "limit_except" and c.children is not None:
                 out += [(a.text.upper(), a.location) for a in c.args if a.text.upper() in HTTP_METHODS]
@@ -1132,7 +1139,10 @@ class _Nginx:
                 if len(words) >= 3 and words[0] == "$request_method" and words[1] == "=":
                     method = words[2].upper()
                     if method in HTTP_METHODS and method != "OPTIONS":
-                        out.append((method, c.location))
+                        headers_only = all(x.name in _HEADER_ONLY for x in c.children)
+                        (decorated if headers_only else out).append((method, c.location))
+        if len({m for m, _loc in decorated}) == 1:
+            out += decorated
         first: dict[str, Location] = {}
         for m, loc in out:
             first.setdefault(m, loc)

@@ -40,10 +40,14 @@ class Recognised:
     """What it was recognised by (``image redis``, ``name ends in -db``), for the import's notes."""
 
 
-ROLES = ("datastore", "broker", "proxy", "registry", "config_server", "observability", "load_generator")
+ROLES = ("datastore", "broker", "proxy", "registry", "config_server", "observability", "load_generator", "host_tool",
+         "cdc")
 NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
-                "load_generator": "a load generator or test client"}
+                "load_generator": "a load generator or test client",
+                "host_tool": "a convenience for the host machine that no service of the system calls"}
 """Roles whose workloads are not part of the system under review: said in a warning, left out of the design."""
+OPERATOR_TOOL = "{name} is an operator tool by its name (a monitoring dashboard or metrics stream)"
+"""Why a workload named in the catalogue's ``console_names`` has an ``admin`` entry."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class Catalog:
     address_books: AddressBookKeys = field(default_factory=lambda: AddressBookKeys((), (), (), ()))
     timeout_variables: tuple[TimeoutVariable, ...] = ()
     config_server_names: re.Pattern[str] = re.compile(r"(?!)")
+    console_names: re.Pattern[str] = re.compile(r"(?!)")
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -170,7 +175,8 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("plaintext_password_checks") or "(?!)")),
                    _address_book_keys(data.get("address_books") or {}),
                    _timeout_variables(data.get("timeout_variables") or []),
-                   re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE))
+                   re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE),
+                   re.compile(str(data.get("console_names") or "(?!)"), re.IGNORECASE))
 
 
 def _timeout_variables(entries: Any) -> tuple[TimeoutVariable, ...]:
@@ -799,6 +805,14 @@ def record_cache_roles(body: Body) -> None:
                                           f"some data, state role: system_of_record)")
 
 
+def record_cdc(body: Body, name: str, at: Location, why: str) -> None:
+    """A change-data-capture relay: a worker (it serves no request), whose datastore connections are made in
+    the background (``edge_fact``)."""
+    body.set("services", name, "kind", "worker", at)
+    body.note("services", name, f"kind worker: a change-data-capture relay by its {why}; it tails a database's "
+                                "log in the background and serves no request")
+
+
 def record_registry(body: Body, name: str, auth: DatastoreAuth | None, at: Location, why: str) -> None:
     """A service registry or configuration server: ``kind: registry``, and its API's authentication when
     the image's defaults tell it."""
@@ -846,11 +860,11 @@ def record_datastore_nodes(body: Body, name: str, containers: int, at: Location,
 _ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")
 
 
-def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
+def edge_fact(edge: Edge, target: Recognised | None, source: Recognised | None = None) -> dict[str, Any]:
     """The interaction an inferred edge becomes: its protocol, and its style when the protocol or the
     target tells it (a broker is called asynchronously; a service or datastore named as an address
-    answers requests, so the call is synchronous; a service registry is called in the background), with
-    the evidence in ``inferred_from``."""
+    answers requests, so the call is synchronous; a service registry is called in the background, and so
+    is a datastore whose log a change-data-capture relay tails), with the evidence in ``inferred_from``."""
     data: dict[str, Any] = {"from": edge.source, "to": edge.target, "inferred_from": "; ".join(edge.evidence)[:2000]}
     protocol = edge.protocol or (target.protocol if target else None)
     if protocol:
@@ -867,6 +881,10 @@ def edge_fact(edge: Edge, target: Recognised | None) -> dict[str, Any]:
         # A config client fetches its configuration as the service starts (what a compose depends_on on the
         # server orders): no request waits on the server.
         data["during"] = "startup"
+    elif source is not None and source.role == "cdc" and target is not None and target.role == "datastore":
+        # A CDC relay reads the database's log as a replication client, from a task of its own: it serves no
+        # request, so none waits on the connection.
+        data["during"] = "background"
     return data
 
 

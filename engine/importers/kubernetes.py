@@ -32,7 +32,7 @@ from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
 from engine.importers import infra, istio
-from engine.importers.base import Body, entry_endpoint, route_endpoint, safe_name
+from engine.importers.base import Body, console_entry, entry_endpoint, route_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
 from engine.importers.istio import Entry
 from engine.model.kinds import identity
@@ -491,7 +491,7 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
         if e.external:
             body.fact("externals", {"name": e.target}, e.location or Location(path))
             body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
-        data = infra.edge_fact(e, kinds.get(e.target))
+        data = infra.edge_fact(e, kinds.get(e.target), src)
         ident = body.fact("interactions", data, e.location or Location(path))
         infra.record_edge_timeout(body, data, e)
         whole = infra.given_whole(e, mentions.get(e.source, ())) if kinds.get(e.target) is None else None
@@ -644,6 +644,8 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         body.note(section, w.name, f"kind gateway: a reverse proxy by its {w.rec.why}")
     elif w.rec is not None and w.rec.role == "registry":
         infra.record_registry(body, w.name, w.registry_auth, o.loc(*pod, "containers"), w.rec.why)
+    elif w.rec is not None and w.rec.role == "cdc":
+        infra.record_cdc(body, w.name, o.loc(*pod, "containers"), w.rec.why)
     if replicas:
         body.set(section, w.name, "replicas", replicas[0], replicas[1])
     for probe, fld in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):
@@ -721,6 +723,8 @@ def _record_exposure(body: Body, w: _Workload) -> None:
             else:
                 route_endpoint(body, w.name, e.path or "/", e.route_at or e.at, e.why, exact=e.exact,
                                routes_to=e.target if e.via else None)
+        if exps[0].exposure != "internal" and infra.catalog().console_names.fullmatch(w.name):
+            console_entry(body, w.name, exps[0].at, infra.OPERATOR_TOOL.format(name=w.name))
     else:
         body.set(section, w.name, "exposure", "internal", at)
 

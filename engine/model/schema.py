@@ -1576,6 +1576,8 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "inbound": _INT,
         "public_entry": _BOOL,
         "in_cycle": _BOOL,
+        # On the synchronous call tree of an entry point exposed beyond the system that is not ``admin``: an
+        # administrative entry (an operator console) starts an operator path, on which no user request waits.
         "on_public_path": _BOOL,
         # The widest exposure (public > partner > host) of the entry points whose synchronous call tree
         # holds it; unknown off every such tree. Likewise on interactions and datastores.
@@ -1628,6 +1630,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
                   "entry_exposure": _ENTRY_EXPOSURE,
                   # How many of the design's datastores name the same ``server`` (itself included; only when stated).
                   "server_datastore_count": _INT,
+                  # This datastore stands for its server in findings about the server: the one named as the
+                  # server, else the first by name of those naming it (only when ``server`` is stated).
+                  "server_lead": _BOOL,
                   # backups.interval_minutes > system.rpo_minutes (only when both are known); len(workloads)
                   "backup_exceeds_rpo": _BOOL, "workload_count": _INT,
                   "type": FieldSpec(type="str",
