@@ -219,9 +219,9 @@ SEARCH = """
 
 def test_go_grpc_clients_and_http_calls() -> None:
     found = {c.target: c for c in go_clients([("fe/server.go", src(FRONTEND))])}
-    assert sorted(found) == ["audit", "geo:8083", "rate", "srv-search"]
-    search = found["srv-search"]
-    assert (search.at.line, search.protocol, search.registry) == (13, "grpc", False)
+    assert sorted(found) == ["audit", "consul:///srv-search", "geo:8083", "rate"]
+    search = found["consul:///srv-search"]  # dialled through the registry
+    assert (search.at.line, search.protocol, search.registry) == (13, "grpc", True)
     assert search.how == "gRPC SearchClient over dialer.Dial in initSearch('srv-search')"
     assert search.no_timeout is not None and "deadline" in search.no_timeout
     assert (found["geo:8083"].at.line, found["geo:8083"].protocol) == (16, "grpc")
@@ -249,10 +249,10 @@ def test_go_clients_join_the_deployment_by_workload_or_registered_name(tmp_path:
     write(tmp, "search/server.go", SEARCH)
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/frontend", f"source={tmp}/search"]))
     search = fact(design, "interaction:frontend->search")  # by the name search registers itself under
-    assert {k: search.data.get(k) for k in ("style", "protocol", "timeout_ms")} == {
-        "style": "sync", "protocol": "grpc", "timeout_ms": 0}
+    assert {k: search.data.get(k) for k in ("style", "protocol", "timeout_ms", "address_resolution")} == {
+        "style": "sync", "protocol": "grpc", "timeout_ms": 0, "address_resolution": "registry"}
     assert "frontend/server.go:13)" in search.data["inferred_from"]
     geo = fact(design, "interaction:frontend->geo")
-    assert (geo.data["protocol"], geo.data["timeout_ms"]) == ("grpc", 0)
+    assert (geo.data["protocol"], geo.data["timeout_ms"]) == ("grpc", 0) and "address_resolution" not in geo.data
     assert "timeout_ms" not in fact(design, "interaction:frontend->rate").data  # drawn by the deployment: kept
     assert "interaction:frontend->audit" not in design.by_key()  # not a workload

@@ -254,8 +254,9 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
                     args = [a.strip() for a in _go_args(_block(code, call.end() - 1))]
                     value = _go_first_string(args[index]) if index < len(args) else None
                     if value is not None and _GO_STRING.fullmatch(args[index]):
+                        target = f"consul:///{value}" if "consul://" in expr else value  # the registry's name
                         out.append(_grpc(_location(path, code, call.start()),
-                                         f"{how} in {fm.group(1)}({value!r})", value, none))
+                                         f"{how} in {fm.group(1)}({value!r})", target, none))
         for m in _GO_DIAL.finditer(code):
             args = _go_args(_block(code, m.end() - 1))
             first = args[1 if "DialContext" in m.group(0) else 0].strip() if args else ""
