@@ -7,7 +7,7 @@ import textwrap
 from typing import Any
 
 from engine.importers import load_artifacts
-from engine.importers.code_clients import go_clients, go_registered, java_clients
+from engine.importers.code_clients import cpp_clients, go_clients, go_registered, java_clients
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -256,3 +256,44 @@ def test_go_clients_join_the_deployment_by_workload_or_registered_name(tmp_path:
     assert (geo.data["protocol"], geo.data["timeout_ms"]) == ("grpc", 0) and "address_resolution" not in geo.data
     assert "timeout_ms" not in fact(design, "interaction:frontend->rate").data  # drawn by the deployment: kept
     assert "interaction:frontend->audit" not in design.by_key()  # not a workload
+
+
+COMPOSE_REVIEW = """
+    int main(int argc, char *argv[]) {
+      json config_json;
+      int port = config_json["compose-review-service"]["port"];
+      std::string storage_addr =
+          config_json["review-storage-service"]["addr"];
+      int storage_port = config_json["review-storage-service"]["port"];
+      std::string user_addr = config_json["user-review-service"]["addr"];
+      int user_timeout = config_json["user-review-service"]["timeout_ms"];
+      std::string cache_addr = config_json["compose-memcached"]["addr"];
+      // ClientPool<ThriftClient<CommentedClient>> old("x", cache_addr, 1, 0, 1, 1);
+      ClientPool<ThriftClient<ReviewStorageServiceClient>> storage_pool(
+          "review-storage", storage_addr, storage_port, 0, 128, 1000);
+      ClientPool<ThriftClient<UserReviewServiceClient>> user_pool(
+          "user-review", user_addr, 9090, 0, 128, 1000, user_timeout);
+    }
+"""
+
+
+def test_cpp_thrift_clients_read_their_host_from_a_config_entry_named_after_the_target(tmp_path: Any) -> None:
+    (storage,) = cpp_clients([("cr/main.cpp", src(COMPOSE_REVIEW))])  # user-review: given a timeout not read
+    assert (storage.target, storage.protocol, storage.at.line, storage.no_timeout) == (
+        "review-storage-service", "other", 11, None)
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          compose-review-service: {image: acme/cr}
+          review-storage-service: {image: acme/rs}
+          user-review-service: {image: acme/ur}
+    """)
+    write(tmp, "ComposeReview/main.cpp", COMPOSE_REVIEW)
+    write(tmp, "Orphan/main.cpp", COMPOSE_REVIEW)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:compose-review-service={tmp}/ComposeReview",
+                                            f"source:orphan={tmp}/Orphan"]))
+    call = fact(design, "interaction:compose-review-service->review-storage-service")
+    assert (call.data["style"], call.data["protocol"]) == ("sync", "other") and "timeout_ms" not in call.data
+    assert "main.cpp:11)" in call.data["inferred_from"]
+    assert "interaction:compose-review-service->user-review-service" not in design.by_key()
+    assert not [k for k in design.by_key() if k.startswith("interaction:orphan->")]  # no deployment runs it

@@ -1,7 +1,7 @@
-"""Calls to other services that only a Java or Go service's code names (``archplan import source``).
+"""Calls to other services that only a Java, Go or C++ service's code names (``archplan import source``).
 
 ``code_calls`` follows a Python or JavaScript call's URL to the environment variable that sets its host. A
-Java or Go service often names its target in the code itself, by the name a registry or the deployment
+Java, Go or C++ service often names its target in the code itself, by the name a registry or the deployment
 knows it by; this module reads those names, by the text of the code:
 
 - **Spring Cloud OpenFeign** (Java): an interface annotated ``@FeignClient(name = "statistics-service")``
@@ -23,11 +23,16 @@ knows it by; this module reads those names, by the text of the code:
   timeout interceptor) means none: a gRPC call waits forever by default.
 - **net/http** (Go): ``http.Get`` / ``http.Post`` / ``http.Head`` to a literal ``http://<name>/...`` use
   the default client, which has no timeout; ``http.NewRequest`` to one is a call whose timeout is unknown.
+- **Thrift** (C++): a ``ThriftClient<XClient>`` (in a ``ClientPool``) built with a host read from a configuration
+  entry named after the target (``config_json["review-storage-service"]["addr"]``); its protocol ``other``, its
+  timeout unknown (the socket is set up in code shared by the services). A client passed a timeout from
+  configuration is left out (its bound is unknown, and the call would read as one without).
 
 A target is a service of the deployment when its name (or host) is one of the deployment's workloads, or a
 name some service's Go code registers itself under (``Registry.Register(name, ...)`` with ``const name =
 "srv-search"``). Any other target adds nothing (unknown stays unknown), nor does a call the deployment or
-the configuration already drew. Each interaction keeps the file:line of the client in ``inferred_from``.
+the configuration already drew, nor a call of a service no deployment runs. Each interaction keeps the file:line
+of the client in ``inferred_from``.
 """
 
 from __future__ import annotations
@@ -279,6 +284,35 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     return [unique[k] for k in sorted(unique, key=lambda k: (k[0].file, k[0].line, k[0].column, k[1]))]
 
 
+# ---- C++ Thrift ------------------------------------------------------------------------------------
+
+_CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".h", ".hpp")
+_CPP_POOL = re.compile(r"\bThriftClient\s*<\s*(\w+)\s*>\s*>?\s*(\w+)\s*\(")
+
+
+def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
+    """The Thrift clients of a service's C++ files whose host is read from a configuration entry named after the
+    target (``ClientPool<ThriftClient<ReviewStorageServiceClient>> pool("label", addr, port, ...)`` with
+    ``std::string addr = config_json["review-storage-service"]["addr"]``). A client given a timeout (an argument
+    named for one: its value is in configuration this import does not read) is left out: what bounds it is unknown,
+    and the call with it would read as one without a timeout."""
+    out: list[Client] = []
+    for path, code in ((p, _blank(t)) for p, t in files if p.endswith(_CPP_SUFFIXES)):
+        for m in _CPP_POOL.finditer(code):
+            args = [a.strip() for a in _go_args(_block(code, m.end() - 1))]
+            host = next((a for a in args if re.fullmatch(r"[A-Za-z_]\w*", a)), None)
+            if host is None:
+                continue
+            entry = re.search(rf"\b{re.escape(host)}\s*=\s*[\w.]+\s*\[\s*\"([^\"]+)\"\s*\]\s*"
+                              r"\[\s*\"(?:addr|host|address)\"\s*\]", code)
+            if entry is None or any("timeout" in a.lower() for a in args):
+                continue  # no target read; or a timeout passed from configuration this import does not read
+            said = " ".join(code[entry.start():entry.end()].split())
+            out.append(Client(_location(path, code, m.start()), f"Thrift {m.group(1)} to {said} (line "
+                              f"{code.count(chr(10), 0, entry.start()) + 1})", entry.group(1), "other"))
+    return out
+
+
 def _grpc(at: Location, how: str, target: str, none: str | None) -> Client:
     return Client(at, how, target, "grpc", target.startswith(("consul://", "etcd://")), no_timeout=none)
 
@@ -306,8 +340,8 @@ def _go_args(args: str) -> list[str]:
 
 
 def service_clients(files: Sequence[tuple[str, str]]) -> tuple[tuple[Client, ...], frozenset[str]]:
-    """A service's calls named in its Java and Go code, and the names its Go code registers itself under."""
-    return (*java_clients(files), *go_clients(files)), frozenset(go_registered(files))
+    """A service's calls named in its Java, Go and C++ code, and the names its Go code registers itself under."""
+    return (*java_clients(files), *go_clients(files), *cpp_clients(files)), frozenset(go_registered(files))
 
 
 # --------------------------------------------------------------------------------------
@@ -343,6 +377,8 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
     by_name = {n: s for s, names in sorted(registered.items()) for n in sorted(names)}
     out: dict[str, list[Edge]] = {}
     for service, found in sorted(clients.items()):
+        if service not in workloads:
+            continue  # no deployment runs the service: whether its calls are made is unknown
         edges: dict[str, list[Client]] = {}
         for c in found:
             host = _host(c.target)
@@ -393,4 +429,5 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
             body.note("interactions", ident, note)
 
 
-__all__ = ["Client", "Edge", "go_clients", "go_registered", "java_clients", "links", "record", "service_clients"]
+__all__ = ["Client", "Edge", "cpp_clients", "go_clients", "go_registered", "java_clients", "links", "record",
+           "service_clients"]

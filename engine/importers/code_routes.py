@@ -70,7 +70,7 @@ from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
 FORMAT = "source"
-CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".php")
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".cpp", ".cc", ".h", ".hpp", ".php")
 _SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "target", "build", "dist",
               "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
 MAX_FILES = 5000
