@@ -297,3 +297,27 @@ def test_cpp_thrift_clients_read_their_host_from_a_config_entry_named_after_the_
     assert "main.cpp:11)" in call.data["inferred_from"]
     assert "interaction:compose-review-service->user-review-service" not in design.by_key()
     assert not [k for k in design.by_key() if k.startswith("interaction:orphan->")]  # no deployment runs it
+
+
+def test_ribbon_bounds_only_the_feign_clients_named_by_service(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop: {image: acme/shop}
+          stats: {image: acme/stats}
+          rates: {image: acme/rates}
+    """)
+    config = write(tmp, "config/shop.yml", """
+        ribbon:
+          ReadTimeout: 3000
+    """)
+    write(tmp, "shop/src/StatsClient.java", STATS_CLIENT)
+    write(tmp, "shop/src/RatesClient.java", """
+        @FeignClient(name = "rates-client", url = "http://rates:8080")
+        interface RatesClient { Rates get(); }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"spring={config}", f"source={tmp}/shop"]))
+    stats = fact(design, "interaction:shop->stats")
+    assert stats.data["timeout_ms"] == 3000 and "circuit_breaker" not in stats.data  # no Hystrix stated
+    rates = fact(design, "interaction:shop->rates")  # by url: no Ribbon, its timeout unknown
+    assert "timeout_ms" not in rates.data and "address_resolution" not in rates.data

@@ -11,8 +11,9 @@ knows it by; this module reads those names, by the text of the code:
   code: when every method of the client returns ``void`` and the fallback's methods neither throw nor
   return anything, a failed call is dropped and the caller goes on, so the caller needs no answer
   (``purpose: notify``, ``fallback: degraded``). What the service's Spring configuration states of its Feign
-  clients (``feign.hystrix.enabled``: a circuit breaker; ``feign.client.config.default.readTimeout``, else
-  the Hystrix timeout around it) comes from the ``spring`` import (``ArtifactDocument.feign``).
+  clients (``feign.hystrix.enabled``: a circuit breaker; the shortest of ``feign.client.config.default.readTimeout``,
+  the Hystrix timeout around it and, for a client named by service, ``ribbon.ReadTimeout``) comes from the
+  ``spring`` import (``ArtifactDocument.feign``).
 - **RestTemplate / WebClient** (Java): a call of a ``RestTemplate`` (``getForObject``, ``exchange``...) or a
   ``WebClient`` (``.uri``, ``.baseUrl``, ``WebClient.create``) to a literal ``http://<name>/...``.
 - **gRPC** (Go): a generated client (``pb.NewSearchClient(conn)``) over a connection dialled with a literal
@@ -413,7 +414,12 @@ def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str
         data["purpose"], data["fallback"] = "notify", "degraded"
         notes.append(f"purpose notify, fallback degraded: {first.notify}")
     if all(c.feign for c in calls):
-        for field, (value, at, why) in sorted(feign.items()):
+        stated = {k: v for k, v in feign.items() if k != "ribbon"}
+        ribbon = feign.get("ribbon")
+        if ribbon is not None and all(c.registry for c in calls) and \
+                ("timeout_ms" not in stated or ribbon[0] < stated["timeout_ms"][0]):
+            stated["timeout_ms"] = ribbon  # the shorter of two bounds ends the call
+        for field, (value, at, why) in sorted(stated.items()):
             data[field], where[field] = value, at
             notes.append(f"{field} from the service's Feign settings: {why}")
     return Edge(target, data, first.at, where, tuple(notes))

@@ -450,6 +450,9 @@ class _App:
                                                             "Feign call)"))
         if bounds:
             settings["timeout_ms"] = min(bounds, key=lambda b: b[0])
+        ribbon = self._ms("ribbon.readtimeout")
+        if ribbon:  # a Feign client named by service goes through Ribbon; one given a url does not
+            settings["ribbon"] = (ribbon[0], ribbon[1].location, f"{ribbon[1].name} (every Ribbon client)")
         if settings:  # for the calls of the Feign clients its code declares (code_clients)
             self.body.feign[self.name] = settings
         if feign_default or (feign_breaker and hystrix):
