@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.importers import load_artifacts
 from engine.importers.code_clients import cpp_clients, go_clients, go_registered, java_clients
+from engine.importers.code_routes import blank_comments
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -77,7 +78,8 @@ OTHERS = """
 
 
 def src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
+    """Code as the source import hands it over: dedented, its comments blanked."""
+    return blank_comments(textwrap.dedent(text).lstrip("\n"))
 
 
 def test_feign_clients_name_their_target_and_what_their_fallback_shows() -> None:

@@ -2,7 +2,8 @@
 
 ``code_calls`` follows a Python or JavaScript call's URL to the environment variable that sets its host. A
 Java, Go or C++ service often names its target in the code itself, by the name a registry or the deployment
-knows it by; this module reads those names, by the text of the code:
+knows it by; this module reads those names, by the text of the code (its comments blanked by the caller:
+``code_routes.blank_comments``, so that lines and columns stay true):
 
 - **Spring Cloud OpenFeign** (Java): an interface annotated ``@FeignClient(name = "statistics-service")``
   (``value``, or ``url = "http://host:port"``) is a synchronous HTTP call to that service; by ``name``
@@ -106,13 +107,6 @@ _REST = re.compile(r"\.\s*(?:getForObject|getForEntity|postForObject|postForEnti
                    r"\bWebClient\s*\.\s*create\s*\(\s*\"(https?://[^\"]+)\"")
 
 
-def _blank(text: str) -> str:
-    """Comments blanked (line breaks kept, strings left as they are), so that lines and columns stay true."""
-    from engine.importers.code_routes import blank_comments  # code_routes reads this module's clients
-
-    return blank_comments(text)
-
-
 def _swallows(classes: Mapping[str, str], name: str) -> bool:
     """Whether a class's methods neither throw nor return anything (they log, or do nothing)."""
     body = classes.get(name)
@@ -147,7 +141,7 @@ def _background(codes: Sequence[tuple[str, str]], iface: str) -> str | None:
 
 def java_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     """The Feign clients and the RestTemplate / WebClient calls to a literal URL of a service's Java files."""
-    codes = [(p, _blank(t)) for p, t in files if p.endswith(".java")]
+    codes = [(p, t) for p, t in files if p.endswith(".java")]
     classes: dict[str, str] = {}
     for _p, code in codes:
         for m in re.finditer(r"\bclass\s+(\w+)[^{;]*\{", code):
@@ -227,7 +221,7 @@ def go_registered(files: Sequence[tuple[str, str]]) -> set[str]:
 
 def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     """The gRPC clients and net/http calls to a literal URL of a service's Go files."""
-    codes = [(p, _blank(t)) for p, t in files if p.endswith(".go") and not p.endswith("_test.go")]
+    codes = [(p, t) for p, t in files if p.endswith(".go") and not p.endswith("_test.go")]
     deadline = next((f"{p}:{c.count(chr(10), 0, m.start()) + 1}" for p, c in codes
                      for m in [_GO_DEADLINE.search(c)] if m is not None), None)
     none = None if deadline else "no code of the service sets a deadline (no context.WithTimeout or WithDeadline, " \
@@ -288,6 +282,8 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
 # ---- C++ Thrift ------------------------------------------------------------------------------------
 
 _CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".h", ".hpp")
+SUFFIXES = (".java", ".go", *_CPP_SUFFIXES)
+"""The files this module reads."""
 _CPP_POOL = re.compile(r"\bThriftClient\s*<\s*(\w+)\s*>\s*>?\s*(\w+)\s*\(")
 
 
@@ -298,7 +294,7 @@ def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     named for one: its value is in configuration this import does not read) is left out: what bounds it is unknown,
     and the call with it would read as one without a timeout."""
     out: list[Client] = []
-    for path, code in ((p, _blank(t)) for p, t in files if p.endswith(_CPP_SUFFIXES)):
+    for path, code in ((p, t) for p, t in files if p.endswith(_CPP_SUFFIXES)):
         for m in _CPP_POOL.finditer(code):
             args = [a.strip() for a in _go_args(_block(code, m.end() - 1))]
             host = next((a for a in args if re.fullmatch(r"[A-Za-z_]\w*", a)), None)
@@ -435,5 +431,5 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
             body.note("interactions", ident, note)
 
 
-__all__ = ["Client", "Edge", "cpp_clients", "go_clients", "go_registered", "java_clients", "links", "record",
-           "service_clients"]
+__all__ = ["SUFFIXES", "Client", "Edge", "cpp_clients", "go_clients", "go_registered", "java_clients", "links",
+           "record", "service_clients"]

@@ -185,7 +185,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values())))
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
-    doc.clients, doc.registered = code_clients.service_clients(texts)
+    doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
+                                                                if f.endswith(code_clients.SUFFIXES)])
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
