@@ -48,6 +48,9 @@ class ArtifactDocument(Document):
     environment: dict[str, dict[str, tuple[str, Location]]] = field(default_factory=dict)
     """Workload -> the environment variables its deployment sets (value, where): never rendered (values may be
     credentials); ``code_calls`` reads which of the variables a service's code reads are set."""
+    feign: dict[str, dict[str, tuple[Any, Location, str]]] = field(default_factory=dict)
+    """Service -> what its Spring configuration states of every Feign client it has (field -> value, where, why):
+    ``code_clients`` gives it to the calls the service's Feign clients make."""
     given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = field(default_factory=dict)
     """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
     all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
@@ -110,6 +113,7 @@ class Body:
         self.context_paths: dict[str, str] = {}
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
+        self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -183,7 +187,7 @@ class Body:
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
                                 format=self.format, strips=self.strips,
                                 context_paths=self.context_paths, environment=self.environment,
-                                given_whole=self.given_whole)
+                                given_whole=self.given_whole, feign=self.feign)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

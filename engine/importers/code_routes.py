@@ -64,13 +64,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_messages, code_secrets, infra
+from engine.importers import code_calls, code_clients, code_messages, code_secrets, infra
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
 FORMAT = "source"
-CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".php")
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".cpp", ".cc", ".h", ".hpp", ".php")
 _SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "target", "build", "dist",
               "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
 MAX_FILES = 5000
@@ -130,6 +130,10 @@ class RoutesDocument(ArtifactDocument):
     """The credentials its code writes out (names and places only)."""
     calls: tuple[code_calls.Call, ...] = ()
     """Its outbound HTTP calls (``code_calls``), joined with the deployment by ``compose``."""
+    clients: tuple[code_clients.Client, ...] = ()
+    """The calls its Java and Go code names the target of (``code_clients``), joined by ``compose``."""
+    registered: frozenset[str] = frozenset()
+    """The names its code registers itself under in a service registry (``code_clients``)."""
     names: frozenset[str] = frozenset()
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
     traits: Traits = Traits()
@@ -181,6 +185,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values())))
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
+    doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
+                                                                if f.endswith(code_clients.SUFFIXES)])
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
@@ -749,7 +755,7 @@ class Front:
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
-          traits: Traits = Traits()) -> RoutesDocument:
+          traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -785,6 +791,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
             _inferred(body, name, r, service, open_code)
     code_calls.record(body, service, links)
+    code_clients.record(body, service, edges)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -932,12 +939,15 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             taken.update(f"{ep.get('method')} {ep.get('path')}" for ep in d.data.get("endpoints") or []
                          if isinstance(ep, dict) and not ep.get("name"))
     links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
+    routed = [d for d in docs if isinstance(d, RoutesDocument)]
+    edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), d.traits)
-            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names))
+                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()))
+            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
+                               clients=d.clients, registered=d.registered))
         else:
             out.append(d)
     return out

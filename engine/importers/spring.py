@@ -438,6 +438,23 @@ class _App:
             if feign_breaker is not None:
                 self._set(target, "circuit_breaker", True, feign_breaker,
                           f"{feign_breaker.name} (Hystrix around Feign)")
+        settings: dict[str, tuple[Any, Location, str]] = {}
+        if feign_breaker is not None:
+            settings["circuit_breaker"] = (True, feign_breaker.location, f"{feign_breaker.name} (Hystrix around Feign)")
+        bounds: list[tuple[Any, Location, str]] = []
+        if feign_default:
+            ms, prop = feign_default
+            bounds.append((ms, prop.location, f"{prop.name} (every Feign client)"))
+        if feign_breaker is not None and hystrix:
+            bounds.append((hystrix[0], hystrix[1].location, f"{hystrix[1].name} (the Hystrix timeout around each "
+                                                            "Feign call)"))
+        if bounds:
+            settings["timeout_ms"] = min(bounds, key=lambda b: b[0])
+        ribbon = self._ms("ribbon.readtimeout")
+        if ribbon:  # a Feign client named by service goes through Ribbon; one given a url does not
+            settings["ribbon"] = (ribbon[0], ribbon[1].location, f"{ribbon[1].name} (every Ribbon client)")
+        if settings:  # for the calls of the Feign clients its code declares (code_clients)
+            self.body.feign[self.name] = settings
         if feign_default or (feign_breaker and hystrix):
             self.body.note("services", self.name, "Feign client defaults are stated, but which services the Feign "
                                                   "clients call is written in code: not attached to any call")

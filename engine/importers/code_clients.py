@@ -1,0 +1,435 @@
+"""Calls to other services that only a Java, Go or C++ service's code names (``archplan import source``).
+
+``code_calls`` follows a Python or JavaScript call's URL to the environment variable that sets its host. A
+Java, Go or C++ service often names its target in the code itself, by the name a registry or the deployment
+knows it by; this module reads those names, by the text of the code (its comments blanked by the caller:
+``code_routes.blank_comments``, so that lines and columns stay true):
+
+- **Spring Cloud OpenFeign** (Java): an interface annotated ``@FeignClient(name = "statistics-service")``
+  (``value``, or ``url = "http://host:port"``) is a synchronous HTTP call to that service; by ``name``
+  alone, resolved through the registry (Eureka, Ribbon). A ``url`` of placeholders (``${rates.url}``) is
+  left to the Spring configuration that sets it. Its ``fallback = X.class`` is read when the class is in the
+  code: when every method of the client returns ``void`` and the fallback's methods neither throw nor
+  return anything, a failed call is dropped and the caller goes on, so the caller needs no answer
+  (``purpose: notify``, ``fallback: degraded``). What the service's Spring configuration states of its Feign
+  clients (``feign.hystrix.enabled``: a circuit breaker; the shortest of ``feign.client.config.default.readTimeout``,
+  the Hystrix timeout around it and, for a client named by service, ``ribbon.ReadTimeout``) comes from the
+  ``spring`` import (``ArtifactDocument.feign``).
+- **RestTemplate / WebClient** (Java): a call of a ``RestTemplate`` (``getForObject``, ``exchange``...) or a
+  ``WebClient`` (``.uri``, ``.baseUrl``, ``WebClient.create``) to a literal ``http://<name>/...``.
+- **gRPC** (Go): a generated client (``pb.NewSearchClient(conn)``) over a connection dialled with a literal
+  target (``grpc.Dial("geo:8083")``, ``grpc.NewClient``, ``grpc.DialContext``, or a dialling helper given
+  the target), or with a parameter of the function, when the file calls that function with a literal
+  (``s.initSearchClient("srv-search")``). A ``consul://host/name`` or ``dns:///name:port`` target names
+  ``name``. No deadline in the service's Go code (no ``context.WithTimeout`` / ``WithDeadline``, no
+  timeout interceptor) means none: a gRPC call waits forever by default.
+- **net/http** (Go): ``http.Get`` / ``http.Post`` / ``http.Head`` to a literal ``http://<name>/...`` use
+  the default client, which has no timeout; ``http.NewRequest`` to one is a call whose timeout is unknown.
+- **Thrift** (C++): a ``ThriftClient<XClient>`` (in a ``ClientPool``) built with a host read from a configuration
+  entry named after the target (``config_json["review-storage-service"]["addr"]``); its protocol ``other``, its
+  timeout unknown (the socket is set up in code shared by the services). A client passed a timeout from
+  configuration is left out (its bound is unknown, and the call would read as one without).
+
+A target is a service of the deployment when its name (or host) is one of the deployment's workloads, or a
+name some service's Go code registers itself under (``Registry.Register(name, ...)`` with ``const name =
+"srv-search"``). Any other target adds nothing (unknown stays unknown), nor does a call the deployment or
+the configuration already drew, nor a call of a service no deployment runs. Each interaction keeps the file:line
+of the client in ``inferred_from``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from engine.errors import Location
+from engine.importers.base import Body, safe_name
+from engine.importers.code_calls import _js_args as _block  # the text inside a bracket, strings skipped
+from engine.source import Document
+
+
+@dataclass(frozen=True)
+class Client:
+    """A call the code names its target of: where, how, to what name, and what the code shows of it."""
+
+    at: Location
+    how: str
+    """``@FeignClient(name = "statistics-service")``, ``grpc client over initSearchClient("srv-search")``."""
+    target: str
+    """The name as written: a service id, a host, a registry name."""
+    protocol: str
+    registry: bool = False
+    """The target is resolved through a service registry (Feign by name, a ``consul://`` target)."""
+    notify: str | None = None
+    """Why the caller needs no answer (its fallback drops a failure), when the code shows it."""
+    no_timeout: str | None = None
+    """Why the call has no timeout, when the code shows it."""
+    feign: bool = False
+    """A Feign client: the service's Feign settings apply."""
+    background: str | None = None
+    """Why no request waits on the call (it is made from scheduled tasks only), when the code shows it."""
+
+    def evidence(self) -> str:
+        return f"{self.how} ({self.at.file}:{self.at.line})"
+
+
+def _location(path: str, text: str, pos: int) -> Location:
+    return Location(path, text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1)
+
+
+def _host(target: str) -> str:
+    """The service a target names: ``consul://c:8500/srv-geo`` -> ``srv-geo``; ``dns:///geo:8083`` -> ``geo``;
+    ``http://user:8080/x`` -> ``user``; ``geo:8083`` -> ``geo``."""
+    t = target.strip()
+    if t.startswith(("consul://", "dns://", "etcd://", "k8s://", "kubernetes://")):
+        t = t.split("://", 1)[1].split("/", 1)[1] if "/" in t.split("://", 1)[1] else ""
+        t = t.split("?", 1)[0].strip("/")
+    elif "://" in t:
+        try:
+            return (urlsplit(t).hostname or "").lower()
+        except ValueError:
+            return ""
+    return t.rsplit(":", 1)[0].lower() if re.fullmatch(r"[\w.-]+:\d+", t) else t.lower()
+
+
+# ---- Java ------------------------------------------------------------------------------------------
+
+_FEIGN = re.compile(r"@FeignClient\s*\(")
+_ATTR = re.compile(r"\b(name|value|url|fallback)\s*=\s*(?:\"([^\"]*)\"|([\w.]+)\.class)")
+_INTERFACE = re.compile(r"\binterface\s+(\w+)[^{]*\{")
+_METHOD = re.compile(r"^\s*(?:public\s+|default\s+)?([\w<>\[\], ?]+?)\s+\w+\s*\([^;{]*\)\s*(?:throws[^;{]*)?;",
+                     re.MULTILINE)
+_REST = re.compile(r"\.\s*(?:getForObject|getForEntity|postForObject|postForEntity|postForLocation|put|patch"
+                   r"ForObject|delete|exchange|execute|uri|baseUrl)\s*\(\s*\"(https?://[^\"]+)\"|"
+                   r"\bWebClient\s*\.\s*create\s*\(\s*\"(https?://[^\"]+)\"")
+
+
+def _swallows(classes: Mapping[str, str], name: str) -> bool:
+    """Whether a class's methods neither throw nor return anything (they log, or do nothing)."""
+    body = classes.get(name)
+    return body is not None and re.search(r"\bthrow\b|\breturn\s+[^;\s]", body) is None
+
+
+_JAVA_METHOD = re.compile(r"((?:@\w+(?:\s*\([^)]*\))?\s*)*)"
+                          r"(?:(?:public|protected|private|static|final|synchronized)\s+)*"
+                          r"[\w<>\[\], ?]+\s+(\w+)\s*\([^)]*\)\s*(?:throws\s+[\w., ]+)?\{")
+
+
+def _background(codes: Sequence[tuple[str, str]], iface: str) -> str | None:
+    """Why every call through the client ``iface`` is made from a scheduled task (``@Scheduled`` methods only), so
+    that no request waits on it; None when some call is made elsewhere, or none is found."""
+    seen: list[str] = []
+    for path, code in codes:
+        for field in re.finditer(rf"\b{re.escape(iface)}\s+(\w+)\s*[;=]", code):
+            for use in re.finditer(rf"(?<![\w.]){re.escape(field.group(1))}\s*\.\s*\w+\s*\(", code):
+                method = None
+                for m in _JAVA_METHOD.finditer(code, 0, use.start()):
+                    if len(_block(code, m.end() - 1)) + m.end() >= use.start():
+                        method = m
+                if method is None or "@Scheduled" not in method.group(1):
+                    return None
+                seen.append(f"{method.group(2)} ({_location(path, code, method.start(2)).file}:"
+                            f"{_location(path, code, method.start(2)).line})")
+    if not seen:
+        return None
+    return f"every call through {iface} is made from a @Scheduled method ({', '.join(dict.fromkeys(seen))}): no " \
+           "request waits on it"
+
+
+def java_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
+    """The Feign clients and the RestTemplate / WebClient calls to a literal URL of a service's Java files."""
+    codes = [(p, t) for p, t in files if p.endswith(".java")]
+    classes: dict[str, str] = {}
+    for _p, code in codes:
+        for m in re.finditer(r"\bclass\s+(\w+)[^{;]*\{", code):
+            classes[m.group(1)] = _block(code, m.end() - 1)
+    out: list[Client] = []
+    for path, code in codes:
+        for m in _FEIGN.finditer(code):
+            args = _block(code, m.end() - 1)
+            attrs = {a.group(1): a.group(2) if a.group(2) is not None else a.group(3) for a in _ATTR.finditer(args)}
+            url = attrs.get("url")
+            if url:
+                if "${" in url or "://" not in url:
+                    continue  # set by the configuration, which says where
+                target, registry = _host(url), False
+            else:
+                target, registry = attrs.get("name") or attrs.get("value") or "", True
+            if not target or "${" in target:
+                continue
+            shown = ", ".join(f'{k} = "{v}"' for k, v in attrs.items() if k != "fallback")
+            notify = None
+            iface = _INTERFACE.search(code, m.end())
+            fallback = attrs.get("fallback", "").rsplit(".", 1)[-1]
+            if iface is not None and fallback:
+                returns = [r.group(1).strip() for r in _METHOD.finditer(_block(code, iface.end() - 1))]
+                if returns and all(r == "void" for r in returns) and _swallows(classes, fallback):
+                    notify = (f"every method of {iface.group(1)} returns void and its fallback {fallback} neither "
+                              "throws nor returns: a failed call is dropped and the caller goes on, it needs no answer")
+            background = _background(codes, iface.group(1)) if iface is not None else None
+            out.append(Client(_location(path, code, m.start()), f"@FeignClient({shown})", target, "http", registry,
+                              notify, feign=True, background=background))
+        for m in _REST.finditer(code):
+            url = m.group(1) or m.group(2)
+            out.append(Client(_location(path, code, m.start()), f"a call to {url!r}", _host(url), "http"))
+    return out
+
+
+# ---- Go --------------------------------------------------------------------------------------------
+
+_GO_FUNC = re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)\s*\(([^)]*)\)[^{\n]*\{", re.MULTILINE)
+_GO_STUB = re.compile(r"\b\w+\.New(\w+)Client\s*\(\s*(\w+)\s*\)")
+_GO_DIAL = re.compile(r"\bgrpc\.(?:Dial|DialContext|NewClient)\s*\(")
+_GO_HTTP = re.compile(r"\bhttp\.(Get|Post|Head|PostForm|NewRequest(?:WithContext)?)\s*\(")
+_GO_DEADLINE = re.compile(r"\bcontext\.With(?:Timeout|Deadline)\b|\bgrpc\.WithTimeout\b|\.WithDeadline\(|"
+                          r"\btimeout\.(?:Unary|Stream)ClientInterceptor\b|\bTimeoutUnaryClientInterceptor\b")
+_GO_STRING = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|`([^`]*)`")
+
+
+def _go_params(params: str) -> list[str]:
+    """``name string, port int`` / ``a, b string`` -> the parameter names, in order."""
+    out: list[str] = []
+    for part in params.split(","):
+        words = part.split()
+        if words:
+            out.append(words[0])
+    return out
+
+
+def _go_first_string(expr: str) -> str | None:
+    m = _GO_STRING.search(expr)
+    return None if m is None else (m.group(1) if m.group(1) is not None else m.group(2))
+
+
+def go_registered(files: Sequence[tuple[str, str]]) -> set[str]:
+    """The names a service's Go code registers itself under (``Registry.Register(name, ...)``, ``name`` a string
+    constant or literal of its code)."""
+    codes = [t for p, t in files if p.endswith(".go")]
+    consts = {m.group(1): m.group(2) for t in codes for m in re.finditer(r"^\s*(?:const\s+)?(\w+)\s*=\s*\"([^\"]+)\"",
+                                                                           t, re.MULTILINE)}
+    out: set[str] = set()
+    for t in codes:
+        for m in re.finditer(r"\.Register\(\s*(?:\"([^\"]+)\"|(\w+)\s*,)", t):
+            name = m.group(1) or consts.get(m.group(2) or "")
+            if name:
+                out.add(name)
+    return out
+
+
+def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
+    """The gRPC clients and net/http calls to a literal URL of a service's Go files."""
+    codes = [(p, t) for p, t in files if p.endswith(".go") and not p.endswith("_test.go")]
+    deadline = next((f"{p}:{c.count(chr(10), 0, m.start()) + 1}" for p, c in codes
+                     for m in [_GO_DEADLINE.search(c)] if m is not None), None)
+    none = None if deadline else "no code of the service sets a deadline (no context.WithTimeout or WithDeadline, " \
+                                 "no timeout interceptor): a gRPC call waits forever by default"
+    out: list[Client] = []
+    for path, code in codes:
+        funcs = [(m, _block(code, m.end() - 1)) for m in _GO_FUNC.finditer(code)]
+        for fm, body in funcs:
+            start = fm.end()
+            params = _go_params(fm.group(2))
+            for stub in _GO_STUB.finditer(body):
+                conn = stub.group(2)
+                made = re.search(rf"\b{re.escape(conn)}\s*(?:,\s*\w+\s*)?:?=\s*([\w.]+)\s*\(", body)
+                if made is None:
+                    continue
+                expr = _block(body, made.end() - 1)
+                literal = _go_first_string(expr)
+                how = f"gRPC {stub.group(1)}Client over {made.group(1)}"
+                if literal is not None and "%" not in literal:
+                    at = _location(path, code, start + made.start(1))
+                    out.append(_grpc(at, f"{how}({literal!r})", literal, none))
+                    continue
+                used = [p for p in params if re.search(rf"\b{re.escape(p)}\b", expr)]
+                if len(used) != 1:
+                    continue
+                index = params.index(used[0])
+                for call in re.finditer(rf"(?<![\w])(?:\w+\.)?{re.escape(fm.group(1))}\s*\(", code):
+                    if code[max(0, call.start() - 5):call.start()].endswith("func "):
+                        continue
+                    args = [a.strip() for a in _go_args(_block(code, call.end() - 1))]
+                    value = _go_first_string(args[index]) if index < len(args) else None
+                    if value is not None and _GO_STRING.fullmatch(args[index]):
+                        target = f"consul:///{value}" if "consul://" in expr else value  # the registry's name
+                        out.append(_grpc(_location(path, code, call.start()),
+                                         f"{how} in {fm.group(1)}({value!r})", target, none))
+        for m in _GO_DIAL.finditer(code):
+            args = _go_args(_block(code, m.end() - 1))
+            first = args[1 if "DialContext" in m.group(0) else 0].strip() if args else ""
+            value = _go_first_string(first)
+            if value is not None and _GO_STRING.fullmatch(first):
+                out.append(_grpc(_location(path, code, m.start()), f"{m.group(0).rstrip('(')}({value!r})", value, none))
+        for m in _GO_HTTP.finditer(code):
+            args = _go_args(_block(code, m.end() - 1))
+            index = 1 if m.group(1).startswith("NewRequest") else 0
+            index += 1 if m.group(1) == "NewRequestWithContext" else 0
+            first = args[index].strip() if index < len(args) else ""
+            value = _go_first_string(first)
+            if value is None or not value.startswith(("http://", "https://")):
+                continue
+            why = None if m.group(1).startswith("NewRequest") else \
+                f"http.{m.group(1)} uses Go's default client, which has no timeout"
+            out.append(Client(_location(path, code, m.start()), f"http.{m.group(1)}({value!r})", _host(value), "http",
+                              no_timeout=why))
+    unique = {(c.at, c.target): c for c in out}
+    return [unique[k] for k in sorted(unique, key=lambda k: (k[0].file, k[0].line, k[0].column, k[1]))]
+
+
+# ---- C++ Thrift ------------------------------------------------------------------------------------
+
+_CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".h", ".hpp")
+SUFFIXES = (".java", ".go", *_CPP_SUFFIXES)
+"""The files this module reads."""
+_CPP_POOL = re.compile(r"\bThriftClient\s*<\s*(\w+)\s*>\s*>?\s*(\w+)\s*\(")
+
+
+def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
+    """The Thrift clients of a service's C++ files whose host is read from a configuration entry named after the
+    target (``ClientPool<ThriftClient<ReviewStorageServiceClient>> pool("label", addr, port, ...)`` with
+    ``std::string addr = config_json["review-storage-service"]["addr"]``). A client given a timeout (an argument
+    named for one: its value is in configuration this import does not read) is left out: what bounds it is unknown,
+    and the call with it would read as one without a timeout."""
+    out: list[Client] = []
+    for path, code in ((p, t) for p, t in files if p.endswith(_CPP_SUFFIXES)):
+        for m in _CPP_POOL.finditer(code):
+            args = [a.strip() for a in _go_args(_block(code, m.end() - 1))]
+            host = next((a for a in args if re.fullmatch(r"[A-Za-z_]\w*", a)), None)
+            if host is None:
+                continue
+            entry = re.search(rf"\b{re.escape(host)}\s*=\s*[\w.]+\s*\[\s*\"([^\"]+)\"\s*\]\s*"
+                              r"\[\s*\"(?:addr|host|address)\"\s*\]", code)
+            if entry is None or any("timeout" in a.lower() for a in args):
+                continue  # no target read; or a timeout passed from configuration this import does not read
+            said = " ".join(code[entry.start():entry.end()].split())
+            out.append(Client(_location(path, code, m.start()), f"Thrift {m.group(1)} to {said} (line "
+                              f"{code.count(chr(10), 0, entry.start()) + 1})", entry.group(1), "other"))
+    return out
+
+
+def _grpc(at: Location, how: str, target: str, none: str | None) -> Client:
+    return Client(at, how, target, "grpc", target.startswith(("consul://", "etcd://")), no_timeout=none)
+
+
+def _go_args(args: str) -> list[str]:
+    """The top-level arguments of a Go argument list."""
+    out, depth, last, k = [], 0, 0, 0
+    while k < len(args):
+        c = args[k]
+        if c in "\"`":
+            end = args.find(c, k + 1)
+            while c == '"' and end > 0 and args[end - 1] == "\\":
+                end = args.find(c, end + 1)
+            k = end if end > 0 else len(args)
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(args[last:k])
+            last = k + 1
+        k += 1
+    out.append(args[last:])
+    return [a for a in out if a.strip()]
+
+
+def service_clients(files: Sequence[tuple[str, str]]) -> tuple[tuple[Client, ...], frozenset[str]]:
+    """A service's calls named in its Java, Go and C++ code, and the names its Go code registers itself under."""
+    return (*java_clients(files), *go_clients(files), *cpp_clients(files)), frozenset(go_registered(files))
+
+
+# --------------------------------------------------------------------------------------
+# Joining the clients with the deployment
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One interaction the code names: its facts (each with where) and the notes that explain them."""
+
+    target: str
+    data: Mapping[str, Any]
+    at: Location
+    where: Mapping[str, Location]
+    notes: tuple[str, ...]
+
+
+def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
+          registered: Mapping[str, frozenset[str]]) -> dict[str, list[Edge]]:
+    """Per service, the interactions its clients name with a service of the deployment, not drawn already."""
+    workloads: set[str] = set()
+    drawn: set[tuple[str, str]] = set()
+    feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
+    for d in docs:
+        workloads.update(getattr(d, "environment", None) or {})
+        feign.update(getattr(d, "feign", None) or {})
+        if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
+            continue
+        workloads.update(str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict))
+        drawn.update((str(i.get("from")), str(i.get("to"))) for i in d.data.get("interactions") or []
+                     if isinstance(i, dict))
+    by_name = {n: s for s, names in sorted(registered.items()) for n in sorted(names)}
+    out: dict[str, list[Edge]] = {}
+    for service, found in sorted(clients.items()):
+        if service not in workloads:
+            continue  # no deployment runs the service: whether its calls are made is unknown
+        edges: dict[str, list[Client]] = {}
+        for c in found:
+            host = _host(c.target)
+            target = safe_name(host) if safe_name(host) in workloads else by_name.get(host) or by_name.get(c.target)
+            if target is None or target == service or (service, target) in drawn:
+                continue
+            edges.setdefault(target, []).append(c)
+        out[service] = [_edge(service, t, cs, feign.get(service, {}), t in registered and
+                              any(_host(c.target) in registered[t] for c in cs)) for t, cs in sorted(edges.items())]
+    return out
+
+
+def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str, tuple[Any, Location, str]],
+          by_registration: bool) -> Edge:
+    first = calls[0]
+    data: dict[str, Any] = {"from": service, "to": target, "style": "sync", "protocol": first.protocol,
+                            "inferred_from": "; ".join(dict.fromkeys(c.evidence() for c in calls))[:2000]}
+    where = dict.fromkeys(data, first.at)
+    notes: list[str] = []
+    if by_registration:
+        notes.append(f"to {target}: {target}'s code registers itself under the name {_host(first.target)!r}")
+    if all(c.registry for c in calls):
+        data["address_resolution"] = "registry"
+        notes.append("address_resolution registry: the client names the service, the registry gives its address")
+    if all(c.no_timeout for c in calls):
+        data["timeout_ms"] = 0
+        notes.append(f"timeout_ms 0: {first.no_timeout}")
+    if all(c.background for c in calls):
+        data["during"] = "background"
+        notes.append(f"during background: {first.background}")
+    if all(c.notify for c in calls):
+        data["purpose"], data["fallback"] = "notify", "degraded"
+        notes.append(f"purpose notify, fallback degraded: {first.notify}")
+    if all(c.feign for c in calls):
+        stated = {k: v for k, v in feign.items() if k != "ribbon"}
+        ribbon = feign.get("ribbon")
+        if ribbon is not None and all(c.registry for c in calls) and \
+                ("timeout_ms" not in stated or ribbon[0] < stated["timeout_ms"][0]):
+            stated["timeout_ms"] = ribbon  # the shorter of two bounds ends the call
+        for field, (value, at, why) in sorted(stated.items()):
+            data[field], where[field] = value, at
+            notes.append(f"{field} from the service's Feign settings: {why}")
+    return Edge(target, data, first.at, where, tuple(notes))
+
+
+def record(body: Body, service: str, found: Sequence[Edge]) -> None:
+    """State the interactions ``links`` found for ``service`` in its routes' document."""
+    for edge in found:
+        ident = body.fact("interactions", {"from": service, "to": edge.target}, edge.at)
+        for k, v in edge.data.items():
+            body.set("interactions", ident, k, v, edge.where.get(k, edge.at))
+        for note in edge.notes:
+            body.note("interactions", ident, note)
+
+
+__all__ = ["SUFFIXES", "Client", "Edge", "cpp_clients", "go_clients", "go_registered", "java_clients", "links",
+           "record", "service_clients"]

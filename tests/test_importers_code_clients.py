@@ -1,0 +1,325 @@
+"""`import source`: calls a Java (Feign, RestTemplate, WebClient) or Go (gRPC, net/http) service's code names the
+target of, joined with the deployment."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from engine.importers import load_artifacts
+from engine.importers.code_clients import cpp_clients, go_clients, go_registered, java_clients
+from engine.importers.code_routes import blank_comments
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+STATS_CLIENT = """
+    package acme.shop.client;
+
+    // @FeignClient(name = "commented-out")
+    @FeignClient(name = "stats", fallback = StatsFallback.class)
+    public interface StatsClient {
+        @RequestMapping(method = RequestMethod.PUT, value = "/stats/{id}")
+        void update(@PathVariable("id") String id, Order order);
+    }
+"""
+STATS_FALLBACK = """
+    package acme.shop.client;
+
+    @Component
+    public class StatsFallback implements StatsClient {
+        @Override
+        public void update(String id, Order order) {
+            LOGGER.error("stats not updated for {}", id);
+        }
+    }
+"""
+USER_CLIENT = """
+    package acme.shop.client;
+
+    @FeignClient(value = "user", fallback = UserFallback.class)
+    public interface UserClient {
+        @RequestMapping(method = RequestMethod.POST, value = "/users")
+        void create(User user);
+    }
+"""
+USER_FALLBACK = """
+    package acme.shop.client;
+
+    public class UserFallback implements UserClient {
+        public void create(User user) {
+            throw new IllegalStateException("user service down");
+        }
+    }
+"""
+OTHERS = """
+    package acme.shop.client;
+
+    @FeignClient(url = "${rates.url}", name = "rates-client")
+    interface RatesClient { Rates get(); }
+
+    @FeignClient(name = "mailer")
+    interface MailClient { void send(Mail m); }
+
+    class Reports {
+        @Autowired
+        private MailClient mails;
+
+        @Scheduled(cron = "0 0 * * * *")
+        public void nightly() {
+            mails.send(new Mail());
+        }
+
+        String stock(RestTemplate rest) {
+            return rest.getForObject("http://stock:8080/items", String.class);
+        }
+    }
+"""
+
+
+def src(text: str) -> str:
+    """Code as the source import hands it over: dedented, its comments blanked."""
+    return blank_comments(textwrap.dedent(text).lstrip("\n"))
+
+
+def test_feign_clients_name_their_target_and_what_their_fallback_shows() -> None:
+    files = [("shop/StatsClient.java", src(STATS_CLIENT)), ("shop/StatsFallback.java", src(STATS_FALLBACK)),
+             ("shop/UserClient.java", src(USER_CLIENT)), ("shop/UserFallback.java", src(USER_FALLBACK)),
+             ("shop/Others.java", src(OTHERS))]
+    found = {c.target: c for c in java_clients(files)}
+    assert sorted(found) == ["mailer", "stats", "stock", "user"]  # ${rates.url}: the configuration says where
+    stats = found["stats"]
+    assert (stats.at.file, stats.at.line, stats.protocol, stats.registry, stats.feign) == (
+        "shop/StatsClient.java", 4, "http", True, True)
+    assert stats.how == '@FeignClient(name = "stats")'
+    assert stats.notify is not None and "StatsFallback" in stats.notify  # void, and the fallback only logs
+    assert found["user"].notify is None  # its fallback throws: the caller learns of the failure
+    assert found["mailer"].notify is None  # no fallback: a failure reaches the caller
+    assert found["mailer"].background is not None and "nightly" in found["mailer"].background
+    assert found["stats"].background is None
+    stock = found["stock"]
+    assert (stock.at.line, stock.registry, stock.feign, stock.no_timeout) == (19, False, False, None)
+
+
+def _shop(tmp: str, *extra: str) -> Any:
+    more = "\n          ".join(extra)
+    compose = write(tmp, "compose.yaml", f"""
+        services:
+          shop:
+            image: acme/shop
+            ports: ["80:8080"]
+          stats:
+            image: acme/stats
+          user:
+            image: acme/user
+          {more}
+    """)
+    config = write(tmp, "config/shop.yml", """
+        feign:
+          hystrix:
+            enabled: true
+        hystrix:
+          command:
+            default:
+              execution:
+                isolation:
+                  thread:
+                    timeoutInMilliseconds: 4000
+    """)
+    write(tmp, "shop/src/StatsClient.java", STATS_CLIENT)
+    write(tmp, "shop/src/StatsFallback.java", STATS_FALLBACK)
+    write(tmp, "shop/src/UserClient.java", USER_CLIENT)
+    write(tmp, "shop/src/UserFallback.java", USER_FALLBACK)
+    write(tmp, "shop/src/Others.java", OTHERS)
+    return load_documents(load_artifacts([f"compose={compose}", f"spring={config}", f"source={tmp}/shop"]))
+
+
+def test_a_feign_client_is_a_call_with_the_services_feign_settings(tmp_path: Any) -> None:
+    design = _shop(str(tmp_path))
+    stats = fact(design, "interaction:shop->stats")
+    assert {k: stats.data.get(k) for k in ("style", "protocol", "address_resolution", "purpose", "fallback",
+                                           "circuit_breaker", "timeout_ms")} == {
+        "style": "sync", "protocol": "http", "address_resolution": "registry", "purpose": "notify",
+        "fallback": "degraded", "circuit_breaker": True, "timeout_ms": 4000}
+    assert "StatsClient.java:4" in stats.data["inferred_from"]
+    assert stats.locate("circuit_breaker").file.endswith("shop.yml")
+    user = fact(design, "interaction:shop->user")
+    assert "purpose" not in user.data and user.data["circuit_breaker"] is True
+    # neither the mailer nor stock is a workload of the deployment: unknown, nothing added
+    assert not [k for k in design.by_key() if k.startswith(("interaction:shop->mailer", "interaction:shop->stock"))]
+
+
+def test_a_scheduled_only_client_and_a_rest_template_literal(tmp_path: Any) -> None:
+    design = _shop(str(tmp_path), "mailer: {image: acme/mailer}", "stock: {image: acme/stock}")
+    assert fact(design, "interaction:shop->mailer").data["during"] == "background"
+    stock = fact(design, "interaction:shop->stock")
+    assert (stock.data["style"], stock.data["protocol"]) == ("sync", "http")
+    assert "timeout_ms" not in stock.data and "circuit_breaker" not in stock.data  # not a Feign client
+
+
+def test_a_call_the_deployment_already_drew_is_left_as_drawn(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+            environment:
+              STATS_URL: http://stats:8080
+          stats:
+            image: acme/stats
+    """)
+    write(tmp, "shop/src/StatsClient.java", STATS_CLIENT)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    assert "purpose" not in fact(design, "interaction:shop->stats").data
+
+
+FRONTEND = """
+    package frontend
+
+    import (
+        "fmt"
+        "net/http"
+
+        "google.golang.org/grpc"
+        pb "acme/search/proto"
+    )
+
+    func (s *Server) Run() error {
+        // s.initSearch("srv-commented")
+        if err := s.initSearch("srv-search"); err != nil {
+            return err
+        }
+        conn, _ := grpc.Dial("geo:8083", grpc.WithInsecure())
+        s.geo = geopb.NewGeoClient(conn)
+        http.Get("http://rate:8084/rates")
+        req, _ := http.NewRequest("POST", "http://audit/log", nil)
+        return nil
+    }
+
+    func (s *Server) initSearch(name string) error {
+        conn, err := dialer.Dial(
+            fmt.Sprintf("consul://%s/%s", s.ConsulAddr, name),
+            dialer.WithTracer(s.Tracer),
+        )
+        if err != nil {
+            return err
+        }
+        s.search = pb.NewSearchClient(conn)
+        return nil
+    }
+"""
+SEARCH = """
+    package search
+
+    const name = "srv-search"
+
+    func (s *Server) Run() error {
+        return s.Registry.Register(name, s.uuid, s.IpAddr, s.Port)
+    }
+"""
+
+
+def test_go_grpc_clients_and_http_calls() -> None:
+    found = {c.target: c for c in go_clients([("fe/server.go", src(FRONTEND))])}
+    assert sorted(found) == ["audit", "consul:///srv-search", "geo:8083", "rate"]
+    search = found["consul:///srv-search"]  # dialled through the registry
+    assert (search.at.line, search.protocol, search.registry) == (13, "grpc", True)
+    assert search.how == "gRPC SearchClient over dialer.Dial in initSearch('srv-search')"
+    assert search.no_timeout is not None and "deadline" in search.no_timeout
+    assert (found["geo:8083"].at.line, found["geo:8083"].protocol) == (16, "grpc")
+    assert found["rate"].no_timeout is not None and "default client" in found["rate"].no_timeout
+    assert found["audit"].no_timeout is None  # a request sent by a client the code may configure: unknown
+    assert go_registered([("search/server.go", src(SEARCH))]) == {"srv-search"}
+    deadline = FRONTEND.replace("return nil\n    }\n\n", "ctx, _ := context.WithTimeout(ctx, time.Second)\n"
+                                                     "        return nil\n    }\n\n", 1)
+    assert all(c.no_timeout is None for c in go_clients([("fe/server.go", src(deadline))]) if c.protocol == "grpc")
+
+
+def test_go_clients_join_the_deployment_by_workload_or_registered_name(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          frontend:
+            image: acme/frontend
+            ports: ["80:5000"]
+            depends_on: [rate]
+          search: {image: acme/search}
+          geo: {image: acme/geo}
+          rate: {image: acme/rate}
+    """)
+    write(tmp, "frontend/server.go", FRONTEND)
+    write(tmp, "search/server.go", SEARCH)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/frontend", f"source={tmp}/search"]))
+    search = fact(design, "interaction:frontend->search")  # by the name search registers itself under
+    assert {k: search.data.get(k) for k in ("style", "protocol", "timeout_ms", "address_resolution")} == {
+        "style": "sync", "protocol": "grpc", "timeout_ms": 0, "address_resolution": "registry"}
+    assert "frontend/server.go:13)" in search.data["inferred_from"]
+    geo = fact(design, "interaction:frontend->geo")
+    assert (geo.data["protocol"], geo.data["timeout_ms"]) == ("grpc", 0) and "address_resolution" not in geo.data
+    assert "timeout_ms" not in fact(design, "interaction:frontend->rate").data  # drawn by the deployment: kept
+    assert "interaction:frontend->audit" not in design.by_key()  # not a workload
+
+
+COMPOSE_REVIEW = """
+    int main(int argc, char *argv[]) {
+      json config_json;
+      int port = config_json["compose-review-service"]["port"];
+      std::string storage_addr =
+          config_json["review-storage-service"]["addr"];
+      int storage_port = config_json["review-storage-service"]["port"];
+      std::string user_addr = config_json["user-review-service"]["addr"];
+      int user_timeout = config_json["user-review-service"]["timeout_ms"];
+      std::string cache_addr = config_json["compose-memcached"]["addr"];
+      // ClientPool<ThriftClient<CommentedClient>> old("x", cache_addr, 1, 0, 1, 1);
+      ClientPool<ThriftClient<ReviewStorageServiceClient>> storage_pool(
+          "review-storage", storage_addr, storage_port, 0, 128, 1000);
+      ClientPool<ThriftClient<UserReviewServiceClient>> user_pool(
+          "user-review", user_addr, 9090, 0, 128, 1000, user_timeout);
+    }
+"""
+
+
+def test_cpp_thrift_clients_read_their_host_from_a_config_entry_named_after_the_target(tmp_path: Any) -> None:
+    (storage,) = cpp_clients([("cr/main.cpp", src(COMPOSE_REVIEW))])  # user-review: given a timeout not read
+    assert (storage.target, storage.protocol, storage.at.line, storage.no_timeout) == (
+        "review-storage-service", "other", 11, None)
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          compose-review-service: {image: acme/cr}
+          review-storage-service: {image: acme/rs}
+          user-review-service: {image: acme/ur}
+    """)
+    write(tmp, "ComposeReview/main.cpp", COMPOSE_REVIEW)
+    write(tmp, "Orphan/main.cpp", COMPOSE_REVIEW)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:compose-review-service={tmp}/ComposeReview",
+                                            f"source:orphan={tmp}/Orphan"]))
+    call = fact(design, "interaction:compose-review-service->review-storage-service")
+    assert (call.data["style"], call.data["protocol"]) == ("sync", "other") and "timeout_ms" not in call.data
+    assert "main.cpp:11)" in call.data["inferred_from"]
+    assert "interaction:compose-review-service->user-review-service" not in design.by_key()
+    assert not [k for k in design.by_key() if k.startswith("interaction:orphan->")]  # no deployment runs it
+
+
+def test_ribbon_bounds_only_the_feign_clients_named_by_service(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop: {image: acme/shop}
+          stats: {image: acme/stats}
+          rates: {image: acme/rates}
+    """)
+    config = write(tmp, "config/shop.yml", """
+        ribbon:
+          ReadTimeout: 3000
+    """)
+    write(tmp, "shop/src/StatsClient.java", STATS_CLIENT)
+    write(tmp, "shop/src/RatesClient.java", """
+        @FeignClient(name = "rates-client", url = "http://rates:8080")
+        interface RatesClient { Rates get(); }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"spring={config}", f"source={tmp}/shop"]))
+    stats = fact(design, "interaction:shop->stats")
+    assert stats.data["timeout_ms"] == 3000 and "circuit_breaker" not in stats.data  # no Hystrix stated
+    rates = fact(design, "interaction:shop->rates")  # by url: no Ribbon, its timeout unknown
+    assert "timeout_ms" not in rates.data and "address_resolution" not in rates.data
