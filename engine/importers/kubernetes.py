@@ -34,7 +34,7 @@ from engine.errors import ArchplanError, InputError, Location, raise_all
 from engine.importers import infra, istio
 from engine.importers.base import Body, entry_endpoint, route_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
-from engine.importers.istio import Entry
+from engine.importers.istio import Entry, strictest_tls
 from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, parse_all, read_text
 
@@ -713,14 +713,16 @@ def _record_exposure(body: Body, w: _Workload) -> None:
     if exps:
         body.set(section, w.name, "exposure", exps[0].exposure, exps[0].at)
         body.note(section, w.name, f"exposure {exps[0].exposure} from {exps[0].why}")
-        for e in exps:
-            if e.exposure != exps[0].exposure or e.exposure == "internal":
-                continue
-            if e.path is None and e.via is None:
-                entry_endpoint(body, w.name, e.at, e.why, e.tls)
-            else:
+        widest_entries = [e for e in exps if e.exposure == exps[0].exposure and e.exposure != "internal"]
+        whole = [e for e in widest_entries if e.path is None and e.via is None]
+        if whole:
+            # several ways in to the whole service (a LoadBalancer, a mesh gateway) are one entry endpoint:
+            # it keeps what each states of TLS, the strictest first (one plaintext way in is enough)
+            entry_endpoint(body, w.name, whole[0].at, whole[0].why, strictest_tls(e.tls for e in whole))
+        for e in widest_entries:
+            if e.path is not None or e.via is not None:
                 route_endpoint(body, w.name, e.path or "/", e.route_at or e.at, e.why, exact=e.exact,
-                               routes_to=e.target if e.via else None)
+                               routes_to=e.target if e.via else None, tls=e.tls)
     else:
         body.set(section, w.name, "exposure", "internal", at)
 
