@@ -370,3 +370,58 @@ def test_workloads_of_the_cluster_s_own_namespaces_are_left_out_with_a_remark(tm
     d = design_of([doc])
     assert "service:shop" in d.by_key()
     assert not [k for k in d.by_key() if "heapster" in k]
+
+
+def _deployment(name: str, env: str = "[]") -> str:
+    return f"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: {name}}}
+        spec:
+          selector: {{matchLabels: {{app: {name}}}}}
+          template:
+            metadata: {{labels: {{app: {name}}}}}
+            spec:
+              containers: [{{name: {name}, image: "shop/{name}:1.0", env: {env}}}]
+        ---"""
+
+
+def _service(name: str, ports: str, selects: str = "") -> str:
+    return f"""
+        apiVersion: v1
+        kind: Service
+        metadata: {{name: {name}}}
+        spec:
+          selector: {{app: {selects or name}}}
+          ports: {ports}
+        ---"""
+
+
+def test_a_service_port_named_for_its_protocol_sets_the_protocol_of_the_calls_to_it(tmp_path: object) -> None:
+    env = ('[{name: CART_ADDR, value: "cart:7070"}, {name: PRICES_ADDR, value: "prices:9000"}, '
+           '{name: SEARCH_HOST, value: "search"}, {name: ADS_URL, value: "http://ads:9555"}, '
+           '{name: STOCK_ADDR, value: "stock:8080"}, {name: MAIL_ADDR, value: "mail:5000"}, '
+           '{name: FEED_ADDR, value: "feed:8081"}]')
+    path = write(str(tmp_path), "apps.yaml", "".join([
+        _deployment("web", env),
+        *(_deployment(n) for n in ("cart", "prices", "search", "ads", "stock", "mail", "feed")),
+        _service("cart", "[{name: grpc, port: 7070}]"),
+        # appProtocol wins over the name; Istio's <protocol>-<suffix> names count
+        _service("prices", "[{name: grpc, port: 9000, appProtocol: kubernetes.io/h2c}]"),
+        _service("search", "[{name: grpc-api, port: 9200}, {name: grpc-admin, port: 9201}]"),
+        # the URL's scheme says http whatever the port is named
+        _service("ads", "[{name: grpc, port: 9555}]"),
+        # two Services name the port differently: unknown
+        _service("stock", "[{name: grpc, port: 8080}]"), _service("stock-web", "[{name: http, port: 8080}]", "stock"),
+        # tcp says nothing of the application protocol; nor does a name of no protocol
+        _service("mail", "[{name: tcp-smtp, port: 5000}]"), _service("feed", "[{name: feed, port: 8081}]"),
+    ]) + "\n")
+    (doc,) = kubernetes.import_path(path)
+    d = design_of([doc])
+    protocols = {c.data["to"]: c.data.get("protocol") for c in d.of_kind("interaction")}
+    assert protocols == {"cart": "grpc", "prices": "http", "search": "grpc", "ads": "http", "stock": None,
+                         "mail": None, "feed": None}
+    (note,) = doc.notes["interaction:web->cart"]  # type: ignore[attr-defined]
+    assert note.startswith(f"protocol grpc: Service cart ({path}:{line_of(path, '{name: grpc, port: 7070}')}:")
+    assert note.endswith(") names port 7070 'grpc'")
+    assert any("appProtocol kubernetes.io/h2c" in n for n in doc.notes["interaction:web->prices"])  # type: ignore[attr-defined]

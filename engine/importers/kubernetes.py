@@ -12,7 +12,8 @@ only is ``host`` (reachable on every node's address, not stated to face the inte
 public or host-published workload with no named path gets one entry endpoint.
 HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy objects are matched to workloads by
 target or label selector. Edges are inferred from environment variables (ConfigMaps included) and
-commands that name a Service's DNS name. Istio objects (``engine.importers.istio``) add what the mesh
+commands that name a Service's DNS name; a Service port's ``appProtocol``, or its name by Istio's
+convention (``grpc``, ``grpc-web``, ``http2-api``), gives those calls their protocol. Istio objects (``engine.importers.istio``) add what the mesh
 does to those calls: VirtualService timeouts and retries, DestinationRule circuit breakers
 (``outlierDetection``) and bulkheads (``connectionPool``), and the routes an ingress Gateway publishes.
 A workload that reads a Secret whose values are written in the manifests given (``data``,
@@ -92,6 +93,8 @@ class _Workload:
     auth: infra.DatastoreAuth | None = None
     registry_auth: infra.DatastoreAuth | None = None
     """What the image, environment and command say about the datastore's client authentication."""
+    ports: dict[int, list[tuple[str, str] | None]] = field(default_factory=dict)
+    """The protocol (and why) each Service port reaching the workload names, per port number (None: it names none)."""
 
 
 def detect(docs: Sequence[Any]) -> bool:
@@ -399,7 +402,49 @@ def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
         for w in selected:
             w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why,
                                     tls=tls))
+            _port_protocols(o, w)
     return hosts, svc_targets
+
+
+_APP_PROTOCOLS = {"grpc": "grpc", "grpc-web": "grpc", "http": "http", "http2": "http", "https": "http",
+                  "kubernetes.io/h2c": "http", "kubernetes.io/ws": "websocket", "kubernetes.io/wss": "websocket",
+                  "mysql": "sql", "redis": "redis"}
+"""A Service port's ``appProtocol``, or the protocol its name starts with (Istio's naming convention,
+``<protocol>[-<suffix>]``: ``grpc``, ``grpc-web``, ``http2-api``), as the design's call protocol. ``tcp``,
+``tls``, ``udp``, ``mongo`` and other names say nothing the design's protocols express."""
+
+
+def _port_protocols(o: _Obj, w: _Workload) -> None:
+    """Record the protocol each port of Service ``o`` names onto a workload it selects (a conflict: None)."""
+    ports = o.get("spec", "ports")
+    for i, p in enumerate(ports if isinstance(ports, list) else []):
+        if not isinstance(p, dict) or not isinstance(p.get("port"), int) or isinstance(p["port"], bool):
+            continue
+        app, name = str(p.get("appProtocol") or "").lower(), str(p.get("name") or "").lower()
+        protocol = _APP_PROTOCOLS.get(app) if app else None
+        why = f"Service {o.name} ({o.loc('spec', 'ports', i)}) gives port {p['port']} appProtocol {app}"
+        if protocol is None and not app:
+            prefix = name if name in _APP_PROTOCOLS else name.split("-", 1)[0]
+            protocol = _APP_PROTOCOLS.get(prefix) if not prefix.startswith("kubernetes.io") else None
+            why = f"Service {o.name} ({o.loc('spec', 'ports', i)}) names port {p['port']} {name!r}"
+        w.ports.setdefault(p["port"], []).append((protocol, why) if protocol else None)
+
+
+def _named_protocols(workloads: Sequence[_Workload]) -> dict[tuple[str, int | None], tuple[str, str]]:
+    """(protocol, why) by (workload, Service port) where the Services reaching it name one protocol for the port,
+    and by (workload, None) where every port of them names the same one (a call naming only the host speaks it)."""
+    named: dict[tuple[str, int | None], tuple[str, str]] = {}
+    for w in workloads:
+        per_port: dict[int, set[str | None]] = {}
+        for port, states in sorted(w.ports.items()):
+            per_port[port] = {st[0] if st else None for st in states}
+            stated = [st for st in states if st is not None]
+            if len({st[0] for st in stated}) == 1:
+                named[(w.name, port)] = stated[0]
+        everywhere = set().union(*per_port.values()) if per_port else set()
+        if len(everywhere) == 1 and None not in everywhere:
+            named[(w.name, None)] = named[(w.name, min(per_port))]
+    return named
 
 
 def _plain_http(o: _Obj, annotations: Any) -> tuple[bool, Location, str] | None:
@@ -480,7 +525,8 @@ def _record_workloads(objs: Sequence[_Obj], workloads: Sequence[_Workload], body
 def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[str, list[Mention]],
                   hosts: dict[str, str], entries: Sequence[Entry], body: Body) -> None:
     """The calls the configuration's host names imply, and the ingress gateway's routes."""
-    edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
+    edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads},
+                              _named_protocols(workloads))
     kinds = {w.name: w.rec for w in workloads}
     infra.apply_timeout_variables(edges, mentions, kinds)
     body.environment = infra.environment(mentions, kinds)
@@ -493,6 +539,8 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
             body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
         data = infra.edge_fact(e, kinds.get(e.target))
         ident = body.fact("interactions", data, e.location or Location(path))
+        if e.protocol_why is not None and data.get("protocol") == e.protocol:
+            body.note("interactions", ident, f"protocol {e.protocol}: {e.protocol_why}")
         infra.record_edge_timeout(body, data, e)
         whole = infra.given_whole(e, mentions.get(e.source, ())) if kinds.get(e.target) is None else None
         if whole is not None and not e.external:
