@@ -244,3 +244,77 @@ def test_match_gateways_override_the_virtual_service_gateways_and_source_namespa
     assert fact(d, "interaction:web->a").data["timeout_ms"] == 2000
     # job runs in another namespace; the second route falls back to the VirtualService's gateways (edge only)
     assert "timeout_ms" not in fact(d, "interaction:job->a").data
+
+
+_GATEWAY = """
+apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata: {{name: edge}}
+spec:
+  selector: {{istio: ingressgateway}}
+  servers:
+{servers}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {{name: web-in}}
+spec:
+  hosts: ["*"]
+  gateways: [edge]
+  http:
+    - route:
+        - destination: {{host: web}}
+"""
+
+
+def _gateway(servers: str) -> str:
+    return _GATEWAY.lstrip().format(servers=textwrap.indent(servers.strip(), " " * 6))
+
+
+@pytest.mark.parametrize(("servers", "tls"), [
+    ("- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ['*']", False),
+    # a plaintext server beside a TLS one still lets requests in unencrypted
+    ("- port: {number: 443, name: https, protocol: HTTPS}\n  tls: {mode: SIMPLE, credentialName: web-cert}\n"
+     "- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ['*']", False),
+    ("- port: {number: 443, name: https, protocol: HTTPS}\n  tls: {mode: SIMPLE, credentialName: web-cert}", True),
+    # an HTTP server that only redirects to HTTPS serves nothing in plaintext, but the design cannot say it all
+    ("- port: {number: 80, name: http, protocol: HTTP}\n  tls: {httpsRedirect: true}", None),
+])
+def test_an_ingress_gateway_states_whether_its_entry_is_served_with_tls(
+        tmp_path: os.PathLike[str], servers: str, tls: bool | None) -> None:
+    path = write(str(tmp_path), "m.yaml", _app("web", service=True) + _gateway(servers))
+    (doc,) = kubernetes.import_path(path)
+    ep = fact(design_of([doc]), "endpoint:web-entry")
+    assert ep.data.get("tls") is tls
+    if tls is not None:
+        assert ep.locate("tls").file == path
+        said = str(tls).lower()
+        assert any(n.startswith((f"tls {said}: Gateway edge", f"tls {said}: every server of Gateway edge"))
+                   for n in doc.notes["endpoint:web-entry"])  # type: ignore[attr-defined]
+
+
+def test_more_manifests_keep_the_plaintext_fact_of_each_way_in(tmp_path: os.PathLike[str]) -> None:
+    # a port-80 LoadBalancer says tls false; a gateway whose TLS the manifests do not state must not erase it,
+    # whichever file is read first
+    lb = write(str(tmp_path), "k8s/web.yaml", _app("web") + textwrap.dedent("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web-external}
+        spec:
+          type: LoadBalancer
+          selector: {app: web}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          selector: {app: web}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        """))
+    mesh_dir = os.path.join(str(tmp_path), "a-mesh")
+    write(mesh_dir, "gw.yaml", _gateway("- port: {number: 8443, name: tcp-web, protocol: MONGO}"))
+    alone = fact(design_of(kubernetes.import_path(os.path.dirname(lb))), "endpoint:web-entry")
+    both = fact(design_of(kubernetes.import_paths([os.path.dirname(lb), mesh_dir])), "endpoint:web-entry")
+    assert alone.data["tls"] is False and both.data["tls"] is False
+    assert both.locate("tls").line == line_of(lb, "ports: [{name: http, port: 80")

@@ -393,3 +393,125 @@ def test_workloads_of_the_cluster_s_own_namespaces_are_left_out_with_a_remark(tm
     d = design_of([doc])
     assert "service:shop" in d.by_key()
     assert not [k for k in d.by_key() if "heapster" in k]
+
+
+def _deployment(name: str, env: str = "[]") -> str:
+    return f"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: {name}}}
+        spec:
+          selector: {{matchLabels: {{app: {name}}}}}
+          template:
+            metadata: {{labels: {{app: {name}}}}}
+            spec:
+              containers: [{{name: {name}, image: "shop/{name}:1.0", env: {env}}}]
+        ---"""
+
+
+def _service(name: str, ports: str, selects: str = "") -> str:
+    return f"""
+        apiVersion: v1
+        kind: Service
+        metadata: {{name: {name}}}
+        spec:
+          selector: {{app: {selects or name}}}
+          ports: {ports}
+        ---"""
+
+
+def test_a_service_port_named_for_its_protocol_sets_the_protocol_of_the_calls_to_it(tmp_path: object) -> None:
+    env = ('[{name: CART_ADDR, value: "cart:7070"}, {name: PRICES_ADDR, value: "prices:9000"}, '
+           '{name: SEARCH_HOST, value: "search"}, {name: ADS_URL, value: "http://ads:9555"}, '
+           '{name: STOCK_ADDR, value: "stock:8080"}, {name: MAIL_ADDR, value: "mail:5000"}, '
+           '{name: FEED_ADDR, value: "feed:8081"}]')
+    path = write(str(tmp_path), "apps.yaml", "".join([
+        _deployment("web", env),
+        *(_deployment(n) for n in ("cart", "prices", "search", "ads", "stock", "mail", "feed")),
+        _service("cart", "[{name: grpc, port: 7070}]"),
+        # appProtocol wins over the name; Istio's <protocol>-<suffix> names count
+        _service("prices", "[{name: grpc, port: 9000, appProtocol: kubernetes.io/h2c}]"),
+        _service("search", "[{name: grpc-api, port: 9200}, {name: grpc-admin, port: 9201}]"),
+        # the URL's scheme says http whatever the port is named
+        _service("ads", "[{name: grpc, port: 9555}]"),
+        # two Services name the port differently: unknown
+        _service("stock", "[{name: grpc, port: 8080}]"), _service("stock-web", "[{name: http, port: 8080}]", "stock"),
+        # tcp says nothing of the application protocol; nor does a name of no protocol
+        _service("mail", "[{name: tcp-smtp, port: 5000}]"), _service("feed", "[{name: feed, port: 8081}]"),
+    ]) + "\n")
+    (doc,) = kubernetes.import_path(path)
+    d = design_of([doc])
+    protocols = {c.data["to"]: c.data.get("protocol") for c in d.of_kind("interaction")}
+    assert protocols == {"cart": "grpc", "prices": "http", "search": "grpc", "ads": "http", "stock": None,
+                         "mail": None, "feed": None}
+    (note,) = doc.notes["interaction:web->cart"]  # type: ignore[attr-defined]
+    assert note.startswith(f"protocol grpc: Service cart ({path}:{line_of(path, '{name: grpc, port: 7070}')}:")
+    assert note.endswith(") names port 7070 'grpc'")
+    assert any("appProtocol kubernetes.io/h2c" in n for n in doc.notes["interaction:web->prices"])  # type: ignore[attr-defined]
+
+
+def test_an_image_the_repository_builds_with_skaffold_is_no_latest_image(tmp_path: object) -> None:
+    root = str(tmp_path)
+    os.makedirs(os.path.join(root, ".git"))
+    write(root, "skaffold.yaml", """
+        apiVersion: skaffold/v4beta6
+        kind: Config
+        build:
+          artifacts:
+            - {image: web, context: src/web}
+          tagPolicy: {gitCommit: {}}
+        requires:
+          - path: src/worker
+        ---
+        apiVersion: skaffold/v4beta6
+        kind: Config
+        build:
+          artifacts: [{image: reports}]
+          tagPolicy: {envTemplate: {template: "{{.RELEASE}}"}}
+        """)
+    # a configuration it requires, whose tag policy is Skaffold's default (gitCommit)
+    write(root, "src/worker/skaffold.yaml", "apiVersion: skaffold/v3\nkind: Config\nbuild:\n  artifacts: [{image: "
+                                            "worker}]\n")
+    manifests = write(root, "deploy/k8s/apps.yaml", "".join(
+        _deployment(n).replace(f'"shop/{n}:1.0"', image)
+        for n, image in (("web", "web"), ("worker", "worker"), ("reports", "reports"), ("tools", "busybox"),
+                         ("admin", "web:latest"))) + "\n")
+    d = design_of(kubernetes.import_path(os.path.dirname(manifests)))
+    web = fact(d, "deployment:web")
+    assert web.data["immutable_artifacts"] is True
+    assert web.locate("immutable_artifacts").file.endswith("skaffold.yaml")
+    assert web.locate("immutable_artifacts").line == line_of(os.path.join(root, "skaffold.yaml"), "tagPolicy")
+    assert fact(d, "deployment:worker").data["immutable_artifacts"] is True
+    # a tag policy that does not name the sources: unknown; an image Skaffold does not build, or a tag written
+    # out, is pulled as written
+    assert "immutable_artifacts" not in fact(d, "deployment:reports").data
+    assert fact(d, "deployment:tools").data["immutable_artifacts"] is False
+    assert fact(d, "deployment:admin").data["immutable_artifacts"] is False
+
+
+def test_a_kustomization_s_images_edits_are_applied_to_its_resources(tmp_path: object) -> None:
+    root = str(tmp_path)
+    write(root, "base/apps.yaml", "".join(_deployment(n).replace(f'"shop/{n}:1.0"', n)
+                                          for n in ("web", "worker", "cron", "other")) + "\n")
+    write(root, "base/kustomization.yaml", """
+        resources: [apps.yaml]
+        images:
+          - {name: web, newName: registry.example.com/shop/web, newTag: "2.4.1"}
+          - {name: worker, digest: "sha256:0123456789abcdef"}
+        """)
+    write(root, "prod/kustomization.yaml", """
+        resources: [../base]
+        images:
+          - {name: registry.example.com/shop/web, newTag: "2.4.2"}
+          - {name: cron, newName: registry.example.com/shop/cron}
+        """)
+    (doc,) = kubernetes.import_path(os.path.join(root, "prod"))
+    d = design_of([doc])
+    assert fact(d, "service:web").data["image"] == "registry.example.com/shop/web:2.4.2"
+    assert "immutable_artifacts" not in fact(d, "deployment:web").data
+    assert fact(d, "deployment:worker").data["immutable_artifacts"] is True
+    # a new name with no tag still runs 'latest'; an image no entry names is left as written
+    assert fact(d, "service:cron").data["image"] == "registry.example.com/shop/cron"
+    assert fact(d, "deployment:cron").data["immutable_artifacts"] is False
+    assert fact(d, "service:other").data["image"] == "other"
+    assert not any("images" in text for _at, text in doc.remarks)

@@ -47,6 +47,24 @@ def _extract(gitdir: str, commit: str, paths: Sequence[str], into: str) -> None:
         tar.extractall(into, filter="data")
 
 
+def _skaffold_configs(gitdir: str, commit: str, paths: Sequence[str]) -> list[str]:
+    """The Skaffold configurations of the repository in the directories of ``paths`` and above them."""
+    listed = set(subprocess.run(["git", "-C", gitdir, "ls-tree", "-r", "--name-only", commit], capture_output=True,
+                                check=True, text=True).stdout.splitlines())
+    out: list[str] = []
+    for p in paths:
+        d = p.rstrip("/")
+        while True:
+            for name in ("skaffold.yaml", "skaffold.yml"):
+                f = f"{d}/{name}" if d else name
+                if f in listed and f not in out:
+                    out.append(f)
+            if not d:
+                break
+            d = os.path.dirname(d)
+    return out
+
+
 def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) -> list[str]:
     """Import one system's raw artifacts; returns the files written."""
     repo, commit = spec["repo"], spec["commit"]
@@ -64,6 +82,14 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
             # says the image the service runs on and the environment it starts with
             with contextlib.suppress(subprocess.CalledProcessError):  # no Dockerfile in the repository
                 _extract(gitdir, commit, ["**/Dockerfile*"], work)
+        if any(step["format"] == "kubernetes" and "repo" not in step for step in spec["raw_import"]):
+            # the Skaffold configuration above the manifests is in the checkout a team imports from: it says
+            # which images the repository builds itself (placeholders in the manifests, not 'latest' images)
+            configs = _skaffold_configs(gitdir, commit, [p for step in spec["raw_import"]
+                                                         if step["format"] == "kubernetes" and "repo" not in step
+                                                         for p in step["paths"]])
+            if configs:
+                _extract(gitdir, commit, configs, work)
         others = {o["repo"]: o["commit"] for o in spec.get("also", [])}
         imported: list[tuple[list[Any], str, list[str]]] = []
         for step in spec["raw_import"]:

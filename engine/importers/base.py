@@ -219,11 +219,12 @@ _ROUTE_PATH = re.compile(r"^/[ -~]{0,511}$")
 
 
 def route_endpoint(body: Body, service: str, path: str, at: Location, why: str, *, exact: bool = False,
-                   routes_to: str | None = None) -> None:
+                   routes_to: str | None = None, tls: tuple[bool, Location, str] | None = None) -> None:
     """A public route the artifact names by its path (an Ingress path, a VirtualService ``uri`` match) but
     not by its method: one endpoint per path, with method ``ANY``. A prefix stands for every
     route under it; ``routes_to`` names where a gateway forwards it. A path that is no printable route
-    (a regular expression with other characters) stands for every route."""
+    (a regular expression with other characters) stands for every route. ``tls``: whether it is served with
+    TLS (a plaintext way in to the same path wins over one with TLS)."""
     if not _ROUTE_PATH.match(path):
         path = "/"
     name = safe_name(f"{service}-entry{path}") if path.strip("/") else safe_name(f"{service}-entry")
@@ -233,6 +234,10 @@ def route_endpoint(body: Body, service: str, path: str, at: Location, why: str, 
     body.fact("endpoints", data, at)
     scope = f"the route {path}" if exact else f"every route under {path}"
     body.note("endpoints", name, f"stands for {scope} ({why}); the artifact names no method")
+    if tls is not None:
+        body.set("endpoints", name, "tls", tls[0], tls[1], override=not tls[0])
+        if body.items["endpoints"][name].get("tls") is tls[0]:
+            body.note("endpoints", name, f"tls {str(tls[0]).lower()}: {tls[2]}")
 
 
 # --------------------------------------------------------------------------------------

@@ -346,6 +346,8 @@ class Edge:
     """The caller's timeout for this call (ms, where, why), from a timeout variable in its environment."""
     keys: list[tuple[str, str]] = field(default_factory=list)
     """(variable, the source given whole it comes from or "") of each mention the edge was drawn from."""
+    protocol_why: str | None = None
+    """Why the protocol is what it is, when the target's deployment names it (a Service port named ``grpc``)."""
 
 
 _HOSTISH_KEY = re.compile(r"HOST|ADDR|URL|URI|SERVER|ENDPOINT|BROKER|DSN|SERVICE|BOOTSTRAP|CONNECT", re.IGNORECASE)
@@ -429,14 +431,19 @@ def _host_of(token: str, hosts: set[str]) -> str | None:
 
 
 def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str],
-                targets: dict[str, str | None]) -> list[Edge]:
+                targets: dict[str, str | None],
+                port_protocols: Mapping[tuple[str, int | None], tuple[str, str]] | None = None) -> list[Edge]:
     """Edges from each workload to the workloads its configuration names in a host position.
 
     ``hosts`` maps every name a workload answers to (service name, hostname, alias, DNS name) onto
     the workload; ``targets`` gives each workload's protocol when the image tells it. A token counts
     only in a host position: after ``scheme://`` or ``@``, before ``:port``, after a host flag such as
     ``-h``, or as a whole item of a variable whose name says it holds an address (``*_HOST``, ``*_URL``).
+    ``port_protocols`` gives (protocol, why) by (workload, port) as its deployment names them (a Kubernetes
+    Service port named ``grpc``), and by (workload, None) when every port of the workload names the same one:
+    after the URL's scheme, it decides the protocol, before the port number's usual protocol and the image's.
     """
+    named = port_protocols or {}
     host_names = {h.lower(): w for h, w in hosts.items()}
     known = set(host_names)
     edges: dict[tuple[str, str], Edge] = {}
@@ -472,12 +479,18 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 if scheme:
                     protocol = _SCHEME_PROTOCOL.get(scheme.lower())
                 port = _PORT.match(text, end)
+                stated = None if protocol or external else named.get(
+                    (target, int(port.group(1)) if port is not None else None))
+                if stated is not None:
+                    protocol = stated[0]
                 if protocol is None and port is not None:
                     protocol = catalog().ports.get(int(port.group(1)))
                 protocol = protocol or targets.get(target)
                 edge = edges.setdefault((source, target), Edge(source, target, protocol, [], m.location, external))
                 if edge.protocol is None:
                     edge.protocol = protocol
+                if stated is not None and edge.protocol == stated[0] and edge.protocol_why is None:
+                    edge.protocol_why = stated[1]
                 what = "command" if m.key == "command" else f"{m.key}"
                 note = f"{what} ({m.where}, {m.location}) names host {tok.group()}"
                 if note not in edge.evidence:

@@ -9,14 +9,15 @@ names ``mesh`` too; ``match[].gateways``, ``sourceLabels`` and ``sourceNamespace
 the callers they select. A ``DestinationRule`` with ``outlierDetection`` (on the host, a port, or a
 subset some VirtualService routes to) is a circuit breaker on the calls into ``spec.host``; its
 ``connectionPool`` limits are a bulkhead. A VirtualService bound to an ingress ``Gateway`` publishes
-its destinations: each ``match[].uri`` prefix or exact path is a public route.
+its destinations: each ``match[].uri`` prefix or exact path is a public route, served with TLS or not as the
+Gateway's servers say (``gateway_tls``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -66,6 +67,13 @@ class Entry:
     """Where the path is stated, when not at ``at``."""
     tls: tuple[bool, Location, str] | None = None
     """Whether requests come in with TLS, where that is seen and why (a plain-HTTP LoadBalancer port)."""
+
+
+def strictest_tls(facts: Iterable[tuple[bool, Location, str] | None]) -> tuple[bool, Location, str] | None:
+    """Of what several ways in to one endpoint state of TLS, the strictest: one plaintext way in (``false``) makes
+    the endpoint reachable unencrypted, whatever the others say; else ``true`` if one says it; else unknown."""
+    stated = [f for f in facts if f is not None]
+    return next((f for f in stated if not f[0]), stated[0] if stated else None)
 
 
 def is_istio(o: Obj, kind: str) -> bool:
@@ -120,6 +128,31 @@ _TRANSIENT = {"connect-failure", "refused-stream", "reset", "reset-before-reques
               "resource-exhausted", "http3-post-connect-failure", "retriable-status-codes", "retriable-headers",
               "408", "425", "429", "502", "503", "504"}
 """Retry conditions that only match failures a second try may cure (connection failures, 502-504, 429)."""
+
+
+_PLAIN_PROTOCOLS = ("HTTP", "HTTP2", "GRPC", "TCP")
+_TLS_PROTOCOLS = ("HTTPS", "TLS")
+
+
+def gateway_tls(gw: Obj) -> tuple[bool, Location, str] | None:
+    """Whether a Gateway takes requests with TLS: ``false`` when one of its servers listens in plaintext (protocol
+    ``HTTP``, ``HTTP2``, ``GRPC`` or ``TCP`` with no ``tls`` block: not even a redirect to HTTPS), so that requests
+    can come in unencrypted; ``true`` when every server terminates or passes through TLS (``HTTPS``, ``TLS``);
+    unknown otherwise (no server, a protocol not named)."""
+    servers = _dicts(gw.get("spec", "servers"))
+    if not servers:
+        return None
+    ports: list[dict[str, Any]] = [s["port"] if isinstance(s.get("port"), dict) else {} for _i, s in servers]
+    protocols = [str(p.get("protocol") or "").upper() for p in ports]
+    for (i, server), port, protocol in zip(servers, ports, protocols, strict=True):
+        if protocol in _PLAIN_PROTOCOLS and server.get("tls") is None:
+            return False, gw.loc("spec", "servers", i, "port"), (
+                f"Gateway {gw.name} listens on port {port.get('number')} with protocol {protocol} and no tls block: "
+                "requests come in unencrypted")
+    if all(p in _TLS_PROTOCOLS for p in protocols) and all(isinstance(s.get("tls"), dict) for _i, s in servers):
+        said = "/".join(sorted(set(protocols)))
+        return True, gw.loc("spec", "servers"), f"every server of Gateway {gw.name} speaks {said} with a tls block"
+    return None
 
 
 def _gateway_ref(ref: str, namespace: str) -> tuple[str, str]:
@@ -251,12 +284,13 @@ class Mesh:
             path = uri["prefix"]
         why = f"VirtualService {vs.name} on Gateway {gw.name}"
         via = self.gateway_workloads.get(ref, [])
+        tls = gateway_tls(gw)
         out: list[Entry] = []
         for t in targets:
             if via:
-                out.extend(Entry(t, exposure, at, why, path, exact, g) for g in via if g != t)
+                out.extend(Entry(t, exposure, at, why, path, exact, g, tls=tls) for g in via if g != t)
             else:
-                out.append(Entry(t, exposure, at, why, path, exact))
+                out.append(Entry(t, exposure, at, why, path, exact, tls=tls))
         return out
 
     # ---------------------------------------------------------------- policies on calls

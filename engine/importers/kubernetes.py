@@ -12,11 +12,16 @@ only is ``host`` (reachable on every node's address, not stated to face the inte
 public or host-published workload with no named path gets one entry endpoint.
 HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy objects are matched to workloads by
 target or label selector. Edges are inferred from environment variables (ConfigMaps included) and
-commands that name a Service's DNS name. Istio objects (``engine.importers.istio``) add what the mesh
-does to those calls: VirtualService timeouts and retries, DestinationRule circuit breakers
-(``outlierDetection``) and bulkheads (``connectionPool``), and the routes an ingress Gateway publishes.
-A workload that reads a Secret whose values are written in the manifests given (``data``,
-``stringData``) keeps its secrets in repository configuration (``secrets_source: repo_config``).
+commands that name a Service's DNS name; a Service port's ``appProtocol``, or its name by Istio's
+convention (``grpc``, ``grpc-web``, ``http2-api``), gives those calls their protocol. Istio objects
+(``engine.importers.istio``) add what the mesh does to those calls: VirtualService timeouts and retries,
+DestinationRule circuit breakers (``outlierDetection``) and bulkheads (``connectionPool``), and the routes an
+ingress Gateway publishes.
+A kustomization's ``images`` edits are applied to the workloads of its resources; an image that is a bare name
+of an image the repository's Skaffold configuration builds (``engine.importers.skaffold``) is released as
+Skaffold tags it, not pulled as ``latest``. A workload that reads a Secret whose values are written in the
+manifests given (``data``, ``stringData``) keeps its secrets in repository configuration
+(``secrets_source: repo_config``).
 Workloads in the cluster's own namespaces (``kube-system``: DNS, the metrics add-ons) are left out with a
 remark, as observability and load generators are. A ``team`` (or ``owner``) label on the workload or its pods
 names the service's owning team (``owner``), so a call between two labelled teams is known to cross a team
@@ -31,10 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
-from engine.importers import infra, istio
+from engine.importers import infra, istio, skaffold
 from engine.importers.base import Body, console_entry, entry_endpoint, route_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
-from engine.importers.istio import Entry
+from engine.importers.istio import Entry, strictest_tls
 from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, parse_all, read_text
 
@@ -92,6 +97,10 @@ class _Workload:
     auth: infra.DatastoreAuth | None = None
     registry_auth: infra.DatastoreAuth | None = None
     """What the image, environment and command say about the datastore's client authentication."""
+    built: skaffold.Artifact | None = None
+    """The Skaffold artifact its image names (a placeholder Skaffold replaces with the image it builds)."""
+    ports: dict[int, list[tuple[str, str] | None]] = field(default_factory=dict)
+    """The protocol (and why) each Service port reaching the workload names, per port number (None: it names none)."""
 
 
 def detect(docs: Sequence[Any]) -> bool:
@@ -100,7 +109,7 @@ def detect(docs: Sequence[Any]) -> bool:
 
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_KUSTOMIZE_UNAPPLIED = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements", "images",
+_KUSTOMIZE_UNAPPLIED = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements",
                         "replicas", "namePrefix", "nameSuffix", "namespace", "commonLabels", "labels",
                         "configMapGenerator", "secretGenerator", "components", "helmCharts")
 _MANIFEST_EXT = (".yaml", ".yml", ".json")
@@ -121,6 +130,9 @@ class _Collector:
         self.files: list[str] = []
         self._seen: set[str] = set()
         self._kustomizations: set[str] = set()
+        self.images: dict[str, list[_ImageEdit]] = {}
+        """The kustomize ``images`` edits that apply to each file, the innermost kustomization's first."""
+        self._edits: list[list[_ImageEdit]] = []
 
     def add(self, path: str, *, explicit: bool) -> None:
         if os.path.isdir(path):
@@ -135,6 +147,7 @@ class _Collector:
             if real not in self._seen:
                 self._seen.add(real)
                 self.files.append(path)
+                self.images[path] = [e for level in reversed(self._edits) for e in level]
 
     def _dir(self, path: str) -> None:
         names = sorted(os.listdir(path))
@@ -163,6 +176,18 @@ class _Collector:
         doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True, artifact=True)
         data = doc.data if isinstance(doc.data, dict) else {}
         base = os.path.dirname(path)
+        self._edits.append(_image_edits(doc, data.get("images")))
+        try:
+            self._resources(doc, data, base)
+        finally:
+            self._edits.pop()
+        unapplied = [k for k in _KUSTOMIZE_UNAPPLIED if k in data]
+        if unapplied:
+            self.body.remark(doc.locate((unapplied[0],)),
+                             f"kustomize {', '.join(unapplied)} not applied: import the output of `kustomize build` "
+                             "to review the rendered objects")
+
+    def _resources(self, doc: Document, data: dict[str, Any], base: str) -> None:
         for key in ("resources", "bases"):
             entries = data.get(key)
             if entries is None:
@@ -178,11 +203,71 @@ class _Collector:
                 if not os.path.exists(target):
                     raise InputError(f"kustomize resource '{entry}' does not exist", where, keypath((key, i)))
                 self.add(target, explicit=False)
-        unapplied = [k for k in _KUSTOMIZE_UNAPPLIED if k in data]
-        if unapplied:
-            self.body.remark(doc.locate((unapplied[0],)),
-                             f"kustomize {', '.join(unapplied)} not applied: import the output of `kustomize build` "
-                             "to review the rendered objects")
+
+
+@dataclass(frozen=True)
+class _ImageEdit:
+    """A kustomize ``images`` entry: containers running ``name`` run ``new_name``, ``new_tag`` or ``digest``."""
+
+    name: str
+    new_name: str | None
+    new_tag: str | None
+    digest: str | None
+
+
+def _image_edits(doc: Document, entries: Any) -> list[_ImageEdit]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise InputError(f"'images' must be a list, not a {type(entries).__name__}", doc.locate(("images",)),
+                         "images")
+    out = []
+    for e in entries:
+        if isinstance(e, dict) and isinstance(e.get("name"), str):
+            def text(key: str, entry: dict[str, Any] = e) -> str | None:
+                value = entry.get(key)
+                return str(value) if isinstance(value, (str, int, float)) and str(value).strip() else None
+            out.append(_ImageEdit(e["name"], text("newName"), text("newTag"), text("digest")))
+    return out
+
+
+def _split_image(image: str) -> tuple[str, str]:
+    """``registry:5000/shop/cart:1.2@sha256:…`` -> (``registry:5000/shop/cart``, ``:1.2@sha256:…``)."""
+    at = image.find("@")
+    head, digest = (image[:at], image[at:]) if at >= 0 else (image, "")
+    slash = head.rfind("/")
+    colon = head.rfind(":")
+    if colon > slash:
+        return head[:colon], head[colon:] + digest
+    return head, digest
+
+
+def _edited_image(image: str, edits: Sequence[_ImageEdit]) -> str:
+    """The image a container runs once kustomize's ``images`` edits are applied (innermost first)."""
+    for e in edits:
+        name, rest = _split_image(image)
+        if name != e.name:
+            continue
+        name = e.new_name or name
+        if e.digest:
+            image = f"{name}@{e.digest}"
+        elif e.new_tag:
+            image = f"{name}:{e.new_tag}"
+        else:
+            image = name + rest
+    return image
+
+
+def _apply_image_edits(objs: Sequence[_Obj], images: Mapping[str, list[_ImageEdit]]) -> None:
+    """Rewrite the images of the workloads as the kustomizations that include their files say."""
+    for o in objs:
+        edits = images.get(o.doc.file)
+        containers = o.get("spec", "template", "spec", "containers")
+        if not edits or o.kind not in WORKLOAD_KINDS or not isinstance(containers, list):
+            continue
+        for c in containers:
+            if isinstance(c, dict) and isinstance(c.get("image"), str):
+                c["image"] = _edited_image(c["image"], edits)
 
 
 def _objects(files: list[str], limits: Limits, body: Body) -> list[_Obj]:
@@ -301,7 +386,12 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if not collector.files and not body.remarks:
         raise InputError("no Kubernetes manifest found", Location(path))
     objs = _objects(sorted(collector.files), limits, body)
+    _apply_image_edits(objs, collector.images)
     workloads, mentions = _workloads(objs, body)
+    built = skaffold.build_artifacts([*skaffold.config_files(paths), *(
+        f for f in collector.files if os.path.basename(f) in skaffold.CONFIG_FILES)], limits, body)
+    for w in workloads:
+        w.built = _built_here(w, built)
     hosts, svc_targets = _services(objs, workloads, body)
     _ingresses(objs, svc_targets)
     mesh, entries = _mesh_entries(objs, workloads, svc_targets, body)
@@ -399,7 +489,49 @@ def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
         for w in selected:
             w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why,
                                     tls=tls))
+            _port_protocols(o, w)
     return hosts, svc_targets
+
+
+_APP_PROTOCOLS = {"grpc": "grpc", "grpc-web": "grpc", "http": "http", "http2": "http", "https": "http",
+                  "kubernetes.io/h2c": "http", "kubernetes.io/ws": "websocket", "kubernetes.io/wss": "websocket",
+                  "mysql": "sql", "redis": "redis"}
+"""A Service port's ``appProtocol``, or the protocol its name starts with (Istio's naming convention,
+``<protocol>[-<suffix>]``: ``grpc``, ``grpc-web``, ``http2-api``), as the design's call protocol. ``tcp``,
+``tls``, ``udp``, ``mongo`` and other names say nothing the design's protocols express."""
+
+
+def _port_protocols(o: _Obj, w: _Workload) -> None:
+    """Record the protocol each port of Service ``o`` names onto a workload it selects (a conflict: None)."""
+    ports = o.get("spec", "ports")
+    for i, p in enumerate(ports if isinstance(ports, list) else []):
+        if not isinstance(p, dict) or not isinstance(p.get("port"), int) or isinstance(p["port"], bool):
+            continue
+        app, name = str(p.get("appProtocol") or "").lower(), str(p.get("name") or "").lower()
+        protocol = _APP_PROTOCOLS.get(app) if app else None
+        why = f"Service {o.name} ({o.loc('spec', 'ports', i)}) gives port {p['port']} appProtocol {app}"
+        if protocol is None and not app:
+            prefix = name if name in _APP_PROTOCOLS else name.split("-", 1)[0]
+            protocol = _APP_PROTOCOLS.get(prefix) if not prefix.startswith("kubernetes.io") else None
+            why = f"Service {o.name} ({o.loc('spec', 'ports', i)}) names port {p['port']} {name!r}"
+        w.ports.setdefault(p["port"], []).append((protocol, why) if protocol else None)
+
+
+def _named_protocols(workloads: Sequence[_Workload]) -> dict[tuple[str, int | None], tuple[str, str]]:
+    """(protocol, why) by (workload, Service port) where the Services reaching it name one protocol for the port,
+    and by (workload, None) where every port of them names the same one (a call naming only the host speaks it)."""
+    named: dict[tuple[str, int | None], tuple[str, str]] = {}
+    for w in workloads:
+        per_port: dict[int, set[str | None]] = {}
+        for port, states in sorted(w.ports.items()):
+            per_port[port] = {st[0] if st else None for st in states}
+            stated = [st for st in states if st is not None]
+            if len({st[0] for st in stated}) == 1:
+                named[(w.name, port)] = stated[0]
+        everywhere = set().union(*per_port.values()) if per_port else set()
+        if len(everywhere) == 1 and None not in everywhere:
+            named[(w.name, None)] = named[(w.name, min(per_port))]
+    return named
 
 
 def _plain_http(o: _Obj, annotations: Any) -> tuple[bool, Location, str] | None:
@@ -480,7 +612,8 @@ def _record_workloads(objs: Sequence[_Obj], workloads: Sequence[_Workload], body
 def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[str, list[Mention]],
                   hosts: dict[str, str], entries: Sequence[Entry], body: Body) -> None:
     """The calls the configuration's host names imply, and the ingress gateway's routes."""
-    edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads})
+    edges = infra.infer_edges(mentions, hosts, {w.name: (w.rec.protocol if w.rec else None) for w in workloads},
+                              _named_protocols(workloads))
     kinds = {w.name: w.rec for w in workloads}
     infra.apply_timeout_variables(edges, mentions, kinds)
     body.environment = infra.environment(mentions, kinds)
@@ -493,6 +626,8 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
             body.note("externals", e.target, "inferred from a URL in the configuration: confirm it is a third party")
         data = infra.edge_fact(e, kinds.get(e.target), src)
         ident = body.fact("interactions", data, e.location or Location(path))
+        if e.protocol_why is not None and data.get("protocol") == e.protocol:
+            body.note("interactions", ident, f"protocol {e.protocol}: {e.protocol_why}")
         infra.record_edge_timeout(body, data, e)
         whole = infra.given_whole(e, mentions.get(e.source, ())) if kinds.get(e.target) is None else None
         if whole is not None and not e.external:
@@ -635,7 +770,10 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     images = [c.get("image") for c in containers if isinstance(c.get("image"), str)]
     if images:
         body.set(section, w.name, "image", str(images[0])[:200], o.loc(*pod, "containers"))
-        infra.record_image_pinning(body, w.name, str(images[0]), o.loc(*pod, "containers"))
+        if w.built is None:
+            infra.record_image_pinning(body, w.name, str(images[0]), o.loc(*pod, "containers"))
+        else:
+            _record_built(body, w.name, w.built, o.loc(*pod, "containers"))
     if w.rec is not None and w.rec.role == "broker":
         body.set(section, w.name, "tags", ["broker"], at)
         body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)
@@ -660,6 +798,26 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     _record_exposure(body, w)
     _record_operations(body, w, hpa, pdbs, netpols)
     return secrets
+
+
+def _built_here(w: _Workload, built: Mapping[str, skaffold.Artifact]) -> skaffold.Artifact | None:
+    """The Skaffold artifact a workload's first image names as a bare placeholder (no tag, no digest)."""
+    images = [str(c["image"]) for c in (w.obj.get("spec", "template", "spec", "containers") or [])
+              if isinstance(c, dict) and isinstance(c.get("image"), str)]
+    bare = skaffold.bare_name(images[0]) if images else None
+    return built.get(bare) if bare else None
+
+
+def _record_built(body: Body, service: str, built: skaffold.Artifact, at: Location) -> None:
+    """A service whose image the repository builds with Skaffold: released as Skaffold tags it, not as ``latest``."""
+    body.fact("deployments", {"service": service}, at)
+    if built.immutable is not None:
+        body.set("deployments", service, "immutable_artifacts", built.immutable[0], built.immutable[1])
+        body.note("deployments", service, f"immutable_artifacts {str(built.immutable[0]).lower()}: image "
+                                          f"{built.image} is a Skaffold artifact ({built.at}): {built.immutable[2]}")
+    else:
+        body.note("deployments", service, f"image {built.image} is a Skaffold artifact ({built.at}), tagged as its "
+                                          "tag policy says: immutable_artifacts unknown")
 
 
 def _storage(o: _Obj, containers: Sequence[dict[str, Any]]) -> tuple[Location | None, Location | None]:
@@ -715,14 +873,16 @@ def _record_exposure(body: Body, w: _Workload) -> None:
     if exps:
         body.set(section, w.name, "exposure", exps[0].exposure, exps[0].at)
         body.note(section, w.name, f"exposure {exps[0].exposure} from {exps[0].why}")
-        for e in exps:
-            if e.exposure != exps[0].exposure or e.exposure == "internal":
-                continue
-            if e.path is None and e.via is None:
-                entry_endpoint(body, w.name, e.at, e.why, e.tls)
-            else:
+        widest_entries = [e for e in exps if e.exposure == exps[0].exposure and e.exposure != "internal"]
+        whole = [e for e in widest_entries if e.path is None and e.via is None]
+        if whole:
+            # several ways in to the whole service (a LoadBalancer, a mesh gateway) are one entry endpoint:
+            # it keeps what each states of TLS, the strictest first (one plaintext way in is enough)
+            entry_endpoint(body, w.name, whole[0].at, whole[0].why, strictest_tls(e.tls for e in whole))
+        for e in widest_entries:
+            if e.path is not None or e.via is not None:
                 route_endpoint(body, w.name, e.path or "/", e.route_at or e.at, e.why, exact=e.exact,
-                               routes_to=e.target if e.via else None)
+                               routes_to=e.target if e.via else None, tls=e.tls)
         if exps[0].exposure != "internal" and infra.catalog().console_names.fullmatch(w.name):
             console_entry(body, w.name, exps[0].at, infra.OPERATOR_TOOL.format(name=w.name))
     else:
