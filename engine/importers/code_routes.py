@@ -93,12 +93,16 @@ class Route:
     """Why the route is a debug endpoint, when its code shows it."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
-    cookie: tuple[tuple[tuple[str, bool], ...], str] | None = None
+    cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
     """The flags of the session or token cookie its handler sets (stated, or the framework's default), and where."""
     fetch: str | None = None
     """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
     amount: str | None = None
     """Where its handler reads a price or total from the request body, when it does."""
+    query_credential: str | None = None
+    """Where its handler reads a password, secret or key from the URL's query string, when it does."""
+    login: str | None = None
+    """Why its handler is a login by what it does (checks a password the request carries, writes nothing)."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
+    from engine.importers import code_go  # Go routes are read across the service's files (handlers, middleware)
+    routes.extend(code_go.service_routes(texts))
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -191,8 +197,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
     if not unique:
-        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express or Spring MVC "
-                                                                 "found: the service's endpoints stay unknown")})
+        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Spring MVC "
+                                                                 "or Go found: the service's endpoints stay unknown")})
     return doc
 
 
@@ -833,6 +839,12 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in AUTH_FLOW_NAMES:
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: the route is named {last}")
+    elif r.login:
+        body.set("endpoints", ident, "auth_flow", True, r.at)
+        body.note("endpoints", ident, f"auth_flow: {r.login}")
+    if r.query_credential:
+        body.set("endpoints", ident, "credentials_in_query", True, r.at)
+        body.note("endpoints", ident, f"credentials_in_query: {r.query_credential}")
     if r.debug:
         body.set("endpoints", ident, "debug", True, r.at)
         body.note("endpoints", ident, f"debug: {r.debug}")
