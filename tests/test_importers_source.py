@@ -754,6 +754,7 @@ def test_go_routes_of_gorilla_mux_net_http_gin_and_chi(tmp_path: Any) -> None:
     assert eps["shop-GET-/api/orders/-orderId"]["path"] == "/api/orders/{orderId}"
     assert eps["shop-GET-/api/orders/-orderId"]["takes_object_id"] is True
     assert eps["shop-POST-/api/checkout"]["mutating"] is True  # PlaceOrder on a gRPC client, through a helper
+    assert eps["shop-POST-/api/checkout"]["idempotency_key"] is False  # it creates, and nothing names a key
     assert "mutating" not in eps["shop-GET"]
     # the middleware wrapped around the router sets the session cookie on every route, with Go's zero values
     assert eps["shop-GET"]["session_cookie"] == {"secure": False, "http_only": False}
@@ -766,6 +767,7 @@ def test_go_routes_of_gorilla_mux_net_http_gin_and_chi(tmp_path: Any) -> None:
     assert eps["hotel-ANY-/reservation"]["mutating"] is True
     assert "auth_flow" not in eps["hotel-ANY-/reservation"]  # it books: a mutation that takes a password
     assert eps["hotel-DELETE-/items/-id"]["mutating"] is True
+    assert "idempotency_key" not in eps["hotel-DELETE-/items/-id"]  # a delete repeated deletes nothing more
     assert eps["hotel-ANY-/login"]["session_cookie"] == {"secure": True, "http_only": True, "same_site": "lax"}
     assert sorted(k for k in eps if k.startswith("api-")) == [
         "api-GET-/carts/-cartId", "api-GET-/health", "api-POST-/v1/accounts/-accountId"]
@@ -790,3 +792,15 @@ def test_a_go_cookie_set_secure_and_a_deleted_one_are_not_unprotected(tmp_path: 
     eps = routes(import_paths("source", [str(tmp_path / "front")]))
     assert "session_cookie" not in eps["front-POST-/logout"]
     assert eps["front-GET-/session"]["session_cookie"] == {"http_only": False}  # Secure from a variable: unknown
+
+
+def test_a_go_service_that_names_an_idempotency_key_leaves_it_unknown(tmp_path: Any) -> None:
+    write(str(tmp_path), "shop/main.go", GO_SHOP)
+    write(str(tmp_path), "shop/keys.go", """
+        package main
+
+        const idempotencyHeader = "Idempotency-Key"
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "shop")]))
+    assert eps["shop-POST-/api/checkout"]["mutating"] is True
+    assert "idempotency_key" not in eps["shop-POST-/api/checkout"]

@@ -13,7 +13,8 @@ A path built from a variable and a literal (``baseUrl + "/cart"``) takes the var
 code declares one, else nothing (an empty, deploy-time prefix). The handler (a function or method of the
 service's code, or a function literal) is read with the functions it calls by name, one level: a write through a
 client or a store (``PlaceOrder``, ``MakeReservation``, ``InsertOne`` on a gRPC client or a collection) makes the
-route ``mutating``; ``http.SetCookie`` of a session or token cookie gives its flags (Go's zero values when left
+route ``mutating``, and one that creates (``Place``, ``Add``, ``Insert``...) takes no ``idempotency_key`` when no code
+of the service names one; ``http.SetCookie`` of a session or token cookie gives its flags (Go's zero values when left
 out: no ``Secure``, no ``HttpOnly``; ``SameSite`` only when set); a middleware that sets one around the router
 (``ensureSessionID(handler)``) sets it on every route; a password, secret or key read from the URL query
 (``r.URL.Query().Get("password")``) travels in the URL; a handler that checks a password the request carries
@@ -42,6 +43,9 @@ _BARE_CALL = re.compile(r"(?<![\w])(?:\w+\.)?(\w+)\s*\(")
 _SET_COOKIE = re.compile(r"\bhttp\.SetCookie\s*\(\s*\w+\s*,\s*&?\s*http\.Cookie\s*\{")
 _WRITE_VERB = re.compile(r"\.\s*((?:Create|Add|Insert|Update|Delete|Remove|Place|Make|Charge|Empty|Save|Put|Upsert|"
                          r"Submit|Cancel|Book|Purchase|Pay|Transfer|Register|Replace)[A-Z]?\w*)\s*\(")
+_CREATION = re.compile(r"(?:Create|Add|Insert|Place|Make|Charge|Submit|Book|Purchase|Pay|Transfer|Register)"
+                       r"(?![a-z])")
+"""Writes that make something new each time they run (a second order, a second charge), unlike a delete or a set."""
 _STORE_RECEIVER = re.compile(r"client|collection|\bcoll\b|\bdb\b|\btx\b|repo|store", re.IGNORECASE)
 _QUERY = re.compile(r"\.URL\.Query\(\)\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\"]+)\"")
 _QUERY_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.URL\.Query\(\)")
@@ -65,6 +69,8 @@ def service_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     funcs = _functions(codes)
     consts = {m.group(1): m.group(2) for _p, code in codes for m in _CONST.finditer(code)}
     out = [r for path, code in codes for r in _file_routes(path, code, funcs, consts)]
+    if any("idempot" in code.lower() for _p, code in codes):  # it names a key: whether it checks one is unknown
+        out = [replace(r, no_idempotency_key=None) for r in out]
     cookie = _middleware_cookie(codes, funcs)
     return [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
 
@@ -228,7 +234,11 @@ def _route(method: str, path: str, at: Location, framework: str, bodies: Sequenc
         login = f"its handler checks a password the request carries and writes nothing ({_where(bodies[0])})"
     if method in ("GET", "HEAD", "OPTIONS") and not only:
         writes = None
-    return Route(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login)
+    creates = None
+    if writes is not None and _CREATION.match(writes):
+        creates = f"its handler creates ({writes}) and no code of the service names an idempotency key"
+    return Route(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login,
+                 no_idempotency_key=creates)
 
 
 def _where(f: _Func) -> str:

@@ -103,6 +103,8 @@ class Route:
     """Where its handler reads a password, secret or key from the URL's query string, when it does."""
     login: str | None = None
     """Why its handler is a login by what it does (checks a password the request carries, writes nothing)."""
+    no_idempotency_key: str | None = None
+    """Why a repeat of the request repeats its write (it creates, and no code of the service names a key)."""
 
 
 @dataclass(frozen=True)
@@ -851,6 +853,9 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes:
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
+    if r.writes and r.no_idempotency_key:
+        body.set("endpoints", ident, "idempotency_key", False, r.at)
+        body.note("endpoints", ident, f"idempotency_key false: {r.no_idempotency_key}")
     if r.amount:
         body.set("endpoints", ident, "amount_from_client", True, r.at)
         body.note("endpoints", ident, f"amount_from_client: its handler reads the amount from the request ({r.amount})")
