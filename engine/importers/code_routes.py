@@ -18,6 +18,8 @@ frameworks, as their own routers would:
 - **PHP files** served from a document root: when the directory's Dockerfile builds on a ``php:*`` image
   and copies a folder to ``/var/www/html``, each ``.php`` file at the top of that folder is a route of
   every method (``ANY /info.php``); one that calls ``phpinfo()`` is a debug endpoint.
+- **Go** (``code_go``): net/http, gorilla/mux, chi, gin and echo registrations, read across the service's files
+  (handlers, middleware).
 
 Path parameters are written ``{name}`` (``/cart/:id`` and ``/cart/<int:id>`` -> ``/cart/{id}``). Each route
 is an endpoint of the service named with ``--service`` (else the directory's name), with the file and line
