@@ -651,10 +651,13 @@ GO_SHOP = """
         api.HandleFunc("/checkout", svc.checkoutHandler).Methods(http.MethodPost)
         r.PathPrefix("/static/").Handler(http.FileServer(http.Dir("./static/")))
         r.HandleFunc("/prefs", svc.prefsHandler).Methods("POST")
+        r.HandleFunc("/healthz", svc.healthHandler)
         var handler http.Handler = r
         handler = withSession(handler)
         http.ListenAndServe(":8080", handler)
     }
+
+    func (s *server) healthHandler(w http.ResponseWriter, r *http.Request) { w.Write(nil) }
 
     func (s *server) checkoutHandler(w http.ResponseWriter, r *http.Request) {
         s.placeOrder(r)
@@ -749,13 +752,14 @@ def test_go_routes_of_gorilla_mux_net_http_gin_and_chi(tmp_path: Any) -> None:
     write(str(tmp_path), "api/routes_test.go", GO_GIN.replace("/health", "/from-a-test"))
     eps = routes(import_paths("source", [str(tmp_path / d) for d in ("shop", "hotel", "api")]))
     assert sorted(k for k in eps if k.startswith("shop-")) == [
-        "shop-ANY-/static", "shop-GET", "shop-GET-/api/orders/-orderId", "shop-HEAD", "shop-POST-/api/checkout",
-        "shop-POST-/prefs"]
+        "shop-ANY-/healthz", "shop-ANY-/static", "shop-GET", "shop-GET-/api/orders/-orderId", "shop-HEAD",
+        "shop-POST-/api/checkout", "shop-POST-/prefs"]
     assert eps["shop-GET-/api/orders/-orderId"]["path"] == "/api/orders/{orderId}"
     assert eps["shop-GET-/api/orders/-orderId"]["takes_object_id"] is True
     assert eps["shop-POST-/api/checkout"]["mutating"] is True  # PlaceOrder on a gRPC client, through a helper
     assert eps["shop-POST-/api/checkout"]["idempotency_key"] is False  # it creates, and nothing names a key
     assert "mutating" not in eps["shop-GET"]
+    assert "mutating" not in eps["shop-ANY-/healthz"]  # a one-line handler: the body is its own, not the next one's
     # the middleware wrapped around the router sets the session cookie on every route, with Go's zero values
     assert eps["shop-GET"]["session_cookie"] == {"secure": False, "http_only": False}
     assert eps["shop-POST-/prefs"]["session_cookie"] == {"secure": False, "http_only": False}  # theme: not a session

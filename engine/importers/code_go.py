@@ -80,11 +80,21 @@ def _functions(codes: Sequence[tuple[str, str]]) -> dict[str, _Func]:
     out: dict[str, _Func] = {}
     for path, code in codes:
         for m in _FUNC.finditer(code):
-            params_end = _balanced(code, m.end() - 1)
-            body = re.compile(r"\{[ \t]*\n").search(code, params_end)
-            if body is not None:
-                out.setdefault(m.group(1), _Func(path, code, body.start(), _balanced(code, body.start())))
+            body = _body_start(code, _balanced(code, m.end() - 1))
+            if body >= 0:
+                out.setdefault(m.group(1), _Func(path, code, body, _balanced(code, body)))
     return out
+
+
+def _body_start(code: str, i: int) -> int:
+    """Where the body of a function whose parameters end at ``i`` opens: the first brace on the signature's line
+    that opens no ``interface{}`` or ``struct{...}`` of its results (-1 when the line has none: a declaration)."""
+    end = code.find("\n", i)
+    end = len(code) if end < 0 else end
+    for k in range(i, end):
+        if code[k] == "{" and not code[i:k].rstrip().endswith(("interface", "struct")):
+            return k
+    return -1
 
 
 def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mapping[str, str]) -> list[Route]:
