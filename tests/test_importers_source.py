@@ -808,3 +808,30 @@ def test_a_go_service_that_names_an_idempotency_key_leaves_it_unknown(tmp_path: 
     eps = routes(import_paths("source", [str(tmp_path / "shop")]))
     assert eps["shop-POST-/api/checkout"]["mutating"] is True
     assert "idempotency_key" not in eps["shop-POST-/api/checkout"]
+
+
+def test_a_go_router_mounted_on_another_is_no_route_and_takes_the_prefix_it_strips(tmp_path: Any) -> None:
+    write(str(tmp_path), "svc/main.go", """
+        package main
+
+        import (
+            "net/http"
+
+            "github.com/go-chi/chi/v5"
+        )
+
+        func main() {
+            api := http.NewServeMux()
+            api.HandleFunc("/users", listUsers)
+            r := chi.NewRouter()
+            r.Post("/orders", s.createOrder)
+            admin := chi.NewRouter()
+            admin.Get("/stats", stats)
+            r.Mount("/admin", admin)
+            http.Handle("/api/", http.StripPrefix("/api", api))
+            http.Handle("/", r)
+            http.ListenAndServe(":80", nil)
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "svc")]))
+    assert sorted(eps) == ["svc-ANY-/api/users", "svc-GET-/admin/stats", "svc-POST-/orders"]

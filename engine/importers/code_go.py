@@ -8,6 +8,8 @@ The route registrations of the standard library and the commonest Go routers, as
   .Handler(...)``, and the prefix of a subrouter (``api := r.PathPrefix("/api").Subrouter()``).
 - **chi, gin, echo** (in a file that imports one): ``r.Get("/x", h)``, ``router.POST("/x", mw, h)``, ``e.Any``;
   the prefix of a group (``v1 := router.Group("/v1")``) and of a chi ``r.Route("/x", func(r chi.Router) {...})``.
+- A router of the file mounted on another (``http.Handle("/", r)``) is no route itself; mounted under a prefix it
+  strips (chi's ``Mount("/api", api)``, ``http.StripPrefix("/api", api)``), its routes take the prefix.
 
 A path built from a variable and a literal (``baseUrl + "/cart"``) takes the variable's string constant when the
 code declares one, else nothing (an empty, deploy-time prefix). The handler (a function or method of the
@@ -32,10 +34,12 @@ from engine.importers.code_routes import _SESSIONISH, Route, _balanced, blank_co
 
 _ROUTERS = {"github.com/go-chi/chi": "chi", "github.com/gin-gonic/gin": "gin", "github.com/labstack/echo": "echo"}
 _CALL = re.compile(r"\b(\w+)\s*\.\s*(HandleFunc|Handle|PathPrefix|Get|Post|Put|Patch|Delete|Head|Options|Any|GET|"
-                   r"POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Group|Route)\s*\(")
+                   r"POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Group|Route|Mount)\s*\(")
 _VERBS = {"Get", "Post", "Put", "Patch", "Delete", "Head", "Options", "Any", "GET", "POST", "PUT", "PATCH", "DELETE",
           "HEAD", "OPTIONS"}
 _METHOD = re.compile(r"(?:http\.Method(Get|Post|Put|Patch|Delete|Head|Options)\b|\"([A-Z]+)\")")
+_NEW_ROUTER = re.compile(r"\b(\w+)\s*:?=\s*&?(?:mux\.NewRouter|http\.NewServeMux|chi\.NewRouter|gin\.New|gin\.Default|"
+                         r"echo\.New)\s*\(")
 _FUNC = re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)\s*\(", re.MULTILINE)
 _CONST = re.compile(r"\b(\w+)\s*(?::=|=)\s*\"((?:[^\"\\\n]|\\.)*)\"\s*$", re.MULTILINE)
 _TOKEN = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|`([^`]*)`|([A-Za-z_][\w.]*)|(\+)|(\S)")
@@ -102,17 +106,19 @@ def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mappi
     if not routers and '"net/http"' not in code and '"github.com/gorilla/mux"' not in code:
         return []
     framework = routers[0] if routers else "gorilla/mux" if '"github.com/gorilla/mux"' in code else "net/http"
-    prefixes: dict[str, str] = {}
+    mounts, prefixes = _mounts(code, consts)
     scopes: list[tuple[int, int, str]] = []  # chi r.Route("/x", func(r chi.Router) {...}): its range and prefix
     out: list[Route] = []
     for m in _CALL.finditer(code):
         owner, verb = m.group(1), m.group(2)
+        if m.start() in mounts or verb == "Mount":
+            continue
         if owner == "http" and verb not in ("HandleFunc", "Handle"):
             continue
         if verb in _VERBS and not routers:
             continue
         close = _balanced(code, m.end() - 1)
-        args = _split(code[m.end():close - 1])
+        args = _args(code, m)
         if not args:
             continue
         pattern = _string(args[0], consts)
@@ -141,6 +147,37 @@ def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mappi
         bodies = _handler(code, m.end(), handler, funcs)
         out.extend(_route(m_, normalise(_go_params(prefix)), at, where, bodies, len(methods) == 1) for m_ in methods)
     return out
+
+
+def _mounts(code: str, consts: Mapping[str, str]) -> tuple[set[int], dict[str, str]]:
+    """Where a router of the file is mounted on another (``http.Handle("/", r)``: no route of its own), and the
+    prefix each mounted router's routes take (``Mount("/api", api)`` or ``http.StripPrefix("/api", api)``; a router
+    mounted without stripping sees the whole path)."""
+    calls = [(m, args) for m in _CALL.finditer(code) if (args := _args(code, m))]
+    routers = {m.group(1) for m in _NEW_ROUTER.finditer(code)} | {
+        m.group(1) for m, args in calls if m.group(1) != "http" and (_string(args[0], consts) or "")[:1] == "/"}
+    skip: set[int] = set()
+    prefixes: dict[str, str] = {}
+    for m, args in calls:
+        if m.group(2) not in ("Handle", "Mount") or len(args) < 2:
+            continue
+        bare = re.sub(r"\"(?:[^\"\\]|\\.)*\"|`[^`]*`", '""', args[1])
+        values = re.findall(r"(?<![\w.])(\w+)(?!\s*[.(\w])", bare)  # names used as values, not called
+        inner = [w for w in values if w in routers and w != m.group(1)]
+        if not inner:
+            continue
+        skip.add(m.start())
+        strip = re.search(r"\bStripPrefix\s*\(([^,]+),", args[1])
+        mounted = _string(strip.group(1), consts) if strip else _string(args[0], consts) \
+            if m.group(2) == "Mount" else None
+        if mounted:
+            prefixes[inner[-1]] = mounted.rstrip("/")
+    return skip, prefixes
+
+
+def _args(code: str, call: re.Match[str]) -> list[str]:
+    """The arguments of the call that ``call`` matched up to its opening parenthesis."""
+    return _split(code[call.end():_balanced(code, call.end() - 1) - 1])
 
 
 def _split(args: str) -> list[str]:
