@@ -30,7 +30,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from engine.errors import Location
-from engine.importers.code_routes import _SESSIONISH, Route, _balanced, blank_comments, join, normalise
+from engine.importers.code_calls import _js_args as _block  # the text inside a bracket, strings skipped
+
+_SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
+"""A cookie's name or value that says it holds a session or a token (as ``code_routes`` reads other frameworks')."""
 
 _ROUTERS = {"github.com/go-chi/chi": "chi", "github.com/gin-gonic/gin": "gin", "github.com/labstack/echo": "echo"}
 _CALL = re.compile(r"\b(\w+)\s*\.\s*(HandleFunc|Handle|PathPrefix|Get|Post|Put|Patch|Delete|Head|Options|Any|GET|"
@@ -60,6 +63,21 @@ _URL_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passphrase", "secret
 
 
 @dataclass(frozen=True)
+class GoRoute:
+    """A route a Go file registers (``code_routes`` makes it a ``Route``: the fields mean the same)."""
+
+    method: str
+    path: str
+    at: Location
+    framework: str
+    writes: str | None = None
+    cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
+    query_credential: str | None = None
+    login: str | None = None
+    no_idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
 class _Func:
     path: str
     code: str
@@ -67,9 +85,10 @@ class _Func:
     end: int
 
 
-def service_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
-    """The HTTP routes the service's Go files (not its tests) register, with what their handlers show."""
-    codes = [(p, blank_comments(t)) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
+def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
+    """The HTTP routes the service's Go files (not its tests; comments blanked) register, with what their handlers
+    show. Paths as written, joined to their prefixes: ``code_routes`` normalises them."""
+    codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
     funcs = _functions(codes)
     consts = {m.group(1): m.group(2) for _p, code in codes for m in _CONST.finditer(code)}
     out = [r for path, code in codes for r in _file_routes(path, code, funcs, consts)]
@@ -84,9 +103,9 @@ def _functions(codes: Sequence[tuple[str, str]]) -> dict[str, _Func]:
     out: dict[str, _Func] = {}
     for path, code in codes:
         for m in _FUNC.finditer(code):
-            body = _body_start(code, _balanced(code, m.end() - 1))
+            body = _body_start(code, _close(code, m.end() - 1))
             if body >= 0:
-                out.setdefault(m.group(1), _Func(path, code, body, _balanced(code, body)))
+                out.setdefault(m.group(1), _Func(path, code, body, _close(code, body)))
     return out
 
 
@@ -101,14 +120,14 @@ def _body_start(code: str, i: int) -> int:
     return -1
 
 
-def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mapping[str, str]) -> list[Route]:
+def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mapping[str, str]) -> list[GoRoute]:
     routers = [name for module, name in _ROUTERS.items() if f'"{module}' in code]
     if not routers and '"net/http"' not in code and '"github.com/gorilla/mux"' not in code:
         return []
     framework = routers[0] if routers else "gorilla/mux" if '"github.com/gorilla/mux"' in code else "net/http"
     mounts, prefixes = _mounts(code, consts)
     scopes: list[tuple[int, int, str]] = []  # chi r.Route("/x", func(r chi.Router) {...}): its range and prefix
-    out: list[Route] = []
+    out: list[GoRoute] = []
     for m in _CALL.finditer(code):
         owner, verb = m.group(1), m.group(2)
         if m.start() in mounts or verb == "Mount":
@@ -117,7 +136,7 @@ def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mappi
             continue
         if verb in _VERBS and not routers:
             continue
-        close = _balanced(code, m.end() - 1)
+        close = _close(code, m.end() - 1)
         args = _args(code, m)
         if not args:
             continue
@@ -128,7 +147,7 @@ def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mappi
         if not route.startswith("/"):
             continue
         scope = "".join(p for s, e, p in scopes if s <= m.start() < e)
-        prefix = join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
+        prefix = _join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
         chain, tail = _chain(code, close)
         at = Location(path, code.count("\n", 0, m.start()) + 1, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
         assigned = re.search(r"\b(\w+)\s*:?=\s*$", code[max(0, code.rfind("\n", 0, m.start())):m.start()])
@@ -145,7 +164,7 @@ def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mappi
         methods = _methods(verb, method, chain.get("Methods", ""))
         where = f"{framework} route" + (f" ({tail})" if tail else "")
         bodies = _handler(code, m.end(), handler, funcs)
-        out.extend(_route(m_, normalise(_go_params(prefix)), at, where, bodies, len(methods) == 1) for m_ in methods)
+        out.extend(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1) for m_ in methods)
     return out
 
 
@@ -177,7 +196,19 @@ def _mounts(code: str, consts: Mapping[str, str]) -> tuple[set[int], dict[str, s
 
 def _args(code: str, call: re.Match[str]) -> list[str]:
     """The arguments of the call that ``call`` matched up to its opening parenthesis."""
-    return _split(code[call.end():_balanced(code, call.end() - 1) - 1])
+    return _split(code[call.end():_close(code, call.end() - 1) - 1])
+
+
+def _close(code: str, i: int) -> int:
+    """The index just past the bracket that closes the one at ``code[i]`` (the end when it is never closed)."""
+    return min(len(code), i + len(_block(code, i)) + 2)
+
+
+def _join(prefix: str, path: str) -> str:
+    """A prefix and a route path joined as routers do (``/api`` + ``/`` -> ``/api``)."""
+    if not path or path == "/":
+        return prefix or "/"
+    return prefix.rstrip("/") + "/" + path.lstrip("/") if prefix else path
 
 
 def _split(args: str) -> list[str]:
@@ -231,7 +262,7 @@ def _chain(code: str, i: int) -> tuple[dict[str, str], str]:
         m = re.compile(r"\s*\.\s*(\w+)\s*\(").match(code, i)
         if m is None:
             return out, "".join(said)
-        close = _balanced(code, m.end() - 1)
+        close = _close(code, m.end() - 1)
         out[m.group(1)] = code[m.end():close - 1].strip()
         said.append(f".{m.group(1)}()" if m.group(1) != "Methods" else f".Methods({out[m.group(1)]})")
         i = close
@@ -258,7 +289,7 @@ def _handler(code: str, at: int, expr: str, funcs: Mapping[str, _Func]) -> list[
     if literal >= 0 and "{" in expr[literal:]:
         start = code.find(expr, at)
         brace = code.find("{", start + literal)
-        first = _Func("", code, brace, _balanced(code, brace))
+        first = _Func("", code, brace, _close(code, brace))
     else:
         named = [funcs[n] for n in re.findall(r"\w+", expr) if n in funcs]
         if not named:
@@ -272,7 +303,7 @@ def _handler(code: str, at: int, expr: str, funcs: Mapping[str, _Func]) -> list[
     return out
 
 
-def _route(method: str, path: str, at: Location, framework: str, bodies: Sequence[_Func], only: bool) -> Route:
+def _route(method: str, path: str, at: Location, framework: str, bodies: Sequence[_Func], only: bool) -> GoRoute:
     writes = next(_writes(bodies), None)
     cookie = next((c for b in bodies for c in _cookies(b)), None)
     query = next((q for b in bodies for q in _query_credentials(b)), None)
@@ -284,7 +315,7 @@ def _route(method: str, path: str, at: Location, framework: str, bodies: Sequenc
     creates = None
     if writes is not None and _CREATION.match(writes):
         creates = f"its handler creates ({writes}) and no code of the service names an idempotency key"
-    return Route(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login,
+    return GoRoute(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login,
                  no_idempotency_key=creates)
 
 
@@ -326,7 +357,7 @@ def _cookies(b: _Func) -> Iterator[tuple[tuple[tuple[str, bool | str], ...], str
     it deletes (a negative ``MaxAge``): ``Secure`` and ``HttpOnly`` as written, else Go's zero value (off);
     ``SameSite`` when written."""
     for m in _SET_COOKIE.finditer(b.code, b.start, b.end):
-        fields = b.code[m.end():_balanced(b.code, m.end() - 1) - 1]
+        fields = b.code[m.end():_close(b.code, m.end() - 1) - 1]
         named = re.search(r"\bName\s*:\s*([^,\n]+)", fields)
         value = re.search(r"\bValue\s*:\s*([^,\n]+)", fields)
         said = " ".join(g.group(1).strip() for g in (named, value) if g)

@@ -66,7 +66,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_clients, code_messages, code_secrets, infra
+from engine.importers import code_calls, code_clients, code_go, code_messages, code_secrets, infra
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -186,8 +186,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
-    from engine.importers import code_go  # Go routes are read across the service's files (handlers, middleware)
-    routes.extend(code_go.service_routes(texts))
+    routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -204,6 +203,13 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Spring MVC "
                                                                  "or Go found: the service's endpoints stay unknown")})
     return doc
+
+
+def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """The routes a service's Go files register, read across them (handlers, middleware: ``code_go``)."""
+    return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
+                  query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key)
+            for g in code_go.service_routes(texts)]
 
 
 _CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
