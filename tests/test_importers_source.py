@@ -628,3 +628,210 @@ def test_pika_publications_are_channels_with_what_their_calls_show(tmp_path: Any
     assert orders.data.get("producer_acks") == (None if confirms else "none")
     assert fact(design, "interaction:payment->orders").data["style"] == "async"
     assert sorted(k for k in design.by_key() if k.startswith("channel:")) == ["channel:audit", "channel:orders"]
+
+
+GO_SHOP = """
+    package main
+
+    import (
+        "net/http"
+
+        "github.com/gorilla/mux"
+    )
+
+    const cookieSession = "shop_session-id"
+
+    var baseURL = ""
+
+    func main() {
+        r := mux.NewRouter()
+        r.HandleFunc(baseURL+"/", svc.homeHandler).Methods(http.MethodGet, http.MethodHead)
+        api := r.PathPrefix("/api").Subrouter()
+        api.HandleFunc("/orders/{orderId:[0-9]+}", svc.orderHandler).Methods("GET")
+        api.HandleFunc("/checkout", svc.checkoutHandler).Methods(http.MethodPost)
+        r.PathPrefix("/static/").Handler(http.FileServer(http.Dir("./static/")))
+        r.HandleFunc("/prefs", svc.prefsHandler).Methods("POST")
+        r.HandleFunc("/healthz", svc.healthHandler)
+        var handler http.Handler = r
+        handler = withSession(handler)
+        http.ListenAndServe(":8080", handler)
+    }
+
+    func (s *server) healthHandler(w http.ResponseWriter, r *http.Request) { w.Write(nil) }
+
+    func (s *server) checkoutHandler(w http.ResponseWriter, r *http.Request) {
+        s.placeOrder(r)
+    }
+
+    func (s *server) placeOrder(r *http.Request) {
+        order, err := pb.NewCheckoutServiceClient(s.conn).
+            PlaceOrder(r.Context(), &pb.PlaceOrderRequest{})
+    }
+
+    func (s *server) prefsHandler(w http.ResponseWriter, r *http.Request) {
+        http.SetCookie(w, &http.Cookie{Name: "theme", Value: "dark"})
+    }
+"""
+
+GO_SESSION = """
+    package main
+
+    import "net/http"
+
+    func withSession(next http.Handler) http.HandlerFunc {
+        return func(w http.ResponseWriter, r *http.Request) {
+            http.SetCookie(w, &http.Cookie{
+                Name:   cookieSession,
+                Value:  "x",
+                MaxAge: 60,
+            })
+            next.ServeHTTP(w, r)
+        }
+    }
+"""
+
+GO_HOTEL = """
+    package frontend
+
+    import "net/http"
+
+    func (s *Server) Run() error {
+        mux := tracing.NewServeMux(s.Tracer)
+        mux.Handle("/user", http.HandlerFunc(s.userHandler))
+        mux.Handle("/reservation", http.HandlerFunc(s.reservationHandler))
+        mux.HandleFunc("DELETE /items/{id...}", s.deleteHandler)
+        mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+            http.SetCookie(w, &http.Cookie{Name: "token", Value: t, Secure: true, HttpOnly: true,
+                SameSite: http.SameSiteLaxMode})
+        })
+        // mux.Handle("/commented", h)
+        return nil
+    }
+
+    func (s *Server) userHandler(w http.ResponseWriter, r *http.Request) {
+        username, password := r.URL.Query().Get("username"), r.URL.Query().Get("password")
+        resp, err := s.userClient.CheckUser(r.Context(), &user.Request{Username: username, Password: password})
+    }
+
+    func (s *Server) reservationHandler(w http.ResponseWriter, r *http.Request) {
+        q := r.URL.Query()
+        password := q.Get("password")
+        s.reservationClient.MakeReservation(r.Context(), &pb.Request{})
+    }
+
+    func (s *Server) deleteHandler(w http.ResponseWriter, r *http.Request) {
+        s.coll.DeleteOne(r.Context(), bson.M{})
+    }
+"""
+
+GO_GIN = """
+    package api
+
+    import (
+        "github.com/gin-gonic/gin"
+        "github.com/go-chi/chi/v5"
+    )
+
+    func routes(router *gin.Engine, r chi.Router) {
+        v1 := router.Group("/v1")
+        v1.POST("/accounts/:accountId", authRequired, createAccount)
+        router.GET("/health", health)
+        r.Route("/carts", func(r chi.Router) {
+            r.Get("/{cartId}", getCart)
+        })
+        client.Get("http://other/x")
+    }
+"""
+
+
+def test_go_routes_of_gorilla_mux_net_http_gin_and_chi(tmp_path: Any) -> None:
+    write(str(tmp_path), "shop/main.go", GO_SHOP)
+    write(str(tmp_path), "shop/middleware.go", GO_SESSION)
+    write(str(tmp_path), "hotel/server.go", GO_HOTEL)
+    write(str(tmp_path), "api/routes.go", GO_GIN)
+    write(str(tmp_path), "api/routes_test.go", GO_GIN.replace("/health", "/from-a-test"))
+    eps = routes(import_paths("source", [str(tmp_path / d) for d in ("shop", "hotel", "api")]))
+    assert sorted(k for k in eps if k.startswith("shop-")) == [
+        "shop-ANY-/healthz", "shop-ANY-/static", "shop-GET", "shop-GET-/api/orders/-orderId", "shop-HEAD",
+        "shop-POST-/api/checkout", "shop-POST-/prefs"]
+    assert eps["shop-GET-/api/orders/-orderId"]["path"] == "/api/orders/{orderId}"
+    assert eps["shop-GET-/api/orders/-orderId"]["takes_object_id"] is True
+    assert eps["shop-POST-/api/checkout"]["mutating"] is True  # PlaceOrder on a gRPC client, through a helper
+    assert eps["shop-POST-/api/checkout"]["idempotency_key"] is False  # it creates, and nothing names a key
+    assert "mutating" not in eps["shop-GET"]
+    assert "mutating" not in eps["shop-ANY-/healthz"]  # a one-line handler: the body is its own, not the next one's
+    # the middleware wrapped around the router sets the session cookie on every route, with Go's zero values
+    assert eps["shop-GET"]["session_cookie"] == {"secure": False, "http_only": False}
+    assert eps["shop-POST-/prefs"]["session_cookie"] == {"secure": False, "http_only": False}  # theme: not a session
+    assert sorted(k for k in eps if k.startswith("hotel-")) == [
+        "hotel-ANY-/login", "hotel-ANY-/reservation", "hotel-ANY-/user", "hotel-DELETE-/items/-id"]
+    assert eps["hotel-ANY-/user"]["credentials_in_query"] is True
+    assert eps["hotel-ANY-/user"]["auth_flow"] is True  # checks the password it is given, writes nothing
+    assert eps["hotel-ANY-/reservation"]["credentials_in_query"] is True  # through q := r.URL.Query()
+    assert eps["hotel-ANY-/reservation"]["mutating"] is True
+    assert "auth_flow" not in eps["hotel-ANY-/reservation"]  # it books: a mutation that takes a password
+    assert eps["hotel-DELETE-/items/-id"]["mutating"] is True
+    assert "idempotency_key" not in eps["hotel-DELETE-/items/-id"]  # a delete repeated deletes nothing more
+    assert eps["hotel-ANY-/login"]["session_cookie"] == {"secure": True, "http_only": True, "same_site": "lax"}
+    assert sorted(k for k in eps if k.startswith("api-")) == [
+        "api-GET-/carts/-cartId", "api-GET-/health", "api-POST-/v1/accounts/-accountId"]
+    assert eps["api-POST-/v1/accounts/-accountId"]["path"] == "/v1/accounts/{accountId}"
+
+
+def test_a_go_cookie_set_secure_and_a_deleted_one_are_not_unprotected(tmp_path: Any) -> None:
+    write(str(tmp_path), "front/main.go", """
+        package main
+
+        import "net/http"
+
+        func main() {
+            http.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+                http.SetCookie(w, &http.Cookie{Name: "session", Value: "", MaxAge: -1})
+            })
+            http.HandleFunc("GET /session", func(w http.ResponseWriter, r *http.Request) {
+                http.SetCookie(w, &http.Cookie{Name: "session", Value: v, Secure: cfg.Secure})
+            })
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "front")]))
+    assert "session_cookie" not in eps["front-POST-/logout"]
+    assert eps["front-GET-/session"]["session_cookie"] == {"http_only": False}  # Secure from a variable: unknown
+
+
+def test_a_go_service_that_names_an_idempotency_key_leaves_it_unknown(tmp_path: Any) -> None:
+    write(str(tmp_path), "shop/main.go", GO_SHOP)
+    write(str(tmp_path), "shop/keys.go", """
+        package main
+
+        const idempotencyHeader = "Idempotency-Key"
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "shop")]))
+    assert eps["shop-POST-/api/checkout"]["mutating"] is True
+    assert "idempotency_key" not in eps["shop-POST-/api/checkout"]
+
+
+def test_a_go_router_mounted_on_another_is_no_route_and_takes_the_prefix_it_strips(tmp_path: Any) -> None:
+    write(str(tmp_path), "svc/main.go", """
+        package main
+
+        import (
+            "net/http"
+
+            "github.com/go-chi/chi/v5"
+        )
+
+        func main() {
+            api := http.NewServeMux()
+            api.HandleFunc("/users", listUsers)
+            r := chi.NewRouter()
+            r.Post("/orders", s.createOrder)
+            admin := chi.NewRouter()
+            admin.Get("/stats", stats)
+            r.Mount("/admin", admin)
+            http.Handle("/api/", http.StripPrefix("/api", api))
+            http.Handle("/", r)
+            http.ListenAndServe(":80", nil)
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "svc")]))
+    assert sorted(eps) == ["svc-ANY-/api/users", "svc-GET-/admin/stats", "svc-POST-/orders"]

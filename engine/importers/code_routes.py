@@ -18,6 +18,8 @@ frameworks, as their own routers would:
 - **PHP files** served from a document root: when the directory's Dockerfile builds on a ``php:*`` image
   and copies a folder to ``/var/www/html``, each ``.php`` file at the top of that folder is a route of
   every method (``ANY /info.php``); one that calls ``phpinfo()`` is a debug endpoint.
+- **Go** (``code_go``): net/http, gorilla/mux, chi, gin and echo registrations, read across the service's files
+  (handlers, middleware).
 
 Path parameters are written ``{name}`` (``/cart/:id`` and ``/cart/<int:id>`` -> ``/cart/{id}``). Each route
 is an endpoint of the service named with ``--service`` (else the directory's name), with the file and line
@@ -64,7 +66,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_clients, code_messages, code_secrets, infra
+from engine.importers import code_calls, code_clients, code_go, code_messages, code_secrets, infra
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -93,12 +95,18 @@ class Route:
     """Why the route is a debug endpoint, when its code shows it."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
-    cookie: tuple[tuple[tuple[str, bool], ...], str] | None = None
+    cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
     """The flags of the session or token cookie its handler sets (stated, or the framework's default), and where."""
     fetch: str | None = None
     """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
     amount: str | None = None
     """Where its handler reads a price or total from the request body, when it does."""
+    query_credential: str | None = None
+    """Where its handler reads a password, secret or key from the URL's query string, when it does."""
+    login: str | None = None
+    """Why its handler is a login by what it does (checks a password the request carries, writes nothing)."""
+    no_idempotency_key: str | None = None
+    """Why a repeat of the request repeats its write (it creates, and no code of the service names a key)."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
+    routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -191,9 +200,16 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
     if not unique:
-        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express or Spring MVC "
-                                                                 "found: the service's endpoints stay unknown")})
+        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Spring MVC "
+                                                                 "or Go found: the service's endpoints stay unknown")})
     return doc
+
+
+def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """The routes a service's Go files register, read across them (handlers, middleware: ``code_go``)."""
+    return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
+                  query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key)
+            for g in code_go.service_routes(texts)]
 
 
 _CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
@@ -833,12 +849,21 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in AUTH_FLOW_NAMES:
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: the route is named {last}")
+    elif r.login:
+        body.set("endpoints", ident, "auth_flow", True, r.at)
+        body.note("endpoints", ident, f"auth_flow: {r.login}")
+    if r.query_credential:
+        body.set("endpoints", ident, "credentials_in_query", True, r.at)
+        body.note("endpoints", ident, f"credentials_in_query: {r.query_credential}")
     if r.debug:
         body.set("endpoints", ident, "debug", True, r.at)
         body.note("endpoints", ident, f"debug: {r.debug}")
     if r.writes:
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
+    if r.writes and r.no_idempotency_key:
+        body.set("endpoints", ident, "idempotency_key", False, r.at)
+        body.note("endpoints", ident, f"idempotency_key false: {r.no_idempotency_key}")
     if r.amount:
         body.set("endpoints", ident, "amount_from_client", True, r.at)
         body.note("endpoints", ident, f"amount_from_client: its handler reads the amount from the request ({r.amount})")

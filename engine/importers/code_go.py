@@ -1,0 +1,403 @@
+"""Go HTTP routes, read for ``code_routes`` (``archplan import source``) from a service's ``.go`` files.
+
+The route registrations of the standard library and the commonest Go routers, as their own muxes read them:
+
+- **net/http**: ``http.HandleFunc("/x", h)``, ``mux.Handle("/x", http.HandlerFunc(s.h))`` on any mux; a Go 1.22
+  pattern names its method (``"POST /items/{id}"``); without one the route serves every method (``ANY``).
+- **gorilla/mux**: ``r.HandleFunc("/x", h).Methods("GET", http.MethodHead)``, ``r.PathPrefix("/static/")
+  .Handler(...)``, and the prefix of a subrouter (``api := r.PathPrefix("/api").Subrouter()``).
+- **chi, gin, echo** (in a file that imports one): ``r.Get("/x", h)``, ``router.POST("/x", mw, h)``, ``e.Any``;
+  the prefix of a group (``v1 := router.Group("/v1")``) and of a chi ``r.Route("/x", func(r chi.Router) {...})``.
+- A router of the file mounted on another (``http.Handle("/", r)``) is no route itself; mounted under a prefix it
+  strips (chi's ``Mount("/api", api)``, ``http.StripPrefix("/api", api)``), its routes take the prefix.
+
+A path built from a variable and a literal (``baseUrl + "/cart"``) takes the variable's string constant when the
+code declares one, else nothing (an empty, deploy-time prefix). The handler (a function or method of the
+service's code, or a function literal) is read with the functions it calls by name, one level: a write through a
+client or a store (``PlaceOrder``, ``MakeReservation``, ``InsertOne`` on a gRPC client or a collection) makes the
+route ``mutating``, and one that creates (``Place``, ``Add``, ``Insert``...) takes no ``idempotency_key`` when no code
+of the service names one; ``http.SetCookie`` of a session or token cookie gives its flags (Go's zero values when left
+out: no ``Secure``, no ``HttpOnly``; ``SameSite`` only when set); a middleware that sets one around the router
+(``ensureSessionID(handler)``) sets it on every route; a password, secret or key read from the URL query
+(``r.URL.Query().Get("password")``) travels in the URL; a handler that checks a password the request carries
+and writes nothing is a login by what it does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from engine.errors import Location
+from engine.importers.code_calls import _js_args as _block  # the text inside a bracket, strings skipped
+
+_SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
+"""A cookie's name or value that says it holds a session or a token (as ``code_routes`` reads other frameworks')."""
+
+_ROUTERS = {"github.com/go-chi/chi": "chi", "github.com/gin-gonic/gin": "gin", "github.com/labstack/echo": "echo"}
+_CALL = re.compile(r"\b(\w+)\s*\.\s*(HandleFunc|Handle|PathPrefix|Get|Post|Put|Patch|Delete|Head|Options|Any|GET|"
+                   r"POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Group|Route|Mount)\s*\(")
+_VERBS = {"Get", "Post", "Put", "Patch", "Delete", "Head", "Options", "Any", "GET", "POST", "PUT", "PATCH", "DELETE",
+          "HEAD", "OPTIONS"}
+_METHOD = re.compile(r"(?:http\.Method(Get|Post|Put|Patch|Delete|Head|Options)\b|\"([A-Z]+)\")")
+_NEW_ROUTER = re.compile(r"\b(\w+)\s*:?=\s*&?(?:mux\.NewRouter|http\.NewServeMux|chi\.NewRouter|gin\.New|gin\.Default|"
+                         r"echo\.New)\s*\(")
+_FUNC = re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)\s*\(", re.MULTILINE)
+_CONST = re.compile(r"\b(\w+)\s*(?::=|=)\s*\"((?:[^\"\\\n]|\\.)*)\"\s*$", re.MULTILINE)
+_TOKEN = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|`([^`]*)`|([A-Za-z_][\w.]*)|(\+)|(\S)")
+_BARE_CALL = re.compile(r"(?<![\w])(?:\w+\.)?(\w+)\s*\(")
+_SET_COOKIE = re.compile(r"\bhttp\.SetCookie\s*\(\s*\w+\s*,\s*&?\s*http\.Cookie\s*\{")
+_WRITE_VERB = re.compile(r"\.\s*((?:Create|Add|Insert|Update|Delete|Remove|Place|Make|Charge|Empty|Save|Put|Upsert|"
+                         r"Submit|Cancel|Book|Purchase|Pay|Transfer|Register|Replace)[A-Z]?\w*)\s*\(")
+_CREATION = re.compile(r"(?:Create|Add|Insert|Place|Make|Charge|Submit|Book|Purchase|Pay|Transfer|Register)"
+                       r"(?![a-z])")
+"""Writes that make something new each time they run (a second order, a second charge), unlike a delete or a set."""
+_STORE_RECEIVER = re.compile(r"client|collection|\bcoll\b|\bdb\b|\btx\b|repo|store", re.IGNORECASE)
+_QUERY = re.compile(r"\.URL\.Query\(\)\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\"]+)\"")
+_QUERY_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.URL\.Query\(\)")
+_PASSWORD = re.compile(r"\b(?:Get|FormValue|PostFormValue|Param|Query|DefaultQuery|PostForm)\s*\(\s*"
+                       r"\"(?:password|passwd|pwd|passphrase)\"", re.IGNORECASE)
+_URL_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "client_secret", "apikey", "api_key",
+                              "api-key", "access_token", "auth_token", "token"})
+
+
+@dataclass(frozen=True)
+class GoRoute:
+    """A route a Go file registers (``code_routes`` makes it a ``Route``: the fields mean the same)."""
+
+    method: str
+    path: str
+    at: Location
+    framework: str
+    writes: str | None = None
+    cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
+    query_credential: str | None = None
+    login: str | None = None
+    no_idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class _Func:
+    path: str
+    code: str
+    start: int
+    end: int
+
+
+def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
+    """The HTTP routes the service's Go files (not its tests; comments blanked) register, with what their handlers
+    show. Paths as written, joined to their prefixes: ``code_routes`` normalises them."""
+    codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
+    funcs = _functions(codes)
+    consts = {m.group(1): m.group(2) for _p, code in codes for m in _CONST.finditer(code)}
+    out = [r for path, code in codes for r in _file_routes(path, code, funcs, consts)]
+    if any("idempot" in code.lower() for _p, code in codes):  # it names a key: whether it checks one is unknown
+        out = [replace(r, no_idempotency_key=None) for r in out]
+    cookie = _middleware_cookie(codes, funcs)
+    return [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
+
+
+def _functions(codes: Sequence[tuple[str, str]]) -> dict[str, _Func]:
+    """Each function and method of the code by name (the first of a name): where its body is."""
+    out: dict[str, _Func] = {}
+    for path, code in codes:
+        for m in _FUNC.finditer(code):
+            body = _body_start(code, _close(code, m.end() - 1))
+            if body >= 0:
+                out.setdefault(m.group(1), _Func(path, code, body, _close(code, body)))
+    return out
+
+
+def _body_start(code: str, i: int) -> int:
+    """Where the body of a function whose parameters end at ``i`` opens: the first brace on the signature's line
+    that opens no ``interface{}`` or ``struct{...}`` of its results (-1 when the line has none: a declaration)."""
+    end = code.find("\n", i)
+    end = len(code) if end < 0 else end
+    for k in range(i, end):
+        if code[k] == "{" and not code[i:k].rstrip().endswith(("interface", "struct")):
+            return k
+    return -1
+
+
+def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mapping[str, str]) -> list[GoRoute]:
+    routers = [name for module, name in _ROUTERS.items() if f'"{module}' in code]
+    if not routers and '"net/http"' not in code and '"github.com/gorilla/mux"' not in code:
+        return []
+    framework = routers[0] if routers else "gorilla/mux" if '"github.com/gorilla/mux"' in code else "net/http"
+    mounts, prefixes = _mounts(code, consts)
+    scopes: list[tuple[int, int, str]] = []  # chi r.Route("/x", func(r chi.Router) {...}): its range and prefix
+    out: list[GoRoute] = []
+    for m in _CALL.finditer(code):
+        owner, verb = m.group(1), m.group(2)
+        if m.start() in mounts or verb == "Mount":
+            continue
+        if owner == "http" and verb not in ("HandleFunc", "Handle"):
+            continue
+        if verb in _VERBS and not routers:
+            continue
+        close = _close(code, m.end() - 1)
+        args = _args(code, m)
+        if not args:
+            continue
+        pattern = _string(args[0], consts)
+        if pattern is None:
+            continue
+        method, _sp, route = pattern.partition(" ") if re.match(r"[A-Z]+ /", pattern) else ("", "", pattern)
+        if not route.startswith("/"):
+            continue
+        scope = "".join(p for s, e, p in scopes if s <= m.start() < e)
+        prefix = _join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
+        chain, tail = _chain(code, close)
+        at = Location(path, code.count("\n", 0, m.start()) + 1, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
+        assigned = re.search(r"\b(\w+)\s*:?=\s*$", code[max(0, code.rfind("\n", 0, m.start())):m.start()])
+        if verb == "Group" or (verb == "PathPrefix" and "Subrouter" in chain):
+            if assigned:
+                prefixes[assigned.group(1)] = prefix
+            continue
+        if verb == "Route":
+            if len(args) > 1 and "func" in args[1]:
+                scopes.append((m.end(), close, prefix))
+            continue
+        handler = args[-1] if verb in _VERBS else chain.get("Handler") or chain.get("HandlerFunc") or \
+            (args[1] if len(args) > 1 else "")
+        methods = _methods(verb, method, chain.get("Methods", ""))
+        where = f"{framework} route" + (f" ({tail})" if tail else "")
+        bodies = _handler(code, m.end(), handler, funcs)
+        out.extend(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1) for m_ in methods)
+    return out
+
+
+def _mounts(code: str, consts: Mapping[str, str]) -> tuple[set[int], dict[str, str]]:
+    """Where a router of the file is mounted on another (``http.Handle("/", r)``: no route of its own), and the
+    prefix each mounted router's routes take (``Mount("/api", api)`` or ``http.StripPrefix("/api", api)``; a router
+    mounted without stripping sees the whole path)."""
+    calls = [(m, args) for m in _CALL.finditer(code) if (args := _args(code, m))]
+    routers = {m.group(1) for m in _NEW_ROUTER.finditer(code)} | {
+        m.group(1) for m, args in calls if m.group(1) != "http" and (_string(args[0], consts) or "")[:1] == "/"}
+    skip: set[int] = set()
+    prefixes: dict[str, str] = {}
+    for m, args in calls:
+        if m.group(2) not in ("Handle", "Mount") or len(args) < 2:
+            continue
+        bare = re.sub(r"\"(?:[^\"\\]|\\.)*\"|`[^`]*`", '""', args[1])
+        values = re.findall(r"(?<![\w.])(\w+)(?!\s*[.(\w])", bare)  # names used as values, not called
+        inner = [w for w in values if w in routers and w != m.group(1)]
+        if not inner:
+            continue
+        skip.add(m.start())
+        strip = re.search(r"\bStripPrefix\s*\(([^,]+),", args[1])
+        mounted = _string(strip.group(1), consts) if strip else _string(args[0], consts) \
+            if m.group(2) == "Mount" else None
+        if mounted:
+            prefixes[inner[-1]] = mounted.rstrip("/")
+    return skip, prefixes
+
+
+def _args(code: str, call: re.Match[str]) -> list[str]:
+    """The arguments of the call that ``call`` matched up to its opening parenthesis."""
+    return _split(code[call.end():_close(code, call.end() - 1) - 1])
+
+
+def _close(code: str, i: int) -> int:
+    """The index just past the bracket that closes the one at ``code[i]`` (the end when it is never closed)."""
+    return min(len(code), i + len(_block(code, i)) + 2)
+
+
+def _join(prefix: str, path: str) -> str:
+    """A prefix and a route path joined as routers do (``/api`` + ``/`` -> ``/api``)."""
+    if not path or path == "/":
+        return prefix or "/"
+    return prefix.rstrip("/") + "/" + path.lstrip("/") if prefix else path
+
+
+def _split(args: str) -> list[str]:
+    """The top-level, comma-separated arguments of a call."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(args):
+        c = args[i]
+        if c in "\"`'":
+            i = _balanced_string(args, i)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(args[start:i].strip())
+            start = i + 1
+        i += 1
+    last = args[start:].strip()
+    return [*out, last] if last else out
+
+
+def _balanced_string(text: str, i: int) -> int:
+    quote, j = text[i], i + 1
+    while j < len(text) and text[j] != quote:
+        j += 2 if text[j] == "\\" and quote != "`" else 1
+    return j + 1
+
+
+def _string(expr: str, consts: Mapping[str, str]) -> str | None:
+    """The value of a string expression of literals and named constants joined by ``+`` (a name the code gives
+    no literal is an empty, deploy-time prefix); None when it is anything else."""
+    parts: list[str] = []
+    literal = False
+    for m in _TOKEN.finditer(expr):
+        if m.group(5) is not None:
+            return None
+        if m.group(1) is not None or m.group(2) is not None:
+            parts.append(m.group(1) if m.group(1) is not None else m.group(2))
+            literal = True
+        elif m.group(3) is not None:
+            parts.append(consts.get(m.group(3), ""))
+    return "".join(parts) if literal or parts else None
+
+
+def _chain(code: str, i: int) -> tuple[dict[str, str], str]:
+    """The calls chained after a registration (``.Methods("GET").Name("x")``): name -> arguments, and as text."""
+    out: dict[str, str] = {}
+    said: list[str] = []
+    while True:
+        m = re.compile(r"\s*\.\s*(\w+)\s*\(").match(code, i)
+        if m is None:
+            return out, "".join(said)
+        close = _close(code, m.end() - 1)
+        out[m.group(1)] = code[m.end():close - 1].strip()
+        said.append(f".{m.group(1)}()" if m.group(1) != "Methods" else f".Methods({out[m.group(1)]})")
+        i = close
+
+
+def _methods(verb: str, pattern_method: str, chained: str) -> list[str]:
+    if pattern_method:
+        return [pattern_method]
+    if verb in _VERBS:
+        return ["ANY" if verb.upper() == "ANY" else verb.upper()]
+    found = [(a or b).upper() for a, b in _METHOD.findall(chained)]
+    return list(dict.fromkeys(found)) or ["ANY"]
+
+
+def _go_params(path: str) -> str:
+    """Go 1.22's ``{name...}`` and ``{$}`` as the other routers write them (``{name}``, nothing)."""
+    return re.sub(r"\{(\w+)\.\.\.\}", r"{\1}", path.replace("{$}", ""))
+
+
+def _handler(code: str, at: int, expr: str, funcs: Mapping[str, _Func]) -> list[_Func]:
+    """The handler's body (a function literal, or the last function of the code the expression names), then the
+    bodies of the functions it calls by name (one level)."""
+    literal = expr.find("func")
+    if literal >= 0 and "{" in expr[literal:]:
+        start = code.find(expr, at)
+        brace = code.find("{", start + literal)
+        first = _Func("", code, brace, _close(code, brace))
+    else:
+        named = [funcs[n] for n in re.findall(r"\w+", expr) if n in funcs]
+        if not named:
+            return []
+        first = named[-1]
+    out = [first]
+    for m in _BARE_CALL.finditer(first.code, first.start, first.end):
+        f = funcs.get(m.group(1))
+        if f is not None and f not in out:
+            out.append(f)
+    return out
+
+
+def _route(method: str, path: str, at: Location, framework: str, bodies: Sequence[_Func], only: bool) -> GoRoute:
+    writes = next(_writes(bodies), None)
+    cookie = next((c for b in bodies for c in _cookies(b)), None)
+    query = next((q for b in bodies for q in _query_credentials(b)), None)
+    login = None
+    if writes is None and bodies and _PASSWORD.search(bodies[0].code, bodies[0].start, bodies[0].end):
+        login = f"its handler checks a password the request carries and writes nothing ({_where(bodies[0])})"
+    if method in ("GET", "HEAD", "OPTIONS") and not only:
+        writes = None
+    creates = None
+    if writes is not None and _CREATION.match(writes):
+        creates = f"its handler creates ({writes}) and no code of the service names an idempotency key"
+    return GoRoute(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login,
+                 no_idempotency_key=creates)
+
+
+def _where(f: _Func) -> str:
+    return f"{f.path}:{f.code.count(chr(10), 0, f.start) + 1}"
+
+
+def _writes(bodies: Sequence[_Func]) -> Iterator[str]:
+    """The calls of the bodies that write through a client or a store (``client.PlaceOrder(``)."""
+    for b in bodies:
+        for m in _WRITE_VERB.finditer(b.code, b.start, b.end):
+            if _STORE_RECEIVER.search(_receiver(b.code, m.start())):
+                yield f"{m.group(1)}() at {b.path}:{b.code.count(chr(10), 0, m.start()) + 1}"
+
+
+def _receiver(code: str, i: int) -> str:
+    """The expression a method is called on (``pb.NewCheckoutServiceClient(conn)`` before ``.PlaceOrder``)."""
+    j = i
+    while j > 0:
+        c = code[j - 1]
+        if c.isspace() and code[j:j + 1] in (".", ")"):
+            j -= 1
+        elif c == ")":
+            depth = 0
+            while j > 0:
+                j -= 1
+                depth += {")": 1, "(": -1}.get(code[j], 0)
+                if depth == 0:
+                    break
+        elif c.isalnum() or c in "_.":
+            j -= 1
+        else:
+            break
+    return code[j:i]
+
+
+def _cookies(b: _Func) -> Iterator[tuple[tuple[tuple[str, bool | str], ...], str]]:
+    """The flags of each session or token cookie the body sets (``http.SetCookie(w, &http.Cookie{...})``), not one
+    it deletes (a negative ``MaxAge``): ``Secure`` and ``HttpOnly`` as written, else Go's zero value (off);
+    ``SameSite`` when written."""
+    for m in _SET_COOKIE.finditer(b.code, b.start, b.end):
+        fields = b.code[m.end():_close(b.code, m.end() - 1) - 1]
+        named = re.search(r"\bName\s*:\s*([^,\n]+)", fields)
+        value = re.search(r"\bValue\s*:\s*([^,\n]+)", fields)
+        said = " ".join(g.group(1).strip() for g in (named, value) if g)
+        if not _SESSIONISH.search(said) or re.search(r"\bMaxAge\s*:\s*-", fields):
+            continue
+        flags: list[tuple[str, bool | str]] = []
+        for key, name in (("Secure", "secure"), ("HttpOnly", "http_only")):
+            set_to = re.search(rf"\b{key}\s*:\s*(\w+)", fields)
+            if set_to is None or set_to.group(1) in ("true", "false"):
+                flags.append((name, set_to is not None and set_to.group(1) == "true"))
+        same = re.search(r"\bSameSite\s*:\s*http\.SameSite(Strict|Lax|None)Mode", fields)
+        if same:
+            flags.append(("same_site", same.group(1).lower()))
+        line = b.code.count("\n", 0, m.start()) + 1
+        yield tuple(flags), (f"http.SetCookie({named.group(1).strip() if named else '?'}) at {b.path}:{line}, "
+                             "flags left out are Go's zero values (off)")
+
+
+def _query_credentials(b: _Func) -> Iterator[str]:
+    """Where the body reads a password, secret or key from the URL's query string."""
+    names = {m.group(1) for m in _QUERY_VAR.finditer(b.code, b.start, b.end)}
+    patterns = [_QUERY, *(re.compile(rf"\b{re.escape(n)}\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\"]+)\"") for n in names)]
+    for pattern in patterns:
+        for m in pattern.finditer(b.code, b.start, b.end):
+            if m.group(1).lower() in _URL_CREDENTIALS:
+                yield f"{m.group(1)!r} read from the URL query at {b.path}:{b.code.count(chr(10), 0, m.start()) + 1}"
+
+
+def _middleware_cookie(codes: Sequence[tuple[str, str]], funcs: Mapping[str, _Func]
+                       ) -> tuple[tuple[tuple[str, bool | str], ...], str] | None:
+    """The session cookie a middleware sets (a function given the next ``http.Handler`` that calls its
+    ``ServeHTTP``) when the code wraps a handler in it (``ensureSessionID(handler)``)."""
+    for name, f in sorted(funcs.items(), key=lambda kv: (kv[1].path, kv[1].start)):
+        head = f.code[f.code.rfind("func", 0, f.start):f.start]
+        if "http.Handler" not in head or ".ServeHTTP(" not in f.code[f.start:f.end]:
+            continue
+        cookie = next(_cookies(f), None)
+        wraps = re.compile(rf"(?<![\w.]){re.escape(name)}\s*\(\s*\w+")
+        if cookie and any(p != f.path or not f.start - len(head) <= m.start() < f.end
+                          for p, code in codes for m in wraps.finditer(code)):
+            flags, said = cookie
+            return flags, f"{said}, by middleware {name} around every route"
+    return None
