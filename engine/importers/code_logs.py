@@ -18,8 +18,9 @@ call (``cardNumber.substr(-4)``, ``hash(password)``, ``len(token)``), a paginati
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
@@ -34,6 +35,8 @@ _LEVELS = ("log|info|warn|warning|error|debug|trace|fatal|critical|exception|ver
 _LOG_CALL = re.compile(rf"(?<![\w$.])(?P<recv>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.(?P<level>{_LEVELS})\s*\(")
 _ZEROLOG = re.compile(r"(?<![\w$.])(?:[A-Za-z_]\w*\.)*(?:log|logger)\."
                       r"(?P<level>Info|Debug|Warn|Error|Trace|Fatal|Panic)\(\)(?:\.\w+\([^()]*\))*\.Msgf?\s*\(")
+_MAX_ARGS = 4000
+"""The length of a log statement's arguments read (a longer one is read that far)."""
 _BASE_LEVELS = frozenset({"print", "info", "warn", "error", "debug", "fatal", "panic"})
 _PRINT = re.compile(r"(?<![\w$.])(?:System\.(?:out|err)\.print(?:ln|f)?|fmt\.(?:Print|Printf|Println))\s*\(")
 _LOGGERS = frozenset({"log", "logger", "logging", "console", "slog", "glog", "klog", "logrus", "winston", "pino",
@@ -100,45 +103,61 @@ def logged(texts: Sequence[tuple[str, str]]) -> tuple[Logged, ...]:
     for path, code in texts:
         if not path.endswith(SUFFIXES):
             continue
-        for start, level, args in _log_calls(path, code):
-            route = _js_route(code, start) if path.endswith((".js", ".mjs", ".cjs", ".ts")) else None
-
-            def why(route: tuple[str, bool] | None = route) -> str:
-                if route is not None:  # the body of a request to that route
-                    return f"its handler serves {route[0]}" if route[1] else ""
-                return "its code reads secret or card fields" if reads() else ""
-
-            hit = _sensitive_arg(_exposed(args, path), why)
-            if hit is not None:
-                line = code.count("\n", 0, start) + 1
-                column = start - (code.rfind("\n", 0, start) + 1) + 1
-                out.append(Logged(hit[0], Location(path, line, column), level, hit[1]))
+        try:
+            out.extend(_file_logged(path, code, reads))
+        except RecursionError:  # templates nested deeper than Python recurses: the file's logs are not read
+            continue
     return tuple(sorted(out, key=lambda x: (x.at.file, x.at.line, x.at.column)))
+
+
+def _file_logged(path: str, code: str, reads: Callable[[], bool]) -> Iterator[Logged]:
+    closes = _closes(code)
+    routes = _js_routes(code, closes) if path.endswith((".js", ".mjs", ".cjs", ".ts")) else []
+    starts = [r[0] for r in routes]
+    lines: list[int] = []  # where each line after the first starts
+    for start, level, args in _log_calls(path, code, closes):
+        before = bisect.bisect_left(starts, start)  # the innermost handler around it: among the routes just before
+        route = next((r for r in reversed(routes[max(0, before - 20):before]) if start < r[1]), None)
+
+        def why(route: tuple[int, int, str, bool] | None = route) -> str:
+            if route is not None:  # the body of a request to that route
+                return f"its handler serves {route[2]}" if route[3] else ""
+            return "its code reads secret or card fields" if reads() else ""
+
+        hit = _sensitive_arg(_exposed(args, path), why)
+        if hit is not None:
+            if not lines:
+                lines.extend(m.end() for m in re.finditer("\n", code))
+            line = bisect.bisect_right(lines, start)
+            column = start - (lines[line - 1] if line else 0) + 1
+            yield Logged(hit[0], Location(path, line + 1, column), level, hit[1])
 
 
 def _reads_secrets(texts: Sequence[tuple[str, str]]) -> bool:
     """Whether the code reads a field or key named like a secret or a card's data (``.credit_card_number``,
     ``['password']``, ``getPassword()``)."""
-    return any(sensitive_name(m.group(1)) for path, code in texts if path.endswith(SUFFIXES)
-               for m in _FIELD.finditer(_exposed(code, path)))
+    for path, code in texts:
+        if path.endswith(SUFFIXES):
+            try:
+                if any(sensitive_name(m.group(1)) for m in _FIELD.finditer(_exposed(code, path))):
+                    return True
+            except RecursionError:  # templates nested deeper than Python recurses
+                continue
+    return False
 
 
-def _js_route(code: str, start: int) -> tuple[str, bool] | None:
-    """The path of the write route whose Express handler encloses ``code[start]``, if one does, and whether it
-    is a login, sign-up, token, card or payment route (``POST /login``), whose body carries a credential or a
-    card."""
-    found = None
-    for m in _JS_WRITE_ROUTE.finditer(code, 0, start):
-        paren = code.index("(", m.start())
-        if _close(code, paren) > start:
-            found = m
-    if found is None:
-        return None
-    last = next((seg for seg in reversed(found.group(2).split("/")) if seg and ":" not in seg and "*" not in seg), "")
-    return found.group(2), last.lower() in _SENSITIVE_ROUTES
+def _js_routes(code: str, closes: Mapping[int, int]) -> list[tuple[int, int, str, bool]]:
+    """(start, end, path, sensitive) of each Express write route's declaration and handler: ``sensitive`` when it is
+    a login, sign-up, token, card or payment route (``POST /login``), whose body carries a credential or a card."""
+    out: list[tuple[int, int, str, bool]] = []
+    for m in _JS_WRITE_ROUTE.finditer(code):
+        last = next((seg for seg in reversed(m.group(2).split("/")) if seg and ":" not in seg and "*" not in seg), "")
+        end = closes.get(code.index("(", m.start()), len(code))
+        out.append((m.start(), end, m.group(2), last.lower() in _SENSITIVE_ROUTES))
+    return out
 
 
-def _log_calls(path: str, code: str) -> Iterator[tuple[int, str, str]]:
+def _log_calls(path: str, code: str, closes: Mapping[int, int]) -> Iterator[tuple[int, str, str]]:
     """(where, level, argument text) of each log statement of one file."""
     found = {m.start(): (m.end() - 1, m.group("level").lower()) for m in _ZEROLOG.finditer(code)}
     for m in _LOG_CALL.finditer(code):
@@ -148,13 +167,37 @@ def _log_calls(path: str, code: str) -> Iterator[tuple[int, str, str]]:
             found.setdefault(m.start(), (m.end() - 1, m.group("level").lower()))
     for m in _PRINT.finditer(code):
         found.setdefault(m.start(), (m.end() - 1, "print"))
+    outer = 0  # the end of the last statement read: one inside its arguments is read with them
     for start, (paren, called) in sorted(found.items()):
-        level = next((called[:-len(suffix)] for suffix in ("ln", "f", "w")  # Printf, Infof, Errorw: the level
-                      if called.endswith(suffix) and called[:-len(suffix)] in _BASE_LEVELS), called)
-        line_start = code.rfind("\n", 0, start) + 1
+        end = closes.get(paren)
+        if end is None or start < outer:  # never closed (its compiler rejects it), or inside the last one
+            continue
+        line_start = code.rfind("\n", max(0, start - 200), start) + 1
         if path.endswith(".py") and code[line_start:start].lstrip().startswith("#"):
             continue
-        yield start, level, code[paren + 1:_close(code, paren) - 1]
+        outer = end
+        level = next((called[:-len(suffix)] for suffix in ("ln", "f", "w")  # Printf, Infof, Errorw: the level
+                      if called.endswith(suffix) and called[:-len(suffix)] in _BASE_LEVELS), called)
+        yield start, level, code[paren + 1:min(end - 1, paren + 1 + _MAX_ARGS)]
+
+
+def _closes(code: str) -> dict[int, int]:
+    """For each bracket of ``code`` that is closed, the index just past the bracket that closes it (strings
+    skipped), in one pass."""
+    out: dict[int, int] = {}
+    opened: list[int] = []
+    k, n = 0, len(code)
+    while k < n:
+        c = code[k]
+        if c in "'\"`":
+            k = _string_end(code, k)
+            continue
+        if c in "([{":
+            opened.append(k)
+        elif c in ")]}" and opened:
+            out[opened.pop()] = k + 1
+        k += 1
+    return out
 
 
 def _close(code: str, i: int) -> int:
