@@ -39,7 +39,8 @@ instance_local``); code that issues the users' tokens itself (an OAuth2 authoriz
 service with a login, token or sign-up route: the catalogue's ``token_issuers``) makes the identity provider a
 home-grown one (``security.identity_provider_kind: custom``); code that compares a stored password with the
 request's as they are keeps passwords in plaintext (``password_hashing: plaintext``). The channels its code
-publishes to are read by ``code_messages``.
+publishes to are read by ``code_messages``; the log statements that write a password, token, card number or a
+whole request carrying one (``logs_sensitive_data``) by ``code_logs``.
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -66,7 +67,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_clients, code_go, code_messages, code_secrets, infra
+from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -123,6 +124,8 @@ class Traits:
     ``plaintext_password_checks``)."""
     publishes: tuple[code_messages.Publish, ...] = ()
     """The channels its code publishes to (``code_messages``)."""
+    logs_sensitive: tuple[code_logs.Logged, ...] = ()
+    """Its log statements that write a secret or a card's data (``code_logs``)."""
 
 
 @dataclass
@@ -228,7 +231,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
-                  publishes=code_messages.publishes(texts))
+                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -831,6 +834,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         body.note("services", service, f"password_hashing plaintext: its code compares the stored password with "
                                        f"the request's as they are ({what}, {at})")
     code_messages.record(body, service, traits.publishes)
+    code_logs.record(body, service, traits.logs_sensitive)
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:

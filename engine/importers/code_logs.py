@@ -1,0 +1,329 @@
+"""Log statements that write a secret or a card's data -> ``service.logs_sensitive_data`` (``import source``).
+
+A service's log statements are read in Python, JavaScript / TypeScript, Java and Go: ``logging.info(...)``,
+``logger.warn(...)`` (any receiver named ``log``, ``logger``, ``console``, ``*Logger``...), ``console.log``,
+``System.out.println``, SLF4J's ``log.info("{}", x)``, Go's ``log.Printf`` and ``fmt.Println``, zerolog's
+``log.Info().Msgf(...)``. What a statement writes is what its arguments evaluate, outside string literals: the
+variables and fields it passes (``password``, ``req.body.cvv``, ``user.getPassword()``), the expressions a
+template interpolates (JavaScript's `` `${token}` ``, Python's ``f"{secret}"``) and the keys it reads
+(``request.form['password']``). A statement writes sensitive data when one of them is named like a password, a
+secret, a token, an API key, a card number, a card's CVV / CVC or a social security number, or when it writes a
+whole request (``JSON.stringify(call.request)``, ``req.body``) and the service's code reads such a field of the
+requests it serves.
+
+Not sensitive: a message that only names the word (``"invalid password"``: its text is a literal), a value
+named as masked, hashed, encrypted or a length (``last4``, ``maskedCard``, ``passwordHash``), one derived by a
+call (``cardNumber.substr(-4)``, ``hash(password)``, ``len(token)``), a pagination token (``nextPageToken``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers.base import Body
+from engine.model.schema import AUTH_FLOW_NAMES
+
+SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go")
+
+_LEVELS = ("log|info|warn|warning|error|debug|trace|fatal|critical|exception|verbose|silly|"
+           "Print|Printf|Println|Info|Infof|Infoln|Infow|Warn|Warnf|Warning|Warningf|Warnw|Error|Errorf|Errorw|"
+           "Debug|Debugf|Debugw|Fatal|Fatalf|Fatalln|Panic|Panicf")
+_LOG_CALL = re.compile(rf"(?<![\w$.])(?P<recv>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.(?P<level>{_LEVELS})\s*\(")
+_ZEROLOG = re.compile(r"(?<![\w$.])(?:[A-Za-z_]\w*\.)*(?:log|logger)\."
+                      r"(?P<level>Info|Debug|Warn|Error|Trace|Fatal|Panic)\(\)(?:\.\w+\([^()]*\))*\.Msgf?\s*\(")
+_MAX_ARGS = 4000
+"""The length of a log statement's arguments read (a longer one is read that far)."""
+_BASE_LEVELS = frozenset({"print", "info", "warn", "error", "debug", "fatal", "panic"})
+_PRINT = re.compile(r"(?<![\w$.])(?:System\.(?:out|err)\.print(?:ln|f)?|fmt\.(?:Print|Printf|Println))\s*\(")
+_LOGGERS = frozenset({"log", "logger", "logging", "console", "slog", "glog", "klog", "logrus", "winston", "pino",
+                      "bunyan", "zap", "sugar", "_log", "_logger"})
+
+_SENSITIVE = ("password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "cvv", "cvv2", "cvc",
+              "securitycode", "cardnumber", "creditcard", "ccnumber", "cardno", "ssn", "socialsecuritynumber",
+              "privatekey", "secretkey", "credentials")
+"""What a value's name ends with when it holds a secret or a card's data (lower case, ``_`` and ``-`` left out)."""
+_HARMLESS = re.compile(r"hash|mask|redact|encrypt|encod|cipher|last4|lastfour|pagetoken|nexttoken|cursortoken|"
+                       r"synctoken|continuationtoken")
+"""A name that holds something derived from the secret (its hash, its masked form), or a pagination token."""
+_SAME = frozenset({"tostring", "tojson", "value", "trim", "strip", "string", "get", "orelse", "orelsethrow"})
+"""Methods whose result is the value they are called on."""
+_SERIALISERS = frozenset({"stringify", "dumps", "dump", "str", "string", "repr", "inspect", "format", "sprintf",
+                          "sprint", "sprintln", "tostring", "valueof", "tojson", "json", "dict", "vars", "asdict",
+                          "model_dump", "jsonify", "marshal", "todict"})
+"""Functions whose result still carries the whole value passed to them."""
+_WHOLE_REQUESTS = frozenset({"call.request", "req.body", "request.body", "ctx.request.body", "request.json",
+                             "request.get_json()", "request.data", "request.form", "request.values",
+                             "request.POST", "req", "request"})
+"""A request a handler serves, logged whole."""
+_JS_WRITE_ROUTE = re.compile(r"\.\s*(?:post|put|patch|all)\s*\(\s*(['\"`])(/[^'\"`\n]*)\1")
+_SENSITIVE_ROUTES = AUTH_FLOW_NAMES | {"card", "cards", "payment", "payments", "charge", "password", "passwords"}
+"""Last parts of a route path whose request body carries a credential or a card (``POST /login``, ``/cards``)."""
+_CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:\.get\(\s*\"[^\"]*\"\s*\)|\s*\??\.\s*[A-Za-z_$][\w$]*|\[\s*\"[^\"]*\"\s*\]|"
+                    r"\(\s*\))*")
+_FIELD = re.compile(r"(?:\??\.\s*|\[\s*['\"]|\.get\(\s*['\"]|\b(?:get|Get))([A-Za-z_]\w*)")
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One log statement that writes sensitive data: what it writes (as the code names it) and where."""
+
+    what: str
+    at: Location
+    level: str
+    whole_request: str = ""
+    """Why the request logged whole carries sensitive data, when the statement logs a whole request."""
+
+
+def _norm(name: str) -> str:
+    name = re.sub(r"^(?:get|Get)(?=[A-Z_])", "", name)
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def sensitive_name(name: str) -> bool:
+    """Whether a variable, field or key of that name holds a secret or a card's data (not derived from it)."""
+    n = _norm(name)
+    return n.endswith(_SENSITIVE) and not _HARMLESS.search(n)
+
+
+def logged(texts: Sequence[tuple[str, str]]) -> tuple[Logged, ...]:
+    """The log statements of a service's code (comments blanked, but in Python) that write sensitive data, in
+    file and line order."""
+    memo: list[bool] = []
+
+    def reads() -> bool:
+        if not memo:
+            memo.append(_reads_secrets(texts))
+        return memo[0]
+
+    out: list[Logged] = []
+    for path, code in texts:
+        if not path.endswith(SUFFIXES):
+            continue
+        try:
+            out.extend(_file_logged(path, code, reads))
+        except RecursionError:  # templates nested deeper than Python recurses: the file's logs are not read
+            continue
+    return tuple(sorted(out, key=lambda x: (x.at.file, x.at.line, x.at.column)))
+
+
+def _file_logged(path: str, code: str, reads: Callable[[], bool]) -> Iterator[Logged]:
+    closes = _closes(code)
+    routes = _js_routes(code, closes) if path.endswith((".js", ".mjs", ".cjs", ".ts")) else []
+    starts = [r[0] for r in routes]
+    lines: list[int] = []  # where each line after the first starts
+    for start, level, args in _log_calls(path, code, closes):
+        before = bisect.bisect_left(starts, start)  # the innermost handler around it: among the routes just before
+        route = next((r for r in reversed(routes[max(0, before - 20):before]) if start < r[1]), None)
+
+        def why(route: tuple[int, int, str, bool] | None = route) -> str:
+            if route is not None:  # the body of a request to that route
+                return f"its handler serves {route[2]}" if route[3] else ""
+            return "its code reads secret or card fields" if reads() else ""
+
+        hit = _sensitive_arg(_exposed(args, path), why)
+        if hit is not None:
+            if not lines:
+                lines.extend(m.end() for m in re.finditer("\n", code))
+            line = bisect.bisect_right(lines, start)
+            column = start - (lines[line - 1] if line else 0) + 1
+            yield Logged(hit[0], Location(path, line + 1, column), level, hit[1])
+
+
+def _reads_secrets(texts: Sequence[tuple[str, str]]) -> bool:
+    """Whether the code reads a field or key named like a secret or a card's data (``.credit_card_number``,
+    ``['password']``, ``getPassword()``)."""
+    for path, code in texts:
+        if path.endswith(SUFFIXES):
+            try:
+                if any(sensitive_name(m.group(1)) for m in _FIELD.finditer(_exposed(code, path))):
+                    return True
+            except RecursionError:  # templates nested deeper than Python recurses
+                continue
+    return False
+
+
+def _js_routes(code: str, closes: Mapping[int, int]) -> list[tuple[int, int, str, bool]]:
+    """(start, end, path, sensitive) of each Express write route's declaration and handler: ``sensitive`` when it is
+    a login, sign-up, token, card or payment route (``POST /login``), whose body carries a credential or a card."""
+    out: list[tuple[int, int, str, bool]] = []
+    for m in _JS_WRITE_ROUTE.finditer(code):
+        last = next((seg for seg in reversed(m.group(2).split("/")) if seg and ":" not in seg and "*" not in seg), "")
+        end = closes.get(code.index("(", m.start()), len(code))
+        out.append((m.start(), end, m.group(2), last.lower() in _SENSITIVE_ROUTES))
+    return out
+
+
+def _log_calls(path: str, code: str, closes: Mapping[int, int]) -> Iterator[tuple[int, str, str]]:
+    """(where, level, argument text) of each log statement of one file."""
+    found = {m.start(): (m.end() - 1, m.group("level").lower()) for m in _ZEROLOG.finditer(code)}
+    for m in _LOG_CALL.finditer(code):
+        parts = m.group("recv").split(".")
+        last = parts[-1].lower()
+        if last in _LOGGERS or last.endswith("logger") or (last == "log" and len(parts) > 1):
+            found.setdefault(m.start(), (m.end() - 1, m.group("level").lower()))
+    for m in _PRINT.finditer(code):
+        found.setdefault(m.start(), (m.end() - 1, "print"))
+    outer = 0  # the end of the last statement read: one inside its arguments is read with them
+    for start, (paren, called) in sorted(found.items()):
+        end = closes.get(paren)
+        if end is None or start < outer:  # never closed (its compiler rejects it), or inside the last one
+            continue
+        line_start = code.rfind("\n", max(0, start - 200), start) + 1
+        if path.endswith(".py") and code[line_start:start].lstrip().startswith("#"):
+            continue
+        outer = end
+        level = next((called[:-len(suffix)] for suffix in ("ln", "f", "w")  # Printf, Infof, Errorw: the level
+                      if called.endswith(suffix) and called[:-len(suffix)] in _BASE_LEVELS), called)
+        yield start, level, code[paren + 1:min(end - 1, paren + 1 + _MAX_ARGS)]
+
+
+def _closes(code: str) -> dict[int, int]:
+    """For each bracket of ``code`` that is closed, the index just past the bracket that closes it (strings
+    skipped), in one pass."""
+    out: dict[int, int] = {}
+    opened: list[int] = []
+    k, n = 0, len(code)
+    while k < n:
+        c = code[k]
+        if c in "'\"`":
+            k = _string_end(code, k)
+            continue
+        if c in "([{":
+            opened.append(k)
+        elif c in ")]}" and opened:
+            out[opened.pop()] = k + 1
+        k += 1
+    return out
+
+
+def _close(code: str, i: int) -> int:
+    """The index just past the parenthesis that closes the one at ``code[i]`` (strings skipped)."""
+    depth, k, n = 0, i, len(code)
+    while k < n:
+        c = code[k]
+        if c in "'\"`":
+            k = _string_end(code, k)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return k + 1
+        k += 1
+    return n
+
+
+def _string_end(code: str, i: int) -> int:
+    """The index just past the string literal that opens at ``code[i]`` (triple quotes and `` ` `` included)."""
+    q = code[i]
+    if code.startswith(q * 3, i) and q != "`":
+        end = code.find(q * 3, i + 3)
+        return len(code) if end < 0 else end + 3
+    k = i + 1
+    while k < len(code) and code[k] != q and (q == "`" or code[k] != "\n"):
+        k += 2 if code[k] == "\\" else 1
+    return k + 1
+
+
+def _exposed(text: str, path: str) -> str:
+    """``text`` with each string literal's text left out (``""``), but what a template interpolates
+    (`` `${x}` ``, Python's ``f"{x}"``) and a key read (``['password']``, ``.get('password')``)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    js = path.endswith((".js", ".mjs", ".cjs", ".ts"))
+    while i < n:
+        c = text[i]
+        if c not in "'\"`" or (c == "`" and not js and not path.endswith(".go")):
+            out.append(c)
+            i += 1
+            continue
+        end = _string_end(text, i)
+        quotes = 3 if text.startswith(c * 3, i) and c != "`" else 1
+        body = text[i + quotes:end - quotes]
+        tail = "".join(out[-40:])
+        prefix = re.search(r"[A-Za-z]*$", tail).group(0).lower()  # type: ignore[union-attr]  # f"...", rb"..."
+        opener = "${" if c == "`" and js else "{" if path.endswith(".py") and "f" in prefix and len(prefix) <= 2 \
+            else ""
+        if opener:
+            shown = [f"({_exposed(e, path)})" for e in _interpolated(body, opener)] if opener in body else []
+            out.append(" + ".join(['""', *shown]))
+        elif re.fullmatch(r"[A-Za-z_]\w*", body) and re.search(r"(?:\[|\bget\()\s*$", tail):
+            out.append(f'"{body}"')
+        else:
+            out.append('""')
+        i = end
+    return "".join(out)
+
+
+def _interpolated(body: str, opener: str) -> list[str]:
+    """The expressions a template literal or f-string interpolates."""
+    out: list[str] = []
+    i = body.find(opener)
+    while i >= 0:
+        if opener == "{" and body.startswith("{{", i):
+            i = body.find(opener, i + 2)
+            continue
+        start = i + len(opener) - 1
+        end = _close(body, start)
+        out.append(re.split(r"[!:](?![=:])", body[start + 1:end - 1], maxsplit=1)[0] if opener == "{"
+                   else body[start + 1:end - 1])
+        i = body.find(opener, end)
+    return out
+
+
+def _sensitive_arg(args: str, why: Callable[[], str]) -> tuple[str, str] | None:
+    """What the arguments write that is sensitive (as the code names it), and, for a whole request, why it
+    carries sensitive data."""
+    for m in _CHAIN.finditer(args):
+        chain = re.sub(r"\s+", "", m.group(0)).replace("?.", ".")
+        if not _passed_whole(args, m.start()) or args[m.end():].lstrip().startswith("("):
+            continue  # an argument of a call that may derive anything from it, or a function called
+        names = re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\.get\(|\(\)", ".", chain))
+        while len(names) > 1 and names[-1].lower() in _SAME:
+            names.pop()
+        if sensitive_name(names[-1]):  # the value itself, not a field of it (token.userId) nor its length
+            return chain, ""
+        if chain in _WHOLE_REQUESTS:
+            reason = why()
+            if reason:
+                return chain, reason
+    return None
+
+
+def _passed_whole(args: str, i: int) -> bool:
+    """Whether the expression at ``args[i]`` reaches the log whole: each call around it is a serialiser
+    (``JSON.stringify(x)``, ``json.dumps(x)``), not a function that may derive anything from it."""
+    depth = 0
+    k = i - 1
+    while k >= 0:
+        c = args[k]
+        if c in ")]}":
+            depth += 1
+        elif c in "([{":
+            if depth:
+                depth -= 1
+            elif c == "(":
+                name = re.search(r"([A-Za-z_$][\w$]*)\s*$", args[:k])
+                if name is not None and name.group(1).lower() not in _SERIALISERS:
+                    return False
+        k -= 1
+    return True
+
+
+def record(body: Body, service: str, found: Sequence[Logged]) -> None:
+    """State that ``service`` logs sensitive data, at its first such log statement, with every one in a note."""
+    if not found:
+        return
+    body.set("services", service, "logs_sensitive_data", True, found[0].at)
+    shown = [f"{x.what} (the whole request: {x.whole_request}) at {x.level} level, {x.at}"
+             if x.whole_request else f"{x.what} at {x.level} level, {x.at}" for x in found[:3]]
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    body.note("services", service, f"logs_sensitive_data: its log statements write {'; '.join(shown)}{more}")
+
+
+__all__ = ["SUFFIXES", "Logged", "logged", "record", "sensitive_name"]

@@ -1,0 +1,182 @@
+"""`import source`: a log statement that writes a secret, a card's data or a whole request carrying them makes
+the service ``logs_sensitive_data: true``, at that statement."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pytest
+
+from engine.importers import import_paths
+from engine.importers.code_logs import logged, sensitive_name
+from engine.importers.code_routes import blank_comments
+from engine.loader import load_documents
+from engine.review import review
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+
+def found(files: dict[str, str]) -> list[tuple[str, str, int, str]]:
+    """(what, file, line, level) of each log statement of the files that writes sensitive data."""
+    texts = []
+    for name, text in files.items():
+        code = textwrap.dedent(text).lstrip("\n")
+        texts.append((name, code if name.endswith(".py") else blank_comments(code)))
+    return [(x.what, x.at.file, x.at.line, x.level) for x in logged(texts)]
+
+
+@pytest.mark.parametrize(("file", "text", "expected"), [
+    pytest.param("auth.py", """
+        import logging
+        log = logging.getLogger(__name__)
+        def login(user, password):
+            log.info("login %s with %s", user, password)
+            logging.debug(f"form {request.form['password']}")
+    """, [("password", 4, "info"), ('request.form["password"]', 5, "debug")], id="python-args-fstring-key"),
+    pytest.param("server.js", """
+        app.post('/pay', (req, res) => {
+          console.log(`paying with ${req.body.cardNumber}`);
+          logger.warn('cvv', req.body.cvv);
+          this.logger.error("token=" + accessToken);
+        });
+    """, [("req.body.cardNumber", 2, "log"), ("req.body.cvv", 3, "warn"), ("accessToken", 4, "error")],
+        id="js-template-args-concat"),
+    pytest.param("TokenService.java", """
+        class TokenService {
+            Token login(Dto dto) {
+                LOGGER.info("[login][user: {}, password: {}]", dto.getUsername(), dto.getPassword());
+                System.out.println("secret " + clientSecret);
+            }
+        }
+    """, [("dto.getPassword()", 3, "info"), ("clientSecret", 4, "print")], id="java-slf4j-println"),
+    pytest.param("main.go", """
+        func (s *Server) Login(ctx context.Context, req *pb.LoginRequest) (*pb.Reply, error) {
+            log.Printf("login %s %s", req.Username, req.Password)
+            log.Info().Msgf("key %v", s.cfg.ApiKey)
+            return nil, nil
+        }
+    """, [("req.Password", 2, "print"), ("s.cfg.ApiKey", 3, "info")], id="go-log-zerolog"),
+])
+def test_a_log_statement_writing_a_secret_is_found_with_its_line(file: str, text: str,
+                                                                 expected: list[tuple[str, int, str]]) -> None:
+    assert [(w, line, level) for w, _f, line, level in found({file: text})] == expected
+
+
+@pytest.mark.parametrize(("file", "text"), [
+    pytest.param("auth.py", """
+        # logger.info("pw %s", password)
+        logger.warning("invalid password for %s", user)
+        logger.info("hash %s len %d", hash(password), len(token))
+        logger.info("next %s", next_page_token)
+        logger.info(f"hashed {hashed_password} masked {masked_card_number}")
+        raise ValueError(f"bad password {password}")
+    """, id="python-words-derived-masked"),
+    pytest.param("charge.js", """
+        // console.log(password);
+        logger.info(`Transaction processed: ${cardType} ending ${cardNumber.substr(-4)}`);
+        console.log('token expired for', token.userId, user.passwordLength);
+        console.log(mask(creditCard));
+        Math.log(secret);
+    """, id="js-words-derived-fields"),
+    pytest.param("Svc.java", """
+        class Svc {
+            void f() {
+                log.info("password changed for {}", user.getName());
+                log.debug("pw length " + password.length());
+                /* log.info(password); */
+            }
+        }
+    """, id="java-words-derived"),
+    pytest.param("main.go", """
+        func f() error {
+            log.Println("wrong password")
+            return fmt.Errorf("bad password %s", password)
+        }
+    """, id="go-error-not-log"),
+])
+def test_words_derived_values_and_non_log_calls_are_not_sensitive(file: str, text: str) -> None:
+    assert found({file: text}) == []
+
+
+def test_a_whole_request_is_sensitive_when_the_code_reads_secret_fields_of_requests() -> None:
+    server = """
+        function ChargeServiceHandler(call, callback) {
+          logger.info(`Charge invoked with request ${JSON.stringify(call.request)}`);
+          callback(null, charge(call.request));
+        }
+    """
+    charge = """
+        module.exports = function charge(request) {
+          const { credit_card: creditCard } = request;
+          return validate(creditCard.credit_card_number);
+        };
+    """
+    assert found({"server.js": server, "charge.js": charge}) == [("call.request", "server.js", 2, "info")]
+    assert found({"server.js": server}) == []  # nothing says the request carries a secret
+
+
+def test_a_whole_request_body_is_sensitive_in_the_handler_of_a_login_or_card_route() -> None:
+    server = """
+        app.post('/login', (req, res) => {
+          req.log.info('login', req.body);
+          res.send(check(req.body));
+        });
+        app.post('/order/:id', (req, res) => {
+          req.log.info('order', req.body);
+        });
+        app.post('/cards', function(req, res, next) {
+          console.log("Posting Card: " + JSON.stringify(req.body));
+        });
+    """
+    assert found({"server.js": server}) == [("req.body", "server.js", 2, "info"), ("req.body", "server.js", 9, "log")]
+
+
+@pytest.mark.parametrize("name", ["password", "userPassword", "credit_card_number", "cvv", "getPassword",
+                                  "ClientSecret", "apiKey", "accessToken", "ssn", "creditCard"])
+def test_sensitive_names(name: str) -> None:
+    assert sensitive_name(name)
+
+
+@pytest.mark.parametrize("name", ["passwordHash", "hashedPassword", "maskedCardNumber", "tokenService",
+                                  "nextPageToken", "last4", "passwordLength", "username", "cardType"])
+def test_names_that_hold_something_else(name: str) -> None:
+    assert not sensitive_name(name)
+
+
+def test_the_service_logs_sensitive_data_at_its_first_statement_and_the_rule_fires(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "auth/app.py", """
+        import logging
+        from flask import Flask, request
+        app = Flask(__name__)
+
+        @app.route('/login', methods=['POST'])
+        def login():
+            logging.warning('invalid password')
+            app.logger.info('login %s %s', request.form['username'], request.form['password'])
+            return 'ok'
+    """)
+    docs = import_paths("source", [f"{tmp}/auth"])
+    svc = fact(load_documents(docs), "service:auth")
+    assert svc.data["logs_sensitive_data"] is True
+    at = svc.locate("logs_sensitive_data")
+    assert (at.file, at.line) == (f"{tmp}/auth/app.py", 8)
+    rv = review([], extra=docs)
+    assert [f.subject for f in rv.findings if f.kind == "risk" and f.rule == "sensitive-data-in-logs"] == \
+        ["service:auth"]
+
+
+def test_a_service_that_logs_no_secret_states_nothing_about_its_logs(tmp_path: Any) -> None:
+    write(str(tmp_path), "auth/app.py", """
+        import logging
+        logging.warning('invalid password for %s', 'someone')
+    """)
+    design = load_documents(import_paths("source", [str(tmp_path / "auth")]))
+    assert "logs_sensitive_data" not in fact(design, "service:auth").data
+
+
+def test_unclosed_and_nested_log_calls_are_read_once_and_do_not_stop_the_import() -> None:
+    assert found({"a.js": "logger.info(" * 3000, "b.py": "logger.info(" * 3000 + ")" * 3000}) == []
+    assert found({"c.js": "logger.info(logger.info(x));\nlogger.warn(json(password));"}) == \
+        [("password", "c.js", 2, "warn")]
