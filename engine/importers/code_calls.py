@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 from engine.errors import Location
 from engine.importers.base import Body, host_exposure, safe_name
+from engine.importers.code_text import inside, split_args
 from engine.source import Document
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -481,9 +482,9 @@ def js_calls(path: str, text: str) -> list[Call]:
         lib = libs.get(m.group(1))
         if lib is None or text[max(0, m.start() - 9):m.start()].rstrip().endswith("function"):
             continue
-        args = _js_args(text, m.end() - 1)
+        args = inside(text, m.end() - 1)
         options = re.search(r"\burl\s*:\s*([^,}\n]+)", args) if args.lstrip().startswith("{") else None
-        first = options.group(1) if options else _js_first(args)
+        first = options.group(1) if options else (split_args(args) or [""])[0]
         found = url_of(_js_parts(first, names))
         if found is None:
             continue
@@ -497,42 +498,6 @@ def js_calls(path: str, text: str) -> list[Call]:
         out.append(Call(Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1),
                         f"{lib}.{verb}" if lib == "axios" or m.group(2) else lib, found[0], found[1], timeout))
     return out
-
-
-def _js_args(text: str, i: int) -> str:
-    """The text between the parenthesis at ``text[i]`` and the one that closes it (strings skipped)."""
-    depth, k = 0, i
-    while k < len(text):
-        c = text[k]
-        if c in "'\"`":
-            k = text.find(c, k + 1)
-            if k < 0:
-                break
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1:k]
-        k += 1
-    return text[i + 1:]
-
-
-def _js_first(args: str) -> str:
-    """The first top-level argument of an argument list."""
-    depth, k = 0, 0
-    while k < len(args):
-        c = args[k]
-        if c in "'\"`":
-            k = max(args.find(c, k + 1), k)
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            return args[:k]
-        k += 1
-    return args
 
 
 def _js_parts(expr: str, names: Mapping[str, Ref | None]) -> list[Part]:

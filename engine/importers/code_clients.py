@@ -47,7 +47,8 @@ from urllib.parse import urlsplit
 
 from engine.errors import Location
 from engine.importers.base import Body, safe_name
-from engine.importers.code_calls import _js_args as _block  # the text inside a bracket, strings skipped
+from engine.importers.code_text import inside as _block  # the text inside a bracket, strings skipped
+from engine.importers.code_text import split_args
 from engine.source import Document
 
 
@@ -251,20 +252,20 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
                 for call in re.finditer(rf"(?<![\w])(?:\w+\.)?{re.escape(fm.group(1))}\s*\(", code):
                     if code[max(0, call.start() - 5):call.start()].endswith("func "):
                         continue
-                    args = [a.strip() for a in _go_args(_block(code, call.end() - 1))]
+                    args = [a.strip() for a in split_args(_block(code, call.end() - 1, True), True)]
                     value = _go_first_string(args[index]) if index < len(args) else None
                     if value is not None and _GO_STRING.fullmatch(args[index]):
                         target = f"consul:///{value}" if "consul://" in expr else value  # the registry's name
                         out.append(_grpc(_location(path, code, call.start()),
                                          f"{how} in {fm.group(1)}({value!r})", target, none))
         for m in _GO_DIAL.finditer(code):
-            args = _go_args(_block(code, m.end() - 1))
+            args = split_args(_block(code, m.end() - 1, True), True)
             first = args[1 if "DialContext" in m.group(0) else 0].strip() if args else ""
             value = _go_first_string(first)
             if value is not None and _GO_STRING.fullmatch(first):
                 out.append(_grpc(_location(path, code, m.start()), f"{m.group(0).rstrip('(')}({value!r})", value, none))
         for m in _GO_HTTP.finditer(code):
-            args = _go_args(_block(code, m.end() - 1))
+            args = split_args(_block(code, m.end() - 1, True), True)
             index = 1 if m.group(1).startswith("NewRequest") else 0
             index += 1 if m.group(1) == "NewRequestWithContext" else 0
             first = args[index].strip() if index < len(args) else ""
@@ -296,7 +297,7 @@ def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     out: list[Client] = []
     for path, code in ((p, t) for p, t in files if p.endswith(_CPP_SUFFIXES)):
         for m in _CPP_POOL.finditer(code):
-            args = [a.strip() for a in _go_args(_block(code, m.end() - 1))]
+            args = [a.strip() for a in split_args(_block(code, m.end() - 1, True), True)]
             host = next((a for a in args if re.fullmatch(r"[A-Za-z_]\w*", a)), None)
             if host is None:
                 continue
@@ -312,28 +313,6 @@ def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
 
 def _grpc(at: Location, how: str, target: str, none: str | None) -> Client:
     return Client(at, how, target, "grpc", target.startswith(("consul://", "etcd://")), no_timeout=none)
-
-
-def _go_args(args: str) -> list[str]:
-    """The top-level arguments of a Go argument list."""
-    out, depth, last, k = [], 0, 0, 0
-    while k < len(args):
-        c = args[k]
-        if c in "\"`":
-            end = args.find(c, k + 1)
-            while c == '"' and end > 0 and args[end - 1] == "\\":
-                end = args.find(c, end + 1)
-            k = end if end > 0 else len(args)
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(args[last:k])
-            last = k + 1
-        k += 1
-    out.append(args[last:])
-    return [a for a in out if a.strip()]
 
 
 def service_clients(files: Sequence[tuple[str, str]]) -> tuple[tuple[Client, ...], frozenset[str]]:

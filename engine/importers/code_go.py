@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from engine.errors import Location
-from engine.importers.code_calls import _js_args as _block  # the text inside a bracket, strings skipped
+from engine.importers.code_text import close_bracket, split_args
 
 _SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
 """A cookie's name or value that says it holds a session or a token (as ``code_routes`` reads other frameworks')."""
@@ -196,12 +196,12 @@ def _mounts(code: str, consts: Mapping[str, str]) -> tuple[set[int], dict[str, s
 
 def _args(code: str, call: re.Match[str]) -> list[str]:
     """The arguments of the call that ``call`` matched up to its opening parenthesis."""
-    return _split(code[call.end():_close(code, call.end() - 1) - 1])
+    return split_args(code[call.end():_close(code, call.end() - 1) - 1], raw_backticks=True)
 
 
 def _close(code: str, i: int) -> int:
     """The index just past the bracket that closes the one at ``code[i]`` (the end when it is never closed)."""
-    return min(len(code), i + len(_block(code, i)) + 2)
+    return close_bracket(code, i, raw_backticks=True)
 
 
 def _join(prefix: str, path: str) -> str:
@@ -209,33 +209,6 @@ def _join(prefix: str, path: str) -> str:
     if not path or path == "/":
         return prefix or "/"
     return prefix.rstrip("/") + "/" + path.lstrip("/") if prefix else path
-
-
-def _split(args: str) -> list[str]:
-    """The top-level, comma-separated arguments of a call."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(args):
-        c = args[i]
-        if c in "\"`'":
-            i = _balanced_string(args, i)
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(args[start:i].strip())
-            start = i + 1
-        i += 1
-    last = args[start:].strip()
-    return [*out, last] if last else out
-
-
-def _balanced_string(text: str, i: int) -> int:
-    quote, j = text[i], i + 1
-    while j < len(text) and text[j] != quote:
-        j += 2 if text[j] == "\\" and quote != "`" else 1
-    return j + 1
 
 
 def _string(expr: str, consts: Mapping[str, str]) -> str | None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from engine.errors import Location
 from engine.importers.base import Body
+from engine.importers.code_text import close_bracket, string_end
 from engine.model.schema import AUTH_FLOW_NAMES
 
 SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go")
@@ -190,7 +191,7 @@ def _closes(code: str) -> dict[int, int]:
     while k < n:
         c = code[k]
         if c in "'\"`":
-            k = _string_end(code, k)
+            k = string_end(code, k)
             continue
         if c in "([{":
             opened.append(k)
@@ -198,36 +199,6 @@ def _closes(code: str) -> dict[int, int]:
             out[opened.pop()] = k + 1
         k += 1
     return out
-
-
-def _close(code: str, i: int) -> int:
-    """The index just past the parenthesis that closes the one at ``code[i]`` (strings skipped)."""
-    depth, k, n = 0, i, len(code)
-    while k < n:
-        c = code[k]
-        if c in "'\"`":
-            k = _string_end(code, k)
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return k + 1
-        k += 1
-    return n
-
-
-def _string_end(code: str, i: int) -> int:
-    """The index just past the string literal that opens at ``code[i]`` (triple quotes and `` ` `` included)."""
-    q = code[i]
-    if code.startswith(q * 3, i) and q != "`":
-        end = code.find(q * 3, i + 3)
-        return len(code) if end < 0 else end + 3
-    k = i + 1
-    while k < len(code) and code[k] != q and (q == "`" or code[k] != "\n"):
-        k += 2 if code[k] == "\\" else 1
-    return k + 1
 
 
 def _exposed(text: str, path: str) -> str:
@@ -242,7 +213,7 @@ def _exposed(text: str, path: str) -> str:
             out.append(c)
             i += 1
             continue
-        end = _string_end(text, i)
+        end = string_end(text, i)
         quotes = 3 if text.startswith(c * 3, i) and c != "`" else 1
         body = text[i + quotes:end - quotes]
         tail = "".join(out[-40:])
@@ -269,7 +240,7 @@ def _interpolated(body: str, opener: str) -> list[str]:
             i = body.find(opener, i + 2)
             continue
         start = i + len(opener) - 1
-        end = _close(body, start)
+        end = close_bracket(body, start)
         out.append(re.split(r"[!:](?![=:])", body[start + 1:end - 1], maxsplit=1)[0] if opener == "{"
                    else body[start + 1:end - 1])
         i = body.find(opener, end)

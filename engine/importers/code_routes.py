@@ -69,6 +69,7 @@ from typing import Any
 from engine.errors import InputError, Location
 from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
+from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
@@ -523,7 +524,7 @@ def express_routes(path: str, text: str) -> list[Route]:
         line = code.count("\n", 0, m.start()) + 1
         col = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
         method = "ANY" if verb == "all" else verb.upper()
-        writes, cookie = _js_facts(path, code, m.end(), _balanced(code, code.index("(", m.end(2))), helpers)
+        writes, cookie = _js_facts(path, code, m.end(), close_bracket(code, code.index("(", m.end(2))), helpers)
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
                          writes=writes, cookie=cookie))
     return out
@@ -542,7 +543,7 @@ def _js_calls(code: str, start: int, end: int, helpers: Mapping[str, int]) -> It
         at = helpers.get(call.group(1))
         body = code.find("{", at) if at is not None and not start <= at < end else -1
         if body >= 0:
-            yield from _JS_CALL.finditer(code, body, _balanced(code, body))
+            yield from _JS_CALL.finditer(code, body, close_bracket(code, body))
 
 
 def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]
@@ -555,7 +556,7 @@ def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, 
         if writes is None and w.group(2) in _WRITES and w.group(1) not in _NOT_STORES:
             writes = f"{w.group(2)}() at {path}:{line}"
         if cookie is None and w.group(2) == "cookie" and w.group(1) in ("res", "response"):
-            args = code[w.end():_balanced(code, w.end() - 1) - 1]
+            args = code[w.end():close_bracket(code, w.end() - 1) - 1]
             head = args.split("{", 1)[0]
             if _SESSIONISH.search(head):
                 options = args[len(head):]
@@ -567,26 +568,6 @@ def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, 
 
 
 _JS_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
-
-
-def _balanced(code: str, i: int) -> int:
-    """The index just past the bracket that closes the one at ``code[i]`` (strings skipped; the end of the text
-    when it is never closed)."""
-    depth, k, n = 0, i, len(code)
-    while k < n:
-        c = code[k]
-        if c in "'\"`":
-            k += 1
-            while k < n and code[k] != c:
-                k += 2 if code[k] == "\\" else 1
-        elif c in "({[":
-            depth += 1
-        elif c in ")}]":
-            depth -= 1
-            if depth == 0:
-                return k + 1
-        k += 1
-    return n
 
 
 def blank_comments(text: str) -> str:
@@ -673,8 +654,8 @@ def _functional_routes(path: str, code: str) -> list[Route]:
         return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
 
     for m in _GATEWAY_DSL.finditer(code):
-        spec = code[m.end() - 1:_balanced(code, m.start() + len(".route"))]
-        paths = _JAVA_STRINGS.findall(spec[:_balanced(spec, 0)])
+        spec = code[m.end() - 1:close_bracket(code, m.start() + len(".route"))]
+        paths = _JAVA_STRINGS.findall(spec[:close_bracket(spec, 0)])
         methods = re.findall(r"\.method\(\s*(?:\"|HttpMethod\.)([A-Z]+)", spec) or ["ANY"]
         out.extend(Route(meth, normalise(p), at(m.start()), "Spring Cloud Gateway route (Java DSL)")
                    for p in paths if p.startswith("/") for meth in methods if meth in (*_HTTP, "ANY"))
@@ -691,7 +672,7 @@ def _annotation_args(code: str, i: int) -> str:
         j += 1
     if j >= len(code) or code[j] != "(":
         return ""
-    return code[j + 1:_balanced(code, j) - 1]
+    return code[j + 1:close_bracket(code, j) - 1]
 
 
 def _mapping_paths(args: str) -> list[str]:

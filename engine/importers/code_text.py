@@ -1,0 +1,77 @@
+"""Reading source text the way the code importers need: where a string literal ends, which bracket closes an
+open one, and a call's top-level arguments, with strings skipped. One definition for every language the
+importers read (Python, JavaScript/TypeScript, Java, Go, C++).
+
+A quote opens a string until the same quote: a backslash escapes the next character, a line break ends a
+``'`` or ``"`` string that was never closed (so one stray quote does not swallow the file), Python's triple
+quotes and JavaScript's backtick templates run over lines. With ``raw_backticks`` (Go) a backtick string is raw:
+no escapes. Text that is never closed ends at the end of the text.
+"""
+
+from __future__ import annotations
+
+QUOTES = "'\"`"
+_OPEN = "([{"
+_CLOSE = ")]}"
+
+
+def string_end(code: str, i: int, raw_backticks: bool = False) -> int:
+    """The index just past the string literal that opens at ``code[i]``."""
+    q, n = code[i], len(code)
+    if q != "`" and code.startswith(q * 3, i):
+        end = code.find(q * 3, i + 3)
+        return n if end < 0 else end + 3
+    k = i + 1
+    while k < n and code[k] != q and (q == "`" or code[k] != "\n"):
+        k += 1 if raw_backticks and q == "`" else (2 if code[k] == "\\" else 1)
+    return min(k + 1, n)
+
+
+def close_bracket(code: str, i: int, raw_backticks: bool = False) -> int:
+    """The index just past the bracket that closes the one at ``code[i]`` (``len(code)`` when none does)."""
+    end = _closer(code, i, raw_backticks)
+    return len(code) if end is None else end
+
+
+def inside(code: str, i: int, raw_backticks: bool = False) -> str:
+    """The text between the bracket at ``code[i]`` and the one that closes it (to the end when none does)."""
+    end = _closer(code, i, raw_backticks)
+    return code[i + 1:] if end is None else code[i + 1:end - 1]
+
+
+def _closer(code: str, i: int, raw_backticks: bool) -> int | None:
+    depth, k, n = 0, i, len(code)
+    while k < n:
+        c = code[k]
+        if c in QUOTES:
+            k = string_end(code, k, raw_backticks)
+            continue
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return k + 1
+        k += 1
+    return None
+
+
+def split_args(args: str, raw_backticks: bool = False) -> list[str]:
+    """The top-level, comma-separated arguments of a call's argument text, stripped (none for empty text)."""
+    out: list[str] = []
+    depth, start, k, n = 0, 0, 0, len(args)
+    while k < n:
+        c = args[k]
+        if c in QUOTES:
+            k = string_end(args, k, raw_backticks)
+            continue
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(args[start:k].strip())
+            start = k + 1
+        k += 1
+    last = args[start:].strip()
+    return [*out, last] if last else out

@@ -1,0 +1,38 @@
+"""The one reader of source text the code importers share: strings, brackets and arguments."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.importers.code_text import close_bracket, inside, split_args, string_end
+
+
+@pytest.mark.parametrize(("code", "end"), [
+    ('"a(b"+x', 5), ("'it\\'s'", 7), ('"""a ) "b" """ + x', 14), ("`a\n${b}`;", 8),
+    ('"never closed\nx = 1', 14), ("'", 1),
+])
+def test_a_string_ends_at_its_own_quote(code: str, end: int) -> None:
+    assert string_end(code, 0) == end
+
+
+def test_a_go_raw_string_has_no_escapes() -> None:
+    code = "`C:\\` + x"
+    assert string_end(code, 0, raw_backticks=True) == 5
+    assert string_end(code, 0) == len(code)  # as a JavaScript template, the backslash escapes the backtick
+
+
+@pytest.mark.parametrize(("code", "inner"), [
+    ("f(a, g(b), ')')", "a, g(b), ')'"), ("f([1, (2)], {x: ']'}) + 1", "[1, (2)], {x: ']'}"),
+    ("f(a, \"b\\\")\")", "a, \"b\\\")\""), ("f(a, (b)", "a, (b)"), ('f("""(""")', '"""("""'),
+])
+def test_the_text_inside_a_bracket_skips_strings_and_nested_brackets(code: str, inner: str) -> None:
+    assert inside(code, 1) == inner
+    assert close_bracket(code, 1) == (len(code) if code.count("(") > code.count(")") else 2 + len(inner) + 1)
+
+
+@pytest.mark.parametrize(("args", "parts"), [
+    ("a, f(b, c), 'd,e', [1, 2]", ["a", "f(b, c)", "'d,e'", "[1, 2]"]), ("", []), (" x ", ["x"]),
+    ('"a,b", `c,${d}`', ['"a,b"', "`c,${d}`"]),
+])
+def test_a_calls_arguments_are_split_at_top_level_commas(args: str, parts: list[str]) -> None:
+    assert split_args(args) == parts
