@@ -10,6 +10,8 @@ no escapes. Text that is never closed ends at the end of the text.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 QUOTES = "'\"`"
 _OPEN = "([{"
 _CLOSE = ")]}"
@@ -40,38 +42,35 @@ def inside(code: str, i: int, raw_backticks: bool = False) -> str:
 
 
 def _closer(code: str, i: int, raw_backticks: bool) -> int | None:
-    depth, k, n = 0, i, len(code)
-    while k < n:
-        c = code[k]
-        if c in QUOTES:
-            k = string_end(code, k, raw_backticks)
-            continue
-        if c in _OPEN:
-            depth += 1
-        elif c in _CLOSE:
-            depth -= 1
-            if depth == 0:
-                return k + 1
-        k += 1
+    for k, c, depth in _walk(code, i, raw_backticks):
+        if c in _CLOSE and depth == 1:
+            return k + 1
     return None
 
 
 def split_args(args: str, raw_backticks: bool = False) -> list[str]:
     """The top-level, comma-separated arguments of a call's argument text, stripped (none for empty text)."""
     out: list[str] = []
-    depth, start, k, n = 0, 0, 0, len(args)
+    start = 0
+    for k, c, depth in _walk(args, 0, raw_backticks):
+        if c == "," and depth == 0:
+            out.append(args[start:k].strip())
+            start = k + 1
+    last = args[start:].strip()
+    return [*out, last] if last else out
+
+
+def _walk(code: str, i: int, raw_backticks: bool) -> Iterator[tuple[int, str, int]]:
+    """Each character of ``code`` from ``i`` on that is outside a string literal, with the bracket depth before it."""
+    depth, k, n = 0, i, len(code)
     while k < n:
-        c = args[k]
+        c = code[k]
         if c in QUOTES:
-            k = string_end(args, k, raw_backticks)
+            k = string_end(code, k, raw_backticks)
             continue
+        yield k, c, depth
         if c in _OPEN:
             depth += 1
         elif c in _CLOSE:
             depth -= 1
-        elif c == "," and depth == 0:
-            out.append(args[start:k].strip())
-            start = k + 1
         k += 1
-    last = args[start:].strip()
-    return [*out, last] if last else out
