@@ -166,6 +166,15 @@ def derived_key(kind: str, fields: Mapping[str, Any]) -> str:
     return f"{kind}:{digest}"
 
 
+def gap_question(crule: CompiledRule) -> GapRecord | None:
+    """For a gap variant whose subject is its only premise (most), the question it asks, the same of every subject:
+    a ``GapRecord`` with no subject and no premises (the subject, and the only premise, are each match's)."""
+    alias, _, fld = str(crule.gap).partition(".")
+    if crule.gap is None or crule.premise_aliases != (alias,):
+        return None
+    return GapRecord("", fld, crule.rule_id, ())
+
+
 def gap_recorder(crule: CompiledRule) -> Callable[[Mapping[str, Mapping[str, Any]]], Outcome]:
     """What a match of a gap variant (``crule.gap`` set) produces, as a function of the matched facts by alias,
     made once per variant. Only the facts' keys count, so the runtime passes the C core's projections of them

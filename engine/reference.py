@@ -142,7 +142,7 @@ def evaluate(kb: CompiledKB, facts: Sequence[Fact], limits: RunLimits | None = N
                 break
             for rule, bound, keys in new:
                 outcome = apply(rule, bound)
-                result.outcomes.append((rule.name, outcome))
+                result.recorded.append((rule.name, outcome))
                 result.fired += 1
                 for df in outcome.facts:
                     key = str(df["key"])

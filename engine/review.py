@@ -229,7 +229,7 @@ class _Matches:
         adjusts: dict[str, dict[str, AdjustRecord]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
-        for risk, gap, adjust in map(_PARTS, map(_OUTCOME, result.outcomes)):
+        for risk, gap, adjust in map(_PARTS, map(_OUTCOME, result.recorded)):
             if risk is not None:
                 held = risks.get(risk.key)
                 # A match on stated facts wins over one that needed an assumption.
@@ -249,6 +249,13 @@ class _Matches:
                 prev = by_rule.get(adjust.rule)
                 if prev is None or (adjust.premises, adjust.reason) < (prev.premises, prev.reason):
                     by_rule[adjust.rule] = adjust
+        for _name, question, subjects in result.gap_groups:  # a question shared by its subjects (premise: each)
+            for subject in subjects:
+                held_gaps = gaps.get(subject)
+                if held_gaps is None:
+                    gaps[subject] = [question]
+                else:
+                    held_gaps.append(question)
         _inherit_assumptions(risks)
         return cls(risks, gaps, adjusts)
 

@@ -79,6 +79,45 @@ def test_evaluators_agree_on_real_design(path: str) -> None:
     assert_same(KB, load_design([path]))
 
 
+def test_alike_facts_are_given_once_and_each_gets_every_match(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ruleset whose rules each match one fact alone is given one fact of each set that differs only by key;
+    every fact of the set still gets every match the reference evaluator finds, gaps included."""
+    from benchmarks.gen_design import write
+
+    write(str(tmp_path), 60)
+    design = load_design([str(tmp_path)])
+    assert_same(KB, design)
+    transient = {s.name for s in KB.rulesets if s.transient}
+    given: Counter[str] = Counter()
+    real = runtime._Ruleset.assert_batch
+
+    def spy(self: Any, facts: list[dict[str, Any]], sink: list[str], keep: bool = True) -> None:
+        given[self.name] += len(facts)
+        real(self, facts, sink, keep)
+
+    monkeypatch.setattr(runtime._Ruleset, "assert_batch", spy)
+    facts = facts_for_engine(enrich(design))
+    result = runtime.run(KB, facts)
+    once = sum(n for name, n in given.items() if name in transient)
+    assert any(len(subjects) > 1 for _n, _q, subjects in result.gap_groups)  # recorded once for the set
+    assert result.fired == len(result.outcomes)
+    given.clear()
+    monkeypatch.setattr(runtime._Run, "representatives", lambda self, batch: batch)  # every fact given
+    each = runtime.run(KB, facts)
+    assert outcomes(each) == outcomes(result)
+    assert once < sum(n for name, n in given.items() if name in transient) / 2  # 60 services shaped alike
+
+
+def test_a_fact_orjson_cannot_write_is_given_on_its_own() -> None:
+    """Facts alike but for their key are found by their JSON; one orjson refuses (an integer beyond 64 bits) is
+    asserted alone, not refused."""
+    run = type("R", (), {"alike": {}})()
+    batch = [{"key": "a", "n": 2**70}, {"key": "b", "n": 2**70}, {"key": "c", "n": 1}, {"key": "d", "n": 1}]
+    kept = runtime._Run.representatives(run, batch)  # type: ignore[arg-type]
+    assert [p["key"] for p in kept] == ["a", "b", "c"]
+    assert run.alike == {"a": ["a"], "b": ["b"], "c": ["c", "d"]}
+
+
 def test_reference_regex_is_durables_anchored_dialect() -> None:
     rx = reference.python_regex
     assert rx(".+-call-without-circuit-breaker").fullmatch("external-call-without-circuit-breaker")
