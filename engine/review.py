@@ -516,11 +516,15 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
     The result is kept (``_KB_CACHE``) and returned again while the rule files and the arguments are
     unchanged: a process that reviews many designs compiles its rules once. Treat it as read-only.
     """
-    dirs = ([builtin_rules_dir()] if builtin else []) + list(rule_dirs)
+    named = ([builtin_rules_dir()] if builtin else []) + list(rule_dirs)
     if config is not None and config.file is not None:
-        # A pack named both by --rules and by the config's `extend` is loaded once.
-        seen = {os.path.realpath(d) for d in dirs}
-        dirs += [d for d in config.extend if os.path.realpath(d) not in seen]
+        named += config.extend
+    # A pack named twice (--rules twice, by --rules and the config's `extend`, or the built-in rules again) is
+    # loaded once: twice, every rule in it would be a duplicate id.
+    first: dict[str, str] = {}
+    for d in named:
+        first.setdefault(os.path.realpath(d), d)
+    dirs = list(first.values())
     settings = _settings_key(dirs, params, disabled, limits, config, findings_only)
     files = discover_rules(dirs)
     stamp = rule_files_stamp(files)  # taken before reading: a file changed while loading misses next time

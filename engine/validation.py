@@ -7,6 +7,7 @@ The design loader, the rule loader, the project config and the rule test cases s
 from __future__ import annotations
 
 import datetime
+import math
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -99,6 +100,8 @@ def validation_errors(exc: ValidationError, model: type[BaseModel], doc: Documen
             msg = f"{quoted} is not {meaning}{_non_ascii(node)}"
         elif etype in ("finite_number",):
             msg = "NaN and infinite numbers are not allowed"
+        elif etype in _EXPECTED or etype in _BOUNDS:
+            msg = _value_message(etype, err.get("ctx", {}), node, full)
         else:
             msg = err["msg"].removeprefix("Value error, ")
             if node is None:
@@ -110,6 +113,92 @@ def validation_errors(exc: ValidationError, model: type[BaseModel], doc: Documen
                 msg = f"{msg} (got {shown_value(node, keypath(full))}){extra}"
         out.append(InputError(msg, doc.locate(full), keypath(full)))
     return _one_per_place(out)
+
+
+_EXPECTED = {
+    "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
+    "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false",
+    "bool_type": "true or false", "string_type": "a text",
+}
+"""pydantic's type errors, by what the value should have been."""
+_BOUNDS = {"less_than_equal": ("le", "more than {}, the most"),
+           "greater_than_equal": ("ge", "less than {}, the least"),
+           "less_than": ("lt", "not less than {}, the limit"), "greater_than": ("gt", "not more than {}, the limit")}
+"""pydantic's bound errors: the context key of the bound and how a value past it is described."""
+_UNITS = {"ms": ("milliseconds", 1e-3), "seconds": ("seconds", 1.0), "minutes": ("minutes", 60.0),
+          "hours": ("hours", 3600.0), "days": ("days", 86400.0)}
+"""Field name endings that give the unit of a duration field (``timeout_ms``, ``rto_minutes``), in seconds."""
+_WRITTEN_UNITS = {"ms": 1e-3, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "m": 60.0,
+                  "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0, "h": 3600.0, "hr": 3600.0,
+                  "hour": 3600.0, "hours": 3600.0, "d": 86400.0, "day": 86400.0, "days": 86400.0}
+"""Units a value may be written with ("2s", "500 ms", "1h")."""
+
+
+def _value_message(etype: str, ctx: dict[str, Any], node: Any, full: tuple[str | int, ...]) -> str:
+    """A type or bound error in words, with the value, and how to write it when that can be told: '3' is not a
+    whole number (write 3 without quotes); '2s' is not a whole number ('timeout_ms' is in milliseconds: write
+    2000); 99.95 is more than 1, the most 'sla' allows (a fraction: write 0.9995)."""
+    fld = next((str(p) for p in reversed(full) if isinstance(p, str)), "")
+    if etype in _BOUNDS:
+        key, words = _BOUNDS[etype]
+        bound = ctx.get(key)
+        hint = ""
+        if key in ("le", "lt") and bound == 1 and isinstance(node, (int, float)) and 50 <= node <= 100:
+            hint = f" (a fraction, not a percentage: write {float(node) / 100:g})"
+        shown_bound = f"{bound:g}" if isinstance(bound, float) else str(bound)
+        return f"{shown_value(node, keypath(full))} is {words.format(shown_bound)} '{fld}' allows{hint}"
+    what = _EXPECTED[etype]
+    return f"{_described(node, full)} is not {what}{_how_to_write(what, node, fld)}"
+
+
+def _described(node: Any, full: tuple[str | int, ...]) -> str:
+    if isinstance(node, dict):
+        return "a mapping"
+    if isinstance(node, list):
+        return "a list"
+    if node is None:
+        return "null"
+    if isinstance(node, (datetime.date, datetime.datetime)):
+        return f"the date {node.isoformat()}"
+    return shown_value(node, keypath(full)) + (_non_ascii(node) if isinstance(node, str) else "")
+
+
+def _how_to_write(what: str, node: Any, fld: str) -> str:
+    """How to write a value of the wrong type so that it reads as ``what``, when that can be told."""
+    if what == "a text":
+        return " (quote it to make it text)" if isinstance(node, (int, float, bool, datetime.date)) else ""
+    if not isinstance(node, str):
+        return ""
+    text = node.strip()
+    if what == "true or false":
+        return f" (write {text.lower()} without quotes)" if text.lower() in ("true", "false") else ""
+    if _number(text) is not None and (what == "a number" or float(text).is_integer()):
+        return f" (write {text} without quotes)"
+    unit = next((u for end, u in _UNITS.items() if fld.endswith("_" + end)), None)
+    number, _, written = text.partition(" ") if " " in text else _split_unit(text)
+    value = _number(number)
+    if unit is None or value is None or written.lower() not in _WRITTEN_UNITS:
+        return ""
+    converted = value * _WRITTEN_UNITS[written.lower()] / unit[1]
+    if what == "a whole number" and not converted.is_integer():
+        return f" ('{fld}' is in {unit[0]})"
+    return f" ('{fld}' is in {unit[0]}: write {converted:g})"
+
+
+def _split_unit(text: str) -> tuple[str, str, str]:
+    """``("500", "", "ms")`` from ``"500ms"``: the number, and the letters after it."""
+    i = len(text)
+    while i > 0 and text[i - 1].isalpha():
+        i -= 1
+    return text[:i], "", text[i:]
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _non_ascii(text: str) -> str:
@@ -135,9 +224,13 @@ def _one_per_place(errors: list[ArchplanError]) -> list[ArchplanError]:
         if nan:
             out.append(nan[0])
             continue
-        kinds = [e.message.split(" (got ")[0].removeprefix("Input should be ") for e in group]
-        got = next((e.message[e.message.index(" (got "):] for e in group if " (got " in e.message), "")
-        out.append(InputError(f"Input should be {' or '.join(dict.fromkeys(kinds))}{got}", loc, key))
+        kinds = [e.message.split(" is not ", 1) for e in group]
+        if all(len(k) == 2 for k in kinds):  # "<value> is not <what>": one line naming every type allowed
+            whats = list(dict.fromkeys(k[1].split(" (")[0] for k in kinds))
+            listed = ", ".join(whats[:-1]) + f" or {whats[-1]}" if len(whats) > 1 else whats[0]
+            out.append(InputError(f"{kinds[0][0]} is not {listed}", loc, key))
+        else:  # a bound and a type, or a closed value: every reading, on one line
+            out.append(InputError("; or ".join(dict.fromkeys(e.message for e in group)), loc, key))
     return out
 
 

@@ -55,7 +55,7 @@ def test_every_error_of_a_run_is_reported(tmp_path: os.PathLike[str]) -> None:
     b = write(str(tmp_path), "b.yaml", "source: apii\n")
     errs = errors_of([a, b])
     assert len(errs) == 3
-    assert any("replicas" in e and "greater than or equal to 0" in e for e in errs)
+    assert any("replicas" in e and "is less than 0, the least 'replicas' allows" in e for e in errs)
     assert any("did you mean 'public'" in e for e in errs)
     assert any(e.startswith(f"{b}:1:1: source: unknown agent 'apii'") and "did you mean 'api'" in e for e in errs)
 
@@ -140,7 +140,8 @@ def test_yaml_and_json_load_to_the_same_facts(tmp_path: os.PathLike[str]) -> Non
         ("- source: api\n", "must be a mapping"),
         ("", "file is empty"),
         ("source: api\nsystem: {availability_target: .nan}\n", "NaN"),
-        ("source: api\nsystem: {availability_target: 1.5}\n", "less than or equal to 1"),
+        ("source: api\nsystem: {availability_target: 1.5}\n",
+         "1.5 is more than 1, the most 'availability_target' allows"),
         ("source: api\nservices: [{name: p\u0430yments}]\n", "not a valid name"),
         ("source: api\nendpoints: [{method: GET, path: \"/a\\tb\", served_by: a}]\n",
          "'/a\\tb' is not a valid path: 1 to 512 printable ASCII characters"),
@@ -153,6 +154,48 @@ def test_broken_input_gets_one_clear_error(tmp_path: os.PathLike[str], text: str
     (err,) = errors_of([path])
     assert expected in err
     assert err.startswith(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("replicas: '3'", "services[0].replicas: '3' is not a whole number (write 3 without quotes)"),
+        ("replicas: 2.5", "services[0].replicas: 2.5 is not a whole number"),
+        ("replicas: -1", "services[0].replicas: -1 is less than 0, the least 'replicas' allows"),
+        ("replicas: [1]", "services[0].replicas: a list is not a whole number"),
+        ("startup_seconds: 2m", "services[0].startup_seconds: '2m' is not a whole number ('startup_seconds' is in "
+                                "seconds: write 120)"),
+        ("startup_seconds: 1500ms", "'1500ms' is not a whole number ('startup_seconds' is in seconds)"),
+        ("startup_seconds: 3 parsecs", "'3 parsecs' is not a whole number"),
+        ("availability: 99.9", "services[0].availability: 99.9 is more than 1, the most 'availability' allows (a "
+                               "fraction, not a percentage: write 0.999)"),
+        ("availability: 1.5", "services[0].availability: 1.5 is more than 1, the most 'availability' allows"),
+        ("availability: '0.99'", "'0.99' is not a number (write 0.99 without quotes)"),
+        ("metrics: 'true'", "services[0].metrics: 'true' is not true or false (write true without quotes)"),
+        ("metrics: sometimes", "services[0].metrics: 'sometimes' is not true or false"),
+        ("description: 7", "services[0].description: 7 is not a text (quote it to make it text)"),
+    ],
+    ids=["quoted-int", "float-for-int", "below-minimum", "list-for-int", "minutes-for-seconds",
+         "not-whole-in-the-unit", "unknown-unit", "percentage-for-fraction", "above-one", "quoted-float",
+         "quoted-bool", "word-for-bool", "number-for-text"],
+)
+def test_a_value_of_the_wrong_type_or_size_is_told_what_to_write(tmp_path: os.PathLike[str], value: str,
+                                                                 expected: str) -> None:
+    path = write(str(tmp_path), "bad.yaml", f"source: infrastructure\nservices:\n  - name: a\n    {value}\n")
+    (err,) = errors_of([path])
+    assert err.startswith(f"{path}:4:5: ")
+    assert err.endswith(expected)
+
+
+def test_a_duration_with_its_unit_is_converted_to_the_fields_unit(tmp_path: os.PathLike[str]) -> None:
+    text = ("source: api\ninteractions:\n  - {from: a, to: b, timeout_ms: 2s}\n  - {from: a, to: c, timeout_ms: "
+            "'1.5 s'}\n  - {from: a, to: d, timeout_ms: 250ms}\n")
+    errs = errors_of([write(str(tmp_path), "api.yaml", text)])
+    assert [e.split(": ", 2)[2] for e in errs] == [
+        "'2s' is not a whole number ('timeout_ms' is in milliseconds: write 2000)",
+        "'1.5 s' is not a whole number ('timeout_ms' is in milliseconds: write 1500)",
+        "'250ms' is not a whole number ('timeout_ms' is in milliseconds: write 250)",
+    ]
 
 
 def test_alias_bomb_is_refused(tmp_path: os.PathLike[str]) -> None:
@@ -216,7 +259,7 @@ def test_input_error_is_an_archplan_error_with_place_key_and_message(tmp_path: o
         load_design([path])
     assert type(info.value) is InputError
     assert (info.value.location, info.value.keypath) == (Location(path, 4, 5), "services[0].replicas")
-    assert str(info.value) == f"{path}:4:5: services[0].replicas: Input should be a valid integer (got 'many')"
+    assert str(info.value) == f"{path}:4:5: services[0].replicas: 'many' is not a whole number"
 
 
 @pytest.mark.parametrize("anchor", [False, True], ids=["events", "composed"])

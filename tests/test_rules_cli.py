@@ -141,6 +141,29 @@ def test_filled_scaffold_is_a_valid_rule_whose_examples_pass(tmp_path: os.PathLi
     assert "unknown policy: 1 fields checked, 0 leave their rule silent\n3 passed, 0 failed (1 rule)" in result.output
 
 
+def test_a_pack_named_twice_is_loaded_once(tmp_path: os.PathLike[str]) -> None:
+    d = pack(str(tmp_path))
+    once = run("rules", "list", "--no-builtin", "--rules", d)
+    twice = run("rules", "list", "--no-builtin", "--rules", d, "--rules", os.path.join(d, ".", ""))
+    assert once.exit_code == twice.exit_code == 0, twice.output
+    assert twice.output == once.output and "single-replica-service" in once.output
+    builtin_again = run("rules", "list", "--rules", builtin_rules_dir())
+    assert builtin_again.exit_code == 0 and builtin_again.output == run("rules", "list").output
+
+
+def test_a_pack_given_as_a_path_but_not_loaded_is_named_with_the_flag_that_loads_it(tmp_path: os.PathLike[str]) -> None:
+    d = pack(str(tmp_path))
+    result = run("rules", "test", d)
+    assert result.exit_code == 2
+    assert result.output.strip().endswith(f"no rule examples found under {d} (PATHS choose among the loaded rules; "
+                                          f"to load the rules under {d}, add --rules {d})")
+    loaded = run("rules", "test", "--no-builtin", "--rules", d, d)  # loaded: its examples run
+    assert "no rule examples found" not in loaded.output and "passed, 0 failed" in loaded.output
+    empty = os.path.join(str(tmp_path), "empty")
+    os.makedirs(empty)
+    assert run("rules", "test", empty).output.strip().endswith(f"no rule examples found under {empty}")
+
+
 @pytest.mark.parametrize(
     ("rule_id", "category", "expected"),
     [

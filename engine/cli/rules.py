@@ -80,7 +80,11 @@ def rules_test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: b
     kb = load_kb(list(rule_dirs) + extra, builtin=not no_builtin)
     results = run_cases(kb, list(paths))
     if not results:
-        raise UsageError("no rule examples found" + (f" under {', '.join(paths)}" if paths else ""))
+        loaded = {os.path.realpath(d) for d in (*rule_dirs, *extra)}
+        packs = [p for p in paths if os.path.isdir(p) and os.path.realpath(p) not in loaded and _holds_yaml(p)]
+        hint = (f" (PATHS choose among the loaded rules; to load the rules under {packs[0]}, add --rules {packs[0]})"
+                if packs else "")
+        raise UsageError("no rule examples found" + (f" under {', '.join(paths)}" if paths else "") + hint)
     failed = [r for r in results if not r.ok]
     for r in results:
         if verbose or not r.ok:
@@ -172,3 +176,8 @@ def rules_coverage(rule_dirs: tuple[str, ...], no_builtin: bool, fmt: str, outpu
     report = coverage([lr.rule for lr in kb.source.values()], load_catalog())
     text = json.dumps(report, indent=2, sort_keys=True) + "\n" if fmt == "json" else coverage_text(report)
     common.write_output(output, text, list(rule_dirs), fmt)
+
+
+def _holds_yaml(directory: str) -> bool:
+    """Whether a YAML file is anywhere under ``directory`` (a rule pack given where a rule pack is not loaded)."""
+    return any(n.endswith((".yaml", ".yml")) for _root, _dirs, names in os.walk(directory) for n in names)
