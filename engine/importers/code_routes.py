@@ -67,7 +67,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra
+from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra, spring
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
@@ -79,7 +79,7 @@ _SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "t
               "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
 MAX_FILES = 5000
 _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-_PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile",
+_PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
                        "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
 """Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
 _ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID))\}")
@@ -109,6 +109,8 @@ class Route:
     """Why its handler is a login by what it does (checks a password the request carries, writes nothing)."""
     no_idempotency_key: str | None = None
     """Why a repeat of the request repeats its write (it creates, and no code of the service names a key)."""
+    collection: tuple[str, bool] | None = None
+    """The collection type its handler returns (``List<Owner>``), and whether it takes a page or a limit."""
 
 
 @dataclass(frozen=True)
@@ -161,8 +163,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS, service:
     """The routes of each directory (or file) given: one service each, or all of ``service``'s."""
     groups: dict[str, list[str]] = {}
     for p in paths:
-        name = service or slug(os.path.basename(os.path.normpath(p if os.path.isdir(p) else os.path.dirname(p)
-                                                                 or os.getcwd())))
+        # a Spring Boot module is the service it names itself (what Eureka and lb:// routes call it), else its folder
+        name = service or (os.path.isdir(p) and spring.declared_name(p, limits)) or slug(os.path.basename(
+            os.path.normpath(p if os.path.isdir(p) else os.path.dirname(p) or os.getcwd())))
         groups.setdefault(name, []).append(p)
     return [_service_document(name, members, limits) for name, members in groups.items()]
 
@@ -216,8 +219,8 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
             for g in code_go.service_routes(texts)]
 
 
-_CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
-                         r"secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
+_CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport|bearer|credential|principal|"
+                         r"login_required|secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
 
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
@@ -247,11 +250,19 @@ def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]
     return None
 
 
+_BUILD_FILES = ("pom.xml", "build.gradle", "build.gradle.kts", "package.json", "requirements.txt", "pyproject.toml",
+                "go.mod")
+
+
 def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
     a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
     files = [f for p in paths for f in code_files(p, php=True)]
-    if not files or any(_CREDENTIAL.search(read_text(f, limits)) for f in files):
+    builds = [f for p in paths if os.path.isdir(p) for b in _BUILD_FILES for f in [os.path.join(p, b)]
+              if os.path.isfile(f)]  # a security dependency secures a Spring Boot service with no code of its own
+    if not files or any(_CREDENTIAL.search(text if f.endswith(".py") else blank_comments(text))  # not '@author'
+                        for f in files for text in [read_text(f, limits)]) or any(
+            _CREDENTIAL.search(read_text(f, limits)) for f in builds):
         return None
     count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
     return (f"no code of the service ({count}) reads a credential, session, cookie or token, nor configures a "
@@ -634,10 +645,41 @@ def spring_routes(path: str, text: str) -> list[Route]:
             methods = [name.removesuffix("Mapping").upper()]
         line = code.count("\n", 0, start) + 1
         at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
+        listed = _java_collection(code, start)
         for prefix in prefixes:
             for p in _mapping_paths(args) or [""]:
-                out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping") for m in methods)
+                out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping",
+                                 collection=listed if m == "GET" else None) for m in methods)
     return out
+
+
+_JAVA_ANNOTATION_HEAD = re.compile(r"\s*@[\w.]+\s*")
+_JAVA_SIGNATURE = re.compile(r"\s*(?:(?:public|protected|private|static|final|synchronized|abstract|default)\s+)*"
+                             r"(?:<[^(){};]*>\s*)?([\w.]+(?:\s*<[^(){};=]*>)?(?:\s*\[\])?)\s+(\w+)\s*\(")
+_JAVA_COLLECTION = re.compile(r"^(?:(?:Mono|ResponseEntity|Optional)\s*<\s*)*(?:java\.util\.)?"
+                              r"(List|Collection|Set|Iterable|Flux|Stream|Page|Slice)\b|\[\]$")
+_JAVA_PAGING = re.compile(r"\b(?:Pageable|PageRequest|Page|Slice)\b|\"(?:page|size|limit|offset|cursor|pageSize|"
+                          r"page_size|per_page|pageToken)\"|\b(?:page|size|limit|offset|cursor|pageSize)\s*[,)]")
+
+
+def _java_collection(code: str, start: int) -> tuple[str, bool] | None:
+    """The collection type the handler method under the annotation at ``start`` returns (``List<Owner>``, an array,
+    a ``Flux``), and whether it takes a page or a limit (a ``Pageable``, a ``page``/``size``/``limit`` parameter,
+    or returns a ``Page``); None when it returns one object (or the signature cannot be read)."""
+    i = start
+    while (head := _JAVA_ANNOTATION_HEAD.match(code, i)) is not None:  # this annotation and the others on the method
+        i = head.end()
+        if code.startswith("(", i):
+            i = close_bracket(code, i)
+    m = _JAVA_SIGNATURE.match(code, i)
+    if m is None:
+        return None
+    kind = _JAVA_COLLECTION.search(" ".join(m.group(1).split()))
+    if kind is None:
+        return None
+    params = code[m.end() - 1:close_bracket(code, m.end() - 1)]
+    paged = kind.group(1) in ("Page", "Slice") or _JAVA_PAGING.search(params) is not None
+    return " ".join(m.group(1).split()), paged
 
 
 _GATEWAY_DSL = re.compile(r"\.route\(\s*\w+\s*->\s*\w+\s*\.\s*path\(")
@@ -759,6 +801,9 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
+    if open_code:  # its own API too: a registry or a console it serves checks no caller either
+        body.set("services", service, "inbound_auth", "none", at)
+        body.note("services", service, f"inbound_auth none: {open_code}")
     code_secrets.record(body, service, secrets)
     _record_traits(body, service, traits)
     taken = set() if taken is None else taken
@@ -849,6 +894,12 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes and r.no_idempotency_key:
         body.set("endpoints", ident, "idempotency_key", False, r.at)
         body.note("endpoints", ident, f"idempotency_key false: {r.no_idempotency_key}")
+    if r.collection:
+        body.set("endpoints", ident, "returns_collection", True, r.at)
+        if not r.collection[1]:
+            body.set("endpoints", ident, "pagination", False, r.at)
+        body.note("endpoints", ident, f"returns_collection: its handler returns {r.collection[0]}" + (
+            "" if r.collection[1] else ", and takes no page, size or limit (pagination false)"))
     if r.amount:
         body.set("endpoints", ident, "amount_from_client", True, r.at)
         body.note("endpoints", ident, f"amount_from_client: its handler reads the amount from the request ({r.amount})")

@@ -112,6 +112,31 @@ def _properties(path: str, text: str) -> dict[str, _Prop]:
     return out
 
 
+def declared_name(directory: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The name a Spring Boot module gives itself: ``spring.application.name`` in its own
+    ``src/main/resources/{bootstrap,application}.{yml,yaml,properties}`` (a profile's document aside). It is the
+    name the service registers under in Eureka, that ``lb://`` gateway routes and the config server call it by."""
+    for stem in ("bootstrap", "application"):
+        for suffix in SUFFIXES:
+            path = os.path.join(directory, "src", "main", "resources", stem + suffix)
+            if not os.path.isfile(path):
+                continue
+            if suffix == ".properties":
+                layers = [_properties(path, read_text(path, limits))]
+            else:
+                docs = parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True)
+                layers = []
+                for doc in docs:  # the default document; the others are profiles'
+                    if isinstance(doc.data, dict) and not layers:
+                        layers.append({})
+                        _flatten(doc, doc.data, (), (), layers[-1])
+            for flat in layers:
+                named = flat.get("spring.application.name")
+                if named is not None and isinstance(named.value, str) and "$" not in named.value:
+                    return safe_name(named.value)
+    return None
+
+
 def _files(paths: Sequence[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
@@ -297,6 +322,7 @@ class _App:
         self._clients()
         self._streams()
         self._secrets()
+        self._actuator()
         context = self.props.get("server.servlet.contextpath") or self.props.get("server.contextpath")
         if context is not None and isinstance(context.value, str) and context.value.startswith("/"):
             self.body.context_paths[self.name] = context.value
@@ -495,9 +521,46 @@ class _App:
                 self.body.note("channels", name, f"{'producer' if output else 'consumer'} {self.name} from "
                                                  f"{prop.name}")
 
+    def _actuator(self) -> None:
+        """Actuator endpoints exposed over HTTP that dump state or change it (``env``, ``heapdump``, ``loggers``,
+        Spring Cloud Gateway's ``gateway``...; ``*`` is all of them): a debug endpoint on the service's own port."""
+        prop = self.props.get("management.endpoints.web.exposure.include")
+        if prop is None:
+            return
+        listed = {n.strip().lower() for n in _listed(prop.value)}
+        exclude = self.props.get("management.endpoints.web.exposure.exclude")
+        dropped = {n.strip().lower() for n in _listed(exclude.value)} if exclude is not None else set()
+        shown = sorted((_DEBUG_ACTUATORS if "*" in listed else listed & _DEBUG_ACTUATORS) - dropped)
+        if not shown or "*" in dropped:
+            return
+        port = self.props.get("management.server.port")
+        if port is not None:
+            self.body.remark(port.location, f"{self.name}'s actuator has a port of its own ({port.name}): who reaches "
+                                            f"its {', '.join(shown[:3])} endpoints is not known; not imported")
+            return
+        base = self.props.get("management.endpoints.web.basepath")
+        root = base.value.rstrip("/") if base is not None and isinstance(base.value, str) else "/actuator"
+        ident = self.body.fact("endpoints", {"name": f"{self.name}-actuator", "method": "ANY", "path": f"{root}/**",
+                                             "served_by": self.name}, prop.location)
+        self.body.set("endpoints", ident, "debug", True, prop.location)
+        self.body.note("endpoints", ident, f"debug: {prop.name} {prop.value} exposes {', '.join(shown[:4])}"
+                                           f"{' ...' if len(shown) > 4 else ''} over HTTP on the service's own port")
+
     def _secrets(self) -> None:
         infra.record_literal_secrets(self.body, self.name, None, sorted(_literal_secrets(self.props),
                                                                         key=lambda f: f[0]))
+
+
+_DEBUG_ACTUATORS = frozenset({"env", "heapdump", "threaddump", "configprops", "beans", "mappings", "loggers",
+                              "gateway", "jolokia", "shutdown", "logfile", "httpexchanges", "httptrace", "sessions"})
+"""Actuator endpoints that dump a service's state or change it (Spring Boot and Spring Cloud Gateway ids)."""
+
+
+def _listed(value: Any) -> list[str]:
+    """A property's values: a YAML list, or a comma-separated string."""
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, (str, int))]
+    return str(value).split(",") if isinstance(value, (str, int)) and not isinstance(value, bool) else []
 
 
 def _literal_secrets(props: dict[str, _Prop]) -> list[tuple[str, Location]]:
