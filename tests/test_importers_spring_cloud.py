@@ -182,3 +182,35 @@ def test_actuator_endpoints_exposed_over_http_are_a_debug_endpoint_of_each_servi
     write(tmp, "health/orders.yml", "server.port: 8081\n")
     quiet = design_of(import_paths("spring", [f"{tmp}/health"]))
     assert not list(quiet.of_kind("endpoint"))
+
+
+CHAT = """
+    @RestController
+    public class ChatResource {
+        private final ChatClient chatClient;
+
+        @PostMapping("/chat")
+        public String chat(@RequestBody String query) {
+            return this.chatClient.prompt().user(query).call().content();
+        }
+
+        @GetMapping("/history")
+        public String history() {
+            return "none";
+        }
+    }
+"""
+
+
+def test_a_handler_that_runs_an_ai_model_triggers_a_paid_operation_with_no_per_user_limit(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "chat/src/main/java/chat/ChatResource.java", CHAT)
+    design = design_of(import_paths("source", [f"{tmp}/chat"]))
+    chat = fact(design, "endpoint:chat-POST-/chat").data
+    assert (chat["triggers_paid_operation"], chat["per_user_operation_limit"]) == (True, False)
+    assert "triggers_paid_operation" not in fact(design, "endpoint:chat-GET-/history").data
+    write(tmp, "limited/src/main/java/chat/ChatResource.java", CHAT.replace(
+        "@PostMapping", '@RateLimiter(name = "perUser")\n        @PostMapping'))
+    limited = design_of(import_paths("source", [f"{tmp}/limited"]))
+    data = fact(limited, "endpoint:limited-POST-/chat").data
+    assert data["triggers_paid_operation"] is True and "per_user_operation_limit" not in data

@@ -111,6 +111,8 @@ class Route:
     """Why a repeat of the request repeats its write (it creates, and no code of the service names a key)."""
     collection: tuple[str, bool] | None = None
     """The collection type its handler returns (``List<Owner>``), and whether it takes a page or a limit."""
+    paid: str | None = None
+    """The paid provider call its handler makes (an AI model's completion), and where."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ class Traits:
     """The channels its code publishes to (``code_messages``)."""
     logs_sensitive: tuple[code_logs.Logged, ...] = ()
     """Its log statements that write a secret or a card's data (``code_logs``)."""
+    limits: tuple[str, Location] | None = None
+    """The first rate limit, quota or throttle its code names (a per-user cap may be among them)."""
 
 
 @dataclass
@@ -223,6 +227,9 @@ _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport
                          r"login_required|secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
 
 
+_LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
+
+
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     """What a service's code says of the whole service (comments skipped): the first in-process store of state
     that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
@@ -235,7 +242,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
-                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes))
+                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
+                  limits=_first(codes, [_LIMITS]))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -645,11 +653,11 @@ def spring_routes(path: str, text: str) -> list[Route]:
             methods = [name.removesuffix("Mapping").upper()]
         line = code.count("\n", 0, start) + 1
         at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
-        listed = _java_collection(code, start)
+        listed, paid = _java_handler(code, start, path)
         for prefix in prefixes:
             for p in _mapping_paths(args) or [""]:
                 out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping",
-                                 collection=listed if m == "GET" else None) for m in methods)
+                                 collection=listed if m == "GET" else None, paid=paid) for m in methods)
     return out
 
 
@@ -662,10 +670,18 @@ _JAVA_PAGING = re.compile(r"\b(?:Pageable|PageRequest|Page|Slice)\b|\"(?:page|si
                           r"page_size|per_page|pageToken)\"|\b(?:page|size|limit|offset|cursor|pageSize)\s*[,)]")
 
 
-def _java_collection(code: str, start: int) -> tuple[str, bool] | None:
-    """The collection type the handler method under the annotation at ``start`` returns (``List<Owner>``, an array,
-    a ``Flux``), and whether it takes a page or a limit (a ``Pageable``, a ``page``/``size``/``limit`` parameter,
-    or returns a ``Page``); None when it returns one object (or the signature cannot be read)."""
+_PAID_CALL = re.compile(
+    r"\.prompt\s*\([^;]*?\.(?:call|stream)\s*\(\s*\)"                      # Spring AI ChatClient
+    r"|\b\w*(?:chatModel|ChatModel|languageModel|LanguageModel)\s*\.\s*(?:call|generate|chat|stream)\s*\("  # models
+    r"|\bchat\s*(?:\(\s*\))?\s*\.\s*completions\s*(?:\(\s*\))?\s*\.\s*create\s*\(")              # OpenAI SDKs
+"""A call that runs an AI model at a provider, billed per call: Spring AI's ``chatClient.prompt()...call()``, a chat or
+language model's ``call``/``generate``, an OpenAI SDK's ``chat.completions.create``."""
+
+
+def _java_handler(code: str, start: int, path: str) -> tuple[tuple[str, bool] | None, str | None]:
+    """What the handler method under the annotation at ``start`` shows: the collection type it returns
+    (``List<Owner>``, an array, a ``Flux``) and whether it takes a page or a limit (a ``Pageable``, a
+    ``page``/``size``/``limit`` parameter, or returns a ``Page``); and the paid provider call its body makes."""
     i = start
     while (head := _JAVA_ANNOTATION_HEAD.match(code, i)) is not None:  # this annotation and the others on the method
         i = head.end()
@@ -673,13 +689,21 @@ def _java_collection(code: str, start: int) -> tuple[str, bool] | None:
             i = close_bracket(code, i)
     m = _JAVA_SIGNATURE.match(code, i)
     if m is None:
-        return None
+        return None, None
+    after = close_bracket(code, m.end() - 1)
+    params = code[m.end() - 1:after]
+    brace = code.find("{", after)
+    body = code[brace:close_bracket(code, brace)] if brace >= 0 and ";" not in code[after:brace] else ""
+    call = _PAID_CALL.search(body)
+    paid = None
+    if call is not None:
+        at = brace + call.start()
+        paid = f"{' '.join(call.group(0).split())} at {os.path.basename(path)}:{code.count(chr(10), 0, at) + 1}"
     kind = _JAVA_COLLECTION.search(" ".join(m.group(1).split()))
     if kind is None:
-        return None
-    params = code[m.end() - 1:close_bracket(code, m.end() - 1)]
+        return None, paid
     paged = kind.group(1) in ("Page", "Slice") or _JAVA_PAGING.search(params) is not None
-    return " ".join(m.group(1).split()), paged
+    return (" ".join(m.group(1).split()), paged), paid
 
 
 _GATEWAY_DSL = re.compile(r"\.route\(\s*\w+\s*->\s*\w+\s*\.\s*path\(")
@@ -830,11 +854,11 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                 body.set("endpoints", key, k, v, front.where.get(k, r.at))
             how = "prefix stripped" if front.strips else "path kept"
             body.note("endpoints", key, f"public through {front.via} ({how})")
-            _inferred(body, key, r, service, open_code)
+            _inferred(body, key, r, service, open_code, traits.limits)
         if not placed:
             name = safe_name(f"{service}-{r.method}-{r.path}")
             body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
-            _inferred(body, name, r, service, open_code)
+            _inferred(body, name, r, service, open_code, traits.limits)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
     doc = body.document()
@@ -863,7 +887,8 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_logs.record(body, service, traits.logs_sensitive)
 
 
-def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
+def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None,
+              limits: tuple[str, Location] | None = None) -> None:
     """What the route's code suggests beyond its method and path, each with its basis."""
     body.note("endpoints", ident, f"from source: {r.framework} of {service}")
     path = str((body.get("endpoints", ident) or {}).get("path", r.path))
@@ -894,12 +919,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes and r.no_idempotency_key:
         body.set("endpoints", ident, "idempotency_key", False, r.at)
         body.note("endpoints", ident, f"idempotency_key false: {r.no_idempotency_key}")
-    if r.collection:
-        body.set("endpoints", ident, "returns_collection", True, r.at)
-        if not r.collection[1]:
-            body.set("endpoints", ident, "pagination", False, r.at)
-        body.note("endpoints", ident, f"returns_collection: its handler returns {r.collection[0]}" + (
-            "" if r.collection[1] else ", and takes no page, size or limit (pagination false)"))
+    _handler_facts(body, ident, r, service, limits)
     if r.amount:
         body.set("endpoints", ident, "amount_from_client", True, r.at)
         body.note("endpoints", ident, f"amount_from_client: its handler reads the amount from the request ({r.amount})")
@@ -915,6 +935,23 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)
         body.note("endpoints", ident, f"authn none, authz none: {open_code}")
+
+
+def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple[str, Location] | None) -> None:
+    """What the handler's signature and body show: a paid provider call, a collection returned."""
+    if r.paid:
+        body.set("endpoints", ident, "triggers_paid_operation", True, r.at)
+        body.note("endpoints", ident, f"triggers_paid_operation: its handler runs an AI model at a provider ({r.paid})")
+        if limits is None:
+            body.set("endpoints", ident, "per_user_operation_limit", False, r.at)
+            body.note("endpoints", ident, f"per_user_operation_limit false: no code of {service} names a rate limit, "
+                                          "quota or throttle")
+    if r.collection:
+        body.set("endpoints", ident, "returns_collection", True, r.at)
+        if not r.collection[1]:
+            body.set("endpoints", ident, "pagination", False, r.at)
+        body.note("endpoints", ident, f"returns_collection: its handler returns {r.collection[0]}" + (
+            "" if r.collection[1] else ", and takes no page, size or limit (pagination false)"))
 
 
 _INHERITED = ("exposure", "tls", "rate_limit", "authn", "authz")
