@@ -214,3 +214,31 @@ def test_a_handler_that_runs_an_ai_model_triggers_a_paid_operation_with_no_per_u
     limited = design_of(import_paths("source", [f"{tmp}/limited"]))
     data = fact(limited, "endpoint:limited-POST-/chat").data
     assert data["triggers_paid_operation"] is True and "per_user_operation_limit" not in data
+
+
+LOOKUP = """
+    @Service
+    public class OwnersLookup {
+        private final RestClient restClient = RestClient.builder().build();
+
+        public List<Owner> owners() {
+            return restClient.get().uri(discoveryClient.getInstances("owners").get(0).getUri() + "/owners")
+                .retrieve().body(List.class);
+        }
+    }
+"""
+
+
+def test_a_discovery_client_lookup_is_a_call_with_no_timeout_when_no_code_names_one(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "docker-compose.yml",
+                    "services:\n  owners:\n    image: a/owners\n  chat:\n    image: a/chat\n")
+    write(tmp, "chat/src/main/java/chat/OwnersLookup.java", LOOKUP)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/chat"]))
+    call = fact(design, "interaction:chat->owners").data
+    assert (call["timeout_ms"], call["address_resolution"]) == (0, "registry")
+    write(tmp, "timed/src/main/java/chat/OwnersLookup.java", LOOKUP.replace(
+        "RestClient.builder().build()", "RestClient.builder().requestFactory(factoryWithReadTimeout()).build()"))
+    write(tmp, "compose2.yml", "services:\n  owners:\n    image: a/owners\n  timed:\n    image: a/chat\n")
+    timed = load_documents(load_artifacts([f"compose={tmp}/compose2.yml", f"source={tmp}/timed"]))
+    assert "timeout_ms" not in fact(timed, "interaction:timed->owners").data  # some code names a timeout: unknown
