@@ -242,3 +242,19 @@ def test_a_discovery_client_lookup_is_a_call_with_no_timeout_when_no_code_names_
     write(tmp, "compose2.yml", "services:\n  owners:\n    image: a/owners\n  timed:\n    image: a/chat\n")
     timed = load_documents(load_artifacts([f"compose={tmp}/compose2.yml", f"source={tmp}/timed"]))
     assert "timeout_ms" not in fact(timed, "interaction:timed->owners").data  # some code names a timeout: unknown
+
+
+def test_a_modules_own_configuration_naming_no_service_is_nobodys_defaults(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "orders/src/main/resources/application.yml", "spring.application.name: orders\n")
+    write(tmp, "config-server/src/main/resources/application.yml",
+          "spring.cloud.config.server.git.uri: https://github.com/acme/config\nspring.datasource.password: s3cret\n")
+    design = design_of(import_paths("spring", [f"{tmp}/orders/src/main/resources/application.yml",
+                                               f"{tmp}/config-server/src/main/resources/application.yml"]))
+    assert not list(design.of_kind("interaction"))  # the Git backend is no call of orders
+    assert "secrets_source" not in fact(design, "service:orders").data
+    assert any("a module's own configuration that names no service" in w.message for w in design.warnings)
+    write(tmp, "config/src/main/resources/shared/application.yml", "spring.datasource.password: s3cret\n")
+    write(tmp, "config/src/main/resources/shared/orders.yml", "server.port: 8081\n")
+    shared = design_of(import_paths("spring", [f"{tmp}/config/src/main/resources/shared"]))
+    assert fact(shared, "service:orders").data["secrets_source"] == "repo_config"  # a config server's defaults

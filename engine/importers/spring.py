@@ -26,7 +26,8 @@ call, a default password a secret). A ``.properties`` file holds the same proper
 
 Which service a file configures: its ``spring.application.name``; else the file's name, as a config
 server serves ``<service>.yml`` to the service of that name; else ``--service``. A config server's
-``application.yml`` (named by nobody) holds the defaults of every service imported with it. Documents
+``application.yml`` (named by nobody) holds the defaults of every service imported with it; a module's own
+``src/main/resources/application.yml`` that names no service is nobody's (said, not read). Documents
 for a profile are read as if the profile were active (a warning says so).
 """
 
@@ -47,6 +48,9 @@ from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
 
 SUFFIXES = (".yml", ".yaml", ".properties")
+_MODULE_RESOURCES = "/src/main/resources"
+"""Where a Spring Boot module keeps its own configuration (Maven and Gradle layout; a config server's native
+``shared/`` or ``config/`` folder sits below it)."""
 _SHARED_STEMS = re.compile(r"^(application|bootstrap)([-_].*)?$")
 _ROOT_KEYS = ("spring", "eureka", "feign", "hystrix", "ribbon", "resilience4j")
 
@@ -182,18 +186,15 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             props.append(flat)
         if docs and not props:
             continue  # said above: no document of it is a mapping of properties
-        named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
-        stem = os.path.splitext(os.path.basename(path))[0]
-        if named is not None and isinstance(named.value, str) and "$" not in named.value:
-            name, at = safe_name(named.value), named.location
-        elif not _SHARED_STEMS.match(stem):
-            name, at = safe_name(stem), Location(path, 1, 1)
-        elif service:
-            name, at = service, Location(path, 1, 1)
-        else:
+        owner = _owner(path, props, service)
+        if owner == "module":
+            body.remark(Location(path, 1, 1), "a module's own configuration that names no service (no "
+                                              "spring.application.name): not read, nor taken as every service's "
+                                              "defaults (a config server's application.yml is)")
+        elif owner is None:
             shared += props
-            continue
-        apps.setdefault(name, (at, []))[1].extend(props)
+        elif not isinstance(owner, str):
+            apps.setdefault(owner[0], (owner[1], []))[1].extend(props)
     if not apps:
         body.remark(Location(files[0], 1, 1), "no file names the service it configures (spring.application.name, "
                                               "a config server's <service>.yml, or --service): nothing imported")
@@ -219,6 +220,22 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                    f"{', '.join(names)}, whose own configuration says nothing of "
                                    f"{_group(prop.name)} (nothing tells that they read it)")
     return [body.document()]
+
+
+def _owner(path: str, props: Sequence[dict[str, _Prop]], service: str | None) -> tuple[str, Location] | str | None:
+    """The service a file configures and where it says so; ``"module"`` for a module's own configuration that names
+    none; None for a config server's shared defaults."""
+    named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if named is not None and isinstance(named.value, str) and "$" not in named.value:
+        return safe_name(named.value), named.location
+    if not _SHARED_STEMS.match(stem):
+        return safe_name(stem), Location(path, 1, 1)
+    if service:
+        return service, Location(path, 1, 1)
+    if os.path.dirname(os.path.abspath(path)).replace(os.sep, "/").endswith(_MODULE_RESOURCES):
+        return "module"
+    return None
 
 
 def _eureka_servers(body: Body, zones: Sequence[_Prop]) -> None:
