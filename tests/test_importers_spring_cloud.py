@@ -258,3 +258,24 @@ def test_a_modules_own_configuration_naming_no_service_is_nobodys_defaults(tmp_p
     write(tmp, "config/src/main/resources/shared/orders.yml", "server.port: 8081\n")
     shared = design_of(import_paths("spring", [f"{tmp}/config/src/main/resources/shared"]))
     assert fact(shared, "service:orders").data["secrets_source"] == "repo_config"  # a config server's defaults
+
+
+def test_a_folder_named_after_a_workloads_image_is_that_workload_and_a_config_server_is_a_registry(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "docker-compose.yml", """
+        services:
+          config-server:
+            image: acme/clinic-config-server:1.2
+            ports: ["8888:8888"]
+    """)
+    write(tmp, "clinic-config-server/src/main/java/config/ConfigServerApplication.java", """
+        @EnableConfigServer
+        @SpringBootApplication
+        public class ConfigServerApplication {
+        }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/clinic-config-server"]))
+    server = fact(design, "service:config-server").data
+    assert (server["kind"], server["inbound_auth"]) == ("registry", "none")
+    assert "service:clinic-config-server" not in design.by_key()

@@ -133,6 +133,8 @@ class Traits:
     """Its log statements that write a secret or a card's data (``code_logs``)."""
     limits: tuple[str, Location] | None = None
     """The first rate limit, quota or throttle its code names (a per-user cap may be among them)."""
+    registry: tuple[str, Location] | None = None
+    """The Spring Cloud registry or configuration server its code switches on (``@EnableEurekaServer``)."""
 
 
 @dataclass
@@ -227,6 +229,7 @@ _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport
                          r"login_required|secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
 
 
+_REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
 _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
 
 
@@ -243,7 +246,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
-                  limits=_first(codes, [_LIMITS]))
+                  limits=_first(codes, [_LIMITS]), registry=_first(codes, [_REGISTRY_SERVER]))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -883,6 +886,11 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         body.set("services", service, "password_hashing", "plaintext", at)
         body.note("services", service, f"password_hashing plaintext: its code compares the stored password with "
                                        f"the request's as they are ({what}, {at})")
+    if traits.registry is not None:
+        what, at = traits.registry
+        body.set("services", service, "kind", "registry", at)
+        body.note("services", service, f"kind registry: its code runs a Spring Cloud {what.removeprefix('@Enable')} "
+                                       f"({at}), which every service looks up or is configured by")
     code_messages.record(body, service, traits.publishes)
     code_logs.record(body, service, traits.logs_sensitive)
 
@@ -1026,9 +1034,32 @@ def _unread_variables(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _by_image(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each service read from a folder no deployment names, but whose name is the last part of the
+    image a workload runs (``spring-petclinic-config-server`` -> the compose service ``config-server`` running
+    ``springcommunity/spring-petclinic-config-server``), named as that workload: the folder builds the image."""
+    named: set[str] = set()
+    images: dict[str, set[str]] = {}
+    for d in docs:
+        if isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            continue
+        for s in d.data.get("services") or []:
+            if isinstance(s, dict) and isinstance(s.get("name"), str):
+                named.add(s["name"])
+                if isinstance(s.get("image"), str):
+                    images.setdefault(infra.image_path(s["image"]).rsplit("/", 1)[-1], set()).add(s["name"])
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.service not in named and len(images.get(d.service, ())) == 1:
+            out.append(replace(d, service=next(iter(images[d.service]))))
+        else:
+            out.append(d)
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _unread_variables(docs)
+    docs = _by_image(_unread_variables(docs))
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
