@@ -77,13 +77,15 @@ def test_spring_filters_set_rate_limit_circuit_breaker_and_timeouts(spring: Desi
     got = calls(spring)
     assert set(got) == {"edge->orders", "edge->api.payments.example.com"}
     orders = got["edge->orders"]
-    # the longest of the routes' timeouts: the global 5s over the route's 2000 ms
-    assert orders["timeout_ms"] == 5000 and orders["style"] == "sync" and orders["protocol"] == "http"
+    # both routes to orders pass a CircuitBreaker filter: its Resilience4j time limiter (1 s unless configured)
+    # ends the call before the global 5s or the route's 2000 ms
+    assert orders["timeout_ms"] == 1000 and orders["style"] == "sync" and orders["protocol"] == "http"
     assert orders["circuit_breaker"] is True  # both routes to orders have one
     assert "retry" not in orders  # only one of them retries
     assert got["edge->api.payments.example.com"]["timeout_ms"] == 5000
     assert "circuit_breaker" not in got["edge->api.payments.example.com"]
-    loc = fact(spring, "interaction:edge->orders").locate("timeout_ms")
+    assert fact(spring, "interaction:edge->orders").locate("timeout_ms").line == line_of(SPRING, "name: CircuitBreaker")
+    loc = fact(spring, "interaction:edge->api.payments.example.com").locate("timeout_ms")
     assert loc.line == line_of(SPRING, "response-timeout: 5s")
 
 

@@ -16,7 +16,9 @@ knows it by; this module reads those names, by the text of the code (its comment
   the Hystrix timeout around it and, for a client named by service, ``ribbon.ReadTimeout``) comes from the
   ``spring`` import (``ArtifactDocument.feign``).
 - **RestTemplate / WebClient** (Java): a call of a ``RestTemplate`` (``getForObject``, ``exchange``...) or a
-  ``WebClient`` (``.uri``, ``.baseUrl``, ``WebClient.create``) to a literal ``http://<name>/...``.
+  ``WebClient`` (``.uri``, ``.baseUrl``, ``WebClient.create``) to a literal ``http://<name>/...``; Spring Cloud's
+  ``discoveryClient.getInstances("<name>")`` (the service looked up to be called), with no timeout when the code builds
+  Spring's ``RestClient``, ``RestTemplate`` or ``WebClient`` and never names one.
 - **gRPC** (Go): a generated client (``pb.NewSearchClient(conn)``) over a connection dialled with a literal
   target (``grpc.Dial("geo:8083")``, ``grpc.NewClient``, ``grpc.DialContext``, or a dialling helper given
   the target), or with a parameter of the function, when the file calls that function with a literal
@@ -176,7 +178,29 @@ def java_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
         for m in _REST.finditer(code):
             url = m.group(1) or m.group(2)
             out.append(Client(_location(path, code, m.start()), f"a call to {url!r}", _host(url), "http"))
+        for m in _DISCOVERY.finditer(code):
+            out.append(Client(_location(path, code, m.start()), f'getInstances("{m.group(1)}")', m.group(1), "http",
+                              True, no_timeout=_untimed(sorted(codes, key=lambda c: c[0] != path))))
     return out
+
+
+_DISCOVERY = re.compile(r"\.\s*getInstances\s*\(\s*\"([\w.-]+)\"\s*\)")
+"""Spring Cloud's ``DiscoveryClient.getInstances("customers-service")``: the code looks a service up to call it."""
+_DEFAULT_HTTP_CLIENT = re.compile(r"\bRestClient\s*\.\s*(?:builder|create)\s*\(|\bnew\s+RestTemplate\s*\(|"
+                                  r"\bWebClient\s*\.\s*(?:builder|create)\s*\(")
+
+
+def _untimed(codes: Sequence[tuple[str, str]]) -> str | None:
+    """Why the service's HTTP calls wait without limit: it builds Spring's RestClient, RestTemplate or WebClient
+    (the first of ``codes`` that does is named) and no code of it names a timeout (their defaults have none); None
+    when some code names one, or builds none."""
+    built = next(((p, m) for p, c in codes for m in [_DEFAULT_HTTP_CLIENT.search(c)] if m is not None), None)
+    if built is None or any(re.search(r"timeout", c, re.IGNORECASE) for _p, c in codes):
+        return None
+    path, m = built
+    at = _location(path, codes[[p for p, _c in codes].index(path)][1], m.start())
+    return (f"it builds {' '.join(m.group(0).split()).rstrip('(')}() ({at.file}:{at.line}) and no code of the service "
+            "names a timeout: Spring's HTTP clients wait without limit by default")
 
 
 # ---- Go --------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra
+from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra, spring
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
@@ -79,7 +79,7 @@ _SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "t
               "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
 MAX_FILES = 5000
 _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-_PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile",
+_PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
                        "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
 """Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
 _ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID))\}")
@@ -109,6 +109,10 @@ class Route:
     """Why its handler is a login by what it does (checks a password the request carries, writes nothing)."""
     no_idempotency_key: str | None = None
     """Why a repeat of the request repeats its write (it creates, and no code of the service names a key)."""
+    collection: tuple[str, bool] | None = None
+    """The collection type its handler returns (``List<Owner>``), and whether it takes a page or a limit."""
+    paid: str | None = None
+    """The paid provider call its handler makes (an AI model's completion), and where."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,10 @@ class Traits:
     """The channels its code publishes to (``code_messages``)."""
     logs_sensitive: tuple[code_logs.Logged, ...] = ()
     """Its log statements that write a secret or a card's data (``code_logs``)."""
+    limits: tuple[str, Location] | None = None
+    """The first rate limit, quota or throttle its code names (a per-user cap may be among them)."""
+    registry: tuple[str, Location] | None = None
+    """The Spring Cloud registry or configuration server its code switches on (``@EnableEurekaServer``)."""
 
 
 @dataclass
@@ -161,8 +169,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS, service:
     """The routes of each directory (or file) given: one service each, or all of ``service``'s."""
     groups: dict[str, list[str]] = {}
     for p in paths:
-        name = service or slug(os.path.basename(os.path.normpath(p if os.path.isdir(p) else os.path.dirname(p)
-                                                                 or os.getcwd())))
+        # a Spring Boot module is the service it names itself (what Eureka and lb:// routes call it), else its folder
+        name = service or (os.path.isdir(p) and spring.declared_name(p, limits)) or slug(os.path.basename(
+            os.path.normpath(p if os.path.isdir(p) else os.path.dirname(p) or os.getcwd())))
         groups.setdefault(name, []).append(p)
     return [_service_document(name, members, limits) for name, members in groups.items()]
 
@@ -216,8 +225,12 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
             for g in code_go.service_routes(texts)]
 
 
-_CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
-                         r"secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
+_CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport|bearer|credential|principal|"
+                         r"login_required|secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
+
+
+_REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
+_LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
 
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
@@ -232,7 +245,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
-                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes))
+                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
+                  limits=_first(codes, [_LIMITS]), registry=_first(codes, [_REGISTRY_SERVER]))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -247,11 +261,19 @@ def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]
     return None
 
 
+_BUILD_FILES = ("pom.xml", "build.gradle", "build.gradle.kts", "package.json", "requirements.txt", "pyproject.toml",
+                "go.mod")
+
+
 def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
     a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
     files = [f for p in paths for f in code_files(p, php=True)]
-    if not files or any(_CREDENTIAL.search(read_text(f, limits)) for f in files):
+    builds = [f for p in paths if os.path.isdir(p) for b in _BUILD_FILES for f in [os.path.join(p, b)]
+              if os.path.isfile(f)]  # a security dependency secures a Spring Boot service with no code of its own
+    if not files or any(_CREDENTIAL.search(text if f.endswith(".py") else blank_comments(text))  # not '@author'
+                        for f in files for text in [read_text(f, limits)]) or any(
+            _CREDENTIAL.search(read_text(f, limits)) for f in builds):
         return None
     count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
     return (f"no code of the service ({count}) reads a credential, session, cookie or token, nor configures a "
@@ -634,10 +656,57 @@ def spring_routes(path: str, text: str) -> list[Route]:
             methods = [name.removesuffix("Mapping").upper()]
         line = code.count("\n", 0, start) + 1
         at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
+        listed, paid = _java_handler(code, start, path)
         for prefix in prefixes:
             for p in _mapping_paths(args) or [""]:
-                out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping") for m in methods)
+                out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping",
+                                 collection=listed if m == "GET" else None, paid=paid) for m in methods)
     return out
+
+
+_JAVA_ANNOTATION_HEAD = re.compile(r"\s*@[\w.]+\s*")
+_JAVA_SIGNATURE = re.compile(r"\s*(?:(?:public|protected|private|static|final|synchronized|abstract|default)\s+)*"
+                             r"(?:<[^(){};]*>\s*)?([\w.]+(?:\s*<[^(){};=]*>)?(?:\s*\[\])?)\s+(\w+)\s*\(")
+_JAVA_COLLECTION = re.compile(r"^(?:(?:Mono|ResponseEntity|Optional)\s*<\s*)*(?:java\.util\.)?"
+                              r"(List|Collection|Set|Iterable|Flux|Stream|Page|Slice)\b|\[\]$")
+_JAVA_PAGING = re.compile(r"\b(?:Pageable|PageRequest|Page|Slice)\b|\"(?:page|size|limit|offset|cursor|pageSize|"
+                          r"page_size|per_page|pageToken)\"|\b(?:page|size|limit|offset|cursor|pageSize)\s*[,)]")
+
+
+_PAID_CALL = re.compile(
+    r"\.prompt\s*\([^;]*?\.(?:call|stream)\s*\(\s*\)"                      # Spring AI ChatClient
+    r"|\b\w*(?:chatModel|ChatModel|languageModel|LanguageModel)\s*\.\s*(?:call|generate|chat|stream)\s*\("  # models
+    r"|\bchat\s*(?:\(\s*\))?\s*\.\s*completions\s*(?:\(\s*\))?\s*\.\s*create\s*\(")              # OpenAI SDKs
+"""A call that runs an AI model at a provider, billed per call: Spring AI's ``chatClient.prompt()...call()``, a chat or
+language model's ``call``/``generate``, an OpenAI SDK's ``chat.completions.create``."""
+
+
+def _java_handler(code: str, start: int, path: str) -> tuple[tuple[str, bool] | None, str | None]:
+    """What the handler method under the annotation at ``start`` shows: the collection type it returns
+    (``List<Owner>``, an array, a ``Flux``) and whether it takes a page or a limit (a ``Pageable``, a
+    ``page``/``size``/``limit`` parameter, or returns a ``Page``); and the paid provider call its body makes."""
+    i = start
+    while (head := _JAVA_ANNOTATION_HEAD.match(code, i)) is not None:  # this annotation and the others on the method
+        i = head.end()
+        if code.startswith("(", i):
+            i = close_bracket(code, i)
+    m = _JAVA_SIGNATURE.match(code, i)
+    if m is None:
+        return None, None
+    after = close_bracket(code, m.end() - 1)
+    params = code[m.end() - 1:after]
+    brace = code.find("{", after)
+    body = code[brace:close_bracket(code, brace)] if brace >= 0 and ";" not in code[after:brace] else ""
+    call = _PAID_CALL.search(body)
+    paid = None
+    if call is not None:
+        at = brace + call.start()
+        paid = f"{' '.join(call.group(0).split())} at {os.path.basename(path)}:{code.count(chr(10), 0, at) + 1}"
+    kind = _JAVA_COLLECTION.search(" ".join(m.group(1).split()))
+    if kind is None:
+        return None, paid
+    paged = kind.group(1) in ("Page", "Slice") or _JAVA_PAGING.search(params) is not None
+    return (" ".join(m.group(1).split()), paged), paid
 
 
 _GATEWAY_DSL = re.compile(r"\.route\(\s*\w+\s*->\s*\w+\s*\.\s*path\(")
@@ -759,6 +828,9 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
+    if open_code:  # its own API too: a registry or a console it serves checks no caller either
+        body.set("services", service, "inbound_auth", "none", at)
+        body.note("services", service, f"inbound_auth none: {open_code}")
     code_secrets.record(body, service, secrets)
     _record_traits(body, service, traits)
     taken = set() if taken is None else taken
@@ -785,11 +857,11 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                 body.set("endpoints", key, k, v, front.where.get(k, r.at))
             how = "prefix stripped" if front.strips else "path kept"
             body.note("endpoints", key, f"public through {front.via} ({how})")
-            _inferred(body, key, r, service, open_code)
+            _inferred(body, key, r, service, open_code, traits.limits)
         if not placed:
             name = safe_name(f"{service}-{r.method}-{r.path}")
             body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
-            _inferred(body, name, r, service, open_code)
+            _inferred(body, name, r, service, open_code, traits.limits)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
     doc = body.document()
@@ -814,11 +886,17 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         body.set("services", service, "password_hashing", "plaintext", at)
         body.note("services", service, f"password_hashing plaintext: its code compares the stored password with "
                                        f"the request's as they are ({what}, {at})")
+    if traits.registry is not None:
+        what, at = traits.registry
+        body.set("services", service, "kind", "registry", at)
+        body.note("services", service, f"kind registry: its code runs a Spring Cloud {what.removeprefix('@Enable')} "
+                                       f"({at}), which every service looks up or is configured by")
     code_messages.record(body, service, traits.publishes)
     code_logs.record(body, service, traits.logs_sensitive)
 
 
-def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None) -> None:
+def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None,
+              limits: tuple[str, Location] | None = None) -> None:
     """What the route's code suggests beyond its method and path, each with its basis."""
     body.note("endpoints", ident, f"from source: {r.framework} of {service}")
     path = str((body.get("endpoints", ident) or {}).get("path", r.path))
@@ -849,6 +927,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes and r.no_idempotency_key:
         body.set("endpoints", ident, "idempotency_key", False, r.at)
         body.note("endpoints", ident, f"idempotency_key false: {r.no_idempotency_key}")
+    _handler_facts(body, ident, r, service, limits)
     if r.amount:
         body.set("endpoints", ident, "amount_from_client", True, r.at)
         body.note("endpoints", ident, f"amount_from_client: its handler reads the amount from the request ({r.amount})")
@@ -864,6 +943,23 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)
         body.note("endpoints", ident, f"authn none, authz none: {open_code}")
+
+
+def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple[str, Location] | None) -> None:
+    """What the handler's signature and body show: a paid provider call, a collection returned."""
+    if r.paid:
+        body.set("endpoints", ident, "triggers_paid_operation", True, r.at)
+        body.note("endpoints", ident, f"triggers_paid_operation: its handler runs an AI model at a provider ({r.paid})")
+        if limits is None:
+            body.set("endpoints", ident, "per_user_operation_limit", False, r.at)
+            body.note("endpoints", ident, f"per_user_operation_limit false: no code of {service} names a rate limit, "
+                                          "quota or throttle")
+    if r.collection:
+        body.set("endpoints", ident, "returns_collection", True, r.at)
+        if not r.collection[1]:
+            body.set("endpoints", ident, "pagination", False, r.at)
+        body.note("endpoints", ident, f"returns_collection: its handler returns {r.collection[0]}" + (
+            "" if r.collection[1] else ", and takes no page, size or limit (pagination false)"))
 
 
 _INHERITED = ("exposure", "tls", "rate_limit", "authn", "authz")
@@ -938,9 +1034,32 @@ def _unread_variables(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _by_image(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each service read from a folder no deployment names, but whose name is the last part of the
+    image a workload runs (``spring-petclinic-config-server`` -> the compose service ``config-server`` running
+    ``springcommunity/spring-petclinic-config-server``), named as that workload: the folder builds the image."""
+    named: set[str] = set()
+    images: dict[str, set[str]] = {}
+    for d in docs:
+        if isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            continue
+        for s in d.data.get("services") or []:
+            if isinstance(s, dict) and isinstance(s.get("name"), str):
+                named.add(s["name"])
+                if isinstance(s.get("image"), str):
+                    images.setdefault(infra.image_path(s["image"]).rsplit("/", 1)[-1], set()).add(s["name"])
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.service not in named and len(images.get(d.service, ())) == 1:
+            out.append(replace(d, service=next(iter(images[d.service]))))
+        else:
+            out.append(d)
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _unread_variables(docs)
+    docs = _by_image(_unread_variables(docs))
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()

@@ -476,11 +476,6 @@ def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Pat
             call = _Call(uri_loc, _PROTOCOLS.get(scheme, "http"), _route_timeout(doc, route, at, timeout))
             if scheme in ("https", "wss"):
                 call.tls = (uri_loc, f"the {scheme} uri of {label}")
-            if call.timeout is None:
-                connect = _spring_connect(doc, route, at, connect_timeout)
-                call.notes.append(f"timeout_ms unknown: {label} states no response timeout (Spring Cloud Gateway "
-                                  "waits without limit unless a route built in code sets one)" + (
-                                      f"; {connect} bounds only the connection" if connect else ""))
     rate: tuple[Location, str] | None = None
     for f in filters:
         of = "default-filters" if f.default else label
@@ -488,8 +483,22 @@ def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Pat
             rate = (f.location, f"the RequestRateLimiter filter of {of}")
         elif f.name in ("CircuitBreaker", "Hystrix", "SpringCloudCircuitBreaker") and call is not None:
             call.circuit_breaker = (f.location, f"the {f.name} filter of {of}")
+            if f.name != "Hystrix":
+                limit = _time_limiter(doc, f, of)
+                if call.timeout is None or 0 < limit[0] < call.timeout[0] or call.timeout[0] == 0:
+                    call.timeout = limit  # the shorter of two bounds (a response timeout, the time limiter) ends it
         elif f.name == "Retry" and call is not None:
             call.retry = (_spring_retry(f), f.location, f"the Retry filter of {of}")
+    if call is not None and call.timeout is None:
+        connect = _spring_connect(doc, route, at, connect_timeout)
+        call.notes.append(f"timeout_ms unknown: {label} states no response timeout (Spring Cloud Gateway "
+                          "waits without limit unless a route built in code sets one)" + (
+                              f"; {connect} bounds only the connection" if connect else ""))
+    if not methods and targets:
+        for path, _loc in paths:
+            strips = _spring_strips(path, filters)
+            if strips is not None:
+                routes.body.strips.setdefault(f"ANY {path}", strips)
     if others:
         why = "; ".join(w for w in (why, f"{label} also matches on {', '.join(sorted(set(others)))}") if w)
     if not paths:
@@ -497,6 +506,45 @@ def _spring_route(doc: Document, routes: _Routes, route: dict[str, Any], at: Pat
         why = "; ".join(w for w in (why, f"{label} has no Path predicate: it matches every path") if w)
     for path, loc in paths:
         routes.route(methods, path, loc, targets, call, rate, why)
+
+
+RESILIENCE4J_TIME_LIMIT_MS = 1000
+"""Resilience4j's default TimeLimiter timeout, which Spring Cloud CircuitBreaker applies to every call it wraps."""
+
+
+def _time_limiter(doc: Document, step: _Step, of: str) -> tuple[int, Location, str]:
+    """The bound a CircuitBreaker filter puts on the call: its Resilience4j time limiter (the instance named after
+    the breaker, else the default configuration, else Resilience4j's 1 s)."""
+    name = step.named.get("name") or next((v.split("=", 1)[1] for v in step.values if v.startswith("name=")),
+                                          step.values[0] if step.values and "=" not in step.values[0] else None)
+    for where in ([("instances", str(name))] if isinstance(name, str) else []) + [("configs", "default")]:
+        for key in ("timeout-duration", "timeoutDuration"):
+            found = _prop(doc.data, ("resilience4j", "timelimiter", *where, key))
+            if found is not None and isinstance(found[0], (str, int)) and not isinstance(found[0], bool):
+                ms = _duration_ms(str(found[0]), "ms")
+                if ms is not None:
+                    return ms, doc.locate(found[1]), f"resilience4j.timelimiter.{'.'.join(where)}.{key}"
+    return (RESILIENCE4J_TIME_LIMIT_MS, step.location,
+            f"the time limiter of the {step.name} filter of {of} (Resilience4j's default, 1 s, unless code sets one)")
+
+
+def _spring_strips(path: str, filters: list[_Step]) -> bool | None:
+    """Whether a route forwards its path without its literal prefix (``StripPrefix=N``, N the prefix's segments:
+    True) or as it is (no filter that rewrites the path: False); None when a filter rewrites it otherwise."""
+    rewrites = [f for f in filters if f.name in ("StripPrefix", "RewritePath", "PrefixPath", "SetPath")]
+    if not rewrites:
+        return False
+    if len(rewrites) > 1 or rewrites[0].name != "StripPrefix":
+        return None
+    step = rewrites[0]
+    raw = step.named.get("parts", step.values[0] if step.values else "1")  # StripPrefix strips one part by default
+    prefix = path.removesuffix("**").removesuffix("*")
+    segments = [s for s in prefix.split("/") if s]
+    if not prefix.endswith("/") or any(c in s for s in segments for c in "{}*?"):
+        return None
+    if str(raw).strip().isdigit() and int(str(raw)) == len(segments):
+        return True
+    return None
 
 
 def _spring_predicates(doc: Document, routes: _Routes, route: dict[str, Any], at: Path, label: str) -> tuple[

@@ -26,7 +26,8 @@ call, a default password a secret). A ``.properties`` file holds the same proper
 
 Which service a file configures: its ``spring.application.name``; else the file's name, as a config
 server serves ``<service>.yml`` to the service of that name; else ``--service``. A config server's
-``application.yml`` (named by nobody) holds the defaults of every service imported with it. Documents
+``application.yml`` (named by nobody) holds the defaults of every service imported with it; a module's own
+``src/main/resources/application.yml`` that names no service is nobody's (said, not read). Documents
 for a profile are read as if the profile were active (a warning says so).
 """
 
@@ -47,6 +48,9 @@ from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
 
 SUFFIXES = (".yml", ".yaml", ".properties")
+_MODULE_RESOURCES = "/src/main/resources"
+"""Where a Spring Boot module keeps its own configuration (Maven and Gradle layout; a config server's native
+``shared/`` or ``config/`` folder sits below it)."""
 _SHARED_STEMS = re.compile(r"^(application|bootstrap)([-_].*)?$")
 _ROOT_KEYS = ("spring", "eureka", "feign", "hystrix", "ribbon", "resilience4j")
 
@@ -112,6 +116,31 @@ def _properties(path: str, text: str) -> dict[str, _Prop]:
     return out
 
 
+def declared_name(directory: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The name a Spring Boot module gives itself: ``spring.application.name`` in its own
+    ``src/main/resources/{bootstrap,application}.{yml,yaml,properties}`` (a profile's document aside). It is the
+    name the service registers under in Eureka, that ``lb://`` gateway routes and the config server call it by."""
+    for stem in ("bootstrap", "application"):
+        for suffix in SUFFIXES:
+            path = os.path.join(directory, "src", "main", "resources", stem + suffix)
+            if not os.path.isfile(path):
+                continue
+            if suffix == ".properties":
+                layers = [_properties(path, read_text(path, limits))]
+            else:
+                docs = parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True)
+                layers = []
+                for doc in docs:  # the default document; the others are profiles'
+                    if isinstance(doc.data, dict) and not layers:
+                        layers.append({})
+                        _flatten(doc, doc.data, (), (), layers[-1])
+            for flat in layers:
+                named = flat.get("spring.application.name")
+                if named is not None and isinstance(named.value, str) and "$" not in named.value:
+                    return safe_name(named.value)
+    return None
+
+
 def _files(paths: Sequence[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
@@ -157,18 +186,15 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             props.append(flat)
         if docs and not props:
             continue  # said above: no document of it is a mapping of properties
-        named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
-        stem = os.path.splitext(os.path.basename(path))[0]
-        if named is not None and isinstance(named.value, str) and "$" not in named.value:
-            name, at = safe_name(named.value), named.location
-        elif not _SHARED_STEMS.match(stem):
-            name, at = safe_name(stem), Location(path, 1, 1)
-        elif service:
-            name, at = service, Location(path, 1, 1)
-        else:
+        owner = _owner(path, props, service)
+        if owner == "module":
+            body.remark(Location(path, 1, 1), "a module's own configuration that names no service (no "
+                                              "spring.application.name): not read, nor taken as every service's "
+                                              "defaults (a config server's application.yml is)")
+        elif owner is None:
             shared += props
-            continue
-        apps.setdefault(name, (at, []))[1].extend(props)
+        elif not isinstance(owner, str):
+            apps.setdefault(owner[0], (owner[1], []))[1].extend(props)
     if not apps:
         body.remark(Location(files[0], 1, 1), "no file names the service it configures (spring.application.name, "
                                               "a config server's <service>.yml, or --service): nothing imported")
@@ -194,6 +220,22 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                    f"{', '.join(names)}, whose own configuration says nothing of "
                                    f"{_group(prop.name)} (nothing tells that they read it)")
     return [body.document()]
+
+
+def _owner(path: str, props: Sequence[dict[str, _Prop]], service: str | None) -> tuple[str, Location] | str | None:
+    """The service a file configures and where it says so; ``"module"`` for a module's own configuration that names
+    none; None for a config server's shared defaults."""
+    named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if named is not None and isinstance(named.value, str) and "$" not in named.value:
+        return safe_name(named.value), named.location
+    if not _SHARED_STEMS.match(stem):
+        return safe_name(stem), Location(path, 1, 1)
+    if service:
+        return service, Location(path, 1, 1)
+    if os.path.dirname(os.path.abspath(path)).replace(os.sep, "/").endswith(_MODULE_RESOURCES):
+        return "module"
+    return None
 
 
 def _eureka_servers(body: Body, zones: Sequence[_Prop]) -> None:
@@ -297,6 +339,7 @@ class _App:
         self._clients()
         self._streams()
         self._secrets()
+        self._actuator()
         context = self.props.get("server.servlet.contextpath") or self.props.get("server.contextpath")
         if context is not None and isinstance(context.value, str) and context.value.startswith("/"):
             self.body.context_paths[self.name] = context.value
@@ -495,9 +538,46 @@ class _App:
                 self.body.note("channels", name, f"{'producer' if output else 'consumer'} {self.name} from "
                                                  f"{prop.name}")
 
+    def _actuator(self) -> None:
+        """Actuator endpoints exposed over HTTP that dump state or change it (``env``, ``heapdump``, ``loggers``,
+        Spring Cloud Gateway's ``gateway``...; ``*`` is all of them): a debug endpoint on the service's own port."""
+        prop = self.props.get("management.endpoints.web.exposure.include")
+        if prop is None:
+            return
+        listed = {n.strip().lower() for n in _listed(prop.value)}
+        exclude = self.props.get("management.endpoints.web.exposure.exclude")
+        dropped = {n.strip().lower() for n in _listed(exclude.value)} if exclude is not None else set()
+        shown = sorted((_DEBUG_ACTUATORS if "*" in listed else listed & _DEBUG_ACTUATORS) - dropped)
+        if not shown or "*" in dropped:
+            return
+        port = self.props.get("management.server.port")
+        if port is not None:
+            self.body.remark(port.location, f"{self.name}'s actuator has a port of its own ({port.name}): who reaches "
+                                            f"its {', '.join(shown[:3])} endpoints is not known; not imported")
+            return
+        base = self.props.get("management.endpoints.web.basepath")
+        root = base.value.rstrip("/") if base is not None and isinstance(base.value, str) else "/actuator"
+        ident = self.body.fact("endpoints", {"name": f"{self.name}-actuator", "method": "ANY", "path": f"{root}/**",
+                                             "served_by": self.name}, prop.location)
+        self.body.set("endpoints", ident, "debug", True, prop.location)
+        self.body.note("endpoints", ident, f"debug: {prop.name} {prop.value} exposes {', '.join(shown[:4])}"
+                                           f"{' ...' if len(shown) > 4 else ''} over HTTP on the service's own port")
+
     def _secrets(self) -> None:
         infra.record_literal_secrets(self.body, self.name, None, sorted(_literal_secrets(self.props),
                                                                         key=lambda f: f[0]))
+
+
+_DEBUG_ACTUATORS = frozenset({"env", "heapdump", "threaddump", "configprops", "beans", "mappings", "loggers",
+                              "gateway", "jolokia", "shutdown", "logfile", "httpexchanges", "httptrace", "sessions"})
+"""Actuator endpoints that dump a service's state or change it (Spring Boot and Spring Cloud Gateway ids)."""
+
+
+def _listed(value: Any) -> list[str]:
+    """A property's values: a YAML list, or a comma-separated string."""
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, (str, int))]
+    return str(value).split(",") if isinstance(value, (str, int)) and not isinstance(value, bool) else []
 
 
 def _literal_secrets(props: dict[str, _Prop]) -> list[tuple[str, Location]]:

@@ -1,0 +1,281 @@
+"""A Spring Cloud system handed over as compose, gateway routes, Spring configuration and module directories:
+modules named as they register, routes placed behind Spring Cloud Gateway's StripPrefix routes, the time
+limiter of its CircuitBreaker filter, collections returned by Spring MVC handlers, open services and registries,
+and actuator endpoints exposed over HTTP (the generalisation gaps the held-out petclinic system showed)."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from typing import Any
+
+from engine.importers import import_paths, load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import design_of, fact, line_of
+
+COMPOSE = """
+    services:
+      gateway:
+        image: clinic/gateway
+        ports: ["8080:8080"]
+      owners:
+        image: clinic/owners
+      registry:
+        image: clinic/registry
+        ports: ["8761:8761"]
+"""
+
+GATEWAY = """
+    spring:
+      application:
+        name: gateway
+      cloud:
+        gateway:
+          server:
+            webflux:
+              default-filters:
+                - name: CircuitBreaker
+                  args:
+                    name: defaultBreaker
+              routes:
+                - id: owners
+                  uri: lb://owners
+                  predicates:
+                    - Path=/api/owner/**
+                  filters:
+                    - StripPrefix={strip}
+"""
+
+CONTROLLER = """
+    package clinic.owners;
+
+    /**
+     * Owners of the clinic's patients.
+     *
+     * @author Someone Else
+     */
+    @RestController
+    @RequestMapping("/owners")
+    class OwnerResource {
+
+        @GetMapping
+        public List<Owner> findAll() {
+            return repository.findAll();
+        }
+
+        @GetMapping("/{ownerId}")
+        public Optional<Owner> findOwner(@PathVariable("ownerId") int ownerId) {
+            return repository.findById(ownerId);
+        }
+
+        @GetMapping(value = "/paged", produces = "application/json")
+        @Cacheable("owners")
+        public Page<Owner> paged(Pageable pageable) {
+            return repository.findAll(pageable);
+        }
+
+        @GetMapping("/{ownerId}/notes")
+        public List<String> notes(@PathVariable int ownerId, @RequestParam int limit) {
+            return List.of();
+        }
+    }
+"""
+
+REGISTRY = """
+    package clinic.registry;
+
+    /** @author Someone Else */
+    @SpringBootApplication
+    @EnableEurekaServer
+    public class RegistryApplication {
+    }
+"""
+
+
+def clinic(tmp: str, strip: int = 2, security: bool = False) -> Any:
+    """The clinic's artifacts, imported as a team hands them over: compose, the gateway's routes, the modules."""
+    compose = write(tmp, "docker-compose.yml", COMPOSE)
+    routes = write(tmp, "clinic-gateway/src/main/resources/application.yml", GATEWAY.replace("{strip}", str(strip)))
+    write(tmp, "clinic-owners/src/main/resources/application.yml", "spring:\n  application:\n    name: owners\n")
+    write(tmp, "clinic-owners/src/main/java/clinic/owners/OwnerResource.java", CONTROLLER)
+    write(tmp, "clinic-owners/pom.xml", "<project><artifactId>clinic-owners</artifactId><dependencies>"
+          + ("<dependency><artifactId>spring-boot-starter-security</artifactId></dependency>" if security else "")
+          + "</dependencies></project>\n")
+    write(tmp, "clinic-registry/src/main/resources/application.yml", "spring.application.name: registry\n")
+    write(tmp, "clinic-registry/src/main/java/clinic/registry/RegistryApplication.java", REGISTRY)
+    return load_documents(load_artifacts([f"compose={compose}", f"gateway={routes}",
+                                          f"source={tmp}/clinic-owners", f"source={tmp}/clinic-registry"]))
+
+
+def test_a_module_is_the_service_it_names_itself_and_its_routes_sit_behind_the_stripped_gateway_route(
+        tmp_path: Any) -> None:
+    design = clinic(str(tmp_path))
+    names = {f.name for f in design.of_kind("service")}
+    assert {"owners", "registry", "gateway"} <= names
+    assert not {n for n in names if n.startswith("clinic-")}  # not its folder's name
+    listing = fact(design, "endpoint:GET /api/owner/owners")  # StripPrefix=2 takes /api/owner off
+    assert (listing.data["served_by"], listing.data["routes_to"]) == ("gateway", ["owners"])
+    assert listing.location.file.endswith("OwnerResource.java")
+
+
+def test_a_handler_returning_a_list_is_an_unpaged_collection_unless_it_takes_a_page_or_a_limit(
+        tmp_path: Any) -> None:
+    design = clinic(str(tmp_path))
+    listing = fact(design, "endpoint:GET /api/owner/owners").data
+    assert (listing["returns_collection"], listing["pagination"]) == (True, False)
+    assert listing["data_classification"] == "pii"  # owners are people
+    paged = fact(design, "endpoint:GET /api/owner/owners/paged").data
+    assert paged["returns_collection"] is True and "pagination" not in paged
+    limited = fact(design, "endpoint:GET /api/owner/owners/{ownerId}/notes").data
+    assert limited["returns_collection"] is True and "pagination" not in limited
+    one = fact(design, "endpoint:GET /api/owner/owners/{ownerId}").data
+    assert "returns_collection" not in one
+
+
+def test_comments_name_no_credential_and_a_code_free_module_authenticates_nobody(tmp_path: Any) -> None:
+    design = clinic(str(tmp_path))
+    listing = fact(design, "endpoint:GET /api/owner/owners").data
+    assert (listing["authn"], listing["authz"]) == ("none", "none")  # '@author' in a comment is no credential
+    assert fact(design, "service:owners").data["inbound_auth"] == "none"
+    assert fact(design, "service:registry").data["inbound_auth"] == "none"  # an Eureka server with no security
+
+
+def test_a_security_dependency_in_the_build_file_leaves_authentication_unknown(tmp_path: Any) -> None:
+    design = clinic(str(tmp_path), security=True)
+    assert "authn" not in fact(design, "endpoint:GET /api/owner/owners").data
+    assert "inbound_auth" not in fact(design, "service:owners").data
+
+
+def test_a_strip_that_is_not_the_routes_prefix_places_no_route_behind_it(tmp_path: Any) -> None:
+    design = clinic(str(tmp_path), strip=1)  # /api/owner/owners would reach the service as /owner/owners
+    keys = design.by_key()
+    assert not [k for k in keys if k.startswith("endpoint:GET /api/owner/")]
+    assert "endpoint:owners-GET-/owners" in keys  # at its own path on its own port, unplaced
+
+
+def test_the_circuit_breaker_filter_bounds_the_call_by_its_time_limiter(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    design = clinic(tmp)
+    call = fact(design, "interaction:gateway->owners")
+    assert (call.data["circuit_breaker"], call.data["timeout_ms"]) == (True, 1000)  # Resilience4j's default
+    routes = os.path.join(tmp, "clinic-gateway/src/main/resources/application.yml")
+    assert call.locate("timeout_ms").line == line_of(routes, "- name: CircuitBreaker")
+    limiter = "resilience4j:\n  timelimiter:\n    configs:\n      default:\n        timeout-duration: 3s\n"
+    configured = write(tmp, "limited.yml", textwrap.dedent(GATEWAY.replace("{strip}", "2")) + limiter)
+    got = design_of(import_paths("gateway", [configured]))
+    assert fact(got, "interaction:gateway->owners").data["timeout_ms"] == 3000
+
+
+def test_actuator_endpoints_exposed_over_http_are_a_debug_endpoint_of_each_service(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "config/application.yml", "management.endpoints.web.exposure.include: '*'\n")
+    write(tmp, "config/orders.yml", "server.port: 8081\n")
+    write(tmp, "config/billing.yml", "management:\n  server:\n    port: 9001\n")
+    design = design_of(import_paths("spring", [f"{tmp}/config"]))
+    ep = fact(design, "endpoint:orders-actuator")
+    assert (ep.data["method"], ep.data["path"], ep.data["served_by"], ep.data["debug"]) == (
+        "ANY", "/actuator/**", "orders", True)
+    assert "endpoint:billing-actuator" not in design.by_key()  # its own management port: who reaches it is unknown
+    assert any("billing's actuator has a port of its own" in w.message for w in design.warnings)
+    write(tmp, "health/application.yml", "management.endpoints.web.exposure.include: health,info,prometheus\n")
+    write(tmp, "health/orders.yml", "server.port: 8081\n")
+    quiet = design_of(import_paths("spring", [f"{tmp}/health"]))
+    assert not list(quiet.of_kind("endpoint"))
+
+
+CHAT = """
+    @RestController
+    public class ChatResource {
+        private final ChatClient chatClient;
+
+        @PostMapping("/chat")
+        public String chat(@RequestBody String query) {
+            return this.chatClient.prompt().user(query).call().content();
+        }
+
+        @GetMapping("/history")
+        public String history() {
+            return "none";
+        }
+    }
+"""
+
+
+def test_a_handler_that_runs_an_ai_model_triggers_a_paid_operation_with_no_per_user_limit(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "chat/src/main/java/chat/ChatResource.java", CHAT)
+    design = design_of(import_paths("source", [f"{tmp}/chat"]))
+    chat = fact(design, "endpoint:chat-POST-/chat").data
+    assert (chat["triggers_paid_operation"], chat["per_user_operation_limit"]) == (True, False)
+    assert "triggers_paid_operation" not in fact(design, "endpoint:chat-GET-/history").data
+    write(tmp, "limited/src/main/java/chat/ChatResource.java", CHAT.replace(
+        "@PostMapping", '@RateLimiter(name = "perUser")\n        @PostMapping'))
+    limited = design_of(import_paths("source", [f"{tmp}/limited"]))
+    data = fact(limited, "endpoint:limited-POST-/chat").data
+    assert data["triggers_paid_operation"] is True and "per_user_operation_limit" not in data
+
+
+LOOKUP = """
+    @Service
+    public class OwnersLookup {
+        private final RestClient restClient = RestClient.builder().build();
+
+        public List<Owner> owners() {
+            return restClient.get().uri(discoveryClient.getInstances("owners").get(0).getUri() + "/owners")
+                .retrieve().body(List.class);
+        }
+    }
+"""
+
+
+def test_a_discovery_client_lookup_is_a_call_with_no_timeout_when_no_code_names_one(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "docker-compose.yml",
+                    "services:\n  owners:\n    image: a/owners\n  chat:\n    image: a/chat\n")
+    write(tmp, "chat/src/main/java/chat/OwnersLookup.java", LOOKUP)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/chat"]))
+    call = fact(design, "interaction:chat->owners").data
+    assert (call["timeout_ms"], call["address_resolution"]) == (0, "registry")
+    write(tmp, "timed/src/main/java/chat/OwnersLookup.java", LOOKUP.replace(
+        "RestClient.builder().build()", "RestClient.builder().requestFactory(factoryWithReadTimeout()).build()"))
+    write(tmp, "compose2.yml", "services:\n  owners:\n    image: a/owners\n  timed:\n    image: a/chat\n")
+    timed = load_documents(load_artifacts([f"compose={tmp}/compose2.yml", f"source={tmp}/timed"]))
+    assert "timeout_ms" not in fact(timed, "interaction:timed->owners").data  # some code names a timeout: unknown
+
+
+def test_a_modules_own_configuration_naming_no_service_is_nobodys_defaults(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "orders/src/main/resources/application.yml", "spring.application.name: orders\n")
+    write(tmp, "config-server/src/main/resources/application.yml",
+          "spring.cloud.config.server.git.uri: https://github.com/acme/config\nspring.datasource.password: s3cret\n")
+    design = design_of(import_paths("spring", [f"{tmp}/orders/src/main/resources/application.yml",
+                                               f"{tmp}/config-server/src/main/resources/application.yml"]))
+    assert not list(design.of_kind("interaction"))  # the Git backend is no call of orders
+    assert "secrets_source" not in fact(design, "service:orders").data
+    assert any("a module's own configuration that names no service" in w.message for w in design.warnings)
+    write(tmp, "config/src/main/resources/shared/application.yml", "spring.datasource.password: s3cret\n")
+    write(tmp, "config/src/main/resources/shared/orders.yml", "server.port: 8081\n")
+    shared = design_of(import_paths("spring", [f"{tmp}/config/src/main/resources/shared"]))
+    assert fact(shared, "service:orders").data["secrets_source"] == "repo_config"  # a config server's defaults
+
+
+def test_a_folder_named_after_a_workloads_image_is_that_workload_and_a_config_server_is_a_registry(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "docker-compose.yml", """
+        services:
+          config-server:
+            image: acme/clinic-config-server:1.2
+            ports: ["8888:8888"]
+    """)
+    write(tmp, "clinic-config-server/src/main/java/config/ConfigServerApplication.java", """
+        @EnableConfigServer
+        @SpringBootApplication
+        public class ConfigServerApplication {
+        }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/clinic-config-server"]))
+    server = fact(design, "service:config-server").data
+    assert (server["kind"], server["inbound_auth"]) == ("registry", "none")
+    assert "service:clinic-config-server" not in design.by_key()
