@@ -951,11 +951,19 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
     edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
+    stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+              for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()))
+            if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
+                # the folder builds the image of a datastore the deployment runs (a database with its own
+                # Dockerfile): its code says nothing of a service, and a service of that name would clash
+                kept = without_facts(rebuilt, "services", {d.service: f"{d.service} is a datastore of the "
+                                                           "deployment: its folder is not imported as a service"})
+                rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered))
         else:
