@@ -35,3 +35,34 @@ def test_the_build_context_of_a_datastore_is_not_imported_as_a_service(tmp_path:
     assert "service:api" in services
     assert "service:search" not in services
     assert any("search is a datastore of the deployment" in text for d in docs for _at, text in d.remarks)
+
+
+def test_a_variable_named_without_a_value_takes_its_value_from_the_project_env_file(tmp_path: Any) -> None:
+    # compose v2 fills `- NAME` (and `NAME:`) from the shell or the project's .env: the address names the host it
+    # calls, and a password kept in the committed .env is a credential written in the configuration
+    root = str(tmp_path)
+    write(root, ".env", "ORDERS_ADDR=orders:7000\nDB_PASSWORD=hunter2\nUNUSED=x\n")
+    compose = write(root, "compose.yaml", """
+        services:
+          orders: {image: "acme/orders:1"}
+          db:
+            image: postgres:16
+            environment:
+              - POSTGRES_PASSWORD=${DB_PASSWORD}
+          web:
+            image: acme/web:1
+            environment:
+              - ORDERS_ADDR
+              - NOT_IN_ENV_FILE
+          reporter:
+            image: acme/reporter:1
+            environment:
+              DB_PASSWORD:
+        """)
+    docs = load_artifacts([f"compose={compose}"])
+    design = load_documents(docs)
+    assert "interaction:web->orders" in {f.key for f in design.of_kind("interaction")}
+    reporter = next(f for f in design.of_kind("service") if f.key == "service:reporter")
+    assert reporter.data.get("secrets_source") == "repo_config"
+    web = next(f for f in design.of_kind("service") if f.key == "service:web")
+    assert "secrets_source" not in web.data
