@@ -66,3 +66,59 @@ def test_a_variable_named_without_a_value_takes_its_value_from_the_project_env_f
     assert reporter.data.get("secrets_source") == "repo_config"
     web = next(f for f in design.of_kind("service") if f.key == "service:web")
     assert "secrets_source" not in web.data
+
+
+def _datastore(design: Any, name: str) -> dict[str, Any]:
+    return dict(next(f for f in design.of_kind("datastore") if f.key == f"datastore:{name}").data)
+
+
+def test_an_init_script_or_configuration_mount_keeps_no_data(tmp_path: Any) -> None:
+    # a database whose only volume feeds its init hook loses every row when the container is recreated; a named
+    # volume on its data directory keeps them; a configuration file mounted into a service makes it no stateful
+    root = str(tmp_path)
+    write(root, "init.sql", "CREATE TABLE t (id int);\n")
+    write(root, "app.yml", "a: 1\n")
+    compose = write(root, "compose.yaml", """
+        services:
+          scratch-db:
+            image: postgres:16
+            environment: {POSTGRES_PASSWORD_FILE: /run/secrets/pw}
+            volumes:
+              - ./init.sql:/docker-entrypoint-initdb.d/init.sql
+              - ./app.yml:/etc/postgresql/extra.yml
+          kept-db:
+            image: postgres:16
+            environment: {POSTGRES_PASSWORD_FILE: /run/secrets/pw}
+            volumes:
+              - ./init.sql:/docker-entrypoint-initdb.d/init.sql
+              - type: volume
+                source: pgdata
+                target: /var/lib/postgresql/data
+          api:
+            image: acme/api:1
+            volumes: ["./app.yml:/app/config.yml"]
+          writer:
+            image: acme/writer:1
+            volumes: ["./files:/app/data"]
+        volumes: {pgdata: {}}
+        """)
+    design = load_documents(load_artifacts([f"compose={compose}"]))
+    assert _datastore(design, "scratch-db")["durable_storage"] is False
+    assert _datastore(design, "kept-db")["durable_storage"] is True
+    services = {f.key: f.data for f in design.of_kind("service")}
+    assert "stateful" not in services["service:api"]
+    assert services["service:writer"].get("stateful") is True
+
+
+def test_the_valkey_image_published_on_ghcr_is_known_like_the_docker_hub_one(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    compose = write(root, "compose.yaml", """
+        services:
+          cache-ghcr: {image: "ghcr.io/valkey-io/valkey:9.0-alpine"}
+          cache-hub: {image: "valkey/valkey:9.0-alpine"}
+          cache-locked: {image: "ghcr.io/valkey-io/valkey:9.0-alpine", command: "valkey-server --requirepass x"}
+        """)
+    design = load_documents(load_artifacts([f"compose={compose}"]))
+    assert _datastore(design, "cache-ghcr").get("authentication") == "none"
+    assert _datastore(design, "cache-hub").get("authentication") == "none"
+    assert _datastore(design, "cache-locked").get("authentication") == "password"
