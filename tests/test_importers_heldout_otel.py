@@ -122,3 +122,43 @@ def test_the_valkey_image_published_on_ghcr_is_known_like_the_docker_hub_one(tmp
     assert _datastore(design, "cache-ghcr").get("authentication") == "none"
     assert _datastore(design, "cache-hub").get("authentication") == "none"
     assert _datastore(design, "cache-locked").get("authentication") == "password"
+
+
+def test_card_data_recorded_in_span_attributes_is_sensitive_data_in_the_telemetry(tmp_path: Any) -> None:
+    # what a span's attributes record is exported with the trace and read in the tracing backend like a log
+    root = str(tmp_path)
+    write(root, "checkout/main.go", """
+        package main
+
+        func (cs *checkout) PlaceOrder(ctx context.Context, req *pb.PlaceOrderRequest) (*pb.PlaceOrderResponse, error) {
+            span := trace.SpanFromContext(ctx)
+            span.SetAttributes(
+                attribute.String("app.user.id", req.UserId),
+                attribute.String("app.payment.card", req.GetCreditCard().GetCreditCardNumber()),
+            )
+            return nil, nil
+        }
+        """)
+    write(root, "payment/charge.js", """
+        module.exports.charge = async request => {
+          const span = tracer.startSpan('charge');
+          const { creditCardNumber: number, creditCardCvv: cvv } = request.creditCard;
+          span.setAttributes({ 'app.card.type': cardType, 'app.card.cvv': cvv });
+          span.setAttribute('app.card.last_four', number.substr(-4));
+        };
+        """)
+    write(root, "ads/main.go", """
+        package main
+
+        func serve(ctx context.Context, req *pb.AdRequest) {
+            span := trace.SpanFromContext(ctx)
+            span.SetAttributes(attribute.String("app.ads.category", req.ContextKeys[0]))
+        }
+        """)
+    docs = load_artifacts([f"source={os.path.join(root, s)}" for s in ("checkout", "payment", "ads")])
+    services = {f.key: f.data for f in load_documents(docs).of_kind("service")}
+    assert services["service:checkout"].get("logs_sensitive_data") is True
+    assert services["service:payment"].get("logs_sensitive_data") is True
+    assert "logs_sensitive_data" not in services["service:ads"]
+    notes = [n for d in docs for k, ns in d.notes.items() if k == "service:payment" for n in ns]
+    assert any("in a span attribute (exported with the trace)" in n for n in notes)
