@@ -162,3 +162,39 @@ def test_card_data_recorded_in_span_attributes_is_sensitive_data_in_the_telemetr
     assert "logs_sensitive_data" not in services["service:ads"]
     notes = [n for d in docs for k, ns in d.notes.items() if k == "service:payment" for n in ns]
     assert any("in a span attribute (exported with the trace)" in n for n in notes)
+
+
+_ENVOY = """
+static_resources:
+  listeners:
+    - address: {socket_address: {address: 0.0.0.0, port_value: %(port)s}}
+      filter_chains:
+        - %(tls)sfilters:
+            - name: envoy.filters.network.http_connection_manager
+              typed_config:
+                route_config:
+                  virtual_hosts:
+                    - name: shop
+                      domains: ["*"]
+                      routes:
+                        - match: {prefix: "/"}
+                          route: {cluster: web}
+  clusters:
+    - name: web
+      load_assignment:
+        cluster_name: web
+        endpoints:
+          - lb_endpoints:
+              - endpoint: {address: {socket_address: {address: web, port_value: 8080}}}
+"""
+
+
+def test_an_envoy_listener_without_a_tls_transport_socket_serves_plain_http(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    plain = write(root, "plain/envoy.yaml", _ENVOY % {"port": 8080, "tls": ""})
+    secured = write(root, "tls/envoy.yaml", _ENVOY % {"port": 8443, "tls": (
+        "transport_socket: {name: envoy.transport_sockets.tls, typed_config: {}}\n          ")})
+    for path, expected in ((plain, False), (secured, True)):
+        design = load_documents(load_artifacts([f"gateway:edge={path}"]))
+        route = next(f for f in design.of_kind("endpoint") if f.key == "endpoint:ANY /")
+        assert route.data.get("tls") is expected, path

@@ -740,6 +740,10 @@ def _envoy_import(doc: Document, service: str | None) -> Document:
                                           "filter_chains")):
             cat: Path = (*lpath, i, "filter_chains", j)
             chain_map = mapping(doc, chain, cat, "a filter chain")
+            ts = chain_map.get("transport_socket")
+            tls = (True, doc.locate((*cat, "transport_socket")), "the listener's TLS transport_socket") \
+                if isinstance(ts, dict) and "tls" in str(ts.get("name", "")) else \
+                (False, doc.locate(cat), "the listener's filter chain has no TLS transport_socket: plain HTTP")
             for k, flt in enumerate(listing(doc, chain_map.get("filters"), (*cat, "filters"), "filters")):
                 fat: Path = (*cat, "filters", k)
                 fmap = mapping(doc, flt, fat, "a filter")
@@ -747,7 +751,7 @@ def _envoy_import(doc: Document, service: str | None) -> Document:
                     continue
                 key = "typed_config" if "typed_config" in fmap else "config"
                 _envoy_hcm(doc, routes, mapping(doc, fmap.get(key), (*fat, key), "an http_connection_manager"),
-                           (*fat, key), clusters)
+                           (*fat, key), clusters, tls)
     return routes.document()
 
 
@@ -791,7 +795,8 @@ def _envoy_cluster(doc: Document, routes: _Routes, c: dict[str, Any], at: Path) 
     return _Cluster(name, hosts, breaker, "grpc" if h2 and "grpc" in name.lower() else "http", tls)
 
 
-def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, clusters: dict[str, _Cluster]) -> None:
+def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, clusters: dict[str, _Cluster],
+               tls: tuple[bool, Location, str]) -> None:
     if "rds" in hcm:
         routes.body.remark(doc.locate((*at, "rds")), "routes from RDS are served at run time: not imported")
     rate = None
@@ -807,11 +812,12 @@ def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, cl
         vh_retry = vmap.get("retry_policy")
         for j, r in enumerate(listing(doc, vmap.get("routes"), (*vat, "routes"), "routes")):
             _envoy_route(doc, routes, mapping(doc, r, (*vat, "routes", j), "a route"), (*vat, "routes", j),
-                         clusters, rate, vh_retry, (*vat, "retry_policy"))
+                         clusters, rate, vh_retry, (*vat, "retry_policy"), tls)
 
 
 def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, clusters: dict[str, _Cluster],
-                 rate: tuple[Location, str] | None, vh_retry: Any, vh_retry_at: Path) -> None:
+                 rate: tuple[Location, str] | None, vh_retry: Any, vh_retry_at: Path,
+                 tls: tuple[bool, Location, str] | None = None) -> None:
     match = mapping(doc, r.get("match"), (*at, "match"), "match")
     path: str | None = None
     for key in ("path", "prefix", "path_separated_prefix"):
@@ -865,7 +871,7 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
                 call.retry = (_envoy_retry(retry_spec), doc.locate(retry_at), f"{whose} retry_policy")
             routes.targets[t].calls.append(call)
     routes.route(methods, path, doc.locate((*at, "match")), targets, None, rate,
-                 to_at=names[0][1] if names else None)
+                 to_at=names[0][1] if names else None, tls=tls)
 
 
 def _envoy_timeout(doc: Document, action: dict[str, Any], aat: Path) -> tuple[int, Location, str]:
