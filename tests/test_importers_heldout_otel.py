@@ -198,3 +198,68 @@ def test_an_envoy_listener_without_a_tls_transport_socket_serves_plain_http(tmp_
         design = load_documents(load_artifacts([f"gateway:edge={path}"]))
         route = next(f for f in design.of_kind("endpoint") if f.key == "endpoint:ANY /")
         assert route.data.get("tls") is expected, path
+
+
+def test_nextjs_api_routes_are_read_from_where_their_files_lie(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "web/pages/api/orders.ts", """
+        import OrderGateway from '../../gateways/Order.gateway';
+
+        const handler = async ({ method, body, query }, res) => {
+          switch (method) {
+            case 'GET': {
+              const orders = await OrderGateway.listOrders(query.userId);
+              return res.status(200).json(orders);
+            }
+            case 'POST': {
+              const order = await OrderGateway.placeOrder(body);
+              return res.status(200).json(order);
+            }
+            default:
+              return res.status(405);
+          }
+        };
+        export default handler;
+        """)
+    write(root, "web/pages/api/orders/[orderId]/index.ts", """
+        export default async function handler(req, res) {
+          if (req.method === 'DELETE') {
+            await OrderGateway.cancelOrder(req.query.orderId);
+            return res.status(204).send('');
+          }
+          return res.status(200).json(await OrderGateway.getOrder(req.query.orderId));
+        }
+        """)
+    write(root, "web/pages/api/health.js", "export default function handler(req, res) { res.json({ok: true}); }\n")
+    write(root, "web/app/(shop)/api/basket/route.ts", """
+        export async function PUT(request: Request) {
+          await basketStore.setItems(await request.json());
+          return Response.json({});
+        }
+        """)
+    write(root, "web/pages/index.tsx", "export default function Home() { return null; }\n")
+    docs = load_artifacts([f"source={os.path.join(root, 'web')}"])
+    endpoints = {(f.data["method"], f.data["path"]): f.data for f in load_documents(docs).of_kind("endpoint")}
+    assert set(endpoints) == {("GET", "/api/orders"), ("POST", "/api/orders"), ("DELETE", "/api/orders/{orderId}"),
+                              ("ANY", "/api/health"), ("PUT", "/api/basket")}
+    placed = endpoints[("POST", "/api/orders")]
+    assert placed.get("mutating") is True and placed.get("idempotency_key") is False
+    assert "mutating" not in endpoints[("GET", "/api/orders")]
+    cancel = endpoints[("DELETE", "/api/orders/{orderId}")]
+    assert cancel.get("mutating") is True and "idempotency_key" not in cancel  # a cancel creates nothing new
+    assert endpoints[("PUT", "/api/basket")].get("mutating") is True
+
+
+def test_a_nextjs_service_that_names_an_idempotency_key_is_not_said_to_lack_one(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "web/pages/api/pay.ts", """
+        export default async function handler(req, res) {
+          if (req.method === 'POST') {
+            const key = req.headers['idempotency-key'];
+            return res.json(await PaymentClient.chargeCard(req.body, key));
+          }
+        }
+        """)
+    docs = load_artifacts([f"source={os.path.join(root, 'web')}"])
+    pay = next(f.data for f in load_documents(docs).of_kind("endpoint"))
+    assert pay.get("mutating") is True and "idempotency_key" not in pay

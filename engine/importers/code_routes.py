@@ -67,7 +67,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra
+from engine.importers import (
+    code_calls,
+    code_clients,
+    code_go,
+    code_logs,
+    code_messages,
+    code_nextjs,
+    code_secrets,
+    infra,
+)
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
@@ -191,6 +200,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
     routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+    routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -204,8 +214,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
     if not unique:
-        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Spring MVC "
-                                                                 "or Go found: the service's endpoints stay unknown")})
+        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Next.js, "
+                                                                 "Spring MVC or Go found: the service's endpoints stay "
+                                                                 "unknown")})
     return doc
 
 
@@ -214,6 +225,14 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key)
             for g in code_go.service_routes(texts)]
+
+
+def nextjs_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """The API routes a service's Next.js files declare by where they lie (``code_nextjs``)."""
+    return [Route(r.method, normalise(r.path), r.at, "Next.js API route", writes=r.writes,
+                  no_idempotency_key=(f"its handler creates ({r.writes}) and no code of the service names an "
+                                      "idempotency key") if r.creates else None)
+            for r in code_nextjs.routes(texts)]
 
 
 _CREDENTIAL = re.compile(r"auth|cookie|session|jwt|token|passport|bearer|credential|principal|login_required|"
