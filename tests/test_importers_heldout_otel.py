@@ -164,12 +164,12 @@ def test_card_data_recorded_in_span_attributes_is_sensitive_data_in_the_telemetr
     assert any("in a span attribute (exported with the trace)" in n for n in notes)
 
 
-_ENVOY = """
+_ENVOY_TEMPLATE = """
 static_resources:
   listeners:
-    - address: {socket_address: {address: 0.0.0.0, port_value: %(port)s}}
+    - address: {socket_address: {address: 0.0.0.0, port_value: 8080}}
       filter_chains:
-        - %(tls)sfilters:
+        - filters:
             - name: envoy.filters.network.http_connection_manager
               typed_config:
                 route_config:
@@ -177,6 +177,8 @@ static_resources:
                     - name: shop
                       domains: ["*"]
                       routes:
+                        - match: {prefix: "/admin/"}
+                          route: {cluster: admin, prefix_rewrite: "/"}
                         - match: {prefix: "/"}
                           route: {cluster: web}
   clusters:
@@ -185,19 +187,79 @@ static_resources:
         cluster_name: web
         endpoints:
           - lb_endpoints:
-              - endpoint: {address: {socket_address: {address: web, port_value: 8080}}}
+              - endpoint: {address: {socket_address: {address: "${WEB_HOST}", port_value: "${WEB_PORT}"}}}
+    - name: admin
+      load_assignment:
+        cluster_name: admin
+        endpoints:
+          - lb_endpoints:
+              - endpoint: {address: {socket_address: {address: $ADMIN_HOST, port_value: 9000}}}
 """
 
 
 def test_an_envoy_listener_without_a_tls_transport_socket_serves_plain_http(tmp_path: Any) -> None:
     root = str(tmp_path)
-    plain = write(root, "plain/envoy.yaml", _ENVOY % {"port": 8080, "tls": ""})
-    secured = write(root, "tls/envoy.yaml", _ENVOY % {"port": 8443, "tls": (
-        "transport_socket: {name: envoy.transport_sockets.tls, typed_config: {}}\n          ")})
+    plain = write(root, "plain/envoy.yaml", _ENVOY_TEMPLATE)
+    secured = write(root, "tls/envoy.yaml", _ENVOY_TEMPLATE.replace("        - filters:", (
+        "        - transport_socket: {name: envoy.transport_sockets.tls, typed_config: {}}\n          filters:")))
     for path, expected in ((plain, False), (secured, True)):
         design = load_documents(load_artifacts([f"gateway:edge={path}"]))
         route = next(f for f in design.of_kind("endpoint") if f.key == "endpoint:ANY /")
         assert route.data.get("tls") is expected, path
+
+
+def test_an_envoy_template_is_filled_from_its_container_environment(tmp_path: Any) -> None:
+    # the proxy's image runs envsubst over the template at start: the clusters' hosts are the values the
+    # deployment sets; the service's own routes are then placed behind the proxy's routes, not behind its own
+    # published port (whichever name sorts first)
+    root = str(tmp_path)
+    write(root, ".env", "WEB_HOST=web\nWEB_PORT=8080\n")
+    compose = write(root, "compose.yaml", """
+        services:
+          web-proxy:
+            image: envoyproxy/envoy:v1.31.0
+            ports: ["8080:8080"]
+            environment: [WEB_HOST, WEB_PORT, "ADMIN_HOST=backoffice"]
+          web:
+            image: acme/web:1
+            ports: ["8080"]
+          backoffice: {image: "acme/backoffice:1"}
+        """)
+    envoy = write(root, "web-proxy/envoy.tmpl.yaml", _ENVOY_TEMPLATE)
+    write(root, "web/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/orders", methods=["POST"])
+        def place():
+            return "", 201
+        """)
+    write(root, "backoffice/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/users/<int:user_id>", methods=["DELETE"])
+        def remove(user_id):
+            return "", 204
+        """)
+    docs = load_artifacts([f"compose={compose}", f"gateway:web-proxy={envoy}", f"source={os.path.join(root, 'web')}",
+                           f"source={os.path.join(root, 'backoffice')}"])
+    design = load_documents(docs)
+    endpoints = {f.key: f.data for f in design.of_kind("endpoint")}
+    assert endpoints["endpoint:ANY /"].get("routes_to") == ["web"]
+    order = endpoints["endpoint:POST /orders"]
+    assert order["served_by"] == "web-proxy" and order.get("routes_to") == ["web"] and order.get("tls") is False
+    assert endpoints["endpoint:DELETE /admin/users/{user_id}"].get("routes_to") == ["backoffice"]
+    assert "interaction:web-proxy->web" in {f.key for f in design.of_kind("interaction")}
+    assert not [text for d in docs for _at, text in d.remarks if "is a variable" in text]
+
+
+def test_without_the_deployment_an_envoy_template_variable_names_no_target(tmp_path: Any) -> None:
+    envoy = write(str(tmp_path), "web-proxy/envoy.tmpl.yaml", _ENVOY_TEMPLATE)
+    docs = load_artifacts([f"gateway:web-proxy={envoy}"])
+    assert len([text for d in docs for _at, text in d.remarks if "is a variable" in text]) == 2
+    endpoints = {f.key: f.data for f in load_documents(docs).of_kind("endpoint")}
+    assert "routes_to" not in endpoints["endpoint:ANY /"]
 
 
 def test_nextjs_api_routes_are_read_from_where_their_files_lie(tmp_path: Any) -> None:

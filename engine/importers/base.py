@@ -55,6 +55,9 @@ class ArtifactDocument(Document):
     """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
     all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
     the caller's code names other variables of them but none of these."""
+    refill: tuple[str, Callable[[Mapping[str, tuple[str, Location]]], Document]] | None = None
+    """For a configuration template its container fills from its environment at start (``envsubst``): the
+    container's service, and the import again with the environment its deployment sets (``fill_templates``)."""
 
     def locate(self, path: Path) -> Location:
         """The artifact location of ``path``, or of its nearest parent that has one."""

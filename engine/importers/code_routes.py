@@ -919,8 +919,8 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
                 where = {**entry_where, **where}
                 out.setdefault(str(targets[0]), []).append(Front(served, prefix, strips[key], facts, where,
                                                                  f"endpoint:{key}"))
-    for fronts in out.values():
-        fronts.sort(key=lambda f: (f.served_by, f.prefix))
+    for service, fronts in out.items():  # a gateway's route first: a request through it is the one from outside
+        fronts.sort(key=lambda f: (f.served_by == service, f.served_by, f.prefix))
     return out
 
 
