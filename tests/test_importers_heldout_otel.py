@@ -325,3 +325,60 @@ def test_a_nextjs_service_that_names_an_idempotency_key_is_not_said_to_lack_one(
     docs = load_artifacts([f"source={os.path.join(root, 'web')}"])
     pay = next(f.data for f in load_documents(docs).of_kind("endpoint"))
     assert pay.get("mutating") is True and "idempotency_key" not in pay
+
+
+def test_a_sarama_producer_states_its_topic_and_what_it_waits_for(tmp_path: Any) -> None:
+    # the topic comes from the deployment's *_TOPIC variable when the code does not write it; RequiredAcks
+    # NoResponse is Kafka's acks=0: the producer never learns whether the broker took the message
+    root = str(tmp_path)
+    compose = write(root, "compose.yaml", """
+        services:
+          kafka: {image: "apache/kafka:3.9.0"}
+          orders:
+            image: acme/orders:1
+            environment: {KAFKA_ADDR: "kafka:9092", ORDERS_TOPIC: placed-orders}
+            depends_on: [kafka]
+          billing:
+            image: acme/billing:1
+            environment: {KAFKA_ADDR: "kafka:9092"}
+        """)
+    write(root, "orders/kafka/producer.go", """
+        package kafka
+
+        import "github.com/IBM/sarama"
+
+        func New(brokers []string) (sarama.AsyncProducer, error) {
+            cfg := sarama.NewConfig()
+            // acks=0: fastest
+            cfg.Producer.RequiredAcks = sarama.NoResponse
+            return sarama.NewAsyncProducer(brokers, cfg)
+        }
+        """)
+    write(root, "orders/main.go", """
+        package main
+
+        func send(p sarama.AsyncProducer, topic string, b []byte) {
+            p.Input() <- &sarama.ProducerMessage{Topic: topic, Value: sarama.ByteEncoder(b)}
+        }
+        """)
+    write(root, "billing/main.go", """
+        package main
+
+        func send(p sarama.SyncProducer, b []byte) {
+            p.SendMessage(&sarama.ProducerMessage{Topic: "invoices", Value: sarama.ByteEncoder(b)})
+        }
+
+        func start(brokers []string) (sarama.SyncProducer, error) {
+            cfg := sarama.NewConfig()
+            cfg.Producer.RequiredAcks = sarama.WaitForAll
+            return sarama.NewSyncProducer(brokers, cfg)
+        }
+        """)
+    docs = load_artifacts([f"compose={compose}", f"source={os.path.join(root, 'orders')}",
+                           f"source={os.path.join(root, 'billing')}"])
+    design = load_documents(docs)
+    channels = {f.key: f.data for f in design.of_kind("channel")}
+    assert channels["channel:placed-orders"].get("producer_acks") == "none"
+    assert channels["channel:placed-orders"].get("producers") == ["orders"]
+    assert channels["channel:invoices"].get("producer_acks") == "all"
+    assert "interaction:orders->placed-orders" in {f.key for f in design.of_kind("interaction")}

@@ -226,10 +226,9 @@ def fill_templates(docs: Sequence[Document]) -> list[Document]:
     again with the environment the deployment (compose, Kubernetes) gives that container."""
     if not any(getattr(d, "refill", None) for d in docs):
         return list(docs)
-    env: dict[str, dict[str, tuple[str, Location]]] = {}
-    for d in docs:
-        for workload, variables in (getattr(d, "environment", None) or {}).items():
-            env.setdefault(workload, {}).update(variables)
+    from engine.importers.base import environments
+
+    env = environments(docs)
     out: list[Document] = []
     for d in docs:
         refill = getattr(d, "refill", None)

@@ -17,7 +17,7 @@ import ipaddress
 import os
 import re
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -68,6 +68,15 @@ class ArtifactDocument(Document):
                 return loc
             probe = probe[:-1]
         return self.where.get((), Location(self.file, 1, 1))
+
+
+def environments(docs: Sequence[Document]) -> dict[str, dict[str, tuple[str, Location]]]:
+    """Each workload's environment variables as the deployment documents among ``docs`` set them (value, where)."""
+    out: dict[str, dict[str, tuple[str, Location]]] = {}
+    for d in docs:
+        for workload, variables in (getattr(d, "environment", None) or {}).items():
+            out.setdefault(workload, {}).update(variables)
+    return out
 
 
 def without_facts(doc: ArtifactDocument, section: str, drop: Mapping[str, str]) -> ArtifactDocument:

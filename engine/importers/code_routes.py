@@ -77,7 +77,7 @@ from engine.importers import (
     code_secrets,
     infra,
 )
-from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
+from engine.importers.base import ArtifactDocument, Body, environments, safe_name, slug, without_facts
 from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -134,6 +134,8 @@ class Traits:
     ``plaintext_password_checks``)."""
     publishes: tuple[code_messages.Publish, ...] = ()
     """The channels its code publishes to (``code_messages``)."""
+    kafka: tuple[code_messages.KafkaProducer, ...] = ()
+    """The Kafka producer its code creates (``code_messages``); ``compose`` fills in the topic its deployment names."""
     logs_sensitive: tuple[code_logs.Logged, ...] = ()
     """Its log statements that write a secret or a card's data (``code_logs``)."""
 
@@ -251,7 +253,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
-                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes))
+                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
+                  kafka=code_messages.kafka_producers(codes))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -834,6 +837,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         body.note("services", service, f"password_hashing plaintext: its code compares the stored password with "
                                        f"the request's as they are ({what}, {at})")
     code_messages.record(body, service, traits.publishes)
+    code_messages.record_kafka(body, service, traits.kafka)
     code_logs.record(body, service, traits.logs_sensitive)
 
 
@@ -972,11 +976,13 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
+    env = environments(docs)
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
+            traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()))
+                            d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()))
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash
