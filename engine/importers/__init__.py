@@ -221,9 +221,26 @@ def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
     return sorted(compose_routes(docs), key=lambda d: d.file)
 
 
+def fill_templates(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each configuration template its container fills from its environment (``refill``) imported
+    again with the environment the deployment (compose, Kubernetes) gives that container."""
+    if not any(getattr(d, "refill", None) for d in docs):
+        return list(docs)
+    from engine.importers.base import environments
+
+    env = environments(docs)
+    out: list[Document] = []
+    for d in docs:
+        refill = getattr(d, "refill", None)
+        out.append(refill[1](env[refill[0]]) if refill and env.get(refill[0]) else d)
+    return out
+
+
 def compose_routes(docs: Sequence[Document]) -> list[Document]:
-    """Routes read from source placed behind the gateway routes and entry points of the other documents (the
-    module is imported only when some document is one: ``check`` without ``--from`` stays quick)."""
+    """Templates filled from their container's environment (``fill_templates``), and routes read from source placed
+    behind the gateway routes and entry points of the other documents (the module is imported only when some
+    document is one: ``check`` without ``--from`` stays quick)."""
+    docs = fill_templates(docs)
     if not any(getattr(d, "format", "") == "source" for d in docs):
         return list(docs)
     from engine.importers import code_routes

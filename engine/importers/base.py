@@ -17,7 +17,7 @@ import ipaddress
 import os
 import re
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -55,6 +55,9 @@ class ArtifactDocument(Document):
     """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
     all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
     the caller's code names other variables of them but none of these."""
+    refill: tuple[str, Callable[[Mapping[str, tuple[str, Location]]], Document]] | None = None
+    """For a configuration template its container fills from its environment at start (``envsubst``): the
+    container's service, and the import again with the environment its deployment sets (``fill_templates``)."""
 
     def locate(self, path: Path) -> Location:
         """The artifact location of ``path``, or of its nearest parent that has one."""
@@ -65,6 +68,15 @@ class ArtifactDocument(Document):
                 return loc
             probe = probe[:-1]
         return self.where.get((), Location(self.file, 1, 1))
+
+
+def environments(docs: Sequence[Document]) -> dict[str, dict[str, tuple[str, Location]]]:
+    """Each workload's environment variables as the deployment documents among ``docs`` set them (value, where)."""
+    out: dict[str, dict[str, tuple[str, Location]]] = {}
+    for d in docs:
+        for workload, variables in (getattr(d, "environment", None) or {}).items():
+            out.setdefault(workload, {}).update(variables)
+    return out
 
 
 def without_facts(doc: ArtifactDocument, section: str, drop: Mapping[str, str]) -> ArtifactDocument:

@@ -48,11 +48,13 @@ _CONST = re.compile(r"\b(\w+)\s*(?::=|=)\s*\"((?:[^\"\\\n]|\\.)*)\"\s*$", re.MUL
 _TOKEN = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|`([^`]*)`|([A-Za-z_][\w.]*)|(\+)|(\S)")
 _BARE_CALL = re.compile(r"(?<![\w])(?:\w+\.)?(\w+)\s*\(")
 _SET_COOKIE = re.compile(r"\bhttp\.SetCookie\s*\(\s*\w+\s*,\s*&?\s*http\.Cookie\s*\{")
-_WRITE_VERB = re.compile(r"\.\s*((?:Create|Add|Insert|Update|Delete|Remove|Place|Make|Charge|Empty|Save|Put|Upsert|"
-                         r"Submit|Cancel|Book|Purchase|Pay|Transfer|Register|Replace)[A-Z]?\w*)\s*\(")
-_CREATION = re.compile(r"(?:Create|Add|Insert|Place|Make|Charge|Submit|Book|Purchase|Pay|Transfer|Register)"
-                       r"(?![a-z])")
+CREATION_VERBS = ("Create", "Add", "Insert", "Place", "Make", "Charge", "Submit", "Book", "Purchase", "Pay", "Transfer",
+                  "Register")
 """Writes that make something new each time they run (a second order, a second charge), unlike a delete or a set."""
+WRITE_VERBS = (*CREATION_VERBS, "Update", "Delete", "Remove", "Empty", "Save", "Put", "Upsert", "Cancel", "Replace")
+"""The verbs a method that writes through a client or a store starts with (``PlaceOrder``, ``EmptyCart``)."""
+_WRITE_VERB = re.compile(rf"\.\s*((?:{'|'.join(WRITE_VERBS)})[A-Z]?\w*)\s*\(")
+_CREATION = re.compile(rf"(?:{'|'.join(CREATION_VERBS)})(?![a-z])")
 _STORE_RECEIVER = re.compile(r"client|collection|\bcoll\b|\bdb\b|\btx\b|repo|store", re.IGNORECASE)
 _QUERY = re.compile(r"\.URL\.Query\(\)\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\"]+)\"")
 _QUERY_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.URL\.Query\(\)")

@@ -1,5 +1,8 @@
 """Log statements that write a secret or a card's data -> ``service.logs_sensitive_data`` (``import source``).
 
+OpenTelemetry span attributes count as log statements: what ``span.SetAttributes(...)`` records is exported with
+the trace and read in the tracing backend like a log (``_SPAN_CALL``).
+
 A service's log statements are read in Python, JavaScript / TypeScript, Java and Go: ``logging.info(...)``,
 ``logger.warn(...)`` (any receiver named ``log``, ``logger``, ``console``, ``*Logger``...), ``console.log``,
 ``System.out.println``, SLF4J's ``log.info("{}", x)``, Go's ``log.Printf`` and ``fmt.Println``, zerolog's
@@ -39,6 +42,12 @@ _ZEROLOG = re.compile(r"(?<![\w$.])(?:[A-Za-z_]\w*\.)*(?:log|logger)\."
 _MAX_ARGS = 4000
 """The length of a log statement's arguments read (a longer one is read that far)."""
 _BASE_LEVELS = frozenset({"print", "info", "warn", "error", "debug", "fatal", "panic"})
+_SPAN_CALL = re.compile(r"(?<![\w$.])(?:[A-Za-z_$][\w$]*\s*\??\.\s*)*(?P<recv>[A-Za-z_$]*[Ss]pan[\w$]*)\s*\??\.\s*"
+                        r"(?:SetAttributes|SetAttribute|setAttributes|setAttribute|set_attributes|set_attribute|"
+                        r"add_attributes)\s*\(")
+"""An OpenTelemetry span's attribute setter (``span.SetAttributes(attribute.String(k, v))``,
+``span.setAttributes({k: v})``, ``current_span.set_attribute(k, v)``): what it records is exported with the
+trace to the tracing backend, read there like a log."""
 _PRINT = re.compile(r"(?<![\w$.])(?:System\.(?:out|err)\.print(?:ln|f)?|fmt\.(?:Print|Printf|Println))\s*\(")
 _LOGGERS = frozenset({"log", "logger", "logging", "console", "slog", "glog", "klog", "logrus", "winston", "pino",
                       "bunyan", "zap", "sugar", "_log", "_logger"})
@@ -168,6 +177,8 @@ def _log_calls(path: str, code: str, closes: Mapping[int, int]) -> Iterator[tupl
             found.setdefault(m.start(), (m.end() - 1, m.group("level").lower()))
     for m in _PRINT.finditer(code):
         found.setdefault(m.start(), (m.end() - 1, "print"))
+    for m in _SPAN_CALL.finditer(code):
+        found.setdefault(m.start(), (m.end() - 1, "span attribute"))
     outer = 0  # the end of the last statement read: one inside its arguments is read with them
     for start, (paren, called) in sorted(found.items()):
         end = closes.get(paren)
@@ -291,10 +302,17 @@ def record(body: Body, service: str, found: Sequence[Logged]) -> None:
     if not found:
         return
     body.set("services", service, "logs_sensitive_data", True, found[0].at)
-    shown = [f"{x.what} (the whole request: {x.whole_request}) at {x.level} level, {x.at}"
-             if x.whole_request else f"{x.what} at {x.level} level, {x.at}" for x in found[:3]]
+    shown = [f"{x.what} (the whole request: {x.whole_request}) {_where(x)}"
+             if x.whole_request else f"{x.what} {_where(x)}" for x in found[:3]]
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-    body.note("services", service, f"logs_sensitive_data: its log statements write {'; '.join(shown)}{more}")
+    sinks = "log statements and span attributes" if any(x.level == "span attribute" for x in found) else \
+        "log statements"
+    body.note("services", service, f"logs_sensitive_data: its {sinks} write {'; '.join(shown)}{more}")
+
+
+def _where(x: Logged) -> str:
+    return f"in a span attribute (exported with the trace), {x.at}" if x.level == "span attribute" else \
+        f"at {x.level} level, {x.at}"
 
 
 __all__ = ["SUFFIXES", "Logged", "logged", "record", "sensitive_name"]

@@ -12,13 +12,20 @@ run time names no channel, and the call is left out. What the call shows is stat
   (``confirm_delivery()``): the publisher never learns whether the broker took the message.
 
 The service's call to the channel is ``async`` over ``amqp``.
+
+Go code that produces to Kafka with sarama (``sarama.NewAsyncProducer``, ``NewSyncProducer``): the channel is the
+topic its ``ProducerMessage`` names (a string literal), else the topic its deployment names in a ``*_TOPIC``
+variable (``KAFKA_TOPIC=orders``, read by ``code_routes.compose``). What the producer waits for is its
+``Producer.RequiredAcks``: ``sarama.NoResponse`` -> ``producer_acks: none``, ``WaitForLocal`` -> ``leader``,
+``WaitForAll`` -> ``all``; left out, sarama's default (``WaitForLocal``). The call is ``async`` over ``kafka``.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.errors import Location
 from engine.importers.base import Body
@@ -101,6 +108,71 @@ def _persistent(props: ast.expr | None) -> bool:
     return mode is not None and ast.unparse(mode) in _PERSISTENT
 
 
+_SARAMA_PRODUCER = re.compile(r"\bsarama\s*\.\s*New(?:Async|Sync)Producer\s*\(")
+_SARAMA_ACKS = re.compile(r"\.\s*Producer\s*\.\s*RequiredAcks\s*=\s*sarama\s*\.\s*"
+                          r"(NoResponse|WaitForLocal|WaitForAll)\b")
+_SARAMA_TOPIC = re.compile(r"\bsarama\s*\.\s*ProducerMessage\s*\{[^{}]*?\bTopic\s*:\s*(?:\"([^\"\\\n]+)\"|[\w.]+)")
+_ACKS = {"NoResponse": "none", "WaitForLocal": "leader", "WaitForAll": "all"}
+TOPIC_VARIABLE = re.compile(r"(?:[A-Z0-9]+_)*TOPIC(?:_NAME)?")
+"""A deployment variable that names the topic a service produces to or consumes (``KAFKA_TOPIC``)."""
+
+
+@dataclass(frozen=True)
+class KafkaProducer:
+    """A Kafka producer the code creates: where, the topic its messages name (None: not a literal), what it waits
+    for (``none``, ``leader``, ``all``) and why."""
+
+    at: Location
+    topic: str | None
+    acks: str
+    acks_why: str
+
+
+def kafka_producers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaProducer, ...]:
+    """The sarama producer of a service's Go files (comments blanked), its first: one per service."""
+    codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go") and "sarama" in t]
+    for path, code in codes:
+        m = _SARAMA_PRODUCER.search(code)
+        if m is None:
+            continue
+        acks = next((a for _p, c in codes for a in _SARAMA_ACKS.finditer(c)), None)
+        topic = next((t.group(1) for _p, c in codes for t in _SARAMA_TOPIC.finditer(c) if t.group(1)), None)
+        line = code.count("\n", 0, m.start()) + 1
+        at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
+        if acks is None:
+            return (KafkaProducer(at, topic, "leader", "sarama's default RequiredAcks (WaitForLocal)"),)
+        return (KafkaProducer(at, topic, _ACKS[acks.group(1)], f"Producer.RequiredAcks = sarama.{acks.group(1)}"),)
+    return ()
+
+
+def with_topics(found: Sequence[KafkaProducer], env: Mapping[str, tuple[str, Location]]) -> tuple[KafkaProducer, ...]:
+    """The producers whose topic the code does not write, with the one the deployment names in a single
+    ``*_TOPIC`` variable of the service's environment."""
+    named = {v.strip() for k, (v, _l) in env.items() if TOPIC_VARIABLE.fullmatch(k)
+             and re.fullmatch(r"[A-Za-z0-9._-]{1,200}", v.strip())}
+    if len(named) != 1:
+        return tuple(found)
+    return tuple(replace(p, topic=p.topic or next(iter(named))) for p in found)
+
+
+def record_kafka(body: Body, service: str, found: Sequence[KafkaProducer]) -> None:
+    """State the topic each producer of ``service`` writes to, what it waits for, and the service's call to it."""
+    for p in found:
+        if p.topic is None:
+            body.remark(p.at, f"{service} produces to Kafka (sarama) on a topic neither its code nor its "
+                              "deployment names: the channel is not imported")
+            continue
+        body.fact("channels", {"name": p.topic}, p.at)
+        body.set("channels", p.topic, "kind", "topic", p.at)
+        body.set("channels", p.topic, "producers", [service], p.at)
+        body.set("channels", p.topic, "producer_acks", p.acks, p.at)
+        body.note("channels", p.topic, f"{service} produces to it with sarama ({p.at}); producer_acks {p.acks}: "
+                                       f"{p.acks_why}")
+        ident = body.fact("interactions", {"from": service, "to": p.topic, "style": "async", "protocol": "kafka"},
+                          p.at)
+        body.note("interactions", ident, f"produces with sarama ({p.at})")
+
+
 def record(body: Body, service: str, found: Sequence[Publish]) -> None:
     """State each channel ``service`` publishes to, what its publication shows, and the service's call to it."""
     for p in found:
@@ -120,4 +192,5 @@ def record(body: Body, service: str, found: Sequence[Publish]) -> None:
         body.note("interactions", ident, f"publishes with pika's basic_publish ({p.at})")
 
 
-__all__ = ["Publish", "publishes", "record"]
+__all__ = ["TOPIC_VARIABLE", "KafkaProducer", "Publish", "kafka_producers", "publishes", "record", "record_kafka",
+           "with_topics"]

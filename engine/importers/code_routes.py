@@ -67,8 +67,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra, spring
-from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
+from engine.importers import (
+    code_calls,
+    code_clients,
+    code_go,
+    code_logs,
+    code_messages,
+    code_nextjs,
+    code_secrets,
+    infra,
+    spring,
+)
+from engine.importers.base import ArtifactDocument, Body, environments, safe_name, slug, without_facts
 from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -129,6 +139,8 @@ class Traits:
     ``plaintext_password_checks``)."""
     publishes: tuple[code_messages.Publish, ...] = ()
     """The channels its code publishes to (``code_messages``)."""
+    kafka: tuple[code_messages.KafkaProducer, ...] = ()
+    """The Kafka producer its code creates (``code_messages``); ``compose`` fills in the topic its deployment names."""
     logs_sensitive: tuple[code_logs.Logged, ...] = ()
     """Its log statements that write a secret or a card's data (``code_logs``)."""
     limits: tuple[str, Location] | None = None
@@ -200,6 +212,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
     routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+    routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -213,8 +226,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
     if not unique:
-        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Spring MVC "
-                                                                 "or Go found: the service's endpoints stay unknown")})
+        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Next.js, "
+                                                                 "Spring MVC or Go found: the service's endpoints stay "
+                                                                 "unknown")})
     return doc
 
 
@@ -223,6 +237,14 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key)
             for g in code_go.service_routes(texts)]
+
+
+def nextjs_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """The API routes a service's Next.js files declare by where they lie (``code_nextjs``)."""
+    return [Route(r.method, normalise(r.path), r.at, "Next.js API route", writes=r.writes,
+                  no_idempotency_key=(f"its handler creates ({r.writes}) and no code of the service names an "
+                                      "idempotency key") if r.creates else None)
+            for r in code_nextjs.routes(texts)]
 
 
 _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport|bearer|credential|principal|"
@@ -246,7 +268,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
-                  limits=_first(codes, [_LIMITS]), registry=_first(codes, [_REGISTRY_SERVER]))
+                  kafka=code_messages.kafka_producers(codes), limits=_first(codes, [_LIMITS]),
+                  registry=_first(codes, [_REGISTRY_SERVER]))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -892,6 +915,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         body.note("services", service, f"kind registry: its code runs a Spring Cloud {what.removeprefix('@Enable')} "
                                        f"({at}), which every service looks up or is configured by")
     code_messages.record(body, service, traits.publishes)
+    code_messages.record_kafka(body, service, traits.kafka)
     code_logs.record(body, service, traits.logs_sensitive)
 
 
@@ -996,8 +1020,8 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
                 where = {**entry_where, **where}
                 out.setdefault(str(targets[0]), []).append(Front(served, prefix, strips[key], facts, where,
                                                                  f"endpoint:{key}"))
-    for fronts in out.values():
-        fronts.sort(key=lambda f: (f.served_by, f.prefix))
+    for service, fronts in out.items():  # a gateway's route first: a request through it is the one from outside
+        fronts.sort(key=lambda f: (f.served_by == service, f.served_by, f.prefix))
     return out
 
 
@@ -1070,11 +1094,21 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
     edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
+    stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+              for s in d.data.get("datastores") or [] if isinstance(s, dict)}
+    env = environments(docs)
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
+            traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()))
+                            d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()))
+            if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
+                # the folder builds the image of a datastore the deployment runs (a database with its own
+                # Dockerfile): its code says nothing of a service, and a service of that name would clash
+                kept = without_facts(rebuilt, "services", {d.service: f"{d.service} is a datastore of the "
+                                                           "deployment: its folder is not imported as a service"})
+                rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered))
         else:

@@ -317,8 +317,23 @@ def _bind_sources(spec: dict[str, Any]) -> list[str]:
     return out
 
 
+_INIT_DIRS = ("/docker-entrypoint-initdb.d", "/etc")
+"""Mount points where a container reads start-up scripts (the database images' init hook) or configuration: a
+volume there feeds the container, it keeps none of the data the container writes."""
+_CONFIG_FILE = re.compile(r"\.(?:sql|sh|conf|cnf|cfg|ini|ya?ml|toml|properties|xml|template)$", re.IGNORECASE)
+"""A single script or configuration file mounted into a container (``./init.sql:/app/init.sql``)."""
+
+
+def _keeps_data(target: str) -> bool:
+    """Whether a volume mounted at ``target`` can keep data the container writes (not a script or configuration
+    it reads at start)."""
+    path = target.rstrip("/")
+    return not (any(path == d or path.startswith(d + "/") for d in _INIT_DIRS) or _CONFIG_FILE.search(path))
+
+
 def _mounts(doc: Document, spec: dict[str, Any], at: Path) -> list[tuple[str, bool, Location]]:
-    """(container path, persistent, location) of each volume; tmpfs and the Docker socket persist nothing."""
+    """(container path, persistent, location) of each volume; tmpfs and the Docker socket persist nothing, nor does
+    a script or configuration mounted for the container to read (``_keeps_data``)."""
     out: list[tuple[str, bool, Location]] = []
     for i, vol in enumerate(listing(doc, spec.get("volumes"), (*at, "volumes"), "volumes")):
         loc = doc.locate((*at, "volumes", i))
@@ -326,13 +341,13 @@ def _mounts(doc: Document, spec: dict[str, Any], at: Path) -> list[tuple[str, bo
             parts = vol.split(":")
             source, target = (parts[0], parts[1]) if len(parts) >= 2 else ("", parts[0])
             readonly = len(parts) >= 3 and "ro" in parts[2].split(",")
-            persistent = bool(source) and source not in _SOCKETS and not readonly
+            persistent = bool(source) and source not in _SOCKETS and not readonly and _keeps_data(target)
             out.append((target, persistent, loc))
         elif isinstance(vol, dict):
             kind = vol.get("type", "volume")
             target = str(vol.get("target", ""))
             persistent = kind in ("volume", "bind") and str(vol.get("source", "")) not in _SOCKETS and not vol.get(
-                "read_only") and bool(vol.get("source") or kind == "volume")
+                "read_only") and bool(vol.get("source") or kind == "volume") and _keeps_data(target)
             out.append((target, persistent, loc))
     return out
 

@@ -373,7 +373,19 @@ class _Loader:
             merged, mlocs = _merge((), bdata, blocs, own, own_locs)
             mlocs[()] = locs.get((), mlocs.get((), Location(f.doc.file)))
             data, locs = merged, mlocs
-        return self._env_files(f, name, data, locs)
+        return self._passed_through(*self._env_files(f, name, data, locs))
+
+    def _passed_through(self, data: dict[str, Any], locs: Locs) -> tuple[dict[str, Any], Locs]:
+        """A variable named with no value (``- NAME``, ``NAME:``) takes its value from the shell or the project's
+        ``.env`` file (compose v2): the one in ``.env`` is filled in; the shell's is never read."""
+        given = data.get("environment")
+        if not isinstance(given, (dict, list)):
+            return data, locs
+        env, env_locs = _as_map(given, _sub(locs, "environment"), ("environment",))
+        if not any(v is None and k in self.env for k, v in env.items()):
+            return data, locs
+        filled = {k: self.env[k] if v is None and k in self.env else v for k, v in env.items()}
+        return {**data, "environment": filled}, _with(locs, "environment", env_locs)
 
     def _env_files(self, f: _File, name: str, data: dict[str, Any], locs: Locs) -> tuple[dict[str, Any], Locs]:
         entries = data.get("env_file")

@@ -52,13 +52,23 @@ import dataclasses
 import ipaddress
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers import lua_calls, nginx_conf
-from engine.importers.base import Body, fail, host_exposure, listing, mapping, most_sensitive, safe_name, split_host
+from engine.importers.base import (
+    ArtifactDocument,
+    Body,
+    fail,
+    host_exposure,
+    listing,
+    mapping,
+    most_sensitive,
+    safe_name,
+    split_host,
+)
 from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
 
@@ -767,7 +777,13 @@ class _Cluster:
     tls: tuple[Location, str] | None = None
 
 
-def _envoy_import(doc: Document, service: str | None) -> Document:
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _envoy_import(doc: Document, service: str | None,
+                  env: Mapping[str, tuple[str, Location]] | None = None) -> Document:
+    """An Envoy configuration; a cluster address written as a variable (a template its container fills with
+    ``envsubst`` at start) takes the value ``env`` (the container's environment) gives it."""
     root = mapping(doc, doc.data, (), "an Envoy configuration")
     node = root.get("node")
     named = None
@@ -778,7 +794,7 @@ def _envoy_import(doc: Document, service: str | None) -> Document:
     clusters: dict[str, _Cluster] = {}
     cpath: Path = ("static_resources", "clusters")
     for i, raw in enumerate(listing(doc, res.get("clusters"), cpath, "clusters")):
-        c = _envoy_cluster(doc, routes, mapping(doc, raw, (*cpath, i), "a cluster"), (*cpath, i))
+        c = _envoy_cluster(doc, routes, mapping(doc, raw, (*cpath, i), "a cluster"), (*cpath, i), env)
         if c is not None:
             clusters.setdefault(c.name, c)
     lpath: Path = ("static_resources", "listeners")
@@ -788,6 +804,10 @@ def _envoy_import(doc: Document, service: str | None) -> Document:
                                           "filter_chains")):
             cat: Path = (*lpath, i, "filter_chains", j)
             chain_map = mapping(doc, chain, cat, "a filter chain")
+            ts = chain_map.get("transport_socket")
+            tls = (True, doc.locate((*cat, "transport_socket")), "the listener's TLS transport_socket") \
+                if isinstance(ts, dict) and "tls" in str(ts.get("name", "")) else \
+                (False, doc.locate(cat), "the listener's filter chain has no TLS transport_socket: plain HTTP")
             for k, flt in enumerate(listing(doc, chain_map.get("filters"), (*cat, "filters"), "filters")):
                 fat: Path = (*cat, "filters", k)
                 fmap = mapping(doc, flt, fat, "a filter")
@@ -795,20 +815,30 @@ def _envoy_import(doc: Document, service: str | None) -> Document:
                     continue
                 key = "typed_config" if "typed_config" in fmap else "config"
                 _envoy_hcm(doc, routes, mapping(doc, fmap.get(key), (*fat, key), "an http_connection_manager"),
-                           (*fat, key), clusters)
-    return routes.document()
+                           (*fat, key), clusters, tls)
+    out = routes.document()
+    templated = any(_VARIABLE.search(h) for c in clusters.values() for h, _l in c.hosts)
+    if env is None and templated and isinstance(out, ArtifactDocument):
+        out.refill = (routes.name, lambda given: _envoy_import(doc, service or routes.name, given))
+    return out
 
 
-def _envoy_cluster(doc: Document, routes: _Routes, c: dict[str, Any], at: Path) -> _Cluster | None:
+def _envoy_cluster(doc: Document, routes: _Routes, c: dict[str, Any], at: Path,
+                   env: Mapping[str, tuple[str, Location]] | None = None) -> _Cluster | None:
     name = c.get("name")
     if not isinstance(name, str):
         raise fail(doc, (*at, "name"), "a cluster needs a 'name' string")
     hosts: list[tuple[str, Location]] = []
 
+    def filled(m: re.Match[str]) -> str:
+        value = (env or {}).get(m.group(1) or m.group(2))
+        return value[0] if value is not None and "$" not in value[0] else m.group(0)
+
     def socket(addr: Any, where: Path) -> None:
         sa = addr.get("socket_address") if isinstance(addr, dict) else None
         if isinstance(sa, dict) and isinstance(sa.get("address"), str):
-            hosts.append((sa["address"], doc.locate((*where, "socket_address", "address"))))
+            address = _VARIABLE.sub(filled, sa["address"]) if env else sa["address"]
+            hosts.append((address, doc.locate((*where, "socket_address", "address"))))
         elif isinstance(addr, dict) and "pipe" in addr:
             routes.body.remark(doc.locate(where), f"cluster {name}: a pipe address names no service")
 
@@ -839,7 +869,8 @@ def _envoy_cluster(doc: Document, routes: _Routes, c: dict[str, Any], at: Path) 
     return _Cluster(name, hosts, breaker, "grpc" if h2 and "grpc" in name.lower() else "http", tls)
 
 
-def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, clusters: dict[str, _Cluster]) -> None:
+def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, clusters: dict[str, _Cluster],
+               tls: tuple[bool, Location, str]) -> None:
     if "rds" in hcm:
         routes.body.remark(doc.locate((*at, "rds")), "routes from RDS are served at run time: not imported")
     rate = None
@@ -855,11 +886,12 @@ def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, cl
         vh_retry = vmap.get("retry_policy")
         for j, r in enumerate(listing(doc, vmap.get("routes"), (*vat, "routes"), "routes")):
             _envoy_route(doc, routes, mapping(doc, r, (*vat, "routes", j), "a route"), (*vat, "routes", j),
-                         clusters, rate, vh_retry, (*vat, "retry_policy"))
+                         clusters, rate, vh_retry, (*vat, "retry_policy"), tls)
 
 
 def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, clusters: dict[str, _Cluster],
-                 rate: tuple[Location, str] | None, vh_retry: Any, vh_retry_at: Path) -> None:
+                 rate: tuple[Location, str] | None, vh_retry: Any, vh_retry_at: Path,
+                 tls: tuple[bool, Location, str] | None = None) -> None:
     match = mapping(doc, r.get("match"), (*at, "match"), "match")
     path: str | None = None
     for key in ("path", "prefix", "path_separated_prefix"):
@@ -913,7 +945,13 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
                 call.retry = (_envoy_retry(retry_spec), doc.locate(retry_at), f"{whose} retry_policy")
             routes.targets[t].calls.append(call)
     routes.route(methods, path, doc.locate((*at, "match")), targets, None, rate,
-                 to_at=names[0][1] if names else None)
+                 to_at=names[0][1] if names else None, tls=tls)
+    # the path the target sees: kept, or the matched prefix replaced by "/" (prefix_rewrite); any other rewrite
+    # says nothing a service's own routes can be placed under
+    rewrite = action.get("prefix_rewrite")
+    if "regex_rewrite" not in action and (rewrite is None or rewrite in ("/", "")) and "prefix" in match:
+        for method in [m for m, _l in methods] or ["ANY"]:
+            routes.body.strips.setdefault(f"{method} {path}", rewrite is not None)
 
 
 def _envoy_timeout(doc: Document, action: dict[str, Any], aat: Path) -> tuple[int, Location, str]:

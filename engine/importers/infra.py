@@ -687,7 +687,7 @@ def record_literal_secrets(body: Body, name: str, rec: Recognised | None, found:
 # Images whose documented defaults the importers know (a project's own build of a datastore may change them).
 _AUTH_IMAGES = {
     "mongodb": ("mongo", "bitnami/mongodb", "mongodb/mongodb-community-server"),
-    "redis": ("redis", "bitnami/redis", "valkey/valkey"),
+    "redis": ("redis", "bitnami/redis", "valkey/valkey", "valkey-io/valkey"),  # Valkey on Docker Hub and on GHCR
     "memcached": ("memcached", "bitnami/memcached"),
     "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis"),
     "mysql": ("mysql", "mariadb", "bitnami/mysql", "bitnami/mariadb", "mysql/mysql-server", "percona"),

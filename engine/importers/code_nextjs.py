@@ -1,0 +1,124 @@
+"""Next.js API routes, declared by where their file lies (``import source``).
+
+- **Pages router**: each file under ``pages/api/`` (or ``src/pages/api/``) serves the route its path names:
+  ``pages/api/cart.ts`` -> ``/api/cart``, ``pages/api/products/[productId]/index.ts`` ->
+  ``/api/products/{productId}``, ``[...slug]`` -> ``{slug}``. Its handler branches on the method
+  (``switch (method) { case 'POST': ... }``, ``if (req.method === 'POST') {...}``): one route per method it
+  handles, else one ``ANY`` route.
+- **App router**: each ``app/**/route.ts`` serves its folder's path (route groups ``(shop)`` and slots ``@x``
+  left out) for every HTTP method it exports (``export async function POST(...)``, ``export const GET = ...``).
+
+What a method's code writes, through a client, gateway, service or store (``CheckoutGateway.placeOrder(...)``,
+``CartGateway.addItem(...)``, ``db.insert(...)``), makes its route ``mutating``; a write that creates something new
+each time (place, add, create, charge...) takes no idempotency key when no code of the service names one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers.code_go import CREATION_VERBS, WRITE_VERBS
+from engine.importers.code_text import close_bracket
+
+SUFFIXES = (".js", ".mjs", ".cjs", ".ts")
+_CASE = re.compile(r"\bcase\s+(['\"`])(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\1\s*:")
+_LABEL = re.compile(r"\b(?:case\s+(['\"`])[^'\"`\n]*\1|default)\s*:")
+_IF = re.compile(r"\b(?:req|request)\s*\.\s*method\s*===?\s*(['\"`])(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\1")
+_EXPORT = re.compile(r"\bexport\s+(?:async\s+function\s+|function\s+|const\s+)(GET|POST|PUT|PATCH|DELETE|HEAD|"
+                     r"OPTIONS)\b")
+_WRITE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\??\.\s*((?:" + "|".join(v.lower() for v in (*WRITE_VERBS, "Set"))
+                    + r")(?:[A-Z]\w*)?)\s*\(")
+_RECEIVER = re.compile(r"client|gateway|service|store|repo|collection|\bdb\b|prisma|api", re.IGNORECASE)
+_CREATION = re.compile(r"(?:" + "|".join(v.lower() for v in CREATION_VERBS) + r")(?![a-z])")
+
+
+@dataclass(frozen=True)
+class NextRoute:
+    """One Next.js route: method (``ANY``: every method), path as the file names it, where, and what it writes."""
+
+    method: str
+    path: str
+    at: Location
+    writes: str | None = None
+    creates: bool = False
+
+
+def route_path(path: str) -> str | None:
+    """The route a file serves by its place (``.../pages/api/cart.ts`` -> ``/api/cart``), None for any other file."""
+    p = path.replace("\\", "/")
+    if not p.endswith(SUFFIXES) or p.endswith(".d.ts"):
+        return None
+    stem = p.rsplit(".", 1)[0]
+    m = re.search(r"(?:^|/)pages/(api(?:/.*)?)$", stem)
+    if m is not None:
+        segs = m.group(1).split("/")
+        if segs[-1] == "index":
+            segs.pop()
+    else:
+        m = re.search(r"(?:^|/)app/(.*?)/?route$", stem) or re.match(r"(?:^|.*/)app/(route)$", stem)
+        if m is None:
+            return None
+        segs = [] if m.group(1) == "route" else [s for s in m.group(1).split("/") if s]
+        segs = [s for s in segs if not (s.startswith("(") and s.endswith(")")) and not s.startswith("@")]
+    out = []
+    for s in segs:
+        param = re.fullmatch(r"\[\[?(?:\.\.\.)?([A-Za-z_$][\w$]*)\]?\]", s)
+        out.append("{" + param.group(1) + "}" if param else s)
+    return "/" + "/".join(out)
+
+
+def routes(texts: Sequence[tuple[str, str]]) -> list[NextRoute]:
+    """The Next.js API routes of a service's files (comments blanked), in file order."""
+    out: list[NextRoute] = []
+    for path, code in texts:
+        route = route_path(path)
+        if route is not None:
+            out.extend(_file_routes(path, code, route))
+    if any("idempot" in code.lower() for _p, code in texts):  # it names a key: whether it checks one is unknown
+        out = [NextRoute(r.method, r.path, r.at, r.writes, False) for r in out]
+    return out
+
+
+def _file_routes(path: str, code: str, route: str) -> Iterator[NextRoute]:
+    app = "/app/" in "/" + path.replace("\\", "/") and not re.search(r"(?:^|/)pages/api/", path.replace("\\", "/"))
+    blocks: list[tuple[str, int, int]] = []  # (method, start, end) of the code that handles it
+    if app:
+        for m in _EXPORT.finditer(code):
+            start = code.find("{", m.end())
+            blocks.append((m.group(1), m.start(), close_bracket(code, start) if start >= 0 else len(code)))
+    else:
+        labels = [m.start() for m in _LABEL.finditer(code)]
+        for m in _CASE.finditer(code):
+            nxt = next((s for s in labels if s > m.start()), len(code))
+            blocks.append((m.group(2), m.start(), nxt))
+        for m in _IF.finditer(code):
+            start = code.find("{", m.end())
+            blocks.append((m.group(2), m.start(), close_bracket(code, start) if start >= 0 else len(code)))
+    seen: set[str] = set()
+    for method, start, end in sorted(blocks, key=lambda b: b[1]):
+        if method in seen:
+            continue
+        seen.add(method)
+        yield _route(path, code, route, method, start, end)
+    if not blocks:
+        anchor = re.search(r"\bexport\s+default\b", code)
+        yield _route(path, code, route, "ANY", anchor.start() if anchor else 0, len(code))
+
+
+def _route(path: str, code: str, route: str, method: str, start: int, end: int) -> NextRoute:
+    line = code.count("\n", 0, start) + 1
+    col = start - (code.rfind("\n", 0, start) + 1) + 1
+    writes = None
+    if method not in ("GET", "HEAD", "OPTIONS"):
+        for w in _WRITE.finditer(code, start, end):
+            if _RECEIVER.search(w.group(1)):
+                writes = f"{w.group(1)}.{w.group(2)}() at {path}:{code.count(chr(10), 0, w.start()) + 1}"
+                return NextRoute(method, route, Location(path, line, col), writes,
+                                 bool(_CREATION.match(w.group(2))))
+    return NextRoute(method, route, Location(path, line, col), writes)
+
+
+__all__ = ["NextRoute", "route_path", "routes"]
