@@ -57,11 +57,11 @@ PARSE = """
 import gc, os, sys, time, yaml
 files = sorted(os.path.join(sys.argv[1], n) for n in os.listdir(sys.argv[1]) if n.endswith((".yaml", ".yml")))
 gc.disable()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for path in files:
     with open(path, "rb") as fh:
         yaml.load(fh.read(), Loader=yaml.CSafeLoader)
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time() - c0)
 """
 """The libyaml floor: the parse alone, GC off, as archplan parses (start-up left out)."""
 
@@ -86,18 +86,19 @@ with open(sys.argv[1], "rb") as fh:
 for i, f in enumerate(facts):
     f["id"] = i
 gc.disable()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 handle = C.create_ruleset("noop", orjson.dumps({"nothing": {"all": [{"m": {"kind": "~never~"}}]}}).decode())
 for i in range(0, len(facts), 1000):
     result = C.assert_facts(handle, orjson.dumps(facts[i:i + 1000]).decode())
     assert not C.start_action_for_state(handle, result[1])
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time() - c0)
 """
 """The C-core floor: the same facts, in the runtime's batches of 1,000, into a ruleset that matches nothing."""
 
 
-def _run(argv: Sequence[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB, this child's own, from ``os.wait4``) and stdout of one process."""
+def _run(argv: Sequence[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS (MB, this child's own, from ``os.wait4``), stdout and processor seconds (user and
+    system) of one process."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=ROOT, stdout=out, stderr=err)
@@ -109,61 +110,70 @@ def _run(argv: Sequence[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float,
         if proc.returncode not in ok:
             raise SystemExit(f"bench_scale: {' '.join(argv)} exited {proc.returncode}: "
                              f"{err.read().decode(errors='replace')[-500:]}")
-        return wall, usage.ru_maxrss / 1024, out.read().decode()
+        return wall, usage.ru_maxrss / 1024, out.read().decode(), usage.ru_utime + usage.ru_stime
 
 
-def _inside(argv: Sequence[str]) -> float:
-    """The seconds a floor process prints: its own timing of the operation, start-up left out."""
-    return float(_run(argv)[2].split()[-1])
+def _inside(argv: Sequence[str]) -> tuple[float, float, float]:
+    """The wall and processor seconds a floor process prints: its own timing of the operation, start-up left out
+    (and no memory figure)."""
+    wall, cpu = _run(argv)[2].split()[-2:]
+    return float(wall), 0.0, float(cpu)
 
 
-Case = Callable[[], tuple[float, float]]
+Case = Callable[[], tuple[float, float, float]]
 
 
 def cases(design: str, facts: str) -> dict[str, Case]:
-    """Each figure of a round: name -> (seconds, peak RSS MB or 0)."""
+    """Each figure of a round: name -> (seconds, peak RSS MB or 0, processor seconds)."""
     py, archplan = sys.executable, archplan_command()
 
     def whole(argv: list[str], ok: tuple[int, ...] = (0,)) -> Case:
-        return lambda: _run(argv, ok)[:2]
+        def case() -> tuple[float, float, float]:
+            wall, rss, _out, cpu = _run(argv, ok)
+            return wall, rss, cpu
+        return case
 
     return {
         "python -c pass": whole([py, "-c", "pass"]),
         "third-party imports": whole([py, "-c", THIRD_PARTY]),
-        "libyaml parse, GC off": lambda: (_inside([py, "-c", PARSE, design]), 0.0),
-        "C core, no-op ruleset": lambda: (_inside([py, "-c", NOOP_CORE, facts]), 0.0),
+        "libyaml parse, GC off": lambda: _inside([py, "-c", PARSE, design]),
+        "C core, no-op ruleset": lambda: _inside([py, "-c", NOOP_CORE, facts]),
         "archplan check": whole([*archplan, "check", design, "-o", os.devnull, *BOUNDS], ok=(0, 1)),
         "archplan plan": whole([*archplan, "plan", design, "-o", os.devnull, *BOUNDS]),
     }
 
 
-def measure(size: int, rounds: int, tmp: str) -> dict[str, list[tuple[float, float]]]:
+def measure(size: int, rounds: int, tmp: str) -> dict[str, list[tuple[float, float, float]]]:
     """Each figure of ``rounds`` paired rounds on a generated design of ``size`` services."""
     design = os.path.join(tmp, f"design-{size}")
     write(design, size)
     facts = os.path.join(tmp, f"facts-{size}.json")
     count = _run([sys.executable, "-c", FACTS, design, facts])[2].split()[-1]
     print(f"{size:,} services: {count} facts asserted; {rounds} paired round(s)", file=sys.stderr)
-    figures: dict[str, list[tuple[float, float]]] = {}
+    figures: dict[str, list[tuple[float, float, float]]] = {}
     for _ in range(rounds):
         for name, case in cases(design, facts).items():
             figures.setdefault(name, []).append(case())
     return figures
 
 
-Figures = dict[str, list[tuple[float, float]]]
+Figures = dict[str, list[tuple[float, float, float]]]
 
 
 def ratios(figures: Figures) -> dict[str, float]:
     """The targets' ratios: each the median of the per-round ratios to its floor."""
 
-    def ratio(name: str, floor: str) -> float:
-        return statistics.median(a[0] / b[0] for a, b in zip(figures[name], figures[floor], strict=True))
+    def ratio(name: str, floor: str, at: int = 0) -> float:
+        return statistics.median(a[at] / b[at] for a, b in zip(figures[name], figures[floor], strict=True))
 
     return {"check / libyaml": ratio("archplan check", "libyaml parse, GC off"),
             "plan / libyaml": ratio("archplan plan", "libyaml parse, GC off"),
             "check / C core no-op": ratio("archplan check", "C core, no-op ruleset"),
-            "check / third-party imports": ratio("archplan check", "third-party imports")}
+            "check / third-party imports": ratio("archplan check", "third-party imports"),
+            # Processor time (user and system): less moved than wall time by other work on the machine, which a
+            # long command meets more of than its floor; printed beside, the targets stay on wall time.
+            "check / libyaml, cpu": ratio("archplan check", "libyaml parse, GC off", 2),
+            "plan / libyaml, cpu": ratio("archplan plan", "libyaml parse, GC off", 2)}
 
 
 def report(by_size: dict[int, Figures]) -> int:

@@ -61,7 +61,8 @@ def test_the_scale_benchmark_prints_each_figure_beside_its_floors() -> None:
                           "--rounds", "1"], capture_output=True, text=True, check=False, timeout=600)
     assert out.returncode == 0, out.stderr  # no target is judged below 5,000 services
     for figure in ("python -c pass", "third-party imports", "libyaml parse, GC off*", "C core, no-op ruleset*",
-                   "archplan check", "archplan plan", "check / libyaml", "plan / libyaml", "check / C core no-op"):
+                   "archplan check", "archplan plan", "check / libyaml", "plan / libyaml", "check / C core no-op",
+                   "check / libyaml, cpu", "plan / libyaml, cpu"):
         assert any(line.startswith(figure) for line in out.stdout.splitlines()), figure
     assert "10 services" in out.stdout and "30 services" in out.stdout and "targets:" in out.stdout
     assert "Traceback" not in out.stderr
