@@ -200,9 +200,10 @@ def _field(fact: Mapping[str, Any], path: str) -> Any:
 
 def _bound(value: Mapping[str, Any]) -> int:
     """At least the properties any projection of ``value`` (a fact) counts, its parts' ones included."""
-    n = 0
+    n = len(value)
     for v in value.values():
-        n += max(1, _bound(v)) if isinstance(v, dict) else 1
+        if isinstance(v, dict):  # counted 1 above
+            n += max(1, _bound(v)) - 1
     return n
 
 
