@@ -301,3 +301,12 @@ def test_the_core_and_the_other_importers_need_no_extra() -> None:
                                      f"kubernetes={SHOP_K8S}")
     assert result.returncode == 0 and "error" not in result.stderr, result.stderr
     assert "app.yaml" in result.stdout  # the manifests were read: findings point into them
+
+
+def test_the_help_names_every_format_and_alias_is_accepted() -> None:
+    from engine.importers import ALIASES, FORMAT_NAMES, resolve_format
+
+    text = " ".join(run("import", "--help").output.split())
+    for fmt in FORMAT_NAMES:
+        assert f" {fmt}," in text or f" {fmt} (" in text, fmt
+    assert all(resolve_format(alias) in FORMAT_NAMES for alias in ALIASES)

@@ -124,9 +124,9 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
                max_input_bytes: int | None, quiet: bool) -> None:
     """Import artifacts as an editable agent file.
 
-    FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, spring, or auto (judged by content). A summary
-    goes to stderr: components and edges found, and the fields the rules need that stay unknown,
-    grouped by the design agent to ask.
+    FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, spring, source (a service's code: its routes,
+    calls, credentials and log statements), or auto (judged by content). A summary goes to stderr: components and
+    edges found, and the fields the rules need that stay unknown, grouped by the design agent to ask.
     """
     from engine.import_summary import summary_lines
     from engine.importers import import_paths, resolve_format
