@@ -306,7 +306,8 @@ def test_the_core_and_the_other_importers_need_no_extra() -> None:
 def test_the_help_names_every_format_and_alias_is_accepted() -> None:
     from engine.importers import ALIASES, FORMAT_NAMES, resolve_format
 
-    text = " ".join(run("import", "--help").output.split())
-    for fmt in FORMAT_NAMES:
-        assert f" {fmt}," in text or f" {fmt} (" in text, fmt
+    for command in (["import"], ["check"], ["plan"]):  # FORMAT, and --from FORMAT=PATH
+        text = " ".join(run(*command, "--help").output.split())
+        for fmt in FORMAT_NAMES:
+            assert f" {fmt}," in text or f" {fmt} (" in text, (command, fmt)
     assert all(resolve_format(alias) in FORMAT_NAMES for alias in ALIASES)

@@ -168,7 +168,8 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """
     return click.option("--from", "from_specs", multiple=True, metavar="FORMAT=PATH",
                         help="Also read an artifact (repeatable): openapi, asyncapi, compose, kubernetes, gateway, "
-                             "spring or auto (by content); FORMAT:SERVICE=PATH names the serving service.")(f)
+                             "spring, source (a service's code) or auto (by content); FORMAT:SERVICE=PATH names the "
+                             "serving service.")(f)
 
 
 def artifacts(from_specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Any]:
