@@ -70,6 +70,7 @@ from engine.errors import InputError, Location
 from engine.importers import (
     code_calls,
     code_clients,
+    code_flags,
     code_go,
     code_logs,
     code_messages,
@@ -147,6 +148,8 @@ class Traits:
     """The first rate limit, quota or throttle its code names (a per-user cap may be among them)."""
     registry: tuple[str, Location] | None = None
     """The Spring Cloud registry or configuration server its code switches on (``@EnableEurekaServer``)."""
+    flags: code_flags.FlagClient | None = None
+    """The feature-flag provider its code builds, whose evaluations call the flag daemon (``code_flags``)."""
 
 
 @dataclass
@@ -216,8 +219,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
+    others = [(f, read_text(f, limits)) for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)]
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values())))
+                secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values()), others))
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
@@ -255,7 +259,8 @@ _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
 _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
 
 
-def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
+def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
+           others: Sequence[tuple[str, str]] = ()) -> Traits:
     """What a service's code says of the whole service (comments skipped): the first in-process store of state
     that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
     issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
@@ -269,7 +274,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
                   kafka=code_messages.kafka_producers(codes), limits=_first(codes, [_LIMITS]),
-                  registry=_first(codes, [_REGISTRY_SERVER]))
+                  registry=_first(codes, [_REGISTRY_SERVER]),
+                  flags=code_flags.flag_client([*codes, *((p, blank_comments(t)) for p, t in others)]))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -303,10 +309,11 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
             "security framework")
 
 
-def code_files(path: str, *, php: bool = False) -> Iterator[str]:
+def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) -> Iterator[str]:
     """The source files under ``path`` (sorted; dependencies, tests and build output skipped); PHP files too
-    with ``php`` (their routes are read from the document root only)."""
-    suffixes = CODE_SUFFIXES if php else CODE_SUFFIXES[:-1]
+    with ``php`` (their routes are read from the document root only); only those ending in ``suffixes`` when
+    given."""
+    suffixes = suffixes or (CODE_SUFFIXES if php else CODE_SUFFIXES[:-1])
     if not os.path.isdir(path):
         if path.endswith(suffixes):
             yield path
@@ -847,7 +854,8 @@ class Front:
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
-          traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = ()) -> RoutesDocument:
+          traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
+          flag_calls: Sequence[code_flags.FlagCall] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -887,6 +895,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             _inferred(body, name, r, service, open_code, traits.limits)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
+    code_flags.record(body, service, flag_calls)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -1097,12 +1106,14 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     env = environments(docs)
+    flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()))
+                            d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
+                            flag_calls.get(d.service, ()))
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash

@@ -1,0 +1,121 @@
+"""Feature-flag evaluations that call a flag daemon, read from a service's code (``archplan import source``).
+
+A service whose code builds a flag provider the catalogue knows (``flag_clients``: the OpenFeature flagd
+providers) calls the flag daemon each time it evaluates a flag; the deployment draws that call from the variable
+that names the daemon's host (``FLAGD_HOST``). What the call does when the daemon fails, the service's code does
+not say, its library does: an OpenFeature evaluation never fails its caller, it returns the default value the code
+passes (OpenFeature specification, Requirement 1.4.10), and some providers put a deadline on each evaluation by
+default (the catalogue names which, with its source). ``compose`` joins the two: the call the deployment draws from
+the service to the workload that runs the daemon's image gets ``dependency: soft`` and ``fallback: static``, and
+the provider's default deadline as ``timeout_ms`` when the code sets no other deadline or resolver (the
+deployment's ``FLAGD_DEADLINE_MS`` wins). A provider whose default the catalogue does not give leaves the timeout
+unknown; a call the deployment does not draw is not added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import Location
+from engine.importers import infra
+from engine.importers.base import Body
+from engine.source import Document
+
+SUFFIXES = (".kt", ".cs", ".rb", ".rs")
+"""Files read for flag providers only, beside the code the routes are read from (Kotlin, C#, Ruby, Rust)."""
+
+
+@dataclass(frozen=True)
+class FlagClient:
+    """The flag provider a service's code builds: which, where, and the deadline it puts on each evaluation."""
+
+    at: Location
+    provider: str
+    timeout_ms: int | None
+    """Its documented default deadline, unless the code sets another deadline or resolver; None: unknown."""
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class FlagCall:
+    """A drawn call of a service to the flag daemon, with what its flag provider makes of it."""
+
+    target: str
+    client: FlagClient
+    timeout_ms: int | None
+    why: str
+
+
+def flag_client(codes: Sequence[tuple[str, str]]) -> FlagClient | None:
+    """The first flag provider of the catalogue that the code (comments blanked) builds."""
+    providers = infra.catalog().flag_clients.providers
+    for path, text in codes:
+        for p in providers:
+            m = p.code.search(text)
+            if m is None:
+                continue
+            line = text.count("\n", 0, m.start()) + 1
+            at = Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
+            overridden = p.overrides is not None and p.overrides.search(text) is not None
+            return FlagClient(at, p.name, None if overridden else p.timeout_ms, overridden)
+    return None
+
+
+def _number(value: str) -> int | None:
+    v = value.strip().strip("'\"")
+    return int(v) if re.fullmatch(r"\d{1,9}", v) else None
+
+
+def links(docs: Sequence[Document], clients: Mapping[str, FlagClient],
+          env: Mapping[str, Mapping[str, tuple[str, Location]]]) -> dict[str, list[FlagCall]]:
+    """Per service with a flag client, its calls to the flag daemon that the deployment's documents draw."""
+    cat = infra.catalog().flag_clients
+    daemons: set[str] = set()
+    drawn: dict[str, list[dict[str, Any]]] = {}
+    for d in docs:
+        if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
+            continue
+        for s in d.data.get("services") or []:
+            if isinstance(s, dict) and isinstance(s.get("image"), str) and \
+                    cat.daemon.fullmatch(infra.image_path(s["image"])):
+                daemons.add(str(s.get("name")))
+        for i in d.data.get("interactions") or []:
+            if isinstance(i, dict):
+                drawn.setdefault(str(i.get("from")), []).append(i)
+    out: dict[str, list[FlagCall]] = {}
+    for service, client in sorted(clients.items()):
+        for i in drawn.get(service, []):
+            target = str(i.get("to"))
+            if target not in daemons or target == service:
+                continue
+            set_to = env.get(service, {}).get(cat.deadline_variable) if cat.deadline_variable else None
+            ms = _number(set_to[0]) if set_to is not None else None
+            if i.get("timeout_ms") is not None or client.timeout_ms is None:
+                timeout, why = None, ""  # stated by the deployment, or no documented deadline that holds
+            elif set_to is not None:  # the variable replaces the default; a value not in milliseconds: unknown
+                timeout, why = ms, f"{cat.deadline_variable}={set_to[0]} set in the deployment ({set_to[1]})"
+            else:
+                timeout, why = client.timeout_ms, f"the default deadline of {client.provider} on each evaluation"
+            out.setdefault(service, []).append(FlagCall(target, client, timeout, why))
+    return out
+
+
+def record(body: Body, service: str, calls: Sequence[FlagCall]) -> None:
+    """State what the flag provider makes of each call in the service's routes' document."""
+    for c in calls:
+        body.fact("services", {"name": c.target}, c.client.at)  # stated here too: this agent file loads alone
+        ident = body.fact("interactions", {"from": service, "to": c.target}, c.client.at)
+        body.set("interactions", ident, "dependency", "soft", c.client.at)
+        body.set("interactions", ident, "fallback", "static", c.client.at)
+        body.note("interactions", ident, f"dependency soft, fallback static: {service} evaluates its feature flags "
+                                         f"through {c.client.provider}; an OpenFeature evaluation returns the code's "
+                                         "default value on any error (OpenFeature specification, Requirement 1.4.10)")
+        if c.timeout_ms is not None:
+            body.set("interactions", ident, "timeout_ms", c.timeout_ms, c.client.at)
+            body.note("interactions", ident, f"timeout_ms from {c.why}")
+
+
+__all__ = ["SUFFIXES", "FlagCall", "FlagClient", "flag_client", "links", "record"]
