@@ -146,3 +146,4 @@ def test_the_catalogue_checks_its_flag_providers() -> None:
     odd = {**base, "flag_clients": {"daemon": "x/flagd", "providers": [{"name": "p", "code": "x", "deadline": 5}]}}
     with pytest.raises(ValueError, match=r"flag_clients\.providers\[0\]: unknown keys \['deadline'\]"):
         parse_catalog(odd)
+

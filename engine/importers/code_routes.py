@@ -1067,6 +1067,34 @@ def _unread_variables(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _start_order_only(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls to a service drawn from ``depends_on`` alone when the caller's code and configuration
+    are given and never name the service: a call needs the target's address, and no variable, code or configuration
+    of the caller names it, so the ``depends_on`` says start order only. A caller that fetches its configuration
+    from a configuration server as it starts is left as drawn (that configuration may name the service)."""
+    names = {d.service: d.names for d in docs if isinstance(d, RoutesDocument) and d.names}
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        services = {str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict)}
+        configured = {str(i.get("from")) for i in d.data.get("interactions") or []
+                      if isinstance(i, dict) and i.get("during") == "startup"}
+        drop: dict[str, str] = {}
+        for i in d.data.get("interactions") or []:
+            if not isinstance(i, dict) or str(i.get("to")) not in services:
+                continue
+            source, target, evidence = str(i.get("from")), str(i.get("to")), str(i.get("inferred_from") or "")
+            read = None if source in configured else names.get(source)
+            if read is None or not re.fullmatch(r"depends_on \([^;()]*\)", evidence) or _name(target) in read:
+                continue
+            drop[f"{source}->{target}"] = (f"{source}->{target} not drawn: only {evidence} says it, and no code or "
+                                           f"configuration of {source} names {target}: a start order, not a call")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
+
 def _by_image(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service read from a folder no deployment names, but whose name is the last part of the
     image a workload runs (``spring-petclinic-config-server`` -> the compose service ``config-server`` running
@@ -1092,7 +1120,7 @@ def _by_image(docs: Sequence[Document]) -> list[Document]:
 
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _by_image(_unread_variables(docs))
+    docs = _start_order_only(_by_image(_unread_variables(docs)))
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
