@@ -855,7 +855,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
-          flag_calls: Sequence[code_flags.FlagCall] = ()) -> RoutesDocument:
+          flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -863,6 +863,9 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
         body.set("services", service, "inbound_auth", "none", at)
         body.note("services", service, f"inbound_auth none: {open_code}")
     code_secrets.record(body, service, secrets)
+    if worker:
+        body.set("services", service, "kind", "worker", at)
+        body.note("services", service, f"kind worker: {worker}")
     _record_traits(body, service, traits)
     taken = set() if taken is None else taken
     for given in routes:
@@ -1095,6 +1098,35 @@ def _start_order_only(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _message_workers(docs: Sequence[Document]) -> dict[str, str]:
+    """Service -> why it serves no request: no route is found in its code (handed over), the deployment publishes no
+    port of it, no gateway route or call reaches it, and it hands messages to or takes them from a broker
+    (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests."""
+    routes = {d.service: bool(d.routes) for d in docs if isinstance(d, RoutesDocument)}
+    internal: dict[str, str] = {}
+    reached: set[str] = set()
+    brokered: dict[str, str] = {}
+    for d in docs:
+        if not isinstance(d.data, dict):
+            continue
+        for svc in d.data.get("services") or []:
+            if isinstance(svc, dict) and svc.get("exposure") == "internal" and not isinstance(d, RoutesDocument):
+                internal[str(svc.get("name"))] = str(svc.get("kind") or "")
+        for ep in d.data.get("endpoints") or []:
+            if isinstance(ep, dict):
+                reached.update(str(x) for x in [ep.get("served_by"), *(ep.get("routes_to") or [])])
+        for i in d.data.get("interactions") or []:
+            if isinstance(i, dict):
+                reached.add(str(i.get("to")))
+                if i.get("style") == "async":
+                    brokered.setdefault(str(i.get("from")), str(i.get("to")))
+    return {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
+                  f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
+                  "request"
+            for name, kind in internal.items()
+            if name in brokered and name in routes and not routes[name] and name not in reached and not kind}
+
+
 def _by_image(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service read from a folder no deployment names, but whose name is the last part of the
     image a workload runs (``spring-petclinic-config-server`` -> the compose service ``config-server`` running
@@ -1135,13 +1167,14 @@ def compose(docs: Sequence[Document]) -> list[Document]:
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     env = environments(docs)
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
+    workers = _message_workers(docs)
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
-                            flag_calls.get(d.service, ()))
+                            flag_calls.get(d.service, ()), workers.get(d.service))
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash
