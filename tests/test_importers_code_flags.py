@@ -43,6 +43,10 @@ COMPOSE = """
         image: acme/web
         environment:
           FLAGD_HOST: flags
+      reads:
+        image: acme/reads
+        environment:
+          FLAGD_HOST: flags
       lonely:
         image: acme/lonely
 """
@@ -96,7 +100,8 @@ def _specs(tmp: str) -> list[str]:
     write(tmp, "fast/src/main.kt", KOTLIN)
     write(tmp, "web/server.js", WEB)
     write(tmp, "lonely/app.py", PYTHON)
-    services = ["prices", "stock", "notify", "tuned", "fast", "web", "lonely"]
+    write(tmp, "reads/app.py", "import os\nFLAGS = os.environ['FLAGD_HOST']\n")
+    services = ["prices", "stock", "notify", "tuned", "fast", "web", "reads", "lonely"]
     return [f"compose={compose}", *(f"source={tmp}/{s}" for s in services)]
 
 
@@ -120,9 +125,11 @@ def test_a_flag_evaluation_is_a_soft_call_bounded_by_the_providers_documented_de
     assert (tuned.get("timeout_ms"), tuned.get("dependency")) == (None, "soft")
     # Kotlin read for the provider; the deployment's FLAGD_DEADLINE_MS replaces the default
     assert fact(design, "interaction:fast->flags").data.get("timeout_ms") == 200
-    # a provider named only in a comment is no provider: the drawn call is left as drawn
-    web = fact(design, "interaction:web->flags").data
-    assert "dependency" not in web and "timeout_ms" not in web
+    # a provider named only in a comment is no provider, and nothing of web reads FLAGD_HOST: no call
+    assert "interaction:web->flags" not in design.by_key()
+    # one that reads the variable itself keeps the call, as drawn
+    reads = fact(design, "interaction:reads->flags").data
+    assert "dependency" not in reads and "timeout_ms" not in reads
     # a provider with no call drawn to the daemon adds none
     assert "interaction:lonely->flags" not in design.by_key()
 
@@ -132,7 +139,8 @@ def test_the_timeout_rule_leaves_out_the_bounded_flag_calls_only(tmp_path: Any) 
     found = {f.subject for f in rv.findings if f.rule == "remote-call-without-timeout"}
     assert "interaction:prices->flags" not in found
     assert "interaction:stock->flags" not in found
-    assert {"interaction:notify->flags", "interaction:tuned->flags", "interaction:web->flags"} <= found
+    assert {"interaction:notify->flags", "interaction:tuned->flags", "interaction:reads->flags"} <= found
+    assert "interaction:web->flags" not in found
 
 
 def test_the_catalogue_checks_its_flag_providers() -> None:

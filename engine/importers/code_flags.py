@@ -21,11 +21,11 @@ from typing import Any
 
 from engine.errors import Location
 from engine.importers import infra
-from engine.importers.base import Body
+from engine.importers.base import ArtifactDocument, Body, without_facts
 from engine.source import Document
 
-SUFFIXES = (".kt", ".cs", ".rb", ".rs")
-"""Files read for flag providers only, beside the code the routes are read from (Kotlin, C#, Ruby, Rust)."""
+SUFFIXES = (".kt", ".cs", ".rb", ".rs", ".tsx", ".jsx")
+"""Files read for flag providers only, beside the code the routes are read from (Kotlin, C#, Ruby, Rust, TSX, JSX)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,51 @@ def links(docs: Sequence[Document], clients: Mapping[str, FlagClient],
     return out
 
 
+def _name(token: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", token.lower())
+
+
+def unread(docs: Sequence[Document], coded: Mapping[str, frozenset[str]],
+           clients: Mapping[str, FlagClient]) -> list[Document]:
+    """``docs`` without the calls to the flag daemon drawn only from ``depends_on`` and the variable its providers
+    read themselves (``FLAGD_HOST``), from a service whose code is given (``coded``: service -> the names its code
+    and configuration use), builds no flag provider and never names the variable: nothing of it reads the
+    variable, so it calls no daemon."""
+    cat = infra.catalog().flag_clients
+    if not cat.host_variable:
+        return list(docs)
+    part = re.compile(rf"depends_on \([^;()]*\)|{re.escape(cat.host_variable)} \(environment of [^;()]*\) names "
+                      r"host [\w.-]+")
+    stated: dict[tuple[str, str], set[int]] = {}  # a call other artifacts state too (a gateway's route) stays
+    for n, d in enumerate(docs):
+        for i in (d.data.get("interactions") or []) if isinstance(d.data, dict) else []:
+            if isinstance(i, dict):
+                stated.setdefault((str(i.get("from")), str(i.get("to"))), set()).add(n)
+    out: list[Document] = []
+    for n, d in enumerate(docs):
+        if getattr(d, "format", "") == "source" or not isinstance(d, ArtifactDocument) or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        daemons = {str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict)
+                   and isinstance(s.get("image"), str) and cat.daemon.fullmatch(infra.image_path(s["image"]))}
+        drop: dict[str, str] = {}
+        for i in d.data.get("interactions") or []:
+            if not isinstance(i, dict) or str(i.get("to")) not in daemons:
+                continue
+            source, evidence = str(i.get("from")), str(i.get("inferred_from") or "")
+            names = coded.get(source)
+            parts = evidence.split("; ")
+            if names is None or source in clients or _name(cat.host_variable) in names or \
+                    stated.get((source, str(i.get("to"))), set()) - {n} or \
+                    not all(part.fullmatch(p) for p in parts) or not any(cat.host_variable in p for p in parts):
+                continue
+            drop[f"{source}->{i.get('to')}"] = (
+                f"{source}->{i.get('to')} not drawn: {cat.host_variable} is read by the flag providers, and the code "
+                f"of {source} builds none and never reads {cat.host_variable}")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
+
 def record(body: Body, service: str, calls: Sequence[FlagCall]) -> None:
     """State what the flag provider makes of each call in the service's routes' document."""
     for c in calls:
@@ -118,4 +163,4 @@ def record(body: Body, service: str, calls: Sequence[FlagCall]) -> None:
             body.note("interactions", ident, f"timeout_ms from {c.why}")
 
 
-__all__ = ["SUFFIXES", "FlagCall", "FlagClient", "flag_client", "links", "record"]
+__all__ = ["SUFFIXES", "FlagCall", "FlagClient", "flag_client", "links", "record", "unread"]

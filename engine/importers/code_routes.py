@@ -1153,6 +1153,9 @@ def _by_image(docs: Sequence[Document]) -> list[Document]:
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _start_order_only(_by_image(_unread_variables(docs)))
+    coded = [d for d in docs if isinstance(d, RoutesDocument)]
+    docs = code_flags.unread(docs, {d.service: d.names for d in coded},
+                             {d.service: d.traits.flags for d in coded if d.traits.flags})
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()

@@ -95,6 +95,7 @@ class FlagClients:
     """The flag daemon's image, the variable that sets the providers' deadline, and the providers."""
 
     daemon: re.Pattern[str] = re.compile(r"(?!)")
+    host_variable: str = ""
     deadline_variable: str = ""
     providers: tuple[FlagProvider, ...] = ()
 
@@ -212,7 +213,8 @@ def _flag_clients(data: Any) -> FlagClients:
         providers.append(FlagProvider(str(entry["name"]), re.compile(str(entry["code"])),
                                       re.compile(str(entry["overrides"])) if entry.get("overrides") else None, ms))
     return FlagClients(re.compile(f"(?:{data['daemon']})") if data.get("daemon") else re.compile(r"(?!)"),
-                       str(data.get("deadline_variable") or ""), tuple(providers))
+                       str(data.get("host_variable") or ""), str(data.get("deadline_variable") or ""),
+                       tuple(providers))
 
 
 def _timeout_variables(entries: Any) -> tuple[TimeoutVariable, ...]:
