@@ -76,6 +76,7 @@ from engine.importers import (
     code_messages,
     code_nextjs,
     code_secrets,
+    code_timeouts,
     infra,
     spring,
 )
@@ -150,6 +151,8 @@ class Traits:
     """The Spring Cloud registry or configuration server its code switches on (``@EnableEurekaServer``)."""
     flags: code_flags.FlagClient | None = None
     """The feature-flag provider its code builds, whose evaluations call the flag daemon (``code_flags``)."""
+    library_timeouts: tuple[code_timeouts.LibraryTimeout, ...] = ()
+    """The client libraries it calls with whose documented default timeout its code leaves (``code_timeouts``)."""
 
 
 @dataclass
@@ -270,12 +273,14 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
     logs_in = any(r.path.rstrip("/").rsplit("/", 1)[-1].lower() in AUTH_FLOW_NAMES for r in routes)
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
+    every = [*codes, *((p, blank_comments(t)) for p, t in others)]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
                   kafka=code_messages.kafka_producers(codes), limits=_first(codes, [_LIMITS]),
                   registry=_first(codes, [_REGISTRY_SERVER]),
-                  flags=code_flags.flag_client([*codes, *((p, blank_comments(t)) for p, t in others)]))
+                  flags=code_flags.flag_client(every),
+                  library_timeouts=code_timeouts.library_timeouts(every))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -855,7 +860,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
-          flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None) -> RoutesDocument:
+          flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
+          bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout]] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -899,6 +905,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
     code_flags.record(body, service, flag_calls)
+    code_timeouts.record(body, service, bounded)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -1171,13 +1178,14 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     env = environments(docs)
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs)
+    bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed})
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
-                            flag_calls.get(d.service, ()), workers.get(d.service))
+                            flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()))
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash

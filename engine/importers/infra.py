@@ -91,6 +91,17 @@ class FlagProvider:
 
 
 @dataclass(frozen=True)
+class ClientTimeout:
+    """A client library whose calls have a documented default timeout (``client_timeouts`` in the catalogue)."""
+
+    name: str
+    code: re.Pattern[str]
+    overrides: re.Pattern[str] | None
+    protocol: str
+    timeout_ms: int
+
+
+@dataclass(frozen=True)
 class FlagClients:
     """The flag daemon's image, the variable that sets the providers' deadline, and the providers."""
 
@@ -138,6 +149,7 @@ class Catalog:
     config_server_names: re.Pattern[str] = re.compile(r"(?!)")
     console_names: re.Pattern[str] = re.compile(r"(?!)")
     flag_clients: FlagClients = field(default_factory=FlagClients)
+    client_timeouts: tuple[ClientTimeout, ...] = ()
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -198,7 +210,23 @@ def parse_catalog(data: Any) -> Catalog:
                    _timeout_variables(data.get("timeout_variables") or []),
                    re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE),
                    re.compile(str(data.get("console_names") or "(?!)"), re.IGNORECASE),
-                   _flag_clients(data.get("flag_clients") or {}))
+                   _flag_clients(data.get("flag_clients") or {}),
+                   _client_timeouts(data.get("client_timeouts") or []))
+
+
+def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
+    out = []
+    for i, entry in enumerate(entries):
+        unknown = set(entry) - {"name", "code", "overrides", "protocol", "timeout_ms"}
+        if unknown:
+            raise ValueError(f"client_timeouts[{i}]: unknown keys {sorted(unknown)}")
+        ms = entry.get("timeout_ms")
+        if not isinstance(ms, int) or isinstance(ms, bool) or ms <= 0:
+            raise ValueError(f"client_timeouts[{i}]: timeout_ms must be a positive whole number of milliseconds")
+        out.append(ClientTimeout(str(entry["name"]), re.compile(str(entry["code"])),
+                                 re.compile(str(entry["overrides"])) if entry.get("overrides") else None,
+                                 str(entry["protocol"]), ms))
+    return tuple(out)
 
 
 def _flag_clients(data: Any) -> FlagClients:
