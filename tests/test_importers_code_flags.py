@@ -155,3 +155,12 @@ def test_the_catalogue_checks_its_flag_providers() -> None:
     with pytest.raises(ValueError, match=r"flag_clients\.providers\[0\]: unknown keys \['deadline'\]"):
         parse_catalog(odd)
 
+
+
+def test_a_file_read_only_for_its_client_libraries_that_cannot_be_read_is_said(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "svc/app.py", PYTHON)
+    with open(f"{tmp}/svc/Legacy.cs", "wb") as fh:
+        fh.write(b"// caf\xe9\n")
+    docs = load_artifacts([f"source={tmp}/svc"])
+    assert any("not read for its client libraries" in text for d in docs for _at, text in d.remarks)

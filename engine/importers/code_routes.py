@@ -222,7 +222,12 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
-    others = [(f, read_text(f, limits)) for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)]
+    others: list[tuple[str, str]] = []  # read for the libraries a service calls with only: one that fails is said
+    for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
+        try:
+            others.append((f, read_text(f, limits)))
+        except InputError as exc:
+            remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values()), others))
     doc.remarks = sorted({*doc.remarks, *remarks})
