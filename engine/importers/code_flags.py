@@ -69,6 +69,13 @@ def _number(value: str) -> int | None:
     return int(v) if re.fullmatch(r"\d{1,9}", v) else None
 
 
+def _daemons(data: Mapping[str, Any]) -> set[str]:
+    """The workloads of a deployment document that run the flag daemon's image."""
+    daemon = infra.catalog().flag_clients.daemon
+    return {str(s.get("name")) for s in data.get("services") or [] if isinstance(s, dict)
+            and isinstance(s.get("image"), str) and daemon.fullmatch(infra.image_path(s["image"]))}
+
+
 def links(docs: Sequence[Document], clients: Mapping[str, FlagClient],
           env: Mapping[str, Mapping[str, tuple[str, Location]]]) -> dict[str, list[FlagCall]]:
     """Per service with a flag client, its calls to the flag daemon that the deployment's documents draw."""
@@ -78,10 +85,7 @@ def links(docs: Sequence[Document], clients: Mapping[str, FlagClient],
     for d in docs:
         if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
             continue
-        for s in d.data.get("services") or []:
-            if isinstance(s, dict) and isinstance(s.get("image"), str) and \
-                    cat.daemon.fullmatch(infra.image_path(s["image"])):
-                daemons.add(str(s.get("name")))
+        daemons |= _daemons(d.data)
         for i in d.data.get("interactions") or []:
             if isinstance(i, dict):
                 drawn.setdefault(str(i.get("from")), []).append(i)
@@ -128,8 +132,7 @@ def unread(docs: Sequence[Document], coded: Mapping[str, frozenset[str]],
         if getattr(d, "format", "") == "source" or not isinstance(d, ArtifactDocument) or not isinstance(d.data, dict):
             out.append(d)
             continue
-        daemons = {str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict)
-                   and isinstance(s.get("image"), str) and cat.daemon.fullmatch(infra.image_path(s["image"]))}
+        daemons = _daemons(d.data)
         drop: dict[str, str] = {}
         for i in d.data.get("interactions") or []:
             if not isinstance(i, dict) or str(i.get("to")) not in daemons:
