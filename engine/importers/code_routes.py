@@ -70,11 +70,13 @@ from engine.errors import InputError, Location
 from engine.importers import (
     code_calls,
     code_clients,
+    code_flags,
     code_go,
     code_logs,
     code_messages,
     code_nextjs,
     code_secrets,
+    code_timeouts,
     infra,
     spring,
 )
@@ -147,6 +149,10 @@ class Traits:
     """The first rate limit, quota or throttle its code names (a per-user cap may be among them)."""
     registry: tuple[str, Location] | None = None
     """The Spring Cloud registry or configuration server its code switches on (``@EnableEurekaServer``)."""
+    flags: code_flags.FlagClient | None = None
+    """The feature-flag provider its code builds, whose evaluations call the flag daemon (``code_flags``)."""
+    library_timeouts: tuple[code_timeouts.LibraryTimeout, ...] = ()
+    """The client libraries it calls with whose documented default timeout its code leaves (``code_timeouts``)."""
 
 
 @dataclass
@@ -216,8 +222,14 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
+    others: list[tuple[str, str]] = []  # read for the libraries a service calls with only: one that fails is said
+    for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
+        try:
+            others.append((f, read_text(f, limits)))
+        except InputError as exc:
+            remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values())))
+                secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values()), others))
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
@@ -255,7 +267,8 @@ _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
 _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
 
 
-def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
+def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
+           others: Sequence[tuple[str, str]] = ()) -> Traits:
     """What a service's code says of the whole service (comments skipped): the first in-process store of state
     that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
     issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
@@ -265,11 +278,14 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
     logs_in = any(r.path.rstrip("/").rsplit("/", 1)[-1].lower() in AUTH_FLOW_NAMES for r in routes)
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
+    every = [*codes, *((p, blank_comments(t)) for p, t in others)]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
                   kafka=code_messages.kafka_producers(codes), limits=_first(codes, [_LIMITS]),
-                  registry=_first(codes, [_REGISTRY_SERVER]))
+                  registry=_first(codes, [_REGISTRY_SERVER]),
+                  flags=code_flags.flag_client(every),
+                  library_timeouts=code_timeouts.library_timeouts(every))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -303,10 +319,11 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
             "security framework")
 
 
-def code_files(path: str, *, php: bool = False) -> Iterator[str]:
+def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) -> Iterator[str]:
     """The source files under ``path`` (sorted; dependencies, tests and build output skipped); PHP files too
-    with ``php`` (their routes are read from the document root only)."""
-    suffixes = CODE_SUFFIXES if php else CODE_SUFFIXES[:-1]
+    with ``php`` (their routes are read from the document root only); only those ending in ``suffixes`` when
+    given."""
+    suffixes = suffixes or (CODE_SUFFIXES if php else CODE_SUFFIXES[:-1])
     if not os.path.isdir(path):
         if path.endswith(suffixes):
             yield path
@@ -847,7 +864,9 @@ class Front:
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
-          traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = ()) -> RoutesDocument:
+          traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
+          flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
+          bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout]] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -855,6 +874,9 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
         body.set("services", service, "inbound_auth", "none", at)
         body.note("services", service, f"inbound_auth none: {open_code}")
     code_secrets.record(body, service, secrets)
+    if worker:
+        body.set("services", service, "kind", "worker", at)
+        body.note("services", service, f"kind worker: {worker}")
     _record_traits(body, service, traits)
     taken = set() if taken is None else taken
     for given in routes:
@@ -887,6 +909,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             _inferred(body, name, r, service, open_code, traits.limits)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
+    code_flags.record(body, service, flag_calls)
+    code_timeouts.record(body, service, bounded)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -1058,6 +1082,63 @@ def _unread_variables(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _start_order_only(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls to a service drawn from ``depends_on`` alone when the caller's code and configuration
+    are given and never name the service: a call needs the target's address, and no variable, code or configuration
+    of the caller names it, so the ``depends_on`` says start order only. A caller that fetches its configuration
+    from a configuration server as it starts is left as drawn (that configuration may name the service)."""
+    names = {d.service: d.names for d in docs if isinstance(d, RoutesDocument) and d.names}
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        services = {str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict)}
+        configured = {str(i.get("from")) for i in d.data.get("interactions") or []
+                      if isinstance(i, dict) and i.get("during") == "startup"}
+        drop: dict[str, str] = {}
+        for i in d.data.get("interactions") or []:
+            if not isinstance(i, dict) or str(i.get("to")) not in services:
+                continue
+            source, target, evidence = str(i.get("from")), str(i.get("to")), str(i.get("inferred_from") or "")
+            read = None if source in configured else names.get(source)
+            if read is None or not re.fullmatch(r"depends_on \([^;()]*\)", evidence) or _name(target) in read:
+                continue
+            drop[f"{source}->{target}"] = (f"{source}->{target} not drawn: only {evidence} says it, and no code or "
+                                           f"configuration of {source} names {target}: a start order, not a call")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
+
+def _message_workers(docs: Sequence[Document]) -> dict[str, str]:
+    """Service -> why it serves no request: no route is found in its code (handed over), the deployment publishes no
+    port of it, no gateway route or call reaches it, and it hands messages to or takes them from a broker
+    (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests."""
+    routes = {d.service: bool(d.routes) for d in docs if isinstance(d, RoutesDocument)}
+    internal: dict[str, str] = {}
+    reached: set[str] = set()
+    brokered: dict[str, str] = {}
+    for d in docs:
+        if not isinstance(d.data, dict):
+            continue
+        for svc in d.data.get("services") or []:
+            if isinstance(svc, dict) and svc.get("exposure") == "internal" and not isinstance(d, RoutesDocument):
+                internal[str(svc.get("name"))] = str(svc.get("kind") or "")
+        for ep in d.data.get("endpoints") or []:
+            if isinstance(ep, dict):
+                reached.update(str(x) for x in [ep.get("served_by"), *(ep.get("routes_to") or [])])
+        for i in d.data.get("interactions") or []:
+            if isinstance(i, dict):
+                reached.add(str(i.get("to")))
+                if i.get("style") == "async":
+                    brokered.setdefault(str(i.get("from")), str(i.get("to")))
+    return {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
+                  f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
+                  "request"
+            for name, kind in internal.items()
+            if name in brokered and name in routes and not routes[name] and name not in reached and not kind}
+
+
 def _by_image(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service read from a folder no deployment names, but whose name is the last part of the
     image a workload runs (``spring-petclinic-config-server`` -> the compose service ``config-server`` running
@@ -1083,7 +1164,10 @@ def _by_image(docs: Sequence[Document]) -> list[Document]:
 
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _by_image(_unread_variables(docs))
+    docs = _start_order_only(_by_image(_unread_variables(docs)))
+    coded = [d for d in docs if isinstance(d, RoutesDocument)]
+    docs = code_flags.unread(docs, {d.service: d.names for d in coded},
+                             {d.service: d.traits.flags for d in coded if d.traits.flags})
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
@@ -1097,12 +1181,16 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     env = environments(docs)
+    flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
+    workers = _message_workers(docs)
+    bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed})
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()))
+                            d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
+                            flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()))
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash

@@ -40,7 +40,17 @@ from typing import Any
 
 from engine.errors import ArchplanError, Location
 from engine.importers import dockerfile, traefik
-from engine.importers.base import Body, console_entry, entry_endpoint, fail, listing, load_one, mapping, safe_name
+from engine.importers.base import (
+    Body,
+    console_entry,
+    entry_endpoint,
+    fail,
+    listing,
+    load_one,
+    mapping,
+    safe_name,
+    without_facts,
+)
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
     NOT_REVIEWED,
@@ -137,7 +147,24 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions)
     _address_books(body, scan)
     record_cache_roles(body)
-    return [body.document()]
+    return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
+
+
+def _telemetry_stores(body: Body, services: dict[str, Any], scan: _Scan) -> dict[str, str]:
+    """Datastore -> why it is not reviewed: no service of the system reads or writes it, and observability
+    infrastructure depends on it (a collector's log or trace store): part of the telemetry stack."""
+    called = {str(i.get("to")) for i in (body.items.get("interactions") or {}).values()}
+    out: dict[str, str] = {}
+    for name in sorted(body.items.get("datastores") or {}):
+        if name in called:
+            continue
+        users = sorted(t for t in scan.telemetry if isinstance(services.get(t), dict) and name in (
+            list(services[t].get("depends_on") or []) if isinstance(services[t].get("depends_on"), (list, dict))
+            else []))
+        if users:
+            out[name] = (f"{name} is a store of the observability infrastructure ({', '.join(users)} depends on it) "
+                         "that no service of the system reads or writes: not reviewed as part of the system")
+    return out
 
 
 @dataclass
@@ -150,6 +177,7 @@ class _Scan:
     kinds: dict[str, Recognised | None] = field(default_factory=dict)
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)  # not reviewed (tooling, not the system)
+    telemetry: set[str] = field(default_factory=set)  # the skipped ones that are observability infrastructure
     books: dict[str, list[AddressBook]] = field(default_factory=dict)  # service -> the address books it mounts
     compose_files: set[str] = field(default_factory=set)  # the project's files (a variable from elsewhere: env_file)
 
@@ -176,6 +204,8 @@ class _Scan:
                 body.remark(doc.locate(at), f"{name} is {NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed "
                                             "as part of the system")
             self.skipped.add(name)
+            if rec.role == "observability":
+                self.telemetry.add(name)
             return
         self.hosts[name] = name
         self.labelled[name] = traefik.labels_of(doc, spec, at)

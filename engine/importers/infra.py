@@ -81,6 +81,37 @@ class TimeoutVariable:
 
 
 @dataclass(frozen=True)
+class FlagProvider:
+    """A feature-flag client whose evaluations call a flag daemon (``flag_clients`` in the catalogue)."""
+
+    name: str
+    code: re.Pattern[str]
+    overrides: re.Pattern[str] | None = None
+    timeout_ms: int | None = None  # the deadline it puts on each evaluation by default, where documented
+
+
+@dataclass(frozen=True)
+class ClientTimeout:
+    """A client library whose calls have a documented default timeout (``client_timeouts`` in the catalogue)."""
+
+    name: str
+    code: re.Pattern[str]
+    overrides: re.Pattern[str] | None
+    protocol: str
+    timeout_ms: int
+
+
+@dataclass(frozen=True)
+class FlagClients:
+    """The flag daemon's image, the variable that sets the providers' deadline, and the providers."""
+
+    daemon: re.Pattern[str] = re.compile(r"(?!)")
+    host_variable: str = ""
+    deadline_variable: str = ""
+    providers: tuple[FlagProvider, ...] = ()
+
+
+@dataclass(frozen=True)
 class AddressBookKeys:
     """The keys of an address book's entries (``address_books`` in the catalogue)."""
 
@@ -117,6 +148,8 @@ class Catalog:
     timeout_variables: tuple[TimeoutVariable, ...] = ()
     config_server_names: re.Pattern[str] = re.compile(r"(?!)")
     console_names: re.Pattern[str] = re.compile(r"(?!)")
+    flag_clients: FlagClients = field(default_factory=FlagClients)
+    client_timeouts: tuple[ClientTimeout, ...] = ()
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -176,7 +209,40 @@ def parse_catalog(data: Any) -> Catalog:
                    _address_book_keys(data.get("address_books") or {}),
                    _timeout_variables(data.get("timeout_variables") or []),
                    re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE),
-                   re.compile(str(data.get("console_names") or "(?!)"), re.IGNORECASE))
+                   re.compile(str(data.get("console_names") or "(?!)"), re.IGNORECASE),
+                   _flag_clients(data.get("flag_clients") or {}),
+                   _client_timeouts(data.get("client_timeouts") or []))
+
+
+def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
+    out = []
+    for i, entry in enumerate(entries):
+        unknown = set(entry) - {"name", "code", "overrides", "protocol", "timeout_ms"}
+        if unknown:
+            raise ValueError(f"client_timeouts[{i}]: unknown keys {sorted(unknown)}")
+        ms = entry.get("timeout_ms")
+        if not isinstance(ms, int) or isinstance(ms, bool) or ms <= 0:
+            raise ValueError(f"client_timeouts[{i}]: timeout_ms must be a positive whole number of milliseconds")
+        out.append(ClientTimeout(str(entry["name"]), re.compile(str(entry["code"])),
+                                 re.compile(str(entry["overrides"])) if entry.get("overrides") else None,
+                                 str(entry["protocol"]), ms))
+    return tuple(out)
+
+
+def _flag_clients(data: Any) -> FlagClients:
+    providers = []
+    for i, entry in enumerate(data.get("providers") or []):
+        unknown = set(entry) - {"name", "code", "overrides", "timeout_ms"}
+        if unknown:
+            raise ValueError(f"flag_clients.providers[{i}]: unknown keys {sorted(unknown)}")
+        ms = entry.get("timeout_ms")
+        if ms is not None and (not isinstance(ms, int) or isinstance(ms, bool) or ms <= 0):
+            raise ValueError(f"flag_clients.providers[{i}]: timeout_ms must be a positive whole number of milliseconds")
+        providers.append(FlagProvider(str(entry["name"]), re.compile(str(entry["code"])),
+                                      re.compile(str(entry["overrides"])) if entry.get("overrides") else None, ms))
+    return FlagClients(re.compile(f"(?:{data['daemon']})") if data.get("daemon") else re.compile(r"(?!)"),
+                       str(data.get("host_variable") or ""), str(data.get("deadline_variable") or ""),
+                       tuple(providers))
 
 
 def _timeout_variables(entries: Any) -> tuple[TimeoutVariable, ...]:

@@ -1,0 +1,62 @@
+"""`import source`: a client library with a documented default timeout bounds the calls the code makes with it
+(catalogue ``client_timeouts``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.importers import load_artifacts
+from engine.importers.infra import parse_catalog
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+DEFAULT = """
+    async fn price(n: u32) -> Result<f64, Error> {
+        let client = awc::Client::new();
+        let url = format!("{}/price", env::var("PRICES_ADDR").unwrap());
+        let mut res = client.post(url).send_json(&n).await?;
+        Ok(res.json().await?)
+    }
+"""
+TUNED = """
+    async fn price(n: u32) -> Result<f64, Error> {
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        let other = awc::Client::new();
+        Ok(0.0)
+    }
+"""
+
+
+def test_a_client_left_at_its_documented_default_bounds_the_drawn_calls(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shipping:
+            image: acme/shipping
+            environment: {PRICES_ADDR: "http://prices:8090", CACHE_ADDR: "redis:6379"}
+          tuned:
+            image: acme/tuned
+            environment: {PRICES_ADDR: "http://prices:8090"}
+          prices:
+            image: acme/prices
+          redis:
+            image: redis:7
+    """)
+    write(tmp, "shipping/src/quote.rs", DEFAULT)
+    write(tmp, "tuned/src/quote.rs", TUNED)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shipping", f"source={tmp}/tuned"]))
+    call = fact(design, "interaction:shipping->prices")
+    assert call.data.get("timeout_ms") == 5000
+    assert call.fields["timeout_ms"].file.endswith("shipping/src/quote.rs")
+    assert "timeout_ms" not in fact(design, "interaction:shipping->redis").data  # not an HTTP call
+    assert "timeout_ms" not in fact(design, "interaction:tuned->prices").data  # the code sets its own
+
+
+def test_a_bad_client_timeout_entry_says_which() -> None:
+    base = {"images": [], "load_generator_names": "x", "server_env": {}, "data_dirs": {}, "ports": {},
+            "secret_names": "x"}
+    with pytest.raises(ValueError, match=r"client_timeouts\[0\]: timeout_ms must be a positive whole number"):
+        parse_catalog({**base, "client_timeouts": [{"name": "x", "code": "x", "protocol": "http", "timeout_ms": 0}]})

@@ -1,0 +1,53 @@
+"""`import source`: a service nothing reaches, that exchanges messages through a broker, is a queue worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.importers import load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+
+def test_a_service_that_only_consumes_from_a_broker_is_a_worker(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          kafka:
+            image: bitnami/kafka:3.7
+          ledger:
+            image: acme/ledger
+            environment: {KAFKA_ADDR: "kafka:9092"}
+          audit:
+            image: acme/audit
+            environment: {KAFKA_ADDR: "kafka:9092"}
+          shop:
+            image: acme/shop
+            environment: {KAFKA_ADDR: "kafka:9092", AUDIT_ADDR: "audit:8080"}
+          open:
+            image: acme/open
+            ports: ["9000:9000"]
+            environment: {KAFKA_ADDR: "kafka:9092"}
+          api:
+            image: acme/api
+            environment: {KAFKA_ADDR: "kafka:9092"}
+    """)
+    for name in ("ledger", "audit", "shop", "open"):
+        write(tmp, f"{name}/main.py", "import os\n")
+    write(tmp, "api/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route('/x')
+        def x():
+            return ''
+    """)
+    specs = [f"compose={compose}", *(f"source={tmp}/{n}" for n in ("ledger", "audit", "shop", "open", "api"))]
+    design = load_documents(load_artifacts(specs))
+    ledger = fact(design, "service:ledger").data
+    assert ledger.get("kind") == "worker"
+    assert fact(design, "interaction:ledger->kafka").data.get("style") == "async"
+    assert "kind" not in fact(design, "service:audit").data  # shop calls it
+    assert "kind" not in fact(design, "service:open").data  # a published port: anyone may send it requests
+    assert "kind" not in fact(design, "service:api").data  # its code declares a route

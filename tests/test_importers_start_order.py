@@ -1,0 +1,42 @@
+"""`import source`: a compose `depends_on` that the caller's code and configuration never name is a start order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.importers import load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+
+
+def test_a_depends_on_the_callers_code_never_names_is_a_start_order_not_a_call(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          web:
+            image: acme/web
+            depends_on: [api, thumbs]
+          admin:
+            image: acme/admin
+            depends_on: [config, thumbs]
+          batch:
+            image: acme/batch
+            depends_on: [thumbs]
+          api:
+            image: acme/api
+          thumbs:
+            image: acme/thumbs
+          config:
+            image: acme/config-server
+    """)
+    write(tmp, "web/server.js", "const API = process.env.API_URL || 'http://api:8080';\n")
+    write(tmp, "admin/app.py", "import os\n")
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/web", f"source={tmp}/admin"])
+    keys = load_documents(docs).by_key()
+    assert "interaction:web->api" in keys  # its code names api
+    assert "interaction:web->thumbs" not in keys  # nothing of web names thumbs
+    assert [text for d in docs for _at, text in d.remarks if "not drawn: only" in text] == [
+        f"web->thumbs not drawn: only depends_on ({compose}:4:23) says it, and no code or configuration of web "
+        "names thumbs: a start order, not a call"]
+    assert "interaction:admin->thumbs" in keys  # admin fetches configuration from a server that may name it
+    assert "interaction:batch->thumbs" in keys  # batch's code is not given
