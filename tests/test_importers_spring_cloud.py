@@ -279,3 +279,40 @@ def test_a_folder_named_after_a_workloads_image_is_that_workload_and_a_config_se
     server = fact(design, "service:config-server").data
     assert (server["kind"], server["inbound_auth"]) == ("registry", "none")
     assert "service:clinic-config-server" not in design.by_key()
+
+
+TOWNS = textwrap.dedent("""\
+    package atlas;
+
+    @RestController
+    public class TownController {
+        @GetMapping("/towns/{country}")
+        public List<Town> towns(@PathVariable String country) {
+            return repo.findByCountry(country);
+        }
+
+        @GetMapping("/towns/{country}/search/{text}")
+        public List<Town> search(@PathVariable String country, @PathVariable String text) {
+            List<Town> towns = repo.search(country, text);
+            if (towns.size() > 12) {
+                towns = towns.subList(0, 8);
+            }
+            return towns;
+        }
+
+        @GetMapping("/towns/top")
+        public List<Town> top() {
+            return repo.findAll().stream().limit(5).collect(Collectors.toList());
+        }
+    }
+    """)
+
+
+def test_a_handler_that_cuts_its_list_to_a_fixed_size_bounds_the_result(tmp_path: Any) -> None:
+    write(str(tmp_path), "atlas/src/main/java/atlas/TownController.java", TOWNS)
+    design = load_documents(import_paths("source", [str(tmp_path / "atlas")]))
+    whole = fact(design, "endpoint:atlas-GET-/towns/-country").data
+    assert (whole["returns_collection"], whole["pagination"]) == (True, False) and "max_results" not in whole
+    search = fact(design, "endpoint:atlas-GET-/towns/-country-/search/-text").data
+    assert (search["pagination"], search["max_results"]) == (False, 12)  # a list of 12 passes the guard whole
+    assert fact(design, "endpoint:atlas-GET-/towns/top").data["max_results"] == 5

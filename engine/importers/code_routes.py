@@ -111,6 +111,8 @@ class Route:
     """Why a repeat of the request repeats its write (it creates, and no code of the service names a key)."""
     collection: tuple[str, bool] | None = None
     """The collection type its handler returns (``List<Owner>``), and whether it takes a page or a limit."""
+    capped: tuple[int, str] | None = None
+    """The most items its handler lets through (it cuts the list it returns: ``subList(0, 9)``), and where."""
     paid: str | None = None
     """The paid provider call its handler makes (an AI model's completion), and where."""
 
@@ -656,11 +658,12 @@ def spring_routes(path: str, text: str) -> list[Route]:
             methods = [name.removesuffix("Mapping").upper()]
         line = code.count("\n", 0, start) + 1
         at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
-        listed, paid = _java_handler(code, start, path)
+        listed, paid, capped = _java_handler(code, start, path)
         for prefix in prefixes:
             for p in _mapping_paths(args) or [""]:
                 out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping",
-                                 collection=listed if m == "GET" else None, paid=paid) for m in methods)
+                                 collection=listed if m == "GET" else None, paid=paid,
+                                 capped=capped if m == "GET" and listed else None) for m in methods)
     return out
 
 
@@ -673,6 +676,13 @@ _JAVA_PAGING = re.compile(r"\b(?:Pageable|PageRequest|Page|Slice)\b|\"(?:page|si
                           r"page_size|per_page|pageToken)\"|\b(?:page|size|limit|offset|cursor|pageSize)\s*[,)]")
 
 
+_JAVA_CAP = re.compile(r"\.(?:subList\(\s*0\s*,|limit\(|take\()\s*(\d+)\s*\)")
+"""A handler cutting its list to a fixed number of items: ``list.subList(0, 9)``, a stream's ``.limit(10)``, a
+``Flux``'s ``.take(10)``."""
+_JAVA_SIZE_GUARD = re.compile(r"\.size\(\s*\)\s*(>=?)\s*(\d+)\s*\)[^;]*$")
+"""The condition right before a cut (``if (cities.size() > 10)``): a list that passes it is returned whole."""
+
+
 _PAID_CALL = re.compile(
     r"\.prompt\s*\([^;]*?\.(?:call|stream)\s*\(\s*\)"                      # Spring AI ChatClient
     r"|\b\w*(?:chatModel|ChatModel|languageModel|LanguageModel)\s*\.\s*(?:call|generate|chat|stream)\s*\("  # models
@@ -681,10 +691,12 @@ _PAID_CALL = re.compile(
 language model's ``call``/``generate``, an OpenAI SDK's ``chat.completions.create``."""
 
 
-def _java_handler(code: str, start: int, path: str) -> tuple[tuple[str, bool] | None, str | None]:
+def _java_handler(code: str, start: int, path: str
+                  ) -> tuple[tuple[str, bool] | None, str | None, tuple[int, str] | None]:
     """What the handler method under the annotation at ``start`` shows: the collection type it returns
     (``List<Owner>``, an array, a ``Flux``) and whether it takes a page or a limit (a ``Pageable``, a
-    ``page``/``size``/``limit`` parameter, or returns a ``Page``); and the paid provider call its body makes."""
+    ``page``/``size``/``limit`` parameter, or returns a ``Page``); the paid provider call its body makes; and
+    the fixed number of items its body cuts the list to, if it does (``subList(0, 9)``)."""
     i = start
     while (head := _JAVA_ANNOTATION_HEAD.match(code, i)) is not None:  # this annotation and the others on the method
         i = head.end()
@@ -692,7 +704,7 @@ def _java_handler(code: str, start: int, path: str) -> tuple[tuple[str, bool] | 
             i = close_bracket(code, i)
     m = _JAVA_SIGNATURE.match(code, i)
     if m is None:
-        return None, None
+        return None, None, None
     after = close_bracket(code, m.end() - 1)
     params = code[m.end() - 1:after]
     brace = code.find("{", after)
@@ -704,9 +716,19 @@ def _java_handler(code: str, start: int, path: str) -> tuple[tuple[str, bool] | 
         paid = f"{' '.join(call.group(0).split())} at {os.path.basename(path)}:{code.count(chr(10), 0, at) + 1}"
     kind = _JAVA_COLLECTION.search(" ".join(m.group(1).split()))
     if kind is None:
-        return None, paid
+        return None, paid, None
     paged = kind.group(1) in ("Page", "Slice") or _JAVA_PAGING.search(params) is not None
-    return (" ".join(m.group(1).split()), paged), paid
+    cut = _JAVA_CAP.search(body)
+    capped = None
+    if cut is not None and int(cut.group(1)) > 0:
+        at = brace + cut.start()
+        most = int(cut.group(1))
+        guard = _JAVA_SIZE_GUARD.search(body[max(0, cut.start() - 200):cut.start()])
+        if guard is not None:  # `if (list.size() > 10) list = list.subList(0, 9)`: a list of 10 passes whole
+            most = max(most, int(guard.group(2)) - (1 if guard.group(1) == ">=" else 0))
+        capped = (most, f"{' '.join(cut.group(0).split())} at {os.path.basename(path)}:"
+                        f"{code.count(chr(10), 0, at) + 1}")
+    return (" ".join(m.group(1).split()), paged), paid, capped
 
 
 _GATEWAY_DSL = re.compile(r"\.route\(\s*\w+\s*->\s*\w+\s*\.\s*path\(")
@@ -960,6 +982,10 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
             body.set("endpoints", ident, "pagination", False, r.at)
         body.note("endpoints", ident, f"returns_collection: its handler returns {r.collection[0]}" + (
             "" if r.collection[1] else ", and takes no page, size or limit (pagination false)"))
+    if r.capped:
+        body.set("endpoints", ident, "max_results", r.capped[0], r.at)
+        body.note("endpoints", ident,
+                  f"max_results {r.capped[0]}: its handler cuts the list it returns ({r.capped[1]})")
 
 
 _INHERITED = ("exposure", "tls", "rate_limit", "authn", "authz")
