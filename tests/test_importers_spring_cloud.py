@@ -316,3 +316,41 @@ def test_a_handler_that_cuts_its_list_to_a_fixed_size_bounds_the_result(tmp_path
     search = fact(design, "endpoint:atlas-GET-/towns/-country-/search/-text").data
     assert (search["pagination"], search["max_results"]) == (False, 12)  # a list of 12 passes the guard whole
     assert fact(design, "endpoint:atlas-GET-/towns/top").data["max_results"] == 5
+
+
+def shop_with_shared_password(tmp: str) -> Any:
+    """A config server's shared defaults hold a datasource password; orders has JPA, edge and mailer do not, and
+    mailer's own file writes a mail password."""
+    write(tmp, "config/application.yml", "spring:\n  datasource:\n    url: jdbc:mysql://db/shop\n"
+                                         "    password: hunter2\n")
+    write(tmp, "config/orders.yml", "server.port: 8081\n")
+    write(tmp, "config/edge.yml", "server.port: 8080\n")
+    write(tmp, "config/mailer.yml", "spring:\n  mail:\n    host: smtp.example.com\n    password: swordfish\n")
+    write(tmp, "orders/pom.xml", "<project><dependencies><dependency><artifactId>spring-boot-starter-data-jpa"
+                                 "</artifactId></dependency></dependencies></project>\n")
+    write(tmp, "orders/src/main/java/shop/OrderController.java",
+          "package shop;\n@RestController\npublic class OrderController {\n"
+          "    @GetMapping(\"/orders/{id}\")\n    public Order one(@PathVariable long id) { return null; }\n}\n")
+    write(tmp, "edge/pom.xml", "<project><dependencies><dependency><artifactId>spring-cloud-starter-gateway"
+                               "</artifactId></dependency></dependencies></project>\n")
+    write(tmp, "edge/src/main/java/shop/EdgeApplication.java",
+          "package shop;\n@SpringBootApplication\npublic class EdgeApplication {}\n")
+    write(tmp, "mailer/src/main/java/shop/Mailer.java", "package shop;\npublic class Mailer {}\n")
+    return load_documents(load_artifacts([f"spring={tmp}/config", f"source={tmp}/orders", f"source={tmp}/edge",
+                                          f"source={tmp}/mailer"]))
+
+
+def test_a_shared_default_credential_is_charged_only_to_services_whose_code_has_its_client(tmp_path: Any) -> None:
+    design = shop_with_shared_password(str(tmp_path))
+    assert fact(design, "service:orders").data["secrets_source"] == "repo_config"  # JPA: it reads the password
+    assert "secrets_source" not in fact(design, "service:edge").data  # a gateway with no JDBC or JPA library
+    assert fact(design, "service:mailer").data["secrets_source"] == "repo_config"  # its own file's mail password
+    said = [str(w) for w in design.warnings if "no code or build file of edge shows a JDBC or JPA client" in str(w)]
+    assert len(said) == 1 and "application.yml" in said[0], design.warnings
+
+
+def test_without_the_services_code_a_shared_default_credential_stays_everyones(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    shop_with_shared_password(tmp)
+    design = load_documents(load_artifacts([f"spring={tmp}/config"]))
+    assert all(fact(design, f"service:{s}").data["secrets_source"] == "repo_config" for s in ("orders", "edge"))

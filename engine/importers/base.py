@@ -51,6 +51,10 @@ class ArtifactDocument(Document):
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = field(default_factory=dict)
     """Service -> what its Spring configuration states of every Feign client it has (field -> value, where, why):
     ``code_clients`` gives it to the calls the service's Feign clients make."""
+    shared_credentials: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    """Service -> its credentials when all are defaults every service is given (a config server's shared
+    ``application.yml``), each with the client's property group (``spring.datasource.``): ``code_routes.compose``
+    takes ``secrets_source`` back when the service's code and build show none of these clients."""
     given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = field(default_factory=dict)
     """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
     all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
@@ -98,6 +102,24 @@ def without_facts(doc: ArtifactDocument, section: str, drop: Mapping[str, str]) 
                                remarks=sorted(set(remarks)))
 
 
+def without_field(doc: ArtifactDocument, section: str, ident: str, name: str, why: str) -> ArtifactDocument:
+    """``doc`` without the top-level field ``name`` of the fact ``ident`` of ``section`` (and the notes that explain
+    it, which start with its name), said in a remark at the place the field came from."""
+    items = doc.data.get(section) if isinstance(doc.data, dict) else None
+    kind = SECTION_KIND[section]
+    at = next((i for i, item in enumerate(items or []) if isinstance(item, dict) and name in item
+               and identity(kind, item) == ident), None)
+    if items is None or at is None:
+        return doc
+    remark = (doc.locate((section, at, name)), why)
+    out = [{k: v for k, v in item.items() if k != name} if i == at else item for i, item in enumerate(items)]
+    where = {path: loc for path, loc in doc.where.items() if path[:3] != (section, at, name)}
+    key = f"{kind}:{ident}"
+    notes = {k: [n for n in v if k != key or not n.startswith(f"{name} ")] for k, v in doc.notes.items()}
+    return dataclasses.replace(doc, data={**doc.data, section: out}, where=where,
+                               notes={k: v for k, v in notes.items() if v}, remarks=sorted({*doc.remarks, remark}))
+
+
 class Body:
     """A design body under construction: facts per section, first statement of each field wins."""
 
@@ -113,6 +135,7 @@ class Body:
         self.context_paths: dict[str, str] = {}
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
+        self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
 
     def remark(self, at: Location, text: str) -> None:
@@ -187,7 +210,8 @@ class Body:
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
                                 format=self.format, strips=self.strips,
                                 context_paths=self.context_paths, environment=self.environment,
-                                given_whole=self.given_whole, feign=self.feign)
+                                given_whole=self.given_whole, feign=self.feign,
+                                shared_credentials=self.shared_credentials)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

@@ -68,7 +68,7 @@ from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra, spring
-from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
+from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts, without_field
 from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -160,6 +160,9 @@ class RoutesDocument(ArtifactDocument):
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
     traits: Traits = Traits()
     """What its code says of the whole service."""
+    client_groups: frozenset[str] | None = None
+    """The Spring property groups of the clients (a JDBC datasource, MongoDB, AMQP...) its code or build file
+    shows (``spring.CLIENTS``); None when it has no code."""
 
 
 # --------------------------------------------------------------------------------------
@@ -214,6 +217,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
+    builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
+              for b in [os.path.join(p, n)] if os.path.isfile(b)]
+    if texts:
+        doc.client_groups = frozenset(group for group, _what, words in spring.CLIENTS
+                                      if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Spring MVC "
                                                                  "or Go found: the service's endpoints stay unknown")})
@@ -1083,9 +1091,32 @@ def _by_image(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _unread_credentials(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the ``secrets_source`` drawn only from credentials every service is given (a config server's
+    shared defaults) for a client that the service's code and build file never show (a datasource password given to
+    a gateway with no JDBC or JPA library)."""
+    shown = {d.service: d.client_groups for d in docs if isinstance(d, RoutesDocument) and d.client_groups is not None}
+    whats = {group: what for group, what, _words in spring.CLIENTS}
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument):
+            for service, given in sorted(d.shared_credentials.items()):
+                has = shown.get(service)
+                if has is None or any(group in has for _n, group in given):
+                    continue
+                names = ", ".join(n for n, _g in given)
+                lacks = " or ".join(sorted({whats[g] for _n, g in given}))
+                d = without_field(d, "services", service, "secrets_source",
+                                  f"{service}: {names} is a default every service is given, and no code or build file "
+                                  f"of {service} shows {lacks}: not a credential of {service}'s")
+        out.append(d)
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _by_image(_unread_variables(docs))
+    docs = _unread_credentials(_by_image(_unread_variables(docs)))
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
@@ -1102,7 +1133,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()))
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
-                               clients=d.clients, registered=d.registered))
+                               clients=d.clients, registered=d.registered, client_groups=d.client_groups))
         else:
             out.append(d)
     return out
