@@ -354,3 +354,31 @@ def test_without_the_services_code_a_shared_default_credential_stays_everyones(t
     shop_with_shared_password(tmp)
     design = load_documents(load_artifacts([f"spring={tmp}/config"]))
     assert all(fact(design, f"service:{s}").data["secrets_source"] == "repo_config" for s in ("orders", "edge"))
+
+
+def test_a_config_servers_file_for_an_infrastructure_image_is_not_that_images_configuration(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "docker-compose.yml", textwrap.dedent("""\
+        services:
+          orders:
+            image: shop/orders
+            ports: ["8081:8081"]
+          tracing:
+            image: openzipkin/zipkin
+            ports: ["9411:9411"]
+        """))
+    write(tmp, "config/application.yml", "management.endpoints.web.exposure.include: '*'\n"
+                                         "spring.datasource.password: hunter2\n"
+                                         "eureka.client.serviceUrl.defaultZone: http://registry:8761/eureka/\n")
+    write(tmp, "config/orders.yml", "server.port: 8081\n")
+    write(tmp, "config/tracing.yml", "server.port: 9411\n")
+    design = load_documents(load_artifacts([f"compose={tmp}/docker-compose.yml", f"spring={tmp}/config"]))
+    assert fact(design, "service:orders").data["secrets_source"] == "repo_config"
+    assert fact(design, "endpoint:orders-actuator").data["debug"] is True
+    assert "secrets_source" not in fact(design, "service:tracing").data  # the Zipkin image reads no Spring config
+    assert fact(design, "endpoint:tracing-ui").data["admin"] is True  # its console stays
+    kept = {f.key for f in design.facts}
+    assert "endpoint:tracing-actuator" not in kept and "interaction:orders->registry" in kept
+    assert not any(f.key.startswith("interaction:tracing->") for f in design.facts)
+    said = [str(w) for w in design.warnings if "tracing runs metrics, tracing or logging infrastructure" in str(w)]
+    assert said and all("openzipkin/zipkin" in w and "is not read" in w for w in said), design.warnings

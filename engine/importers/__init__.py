@@ -223,9 +223,15 @@ def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
 
 def compose_routes(docs: Sequence[Document]) -> list[Document]:
     """Routes read from source placed behind the gateway routes and entry points of the other documents (the
-    module is imported only when some document is one: ``check`` without ``--from`` stays quick)."""
-    if not any(getattr(d, "format", "") == "source" for d in docs):
+    module is imported only when some document is one: ``check`` without ``--from`` stays quick); what a Spring
+    configuration says of a workload that is infrastructure not under review left out (``base.not_configured``)."""
+    if not any(getattr(d, "format", "") in ("source", "spring") for d in docs):
         return list(docs)
+    from engine.importers.base import not_configured
+
+    docs = not_configured(docs)
+    if not any(getattr(d, "format", "") == "source" for d in docs):
+        return docs
     from engine.importers import code_routes
 
     return code_routes.compose(docs)

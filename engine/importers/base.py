@@ -17,7 +17,7 @@ import ipaddress
 import os
 import re
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -51,6 +51,9 @@ class ArtifactDocument(Document):
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = field(default_factory=dict)
     """Service -> what its Spring configuration states of every Feign client it has (field -> value, where, why):
     ``code_clients`` gives it to the calls the service's Feign clients make."""
+    not_reviewed: dict[str, str] = field(default_factory=dict)
+    """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
+    another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
     shared_credentials: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     """Service -> its credentials when all are defaults every service is given (a config server's shared
     ``application.yml``), each with the client's property group (``spring.datasource.``): ``code_routes.compose``
@@ -120,6 +123,28 @@ def without_field(doc: ArtifactDocument, section: str, ident: str, name: str, wh
                                notes={k: v for k, v in notes.items() if v}, remarks=sorted({*doc.remarks, remark}))
 
 
+def not_configured(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without what a Spring configuration (a config server's ``<service>.yml``) draws for a workload that
+    a deployment runs from infrastructure not under review (``tracing-server`` running the Zipkin image): that
+    image is no client of the project's configuration, so the service fact, the endpoints it would serve and the
+    calls it would make are dropped, each said in a remark."""
+    skipped = {name: why for d in docs if isinstance(d, ArtifactDocument) for name, why in d.not_reviewed.items()}
+    if not skipped:
+        return list(docs)
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and d.format == "spring" and isinstance(d.data, dict):
+            for section, by in (("services", "name"), ("endpoints", "served_by"), ("interactions", "from")):
+                kind = SECTION_KIND[section]
+                drop = {identity(kind, item): f"{item[by]} runs {skipped[item[by]]}: what the configuration says of "
+                                              f"it ({kind} {identity(kind, item)}) is not read"
+                        for item in d.data.get(section) or [] if isinstance(item, dict) and item.get(by) in skipped}
+                d = without_facts(d, section, drop)
+        out.append(d)
+    return out
+
+
 class Body:
     """A design body under construction: facts per section, first statement of each field wins."""
 
@@ -136,6 +161,7 @@ class Body:
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.not_reviewed: dict[str, str] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
 
     def remark(self, at: Location, text: str) -> None:
@@ -211,7 +237,7 @@ class Body:
                                 format=self.format, strips=self.strips,
                                 context_paths=self.context_paths, environment=self.environment,
                                 given_whole=self.given_whole, feign=self.feign,
-                                shared_credentials=self.shared_credentials)
+                                shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

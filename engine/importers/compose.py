@@ -175,6 +175,7 @@ class _Scan:
             if not _console(doc, body, name, spec, at, runs):
                 body.remark(doc.locate(at), f"{name} is {NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed "
                                             "as part of the system")
+            body.not_reviewed[name] = f"{NOT_REVIEWED[rec.role]} (by its {rec.why}, {doc.locate(at)})"
             self.skipped.add(name)
             return
         self.hosts[name] = name
