@@ -382,3 +382,21 @@ def test_a_config_servers_file_for_an_infrastructure_image_is_not_that_images_co
     assert not any(f.key.startswith("interaction:tracing->") for f in design.facts)
     said = [str(w) for w in design.warnings if "tracing runs metrics, tracing or logging infrastructure" in str(w)]
     assert said and all("openzipkin/zipkin" in w and "is not read" in w for w in said), design.warnings
+
+
+def test_a_module_whose_code_runs_an_operator_console_has_an_admin_entry(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "docker-compose.yml", "services:\n  console:\n    image: shop/console\n    ports: ['9090:9090']\n"
+                                     "  orders:\n    image: shop/orders\n    ports: ['8081:8081']\n")
+    write(tmp, "console/src/main/resources/application.yml", "spring.application.name: console\n")
+    write(tmp, "console/src/main/java/shop/ConsoleApplication.java",
+          "package shop;\n@SpringBootApplication\n@EnableAdminServer\npublic class ConsoleApplication {}\n")
+    write(tmp, "orders/src/main/resources/application.yml", "spring.application.name: orders\n")
+    write(tmp, "orders/src/main/java/shop/OrdersApplication.java",
+          "package shop;\n// not @EnableAdminServer\n@SpringBootApplication\npublic class OrdersApplication {}\n")
+    design = load_documents(load_artifacts([f"compose={tmp}/docker-compose.yml", f"source={tmp}/console",
+                                            f"source={tmp}/orders"]))
+    console = fact(design, "endpoint:console-entry").data
+    assert (console["admin"], console["served_by"]) == (True, "console")
+    assert fact(design, "service:console").data["exposure"] == "host"  # published: its entry is reviewed
+    assert "admin" not in fact(design, "endpoint:orders-entry").data  # a comment naming it switches nothing on

@@ -68,7 +68,7 @@ from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra, spring
-from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts, without_field
+from engine.importers.base import ArtifactDocument, Body, console_entry, safe_name, slug, without_facts, without_field
 from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -137,6 +137,8 @@ class Traits:
     """The first rate limit, quota or throttle its code names (a per-user cap may be among them)."""
     registry: tuple[str, Location] | None = None
     """The Spring Cloud registry or configuration server its code switches on (``@EnableEurekaServer``)."""
+    console: tuple[str, Location] | None = None
+    """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
 
 
 @dataclass
@@ -240,6 +242,8 @@ _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport
 
 
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
+_CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b")
+"""Spring Boot Admin, the Hystrix dashboard and Turbine: web consoles and metrics streams for operators."""
 _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
 
 
@@ -256,7 +260,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route]) -> Traits:
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
-                  limits=_first(codes, [_LIMITS]), registry=_first(codes, [_REGISTRY_SERVER]))
+                  limits=_first(codes, [_LIMITS]), registry=_first(codes, [_REGISTRY_SERVER]),
+                  console=_first(codes, [_CONSOLE_SERVER]))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -863,6 +868,12 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
         body.note("services", service, f"inbound_auth none: {open_code}")
     code_secrets.record(body, service, secrets)
     _record_traits(body, service, traits)
+    entry = safe_name(f"{service}-entry")
+    if traits.console is not None and any(f.via == f"endpoint:{entry}" for f in fronts.get(service, [])):
+        # its published entry point is the console: an operator's surface, on which no user request waits
+        what, where = traits.console
+        body.fact("endpoints", {"name": entry, "method": "ANY", "path": "/", "served_by": service}, where)
+        console_entry(body, service, where, f"its code runs an operator console ({what}, {where})")
     taken = set() if taken is None else taken
     for given in routes:
         r = replace(given, path=join(context, given.path)) if context else given
