@@ -400,3 +400,43 @@ def test_a_module_whose_code_runs_an_operator_console_has_an_admin_entry(tmp_pat
     assert (console["admin"], console["served_by"]) == (True, "console")
     assert fact(design, "service:console").data["exposure"] == "host"  # published: its entry is reviewed
     assert "admin" not in fact(design, "endpoint:orders-entry").data  # a comment naming it switches nothing on
+
+
+RETRYING_GATEWAY = """
+    spring:
+      application:
+        name: gateway
+      cloud:
+        gateway:
+          server:
+            webflux:
+              default-filters:
+                - name: Retry
+                  args:
+                    retries: 2
+                    methods: POST
+              routes:
+                - id: stock
+                  uri: lb://stock
+                  predicates: [Path=/api/stock/**]
+                  filters: [StripPrefix=2]
+                - id: basket
+                  uri: lb://basket
+                  predicates: [Path=/api/basket/**]
+                  filters: [StripPrefix=2]
+"""
+
+
+def test_a_retry_limited_to_methods_the_callee_never_serves_retries_nothing(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    routes = write(tmp, "gateway/src/main/resources/application.yml", RETRYING_GATEWAY)
+    for name, method in (("stock", "Get"), ("basket", "Post")):
+        write(tmp, f"{name}/src/main/resources/application.yml", f"spring.application.name: {name}\n")
+        write(tmp, f"{name}/src/main/java/shop/{name.title()}Resource.java",
+              f"package shop;\n@RestController\nclass {name.title()}Resource {{\n"
+              f"    @{method}Mapping(\"/{name}\")\n    public Item one() {{ return null; }}\n}}\n")
+    design = load_documents(load_artifacts([f"gateway={routes}", f"source={tmp}/stock", f"source={tmp}/basket"]))
+    assert fact(design, "interaction:gateway->basket").data["retry"]["methods"] == ["POST"]  # its POSTs are re-sent
+    assert "retry" not in fact(design, "interaction:gateway->stock").data  # it serves only GET
+    said = [str(w) for w in design.warnings if "gateway->stock: retries only POST" in str(w)]
+    assert len(said) == 1 and "serves only GET" in said[0], design.warnings

@@ -70,6 +70,7 @@ from engine.errors import InputError, Location
 from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra, spring
 from engine.importers.base import ArtifactDocument, Body, console_entry, safe_name, slug, without_facts, without_field
 from engine.importers.code_text import close_bracket
+from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
@@ -1125,9 +1126,31 @@ def _unread_credentials(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _unserved_retries(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the ``retry`` of a call whose retries are limited to some methods (a Spring Cloud Gateway
+    Retry filter's ``methods: POST``) when the callee's code serves none of them: nothing on that call is re-sent."""
+    served = {d.service: {r.method for r in d.routes} for d in docs if isinstance(d, RoutesDocument) and d.routes}
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            for call in list(d.data.get("interactions") or []):
+                retry = call.get("retry") if isinstance(call, dict) else None
+                methods = retry.get("methods") if isinstance(retry, dict) else None
+                has = served.get(str(call.get("to"))) if isinstance(call, dict) else None
+                if not isinstance(methods, list) or not methods or has is None or "ANY" in has or has & set(methods):
+                    continue
+                ident = identity("interaction", call)
+                d = without_field(d, "interactions", ident, "retry",
+                                  f"{ident}: retries only {', '.join(methods)}, and {call['to']}'s code serves only "
+                                  f"{', '.join(sorted(has))}: nothing on this call is retried")
+        out.append(d)
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _unread_credentials(_by_image(_unread_variables(docs)))
+    docs = _unserved_retries(_unread_credentials(_by_image(_unread_variables(docs))))
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
