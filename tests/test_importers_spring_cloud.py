@@ -404,26 +404,15 @@ def test_a_module_whose_code_runs_an_operator_console_has_an_admin_entry(tmp_pat
 
 RETRYING_GATEWAY = """
     spring:
-      application:
-        name: gateway
+      application: {name: gateway}
       cloud:
         gateway:
           server:
             webflux:
-              default-filters:
-                - name: Retry
-                  args:
-                    retries: 2
-                    methods: POST
+              default-filters: [{name: Retry, args: {retries: 2, methods: POST}}]
               routes:
-                - id: stock
-                  uri: lb://stock
-                  predicates: [Path=/api/stock/**]
-                  filters: [StripPrefix=2]
-                - id: basket
-                  uri: lb://basket
-                  predicates: [Path=/api/basket/**]
-                  filters: [StripPrefix=2]
+                - {id: stock, uri: "lb://stock", predicates: [Path=/api/stock/**], filters: [StripPrefix=2]}
+                - {id: basket, uri: "lb://basket", predicates: [Path=/api/basket/**], filters: [StripPrefix=2]}
 """
 
 
