@@ -441,3 +441,14 @@ def test_calls_to_a_service_registry_are_made_in_the_background_and_hold_no_requ
     timeouts = {f.subject for f in rv.findings if f.rule == "remote-call-without-timeout"}
     assert "interaction:frontend->search" in timeouts
     assert not {s for s in timeouts if s.endswith("->consul")}  # registering and refreshing hold no request
+
+
+def test_a_published_configuration_server_is_an_operator_surface_not_a_users_entry(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", (
+        "services:\n"
+        "  config-server:\n    image: shop/config\n    ports: ['8888:8888']\n"
+        "  orders:\n    image: shop/orders\n    ports: ['8081:8081']\n    depends_on: [config-server]\n"))
+    d = design_of(compose.import_file(path))
+    entry = fact(d, "endpoint:config-server-entry").data
+    assert entry["admin"] is True  # the services read it as they start; no user request goes to it
+    assert "admin" not in fact(d, "endpoint:orders-entry").data

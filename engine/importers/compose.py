@@ -508,6 +508,10 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
                            _plain_http(doc, spec.get("ports"), (*at, "ports")))
             _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
+            if rec is not None and rec.role == "config_server":  # its API serves the services, not the users
+                console_entry(body, name, next(lc for e, lc, _t in published if e == exp),
+                              f"{name} is a configuration server by its {rec.why}: the services fetch their "
+                              "configuration from it as they start, no user request goes to it")
     else:
         body.set("services", name, "exposure", "internal", loc)
     if persistent:
