@@ -51,6 +51,9 @@ class ArtifactDocument(Document):
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = field(default_factory=dict)
     """Service -> what its Spring configuration states of every Feign client it has (field -> value, where, why):
     ``code_clients`` gives it to the calls the service's Feign clients make."""
+    signing_secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Service -> the token-signing secrets (``file: key``) that are its only credentials, from a file it mounts:
+    ``token_secret_readers`` keeps them on the services that log users in when several services mount the file."""
     not_reviewed: dict[str, str] = field(default_factory=dict)
     """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
     another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
@@ -145,6 +148,44 @@ def not_configured(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def token_secret_readers(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with a token-signing secret that several services take from one mounted file (a shared config every
+    container mounts) charged only to the services that log users in: those that serve, or are routed, an endpoint
+    whose path ends in a login, token or sign-up name (``POST /api/user/login`` routed to ``user-service``). The
+    others lose the ``secrets_source`` it gave them, said in a remark; with no such service, every one keeps it."""
+    from engine.model.schema import AUTH_FLOW_NAMES
+
+    holders: dict[str, set[str]] = {}
+    for d in docs:
+        for service, keys in (d.signing_secrets.items() if isinstance(d, ArtifactDocument) else ()):
+            for key in keys:
+                holders.setdefault(key, set()).add(service)
+    if not any(len(s) > 1 for s in holders.values()):
+        return list(docs)
+    issuers: dict[str, str] = {}
+    for d in docs:
+        for ep in (d.data.get("endpoints") or [] if isinstance(d.data, dict) else []):
+            path = str(ep.get("path", "")) if isinstance(ep, dict) else ""
+            if path.rstrip("/").rsplit("/", 1)[-1].lower() in AUTH_FLOW_NAMES:
+                for s in [ep.get("served_by"), *(ep.get("routes_to") or [])]:
+                    issuers.setdefault(str(s), f"{ep.get('method', 'ANY')} {path}")
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument):
+            for service, keys in sorted(d.signing_secrets.items()):
+                readers = sorted({s for k in keys for s in holders[k] if s in issuers})
+                if service in issuers or not readers or all(len(holders[k]) < 2 for k in keys):
+                    continue
+                d = without_field(d, "services", service, "secrets_source",
+                                  f"{service}: {', '.join(keys)} is a token-signing secret that "
+                                  f"{len(holders[keys[0]])} services mount; charged to what logs users in "
+                                  f"({', '.join(f'{r}, behind {issuers[r]}' for r in readers)}), not to {service} "
+                                  "(its code would show whether it checks tokens with it)")
+        out.append(d)
+    return out
+
+
 class Body:
     """A design body under construction: facts per section, first statement of each field wins."""
 
@@ -162,6 +203,7 @@ class Body:
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.not_reviewed: dict[str, str] = {}
+        self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
 
     def remark(self, at: Location, text: str) -> None:
@@ -237,7 +279,8 @@ class Body:
                                 format=self.format, strips=self.strips,
                                 context_paths=self.context_paths, environment=self.environment,
                                 given_whole=self.given_whole, feign=self.feign,
-                                shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed)
+                                shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
+                                signing_secrets=self.signing_secrets)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

@@ -210,7 +210,16 @@ class _Scan:
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
         mounted = mounted_secrets(configs, os.path.dirname(doc.file))
         self.books[name] = address_books(configs)
-        record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)] + mounted)
+        own = [(k, loc) for k, v, loc in env if literal_secret(k, v)]
+        record_literal_secrets(body, name, rec, own + mounted)
+        if mounted and not own and all(_SIGNING_KEY.fullmatch(k.rsplit(": ", 1)[-1]) for k, _l in mounted):
+            # a top-level key of the file: under a host's entry it would be that entry's credential
+            body.signing_secrets[name] = tuple(k for k, _l in mounted)
+
+
+_SIGNING_KEY = re.compile(r"(jwt|token|signing|hmac|session)?[_-]?(secret|signing[_-]?key)|jwt[_-]?key", re.IGNORECASE)
+"""A key that names a token-signing secret (``secret``, ``jwt_secret``, ``signing_key``): read by what issues or checks
+tokens, not by every service that mounts the file holding it."""
 
 
 def _address_books(body: Body, scan: _Scan) -> None:
