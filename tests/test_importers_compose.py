@@ -475,20 +475,3 @@ def test_a_token_signing_secret_every_service_mounts_is_charged_to_what_logs_use
     alone = load_documents(load_artifacts([f"compose={compose_file}"]))  # nothing says who logs users in
     assert all(fact(alone, f"service:{s}").data["secrets_source"] == "repo_config"
                for s in ("accounts", "orders", "search"))
-
-
-def test_a_depends_on_a_store_the_mounted_address_book_does_not_list_is_start_order_only(tmp_path: object) -> None:
-    tmp = str(tmp_path)
-    path = write(tmp, "docker-compose.yml", (
-        "services:\n"
-        "  media:\n    image: shop/media\n    volumes: ['./config:/app/config']\n"
-        "    depends_on: [media-mongodb, media-memcached]\n"
-        "  media-mongodb:\n    image: mongo:4.4\n"
-        "  media-memcached:\n    image: memcached\n"))
-    write(tmp, "config/service-config.json",
-          '{"media-memcached": {"addr": "media-memcached", "port": 11211, "timeout_ms": 500},\n'
-          ' "text": {"addr": "text", "port": 9090, "timeout_ms": 1000}}\n')
-    d = design_of(compose.import_file(path))
-    assert fact(d, "interaction:media->media-memcached").data["timeout_ms"] == 500  # listed: a call
-    assert "interaction:media->media-mongodb" not in d.by_key()  # not listed: nothing to connect to
-    assert any("lists no media-mongodb: start order only" in str(w) for w in d.warnings), d.warnings

@@ -134,8 +134,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
-    _record_calls(body, edges, _unlisted_stores(body, _declared_edges(doc, services, scan.skipped), edges, scan),
-                  scan.kinds, scan.mentions)
+    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions)
     _address_books(body, scan)
     record_cache_roles(body)
     return [body.document()]
@@ -267,26 +266,6 @@ def _declared_edges(doc: Document, services: dict[str, Any],
                     continue
                 declared.setdefault((name, target), []).append((key, loc))
     return declared
-
-
-def _unlisted_stores(body: Body, declared: dict[tuple[str, str], list[tuple[str, Location]]], edges: Sequence[Edge],
-                     scan: _Scan) -> dict[tuple[str, str], list[tuple[str, Location]]]:
-    """``declared`` without a service's ``depends_on`` a datastore that no other mention connects it to, when the
-    service takes its clients' addresses from the address books it mounts and none lists that store: the entry
-    orders the start only."""
-    mentioned = {(e.source, e.target) for e in edges}
-    out: dict[tuple[str, str], list[tuple[str, Location]]] = {}
-    for (source, target), where in declared.items():
-        books = scan.books.get(source, [])
-        rec = scan.kinds.get(target)
-        if books and (source, target) not in mentioned and rec is not None and rec.role == "datastore" and not any(
-                scan.hosts.get(h) == target for book in books for h in book.hosts):
-            body.remark(where[0][1], f"{source} {where[0][0]} {target}, but the address book it takes its clients' "
-                                     f"addresses from ({', '.join(sorted({b.file for b in books}))}) lists no "
-                                     f"{target}: start order only, no call drawn")
-            continue
-        out[(source, target)] = where
-    return out
 
 
 def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
