@@ -429,3 +429,28 @@ def test_a_retry_limited_to_methods_the_callee_never_serves_retries_nothing(tmp_
     assert "retry" not in fact(design, "interaction:gateway->stock").data  # it serves only GET
     said = [str(w) for w in design.warnings if "gateway->stock: retries only POST" in str(w)]
     assert len(said) == 1 and "serves only GET" in said[0], design.warnings
+
+
+def test_a_service_whose_code_only_reads_its_database_makes_read_calls(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose_file = write(tmp, "docker-compose.yml", textwrap.dedent("""\
+        services:
+          ledger-db: {image: "postgres:16"}
+          docs-db: {image: "mongo:7"}
+          balances: {image: bank/balances, depends_on: [ledger-db]}
+          payments: {image: bank/payments, depends_on: [ledger-db]}
+          statements: {image: bank/statements, depends_on: [docs-db]}
+        """))
+    repo = ("package bank;\npublic interface LedgerRepository extends CrudRepository<Entry, Long> {\n"
+            "    @Query(\"SELECT e FROM Entry e WHERE e.account = ?1\")\n    List<Entry> of(String account);\n}\n")
+    write(tmp, "balances/src/main/java/bank/LedgerRepository.java", repo)
+    write(tmp, "payments/src/main/java/bank/LedgerRepository.java", repo)
+    write(tmp, "payments/src/main/java/bank/Pay.java",
+          "package bank;\nclass Pay {\n    void pay(Entry e) { ledger.save(e); }\n}\n")
+    write(tmp, "statements/server.js", "const mongo = require('mongodb');\n"
+                                       "app.get('/docs', (req, res) => db.collection('docs').find({}).toArray());\n")
+    design = load_documents(load_artifacts([f"compose={compose_file}", f"source={tmp}/balances",
+                                            f"source={tmp}/payments", f"source={tmp}/statements"]))
+    assert fact(design, "interaction:balances->ledger-db").data["mutating"] is False
+    assert "mutating" not in fact(design, "interaction:payments->ledger-db").data  # it saves: a writer
+    assert fact(design, "interaction:statements->docs-db").data["mutating"] is False

@@ -148,6 +148,22 @@ def not_configured(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def with_field(doc: ArtifactDocument, section: str, ident: str, name: str, value: Any, at: Location,
+               note: str) -> ArtifactDocument:
+    """``doc`` with the top-level field ``name`` of the fact ``ident`` of ``section`` set to ``value`` (stated at
+    ``at``, explained by ``note``), unless the fact states it already or is not in ``doc``."""
+    items = doc.data.get(section) if isinstance(doc.data, dict) else None
+    kind = SECTION_KIND[section]
+    i = next((i for i, item in enumerate(items or []) if isinstance(item, dict) and identity(kind, item) == ident),
+             None)
+    if items is None or i is None or name in items[i]:
+        return doc
+    out = [{**item, name: value} if j == i else item for j, item in enumerate(items)]
+    key = f"{kind}:{ident}"
+    return dataclasses.replace(doc, data={**doc.data, section: out}, where={**doc.where, (section, i, name): at},
+                               notes={**doc.notes, key: [*doc.notes.get(key, []), note]})
+
+
 def token_secret_readers(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with a token-signing secret that several services take from one mounted file (a shared config every
     container mounts) charged only to the services that log users in: those that serve, or are routed, an endpoint

@@ -68,7 +68,16 @@ from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra, spring
-from engine.importers.base import ArtifactDocument, Body, console_entry, safe_name, slug, without_facts, without_field
+from engine.importers.base import (
+    ArtifactDocument,
+    Body,
+    console_entry,
+    safe_name,
+    slug,
+    with_field,
+    without_facts,
+    without_field,
+)
 from engine.importers.code_text import close_bracket
 from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
@@ -163,6 +172,9 @@ class RoutesDocument(ArtifactDocument):
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
     traits: Traits = Traits()
     """What its code says of the whole service."""
+    reads_only: tuple[frozenset[str], str] | None = None
+    """When its code reads a database through a client it recognises and writes nothing through one: the engines
+    that client reaches (``mysql``, ``postgres``... for JPA/JDBC; ``mongodb``) and what shows the reads."""
     client_groups: frozenset[str] | None = None
     """The Spring property groups of the clients (a JDBC datasource, MongoDB, AMQP...) its code or build file
     shows (``spring.CLIENTS``); None when it has no code."""
@@ -220,6 +232,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
+    doc.reads_only = _reads_only(texts)
     builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
               for b in [os.path.join(p, n)] if os.path.isfile(b)]
     if texts:
@@ -229,6 +242,38 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Spring MVC "
                                                                  "or Go found: the service's endpoints stay unknown")})
     return doc
+
+
+_SQL_ENGINES = frozenset({"mysql", "postgres", "sqlserver", "oracle", "db2", "mariadb"})
+_DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.Pattern[str]], ...] = (
+    ((".java",), _SQL_ENGINES,
+     re.compile(r"\b(?:CrudRepository|JpaRepository|PagingAndSortingRepository|ListCrudRepository|JdbcTemplate|"
+                r"EntityManager)\b|@Query\b"),
+     re.compile(r"\.(?:save\w*|delete\w*|persist|merge|update|batchUpdate|executeUpdate|insert\w*)\s*\(|@Modifying\b|"
+                r"\b(?:insert\s+into|update\s+\w+\s+set|delete\s+from|replace\s+into|truncate\s+table)\b",
+                re.IGNORECASE)),
+    ((".js", ".ts", ".mjs"), frozenset({"mongodb"}),
+     re.compile(r"require\(\s*['\"](?:mongodb|mongoose)['\"]\s*\)|from\s+['\"](?:mongodb|mongoose)['\"]"),
+     re.compile(r"\.(?:insert\w*|update\w*|replace\w*|delete\w*|remove\w*|save|findOneAnd\w+|findAndModify|"
+                r"bulkWrite|drop\w*|create\w*)\s*\(")),
+)
+"""Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; the MongoDB driver or
+Mongoose in JavaScript): the files they are written in, the engines they reach, the words of their use, the words
+of a write through them (any of which, anywhere in the service's code, counts as a write)."""
+
+
+def _reads_only(texts: Sequence[tuple[str, str]]) -> tuple[frozenset[str], str] | None:
+    """The engines a service's code only reads, and why: every code file is of one client's language, some uses the
+    client, and no file writes (an insert, update, delete or save call, or SQL that changes rows)."""
+    for suffixes, engines, uses, writes in _DATA_CLIENTS:
+        if not texts or not all(f.endswith(suffixes) for f, _t in texts):
+            continue
+        codes = [(f, blank_comments(t)) for f, t in texts]
+        used = _first(codes, [uses])
+        if used is None or any(writes.search(c) for _f, c in codes):
+            return None
+        return engines, f"its code reads through {used[0]} ({used[1]}) and never inserts, updates, deletes or saves"
+    return None
 
 
 def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
@@ -1148,9 +1193,32 @@ def _unserved_retries(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _read_accesses(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with the calls of a service whose code only reads its database (``RoutesDocument.reads_only``) to a
+    datastore of that client's engine marked ``mutating: false``, where no artifact says otherwise."""
+    reads = {d.service: (d.reads_only, d.service_at) for d in docs if isinstance(d, RoutesDocument) and d.reads_only}
+    engines = {str(ds.get("name")): str(ds.get("engine")) for d in docs if isinstance(d.data, dict)
+               for ds in d.data.get("datastores") or [] if isinstance(ds, dict) and ds.get("engine")}
+    if not reads:
+        return list(docs)
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            for call in list(d.data.get("interactions") or []):
+                if not isinstance(call, dict) or str(call.get("from")) not in reads:
+                    continue
+                (kinds, why), at = reads[str(call["from"])]
+                if engines.get(str(call.get("to"))) in kinds:
+                    d = with_field(d, "interactions", identity("interaction", call), "mutating", False, at,
+                                   f"mutating false: {call['from']} only reads {call['to']}: {why}")
+        out.append(d)
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _unserved_retries(_unread_credentials(_by_image(_unread_variables(docs))))
+    docs = _read_accesses(_unserved_retries(_unread_credentials(_by_image(_unread_variables(docs)))))
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
@@ -1167,7 +1235,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()))
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
-                               clients=d.clients, registered=d.registered, client_groups=d.client_groups))
+                               clients=d.clients, registered=d.registered, client_groups=d.client_groups,
+                               reads_only=d.reads_only))
         else:
             out.append(d)
     return out
