@@ -69,6 +69,8 @@ class PathInfo:
     availability_target: float | None
     bottleneck: str | None
     bottleneck_rps: float | None
+    operator: bool = False
+    """The entry is an administrative endpoint (an operator console, a back-office function): no user calls it."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
             latency_target_ms=int(lt) if lt is not None else None,
             availability_target=float(at) if at is not None else None,
             bottleneck=figures.bottleneck, bottleneck_rps=figures.bottleneck_rps,
+            operator=bool(ep.data.get("admin")),
         ))
     return _Trees(paths, on_public_bits, exposure_bits, spans)
 
@@ -269,7 +272,7 @@ def _path_data(p: PathInfo, worst: set[str]) -> dict[str, Any]:
     # Facts stay small (every one is serialised into the C core): long lists are capped, counts kept.
     data: dict[str, Any] = {
         "entry": p.entry, "entry_service": p.entry_service, "exposure": p.exposure, "depth": p.depth,
-        "size": len(p.nodes),
+        "size": len(p.nodes), "operator": p.operator,
         "retry_amplification": p.retry_amplification, "retry_layers": p.retry_layers, "fan_out": p.fan_out,
         "unknown_latency": list(p.unknown_latency[:LIST_CAP]), "unknown_latency_count": len(p.unknown_latency),
         "unknown_availability": list(p.unknown_availability[:LIST_CAP]),

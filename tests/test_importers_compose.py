@@ -441,3 +441,37 @@ def test_calls_to_a_service_registry_are_made_in_the_background_and_hold_no_requ
     timeouts = {f.subject for f in rv.findings if f.rule == "remote-call-without-timeout"}
     assert "interaction:frontend->search" in timeouts
     assert not {s for s in timeouts if s.endswith("->consul")}  # registering and refreshing hold no request
+
+
+def test_a_published_configuration_server_is_an_operator_surface_not_a_users_entry(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", (
+        "services:\n"
+        "  config-server:\n    image: shop/config\n    ports: ['8888:8888']\n"
+        "  orders:\n    image: shop/orders\n    ports: ['8081:8081']\n    depends_on: [config-server]\n"))
+    d = design_of(compose.import_file(path))
+    entry = fact(d, "endpoint:config-server-entry").data
+    assert entry["admin"] is True  # the services read it as they start; no user request goes to it
+    assert "admin" not in fact(d, "endpoint:orders-entry").data
+
+
+def test_a_token_signing_secret_every_service_mounts_is_charged_to_what_logs_users_in(tmp_path: object) -> None:
+    from engine.importers import load_artifacts
+    from engine.loader import load_documents
+
+    tmp = str(tmp_path)
+    services = "".join(f"  {s}:\n    image: shop/{s}\n    volumes: ['./config:/app/config']\n"
+                       for s in ("accounts", "orders", "search"))
+    compose_file = write(tmp, "docker-compose.yml", f"services:\n{services}  proxy:\n    image: nginx\n"
+                                                    "    ports: ['80:80']\n")
+    write(tmp, "config/app.json", '{"secret": "letmein", "orders": {"addr": "orders", "port": 9090}}\n')
+    nginx = write(tmp, "nginx.conf", "events {}\nhttp {\n  server {\n    listen 80;\n"
+                                     "    location /api/login { proxy_pass http://accounts:8080; }\n"
+                                     "    location /api/orders { proxy_pass http://orders:8080; }\n  }\n}\n")
+    design = load_documents(load_artifacts([f"compose={compose_file}", f"gateway:proxy={nginx}"]))
+    assert fact(design, "service:accounts").data["secrets_source"] == "repo_config"  # behind the login route
+    assert all("secrets_source" not in fact(design, f"service:{s}").data for s in ("orders", "search"))
+    said = [str(w) for w in design.warnings if "token-signing secret that 3 services mount" in str(w)]
+    assert len(said) == 2 and all("accounts, behind ANY /api/login" in w for w in said), design.warnings
+    alone = load_documents(load_artifacts([f"compose={compose_file}"]))  # nothing says who logs users in
+    assert all(fact(alone, f"service:{s}").data["secrets_source"] == "repo_config"
+               for s in ("accounts", "orders", "search"))

@@ -279,3 +279,178 @@ def test_a_folder_named_after_a_workloads_image_is_that_workload_and_a_config_se
     server = fact(design, "service:config-server").data
     assert (server["kind"], server["inbound_auth"]) == ("registry", "none")
     assert "service:clinic-config-server" not in design.by_key()
+
+
+TOWNS = textwrap.dedent("""\
+    package atlas;
+
+    @RestController
+    public class TownController {
+        @GetMapping("/towns/{country}")
+        public List<Town> towns(@PathVariable String country) {
+            return repo.findByCountry(country);
+        }
+
+        @GetMapping("/towns/{country}/search/{text}")
+        public List<Town> search(@PathVariable String country, @PathVariable String text) {
+            List<Town> towns = repo.search(country, text);
+            if (towns.size() > 12) {
+                towns = towns.subList(0, 8);
+            }
+            return towns;
+        }
+
+        @GetMapping("/towns/top")
+        public List<Town> top() {
+            return repo.findAll().stream().limit(5).collect(Collectors.toList());
+        }
+    }
+    """)
+
+
+def test_a_handler_that_cuts_its_list_to_a_fixed_size_bounds_the_result(tmp_path: Any) -> None:
+    write(str(tmp_path), "atlas/src/main/java/atlas/TownController.java", TOWNS)
+    design = load_documents(import_paths("source", [str(tmp_path / "atlas")]))
+    whole = fact(design, "endpoint:atlas-GET-/towns/-country").data
+    assert (whole["returns_collection"], whole["pagination"]) == (True, False) and "max_results" not in whole
+    search = fact(design, "endpoint:atlas-GET-/towns/-country-/search/-text").data
+    assert (search["pagination"], search["max_results"]) == (False, 12)  # a list of 12 passes the guard whole
+    assert fact(design, "endpoint:atlas-GET-/towns/top").data["max_results"] == 5
+
+
+def shop_with_shared_password(tmp: str) -> Any:
+    """A config server's shared defaults hold a datasource password; orders has JPA, edge and mailer do not, and
+    mailer's own file writes a mail password."""
+    write(tmp, "config/application.yml", "spring:\n  datasource:\n    url: jdbc:mysql://db/shop\n"
+                                         "    password: hunter2\n")
+    write(tmp, "config/orders.yml", "server.port: 8081\n")
+    write(tmp, "config/edge.yml", "server.port: 8080\n")
+    write(tmp, "config/mailer.yml", "spring:\n  mail:\n    host: smtp.example.com\n    password: swordfish\n")
+    write(tmp, "orders/pom.xml", "<project><dependencies><dependency><artifactId>spring-boot-starter-data-jpa"
+                                 "</artifactId></dependency></dependencies></project>\n")
+    write(tmp, "orders/src/main/java/shop/OrderController.java",
+          "package shop;\n@RestController\npublic class OrderController {\n"
+          "    @GetMapping(\"/orders/{id}\")\n    public Order one(@PathVariable long id) { return null; }\n}\n")
+    write(tmp, "edge/pom.xml", "<project><dependencies><dependency><artifactId>spring-cloud-starter-gateway"
+                               "</artifactId></dependency></dependencies></project>\n")
+    write(tmp, "edge/src/main/java/shop/EdgeApplication.java",
+          "package shop;\n@SpringBootApplication\npublic class EdgeApplication {}\n")
+    write(tmp, "mailer/src/main/java/shop/Mailer.java", "package shop;\npublic class Mailer {}\n")
+    return load_documents(load_artifacts([f"spring={tmp}/config", f"source={tmp}/orders", f"source={tmp}/edge",
+                                          f"source={tmp}/mailer"]))
+
+
+def test_a_shared_default_credential_is_charged_only_to_services_whose_code_has_its_client(tmp_path: Any) -> None:
+    design = shop_with_shared_password(str(tmp_path))
+    assert fact(design, "service:orders").data["secrets_source"] == "repo_config"  # JPA: it reads the password
+    assert "secrets_source" not in fact(design, "service:edge").data  # a gateway with no JDBC or JPA library
+    assert fact(design, "service:mailer").data["secrets_source"] == "repo_config"  # its own file's mail password
+    said = [str(w) for w in design.warnings if "no code or build file of edge shows a JDBC or JPA client" in str(w)]
+    assert len(said) == 1 and "application.yml" in said[0], design.warnings
+
+
+def test_without_the_services_code_a_shared_default_credential_stays_everyones(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    shop_with_shared_password(tmp)
+    design = load_documents(load_artifacts([f"spring={tmp}/config"]))
+    assert all(fact(design, f"service:{s}").data["secrets_source"] == "repo_config" for s in ("orders", "edge"))
+
+
+def test_a_config_servers_file_for_an_infrastructure_image_is_not_that_images_configuration(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "docker-compose.yml", textwrap.dedent("""\
+        services:
+          orders:
+            image: shop/orders
+            ports: ["8081:8081"]
+          tracing:
+            image: openzipkin/zipkin
+            ports: ["9411:9411"]
+        """))
+    write(tmp, "config/application.yml", "management.endpoints.web.exposure.include: '*'\n"
+                                         "spring.datasource.password: hunter2\n"
+                                         "eureka.client.serviceUrl.defaultZone: http://registry:8761/eureka/\n")
+    write(tmp, "config/orders.yml", "server.port: 8081\n")
+    write(tmp, "config/tracing.yml", "server.port: 9411\n")
+    design = load_documents(load_artifacts([f"compose={tmp}/docker-compose.yml", f"spring={tmp}/config"]))
+    assert fact(design, "service:orders").data["secrets_source"] == "repo_config"
+    assert fact(design, "endpoint:orders-actuator").data["debug"] is True
+    assert "secrets_source" not in fact(design, "service:tracing").data  # the Zipkin image reads no Spring config
+    assert fact(design, "endpoint:tracing-ui").data["admin"] is True  # its console stays
+    kept = {f.key for f in design.facts}
+    assert "endpoint:tracing-actuator" not in kept and "interaction:orders->registry" in kept
+    assert not any(f.key.startswith("interaction:tracing->") for f in design.facts)
+    said = [str(w) for w in design.warnings if "tracing runs metrics, tracing or logging infrastructure" in str(w)]
+    assert said and all("openzipkin/zipkin" in w and "is not read" in w for w in said), design.warnings
+
+
+def test_a_module_whose_code_runs_an_operator_console_has_an_admin_entry(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "docker-compose.yml", "services:\n  console:\n    image: shop/console\n    ports: ['9090:9090']\n"
+                                     "  orders:\n    image: shop/orders\n    ports: ['8081:8081']\n")
+    write(tmp, "console/src/main/resources/application.yml", "spring.application.name: console\n")
+    write(tmp, "console/src/main/java/shop/ConsoleApplication.java",
+          "package shop;\n@SpringBootApplication\n@EnableAdminServer\npublic class ConsoleApplication {}\n")
+    write(tmp, "orders/src/main/resources/application.yml", "spring.application.name: orders\n")
+    write(tmp, "orders/src/main/java/shop/OrdersApplication.java",
+          "package shop;\n// not @EnableAdminServer\n@SpringBootApplication\npublic class OrdersApplication {}\n")
+    design = load_documents(load_artifacts([f"compose={tmp}/docker-compose.yml", f"source={tmp}/console",
+                                            f"source={tmp}/orders"]))
+    console = fact(design, "endpoint:console-entry").data
+    assert (console["admin"], console["served_by"]) == (True, "console")
+    assert fact(design, "service:console").data["exposure"] == "host"  # published: its entry is reviewed
+    assert "admin" not in fact(design, "endpoint:orders-entry").data  # a comment naming it switches nothing on
+
+
+RETRYING_GATEWAY = """
+    spring:
+      application: {name: gateway}
+      cloud:
+        gateway:
+          server:
+            webflux:
+              default-filters: [{name: Retry, args: {retries: 2, methods: POST}}]
+              routes:
+                - {id: stock, uri: "lb://stock", predicates: [Path=/api/stock/**], filters: [StripPrefix=2]}
+                - {id: basket, uri: "lb://basket", predicates: [Path=/api/basket/**], filters: [StripPrefix=2]}
+"""
+
+
+def test_a_retry_limited_to_methods_the_callee_never_serves_retries_nothing(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    routes = write(tmp, "gateway/src/main/resources/application.yml", RETRYING_GATEWAY)
+    for name, method in (("stock", "Get"), ("basket", "Post")):
+        write(tmp, f"{name}/src/main/resources/application.yml", f"spring.application.name: {name}\n")
+        write(tmp, f"{name}/src/main/java/shop/{name.title()}Resource.java",
+              f"package shop;\n@RestController\nclass {name.title()}Resource {{\n"
+              f"    @{method}Mapping(\"/{name}\")\n    public Item one() {{ return null; }}\n}}\n")
+    design = load_documents(load_artifacts([f"gateway={routes}", f"source={tmp}/stock", f"source={tmp}/basket"]))
+    assert fact(design, "interaction:gateway->basket").data["retry"]["methods"] == ["POST"]  # its POSTs are re-sent
+    assert "retry" not in fact(design, "interaction:gateway->stock").data  # it serves only GET
+    said = [str(w) for w in design.warnings if "gateway->stock: retries only POST" in str(w)]
+    assert len(said) == 1 and "serves only GET" in said[0], design.warnings
+
+
+def test_a_service_whose_code_only_reads_its_database_makes_read_calls(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose_file = write(tmp, "docker-compose.yml", textwrap.dedent("""\
+        services:
+          ledger-db: {image: "postgres:16"}
+          docs-db: {image: "mongo:7"}
+          balances: {image: bank/balances, depends_on: [ledger-db]}
+          payments: {image: bank/payments, depends_on: [ledger-db]}
+          statements: {image: bank/statements, depends_on: [docs-db]}
+        """))
+    repo = ("package bank;\npublic interface LedgerRepository extends CrudRepository<Entry, Long> {\n"
+            "    @Query(\"SELECT e FROM Entry e WHERE e.account = ?1\")\n    List<Entry> of(String account);\n}\n")
+    write(tmp, "balances/src/main/java/bank/LedgerRepository.java", repo)
+    write(tmp, "payments/src/main/java/bank/LedgerRepository.java", repo)
+    write(tmp, "payments/src/main/java/bank/Pay.java",
+          "package bank;\nclass Pay {\n    void pay(Entry e) { ledger.save(e); }\n}\n")
+    write(tmp, "statements/server.js", "const mongo = require('mongodb');\n"
+                                       "app.get('/docs', (req, res) => db.collection('docs').find({}).toArray());\n")
+    design = load_documents(load_artifacts([f"compose={compose_file}", f"source={tmp}/balances",
+                                            f"source={tmp}/payments", f"source={tmp}/statements"]))
+    assert fact(design, "interaction:balances->ledger-db").data["mutating"] is False
+    assert "mutating" not in fact(design, "interaction:payments->ledger-db").data  # it saves: a writer
+    assert fact(design, "interaction:statements->docs-db").data["mutating"] is False

@@ -239,10 +239,16 @@ def fill_templates(docs: Sequence[Document]) -> list[Document]:
 def compose_routes(docs: Sequence[Document]) -> list[Document]:
     """Templates filled from their container's environment (``fill_templates``), and routes read from source placed
     behind the gateway routes and entry points of the other documents (the module is imported only when some
-    document is one: ``check`` without ``--from`` stays quick)."""
+    document is one: ``check`` without ``--from`` stays quick); what a Spring configuration says of a workload that
+    is infrastructure not under review left out (``base.not_configured``)."""
     docs = fill_templates(docs)
-    if not any(getattr(d, "format", "") == "source" for d in docs):
+    if not any(getattr(d, "format", "") in ("source", "spring") or getattr(d, "signing_secrets", None) for d in docs):
         return list(docs)
+    from engine.importers.base import not_configured, token_secret_readers
+
+    docs = token_secret_readers(not_configured(docs))
+    if not any(getattr(d, "format", "") == "source" for d in docs):
+        return docs
     from engine.importers import code_routes
 
     return code_routes.compose(docs)

@@ -51,6 +51,16 @@ class ArtifactDocument(Document):
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = field(default_factory=dict)
     """Service -> what its Spring configuration states of every Feign client it has (field -> value, where, why):
     ``code_clients`` gives it to the calls the service's Feign clients make."""
+    signing_secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Service -> the token-signing secrets (``file: key``) that are its only credentials, from a file it mounts:
+    ``token_secret_readers`` keeps them on the services that log users in when several services mount the file."""
+    not_reviewed: dict[str, str] = field(default_factory=dict)
+    """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
+    another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
+    shared_credentials: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    """Service -> its credentials when all are defaults every service is given (a config server's shared
+    ``application.yml``), each with the client's property group (``spring.datasource.``): ``code_routes.compose``
+    takes ``secrets_source`` back when the service's code and build show none of these clients."""
     given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = field(default_factory=dict)
     """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
     all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
@@ -110,6 +120,100 @@ def without_facts(doc: ArtifactDocument, section: str, drop: Mapping[str, str]) 
                                remarks=sorted(set(remarks)))
 
 
+def without_field(doc: ArtifactDocument, section: str, ident: str, name: str, why: str) -> ArtifactDocument:
+    """``doc`` without the top-level field ``name`` of the fact ``ident`` of ``section`` (and the notes that explain
+    it, which start with its name), said in a remark at the place the field came from."""
+    items = doc.data.get(section) if isinstance(doc.data, dict) else None
+    kind = SECTION_KIND[section]
+    at = next((i for i, item in enumerate(items or []) if isinstance(item, dict) and name in item
+               and identity(kind, item) == ident), None)
+    if items is None or at is None:
+        return doc
+    remark = (doc.locate((section, at, name)), why)
+    out = [{k: v for k, v in item.items() if k != name} if i == at else item for i, item in enumerate(items)]
+    where = {path: loc for path, loc in doc.where.items() if path[:3] != (section, at, name)}
+    key = f"{kind}:{ident}"
+    notes = {k: [n for n in v if k != key or not n.startswith(f"{name} ")] for k, v in doc.notes.items()}
+    return dataclasses.replace(doc, data={**doc.data, section: out}, where=where,
+                               notes={k: v for k, v in notes.items() if v}, remarks=sorted({*doc.remarks, remark}))
+
+
+def not_configured(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without what a Spring configuration (a config server's ``<service>.yml``) draws for a workload that
+    a deployment runs from infrastructure not under review (``tracing-server`` running the Zipkin image): that
+    image is no client of the project's configuration, so the service fact, the endpoints it would serve and the
+    calls it would make are dropped, each said in a remark."""
+    skipped = {name: why for d in docs if isinstance(d, ArtifactDocument) for name, why in d.not_reviewed.items()}
+    if not skipped:
+        return list(docs)
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and d.format == "spring" and isinstance(d.data, dict):
+            for section, by in (("services", "name"), ("endpoints", "served_by"), ("interactions", "from")):
+                kind = SECTION_KIND[section]
+                drop = {identity(kind, item): f"{item[by]} runs {skipped[item[by]]}: what the configuration says of "
+                                              f"it ({kind} {identity(kind, item)}) is not read"
+                        for item in d.data.get(section) or [] if isinstance(item, dict) and item.get(by) in skipped}
+                d = without_facts(d, section, drop)
+        out.append(d)
+    return out
+
+
+def with_field(doc: ArtifactDocument, section: str, ident: str, name: str, value: Any, at: Location,
+               note: str) -> ArtifactDocument:
+    """``doc`` with the top-level field ``name`` of the fact ``ident`` of ``section`` set to ``value`` (stated at
+    ``at``, explained by ``note``), unless the fact states it already or is not in ``doc``."""
+    items = doc.data.get(section) if isinstance(doc.data, dict) else None
+    kind = SECTION_KIND[section]
+    i = next((i for i, item in enumerate(items or []) if isinstance(item, dict) and identity(kind, item) == ident),
+             None)
+    if items is None or i is None or name in items[i]:
+        return doc
+    out = [{**item, name: value} if j == i else item for j, item in enumerate(items)]
+    key = f"{kind}:{ident}"
+    return dataclasses.replace(doc, data={**doc.data, section: out}, where={**doc.where, (section, i, name): at},
+                               notes={**doc.notes, key: [*doc.notes.get(key, []), note]})
+
+
+def token_secret_readers(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with a token-signing secret that several services take from one mounted file (a shared config every
+    container mounts) charged only to the services that log users in: those that serve, or are routed, an endpoint
+    whose path ends in a login, token or sign-up name (``POST /api/user/login`` routed to ``user-service``). The
+    others lose the ``secrets_source`` it gave them, said in a remark; with no such service, every one keeps it."""
+    from engine.model.schema import AUTH_FLOW_NAMES
+
+    holders: dict[str, set[str]] = {}
+    for d in docs:
+        for service, keys in (d.signing_secrets.items() if isinstance(d, ArtifactDocument) else ()):
+            for key in keys:
+                holders.setdefault(key, set()).add(service)
+    if not any(len(s) > 1 for s in holders.values()):
+        return list(docs)
+    issuers: dict[str, str] = {}
+    for d in docs:
+        for ep in (d.data.get("endpoints") or [] if isinstance(d.data, dict) else []):
+            path = str(ep.get("path", "")) if isinstance(ep, dict) else ""
+            if path.rstrip("/").rsplit("/", 1)[-1].lower() in AUTH_FLOW_NAMES:
+                for s in [ep.get("served_by"), *(ep.get("routes_to") or [])]:
+                    issuers.setdefault(str(s), f"{ep.get('method', 'ANY')} {path}")
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument):
+            for service, keys in sorted(d.signing_secrets.items()):
+                readers = sorted({s for k in keys for s in holders[k] if s in issuers})
+                if service in issuers or not readers or all(len(holders[k]) < 2 for k in keys):
+                    continue
+                d = without_field(d, "services", service, "secrets_source",
+                                  f"{service}: {', '.join(keys)} is a token-signing secret that "
+                                  f"{len(holders[keys[0]])} services mount; charged to what logs users in "
+                                  f"({', '.join(f'{r}, behind {issuers[r]}' for r in readers)}), not to {service} "
+                                  "(its code would show whether it checks tokens with it)")
+        out.append(d)
+    return out
+
+
 class Body:
     """A design body under construction: facts per section, first statement of each field wins."""
 
@@ -125,6 +229,9 @@ class Body:
         self.context_paths: dict[str, str] = {}
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
+        self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.not_reviewed: dict[str, str] = {}
+        self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
 
     def remark(self, at: Location, text: str) -> None:
@@ -199,7 +306,9 @@ class Body:
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
                                 format=self.format, strips=self.strips,
                                 context_paths=self.context_paths, environment=self.environment,
-                                given_whole=self.given_whole, feign=self.feign)
+                                given_whole=self.given_whole, feign=self.feign,
+                                shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
+                                signing_secrets=self.signing_secrets)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

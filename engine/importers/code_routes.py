@@ -80,8 +80,19 @@ from engine.importers import (
     infra,
     spring,
 )
-from engine.importers.base import ArtifactDocument, Body, environments, safe_name, slug, without_facts
+from engine.importers.base import (
+    ArtifactDocument,
+    Body,
+    console_entry,
+    environments,
+    safe_name,
+    slug,
+    with_field,
+    without_facts,
+    without_field,
+)
 from engine.importers.code_text import close_bracket
+from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
@@ -123,6 +134,8 @@ class Route:
     """Why a repeat of the request repeats its write (it creates, and no code of the service names a key)."""
     collection: tuple[str, bool] | None = None
     """The collection type its handler returns (``List<Owner>``), and whether it takes a page or a limit."""
+    capped: tuple[int, str] | None = None
+    """The most items its handler lets through (it cuts the list it returns: ``subList(0, 9)``), and where."""
     paid: str | None = None
     """The paid provider call its handler makes (an AI model's completion), and where."""
 
@@ -153,6 +166,8 @@ class Traits:
     """The feature-flag provider its code builds, whose evaluations call the flag daemon (``code_flags``)."""
     library_timeouts: tuple[code_timeouts.LibraryTimeout, ...] = ()
     """The client libraries it calls with whose documented default timeout its code leaves (``code_timeouts``)."""
+    console: tuple[str, Location] | None = None
+    """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
 
 
 @dataclass
@@ -176,6 +191,12 @@ class RoutesDocument(ArtifactDocument):
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
     traits: Traits = Traits()
     """What its code says of the whole service."""
+    reads_only: tuple[frozenset[str], str] | None = None
+    """When its code reads a database through a client it recognises and writes nothing through one: the engines
+    that client reaches (``mysql``, ``postgres``... for JPA/JDBC; ``mongodb``) and what shows the reads."""
+    client_groups: frozenset[str] | None = None
+    """The Spring property groups of the clients (a JDBC datasource, MongoDB, AMQP...) its code or build file
+    shows (``spring.CLIENTS``); None when it has no code."""
 
 
 # --------------------------------------------------------------------------------------
@@ -237,11 +258,49 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
+    doc.reads_only = _reads_only(texts)
+    builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
+              for b in [os.path.join(p, n)] if os.path.isfile(b)]
+    if texts:
+        doc.client_groups = frozenset(group for group, _what, words in spring.CLIENTS
+                                      if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Next.js, "
                                                                  "Spring MVC or Go found: the service's endpoints stay "
                                                                  "unknown")})
     return doc
+
+
+_SQL_ENGINES = frozenset({"mysql", "postgres", "sqlserver", "oracle", "db2", "mariadb"})
+_DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.Pattern[str]], ...] = (
+    ((".java",), _SQL_ENGINES,
+     re.compile(r"\b(?:CrudRepository|JpaRepository|PagingAndSortingRepository|ListCrudRepository|JdbcTemplate|"
+                r"EntityManager)\b|@Query\b"),
+     re.compile(r"\.(?:save\w*|delete\w*|persist|merge|update|batchUpdate|executeUpdate|insert\w*)\s*\(|@Modifying\b|"
+                r"\b(?:insert\s+into|update\s+\w+\s+set|delete\s+from|replace\s+into|truncate\s+table)\b",
+                re.IGNORECASE)),
+    ((".js", ".ts", ".mjs"), frozenset({"mongodb"}),
+     re.compile(r"require\(\s*['\"](?:mongodb|mongoose)['\"]\s*\)|from\s+['\"](?:mongodb|mongoose)['\"]"),
+     re.compile(r"\.(?:insert\w*|update\w*|replace\w*|delete\w*|remove\w*|save|findOneAnd\w+|findAndModify|"
+                r"bulkWrite|drop\w*|create\w*)\s*\(")),
+)
+"""Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; the MongoDB driver or
+Mongoose in JavaScript): the files they are written in, the engines they reach, the words of their use, the words
+of a write through them (any of which, anywhere in the service's code, counts as a write)."""
+
+
+def _reads_only(texts: Sequence[tuple[str, str]]) -> tuple[frozenset[str], str] | None:
+    """The engines a service's code only reads, and why: every code file is of one client's language, some uses the
+    client, and no file writes (an insert, update, delete or save call, or SQL that changes rows)."""
+    for suffixes, engines, uses, writes in _DATA_CLIENTS:
+        if not texts or not all(f.endswith(suffixes) for f, _t in texts):
+            continue
+        codes = [(f, blank_comments(t)) for f, t in texts]
+        used = _first(codes, [uses])
+        if used is None or any(writes.search(c) for _f, c in codes):
+            return None
+        return engines, f"its code reads through {used[0]} ({used[1]}) and never inserts, updates, deletes or saves"
+    return None
 
 
 def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
@@ -264,6 +323,8 @@ _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport
 
 
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
+_CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b")
+"""Spring Boot Admin, the Hystrix dashboard and Turbine: web consoles and metrics streams for operators."""
 _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
 
 
@@ -283,7 +344,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
                   kafka=code_messages.kafka_producers(codes), limits=_first(codes, [_LIMITS]),
-                  registry=_first(codes, [_REGISTRY_SERVER]),
+                  registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every),
                   library_timeouts=code_timeouts.library_timeouts(every))
 
@@ -696,11 +757,12 @@ def spring_routes(path: str, text: str) -> list[Route]:
             methods = [name.removesuffix("Mapping").upper()]
         line = code.count("\n", 0, start) + 1
         at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
-        listed, paid = _java_handler(code, start, path)
+        listed, paid, capped = _java_handler(code, start, path)
         for prefix in prefixes:
             for p in _mapping_paths(args) or [""]:
                 out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping",
-                                 collection=listed if m == "GET" else None, paid=paid) for m in methods)
+                                 collection=listed if m == "GET" else None, paid=paid,
+                                 capped=capped if m == "GET" and listed else None) for m in methods)
     return out
 
 
@@ -713,6 +775,13 @@ _JAVA_PAGING = re.compile(r"\b(?:Pageable|PageRequest|Page|Slice)\b|\"(?:page|si
                           r"page_size|per_page|pageToken)\"|\b(?:page|size|limit|offset|cursor|pageSize)\s*[,)]")
 
 
+_JAVA_CAP = re.compile(r"\.(?:subList\(\s*0\s*,|limit\(|take\()\s*(\d+)\s*\)")
+"""A handler cutting its list to a fixed number of items: ``list.subList(0, 9)``, a stream's ``.limit(10)``, a
+``Flux``'s ``.take(10)``."""
+_JAVA_SIZE_GUARD = re.compile(r"\.size\(\s*\)\s*(>=?)\s*(\d+)\s*\)[^;]*$")
+"""The condition right before a cut (``if (cities.size() > 10)``): a list that passes it is returned whole."""
+
+
 _PAID_CALL = re.compile(
     r"\.prompt\s*\([^;]*?\.(?:call|stream)\s*\(\s*\)"                      # Spring AI ChatClient
     r"|\b\w*(?:chatModel|ChatModel|languageModel|LanguageModel)\s*\.\s*(?:call|generate|chat|stream)\s*\("  # models
@@ -721,10 +790,12 @@ _PAID_CALL = re.compile(
 language model's ``call``/``generate``, an OpenAI SDK's ``chat.completions.create``."""
 
 
-def _java_handler(code: str, start: int, path: str) -> tuple[tuple[str, bool] | None, str | None]:
+def _java_handler(code: str, start: int, path: str
+                  ) -> tuple[tuple[str, bool] | None, str | None, tuple[int, str] | None]:
     """What the handler method under the annotation at ``start`` shows: the collection type it returns
     (``List<Owner>``, an array, a ``Flux``) and whether it takes a page or a limit (a ``Pageable``, a
-    ``page``/``size``/``limit`` parameter, or returns a ``Page``); and the paid provider call its body makes."""
+    ``page``/``size``/``limit`` parameter, or returns a ``Page``); the paid provider call its body makes; and
+    the fixed number of items its body cuts the list to, if it does (``subList(0, 9)``)."""
     i = start
     while (head := _JAVA_ANNOTATION_HEAD.match(code, i)) is not None:  # this annotation and the others on the method
         i = head.end()
@@ -732,7 +803,7 @@ def _java_handler(code: str, start: int, path: str) -> tuple[tuple[str, bool] | 
             i = close_bracket(code, i)
     m = _JAVA_SIGNATURE.match(code, i)
     if m is None:
-        return None, None
+        return None, None, None
     after = close_bracket(code, m.end() - 1)
     params = code[m.end() - 1:after]
     brace = code.find("{", after)
@@ -744,9 +815,19 @@ def _java_handler(code: str, start: int, path: str) -> tuple[tuple[str, bool] | 
         paid = f"{' '.join(call.group(0).split())} at {os.path.basename(path)}:{code.count(chr(10), 0, at) + 1}"
     kind = _JAVA_COLLECTION.search(" ".join(m.group(1).split()))
     if kind is None:
-        return None, paid
+        return None, paid, None
     paged = kind.group(1) in ("Page", "Slice") or _JAVA_PAGING.search(params) is not None
-    return (" ".join(m.group(1).split()), paged), paid
+    cut = _JAVA_CAP.search(body)
+    capped = None
+    if cut is not None and int(cut.group(1)) > 0:
+        at = brace + cut.start()
+        most = int(cut.group(1))
+        guard = _JAVA_SIZE_GUARD.search(body[max(0, cut.start() - 200):cut.start()])
+        if guard is not None:  # `if (list.size() > 10) list = list.subList(0, 9)`: a list of 10 passes whole
+            most = max(most, int(guard.group(2)) - (1 if guard.group(1) == ">=" else 0))
+        capped = (most, f"{' '.join(cut.group(0).split())} at {os.path.basename(path)}:"
+                        f"{code.count(chr(10), 0, at) + 1}")
+    return (" ".join(m.group(1).split()), paged), paid, capped
 
 
 _GATEWAY_DSL = re.compile(r"\.route\(\s*\w+\s*->\s*\w+\s*\.\s*path\(")
@@ -878,6 +959,12 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
         body.set("services", service, "kind", "worker", at)
         body.note("services", service, f"kind worker: {worker}")
     _record_traits(body, service, traits)
+    entry = safe_name(f"{service}-entry")
+    if traits.console is not None and any(f.via == f"endpoint:{entry}" for f in fronts.get(service, [])):
+        # its published entry point is the console: an operator's surface, on which no user request waits
+        what, where = traits.console
+        body.fact("endpoints", {"name": entry, "method": "ANY", "path": "/", "served_by": service}, where)
+        console_entry(body, service, where, f"its code runs an operator console ({what}, {where})")
     taken = set() if taken is None else taken
     for given in routes:
         r = replace(given, path=join(context, given.path)) if context else given
@@ -1008,6 +1095,10 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
             body.set("endpoints", ident, "pagination", False, r.at)
         body.note("endpoints", ident, f"returns_collection: its handler returns {r.collection[0]}" + (
             "" if r.collection[1] else ", and takes no page, size or limit (pagination false)"))
+    if r.capped:
+        body.set("endpoints", ident, "max_results", r.capped[0], r.at)
+        body.note("endpoints", ident,
+                  f"max_results {r.capped[0]}: its handler cuts the list it returns ({r.capped[1]})")
 
 
 _INHERITED = ("exposure", "tls", "rate_limit", "authn", "authz")
@@ -1162,9 +1253,77 @@ def _by_image(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _unread_credentials(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the ``secrets_source`` drawn only from credentials every service is given (a config server's
+    shared defaults) for a client that the service's code and build file never show (a datasource password given to
+    a gateway with no JDBC or JPA library)."""
+    shown = {d.service: d.client_groups for d in docs if isinstance(d, RoutesDocument) and d.client_groups is not None}
+    whats = {group: what for group, what, _words in spring.CLIENTS}
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument):
+            for service, given in sorted(d.shared_credentials.items()):
+                has = shown.get(service)
+                if has is None or any(group in has for _n, group in given):
+                    continue
+                names = ", ".join(n for n, _g in given)
+                lacks = " or ".join(sorted({whats[g] for _n, g in given}))
+                d = without_field(d, "services", service, "secrets_source",
+                                  f"{service}: {names} is a default every service is given, and no code or build file "
+                                  f"of {service} shows {lacks}: not a credential of {service}'s")
+        out.append(d)
+    return out
+
+
+def _unserved_retries(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the ``retry`` of a call whose retries are limited to some methods (a Spring Cloud Gateway
+    Retry filter's ``methods: POST``) when the callee's code serves none of them: nothing on that call is re-sent."""
+    served = {d.service: {r.method for r in d.routes} for d in docs if isinstance(d, RoutesDocument) and d.routes}
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            for call in list(d.data.get("interactions") or []):
+                retry = call.get("retry") if isinstance(call, dict) else None
+                methods = retry.get("methods") if isinstance(retry, dict) else None
+                has = served.get(str(call.get("to"))) if isinstance(call, dict) else None
+                if not isinstance(methods, list) or not methods or has is None or "ANY" in has or has & set(methods):
+                    continue
+                ident = identity("interaction", call)
+                d = without_field(d, "interactions", ident, "retry",
+                                  f"{ident}: retries only {', '.join(methods)}, and {call['to']}'s code serves only "
+                                  f"{', '.join(sorted(has))}: nothing on this call is retried")
+        out.append(d)
+    return out
+
+
+def _read_accesses(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with the calls of a service whose code only reads its database (``RoutesDocument.reads_only``) to a
+    datastore of that client's engine marked ``mutating: false``, where no artifact says otherwise."""
+    reads = {d.service: (d.reads_only, d.service_at) for d in docs if isinstance(d, RoutesDocument) and d.reads_only}
+    engines = {str(ds.get("name")): str(ds.get("engine")) for d in docs if isinstance(d.data, dict)
+               for ds in d.data.get("datastores") or [] if isinstance(ds, dict) and ds.get("engine")}
+    if not reads:
+        return list(docs)
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            for call in list(d.data.get("interactions") or []):
+                if not isinstance(call, dict) or str(call.get("from")) not in reads:
+                    continue
+                (kinds, why), at = reads[str(call["from"])]
+                if engines.get(str(call.get("to"))) in kinds:
+                    d = with_field(d, "interactions", identity("interaction", call), "mutating", False, at,
+                                   f"mutating false: {call['from']} only reads {call['to']}: {why}")
+        out.append(d)
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _start_order_only(_by_image(_unread_variables(docs)))
+    docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(_unread_variables(docs))))))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
                              {d.service: d.traits.flags for d in coded if d.traits.flags})
@@ -1198,7 +1357,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                                            "deployment: its folder is not imported as a service"})
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
-                               clients=d.clients, registered=d.registered))
+                               clients=d.clients, registered=d.registered, client_groups=d.client_groups,
+                               reads_only=d.reads_only))
         else:
             out.append(d)
     return out

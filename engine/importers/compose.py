@@ -181,6 +181,19 @@ class _Scan:
     books: dict[str, list[AddressBook]] = field(default_factory=dict)  # service -> the address books it mounts
     compose_files: set[str] = field(default_factory=set)  # the project's files (a variable from elsewhere: env_file)
 
+    def aliases(self, name: str, spec: dict[str, Any]) -> None:
+        """The other host names a service answers to: its ``hostname``, ``container_name`` and network aliases."""
+        for alias_key in ("hostname", "container_name"):
+            if isinstance(spec.get(alias_key), str):
+                self.hosts[spec[alias_key]] = name
+        networks = spec.get("networks")
+        if isinstance(networks, dict):
+            for net in networks.values():
+                if isinstance(net, dict):
+                    for alias in net.get("aliases") or []:
+                        if isinstance(alias, str):
+                            self.hosts[alias] = name
+
     def service(self, doc: Document, body: Body, name: str, svc: Any, limits: Limits) -> None:
         """Record one service's facts, and gather its host names, labels and mentions."""
         at: Path = ("services", name)
@@ -203,6 +216,7 @@ class _Scan:
             if not _console(doc, body, name, spec, at, runs):
                 body.remark(doc.locate(at), f"{name} is {NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed "
                                             "as part of the system")
+            body.not_reviewed[name] = f"{NOT_REVIEWED[rec.role]} (by its {rec.why}, {doc.locate(at)})"
             self.skipped.add(name)
             if rec.role == "observability":
                 self.telemetry.add(name)
@@ -211,16 +225,7 @@ class _Scan:
         self.labelled[name] = traefik.labels_of(doc, spec, at)
         if image and "traefik" in image_base(image):
             self.traefiks.append(name)
-        for alias_key in ("hostname", "container_name"):
-            if isinstance(spec.get(alias_key), str):
-                self.hosts[spec[alias_key]] = name
-        networks = spec.get("networks")
-        if isinstance(networks, dict):
-            for net in networks.values():
-                if isinstance(net, dict):
-                    for alias in net.get("aliases") or []:
-                        if isinstance(alias, str):
-                            self.hosts[alias] = name
+        self.aliases(name, spec)
         self.kinds[name] = rec
         mentions = self.mentions[name] = [Mention(v, k, f"environment of {name}", loc, env_files.get(k, ""))
                                           for k, v, loc in env if v]
@@ -239,7 +244,16 @@ class _Scan:
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
         mounted = mounted_secrets(configs, os.path.dirname(doc.file))
         self.books[name] = address_books(configs)
-        record_literal_secrets(body, name, rec, [(k, loc) for k, v, loc in env if literal_secret(k, v)] + mounted)
+        own = [(k, loc) for k, v, loc in env if literal_secret(k, v)]
+        record_literal_secrets(body, name, rec, own + mounted)
+        if mounted and not own and all(_SIGNING_KEY.fullmatch(k.rsplit(": ", 1)[-1]) for k, _l in mounted):
+            # a top-level key of the file: under a host's entry it would be that entry's credential
+            body.signing_secrets[name] = tuple(k for k, _l in mounted)
+
+
+_SIGNING_KEY = re.compile(r"(jwt|token|signing|hmac|session)?[_-]?(secret|signing[_-]?key)|jwt[_-]?key", re.IGNORECASE)
+"""A key that names a token-signing secret (``secret``, ``jwt_secret``, ``signing_key``): read by what issues or checks
+tokens, not by every service that mounts the file holding it."""
 
 
 def _address_books(body: Body, scan: _Scan) -> None:
@@ -552,6 +566,10 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
                            _plain_http(doc, spec.get("ports"), (*at, "ports")))
             _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
+            if rec is not None and rec.role == "config_server":  # its API serves the services, not the users
+                console_entry(body, name, next(lc for e, lc, _t in published if e == exp),
+                              f"{name} is a configuration server by its {rec.why}: the services fetch their "
+                              "configuration from it as they start, no user request goes to it")
     else:
         body.set("services", name, "exposure", "internal", loc)
     if persistent:

@@ -433,6 +433,7 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
         if rec is not None and rec.role in infra.NOT_REVIEWED:
             body.remark(o.loc(), f"{name} is {infra.NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed as "
                                  "part of the system")
+            body.not_reviewed[name] = f"{infra.NOT_REVIEWED[rec.role]} (by its {rec.why}, {o.loc()})"
             continue
         values: dict[str, str | None] = dict.fromkeys(env_keys)
         values.update((m.key, m.text) for m in ments if m.key != "command")

@@ -564,8 +564,36 @@ class _App:
                                            f"{' ...' if len(shown) > 4 else ''} over HTTP on the service's own port")
 
     def _secrets(self) -> None:
-        infra.record_literal_secrets(self.body, self.name, None, sorted(_literal_secrets(self.props),
-                                                                        key=lambda f: f[0]))
+        found = sorted(_literal_secrets(self.props), key=lambda f: f[0])
+        infra.record_literal_secrets(self.body, self.name, None, found)
+        # Every credential only a default of the config server's, each of a client's group: which service reads it
+        # is decided with the service's code (code_routes.compose), if it is handed over.
+        given = [(name, client) for name, _at in found for client in [client_of(name)]
+                 if client is not None and ".".join(_norm(p) for p in name.split(".")) not in self.own]
+        if found and len(given) == len(found):
+            self.body.shared_credentials[self.name] = tuple(given)
+
+
+CLIENTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("spring.datasource.", "a JDBC or JPA client", re.compile(
+        r"jdbc|jpa|persistence|hibernate|mybatis|jooq|r2dbc|java\.sql|javax\.sql|datasource|flyway|liquibase",
+        re.IGNORECASE)),
+    ("spring.data.mongodb.", "a MongoDB client", re.compile(r"mongo", re.IGNORECASE)),
+    ("spring.rabbitmq.", "an AMQP client", re.compile(r"amqp|rabbit", re.IGNORECASE)),
+    ("spring.redis.", "a Redis client", re.compile(r"redis|jedis|lettuce", re.IGNORECASE)),
+    ("spring.data.redis.", "a Redis client", re.compile(r"redis|jedis|lettuce", re.IGNORECASE)),
+    ("spring.kafka.", "a Kafka client", re.compile(r"kafka", re.IGNORECASE)),
+    ("spring.mail.", "a mail client", re.compile(r"mail", re.IGNORECASE)),
+)
+"""The Spring property groups that configure one client, what the client is, and the words its library or code
+shows when a service has it (a build file's artifact, an import): a group's credential serves only a service that
+has the client."""
+
+
+def client_of(prop: str) -> str | None:
+    """The property group of a client's setting (``spring.datasource.``), matched as Spring binds names."""
+    key = ".".join(_norm(p) for p in prop.split(".")) + "."
+    return next((group for group, _what, _words in CLIENTS if key.startswith(group.replace("-", ""))), None)
 
 
 _DEBUG_ACTUATORS = frozenset({"env", "heapdump", "threaddump", "configprops", "beans", "mappings", "loggers",

@@ -1674,6 +1674,8 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
         "exposure": _ENTRY_EXPOSURE,  # the entry endpoint's own, or its service's
         "depth": _INT,
         "size": _INT,
+        # the entry endpoint is administrative (admin: true): an operator console or back-office function
+        "operator": _BOOL,
         "latency_p95_ms": _INT,
         "latency_target_ms": _INT,
         "latency_over_target": _BOOL,
