@@ -622,6 +622,31 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
     return None
 
 
+def targets(docs: Sequence[Document], calls: Mapping[str, Sequence[Call]]) -> dict[str, dict[Location, str]]:
+    """Per service, the workload each of its calls (by its location) reaches: the interaction the deployment drew
+    from the call's variable, or, when the deployment does not set it, the workload its default URL names."""
+    env, drawn = _deployment(docs)
+    out: dict[str, dict[Location, str]] = {}
+    for service, service_calls_ in calls.items():
+        if service not in env:
+            continue
+        found = out.setdefault(service, {})
+        for call in service_calls_:
+            var = call.url.var
+            to = next((str(i.get("to")) for i, evidence in drawn.get(service, [])
+                       if re.search(rf"(?:^|; ){re.escape(var)} \(", evidence)), None)
+            if to is None and var not in env[service] and call.url.default:
+                default = call.url.default if "://" in call.url.default else f"http://{call.url.default}"
+                try:
+                    host = (urlsplit(default).hostname or "").lower()
+                except ValueError:
+                    host = ""
+                to = host if host in env and host != service else None
+            if to is not None:
+                found[call.at] = to
+    return out
+
+
 def _timeout_ms(call: Call, variables: Mapping[str, tuple[str, Location]]) -> tuple[int, str, Location]:
     """The call's timeout in milliseconds (0: none), why, and where it is stated."""
     t = call.timeout
@@ -683,4 +708,4 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
 
 
 __all__ = ["Call", "Link", "Ref", "Timeout", "js_calls", "links", "python_calls", "record", "resolve", "service_calls",
-           "timeout_of", "url_of", "wrappers_of"]
+           "targets", "timeout_of", "url_of", "wrappers_of"]

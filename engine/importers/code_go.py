@@ -48,8 +48,11 @@ _CONST = re.compile(r"\b(\w+)\s*(?::=|=)\s*\"((?:[^\"\\\n]|\\.)*)\"\s*$", re.MUL
 _TOKEN = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|`([^`]*)`|([A-Za-z_][\w.]*)|(\+)|(\S)")
 _BARE_CALL = re.compile(r"(?<![\w])(?:\w+\.)?(\w+)\s*\(")
 _SET_COOKIE = re.compile(r"\bhttp\.SetCookie\s*\(\s*\w+\s*,\s*&?\s*http\.Cookie\s*\{")
-_WRITE_VERB = re.compile(r"\.\s*((?:Create|Add|Insert|Update|Delete|Remove|Place|Make|Charge|Empty|Save|Put|Upsert|"
-                         r"Submit|Cancel|Book|Purchase|Pay|Transfer|Register|Replace)[A-Z]?\w*)\s*\(")
+WRITE_VERBS = ("Create", "Add", "Insert", "Update", "Delete", "Remove", "Place", "Make", "Charge", "Empty", "Save",
+               "Put", "Upsert", "Submit", "Cancel", "Book", "Purchase", "Pay", "Transfer", "Register", "Replace",
+               "Ship", "Reserve", "Refund", "Capture")
+"""The verbs that begin the name of a call (an RPC, a store method) that changes state."""
+_WRITE_VERB = re.compile(r"\.\s*((?:" + "|".join(WRITE_VERBS) + r")[A-Z]?\w*)\s*\(")
 _CREATION = re.compile(r"(?:Create|Add|Insert|Place|Make|Charge|Submit|Book|Purchase|Pay|Transfer|Register)"
                        r"(?![a-z])")
 """Writes that make something new each time they run (a second order, a second charge), unlike a delete or a set."""

@@ -40,7 +40,9 @@ service with a login, token or sign-up route: the catalogue's ``token_issuers``)
 home-grown one (``security.identity_provider_kind: custom``); code that compares a stored password with the
 request's as they are keeps passwords in plaintext (``password_hashing: plaintext``). The channels its code
 publishes to are read by ``code_messages``; the log statements that write a password, token, card number or a
-whole request carrying one (``logs_sensitive_data``) by ``code_logs``.
+whole request carrying one (``logs_sensitive_data``) by ``code_logs``. Its request handlers that write to
+two services or more (its own store counting) are workflows (``code_workflows``), once ``compose`` knows where its
+calls go.
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -67,7 +69,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import code_calls, code_clients, code_go, code_logs, code_messages, code_secrets, infra
+from engine.importers import (
+    code_calls,
+    code_clients,
+    code_go,
+    code_logs,
+    code_messages,
+    code_secrets,
+    code_workflows,
+    infra,
+)
 from engine.importers.base import ArtifactDocument, Body, safe_name, slug, without_facts
 from engine.importers.code_text import close_bracket
 from engine.model.schema import AUTH_FLOW_NAMES
@@ -150,6 +161,10 @@ class RoutesDocument(ArtifactDocument):
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
     traits: Traits = Traits()
     """What its code says of the whole service."""
+    handlers: tuple[code_workflows.Handler, ...] = ()
+    """Its request handlers and the writes they make (``code_workflows``), joined by ``compose``."""
+    coordinated: str | None = None
+    """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
 
 
 # --------------------------------------------------------------------------------------
@@ -200,6 +215,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
+    doc.handlers = (*[h for f, t in texts if f.endswith(".py")
+                      for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
+                    *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+    doc.coordinated = code_workflows.coordinator(texts)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
@@ -755,7 +774,8 @@ class Front:
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
-          traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = ()) -> RoutesDocument:
+          traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
+          flows: Sequence[code_workflows.Flow] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -792,6 +812,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             _inferred(body, name, r, service, open_code)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
+    code_workflows.record(body, service, flows)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -951,13 +972,26 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
     edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
+    targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
+    called: dict[str, set[str]] = {}
+    for d in docs:
+        if isinstance(d.data, dict) and getattr(d, "format", "") != "source":
+            for i in d.data.get("interactions") or []:
+                if isinstance(i, dict):
+                    called.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+    for service, found in edges.items():
+        called.setdefault(service, set()).update(e.target for e in found)
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
+            flows = code_workflows.flows(d.service, d.handlers, targets.get(d.service, {}),
+                                         sorted(called.get(d.service, ())), d.coordinated) \
+                if d.service in targets or d.service in called else []
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()))
+                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()), flows)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
-                               clients=d.clients, registered=d.registered))
+                               clients=d.clients, registered=d.registered, handlers=d.handlers,
+                               coordinated=d.coordinated))
         else:
             out.append(d)
     return out

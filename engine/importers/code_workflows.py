@@ -1,0 +1,292 @@
+"""Request handlers that write to several services with nothing keeping them consistent (``archplan import source``).
+
+A deployment names who calls whom; only a handler's code shows that one request changes state in two services
+one after the other. This module reads a service's request handlers and the writing calls each makes to other
+services, in its body and in the functions of its own code it calls (to a depth of four):
+
+- **Python** (read with ``ast``): a Flask or FastAPI route's function; a writing call is a ``requests`` /
+  ``httpx`` ``post``, ``put``, ``patch`` or ``delete`` that ``code_calls`` resolved to a variable (its target
+  is the service the deployment, or the variable's default, points that variable to); a write to the handler's
+  own store is a call of a store's write method (``insert_one``, ``setex``... the routes import's list, broker
+  publications left out).
+- **Go**: a gRPC server method (``func (s *T) PlaceOrder(ctx context.Context, req *pb.PlaceOrderRequest)
+  (*pb.PlaceOrderResponse, error)``); a writing call is an RPC through a generated client
+  (``pb.NewPaymentServiceClient(conn).Charge(...)``, or a variable holding one) whose name starts with a verb
+  that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an RPC named otherwise
+  (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's interaction whose name is
+  the generated client's service (``PaymentService`` -> ``paymentservice`` or ``payment``).
+
+A handler whose writes reach two services or more (the handler's own service counting when it also writes its
+own store) is a workflow named after the handler (``pay`` -> ``pay``, ``PlaceOrder`` -> ``place-order``): one
+step per service it writes, in the order of its first write, ``mutates_state: true``, ``user_facing`` (a
+request waits). Its ``coordination`` is ``none`` when nothing in the service's code coordinates them: no saga,
+outbox, compensation, workflow-engine or distributed-transaction library or word (``COORDINATION``), and no
+writing call made where a failure is handled (a Python ``except`` or ``finally``, a Go ``if err != nil``
+block), which may undo an earlier step; otherwise it stays unknown and the review asks. Each fact keeps the
+handler's file:line and the calls it rests on in a note.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers.base import Body, safe_name
+from engine.importers.code_go import WRITE_VERBS
+from engine.importers.code_text import inside
+
+_HTTP_WRITES = frozenset({"post", "put", "patch", "delete"})
+_PUBLISH = frozenset({"publish", "basic_publish", "sendToQueue"})
+COORDINATION = re.compile(r"saga|outbox|compensat|eventuate|axon|temporal|camunda|zeebe|seata|narayana|atomikos|"
+                          r"two.?phase|\b2pc\b|\bXA(?:Resource|DataSource|Transaction)\b|JtaTransaction|"
+                          r"TransactionCoordinator|rollback_?step|undo_?step", re.IGNORECASE)
+"""What in a service's code says something may coordinate its writes (then the coordination is not stated)."""
+_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Write:
+    """One writing call a handler makes: where, what it is, and how its target is found."""
+
+    at: Location
+    how: str
+    """``requests.post() at payment/payment.py:101``, ``CartService.EmptyCart at main.go:324``."""
+    stub: str | None = None
+    """The generated gRPC client's service (``CartService``); None for an HTTP call (found by its location)."""
+    handled: bool = False
+    """Made where a failure is handled (``except``, ``finally``, ``if err != nil``): it may undo a step."""
+    own: bool = False
+    """A write to the handler's own store (``insert_one() at app.py:30``), not a call to another service."""
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A request handler, what declares it, and the writes it makes to other services and to its own store."""
+
+    name: str
+    at: Location
+    what: str
+    writes: tuple[Write, ...]
+    """In the order it makes them, its own store's included."""
+
+
+def kebab(name: str) -> str:
+    """``PlaceOrder`` -> ``place-order``; ``create_account`` -> ``create-account``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name)
+    return safe_name(re.sub(r"[_\s]+", "-", spaced).lower().strip("-"))
+
+
+# ---- Python ----------------------------------------------------------------------------------------
+
+_ROUTE_DECORATORS = frozenset({"route", "api_route", "get", "post", "put", "patch", "delete"})
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else "?"
+
+
+def _route_of(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ast.expr] | None:
+    for dec in func.decorator_list:
+        if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr in _ROUTE_DECORATORS:
+            first = dec.args[0] if dec.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("/"):
+                return first.value, dec
+    return None
+
+
+def _reach(func: ast.AST, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], depth: int,
+           handled: bool, seen: frozenset[str]) -> Iterator[tuple[ast.Call, bool]]:
+    """The calls a function makes, in source order, each with whether it is made where a failure is handled; a
+    call of a function of the module is followed into it, in place."""
+    def walk(node: ast.AST, inside_handler: bool) -> Iterator[tuple[ast.Call, bool]]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            in_h = inside_handler or isinstance(child, ast.ExceptHandler) or \
+                (isinstance(node, ast.Try) and child in node.finalbody)
+            yield from walk(child, in_h)
+            if isinstance(child, ast.Call):
+                yield child, in_h
+                name = child.func.id if isinstance(child.func, ast.Name) else ""
+                if name in functions and name not in seen and depth < _MAX_DEPTH:
+                    yield from _reach(functions[name], functions, depth + 1, in_h, seen | {name})
+    yield from walk(func, handled)
+
+
+def python_handlers(path: str, text: str, store_writes: frozenset[str], not_stores: frozenset[str]) -> list[Handler]:
+    """The Flask and FastAPI handlers of a Python file with the writing calls they make (a file that does not parse
+    gives none: the routes import says why)."""
+    try:
+        tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out: list[Handler] = []
+    for func in tree.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        route = _route_of(func)
+        if route is None:
+            continue
+        writes: list[Write] = []
+        for call, handled in _reach(func, functions, 0, False, frozenset({func.name})):
+            if not isinstance(call.func, ast.Attribute):
+                continue
+            attr, owner = call.func.attr, call.func.value
+            at = Location(path, call.lineno, call.col_offset + 1)
+            if attr in _HTTP_WRITES:  # an HTTP client's write: a target only when code_calls resolved its URL
+                writes.append(Write(at, f"{_dotted(call.func)}() at {path}:{call.lineno}", handled=handled))
+            elif attr in store_writes and attr not in _PUBLISH and \
+                    not (isinstance(owner, ast.Name) and owner.id in not_stores) and \
+                    _dotted(owner).split(".")[0] not in ("requests", "httpx"):
+                writes.append(Write(at, f"{attr}() at {path}:{call.lineno}", handled=handled, own=True))
+        out.append(Handler(func.name, Location(path, route[1].lineno, route[1].col_offset + 1),
+                           f"the route {route[0]!r} ({path}:{route[1].lineno})", tuple(writes)))
+    return out
+
+
+# ---- Go gRPC ---------------------------------------------------------------------------------------
+
+_GO_METHOD = re.compile(r"^func\s*\(\s*(\w+)\s+\*?(\w+)\s*\)\s*(\w+)\s*\(([^)]*)\)\s*(\([^)]*\)|[^{\n]*)\{",
+                        re.MULTILINE)
+_GRPC_HANDLER = re.compile(r"^\s*\w+\s+context\.Context\s*,\s*\w+\s+\*\w+\.\w+\s*$")
+_GRPC_RESULT = re.compile(r"^\(\s*\*\w+\.\w+\s*,\s*error\s*\)$")
+_STUB_CALL = re.compile(r"\b\w+\.New(\w+)Client\s*\(")
+_STUB_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.New(\w+)Client\s*\(")
+
+
+def _first_word(name: str) -> str:
+    m = re.match(r"[A-Z][a-z]*", name)
+    return m.group(0) if m else name
+
+
+def go_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
+    """The gRPC server methods of a service's Go files (comments blanked) with the writing RPCs they make."""
+    methods: dict[tuple[str, str], tuple[str, str, re.Match[str]]] = {}  # (receiver type, name) -> path, code, decl
+    for path, code in files:
+        if path.endswith(".go") and not path.endswith("_test.go"):
+            for m in _GO_METHOD.finditer(code):
+                methods[(m.group(2), m.group(3))] = (path, code, m)
+    out: list[Handler] = []
+    for (kind, name), (path, code, m) in sorted(methods.items(), key=lambda kv: (kv[1][0], kv[1][2].start())):
+        if not name[:1].isupper() or not _GRPC_HANDLER.match(m.group(4)) or not _GRPC_RESULT.match(m.group(5).strip()):
+            continue
+        writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name})))
+        line = code.count("\n", 0, m.start()) + 1
+        out.append(Handler(name, Location(path, line, 1), f"the gRPC method {kind}.{name} ({path}:{line})", writes))
+    return out
+
+
+def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str, str, re.Match[str]]],
+               depth: int, handled: bool, seen: frozenset[str]) -> Iterator[Write]:
+    """The writing RPCs of a method, in order, following the calls of the receiver's own methods in place."""
+    path, code, decl = methods[(kind, name)]
+    start = decl.end()
+    body = inside(code, start - 1, True)
+    recv = decl.group(1)
+    stubs = {v.group(1): v.group(2) for v in _STUB_VAR.finditer(body)}
+    guarded = [(g.end(), g.end() + len(inside(body, g.end() - 1, True)))
+               for g in re.finditer(r"!=\s*nil\s*\{", body)]
+    events: list[tuple[int, str, str]] = []
+    for s in _STUB_CALL.finditer(body):
+        after = s.end() + len(inside(body, s.end() - 1, True)) + 1
+        rpc = re.match(r"\s*\.\s*([A-Z]\w*)\s*\(", body[after:])
+        if rpc:
+            events.append((s.start(), s.group(1), rpc.group(1)))
+    for var, service in stubs.items():
+        for c in re.finditer(rf"(?<![\w.]){re.escape(var)}\s*\.\s*([A-Z]\w*)\s*\(", body):
+            events.append((c.start(), service, c.group(1)))
+    for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\(", body):
+        if (kind, c.group(1)) in methods and c.group(1) not in seen and depth < _MAX_DEPTH:
+            events.append((c.start(), "", c.group(1)))
+    for pos, service, rpc_name in sorted(events):
+        in_h = handled or any(a <= pos < b for a, b in guarded)
+        if not service:
+            yield from _go_writes(kind, rpc_name, methods, depth + 1, in_h, seen | {rpc_name})
+        elif _first_word(rpc_name) in WRITE_VERBS:
+            line = code.count("\n", 0, start + pos) + 1
+            yield Write(Location(path, line, 1), f"{service}.{rpc_name} at {path}:{line}", service, in_h)
+
+
+# ---- The workflows ---------------------------------------------------------------------------------
+
+
+def coordinator(files: Sequence[tuple[str, str]]) -> str | None:
+    """Where a service's code names something that may coordinate its writes (saga, outbox...), if it does."""
+    for path, text in files:
+        m = COORDINATION.search(text)
+        if m is not None:
+            return f"{m.group(0)!r} at {path}:{text.count(chr(10), 0, m.start()) + 1}"
+    return None
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def stub_target(stub: str, targets: Sequence[str]) -> str | None:
+    """The one interaction target named like a generated client's service: ``PaymentService`` ->
+    ``paymentservice``, ``payment-service`` or ``payment``."""
+    names = {_norm(stub), _norm(stub).removesuffix("service")}
+    found = [t for t in targets if _norm(t) in names or _norm(t).removesuffix("service") in names]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A workflow found in a handler: its name, the services it writes in order (each with its first write)."""
+
+    name: str
+    handler: Handler
+    steps: tuple[tuple[str, str], ...]
+    coordinated: str | None
+    """Why its coordination is not stated (something may coordinate it), when so."""
+
+
+def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, str], stubs: Sequence[str],
+          coordinated: str | None) -> list[Flow]:
+    """The handlers of ``service`` whose writes reach two services or more. ``targets``: the service each HTTP call
+    (by its location) reaches; ``stubs``: the services the caller has interactions with."""
+    out: dict[str, Flow] = {}
+    for h in handlers:
+        steps: dict[str, str] = {}
+        undo = None
+        for w in h.writes:
+            target = service if w.own else stub_target(w.stub, stubs) if w.stub else targets.get(w.at)
+            if target is None or (target == service and not w.own):
+                continue
+            steps.setdefault(target, f"writes its own store ({w.how})" if w.own else w.how)
+            if w.handled and undo is None:
+                undo = f"{w.how} is made where a failure is handled: it may undo an earlier step"
+        if len(steps) < 2:
+            continue
+        name = kebab(h.name)
+        out.setdefault(name, Flow(name, h, tuple(steps.items()), coordinated or undo))
+    return [out[k] for k in sorted(out)]
+
+
+def record(body: Body, service: str, found: Sequence[Flow]) -> None:
+    """State the workflows ``flows`` found for ``service``."""
+    for f in found:
+        steps = [{"service": s, "action": how, "mutates_state": True} for s, how in f.steps]
+        ident = body.fact("workflows", {"name": f.name, "owner": service, "user_facing": True, "steps": steps},
+                          f.handler.at)
+        said = "; ".join(f"{s}: {how}" for s, how in f.steps)
+        body.note("workflows", ident, f"from source: {f.handler.what} of {service} writes {len(f.steps)} services "
+                                      f"in turn ({said})")
+        if f.coordinated is None:
+            body.set("workflows", ident, "coordination", "none", f.handler.at)
+            body.note("workflows", ident, f"coordination none: no code of {service} names a saga, outbox, "
+                                          "compensation or distributed transaction, and no write is made where a "
+                                          "failure is handled")
+        else:
+            body.note("workflows", ident, f"coordination unknown: {f.coordinated}")
+
+
+__all__ = ["COORDINATION", "Flow", "Handler", "Write", "coordinator", "flows", "go_handlers", "kebab",
+           "python_handlers", "record", "stub_target"]

@@ -1,0 +1,118 @@
+"""`import source`: a request handler that writes to two services or more (its own store counting) is a workflow
+named after the handler, uncoordinated when nothing in the service's code may coordinate it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.importers import load_artifacts
+from engine.importers.code_workflows import kebab
+from engine.loader import load_documents
+from engine.model.design import Design
+from engine.review import review
+from tests.helpers import write
+from tests.importer_helpers import fact, fixture, line_of
+
+SHOP = fixture("workflows", "shop", "app.py")
+CHECKOUT = fixture("workflows", "checkout", "main.go")
+
+
+def _artifacts(*extra: str) -> list[str]:
+    return [f"compose={fixture('workflows', 'compose.yaml')}", f"source={fixture('workflows', 'shop')}",
+            f"source={fixture('workflows', 'checkout')}", *extra]
+
+
+@pytest.fixture(scope="module")
+def design() -> Design:
+    return load_documents(load_artifacts(_artifacts()))
+
+
+def _steps(design: Design, key: str) -> list[tuple[str, int]]:
+    """(service, line of the write) of each step of a workflow."""
+    return [(s["service"], int(s["action"].rsplit(":", 1)[1].rstrip(")"))) for s in fact(design, key).data["steps"]]
+
+
+def test_a_handler_writing_two_services_through_a_helper_is_an_uncoordinated_workflow(design: Design) -> None:
+    wf = fact(design, "workflow:checkout")
+    # the GET of stock is a read; the PUT is made in the helper charge(), followed in place, before the POST
+    assert _steps(design, "workflow:checkout") == [("billing", line_of(SHOP, "requests.put(")),
+                                                   ("orders", line_of(SHOP, "requests.post(f\"http://{ORDERS}"))]
+    assert all(s["mutates_state"] for s in wf.data["steps"])
+    assert (wf.data["coordination"], wf.data["owner"], wf.data["user_facing"]) == ("none", "shop", True)
+    assert wf.location.line == line_of(SHOP, '@app.route("/checkout/<id>"')
+
+
+def test_a_call_and_the_handlers_own_store_write_are_two_steps_in_their_order(design: Design) -> None:
+    assert _steps(design, "workflow:reserve") == [("stock", line_of(SHOP, "/reservations/")),
+                                                  ("shop", line_of(SHOP, "db.reservations.insert_one"))]
+    assert _steps(design, "workflow:cancel") == [("orders", line_of(SHOP, "requests.delete(f\"http://{ORDERS}")),
+                                                 ("shop", line_of(SHOP, "db.cancellations.insert_one"))]
+
+
+def test_a_handler_that_only_reads_or_writes_one_service_is_no_workflow(design: Design) -> None:
+    keys = [k for k in design.by_key() if k.startswith("workflow:")]
+    assert "workflow:order" not in keys and "workflow:quote" not in keys
+    assert sorted(keys) == ["workflow:cancel", "workflow:cancel-order", "workflow:checkout", "workflow:place-order",
+                            "workflow:refund", "workflow:reserve"]
+
+
+def test_a_write_made_where_a_failure_is_handled_leaves_the_coordination_unknown(design: Design) -> None:
+    assert "coordination" not in fact(design, "workflow:refund").data  # the PUT in except may undo the DELETE
+    assert "coordination" not in fact(design, "workflow:cancel-order").data  # Refund in `if err != nil`
+
+
+def test_a_grpc_method_is_a_workflow_of_the_rpcs_whose_verb_changes_state(design: Design) -> None:
+    # GetQuote is a read; Charge (in the receiver's own charge method) and CreateOrder (through a client variable)
+    # write; each client's service names the interaction's target (PaymentService -> paymentservice,
+    # OrderService -> order-service)
+    assert _steps(design, "workflow:place-order") == [
+        ("paymentservice", line_of(CHECKOUT, ".Charge(")), ("order-service", line_of(CHECKOUT, "orders.CreateOrder"))]
+    wf = fact(design, "workflow:place-order")
+    assert (wf.data["coordination"], wf.location.line) == ("none", line_of(CHECKOUT, ") PlaceOrder("))
+
+
+def test_the_review_reports_the_uncoordinated_workflows_and_asks_for_the_others() -> None:
+    rv = review([], extra=load_artifacts(_artifacts()))
+    rule = "cross-service-transaction-without-saga"
+    risks = sorted(f.subject for f in rv.findings if f.kind == "risk" and f.rule == rule)
+    assert risks == ["workflow:cancel", "workflow:checkout", "workflow:place-order", "workflow:reserve"]
+    gaps = sorted(f.subject for f in rv.findings if f.kind != "risk" and ("coordination", rule) in f.missing)
+    assert gaps == ["workflow:cancel-order", "workflow:refund"]
+
+
+def test_a_service_whose_code_names_a_saga_leaves_the_coordination_unknown(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop: {image: acme/shop, environment: {BILLING_ADDR: "billing:8080", ORDERS_ADDR: "orders:8080"}}
+          billing: {image: acme/billing}
+          orders: {image: acme/orders}
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        from flask import Flask
+        from sagas import OrderSaga
+        app = Flask(__name__)
+        @app.post("/checkout")
+        def checkout():
+            requests.post("http://" + os.environ["BILLING_ADDR"] + "/charges", timeout=2)
+            requests.post("http://" + os.environ["ORDERS_ADDR"] + "/orders", timeout=2)
+    """)
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/shop"])
+    wf = fact(load_documents(docs), "workflow:checkout")
+    assert "coordination" not in wf.data
+    assert any("coordination unknown: 'saga' at" in n for d in docs for n in getattr(d, "notes", {}).get(
+        "workflow:checkout", []))
+
+
+def test_without_a_deployment_no_workflow_is_found() -> None:
+    design = load_documents(load_artifacts([f"source={fixture('workflows', 'shop')}"]))
+    assert not [k for k in design.by_key() if k.startswith("workflow:")]
+
+
+@pytest.mark.parametrize(("name", "key"), [("PlaceOrder", "place-order"), ("pay", "pay"),
+                                           ("create_account", "create-account"), ("addHTTPRoute", "add-http-route")])
+def test_a_workflow_is_named_after_its_handler(name: str, key: str) -> None:
+    assert kebab(name) == key
