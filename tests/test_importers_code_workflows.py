@@ -3,6 +3,7 @@ named after the handler, uncoordinated when nothing in the service's code may co
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -80,6 +81,27 @@ def test_the_review_reports_the_uncoordinated_workflows_and_asks_for_the_others(
     assert risks == ["workflow:cancel", "workflow:checkout", "workflow:place-order", "workflow:reserve"]
     gaps = sorted(f.subject for f in rv.findings if f.kind != "risk" and ("coordination", rule) in f.missing)
     assert gaps == ["workflow:cancel-order", "workflow:refund"]
+
+
+ACCOUNTS = fixture("workflows", "accounts", "src", "main", "java", "acme", "accounts")
+
+
+def test_a_spring_handler_is_followed_through_its_service_to_feign_clients_and_repositories() -> None:
+    design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                            f"source={fixture('workflows', 'accounts')}"]))
+    impl = os.path.join(ACCOUNTS, "AccountServiceImpl.java")
+    # the controller calls the interface; its one implementation posts to auth (a Feign POST) and saves
+    assert _steps(design, "workflow:create-account") == [("auth", line_of(impl, "authClient.createUser")),
+                                                         ("accounts", line_of(impl, "repository.save(account)"))]
+    wf = fact(design, "workflow:create-account")
+    assert wf.data["coordination"] == "none"
+    assert wf.location.line == line_of(os.path.join(ACCOUNTS, "AccountController.java"), "Account createAccount(")
+    # a Feign GET is a read: get() writes nothing; close() deletes, then undoes it in a catch: coordination unknown
+    assert _steps(design, "workflow:close-account") == [("accounts", line_of(impl, "repository.deleteById")),
+                                                        ("statistics", line_of(impl, "statistics.forget"))]
+    assert "coordination" not in fact(design, "workflow:close-account").data
+    assert sorted(k for k in design.by_key() if k.startswith("workflow:")) == ["workflow:close-account",
+                                                                              "workflow:create-account"]
 
 
 def test_a_service_whose_code_names_a_saga_leaves_the_coordination_unknown(tmp_path: Any) -> None:

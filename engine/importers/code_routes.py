@@ -217,7 +217,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
-                    *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+                    *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
+                    *code_workflows.java_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]))
     doc.coordinated = code_workflows.coordinator(texts)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)

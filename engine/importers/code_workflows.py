@@ -15,6 +15,12 @@ services, in its body and in the functions of its own code it calls (to a depth 
   that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an RPC named otherwise
   (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's interaction whose name is
   the generated client's service (``PaymentService`` -> ``paymentservice`` or ``payment``).
+- **Java** (Spring MVC): a ``@*Mapping`` method of a ``@RestController`` / ``@Controller``, followed through the
+  calls on its fields into the classes of the service (an interface to its one implementation); a writing call
+  is a method of a ``@FeignClient`` interface mapped to POST, PUT, PATCH or DELETE (its target the client's
+  ``name``), and a write to its own store a repository's ``save``, ``insert``, ``update`` or ``delete`` (a field
+  of a type named ``...Repository``, ``...Dao``, ``...Template``, or an interface extending a Spring Data
+  repository); a ``catch`` or ``finally`` block is where a failure is handled.
 
 A handler whose writes reach two services or more (the handler's own service counting when it also writes its
 own store) is a workflow named after the handler (``pay`` -> ``pay``, ``PlaceOrder`` -> ``place-order``): one
@@ -36,7 +42,7 @@ from dataclasses import dataclass
 from engine.errors import Location
 from engine.importers.base import Body, safe_name
 from engine.importers.code_go import WRITE_VERBS
-from engine.importers.code_text import inside
+from engine.importers.code_text import close_bracket, inside
 
 _HTTP_WRITES = frozenset({"post", "put", "patch", "delete"})
 _PUBLISH = frozenset({"publish", "basic_publish", "sendToQueue"})
@@ -213,6 +219,125 @@ def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str
             yield Write(Location(path, line, 1), f"{service}.{rpc_name} at {path}:{line}", service, in_h)
 
 
+# ---- Java Spring ----------------------------------------------------------------------------------
+
+_ANNOTATIONS = r"((?:@[\w.]+(?:\s*\((?:[^()]|\([^()]*\))*\))?\s*)*)"
+_J_TYPE = re.compile(_ANNOTATIONS + r"(?:(?:public|protected|private|abstract|final|static)\s+)*(class|interface)\s+"
+                     r"(\w+)([^{;]*)\{")
+_J_MEMBER = re.compile(_ANNOTATIONS + r"(?:(?:public|protected|private|static|final|synchronized|default|abstract)\s+)*"
+                       r"(?:<[^>]*>\s*)?[\w<>\[\], ?.]+\s+(\w+)\s*\(((?:[^()]|\([^()]*\))*)\)\s*"
+                       r"(?:throws\s+[\w., ]+)?(\{|;)")
+_J_FIELD = re.compile(r"(?:^|(?<=[;}]))\s*(?:@\w+(?:\([^)]*\))?\s*)*(?:(?:private|protected|public|final|static)\s+)*"
+                      r"([A-Z]\w*)(?:<[^;=(){}]*>)?\s+(\w+)\s*(?:=[^;]*)?;")
+_J_HANDLER = re.compile(r"@(?:Get|Post|Put|Delete|Patch|Request)Mapping\b")
+_J_HTTP_WRITE = re.compile(r"@(?:Post|Put|Delete|Patch)Mapping\b|RequestMethod\.(?:POST|PUT|DELETE|PATCH)\b")
+_J_STORE = re.compile(r"(?:Repository|Repo|Dao|DAO|Template|EntityManager)$")
+_J_STORE_WRITE = re.compile(r"(?:save|insert|delete|update|remove|persist|merge|upsert)(?![a-z])")
+_J_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "synchronized", "return", "new", "else", "try",
+                         "throw", "super", "this"})
+
+
+@dataclass
+class _JClass:
+    path: str
+    code: str
+    annotations: str
+    kind: str
+    header: str
+    fields: dict[str, str]
+    methods: dict[str, tuple[str, int, int]]
+    """name -> (its annotations, where its body starts and ends in ``code``; -1 without a body)."""
+
+
+def _java_classes(files: Sequence[tuple[str, str]]) -> dict[str, _JClass]:
+    out: dict[str, _JClass] = {}
+    for path, code in files:
+        if not path.endswith(".java"):
+            continue
+        for t in _J_TYPE.finditer(code):
+            start, end = t.end(), close_bracket(code, t.end() - 1) - 1
+            methods: dict[str, tuple[str, int, int]] = {}
+            members = list(code[start:end])
+            pos = start
+            while (m := _J_MEMBER.search(code, pos, end)) is not None:
+                if m.group(2) in _J_KEYWORDS:
+                    pos = m.end()
+                    continue
+                stop = close_bracket(code, m.end() - 1) if m.group(4) == "{" else m.end()
+                if m.group(2) not in methods:
+                    methods[m.group(2)] = (m.group(1), m.end() if m.group(4) == "{" else -1, stop - 1)
+                for k in range(m.start(1) + len(m.group(1)), min(stop, end)):
+                    members[k - start] = " "  # what is left are the fields
+                pos = stop
+            fields = {f.group(2): f.group(1) for f in _J_FIELD.finditer("".join(members))}
+            out.setdefault(t.group(3), _JClass(path, code, t.group(1), t.group(2), t.group(4), fields, methods))
+    return out
+
+
+def java_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
+    """The ``@*Mapping`` methods of a service's Spring controllers (comments blanked) with the writes they make: a
+    Feign client's POST, PUT, PATCH or DELETE method, a repository's save, insert, update or delete, followed
+    through the fields of the controller and of the classes it calls (an interface to its one implementation)."""
+    classes = _java_classes(files)
+    out: list[Handler] = []
+    for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
+        if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
+            continue
+        for method, (marks, body, _end) in c.methods.items():
+            if body < 0 or not _J_HANDLER.search(marks):
+                continue
+            writes = tuple(_java_writes(classes, name, method, 0, False, frozenset({(name, method)})))
+            line = c.code.count("\n", 0, body) + 1
+            out.append(Handler(method, Location(c.path, line, 1), f"the handler {name}.{method} ({c.path}:{line})",
+                               writes))
+    return out
+
+
+def _implementation(classes: Mapping[str, _JClass], kind: str) -> str | None:
+    c = classes.get(kind)
+    if c is None:
+        return None
+    if c.kind == "class":
+        return kind
+    found = [n for n, x in classes.items() if x.kind == "class" and re.search(rf"\bimplements\b[^{{]*\b{kind}\b",
+                                                                              x.header)]
+    return found[0] if len(found) == 1 else None
+
+
+def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: int, handled: bool,
+                 seen: frozenset[tuple[str, str]]) -> Iterator[Write]:
+    c = classes[kind]
+    _ann, start, end = c.methods[method]
+    body = c.code[start:end]
+    guarded = [(g.end(), g.end() + len(inside(body, g.end() - 1)))
+               for g in re.finditer(r"\bcatch\s*\((?:[^()]|\([^()]*\))*\)\s*\{|\bfinally\s*\{", body)]
+    events: list[tuple[int, str, str]] = []
+    for m in re.finditer(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\.\s*(\w+)\s*\(", body):
+        if m.group(1) in c.fields:
+            events.append((m.start(), c.fields[m.group(1)], m.group(2)))
+    for m in re.finditer(r"(?<![\w.])(\w+)\s*\(", body):
+        if m.group(1) in c.methods and m.group(1) not in _J_KEYWORDS:
+            events.append((m.start(), kind, m.group(1)))
+    for pos, target_kind, name in sorted(events):
+        in_h = handled or any(a <= pos < b for a, b in guarded)
+        line = c.code.count("\n", 0, start + pos) + 1
+        how = f"{target_kind}.{name} at {c.path}:{line}"
+        target = classes.get(target_kind)
+        if target is not None and target.kind == "interface" and "@FeignClient" in target.annotations:
+            feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
+            marks = target.methods.get(name, ("", -1, -1))[0]
+            if feign is not None and _J_HTTP_WRITE.search(marks):
+                yield Write(Location(c.path, line, 1), how, feign.group(1), in_h)
+        elif _J_STORE.search(target_kind) or (target is not None and re.search(r"\bextends\s+\w*Repository\b",
+                                                                                target.header)):
+            if _J_STORE_WRITE.match(name):
+                yield Write(Location(c.path, line, 1), how, handled=in_h, own=True)
+        elif depth < _MAX_DEPTH:
+            impl = _implementation(classes, target_kind)
+            if impl is not None and (impl, name) not in seen and classes[impl].methods.get(name, ("", -1, -1))[1] >= 0:
+                yield from _java_writes(classes, impl, name, depth + 1, in_h, seen | {(impl, name)})
+
+
 # ---- The workflows ---------------------------------------------------------------------------------
 
 
@@ -288,5 +413,5 @@ def record(body: Body, service: str, found: Sequence[Flow]) -> None:
             body.note("workflows", ident, f"coordination unknown: {f.coordinated}")
 
 
-__all__ = ["COORDINATION", "Flow", "Handler", "Write", "coordinator", "flows", "go_handlers", "kebab",
+__all__ = ["COORDINATION", "Flow", "Handler", "Write", "coordinator", "flows", "go_handlers", "java_handlers", "kebab",
            "python_handlers", "record", "stub_target"]
