@@ -104,6 +104,50 @@ def test_a_spring_handler_is_followed_through_its_service_to_feign_clients_and_r
                                                                               "workflow:create-account"]
 
 
+PAYMENTS = fixture("workflows", "payments", "src", "main", "java", "acme", "payments", "PaymentController.java")
+
+
+def test_a_write_decided_on_a_value_read_from_another_service_is_an_unguarded_check_then_act() -> None:
+    design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                            f"source={fixture('workflows', 'payments')}"]))
+    # pay(): balanceOf() GETs from the URL bound to ${BALANCES_ADDR} (the deployment's payments->balances), the
+    # balance is compared with `<`, then the payment is saved
+    balances = fact(design, "interaction:payments->balances")
+    assert balances.data["check_then_act"] == "unguarded"
+    assert balances.locate("check_then_act").line == line_of(PAYMENTS, "if (balance < payment.getAmount())")
+    # reserve(): a Feign GET compared with `>`, then a Feign POST to the same service
+    inventory = fact(design, "interaction:payments->inventory")
+    assert inventory.data["check_then_act"] == "unguarded"
+    assert inventory.locate("check_then_act").line == line_of(PAYMENTS, "if (item.getQuantity() > left)")
+    rv = review([], extra=load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                          f"source={fixture('workflows', 'payments')}"]))
+    assert sorted(f.subject for f in rv.findings if f.rule == "check-then-act-without-concurrency-control") == [
+        "interaction:payments->balances", "interaction:payments->inventory"]
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (("if (balance < payment.getAmount())", "if (balance == payment.getAmount())"), "an equality test"),
+    (("payments.save(payment);\n        return ResponseEntity.ok().build();\n    }\n\n    @PostMapping(\"/refunds\")",
+      "return ResponseEntity.ok().build();\n    }\n\n    @PostMapping(\"/refunds\")"), "no write after it"),
+    (("public class PaymentController {", "public class PaymentController {\n    @Version long version;"),
+     "a version column in the service's code"),
+    (("HttpMethod.GET", "HttpMethod.POST"), "not a read"),
+])
+def test_no_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_path: Any, change: tuple[str, str],
+                                                                           why: str) -> None:
+    src = os.path.dirname(PAYMENTS)
+    for name in os.listdir(src):
+        with open(os.path.join(src, name), encoding="utf-8") as fh:
+            text = fh.read()
+        if name == "PaymentController.java":
+            assert change[0] in text, why
+            text = text.replace(change[0], change[1])
+        write(str(tmp_path), f"payments/{name}", text)
+    design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                            f"source={tmp_path}/payments"]))
+    assert "check_then_act" not in fact(design, "interaction:payments->balances").data, why
+
+
 def test_a_service_whose_code_names_a_saga_leaves_the_coordination_unknown(tmp_path: Any) -> None:
     tmp = str(tmp_path)
     compose = write(tmp, "compose.yaml", """

@@ -165,6 +165,8 @@ class RoutesDocument(ArtifactDocument):
     """Its request handlers and the writes they make (``code_workflows``), joined by ``compose``."""
     coordinated: str | None = None
     """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
+    checks: tuple[code_workflows.Check, ...] = ()
+    """Its handlers that decide a write on a value read from another service, nothing guarding it."""
 
 
 # --------------------------------------------------------------------------------------
@@ -215,11 +217,13 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
+    java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
-                    *code_workflows.java_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]))
+                    *code_workflows.java_handlers(java))
     doc.coordinated = code_workflows.coordinator(texts)
+    doc.checks = () if code_workflows.guarded(texts) else tuple(code_workflows.java_checks(java))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
@@ -776,7 +780,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
-          flows: Sequence[code_workflows.Flow] = ()) -> RoutesDocument:
+          flows: Sequence[code_workflows.Flow] = (),
+          checks: Sequence[tuple[str, code_workflows.Check]] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -814,6 +819,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
     code_workflows.record(body, service, flows)
+    code_workflows.record_checks(body, service, checks)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -974,6 +980,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
     edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
+    drawn = code_calls.deployment(docs)
     called: dict[str, set[str]] = {}
     for d in docs:
         if isinstance(d.data, dict) and getattr(d, "format", "") != "source":
@@ -988,11 +995,14 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             flows = code_workflows.flows(d.service, d.handlers, targets.get(d.service, {}),
                                          sorted(called.get(d.service, ())), d.coordinated) \
                 if d.service in targets or d.service in called else []
+            callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
+            checks = [(t, c) for c in d.checks for t in [code_workflows.check_target(c, caller_drawn, callees)]
+                      if t is not None]
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()), flows)
+                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()), flows, checks)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, handlers=d.handlers,
-                               coordinated=d.coordinated))
+                               coordinated=d.coordinated, checks=d.checks))
         else:
             out.append(d)
     return out

@@ -38,11 +38,13 @@ import ast
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from engine.errors import Location
+from engine.importers import code_calls
 from engine.importers.base import Body, safe_name
 from engine.importers.code_go import WRITE_VERBS
-from engine.importers.code_text import close_bracket, inside
+from engine.importers.code_text import close_bracket, inside, split_args
 
 _HTTP_WRITES = frozenset({"post", "put", "patch", "delete"})
 _PUBLISH = frozenset({"publish", "basic_publish", "sendToQueue"})
@@ -338,6 +340,115 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
                 yield from _java_writes(classes, impl, name, depth + 1, in_h, seen | {(impl, name)})
 
 
+# ---- Check-then-act (Java Spring) ------------------------------------------------------------------
+
+GUARDS = re.compile(r"@Version\b|@Lock\b|LockModeType|(?i:for\s+update)|\bsynchronized\b|compareAndSet|"
+                    r"(?:Reentrant|ReadWrite|Stamped|Distributed|Redis|R)Lock\b|\.lock\s*\(|tryLock|"
+                    r"Isolation\.SERIALIZABLE|setIfAbsent|putIfAbsent|\bWATCH\b|SETNX|(?i:optimistic|pessimistic|advisory)")
+"""What in a service's code may keep a value from changing between a check and a write (then nothing is said)."""
+_J_VALUE = re.compile(r"@Value\s*\(\s*\"[^\"]*?\$\{(\w+)[^\"]*\"\s*\)\s*(?:final\s+)?[\w<>]+\s+(\w+)")
+_IF = re.compile(r"\bif\s*\(")
+_J_ASSIGN = re.compile(r"\b(\w+)\s*=\s*(?:this\s*\.\s*)?(?:(\w+)\s*\.\s*\w+|(\w+))\s*\(")
+_J_GET = re.compile(r"(\w+)\s*\.\s*(?:getForObject|getForEntity|exchange)\s*\(")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A handler that reads a value from another service, compares it, then writes: where, and what."""
+
+    at: Location
+    handler: str
+    read: str
+    """``restTemplate.exchange at LedgerWriterController.java:215``."""
+    var: str | None
+    """The environment variable that gives the read's host (``BALANCES_API_ADDR``), when the URL is built from it."""
+    stub: str | None
+    """The Feign client's name the read goes through, when it does."""
+    decided: str
+    """The comparison and its line."""
+    write: str
+
+
+def _value_fields(code: str) -> dict[str, str]:
+    """Fields (or constructor parameters stored in fields) bound to ``@Value("...${VAR}...")``: field -> VAR."""
+    out: dict[str, str] = {}
+    for m in _J_VALUE.finditer(code):
+        out[m.group(2)] = m.group(1)
+        for a in re.finditer(rf"\bthis\s*\.\s*(\w+)\s*=\s*{re.escape(m.group(2))}\s*;", code):
+            out[a.group(1)] = m.group(1)
+    return out
+
+
+def _remote_read(classes: Mapping[str, _JClass], c: _JClass, start: int, end: int,
+                 values: Mapping[str, str]) -> tuple[str, str | None, str | None] | None:
+    """The remote read the class's code makes between ``start`` and ``end`` (a method's body, or a statement): what,
+    the variable its URL is built from, the Feign client it goes through."""
+    body = c.code[start:end]
+    for g in _J_GET.finditer(body):
+        args = split_args(inside(body, g.end() - 1))
+        if not args or ("exchange" in g.group(0) and not any("HttpMethod.GET" in a for a in args)):
+            continue
+        first = re.match(r"(?:this\s*\.\s*)?(\w+)", args[0])
+        name = first.group(1) if first else ""
+        local = re.search(rf"\b{re.escape(name)}\s*=\s*(?:this\s*\.\s*)?(\w+)", body[:g.start()])
+        var = values.get(name) or (values.get(local.group(1)) if local else None)
+        if var:
+            line = c.code.count("\n", 0, start + g.start()) + 1
+            return f"{' '.join(g.group(0).rstrip('(').split())} at {c.path}:{line}", var, None
+    for m in re.finditer(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\.\s*(\w+)\s*\(", body):
+        target = classes.get(c.fields.get(m.group(1), ""))
+        if target is not None and "@FeignClient" in target.annotations:
+            marks = target.methods.get(m.group(2), ("", -1, -1))[0]
+            feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
+            if feign and re.search(r"@GetMapping\b|RequestMethod\.GET\b", marks):
+                line = c.code.count("\n", 0, start + m.start()) + 1
+                return f"{c.fields[m.group(1)]}.{m.group(2)} at {c.path}:{line}", None, feign.group(1)
+    return None
+
+
+def java_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
+    """The Spring handlers (comments blanked) that assign a value read from another service (in the handler or a
+    method of its class it calls), compare it with ``<``, ``>``, ``<=`` or ``>=`` in an ``if``, and write after
+    that comparison (``_java_writes``): a decision on a read that another request may change meanwhile. Equality
+    tests (exists, a status) are not read as such a decision."""
+    classes = _java_classes(files)
+    out: list[Check] = []
+    for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
+        if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
+            continue
+        values = _value_fields(c.code)
+        for method, (marks, start, end) in c.methods.items():
+            if start < 0 or not _J_HANDLER.search(marks):
+                continue
+            body = c.code[start:end]
+            for a in _J_ASSIGN.finditer(body):
+                if a.group(2) is not None:  # a call on a field (a Feign client, a RestTemplate): the statement
+                    read = _remote_read(classes, c, start + a.start(), start + (body.find(";", a.end()) % len(body)),
+                                        values)
+                elif a.group(3) in c.methods and a.group(3) != method and c.methods[a.group(3)][1] >= 0:
+                    read = _remote_read(classes, c, c.methods[a.group(3)][1], c.methods[a.group(3)][2], values)
+                else:
+                    continue
+                if read is None:
+                    continue
+                v = re.escape(a.group(1))
+                test = re.compile(rf"\b{v}\b(?:\s*\.\s*\w+\s*\(\s*\))?\s*(?:<=?|>=?)[^<>=]|"
+                                  rf"[^<>=-](?:<=?|>=?)\s*\b{v}\b")
+                cond = next((i for i in _IF.finditer(body, a.end())
+                             if test.search(inside(body, i.end() - 1))), None)
+                if cond is None:
+                    continue
+                cond_line = c.code.count("\n", 0, start + cond.start()) + 1
+                later = [w for w in _java_writes(classes, name, method, 0, False, frozenset({(name, method)}))
+                         if (w.at.file, w.at.line) > (c.path, cond_line) or w.at.file != c.path]
+                if later:
+                    said = " ".join(inside(body, cond.end() - 1).split())
+                    out.append(Check(Location(c.path, cond_line, 1), method, read[0], read[1], read[2],
+                                     f"if ({said}) at {c.path}:{cond_line}", later[0].how))
+                    break
+    return out
+
+
 # ---- The workflows ---------------------------------------------------------------------------------
 
 
@@ -413,5 +524,29 @@ def record(body: Body, service: str, found: Sequence[Flow]) -> None:
             body.note("workflows", ident, f"coordination unknown: {f.coordinated}")
 
 
-__all__ = ["COORDINATION", "Flow", "Handler", "Write", "coordinator", "flows", "go_handlers", "java_handlers", "kebab",
-           "python_handlers", "record", "stub_target"]
+def guarded(files: Sequence[tuple[str, str]]) -> bool:
+    """Whether a service's code names something that may keep a value from changing between a check and a write."""
+    return any(GUARDS.search(text) for _path, text in files)
+
+
+def check_target(check: Check, drawn: Sequence[tuple[dict[str, Any], str]], called: Sequence[str]) -> str | None:
+    """The interaction a check reads through: the one the deployment drew from the URL's variable, or the one named
+    like its Feign client."""
+    if check.var:
+        return code_calls.drawn_from(drawn, check.var)
+    return stub_target(check.stub, called) if check.stub else None
+
+
+def record_checks(body: Body, service: str, found: Sequence[tuple[str, Check]]) -> None:
+    """State ``check_then_act: unguarded`` on the interactions ``service``'s handlers decide a write on."""
+    for target, c in found:
+        ident = body.fact("interactions", {"from": service, "to": target}, c.at)
+        body.set("interactions", ident, "check_then_act", "unguarded", c.at)
+        body.note("interactions", ident, f"check_then_act unguarded: from source: {c.handler} reads {c.read}, decides "
+                                         f"{c.decided}, then writes ({c.write}); no code of {service} names a lock, "
+                                         "version, conditional write or serialisable transaction")
+
+
+__all__ = ["COORDINATION", "GUARDS", "Check", "Flow", "Handler", "Write", "check_target", "coordinator", "flows",
+           "go_handlers", "guarded", "java_checks", "java_handlers", "kebab", "python_handlers", "record",
+           "record_checks", "stub_target"]
