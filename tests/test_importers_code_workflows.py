@@ -132,6 +132,7 @@ def test_a_write_decided_on_a_value_read_from_another_service_is_an_unguarded_ch
     (("public class PaymentController {", "public class PaymentController {\n    @Version long version;"),
      "a version column in the service's code"),
     (("HttpMethod.GET", "HttpMethod.POST"), "not a read"),
+    (("if (balance < payment.getAmount())", "if (balance.getStatusCode() >= 400)"), "a status code compared"),
 ])
 def test_no_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_path: Any, change: tuple[str, str],
                                                                            why: str) -> None:
@@ -146,6 +147,36 @@ def test_no_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_p
     design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
                                             f"source={tmp_path}/payments"]))
     assert "check_then_act" not in fact(design, "interaction:payments->balances").data, why
+
+
+WALLET = fixture("workflows", "wallet", "app.py")
+
+
+def _wallet(source: str) -> Design:
+    return load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}", f"source={source}"]))
+
+
+def test_a_python_handler_comparing_a_read_balance_then_writing_is_an_unguarded_check_then_act() -> None:
+    # the GET is made in balance_of(); the balance is derived from its reply; the status code compared first is no
+    # decision; `balance < amount` is, and the insert follows it
+    call = fact(_wallet(fixture("workflows", "wallet")), "interaction:wallet->balances")
+    assert call.data["check_then_act"] == "unguarded"
+    assert call.locate("check_then_act").line == line_of(WALLET, "if balance < amount:")
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (("    if balance < amount:\n        return \"insufficient funds\", 400\n", ""), "only a status code compared"),
+    (("if balance < amount:", "if balance == amount:"), "an equality test"),
+    (("import requests\n", "import requests\nfrom threading import Lock\nLOCK = Lock()\n"), "a lock in its code"),
+])
+def test_no_python_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_path: Any,
+                                                                                 change: tuple[str, str],
+                                                                                 why: str) -> None:
+    with open(WALLET, encoding="utf-8") as fh:
+        text = fh.read()
+    assert change[0] in text, why
+    write(str(tmp_path), "wallet/app.py", text.replace(change[0], change[1]))  # not indented: kept as it is
+    assert "check_then_act" not in fact(_wallet(f"{tmp_path}/wallet"), "interaction:wallet->balances").data, why
 
 
 def test_a_service_whose_code_names_a_saga_leaves_the_coordination_unknown(tmp_path: Any) -> None:

@@ -223,7 +223,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
                     *code_workflows.java_handlers(java))
     doc.coordinated = code_workflows.coordinator(texts)
-    doc.checks = () if code_workflows.guarded(texts) else tuple(code_workflows.java_checks(java))
+    doc.checks = () if code_workflows.guarded(texts) else (
+        *[c for f, t in texts if f.endswith(".py")
+          for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
+        *code_workflows.java_checks(java))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
@@ -996,7 +999,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                          sorted(called.get(d.service, ())), d.coordinated) \
                 if d.service in targets or d.service in called else []
             callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
-            checks = [(t, c) for c in d.checks for t in [code_workflows.check_target(c, caller_drawn, callees)]
+            checks = [(t, c) for c in d.checks
+                      for t in [code_workflows.check_target(c, caller_drawn, callees, targets.get(d.service, {}))]
                       if t is not None]
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()), flows, checks)

@@ -30,6 +30,13 @@ outbox, compensation, workflow-engine or distributed-transaction library or word
 writing call made where a failure is handled (a Python ``except`` or ``finally``, a Go ``if err != nil``
 block), which may undo an earlier step; otherwise it stays unknown and the review asks. Each fact keeps the
 handler's file:line and the calls it rests on in a note.
+
+The same reading finds a check-then-act: a Spring or Flask/FastAPI handler that assigns a value read from another
+service (a ``RestTemplate`` GET to a URL bound to ``@Value("...${VAR}...")``, a Feign GET, a ``requests`` / ``httpx``
+GET; in the handler or in what it calls), compares it, or what it derives from it, with ``<``, ``>``, ``<=`` or ``>=``
+in an ``if`` (a balance, a stock, a capacity; an equality or a status code is no such decision), then writes. Its
+interaction with that service is ``check_then_act: unguarded``, unless the service's code names a lock, a version, a
+conditional write or a serialisable transaction (``GUARDS``): then nothing is said.
 """
 
 from __future__ import annotations
@@ -155,6 +162,90 @@ def python_handlers(path: str, text: str, store_writes: frozenset[str], not_stor
                 writes.append(Write(at, f"{attr}() at {path}:{call.lineno}", handled=handled, own=True))
         out.append(Handler(func.name, Location(path, route[1].lineno, route[1].col_offset + 1),
                            f"the route {route[0]!r} ({path}:{route[1].lineno})", tuple(writes)))
+    return out
+
+
+_ORDER = (ast.Lt, ast.Gt, ast.LtE, ast.GtE)
+
+
+def _is_read(call: ast.Call) -> bool:
+    """An HTTP client's GET (``requests.get``, ``session.get``, ``httpx.get``)."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "get" and \
+        _dotted(call.func.value).split(".")[0] in ("requests", "httpx", "session", "client")
+
+
+def _calls_in(node: ast.AST, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> list[ast.Call]:
+    """The calls an expression or statement makes, those of the module's functions it calls included."""
+    wrapped = ast.Expr(value=node) if isinstance(node, ast.expr) else node  # a call itself is followed too
+    return [c for c, _h in _reach(wrapped, functions, 0, False, frozenset())]
+
+
+def python_checks(path: str, text: str, store_writes: frozenset[str], not_stores: frozenset[str]) -> list[Check]:
+    """The Flask and FastAPI handlers that assign a value read by an HTTP GET (in the handler, or a function of the
+    module it calls), compare it (or what is derived from it) with ``<``, ``>``, ``<=`` or ``>=`` in an ``if``, and
+    then write (an HTTP write, a store's write): a decision on a read another request may change meanwhile. A status
+    code compared is no such decision."""
+    try:
+        tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def writes(node: ast.AST) -> list[str]:
+        out = []
+        for c in _calls_in(node, functions):
+            if isinstance(c.func, ast.Attribute) and (
+                    c.func.attr in _HTTP_WRITES or (c.func.attr in store_writes and c.func.attr not in _PUBLISH and
+                                                    not (isinstance(c.func.value, ast.Name) and
+                                                         c.func.value.id in not_stores))):
+                out.append(f"{_dotted(c.func)}() at {path}:{c.lineno}")
+        return out
+
+    out: list[Check] = []
+    for func in tree.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or _route_of(func) is None:
+            continue
+        tainted: dict[str, ast.Call] = {}
+        assigns = sorted((n for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AnnAssign))),
+                         key=lambda n: (n.lineno, n.col_offset))
+        for node in assigns:
+            if node.value is None:
+                continue
+            reads = [c for c in _calls_in(node.value, functions) if _is_read(c)]
+            source = reads[0] if reads else next((tainted[n.id] for n in ast.walk(node.value)
+                                                  if isinstance(n, ast.Name) and n.id in tainted), None)
+            if source is None:
+                continue
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name):
+                        tainted[n.id] = source
+        found = None
+        for test in sorted((n for n in ast.walk(func) if isinstance(n, ast.If)), key=lambda n: n.lineno):
+            for cmp in (n for n in ast.walk(test.test) if isinstance(n, ast.Compare)):
+                if not any(isinstance(op, _ORDER) for op in cmp.ops):
+                    continue
+                for operand in [cmp.left, *cmp.comparators]:
+                    if any(isinstance(n, ast.Attribute) and "status" in n.attr for n in ast.walk(operand)):
+                        continue
+                    read = next((tainted[n.id] for n in ast.walk(operand)
+                                 if isinstance(n, ast.Name) and n.id in tainted), None)
+                    later = [w for stmt in ast.walk(func) if isinstance(stmt, ast.stmt) and stmt.lineno > test.lineno
+                             and not isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try))
+                             for w in writes(stmt)] if read is not None else []
+                    if read is not None and later:
+                        found = (read, test, later[0])
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if found:
+            read, test, write = found
+            out.append(Check(Location(path, test.lineno, test.col_offset + 1), func.name,
+                             f"{_dotted(read.func)}() at {path}:{read.lineno}", None, None,
+                             f"if {ast.unparse(test.test)} at {path}:{test.lineno}", write,
+                             Location(path, read.lineno, read.col_offset + 1)))
     return out
 
 
@@ -344,7 +435,9 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
 
 GUARDS = re.compile(r"@Version\b|@Lock\b|LockModeType|(?i:for\s+update)|\bsynchronized\b|compareAndSet|"
                     r"(?:Reentrant|ReadWrite|Stamped|Distributed|Redis|R)Lock\b|\.lock\s*\(|tryLock|"
-                    r"Isolation\.SERIALIZABLE|setIfAbsent|putIfAbsent|\bWATCH\b|SETNX|(?i:optimistic|pessimistic|advisory)")
+                    r"Isolation\.SERIALIZABLE|setIfAbsent|putIfAbsent|\bWATCH\b|\.watch\s*\(|SETNX|\bLock\s*\(|"
+                    r"(?i:optimistic|pessimistic|advisory|for_update|version_id_col|find_?one_?and_?update)|"
+                    r"ConditionExpression")
 """What in a service's code may keep a value from changing between a check and a write (then nothing is said)."""
 _J_VALUE = re.compile(r"@Value\s*\(\s*\"[^\"]*?\$\{(\w+)[^\"]*\"\s*\)\s*(?:final\s+)?[\w<>]+\s+(\w+)")
 _IF = re.compile(r"\bif\s*\(")
@@ -367,6 +460,8 @@ class Check:
     decided: str
     """The comparison and its line."""
     write: str
+    call: Location | None = None
+    """The read call itself, when its target is the one ``code_calls`` resolved for it (Python)."""
 
 
 def _value_fields(code: str) -> dict[str, str]:
@@ -434,8 +529,9 @@ def java_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
                 v = re.escape(a.group(1))
                 test = re.compile(rf"\b{v}\b(?:\s*\.\s*\w+\s*\(\s*\))?\s*(?:<=?|>=?)[^<>=]|"
                                   rf"[^<>=-](?:<=?|>=?)\s*\b{v}\b")
-                cond = next((i for i in _IF.finditer(body, a.end())
-                             if test.search(inside(body, i.end() - 1))), None)
+                cond = next((i for i in _IF.finditer(body, a.end())  # a status code compared is no decision
+                             if any("status" not in t.group(0).lower()
+                                    for t in test.finditer(inside(body, i.end() - 1)))), None)
                 if cond is None:
                     continue
                 cond_line = c.code.count("\n", 0, start + cond.start()) + 1
@@ -529,9 +625,12 @@ def guarded(files: Sequence[tuple[str, str]]) -> bool:
     return any(GUARDS.search(text) for _path, text in files)
 
 
-def check_target(check: Check, drawn: Sequence[tuple[dict[str, Any], str]], called: Sequence[str]) -> str | None:
-    """The interaction a check reads through: the one the deployment drew from the URL's variable, or the one named
-    like its Feign client."""
+def check_target(check: Check, drawn: Sequence[tuple[dict[str, Any], str]], called: Sequence[str],
+                 targets: Mapping[Location, str]) -> str | None:
+    """The interaction a check reads through: the one ``code_calls`` resolved for the call, the one the deployment
+    drew from the URL's variable, or the one named like its Feign client."""
+    if check.call is not None:
+        return targets.get(check.call)
     if check.var:
         return code_calls.drawn_from(drawn, check.var)
     return stub_target(check.stub, called) if check.stub else None
@@ -548,5 +647,5 @@ def record_checks(body: Body, service: str, found: Sequence[tuple[str, Check]]) 
 
 
 __all__ = ["COORDINATION", "GUARDS", "Check", "Flow", "Handler", "Write", "check_target", "coordinator", "flows",
-           "go_handlers", "guarded", "java_checks", "java_handlers", "kebab", "python_handlers", "record",
-           "record_checks", "stub_target"]
+           "go_handlers", "guarded", "java_checks", "java_handlers", "kebab", "python_checks", "python_handlers",
+           "record", "record_checks", "stub_target"]
