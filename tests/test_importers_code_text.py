@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.importers.code_text import close_bracket, inside, split_args, string_end
+from engine.importers.code_text import block_after, close_bracket, inside, split_args, string_end
 
 
 @pytest.mark.parametrize(("code", "end"), [
@@ -36,3 +36,11 @@ def test_the_text_inside_a_bracket_skips_strings_and_nested_brackets(code: str, 
 ])
 def test_a_calls_arguments_are_split_at_top_level_commas(args: str, parts: list[str]) -> None:
     assert split_args(args) == parts
+
+
+@pytest.mark.parametrize(("code", "go", "at"), [
+    ('if (a.equals("{")) { x(); }', False, 19), ("if (a) x(); else { y(); }", False, None),
+    ("f(if (a)) { }", False, None), ("if _, err := f(&pb.R{}); err != nil {\n", True, 36),
+])
+def test_the_block_after_a_condition_opens_outside_brackets_and_strings(code: str, go: bool, at: int | None) -> None:
+    assert block_after(code, code.find("if") + 2, raw_backticks=go, semicolon_ends=not go) == at

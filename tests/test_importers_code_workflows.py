@@ -55,6 +55,8 @@ def test_a_call_and_the_handlers_own_store_write_are_two_steps_in_their_order(de
 def test_a_handler_that_only_reads_or_writes_one_service_is_no_workflow(design: Design) -> None:
     keys = [k for k in design.by_key() if k.startswith("workflow:")]
     assert "workflow:order" not in keys and "workflow:quote" not in keys
+    # the branches of one if/else (Python) or if/else-if/else chain (Go) are alternatives, not steps
+    assert "workflow:adjust" not in keys
     assert sorted(keys) == ["workflow:cancel", "workflow:cancel-order", "workflow:checkout", "workflow:place-order",
                             "workflow:refund", "workflow:reserve"]
 
@@ -100,8 +102,13 @@ def test_a_spring_handler_is_followed_through_its_service_to_feign_clients_and_r
     assert _steps(design, "workflow:close-account") == [("accounts", line_of(impl, "repository.deleteById")),
                                                         ("statistics", line_of(impl, "statistics.forget"))]
     assert "coordination" not in fact(design, "workflow:close-account").data
-    assert sorted(k for k in design.by_key() if k.startswith("workflow:")) == ["workflow:close-account",
-                                                                              "workflow:create-account"]
+    # changePlan() writes auth or statistics, in the two branches of one if/else: never both, no workflow;
+    # archive() PUTs to auth and DELETEs from statistics through a RestTemplate (its POST is not read as a write)
+    controller = os.path.join(ACCOUNTS, "AccountController.java")
+    assert _steps(design, "workflow:archive") == [("auth", line_of(controller, "restTemplate.put(")),
+                                                  ("statistics", line_of(controller, "HttpMethod.DELETE"))]
+    assert sorted(k for k in design.by_key() if k.startswith("workflow:")) == [
+        "workflow:archive", "workflow:close-account", "workflow:create-account"]
 
 
 PAYMENTS = fixture("workflows", "payments", "src", "main", "java", "acme", "payments", "PaymentController.java")

@@ -996,7 +996,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     for d in docs:
         if isinstance(d, RoutesDocument):
             flows = code_workflows.flows(d.service, d.handlers, targets.get(d.service, {}),
-                                         sorted(called.get(d.service, ())), d.coordinated) \
+                                         sorted(called.get(d.service, ())), d.coordinated, drawn.get(d.service, [])) \
                 if d.service in targets or d.service in called else []
             callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
             checks = [(t, c) for c in d.checks

@@ -48,6 +48,18 @@ def _closer(code: str, i: int, raw_backticks: bool) -> int | None:
     return None
 
 
+def block_after(code: str, i: int, raw_backticks: bool = False, semicolon_ends: bool = True) -> int | None:
+    """Where the first ``{`` from ``i`` on outside brackets and strings opens (an ``if``'s block); None when the
+    bracket that encloses ``i`` closes first, or a ``;`` comes first and ``semicolon_ends`` (C-like languages: an
+    ``if`` without braces; Go's ``if`` may hold an init statement before its condition and always has braces)."""
+    for k, c, depth in _walk(code, i, raw_backticks):
+        if depth < 0 or (depth == 0 and c == ";" and semicolon_ends):
+            return None
+        if depth == 0 and c == "{":
+            return k
+    return None
+
+
 def split_args(args: str, raw_backticks: bool = False) -> list[str]:
     """The top-level, comma-separated arguments of a call's argument text, stripped (none for empty text)."""
     out: list[str] = []

@@ -20,7 +20,13 @@ services, in its body and in the functions of its own code it calls (to a depth 
   is a method of a ``@FeignClient`` interface mapped to POST, PUT, PATCH or DELETE (its target the client's
   ``name``), and a write to its own store a repository's ``save``, ``insert``, ``update`` or ``delete`` (a field
   of a type named ``...Repository``, ``...Dao``, ``...Template``, or an interface extending a Spring Data
-  repository); a ``catch`` or ``finally`` block is where a failure is handled.
+  repository); a ``RestTemplate`` PUT, PATCH or DELETE to a literal URL (its host the target) or to one bound to
+  ``@Value("...${VAR}...")`` counts too, not its POST (code that calls by URL often POSTs its queries, and nothing in
+  the call tells them apart); a ``catch`` or ``finally`` block is where a failure is handled.
+
+Writes in different branches of one if/else chain (Python ``if``/``elif``/``else`` and conditional expressions, Java
+and Go ``if``/``else if``/``else``) are alternatives, never made by one request: only the writes of the branches
+taken first count.
 
 A handler whose writes reach two services or more (the handler's own service counting when it also writes its
 own store) is a workflow named after the handler (``pay`` -> ``pay``, ``PlaceOrder`` -> ``place-order``): one
@@ -51,13 +57,14 @@ from engine.errors import Location
 from engine.importers import code_calls
 from engine.importers.base import Body, safe_name
 from engine.importers.code_go import WRITE_VERBS
-from engine.importers.code_text import close_bracket, inside, split_args
+from engine.importers.code_text import block_after, close_bracket, inside, split_args
 
 _HTTP_WRITES = frozenset({"post", "put", "patch", "delete"})
 _PUBLISH = frozenset({"publish", "basic_publish", "sendToQueue"})
-COORDINATION = re.compile(r"saga|outbox|compensat|eventuate|axon|temporal|camunda|zeebe|seata|narayana|atomikos|"
-                          r"two.?phase|\b2pc\b|\bXA(?:Resource|DataSource|Transaction)\b|JtaTransaction|"
-                          r"TransactionCoordinator|rollback_?step|undo_?step", re.IGNORECASE)
+COORDINATION = re.compile(r"saga|outbox|compensat|eventuate|\baxon(?:framework|iq)?\b|\btemporal(?:io\b|\.io\b)|"
+                          r"\bio\.temporal\b|\bcamunda\b|\bzeebe\b|\bseata\b|narayana|atomikos|two.?phase|\b2pc\b|"
+                          r"\bXA(?:Resource|DataSource|Transaction)\b|JtaTransaction|TransactionCoordinator|rollback_?step|"
+                          r"undo_?step", re.IGNORECASE)
 """What in a service's code says something may coordinate its writes (then the coordination is not stated)."""
 _MAX_DEPTH = 4
 
@@ -75,6 +82,11 @@ class Write:
     """Made where a failure is handled (``except``, ``finally``, ``if err != nil``): it may undo a step."""
     own: bool = False
     """A write to the handler's own store (``insert_one() at app.py:30``), not a call to another service."""
+    var: str | None = None
+    """The environment variable its URL's host comes from (``${ORDERS_ADDR}``), when the code binds one."""
+    branch: tuple[tuple[str, int], ...] = ()
+    """The alternatives it is made in: (an if/else chain, which branch of it); two writes in different branches of
+    one chain are never made by the same request."""
 
 
 @dataclass(frozen=True)
@@ -114,23 +126,33 @@ def _route_of(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ast.ex
     return None
 
 
+Branch = tuple[tuple[str, int], ...]
+
+
 def _reach(func: ast.AST, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], depth: int,
-           handled: bool, seen: frozenset[str]) -> Iterator[tuple[ast.Call, bool]]:
-    """The calls a function makes, in source order, each with whether it is made where a failure is handled; a
-    call of a function of the module is followed into it, in place."""
-    def walk(node: ast.AST, inside_handler: bool) -> Iterator[tuple[ast.Call, bool]]:
+           handled: bool, seen: frozenset[str], branch: Branch = (), site: str = "") -> Iterator[
+               tuple[ast.Call, bool, Branch]]:
+    """The calls a function makes, in source order, each with whether it is made where a failure is handled and
+    the if/else branches it is made in; a call of a function of the module is followed into it, in place."""
+    def walk(node: ast.AST, inside_handler: bool, b: Branch) -> Iterator[tuple[ast.Call, bool, Branch]]:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 continue
             in_h = inside_handler or isinstance(child, ast.ExceptHandler) or \
                 (isinstance(node, ast.Try) and child in node.finalbody)
-            yield from walk(child, in_h)
+            cb = b
+            if isinstance(node, (ast.If, ast.IfExp)) and child is not node.test and node.orelse:
+                group = f"{site}{node.lineno}:{node.col_offset}"
+                in_body = child in node.body if isinstance(node, ast.If) else child is node.body
+                cb = (*b, (group, 0 if in_body else 1))
+            yield from walk(child, in_h, cb)
             if isinstance(child, ast.Call):
-                yield child, in_h
+                yield child, in_h, cb
                 name = child.func.id if isinstance(child.func, ast.Name) else ""
                 if name in functions and name not in seen and depth < _MAX_DEPTH:
-                    yield from _reach(functions[name], functions, depth + 1, in_h, seen | {name})
-    yield from walk(func, handled)
+                    yield from _reach(functions[name], functions, depth + 1, in_h, seen | {name}, cb,
+                                      f"{site}{child.lineno}:{child.col_offset}/")
+    yield from walk(func, handled, branch)
 
 
 def python_handlers(path: str, text: str, store_writes: frozenset[str], not_stores: frozenset[str]) -> list[Handler]:
@@ -149,17 +171,18 @@ def python_handlers(path: str, text: str, store_writes: frozenset[str], not_stor
         if route is None:
             continue
         writes: list[Write] = []
-        for call, handled in _reach(func, functions, 0, False, frozenset({func.name})):
+        for call, handled, branch in _reach(func, functions, 0, False, frozenset({func.name})):
             if not isinstance(call.func, ast.Attribute):
                 continue
             attr, owner = call.func.attr, call.func.value
             at = Location(path, call.lineno, call.col_offset + 1)
             if attr in _HTTP_WRITES:  # an HTTP client's write: a target only when code_calls resolved its URL
-                writes.append(Write(at, f"{_dotted(call.func)}() at {path}:{call.lineno}", handled=handled))
+                writes.append(Write(at, f"{_dotted(call.func)}() at {path}:{call.lineno}", handled=handled,
+                                    branch=branch))
             elif attr in store_writes and attr not in _PUBLISH and \
                     not (isinstance(owner, ast.Name) and owner.id in not_stores) and \
                     _dotted(owner).split(".")[0] not in ("requests", "httpx"):
-                writes.append(Write(at, f"{attr}() at {path}:{call.lineno}", handled=handled, own=True))
+                writes.append(Write(at, f"{attr}() at {path}:{call.lineno}", handled=handled, own=True, branch=branch))
         out.append(Handler(func.name, Location(path, route[1].lineno, route[1].col_offset + 1),
                            f"the route {route[0]!r} ({path}:{route[1].lineno})", tuple(writes)))
     return out
@@ -177,7 +200,7 @@ def _is_read(call: ast.Call) -> bool:
 def _calls_in(node: ast.AST, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> list[ast.Call]:
     """The calls an expression or statement makes, those of the module's functions it calls included."""
     wrapped = ast.Expr(value=node) if isinstance(node, ast.expr) else node  # a call itself is followed too
-    return [c for c, _h in _reach(wrapped, functions, 0, False, frozenset())]
+    return [c for c, _h, _b in _reach(wrapped, functions, 0, False, frozenset())]
 
 
 def python_checks(path: str, text: str, store_writes: frozenset[str], not_stores: frozenset[str]) -> list[Check]:
@@ -264,6 +287,37 @@ def _first_word(name: str) -> str:
     return m.group(0) if m else name
 
 
+def _chains(body: str, raw_backticks: bool = False) -> list[tuple[int, list[tuple[int, int]]]]:
+    """The if/else chains of a brace language's body (Java; Go with ``raw_backticks``) that have an ``else``: where
+    each starts and the span of each of its blocks. An ``if`` with no ``else`` has no alternative and is left out."""
+    out: list[tuple[int, list[tuple[int, int]]]] = []
+    for m in re.finditer(r"\bif\b", body):
+        if re.search(r"\belse\s*$", body[max(0, m.start() - 20):m.start()]):
+            continue  # an else-if: a link of the chain it continues
+        spans: list[tuple[int, int]] = []
+        pos = m.end()
+        while (brace := block_after(body, pos, raw_backticks, semicolon_ends=not raw_backticks)) is not None:
+            end = close_bracket(body, brace, raw_backticks)
+            spans.append((brace, end))
+            rest = re.match(r"\s*else\b\s*(if\b)?", body[end:])
+            if rest is None:
+                break
+            pos = end + rest.end()
+            if rest.group(1) is None:  # the last link: its block follows the else
+                if body[pos:pos + 1] == "{":
+                    spans.append((pos, close_bracket(body, pos, raw_backticks)))
+                break
+        if len(spans) > 1:
+            out.append((m.start(), spans))
+    return out
+
+
+def _branch(chains: Sequence[tuple[int, list[tuple[int, int]]]], pos: int, site: str, outer: Branch) -> Branch:
+    """The branches a position of a body is in, after those of the call site it was reached from."""
+    return (*outer, *((f"{site}{start}", i) for start, spans in chains for i, (a, b) in enumerate(spans)
+                      if a <= pos < b))
+
+
 def go_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
     """The gRPC server methods of a service's Go files (comments blanked) with the writing RPCs they make."""
     methods: dict[tuple[str, str], tuple[str, str, re.Match[str]]] = {}  # (receiver type, name) -> path, code, decl
@@ -275,14 +329,14 @@ def go_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
     for (kind, name), (path, code, m) in sorted(methods.items(), key=lambda kv: (kv[1][0], kv[1][2].start())):
         if not name[:1].isupper() or not _GRPC_HANDLER.match(m.group(4)) or not _GRPC_RESULT.match(m.group(5).strip()):
             continue
-        writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name})))
+        writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name}), (), ""))
         line = code.count("\n", 0, m.start()) + 1
         out.append(Handler(name, Location(path, line, 1), f"the gRPC method {kind}.{name} ({path}:{line})", writes))
     return out
 
 
 def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str, str, re.Match[str]]],
-               depth: int, handled: bool, seen: frozenset[str]) -> Iterator[Write]:
+               depth: int, handled: bool, seen: frozenset[str], outer: Branch, site: str) -> Iterator[Write]:
     """The writing RPCs of a method, in order, following the calls of the receiver's own methods in place."""
     path, code, decl = methods[(kind, name)]
     start = decl.end()
@@ -303,13 +357,17 @@ def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str
     for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\(", body):
         if (kind, c.group(1)) in methods and c.group(1) not in seen and depth < _MAX_DEPTH:
             events.append((c.start(), "", c.group(1)))
+    chains = _chains(body, True)
     for pos, service, rpc_name in sorted(events):
         in_h = handled or any(a <= pos < b for a, b in guarded)
+        branch = _branch(chains, pos, f"{site}{name}:", outer)
         if not service:
-            yield from _go_writes(kind, rpc_name, methods, depth + 1, in_h, seen | {rpc_name})
+            yield from _go_writes(kind, rpc_name, methods, depth + 1, in_h, seen | {rpc_name}, branch,
+                                  f"{site}{name}:{pos}/")
         elif _first_word(rpc_name) in WRITE_VERBS:
             line = code.count("\n", 0, start + pos) + 1
-            yield Write(Location(path, line, 1), f"{service}.{rpc_name} at {path}:{line}", service, in_h)
+            yield Write(Location(path, line, 1), f"{service}.{rpc_name} at {path}:{line}", service, in_h,
+                        branch=branch)
 
 
 # ---- Java Spring ----------------------------------------------------------------------------------
@@ -326,6 +384,10 @@ _J_HANDLER = re.compile(r"@(?:Get|Post|Put|Delete|Patch|Request)Mapping\b")
 _J_HTTP_WRITE = re.compile(r"@(?:Post|Put|Delete|Patch)Mapping\b|RequestMethod\.(?:POST|PUT|DELETE|PATCH)\b")
 _J_STORE = re.compile(r"(?:Repository|Repo|Dao|DAO|Template|EntityManager)$")
 _J_STORE_WRITE = re.compile(r"(?:save|insert|delete|update|remove|persist|merge|upsert)(?![a-z])")
+_J_REST = frozenset({"RestTemplate", "TestRestTemplate", "AsyncRestTemplate", "RestOperations"})
+_J_REST_WRITES = frozenset({"put", "delete", "patchForObject"})
+"""A ``RestTemplate``'s writes by HTTP method. POST is left out: code that calls by URL alone often POSTs its queries
+(train-ticket's route and seat look-ups), and nothing in the call tells the two apart."""
 _J_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "synchronized", "return", "new", "else", "try",
                          "throw", "super", "this"})
 
@@ -379,7 +441,7 @@ def java_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
         for method, (marks, body, _end) in c.methods.items():
             if body < 0 or not _J_HANDLER.search(marks):
                 continue
-            writes = tuple(_java_writes(classes, name, method, 0, False, frozenset({(name, method)})))
+            writes = tuple(_java_writes(classes, name, method, 0, False, frozenset({(name, method)}), (), ""))
             line = c.code.count("\n", 0, body) + 1
             out.append(Handler(method, Location(c.path, line, 1), f"the handler {name}.{method} ({c.path}:{line})",
                                writes))
@@ -398,37 +460,50 @@ def _implementation(classes: Mapping[str, _JClass], kind: str) -> str | None:
 
 
 def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: int, handled: bool,
-                 seen: frozenset[tuple[str, str]]) -> Iterator[Write]:
+                 seen: frozenset[tuple[str, str]], outer: Branch, site: str) -> Iterator[Write]:
     c = classes[kind]
     _ann, start, end = c.methods[method]
     body = c.code[start:end]
     guarded = [(g.end(), g.end() + len(inside(body, g.end() - 1)))
                for g in re.finditer(r"\bcatch\s*\((?:[^()]|\([^()]*\))*\)\s*\{|\bfinally\s*\{", body)]
-    events: list[tuple[int, str, str]] = []
+    events: list[tuple[int, str, str, int]] = []
     for m in re.finditer(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\.\s*(\w+)\s*\(", body):
         if m.group(1) in c.fields:
-            events.append((m.start(), c.fields[m.group(1)], m.group(2)))
+            events.append((m.start(), c.fields[m.group(1)], m.group(2), m.end() - 1))
     for m in re.finditer(r"(?<![\w.])(\w+)\s*\(", body):
         if m.group(1) in c.methods and m.group(1) not in _J_KEYWORDS:
-            events.append((m.start(), kind, m.group(1)))
-    for pos, target_kind, name in sorted(events):
+            events.append((m.start(), kind, m.group(1), m.end() - 1))
+    chains = _chains(body)
+    for pos, target_kind, name, paren in sorted(events):
         in_h = handled or any(a <= pos < b for a, b in guarded)
+        branch = _branch(chains, pos, f"{site}{kind}.{method}:", outer)
         line = c.code.count("\n", 0, start + pos) + 1
         how = f"{target_kind}.{name} at {c.path}:{line}"
         target = classes.get(target_kind)
-        if target is not None and target.kind == "interface" and "@FeignClient" in target.annotations:
+        if target_kind in _J_REST:
+            args = split_args(inside(body, paren))
+            if args and (name in _J_REST_WRITES or (name == "exchange" and any(
+                    re.search(r"HttpMethod\.(?:PUT|DELETE|PATCH)\b", a) for a in args))):
+                host = re.match(r"\"https?://([\w.-]+)", args[0])
+                first = re.match(r"(?:this\s*\.\s*)?(\w+)", args[0])
+                var = _value_fields(c.code).get(first.group(1)) if first and not host else None
+                if host or var:
+                    yield Write(Location(c.path, line, 1), how, host.group(1) if host else None, in_h, var=var,
+                                branch=branch)
+        elif target is not None and target.kind == "interface" and "@FeignClient" in target.annotations:
             feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
             marks = target.methods.get(name, ("", -1, -1))[0]
             if feign is not None and _J_HTTP_WRITE.search(marks):
-                yield Write(Location(c.path, line, 1), how, feign.group(1), in_h)
+                yield Write(Location(c.path, line, 1), how, feign.group(1), in_h, branch=branch)
         elif _J_STORE.search(target_kind) or (target is not None and re.search(r"\bextends\s+\w*Repository\b",
                                                                                 target.header)):
             if _J_STORE_WRITE.match(name):
-                yield Write(Location(c.path, line, 1), how, handled=in_h, own=True)
+                yield Write(Location(c.path, line, 1), how, handled=in_h, own=True, branch=branch)
         elif depth < _MAX_DEPTH:
             impl = _implementation(classes, target_kind)
             if impl is not None and (impl, name) not in seen and classes[impl].methods.get(name, ("", -1, -1))[1] >= 0:
-                yield from _java_writes(classes, impl, name, depth + 1, in_h, seen | {(impl, name)})
+                yield from _java_writes(classes, impl, name, depth + 1, in_h, seen | {(impl, name)}, branch,
+                                        f"{site}{kind}.{method}:{pos}/")
 
 
 # ---- Check-then-act (Java Spring) ------------------------------------------------------------------
@@ -535,7 +610,7 @@ def java_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
                 if cond is None:
                     continue
                 cond_line = c.code.count("\n", 0, start + cond.start()) + 1
-                later = [w for w in _java_writes(classes, name, method, 0, False, frozenset({(name, method)}))
+                later = [w for w in _java_writes(classes, name, method, 0, False, frozenset({(name, method)}), (), "")
                          if (w.at.file, w.at.line) > (c.path, cond_line) or w.at.file != c.path]
                 if later:
                     said = " ".join(inside(body, cond.end() - 1).split())
@@ -581,17 +656,22 @@ class Flow:
 
 
 def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, str], stubs: Sequence[str],
-          coordinated: str | None) -> list[Flow]:
+          coordinated: str | None, drawn: Sequence[tuple[dict[str, Any], str]] = ()) -> list[Flow]:
     """The handlers of ``service`` whose writes reach two services or more. ``targets``: the service each HTTP call
     (by its location) reaches; ``stubs``: the services the caller has interactions with."""
     out: dict[str, Flow] = {}
     for h in handlers:
         steps: dict[str, str] = {}
         undo = None
+        taken: dict[str, int] = {}  # the branches of the writes counted: one request's path through the handler
         for w in h.writes:
-            target = service if w.own else stub_target(w.stub, stubs) if w.stub else targets.get(w.at)
+            if any(taken.get(group, i) != i for group, i in w.branch):
+                continue  # an alternative to a write already counted
+            target = service if w.own else stub_target(w.stub, stubs) if w.stub else \
+                code_calls.drawn_from(drawn, w.var) if w.var else targets.get(w.at)
             if target is None or (target == service and not w.own):
                 continue
+            taken.update(w.branch)
             steps.setdefault(target, f"writes its own store ({w.how})" if w.own else w.how)
             if w.handled and undo is None:
                 undo = f"{w.how} is made where a failure is handled: it may undo an earlier step"
