@@ -159,14 +159,15 @@ def test_no_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_p
 WALLET = fixture("workflows", "wallet", "app.py")
 
 
-def _wallet(source: str) -> Design:
+def _with_compose(source: str) -> Design:
+    """The design of the fixtures' compose project with one service's source."""
     return load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}", f"source={source}"]))
 
 
 def test_a_python_handler_comparing_a_read_balance_then_writing_is_an_unguarded_check_then_act() -> None:
     # the GET is made in balance_of(); the balance is derived from its reply; the status code compared first is no
     # decision; `balance < amount` is, and the insert follows it
-    call = fact(_wallet(fixture("workflows", "wallet")), "interaction:wallet->balances")
+    call = fact(_with_compose(fixture("workflows", "wallet")), "interaction:wallet->balances")
     assert call.data["check_then_act"] == "unguarded"
     assert call.locate("check_then_act").line == line_of(WALLET, "if balance < amount:")
 
@@ -183,7 +184,36 @@ def test_no_python_check_then_act_without_a_compared_read_then_an_unguarded_writ
         text = fh.read()
     assert change[0] in text, why
     write(str(tmp_path), "wallet/app.py", text.replace(change[0], change[1]))  # not indented: kept as it is
-    assert "check_then_act" not in fact(_wallet(f"{tmp_path}/wallet"), "interaction:wallet->balances").data, why
+    assert "check_then_act" not in fact(_with_compose(f"{tmp_path}/wallet"), "interaction:wallet->balances").data, why
+
+
+BOOKING = fixture("workflows", "booking", "server.go")
+
+
+def test_a_grpc_method_that_books_after_checking_a_cached_count_is_an_unguarded_check_then_act() -> None:
+    # Book() reads the count from the memcache client's field, returns when it exceeds the capacity, then writes;
+    # Available() only sets a flag on its check (its cache fill comes before it): nothing said of the mongo store
+    design = _with_compose(fixture("workflows", "booking"))
+    cache = fact(design, "interaction:booking->booking-cache")
+    assert cache.data["check_then_act"] == "unguarded"
+    assert cache.locate("check_then_act").line == line_of(BOOKING, "if booked+int(req.Rooms) > 10 {")
+    assert "check_then_act" not in fact(design, "interaction:booking->booking-db").data
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (("\t\treturn &pb.BookReply{}, nil\n", ""), "the check ends nothing and guards no write"),
+    (("if booked+int(req.Rooms) > 10 {", "if booked == 10 {"), "an equality test"),
+    (("s.Cache.Set(&memcache.Item{Key: req.HotelId, Value: []byte(strconv.Itoa(booked + int(req.Rooms)))})",
+      "s.Cache.CompareAndSwap(item)"), "a compare-and-swap in its code"),
+])
+def test_no_go_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_path: Any, change: tuple[str, str],
+                                                                              why: str) -> None:
+    with open(BOOKING, encoding="utf-8") as fh:
+        text = fh.read()
+    assert change[0] in text, why
+    write(str(tmp_path), "booking/server.go", text.replace(change[0], change[1]))  # not indented: kept as it is
+    cache = fact(_with_compose(f"{tmp_path}/booking"), "interaction:booking->booking-cache")
+    assert "check_then_act" not in cache.data, why
 
 
 def test_a_service_whose_code_names_a_saga_leaves_the_coordination_unknown(tmp_path: Any) -> None:

@@ -226,7 +226,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.checks = () if code_workflows.guarded(texts) else (
         *[c for f, t in texts if f.endswith(".py")
           for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
-        *code_workflows.java_checks(java))
+        *code_workflows.java_checks(java),
+        *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
@@ -783,8 +784,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
-          flows: Sequence[code_workflows.Flow] = (),
-          checks: Sequence[tuple[str, code_workflows.Check]] = ()) -> RoutesDocument:
+          flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
+          stated: frozenset[str] = frozenset()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -821,8 +822,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             _inferred(body, name, r, service, open_code)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
-    code_workflows.record(body, service, flows)
-    code_workflows.record_checks(body, service, checks)
+    code_workflows.record(body, service, flows, stated)
+    code_workflows.record_checks(body, service, checks, stated)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -984,6 +985,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
+    stores = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
+              for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     called: dict[str, set[str]] = {}
     for d in docs:
         if isinstance(d.data, dict) and getattr(d, "format", "") != "source":
@@ -999,11 +1002,13 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                          sorted(called.get(d.service, ())), d.coordinated, drawn.get(d.service, [])) \
                 if d.service in targets or d.service in called else []
             callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
+            resolved = targets.get(d.service, {})
             checks = [(t, c) for c in d.checks
-                      for t in [code_workflows.check_target(c, caller_drawn, callees, targets.get(d.service, {}))]
+                      for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, stores)]
                       if t is not None]
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()), flows, checks)
+                            d.secrets, links.get(d.service, ()), d.traits, edges.get(d.service, ()), flows, checks,
+                            frozenset(r.service for r in routed))
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, handlers=d.handlers,
                                coordinated=d.coordinated, checks=d.checks))

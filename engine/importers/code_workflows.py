@@ -42,7 +42,11 @@ service (a ``RestTemplate`` GET to a URL bound to ``@Value("...${VAR}...")``, a 
 GET; in the handler or in what it calls), compares it, or what it derives from it, with ``<``, ``>``, ``<=`` or ``>=``
 in an ``if`` (a balance, a stock, a capacity; an equality or a status code is no such decision), then writes. Its
 interaction with that service is ``check_then_act: unguarded``, unless the service's code names a lock, a version, a
-conditional write or a serialisable transaction (``GUARDS``): then nothing is said.
+conditional write or a serialisable transaction (``GUARDS``): then nothing is said. A Go gRPC method does the same
+on a store: a value read through a field of a store client's type (memcache, mongo, redis, database/sql), or a
+handle made from one, compared, then a write to a store; the interaction is the caller's one datastore of that
+engine. The write must be one the comparison decides: after the ``if`` when its block ends the request (``return``,
+``throw``, ``raise``, ``panic``), or inside its block; a flag the check only sets decides nothing here.
 """
 
 from __future__ import annotations
@@ -84,6 +88,9 @@ class Write:
     """A write to the handler's own store (``insert_one() at app.py:30``), not a call to another service."""
     var: str | None = None
     """The environment variable its URL's host comes from (``${ORDERS_ADDR}``), when the code binds one."""
+    site: int = -1
+    """Where in the handler's body the call that leads to it is made (Java: the write itself, or the call of the
+    method that makes it)."""
     branch: tuple[tuple[str, int], ...] = ()
     """The alternatives it is made in: (an if/else chain, which branch of it); two writes in different branches of
     one chain are never made by the same request."""
@@ -253,8 +260,14 @@ def python_checks(path: str, text: str, store_writes: frozenset[str], not_stores
                         continue
                     read = next((tainted[n.id] for n in ast.walk(operand)
                                  if isinstance(n, ast.Name) and n.id in tainted), None)
-                    later = [w for stmt in ast.walk(func) if isinstance(stmt, ast.stmt) and stmt.lineno > test.lineno
-                             and not isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try))
+                    exits = any(isinstance(n, (ast.Return, ast.Raise)) or (
+                        isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and
+                        _dotted(n.value.func).rsplit(".", 1)[-1] == "abort") for n in test.body)
+                    end = max(n.end_lineno or n.lineno for n in test.body)
+                    region = [stmt for stmt in ast.walk(func) if isinstance(stmt, ast.stmt) and stmt.lineno > end] \
+                        if exits else [stmt for n in test.body for stmt in ast.walk(n) if isinstance(stmt, ast.stmt)]
+                    later = [w for stmt in region
+                             if not isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try))
                              for w in writes(stmt)] if read is not None else []
                     if read is not None and later:
                         found = (read, test, later[0])
@@ -460,7 +473,7 @@ def _implementation(classes: Mapping[str, _JClass], kind: str) -> str | None:
 
 
 def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: int, handled: bool,
-                 seen: frozenset[tuple[str, str]], outer: Branch, site: str) -> Iterator[Write]:
+                 seen: frozenset[tuple[str, str]], outer: Branch, site: str, at: int = -1) -> Iterator[Write]:
     c = classes[kind]
     _ann, start, end = c.methods[method]
     body = c.code[start:end]
@@ -477,6 +490,7 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
     for pos, target_kind, name, paren in sorted(events):
         in_h = handled or any(a <= pos < b for a, b in guarded)
         branch = _branch(chains, pos, f"{site}{kind}.{method}:", outer)
+        where = pos if depth == 0 else at
         line = c.code.count("\n", 0, start + pos) + 1
         how = f"{target_kind}.{name} at {c.path}:{line}"
         target = classes.get(target_kind)
@@ -489,21 +503,21 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
                 var = _value_fields(c.code).get(first.group(1)) if first and not host else None
                 if host or var:
                     yield Write(Location(c.path, line, 1), how, host.group(1) if host else None, in_h, var=var,
-                                branch=branch)
+                                site=where, branch=branch)
         elif target is not None and target.kind == "interface" and "@FeignClient" in target.annotations:
             feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
             marks = target.methods.get(name, ("", -1, -1))[0]
             if feign is not None and _J_HTTP_WRITE.search(marks):
-                yield Write(Location(c.path, line, 1), how, feign.group(1), in_h, branch=branch)
+                yield Write(Location(c.path, line, 1), how, feign.group(1), in_h, site=where, branch=branch)
         elif _J_STORE.search(target_kind) or (target is not None and re.search(r"\bextends\s+\w*Repository\b",
                                                                                 target.header)):
             if _J_STORE_WRITE.match(name):
-                yield Write(Location(c.path, line, 1), how, handled=in_h, own=True, branch=branch)
+                yield Write(Location(c.path, line, 1), how, handled=in_h, own=True, site=where, branch=branch)
         elif depth < _MAX_DEPTH:
             impl = _implementation(classes, target_kind)
             if impl is not None and (impl, name) not in seen and classes[impl].methods.get(name, ("", -1, -1))[1] >= 0:
                 yield from _java_writes(classes, impl, name, depth + 1, in_h, seen | {(impl, name)}, branch,
-                                        f"{site}{kind}.{method}:{pos}/")
+                                        f"{site}{kind}.{method}:{pos}/", where)
 
 
 # ---- Check-then-act (Java Spring) ------------------------------------------------------------------
@@ -512,7 +526,7 @@ GUARDS = re.compile(r"@Version\b|@Lock\b|LockModeType|(?i:for\s+update)|\bsynchr
                     r"(?:Reentrant|ReadWrite|Stamped|Distributed|Redis|R)Lock\b|\.lock\s*\(|tryLock|"
                     r"Isolation\.SERIALIZABLE|setIfAbsent|putIfAbsent|\bWATCH\b|\.watch\s*\(|SETNX|\bLock\s*\(|"
                     r"(?i:optimistic|pessimistic|advisory|for_update|version_id_col|find_?one_?and_?update)|"
-                    r"ConditionExpression")
+                    r"ConditionExpression|CompareAndSwap|WithTransaction|StartTransaction|BeginTx|\.Begin\s*\(")
 """What in a service's code may keep a value from changing between a check and a write (then nothing is said)."""
 _J_VALUE = re.compile(r"@Value\s*\(\s*\"[^\"]*?\$\{(\w+)[^\"]*\"\s*\)\s*(?:final\s+)?[\w<>]+\s+(\w+)")
 _IF = re.compile(r"\bif\s*\(")
@@ -537,6 +551,8 @@ class Check:
     write: str
     call: Location | None = None
     """The read call itself, when its target is the one ``code_calls`` resolved for it (Python)."""
+    engine: str | None = None
+    """The family of the store the value is read from (``memcached``, ``mongodb``, ``redis``, ``sql``: Go)."""
 
 
 def _value_fields(code: str) -> dict[str, str]:
@@ -576,6 +592,21 @@ def _remote_read(classes: Mapping[str, _JClass], c: _JClass, start: int, end: in
     return None
 
 
+def _decided(body: str, after_test: int, go: bool) -> tuple[int, int]:
+    """Where the writes an ``if`` decides lie in a brace language's body, given where its test ends: after its block
+    when the block ends the request (``return``, ``throw``, ``panic``: the writes that follow are made only when the
+    check passed), else inside its block (made only when it holds)."""
+    brace = block_after(body, after_test, go, semicolon_ends=not go)
+    if brace is None:  # one statement, no braces
+        end = body.find(";", after_test)
+        start, end = after_test, (len(body) if end < 0 else end + 1)
+    else:
+        start, end = brace, close_bracket(body, brace, go)
+    if re.search(r"\b(?:return|throw)\b|\bpanic\s*\(|\blog\.(?:Panic|Fatal)", body[start:end]):
+        return end, len(body)
+    return start, end
+
+
 def java_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
     """The Spring handlers (comments blanked) that assign a value read from another service (in the handler or a
     method of its class it calls), compare it with ``<``, ``>``, ``<=`` or ``>=`` in an ``if``, and write after
@@ -610,13 +641,114 @@ def java_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
                 if cond is None:
                     continue
                 cond_line = c.code.count("\n", 0, start + cond.start()) + 1
+                region = _decided(body, close_bracket(body, cond.end() - 1), False)
                 later = [w for w in _java_writes(classes, name, method, 0, False, frozenset({(name, method)}), (), "")
-                         if (w.at.file, w.at.line) > (c.path, cond_line) or w.at.file != c.path]
+                         if region[0] <= w.site < region[1]]
                 if later:
                     said = " ".join(inside(body, cond.end() - 1).split())
                     out.append(Check(Location(c.path, cond_line, 1), method, read[0], read[1], read[2],
                                      f"if ({said}) at {c.path}:{cond_line}", later[0].how))
                     break
+    return out
+
+
+# ---- Check-then-act (Go gRPC, on a store) ---------------------------------------------------------
+
+_GO_CLIENTS = (("memcached", re.compile(r"\*?memcache\.Client\b")),
+               ("mongodb", re.compile(r"\*?mongo\.(?:Client|Database|Collection)\b")),
+               ("redis", re.compile(r"\*?redis\.(?:Client|ClusterClient|Ring|UniversalClient)\b")),
+               ("sql", re.compile(r"\*?(?:sql|sqlx)\.(?:DB|Tx)\b|\*?pgxpool\.Pool\b")))
+"""Go store clients by the type of the field that holds them, and the family of engines each is for."""
+_ENGINES = {"memcached": frozenset({"memcached"}), "mongodb": frozenset({"mongodb", "mongo"}),
+            "redis": frozenset({"redis", "valkey", "keydb"}),
+            "sql": frozenset({"postgres", "postgresql", "mysql", "mariadb", "cockroachdb", "sqlserver", "mssql"})}
+_GO_STORE_READ = re.compile(r"\.\s*(?:Get|GetMulti|Find|FindOne|QueryRow|QueryRowContext|Query|QueryContext|HGet|"
+                            r"HGetAll|MGet)\s*\(")
+_GO_STORE_WRITE = re.compile(r"\.\s*(?:Set|Add|Replace|Increment|Decrement|InsertOne|InsertMany|UpdateOne|UpdateMany|"
+                             r"ReplaceOne|DeleteOne|DeleteMany|Exec|ExecContext|HSet|Incr|IncrBy|Decr|DecrBy|Del)\s*\(")
+_CHAIN = r"(?:\.\s*\w+\s*\([^()]*\)\s*)*"
+"""Calls chained on a handle before the read: ``s.Mongo.Database("x").Collection("y")``."""
+_GO_ASSIGN = re.compile(r"^\s*(?:for\s+)?([\w\s,\[\].\"]+?)\s*(?::=|=|\+=|-=)(?!=)\s*(.+)$")
+_GO_ORDER = re.compile(r"(?<![<-])(?:<=?|>=?)(?![-=>]?>)")
+
+
+def _go_fields(code: str) -> dict[str, str]:
+    """The fields of the file's structs that hold a store client: field -> family."""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"\btype\s+\w+\s+struct\s*\{", code):
+        for line in inside(code, m.end() - 1, True).splitlines():
+            f = re.match(r"\s*(\w+)\s+(\S+)", line)
+            if f:
+                family = next((fam for fam, typ in _GO_CLIENTS if typ.fullmatch(f.group(2))), None)
+                if family:
+                    out[f.group(1)] = family
+    return out
+
+
+def go_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
+    """The gRPC server methods of a service's Go files (comments blanked) that read a value from a store (a field of
+    a store client's type, or a handle made from one), compare it or what they derive from it with ``<``, ``>``,
+    ``<=`` or ``>=`` in an ``if``, then write to a store: one check per family of store the compared value comes
+    from."""
+    fields: dict[str, str] = {}
+    for path, code in files:
+        if path.endswith(".go"):
+            fields.update(_go_fields(code))
+    out: list[Check] = []
+    for h in go_handlers(files):
+        path = h.at.file
+        code = next(t for p, t in files if p == path)
+        decl = next(m for m in _GO_METHOD.finditer(code) if code.count("\n", 0, m.start()) + 1 == h.at.line)
+        start, recv = decl.end(), decl.group(1)
+        body = inside(code, start - 1, True)
+        handles = {f"{recv}.{f}": fam for f, fam in fields.items()}
+        tainted: dict[str, set[str]] = {}
+        offset = 0
+        decision = None
+        for line in body.splitlines(keepends=True):
+            here, offset = offset, offset + len(line)
+            cond = re.match(r"\s*(?:\}\s*else\s+)?if\b(.*)\{\s*$", line)
+            if cond:
+                said = cond.group(1)
+                names = [n for n in tainted if re.search(rf"(?<![\w.]){re.escape(n)}\b", said)]
+                if names and _GO_ORDER.search(said) and "<-" not in said:
+                    decision = (here, said.strip().rstrip("{").strip(), sorted({e for n in names for e in tainted[n]}))
+                    break
+            reads = {fam for expr, fam in handles.items()
+                     if re.search(rf"(?<![\w.]){re.escape(expr)}\s*{_CHAIN}{_GO_STORE_READ.pattern}", line)}
+            flow = {e for n, fams in tainted.items() if re.search(rf"(?<![\w.]){re.escape(n)}\b", line) for e in fams}
+            a = _GO_ASSIGN.match(line)
+            if a is not None and not re.match(r"\s*(?:if|return|case)\b", line):
+                rhs = a.group(2)
+                lhs = [re.match(r"\w+", x.strip()).group(0) for x in a.group(1).split(",")  # type: ignore[union-attr]
+                       if re.match(r"\w+", x.strip())]
+                if not reads and not _GO_STORE_READ.search(rhs):
+                    fam = next((f for expr, f in handles.items() if re.search(rf"(?<![\w.]){re.escape(expr)}\b", rhs)),
+                               None)
+                    if fam and len(lhs) == 1:
+                        handles[lhs[0]] = fam  # a handle made from a client: database := s.Mongo.Database("x")
+                        continue
+                for name in lhs if reads or flow else []:
+                    if name not in ("_", "err", "ok"):
+                        tainted.setdefault(name, set()).update(reads | flow)
+            if reads or flow:  # an out-parameter filled from a read: .Decode(&num), cursor.All(ctx, &rows)
+                for name in re.findall(r"&(\w+)", line):
+                    tainted.setdefault(name, set()).update(reads | flow)
+        if decision is None:
+            continue
+        here, said, families = decision
+        low, high = _decided(body, here + body[here:].index("if") + 2, True)
+        write = next((m for m in _GO_STORE_WRITE.finditer(body, low, high)
+                      if any(re.search(rf"(?<![\w.]){re.escape(expr)}\s*{_CHAIN}$", body[low:m.start()])
+                             for expr in handles)), None)
+        if write is None:
+            continue
+        cline = code.count("\n", 0, start + here) + 1
+        wline = code.count("\n", 0, start + write.start()) + 1
+        for family in families:
+            out.append(Check(Location(path, cline, 1), h.name, f"{family} (in {h.what})", None, None,
+                             f"if {said} at {path}:{cline}", f"{write.group(0).strip('.( ')}() at {path}:{wline}",
+                             engine=family))
     return out
 
 
@@ -682,10 +814,14 @@ def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, 
     return [out[k] for k in sorted(out)]
 
 
-def record(body: Body, service: str, found: Sequence[Flow]) -> None:
-    """State the workflows ``flows`` found for ``service``."""
+def record(body: Body, service: str, found: Sequence[Flow], stated: frozenset[str] = frozenset()) -> None:
+    """State the workflows ``flows`` found for ``service`` (and the services of their steps that no other document of
+    source code states, so that the agent file loads alone)."""
     for f in found:
         steps = [{"service": s, "action": how, "mutates_state": True} for s, how in f.steps]
+        for s, _how in f.steps:
+            if s not in stated and s != service:
+                body.fact("services", {"name": s}, f.handler.at)
         ident = body.fact("workflows", {"name": f.name, "owner": service, "user_facing": True, "steps": steps},
                           f.handler.at)
         said = "; ".join(f"{s}: {how}" for s, how in f.steps)
@@ -706,9 +842,13 @@ def guarded(files: Sequence[tuple[str, str]]) -> bool:
 
 
 def check_target(check: Check, drawn: Sequence[tuple[dict[str, Any], str]], called: Sequence[str],
-                 targets: Mapping[Location, str]) -> str | None:
+                 targets: Mapping[Location, str], stores: Mapping[str, str]) -> str | None:
     """The interaction a check reads through: the one ``code_calls`` resolved for the call, the one the deployment
-    drew from the URL's variable, or the one named like its Feign client."""
+    drew from the URL's variable, the one named like its Feign client, or the caller's one datastore of the engine
+    its client is for (``stores``: datastore -> engine)."""
+    if check.engine is not None:
+        found = [t for t in called if stores.get(t, "").lower() in _ENGINES[check.engine]]
+        return found[0] if len(found) == 1 else None
     if check.call is not None:
         return targets.get(check.call)
     if check.var:
@@ -716,16 +856,22 @@ def check_target(check: Check, drawn: Sequence[tuple[dict[str, Any], str]], call
     return stub_target(check.stub, called) if check.stub else None
 
 
-def record_checks(body: Body, service: str, found: Sequence[tuple[str, Check]]) -> None:
-    """State ``check_then_act: unguarded`` on the interactions ``service``'s handlers decide a write on."""
+def record_checks(body: Body, service: str, found: Sequence[tuple[str, Check]],
+                  stated: frozenset[str] = frozenset()) -> None:
+    """State ``check_then_act: unguarded`` on the interactions ``service``'s handlers decide a write on (and their
+    target, a datastore or a service no other document of source code states, so that the agent file loads alone)."""
     for target, c in found:
+        if c.engine is not None:
+            body.fact("datastores", {"name": target}, c.at)
+        elif target not in stated:
+            body.fact("services", {"name": target}, c.at)
         ident = body.fact("interactions", {"from": service, "to": target}, c.at)
         body.set("interactions", ident, "check_then_act", "unguarded", c.at)
-        body.note("interactions", ident, f"check_then_act unguarded: from source: {c.handler} reads {c.read}, decides "
-                                         f"{c.decided}, then writes ({c.write}); no code of {service} names a lock, "
-                                         "version, conditional write or serialisable transaction")
+        body.note("interactions", ident, f"check_then_act unguarded: from source: {c.handler} reads from {c.read}, "
+                                         f"decides {c.decided}, then writes ({c.write}); no code of {service} names a "
+                                         "lock, version, conditional write or serialisable transaction")
 
 
 __all__ = ["COORDINATION", "GUARDS", "Check", "Flow", "Handler", "Write", "check_target", "coordinator", "flows",
-           "go_handlers", "guarded", "java_checks", "java_handlers", "kebab", "python_checks", "python_handlers",
-           "record", "record_checks", "stub_target"]
+           "go_checks", "go_handlers", "guarded", "java_checks", "java_handlers", "kebab", "python_checks",
+           "python_handlers", "record", "record_checks", "stub_target"]
