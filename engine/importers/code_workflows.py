@@ -52,6 +52,7 @@ engine. The write must be one the comparison decides: after the ``if`` when its 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ from engine.errors import Location
 from engine.importers import code_calls
 from engine.importers.base import Body, safe_name
 from engine.importers.code_go import WRITE_VERBS
-from engine.importers.code_text import block_after, close_bracket, inside, split_args
+from engine.importers.code_text import block_after, bracket_pairs, close_bracket, inside, split_args
 
 _HTTP_WRITES = frozenset({"post", "put", "patch", "delete"})
 _PUBLISH = frozenset({"publish", "basic_publish", "sendToQueue"})
@@ -300,25 +301,29 @@ def _first_word(name: str) -> str:
     return m.group(0) if m else name
 
 
+_ELSE = re.compile(r"\s*else\b\s*(if\b)?")
+
+
 def _chains(body: str, raw_backticks: bool = False) -> list[tuple[int, list[tuple[int, int]]]]:
     """The if/else chains of a brace language's body (Java; Go with ``raw_backticks``) that have an ``else``: where
     each starts and the span of each of its blocks. An ``if`` with no ``else`` has no alternative and is left out."""
     out: list[tuple[int, list[tuple[int, int]]]] = []
+    pairs = bracket_pairs(body, raw_backticks)
     for m in re.finditer(r"\bif\b", body):
         if re.search(r"\belse\s*$", body[max(0, m.start() - 20):m.start()]):
             continue  # an else-if: a link of the chain it continues
         spans: list[tuple[int, int]] = []
         pos = m.end()
         while (brace := block_after(body, pos, raw_backticks, semicolon_ends=not raw_backticks)) is not None:
-            end = close_bracket(body, brace, raw_backticks)
+            end = pairs.get(brace, len(body))
             spans.append((brace, end))
-            rest = re.match(r"\s*else\b\s*(if\b)?", body[end:])
+            rest = _ELSE.match(body, end)
             if rest is None:
                 break
-            pos = end + rest.end()
+            pos = rest.end()
             if rest.group(1) is None:  # the last link: its block follows the else
                 if body[pos:pos + 1] == "{":
-                    spans.append((pos, close_bracket(body, pos, raw_backticks)))
+                    spans.append((pos, pairs.get(pos, len(body))))
                 break
         if len(spans) > 1:
             out.append((m.start(), spans))
@@ -386,11 +391,15 @@ def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str
 # ---- Java Spring ----------------------------------------------------------------------------------
 
 _ANNOTATIONS = r"((?:@[\w.]+(?:\s*\((?:[^()]|\([^()]*\))*\))?\s*)*)"
-_J_TYPE = re.compile(_ANNOTATIONS + r"(?:(?:public|protected|private|abstract|final|static)\s+)*(class|interface)\s+"
-                     r"(\w+)([^{;]*)\{")
+_J_TYPE = re.compile(r"\b(class|interface)\s+(\w+)([^{;]{0,2000})\{")
+_LEAD = 4000
+"""How far before a declaration its annotations are looked for."""
+_J_TYPE_NAME = r"[\w.]+(?:\s*<[^;{}()]*>)?(?:\s*\[\s*\])*"
+"""A Java type as written: ``Account``, ``java.util.Map<String, List<Long>>``, ``byte[]`` (no space a name could share:
+whitespace is matched only between the tokens, so a long run of blanks costs no backtracking)."""
 _J_MEMBER = re.compile(_ANNOTATIONS + r"(?:(?:public|protected|private|static|final|synchronized|default|abstract)\s+)*"
-                       r"(?:<[^>]*>\s*)?[\w<>\[\], ?.]+\s+(\w+)\s*\(((?:[^()]|\([^()]*\))*)\)\s*"
-                       r"(?:throws\s+[\w., ]+)?(\{|;)")
+                       r"(?:<[^;{}()]*>\s*)?" + _J_TYPE_NAME + r"\s+(\w+)\s*\(((?:[^()]|\([^()]*\))*)\)\s*"
+                       r"(?:throws\s+[\w.,\s]+)?(\{|;)")
 _J_FIELD = re.compile(r"(?:^|(?<=[;}]))\s*(?:@\w+(?:\([^)]*\))?\s*)*(?:(?:private|protected|public|final|static)\s+)*"
                       r"([A-Z]\w*)(?:<[^;=(){}]*>)?\s+(\w+)\s*(?:=[^;]*)?;")
 _J_HANDLER = re.compile(r"@(?:Get|Post|Put|Delete|Patch|Request)Mapping\b")
@@ -418,27 +427,43 @@ class _JClass:
 
 
 def _java_classes(files: Sequence[tuple[str, str]]) -> dict[str, _JClass]:
+    """The classes and interfaces of a service's Java files: their annotations (the text before the declaration, from
+    the previous ``;``, ``{`` or ``}``), fields and methods. Members are matched only where one may start (after a
+    ``;`` or a block), never from every position: a long run of blanks or annotations costs no backtracking."""
     out: dict[str, _JClass] = {}
     for path, code in files:
         if not path.endswith(".java"):
             continue
+        pairs = bracket_pairs(code)
         for t in _J_TYPE.finditer(code):
-            start, end = t.end(), close_bracket(code, t.end() - 1) - 1
+            low = max(0, t.start() - _LEAD)
+            lead = max(low - 1, *(code.rfind(c, low, t.start()) for c in ";{}"))
+            start, end = t.end(), pairs.get(t.end() - 1, len(code) + 1) - 1
             methods: dict[str, tuple[str, int, int]] = {}
-            members = list(code[start:end])
+            declared: list[str] = []  # the statements between the methods: the fields
             pos = start
-            while (m := _J_MEMBER.search(code, pos, end)) is not None:
-                if m.group(2) in _J_KEYWORDS:
-                    pos = m.end()
+            while pos < end:
+                while pos < end and code[pos].isspace():
+                    pos += 1
+                m = _J_MEMBER.match(code, pos, end)
+                if m is not None and m.group(2) not in _J_KEYWORDS:
+                    stop = pairs.get(m.end() - 1, len(code)) if m.group(4) == "{" else m.end()
+                    if m.group(2) not in methods:
+                        methods[m.group(2)] = (m.group(1), m.end() if m.group(4) == "{" else -1, stop - 1)
+                    pos = stop
                     continue
-                stop = close_bracket(code, m.end() - 1) if m.group(4) == "{" else m.end()
-                if m.group(2) not in methods:
-                    methods[m.group(2)] = (m.group(1), m.end() if m.group(4) == "{" else -1, stop - 1)
-                for k in range(m.start(1) + len(m.group(1)), min(stop, end)):
-                    members[k - start] = " "  # what is left are the fields
-                pos = stop
-            fields = {f.group(2): f.group(1) for f in _J_FIELD.finditer("".join(members))}
-            out.setdefault(t.group(3), _JClass(path, code, t.group(1), t.group(2), t.group(4), fields, methods))
+                brace = block_after(code, pos)  # not a method: on to the next member, past its block or its ``;``
+                semi = code.find(";", pos, end)
+                if brace is not None and brace < end:  # (no ``;`` outside brackets and strings before it)
+                    pos = pairs.get(brace, len(code))
+                elif semi >= 0:
+                    declared.append(code[pos:semi + 1])
+                    pos = semi + 1
+                else:
+                    break
+            fields = {f.group(2): f.group(1) for f in _J_FIELD.finditer("".join(declared))}
+            out.setdefault(t.group(2), _JClass(path, code, code[lead + 1:t.start()], t.group(1), t.group(3), fields,
+                                               methods))
     return out
 
 
@@ -555,13 +580,17 @@ class Check:
     """The family of the store the value is read from (``memcached``, ``mongodb``, ``redis``, ``sql``: Go)."""
 
 
+@functools.lru_cache(maxsize=64)
 def _value_fields(code: str) -> dict[str, str]:
     """Fields (or constructor parameters stored in fields) bound to ``@Value("...${VAR}...")``: field -> VAR."""
+    stored: dict[str, list[str]] = {}
+    for a in re.finditer(r"\bthis\s*\.\s*(\w+)\s*=\s*(\w+)\s*;", code):
+        stored.setdefault(a.group(2), []).append(a.group(1))
     out: dict[str, str] = {}
     for m in _J_VALUE.finditer(code):
         out[m.group(2)] = m.group(1)
-        for a in re.finditer(rf"\bthis\s*\.\s*(\w+)\s*=\s*{re.escape(m.group(2))}\s*;", code):
-            out[a.group(1)] = m.group(1)
+        for name in stored.get(m.group(2), []):
+            out[name] = m.group(1)
     return out
 
 
@@ -666,6 +695,7 @@ _GO_STORE_READ = re.compile(r"\.\s*(?:Get|GetMulti|Find|FindOne|QueryRow|QueryRo
                             r"HGetAll|MGet)\s*\(")
 _GO_STORE_WRITE = re.compile(r"\.\s*(?:Set|Add|Replace|Increment|Decrement|InsertOne|InsertMany|UpdateOne|UpdateMany|"
                              r"ReplaceOne|DeleteOne|DeleteMany|Exec|ExecContext|HSet|Incr|IncrBy|Decr|DecrBy|Del)\s*\(")
+_LONGEST_LINE = 2000
 _CHAIN = r"(?:\.\s*\w+\s*\([^()]*\)\s*)*"
 """Calls chained on a handle before the read: ``s.Mongo.Database("x").Collection("y")``."""
 _GO_ASSIGN = re.compile(r"^\s*(?:for\s+)?([\w\s,\[\].\"]+?)\s*(?::=|=|\+=|-=)(?!=)\s*(.+)$")
@@ -707,6 +737,8 @@ def go_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
         decision = None
         for line in body.splitlines(keepends=True):
             here, offset = offset, offset + len(line)
+            if len(line) > _LONGEST_LINE:
+                continue  # generated or minified code: not read line by line
             cond = re.match(r"\s*(?:\}\s*else\s+)?if\b(.*)\{\s*$", line)
             if cond:
                 said = cond.group(1)
