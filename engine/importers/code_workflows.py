@@ -696,6 +696,8 @@ _GO_STORE_READ = re.compile(r"\.\s*(?:Get|GetMulti|Find|FindOne|QueryRow|QueryRo
 _GO_STORE_WRITE = re.compile(r"\.\s*(?:Set|Add|Replace|Increment|Decrement|InsertOne|InsertMany|UpdateOne|UpdateMany|"
                              r"ReplaceOne|DeleteOne|DeleteMany|Exec|ExecContext|HSet|Incr|IncrBy|Decr|DecrBy|Del)\s*\(")
 _LONGEST_LINE = 2000
+_MAX_HANDLES = 256
+"""Store handles followed in one handler, at most (real handlers make a few; a bound keeps hostile code linear)."""
 _CHAIN = r"(?:\.\s*\w+\s*\([^()]*\)\s*)*"
 """Calls chained on a handle before the read: ``s.Mongo.Database("x").Collection("y")``."""
 _GO_ASSIGN = re.compile(r"^\s*(?:for\s+)?([\w\s,\[\].\"]+?)\s*(?::=|=|\+=|-=)(?!=)\s*(.+)$")
@@ -713,6 +715,11 @@ def _go_fields(code: str) -> dict[str, str]:
                 if family:
                     out[f.group(1)] = family
     return out
+
+
+def _words(text: str) -> set[str]:
+    """The names a line of code uses, not those after a dot (``s.MemcClient.Get(k)`` -> ``s``, ``k``)."""
+    return set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", text))
 
 
 def go_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
@@ -742,22 +749,23 @@ def go_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
             cond = re.match(r"\s*(?:\}\s*else\s+)?if\b(.*)\{\s*$", line)
             if cond:
                 said = cond.group(1)
-                names = [n for n in tainted if re.search(rf"(?<![\w.]){re.escape(n)}\b", said)]
+                names = sorted(_words(said) & tainted.keys())
                 if names and _GO_ORDER.search(said) and "<-" not in said:
                     decision = (here, said.strip().rstrip("{").strip(), sorted({e for n in names for e in tainted[n]}))
                     break
-            reads = {fam for expr, fam in handles.items()
-                     if re.search(rf"(?<![\w.]){re.escape(expr)}\s*{_CHAIN}{_GO_STORE_READ.pattern}", line)}
-            flow = {e for n, fams in tainted.items() if re.search(rf"(?<![\w.]){re.escape(n)}\b", line) for e in fams}
+            words = _words(line)
+            reads = {fam for expr, fam in handles.items() if expr.split(".")[0] in words and
+                     re.search(rf"(?<![\w.]){re.escape(expr)}\s*{_CHAIN}{_GO_STORE_READ.pattern}", line)}
+            flow = {e for n in words & tainted.keys() for e in tainted[n]}
             a = _GO_ASSIGN.match(line)
             if a is not None and not re.match(r"\s*(?:if|return|case)\b", line):
                 rhs = a.group(2)
                 lhs = [re.match(r"\w+", x.strip()).group(0) for x in a.group(1).split(",")  # type: ignore[union-attr]
                        if re.match(r"\w+", x.strip())]
                 if not reads and not _GO_STORE_READ.search(rhs):
-                    fam = next((f for expr, f in handles.items() if re.search(rf"(?<![\w.]){re.escape(expr)}\b", rhs)),
-                               None)
-                    if fam and len(lhs) == 1:
+                    fam = next((f for expr, f in handles.items() if expr.split(".")[0] in words and
+                                re.search(rf"(?<![\w.]){re.escape(expr)}\b", rhs)), None)
+                    if fam and len(lhs) == 1 and len(handles) < _MAX_HANDLES:
                         handles[lhs[0]] = fam  # a handle made from a client: database := s.Mongo.Database("x")
                         continue
                 for name in lhs if reads or flow else []:
