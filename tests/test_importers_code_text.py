@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.importers.code_text import close_bracket, inside, split_args, string_end
+from engine.importers.code_text import block_after, bracket_pairs, close_bracket, inside, split_args, string_end
 
 
 @pytest.mark.parametrize(("code", "end"), [
@@ -36,3 +36,17 @@ def test_the_text_inside_a_bracket_skips_strings_and_nested_brackets(code: str, 
 ])
 def test_a_calls_arguments_are_split_at_top_level_commas(args: str, parts: list[str]) -> None:
     assert split_args(args) == parts
+
+
+@pytest.mark.parametrize(("code", "go", "at"), [
+    ('if (a.equals("{")) { x(); }', False, 19), ("if (a) x(); else { y(); }", False, None),
+    ("f(if (a)) { }", False, None), ("if _, err := f(&pb.R{}); err != nil {\n", True, 36),
+])
+def test_the_block_after_a_condition_opens_outside_brackets_and_strings(code: str, go: bool, at: int | None) -> None:
+    assert block_after(code, code.find("if") + 2, raw_backticks=go, semicolon_ends=not go) == at
+
+
+def test_every_bracket_is_paired_in_one_pass_as_close_bracket_pairs_it() -> None:
+    code = 'f(a, "(", [b]) {x} ) ('
+    pairs = bracket_pairs(code)
+    assert pairs == {i: close_bracket(code, i) for i in (1, 10, 15)}  # the stray ) and the unclosed ( are left out

@@ -622,6 +622,41 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
     return None
 
 
+def drawn_from(drawn: Sequence[tuple[dict[str, Any], str]], var: str) -> str | None:
+    """The target of the interaction of a caller the deployment drew from the variable ``var``, if it drew one."""
+    return next((str(i.get("to")) for i, evidence in drawn if re.search(rf"(?:^|; ){re.escape(var)} \(", evidence)),
+                None)
+
+
+def deployment(docs: Sequence[Document]) -> dict[str, list[tuple[dict[str, Any], str]]]:
+    """Each caller's interactions the deployment drew, with the evidence they were drawn from."""
+    return _deployment(docs)[1]
+
+
+def targets(docs: Sequence[Document], calls: Mapping[str, Sequence[Call]]) -> dict[str, dict[Location, str]]:
+    """Per service, the workload each of its calls (by its location) reaches: the interaction the deployment drew
+    from the call's variable, or, when the deployment does not set it, the workload its default URL names."""
+    env, drawn = _deployment(docs)
+    out: dict[str, dict[Location, str]] = {}
+    for service, service_calls_ in calls.items():
+        if service not in env:
+            continue
+        found = out.setdefault(service, {})
+        for call in service_calls_:
+            var = call.url.var
+            to = drawn_from(drawn.get(service, []), var)
+            if to is None and var not in env[service] and call.url.default:
+                default = call.url.default if "://" in call.url.default else f"http://{call.url.default}"
+                try:
+                    host = (urlsplit(default).hostname or "").lower()
+                except ValueError:
+                    host = ""
+                to = host if host in env and host != service else None
+            if to is not None:
+                found[call.at] = to
+    return out
+
+
 def _timeout_ms(call: Call, variables: Mapping[str, tuple[str, Location]]) -> tuple[int, str, Location]:
     """The call's timeout in milliseconds (0: none), why, and where it is stated."""
     t = call.timeout
@@ -682,5 +717,5 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
             body.note("interactions", ident, f"timeout_ms: {note}")
 
 
-__all__ = ["Call", "Link", "Ref", "Timeout", "js_calls", "links", "python_calls", "record", "resolve", "service_calls",
-           "timeout_of", "url_of", "wrappers_of"]
+__all__ = ["Call", "Link", "Ref", "Timeout", "deployment", "drawn_from", "js_calls", "links", "python_calls", "record",
+           "resolve", "service_calls", "targets", "timeout_of", "url_of", "wrappers_of"]

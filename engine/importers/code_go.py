@@ -51,7 +51,8 @@ _SET_COOKIE = re.compile(r"\bhttp\.SetCookie\s*\(\s*\w+\s*,\s*&?\s*http\.Cookie\
 CREATION_VERBS = ("Create", "Add", "Insert", "Place", "Make", "Charge", "Submit", "Book", "Purchase", "Pay", "Transfer",
                   "Register")
 """Writes that make something new each time they run (a second order, a second charge), unlike a delete or a set."""
-WRITE_VERBS = (*CREATION_VERBS, "Update", "Delete", "Remove", "Empty", "Save", "Put", "Upsert", "Cancel", "Replace")
+WRITE_VERBS = (*CREATION_VERBS, "Update", "Delete", "Remove", "Empty", "Save", "Put", "Upsert", "Cancel", "Replace",
+               "Ship", "Reserve", "Refund", "Capture")
 """The verbs a method that writes through a client or a store starts with (``PlaceOrder``, ``EmptyCart``)."""
 _WRITE_VERB = re.compile(rf"\.\s*((?:{'|'.join(WRITE_VERBS)})[A-Z]?\w*)\s*\(")
 _CREATION = re.compile(rf"(?:{'|'.join(CREATION_VERBS)})(?![a-z])")

@@ -40,7 +40,9 @@ service with a login, token or sign-up route: the catalogue's ``token_issuers``)
 home-grown one (``security.identity_provider_kind: custom``); code that compares a stored password with the
 request's as they are keeps passwords in plaintext (``password_hashing: plaintext``). The channels its code
 publishes to are read by ``code_messages``; the log statements that write a password, token, card number or a
-whole request carrying one (``logs_sensitive_data``) by ``code_logs``.
+whole request carrying one (``logs_sensitive_data``) by ``code_logs``. Its request handlers that write to
+two services or more (its own store counting) are workflows (``code_workflows``), once ``compose`` knows where its
+calls go.
 
 Alone, a route is named ``<service>-<METHOD>-<path>`` (a service's own route, not yet known to be public).
 ``compose`` places the routes behind what exposes them, given the other artifacts' endpoints: a gateway
@@ -77,6 +79,7 @@ from engine.importers import (
     code_nextjs,
     code_secrets,
     code_timeouts,
+    code_workflows,
     infra,
     spring,
 )
@@ -197,6 +200,12 @@ class RoutesDocument(ArtifactDocument):
     client_groups: frozenset[str] | None = None
     """The Spring property groups of the clients (a JDBC datasource, MongoDB, AMQP...) its code or build file
     shows (``spring.CLIENTS``); None when it has no code."""
+    handlers: tuple[code_workflows.Handler, ...] = ()
+    """Its request handlers and the writes they make (``code_workflows``), joined by ``compose``."""
+    coordinated: str | None = None
+    """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
+    checks: tuple[code_workflows.Check, ...] = ()
+    """Its handlers that decide a write on a value read from another service, nothing guarding it."""
 
 
 # --------------------------------------------------------------------------------------
@@ -255,6 +264,17 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
+    java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
+    doc.handlers = (*[h for f, t in texts if f.endswith(".py")
+                      for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
+                    *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
+                    *code_workflows.java_handlers(java))
+    doc.coordinated = code_workflows.coordinator(texts)
+    doc.checks = () if code_workflows.guarded(texts) else (
+        *[c for f, t in texts if f.endswith(".py")
+          for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
+        *code_workflows.java_checks(java),
+        *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
@@ -947,7 +967,9 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
-          bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout]] = ()) -> RoutesDocument:
+          bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout]] = (),
+          flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
+          stated: frozenset[str] = frozenset()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -998,6 +1020,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     code_clients.record(body, service, edges)
     code_flags.record(body, service, flag_calls)
     code_timeouts.record(body, service, bounded)
+    code_workflows.record(body, service, flows, stated)
+    code_workflows.record_checks(body, service, checks, stated)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
@@ -1343,13 +1367,27 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed})
+    targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
+    drawn = code_calls.deployment(docs)
+    engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
+               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
+    called = _called(docs, edges)
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
+            flows = code_workflows.flows(d.service, d.handlers, targets.get(d.service, {}),
+                                         sorted(called.get(d.service, ())), d.coordinated, drawn.get(d.service, [])) \
+                if d.service in targets or d.service in called else []
+            callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
+            resolved = targets.get(d.service, {})
+            checks = [(t, c) for c in d.checks
+                      for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, engines)]
+                      if t is not None]
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
-                            flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()))
+                            flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
+                            flows=flows, checks=checks, stated=frozenset(r.service for r in routed))
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash
@@ -1358,7 +1396,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
-                               reads_only=d.reads_only))
+                               reads_only=d.reads_only, handlers=d.handlers, coordinated=d.coordinated,
+                               checks=d.checks))
         else:
             out.append(d)
     return out
@@ -1376,3 +1415,16 @@ def has_code(path: str) -> bool:
 
 __all__ = ["FORMAT", "Route", "RoutesDocument", "compose", "detect_path", "fronts_of", "has_code", "import_file",
            "import_paths", "normalise"]
+
+
+def _called(docs: Sequence[Document], edges: Mapping[str, Sequence[code_clients.Edge]]) -> dict[str, set[str]]:
+    """Per service, what it calls: the interactions of every document but source code's, and the client edges."""
+    called: dict[str, set[str]] = {}
+    for d in docs:
+        if isinstance(d.data, dict) and getattr(d, "format", "") != "source":
+            for i in d.data.get("interactions") or []:
+                if isinstance(i, dict):
+                    called.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+    for service, found in edges.items():
+        called.setdefault(service, set()).update(e.target for e in found)
+    return called

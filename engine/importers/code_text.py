@@ -48,6 +48,31 @@ def _closer(code: str, i: int, raw_backticks: bool) -> int | None:
     return None
 
 
+def bracket_pairs(code: str, raw_backticks: bool = False) -> dict[int, int]:
+    """Every bracket of ``code`` outside strings that is closed, with the index just past the one that closes it (one
+    pass: what ``close_bracket`` answers for one bracket, for all of them)."""
+    out: dict[int, int] = {}
+    stack: list[int] = []
+    for k, c, _depth in _walk(code, 0, raw_backticks):
+        if c in _OPEN:
+            stack.append(k)
+        elif c in _CLOSE and stack:
+            out[stack.pop()] = k + 1
+    return out
+
+
+def block_after(code: str, i: int, raw_backticks: bool = False, semicolon_ends: bool = True) -> int | None:
+    """Where the first ``{`` from ``i`` on outside brackets and strings opens (an ``if``'s block); None when the
+    bracket that encloses ``i`` closes first, or a ``;`` comes first and ``semicolon_ends`` (C-like languages: an
+    ``if`` without braces; Go's ``if`` may hold an init statement before its condition and always has braces)."""
+    for k, c, depth in _walk(code, i, raw_backticks):
+        if depth < 0 or (depth == 0 and c == ";" and semicolon_ends):
+            return None
+        if depth == 0 and c == "{":
+            return k
+    return None
+
+
 def split_args(args: str, raw_backticks: bool = False) -> list[str]:
     """The top-level, comma-separated arguments of a call's argument text, stripped (none for empty text)."""
     out: list[str] = []

@@ -1,0 +1,917 @@
+"""Request handlers that write to several services with nothing keeping them consistent (``archplan import source``).
+
+A deployment names who calls whom; only a handler's code shows that one request changes state in two services
+one after the other. This module reads a service's request handlers and the writing calls each makes to other
+services, in its body and in the functions of its own code it calls (to a depth of four):
+
+- **Python** (read with ``ast``): a Flask or FastAPI route's function; a writing call is a ``requests`` /
+  ``httpx`` ``post``, ``put``, ``patch`` or ``delete`` that ``code_calls`` resolved to a variable (its target
+  is the service the deployment, or the variable's default, points that variable to); a write to the handler's
+  own store is a call of a store's write method (``insert_one``, ``setex``... the routes import's list, broker
+  publications left out).
+- **Go**: a gRPC server method (``func (s *T) PlaceOrder(ctx context.Context, req *pb.PlaceOrderRequest)
+  (*pb.PlaceOrderResponse, error)``); a writing call is an RPC through a generated client
+  (``pb.NewPaymentServiceClient(conn).Charge(...)``, or a variable holding one) whose name starts with a verb
+  that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an RPC named otherwise
+  (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's interaction whose name is
+  the generated client's service (``PaymentService`` -> ``paymentservice`` or ``payment``).
+- **Java** (Spring MVC): a ``@*Mapping`` method of a ``@RestController`` / ``@Controller``, followed through the
+  calls on its fields into the classes of the service (an interface to its one implementation); a writing call
+  is a method of a ``@FeignClient`` interface mapped to POST, PUT, PATCH or DELETE (its target the client's
+  ``name``), and a write to its own store a repository's ``save``, ``insert``, ``update`` or ``delete`` (a field
+  of a type named ``...Repository``, ``...Dao``, ``...Template``, or an interface extending a Spring Data
+  repository); a ``RestTemplate`` PUT, PATCH or DELETE to a literal URL (its host the target) or to one bound to
+  ``@Value("...${VAR}...")`` counts too, not its POST (code that calls by URL often POSTs its queries, and nothing in
+  the call tells them apart); a ``catch`` or ``finally`` block is where a failure is handled.
+
+Writes in different branches of one if/else chain (Python ``if``/``elif``/``else`` and conditional expressions, Java
+and Go ``if``/``else if``/``else``) are alternatives, never made by one request: only the writes of the branches
+taken first count.
+
+A handler whose writes reach two services or more (the handler's own service counting when it also writes its
+own store) is a workflow named after the handler (``pay`` -> ``pay``, ``PlaceOrder`` -> ``place-order``): one
+step per service it writes, in the order of its first write, ``mutates_state: true``, ``user_facing`` (a
+request waits). Its ``coordination`` is ``none`` when nothing in the service's code coordinates them: no saga,
+outbox, compensation, workflow-engine or distributed-transaction library or word (``COORDINATION``), and no
+writing call made where a failure is handled (a Python ``except`` or ``finally``, a Go ``if err != nil``
+block), which may undo an earlier step; otherwise it stays unknown and the review asks. Each fact keeps the
+handler's file:line and the calls it rests on in a note.
+
+The same reading finds a check-then-act: a Spring or Flask/FastAPI handler that assigns a value read from another
+service (a ``RestTemplate`` GET to a URL bound to ``@Value("...${VAR}...")``, a Feign GET, a ``requests`` / ``httpx``
+GET; in the handler or in what it calls), compares it, or what it derives from it, with ``<``, ``>``, ``<=`` or ``>=``
+in an ``if`` (a balance, a stock, a capacity; an equality or a status code is no such decision), then writes. Its
+interaction with that service is ``check_then_act: unguarded``, unless the service's code names a lock, a version, a
+conditional write or a serialisable transaction (``GUARDS``): then nothing is said. A Go gRPC method does the same
+on a store: a value read through a field of a store client's type (memcache, mongo, redis, database/sql), or a
+handle made from one, compared, then a write to a store; the interaction is the caller's one datastore of that
+engine. The write must be one the comparison decides: after the ``if`` when its block ends the request (``return``,
+``throw``, ``raise``, ``panic``), or inside its block; a flag the check only sets decides nothing here.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import Location
+from engine.importers import code_calls
+from engine.importers.base import Body, safe_name
+from engine.importers.code_go import WRITE_VERBS
+from engine.importers.code_text import block_after, bracket_pairs, close_bracket, inside, split_args
+
+_HTTP_WRITES = frozenset({"post", "put", "patch", "delete"})
+_PUBLISH = frozenset({"publish", "basic_publish", "sendToQueue"})
+COORDINATION = re.compile(r"saga|outbox|compensat|eventuate|\baxon(?:framework|iq)?\b|\btemporal(?:io\b|\.io\b)|"
+                          r"\bio\.temporal\b|\bcamunda\b|\bzeebe\b|\bseata\b|narayana|atomikos|two.?phase|\b2pc\b|"
+                          r"\bXA(?:Resource|DataSource|Transaction)\b|JtaTransaction|TransactionCoordinator|rollback_?step|"
+                          r"undo_?step", re.IGNORECASE)
+"""What in a service's code says something may coordinate its writes (then the coordination is not stated)."""
+_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Write:
+    """One writing call a handler makes: where, what it is, and how its target is found."""
+
+    at: Location
+    how: str
+    """``requests.post() at payment/payment.py:101``, ``CartService.EmptyCart at main.go:324``."""
+    stub: str | None = None
+    """The generated gRPC client's service (``CartService``); None for an HTTP call (found by its location)."""
+    handled: bool = False
+    """Made where a failure is handled (``except``, ``finally``, ``if err != nil``): it may undo a step."""
+    own: bool = False
+    """A write to the handler's own store (``insert_one() at app.py:30``), not a call to another service."""
+    var: str | None = None
+    """The environment variable its URL's host comes from (``${ORDERS_ADDR}``), when the code binds one."""
+    site: int = -1
+    """Where in the handler's body the call that leads to it is made (Java: the write itself, or the call of the
+    method that makes it)."""
+    branch: tuple[tuple[str, int], ...] = ()
+    """The alternatives it is made in: (an if/else chain, which branch of it); two writes in different branches of
+    one chain are never made by the same request."""
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A request handler, what declares it, and the writes it makes to other services and to its own store."""
+
+    name: str
+    at: Location
+    what: str
+    writes: tuple[Write, ...]
+    """In the order it makes them, its own store's included."""
+
+
+def kebab(name: str) -> str:
+    """``PlaceOrder`` -> ``place-order``; ``create_account`` -> ``create-account``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name)
+    return safe_name(re.sub(r"[_\s]+", "-", spaced).lower().strip("-"))
+
+
+# ---- Python ----------------------------------------------------------------------------------------
+
+_ROUTE_DECORATORS = frozenset({"route", "api_route", "get", "post", "put", "patch", "delete"})
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else "?"
+
+
+def _route_of(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ast.expr] | None:
+    for dec in func.decorator_list:
+        if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr in _ROUTE_DECORATORS:
+            first = dec.args[0] if dec.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("/"):
+                return first.value, dec
+    return None
+
+
+Branch = tuple[tuple[str, int], ...]
+
+
+def _reach(func: ast.AST, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], depth: int,
+           handled: bool, seen: frozenset[str], branch: Branch = (), site: str = "") -> Iterator[
+               tuple[ast.Call, bool, Branch]]:
+    """The calls a function makes, in source order, each with whether it is made where a failure is handled and
+    the if/else branches it is made in; a call of a function of the module is followed into it, in place."""
+    def walk(node: ast.AST, inside_handler: bool, b: Branch) -> Iterator[tuple[ast.Call, bool, Branch]]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            in_h = inside_handler or isinstance(child, ast.ExceptHandler) or \
+                (isinstance(node, ast.Try) and child in node.finalbody)
+            cb = b
+            if isinstance(node, (ast.If, ast.IfExp)) and child is not node.test and node.orelse:
+                group = f"{site}{node.lineno}:{node.col_offset}"
+                in_body = child in node.body if isinstance(node, ast.If) else child is node.body
+                cb = (*b, (group, 0 if in_body else 1))
+            yield from walk(child, in_h, cb)
+            if isinstance(child, ast.Call):
+                yield child, in_h, cb
+                name = child.func.id if isinstance(child.func, ast.Name) else ""
+                if name in functions and name not in seen and depth < _MAX_DEPTH:
+                    yield from _reach(functions[name], functions, depth + 1, in_h, seen | {name}, cb,
+                                      f"{site}{child.lineno}:{child.col_offset}/")
+    yield from walk(func, handled, branch)
+
+
+def python_handlers(path: str, text: str, store_writes: frozenset[str], not_stores: frozenset[str]) -> list[Handler]:
+    """The Flask and FastAPI handlers of a Python file with the writing calls they make (a file that does not parse
+    gives none: the routes import says why)."""
+    try:
+        tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out: list[Handler] = []
+    for func in tree.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        route = _route_of(func)
+        if route is None:
+            continue
+        writes: list[Write] = []
+        for call, handled, branch in _reach(func, functions, 0, False, frozenset({func.name})):
+            if not isinstance(call.func, ast.Attribute):
+                continue
+            attr, owner = call.func.attr, call.func.value
+            at = Location(path, call.lineno, call.col_offset + 1)
+            if attr in _HTTP_WRITES:  # an HTTP client's write: a target only when code_calls resolved its URL
+                writes.append(Write(at, f"{_dotted(call.func)}() at {path}:{call.lineno}", handled=handled,
+                                    branch=branch))
+            elif attr in store_writes and attr not in _PUBLISH and \
+                    not (isinstance(owner, ast.Name) and owner.id in not_stores) and \
+                    _dotted(owner).split(".")[0] not in ("requests", "httpx"):
+                writes.append(Write(at, f"{attr}() at {path}:{call.lineno}", handled=handled, own=True, branch=branch))
+        out.append(Handler(func.name, Location(path, route[1].lineno, route[1].col_offset + 1),
+                           f"the route {route[0]!r} ({path}:{route[1].lineno})", tuple(writes)))
+    return out
+
+
+_ORDER = (ast.Lt, ast.Gt, ast.LtE, ast.GtE)
+
+
+def _is_read(call: ast.Call) -> bool:
+    """An HTTP client's GET (``requests.get``, ``session.get``, ``httpx.get``)."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "get" and \
+        _dotted(call.func.value).split(".")[0] in ("requests", "httpx", "session", "client")
+
+
+def _calls_in(node: ast.AST, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> list[ast.Call]:
+    """The calls an expression or statement makes, those of the module's functions it calls included."""
+    wrapped = ast.Expr(value=node) if isinstance(node, ast.expr) else node  # a call itself is followed too
+    return [c for c, _h, _b in _reach(wrapped, functions, 0, False, frozenset())]
+
+
+def python_checks(path: str, text: str, store_writes: frozenset[str], not_stores: frozenset[str]) -> list[Check]:
+    """The Flask and FastAPI handlers that assign a value read by an HTTP GET (in the handler, or a function of the
+    module it calls), compare it (or what is derived from it) with ``<``, ``>``, ``<=`` or ``>=`` in an ``if``, and
+    then write (an HTTP write, a store's write): a decision on a read another request may change meanwhile. A status
+    code compared is no such decision."""
+    try:
+        tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def writes(node: ast.AST) -> list[str]:
+        out = []
+        for c in _calls_in(node, functions):
+            if isinstance(c.func, ast.Attribute) and (
+                    c.func.attr in _HTTP_WRITES or (c.func.attr in store_writes and c.func.attr not in _PUBLISH and
+                                                    not (isinstance(c.func.value, ast.Name) and
+                                                         c.func.value.id in not_stores))):
+                out.append(f"{_dotted(c.func)}() at {path}:{c.lineno}")
+        return out
+
+    out: list[Check] = []
+    for func in tree.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or _route_of(func) is None:
+            continue
+        tainted: dict[str, ast.Call] = {}
+        assigns = sorted((n for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AnnAssign))),
+                         key=lambda n: (n.lineno, n.col_offset))
+        for node in assigns:
+            if node.value is None:
+                continue
+            reads = [c for c in _calls_in(node.value, functions) if _is_read(c)]
+            source = reads[0] if reads else next((tainted[n.id] for n in ast.walk(node.value)
+                                                  if isinstance(n, ast.Name) and n.id in tainted), None)
+            if source is None:
+                continue
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name):
+                        tainted[n.id] = source
+        found = None
+        for test in sorted((n for n in ast.walk(func) if isinstance(n, ast.If)), key=lambda n: n.lineno):
+            for cmp in (n for n in ast.walk(test.test) if isinstance(n, ast.Compare)):
+                if not any(isinstance(op, _ORDER) for op in cmp.ops):
+                    continue
+                for operand in [cmp.left, *cmp.comparators]:
+                    if any(isinstance(n, ast.Attribute) and "status" in n.attr for n in ast.walk(operand)):
+                        continue
+                    read = next((tainted[n.id] for n in ast.walk(operand)
+                                 if isinstance(n, ast.Name) and n.id in tainted), None)
+                    exits = any(isinstance(n, (ast.Return, ast.Raise)) or (
+                        isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and
+                        _dotted(n.value.func).rsplit(".", 1)[-1] == "abort") for n in test.body)
+                    end = max(n.end_lineno or n.lineno for n in test.body)
+                    region = [stmt for stmt in ast.walk(func) if isinstance(stmt, ast.stmt) and stmt.lineno > end] \
+                        if exits else [stmt for n in test.body for stmt in ast.walk(n) if isinstance(stmt, ast.stmt)]
+                    later = [w for stmt in region
+                             if not isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try))
+                             for w in writes(stmt)] if read is not None else []
+                    if read is not None and later:
+                        found = (read, test, later[0])
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if found:
+            read, test, write = found
+            out.append(Check(Location(path, test.lineno, test.col_offset + 1), func.name,
+                             f"{_dotted(read.func)}() at {path}:{read.lineno}", None, None,
+                             f"if {ast.unparse(test.test)} at {path}:{test.lineno}", write,
+                             Location(path, read.lineno, read.col_offset + 1)))
+    return out
+
+
+# ---- Go gRPC ---------------------------------------------------------------------------------------
+
+_GO_METHOD = re.compile(r"^func\s*\(\s*(\w+)\s+\*?(\w+)\s*\)\s*(\w+)\s*\(([^)]*)\)\s*(\([^)]*\)|[^{\n]*)\{",
+                        re.MULTILINE)
+_GRPC_HANDLER = re.compile(r"^\s*\w+\s+context\.Context\s*,\s*\w+\s+\*\w+\.\w+\s*$")
+_GRPC_RESULT = re.compile(r"^\(\s*\*\w+\.\w+\s*,\s*error\s*\)$")
+_STUB_CALL = re.compile(r"\b\w+\.New(\w+)Client\s*\(")
+_STUB_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.New(\w+)Client\s*\(")
+
+
+def _first_word(name: str) -> str:
+    m = re.match(r"[A-Z][a-z]*", name)
+    return m.group(0) if m else name
+
+
+_ELSE = re.compile(r"\s*else\b\s*(if\b)?")
+
+
+def _chains(body: str, raw_backticks: bool = False) -> list[tuple[int, list[tuple[int, int]]]]:
+    """The if/else chains of a brace language's body (Java; Go with ``raw_backticks``) that have an ``else``: where
+    each starts and the span of each of its blocks. An ``if`` with no ``else`` has no alternative and is left out."""
+    out: list[tuple[int, list[tuple[int, int]]]] = []
+    pairs = bracket_pairs(body, raw_backticks)
+    for m in re.finditer(r"\bif\b", body):
+        if re.search(r"\belse\s*$", body[max(0, m.start() - 20):m.start()]):
+            continue  # an else-if: a link of the chain it continues
+        spans: list[tuple[int, int]] = []
+        pos = m.end()
+        while (brace := block_after(body, pos, raw_backticks, semicolon_ends=not raw_backticks)) is not None:
+            end = pairs.get(brace, len(body))
+            spans.append((brace, end))
+            rest = _ELSE.match(body, end)
+            if rest is None:
+                break
+            pos = rest.end()
+            if rest.group(1) is None:  # the last link: its block follows the else
+                if body[pos:pos + 1] == "{":
+                    spans.append((pos, pairs.get(pos, len(body))))
+                break
+        if len(spans) > 1:
+            out.append((m.start(), spans))
+    return out
+
+
+def _branch(chains: Sequence[tuple[int, list[tuple[int, int]]]], pos: int, site: str, outer: Branch) -> Branch:
+    """The branches a position of a body is in, after those of the call site it was reached from."""
+    return (*outer, *((f"{site}{start}", i) for start, spans in chains for i, (a, b) in enumerate(spans)
+                      if a <= pos < b))
+
+
+def go_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
+    """The gRPC server methods of a service's Go files (comments blanked) with the writing RPCs they make."""
+    methods: dict[tuple[str, str], tuple[str, str, re.Match[str]]] = {}  # (receiver type, name) -> path, code, decl
+    for path, code in files:
+        if path.endswith(".go") and not path.endswith("_test.go"):
+            for m in _GO_METHOD.finditer(code):
+                methods[(m.group(2), m.group(3))] = (path, code, m)
+    out: list[Handler] = []
+    for (kind, name), (path, code, m) in sorted(methods.items(), key=lambda kv: (kv[1][0], kv[1][2].start())):
+        if not name[:1].isupper() or not _GRPC_HANDLER.match(m.group(4)) or not _GRPC_RESULT.match(m.group(5).strip()):
+            continue
+        writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name}), (), ""))
+        line = code.count("\n", 0, m.start()) + 1
+        out.append(Handler(name, Location(path, line, 1), f"the gRPC method {kind}.{name} ({path}:{line})", writes))
+    return out
+
+
+def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str, str, re.Match[str]]],
+               depth: int, handled: bool, seen: frozenset[str], outer: Branch, site: str) -> Iterator[Write]:
+    """The writing RPCs of a method, in order, following the calls of the receiver's own methods in place."""
+    path, code, decl = methods[(kind, name)]
+    start = decl.end()
+    body = inside(code, start - 1, True)
+    recv = decl.group(1)
+    stubs = {v.group(1): v.group(2) for v in _STUB_VAR.finditer(body)}
+    guarded = [(g.end(), g.end() + len(inside(body, g.end() - 1, True)))
+               for g in re.finditer(r"!=\s*nil\s*\{", body)]
+    events: list[tuple[int, str, str]] = []
+    for s in _STUB_CALL.finditer(body):
+        after = s.end() + len(inside(body, s.end() - 1, True)) + 1
+        rpc = re.match(r"\s*\.\s*([A-Z]\w*)\s*\(", body[after:])
+        if rpc:
+            events.append((s.start(), s.group(1), rpc.group(1)))
+    for var, service in stubs.items():
+        for c in re.finditer(rf"(?<![\w.]){re.escape(var)}\s*\.\s*([A-Z]\w*)\s*\(", body):
+            events.append((c.start(), service, c.group(1)))
+    for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\(", body):
+        if (kind, c.group(1)) in methods and c.group(1) not in seen and depth < _MAX_DEPTH:
+            events.append((c.start(), "", c.group(1)))
+    chains = _chains(body, True)
+    for pos, service, rpc_name in sorted(events):
+        in_h = handled or any(a <= pos < b for a, b in guarded)
+        branch = _branch(chains, pos, f"{site}{name}:", outer)
+        if not service:
+            yield from _go_writes(kind, rpc_name, methods, depth + 1, in_h, seen | {rpc_name}, branch,
+                                  f"{site}{name}:{pos}/")
+        elif _first_word(rpc_name) in WRITE_VERBS:
+            line = code.count("\n", 0, start + pos) + 1
+            yield Write(Location(path, line, 1), f"{service}.{rpc_name} at {path}:{line}", service, in_h,
+                        branch=branch)
+
+
+# ---- Java Spring ----------------------------------------------------------------------------------
+
+_ANNOTATIONS = r"((?:@[\w.]+(?:\s*\((?:[^()]|\([^()]*\))*\))?\s*)*)"
+_J_TYPE = re.compile(r"\b(class|interface)\s+(\w+)([^{;]{0,2000})\{")
+_LEAD = 4000
+"""How far before a declaration its annotations are looked for."""
+_J_TYPE_NAME = r"[\w.]+(?:\s*<[^;{}()]*>)?(?:\s*\[\s*\])*"
+"""A Java type as written: ``Account``, ``java.util.Map<String, List<Long>>``, ``byte[]`` (no space a name could share:
+whitespace is matched only between the tokens, so a long run of blanks costs no backtracking)."""
+_J_MEMBER = re.compile(_ANNOTATIONS + r"(?:(?:public|protected|private|static|final|synchronized|default|abstract)\s+)*"
+                       r"(?:<[^;{}()]*>\s*)?" + _J_TYPE_NAME + r"\s+(\w+)\s*\(((?:[^()]|\([^()]*\))*)\)\s*"
+                       r"(?:throws\s+[\w.,\s]+)?(\{|;)")
+_J_FIELD = re.compile(r"(?:^|(?<=[;}]))\s*(?:@\w+(?:\([^)]*\))?\s*)*(?:(?:private|protected|public|final|static)\s+)*"
+                      r"([A-Z]\w*)(?:<[^;=(){}]*>)?\s+(\w+)\s*(?:=[^;]*)?;")
+_J_HANDLER = re.compile(r"@(?:Get|Post|Put|Delete|Patch|Request)Mapping\b")
+_J_HTTP_WRITE = re.compile(r"@(?:Post|Put|Delete|Patch)Mapping\b|RequestMethod\.(?:POST|PUT|DELETE|PATCH)\b")
+_J_STORE = re.compile(r"(?:Repository|Repo|Dao|DAO|Template|EntityManager)$")
+_J_STORE_WRITE = re.compile(r"(?:save|insert|delete|update|remove|persist|merge|upsert)(?![a-z])")
+_J_REST = frozenset({"RestTemplate", "TestRestTemplate", "AsyncRestTemplate", "RestOperations"})
+_J_REST_WRITES = frozenset({"put", "delete", "patchForObject"})
+"""A ``RestTemplate``'s writes by HTTP method. POST is left out: code that calls by URL alone often POSTs its queries
+(train-ticket's route and seat look-ups), and nothing in the call tells the two apart."""
+_J_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "synchronized", "return", "new", "else", "try",
+                         "throw", "super", "this"})
+
+
+@dataclass
+class _JClass:
+    path: str
+    code: str
+    annotations: str
+    kind: str
+    header: str
+    fields: dict[str, str]
+    methods: dict[str, tuple[str, int, int]]
+    """name -> (its annotations, where its body starts and ends in ``code``; -1 without a body)."""
+
+
+def _java_classes(files: Sequence[tuple[str, str]]) -> dict[str, _JClass]:
+    """The classes and interfaces of a service's Java files: their annotations (the text before the declaration, from
+    the previous ``;``, ``{`` or ``}``), fields and methods. Members are matched only where one may start (after a
+    ``;`` or a block), never from every position: a long run of blanks or annotations costs no backtracking."""
+    out: dict[str, _JClass] = {}
+    for path, code in files:
+        if not path.endswith(".java"):
+            continue
+        pairs = bracket_pairs(code)
+        for t in _J_TYPE.finditer(code):
+            low = max(0, t.start() - _LEAD)
+            lead = max(low - 1, *(code.rfind(c, low, t.start()) for c in ";{}"))
+            start, end = t.end(), pairs.get(t.end() - 1, len(code) + 1) - 1
+            methods: dict[str, tuple[str, int, int]] = {}
+            declared: list[str] = []  # the statements between the methods: the fields
+            pos = start
+            while pos < end:
+                while pos < end and code[pos].isspace():
+                    pos += 1
+                m = _J_MEMBER.match(code, pos, end)
+                if m is not None and m.group(2) not in _J_KEYWORDS:
+                    stop = pairs.get(m.end() - 1, len(code)) if m.group(4) == "{" else m.end()
+                    if m.group(2) not in methods:
+                        methods[m.group(2)] = (m.group(1), m.end() if m.group(4) == "{" else -1, stop - 1)
+                    pos = stop
+                    continue
+                brace = block_after(code, pos)  # not a method: on to the next member, past its block or its ``;``
+                semi = code.find(";", pos, end)
+                if brace is not None and brace < end:  # (no ``;`` outside brackets and strings before it)
+                    pos = pairs.get(brace, len(code))
+                elif semi >= 0:
+                    declared.append(code[pos:semi + 1])
+                    pos = semi + 1
+                else:
+                    break
+            fields = {f.group(2): f.group(1) for f in _J_FIELD.finditer("".join(declared))}
+            out.setdefault(t.group(2), _JClass(path, code, code[lead + 1:t.start()], t.group(1), t.group(3), fields,
+                                               methods))
+    return out
+
+
+def java_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
+    """The ``@*Mapping`` methods of a service's Spring controllers (comments blanked) with the writes they make: a
+    Feign client's POST, PUT, PATCH or DELETE method, a repository's save, insert, update or delete, followed
+    through the fields of the controller and of the classes it calls (an interface to its one implementation)."""
+    classes = _java_classes(files)
+    out: list[Handler] = []
+    for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
+        if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
+            continue
+        for method, (marks, body, _end) in c.methods.items():
+            if body < 0 or not _J_HANDLER.search(marks):
+                continue
+            writes = tuple(_java_writes(classes, name, method, 0, False, frozenset({(name, method)}), (), ""))
+            line = c.code.count("\n", 0, body) + 1
+            out.append(Handler(method, Location(c.path, line, 1), f"the handler {name}.{method} ({c.path}:{line})",
+                               writes))
+    return out
+
+
+def _implementation(classes: Mapping[str, _JClass], kind: str) -> str | None:
+    c = classes.get(kind)
+    if c is None:
+        return None
+    if c.kind == "class":
+        return kind
+    found = [n for n, x in classes.items() if x.kind == "class" and re.search(rf"\bimplements\b[^{{]*\b{kind}\b",
+                                                                              x.header)]
+    return found[0] if len(found) == 1 else None
+
+
+def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: int, handled: bool,
+                 seen: frozenset[tuple[str, str]], outer: Branch, site: str, at: int = -1) -> Iterator[Write]:
+    c = classes[kind]
+    _ann, start, end = c.methods[method]
+    body = c.code[start:end]
+    guarded = [(g.end(), g.end() + len(inside(body, g.end() - 1)))
+               for g in re.finditer(r"\bcatch\s*\((?:[^()]|\([^()]*\))*\)\s*\{|\bfinally\s*\{", body)]
+    events: list[tuple[int, str, str, int]] = []
+    for m in re.finditer(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\.\s*(\w+)\s*\(", body):
+        if m.group(1) in c.fields:
+            events.append((m.start(), c.fields[m.group(1)], m.group(2), m.end() - 1))
+    for m in re.finditer(r"(?<![\w.])(\w+)\s*\(", body):
+        if m.group(1) in c.methods and m.group(1) not in _J_KEYWORDS:
+            events.append((m.start(), kind, m.group(1), m.end() - 1))
+    chains = _chains(body)
+    for pos, target_kind, name, paren in sorted(events):
+        in_h = handled or any(a <= pos < b for a, b in guarded)
+        branch = _branch(chains, pos, f"{site}{kind}.{method}:", outer)
+        where = pos if depth == 0 else at
+        line = c.code.count("\n", 0, start + pos) + 1
+        how = f"{target_kind}.{name} at {c.path}:{line}"
+        target = classes.get(target_kind)
+        if target_kind in _J_REST:
+            args = split_args(inside(body, paren))
+            if args and (name in _J_REST_WRITES or (name == "exchange" and any(
+                    re.search(r"HttpMethod\.(?:PUT|DELETE|PATCH)\b", a) for a in args))):
+                host = re.match(r"\"https?://([\w.-]+)", args[0])
+                first = re.match(r"(?:this\s*\.\s*)?(\w+)", args[0])
+                var = _value_fields(c.code).get(first.group(1)) if first and not host else None
+                if host or var:
+                    yield Write(Location(c.path, line, 1), how, host.group(1) if host else None, in_h, var=var,
+                                site=where, branch=branch)
+        elif target is not None and target.kind == "interface" and "@FeignClient" in target.annotations:
+            feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
+            marks = target.methods.get(name, ("", -1, -1))[0]
+            if feign is not None and _J_HTTP_WRITE.search(marks):
+                yield Write(Location(c.path, line, 1), how, feign.group(1), in_h, site=where, branch=branch)
+        elif _J_STORE.search(target_kind) or (target is not None and re.search(r"\bextends\s+\w*Repository\b",
+                                                                                target.header)):
+            if _J_STORE_WRITE.match(name):
+                yield Write(Location(c.path, line, 1), how, handled=in_h, own=True, site=where, branch=branch)
+        elif depth < _MAX_DEPTH:
+            impl = _implementation(classes, target_kind)
+            if impl is not None and (impl, name) not in seen and classes[impl].methods.get(name, ("", -1, -1))[1] >= 0:
+                yield from _java_writes(classes, impl, name, depth + 1, in_h, seen | {(impl, name)}, branch,
+                                        f"{site}{kind}.{method}:{pos}/", where)
+
+
+# ---- Check-then-act (Java Spring) ------------------------------------------------------------------
+
+GUARDS = re.compile(r"@Version\b|@Lock\b|LockModeType|(?i:for\s+update)|\bsynchronized\b|compareAndSet|"
+                    r"(?:Reentrant|ReadWrite|Stamped|Distributed|Redis|R)Lock\b|\.lock\s*\(|tryLock|"
+                    r"Isolation\.SERIALIZABLE|setIfAbsent|putIfAbsent|\bWATCH\b|\.watch\s*\(|SETNX|\bLock\s*\(|"
+                    r"(?i:optimistic|pessimistic|advisory|for_update|version_id_col|find_?one_?and_?update)|"
+                    r"ConditionExpression|CompareAndSwap|WithTransaction|StartTransaction|BeginTx|\.Begin\s*\(")
+"""What in a service's code may keep a value from changing between a check and a write (then nothing is said)."""
+_J_VALUE = re.compile(r"@Value\s*\(\s*\"[^\"]*?\$\{(\w+)[^\"]*\"\s*\)\s*(?:final\s+)?[\w<>]+\s+(\w+)")
+_IF = re.compile(r"\bif\s*\(")
+_J_ASSIGN = re.compile(r"\b(\w+)\s*=\s*(?:this\s*\.\s*)?(?:(\w+)\s*\.\s*\w+|(\w+))\s*\(")
+_J_GET = re.compile(r"(\w+)\s*\.\s*(?:getForObject|getForEntity|exchange)\s*\(")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A handler that reads a value from another service, compares it, then writes: where, and what."""
+
+    at: Location
+    handler: str
+    read: str
+    """``restTemplate.exchange at LedgerWriterController.java:215``."""
+    var: str | None
+    """The environment variable that gives the read's host (``BALANCES_API_ADDR``), when the URL is built from it."""
+    stub: str | None
+    """The Feign client's name the read goes through, when it does."""
+    decided: str
+    """The comparison and its line."""
+    write: str
+    call: Location | None = None
+    """The read call itself, when its target is the one ``code_calls`` resolved for it (Python)."""
+    engine: str | None = None
+    """The family of the store the value is read from (``memcached``, ``mongodb``, ``redis``, ``sql``: Go)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _value_fields(code: str) -> dict[str, str]:
+    """Fields (or constructor parameters stored in fields) bound to ``@Value("...${VAR}...")``: field -> VAR."""
+    stored: dict[str, list[str]] = {}
+    for a in re.finditer(r"\bthis\s*\.\s*(\w+)\s*=\s*(\w+)\s*;", code):
+        stored.setdefault(a.group(2), []).append(a.group(1))
+    out: dict[str, str] = {}
+    for m in _J_VALUE.finditer(code):
+        out[m.group(2)] = m.group(1)
+        for name in stored.get(m.group(2), []):
+            out[name] = m.group(1)
+    return out
+
+
+def _remote_read(classes: Mapping[str, _JClass], c: _JClass, start: int, end: int,
+                 values: Mapping[str, str]) -> tuple[str, str | None, str | None] | None:
+    """The remote read the class's code makes between ``start`` and ``end`` (a method's body, or a statement): what,
+    the variable its URL is built from, the Feign client it goes through."""
+    body = c.code[start:end]
+    for g in _J_GET.finditer(body):
+        args = split_args(inside(body, g.end() - 1))
+        if not args or ("exchange" in g.group(0) and not any("HttpMethod.GET" in a for a in args)):
+            continue
+        first = re.match(r"(?:this\s*\.\s*)?(\w+)", args[0])
+        name = first.group(1) if first else ""
+        local = re.search(rf"\b{re.escape(name)}\s*=\s*(?:this\s*\.\s*)?(\w+)", body[:g.start()])
+        var = values.get(name) or (values.get(local.group(1)) if local else None)
+        if var:
+            line = c.code.count("\n", 0, start + g.start()) + 1
+            return f"{' '.join(g.group(0).rstrip('(').split())} at {c.path}:{line}", var, None
+    for m in re.finditer(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\.\s*(\w+)\s*\(", body):
+        target = classes.get(c.fields.get(m.group(1), ""))
+        if target is not None and "@FeignClient" in target.annotations:
+            marks = target.methods.get(m.group(2), ("", -1, -1))[0]
+            feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
+            if feign and re.search(r"@GetMapping\b|RequestMethod\.GET\b", marks):
+                line = c.code.count("\n", 0, start + m.start()) + 1
+                return f"{c.fields[m.group(1)]}.{m.group(2)} at {c.path}:{line}", None, feign.group(1)
+    return None
+
+
+def _decided(body: str, after_test: int, go: bool) -> tuple[int, int]:
+    """Where the writes an ``if`` decides lie in a brace language's body, given where its test ends: after its block
+    when the block ends the request (``return``, ``throw``, ``panic``: the writes that follow are made only when the
+    check passed), else inside its block (made only when it holds)."""
+    brace = block_after(body, after_test, go, semicolon_ends=not go)
+    if brace is None:  # one statement, no braces
+        end = body.find(";", after_test)
+        start, end = after_test, (len(body) if end < 0 else end + 1)
+    else:
+        start, end = brace, close_bracket(body, brace, go)
+    if re.search(r"\b(?:return|throw)\b|\bpanic\s*\(|\blog\.(?:Panic|Fatal)", body[start:end]):
+        return end, len(body)
+    return start, end
+
+
+def java_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
+    """The Spring handlers (comments blanked) that assign a value read from another service (in the handler or a
+    method of its class it calls), compare it with ``<``, ``>``, ``<=`` or ``>=`` in an ``if``, and write after
+    that comparison (``_java_writes``): a decision on a read that another request may change meanwhile. Equality
+    tests (exists, a status) are not read as such a decision."""
+    classes = _java_classes(files)
+    out: list[Check] = []
+    for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
+        if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
+            continue
+        values = _value_fields(c.code)
+        for method, (marks, start, end) in c.methods.items():
+            if start < 0 or not _J_HANDLER.search(marks):
+                continue
+            body = c.code[start:end]
+            for a in _J_ASSIGN.finditer(body):
+                if a.group(2) is not None:  # a call on a field (a Feign client, a RestTemplate): the statement
+                    read = _remote_read(classes, c, start + a.start(), start + (body.find(";", a.end()) % len(body)),
+                                        values)
+                elif a.group(3) in c.methods and a.group(3) != method and c.methods[a.group(3)][1] >= 0:
+                    read = _remote_read(classes, c, c.methods[a.group(3)][1], c.methods[a.group(3)][2], values)
+                else:
+                    continue
+                if read is None:
+                    continue
+                v = re.escape(a.group(1))
+                test = re.compile(rf"\b{v}\b(?:\s*\.\s*\w+\s*\(\s*\))?\s*(?:<=?|>=?)[^<>=]|"
+                                  rf"[^<>=-](?:<=?|>=?)\s*\b{v}\b")
+                cond = next((i for i in _IF.finditer(body, a.end())  # a status code compared is no decision
+                             if any("status" not in t.group(0).lower()
+                                    for t in test.finditer(inside(body, i.end() - 1)))), None)
+                if cond is None:
+                    continue
+                cond_line = c.code.count("\n", 0, start + cond.start()) + 1
+                region = _decided(body, close_bracket(body, cond.end() - 1), False)
+                later = [w for w in _java_writes(classes, name, method, 0, False, frozenset({(name, method)}), (), "")
+                         if region[0] <= w.site < region[1]]
+                if later:
+                    said = " ".join(inside(body, cond.end() - 1).split())
+                    out.append(Check(Location(c.path, cond_line, 1), method, read[0], read[1], read[2],
+                                     f"if ({said}) at {c.path}:{cond_line}", later[0].how))
+                    break
+    return out
+
+
+# ---- Check-then-act (Go gRPC, on a store) ---------------------------------------------------------
+
+_GO_CLIENTS = (("memcached", re.compile(r"\*?memcache\.Client\b")),
+               ("mongodb", re.compile(r"\*?mongo\.(?:Client|Database|Collection)\b")),
+               ("redis", re.compile(r"\*?redis\.(?:Client|ClusterClient|Ring|UniversalClient)\b")),
+               ("sql", re.compile(r"\*?(?:sql|sqlx)\.(?:DB|Tx)\b|\*?pgxpool\.Pool\b")))
+"""Go store clients by the type of the field that holds them, and the family of engines each is for."""
+_ENGINES = {"memcached": frozenset({"memcached"}), "mongodb": frozenset({"mongodb", "mongo"}),
+            "redis": frozenset({"redis", "valkey", "keydb"}),
+            "sql": frozenset({"postgres", "postgresql", "mysql", "mariadb", "cockroachdb", "sqlserver", "mssql"})}
+_GO_STORE_READ = re.compile(r"\.\s*(?:Get|GetMulti|Find|FindOne|QueryRow|QueryRowContext|Query|QueryContext|HGet|"
+                            r"HGetAll|MGet)\s*\(")
+_GO_STORE_WRITE = re.compile(r"\.\s*(?:Set|Add|Replace|Increment|Decrement|InsertOne|InsertMany|UpdateOne|UpdateMany|"
+                             r"ReplaceOne|DeleteOne|DeleteMany|Exec|ExecContext|HSet|Incr|IncrBy|Decr|DecrBy|Del)\s*\(")
+_LONGEST_LINE = 2000
+_MAX_HANDLES = 256
+"""Store handles followed in one handler, at most (real handlers make a few; a bound keeps hostile code linear)."""
+_CHAIN = r"(?:\.\s*\w+\s*\([^()]*\)\s*)*"
+"""Calls chained on a handle before the read: ``s.Mongo.Database("x").Collection("y")``."""
+_GO_ASSIGN = re.compile(r"^\s*(?:for\s+)?([\w\s,\[\].\"]+?)\s*(?::=|=|\+=|-=)(?!=)\s*(.+)$")
+_GO_ORDER = re.compile(r"(?<![<-])(?:<=?|>=?)(?![-=>]?>)")
+
+
+def _go_fields(code: str) -> dict[str, str]:
+    """The fields of the file's structs that hold a store client: field -> family."""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"\btype\s+\w+\s+struct\s*\{", code):
+        for line in inside(code, m.end() - 1, True).splitlines():
+            f = re.match(r"\s*(\w+)\s+(\S+)", line)
+            if f:
+                family = next((fam for fam, typ in _GO_CLIENTS if typ.fullmatch(f.group(2))), None)
+                if family:
+                    out[f.group(1)] = family
+    return out
+
+
+def _words(text: str) -> set[str]:
+    """The names a line of code uses, not those after a dot (``s.MemcClient.Get(k)`` -> ``s``, ``k``)."""
+    return set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", text))
+
+
+def go_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
+    """The gRPC server methods of a service's Go files (comments blanked) that read a value from a store (a field of
+    a store client's type, or a handle made from one), compare it or what they derive from it with ``<``, ``>``,
+    ``<=`` or ``>=`` in an ``if``, then write to a store: one check per family of store the compared value comes
+    from."""
+    fields: dict[str, str] = {}
+    for path, code in files:
+        if path.endswith(".go"):
+            fields.update(_go_fields(code))
+    out: list[Check] = []
+    for h in go_handlers(files):
+        path = h.at.file
+        code = next(t for p, t in files if p == path)
+        decl = next(m for m in _GO_METHOD.finditer(code) if code.count("\n", 0, m.start()) + 1 == h.at.line)
+        start, recv = decl.end(), decl.group(1)
+        body = inside(code, start - 1, True)
+        handles = {f"{recv}.{f}": fam for f, fam in fields.items()}
+        tainted: dict[str, set[str]] = {}
+        offset = 0
+        decision = None
+        for line in body.splitlines(keepends=True):
+            here, offset = offset, offset + len(line)
+            if len(line) > _LONGEST_LINE:
+                continue  # generated or minified code: not read line by line
+            cond = re.match(r"\s*(?:\}\s*else\s+)?if\b(.*)\{\s*$", line)
+            if cond:
+                said = cond.group(1)
+                names = sorted(_words(said) & tainted.keys())
+                if names and _GO_ORDER.search(said) and "<-" not in said:
+                    decision = (here, said.strip().rstrip("{").strip(), sorted({e for n in names for e in tainted[n]}))
+                    break
+            words = _words(line)
+            reads = {fam for expr, fam in handles.items() if expr.split(".")[0] in words and
+                     re.search(rf"(?<![\w.]){re.escape(expr)}\s*{_CHAIN}{_GO_STORE_READ.pattern}", line)}
+            flow = {e for n in words & tainted.keys() for e in tainted[n]}
+            a = _GO_ASSIGN.match(line)
+            if a is not None and not re.match(r"\s*(?:if|return|case)\b", line):
+                rhs = a.group(2)
+                lhs = [re.match(r"\w+", x.strip()).group(0) for x in a.group(1).split(",")  # type: ignore[union-attr]
+                       if re.match(r"\w+", x.strip())]
+                if not reads and not _GO_STORE_READ.search(rhs):
+                    fam = next((f for expr, f in handles.items() if expr.split(".")[0] in words and
+                                re.search(rf"(?<![\w.]){re.escape(expr)}\b", rhs)), None)
+                    if fam and len(lhs) == 1 and len(handles) < _MAX_HANDLES:
+                        handles[lhs[0]] = fam  # a handle made from a client: database := s.Mongo.Database("x")
+                        continue
+                for name in lhs if reads or flow else []:
+                    if name not in ("_", "err", "ok"):
+                        tainted.setdefault(name, set()).update(reads | flow)
+            if reads or flow:  # an out-parameter filled from a read: .Decode(&num), cursor.All(ctx, &rows)
+                for name in re.findall(r"&(\w+)", line):
+                    tainted.setdefault(name, set()).update(reads | flow)
+        if decision is None:
+            continue
+        here, said, families = decision
+        low, high = _decided(body, here + body[here:].index("if") + 2, True)
+        write = next((m for m in _GO_STORE_WRITE.finditer(body, low, high)
+                      if any(re.search(rf"(?<![\w.]){re.escape(expr)}\s*{_CHAIN}$", body[low:m.start()])
+                             for expr in handles)), None)
+        if write is None:
+            continue
+        cline = code.count("\n", 0, start + here) + 1
+        wline = code.count("\n", 0, start + write.start()) + 1
+        for family in families:
+            out.append(Check(Location(path, cline, 1), h.name, f"{family} (in {h.what})", None, None,
+                             f"if {said} at {path}:{cline}", f"{write.group(0).strip('.( ')}() at {path}:{wline}",
+                             engine=family))
+    return out
+
+
+# ---- The workflows ---------------------------------------------------------------------------------
+
+
+def coordinator(files: Sequence[tuple[str, str]]) -> str | None:
+    """Where a service's code names something that may coordinate its writes (saga, outbox...), if it does."""
+    for path, text in files:
+        m = COORDINATION.search(text)
+        if m is not None:
+            return f"{m.group(0)!r} at {path}:{text.count(chr(10), 0, m.start()) + 1}"
+    return None
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def stub_target(stub: str, targets: Sequence[str]) -> str | None:
+    """The one interaction target named like a generated client's service: ``PaymentService`` ->
+    ``paymentservice``, ``payment-service`` or ``payment``."""
+    names = {_norm(stub), _norm(stub).removesuffix("service")}
+    found = [t for t in targets if _norm(t) in names or _norm(t).removesuffix("service") in names]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A workflow found in a handler: its name, the services it writes in order (each with its first write)."""
+
+    name: str
+    handler: Handler
+    steps: tuple[tuple[str, str], ...]
+    coordinated: str | None
+    """Why its coordination is not stated (something may coordinate it), when so."""
+
+
+def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, str], stubs: Sequence[str],
+          coordinated: str | None, drawn: Sequence[tuple[dict[str, Any], str]] = ()) -> list[Flow]:
+    """The handlers of ``service`` whose writes reach two services or more. ``targets``: the service each HTTP call
+    (by its location) reaches; ``stubs``: the services the caller has interactions with."""
+    out: dict[str, Flow] = {}
+    for h in handlers:
+        steps: dict[str, str] = {}
+        undo = None
+        taken: dict[str, int] = {}  # the branches of the writes counted: one request's path through the handler
+        for w in h.writes:
+            if any(taken.get(group, i) != i for group, i in w.branch):
+                continue  # an alternative to a write already counted
+            target = service if w.own else stub_target(w.stub, stubs) if w.stub else \
+                code_calls.drawn_from(drawn, w.var) if w.var else targets.get(w.at)
+            if target is None or (target == service and not w.own):
+                continue
+            taken.update(w.branch)
+            steps.setdefault(target, f"writes its own store ({w.how})" if w.own else w.how)
+            if w.handled and undo is None:
+                undo = f"{w.how} is made where a failure is handled: it may undo an earlier step"
+        if len(steps) < 2:
+            continue
+        name = kebab(h.name)
+        out.setdefault(name, Flow(name, h, tuple(steps.items()), coordinated or undo))
+    return [out[k] for k in sorted(out)]
+
+
+def record(body: Body, service: str, found: Sequence[Flow], stated: frozenset[str] = frozenset()) -> None:
+    """State the workflows ``flows`` found for ``service`` (and the services of their steps that no other document of
+    source code states, so that the agent file loads alone)."""
+    for f in found:
+        steps = [{"service": s, "action": how, "mutates_state": True} for s, how in f.steps]
+        for s, _how in f.steps:
+            if s not in stated and s != service:
+                body.fact("services", {"name": s}, f.handler.at)
+        ident = body.fact("workflows", {"name": f.name, "owner": service, "user_facing": True, "steps": steps},
+                          f.handler.at)
+        said = "; ".join(f"{s}: {how}" for s, how in f.steps)
+        body.note("workflows", ident, f"from source: {f.handler.what} of {service} writes {len(f.steps)} services "
+                                      f"in turn ({said})")
+        if f.coordinated is None:
+            body.set("workflows", ident, "coordination", "none", f.handler.at)
+            body.note("workflows", ident, f"coordination none: no code of {service} names a saga, outbox, "
+                                          "compensation or distributed transaction, and no write is made where a "
+                                          "failure is handled")
+        else:
+            body.note("workflows", ident, f"coordination unknown: {f.coordinated}")
+
+
+def guarded(files: Sequence[tuple[str, str]]) -> bool:
+    """Whether a service's code names something that may keep a value from changing between a check and a write."""
+    return any(GUARDS.search(text) for _path, text in files)
+
+
+def check_target(check: Check, drawn: Sequence[tuple[dict[str, Any], str]], called: Sequence[str],
+                 targets: Mapping[Location, str], stores: Mapping[str, str]) -> str | None:
+    """The interaction a check reads through: the one ``code_calls`` resolved for the call, the one the deployment
+    drew from the URL's variable, the one named like its Feign client, or the caller's one datastore of the engine
+    its client is for (``stores``: datastore -> engine)."""
+    if check.engine is not None:
+        found = [t for t in called if stores.get(t, "").lower() in _ENGINES[check.engine]]
+        return found[0] if len(found) == 1 else None
+    if check.call is not None:
+        return targets.get(check.call)
+    if check.var:
+        return code_calls.drawn_from(drawn, check.var)
+    return stub_target(check.stub, called) if check.stub else None
+
+
+def record_checks(body: Body, service: str, found: Sequence[tuple[str, Check]],
+                  stated: frozenset[str] = frozenset()) -> None:
+    """State ``check_then_act: unguarded`` on the interactions ``service``'s handlers decide a write on (and their
+    target, a datastore or a service no other document of source code states, so that the agent file loads alone)."""
+    for target, c in found:
+        if c.engine is not None:
+            body.fact("datastores", {"name": target}, c.at)
+        elif target not in stated:
+            body.fact("services", {"name": target}, c.at)
+        ident = body.fact("interactions", {"from": service, "to": target}, c.at)
+        body.set("interactions", ident, "check_then_act", "unguarded", c.at)
+        body.note("interactions", ident, f"check_then_act unguarded: from source: {c.handler} reads from {c.read}, "
+                                         f"decides {c.decided}, then writes ({c.write}); no code of {service} names a "
+                                         "lock, version, conditional write or serialisable transaction")
+
+
+__all__ = ["COORDINATION", "GUARDS", "Check", "Flow", "Handler", "Write", "check_target", "coordinator", "flows",
+           "go_checks", "go_handlers", "guarded", "java_checks", "java_handlers", "kebab", "python_checks",
+           "python_handlers", "record", "record_checks", "stub_target"]

@@ -1,0 +1,252 @@
+"""`import source`: a request handler that writes to two services or more (its own store counting) is a workflow
+named after the handler, uncoordinated when nothing in the service's code may coordinate it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from engine.importers import load_artifacts
+from engine.importers.code_workflows import kebab
+from engine.loader import load_documents
+from engine.model.design import Design
+from engine.review import review
+from tests.helpers import write
+from tests.importer_helpers import fact, fixture, line_of
+
+SHOP = fixture("workflows", "shop", "app.py")
+CHECKOUT = fixture("workflows", "checkout", "main.go")
+
+
+def _artifacts(*extra: str) -> list[str]:
+    return [f"compose={fixture('workflows', 'compose.yaml')}", f"source={fixture('workflows', 'shop')}",
+            f"source={fixture('workflows', 'checkout')}", *extra]
+
+
+@pytest.fixture(scope="module")
+def design() -> Design:
+    return load_documents(load_artifacts(_artifacts()))
+
+
+def _steps(design: Design, key: str) -> list[tuple[str, int]]:
+    """(service, line of the write) of each step of a workflow."""
+    return [(s["service"], int(s["action"].rsplit(":", 1)[1].rstrip(")"))) for s in fact(design, key).data["steps"]]
+
+
+def test_a_handler_writing_two_services_through_a_helper_is_an_uncoordinated_workflow(design: Design) -> None:
+    wf = fact(design, "workflow:checkout")
+    # the GET of stock is a read; the PUT is made in the helper charge(), followed in place, before the POST
+    assert _steps(design, "workflow:checkout") == [("billing", line_of(SHOP, "requests.put(")),
+                                                   ("orders", line_of(SHOP, "requests.post(f\"http://{ORDERS}"))]
+    assert all(s["mutates_state"] for s in wf.data["steps"])
+    assert (wf.data["coordination"], wf.data["owner"], wf.data["user_facing"]) == ("none", "shop", True)
+    assert wf.location.line == line_of(SHOP, '@app.route("/checkout/<id>"')
+
+
+def test_a_call_and_the_handlers_own_store_write_are_two_steps_in_their_order(design: Design) -> None:
+    assert _steps(design, "workflow:reserve") == [("stock", line_of(SHOP, "/reservations/")),
+                                                  ("shop", line_of(SHOP, "db.reservations.insert_one"))]
+    assert _steps(design, "workflow:cancel") == [("orders", line_of(SHOP, "requests.delete(f\"http://{ORDERS}")),
+                                                 ("shop", line_of(SHOP, "db.cancellations.insert_one"))]
+
+
+def test_a_handler_that_only_reads_or_writes_one_service_is_no_workflow(design: Design) -> None:
+    keys = [k for k in design.by_key() if k.startswith("workflow:")]
+    assert "workflow:order" not in keys and "workflow:quote" not in keys
+    # the branches of one if/else (Python) or if/else-if/else chain (Go) are alternatives, not steps
+    assert "workflow:adjust" not in keys
+    assert sorted(keys) == ["workflow:cancel", "workflow:cancel-order", "workflow:checkout", "workflow:place-order",
+                            "workflow:refund", "workflow:reserve"]
+
+
+def test_a_write_made_where_a_failure_is_handled_leaves_the_coordination_unknown(design: Design) -> None:
+    assert "coordination" not in fact(design, "workflow:refund").data  # the PUT in except may undo the DELETE
+    assert "coordination" not in fact(design, "workflow:cancel-order").data  # Refund in `if err != nil`
+
+
+def test_a_grpc_method_is_a_workflow_of_the_rpcs_whose_verb_changes_state(design: Design) -> None:
+    # GetQuote is a read; Charge (in the receiver's own charge method) and CreateOrder (through a client variable)
+    # write; each client's service names the interaction's target (PaymentService -> paymentservice,
+    # OrderService -> order-service)
+    assert _steps(design, "workflow:place-order") == [
+        ("paymentservice", line_of(CHECKOUT, ".Charge(")), ("order-service", line_of(CHECKOUT, "orders.CreateOrder"))]
+    wf = fact(design, "workflow:place-order")
+    assert (wf.data["coordination"], wf.location.line) == ("none", line_of(CHECKOUT, ") PlaceOrder("))
+
+
+def test_the_review_reports_the_uncoordinated_workflows_and_asks_for_the_others() -> None:
+    rv = review([], extra=load_artifacts(_artifacts()))
+    rule = "cross-service-transaction-without-saga"
+    risks = sorted(f.subject for f in rv.findings if f.kind == "risk" and f.rule == rule)
+    assert risks == ["workflow:cancel", "workflow:checkout", "workflow:place-order", "workflow:reserve"]
+    gaps = sorted(f.subject for f in rv.findings if f.kind != "risk" and ("coordination", rule) in f.missing)
+    assert gaps == ["workflow:cancel-order", "workflow:refund"]
+
+
+ACCOUNTS = fixture("workflows", "accounts", "src", "main", "java", "acme", "accounts")
+
+
+def test_a_spring_handler_is_followed_through_its_service_to_feign_clients_and_repositories() -> None:
+    design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                            f"source={fixture('workflows', 'accounts')}"]))
+    impl = os.path.join(ACCOUNTS, "AccountServiceImpl.java")
+    # the controller calls the interface; its one implementation posts to auth (a Feign POST) and saves
+    assert _steps(design, "workflow:create-account") == [("auth", line_of(impl, "authClient.createUser")),
+                                                         ("accounts", line_of(impl, "repository.save(account)"))]
+    wf = fact(design, "workflow:create-account")
+    assert wf.data["coordination"] == "none"
+    assert wf.location.line == line_of(os.path.join(ACCOUNTS, "AccountController.java"), "Account createAccount(")
+    # a Feign GET is a read: get() writes nothing; close() deletes, then undoes it in a catch: coordination unknown
+    assert _steps(design, "workflow:close-account") == [("accounts", line_of(impl, "repository.deleteById")),
+                                                        ("statistics", line_of(impl, "statistics.forget"))]
+    assert "coordination" not in fact(design, "workflow:close-account").data
+    # changePlan() writes auth or statistics, in the two branches of one if/else: never both, no workflow;
+    # archive() PUTs to auth and DELETEs from statistics through a RestTemplate (its POST is not read as a write)
+    controller = os.path.join(ACCOUNTS, "AccountController.java")
+    assert _steps(design, "workflow:archive") == [("auth", line_of(controller, "restTemplate.put(")),
+                                                  ("statistics", line_of(controller, "HttpMethod.DELETE"))]
+    assert sorted(k for k in design.by_key() if k.startswith("workflow:")) == [
+        "workflow:archive", "workflow:close-account", "workflow:create-account"]
+
+
+PAYMENTS = fixture("workflows", "payments", "src", "main", "java", "acme", "payments", "PaymentController.java")
+
+
+def test_a_write_decided_on_a_value_read_from_another_service_is_an_unguarded_check_then_act() -> None:
+    design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                            f"source={fixture('workflows', 'payments')}"]))
+    # pay(): balanceOf() GETs from the URL bound to ${BALANCES_ADDR} (the deployment's payments->balances), the
+    # balance is compared with `<`, then the payment is saved
+    balances = fact(design, "interaction:payments->balances")
+    assert balances.data["check_then_act"] == "unguarded"
+    assert balances.locate("check_then_act").line == line_of(PAYMENTS, "if (balance < payment.getAmount())")
+    # reserve(): a Feign GET compared with `>`, then a Feign POST to the same service
+    inventory = fact(design, "interaction:payments->inventory")
+    assert inventory.data["check_then_act"] == "unguarded"
+    assert inventory.locate("check_then_act").line == line_of(PAYMENTS, "if (item.getQuantity() > left)")
+    rv = review([], extra=load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                          f"source={fixture('workflows', 'payments')}"]))
+    assert sorted(f.subject for f in rv.findings if f.rule == "check-then-act-without-concurrency-control") == [
+        "interaction:payments->balances", "interaction:payments->inventory"]
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (("if (balance < payment.getAmount())", "if (balance == payment.getAmount())"), "an equality test"),
+    (("payments.save(payment);\n        return ResponseEntity.ok().build();\n    }\n\n    @PostMapping(\"/refunds\")",
+      "return ResponseEntity.ok().build();\n    }\n\n    @PostMapping(\"/refunds\")"), "no write after it"),
+    (("public class PaymentController {", "public class PaymentController {\n    @Version long version;"),
+     "a version column in the service's code"),
+    (("HttpMethod.GET", "HttpMethod.POST"), "not a read"),
+    (("if (balance < payment.getAmount())", "if (balance.getStatusCode() >= 400)"), "a status code compared"),
+])
+def test_no_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_path: Any, change: tuple[str, str],
+                                                                           why: str) -> None:
+    src = os.path.dirname(PAYMENTS)
+    for name in os.listdir(src):
+        with open(os.path.join(src, name), encoding="utf-8") as fh:
+            text = fh.read()
+        if name == "PaymentController.java":
+            assert change[0] in text, why
+            text = text.replace(change[0], change[1])
+        write(str(tmp_path), f"payments/{name}", text)
+    design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                            f"source={tmp_path}/payments"]))
+    assert "check_then_act" not in fact(design, "interaction:payments->balances").data, why
+
+
+WALLET = fixture("workflows", "wallet", "app.py")
+
+
+def _with_compose(source: str) -> Design:
+    """The design of the fixtures' compose project with one service's source."""
+    return load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}", f"source={source}"]))
+
+
+def test_a_python_handler_comparing_a_read_balance_then_writing_is_an_unguarded_check_then_act() -> None:
+    # the GET is made in balance_of(); the balance is derived from its reply; the status code compared first is no
+    # decision; `balance < amount` is, and the insert follows it
+    call = fact(_with_compose(fixture("workflows", "wallet")), "interaction:wallet->balances")
+    assert call.data["check_then_act"] == "unguarded"
+    assert call.locate("check_then_act").line == line_of(WALLET, "if balance < amount:")
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (("    if balance < amount:\n        return \"insufficient funds\", 400\n", ""), "only a status code compared"),
+    (("if balance < amount:", "if balance == amount:"), "an equality test"),
+    (("import requests\n", "import requests\nfrom threading import Lock\nLOCK = Lock()\n"), "a lock in its code"),
+])
+def test_no_python_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_path: Any,
+                                                                                 change: tuple[str, str],
+                                                                                 why: str) -> None:
+    with open(WALLET, encoding="utf-8") as fh:
+        text = fh.read()
+    assert change[0] in text, why
+    write(str(tmp_path), "wallet/app.py", text.replace(change[0], change[1]))  # not indented: kept as it is
+    assert "check_then_act" not in fact(_with_compose(f"{tmp_path}/wallet"), "interaction:wallet->balances").data, why
+
+
+BOOKING = fixture("workflows", "booking", "server.go")
+
+
+def test_a_grpc_method_that_books_after_checking_a_cached_count_is_an_unguarded_check_then_act() -> None:
+    # Book() reads the count from the memcache client's field, returns when it exceeds the capacity, then writes;
+    # Available() only sets a flag on its check (its cache fill comes before it): nothing said of the mongo store
+    design = _with_compose(fixture("workflows", "booking"))
+    cache = fact(design, "interaction:booking->booking-cache")
+    assert cache.data["check_then_act"] == "unguarded"
+    assert cache.locate("check_then_act").line == line_of(BOOKING, "if booked+int(req.Rooms) > 10 {")
+    assert "check_then_act" not in fact(design, "interaction:booking->booking-db").data
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (("\t\treturn &pb.BookReply{}, nil\n", ""), "the check ends nothing and guards no write"),
+    (("if booked+int(req.Rooms) > 10 {", "if booked == 10 {"), "an equality test"),
+    (("s.Cache.Set(&memcache.Item{Key: req.HotelId, Value: []byte(strconv.Itoa(booked + int(req.Rooms)))})",
+      "s.Cache.CompareAndSwap(item)"), "a compare-and-swap in its code"),
+])
+def test_no_go_check_then_act_without_a_compared_read_then_an_unguarded_write(tmp_path: Any, change: tuple[str, str],
+                                                                              why: str) -> None:
+    with open(BOOKING, encoding="utf-8") as fh:
+        text = fh.read()
+    assert change[0] in text, why
+    write(str(tmp_path), "booking/server.go", text.replace(change[0], change[1]))  # not indented: kept as it is
+    cache = fact(_with_compose(f"{tmp_path}/booking"), "interaction:booking->booking-cache")
+    assert "check_then_act" not in cache.data, why
+
+
+def test_a_service_whose_code_names_a_saga_leaves_the_coordination_unknown(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop: {image: acme/shop, environment: {BILLING_ADDR: "billing:8080", ORDERS_ADDR: "orders:8080"}}
+          billing: {image: acme/billing}
+          orders: {image: acme/orders}
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        from flask import Flask
+        from sagas import OrderSaga
+        app = Flask(__name__)
+        @app.post("/checkout")
+        def checkout():
+            requests.post("http://" + os.environ["BILLING_ADDR"] + "/charges", timeout=2)
+            requests.post("http://" + os.environ["ORDERS_ADDR"] + "/orders", timeout=2)
+    """)
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/shop"])
+    wf = fact(load_documents(docs), "workflow:checkout")
+    assert "coordination" not in wf.data
+    assert any("coordination unknown: 'saga' at" in n for d in docs for n in getattr(d, "notes", {}).get(
+        "workflow:checkout", []))
+
+
+def test_without_a_deployment_no_workflow_is_found() -> None:
+    design = load_documents(load_artifacts([f"source={fixture('workflows', 'shop')}"]))
+    assert not [k for k in design.by_key() if k.startswith("workflow:")]
+
+
+@pytest.mark.parametrize(("name", "key"), [("PlaceOrder", "place-order"), ("pay", "pay"),
+                                           ("create_account", "create-account"), ("addHTTPRoute", "add-http-route")])
+def test_a_workflow_is_named_after_its_handler(name: str, key: str) -> None:
+    assert kebab(name) == key
