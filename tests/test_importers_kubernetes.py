@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 
 import pytest
 
@@ -515,3 +516,51 @@ def test_a_kustomization_s_images_edits_are_applied_to_its_resources(tmp_path: o
     assert fact(d, "deployment:cron").data["immutable_artifacts"] is False
     assert fact(d, "service:other").data["image"] == "other"
     assert not any("images" in text for _at, text in doc.remarks)
+
+
+def test_a_load_balancer_in_front_of_a_datastore_makes_it_publicly_accessible(tmp_path: object) -> None:
+    def db(name: str, image: str, env: str, args: str = "[]") -> str:
+        return f"""
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {{name: {name}}}
+        spec:
+          selector: {{matchLabels: {{role: {name}}}}}
+          template:
+            metadata: {{labels: {{role: {name}}}}}
+            spec:
+              containers: [{{name: {name}, image: "{image}", args: {args}, env: {env}}}]
+        ---"""
+
+    def svc(name: str, kind: str, annotations: str = "{}") -> str:
+        return f"""
+        apiVersion: v1
+        kind: Service
+        metadata: {{name: {name}, annotations: {annotations}}}
+        spec: {{type: {kind}, selector: {{role: {name}}}, ports: [{{port: 3306}}]}}
+        ---"""
+
+    text = "".join([
+        db("orders-mysql", "acme/acme-mysql:2.1", "[{name: MYSQL_ROOT_PASSWORD, value: hunter2}]"),
+        svc("orders-mysql", "LoadBalancer"),
+        db("stock-mysql", "acme/acme-mysql:2.1",
+           "[{name: MYSQL_ROOT_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: root}}}]"),
+        svc("stock-mysql", "LoadBalancer", '{"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}'),
+        db("audit-mysql", "acme/acme-mysql:2.1", "[{name: MYSQL_ROOT_PASSWORD, value: hunter2}]",
+           '["--skip-grant-tables"]'),
+        svc("audit-mysql", "ClusterIP"),
+        db("cache-redis", "acme/acme-redis:1", "[]"),
+        svc("cache-redis", "NodePort"),
+    ])
+    path = write(str(tmp_path), "dbs.yaml", textwrap.dedent(text))
+    d = design_of(kubernetes.import_path(path))
+    orders, stock = fact(d, "datastore:orders-mysql"), fact(d, "datastore:stock-mysql")
+    audit, cache = fact(d, "datastore:audit-mysql"), fact(d, "datastore:cache-redis")
+    # a LoadBalancer not annotated internal: reachable from outside the cluster; internal, ClusterIP, NodePort: not said
+    assert orders.data["public_access"] is True
+    assert "public_access" not in stock.data and "public_access" not in audit.data
+    assert "public_access" not in cache.data
+    # an image built on MySQL that the importer does not know: a root password given (literal or from a
+    # Secret) is password authentication; --skip-grant-tables turns it off, so nothing is said; Redis unknown
+    assert orders.data["authentication"] == "password" and stock.data["authentication"] == "password"
+    assert "authentication" not in audit.data and "authentication" not in cache.data

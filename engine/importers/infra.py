@@ -781,9 +781,16 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
     if rec is None or rec.role != "datastore" or not image:
         return None
     path = image_path(image)
-    if path not in _AUTH_IMAGES.get(rec.engine, ()):
-        return None
     flags = command.split()
+    if path not in _AUTH_IMAGES.get(rec.engine, ()):
+        # An image the importer does not know (a project's own build on MySQL) may change any default, but
+        # a MySQL server authenticates every client unless started with --skip-grant-tables: a root password
+        # given to it (written out or from a Secret) is password authentication, whatever the image.
+        if rec.engine != "mysql" or "--skip-grant-tables" in flags:
+            return None
+        root = next((k for k in ("MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD")
+                     if (env.get(k) or "").strip() or f"{k}_FILE" in env or (k in env and env[k] is None)), None)
+        return DatastoreAuth("password", f"{root} set: MySQL requires a password") if root else None
     configured = any("conf" in m.lower() for m in mounts)
 
     def given(*keys: str) -> str | None:
