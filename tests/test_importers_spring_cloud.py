@@ -454,3 +454,32 @@ def test_a_service_whose_code_only_reads_its_database_makes_read_calls(tmp_path:
     assert fact(design, "interaction:balances->ledger-db").data["mutating"] is False
     assert "mutating" not in fact(design, "interaction:payments->ledger-db").data  # it saves: a writer
     assert fact(design, "interaction:statements->docs-db").data["mutating"] is False
+
+
+def test_a_response_object_built_from_a_whole_find_all_is_an_unpaged_collection() -> None:
+    from engine.importers import code_routes
+    code = textwrap.dedent("""
+        @RestController
+        public class InvoiceController {
+          @GetMapping("/invoices")
+          public ResponseEntity<GetInvoicesResponse> all() {
+            return ResponseEntity.ok(new GetInvoicesResponse(StreamSupport.stream(invoices.findAll().spliterator(),
+                false).map(i -> new GetInvoiceResponse(i.getId())).collect(Collectors.toList())));
+          }
+          @GetMapping("/invoices/paged")
+          public InvoicesPage paged(@RequestParam int page) { return new InvoicesPage(invoices.findAll()); }
+          @GetMapping("/invoices/count")
+          public ResponseEntity<Long> count() {
+            return ResponseEntity.ok(invoices.findAll().spliterator().estimateSize());
+          }
+          @GetMapping("/invoices/first")
+          public GetInvoiceResponse first() { return toResponse(invoices.findAll().iterator().next()); }
+          @GetMapping("/invoices/{id}")
+          public ResponseEntity<GetInvoiceResponse> one(@PathVariable Long id) { return ok(invoices.findById(id)); }
+        }
+        """)
+    got = {r.path: r.collection for r in code_routes.spring_routes("InvoiceController.java", code)}
+    assert got["/invoices"] == ("ResponseEntity<GetInvoicesResponse> of findAll()", False)
+    assert got["/invoices/paged"] == ("InvoicesPage of findAll()", True)  # it takes a page
+    # a single value (a count) or one row taken from the rows is no collection; nor is a lookup by id
+    assert got["/invoices/count"] is None and got["/invoices/first"] is None and got["/invoices/{id}"] is None

@@ -795,6 +795,14 @@ _JAVA_PAGING = re.compile(r"\b(?:Pageable|PageRequest|Page|Slice)\b|\"(?:page|si
                           r"page_size|per_page|pageToken)\"|\b(?:page|size|limit|offset|cursor|pageSize)\s*[,)]")
 
 
+_JAVA_FIND_ALL = re.compile(r"\.findAll\(\s*\)")
+_JAVA_REDUCED = re.compile(r"^[^;]*?\.(?:count|size|findFirst|findAny|anyMatch|allMatch|noneMatch|limit|skip|"
+                           r"iterator\(\s*\)\s*\.next|max|min|reduce|sum)\s*\(")
+"""What cuts ``findAll()``'s rows down in the same statement (``findAll().size()``, ``.stream().limit(10)``)."""
+_JAVA_SCALAR = re.compile(r"(?:(?:ResponseEntity|Mono|Optional)\s*<\s*)*(?:void|Void|boolean|Boolean|byte|Byte|"
+                          r"short|Short|int|Integer|long|Long|float|Float|double|Double|char|Character|String|BigDecimal|"
+                          r"BigInteger|Number)(?:\s*>)*")
+"""A return type that holds one value, never rows: a handler returning it counts or sums what it reads."""
 _JAVA_CAP = re.compile(r"\.(?:subList\(\s*0\s*,|limit\(|take\()\s*(\d+)\s*\)")
 """A handler cutting its list to a fixed number of items: ``list.subList(0, 9)``, a stream's ``.limit(10)``, a
 ``Flux``'s ``.take(10)``."""
@@ -835,7 +843,13 @@ def _java_handler(code: str, start: int, path: str
         paid = f"{' '.join(call.group(0).split())} at {os.path.basename(path)}:{code.count(chr(10), 0, at) + 1}"
     kind = _JAVA_COLLECTION.search(" ".join(m.group(1).split()))
     if kind is None:
-        return None, paid, None
+        # a response object (``ResponseEntity<GetOrdersResponse>``) built from a repository's whole table:
+        # Spring Data's ``findAll()`` with no Pageable returns every row, and the handler passes them all on
+        whole = _JAVA_FIND_ALL.search(body)
+        if (whole is None or _JAVA_REDUCED.search(body[whole.end():]) is not None
+                or _JAVA_SCALAR.fullmatch(" ".join(m.group(1).split())) is not None):
+            return None, paid, None
+        return (f"{' '.join(m.group(1).split())} of findAll()", _JAVA_PAGING.search(params) is not None), paid, None
     paged = kind.group(1) in ("Page", "Slice") or _JAVA_PAGING.search(params) is not None
     cut = _JAVA_CAP.search(body)
     capped = None
