@@ -18,6 +18,16 @@ topic its ``ProducerMessage`` names (a string literal), else the topic its deplo
 variable (``KAFKA_TOPIC=orders``, read by ``code_routes.compose``). What the producer waits for is its
 ``Producer.RequiredAcks``: ``sarama.NoResponse`` -> ``producer_acks: none``, ``WaitForLocal`` -> ``leader``,
 ``WaitForAll`` -> ``all``; left out, sarama's default (``WaitForLocal``). The call is ``async`` over ``kafka``.
+
+C# code that consumes from Kafka with Confluent.Kafka (``new ConsumerBuilder<...>(config)``, ``.Subscribe(topic)``)
+and Java or Kotlin code that does with the Kafka client (``KafkaConsumer(props)``, ``.subscribe(listOf(topic))``): the
+service is a consumer of the topic it subscribes to (a string literal, a constant holding one, or the fallback of a
+deployment variable it reads: ``Environment.GetEnvironmentVariable("KAFKA_TOPIC") ?? "orders"``, the deployment's
+value first), in the group its configuration names. Its offsets are committed on a timer (``commit:
+auto_interval``) when the configuration turns ``enable.auto.commit`` on (``EnableAutoCommit = true``,
+``props[ENABLE_AUTO_COMMIT_CONFIG] = "true"``) or does not name it (both clients' default is true); a configuration
+that names it with a value the code computes, or turns it off (where the code commits then decides), leaves the
+commit unknown.
 """
 
 from __future__ import annotations
@@ -28,7 +38,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from engine.errors import Location
-from engine.importers.base import Body
+from engine.importers.base import Body, safe_name
+from engine.importers.code_text import inside
 
 _PERSISTENT = frozenset({"2", "pika.DeliveryMode.Persistent", "DeliveryMode.Persistent",
                          "pika.spec.PERSISTENT_DELIVERY_MODE", "spec.PERSISTENT_DELIVERY_MODE",
@@ -192,5 +203,125 @@ def record(body: Body, service: str, found: Sequence[Publish]) -> None:
         body.note("interactions", ident, f"publishes with pika's basic_publish ({p.at})")
 
 
-__all__ = ["TOPIC_VARIABLE", "KafkaProducer", "Publish", "kafka_producers", "publishes", "record", "record_kafka",
-           "with_topics"]
+_CS_CONSUMER = re.compile(r"\bnew\s+ConsumerBuilder\s*<")
+_JVM_CONSUMER = re.compile(r"\bKafkaConsumer\s*(?:<[^<>()]*(?:<[^<>()]*>[^<>()]*)*>)?\s*\(")
+_SUBSCRIBE = re.compile(r"(?:\.\s*|(?<![\w$.])(?<!fun )(?<!void ))[Ss]ubscribe\s*\(")
+"""A subscription: ``consumer.subscribe(...)``, or Kotlin's bare ``subscribe(...)`` in the consumer's ``apply { }``."""
+_AUTO_COMMIT = re.compile(r"(?P<name>\bEnableAutoCommit\b|\bENABLE_AUTO_COMMIT_CONFIG\b|[\"']enable\.auto\.commit[\"'])"
+                          r"(?:\s*(?:\]\s*=|,|=|:|\bto\b)\s*[\"']?(?P<value>true|false)\b)?", re.IGNORECASE)
+_GROUP = re.compile(r"(?:\bGroupId\s*=|\bGROUP_ID_CONFIG\b\s*(?:\]\s*=|,|\bto\b)|"
+                    r"[\"']group\.id[\"']\s*(?:,|:|\bto\b|\]\s*=))"
+                    r"\s*(?:\"([^\"\\\n]+)\"|([A-Za-z_]\w*))")
+_LITERAL = re.compile(r"\"([^\"\\\n]+)\"")
+_ENV_READ = re.compile(r"(?:GetEnvironmentVariable|getenv)\s*\(\s*\"([A-Za-z_]\w*)\"\s*\)")
+_FALLBACK = re.compile(r"(?:\?\?|\?:)\s*\"([^\"\\\n]+)\"")
+
+
+@dataclass(frozen=True)
+class KafkaConsumer:
+    """A Kafka consumer the code subscribes: where, the topic (None: not read), the deployment variable that may name
+    it instead, its group, its commit (``auto_interval`` or None: unknown) and why, and the client."""
+
+    at: Location
+    topic: str | None
+    variable: str | None
+    group: str | None
+    commit: str | None
+    commit_why: str
+    client: str
+
+
+def kafka_consumers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaConsumer, ...]:
+    """The Kafka consumers of a service's C#, Java and Kotlin files (comments blanked): one per subscription."""
+    out: list[KafkaConsumer] = []
+    for path, code in texts:
+        if path.endswith(".cs"):
+            built, client, default = _CS_CONSUMER.search(code), "Confluent.Kafka", "Confluent.Kafka's"
+        elif path.endswith((".java", ".kt")):
+            built, client, default = _JVM_CONSUMER.search(code), "the Kafka client", "the Kafka client's"
+        else:
+            continue
+        if built is None:
+            continue
+        commit: str | None = "auto_interval"
+        why = f"{default} default enable.auto.commit (true): offsets committed on a timer"
+        named = _AUTO_COMMIT.search(code)
+        if named is not None:
+            at = _location(path, code, named.start())
+            if (named.group("value") or "").lower() == "true":
+                why = f"{named.group('name')} true ({at}): offsets committed on a timer"
+            else:
+                commit = None
+        group = _GROUP.search(code)
+        group_name = group and (group.group(1) or _constant(code, group.group(2)))
+        for m in _SUBSCRIBE.finditer(code):
+            arg = inside(code, m.end() - 1).strip()
+            topic, variable = _topic(code, arg)
+            out.append(KafkaConsumer(_location(path, code, m.start() + 1), topic, variable, group_name or None, commit,
+                                     why, client))
+    return tuple(out)
+
+
+def _location(path: str, code: str, i: int) -> Location:
+    return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
+
+
+def _constant(code: str, name: str | None) -> str | None:
+    """The string literal a name is declared with in the file (``const val groupID = "fraud-detection"``)."""
+    if not name:
+        return None
+    m = re.search(rf"\b{re.escape(name)}\s*(?::\s*[\w.<>?]+\s*)?=\s*\"([^\"\\\n]+)\"\s*[;\n]", code)
+    return m.group(1) if m else None
+
+
+def _topic(code: str, arg: str) -> tuple[str | None, str | None]:
+    """The topic a subscription's argument names (a literal, in a one-element list or not, or a name declared in the
+    file with one), or the fallback of the deployment variable it reads, and that variable."""
+    if "Pattern" in arg or "Regex" in arg:
+        return None, None
+    names = re.findall(r"[A-Za-z_]\w*", re.sub(r"\b(?:listOf|List\.of|Arrays\.asList|Collections\.singletonList|"
+                                              r"new|string|String|List|Collections|singletonList|asList|of)\b|"
+                                              r"\"[^\"\n]*\"", " ", arg))
+    if not _LITERAL.search(arg) and len(names) == 1:
+        decl = re.search(rf"\b{re.escape(names[0])}\s*(?::\s*[\w.<>?]+\s*)?=(?!=)\s*([^;\n]+)", code)
+        arg = decl.group(1) if decl else ""
+    env, fallback = _ENV_READ.search(arg), _FALLBACK.search(arg)
+    if env is not None:
+        return (fallback.group(1) if fallback else None), env.group(1)
+    literals = _LITERAL.findall(arg)
+    return (literals[0] if len(literals) == 1 else None), None
+
+
+def with_consumer_topics(found: Sequence[KafkaConsumer],
+                         env: Mapping[str, tuple[str, Location]]) -> tuple[KafkaConsumer, ...]:
+    """The consumers with the topic the deployment names in the variable their code reads it from."""
+    out = []
+    for c in found:
+        value = env[c.variable][0].strip() if c.variable and c.variable in env else ""
+        named = re.fullmatch(r"[A-Za-z0-9._-]{1,200}", value)
+        out.append(replace(c, topic=value) if named else c)
+    return tuple(out)
+
+
+def record_consumers(body: Body, service: str, found: Sequence[KafkaConsumer]) -> None:
+    """State each topic ``service`` consumes from, its group and when its offsets are committed."""
+    for c in found:
+        if c.topic is None:
+            body.remark(c.at, f"{service} consumes from Kafka ({c.client}) on a topic neither its code nor its "
+                              "deployment names: the channel is not imported")
+            continue
+        consumer: dict[str, str] = {"service": service}
+        if c.group:
+            consumer["group"] = safe_name(c.group)
+        if c.commit:
+            consumer["commit"] = c.commit
+        body.fact("channels", {"name": c.topic}, c.at)
+        body.set("channels", c.topic, "kind", "topic", c.at)
+        body.set("channels", c.topic, "consumers", [consumer], c.at)
+        said = f"commit {c.commit}: {c.commit_why}" if c.commit else "its commit is not read (enable.auto.commit off "\
+            "or computed: where the code commits decides)"
+        body.note("channels", c.topic, f"{service} consumes it with {c.client} ({c.at}); {said}")
+
+
+__all__ = ["TOPIC_VARIABLE", "KafkaConsumer", "KafkaProducer", "Publish", "kafka_consumers", "kafka_producers",
+           "publishes", "record", "record_consumers", "record_kafka", "with_consumer_topics", "with_topics"]

@@ -159,6 +159,9 @@ class Traits:
     """The channels its code publishes to (``code_messages``)."""
     kafka: tuple[code_messages.KafkaProducer, ...] = ()
     """The Kafka producer its code creates (``code_messages``); ``compose`` fills in the topic its deployment names."""
+    kafka_consumers: tuple[code_messages.KafkaConsumer, ...] = ()
+    """The Kafka topics its C#, Java or Kotlin code subscribes to (``code_messages``); ``compose`` fills in the topic
+    the deployment names in the variable the code reads it from."""
     logs_sensitive: tuple[code_logs.Logged, ...] = ()
     """Its log statements that write a secret or a card's data (``code_logs``)."""
     limits: tuple[str, Location] | None = None
@@ -365,7 +368,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
                   kafka=code_messages.kafka_producers(codes), limits=_first(codes, [_LIMITS]),
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
-                  flags=code_flags.flag_client(every),
+                  flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every))
 
 
@@ -1051,6 +1054,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
                                        f"({at}), which every service looks up or is configured by")
     code_messages.record(body, service, traits.publishes)
     code_messages.record_kafka(body, service, traits.kafka)
+    code_messages.record_consumers(body, service, traits.kafka_consumers)
     code_logs.record(body, service, traits.logs_sensitive)
 
 
@@ -1383,7 +1387,9 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             checks = [(t, c) for c in d.checks
                       for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, engines)]
                       if t is not None]
-            traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
+            traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})),
+                             kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers,
+                                                                                env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),

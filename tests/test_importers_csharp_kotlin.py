@@ -1,0 +1,106 @@
+"""C# and Kotlin read by ``archplan import source`` (the held-out OpenTelemetry demo's accounting, cart and
+fraud-detection showed them unread), each on a fixture of our own."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.importers import load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+
+
+def _consumers(root: str, *services: str) -> dict[str, list[dict[str, Any]]]:
+    compose = os.path.join(root, "compose.yaml")
+    docs = load_artifacts([f"compose={compose}", *(f"source={os.path.join(root, s)}" for s in services)])
+    design = load_documents(docs)
+    return {f.key: f.data.get("consumers", []) for f in design.of_kind("channel")}
+
+
+def test_kafka_consumers_in_csharp_kotlin_and_java_state_their_topic_group_and_commit(tmp_path: Any) -> None:
+    # Confluent.Kafka with EnableAutoCommit = true and the topic from the deployment's variable (its fallback in the
+    # code is another name); the Kafka client in Kotlin with enable.auto.commit left out (its default: true); in Java
+    # with it turned off, where the code's own commits decide: unknown
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          kafka: {image: "apache/kafka:3.9.0"}
+          ledger:
+            image: acme/ledger:1
+            environment: {KAFKA_ADDR: "kafka:9092", KAFKA_TOPIC: placed-orders}
+          audit:
+            image: acme/audit:1
+          billing:
+            image: acme/billing:1
+        """)
+    write(root, "ledger/Worker.cs", """
+        using Confluent.Kafka;
+
+        internal class Worker : BackgroundService
+        {
+            private static readonly string Topic = Environment.GetEnvironmentVariable("KAFKA_TOPIC") ?? "orders";
+
+            public Worker()
+            {
+                var conf = new ConsumerConfig
+                {
+                    GroupId = "ledger-writers",
+                    BootstrapServers = "kafka:9092",
+                    EnableAutoCommit = true
+                };
+                _consumer = new ConsumerBuilder<string, byte[]>(conf).Build();
+                _consumer.Subscribe(Topic);
+            }
+        }
+        """)
+    write(root, "audit/src/main/kotlin/audit/main.kt", """
+        package audit
+
+        import org.apache.kafka.clients.consumer.ConsumerConfig.*
+        import org.apache.kafka.clients.consumer.KafkaConsumer
+
+        val topic: String = "placed-orders"
+        const val group = "auditors"
+
+        fun main() {
+            val props = Properties()
+            props[GROUP_ID_CONFIG] = group
+            val consumer = KafkaConsumer<String, ByteArray>(props).apply {
+                subscribe(listOf(topic))
+            }
+        }
+        """)
+    write(root, "billing/src/main/java/billing/Listener.java", """
+        package billing;
+
+        public class Listener {
+            void run(Properties props) {
+                props.put(ConsumerConfig.GROUP_ID_CONFIG, "billing");
+                props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+                KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);
+                consumer.subscribe(Arrays.asList("invoices"));
+            }
+        }
+        """)
+    channels = _consumers(root, "ledger", "audit", "billing")
+    assert "channel:orders" not in channels  # the deployment names the topic the code falls back from
+    assert channels["channel:placed-orders"] == [
+        {"service": "audit", "group": "auditors", "commit": "auto_interval"},
+        {"service": "ledger", "group": "ledger-writers", "commit": "auto_interval"},
+    ]
+    assert channels["channel:invoices"] == [{"service": "billing", "group": "billing"}]
+
+
+def test_a_kafka_consumer_whose_topic_the_code_computes_names_no_channel(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  ledger: {image: acme/ledger:1}\n")
+    write(root, "ledger/Worker.cs", """
+        var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { GroupId = "g" }).Build();
+        consumer.Subscribe(Topics.For(tenant));
+        consumer.Subscribe(new Regex("^orders-.*"));
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'ledger')}"])
+    assert not load_documents(docs).of_kind("channel")
+    assert sum("a topic neither its code nor its deployment names" in text
+               for d in docs for _at, text in d.remarks) == 2
