@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.importers import load_artifacts
+from engine.importers import code_logs, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
 
@@ -104,3 +104,44 @@ def test_a_kafka_consumer_whose_topic_the_code_computes_names_no_channel(tmp_pat
     assert not load_documents(docs).of_kind("channel")
     assert sum("a topic neither its code nor its deployment names" in text
                for d in docs for _at, text in d.remarks) == 2
+
+
+def test_csharp_and_kotlin_log_statements_writing_a_secret_are_sensitive_data_in_logs(tmp_path: Any) -> None:
+    # .NET's ILogger with an interpolated string or a structured argument, Kotlin's "$name" template; a message
+    # that only names the word, and a masked value, are not
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          wallet: {image: acme/wallet:1}
+          tokens: {image: acme/tokens:1}
+          quiet: {image: acme/quiet:1}
+        """)
+    write(root, "wallet/Services/Pay.cs", """
+        public class Pay
+        {
+            public void Charge(Request request)
+            {
+                _logger.LogInformation("Invalid password for {User}", request.UserId);
+                _logger.LogDebug($"charging card {request.CardNumber} of {request.UserId}");
+            }
+        }
+        """)
+    write(root, "tokens/src/main/kotlin/tokens/Issue.kt", """
+        fun issue(user: String, token: String) {
+            logger.info("issued $token to ${user}")
+        }
+        """)
+    write(root, "quiet/Worker.cs", """
+        _logger.LogWarning("Invalid password for {User}: {Masked}", userId, maskedPassword);
+        logger.LogError($"user {userId} failed");
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("wallet", "tokens", "quiet"))])
+    services = {f.key: f.data for f in load_documents(docs).of_kind("service")}
+    assert services["service:wallet"].get("logs_sensitive_data") is True
+    assert services["service:tokens"].get("logs_sensitive_data") is True
+    assert "logs_sensitive_data" not in services["service:quiet"]
+    path = os.path.join(root, "wallet", "Services", "Pay.cs")
+    with open(path, encoding="utf-8") as f:
+        found = code_logs.logged([(path, f.read())])
+    assert [(x.what, x.at.line, x.level) for x in found] == [("request.CardNumber", 6, "debug")]

@@ -365,7 +365,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
     every = [*codes, *((p, blank_comments(t)) for p, t in others)]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
-                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
+                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
                   kafka=code_messages.kafka_producers(codes), limits=_first(codes, [_LIMITS]),
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
