@@ -145,3 +145,55 @@ def test_csharp_and_kotlin_log_statements_writing_a_secret_are_sensitive_data_in
     with open(path, encoding="utf-8") as f:
         found = code_logs.logged([(path, f.read())])
     assert [(x.what, x.at.line, x.level) for x in found] == [("request.CardNumber", 6, "debug")]
+
+
+def test_an_ado_net_connection_string_names_the_database_host_and_npgsql_bounds_the_call(tmp_path: Any) -> None:
+    # Host= in a key=value connection string is a host position (a word of the password is not); EF Core on Npgsql
+    # leaves Npgsql's documented 30 s command timeout unless the code or the string sets one; a Go service that
+    # opens database/sql and only queries reads the database
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          ledger:
+            image: acme/ledger:1
+            environment:
+              - DB=Host=pg;Username=u;Password=pgpass;Database=ledger
+          tuned:
+            image: acme/tuned:1
+            environment:
+              - DB=Server=pg;Command Timeout=5
+          catalog:
+            image: acme/catalog:1
+            environment: {DB: "postgres://u:p@pg:5432/ledger"}
+          reports:
+            image: acme/reports:1
+            environment: {NOTES: "Password=pg"}
+          pg: {image: "postgres:16"}
+        """)
+    ef = """
+        internal class Db : DbContext
+        {
+            protected override void OnConfiguring(DbContextOptionsBuilder b) =>
+                b.UseNpgsql(Environment.GetEnvironmentVariable("DB"));
+        }
+        """
+    write(root, "ledger/Db.cs", ef)
+    write(root, "tuned/Db.cs", ef.replace("UseNpgsql(", "UseNpgsql(o => o.CommandTimeout(5), "))
+    write(root, "catalog/main.go", """
+        package main
+
+        func main() {
+            db, _ := sql.Open("postgres", os.Getenv("DB"))
+            rows, _ := db.QueryContext(ctx, "SELECT id FROM products")
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("ledger", "tuned", "catalog"))])
+    design = load_documents(docs)
+    calls = {f.key: f.data for f in design.of_kind("interaction")}
+    assert calls["interaction:ledger->pg"].get("protocol") == "sql"
+    assert calls["interaction:ledger->pg"].get("timeout_ms") == 30000
+    assert "timeout_ms" not in calls["interaction:tuned->pg"]
+    assert calls["interaction:catalog->pg"].get("mutating") is False
+    assert "interaction:reports->pg" not in calls
+    assert {f.key for f in design.of_kind("datastore")} == {"datastore:pg"}

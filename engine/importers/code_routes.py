@@ -302,14 +302,19 @@ _DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.
      re.compile(r"\.(?:save\w*|delete\w*|persist|merge|update|batchUpdate|executeUpdate|insert\w*)\s*\(|@Modifying\b|"
                 r"\b(?:insert\s+into|update\s+\w+\s+set|delete\s+from|replace\s+into|truncate\s+table)\b",
                 re.IGNORECASE)),
+    ((".go",), _SQL_ENGINES,
+     re.compile(r"\b(?:sql|otelsql|sqlx)\s*\.\s*Open(?:DB)?\s*\("),
+     re.compile(r"\.\s*(?:Exec|ExecContext|MustExec|NamedExec\w*)\s*\(|"
+                r"\b(?:insert\s+into|update\s+\w+\s+set|delete\s+from|replace\s+into|truncate\s+table)\b",
+                re.IGNORECASE)),
     ((".js", ".ts", ".mjs"), frozenset({"mongodb"}),
      re.compile(r"require\(\s*['\"](?:mongodb|mongoose)['\"]\s*\)|from\s+['\"](?:mongodb|mongoose)['\"]"),
      re.compile(r"\.(?:insert\w*|update\w*|replace\w*|delete\w*|remove\w*|save|findOneAnd\w+|findAndModify|"
                 r"bulkWrite|drop\w*|create\w*)\s*\(")),
 )
-"""Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; the MongoDB driver or
-Mongoose in JavaScript): the files they are written in, the engines they reach, the words of their use, the words
-of a write through them (any of which, anywhere in the service's code, counts as a write)."""
+"""Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; database/sql in Go; the
+MongoDB driver or Mongoose in JavaScript): the files they are written in, the engines they reach, the words of their
+use, the words of a write through them (any of which, anywhere in the service's code, counts as a write)."""
 
 
 def _reads_only(texts: Sequence[tuple[str, str]]) -> tuple[frozenset[str], str] | None:
@@ -970,7 +975,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
-          bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout]] = (),
+          bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
           stated: frozenset[str] = frozenset()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
