@@ -197,3 +197,36 @@ def test_an_ado_net_connection_string_names_the_database_host_and_npgsql_bounds_
     assert calls["interaction:catalog->pg"].get("mutating") is False
     assert "interaction:reports->pg" not in calls
     assert {f.key for f in design.of_kind("datastore")} == {"datastore:pg"}
+
+
+def test_kafka_producers_in_csharp_and_kotlin_state_their_topic_and_acks(tmp_path: Any) -> None:
+    # Acks.None is acks=0; Confluent.Kafka left at its default waits for all replicas; the Java client's default
+    # depends on its version: not stated
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          orders: {image: acme/orders:1}
+          billing: {image: acme/billing:1}
+          audit: {image: acme/audit:1}
+        """)
+    write(root, "orders/Publisher.cs", """
+        var config = new ProducerConfig { BootstrapServers = "kafka:9092", Acks = Acks.None };
+        using var producer = new ProducerBuilder<string, string>(config).Build();
+        await producer.ProduceAsync("placed", new Message<string, string> { Value = body });
+        """)
+    write(root, "billing/Publisher.cs", """
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig()).Build();
+        producer.Produce("invoices", new Message<Null, string> { Value = body });
+        """)
+    write(root, "audit/src/main/kotlin/audit/Send.kt", """
+        val producer = KafkaProducer<String, String>(props)
+        fun send(v: String) = producer.send(ProducerRecord("audits", v))
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("orders", "billing", "audit"))])
+    channels = {f.key: f.data for f in load_documents(docs).of_kind("channel")}
+    assert channels["channel:placed"].get("producer_acks") == "none"
+    assert channels["channel:placed"].get("producers") == ["orders"]
+    assert channels["channel:invoices"].get("producer_acks") == "all"
+    assert channels["channel:audits"].get("producers") == ["audit"]
+    assert "producer_acks" not in channels["channel:audits"]

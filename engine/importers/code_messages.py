@@ -27,7 +27,10 @@ value first), in the group its configuration names. Its offsets are committed on
 auto_interval``) when the configuration turns ``enable.auto.commit`` on (``EnableAutoCommit = true``,
 ``props[ENABLE_AUTO_COMMIT_CONFIG] = "true"``) or does not name it (both clients' default is true); a configuration
 that names it with a value the code computes, or turns it off (where the code commits then decides), leaves the
-commit unknown.
+commit unknown. Their producers (``new ProducerBuilder<...>``, ``KafkaProducer(props)``) are read as sarama's are:
+the topic a ``Produce("topic", ...)`` or ``ProducerRecord("topic", ...)`` names, and the acks the configuration sets
+(``Acks = Acks.None``, ``props[ACKS_CONFIG] = "0"``); left out, Confluent.Kafka's default (all), and for the Java
+client nothing (its default changed with its version).
 """
 
 from __future__ import annotations
@@ -135,8 +138,9 @@ class KafkaProducer:
 
     at: Location
     topic: str | None
-    acks: str
+    acks: str | None
     acks_why: str
+    client: str = "sarama"
 
 
 def kafka_producers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaProducer, ...]:
@@ -156,6 +160,42 @@ def kafka_producers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaProducer, ..
     return ()
 
 
+_CS_PRODUCER = re.compile(r"\bnew\s+ProducerBuilder\s*<")
+_JVM_PRODUCER = re.compile(r"\bKafkaProducer\s*(?:<[^<>()]*(?:<[^<>()]*>[^<>()]*)*>)?\s*\(")
+_CS_ACKS = re.compile(r"\bAcks\s*=\s*Acks\s*\.\s*(None|Leader|All)\b")
+_JVM_ACKS = re.compile(r"(?:\bACKS_CONFIG\b|[\"']acks[\"'])\s*(?:\]\s*=|,|=|:|\bto\b)\s*[\"']?(0|1|-1|all)\b")
+_PRODUCE_TOPIC = re.compile(r"\.\s*(?:Produce|ProduceAsync)\s*\(\s*\"([^\"\\\n]+)\"|"
+                            r"\bProducerRecord\s*(?:<[^<>()]*>)?\s*\(\s*\"([^\"\\\n]+)\"")
+_CONFLUENT_ACKS = {"None": "none", "Leader": "leader", "All": "all"}
+_JVM_ACKS_VALUES = {"0": "none", "1": "leader", "-1": "all", "all": "all"}
+
+
+def client_producers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaProducer, ...]:
+    """The Kafka producer of a service's C# (Confluent.Kafka) or Java / Kotlin (the Kafka client) files (comments
+    blanked), its first: one per service. Confluent.Kafka's acks default to all (librdkafka's ``acks=-1``); the
+    Java client's default changed with its version (1, then all from 3.0), so an unset one is not stated."""
+    for path, code in texts:
+        cs = path.endswith(".cs")
+        if not (cs or path.endswith((".java", ".kt"))):
+            continue
+        m = (_CS_PRODUCER if cs else _JVM_PRODUCER).search(code)
+        if m is None:
+            continue
+        acks = (_CS_ACKS if cs else _JVM_ACKS).search(code)
+        topic = next((t.group(1) or t.group(2) for _p, c in texts for t in _PRODUCE_TOPIC.finditer(c)), None)
+        at = _location(path, code, m.start())
+        if acks is not None:
+            value = (_CONFLUENT_ACKS if cs else _JVM_ACKS_VALUES)[acks.group(1)]
+            return (KafkaProducer(at, topic, value, f"{' '.join(acks.group(0).split())} "
+                                                    f"({_location(path, code, acks.start())})", "Confluent.Kafka"
+                                  if cs else "the Kafka client"),)
+        if cs:
+            return (KafkaProducer(at, topic, "all", "Confluent.Kafka's default acks (librdkafka acks=-1: all)",
+                                  "Confluent.Kafka"),)
+        return (KafkaProducer(at, topic, None, "", "the Kafka client"),)
+    return ()
+
+
 def with_topics(found: Sequence[KafkaProducer], env: Mapping[str, tuple[str, Location]]) -> tuple[KafkaProducer, ...]:
     """The producers whose topic the code does not write, with the one the deployment names in a single
     ``*_TOPIC`` variable of the service's environment."""
@@ -170,18 +210,18 @@ def record_kafka(body: Body, service: str, found: Sequence[KafkaProducer]) -> No
     """State the topic each producer of ``service`` writes to, what it waits for, and the service's call to it."""
     for p in found:
         if p.topic is None:
-            body.remark(p.at, f"{service} produces to Kafka (sarama) on a topic neither its code nor its "
+            body.remark(p.at, f"{service} produces to Kafka ({p.client}) on a topic neither its code nor its "
                               "deployment names: the channel is not imported")
             continue
         body.fact("channels", {"name": p.topic}, p.at)
         body.set("channels", p.topic, "kind", "topic", p.at)
         body.set("channels", p.topic, "producers", [service], p.at)
         body.set("channels", p.topic, "producer_acks", p.acks, p.at)
-        body.note("channels", p.topic, f"{service} produces to it with sarama ({p.at}); producer_acks {p.acks}: "
-                                       f"{p.acks_why}")
+        acks = f"; producer_acks {p.acks}: {p.acks_why}" if p.acks else "; its acks are not set in the code"
+        body.note("channels", p.topic, f"{service} produces to it with {p.client} ({p.at}){acks}")
         ident = body.fact("interactions", {"from": service, "to": p.topic, "style": "async", "protocol": "kafka"},
                           p.at)
-        body.note("interactions", ident, f"produces with sarama ({p.at})")
+        body.note("interactions", ident, f"produces with {p.client} ({p.at})")
 
 
 def record(body: Body, service: str, found: Sequence[Publish]) -> None:
@@ -323,5 +363,6 @@ def record_consumers(body: Body, service: str, found: Sequence[KafkaConsumer]) -
         body.note("channels", c.topic, f"{service} consumes it with {c.client} ({c.at}); {said}")
 
 
-__all__ = ["TOPIC_VARIABLE", "KafkaConsumer", "KafkaProducer", "Publish", "kafka_consumers", "kafka_producers",
+__all__ = ["TOPIC_VARIABLE", "KafkaConsumer", "KafkaProducer", "Publish", "client_producers", "kafka_consumers",
+           "kafka_producers",
            "publishes", "record", "record_consumers", "record_kafka", "with_consumer_topics", "with_topics"]
