@@ -230,3 +230,49 @@ def test_kafka_producers_in_csharp_and_kotlin_state_their_topic_and_acks(tmp_pat
     assert channels["channel:invoices"].get("producer_acks") == "all"
     assert channels["channel:audits"].get("producers") == ["audit"]
     assert "producer_acks" not in channels["channel:audits"]
+
+
+def test_aspnet_core_minimal_apis_and_controllers_declare_routes(tmp_path: Any) -> None:
+    # MapGet/MapPost on the app or a MapGroup, controller actions under the class's [Route] ([controller]: the class
+    # name less Controller; a template from / replaces it); the gRPC template's constant-text MapGet("/") is no route,
+    # nor an action of a controller with no route template (conventional routing)
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  shop: {image: acme/shop:1}\n")
+    write(root, "shop/Program.cs", """
+        var app = builder.Build();
+        app.MapGrpcService<CartService>();
+        app.MapGet("/", async context =>
+        {
+            await context.Response.WriteAsync("Communication with gRPC endpoints must be made through a gRPC client.");
+        });
+        var items = app.MapGroup("/items");
+        items.MapGet("/{id:int}", (int id, Db db) => db.Items.Find(id));
+        app.MapPost("/orders", (Order o, Db db) => { db.Add(o); db.SaveChanges(); });
+        app.Run();
+        """)
+    write(root, "shop/Controllers/ProductsController.cs", """
+        [ApiController]
+        [Route("api/[controller]")]
+        public class ProductsController : ControllerBase
+        {
+            [HttpGet("{id}")]
+            public Product Get(string id) => _db.Find(id);
+
+            [HttpDelete]
+            public void Clear() => _db.Clear();
+
+            [HttpGet("/health/live")]
+            public string Live() => "ok";
+        }
+
+        public class LegacyController : Controller
+        {
+            [HttpGet]
+            public IActionResult Index() => View();
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'shop')}"])
+    endpoints = {(f.data["method"], f.data["path"]) for f in load_documents(docs).of_kind("endpoint")
+                 if f.data.get("served_by") == "shop" and "method" in f.data}
+    assert endpoints == {("GET", "/items/{id}"), ("POST", "/orders"), ("GET", "/api/Products/{id}"),
+                         ("DELETE", "/api/Products"), ("GET", "/health/live")}

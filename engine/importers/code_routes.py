@@ -72,6 +72,7 @@ from engine.errors import InputError, Location
 from engine.importers import (
     code_calls,
     code_clients,
+    code_csharp,
     code_flags,
     code_go,
     code_logs,
@@ -252,15 +253,17 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             routes.extend(php_routes(p, limits, remarks))
     routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
-    unique: dict[tuple[str, str], Route] = {}
-    for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
-        unique.setdefault((r.method, r.path), r)
     others: list[tuple[str, str]] = []  # read for the libraries a service calls with only: one that fails is said
     for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
         try:
             others.append((f, read_text(f, limits)))
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
+    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
+                  for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
+    unique: dict[tuple[str, str], Route] = {}
+    for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
+        unique.setdefault((r.method, r.path), r)
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values()), others))
     doc.remarks = sorted({*doc.remarks, *remarks})
