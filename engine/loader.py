@@ -251,6 +251,8 @@ def _merge(into: _Pending, fact: dict[str, Any], flocs: FieldLocations, agent: s
                 walk(cur, v, f"{name}.")
             elif isinstance(cur, list) and isinstance(v, list) and all(isinstance(x, str) for x in cur + v):
                 dst[k] = sorted(set(cur) | set(v), key=(cur + v).index)
+            elif isinstance(cur, list) and isinstance(v, list) and _distinct_members(cur, v):
+                dst[k] = [*cur, *(x for x in v if x not in cur)]  # each agent names its own consumers of a channel
             elif cur != v and (imported or name in into.imported) and warnings is not None:
                 first = into.fields.get(name, into.location)
                 here = flocs.get(name, loc)
@@ -274,6 +276,15 @@ def _merge(into: _Pending, fact: dict[str, Any], flocs: FieldLocations, agent: s
     walk(into.data, fact, "")
     into.agents.append(agent)
     return errors
+
+
+def _distinct_members(cur: list[Any], new: list[Any]) -> bool:
+    """Whether two lists of members by service (a channel's consumers: ``{service: ..., ...}``) only add to each
+    other: every member a mapping naming its service, no service named by both with different settings."""
+    if not all(isinstance(x, dict) and isinstance(x.get("service"), str) for x in cur + new):
+        return False
+    seen = {x["service"]: x for x in cur}
+    return all(seen.get(x["service"], x) == x for x in new)
 
 
 def check_references(design: Design) -> list[ArchplanError]:

@@ -3,12 +3,13 @@
 OpenTelemetry span attributes count as log statements: what ``span.SetAttributes(...)`` records is exported with
 the trace and read in the tracing backend like a log (``_SPAN_CALL``).
 
-A service's log statements are read in Python, JavaScript / TypeScript, Java and Go: ``logging.info(...)``,
-``logger.warn(...)`` (any receiver named ``log``, ``logger``, ``console``, ``*Logger``...), ``console.log``,
-``System.out.println``, SLF4J's ``log.info("{}", x)``, Go's ``log.Printf`` and ``fmt.Println``, zerolog's
-``log.Info().Msgf(...)``. What a statement writes is what its arguments evaluate, outside string literals: the
-variables and fields it passes (``password``, ``req.body.cvv``, ``user.getPassword()``), the expressions a
-template interpolates (JavaScript's `` `${token}` ``, Python's ``f"{secret}"``) and the keys it reads
+A service's log statements are read in Python, JavaScript / TypeScript, Java, Go, C# and Kotlin:
+``logging.info(...)``, ``logger.warn(...)`` (any receiver named ``log``, ``logger``, ``console``, ``*Logger``...),
+``console.log``, ``System.out.println``, SLF4J's ``log.info("{}", x)``, Go's ``log.Printf`` and ``fmt.Println``,
+zerolog's ``log.Info().Msgf(...)``, .NET's ``_logger.LogInformation("{Card}", card)``. What a statement writes is
+what its arguments evaluate, outside string literals: the variables and fields it passes (``password``,
+``req.body.cvv``, ``user.getPassword()``), the expressions a template interpolates (JavaScript's `` `${token}` ``,
+Python's ``f"{secret}"``, C#'s ``$"{secret}"``, Kotlin's ``"${token}"`` and ``"$token"``) and the keys it reads
 (``request.form['password']``). A statement writes sensitive data when one of them is named like a password, a
 secret, a token, an API key, a card number, a card's CVV / CVC or a social security number, or when it writes a
 whole request (``JSON.stringify(call.request)``, ``req.body``) and the service's code reads such a field of the
@@ -31,14 +32,18 @@ from engine.importers.base import Body
 from engine.importers.code_text import close_bracket, string_end
 from engine.model.schema import AUTH_FLOW_NAMES
 
-SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go")
+SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".cs", ".kt")
 
 _LEVELS = ("log|info|warn|warning|error|debug|trace|fatal|critical|exception|verbose|silly|"
            "Print|Printf|Println|Info|Infof|Infoln|Infow|Warn|Warnf|Warning|Warningf|Warnw|Error|Errorf|Errorw|"
-           "Debug|Debugf|Debugw|Fatal|Fatalf|Fatalln|Panic|Panicf")
+           "Debug|Debugf|Debugw|Fatal|Fatalf|Fatalln|Panic|Panicf|"
+           "LogInformation|LogWarning|LogError|LogDebug|LogTrace|LogCritical")
 _LOG_CALL = re.compile(rf"(?<![\w$.])(?P<recv>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.(?P<level>{_LEVELS})\s*\(")
 _ZEROLOG = re.compile(r"(?<![\w$.])(?:[A-Za-z_]\w*\.)*(?:log|logger)\."
                       r"(?P<level>Info|Debug|Warn|Error|Trace|Fatal|Panic)\(\)(?:\.\w+\([^()]*\))*\.Msgf?\s*\(")
+_DOTNET_LEVELS = {"loginformation": "info", "logwarning": "warn", "logerror": "error", "logdebug": "debug",
+                  "logtrace": "trace", "logcritical": "critical"}
+""".NET's ``ILogger`` extension methods (``_logger.LogInformation(...)``), by the level they write at."""
 _MAX_ARGS = 4000
 """The length of a log statement's arguments read (a longer one is read that far)."""
 _BASE_LEVELS = frozenset({"print", "info", "warn", "error", "debug", "fatal", "panic"})
@@ -188,8 +193,9 @@ def _log_calls(path: str, code: str, closes: Mapping[int, int]) -> Iterator[tupl
         if path.endswith(".py") and code[line_start:start].lstrip().startswith("#"):
             continue
         outer = end
-        level = next((called[:-len(suffix)] for suffix in ("ln", "f", "w")  # Printf, Infof, Errorw: the level
-                      if called.endswith(suffix) and called[:-len(suffix)] in _BASE_LEVELS), called)
+        named = _DOTNET_LEVELS.get(called, called)
+        level = next((named[:-len(suffix)] for suffix in ("ln", "f", "w")  # Printf, Infof, Errorw: the level
+                      if named.endswith(suffix) and named[:-len(suffix)] in _BASE_LEVELS), named)
         yield start, level, code[paren + 1:min(end - 1, paren + 1 + _MAX_ARGS)]
 
 
@@ -229,10 +235,13 @@ def _exposed(text: str, path: str) -> str:
         body = text[i + quotes:end - quotes]
         tail = "".join(out[-40:])
         prefix = re.search(r"[A-Za-z]*$", tail).group(0).lower()  # type: ignore[union-attr]  # f"...", rb"..."
-        opener = "${" if c == "`" and js else "{" if path.endswith(".py") and "f" in prefix and len(prefix) <= 2 \
-            else ""
+        opener = "${" if (c == "`" and js) or (c == '"' and path.endswith(".kt")) else \
+            "{" if (path.endswith(".py") and "f" in prefix and len(prefix) <= 2) or \
+            (path.endswith(".cs") and re.search(r"\$@?$|\$$", tail)) else ""
         if opener:
             shown = [f"({_exposed(e, path)})" for e in _interpolated(body, opener)] if opener in body else []
+            if path.endswith(".kt"):  # Kotlin's "$name" too
+                shown += [f"({n})" for n in re.findall(r"(?<!\\)\$([A-Za-z_]\w*)", body)]
             out.append(" + ".join(['""', *shown]))
         elif re.fullmatch(r"[A-Za-z_]\w*", body) and re.search(r"(?:\[|\bget\()\s*$", tail):
             out.append(f'"{body}"')

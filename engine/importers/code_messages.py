@@ -18,6 +18,19 @@ topic its ``ProducerMessage`` names (a string literal), else the topic its deplo
 variable (``KAFKA_TOPIC=orders``, read by ``code_routes.compose``). What the producer waits for is its
 ``Producer.RequiredAcks``: ``sarama.NoResponse`` -> ``producer_acks: none``, ``WaitForLocal`` -> ``leader``,
 ``WaitForAll`` -> ``all``; left out, sarama's default (``WaitForLocal``). The call is ``async`` over ``kafka``.
+
+C# code that consumes from Kafka with Confluent.Kafka (``new ConsumerBuilder<...>(config)``, ``.Subscribe(topic)``)
+and Java or Kotlin code that does with the Kafka client (``KafkaConsumer(props)``, ``.subscribe(listOf(topic))``): the
+service is a consumer of the topic it subscribes to (a string literal, a constant holding one, or the fallback of a
+deployment variable it reads: ``Environment.GetEnvironmentVariable("KAFKA_TOPIC") ?? "orders"``, the deployment's
+value first), in the group its configuration names. Its offsets are committed on a timer (``commit:
+auto_interval``) when the configuration turns ``enable.auto.commit`` on (``EnableAutoCommit = true``,
+``props[ENABLE_AUTO_COMMIT_CONFIG] = "true"``) or does not name it (both clients' default is true); a configuration
+that names it with a value the code computes, or turns it off (where the code commits then decides), leaves the
+commit unknown. Their producers (``new ProducerBuilder<...>``, ``KafkaProducer(props)``) are read as sarama's are:
+the topic a ``Produce("topic", ...)`` or ``ProducerRecord("topic", ...)`` names, and the acks the configuration sets
+(``Acks = Acks.None``, ``props[ACKS_CONFIG] = "0"``); left out, Confluent.Kafka's default (all), and for the Java
+client nothing (its default changed with its version).
 """
 
 from __future__ import annotations
@@ -28,7 +41,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from engine.errors import Location
-from engine.importers.base import Body
+from engine.importers.base import Body, safe_name
+from engine.importers.code_text import inside
 
 _PERSISTENT = frozenset({"2", "pika.DeliveryMode.Persistent", "DeliveryMode.Persistent",
                          "pika.spec.PERSISTENT_DELIVERY_MODE", "spec.PERSISTENT_DELIVERY_MODE",
@@ -124,8 +138,9 @@ class KafkaProducer:
 
     at: Location
     topic: str | None
-    acks: str
+    acks: str | None
     acks_why: str
+    client: str = "sarama"
 
 
 def kafka_producers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaProducer, ...]:
@@ -145,6 +160,42 @@ def kafka_producers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaProducer, ..
     return ()
 
 
+_CS_PRODUCER = re.compile(r"\bnew\s+ProducerBuilder\s*<")
+_JVM_PRODUCER = re.compile(r"\bKafkaProducer\s*(?:<[^<>()]*(?:<[^<>()]*>[^<>()]*)*>)?\s*\(")
+_CS_ACKS = re.compile(r"\bAcks\s*=\s*Acks\s*\.\s*(None|Leader|All)\b")
+_JVM_ACKS = re.compile(r"(?:\bACKS_CONFIG\b|[\"']acks[\"'])\s*(?:\]\s*=|,|=|:|\bto\b)\s*[\"']?(0|1|-1|all)\b")
+_PRODUCE_TOPIC = re.compile(r"\.\s*(?:Produce|ProduceAsync)\s*\(\s*\"([^\"\\\n]+)\"|"
+                            r"\bProducerRecord\s*(?:<[^<>()]*>)?\s*\(\s*\"([^\"\\\n]+)\"")
+_CONFLUENT_ACKS = {"None": "none", "Leader": "leader", "All": "all"}
+_JVM_ACKS_VALUES = {"0": "none", "1": "leader", "-1": "all", "all": "all"}
+
+
+def client_producers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaProducer, ...]:
+    """The Kafka producer of a service's C# (Confluent.Kafka) or Java / Kotlin (the Kafka client) files (comments
+    blanked), its first: one per service. Confluent.Kafka's acks default to all (librdkafka's ``acks=-1``); the
+    Java client's default changed with its version (1, then all from 3.0), so an unset one is not stated."""
+    for path, code in texts:
+        cs = path.endswith(".cs")
+        if not (cs or path.endswith((".java", ".kt"))):
+            continue
+        m = (_CS_PRODUCER if cs else _JVM_PRODUCER).search(code)
+        if m is None:
+            continue
+        acks = (_CS_ACKS if cs else _JVM_ACKS).search(code)
+        topic = next((t.group(1) or t.group(2) for _p, c in texts for t in _PRODUCE_TOPIC.finditer(c)), None)
+        at = _location(path, code, m.start())
+        if acks is not None:
+            value = (_CONFLUENT_ACKS if cs else _JVM_ACKS_VALUES)[acks.group(1)]
+            return (KafkaProducer(at, topic, value, f"{' '.join(acks.group(0).split())} "
+                                                    f"({_location(path, code, acks.start())})", "Confluent.Kafka"
+                                  if cs else "the Kafka client"),)
+        if cs:
+            return (KafkaProducer(at, topic, "all", "Confluent.Kafka's default acks (librdkafka acks=-1: all)",
+                                  "Confluent.Kafka"),)
+        return (KafkaProducer(at, topic, None, "", "the Kafka client"),)
+    return ()
+
+
 def with_topics(found: Sequence[KafkaProducer], env: Mapping[str, tuple[str, Location]]) -> tuple[KafkaProducer, ...]:
     """The producers whose topic the code does not write, with the one the deployment names in a single
     ``*_TOPIC`` variable of the service's environment."""
@@ -159,18 +210,18 @@ def record_kafka(body: Body, service: str, found: Sequence[KafkaProducer]) -> No
     """State the topic each producer of ``service`` writes to, what it waits for, and the service's call to it."""
     for p in found:
         if p.topic is None:
-            body.remark(p.at, f"{service} produces to Kafka (sarama) on a topic neither its code nor its "
+            body.remark(p.at, f"{service} produces to Kafka ({p.client}) on a topic neither its code nor its "
                               "deployment names: the channel is not imported")
             continue
         body.fact("channels", {"name": p.topic}, p.at)
         body.set("channels", p.topic, "kind", "topic", p.at)
         body.set("channels", p.topic, "producers", [service], p.at)
         body.set("channels", p.topic, "producer_acks", p.acks, p.at)
-        body.note("channels", p.topic, f"{service} produces to it with sarama ({p.at}); producer_acks {p.acks}: "
-                                       f"{p.acks_why}")
+        acks = f"; producer_acks {p.acks}: {p.acks_why}" if p.acks else "; its acks are not set in the code"
+        body.note("channels", p.topic, f"{service} produces to it with {p.client} ({p.at}){acks}")
         ident = body.fact("interactions", {"from": service, "to": p.topic, "style": "async", "protocol": "kafka"},
                           p.at)
-        body.note("interactions", ident, f"produces with sarama ({p.at})")
+        body.note("interactions", ident, f"produces with {p.client} ({p.at})")
 
 
 def record(body: Body, service: str, found: Sequence[Publish]) -> None:
@@ -192,5 +243,126 @@ def record(body: Body, service: str, found: Sequence[Publish]) -> None:
         body.note("interactions", ident, f"publishes with pika's basic_publish ({p.at})")
 
 
-__all__ = ["TOPIC_VARIABLE", "KafkaProducer", "Publish", "kafka_producers", "publishes", "record", "record_kafka",
-           "with_topics"]
+_CS_CONSUMER = re.compile(r"\bnew\s+ConsumerBuilder\s*<")
+_JVM_CONSUMER = re.compile(r"\bKafkaConsumer\s*(?:<[^<>()]*(?:<[^<>()]*>[^<>()]*)*>)?\s*\(")
+_SUBSCRIBE = re.compile(r"(?:\.\s*|(?<![\w$.])(?<!fun )(?<!void ))[Ss]ubscribe\s*\(")
+"""A subscription: ``consumer.subscribe(...)``, or Kotlin's bare ``subscribe(...)`` in the consumer's ``apply { }``."""
+_AUTO_COMMIT = re.compile(r"(?P<name>\bEnableAutoCommit\b|\bENABLE_AUTO_COMMIT_CONFIG\b|[\"']enable\.auto\.commit[\"'])"
+                          r"(?:\s*(?:\]\s*=|,|=|:|\bto\b)\s*[\"']?(?P<value>true|false)\b)?", re.IGNORECASE)
+_GROUP = re.compile(r"(?:\bGroupId\s*=|\bGROUP_ID_CONFIG\b\s*(?:\]\s*=|,|\bto\b)|"
+                    r"[\"']group\.id[\"']\s*(?:,|:|\bto\b|\]\s*=))"
+                    r"\s*(?:\"([^\"\\\n]+)\"|([A-Za-z_]\w*))")
+_LITERAL = re.compile(r"\"([^\"\\\n]+)\"")
+_ENV_READ = re.compile(r"(?:GetEnvironmentVariable|getenv)\s*\(\s*\"([A-Za-z_]\w*)\"\s*\)")
+_FALLBACK = re.compile(r"(?:\?\?|\?:)\s*\"([^\"\\\n]+)\"")
+
+
+@dataclass(frozen=True)
+class KafkaConsumer:
+    """A Kafka consumer the code subscribes: where, the topic (None: not read), the deployment variable that may name
+    it instead, its group, its commit (``auto_interval`` or None: unknown) and why, and the client."""
+
+    at: Location
+    topic: str | None
+    variable: str | None
+    group: str | None
+    commit: str | None
+    commit_why: str
+    client: str
+
+
+def kafka_consumers(texts: Sequence[tuple[str, str]]) -> tuple[KafkaConsumer, ...]:
+    """The Kafka consumers of a service's C#, Java and Kotlin files (comments blanked): one per subscription."""
+    out: list[KafkaConsumer] = []
+    for path, code in texts:
+        if path.endswith(".cs"):
+            built, client, default = _CS_CONSUMER.search(code), "Confluent.Kafka", "Confluent.Kafka's"
+        elif path.endswith((".java", ".kt")):
+            built, client, default = _JVM_CONSUMER.search(code), "the Kafka client", "the Kafka client's"
+        else:
+            continue
+        if built is None:
+            continue
+        commit: str | None = "auto_interval"
+        why = f"{default} default enable.auto.commit (true): offsets committed on a timer"
+        named = _AUTO_COMMIT.search(code)
+        if named is not None:
+            at = _location(path, code, named.start())
+            if (named.group("value") or "").lower() == "true":
+                why = f"{named.group('name')} true ({at}): offsets committed on a timer"
+            else:
+                commit = None
+        group = _GROUP.search(code)
+        group_name = group and (group.group(1) or _constant(code, group.group(2)))
+        for m in _SUBSCRIBE.finditer(code):
+            arg = inside(code, m.end() - 1).strip()
+            topic, variable = _topic(code, arg)
+            out.append(KafkaConsumer(_location(path, code, m.start() + 1), topic, variable, group_name or None, commit,
+                                     why, client))
+    return tuple(out)
+
+
+def _location(path: str, code: str, i: int) -> Location:
+    return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
+
+
+def _constant(code: str, name: str | None) -> str | None:
+    """The string literal a name is declared with in the file (``const val groupID = "fraud-detection"``)."""
+    if not name:
+        return None
+    m = re.search(rf"\b{re.escape(name)}\s*(?::\s*[\w.<>?]+\s*)?=\s*\"([^\"\\\n]+)\"\s*[;\n]", code)
+    return m.group(1) if m else None
+
+
+def _topic(code: str, arg: str) -> tuple[str | None, str | None]:
+    """The topic a subscription's argument names (a literal, in a one-element list or not, or a name declared in the
+    file with one), or the fallback of the deployment variable it reads, and that variable."""
+    if "Pattern" in arg or "Regex" in arg:
+        return None, None
+    names = re.findall(r"[A-Za-z_]\w*", re.sub(r"\b(?:listOf|List\.of|Arrays\.asList|Collections\.singletonList|"
+                                              r"new|string|String|List|Collections|singletonList|asList|of)\b|"
+                                              r"\"[^\"\n]*\"", " ", arg))
+    if not _LITERAL.search(arg) and len(names) == 1:
+        decl = re.search(rf"\b{re.escape(names[0])}\s*(?::\s*[\w.<>?]+\s*)?=(?!=)\s*([^;\n]+)", code)
+        arg = decl.group(1) if decl else ""
+    env, fallback = _ENV_READ.search(arg), _FALLBACK.search(arg)
+    if env is not None:
+        return (fallback.group(1) if fallback else None), env.group(1)
+    literals = _LITERAL.findall(arg)
+    return (literals[0] if len(literals) == 1 else None), None
+
+
+def with_consumer_topics(found: Sequence[KafkaConsumer],
+                         env: Mapping[str, tuple[str, Location]]) -> tuple[KafkaConsumer, ...]:
+    """The consumers with the topic the deployment names in the variable their code reads it from."""
+    out = []
+    for c in found:
+        value = env[c.variable][0].strip() if c.variable and c.variable in env else ""
+        named = re.fullmatch(r"[A-Za-z0-9._-]{1,200}", value)
+        out.append(replace(c, topic=value) if named else c)
+    return tuple(out)
+
+
+def record_consumers(body: Body, service: str, found: Sequence[KafkaConsumer]) -> None:
+    """State each topic ``service`` consumes from, its group and when its offsets are committed."""
+    for c in found:
+        if c.topic is None:
+            body.remark(c.at, f"{service} consumes from Kafka ({c.client}) on a topic neither its code nor its "
+                              "deployment names: the channel is not imported")
+            continue
+        consumer: dict[str, str] = {"service": service}
+        if c.group:
+            consumer["group"] = safe_name(c.group)
+        if c.commit:
+            consumer["commit"] = c.commit
+        body.fact("channels", {"name": c.topic}, c.at)
+        body.set("channels", c.topic, "kind", "topic", c.at)
+        body.set("channels", c.topic, "consumers", [consumer], c.at)
+        said = f"commit {c.commit}: {c.commit_why}" if c.commit else "its commit is not read (enable.auto.commit off "\
+            "or computed: where the code commits decides)"
+        body.note("channels", c.topic, f"{service} consumes it with {c.client} ({c.at}); {said}")
+
+
+__all__ = ["TOPIC_VARIABLE", "KafkaConsumer", "KafkaProducer", "Publish", "client_producers", "kafka_consumers",
+           "kafka_producers",
+           "publishes", "record", "record_consumers", "record_kafka", "with_consumer_topics", "with_topics"]

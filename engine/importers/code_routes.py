@@ -72,6 +72,7 @@ from engine.errors import InputError, Location
 from engine.importers import (
     code_calls,
     code_clients,
+    code_csharp,
     code_flags,
     code_go,
     code_logs,
@@ -159,6 +160,9 @@ class Traits:
     """The channels its code publishes to (``code_messages``)."""
     kafka: tuple[code_messages.KafkaProducer, ...] = ()
     """The Kafka producer its code creates (``code_messages``); ``compose`` fills in the topic its deployment names."""
+    kafka_consumers: tuple[code_messages.KafkaConsumer, ...] = ()
+    """The Kafka topics its C#, Java or Kotlin code subscribes to (``code_messages``); ``compose`` fills in the topic
+    the deployment names in the variable the code reads it from."""
     logs_sensitive: tuple[code_logs.Logged, ...] = ()
     """Its log statements that write a secret or a card's data (``code_logs``)."""
     limits: tuple[str, Location] | None = None
@@ -249,15 +253,17 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             routes.extend(php_routes(p, limits, remarks))
     routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
-    unique: dict[tuple[str, str], Route] = {}
-    for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
-        unique.setdefault((r.method, r.path), r)
     others: list[tuple[str, str]] = []  # read for the libraries a service calls with only: one that fails is said
     for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
         try:
             others.append((f, read_text(f, limits)))
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
+    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
+                  for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
+    unique: dict[tuple[str, str], Route] = {}
+    for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
+        unique.setdefault((r.method, r.path), r)
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values()), others))
     doc.remarks = sorted({*doc.remarks, *remarks})
@@ -299,14 +305,19 @@ _DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.
      re.compile(r"\.(?:save\w*|delete\w*|persist|merge|update|batchUpdate|executeUpdate|insert\w*)\s*\(|@Modifying\b|"
                 r"\b(?:insert\s+into|update\s+\w+\s+set|delete\s+from|replace\s+into|truncate\s+table)\b",
                 re.IGNORECASE)),
+    ((".go",), _SQL_ENGINES,
+     re.compile(r"\b(?:sql|otelsql|sqlx)\s*\.\s*Open(?:DB)?\s*\("),
+     re.compile(r"\.\s*(?:Exec|ExecContext|MustExec|NamedExec\w*)\s*\(|"
+                r"\b(?:insert\s+into|update\s+\w+\s+set|delete\s+from|replace\s+into|truncate\s+table)\b",
+                re.IGNORECASE)),
     ((".js", ".ts", ".mjs"), frozenset({"mongodb"}),
      re.compile(r"require\(\s*['\"](?:mongodb|mongoose)['\"]\s*\)|from\s+['\"](?:mongodb|mongoose)['\"]"),
      re.compile(r"\.(?:insert\w*|update\w*|replace\w*|delete\w*|remove\w*|save|findOneAnd\w+|findAndModify|"
                 r"bulkWrite|drop\w*|create\w*)\s*\(")),
 )
-"""Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; the MongoDB driver or
-Mongoose in JavaScript): the files they are written in, the engines they reach, the words of their use, the words
-of a write through them (any of which, anywhere in the service's code, counts as a write)."""
+"""Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; database/sql in Go; the
+MongoDB driver or Mongoose in JavaScript): the files they are written in, the engines they reach, the words of their
+use, the words of a write through them (any of which, anywhere in the service's code, counts as a write)."""
 
 
 def _reads_only(texts: Sequence[tuple[str, str]]) -> tuple[frozenset[str], str] | None:
@@ -362,10 +373,11 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
     every = [*codes, *((p, blank_comments(t)) for p, t in others)]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
-                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(codes),
-                  kafka=code_messages.kafka_producers(codes), limits=_first(codes, [_LIMITS]),
+                  publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
+                  kafka=code_messages.kafka_producers(codes) or code_messages.client_producers(every),
+                  limits=_first(codes, [_LIMITS]),
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
-                  flags=code_flags.flag_client(every),
+                  flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every))
 
 
@@ -981,7 +993,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
-          bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout]] = (),
+          bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
           stated: frozenset[str] = frozenset()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
@@ -1065,6 +1077,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
                                        f"({at}), which every service looks up or is configured by")
     code_messages.record(body, service, traits.publishes)
     code_messages.record_kafka(body, service, traits.kafka)
+    code_messages.record_consumers(body, service, traits.kafka_consumers)
     code_logs.record(body, service, traits.logs_sensitive)
 
 
@@ -1397,7 +1410,9 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             checks = [(t, c) for c in d.checks
                       for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, engines)]
                       if t is not None]
-            traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})))
+            traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})),
+                             kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers,
+                                                                                env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),

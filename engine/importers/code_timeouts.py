@@ -48,16 +48,19 @@ def library_timeouts(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, 
 
 
 def links(docs: Sequence[Document], libraries: Mapping[str, Sequence[LibraryTimeout]]
-          ) -> dict[str, list[tuple[str, LibraryTimeout]]]:
-    """Per service, the drawn calls with no stated timeout that its one library for their protocol bounds."""
+          ) -> dict[str, list[tuple[str, LibraryTimeout, str]]]:
+    """Per service, the drawn calls with no stated timeout that its one library for their protocol bounds, with
+    the section of the target (``datastores`` when the deployment runs it as one, else ``services``)."""
     drawn: dict[str, list[dict[str, Any]]] = {}
+    stores: set[str] = set()
     for d in docs:
         if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
             continue
+        stores.update(str(s.get("name")) for s in d.data.get("datastores") or [] if isinstance(s, dict))
         for i in d.data.get("interactions") or []:
             if isinstance(i, dict):
                 drawn.setdefault(str(i.get("from")), []).append(i)
-    out: dict[str, list[tuple[str, LibraryTimeout]]] = {}
+    out: dict[str, list[tuple[str, LibraryTimeout, str]]] = {}
     for service, libs in sorted(libraries.items()):
         per_protocol: dict[str, list[LibraryTimeout]] = {}
         for lib in libs:
@@ -65,14 +68,15 @@ def links(docs: Sequence[Document], libraries: Mapping[str, Sequence[LibraryTime
         for i in drawn.get(service, []):
             one = per_protocol.get(str(i.get("protocol")), [])
             if len(one) == 1 and i.get("timeout_ms") is None and i.get("style") != "async":
-                out.setdefault(service, []).append((str(i.get("to")), one[0]))
+                target = str(i.get("to"))
+                out.setdefault(service, []).append((target, one[0], "datastores" if target in stores else "services"))
     return out
 
 
-def record(body: Body, service: str, calls: Sequence[tuple[str, LibraryTimeout]]) -> None:
+def record(body: Body, service: str, calls: Sequence[tuple[str, LibraryTimeout, str]]) -> None:
     """State the library's default timeout on each call in the service's routes' document."""
-    for target, lib in calls:
-        body.fact("services", {"name": target}, lib.at)  # stated here too: this agent file loads alone
+    for target, lib, section in calls:
+        body.fact(section, {"name": target}, lib.at)  # stated here too: this agent file loads alone
         ident = body.fact("interactions", {"from": service, "to": target}, lib.at)
         body.set("interactions", ident, "timeout_ms", lib.timeout_ms, lib.at)
         body.note("interactions", ident, f"timeout_ms: {service} calls with {lib.library}, whose default timeout "

@@ -433,6 +433,18 @@ _SCHEME_START = re.compile(r"[a-z]", re.IGNORECASE)
 _COLON_DIGIT = re.compile(r":\d")
 _AFTER_HOST = re.compile(r"[\s,;:/]")
 _PORT = re.compile(r":(\d{1,5})\b")
+_KEY_VALUE_HOST = re.compile(r"(?:(?<=[;\s])|\A)(?:host|server|data source|datasource|address|addr)\s*=\s*(?:tcp:)?\Z",
+                             re.IGNORECASE)
+"""The key before the host of a key=value connection string (ADO.NET's ``Host=db;Username=...``, ``Server=tcp:db``,
+libpq's ``host=db port=5432``)."""
+
+
+def _after_host_key(text: str, start: int) -> bool:
+    """Whether the token at ``start`` is the value of a connection string's host key (``Host=``), read in a window
+    of the text just before it."""
+    w0 = max(0, start - 40)
+    m = _KEY_VALUE_HOST.search(text[w0:start])
+    return m is not None and (m.start() > 0 or w0 == 0 or text[w0 - 1] in "; \t\n")
 
 
 class _Scan:
@@ -534,6 +546,7 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 in_host_position = (
                     text.endswith(("://", "@", "//"), 0, start)
                     or _COLON_DIGIT.match(text, end) is not None
+                    or _after_host_key(text, start)
                     or (m.key == "command" and scan.after_host_flag(start))
                     or (m.key != "command" and _HOSTISH_KEY.search(m.key) is not None
                         and (start == 0 or _SEPARATOR.match(text, start - 1) is not None)

@@ -1,0 +1,117 @@
+"""The routes a service's C# code declares (``archplan import source``): ASP.NET Core.
+
+- minimal APIs: ``app.MapGet("/items/{id}", ...)`` (``MapPost``, ``MapPut``, ``MapDelete``, ``MapPatch``), on the
+  application or on a group whose prefix the file declares (``var items = app.MapGroup("/items");``);
+- controllers: ``[HttpGet("{id}")]`` (``HttpPost``...) on an action, under the ``[Route("api/[controller]")]`` of its
+  class (``[controller]``: the class name without ``Controller``); a template that starts with ``/`` or ``~/``
+  replaces the class's.
+
+gRPC services (``app.MapGrpcService<CartService>()``) serve methods, not paths: they are not routes; nor is the
+placeholder the ASP.NET Core gRPC template maps beside them, a ``MapGet`` whose handler only writes a constant text
+(``context.Response.WriteAsync("Communication with gRPC endpoints must be made through a gRPC client...")``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers.code_text import QUOTES, inside, string_end
+
+_MAP = re.compile(r"(?<![\w$])(?P<recv>[A-Za-z_]\w*)\s*\.\s*Map(?P<verb>Get|Post|Put|Delete|Patch)\s*\(\s*"
+                  r"@?\"(?P<path>[^\"\\\n]*)\"")
+_GROUP = re.compile(r"\b(?:var\s+)?(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<recv>[A-Za-z_]\w*)\s*\.\s*MapGroup\s*\(\s*"
+                    r"@?\"(?P<path>[^\"\\\n]*)\"")
+_CLASS = re.compile(r"\bclass\s+(?P<name>[A-Za-z_]\w*)")
+_CLASS_ROUTE = re.compile(r"\[\s*Route\s*\(\s*@?\"(?P<path>[^\"\\\n]*)\"\s*\)\s*\]")
+_ACTION = re.compile(r"\[\s*Http(?P<verb>Get|Post|Put|Delete|Patch)\s*(?:\(\s*@?\"(?P<path>[^\"\\\n]*)\"[^)\]]*\))?"
+                     r"\s*\]")
+
+
+@dataclass(frozen=True)
+class CsRoute:
+    """A route of the C# code: method, path as written (joined with its prefix), where, and how."""
+
+    method: str
+    path: str
+    at: Location
+    framework: str
+
+
+def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
+    """The routes of a service's C# files (comments blanked)."""
+    out: list[CsRoute] = []
+    for path, code in texts:
+        if path.endswith(".cs"):
+            out.extend(_minimal(path, code))
+            out.extend(_controllers(path, code))
+    return out
+
+
+def _at(path: str, code: str, i: int) -> Location:
+    return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
+
+
+_CONSTANT_TEXT = re.compile(r"(?:async\s+)?(?:\w+|\(\s*(?:\w+\s+)?\w*\s*\))\s*=>\s*\{?\s*(?:await\s+)?"
+                            r"(?:\w+\s*\.\s*Response\s*\.\s*WriteAsync\s*\(\s*\$?@?\"\"\s*\)|\$?@?\"\")\s*;?\s*\}?")
+"""A handler that only answers a constant text (string literals emptied)."""
+
+
+def _literals_emptied(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] in QUOTES:
+            end = string_end(text, i)
+            out.append('""')
+            i = end
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def _minimal(path: str, code: str) -> Iterator[CsRoute]:
+    groups: dict[str, str] = {}
+    for g in _GROUP.finditer(code):
+        groups[g.group("name")] = _join(groups.get(g.group("recv"), ""), g.group("path"))
+    grpc = "MapGrpcService<" in code
+    for m in _MAP.finditer(code):
+        args = _literals_emptied(inside(code, code.index("(", m.start("verb"))))
+        handler = args.split(",", 1)[1].strip() if "," in args else ""
+        if grpc and _CONSTANT_TEXT.fullmatch(handler):
+            continue
+        prefix = groups.get(m.group("recv"), "")
+        yield CsRoute(m.group("verb").upper(), _join(prefix, m.group("path")), _at(path, code, m.start("verb") - 3),
+                      "ASP.NET Core minimal API")
+
+
+def _controllers(path: str, code: str) -> Iterator[CsRoute]:
+    classes = list(_CLASS.finditer(code))
+    for m in _ACTION.finditer(code):
+        owner = next((c for c in reversed(classes) if c.start() < m.start()), None)
+        if owner is None:
+            continue
+        name = owner.group("name")
+        before = code[:owner.start()]
+        prev = max((c.end() for c in classes if c.end() <= owner.start()), default=0)
+        route = None
+        for r in _CLASS_ROUTE.finditer(before, prev):
+            route = r.group("path")
+        prefix = (route or "").replace("[controller]", name.removesuffix("Controller"))
+        template = m.group("path") or ""
+        if route is None and not template:  # conventional routing: the path is in the start-up's route table
+            continue
+        full = _join("", template.removeprefix("~")) if template.startswith(("/", "~/")) else _join(prefix, template)
+        yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller")
+
+
+def _join(prefix: str, path: str) -> str:
+    """A prefix and a route template joined, each parameter's constraint or optional mark left out
+    (``{id:int}``, ``{slug?}`` -> ``{id}``, ``{slug}``)."""
+    joined = (prefix or "/") if not path or path == "/" else prefix.rstrip("/") + "/" + path.lstrip("/")
+    return re.sub(r"\{\*{0,2}([A-Za-z_]\w*)[:?=][^}]*\}", r"{\1}", joined)
+
+
+__all__ = ["CsRoute", "routes"]

@@ -1,0 +1,278 @@
+"""C# and Kotlin read by ``archplan import source`` (the held-out OpenTelemetry demo's accounting, cart and
+fraud-detection showed them unread), each on a fixture of our own."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.importers import code_logs, load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+
+
+def _consumers(root: str, *services: str) -> dict[str, list[dict[str, Any]]]:
+    compose = os.path.join(root, "compose.yaml")
+    docs = load_artifacts([f"compose={compose}", *(f"source={os.path.join(root, s)}" for s in services)])
+    design = load_documents(docs)
+    return {f.key: f.data.get("consumers", []) for f in design.of_kind("channel")}
+
+
+def test_kafka_consumers_in_csharp_kotlin_and_java_state_their_topic_group_and_commit(tmp_path: Any) -> None:
+    # Confluent.Kafka with EnableAutoCommit = true and the topic from the deployment's variable (its fallback in the
+    # code is another name); the Kafka client in Kotlin with enable.auto.commit left out (its default: true); in Java
+    # with it turned off, where the code's own commits decide: unknown
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          kafka: {image: "apache/kafka:3.9.0"}
+          ledger:
+            image: acme/ledger:1
+            environment: {KAFKA_ADDR: "kafka:9092", KAFKA_TOPIC: placed-orders}
+          audit:
+            image: acme/audit:1
+          billing:
+            image: acme/billing:1
+        """)
+    write(root, "ledger/Worker.cs", """
+        using Confluent.Kafka;
+
+        internal class Worker : BackgroundService
+        {
+            private static readonly string Topic = Environment.GetEnvironmentVariable("KAFKA_TOPIC") ?? "orders";
+
+            public Worker()
+            {
+                var conf = new ConsumerConfig
+                {
+                    GroupId = "ledger-writers",
+                    BootstrapServers = "kafka:9092",
+                    EnableAutoCommit = true
+                };
+                _consumer = new ConsumerBuilder<string, byte[]>(conf).Build();
+                _consumer.Subscribe(Topic);
+            }
+        }
+        """)
+    write(root, "audit/src/main/kotlin/audit/main.kt", """
+        package audit
+
+        import org.apache.kafka.clients.consumer.ConsumerConfig.*
+        import org.apache.kafka.clients.consumer.KafkaConsumer
+
+        val topic: String = "placed-orders"
+        const val group = "auditors"
+
+        fun main() {
+            val props = Properties()
+            props[GROUP_ID_CONFIG] = group
+            val consumer = KafkaConsumer<String, ByteArray>(props).apply {
+                subscribe(listOf(topic))
+            }
+        }
+        """)
+    write(root, "billing/src/main/java/billing/Listener.java", """
+        package billing;
+
+        public class Listener {
+            void run(Properties props) {
+                props.put(ConsumerConfig.GROUP_ID_CONFIG, "billing");
+                props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+                KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);
+                consumer.subscribe(Arrays.asList("invoices"));
+            }
+        }
+        """)
+    channels = _consumers(root, "ledger", "audit", "billing")
+    assert "channel:orders" not in channels  # the deployment names the topic the code falls back from
+    assert channels["channel:placed-orders"] == [
+        {"service": "audit", "group": "auditors", "commit": "auto_interval"},
+        {"service": "ledger", "group": "ledger-writers", "commit": "auto_interval"},
+    ]
+    assert channels["channel:invoices"] == [{"service": "billing", "group": "billing"}]
+
+
+def test_a_kafka_consumer_whose_topic_the_code_computes_names_no_channel(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  ledger: {image: acme/ledger:1}\n")
+    write(root, "ledger/Worker.cs", """
+        var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { GroupId = "g" }).Build();
+        consumer.Subscribe(Topics.For(tenant));
+        consumer.Subscribe(new Regex("^orders-.*"));
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'ledger')}"])
+    assert not load_documents(docs).of_kind("channel")
+    assert sum("a topic neither its code nor its deployment names" in text
+               for d in docs for _at, text in d.remarks) == 2
+
+
+def test_csharp_and_kotlin_log_statements_writing_a_secret_are_sensitive_data_in_logs(tmp_path: Any) -> None:
+    # .NET's ILogger with an interpolated string or a structured argument, Kotlin's "$name" template; a message
+    # that only names the word, and a masked value, are not
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          wallet: {image: acme/wallet:1}
+          tokens: {image: acme/tokens:1}
+          quiet: {image: acme/quiet:1}
+        """)
+    write(root, "wallet/Services/Pay.cs", """
+        public class Pay
+        {
+            public void Charge(Request request)
+            {
+                _logger.LogInformation("Invalid password for {User}", request.UserId);
+                _logger.LogDebug($"charging card {request.CardNumber} of {request.UserId}");
+            }
+        }
+        """)
+    write(root, "tokens/src/main/kotlin/tokens/Issue.kt", """
+        fun issue(user: String, token: String) {
+            logger.info("issued $token to ${user}")
+        }
+        """)
+    write(root, "quiet/Worker.cs", """
+        _logger.LogWarning("Invalid password for {User}: {Masked}", userId, maskedPassword);
+        logger.LogError($"user {userId} failed");
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("wallet", "tokens", "quiet"))])
+    services = {f.key: f.data for f in load_documents(docs).of_kind("service")}
+    assert services["service:wallet"].get("logs_sensitive_data") is True
+    assert services["service:tokens"].get("logs_sensitive_data") is True
+    assert "logs_sensitive_data" not in services["service:quiet"]
+    path = os.path.join(root, "wallet", "Services", "Pay.cs")
+    with open(path, encoding="utf-8") as f:
+        found = code_logs.logged([(path, f.read())])
+    assert [(x.what, x.at.line, x.level) for x in found] == [("request.CardNumber", 6, "debug")]
+
+
+def test_an_ado_net_connection_string_names_the_database_host_and_npgsql_bounds_the_call(tmp_path: Any) -> None:
+    # Host= in a key=value connection string is a host position (a word of the password is not); EF Core on Npgsql
+    # leaves Npgsql's documented 30 s command timeout unless the code or the string sets one; a Go service that
+    # opens database/sql and only queries reads the database
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          ledger:
+            image: acme/ledger:1
+            environment:
+              - DB=Host=pg;Username=u;Password=pgpass;Database=ledger
+          tuned:
+            image: acme/tuned:1
+            environment:
+              - DB=Server=pg;Command Timeout=5
+          catalog:
+            image: acme/catalog:1
+            environment: {DB: "postgres://u:p@pg:5432/ledger"}
+          reports:
+            image: acme/reports:1
+            environment: {NOTES: "Password=pg"}
+          pg: {image: "postgres:16"}
+        """)
+    ef = """
+        internal class Db : DbContext
+        {
+            protected override void OnConfiguring(DbContextOptionsBuilder b) =>
+                b.UseNpgsql(Environment.GetEnvironmentVariable("DB"));
+        }
+        """
+    write(root, "ledger/Db.cs", ef)
+    write(root, "tuned/Db.cs", ef.replace("UseNpgsql(", "UseNpgsql(o => o.CommandTimeout(5), "))
+    write(root, "catalog/main.go", """
+        package main
+
+        func main() {
+            db, _ := sql.Open("postgres", os.Getenv("DB"))
+            rows, _ := db.QueryContext(ctx, "SELECT id FROM products")
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("ledger", "tuned", "catalog"))])
+    design = load_documents(docs)
+    calls = {f.key: f.data for f in design.of_kind("interaction")}
+    assert calls["interaction:ledger->pg"].get("protocol") == "sql"
+    assert calls["interaction:ledger->pg"].get("timeout_ms") == 30000
+    assert "timeout_ms" not in calls["interaction:tuned->pg"]
+    assert calls["interaction:catalog->pg"].get("mutating") is False
+    assert "interaction:reports->pg" not in calls
+    assert {f.key for f in design.of_kind("datastore")} == {"datastore:pg"}
+
+
+def test_kafka_producers_in_csharp_and_kotlin_state_their_topic_and_acks(tmp_path: Any) -> None:
+    # Acks.None is acks=0; Confluent.Kafka left at its default waits for all replicas; the Java client's default
+    # depends on its version: not stated
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          orders: {image: acme/orders:1}
+          billing: {image: acme/billing:1}
+          audit: {image: acme/audit:1}
+        """)
+    write(root, "orders/Publisher.cs", """
+        var config = new ProducerConfig { BootstrapServers = "kafka:9092", Acks = Acks.None };
+        using var producer = new ProducerBuilder<string, string>(config).Build();
+        await producer.ProduceAsync("placed", new Message<string, string> { Value = body });
+        """)
+    write(root, "billing/Publisher.cs", """
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig()).Build();
+        producer.Produce("invoices", new Message<Null, string> { Value = body });
+        """)
+    write(root, "audit/src/main/kotlin/audit/Send.kt", """
+        val producer = KafkaProducer<String, String>(props)
+        fun send(v: String) = producer.send(ProducerRecord("audits", v))
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("orders", "billing", "audit"))])
+    channels = {f.key: f.data for f in load_documents(docs).of_kind("channel")}
+    assert channels["channel:placed"].get("producer_acks") == "none"
+    assert channels["channel:placed"].get("producers") == ["orders"]
+    assert channels["channel:invoices"].get("producer_acks") == "all"
+    assert channels["channel:audits"].get("producers") == ["audit"]
+    assert "producer_acks" not in channels["channel:audits"]
+
+
+def test_aspnet_core_minimal_apis_and_controllers_declare_routes(tmp_path: Any) -> None:
+    # MapGet/MapPost on the app or a MapGroup, controller actions under the class's [Route] ([controller]: the class
+    # name less Controller; a template from / replaces it); the gRPC template's constant-text MapGet("/") is no route,
+    # nor an action of a controller with no route template (conventional routing)
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  shop: {image: acme/shop:1}\n")
+    write(root, "shop/Program.cs", """
+        var app = builder.Build();
+        app.MapGrpcService<CartService>();
+        app.MapGet("/", async context =>
+        {
+            await context.Response.WriteAsync("Communication with gRPC endpoints must be made through a gRPC client.");
+        });
+        var items = app.MapGroup("/items");
+        items.MapGet("/{id:int}", (int id, Db db) => db.Items.Find(id));
+        app.MapPost("/orders", (Order o, Db db) => { db.Add(o); db.SaveChanges(); });
+        app.Run();
+        """)
+    write(root, "shop/Controllers/ProductsController.cs", """
+        [ApiController]
+        [Route("api/[controller]")]
+        public class ProductsController : ControllerBase
+        {
+            [HttpGet("{id}")]
+            public Product Get(string id) => _db.Find(id);
+
+            [HttpDelete]
+            public void Clear() => _db.Clear();
+
+            [HttpGet("/health/live")]
+            public string Live() => "ok";
+        }
+
+        public class LegacyController : Controller
+        {
+            [HttpGet]
+            public IActionResult Index() => View();
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'shop')}"])
+    endpoints = {(f.data["method"], f.data["path"]) for f in load_documents(docs).of_kind("endpoint")
+                 if f.data.get("served_by") == "shop" and "method" in f.data}
+    assert endpoints == {("GET", "/items/{id}"), ("POST", "/orders"), ("GET", "/api/Products/{id}"),
+                         ("DELETE", "/api/Products"), ("GET", "/health/live")}
