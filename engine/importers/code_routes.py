@@ -64,7 +64,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -1304,49 +1304,54 @@ def _by_image(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _edit_artifacts(docs: Sequence[Document], edit: Callable[[ArtifactDocument, dict[str, Any]], Document]
+                    ) -> list[Document]:
+    """``docs`` with ``edit`` applied to each artifact's document (not a service's code) whose data is a mapping."""
+    return [edit(d, d.data) if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument)
+            and isinstance(d.data, dict) else d for d in docs]
+
+
 def _unread_credentials(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the ``secrets_source`` drawn only from credentials every service is given (a config server's
     shared defaults) for a client that the service's code and build file never show (a datasource password given to
     a gateway with no JDBC or JPA library)."""
     shown = {d.service: d.client_groups for d in docs if isinstance(d, RoutesDocument) and d.client_groups is not None}
     whats = {group: what for group, what, _words in spring.CLIENTS}
-    out: list[Document] = []
-    for doc in docs:
+
+    def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
         d = doc
-        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument):
-            for service, given in sorted(d.shared_credentials.items()):
-                has = shown.get(service)
-                if has is None or any(group in has for _n, group in given):
-                    continue
-                names = ", ".join(n for n, _g in given)
-                lacks = " or ".join(sorted({whats[g] for _n, g in given}))
-                d = without_field(d, "services", service, "secrets_source",
-                                  f"{service}: {names} is a default every service is given, and no code or build file "
-                                  f"of {service} shows {lacks}: not a credential of {service}'s")
-        out.append(d)
-    return out
+        for service, given in sorted(doc.shared_credentials.items()):
+            has = shown.get(service)
+            if has is None or any(group in has for _n, group in given):
+                continue
+            names = ", ".join(n for n, _g in given)
+            lacks = " or ".join(sorted({whats[g] for _n, g in given}))
+            d = without_field(d, "services", service, "secrets_source",
+                              f"{service}: {names} is a default every service is given, and no code or build file "
+                              f"of {service} shows {lacks}: not a credential of {service}'s")
+        return d
+    return _edit_artifacts(docs, edit)
 
 
 def _unserved_retries(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the ``retry`` of a call whose retries are limited to some methods (a Spring Cloud Gateway
     Retry filter's ``methods: POST``) when the callee's code serves none of them: nothing on that call is re-sent."""
     served = {d.service: {r.method for r in d.routes} for d in docs if isinstance(d, RoutesDocument) and d.routes}
-    out: list[Document] = []
-    for doc in docs:
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
         d = doc
-        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
-            for call in list(d.data.get("interactions") or []):
-                retry = call.get("retry") if isinstance(call, dict) else None
-                methods = retry.get("methods") if isinstance(retry, dict) else None
-                has = served.get(str(call.get("to"))) if isinstance(call, dict) else None
-                if not isinstance(methods, list) or not methods or has is None or "ANY" in has or has & set(methods):
-                    continue
-                ident = identity("interaction", call)
-                d = without_field(d, "interactions", ident, "retry",
-                                  f"{ident}: retries only {', '.join(methods)}, and {call['to']}'s code serves only "
-                                  f"{', '.join(sorted(has))}: nothing on this call is retried")
-        out.append(d)
-    return out
+        for call in list(data.get("interactions") or []):
+            retry = call.get("retry") if isinstance(call, dict) else None
+            methods = retry.get("methods") if isinstance(retry, dict) else None
+            has = served.get(str(call.get("to"))) if isinstance(call, dict) else None
+            if not isinstance(methods, list) or not methods or has is None or "ANY" in has or has & set(methods):
+                continue
+            ident = identity("interaction", call)
+            d = without_field(d, "interactions", ident, "retry",
+                              f"{ident}: retries only {', '.join(methods)}, and {call['to']}'s code serves only "
+                              f"{', '.join(sorted(has))}: nothing on this call is retried")
+        return d
+    return _edit_artifacts(docs, edit)
 
 
 def _read_accesses(docs: Sequence[Document]) -> list[Document]:
@@ -1357,19 +1362,18 @@ def _read_accesses(docs: Sequence[Document]) -> list[Document]:
                for ds in d.data.get("datastores") or [] if isinstance(ds, dict) and ds.get("engine")}
     if not reads:
         return list(docs)
-    out: list[Document] = []
-    for doc in docs:
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
         d = doc
-        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
-            for call in list(d.data.get("interactions") or []):
-                if not isinstance(call, dict) or str(call.get("from")) not in reads:
-                    continue
-                (kinds, why), at = reads[str(call["from"])]
-                if engines.get(str(call.get("to"))) in kinds:
-                    d = with_field(d, "interactions", identity("interaction", call), "mutating", False, at,
-                                   f"mutating false: {call['from']} only reads {call['to']}: {why}")
-        out.append(d)
-    return out
+        for call in list(data.get("interactions") or []):
+            if not isinstance(call, dict) or str(call.get("from")) not in reads:
+                continue
+            (kinds, why), at = reads[str(call["from"])]
+            if engines.get(str(call.get("to"))) in kinds:
+                d = with_field(d, "interactions", identity("interaction", call), "mutating", False, at,
+                               f"mutating false: {call['from']} only reads {call['to']}: {why}")
+        return d
+    return _edit_artifacts(docs, edit)
 
 
 def compose(docs: Sequence[Document]) -> list[Document]:
