@@ -75,6 +75,7 @@ from engine.importers import (
     code_csharp,
     code_flags,
     code_go,
+    code_jobs,
     code_logs,
     code_messages,
     code_nextjs,
@@ -175,6 +176,8 @@ class Traits:
     """The client libraries it calls with whose documented default timeout its code leaves (``code_timeouts``)."""
     console: tuple[str, Location] | None = None
     """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
+    jobs: tuple[code_jobs.Scheduled, ...] = ()
+    """The tasks its code schedules in its own process (``code_jobs``)."""
 
 
 @dataclass
@@ -378,7 +381,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   limits=_first(codes, [_LIMITS]),
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
-                  library_timeouts=code_timeouts.library_timeouts(every))
+                  library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -1079,6 +1082,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_messages.record_kafka(body, service, traits.kafka)
     code_messages.record_consumers(body, service, traits.kafka_consumers)
     code_logs.record(body, service, traits.logs_sensitive)
+    code_jobs.record(body, service, traits.jobs)
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None,
