@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from engine.grouping import plural
 from engine.model import SINGLETON_KINDS, Severity, field_description
 from engine.model.kinds import AGENT_TITLES, owner
 from engine.review import Review
@@ -74,9 +75,10 @@ class Question:
         else:
             shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
             where = f"{len(names)} {self.kind}{'s' if len(names) > 1 else ''} ({shown})"
-        return f"{where}: what is `{self.field}`?" + self._assumed_note() + (f" {self.about}" if self.about else "")
+        return f"{where}: what is `{self.field}`?" + self.assumed_note() + (f" {self.about}" if self.about else "")
 
-    def _assumed_note(self) -> str:
+    def assumed_note(self) -> str:
+        """What the review read the field as, when a risk was found by reading it as a default (else empty)."""
         values = sorted({json.dumps(v) for _s, v in self.assumed})
         if not values:
             return ""
@@ -168,6 +170,16 @@ def _shown(data: dict[str, Any], path: Any) -> dict[str, Any]:
     return data
 
 
+def _alike(targeted: list[Question]) -> list[list[Question]]:
+    """The targeted questions, those asking the same field of subjects of one kind, for the same risks and on the
+    same basis, as one group (a checklist item with one sub-item per subject), each where its first one stood."""
+    groups: dict[tuple[Any, ...], list[Question]] = {}
+    for q in targeted:
+        key = (q.kind, q.field, q.decides, q.about, tuple(sorted({json.dumps(v) for _s, v in q.assumed})))
+        groups.setdefault(key, []).append(q)
+    return list(groups.values())
+
+
 def render_markdown(rv: Review, per_agent: dict[str, list[Question]], path: Any = str) -> str:
     """One checklist per agent: targeted questions (with the risk each decides) first, then hygiene."""
     name = next((str(f.data.get("name")) for f in rv.design.facts if f.kind == "system"), "")
@@ -185,9 +197,16 @@ def render_markdown(rv: Review, per_agent: dict[str, list[Question]], path: Any 
             continue
         if targeted:
             lines += ["### Targeted", ""]
-            for q in targeted:
+            for group in _alike(targeted):
+                q = group[0]
                 risk = "; ".join(f"{d.title} (`{d.rule}`, {d.severity})" for d in q.decides)
-                lines.append(f"- [ ] {q.text()} Decides: {risk}. At {path(q.locations[0])}.")
+                if len(group) == 1:
+                    lines.append(f"- [ ] {q.text()} Decides: {risk}. At {path(q.locations[0])}.")
+                    continue
+                lines.append(f"- [ ] {plural(q.kind, len(group))}: what is `{q.field}` on each?{q.assumed_note()}"
+                             + (f" {q.about}" if q.about else "") + f" Decides: {risk}.")
+                lines += [f"  - [ ] {m.kind} '{m.subjects[0].split(':', 1)[1]}' at {path(m.locations[0])}"
+                          for m in group]
             lines.append("")
         if hygiene:
             lines += ["### Hygiene (once for the system)", ""]

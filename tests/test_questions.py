@@ -70,3 +70,21 @@ def test_questions_markdown_is_a_checklist_per_agent() -> None:
         assert f"## {title}" in result.output
     assert "- [ ] interaction 'catalog->search': what is `timeout_ms`?" in result.output
     assert "Decides: Synchronous remote call without a client timeout" in result.output
+
+
+def test_targeted_questions_asking_one_field_for_the_same_risks_are_one_item_with_a_sub_item_per_subject() -> None:
+    rv = review([SHOP])
+    targeted = [q for q in questions(rv)["api"] if q.targeted]
+    output = CliRunner().invoke(main, ["questions", SHOP]).output
+    api = output.split("## API Architecture", 1)[1].split("### Hygiene", 1)[0]
+    same = [q for q in targeted if q.field == "idempotency_key" and q.kind == "interaction"]
+    assert len(same) >= 2  # the shop asks it of several calls, for the same risk
+    header = f"- [ ] {len(same)} interactions: what is `idempotency_key` on each?"
+    assert header in api
+    block = api.split(header, 1)[1].split("\n- [ ]", 1)[0]
+    listed = [line for line in block.splitlines() if line.startswith("  - [ ] ")]
+    assert listed == [f"  - [ ] interaction '{q.subjects[0].split(':', 1)[1]}' at {q.locations[0]}" for q in same]
+    # every targeted question is asked once: as its own item or as a sub-item of its group
+    items = [line for line in api.splitlines() if line.startswith(("- [ ] ", "  - [ ] "))
+             and not line.split("- [ ] ", 1)[1].split(":", 1)[0].split()[0].isdigit()]
+    assert len(items) == len(targeted)
