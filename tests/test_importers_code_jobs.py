@@ -224,3 +224,13 @@ def test_a_replicated_service_running_an_unguarded_job_is_a_risk(tmp_path: Any) 
     rv = review([], extra=load_artifacts(_specs(str(tmp_path))))
     flagged = {f.subject for f in rv.findings if f.rule == "scheduled-job-runs-on-every-replica"}
     assert flagged == {"job:mail-send-daily-digest", "job:mail-purge-bounces"}
+
+
+def test_a_file_of_many_or_unclosed_scheduling_calls_is_read_in_part_and_never_fails() -> None:
+    from engine.importers.code_jobs import MAX_PER_FILE
+
+    many = "const cron = require('node-cron');\n" + "cron.schedule('* * * * *', tick);\n" * (MAX_PER_FILE + 50)
+    assert len(scheduled([("many.js", many)])) == MAX_PER_FILE
+    unclosed = "const cron = require('node-cron');\n" + "cron.schedule(" * 2000
+    assert scheduled([("open.js", unclosed)]) == ()
+    assert scheduled([("App.java", "@EnableScheduling\n@Scheduled(" + "(" * 500)]) == ()

@@ -26,15 +26,21 @@ is never guessed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
 from engine.importers.base import Body, safe_name
-from engine.importers.code_text import close_bracket, inside, split_args
+from engine.importers.code_text import bracket_pairs, split_args
 
 SUFFIXES = (".java", ".kt", ".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".cs")
+MAX_PER_FILE = 200
+"""The scheduled calls read per file and scheduler (a real file has a handful; a generated or hostile one is cut)."""
+_SIGNATURE = 2000
+"""How far past a scheduling annotation or call the function it schedules is looked for, in characters."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +101,8 @@ _GO_EVERY = re.compile(r"\.\s*Every\s*\((?P<n>[^()]*)\)(?P<chain>(?:\s*\.\s*\w+\
 _GO_V2 = re.compile(r"\bgocron\s*\.\s*(?P<kind>DurationJob|CronJob)\s*\(")
 _GO_TASK = re.compile(r"\bgocron\s*\.\s*NewTask\s*\(\s*(?P<fn>[\w.]+)")
 _CS_HANGFIRE = re.compile(r"\bRecurringJob\s*\.\s*AddOrUpdate\w*\s*(?:<[\w.]+>)?\s*\(")
+_NEWLINE = re.compile(r"\n")
 _STRING = re.compile(r"""^\s*(?:@?"(?P<dq>[^"\n]*)"|'(?P<sq>[^'\n]*)'|`(?P<bq>[^`\n]*)`)""")
-
-
-def _location(path: str, code: str, i: int) -> Location:
-    return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
 
 
 def _string(arg: str) -> str | None:
@@ -109,9 +112,39 @@ def _string(arg: str) -> str | None:
     return next(v for v in m.group("dq", "sq", "bq") if v is not None)
 
 
-def _args(code: str, m: re.Match[str]) -> list[str]:
-    """The top-level arguments of the call whose opening parenthesis ``m`` ends on."""
-    return split_args(inside(code, m.end() - 1))
+class _File:
+    """One file's code, read once for what each of many calls needs: its brackets paired (``bracket_pairs``) and its
+    line starts, so that a file of thousands of calls (closed or not) is read in linear time."""
+
+    def __init__(self, path: str, code: str) -> None:
+        self.path, self.code = path, code
+        self._pairs: dict[int, int] | None = None
+        self._lines: list[int] | None = None
+
+    def _paired(self) -> dict[int, int]:
+        if self._pairs is None:
+            self._pairs = bracket_pairs(self.code)
+        return self._pairs
+
+    def args(self, m: re.Match[str]) -> list[str]:
+        """The top-level arguments of the call whose opening parenthesis ``m`` ends on (none when it never closes)."""
+        end = self._paired().get(m.end() - 1)
+        return [] if end is None else split_args(self.code[m.end():end - 1])
+
+    def after(self, m: re.Match[str]) -> int:
+        """Where the code goes on after the call whose opening parenthesis ``m`` ends on."""
+        return self._paired().get(m.end() - 1, len(self.code))
+
+    def at(self, i: int) -> Location:
+        """The file, line and column of ``code[i]``."""
+        if self._lines is None:
+            self._lines = [0, *(m.end() for m in _NEWLINE.finditer(self.code))]
+        n = bisect.bisect_right(self._lines, i)
+        return Location(self.path, n, i - self._lines[n - 1] + 1)
+
+    def calls(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """The first ``MAX_PER_FILE`` matches of ``pattern``."""
+        return itertools.islice(pattern.finditer(self.code), MAX_PER_FILE)
 
 
 def _identifier(arg: str | None) -> str | None:
@@ -125,39 +158,38 @@ def _identifier(arg: str | None) -> str | None:
 def scheduled(texts: Sequence[tuple[str, str]]) -> tuple[Scheduled, ...]:
     """The tasks a service's files (comments blanked, Python as written) schedule, those that never run included
     (``@Scheduled`` with scheduling never switched on: ``runs`` false)."""
-    locked = next(((m.group(0), _location(p, c, m.start())) for p, c in texts if p.endswith(SUFFIXES)
-                   for m in [_LOCKS.search(c)] if m is not None), None)
+    files = [_File(p, c) for p, c in texts if p.endswith(SUFFIXES)]
+    locked = next(((m.group(0), f.at(m.start())) for f in files for m in [_LOCKS.search(f.code)] if m is not None),
+                  None)
     found: list[Scheduled] = []
-    jvm = [(p, c) for p, c in texts if p.endswith((".java", ".kt"))]
-    spring_on = any(_SPRING_ON.search(c) for _p, c in jvm)
-    for path, code in jvm:
-        for m in _SPRING.finditer(code):
-            at = _location(path, code, m.start())
-            method = _SPRING_METHOD.match(code, close_bracket(code, m.end() - 1))
+    jvm = [f for f in files if f.path.endswith((".java", ".kt"))]
+    spring_on = any(_SPRING_ON.search(f.code) for f in jvm)
+    for f in jvm:
+        for m in f.calls(_SPRING):
+            start = f.after(m)
+            method = _SPRING_METHOD.match(f.code, start, start + _SIGNATURE)
             if method is None:
                 continue
             if not spring_on:
-                found.append(Scheduled(method.group("name"), None, at, None, "Spring @Scheduled",
+                found.append(Scheduled(method.group("name"), None, f.at(m.start()), None, "Spring @Scheduled",
                                        "no code of the service switches scheduling on (@EnableScheduling): Spring "
                                        "never runs it", runs=False))
                 continue
-            found.append(_job(method.group("name"), _spring_schedule(inside(code, m.end() - 1)), at,
+            found.append(_job(method.group("name"), _spring_schedule(", ".join(f.args(m))), f.at(m.start()),
                               "Spring @Scheduled", locked, "@SchedulerLock" in method.group("annotations")))
-    for path, code in texts:
-        if path.endswith(".py"):
-            found.extend(_python(path, code, locked))
-        elif path.endswith((".js", ".mjs", ".cjs", ".ts")):
-            found.extend(_javascript(path, code, locked))
-        elif path.endswith(".go"):
-            found.extend(_go(path, code, locked))
-        elif path.endswith(".cs"):
-            for m in _CS_HANGFIRE.finditer(code):
-                args = _args(code, m)
+    for f in files:
+        if f.path.endswith(".py"):
+            found.extend(_python(f, locked))
+        elif f.path.endswith((".js", ".mjs", ".cjs", ".ts")):
+            found.extend(_javascript(f, locked))
+        elif f.path.endswith(".go"):
+            found.extend(_go(f, locked))
+        elif f.path.endswith(".cs"):
+            for m in f.calls(_CS_HANGFIRE):
+                args, at = f.args(m), f.at(m.start())
                 ident = _string(args[0]) if args else None
-                schedule = args[2] if len(args) > 2 else None
-                found.append(Scheduled(ident or f"recurring-{_location(path, code, m.start()).line}",
-                                       schedule, _location(path, code, m.start()), "single_leader",
-                                       "Hangfire RecurringJob",
+                found.append(Scheduled(ident or f"recurring-{at.line}", args[2] if len(args) > 2 else None, at,
+                                       "single_leader", "Hangfire RecurringJob",
                                        "Hangfire starts a recurring job once per schedule across all its servers (a "
                                        "lock in its storage)"))
     return tuple(sorted(found, key=lambda s: (s.at.file, s.at.line, s.at.column)))
@@ -187,41 +219,40 @@ def _spring_schedule(args: str) -> str | None:
     return None
 
 
-def _python(path: str, code: str, locked: tuple[str, Location] | None) -> list[Scheduled]:
+def _python(f: _File, locked: tuple[str, Location] | None) -> list[Scheduled]:
     out: list[Scheduled] = []
-    if _PY_APS.search(code):
-        for m in _PY_ADD_JOB.finditer(code):
-            args = _args(code, m)
+    if _PY_APS.search(f.code):
+        for m in f.calls(_PY_ADD_JOB):
+            args = f.args(m)
             fn = _identifier(args[0]) if args else None
             trigger = _string(args[1]) if len(args) > 1 else None
             if fn is None or trigger not in ("interval", "cron"):  # a one-off ("date") run is no schedule
                 continue
-            out.append(_job(fn, f"{trigger} {', '.join(args[2:])}".strip(), _location(path, code, m.start()),
-                            "APScheduler", locked))
-        for m in _PY_DECORATED.finditer(code):
-            args = _args(code, m)
+            out.append(_job(fn, f"{trigger} {', '.join(args[2:])}".strip(), f.at(m.start()), "APScheduler", locked))
+        for m in f.calls(_PY_DECORATED):
+            args = f.args(m)
             trigger = _string(args[0]) if args else None
-            func = _DEF.match(code, close_bracket(code, m.end() - 1))
+            start = f.after(m)
+            func = _DEF.match(f.code, start, start + _SIGNATURE)
             if func is None or trigger not in ("interval", "cron"):
                 continue
-            out.append(_job(func.group(1), f"{trigger} {', '.join(args[1:])}".strip(),
-                            _location(path, code, m.start()), "APScheduler", locked))
-    if _PY_SCHEDULE.search(code):
-        for m in _PY_EVERY.finditer(code):
+            out.append(_job(func.group(1), f"{trigger} {', '.join(args[1:])}".strip(), f.at(m.start()), "APScheduler",
+                            locked))
+    if _PY_SCHEDULE.search(f.code):
+        for m in f.calls(_PY_EVERY):
             n = m.group("n").strip()
             when = f"every {n + ' ' if n else ''}{m.group('unit')}" + (f" at {m.group('at')}" if m.group("at") else "")
-            fn = m.group("fn").rsplit(".", 1)[-1]
-            out.append(_job(fn, when, _location(path, code, m.start()), "schedule", locked))
+            out.append(_job(m.group("fn").rsplit(".", 1)[-1], when, f.at(m.start()), "schedule", locked))
     return out
 
 
-def _javascript(path: str, code: str, locked: tuple[str, Location] | None) -> list[Scheduled]:
+def _javascript(f: _File, locked: tuple[str, Location] | None) -> list[Scheduled]:
     out: list[Scheduled] = []
     for lib, loaded, call in _JS_LIBS:
-        if not loaded.search(code):
+        if not loaded.search(f.code):
             continue
-        for m in call.finditer(code):
-            args = _args(code, m)
+        for m in f.calls(call):
+            args = f.args(m)
             if lib == "cron" and m.group(0).rstrip("( ").endswith("from"):
                 spec = re.search(r"cronTime\s*:\s*['\"`]([^'\"`\n]+)", args[0]) if args else None
                 fn = re.search(r"onTick\s*:\s*([A-Za-z_]\w*)\s*[,}\n]", args[0]) if args else None
@@ -229,38 +260,36 @@ def _javascript(path: str, code: str, locked: tuple[str, Location] | None) -> li
             else:
                 schedule = _string(args[0]) if args else None
                 name = _identifier(args[1]) if len(args) > 1 else None
-            at = _location(path, code, m.start())
+            at = f.at(m.start())
             if schedule is None and name is None:
                 continue
             out.append(_job(name or f"{lib}-{at.line}", schedule, at, lib, locked))
     return out
 
 
-def _go(path: str, code: str, locked: tuple[str, Location] | None) -> list[Scheduled]:
+def _go(f: _File, locked: tuple[str, Location] | None) -> list[Scheduled]:
     out: list[Scheduled] = []
-    if _GO_CRON.search(code):
-        for m in _GO_ADD.finditer(code):
-            args = _args(code, m)
+    if _GO_CRON.search(f.code):
+        for m in f.calls(_GO_ADD):
+            args = f.args(m)
             spec = _string(args[0]) if args else None
             if spec is None:
                 continue
-            at = _location(path, code, m.start())
+            at = f.at(m.start())
             out.append(_job(_identifier(args[1] if len(args) > 1 else None) or f"cron-{at.line}", spec, at,
                             "robfig/cron", locked))
-    if _GO_GOCRON.search(code):
-        for m in _GO_EVERY.finditer(code):
+    if _GO_GOCRON.search(f.code):
+        for m in f.calls(_GO_EVERY):
             units = re.findall(r"\.\s*(\w+)\s*\(", m.group("chain"))
             when = " ".join(["every", m.group("n").strip(), *(u.lower() for u in units)]).strip()
-            out.append(_job(m.group("fn").rsplit(".", 1)[-1], when, _location(path, code, m.start()), "gocron",
-                            locked))
-        for m in _GO_V2.finditer(code):
-            task = _GO_TASK.search(code, m.end())
+            out.append(_job(m.group("fn").rsplit(".", 1)[-1], when, f.at(m.start()), "gocron", locked))
+        for m in f.calls(_GO_V2):
+            task = _GO_TASK.search(f.code, m.end(), m.end() + _SIGNATURE)
             if task is None:
                 continue
-            args = _args(code, m)
+            args = f.args(m)
             spec = f"{'every' if m.group('kind') == 'DurationJob' else 'cron'} {args[0] if args else ''}".strip()
-            out.append(_job(task.group("fn").rsplit(".", 1)[-1], spec, _location(path, code, m.start()), "gocron",
-                            locked))
+            out.append(_job(task.group("fn").rsplit(".", 1)[-1], spec, f.at(m.start()), "gocron", locked))
     return out
 
 
