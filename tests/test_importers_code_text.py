@@ -50,3 +50,21 @@ def test_every_bracket_is_paired_in_one_pass_as_close_bracket_pairs_it() -> None
     code = 'f(a, "(", [b]) {x} ) ('
     pairs = bracket_pairs(code)
     assert pairs == {i: close_bracket(code, i) for i in (1, 10, 15)}  # the stray ) and the unclosed ( are left out
+
+
+def test_brackets_closed_far_away_or_never_are_answered_as_a_walk_from_them_would() -> None:
+    from engine.importers.code_text import close_bracket, inside
+
+    body = "x = 1; " * 2000  # 14,000 characters between the bracket and its closer
+    code = f"f({body}) + g(\"h(\") + k(" + "m(" * 3000
+    assert close_bracket(code, 1) == code.index(") + g") + 1
+    assert inside(code, 1) == body
+    g = code.index("g(") + 1
+    assert inside(code, g) == '"h("'  # the bracket inside the string is no bracket
+    far = "f(" + "y; " * 5000 + ') s = "p(q)"'
+    assert close_bracket(far, 1) == far.index(") s") + 1  # the text's brackets are now paired in one pass
+    assert close_bracket(far, far.index("p(") + 1) == far.index("q)") + 2  # asked of one in a string: walked, as before
+    last = code.rindex("m(") + 1
+    assert close_bracket(code, last) == len(code)  # never closed: the end, as before
+    first_open = code.index("k(") + 1
+    assert close_bracket(code, first_open) == len(code)

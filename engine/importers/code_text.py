@@ -10,6 +10,7 @@ no escapes. Text that is never closed ends at the end of the text.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 
 QUOTES = "'\"`"
@@ -41,24 +42,58 @@ def inside(code: str, i: int, raw_backticks: bool = False) -> str:
     return code[i + 1:] if end is None else code[i + 1:end - 1]
 
 
+_NEAR = 4096
+"""Characters a bracket's closer is looked for by walking from it; past that, the text's brackets are paired in one
+pass (kept for the next questions about the same text), so that a file of thousands of calls closed far away, or
+never, is read in linear time, not quadratic."""
+_PAIRINGS: OrderedDict[tuple[str, bool], tuple[dict[int, int], frozenset[int]]] = OrderedDict()
+_KEPT = 8
+
+
 def _closer(code: str, i: int, raw_backticks: bool) -> int | None:
-    for k, c, depth in _walk(code, i, raw_backticks):
+    known = _PAIRINGS.get((code, raw_backticks))
+    if known is None:
+        for k, c, depth in _walk(code, i, raw_backticks):
+            if c in _CLOSE and depth == 1:
+                return k + 1
+            if k - i > _NEAR:
+                break
+        else:
+            return None
+        known = _pairing(code, raw_backticks)
+    pairs, opens = known
+    if i in opens:  # a bracket outside strings, as a walk from the start of the text sees it
+        return pairs.get(i)
+    for k, c, depth in _walk(code, i, raw_backticks):  # one inside a string (a pattern matched there): near only
         if c in _CLOSE and depth == 1:
             return k + 1
+        if k - i > _NEAR:
+            break
     return None
+
+
+def _pairing(code: str, raw_backticks: bool) -> tuple[dict[int, int], frozenset[int]]:
+    """The text's brackets outside strings, each closed one with the index just past its closer (``bracket_pairs``),
+    and every opening one (closed or not), kept for the next few texts."""
+    pairs: dict[int, int] = {}
+    opens: list[int] = []
+    stack: list[int] = []
+    for k, c, _depth in _walk(code, 0, raw_backticks):
+        if c in _OPEN:
+            stack.append(k)
+            opens.append(k)
+        elif c in _CLOSE and stack:
+            pairs[stack.pop()] = k + 1
+    known = _PAIRINGS[(code, raw_backticks)] = (pairs, frozenset(opens))
+    while len(_PAIRINGS) > _KEPT:
+        _PAIRINGS.popitem(last=False)
+    return known
 
 
 def bracket_pairs(code: str, raw_backticks: bool = False) -> dict[int, int]:
     """Every bracket of ``code`` outside strings that is closed, with the index just past the one that closes it (one
     pass: what ``close_bracket`` answers for one bracket, for all of them)."""
-    out: dict[int, int] = {}
-    stack: list[int] = []
-    for k, c, _depth in _walk(code, 0, raw_backticks):
-        if c in _OPEN:
-            stack.append(k)
-        elif c in _CLOSE and stack:
-            out[stack.pop()] = k + 1
-    return out
+    return dict((_PAIRINGS.get((code, raw_backticks)) or _pairing(code, raw_backticks))[0])
 
 
 def block_after(code: str, i: int, raw_backticks: bool = False, semicolon_ends: bool = True) -> int | None:
