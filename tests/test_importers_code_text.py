@@ -65,6 +65,8 @@ def test_brackets_closed_far_away_or_never_are_answered_as_a_walk_from_them_woul
     assert close_bracket(far, 1) == far.index(") s") + 1  # the text's brackets are now paired in one pass
     assert close_bracket(far, far.index("p(") + 1) == far.index("q)") + 2  # asked of one in a string: walked, as before
     last = code.rindex("m(") + 1
-    assert close_bracket(code, last) == len(code)  # never closed: the end, as before
+    assert close_bracket(code, last) == len(code)  # never closed: the end of its line (here, of the text)
     first_open = code.index("k(") + 1
-    assert close_bracket(code, first_open) == len(code)
+    assert close_bracket(code, first_open) == first_open + 201  # ... at most 200 characters on
+    assert inside(code, first_open) == code[first_open + 1:first_open + 201]
+    assert inside("f(a, b\nnext()", 1) == "a, b"  # its line ends sooner

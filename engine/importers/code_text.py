@@ -31,17 +31,27 @@ def string_end(code: str, i: int, raw_backticks: bool = False) -> int:
 
 
 def close_bracket(code: str, i: int, raw_backticks: bool = False) -> int:
-    """The index just past the bracket that closes the one at ``code[i]`` (``len(code)`` when none does)."""
+    """The index just past the bracket that closes the one at ``code[i]``; when none does (code its compiler would
+    reject), the end of its line, at most ``_UNCLOSED`` characters on: what follows is read as the code after it, so that
+    each of a file's thousand unclosed calls is not read to the end of the file."""
     end = _closer(code, i, raw_backticks)
-    return len(code) if end is None else end
+    return _unclosed_end(code, i) if end is None else end
 
 
 def inside(code: str, i: int, raw_backticks: bool = False) -> str:
-    """The text between the bracket at ``code[i]`` and the one that closes it (to the end when none does)."""
+    """The text between the bracket at ``code[i]`` and the one that closes it (to the end of its line, at most
+    ``_UNCLOSED`` characters, when none does: ``close_bracket``)."""
     end = _closer(code, i, raw_backticks)
-    return code[i + 1:] if end is None else code[i + 1:end - 1]
+    return code[i + 1:_unclosed_end(code, i)] if end is None else code[i + 1:end - 1]
 
 
+def _unclosed_end(code: str, i: int) -> int:
+    line_end = code.find("\n", i)
+    return min(len(code) if line_end < 0 else line_end, i + 1 + _UNCLOSED)
+
+
+_UNCLOSED = 200
+"""Characters past a bracket that is never closed read as its contents (at most: its line ends sooner)."""
 _NEAR = 4096
 """Characters a bracket's closer is looked for by walking from it; past that, the text's brackets are paired in one
 pass (kept for the next questions about the same text), so that a file of thousands of calls closed far away, or
