@@ -71,6 +71,7 @@ from typing import Any
 from engine.errors import InputError, Location
 from engine.importers import (
     code_calls,
+    code_channels,
     code_clients,
     code_csharp,
     code_flags,
@@ -163,6 +164,9 @@ class Traits:
     kafka_consumers: tuple[code_messages.KafkaConsumer, ...] = ()
     """The Kafka topics its C#, Java or Kotlin code subscribes to (``code_messages``); ``compose`` fills in the topic
     the deployment names in the variable the code reads it from."""
+    channels: tuple[code_channels.ChannelUse, ...] = ()
+    """The channels its Java or Kotlin code produces to and consumes from with Spring Kafka, Spring AMQP or Eventuate
+    Tram (``code_channels``)."""
     logs_sensitive: tuple[code_logs.Logged, ...] = ()
     """Its log statements that write a secret or a card's data (``code_logs``)."""
     limits: tuple[str, Location] | None = None
@@ -264,8 +268,15 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
+    said = traits(texts, tuple(unique.values()), others)
+    if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
+        named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
+                                           for f in [*code_channels.build_files([p]),
+                                                     *code_secrets.source_files(p, config=True)])]
+        said = replace(said, channels=code_channels.with_transport(said.channels,
+                                                                   code_channels.eventuate_transport(named)))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values()), others))
+                secrets=code_secrets.scan(paths, limits), traits=said)
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
@@ -378,7 +389,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   limits=_first(codes, [_LIMITS]),
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
-                  library_timeouts=code_timeouts.library_timeouts(every))
+                  library_timeouts=code_timeouts.library_timeouts(every), channels=code_channels.uses(every))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -1078,6 +1089,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_messages.record(body, service, traits.publishes)
     code_messages.record_kafka(body, service, traits.kafka)
     code_messages.record_consumers(body, service, traits.kafka_consumers)
+    code_channels.record(body, service, traits.channels)
     code_logs.record(body, service, traits.logs_sensitive)
 
 
