@@ -92,12 +92,10 @@ def _value(item: str, consts: Mapping[str, set[str]]) -> str | None:
         return text or None
     if not re.fullmatch(r"[A-Za-z_][\w.]*", item):
         return None
-    parts = item.split(".")
-    for key in (".".join(parts[-2:]), parts[-1]) if len(parts) > 1 else (item,):
-        values = consts.get(key)
-        if values and len(values) == 1:
-            found = next(iter(values))
-            return found if "${" not in found else _value(f'"{found}"', consts)
+    values = consts.get(".".join(item.split(".")[-2:]))  # Class.NAME: that class's constant, no other's
+    if values and len(values) == 1:
+        found = next(iter(values))
+        return found if "${" not in found else _value(f'"{found}"', consts)
     return None
 
 
