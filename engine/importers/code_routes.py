@@ -200,6 +200,10 @@ class RoutesDocument(ArtifactDocument):
     """The names its code registers itself under in a service registry (``code_clients``)."""
     names: frozenset[str] = frozenset()
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
+    read: frozenset[str] = frozenset()
+    """The names its code (not its configuration) writes, normalised, with those its configuration's placeholders
+    refer to (``${cdc.service.url}``) and the dotted prefixes its code's strings name (``"cdc.service"``, a
+    ``@ConfigurationProperties`` prefix, kept with a trailing ``*``): what reads a property."""
     traits: Traits = Traits()
     """What its code says of the whole service."""
     reads_only: tuple[frozenset[str], str] | None = None
@@ -295,6 +299,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
+    doc.read = frozenset({*(_name(t) for _f, text in texts for tok in _NAME.findall(text) for t in (tok, *tok.split("."))),
+                          *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
+                          *(_name(s) + "*" for _f, text in texts
+                            for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
     doc.reads_only = _reads_only(texts)
     builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
               for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -1236,6 +1244,34 @@ def _unread_variables(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _unread_settings(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the synchronous calls drawn from variables the deployment sets on a caller one by one, when
+    each binds (relaxed, as Spring binds ``CDC_SERVICE_URL`` to ``cdc.service.url``) to a property the caller's own
+    configuration declares and nothing of the caller reads it: no code names it, no placeholder of its configuration
+    refers to it and no prefix its code names (``@ConfigurationProperties("cdc.service")``) covers it. The
+    configuration holds a value nobody uses, and the deployment overrides that value: no call is made through it."""
+    coded = {d.service: d for d in docs if isinstance(d, RoutesDocument) and d.names}
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not d.given_set:
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for ident, keys in sorted(d.given_set.items()):
+            caller = coded.get(ident.split("->", 1)[0])
+            if caller is None:
+                continue
+            norms = [_name(k) for k in keys]
+            if not all(n in caller.names and n not in caller.read
+                       and not any(p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) for p in caller.read)
+                       for n in norms):
+                continue
+            drop[ident] = (f"{ident} not drawn: {', '.join(keys)} binds to a property {caller.service}'s configuration "
+                           "sets, and no code or placeholder of it reads that property: no call is made through it")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
+
 def _start_order_only(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the calls to a service drawn from ``depends_on`` alone when the caller's code and configuration
     are given and never name the service: a call needs the target's address, and no variable, code or configuration
@@ -1390,7 +1426,8 @@ def _read_accesses(docs: Sequence[Document]) -> list[Document]:
 
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(_unread_variables(docs))))))
+    docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
+        _unread_settings(_unread_variables(docs)))))))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
                              {d.service: d.traits.flags for d in coded if d.traits.flags})
@@ -1441,7 +1478,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
-                               reads_only=d.reads_only, handlers=d.handlers, coordinated=d.coordinated,
+                               reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
                                checks=d.checks))
         else:
             out.append(d)
