@@ -192,8 +192,10 @@ def test_eventuate_tram_aggregates_commands_and_sagas(tmp_path: Any, build: str)
     ("Names.ORDERS", "orders"),
     ("TWICE", None),
     ("computeTopic()", None),
+    ('"#{topics.name}"', None),
 ])
 def test_channel_names_come_from_what_the_code_shows(written: str, name: str | None) -> None:
-    consts = code_channels.constants([("A.java", 'class Names { static final String ORDERS = "orders"; }\n'
-                                                  'class B { String TWICE = "a"; }\nclass C { String TWICE = "b"; }\n')])
+    declared = ('class Names { static final String ORDERS = "orders"; }\n'
+                'class B { String TWICE = "a"; }\nclass C { String TWICE = "b"; }\n')
+    consts = code_channels.constants([("A.java", declared)])
     assert code_channels._value(written, consts) == name

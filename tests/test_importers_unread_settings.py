@@ -1,5 +1,5 @@
-"""A variable the deployment sets on a Spring service binds to a property of its configuration; when that property is
-one no code or placeholder of the service reads, the variable's address is no call (``code_routes._unread_settings``)."""
+"""A variable the deployment sets on a Spring service binds to a property of its configuration; when that property
+is one no code or placeholder of the service reads, its address is no call (``code_routes._unread_settings``)."""
 
 from __future__ import annotations
 

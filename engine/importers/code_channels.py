@@ -86,6 +86,8 @@ def _value(item: str, consts: Mapping[str, set[str]]) -> str | None:
     item = item.strip()
     if item.startswith('"'):
         text = item[1:-1]
+        if "#{" in text:  # a SpEL expression, evaluated at run time
+            return None
         if "${" in text:
             m = _PLACEHOLDER.fullmatch(text)
             return (m.group(1).strip() or None) if m and m.group(1) is not None else None
@@ -206,11 +208,11 @@ def _spring_kafka(path: str, code: str, consts: Mapping[str, set[str]]) -> Itera
 
 def _spring_amqp(path: str, code: str, consts: Mapping[str, set[str]]) -> Iterator[ChannelUse]:
     for m in re.finditer(r"@RabbitListener\s*\(", code):
-        args = inside(code, m.end() - 1)
-        attrs = _attrs(args)
+        text = inside(code, m.end() - 1)
+        attrs = _attrs(text)
         items = _items(attrs["queues"]) if "queues" in attrs else []
         items += [q.group(2) for q in re.finditer(r"@Queue\s*\(\s*(value\s*=\s*|name\s*=\s*)?"
-                                                  r"(\"(?:[^\"\\\n]|\\.)*\"|[A-Za-z_][\w.]*)", args)]
+                                                  r"(\"(?:[^\"\\\n]|\\.)*\"|[A-Za-z_][\w.]*)", text)]
         for item in items or ["no queues"]:
             channel = _value(item, consts) if items else None
             yield ChannelUse("consumer", channel, item, _at(path, code, m.start()), "Spring AMQP", "@RabbitListener",

@@ -299,7 +299,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
-    doc.read = frozenset({*(_name(t) for _f, text in texts for tok in _NAME.findall(text) for t in (tok, *tok.split("."))),
+    doc.read = frozenset({*(_name(t) for _f, text in texts for tok in _NAME.findall(text)
+                            for t in (tok, *tok.split("."))),
                           *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
                           *(_name(s) + "*" for _f, text in texts
                             for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
