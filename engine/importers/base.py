@@ -65,6 +65,10 @@ class ArtifactDocument(Document):
     """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
     all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
     the caller's code names other variables of them but none of these."""
+    given_set: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Interaction identity -> the variables it was drawn from, when the deployment sets each of them on the caller
+    by name (none framework-bound) and the call is a synchronous one to a service: ``code_routes.compose`` drops it
+    when they bind to a property of the caller's own configuration that no code or placeholder of it reads."""
     refill: tuple[str, Callable[[Mapping[str, tuple[str, Location]]], Document]] | None = None
     """For a configuration template its container fills from its environment at start (``envsubst``): the
     container's service, and the import again with the environment its deployment sets (``fill_templates``)."""
@@ -229,6 +233,7 @@ class Body:
         self.context_paths: dict[str, str] = {}
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
+        self.given_set: dict[str, tuple[str, ...]] = {}
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.not_reviewed: dict[str, str] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
@@ -306,7 +311,7 @@ class Body:
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
                                 format=self.format, strips=self.strips,
                                 context_paths=self.context_paths, environment=self.environment,
-                                given_whole=self.given_whole, feign=self.feign,
+                                given_whole=self.given_whole, given_set=self.given_set, feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets)
 

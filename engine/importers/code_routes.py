@@ -71,6 +71,7 @@ from typing import Any
 from engine.errors import InputError, Location
 from engine.importers import (
     code_calls,
+    code_channels,
     code_clients,
     code_csharp,
     code_flags,
@@ -164,6 +165,9 @@ class Traits:
     kafka_consumers: tuple[code_messages.KafkaConsumer, ...] = ()
     """The Kafka topics its C#, Java or Kotlin code subscribes to (``code_messages``); ``compose`` fills in the topic
     the deployment names in the variable the code reads it from."""
+    channels: tuple[code_channels.ChannelUse, ...] = ()
+    """The channels its Java or Kotlin code produces to and consumes from with Spring Kafka, Spring AMQP or Eventuate
+    Tram (``code_channels``)."""
     logs_sensitive: tuple[code_logs.Logged, ...] = ()
     """Its log statements that write a secret or a card's data (``code_logs``)."""
     limits: tuple[str, Location] | None = None
@@ -199,6 +203,10 @@ class RoutesDocument(ArtifactDocument):
     """The names its code registers itself under in a service registry (``code_clients``)."""
     names: frozenset[str] = frozenset()
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
+    read: frozenset[str] = frozenset()
+    """The names its code (not its configuration) writes, normalised, with those its configuration's placeholders
+    refer to (``${cdc.service.url}``) and the dotted prefixes its code's strings name (``"cdc.service"``, a
+    ``@ConfigurationProperties`` prefix, kept with a trailing ``*``): what reads a property."""
     traits: Traits = Traits()
     """What its code says of the whole service."""
     reads_only: tuple[frozenset[str], str] | None = None
@@ -267,8 +275,15 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
+    said = traits(texts, tuple(unique.values()), others)
+    if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
+        named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
+                                           for f in [*code_channels.build_files([p]),
+                                                     *code_secrets.source_files(p, config=True)])]
+        said = replace(said, channels=code_channels.with_transport(said.channels,
+                                                                   code_channels.eventuate_transport(named)))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), traits=traits(texts, tuple(unique.values()), others))
+                secrets=code_secrets.scan(paths, limits), traits=said)
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
@@ -287,6 +302,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
+    doc.read = frozenset({*(_name(t) for _f, text in texts for tok in _NAME.findall(text)
+                            for t in (tok, *tok.split("."))),
+                          *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
+                          *(_name(s) + "*" for _f, text in texts
+                            for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
     doc.reads_only = _reads_only(texts)
     builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
               for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -381,7 +401,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   limits=_first(codes, [_LIMITS]),
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
-                  library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every))
+                  library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
+                  channels=code_channels.uses(every))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -1081,6 +1102,7 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_messages.record(body, service, traits.publishes)
     code_messages.record_kafka(body, service, traits.kafka)
     code_messages.record_consumers(body, service, traits.kafka_consumers)
+    code_channels.record(body, service, traits.channels)
     code_logs.record(body, service, traits.logs_sensitive)
     code_jobs.record(body, service, traits.jobs)
 
@@ -1224,6 +1246,34 @@ def _unread_variables(docs: Sequence[Document]) -> list[Document]:
                 drop[ident] = (f"{ident} not drawn: {', '.join(keys)} comes from {sources}, which {source} takes "
                                f"whole, and {source}'s code reads {', '.join(others[:3])} of it but never "
                                f"{'it' if len(keys) == 1 else 'them'}")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
+
+def _unread_settings(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the synchronous calls drawn from variables the deployment sets on a caller one by one, when
+    each binds (relaxed, as Spring binds ``CDC_SERVICE_URL`` to ``cdc.service.url``) to a property the caller's own
+    configuration declares and nothing of the caller reads it: no code names it, no placeholder of its configuration
+    refers to it and no prefix its code names (``@ConfigurationProperties("cdc.service")``) covers it. The
+    configuration holds a value nobody uses, and the deployment overrides that value: no call is made through it."""
+    coded = {d.service: d for d in docs if isinstance(d, RoutesDocument) and d.names}
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not d.given_set:
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for ident, keys in sorted(d.given_set.items()):
+            caller = coded.get(ident.split("->", 1)[0])
+            if caller is None:
+                continue
+            norms = [_name(k) for k in keys]
+            if not all(n in caller.names and n not in caller.read
+                       and not any(p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) for p in caller.read)
+                       for n in norms):
+                continue
+            drop[ident] = (f"{ident} not drawn: {', '.join(keys)} binds to a property {caller.service}'s configuration "
+                           "sets, and no code or placeholder of it reads that property: no call is made through it")
         out.append(without_facts(d, "interactions", drop))
     return out
 
@@ -1382,7 +1432,8 @@ def _read_accesses(docs: Sequence[Document]) -> list[Document]:
 
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(_unread_variables(docs))))))
+    docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
+        _unread_settings(_unread_variables(docs)))))))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
                              {d.service: d.traits.flags for d in coded if d.traits.flags})
@@ -1433,7 +1484,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
-                               reads_only=d.reads_only, handlers=d.handlers, coordinated=d.coordinated,
+                               reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
                                checks=d.checks))
         else:
             out.append(d)

@@ -32,8 +32,8 @@ def string_end(code: str, i: int, raw_backticks: bool = False) -> int:
 
 def close_bracket(code: str, i: int, raw_backticks: bool = False) -> int:
     """The index just past the bracket that closes the one at ``code[i]``; when none does (code its compiler would
-    reject), the end of its line, at most ``_UNCLOSED`` characters on: what follows is read as the code after it, so that
-    each of a file's thousand unclosed calls is not read to the end of the file."""
+    reject), the end of its line, at most ``_UNCLOSED`` characters on: what follows is read as the code after it, so
+    that each of a file's thousand unclosed calls is not read to the end of the file."""
     end = _closer(code, i, raw_backticks)
     return _unclosed_end(code, i) if end is None else end
 

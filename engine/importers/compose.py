@@ -66,6 +66,7 @@ from engine.importers.infra import (
     datastore_auth,
     edge_fact,
     environment,
+    given_set,
     given_whole,
     image_base,
     infer_edges,
@@ -334,6 +335,9 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
             whole = given_whole(edge, mentions.get(source, [])) if tgt is None and not edge.external else None
             if whole is not None and pair not in declared:
                 body.given_whole[key] = whole
+            named = given_set(edge, data, tgt) if pair not in declared else None
+            if named is not None:
+                body.given_set[key] = named
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:

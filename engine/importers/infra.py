@@ -595,6 +595,21 @@ def given_whole(edge: Edge, mentions: Sequence[Mention]) -> tuple[tuple[str, ...
             tuple(sorted({m.key for m in mentions if m.whole in sources})), " and ".join(sorted(sources)))
 
 
+_PROPERTY_ROOTS = ("MANAGEMENT_", "SERVER_", "LOGGING_", "INFO_")
+"""Variables that bind to Spring Boot's own property roots besides those of ``_FRAMEWORK_BOUND``."""
+
+
+def given_set(edge: Edge, data: Mapping[str, Any], target: Recognised | None) -> tuple[str, ...] | None:
+    """The variables a synchronous call to a service (not a datastore or a broker) was drawn from, when the deployment
+    sets each on the caller by name and none is one a framework reads by itself (``SPRING_...``): what the caller's
+    code must read for the call to be made."""
+    if (edge.external or not edge.keys or data.get("style") == "async"
+            or (target is not None and target.role in ("datastore", "broker"))
+            or any(whole or k.upper().startswith((*_FRAMEWORK_BOUND, *_PROPERTY_ROOTS)) for k, whole in edge.keys)):
+        return None
+    return tuple(sorted({k for k, _w in edge.keys}))
+
+
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min)?\s*", re.IGNORECASE)
 _UNIT_MS = {"ms": 1, "s": 1000, "sec": 1000, "secs": 1000, "seconds": 1000, "m": 60000, "min": 60000}
 

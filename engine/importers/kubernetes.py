@@ -633,6 +633,9 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
         whole = infra.given_whole(e, mentions.get(e.source, ())) if kinds.get(e.target) is None else None
         if whole is not None and not e.external:
             body.given_whole[ident] = whole
+        named = infra.given_set(e, data, kinds.get(e.target))
+        if named is not None:
+            body.given_set[ident] = named
     for entry in entries:
         edge = {"from": entry.via, "to": entry.target}
         if entry.via is not None and not body.has("interactions", identity("interaction", edge)):

@@ -1,0 +1,201 @@
+"""Message channels read from Java and Kotlin code: Spring Kafka, Spring AMQP and Eventuate Tram (code_channels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.importers import code_channels, load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+BILLING_LISTENER = """
+    package shop.billing;
+
+    import org.springframework.kafka.annotation.KafkaListener;
+    import org.springframework.kafka.core.KafkaTemplate;
+
+    public class InvoiceWorker {
+        static final String PAID = "invoices-paid";
+        private final KafkaTemplate<String, String> template;
+
+        @KafkaListener(topics = {"invoices-due", Topics.LATE}, groupId = "billing-workers")
+        public void onDue(String body) {
+            template.send(PAID, body);
+            this.template.send("${billing.audit-topic:billing-audit}", body);
+            template.send("${billing.unset-topic}", body);
+            template.sendDefault(body);
+        }
+    }
+"""
+
+BILLING_TOPICS = """
+    package shop.billing;
+
+    final class Topics {
+        public static final String LATE = "invoices-late";
+    }
+"""
+
+
+def test_spring_kafka_listeners_and_template_sends_are_topics(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "billing/src/main/java/shop/billing/InvoiceWorker.java", BILLING_LISTENER)
+    write(tmp, "billing/src/main/java/shop/billing/Topics.java", BILLING_TOPICS)
+    docs = load_artifacts([f"source={tmp}/billing"])
+    design = load_documents(docs)
+    for name in ("invoices-due", "invoices-late"):
+        ch = fact(design, f"channel:{name}")
+        assert ch.data["kind"] == "topic"
+        assert ch.data["consumers"] == [{"service": "billing", "group": "billing-workers"}]
+    assert fact(design, "channel:invoices-paid").data["producers"] == ["billing"]
+    assert fact(design, "channel:billing-audit").data["producers"] == ["billing"]  # the placeholder's default
+    call = fact(design, "interaction:billing->invoices-paid").data
+    assert (call["style"], call["protocol"]) == ("async", "kafka")
+    remarks = [why for d in docs for _at, why in d.remarks if "a channel" in why]
+    assert len(remarks) == 2  # the placeholder with no default, the template's default topic: not invented
+    assert sorted(k for k in design.by_key() if k.startswith("channel:")) == [
+        "channel:billing-audit", "channel:invoices-due", "channel:invoices-late", "channel:invoices-paid"]
+
+
+MAILER = """
+    package shop.mail
+
+    import org.springframework.amqp.rabbit.annotation.RabbitListener
+    import org.springframework.amqp.rabbit.core.RabbitTemplate
+
+    const val RECEIPTS = "receipts"
+
+    class Mailer(private val rabbit: RabbitTemplate) {
+        @RabbitListener(queues = [RECEIPTS])
+        fun onReceipt(text: String) {
+            rabbit.convertAndSend("mail-events", "mail.sent", text)
+            rabbit.convertAndSend("", "bounces", text)
+        }
+    }
+"""
+
+
+def test_spring_amqp_listeners_and_template_sends_over_amqp(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "mailer/src/main/kotlin/shop/mail/Mailer.kt", MAILER)
+    design = load_documents(load_artifacts([f"source={tmp}/mailer"]))
+    receipts = fact(design, "channel:receipts").data
+    assert (receipts["kind"], receipts["consumers"]) == ("queue", [{"service": "mailer"}])
+    exchange = fact(design, "channel:mail-events").data
+    assert exchange["producers"] == ["mailer"] and "kind" not in exchange  # an exchange's type is not shown
+    assert fact(design, "channel:bounces").data["kind"] == "queue"  # the default exchange routes by queue name
+    assert fact(design, "interaction:mailer->bounces").data["protocol"] == "amqp"
+
+
+LEDGER_PUBLISHER = """
+    package shop.ledger.events;
+
+    import shop.ledger.domain.Entry;
+    import io.eventuate.tram.events.aggregates.AbstractAggregateDomainEventPublisher;
+    import io.eventuate.tram.events.publisher.DomainEventPublisher;
+
+    public class EntryPublisher extends AbstractAggregateDomainEventPublisher<Entry, EntryEvent> {
+        public EntryPublisher(DomainEventPublisher publisher) {
+            super(publisher, Entry.class, Entry::getId);
+        }
+    }
+"""
+
+LEDGER_HANDLERS = """
+    package shop.ledger.messaging;
+
+    import io.eventuate.tram.events.subscriber.DomainEventHandlersBuilder;
+    import io.eventuate.tram.sagas.participant.SagaCommandHandlersBuilder;
+    import io.eventuate.tram.events.subscriber.annotations.EventuateDomainEventHandler;
+
+    public class LedgerHandlers {
+        public static final String COMMANDS = "ledgerCommands";
+
+        public CommandHandlers commandHandlers() {
+            return SagaCommandHandlersBuilder.fromChannel(COMMANDS).onMessage(Post.class, this::post).build();
+        }
+
+        public DomainEventHandlers eventHandlers() {
+            return DomainEventHandlersBuilder.forAggregateType("shop.wallet.domain.Wallet")
+                    .onEvent(Opened.class, this::opened).build();
+        }
+
+        @EventuateDomainEventHandler(subscriberId = "ledgerAudit", channel = "shop.audit.domain.Trail")
+        public void onTrail(DomainEventEnvelope<Trailed> envelope) { }
+    }
+"""
+
+LEDGER_SAGA = """
+    package shop.ledger.sagas;
+
+    import io.eventuate.tram.sagas.orchestration.SagaDefinition;
+    import shop.wallet.api.WalletChannels;
+
+    public class SettleSaga {
+        private CommandWithDestination debit(SettleData data) {
+            return send(new Debit(data.amount()))
+                    .to(WalletChannels.COMMANDS);
+        }
+
+        private CommandWithDestination record(SettleData data) {
+            return send(new Record(data.amount())).to("ledgerCommands");
+        }
+    }
+"""
+
+
+@pytest.mark.parametrize("build", ['implementation "io.eventuate.tram.core:eventuate-tram-spring-jdbc-kafka"\n', ""],
+                         ids=["kafka-build", "no-transport"])
+def test_eventuate_tram_aggregates_commands_and_sagas(tmp_path: Any, build: str) -> None:
+    tmp = str(tmp_path)
+    root = "ledger/ledger-core/src/main/java/shop/ledger"
+    write(tmp, f"{root}/events/EntryPublisher.java", LEDGER_PUBLISHER)
+    write(tmp, f"{root}/messaging/LedgerHandlers.java", LEDGER_HANDLERS)
+    write(tmp, f"{root}/sagas/SettleSaga.java", LEDGER_SAGA)
+    write(tmp, "ledger/ledger-core/src/contractTest/java/shop/ledger/Base.java", """
+        package shop.ledger;
+        class Base {
+            private DomainEventPublisher publisher;
+            void given() { publisher.publish("shop.fake.Fixture", "1", events); }
+        }
+    """)
+    write(tmp, "ledger/ledger-core/build.gradle", f"dependencies {{\n    {build}}}\n")
+    docs = load_artifacts([f"source={tmp}/ledger"])
+    design = load_documents(docs)
+    entries = fact(design, "channel:shop.ledger.domain.Entry").data  # the aggregate's class, by its import
+    assert entries["producers"] == ["ledger"]
+    commands = fact(design, "channel:ledgerCommands").data
+    assert commands["consumers"] == [{"service": "ledger"}] and commands["producers"] == ["ledger"]
+    assert fact(design, "channel:shop.wallet.domain.Wallet").data["consumers"] == [{"service": "ledger"}]
+    trail = fact(design, "channel:shop.audit.domain.Trail").data
+    assert trail["consumers"] == [{"service": "ledger", "group": "ledgerAudit"}]
+    call = fact(design, "interaction:ledger->shop.ledger.domain.Entry").data
+    if build:
+        assert (call["protocol"], entries["kind"]) == ("kafka", "topic")
+    else:  # the broker is not named: neither the protocol nor the kind is guessed
+        assert "protocol" not in call and "kind" not in entries
+    assert "channel:shop.fake.Fixture" not in design.by_key()  # a contract test's source set is not run
+    assert [why for d in docs for _at, why in d.remarks if "WalletChannels.COMMANDS" in why] == [
+        "ledger produces to a channel (Eventuate Tram, saga send().to) named by WalletChannels.COMMANDS, a value "
+        "its imported code does not show: the channel is not imported"]
+
+
+@pytest.mark.parametrize(("written", "name"), [
+    ('"orders"', "orders"),
+    ('"${shop.topic:orders-v2}"', "orders-v2"),
+    ('"${shop.topic}"', None),
+    ('"${shop.topic:}"', None),
+    ("ORDERS", "orders"),
+    ("Names.ORDERS", "orders"),
+    ("TWICE", None),
+    ("computeTopic()", None),
+    ('"#{topics.name}"', None),
+])
+def test_channel_names_come_from_what_the_code_shows(written: str, name: str | None) -> None:
+    declared = ('class Names { static final String ORDERS = "orders"; }\n'
+                'class B { String TWICE = "a"; }\nclass C { String TWICE = "b"; }\n')
+    consts = code_channels.constants([("A.java", declared)])
+    assert code_channels._value(written, consts) == name
