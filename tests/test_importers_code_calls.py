@@ -296,6 +296,7 @@ def test_a_javascript_url_written_in_a_required_module_is_a_call_to_its_workload
     design = load_documents(load_artifacts([f"kubernetes={manifest}", f"source={tmp}/shop"]))
     call = fact(design, "interaction:shop->billing")
     assert (call.data["timeout_ms"], call.data["style"], call.data["tls"]) == (0, "sync", False)
+    assert call.data["address_resolution"] == "hardcoded"  # written in targets.js, no variable sets it
     assert call.locate("timeout_ms").line == 6
     assert [k for k in design.by_key() if k.startswith("interaction:")] == ["interaction:shop->billing"]
     docs = load_artifacts([f"kubernetes={manifest}", f"source={tmp}/shop"])

@@ -614,6 +614,8 @@ class Link:
     """Why the code's default URL is called (``inferred_from``), when the deployment drew no interaction."""
     scheme: str | None = None
     """The default URL's scheme (``https``: the call is encrypted), when the deployment drew no interaction."""
+    written: bool = False
+    """The code writes the URL out (a constant of its own, no variable): the target is located by a name in the code."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -679,7 +681,8 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
         known = [i for i, _e in drawn if i.get("to") == host]  # drawn from another variable, or depends_on
         if known:
             return None if known[0].get("timeout_ms") is not None else Link(host, ms, at, (why,), True)
-        return Link(host, ms, at, (why,), False, protocol=protocol, evidence=said, scheme=scheme)
+        return Link(host, ms, at, (why,), False, protocol=protocol, evidence=said, scheme=scheme,
+                    written=call.url.fixed)
     if host_exposure(host) == "public" and not call.url.fixed:
         return Link(safe_name(var.lower().replace("_", "-")), ms, at, (why,), False, host, protocol, said, scheme)
     return None
@@ -753,7 +756,7 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     evidence = tuple(dict.fromkeys(e for i in items for e in i[3].evidence))
     schemes = {i[3].scheme for i in items}
     return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
-                schemes.pop() if len(schemes) == 1 else None)
+                schemes.pop() if len(schemes) == 1 else None, all(i[3].written for i in items))
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
@@ -773,10 +776,15 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
                 data["protocol"] = link.protocol
             if link.scheme in _TLS:
                 data["tls"] = _TLS[link.scheme]
+            if link.written:
+                data["address_resolution"] = "hardcoded"
         ident = body.fact("interactions", data, link.at)
         if "tls" in data:
             body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the default URL's scheme is "
                                              f"{link.scheme}")
+        if "address_resolution" in data:
+            body.note("interactions", ident, "address_resolution hardcoded: the code writes the URL out, no variable "
+                                             "sets it")
         body.set("interactions", ident, "timeout_ms", link.timeout_ms, link.at)
         for note in link.notes:
             body.note("interactions", ident, f"timeout_ms: {note}")
