@@ -310,3 +310,47 @@ def test_a_url_constant_names_its_host_only_when_the_code_writes_it() -> None:
     assert js_url_constant("'http://' + host") is None
     assert js_url_constant("`http://${host}/x`") is None
     assert js_url_constant('"not a url"') is None
+
+
+def _stock_project(tmp: str, stock_code: str) -> Any:
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+          stock:
+            image: acme/stock
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        STOCK = os.getenv("STOCK_HOST", "stock")
+        def reserve(sku):
+            return requests.post(f"http://{STOCK}:8080/reserve/{sku}", timeout=2)
+    """)
+    write(tmp, "stock/app.py", stock_code)
+    return load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop", f"source={tmp}/stock"]))
+
+
+def test_a_call_to_a_service_whose_code_checks_no_caller_is_unauthenticated(tmp_path: Any) -> None:
+    design = _stock_project(str(tmp_path), """
+        from flask import Flask
+        app = Flask(__name__)
+        @app.route("/reserve/<sku>", methods=["POST"])
+        def reserve(sku):
+            return "", 204
+    """)
+    call = fact(design, "interaction:shop->stock")
+    assert call.data["auth"] == "none"
+    assert call.locate("auth").file.endswith("shop/app.py")
+
+
+def test_a_call_to_a_service_that_reads_a_token_keeps_its_auth_unknown(tmp_path: Any) -> None:
+    design = _stock_project(str(tmp_path), """
+        from flask import Flask, request
+        app = Flask(__name__)
+        @app.route("/reserve/<sku>", methods=["POST"])
+        def reserve(sku):
+            if request.headers.get("Authorization") != "Bearer ok":
+                return "", 401
+            return "", 204
+    """)
+    assert "auth" not in fact(design, "interaction:shop->stock").data
