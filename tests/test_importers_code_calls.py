@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.errors import Location
 from engine.importers import load_artifacts
-from engine.importers.code_calls import Call, js_calls, python_calls, service_calls
+from engine.importers.code_calls import Call, js_calls, js_url_constant, python_calls, service_calls
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -252,3 +252,105 @@ def test_names_that_refer_to_each_other_resolve_to_nothing() -> None:
         requests.get("http://" + "x" * 3 + "/", timeout=1)
     """)
     assert python_calls("svc/loop.py", code) == []
+
+
+def test_a_javascript_url_written_in_a_required_module_is_a_call_to_its_workload(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    manifest = write(tmp, "k8s.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: shop}
+        spec:
+          template:
+            spec:
+              containers: [{name: shop, image: acme/shop:1.0}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: billing}
+        spec:
+          template:
+            spec:
+              containers: [{name: billing, image: acme/billing:1.0}]
+    """)
+    write(tmp, "shop/lib/targets.js", """
+        var util = require('util');
+        var suffix = process.argv[2] || "";
+        module.exports = {
+          billingUrl: util.format("http://billing%s/invoices", suffix),
+          docsUrl:    "see the wiki",
+        };
+    """)
+    write(tmp, "shop/lib/invoices/index.js", """
+        var app = require("express")()
+          , http = require("request")
+          , targets = require("../targets");
+        app.get("/invoices/*", function (req, res) {
+          var where = targets.billingUrl + req.url.toString();
+          http.get(where).pipe(res);
+        });
+        app.post("/invoices", function (req, res) {
+          http({uri: targets.docsUrl, method: "POST"}, function () {});
+        });
+    """)
+    design = load_documents(load_artifacts([f"kubernetes={manifest}", f"source={tmp}/shop"]))
+    call = fact(design, "interaction:shop->billing")
+    assert (call.data["timeout_ms"], call.data["style"], call.data["tls"]) == (0, "sync", False)
+    assert call.data["address_resolution"] == "hardcoded"  # written in targets.js, no variable sets it
+    assert call.locate("timeout_ms").line == 6
+    assert [k for k in design.by_key() if k.startswith("interaction:")] == ["interaction:shop->billing"]
+    docs = load_artifacts([f"kubernetes={manifest}", f"source={tmp}/shop"])
+    code = [d for d in docs if d.data.get("source") == "api"]
+    assert "interaction:shop->billing" in load_documents(code).by_key()  # the code's agent file loads alone
+
+
+def test_a_url_constant_names_its_host_only_when_the_code_writes_it() -> None:
+    assert js_url_constant('util.format("http://orders%s", domain)') == "http://orders"
+    assert js_url_constant("`https://pay.example.com:8443/v1`") == "https://pay.example.com:8443"
+    assert js_url_constant("'http://' + host") is None
+    assert js_url_constant("`http://${host}/x`") is None
+    assert js_url_constant('"not a url"') is None
+
+
+def _stock_project(tmp: str, stock_code: str) -> Any:
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+          stock:
+            image: acme/stock
+    """)
+    write(tmp, "shop/app.py", """
+        import os, requests
+        STOCK = os.getenv("STOCK_HOST", "stock")
+        def reserve(sku):
+            return requests.post(f"http://{STOCK}:8080/reserve/{sku}", timeout=2)
+    """)
+    write(tmp, "stock/app.py", stock_code)
+    return load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop", f"source={tmp}/stock"]))
+
+
+def test_a_call_to_a_service_whose_code_checks_no_caller_is_unauthenticated(tmp_path: Any) -> None:
+    design = _stock_project(str(tmp_path), """
+        from flask import Flask
+        app = Flask(__name__)
+        @app.route("/reserve/<sku>", methods=["POST"])
+        def reserve(sku):
+            return "", 204
+    """)
+    call = fact(design, "interaction:shop->stock")
+    assert call.data["auth"] == "none"
+    assert call.locate("auth").file.endswith("shop/app.py")
+
+
+def test_a_call_to_a_service_that_reads_a_token_keeps_its_auth_unknown(tmp_path: Any) -> None:
+    design = _stock_project(str(tmp_path), """
+        from flask import Flask, request
+        app = Flask(__name__)
+        @app.route("/reserve/<sku>", methods=["POST"])
+        def reserve(sku):
+            if request.headers.get("Authorization") != "Bearer ok":
+                return "", 401
+            return "", 204
+    """)
+    assert "auth" not in fact(design, "interaction:shop->stock").data

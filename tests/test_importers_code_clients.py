@@ -155,6 +155,32 @@ def test_a_scheduled_only_client_and_a_rest_template_literal(tmp_path: Any) -> N
     stock = fact(design, "interaction:shop->stock")
     assert (stock.data["style"], stock.data["protocol"]) == ("sync", "http")
     assert "timeout_ms" not in stock.data and "circuit_breaker" not in stock.data  # not a Feign client
+    # the RestTemplate call writes stock's URL out; the mailer is found by name through the registry
+    assert stock.data["address_resolution"] == "hardcoded"
+    assert fact(design, "interaction:shop->mailer").data["address_resolution"] == "registry"
+
+
+def test_a_target_reached_by_a_written_url_and_by_name_is_not_called_hardcoded(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          billing:
+            image: acme/billing
+          ledger:
+            image: acme/ledger
+    """)
+    write(tmp, "billing/src/Books.java", """
+        @FeignClient(name = "ledger")
+        interface LedgerClient { void post(Entry e); }
+
+        class Books {
+            String total(RestTemplate rest) {
+                return rest.getForObject("http://ledger:9000/total", String.class);
+            }
+        }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/billing"]))
+    assert fact(design, "interaction:billing->ledger").data.get("address_resolution") != "hardcoded"
 
 
 def test_a_call_the_deployment_already_drew_is_left_as_drawn(tmp_path: Any) -> None:

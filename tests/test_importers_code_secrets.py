@@ -120,6 +120,24 @@ def test_tests_fixtures_examples_dependencies_and_generated_files_are_not_read(t
     assert [(s.name, s.at.file, s.at.line) for s in scan([f"{tmp}/svc"])] == [("secret", f"{tmp}/svc/config.js", 1)]
 
 
+
+def test_a_record_class_field_default_is_data_not_a_credential() -> None:
+    member = """
+        package shop.members.entity;
+        public class Member {
+            private String password;
+            public Member() {
+                password = "placeholder-value";
+            }
+        }
+    """
+    assert found("members/src/main/java/shop/members/entity/Member.java", member) == []
+    # the same class outside a package of records holds a credential the service uses
+    assert found("members/src/main/java/shop/members/client/Member.java", member) == [("password", 5)]
+    # a setter call in a record package still sets a credential written out
+    seeded = 'package shop.dto;\nclass Admin { Admin() { setPassword("hunter22"); } }\n'
+    assert found("svc/src/main/java/shop/dto/Admin.java", seeded) == [("Password", 2)]
+
 SERVER = """
     const express = require('express');
     const session = require('express-session');

@@ -183,6 +183,17 @@ def test_the_raw_yield_counts_hits_of_the_hand_written_design_and_those_evidence
     assert "raw yield" in capsys.readouterr().out
 
 
+def test_a_step_reading_another_repository_counts_its_paths_in_that_repository(tmp_path: Path) -> None:
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "system.yaml").write_text(
+        "name: shop\nrepo: acme/deploy\nraw_import:\n  - {format: kubernetes, paths: [k8s]}\n"
+        "  - {format: source, repo: acme/web, paths: [routes], service: web}\n")
+    repo, paths = ev.read_artifacts(str(tmp_path), "shop")
+    web = ev.Expectation("X-1", "c", "service:web", evidence=("acme/web@c:routes/cart.js:4",))
+    deploy = ev.Expectation("X-2", "c", "service:web", evidence=("acme/deploy@c:routes/cart.js:4",))
+    assert (ev.in_artifacts(web, repo, paths), ev.in_artifacts(deploy, repo, paths)) == (True, False)
+
+
 @pytest.mark.parametrize(("evidence", "paths", "inside"), [
     pytest.param("o/r@c:deploy/k8s/db.yaml:3", ["deploy/k8s"], True, id="under-a-directory"),
     pytest.param("o/r@c:svc-a/src/main/resources/application.yml:9", ["svc-*/src/main/resources/application.yml"],

@@ -419,8 +419,9 @@ def read_artifacts(root: str, system: str) -> tuple[str, tuple[str, ...]]:
     data = load(path).data
     if not isinstance(data, dict) or not isinstance(data.get("raw_import"), list):
         return "", ()
-    paths = [str(p) for step in data["raw_import"] if isinstance(step, dict)
-             for key in ("paths", "with") for p in step.get(key) or []]
+    # a step that reads another repository of the system (``repo:``, one listed under ``also``) names its paths in it
+    paths = [f"{step['repo']}:{p}" if step.get("repo") else str(p) for step in data["raw_import"]
+             if isinstance(step, dict) for key in ("paths", "with") for p in step.get(key) or []]
     if any(isinstance(step, dict) and step.get("format") in ("compose", "auto") for step in data["raw_import"]):
         paths += ["Dockerfile*", "*/Dockerfile*"]  # import compose reads the build contexts' Dockerfiles
     return str(data.get("repo", "")), tuple(paths)

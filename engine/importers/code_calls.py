@@ -16,7 +16,9 @@ how long the service waits for them. This module reads, with ``ast``, the Python
 
 In JavaScript, ``request(...)`` and ``axios`` calls (``require``d or imported) are read the same way, by their
 text: ``const host = process.env.X || 'default'`` names, ``+`` and template literals, and a numeric ``timeout:``
-option in milliseconds (none when left out: neither library has a default).
+option in milliseconds (none when left out: neither library has a default). A URL the code writes out itself, in a
+constant of the file or of a module of the service it ``require``s (``ordersUrl: util.format("http://orders%s",
+domain)`` in ``endpoints.js``), is read too: its host is the workload it calls.
 
 A call whose URL resolves to no variable adds nothing (unknown stays unknown). ``links`` joins the calls with
 the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each workload
@@ -37,6 +39,7 @@ Every value keeps the call's file:line and a note saying what it was read from.
 from __future__ import annotations
 
 import ast
+import os
 import re
 import string
 from collections.abc import Iterator, Mapping, Sequence
@@ -64,6 +67,8 @@ class Ref:
 
     var: str
     default: str | None
+    fixed: bool = False
+    """The code writes the URL itself (``default``), in a constant of its own: no variable sets it."""
 
 
 Part = str | Ref | None
@@ -458,17 +463,55 @@ def wrappers_of(path: str, text: str) -> dict[str, tuple[list[str], dict[str, st
 
 _JS_LIBS = ("request", "axios")
 """Node HTTP clients read; neither has a default timeout (axios' ``timeout: 0`` is none); both count in ms."""
-_JS_REQUIRE = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['\"](request|axios)['\"]\s*\)|"
+_JS_REQUIRE = re.compile(r"(?:\b(?:const|let|var)\s+|,\s*)([\w$]+)\s*=\s*require\(\s*['\"](request|axios)['\"]\s*\)|"
                          r"\bimport\s+([\w$]+)\s+from\s+['\"](request|axios)['\"]")
 _JS_ENV = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*process\.env(?:\.(\w+)|\[\s*['\"](\w+)['\"]\s*\])"
                      r"(?:\s*\|\|\s*(['\"])([^'\"\n]*)\4)?\s*[;,\n]")
 _JS_CALL = re.compile(r"(?<![.\w$])([\w$]+)(?:\s*\.\s*(get|post|put|patch|delete|head|request))?\s*\(")
-_JS_TERM = re.compile(r"\s*(?:'([^'\n]*)'|\"([^\"\n]*)\"|`([^`]*)`|process\.env\.(\w+)|([\w$]+))\s*(\+|$)")
+_JS_TERM = re.compile(r"\s*(?:'([^'\n]*)'|\"([^\"\n]*)\"|`([^`]*)`|process\.env\.(\w+)|([\w$]+(?:\.[\w$]+)*))\s*(\+|$)")
+_JS_MODULE = re.compile(r"(?:\b(?:const|let|var)\s+|,\s*)([\w$]+)\s*=\s*require\(\s*(['\"])(\.{1,2}/[^'\"\n]*)\2\s*\)")
+_JS_EXPORTS = re.compile(r"\bmodule\.exports\s*=\s*\{")
+_JS_LOCAL = re.compile(r"(?:\b(?:const|let|var)\s+|,\s*)([\w$]+)\s*=\s*([^;\n]+)")
+_JS_URL = re.compile(r"(?:util\.)?format\(\s*(['\"])((?:(?!\1).)*)\1[^;\n]*|'([^'\n]*)'|\"([^\"\n]*)\"|`([^`]*)`")
+_URL_HOST = re.compile(r"(?:https?|wss?|grpc)://[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?::\d+)?(?=$|/|%s|\$\{)")
 
 
-def js_calls(path: str, text: str) -> list[Call]:
+def js_url_constant(expr: str) -> str | None:
+    """The ``scheme://host[:port]`` a JavaScript URL constant writes out: a string, a template or a
+    ``util.format`` whose text starts with them (``util.format("http://orders%s", domain)`` -> ``http://orders``:
+    the host is read up to a placeholder right after it, a domain suffix); None when the host is not written."""
+    m = _JS_URL.fullmatch(expr.strip())
+    if m is None:
+        return None
+    text = next(g for g in m.group(2, 3, 4, 5) if g is not None)
+    host = _URL_HOST.match(text)
+    return host.group(0) if host else None
+
+
+def js_exports(text: str) -> dict[str, str]:
+    """The URL constants a JavaScript module exports (``module.exports = {ordersUrl: "http://orders", ...}``):
+    each key with the ``scheme://host`` it writes out."""
+    out: dict[str, str] = {}
+    for m in _JS_EXPORTS.finditer(text):
+        for entry in split_args(inside(text, m.end() - 1)):
+            key, _colon, value = entry.partition(":")
+            url = js_url_constant(value) if re.fullmatch(r"\s*['\"]?[\w$]+['\"]?\s*", key) else None
+            if url:
+                out[key.strip().strip("'\"")] = url
+    return out
+
+
+def module_key(path: str) -> str:
+    """A JavaScript module's name as ``require`` resolves it: the path without its suffix or ``/index``."""
+    p = re.sub(r"\.(?:js|mjs|cjs|ts)$", "", os.path.normpath(path).replace(os.sep, "/"))
+    return p.removesuffix("/index")
+
+
+def js_calls(path: str, text: str, modules: Mapping[str, Mapping[str, str]] | None = None) -> list[Call]:
     """The ``request`` / ``axios`` calls of a JavaScript file whose URL resolves to an environment variable
-    (``const host = process.env.CATALOGUE_HOST || 'catalogue'``; ``'http://' + host + ':8080/x'``), with the
+    (``const host = process.env.CATALOGUE_HOST || 'catalogue'``; ``'http://' + host + ':8080/x'``), or to a URL
+    the code writes out in a constant: its own, or one a module of the service exports (``modules``: each module's
+    ``js_exports`` by its ``module_key``; ``endpoints = require("../endpoints")``, ``endpoints.ordersUrl``), with the
     ``timeout:`` option they pass (milliseconds; none when left out)."""
     libs = {m.group(1) or m.group(3): m.group(2) or m.group(4) for m in _JS_REQUIRE.finditer(text)}
     if not libs:
@@ -477,6 +520,20 @@ def js_calls(path: str, text: str) -> list[Call]:
     for m in _JS_ENV.finditer(text):
         ref = Ref(m.group(2) or m.group(3), m.group(5))
         names[m.group(1)] = ref if m.group(1) not in names else None
+    for m in _JS_MODULE.finditer(text):
+        exported = (modules or {}).get(module_key(os.path.join(os.path.dirname(path), m.group(3))), {})
+        for key, url in exported.items():
+            names[f"{m.group(1)}.{key}"] = Ref(f"{m.group(1)}.{key}", url, fixed=True)
+    locals_: dict[str, Ref | None] = {}
+    for m in _JS_LOCAL.finditer(text):
+        name, expr = m.group(1), m.group(2)
+        if name in names:
+            continue
+        constant = js_url_constant(expr)
+        first = Ref(name, constant, fixed=True) if constant else next(iter(_js_parts(expr, names)), None)
+        local = first if isinstance(first, Ref) and first.fixed else None
+        locals_[name] = local if name not in locals_ or locals_[name] == local else None  # two values: unknown
+    names.update(locals_)
     out: list[Call] = []
     for m in _JS_CALL.finditer(text):
         lib = libs.get(m.group(1))
@@ -530,7 +587,9 @@ def service_calls(files: Sequence[tuple[str, str]]) -> tuple[Call, ...]:
     for p, t in py:
         wrappers.update(wrappers_of(p, t))
     calls = [c for p, t in py for c in python_calls(p, t, wrappers)]
-    calls += [c for p, t in files if p.endswith((".js", ".mjs", ".cjs", ".ts")) for c in js_calls(p, t)]
+    js = [(p, t) for p, t in files if p.endswith((".js", ".mjs", ".cjs", ".ts"))]
+    modules = {module_key(p): exported for p, t in js if (exported := js_exports(t))}
+    calls += [c for p, t in js for c in js_calls(p, t, modules)]
     return tuple(sorted(set(calls), key=lambda c: (c.at.file, c.at.line, c.at.column, c.client)))
 
 
@@ -555,6 +614,8 @@ class Link:
     """Why the code's default URL is called (``inferred_from``), when the deployment drew no interaction."""
     scheme: str | None = None
     """The default URL's scheme (``https``: the call is encrypted), when the deployment drew no interaction."""
+    written: bool = False
+    """The code writes the URL out (a constant of its own, no variable): the target is located by a name in the code."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -610,14 +671,19 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
     scheme = call.scheme or urlsplit(default).scheme
     protocol = _SCHEMES.get(scheme)
     shown = re.sub(r"//[^/@\s]*@", "//", call.url.default)  # never a credential written in the URL
-    why = f"{why}; {var} is not set in the deployment: the code's default {shown!r} applies"
-    said = (f"{var} ({call.how()}, its default: the deployment does not set it) names host {host}",)
+    if call.url.fixed:
+        why = f"{why}; the code writes the URL out: {shown!r} ({var})"
+        said = (f"{var} ({call.how()}, a URL the code writes out) names host {host}",)
+    else:
+        why = f"{why}; {var} is not set in the deployment: the code's default {shown!r} applies"
+        said = (f"{var} ({call.how()}, its default: the deployment does not set it) names host {host}",)
     if host in env and host != service:
         known = [i for i, _e in drawn if i.get("to") == host]  # drawn from another variable, or depends_on
         if known:
             return None if known[0].get("timeout_ms") is not None else Link(host, ms, at, (why,), True)
-        return Link(host, ms, at, (why,), False, protocol=protocol, evidence=said, scheme=scheme)
-    if host_exposure(host) == "public":
+        return Link(host, ms, at, (why,), False, protocol=protocol, evidence=said, scheme=scheme,
+                    written=call.url.fixed)
+    if host_exposure(host) == "public" and not call.url.fixed:
         return Link(safe_name(var.lower().replace("_", "-")), ms, at, (why,), False, host, protocol, said, scheme)
     return None
 
@@ -690,7 +756,7 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     evidence = tuple(dict.fromkeys(e for i in items for e in i[3].evidence))
     schemes = {i[3].scheme for i in items}
     return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
-                schemes.pop() if len(schemes) == 1 else None)
+                schemes.pop() if len(schemes) == 1 else None, all(i[3].written for i in items))
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
@@ -702,20 +768,28 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
                                                                         "URL)"}, link.at)
             body.note("externals", link.target, f"named after the variable that would set its URL: {link.notes[0]}")
         if not link.drawn:
+            if not link.external_host:  # stated here too, so that this agent file loads alone
+                body.fact("services", {"name": link.target}, link.at)
             data["style"] = "sync"
             data["inferred_from"] = "; ".join(link.evidence)[:2000]
             if link.protocol:
                 data["protocol"] = link.protocol
             if link.scheme in _TLS:
                 data["tls"] = _TLS[link.scheme]
+            if link.written:
+                data["address_resolution"] = "hardcoded"
         ident = body.fact("interactions", data, link.at)
         if "tls" in data:
             body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the default URL's scheme is "
                                              f"{link.scheme}")
+        if "address_resolution" in data:
+            body.note("interactions", ident, "address_resolution hardcoded: the code writes the URL out, no variable "
+                                             "sets it")
         body.set("interactions", ident, "timeout_ms", link.timeout_ms, link.at)
         for note in link.notes:
             body.note("interactions", ident, f"timeout_ms: {note}")
 
 
-__all__ = ["Call", "Link", "Ref", "Timeout", "deployment", "drawn_from", "js_calls", "links", "python_calls", "record",
-           "resolve", "service_calls", "targets", "timeout_of", "url_of", "wrappers_of"]
+__all__ = ["Call", "Link", "Ref", "Timeout", "deployment", "drawn_from", "js_calls", "js_exports", "js_url_constant",
+           "links", "module_key", "python_calls", "record", "resolve", "service_calls", "targets", "timeout_of",
+           "url_of", "wrappers_of"]

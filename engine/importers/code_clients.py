@@ -32,6 +32,9 @@ knows it by; this module reads those names, by the text of the code (its comment
   timeout unknown (the socket is set up in code shared by the services). A client passed a timeout from
   configuration is left out (its bound is unknown, and the call would read as one without).
 
+A URL the code writes out (the RestTemplate / WebClient and net/http forms) locates the target by a host name written
+in the caller: when every call to the target does, the interaction says ``address_resolution: hardcoded``.
+
 A target is a service of the deployment when its name (or host) is one of the deployment's workloads, or a
 name some service's Go code registers itself under (``Registry.Register(name, ...)`` with ``const name =
 "srv-search"``). Any other target adds nothing (unknown stays unknown), nor does a call the deployment or
@@ -74,6 +77,8 @@ class Client:
     """A Feign client: the service's Feign settings apply."""
     background: str | None = None
     """Why no request waits on the call (it is made from scheduled tasks only), when the code shows it."""
+    written: bool = False
+    """The code writes the target's URL out (``"http://orders:8080/x"``): its host is located by a name in the code."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -177,7 +182,8 @@ def java_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
                               notify, feign=True, background=background))
         for m in _REST.finditer(code):
             url = m.group(1) or m.group(2)
-            out.append(Client(_location(path, code, m.start()), f"a call to {url!r}", _host(url), "http"))
+            out.append(Client(_location(path, code, m.start()), f"a call to {url!r}", _host(url), "http",
+                              written=True))
         for m in _DISCOVERY.finditer(code):
             out.append(Client(_location(path, code, m.start()), f'getInstances("{m.group(1)}")', m.group(1), "http",
                               True, no_timeout=_untimed(sorted(codes, key=lambda c: c[0] != path))))
@@ -299,7 +305,7 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
             why = None if m.group(1).startswith("NewRequest") else \
                 f"http.{m.group(1)} uses Go's default client, which has no timeout"
             out.append(Client(_location(path, code, m.start()), f"http.{m.group(1)}({value!r})", _host(value), "http",
-                              no_timeout=why))
+                              no_timeout=why, written=True))
     unique = {(c.at, c.target): c for c in out}
     return [unique[k] for k in sorted(unique, key=lambda k: (k[0].file, k[0].line, k[0].column, k[1]))]
 
@@ -403,6 +409,10 @@ def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str
     if all(c.registry for c in calls):
         data["address_resolution"] = "registry"
         notes.append("address_resolution registry: the client names the service, the registry gives its address")
+    if all(c.written for c in calls):
+        data["address_resolution"] = "hardcoded"
+        notes.append(f"address_resolution hardcoded: the code writes the URL out, {first.how} ({first.at.file}:"
+                     f"{first.at.line})")
     if all(c.no_timeout for c in calls):
         data["timeout_ms"] = 0
         notes.append(f"timeout_ms 0: {first.no_timeout}")

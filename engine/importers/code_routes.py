@@ -1019,7 +1019,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
-          stated: frozenset[str] = frozenset()) -> RoutesDocument:
+          stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
@@ -1068,6 +1068,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             _inferred(body, name, r, service, open_code, traits.limits)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
+    _unauthenticated_calls(body, service, [(link.target, link.at) for link in links] +
+                           [(e.target, e.at) for e in edges if "auth" not in e.data], open_targets or {})
     code_flags.record(body, service, flag_calls)
     code_timeouts.record(body, service, bounded)
     code_workflows.record(body, service, flows, stated)
@@ -1105,6 +1107,19 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_channels.record(body, service, traits.channels)
     code_logs.record(body, service, traits.logs_sensitive)
     code_jobs.record(body, service, traits.jobs)
+
+
+def _unauthenticated_calls(body: Body, service: str, calls: Sequence[tuple[str, Location]],
+                           open_targets: Mapping[str, str]) -> None:
+    """The calls the code makes to a service whose own code reads no credential (``open_targets``: why, by service)
+    are unauthenticated, whatever the caller sends: ``auth: none``."""
+    for target, at in calls:
+        why = open_targets.get(target)
+        if why is None or target == service:
+            continue
+        ident = body.fact("interactions", {"from": service, "to": target}, at)
+        body.set("interactions", ident, "auth", "none", at)
+        body.note("interactions", ident, f"auth none: {target} checks no caller ({why})")
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None,
@@ -1475,7 +1490,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
-                            flows=flows, checks=checks, stated=frozenset(r.service for r in routed))
+                            flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
+                            open_targets={r.service: r.open_code for r in routed if r.open_code})
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash

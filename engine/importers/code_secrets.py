@@ -58,6 +58,7 @@ class _Catalogue:
     skip_files: re.Pattern[str]
     generated: re.Pattern[str]
     spring_config: re.Pattern[str]
+    record_dirs: frozenset[str]
 
 
 @functools.cache
@@ -68,7 +69,7 @@ def _catalogue() -> _Catalogue:
                       frozenset(data["not_setters"]), re.compile(data["not_values"], re.DOTALL),
                       {str(k): int(v) for k, v in data["calls"].items()}, frozenset(data["skip_dirs"]),
                       re.compile(data["skip_files"]), re.compile(data["generated"]),
-                      re.compile(data["spring_config"]))
+                      re.compile(data["spring_config"]), frozenset(data["record_dirs"]))
 
 
 def snake(name: str) -> str:
@@ -233,6 +234,13 @@ def _blank(text: str, php: bool) -> str:
     return (_HASH_COMMENTS if php else _COMMENTS).sub(repl, text)
 
 
+def _record_class(path: str) -> bool:
+    """Whether ``path`` is a Java class of a package of records (``.../entity/Account.java``): its fields' literal
+    defaults are data, not credentials (catalogue ``record_dirs``)."""
+    dirs = path.replace("\\", "/").split("/")[:-1]
+    return path.endswith(".java") and any(d in _catalogue().record_dirs for d in dirs)
+
+
 def _c_like(path: str, text: str, php: bool) -> list[Secret]:
     code = _blank(text, php)
     out: list[Secret] = []
@@ -240,7 +248,7 @@ def _c_like(path: str, text: str, php: bool) -> list[Secret]:
     def at(i: int) -> Location:
         return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
 
-    for form in _FORMS:
+    for form in _FORMS[1:] if _record_class(path) else _FORMS:
         for m in form.finditer(code):
             name, value = m.group("name"), m.group("value")
             if credential_name(name) and literal_value(name, value):
