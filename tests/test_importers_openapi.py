@@ -216,3 +216,21 @@ def test_a_path_item_in_another_file_points_findings_at_that_file() -> None:
     assert os.path.samefile(ep.location.file, users) and ep.location.line == line_of(users, "get:")
     assert ep.locate("authn").line == line_of(users, "security: []") and ep.data["authn"] == "none"
     assert ep.data["data_classification"] == "pii"  # the schema is a third file, reached from the second
+
+
+def test_the_classifier_never_answers_for_a_schema_it_has_not_read(tmp_path: os.PathLike[str]) -> None:
+    """Its cache is keyed by the schema's identity: a schema built, classified and dropped must not lend its
+    answer to the next one that happens to be allocated in its place."""
+    from engine.importers.base import Classifier, Node, Refs
+    from engine.source import parse
+
+    spec = parse("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n", os.path.join(str(tmp_path), "t.yaml"))
+    refs = Refs(spec)
+    classifier = Classifier(refs)
+    answers = []
+    fields = ["cardNumber", "nickname", "nickname", "email", "nickname", "cardNumber", "email"] * 5
+    for field in fields:
+        answers.append(classifier.classify(Node({"type": "object", "properties": {field: {"type": "string"}}},
+                                                None, refs.root_uri, ())))
+    expected = {"cardNumber": "pci", "email": "pii", "nickname": None}
+    assert [a[0] if a else None for a in answers] == [expected[f] for f in fields]

@@ -609,6 +609,8 @@ class Classifier:
     def __init__(self, refs: Refs) -> None:
         self.refs = refs
         self.cache: dict[int, tuple[str, str] | None] = {}
+        self.held: list[Any] = []
+        """The values cached by ``id``, held so that no other value can take a freed one's id and its answer."""
 
     def classify(self, node: Node) -> tuple[str, str] | None:
         """(classification, field name) of the most sensitive field under ``node``, or None."""
@@ -616,6 +618,7 @@ class Classifier:
         key = id(node.value)
         if key in self.cache:
             return self.cache[key]
+        self.held.append(node.value)
         self.cache[key] = None  # a cycle back here adds nothing
         best: tuple[str, str] | None = None
         budget = [MAX_SCHEMA_NODES]
@@ -665,6 +668,7 @@ class Classifier:
         key = id(node.value)
         if key in self.cache:
             return self.cache[key]
+        self.held.append(node.value)
         self.cache[key] = None
         result = walk(node, depth + 1)
         self.cache[key] = result
