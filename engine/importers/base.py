@@ -65,6 +65,10 @@ class ArtifactDocument(Document):
     """Interaction identity -> (the variables it was drawn from, every variable of their sources, the sources) when
     all come from sources the caller takes whole (``envFrom``, ``env_file``): ``code_routes.compose`` drops it when
     the caller's code names other variables of them but none of these."""
+    titled: str = ""
+    """The service an API description was named after by its title, no name being given (``--service``): the
+    title of a spec kept in a service's own directory (``Catalog API``) is not the service's name, and
+    ``code_routes.compose`` gives the spec that service's name when the service's code is imported too."""
     refill: tuple[str, Callable[[Mapping[str, tuple[str, Location]]], Document]] | None = None
     """For a configuration template its container fills from its environment at start (``envsubst``): the
     container's service, and the import again with the environment its deployment sets (``fill_templates``)."""
@@ -702,7 +706,11 @@ class SpecImporter:
     @classmethod
     def import_file(cls, path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
         """Import one description file (and the local files its ``$ref``s reach)."""
-        return [cls(load_one(path, limits), limits, service).run()]
+        importer = cls(load_one(path, limits), limits, service)
+        doc = importer.run()
+        if not service and isinstance(doc, ArtifactDocument):
+            doc = dataclasses.replace(doc, titled=importer.service)
+        return [doc]
 
     def checked_root(self, doc: Document) -> dict[str, Any]:
         """The document's root mapping, once its kind and version are checked.
