@@ -214,11 +214,16 @@ def _char_name(ch: str) -> str:
 class _Builder:
     """Turns composed nodes into plain data, recording positions and bounding alias expansion."""
 
-    def __init__(self, path: str, limits: Limits, merge_keys: bool = False, artifact: bool = False) -> None:
+    def __init__(self, path: str, limits: Limits, merge_keys: bool = False, artifact: bool = False,
+                 tags: frozenset[str] = frozenset()) -> None:
         self.path = path
         self.limits = limits
         self.merge_keys = merge_keys
         self.artifact = artifact
+        self.tags = tags
+        """Custom tags accepted (a format's own, such as compose's ``!reset``): the value is read plain and
+        its tag kept in ``tagged``, for the importer to apply; any other tag is refused."""
+        self.tagged: dict[Path, str] = {}
         """An artifact an importer reads (a compose file, a Spring config): someone else's file, most of whose
         values archplan never uses (an e-mail template with CR LF in it), so its text is not held to the load
         policy for design files; whatever an importer copies out is neutralised on output like any text."""
@@ -234,6 +239,8 @@ class _Builder:
             self._check_node(node, depth)
         if record:
             self.positions.setdefault(at, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if node.tag in self.tags:
+            return self._kept(node, at, depth)
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
                 raise self._tag_error(node)
@@ -256,7 +263,7 @@ class _Builder:
                     )
                 mark = key_node.start_mark
                 positions[child] = (mark.line + 1, mark.column + 1)
-                if type(value_node) is yaml.ScalarNode:  # most values: built here, without a call per value
+                if type(value_node) is yaml.ScalarNode and value_node.tag not in self.tags:  # most values: here
                     self.nodes += 1
                     if not self.nodes & 4095 or depth >= limits.max_depth or self.nodes > limits.max_nodes:
                         self._check_node(value_node, depth + 1)
@@ -276,6 +283,20 @@ class _Builder:
                 raise self._tag_error(node)
             return [self.build(item, (*at, i), depth=depth + 1) for i, item in enumerate(node.value)]
         return self.scalar(node)
+
+    def _kept(self, node: yaml.Node, at: Path, depth: int) -> Any:
+        """A value under an accepted custom tag: recorded, and read as the plain value it is written as (a
+        scalar as text, an empty one as null)."""
+        self.tagged[at] = node.tag
+        if isinstance(node, yaml.MappingNode):
+            plain: yaml.Node = yaml.MappingNode("tag:yaml.org,2002:map", node.value, node.start_mark, node.end_mark)
+        elif isinstance(node, yaml.SequenceNode):
+            plain = yaml.SequenceNode("tag:yaml.org,2002:seq", node.value, node.start_mark, node.end_mark)
+        elif node.value in ("", "~", "null", "Null", "NULL"):
+            return None
+        else:
+            plain = yaml.ScalarNode(_STR_TAG, node.value, node.start_mark, node.end_mark)
+        return self.build(plain, at, record=False, depth=depth)
 
     def _check_node(self, node: yaml.Node, depth: int) -> None:
         """The bounds on reading, checked as each value is built (``nodes`` counts it already)."""
@@ -512,10 +533,10 @@ class _EventReader:
 
 
 def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *, merge_keys: bool = False,
-          artifact: bool = False) -> Document:
+          artifact: bool = False, tags: frozenset[str] = frozenset()) -> Document:
     """Parse one YAML or JSON document held in ``text`` (``merge_keys``: accept ``<<``; ``artifact``: an
-    importer's input, see ``_Builder.artifact``)."""
-    docs = list(parse_all(text, path, limits, merge_keys=merge_keys, artifact=artifact))
+    importer's input, see ``_Builder.artifact``; ``tags``: custom tags accepted, see ``_Builder.tags``)."""
+    docs = list(parse_all(text, path, limits, merge_keys=merge_keys, artifact=artifact, tags=tags))
     if not docs:
         raise InputError("file is empty", Location(path))
     if len(docs) > 1:
@@ -524,7 +545,8 @@ def parse(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *, merge_keys: 
 
 
 def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
-              merge_keys: bool = False, artifact: bool = False) -> Iterator[Document]:
+              merge_keys: bool = False, artifact: bool = False,
+              tags: frozenset[str] = frozenset()) -> Iterator[Document]:
     """Parse every document of a (possibly multi-document) YAML stream.
 
     Plain data (no anchor, alias, tag or merge key) is read straight from the parser's events; anything else,
@@ -538,11 +560,11 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
         return
     except (_Slow, yaml.YAMLError):
         pass
-    yield from _compose_documents(text, path, limits, merge_keys=merge_keys, artifact=artifact)
+    yield from _compose_documents(text, path, limits, merge_keys=merge_keys, artifact=artifact, tags=tags)
 
 
 def _compose_documents(text: str, path: str, limits: Limits, *, merge_keys: bool,
-                       artifact: bool) -> Iterator[Document]:
+                       artifact: bool, tags: frozenset[str] = frozenset()) -> Iterator[Document]:
     """The general reader: the composed nodes of every document, checked (aliases expanded), then built."""
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
@@ -552,7 +574,7 @@ def _compose_documents(text: str, path: str, limits: Limits, *, merge_keys: bool
         raise _reader_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML/JSON: {' '.join(str(exc).split())}", Location(path)) from None
-    builder = _Builder(path, limits, merge_keys, artifact)
+    builder = _Builder(path, limits, merge_keys, artifact, tags)
     may_alias = "&" in text  # no anchor, no alias: the expansion check would walk the tree for nothing
     builder.aliases = may_alias
     for node in nodes:
@@ -561,8 +583,9 @@ def _compose_documents(text: str, path: str, limits: Limits, *, merge_keys: bool
         if may_alias:
             _check_expansion(node, path, limits)
         builder.positions = {}
+        builder.tagged = {}
         data = builder.build(node, ())
-        yield Document(path, data, builder.positions)
+        yield Document(path, data, builder.positions, tags=builder.tagged)
 
 
 def load(path: str, limits: Limits = DEFAULT_LIMITS) -> Document:

@@ -210,3 +210,14 @@ def test_spring_configuration_that_does_not_parse_is_left_to_the_spring_import(t
     write(str(tmp_path), "orders/src/main/resources/application.yml", "spring: [unclosed\n")
     write(str(tmp_path), "orders/Main.java", 'class Main { String apiKey = "k"; }\n')
     assert [s.name for s in scan([str(tmp_path / "orders")])] == ["apiKey"]
+
+
+def test_a_mock_named_before_what_it_stands_in_for_is_not_read(tmp_path: Any) -> None:
+    """``MockPaymentGateway.ts`` is a stand-in as ``PaymentGatewayMock.ts`` is: the ids it invents for its canned
+    answers (``token: 'next-day'``) are no credential of the service."""
+    tmp = str(tmp_path)
+    canned = "export const rates = [{ label: 'Next day', token: 'next-day' }];\n"
+    write(tmp, "svc/src/MockPaymentGateway.ts", canned)
+    write(tmp, "svc/src/PaymentGatewayMock.ts", canned)
+    write(tmp, "svc/src/Mockingbird.ts", canned)  # a word that starts with Mock is no mock
+    assert [s.at.file for s in scan([f"{tmp}/svc"])] == [f"{tmp}/svc/src/Mockingbird.ts"]

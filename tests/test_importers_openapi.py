@@ -216,3 +216,62 @@ def test_a_path_item_in_another_file_points_findings_at_that_file() -> None:
     assert os.path.samefile(ep.location.file, users) and ep.location.line == line_of(users, "get:")
     assert ep.locate("authn").line == line_of(users, "security: []") and ep.data["authn"] == "none"
     assert ep.data["data_classification"] == "pii"  # the schema is a third file, reached from the second
+
+
+def test_the_classifier_never_answers_for_a_schema_it_has_not_read(tmp_path: os.PathLike[str]) -> None:
+    """Its cache is keyed by the schema's identity: a schema built, classified and dropped must not lend its
+    answer to the next one that happens to be allocated in its place."""
+    from engine.importers.base import Classifier, Node, Refs
+    from engine.source import parse
+
+    spec = parse("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n", os.path.join(str(tmp_path), "t.yaml"))
+    refs = Refs(spec)
+    classifier = Classifier(refs)
+    answers = []
+    fields = ["cardNumber", "nickname", "nickname", "email", "nickname", "cardNumber", "email"] * 5
+    for field in fields:
+        answers.append(classifier.classify(Node({"type": "object", "properties": {field: {"type": "string"}}},
+                                                None, refs.root_uri, ())))
+    expected = {"cardNumber": "pci", "email": "pii", "nickname": None}
+    assert [a[0] if a else None for a in answers] == [expected[f] for f in fields]
+
+
+def test_one_resource_that_holds_a_list_is_not_a_page_of_many(tmp_path: os.PathLike[str]) -> None:
+    """``{items: [...], total, next}`` is a page of a collection; a basket with its id, owner and lines is one
+    object, however its list is named."""
+    path = write(str(tmp_path), "pantry.yaml", """
+        openapi: 3.0.3
+        info: {title: pantry, version: '1'}
+        paths:
+          /baskets/{basketId}:
+            get:
+              parameters: [{name: basketId, in: path, required: true, schema: {type: string}}]
+              responses:
+                '200':
+                  description: one basket
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          basketId: {type: string}
+                          owner: {type: string}
+                          items: {type: array, items: {type: string}}
+          /jars:
+            get:
+              responses:
+                '200':
+                  description: a page of jars
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          items: {type: array, items: {type: string}}
+                          totalCount: {type: integer}
+                          next_page_token: {type: string}
+        """)
+    d = design_of(openapi.import_file(path))
+    basket = fact(d, "endpoint:GET /baskets/{basketId}").data
+    assert basket.get("returns_collection") is False and "pagination" not in basket
+    assert fact(d, "endpoint:GET /jars").data["returns_collection"] is True

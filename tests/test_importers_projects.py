@@ -87,6 +87,108 @@ def test_extends_that_loops_or_names_nothing_is_an_error(tmp_path: os.PathLike[s
         load_project([missing])
 
 
+def _library_project(root: str) -> list[str]:
+    """A lending-library project split the way compose's ``include`` splits one: each component keeps its own
+    compose file beside its code, and the application's file includes them; an override wires them together."""
+    write(root, "members/compose.yaml", """
+        services:
+          members:
+            build: {context: .}
+            ports: ["7001:7000"]
+            environment: [STORE_URL=postgres://members-store:5432/members]
+            volumes: [./seed:/seed:ro]
+          members-store:
+            image: postgres:15.4
+            ports: ["5433:5432"]
+        volumes:
+          members-data: {}
+        """)
+    write(root, "loans/compose.yml", """
+        services:
+          loans:
+            build: .
+            ports: ["7002:7000"]
+            environment: {QUEUE: amqp://loan-events:5672, DEBUG_PORT: "9000"}
+          loan-events:
+            image: rabbitmq:3.12
+        """)
+    main = write(root, "site/compose.yaml", """
+        include:
+          - ../members/compose.yaml
+          - path: ../loans/compose.yml
+        services:
+          front:
+            image: library/front:2.0
+            ports: ["80:8080"]
+            environment: [MEMBERS_URL=http://members:7000]
+        """)
+    override = write(root, "site/compose.override.yaml", """
+        services:
+          members:
+            ports: !override []
+          members-store:
+            ports: !reset []
+          loans:
+            environment: !override {QUEUE: amqp://loan-events:5672}
+          loan-events: !reset {}
+        """)
+    return [main, override]
+
+
+def test_included_projects_join_the_including_one_with_their_paths_rebased(tmp_path: os.PathLike[str]) -> None:
+    main, _override = _library_project(str(tmp_path))
+    project = load_project([main])
+    assert set(project.doc.data["services"]) == {"members", "members-store", "loans", "loan-events", "front"}
+    members = _service(project, "members")
+    assert members["build"] == {"context": os.path.join("..", "members")}  # relative to site/, as compose resolves
+    assert members["volumes"] == [f"{os.path.join('..', 'members', 'seed')}:/seed:ro"]
+    assert _service(project, "loans")["build"] == os.path.join("..", "loans")
+    assert "members-data" in project.doc.data["volumes"]
+    # each value still points at the included file that states it
+    assert str(project.doc.locate(("services", "members-store", "image"))).endswith("members/compose.yaml:8:5")
+    assert [os.path.basename(os.path.dirname(f)) for f in project.files] == ["site", "members", "loans"]
+
+
+def test_merge_tags_replace_or_remove_what_an_earlier_file_gave(tmp_path: os.PathLike[str]) -> None:
+    project = load_project(_library_project(str(tmp_path)))
+    assert _service(project, "members")["ports"] == []  # !override: replaced, not appended to
+    assert "ports" not in _service(project, "members-store")  # !reset: gone
+    assert _service(project, "loans")["environment"] == {"QUEUE": "amqp://loan-events:5672"}  # not merged by key
+    assert "loan-events" not in project.doc.data["services"]  # a whole service reset
+    # imported: the override leaves only the front published
+    facts = _facts(load_documents(import_paths("compose", _library_project(str(tmp_path)))))
+    assert facts["service:front"]["exposure"] == "host"
+    assert facts["service:members"].get("exposure") != "host"
+    assert "interaction:front->members" in facts
+
+
+def test_a_merge_tag_on_a_value_nothing_earlier_gave_is_that_value_or_nothing(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "compose.yaml", """
+        services:
+          api:
+            image: shelf/api:1.0
+            ports: !override ["8080:8080"]
+            labels: !reset {}
+        """)
+    api = _service(load_project([path]), "api")
+    assert api["ports"] == ["8080:8080"] and "labels" not in api
+    other = write(str(tmp_path), "o/compose.yaml", "services:\n  api:\n    image: !unknown x\n")
+    with pytest.raises(ArchplanError, match="unsupported tag '!unknown'"):
+        load_project([other])
+
+
+def test_an_include_that_loops_or_is_missing(tmp_path: os.PathLike[str]) -> None:
+    a = write(str(tmp_path), "a/compose.yaml", "include: [../b/compose.yaml]\nservices:\n  a: {image: x}\n")
+    write(str(tmp_path), "b/compose.yaml", "include: [../a/compose.yaml]\nservices:\n  b: {image: y}\n")
+    with pytest.raises(ArchplanError, match="includes the file that includes it"):
+        load_project([a])
+    gone = write(str(tmp_path), "c/compose.yaml", "include: [../nowhere/compose.yaml]\nservices:\n  c: {image: z}\n")
+    project = load_project([gone])
+    assert set(project.doc.data["services"]) == {"c"}
+    ((at, text),) = project.remarks
+    assert str(at).endswith("c/compose.yaml:1:11") and "not found" in text
+
+
 @pytest.mark.parametrize(("value", "env", "expected"), [
     ("${A}", {"A": "x"}, "x"),
     ("$A-$B", {"A": "x", "B": "y"}, "x-y"),

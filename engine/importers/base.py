@@ -69,6 +69,10 @@ class ArtifactDocument(Document):
     """Interaction identity -> the variables it was drawn from, when the deployment sets each of them on the caller
     by name (none framework-bound) and the call is a synchronous one to a service: ``code_routes.compose`` drops it
     when they bind to a property of the caller's own configuration that no code or placeholder of it reads."""
+    titled: str = ""
+    """The service an API description was named after by its title, no name being given (``--service``): the
+    title of a spec kept in a service's own directory (``Catalog API``) is not the service's name, and
+    ``code_routes.compose`` gives the spec that service's name when the service's code is imported too."""
     refill: tuple[str, Callable[[Mapping[str, tuple[str, Location]]], Document]] | None = None
     """For a configuration template its container fills from its environment at start (``envsubst``): the
     container's service, and the import again with the environment its deployment sets (``fill_templates``)."""
@@ -614,6 +618,8 @@ class Classifier:
     def __init__(self, refs: Refs) -> None:
         self.refs = refs
         self.cache: dict[int, tuple[str, str] | None] = {}
+        self.held: list[Any] = []
+        """The values cached by ``id``, held so that no other value can take a freed one's id and its answer."""
 
     def classify(self, node: Node) -> tuple[str, str] | None:
         """(classification, field name) of the most sensitive field under ``node``, or None."""
@@ -621,6 +627,7 @@ class Classifier:
         key = id(node.value)
         if key in self.cache:
             return self.cache[key]
+        self.held.append(node.value)
         self.cache[key] = None  # a cycle back here adds nothing
         best: tuple[str, str] | None = None
         budget = [MAX_SCHEMA_NODES]
@@ -670,6 +677,7 @@ class Classifier:
         key = id(node.value)
         if key in self.cache:
             return self.cache[key]
+        self.held.append(node.value)
         self.cache[key] = None
         result = walk(node, depth + 1)
         self.cache[key] = result
@@ -703,7 +711,11 @@ class SpecImporter:
     @classmethod
     def import_file(cls, path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
         """Import one description file (and the local files its ``$ref``s reach)."""
-        return [cls(load_one(path, limits), limits, service).run()]
+        importer = cls(load_one(path, limits), limits, service)
+        doc = importer.run()
+        if not service and isinstance(doc, ArtifactDocument):
+            doc = dataclasses.replace(doc, titled=importer.service)
+        return [doc]
 
     def checked_root(self, doc: Document) -> dict[str, Any]:
         """The document's root mapping, once its kind and version are checked.

@@ -1019,8 +1019,10 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
-          stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None) -> RoutesDocument:
-    """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``."""
+          stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
+          described: Mapping[str, str] | None = None) -> RoutesDocument:
+    """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``;
+    a route an API description of the service states (``described``, ``GET /orders``) is that endpoint."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
     if open_code:  # its own API too: a registry or a console it serves checks no caller either
@@ -1063,9 +1065,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             body.note("endpoints", key, f"public through {front.via} ({how})")
             _inferred(body, key, r, service, open_code, traits.limits)
         if not placed:
-            name = safe_name(f"{service}-{r.method}-{r.path}")
-            body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
-            _inferred(body, name, r, service, open_code, traits.limits)
+            _unplaced(body, r, service, described or {}, open_code, traits)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
     _unauthenticated_calls(body, service, [(link.target, link.at) for link in links] +
@@ -1078,6 +1078,21 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
                           secrets=secrets, traits=traits)
+
+
+def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], open_code: str | None,
+              traits: Traits) -> None:
+    """A route behind no gateway or entry point: the endpoint an API description of the service states for it
+    (its method and path, parameter names included), else one of its own, named after the service."""
+    spec_key = described.get(_template(f"{r.method} {r.path}"))
+    if spec_key:
+        method, _s, path = spec_key.partition(" ")
+        body.fact("endpoints", {"method": method, "path": path, "served_by": service}, r.at)
+        _inferred(body, spec_key, r, service, open_code, traits.limits)
+        return
+    name = safe_name(f"{service}-{r.method}-{r.path}")
+    body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
+    _inferred(body, name, r, service, open_code, traits.limits)
 
 
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
@@ -1445,20 +1460,55 @@ def _read_accesses(docs: Sequence[Document]) -> list[Document]:
     return _edit_artifacts(docs, edit)
 
 
+def _template(key: str) -> str:
+    """``GET /seeds/{seedId}`` as ``GET /seeds/{}``: a route whatever its parameters are named."""
+    return re.sub(r"\{[^}]*\}", "{}", key)
+
+
+def _specs_of_their_service(docs: Sequence[Document]) -> list[Document]:
+    """An API description named after its title (``Catalog API``) that lies in the directory of a service whose code
+    is imported describes that service: it takes the service's name, so that its endpoints are the service's own
+    (and the routes read from the code join them instead of standing beside them under another server)."""
+    homes = sorted(((os.path.normpath(d.service_at.file), d.service) for d in docs if isinstance(d, RoutesDocument)
+                    and d.service_at.file), key=lambda h: -len(h[0]))
+    out: list[Document] = []
+    for d in docs:
+        titled = d.titled if isinstance(d, ArtifactDocument) else ""
+        home = next((svc for folder, svc in homes if titled and isinstance(d.data, dict) and
+                     os.path.normpath(d.file).startswith(folder + os.sep)), None)
+        if not home or home == titled or not isinstance(d, ArtifactDocument):
+            out.append(d)
+            continue
+        data = dict(d.data)
+        data["services"] = [{**s, "name": home} if isinstance(s, dict) and s.get("name") == titled else s
+                            for s in data.get("services") or []]
+        data["endpoints"] = [{**e, "served_by": home} if isinstance(e, dict) and e.get("served_by") == titled else e
+                             for e in data.get("endpoints") or []]
+        notes = {(f"service:{home}" if k == f"service:{titled}" else k): v for k, v in d.notes.items()}
+        notes.setdefault(f"service:{home}", []).append(
+            f"named {home}, not {titled}: the description lies in {home}'s own directory")
+        out.append(replace(d, data=data, notes=notes, titled=""))
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
         _unread_settings(_unread_variables(docs)))))))
+    docs = _specs_of_their_service(docs)
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
                              {d.service: d.traits.flags for d in coded if d.traits.flags})
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     taken: set[str] = set()
+    described: set[tuple[str, str]] = set()  # (endpoint key, service) an API description states
     for d in docs:
         if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
-            taken.update(f"{ep.get('method')} {ep.get('path')}" for ep in d.data.get("endpoints") or []
-                         if isinstance(ep, dict) and not ep.get("name"))
+            unnamed = [ep for ep in d.data.get("endpoints") or [] if isinstance(ep, dict) and not ep.get("name")]
+            taken.update(f"{ep.get('method')} {ep.get('path')}" for ep in unnamed)
+            described.update((f"{ep.get('method')} {ep.get('path')}", str(ep.get("served_by"))) for ep in unnamed
+                             if isinstance(ep.get("path"), str))
     links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
     edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
@@ -1491,7 +1541,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
-                            open_targets={r.service: r.open_code for r in routed if r.open_code})
+                            open_targets={r.service: r.open_code for r in routed if r.open_code},
+                            described={_template(k): k for k, svc in sorted(described) if svc == d.service})
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash

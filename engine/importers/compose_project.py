@@ -16,6 +16,11 @@
   ``entrypoint`` and ``healthcheck.test`` are replaced; other lists are appended without duplicates;
   scalars are replaced.
 - **env_file** entries are read into ``environment`` (below the values written there).
+- **include** (a path, a list of paths, or ``{path: ...}`` entries): each included file is read as its own
+  project (its directory, its ``.env``), its relative build contexts and bind-mount sources rebased onto
+  the including project's directory, and its services and top-level keys come before the including file's.
+- **Merge tags**: ``!reset`` removes the value a later file names (a key of a service, a whole service),
+  ``!override`` replaces it whole instead of merging it.
 
 Every merged value keeps the file, line and column that stated it, so a finding on a value set by an
 override points at the override.
@@ -47,6 +52,11 @@ _BY_KEY: frozenset[tuple[str, ...]] = frozenset({
     ("depends_on",), ("networks",), ("deploy", "labels"), ("annotations",)})
 _BY_TARGET: frozenset[tuple[str, ...]] = frozenset({("volumes",), ("devices",)})
 _INTEGERS: frozenset[tuple[str, ...]] = frozenset({("deploy", "replicas"), ("scale",)})
+_RESET, _OVERRIDE = "!reset", "!override"
+_MERGE_TAGS = frozenset({_RESET, _OVERRIDE})
+"""Compose's own YAML tags, which say how a value merges onto the one an earlier file gave."""
+Tags = Mapping[tuple[str, ...], str]
+"""The merge tags in a file, by key path relative to the value being merged (a service, a top-level key)."""
 
 Locs = dict[Path, Location]
 """Locations of a value's parts, by key path relative to the value."""
@@ -241,8 +251,31 @@ def _target(item: Any) -> str:
     return parts[1] if len(parts) >= 2 else parts[0]
 
 
-def _merge(path: tuple[str, ...], base: Any, blocs: Locs, over: Any, olocs: Locs) -> tuple[Any, Locs]:
-    """``over`` merged onto ``base`` (compose's rules for the field at ``path``, relative to a service)."""
+def _without(locs: Locs, key: str | int) -> Locs:
+    return {p: loc for p, loc in locs.items() if not (p and p[0] == key)}
+
+
+def _strip_resets(data: Any, locs: Locs, tags: Tags, base: tuple[str, ...] = ()) -> tuple[Any, Locs]:
+    """``data`` (the value at ``base``) without the keys tagged ``!reset`` (nothing earlier to reset: absent)."""
+    if not isinstance(data, dict) or not any(t == _RESET for t in tags.values()):
+        return data, locs
+    out: dict[str, Any] = {}
+    out_locs = dict(locs)
+    for k, v in data.items():
+        sub = (*base, str(k))
+        if tags.get(sub) == _RESET:
+            out_locs = _without(out_locs, k)
+            continue
+        out[k], inner = _strip_resets(v, _sub(locs, k), tags, sub)
+        out_locs = _with(out_locs, k, inner)
+    return out, out_locs
+
+
+def _merge(path: tuple[str, ...], base: Any, blocs: Locs, over: Any, olocs: Locs,
+           tags: Tags | None = None) -> tuple[Any, Locs]:
+    """``over`` merged onto ``base`` (compose's rules for the field at ``path``, relative to a service;
+    ``tags``: the merge tags of ``over``'s file, by the same paths)."""
+    tags = tags or {}
     if path in _REPLACED:
         return over, olocs
     if path in _BY_KEY and isinstance(base, (dict, list)) and isinstance(over, (dict, list)):
@@ -271,10 +304,15 @@ def _merge(path: tuple[str, ...], base: Any, blocs: Locs, over: Any, olocs: Locs
         merged = dict(base)
         locs = dict(blocs)
         for k, v in over.items():
-            if k in merged:
-                value, sub = _merge((*path, str(k)), merged[k], _sub(locs, k), v, _sub(olocs, k))
+            tag = tags.get((*path, str(k)))
+            if tag == _RESET:
+                merged.pop(k, None)
+                locs = _without(locs, k)
+                continue
+            if k in merged and tag != _OVERRIDE:
+                value, sub = _merge((*path, str(k)), merged[k], _sub(locs, k), v, _sub(olocs, k), tags)
             else:
-                value, sub = v, _sub(olocs, k)
+                value, sub = _strip_resets(v, _sub(olocs, k), tags, (*path, str(k)))
             merged[k] = value
             locs = _with(locs, k, sub)
         return merged, locs
@@ -304,6 +342,11 @@ class _File:
     data: dict[str, Any]
     services: dict[str, tuple[dict[str, Any], Locs]]
 
+    def tags(self, *prefix: str) -> dict[tuple[str, ...], str]:
+        """The merge tags under ``prefix`` (``services``, a name), by path relative to it."""
+        n = len(prefix)
+        return {tuple(str(x) for x in p[n:]): t for p, t in self.doc.tags.items() if tuple(p[:n]) == prefix}
+
 
 class _Loader:
     def __init__(self, env: Mapping[str, str], env_path: str | None, limits: Limits) -> None:
@@ -317,7 +360,8 @@ class _Loader:
         key = os.path.normpath(path)
         if key in self.cache:
             return self.cache[key]
-        doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True, artifact=True)
+        doc = parse(read_text(path, self.limits), path, self.limits, merge_keys=True, artifact=True,
+                    tags=_MERGE_TAGS)
         if not isinstance(doc.data, dict):
             raise InputError(f"a compose file must be a mapping, not a {type(doc.data).__name__}", doc.locate(()))
         interp = _Interpolator(self.env, self.env_path)
@@ -370,7 +414,7 @@ class _Loader:
             bdata, blocs = self.service(base_file, base_name, (*chain, ident))
             own = {k: v for k, v in data.items() if k != "extends"}
             own_locs = {p: loc for p, loc in locs.items() if not (p and p[0] == "extends")}
-            merged, mlocs = _merge((), bdata, blocs, own, own_locs)
+            merged, mlocs = _merge((), bdata, blocs, own, own_locs, f.tags("services", name))
             mlocs[()] = locs.get((), mlocs.get((), Location(f.doc.file)))
             data, locs = merged, mlocs
         return self._passed_through(*self._env_files(f, name, data, locs))
@@ -433,45 +477,144 @@ def load_project(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> Proje
             files.extend(found)
         else:
             files.append(p)
-    env_path = os.path.join(os.path.dirname(files[0]), ".env")
-    env: dict[str, str] = {}
-    loader_remarks: list[tuple[Location, str]] = []
-    if os.path.isfile(env_path):
-        env, _places, loader_remarks = read_env_file(env_path, limits)
-    loader = _Loader(env, env_path if os.path.isfile(env_path) else None, limits)
-    loader.remarks.extend(loader_remarks)
-    errors: list[ArchplanError] = []
-    merged_services: dict[str, Any] = {}
-    service_locs: Locs = {}
-    root: dict[str, Any] = {}
-    root_locs: Locs = {(): Location(files[0], 1, 1)}
-    for path in files:
-        try:
-            f = loader.file(path)
-            for key, value in f.data.items():
-                if key == "services":
-                    continue
-                vlocs = _locs(f.doc, (key,), value)
-                if key in root and isinstance(root[key], dict) and isinstance(value, dict):
-                    root[key], sub = _merge((key,), root[key], _sub(root_locs, key), value, vlocs)
-                else:
-                    root[key], sub = value, vlocs
-                root_locs = _with(root_locs, key, sub)
-            if "services" in f.data:
-                service_locs.setdefault((), f.doc.locate(("services",)))
-            for name in f.services:
-                data, locs = loader.service(f, name)
-                if name in merged_services:
-                    data, locs = _merge((), merged_services[name], _sub(service_locs, name), data, locs)
-                    locs[()] = _sub(service_locs, name).get((), locs.get((), Location(path)))
-                merged_services[name] = data
-                service_locs = _with(service_locs, name, locs)
-        except ArchplanError as exc:
-            errors.append(exc)
-    raise_all(errors)
-    root["services"] = merged_services
-    root_locs = _with(root_locs, "services", service_locs)
-    return Project(ArtifactDocument(files[0], root, where=root_locs), files, loader.remarks)
+    model = _Model(files[0])
+    remarks = model.read(files, limits, ())
+    root, root_locs = model.root, model.root_locs
+    root["services"] = model.services
+    root_locs = _with(root_locs, "services", model.service_locs)
+    return Project(ArtifactDocument(files[0], root, where=root_locs), model.files, remarks)
+
+
+class _Model:
+    """The merged project as it is read: top-level keys and services, each with its locations."""
+
+    def __init__(self, first: str) -> None:
+        self.project_dir = os.path.dirname(first)
+        self.root: dict[str, Any] = {}
+        self.root_locs: Locs = {(): Location(first, 1, 1)}
+        self.services: dict[str, Any] = {}
+        self.service_locs: Locs = {}
+        self.files: list[str] = []
+
+    def read(self, files: Sequence[str], limits: Limits, chain: tuple[str, ...]) -> list[tuple[Location, str]]:
+        """Merge ``files`` (one project: the first file's directory and ``.env``) into the model."""
+        env_path = os.path.join(os.path.dirname(files[0]), ".env")
+        env: dict[str, str] = {}
+        remarks: list[tuple[Location, str]] = []
+        if os.path.isfile(env_path):
+            env, _places, remarks = read_env_file(env_path, limits)
+        loader = _Loader(env, env_path if os.path.isfile(env_path) else None, limits)
+        errors: list[ArchplanError] = []
+        for path in files:
+            self.files.append(path)
+            try:
+                f = loader.file(path)
+                remarks.extend(self._includes(f, limits, (*chain, os.path.normpath(path))))
+                for key, value in f.data.items():
+                    if key in ("services", "include"):
+                        continue
+                    self.add_root(key, value, _locs(f.doc, (key,), value), f.tags())
+                if "services" in f.data:
+                    self.service_locs.setdefault((), f.doc.locate(("services",)))
+                for name in f.services:
+                    data, locs = loader.service(f, name)
+                    self.add_service(name, data, locs, f.tags("services", name), path)
+            except ArchplanError as exc:
+                errors.append(exc)
+        raise_all(errors)
+        return [*remarks, *loader.remarks]
+
+    def add_root(self, key: str, value: Any, vlocs: Locs, tags: Tags) -> None:
+        if tags.get((key,)) == _RESET:
+            self.root.pop(key, None)
+            self.root_locs = _without(self.root_locs, key)
+            return
+        if key in self.root and isinstance(self.root[key], dict) and isinstance(value, dict) \
+                and tags.get((key,)) != _OVERRIDE:
+            self.root[key], sub = _merge((key,), self.root[key], _sub(self.root_locs, key), value, vlocs, tags)
+        else:
+            self.root[key], sub = _strip_resets(value, vlocs, tags, (key,))
+        self.root_locs = _with(self.root_locs, key, sub)
+
+    def add_service(self, name: str, data: dict[str, Any], locs: Locs, tags: Tags, path: str) -> None:
+        if tags.get(()) == _RESET:
+            self.services.pop(name, None)
+            self.service_locs = _without(self.service_locs, name)
+            return
+        if name in self.services and tags.get(()) != _OVERRIDE:
+            data, locs = _merge((), self.services[name], _sub(self.service_locs, name), data, locs, tags)
+            locs[()] = _sub(self.service_locs, name).get((), locs.get((), Location(path)))
+        else:
+            data, locs = _strip_resets(data, locs, tags)
+        self.services[name] = data
+        self.service_locs = _with(self.service_locs, name, locs)
+
+    def _includes(self, f: _File, limits: Limits, chain: tuple[str, ...]) -> list[tuple[Location, str]]:
+        """Read the projects ``f`` includes, before its own services."""
+        given = f.data.get("include")
+        if given is None:
+            return []
+        entries = given if isinstance(given, list) else [given]
+        remarks: list[tuple[Location, str]] = []
+        here = os.path.dirname(f.doc.file)
+        for i, entry in enumerate(entries):
+            at = f.doc.locate(("include", i) if isinstance(given, list) else ("include",))
+            rel = entry.get("path") if isinstance(entry, dict) else entry
+            given_rels = rel if isinstance(rel, list) else [rel]
+            rels = [r for r in given_rels if isinstance(r, str) and r]
+            if not rels or len(rels) != len(given_rels):
+                raise InputError("an include entry must name a compose file (a path, or 'path:')", at, "include")
+            if any("://" in r for r in rels):
+                remarks.append((at, f"include {rels[0]} is remote: its services are not read"))
+                continue
+            paths = [os.path.normpath(os.path.join(here, r)) for r in rels]
+            if any(p in chain for p in paths):
+                raise InputError(f"include {rels[0]} includes the file that includes it", at, "include")
+            missing = [r for r, p in zip(rels, paths, strict=True) if not os.path.isfile(p)]
+            if missing:
+                remarks.append((at, f"included file {missing[0]} not found: its services are not read"))
+                continue
+            sub = _Model(paths[0])
+            remarks.extend(sub.read(paths, limits, chain))
+            rebase = os.path.relpath(sub.project_dir, self.project_dir)
+            for key, value in sub.root.items():
+                self.add_root(key, value, _sub(sub.root_locs, key), {})
+            for name, data in sub.services.items():
+                self.add_service(name, _rebased(data, rebase), _sub(sub.service_locs, name), {}, paths[0])
+            self.files.extend(sub.files)
+        return remarks
+
+
+def _rebased(data: dict[str, Any], rel: str) -> dict[str, Any]:
+    """A service of an included project with its relative paths (build context, bind-mount sources) made
+    relative to the including project's directory, ``rel`` away."""
+    if rel in ("", "."):
+        return data
+
+    def move(p: Any) -> Any:
+        if not isinstance(p, str) or os.path.isabs(p) or "://" in p or p.startswith(("~", "$")):
+            return p
+        return os.path.normpath(os.path.join(rel, p))
+
+    out = dict(data)
+    build = data.get("build")
+    if isinstance(build, str):
+        out["build"] = move(build)
+    elif isinstance(build, dict):
+        out["build"] = {**build, "context": move(build.get("context", "."))}
+    volumes = data.get("volumes")
+    if isinstance(volumes, list):
+        moved: list[Any] = []
+        for v in volumes:
+            if isinstance(v, str) and v.startswith("."):
+                source, sep, rest = v.partition(":")
+                moved.append(f"{move(source)}{sep}{rest}")
+            elif isinstance(v, dict) and isinstance(v.get("source"), str) and v["source"].startswith("."):
+                moved.append({**v, "source": move(v["source"])})
+            else:
+                moved.append(v)
+        out["volumes"] = moved
+    return out
 
 
 def iter_services(project: Project) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -43,6 +43,16 @@ IDEMPOTENCY_HEADERS = {"idempotency-key", "x-idempotency-key", "idempotency-toke
 VERSION_HEADERS = {"api-version", "x-api-version", "accept-version", "x-version", "version"}
 COLLECTION_KEYS = {"items", "data", "results", "content", "records", "entries", "values", "list", "elements", "edges",
                    "nodes"}
+_ENVELOPE_KEYS = {
+    "total", "totalcount", "count", "page", "pagesize", "size", "offset", "limit", "next", "nextpagetoken",
+    "nextcursor", "cursor", "previous", "prev", "links", "hasmore", "hasnext", "hasprevious", "totalpages",
+    "number", "numberofelements", "first", "last", "sort", "pageable", "empty", "totalelements", "meta",
+    "metadata", "status", "message", "success", "error", "errors", "kind", "object", "href", "self", "took",
+    "pagination", "paging", "pageinfo", "continuationtoken", "marker", "nextmarker", "istruncated", "start",
+    "end", "version"}
+"""Properties that sit beside the list in a collection envelope (``{items: [...], total, next}``): paging and
+response metadata. An object with other properties beside its list (a cart with its items, an order with its
+lines) is one resource, not a page of many."""
 _RATE_HEADER = re.compile(r"^(x-)?rate-?limit|^retry-after$", re.IGNORECASE)
 _RATE_EXT = re.compile(r"^x-.*(rate-?limit|throttl|quota)", re.IGNORECASE)
 _VERSION_PATH = re.compile(r"/v\d+(?:\.\d+)?(?:/|$)", re.IGNORECASE)
@@ -443,7 +453,9 @@ def _is_collection(refs: Refs, schema: Node) -> bool:
         for pname in props:
             if str(pname).lower() in COLLECTION_KEYS:
                 p = refs.child(refs.child(s, "properties"), pname)
-                if isinstance(p.value, dict) and p.value.get("type") == "array":
+                others = [re.sub(r"[^a-z]", "", str(o).lower()) for o in props if o != pname]
+                if isinstance(p.value, dict) and p.value.get("type") == "array" and \
+                        all(o in _ENVELOPE_KEYS for o in others):
                     return True
     for comb in ("allOf",):
         parts = s.value.get(comb)

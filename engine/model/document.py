@@ -119,6 +119,9 @@ class Document:
     ``inferred``."""
     remarks: list[tuple[Location, str]] = field(default_factory=list)
     """What an importer could not use, and why (a skipped file, an unset variable): load warnings."""
+    tags: Mapping[Path, str] = field(default_factory=dict, kw_only=True)
+    """The values the reader was asked to keep a custom tag on (``parse(..., tags=)``), by key path: the tag
+    (``!override``); the value itself is read as the plain mapping, list or text it is written as."""
 
     def locate(self, path: Path) -> Location:
         """The location of ``path``, or of its nearest parent that has one."""
