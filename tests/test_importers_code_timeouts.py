@@ -60,3 +60,30 @@ def test_a_bad_client_timeout_entry_says_which() -> None:
             "secret_names": "x"}
     with pytest.raises(ValueError, match=r"client_timeouts\[0\]: timeout_ms must be a positive whole number"):
         parse_catalog({**base, "client_timeouts": [{"name": "x", "code": "x", "protocol": "http", "timeout_ms": 0}]})
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    pytest.param('var mux = ConnectionMultiplexer.Connect(Environment.GetEnvironmentVariable("BASKET_CACHE"));',
+                 5000, id="multiplexer-at-its-default"),
+    pytest.param('services.AddStackExchangeRedisCache(o => { o.Configuration = cfg["BASKET_CACHE"]; });',
+                 5000, id="distributed-cache-at-its-default"),
+    pytest.param('var o = ConfigurationOptions.Parse(addr); o.SyncTimeout = 60000;\n'
+                 'var mux = ConnectionMultiplexer.Connect(o);', None, id="timeout-set-in-code"),
+    pytest.param('var mux = ConnectionMultiplexer.Connect(addr + ",asyncTimeout=90000");', None,
+                 id="timeout-set-in-the-string"),
+])
+def test_a_redis_multiplexer_left_at_its_default_bounds_the_cache_call(tmp_path: Any, code: str,
+                                                                       expected: int | None) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          basket:
+            image: acme/basket
+            environment: {BASKET_CACHE: "cache:6379"}
+          cache:
+            image: redis:7
+    """)
+    write(tmp, "basket/src/Store.cs", "using StackExchange.Redis;\npublic class Store {\n  void Open() {\n    "
+                                      + code + "\n  }\n}\n")
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/basket"]))
+    assert fact(design, "interaction:basket->cache").data.get("timeout_ms") == expected
