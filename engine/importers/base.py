@@ -92,6 +92,25 @@ def environments(docs: Sequence[Document]) -> dict[str, dict[str, tuple[str, Loc
     return out
 
 
+def renamed(doc: ArtifactDocument, section: str, names: Mapping[str, str], why: str) -> ArtifactDocument:
+    """``doc`` with each unnamed fact of ``section`` whose identity ``names`` maps given that name (its notes follow
+    it, with ``why``)."""
+    items = doc.data.get(section) if isinstance(doc.data, dict) else None
+    if not isinstance(items, list):
+        return doc
+    kind = SECTION_KIND[section]
+    out: list[Any] = []
+    notes = dict(doc.notes)
+    for item in items:
+        ident = identity(kind, item) if isinstance(item, dict) and "name" not in item else None
+        if ident is None or ident not in names:
+            out.append(item)
+            continue
+        out.append({"name": names[ident], **item})
+        notes[f"{kind}:{names[ident]}"] = [*notes.pop(f"{kind}:{ident}", []), f"named {names[ident]}: {why}"]
+    return dataclasses.replace(doc, data={**doc.data, section: out}, notes=notes)
+
+
 def without_facts(doc: ArtifactDocument, section: str, drop: Mapping[str, str]) -> ArtifactDocument:
     """``doc`` without the facts of ``section`` whose identity ``drop`` names, each said in a remark (``drop``: identity
     -> why) at the place the fact came from; the places of the facts kept follow them."""
