@@ -627,3 +627,27 @@ def test_routed_under_compares_literal_starts(path: str, routes: list[str], unde
     from engine.importers.base import routed_under
 
     assert routed_under(path, routes) is under
+
+
+def test_a_change_data_capture_relay_behind_a_load_balancer_gets_no_entry_endpoint(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "relay.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: relay}
+        spec:
+          selector: {matchLabels: {app: relay}}
+          template:
+            metadata: {labels: {app: relay}}
+            spec:
+              containers: [{name: relay, image: "eventuateio/eventuate-cdc-service:0.6.1.RELEASE"}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: relay}
+        spec: {type: LoadBalancer, selector: {app: relay}, ports: [{port: 8080}]}
+        """)
+    d = design_of(kubernetes.import_path(path))
+    relay = fact(d, "service:relay")
+    assert (relay.data["kind"], relay.data["exposure"]) == ("worker", "public")
+    assert not list(d.of_kind("endpoint"))

@@ -885,7 +885,11 @@ def _record_exposure(body: Body, w: _Workload) -> None:
         body.note(section, w.name, f"exposure {exps[0].exposure} from {exps[0].why}")
         widest_entries = [e for e in exps if e.exposure == exps[0].exposure and e.exposure != "internal"]
         whole = [e for e in widest_entries if e.path is None and e.via is None]
-        if whole:
+        if whole and w.rec is not None and w.rec.role == "cdc":
+            # a change-data-capture relay serves no request: what its port answers is its own health and metrics
+            body.note(section, w.name, f"no entry endpoint: {whole[0].why} publishes the port of a change-data-"
+                                       "capture relay, which serves no request (only its health and metrics)")
+        elif whole:
             # several ways in to the whole service (a LoadBalancer, a mesh gateway) are one entry endpoint:
             # it keeps what each states of TLS, the strictest first (one plaintext way in is enough)
             entry_endpoint(body, w.name, whole[0].at, whole[0].why, strictest_tls(e.tls for e in whole))
