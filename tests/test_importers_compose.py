@@ -475,3 +475,23 @@ def test_a_token_signing_secret_every_service_mounts_is_charged_to_what_logs_use
     alone = load_documents(load_artifacts([f"compose={compose_file}"]))  # nothing says who logs users in
     assert all(fact(alone, f"service:{s}").data["secrets_source"] == "repo_config"
                for s in ("accounts", "orders", "search"))
+
+
+def test_a_published_change_data_capture_relay_gets_no_entry_endpoint(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger-db:
+            image: postgres:16
+          relay:
+            image: eventuateio/eventuate-cdc-service:0.6.1.RELEASE
+            ports: ["8099:8080"]
+          shop:
+            image: example/shop
+            ports: ["8080:8080"]
+        """)
+    d = design_of(compose.import_file(path))
+    relay = fact(d, "service:relay")
+    assert (relay.data["kind"], relay.data["exposure"]) == ("worker", "host")  # still published: its own risk
+    keys = d.by_key()
+    assert "endpoint:relay-entry" not in keys  # it serves no request: only health and metrics on that port
+    assert "endpoint:shop-entry" in keys

@@ -195,7 +195,8 @@ def test_envoy_retry_policy_on_every_route(tmp_path: os.PathLike[str]) -> None:
         """)
     d = imported(path)
     app = calls(d)["gateway->app"]
-    assert app["timeout_ms"] == 0  # 0s disables Envoy's route timeout
+    # 0s disables the route's timeout, not the connection manager's stream idle timeout (5 min unless set)
+    assert app["timeout_ms"] == 300000
     assert app["retry"] == {"attempts": 4, "backoff": "exponential", "jitter": True, "retry_on": "transient"}
     assert app["circuit_breaker"] is True and app["tls"] is True
     assert any("it is imported as 'gateway'" in w.message for w in d.warnings)
@@ -586,3 +587,36 @@ def test_a_credential_a_lua_handler_only_requires_to_be_present_authenticates_no
     design = design_of(import_paths("gateway", [LUA_DATA_CONF], service="front"))
     assert fact(design, "endpoint:POST /api/review/compose").data["authn"] == "none"
     assert "authn" not in fact(design, "endpoint:POST /api/user/signup").data  # it passes the password on
+
+
+@pytest.mark.parametrize(("hcm", "route", "expected"), [
+    pytest.param("", "", 300000, id="idle-default-bounds-a-disabled-route-timeout"),
+    pytest.param("stream_idle_timeout: 90s", "", 90000, id="connection-manager-idle-timeout"),
+    pytest.param("stream_idle_timeout: 90s", ", idle_timeout: 20s", 20000, id="route-idle-timeout-wins"),
+    pytest.param("stream_idle_timeout: 0s", "", 0, id="both-disabled-is-no-timeout"),
+    pytest.param("stream_idle_timeout: 90s", ", idle_timeout: 0s", 0, id="route-disables-idle-too"),
+])
+def test_envoy_disabled_route_timeout_falls_back_to_the_idle_timeout(
+        tmp_path: os.PathLike[str], hcm: str, route: str, expected: int) -> None:
+    path = write(str(tmp_path), "envoy.yaml", f"""
+        static_resources:
+          listeners:
+            - filter_chains:
+                - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        {hcm or "codec_type: AUTO"}
+                        route_config:
+                          virtual_hosts:
+                            - name: all
+                              routes:
+                                - match: {{prefix: /live/}}
+                                  route: {{cluster: feed, timeout: 0s{route}}}
+          clusters:
+            - name: feed
+              load_assignment:
+                endpoints:
+                  - lb_endpoints:
+                      - endpoint: {{address: {{socket_address: {{address: feed, port_value: 80}}}}}}
+        """)
+    assert calls(imported(path))["gateway->feed"]["timeout_ms"] == expected

@@ -564,3 +564,90 @@ def test_a_load_balancer_in_front_of_a_datastore_makes_it_publicly_accessible(tm
     # Secret) is password authentication; --skip-grant-tables turns it off, so nothing is said; Redis unknown
     assert orders.data["authentication"] == "password" and stock.data["authentication"] == "password"
     assert "authentication" not in audit.data and "authentication" not in cache.data
+
+
+LIBRARY_MANIFEST = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: loans}
+    spec:
+      selector: {matchLabels: {app: loans}}
+      template:
+        metadata: {labels: {app: loans}}
+        spec:
+          containers: [{name: loans, image: "example/loans:1.0"}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: loans}
+    spec: {type: ClusterIP, selector: {app: loans}, ports: [{port: 80}]}
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: loans
+      annotations: {ANNOTATION}
+    spec:
+      rules:
+        - http:
+            paths:
+              - path: /loans
+                pathType: Prefix
+                backend: {service: {name: loans, port: {number: 80}}}
+    """
+
+
+@pytest.mark.parametrize(("annotation", "exposure"), [
+    pytest.param("{kubernetes.io/ingress.class: nginx}", "internal", id="path-scoped-ingress-keeps-actuator-inside"),
+    pytest.param("{nginx.ingress.kubernetes.io/rewrite-target: /}", None,
+                 id="rewritten-path-may-reach-it-so-it-inherits-public"),
+])
+def test_endpoints_under_no_ingress_path_are_not_public(tmp_path: os.PathLike[str], annotation: str,
+                                                        exposure: str | None) -> None:
+    from engine.importers import load_artifacts
+
+    tmp = str(tmp_path)
+    manifest = write(tmp, "k8s/loans.yaml", LIBRARY_MANIFEST.replace("{ANNOTATION}", annotation))
+    config = write(tmp, "config/loans.yml", "management.endpoints.web.exposure.include: '*'\nserver.port: 8080\n")
+    design = design_of(load_artifacts([f"kubernetes={manifest}", f"spring={config}"]))
+    assert fact(design, "service:loans").data["exposure"] == "public"
+    actuator = fact(design, "endpoint:loans-actuator")
+    assert actuator.data.get("exposure") == exposure
+    assert fact(design, "endpoint:loans-entry/loans").data.get("exposure") is None  # the routed path stays public
+
+
+@pytest.mark.parametrize(("path", "routes", "under"), [
+    pytest.param("/actuator/**", ["/customers"], False, id="disjoint-prefixes"),
+    pytest.param("/customers/{id}", ["/customers"], True, id="template-under-prefix"),
+    pytest.param("/customers/count", ["/customers/(.+)"], True, id="regex-route-read-to-its-literal-start"),
+    pytest.param("/anything", ["/"], True, id="root-routes-everything"),
+    pytest.param("/api", ["/api/v1"], True, id="a-shorter-path-may-still-match"),
+])
+def test_routed_under_compares_literal_starts(path: str, routes: list[str], under: bool) -> None:
+    from engine.importers.base import routed_under
+
+    assert routed_under(path, routes) is under
+
+
+def test_a_change_data_capture_relay_behind_a_load_balancer_gets_no_entry_endpoint(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "relay.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: relay}
+        spec:
+          selector: {matchLabels: {app: relay}}
+          template:
+            metadata: {labels: {app: relay}}
+            spec:
+              containers: [{name: relay, image: "eventuateio/eventuate-cdc-service:0.6.1.RELEASE"}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: relay}
+        spec: {type: LoadBalancer, selector: {app: relay}, ports: [{port: 8080}]}
+        """)
+    d = design_of(kubernetes.import_path(path))
+    relay = fact(d, "service:relay")
+    assert (relay.data["kind"], relay.data["exposure"]) == ("worker", "public")
+    assert not list(d.of_kind("endpoint"))

@@ -835,3 +835,93 @@ def test_a_go_router_mounted_on_another_is_no_route_and_takes_the_prefix_it_stri
     """)
     eps = routes(import_paths("source", [str(tmp_path / "svc")]))
     assert sorted(eps) == ["svc-ANY-/api/users", "svc-GET-/admin/stats", "svc-POST-/orders"]
+
+
+LENDING_INGRESS = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: lending}
+    spec:
+      selector: {matchLabels: {app: lending}}
+      template:
+        metadata: {labels: {app: lending}}
+        spec:
+          containers: [{name: lending, image: "example/lending:2.1"}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: lending}
+    spec: {type: ClusterIP, selector: {app: lending}, ports: [{port: 80}]}
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata: {name: lending}
+    spec:
+      rules:
+        - http:
+            paths:
+              - path: /loans
+                pathType: Prefix
+                backend: {service: {name: lending, port: {number: 80}}}
+"""
+LENDING_CODE = """
+    from flask import Flask
+    app = Flask(__name__)
+
+    @app.route("/loans", methods=["GET"])
+    def loans():
+        pass
+
+    @app.route("/internal/reindex", methods=["POST"])
+    def reindex():
+        pass
+"""
+UNDEPLOYED_GATEWAY = """
+    spring:
+      cloud:
+        gateway:
+          routes:
+            - id: loans
+              uri: ${lending.url}
+              predicates: [Path=/loans, Method=GET]
+"""
+
+
+def test_routes_under_an_ingress_path_take_the_plain_key_over_an_undeployed_gateway(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    manifest = write(tmp, "k8s/lending.yaml", LENDING_INGRESS)
+    routes_file = write(tmp, "edge/application.yml", UNDEPLOYED_GATEWAY)
+    write(tmp, "lending/app.py", LENDING_CODE)
+    design = load_documents(load_artifacts([f"kubernetes={manifest}", f"gateway:edge={routes_file}",
+                                            f"source={tmp}/lending"]))
+    keys = design.by_key()
+    # published by the Ingress path /loans: the service's own route, at its own path, keeps the plain key
+    loans = fact(design, "endpoint:GET /loans")
+    assert loans.data["served_by"] == "lending" and "routes_to" not in loans.data
+    # the gateway runs nowhere in the artifacts and its target is a variable: its route is named after it
+    assert fact(design, "endpoint:edge-GET-/loans").data["served_by"] == "edge"
+    # a route under no published path is not placed behind the Ingress
+    assert "endpoint:lending-POST-/internal/reindex" in keys and "endpoint:POST /internal/reindex" not in keys
+
+
+def test_a_deployed_gateway_keeps_its_route_key(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    deployed = LENDING_INGRESS + """
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: edge}
+    spec:
+      selector: {matchLabels: {app: edge}}
+      template:
+        metadata: {labels: {app: edge}}
+        spec:
+          containers: [{name: edge, image: "example/edge:1.0"}]
+    """
+    manifest = write(tmp, "k8s/lending.yaml", deployed)
+    routes_file = write(tmp, "edge/application.yml", UNDEPLOYED_GATEWAY)
+    write(tmp, "lending/app.py", LENDING_CODE)
+    design = load_documents(load_artifacts([f"kubernetes={manifest}", f"gateway:edge={routes_file}",
+                                            f"source={tmp}/lending"]))
+    assert fact(design, "endpoint:GET /loans").data["served_by"] == "edge"
+    assert "endpoint:lending-GET-/loans" in design.by_key()

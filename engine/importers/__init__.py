@@ -240,10 +240,19 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
     """Templates filled from their container's environment (``fill_templates``), and routes read from source placed
     behind the gateway routes and entry points of the other documents (the module is imported only when some
     document is one: ``check`` without ``--from`` stays quick); what a Spring configuration says of a workload that
-    is infrastructure not under review left out (``base.not_configured``)."""
-    docs = fill_templates(docs)
+    is infrastructure not under review left out (``base.not_configured``); endpoints that no Ingress path reaches
+    kept internal (``base.unrouted_endpoints``)."""
+    docs = _placed(fill_templates(docs))
+    if any(getattr(d, "routed_paths", None) for d in docs):
+        from engine.importers.base import unrouted_endpoints
+
+        return unrouted_endpoints(docs)
+    return docs
+
+
+def _placed(docs: list[Document]) -> list[Document]:
     if not any(getattr(d, "format", "") in ("source", "spring") or getattr(d, "signing_secrets", None) for d in docs):
-        return list(docs)
+        return docs
     from engine.importers.base import not_configured, token_secret_readers
 
     docs = token_secret_readers(not_configured(docs))

@@ -54,6 +54,9 @@ class ArtifactDocument(Document):
     signing_secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Service -> the token-signing secrets (``file: key``) that are its only credentials, from a file it mounts:
     ``token_secret_readers`` keeps them on the services that log users in when several services mount the file."""
+    routed_paths: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    """Service -> the only paths under which requests from outside reach it (Ingress paths that rewrite nothing),
+    and what routes them: ``unrouted_endpoints`` keeps the service's other endpoints internal."""
     not_reviewed: dict[str, str] = field(default_factory=dict)
     """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
     another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
@@ -95,6 +98,25 @@ def environments(docs: Sequence[Document]) -> dict[str, dict[str, tuple[str, Loc
         for workload, variables in (getattr(d, "environment", None) or {}).items():
             out.setdefault(workload, {}).update(variables)
     return out
+
+
+def renamed(doc: ArtifactDocument, section: str, names: Mapping[str, str], why: str) -> ArtifactDocument:
+    """``doc`` with each unnamed fact of ``section`` whose identity ``names`` maps given that name (its notes follow
+    it, with ``why``)."""
+    items = doc.data.get(section) if isinstance(doc.data, dict) else None
+    if not isinstance(items, list):
+        return doc
+    kind = SECTION_KIND[section]
+    out: list[Any] = []
+    notes = dict(doc.notes)
+    for item in items:
+        ident = identity(kind, item) if isinstance(item, dict) and "name" not in item else None
+        if ident is None or ident not in names:
+            out.append(item)
+            continue
+        out.append({"name": names[ident], **item})
+        notes[f"{kind}:{names[ident]}"] = [*notes.pop(f"{kind}:{ident}", []), f"named {names[ident]}: {why}"]
+    return dataclasses.replace(doc, data={**doc.data, section: out}, notes=notes)
 
 
 def without_facts(doc: ArtifactDocument, section: str, drop: Mapping[str, str]) -> ArtifactDocument:
@@ -164,6 +186,52 @@ def not_configured(docs: Sequence[Document]) -> list[Document]:
                                               f"it ({kind} {identity(kind, item)}) is not read"
                         for item in d.data.get(section) or [] if isinstance(item, dict) and item.get(by) in skipped}
                 d = without_facts(d, section, drop)
+        out.append(d)
+    return out
+
+
+_PATTERN = re.compile(r"[(\[{*?$^|+\\]|\.\*")
+"""Where the literal start of a route path ends: a regular expression's or a template's first special part."""
+
+
+def _literal(path: str) -> str:
+    """The literal start of a route path, ending in ``/`` (``/customers/(.+)`` -> ``/customers/``)."""
+    m = _PATTERN.search(path)
+    head = path[:m.start()] if m else path
+    return head if head.endswith("/") else head + "/"
+
+
+def routed_under(path: str, routes: Sequence[str]) -> bool:
+    """Whether a request for ``path`` may match one of ``routes`` (prefixes, or patterns read up to their first
+    special character): one literal start is the other's prefix."""
+    p = _literal(path)
+    return any(p.startswith(r) or r.startswith(p) for r in map(_literal, routes))
+
+
+def unrouted_endpoints(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``exposure internal`` on each endpoint, stating none, of a service that requests from outside
+    reach only under some paths (``routed_paths``: Ingress paths) when its path is under none of them: the
+    management endpoints Spring serves on every path of its port (``/actuator/**``) stay inside when the Ingress
+    publishes only ``/customers``. A service whose routes sit under a context path is left alone."""
+    routed = {s: r for d in docs if isinstance(d, ArtifactDocument) for s, r in d.routed_paths.items()}
+    if not routed:
+        return list(docs)
+    for d in docs:
+        for s in getattr(d, "context_paths", {}):
+            routed.pop(s, None)
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        for i, ep in enumerate(d.data.get("endpoints") or [] if isinstance(d, ArtifactDocument) and isinstance(
+                d.data, dict) else []):
+            if not isinstance(ep, dict) or "exposure" in ep or ep.get("served_by") not in routed:
+                continue
+            paths, why = routed[str(ep["served_by"])]
+            if isinstance(ep.get("path"), str) and not routed_under(ep["path"], paths):
+                assert isinstance(d, ArtifactDocument)
+                d = with_field(d, "endpoints", identity("endpoint", ep), "exposure", "internal", d.locate(
+                    ("endpoints", i)), f"exposure internal: requests from outside reach {ep['served_by']} only "
+                                       f"under {', '.join(paths)} ({why}), and {ep['path']} is under none")
         out.append(d)
     return out
 
@@ -240,6 +308,7 @@ class Body:
         self.given_set: dict[str, tuple[str, ...]] = {}
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.not_reviewed: dict[str, str] = {}
+        self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
 
@@ -317,7 +386,7 @@ class Body:
                                 context_paths=self.context_paths, environment=self.environment,
                                 given_whole=self.given_whole, given_set=self.given_set, feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
-                                signing_secrets=self.signing_secrets)
+                                signing_secrets=self.signing_secrets, routed_paths=self.routed_paths)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

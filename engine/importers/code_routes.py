@@ -91,6 +91,7 @@ from engine.importers.base import (
     Body,
     console_entry,
     environments,
+    renamed,
     safe_name,
     slug,
     with_field,
@@ -1236,6 +1237,9 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
             prefix = str(ep["path"]).removesuffix("**").removesuffix("*")
             if key == f"{served}-entry" and ep["path"] == "/":
                 out.setdefault(served, []).append(Front(served, "/", False, facts, where, f"endpoint:{key}"))
+            elif not targets and key == safe_name(f"{served}-entry{ep['path']}") and _PLAIN_PATH.match(ep["path"]):
+                # a path the deployment publishes of the service itself (an Ingress path): its routes under it
+                out.setdefault(served, []).append(Front(served, prefix, False, facts, where, f"endpoint:{key}"))
             elif len(targets) == 1 and key in strips:
                 entry_facts, entry_where = entries.get(served, ({}, {}))
                 facts = {**entry_facts, **facts}
@@ -1248,6 +1252,8 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_PLAIN_PATH = re.compile(r"^/[A-Za-z0-9_.~/-]*$")
+"""A published path that is a plain prefix (no regular expression, no template)."""
 
 
 def _name(token: str) -> str:
@@ -1501,12 +1507,14 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              {d.service: d.traits.flags for d in coded if d.traits.flags})
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
+    yielding = _unplaced_gateway_routes(docs)
     taken: set[str] = set()
     described: set[tuple[str, str]] = set()  # (endpoint key, service) an API description states
     for d in docs:
         if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
             unnamed = [ep for ep in d.data.get("endpoints") or [] if isinstance(ep, dict) and not ep.get("name")]
-            taken.update(f"{ep.get('method')} {ep.get('path')}" for ep in unnamed)
+            taken.update(key for ep in unnamed for key in [f"{ep.get('method')} {ep.get('path')}"]
+                         if key not in yielding)
             described.update((f"{ep.get('method')} {ep.get('path')}", str(ep.get("served_by"))) for ep in unnamed
                              if isinstance(ep.get("path"), str))
     links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
@@ -1555,7 +1563,43 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                checks=d.checks))
         else:
             out.append(d)
+    return _yield_keys(out, yielding)
+
+
+def _is_gateway(d: Document) -> bool:
+    return str(getattr(d, "format", "")).startswith("gateway")
+
+
+def _unplaced_gateway_routes(docs: Sequence[Document]) -> dict[str, str]:
+    """Route key -> gateway, for each route of a gateway that no deployment artifact runs and whose target is unknown
+    (a variable filled in where the gateway runs): the key stays free for a service's own route that a deployed front
+    (an Ingress path) publishes, which knows what serves it."""
+    deployed = {str(s.get("name")) for d in docs if not _is_gateway(d) and getattr(d, "format", "") not in (
+                "spring", FORMAT) and isinstance(d.data, dict) for s in d.data.get("services") or []
+                if isinstance(s, dict) and any(k in s for k in ("exposure", "replicas", "image"))}
+    out: dict[str, str] = {}
+    for d in docs:
+        if not _is_gateway(d) or not isinstance(d.data, dict):
+            continue
+        for ep in d.data.get("endpoints") or []:
+            if isinstance(ep, dict) and not ep.get("name") and not ep.get("routes_to") and \
+                    str(ep.get("served_by")) not in deployed:
+                out[f"{ep.get('method')} {ep.get('path')}"] = str(ep.get("served_by"))
     return out
+
+
+def _yield_keys(docs: list[Document], yielding: Mapping[str, str]) -> list[Document]:
+    """``docs`` with each unplaced gateway route (``_unplaced_gateway_routes``) whose key a service's route took named
+    after its gateway instead (``api-gateway-GET-/orders``), so that the two stay apart."""
+    used = {identity("endpoint", ep) for d in docs if isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+            for ep in d.data.get("endpoints") or [] if isinstance(ep, dict)}
+    clash = {k: g for k, g in yielding.items() if k in used}
+    if not clash:
+        return docs
+    return [renamed(d, "endpoints", {k: safe_name(f"{g}-{k.replace(' ', '-', 1)}") for k, g in clash.items()},
+                    "the service's own route, which a deployed front publishes, keeps the plain key: this gateway "
+                    "runs nowhere in the artifacts and its target is unknown")
+            if isinstance(d, ArtifactDocument) and _is_gateway(d) else d for d in docs]
 
 
 def detect_path(path: str) -> bool:

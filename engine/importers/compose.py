@@ -523,6 +523,23 @@ def _console_entry(body: Body, name: str, image: str | None, published: Sequence
         console_entry(body, name, published[0][0], OPERATOR_TOOL.format(name=name))
 
 
+def _record_role(body: Body, name: str, rec: Recognised, by: Location, loc: Location,
+                 auth: DatastoreAuth | None) -> None:
+    """What the service's recognised image makes it (``by``: where the image is named)."""
+    if rec.role == "broker":  # a broker runs as a service of the system
+        body.set("services", name, "tags", ["broker"], by)
+        body.set("services", name, "description", f"message broker ({rec.engine})", loc)
+    elif rec.role == "proxy":
+        body.set("services", name, "kind", "gateway", by)
+        body.note("services", name, f"kind gateway: a reverse proxy by its {rec.why}")
+    elif rec.role == "registry":
+        record_registry(body, name, auth, by, rec.why)
+    elif rec.role == "config_server":
+        body.note("services", name, f"a configuration server by its {rec.why}: its clients call it as they start")
+    elif rec.role == "cdc":
+        record_cdc(body, name, by, rec.why)
+
+
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
          image: str | None, mounts: list[tuple[str, bool, Location]], auth: DatastoreAuth | None) -> None:
     loc = doc.locate(at)
@@ -547,18 +564,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
         record_image_pinning(body, name, image, doc.locate((*at, "image")))
     body.set("services", name, "replicas", replicas, rloc)
-    if rec is not None and rec.role == "broker":  # a broker runs as a service of the system
-        body.set("services", name, "tags", ["broker"], doc.locate((*at, "image")) if image else loc)
-        body.set("services", name, "description", f"message broker ({rec.engine})", loc)
-    elif rec is not None and rec.role == "proxy":
-        body.set("services", name, "kind", "gateway", doc.locate((*at, "image")) if image else loc)
-        body.note("services", name, f"kind gateway: a reverse proxy by its {rec.why}")
-    elif rec is not None and rec.role == "registry":
-        record_registry(body, name, auth, doc.locate((*at, "image")) if image else loc, rec.why)
-    elif rec is not None and rec.role == "config_server":
-        body.note("services", name, f"a configuration server by its {rec.why}: its clients call it as they start")
-    elif rec is not None and rec.role == "cdc":
-        record_cdc(body, name, doc.locate((*at, "image")) if image else loc, rec.why)
+    if rec is not None:
+        _record_role(body, name, rec, doc.locate((*at, "image")) if image else loc, loc, auth)
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))
@@ -567,8 +574,12 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             why = "a port published on a global address" if exp == "public" else \
                 "a port published on every host interface"
             body.note("services", name, f"exposure {exp}: {why}")
-            entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
-                           _plain_http(doc, spec.get("ports"), (*at, "ports")))
+            if rec is not None and rec.role == "cdc":  # a relay serves no request: its port answers health, metrics
+                body.note("services", name, "no entry endpoint: the published port is a change-data-capture "
+                                            "relay's, which serves no request (only its health and metrics)")
+            else:
+                entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
+                               _plain_http(doc, spec.get("ports"), (*at, "ports")))
             _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
             if rec is not None and rec.role == "config_server":  # its API serves the services, not the users
                 console_entry(body, name, next(lc for e, lc, _t in published if e == exp),

@@ -75,6 +75,8 @@ from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, rea
 DEFAULT_NAME = "gateway"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 ENVOY_ROUTE_TIMEOUT_MS = 15000
+ENVOY_STREAM_IDLE_TIMEOUT_MS = 300000
+"""The connection manager's ``stream_idle_timeout`` when unset: it still ends a stream whose upstream is silent."""
 NGINX_PROXY_TIMEOUT_MS = 60000
 _SPRING_PREFIXES: tuple[tuple[str, ...], ...] = ((), ("server", "webflux"), ("mvc",), ("server", "webmvc"))
 
@@ -878,6 +880,10 @@ def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, cl
         fname = f.get("name") if isinstance(f, dict) else None
         if isinstance(fname, str) and "ratelimit" in fname.replace("_", ""):
             rate = (doc.locate((*at, "http_filters", i)), f"the {fname} filter")
+    idle = _envoy_idle(doc, hcm, at, "stream_idle_timeout", "the connection manager's")
+    if idle is None:
+        idle = (ENVOY_STREAM_IDLE_TIMEOUT_MS, doc.locate(at),
+                "Envoy's default stream_idle_timeout (5 min), which still ends a silent upstream")
     rc = mapping(doc, hcm.get("route_config"), (*at, "route_config"), "route_config")
     for i, vh in enumerate(listing(doc, rc.get("virtual_hosts"), (*at, "route_config", "virtual_hosts"),
                                    "virtual_hosts")):
@@ -886,12 +892,13 @@ def _envoy_hcm(doc: Document, routes: _Routes, hcm: dict[str, Any], at: Path, cl
         vh_retry = vmap.get("retry_policy")
         for j, r in enumerate(listing(doc, vmap.get("routes"), (*vat, "routes"), "routes")):
             _envoy_route(doc, routes, mapping(doc, r, (*vat, "routes", j), "a route"), (*vat, "routes", j),
-                         clusters, rate, vh_retry, (*vat, "retry_policy"), tls)
+                         clusters, rate, vh_retry, (*vat, "retry_policy"), tls, idle)
 
 
 def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, clusters: dict[str, _Cluster],
                  rate: tuple[Location, str] | None, vh_retry: Any, vh_retry_at: Path,
-                 tls: tuple[bool, Location, str] | None = None) -> None:
+                 tls: tuple[bool, Location, str] | None = None,
+                 idle: tuple[int, Location, str] | None = None) -> None:
     match = mapping(doc, r.get("match"), (*at, "match"), "match")
     path: str | None = None
     for key in ("path", "prefix", "path_separated_prefix"):
@@ -926,7 +933,7 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
     if "cluster_header" in action:
         routes.body.remark(doc.locate((*aat, "cluster_header")), f"route {path}: the cluster comes from a request "
                                                                  "header: the target is unknown")
-    timeout = _envoy_timeout(doc, action, aat)
+    timeout = _envoy_timeout(doc, action, aat, idle)
     retry_at: Path = (*aat, "retry_policy") if "retry_policy" in action else vh_retry_at
     retry_spec = action.get("retry_policy", vh_retry)
     targets: list[str] = []
@@ -954,16 +961,33 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
             routes.body.strips.setdefault(f"{method} {path}", rewrite is not None)
 
 
-def _envoy_timeout(doc: Document, action: dict[str, Any], aat: Path) -> tuple[int, Location, str]:
-    """A route's timeout (ms, where, why): its own, else Envoy's default."""
+def _envoy_timeout(doc: Document, action: dict[str, Any], aat: Path,
+                   idle: tuple[int, Location, str] | None = None) -> tuple[int, Location, str]:
+    """A route's timeout (ms, where, why): its own, else Envoy's default. 0s turns off only the route's timeout:
+    the idle timeout (the route's ``idle_timeout``, else ``idle``, the connection manager's) still ends a stream on
+    which the upstream sends nothing, so a hung upstream is cut at that bound."""
     if isinstance(action.get("timeout"), str):
         tloc = doc.locate((*aat, "timeout"))
         ms = _duration_ms(action["timeout"], "s")
         if ms is None:
             raise InputError(f"route timeout {action['timeout']!r} is not a duration (e.g. 5s)", tloc,
                              "route.timeout")
+        bound = (_envoy_idle(doc, action, aat, "idle_timeout", "the route's") or idle) if ms == 0 else None
+        if bound is not None and bound[0] > 0:
+            return bound[0], bound[1], f"the route's timeout {action['timeout']} (none); {bound[2]}"
         return ms, tloc, f"the route's timeout {action['timeout']}" + (" (none)" if ms == 0 else "")
     return ENVOY_ROUTE_TIMEOUT_MS, doc.locate(aat), "Envoy's default route timeout (15 s)"
+
+
+def _envoy_idle(doc: Document, m: dict[str, Any], at: Path, key: str, whose: str) -> tuple[int, Location, str] | None:
+    """An idle timeout stated under ``key`` (ms, where, why); None when unstated."""
+    if not isinstance(m.get(key), str):
+        return None
+    loc = doc.locate((*at, key))
+    ms = _duration_ms(m[key], "s")
+    if ms is None:
+        raise InputError(f"{key} {m[key]!r} is not a duration (e.g. 300s)", loc, key)
+    return ms, loc, f"{whose} {key} {m[key]}" + (" (none)" if ms == 0 else "")
 
 
 def _envoy_retry(spec: dict[str, Any]) -> dict[str, Any]:

@@ -67,6 +67,8 @@ class Entry:
     """Where the path is stated, when not at ``at``."""
     tls: tuple[bool, Location, str] | None = None
     """Whether requests come in with TLS, where that is seen and why (a plain-HTTP LoadBalancer port)."""
+    scoped: bool = False
+    """Requests reach ``target`` this way only under ``path``, unchanged: an Ingress path that nothing rewrites."""
 
 
 def strictest_tls(facts: Iterable[tuple[bool, Location, str] | None]) -> tuple[bool, Location, str] | None:

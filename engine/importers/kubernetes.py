@@ -562,9 +562,13 @@ def _ingresses(objs: Sequence[_Obj], svc_targets: Mapping[tuple[str, str], list[
             annotations, dict) else "") or "")
         exp = "internal" if "internal" in cls.lower() or "private" in cls.lower() else "public"
         why = f"Ingress {o.name}" + (f" (class {cls})" if cls else "")
+        # a rewrite, a prefix strip or a configuration snippet can send a path to another one of the backend's
+        scoped = not (isinstance(annotations, dict) and any(
+            w in str(k).lower() for k in annotations for w in ("rewrite", "strip", "snippet")))
         for backend, where, route, exact, route_at in _ingress_backends(o):
             for w in svc_targets.get((o.namespace, backend), []):
-                w.exposure.append(Entry(w.name, exp, where, why, route, exact, route_at=route_at))
+                w.exposure.append(Entry(w.name, exp, where, why, route, exact, route_at=route_at,
+                                        scoped=scoped and route is not None))
 
 
 def _mesh_entries(objs: Sequence[_Obj], workloads: Sequence[_Workload],
@@ -884,10 +888,17 @@ def _record_exposure(body: Body, w: _Workload) -> None:
         body.note(section, w.name, f"exposure {exps[0].exposure} from {exps[0].why}")
         widest_entries = [e for e in exps if e.exposure == exps[0].exposure and e.exposure != "internal"]
         whole = [e for e in widest_entries if e.path is None and e.via is None]
-        if whole:
+        if whole and w.rec is not None and w.rec.role == "cdc":
+            # a change-data-capture relay serves no request: what its port answers is its own health and metrics
+            body.note(section, w.name, f"no entry endpoint: {whole[0].why} publishes the port of a change-data-"
+                                       "capture relay, which serves no request (only its health and metrics)")
+        elif whole:
             # several ways in to the whole service (a LoadBalancer, a mesh gateway) are one entry endpoint:
             # it keeps what each states of TLS, the strictest first (one plaintext way in is enough)
             entry_endpoint(body, w.name, whole[0].at, whole[0].why, strictest_tls(e.tls for e in whole))
+        if widest_entries and all(e.scoped and e.via is None for e in widest_entries):
+            body.routed_paths[w.name] = (tuple(sorted({str(e.path) for e in widest_entries})),
+                                         "; ".join(sorted({e.why for e in widest_entries})))
         for e in widest_entries:
             if e.path is not None or e.via is not None:
                 route_endpoint(body, w.name, e.path or "/", e.route_at or e.at, e.why, exact=e.exact,
