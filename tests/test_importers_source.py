@@ -835,3 +835,43 @@ def test_a_go_router_mounted_on_another_is_no_route_and_takes_the_prefix_it_stri
     """)
     eps = routes(import_paths("source", [str(tmp_path / "svc")]))
     assert sorted(eps) == ["svc-ANY-/api/users", "svc-GET-/admin/stats", "svc-POST-/orders"]
+
+
+def test_an_nginx_proxy_pass_with_a_path_puts_that_path_in_place_of_the_location(tmp_path: Any) -> None:
+    # nginx forwards /kitchen/tickets/9 as /ticket/9 here: the service's /ticket routes are public under
+    # /kitchen/tickets, and its other routes (/ping) are not reached through this location at all
+    tmp = str(tmp_path)
+    conf = write(tmp, "desk/nginx.conf", """
+        server {
+            listen 8080;
+            location /kitchen/tickets {
+                proxy_pass http://kitchen:9000/ticket;
+            }
+            location /kitchen/board {
+                proxy_pass http://kitchen:9000/ticket/board;
+            }
+        }
+    """)
+    write(tmp, "kitchen/main.go", """
+        package main
+
+        import "github.com/gin-gonic/gin"
+
+        func main() {
+            r := gin.Default()
+            r.GET("/ticket/board", board)
+            r.GET("/ticket/:num", oneTicket)
+            r.PUT("/ticket", moveTicket)
+            r.GET("/ping", ping)
+            r.Run(":9000")
+        }
+    """)
+    design = load_documents(load_artifacts([f"gateway:desk={conf}", f"source={tmp}/kitchen"]))
+    keys = {k for k in design.by_key() if k.startswith("endpoint:")}
+    assert {"endpoint:GET /kitchen/tickets/board", "endpoint:GET /kitchen/tickets/{num}",
+            "endpoint:PUT /kitchen/tickets", "endpoint:GET /kitchen/board"} <= keys
+    assert fact(design, "endpoint:PUT /kitchen/tickets").data["routes_to"] == ["kitchen"]
+    # nothing appends the service's whole path to the location: no /kitchen/tickets/ticket/...; /ping stays
+    # the service's own, not public through the gateway
+    assert not [k for k in keys if "/ticket/" in k.split(" ", 1)[-1]]
+    assert fact(design, "endpoint:kitchen-GET-/ping").data["served_by"] == "kitchen"

@@ -1272,9 +1272,13 @@ class _Nginx:
         self.routes.route(methods, path, loc_d.location, targets, call, self._rate(here), tls=self.tls,
                           unlimited=self._unlimited(loc_d, here))
         # a proxy_pass with a URI part (http://user:8080/) replaces the location's prefix with it
-        strips = "/" in text.split("://", 1)[-1]
+        rest = text.split("://", 1)[-1]
+        strips = "/" in rest
+        uri = "/" + rest.split("/", 1)[1] if strips else ""
         for method, _l in methods or [("ANY", loc_d.location)]:
             self.routes.body.strips.setdefault(f"{method} {path}", strips)
+            if strips and uri != "/" and not any(c in uri for c in "$?#"):
+                self.routes.body.replaces.setdefault(f"{method} {path}", uri)
 
     def _substituted(self, text: str) -> tuple[str, Location | None]:
         """``proxy_pass`` with the ``${VAR}``s that the Dockerfile beside an envsubst template sets (robot-shop's
