@@ -875,3 +875,38 @@ def test_an_nginx_proxy_pass_with_a_path_puts_that_path_in_place_of_the_location
     # the service's own, not public through the gateway
     assert not [k for k in keys if "/ticket/" in k.split(" ", 1)[-1]]
     assert fact(design, "endpoint:kitchen-GET-/ping").data["served_by"] == "kitchen"
+
+
+def test_an_nginx_rewrite_that_takes_the_location_off_the_path_strips_it_like_a_proxy_pass_path(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    conf = write(tmp, "shopfront/nginx.conf", """
+        server {
+            listen 8080;
+            location /api/stock {
+                rewrite ^/api/stock$ / break;
+                rewrite ^/api/stock(/.*)$ $1 break;
+                proxy_pass http://stock:7000;
+            }
+            location /api/other {
+                rewrite ^/api/other/(.*)$ /v2/$1 break;
+                proxy_pass http://stock:7000;
+            }
+        }
+    """)
+    write(tmp, "stock/main.go", """
+        package main
+
+        import "github.com/gin-gonic/gin"
+
+        func main() {
+            r := gin.Default()
+            r.GET("/items/:sku", item)
+            r.Run(":7000")
+        }
+    """)
+    design = load_documents(load_artifacts([f"gateway:shopfront={conf}", f"source={tmp}/stock"]))
+    ep = fact(design, "endpoint:GET /api/stock/items/{sku}")
+    assert (ep.data["served_by"], ep.data["routes_to"]) == ("shopfront", ["stock"])
+    # a rewrite to another path says nothing of where the service's routes are
+    assert not [k for k in design.by_key() if k.startswith("endpoint:GET /api/other/")]
