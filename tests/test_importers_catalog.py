@@ -52,6 +52,8 @@ from tests.importer_helpers import line_of
     ("springcloud/configserver", "config_server", "config_server"),
     ("sqshq/piggymetrics-mongodb", "datastore", "mongodb"),  # a project's own build of a datastore
     ("robotshop/rs-mysql-db:2.1.0", "datastore", "mysql"),
+    ("ghcr.io/documentdb/documentdb/documentdb-local:pg17-0.100.0", "datastore", "mongodb"),  # MongoDB protocol
+    ("ghcr.io/ferretdb/ferretdb:2", "datastore", "mongodb"),
 ])
 def test_images_are_recognised_whatever_the_registry_or_tag(image: str, role: str, engine: str) -> None:
     rec = recognise(image, [], [], "x")

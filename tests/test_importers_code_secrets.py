@@ -90,6 +90,8 @@ def test_a_literal_given_to_a_credential_name_is_found_with_its_line(file: str, 
     pytest.param("A.java", 'String pw = System.getenv("DB_PASSWORD");\n@Value("${db.password}") String password;\n'
                  'String s = getSecret("name");\n', id="java-refs"),
     pytest.param("a.py", "def broken(:\n    password = 'x'\n", id="python-that-does-not-parse"),
+    pytest.param("a.py", "llm = Client(api_key='EMPTY', base_url=url)\ntoken = 'not-needed'\npassword = 'Dummy'\n",
+                 id="words-standing-for-no-key"),
 ])
 def test_references_placeholders_and_mentions_are_not_credentials(file: str, text: str) -> None:
     assert found(file, text) == []

@@ -112,3 +112,58 @@ def test_an_aws_java_client_at_its_default_configuration_bounds_the_http_call(tm
           "public class Tables {\n  public Object client() {\n    " + code + "\n  }\n}\n")
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/ledger"]))
     assert fact(design, "interaction:ledger->tables").data.get("timeout_ms") == expected
+def test_rust_reqwest_clients_bound_their_calls_with_the_timeout_the_code_gives_or_the_blocking_default(
+        tmp_path: Any) -> None:
+    # the async client's timeout comes from a settings field whose assignment falls back to 45 s; the blocking
+    # client is left at its documented 30 s; a builder whose duration cannot be told states nothing
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          pricer:
+            image: acme/pricer
+            environment: {RATES_URL: "http://rates:7000"}
+          ticker:
+            image: acme/ticker
+            environment: {RATES_URL: "http://rates:7000"}
+          vague:
+            image: acme/vague
+            environment: {RATES_URL: "http://rates:7000"}
+          rates:
+            image: acme/rates
+    """)
+    write(tmp, "pricer/src/settings.rs", """
+        pub struct Settings { pub rates_wait: Duration }
+        impl Settings {
+            pub fn load() -> Self {
+                let rates_wait = env::var("RATES_WAIT")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .map(Duration::from_secs)
+                    .unwrap_or(Duration::from_secs(45));
+                Settings { rates_wait }
+            }
+        }
+    """)
+    write(tmp, "pricer/src/main.rs", """
+        fn client(s: &Settings) -> reqwest::Client {
+            reqwest::Client::builder().timeout(s.rates_wait).build().unwrap()
+        }
+    """)
+    write(tmp, "ticker/src/main.rs", """
+        fn main() {
+            let c = reqwest::blocking::Client::new();
+            let _ = c.get(env::var("RATES_URL").unwrap()).send();
+        }
+    """)
+    write(tmp, "vague/src/main.rs", """
+        fn client(wait: Duration) -> reqwest::Client {
+            reqwest::Client::builder().timeout(wait).build().unwrap()
+        }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/pricer", f"source={tmp}/ticker",
+                                            f"source={tmp}/vague"]))
+    pricer = fact(design, "interaction:pricer->rates")
+    assert pricer.data.get("timeout_ms") == 45000
+    assert pricer.fields["timeout_ms"].file.endswith("pricer/src/main.rs")
+    assert fact(design, "interaction:ticker->rates").data.get("timeout_ms") == 30000
+    assert "timeout_ms" not in fact(design, "interaction:vague->rates").data

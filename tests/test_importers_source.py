@@ -925,3 +925,76 @@ def test_a_deployed_gateway_keeps_its_route_key(tmp_path: Any) -> None:
                                             f"source={tmp}/lending"]))
     assert fact(design, "endpoint:GET /loans").data["served_by"] == "edge"
     assert "endpoint:lending-GET-/loans" in design.by_key()
+def test_an_nginx_proxy_pass_with_a_path_puts_that_path_in_place_of_the_location(tmp_path: Any) -> None:
+    # nginx forwards /kitchen/tickets/9 as /ticket/9 here: the service's /ticket routes are public under
+    # /kitchen/tickets, and its other routes (/ping) are not reached through this location at all
+    tmp = str(tmp_path)
+    conf = write(tmp, "desk/nginx.conf", """
+        server {
+            listen 8080;
+            location /kitchen/tickets {
+                proxy_pass http://kitchen:9000/ticket;
+            }
+            location /kitchen/board {
+                proxy_pass http://kitchen:9000/ticket/board;
+            }
+        }
+    """)
+    write(tmp, "kitchen/main.go", """
+        package main
+
+        import "github.com/gin-gonic/gin"
+
+        func main() {
+            r := gin.Default()
+            r.GET("/ticket/board", board)
+            r.GET("/ticket/:num", oneTicket)
+            r.PUT("/ticket", moveTicket)
+            r.GET("/ping", ping)
+            r.Run(":9000")
+        }
+    """)
+    design = load_documents(load_artifacts([f"gateway:desk={conf}", f"source={tmp}/kitchen"]))
+    keys = {k for k in design.by_key() if k.startswith("endpoint:")}
+    assert {"endpoint:GET /kitchen/tickets/board", "endpoint:GET /kitchen/tickets/{num}",
+            "endpoint:PUT /kitchen/tickets", "endpoint:GET /kitchen/board"} <= keys
+    assert fact(design, "endpoint:PUT /kitchen/tickets").data["routes_to"] == ["kitchen"]
+    # nothing appends the service's whole path to the location: no /kitchen/tickets/ticket/...; /ping stays
+    # the service's own, not public through the gateway
+    assert not [k for k in keys if "/ticket/" in k.split(" ", 1)[-1]]
+    assert fact(design, "endpoint:kitchen-GET-/ping").data["served_by"] == "kitchen"
+
+
+def test_an_nginx_rewrite_that_takes_the_location_off_the_path_strips_it_like_a_proxy_pass_path(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    conf = write(tmp, "shopfront/nginx.conf", """
+        server {
+            listen 8080;
+            location /api/stock {
+                rewrite ^/api/stock$ / break;
+                rewrite ^/api/stock(/.*)$ $1 break;
+                proxy_pass http://stock:7000;
+            }
+            location /api/other {
+                rewrite ^/api/other/(.*)$ /v2/$1 break;
+                proxy_pass http://stock:7000;
+            }
+        }
+    """)
+    write(tmp, "stock/main.go", """
+        package main
+
+        import "github.com/gin-gonic/gin"
+
+        func main() {
+            r := gin.Default()
+            r.GET("/items/:sku", item)
+            r.Run(":7000")
+        }
+    """)
+    design = load_documents(load_artifacts([f"gateway:shopfront={conf}", f"source={tmp}/stock"]))
+    ep = fact(design, "endpoint:GET /api/stock/items/{sku}")
+    assert (ep.data["served_by"], ep.data["routes_to"]) == ("shopfront", ["stock"])
+    # a rewrite to another path says nothing of where the service's routes are
+    assert not [k for k in design.by_key() if k.startswith("endpoint:GET /api/other/")]

@@ -43,6 +43,9 @@ class ArtifactDocument(Document):
     strips: dict[str, bool] = field(default_factory=dict)
     """Gateway route key (``ANY /api/user/``) -> whether it strips its path prefix before forwarding (nginx's
     ``proxy_pass`` with a URI part): how ``code_routes.compose`` writes the public path of a service's routes."""
+    replaces: dict[str, str] = field(default_factory=dict)
+    """Gateway route key -> the path the proxy puts in place of the matched prefix when it is not ``/`` (nginx's
+    ``location /api/orders { proxy_pass http://orders/order; }`` forwards ``/api/orders/7`` as ``/order/7``)."""
     context_paths: dict[str, str] = field(default_factory=dict)
     """Service -> the path its web server serves every route under (Spring's ``server.servlet.context-path``)."""
     environment: dict[str, dict[str, tuple[str, Location]]] = field(default_factory=dict)
@@ -302,6 +305,7 @@ class Body:
         self.notes: dict[str, list[str]] = {}
         self.remarks: list[tuple[Location, str]] = []
         self.strips: dict[str, bool] = {}
+        self.replaces: dict[str, str] = {}
         self.context_paths: dict[str, str] = {}
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
@@ -382,7 +386,7 @@ class Body:
                     where[(section, i, *dotted.split(".")) if dotted else (section, i)] = loc
             data[section] = out
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
-                                format=self.format, strips=self.strips,
+                                format=self.format, strips=self.strips, replaces=self.replaces,
                                 context_paths=self.context_paths, environment=self.environment,
                                 given_whole=self.given_whole, given_set=self.given_set, feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,

@@ -80,6 +80,7 @@ from engine.importers import (
     code_logs,
     code_messages,
     code_nextjs,
+    code_rust,
     code_secrets,
     code_timeouts,
     code_workflows,
@@ -273,6 +274,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
+    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
+                  for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -316,8 +319,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                       if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Next.js, "
-                                                                 "Spring MVC or Go found: the service's endpoints stay "
-                                                                 "unknown")})
+                                                                 "Spring MVC, Go, ASP.NET Core or Rust found: the "
+                                                                 "service's endpoints stay unknown")})
     return doc
 
 
@@ -1011,6 +1014,9 @@ class Front:
     where: Mapping[str, Location]
     via: str
     """``endpoint:<key>`` of the gateway route or entry point."""
+    replaced_by: str = "/"
+    """The path the gateway forwards in place of ``prefix`` when it strips it (``/`` but for nginx's
+    ``proxy_pass http://svc/order``): only the service's routes under it are reached, and they lose it."""
 
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
@@ -1045,8 +1051,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
         r = replace(given, path=join(context, given.path)) if context else given
         placed = False
         for front in fronts.get(service, []):
-            path = join(front.prefix, r.path) if front.strips else r.path
-            if not front.strips and not (r.path + "/").startswith(front.prefix.rstrip("/") + "/"):
+            path = _public_path(front, r.path)
+            if path is None:
                 continue
             key = f"{r.method} {path}"
             if key in taken:
@@ -1094,6 +1100,14 @@ def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], 
     name = safe_name(f"{service}-{r.method}-{r.path}")
     body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
     _inferred(body, name, r, service, open_code, traits.limits)
+def _public_path(front: Front, path: str) -> str | None:
+    """The path a service's route is reached at through ``front`` (None: not through it)."""
+    if front.strips and front.replaced_by != "/":
+        # the gateway forwards only the paths under the one it puts in place of its prefix
+        return front.prefix + path[len(front.replaced_by):] if path.startswith(front.replaced_by) else None
+    if front.strips:
+        return join(front.prefix, path)
+    return path if (path + "/").startswith(front.prefix.rstrip("/") + "/") else None
 
 
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
@@ -1226,6 +1240,7 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
         if isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
             continue
         strips = getattr(d, "strips", {})
+        replaces = getattr(d, "replaces", {})
         for i, ep in enumerate(d.data.get("endpoints") or []):
             if not isinstance(ep, dict) or ep.get("method") != "ANY" or not isinstance(ep.get("path"), str):
                 continue
@@ -1245,7 +1260,7 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
                 facts = {**entry_facts, **facts}
                 where = {**entry_where, **where}
                 out.setdefault(str(targets[0]), []).append(Front(served, prefix, strips[key], facts, where,
-                                                                 f"endpoint:{key}"))
+                                                                 f"endpoint:{key}", replaces.get(key, "/")))
     for service, fronts in out.items():  # a gateway's route first: a request through it is the one from outside
         fronts.sort(key=lambda f: (f.served_by == service, f.served_by, f.prefix))
     return out

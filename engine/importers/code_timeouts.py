@@ -6,10 +6,16 @@ client and never sets its timeout calls, over the library's protocol, with the l
 it with the deployment: each call the deployment draws from the service over that protocol, with no timeout stated,
 gets the default as ``timeout_ms``, unless the code also uses another library of the list for that protocol (which
 call uses which is then unknown).
+
+A timeout the code sets on a Rust ``reqwest`` client it builds (``Client::builder()...timeout(d)``) bounds its HTTP
+calls the same way, when the duration can be told: a ``Duration::from_secs(N)`` / ``from_millis(N)`` literal, or a
+name whose assignment in the service's code ends in one (``let t = env::var(..)...unwrap_or(Duration::from_secs(300));``
+is 300 s, the value when the variable is not set).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +34,8 @@ class LibraryTimeout:
     library: str
     protocol: str
     timeout_ms: int
+    set_in_code: str = ""
+    """How the code sets it (empty: the library's default applies)."""
 
 
 def library_timeouts(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, ...]:
@@ -44,7 +52,57 @@ def library_timeouts(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, 
             line = text.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
             found.setdefault(lib.name, LibraryTimeout(at, lib.name, lib.protocol, lib.timeout_ms))
-    return tuple(v for k, v in sorted(found.items()) if k not in overridden)
+    return tuple(v for k, v in sorted(found.items()) if k not in overridden) + _reqwest_set(codes)
+
+
+_REQWEST_BUILDER = re.compile(r"\b(?:reqwest::)?Client::builder\s*\(\s*\)")
+_SET_TIMEOUT = re.compile(r"\.timeout\s*\(")
+_DURATION = re.compile(r"Duration::from_(secs|millis)\s*\(\s*(\d+)\s*\)")
+
+
+def _reqwest_set(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, ...]:
+    """The timeout the Rust code sets on the async ``reqwest`` client it builds, when it can be told."""
+    rust = [(p, t) for p, t in codes if p.endswith(".rs")]
+    if not any("reqwest" in t for _p, t in rust):
+        return ()
+    for path, text in rust:
+        for m in _REQWEST_BUILDER.finditer(text):
+            end = text.find(";", m.end())
+            chain = text[m.end():end if end >= 0 else len(text)]
+            if "blocking" in text[max(0, m.start() - 20):m.start()]:
+                continue  # the blocking client's default is read from the catalogue
+            t = _SET_TIMEOUT.search(chain)
+            if t is None:
+                continue
+            close = chain.find(")", t.end())
+            arg = chain[t.end():close if close >= 0 else len(chain)]
+            ms = _duration_ms(arg, rust)
+            if ms is None:
+                return ()
+            start = m.end() + t.start()
+            line = text.count("\n", 0, start) + 1
+            at = Location(path, line, start - (text.rfind("\n", 0, start) + 1) + 1)
+            return (LibraryTimeout(at, "reqwest", "http", ms, f".timeout({arg.strip()})"),)
+    return ()
+
+
+def _duration_ms(arg: str, rust: Sequence[tuple[str, str]]) -> int | None:
+    """Milliseconds of a duration literal, or of the last literal a name's assignment ends with."""
+    d = _DURATION.search(arg)
+    if d is None:
+        names = re.findall(r"[A-Za-z_]\w*", arg)
+        if not names:
+            return None
+        assign = re.compile(rf"\b{re.escape(names[-1])}\s*(?::\s*[\w:<>]+\s*)?=(?!=)")
+        for _p, text in rust:
+            for a in assign.finditer(text):
+                end = text.find(";", a.end())
+                found = _DURATION.findall(text[a.end():end if end >= 0 else len(text)])
+                if found:
+                    unit, n = found[-1]
+                    return int(n) * (1000 if unit == "secs" else 1)
+        return None
+    return int(d.group(2)) * (1000 if d.group(1) == "secs" else 1)
 
 
 def links(docs: Sequence[Document], libraries: Mapping[str, Sequence[LibraryTimeout]]
@@ -79,8 +137,12 @@ def record(body: Body, service: str, calls: Sequence[tuple[str, LibraryTimeout, 
         body.fact(section, {"name": target}, lib.at)  # stated here too: this agent file loads alone
         ident = body.fact("interactions", {"from": service, "to": target}, lib.at)
         body.set("interactions", ident, "timeout_ms", lib.timeout_ms, lib.at)
-        body.note("interactions", ident, f"timeout_ms: {service} calls with {lib.library}, whose default timeout "
-                                         f"({lib.timeout_ms / 1000:g} s) its code does not change")
+        if lib.set_in_code:
+            body.note("interactions", ident, f"timeout_ms: {service} calls with a {lib.library} client its code gives "
+                                             f"{lib.set_in_code} ({lib.timeout_ms / 1000:g} s)")
+        else:
+            body.note("interactions", ident, f"timeout_ms: {service} calls with {lib.library}, whose default timeout "
+                                             f"({lib.timeout_ms / 1000:g} s) its code does not change")
 
 
 __all__ = ["LibraryTimeout", "library_timeouts", "links", "record"]

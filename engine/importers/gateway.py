@@ -1295,10 +1295,15 @@ class _Nginx:
             call.tls = (url.location, f"the {scheme} URL of location {path}")
         self.routes.route(methods, path, loc_d.location, targets, call, self._rate(here), tls=self.tls,
                           unlimited=self._unlimited(loc_d, here))
-        # a proxy_pass with a URI part (http://user:8080/) replaces the location's prefix with it
-        strips = "/" in text.split("://", 1)[-1]
+        # a proxy_pass with a URI part (http://user:8080/) replaces the location's prefix with it; so does a
+        # `rewrite ^/prefix(/.*)$ $1 break;` before a proxy_pass without one
+        rest = text.split("://", 1)[-1]
+        strips = "/" in rest or _rewrite_strips(loc_d, path)
+        uri = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
         for method, _l in methods or [("ANY", loc_d.location)]:
             self.routes.body.strips.setdefault(f"{method} {path}", strips)
+            if strips and uri != "/" and not any(c in uri for c in "$?#"):
+                self.routes.body.replaces.setdefault(f"{method} {path}", uri)
 
     def _substituted(self, text: str) -> tuple[str, Location | None]:
         """``proxy_pass`` with the ``${VAR}``s that the Dockerfile beside an envsubst template sets (robot-shop's
@@ -1343,5 +1348,21 @@ def _harmless_include(name: str) -> bool:
 
 placeholders = _placeholders
 """Spring's ``${NAME:default}`` placeholders replaced by their defaults (shared with the Spring import)."""
+
+
+def _rewrite_strips(loc_d: nginx_conf.Directive, path: str) -> bool:
+    """Whether a location's ``rewrite`` takes its own prefix off the path and keeps the rest, with ``break``
+    (``location /api/orders { rewrite ^/api/orders(/.*)$ $1 break; }``): the proxy then sees the path without it.
+    Any other rewrite of the location says nothing here."""
+    prefix = path.rstrip("/")
+    if not prefix or loc_d.children is None:
+        return False
+    for c in loc_d.children:
+        if c.name != "rewrite" or len(c.args) != 3 or c.args[2].text != "break" or c.args[1].text != "$1":
+            continue
+        pattern = c.args[0].text.strip("'\"").replace("\\/", "/")
+        if pattern in (f"^{prefix}(/.*)$", f"^{prefix}(/.*)", f"^{prefix}/?(/.*)$"):
+            return True
+    return False
 
 __all__ = ["detect", "detect_text", "import_file", "placeholders", "service_of_host"]

@@ -1,0 +1,70 @@
+"""`import source`: the routes of Rust services (actix-web, axum) become the service's endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.importers import import_paths
+from engine.importers.code_rust import routes
+from tests.helpers import write
+
+ACTIX_APP = """
+    use actix_web::{web, App, HttpServer};
+
+    pub fn run() -> std::io::Result<()> {
+        HttpServer::new(|| {
+            App::new()
+                .route("/ping", web::get().to(ping))
+                .route("/ping", web::head().to(ping))
+                .route("/boxes/{box_id}", web::get().to(get_box))
+                .route("/boxes/{box_id}", web::delete().to(drop_box))
+                .route("/boxes", web::post().to(add_box))
+                .service(seal)
+        });
+        Ok(())
+    }
+"""
+
+ACTIX_HANDLERS = """
+    use actix_web::{post, HttpResponse};
+
+    // #[post("/commented-out")]
+    #[post("/boxes/{box_id}/seal")]
+    async fn seal() -> HttpResponse { HttpResponse::Ok().finish() }
+"""
+
+AXUM_APP = """
+    use axum::{routing::{get, post}, Router};
+
+    fn app() -> Router {
+        Router::new()
+            .route("/crates/:crate_id", get(show_crate).put(replace_crate))
+            .route("/crates", post(new_crate))
+    }
+"""
+
+
+def keys(docs: list[Any]) -> set[str]:
+    """(served_by, method and path) of every endpoint imported."""
+    return {f"{e['served_by']} {e['method']} {e['path']}" for d in docs for e in d.data.get("endpoints") or []}
+
+
+def test_actix_routes_and_route_macros_are_the_services_endpoints(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "depot/src/app.rs", ACTIX_APP)
+    write(tmp, "depot/src/seal.rs", ACTIX_HANDLERS)
+    assert keys(import_paths("source", [f"{tmp}/depot"])) == {
+        "depot GET /ping", "depot HEAD /ping", "depot GET /boxes/{box_id}", "depot DELETE /boxes/{box_id}",
+        "depot POST /boxes", "depot POST /boxes/{box_id}/seal"}
+
+
+def test_an_axum_method_router_gives_one_route_per_method_with_its_parameters_in_braces(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "yard/src/main.rs", AXUM_APP)
+    assert keys(import_paths("source", [f"{tmp}/yard"])) == {
+        "yard GET /crates/{crate_id}", "yard PUT /crates/{crate_id}", "yard POST /crates"}
+
+
+def test_rust_without_a_web_framework_declares_no_route() -> None:
+    code = 'fn main() { let v = vec.iter().map(|x| x.get(0)); router.route("/x", get(h)); }\n'
+    assert routes([("cli/src/main.rs", code)]) == []
