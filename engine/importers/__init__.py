@@ -239,9 +239,12 @@ def fill_templates(docs: Sequence[Document]) -> list[Document]:
 def compose_routes(docs: Sequence[Document]) -> list[Document]:
     """Templates filled from their container's environment (``fill_templates``), and routes read from source placed
     behind the gateway routes and entry points of the other documents (the module is imported only when some
-    document is one: ``check`` without ``--from`` stays quick); what a Spring configuration says of a workload that
+    document is one: ``check`` without ``--from`` stays quick); endpoints two services share a method and path of told
+    apart (``base.distinct_endpoints``); what a Spring configuration says of a workload that
     is infrastructure not under review left out (``base.not_configured``)."""
-    docs = fill_templates(docs)
+    from engine.importers.base import distinct_endpoints
+
+    docs = distinct_endpoints(fill_templates(docs))
     if not any(getattr(d, "format", "") in ("source", "spring") or getattr(d, "signing_secrets", None) for d in docs):
         return list(docs)
     from engine.importers.base import not_configured, token_secret_readers
