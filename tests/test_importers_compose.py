@@ -475,3 +475,32 @@ def test_a_token_signing_secret_every_service_mounts_is_charged_to_what_logs_use
     alone = load_documents(load_artifacts([f"compose={compose_file}"]))  # nothing says who logs users in
     assert all(fact(alone, f"service:{s}").data["secrets_source"] == "repo_config"
                for s in ("accounts", "orders", "search"))
+
+
+def test_a_kestrel_server_told_to_listen_on_http_only_serves_its_published_port_in_clear(
+        tmp_path: os.PathLike[str]) -> None:
+    # ASPNETCORE_URLS (or URLS) naming only http:// URLs: the published port reaches a plain-HTTP listener; an
+    # https:// URL among them, or no such variable, leaves tls unknown
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          accounts:
+            image: example/accounts
+            environment:
+              - ASPNETCORE_URLS=http://0.0.0.0:5000
+            ports: ["7001:5000"]
+          billing:
+            image: example/billing
+            environment: {URLS: "http://+:5000;http://+:5001"}
+            ports: ["7002:5000"]
+          portal:
+            image: example/portal
+            environment: ["ASPNETCORE_URLS=https://+:443;http://+:80"]
+            ports: ["7003:443"]
+          search:
+            image: example/search
+            ports: ["7004:9200"]
+        """)
+    d = design_of(compose.import_file(path))
+    tls = {e.data["served_by"]: e.data.get("tls") for e in d.of_kind("endpoint")}
+    assert tls == {"accounts": False, "billing": False, "portal": None, "search": None}
+    assert fact(d, "endpoint:accounts-entry").locate("tls").line == line_of(path, "ASPNETCORE_URLS=http")

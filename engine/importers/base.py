@@ -113,8 +113,9 @@ def distinct_endpoints(docs: Sequence[Document]) -> list[Document]:
             key = f"{ep.get('method')} {ep.get('path')}" if isinstance(ep, dict) and not ep.get("name") else None
             if key in shared and isinstance(ep.get("served_by"), str):
                 renamed[key] = safe_name(f"{ep['served_by']}-{ep.get('method')}-{ep.get('path')}")
-                ep = {"name": renamed[key], **ep}
-            endpoints.append(ep)
+                endpoints.append({"name": renamed[key], **ep})
+            else:
+                endpoints.append(ep)
         if not renamed or not isinstance(d, ArtifactDocument):
             out.append(d)
             continue

@@ -437,6 +437,29 @@ def _plain_http(doc: Document, ports: Any, at: Path) -> tuple[bool, Location, st
                                         "terminates TLS in front of it"
 
 
+_LISTEN_URLS = ("ASPNETCORE_URLS", "URLS", "DOTNET_URLS")
+"""The variables an ASP.NET Core server (Kestrel) takes the URLs it listens on from, ``;``-separated
+(learn.microsoft.com, "Configure endpoints for the ASP.NET Core Kestrel web server")."""
+
+
+def _http_listener(doc: Document, spec: dict[str, Any], at: Path) -> tuple[bool, Location, str] | None:
+    """``tls: false`` when the container's web server is told to listen on ``http://`` URLs only: its published
+    ports lead straight to that listener; unknown otherwise."""
+    env = spec.get("environment")
+    items: list[tuple[str, str, Path]] = []
+    if isinstance(env, dict):
+        items = [(str(k), str(v), (*at, "environment", k)) for k, v in env.items() if v is not None]
+    elif isinstance(env, list):
+        items = [(str(e).partition("=")[0], str(e).partition("=")[2], (*at, "environment", i))
+                 for i, e in enumerate(env) if "=" in str(e)]
+    for key, value, path in items:
+        urls = [u.strip() for u in value.split(";") if u.strip()]
+        if key.strip() in _LISTEN_URLS and urls and all(u.lower().startswith("http://") for u in urls):
+            return False, doc.locate(path), f"its web server listens on plain HTTP only ({key.strip()}={value}), " \
+                                            "and nothing in the artifacts terminates TLS in front of it"
+    return None
+
+
 def _serves_port(target: str, port: int) -> bool:
     """Whether a published container port (``16686``, a range ``8000-8010``) includes ``port``."""
     low, _d, high = target.strip().partition("-")
@@ -564,7 +587,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
                 "a port published on every host interface"
             body.note("services", name, f"exposure {exp}: {why}")
             entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
-                           _plain_http(doc, spec.get("ports"), (*at, "ports")))
+                           _plain_http(doc, spec.get("ports"), (*at, "ports")) or _http_listener(doc, spec, at))
             _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
             if rec is not None and rec.role == "config_server":  # its API serves the services, not the users
                 console_entry(body, name, next(lc for e, lc, _t in published if e == exp),
