@@ -504,3 +504,29 @@ def test_a_kestrel_server_told_to_listen_on_http_only_serves_its_published_port_
     tls = {e.data["served_by"]: e.data.get("tls") for e in d.of_kind("endpoint")}
     assert tls == {"accounts": False, "billing": False, "portal": None, "search": None}
     assert fact(d, "endpoint:accounts-entry").locate("tls").line == line_of(path, "ASPNETCORE_URLS=http")
+
+
+def test_a_licence_flag_names_no_engine_and_sql_server_with_an_sa_password_authenticates(
+        tmp_path: os.PathLike[str]) -> None:
+    # ACCEPT_EULA is taken by several images (SQL Server, the Seq log server): it says no engine; Seq is logging
+    # infrastructure whose published UI is an admin entry; SQL Server given an sa password requires a login, and a
+    # password written in the file is a credential kept in repository configuration
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          logs:
+            image: datalust/seq:latest
+            environment: [ACCEPT_EULA=Y]
+            ports: ["5341:80"]
+          licensed:
+            image: example/licensed-tool
+            environment: [ACCEPT_EULA=Y]
+          db:
+            image: mcr.microsoft.com/mssql/server:2022-latest
+            environment: [SA_PASSWORD=NotSoSecret1, ACCEPT_EULA=Y]
+        """)
+    d = design_of(compose.import_file(path))
+    assert {f.key for f in d.of_kind("datastore")} == {"datastore:db"}
+    db = fact(d, "datastore:db").data
+    assert db["engine"] == "sqlserver" and db["authentication"] == "password"
+    assert db["credentials_source"] == "repo_config"
+    assert [e.data.get("admin") for e in d.of_kind("endpoint") if e.data.get("served_by") == "logs"] == [True]
