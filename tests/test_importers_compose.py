@@ -530,3 +530,33 @@ def test_a_licence_flag_names_no_engine_and_sql_server_with_an_sa_password_authe
     assert db["engine"] == "sqlserver" and db["authentication"] == "password"
     assert db["credentials_source"] == "repo_config"
     assert [e.data.get("admin") for e in d.of_kind("endpoint") if e.data.get("served_by") == "logs"] == [True]
+
+
+def test_services_reaching_a_database_with_one_written_out_login_share_its_credentials(
+        tmp_path: os.PathLike[str]) -> None:
+    # two services whose connection strings carry the same user and password share the datastore's credentials
+    # (a URL's user:password counts the same); a login of its own, or one still a ${reference}, shares nothing
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          quotes:
+            image: example/quotes
+            environment: ["Db=Server=pg;Database=quotes;User Id=admin;Password=hunter2"]
+          claims:
+            image: example/claims
+            environment: {DB_URL: "postgres://admin:hunter2@pg:5432/claims"}
+          audit:
+            image: example/audit
+            environment: ["Db=Server=pg;Database=audit;User Id=auditor;Password=other"]
+          pg: {image: "postgres:16", environment: [POSTGRES_PASSWORD=hunter2]}
+          reports:
+            image: example/reports
+            environment: ["Db=Server=warehouse;User Id=ro;Password=${WAREHOUSE_PASSWORD}"]
+          etl:
+            image: example/etl
+            environment: ["Db=Server=warehouse;User Id=ro;Password=${WAREHOUSE_PASSWORD}"]
+          warehouse: {image: "postgres:16", environment: [POSTGRES_PASSWORD=x]}
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "datastore:pg").data.get("credentials_shared") is True
+    assert fact(d, "datastore:pg").locate("credentials_shared").line == line_of(path, "DB_URL")
+    assert "credentials_shared" not in fact(d, "datastore:warehouse").data

@@ -146,6 +146,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     body.environment = environment(scan.mentions, scan.kinds)
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions)
     _address_books(body, scan)
+    _shared_logins(body, edges, scan)
     record_cache_roles(body)
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
 
@@ -280,6 +281,49 @@ def _address_books(body: Body, scan: _Scan) -> None:
             body.note("security", "security", f"service_to_service_auth none: {book.file} ({name} mounts it) lists "
                                               f"{len(services)} services by address and port, TLS off, no credential")
             return
+
+
+_LOGIN_USER = re.compile(r"(?:^|;)\s*(?:user\s*id|uid|user(?:\s*name)?)\s*=\s*(?P<v>[^;]*)", re.IGNORECASE)
+_LOGIN_PASSWORD = re.compile(r"(?:^|;)\s*(?:password|pwd)\s*=\s*(?P<v>[^;]*)", re.IGNORECASE)
+_URL_LOGIN = re.compile(r"://(?P<user>[^/@\s:]+):(?P<password>[^/@\s]+)@")
+
+
+def _login_of(text: str) -> tuple[str, str] | None:
+    """The (user, password) a connection string or URL writes out (``User Id=app;Password=x``, ``://app:x@``);
+    None when either is missing or still a reference (``${DB_PASSWORD}``)."""
+    m = _URL_LOGIN.search(text)
+    found = (m.group("user"), m.group("password")) if m else None
+    if found is None:
+        user, password = _LOGIN_USER.search(text), _LOGIN_PASSWORD.search(text)
+        found = (user.group("v").strip(), password.group("v").strip()) if user and password else None
+    if found is None or not all(found) or any(v.startswith("$") or "${" in v for v in found):
+        return None
+    return found
+
+
+def _shared_logins(body: Body, edges: Sequence[Any], scan: _Scan) -> None:
+    """``credentials_shared`` on a datastore that several services reach with the same user and password, each
+    written out in the value from which their call to it is drawn: one leaked configuration opens every service's
+    data, and no service's access can be narrowed or revoked alone. The values are never reported."""
+    by_store: dict[str, dict[tuple[str, str], dict[str, Location]]] = {}
+    for edge in edges:
+        rec = scan.kinds.get(edge.target)
+        if edge.external or rec is None or rec.role != "datastore":
+            continue
+        keys = {k for k, _w in edge.keys}
+        for m in scan.mentions.get(edge.source, []):
+            login = _login_of(m.text) if m.key in keys else None
+            if login is not None:
+                by_store.setdefault(edge.target, {}).setdefault(login, {}).setdefault(edge.source, m.location)
+    for store, logins in sorted(by_store.items()):
+        if store not in (body.items.get("datastores") or {}):
+            continue
+        shared = [users for users in logins.values() if len(users) > 1]
+        if shared:
+            users = sorted(shared[0])
+            body.set("datastores", store, "credentials_shared", True, shared[0][users[0]])
+            body.note("datastores", store, f"credentials_shared: {', '.join(users)} reach it with the same user and "
+                                           "password, written out in their configuration (values not shown)")
 
 
 def _declared_edges(doc: Document, services: dict[str, Any],
