@@ -560,3 +560,25 @@ def test_services_reaching_a_database_with_one_written_out_login_share_its_crede
     assert fact(d, "datastore:pg").data.get("credentials_shared") is True
     assert fact(d, "datastore:pg").locate("credentials_shared").line == line_of(path, "DB_URL")
     assert "credentials_shared" not in fact(d, "datastore:warehouse").data
+
+
+def test_a_call_drawn_only_from_health_check_urls_is_made_in_the_background(tmp_path: os.PathLike[str]) -> None:
+    # a status board's list of health URLs, and a gateway's health probe of a service it otherwise never names, are
+    # polled from a task of their own; an address that is also an ordinary URL keeps the call on the request path
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          board:
+            image: example/board
+            environment:
+              - Checks__0__Uri=http://orders/hc
+              - Checks__1__Uri=http://billing:8080/actuator/health
+          gateway:
+            image: example/gateway
+            environment: ["Orders=http://orders", "OrdersProbe=http://orders/hc", "BillingProbe=http://billing/healthz"]
+          orders: {image: example/orders}
+          billing: {image: example/billing}
+        """)
+    d = design_of(compose.import_file(path))
+    during = {f.key: f.data.get("during") for f in d.of_kind("interaction")}
+    assert during == {"interaction:board->orders": "background", "interaction:board->billing": "background",
+                      "interaction:gateway->orders": None, "interaction:gateway->billing": "background"}

@@ -368,7 +368,13 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                               evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt, src)
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
+        probe = _health_probe(edge, mentions.get(source, [])) if edge is not None else None
+        if probe is not None and "during" not in data:
+            data["during"] = "background"
         key = body.fact("interactions", data, loc)
+        if probe is not None and data.get("during") == "background":
+            body.note("interactions", key, f"during background: drawn only from health-check addresses ({probe}): "
+                                           f"{source} polls {target}'s health, no request waits on it")
         if tgt is not None and tgt.role == "config_server":
             body.note("interactions", key, f"during startup: {target} is a configuration server (by its {tgt.why}); "
                                            f"{source} fetches its configuration from it as it starts, no request "
@@ -378,6 +384,24 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
             whole = given_whole(edge, mentions.get(source, [])) if tgt is None and not edge.external else None
             if whole is not None and pair not in declared:
                 body.given_whole[key] = whole
+
+
+_HEALTH_PATH = re.compile(r"/(?:hc|healthz?|health/(?:live|ready|liveness|readiness)|liveness|readiness|"
+                          r"actuator/health)/?(?:[?#].*)?$", re.IGNORECASE)
+
+
+def _health_probe(edge: Edge, mentions: Sequence[Mention]) -> str | None:
+    """The variables an edge is drawn from, when every one holds a health-check URL (``http://orders/hc``,
+    ``/healthz``, ``/actuator/health``): a status page or a health aggregator polling the target, not a call a
+    request makes. None when any of them is an ordinary address."""
+    keys = [k for k, _w in edge.keys]
+    if not keys or edge.external:
+        return None
+    for k in keys:
+        values = [m.text for m in mentions if m.key == k]
+        if not values or not all(_HEALTH_PATH.search(v.strip()) for v in values):
+            return None
+    return ", ".join(sorted(set(keys)))
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:
