@@ -495,3 +495,108 @@ def test_a_published_change_data_capture_relay_gets_no_entry_endpoint(tmp_path: 
     keys = d.by_key()
     assert "endpoint:relay-entry" not in keys  # it serves no request: only health and metrics on that port
     assert "endpoint:shop-entry" in keys
+def test_a_kestrel_server_told_to_listen_on_http_only_serves_its_published_port_in_clear(
+        tmp_path: os.PathLike[str]) -> None:
+    # ASPNETCORE_URLS (or URLS) naming only http:// URLs: the published port reaches a plain-HTTP listener; an
+    # https:// URL among them, or no such variable, leaves tls unknown
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          accounts:
+            image: example/accounts
+            environment:
+              - ASPNETCORE_URLS=http://0.0.0.0:5000
+            ports: ["7001:5000"]
+          billing:
+            image: example/billing
+            environment: {URLS: "http://+:5000;http://+:5001"}
+            ports: ["7002:5000"]
+          portal:
+            image: example/portal
+            environment: ["ASPNETCORE_URLS=https://+:443;http://+:80"]
+            ports: ["7003:443"]
+          search:
+            image: example/search
+            ports: ["7004:9200"]
+        """)
+    d = design_of(compose.import_file(path))
+    tls = {e.data["served_by"]: e.data.get("tls") for e in d.of_kind("endpoint")}
+    assert tls == {"accounts": False, "billing": False, "portal": None, "search": None}
+    assert fact(d, "endpoint:accounts-entry").locate("tls").line == line_of(path, "ASPNETCORE_URLS=http")
+
+
+def test_a_licence_flag_names_no_engine_and_sql_server_with_an_sa_password_authenticates(
+        tmp_path: os.PathLike[str]) -> None:
+    # ACCEPT_EULA is taken by several images (SQL Server, the Seq log server): it says no engine; Seq is logging
+    # infrastructure whose published UI is an admin entry; SQL Server given an sa password requires a login, and a
+    # password written in the file is a credential kept in repository configuration
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          logs:
+            image: datalust/seq:latest
+            environment: [ACCEPT_EULA=Y]
+            ports: ["5341:80"]
+          licensed:
+            image: example/licensed-tool
+            environment: [ACCEPT_EULA=Y]
+          db:
+            image: mcr.microsoft.com/mssql/server:2022-latest
+            environment: [SA_PASSWORD=NotSoSecret1, ACCEPT_EULA=Y]
+        """)
+    d = design_of(compose.import_file(path))
+    assert {f.key for f in d.of_kind("datastore")} == {"datastore:db"}
+    db = fact(d, "datastore:db").data
+    assert db["engine"] == "sqlserver" and db["authentication"] == "password"
+    assert db["credentials_source"] == "repo_config"
+    assert [e.data.get("admin") for e in d.of_kind("endpoint") if e.data.get("served_by") == "logs"] == [True]
+
+
+def test_services_reaching_a_database_with_one_written_out_login_share_its_credentials(
+        tmp_path: os.PathLike[str]) -> None:
+    # two services whose connection strings carry the same user and password share the datastore's credentials
+    # (a URL's user:password counts the same); a login of its own, or one still a ${reference}, shares nothing
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          quotes:
+            image: example/quotes
+            environment: ["Db=Server=pg;Database=quotes;User Id=admin;Password=hunter2"]
+          claims:
+            image: example/claims
+            environment: {DB_URL: "postgres://admin:hunter2@pg:5432/claims"}
+          audit:
+            image: example/audit
+            environment: ["Db=Server=pg;Database=audit;User Id=auditor;Password=other"]
+          pg: {image: "postgres:16", environment: [POSTGRES_PASSWORD=hunter2]}
+          reports:
+            image: example/reports
+            environment: ["Db=Server=warehouse;User Id=ro;Password=${WAREHOUSE_PASSWORD}"]
+          etl:
+            image: example/etl
+            environment: ["Db=Server=warehouse;User Id=ro;Password=${WAREHOUSE_PASSWORD}"]
+          warehouse: {image: "postgres:16", environment: [POSTGRES_PASSWORD=x]}
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "datastore:pg").data.get("credentials_shared") is True
+    assert fact(d, "datastore:pg").locate("credentials_shared").line == line_of(path, "DB_URL")
+    assert "credentials_shared" not in fact(d, "datastore:warehouse").data
+
+
+def test_a_call_drawn_only_from_health_check_urls_is_made_in_the_background(tmp_path: os.PathLike[str]) -> None:
+    # a status board's list of health URLs, and a gateway's health probe of a service it otherwise never names, are
+    # polled from a task of their own; an address that is also an ordinary URL keeps the call on the request path
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          board:
+            image: example/board
+            environment:
+              - Checks__0__Uri=http://orders/hc
+              - Checks__1__Uri=http://billing:8080/actuator/health
+          gateway:
+            image: example/gateway
+            environment: ["Orders=http://orders", "OrdersProbe=http://orders/hc", "BillingProbe=http://billing/healthz"]
+          orders: {image: example/orders}
+          billing: {image: example/billing}
+        """)
+    d = design_of(compose.import_file(path))
+    during = {f.key: f.data.get("during") for f in d.of_kind("interaction")}
+    assert during == {"interaction:board->orders": "background", "interaction:board->billing": "background",
+                      "interaction:gateway->orders": None, "interaction:gateway->billing": "background"}

@@ -276,3 +276,116 @@ def test_aspnet_core_minimal_apis_and_controllers_declare_routes(tmp_path: Any) 
                  if f.data.get("served_by") == "shop" and "method" in f.data}
     assert endpoints == {("GET", "/items/{id}"), ("POST", "/orders"), ("GET", "/api/Products/{id}"),
                          ("DELETE", "/api/Products"), ("GET", "/health/live")}
+
+
+def test_aspnet_core_action_route_attributes_and_the_default_route_table(tmp_path: Any) -> None:
+    # an action's own [Route("...")] beside a bare [HttpPost] is its template; with the default route table mapped,
+    # an attributed action of a controller with no template is /<controller>/<action> (Async dropped, [ActionName]
+    # wins); an action with no verb attribute is not read
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  desk: {image: acme/desk:1}\n")
+    write(root, "desk/Program.cs", """
+        var app = builder.Build();
+        app.UseRouting();
+        app.MapDefaultControllerRoute();
+        app.Run();
+        """)
+    write(root, "desk/Controllers/TicketsController.cs", """
+        [Route("api/v2/[controller]")]
+        [Authorize]
+        public class TicketsController : ControllerBase
+        {
+            [Route("escalate")]
+            [HttpPost]
+            [ProducesResponseType((int)HttpStatusCode.Accepted)]
+            public async Task<IActionResult> EscalateAsync([FromBody] Escalation e) => Accepted();
+
+            [HttpGet]
+            [Route("{ticketId:int}")]
+            public async Task<ActionResult<Ticket>> ByIdAsync(int ticketId) => Ok(await _q.Find(ticketId));
+        }
+        """)
+    write(root, "desk/Controllers/SessionController.cs", """
+        [SecurityHeaders]
+        public class SessionController : Controller
+        {
+            [HttpPost]
+            [ValidateAntiForgeryToken]
+            public async Task<IActionResult> SignInAsync(SignInForm form, string button) => View();
+
+            [HttpGet]
+            [ActionName("bye")]
+            public IActionResult SignOut() => View();
+
+            public IActionResult Help() => View();
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'desk')}"])
+    endpoints = {(f.data["method"], f.data["path"]) for f in load_documents(docs).of_kind("endpoint")
+                 if f.data.get("served_by") == "desk" and "method" in f.data}
+    assert endpoints == {("POST", "/api/v2/Tickets/escalate"), ("GET", "/api/v2/Tickets/{ticketId}"),
+                         ("POST", "/Session/SignIn"), ("GET", "/Session/bye")}
+
+
+def test_sqlclient_and_stackexchange_redis_bound_the_calls_by_their_documented_defaults(tmp_path: Any) -> None:
+    # EF Core on SQL Server and a Dapper query on a SqlConnection keep SqlClient's 30 s command timeout; a
+    # ConnectionMultiplexer keeps StackExchange.Redis's 5 s sync timeout, unless the code sets its own
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          inventory:
+            image: acme/inventory:1
+            environment: ["SqlDb=Server=mssql;Database=Stock;User Id=app;Password=x", "Cache=kv"]
+            depends_on: [kv]
+          sweeper:
+            image: acme/sweeper:1
+            environment: ["SqlDb=Server=mssql;Database=Stock;User Id=app;Password=x", "Cache=kv"]
+            depends_on: [kv]
+          mssql: {image: "mcr.microsoft.com/mssql/server:2022-latest"}
+          kv: {image: "redis:7"}
+        """)
+    write(root, "inventory/Startup.cs", """
+        services.AddDbContext<StockContext>(o => o.UseSqlServer(Configuration["SqlDb"]));
+        services.AddSingleton(sp => ConnectionMultiplexer.Connect(Configuration["Cache"]));
+        """)
+    write(root, "sweeper/Worker.cs", """
+        using var conn = new SqlConnection(_settings.SqlDb);
+        var ids = conn.Query<int>("SELECT Id FROM Stock", commandTimeout: 2);
+        var opts = ConfigurationOptions.Parse(Configuration["Cache"]);
+        opts.SyncTimeout = 250;
+        var redis = ConnectionMultiplexer.Connect(opts);
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("inventory", "sweeper"))])
+    calls = {f.key: f.data for f in load_documents(docs).of_kind("interaction")}
+    assert calls["interaction:inventory->mssql"].get("timeout_ms") == 30000
+    assert calls["interaction:inventory->kv"].get("timeout_ms") == 5000
+    assert "timeout_ms" not in calls["interaction:sweeper->mssql"]  # commandTimeout: set in code
+    assert "timeout_ms" not in calls["interaction:sweeper->kv"]
+
+
+def test_an_identity_sign_in_that_locks_out_protects_the_login_flow(tmp_path: Any) -> None:
+    # ASP.NET Core Identity's PasswordSignInAsync with lockoutOnFailure: true locks the account after repeated
+    # failures: the login route's brute_force_protection is true; with false it stays unknown
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  sso: {image: acme/sso:1}\n  legacy-sso: {image: acme/old:1}\n")
+    controller = """
+        [Route("auth")]
+        public class AuthController : Controller
+        {
+            [HttpPost("login")]
+            public async Task<IActionResult> Login(LoginForm f)
+            {
+                var outcome = await _signIn.PasswordSignInAsync(f.User, f.Secret, f.Remember, lockoutOnFailure: true);
+                return outcome.Succeeded ? Redirect(f.Next) : View(f);
+            }
+        }
+        """
+    write(root, "sso/AuthController.cs", controller)
+    write(root, "legacy-sso/AuthController.cs", controller.replace("lockoutOnFailure: true", "lockoutOnFailure: false"))
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("sso", "legacy-sso"))])
+    logins = {f.data["served_by"]: f.data for f in load_documents(docs).of_kind("endpoint")
+              if f.data.get("path") == "/auth/login"}
+    assert logins["sso"]["auth_flow"] is True and logins["sso"]["brute_force_protection"] is True
+    assert logins["legacy-sso"]["auth_flow"] is True and "brute_force_protection" not in logins["legacy-sso"]

@@ -620,3 +620,25 @@ def test_envoy_disabled_route_timeout_falls_back_to_the_idle_timeout(
                       - endpoint: {{address: {{socket_address: {{address: feed, port_value: 80}}}}}}
         """)
     assert calls(imported(path))["gateway->feed"]["timeout_ms"] == expected
+def test_two_gateways_with_the_same_route_keep_two_endpoints(tmp_path: os.PathLike[str]) -> None:
+    # a storefront proxy and a partner proxy, each sending /api/ and / to its own backend: keyed by method and path
+    # alone the two "ANY /api/" routes would be one endpoint served by one of them with both targets
+    store = write(str(tmp_path), "store.conf", """
+        server {
+          location /api/ { proxy_pass http://stock:8080; }
+          location / { proxy_pass http://storefront:3000; }
+          location /help/ { proxy_pass http://helpdesk:80; }
+        }
+        """)
+    partner = write(str(tmp_path), "partner.conf", """
+        server {
+          location /api/ { proxy_pass http://stock:8080; }
+          location / { proxy_pass http://partner-portal:3000; }
+        }
+        """)
+    d = load_documents(load_artifacts([f"gateway:store-proxy={store}", f"gateway:partner-proxy={partner}"]))
+    assert routes(d) == {"store-proxy-ANY-/api": ["stock"], "partner-proxy-ANY-/api": ["stock"],
+                         "store-proxy-ANY": ["storefront"], "partner-proxy-ANY": ["partner-portal"],
+                         "ANY /help/": ["helpdesk"]}  # a route only one gateway has keeps its method and path
+    assert fact(d, "endpoint:partner-proxy-ANY").data["served_by"] == "partner-proxy"
+    assert fact(d, "endpoint:store-proxy-ANY-/api").location.line == line_of(store, "location /api/")

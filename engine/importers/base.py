@@ -122,6 +122,48 @@ def renamed(doc: ArtifactDocument, section: str, names: Mapping[str, str], why: 
     return dataclasses.replace(doc, data={**doc.data, section: out}, notes=notes)
 
 
+def distinct_endpoints(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with a name given to every unnamed endpoint whose method and path another document's endpoint of
+    another service also has (two gateways of one deployment each routing ``/api/``): keyed by method and path alone
+    they would be taken for one endpoint, its routes and facts joined. The name says the service, as a route of a
+    service's code that no gateway fronts is named (``<service>-<METHOD>-<path>``); the places, notes and prefix
+    handling of the fact follow it."""
+    served: dict[str, set[str]] = {}
+    for d in docs:
+        if isinstance(d, ArtifactDocument) and isinstance(d.data, dict):
+            for ep in d.data.get("endpoints") or []:
+                if isinstance(ep, dict) and not ep.get("name") and isinstance(ep.get("served_by"), str):
+                    served.setdefault(f"{ep.get('method')} {ep.get('path')}", set()).add(ep["served_by"])
+    shared = {key for key, by in served.items() if len(by) > 1}
+    if not shared:
+        return list(docs)
+    out: list[Document] = []
+    for d in docs:
+        items = d.data.get("endpoints") if isinstance(d, ArtifactDocument) and isinstance(d.data, dict) else None
+        renamed: dict[str, str] = {}
+        endpoints: list[Any] = []
+        for ep in items or []:
+            key = f"{ep.get('method')} {ep.get('path')}" if isinstance(ep, dict) and not ep.get("name") else None
+            if key in shared and isinstance(ep.get("served_by"), str):
+                renamed[key] = safe_name(f"{ep['served_by']}-{ep.get('method')}-{ep.get('path')}")
+                endpoints.append({"name": renamed[key], **ep})
+            else:
+                endpoints.append(ep)
+        if not renamed or not isinstance(d, ArtifactDocument):
+            out.append(d)
+            continue
+        where = dict(d.where)
+        for i, ep in enumerate(endpoints):
+            if isinstance(ep, dict) and ep.get("name") in renamed.values():
+                where.setdefault(("endpoints", i, "name"), d.locate(("endpoints", i)))
+        notes = {(f"endpoint:{renamed[k.split(':', 1)[1]]}" if k.startswith("endpoint:")
+                  and k.split(":", 1)[1] in renamed else k): v for k, v in d.notes.items()}
+        strips = {renamed.get(k, k): v for k, v in d.strips.items()}
+        out.append(dataclasses.replace(d, data={**d.data, "endpoints": endpoints}, where=where, notes=notes,
+                                       strips=strips))
+    return out
+
+
 def without_facts(doc: ArtifactDocument, section: str, drop: Mapping[str, str]) -> ArtifactDocument:
     """``doc`` without the facts of ``section`` whose identity ``drop`` names, each said in a remark (``drop``: identity
     -> why) at the place the fact came from; the places of the facts kept follow them."""

@@ -4,7 +4,11 @@
   application or on a group whose prefix the file declares (``var items = app.MapGroup("/items");``);
 - controllers: ``[HttpGet("{id}")]`` (``HttpPost``...) on an action, under the ``[Route("api/[controller]")]`` of its
   class (``[controller]``: the class name without ``Controller``); a template that starts with ``/`` or ``~/``
-  replaces the class's.
+  replaces the class's; an action's own ``[Route("checkout")]`` beside a bare ``[HttpPost]`` is its template;
+- conventional routing: when the service maps the default route table (``app.MapDefaultControllerRoute()``, or a
+  ``MapControllerRoute`` whose pattern is ``{controller=Home}/{action=Index}/{id?}``), an attributed action of a
+  controller with no route template is ``/<controller>/<action>`` (the method's name, less the ``Async`` suffix
+  ASP.NET Core drops, or its ``[ActionName]``); without that table its path is unknown and it is left out.
 
 gRPC services (``app.MapGrpcService<CartService>()``) serve methods, not paths: they are not routes; nor is the
 placeholder the ASP.NET Core gRPC template maps beside them, a ``MapGet`` whose handler only writes a constant text
@@ -26,6 +30,10 @@ _GROUP = re.compile(r"\b(?:var\s+)?(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<recv>[A-Za-z
                     r"@?\"(?P<path>[^\"\\\n]*)\"")
 _CLASS = re.compile(r"\bclass\s+(?P<name>[A-Za-z_]\w*)")
 _CLASS_ROUTE = re.compile(r"\[\s*Route\s*\(\s*@?\"(?P<path>[^\"\\\n]*)\"\s*\)\s*\]")
+_CONVENTIONAL = re.compile(r"\.\s*MapDefaultControllerRoute\s*\(|"
+                           r"\bMapControllerRoute\s*\([^;]*?\"\{controller(?:=\w+)?\}/\{action(?:=\w+)?\}")
+_ACTION_NAME = re.compile(r"\[\s*ActionName\s*\(\s*@?\"(?P<name>\w+)\"\s*\)\s*\]")
+_METHOD_NAME = re.compile(r"\b(?P<name>[A-Za-z_]\w*)\s*(?:<[^(){};]*>\s*)?\(")
 _ACTION = re.compile(r"\[\s*Http(?P<verb>Get|Post|Put|Delete|Patch)\s*(?:\(\s*@?\"(?P<path>[^\"\\\n]*)\"[^)\]]*\))?"
                      r"\s*\]")
 
@@ -43,11 +51,33 @@ class CsRoute:
 def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
     """The routes of a service's C# files (comments blanked)."""
     out: list[CsRoute] = []
+    conventional = any(path.endswith(".cs") and _CONVENTIONAL.search(code) for path, code in texts)
     for path, code in texts:
         if path.endswith(".cs"):
             out.extend(_minimal(path, code))
-            out.extend(_controllers(path, code))
+            out.extend(_controllers(path, code, conventional))
     return out
+
+
+def _attributes(code: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the run of ``[...]`` attribute lists around the one at ``start:end``."""
+    while True:
+        i = len(code[:start].rstrip())
+        if i == 0 or code[i - 1] != "]":
+            break
+        opening = code.rfind("[", 0, i - 1)
+        if opening < 0:
+            break
+        start = opening
+    while True:
+        j = end + (len(code[end:]) - len(code[end:].lstrip()))
+        if j >= len(code) or code[j] != "[":
+            break
+        closing = code.find("]", j)
+        if closing < 0:
+            break
+        end = closing + 1
+    return start, end
 
 
 def _at(path: str, code: str, i: int) -> Location:
@@ -87,7 +117,7 @@ def _minimal(path: str, code: str) -> Iterator[CsRoute]:
                       "ASP.NET Core minimal API")
 
 
-def _controllers(path: str, code: str) -> Iterator[CsRoute]:
+def _controllers(path: str, code: str, conventional: bool = False) -> Iterator[CsRoute]:
     classes = list(_CLASS.finditer(code))
     for m in _ACTION.finditer(code):
         owner = next((c for c in reversed(classes) if c.start() < m.start()), None)
@@ -101,8 +131,18 @@ def _controllers(path: str, code: str) -> Iterator[CsRoute]:
             route = r.group("path")
         prefix = (route or "").replace("[controller]", name.removesuffix("Controller"))
         template = m.group("path") or ""
+        first, last = _attributes(code, m.start(), m.end())
+        block = code[first:last]
+        if not template:  # the action's own [Route("...")] beside a bare [HttpPost]
+            own = [r.group("path") for r in _CLASS_ROUTE.finditer(block)]
+            template = own[0] if own else ""
         if route is None and not template:  # conventional routing: the path is in the start-up's route table
-            continue
+            action = _ACTION_NAME.search(block)
+            method = _METHOD_NAME.search(code, last)
+            if not conventional or method is None:
+                continue
+            verb = action.group("name") if action else method.group("name").removesuffix("Async")
+            template = f"/{name.removesuffix('Controller')}/{verb}"
         full = _join("", template.removeprefix("~")) if template.startswith(("/", "~/")) else _join(prefix, template)
         yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller")
 

@@ -174,6 +174,9 @@ class Traits:
     """Its log statements that write a secret or a card's data (``code_logs``)."""
     limits: tuple[str, Location] | None = None
     """The first rate limit, quota or throttle its code names (a per-user cap may be among them)."""
+    lockout: tuple[str, Location] | None = None
+    """Where its code locks an account after repeated failed sign-ins (ASP.NET Core Identity's
+    ``PasswordSignInAsync(..., lockoutOnFailure: true)``): its login flows are protected against brute force."""
     registry: tuple[str, Location] | None = None
     """The Spring Cloud registry or configuration server its code switches on (``@EnableEurekaServer``)."""
     flags: code_flags.FlagClient | None = None
@@ -384,6 +387,9 @@ _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
 _CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b")
 """Spring Boot Admin, the Hystrix dashboard and Turbine: web consoles and metrics streams for operators."""
 _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
+_LOCKOUT = re.compile(r"\b(?:Password|CheckPassword)SignInAsync\s*\([^;]*\blockoutOnFailure\s*:\s*true\b")
+"""A sign-in that counts failures and locks the account (ASP.NET Core Identity: MaxFailedAccessAttempts, 5 by
+default, then a lockout; learn.microsoft.com, "Configure ASP.NET Core Identity", Lockout)."""
 
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
@@ -402,7 +408,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
                   kafka=code_messages.kafka_producers(codes) or code_messages.client_producers(every),
-                  limits=_first(codes, [_LIMITS]),
+                  limits=_first(codes, [_LIMITS]), lockout=_first(every, [_LOCKOUT]),
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
@@ -1070,7 +1076,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                 body.set("endpoints", key, k, v, front.where.get(k, r.at))
             how = "prefix stripped" if front.strips else "path kept"
             body.note("endpoints", key, f"public through {front.via} ({how})")
-            _inferred(body, key, r, service, open_code, traits.limits)
+            _inferred(body, key, r, service, open_code, traits.limits, traits.lockout)
         if not placed:
             _unplaced(body, r, service, described or {}, open_code, traits)
     code_calls.record(body, service, links)
@@ -1095,11 +1101,11 @@ def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], 
     if spec_key:
         method, _s, path = spec_key.partition(" ")
         body.fact("endpoints", {"method": method, "path": path, "served_by": service}, r.at)
-        _inferred(body, spec_key, r, service, open_code, traits.limits)
+        _inferred(body, spec_key, r, service, open_code, traits.limits, traits.lockout)
         return
     name = safe_name(f"{service}-{r.method}-{r.path}")
     body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
-    _inferred(body, name, r, service, open_code, traits.limits)
+    _inferred(body, name, r, service, open_code, traits.limits, traits.lockout)
 def _public_path(front: Front, path: str) -> str | None:
     """The path a service's route is reached at through ``front`` (None: not through it)."""
     if front.strips and front.replaced_by != "/":
@@ -1153,7 +1159,7 @@ def _unauthenticated_calls(body: Body, service: str, calls: Sequence[tuple[str, 
 
 
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None,
-              limits: tuple[str, Location] | None = None) -> None:
+              limits: tuple[str, Location] | None = None, lockout: tuple[str, Location] | None = None) -> None:
     """What the route's code suggests beyond its method and path, each with its basis."""
     body.note("endpoints", ident, f"from source: {r.framework} of {service}")
     path = str((body.get("endpoints", ident) or {}).get("path", r.path))
@@ -1172,6 +1178,10 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     elif r.login:
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: {r.login}")
+    if lockout is not None and (body.get("endpoints", ident) or {}).get("auth_flow") is True:
+        body.set("endpoints", ident, "brute_force_protection", True, lockout[1])
+        body.note("endpoints", ident, f"brute_force_protection: its sign-in locks the account after repeated "
+                                      f"failures ({lockout[0]}, {lockout[1]})")
     if r.query_credential:
         body.set("endpoints", ident, "credentials_in_query", True, r.at)
         body.note("endpoints", ident, f"credentials_in_query: {r.query_credential}")

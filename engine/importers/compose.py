@@ -147,6 +147,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     body.environment = environment(scan.mentions, scan.kinds)
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions)
     _address_books(body, scan)
+    _shared_logins(body, edges, scan)
     record_cache_roles(body)
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
 
@@ -283,6 +284,49 @@ def _address_books(body: Body, scan: _Scan) -> None:
             return
 
 
+_LOGIN_USER = re.compile(r"(?:^|;)\s*(?:user\s*id|uid|user(?:\s*name)?)\s*=\s*(?P<v>[^;]*)", re.IGNORECASE)
+_LOGIN_PASSWORD = re.compile(r"(?:^|;)\s*(?:password|pwd)\s*=\s*(?P<v>[^;]*)", re.IGNORECASE)
+_URL_LOGIN = re.compile(r"://(?P<user>[^/@\s:]+):(?P<password>[^/@\s]+)@")
+
+
+def _login_of(text: str) -> tuple[str, str] | None:
+    """The (user, password) a connection string or URL writes out (``User Id=app;Password=x``, ``://app:x@``);
+    None when either is missing or still a reference (``${DB_PASSWORD}``)."""
+    m = _URL_LOGIN.search(text)
+    found = (m.group("user"), m.group("password")) if m else None
+    if found is None:
+        user, password = _LOGIN_USER.search(text), _LOGIN_PASSWORD.search(text)
+        found = (user.group("v").strip(), password.group("v").strip()) if user and password else None
+    if found is None or not all(found) or any(v.startswith("$") or "${" in v for v in found):
+        return None
+    return found
+
+
+def _shared_logins(body: Body, edges: Sequence[Any], scan: _Scan) -> None:
+    """``credentials_shared`` on a datastore that several services reach with the same user and password, each
+    written out in the value from which their call to it is drawn: one leaked configuration opens every service's
+    data, and no service's access can be narrowed or revoked alone. The values are never reported."""
+    by_store: dict[str, dict[tuple[str, str], dict[str, Location]]] = {}
+    for edge in edges:
+        rec = scan.kinds.get(edge.target)
+        if edge.external or rec is None or rec.role != "datastore":
+            continue
+        keys = {k for k, _w in edge.keys}
+        for m in scan.mentions.get(edge.source, []):
+            login = _login_of(m.text) if m.key in keys else None
+            if login is not None:
+                by_store.setdefault(edge.target, {}).setdefault(login, {}).setdefault(edge.source, m.location)
+    for store, logins in sorted(by_store.items()):
+        if store not in (body.items.get("datastores") or {}):
+            continue
+        shared = [users for users in logins.values() if len(users) > 1]
+        if shared:
+            users = sorted(shared[0])
+            body.set("datastores", store, "credentials_shared", True, shared[0][users[0]])
+            body.note("datastores", store, f"credentials_shared: {', '.join(users)} reach it with the same user and "
+                                           "password, written out in their configuration (values not shown)")
+
+
 def _declared_edges(doc: Document, services: dict[str, Any],
                     skipped: set[str]) -> dict[tuple[str, str], list[tuple[str, Location]]]:
     """(service, target) -> the depends_on and links entries that declare it."""
@@ -325,7 +369,13 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                               evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt, src)
         if edge is None and tgt is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
+        probe = _health_probe(edge, mentions.get(source, [])) if edge is not None else None
+        if probe is not None and "during" not in data:
+            data["during"] = "background"
         key = body.fact("interactions", data, loc)
+        if probe is not None and data.get("during") == "background":
+            body.note("interactions", key, f"during background: drawn only from health-check addresses ({probe}): "
+                                           f"{source} polls {target}'s health, no request waits on it")
         if tgt is not None and tgt.role == "config_server":
             body.note("interactions", key, f"during startup: {target} is a configuration server (by its {tgt.why}); "
                                            f"{source} fetches its configuration from it as it starts, no request "
@@ -338,6 +388,24 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
             named = given_set(edge, data, tgt) if pair not in declared else None
             if named is not None:
                 body.given_set[key] = named
+
+
+_HEALTH_PATH = re.compile(r"/(?:hc|healthz?|health/(?:live|ready|liveness|readiness)|liveness|readiness|"
+                          r"actuator/health)/?(?:[?#].*)?$", re.IGNORECASE)
+
+
+def _health_probe(edge: Edge, mentions: Sequence[Mention]) -> str | None:
+    """The variables an edge is drawn from, when every one holds a health-check URL (``http://orders/hc``,
+    ``/healthz``, ``/actuator/health``): a status page or a health aggregator polling the target, not a call a
+    request makes. None when any of them is an ordinary address."""
+    keys = [k for k, _w in edge.keys]
+    if not keys or edge.external:
+        return None
+    for k in keys:
+        values = [m.text for m in mentions if m.key == k]
+        if not values or not all(_HEALTH_PATH.search(v.strip()) for v in values):
+            return None
+    return ", ".join(sorted(set(keys)))
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:
@@ -439,6 +507,29 @@ def _plain_http(doc: Document, ports: Any, at: Path) -> tuple[bool, Location, st
         return None
     return False, doc.locate((*at, 0)), "published on host port 80, plain HTTP's, and nothing in the artifacts " \
                                         "terminates TLS in front of it"
+
+
+_LISTEN_URLS = ("ASPNETCORE_URLS", "URLS", "DOTNET_URLS")
+"""The variables an ASP.NET Core server (Kestrel) takes the URLs it listens on from, ``;``-separated
+(learn.microsoft.com, "Configure endpoints for the ASP.NET Core Kestrel web server")."""
+
+
+def _http_listener(doc: Document, spec: dict[str, Any], at: Path) -> tuple[bool, Location, str] | None:
+    """``tls: false`` when the container's web server is told to listen on ``http://`` URLs only: its published
+    ports lead straight to that listener; unknown otherwise."""
+    env = spec.get("environment")
+    items: list[tuple[str, str, Path]] = []
+    if isinstance(env, dict):
+        items = [(str(k), str(v), (*at, "environment", k)) for k, v in env.items() if v is not None]
+    elif isinstance(env, list):
+        items = [(str(e).partition("=")[0], str(e).partition("=")[2], (*at, "environment", i))
+                 for i, e in enumerate(env) if "=" in str(e)]
+    for key, value, path in items:
+        urls = [u.strip() for u in value.split(";") if u.strip()]
+        if key.strip() in _LISTEN_URLS and urls and all(u.lower().startswith("http://") for u in urls):
+            return False, doc.locate(path), f"its web server listens on plain HTTP only ({key.strip()}={value}), " \
+                                            "and nothing in the artifacts terminates TLS in front of it"
+    return None
 
 
 def _serves_port(target: str, port: int) -> bool:
@@ -579,7 +670,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
                                             "relay's, which serves no request (only its health and metrics)")
             else:
                 entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
-                               _plain_http(doc, spec.get("ports"), (*at, "ports")))
+                               _plain_http(doc, spec.get("ports"), (*at, "ports")) or _http_listener(doc, spec, at))
             _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
             if rec is not None and rec.role == "config_server":  # its API serves the services, not the users
                 console_entry(body, name, next(lc for e, lc, _t in published if e == exp),

@@ -785,6 +785,7 @@ _AUTH_IMAGES = {
     "memcached": ("memcached", "bitnami/memcached"),
     "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis"),
     "mysql": ("mysql", "mariadb", "bitnami/mysql", "bitnami/mariadb", "mysql/mysql-server", "percona"),
+    "sqlserver": ("mssql/server", "mssql/rhel/server", "azure-sql-edge"),
 }
 _YES = ("yes", "true", "1")
 
@@ -853,6 +854,12 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         key = given("POSTGRES_PASSWORD", "POSTGRESQL_PASSWORD")
         if key:
             return DatastoreAuth("password", f"{key} set: PostgreSQL requires a password")
+    elif rec.engine == "sqlserver":
+        # SQL Server has no anonymous access: the image will not start without the sa password, and every client
+        # signs in (learn.microsoft.com, "Configure SQL Server settings with environment variables on Linux")
+        key = given("MSSQL_SA_PASSWORD", "SA_PASSWORD")
+        if key:
+            return DatastoreAuth("password", f"{key} set: SQL Server requires a login")
     elif rec.engine == "mysql":
         root = given("MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD",
                      "MARIADB_RANDOM_ROOT_PASSWORD")
