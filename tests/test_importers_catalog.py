@@ -73,7 +73,15 @@ def test_load_generators_are_recognised_by_name_when_the_image_is_local(name: st
     assert rec is not None and rec.role == "load_generator"
 
 
-@pytest.mark.parametrize("name", ["cart", "user", "loader", "shipping", "payload-api"])
+@pytest.mark.parametrize("name", ["virtual-customer", "virtual_users", "virtualshopper", "virtual-worker",
+                                  "shop-virtual-buyers"])
+def test_simulated_actors_named_virtual_are_load_generators(name: str) -> None:
+    rec = recognise("registry.example/acme/" + name + ":3.1", [], [], name)
+    assert rec is not None and rec.role == "load_generator"
+
+
+@pytest.mark.parametrize("name", ["cart", "user", "loader", "shipping", "payload-api", "virtual-machines",
+                                  "virtualization", "customer", "worker", "virtual-card"])
 def test_ordinary_names_are_not_load_generators(name: str) -> None:
     assert recognise(None, [], [], name) is None
 
