@@ -59,6 +59,8 @@ class ChannelUse:
     group: str | None = None
     kind: str | None = None
     protocol: str | None = None
+    variable: str | None = None
+    """The environment variable the code reads the name from, when it does (``code_amqp``)."""
 
 
 _CONST = re.compile(r"\b(?:String|val|var)\s+([A-Za-z_]\w*)\s*(?::\s*String\s*)?=\s*\"([^\"\\\n]*)\"\s*[;\n]")
@@ -329,7 +331,8 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
     for u in found:
         verb = "produces to" if u.role == "producer" else "consumes from"
         if u.channel is None:
-            if (u.role, u.written) in unnamed:
+            if u.written == f"the variable {u.variable}" or (u.role, u.written) in unnamed:
+                # named by a variable whose value the deployment is yet to give (``code_amqp.with_variables``)
                 continue
             unnamed.add((u.role, u.written))
             body.remark(u.at, f"{service} {verb} a channel ({u.framework}, {u.construct}) named by {u.written}, "

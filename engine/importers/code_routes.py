@@ -70,6 +70,7 @@ from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers import (
+    code_amqp,
     code_calls,
     code_channels,
     code_clients,
@@ -80,6 +81,7 @@ from engine.importers import (
     code_logs,
     code_messages,
     code_nextjs,
+    code_node,
     code_rust,
     code_secrets,
     code_timeouts,
@@ -412,7 +414,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
-                  channels=code_channels.uses(every))
+                  channels=code_channels.uses(every) + code_amqp.uses(every))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -470,7 +472,7 @@ def routes_of_file(path: str, text: str) -> list[Route]:
     if path.endswith(".py"):
         return python_routes(path, text)
     if path.endswith((".js", ".mjs", ".cjs", ".ts")):
-        return express_routes(path, text)
+        return express_routes(path, text) or node_routes(path, text)
     if path.endswith(".java"):
         return spring_routes(path, text)
     return []
@@ -716,6 +718,21 @@ def express_routes(path: str, text: str) -> list[Route]:
         writes, cookie = _js_facts(path, code, m.end(), close_bracket(code, code.index("(", m.end(2))), helpers)
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
                          writes=writes, cookie=cookie))
+    return out
+
+
+def node_routes(path: str, text: str) -> list[Route]:
+    """Fastify and NestJS routes (``code_node``), with the first store write of each handler."""
+    code = blank_comments(text)
+    if "fastify" not in code.lower() and "@nestjs" not in code:
+        return []
+    helpers = {m.group(1) or m.group(2): m.end() for m in _JS_FUNCTION.finditer(code)}
+    out: list[Route] = []
+    for r in code_node.routes(path, code):
+        if "${" in r.path:
+            continue
+        writes, cookie = _js_facts(path, code, r.start, r.end, helpers) if r.start >= 0 else (None, None)
+        out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie))
     return out
 
 
@@ -1569,7 +1586,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                       if t is not None]
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})),
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers,
-                                                                                env.get(d.service, {})))
+                                                                                env.get(d.service, {})),
+                             channels=code_amqp.with_variables(d.traits.channels, env.get(d.service, {})))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),

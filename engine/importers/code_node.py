@@ -1,0 +1,277 @@
+"""The routes of a Node.js service written with Fastify or NestJS (``import source``; Express is in ``code_routes``).
+
+- **Fastify**: ``fastify.get('/x', ...)`` (every shorthand: ``get``, ``post``, ``put``, ``patch``, ``delete``,
+  ``head``, ``options``, ``all``) and ``fastify.route({method, url})`` on an instance the file creates
+  (``Fastify()``, ``require('fastify')()``) or a plugin's instance (the first parameter of a function of a file that
+  names Fastify). A plugin's prefix is read where the service registers it: inline
+  (``app.register(async (api) => {...}, {prefix: '/v1'})``), from another file of the service
+  (``app.register(require('./routes/users'), {prefix: '/users'})``, or an imported name), or by
+  ``@fastify/autoload`` (``register(AutoLoad, {dir: path.join(__dirname, 'routes'), options: {prefix}})``: each
+  folder under ``routes`` adds its name to the prefix, as the plugin does by default).
+- **NestJS**: a ``@Controller('prefix')`` class's methods decorated ``@Get()``, ``@Post(':id')`` ... (``@All``:
+  every method); ``app.setGlobalPrefix('api')`` in the service's files is put before each.
+
+A route whose path is computed (a template with ``${...}``, a variable) is left out.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers.code_text import close_bracket, inside, split_args
+
+_VERBS = "get|post|put|patch|delete|head|options|all"
+_STRING = re.compile(r"""'([^'\\\n]*)'|"([^"\\\n]*)"|`([^`\\$\n]*)`""")
+_NAMES_FASTIFY = re.compile(r"""['"](?:fastify|fastify-plugin)['"]|"""
+                            r"""\bFastify(?:Instance|PluginAsync|PluginCallback)\b""")
+_FACTORY = re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:await\s+)?(?:Fastify|fastify|"
+                      r"require\s*\(\s*['\"]fastify['\"]\s*\))\s*\(")
+_PLUGIN_FN = re.compile(r"(?:\bfunction\b\s*[\w$]*\s*|(?<![\w$]))\(\s*([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.<>]+\s*)?"
+                        r"(?:,[^()]*)?\)\s*(?:=>|\{|:)")
+_SKIP = frozenset({"node_modules", "dist", "build", "coverage", "test", "tests", "__tests__"})
+
+
+@dataclass(frozen=True)
+class NodeRoute:
+    """A route: method (``ANY``: every method), path as written (prefix joined), where, the framework, and the
+    span of its handler's code (for what the handler writes)."""
+
+    method: str
+    path: str
+    at: Location
+    framework: str
+    start: int
+    end: int
+
+
+def _at(path: str, code: str, i: int) -> Location:
+    return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
+
+
+def _literal(text: str) -> str | None:
+    m = _STRING.fullmatch(text.strip())
+    return next(g for g in m.groups() if g is not None) if m else None
+
+
+def _join(prefix: str, path: str) -> str:
+    if not prefix:
+        return path or "/"
+    if not path or path == "/":
+        return "/" + prefix.strip("/")
+    return "/" + prefix.strip("/") + "/" + path.lstrip("/")
+
+
+def _option(options: str, key: str) -> str | None:
+    m = re.search(rf"\b{key}\s*:\s*('[^'\n]*'|\"[^\"\n]*\"|`[^`$\n]*`)", options)
+    return _literal(m.group(1)) if m else None
+
+
+# --- Fastify -------------------------------------------------------------------------------------------------
+
+def fastify_routes(path: str, code: str) -> list[NodeRoute]:
+    """The Fastify routes of one file (comments blanked)."""
+    receivers = {m.group(1) for m in _FACTORY.finditer(code)}
+    named = re.search(r"(?<![\w$.])fastify\s*\.\s*(?:" + _VERBS + r"|route|register)\s*\(", code)
+    if _NAMES_FASTIFY.search(code) or receivers or named:
+        # a plugin's instance: the first parameter of a function of a file that names Fastify
+        receivers |= {m.group(1) for m in _PLUGIN_FN.finditer(code)} & {"fastify", "app", "server", "instance",
+                                                                        "api", "router"}
+        receivers |= {"fastify"} if named else set()
+    if not receivers:
+        return []
+    outer = _outer_prefix(path)
+    inline = _inline_prefixes(code)
+    receivers |= {name for _s, _e, _p, name in inline if name}
+    out: list[NodeRoute] = []
+    names = "|".join(map(re.escape, sorted(receivers)))
+    for m in re.finditer(rf"(?<![\w$.])({names})\s*\.\s*({_VERBS})\s*\(", code):
+        open_at = m.end() - 1
+        end = close_bracket(code, open_at)
+        args = split_args(inside(code, open_at))
+        route = _literal(args[0]) if args else None
+        if route is None or len(args) < 2:
+            continue
+        method = "ANY" if m.group(2) == "all" else m.group(2).upper()
+        out.append(NodeRoute(method, _join(outer + _within(inline, m.start()), route), _at(path, code, m.start()),
+                             "Fastify route", open_at, end))
+    for m in re.finditer(rf"(?<![\w$.])({names})\s*\.\s*route\s*\(\s*\{{", code):
+        options = inside(code, m.end() - 1)
+        url = _option(options, "url") or _option(options, "path")
+        methods = re.search(r"\bmethod\s*:\s*(\[[^\]]*\]|'[^'\n]*'|\"[^\"\n]*\")", options)
+        if url is None or methods is None:
+            continue
+        verbs = [v for v in (_literal(x) for x in split_args(methods.group(1).strip("[]"))) if v] \
+            if methods.group(1).startswith("[") else [_literal(methods.group(1)) or ""]
+        for verb in verbs:
+            out.append(NodeRoute(verb.upper(), _join(outer + _within(inline, m.start()), url),
+                                 _at(path, code, m.start()), "Fastify route", m.end() - 1,
+                                 close_bracket(code, m.end() - 1)))
+    return sorted(out, key=lambda r: (r.at.line, r.at.column, r.method))
+
+
+def _inline_prefixes(code: str) -> list[tuple[int, int, str, str | None]]:
+    """The spans of plugins registered inline (``app.register(async (a) => {...}, {prefix})``): where, the prefix
+    (empty: none) and the name of the instance the plugin is given."""
+    out = []
+    for m in re.finditer(r"\.\s*register\s*\(", code):
+        args = split_args(inside(code, m.end() - 1))
+        plugin = re.match(r"(?:async\s+)?(?:function\b\s*[\w$]*\s*)?\(\s*([A-Za-z_$][\w$]*)?[^()]*\)\s*(?:=>|\{)",
+                          args[0].strip()) if args else None
+        if plugin is None:
+            continue
+        prefix = (_option(args[1], "prefix") if len(args) > 1 else None) or ""
+        body = code.find(args[0].strip()[:40], m.end())
+        out.append((body, body + len(args[0].strip()), prefix, plugin.group(1)))
+    return out
+
+
+def _within(spans: list[tuple[int, int, str, str | None]], at: int) -> str:
+    prefix = ""
+    for start, end, text, _name in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if not text:
+            continue
+        if start <= at < end:
+            prefix = _join(prefix, text) if prefix else text
+    return prefix
+
+
+@functools.lru_cache(maxsize=256)
+def _scripts(directory: str) -> tuple[tuple[str, str], ...]:
+    """The JavaScript and TypeScript files of one folder (not entered below), with their text."""
+    out = []
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return ()
+    for name in names:
+        full = os.path.join(directory, name)
+        if name.endswith((".js", ".mjs", ".cjs", ".ts")) and os.path.isfile(full) \
+                and os.path.getsize(full) < 500_000:
+            with open(full, encoding="utf-8", errors="replace") as f:
+                out.append((full, f.read()))
+    return tuple(out)
+
+
+def _outer_prefix(path: str) -> str:
+    """The prefix a file's Fastify plugin is registered with by another file of the service (a folder above)."""
+    here = os.path.dirname(os.path.abspath(path))
+    target = os.path.splitext(os.path.abspath(path))[0]
+    folder = here
+    for _ in range(4):
+        for other, text in _scripts(folder):
+            if os.path.abspath(other) == os.path.abspath(path):
+                continue
+            found = _registered(text, folder, target, here)
+            if found is not None:
+                return found
+        parent = os.path.dirname(folder)
+        if parent == folder or os.path.basename(folder) in _SKIP:
+            break
+        folder = parent
+    return ""
+
+
+def _module(folder: str, spec: str) -> str:
+    full = os.path.normpath(os.path.join(folder, spec))
+    return os.path.splitext(full)[0] if full.endswith((".js", ".mjs", ".cjs", ".ts")) else full
+
+
+def _registered(text: str, folder: str, target: str, here: str) -> str | None:
+    """The prefix ``text`` (a file in ``folder``) registers the module ``target`` (a file in ``here``) with."""
+    imports = {m.group(1) or m.group(3): m.group(2) or m.group(4) for m in re.finditer(
+        r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*require\s*\(\s*['\"](\.[^'\"]+)['\"]\s*\)|"
+        r"\bimport\s+([A-Za-z_$][\w$]*)\s+from\s+['\"](\.[^'\"]+)['\"]", text)}
+    for m in re.finditer(r"\.\s*register\s*\(", text):
+        args = split_args(inside(text, m.end() - 1))
+        if not args:
+            continue
+        first, options = args[0].strip(), (args[1] if len(args) > 1 else "")
+        spec = re.fullmatch(r"require\s*\(\s*['\"](\.[^'\"]+)['\"]\s*\)", first)
+        module = spec.group(1) if spec else imports.get(first)
+        if module is not None:
+            full = _module(folder, module)
+            if full == target or (os.path.basename(target) == "index" and full == os.path.dirname(target)):
+                return _option(options, "prefix") or ""
+            continue
+        if re.search(r"autoload", first, re.IGNORECASE) and "dir" in options:
+            d = re.search(r"\bdir\s*:\s*path\s*\.\s*(?:join|resolve)\s*\(\s*__dirname\s*,\s*"
+                          r"(['\"][^'\"]+['\"])", options)
+            sub = _literal(d.group(1)) if d else None
+            if sub is None:
+                continue
+            root = os.path.normpath(os.path.join(folder, sub))
+            if here != root and not here.startswith(root + os.sep):
+                continue
+            inner = re.search(r"\boptions\s*:\s*\{", options)
+            prefix = (_option(inside(options, inner.end() - 1), "prefix") if inner else None) or ""
+            rel = os.path.relpath(here, root)
+            return _join(prefix, "" if rel == "." else "/" + rel.replace(os.sep, "/")) if rel != "." or prefix \
+                else ""
+    return None
+
+
+# --- NestJS --------------------------------------------------------------------------------------------------
+
+_CONTROLLER = re.compile(r"@Controller\s*\(")
+_NEST_VERB = re.compile(r"@(Get|Post|Put|Patch|Delete|Head|Options|All)\s*\(")
+
+
+def nest_routes(path: str, code: str) -> list[NodeRoute]:
+    """The NestJS routes of one file (comments blanked): each decorated method of each controller class."""
+    if "@nestjs/common" not in code:
+        return []
+    controllers = list(_CONTROLLER.finditer(code))
+    if not controllers:
+        return []
+    globally = _global_prefix(path)
+    out: list[NodeRoute] = []
+    for i, c in enumerate(controllers):
+        args = inside(code, c.end() - 1).strip()
+        if args.startswith("{"):
+            found = re.search(r"\bpath\s*:\s*(\[[^\]]*\]|'[^'\n]*'|\"[^\"\n]*\")", args)
+            args = found.group(1) if found else ""
+        prefixes = [_literal(a) for a in split_args(args.strip("[]"))] if args else [""]
+        if any(p is None for p in prefixes):
+            continue
+        stop = controllers[i + 1].start() if i + 1 < len(controllers) else len(code)
+        for m in _NEST_VERB.finditer(code, c.end(), stop):
+            inner = inside(code, m.end() - 1).strip()
+            paths = [_literal(a) for a in split_args(inner.strip("[]"))] if inner else [""]
+            if inner.startswith("{") or any(p is None for p in paths):
+                continue
+            body = code.find("{", close_bracket(code, m.end() - 1))
+            end = close_bracket(code, body) if body >= 0 else m.end()
+            method = "ANY" if m.group(1) == "All" else m.group(1).upper()
+            for prefix in prefixes:
+                for route in paths:
+                    out.append(NodeRoute(method, _join(_join(globally, prefix or ""), route or ""),
+                                         _at(path, code, m.start()), "NestJS route", body, end))
+    return out
+
+
+def _global_prefix(path: str) -> str:
+    """The global prefix ``app.setGlobalPrefix('api')`` sets in a file of the service's source folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    for _ in range(4):
+        for _other, text in _scripts(folder):
+            m = re.search(r"\.\s*setGlobalPrefix\s*\(\s*('[^'\n]*'|\"[^\"\n]*\")", text)
+            if m:
+                return _literal(m.group(1)) or ""
+        if os.path.basename(folder) == "src" or os.path.exists(os.path.join(folder, "package.json")):
+            break
+        folder = os.path.dirname(folder)
+    return ""
+
+
+def routes(path: str, code: str) -> Iterator[NodeRoute]:
+    """The Fastify and NestJS routes of one file (comments blanked)."""
+    yield from fastify_routes(path, code)
+    yield from nest_routes(path, code)
+
+
+__all__ = ["NodeRoute", "fastify_routes", "nest_routes", "routes"]

@@ -1,0 +1,228 @@
+"""Fastify and NestJS routes (code_node) and RabbitMQ channels of Node.js and Go AMQP clients (code_amqp)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.importers import code_node, code_routes, load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+
+def _routes(root: str, rel: str) -> list[tuple[str, str]]:
+    path = os.path.join(root, rel)
+    with open(path, encoding="utf-8") as f:
+        return [(r.method, r.path) for r in code_routes.routes_of_file(path, f.read())]
+
+
+def test_fastify_shorthand_and_full_routes_with_inline_registered_and_autoloaded_prefixes(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "kiosk/server.js", """
+        const Fastify = require('fastify')
+        const path = require('path')
+        const AutoLoad = require('@fastify/autoload')
+        const tickets = require('./tickets')
+
+        const server = Fastify({ logger: true })
+        server.get('/ping', async () => 'pong')
+        server.route({ method: ['GET', 'HEAD'], url: '/status/:part', handler: async () => ({}) })
+        server.register(async (v2) => {
+          v2.delete('/seats/:seat', async (req) => ({}))
+        }, { prefix: '/v2' })
+        server.register(tickets, { prefix: '/tickets' })
+        server.register(AutoLoad, { dir: path.join(__dirname, 'handlers'), options: { prefix: '/api' } })
+        server.get(`/dyn/${kind}`, async () => ({}))
+        server.listen({ port: 3000 })
+        """)
+    write(root, "kiosk/tickets.js", """
+        module.exports = async function (fastify, opts) {
+          fastify.post('/', async (request, reply) => { reply.code(201) })
+          fastify.get('/:ticketId', async (request) => ({}))
+        }
+        """)
+    write(root, "kiosk/handlers/top.js", """
+        module.exports = async function (fastify) {
+          fastify.put('/basket', async () => ({}))
+        }
+        """)
+    write(root, "kiosk/handlers/refunds/index.js", """
+        module.exports = async function (fastify) {
+          fastify.patch('/:refundId', async () => ({}))
+        }
+        """)
+    assert _routes(root, "kiosk/server.js") == [
+        ("GET", "/ping"), ("GET", "/status/{part}"), ("HEAD", "/status/{part}"), ("DELETE", "/v2/seats/{seat}")]
+    assert _routes(root, "kiosk/tickets.js") == [("POST", "/tickets"), ("GET", "/tickets/{ticketId}")]
+    assert _routes(root, "kiosk/handlers/top.js") == [("PUT", "/api/basket")]
+    assert _routes(root, "kiosk/handlers/refunds/index.js") == [("PATCH", "/api/refunds/{refundId}")]
+
+
+def test_a_file_that_does_not_use_fastify_gives_no_fastify_route(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "lib/cache.js", """
+        const store = new Map()
+        module.exports = function (app) { return store.get('/ping', 1) }
+        """)
+    assert _routes(root, "lib/cache.js") == []
+
+
+def test_nestjs_controller_routes_join_the_controller_and_global_prefixes(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "library/src/main.ts", """
+        import { NestFactory } from '@nestjs/core';
+        async function bootstrap() {
+          const app = await NestFactory.create(AppModule);
+          app.setGlobalPrefix('v1');
+          await app.listen(3000);
+        }
+        """)
+    write(root, "library/src/loans/loans.controller.ts", """
+        import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+
+        @Controller('loans')
+        export class LoansController {
+          @Get()
+          list() { return []; }
+
+          // @Get('commented')
+          @Post(':loanId/renew')
+          renew(@Param('loanId') id: string, @Body() body: RenewRequest) { return this.loans.renew(id, body); }
+
+          @Delete([':loanId', 'by-id/:loanId'])
+          drop(@Param('loanId') id: string) {}
+        }
+
+        @Controller({ path: 'members' })
+        export class MembersController {
+          @Get(':memberId')
+          one() {}
+
+          @Get(someConstant)
+          computed() {}
+        }
+        """)
+    assert _routes(root, "library/src/loans/loans.controller.ts") == [
+        ("GET", "/v1/loans"), ("POST", "/v1/loans/{loanId}/renew"), ("DELETE", "/v1/loans/{loanId}"),
+        ("DELETE", "/v1/loans/by-id/{loanId}"), ("GET", "/v1/members/{memberId}")]
+    assert code_node.nest_routes("x.ts", "@Controller('a') class A { @Get() f() {} }") == []  # no Nest import
+
+
+COMPOSE = """
+    services:
+      broker: {image: "rabbitmq:4.1-management"}
+      tills:
+        image: acme/tills:1
+        environment: {RECEIPT_QUEUE: receipts-v2}
+      ledger:
+        image: acme/ledger:1
+        environment: {INBOX: receipts-v2}
+      kitchen:
+        image: acme/kitchen:1
+      printer:
+        image: acme/printer:1
+"""
+
+
+def _design(root: str, *services: str) -> Any:
+    sources = [f"source={os.path.join(root, s)}" for s in services]
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", *sources])
+    return docs, load_documents(docs)
+
+
+def test_node_and_go_amqp_clients_give_channels_with_producers_and_consumers(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", COMPOSE)
+    # amqplib: a queue by a deployment variable, the default exchange by routing key, a named exchange, and a
+    # consumer of a literal queue
+    write(root, "tills/index.js", """
+        const amqp = require('amqplib')
+        const RECEIPTS = process.env.RECEIPT_QUEUE
+        async function main() {
+          const ch = await (await amqp.connect(process.env.AMQP_URL)).createChannel()
+          await ch.assertQueue(RECEIPTS, { durable: true })
+          ch.sendToQueue(RECEIPTS, Buffer.from('{}'))
+          ch.publish('', 'till-audit', Buffer.from('{}'))
+          ch.publish('till-events', 'opened', Buffer.from('{}'))
+          ch.consume('till-commands', (msg) => ch.ack(msg))
+          ch.sendToQueue(process.env.NOT_SET_ANYWHERE, Buffer.from('{}'))
+        }
+        """)
+    # rabbitmq/amqp091-go: the queue's name travels through a parameter from an environment variable
+    write(root, "ledger/main.go", """
+        package main
+
+        import (
+            "os"
+
+            amqp "github.com/rabbitmq/amqp091-go"
+        )
+
+        func main() {
+            inbox := os.Getenv("INBOX")
+            listen(inbox)
+        }
+
+        func listen(queue string) {
+            conn, _ := amqp.Dial(os.Getenv("AMQP_URL"))
+            ch, _ := conn.Channel()
+            deliveries, _ := ch.Consume(queue, "ledger", false, false, false, false, nil)
+            _ = ch.PublishWithContext(ctx, "", replies, false, false, amqp.Publishing{})
+            _ = deliveries
+        }
+        """)
+    write(root, "ledger/names.go", """
+        package main
+
+        const replies = "ledger-replies"
+        """)
+    # Azure/go-amqp against RabbitMQ 4's v2 addresses; rabbitmq-amqp-js-client's publisher
+    write(root, "kitchen/worker.go", """
+        package main
+
+        import "github.com/Azure/go-amqp"
+
+        func run(session *amqp.Session) {
+            receiver, _ := session.NewReceiver(ctx, "/queues/"+"tickets", nil)
+            sender, _ := session.NewSender(ctx, "/exchanges/kitchen-done", nil)
+            _, _ = receiver, sender
+        }
+        """)
+    write(root, "printer/app.js", """
+        const rabbit = require('rabbitmq-amqp-js-client')
+        async function start(conn) {
+          const queueName = 'tickets'
+          const publisher = await conn.createPublisher({ queue: { name: queueName } })
+          const consumer = await conn.createConsumer({ queue: { name: computeName() } })
+        }
+        """)
+    docs, design = _design(root, "tills", "ledger", "kitchen", "printer")
+    receipts = fact(design, "channel:receipts-v2").data
+    assert receipts["kind"] == "queue"
+    assert receipts["producers"] == ["tills"]
+    assert receipts["consumers"] == [{"service": "ledger"}]
+    assert fact(design, "channel:till-audit").data["producers"] == ["tills"]
+    assert "kind" not in fact(design, "channel:till-events").data  # an exchange: not a queue
+    assert fact(design, "channel:till-commands").data["consumers"] == [{"service": "tills"}]
+    assert fact(design, "channel:ledger-replies").data["producers"] == ["ledger"]
+    tickets = fact(design, "channel:tickets").data
+    assert (tickets["producers"], tickets["consumers"]) == (["printer"], [{"service": "kitchen"}])
+    assert fact(design, "channel:kitchen-done").data["producers"] == ["kitchen"]
+    call = fact(design, "interaction:tills->receipts-v2").data
+    assert (call["style"], call["protocol"]) == ("async", "amqp")
+    remarks = [why for d in docs for _at, why in d.remarks if "a channel" in why]
+    assert len(remarks) == 2, remarks  # the unset variable, the computed name: not invented
+    assert any("NOT_SET_ANYWHERE" in why for why in remarks)
+
+
+def test_amqp_calls_in_a_file_that_imports_no_amqp_client_are_not_channels(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  tills: {image: acme/tills:1}\n")
+    write(root, "tills/events.js", """
+        const bus = require('./local-bus')
+        bus.publish('', 'till-audit', {})
+        bus.consume('till-commands', () => {})
+        """)
+    _docs, design = _design(root, "tills")
+    assert not design.of_kind("channel")
