@@ -291,6 +291,7 @@ FANOUT_KT = """
         @Bean fun toArchive(): Binding = BindingBuilder.bind(archive()).to(alerts()).with("#")
 
         fun raise(text: String) = rabbit.convertAndSend("alerts", "alert.disk", text)
+        fun file(text: String) = rabbit.convertAndSend("alerts-archive", text)
 
         @RabbitListener(queues = ["alerts-pager"])
         fun page(text: String) {}
@@ -307,3 +308,5 @@ def test_spring_amqp_exchange_with_several_queues_is_a_topic(tmp_path: Any) -> N
     assert alerts["consumers"] == [{"service": "watch", "group": "alerts-pager"}]
     assert alerts["durable"] is True  # Queue(name) and TopicExchange(name) are durable by default
     assert "bounded" not in alerts and "message_ttl_seconds" not in alerts  # not declared on every queue
+    # a send to a bound queue by its name (the default exchange) is on the same channel
+    assert alerts["producers"] == ["watch"] and "channel:alerts-archive" not in design.by_key()

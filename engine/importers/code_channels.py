@@ -325,7 +325,7 @@ class _Broker:
         """(queue name, queue reference, exchange name, exchange reference, where)."""
 
     def read(self, path: str, code: str, consts: Mapping[str, set[str]]) -> None:
-        if "amqp" not in code and "Queue" not in code:
+        if "amqp" not in code:  # the declarations' classes come from org.springframework.amqp
             return
         for m in _NEW_QUEUE.finditer(code):
             args = split_args(inside(code, m.end() - 1))
@@ -430,7 +430,8 @@ class _Broker:
 
     def fold(self, found: Sequence[ChannelUse]) -> list[ChannelUse]:
         """The uses with each consumer of a queue bound to one exchange moved to the exchange's channel (the queue
-        is its subscription: the consumer's group), and a ``declared`` use for each channel used that a
+        is its subscription: the consumer's group), a producer to that queue by its name as well (its messages are
+        the channel's), and a ``declared`` use for each channel used that a
         declaration describes: the exchange with its bound queues, or a queue on its own."""
         if not self.queues and not self.exchanges:
             return list(found)
@@ -463,9 +464,10 @@ class _Broker:
         """A use on the channel the declarations give it (a bound queue's consumer on its exchange's), with the
         kind they show."""
         via = bound.get(u.channel or "", [])
-        if u.framework == "Spring AMQP" and u.role == "consumer" and len({e.name for e, _ in via}) == 1:
+        direct = u.role == "producer" and u.kind == "queue"  # the default exchange, to the queue by its name
+        if u.framework == "Spring AMQP" and (u.role == "consumer" or direct) and len({e.name for e, _ in via}) == 1:
             to = via[0][0]
-            return replace(u, channel=to.name, group=u.channel,
+            return replace(u, channel=to.name, group=u.channel if u.role == "consumer" else None,
                            kind=self._kind(to, len(queues_of.get(to.name, []))),
                            construct=f"{u.construct} on queue {u.channel}, bound to exchange {to.name} at "
                                      f"{via[0][1]}")
