@@ -199,3 +199,114 @@ def test_channel_names_come_from_what_the_code_shows(written: str, name: str | N
                 'class B { String TWICE = "a"; }\nclass C { String TWICE = "b"; }\n')
     consts = code_channels.constants([("A.java", declared)])
     assert code_channels._value(written, consts) == name
+
+
+PARCEL_CONFIG = """
+    package depot.parcels;
+
+    import org.springframework.amqp.core.*;
+    import org.springframework.context.annotation.Bean;
+
+    public class ParcelBroker {
+        public static final String SCANS = "parcel-scans";
+        static final String SCAN_LOG = "parcel-scan-log";
+
+        @Bean
+        FanoutExchange scans() {
+            return new FanoutExchange(SCANS);
+        }
+
+        @Bean
+        Queue scanLog() {
+            return new Queue(SCAN_LOG, false);
+        }
+
+        @Bean
+        Binding logScans(Queue scanLog, FanoutExchange scans) {
+            return BindingBuilder.bind(scanLog).to(scans);
+        }
+
+        @Bean
+        Queue labels() {
+            return QueueBuilder.durable("label-jobs").ttl(90_000).maxLength(500L)
+                    .deadLetterExchange("label-jobs-dlx").build();
+        }
+    }
+"""
+
+PARCEL_CODE = """
+    package depot.parcels;
+
+    import org.springframework.amqp.rabbit.annotation.RabbitListener;
+    import org.springframework.amqp.rabbit.core.RabbitTemplate;
+
+    public class ScanDesk {
+        private final RabbitTemplate rabbit;
+
+        public void scanned(String parcel) {
+            rabbit.convertAndSend(ParcelBroker.SCANS, "", parcel);
+            rabbit.convertAndSend("label-jobs", parcel);
+        }
+
+        @RabbitListener(queues = "parcel-scan-log")
+        public void log(String parcel) { }
+
+        @RabbitListener(queues = "label-jobs")
+        public void print(String parcel) { }
+    }
+"""
+
+
+def test_spring_amqp_declarations_join_exchange_and_bound_queue(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "depot/src/main/java/depot/parcels/ParcelBroker.java", PARCEL_CONFIG)
+    write(tmp, "depot/src/main/java/depot/parcels/ScanDesk.java", PARCEL_CODE)
+    design = load_documents(load_artifacts([f"source={tmp}/depot"]))
+    scans = fact(design, "channel:parcel-scans").data
+    # the producer addresses the exchange; the listener reads its one bound queue (its group): one channel
+    assert scans["producers"] == ["depot"]
+    assert scans["consumers"] == [{"service": "depot", "group": "parcel-scan-log"}]
+    assert (scans["kind"], scans["durable"]) == ("queue", False)  # the bound queue is declared non-durable
+    assert "channel:parcel-scan-log" not in design.by_key()
+    labels = fact(design, "channel:label-jobs").data
+    assert (labels["durable"], labels["bounded"], labels["message_ttl_seconds"], labels["dead_letter"]) == (
+        True, True, 90, True)
+
+
+FANOUT_KT = """
+    package depot.alerts
+
+    import org.springframework.amqp.core.Binding
+    import org.springframework.amqp.core.BindingBuilder
+    import org.springframework.amqp.core.Queue
+    import org.springframework.amqp.core.TopicExchange
+    import org.springframework.amqp.rabbit.annotation.RabbitListener
+    import org.springframework.amqp.rabbit.core.RabbitTemplate
+
+    class Alerts(private val rabbit: RabbitTemplate) {
+        @Bean fun alerts() = TopicExchange("alerts")
+        @Bean fun pager() = Queue("alerts-pager")
+        @Bean fun archive() = Queue("alerts-archive")
+        @Bean fun toPager(): Binding = BindingBuilder.bind(pager()).to(alerts()).with("alert.#")
+        @Bean fun toArchive(): Binding = BindingBuilder.bind(archive()).to(alerts()).with("#")
+
+        fun raise(text: String) = rabbit.convertAndSend("alerts", "alert.disk", text)
+        fun file(text: String) = rabbit.convertAndSend("alerts-archive", text)
+
+        @RabbitListener(queues = ["alerts-pager"])
+        fun page(text: String) {}
+    }
+"""
+
+
+def test_spring_amqp_exchange_with_several_queues_is_a_topic(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "watch/src/main/kotlin/depot/alerts/Alerts.kt", FANOUT_KT)
+    design = load_documents(load_artifacts([f"source={tmp}/watch"]))
+    alerts = fact(design, "channel:alerts").data
+    assert alerts["kind"] == "topic"  # a copy of each message to each bound queue
+    assert alerts["consumers"] == [{"service": "watch", "group": "alerts-pager"}]
+    assert alerts["durable"] is True  # Queue(name) and TopicExchange(name) are durable by default
+    assert "bounded" not in alerts and "message_ttl_seconds" not in alerts  # not declared on every queue
+    # a send to a bound queue by its name (the default exchange) is on the same channel
+    assert alerts["producers"] == ["watch"] and "channel:alerts-archive" not in design.by_key()

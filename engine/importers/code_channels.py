@@ -8,7 +8,17 @@ Read from the code (comments blanked) as the messaging frameworks read it:
 - **Spring AMQP**: ``@RabbitListener(queues = ...)`` (or a ``@Queue("name")`` it declares) consumes the queue;
   ``convertAndSend`` / ``send`` on a ``RabbitTemplate`` or ``AmqpTemplate`` publishes to the exchange it names
   first, or, with the default exchange (one string, or an empty exchange), to the queue its routing key names. Over
-  ``amqp``; a queue is ``kind: queue``.
+  ``amqp``; a queue is ``kind: queue``. The broker declarations the code makes (``@Bean`` methods returning
+  ``new Queue(name, durable)``, ``QueueBuilder.durable(..)``/``nonDurable(..)`` with ``ttl``, ``maxLength``,
+  ``deadLetterExchange`` or their ``x-`` arguments, ``Fanout``/``Topic``/``Direct``/``HeadersExchange``,
+  ``ExchangeBuilder``, ``BindingBuilder.bind(queue).to(exchange)``) say what the broker holds. The channel is what
+  producers address: a consumer of a queue bound to one exchange consumes the exchange's channel, the queue being
+  its subscription (its ``group``, as a Kafka consumer group is), so a producer on the exchange and a consumer of
+  its queue meet on one channel. The channel is then a queue when one queue is bound to it and a topic when several
+  are (each gets a copy), and it states what its queues' declarations state: not durable when its exchange or one
+  of its queues is declared non-durable (a broker restart drops it and what it holds), durable when all are, and a
+  length bound, a TTL (the longest) or dead-lettering when every queue declares one (absence is not stated: a
+  broker policy may set them).
 - **Eventuate Tram**: ``@EventuateDomainEventHandler(subscriberId = ..., channel = ...)`` and
   ``DomainEventHandlersBuilder.forAggregateType(...)`` consume the events of an aggregate (the channel is the
   aggregate's class name); ``CommandHandlersBuilder.fromChannel(...)`` (and the saga participants' builder)
@@ -61,6 +71,8 @@ class ChannelUse:
     protocol: str | None = None
     variable: str | None = None
     """The environment variable the code reads the name from, when it does (``code_amqp``)."""
+    stated: tuple[tuple[str, object], ...] = ()
+    """For a ``declared`` use: the channel fields the broker declarations state (``durable``, ``bounded``, ...)."""
 
 
 _CONST = re.compile(r"\b(?:String|val|var)\s+([A-Za-z_]\w*)\s*(?::\s*String\s*)?=\s*\"([^\"\\\n]*)\"\s*[;\n]")
@@ -175,10 +187,13 @@ def uses(texts: Sequence[tuple[str, str]]) -> tuple[ChannelUse, ...]:
         return ()
     consts = constants(jvm)
     found: list[ChannelUse] = []
+    broker = _Broker()
     for path, code in jvm:
         found.extend(_spring_kafka(path, code, consts))
         found.extend(_spring_amqp(path, code, consts))
         found.extend(_eventuate(path, code, consts))
+        broker.read(path, code, consts)
+    found = broker.fold(found)
     return tuple(sorted(found, key=lambda u: (u.at.file, u.at.line, u.at.column, u.role)))
 
 
@@ -234,6 +249,11 @@ def _spring_amqp(path: str, code: str, consts: Mapping[str, set[str]]) -> Iterat
             yield ChannelUse("producer", strings[1], args[1], at, "Spring AMQP", "RabbitTemplate", None, "queue",
                              "amqp")
             continue
+        if len(args) >= 3 and strings[0] and args[1] == '""':
+            # an exchange and an empty routing key (a fanout exchange ignores the key)
+            yield ChannelUse("producer", strings[0], args[0], at, "Spring AMQP", "RabbitTemplate", None, None,
+                             "amqp")
+            continue
         if args and args[0] == '""' and len(args) >= 3:
             yield ChannelUse("producer", _value(args[1], consts), args[1], at, "Spring AMQP", "RabbitTemplate", None,
                              "queue", "amqp")
@@ -244,6 +264,266 @@ def _spring_amqp(path: str, code: str, consts: Mapping[str, set[str]]) -> Iterat
             continue
         yield ChannelUse("producer", None, args[0] if args else "the template's default exchange", at, "Spring AMQP",
                          "RabbitTemplate", None, None, "amqp")
+
+
+@dataclass
+class _Declared:
+    """A queue or an exchange the code declares to the broker: its name, the bean method that declares it (None:
+    inline), where, its type (exchanges), and what the declaration states."""
+
+    name: str
+    method: str | None
+    at: Location
+    construct: str
+    type: str | None = None
+    durable: bool | None = None
+    ttl_ms: int | None = None
+    max_length: int | None = None
+    dead_letter: bool = False
+
+
+_NEW_QUEUE = re.compile(r"(?<![\w.@$])(?:new\s+)?Queue\s*\(")
+_QUEUE_BUILDER = re.compile(r"\bQueueBuilder\s*\.\s*(durable|nonDurable)\s*\(")
+_NEW_EXCHANGE = re.compile(r"(?<![\w.@$])(?:new\s+)?(Fanout|Topic|Direct|Headers)Exchange\s*\(")
+_EXCHANGE_BUILDER = re.compile(r"\bExchangeBuilder\s*\.\s*(fanout|topic|direct|headers)Exchange\s*\(")
+_BIND = re.compile(r"\bBindingBuilder\s*\.\s*bind\s*\(")
+_NEW_BINDING = re.compile(r"\bnew\s+Binding\s*\(")
+_METHOD = re.compile(r"(?:\bfun\s+([A-Za-z_]\w*)\s*\(|\b([A-Za-z_]\w*)\s*\([^(){};]*\)\s*(?:throws\s+[\w.,\s]+)?\{)")
+_NUMBER = re.compile(r"(\d[\d_]*)[lL]?")
+_ARGUMENTS = {"x-message-ttl": "ttl", "x-max-length": "maxLength", "x-max-length-bytes": "maxLengthBytes",
+              "x-dead-letter-exchange": "deadLetterExchange"}
+_FANS_OUT = frozenset({"fanout", "topic", "headers"})
+
+
+def _number(text: str) -> int | None:
+    m = _NUMBER.fullmatch(text.strip())
+    return int(m.group(1).replace("_", "")) if m else None
+
+
+def _flag(text: str) -> bool | None:
+    text = text.strip().strip('"')
+    return {"true": True, "false": False}.get(text)
+
+
+def _method(code: str, i: int) -> str | None:
+    """The method (a ``@Bean``'s name) whose body holds ``code[i]``: the last one declared before it."""
+    found = None
+    for m in _METHOD.finditer(code, 0, i):
+        name = m.group(1) or m.group(2)
+        if name not in {"if", "for", "while", "switch", "catch", "synchronized", "return", "new"}:
+            found = name
+    return found
+
+
+class _Broker:
+    """The queues, exchanges and bindings a service's Spring AMQP code declares (``@Bean`` methods returning
+    ``new Queue(..)``, ``QueueBuilder``, ``new FanoutExchange(..)``, ``ExchangeBuilder``, ``BindingBuilder.bind(
+    queue).to(exchange)`` or ``new Binding(..)``)."""
+
+    def __init__(self) -> None:
+        self.queues: list[_Declared] = []
+        self.exchanges: list[_Declared] = []
+        self.bindings: list[tuple[str | None, str | None, str | None, str | None, Location]] = []
+        """(queue name, queue reference, exchange name, exchange reference, where)."""
+
+    def read(self, path: str, code: str, consts: Mapping[str, set[str]]) -> None:
+        if "amqp" not in code:  # the declarations' classes come from org.springframework.amqp
+            return
+        for m in _NEW_QUEUE.finditer(code):
+            args = split_args(inside(code, m.end() - 1))
+            name = _value(args[0], consts) if args else None
+            if name is None:
+                continue
+            q = _Declared(name, _method(code, m.start()), _at(path, code, m.start()), "new Queue",
+                          durable=_flag(args[1]) if len(args) > 1 else True)
+            if len(args) > 4:
+                self._arguments(q, code, m.start())
+            self.queues.append(q)
+        for m in _QUEUE_BUILDER.finditer(code):
+            args = split_args(inside(code, m.end() - 1))
+            name = _value(args[0], consts) if args else None
+            if name is None:
+                continue
+            q = _Declared(name, _method(code, m.start()), _at(path, code, m.start()), f"QueueBuilder.{m.group(1)}",
+                          durable=m.group(1) == "durable")
+            end = close_bracket(code, m.end() - 1)
+            chain = code[end:code.find(";", end) if ";" in code[end:] else len(code)]
+            self._chain(q, chain)
+            self.queues.append(q)
+        for m in _NEW_EXCHANGE.finditer(code):
+            args = split_args(inside(code, m.end() - 1))
+            name = _value(args[0], consts) if args else None
+            if name is None:
+                continue
+            self.exchanges.append(_Declared(name, _method(code, m.start()), _at(path, code, m.start()),
+                                            f"{m.group(1)}Exchange", m.group(1).lower(),
+                                            _flag(args[1]) if len(args) > 1 else True))
+        for m in _EXCHANGE_BUILDER.finditer(code):
+            args = split_args(inside(code, m.end() - 1))
+            name = _value(args[0], consts) if args else None
+            if name is None:
+                continue
+            end = close_bracket(code, m.end() - 1)
+            chain = code[end:code.find(";", end) if ";" in code[end:] else len(code)]
+            durable = re.search(r"\.\s*durable\s*\(\s*(true|false)\s*\)", chain)
+            self.exchanges.append(_Declared(name, _method(code, m.start()), _at(path, code, m.start()),
+                                            "ExchangeBuilder", m.group(1),
+                                            durable.group(1) == "true" if durable else True))
+        for m in _BIND.finditer(code):
+            end = close_bracket(code, m.end() - 1)
+            to = re.match(r"\s*\.\s*to\s*\(", code[end:])
+            if to is None:
+                continue
+            queue = (split_args(inside(code, m.end() - 1)) or [""])[0]
+            exchange = (split_args(inside(code, end + to.end() - 1)) or [""])[0]
+            qname, qref = self._ref(queue, consts)
+            ename, eref = self._ref(exchange, consts)
+            self.bindings.append((qname, qref, ename, eref, _at(path, code, m.start())))
+        for m in _NEW_BINDING.finditer(code):
+            args = split_args(inside(code, m.end() - 1))
+            if len(args) >= 3 and re.search(r"\bQUEUE\b", args[1]):
+                self.bindings.append((_value(args[0], consts), None, _value(args[2], consts), None,
+                                      _at(path, code, m.start())))
+
+    @staticmethod
+    def _ref(arg: str, consts: Mapping[str, set[str]]) -> tuple[str | None, str | None]:
+        """A binding's queue or exchange: its name when written inline, else the bean it names (a method call or
+        an injected parameter, named as the bean)."""
+        inline = re.match(r"new\s+\w+\s*\(", arg)
+        if inline:
+            return _value((split_args(inside(arg, inline.end() - 1)) or [""])[0], consts), None
+        ref = re.fullmatch(r"(?:this\s*\.\s*)?([A-Za-z_]\w*)\s*(?:\(\s*\))?", arg.strip())
+        return None, ref.group(1) if ref else None
+
+    @staticmethod
+    def _chain(q: _Declared, chain: str) -> None:
+        for m in re.finditer(r"\.\s*(ttl|maxLength|maxLengthBytes|deadLetterExchange|withArgument)\s*\(", chain):
+            args = split_args(inside(chain, m.end() - 1))
+            what = m.group(1)
+            if what == "withArgument" and len(args) >= 2:
+                what = _ARGUMENTS.get(args[0].strip('"'), "")
+                args = args[1:]
+            _Broker._argument(q, what, args[0] if args else "")
+
+    @staticmethod
+    def _argument(q: _Declared, what: str, value: str) -> None:
+        if what == "ttl":
+            q.ttl_ms = _number(value)
+        elif what in {"maxLength", "maxLengthBytes"}:
+            q.max_length = _number(value) if q.max_length is None else q.max_length
+        elif what == "deadLetterExchange":
+            q.dead_letter = True
+
+    def _arguments(self, q: _Declared, code: str, i: int) -> None:
+        """The queue arguments put in a map in the method that declares the queue (``args.put("x-message-ttl",
+        60000)``)."""
+        start = max(code.rfind("@Bean", 0, i), 0)
+        for m in re.finditer(r"\.\s*put\s*\(\s*\"(x-[\w-]+)\"\s*,\s*([^;]*?)\)\s*[;\n]", code[start:i]):
+            self._argument(q, _ARGUMENTS.get(m.group(1), ""), m.group(2))
+
+    def _find(self, found: Sequence[_Declared], name: str | None, ref: str | None) -> _Declared | None:
+        if name is not None:
+            named = [d for d in found if d.name == name]
+            return named[0] if named else None
+        by_bean = [d for d in found if ref is not None and d.method == ref]
+        if len(by_bean) == 1:
+            return by_bean[0]
+        return found[0] if len(found) == 1 else None  # injected by type: the one bean of that type
+
+    def fold(self, found: Sequence[ChannelUse]) -> list[ChannelUse]:
+        """The uses with each consumer of a queue bound to one exchange moved to the exchange's channel (the queue
+        is its subscription: the consumer's group), a producer to that queue by its name as well (its messages are
+        the channel's), and a ``declared`` use for each channel used that a
+        declaration describes: the exchange with its bound queues, or a queue on its own."""
+        if not self.queues and not self.exchanges:
+            return list(found)
+        bound: dict[str, list[tuple[_Declared, Location]]] = {}
+        queues_of: dict[str, list[_Declared]] = {}
+        for qname, qref, ename, eref, at in self.bindings:
+            queue = self._find(self.queues, qname, qref)
+            exchange = self._find(self.exchanges, ename, eref)
+            exchange_name = exchange.name if exchange else ename
+            queue_name = queue.name if queue else qname
+            if exchange_name is None or queue_name is None:
+                continue
+            bound.setdefault(queue_name, []).append((exchange or _Declared(exchange_name, None, at, "binding"), at))
+            if queue is not None and queue not in queues_of.get(exchange_name, []):
+                queues_of.setdefault(exchange_name, []).append(queue)
+        out: list[ChannelUse] = [self._moved(u, bound, queues_of) for u in found]
+        used = {u.channel for u in out if u.framework == "Spring AMQP" and u.channel}
+        for name in sorted(used):
+            exchange = next((e for e in self.exchanges if e.name == name), None)
+            if exchange is not None or name in queues_of:
+                out.extend(self._stated_exchange(name, exchange, queues_of.get(name, [])))
+                continue
+            queue = next((q for q in self.queues if q.name == name), None)
+            if queue is not None and name not in bound:
+                out.extend(self._stated(name, [queue], []))
+        return out
+
+    def _moved(self, u: ChannelUse, bound: Mapping[str, list[tuple[_Declared, Location]]],
+               queues_of: Mapping[str, list[_Declared]]) -> ChannelUse:
+        """A use on the channel the declarations give it (a bound queue's consumer on its exchange's), with the
+        kind they show."""
+        via = bound.get(u.channel or "", [])
+        direct = u.role == "producer" and u.kind == "queue"  # the default exchange, to the queue by its name
+        if u.framework == "Spring AMQP" and (u.role == "consumer" or direct) and len({e.name for e, _ in via}) == 1:
+            to = via[0][0]
+            return replace(u, channel=to.name, group=u.channel if u.role == "consumer" else None,
+                           kind=self._kind(to, len(queues_of.get(to.name, []))),
+                           construct=f"{u.construct} on queue {u.channel}, bound to exchange {to.name} at "
+                                     f"{via[0][1]}")
+        exchange = next((e for e in self.exchanges if e.name == u.channel), None)
+        if u.framework == "Spring AMQP" and u.role == "producer" and u.kind is None and exchange is not None:
+            return replace(u, kind=self._kind(exchange, len(queues_of.get(exchange.name, []))))
+        return u
+
+    @staticmethod
+    def _kind(exchange: _Declared, queues: int) -> str | None:
+        """The kind of an exchange's channel: one bound queue, a queue (each message reaches one of the queue's
+        consumers); several bound to an exchange that copies a message to each (fanout, topic, headers), a topic
+        (each queue a subscription); else not shown (no queue declared, or a direct exchange's routing keys)."""
+        if queues == 1:
+            return "queue"
+        return "topic" if queues > 1 and exchange.type in _FANS_OUT else None
+
+    def _stated_exchange(self, name: str, exchange: _Declared | None, queues: list[_Declared]) -> Iterator[ChannelUse]:
+        yield from self._stated(name, queues, [exchange] if exchange else [])
+
+    @staticmethod
+    def _stated(name: str, queues: list[_Declared], exchanges: list[_Declared]) -> Iterator[ChannelUse]:
+        """What the declarations of a channel's queues (and its exchange) state about it: not durable when one of
+        them is not (a broker restart drops that queue and what it holds, or the exchange and its bindings);
+        durable when each is; a length bound, a TTL (the longest) and dead-lettering when every queue has one."""
+        for d in [*exchanges, *queues]:
+            if d.durable is False:
+                what = "exchange" if d in exchanges else "queue"
+                yield ChannelUse("declared", name, d.name, d.at, "Spring AMQP", d.construct,
+                                 stated=(("durable", False), ("why", f"the {what} {d.name} is declared non-durable "
+                                                                     f"({d.construct}, {d.at}): a broker restart "
+                                                                     "drops it and the messages it holds")))
+                return
+        if not queues:
+            return
+        at = queues[0].at
+        if all(d.durable for d in [*exchanges, *queues]):
+            yield ChannelUse("declared", name, queues[0].name, at, "Spring AMQP", queues[0].construct,
+                             stated=(("durable", True), ("why", "declared durable: " + ", ".join(
+                                 f"{d.name} ({d.construct}, {d.at})" for d in [*exchanges, *queues]))))
+        if all(q.max_length is not None for q in queues):
+            yield ChannelUse("declared", name, queues[0].name, at, "Spring AMQP", queues[0].construct,
+                             stated=(("bounded", True), ("why", "a maximum length is declared: " + ", ".join(
+                                 f"{q.name} ({q.at})" for q in queues))))
+        if all(q.ttl_ms is not None for q in queues):
+            longest = max(q.ttl_ms or 0 for q in queues)
+            yield ChannelUse("declared", name, queues[0].name, at, "Spring AMQP", queues[0].construct,
+                             stated=(("message_ttl_seconds", -(-longest // 1000)),
+                                     ("why", "a message TTL is declared: " + ", ".join(
+                                         f"{q.name} {q.ttl_ms} ms ({q.at})" for q in queues))))
+        if all(q.dead_letter for q in queues):
+            yield ChannelUse("declared", name, queues[0].name, at, "Spring AMQP", queues[0].construct,
+                             stated=(("dead_letter", True), ("why", "a dead-letter exchange is declared: " + ", ".join(
+                                 f"{q.name} ({q.at})" for q in queues))))
 
 
 _EVENT_HANDLER = re.compile(r"@(EventuateDomainEventHandler|EventuateCommandHandler)\s*\(")
@@ -328,7 +608,7 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
     channel and role: the first); a channel the code does not name is said in a remark."""
     seen: set[tuple[str, str]] = set()
     unnamed: set[tuple[str, str]] = set()
-    for u in found:
+    for u in [u for u in found if u.role != "declared"]:
         verb = "produces to" if u.role == "producer" else "consumes from"
         if u.channel is None:
             if u.written == f"the variable {u.variable}" or (u.role, u.written) in unnamed:
@@ -362,6 +642,15 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
             call["protocol"] = u.protocol
         ident = body.fact("interactions", call, u.at)
         body.note("interactions", ident, f"produces with {u.framework} ({u.construct}, {u.at})")
+    for u in found:
+        name = safe_name(u.channel or "")
+        if u.role != "declared" or not any(name == n for _r, n in seen):
+            continue
+        said = dict(u.stated)
+        for field, value in said.items():
+            if field != "why":
+                body.set("channels", name, field, value, u.at)
+        body.note("channels", name, f"{service}'s {u.framework} declarations: {said.get('why', '')}")
 
 
 __all__ = ["SUFFIXES", "ChannelUse", "build_files", "constants", "eventuate_transport", "record", "uses",
