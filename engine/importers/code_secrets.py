@@ -133,7 +133,10 @@ def scan(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[Secret,
     found: list[Secret] = []
     for p in paths:
         for f in itertools.islice(source_files(p), MAX_FILES):
-            text = read_text(f, limits)
+            try:
+                text = read_text(f, limits)
+            except InputError:
+                continue  # a file that cannot be read (not UTF-8, too large): the routes import says why
             if not _catalogue().generated.search(text[:500]):
                 found.extend(secrets_of_file(f, text))
         for f in source_files(p, config=True):
