@@ -223,3 +223,20 @@ def test_a_mock_named_before_what_it_stands_in_for_is_not_read(tmp_path: Any) ->
     write(tmp, "svc/src/PaymentGatewayMock.ts", canned)
     write(tmp, "svc/src/Mockingbird.ts", canned)  # a word that starts with Mock is no mock
     assert [s.at.file for s in scan([f"{tmp}/svc"])] == [f"{tmp}/svc/src/Mockingbird.ts"]
+
+
+def test_csharp_secret_objects_and_literals_are_credentials() -> None:
+    # a token service's client secret built from a literal, and a constant password; a secret read from the
+    # configuration, an empty one and a type mention are none
+    text = """
+        public static class Clients {
+            private const string AdminPassword = "tr0ub4dor&3";
+            public static Client Shop() => new Client {
+                ClientSecrets = new List<Secret> { new Secret("letmein".Sha256()) },
+            };
+            public static Client Other(IConfiguration c) => new Client {
+                ClientSecrets = { new Secret(c["Other:Secret"]), new ClientSecret("") },
+            };
+        }
+        """
+    assert found("Clients.cs", text) == [("AdminPassword", 2), ("Secret", 4)]

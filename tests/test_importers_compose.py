@@ -600,3 +600,28 @@ def test_a_call_drawn_only_from_health_check_urls_is_made_in_the_background(tmp_
     during = {f.key: f.data.get("during") for f in d.of_kind("interaction")}
     assert during == {"interaction:board->orders": "background", "interaction:board->billing": "background",
                       "interaction:gateway->orders": None, "interaction:gateway->billing": "background"}
+
+
+def test_a_datastore_port_published_beyond_the_loopback_is_public_access(tmp_path: os.PathLike[str]) -> None:
+    # the ledger's port is on every host interface, the search documents' on a global address; the sessions cache only
+    # on the loopback and the stock database not at all: those two stay reachable from the compose network alone
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger:
+            image: postgres:16
+            ports: ["6543:5432"]
+          search:
+            image: mongo:7
+            ports: ["93.184.216.34:27017:27017"]
+          sessions:
+            image: redis:7
+            ports: ["127.0.0.1:6379:6379"]
+          stock:
+            image: mysql:8
+        """)
+    d = design_of(compose.import_file(path))
+    ledger = fact(d, "datastore:ledger")
+    assert ledger.data["public_access"] is True and ledger.locate("public_access").line == line_of(path, "6543:5432")
+    assert fact(d, "datastore:search").data["public_access"] is True
+    assert "public_access" not in fact(d, "datastore:sessions").data
+    assert "public_access" not in fact(d, "datastore:stock").data

@@ -659,3 +659,44 @@ def test_two_gateways_with_the_same_route_keep_two_endpoints(tmp_path: os.PathLi
                          "ANY /help/": ["helpdesk"]}  # a route only one gateway has keeps its method and path
     assert fact(d, "endpoint:partner-proxy-ANY").data["served_by"] == "partner-proxy"
     assert fact(d, "endpoint:store-proxy-ANY-/api").location.line == line_of(store, "location /api/")
+
+
+@pytest.mark.parametrize(("bind", "imported_admin"), [("0.0.0.0", True), ("127.0.0.1", False), ("::1", False)])
+def test_envoy_admin_interface_beyond_the_loopback_is_an_admin_endpoint(
+        tmp_path: os.PathLike[str], bind: str, imported_admin: bool) -> None:
+    # the admin listener dumps the configuration and stops the proxy for anyone who reaches it; bound to the
+    # loopback only the proxy's own host reaches it, and nothing is imported
+    path = write(str(tmp_path), "envoy.yaml", f"""
+        node: {{cluster: edge-proxy}}
+        admin:
+          address:
+            socket_address: {{address: "{bind}", port_value: 9901}}
+        static_resources:
+          listeners:
+            - filter_chains:
+                - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        route_config:
+                          virtual_hosts:
+                            - name: all
+                              routes:
+                                - match: {{prefix: /shop/}}
+                                  route: {{cluster: shop}}
+          clusters:
+            - name: shop
+              load_assignment:
+                endpoints:
+                  - lb_endpoints:
+                      - endpoint: {{address: {{socket_address: {{address: shop, port_value: 8080}}}}}}
+        """)
+    d = imported(path)
+    eps = {f.name: f.data for f in d.of_kind("endpoint")}
+    if not imported_admin:
+        assert "edge-proxy-admin" not in eps
+        return
+    admin = eps["edge-proxy-admin"]
+    assert admin["admin"] is True and admin["served_by"] == "edge-proxy"
+    assert admin["tls"] is False and admin["authn"] == "none"
+    assert "routes_to" not in admin  # the proxy answers it itself
+    assert any(e.get("path") == "/shop/" and e.get("routes_to") == ["shop"] for e in eps.values())

@@ -3,12 +3,13 @@
 A string literal given to a name that says credential is a secret kept in the repository, copied to every
 clone: ``secret: 'sooper secret'`` in an Express session's options, ``bob.password("secret")`` on a Spring
 ``DataSourceBuilder``, ``app.config["SECRET_KEY"] = "..."``, ``PlainCredentials('guest', 'guest')``. The forms
-read, in Python (with ``ast``), JavaScript/TypeScript, Java and PHP (comments blanked first):
+read, in Python (with ``ast``), JavaScript/TypeScript, Java, PHP and C# (comments blanked first):
 
 - an assignment to a variable, attribute or key (``password = "x"``, ``$pass = 'x'``, ``cfg['token'] = 'x'``);
 - an object or dict entry, a keyword argument (``{secret: 'x'}``, ``'password' => 'x'``, ``f(api_key="x")``);
 - a setter or builder call with the literal alone (``setPassword("x")``, ``.password("x")``);
-- the password argument of a credentials constructor the catalogue names (``PlainCredentials(u, "x")``).
+- the password argument of a credentials constructor the catalogue names (``PlainCredentials(u, "x")``);
+- a secret object built from a literal (``new Secret("x".Sha256())``, an IdentityServer client's secret).
 
 What a credential name, a reference and a placeholder look like is data (``engine/data/code_secrets.yaml``):
 a name that merely mentions the word (``passwordField``, ``token_url``, ``get_secret``) is none; a value that
@@ -132,7 +133,10 @@ def scan(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[Secret,
     found: list[Secret] = []
     for p in paths:
         for f in itertools.islice(source_files(p), MAX_FILES):
-            text = read_text(f, limits)
+            try:
+                text = read_text(f, limits)
+            except InputError:
+                continue  # a file that cannot be read (not UTF-8, too large): the routes import says why
             if not _catalogue().generated.search(text[:500]):
                 found.extend(secrets_of_file(f, text))
         for f in source_files(p, config=True):
@@ -220,6 +224,9 @@ _FORMS = (
 _SETTER = re.compile(r"(?<![\w$])(?P<call>[A-Za-z_]\w*)\(\s*" + _STRING.replace(r"\s*(?=[,;)}\]\n]|$)", r"\s*\)"))
 _CALL2 = re.compile(r"(?<![\w$])(?P<call>[A-Za-z_]\w*)\(\s*([\"'])[^\"'\n]*\2\s*,\s*" +
                     _STRING.replace(r"(?=[,;)}\]\n]|$)", r"(?=[,)])"))
+# new Secret("x".Sha256()), new ClientSecret("x"): a secret object built from a literal (IdentityServer's clients)
+_SECRET_OBJECT = re.compile(r"(?<![\w$])new\s+(?P<call>(?:[A-Z]\w*)?Secret)\s*\(\s*" +
+                            _STRING.replace(r"\s*(?=[,;)}\]\n]|$)", r"\s*(?=[,.)])"))
 _COMMENTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|(//[^\n]*|/\*.*?\*/)""",
                        re.DOTALL)
 _HASH_COMMENTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(//[^\n]*|#[^\n]*|/\*.*?\*/)""",
@@ -257,6 +264,9 @@ def _c_like(path: str, text: str, php: bool) -> list[Secret]:
         name = _setter(m.group("call"))
         if name and literal_value(name, m.group("value")):
             out.append(Secret(name, at(m.start("call"))))
+    for m in _SECRET_OBJECT.finditer(code):
+        if _catalogue().not_values.fullmatch(m.group("value")) is None:  # its argument is the secret, never a label
+            out.append(Secret(m.group("call"), at(m.start("call"))))
     for m in _CALL2.finditer(code):
         if _catalogue().calls.get(m.group("call")) == 2 and literal_value("password", m.group("value")):
             out.append(Secret(f"{m.group('call')}(password)", at(m.start("value"))))

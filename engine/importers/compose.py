@@ -18,7 +18,8 @@ services' labels become endpoints of the Traefik service (``engine.importers.tra
 Exposure: a port published on every host interface (no host IP, ``0.0.0.0`` or ``::``) is ``host``:
 anyone on the network the host sits on reaches it, but nothing in the file says that network is the
 internet. A port bound to a global (non-private) address is ``public``. A port published only on a
-loopback or private address, or no published port at all, is ``internal``.
+loopback or private address, or no published port at all, is ``internal``. A datastore published ``host`` or
+``public`` gets ``public_access: true``.
 
 Environment: a compose file named for development (``docker-compose.dev.yml``, ``compose.local.yaml``)
 or for tests (``docker-compose.test.yml``) sets ``system.environment``; any other name says nothing,
@@ -645,7 +646,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     profiles = [str(p) for p in spec["profiles"] if isinstance(p, str)] if isinstance(spec.get("profiles"), list) \
         else []
     if rec is not None and rec.role == "datastore":
-        _record_datastore(doc, body, name, at, rec, image, (replicas, rloc), persistent, profiles)
+        _record_datastore(doc, body, name, at, spec, rec, image, (replicas, rloc), persistent, profiles)
         return
     body.fact("services", {"name": name}, loc)
     if profiles:
@@ -683,10 +684,12 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     _record_health_and_limits(doc, body, name, spec, deploy, at)
 
 
-def _record_datastore(doc: Document, body: Body, name: str, at: Path, rec: Recognised, image: str | None,
+def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict[str, Any], rec: Recognised,
+                      image: str | None,
                       replicas: tuple[int, Location], persistent: list[tuple[str, bool, Location]],
                       profiles: list[str]) -> None:
-    """A compose service recognised (``rec``) as a datastore: its engine, nodes and storage."""
+    """A compose service recognised (``rec``) as a datastore: its engine, nodes, storage and whether its port is
+    published beyond the loopback (``public_access``)."""
     loc = doc.locate(at)
     ds: dict[str, Any] = {"name": name}
     body.fact("datastores", ds, loc)
@@ -704,6 +707,13 @@ def _record_datastore(doc: Document, body: Body, name: str, at: Path, rec: Recog
                                       "is recreated")
     if not rec.engine:
         body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
+    published = [(e, lc) for e, lc, _t in _published(doc, spec.get("ports"), (*at, "ports")) if e != "internal"]
+    if published:  # its wire protocol answers on the host's interfaces, outside the compose network
+        exposure, ploc = next((e, lc) for want in ("public", "host") for e, lc in published if e == want)
+        body.set("datastores", name, "public_access", True, ploc)
+        body.note("datastores", name, "public_access true: its port is published on " + (
+            "a global address" if exposure == "public" else "every host interface, so whatever reaches the host "
+            "reaches the datastore, not only the services on the compose network"))
 
 
 def _record_health_and_limits(doc: Document, body: Body, name: str, spec: dict[str, Any], deploy: dict[str, Any],

@@ -20,7 +20,8 @@ Three configurations, each read as its own tool reads it:
   clusters); a cluster's endpoints name the target. The route's ``timeout`` (Envoy's default: 15 s)
   is the call's timeout, its ``retry_policy`` the retries (Envoy backs off exponentially with jitter);
   a cluster's ``circuit_breakers`` or ``outlier_detection`` is a circuit breaker. The gateway is named
-  by ``node.cluster``.
+  by ``node.cluster``. Its ``admin`` interface, bound beyond the loopback, is an ``admin`` endpoint
+  ``<gateway>-admin`` (plain HTTP, no authentication) with the gateway's exposure.
 - nginx (``nginx.conf``, ``default.conf``, ``*.conf.template``): every ``location`` with a ``proxy_pass`` or
   ``grpc_pass`` (through an ``upstream`` block's servers), and every one nginx answers itself (``return``, or
   OpenResty's ``content_by_lua*``: the Lua modules its handler requires are found through ``lua_package_path``
@@ -818,11 +819,41 @@ def _envoy_import(doc: Document, service: str | None,
                 key = "typed_config" if "typed_config" in fmap else "config"
                 _envoy_hcm(doc, routes, mapping(doc, fmap.get(key), (*fat, key), "an http_connection_manager"),
                            (*fat, key), clusters, tls)
+    _envoy_admin(doc, routes, root)
     out = routes.document()
     templated = any(_VARIABLE.search(h) for c in clusters.values() for h, _l in c.hosts)
     if env is None and templated and isinstance(out, ArtifactDocument):
         out.refill = (routes.name, lambda given: _envoy_import(doc, service or routes.name, given))
     return out
+
+
+def _envoy_admin(doc: Document, routes: _Routes, root: dict[str, Any]) -> None:
+    """Envoy's admin interface (``admin.address``): an endpoint ``<gateway>-admin``, ``admin: true``, when it
+    listens beyond the loopback. It has no authentication and no TLS of its own, and answers ``/config_dump``,
+    ``/quitquitquit`` and ``/drain_listeners`` to whoever reaches it; the endpoint takes the gateway's exposure
+    (the port the interface listens on is named in the note, to check against what is published)."""
+    admin = root.get("admin")
+    sock = admin.get("address") if isinstance(admin, dict) else None
+    sock = sock.get("socket_address") if isinstance(sock, dict) else None
+    if not isinstance(sock, dict):
+        return
+    address, port = str(sock.get("address", "")).strip(), sock.get("port_value")
+    at = doc.locate(("admin", "address", "socket_address"))
+    try:
+        loopback = ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        loopback = address.lower() == "localhost"
+    if loopback or not address:
+        return
+    name = safe_name(f"{routes.name}-admin")
+    routes.body.fact("endpoints", {"name": name, "method": "ANY", "path": "/", "served_by": routes.name}, at)
+    routes.body.set("endpoints", name, "admin", True, doc.locate(("admin",)))
+    routes.body.note("endpoints", name, f"admin true: Envoy's admin interface on {address}:{port}, which dumps the "
+                                        "configuration and drains or stops the proxy for whoever reaches it")
+    routes.body.set("endpoints", name, "tls", False, at)
+    routes.body.note("endpoints", name, "tls false: Envoy's admin interface serves plain HTTP")
+    routes.body.set("endpoints", name, "authn", "none", doc.locate(("admin",)))
+    routes.body.note("endpoints", name, "authn none: Envoy's admin interface has no authentication")
 
 
 def _envoy_cluster(doc: Document, routes: _Routes, c: dict[str, Any], at: Path,
