@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 
 from bench_startup import archplan_command  # noqa: E402
 from gen_design import generate, write  # noqa: E402
+from tool_venv import tool_python  # noqa: E402
 
 PYTM = "pytm==1.4.0"
 VENV = os.path.join(ROOT, ".venv-pytm")
@@ -108,15 +109,7 @@ def pytm_model(design: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
 
 def pytm_python() -> str:
     """The interpreter of pytm's venv, created and pytm installed on first use."""
-    python = os.path.join(VENV, "bin", "python")
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-    probe = subprocess.run([python, "-c", "import importlib.metadata as m; print(m.version('pytm'))"],
-                           capture_output=True, text=True, check=False)
-    if probe.stdout.strip() != PYTM.split("==")[1]:
-        print(f"bench_pytm: installing {PYTM} into {VENV}", file=sys.stderr)
-        subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", PYTM], check=True)
-    return python
+    return tool_python(VENV, PYTM)
 
 
 def run_pytm(python: str, model_file: str) -> tuple[float, str]:

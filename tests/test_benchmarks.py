@@ -128,3 +128,57 @@ def test_pytm_builds_and_evaluates_the_converted_model(tmp_path: Any) -> None:
     elements, findings = map(int, counts.split())
     assert elements == len(model["elements"]) + len(model["flows"]) + len(model["boundaries"])
     assert findings > 0
+
+
+def test_the_yaml_evaluation_adopts_rapidyaml_only_when_every_condition_holds() -> None:
+    from benchmarks.bench_yaml import verdict
+
+    fast = {"archplan": 0.7, "ryml to Python": 0.3}
+    assert verdict(fast, ["location"], [], []) == (True, [])
+    adopt, reasons = verdict({"archplan": 0.7, "ryml to Python": 0.8}, [], ["a: ~: differs"], ["x.yaml: differs"])
+    assert not adopt and len(reasons) == 4
+    assert "no node positions" in reasons[0] and "costs more" in reasons[1]
+    assert "1 of" in reasons[2] and "1 hostile" in reasons[3]
+    assert verdict(fast, [], [], [])[0] is False  # faster, but no positions: not adopted
+
+
+def test_the_yaml_evaluation_reports_each_input_the_readers_treat_differently() -> None:
+    from benchmarks.bench_yaml import archplan_reads, disagreements
+
+    ours = [archplan_reads(t) for t in ("a: ~", "a: 1", "a: !!python/name:os.system", "a: [1")]
+    assert ours[0] == {"value": {"a": None}} and "refused" in ours[2] and "refused" in ours[3]
+    theirs = [{"value": {"a": "~"}}, {"value": {"a": 1}}, {"value": {"a": ""}}, {"refused": "ExceptionParse"}]
+    lines = disagreements(["null", "int", "tag", "broken"], ours, theirs)
+    assert [line.split(":")[0] for line in lines] == ["null", "tag"]  # equal values and refusal by both agree
+    assert 'archplan reads {"a": null}, rapidyaml {"a": "~"}' in lines[0]
+    assert lines[1].startswith("tag: archplan refuses it (") and lines[1].endswith('rapidyaml reads {"a": ""}')
+    one_refuses = disagreements(["x"], [{"value": 1}], [{"refused": "E"}])
+    assert one_refuses == ["x: rapidyaml refuses it (E); archplan reads it"]
+
+
+def test_the_yaml_evaluation_reads_the_whole_hostile_catalogue() -> None:
+    from benchmarks.bench_yaml import HOSTILE, hostile_inputs
+
+    named = dict(hostile_inputs())
+    catalogue = {n for n in os.listdir(HOSTILE) if n.endswith(".yaml") and not n.endswith(".expect.yaml")}
+    assert catalogue and catalogue <= set(named) and "billion-laughs.yaml" in named
+    deep = [t for n, t in named.items() if "10,000 deep" in n]
+    assert len(deep) == 3 and all(t.count("[") == 10_000 or t.count("k:") == 10_000 for t in deep)
+
+
+def test_rapidyaml_reads_the_generated_design_and_the_probes(tmp_path: Any) -> None:
+    import json
+
+    from benchmarks import bench_yaml
+    from benchmarks.gen_design import write
+
+    python = os.path.join(bench_yaml.VENV, "bin", "python")
+    # rapidyaml is a benchmark dependency, not archplan's: `make test` installs it into .venv-ryml (bench-tools).
+    need("rapidyaml, a benchmark dependency installed into .venv-ryml", os.path.exists(python),
+         "make bench-tools, or benchmarks/bench_yaml.py --install-only")
+    write(str(tmp_path), 12)
+    times = bench_yaml._json_run(python, bench_yaml.RYML_SIDE, str(tmp_path))
+    assert set(times) == {"ryml parse", "ryml to Python", "ryml via JSON"} and all(t >= 0 for t in times.values())
+    probe = bench_yaml._json_run(python, bench_yaml.RYML_PROBE, stdin=json.dumps(["a: 1", "a: [1", "a: b"]))
+    assert probe["results"][0] == {"value": {"a": 1}} and "refused" in probe["results"][1]
+    assert probe["results"][2] == {"value": {"a": "b"}} and isinstance(probe["positions"], list)
