@@ -82,6 +82,7 @@ from engine.importers import (
     code_messages,
     code_nextjs,
     code_node,
+    code_passwords,
     code_rust,
     code_secrets,
     code_timeouts,
@@ -189,6 +190,8 @@ class Traits:
     """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
     jobs: tuple[code_jobs.Scheduled, ...] = ()
     """The tasks its code schedules in its own process (``code_jobs``)."""
+    password_hash: code_passwords.PasswordHash | None = None
+    """The weakest way its code hashes a password (``code_passwords``)."""
 
 
 @dataclass
@@ -414,7 +417,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
-                  channels=code_channels.uses(every) + code_amqp.uses(every))
+                  channels=code_channels.uses(every) + code_amqp.uses(every),
+                  password_hash=code_passwords.hashing(every))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -1149,6 +1153,12 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         body.set("services", service, "password_hashing", "plaintext", at)
         body.note("services", service, f"password_hashing plaintext: its code compares the stored password with "
                                        f"the request's as they are ({what}, {at})")
+    elif traits.password_hash is not None:
+        h = traits.password_hash
+        body.set("services", service, "password_hashing", h.algorithm, h.at)
+        kind = "a fast digest, not a function made for passwords" if h.fast else "a function made for passwords"
+        body.note("services", service, f"password_hashing {h.algorithm}: its code hashes a password with {h.shown}, "
+                                       f"{kind} ({h.what}, {h.at})")
     if traits.registry is not None:
         what, at = traits.registry
         body.set("services", service, "kind", "registry", at)

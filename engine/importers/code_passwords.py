@@ -1,0 +1,146 @@
+"""How a service's code hashes the passwords it keeps (``import source``): its ``password_hashing``.
+
+A password stored as a fast digest (MD5, SHA-1, SHA-256, SHA-512, salted or not) is cracked offline at billions of
+guesses a second once the store leaks; a slow, salted function made for passwords (bcrypt, scrypt, Argon2, PBKDF2
+with many iterations) is what OWASP's Password Storage Cheat Sheet asks for
+(https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html).
+
+A digest counts only where a password goes into it: the call's own arguments name one (``sha256.Sum256([]byte(
+req.Password))``, ``picosha2::hash256_hex_string(password + salt)``), or one of the next three lines feeds the
+digest one (``h := sha1.New()`` then ``io.WriteString(h, pass)``), or the function it is in, opened at most six
+lines above, names one (``func calculatePassHash(pass, salt string)``). A digest of anything else (a file, a
+cache key, an ETag) says nothing of passwords. A name counts as a password by its words (``req.Password``,
+``password_hashed``, ``calculatePassHash``, ``pwd``), never by a prefix (``passenger``, ``bypass``). The slow
+functions are recognised by their calls and encoders, never by an import alone. Of several, the weakest is the
+service's: a reviewer flags the weak path even when a strong one exists beside it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers.code_text import inside
+
+_FAST: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (name, shown, re.compile(pattern)) for name, shown, pattern in (
+        ("md5", "MD5", r"(?<![\w.])md5\.(?:Sum|New)\b|\bhashlib\.md5\b|\bcreateHash\(\s*['\"]md5['\"]|"
+                       r"\bgetInstance\(\s*\"MD5\"|\bMD5\.(?:Create|HashData)\b|\bDigestUtils\.md5(?:Hex)?\b|"
+                       r"\bHashing\.md5\("),
+        ("sha1", "SHA-1", r"(?<![\w.])sha1\.(?:Sum|New)\b|\bhashlib\.sha1\b|\bcreateHash\(\s*['\"]sha1['\"]|"
+                          r"\bgetInstance\(\s*\"SHA-?1\"|\bSHA1\.(?:Create|HashData)\b|"
+                          r"\bDigestUtils\.sha1(?:Hex)?\b|\bHashing\.sha1\("),
+        ("sha256", "SHA-256", r"(?<![\w.])sha256\.(?:Sum256|New)\b|\bhashlib\.sha256\b|"
+                              r"\bcreateHash\(\s*['\"]sha256['\"]|\bgetInstance\(\s*\"SHA-?256\"|"
+                              r"\bSHA256\.(?:Create|HashData)\b|\bDigestUtils\.sha256(?:Hex)?\b|"
+                              r"\bHashing\.sha256\(|\bpicosha2::hash256\w*"),
+        ("sha512", "SHA-512", r"(?<![\w.])sha512\.(?:Sum512|New)\b|\bhashlib\.sha512\b|"
+                              r"\bcreateHash\(\s*['\"]sha512['\"]|\bgetInstance\(\s*\"SHA-?512\"|"
+                              r"\bSHA512\.(?:Create|HashData)\b|\bDigestUtils\.sha512(?:Hex)?\b|"
+                              r"\bHashing\.sha512\("),
+    ))
+"""Fast digests, weakest first, by the calls that make them in Go, Python, Node.js, Java, C# and C++."""
+
+_SLOW: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (name, shown, re.compile(pattern)) for name, shown, pattern in (
+        ("pbkdf2", "PBKDF2", r"\bpbkdf2(?:_hmac|Sync)?\s*[.(]|\bpbkdf2\.Key\(|\bPbkdf2PasswordEncoder\s*[(.]|"
+                             r"\bRfc2898DeriveBytes\s*[(.]|\bKeyDerivation\.Pbkdf2\("),
+        ("scrypt", "scrypt", r"\bscrypt(?:Sync)?\s*\(|\bscrypt\.(?:Key|hash)\(|\bSCryptPasswordEncoder\s*[(.]"),
+        ("bcrypt", "bcrypt", r"\bbcrypt\.(?:GenerateFromPassword|CompareHashAndPassword|hashpw|checkpw|gensalt|hash|"
+                             r"hashSync|compare|compareSync)\(|\bBCryptPasswordEncoder\s*[(.]|"
+                             r"\bBCrypt\.(?:HashPassword|Verify|EnhancedHashPassword|hashpw|checkpw)\("),
+        ("argon2", "Argon2", r"\bargon2\.(?:IDKey|Key|hash|verify)\(|\bArgon2PasswordEncoder\s*[(.]|"
+                             r"\bPasswordHasher\(\)\.(?:hash|verify)\("),
+    ))
+"""Functions made for passwords, by their calls and encoders (never an import alone)."""
+
+_RANK = {name: rank for rank, name in enumerate(("plaintext", "md5", "sha1", "sha256", "sha512", "pbkdf2", "scrypt",
+                                                  "bcrypt", "argon2"))}
+_PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pass", "passw", "pw"})
+_NEWLINE = re.compile(r"\n")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_KEYWORD = re.compile(r"\b(?:func|def|function|fn)\b")
+"""A line that opens a function by its keyword (Go, Python, JavaScript, Rust): the search for a password stops there."""
+_FUNCTION = re.compile(rf"{_KEYWORD.pattern}|\)\s*(?:const\s*)?(?:throws\s+[\w.,\s]+)?\{{\s*$")
+"""A line that opens a function or a block (a C-family signature or statement ending in ``{``)."""
+_AFTER = 3
+_ABOVE = 6
+_WINDOW = 1000
+"""The most characters read after a digest's call for a password (its arguments, its line, the next lines)."""
+_FAST_NAMES = frozenset(name for name, _shown, _p in _FAST)
+
+
+@dataclass(frozen=True)
+class PasswordHash:
+    """How the code hashes a password, what shows it, and where."""
+
+    algorithm: str
+    """A ``password_hashing`` value: md5, sha1, sha256, sha512, pbkdf2, scrypt, bcrypt or argon2."""
+    shown: str
+    """The algorithm as people write it (``SHA-256``)."""
+    what: str
+    """The code that shows it, on one line."""
+    at: Location
+
+    @property
+    def fast(self) -> bool:
+        return self.algorithm in ("md5", "sha1", "sha256", "sha512")
+
+
+def names_password(text: str, python: bool = False) -> bool:
+    """Whether an identifier in ``text`` is a password by its words (``req.Password``, ``calculatePassHash``); in
+    ``python`` code, not the ``pass`` statement."""
+    for ident in _IDENT.findall(text):
+        if python and ident == "pass":
+            continue
+        if any(w.lower() in _PASSWORD_WORDS for w in _WORD.findall(ident)):
+            return True
+    return False
+
+
+def hashing(texts: Sequence[tuple[str, str]]) -> PasswordHash | None:
+    """The weakest way the code hashes a password (comments already blanked), or None when it shows none."""
+    found: list[PasswordHash] = []
+    for path, code in texts:
+        starts: list[int] | None = None
+        for name, shown, pattern in (*_FAST, *_SLOW):
+            fast = name in _FAST_NAMES
+            for m in pattern.finditer(code):
+                if starts is None:  # where each line starts, worked out once a file has a candidate
+                    starts = [0, *(n.end() for n in _NEWLINE.finditer(code))]
+                line = bisect.bisect_right(starts, m.start()) - 1
+                if not fast or _password_goes_in(code, m.end(), starts, line, path.endswith(".py")):
+                    found.append(_at(name, shown, path, code, m, starts[line], line))
+                    break
+    if not found:
+        return None
+    return min(found, key=lambda h: (_RANK[h.algorithm], h.at.file, h.at.line, h.at.column))
+
+
+def _password_goes_in(code: str, end: int, starts: Sequence[int], line: int, python: bool) -> bool:
+    """Whether a password goes into the digest made at ``end``: named in the call's arguments, the rest of its line
+    and the next lines, or else in the function it is in."""
+    after = starts[line + 1 + _AFTER] if line + 1 + _AFTER < len(starts) else len(code)
+    window = code[end:min(after, end + _WINDOW)]
+    paren = end - 1 if code[end - 1:end] == "(" else end + len(window) - len(window.lstrip())
+    if code[paren:paren + 1] == "(":
+        window += " " + inside(code, paren)[:_WINDOW]
+    if names_password(window, python):
+        return True
+    for above in range(line - 1, max(-1, line - 1 - _ABOVE), -1):  # the blocks it is in, up to its function
+        text = code[starts[above]:starts[above + 1]]
+        if _FUNCTION.search(text) and names_password(text, python):
+            return True
+        if _KEYWORD.search(text):
+            return False
+    return False
+
+
+def _at(name: str, shown: str, path: str, code: str, m: re.Match[str], start: int, line: int) -> PasswordHash:
+    end = code.find("\n", m.start())
+    text = " ".join(code[start:end if end >= 0 else len(code)].split())
+    return PasswordHash(name, shown, text[:120], Location(path, line + 1, m.start() - start + 1))
