@@ -154,4 +154,45 @@ def _join(prefix: str, path: str) -> str:
     return re.sub(r"\{\*{0,2}([A-Za-z_]\w*)[:?=][^}]*\}", r"{\1}", joined)
 
 
-__all__ = ["CsRoute", "routes"]
+# A setting read by its key: ``Configuration["IdentityUrl"]``, ``configuration.GetValue<string>("urls:identity")``.
+_SETTING = re.compile(r"(?:\[\s*|\bGetValue\s*<[^<>()\n]*>\s*\(\s*|\bGetSection\s*\(\s*)@?\"(?P<key>[^\"\\\n]+)\"")
+_RECEIVER = re.compile(r"[A-Za-z_][\w.]*\s*$")
+# The address a token validator or an OpenID Connect client takes its issuer's metadata and signing keys from.
+_AUTHORITY = re.compile(r"\b(?:Authority|MetadataAddress)\s*=\s*$")
+_LOCAL = re.compile(r"\b(?:var|string|Uri)\s+(?P<name>[A-Za-z_]\w*)\s*=\s*$")
+_END_OF_USE = re.compile(r"\s*(?:\.\s*ToString\s*\(\s*\))?\s*[;,}]")
+
+
+def token_authorities(texts: Sequence[tuple[str, str]]) -> dict[str, Location]:
+    """The settings a service's C# files (comments blanked) read only to give a JWT bearer handler or an OpenID
+    Connect client its ``Authority`` (or ``MetadataAddress``), by key as written, with where: the middleware fetches
+    the issuer's discovery document and signing keys from that address once and keeps them, so no request waits
+    on a call to it. A setting read anywhere for anything else (a base address, a string built from it, a settings
+    class's property of the same name that may carry it elsewhere) is not one."""
+    found: dict[str, Location] = {}
+    other: set[str] = set()
+    for path, code in texts:
+        if not path.endswith(".cs"):
+            continue
+        for m in _SETTING.finditer(code):
+            key = m.group("key")
+            line = code.rfind("\n", 0, m.start()) + 1
+            before = _RECEIVER.sub("", code[line:m.start()])
+            if _AUTHORITY.search(before):
+                found.setdefault(key, _at(path, code, m.start()))
+                continue
+            local = _LOCAL.search(before)
+            uses = list(re.finditer(rf"\b{re.escape(local.group('name'))}\b", code[m.end():])) if local else []
+            if not uses or not all(_AUTHORITY.search(_RECEIVER.sub("", code[code.rfind("\n", 0, m.end() + u.start())
+                                                                          + 1:m.end() + u.start()]))
+                                   and _END_OF_USE.match(code, m.end() + u.end()) for u in uses):
+                other.add(key)
+                continue
+            found.setdefault(key, _at(path, code, m.end() + uses[0].start()))
+        leaf = {k.rsplit(":", 1)[-1].lower() for k in found}
+        other.update(k for k in found if k.rsplit(":", 1)[-1].lower() in leaf and re.search(
+            rf"\b{re.escape(k.rsplit(':', 1)[-1])}\s*\{{\s*get\b", code, re.IGNORECASE))
+    return {k: at for k, at in sorted(found.items()) if k not in other}
+
+
+__all__ = ["CsRoute", "routes", "token_authorities"]

@@ -90,6 +90,7 @@ from engine.importers import (
     spring,
 )
 from engine.importers.base import (
+    HEALTH_PATH,
     ArtifactDocument,
     Body,
     console_entry,
@@ -228,6 +229,9 @@ class RoutesDocument(ArtifactDocument):
     """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
+    authorities: Mapping[str, Location] = field(default_factory=dict)
+    """The settings its code reads only as a token issuer's address (``code_csharp.token_authorities``), by key,
+    with where: ``compose`` marks the calls drawn from them ``during: background``."""
 
 
 # --------------------------------------------------------------------------------------
@@ -309,14 +313,17 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         *code_workflows.java_checks(java),
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
+    # the code read for its client libraries only (C#, Kotlin, Rust...) names settings and hosts as well
+    named = [*texts, *others]
+    doc.names = frozenset(_name(t) for _f, text in [*named, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
-    doc.read = frozenset({*(_name(t) for _f, text in texts for tok in _NAME.findall(text)
+    doc.read = frozenset({*(_name(t) for _f, text in named for tok in _NAME.findall(text)
                             for t in (tok, *tok.split("."))),
                           *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
-                          *(_name(s) + "*" for _f, text in texts
+                          *(_name(s) + "*" for _f, text in named
                             for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
     doc.reads_only = _reads_only(texts)
+    doc.authorities = code_csharp.token_authorities([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
     builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
               for b in [os.path.join(p, n)] if os.path.isfile(b)]
     if texts:
@@ -1356,11 +1363,27 @@ def _unread_settings(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+_CLIENT_WORDS: dict[str, tuple[str, ...]] = {
+    "mongodb": ("mongo", "mgo"),
+    "redis": ("redis", "jedis", "lettuce", "ioredis"),
+    "memcached": ("memcache", "memcached", "spymemcached"),
+    "postgres": ("postgres", "pgx", "pgsql", "psycopg", "jdbc", "jpa", "sql", "sequelize", "knex", "prisma"),
+    "mysql": ("mysql", "mariadb", "jdbc", "jpa", "sql", "sequelize", "knex", "prisma"),
+    "sqlserver": ("sql", "jdbc", "jpa", "dbcontext", "entityframework", "dapper"),
+    "cassandra": ("cassandra", "cql", "gocql"),
+}
+"""Datastore engine -> words (normalised names, matched as parts of a name) that a client of it shows in code: its
+driver, its query language, an ORM. A caller whose code shows none of them opens no such store; an engine not
+listed is never judged by its clients."""
+
+
 def _start_order_only(docs: Sequence[Document]) -> list[Document]:
-    """``docs`` without the calls to a service drawn from ``depends_on`` alone when the caller's code and configuration
-    are given and never name the service: a call needs the target's address, and no variable, code or configuration
-    of the caller names it, so the ``depends_on`` says start order only. A caller that fetches its configuration
-    from a configuration server as it starts is left as drawn (that configuration may name the service)."""
+    """``docs`` without the calls to a service or a datastore drawn from ``depends_on`` alone when the caller's code
+    and configuration are given and never name the target: a call needs the target's address, and no variable, code
+    or configuration of the caller names it, so the ``depends_on`` says start order only. A caller that fetches its
+    configuration from a configuration server as it starts is left as drawn (that configuration may name it), and
+    so is a call to a datastore when the caller's code shows a client of the store's kind (``_CLIENT_WORDS``): its
+    address may come from a file no import reads."""
     names = {d.service: d.names for d in docs if isinstance(d, RoutesDocument) and d.names}
     out: list[Document] = []
     for d in docs:
@@ -1368,19 +1391,72 @@ def _start_order_only(docs: Sequence[Document]) -> list[Document]:
             out.append(d)
             continue
         services = {str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict)}
+        stores = {str(s.get("name")): _CLIENT_WORDS.get(str(s.get("engine") or ""), ())
+                  for s in d.data.get("datastores") or [] if isinstance(s, dict)}
         configured = {str(i.get("from")) for i in d.data.get("interactions") or []
                       if isinstance(i, dict) and i.get("during") == "startup"}
         drop: dict[str, str] = {}
         for i in d.data.get("interactions") or []:
-            if not isinstance(i, dict) or str(i.get("to")) not in services:
+            if not isinstance(i, dict) or (str(i.get("to")) not in services and not stores.get(str(i.get("to")))):
                 continue
             source, target, evidence = str(i.get("from")), str(i.get("to")), str(i.get("inferred_from") or "")
             read = None if source in configured else names.get(source)
             if read is None or not re.fullmatch(r"depends_on \([^;()]*\)", evidence) or _name(target) in read:
                 continue
+            if any(word in n for word in stores.get(target, ()) for n in read):
+                continue  # a client of the store's kind may take its address from a file no import reads
             drop[f"{source}->{target}"] = (f"{source}->{target} not drawn: only {evidence} says it, and no code or "
                                            f"configuration of {source} names {target}: a start order, not a call")
         out.append(without_facts(d, "interactions", drop))
+    return out
+
+
+_DRAWN_FROM = re.compile(r"(?P<var>[^\s;()]+) \(environment of [^;()]*\) names host [\w.-]+")
+
+
+def _authority_fetches(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each synchronous call marked ``during: background`` when it is drawn (besides ``depends_on``)
+    from variables the caller's code reads only as its token issuer's address (``RoutesDocument.authorities``) and
+    from health-check URLs: the bearer or OpenID Connect middleware fetches the issuer's metadata and keys once and
+    keeps them, and a health check is polled, so no request waits on either."""
+    issuers = {d.service: d.authorities for d in docs if isinstance(d, RoutesDocument) and d.authorities}
+    if not issuers:
+        return list(docs)
+    env = environments(docs)
+    out: list[Document] = []
+    for d in docs:
+        items = d.data.get("interactions") if isinstance(d.data, dict) else None
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not isinstance(items, list):
+            out.append(d)
+            continue
+        marked: list[Any] = []
+        notes = dict(d.notes)
+        for i in items:
+            source = str(i.get("from")) if isinstance(i, dict) else ""
+            keys = {_name(k): (k, at) for k, at in issuers.get(source, {}).items()}
+            if not keys or i.get("during") or i.get("style") not in (None, "sync"):
+                marked.append(i)
+                continue
+            used: list[str] = []
+            for part in " ".join(str(i.get("inferred_from") or "").split()).split("; "):
+                m = _DRAWN_FROM.fullmatch(part)
+                value = env.get(source, {}).get(m.group("var")) if m else None
+                if m and _name(m.group("var")) in keys:
+                    used.append(m.group("var"))
+                elif not re.fullmatch(r"depends_on \([^;()]*\)", part) and not (
+                        value and HEALTH_PATH.search(value[0].strip())):
+                    used = []
+                    break
+            if not used:
+                marked.append(i)
+                continue
+            key, at = keys[_name(used[0])]
+            marked.append({**i, "during": "background"})
+            ident = f"interaction:{source}->{i.get('to')}"
+            notes[ident] = [*notes.get(ident, []), f"during background: {source}'s code reads {key} only as its token "
+                            f"issuer's address ({at}): the middleware fetches the issuer's metadata and signing keys "
+                            "once and keeps them, no request waits on it"]
+        out.append(replace(d, data={**d.data, "interactions": marked}, notes=notes))
     return out
 
 
@@ -1543,6 +1619,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
         _unread_settings(_unread_variables(docs)))))))
+    docs = _authority_fetches(docs)
     docs = _specs_of_their_service(docs)
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
@@ -1603,7 +1680,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
                                reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
-                               checks=d.checks))
+                               checks=d.checks, authorities=d.authorities))
         else:
             out.append(d)
     return _yield_keys(out, yielding)
