@@ -195,4 +195,29 @@ def token_authorities(texts: Sequence[tuple[str, str]]) -> dict[str, Location]:
     return {k: at for k, at in sorted(found.items()) if k not in other}
 
 
-__all__ = ["CsRoute", "routes", "token_authorities"]
+_HEALTH_MAP = re.compile(r"\.\s*(?:MapHealthChecks|UseHealthChecks)\s*\(")
+# What serves requests besides health checks: endpoint mappings of every kind, MVC, SPA and static files.
+_SERVES = re.compile(r"\.\s*(?:Map(?:Controllers|ControllerRoute|DefaultControllerRoute|AreaControllerRoute|Get|Post|"
+                     r"Put|Delete|Patch|Methods|RazorPages|Hub|GrpcService|GrpcReflectionService|Fallback\w*|"
+                     r"BlazorHub|Group|When|HealthChecksUI)?|Use(?:Mvc\w*|Spa\w*|StaticFiles|FileServer|"
+                     r"HealthChecksUI|GrpcWeb|WebSockets|Ocelot|DirectoryBrowser))\s*[<(]")
+
+
+def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
+    """Where a service's C# files (comments blanked) map health checks (``endpoints.MapHealthChecks("/hc")``), when
+    that is all their web server maps: no endpoint, controller, hub, gRPC service, page or static file besides."""
+    first: Location | None = None
+    for path, code in texts:
+        if not path.endswith(".cs"):
+            continue
+        for m in _SERVES.finditer(code):
+            if not _HEALTH_MAP.match(code, m.start()):
+                return None
+        m = _HEALTH_MAP.search(code)
+        if m is not None and first is None:
+            first = _at(path, code, m.start() + code[m.start():].index(next(
+                w for w in ("MapHealthChecks", "UseHealthChecks") if w in code[m.start():m.end()])))
+    return first
+
+
+__all__ = ["CsRoute", "health_only", "routes", "token_authorities"]

@@ -229,6 +229,8 @@ class RoutesDocument(ArtifactDocument):
     """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
+    health_only: Location | None = None
+    """Where its code maps health checks, when it maps them and no other endpoint (``code_csharp.health_only``)."""
     authorities: Mapping[str, Location] = field(default_factory=dict)
     """The settings its code reads only as a token issuer's address (``code_csharp.token_authorities``), by key,
     with where: ``compose`` marks the calls drawn from them ``during: background``."""
@@ -323,6 +325,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                           *(_name(s) + "*" for _f, text in named
                             for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
     doc.reads_only = _reads_only(texts)
+    doc.health_only = code_csharp.health_only([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
     doc.authorities = code_csharp.token_authorities([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
     builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
               for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -1463,30 +1466,55 @@ def _authority_fetches(docs: Sequence[Document]) -> list[Document]:
 def _message_workers(docs: Sequence[Document]) -> dict[str, str]:
     """Service -> why it serves no request: no route is found in its code (handed over), the deployment publishes no
     port of it, no gateway route or call reaches it, and it hands messages to or takes them from a broker
-    (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests."""
+    (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests. A port the
+    deployment publishes does not make it one that serves requests when its code maps health checks and nothing
+    else (``RoutesDocument.health_only``) and nothing reaches it but health polls (``during: background``)."""
     routes = {d.service: bool(d.routes) for d in docs if isinstance(d, RoutesDocument)}
+    health = {d.service: d.health_only for d in docs if isinstance(d, RoutesDocument) and d.health_only}
     internal: dict[str, str] = {}
+    published: dict[str, str] = {}
     reached: set[str] = set()
+    polled: set[str] = set()  # reached, health polls and the port's own entry point aside
     brokered: dict[str, str] = {}
     for d in docs:
         if not isinstance(d.data, dict):
             continue
         for svc in d.data.get("services") or []:
-            if isinstance(svc, dict) and svc.get("exposure") == "internal" and not isinstance(d, RoutesDocument):
-                internal[str(svc.get("name"))] = str(svc.get("kind") or "")
+            if isinstance(svc, dict) and not isinstance(d, RoutesDocument) and svc.get("exposure"):
+                (internal if svc.get("exposure") == "internal" else published)[str(svc.get("name"))] = \
+                    str(svc.get("kind") or "")
         for ep in d.data.get("endpoints") or []:
             if isinstance(ep, dict):
-                reached.update(str(x) for x in [ep.get("served_by"), *(ep.get("routes_to") or [])])
+                to = [str(x) for x in [ep.get("served_by"), *(ep.get("routes_to") or [])]]
+                reached.update(to)
+                polled.update(x for x in to if ep.get("name") != safe_name(f"{x}-entry"))
         for i in d.data.get("interactions") or []:
             if isinstance(i, dict):
                 reached.add(str(i.get("to")))
+                if i.get("during") != "background":
+                    polled.add(str(i.get("to")))
                 if i.get("style") == "async":
                     brokered.setdefault(str(i.get("from")), str(i.get("to")))
-    return {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
-                  f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
-                  "request"
-            for name, kind in internal.items()
-            if name in brokered and name in routes and not routes[name] and name not in reached and not kind}
+    out = {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
+                 f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
+                 "request"
+           for name, kind in internal.items()
+           if name in brokered and name in routes and not routes[name] and name not in reached and not kind}
+    out.update({name: f"its code maps health checks and no route ({health[name]}), nothing in the deployment calls it "
+                      f"or routes to it but health polls, and it exchanges messages through {brokered[name]}: a queue "
+                      "worker, its published port serves its health only"
+                for name, kind in published.items()
+                if name in health and name in brokered and not routes.get(name) and name not in polled and not kind})
+    return out
+
+
+def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
+    """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
+    checks only (``_message_workers``): no request enters the system there."""
+    drop = {safe_name(f"{name}-entry"): f"{safe_name(name + '-entry')} not drawn: {name} serves no request ({why})"
+            for name, why in workers.items() if "health only" in why}
+    return [without_facts(d, "endpoints", drop) if drop and isinstance(d, ArtifactDocument) and
+            not isinstance(d, RoutesDocument) else d for d in docs]
 
 
 def _by_image(docs: Sequence[Document]) -> list[Document]:
@@ -1644,6 +1672,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     env = environments(docs)
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs)
+    docs = _health_ports(docs, workers)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
@@ -1680,7 +1709,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
                                reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
-                               checks=d.checks, authorities=d.authorities))
+                               checks=d.checks, authorities=d.authorities,
+                               health_only=d.health_only))
         else:
             out.append(d)
     return _yield_keys(out, yielding)
