@@ -68,3 +68,27 @@ def test_a_store_only_depends_on_names_is_no_client_unless_the_code_shows_one_of
     assert "interaction:reports->ledgerdb" in keys
     assert sorted(text.split(":", 1)[0] for d in docs for _at, text in d.remarks if "not drawn: only" in text) == [
         "hub->docs not drawn", "hub->ledgerdb not drawn"]
+
+
+def test_an_oauth_scope_named_after_a_service_is_not_its_address(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          portal:
+            image: acme/portal
+            depends_on: [payments, stock]
+          kiosk:
+            image: acme/kiosk
+            depends_on: [payments]
+          payments:
+            image: acme/payments
+          stock:
+            image: acme/stock
+    """)
+    write(tmp, "portal/Startup.cs", 'options.Scope.Add("payments");\nvar stock = cfg["StockUrl"] ?? "http://stock";\n')
+    write(tmp, "kiosk/src/auth.ts", "const settings = { scope: 'openid profile payments' };\n")
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/portal", f"source={tmp}/kiosk"])
+    keys = load_documents(docs).by_key()
+    assert "interaction:portal->payments" not in keys
+    assert "interaction:kiosk->payments" not in keys
+    assert "interaction:portal->stock" in keys  # named by an address

@@ -315,8 +315,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         *code_workflows.java_checks(java),
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    # the code read for its client libraries only (C#, Kotlin, Rust...) names settings and hosts as well
-    named = [*texts, *others]
+    # the code read for its client libraries only (C#, Kotlin, Rust...) names settings and hosts as well; the OAuth
+    # scopes a client asks for are often named after the APIs they open, but they are no address
+    named = [(f, _SCOPES.sub(" ", t)) for f, t in [*texts, *others]]
     doc.names = frozenset(_name(t) for _f, text in [*named, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
     doc.read = frozenset({*(_name(t) for _f, text in named for tok in _NAME.findall(text)
@@ -1304,6 +1305,9 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_SCOPES = re.compile(r"""\b[Ss]copes?\s*(?:\.\s*Add\s*\(\s*|[:=]\s*)@?(?:"[^"\n]*"|'[^'\n]*'|`[^`\n]*`)""")
+"""The OAuth scopes a client asks for, as its code writes them (``options.Scope.Add("orders")``, ``scope: 'openid
+orders'``): names of APIs, not addresses."""
 _PLAIN_PATH = re.compile(r"^/[A-Za-z0-9_.~/-]*$")
 """A published path that is a plain prefix (no regular expression, no template)."""
 
