@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers.code_text import QUOTES, inside, string_end
+from engine.importers.code_text import QUOTES, close_bracket, inside, string_end
 
 _MAP = re.compile(r"(?<![\w$])(?P<recv>[A-Za-z_]\w*)\s*\.\s*Map(?P<verb>Get|Post|Put|Delete|Patch)\s*\(\s*"
                   r"@?\"(?P<path>[^\"\\\n]*)\"")
@@ -46,6 +46,9 @@ class CsRoute:
     path: str
     at: Location
     framework: str
+    authz: tuple[str, str] | None = None
+    """What the action checks beyond who the caller is (``none`` or ``role``), and why: it requires a signed-in caller
+    (``[Authorize]``), and its code never refers to that caller, so it cannot compare the caller with the object."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
@@ -144,7 +147,42 @@ def _controllers(path: str, code: str, conventional: bool = False) -> Iterator[C
             verb = action.group("name") if action else method.group("name").removesuffix("Async")
             template = f"/{name.removesuffix('Controller')}/{verb}"
         full = _join("", template.removeprefix("~")) if template.startswith(("/", "~/")) else _join(prefix, template)
-        yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller")
+        yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller",
+                      _authz(path, code, before[prev:], block, last))
+
+
+_AUTHORIZE = re.compile(r"\[\s*(?:[\w\s,()]*,\s*)?Authorize\s*(?P<args>\([^)\]]*\))?\s*[,\]]")
+_ANONYMOUS = re.compile(r"\bAllowAnonymous\b")
+# What refers to the signed-in caller: the principal, its claims, or a service of the code that gives its identity.
+_CALLER = re.compile(r"\b(?:User|HttpContext|ClaimsPrincipal|Claims?|\w*[Ii]dentity\w*|\w*[Uu]serId\w*|"
+                     r"\w*[Aa]uthoriz\w*|\w*[Oo]wner\w*)\b")
+
+
+def _authz(path: str, code: str, owner: str, block: str, last: int) -> tuple[str, str] | None:
+    """What an action checks beyond authentication (``CsRoute.authz``), when its code shows it: nothing (``none``)
+    under a bare ``[Authorize]``, the caller's role or policy (``role``) under ``[Authorize(Roles = ...)]``, when
+    neither its signature nor its body names the caller (``User``, claims, an identity service)."""
+    if _ANONYMOUS.search(block) or _ANONYMOUS.search(owner):
+        return None
+    found = _AUTHORIZE.search(block) or _AUTHORIZE.search(owner)
+    method = _METHOD_NAME.search(code, last)
+    if found is None or method is None:
+        return None
+    params_end = close_bracket(code, method.end() - 1)
+    rest = code[params_end:params_end + 200].lstrip()
+    if rest.startswith("=>"):
+        end = code.find(";", params_end)
+    elif rest.startswith("{"):
+        end = close_bracket(code, code.index("{", params_end))
+    else:
+        return None
+    if _CALLER.search(code, method.start(), end if end > 0 else len(code)):
+        return None
+    level = "role" if found.group("args") and re.search(r"\b(?:Roles|Policy)\b|\(\s*\"", found.group("args")) else "none"
+    where = _at(path, code, method.start())
+    return level, (f"{method.group('name')} requires a signed-in caller ([Authorize]) and never refers to it (no User, "
+                   f"claim or identity service in its code, {where.file}:{where.line}): nothing compares the caller "
+                   "with the object it names")
 
 
 def _join(prefix: str, path: str) -> str:

@@ -149,6 +149,8 @@ class Route:
     """The most items its handler lets through (it cuts the list it returns: ``subList(0, 9)``), and where."""
     paid: str | None = None
     """The paid provider call its handler makes (an AI model's completion), and where."""
+    authz: tuple[str, str] | None = None
+    """What its handler checks beyond authentication (``none``, ``role``), and why, when its code shows it."""
 
 
 @dataclass(frozen=True)
@@ -283,7 +285,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             others.append((f, read_text(f, limits)))
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
-    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
+    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework, authz=r.authz)
                   for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
@@ -1194,6 +1196,9 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if _ID_PARAM.search(path):
         body.set("endpoints", ident, "takes_object_id", True, r.at)
         body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id")
+        if r.authz is not None and not open_code:
+            body.set("endpoints", ident, "authz", r.authz[0], r.at)
+            body.note("endpoints", ident, f"authz {r.authz[0]}: {r.authz[1]}")
     last = path.rstrip("/").rsplit("/", 1)[-1].lower()
     resource = next((seg.lower() for seg in reversed(path.split("/")) if seg and "{" not in seg and "*" not in seg), "")
     if r.method == "GET" and resource in _PERSONAL:
@@ -1372,7 +1377,7 @@ def _unread_settings(docs: Sequence[Document]) -> list[Document]:
 
 _CLIENT_WORDS: dict[str, tuple[str, ...]] = {
     "mongodb": ("mongo", "mgo"),
-    "redis": ("redis", "jedis", "lettuce", "ioredis"),
+    "redis": ("redis", "jedis", "lettuce", "ioredis", "connectionmultiplexer", "stackexchange"),
     "memcached": ("memcache", "memcached", "spymemcached"),
     "postgres": ("postgres", "pgx", "pgsql", "psycopg", "jdbc", "jpa", "sql", "sequelize", "knex", "prisma"),
     "mysql": ("mysql", "mariadb", "jdbc", "jpa", "sql", "sequelize", "knex", "prisma"),
