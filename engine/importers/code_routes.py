@@ -1375,14 +1375,18 @@ def _unread_settings(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+_RELATIONAL = ("sql", "jdbc", "jpa", "hibernate", "persistence", "datasource", "repository", "dbcontext",
+               "entityframework", "dapper", "mybatis", "jooq", "r2dbc", "psycopg", "pgx", "sequelize", "knex", "prisma",
+               "typeorm", "gorm", "flyway", "liquibase")
 _CLIENT_WORDS: dict[str, tuple[str, ...]] = {
     "mongodb": ("mongo", "mgo"),
-    "redis": ("redis", "jedis", "lettuce", "ioredis", "connectionmultiplexer", "stackexchange"),
-    "memcached": ("memcache", "memcached", "spymemcached"),
-    "postgres": ("postgres", "pgx", "pgsql", "psycopg", "jdbc", "jpa", "sql", "sequelize", "knex", "prisma"),
-    "mysql": ("mysql", "mariadb", "jdbc", "jpa", "sql", "sequelize", "knex", "prisma"),
-    "sqlserver": ("sql", "jdbc", "jpa", "dbcontext", "entityframework", "dapper"),
-    "cassandra": ("cassandra", "cql", "gocql"),
+    "redis": ("redis", "jedis", "lettuce", "connectionmultiplexer", "stackexchange"),
+    "memcached": ("memcache", "spymemcached"),
+    "postgres": (*_RELATIONAL, "postgres"),
+    "mysql": (*_RELATIONAL, "mysql", "mariadb"),
+    "sqlserver": _RELATIONAL,
+    "oracle": (*_RELATIONAL, "oracle"),
+    "cassandra": ("cassandra", "cql", "scylla"),
 }
 """Datastore engine -> words (normalised names, matched as parts of a name) that a client of it shows in code: its
 driver, its query language, an ORM. A caller whose code shows none of them opens no such store; an engine not
