@@ -428,3 +428,15 @@ def test_an_authorized_action_that_never_refers_to_its_caller_checks_no_owner(tm
              if f.data.get("served_by") == "tickets" and "method" in f.data}
     assert authz == {("GET", "/api/Tickets/{ticketId}"): "none", ("PUT", "/api/Tickets/{ticketId}"): None,
                      ("DELETE", "/api/Tickets/{ticketId}"): "role", ("GET", "/api/Tickets/public/{ticketId}"): None}
+
+
+def test_a_published_healthchecks_ui_is_an_operator_console(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  status: {image: acme/status:1, ports: ['8088:80']}\n")
+    write(root, "status/Startup.cs", """
+        app.UseHealthChecksUI(o => o.UIPath = "/hc-ui");
+        app.UseEndpoints(e => e.MapHealthChecks("/liveness"));
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'status')}"])
+    entry = {f.key: f.data for f in load_documents(docs).of_kind("endpoint")}["endpoint:status-entry"]
+    assert entry.get("admin") is True

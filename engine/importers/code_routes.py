@@ -399,8 +399,10 @@ _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport
 
 
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
-_CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b")
-"""Spring Boot Admin, the Hystrix dashboard and Turbine: web consoles and metrics streams for operators."""
+_CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b|"
+                             r"\.\s*(?:UseHealthChecksUI|MapHealthChecksUI)\b")
+"""Spring Boot Admin, the Hystrix dashboard and Turbine, and ASP.NET Core's HealthChecks UI (a status page of every
+service's health checks): web consoles and metrics streams for operators."""
 _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
 _LOCKOUT = re.compile(r"\b(?:Password|CheckPassword)SignInAsync\s*\([^;]*\blockoutOnFailure\s*:\s*true\b")
 """A sign-in that counts failures and locks the account (ASP.NET Core Identity: MaxFailedAccessAttempts, 5 by
@@ -424,7 +426,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
                   kafka=code_messages.kafka_producers(codes) or code_messages.client_producers(every),
                   limits=_first(codes, [_LIMITS]), lockout=_first(every, [_LOCKOUT]),
-                  registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
+                  registry=_first(codes, [_REGISTRY_SERVER]), console=_first(every, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
                   channels=code_channels.uses(every) + code_amqp.uses(every))
