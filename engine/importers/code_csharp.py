@@ -178,7 +178,8 @@ def _authz(path: str, code: str, owner: str, block: str, last: int) -> tuple[str
         return None
     if _CALLER.search(code, method.start(), end if end > 0 else len(code)):
         return None
-    level = "role" if found.group("args") and re.search(r"\b(?:Roles|Policy)\b|\(\s*\"", found.group("args")) else "none"
+    args = found.group("args") or ""
+    level = "role" if re.search(r"\b(?:Roles|Policy)\b|\(\s*\"", args) else "none"
     where = _at(path, code, method.start())
     return level, (f"{method.group('name')} requires a signed-in caller ([Authorize]) and never refers to it (no User, "
                    f"claim or identity service in its code, {where.file}:{where.line}): nothing compares the caller "
@@ -251,10 +252,10 @@ def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
         for m in _SERVES.finditer(code):
             if not _HEALTH_MAP.match(code, m.start()):
                 return None
-        m = _HEALTH_MAP.search(code)
-        if m is not None and first is None:
-            first = _at(path, code, m.start() + code[m.start():].index(next(
-                w for w in ("MapHealthChecks", "UseHealthChecks") if w in code[m.start():m.end()])))
+        health = _HEALTH_MAP.search(code)
+        if health is not None and first is None:
+            first = _at(path, code, health.start() + code[health.start():].index(next(
+                w for w in ("MapHealthChecks", "UseHealthChecks") if w in code[health.start():health.end()])))
     return first
 
 

@@ -319,13 +319,13 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     # the code read for its client libraries only (C#, Kotlin, Rust...) names settings and hosts as well; the OAuth
     # scopes a client asks for are often named after the APIs they open, but they are no address
-    named = [(f, _SCOPES.sub(" ", t)) for f, t in [*texts, *others]]
-    doc.names = frozenset(_name(t) for _f, text in [*named, *config] for tok in _NAME.findall(text)
+    written = [(f, _SCOPES.sub(" ", t)) for f, t in [*texts, *others]]
+    doc.names = frozenset(_name(t) for _f, text in [*written, *config] for tok in _NAME.findall(text)
                           for t in (tok, *tok.split(".")))
-    doc.read = frozenset({*(_name(t) for _f, text in named for tok in _NAME.findall(text)
+    doc.read = frozenset({*(_name(t) for _f, text in written for tok in _NAME.findall(text)
                             for t in (tok, *tok.split("."))),
                           *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
-                          *(_name(s) + "*" for _f, text in named
+                          *(_name(s) + "*" for _f, text in written
                             for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
     doc.reads_only = _reads_only(texts)
     doc.health_only = code_csharp.health_only([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
