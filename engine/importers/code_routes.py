@@ -259,6 +259,22 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
     return import_paths([path], limits, service)
 
 
+def _names_read(codes: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]]) -> tuple[frozenset[str],
+                                                                                              frozenset[str]]:
+    """``RoutesDocument.names`` and ``.read`` of a service: every file of its code, those read for their client
+    libraries only (C#, Kotlin, Rust...) included, names settings and hosts; the OAuth scopes a client asks for are
+    often named after the APIs they open, but they are no address."""
+    written = [(f, _SCOPES.sub(" ", t)) for f, t in codes]
+    names = frozenset(_name(t) for _f, text in [*written, *config] for tok in _NAME.findall(text)
+                      for t in (tok, *tok.split(".")))
+    read = frozenset({*(_name(t) for _f, text in written for tok in _NAME.findall(text)
+                        for t in (tok, *tok.split("."))),
+                      *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
+                      *(_name(s) + "*" for _f, text in written
+                        for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
+    return names, read
+
+
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
     routes: list[Route] = []
     remarks: list[tuple[Location, str]] = []
@@ -317,16 +333,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         *code_workflows.java_checks(java),
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    # the code read for its client libraries only (C#, Kotlin, Rust...) names settings and hosts as well; the OAuth
-    # scopes a client asks for are often named after the APIs they open, but they are no address
-    written = [(f, _SCOPES.sub(" ", t)) for f, t in [*texts, *others]]
-    doc.names = frozenset(_name(t) for _f, text in [*written, *config] for tok in _NAME.findall(text)
-                          for t in (tok, *tok.split(".")))
-    doc.read = frozenset({*(_name(t) for _f, text in written for tok in _NAME.findall(text)
-                            for t in (tok, *tok.split("."))),
-                          *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
-                          *(_name(s) + "*" for _f, text in written
-                            for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
+    doc.names, doc.read = _names_read([*texts, *others], config)
     doc.reads_only = _reads_only(texts)
     doc.health_only = code_csharp.health_only([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
     doc.authorities = code_csharp.token_authorities([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
