@@ -389,3 +389,54 @@ def test_an_identity_sign_in_that_locks_out_protects_the_login_flow(tmp_path: An
               if f.data.get("path") == "/auth/login"}
     assert logins["sso"]["auth_flow"] is True and logins["sso"]["brute_force_protection"] is True
     assert logins["legacy-sso"]["auth_flow"] is True and "brute_force_protection" not in logins["legacy-sso"]
+
+
+def test_an_authorized_action_that_never_refers_to_its_caller_checks_no_owner(tmp_path: Any) -> None:
+    # [Authorize] only says who the caller is: an action naming an object by id that never looks at the caller
+    # (User, claims, an identity service) cannot compare it with the object; Roles make it a role check
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  tickets: {image: acme/tickets:1}\n")
+    write(root, "tickets/Controllers/TicketsController.cs", """
+        [Route("api/[controller]")]
+        [Authorize]
+        public class TicketsController : ControllerBase
+        {
+            [HttpGet("{ticketId}")]
+            public async Task<Ticket> Get(int ticketId)
+            {
+                return await _store.Find(ticketId);
+            }
+
+            [HttpPut("{ticketId}")]
+            public async Task<IActionResult> Close(int ticketId)
+            {
+                var me = _identity.CurrentUser();
+                return await _store.Close(ticketId, me) ? Ok() : Forbid();
+            }
+
+            [HttpDelete("{ticketId}")]
+            [Authorize(Roles = "support")]
+            public Task Remove(int ticketId) => _store.Remove(ticketId);
+
+            [HttpGet("public/{ticketId}")]
+            [AllowAnonymous]
+            public Task<Ticket> Shared(int ticketId) => _store.Shared(ticketId);
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'tickets')}"])
+    authz = {(f.data["method"], f.data["path"]): f.data.get("authz") for f in load_documents(docs).of_kind("endpoint")
+             if f.data.get("served_by") == "tickets" and "method" in f.data}
+    assert authz == {("GET", "/api/Tickets/{ticketId}"): "none", ("PUT", "/api/Tickets/{ticketId}"): None,
+                     ("DELETE", "/api/Tickets/{ticketId}"): "role", ("GET", "/api/Tickets/public/{ticketId}"): None}
+
+
+def test_a_published_healthchecks_ui_is_an_operator_console(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  status: {image: acme/status:1, ports: ['8088:80']}\n")
+    write(root, "status/Startup.cs", """
+        app.UseHealthChecksUI(o => o.UIPath = "/hc-ui");
+        app.UseEndpoints(e => e.MapHealthChecks("/liveness"));
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'status')}"])
+    entry = {f.key: f.data for f in load_documents(docs).of_kind("endpoint")}["endpoint:status-entry"]
+    assert entry.get("admin") is True

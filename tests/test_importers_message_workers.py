@@ -51,3 +51,47 @@ def test_a_service_that_only_consumes_from_a_broker_is_a_worker(tmp_path: Any) -
     assert "kind" not in fact(design, "service:audit").data  # shop calls it
     assert "kind" not in fact(design, "service:open").data  # a published port: anyone may send it requests
     assert "kind" not in fact(design, "service:api").data  # its code declares a route
+
+
+_HEALTH_ONLY = '''
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddHostedService<ReminderSender>();
+var app = builder.Build();
+app.UseRouting();
+app.UseEndpoints(e => { e.MapHealthChecks("/hc"); e.MapHealthChecks("/liveness"); });
+app.Run();
+'''
+
+
+def test_a_published_port_that_serves_only_health_checks_leaves_a_broker_client_a_worker(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          rabbit:
+            image: rabbitmq:3-management
+          reminders:
+            image: acme/reminders
+            ports: ["5301:80"]
+            environment: {EventBusConnection: rabbit}
+          notices:
+            image: acme/notices
+            ports: ["5302:80"]
+            environment: {EventBusConnection: rabbit}
+          board:
+            image: acme/board
+            ports: ["5303:80"]
+            environment: {Checks__0__Uri: "http://reminders/hc", Checks__1__Uri: "http://notices/hc"}
+    """)
+    write(tmp, "reminders/Program.cs", _HEALTH_ONLY)
+    # a SignalR hub beside its health checks serves requests on that port
+    write(tmp, "notices/Program.cs", _HEALTH_ONLY.replace('e.MapHealthChecks("/liveness");',
+                                                          'e.MapHub<NoticeHub>("/hub/notices");'))
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/reminders", f"source={tmp}/notices"])
+    design = load_documents(docs)
+    assert fact(design, "service:reminders").data.get("kind") == "worker"
+    keys = design.by_key()
+    assert "endpoint:reminders-entry" not in keys  # its port serves no request
+    assert "kind" not in fact(design, "service:notices").data
+    assert "endpoint:notices-entry" in keys
+    assert any(text.startswith("reminders-entry not drawn: reminders serves no request (its code maps health "
+                               "checks and no route") for d in docs for _at, text in d.remarks)

@@ -40,3 +40,55 @@ def test_a_depends_on_the_callers_code_never_names_is_a_start_order_not_a_call(t
         "names thumbs: a start order, not a call"]
     assert "interaction:admin->thumbs" in keys  # admin fetches configuration from a server that may name it
     assert "interaction:batch->thumbs" in keys  # batch's code is not given
+
+
+def test_a_store_only_depends_on_names_is_no_client_unless_the_code_shows_one_of_its_kind(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          hub:
+            image: acme/hub
+            depends_on: [ledgerdb, docs]
+          reports:
+            image: acme/reports
+            depends_on: [ledgerdb]
+          ledgerdb:
+            image: postgres:16
+          docs:
+            image: mongo:7
+    """)
+    # C# code: read as well as the languages routes are read from; it opens neither store
+    write(tmp, "hub/Program.cs", 'var app = WebApplication.Create(args);\napp.MapGet("/ping", () => "pong");\n')
+    # its store's address comes from a file no import reads, but its code shows a SQL client
+    write(tmp, "reports/main.py", "import psycopg\nconn = psycopg.connect(load_settings()['dsn'])\n")
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/hub", f"source={tmp}/reports"])
+    keys = load_documents(docs).by_key()
+    assert "interaction:hub->ledgerdb" not in keys
+    assert "interaction:hub->docs" not in keys
+    assert "interaction:reports->ledgerdb" in keys
+    assert sorted(text.split(":", 1)[0] for d in docs for _at, text in d.remarks if "not drawn: only" in text) == [
+        "hub->docs not drawn", "hub->ledgerdb not drawn"]
+
+
+def test_an_oauth_scope_named_after_a_service_is_not_its_address(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          portal:
+            image: acme/portal
+            depends_on: [payments, stock]
+          kiosk:
+            image: acme/kiosk
+            depends_on: [payments]
+          payments:
+            image: acme/payments
+          stock:
+            image: acme/stock
+    """)
+    write(tmp, "portal/Startup.cs", 'options.Scope.Add("payments");\nvar stock = cfg["StockUrl"] ?? "http://stock";\n')
+    write(tmp, "kiosk/src/auth.ts", "const settings = { scope: 'openid profile payments' };\n")
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/portal", f"source={tmp}/kiosk"])
+    keys = load_documents(docs).by_key()
+    assert "interaction:portal->payments" not in keys
+    assert "interaction:kiosk->payments" not in keys
+    assert "interaction:portal->stock" in keys  # named by an address

@@ -94,6 +94,11 @@ class ArtifactDocument(Document):
         return self.where.get((), Location(self.file, 1, 1))
 
 
+HEALTH_PATH = re.compile(r"/(?:hc|healthz?|health/(?:live|ready|liveness|readiness)|liveness|readiness|"
+                         r"actuator/health)/?(?:[?#].*)?$", re.IGNORECASE)
+"""A URL's path that is a health check's (``/hc``, ``/healthz``, ``/actuator/health``): who requests it polls health."""
+
+
 def environments(docs: Sequence[Document]) -> dict[str, dict[str, tuple[str, Location]]]:
     """Each workload's environment variables as the deployment documents among ``docs`` set them (value, where)."""
     out: dict[str, dict[str, tuple[str, Location]]] = {}

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers.code_text import QUOTES, inside, string_end
+from engine.importers.code_text import QUOTES, close_bracket, inside, string_end
 
 _MAP = re.compile(r"(?<![\w$])(?P<recv>[A-Za-z_]\w*)\s*\.\s*Map(?P<verb>Get|Post|Put|Delete|Patch)\s*\(\s*"
                   r"@?\"(?P<path>[^\"\\\n]*)\"")
@@ -46,6 +46,9 @@ class CsRoute:
     path: str
     at: Location
     framework: str
+    authz: tuple[str, str] | None = None
+    """What the action checks beyond who the caller is (``none`` or ``role``), and why: it requires a signed-in caller
+    (``[Authorize]``), and its code never refers to that caller, so it cannot compare the caller with the object."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
@@ -144,7 +147,43 @@ def _controllers(path: str, code: str, conventional: bool = False) -> Iterator[C
             verb = action.group("name") if action else method.group("name").removesuffix("Async")
             template = f"/{name.removesuffix('Controller')}/{verb}"
         full = _join("", template.removeprefix("~")) if template.startswith(("/", "~/")) else _join(prefix, template)
-        yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller")
+        yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller",
+                      _authz(path, code, before[prev:], block, last))
+
+
+_AUTHORIZE = re.compile(r"\[\s*(?:[\w\s,()]*,\s*)?Authorize\s*(?P<args>\([^)\]]*\))?\s*[,\]]")
+_ANONYMOUS = re.compile(r"\bAllowAnonymous\b")
+# What refers to the signed-in caller: the principal, its claims, or a service of the code that gives its identity.
+_CALLER = re.compile(r"\b(?:User|HttpContext|ClaimsPrincipal|Claims?|\w*[Ii]dentity\w*|\w*[Uu]serId\w*|"
+                     r"\w*[Aa]uthoriz\w*|\w*[Oo]wner\w*)\b")
+
+
+def _authz(path: str, code: str, owner: str, block: str, last: int) -> tuple[str, str] | None:
+    """What an action checks beyond authentication (``CsRoute.authz``), when its code shows it: nothing (``none``)
+    under a bare ``[Authorize]``, the caller's role or policy (``role``) under ``[Authorize(Roles = ...)]``, when
+    neither its signature nor its body names the caller (``User``, claims, an identity service)."""
+    if _ANONYMOUS.search(block) or _ANONYMOUS.search(owner):
+        return None
+    found = _AUTHORIZE.search(block) or _AUTHORIZE.search(owner)
+    method = _METHOD_NAME.search(code, last)
+    if found is None or method is None:
+        return None
+    params_end = close_bracket(code, method.end() - 1)
+    rest = code[params_end:params_end + 200].lstrip()
+    if rest.startswith("=>"):
+        end = code.find(";", params_end)
+    elif rest.startswith("{"):
+        end = close_bracket(code, code.index("{", params_end))
+    else:
+        return None
+    if _CALLER.search(code, method.start(), end if end > 0 else len(code)):
+        return None
+    args = found.group("args") or ""
+    level = "role" if re.search(r"\b(?:Roles|Policy)\b|\(\s*\"", args) else "none"
+    where = _at(path, code, method.start())
+    return level, (f"{method.group('name')} requires a signed-in caller ([Authorize]) and never refers to it (no User, "
+                   f"claim or identity service in its code, {where.file}:{where.line}): nothing compares the caller "
+                   "with the object it names")
 
 
 def _join(prefix: str, path: str) -> str:
@@ -154,4 +193,70 @@ def _join(prefix: str, path: str) -> str:
     return re.sub(r"\{\*{0,2}([A-Za-z_]\w*)[:?=][^}]*\}", r"{\1}", joined)
 
 
-__all__ = ["CsRoute", "routes"]
+# A setting read by its key: ``Configuration["IdentityUrl"]``, ``configuration.GetValue<string>("urls:identity")``.
+_SETTING = re.compile(r"(?:\[\s*|\bGetValue\s*<[^<>()\n]*>\s*\(\s*|\bGetSection\s*\(\s*)@?\"(?P<key>[^\"\\\n]+)\"")
+_RECEIVER = re.compile(r"[A-Za-z_][\w.]*\s*$")
+# The address a token validator or an OpenID Connect client takes its issuer's metadata and signing keys from.
+_AUTHORITY = re.compile(r"\b(?:Authority|MetadataAddress)\s*=\s*$")
+_LOCAL = re.compile(r"\b(?:var|string|Uri)\s+(?P<name>[A-Za-z_]\w*)\s*=\s*$")
+_END_OF_USE = re.compile(r"\s*(?:\.\s*ToString\s*\(\s*\))?\s*[;,}]")
+
+
+def token_authorities(texts: Sequence[tuple[str, str]]) -> dict[str, Location]:
+    """The settings a service's C# files (comments blanked) read only to give a JWT bearer handler or an OpenID
+    Connect client its ``Authority`` (or ``MetadataAddress``), by key as written, with where: the middleware fetches
+    the issuer's discovery document and signing keys from that address once and keeps them, so no request waits
+    on a call to it. A setting read anywhere for anything else (a base address, a string built from it, a settings
+    class's property of the same name that may carry it elsewhere) is not one."""
+    found: dict[str, Location] = {}
+    other: set[str] = set()
+    for path, code in texts:
+        if not path.endswith(".cs"):
+            continue
+        for m in _SETTING.finditer(code):
+            key = m.group("key")
+            line = code.rfind("\n", 0, m.start()) + 1
+            before = _RECEIVER.sub("", code[line:m.start()])
+            if _AUTHORITY.search(before):
+                found.setdefault(key, _at(path, code, m.start()))
+                continue
+            local = _LOCAL.search(before)
+            uses = list(re.finditer(rf"\b{re.escape(local.group('name'))}\b", code[m.end():])) if local else []
+            if not uses or not all(_AUTHORITY.search(_RECEIVER.sub("", code[code.rfind("\n", 0, m.end() + u.start())
+                                                                          + 1:m.end() + u.start()]))
+                                   and _END_OF_USE.match(code, m.end() + u.end()) for u in uses):
+                other.add(key)
+                continue
+            found.setdefault(key, _at(path, code, m.end() + uses[0].start()))
+        leaf = {k.rsplit(":", 1)[-1].lower() for k in found}
+        other.update(k for k in found if k.rsplit(":", 1)[-1].lower() in leaf and re.search(
+            rf"\b{re.escape(k.rsplit(':', 1)[-1])}\s*\{{\s*get\b", code, re.IGNORECASE))
+    return {k: at for k, at in sorted(found.items()) if k not in other}
+
+
+_HEALTH_MAP = re.compile(r"\.\s*(?:MapHealthChecks|UseHealthChecks)\s*\(")
+# What serves requests besides health checks: endpoint mappings of every kind, MVC, SPA and static files.
+_SERVES = re.compile(r"\.\s*(?:Map(?:Controllers|ControllerRoute|DefaultControllerRoute|AreaControllerRoute|Get|Post|"
+                     r"Put|Delete|Patch|Methods|RazorPages|Hub|GrpcService|GrpcReflectionService|Fallback\w*|"
+                     r"BlazorHub|Group|When|HealthChecksUI)?|Use(?:Mvc\w*|Spa\w*|StaticFiles|FileServer|"
+                     r"HealthChecksUI|GrpcWeb|WebSockets|Ocelot|DirectoryBrowser))\s*[<(]")
+
+
+def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
+    """Where a service's C# files (comments blanked) map health checks (``endpoints.MapHealthChecks("/hc")``), when
+    that is all their web server maps: no endpoint, controller, hub, gRPC service, page or static file besides."""
+    first: Location | None = None
+    for path, code in texts:
+        if not path.endswith(".cs"):
+            continue
+        for m in _SERVES.finditer(code):
+            if not _HEALTH_MAP.match(code, m.start()):
+                return None
+        health = _HEALTH_MAP.search(code)
+        if health is not None and first is None:
+            first = _at(path, code, health.start() + code[health.start():].index(next(
+                w for w in ("MapHealthChecks", "UseHealthChecks") if w in code[health.start():health.end()])))
+    return first
+
+
+__all__ = ["CsRoute", "health_only", "routes", "token_authorities"]

@@ -91,6 +91,7 @@ from engine.importers import (
     spring,
 )
 from engine.importers.base import (
+    HEALTH_PATH,
     ArtifactDocument,
     Body,
     console_entry,
@@ -149,6 +150,8 @@ class Route:
     """The most items its handler lets through (it cuts the list it returns: ``subList(0, 9)``), and where."""
     paid: str | None = None
     """The paid provider call its handler makes (an AI model's completion), and where."""
+    authz: tuple[str, str] | None = None
+    """What its handler checks beyond authentication (``none``, ``role``), and why, when its code shows it."""
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,11 @@ class RoutesDocument(ArtifactDocument):
     """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
+    health_only: Location | None = None
+    """Where its code maps health checks, when it maps them and no other endpoint (``code_csharp.health_only``)."""
+    authorities: Mapping[str, Location] = field(default_factory=dict)
+    """The settings its code reads only as a token issuer's address (``code_csharp.token_authorities``), by key,
+    with where: ``compose`` marks the calls drawn from them ``during: background``."""
 
 
 # --------------------------------------------------------------------------------------
@@ -252,6 +260,22 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS, service:
 def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
     """The routes one directory or file declares."""
     return import_paths([path], limits, service)
+
+
+def _names_read(codes: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]]) -> tuple[frozenset[str],
+                                                                                              frozenset[str]]:
+    """``RoutesDocument.names`` and ``.read`` of a service: every file of its code, those read for their client
+    libraries only (C#, Kotlin, Rust...) included, names settings and hosts; the OAuth scopes a client asks for are
+    often named after the APIs they open, but they are no address."""
+    written = [(f, _SCOPES.sub(" ", t)) for f, t in codes]
+    names = frozenset(_name(t) for _f, text in [*written, *config] for tok in _NAME.findall(text)
+                      for t in (tok, *tok.split(".")))
+    read = frozenset({*(_name(t) for _f, text in written for tok in _NAME.findall(text)
+                        for t in (tok, *tok.split("."))),
+                      *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
+                      *(_name(s) + "*" for _f, text in written
+                        for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
+    return names, read
 
 
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
@@ -280,7 +304,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             others.append((f, read_text(f, limits)))
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
-    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
+    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework, authz=r.authz)
                   for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
@@ -312,14 +336,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         *code_workflows.java_checks(java),
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    doc.names = frozenset(_name(t) for _f, text in [*texts, *config] for tok in _NAME.findall(text)
-                          for t in (tok, *tok.split(".")))
-    doc.read = frozenset({*(_name(t) for _f, text in texts for tok in _NAME.findall(text)
-                            for t in (tok, *tok.split("."))),
-                          *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
-                          *(_name(s) + "*" for _f, text in texts
-                            for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
+    doc.names, doc.read = _names_read([*texts, *others], config)
     doc.reads_only = _reads_only(texts)
+    doc.health_only = code_csharp.health_only([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
+    doc.authorities = code_csharp.token_authorities([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
     builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
               for b in [os.path.join(p, n)] if os.path.isfile(b)]
     if texts:
@@ -389,8 +409,10 @@ _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport
 
 
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
-_CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b")
-"""Spring Boot Admin, the Hystrix dashboard and Turbine: web consoles and metrics streams for operators."""
+_CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b|"
+                             r"\.\s*(?:UseHealthChecksUI|MapHealthChecksUI)\b")
+"""Spring Boot Admin, the Hystrix dashboard and Turbine, and ASP.NET Core's HealthChecks UI (a status page of every
+service's health checks): web consoles and metrics streams for operators."""
 _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi|limiter", re.IGNORECASE)
 _LOCKOUT = re.compile(r"\b(?:Password|CheckPassword)SignInAsync\s*\([^;]*\blockoutOnFailure\s*:\s*true\b")
 """A sign-in that counts failures and locks the account (ASP.NET Core Identity: MaxFailedAccessAttempts, 5 by
@@ -414,7 +436,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
                   kafka=code_messages.kafka_producers(codes) or code_messages.client_producers(every),
                   limits=_first(codes, [_LIMITS]), lockout=_first(every, [_LOCKOUT]),
-                  registry=_first(codes, [_REGISTRY_SERVER]), console=_first(codes, [_CONSOLE_SERVER]),
+                  registry=_first(codes, [_REGISTRY_SERVER]), console=_first(every, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
                   channels=code_channels.uses(every) + code_amqp.uses(every),
@@ -1193,6 +1215,9 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if _ID_PARAM.search(path):
         body.set("endpoints", ident, "takes_object_id", True, r.at)
         body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id")
+        if r.authz is not None and not open_code:
+            body.set("endpoints", ident, "authz", r.authz[0], r.at)
+            body.note("endpoints", ident, f"authz {r.authz[0]}: {r.authz[1]}")
     last = path.rstrip("/").rsplit("/", 1)[-1].lower()
     resource = next((seg.lower() for seg in reversed(path.split("/")) if seg and "{" not in seg and "*" not in seg), "")
     if r.method == "GET" and resource in _PERSONAL:
@@ -1304,6 +1329,9 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_SCOPES = re.compile(r"""\b[Ss]copes?\s*(?:\.\s*Add\s*\(\s*|[:=]\s*)@?(?:"[^"\n]*"|'[^'\n]*'|`[^`\n]*`)""")
+"""The OAuth scopes a client asks for, as its code writes them (``options.Scope.Add("orders")``, ``scope: 'openid
+orders'``): names of APIs, not addresses."""
 _PLAIN_PATH = re.compile(r"^/[A-Za-z0-9_.~/-]*$")
 """A published path that is a plain prefix (no regular expression, no template)."""
 
@@ -1366,11 +1394,31 @@ def _unread_settings(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+_RELATIONAL = ("sql", "jdbc", "jpa", "hibernate", "persistence", "datasource", "repository", "dbcontext",
+               "entityframework", "dapper", "mybatis", "jooq", "r2dbc", "psycopg", "pgx", "sequelize", "knex", "prisma",
+               "typeorm", "gorm", "flyway", "liquibase")
+_CLIENT_WORDS: dict[str, tuple[str, ...]] = {
+    "mongodb": ("mongo", "mgo"),
+    "redis": ("redis", "jedis", "lettuce", "connectionmultiplexer", "stackexchange"),
+    "memcached": ("memcache", "spymemcached"),
+    "postgres": (*_RELATIONAL, "postgres"),
+    "mysql": (*_RELATIONAL, "mysql", "mariadb"),
+    "sqlserver": _RELATIONAL,
+    "oracle": (*_RELATIONAL, "oracle"),
+    "cassandra": ("cassandra", "cql", "scylla"),
+}
+"""Datastore engine -> words (normalised names, matched as parts of a name) that a client of it shows in code: its
+driver, its query language, an ORM. A caller whose code shows none of them opens no such store; an engine not
+listed is never judged by its clients."""
+
+
 def _start_order_only(docs: Sequence[Document]) -> list[Document]:
-    """``docs`` without the calls to a service drawn from ``depends_on`` alone when the caller's code and configuration
-    are given and never name the service: a call needs the target's address, and no variable, code or configuration
-    of the caller names it, so the ``depends_on`` says start order only. A caller that fetches its configuration
-    from a configuration server as it starts is left as drawn (that configuration may name the service)."""
+    """``docs`` without the calls to a service or a datastore drawn from ``depends_on`` alone when the caller's code
+    and configuration are given and never name the target: a call needs the target's address, and no variable, code
+    or configuration of the caller names it, so the ``depends_on`` says start order only. A caller that fetches its
+    configuration from a configuration server as it starts is left as drawn (that configuration may name it), and
+    so is a call to a datastore when the caller's code shows a client of the store's kind (``_CLIENT_WORDS``): its
+    address may come from a file no import reads."""
     names = {d.service: d.names for d in docs if isinstance(d, RoutesDocument) and d.names}
     out: list[Document] = []
     for d in docs:
@@ -1378,49 +1426,127 @@ def _start_order_only(docs: Sequence[Document]) -> list[Document]:
             out.append(d)
             continue
         services = {str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict)}
+        stores = {str(s.get("name")): _CLIENT_WORDS.get(str(s.get("engine") or ""), ())
+                  for s in d.data.get("datastores") or [] if isinstance(s, dict)}
         configured = {str(i.get("from")) for i in d.data.get("interactions") or []
                       if isinstance(i, dict) and i.get("during") == "startup"}
         drop: dict[str, str] = {}
         for i in d.data.get("interactions") or []:
-            if not isinstance(i, dict) or str(i.get("to")) not in services:
+            if not isinstance(i, dict) or (str(i.get("to")) not in services and not stores.get(str(i.get("to")))):
                 continue
             source, target, evidence = str(i.get("from")), str(i.get("to")), str(i.get("inferred_from") or "")
             read = None if source in configured else names.get(source)
             if read is None or not re.fullmatch(r"depends_on \([^;()]*\)", evidence) or _name(target) in read:
                 continue
+            if any(word in n for word in stores.get(target, ()) for n in read):
+                continue  # a client of the store's kind may take its address from a file no import reads
             drop[f"{source}->{target}"] = (f"{source}->{target} not drawn: only {evidence} says it, and no code or "
                                            f"configuration of {source} names {target}: a start order, not a call")
         out.append(without_facts(d, "interactions", drop))
     return out
 
 
+_DRAWN_FROM = re.compile(r"(?P<var>[^\s;()]+) \(environment of [^;()]*\) names host [\w.-]+")
+
+
+def _authority_fetches(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each synchronous call marked ``during: background`` when it is drawn (besides ``depends_on``)
+    from variables the caller's code reads only as its token issuer's address (``RoutesDocument.authorities``) and
+    from health-check URLs: the bearer or OpenID Connect middleware fetches the issuer's metadata and keys once and
+    keeps them, and a health check is polled, so no request waits on either."""
+    issuers = {d.service: d.authorities for d in docs if isinstance(d, RoutesDocument) and d.authorities}
+    if not issuers:
+        return list(docs)
+    env = environments(docs)
+    out: list[Document] = []
+    for d in docs:
+        items = d.data.get("interactions") if isinstance(d.data, dict) else None
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not isinstance(items, list):
+            out.append(d)
+            continue
+        marked: list[Any] = []
+        notes = dict(d.notes)
+        for i in items:
+            source = str(i.get("from")) if isinstance(i, dict) else ""
+            keys = {_name(k): (k, at) for k, at in issuers.get(source, {}).items()}
+            if not keys or i.get("during") or i.get("style") not in (None, "sync"):
+                marked.append(i)
+                continue
+            used: list[str] = []
+            for part in " ".join(str(i.get("inferred_from") or "").split()).split("; "):
+                m = _DRAWN_FROM.fullmatch(part)
+                value = env.get(source, {}).get(m.group("var")) if m else None
+                if m and _name(m.group("var")) in keys:
+                    used.append(m.group("var"))
+                elif not re.fullmatch(r"depends_on \([^;()]*\)", part) and not (
+                        value and HEALTH_PATH.search(value[0].strip())):
+                    used = []
+                    break
+            if not used:
+                marked.append(i)
+                continue
+            key, at = keys[_name(used[0])]
+            marked.append({**i, "during": "background"})
+            ident = f"interaction:{source}->{i.get('to')}"
+            notes[ident] = [*notes.get(ident, []), f"during background: {source}'s code reads {key} only as its token "
+                            f"issuer's address ({at}): the middleware fetches the issuer's metadata and signing keys "
+                            "once and keeps them, no request waits on it"]
+        out.append(replace(d, data={**d.data, "interactions": marked}, notes=notes))
+    return out
+
+
 def _message_workers(docs: Sequence[Document]) -> dict[str, str]:
     """Service -> why it serves no request: no route is found in its code (handed over), the deployment publishes no
     port of it, no gateway route or call reaches it, and it hands messages to or takes them from a broker
-    (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests."""
+    (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests. A port the
+    deployment publishes does not make it one that serves requests when its code maps health checks and nothing
+    else (``RoutesDocument.health_only``) and nothing reaches it but health polls (``during: background``)."""
     routes = {d.service: bool(d.routes) for d in docs if isinstance(d, RoutesDocument)}
+    health = {d.service: d.health_only for d in docs if isinstance(d, RoutesDocument) and d.health_only}
     internal: dict[str, str] = {}
+    published: dict[str, str] = {}
     reached: set[str] = set()
+    polled: set[str] = set()  # reached, health polls and the port's own entry point aside
     brokered: dict[str, str] = {}
     for d in docs:
         if not isinstance(d.data, dict):
             continue
         for svc in d.data.get("services") or []:
-            if isinstance(svc, dict) and svc.get("exposure") == "internal" and not isinstance(d, RoutesDocument):
-                internal[str(svc.get("name"))] = str(svc.get("kind") or "")
+            if isinstance(svc, dict) and not isinstance(d, RoutesDocument) and svc.get("exposure"):
+                (internal if svc.get("exposure") == "internal" else published)[str(svc.get("name"))] = \
+                    str(svc.get("kind") or "")
         for ep in d.data.get("endpoints") or []:
             if isinstance(ep, dict):
-                reached.update(str(x) for x in [ep.get("served_by"), *(ep.get("routes_to") or [])])
+                to = [str(x) for x in [ep.get("served_by"), *(ep.get("routes_to") or [])]]
+                reached.update(to)
+                polled.update(x for x in to if ep.get("name") != safe_name(f"{x}-entry"))
         for i in d.data.get("interactions") or []:
             if isinstance(i, dict):
                 reached.add(str(i.get("to")))
+                if i.get("during") != "background":
+                    polled.add(str(i.get("to")))
                 if i.get("style") == "async":
                     brokered.setdefault(str(i.get("from")), str(i.get("to")))
-    return {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
-                  f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
-                  "request"
-            for name, kind in internal.items()
-            if name in brokered and name in routes and not routes[name] and name not in reached and not kind}
+    out = {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
+                 f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
+                 "request"
+           for name, kind in internal.items()
+           if name in brokered and name in routes and not routes[name] and name not in reached and not kind}
+    out.update({name: f"its code maps health checks and no route ({health[name]}), nothing in the deployment calls it "
+                      f"or routes to it but health polls, and it exchanges messages through {brokered[name]}: a queue "
+                      "worker, its published port serves its health only"
+                for name, kind in published.items()
+                if name in health and name in brokered and not routes.get(name) and name not in polled and not kind})
+    return out
+
+
+def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
+    """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
+    checks only (``_message_workers``): no request enters the system there."""
+    drop = {safe_name(f"{name}-entry"): f"{safe_name(name + '-entry')} not drawn: {name} serves no request ({why})"
+            for name, why in workers.items() if "health only" in why}
+    return [without_facts(d, "endpoints", drop) if drop and isinstance(d, ArtifactDocument) and
+            not isinstance(d, RoutesDocument) else d for d in docs]
 
 
 def _by_image(docs: Sequence[Document]) -> list[Document]:
@@ -1553,6 +1679,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
         _unread_settings(_unread_variables(docs)))))))
+    docs = _authority_fetches(docs)
     docs = _specs_of_their_service(docs)
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
@@ -1577,6 +1704,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     env = environments(docs)
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs)
+    docs = _health_ports(docs, workers)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
@@ -1613,7 +1741,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
                                reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
-                               checks=d.checks))
+                               checks=d.checks, authorities=d.authorities,
+                               health_only=d.health_only))
         else:
             out.append(d)
     return _yield_keys(out, yielding)

@@ -42,6 +42,7 @@ from typing import Any
 from engine.errors import ArchplanError, Location
 from engine.importers import dockerfile, traefik
 from engine.importers.base import (
+    HEALTH_PATH,
     Body,
     console_entry,
     entry_endpoint,
@@ -391,8 +392,6 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                 body.given_set[key] = named
 
 
-_HEALTH_PATH = re.compile(r"/(?:hc|healthz?|health/(?:live|ready|liveness|readiness)|liveness|readiness|"
-                          r"actuator/health)/?(?:[?#].*)?$", re.IGNORECASE)
 
 
 def _health_probe(edge: Edge, mentions: Sequence[Mention]) -> str | None:
@@ -404,7 +403,7 @@ def _health_probe(edge: Edge, mentions: Sequence[Mention]) -> str | None:
         return None
     for k in keys:
         values = [m.text for m in mentions if m.key == k]
-        if not values or not all(_HEALTH_PATH.search(v.strip()) for v in values):
+        if not values or not all(HEALTH_PATH.search(v.strip()) for v in values):
             return None
     return ", ".join(sorted(set(keys)))
 
