@@ -78,6 +78,7 @@ from engine.importers import (
     code_flags,
     code_go,
     code_jobs,
+    code_js_amount,
     code_logs,
     code_messages,
     code_nextjs,
@@ -715,9 +716,11 @@ def express_routes(path: str, text: str) -> list[Route]:
         line = code.count("\n", 0, m.start()) + 1
         col = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
         method = "ANY" if verb == "all" else verb.upper()
-        writes, cookie = _js_facts(path, code, m.end(), close_bracket(code, code.index("(", m.end(2))), helpers)
+        end = close_bracket(code, code.index("(", m.end(2)))
+        writes, cookie = _js_facts(path, code, m.end(), end, helpers)
+        amount = code_js_amount.handler_amount(path, code, m.end(), end) if method not in _READS else None
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
-                         writes=writes, cookie=cookie))
+                         writes=writes, cookie=cookie, amount=amount))
     return out
 
 
@@ -732,10 +735,13 @@ def node_routes(path: str, text: str) -> list[Route]:
         if "${" in r.path:
             continue
         writes, cookie = _js_facts(path, code, r.start, r.end, helpers) if r.start >= 0 else (None, None)
-        out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie))
+        amount = code_js_amount.handler_amount(path, code, r.start, r.end, r.params) \
+            if r.start >= 0 and r.method not in _READS else None
+        out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount))
     return out
 
 
+_READS = ("GET", "HEAD", "OPTIONS")  # a read charges nothing
 _JS_FUNCTION = re.compile(r"\bfunction\s+([A-Za-z_$][\w$]*)\s*\(|\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*"
                           r"(?:async\s*)?(?:function\b|\([^()]*\)\s*=>)")
 _JS_BARE_CALL = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)\s*\(")
