@@ -286,6 +286,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
     said = traits(texts, tuple(unique.values()), others)
+    if said.local_state is None and any(f.endswith(".rs") for f, _t in others):
+        cargo = [read_text(c, limits) for p in paths for c in [os.path.join(p, "Cargo.toml")] if os.path.isfile(c)]
+        said = replace(said, local_state=code_rust.shared_store(
+            [(f, blank_comments(t)) for f, t in others if f.endswith(".rs")], cargo))
     if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
         named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
                                            for f in [*code_channels.build_files([p]),
