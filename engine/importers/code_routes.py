@@ -77,6 +77,7 @@ from engine.importers import (
     code_csharp,
     code_flags,
     code_go,
+    code_java_cookies,
     code_jobs,
     code_js_amount,
     code_logs,
@@ -285,11 +286,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
-    said = traits(texts, tuple(unique.values()), others)
-    if said.local_state is None and any(f.endswith(".rs") for f, _t in others):
-        cargo = [read_text(c, limits) for p in paths for c in [os.path.join(p, "Cargo.toml")] if os.path.isfile(c)]
-        said = replace(said, local_state=code_rust.shared_store(
-            [(f, blank_comments(t)) for f, t in others if f.endswith(".rs")], cargo))
+    unique = _with_filter_cookie(unique, texts)
+    said = _with_rust_state(traits(texts, tuple(unique.values()), others), others, paths, limits)
     if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
         named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
                                            for f in [*code_channels.build_files([p]),
@@ -452,6 +450,27 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
     return (f"no code of the service ({count}) reads a credential, session, cookie or token, nor configures a "
             "security framework")
+
+
+def _with_filter_cookie(routes: dict[tuple[str, str], Route], texts: Sequence[tuple[str, str]]
+                        ) -> dict[tuple[str, str], Route]:
+    """``routes`` with the session cookie a Java filter sets on whatever route answers (``code_java_cookies``) on
+    each route that sets none of its own."""
+    java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
+    filtered = code_java_cookies.filter_cookie(java) if java else None
+    if filtered is None:
+        return routes
+    return {k: r if r.cookie else replace(r, cookie=filtered) for k, r in routes.items()}
+
+
+def _with_rust_state(said: Traits, others: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> Traits:
+    """``said`` with the records a Rust service keeps in its shared state (``code_rust.shared_store``) as its
+    instance-local state, when its code shows no other."""
+    if said.local_state is not None or not any(f.endswith(".rs") for f, _t in others):
+        return said
+    cargo = [read_text(c, limits) for p in paths for c in [os.path.join(p, "Cargo.toml")] if os.path.isfile(c)]
+    return replace(said, local_state=code_rust.shared_store(
+        [(f, blank_comments(t)) for f, t in others if f.endswith(".rs")], cargo))
 
 
 def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) -> Iterator[str]:
