@@ -19,7 +19,7 @@ import functools
 import os
 import re
 
-from engine.importers.code_text import close_bracket
+from engine.importers.code_text import blank_comments, close_bracket
 
 AMOUNT_KEYS = ("price", "total", "subtotal", "grandTotal", "grand_total", "unitPrice", "unit_price", "cost")
 """What a request names the money an operation charges by (a transfer's chosen ``amount`` is the client's to say)."""
@@ -134,8 +134,6 @@ def _service_root(path: str) -> str:
 @functools.lru_cache(maxsize=32)
 def _service_scripts(root: str) -> tuple[tuple[str, str], ...]:
     """The TypeScript and JavaScript files under ``root`` (dependencies, builds and tests left out), with text."""
-    from engine.importers.code_routes import blank_comments  # code_routes imports this module
-
     out = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))

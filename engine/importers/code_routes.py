@@ -103,7 +103,7 @@ from engine.importers.base import (
     without_facts,
     without_field,
 )
-from engine.importers.code_text import close_bracket
+from engine.importers.code_text import blank_comments, close_bracket
 from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -804,34 +804,6 @@ def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, 
 
 
 _JS_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
-
-
-def blank_comments(text: str) -> str:
-    """``//`` and ``/* */`` comments replaced by spaces (line breaks kept), strings left as they are."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c in "'\"`":
-            j = i + 1
-            while j < n and text[j] != c and not (c != "`" and text[j] == "\n"):
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append("".join(ch if ch == "\n" else " " for ch in text[i:j]))
-            i = j
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
 
 
 # ---- Java: Spring MVC --------------------------------------------------------------------------------
