@@ -68,3 +68,45 @@ def test_an_axum_method_router_gives_one_route_per_method_with_its_parameters_in
 def test_rust_without_a_web_framework_declares_no_route() -> None:
     code = 'fn main() { let v = vec.iter().map(|x| x.get(0)); router.route("/x", get(h)); }\n'
     assert routes([("cli/src/main.rs", code)]) == []
+
+
+ATTIC_STATE = """
+    use actix_web::{web, App, HttpServer};
+    use std::sync::RwLock;
+
+    pub struct Shared {
+        pub shelves: RwLock<Shelves>,
+        pub http_client: RwLock<reqwest::Client>,
+    }
+
+    pub fn run() -> std::io::Result<()> {
+        let shared = web::Data::new(Shared { shelves: RwLock::new(Shelves::default()),
+                                             http_client: RwLock::new(reqwest::Client::new()) });
+        HttpServer::new(move || App::new().app_data(shared.clone()).route("/shelves", web::post().to(add)));
+        Ok(())
+    }
+
+    async fn add(data: web::Data<Shared>) -> String {
+        let mut shelves = data.shelves.write().unwrap();
+        shelves.put(1);
+        String::new()
+    }
+"""
+
+
+def _attic_state(tmp_path: Any, cargo: str | None) -> Any:
+    write(str(tmp_path), "attic/src/main.rs", ATTIC_STATE)
+    if cargo is not None:
+        write(str(tmp_path), "attic/Cargo.toml", cargo)
+    docs = import_paths("source", [str(tmp_path / "attic")])
+    return next(s for d in docs for s in d.data.get("services", []) if s["name"] == "attic").get("state")
+
+
+def test_records_in_locked_shared_state_with_no_datastore_crate_are_instance_local(tmp_path: Any) -> None:
+    assert _attic_state(tmp_path, '[package]\nname = "attic"\n\n[dependencies]\nactix-web = "4"\n') == \
+        "instance_local"
+
+
+def test_a_datastore_crate_or_no_build_file_leaves_the_state_unknown(tmp_path: Any) -> None:
+    assert _attic_state(tmp_path, '[dependencies]\nactix-web = "4"\nsqlx = { version = "0.7" }\n') is None
+    assert _attic_state(tmp_path / "bare", None) is None

@@ -625,3 +625,36 @@ def test_a_datastore_port_published_beyond_the_loopback_is_public_access(tmp_pat
     assert fact(d, "datastore:search").data["public_access"] is True
     assert "public_access" not in fact(d, "datastore:sessions").data
     assert "public_access" not in fact(d, "datastore:stock").data
+
+
+def test_a_healthcheck_probing_the_one_published_port_over_http_shows_it_serves_in_clear(
+        tmp_path: os.PathLike[str]) -> None:
+    # the container's own probe of the published container port over http:// on loopback: that port answers plain
+    # HTTP; a probe of another port, over https://, or with two ports published leaves tls unknown
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          kiosk:
+            image: example/kiosk
+            ports: ["9090:3000"]
+            healthcheck:
+              test: ["CMD", "wget", "-q", "--spider", "http://localhost:3000/ready"]
+          ledger:
+            image: example/ledger
+            ports: ["9091:8443"]
+            healthcheck:
+              test: "curl -fk https://127.0.0.1:8443/ping || exit 1"
+          radio:
+            image: example/radio
+            ports: ["9092:7000"]
+            healthcheck:
+              test: ["CMD-SHELL", "curl -f http://localhost:7001/health"]
+          tower:
+            image: example/tower
+            ports: ["9093:80", "9443:443"]
+            healthcheck:
+              test: ["CMD", "curl", "-f", "http://localhost/"]
+        """)
+    d = design_of(compose.import_file(path))
+    tls = {e.data["served_by"]: e.data.get("tls") for e in d.of_kind("endpoint")}
+    assert tls == {"kiosk": False, "ledger": None, "radio": None, "tower": None}
+    assert fact(d, "endpoint:kiosk-entry").locate("tls").line == line_of(path, "http://localhost:3000")

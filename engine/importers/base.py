@@ -60,6 +60,9 @@ class ArtifactDocument(Document):
     routed_paths: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
     """Service -> the only paths under which requests from outside reach it (Ingress paths that rewrite nothing),
     and what routes them: ``unrouted_endpoints`` keeps the service's other endpoints internal."""
+    volatile_brokers: dict[str, tuple[Location, str]] = field(default_factory=dict)
+    """Broker workload -> where and why its message store outlives no restart (no persistent volume): a channel
+    on it states no durability of its own, so ``volatile_channels`` gives the channel ``durable: false``."""
     not_reviewed: dict[str, str] = field(default_factory=dict)
     """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
     another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
@@ -286,6 +289,53 @@ def unrouted_endpoints(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def volatile_channels(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``durable: false`` on each channel, stating no durability in any document, that is carried by a
+    broker whose message store survives no restart (``volatile_brokers``): the broker the channel names, else the
+    one broker its producers and consumers talk to (several brokers, or none known: left alone)."""
+    volatile = {b: v for d in docs if isinstance(d, ArtifactDocument) for b, v in d.volatile_brokers.items()}
+    if not volatile:
+        return list(docs)
+
+    def items(d: Document, section: str) -> list[dict[str, Any]]:
+        found = d.data.get(section) if isinstance(d.data, dict) else None
+        return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else []
+
+    brokers = set(volatile) | {str(s.get("name")) for d in docs for s in items(d, "services")
+                               if "broker" in (s.get("tags") or [])}
+    reaches: dict[str, set[str]] = {}
+    for d in docs:
+        for i in items(d, "interactions"):
+            if i.get("to") in brokers:
+                reaches.setdefault(str(i.get("from")), set()).add(str(i["to"]))
+    stated = {str(c.get("name")) for d in docs for c in items(d, "channels") if "durable" in c}
+    users: dict[str, set[str]] = {}  # a channel's producers and consumers, over every document that has it
+    for d in docs:
+        for c in items(d, "channels"):
+            users.setdefault(str(c.get("name")), set()).update({*map(str, c.get("producers") or []), *(
+                str(u.get("service") if isinstance(u, dict) else u) for u in c.get("consumers") or [])})
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        for c in items(doc, "channels"):
+            name = str(c.get("name"))
+            if name in stated or not isinstance(d, ArtifactDocument):
+                continue
+            if c.get("broker") in brokers:
+                on, how = {str(c["broker"])}, "named"
+            else:
+                on = {b for u in users[name] for b in reaches.get(u, ())}
+                how = f"the one broker that {', '.join(sorted(users[name]))} reach"
+            if len(on) != 1 or next(iter(on)) not in volatile:
+                continue
+            broker = next(iter(on))
+            at, why = volatile[broker]
+            d = with_field(d, "channels", name, "durable", False, at,
+                           f"durable false: on {broker} ({how}), a {why}")
+        out.append(d)
+    return out
+
+
 def with_field(doc: ArtifactDocument, section: str, ident: str, name: str, value: Any, at: Location,
                note: str) -> ArtifactDocument:
     """``doc`` with the top-level field ``name`` of the fact ``ident`` of ``section`` set to ``value`` (stated at
@@ -361,6 +411,7 @@ class Body:
         self.not_reviewed: dict[str, str] = {}
         self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
+        self.volatile_brokers: dict[str, tuple[Location, str]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
 
     def remark(self, at: Location, text: str) -> None:
@@ -437,7 +488,8 @@ class Body:
                                 context_paths=self.context_paths, environment=self.environment,
                                 given_whole=self.given_whole, given_set=self.given_set, feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
-                                signing_secrets=self.signing_secrets, routed_paths=self.routed_paths)
+                                signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
+                                volatile_brokers=self.volatile_brokers)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from engine.errors import Location
 from engine.importers.code_text import close_bracket, split_args
@@ -78,6 +78,9 @@ class GoRoute:
     query_credential: str | None = None
     login: str | None = None
     no_idempotency_key: str | None = None
+    collection: tuple[str, bool] | None = None
+    bodies: tuple[_Func, ...] = field(default=(), compare=False, repr=False)
+    """The handler's body, then those of the functions it calls by name (what the route's facts were read from)."""
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,38 @@ def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
     codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
     funcs = _functions(codes)
     consts = {m.group(1): m.group(2) for _p, code in codes for m in _CONST.finditer(code)}
+    slices = {m.group(1) or m.group(3): m.group(2) or m.group(4) for _p, code in codes
+              for m in _SLICE_RESULT.finditer(code)}
     out = [r for path, code in codes for r in _file_routes(path, code, funcs, consts)]
+    out = [replace(r, collection=_collection(r.bodies[0], slices)) if r.method == "GET" and r.bodies else r
+           for r in out]
     if any("idempot" in code.lower() for _p, code in codes):  # it names a key: whether it checks one is unknown
         out = [replace(r, no_idempotency_key=None) for r in out]
     cookie = _middleware_cookie(codes, funcs)
     return [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
+
+
+_SLICE_RESULT = re.compile(r"\b(\w+)\s*\([^()]*\)\s*\(\s*\[\]\s*(\*?[\w.]+)\s*,\s*error\s*\)"
+                           r"|\b(\w+)\s*\([^()]*\)\s*\[\]\s*(\*?[\w.]+)\s*\{")
+"""A function, method or interface method declared to return a slice (``GetPendingOrders() ([]Order, error)``)."""
+_ASSIGNED_CALL = re.compile(r"\b(\w+)\s*(?:,\s*\w+\s*)?:?=\s*(?:[\w.]+\.)?(\w+)\s*\(")
+_PAGED = re.compile(r"\"(?:page|pageSize|page_size|per_page|perPage|limit|size|offset|cursor|skip|top|after)\"",
+                    re.IGNORECASE)
+
+
+def _collection(b: _Func, slices: Mapping[str, str]) -> tuple[str, bool] | None:
+    """The slice a GET handler (``b``) writes as the response (a variable it assigns from a call declared to return a
+    slice, then passes to ``c.JSON``, ``c.IndentedJSON`` or an encoder's ``Encode``), and whether the handler reads a
+    page, size, limit or cursor parameter."""
+    for m in _ASSIGNED_CALL.finditer(b.code, b.start, b.end):
+        if m.group(2) not in slices:
+            continue
+        sent = re.compile(rf"\.\s*(?:JSON|IndentedJSON|PureJSON|Encode)\s*\((?:[^;\n]*?,)?\s*{m.group(1)}\s*\)")
+        if sent.search(b.code, m.end(), b.end):
+            line = b.code.count("\n", 0, m.start()) + 1
+            return (f"[]{slices[m.group(2)]} from {m.group(2)}() at {b.path}:{line}",
+                    _PAGED.search(b.code, b.start, b.end) is not None)
+    return None
 
 
 def _functions(codes: Sequence[tuple[str, str]]) -> dict[str, _Func]:
@@ -292,7 +322,7 @@ def _route(method: str, path: str, at: Location, framework: str, bodies: Sequenc
     if writes is not None and _CREATION.match(writes):
         creates = f"its handler creates ({writes}) and no code of the service names an idempotency key"
     return GoRoute(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login,
-                 no_idempotency_key=creates)
+                   no_idempotency_key=creates, bodies=tuple(bodies))
 
 
 def _where(f: _Func) -> str:

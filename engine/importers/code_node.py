@@ -47,6 +47,8 @@ class NodeRoute:
     framework: str
     start: int
     end: int
+    params: str = ""
+    """The handler's parameter list as written, when the route is a method (NestJS): its ``@Body()`` parameter."""
 
 
 def _at(path: str, code: str, i: int) -> Location:
@@ -244,14 +246,32 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
             paths = [_literal(a) for a in split_args(inner.strip("[]"))] if inner else [""]
             if inner.startswith("{") or any(p is None for p in paths):
                 continue
-            body = code.find("{", close_bracket(code, m.end() - 1))
+            params, body = _method_after(code, close_bracket(code, m.end() - 1))
             end = close_bracket(code, body) if body >= 0 else m.end()
             method = "ANY" if m.group(1) == "All" else m.group(1).upper()
             for prefix in prefixes:
                 for route in paths:
                     out.append(NodeRoute(method, _join(_join(globally, prefix or ""), route or ""),
-                                         _at(path, code, m.start()), "NestJS route", body, end))
+                                         _at(path, code, m.start()), "NestJS route", body, end, params))
     return out
+
+
+_DECORATOR = re.compile(r"\s*@[\w$.]+\s*")
+_METHOD = re.compile(r"\s*(?:(?:public|private|protected|static|async)\s+)*[A-Za-z_$][\w$]*\s*\(")
+
+
+def _method_after(code: str, i: int) -> tuple[str, int]:
+    """The parameter list and the index of the body's ``{`` of the method a decorator ending at ``i`` decorates,
+    past the other decorators in between (``@ApiCreatedResponse({...})``); the next ``{`` when no method follows."""
+    while True:
+        d = _DECORATOR.match(code, i)
+        if d is None:
+            break
+        i = close_bracket(code, d.end()) if code.startswith("(", d.end()) else d.end()
+    m = _METHOD.match(code, i)
+    if m is None:
+        return "", code.find("{", i)
+    return inside(code, m.end() - 1), code.find("{", close_bracket(code, m.end() - 1))
 
 
 def _global_prefix(path: str) -> str:

@@ -77,7 +77,9 @@ from engine.importers import (
     code_csharp,
     code_flags,
     code_go,
+    code_java_cookies,
     code_jobs,
+    code_js_amount,
     code_logs,
     code_messages,
     code_nextjs,
@@ -103,7 +105,7 @@ from engine.importers.base import (
     without_facts,
     without_field,
 )
-from engine.importers.code_text import close_bracket
+from engine.importers.code_text import blank_comments, close_bracket
 from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -311,7 +313,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
-    said = traits(texts, tuple(unique.values()), others)
+    unique = _with_filter_cookie(unique, texts)
+    said = _with_rust_state(traits(texts, tuple(unique.values()), others), others, paths, limits)
     if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
         named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
                                            for f in [*code_channels.build_files([p]),
@@ -392,7 +395,8 @@ def _reads_only(texts: Sequence[tuple[str, str]]) -> tuple[frozenset[str], str] 
 def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The routes a service's Go files register, read across them (handlers, middleware: ``code_go``)."""
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
-                  query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key)
+                  query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
+                  collection=g.collection)
             for g in code_go.service_routes(texts)]
 
 
@@ -472,6 +476,27 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
     return (f"no code of the service ({count}) reads a credential, session, cookie or token, nor configures a "
             "security framework")
+
+
+def _with_filter_cookie(routes: dict[tuple[str, str], Route], texts: Sequence[tuple[str, str]]
+                        ) -> dict[tuple[str, str], Route]:
+    """``routes`` with the session cookie a Java filter sets on whatever route answers (``code_java_cookies``) on
+    each route that sets none of its own."""
+    java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
+    filtered = code_java_cookies.filter_cookie(java) if java else None
+    if filtered is None:
+        return routes
+    return {k: r if r.cookie else replace(r, cookie=filtered) for k, r in routes.items()}
+
+
+def _with_rust_state(said: Traits, others: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> Traits:
+    """``said`` with the records a Rust service keeps in its shared state (``code_rust.shared_store``) as its
+    instance-local state, when its code shows no other."""
+    if said.local_state is not None or not any(f.endswith(".rs") for f, _t in others):
+        return said
+    cargo = [read_text(c, limits) for p in paths for c in [os.path.join(p, "Cargo.toml")] if os.path.isfile(c)]
+    return replace(said, local_state=code_rust.shared_store(
+        [(f, blank_comments(t)) for f, t in others if f.endswith(".rs")], cargo))
 
 
 def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) -> Iterator[str]:
@@ -741,9 +766,11 @@ def express_routes(path: str, text: str) -> list[Route]:
         line = code.count("\n", 0, m.start()) + 1
         col = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
         method = "ANY" if verb == "all" else verb.upper()
-        writes, cookie = _js_facts(path, code, m.end(), close_bracket(code, code.index("(", m.end(2))), helpers)
+        end = close_bracket(code, code.index("(", m.end(2)))
+        writes, cookie = _js_facts(path, code, m.end(), end, helpers)
+        amount = code_js_amount.handler_amount(path, code, m.end(), end) if method not in _READS else None
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
-                         writes=writes, cookie=cookie))
+                         writes=writes, cookie=cookie, amount=amount))
     return out
 
 
@@ -758,10 +785,13 @@ def node_routes(path: str, text: str) -> list[Route]:
         if "${" in r.path:
             continue
         writes, cookie = _js_facts(path, code, r.start, r.end, helpers) if r.start >= 0 else (None, None)
-        out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie))
+        amount = code_js_amount.handler_amount(path, code, r.start, r.end, r.params) \
+            if r.start >= 0 and r.method not in _READS else None
+        out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount))
     return out
 
 
+_READS = ("GET", "HEAD", "OPTIONS")  # a read charges nothing
 _JS_FUNCTION = re.compile(r"\bfunction\s+([A-Za-z_$][\w$]*)\s*\(|\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*"
                           r"(?:async\s*)?(?:function\b|\([^()]*\)\s*=>)")
 _JS_BARE_CALL = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)\s*\(")
@@ -800,34 +830,6 @@ def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, 
 
 
 _JS_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
-
-
-def blank_comments(text: str) -> str:
-    """``//`` and ``/* */`` comments replaced by spaces (line breaks kept), strings left as they are."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c in "'\"`":
-            j = i + 1
-            while j < n and text[j] != c and not (c != "`" and text[j] == "\n"):
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append("".join(ch if ch == "\n" else " " for ch in text[i:j]))
-            i = j
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
 
 
 # ---- Java: Spring MVC --------------------------------------------------------------------------------

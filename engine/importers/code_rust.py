@@ -7,6 +7,11 @@
 
 A route inside a ``web::scope("/api")`` or a nested router takes no prefix here (the scope is not followed): its path
 is the one written.
+
+A service that hands its web framework shared state (``web::Data::new``, axum's ``with_state`` or ``Extension``)
+holding records behind a lock that its code writes through (a ``RwLock<ProductStore>`` field written with
+``.write()``), and whose build names no datastore client crate, keeps those records in its own memory
+(``shared_store``): a restart loses them and a second instance has its own.
 """
 
 from __future__ import annotations
@@ -49,6 +54,35 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
     return out
 
 
+_SHARED = re.compile(r"\bweb::Data::new\s*\(|\.\s*with_state\s*\(|\bExtension\s*\(")
+_LOCKED_FIELD = re.compile(r"\b(\w+)\s*:\s*(?:Arc\s*<\s*)?(RwLock|Mutex)\s*<\s*([\w:]+(?:\s*<[^<>\n]*>)?)\s*>")
+_NOT_RECORDS = re.compile(r"client|pool|conn|sender|receiver|channel|cache|config|settings|limiter|metric|counter",
+                          re.IGNORECASE)
+_DATASTORE_CRATES = re.compile(
+    r"^\s*(?:sqlx|diesel|mongodb|redis|postgres|tokio-postgres|sea-orm|rusqlite|mysql|mysql_async|deadpool-[\w-]+|"
+    r"bb8(?:-[\w-]+)?|r2d2(?:[_-]\w+)?|scylla|cdrs-tokio|elasticsearch|opensearch|aws-sdk-dynamodb|aws-sdk-s3|"
+    r"surrealdb|sled|rocksdb|azure_data_cosmos|fred|memcache|tiberius|etcd-client|neo4rs)\s*=", re.MULTILINE)
+"""Crates by which a Rust service keeps its data outside its process (databases, key-value stores, object stores)."""
+
+
+def shared_store(texts: Sequence[tuple[str, str]], builds: Sequence[str]) -> tuple[str, Location] | None:
+    """The first lock-guarded field of records that the service's Rust code (comments blanked) writes through, when it
+    hands its web framework shared state and its build files (``builds``, Cargo.toml texts) name no datastore crate;
+    what it is and where it is declared. None otherwise, and with no build file (its crates are then unknown)."""
+    if not builds or any(_DATASTORE_CRATES.search(b) for b in builds) or not any(
+            _SHARED.search(t) for _p, t in texts):
+        return None
+    for path, text in texts:
+        for m in _LOCKED_FIELD.finditer(text):
+            field, lock, inner = m.group(1), m.group(2), " ".join(m.group(3).split())
+            if _NOT_RECORDS.search(inner) or _NOT_RECORDS.search(field):
+                continue
+            writer = "write" if lock == "RwLock" else "lock"
+            if any(re.search(rf"\.\s*{field}\s*\.\s*{writer}\s*\(\s*\)", t) for _p, t in texts):
+                return f"{field}: {lock}<{inner}> in the shared state", _at(path, text, m.start())
+    return None
+
+
 def _argument(text: str, start: int) -> str:
     """The rest of a call's arguments from ``start`` up to its closing parenthesis."""
     depth = 0
@@ -78,4 +112,4 @@ def _at(path: str, text: str, start: int) -> Location:
     return Location(path, line, start - (text.rfind("\n", 0, start) + 1) + 1)
 
 
-__all__ = ["RustRoute", "routes"]
+__all__ = ["RustRoute", "routes", "shared_store"]

@@ -532,6 +532,26 @@ def _http_listener(doc: Document, spec: dict[str, Any], at: Path) -> tuple[bool,
     return None
 
 
+_PROBED_HTTP = re.compile(r"\bhttp://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?(?![\w.:-])")
+
+
+def _http_healthcheck(doc: Document, spec: dict[str, Any], at: Path, targets: list[str]
+                      ) -> tuple[bool, Location, str] | None:
+    """``tls: false`` when the container's own healthcheck reaches, over plain ``http://`` on the loopback address,
+    the one container port the service publishes: that port answers plain HTTP; unknown otherwise (several ports
+    published, or the probe reaches another)."""
+    check = spec.get("healthcheck")
+    test = check.get("test") if isinstance(check, dict) else None
+    text = " ".join(map(str, test)) if isinstance(test, list) else str(test) if isinstance(test, str) else ""
+    probed = {m.group(1) or "80" for m in _PROBED_HTTP.finditer(text)}
+    if len(set(targets)) != 1 or targets[0] not in probed:
+        return None
+    probe = " ".join(text.split())[:120]
+    return False, doc.locate((*at, "healthcheck", "test")), (
+        f"its own healthcheck reaches the published container port {targets[0]} over plain http:// ({probe}), and "
+        "nothing in the artifacts terminates TLS in front of it")
+
+
 def _serves_port(target: str, port: int) -> bool:
     """Whether a published container port (``16686``, a range ``8000-8010``) includes ``port``."""
     low, _d, high = target.strip().partition("-")
@@ -670,7 +690,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
                                             "relay's, which serves no request (only its health and metrics)")
             else:
                 entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
-                               _plain_http(doc, spec.get("ports"), (*at, "ports")) or _http_listener(doc, spec, at))
+                               _plain_http(doc, spec.get("ports"), (*at, "ports")) or _http_listener(doc, spec, at)
+                               or _http_healthcheck(doc, spec, at, [t for _e, _l, t in published]))
             _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
             if rec is not None and rec.role == "config_server":  # its API serves the services, not the users
                 console_entry(body, name, next(lc for e, lc, _t in published if e == exp),

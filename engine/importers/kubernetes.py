@@ -4,7 +4,8 @@ Reads a file (multi-document YAML, ``kind: List`` too) or a directory of them. P
 (Deployment, StatefulSet, DaemonSet): image; datastore or broker (as for compose); replicas (the
 default of one when unset, or the autoscaler's minimum); liveness and readiness probes; resource
 limits on every container; volumes (``durable_storage`` is true only for persistent volume claims,
-``volumeClaimTemplates`` and cloud disks; ``emptyDir`` and ``hostPath`` lose the data when the pod moves);
+``volumeClaimTemplates`` and cloud disks; ``emptyDir`` and ``hostPath`` lose the data when the pod moves; a
+broker with no persistent volume makes the channels it carries, when they state nothing, not ``durable``);
 the rollout strategy. Services and Ingresses give exposure: a workload behind an Ingress, a Gateway or
 a ``LoadBalancer`` Service (unless annotated internal) is ``public``; one behind a ``NodePort`` Service
 only is ``host`` (reachable on every node's address, not stated to face the internet); otherwise
@@ -785,6 +786,9 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     if w.rec is not None and w.rec.role == "broker":
         body.set(section, w.name, "tags", ["broker"], at)
         body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)
+        if durable is None:  # Kubernetes ignores an image's VOLUME: the store is the container's own filesystem
+            body.volatile_brokers[w.name] = (ephemeral or at, f"{o.kind} ({at.file}:{at.line}) with no persistent "
+                                                              "volume: its messages are lost when the pod restarts")
     elif w.rec is not None and w.rec.role == "proxy":
         body.set(section, w.name, "kind", "gateway", o.loc(*pod, "containers"))
         body.note(section, w.name, f"kind gateway: a reverse proxy by its {w.rec.why}")
