@@ -10,7 +10,7 @@ import pytest
 
 from engine.importers import load_artifacts
 from engine.importers.code_passwords import hashing, names_password
-from engine.importers.code_routes import blank_comments
+from engine.importers.code_text import blank_comments
 from engine.loader import load_documents
 from engine.review import review
 from tests.helpers import write
