@@ -310,6 +310,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                   for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
+    if any("idempot" in t.lower() for _f, t in [*texts, *others]):  # it names a key: whether it checks one is unknown
+        routes = [replace(r, no_idempotency_key=None) for r in routes]
+    java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
+    routes = [_unless_keyed(r, java) for r in routes]
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -327,7 +331,6 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
-    java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
@@ -869,12 +872,169 @@ def spring_routes(path: str, text: str) -> list[Route]:
         line = code.count("\n", 0, start) + 1
         at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
         listed, paid, capped = _java_handler(code, start, path)
+        wrote, creates = _java_writes(code, start, path) or (None, None)
         for prefix in prefixes:
             for p in _mapping_paths(args) or [""]:
                 out.extend(Route(m, join(prefix, p), at, "Spring MVC mapping",
                                  collection=listed if m == "GET" else None, paid=paid,
-                                 capped=capped if m == "GET" and listed else None) for m in methods)
+                                 capped=capped if m == "GET" and listed else None,
+                                 writes=wrote if len(methods) == 1 or m not in _SAFE else None,
+                                 no_idempotency_key=creates if m not in _SAFE else None)
+                           for m in methods)
     return out
+
+
+_SAFE = ("GET", "HEAD", "OPTIONS", "ANY")
+_JAVA_WRITE_VERBS = (*(v.lower() for v in code_go.WRITE_VERBS), "persist", "merge")
+_JAVA_WRITE_CALL = re.compile(rf"\b((?:this\s*\.\s*)?(\w+))\s*\.\s*((?:{'|'.join(_JAVA_WRITE_VERBS)})(?:[A-Z]\w*)?)\s*\(")
+_JAVA_STORE = re.compile(r"(?:repo|repository|store|dao|service|client|template|entitymanager)s?$|"
+                         r"^(?:em|db|jdbc|mongo|redis|dao|repo|repository|store|service|client|template)$",
+                         re.IGNORECASE)
+"""The names of a field or variable a handler writes through: a repository, a DAO, a store, a service, a client,
+a template (``JdbcTemplate``, ``RestTemplate``) or an entity manager; a list, a map or a model never is."""
+_JAVA_CREATION = re.compile(rf"(?:{'|'.join(v.lower() for v in code_go.CREATION_VERBS)})(?![a-z])")
+
+
+_JAVA_WROTE = re.compile(r"^(\w+)\.(\w+)\(\) at ")
+_JAVA_LOOKUP = re.compile(r"\.\s*(?:find|exists|get|count|load|fetch|select|query|search)\w*\s*\(\s*[^)\s]")
+_JAVA_ASSIGNED = re.compile(r"\b(\w+)\s*=\s*[^;=]*?\.\s*(?:find|exists|get|count|load|fetch|select|query|search)"
+                            r"\w*\s*\(\s*[^)\s]")
+_JAVA_IF = re.compile(r"\bif\s*\(")
+_JAVA_ABSENT = re.compile(r"\bAssert\s*\.\s*isNull\s*\(\s*(\w+)\s*,|\b(\w+)\s*\.\s*ifPresent\s*\([^;]*?\bthrow\b|"
+                          r"(\.\s*(?:find|get|load|fetch)\w*\s*\([^;]*?\)\s*\.\s*ifPresent\s*\([^;]*?\bthrow\b)")
+"""A statement that throws when the record looked up is there: Spring's ``Assert.isNull(existing, ..)``, an
+``Optional``'s ``ifPresent(e -> { throw .. })``."""
+_JAVA_STATUS = re.compile(r"\.\s*get(?:Status|State)\s*\(\s*\)\s*[!=]=")
+_JAVA_STOPS = re.compile(r"\b(?:throw|return)\b")
+
+
+def _unless_keyed(r: Route, java: Sequence[tuple[str, str]]) -> Route:
+    """The route without its ``no_idempotency_key`` when the service method its handler creates through looks the
+    record up first by what the request carries and stops (returns or throws) when it is there: a retry finds the
+    first record and makes no second one (``if (repository.findByName(name) != null) return ...``)."""
+    wrote = _JAVA_WROTE.match(r.writes or "")
+    if r.no_idempotency_key is None or wrote is None or not r.at.file.endswith(".java"):
+        return r
+    receiver, method = wrote.groups()
+    handler = next((t for f, t in java if f == r.at.file), "")
+    declared = re.search(rf"\b([A-Z]\w*)(?:\s*<[^<>;]*>)?\s+{re.escape(receiver)}\s*[;=,)]", handler)
+    kind = declared.group(1) if declared else None
+    bodies = [(code, span) for _f, code in java for klass in re.finditer(r"\bclass\s+(\w+)([^{]*)\{", code)
+              if kind is None or klass.group(1) == kind or re.search(rf"\b{kind}\b", klass.group(2))
+              for span in _java_methods(code, klass.end() - 1, method)]
+    if any(_looks_up_first(code[a:b]) for code, (a, b) in bodies):
+        return replace(r, no_idempotency_key=None)
+    if bodies and not any(_stores(code, a, b) for code, (a, b) in bodies):  # it passes the request on (an HTTP
+        return replace(r, no_idempotency_key=None)  # call): whether a retry repeats the write is the callee's
+    return r
+
+
+def _java_methods(code: str, brace: int, name: str) -> Iterator[tuple[int, int]]:
+    """The bodies of the methods called ``name`` in the class whose body opens at ``brace``."""
+    end = close_bracket(code, brace)
+    for m in re.finditer(rf"\b{re.escape(name)}\s*\(", code[:end]):
+        if m.start() < brace:
+            continue
+        after = close_bracket(code, m.end() - 1)
+        start = code.find("{", after)
+        if start >= 0 and re.fullmatch(r"\s*(?:throws\s+[\w.,\s]+)?", code[after:start]):
+            yield start, close_bracket(code, start)
+
+
+def _stores(code: str, start: int, end: int) -> bool:
+    """Whether a method body writes through a store itself (``repository.save(``), or through a method of its own
+    class it calls (``this.saveOrder(`` whose body does)."""
+    if any(_JAVA_STORE.search(w.group(2)) for w in _JAVA_WRITE_CALL.finditer(code, start, end)):
+        return True
+    klass = code.rfind("class ", 0, start)
+    brace = code.find("{", klass) if klass >= 0 else -1
+    for call in re.finditer(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\(", code[start:end]):
+        if brace >= 0 and call.group(1) not in ("if", "for", "while", "switch", "catch", "return", "new", "synchronized"):
+            for a, b in _java_methods(code, brace, call.group(1)):
+                if not a <= start < b and any(_JAVA_STORE.search(w.group(2))
+                                                for w in _JAVA_WRITE_CALL.finditer(code, a, b)):
+                    return True
+    return False
+
+
+def _looks_up_first(body: str) -> bool:
+    """Whether a method body looks a record up by some argument (a ``find``/``exists``/``get`` call, or a variable
+    set from one) and writes only when it is missing: it returns or throws, before its first write, when the record
+    is there (``if (repo.existsByName(n)) throw ...``), or its first write sits under a test that the record is
+    missing (``if (repo.findById(id) == null) { repo.save(s); ... }``)."""
+    first = _JAVA_WRITE_CALL.search(body)
+    at = first.start() if first else len(body)
+    found = {m.group(1) for m in _JAVA_ASSIGNED.finditer(body, 0, at)}
+    for m in _JAVA_ABSENT.finditer(body, 0, at):  # Assert.isNull(existing, ..), existing.ifPresent(e -> throw ..)
+        if m.group(1) in found or m.group(2) in found or m.group(3):
+            return True
+    for m in _JAVA_IF.finditer(body, 0, at):
+        close = close_bracket(body, m.end() - 1)
+        cond = body[m.end():close - 1]
+        rest = len(body[close:]) - len(body[close:].lstrip()) + close
+        end = close_bracket(body, rest) if body.startswith("{", rest) else body.find(";", rest) + 1
+        if _JAVA_STATUS.search(cond) and end <= at and _JAVA_STOPS.search(body, rest, end):
+            return True  # it refuses a record whose state is past the one it acts on (paid, cancelled)
+        if _JAVA_LOOKUP.search(cond) is None and not any(re.search(rf"\b{v}\b", cond) for v in found):
+            continue
+        rest = len(body[close:]) - len(body[close:].lstrip()) + close
+        end = close_bracket(body, rest) if body.startswith("{", rest) else body.find(";", rest) + 1
+        if _polarity(cond) is True and end <= at and (_JAVA_STOPS.search(body, rest, end)
+                                                      or _JAVA_ASSIGNED.search(body, rest, end)):
+            return True  # it stops when the record is there, or takes the record found to write it over
+        if _polarity(cond) is False and first is not None and rest < at < end:
+            return True
+    return False
+
+
+def _polarity(cond: str) -> bool | None:
+    """Whether an ``if`` condition holds when the record looked up is there (``!= null``, ``isPresent()``,
+    ``existsByName(..)``, ``!list.isEmpty()``: True) or when it is missing (``== null``, ``!..isPresent()``,
+    ``isEmpty()``: False); None when it says neither."""
+    if re.search(r"!=\s*null\b|\bnull\s*!=", cond):
+        return True
+    if re.search(r"==\s*null\b|\bnull\s*==", cond):
+        return False
+    m = re.search(r"\b(isPresent|exists\w*|contains\w*|isEmpty)\s*\(", cond)
+    if m is None:
+        return None
+    negated = re.search(r"!(?!=)[^&|]*$", cond[:m.start()]) is not None
+    return negated if m.group(1) == "isEmpty" else not negated
+
+
+def _java_method_body(code: str, start: int) -> tuple[int, int] | None:
+    """Where the body of the method under the annotation at ``start`` begins and ends, when it has one."""
+    i = start
+    while (head := _JAVA_ANNOTATION_HEAD.match(code, i)) is not None:
+        i = head.end()
+        if code.startswith("(", i):
+            i = close_bracket(code, i)
+    m = _JAVA_SIGNATURE.match(code, i)
+    if m is None:
+        return None
+    after = close_bracket(code, m.end() - 1)
+    brace = code.find("{", after)
+    if brace < 0 or ";" in code[after:brace]:
+        return None
+    return brace, close_bracket(code, brace)
+
+
+def _java_writes(code: str, start: int, path: str) -> tuple[str, str | None] | None:
+    """The first call of the handler under the annotation at ``start`` that writes through a store, a service or a
+    client (``orderService.createOrder(``: a writing verb, a receiver named like one), and why a repeat of the
+    request repeats it when the verb creates (a second order, a second charge)."""
+    span = _java_method_body(code, start)
+    if span is None:
+        return None
+    for call in _JAVA_WRITE_CALL.finditer(code, *span):
+        if _JAVA_STORE.search(call.group(2)) is None:
+            continue
+        line = code.count("\n", 0, call.start()) + 1
+        writes = f"{call.group(2)}.{call.group(3)}() at {os.path.basename(path)}:{line}"
+        creates = (f"its handler creates ({writes}) and no code of the service names an idempotency key"
+                   if _JAVA_CREATION.match(call.group(3)) and not _looks_up_first(code[span[0]:span[1]]) else None)
+        return writes, creates
+    return None
 
 
 _JAVA_ANNOTATION_HEAD = re.compile(r"\s*@[\w.]+\s*")
@@ -1242,8 +1402,8 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.debug:
         body.set("endpoints", ident, "debug", True, r.at)
         body.note("endpoints", ident, f"debug: {r.debug}")
-    if r.writes:
-        body.set("endpoints", ident, "mutating", True, r.at)
+    if r.writes:  # what the handler does over what its method suggests (an OpenAPI GET's ``mutating: false``)
+        body.set("endpoints", ident, "mutating", True, r.at, override=True)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
     if r.writes and r.no_idempotency_key:
         body.set("endpoints", ident, "idempotency_key", False, r.at)
@@ -1683,6 +1843,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         _unread_settings(_unread_variables(docs)))))))
     docs = _authority_fetches(docs)
     docs = _specs_of_their_service(docs)
+    docs = _gateway_writes(_written_safe_methods(docs))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
                              {d.service: d.traits.flags for d in coded if d.traits.flags})
@@ -1748,6 +1909,59 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         else:
             out.append(d)
     return _yield_keys(out, yielding)
+
+
+def _written_safe_methods(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with an API description's ``mutating: false`` on a GET (said by its method alone) turned true where
+    the service's own handler of that GET writes: what the code does over what the method suggests."""
+    writes = {(d.service, r.method, r.path): r for d in docs if isinstance(d, RoutesDocument) for r in d.routes
+              if r.writes and r.method in ("GET", "HEAD", "OPTIONS")}
+    if not writes:
+        return list(docs)
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        items = data.get("endpoints")
+        if not isinstance(items, list):
+            return doc
+        out, where = list(items), dict(doc.where)  # the route's own document says why (``mutating: its handler..``)
+        for i, ep in enumerate(items):
+            r = writes.get((str(ep.get("served_by")), str(ep.get("method")), str(ep.get("path")))) \
+                if isinstance(ep, dict) and ep.get("mutating") is False else None
+            if r is not None:
+                out[i] = {**ep, "mutating": True}
+                where[("endpoints", i, "mutating")] = r.at
+        if out == items:
+            return doc
+        return replace(doc, data={**data, "endpoints": out}, where=where)
+    return _edit_artifacts(docs, edit)
+
+
+def _gateway_writes(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with the routes a gateway's own code declares (Spring Cloud Gateway's Java DSL) taking what the
+    handler of the one other service serving the same method and path writes: the gateway passes the request on,
+    so a repeat of it repeats that write."""
+    served: dict[tuple[str, str], list[tuple[str, Route]]] = {}
+    for d in docs:
+        if isinstance(d, RoutesDocument):
+            for r in d.routes:
+                if not r.framework.startswith("Spring Cloud Gateway"):
+                    served.setdefault((r.method, r.path), []).append((d.service, r))
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument) and any(r.framework.startswith("Spring Cloud Gateway") for r in d.routes):
+            routes = []
+            for r in d.routes:
+                behind = [(svc, b) for svc, b in served.get((r.method, r.path), []) if svc != d.service]
+                if r.framework.startswith("Spring Cloud Gateway") and r.writes is None and len(behind) == 1 \
+                        and behind[0][1].writes:
+                    svc, b = behind[0]
+                    why = f"{svc}, the one other service serving {r.method} {r.path}, behind it: "
+                    r = replace(r, writes=f"{b.writes}, in {svc} behind this route",
+                                no_idempotency_key=why + b.no_idempotency_key if b.no_idempotency_key else None)
+                routes.append(r)
+            d = replace(d, routes=tuple(routes))
+        out.append(d)
+    return out
 
 
 def _is_gateway(d: Document) -> bool:
