@@ -917,8 +917,7 @@ def _unless_keyed(r: Route, java: Sequence[tuple[str, str]]) -> Route:
         return r
     receiver, method = wrote.groups()
     handler = next((t for f, t in java if f == r.at.file), "")
-    declared = re.search(rf"\b([A-Z]\w*)(?:\s*<[^<>;]*>)?\s+{re.escape(receiver)}\s*[;=,)]", handler)
-    kind = declared.group(1) if declared else None
+    kind = _java_type(handler, receiver) or None
     bodies = [(code, span) for _f, code in java for klass in re.finditer(r"\bclass\s+(\w+)([^{]*)\{", code)
               if kind is None or klass.group(1) == kind or re.search(rf"\b{kind}\b", klass.group(2))
               for span in _java_methods(code, klass.end() - 1, method)]
@@ -1002,6 +1001,13 @@ def _polarity(cond: str) -> bool | None:
     return negated if m.group(1) == "isEmpty" else not negated
 
 
+def _java_type(code: str, name: str) -> str:
+    """The declared type of the field or variable ``name`` in ``code`` (``LoanService`` of ``LoanService loans;``),
+    "" when the code does not declare it."""
+    declared = re.search(rf"\b([A-Z]\w*)(?:\s*<[^<>;]*>)?\s+{re.escape(name)}\s*[;=,)]", code)
+    return declared.group(1) if declared else ""
+
+
 def _java_method_body(code: str, start: int) -> tuple[int, int] | None:
     """Where the body of the method under the annotation at ``start`` begins and ends, when it has one."""
     i = start
@@ -1027,7 +1033,7 @@ def _java_writes(code: str, start: int, path: str) -> tuple[str, str | None] | N
     if span is None:
         return None
     for call in _JAVA_WRITE_CALL.finditer(code, *span):
-        if _JAVA_STORE.search(call.group(2)) is None:
+        if _JAVA_STORE.search(call.group(2)) is None and _JAVA_STORE.search(_java_type(code, call.group(2))) is None:
             continue
         line = code.count("\n", 0, call.start()) + 1
         writes = f"{call.group(2)}.{call.group(3)}() at {os.path.basename(path)}:{line}"

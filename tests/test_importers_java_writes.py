@@ -1,0 +1,158 @@
+"""Spring MVC handlers: the writes they make through a repository, a service or a client (``mutating``), and
+whether a repeat of a creating request makes a second record (``idempotency_key: false``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.importers import compose_routes, import_paths
+from tests.helpers import write
+
+LOANS = """
+    @RestController
+    @RequestMapping("/loans")
+    public class LoanController {
+      @Autowired
+      private LoanService loans;
+
+      @PostMapping
+      public Loan lend(@RequestBody LoanRequest req) {
+        return loans.createLoan(req);
+      }
+
+      @PostMapping("/members")
+      public Member join(@RequestBody Member m) {
+        return loans.registerMember(m);
+      }
+
+      @PostMapping("/shelves")
+      public Shelf shelve(@RequestBody Shelf s) {
+        return loans.addShelf(s);
+      }
+
+      @PostMapping("/fines")
+      public Fine fine(@RequestBody Fine f) {
+        return loans.createFine(f);
+      }
+
+      @PostMapping("/notes")
+      public String note(@RequestBody String text, Model model) {
+        List<String> seen = new ArrayList<>();
+        seen.add(text);
+        model.addAttribute("note", text);
+        return "notes";
+      }
+
+      @GetMapping("/{loanId}/renew")
+      public Loan renew(@PathVariable String loanId) {
+        return this.loans.updateDueDate(loanId);
+      }
+
+      @GetMapping("/{loanId}")
+      public Loan one(@PathVariable String loanId) {
+        return loans.findLoan(loanId);
+      }
+    }
+"""
+
+LOAN_SERVICE = """
+    public class LoanServiceImpl implements LoanService {
+      @Autowired
+      private LoanRepository repository;
+      @Autowired
+      private RestTemplate rest;
+
+      public Loan createLoan(LoanRequest req) {
+        Loan loan = new Loan(UUID.randomUUID(), req.getBook());
+        repository.save(loan);
+        return loan;
+      }
+
+      public Member registerMember(Member m) {
+        Member known = repository.findMemberByCard(m.getCard());
+        Assert.isNull(known, "member already registered");
+        return repository.saveMember(m);
+      }
+
+      public Shelf addShelf(Shelf s) {
+        if (repository.findShelfByLabel(s.getLabel()) == null) {
+          repository.saveShelf(s);
+          return s;
+        }
+        return null;
+      }
+
+      public Fine createFine(Fine f) {
+        return rest.postForObject("http://billing/fines", f, Fine.class);
+      }
+
+      public Loan updateDueDate(String id) {
+        Loan loan = repository.findById(id);
+        loan.extend();
+        return repository.save(loan);
+      }
+    }
+"""
+
+
+def endpoints(docs: list[Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for d in docs:
+        for ep in d.data.get("endpoints") or []:
+            out[f"{ep['method']} {ep['path']}"] = ep
+    return out
+
+
+def test_a_creating_write_through_a_service_is_mutating_and_takes_no_key(tmp_path: Any) -> None:
+    write(str(tmp_path), "loans/src/LoanController.java", LOANS)
+    write(str(tmp_path), "loans/src/LoanServiceImpl.java", LOAN_SERVICE)
+    eps = endpoints(import_paths("source", [str(tmp_path / "loans")]))
+    assert eps["POST /loans"]["mutating"] is True
+    assert eps["POST /loans"]["idempotency_key"] is False  # a random id each time: a retry lends twice
+    # the service looks the record up by what the request carries and stops when it is there
+    assert "idempotency_key" not in eps["POST /loans/members"]
+    assert "idempotency_key" not in eps["POST /loans/shelves"]
+    # the service only passes the request on over HTTP: whether a retry repeats it is the callee's to say
+    assert eps["POST /loans/fines"]["mutating"] is True and "idempotency_key" not in eps["POST /loans/fines"]
+    # a list's add, a model's addAttribute write nothing
+    assert "mutating" not in eps["POST /loans/notes"]
+    assert eps["GET /loans/{loanId}/renew"]["mutating"] is True  # a GET that writes
+    assert "idempotency_key" not in eps["GET /loans/{loanId}/renew"]
+    assert "mutating" not in eps["GET /loans/{loanId}"]
+
+
+def test_a_service_that_names_an_idempotency_key_states_none_false(tmp_path: Any) -> None:
+    write(str(tmp_path), "loans/src/LoanController.java", LOANS)
+    write(str(tmp_path), "loans/src/LoanServiceImpl.java", LOAN_SERVICE)
+    write(str(tmp_path), "loans/src/KeyFilter.java", """
+        public class KeyFilter {
+          static final String HEADER = "Idempotency-Key";
+        }
+    """)
+    eps = endpoints(import_paths("source", [str(tmp_path / "loans")]))
+    assert eps["POST /loans"]["mutating"] is True
+    assert "idempotency_key" not in eps["POST /loans"]
+
+
+def test_a_gateway_route_takes_the_writes_of_the_one_service_serving_its_path(tmp_path: Any) -> None:
+    write(str(tmp_path), "loans/src/LoanController.java", LOANS)
+    write(str(tmp_path), "loans/src/LoanServiceImpl.java", LOAN_SERVICE)
+    write(str(tmp_path), "edge/src/Routes.java", """
+        @Configuration
+        public class Routes {
+          @Bean
+          public RouteLocator routes(RouteLocatorBuilder b, Targets t) {
+            return b.routes()
+                .route(r -> r.path("/loans").and().method("POST").uri(t.loansUrl()))
+                .route(r -> r.path("/returns").and().method("POST").uri(t.returnsUrl()))
+                .build();
+          }
+        }
+    """)
+    docs = compose_routes(import_paths("source", [str(tmp_path / "loans")])
+                          + import_paths("source", [str(tmp_path / "edge")]))
+    gateway = {f"{ep['method']} {ep['path']}": ep for d in docs for ep in d.data.get("endpoints") or []
+               if ep.get("served_by") == "edge"}
+    assert gateway["POST /loans"]["mutating"] is True
+    assert gateway["POST /loans"]["idempotency_key"] is False
+    assert "mutating" not in gateway["POST /returns"]  # no service behind it is known
