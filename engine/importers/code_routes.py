@@ -310,10 +310,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                   for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
-    if any("idempot" in t.lower() for _f, t in [*texts, *others]):  # it names a key: whether it checks one is unknown
-        routes = [replace(r, no_idempotency_key=None) for r in routes]
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
-    routes = [_unless_keyed(r, java) for r in routes]
+    routes = _keys_unknown(routes, [*texts, *others], java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -886,7 +884,8 @@ def spring_routes(path: str, text: str) -> list[Route]:
 
 _SAFE = ("GET", "HEAD", "OPTIONS", "ANY")
 _JAVA_WRITE_VERBS = (*(v.lower() for v in code_go.WRITE_VERBS), "persist", "merge")
-_JAVA_WRITE_CALL = re.compile(rf"\b((?:this\s*\.\s*)?(\w+))\s*\.\s*((?:{'|'.join(_JAVA_WRITE_VERBS)})(?:[A-Z]\w*)?)\s*\(")
+_JAVA_WRITE_CALL = re.compile(rf"\b((?:this\s*\.\s*)?(\w+))\s*\.\s*((?:{'|'.join(_JAVA_WRITE_VERBS)})(?:[A-Z]\w*)?)"
+                              r"\s*\(")
 _JAVA_STORE = re.compile(r"(?:repo|repository|store|dao|service|client|template|entitymanager)s?$|"
                          r"^(?:em|db|jdbc|mongo|redis|dao|repo|repository|store|service|client|template)$",
                          re.IGNORECASE)
@@ -906,6 +905,16 @@ _JAVA_ABSENT = re.compile(r"\bAssert\s*\.\s*isNull\s*\(\s*(\w+)\s*,|\b(\w+)\s*\.
 ``Optional``'s ``ifPresent(e -> { throw .. })``."""
 _JAVA_STATUS = re.compile(r"\.\s*get(?:Status|State)\s*\(\s*\)\s*[!=]=")
 _JAVA_STOPS = re.compile(r"\b(?:throw|return)\b")
+
+
+def _keys_unknown(routes: Sequence[Route], texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]]
+                  ) -> list[Route]:
+    """``routes`` without a ``no_idempotency_key`` the service's code does not bear out: any of its files names an
+    idempotency key (whether it checks one is unknown), or the Java method a handler creates through looks the
+    record up first (``_unless_keyed``)."""
+    if any("idempot" in t.lower() for _f, t in texts):
+        return [replace(r, no_idempotency_key=None) for r in routes]
+    return [_unless_keyed(r, java) for r in routes]
 
 
 def _unless_keyed(r: Route, java: Sequence[tuple[str, str]]) -> Route:
@@ -940,6 +949,9 @@ def _java_methods(code: str, brace: int, name: str) -> Iterator[tuple[int, int]]
             yield start, close_bracket(code, start)
 
 
+_JAVA_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "return", "new", "synchronized"})
+
+
 def _stores(code: str, start: int, end: int) -> bool:
     """Whether a method body writes through a store itself (``repository.save(``), or through a method of its own
     class it calls (``this.saveOrder(`` whose body does)."""
@@ -948,7 +960,7 @@ def _stores(code: str, start: int, end: int) -> bool:
     klass = code.rfind("class ", 0, start)
     brace = code.find("{", klass) if klass >= 0 else -1
     for call in re.finditer(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\(", code[start:end]):
-        if brace >= 0 and call.group(1) not in ("if", "for", "while", "switch", "catch", "return", "new", "synchronized"):
+        if brace >= 0 and call.group(1) not in _JAVA_KEYWORDS:
             for a, b in _java_methods(code, brace, call.group(1)):
                 if not a <= start < b and any(_JAVA_STORE.search(w.group(2))
                                                 for w in _JAVA_WRITE_CALL.finditer(code, a, b)):
@@ -1962,11 +1974,13 @@ def _gateway_writes(docs: Sequence[Document]) -> list[Document]:
                         and behind[0][1].writes:
                     svc, b = behind[0]
                     why = f"{svc}, the one other service serving {r.method} {r.path}, behind it: "
-                    r = replace(r, writes=f"{b.writes}, in {svc} behind this route",
-                                no_idempotency_key=why + b.no_idempotency_key if b.no_idempotency_key else None)
-                routes.append(r)
-            d = replace(d, routes=tuple(routes))
-        out.append(d)
+                    routes.append(replace(r, writes=f"{b.writes}, in {svc} behind this route", no_idempotency_key=(
+                        why + b.no_idempotency_key if b.no_idempotency_key else None)))
+                else:
+                    routes.append(r)
+            out.append(replace(d, routes=tuple(routes)))
+        else:
+            out.append(d)
     return out
 
 
