@@ -998,3 +998,31 @@ def test_an_nginx_rewrite_that_takes_the_location_off_the_path_strips_it_like_a_
     assert (ep.data["served_by"], ep.data["routes_to"]) == ("shopfront", ["stock"])
     # a rewrite to another path says nothing of where the service's routes are
     assert not [k for k in design.by_key() if k.startswith("endpoint:GET /api/other/")]
+
+
+def test_a_grpc_channel_opened_without_credentials_is_no_sign_that_callers_are_checked(tmp_path: Any) -> None:
+    """A Go service that dials its neighbours over plaintext gRPC (``insecure.NewCredentials()``) names a
+    credential only to say it sends none; one that attaches a bearer token to its calls may check its own."""
+    dialer = """
+        package main
+
+        import (
+            "net/http"
+
+            "google.golang.org/grpc"
+            "google.golang.org/grpc/credentials/insecure"
+        )
+
+        func main() {
+            conn, _ := grpc.Dial("stock:7000", grpc.WithTransportCredentials(insecure.NewCredentials()))
+            defer conn.Close()
+            http.HandleFunc("/shelves", func(w http.ResponseWriter, r *http.Request) {})
+            http.ListenAndServe(":8080", nil)
+        }
+        """
+    write(str(tmp_path), "shelf/main.go", dialer)
+    write(str(tmp_path), "till/main.go", dialer.replace("conn.Close()", 'conn.Close()\n            _ = "Bearer"'))
+    docs = import_paths("source", [str(tmp_path / "shelf"), str(tmp_path / "till")])
+    services = {s["name"]: s for d in docs for s in d.data.get("services") or []}
+    assert services["shelf"]["inbound_auth"] == "none"
+    assert "inbound_auth" not in services["till"]

@@ -385,6 +385,14 @@ _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport
                          r"login_required|secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
 
 
+_INSECURE_TRANSPORT = re.compile(
+    r'"google\.golang\.org/grpc/credentials/insecure"|\bWithTransportCredentials\(\s*insecure\.NewCredentials\(\)\s*\)'
+    r'|\binsecure\.NewCredentials\(\)|\bcredentials\.createInsecure\(\)|\bChannelCredentials\.Insecure\b')
+"""A gRPC channel opened with no credential at all (Go's ``insecure.NewCredentials()`` and its import, Node's
+``grpc.credentials.createInsecure()``, C#'s ``ChannelCredentials.Insecure``): the words name a credential, but the
+code sets the plaintext transport of its own outgoing calls and reads nothing from its callers."""
+
+
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
 _CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b")
 """Spring Boot Admin, the Hystrix dashboard and Turbine: web consoles and metrics streams for operators."""
@@ -439,7 +447,8 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     files = [f for p in paths for f in code_files(p, php=True)]
     builds = [f for p in paths if os.path.isdir(p) for b in _BUILD_FILES for f in [os.path.join(p, b)]
               if os.path.isfile(f)]  # a security dependency secures a Spring Boot service with no code of its own
-    if not files or any(_CREDENTIAL.search(text if f.endswith(".py") else blank_comments(text))  # not '@author'
+    if not files or any(_CREDENTIAL.search(_INSECURE_TRANSPORT.sub(" ", text if f.endswith(".py")
+                                                                   else blank_comments(text)))  # not '@author'
                         for f in files for text in [read_text(f, limits)]) or any(
             _CREDENTIAL.search(read_text(f, limits)) for f in builds):
         return None

@@ -450,6 +450,11 @@ def _is_collection(refs: Refs, schema: Node) -> bool:
         return True
     props = s.value.get("properties")
     if isinstance(props, dict):
+        if len(props) == 1:  # a message that only wraps a list ({shelves: [...]}: a repeated field of gRPC) is it
+            (pname,) = props
+            p = refs.deref(refs.child(refs.child(s, "properties"), pname))
+            if isinstance(p.value, dict) and p.value.get("type") == "array":
+                return True
         for pname in props:
             if str(pname).lower() in COLLECTION_KEYS:
                 p = refs.child(refs.child(s, "properties"), pname)
