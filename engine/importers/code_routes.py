@@ -77,6 +77,7 @@ from engine.importers import (
     code_csharp,
     code_flags,
     code_go,
+    code_grpc_gateway,
     code_jobs,
     code_logs,
     code_messages,
@@ -97,6 +98,7 @@ from engine.importers.base import (
     renamed,
     safe_name,
     slug,
+    with_fact,
     with_field,
     without_facts,
     without_field,
@@ -228,6 +230,8 @@ class RoutesDocument(ArtifactDocument):
     """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
+    gateway_of: tuple[code_grpc_gateway.Registration, ...] = ()
+    """The gRPC services whose HTTP bindings its code serves through grpc-gateway (``code_grpc_gateway``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -291,8 +295,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                      *code_secrets.source_files(p, config=True)])]
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
+    gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), traits=said)
+                secrets=code_secrets.scan(paths, limits), traits=said, gateway_of=gateway_of)
+    doc.gateway_of = gateway_of
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
@@ -1059,7 +1065,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
-          described: Mapping[str, str] | None = None) -> RoutesDocument:
+          described: Mapping[str, str] | None = None,
+          gateway_of: Sequence[code_grpc_gateway.Registration] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``;
     a route an API description of the service states (``described``, ``GET /orders``) is that endpoint."""
     body = Body(at.file, "api", FORMAT)
@@ -1071,6 +1078,11 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     if worker:
         body.set("services", service, "kind", "worker", at)
         body.note("services", service, f"kind worker: {worker}")
+    elif gateway_of:
+        body.set("services", service, "kind", "gateway", gateway_of[0].at)
+        body.note("services", service, "kind gateway: its code serves the HTTP bindings of the gRPC services "
+                                       + ", ".join(r.service for r in gateway_of) + " through grpc-gateway "
+                                       f"({gateway_of[0].at}) and forwards each request to them")
     _record_traits(body, service, traits)
     entry = safe_name(f"{service}-entry")
     if traits.console is not None and any(f.via == f"endpoint:{entry}" for f in fronts.get(service, [])):
@@ -1602,7 +1614,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
-                            described={_template(k): k for k, svc in sorted(described) if svc == d.service})
+                            described={_template(k): k for k, svc in sorted(described) if svc == d.service},
+                            gateway_of=d.gateway_of)
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash
@@ -1612,10 +1625,36 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
                                reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
-                               checks=d.checks))
+                               checks=d.checks, gateway_of=d.gateway_of))
         else:
             out.append(d)
-    return _yield_keys(out, yielding)
+    return _yield_keys(_grpc_gateway_routes(out), yielding)
+
+
+def _grpc_gateway_routes(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each endpoint an API description gives a grpc-gateway (``code_grpc_gateway``) forwarded to the
+    workload that implements the gRPC service its operationId names (``routes_to``)."""
+    gateways = {d.service: d.gateway_of for d in docs if isinstance(d, RoutesDocument) and d.gateway_of}
+    if not gateways:
+        return list(docs)
+    services = sorted({str(s.get("name")) for d in docs if isinstance(d.data, dict)
+                       for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("name")})
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        if not doc.operations:
+            return doc
+        served = {f"{ep.get('method')} {ep.get('path')}": str(ep.get("served_by"))
+                  for ep in data.get("endpoints") or [] if isinstance(ep, dict) and not ep.get("name")}
+        d = doc
+        for key, (target, reg) in sorted(code_grpc_gateway.routes(doc.operations, served, gateways,
+                                                                   services).items()):
+            # stated here too, so that this agent file loads alone: the gateway and its call to the service
+            d = with_fact(d, "interactions", {"from": served[key], "to": target}, reg.at)
+            d = with_field(d, "endpoints", key, "routes_to", [target], reg.at,
+                           f"routes_to {target}: {served[key]} forwards it to the gRPC service "
+                           f"{reg.service} ({doc.operations[key]}), which {target} implements by its name")
+        return d
+    return _edit_artifacts(docs, edit)
 
 
 def _is_gateway(d: Document) -> bool:
