@@ -119,6 +119,9 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
     ".venv/bin/python benchmarks/bench_pytm.py": Elsewhere(
         "installs pytm from PyPI (network) into its own venv and runs for minutes: not a test; "
         "tests/test_benchmarks.py checks the model conversion and pytm on a tiny design when .venv-pytm exists"),
+    ".venv/bin/python benchmarks/bench_yaml.py": Elsewhere(
+        "installs rapidyaml from PyPI (network) into its own venv and times the readers: not a test; "
+        "tests/test_benchmarks.py checks its verdict, its probe disagreements and the hostile catalogue"),
     # Use archplan as a review gate
     "archplan check design/ --fail-on high": FAILS_THE_GATE,
     "archplan check design/ --format sarif > archplan.sarif": FAILS_THE_GATE,
