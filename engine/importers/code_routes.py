@@ -284,7 +284,10 @@ def _names_read(codes: Sequence[tuple[str, str]], config: Sequence[tuple[str, st
     return names, read
 
 
-def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
+def _read_code(paths: Sequence[str], limits: Limits
+               ) -> tuple[list[tuple[str, str]], list[Route], list[tuple[Location, str]]]:
+    """A service's code files (at most ``MAX_FILES`` a path) with their text, the routes each declares, and what
+    could not be read."""
     routes: list[Route] = []
     remarks: list[tuple[Location, str]] = []
     texts: list[tuple[str, str]] = []
@@ -302,6 +305,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
+    return texts, routes, remarks
+
+
+def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
+    texts, routes, remarks = _read_code(paths, limits)
     routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
     others: list[tuple[str, str]] = []  # read for the libraries a service calls with only: one that fails is said
