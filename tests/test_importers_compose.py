@@ -164,12 +164,35 @@ def test_a_broker_that_publishes_only_its_console_or_an_operator_tool_by_name_ha
             ports: ["9001:8080"]
         """)
     d = design_of(compose.import_file(path))
-    admin = {e.data["served_by"]: e.data.get("admin") for e in d.of_kind("endpoint")}
+    admin = {e.data["served_by"]: e.data.get("admin") for e in d.of_kind("endpoint")
+             if e.data.get("name", "").endswith("-entry")}
     # Only the console is published: the entry is the console, an administrative surface.
     # With AMQP published too, or on an image with no known console, the entry stands for every route.
     # A workload named as an operator tool (catalogue console_names) is one; a business service is not.
     assert admin == {"mq": True, "bus": None, "api": None, "monitoring": True, "patient-monitoring": None}
     assert "monitoring" in {s.name for s in d.of_kind("service")}  # still reviewed
+
+
+def test_a_console_published_beside_the_service_own_port_is_an_admin_surface_of_its_own(
+        tmp_path: os.PathLike[str]) -> None:
+    """A broker publishing AMQP and its management UI keeps an ordinary entry for AMQP, and its UI is an
+    administrative endpoint with the exposure of the port that publishes it; a console port kept on the
+    loopback publishes no console."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          queue:
+            image: rabbitmq:3.12-management
+            ports: ["5672:5672", "15672:15672"]
+          quiet-queue:
+            image: rabbitmq:3.12-management
+            ports: ["5673:5672", "127.0.0.1:15673:15672"]
+        """)
+    d = design_of(compose.import_file(path))
+    names = {e.data.get("name"): e.data for e in d.of_kind("endpoint")}
+    assert names["queue-ui"] == {"name": "queue-ui", "method": "GET", "path": "/", "served_by": "queue",
+                                 "exposure": "host", "admin": True}
+    assert names["queue-entry"].get("admin") is None and names["quiet-queue-entry"].get("admin") is None
+    assert "quiet-queue-ui" not in names
 
 
 def test_a_change_data_capture_relay_is_a_worker_that_reads_the_database_in_the_background(

@@ -275,3 +275,27 @@ def test_one_resource_that_holds_a_list_is_not_a_page_of_many(tmp_path: os.PathL
     basket = fact(d, "endpoint:GET /baskets/{basketId}").data
     assert basket.get("returns_collection") is False and "pagination" not in basket
     assert fact(d, "endpoint:GET /jars").data["returns_collection"] is True
+
+
+def test_a_response_that_only_wraps_a_list_is_a_collection_whatever_the_list_is_called(
+        tmp_path: os.PathLike[str]) -> None:
+    """A gRPC gateway answers a ``repeated`` field as an object with that one list (``{shelves: [...]}``): the
+    response is the list, unpaged when no parameter pages it; a list beside the resource's own fields is not."""
+    path = write(str(tmp_path), "library.json", """
+        {"swagger": "2.0", "info": {"title": "library.proto", "version": "v"},
+         "paths": {
+           "/v2/shelves": {"get": {"operationId": "Library_ListShelves", "responses": {"200": {
+               "description": "ok", "schema": {"$ref": "#/definitions/ListShelvesReply"}}}}},
+           "/v2/shelves/{shelfId}": {"get": {"operationId": "Library_GetShelf",
+               "parameters": [{"name": "shelfId", "in": "path", "required": true, "type": "string"}],
+               "responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/Shelf"}}}}}},
+         "definitions": {
+           "ListShelvesReply": {"type": "object", "properties": {
+               "shelves": {"type": "array", "items": {"$ref": "#/definitions/Shelf"}}}},
+           "Shelf": {"type": "object", "properties": {
+               "shelfId": {"type": "string"}, "books": {"type": "array", "items": {"type": "string"}}}}}}
+        """)
+    d = design_of(openapi.import_file(path))
+    listing = fact(d, "endpoint:GET /v2/shelves").data
+    assert listing["returns_collection"] is True and listing["pagination"] is False
+    assert fact(d, "endpoint:GET /v2/shelves/{shelfId}").data.get("returns_collection") is False

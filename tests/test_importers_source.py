@@ -557,7 +557,8 @@ def test_a_stored_password_compared_with_the_requests_as_is_is_kept_in_plaintext
     design = load_documents(load_artifacts([f"source={tmp}/user", f"source={tmp}/hashed"]))
     user = fact(design, "service:user")
     assert (user.data["password_hashing"], user.fields["password_hashing"].line) == ("plaintext", 7)
-    assert "password_hashing" not in fact(design, "service:hashed").data
+    # the hashed service's code compares through bcrypt: it keeps bcrypt hashes (engine.importers.code_passwords)
+    assert fact(design, "service:hashed").data["password_hashing"] == "bcrypt"
 
 
 PAYMENT = """\
@@ -998,3 +999,98 @@ def test_an_nginx_rewrite_that_takes_the_location_off_the_path_strips_it_like_a_
     assert (ep.data["served_by"], ep.data["routes_to"]) == ("shopfront", ["stock"])
     # a rewrite to another path says nothing of where the service's routes are
     assert not [k for k in design.by_key() if k.startswith("endpoint:GET /api/other/")]
+
+
+def test_a_grpc_channel_opened_without_credentials_is_no_sign_that_callers_are_checked(tmp_path: Any) -> None:
+    """A Go service that dials its neighbours over plaintext gRPC (``insecure.NewCredentials()``) names a
+    credential only to say it sends none; one that attaches a bearer token to its calls may check its own."""
+    dialer = """
+        package main
+
+        import (
+            "net/http"
+
+            "google.golang.org/grpc"
+            "google.golang.org/grpc/credentials/insecure"
+        )
+
+        func main() {
+            conn, _ := grpc.Dial("stock:7000", grpc.WithTransportCredentials(insecure.NewCredentials()))
+            defer conn.Close()
+            http.HandleFunc("/shelves", func(w http.ResponseWriter, r *http.Request) {})
+            http.ListenAndServe(":8080", nil)
+        }
+        """
+    write(str(tmp_path), "shelf/main.go", dialer)
+    write(str(tmp_path), "till/main.go", dialer.replace("conn.Close()", 'conn.Close()\n            _ = "Bearer"'))
+    docs = import_paths("source", [str(tmp_path / "shelf"), str(tmp_path / "till")])
+    services = {s["name"]: s for d in docs for s in d.data.get("services") or []}
+    assert services["shelf"]["inbound_auth"] == "none"
+    assert "inbound_auth" not in services["till"]
+
+
+_LIBRARY_SWAGGER = """
+{"swagger": "2.0", "info": {"title": "library.proto", "version": "v"},
+ "paths": {
+   "/v1/shelves": {"get": {"operationId": "ShelfService_ListShelves",
+       "responses": {"200": {"description": "ok"}}}},
+   "/v1/loans": {"post": {"operationId": "LoanDesk_Borrow",
+       "responses": {"200": {"description": "ok"}}}},
+   "/v1/fines": {"get": {"operationId": "FineOffice_ListFines",
+       "responses": {"200": {"description": "ok"}}}}}}
+"""
+
+_LIBRARY_GATEWAY = """
+package main
+
+import (
+    "context"
+    "net/http"
+
+    "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+    "google.golang.org/grpc"
+    "google.golang.org/grpc/credentials/insecure"
+
+    pb "example.org/library/gen"
+)
+
+func main() {
+    ctx := context.Background()
+    mux := runtime.NewServeMux()
+    opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+    _ = pb.RegisterShelfServiceHandlerFromEndpoint(ctx, mux, shelvesAddr, opts)
+    _ = pb.RegisterLoanDeskHandlerFromEndpoint(ctx, mux, loansAddr, opts)
+    http.ListenAndServe(":8080", mux)
+}
+"""
+
+
+def test_a_grpc_gateway_routes_each_described_operation_to_the_workload_named_after_its_grpc_service(
+        tmp_path: Any) -> None:
+    """The gateway's Go code registers the HTTP bindings of ShelfService and LoanDesk; its description names each
+    operation ``<gRPC service>_<method>``: an operation goes to the one workload named after its gRPC service (with
+    or without the ``Service`` suffix). One of a service the gateway does not register goes nowhere."""
+    tmp = str(tmp_path)
+    spec = write(tmp, "api/library.swagger.json", _LIBRARY_SWAGGER)
+    write(tmp, "front/main.go", _LIBRARY_GATEWAY)
+    for name in ("shelf", "loan-desk", "fine-office"):
+        write(tmp, f"{name}/main.go", "package main\n\nfunc main() {}\n")
+    design = load_documents(load_artifacts([f"openapi:front={spec}", f"source={tmp}/front", f"source={tmp}/shelf",
+                                            f"source={tmp}/loan-desk", f"source={tmp}/fine-office"]))
+    assert fact(design, "service:front").data["kind"] == "gateway"
+    assert fact(design, "endpoint:GET /v1/shelves").data["routes_to"] == ["shelf"]
+    assert fact(design, "endpoint:POST /v1/loans").data["routes_to"] == ["loan-desk"]
+    assert "routes_to" not in fact(design, "endpoint:GET /v1/fines").data
+    assert {(i.data["from"], i.data["to"]) for i in design.of_kind("interaction")} == {
+        ("front", "shelf"), ("front", "loan-desk")}
+
+
+def test_register_handler_calls_without_grpc_gateway_make_no_gateway(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    spec = write(tmp, "api/library.swagger.json", _LIBRARY_SWAGGER)
+    write(tmp, "front/main.go", _LIBRARY_GATEWAY.replace('"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"',
+                                                         '"example.org/library/runtime"'))
+    write(tmp, "shelf/main.go", "package main\n\nfunc main() {}\n")
+    design = load_documents(load_artifacts([f"openapi:front={spec}", f"source={tmp}/front", f"source={tmp}/shelf"]))
+    assert "kind" not in fact(design, "service:front").data
+    assert "routes_to" not in fact(design, "endpoint:GET /v1/shelves").data

@@ -78,6 +78,9 @@ class ArtifactDocument(Document):
     """Interaction identity -> the variables it was drawn from, when the deployment sets each of them on the caller
     by name (none framework-bound) and the call is a synchronous one to a service: ``code_routes.compose`` drops it
     when they bind to a property of the caller's own configuration that no code or placeholder of it reads."""
+    operations: dict[str, str] = field(default_factory=dict)
+    """Endpoint key (``GET /v1/shelves``) -> the operationId an API description gives it: ``code_grpc_gateway``
+    finds there the gRPC service a gateway forwards the endpoint to (``Library_ListShelves``)."""
     titled: str = ""
     """The service an API description was named after by its title, no name being given (``--service``): the
     title of a spec kept in a service's own directory (``Catalog API``) is not the service's name, and
@@ -350,6 +353,19 @@ def with_field(doc: ArtifactDocument, section: str, ident: str, name: str, value
     key = f"{kind}:{ident}"
     return dataclasses.replace(doc, data={**doc.data, section: out}, where={**doc.where, (section, i, name): at},
                                notes={**doc.notes, key: [*doc.notes.get(key, []), note]})
+
+
+def with_fact(doc: ArtifactDocument, section: str, data: Mapping[str, Any], at: Location) -> ArtifactDocument:
+    """``doc`` with the fact ``data`` of ``section`` added (stated at ``at``), unless one of its identity is there."""
+    items = list(doc.data.get(section) or []) if isinstance(doc.data, dict) else []
+    kind = SECTION_KIND[section]
+    ident = identity(kind, data)
+    if any(isinstance(item, dict) and identity(kind, item) == ident for item in items):
+        return doc
+    i = len(items)
+    where: dict[Path, Location] = {**doc.where, (section, i): at}
+    where.update({(section, i, k): at for k in data})
+    return dataclasses.replace(doc, data={**doc.data, section: [*items, dict(data)]}, where=where)
 
 
 def token_secret_readers(docs: Sequence[Document]) -> list[Document]:

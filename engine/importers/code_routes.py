@@ -77,6 +77,7 @@ from engine.importers import (
     code_csharp,
     code_flags,
     code_go,
+    code_grpc_gateway,
     code_java_cookies,
     code_jobs,
     code_js_amount,
@@ -101,6 +102,7 @@ from engine.importers.base import (
     renamed,
     safe_name,
     slug,
+    with_fact,
     with_field,
     without_facts,
     without_field,
@@ -241,6 +243,8 @@ class RoutesDocument(ArtifactDocument):
     authorities: Mapping[str, Location] = field(default_factory=dict)
     """The settings its code reads only as a token issuer's address (``code_csharp.token_authorities``), by key,
     with where: ``compose`` marks the calls drawn from them ``during: background``."""
+    gateway_of: tuple[code_grpc_gateway.Registration, ...] = ()
+    """The gRPC services whose HTTP bindings its code serves through grpc-gateway (``code_grpc_gateway``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -280,7 +284,10 @@ def _names_read(codes: Sequence[tuple[str, str]], config: Sequence[tuple[str, st
     return names, read
 
 
-def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
+def _read_code(paths: Sequence[str], limits: Limits
+               ) -> tuple[list[tuple[str, str]], list[Route], list[tuple[Location, str]]]:
+    """A service's code files (at most ``MAX_FILES`` a path) with their text, the routes each declares, and what
+    could not be read."""
     routes: list[Route] = []
     remarks: list[tuple[Location, str]] = []
     texts: list[tuple[str, str]] = []
@@ -298,6 +305,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
+    return texts, routes, remarks
+
+
+def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
+    texts, routes, remarks = _read_code(paths, limits)
     routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
     others: list[tuple[str, str]] = []  # read for the libraries a service calls with only: one that fails is said
@@ -323,8 +335,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                      *code_secrets.source_files(p, config=True)])]
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
+    gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), traits=said)
+                secrets=code_secrets.scan(paths, limits), traits=said, gateway_of=gateway_of)
+    doc.gateway_of = gateway_of
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
@@ -413,6 +427,14 @@ _CREDENTIAL = re.compile(r"auth(?!or(?!i[sz]))|cookie|session|jwt|token|passport
                          r"login_required|secured|security|api[_-]?key|x-api|signature|\bacl\b", re.IGNORECASE)
 
 
+_INSECURE_TRANSPORT = re.compile(
+    r'"google\.golang\.org/grpc/credentials/insecure"|\bWithTransportCredentials\(\s*insecure\.NewCredentials\(\)\s*\)'
+    r'|\binsecure\.NewCredentials\(\)|\bcredentials\.createInsecure\(\)|\bChannelCredentials\.Insecure\b')
+"""A gRPC channel opened with no credential at all (Go's ``insecure.NewCredentials()`` and its import, Node's
+``grpc.credentials.createInsecure()``, C#'s ``ChannelCredentials.Insecure``): the words name a credential, but the
+code sets the plaintext transport of its own outgoing calls and reads nothing from its callers."""
+
+
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
 _CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b|"
                              r"\.\s*(?:UseHealthChecksUI|MapHealthChecksUI)\b")
@@ -470,7 +492,8 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     files = [f for p in paths for f in code_files(p, php=True)]
     builds = [f for p in paths if os.path.isdir(p) for b in _BUILD_FILES for f in [os.path.join(p, b)]
               if os.path.isfile(f)]  # a security dependency secures a Spring Boot service with no code of its own
-    if not files or any(_CREDENTIAL.search(text if f.endswith(".py") else blank_comments(text))  # not '@author'
+    if not files or any(_CREDENTIAL.search(_INSECURE_TRANSPORT.sub(" ", text if f.endswith(".py")
+                                                                   else blank_comments(text)))  # not '@author'
                         for f in files for text in [read_text(f, limits)]) or any(
             _CREDENTIAL.search(read_text(f, limits)) for f in builds):
         return None
@@ -1256,7 +1279,8 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
-          described: Mapping[str, str] | None = None) -> RoutesDocument:
+          described: Mapping[str, str] | None = None,
+          gateway_of: Sequence[code_grpc_gateway.Registration] = ()) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``;
     a route an API description of the service states (``described``, ``GET /orders``) is that endpoint."""
     body = Body(at.file, "api", FORMAT)
@@ -1268,6 +1292,11 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     if worker:
         body.set("services", service, "kind", "worker", at)
         body.note("services", service, f"kind worker: {worker}")
+    elif gateway_of:
+        body.set("services", service, "kind", "gateway", gateway_of[0].at)
+        body.note("services", service, "kind gateway: its code serves the HTTP bindings of the gRPC services "
+                                       + ", ".join(r.service for r in gateway_of) + " through grpc-gateway "
+                                       f"({gateway_of[0].at}) and forwards each request to them")
     _record_traits(body, service, traits)
     entry = safe_name(f"{service}-entry")
     if traits.console is not None and any(f.via == f"endpoint:{entry}" for f in fronts.get(service, [])):
@@ -1912,7 +1941,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
-                            described={_template(k): k for k, svc in sorted(described) if svc == d.service})
+                            described={_template(k): k for k, svc in sorted(described) if svc == d.service},
+                            gateway_of=d.gateway_of)
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash
@@ -1923,10 +1953,36 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
                                reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
                                checks=d.checks, authorities=d.authorities,
-                               health_only=d.health_only))
+                               health_only=d.health_only, gateway_of=d.gateway_of))
         else:
             out.append(d)
-    return _yield_keys(out, yielding)
+    return _yield_keys(_grpc_gateway_routes(out), yielding)
+
+
+def _grpc_gateway_routes(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each endpoint an API description gives a grpc-gateway (``code_grpc_gateway``) forwarded to the
+    workload that implements the gRPC service its operationId names (``routes_to``)."""
+    gateways = {d.service: d.gateway_of for d in docs if isinstance(d, RoutesDocument) and d.gateway_of}
+    if not gateways:
+        return list(docs)
+    services = sorted({str(s.get("name")) for d in docs if isinstance(d.data, dict)
+                       for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("name")})
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        if not doc.operations:
+            return doc
+        served = {f"{ep.get('method')} {ep.get('path')}": str(ep.get("served_by"))
+                  for ep in data.get("endpoints") or [] if isinstance(ep, dict) and not ep.get("name")}
+        d = doc
+        for key, (target, reg) in sorted(code_grpc_gateway.routes(doc.operations, served, gateways,
+                                                                   services).items()):
+            # stated here too, so that this agent file loads alone: the gateway and its call to the service
+            d = with_fact(d, "interactions", {"from": served[key], "to": target}, reg.at)
+            d = with_field(d, "endpoints", key, "routes_to", [target], reg.at,
+                           f"routes_to {target}: {served[key]} forwards it to the gRPC service "
+                           f"{reg.service} ({doc.operations[key]}), which {target} implements by its name")
+        return d
+    return _edit_artifacts(docs, edit)
 
 
 def _written_safe_methods(docs: Sequence[Document]) -> list[Document]:

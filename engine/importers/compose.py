@@ -58,6 +58,7 @@ from engine.importers.infra import (
     NOT_REVIEWED,
     OPERATOR_TOOL,
     AddressBook,
+    Console,
     DatastoreAuth,
     Edge,
     Mention,
@@ -604,6 +605,14 @@ def _console(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Pat
     body.set("services", name, "exposure", exposure, loc)
     body.note("services", name, f"observability infrastructure: imported only for its published console, "
                                 f"{console.what}")
+    _console_ui(body, name, console, exposure, loc)
+    body.remark(loc, f"{name} is observability infrastructure, not reviewed, except its console published on "
+                     f"port {console.port}: {console.what}")
+    return True
+
+
+def _console_ui(body: Body, name: str, console: Console, exposure: str, loc: Location) -> None:
+    """The console's own endpoint, ``<service>-ui``: an administrative surface published with ``exposure``."""
     ui = safe_name(f"{name}-ui")
     data: dict[str, Any] = {"name": ui, "method": "GET", "path": "/", "served_by": name, "exposure": exposure,
                             "admin": True}
@@ -613,12 +622,10 @@ def _console(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Pat
     body.note("endpoints", ui, f"admin true: {console.what}" + (
         "; authn none: the image serves it to anyone who reaches the port" if console.authentication == "none"
         else ""))
-    body.remark(loc, f"{name} is observability infrastructure, not reviewed, except its console published on "
-                     f"port {console.port}: {console.what}")
-    return True
 
 
-def _console_entry(body: Body, name: str, image: str | None, published: Sequence[tuple[Location, str]]) -> None:
+def _console_entry(body: Body, name: str, image: str | None,
+                   published: Sequence[tuple[str, Location, str]]) -> None:
     """A reviewed service whose published entry is an operator console: its every port published beyond the
     host's loopback is its image's web console (``rabbitmq:3-management`` publishing 15672 only), or its name
     says it is one (catalogue ``console_names``: a Hystrix dashboard, a service named ``monitoring``). The entry
@@ -628,10 +635,16 @@ def _console_entry(body: Body, name: str, image: str | None, published: Sequence
     console = cat.console(image)
     if not published:
         return
-    if console is not None and all(t.strip() == str(console.port) for _lc, t in published):
-        console_entry(body, name, published[0][0], f"the only port {name} publishes is its console, {console.what}")
+    if console is not None and all(t.strip() == str(console.port) for _e, _lc, t in published):
+        console_entry(body, name, published[0][1], f"the only port {name} publishes is its console, {console.what}")
+    elif console is not None and any(_serves_port(t, console.port) for _e, _lc, t in published):
+        # the console beside the service's own protocol (a broker's AMQP and its management UI): the entry stays
+        # the service's, and the console is an administrative surface of its own
+        exposure, loc = next((e, lc) for want in ("public", "host") for e, lc, t in published
+                             if e == want and _serves_port(t, console.port))
+        _console_ui(body, name, console, exposure, loc)
     elif cat.console_names.fullmatch(name):
-        console_entry(body, name, published[0][0], OPERATOR_TOOL.format(name=name))
+        console_entry(body, name, published[0][1], OPERATOR_TOOL.format(name=name))
 
 
 def _record_role(body: Body, name: str, rec: Recognised, by: Location, loc: Location,
@@ -692,7 +705,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
                 entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
                                _plain_http(doc, spec.get("ports"), (*at, "ports")) or _http_listener(doc, spec, at)
                                or _http_healthcheck(doc, spec, at, [t for _e, _l, t in published]))
-            _console_entry(body, name, image, [(lc, t) for e, lc, t in published if e != "internal"])
+            _console_entry(body, name, image, [(e, lc, t) for e, lc, t in published if e != "internal"])
             if rec is not None and rec.role == "config_server":  # its API serves the services, not the users
                 console_entry(body, name, next(lc for e, lc, _t in published if e == exp),
                               f"{name} is a configuration server by its {rec.why}: the services fetch their "

@@ -15,6 +15,7 @@ authorisation. An OpenAPI description cannot tell them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import urllib.parse
 from typing import Any
@@ -100,6 +101,7 @@ class _Importer(SpecImporter):
     def __init__(self, doc: Document, limits: Limits, service: str | None) -> None:
         super().__init__(doc, limits, service)
         self.schemes = self._schemes()
+        self.operations: dict[str, str] = {}
 
     def checked_root(self, doc: Document) -> dict[str, Any]:
         root = doc.data
@@ -205,7 +207,7 @@ class _Importer(SpecImporter):
                         raise self.err(op, "an operation must be a mapping")
                     self._operation(str(raw_path), method, op, item, path_params, path_servers, base,
                                     global_sec, root_rate)
-        return body.document()
+        return dataclasses.replace(body.document(), operations=dict(sorted(self.operations.items())))
 
     @staticmethod
     def _base_path(servers: list[tuple[str, Location]]) -> str:
@@ -244,6 +246,7 @@ class _Importer(SpecImporter):
         op_id = op.value.get("operationId")
         if isinstance(op_id, str):
             body.note(*put.key, f"operationId {op_id}")
+            self.operations[f"{verb} {full}"] = op_id
         put("mutating", verb not in SAFE_METHODS, at)
         if "{" in raw_path:
             put("takes_object_id", True, at)
@@ -450,6 +453,11 @@ def _is_collection(refs: Refs, schema: Node) -> bool:
         return True
     props = s.value.get("properties")
     if isinstance(props, dict):
+        if len(props) == 1:  # a message that only wraps a list ({shelves: [...]}: a repeated field of gRPC) is it
+            (pname,) = props
+            p = refs.deref(refs.child(refs.child(s, "properties"), pname))
+            if isinstance(p.value, dict) and p.value.get("type") == "array":
+                return True
         for pname in props:
             if str(pname).lower() in COLLECTION_KEYS:
                 p = refs.child(refs.child(s, "properties"), pname)
