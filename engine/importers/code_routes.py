@@ -85,6 +85,7 @@ from engine.importers import (
     code_messages,
     code_nextjs,
     code_node,
+    code_notify,
     code_passwords,
     code_rust,
     code_secrets,
@@ -245,6 +246,8 @@ class RoutesDocument(ArtifactDocument):
     with where: ``compose`` marks the calls drawn from them ``during: background``."""
     gateway_of: tuple[code_grpc_gateway.Registration, ...] = ()
     """The gRPC services whose HTTP bindings its code serves through grpc-gateway (``code_grpc_gateway``)."""
+    notifies: tuple[code_notify.Notification, ...] = ()
+    """The gRPC services its Go code calls only to notify, throwing the answer away (``code_notify``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -339,6 +342,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=code_secrets.scan(paths, limits), traits=said, gateway_of=gateway_of)
     doc.gateway_of = gateway_of
+    doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
@@ -1953,10 +1957,39 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
                                reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
                                checks=d.checks, authorities=d.authorities,
-                               health_only=d.health_only, gateway_of=d.gateway_of))
+                               health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies))
         else:
             out.append(d)
-    return _yield_keys(_grpc_gateway_routes(out), yielding)
+    return _yield_keys(_notify_purposes(_grpc_gateway_routes(out)), yielding)
+
+
+def _service_names(docs: Sequence[Document]) -> list[str]:
+    """The names of the services every document states, sorted."""
+    return sorted({str(s.get("name")) for d in docs if isinstance(d.data, dict)
+                   for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("name")})
+
+
+def _notify_purposes(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``purpose: notify`` on each call a service's Go code makes only to notify a gRPC service
+    (``code_notify``), to the workload named after that service (``code_grpc_gateway.implementer``)."""
+    services = _service_names(docs)
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument):
+            edited: ArtifactDocument = d
+            for n in d.notifies:
+                target = code_grpc_gateway.implementer(n.grpc_service, [s for s in services if s != d.service])
+                if target is None:
+                    continue
+                call = {"from": d.service, "to": target}
+                edited = with_field(with_fact(edited, "interactions", call, n.at), "interactions",
+                                    identity("interaction", call), "purpose", "notify", n.at,
+                                    f"purpose notify: every call of its {n.grpc_service} client is a method named "
+                                    f"for telling ({n.call}, {n.at}) whose answer the code throws away")
+            out.append(edited)
+        else:
+            out.append(d)
+    return out
 
 
 def _grpc_gateway_routes(docs: Sequence[Document]) -> list[Document]:
@@ -1965,8 +1998,7 @@ def _grpc_gateway_routes(docs: Sequence[Document]) -> list[Document]:
     gateways = {d.service: d.gateway_of for d in docs if isinstance(d, RoutesDocument) and d.gateway_of}
     if not gateways:
         return list(docs)
-    services = sorted({str(s.get("name")) for d in docs if isinstance(d.data, dict)
-                       for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("name")})
+    services = _service_names(docs)
 
     def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
         if not doc.operations:
