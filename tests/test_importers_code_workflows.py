@@ -4,6 +4,7 @@ named after the handler, uncoordinated when nothing in the service's code may co
 from __future__ import annotations
 
 import os
+import shutil
 from typing import Any
 
 import pytest
@@ -250,3 +251,71 @@ def test_without_a_deployment_no_workflow_is_found() -> None:
                                            ("create_account", "create-account"), ("addHTTPRoute", "add-http-route")])
 def test_a_workflow_is_named_after_its_handler(name: str, key: str) -> None:
     assert kebab(name) == key
+
+
+REMOTE = fixture("workflows", "remote")
+
+
+def _remote(*services: str, root: str = REMOTE) -> Design:
+    return load_documents(load_artifacts([f"compose={os.path.join(REMOTE, 'compose.yaml')}",
+                                          *(f"source={os.path.join(root, s)}" for s in services)]))
+
+
+def test_a_post_or_get_by_url_is_a_write_when_the_route_it_reaches_writes() -> None:
+    design = _remote("desk", "counter", "orders", "stock")
+    desk = os.path.join(REMOTE, "desk", "src", "main", "java", "acme", "desk", "DeskController.java")
+    # book(): the POST to /orders/search reaches a handler that only reads; the GET of /stock/reserve/<item> reaches
+    # one that saves a reservation, the POST to /orders one that saves the order: two services written
+    assert _steps(design, "workflow:desk-book") == [
+        ("stock", line_of(desk, '"http://stock:8080/stock/reserve/"')),
+        ("orders", line_of(desk, 'restTemplate.exchange("http://orders:8080/orders", HttpMethod.POST'))]
+    assert fact(design, "workflow:desk-book").data["coordination"] == "none"
+    # quote(): a POST search and a GET of levels, both reaching handlers that only read: no workflow
+    assert "workflow:desk-quote" not in design.by_key() and "workflow:quote" not in design.by_key()
+
+
+def test_two_services_with_a_workflow_of_one_name_each_keep_their_own() -> None:
+    design = _remote("desk", "counter", "orders", "stock")
+    # both have a `book` handler writing two services: by name alone they would be one workflow, steps joined
+    assert sorted(k for k in design.by_key() if k.startswith("workflow:")) == ["workflow:counter-book",
+                                                                                "workflow:desk-book"]
+    assert [s for s, _line in _steps(design, "workflow:counter-book")] == ["orders", "counter"]
+    # one of them alone keeps the handler's name
+    assert sorted(k for k in _remote("desk", "orders", "stock").by_key() if k.startswith("workflow:")) == [
+        "workflow:book"]
+
+
+def test_a_call_whose_method_says_nothing_is_no_write_without_its_targets_code(tmp_path: Any) -> None:
+    # without the stock service's code, its GET may or may not write: one service written, no workflow
+    assert not [k for k in _remote("desk", "orders").by_key() if k.startswith("workflow:")]
+    # with a stock whose reserve route only reads, the same
+    for service in ("desk", "orders", "stock"):
+        shutil.copytree(os.path.join(REMOTE, service), os.path.join(str(tmp_path), service))
+    stock = os.path.join(str(tmp_path), "stock", "src", "main", "java", "acme", "stock", "StockController.java")
+    with open(stock, encoding="utf-8") as fh:
+        text = fh.read()
+    assert "return reservations.save(new Reservation(item));" in text
+    with open(stock, "w", encoding="utf-8") as fh:
+        fh.write(text.replace("return reservations.save(new Reservation(item));",
+                              "return reservations.findById(item);"))
+    design = _remote("desk", "orders", "stock", root=str(tmp_path))
+    assert not [k for k in design.by_key() if k.startswith("workflow:")]
+
+
+@pytest.mark.parametrize(("route", "path", "open_end", "takes"), [
+    ("/orders", "/orders", False, True),
+    ("/orders/{id}", "/orders", False, False),
+    ("/orders/{id}", "/orders/", True, True),
+    ("/orders/{type}/{id}", "/orders/", True, True),
+    ("/orders/{id}/items", "/orders/", True, False),  # appended text fills template segments only
+    ("/orders", "/orders/", True, False),  # something is appended: the route needs a segment for it
+    ("/orders/by-id/{id}", "/orders/by-", True, True),  # the appended text may finish the literal segment
+    ("/orders/{id}", "/orders/by-", True, True),
+    ("/orders/by-id/{id}", "/orders/by-name/", True, False),
+    ("/users/id/{id}", "/users/id/", True, True),
+    ("/users/{id}", "/users/id/", True, False),
+])
+def test_a_url_the_code_writes_is_matched_to_a_route_template(route: str, path: str, open_end: bool,
+                                                              takes: bool) -> None:
+    from engine.importers.code_workflows import _template_matches
+    assert _template_matches(route, path, open_end) is takes

@@ -1925,12 +1925,15 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
                for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     called = _called(docs, edges)
+    confirm = code_workflows.confirmer({d.service: [(r.method, join(contexts.get(d.service, ""), r.path), r.writes)
+                                                    for r in d.routes] for d in routed})
+    found = code_workflows.distinct({d.service: code_workflows.flows(
+        d.service, d.handlers, targets.get(d.service, {}), sorted(called.get(d.service, ())), d.coordinated,
+        drawn.get(d.service, []), confirm) for d in routed if d.service in targets or d.service in called})
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
-            flows = code_workflows.flows(d.service, d.handlers, targets.get(d.service, {}),
-                                         sorted(called.get(d.service, ())), d.coordinated, drawn.get(d.service, [])) \
-                if d.service in targets or d.service in called else []
+            flows = found.get(d.service, [])
             callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
             resolved = targets.get(d.service, {})
             checks = [(t, c) for c in d.checks

@@ -54,8 +54,8 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import Location
@@ -95,6 +95,10 @@ class Write:
     branch: tuple[tuple[str, int], ...] = ()
     """The alternatives it is made in: (an if/else chain, which branch of it); two writes in different branches of
     one chain are never made by the same request."""
+    remote: tuple[str, str, bool] | None = None
+    """For a call whose method does not say whether it writes (a ``RestTemplate`` POST or GET to a literal URL): the
+    method, the URL's path and whether the code appends to it. It counts as a write only when the route it reaches in
+    its target's own code writes (``flows``' ``confirm``)."""
 
 
 @dataclass(frozen=True)
@@ -409,7 +413,12 @@ _J_STORE_WRITE = re.compile(r"(?:save|insert|delete|update|remove|persist|merge|
 _J_REST = frozenset({"RestTemplate", "TestRestTemplate", "AsyncRestTemplate", "RestOperations"})
 _J_REST_WRITES = frozenset({"put", "delete", "patchForObject"})
 """A ``RestTemplate``'s writes by HTTP method. POST is left out: code that calls by URL alone often POSTs its queries
-(train-ticket's route and seat look-ups), and nothing in the call tells the two apart."""
+(route and seat look-ups), and nothing in the call itself tells the two apart; its target's code may
+(``Write.remote``)."""
+_J_REST_METHODS = {"postForObject": "POST", "postForEntity": "POST", "postForLocation": "POST",
+                   "getForObject": "GET", "getForEntity": "GET"}
+"""The ``RestTemplate`` calls whose HTTP method says nothing of whether they write: a POST may be a query, and a GET
+may write. They count only when the route they reach writes (``Write.remote``)."""
 _J_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "synchronized", "return", "new", "else", "try",
                          "throw", "super", "this"})
 
@@ -529,6 +538,9 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
                 if host or var:
                     yield Write(Location(c.path, line, 1), how, host.group(1) if host else None, in_h, var=var,
                                 site=where, branch=branch)
+            elif args and (remote := _rest_remote(name, args)) is not None:
+                yield Write(Location(c.path, line, 1), how, remote[0], in_h, site=where, branch=branch,
+                            remote=remote[1:])
         elif target is not None and target.kind == "interface" and "@FeignClient" in target.annotations:
             feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
             marks = target.methods.get(name, ("", -1, -1))[0]
@@ -543,6 +555,19 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
             if impl is not None and (impl, name) not in seen and classes[impl].methods.get(name, ("", -1, -1))[1] >= 0:
                 yield from _java_writes(classes, impl, name, depth + 1, in_h, seen | {(impl, name)}, branch,
                                         f"{site}{kind}.{method}:{pos}/", where)
+
+
+def _rest_remote(name: str, args: Sequence[str]) -> tuple[str, str, str, bool] | None:
+    """A ``RestTemplate`` call to a literal ``http(s)://host[:port]/path`` URL whose method does not say whether it
+    writes (a POST, a GET): its host, method, path and whether the code appends to the literal (``"..." + id``)."""
+    method = _J_REST_METHODS.get(name)
+    if name == "exchange" and len(args) > 1:
+        m = re.fullmatch(r"\s*HttpMethod\s*\.\s*(POST|GET)\s*", args[1])
+        method = m.group(1) if m else None
+    url = re.match(r"\s*\"https?://([\w.-]+)(?::\d+)?(/[^\"]*)?\"\s*(\+)?", args[0])
+    if method is None or url is None:
+        return None
+    return url.group(1), method, url.group(2) or "/", url.group(3) is not None
 
 
 # ---- Check-then-act (Java Spring) ------------------------------------------------------------------
@@ -825,17 +850,26 @@ class Flow:
     steps: tuple[tuple[str, str], ...]
     coordinated: str | None
     """Why its coordination is not stated (something may coordinate it), when so."""
+    confirmed: tuple[str, ...] = ()
+    """For its steps found through calls whose method says nothing (``Write.remote``): the route each reaches."""
+
+
+Confirm = Callable[[str, str, str, bool], "str | None"]
+"""(target service, method, path, open) -> what the route a call reaches there writes, or None (``Write.remote``)."""
 
 
 def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, str], stubs: Sequence[str],
-          coordinated: str | None, drawn: Sequence[tuple[dict[str, Any], str]] = ()) -> list[Flow]:
+          coordinated: str | None, drawn: Sequence[tuple[dict[str, Any], str]] = (),
+          confirm: Confirm | None = None) -> list[Flow]:
     """The handlers of ``service`` whose writes reach two services or more. ``targets``: the service each HTTP call
-    (by its location) reaches; ``stubs``: the services the caller has interactions with."""
+    (by its location) reaches; ``stubs``: the services the caller has interactions with; ``confirm``: whether a call
+    whose method says nothing (``Write.remote``) reaches a route that writes."""
     out: dict[str, Flow] = {}
     for h in handlers:
         steps: dict[str, str] = {}
         undo = None
         taken: dict[str, int] = {}  # the branches of the writes counted: one request's path through the handler
+        confirmed: list[str] = []
         for w in h.writes:
             if any(taken.get(group, i) != i for group, i in w.branch):
                 continue  # an alternative to a write already counted
@@ -843,6 +877,12 @@ def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, 
                 code_calls.drawn_from(drawn, w.var) if w.var else targets.get(w.at)
             if target is None or (target == service and not w.own):
                 continue
+            if w.remote is not None:
+                said = confirm(target, *w.remote) if confirm is not None else None
+                if said is None:
+                    continue
+                if target not in steps:
+                    confirmed.append(f"{w.how} is a write: {said}")
             taken.update(w.branch)
             steps.setdefault(target, f"writes its own store ({w.how})" if w.own else w.how)
             if w.handled and undo is None:
@@ -850,8 +890,58 @@ def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, 
         if len(steps) < 2:
             continue
         name = kebab(h.name)
-        out.setdefault(name, Flow(name, h, tuple(steps.items()), coordinated or undo))
+        out.setdefault(name, Flow(name, h, tuple(steps.items()), coordinated or undo, tuple(confirmed)))
     return [out[k] for k in sorted(out)]
+
+
+def _is_template(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
+
+
+def _template_matches(route: str, path: str, open_end: bool) -> bool:
+    """Whether a route's path (``/orders/{id}``) takes a URL path the code wrote (``/orders/``), the code appending to
+    it when ``open_end`` (``"/orders/" + id``): each literal segment equals the route's or fills its template, and what
+    is appended fills only template segments (or finishes the last literal one)."""
+    want = [x for x in route.strip("/").split("/") if x]
+    have = [x for x in path.strip("/").split("/") if x]
+    if not open_end:
+        return len(want) == len(have) and all(w == h or _is_template(w) for w, h in zip(want, have, strict=True))
+    partial = have.pop() if have and not path.endswith("/") else None  # ``"/orders/id" + x``
+    if len(want) < len(have) or not all(w == h or _is_template(w) for w, h in zip(want, have, strict=False)):
+        return False
+    rest = want[len(have):]
+    if partial is not None:
+        if not rest or not (_is_template(rest[0]) or rest[0].startswith(partial)):
+            return False
+        rest = rest[1:]
+    elif not rest:
+        return False  # something is appended: the route must have a segment for it
+    return all(_is_template(w) for w in rest)
+
+
+def confirmer(routes: Mapping[str, Sequence[tuple[str, str, str | None]]]) -> Confirm:
+    """``flows``' ``confirm`` over each service's routes as (method, path, the write its handler makes or None): a call
+    is a write when every route of its target it may reach (by method, ``ANY`` too, and path) writes."""
+    def confirm(service: str, method: str, path: str, open_end: bool) -> str | None:
+        found = [(m, p, w) for m, p, w in routes.get(service, ()) if m in (method, "ANY")
+                 and _template_matches(p, path, open_end)]
+        if not found or any(w is None for _m, _p, w in found):
+            return None
+        m, p, w = found[0]
+        return f"reaching {service}'s {m} {p}, whose handler writes ({w})"
+    return confirm
+
+
+def distinct(found: Mapping[str, Sequence[Flow]]) -> dict[str, list[Flow]]:
+    """The workflows of each service, those whose name another service's workflow also has (two services each with a
+    ``preserve`` handler) named after their owner too (``<service>-<name>``): by name alone they would be taken for
+    one workflow, their steps and notes joined."""
+    owners: dict[str, set[str]] = {}
+    for service, flows_of in found.items():
+        for f in flows_of:
+            owners.setdefault(f.name, set()).add(service)
+    return {service: [replace(f, name=safe_name(f"{service}-{f.name}")) if len(owners[f.name]) > 1 else f
+                      for f in flows_of] for service, flows_of in found.items()}
 
 
 def record(body: Body, service: str, found: Sequence[Flow], stated: frozenset[str] = frozenset()) -> None:
@@ -867,6 +957,8 @@ def record(body: Body, service: str, found: Sequence[Flow], stated: frozenset[st
         said = "; ".join(f"{s}: {how}" for s, how in f.steps)
         body.note("workflows", ident, f"from source: {f.handler.what} of {service} writes {len(f.steps)} services "
                                       f"in turn ({said})")
+        for why in f.confirmed:
+            body.note("workflows", ident, why)
         if f.coordinated is None:
             body.set("workflows", ident, "coordination", "none", f.handler.at)
             body.note("workflows", ident, f"coordination none: no code of {service} names a saga, outbox, "
