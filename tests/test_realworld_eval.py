@@ -210,3 +210,49 @@ def test_evidence_lies_in_the_artifacts_given_to_the_importers(evidence: str, pa
                                                                 inside: bool) -> None:
     e = ev.Expectation("X-1", "c", "service:a", evidence=(evidence,))
     assert ev.in_artifacts(e, "o/r", paths) is inside
+
+
+def test_a_valid_finding_judged_an_expectation_under_another_subject_is_counted_apart(tmp_path: Path,
+                                                                                      capsys: Any) -> None:
+    root = tmp_path / "systems"
+    shutil.copytree(os.path.join(SYSTEMS, "tiny"), root / "tiny")
+    judgements = root / "tiny" / "judgements.yaml"
+    judgements.write_text(
+        "system: tiny\njudgements:\n"
+        "  - {rule: mutable-release-artifacts, subjects: ['deployment:a'], verdict: valid, same_as: T-3,"
+        " why: the reviewer's T-3 under the deployment's key}\n")
+    (result,) = ev.run(str(root), CONCEPTS)
+    # T-3 stays a miss by subject (recall is strict), and is named otherwise
+    assert [(v.expectation.id, v.status, [f.subjects for f in v.named_otherwise]) for v in result.verdicts] == [
+        ("T-1", "HIT", []), ("T-2", "GAP", []), ("T-3", "MISS", [("deployment:a",)])]
+    figures = ev.totals([result])["total"]["design"]
+    assert (figures["hit"], figures["miss"], figures["named_otherwise"], figures["precision"]) == (1, 1, 1, 1.0)
+    assert ev.main(["--root", str(root), "--concepts", CONCEPTS, "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "named otherwise (design): 1 of 2 expectations missed by subject" in out
+    assert "MISS T-3" in out and "(named otherwise: mutable-release-artifacts on deployment:a)" in out
+    # without it, nothing is named otherwise
+    judgements.write_text("system: tiny\njudgements:\n"
+                          "  - {rule: mutable-release-artifacts, subjects: ['deployment:a'], verdict: valid, why: w}\n")
+    (result,) = ev.run(str(root), CONCEPTS)
+    assert result.named_otherwise == 0
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ("{rule: mutable-release-artifacts, subjects: ['deployment:a'], verdict: valid, same_as: T-9, why: w}",
+     "judgements[0].same_as: no expectation 'T-9' in this system's expectations.yaml"),
+    ("{rule: mutable-release-artifacts, subjects: ['deployment:a'], verdict: noise, same_as: T-3, why: w}",
+     "judgements[0].same_as: only a valid verdict on listed subjects"),
+    ("{rule: mutable-release-artifacts, verdict: valid, same_as: T-3, why: w}",
+     "judgements[0].same_as: only a valid verdict on listed subjects"),
+    ("{rule: mutable-release-artifacts, subjects: ['deployment:a'], verdict: valid, same_as: T-N1, why: w}",
+     "judgements[0].same_as: no expectation 'T-N1'"),
+])
+def test_a_same_as_names_an_expected_risk_on_a_valid_verdict_with_subjects(tmp_path: Path, capsys: Any,
+                                                                            entry: str, expected: str) -> None:
+    root = tmp_path / "systems"
+    shutil.copytree(os.path.join(SYSTEMS, "tiny"), root / "tiny")
+    (root / "tiny" / "judgements.yaml").write_text(f"system: tiny\njudgements:\n  - {entry}\n")
+    assert ev.main(["--root", str(root), "--concepts", CONCEPTS]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err

@@ -99,6 +99,10 @@ class Judgement:
     verdict: str                    # valid | noise
     subjects: frozenset[str] = frozenset()
     why: str = ""
+    same_as: str | None = None
+    """The expectation (its id) this valid finding is, found under another subject than the one the reviewer named
+    (a handler's name for the workflow's, a route for its service): the expectation stays missed by subject, and is
+    counted apart as named otherwise."""
 
 
 @dataclass(frozen=True)
@@ -108,14 +112,19 @@ class Judgements:
 
     def verdict_of(self, finding: Seen) -> str | None:
         """The verdict on one finding: an entry naming its main subject wins over one for the whole rule."""
+        entry = self.entry_of(finding)
+        return entry.verdict if entry is not None else None
+
+    def entry_of(self, finding: Seen) -> Judgement | None:
+        """The judgement of one finding: an entry naming its main subject wins over one for the whole rule."""
         general = None
         for j in self.entries:
             if j.rule != finding.rule:
                 continue
             if finding.subjects and finding.subjects[0] in j.subjects:
-                return j.verdict
+                return j
             if not j.subjects and general is None:
-                general = j.verdict
+                general = j
         return general
 
 
@@ -125,6 +134,8 @@ class Verdict:
     status: str                     # HIT | GAP | MISS
     findings: list[Seen] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)   # the concept's rules behind the verdict
+    named_otherwise: list[Seen] = field(default_factory=list)
+    """For a MISS or GAP: the findings a reviewer judged to be this expectation under another subject (``same_as``)."""
 
 
 @dataclass
@@ -146,6 +157,11 @@ class Result:
 
     def count(self, status: str) -> int:
         return sum(1 for v in self.verdicts if v.status == status)
+
+    @property
+    def named_otherwise(self) -> int:
+        """Expectations missed by subject (MISS or GAP) whose risk a reviewer judged found under another subject."""
+        return sum(1 for v in self.verdicts if v.status != "HIT" and v.named_otherwise)
 
     @property
     def matched_rules(self) -> set[str]:
@@ -270,7 +286,7 @@ def load_expectations(path: str, concepts: dict[str, Concept]) -> Expectations:
     return Expectations(str(system), path, tuple(expected), tuple(must_not))
 
 
-def load_judgements(path: str, system: str) -> Judgements:
+def load_judgements(path: str, system: str, expected: frozenset[str] | None = None) -> Judgements:
     """One system's verdicts on the risks no expectation matched (an absent file judges nothing)."""
     if not os.path.isfile(path):
         return Judgements(path, ())
@@ -302,16 +318,25 @@ def load_judgements(path: str, system: str) -> Judgements:
         subjects = item.get("subjects", [])
         if not isinstance(subjects, list) or not all(isinstance(x, str) and SUBJECT.match(x) for x in subjects):
             problems.append(_problem(doc, (*at, "subjects"), "expected a list of kind:key subjects"))
-        unknown = sorted(set(item) - {"rule", "verdict", "subjects", "why"})
+        unknown = sorted(set(item) - {"rule", "verdict", "subjects", "why", "same_as"})
         if unknown:
             problems.append(_problem(doc, (*at, unknown[0]), "unknown key"))
+        same_as = item.get("same_as")
+        if same_as is not None and (not isinstance(same_as, str) or not same_as.strip()):
+            problems.append(_problem(doc, (*at, "same_as"), "expected an expectation id"))
+        elif same_as is not None and (item.get("verdict") != "valid" or not subjects):
+            problems.append(_problem(doc, (*at, "same_as"), "only a valid verdict on listed subjects can be an "
+                                                             "expectation found under another subject"))
+        elif same_as is not None and expected is not None and same_as not in expected:
+            problems.append(_problem(doc, (*at, "same_as"), f"no expectation {same_as!r} in this system's "
+                                                             "expectations.yaml"))
         if len(problems) > bad:
             continue
         for key in subjects or ["*"]:
             if (item["rule"], key) in seen:
                 problems.append(_problem(doc, at, f"{item['rule']} on {key} is judged twice"))
             seen.add((item["rule"], key))
-        out.append(Judgement(item["rule"], item["verdict"], frozenset(subjects), item["why"]))
+        out.append(Judgement(item["rule"], item["verdict"], frozenset(subjects), item["why"], same_as))
     if problems:
         raise EvalError(problems)
     return Judgements(path, tuple(out))
@@ -368,7 +393,12 @@ def evaluate(system: str, design: str, exp: Expectations, concepts: dict[str, Co
                      if f.rule in concepts[e.concept].rules and about(e.subject, f)]
     severities = {s: sum(1 for f in risks if f.severity == s) for s in SEVERITIES}
     unmatched = [f for i, f in enumerate(risks) if i not in matched]
-    judged = tuple((judgements.verdict_of(f) if judgements else None) or "unjudged" for f in unmatched)
+    entries = [judgements.entry_of(f) if judgements else None for f in unmatched]
+    judged = tuple(j.verdict if j is not None else "unjudged" for j in entries)
+    for v in verdicts:
+        if v.status != "HIT":
+            v.named_otherwise = [f for f, j in zip(unmatched, entries, strict=True)
+                                 if j is not None and j.same_as == v.expectation.id]
     return Result(system, design, verdicts, must_not_hits, unmatched, severities, len(risks), len(gaps),
                   tuple(e.id for e in exp.must_not), judged)
 
@@ -403,7 +433,8 @@ def run(root: str, concepts_file: str, names: Sequence[str] = (), raw: bool = Fa
             design = os.path.join(root, name, variant)
             if os.path.isdir(design):
                 # Each design is judged on its own findings: judgements.yaml, raw-judgements.yaml.
-                judged = load_judgements(os.path.join(root, name, JUDGEMENTS[variant]), name)
+                judged = load_judgements(os.path.join(root, name, JUDGEMENTS[variant]), name,
+                                         frozenset(e.id for e in exp.expected))
                 results.append(evaluate(name, variant, exp, concepts, findings_of(design), judged))
     return results
 
@@ -528,6 +559,7 @@ def totals(results: Sequence[Result]) -> dict[str, Any]:
                 "unmatched_risks": sum(len(r.unmatched) for r in rs),
                 "matched_risks": matched, "valid": valid, "noise": noise,
                 "unjudged": sum(r.judged.get("unjudged", 0) for r in rs),
+                "named_otherwise": sum(r.named_otherwise for r in rs),
                 "precision": round((matched + valid) / judged, 4) if judged else None,
                 "gaps": sum(r.gaps for r in rs)}
     rows = [{"system": r.system, "design": r.design, **figures([r])} for r in results]
@@ -562,6 +594,21 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
+def named_table(results: Sequence[Result]) -> str:
+    """The expectations missed by subject that a reviewer judged found under another one (``same_as``): not hits,
+    counted apart so that a miss of naming is told from a miss of the risk."""
+    lines: list[str] = []
+    for design in sorted({r.design for r in results}):
+        rs = [r for r in results if r.design == design]
+        found = [(r.system, v) for r in rs for v in r.verdicts if v.status != "HIT" and v.named_otherwise]
+        missed = sum(r.count("MISS") + r.count("GAP") for r in rs)
+        lines.append(f"named otherwise ({design}): {len(found)} of {missed} expectations missed by subject are "
+                     "judged found under another subject (not counted as hits)")
+        lines.extend(f"  {system:<24}{v.expectation.id:<7}{v.expectation.subject} -> "
+                     f"{', '.join(sorted({f.subjects[0] for f in v.named_otherwise}))}" for system, v in found)
+    return "\n".join(lines)
+
+
 def listing(results: Sequence[Result]) -> str:
     """Each expectation with its verdict, each must-not hit, and each risk finding no expectation matched."""
     out: list[str] = []
@@ -571,6 +618,9 @@ def listing(results: Sequence[Result]) -> str:
             e = v.expectation
             rules = ", ".join(v.rules)
             extra = {"HIT": f"  <- {rules}", "GAP": f"  (gap; needed by {rules})"}.get(v.status, "")
+            if v.status != "HIT" and v.named_otherwise:
+                extra += "  (named otherwise: " + "; ".join(
+                    f"{f.rule} on {f.subjects[0]}" for f in v.named_otherwise) + ")"
             out.append(f"  {v.status:<5}{e.id:<7}{e.concept:<42}{e.subject}{extra}")
         for e, f in r.must_not_hits:
             out.append(f"  MUST-NOT {e.id:<7}{e.concept:<37}{e.subject}  <- {f.rule} ({f.severity})")
@@ -584,7 +634,8 @@ def as_json(results: Sequence[Result]) -> dict[str, Any]:
     data = totals(results)
     for row, r in zip(data["systems"], results, strict=True):
         row["verdicts"] = [{"id": v.expectation.id, "concept": v.expectation.concept,
-                            "subject": v.expectation.subject, "status": v.status, "rules": v.rules}
+                            "subject": v.expectation.subject, "status": v.status, "rules": v.rules,
+                            "named_otherwise": [f.subjects[0] for f in v.named_otherwise if f.subjects]}
                            for v in r.verdicts]
         row["must_not_findings"] = [{"id": e.id, "rule": f.rule, "severity": f.severity,
                                      "subjects": list(f.subjects)} for e, f in r.must_not_hits]
@@ -617,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data["yield"] = rows
         text = json.dumps(data, indent=2, sort_keys=True)
     else:
-        text = table(results) + ("\n\n" + yield_table(rows) if rows else "") + (
+        text = table(results) + ("\n\n" + yield_table(rows) if rows else "") + "\n\n" + named_table(results) + (
             "\n\n" + listing(results) if args.list else "")
     try:
         print(text)
