@@ -11,7 +11,7 @@ from engine.importers.code_clients import cpp_clients, go_clients, go_registered
 from engine.importers.code_routes import blank_comments
 from engine.loader import load_documents
 from tests.helpers import write
-from tests.importer_helpers import fact
+from tests.importer_helpers import fact, line_of
 
 STATS_CLIENT = """
     package acme.shop.client;
@@ -306,9 +306,17 @@ COMPOSE_REVIEW = """
 
 
 def test_cpp_thrift_clients_read_their_host_from_a_config_entry_named_after_the_target(tmp_path: Any) -> None:
-    (storage,) = cpp_clients([("cr/main.cpp", src(COMPOSE_REVIEW))])  # user-review: given a timeout not read
-    assert (storage.target, storage.protocol, storage.at.line, storage.no_timeout) == (
-        "review-storage-service", "other", 11, None)
+    # user-review: given a timeout its code reads from the target's own entry (timeout_entry: a mounted address book
+    # gives its value); storage: no timeout argument
+    storage, user = cpp_clients([("cr/main.cpp", src(COMPOSE_REVIEW))])
+    assert (storage.target, storage.protocol, storage.at.line, storage.no_timeout, storage.timeout_entry) == (
+        "review-storage-service", "other", 11, None, None)
+    assert (user.target, user.timeout_entry) == ("user-review-service", "user-review-service")
+    # a timeout read from another entry, or from anywhere else, leaves the client out: what bounds it is unknown
+    for change in ('config_json["user-review-service"]["timeout_ms"]', "read_timeout()"):
+        other = src(COMPOSE_REVIEW).replace('config_json["user-review-service"]["timeout_ms"]',
+                                            change.replace("user-review-service", "compose-memcached"))
+        assert [c.target for c in cpp_clients([("cr/main.cpp", other)])] == ["review-storage-service"], change
     tmp = str(tmp_path)
     compose = write(tmp, "compose.yaml", """
         services:
@@ -323,8 +331,34 @@ def test_cpp_thrift_clients_read_their_host_from_a_config_entry_named_after_the_
     call = fact(design, "interaction:compose-review-service->review-storage-service")
     assert (call.data["style"], call.data["protocol"]) == ("sync", "other") and "timeout_ms" not in call.data
     assert "main.cpp:11)" in call.data["inferred_from"]
+    # its timeout is set from configuration, and no address book the caller mounts gives it: left out
     assert "interaction:compose-review-service->user-review-service" not in design.by_key()
     assert not [k for k in design.by_key() if k.startswith("interaction:orphan->")]  # no deployment runs it
+
+
+def test_a_cpp_thrift_clients_timeout_read_from_its_entry_comes_from_the_address_book_the_caller_mounts(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    book = write(tmp, "config/service-config.json", """
+        {"review-storage-service": {"addr": "review-storage-service", "port": 9090},
+         "user-review-service": {"addr": "user-review-service", "port": 9090,
+                                 "timeout_ms": 4000},
+         "ssl": {"enabled": true}}
+    """)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          compose-review-service: {image: acme/cr, volumes: ["./config:/config"]}
+          review-storage-service: {image: acme/rs}
+          user-review-service: {image: acme/ur}
+    """)
+    write(tmp, "ComposeReview/main.cpp", COMPOSE_REVIEW)
+    design = load_documents(load_artifacts([f"compose={compose}",
+                                            f"source:compose-review-service={tmp}/ComposeReview"]))
+    call = fact(design, "interaction:compose-review-service->user-review-service")
+    assert call.data["timeout_ms"] == 4000
+    where = call.locate("timeout_ms")  # the target's entry in the book
+    assert (where.file, where.line) == (book, line_of(book, '"user-review-service": {'))
+    assert "timeout_ms" not in fact(design, "interaction:compose-review-service->review-storage-service").data
 
 
 def test_ribbon_bounds_only_the_feign_clients_named_by_service(tmp_path: Any) -> None:

@@ -63,6 +63,9 @@ class ArtifactDocument(Document):
     volatile_brokers: dict[str, tuple[Location, str]] = field(default_factory=dict)
     """Broker workload -> where and why its message store outlives no restart (no persistent volume): a channel
     on it states no durability of its own, so ``volatile_channels`` gives the channel ``durable: false``."""
+    book_timeouts: dict[str, dict[str, tuple[int, Location, str]]] = field(default_factory=dict)
+    """Workload -> the clients' timeout to each host an address book it mounts lists (milliseconds, where, the
+    book's file): ``code_clients`` gives it to a call whose code reads its timeout from that host's entry."""
     not_reviewed: dict[str, str] = field(default_factory=dict)
     """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
     another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
@@ -429,6 +432,7 @@ class Body:
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.volatile_brokers: dict[str, tuple[Location, str]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
+        self.book_timeouts: dict[str, dict[str, tuple[int, Location, str]]] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -505,7 +509,7 @@ class Body:
                                 given_whole=self.given_whole, given_set=self.given_set, feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
-                                volatile_brokers=self.volatile_brokers)
+                                volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

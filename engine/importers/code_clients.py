@@ -79,6 +79,10 @@ class Client:
     """Why no request waits on the call (it is made from scheduled tasks only), when the code shows it."""
     written: bool = False
     """The code writes the target's URL out (``"http://orders:8080/x"``): its host is located by a name in the code."""
+    timeout_entry: str | None = None
+    """The configuration entry the client's timeout is read from (``config_json["text-service"]["timeout_ms"]``): an
+    address book the caller mounts gives its value (``ArtifactDocument.book_timeouts``); without one the call is left
+    out, since its timeout is set but unknown."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -322,8 +326,9 @@ def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     """The Thrift clients of a service's C++ files whose host is read from a configuration entry named after the
     target (``ClientPool<ThriftClient<ReviewStorageServiceClient>> pool("label", addr, port, ...)`` with
     ``std::string addr = config_json["review-storage-service"]["addr"]``). A client given a timeout (an argument
-    named for one: its value is in configuration this import does not read) is left out: what bounds it is unknown,
-    and the call with it would read as one without a timeout."""
+    named for one) keeps it only when the code reads it from the same entry (``config_json["..."]["timeout_ms"]``):
+    the address book the caller mounts then gives its value (``Client.timeout_entry``); a timeout from anywhere else
+    leaves the client out, as what bounds it is unknown and the call would read as one without a timeout."""
     out: list[Client] = []
     for path, code in ((p, t) for p, t in files if p.endswith(_CPP_SUFFIXES)):
         for m in _CPP_POOL.finditer(code):
@@ -333,11 +338,21 @@ def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
                 continue
             entry = re.search(rf"\b{re.escape(host)}\s*=\s*[\w.]+\s*\[\s*\"([^\"]+)\"\s*\]\s*"
                               r"\[\s*\"(?:addr|host|address)\"\s*\]", code)
-            if entry is None or any("timeout" in a.lower() for a in args):
-                continue  # no target read; or a timeout passed from configuration this import does not read
+            if entry is None:
+                continue  # no target read
+            timeouts = [a for a in args if "timeout" in a.lower()]
+            timeout_entry = None
+            if timeouts:
+                read = [re.search(rf"\b{re.escape(t)}\s*=\s*[\w.]+\s*\[\s*\"([^\"]+)\"\s*\]\s*"
+                                  r"\[\s*\"timeout_ms\"\s*\]", code) if re.fullmatch(r"[A-Za-z_]\w*", t) else None
+                        for t in timeouts]
+                if len(read) != 1 or read[0] is None or read[0].group(1) != entry.group(1):
+                    continue  # a timeout passed from somewhere this import does not read
+                timeout_entry = entry.group(1)
             said = " ".join(code[entry.start():entry.end()].split())
             out.append(Client(_location(path, code, m.start()), f"Thrift {m.group(1)} to {said} (line "
-                              f"{code.count(chr(10), 0, entry.start()) + 1})", entry.group(1), "other"))
+                              f"{code.count(chr(10), 0, entry.start()) + 1})", entry.group(1), "other",
+                              timeout_entry=timeout_entry))
     return out
 
 
@@ -372,9 +387,12 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
     workloads: set[str] = set()
     drawn: set[tuple[str, str]] = set()
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
+    books: dict[str, dict[str, tuple[int, Location, str]]] = {}
     for d in docs:
         workloads.update(getattr(d, "environment", None) or {})
         feign.update(getattr(d, "feign", None) or {})
+        for name, hosts in (getattr(d, "book_timeouts", None) or {}).items():
+            books.setdefault(name, {}).update(hosts)
         if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
             continue
         workloads.update(str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict))
@@ -387,18 +405,21 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
             continue  # no deployment runs the service: whether its calls are made is unknown
         edges: dict[str, list[Client]] = {}
         for c in found:
+            if c.timeout_entry is not None and c.timeout_entry not in books.get(service, {}):
+                continue  # its timeout is set from a configuration entry no mounted address book gives
             host = _host(c.target)
             target = safe_name(host) if safe_name(host) in workloads else by_name.get(host) or by_name.get(c.target)
             if target is None or target == service or (service, target) in drawn:
                 continue
             edges.setdefault(target, []).append(c)
         out[service] = [_edge(service, t, cs, feign.get(service, {}), t in registered and
-                              any(_host(c.target) in registered[t] for c in cs)) for t, cs in sorted(edges.items())]
+                              any(_host(c.target) in registered[t] for c in cs), books.get(service, {}))
+                        for t, cs in sorted(edges.items())]
     return out
 
 
 def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str, tuple[Any, Location, str]],
-          by_registration: bool) -> Edge:
+          by_registration: bool, books: Mapping[str, tuple[int, Location, str]] | None = None) -> Edge:
     first = calls[0]
     data: dict[str, Any] = {"from": service, "to": target, "style": "sync", "protocol": first.protocol,
                             "inferred_from": "; ".join(dict.fromkeys(c.evidence() for c in calls))[:2000]}
@@ -416,6 +437,13 @@ def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str
     if all(c.no_timeout for c in calls):
         data["timeout_ms"] = 0
         notes.append(f"timeout_ms 0: {first.no_timeout}")
+    booked = [books[c.timeout_entry] for c in calls
+              if books and c.timeout_entry is not None and c.timeout_entry in books]
+    if booked and len(booked) == len(calls):
+        ms, at, file = max(booked, key=lambda b: b[0])  # the longest bound is what the caller may wait
+        data["timeout_ms"], where["timeout_ms"] = ms, at
+        notes.append(f"timeout_ms from {first.timeout_entry}'s timeout_ms in {file}, which {service} mounts and its "
+                     f"code reads for the client's timeout ({first.at.file}:{first.at.line})")
     if all(c.background for c in calls):
         data["during"] = "background"
         notes.append(f"during background: {first.background}")

@@ -150,6 +150,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     body.environment = environment(scan.mentions, scan.kinds)
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions)
     _address_books(body, scan)
+    body.book_timeouts = {name: {h: (t, at, book.file) for book in reversed(books) for h, (t, at) in book.hosts.items()
+                                 if t is not None} for name, books in sorted(scan.books.items()) if books}
     _shared_logins(body, edges, scan)
     record_cache_roles(body)
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
