@@ -319,3 +319,18 @@ def test_a_url_the_code_writes_is_matched_to_a_route_template(route: str, path: 
                                                               takes: bool) -> None:
     from engine.importers.code_workflows import _template_matches
     assert _template_matches(route, path, open_end) is takes
+
+
+FIELDED = fixture("workflows", "fielded", "main.go")
+
+
+def test_a_grpc_methods_writes_through_clients_held_in_the_servers_fields_are_its_steps() -> None:
+    # the clients are made in main and kept in the receiver's fields: cs.paymentClient.Charge (in a helper of the
+    # receiver) and cs.ordersClient.CreateOrder write; cs.quoteClient.GetQuote reads
+    design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
+                                            f"source:checkout={os.path.dirname(FIELDED)}"]))
+    assert _steps(design, "workflow:place-order") == [
+        ("paymentservice", line_of(FIELDED, "cs.paymentClient.Charge(")),
+        ("order-service", line_of(FIELDED, "cs.ordersClient.CreateOrder("))]
+    assert fact(design, "workflow:place-order").data["coordination"] == "none"
+    assert "workflow:quote" not in design.by_key()

@@ -11,7 +11,8 @@ services, in its body and in the functions of its own code it calls (to a depth 
   publications left out).
 - **Go**: a gRPC server method (``func (s *T) PlaceOrder(ctx context.Context, req *pb.PlaceOrderRequest)
   (*pb.PlaceOrderResponse, error)``); a writing call is an RPC through a generated client
-  (``pb.NewPaymentServiceClient(conn).Charge(...)``, or a variable holding one) whose name starts with a verb
+  (``pb.NewPaymentServiceClient(conn).Charge(...)``, a variable holding one, or a field of the server's struct
+  declared as one: ``s.paymentClient.Charge(...)`` with ``paymentClient pb.PaymentServiceClient``) whose name starts with a verb
   that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an RPC named otherwise
   (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's interaction whose name is
   the generated client's service (``PaymentService`` -> ``paymentservice`` or ``payment``).
@@ -298,6 +299,9 @@ _GRPC_HANDLER = re.compile(r"^\s*\w+\s+context\.Context\s*,\s*\w+\s+\*\w+\.\w+\s
 _GRPC_RESULT = re.compile(r"^\(\s*\*\w+\.\w+\s*,\s*error\s*\)$")
 _STUB_CALL = re.compile(r"\b\w+\.New(\w+)Client\s*\(")
 _STUB_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.New(\w+)Client\s*\(")
+_GO_STRUCT = re.compile(r"^type\s+(\w+)\s+struct\s*\{", re.MULTILINE)
+_STUB_FIELD = re.compile(r"^\s*(\w+)\s+\*?\w+\.(\w+)Client\s*$", re.MULTILINE)
+"""A struct field holding a generated gRPC client (``paymentSvcClient pb.PaymentServiceClient``)."""
 
 
 def _first_word(name: str) -> str:
@@ -343,23 +347,29 @@ def _branch(chains: Sequence[tuple[int, list[tuple[int, int]]]], pos: int, site:
 def go_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
     """The gRPC server methods of a service's Go files (comments blanked) with the writing RPCs they make."""
     methods: dict[tuple[str, str], tuple[str, str, re.Match[str]]] = {}  # (receiver type, name) -> path, code, decl
+    fields: dict[str, dict[str, str]] = {}  # struct type -> its fields holding a generated client -> the service
     for path, code in files:
         if path.endswith(".go") and not path.endswith("_test.go"):
             for m in _GO_METHOD.finditer(code):
                 methods[(m.group(2), m.group(3))] = (path, code, m)
+            for t in _GO_STRUCT.finditer(code):
+                held = fields.setdefault(t.group(1), {})
+                held.update((f.group(1), f.group(2)) for f in _STUB_FIELD.finditer(inside(code, t.end() - 1, True)))
     out: list[Handler] = []
     for (kind, name), (path, code, m) in sorted(methods.items(), key=lambda kv: (kv[1][0], kv[1][2].start())):
         if not name[:1].isupper() or not _GRPC_HANDLER.match(m.group(4)) or not _GRPC_RESULT.match(m.group(5).strip()):
             continue
-        writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name}), (), ""))
+        writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name}), (), "", fields.get(kind, {})))
         line = code.count("\n", 0, m.start()) + 1
         out.append(Handler(name, Location(path, line, 1), f"the gRPC method {kind}.{name} ({path}:{line})", writes))
     return out
 
 
 def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str, str, re.Match[str]]],
-               depth: int, handled: bool, seen: frozenset[str], outer: Branch, site: str) -> Iterator[Write]:
-    """The writing RPCs of a method, in order, following the calls of the receiver's own methods in place."""
+               depth: int, handled: bool, seen: frozenset[str], outer: Branch, site: str,
+               held: Mapping[str, str] | None = None) -> Iterator[Write]:
+    """The writing RPCs of a method, in order, following the calls of the receiver's own methods in place; ``held``:
+    the receiver's fields that hold a generated client, with its service (``cs.paymentSvcClient.Charge(...)``)."""
     path, code, decl = methods[(kind, name)]
     start = decl.end()
     body = inside(code, start - 1, True)
@@ -379,13 +389,16 @@ def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str
     for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\(", body):
         if (kind, c.group(1)) in methods and c.group(1) not in seen and depth < _MAX_DEPTH:
             events.append((c.start(), "", c.group(1)))
+    for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\.\s*([A-Z]\w*)\s*\(", body):
+        if held and c.group(1) in held:
+            events.append((c.start(), held[c.group(1)], c.group(2)))
     chains = _chains(body, True)
     for pos, service, rpc_name in sorted(events):
         in_h = handled or any(a <= pos < b for a, b in guarded)
         branch = _branch(chains, pos, f"{site}{name}:", outer)
         if not service:
             yield from _go_writes(kind, rpc_name, methods, depth + 1, in_h, seen | {rpc_name}, branch,
-                                  f"{site}{name}:{pos}/")
+                                  f"{site}{name}:{pos}/", held)
         elif _first_word(rpc_name) in WRITE_VERBS:
             line = code.count("\n", 0, start + pos) + 1
             yield Write(Location(path, line, 1), f"{service}.{rpc_name} at {path}:{line}", service, in_h,
