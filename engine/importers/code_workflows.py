@@ -12,9 +12,9 @@ services, in its body and in the functions of its own code it calls (to a depth 
 - **Go**: a gRPC server method (``func (s *T) PlaceOrder(ctx context.Context, req *pb.PlaceOrderRequest)
   (*pb.PlaceOrderResponse, error)``); a writing call is an RPC through a generated client
   (``pb.NewPaymentServiceClient(conn).Charge(...)``, a variable holding one, or a field of the server's struct
-  declared as one: ``s.paymentClient.Charge(...)`` with ``paymentClient pb.PaymentServiceClient``) whose name starts with a verb
-  that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an RPC named otherwise
-  (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's interaction whose name is
+  declared as one: ``s.paymentClient.Charge(...)`` with ``paymentClient pb.PaymentServiceClient``) whose name
+  starts with a verb that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an
+  RPC named otherwise (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's interaction whose name is
   the generated client's service (``PaymentService`` -> ``paymentservice`` or ``payment``).
 - **Java** (Spring MVC): a ``@*Mapping`` method of a ``@RestController`` / ``@Controller``, followed through the
   calls on its fields into the classes of the service (an interface to its one implementation); a writing call
