@@ -14,8 +14,9 @@ services, in its body and in the functions of its own code it calls (to a depth 
   (``pb.NewPaymentServiceClient(conn).Charge(...)``, a variable holding one, or a field of the server's struct
   declared as one: ``s.paymentClient.Charge(...)`` with ``paymentClient pb.PaymentServiceClient``) whose name
   starts with a verb that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an
-  RPC named otherwise (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's interaction whose name is
-  the generated client's service (``PaymentService`` -> ``paymentservice`` or ``payment``).
+  RPC named otherwise (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's
+  interaction whose name is the generated client's service (``PaymentService`` -> ``paymentservice`` or
+  ``payment``).
 - **Java** (Spring MVC): a ``@*Mapping`` method of a ``@RestController`` / ``@Controller``, followed through the
   calls on its fields into the classes of the service (an interface to its one implementation); a writing call
   is a method of a ``@FeignClient`` interface mapped to POST, PUT, PATCH or DELETE (its target the client's
