@@ -70,6 +70,7 @@ from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers import (
+    code_ai,
     code_amqp,
     code_calls,
     code_channels,
@@ -200,6 +201,8 @@ class Traits:
     """The tasks its code schedules in its own process (``code_jobs``)."""
     password_hash: code_passwords.PasswordHash | None = None
     """The weakest way its code hashes a password (``code_passwords``)."""
+    ai_clients: tuple[code_ai.AiClient, ...] = ()
+    """The AI model providers' clients its Python code builds (``code_ai``)."""
 
 
 @dataclass
@@ -471,7 +474,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
                   channels=code_channels.uses(every) + code_amqp.uses(every),
-                  password_hash=code_passwords.hashing(every))
+                  password_hash=code_passwords.hashing(every),
+                  ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -1373,6 +1377,7 @@ def _public_path(front: Front, path: str) -> str | None:
 
 
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
+    code_ai.record(body, service, traits.ai_clients)
     if traits.local_state is not None:
         what, at = traits.local_state
         body.set("services", service, "state", "instance_local", at)
