@@ -651,3 +651,30 @@ def test_a_change_data_capture_relay_behind_a_load_balancer_gets_no_entry_endpoi
     relay = fact(d, "service:relay")
     assert (relay.data["kind"], relay.data["exposure"]) == ("worker", "public")
     assert not list(d.of_kind("endpoint"))
+
+
+@pytest.mark.parametrize(("annotation", "tls_section", "tls"), [
+    pytest.param("{kubernetes.io/ingress.class: nginx}", False, False, id="no-tls-section-is-plain-http"),
+    pytest.param("{nginx.ingress.kubernetes.io/ssl-redirect: 'false'}", False, False, id="redirect-off-said-too"),
+    pytest.param("{kubernetes.io/ingress.class: nginx}", True, True, id="tls-section-terminates-tls"),
+    pytest.param("{nginx.ingress.kubernetes.io/ssl-redirect: 'false'}", True, None,
+                 id="tls-beside-plain-http-is-unknown"),
+    pytest.param("{alb.ingress.kubernetes.io/certificate-arn: 'arn:aws:acm:eu-west-1:1:certificate/x'}", False, None,
+                 id="a-load-balancer-certificate-elsewhere"),
+    pytest.param("{nginx.ingress.kubernetes.io/force-ssl-redirect: 'true'}", False, None,
+                 id="redirected-to-https-configured-elsewhere"),
+])
+def test_an_ingress_without_a_tls_section_serves_its_routes_over_plain_http(
+        tmp_path: os.PathLike[str], annotation: str, tls_section: bool, tls: bool | None) -> None:
+    from engine.importers import load_artifacts
+
+    text = LIBRARY_MANIFEST.replace("{ANNOTATION}", annotation)
+    if tls_section:
+        assert text.count("      rules:\n") == 1
+        text = text.replace("      rules:\n", "      tls: [{hosts: [loans.example.com], secretName: loans-tls}]\n"
+                                               "      rules:\n")
+    manifest = write(str(tmp_path), "k8s/loans.yaml", text)
+    entry = fact(design_of(load_artifacts([f"kubernetes={manifest}"])), "endpoint:loans-entry/loans")
+    assert entry.data.get("tls") is tls
+    if tls is False and "ssl-redirect" in annotation:
+        assert entry.locate("tls").line == line_of(manifest, "ssl-redirect")

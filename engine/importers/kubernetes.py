@@ -9,8 +9,11 @@ broker with no persistent volume makes the channels it carries, when they state 
 the rollout strategy. Services and Ingresses give exposure: a workload behind an Ingress, a Gateway or
 a ``LoadBalancer`` Service (unless annotated internal) is ``public``; one behind a ``NodePort`` Service
 only is ``host`` (reachable on every node's address, not stated to face the internet); otherwise
-``internal``. Each Ingress path becomes a public endpoint (method unknown: ``ANY``); a
-public or host-published workload with no named path gets one entry endpoint.
+``internal``. Each Ingress path becomes a public endpoint (method unknown: ``ANY``), served with TLS when the
+Ingress has a ``spec.tls`` section (and no annotation turns the HTTPS redirect off) and over plain HTTP when it has
+none and no annotation puts a certificate on a load balancer instead (``alb...certificate-arn``, GKE's managed or
+pre-shared certificates) or forces a redirect; a public or host-published workload with no named path gets one entry
+endpoint.
 HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy objects are matched to workloads by
 target or label selector. Edges are inferred from environment variables (ConfigMaps included) and
 commands that name a Service's DNS name; a Service port's ``appProtocol``, or its name by Istio's
@@ -566,10 +569,37 @@ def _ingresses(objs: Sequence[_Obj], svc_targets: Mapping[tuple[str, str], list[
         # a rewrite, a prefix strip or a configuration snippet can send a path to another one of the backend's
         scoped = not (isinstance(annotations, dict) and any(
             w in str(k).lower() for k in annotations for w in ("rewrite", "strip", "snippet")))
+        tls = _ingress_tls(o, annotations if isinstance(annotations, dict) else {})
         for backend, where, route, exact, route_at in _ingress_backends(o):
             for w in svc_targets.get((o.namespace, backend), []):
                 w.exposure.append(Entry(w.name, exp, where, why, route, exact, route_at=route_at,
-                                        scoped=scoped and route is not None))
+                                        scoped=scoped and route is not None, tls=tls))
+
+
+_TLS_ELSEWHERE = ("certificate-arn", "ssl-cert", "managed-certificates", "pre-shared-cert")
+"""Ingress annotation keys (by their end) that say TLS is set up outside ``spec.tls``: a cloud load balancer's
+certificate (AWS ``alb.ingress.kubernetes.io/certificate-arn``, GKE ``networking.gke.io/managed-certificates`` or
+``ingress.gcp.kubernetes.io/pre-shared-cert``)."""
+
+
+def _ingress_tls(o: _Obj, annotations: Mapping[str, Any]) -> tuple[bool, Location, str] | None:
+    """Whether an Ingress's requests come in with TLS: true when its ``spec.tls`` names a certificate (an ingress
+    controller then redirects plain HTTP to HTTPS unless an annotation says not to), false when it has none and no
+    annotation says TLS is set up elsewhere (its hosts are served over plain HTTP), else unknown."""
+    keys = {str(k).lower(): str(v).strip().lower() for k, v in annotations.items()}
+    if any(k.endswith(end) for k in keys for end in _TLS_ELSEWHERE):
+        return None
+    no_redirect = next((str(k) for k, v in annotations.items() if str(k).lower().endswith(
+        ("/ssl-redirect", "/force-ssl-redirect")) and str(v).strip().lower() == "false"), None)
+    if o.get("spec", "tls"):
+        if no_redirect is not None:
+            return None  # HTTPS offered, plain HTTP still served beside it
+        return True, o.loc("spec", "tls"), f"Ingress {o.name} terminates TLS (spec.tls)"
+    if any(k.endswith(("/ssl-redirect", "/force-ssl-redirect")) and v == "true" for k, v in keys.items()):
+        return None  # redirected to an HTTPS it does not configure here
+    why = f"Ingress {o.name} has no spec.tls: its hosts are served over plain HTTP"
+    return False, o.loc("metadata", "annotations", no_redirect) if no_redirect else o.loc("spec"), (
+        why + (f" ({no_redirect}: false)" if no_redirect else ""))
 
 
 def _mesh_entries(objs: Sequence[_Obj], workloads: Sequence[_Workload],
