@@ -180,3 +180,78 @@ def test_unclosed_and_nested_log_calls_are_read_once_and_do_not_stop_the_import(
     assert found({"a.js": "logger.info(" * 3000, "b.py": "logger.info(" * 3000 + ")" * 3000}) == []
     assert found({"c.js": "logger.info(logger.info(x));\nlogger.warn(json(password));"}) == \
         [("password", "c.js", 2, "warn")]
+
+
+CLIENT = textwrap.dedent("""
+    package shop.clients;
+
+    public class Client {
+        private Integer id;
+        private String lastName;
+        private String address;
+        private String telephone;
+
+        public String getTelephone() {
+            return this.telephone;
+        }
+
+        @Override
+        public String toString() {
+            return new ToStringCreator(this)
+                .append("id", this.id)
+                .append("lastName", this.lastName)
+                .append("address", this.address)
+                .append("telephone", this.getTelephone())
+                .toString();
+        }
+    }
+""")
+PET = textwrap.dedent("""
+    package shop.clients;
+
+    @Data
+    public class Pet {
+        private String name;
+        private Date birthDate;
+        private String email;
+    }
+
+    public class Visit {
+        private Date birthDate;
+
+        @Override
+        public String toString() {
+            return "Visit " + getBirthDate() + " " + birthDate;
+        }
+    }
+""")
+RESOURCE = textwrap.dedent("""
+    package shop.clients;
+
+    public class ClientResource {
+        public void update(int id, ClientRequest request) {
+            final Client client = repository.findById(id).orElseThrow();
+            log.info("Saving client {}", client);
+            log.info("Saving client {}", client.getId());
+        }
+
+        public void adopt(Pet pet, Visit visit) {
+            log.debug("Adopting {} after {}", pet, visit);
+        }
+    }
+""")
+
+
+def test_an_object_whose_to_string_writes_personal_contact_data_logged_whole_is_sensitive() -> None:
+    found = logged([("shop/Client.java", blank_comments(CLIENT)), ("shop/Pet.java", blank_comments(PET)),
+                    ("shop/ClientResource.java", blank_comments(RESOURCE))])
+    # client: Client's explicit toString appends address and telephone (the getter and the field are one field);
+    # pet: Lombok's @Data writes every field, birth date and e-mail among them; client.getId() is a field of it;
+    # visit: one personal field only (a date of birth, twice), not a contact record
+    assert [(f.what, f.personal, f.at.line) for f in found] == [
+        ("client", "Client.toString writes address, telephone", RESOURCE.splitlines().index(
+            '        log.info("Saving client {}", client);') + 1),
+        ("pet", "Pet.toString writes birthdate, email", RESOURCE.splitlines().index(
+            '        log.debug("Adopting {} after {}", pet, visit);') + 1)]
+    # without the classes' code, nothing says what the objects write
+    assert logged([("shop/ClientResource.java", blank_comments(RESOURCE))]) == ()

@@ -166,7 +166,8 @@ def test_ingress_paths_become_endpoints(tmp_path: os.PathLike[str]) -> None:
         "api-entry/api": ("/api", "api"), "api-entry/login": ("/login", "api")}
     assert fact(d, "endpoint:api-entry/api").location.line == line_of(path, "- path: /api")
     assert doc.notes["endpoint:api-entry/login"] == [  # type: ignore[attr-defined]
-        "stands for the route /login (Ingress web); the artifact names no method"]
+        "stands for the route /login (Ingress web); the artifact names no method",
+        "tls false: Ingress web has no spec.tls: its hosts are served over plain HTTP"]
 
 
 def test_unreadable_durations_are_warnings_and_disagreeing_routes_set_nothing(tmp_path: os.PathLike[str]) -> None:

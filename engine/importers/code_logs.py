@@ -15,6 +15,12 @@ secret, a token, an API key, a card number, a card's CVV / CVC or a social secur
 whole request (``JSON.stringify(call.request)``, ``req.body``) and the service's code reads such a field of the
 requests it serves.
 
+A Java statement that logs an object whose class writes personal contact data in its ``toString()`` (two fields or
+more named like an address, a telephone number, an e-mail address or a date of birth, in an explicit ``toString``
+or Lombok's ``@ToString`` / ``@Data`` over such fields) writes that data too: ``log.info("Saving owner {}", owner)``
+with ``Owner owner`` whose ``toString`` appends ``address`` and ``telephone``. The object is a variable or parameter
+passed whole, its type read from its declaration in the same file.
+
 Not sensitive: a message that only names the word (``"invalid password"``: its text is a literal), a value
 named as masked, hashed, encrypted or a length (``last4``, ``maskedCard``, ``passwordHash``), one derived by a
 call (``cardNumber.substr(-4)``, ``hash(password)``, ``len(token)``), a pagination token (``nextPageToken``).
@@ -91,6 +97,9 @@ class Logged:
     level: str
     whole_request: str = ""
     """Why the request logged whole carries sensitive data, when the statement logs a whole request."""
+    personal: str = ""
+    """The personal data the object logged whole writes through its ``toString`` (``Owner.toString writes address,
+    telephone``), when the statement logs such an object."""
 
 
 def _norm(name: str) -> str:
@@ -104,10 +113,62 @@ def sensitive_name(name: str) -> bool:
     return n.endswith(_SENSITIVE) and not _HARMLESS.search(n)
 
 
+_PERSONAL = ("address", "telephone", "phone", "phonenumber", "mobile", "email", "emailaddress", "birthdate",
+             "dateofbirth", "dob", "birthday")
+"""What a field's name ends with when it holds personal contact data (lower case, ``_`` and ``-`` left out)."""
+_J_CLASS = re.compile(r"\bclass\s+([A-Z]\w*)[^{;]*\{")
+_J_TOSTRING = re.compile(r"\bString\s+toString\s*\(\s*\)\s*\{")
+_J_FIELD_DECL = re.compile(r"(?:private|protected|public)\s+(?:final\s+)?[\w.<>\[\]]+\s+([A-Za-z_]\w*)\s*[;=]")
+
+
+def _personal(names: Sequence[str]) -> list[str]:
+    """The personal contact fields among ``names``, one per field (``telephone`` and ``getTelephone`` are one)."""
+    return sorted({_norm(n) for n in names if _norm(n).endswith(_PERSONAL) and not _HARMLESS.search(_norm(n))})
+
+
+def personal_types(texts: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """The Java classes whose ``toString()`` writes two personal contact fields or more, with those fields: an
+    explicit ``toString`` naming them, or Lombok's ``@ToString`` / ``@Data`` on a class declaring them."""
+    out: dict[str, list[str]] = {}
+    for path, code in texts:
+        if not path.endswith(".java"):
+            continue
+        closes: dict[int, int] | None = None
+        for c in _J_CLASS.finditer(code):
+            if closes is None:
+                closes = _closes(code)
+            end = closes.get(c.end() - 1, len(code))
+            body = code[c.end():end]
+            shown: list[str] = []
+            t = _J_TOSTRING.search(body)
+            if t is not None:
+                block = body[t.end():closes.get(c.end() + t.end() - 1, len(code)) - c.end()]
+                shown = _personal(re.findall(r"[A-Za-z_]\w*", _exposed(block, path)) +
+                                  re.findall(r"\"([A-Za-z_]\w*)\"", block))
+            elif re.search(r"@(?:lombok\.)?(?:ToString|Data)\b", code[max(0, c.start() - 300):c.start()]):
+                shown = _personal([f.group(1) for f in _J_FIELD_DECL.finditer(body)])
+            if len(shown) >= 2:
+                out.setdefault(c.group(1), shown)
+    return out
+
+
+_PERSONAL_MARK = "\x00personal:"
+"""Marks a reason ``_sensitive_arg`` gives for an object whose text holds personal data (never in source text)."""
+
+
+def _declared_type(code: str, before: int, name: str) -> str | None:
+    """The type a Java variable or parameter is declared with, nearest before ``before`` in the file."""
+    found = None
+    for m in re.finditer(rf"\b([A-Z]\w*)(?:<[^<>;()]*>)?\s+{re.escape(name)}\s*[=;,)]", code[:before]):
+        found = m.group(1)
+    return found
+
+
 def logged(texts: Sequence[tuple[str, str]]) -> tuple[Logged, ...]:
     """The log statements of a service's code (comments blanked, but in Python) that write sensitive data, in
     file and line order."""
     memo: list[bool] = []
+    personal = personal_types(texts)
 
     def reads() -> bool:
         if not memo:
@@ -119,13 +180,14 @@ def logged(texts: Sequence[tuple[str, str]]) -> tuple[Logged, ...]:
         if not path.endswith(SUFFIXES):
             continue
         try:
-            out.extend(_file_logged(path, code, reads))
+            out.extend(_file_logged(path, code, reads, personal))
         except RecursionError:  # templates nested deeper than Python recurses: the file's logs are not read
             continue
     return tuple(sorted(out, key=lambda x: (x.at.file, x.at.line, x.at.column)))
 
 
-def _file_logged(path: str, code: str, reads: Callable[[], bool]) -> Iterator[Logged]:
+def _file_logged(path: str, code: str, reads: Callable[[], bool],
+                 personal: Mapping[str, list[str]] | None = None) -> Iterator[Logged]:
     closes = _closes(code)
     routes = _js_routes(code, closes) if path.endswith((".js", ".mjs", ".cjs", ".ts")) else []
     starts = [r[0] for r in routes]
@@ -139,13 +201,21 @@ def _file_logged(path: str, code: str, reads: Callable[[], bool]) -> Iterator[Lo
                 return f"its handler serves {route[2]}" if route[3] else ""
             return "its code reads secret or card fields" if reads() else ""
 
-        hit = _sensitive_arg(_exposed(args, path), why)
+        def typed(name: str, start: int = start) -> str | None:
+            kind = _declared_type(code, start, name) if personal and path.endswith(".java") else None
+            fields = personal.get(kind) if personal and kind else None
+            return f"{_PERSONAL_MARK}{kind}.toString writes {', '.join(fields)}" if fields else None
+
+        hit = _sensitive_arg(_exposed(args, path), why, typed)
         if hit is not None:
             if not lines:
                 lines.extend(m.end() for m in re.finditer("\n", code))
             line = bisect.bisect_right(lines, start)
             column = start - (lines[line - 1] if line else 0) + 1
-            yield Logged(hit[0], Location(path, line + 1, column), level, hit[1])
+            if hit[1].startswith(_PERSONAL_MARK):
+                yield Logged(hit[0], Location(path, line + 1, column), level, personal=hit[1][len(_PERSONAL_MARK):])
+            else:
+                yield Logged(hit[0], Location(path, line + 1, column), level, hit[1])
 
 
 def _reads_secrets(texts: Sequence[tuple[str, str]]) -> bool:
@@ -267,9 +337,10 @@ def _interpolated(body: str, opener: str) -> list[str]:
     return out
 
 
-def _sensitive_arg(args: str, why: Callable[[], str]) -> tuple[str, str] | None:
-    """What the arguments write that is sensitive (as the code names it), and, for a whole request, why it
-    carries sensitive data."""
+def _sensitive_arg(args: str, why: Callable[[], str],
+                   typed: Callable[[str], str | None] | None = None) -> tuple[str, str] | None:
+    """What the arguments write that is sensitive (as the code names it), and, for a whole request or an object
+    whose text holds personal data (``typed``), why it carries sensitive data."""
     for m in _CHAIN.finditer(args):
         chain = re.sub(r"\s+", "", m.group(0)).replace("?.", ".")
         if not _passed_whole(args, m.start()) or args[m.end():].lstrip().startswith("("):
@@ -281,6 +352,10 @@ def _sensitive_arg(args: str, why: Callable[[], str]) -> tuple[str, str] | None:
             return chain, ""
         if chain in _WHOLE_REQUESTS:
             reason = why()
+            if reason:
+                return chain, reason
+        if typed is not None and len(names) == 1 and re.fullmatch(r"[A-Za-z_]\w*", chain):
+            reason = typed(chain) or ""
             if reason:
                 return chain, reason
     return None
@@ -311,8 +386,9 @@ def record(body: Body, service: str, found: Sequence[Logged]) -> None:
     if not found:
         return
     body.set("services", service, "logs_sensitive_data", True, found[0].at)
-    shown = [f"{x.what} (the whole request: {x.whole_request}) {_where(x)}"
-             if x.whole_request else f"{x.what} {_where(x)}" for x in found[:3]]
+    shown = [f"{x.what} (the whole request: {x.whole_request}) {_where(x)}" if x.whole_request else
+             f"{x.what} (personal data: {x.personal}) {_where(x)}" if x.personal else f"{x.what} {_where(x)}"
+             for x in found[:3]]
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
     sinks = "log statements and span attributes" if any(x.level == "span attribute" for x in found) else \
         "log statements"
