@@ -156,3 +156,65 @@ def test_a_gateway_route_takes_the_writes_of_the_one_service_serving_its_path(tm
     assert gateway["POST /loans"]["mutating"] is True
     assert gateway["POST /loans"]["idempotency_key"] is False
     assert "mutating" not in gateway["POST /returns"]  # no service behind it is known
+
+
+OPS = """
+    @RestController
+    @RequestMapping("/ops")
+    public class OpsController {
+      @Autowired
+      private ConfigurableApplicationContext applicationContext;
+
+      @Autowired
+      private NamingContext context;
+
+      @Autowired
+      private GameService game;
+
+      @GetMapping("/crash")
+      public void crash() {
+        LOG.warn("stopping on request");
+        System.exit(1);
+      }
+
+      @PostMapping("/shutdown")
+      public void shutdown() {
+        SpringApplication.exit(applicationContext, () -> 0);
+      }
+
+      @PostMapping("/close")
+      public void close() {
+        applicationContext.close();
+      }
+
+      @PostMapping("/naming")
+      public void naming() {
+        context.close();
+      }
+
+      @PostMapping("/games/{id}/exit")
+      public void leave(@PathVariable String id) {
+        game.exit(id);
+      }
+
+      @GetMapping("/status")
+      public String status() {
+        return "up";
+      }
+    }
+"""
+
+
+def test_a_handler_that_stops_the_whole_process_is_an_administrative_function(tmp_path: Any) -> None:
+    write(str(tmp_path), "ops/src/OpsController.java", OPS)
+    eps = endpoints(import_paths("source", [str(tmp_path / "ops")]))
+    for key, call in (("GET /ops/crash", "System.exit()"), ("POST /ops/shutdown", "SpringApplication.exit()"),
+                      ("POST /ops/close", "applicationContext.close()")):
+        assert eps[key]["admin"] is True, key
+        (doc,) = import_paths("source", [str(tmp_path / "ops")])
+        name = f"endpoint:ops-{key.replace(' ', '-')}"
+        assert any(f"({call} at OpsController.java:" in n for n in doc.notes[name]), key
+    # a method of the service's own named exit ends a game, not the process; another context's close, a status page
+    # stop nothing
+    for key in ("POST /ops/games/{id}/exit", "POST /ops/naming", "GET /ops/status"):
+        assert "admin" not in eps[key], key

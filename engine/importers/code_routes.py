@@ -14,7 +14,9 @@ frameworks, as their own routers would:
   methods of a ``@RestController`` / ``@Controller`` class, under the class's ``@RequestMapping``; Spring
   Security OAuth2's token endpoint (``POST /oauth/token``) where ``@EnableAuthorizationServer`` turns it on;
   the routes of a Spring Cloud Gateway's Java DSL and of WebFlux ``RouterFunctions``.
-  The Spring import's ``server.servlet.context-path`` of the service prefixes them all.
+  The Spring import's ``server.servlet.context-path`` of the service prefixes them all. A Spring handler that stops
+  the whole process (``System.exit``, ``Runtime.getRuntime().halt``, ``SpringApplication.exit``, closing the
+  application context) is an administrative function (``admin: true``): no user should be able to call it.
 - **PHP files** served from a document root: when the directory's Dockerfile builds on a ``php:*`` image
   and copies a folder to ``/var/www/html``, each ``.php`` file at the top of that folder is a route of
   every method (``ANY /info.php``); one that calls ``phpinfo()`` is a debug endpoint.
@@ -136,6 +138,8 @@ class Route:
     framework: str
     debug: str | None = None
     """Why the route is a debug endpoint, when its code shows it."""
+    stops: str | None = None
+    """Where its handler stops the whole process (``System.exit``): an operator's function, when its code shows it."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
@@ -901,6 +905,7 @@ def spring_routes(path: str, text: str) -> list[Route]:
         line = code.count("\n", 0, start) + 1
         at = Location(path, line, start - (code.rfind("\n", 0, start) + 1) + 1)
         listed, paid, capped = _java_handler(code, start, path)
+        stops = _java_stops(code, start, path)
         wrote, creates = _java_writes(code, start, path) or (None, None)
         for prefix in prefixes:
             for p in _mapping_paths(args) or [""]:
@@ -908,7 +913,7 @@ def spring_routes(path: str, text: str) -> list[Route]:
                                  collection=listed if m == "GET" else None, paid=paid,
                                  capped=capped if m == "GET" and listed else None,
                                  writes=wrote if len(methods) == 1 or m not in _SAFE else None,
-                                 no_idempotency_key=creates if m not in _SAFE else None)
+                                 no_idempotency_key=creates if m not in _SAFE else None, stops=stops)
                            for m in methods)
     return out
 
@@ -1162,6 +1167,36 @@ def _java_handler(code: str, start: int, path: str
         capped = (most, f"{' '.join(cut.group(0).split())} at {os.path.basename(path)}:"
                         f"{code.count(chr(10), 0, at) + 1}")
     return (" ".join(m.group(1).split()), paged), paid, capped
+
+
+_PROCESS_EXIT = re.compile(r"\bSystem\s*\.\s*(?:exit|halt)\s*\(|\bRuntime\s*\.\s*getRuntime\s*\(\s*\)\s*\.\s*"
+                           r"(?:exit|halt)\s*\(|\bSpringApplication\s*\.\s*exit\s*\(|"
+                           r"\b\w*[Aa]pplication[Cc]ontext\s*\.\s*close\s*\(\s*\)")
+"""A call that ends the JVM or the Spring application: ``System.exit``, ``Runtime.getRuntime().halt``,
+``SpringApplication.exit``, closing the application context (a name that says so: ``applicationContext.close()``;
+another ``context`` may be anything)."""
+
+
+def _java_stops(code: str, start: int, path: str) -> str | None:
+    """Where the handler method under the annotation at ``start`` stops the whole process, if its body does."""
+    i = start
+    while (head := _JAVA_ANNOTATION_HEAD.match(code, i)) is not None:
+        i = head.end()
+        if code.startswith("(", i):
+            i = close_bracket(code, i)
+    m = _JAVA_SIGNATURE.match(code, i)
+    if m is None:
+        return None
+    after = close_bracket(code, m.end() - 1)
+    brace = code.find("{", after)
+    if brace < 0 or ";" in code[after:brace]:
+        return None
+    stop = _PROCESS_EXIT.search(code, brace, close_bracket(code, brace))
+    if stop is None:
+        return None
+    said = "".join(stop.group(0).split())
+    said = said + ")" if said.endswith("(") else said
+    return f"{said} at {os.path.basename(path)}:{code.count(chr(10), 0, stop.start()) + 1}"
 
 
 _GATEWAY_DSL = re.compile(r"\.route\(\s*\w+\s*->\s*\w+\s*\.\s*path\(")
@@ -1483,7 +1518,12 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
 
 
 def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple[str, Location] | None) -> None:
-    """What the handler's signature and body show: a paid provider call, a collection returned."""
+    """What the handler's signature and body show: a paid provider call, a collection returned, the process
+    stopped."""
+    if r.stops:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: its handler stops the whole process ({r.stops}), a function "
+                                      "for an operator, never for a user")
     if r.paid:
         body.set("endpoints", ident, "triggers_paid_operation", True, r.at)
         body.note("endpoints", ident, f"triggers_paid_operation: its handler runs an AI model at a provider ({r.paid})")
