@@ -1179,19 +1179,8 @@ another ``context`` may be anything)."""
 
 def _java_stops(code: str, start: int, path: str) -> str | None:
     """Where the handler method under the annotation at ``start`` stops the whole process, if its body does."""
-    i = start
-    while (head := _JAVA_ANNOTATION_HEAD.match(code, i)) is not None:
-        i = head.end()
-        if code.startswith("(", i):
-            i = close_bracket(code, i)
-    m = _JAVA_SIGNATURE.match(code, i)
-    if m is None:
-        return None
-    after = close_bracket(code, m.end() - 1)
-    brace = code.find("{", after)
-    if brace < 0 or ";" in code[after:brace]:
-        return None
-    stop = _PROCESS_EXIT.search(code, brace, close_bracket(code, brace))
+    body = _java_method_body(code, start)
+    stop = _PROCESS_EXIT.search(code, body[0], body[1]) if body is not None else None
     if stop is None:
         return None
     said = "".join(stop.group(0).split())
