@@ -108,7 +108,7 @@ from engine.importers.base import (
     without_facts,
     without_field,
 )
-from engine.importers.code_text import block_after, blank_comments, close_bracket, inside, split_args
+from engine.importers.code_text import blank_comments, block_after, close_bracket, inside, split_args
 from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -1565,11 +1565,17 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         for flag, value in r.cookie[0]:
             body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
         body.note("endpoints", ident, f"session_cookie: {r.cookie[1]}")
+    _no_check(body, ident, r, open_code)
+
+
+def _no_check(body: Body, ident: str, r: Route, open_code: str | None) -> None:
+    """``authn`` and ``authz`` none on a route of a service whose code reads no credential, or on one that its
+    service's code shows checks nobody (``Route.open``) when no gateway in front states a check of its own."""
     if open_code:
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)
         body.note("endpoints", ident, f"authn none, authz none: {open_code}")
-    elif r.open and "authn" not in (body.get("endpoints", ident) or {}):  # a gateway's own check comes first
+    elif r.open and "authn" not in (body.get("endpoints", ident) or {}):
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)
         body.note("endpoints", ident, f"authn none, authz none: {r.open}")
