@@ -349,3 +349,72 @@ def test_ribbon_bounds_only_the_feign_clients_named_by_service(tmp_path: Any) ->
     assert stats.data["timeout_ms"] == 3000 and "circuit_breaker" not in stats.data  # no Hystrix stated
     rates = fact(design, "interaction:shop->rates")  # by url: no Ribbon, its timeout unknown
     assert "timeout_ms" not in rates.data and "address_resolution" not in rates.data
+
+
+LEDGER_MAIN = """
+    int main(int argc, char *argv[]) {
+      json conf;
+      load_config_file("conf/services.json", &conf);
+      mongoc_client_pool_t *entries = init_mongodb_client_pool(conf, "ledger", 64);
+      std::string kv_host = conf["ledger-kv"]["addr"];
+      int kv_port = conf["ledger-kv"]["port"];
+      ClientPool<RedisClient> kv_pool("ledger-kv", kv_host, kv_port, 0, 16, 500);
+      std::string spare = conf["ledger-spare"]["addr"];
+      std::string quotes_host = conf["quote-service"]["addr"];
+      serve(entries, &kv_pool, quotes_host);
+    }
+"""
+QUOTES_MAIN = """
+    int main(int argc, char *argv[]) {
+      json conf;
+      std::string mc_host = conf["quote-memcached"]["addr"];
+      std::string opts = "--SERVER=" + mc_host + ":11211";
+      memcached_st *mc = memcached(opts.c_str(), opts.length());
+      serve(mc);
+    }
+"""
+
+
+def test_cpp_datastore_clients_join_the_deployments_stores_by_config_entry_or_engine_and_name(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          ledger-service: {image: acme/ledger}
+          quote-service: {image: acme/quotes}
+          ledger-mongodb: {image: "mongo:6.0"}
+          ledger-kv: {image: "redis:7.2"}
+          ledger-spare: {image: "redis:7.2"}
+          quote-memcached: {image: "memcached:1.6"}
+    """)
+    write(tmp, "Ledger/main.cpp", LEDGER_MAIN)
+    write(tmp, "Quotes/main.cpp", QUOTES_MAIN)
+    write(tmp, "Tuned/main.cpp", QUOTES_MAIN.replace(
+        "serve(mc);", "memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 250);\n      serve(mc);"))
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Ledger",
+                                            f"source:quote-service={tmp}/Quotes"]))
+    keys = design.by_key()
+    entries = fact(design, "interaction:ledger-service->ledger-mongodb").data
+    assert entries["style"] == "sync" and "init_mongodb_client_pool" in entries["inferred_from"]
+    assert "ledger-kv" in fact(design, "interaction:ledger-service->ledger-kv").data["inferred_from"]
+    assert "interaction:ledger-service->ledger-spare" not in keys  # its address is read, never used
+    assert "interaction:ledger-service->quote-service" not in keys  # a service: only a Thrift client names one
+    assert fact(design, "interaction:quote-service->quote-memcached").data["timeout_ms"] == 5000  # libmemcached's
+    tuned = load_documents(load_artifacts([f"compose={compose}", f"source:quote-service={tmp}/Tuned"]))
+    assert "timeout_ms" not in fact(tuned, "interaction:quote-service->quote-memcached").data  # its own, not read
+
+
+def test_an_engine_named_client_reaches_no_store_when_the_name_is_ambiguous_or_the_engine_differs(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          ledger-service: {image: acme/ledger}
+          ledger-mongodb: {image: "mongo:6.0"}
+          ledger_mongo: {image: "mongo:6.0"}
+    """)
+    write(tmp, "Ledger/main.cpp", LEDGER_MAIN.replace('"ledger-kv"', '"ledger-other"'))
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Ledger"]))
+    assert not [k for k in design.by_key() if k.startswith("interaction:ledger-service->")]
+    write(tmp, "Redis/main.cpp", "void f(json c) { auto p = init_redis_client_pool(c, \"ledger\", 8); use(p); }")
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Redis"]))
+    assert not [k for k in design.by_key() if k.startswith("interaction:ledger-service->")]  # no ledger Redis

@@ -2023,7 +2023,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs)
     docs = _health_ports(docs, workers)
-    bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed})
+    bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
+                                  {s: [e.data for e in found] for s, found in edges.items()})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
