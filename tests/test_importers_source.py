@@ -1139,3 +1139,44 @@ def test_express_handlers_stay_unknown_when_no_handler_checks_callers_or_a_check
     eps = routes(import_paths("source", [str(tmp_path / "plain"), str(tmp_path / "guarded")]))
     assert "authn" not in eps["plain-GET-/invoices/-id"]  # nothing shows the service checks in its handlers
     assert "authn" not in eps["guarded-GET-/invoices/-id"]  # its router checks callers before any handler
+
+
+TICKETS = """
+    const express = require('express');
+    const request = require('request');
+    const app = express();
+
+    app.post('/bookings', function (req, res, next) {
+        var booking = {seat: req.body.seat, show: req.body.show};
+        var options = {uri: 'http://booking/bookings', method: 'POST', json: true, body: booking};
+        request(options, function (err, r, body) { res.json(body); });
+    });
+    app.post('/reviews', function (req, res, next) {
+        request({uri: 'http://reviews/reviews', method: 'POST', json: true, body: req.body}, function () {});
+    });
+    app.post('/seats/hold', function (req, res, next) {
+        request({uri: 'http://booking/holds/' + req.body.seat, method: 'PUT'}, function () {});
+    });
+    app.delete('/bookings/:id', (req, res) => request.del('http://booking/bookings/' + req.params.id).pipe(res));
+    app.post('/search', (req, res) => request.get('http://booking/search?q=' + req.body.q).pipe(res));
+"""
+
+
+def test_an_express_handler_sending_a_write_to_another_service_is_mutating_and_one_it_creates_needs_a_key(
+        tmp_path: Any) -> None:
+    write(str(tmp_path), "web/app.js", TICKETS)
+    eps = routes(import_paths("source", [str(tmp_path / "web")]))
+    booking = eps["web-POST-/bookings"]
+    assert (booking["mutating"], booking["idempotency_key"]) == (True, False)  # it builds the booking it sends
+    assert eps["web-POST-/reviews"]["mutating"] is True
+    assert "idempotency_key" not in eps["web-POST-/reviews"]  # the client's own body goes on: the callee's concern
+    assert eps["web-POST-/seats/hold"]["mutating"] is True
+    assert "idempotency_key" not in eps["web-POST-/seats/hold"]  # a PUT sets, it does not create
+    assert eps["web-DELETE-/bookings/-id"]["mutating"] is True
+    assert "mutating" not in eps["web-POST-/search"]  # a query, though sent by POST
+
+
+def test_an_express_service_naming_an_idempotency_key_leaves_it_unknown(tmp_path: Any) -> None:
+    write(str(tmp_path), "web/app.js", TICKETS.replace("var booking = {", "var booking = {idempotencyKey: k, "))
+    eps = routes(import_paths("source", [str(tmp_path / "web")]))
+    assert eps["web-POST-/bookings"]["mutating"] is True and "idempotency_key" not in eps["web-POST-/bookings"]

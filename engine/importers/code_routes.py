@@ -815,11 +815,54 @@ def express_routes(path: str, text: str) -> list[Route]:
         method = "ANY" if verb == "all" else verb.upper()
         end = close_bracket(code, code.index("(", m.end(2)))
         writes, cookie = _js_facts(path, code, m.end(), end, helpers)
+        sent = _js_sent(path, code, m.end(), end, helpers) if writes is None else None
         amount = code_js_amount.handler_amount(path, code, m.end(), end) if method not in _READS else None
         unchecked, guard = _express_checks(path, code, m, end, helpers, guarded.get(owner))
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
-                         writes=writes, cookie=cookie, amount=amount, unchecked=unchecked, guard=guard))
+                         writes=writes or (sent and sent[0]), cookie=cookie, amount=amount, unchecked=unchecked,
+                         guard=guard, no_idempotency_key=_js_no_key(method, sent)))
     return out
+
+
+_JS_SEND_VERB = re.compile(r"\b(?:request|axios|got|superagent|needle|rp)\s*\.\s*(post|put|patch|delete|del)\s*\(")
+_JS_SEND_CALL = re.compile(r"(?<![.\w$])(?:request|axios|got|fetch|rp|requestPromise)\s*\(")
+_JS_SEND_METHOD = re.compile(r"\bmethod\s*:\s*['\"](POST|PUT|PATCH|DELETE)['\"]", re.IGNORECASE)
+_JS_FORWARDED = re.compile(r"\b(?:body|json|data|form)\s*:\s*(?:req|request)\s*\.\s*body\b|"
+                           r"\.\s*(?:post|put|patch)\s*\([^;]*?\b(?:req|request)\s*\.\s*body\b")
+"""A handler passing the request's own body on: a key its client sends would reach the callee, whose concern a
+retry then is (as for a Java handler that only passes the request on)."""
+
+
+def _js_sent(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]) -> tuple[str, bool] | None:
+    """The first request a JavaScript handler (``code[start:end]``, and the functions of the file it calls by name)
+    sends to another service that changes state there, and whether it creates with a body of its own making (a POST
+    that does not pass the request's body on): ``request.post(url)``, ``axios.put(...)``, or an HTTP client call
+    (``request(options)``, ``fetch(url, {...})``) beside an options object with ``method: 'POST'``; None when it
+    sends none."""
+    spans = [(start, end), *((b, close_bracket(code, b)) for call in _JS_BARE_CALL.finditer(code, start, end)
+                             for at in [helpers.get(call.group(1))] if at is not None and not start <= at < end
+                             for b in [code.find("{", at)] if b >= 0)]
+    for a, b in spans:
+        found = [(v.start(), v.group(1).upper()) for v in _JS_SEND_VERB.finditer(code, a, b)]
+        if _JS_SEND_CALL.search(code, a, b):
+            found += [(v.start(), v.group(1).upper()) for v in _JS_SEND_METHOD.finditer(code, a, b)]
+        if found:
+            at, verb = min(found)
+            verb = "DELETE" if verb == "DEL" else verb
+            forwards = any(_JS_FORWARDED.search(code, x, y) for x, y in spans)
+            return (f"a {verb} it sends to another service at {path}:{code.count(chr(10), 0, at) + 1}",
+                    verb == "POST" and not forwards)
+    return None
+
+
+def _js_no_key(method: str, sent: tuple[str, bool] | None) -> str | None:
+    """Why a repeat of a JavaScript route's request repeats its write: it creates at another service (a POST it
+    sends with a body it builds), and carries no key there (``_keys_unknown`` drops this when any code of the
+    service names one)."""
+    if sent is None or not sent[1] or method in _SAFE:
+        return None
+    return (f"its handler creates at another service ({sent[0]}), with a body of its own making, and no code of the "
+            "service names an idempotency key")
 
 
 _JS_GUARD_USE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*use\s*\(")
