@@ -418,3 +418,26 @@ def test_an_engine_named_client_reaches_no_store_when_the_name_is_ambiguous_or_t
     write(tmp, "Redis/main.cpp", "void f(json c) { auto p = init_redis_client_pool(c, \"ledger\", 8); use(p); }")
     design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Redis"]))
     assert not [k for k in design.by_key() if k.startswith("interaction:ledger-service->")]  # no ledger Redis
+
+
+def test_a_cache_that_is_the_only_store_a_service_writes_holds_the_only_copy_of_it(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          quote-service: {image: acme/quotes}
+          quote-memcached: {image: "memcached:1.6"}
+          quote-mongodb: {image: "mongo:6.0"}
+    """)
+    writer = QUOTES_MAIN.replace("serve(mc);", "memcached_set(mc, key, 3, value, 5, 0, 0);\n      serve(mc);")
+    write(tmp, "Writer/main.cpp", writer)
+    write(tmp, "Reader/main.cpp", QUOTES_MAIN.replace("serve(mc);", "memcached_get(mc, key, 3, &n, &f, &rc);"))
+    write(tmp, "Both/main.cpp", writer.replace("json conf;", "json conf;\n      auto db = init_mongodb_client_pool("
+                                                              "conf, \"quote\", 8);"))
+
+    def cache(folder: str) -> dict[str, Any]:
+        design = load_documents(load_artifacts([f"compose={compose}", f"source:quote-service={tmp}/{folder}"]))
+        return dict(fact(design, "datastore:quote-memcached").data)
+
+    assert cache("Writer")["role"] == "system_of_record"
+    assert "role" not in cache("Reader")  # it only reads what something else put there
+    assert "role" not in cache("Both")  # it keeps a database too: the cache may be a copy of it

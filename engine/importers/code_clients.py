@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,6 +82,9 @@ class Client:
     store: str | None = None
     """The engine of the datastore the client reaches, when it is one (``mongodb``): the target is the deployment's
     datastore of that engine named ``target``, or ``target`` and the engine's word (``review-storage-mongodb``)."""
+    writes: str | None = None
+    """Where the service's code writes to a memcached store through libmemcached (``memcached_add(...)``), for a
+    client of a datastore: what it writes there, it writes nowhere else when that is its only store."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -346,6 +349,7 @@ def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
 
 _CPP_ENTRY = re.compile(r"\b(\w+)\s*=\s*[\w.]+\s*\[\s*\"([^\"]+)\"\s*\]\s*\[\s*\"(?:addr|host|address)\"\s*\]")
 _CPP_STORE_INIT = re.compile(r"\b(\w*?(mongo(?:db)?|memcached|redis|mysql|postgres(?:ql)?)\w*)\s*\(", re.IGNORECASE)
+_CPP_CACHE_WRITE = re.compile(r"\bmemcached_(?:set|add|replace|append|prepend|increment|decrement|cas)\w*\s*\(")
 _STORE_WORDS = {"mongo": "mongodb", "mongodb": "mongodb", "memcached": "memcached", "redis": "redis", "mysql": "mysql",
                 "postgres": "postgres", "postgresql": "postgres"}
 """The engine words a C++ function that builds a datastore client is named with, and the engine each names."""
@@ -361,19 +365,21 @@ def cpp_store_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
       (``init_mongodb_client_pool(config_json, "review-storage", 128)``): a client of the deployment's datastore of
       that engine whose name is that one, or that one and the engine's word (``review-storage-mongodb``)."""
     out: list[Client] = []
+    wrote = next((f"{w.group(0).rstrip('( ')}() at {p}:{t.count(chr(10), 0, w.start()) + 1}"
+                  for p, t in files if p.endswith(_CPP_SUFFIXES) for w in [_CPP_CACHE_WRITE.search(t)] if w), None)
     for path, code in ((p, t) for p, t in files if p.endswith(_CPP_SUFFIXES)):
         for m in _CPP_ENTRY.finditer(code):
             if re.search(rf"\b{re.escape(m.group(1))}\b", code[m.end():]):
                 said = " ".join(code[m.start():m.end()].split())
                 out.append(Client(_location(path, code, m.start()), f"{said} (an address the code connects to)",
-                                  m.group(2), "", store="*"))
+                                  m.group(2), "", store="*", writes=wrote))
         for m in _CPP_STORE_INIT.finditer(code):
             args = [a.strip() for a in split_args(_block(code, m.end() - 1, True), True)]
             names = [a[1:-1] for a in args if re.fullmatch(r"\"[\w.-]+\"", a)]
             if len(names) != 1 or not any(re.fullmatch(r"[A-Za-z_]\w*", a) for a in args):
                 continue  # one name, and the configuration it is read from
             out.append(Client(_location(path, code, m.start()), f"{m.group(1)}(..., {names[0]!r}, ...)", names[0], "",
-                              store=_STORE_WORDS[m.group(2).lower()]))
+                              store=_STORE_WORDS[m.group(2).lower()], writes=wrote))
     return out
 
 
@@ -414,6 +420,8 @@ class Edge:
     notes: tuple[str, ...]
     store: bool = False
     """The target is a datastore (stated in the document too, so that it loads alone)."""
+    only_copy: str | None = None
+    """Why the target, a cache, holds the only copy of what the service writes there (``role: system_of_record``)."""
 
 
 def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
@@ -421,6 +429,7 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
     """Per service, the interactions its clients name with a service of the deployment, not drawn already."""
     workloads: set[str] = set()
     stores: dict[str, str] = {}
+    caches: set[str] = set()
     drawn: set[tuple[str, str]] = set()
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
     for d in docs:
@@ -431,6 +440,8 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
         workloads.update(str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict))
         stores.update((str(s.get("name")), str(s.get("engine") or "")) for s in d.data.get("datastores") or []
                       if isinstance(s, dict))
+        caches.update(str(s.get("name")) for s in d.data.get("datastores") or []
+                      if isinstance(s, dict) and s.get("kind") == "cache" and not s.get("role"))
         drawn.update((str(i.get("from")), str(i.get("to"))) for i in d.data.get("interactions") or []
                      if isinstance(i, dict))
     by_name = {n: s for s, names in sorted(registered.items()) for n in sorted(names)}
@@ -450,6 +461,13 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
             edges.setdefault(target, []).append(c)
         out[service] = [_edge(service, t, cs, feign.get(service, {}), t in registered and
                               any(_host(c.target) in registered[t] for c in cs)) for t, cs in sorted(edges.items())]
+        reached = {t for t in edges if t in stores} | {t for f, t in drawn if f == service and t in stores}
+        only = next(iter(reached)) if len(reached) == 1 else None
+        wrote = next((c.writes for c in edges.get(only or "", []) if c.writes), None)
+        if only in caches and wrote:
+            out[service] = [replace(e, only_copy=f"{only} is the only datastore {service}'s code reaches, and it "
+                                                 f"writes there ({wrote}): what it keeps there is kept nowhere else")
+                            if e.target == only else e for e in out[service]]
     return out
 
 
@@ -495,6 +513,9 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
     for edge in found:
         if edge.store:
             body.fact("datastores", {"name": edge.target}, edge.at)
+        if edge.only_copy:
+            body.set("datastores", edge.target, "role", "system_of_record", edge.at)
+            body.note("datastores", edge.target, f"role system_of_record: {edge.only_copy}")
         ident = body.fact("interactions", {"from": service, "to": edge.target}, edge.at)
         for k, v in edge.data.items():
             body.set("interactions", ident, k, v, edge.where.get(k, edge.at))
