@@ -1180,3 +1180,15 @@ def test_an_express_service_naming_an_idempotency_key_leaves_it_unknown(tmp_path
     write(str(tmp_path), "web/app.js", TICKETS.replace("var booking = {", "var booking = {idempotencyKey: k, "))
     eps = routes(import_paths("source", [str(tmp_path / "web")]))
     assert eps["web-POST-/bookings"]["mutating"] is True and "idempotency_key" not in eps["web-POST-/bookings"]
+
+
+def test_a_checking_middleware_mounted_in_another_file_leaves_every_express_route_unknown(tmp_path: Any) -> None:
+    write(str(tmp_path), "shop/routes.js", BOOKSHOP)
+    write(str(tmp_path), "shop/server.js", """
+        const express = require('express');
+        const app = express();
+        app.use(passport.authenticate('session'));
+        app.use(require('./routes'));
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "shop")]))
+    assert "authn" not in eps["shop-GET-/invoices/-id"]

@@ -334,7 +334,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
-    routes = _keys_unknown(_opened(routes), [*texts, *others], java)
+    routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -382,11 +382,14 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     return doc
 
 
-def _opened(routes: Sequence[Route]) -> list[Route]:
+def _opened(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
     """``routes`` with ``open`` where a route is ``unchecked`` and another handler of the service rejects callers
-    itself (``guard``): the service checks its callers in its handlers, and that one checks nobody."""
+    itself (``guard``): the service checks its callers in its handlers, and that one checks nobody. None is opened
+    when any JavaScript file of the service mounts a middleware named for checking callers on an app or router."""
     guard = min((r.guard for r in routes if r.guard), default=None)
-    if guard is None:
+    if guard is None or any(guarded_apps(code, {m.group(1) for m in _JS_APP.finditer(code)})
+                            for f, t in texts if f.endswith((".js", ".mjs", ".cjs", ".ts"))
+                            for code in [blank_comments(t)]):
         return list(routes)
     return [replace(r, open=f"{r.unchecked}; the service's handlers check their callers themselves ({guard}), "
                             "and this one does not") if r.unchecked else r for r in routes]
