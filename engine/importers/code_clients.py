@@ -31,6 +31,12 @@ knows it by; this module reads those names, by the text of the code (its comment
   entry named after the target (``config_json["review-storage-service"]["addr"]``); its protocol ``other``, its
   timeout unknown (the socket is set up in code shared by the services). A client passed a timeout from
   configuration is left out (its bound is unknown, and the call would read as one without).
+- **Datastores** (C++): an address read from a configuration entry named after a datastore of the deployment and
+  used by the code (``config_json["compose-review-memcached"]["addr"]``), or a function named for an engine given
+  the configuration and a name (``init_mongodb_client_pool(config_json, "review-storage", 128)``: the deployment's
+  one datastore of that engine named ``review-storage`` or ``review-storage-mongodb``), is a synchronous call to that
+  store. A memcached store (kind ``cache``, no role stated) that is the only datastore the service reaches, and which
+  its code writes through libmemcached, holds the only copy of it: ``role: system_of_record``.
 
 A URL the code writes out (the RestTemplate / WebClient and net/http forms) locates the target by a host name written
 in the caller: when every call to the target does, the interaction says ``address_resolution: hardcoded``.

@@ -32,7 +32,12 @@ it takes from the request and fetches, compared with nothing on the way, is ``fe
 ``url_allowlist``; a Python handler of a write that reads a price or total from the request's input
 (``cart.get('total')``) has ``amount_from_client``. When no code of the service (PHP included) names a credential,
 session, cookie, token or security framework, its routes authenticate and authorise no caller (``none``);
-otherwise authentication and authorisation stay unknown, and the review asks for them. Code that builds an
+otherwise authentication and authorisation stay unknown, and the review asks for them, except on an Express route
+registered with its handler alone that reads no credential and hands the request to no other module, when another
+handler of the service rejects callers itself (``if (!logged_in) throw``) and no file mounts a middleware named for
+checking them: that route checks nobody. An Express handler that sends a POST, PUT, PATCH or DELETE to another
+service is ``mutating``; one that POSTs a body of its own making there takes no idempotency key unless some code of
+the service names one. Code that builds an
 in-process store of state that exists nowhere else (an in-memory OAuth2 token store, a map-backed session
 repository: the catalogue's ``local_state_stores``) keeps the service's state in one instance (``state:
 instance_local``); code that issues the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a
