@@ -383,3 +383,95 @@ def test_ribbon_bounds_only_the_feign_clients_named_by_service(tmp_path: Any) ->
     assert stats.data["timeout_ms"] == 3000 and "circuit_breaker" not in stats.data  # no Hystrix stated
     rates = fact(design, "interaction:shop->rates")  # by url: no Ribbon, its timeout unknown
     assert "timeout_ms" not in rates.data and "address_resolution" not in rates.data
+
+
+LEDGER_MAIN = """
+    int main(int argc, char *argv[]) {
+      json conf;
+      load_config_file("conf/services.json", &conf);
+      mongoc_client_pool_t *entries = init_mongodb_client_pool(conf, "ledger", 64);
+      std::string kv_host = conf["ledger-kv"]["addr"];
+      int kv_port = conf["ledger-kv"]["port"];
+      ClientPool<RedisClient> kv_pool("ledger-kv", kv_host, kv_port, 0, 16, 500);
+      std::string spare = conf["ledger-spare"]["addr"];
+      std::string quotes_host = conf["quote-service"]["addr"];
+      serve(entries, &kv_pool, quotes_host);
+    }
+"""
+QUOTES_MAIN = """
+    int main(int argc, char *argv[]) {
+      json conf;
+      std::string mc_host = conf["quote-memcached"]["addr"];
+      std::string opts = "--SERVER=" + mc_host + ":11211";
+      memcached_st *mc = memcached(opts.c_str(), opts.length());
+      serve(mc);
+    }
+"""
+
+
+def test_cpp_datastore_clients_join_the_deployments_stores_by_config_entry_or_engine_and_name(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          ledger-service: {image: acme/ledger}
+          quote-service: {image: acme/quotes}
+          ledger-mongodb: {image: "mongo:6.0"}
+          ledger-kv: {image: "redis:7.2"}
+          ledger-spare: {image: "redis:7.2"}
+          quote-memcached: {image: "memcached:1.6"}
+    """)
+    write(tmp, "Ledger/main.cpp", LEDGER_MAIN)
+    write(tmp, "Quotes/main.cpp", QUOTES_MAIN)
+    write(tmp, "Tuned/main.cpp", QUOTES_MAIN.replace(
+        "serve(mc);", "memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 250);\n      serve(mc);"))
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Ledger",
+                                            f"source:quote-service={tmp}/Quotes"]))
+    keys = design.by_key()
+    entries = fact(design, "interaction:ledger-service->ledger-mongodb").data
+    assert entries["style"] == "sync" and "init_mongodb_client_pool" in entries["inferred_from"]
+    assert "ledger-kv" in fact(design, "interaction:ledger-service->ledger-kv").data["inferred_from"]
+    assert "interaction:ledger-service->ledger-spare" not in keys  # its address is read, never used
+    assert "interaction:ledger-service->quote-service" not in keys  # a service: only a Thrift client names one
+    assert fact(design, "interaction:quote-service->quote-memcached").data["timeout_ms"] == 5000  # libmemcached's
+    tuned = load_documents(load_artifacts([f"compose={compose}", f"source:quote-service={tmp}/Tuned"]))
+    assert "timeout_ms" not in fact(tuned, "interaction:quote-service->quote-memcached").data  # its own, not read
+
+
+def test_an_engine_named_client_reaches_no_store_when_the_name_is_ambiguous_or_the_engine_differs(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          ledger-service: {image: acme/ledger}
+          ledger-mongodb: {image: "mongo:6.0"}
+          ledger_mongo: {image: "mongo:6.0"}
+    """)
+    write(tmp, "Ledger/main.cpp", LEDGER_MAIN.replace('"ledger-kv"', '"ledger-other"'))
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Ledger"]))
+    assert not [k for k in design.by_key() if k.startswith("interaction:ledger-service->")]
+    write(tmp, "Redis/main.cpp", "void f(json c) { auto p = init_redis_client_pool(c, \"ledger\", 8); use(p); }")
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Redis"]))
+    assert not [k for k in design.by_key() if k.startswith("interaction:ledger-service->")]  # no ledger Redis
+
+
+def test_a_cache_that_is_the_only_store_a_service_writes_holds_the_only_copy_of_it(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          quote-service: {image: acme/quotes}
+          quote-memcached: {image: "memcached:1.6"}
+          quote-mongodb: {image: "mongo:6.0"}
+    """)
+    writer = QUOTES_MAIN.replace("serve(mc);", "memcached_set(mc, key, 3, value, 5, 0, 0);\n      serve(mc);")
+    write(tmp, "Writer/main.cpp", writer)
+    write(tmp, "Reader/main.cpp", QUOTES_MAIN.replace("serve(mc);", "memcached_get(mc, key, 3, &n, &f, &rc);"))
+    write(tmp, "Both/main.cpp", writer.replace("json conf;", "json conf;\n      auto db = init_mongodb_client_pool("
+                                                              "conf, \"quote\", 8);"))
+
+    def cache(folder: str) -> dict[str, Any]:
+        design = load_documents(load_artifacts([f"compose={compose}", f"source:quote-service={tmp}/{folder}"]))
+        return dict(fact(design, "datastore:quote-memcached").data)
+
+    assert cache("Writer")["role"] == "system_of_record"
+    assert "role" not in cache("Reader")  # it only reads what something else put there
+    assert "role" not in cache("Both")  # it keeps a database too: the cache may be a copy of it

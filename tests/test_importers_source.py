@@ -1094,3 +1094,101 @@ def test_register_handler_calls_without_grpc_gateway_make_no_gateway(tmp_path: A
     design = load_documents(load_artifacts([f"openapi:front={spec}", f"source={tmp}/front", f"source={tmp}/shelf"]))
     assert "kind" not in fact(design, "service:front").data
     assert "routes_to" not in fact(design, "endpoint:GET /v1/shelves").data
+
+
+BOOKSHOP = """
+    const express = require('express');
+    const store = require('./store');
+    const app = express();
+
+    app.get('/invoices/:id', (req, res) => {
+        store.fetch('/invoices/' + req.params.id, res);
+    });
+    app.get('/wishlist', function (req, res, next) {
+        var member = req.cookies.member;
+        if (!member) {
+            return res.status(401).end();
+        }
+        store.fetch('/wishlist/' + member, res);
+    });
+    app.post('/reviews', limiter, (req, res) => store.post('/reviews', req.body, res));
+    app.get('/basket', (req, res) => store.basket(req, res));
+    app.get('/profile', (req, res) => store.fetch('/profile/' + req.user.id, res));
+    module.exports = app;
+"""
+
+
+def test_an_express_handler_reading_no_credential_beside_handlers_that_check_callers_authenticates_nobody(
+        tmp_path: Any) -> None:
+    write(str(tmp_path), "shop/routes.js", BOOKSHOP)
+    eps = routes(import_paths("source", [str(tmp_path / "shop")]))
+    invoice = eps["shop-GET-/invoices/-id"]
+    assert (invoice["authn"], invoice["authz"]) == ("none", "none")  # the wishlist's handler rejects callers itself
+    assert "authn" not in eps["shop-GET-/wishlist"]  # it checks the cookie
+    assert "authn" not in eps["shop-POST-/reviews"]  # a middleware runs before it
+    assert "authn" not in eps["shop-GET-/basket"]  # the request goes to another module, which may check it
+    assert "authn" not in eps["shop-GET-/profile"]  # it reads the signed-in user
+
+
+def test_express_handlers_stay_unknown_when_no_handler_checks_callers_or_a_checking_middleware_is_mounted(
+        tmp_path: Any) -> None:
+    write(str(tmp_path), "plain/routes.js", BOOKSHOP.replace("if (!member)", "if (member)").replace(
+        "return res.status(401).end();", "store.touch(member);"))
+    write(str(tmp_path), "guarded/routes.js", BOOKSHOP.replace("const app = express();",
+                                                               "const app = express();\napp.use(requireMember);"))
+    eps = routes(import_paths("source", [str(tmp_path / "plain"), str(tmp_path / "guarded")]))
+    assert "authn" not in eps["plain-GET-/invoices/-id"]  # nothing shows the service checks in its handlers
+    assert "authn" not in eps["guarded-GET-/invoices/-id"]  # its router checks callers before any handler
+
+
+TICKETS = """
+    const express = require('express');
+    const request = require('request');
+    const app = express();
+
+    app.post('/bookings', function (req, res, next) {
+        var booking = {seat: req.body.seat, show: req.body.show};
+        var options = {uri: 'http://booking/bookings', method: 'POST', json: true, body: booking};
+        request(options, function (err, r, body) { res.json(body); });
+    });
+    app.post('/reviews', function (req, res, next) {
+        request({uri: 'http://reviews/reviews', method: 'POST', json: true, body: req.body}, function () {});
+    });
+    app.post('/seats/hold', function (req, res, next) {
+        request({uri: 'http://booking/holds/' + req.body.seat, method: 'PUT'}, function () {});
+    });
+    app.delete('/bookings/:id', (req, res) => request.del('http://booking/bookings/' + req.params.id).pipe(res));
+    app.post('/search', (req, res) => request.get('http://booking/search?q=' + req.body.q).pipe(res));
+"""
+
+
+def test_an_express_handler_sending_a_write_to_another_service_is_mutating_and_one_it_creates_needs_a_key(
+        tmp_path: Any) -> None:
+    write(str(tmp_path), "web/app.js", TICKETS)
+    eps = routes(import_paths("source", [str(tmp_path / "web")]))
+    booking = eps["web-POST-/bookings"]
+    assert (booking["mutating"], booking["idempotency_key"]) == (True, False)  # it builds the booking it sends
+    assert eps["web-POST-/reviews"]["mutating"] is True
+    assert "idempotency_key" not in eps["web-POST-/reviews"]  # the client's own body goes on: the callee's concern
+    assert eps["web-POST-/seats/hold"]["mutating"] is True
+    assert "idempotency_key" not in eps["web-POST-/seats/hold"]  # a PUT sets, it does not create
+    assert eps["web-DELETE-/bookings/-id"]["mutating"] is True
+    assert "mutating" not in eps["web-POST-/search"]  # a query, though sent by POST
+
+
+def test_an_express_service_naming_an_idempotency_key_leaves_it_unknown(tmp_path: Any) -> None:
+    write(str(tmp_path), "web/app.js", TICKETS.replace("var booking = {", "var booking = {idempotencyKey: k, "))
+    eps = routes(import_paths("source", [str(tmp_path / "web")]))
+    assert eps["web-POST-/bookings"]["mutating"] is True and "idempotency_key" not in eps["web-POST-/bookings"]
+
+
+def test_a_checking_middleware_mounted_in_another_file_leaves_every_express_route_unknown(tmp_path: Any) -> None:
+    write(str(tmp_path), "shop/routes.js", BOOKSHOP)
+    write(str(tmp_path), "shop/server.js", """
+        const express = require('express');
+        const app = express();
+        app.use(passport.authenticate('session'));
+        app.use(require('./routes'));
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "shop")]))
+    assert "authn" not in eps["shop-GET-/invoices/-id"]

@@ -31,6 +31,12 @@ knows it by; this module reads those names, by the text of the code (its comment
   entry named after the target (``config_json["review-storage-service"]["addr"]``); its protocol ``other``, its
   timeout unknown (the socket is set up in code shared by the services). A client passed a timeout from
   configuration is left out (its bound is unknown, and the call would read as one without).
+- **Datastores** (C++): an address read from a configuration entry named after a datastore of the deployment and
+  used by the code (``config_json["compose-review-memcached"]["addr"]``), or a function named for an engine given
+  the configuration and a name (``init_mongodb_client_pool(config_json, "review-storage", 128)``: the deployment's
+  one datastore of that engine named ``review-storage`` or ``review-storage-mongodb``), is a synchronous call to that
+  store. A memcached store (kind ``cache``, no role stated) that is the only datastore the service reaches, and which
+  its code writes through libmemcached, holds the only copy of it: ``role: system_of_record``.
 
 A URL the code writes out (the RestTemplate / WebClient and net/http forms) locates the target by a host name written
 in the caller: when every call to the target does, the interaction says ``address_resolution: hardcoded``.
@@ -46,7 +52,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -83,6 +89,12 @@ class Client:
     """The configuration entry the client's timeout is read from (``config_json["text-service"]["timeout_ms"]``): an
     address book the caller mounts gives its value (``ArtifactDocument.book_timeouts``); without one the call is left
     out, since its timeout is set but unknown."""
+    store: str | None = None
+    """The engine of the datastore the client reaches, when it is one (``mongodb``): the target is the deployment's
+    datastore of that engine named ``target``, or ``target`` and the engine's word (``review-storage-mongodb``)."""
+    writes: str | None = None
+    """Where the service's code writes to a memcached store through libmemcached (``memcached_add(...)``), for a
+    client of a datastore: what it writes there, it writes nowhere else when that is its only store."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -356,13 +368,61 @@ def cpp_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     return out
 
 
+_CPP_ENTRY = re.compile(r"\b(\w+)\s*=\s*[\w.]+\s*\[\s*\"([^\"]+)\"\s*\]\s*\[\s*\"(?:addr|host|address)\"\s*\]")
+_CPP_STORE_INIT = re.compile(r"\b(\w*?(mongo(?:db)?|memcached|redis|mysql|postgres(?:ql)?)\w*)\s*\(", re.IGNORECASE)
+_CPP_CACHE_WRITE = re.compile(r"\bmemcached_(?:set|add|replace|append|prepend|increment|decrement|cas)\w*\s*\(")
+_STORE_WORDS = {"mongo": "mongodb", "mongodb": "mongodb", "memcached": "memcached", "redis": "redis", "mysql": "mysql",
+                "postgres": "postgres", "postgresql": "postgres"}
+"""The engine words a C++ function that builds a datastore client is named with, and the engine each names."""
+
+
+def cpp_store_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
+    """The datastore clients of a service's C++ files, named in either of two ways:
+
+    - an address read from a configuration entry (``std::string addr = config_json["compose-review-memcached"]
+      ["addr"]``) that the code goes on to use: a client of that entry's workload, kept when it is a datastore of
+      the deployment (``links``; a service reached this way is left to the Thrift reading above);
+    - a function named for an engine that builds its client from the configuration and a name
+      (``init_mongodb_client_pool(config_json, "review-storage", 128)``): a client of the deployment's datastore of
+      that engine whose name is that one, or that one and the engine's word (``review-storage-mongodb``)."""
+    out: list[Client] = []
+    wrote = next((f"{w.group(0).rstrip('( ')}() at {p}:{t.count(chr(10), 0, w.start()) + 1}"
+                  for p, t in files if p.endswith(_CPP_SUFFIXES) for w in [_CPP_CACHE_WRITE.search(t)] if w), None)
+    for path, code in ((p, t) for p, t in files if p.endswith(_CPP_SUFFIXES)):
+        for m in _CPP_ENTRY.finditer(code):
+            if re.search(rf"\b{re.escape(m.group(1))}\b", code[m.end():]):
+                said = " ".join(code[m.start():m.end()].split())
+                out.append(Client(_location(path, code, m.start()), f"{said} (an address the code connects to)",
+                                  m.group(2), "", store="*", writes=wrote))
+        for m in _CPP_STORE_INIT.finditer(code):
+            args = [a.strip() for a in split_args(_block(code, m.end() - 1, True), True)]
+            names = [a[1:-1] for a in args if re.fullmatch(r"\"[\w.-]+\"", a)]
+            if len(names) != 1 or not any(re.fullmatch(r"[A-Za-z_]\w*", a) for a in args):
+                continue  # one name, and the configuration it is read from
+            out.append(Client(_location(path, code, m.start()), f"{m.group(1)}(..., {names[0]!r}, ...)", names[0], "",
+                              store=_STORE_WORDS[m.group(2).lower()], writes=wrote))
+    return out
+
+
+def _store_target(c: Client, stores: Mapping[str, str]) -> str | None:
+    """The datastore of the deployment a client with a ``store`` reaches (None: none, or no datastore)."""
+    if c.store == "*":
+        name = safe_name(c.target)
+        return name if name in stores else None
+    words = [w for w, engine in _STORE_WORDS.items() if engine == c.store]
+    found = [n for n in (safe_name(c.target), *(safe_name(f"{c.target}{sep}{w}") for w in words for sep in "-_"))
+             if stores.get(n) == c.store]
+    return found[0] if len(set(found)) == 1 else None
+
+
 def _grpc(at: Location, how: str, target: str, none: str | None) -> Client:
     return Client(at, how, target, "grpc", target.startswith(("consul://", "etcd://")), no_timeout=none)
 
 
 def service_clients(files: Sequence[tuple[str, str]]) -> tuple[tuple[Client, ...], frozenset[str]]:
     """A service's calls named in its Java, Go and C++ code, and the names its Go code registers itself under."""
-    return (*java_clients(files), *go_clients(files), *cpp_clients(files)), frozenset(go_registered(files))
+    return ((*java_clients(files), *go_clients(files), *cpp_clients(files), *cpp_store_clients(files)),
+            frozenset(go_registered(files)))
 
 
 # --------------------------------------------------------------------------------------
@@ -379,12 +439,18 @@ class Edge:
     at: Location
     where: Mapping[str, Location]
     notes: tuple[str, ...]
+    store: bool = False
+    """The target is a datastore (stated in the document too, so that it loads alone)."""
+    only_copy: str | None = None
+    """Why the target, a cache, holds the only copy of what the service writes there (``role: system_of_record``)."""
 
 
 def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
           registered: Mapping[str, frozenset[str]]) -> dict[str, list[Edge]]:
     """Per service, the interactions its clients name with a service of the deployment, not drawn already."""
     workloads: set[str] = set()
+    stores: dict[str, str] = {}
+    caches: set[str] = set()
     drawn: set[tuple[str, str]] = set()
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
     books: dict[str, dict[str, tuple[int, Location, str]]] = {}
@@ -396,6 +462,10 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
         if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
             continue
         workloads.update(str(s.get("name")) for s in d.data.get("services") or [] if isinstance(s, dict))
+        stores.update((str(s.get("name")), str(s.get("engine") or "")) for s in d.data.get("datastores") or []
+                      if isinstance(s, dict))
+        caches.update(str(s.get("name")) for s in d.data.get("datastores") or []
+                      if isinstance(s, dict) and s.get("kind") == "cache" and not s.get("role"))
         drawn.update((str(i.get("from")), str(i.get("to"))) for i in d.data.get("interactions") or []
                      if isinstance(i, dict))
     by_name = {n: s for s, names in sorted(registered.items()) for n in sorted(names)}
@@ -408,20 +478,30 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
             if c.timeout_entry is not None and c.timeout_entry not in books.get(service, {}):
                 continue  # its timeout is set from a configuration entry no mounted address book gives
             host = _host(c.target)
-            target = safe_name(host) if safe_name(host) in workloads else by_name.get(host) or by_name.get(c.target)
+            if c.store is not None:
+                target = _store_target(c, stores)
+            else:
+                target = safe_name(host) if safe_name(host) in workloads else by_name.get(host) or by_name.get(c.target)
             if target is None or target == service or (service, target) in drawn:
                 continue
             edges.setdefault(target, []).append(c)
         out[service] = [_edge(service, t, cs, feign.get(service, {}), t in registered and
                               any(_host(c.target) in registered[t] for c in cs), books.get(service, {}))
                         for t, cs in sorted(edges.items())]
+        reached = {t for t in edges if t in stores} | {t for f, t in drawn if f == service and t in stores}
+        only = next(iter(reached)) if len(reached) == 1 else None
+        wrote = next((c.writes for c in edges.get(only or "", []) if c.writes), None)
+        if only in caches and wrote:
+            out[service] = [replace(e, only_copy=f"{only} is the only datastore {service}'s code reaches, and it "
+                                                 f"writes there ({wrote}): what it keeps there is kept nowhere else")
+                            if e.target == only else e for e in out[service]]
     return out
 
 
 def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str, tuple[Any, Location, str]],
           by_registration: bool, books: Mapping[str, tuple[int, Location, str]] | None = None) -> Edge:
     first = calls[0]
-    data: dict[str, Any] = {"from": service, "to": target, "style": "sync", "protocol": first.protocol,
+    data: dict[str, Any] = {"from": service, "to": target, "style": "sync", "protocol": first.protocol or None,
                             "inferred_from": "; ".join(dict.fromkeys(c.evidence() for c in calls))[:2000]}
     where = dict.fromkeys(data, first.at)
     notes: list[str] = []
@@ -459,12 +539,17 @@ def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str
         for field, (value, at, why) in sorted(stated.items()):
             data[field], where[field] = value, at
             notes.append(f"{field} from the service's Feign settings: {why}")
-    return Edge(target, data, first.at, where, tuple(notes))
+    return Edge(target, data, first.at, where, tuple(notes), first.store is not None)
 
 
 def record(body: Body, service: str, found: Sequence[Edge]) -> None:
     """State the interactions ``links`` found for ``service`` in its routes' document."""
     for edge in found:
+        if edge.store:
+            body.fact("datastores", {"name": edge.target}, edge.at)
+        if edge.only_copy:
+            body.set("datastores", edge.target, "role", "system_of_record", edge.at)
+            body.note("datastores", edge.target, f"role system_of_record: {edge.only_copy}")
         ident = body.fact("interactions", {"from": service, "to": edge.target}, edge.at)
         for k, v in edge.data.items():
             body.set("interactions", ident, k, v, edge.where.get(k, edge.at))
@@ -472,5 +557,5 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
             body.note("interactions", ident, note)
 
 
-__all__ = ["SUFFIXES", "Client", "Edge", "cpp_clients", "go_clients", "go_registered", "java_clients", "links",
-           "record", "service_clients"]
+__all__ = ["SUFFIXES", "Client", "Edge", "cpp_clients", "cpp_store_clients", "go_clients", "go_registered",
+           "java_clients", "links", "record", "service_clients"]

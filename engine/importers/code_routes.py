@@ -34,7 +34,12 @@ it takes from the request and fetches, compared with nothing on the way, is ``fe
 ``url_allowlist``; a Python handler of a write that reads a price or total from the request's input
 (``cart.get('total')``) has ``amount_from_client``. When no code of the service (PHP included) names a credential,
 session, cookie, token or security framework, its routes authenticate and authorise no caller (``none``);
-otherwise authentication and authorisation stay unknown, and the review asks for them. Code that builds an
+otherwise authentication and authorisation stay unknown, and the review asks for them, except on an Express route
+registered with its handler alone that reads no credential and hands the request to no other module, when another
+handler of the service rejects callers itself (``if (!logged_in) throw``) and no file mounts a middleware named for
+checking them: that route checks nobody. An Express handler that sends a POST, PUT, PATCH or DELETE to another
+service is ``mutating``; one that POSTs a body of its own making there takes no idempotency key unless some code of
+the service names one. Code that builds an
 in-process store of state that exists nowhere else (an in-memory OAuth2 token store, a map-backed session
 repository: the catalogue's ``local_state_stores``) keeps the service's state in one instance (``state:
 instance_local``); code that issues the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a
@@ -111,7 +116,7 @@ from engine.importers.base import (
     without_facts,
     without_field,
 )
-from engine.importers.code_text import blank_comments, close_bracket
+from engine.importers.code_text import blank_comments, block_after, close_bracket, inside, split_args
 from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -162,6 +167,14 @@ class Route:
     """The paid provider call its handler makes (an AI model's completion), and where."""
     authz: tuple[str, str] | None = None
     """What its handler checks beyond authentication (``none``, ``role``), and why, when its code shows it."""
+    unchecked: str | None = None
+    """Why nothing on its way can check the caller (an Express handler mounted with no middleware, reading no
+    credential and handing the request to no function of another module), when its code shows it."""
+    guard: str | None = None
+    """Where its handler itself rejects a caller on a credential it reads (``if (!logged_in) throw``)."""
+    open: str | None = None
+    """Why the route authenticates no caller although the service's code names credentials: it is ``unchecked``
+    and the service's handlers check their callers themselves (a ``guard`` elsewhere), not a middleware."""
 
 
 @dataclass(frozen=True)
@@ -333,7 +346,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
-    routes = _keys_unknown(routes, [*texts, *others], java)
+    routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -379,6 +392,19 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                  "Spring MVC, Go, ASP.NET Core or Rust found: the "
                                                                  "service's endpoints stay unknown")})
     return doc
+
+
+def _opened(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``open`` where a route is ``unchecked`` and another handler of the service rejects callers
+    itself (``guard``): the service checks its callers in its handlers, and that one checks nobody. None is opened
+    when any JavaScript file of the service mounts a middleware named for checking callers on an app or router."""
+    guard = min((r.guard for r in routes if r.guard), default=None)
+    if guard is None or any(guarded_apps(code, {m.group(1) for m in _JS_APP.finditer(code)})
+                            for f, t in texts if f.endswith((".js", ".mjs", ".cjs", ".ts"))
+                            for code in [blank_comments(t)]):
+        return list(routes)
+    return [replace(r, open=f"{r.unchecked}; the service's handlers check their callers themselves ({guard}), "
+                            "and this one does not") if r.unchecked else r for r in routes]
 
 
 _SQL_ENGINES = frozenset({"mysql", "postgres", "sqlserver", "oracle", "db2", "mariadb"})
@@ -794,6 +820,7 @@ def express_routes(path: str, text: str) -> list[Route]:
         return []
     mounts = {m.group(4): m.group(3) for m in _JS_USE.finditer(code) if m.group(1) in apps}
     helpers = {m.group(1) or m.group(2): m.end() for m in _JS_FUNCTION.finditer(code)}
+    guarded = guarded_apps(code, apps)
     out: list[Route] = []
     for m in _JS_ROUTE.finditer(code):
         owner, verb, route = m.group(1), m.group(2), m.group(4)
@@ -804,10 +831,128 @@ def express_routes(path: str, text: str) -> list[Route]:
         method = "ANY" if verb == "all" else verb.upper()
         end = close_bracket(code, code.index("(", m.end(2)))
         writes, cookie = _js_facts(path, code, m.end(), end, helpers)
+        sent = _js_sent(path, code, m.end(), end, helpers) if writes is None else None
         amount = code_js_amount.handler_amount(path, code, m.end(), end) if method not in _READS else None
+        unchecked, guard = _express_checks(path, code, m, end, helpers, guarded.get(owner))
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
-                         writes=writes, cookie=cookie, amount=amount))
+                         writes=writes or (sent and sent[0]), cookie=cookie, amount=amount, unchecked=unchecked,
+                         guard=guard, no_idempotency_key=_js_no_key(method, sent)))
     return out
+
+
+_JS_SEND_VERB = re.compile(r"\b(?:request|axios|got|superagent|needle|rp)\s*\.\s*(post|put|patch|delete|del)\s*\(")
+_JS_SEND_CALL = re.compile(r"(?<![.\w$])(?:request|axios|got|fetch|rp|requestPromise)\s*\(")
+_JS_SEND_METHOD = re.compile(r"\bmethod\s*:\s*['\"](POST|PUT|PATCH|DELETE)['\"]", re.IGNORECASE)
+_JS_FORWARDED = re.compile(r"\b(?:body|json|data|form)\s*:\s*(?:req|request)\s*\.\s*body\b|"
+                           r"\.\s*(?:post|put|patch)\s*\([^;]*?\b(?:req|request)\s*\.\s*body\b")
+"""A handler passing the request's own body on: a key its client sends would reach the callee, whose concern a
+retry then is (as for a Java handler that only passes the request on)."""
+
+
+def _js_sent(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]) -> tuple[str, bool] | None:
+    """The first request a JavaScript handler (``code[start:end]``, and the functions of the file it calls by name)
+    sends to another service that changes state there, and whether it creates with a body of its own making (a POST
+    that does not pass the request's body on): ``request.post(url)``, ``axios.put(...)``, or an HTTP client call
+    (``request(options)``, ``fetch(url, {...})``) beside an options object with ``method: 'POST'``; None when it
+    sends none."""
+    spans = [(start, end), *((b, close_bracket(code, b)) for call in _JS_BARE_CALL.finditer(code, start, end)
+                             for at in [helpers.get(call.group(1))] if at is not None and not start <= at < end
+                             for b in [code.find("{", at)] if b >= 0)]
+    for a, b in spans:
+        found = [(v.start(), v.group(1).upper()) for v in _JS_SEND_VERB.finditer(code, a, b)]
+        if _JS_SEND_CALL.search(code, a, b):
+            found += [(v.start(), v.group(1).upper()) for v in _JS_SEND_METHOD.finditer(code, a, b)]
+        if found:
+            at, verb = min(found)
+            verb = "DELETE" if verb == "DEL" else verb
+            forwards = any(_JS_FORWARDED.search(code, x, y) for x, y in spans)
+            return (f"a {verb} it sends to another service at {path}:{code.count(chr(10), 0, at) + 1}",
+                    verb == "POST" and not forwards)
+    return None
+
+
+def _js_no_key(method: str, sent: tuple[str, bool] | None) -> str | None:
+    """Why a repeat of a JavaScript route's request repeats its write: it creates at another service (a POST it
+    sends with a body it builds), and carries no key there (``_keys_unknown`` drops this when any code of the
+    service names one)."""
+    if sent is None or not sent[1] or method in _SAFE:
+        return None
+    return (f"its handler creates at another service ({sent[0]}), with a body of its own making, and no code of the "
+            "service names an idempotency key")
+
+
+_JS_GUARD_USE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*use\s*\(")
+_JS_GUARD_WORDS = re.compile(r"auth|passport|jwt|login|guard|protect|verify|permission|\bacl\b|token|ensure|"
+                             r"require[A-Z_]", re.IGNORECASE)
+"""The words of a middleware that checks callers (``requireLogin``, ``passport.authenticate``, ``verifyToken``);
+a session store or a cookie parser (``session(...)``, ``cookieParser()``) reads a credential but rejects nobody."""
+_JS_CALLER = re.compile(r"\b(?:req|request)\s*\.\s*(?:user|isAuthenticated)\b")
+_JS_PARAM = re.compile(r"^\s*(?:async\s+)?(?:function\s*[\w$]*\s*\(\s*([A-Za-z_$][\w$]*)|\(\s*([A-Za-z_$][\w$]*)|"
+                       r"([A-Za-z_$][\w$]*)\s*=>)")
+_JS_IF = re.compile(r"\bif\s*\(")
+_JS_ASSIGN = re.compile(r"\b(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*([^;=\n][^;\n]*)")
+_JS_REJECT = re.compile(r"^\s*(?:throw\b|return\s+res\s*\.\s*(?:status|sendStatus)\s*\(\s*40[13]\b|"
+                        r"res\s*\.\s*(?:status|sendStatus)\s*\(\s*40[13]\b|return\s+next\s*\(\s*new\b)")
+
+
+def guarded_apps(code: str, apps: set[str]) -> dict[str, str]:
+    """The apps and routers of a file (``app``, ``router``) that mount a middleware named for checking callers
+    (``app.use(requireLogin)``), with its text: their routes may be checked before their handlers run."""
+    out: dict[str, str] = {}
+    for m in _JS_GUARD_USE.finditer(code):
+        args = inside(code, m.end() - 1)
+        if m.group(1) in apps and _JS_GUARD_WORDS.search(args):
+            out.setdefault(m.group(1), " ".join(args.split())[:80])
+    return out
+
+
+def _express_checks(path: str, code: str, m: re.Match[str], end: int, helpers: Mapping[str, int],
+                    guard_use: str | None) -> tuple[str | None, str | None]:
+    """Whether an Express route's handler leaves its caller unchecked, and where it rejects a caller itself.
+
+    Unchecked: the route is registered with its handler alone (no middleware before it), its app or router mounts
+    no middleware named for checking callers, and neither the handler nor the functions of the file it calls by
+    name read a cookie, session, token or credential, nor hand the request object to a function of another module
+    (which might check it). A guard: an ``if`` whose condition reads a credential, or a variable the handler
+    assigned from one, and whose block throws or answers 401 or 403."""
+    args = split_args(code[m.end():end - 1])
+    if len(args) != 2:  # the path, then the handler: anything between is a middleware
+        return None, None
+    handler = args[1]
+    start = code.find(handler, m.end())
+    param = _JS_PARAM.match(handler)
+    if start < 0 or param is None:
+        return None, None
+    req = next(g for g in param.groups() if g)
+    line = code.count("\n", 0, m.start()) + 1
+    guard = _express_guard(code, start, start + len(handler), path)
+    texts = [handler, *(code[b:close_bracket(code, b)] for call in _JS_BARE_CALL.finditer(handler)
+                       for at in [helpers.get(call.group(1))] if at is not None and not start <= at < end
+                       for b in [code.find("{", at)] if b >= 0)]
+    body = handler[param.end():]
+    body = body[body.index(")") + 1:] if param.group(3) is None and ")" in body else body  # past the parameters
+    if guard_use is not None or any(_CREDENTIAL.search(t) or _JS_CALLER.search(t) for t in texts) or \
+            re.search(rf"[(,]\s*{re.escape(req)}\s*[,)]", body):
+        return None, guard
+    return (f"its handler ({path}:{line}) runs with no middleware before it, and neither it nor what it calls "
+            f"reads a cookie, session, token or credential, nor hands the request on"), guard
+
+
+def _express_guard(code: str, start: int, end: int, path: str) -> str | None:
+    """Where a handler (``code[start:end]``) rejects a caller on a credential it reads, when it does."""
+    from_credential = {a.group(1) for a in _JS_ASSIGN.finditer(code, start, end) if _CREDENTIAL.search(a.group(2))}
+    for cond in _JS_IF.finditer(code, start, end):
+        test = inside(code, cond.end() - 1)
+        names = set(re.findall(r"[A-Za-z_$][\w$]*", test))
+        if not (_CREDENTIAL.search(test) or names & from_credential):
+            continue
+        after = cond.end() - 1 + len(test) + 2
+        brace = block_after(code, after)
+        body = code[brace + 1:] if brace is not None else code[after:]
+        if _JS_REJECT.match(body):
+            line = code.count("\n", 0, cond.start()) + 1
+            return f"{path}:{line}: if ({' '.join(test.split())}) rejects the request"
+    return None
 
 
 def node_routes(path: str, text: str) -> list[Route]:
@@ -1500,10 +1645,20 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         for flag, value in r.cookie[0]:
             body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
         body.note("endpoints", ident, f"session_cookie: {r.cookie[1]}")
+    _no_check(body, ident, r, open_code)
+
+
+def _no_check(body: Body, ident: str, r: Route, open_code: str | None) -> None:
+    """``authn`` and ``authz`` none on a route of a service whose code reads no credential, or on one that its
+    service's code shows checks nobody (``Route.open``) when no gateway in front states a check of its own."""
     if open_code:
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)
         body.note("endpoints", ident, f"authn none, authz none: {open_code}")
+    elif r.open and "authn" not in (body.get("endpoints", ident) or {}):
+        for k in ("authn", "authz"):
+            body.set("endpoints", ident, k, "none", r.at)
+        body.note("endpoints", ident, f"authn none, authz none: {r.open}")
 
 
 def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple[str, Location] | None) -> None:
@@ -1953,7 +2108,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs)
     docs = _health_ports(docs, workers)
-    bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed})
+    bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
+                                  {s: [e.data for e in found] for s, found in edges.items()})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)

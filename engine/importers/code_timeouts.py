@@ -36,6 +36,8 @@ class LibraryTimeout:
     timeout_ms: int
     set_in_code: str = ""
     """How the code sets it (empty: the library's default applies)."""
+    engine: str | None = None
+    """The datastore engine whose calls it bounds, whatever their protocol (None: the calls over ``protocol``)."""
 
 
 def library_timeouts(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, ...]:
@@ -51,7 +53,7 @@ def library_timeouts(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, 
                 overridden.add(lib.name)
             line = text.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
-            found.setdefault(lib.name, LibraryTimeout(at, lib.name, lib.protocol, lib.timeout_ms))
+            found.setdefault(lib.name, LibraryTimeout(at, lib.name, lib.protocol, lib.timeout_ms, engine=lib.engine))
     return tuple(v for k, v in sorted(found.items()) if k not in overridden) + _reqwest_set(codes)
 
 
@@ -105,26 +107,34 @@ def _duration_ms(arg: str, rust: Sequence[tuple[str, str]]) -> int | None:
     return int(d.group(2)) * (1000 if d.group(1) == "secs" else 1)
 
 
-def links(docs: Sequence[Document], libraries: Mapping[str, Sequence[LibraryTimeout]]
+def links(docs: Sequence[Document], libraries: Mapping[str, Sequence[LibraryTimeout]],
+          named: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
           ) -> dict[str, list[tuple[str, LibraryTimeout, str]]]:
-    """Per service, the drawn calls with no stated timeout that its one library for their protocol bounds, with
-    the section of the target (``datastores`` when the deployment runs it as one, else ``services``)."""
-    drawn: dict[str, list[dict[str, Any]]] = {}
-    stores: set[str] = set()
+    """Per service, the drawn calls with no stated timeout that its one library for their protocol bounds (for a
+    call to a datastore, its one library for the datastore's engine first), with the section of the target
+    (``datastores`` when the deployment runs it as one, else ``services``). ``named``: the calls its code names
+    the target of (``code_clients``), by service, joined as the drawn ones are."""
+    drawn: dict[str, list[Mapping[str, Any]]] = {s: list(calls) for s, calls in (named or {}).items()}
+    stores: dict[str, str] = {}
     for d in docs:
         if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
             continue
-        stores.update(str(s.get("name")) for s in d.data.get("datastores") or [] if isinstance(s, dict))
+        stores.update((str(s.get("name")), str(s.get("engine") or "")) for s in d.data.get("datastores") or []
+                      if isinstance(s, dict))
         for i in d.data.get("interactions") or []:
             if isinstance(i, dict):
                 drawn.setdefault(str(i.get("from")), []).append(i)
     out: dict[str, list[tuple[str, LibraryTimeout, str]]] = {}
     for service, libs in sorted(libraries.items()):
         per_protocol: dict[str, list[LibraryTimeout]] = {}
+        per_engine: dict[str, list[LibraryTimeout]] = {}
         for lib in libs:
-            per_protocol.setdefault(lib.protocol, []).append(lib)
+            if lib.engine is None:
+                per_protocol.setdefault(lib.protocol, []).append(lib)
+            else:
+                per_engine.setdefault(lib.engine, []).append(lib)
         for i in drawn.get(service, []):
-            one = per_protocol.get(str(i.get("protocol")), [])
+            one = per_engine.get(stores.get(str(i.get("to")), ""), []) or per_protocol.get(str(i.get("protocol")), [])
             if len(one) == 1 and i.get("timeout_ms") is None and i.get("style") != "async":
                 target = str(i.get("to"))
                 out.setdefault(service, []).append((target, one[0], "datastores" if target in stores else "services"))

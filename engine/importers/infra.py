@@ -99,6 +99,9 @@ class ClientTimeout:
     overrides: re.Pattern[str] | None
     protocol: str
     timeout_ms: int
+    engine: str | None = None
+    """The datastore engine whose calls it bounds, whatever their protocol (a driver of one engine: libmemcached);
+    None: it bounds the calls over ``protocol``."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def parse_catalog(data: Any) -> Catalog:
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
     out = []
     for i, entry in enumerate(entries):
-        unknown = set(entry) - {"name", "code", "overrides", "protocol", "timeout_ms"}
+        unknown = set(entry) - {"name", "code", "overrides", "protocol", "timeout_ms", "engine"}
         if unknown:
             raise ValueError(f"client_timeouts[{i}]: unknown keys {sorted(unknown)}")
         ms = entry.get("timeout_ms")
@@ -225,7 +228,7 @@ def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
             raise ValueError(f"client_timeouts[{i}]: timeout_ms must be a positive whole number of milliseconds")
         out.append(ClientTimeout(str(entry["name"]), re.compile(str(entry["code"])),
                                  re.compile(str(entry["overrides"])) if entry.get("overrides") else None,
-                                 str(entry["protocol"]), ms))
+                                 str(entry["protocol"]), ms, str(entry["engine"]) if entry.get("engine") else None))
     return tuple(out)
 
 
