@@ -397,6 +397,10 @@ LEDGER_MAIN = """
       std::string quotes_host = conf["quote-service"]["addr"];
       serve(entries, &kv_pool, quotes_host);
     }
+
+    void list_entries(mongoc_collection_t *collection, bson_t *query) {
+      mongoc_collection_find_with_opts(collection, query, nullptr, nullptr);
+    }
 """
 QUOTES_MAIN = """
     int main(int argc, char *argv[]) {
@@ -466,7 +470,8 @@ def test_a_cache_that_is_the_only_store_a_service_writes_holds_the_only_copy_of_
     write(tmp, "Writer/main.cpp", writer)
     write(tmp, "Reader/main.cpp", QUOTES_MAIN.replace("serve(mc);", "memcached_get(mc, key, 3, &n, &f, &rc);"))
     write(tmp, "Both/main.cpp", writer.replace("json conf;", "json conf;\n      auto db = init_mongodb_client_pool("
-                                                              "conf, \"quote\", 8);"))
+                                                              "conf, \"quote\", 8);\n      mongoc_collection_insert_one("
+                                                              "db_collection(db), doc, nullptr, nullptr, &err);"))
 
     def cache(folder: str) -> dict[str, Any]:
         design = load_documents(load_artifacts([f"compose={compose}", f"source:quote-service={tmp}/{folder}"]))
@@ -475,3 +480,28 @@ def test_a_cache_that_is_the_only_store_a_service_writes_holds_the_only_copy_of_
     assert cache("Writer")["role"] == "system_of_record"
     assert "role" not in cache("Reader")  # it only reads what something else put there
     assert "role" not in cache("Both")  # it keeps a database too: the cache may be a copy of it
+
+
+def test_a_cpp_store_client_its_code_never_calls_through_is_no_call_and_one_it_only_reads_does_not_write(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          ledger-service: {image: acme/ledger}
+          ledger-mongodb: {image: "mongo:6.0"}
+          ledger-kv: {image: "redis:7.2"}
+    """)
+    # the pool is built and handed on, but no code of the service calls the MongoDB driver: no call
+    write(tmp, "Unused/main.cpp", LEDGER_MAIN[:LEDGER_MAIN.index("    void list_entries")])
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Unused"]))
+    assert "interaction:ledger-service->ledger-mongodb" not in design.by_key()
+    # it calls the driver to find only: the call reads (mutating false); one insert anywhere and it writes
+    write(tmp, "Reader/main.cpp", LEDGER_MAIN)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Reader"]))
+    call = fact(design, "interaction:ledger-service->ledger-mongodb")
+    assert call.data["mutating"] is False
+    write(tmp, "Writer/main.cpp", LEDGER_MAIN.replace("mongoc_collection_find_with_opts(collection, query, nullptr, "
+                                                      "nullptr);", "mongoc_collection_insert_one(collection, query, "
+                                                                   "nullptr, nullptr, nullptr);"))
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger-service={tmp}/Writer"]))
+    assert "mutating" not in fact(design, "interaction:ledger-service->ledger-mongodb").data

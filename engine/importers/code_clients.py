@@ -374,6 +374,13 @@ _CPP_CACHE_WRITE = re.compile(r"\bmemcached_(?:set|add|replace|append|prepend|in
 _STORE_WORDS = {"mongo": "mongodb", "mongodb": "mongodb", "memcached": "memcached", "redis": "redis", "mysql": "mysql",
                 "postgres": "postgres", "postgresql": "postgres"}
 """The engine words a C++ function that builds a datastore client is named with, and the engine each names."""
+_CPP_STORE_CALLS = {
+    "memcached": re.compile(r"\bmemcached_(?:get|mget|fetch|set|add|replace|append|prepend|delete|increment|decrement|"
+                            r"cas|exist|touch)\w*\s*\("),
+    "mongodb": re.compile(r"\bmongoc_collection_(?!destroy\b)\w+\s*\("),
+}
+"""The calls a C++ service makes through its client of an engine (libmemcached, the MongoDB C driver): a client it
+builds and never calls through is no call (a handler given a pool it does not use)."""
 
 
 def cpp_store_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
@@ -384,10 +391,14 @@ def cpp_store_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
       the deployment (``links``; a service reached this way is left to the Thrift reading above);
     - a function named for an engine that builds its client from the configuration and a name
       (``init_mongodb_client_pool(config_json, "review-storage", 128)``): a client of the deployment's datastore of
-      that engine whose name is that one, or that one and the engine's word (``review-storage-mongodb``)."""
+      that engine whose name is that one, or that one and the engine's word (``review-storage-mongodb``), when the
+      service's code calls through a client of that engine somewhere (libmemcached's ``memcached_get``..., the
+      MongoDB C driver's ``mongoc_collection_...``): a pool handed to a handler that never uses it is no call."""
     out: list[Client] = []
     wrote = next((f"{w.group(0).rstrip('( ')}() at {p}:{t.count(chr(10), 0, w.start()) + 1}"
                   for p, t in files if p.endswith(_CPP_SUFFIXES) for w in [_CPP_CACHE_WRITE.search(t)] if w), None)
+    called = {engine for engine, calls in _CPP_STORE_CALLS.items()
+              if any(calls.search(t) for p, t in files if p.endswith(_CPP_SUFFIXES))}
     for path, code in ((p, t) for p, t in files if p.endswith(_CPP_SUFFIXES)):
         for m in _CPP_ENTRY.finditer(code):
             if re.search(rf"\b{re.escape(m.group(1))}\b", code[m.end():]):
@@ -399,8 +410,11 @@ def cpp_store_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
             names = [a[1:-1] for a in args if re.fullmatch(r"\"[\w.-]+\"", a)]
             if len(names) != 1 or not any(re.fullmatch(r"[A-Za-z_]\w*", a) for a in args):
                 continue  # one name, and the configuration it is read from
+            engine = _STORE_WORDS[m.group(2).lower()]
+            if engine in _CPP_STORE_CALLS and engine not in called:
+                continue  # a client of that engine built and never called through
             out.append(Client(_location(path, code, m.start()), f"{m.group(1)}(..., {names[0]!r}, ...)", names[0], "",
-                              store=_STORE_WORDS[m.group(2).lower()], writes=wrote))
+                              store=engine, writes=wrote))
     return out
 
 

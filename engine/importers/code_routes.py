@@ -424,24 +424,41 @@ _DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.
      re.compile(r"require\(\s*['\"](?:mongodb|mongoose)['\"]\s*\)|from\s+['\"](?:mongodb|mongoose)['\"]"),
      re.compile(r"\.(?:insert\w*|update\w*|replace\w*|delete\w*|remove\w*|save|findOneAnd\w+|findAndModify|"
                 r"bulkWrite|drop\w*|create\w*)\s*\(")),
+    ((".cpp", ".cc", ".cxx", ".h", ".hpp"), frozenset({"mongodb"}),
+     re.compile(r"\bmongoc_collection_(?:find|count|aggregate)\w*\s*\("),
+     re.compile(r"\bmongoc_collection_(?:insert|update|replace|delete|remove|find_and_modify|create_bulk|drop|rename)"
+                r"\w*\s*\(|\bmongoc_bulk_operation_\w+\s*\(")),
+    ((".cpp", ".cc", ".cxx", ".h", ".hpp"), frozenset({"memcached"}),
+     re.compile(r"\bmemcached_(?:get|mget|fetch)\w*\s*\("),
+     re.compile(r"\bmemcached_(?:set|add|replace|append|prepend|delete|increment|decrement|cas|touch)\w*\s*\(")),
 )
 """Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; database/sql in Go; the
-MongoDB driver or Mongoose in JavaScript): the files they are written in, the engines they reach, the words of their
-use, the words of a write through them (any of which, anywhere in the service's code, counts as a write)."""
+MongoDB driver or Mongoose in JavaScript; the MongoDB C driver and libmemcached in C++): the files they are written
+in, the engines they reach, the words of their use, the words of a write through them (any of which, anywhere in the
+service's code, counts as a write)."""
 
 
 def _reads_only(texts: Sequence[tuple[str, str]]) -> tuple[frozenset[str], str] | None:
     """The engines a service's code only reads, and why: every code file is of one client's language, some uses the
-    client, and no file writes (an insert, update, delete or save call, or SQL that changes rows)."""
-    for suffixes, engines, uses, writes in _DATA_CLIENTS:
-        if not texts or not all(f.endswith(suffixes) for f, _t in texts):
+    client, and no file writes (an insert, update, delete or save call, or SQL that changes rows). A service's code
+    in C++ may use several such clients (the MongoDB C driver, libmemcached): each is judged on its own."""
+    engines: set[str] = set()
+    whys: list[str] = []
+    for suffixes, reached, uses, writes in _DATA_CLIENTS:
+        code_files = [(f, t) for f, t in texts if not f.endswith(_NOT_CODE)]
+        if not code_files or not all(f.endswith(suffixes) for f, _t in code_files):
             continue
-        codes = [(f, blank_comments(t)) for f, t in texts]
+        codes = [(f, blank_comments(t)) for f, t in code_files]
         used = _first(codes, [uses])
         if used is None or any(writes.search(c) for _f, c in codes):
-            return None
-        return engines, f"its code reads through {used[0]} ({used[1]}) and never inserts, updates, deletes or saves"
-    return None
+            continue
+        engines.update(reached)
+        whys.append(f"its code reads through {used[0]} ({used[1]}) and never inserts, updates, deletes or saves")
+    return (frozenset(engines), "; ".join(whys)) if engines else None
+
+
+_NOT_CODE = ("CMakeLists.txt", ".cmake", ".txt", ".md", ".json", ".yml", ".yaml", ".xml", ".properties")
+"""Files beside a service's code that are not code (its build and configuration files)."""
 
 
 def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
@@ -2024,6 +2041,25 @@ def _unserved_retries(docs: Sequence[Document]) -> list[Document]:
     return _edit_artifacts(docs, edit)
 
 
+def _read_only_edges(edges: Mapping[str, list[code_clients.Edge]], routed: Sequence[RoutesDocument],
+                     docs: Sequence[Document]) -> dict[str, list[code_clients.Edge]]:
+    """``edges`` (the calls services' code names) with a call to a datastore whose engine the caller's code only reads
+    (``RoutesDocument.reads_only``) stated ``mutating: false``, as ``_read_accesses`` does for the deployment's."""
+    reads = {d.service: d.reads_only for d in routed if d.reads_only}
+    if not reads:
+        return dict(edges)
+    engines = {str(ds.get("name")): str(ds.get("engine")) for d in docs if isinstance(d.data, dict)
+               for ds in d.data.get("datastores") or [] if isinstance(ds, dict) and ds.get("engine")}
+    out: dict[str, list[code_clients.Edge]] = {}
+    for service, found in edges.items():
+        only = reads.get(service)
+        out[service] = [replace(e, data={**e.data, "mutating": False}, where={**e.where, "mutating": e.at},
+                                notes=(*e.notes, f"mutating false: {service} only reads {e.target}: {only[1]}"))
+                        if only is not None and engines.get(e.target) in only[0] and "mutating" not in e.data else e
+                        for e in found]
+    return out
+
+
 def _read_accesses(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with the calls of a service whose code only reads its database (``RoutesDocument.reads_only``) to a
     datastore of that client's engine marked ``mutating: false``, where no artifact says otherwise."""
@@ -2101,7 +2137,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              if isinstance(ep.get("path"), str))
     links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
-    edges = code_clients.links(docs, {d.service: d.clients for d in routed}, {d.service: d.registered for d in routed})
+    edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
+                                                {d.service: d.registered for d in routed}), routed, docs)
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     env = environments(docs)
