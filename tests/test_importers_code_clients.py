@@ -469,9 +469,9 @@ def test_a_cache_that_is_the_only_store_a_service_writes_holds_the_only_copy_of_
     writer = QUOTES_MAIN.replace("serve(mc);", "memcached_set(mc, key, 3, value, 5, 0, 0);\n      serve(mc);")
     write(tmp, "Writer/main.cpp", writer)
     write(tmp, "Reader/main.cpp", QUOTES_MAIN.replace("serve(mc);", "memcached_get(mc, key, 3, &n, &f, &rc);"))
-    write(tmp, "Both/main.cpp", writer.replace("json conf;", "json conf;\n      auto db = init_mongodb_client_pool("
-                                                              "conf, \"quote\", 8);\n      mongoc_collection_insert_one("
-                                                              "db_collection(db), doc, nullptr, nullptr, &err);"))
+    both = ("json conf;\n      auto db = init_mongodb_client_pool(conf, \"quote\", 8);\n"
+            "      mongoc_collection_insert_one(db_collection(db), doc, nullptr, nullptr, &err);")
+    write(tmp, "Both/main.cpp", writer.replace("json conf;", both))
 
     def cache(folder: str) -> dict[str, Any]:
         design = load_documents(load_artifacts([f"compose={compose}", f"source:quote-service={tmp}/{folder}"]))
