@@ -71,6 +71,7 @@ from typing import Any
 from engine.errors import InputError, Location
 from engine.importers import (
     code_amqp,
+    code_breakers,
     code_calls,
     code_channels,
     code_clients,
@@ -108,7 +109,7 @@ from engine.importers.base import (
     without_facts,
     without_field,
 )
-from engine.importers.code_text import blank_comments, close_bracket
+from engine.importers.code_text import blank_comments, close_bracket, test_tree
 from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -198,6 +199,8 @@ class Traits:
     """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
     jobs: tuple[code_jobs.Scheduled, ...] = ()
     """The tasks its code schedules in its own process (``code_jobs``)."""
+    callers: tuple[code_breakers.Caller, ...] = ()
+    """Its Java methods that make HTTP calls, each with whether a circuit breaker wraps it (``code_breakers``)."""
     password_hash: code_passwords.PasswordHash | None = None
     """The weakest way its code hashes a password (``code_passwords``)."""
 
@@ -470,6 +473,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(every, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
+                  callers=code_breakers.callers(texts),
                   channels=code_channels.uses(every) + code_amqp.uses(every),
                   password_hash=code_passwords.hashing(every))
 
@@ -537,7 +541,7 @@ def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) 
             yield path
         return
     for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".") and not test_tree(root, d))
         if os.sep + os.path.join("src", "test") in root + os.sep or root.endswith(os.path.join("src", "test")):
             continue
         for n in sorted(names):
@@ -1281,6 +1285,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
+          guarded: Sequence[tuple[str, code_breakers.Caller]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
           described: Mapping[str, str] | None = None,
@@ -1341,6 +1346,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                            [(e.target, e.at) for e in edges if "auth" not in e.data], open_targets or {})
     code_flags.record(body, service, flag_calls)
     code_timeouts.record(body, service, bounded)
+    code_breakers.record(body, service, guarded)
     code_workflows.record(body, service, flows, stated)
     code_workflows.record_checks(body, service, checks, stated)
     doc = body.document()
@@ -1920,6 +1926,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     workers = _message_workers(docs)
     docs = _health_ports(docs, workers)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed})
+    guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
@@ -1943,6 +1950,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
+                            guarded=guarded.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
                             described={_template(k): k for k, svc in sorted(described) if svc == d.service},

@@ -783,9 +783,11 @@ _AUTH_IMAGES = {
     "mongodb": ("mongo", "bitnami/mongodb", "mongodb/mongodb-community-server"),
     "redis": ("redis", "bitnami/redis", "valkey/valkey", "valkey-io/valkey"),  # Valkey on Docker Hub and on GHCR
     "memcached": ("memcached", "bitnami/memcached"),
-    "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis"),
+    # debezium/postgres and pgvector/pgvector add extensions to the official image (FROM postgres), its entrypoint kept
+    "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis", "debezium/postgres", "pgvector/pgvector"),
     "mysql": ("mysql", "mariadb", "bitnami/mysql", "bitnami/mariadb", "mysql/mysql-server", "percona"),
     "sqlserver": ("mssql/server", "mssql/rhel/server", "azure-sql-edge"),
+    "search": ("elasticsearch", "elasticsearch/elasticsearch", "opensearchproject/opensearch"),
 }
 _YES = ("yes", "true", "1")
 
@@ -854,6 +856,18 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         key = given("POSTGRES_PASSWORD", "POSTGRESQL_PASSWORD")
         if key:
             return DatastoreAuth("password", f"{key} set: PostgreSQL requires a password")
+    elif rec.engine == "search":
+        # Elasticsearch 8 and OpenSearch 2 start with security on (a password for the built-in admin user); a
+        # setting that switches it off lets any client read and write every index (elastic.co, "Security settings
+        # in Elasticsearch": xpack.security.enabled; opensearch.org, "Disabling and enabling the security plugin")
+        off = next((k for k in ("xpack.security.enabled", "XPACK_SECURITY_ENABLED") if k in env
+                    and (env.get(k) or "").strip().lower() in ("false", "no", "0")), None)
+        off = off or next((k for k in ("DISABLE_SECURITY_PLUGIN", "plugins.security.disabled") if yes(k)), None)
+        if off:
+            return DatastoreAuth("none", f"{off} switches security off: the cluster accepts any client")
+        key = given("ELASTIC_PASSWORD", "OPENSEARCH_INITIAL_ADMIN_PASSWORD")
+        if key:
+            return DatastoreAuth("password", f"{key} set: the cluster requires credentials")
     elif rec.engine == "sqlserver":
         # SQL Server has no anonymous access: the image will not start without the sa password, and every client
         # signs in (learn.microsoft.com, "Configure SQL Server settings with environment variables on Linux")
