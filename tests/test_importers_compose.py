@@ -173,6 +173,21 @@ def test_a_broker_that_publishes_only_its_console_or_an_operator_tool_by_name_ha
     assert "monitoring" in {s.name for s in d.of_kind("service")}  # still reviewed
 
 
+def test_a_kafka_ui_published_on_another_host_port_is_an_admin_entry(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          topics-console:
+            image: provectuslabs/kafka-ui:v0.7.2
+            ports: ["9089:8080"]
+          broker:
+            image: apache/kafka:3.8.0
+            ports: ["9092:9092"]
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "endpoint:topics-console-entry").data.get("admin") is True
+    assert fact(d, "endpoint:broker-entry").data.get("admin") is None
+
+
 def test_a_console_published_beside_the_service_own_port_is_an_admin_surface_of_its_own(
         tmp_path: os.PathLike[str]) -> None:
     """A broker publishing AMQP and its management UI keeps an ordinary entry for AMQP, and its UI is an

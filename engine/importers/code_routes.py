@@ -81,6 +81,7 @@ from engine.importers import (
     code_grpc_gateway,
     code_java_cookies,
     code_jobs,
+    code_java_amount,
     code_js_amount,
     code_logs,
     code_messages,
@@ -330,6 +331,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(routes, [*texts, *others], java)
+    routes = _java_amounts(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -936,6 +938,27 @@ _JAVA_ABSENT = re.compile(r"\bAssert\s*\.\s*isNull\s*\(\s*(\w+)\s*,|\b(\w+)\s*\.
 ``Optional``'s ``ifPresent(e -> { throw .. })``."""
 _JAVA_STATUS = re.compile(r"\.\s*get(?:Status|State)\s*\(\s*\)\s*[!=]=")
 _JAVA_STOPS = re.compile(r"\b(?:throw|return)\b")
+
+
+def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``amount`` on each Spring MVC write whose request body some method of the service's code
+    charges by a price or total it reads from it (``code_java_amount``)."""
+    files = dict(java)
+    out: list[Route] = []
+    charges: dict[str, str | None] = {}
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or r.amount or r.method in _SAFE or r.framework != "Spring MVC mapping":
+            out.append(r)
+            continue
+        lines = code.split("\n")
+        offset = sum(len(x) + 1 for x in lines[:r.at.line - 1]) + r.at.column - 1
+        kind = code_java_amount.body_type(code, offset)
+        if kind is not None and kind not in charges:
+            charges[kind] = code_java_amount.charged(kind, java)
+        where = charges.get(kind) if kind else None
+        out.append(replace(r, amount=f"{kind} charged by its price or total at {where}") if where else r)
+    return out
 
 
 def _keys_unknown(routes: Sequence[Route], texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]]
