@@ -263,7 +263,8 @@ def test_a_property_the_deployment_sets_again_draws_no_call_from_the_files_value
     """)
     design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}"]))
     calls = {k for k in design.by_key() if k.startswith("interaction:catalog->")}
-    assert calls == {"interaction:catalog->stock", "interaction:catalog->pricing"}  # no call to the host only the file names
+    # no call to the host only the file names
+    assert calls == {"interaction:catalog->stock", "interaction:catalog->pricing"}
 
 
 def test_a_call_another_unset_property_draws_too_is_kept(tmp_path: Any) -> None:
@@ -286,4 +287,5 @@ def test_a_call_another_unset_property_draws_too_is_kept(tmp_path: Any) -> None:
     """)
     design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}"]))
     calls = {k for k in design.by_key() if k.startswith("interaction:catalog->")}
-    assert calls == {"interaction:catalog->stock", "interaction:catalog->edge"}  # reviews still goes through the edge host
+    # the reviews still go through the edge host
+    assert calls == {"interaction:catalog->stock", "interaction:catalog->edge"}

@@ -79,9 +79,9 @@ from engine.importers import (
     code_flags,
     code_go,
     code_grpc_gateway,
+    code_java_amount,
     code_java_cookies,
     code_jobs,
-    code_java_amount,
     code_js_amount,
     code_logs,
     code_messages,
@@ -1302,6 +1302,13 @@ class Front:
     ``proxy_pass http://svc/order``): only the service's routes under it are reached, and they lose it."""
 
 
+def _record_client_bounds(body: Body, service: str, bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]],
+                          guarded: Sequence[tuple[str, code_breakers.Caller]]) -> None:
+    """What the service's code bounds its drawn calls with: a client library's default timeout, a breaker."""
+    code_timeouts.record(body, service, bounded)
+    code_breakers.record(body, service, guarded)
+
+
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
@@ -1368,8 +1375,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     _unauthenticated_calls(body, service, [(link.target, link.at) for link in links] +
                            [(e.target, e.at) for e in edges if "auth" not in e.data], open_targets or {})
     code_flags.record(body, service, flag_calls)
-    code_timeouts.record(body, service, bounded)
-    code_breakers.record(body, service, guarded)
+    _record_client_bounds(body, service, bounded, guarded)
     code_workflows.record(body, service, flows, stated)
     code_workflows.record_checks(body, service, checks, stated)
     doc = body.document()

@@ -857,17 +857,7 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         if key:
             return DatastoreAuth("password", f"{key} set: PostgreSQL requires a password")
     elif rec.engine == "search":
-        # Elasticsearch 8 and OpenSearch 2 start with security on (a password for the built-in admin user); a
-        # setting that switches it off lets any client read and write every index (elastic.co, "Security settings
-        # in Elasticsearch": xpack.security.enabled; opensearch.org, "Disabling and enabling the security plugin")
-        off = next((k for k in ("xpack.security.enabled", "XPACK_SECURITY_ENABLED") if k in env
-                    and (env.get(k) or "").strip().lower() in ("false", "no", "0")), None)
-        off = off or next((k for k in ("DISABLE_SECURITY_PLUGIN", "plugins.security.disabled") if yes(k)), None)
-        if off:
-            return DatastoreAuth("none", f"{off} switches security off: the cluster accepts any client")
-        key = given("ELASTIC_PASSWORD", "OPENSEARCH_INITIAL_ADMIN_PASSWORD")
-        if key:
-            return DatastoreAuth("password", f"{key} set: the cluster requires credentials")
+        return _search_auth(env)
     elif rec.engine == "sqlserver":
         # SQL Server has no anonymous access: the image will not start without the sa password, and every client
         # signs in (learn.microsoft.com, "Configure SQL Server settings with environment variables on Linux")
@@ -885,6 +875,23 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         if root and (literal_root or not empty):
             return DatastoreAuth("password", f"{root} set: MySQL requires a password")
     return None
+
+
+def _search_auth(env: Mapping[str, str | None]) -> DatastoreAuth | None:
+    """Elasticsearch 8 and OpenSearch 2 start with security on (a password for the built-in admin user); a setting
+    that switches it off lets any client read and write every index (elastic.co, "Security settings in
+    Elasticsearch": xpack.security.enabled; opensearch.org, "Disabling and enabling the security plugin")."""
+    def value(key: str) -> str:
+        return (env.get(key) or "").strip().lower()
+
+    off = next((k for k in ("xpack.security.enabled", "XPACK_SECURITY_ENABLED") if k in env
+                and value(k) in ("false", "no", "0")), None)
+    off = off or next((k for k in ("DISABLE_SECURITY_PLUGIN", "plugins.security.disabled") if value(k) in _YES), None)
+    if off:
+        return DatastoreAuth("none", f"{off} switches security off: the cluster accepts any client")
+    key = next((k for k in ("ELASTIC_PASSWORD", "OPENSEARCH_INITIAL_ADMIN_PASSWORD") if k in env or f"{k}_FILE" in env),
+               None)
+    return DatastoreAuth("password", f"{key} set: the cluster requires credentials") if key else None
 
 
 def registry_auth(rec: Recognised | None, image: str | None, env: Mapping[str, str | None], command: str,
