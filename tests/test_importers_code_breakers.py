@@ -99,3 +99,20 @@ def test_only_calls_whose_every_calling_method_is_guarded_state_a_breaker(tmp_pa
     assert "circuit_breaker" not in fact(design, "interaction:billing->ledger").data
     # no calling method names the key server (a framework's own call, a Function.identity() is no address)
     assert "circuit_breaker" not in fact(design, "interaction:billing->keys").data
+
+
+def test_the_address_a_helper_of_the_class_builds_counts_for_the_method_calling_it() -> None:
+    code = textwrap.dedent("""
+        public class PhotoClient {
+            @CircuitBreaker(name = "photos")
+            public List<Photo> photos(Set<Long> ids) {
+                URI url = photosUrl(ids);
+                return rest.get().uri(url).retrieve().body(LIST);
+            }
+
+            private URI photosUrl(Set<Long> ids) {
+                return UriComponentsBuilder.fromUriString(urlConfig.gallery()).queryParam("ids", ids).build().toUri();
+            }
+        }
+    """)
+    assert [(c.guarded, sorted(c.names)) for c in callers([("PhotoClient.java", code)])] == [(True, ["gallery"])]

@@ -50,7 +50,8 @@ class Caller:
 
 
 def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
-    """The methods of the Java files among ``codes`` that make an HTTP call, with whether a breaker wraps them."""
+    """The methods of the Java files among ``codes`` that make an HTTP call, with whether a breaker wraps them; the
+    places a method names include those named by the methods of its class it calls (``getMediasUrl(ids)``)."""
     out: list[Caller] = []
     for path, text in codes:
         if not path.endswith(".java") or not _HTTP_CALL.search(text):
@@ -58,12 +59,10 @@ def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
         code = blank_comments(text)
         klass = _CLASS.search(code)
         class_guarded = bool(klass and _BREAKER.search(code, 0, klass.start()))
-        for m in _METHOD.finditer(code):
-            if m.group(1) in _NOT_METHODS:
-                continue
-            open_at = m.end() - 1
-            close = close_bracket(code, open_at)
-            body = code[open_at:close]
+        methods = [(m, code[m.end() - 1:close_bracket(code, m.end() - 1)]) for m in _METHOD.finditer(code)
+                   if m.group(1) not in _NOT_METHODS]
+        own = {m.group(1): _addressed(body) for m, body in methods}
+        for m, body in methods:
             if not _HTTP_CALL.search(body):
                 continue
             head_from = max(code.rfind(";", 0, m.start()), code.rfind("}", 0, m.start()),
@@ -71,7 +70,9 @@ def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
             guarded = class_guarded or bool(_BREAKER.search(code, head_from + 1, m.start()))
             line = code.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
-            out.append(Caller(at, guarded, _addressed(body)))
+            helpers = {c.group(1) for c in re.finditer(r"(?<![.\w])(\w+)\s*\(", body)} - {m.group(1)}
+            names = _addressed(body).union(*(own[h] for h in helpers if h in own))
+            out.append(Caller(at, guarded, names))
     return tuple(out)
 
 
