@@ -240,3 +240,26 @@ def test_csharp_secret_objects_and_literals_are_credentials() -> None:
         }
         """
     assert found("Clients.cs", text) == [("AdminPassword", 2), ("Secret", 4)]
+
+
+def test_a_modules_integration_test_tree_is_not_its_running_code(tmp_path: Any) -> None:
+    # Maven Failsafe keeps integration tests and their configuration in src/it, Gradle in src/integrationTest:
+    # a client secret for the test realm there is not the service's.
+    tmp = str(tmp_path)
+    write(tmp, "billing/src/main/resources/application.properties", "server.port=8080\n")
+    write(tmp, "billing/src/it/resources/application.properties", "keycloak.credentials.secret=it-only\n")
+    write(tmp, "billing/src/integrationTest/java/BillingFlow.java", 'class BillingFlow { String apiKey = "k"; }\n')
+    assert scan([f"{tmp}/billing"]) == ()
+    # a package that happens to be called "it" inside the running code is still read
+    write(tmp, "billing/src/main/java/it/shop/Keys.java", 'class Keys { String apiKey = "live"; }\n')
+    assert [s.name for s in scan([f"{tmp}/billing"])] == ["apiKey"]
+
+
+def test_routes_of_an_integration_test_tree_are_not_the_services(tmp_path: Any) -> None:
+    from engine.importers.code_routes import code_files
+
+    tmp = str(tmp_path)
+    write(tmp, "billing/src/main/java/billing/InvoiceController.java", "class InvoiceController {}\n")
+    write(tmp, "billing/src/it/java/billing/InvoiceFlowIT.java", "class InvoiceFlowIT {}\n")
+    write(tmp, "billing/src/it/java/billing/StubController.java", "class StubController {}\n")
+    assert [f.rsplit("/", 1)[-1] for f in code_files(f"{tmp}/billing")] == ["InvoiceController.java"]

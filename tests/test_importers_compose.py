@@ -173,6 +173,21 @@ def test_a_broker_that_publishes_only_its_console_or_an_operator_tool_by_name_ha
     assert "monitoring" in {s.name for s in d.of_kind("service")}  # still reviewed
 
 
+def test_a_kafka_ui_published_on_another_host_port_is_an_admin_entry(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          topics-console:
+            image: provectuslabs/kafka-ui:v0.7.2
+            ports: ["9089:8080"]
+          broker:
+            image: apache/kafka:3.8.0
+            ports: ["9092:9092"]
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "endpoint:topics-console-entry").data.get("admin") is True
+    assert fact(d, "endpoint:broker-entry").data.get("admin") is None
+
+
 def test_a_console_published_beside_the_service_own_port_is_an_admin_surface_of_its_own(
         tmp_path: os.PathLike[str]) -> None:
     """A broker publishing AMQP and its management UI keeps an ordinary entry for AMQP, and its UI is an
@@ -275,6 +290,36 @@ def test_datastore_authentication_follows_the_image_environment_and_command(tmp_
     assert "authentication none: no MONGO_INITDB_ROOT_PASSWORD and no --auth: mongod accepts any client" in notes[
         "datastore:open-mongo"]
     assert not any("secret" in n.replace("secrets", "") for ns in notes.values() for n in ns)  # values never shown
+
+def test_search_clusters_and_postgres_derivatives_state_their_authentication(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          open-search:
+            image: elasticsearch:8.15.0
+            environment: ["discovery.type=single-node", "xpack.security.enabled=false"]
+          locked-search:
+            image: docker.elastic.co/elasticsearch/elasticsearch:8.15.0
+            environment: {ELASTIC_PASSWORD: "${ES_PASSWORD}"}
+          open-opensearch:
+            image: opensearchproject/opensearch:2.17.0
+            environment: {DISABLE_SECURITY_PLUGIN: "true"}
+          default-search:
+            image: elasticsearch:8.15.0
+          cdc-pg:
+            image: debezium/postgres:16-alpine
+            environment: [POSTGRES_USER=shop, POSTGRES_PASSWORD]
+          vector-pg:
+            image: pgvector/pgvector:pg16
+            environment: {POSTGRES_HOST_AUTH_METHOD: trust}
+        """)
+    d = design_of(compose.import_file(path))
+    auth = {ds.name: ds.data.get("authentication") for ds in d.of_kind("datastore")}
+    assert auth == {"open-search": "none", "locked-search": "password", "open-opensearch": "none",
+                    "default-search": None, "cdc-pg": "password", "vector-pg": "none"}
+    notes = compose.import_file(path)[0].notes
+    assert ("authentication none: xpack.security.enabled switches security off: the cluster accepts any client"
+            in notes["datastore:open-search"])
+
 
 IMAGES = fixture("compose", "images", "docker-compose.yml")
 

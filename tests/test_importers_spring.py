@@ -238,3 +238,54 @@ def test_a_config_server_uri_is_called_at_startup_and_blocks_no_request(tmp_path
     timeouts = {f.subject for f in review([], extra=import_paths("spring", [path])).findings
                 if f.rule == "remote-call-without-timeout"}
     assert timeouts == {"interaction:orders->stock"}  # the config fetch holds no request
+
+
+def test_a_property_the_deployment_sets_again_draws_no_call_from_the_files_value(tmp_path: Any) -> None:
+    # Spring binds CATALOG_ENDPOINTS_STOCK to catalog.endpoints.stock and the variable wins: the file's gateway
+    # address is the default for running outside compose, and the call goes where the variable says.
+    from engine.importers import load_artifacts
+    from engine.loader import load_documents
+
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          catalog:
+            image: acme/catalog
+            environment:
+              CATALOG_ENDPOINTS_STOCK: "http://stock:8080/stock"
+          stock: {image: acme/stock}
+          pricing: {image: acme/pricing}
+    """)
+    props = write(tmp, "catalog/src/main/resources/application.properties", """
+        spring.application.name=catalog
+        catalog.endpoints.stock=http://edge.shop.test/stock
+        catalog.endpoints.pricing=http://pricing:8080/pricing
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}"]))
+    calls = {k for k in design.by_key() if k.startswith("interaction:catalog->")}
+    # no call to the host only the file names
+    assert calls == {"interaction:catalog->stock", "interaction:catalog->pricing"}
+
+
+def test_a_call_another_unset_property_draws_too_is_kept(tmp_path: Any) -> None:
+    from engine.importers import load_artifacts
+    from engine.loader import load_documents
+
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          catalog:
+            image: acme/catalog
+            environment: {CATALOG_ENDPOINTS_STOCK: "http://stock:8080/stock"}
+          stock: {image: acme/stock}
+          edge: {image: acme/edge}
+    """)
+    props = write(tmp, "catalog/src/main/resources/application.properties", """
+        spring.application.name=catalog
+        catalog.endpoints.stock=http://edge/stock
+        catalog.endpoints.reviews=http://edge/reviews
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}"]))
+    calls = {k for k in design.by_key() if k.startswith("interaction:catalog->")}
+    # the reviews still go through the edge host
+    assert calls == {"interaction:catalog->stock", "interaction:catalog->edge"}

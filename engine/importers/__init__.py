@@ -259,9 +259,9 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
 def _placed(docs: list[Document]) -> list[Document]:
     if not any(getattr(d, "format", "") in ("source", "spring") or getattr(d, "signing_secrets", None) for d in docs):
         return docs
-    from engine.importers.base import not_configured, token_secret_readers
+    from engine.importers.base import not_configured, overridden_properties, token_secret_readers
 
-    docs = token_secret_readers(not_configured(docs))
+    docs = token_secret_readers(not_configured(overridden_properties(docs)))
     if not any(getattr(d, "format", "") == "source" for d in docs):
         return docs
     from engine.importers import code_routes

@@ -81,6 +81,9 @@ class ArtifactDocument(Document):
     """Interaction identity -> the variables it was drawn from, when the deployment sets each of them on the caller
     by name (none framework-bound) and the call is a synchronous one to a service: ``code_routes.compose`` drops it
     when they bind to a property of the caller's own configuration that no code or placeholder of it reads."""
+    drawn_from: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Interaction identity -> every property of a Spring configuration that names its target, in file order (its
+    ``inferred_from`` names the first): ``code_routes.compose`` drops the call when the deployment overrides all."""
     operations: dict[str, str] = field(default_factory=dict)
     """Endpoint key (``GET /v1/shelves``) -> the operationId an API description gives it: ``code_grpc_gateway``
     finds there the gRPC service a gateway forwards the endpoint to (``Library_ListShelves``)."""
@@ -175,6 +178,40 @@ def distinct_endpoints(docs: Sequence[Document]) -> list[Document]:
         strips = {renamed.get(k, k): v for k, v in d.strips.items()}
         out.append(dataclasses.replace(d, data={**d.data, "endpoints": endpoints}, where=where, notes=notes,
                                        strips=strips))
+    return out
+
+
+def _relaxed(name: str) -> str:
+    """A variable or property name as Spring's relaxed binding compares them (``SHOP_URL`` is ``shop.url``)."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def overridden_properties(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls a Spring configuration file draws from properties the deployment sets again on the
+    same service: Spring binds an environment variable to a property by its relaxed name (``SHOP_SERVICES_STOCK`` is
+    ``shop.services.stock``) and the variable wins over the file, so the file's address (a default for running
+    outside the deployment) is not where the service calls; the deployment's own value draws its call, if any."""
+    env = environments(docs)
+    out: list[Document] = []
+    for d in docs:
+        items = d.data.get("interactions") if isinstance(d.data, dict) else None
+        if not isinstance(d, ArtifactDocument) or d.format != "spring" or not isinstance(items, list):
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for i in items:
+            if not isinstance(i, dict) or "to" not in i:
+                continue
+            source = str(i.get("from"))
+            given = {_relaxed(v): v for v in env.get(source, {})}
+            keys = list(d.drawn_from.get(f"{source}->{i.get('to')}", ()))
+            if not keys or not all(_relaxed(k) in given for k in keys):
+                continue
+            variables = ", ".join(given[_relaxed(k)] for k in keys)
+            drop[f"{source}->{i.get('to')}"] = (
+                f"{source}->{i.get('to')} not drawn from {', '.join(keys)}: the deployment sets {variables} on "
+                f"{source}, which Spring binds to {'it' if len(keys) == 1 else 'them'} in place of the file's value")
+        out.append(without_facts(d, "interactions", drop))
     return out
 
 
@@ -426,6 +463,7 @@ class Body:
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
         self.given_set: dict[str, tuple[str, ...]] = {}
+        self.drawn_from: dict[str, tuple[str, ...]] = {}
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.not_reviewed: dict[str, str] = {}
         self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
@@ -506,7 +544,8 @@ class Body:
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
                                 format=self.format, strips=self.strips, replaces=self.replaces,
                                 context_paths=self.context_paths, environment=self.environment,
-                                given_whole=self.given_whole, given_set=self.given_set, feign=self.feign,
+                                given_whole=self.given_whole, given_set=self.given_set, drawn_from=self.drawn_from,
+                                feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts)

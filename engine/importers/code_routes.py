@@ -79,6 +79,7 @@ from engine.errors import InputError, Location
 from engine.importers import (
     code_ai,
     code_amqp,
+    code_breakers,
     code_calls,
     code_channels,
     code_clients,
@@ -86,6 +87,7 @@ from engine.importers import (
     code_flags,
     code_go,
     code_grpc_gateway,
+    code_java_amount,
     code_java_cookies,
     code_jobs,
     code_js_amount,
@@ -116,7 +118,7 @@ from engine.importers.base import (
     without_facts,
     without_field,
 )
-from engine.importers.code_text import blank_comments, block_after, close_bracket, inside, split_args
+from engine.importers.code_text import blank_comments, block_after, close_bracket, inside, split_args, test_tree
 from engine.model.kinds import identity
 from engine.model.schema import AUTH_FLOW_NAMES
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -216,6 +218,8 @@ class Traits:
     """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
     jobs: tuple[code_jobs.Scheduled, ...] = ()
     """The tasks its code schedules in its own process (``code_jobs``)."""
+    callers: tuple[code_breakers.Caller, ...] = ()
+    """Its Java methods that make HTTP calls, each with whether a circuit breaker wraps it (``code_breakers``)."""
     password_hash: code_passwords.PasswordHash | None = None
     """The weakest way its code hashes a password (``code_passwords``)."""
     ai_clients: tuple[code_ai.AiClient, ...] = ()
@@ -347,6 +351,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
+    routes = _java_amounts(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -520,6 +525,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(every, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
+                  callers=code_breakers.callers(texts),
                   channels=code_channels.uses(every) + code_amqp.uses(every),
                   password_hash=code_passwords.hashing(every),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
@@ -588,7 +594,7 @@ def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) 
             yield path
         return
     for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".") and not test_tree(root, d))
         if os.sep + os.path.join("src", "test") in root + os.sep or root.endswith(os.path.join("src", "test")):
             continue
         for n in sorted(names):
@@ -1105,6 +1111,27 @@ _JAVA_STATUS = re.compile(r"\.\s*get(?:Status|State)\s*\(\s*\)\s*[!=]=")
 _JAVA_STOPS = re.compile(r"\b(?:throw|return)\b")
 
 
+def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``amount`` on each Spring MVC write whose request body some method of the service's code
+    charges by a price or total it reads from it (``code_java_amount``)."""
+    files = dict(java)
+    out: list[Route] = []
+    charges: dict[str, str | None] = {}
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or r.amount or r.method in _SAFE or r.framework != "Spring MVC mapping":
+            out.append(r)
+            continue
+        lines = code.split("\n")
+        offset = sum(len(x) + 1 for x in lines[:r.at.line - 1]) + r.at.column - 1
+        kind = code_java_amount.body_type(code, offset)
+        if kind is not None and kind not in charges:
+            charges[kind] = code_java_amount.charged(kind, java)
+        where = charges.get(kind) if kind else None
+        out.append(replace(r, amount=f"{kind} charged by its price or total at {where}") if where else r)
+    return out
+
+
 def _keys_unknown(routes: Sequence[Route], texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]]
                   ) -> list[Route]:
     """``routes`` without a ``no_idempotency_key`` the service's code does not bear out: any of its files names an
@@ -1465,12 +1492,20 @@ class Front:
     ``proxy_pass http://svc/order``): only the service's routes under it are reached, and they lose it."""
 
 
+def _record_client_bounds(body: Body, service: str, bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]],
+                          guarded: Sequence[tuple[str, code_breakers.Caller]]) -> None:
+    """What the service's code bounds its drawn calls with: a client library's default timeout, a breaker."""
+    code_timeouts.record(body, service, bounded)
+    code_breakers.record(body, service, guarded)
+
+
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: set[str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
+          guarded: Sequence[tuple[str, code_breakers.Caller]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
           described: Mapping[str, str] | None = None,
@@ -1530,7 +1565,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     _unauthenticated_calls(body, service, [(link.target, link.at) for link in links] +
                            [(e.target, e.at) for e in edges if "auth" not in e.data], open_targets or {})
     code_flags.record(body, service, flag_calls)
-    code_timeouts.record(body, service, bounded)
+    _record_client_bounds(body, service, bounded, guarded)
     code_workflows.record(body, service, flows, stated)
     code_workflows.record_checks(body, service, checks, stated)
     doc = body.document()
@@ -2147,6 +2182,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     docs = _health_ports(docs, workers)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
                                   {s: [e.data for e in found] for s, found in edges.items()})
+    guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
@@ -2173,6 +2209,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
+                            guarded=guarded.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
                             described={_template(k): k for k, svc in sorted(described) if svc == d.service},

@@ -37,6 +37,7 @@ import yaml
 from engine.errors import InputError, Location
 from engine.importers import spring
 from engine.importers.base import Body
+from engine.importers.code_text import test_tree
 from engine.source import DEFAULT_LIMITS, Limits, read_text
 
 
@@ -123,7 +124,7 @@ def source_files(path: str, *, config: bool = False) -> Iterator[str]:
             yield path
         return
     for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d not in cat.skip_dirs and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in cat.skip_dirs and not d.startswith(".") and not test_tree(root, d))
         yield from (os.path.join(root, n) for n in sorted(names) if wanted(n))
 
 

@@ -10,6 +10,7 @@ no escapes. Text that is never closed ends at the end of the text.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Iterator
 
@@ -172,3 +173,12 @@ def blank_comments(text: str) -> str:
             out.append(c)
             i += 1
     return "".join(out)
+
+TEST_TREES = frozenset({"it", "integrationTest", "integration-test", "testFixtures"})
+"""The folders beside ``src/main`` that hold tests and their resources, not the running service: Maven Failsafe's
+``src/it``, Gradle's ``src/integrationTest`` and ``src/testFixtures`` (``src/test`` is skipped by its name alone)."""
+
+
+def test_tree(parent: str, name: str) -> bool:
+    """Whether the folder ``name`` under ``parent`` is a test tree of a Maven or Gradle module (``src/it``...)."""
+    return name in TEST_TREES and os.path.basename(parent.rstrip(os.sep)) == "src"

@@ -786,9 +786,11 @@ _AUTH_IMAGES = {
     "mongodb": ("mongo", "bitnami/mongodb", "mongodb/mongodb-community-server"),
     "redis": ("redis", "bitnami/redis", "valkey/valkey", "valkey-io/valkey"),  # Valkey on Docker Hub and on GHCR
     "memcached": ("memcached", "bitnami/memcached"),
-    "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis"),
+    # debezium/postgres and pgvector/pgvector add extensions to the official image (FROM postgres), its entrypoint kept
+    "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis", "debezium/postgres", "pgvector/pgvector"),
     "mysql": ("mysql", "mariadb", "bitnami/mysql", "bitnami/mariadb", "mysql/mysql-server", "percona"),
     "sqlserver": ("mssql/server", "mssql/rhel/server", "azure-sql-edge"),
+    "search": ("elasticsearch", "elasticsearch/elasticsearch", "opensearchproject/opensearch"),
 }
 _YES = ("yes", "true", "1")
 
@@ -857,6 +859,8 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         key = given("POSTGRES_PASSWORD", "POSTGRESQL_PASSWORD")
         if key:
             return DatastoreAuth("password", f"{key} set: PostgreSQL requires a password")
+    elif rec.engine == "search":
+        return _search_auth(env)
     elif rec.engine == "sqlserver":
         # SQL Server has no anonymous access: the image will not start without the sa password, and every client
         # signs in (learn.microsoft.com, "Configure SQL Server settings with environment variables on Linux")
@@ -874,6 +878,23 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         if root and (literal_root or not empty):
             return DatastoreAuth("password", f"{root} set: MySQL requires a password")
     return None
+
+
+def _search_auth(env: Mapping[str, str | None]) -> DatastoreAuth | None:
+    """Elasticsearch 8 and OpenSearch 2 start with security on (a password for the built-in admin user); a setting
+    that switches it off lets any client read and write every index (elastic.co, "Security settings in
+    Elasticsearch": xpack.security.enabled; opensearch.org, "Disabling and enabling the security plugin")."""
+    def value(key: str) -> str:
+        return (env.get(key) or "").strip().lower()
+
+    off = next((k for k in ("xpack.security.enabled", "XPACK_SECURITY_ENABLED") if k in env
+                and value(k) in ("false", "no", "0")), None)
+    off = off or next((k for k in ("DISABLE_SECURITY_PLUGIN", "plugins.security.disabled") if value(k) in _YES), None)
+    if off:
+        return DatastoreAuth("none", f"{off} switches security off: the cluster accepts any client")
+    key = next((k for k in ("ELASTIC_PASSWORD", "OPENSEARCH_INITIAL_ADMIN_PASSWORD") if k in env or f"{k}_FILE" in env),
+               None)
+    return DatastoreAuth("password", f"{key} set: the cluster requires credentials") if key else None
 
 
 def registry_auth(rec: Recognised | None, image: str | None, env: Mapping[str, str | None], command: str,

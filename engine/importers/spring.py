@@ -376,6 +376,7 @@ class _App:
         edge = infra.Edge(self.name, target, protocol, [f"{prop.name} ({prop.location})"], prop.location, external)
         data = infra.edge_fact(edge, rec)
         key = self.body.fact("interactions", data, prop.location)
+        self.body.drawn_from[key] = (*self.body.drawn_from.get(key, ()), prop.name)
         self.edges.setdefault(target, self.body.get("interactions", key) or {})
 
     def _connection(self, prop: _Prop, how: str) -> None:

@@ -1,0 +1,118 @@
+"""`import source`: a Java service whose methods that call another service over HTTP all carry a circuit breaker
+annotation (Resilience4j ``@CircuitBreaker``, Hystrix ``@HystrixCommand``) makes the drawn call state one."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from engine.importers import load_artifacts
+from engine.importers.code_breakers import callers
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+STOCK_CLIENT = """
+    package shop.billing;
+
+    @Service
+    public class StockClient {
+        private final RestClient http;
+        private final EndpointsConfig endpointsConfig;
+
+        @CircuitBreaker(name = "stock", fallbackMethod = "failed")
+        @Retry(name = "stock")
+        public void reserve(long sku, int n) {
+            URI url = UriComponentsBuilder.fromUriString(endpointsConfig.warehouse())
+                .path("/reservations").build().toUri();
+            http.post().uri(url).body(Map.of("sku", sku, "n", n)).retrieve().toBodilessEntity();
+        }
+
+        public List<Long> ids(List<Item> items) {
+            return items.stream().map(Item::id).map(Function.identity()).toList();
+        }
+    }
+"""
+LEDGER_CLIENT = """
+    package shop.billing;
+
+    @Service
+    public class LedgerClient {
+        private final RestTemplate restTemplate;
+        @Value("${ledger.url}") private String ledgerUrl;
+
+        @HystrixCommand(fallbackMethod = "later")
+        public void post(Entry e) {
+            restTemplate.postForObject(ledgerUrl + "/entries", e, Void.class);
+        }
+
+        public Entry read(long id) {
+            return restTemplate.getForObject(ledgerUrl + "/entries/" + id, Entry.class);
+        }
+    }
+"""
+
+
+def test_methods_calling_a_service_under_a_breaker_name_where_they_send() -> None:
+    found = callers([("StockClient.java", textwrap.dedent(STOCK_CLIENT)),
+                     ("LedgerClient.java", textwrap.dedent(LEDGER_CLIENT))])
+    assert [(c.at.file, c.at.line, c.guarded, sorted(c.names)) for c in found] == [
+        ("StockClient.java", 11, True, ["warehouse"]),
+        ("LedgerClient.java", 10, True, ["ledger"]),
+        ("LedgerClient.java", 14, False, ["ledger"])]
+
+
+def test_a_class_level_breaker_wraps_every_method() -> None:
+    code = textwrap.dedent("""
+        @CircuitBreaker(name = "geo")
+        @Component
+        public class GeoClient {
+            public Place find(String q) {
+                return webClient.get().uri("http://geo:8080/places?q=" + q).retrieve().bodyToMono(Place.class).block();
+            }
+        }
+    """)
+    assert [(c.guarded, sorted(c.names)) for c in callers([("GeoClient.java", code)])] == [(True, ["geo"])]
+
+
+def test_only_calls_whose_every_calling_method_is_guarded_state_a_breaker(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          billing:
+            image: acme/billing
+            environment:
+              ENDPOINTS_WAREHOUSE: "http://warehouse:8080"
+              LEDGER_URL: "http://ledger:8080"
+              AUTH_ISSUER: "http://keys:8080/realms/shop"
+          warehouse: {image: acme/warehouse}
+          ledger: {image: acme/ledger}
+          keys: {image: acme/keys}
+    """)
+    write(tmp, "billing/src/main/java/shop/billing/StockClient.java", STOCK_CLIENT)
+    write(tmp, "billing/src/main/java/shop/billing/LedgerClient.java", LEDGER_CLIENT)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/billing"]))
+    stock = fact(design, "interaction:billing->warehouse")
+    assert stock.data.get("circuit_breaker") is True
+    assert stock.fields["circuit_breaker"].file.endswith("StockClient.java")
+    # read() calls the ledger without one: which call goes through which method is unknown
+    assert "circuit_breaker" not in fact(design, "interaction:billing->ledger").data
+    # no calling method names the key server (a framework's own call, a Function.identity() is no address)
+    assert "circuit_breaker" not in fact(design, "interaction:billing->keys").data
+
+
+def test_the_address_a_helper_of_the_class_builds_counts_for_the_method_calling_it() -> None:
+    code = textwrap.dedent("""
+        public class PhotoClient {
+            @CircuitBreaker(name = "photos")
+            public List<Photo> photos(Set<Long> ids) {
+                URI url = photosUrl(ids);
+                return rest.get().uri(url).retrieve().body(LIST);
+            }
+
+            private URI photosUrl(Set<Long> ids) {
+                return UriComponentsBuilder.fromUriString(urlConfig.gallery()).queryParam("ids", ids).build().toUri();
+            }
+        }
+    """)
+    assert [(c.guarded, sorted(c.names)) for c in callers([("PhotoClient.java", code)])] == [(True, ["gallery"])]
