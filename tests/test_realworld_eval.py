@@ -216,6 +216,12 @@ def test_a_valid_finding_judged_an_expectation_under_another_subject_is_counted_
                                                                                       capsys: Any) -> None:
     root = tmp_path / "systems"
     shutil.copytree(os.path.join(SYSTEMS, "tiny"), root / "tiny")
+    # T-3 expects unpinned images on a service no finding is about: a miss that the rule on deployment:a may be
+    expectations = root / "tiny" / "expectations.yaml"
+    text = expectations.read_text()
+    assert "concept: weak-password-hashing\n    subject: service:a" in text
+    expectations.write_text(text.replace("concept: weak-password-hashing\n    subject: service:a",
+                                         "concept: unpinned-images\n    subject: service:elsewhere"))
     judgements = root / "tiny" / "judgements.yaml"
     judgements.write_text(
         "system: tiny\njudgements:\n"
@@ -247,6 +253,8 @@ def test_a_valid_finding_judged_an_expectation_under_another_subject_is_counted_
      "judgements[0].same_as: only a valid verdict on listed subjects"),
     ("{rule: mutable-release-artifacts, subjects: ['deployment:a'], verdict: valid, same_as: T-N1, why: w}",
      "judgements[0].same_as: no expectation 'T-N1'"),
+    ("{rule: mutable-release-artifacts, subjects: ['deployment:a'], verdict: valid, same_as: T-1, why: w}",
+     "judgements[0].same_as: mutable-release-artifacts is not one of the rules of T-1's concept"),
 ])
 def test_a_same_as_names_an_expected_risk_on_a_valid_verdict_with_subjects(tmp_path: Path, capsys: Any,
                                                                             entry: str, expected: str) -> None:

@@ -20,7 +20,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -286,7 +286,7 @@ def load_expectations(path: str, concepts: dict[str, Concept]) -> Expectations:
     return Expectations(str(system), path, tuple(expected), tuple(must_not))
 
 
-def load_judgements(path: str, system: str, expected: frozenset[str] | None = None) -> Judgements:
+def load_judgements(path: str, system: str, expected: Mapping[str, frozenset[str]] | None = None) -> Judgements:
     """One system's verdicts on the risks no expectation matched (an absent file judges nothing)."""
     if not os.path.isfile(path):
         return Judgements(path, ())
@@ -330,6 +330,9 @@ def load_judgements(path: str, system: str, expected: frozenset[str] | None = No
         elif same_as is not None and expected is not None and same_as not in expected:
             problems.append(_problem(doc, (*at, "same_as"), f"no expectation {same_as!r} in this system's "
                                                              "expectations.yaml"))
+        elif same_as is not None and expected is not None and item.get("rule") not in expected[same_as]:
+            problems.append(_problem(doc, (*at, "same_as"), f"{item.get('rule')} is not one of the rules of "
+                                                             f"{same_as}'s concept: not the same risk"))
         if len(problems) > bad:
             continue
         for key in subjects or ["*"]:
@@ -434,7 +437,7 @@ def run(root: str, concepts_file: str, names: Sequence[str] = (), raw: bool = Fa
             if os.path.isdir(design):
                 # Each design is judged on its own findings: judgements.yaml, raw-judgements.yaml.
                 judged = load_judgements(os.path.join(root, name, JUDGEMENTS[variant]), name,
-                                         frozenset(e.id for e in exp.expected))
+                                         {e.id: concepts[e.concept].rules for e in exp.expected})
                 results.append(evaluate(name, variant, exp, concepts, findings_of(design), judged))
     return results
 
