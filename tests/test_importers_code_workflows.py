@@ -334,3 +334,33 @@ def test_a_grpc_methods_writes_through_clients_held_in_the_servers_fields_are_it
         ("order-service", line_of(FIELDED, "cs.ordersClient.CreateOrder("))]
     assert fact(design, "workflow:place-order").data["coordination"] == "none"
     assert "workflow:quote" not in design.by_key()
+
+
+FLUENT = fixture("workflows", "fluent")
+
+
+def test_restclient_writes_to_a_service_named_by_configuration_are_workflow_steps(tmp_path: Any) -> None:
+    service = os.path.join(FLUENT, "shop", "src", "main", "java", "acme", "shop", "CheckoutService.java")
+    artifacts = [f"compose={os.path.join(FLUENT, 'compose.yaml')}", f"source={os.path.join(FLUENT, 'shop')}",
+                 f"source={os.path.join(FLUENT, 'ledger')}"]
+    design = load_documents(load_artifacts(artifacts))
+    # checkOut(): a PUT to the service serviceUrlConfig.stock() names; a POST to the ledger's /entries, whose route
+    # saves (in a helper of the class, followed in place); then its own store
+    assert _steps(design, "workflow:check-out") == [
+        ("stock", line_of(service, "restClient.put()")), ("ledger", line_of(service, "restClient.post()")),
+        ("shop", line_of(service, "receipts.save("))]
+    # quote(): a POST to the ledger's /entries/search, whose route only reads: one service, no workflow
+    assert "workflow:quote" not in design.by_key()
+    # without the ledger's code, the POST may or may not write: two services still (stock and its own store)
+    design = load_documents(load_artifacts(artifacts[:2]))
+    assert [s for s, _line in _steps(design, "workflow:check-out")] == ["stock", "shop"]
+    # a method that names two services' addresses sends to neither for sure
+    shop = str(tmp_path / "shop")
+    shutil.copytree(os.path.join(FLUENT, "shop"), shop)
+    copy = os.path.join(shop, "src", "main", "java", "acme", "shop", "CheckoutService.java")
+    with open(copy, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(copy, "w", encoding="utf-8") as fh:
+        fh.write(text.replace(".path(\"/stock/reservations\")", ".path(serviceUrlConfig.ledger())"))
+    design = load_documents(load_artifacts([artifacts[0], f"source={shop}"]))
+    assert "workflow:check-out" not in design.by_key()

@@ -61,7 +61,7 @@ def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
         class_guarded = bool(klass and _BREAKER.search(code, 0, klass.start()))
         methods = [(m, code[m.end() - 1:close_bracket(code, m.end() - 1)]) for m in _METHOD.finditer(code)
                    if m.group(1) not in _NOT_METHODS]
-        own = {m.group(1): _addressed(body) for m, body in methods}
+        own = {m.group(1): addressed(body) for m, body in methods}
         for m, body in methods:
             if not _HTTP_CALL.search(body):
                 continue
@@ -71,7 +71,7 @@ def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
             line = code.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
             helpers = {c.group(1) for c in re.finditer(r"(?<![.\w])(\w+)\s*\(", body)} - {m.group(1)}
-            names = _addressed(body).union(*(own[h] for h in helpers if h in own))
+            names = addressed(body).union(*(own[h] for h in helpers if h in own))
             out.append(Caller(at, guarded, names))
     return tuple(out)
 
@@ -80,7 +80,7 @@ def _flat(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _addressed(body: str) -> frozenset[str]:
+def addressed(body: str) -> frozenset[str]:
     """The names a method's code gives the places it sends requests to (``Caller.names``)."""
     found = [m.group(1) for m in _FROM_CONFIG.finditer(body)] + [m.group(1) for m in _ADDRESS_NAME.finditer(body)]
     found += [m.group(1).split(".")[0] for m in _URL_HOST.finditer(body)]

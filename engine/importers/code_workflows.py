@@ -24,7 +24,10 @@ services, in its body and in the functions of its own code it calls (to a depth 
   of a type named ``...Repository``, ``...Dao``, ``...Template``, or an interface extending a Spring Data
   repository); a ``RestTemplate`` PUT, PATCH or DELETE to a literal URL (its host the target) or to one bound to
   ``@Value("...${VAR}...")`` counts too, not its POST (code that calls by URL often POSTs its queries, and nothing in
-  the call tells them apart); a ``catch`` or ``finally`` block is where a failure is handled.
+  the call tells them apart) unless the route it reaches in the target's code writes; so does a ``RestClient`` or
+  ``WebClient`` PUT, PATCH or DELETE (``restClient.put().uri(...)``) in a method that names one service's address
+  (``serviceUrlConfig.order()``, an ``orderUrl``, a URL literal), and its POST to a literal path whose route there
+  writes; a ``catch`` or ``finally`` block is where a failure is handled.
 
 Writes in different branches of one if/else chain (Python ``if``/``elif``/``else`` and conditional expressions, Java
 and Go ``if``/``else if``/``else``) are alternatives, never made by one request: only the writes of the branches
@@ -61,7 +64,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import Location
-from engine.importers import code_calls
+from engine.importers import code_breakers, code_calls
 from engine.importers.base import Body, safe_name
 from engine.importers.code_go import WRITE_VERBS
 from engine.importers.code_text import block_after, bracket_pairs, close_bracket, inside, split_args
@@ -433,6 +436,11 @@ _J_REST_METHODS = {"postForObject": "POST", "postForEntity": "POST", "postForLoc
                    "getForObject": "GET", "getForEntity": "GET"}
 """The ``RestTemplate`` calls whose HTTP method says nothing of whether they write: a POST may be a query, and a GET
 may write. They count only when the route they reach writes (``Write.remote``)."""
+_J_FLUENT = frozenset({"RestClient", "WebClient"})
+"""Spring's fluent HTTP clients: ``restClient.put().uri(url).body(x).retrieve()``."""
+_J_FLUENT_WRITES = frozenset({"put", "patch", "delete"})
+"""Their writes by HTTP method; a POST counts only when the route it reaches writes (``Write.remote``), as for a
+``RestTemplate``."""
 _J_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "synchronized", "return", "new", "else", "try",
                          "throw", "super", "this"})
 
@@ -555,6 +563,17 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
             elif args and (remote := _rest_remote(name, args)) is not None:
                 yield Write(Location(c.path, line, 1), how, remote[0], in_h, site=where, branch=branch,
                             remote=remote[1:])
+        elif target_kind in _J_FLUENT and name in (*_J_FLUENT_WRITES, "post"):
+            named = sorted(code_breakers.addressed(body))
+            if len(named) != 1:
+                continue  # the service it sends to is not named once in the method
+            if name in _J_FLUENT_WRITES:
+                yield Write(Location(c.path, line, 1), how, named[0], in_h, site=where, branch=branch)
+                continue
+            path = re.search(r"\.\s*(?:path|uri)\s*\(\s*\"(/[^\"]*)\"\s*(\+)?", body[pos:])
+            if path is not None:
+                yield Write(Location(c.path, line, 1), how, named[0], in_h, site=where, branch=branch,
+                            remote=("POST", path.group(1), path.group(2) is not None))
         elif target is not None and target.kind == "interface" and "@FeignClient" in target.annotations:
             feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
             marks = target.methods.get(name, ("", -1, -1))[0]
