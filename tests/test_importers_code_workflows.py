@@ -364,3 +364,21 @@ def test_restclient_writes_to_a_service_named_by_configuration_are_workflow_step
         fh.write(text.replace(".path(\"/stock/reservations\")", ".path(serviceUrlConfig.ledger())"))
     design = load_documents(load_artifacts([artifacts[0], f"source={shop}"]))
     assert "workflow:check-out" not in design.by_key()
+
+
+THRIFT = fixture("workflows", "thrift")
+
+
+def test_a_thrift_handler_writing_two_services_through_its_client_pools_is_a_workflow() -> None:
+    handler = os.path.join(THRIFT, "PublishService", "PublishHandler.h")
+    design = load_documents(load_artifacts([f"compose={os.path.join(THRIFT, 'compose.yaml')}",
+                                            f"source:publish-service={os.path.join(THRIFT, 'PublishService')}"]))
+    # Publish(): GetAuthorName reads; StoreArticle (in a helper handed to std::async) and WriteFeed (in a helper
+    # called in place) write, each through the client a pool of the handler gives (_article_storage_client_pool ->
+    # article-storage-service, _feed_client_pool -> feed-service)
+    assert _steps(design, "workflow:publish") == [
+        ("article-storage-service", line_of(handler, "storage_client->StoreArticle(")),
+        ("feed-service", line_of(handler, "feed_client->WriteFeed("))]
+    assert fact(design, "workflow:publish").data["coordination"] == "none"
+    # Preview(): a read and one write: one service, no workflow
+    assert "workflow:preview" not in design.by_key()

@@ -375,6 +375,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
+                    *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
+                                                  if f.endswith(code_workflows.CPP_SUFFIXES)]),
                     *code_workflows.java_handlers(java))
     doc.coordinated = code_workflows.coordinator(texts)
     doc.checks = () if code_workflows.guarded(texts) else (

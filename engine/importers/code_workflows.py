@@ -17,6 +17,12 @@ services, in its body and in the functions of its own code it calls (to a depth 
   RPC named otherwise (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's
   interaction whose name is the generated client's service (``PaymentService`` -> ``paymentservice`` or
   ``payment``).
+- **C++** (Thrift): a public method of a class implementing a generated ``<Service>If`` interface, followed through
+  the class's own methods it calls or hands to ``std::async``; a writing call is an RPC whose name starts with a verb
+  that changes state (``StorePost``, ``WriteUserTimeline``, ``UploadRating``...) through a client the handler takes
+  from one of its pools (``_post_storage_client_pool->Pop()`` then ``->GetClient()``), its target the interaction
+  named like the pool (``post-storage-service``); a write to its own store is the MongoDB C driver's insert, update or
+  delete, or libmemcached's set, add or delete.
 - **Java** (Spring MVC): a ``@*Mapping`` method of a ``@RestController`` / ``@Controller``, followed through the
   calls on its fields into the classes of the service (an interface to its one implementation); a writing call
   is a method of a ``@FeignClient`` interface mapped to POST, PUT, PATCH or DELETE (its target the client's
@@ -407,6 +413,82 @@ def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str
             line = code.count("\n", 0, start + pos) + 1
             yield Write(Location(path, line, 1), f"{service}.{rpc_name} at {path}:{line}", service, in_h,
                         branch=branch)
+
+
+# ---- C++ Thrift -----------------------------------------------------------------------------------
+
+CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".h", ".hpp")
+_CPP_HANDLER_CLASS = re.compile(r"\bclass\s+(\w+)\s*(?:final\s*)?:\s*(?:virtual\s+)?public\s+(?:\w+::)*(\w+)If\b")
+"""A Thrift service's handler: a class implementing the generated ``<Service>If`` interface."""
+_CPP_WRITE_VERBS = ("Store", "Write", "Upload", "Insert", "Create", "Update", "Delete", "Remove", "Put", "Save",
+                    "Register", "Add")
+"""The verbs a Thrift RPC that changes state starts with (``StorePost``, ``WriteUserTimeline``, ``UploadText``)."""
+_CPP_STORE_WRITE = re.compile(r"\bmongoc_collection_(?:insert|update|replace|delete|remove|find_and_modify)\w*\s*\(|"
+                              r"\bmongoc_bulk_operation_execute\s*\(|\bmemcached_(?:set|add|replace|delete|increment|"
+                              r"decrement|cas)\w*\s*\(")
+"""A write to the service's own store through the MongoDB C driver or libmemcached."""
+
+
+def cpp_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
+    """The public methods of a service's Thrift handler classes (C++, comments blanked) with the writing RPCs they
+    make through the client pools the handler holds (``auto c = _post_storage_client_pool->Pop()->GetClient();
+    c->StorePost(...)``: the target is named after the pool, ``post_storage`` -> ``post-storage-service``) and their
+    writes to their own store, following the class's own methods they call or hand to ``std::async``."""
+    code = [(p, t) for p, t in files if p.endswith(CPP_SUFFIXES)]
+    classes = {m.group(1) for _p, t in code for m in _CPP_HANDLER_CLASS.finditer(t)}
+    if not classes:
+        return []
+    methods: dict[tuple[str, str], tuple[str, str, int, int]] = {}  # (class, method) -> path, code, body start, end
+    for path, text in code:
+        for klass in classes:
+            for m in re.finditer(rf"\b{klass}\s*::\s*(~?\w+)\s*\(", text):
+                close = close_bracket(text, m.end() - 1)
+                brace = text.find("{", close)
+                if brace < 0 or re.search(r"[;}]", text[close:brace]) or m.group(1) in (klass, f"~{klass}"):
+                    continue
+                methods.setdefault((klass, m.group(1)), (path, text, brace + 1, close_bracket(text, brace) - 1))
+    out: list[Handler] = []
+    for (klass, name), (path, text, start, _end) in sorted(methods.items(), key=lambda kv: (kv[1][0], kv[1][2])):
+        if name.startswith("_") or not name[:1].isupper():
+            continue
+        writes = tuple(_cpp_writes(methods, klass, name, 0, frozenset({name})))
+        line = text.count("\n", 0, start) + 1
+        out.append(Handler(name, Location(path, line, 1), f"the Thrift handler {klass}::{name} ({path}:{line})",
+                           writes))
+    return out
+
+
+def _cpp_writes(methods: Mapping[tuple[str, str], tuple[str, str, int, int]], klass: str, name: str, depth: int,
+                seen: frozenset[str]) -> Iterator[Write]:
+    path, text, start, end = methods[(klass, name)]
+    body = text[start:end]
+    clients = {m.group(1): m.group(2) for m in re.finditer(r"\b(\w+)\s*=\s*(\w+)\s*->\s*GetClient\s*\(", body)}
+    pools = {m.group(1): m.group(2) for m in re.finditer(r"\b(\w+)\s*=\s*(?:this\s*->\s*)?(\w+)\s*->\s*Pop\s*\(",
+                                                        body)}
+    guarded = [(g.end(), g.end() + len(inside(body, g.end() - 1)))
+               for g in re.finditer(r"\bcatch\s*\([^)]*\)\s*\{", body)]
+    events: list[tuple[int, str, str]] = []
+    for m in re.finditer(r"\b(\w+)\s*->\s*([A-Z]\w*)\s*\(", body):
+        pool = pools.get(clients.get(m.group(1), ""), "")
+        if pool and _first_word(m.group(2)) in _CPP_WRITE_VERBS:
+            events.append((m.start(), re.sub(r"^_+|_?client_?pool$|_?pool$", "", pool, flags=re.IGNORECASE),
+                           m.group(2)))
+    for m in _CPP_STORE_WRITE.finditer(body):
+        events.append((m.start(), "", m.group(0).rstrip("( ")))
+    for m in re.finditer(rf"&\s*{klass}\s*::\s*(\w+)|(?<![\w.>:])(?:this\s*->\s*)?(_?[A-Za-z]\w*)\s*\(", body):
+        callee = m.group(1) or m.group(2)
+        if (klass, callee) in methods and callee not in seen and depth < _MAX_DEPTH:
+            events.append((m.start(), "\0", callee))
+    for pos, stub, what in sorted(events):
+        if stub == "\0":
+            yield from _cpp_writes(methods, klass, what, depth + 1, seen | {what})
+            continue
+        line = text.count("\n", 0, start + pos) + 1
+        handled = any(a <= pos < b for a, b in guarded)
+        if stub:
+            yield Write(Location(path, line, 1), f"{stub}.{what} at {path}:{line}", stub, handled)
+        else:
+            yield Write(Location(path, line, 1), f"{what}() at {path}:{line}", handled=handled, own=True)
 
 
 # ---- Java Spring ----------------------------------------------------------------------------------
