@@ -382,3 +382,105 @@ def test_a_thrift_handler_writing_two_services_through_its_client_pools_is_a_wor
     assert fact(design, "workflow:publish").data["coordination"] == "none"
     # Preview(): a read and one write: one service, no workflow
     assert "workflow:preview" not in design.by_key()
+
+
+def _tickets(tmp: str, outbox: bool = False) -> list[str]:
+    """A Spring service whose handlers save to their own database and send messages to Kafka in three ways."""
+    compose = write(tmp, "compose.yaml", """
+        services:
+          tickets:
+            image: acme/tickets
+            environment:
+              SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/tickets
+              SPRING_KAFKA_BOOTSTRAP_SERVERS: kafka:9092
+          db: {image: postgres:16}
+          kafka: {image: apache/kafka:3.7.0}
+    """)
+    java = "tickets/src/main/java/acme/tickets/"
+    write(tmp, java + "TicketController.java", """
+        @RestController
+        public class TicketController {
+            private final TicketService tickets;
+            private final Refunds refunds;
+            @PostMapping("/tickets")
+            public Ticket book(@RequestBody Ticket t) { return tickets.book(t); }
+            @PostMapping("/refunds")
+            public Refund refund(@RequestBody Refund r) { return refunds.refund(r); }
+            @PutMapping("/tickets/{id}")
+            public Ticket rename(@PathVariable long id, @RequestBody String name) { return tickets.rename(id, name); }
+        }
+    """)
+    write(tmp, java + "TicketService.java", """
+        @Service
+        public class TicketService {
+            private final TicketRepository repository;
+            private final ApplicationEventPublisher events;
+            @Transactional
+            public Ticket book(Ticket t) {
+                Ticket saved = repository.save(t);
+                TicketBooked booked = new TicketBooked(saved.getId());
+                events.publishEvent(booked);
+                return saved;
+            }
+            public Ticket rename(long id, String name) { return repository.save(new Ticket(id, name)); }
+        }
+    """)
+    write(tmp, java + "BookingAnnouncer.java", """
+        @Component
+        public class BookingAnnouncer {
+            private final Announcer announcer;
+            @TransactionalEventListener
+            public void onBooked(TicketBooked booked) { announcer.announce(booked); }
+        }
+    """)
+    write(tmp, java + "Announcer.java", "public interface Announcer { void announce(Object event); }\n")
+    write(tmp, java + "KafkaAnnouncer.java", """
+        public class KafkaAnnouncer implements Announcer {
+            private final KafkaTemplate<String, Object> kafka;
+            public void announce(Object event) { kafka.send("ticket-events", event); }
+        }
+    """)
+    write(tmp, java + "LogAnnouncer.java", """
+        public class LogAnnouncer implements Announcer {
+            public void announce(Object event) { System.out.println(event); }
+        }
+    """)
+    write(tmp, java + "Refunds.java", """
+        @Service
+        public class Refunds extends AbstractRelationalEventListener<Refund> {
+            private final RefundRepository repository;
+            private final StreamBridge bridge;
+            public Refund refund(Refund r) { return repository.save(r); }
+            @Override
+            protected void onAfterSave(AfterSaveEvent<Refund> e) { bridge.send("refunds-out-0", e.getEntity()); }
+        }
+    """)
+    if outbox:
+        write(tmp, java + "OutboxRelay.java", "public class OutboxRelay { }\n")
+    return [f"compose={compose}", f"source={os.path.join(tmp, 'tickets')}"]
+
+
+def test_a_handler_that_saves_then_sends_a_message_is_a_direct_dual_write(tmp_path: Any) -> None:
+    docs = load_artifacts(_tickets(str(tmp_path)))
+    design = load_documents(docs)
+    service = os.path.join(str(tmp_path), "tickets", "src", "main", "java", "acme", "tickets", "TicketService.java")
+    # book(): the save, then an application event whose transactional listener sends it through one of an
+    # interface's implementations (the Kafka one): one service's store and a message, published directly
+    book = fact(design, "workflow:book")
+    assert book.data["publish_mechanism"] == "direct"
+    assert _steps(design, "workflow:book") == [("tickets", line_of(service, "repository.save(t)"))]
+    assert "coordination" not in book.data  # one service: nothing to coordinate between services
+    notes = [n for d in docs for n in getattr(d, "notes", {}).get("workflow:book", [])]
+    assert any("KafkaTemplate.send at" in n and "KafkaAnnouncer.java:3" in n for n in notes)
+    # refund(): the save, then the repository's after-save callback sends through Spring Cloud Stream
+    assert fact(design, "workflow:refund").data["publish_mechanism"] == "direct"
+    # rename(): a save and no message
+    assert "workflow:rename" not in design.by_key()
+    rv = review([], extra=docs)
+    assert sorted(f.subject for f in rv.findings if f.rule == "dual-write-without-outbox") == [
+        "workflow:book", "workflow:refund"]
+
+
+def test_a_service_whose_code_names_an_outbox_states_no_direct_publish(tmp_path: Any) -> None:
+    design = load_documents(load_artifacts(_tickets(str(tmp_path), outbox=True)))
+    assert not [k for k in design.by_key() if k.startswith("workflow:")]

@@ -35,6 +35,15 @@ services, in its body and in the functions of its own code it calls (to a depth 
   (``serviceUrlConfig.order()``, an ``orderUrl``, a URL literal), and its POST to a literal path whose route there
   writes; a ``catch`` or ``finally`` block is where a failure is handled.
 
+A Java handler's reach also takes in the messages it sends to a broker (a Kafka, RabbitMQ, JMS, SQS or SNS template or
+client, Spring Cloud Stream's ``StreamBridge``), through the hops Spring makes for it: an ``ApplicationEventPublisher``
+event to the ``@EventListener`` / ``@TransactionalEventListener`` methods taking its type, the after-save callbacks of
+the class that writes (a Spring Data event listener's ``onAfterSave``, JPA's ``@PostPersist`` / ``@PostUpdate``), and
+an interface the deployment picks one of several implementations of (what any of them sends). A handler that writes
+its own store and sends a message makes two writes no transaction holds together: unless the service's code names an
+outbox or anything else ``COORDINATION`` lists, it is a workflow whose ``publish_mechanism`` is ``direct`` (a dual
+write), one step when its own store is all it writes.
+
 Writes in different branches of one if/else chain (Python ``if``/``elif``/``else`` and conditional expressions, Java
 and Go ``if``/``else if``/``else``) are alternatives, never made by one request: only the writes of the branches
 taken first count.
@@ -110,6 +119,9 @@ class Write:
     """For a call whose method does not say whether it writes (a ``RestTemplate`` POST or GET to a literal URL): the
     method, the URL's path and whether the code appends to it. It counts as a write only when the route it reaches in
     its target's own code writes (``flows``' ``confirm``)."""
+    publish: bool = False
+    """A message sent to a broker (``kafkaTemplate.send``, ``rabbitTemplate.convertAndSend``): not a step of its own,
+    but with a write to the handler's own store, two writes no transaction holds together (``Flow.published``)."""
 
 
 @dataclass(frozen=True)
@@ -523,6 +535,17 @@ _J_FLUENT = frozenset({"RestClient", "WebClient"})
 _J_FLUENT_WRITES = frozenset({"put", "patch", "delete"})
 """Their writes by HTTP method; a POST counts only when the route it reaches writes (``Write.remote``), as for a
 ``RestTemplate``."""
+_J_BROKER = re.compile(r"(?:Kafka|Rabbit|Amqp|RabbitMessaging|Jms|JmsMessaging|Sqs|Sns|Pulsar|PubSub)Template|"
+                       r"StreamBridge|KafkaProducer|Producer|SqsClient|SqsAsyncClient|SnsClient|SnsAsyncClient|"
+                       r"Publisher")
+"""The Java types that send messages to a broker (matched whole): Spring's messaging templates, Spring Cloud Stream's
+``StreamBridge``, the Kafka and AWS SDK clients, Google Pub/Sub's ``Publisher``; never Spring's in-process
+``ApplicationEventPublisher``."""
+_J_BROKER_SENDS = frozenset({"send", "sendDefault", "convertAndSend", "publish", "sendMessage", "sendMessageBatch",
+                             "convertSendAndReceive", "sendAndReceive"})
+_J_LISTENER = re.compile(r"@(?:Transactional)?EventListener\b")
+_J_AFTER_SAVE = re.compile(r"@Post(?:Persist|Update)\b")
+"""JPA's callbacks after an entity is written (in the entity or its listener class)."""
 _J_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "synchronized", "return", "new", "else", "try",
                          "throw", "super", "this"})
 
@@ -605,9 +628,16 @@ def _implementation(classes: Mapping[str, _JClass], kind: str) -> str | None:
         return None
     if c.kind == "class":
         return kind
-    found = [n for n, x in classes.items() if x.kind == "class" and re.search(rf"\bimplements\b[^{{]*\b{kind}\b",
-                                                                              x.header)]
+    found = _implementations(classes, kind)
     return found[0] if len(found) == 1 else None
+
+
+def _implementations(classes: Mapping[str, _JClass], kind: str) -> list[str]:
+    """The classes implementing the interface ``kind``, by name."""
+    if kind not in classes or classes[kind].kind != "interface":
+        return []
+    return sorted(n for n, x in classes.items() if x.kind == "class" and re.search(rf"\bimplements\b[^{{]*\b{kind}\b",
+                                                                                   x.header))
 
 
 def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: int, handled: bool,
@@ -632,30 +662,16 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
         line = c.code.count("\n", 0, start + pos) + 1
         how = f"{target_kind}.{name} at {c.path}:{line}"
         target = classes.get(target_kind)
-        if target_kind in _J_REST:
-            args = split_args(inside(body, paren))
-            if args and (name in _J_REST_WRITES or (name == "exchange" and any(
-                    re.search(r"HttpMethod\.(?:PUT|DELETE|PATCH)\b", a) for a in args))):
-                host = re.match(r"\"https?://([\w.-]+)", args[0])
-                first = re.match(r"(?:this\s*\.\s*)?(\w+)", args[0])
-                var = _value_fields(c.code).get(first.group(1)) if first and not host else None
-                if host or var:
-                    yield Write(Location(c.path, line, 1), how, host.group(1) if host else None, in_h, var=var,
-                                site=where, branch=branch)
-            elif args and (remote := _rest_remote(name, args)) is not None:
-                yield Write(Location(c.path, line, 1), how, remote[0], in_h, site=where, branch=branch,
-                            remote=remote[1:])
-        elif target_kind in _J_FLUENT and name in (*_J_FLUENT_WRITES, "post"):
-            named = sorted(code_breakers.addressed(body))
-            if len(named) != 1:
-                continue  # the service it sends to is not named once in the method
-            if name in _J_FLUENT_WRITES:
-                yield Write(Location(c.path, line, 1), how, named[0], in_h, site=where, branch=branch)
-                continue
-            path = re.search(r"\.\s*(?:path|uri)\s*\(\s*\"(/[^\"]*)\"\s*(\+)?", body[pos:])
-            if path is not None:
-                yield Write(Location(c.path, line, 1), how, named[0], in_h, site=where, branch=branch,
-                            remote=("POST", path.group(1), path.group(2) is not None))
+        if _J_BROKER.fullmatch(target_kind) and name in _J_BROKER_SENDS:
+            yield Write(Location(c.path, line, 1), how, handled=in_h, site=where, branch=branch, publish=True)
+        elif target_kind == "ApplicationEventPublisher" and name == "publishEvent":
+            for lk, lm in _java_listeners(classes, body, paren, seen):
+                yield from _java_writes(classes, lk, lm, depth, in_h, seen | {(lk, lm)}, branch,  # the framework's hop
+                                        f"{site}{kind}.{method}:{pos}/", where)
+        elif target_kind in _J_REST or (target_kind in _J_FLUENT and name in (*_J_FLUENT_WRITES, "post")):
+            at_line = Location(c.path, line, 1)
+            yield from _http_writes(c.code, body, pos, paren, target_kind, name, replace(
+                Write(at_line, how), handled=in_h, site=where, branch=branch))
         elif target is not None and target.kind == "interface" and "@FeignClient" in target.annotations:
             feign = re.search(r"\b(?:name|value)\s*=\s*\"([^\"$]+)\"", target.annotations)
             marks = target.methods.get(name, ("", -1, -1))[0]
@@ -665,11 +681,81 @@ def _java_writes(classes: Mapping[str, _JClass], kind: str, method: str, depth: 
                                                                                 target.header)):
             if _J_STORE_WRITE.match(name):
                 yield Write(Location(c.path, line, 1), how, handled=in_h, own=True, site=where, branch=branch)
+                for hook in _after_save(c):  # the callbacks the framework runs once the write is made
+                    if (kind, hook) not in seen:  # the framework's hop: not one more call deep
+                        yield from _publishes(classes, kind, hook, depth, in_h, seen | {(kind, hook)}, branch,
+                                              f"{site}{kind}.{method}:{pos}/", where)
         elif depth < _MAX_DEPTH:
             impl = _implementation(classes, target_kind)
             if impl is not None and (impl, name) not in seen and classes[impl].methods.get(name, ("", -1, -1))[1] >= 0:
                 yield from _java_writes(classes, impl, name, depth + 1, in_h, seen | {(impl, name)}, branch,
                                         f"{site}{kind}.{method}:{pos}/", where)
+            elif impl is None:  # an interface the deployment picks one implementation of: what any of them sends
+                for other in _implementations(classes, target_kind):
+                    if (other, name) not in seen and classes[other].methods.get(name, ("", -1, -1))[1] >= 0:
+                        yield from _publishes(classes, other, name, depth + 1, in_h, seen | {(other, name)}, branch,
+                                              f"{site}{kind}.{method}:{pos}/", where)
+
+
+def _http_writes(code: str, body: str, pos: int, paren: int, client: str, name: str, base: Write) -> Iterator[Write]:
+    """The write a Spring HTTP client's call (``RestTemplate``, or ``RestClient`` / ``WebClient`` fluent) at ``pos`` in
+    a method's ``body`` (its ``(`` at ``paren``) makes, if it is one: ``base`` with its target."""
+    if client in _J_REST:
+        args = split_args(inside(body, paren))
+        if args and (name in _J_REST_WRITES or (name == "exchange" and any(
+                re.search(r"HttpMethod\.(?:PUT|DELETE|PATCH)\b", a) for a in args))):
+            host = re.match(r"\"https?://([\w.-]+)", args[0])
+            first = re.match(r"(?:this\s*\.\s*)?(\w+)", args[0])
+            var = _value_fields(code).get(first.group(1)) if first and not host else None
+            if host or var:
+                yield replace(base, stub=host.group(1) if host else None, var=var)
+        elif args and (remote := _rest_remote(name, args)) is not None:
+            yield replace(base, stub=remote[0], remote=remote[1:])
+        return
+    named = sorted(code_breakers.addressed(body))
+    if len(named) != 1:
+        return  # the service it sends to is not named once in the method
+    if name in _J_FLUENT_WRITES:
+        yield replace(base, stub=named[0])
+        return
+    path = re.search(r"\.\s*(?:path|uri)\s*\(\s*\"(/[^\"]*)\"\s*(\+)?", body[pos:])
+    if path is not None:
+        yield replace(base, stub=named[0], remote=("POST", path.group(1), path.group(2) is not None))
+
+
+def _publishes(classes: Mapping[str, _JClass], kind: str, method: str, depth: int, handled: bool,
+               seen: frozenset[tuple[str, str]], outer: Branch, site: str, at: int) -> Iterator[Write]:
+    """The messages a method sends to a broker (``_java_writes``' ``publish`` writes), in it and in what it calls."""
+    return (w for w in _java_writes(classes, kind, method, depth, handled, seen, outer, site, at) if w.publish)
+
+
+def _after_save(c: _JClass) -> list[str]:
+    """A class's methods the framework calls after it writes an entity: a Spring Data event listener's
+    ``onAfterSave`` (``extends AbstractRelationalEventListener<Order>``), JPA's ``@PostPersist`` / ``@PostUpdate``."""
+    listener = re.search(r"\bextends\s+Abstract\w*EventListener\b", c.header) is not None
+    return [m for m, (marks, start, _end) in c.methods.items()
+            if start >= 0 and ((listener and m == "onAfterSave") or _J_AFTER_SAVE.search(marks))]
+
+
+def _java_listeners(classes: Mapping[str, _JClass], body: str, paren: int,
+                    seen: frozenset[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The ``@EventListener`` / ``@TransactionalEventListener`` methods an ``ApplicationEventPublisher.publishEvent``
+    call (its ``(`` at ``paren`` in ``body``) reaches: those taking the type of the event it passes (``new X(...)``, or
+    a variable declared before the call as one)."""
+    args = split_args(inside(body, paren))
+    if len(args) != 1:
+        return []
+    arg = args[0].strip()
+    made = re.match(r"new\s+(\w+)", arg)
+    declared = re.search(rf"\b([A-Z]\w*)(?:<[^;=(){{}}]*>)?\s+{re.escape(arg)}\s*[=;]", body[:paren]) \
+        if made is None and re.fullmatch(r"\w+", arg) else None
+    event = made.group(1) if made else declared.group(1) if declared else None
+    if event is None:
+        return []
+    takes = re.compile(rf"\(\s*(?:final\s+)?{event}\s+\w+\s*\)\s*(?:throws[^{{]*)?\{{$")
+    return [(kind, m) for kind, lc in sorted(classes.items()) for m, (marks, start, _end) in lc.methods.items()
+            if start >= 0 and (kind, m) not in seen and _J_LISTENER.search(marks)
+            and takes.search(lc.code, max(0, start - 300), start)]
 
 
 def _rest_remote(name: str, args: Sequence[str]) -> tuple[str, str, str, bool] | None:
@@ -967,6 +1053,9 @@ class Flow:
     """Why its coordination is not stated (something may coordinate it), when so."""
     confirmed: tuple[str, ...] = ()
     """For its steps found through calls whose method says nothing (``Write.remote``): the route each reaches."""
+    published: str | None = None
+    """The message it sends to a broker besides its writes (``Write.publish``), when nothing in the service's code
+    names an outbox or anything else that may make the two one (``coordinated`` None): published directly."""
 
 
 Confirm = Callable[[str, str, str, bool], "str | None"]
@@ -985,9 +1074,14 @@ def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, 
         undo = None
         taken: dict[str, int] = {}  # the branches of the writes counted: one request's path through the handler
         confirmed: list[str] = []
+        published: str | None = None
         for w in h.writes:
             if any(taken.get(group, i) != i for group, i in w.branch):
                 continue  # an alternative to a write already counted
+            if w.publish:
+                taken.update(w.branch)
+                published = published or w.how
+                continue
             target = service if w.own else stub_target(w.stub, stubs) if w.stub else \
                 code_calls.drawn_from(drawn, w.var) if w.var else targets.get(w.at)
             if target is None or (target == service and not w.own):
@@ -1002,10 +1096,13 @@ def flows(service: str, handlers: Sequence[Handler], targets: Mapping[Location, 
             steps.setdefault(target, f"writes its own store ({w.how})" if w.own else w.how)
             if w.handled and undo is None:
                 undo = f"{w.how} is made where a failure is handled: it may undo an earlier step"
-        if len(steps) < 2:
+        # One service writing its store and sending a message is a workflow of two writes too (a dual write), said
+        # only when nothing in its code may make the two one.
+        direct = published if coordinated is None and service in steps else None
+        if len(steps) < 2 and direct is None:
             continue
         name = kebab(h.name)
-        out.setdefault(name, Flow(name, h, tuple(steps.items()), coordinated or undo, tuple(confirmed)))
+        out.setdefault(name, Flow(name, h, tuple(steps.items()), coordinated or undo, tuple(confirmed), direct))
     return [out[k] for k in sorted(out)]
 
 
@@ -1071,9 +1168,16 @@ def record(body: Body, service: str, found: Sequence[Flow], stated: frozenset[st
                           f.handler.at)
         said = "; ".join(f"{s}: {how}" for s, how in f.steps)
         body.note("workflows", ident, f"from source: {f.handler.what} of {service} writes {len(f.steps)} services "
-                                      f"in turn ({said})")
+                                      f"in turn ({said})" if len(f.steps) > 1 else
+                  f"from source: {f.handler.what} of {service} {f.steps[0][1]}, then sends a message")
         for why in f.confirmed:
             body.note("workflows", ident, why)
+        if f.published is not None:
+            body.set("workflows", ident, "publish_mechanism", "direct", f.handler.at)
+            body.note("workflows", ident, f"publish_mechanism direct: it also sends a message ({f.published}) and no "
+                                          f"code of {service} names an outbox, change data capture or saga")
+        if len(f.steps) < 2:
+            continue  # one service: nothing to coordinate between services
         if f.coordinated is None:
             body.set("workflows", ident, "coordination", "none", f.handler.at)
             body.note("workflows", ident, f"coordination none: no code of {service} names a saga, outbox, "
