@@ -1192,3 +1192,44 @@ def test_a_checking_middleware_mounted_in_another_file_leaves_every_express_rout
     """)
     eps = routes(import_paths("source", [str(tmp_path / "shop")]))
     assert "authn" not in eps["shop-GET-/invoices/-id"]
+
+
+def test_a_go_handler_reading_sensitive_request_fields_classifies_its_endpoint(tmp_path: Any) -> None:
+    write(str(tmp_path), "store/main.go", """
+        package main
+
+        import "net/http"
+
+        func main() {
+            http.HandleFunc("POST /pay", pay)
+            http.HandleFunc("POST /signup", signup)
+            http.HandleFunc("POST /rename", rename)
+        }
+
+        func pay(w http.ResponseWriter, r *http.Request) {
+            email := r.FormValue("email")
+            charge(r.FormValue("credit_card_number"), email)
+        }
+
+        func signup(w http.ResponseWriter, r *http.Request) {
+            q := r.URL.Query()
+            create(q.Get("nickname"), q.Get("password"))
+        }
+
+        func rename(w http.ResponseWriter, r *http.Request) { update(r.FormValue("nickname")) }
+    """)
+    write(str(tmp_path), "store/contact.go", """
+        package main
+
+        import "github.com/gin-gonic/gin"
+
+        func contact() {
+            r := gin.Default()
+            r.POST("/contact", func(c *gin.Context) { notify(c.PostForm("email"), c.Query("topic")) })
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "store")]))
+    assert eps["store-POST-/pay"]["data_classification"] == "pci"  # the most sensitive field it reads
+    assert eps["store-POST-/signup"]["data_classification"] == "confidential"  # through q := r.URL.Query()
+    assert eps["store-POST-/contact"]["data_classification"] == "pii"  # Gin's form accessor
+    assert "data_classification" not in eps["store-POST-/rename"]  # a field that says nothing

@@ -20,7 +20,10 @@ of the service names one; ``http.SetCookie`` of a session or token cookie gives 
 out: no ``Secure``, no ``HttpOnly``; ``SameSite`` only when set); a middleware that sets one around the router
 (``ensureSessionID(handler)``) sets it on every route; a password, secret or key read from the URL query
 (``r.URL.Query().Get("password")``) travels in the URL; a handler that checks a password the request carries
-and writes nothing is a login by what it does.
+and writes nothing is a login by what it does. The request fields a handler reads by name (query and form values,
+Gin's and Echo's accessors: ``r.FormValue("credit_card_number")``, ``c.PostForm("email")``) hint at its
+``data_classification``, the most sensitive their names suggest (``field_class``, as an OpenAPI operation's
+parameters do).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from engine.errors import Location
+from engine.importers.base import field_class, most_sensitive
 from engine.importers.code_text import close_bracket, split_args
 
 _SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
@@ -61,6 +65,10 @@ _QUERY = re.compile(r"\.URL\.Query\(\)\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\"]+)\""
 _QUERY_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.URL\.Query\(\)")
 _PASSWORD = re.compile(r"\b(?:Get|FormValue|PostFormValue|Param|Query|DefaultQuery|PostForm)\s*\(\s*"
                        r"\"(?:password|passwd|pwd|passphrase)\"", re.IGNORECASE)
+_REQUEST_FIELD = re.compile(r"\.URL\.Query\(\)\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\"]+)\"|"
+                            r"\.\s*(?:FormValue|PostFormValue|Query|DefaultQuery|GetQuery|PostForm|DefaultPostForm|"
+                            r"GetPostForm|Param)\s*\(\s*\"([^\"]+)\"")
+"""A request field a handler reads by name: net/http's query and form values, Gin's and Echo's accessors."""
 _URL_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "client_secret", "apikey", "api_key",
                               "api-key", "access_token", "auth_token", "token"})
 
@@ -79,6 +87,7 @@ class GoRoute:
     login: str | None = None
     no_idempotency_key: str | None = None
     collection: tuple[str, bool] | None = None
+    classified: tuple[str, str] | None = None
     bodies: tuple[_Func, ...] = field(default=(), compare=False, repr=False)
     """The handler's body, then those of the functions it calls by name (what the route's facts were read from)."""
 
@@ -321,8 +330,10 @@ def _route(method: str, path: str, at: Location, framework: str, bodies: Sequenc
     creates = None
     if writes is not None and _CREATION.match(writes):
         creates = f"its handler creates ({writes}) and no code of the service names an idempotency key"
+    classified = most_sensitive([(cls, f"{name!r} read from the request at {where}") for b in bodies
+                                 for name, where in _request_fields(b) if (cls := field_class(name)) is not None])
     return GoRoute(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login,
-                   no_idempotency_key=creates, bodies=tuple(bodies))
+                   no_idempotency_key=creates, classified=classified, bodies=tuple(bodies))
 
 
 def _where(f: _Func) -> str:
@@ -380,6 +391,16 @@ def _cookies(b: _Func) -> Iterator[tuple[tuple[tuple[str, bool | str], ...], str
         line = b.code.count("\n", 0, m.start()) + 1
         yield tuple(flags), (f"http.SetCookie({named.group(1).strip() if named else '?'}) at {b.path}:{line}, "
                              "flags left out are Go's zero values (off)")
+
+
+def _request_fields(b: _Func) -> Iterator[tuple[str, str]]:
+    """The request fields the body reads by name (query, form and path values), each with where."""
+    names = {m.group(1) for m in _QUERY_VAR.finditer(b.code, b.start, b.end)}
+    patterns = [_REQUEST_FIELD, *(re.compile(rf"\b{re.escape(n)}\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\"]+)\"")
+                                  for n in names)]
+    for pattern in patterns:
+        for m in pattern.finditer(b.code, b.start, b.end):
+            yield m.group(m.lastindex or 1), f"{b.path}:{b.code.count(chr(10), 0, m.start()) + 1}"
 
 
 def _query_credentials(b: _Func) -> Iterator[str]:

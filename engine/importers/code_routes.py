@@ -167,6 +167,8 @@ class Route:
     """The most items its handler lets through (it cuts the list it returns: ``subList(0, 9)``), and where."""
     paid: str | None = None
     """The paid provider call its handler makes (an AI model's completion), and where."""
+    classified: tuple[str, str] | None = None
+    """The most sensitive data class the request fields its handler reads suggest (``field_class``), and why."""
     authz: tuple[str, str] | None = None
     """What its handler checks beyond authentication (``none``, ``role``), and why, when its code shows it."""
     unchecked: str | None = None
@@ -472,7 +474,7 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The routes a service's Go files register, read across them (handlers, middleware: ``code_go``)."""
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
-                  collection=g.collection)
+                  collection=g.collection, classified=g.classified)
             for g in code_go.service_routes(texts)]
 
 
@@ -1664,6 +1666,10 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.method == "GET" and resource in _PERSONAL:
         body.set("endpoints", ident, "data_classification", "pii", r.at)
         body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
+                                      "check it")
+    elif r.classified is not None and "data_classification" not in (body.get("endpoints", ident) or {}):
+        body.set("endpoints", ident, "data_classification", r.classified[0], r.at)
+        body.note("endpoints", ident, f"data_classification {r.classified[0]}: a hint from {r.classified[1]}: "
                                       "check it")
     if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in AUTH_FLOW_NAMES:
         body.set("endpoints", ident, "auth_flow", True, r.at)
