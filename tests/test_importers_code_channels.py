@@ -310,3 +310,35 @@ def test_spring_amqp_exchange_with_several_queues_is_a_topic(tmp_path: Any) -> N
     assert "bounded" not in alerts and "message_ttl_seconds" not in alerts  # not declared on every queue
     # a send to a bound queue by its name (the default exchange) is on the same channel
     assert alerts["producers"] == ["watch"] and "channel:alerts-archive" not in design.by_key()
+
+
+def test_a_topic_named_like_a_service_is_renamed_so_that_the_design_loads(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          invoices: {image: acme/invoices, environment: {SPRING_KAFKA_BOOTSTRAP_SERVERS: "kafka:9092"}}
+          ledger: {image: acme/ledger, environment: {SPRING_KAFKA_BOOTSTRAP_SERVERS: "kafka:9092"}}
+          kafka: {image: apache/kafka:3.7.0}
+    """)
+    write(tmp, "invoices/Issuer.java", """
+        public class Issuer {
+            private final KafkaTemplate<String, String> kafka;
+            public void issue(String body) { kafka.send("invoices", body); kafka.send("ledger", body); }
+        }
+    """)
+    write(tmp, "ledger/Books.java", """
+        public class Books {
+            @KafkaListener(topics = "ledger", groupId = "books")
+            public void onEntry(String body) { }
+        }
+    """)
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/invoices", f"source={tmp}/ledger"])
+    design = load_documents(docs)  # two topics named like services: before, the design did not load
+    keys = design.by_key()
+    assert "service:invoices" in keys and "service:ledger" in keys
+    assert fact(design, "channel:invoices-topic").data["producers"] == ["invoices"]
+    ledger = fact(design, "channel:ledger-topic").data
+    assert ledger["producers"] == ["invoices"] and [c["service"] for c in ledger["consumers"]] == ["ledger"]
+    assert "interaction:invoices->ledger-topic" in keys and "interaction:invoices->ledger" not in keys
+    notes = [n for d in docs for n in getattr(d, "notes", {}).get("channel:ledger-topic", [])]
+    assert any("the artifact calls it ledger" in n for n in notes)

@@ -332,6 +332,52 @@ def unrouted_endpoints(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def distinct_channels(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each channel that has the name of a service, datastore or external of any document (a Kafka topic
+    ``orders`` beside an ``orders`` service) renamed ``<name>-<kind>`` (``orders-topic``; ``-channel`` when its kind is
+    unknown), with the asynchronous interactions that publish to it: targets are named alone, and the design would
+    not load. A note on the channel says why."""
+    def items(d: Document, section: str) -> list[Any]:
+        found = d.data.get(section) if isinstance(d.data, dict) else None
+        return found if isinstance(found, list) else []
+
+    taken = {str(c.get("name")) for d in docs for section in ("services", "datastores", "externals")
+             for c in items(d, section) if isinstance(c, dict)}
+    kinds: dict[str, str] = {}
+    for d in docs:
+        for c in items(d, "channels"):
+            if isinstance(c, dict) and c.get("name") in taken:
+                kinds.setdefault(str(c["name"]), str(c.get("kind") or "channel"))
+    if not kinds:
+        return list(docs)
+    renamed = {name: safe_name(f"{name}-{kind}") for name, kind in kinds.items()}
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or not any(
+                isinstance(c, dict) and c.get("name") in renamed for c in items(d, "channels")):
+            out.append(d)
+            continue
+        channels = [{**c, "name": renamed[c["name"]]} if isinstance(c, dict) and c.get("name") in renamed else c
+                    for c in items(d, "channels")]
+        keys: dict[str, str] = {f"channel:{old}": f"channel:{new}" for old, new in renamed.items()}
+        interactions: list[Any] = []
+        for i in items(d, "interactions"):
+            if isinstance(i, dict) and i.get("to") in renamed and i.get("style") == "async":
+                keys[f"interaction:{i.get('from')}->{i['to']}"] = f"interaction:{i.get('from')}->{renamed[i['to']]}"
+                i = {**i, "to": renamed[i["to"]]}  # noqa: PLW2901 - the renamed copy replaces it
+            interactions.append(i)
+        notes = {keys.get(k, k): list(v) for k, v in d.notes.items()}
+        for old, new in renamed.items():
+            if any(isinstance(c, dict) and c.get("name") == new for c in channels):
+                notes.setdefault(f"channel:{new}", []).append(
+                    f"named {new}: the artifact calls it {old}, the name of another component of the design")
+        data = {**d.data, "channels": channels}
+        if "interactions" in d.data:
+            data["interactions"] = interactions
+        out.append(dataclasses.replace(d, data=data, notes=notes))
+    return out
+
+
 def volatile_channels(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with ``durable: false`` on each channel, stating no durability in any document, that is carried by a
     broker whose message store survives no restart (``volatile_brokers``): the broker the channel names, else the
