@@ -484,3 +484,75 @@ def test_a_handler_that_saves_then_sends_a_message_is_a_direct_dual_write(tmp_pa
 def test_a_service_whose_code_names_an_outbox_states_no_direct_publish(tmp_path: Any) -> None:
     design = load_documents(load_artifacts(_tickets(str(tmp_path), outbox=True)))
     assert not [k for k in design.by_key() if k.startswith("workflow:")]
+
+
+def test_a_grpc_method_saving_through_a_repository_then_publishing_is_a_direct_dual_write(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          billing: {image: acme/billing, environment: {DB_URL: "postgres://db:5432/billing", AMQP: "amqp://mq:5672"}}
+          db: {image: postgres:16}
+          mq: {image: rabbitmq:3}
+    """)
+    write(tmp, "billing/server.go", """
+        package billing
+
+        type billingServer struct {
+            pb.UnimplementedBillingServer
+            svc Invoicing
+        }
+
+        func (s *billingServer) IssueInvoice(
+            ctx context.Context,
+            req *pb.IssueInvoiceRequest,
+        ) (*pb.IssueInvoiceResponse, error) {
+            if err := s.svc.Issue(ctx, req.Amount); err != nil {
+                return nil, err
+            }
+            return &pb.IssueInvoiceResponse{}, nil
+        }
+
+        func (s *billingServer) ListInvoices(ctx context.Context, req *pb.ListRequest) (*pb.ListResponse, error) {
+            return s.svc.List(ctx)
+        }
+    """)
+    write(tmp, "billing/usecase.go", """
+        package billing
+
+        type (
+            InvoiceRepo interface {
+                Create(ctx context.Context, amount int64) error
+                All(ctx context.Context) ([]Invoice, error)
+            }
+            Invoicing interface {
+                Issue(ctx context.Context, amount int64) error
+                List(ctx context.Context) (*pb.ListResponse, error)
+            }
+            invoicing struct {
+                repo   InvoiceRepo
+                events IssuedPublisher
+            }
+        )
+
+        var _ Invoicing = (*invoicing)(nil)
+
+        func (u *invoicing) Issue(ctx context.Context, amount int64) error {
+            if err := u.repo.Create(ctx, amount); err != nil {
+                return err
+            }
+            return u.events.Publish(ctx, []byte("issued"))
+        }
+
+        func (u *invoicing) List(ctx context.Context) (*pb.ListResponse, error) {
+            all, err := u.repo.All(ctx)
+            return toList(all), err
+        }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/billing"]))
+    usecase = os.path.join(tmp, "billing", "usecase.go")
+    # IssueInvoice -> the use case held by interface (its one implementation) -> the repository's Create, then the
+    # publisher's Publish: one service's store and a message, published directly
+    wf = fact(design, "workflow:issue-invoice")
+    assert wf.data["publish_mechanism"] == "direct"
+    assert _steps(design, "workflow:issue-invoice") == [("billing", line_of(usecase, "u.repo.Create("))]
+    assert "workflow:list-invoices" not in design.by_key()  # it only reads

@@ -16,7 +16,11 @@ services, in its body and in the functions of its own code it calls (to a depth 
   starts with a verb that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an
   RPC named otherwise (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's
   interaction whose name is the generated client's service (``PaymentService`` -> ``paymentservice`` or
-  ``payment``).
+  ``payment``). Calls on the server's other fields are followed into the type each holds (a struct, or the one
+  implementation of an interface: ``var _ UseCase = (*usecase)(nil)``, or a constructor returning ``&usecase{...}`` as
+  one); a field whose type is a repository (``OrderRepo``, ``...Store``) written through a write verb (``Create``,
+  ``Save``) is a write to its own store, one whose type is a publisher or producer (``BaristaEventPublisher``) sending
+  (``Publish``, ``Send``) a message to a broker.
 - **C++** (Thrift): a public method of a class implementing a generated ``<Service>If`` interface, followed through
   the class's own methods it calls or hands to ``std::async``; a writing call is an RPC whose name starts with a verb
   that changes state (``StorePost``, ``WriteUserTimeline``, ``UploadRating``...) through a client the handler takes
@@ -35,14 +39,14 @@ services, in its body and in the functions of its own code it calls (to a depth 
   (``serviceUrlConfig.order()``, an ``orderUrl``, a URL literal), and its POST to a literal path whose route there
   writes; a ``catch`` or ``finally`` block is where a failure is handled.
 
-A Java handler's reach also takes in the messages it sends to a broker (a Kafka, RabbitMQ, JMS, SQS or SNS template or
-client, Spring Cloud Stream's ``StreamBridge``), through the hops Spring makes for it: an ``ApplicationEventPublisher``
-event to the ``@EventListener`` / ``@TransactionalEventListener`` methods taking its type, the after-save callbacks of
-the class that writes (a Spring Data event listener's ``onAfterSave``, JPA's ``@PostPersist`` / ``@PostUpdate``), and
-an interface the deployment picks one of several implementations of (what any of them sends). A handler that writes
-its own store and sends a message makes two writes no transaction holds together: unless the service's code names an
-outbox or anything else ``COORDINATION`` lists, it is a workflow whose ``publish_mechanism`` is ``direct`` (a dual
-write), one step when its own store is all it writes.
+A Java handler's reach (and a Go gRPC method's, above) also takes in the messages it sends to a broker (a Kafka,
+RabbitMQ, JMS, SQS or SNS template or client, Spring Cloud Stream's ``StreamBridge``), through the hops Spring makes
+for it: an ``ApplicationEventPublisher`` event to the ``@EventListener`` / ``@TransactionalEventListener`` methods
+taking its type, the after-save callbacks of the class that writes (a Spring Data event listener's ``onAfterSave``,
+JPA's ``@PostPersist`` / ``@PostUpdate``), and an interface the deployment picks one of several implementations of
+(what any of them sends). A handler that writes its own store and sends a message makes two writes no transaction
+holds together: unless the service's code names an outbox or anything else ``COORDINATION`` lists, it is a workflow
+whose ``publish_mechanism`` is ``direct`` (a dual write), one step when its own store is all it writes.
 
 Writes in different branches of one if/else chain (Python ``if``/``elif``/``else`` and conditional expressions, Java
 and Go ``if``/``else if``/``else``) are alternatives, never made by one request: only the writes of the branches
@@ -317,11 +321,23 @@ def python_checks(path: str, text: str, store_writes: frozenset[str], not_stores
 
 _GO_METHOD = re.compile(r"^func\s*\(\s*(\w+)\s+\*?(\w+)\s*\)\s*(\w+)\s*\(([^)]*)\)\s*(\([^)]*\)|[^{\n]*)\{",
                         re.MULTILINE)
-_GRPC_HANDLER = re.compile(r"^\s*\w+\s+context\.Context\s*,\s*\w+\s+\*\w+\.\w+\s*$")
+_GRPC_HANDLER = re.compile(r"^\s*\w+\s+context\.Context\s*,\s*\w+\s+\*\w+\.\w+\s*,?\s*$")
 _GRPC_RESULT = re.compile(r"^\(\s*\*\w+\.\w+\s*,\s*error\s*\)$")
 _STUB_CALL = re.compile(r"\b\w+\.New(\w+)Client\s*\(")
 _STUB_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.New(\w+)Client\s*\(")
-_GO_STRUCT = re.compile(r"^type\s+(\w+)\s+struct\s*\{", re.MULTILINE)
+_GO_STRUCT = re.compile(r"^(?:type\s+|\t| {2,8})(\w+)\s+struct\s*\{", re.MULTILINE)
+"""A struct type, declared alone or in a ``type ( ... )`` group."""
+_GO_INTERFACE = re.compile(r"^(?:type\s+|\t| {2,8})(\w+)\s+interface\s*\{", re.MULTILINE)
+_GO_FIELD = re.compile(r"^\s*(\w+)\s+\*?(?:\w+\.)?(\w+)\s*$", re.MULTILINE)
+"""A named struct field and its type's name (``uc orders.UseCase`` -> ``UseCase``)."""
+_GO_IMPLEMENTS = re.compile(r"\bvar\s+_\s+(?:\w+\.)?(\w+)\s*=\s*"
+                            r"(?:\(\s*\*\s*(\w+)\s*\)\s*\(\s*nil\s*\)|&\s*(\w+)\s*\{)|"
+                            r"^func\s+\w+\s*\([^)]*\)\s*(?:\w+\.)?(\w+)\s*\{\s*return\s+&\s*(\w+)\s*\{", re.MULTILINE)
+"""Where Go code says a type implements an interface: ``var _ I = (*T)(nil)``, or a constructor returning ``&T{...}`` as
+one (``func NewT(...) I { return &T{...} }``)."""
+_GO_PUBLISHER = re.compile(r"(?i)publisher|producer|eventpub|emitter")
+_GO_SENDS = frozenset({"Publish", "PublishMessage", "Send", "SendMessage", "Produce", "Emit"})
+_GO_REPOSITORY = re.compile(r"(?:Repo|Repository|Store|DAO|Dao)$")
 _STUB_FIELD = re.compile(r"^\s*(\w+)\s+\*?\w+\.(\w+)Client\s*$", re.MULTILINE)
 """A struct field holding a generated gRPC client (``paymentSvcClient pb.PaymentServiceClient``)."""
 
@@ -370,28 +386,71 @@ def go_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
     """The gRPC server methods of a service's Go files (comments blanked) with the writing RPCs they make."""
     methods: dict[tuple[str, str], tuple[str, str, re.Match[str]]] = {}  # (receiver type, name) -> path, code, decl
     fields: dict[str, dict[str, str]] = {}  # struct type -> its fields holding a generated client -> the service
+    types = _GoTypes({}, {}, frozenset())
     for path, code in files:
         if path.endswith(".go") and not path.endswith("_test.go"):
             for m in _GO_METHOD.finditer(code):
                 methods[(m.group(2), m.group(3))] = (path, code, m)
             for t in _GO_STRUCT.finditer(code):
                 held = fields.setdefault(t.group(1), {})
-                held.update((f.group(1), f.group(2)) for f in _STUB_FIELD.finditer(inside(code, t.end() - 1, True)))
+                block = inside(code, t.end() - 1, True)
+                held.update((f.group(1), f.group(2)) for f in _STUB_FIELD.finditer(block))
+                types.fields.setdefault(t.group(1), {}).update(
+                    (f.group(1), f.group(2)) for f in _GO_FIELD.finditer(block))
+            for i in _GO_IMPLEMENTS.finditer(code):
+                iface, impl = (i.group(1), i.group(2) or i.group(3)) if i.group(1) else (i.group(4), i.group(5))
+                types.impls.setdefault(iface, set()).add(impl)
+            types = replace(types, interfaces=types.interfaces | {t.group(1) for t in _GO_INTERFACE.finditer(code)})
     out: list[Handler] = []
     for (kind, name), (path, code, m) in sorted(methods.items(), key=lambda kv: (kv[1][0], kv[1][2].start())):
         if not name[:1].isupper() or not _GRPC_HANDLER.match(m.group(4)) or not _GRPC_RESULT.match(m.group(5).strip()):
             continue
-        writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name}), (), "", fields.get(kind, {})))
+        writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name}), (), "", fields, types))
         line = code.count("\n", 0, m.start()) + 1
         out.append(Handler(name, Location(path, line, 1), f"the gRPC method {kind}.{name} ({path}:{line})", writes))
     return out
 
 
+@dataclass(frozen=True)
+class _GoTypes:
+    """What a service's Go code says of its types: each struct's named fields with their types' names, the interfaces,
+    and the types said to implement each (``_GO_IMPLEMENTS``)."""
+
+    fields: dict[str, dict[str, str]]
+    impls: dict[str, set[str]]
+    interfaces: frozenset[str]
+
+    def concrete(self, kind: str) -> str | None:
+        """The type a field of type ``kind`` holds: itself when a struct, the one implementation of an interface."""
+        if kind not in self.interfaces:
+            return kind if kind in self.fields else None
+        found = self.impls.get(kind, set())
+        return next(iter(found)) if len(found) == 1 else None
+
+
+def _go_field_call(kind: str, method: str, types: _GoTypes,
+                   methods: Mapping[tuple[str, str], tuple[str, str, re.Match[str]]]) -> tuple[str, str] | None:
+    """What a call of ``method`` on a field of type ``kind`` is: ``("follow", T)`` into the method of the type it holds,
+    ``("own", "")`` a write to the service's store (a repository's ``Create``, ``Save``...), ``("publish", "")`` a
+    message to a broker (a publisher's or producer's ``Publish``, ``Send``)."""
+    if _GO_REPOSITORY.search(kind) and _first_word(method) in WRITE_VERBS:
+        return "own", ""
+    held = types.concrete(kind)
+    if held is not None and (held, method) in methods:
+        return "follow", held
+    if _GO_PUBLISHER.search(kind) and method in _GO_SENDS:
+        return "publish", ""
+    return None
+
+
 def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str, str, re.Match[str]]],
                depth: int, handled: bool, seen: frozenset[str], outer: Branch, site: str,
-               held: Mapping[str, str] | None = None) -> Iterator[Write]:
-    """The writing RPCs of a method, in order, following the calls of the receiver's own methods in place; ``held``:
-    the receiver's fields that hold a generated client, with its service (``cs.paymentSvcClient.Charge(...)``)."""
+               fields: Mapping[str, Mapping[str, str]] | None = None, types: _GoTypes | None = None) -> Iterator[Write]:
+    """The writing RPCs of a method, in order, following the calls of the receiver's own methods in place; ``fields``:
+    per struct type, its fields that hold a generated client, with its service (``cs.paymentSvcClient.Charge(...)``);
+    ``types``: what the code says of its types, to follow calls on the receiver's other fields (a use case, a
+    repository, a publisher held by interface) into the methods of the types they hold."""
+    held = (fields or {}).get(kind, {})
     path, code, decl = methods[(kind, name)]
     start = decl.end()
     body = inside(code, start - 1, True)
@@ -411,18 +470,31 @@ def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str
     for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\(", body):
         if (kind, c.group(1)) in methods and c.group(1) not in seen and depth < _MAX_DEPTH:
             events.append((c.start(), "", c.group(1)))
+    others: dict[int, tuple[str, str, str]] = {}  # a call on another field: what it is, the type, the field
     for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\.\s*([A-Z]\w*)\s*\(", body):
         if held and c.group(1) in held:
             events.append((c.start(), held[c.group(1)], c.group(2)))
+        elif types is not None and (ftype := types.fields.get(kind, {}).get(c.group(1))) is not None and \
+                (what := _go_field_call(ftype, c.group(2), types, methods)) is not None and depth < _MAX_DEPTH:
+            others[c.start()] = (what[0], what[1], f"{c.group(1)}.{c.group(2)}")
+            events.append((c.start(), "", c.group(2)))
     chains = _chains(body, True)
     for pos, service, rpc_name in sorted(events):
         in_h = handled or any(a <= pos < b for a, b in guarded)
         branch = _branch(chains, pos, f"{site}{name}:", outer)
-        if not service:
+        line = code.count("\n", 0, start + pos) + 1
+        other = others.get(pos)
+        if other is not None and other[0] == "follow":
+            if f"{other[1]}.{rpc_name}" not in seen:
+                yield from _go_writes(other[1], rpc_name, methods, depth + 1, in_h, seen | {f"{other[1]}.{rpc_name}"},
+                                      branch, f"{site}{name}:{pos}/", fields, types)
+        elif other is not None:
+            yield Write(Location(path, line, 1), f"{other[2]} at {path}:{line}", handled=in_h, branch=branch,
+                        own=other[0] == "own", publish=other[0] == "publish")
+        elif not service:
             yield from _go_writes(kind, rpc_name, methods, depth + 1, in_h, seen | {rpc_name}, branch,
-                                  f"{site}{name}:{pos}/", held)
+                                  f"{site}{name}:{pos}/", fields, types)
         elif _first_word(rpc_name) in WRITE_VERBS:
-            line = code.count("\n", 0, start + pos) + 1
             yield Write(Location(path, line, 1), f"{service}.{rpc_name} at {path}:{line}", service, in_h,
                         branch=branch)
 
