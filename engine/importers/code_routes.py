@@ -84,6 +84,7 @@ from engine.importers import (
     code_channels,
     code_clients,
     code_csharp,
+    code_embedded,
     code_flags,
     code_go,
     code_grpc_gateway,
@@ -226,6 +227,8 @@ class Traits:
     """The weakest way its code hashes a password (``code_passwords``)."""
     ai_clients: tuple[code_ai.AiClient, ...] = ()
     """The AI model providers' clients its Python code builds (``code_ai``)."""
+    embedded: code_embedded.Embedded | None = None
+    """The embedded in-memory database its Java code writes its data to (``code_embedded``)."""
 
 
 @dataclass
@@ -391,8 +394,12 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.reads_only = _reads_only(texts)
     doc.health_only = code_csharp.health_only([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
     doc.authorities = code_csharp.token_authorities([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
-    builds = [read_text(b, limits) for p in paths if os.path.isdir(p) for n in _BUILD_FILES
-              for b in [os.path.join(p, n)] if os.path.isfile(b)]
+    build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
+                   for b in [os.path.join(p, n)] if os.path.isfile(b)]
+    builds = [read_text(b, limits) for b in build_files]
+    if any(w.own for h in doc.handlers for w in h.writes):  # it writes: where its data lives counts
+        embedded = code_embedded.embedded_store(list(zip(build_files, builds, strict=True)), java, config)
+        doc.traits = replace(doc.traits, embedded=embedded)
     if texts:
         doc.client_groups = frozenset(group for group, _what, words in spring.CLIENTS
                                       if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
@@ -1601,8 +1608,22 @@ def _public_path(front: Front, path: str) -> str | None:
     return path if (path + "/").startswith(front.prefix.rstrip("/") + "/") else None
 
 
+_DATASOURCE_URL = "SPRING_DATASOURCE_URL"
+"""The variable a deployment points a Spring service's datasource with (then no embedded database is started)."""
+
+
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_ai.record(body, service, traits.ai_clients)
+    if traits.embedded is not None:
+        store, e = safe_name(f"{service}-db"), traits.embedded
+        body.fact("datastores", {"name": store, "kind": "relational", "engine": f"{e.engine} (embedded, in-memory)",
+                                 "owner": service, "writers": [service]}, e.at)
+        body.set("datastores", store, "durable_storage", False, e.at)
+        body.set("datastores", store, "role", "system_of_record", e.at)
+        body.note("datastores", store, f"durable_storage false, role system_of_record: {service}'s build puts "
+                                       f"{e.engine} on its runtime classpath ({e.at}), its code writes through JPA or "
+                                       "JDBC and no configuration of it names a database server: Spring Boot keeps "
+                                       "its data in an embedded in-memory database, lost on every restart")
     if traits.local_state is not None:
         what, at = traits.local_state
         body.set("services", service, "state", "instance_local", at)
@@ -2211,6 +2232,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                       for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, engines)]
                       if t is not None]
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})),
+                             embedded=None if _DATASOURCE_URL in env.get(d.service, {}) else d.traits.embedded,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers,
                                                                                 env.get(d.service, {})),
                              channels=code_amqp.with_variables(d.traits.channels, env.get(d.service, {})))
