@@ -2225,17 +2225,16 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
-            flows = found.get(d.service, [])
+            flows, own = found.get(d.service, []), env.get(d.service, {})
             callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
             resolved = targets.get(d.service, {})
             checks = [(t, c) for c in d.checks
                       for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, engines)]
                       if t is not None]
-            traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, env.get(d.service, {})),
-                             embedded=None if _DATASOURCE_URL in env.get(d.service, {}) else d.traits.embedded,
-                             kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers,
-                                                                                env.get(d.service, {})),
-                             channels=code_amqp.with_variables(d.traits.channels, env.get(d.service, {})))
+            traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, own),
+                             embedded=None if _DATASOURCE_URL in own else d.traits.embedded,
+                             kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
+                             channels=code_amqp.with_variables(d.traits.channels, own))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
