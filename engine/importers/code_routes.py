@@ -147,6 +147,8 @@ class Route:
     """Why the route is a debug endpoint, when its code shows it."""
     stops: str | None = None
     """Where its handler stops the whole process (``System.exit``): an operator's function, when its code shows it."""
+    maintenance: str | None = None
+    """Where its handler runs SQL scripts over a database (schema or bulk data upkeep): an operator's function."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
@@ -352,6 +354,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
     routes = _java_amounts(routes, java)
+    routes = _java_maintenance(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -1179,6 +1182,33 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
     return out
 
 
+def _java_maintenance(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``maintenance`` on each Spring MVC route whose handler runs SQL scripts over a database
+    (``code_workflows.java_script_runs``): the handler is the method whose body opens first after the route's
+    mapping annotation."""
+    runs = code_workflows.java_script_runs(java) if any(r.framework == "Spring MVC mapping" for r in routes) else []
+    if not runs:
+        return list(routes)
+    files = dict(java)
+    out: list[Route] = []
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or r.framework != "Spring MVC mapping":
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        first = min((b for b in _java_bodies(code) if b > offset), default=None)
+        why = next((w for p, b, w in runs if p == r.at.file and b == first), None)
+        out.append(replace(r, maintenance=why) if why else r)
+    return out
+
+
+def _java_bodies(code: str) -> list[int]:
+    """Where each method body of a Java file opens (the offset after its ``{``), by the closing parenthesis of a
+    parameter list followed by an optional ``throws`` clause and the brace."""
+    return [m.end() for m in re.finditer(r"\)\s*(?:throws\s+[\w.,\s]+)?\{", code)]
+
+
 def _keys_unknown(routes: Sequence[Route], texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]]
                   ) -> list[Route]:
     """``routes`` without a ``no_idempotency_key`` the service's code does not bear out: any of its files names an
@@ -1767,6 +1797,11 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: its handler stops the whole process ({r.stops}), a function "
                                       "for an operator, never for a user")
+    if r.maintenance:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: its handler runs SQL scripts over a database ({r.maintenance}), "
+                                      "an upkeep of the schema or of the data in bulk, for an operator, never for a "
+                                      "user")
     if r.paid:
         body.set("endpoints", ident, "triggers_paid_operation", True, r.at)
         body.note("endpoints", ident, f"triggers_paid_operation: its handler runs an AI model at a provider ({r.paid})")
