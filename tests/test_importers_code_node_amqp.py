@@ -226,3 +226,61 @@ def test_amqp_calls_in_a_file_that_imports_no_amqp_client_are_not_channels(tmp_p
         """)
     _docs, design = _design(root, "tills")
     assert not design.of_kind("channel")
+
+
+_GO_WORKER = """
+    package main
+
+    import (
+        "github.com/Azure/go-amqp"
+    )
+
+    func drain(ctx context.Context, session *amqp.Session, store Store) error {
+        receiver, _ := session.NewReceiver(ctx, "/queues/parcels", nil)
+        for {
+            msg, err := receiver.Receive(ctx, nil)
+            if err != nil {
+                return err
+            }
+            parcel := decode(msg.GetData())
+            if err := store.InsertParcels([]Parcel{parcel}); err != nil {
+                _ = receiver.ReleaseMessage(ctx, msg)
+                continue
+            }
+            _ = receiver.AcceptMessage(ctx, msg)
+        }
+    }
+    """
+
+_GO_DECODE = """
+    package main
+
+    import "math/rand"
+
+    func decode(data []byte) Parcel {
+        var p Parcel
+        _ = json.Unmarshal(data, &p)
+        p.TrackingID = fmt.Sprint(rand.Int63())
+        return p
+    }
+    """
+
+
+def test_a_go_consumer_storing_each_delivery_under_a_freshly_drawn_id_is_not_idempotent(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  depot: {image: acme/depot:1}\n")
+    write(root, "depot/worker.go", _GO_WORKER)
+    write(root, "depot/decode.go", _GO_DECODE)
+    _docs, design = _design(root, "depot")
+    assert fact(design, "channel:parcels").data["consumers"] == [{"service": "depot", "idempotent": False}]
+
+
+def test_a_go_consumer_keeping_the_message_id_leaves_its_idempotency_unknown(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  depot: {image: acme/depot:1}\n")
+    write(root, "depot/worker.go", _GO_WORKER)
+    # the identifier travels with the message: a second delivery of it names the same parcel
+    write(root, "depot/decode.go", _GO_DECODE.replace("p.TrackingID = fmt.Sprint(rand.Int63())",
+                                                      "p.Weight = rand.Int63()"))
+    _docs, design = _design(root, "depot")
+    assert fact(design, "channel:parcels").data["consumers"] == [{"service": "depot"}]

@@ -218,3 +218,76 @@ def test_a_handler_that_stops_the_whole_process_is_an_administrative_function(tm
     # stop nothing
     for key in ("POST /ops/games/{id}/exit", "POST /ops/naming", "GET /ops/status"):
         assert "admin" not in eps[key], key
+
+
+SEEDER = """
+    @RestController
+    @RequestMapping("/demo")
+    public class DemoDataController {
+      private final DemoDataService demo;
+
+      public DemoDataController(DemoDataService demo) {
+        this.demo = demo;
+      }
+
+      @PostMapping("/reset")
+      @Operation(responses = {
+          @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Done.class)))})
+      public Done reset() {
+        return demo.reload();
+      }
+
+      @PostMapping("/notes")
+      public Note note(@RequestBody Note note) {
+        return demo.keep(note);
+      }
+    }
+"""
+
+SEEDER_SERVICE = """
+    @Service
+    public class DemoDataService {
+      private final DataSource catalogue;
+      private final NoteRepository notes;
+
+      public Done reload() {
+        ScriptBatch batch = new ScriptBatch();
+        batch.runAll(catalogue, "classpath*:seed/*.sql");
+        return new Done();
+      }
+
+      public Note keep(Note note) {
+        return notes.save(note);
+      }
+    }
+"""
+
+SEEDER_BATCH = """
+    public class ScriptBatch {
+      public void runAll(DataSource source, String pattern) {
+        for (Resource r : resolve(pattern)) {
+          one(source, r);
+        }
+      }
+
+      private void one(DataSource source, Resource script) {
+        try (Connection c = source.getConnection()) {
+          ScriptUtils.executeSqlScript(c, script);
+        }
+      }
+    }
+"""
+
+
+def test_a_handler_that_runs_sql_scripts_over_the_database_is_an_administrative_function(tmp_path: Any) -> None:
+    # the handler's annotations nest parentheses three deep: the handler is still read, and followed through the
+    # service's field, a local it creates and that class's own method, to the script run
+    write(str(tmp_path), "demo/src/DemoDataController.java", SEEDER)
+    write(str(tmp_path), "demo/src/DemoDataService.java", SEEDER_SERVICE)
+    write(str(tmp_path), "demo/src/ScriptBatch.java", SEEDER_BATCH)
+    (doc,) = import_paths("source", [str(tmp_path / "demo")])
+    eps = endpoints([doc])
+    assert eps["POST /demo/reset"]["admin"] is True
+    notes = doc.notes["endpoint:demo-POST-/demo/reset"]
+    assert any("ScriptUtils.executeSqlScript at ScriptBatch.java:" in n for n in notes)
+    assert "admin" not in eps["POST /demo/notes"]  # saving a record is a user's write

@@ -1233,3 +1233,64 @@ def test_a_go_handler_reading_sensitive_request_fields_classifies_its_endpoint(t
     assert eps["store-POST-/signup"]["data_classification"] == "confidential"  # through q := r.URL.Query()
     assert eps["store-POST-/contact"]["data_classification"] == "pii"  # Gin's form accessor
     assert "data_classification" not in eps["store-POST-/rename"]  # a field that says nothing
+
+
+CHECKOUT_PY = """
+    import json
+    import uuid
+
+    import requests
+    from flask import Flask, request
+
+    app = Flask(__name__)
+
+    @app.route("/checkout/<basket>", methods=["POST"])
+    def checkout(basket):
+        basket_body = request.get_json()
+        receipt = str(uuid.uuid4())
+        _record(receipt, basket)
+        return receipt
+
+    @app.route("/relay", methods=["POST"])
+    def relay():
+        payload = request.get_json()
+        return requests.post("http://ledger:8080/entries", json=payload).text
+
+    @app.route("/lookup", methods=["POST"])
+    def lookup():
+        return requests.get("http://ledger:8080/entries").text
+
+    @app.route("/transfer", methods=["POST"])
+    def transfer():
+        entry = {"amount": int(request.form["amount"]), "uuid": request.form["uuid"]}
+        return requests.post(LEDGER_URL, json=dict(entry)).text
+
+    @app.route("/hook", methods=["POST"])
+    def hook():
+        return _notify(request.args["callback"], "done")
+
+    def _notify(where, state):
+        return requests.post(url=where, data={"state": state})
+
+    def _record(receipt, basket):
+        requests.post("http://ledger:8080/entries", data=json.dumps({"receipt": receipt, "basket": basket}))
+"""
+
+
+def test_a_flask_handler_posting_a_body_it_builds_to_another_service_creates_there_without_a_key(
+        tmp_path: Any) -> None:
+    write(str(tmp_path), "till/app.py", CHECKOUT_PY)
+    eps = routes(import_paths("source", [str(tmp_path / "till")]))
+    checkout = eps["till-POST-/checkout/-basket"]
+    assert (checkout["mutating"], checkout["idempotency_key"]) == (True, False)  # through its helper, one level
+    assert "idempotency_key" not in eps["till-POST-/relay"]  # the caller's body goes on as it came
+    assert "idempotency_key" not in eps["till-POST-/lookup"] and "mutating" not in eps["till-POST-/lookup"]
+    assert "idempotency_key" not in eps["till-POST-/transfer"]  # it carries the client's request id on
+    assert "idempotency_key" not in eps["till-POST-/hook"]  # a callback to a URL the caller names, not a service
+
+
+def test_a_python_service_naming_an_idempotency_key_leaves_it_unknown(tmp_path: Any) -> None:
+    write(str(tmp_path), "till/app.py", CHECKOUT_PY.replace('{"receipt": receipt', '{"idempotency_key": receipt'))
+    eps = routes(import_paths("source", [str(tmp_path / "till")]))
+    assert eps["till-POST-/checkout/-basket"]["mutating"] is True
+    assert "idempotency_key" not in eps["till-POST-/checkout/-basket"]

@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from engine.errors import Location
 from engine.importers.code_channels import ChannelUse
-from engine.importers.code_text import inside, split_args
+from engine.importers.code_text import close_bracket, inside, split_args
 
 _JS = (".js", ".mjs", ".cjs", ".ts")
 _JS_CLIENT = re.compile(r"""(?:require\s*\(\s*|\bfrom\s+)['"](amqplib(?:/callback_api)?|amqp-connection-manager|"""
@@ -213,7 +213,9 @@ def _go(path: str, code: str, client: str, package: Sequence[tuple[str, str]]) -
                 continue
             role = "producer" if m.group(1) == "Sender" else "consumer"
             value, kind = _address(code, args[1], m.start(), package)
-            yield _use(role, value, args[1], _at(path, code, m.start() + 1), "go-amqp", f"New{m.group(1)}", kind)
+            use = _use(role, value, args[1], _at(path, code, m.start() + 1), "go-amqp", f"New{m.group(1)}", kind)
+            yield replace(use, repeats=_go_minted_insert(path, code, m.start(), package)) if role == "consumer" \
+                else use
         return
     framework = client.rsplit("/", 1)[-1]
     for m in re.finditer(r"\.\s*(Publish|PublishWithContext|PublishWithDeferredConfirmWithContext|Consume|"
@@ -224,8 +226,8 @@ def _go(path: str, code: str, client: str, package: Sequence[tuple[str, str]]) -
         at = _at(path, code, m.start() + 1)
         if m.group(1).startswith("Consume"):
             if args:
-                yield _use("consumer", _go_value(code, args[0], m.start(), package), args[0], at, framework,
-                           m.group(1), "queue")
+                yield replace(_use("consumer", _go_value(code, args[0], m.start(), package), args[0], at, framework,
+                                   m.group(1), "queue"), repeats=_go_minted_insert(path, code, m.start(), package))
             continue
         if len(args) < 2:
             continue
@@ -235,6 +237,63 @@ def _go(path: str, code: str, client: str, package: Sequence[tuple[str, str]]) -
                        "queue")
         else:
             yield _use("producer", exchange, args[0], at, framework, m.group(1), None)
+
+
+_GO_MINT = re.compile(r"\b(?:rand\s*\.\s*(?:Intn|Int63n|Int31n|Int|Int63|Int31|Uint32|Uint64)|"
+                      r"uuid\s*\.\s*(?:New|NewString|NewRandom|NewV4|Must)|xid\s*\.\s*New|ulid\s*\.\s*(?:Make|New))\s*\(")
+"""A value drawn afresh on every call: ``math/rand``, a UUID, an xid or a ULID."""
+_GO_ID_TARGET = re.compile(r"(?:\.\s*)?\b\w*(?:ID|Id|Key|key)\s*(?::=|=)(?!=)[^\n;]*$")
+"""An assignment to an identifier-like name or field (``order.OrderID = ``, ``id := ``), up to the drawn value."""
+_GO_INSERT = re.compile(r"\.\s*((?:Insert|Create|Save)\w*)\s*\(")
+"""A call that stores a new record (``repo.InsertOrders(...)``, ``coll.InsertOne(...)``, ``db.Create(...)``); not
+``Add`` or ``Store`` (a ``sync.WaitGroup``, a ``sync.Map``)."""
+
+
+def _go_minted_insert(path: str, code: str, at: int, package: Sequence[tuple[str, str]]) -> str | None:
+    """Why a Go consumer (its receiver or ``Consume`` call at ``at``) stores each delivery as a new record: the
+    function it is in gives the message an identifier drawn afresh (``order.OrderID = strconv.Itoa(rand.Intn(...))``,
+    there or in a function of the package it calls, one level), then calls a store's insert. A message delivered
+    again (a crash or a lost acknowledgement before the broker hears of it) is then stored a second time under
+    another identifier: the consumer is not idempotent. None when the code shows no such sequence."""
+    opened = [(f.start(), code.find("{", f.end())) for f in _GO_FUNC.finditer(code, 0, at)]
+    spans = [(s, b, close_bracket(code, b)) for s, b in opened if b >= 0]
+    enclosing = [(b, e) for _s, b, e in spans if b < at < e]
+    if not enclosing:
+        return None
+    end = enclosing[-1][1]
+    functions = {f.group(1): (p, c, c.find("{", f.end())) for p, c in package for f in _GO_FUNC.finditer(c)
+                 if not re.match(r"func\s*\(", c[f.start():])}
+    minted: tuple[int, str] | None = None
+    for call in re.finditer(r"(?<![\w.])([A-Za-z_]\w*)\s*\(|(?:" + _GO_MINT.pattern + ")", code[at:end]):
+        pos = at + call.start()
+        if call.group(1) is None:
+            if _GO_ID_TARGET.search(code[code.rfind("\n", 0, pos) + 1:pos]):
+                minted = (pos, f"{' '.join(call.group(0).split()).rstrip('(')} at {_where(path, code, pos)}")
+                break
+            continue
+        target = functions.get(call.group(1))
+        if target is None or target[2] < 0:
+            continue
+        fpath, fcode, brace = target
+        body_end = close_bracket(fcode, brace)
+        for draw in _GO_MINT.finditer(fcode, brace, body_end):
+            if _GO_ID_TARGET.search(fcode[fcode.rfind("\n", 0, draw.start()) + 1:draw.start()]):
+                minted = (pos, f"{' '.join(draw.group(0).split()).rstrip('(')} in {call.group(1)} at "
+                               f"{_where(fpath, fcode, draw.start())}")
+                break
+        if minted is not None:
+            break
+    if minted is None:
+        return None
+    insert = _GO_INSERT.search(code, minted[0], end)
+    if insert is None:
+        return None
+    return (f"each delivery gets an identifier drawn afresh ({minted[1]}) before {insert.group(1)} stores it "
+            f"({_where(path, code, insert.start())}): a message delivered again is stored again")
+
+
+def _where(path: str, code: str, i: int) -> str:
+    return f"{os.path.basename(path)}:{code.count(chr(10), 0, i) + 1}"
 
 
 def with_variables(found: Sequence[ChannelUse], env: Mapping[str, tuple[str, Location]]) -> tuple[ChannelUse, ...]:

@@ -73,6 +73,8 @@ class ChannelUse:
     """The environment variable the code reads the name from, when it does (``code_amqp``)."""
     stated: tuple[tuple[str, object], ...] = ()
     """For a ``declared`` use: the channel fields the broker declarations state (``durable``, ``bounded``, ...)."""
+    repeats: str | None = None
+    """For a consumer: why a message delivered again repeats its effect (it is stored anew), when the code shows it."""
 
 
 _CONST = re.compile(r"\b(?:String|val|var)\s+([A-Za-z_]\w*)\s*(?::\s*String\s*)?=\s*\"([^\"\\\n]*)\"\s*[;\n]")
@@ -627,13 +629,15 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
             body.set("channels", name, "kind", u.kind, u.at)
         over = f" over {u.protocol}" if u.protocol else ", over a broker its code and build do not name"
         if u.role == "consumer":
-            consumer: dict[str, str] = {"service": service}
+            consumer: dict[str, str | bool] = {"service": service}
             if u.group:
                 consumer["group"] = safe_name(u.group)
+            if u.repeats:
+                consumer["idempotent"] = False
             body.set("channels", name, "consumers", [consumer], u.at)
             group = f", group {u.group}" if u.group else ""
             body.note("channels", name, f"{service} consumes it with {u.framework} ({u.construct}{group}, "
-                                        f"{u.at}){over}")
+                                        f"{u.at}){over}" + (f"; idempotent false: {u.repeats}" if u.repeats else ""))
             continue
         body.set("channels", name, "producers", [service], u.at)
         body.note("channels", name, f"{service} produces to it with {u.framework} ({u.construct}, {u.at}){over}")

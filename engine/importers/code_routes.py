@@ -148,6 +148,8 @@ class Route:
     """Why the route is a debug endpoint, when its code shows it."""
     stops: str | None = None
     """Where its handler stops the whole process (``System.exit``): an operator's function, when its code shows it."""
+    maintenance: str | None = None
+    """Where its handler runs SQL scripts over a database (schema or bulk data upkeep): an operator's function."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
@@ -357,6 +359,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
     routes = _java_amounts(routes, java)
+    routes = _java_maintenance(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -711,9 +714,14 @@ def python_routes(path: str, text: str) -> list[Route]:
             # a handler of several methods writes for its unsafe ones (``if request.method == "PUT"``), not for GET
             fetch = _user_url_fetch(path, node, functions)
             amount = _client_amount(path, node)
+            creates = _python_creates(path, node, functions)
+            writes = writes or creates  # a POST that creates at another service writes, as in JavaScript
             out.extend(Route(m, join(prefix, route), at, f"{framework} route", cookie=cookie, fetch=fetch,
                              writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None,
-                             amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None)
+                             amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None,
+                             no_idempotency_key=(f"its handler creates at another service ({creates}), with a body "
+                                                 "of its own making, and no code of the service names an "
+                                                 "idempotency key") if creates and m not in _SAFE else None)
                        for m in methods)
     return out
 
@@ -763,6 +771,46 @@ def _user_url_fetch(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef,
             if isinstance(url, ast.Name) and url.id in names and not ({url.id} | tainted) & checked:
                 return f"{ast.unparse(c.func)}(url={url.id}) at {path}:{c.lineno}, {url.id} taken from the request"
     return None
+
+
+def _python_creates(path: str, func: ast.FunctionDef | ast.AsyncFunctionDef,
+                    functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> str | None:
+    """Where a handler (or a function of the module it calls by name, one level) sends a POST to another service
+    with a body of its own making (``requests.post(url, data=json.dumps({'orderid': orderid}))``): it creates there,
+    as ``_js_sent`` says of JavaScript. None when the handler sends no such POST, and when what it sends leaves the
+    repeat to someone else: a body that is the request's input passed on as it came (``json=cart`` of ``cart =
+    request.get_json()``), a body that carries a request id the client gave (``"uuid": request.form["uuid"]``, which
+    the service called may deduplicate on), or a POST to a URL the request or the caller names (a callback, not a
+    service of the system)."""
+    given = _request_names(func)
+    scopes = [func, *(functions[c.func.id] for c in ast.walk(func) if isinstance(c, ast.Call)
+                      and isinstance(c.func, ast.Name) and c.func.id in functions and c.func.id != func.name)]
+    for scope in dict.fromkeys(scopes):
+        for d in (n for n in ast.walk(scope) if isinstance(n, ast.Dict)):
+            for k, v in zip(d.keys, d.values, strict=True):
+                if isinstance(k, ast.Constant) and isinstance(k.value, str) and _CLIENT_KEY.fullmatch(k.value) and (
+                        _REQUEST_INPUT.search(ast.unparse(v)) or (isinstance(v, ast.Name) and v.id in given)):
+                    return None
+    for scope in dict.fromkeys(scopes):
+        params = {a.arg for a in scope.args.args} if scope is not func else set()
+        for c in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
+            callee = ast.unparse(c.func)
+            if not (callee.startswith(_HTTP_CLIENTS) and callee.endswith(".post")):
+                continue
+            url = next((k.value for k in c.keywords if k.arg == "url"), c.args[0] if c.args else None)
+            if isinstance(url, ast.Name) and (url.id in given or url.id in params):
+                continue
+            body = next((k.value for k in c.keywords if k.arg in ("data", "json", "content")),
+                        c.args[1] if len(c.args) > 1 else None)
+            if body is None or (isinstance(body, ast.Name) and body.id in given) or _REQUEST_INPUT.search(
+                    ast.unparse(body)):
+                continue
+            return f"a POST it sends at {path}:{c.lineno}"
+    return None
+
+
+_CLIENT_KEY = re.compile(r"(?i)uuid|request_?(?:id|uuid)|.*idempot.*|dedup\w*|nonce")
+"""A body key that carries the client's own request id, on which the service called may deduplicate a repeat."""
 
 
 def _request_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -1141,6 +1189,33 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
         where = charges.get(kind) if kind else None
         out.append(replace(r, amount=f"{kind} charged by its price or total at {where}") if where else r)
     return out
+
+
+def _java_maintenance(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``maintenance`` on each Spring MVC route whose handler runs SQL scripts over a database
+    (``code_workflows.java_script_runs``): the handler is the method whose body opens first after the route's
+    mapping annotation."""
+    runs = code_workflows.java_script_runs(java) if any(r.framework == "Spring MVC mapping" for r in routes) else []
+    if not runs:
+        return list(routes)
+    files = dict(java)
+    out: list[Route] = []
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or r.framework != "Spring MVC mapping":
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        first = min((b for b in _java_bodies(code) if b > offset), default=None)
+        why = next((w for p, b, w in runs if p == r.at.file and b == first), None)
+        out.append(replace(r, maintenance=why) if why else r)
+    return out
+
+
+def _java_bodies(code: str) -> list[int]:
+    """Where each method body of a Java file opens (the offset after its ``{``), by the closing parenthesis of a
+    parameter list followed by an optional ``throws`` clause and the brace."""
+    return [m.end() for m in re.finditer(r"\)\s*(?:throws\s+[\w.,\s]+)?\{", code)]
 
 
 def _keys_unknown(routes: Sequence[Route], texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]]
@@ -1749,6 +1824,11 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: its handler stops the whole process ({r.stops}), a function "
                                       "for an operator, never for a user")
+    if r.maintenance:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: its handler runs SQL scripts over a database ({r.maintenance}), "
+                                      "an upkeep of the schema or of the data in bulk, for an operator, never for a "
+                                      "user")
     if r.paid:
         body.set("endpoints", ident, "triggers_paid_operation", True, r.at)
         body.note("endpoints", ident, f"triggers_paid_operation: its handler runs an AI model at a provider ({r.paid})")

@@ -577,7 +577,11 @@ def _cpp_writes(methods: Mapping[tuple[str, str], tuple[str, str, int, int]], kl
 
 # ---- Java Spring ----------------------------------------------------------------------------------
 
-_ANNOTATIONS = r"((?:@[\w.]+(?:\s*\((?:[^()]|\([^()]*\))*\))?\s*)*)"
+_PARENS = r"\((?:[^()]|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))*\)"
+"""A parenthesised argument list with up to three levels of parentheses inside (an OpenAPI ``@ApiResponses(value =
+{@ApiResponse(content = @Content(schema = @Schema(implementation = X.class)))})``); the alternatives never overlap,
+so a long list costs no backtracking."""
+_ANNOTATIONS = r"((?:@[\w.]+(?:\s*" + _PARENS + r")?\s*)*)"
 _J_TYPE = re.compile(r"\b(class|interface)\s+(\w+)([^{;]{0,2000})\{")
 _LEAD = 4000
 """How far before a declaration its annotations are looked for."""
@@ -692,6 +696,59 @@ def java_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
             out.append(Handler(method, Location(c.path, line, 1), f"the handler {name}.{method} ({c.path}:{line})",
                                writes))
     return out
+
+
+_J_SCRIPT_RUN = re.compile(r"\bScriptUtils\s*\.\s*executeSqlScript\b|\bnew\s+ResourceDatabasePopulator\b|"
+                           r"\bDatabasePopulatorUtils\s*\.\s*execute\b|\bflyway\s*\.\s*(?:clean|migrate)\s*\(|"
+                           r"\.\s*runScript\s*\(")
+"""A run of SQL scripts over a database (Spring's ``ScriptUtils`` and ``ResourceDatabasePopulator``, Flyway's
+``clean``/``migrate``, MyBatis' ``ScriptRunner.runScript``): schema or bulk data maintenance, an operator's job."""
+_J_LOCAL = re.compile(r"(?<![\w.])(?:final\s+)?(?:([A-Z]\w*)(?:<[^<>;]*>)?|var)\s+(\w+)\s*=\s*new\s+([A-Z]\w*)")
+
+
+def java_script_runs(files: Sequence[tuple[str, str]]) -> list[tuple[str, int, str]]:
+    """The Spring controller handlers (comments blanked) that run SQL scripts over a database, in their own body or
+    in the methods they call through the controller's fields, their own locals (``new SqlRunner()``) and their
+    class's methods (an interface to its one implementation), at most ``_MAX_DEPTH`` calls deep: each as its file,
+    the offset where its body opens, and the run with where it is (``ScriptUtils.executeSqlScript at
+    SqlRunner.java:31``)."""
+    classes = _java_classes(files)
+    out: list[tuple[str, int, str]] = []
+    for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
+        if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
+            continue
+        for method, (marks, body, _end) in c.methods.items():
+            if body >= 0 and _J_HANDLER.search(marks):
+                found = _script_run(classes, name, method, 0, frozenset({(name, method)}))
+                if found is not None:
+                    out.append((c.path, body, found))
+    return out
+
+
+def _script_run(classes: Mapping[str, _JClass], kind: str, method: str, depth: int,
+                seen: frozenset[tuple[str, str]]) -> str | None:
+    c = classes[kind]
+    _ann, start, end = c.methods[method]
+    body = c.code[start:end]
+    run = _J_SCRIPT_RUN.search(body)
+    if run is not None:
+        line = c.code.count("\n", 0, start + run.start()) + 1
+        return f"{' '.join(run.group(0).split()).lstrip('.').strip(' (')} at {c.path.rsplit('/', 1)[-1]}:{line}"
+    if depth >= _MAX_DEPTH:
+        return None
+    types = {**c.fields, **{m.group(2): m.group(1) or m.group(3) for m in _J_LOCAL.finditer(body)}}
+    calls = [(types[m.group(1)], m.group(2)) for m in re.finditer(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\.\s*(\w+)\s*\(",
+                                                                   body) if m.group(1) in types]
+    calls += [(kind, m.group(1)) for m in re.finditer(r"(?<![\w.])(\w+)\s*\(", body)
+              if m.group(1) in c.methods and m.group(1) not in _J_KEYWORDS]
+    for target, name in calls:
+        impl = _implementation(classes, target)
+        if impl is None or (impl, name) in seen or classes[impl].methods.get(name, ("", -1, -1))[1] < 0:
+            continue
+        found = _script_run(classes, impl, name, depth + 1, seen | {(impl, name)})
+        if found is not None:
+            return found
+    return None
 
 
 def _implementation(classes: Mapping[str, _JClass], kind: str) -> str | None:
@@ -1296,5 +1353,6 @@ def record_checks(body: Body, service: str, found: Sequence[tuple[str, Check]],
 
 
 __all__ = ["COORDINATION", "GUARDS", "Check", "Flow", "Handler", "Write", "check_target", "coordinator", "flows",
-           "go_checks", "go_handlers", "guarded", "java_checks", "java_handlers", "kebab", "python_checks",
+           "go_checks", "go_handlers", "guarded", "java_checks", "java_handlers", "java_script_runs", "kebab",
+           "python_checks",
            "python_handlers", "record", "record_checks", "stub_target"]

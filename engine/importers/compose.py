@@ -12,7 +12,8 @@ configuration server (a Spring Cloud Config server by its image, or a service na
 ``config-server``) its clients' fetch as they start (``during: startup``), to a service it is a call of
 unknown style and protocol. Credentials written out in the environment, or in
 the JSON/YAML files the project bind-mounts (``./config:/app/config``), make the service's
-``secrets_source`` ``repo_config`` (the key is named, never the value). Traefik routers in the
+``secrets_source`` ``repo_config`` (the key is named, never the value); a Keycloak realm export among them gives
+the service the realm's token endpoint (``engine.importers.keycloak``). Traefik routers in the
 services' labels become endpoints of the Traefik service (``engine.importers.traefik``).
 
 Exposure: a port published on every host interface (no host IP, ``0.0.0.0`` or ``::``) is ``host``:
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, Location
-from engine.importers import dockerfile, traefik
+from engine.importers import dockerfile, keycloak, traefik
 from engine.importers.base import (
     HEALTH_PATH,
     Body,
@@ -251,6 +252,7 @@ class _Scan:
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
         mounted = mounted_secrets(configs, os.path.dirname(doc.file))
         self.books[name] = address_books(configs)
+        keycloak.record_realms(body, name, configs, os.path.dirname(doc.file), image, {k: v for k, v, _l in env})
         own = [(k, loc) for k, v, loc in env if literal_secret(k, v)]
         record_literal_secrets(body, name, rec, own + mounted)
         if mounted and not own and all(_SIGNING_KEY.fullmatch(k.rsplit(": ", 1)[-1]) for k, _l in mounted):
