@@ -100,6 +100,7 @@ from engine.importers import (
     code_passwords,
     code_rust,
     code_secrets,
+    code_spring_security,
     code_timeouts,
     code_workflows,
     infra,
@@ -182,6 +183,10 @@ class Route:
     open: str | None = None
     """Why the route authenticates no caller although the service's code names credentials: it is ``unchecked``
     and the service's handlers check their callers themselves (a ``guard`` elsewhere), not a middleware."""
+    permitted: str | None = None
+    """Why the route lets anyone call it although the service's code names credentials: its Spring Security filter
+    chain permits it to all and its handler never reads who calls (``authn: none``; whether the handler checks what
+    the caller may do stays unknown: method security or the data itself may decide)."""
 
 
 @dataclass(frozen=True)
@@ -359,7 +364,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
     routes = _java_amounts(routes, java)
-    routes = _java_maintenance(routes, java)
+    routes = _java_permitted(_java_maintenance(routes, java), java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -1191,6 +1196,33 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
     return out
 
 
+def _java_permitted(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``permitted`` on each Spring MVC route that the service's Spring Security filter chain lets
+    anyone call (the first matcher it falls under is ``permitAll``: ``code_spring_security``) and whose handler never
+    reads who calls nor carries method security (``code_workflows.java_principal_reads``): it authenticates nobody."""
+    chain = code_spring_security.matchers(java) if any(r.framework == "Spring MVC mapping" for r in routes) else []
+    if not any(m.verdict == "permitAll" for m in chain):
+        return list(routes)
+    reads = {(p, b) for p, b, _w in code_workflows.java_principal_reads(java)}
+    files = dict(java)
+    out: list[Route] = []
+    for r in routes:
+        first = next((m for m in chain if m.matches(r.method, r.path)), None)
+        code = files.get(r.at.file)
+        if first is None or first.verdict != "permitAll" or code is None or r.framework != "Spring MVC mapping":
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        body = min((b for b in _java_bodies(code) if b > offset), default=None)
+        if (r.at.file, body) in reads:
+            out.append(r)
+            continue
+        out.append(replace(r, permitted=f"Spring Security lets anyone call it ({', '.join(first.patterns)} permitAll "
+                                         f"at {first.at}) and neither its handler nor what it calls reads who the "
+                                         "caller is"))
+    return out
+
+
 def _java_maintenance(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
     """``routes`` with ``maintenance`` on each Spring MVC route whose handler runs SQL scripts over a database
     (``code_workflows.java_script_runs``): the handler is the method whose body opens first after the route's
@@ -1815,6 +1847,9 @@ def _no_check(body: Body, ident: str, r: Route, open_code: str | None) -> None:
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)
         body.note("endpoints", ident, f"authn none, authz none: {r.open}")
+    elif r.permitted and "authn" not in (body.get("endpoints", ident) or {}):
+        body.set("endpoints", ident, "authn", "none", r.at)
+        body.note("endpoints", ident, f"authn none: {r.permitted}")
 
 
 def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple[str, Location] | None) -> None:

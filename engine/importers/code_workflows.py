@@ -712,25 +712,60 @@ def java_script_runs(files: Sequence[tuple[str, str]]) -> list[tuple[str, int, s
     class's methods (an interface to its one implementation), at most ``_MAX_DEPTH`` calls deep: each as its file,
     the offset where its body opens, and the run with where it is (``ScriptUtils.executeSqlScript at
     SqlRunner.java:31``)."""
+    return java_handlers_reaching(files, _J_SCRIPT_RUN)
+
+
+_J_PRINCIPAL = re.compile(r"\bSecurityContext\w*|@AuthenticationPrincipal\b|\bAuthentication\w*|\bPrincipal\b|"
+                          r"@(?:Pre|Post)Authorize\b|@Secured\b|@RolesAllowed\b|"
+                          r"\bJwt\w*|@RegisteredOAuth2AuthorizedClient\b|\b(?:get|extract)(?:Current)?User(?:Id|Name)?"
+                          r"\s*\(|\bcurrentUser\w*")
+"""Code that reads who the caller is (Spring Security's context, an injected principal or token, a helper named for
+the current user): a handler that does needs a caller, whatever the security configuration lets through."""
+
+
+def java_principal_reads(files: Sequence[tuple[str, str]]) -> list[tuple[str, int, str]]:
+    """The Spring controller handlers that read who the caller is, or carry method security (``_J_PRINCIPAL``: in
+    their signature and annotations, their controller's annotations, their body or what they call, as
+    ``java_script_runs`` follows it), each as its file, the offset where its body opens and where the read is."""
     classes = _java_classes(files)
+    found = java_handlers_reaching(files, _J_PRINCIPAL, classes)
+    seen = {(p, b) for p, b, _w in found}
+    for _name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):  # the signature: a principal param
+        ends = sorted(e for _m, b, e in c.methods.values() if b >= 0)
+        for marks, body, _end in c.methods.values():
+            if body >= 0 and _J_HANDLER.search(marks) and (c.path, body) not in seen:
+                before = max((e for e in ends if e < body), default=max(body - 2000, 0))
+                decl = c.code[before + 1:body]  # its annotations and parameters, after the previous method
+                if (m := _J_PRINCIPAL.search(decl) or _J_PRINCIPAL.search(c.annotations)) is not None:
+                    found.append((c.path, body, f"{m.group(0)} in its signature"))
+    return found
+
+
+def java_handlers_reaching(files: Sequence[tuple[str, str]], pattern: re.Pattern[str],
+                           classes: Mapping[str, _JClass] | None = None) -> list[tuple[str, int, str]]:
+    """The Spring controller handlers (comments blanked) whose body, or a method they call (through the controller's
+    fields, their own locals and their class's methods, an interface to its one implementation, at most
+    ``_MAX_DEPTH`` calls deep), matches ``pattern``: each as its file, the offset where its body opens, and the match
+    with where it is."""
+    classes = classes if classes is not None else _java_classes(files)
     out: list[tuple[str, int, str]] = []
     for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
         if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
             continue
         for method, (marks, body, _end) in c.methods.items():
             if body >= 0 and _J_HANDLER.search(marks):
-                found = _script_run(classes, name, method, 0, frozenset({(name, method)}))
+                found = _reach_match(classes, name, method, 0, frozenset({(name, method)}), pattern)
                 if found is not None:
                     out.append((c.path, body, found))
     return out
 
 
-def _script_run(classes: Mapping[str, _JClass], kind: str, method: str, depth: int,
-                seen: frozenset[tuple[str, str]]) -> str | None:
+def _reach_match(classes: Mapping[str, _JClass], kind: str, method: str, depth: int,
+                 seen: frozenset[tuple[str, str]], pattern: re.Pattern[str]) -> str | None:
     c = classes[kind]
     _ann, start, end = c.methods[method]
     body = c.code[start:end]
-    run = _J_SCRIPT_RUN.search(body)
+    run = pattern.search(body)
     if run is not None:
         line = c.code.count("\n", 0, start + run.start()) + 1
         return f"{' '.join(run.group(0).split()).lstrip('.').strip(' (')} at {c.path.rsplit('/', 1)[-1]}:{line}"
@@ -745,7 +780,7 @@ def _script_run(classes: Mapping[str, _JClass], kind: str, method: str, depth: i
         impl = _implementation(classes, target)
         if impl is None or (impl, name) in seen or classes[impl].methods.get(name, ("", -1, -1))[1] < 0:
             continue
-        found = _script_run(classes, impl, name, depth + 1, seen | {(impl, name)})
+        found = _reach_match(classes, impl, name, depth + 1, seen | {(impl, name)}, pattern)
         if found is not None:
             return found
     return None
