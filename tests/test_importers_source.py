@@ -1294,3 +1294,34 @@ def test_a_python_service_naming_an_idempotency_key_leaves_it_unknown(tmp_path: 
     eps = routes(import_paths("source", [str(tmp_path / "till")]))
     assert eps["till-POST-/checkout/-basket"]["mutating"] is True
     assert "idempotency_key" not in eps["till-POST-/checkout/-basket"]
+
+
+def test_go_routes_check_no_caller_when_no_code_reads_one_from_a_request(tmp_path: Any) -> None:
+    service = """
+        package main
+
+        import (
+            "github.com/gin-contrib/cors"
+            "github.com/gin-gonic/gin"
+        )
+
+        func main() {
+            cred, _ := azidentity.NewDefaultAzureCredential(nil)  // its own credential to its database
+            store := newStore(cred)
+            router := gin.Default()
+            router.Use(cors.Default())
+            router.Use(func(c *gin.Context) { c.Set("store", store); c.Next() })
+            router.PUT("/order", func(c *gin.Context) { store.Update(c) })
+        }
+    """
+    write(str(tmp_path), "kitchen/main.go", service)
+    eps = routes(import_paths("source", [str(tmp_path / "kitchen")]))
+    assert (eps["kitchen-PUT-/order"]["authn"], eps["kitchen-PUT-/order"]["authz"]) == ("none", "none")
+    # a handler reading the Authorization header, a JWT library, a middleware from a library not known to check nobody
+    jwt = '"github.com/gin-contrib/cors"\n    "github.com/golang-jwt/jwt/v5"'
+    changes = [('store.Update(c)', 'check(c.GetHeader("Authorization")); store.Update(c)'),
+               ('"github.com/gin-contrib/cors"', jwt), ("router.Use(cors.Default())", "router.Use(keycloak.Auth(cfg))")]
+    for change in changes:
+        write(str(tmp_path), "kitchen/main.go", service.replace(*change))
+        eps = routes(import_paths("source", [str(tmp_path / "kitchen")]))
+        assert "authn" not in eps["kitchen-PUT-/order"], change

@@ -117,6 +117,43 @@ def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
     return [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
 
 
+_REQUEST_CREDENTIAL = re.compile(
+    r"Header\s*(?:\.\s*Get\s*\(|\[)\s*\"(?i:authorization|proxy-authorization|x-api-key|api-key|apikey|"
+    r"x-auth-token|x-access-token|cookie)\"|\bGetHeader\s*\(\s*\"(?i:authorization|x-api-key|x-auth-token)\"|"
+    r"\.\s*Cookie\s*\(|\.\s*BasicAuth\s*\(\s*\)|\"[^\"]*(?:jwt|oauth2|oidc|casbin|sessions|keyauth|jwtauth|"
+    r"basicauth|paseto|authz)[^\"]*\"")
+"""What in Go code reads a caller's credential from a request, or imports a library that does (JWT, OAuth2, OIDC,
+sessions, API keys, Casbin)."""
+_USE = re.compile(r"\b\w+\s*\.\s*Use\s*\(")
+_PLAIN_MIDDLEWARE = re.compile(r"^\s*(?:cors|gzip|otelgin|otelhttp|otelmux|otelecho|requestid|ginzap|ginprom|pprof|"
+                               r"timeout|secure|helmet|ratelimit|limiter|middleware\s*\.\s*(?:Logger|Recoverer|"
+                               r"RequestID|RealIP|Compress|Timeout|CleanPath|StripSlashes|Heartbeat|NoCache)|"
+                               r"gin\s*\.\s*(?:Logger|Recovery|LoggerWithConfig|CustomRecovery))\b")
+"""Middleware that checks no caller: CORS, compression, tracing, request ids, logging, recovery, timeouts."""
+
+
+def no_caller_check(texts: Sequence[tuple[str, str]]) -> str | None:
+    """Why no route of a service's Go code (not its tests; comments blanked) authenticates its caller: no code of it
+    reads a credential from a request or imports a library that does (``_REQUEST_CREDENTIAL``: words such as
+    ``token`` or ``credential`` alone may be the service's own credentials to a database or a broker), and every
+    middleware mounted on a router (``.Use(...)``) is the service's own code or one that checks no caller
+    (``_PLAIN_MIDDLEWARE``). None when any of that is not so, or when it registers no route."""
+    codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
+    if not codes or any(_REQUEST_CREDENTIAL.search(code) for _p, code in codes):
+        return None
+    local = set(_functions(codes))
+    for _path, code in codes:
+        for use in _USE.finditer(code):
+            for arg in split_args(code[use.end():close_bracket(code, use.end() - 1) - 1]):
+                name = re.match(r"\s*(\w+)\s*(?:\(|$)", arg)
+                if not (_PLAIN_MIDDLEWARE.match(arg) or arg.lstrip().startswith("func") or
+                        (name is not None and name.group(1) in local)):
+                    return None  # a middleware from a library this reading does not know: it may check callers
+    count = f"{len(codes)} file" + ("s" if len(codes) != 1 else "")
+    return (f"no Go code of the service ({count}) reads a credential from a request or imports a library that does, "
+            "and no middleware on its routers checks callers")
+
+
 _SLICE_RESULT = re.compile(r"\b(\w+)\s*\([^()]*\)\s*\(\s*\[\]\s*(\*?[\w.]+)\s*,\s*error\s*\)"
                            r"|\b(\w+)\s*\([^()]*\)\s*\[\]\s*(\*?[\w.]+)\s*\{")
 """A function, method or interface method declared to return a slice (``GetPendingOrders() ([]Order, error)``)."""

@@ -349,7 +349,9 @@ def _read_code(paths: Sequence[str], limits: Limits
 
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
     texts, routes, remarks = _read_code(paths, limits)
-    routes.extend(go_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+    go = [(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]
+    unchecked = code_go.no_caller_check(go) if go else None
+    routes.extend(replace(r, open=unchecked) if unchecked else r for r in go_routes(go))
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
     others: list[tuple[str, str]] = []  # read for the libraries a service calls with only: one that fails is said
     for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
