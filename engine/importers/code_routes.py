@@ -84,6 +84,7 @@ from engine.importers import (
     code_channels,
     code_clients,
     code_csharp,
+    code_dotnet_settings,
     code_flags,
     code_go,
     code_grpc_gateway,
@@ -126,7 +127,7 @@ from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 FORMAT = "source"
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".cpp", ".cc", ".h", ".hpp", ".php")
 _SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "target", "build", "dist",
-              "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
+              "venv", ".venv", "site-packages", "__pycache__", "static", "public", "wwwroot", "migrations"}
 MAX_FILES = 5000
 _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
@@ -365,13 +366,16 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), traits=said, gateway_of=gateway_of)
+                secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
+                                     key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
+                traits=said, gateway_of=gateway_of)
     doc.gateway_of = gateway_of
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
+    doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits)))
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),

@@ -1,0 +1,69 @@
+"""The settings files of .NET services (appsettings.json, appsettings.Production.json) read by the source import."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.importers import code_dotnet_settings, load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+
+LEDGER_SETTINGS = """{
+  "Broker": {
+    "Host": "queue",
+    "Password": "s3cret-broker"
+  },
+  "Vault": {"ClientId": "your-client-id", "ClientSecret": "your-client-secret"},
+  "ConnectionStrings": {
+    "Books": "Server=tcp:ledgerdb,1433;Database=Books;User Id=ledger;Password=Shared#Pass1;Encrypt=true"
+  }
+}
+"""
+
+
+def test_connection_strings_and_credentials_of_the_production_settings(tmp_path: Any) -> None:
+    # appsettings.Production.json replaces appsettings.json's entry; the Development file is not what runs
+    root = str(tmp_path)
+    write(root, "ledger/appsettings.json", '{"ConnectionStrings": {"Books": "Server=localhost;Database=Books"}}\n')
+    write(root, "ledger/appsettings.Production.json", LEDGER_SETTINGS)
+    write(root, "ledger/appsettings.Development.json",
+          '{"ConnectionStrings": {"Audit": "Data Source=devbox;User Id=me;Password=dev-only"}}\n')
+    found = code_dotnet_settings.connection_strings([os.path.join(root, "ledger")])
+    assert [(c.name, c.host, c.at.line) for c in found] == [("Books", "ledgerdb", 8)]
+    assert found[0].login is not None
+    secrets = code_dotnet_settings.secrets([os.path.join(root, "ledger")])
+    # a template's "your-client-secret" is left for the reader to replace: no credential
+    assert [(s.name, s.at.line) for s in secrets] == [("Broker:Password", 4), ("ConnectionStrings:Books password", 8)]
+
+
+def test_two_services_signing_in_to_one_database_with_one_login(tmp_path: Any) -> None:
+    # each service's connection string opens the deployment's datastore of that host; the same user and password
+    # written out by both makes the datastore's credentials shared; a third service with its own login does not
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          ledgerdb: {image: "mcr.microsoft.com/mssql/server:2022-CU10-ubuntu-22.04"}
+          ledger: {image: acme/ledger:2}
+          reports: {image: acme/reports:2}
+          audit: {image: acme/audit:2}
+        """)
+    write(root, "ledger/appsettings.Production.json", LEDGER_SETTINGS)
+    write(root, "ledger/Program.cs", "builder.Services.AddDbContext<Books>(o => o.UseSqlServer(cs));\n")
+    write(root, "reports/appsettings.json", LEDGER_SETTINGS.replace("Books", "Reports"))
+    write(root, "reports/Program.cs", "using var conn = new SqlConnection(cs);\n")
+    write(root, "audit/appsettings.json",
+          '{"ConnectionStrings": {"Trail": "Server=ledgerdb;User Id=auditor;Password=Other#Pass2"}}\n')
+    write(root, "audit/Program.cs", "using var conn = new SqlConnection(cs);\n")
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("ledger", "reports", "audit"))])
+    design = load_documents(docs)
+    calls = {(f.data["from"], f.data["to"]): f.data for f in design.of_kind("interaction")}
+    assert {("ledger", "ledgerdb"), ("reports", "ledgerdb"), ("audit", "ledgerdb")} <= set(calls)
+    assert calls[("ledger", "ledgerdb")]["protocol"] == "sql"
+    assert calls[("ledger", "ledgerdb")]["timeout_ms"] == 30000  # SqlClient's default command timeout
+    store = design.by_key()["datastore:ledgerdb"]
+    assert store.data["credentials_shared"] is True
+    services = design.by_key()
+    assert services["service:ledger"].data["secrets_source"] == "repo_config"
+    assert services["service:audit"].data["secrets_source"] == "repo_config"
