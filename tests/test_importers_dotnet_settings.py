@@ -67,3 +67,23 @@ def test_two_services_signing_in_to_one_database_with_one_login(tmp_path: Any) -
     services = design.by_key()
     assert services["service:ledger"].data["secrets_source"] == "repo_config"
     assert services["service:audit"].data["secrets_source"] == "repo_config"
+
+
+def test_a_broker_section_makes_a_worker_with_no_route_a_queue_worker(tmp_path: Any) -> None:
+    # a section named for RabbitMQ with a Host reaches that workload with messages (style async); a service of the
+    # deployment with no port, no route and nothing calling it, that exchanges messages so, is a queue worker
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          bus: {image: "rabbitmq:3.13-management"}
+          mailer: {image: acme/mailer:4}
+        """)
+    write(root, "mailer/appsettings.json", '{"RabbitMqConsumer": {"HostName": "bus", "Queue": "mails"}}\n')
+    write(root, "mailer/Worker.cs", "public class Worker : BackgroundService { }\n")
+    found = code_dotnet_settings.brokers([os.path.join(root, "mailer")])
+    assert [(b.section, b.host, b.protocol, b.at.line) for b in found] == [("RabbitMqConsumer", "bus", "amqp", 1)]
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'mailer')}"])
+    design = load_documents(docs)
+    calls = {(f.data["from"], f.data["to"]): f.data for f in design.of_kind("interaction")}
+    assert calls[("mailer", "bus")]["style"] == "async" and calls[("mailer", "bus")]["protocol"] == "amqp"
+    assert design.by_key()["service:mailer"].data["kind"] == "worker"

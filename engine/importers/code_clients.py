@@ -436,11 +436,17 @@ def _grpc(at: Location, how: str, target: str, none: str | None) -> Client:
     return Client(at, how, target, "grpc", target.startswith(("consul://", "etcd://")), no_timeout=none)
 
 
-def settings_clients(found: Sequence[Any]) -> tuple[Client, ...]:
-    """The datastore clients a .NET service's settings name (``code_dotnet_settings.ConnectionString``): each opens
-    the deployment's datastore of the host's name, if there is one."""
-    return tuple(Client(c.at, f"connection string {c.name!r} in {c.at.file.rsplit('/', 1)[-1]}", c.host, "sql",
-                        store="*", login=c.login) for c in found)
+_MESSAGING = frozenset({"amqp", "kafka", "mqtt"})
+
+
+def settings_clients(found: Sequence[Any], brokers: Sequence[Any] = ()) -> tuple[Client, ...]:
+    """The clients a .NET service's settings name: each connection string (``code_dotnet_settings.ConnectionString``)
+    opens the deployment's datastore of the host's name, if there is one; each broker section
+    (``code_dotnet_settings.BrokerHost``) reaches the workload of the host's name with messages."""
+    return (*(Client(c.at, f"connection string {c.name!r} in {c.at.file.rsplit('/', 1)[-1]}", c.host, "sql",
+                     store="*", login=c.login) for c in found),
+            *(Client(b.at, f"{b.section} settings in {b.at.file.rsplit('/', 1)[-1]}", b.host, b.protocol)
+              for b in brokers))
 
 
 def service_clients(files: Sequence[tuple[str, str]]) -> tuple[tuple[Client, ...], frozenset[str]]:
@@ -545,7 +551,8 @@ def _store_target_name(c: Client) -> str:
 def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str, tuple[Any, Location, str]],
           by_registration: bool, books: Mapping[str, tuple[int, Location, str]] | None = None) -> Edge:
     first = calls[0]
-    data: dict[str, Any] = {"from": service, "to": target, "style": "sync", "protocol": first.protocol or None,
+    style = "async" if first.protocol in _MESSAGING else "sync"  # a broker's client hands messages over
+    data: dict[str, Any] = {"from": service, "to": target, "style": style, "protocol": first.protocol or None,
                             "inferred_from": "; ".join(dict.fromkeys(c.evidence() for c in calls))[:2000]}
     where = dict.fromkeys(data, first.at)
     notes: list[str] = []
@@ -599,6 +606,8 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
             body.note("datastores", edge.target, f"credentials_shared: {service} and {', '.join(edge.shared_with)} "
                                                  "sign in with the same user and password, written out in their "
                                                  "settings (values not shown)")
+        if edge.data.get("style") == "async":  # a broker the deployment runs: stated too, so that the document loads
+            body.fact("services", {"name": edge.target}, edge.at)
         ident = body.fact("interactions", {"from": service, "to": edge.target}, edge.at)
         for k, v in edge.data.items():
             body.set("interactions", ident, k, v, edge.where.get(k, edge.at))

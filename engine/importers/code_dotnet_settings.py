@@ -12,6 +12,8 @@ From them:
   ``Address=``; ``tcp:`` and a ``,port`` or ``\\instance`` dropped) is a client of the datastore of that name, when
   the deployment has one: the service opens that database. The login it writes out (``User Id=...;Password=...``)
   is kept to tell when several services sign in to one datastore with the same user and password (never reported);
+- a top-level section named for RabbitMQ (or AMQP) with a ``Host``, or for Kafka with ``BootstrapServers``, names
+  the broker the service publishes to or consumes from: an asynchronous client of that workload;
 - a password written out in a connection string, and a literal given to a credential-named key (``"Password":
   "..."``, ``"Pwd"``), is a credential committed with the service's configuration.
 """
@@ -124,6 +126,45 @@ def connection_strings(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) ->
     return list(found.values())
 
 
+@dataclass(frozen=True)
+class BrokerHost:
+    """A message broker the settings name: the section (``RabbitMQPublisher``), the host, the protocol, where."""
+
+    section: str
+    host: str
+    protocol: str
+    at: Location
+
+
+_BROKER_SECTIONS = ((re.compile(r"rabbit|amqp", re.IGNORECASE), "amqp", frozenset({"host", "hostname", "server"})),
+                    (re.compile(r"kafka", re.IGNORECASE), "kafka", frozenset({"bootstrapservers", "brokers"})))
+"""A section whose name says which broker it configures, the protocol, and the keys that give its host."""
+
+
+def brokers(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[BrokerHost]:
+    """The brokers the service runs with: a top-level section named for RabbitMQ (or AMQP) with a ``Host`` /
+    ``HostName``, or for Kafka with ``BootstrapServers``; a later file's value replaces an earlier one's."""
+    found: dict[str, BrokerHost] = {}
+    for f in _files(paths):
+        parsed = _parse(f, limits)
+        if parsed is None:
+            continue
+        text, data = parsed
+        for section, body in data.items():
+            if not isinstance(body, dict):
+                continue
+            for words, protocol, keys in _BROKER_SECTIONS:
+                if not words.search(str(section)):
+                    continue
+                for key, value in body.items():
+                    host = _host(value.split(",")[0].rsplit(":", 1)[0]) if isinstance(value, str) else ""
+                    if str(key).lower() in keys and host and not host.startswith(("$", "%")) and \
+                            host.lower() not in ("localhost", "127.0.0.1"):
+                        line, col = _line_of(text, str(section), str(key))
+                        found[str(section)] = BrokerHost(str(section), host, protocol, Location(f, line, col))
+    return list(found.values())
+
+
 def secrets(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Secret]:
     """The credentials the settings files write out: a password in a connection string, a literal given to a
     credential-named key (``Password``, ``Pwd``, ``ApiKey``...). Names and places only, never values."""
@@ -157,4 +198,4 @@ def _leaves(data: Any, keys: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
         yield keys, data
 
 
-__all__ = ["FILES", "ConnectionString", "connection_strings", "secrets"]
+__all__ = ["FILES", "BrokerHost", "ConnectionString", "brokers", "connection_strings", "secrets"]

@@ -121,7 +121,7 @@ from engine.importers.base import (
 )
 from engine.importers.code_text import blank_comments, block_after, close_bracket, inside, split_args, test_tree
 from engine.model.kinds import identity
-from engine.model.schema import AUTH_FLOW_NAMES
+from engine.model.schema import credential_path
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
 FORMAT = "source"
@@ -375,7 +375,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
-    doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits)))
+    doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
+                                                                code_dotnet_settings.brokers(paths, limits)))
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
@@ -520,7 +521,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
     are (catalogue ``plaintext_password_checks``)."""
     cat = infra.catalog()
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
-    logs_in = any(r.path.rstrip("/").rsplit("/", 1)[-1].lower() in AUTH_FLOW_NAMES for r in routes)
+    logs_in = any(credential_path(r.path) for r in routes)
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     every = [*codes, *((p, blank_comments(t)) for p, t in others)]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
@@ -1669,7 +1670,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         body.set("endpoints", ident, "data_classification", "pii", r.at)
         body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
                                       "check it")
-    if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in AUTH_FLOW_NAMES:
+    if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and credential_path(path):
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: the route is named {last}")
     elif r.login:
@@ -1955,7 +1956,8 @@ def _authority_fetches(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
-def _message_workers(docs: Sequence[Document]) -> dict[str, str]:
+def _message_workers(docs: Sequence[Document],
+                     edges: Mapping[str, Sequence[code_clients.Edge]] | None = None) -> dict[str, str]:
     """Service -> why it serves no request: no route is found in its code (handed over), the deployment publishes no
     port of it, no gateway route or call reaches it, and it hands messages to or takes them from a broker
     (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests. A port the
@@ -1987,6 +1989,10 @@ def _message_workers(docs: Sequence[Document]) -> dict[str, str]:
                     polled.add(str(i.get("to")))
                 if i.get("style") == "async":
                     brokered.setdefault(str(i.get("from")), str(i.get("to")))
+    for name, found in sorted((edges or {}).items()):  # the brokers its code or settings name
+        for e in found:
+            if e.data.get("style") == "async":
+                brokered.setdefault(name, e.target)
     out = {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
                  f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
                  "request"
@@ -2184,7 +2190,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     env = environments(docs)
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
-    workers = _message_workers(docs)
+    workers = _message_workers(docs, edges)
     docs = _health_ports(docs, workers)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
                                   {s: [e.data for e in found] for s, found in edges.items()})
