@@ -87,3 +87,51 @@ def test_a_broker_section_makes_a_worker_with_no_route_a_queue_worker(tmp_path: 
     calls = {(f.data["from"], f.data["to"]): f.data for f in design.of_kind("interaction")}
     assert calls[("mailer", "bus")]["style"] == "async" and calls[("mailer", "bus")]["protocol"] == "amqp"
     assert design.by_key()["service:mailer"].data["kind"] == "worker"
+
+
+BOOKING_MANIFEST = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: booking}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: booking}}
+  template:
+    metadata: {labels: {app: booking}}
+    spec:
+      containers: [{name: booking, image: "acme/booking:5", ports: [{containerPort: 8088}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: booking}
+spec:
+  type: LoadBalancer
+  selector: {app: booking}
+  ports: [{port: 8088}]
+"""
+
+
+def test_an_image_listening_on_plain_http_published_by_its_own_service_serves_its_routes_without_tls(
+        tmp_path: Any) -> None:
+    # the Dockerfile in the service's directory tells Kestrel to listen on http:// only, and the LoadBalancer
+    # publishes that port itself: each route is served over plain HTTP; an https:// URL among them says nothing
+    root = str(tmp_path)
+    write(root, "k8s/booking.yaml", BOOKING_MANIFEST)
+    write(root, "booking/Dockerfile", "FROM mcr.microsoft.com/dotnet/aspnet:8.0\nENV ASPNETCORE_URLS=http://+:8088\n"
+                                      'ENTRYPOINT ["dotnet", "Booking.dll"]\n')
+    write(root, "booking/Controllers/SlotsController.cs", """
+        [Route("api/slots")]
+        public class SlotsController : ControllerBase
+        {
+            [HttpPost]
+            public IActionResult Book([FromBody] Slot s) => Ok();
+        }
+        """)
+    found = code_dotnet_settings.plain_listener([os.path.join(root, "booking")])
+    assert found is not None and found[1].line == 2
+    docs = load_artifacts([f"kubernetes={os.path.join(root, 'k8s')}", f"source={os.path.join(root, 'booking')}"])
+    book = load_documents(docs).by_key()["endpoint:POST /api/slots"]
+    assert book.data["tls"] is False
+    write(root, "booking/Dockerfile", "FROM mcr.microsoft.com/dotnet/aspnet:8.0\n"
+                                      "ENV ASPNETCORE_URLS=http://+:8088;https://+:8443\n")
+    assert code_dotnet_settings.plain_listener([os.path.join(root, "booking")]) is None

@@ -190,6 +190,28 @@ def secrets(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Secre
     return out
 
 
+_LISTEN_URLS = ("ASPNETCORE_URLS", "URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_URLS")
+"""The variables Kestrel takes the URLs it listens on from, ``;``-separated (learn.microsoft.com, "Configure
+endpoints for the ASP.NET Core Kestrel web server")."""
+
+
+def plain_listener(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[str, Location] | None:
+    """Why, and where, the image built from the service's directory listens on plain HTTP only: its Dockerfile's
+    final stage sets a Kestrel URL variable whose every URL is ``http://``. None when there is no Dockerfile, no
+    such variable, or an ``https://`` URL among them."""
+    from engine.importers import dockerfile  # the Dockerfile parser is optional (archplan[importers])
+
+    for p in paths:
+        if not os.path.isfile(os.path.join(p, "Dockerfile")):
+            continue
+        built, _why = dockerfile.build_of({"build": "."}, p, limits)
+        for key, value, at in (built.env if built else []):
+            urls = [u.strip() for u in value.split(";") if u.strip()]
+            if key in _LISTEN_URLS and urls and all(u.lower().startswith("http://") for u in urls):
+                return f"its image's web server listens on plain HTTP only ({key}={value})", at
+    return None
+
+
 def _leaves(data: Any, keys: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
     if isinstance(data, dict):
         for k, v in data.items():
@@ -198,4 +220,4 @@ def _leaves(data: Any, keys: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
         yield keys, data
 
 
-__all__ = ["FILES", "BrokerHost", "ConnectionString", "brokers", "connection_strings", "secrets"]
+__all__ = ["FILES", "BrokerHost", "ConnectionString", "brokers", "connection_strings", "plain_listener", "secrets"]

@@ -217,6 +217,9 @@ class Traits:
     """The client libraries it calls with whose documented default timeout its code leaves (``code_timeouts``)."""
     console: tuple[str, Location] | None = None
     """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
+    plain_listener: tuple[str, Location] | None = None
+    """Its image's web server listens on ``http://`` URLs only (the Dockerfile in its directory sets
+    ``ASPNETCORE_URLS=http://*:7005``): what its own entry point publishes is plain HTTP (``code_dotnet_settings``)."""
     jobs: tuple[code_jobs.Scheduled, ...] = ()
     """The tasks its code schedules in its own process (``code_jobs``)."""
     callers: tuple[code_breakers.Caller, ...] = ()
@@ -365,6 +368,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
+    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
@@ -1562,6 +1566,11 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                 body.fact("interactions", {"from": front.served_by, "to": service}, via)
             for k, v in front.facts.items():  # what the gateway states wins over what the code suggests
                 body.set("endpoints", key, k, v, front.where.get(k, r.at))
+            if front.via == f"endpoint:{entry}" and "tls" not in front.facts and traits.plain_listener:
+                # published straight from the service's own port: its listener's scheme is the endpoint's
+                body.set("endpoints", key, "tls", False, traits.plain_listener[1])
+                body.note("endpoints", key, f"tls false: {traits.plain_listener[0]}, and the deployment publishes that "
+                                            "port itself, with nothing in front of it that terminates TLS")
             how = "prefix stripped" if front.strips else "path kept"
             body.note("endpoints", key, f"public through {front.via} ({how})")
             _inferred(body, key, r, service, open_code, traits.limits, traits.lockout)
