@@ -615,7 +615,8 @@ def _credential_flow(d: Mapping[str, Any]) -> bool:
     stated = d.get("auth_flow")
     if stated is not None:
         return bool(stated)
-    return str(d.get("method", "")).upper() not in ("GET", "HEAD", "OPTIONS") and credential_path(str(d.get("path", "")))
+    reads = str(d.get("method", "")).upper() in ("GET", "HEAD", "OPTIONS")
+    return not reads and credential_path(str(d.get("path", "")))
 
 
 class DatastoreFields(TypedDict, total=False):

@@ -1503,6 +1503,18 @@ class Front:
     ``proxy_pass http://svc/order``): only the service's routes under it are reached, and they lose it."""
 
 
+def _front_facts(body: Body, key: str, front: Front, entry: str, traits: Traits, at: Location) -> None:
+    """What the front of a route states of it (what the gateway states wins over what the code suggests), and
+    ``tls: false`` on a route its service's own entry point publishes (no gateway, no TLS stated there) when the
+    service's image listens on plain HTTP only: the listener's scheme is the endpoint's."""
+    for k, v in front.facts.items():
+        body.set("endpoints", key, k, v, front.where.get(k, at))
+    if front.via == f"endpoint:{entry}" and "tls" not in front.facts and traits.plain_listener:
+        body.set("endpoints", key, "tls", False, traits.plain_listener[1])
+        body.note("endpoints", key, f"tls false: {traits.plain_listener[0]}, and the deployment publishes that port "
+                                    "itself, with nothing in front of it that terminates TLS")
+
+
 def _record_client_bounds(body: Body, service: str, bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]],
                           guarded: Sequence[tuple[str, code_breakers.Caller]]) -> None:
     """What the service's code bounds its drawn calls with: a client library's default timeout, a breaker."""
@@ -1564,13 +1576,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                 via = front.where.get("", r.at)
                 body.fact("services", {"name": front.served_by}, via)
                 body.fact("interactions", {"from": front.served_by, "to": service}, via)
-            for k, v in front.facts.items():  # what the gateway states wins over what the code suggests
-                body.set("endpoints", key, k, v, front.where.get(k, r.at))
-            if front.via == f"endpoint:{entry}" and "tls" not in front.facts and traits.plain_listener:
-                # published straight from the service's own port: its listener's scheme is the endpoint's
-                body.set("endpoints", key, "tls", False, traits.plain_listener[1])
-                body.note("endpoints", key, f"tls false: {traits.plain_listener[0]}, and the deployment publishes that "
-                                            "port itself, with nothing in front of it that terminates TLS")
+            _front_facts(body, key, front, entry, traits, r.at)
             how = "prefix stripped" if front.strips else "path kept"
             body.note("endpoints", key, f"public through {front.via} ({how})")
             _inferred(body, key, r, service, open_code, traits.limits, traits.lockout)
