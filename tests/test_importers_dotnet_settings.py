@@ -135,3 +135,25 @@ def test_an_image_listening_on_plain_http_published_by_its_own_service_serves_it
     write(root, "booking/Dockerfile", "FROM mcr.microsoft.com/dotnet/aspnet:8.0\n"
                                       "ENV ASPNETCORE_URLS=http://+:8088;https://+:8443\n")
     assert code_dotnet_settings.plain_listener([os.path.join(root, "booking")]) is None
+
+
+def test_csharp_code_that_reads_no_credential_leaves_its_routes_unauthenticated(tmp_path: Any) -> None:
+    # C# is read for credentials too: a controller whose service configures no authentication states authn none on
+    # its routes; a CancellationToken (the signal that stops an awaited call) is no credential; [Authorize] is one
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  parts: {image: acme/parts:1}\n  till: {image: acme/till:1}\n")
+    for svc, attribute in (("parts", ""), ("till", "[Authorize]")):
+        write(root, f"{svc}/Controllers/StockController.cs", f"""
+            [Route("api/stock")]
+            {attribute}
+            public class StockController : ControllerBase
+            {{
+                [HttpGet("{{sku}}")]
+                public async Task<IActionResult> Get(string sku, CancellationToken cancellationToken) => Ok();
+            }}
+            """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'parts')}",
+                           f"source={os.path.join(root, 'till')}"])
+    endpoints = {(f.data["served_by"], f.data.get("authn")) for f in load_documents(docs).of_kind("endpoint")
+                 if f.data.get("path") == "/api/stock/{sku}"}
+    assert endpoints == {("parts", "none"), ("till", None)}

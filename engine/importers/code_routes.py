@@ -505,6 +505,11 @@ _INSECURE_TRANSPORT = re.compile(
 code sets the plaintext transport of its own outgoing calls and reads nothing from its callers."""
 
 
+_NOT_CREDENTIALS = re.compile(_INSECURE_TRANSPORT.pattern + r"|\bCancellationToken(?:Source)?\b|\bcancellationToken\b")
+"""Words that name a credential but read none from a caller: an insecure gRPC channel (``_INSECURE_TRANSPORT``), and
+.NET's ``CancellationToken``, the signal that stops an awaited operation, which every async C# method may take."""
+
+
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
 _CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b|"
                              r"\.\s*(?:UseHealthChecksUI|MapHealthChecksUI)\b")
@@ -561,11 +566,11 @@ _BUILD_FILES = ("pom.xml", "build.gradle", "build.gradle.kts", "package.json", "
 def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
     a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
-    files = [f for p in paths for f in code_files(p, php=True)]
+    files = [f for p in paths for f in [*code_files(p, php=True), *code_files(p, suffixes=(".cs",))]]
     builds = [f for p in paths if os.path.isdir(p) for b in _BUILD_FILES for f in [os.path.join(p, b)]
               if os.path.isfile(f)]  # a security dependency secures a Spring Boot service with no code of its own
-    if not files or any(_CREDENTIAL.search(_INSECURE_TRANSPORT.sub(" ", text if f.endswith(".py")
-                                                                   else blank_comments(text)))  # not '@author'
+    if not files or any(_CREDENTIAL.search(_NOT_CREDENTIALS.sub(" ", text if f.endswith(".py")
+                                                                else blank_comments(text)))  # not '@author'
                         for f in files for text in [read_text(f, limits)]) or any(
             _CREDENTIAL.search(read_text(f, limits)) for f in builds):
         return None
