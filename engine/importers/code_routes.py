@@ -69,6 +69,7 @@ not drawn (a warning says why).
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -566,12 +567,20 @@ _BUILD_FILES = ("pom.xml", "build.gradle", "build.gradle.kts", "package.json", "
 def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
     a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
-    files = [f for p in paths for f in [*code_files(p, php=True), *code_files(p, suffixes=(".cs",))]]
+    files = [f for p in paths for f in code_files(p, php=True)]
+    others: list[tuple[str, str]] = []  # C#, read for its client libraries only: one that cannot be read is said there
+    for f in (f for p in paths for f in code_files(p, suffixes=(".cs",))):
+        try:
+            others.append((f, read_text(f, limits)))
+        except InputError:
+            return None  # unread code may check its callers: nothing is said
     builds = [f for p in paths if os.path.isdir(p) for b in _BUILD_FILES for f in [os.path.join(p, b)]
               if os.path.isfile(f)]  # a security dependency secures a Spring Boot service with no code of its own
+    texts = itertools.chain(((f, read_text(f, limits)) for f in files), others)  # read lazily, as before
+    files = [*files, *(f for f, _t in others)]
     if not files or any(_CREDENTIAL.search(_NOT_CREDENTIALS.sub(" ", text if f.endswith(".py")
                                                                 else blank_comments(text)))  # not '@author'
-                        for f in files for text in [read_text(f, limits)]) or any(
+                        for f, text in texts) or any(
             _CREDENTIAL.search(read_text(f, limits)) for f in builds):
         return None
     count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
