@@ -39,7 +39,7 @@ from engine.graph import (
 )
 from engine.model import ASSUMED_KEY
 from engine.model.design import Design, Fact, new_fact
-from engine.model.schema import AUTH_FLOW_NAMES
+from engine.model.schema import credential_path
 
 __all__ = ["AMPLIFICATION_CAP", "CLASSIFIED", "ENTRY_EXPOSURES", "LATENCY_CAP_MS", "LIST_CAP", "SYNC_PROTOCOLS",
            "Enriched", "Members", "PathInfo", "enrich", "is_sync", "nines", "strongly_connected"]
@@ -615,8 +615,8 @@ def _credential_flow(d: Mapping[str, Any]) -> bool:
     stated = d.get("auth_flow")
     if stated is not None:
         return bool(stated)
-    last = str(d.get("path", "")).rstrip("/").rsplit("/", 1)[-1].lower()
-    return str(d.get("method", "")).upper() not in ("GET", "HEAD", "OPTIONS") and last in AUTH_FLOW_NAMES
+    reads = str(d.get("method", "")).upper() in ("GET", "HEAD", "OPTIONS")
+    return not reads and credential_path(str(d.get("path", "")))
 
 
 class DatastoreFields(TypedDict, total=False):

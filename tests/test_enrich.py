@@ -317,3 +317,19 @@ def test_an_endpoint_is_a_credential_flow_as_stated_or_by_its_paths_name(endpoin
     body = {"services": [{"name": "a"}], "endpoints": [{"served_by": "a", **endpoint}]}
     (fact,) = [f for f in enriched(body).facts if f.kind == "endpoint"]
     assert fact.data["credential_flow"] is expected
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/register", True),                        # on its own: a sign-up
+    ("/api/v2/register", True),                 # api and a version are no resource
+    ("/members/register", True),
+    ("/api/shop-users/register", True),
+    ("/Account/Register", True),
+    ("/WorkOrders/Register", False),            # records a work order: no account, no credential
+    ("/api/bikes/{bikeId}/register", False),
+    ("/rentals/login", True),                   # the other names are credential flows wherever they stand
+])
+def test_register_is_a_sign_up_only_under_an_account_resource(path: str, expected: bool) -> None:
+    body = {"services": [{"name": "a"}], "endpoints": [{"served_by": "a", "method": "POST", "path": path}]}
+    (fact,) = [f for f in enriched(body).facts if f.kind == "endpoint"]
+    assert fact.data["credential_flow"] is expected

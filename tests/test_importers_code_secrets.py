@@ -122,6 +122,15 @@ def test_tests_fixtures_examples_dependencies_and_generated_files_are_not_read(t
     assert [(s.name, s.at.file, s.at.line) for s in scan([f"{tmp}/svc"])] == [("secret", f"{tmp}/svc/config.js", 1)]
 
 
+def test_the_web_root_of_an_aspnet_core_app_is_static_files_not_its_code(tmp_path: Any) -> None:
+    # wwwroot is what the app serves to browsers: a client library vendored there names constants after keys
+    # (a plugin's DATA_KEY), which are nothing the service logs in with
+    tmp = str(tmp_path)
+    write(tmp, "desk/wwwroot/lib/widgets/js/tabs.js", "const DATA_API_KEY = '.data-api';\n")
+    write(tmp, "desk/wwwroot/js/site.js", "const apiKey = 'abc123-browser';\n")
+    write(tmp, "desk/Program.cs", "var app = builder.Build();\napp.UseStaticFiles();\napp.Run();\n")
+    assert scan([f"{tmp}/desk"]) == ()
+
 
 def test_a_record_class_field_default_is_data_not_a_credential() -> None:
     member = """

@@ -440,3 +440,44 @@ def test_a_published_healthchecks_ui_is_an_operator_console(tmp_path: Any) -> No
     docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'status')}"])
     entry = {f.key: f.data for f in load_documents(docs).of_kind("endpoint")}["endpoint:status-entry"]
     assert entry.get("admin") is True
+
+
+def test_the_mvc_route_table_of_use_mvc_makes_controller_action_paths(tmp_path: Any) -> None:
+    # ASP.NET Core 2's MVC routing: a default route given to UseMvc through MapRoute(template: ...) (or
+    # UseMvcWithDefaultRoute) is the same table as MapDefaultControllerRoute; an action with a verb attribute and
+    # no template of its own, in a controller with none, is /<controller>/<action>
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  counter: {image: acme/counter:3}\n  kiosk: {image: acme/kiosk:3}\n")
+    write(root, "counter/Startup.cs", """
+        app.UseStaticFiles();
+        app.UseMvc(routes =>
+        {
+            routes.MapRoute(
+                name: "default",
+                template: "{controller=Home}/{action=Index}/{id?}");
+        });
+        """)
+    write(root, "counter/Controllers/BookingsController.cs", """
+        public class BookingsController : Controller
+        {
+            [HttpGet]
+            public async Task<IActionResult> Overview() => View();
+
+            [HttpPost]
+            public async Task<IActionResult> ReserveAsync([FromForm] Slot slot) => RedirectToAction("Overview");
+        }
+        """)
+    write(root, "kiosk/Startup.cs", "app.UseMvcWithDefaultRoute();\n")
+    write(root, "kiosk/Controllers/TicketController.cs", """
+        public class TicketController : Controller
+        {
+            [HttpPost]
+            public IActionResult Print(int number) => View();
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'counter')}",
+                           f"source={os.path.join(root, 'kiosk')}"])
+    endpoints = {(f.data["served_by"], f.data["method"], f.data["path"])
+                 for f in load_documents(docs).of_kind("endpoint") if "method" in f.data}
+    assert {("counter", "GET", "/Bookings/Overview"), ("counter", "POST", "/Bookings/Reserve"),
+            ("kiosk", "POST", "/Ticket/Print")} <= endpoints

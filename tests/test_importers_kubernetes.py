@@ -556,10 +556,11 @@ def test_a_load_balancer_in_front_of_a_datastore_makes_it_publicly_accessible(tm
     d = design_of(kubernetes.import_path(path))
     orders, stock = fact(d, "datastore:orders-mysql"), fact(d, "datastore:stock-mysql")
     audit, cache = fact(d, "datastore:audit-mysql"), fact(d, "datastore:cache-redis")
-    # a LoadBalancer not annotated internal: reachable from outside the cluster; internal, ClusterIP, NodePort: not said
+    # a LoadBalancer not annotated internal, or a NodePort: reachable from outside the cluster; internal, ClusterIP:
+    # not said
     assert orders.data["public_access"] is True
     assert "public_access" not in stock.data and "public_access" not in audit.data
-    assert "public_access" not in cache.data
+    assert cache.data["public_access"] is True
     # an image built on MySQL that the importer does not know: a root password given (literal or from a
     # Secret) is password authentication; --skip-grant-tables turns it off, so nothing is said; Redis unknown
     assert orders.data["authentication"] == "password" and stock.data["authentication"] == "password"
@@ -678,3 +679,36 @@ def test_an_ingress_without_a_tls_section_serves_its_routes_over_plain_http(
     assert entry.data.get("tls") is tls
     if tls is False and "ssl-redirect" in annotation:
         assert entry.locate("tls").line == line_of(manifest, "ssl-redirect")
+
+
+GARAGE_DB = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: parts-db}
+    spec:
+      replicas: 1
+      selector: {matchLabels: {tier: parts-db}}
+      template:
+        metadata: {labels: {tier: parts-db}}
+        spec:
+          containers:
+          - name: db
+            image: postgres:16.2
+            env: [{name: POSTGRES_PASSWORD, value: wrench}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: parts-db}
+    spec:
+      type: NodePort
+      selector: {tier: parts-db}
+      ports: [{port: 5432, nodePort: 31432}]
+"""
+
+
+def test_a_datastore_on_a_node_port_is_reachable_from_outside_the_cluster(tmp_path: os.PathLike[str]) -> None:
+    # a NodePort opens the database's own port on every node, like a compose port published on the host
+    path = write(str(tmp_path), "parts.yaml", textwrap.dedent(GARAGE_DB))
+    db = fact(design_of(kubernetes.import_path(path)), "datastore:parts-db")
+    assert db.data["public_access"] is True
+    assert db.locate("public_access").line == line_of(path, "type: NodePort")

@@ -459,7 +459,7 @@ def token_secret_readers(docs: Sequence[Document]) -> list[Document]:
     container mounts) charged only to the services that log users in: those that serve, or are routed, an endpoint
     whose path ends in a login, token or sign-up name (``POST /api/user/login`` routed to ``user-service``). The
     others lose the ``secrets_source`` it gave them, said in a remark; with no such service, every one keeps it."""
-    from engine.model.schema import AUTH_FLOW_NAMES
+    from engine.model.schema import credential_path
 
     holders: dict[str, set[str]] = {}
     for d in docs:
@@ -472,7 +472,7 @@ def token_secret_readers(docs: Sequence[Document]) -> list[Document]:
     for d in docs:
         for ep in (d.data.get("endpoints") or [] if isinstance(d.data, dict) else []):
             path = str(ep.get("path", "")) if isinstance(ep, dict) else ""
-            if path.rstrip("/").rsplit("/", 1)[-1].lower() in AUTH_FLOW_NAMES:
+            if credential_path(path):
                 for s in [ep.get("served_by"), *(ep.get("routes_to") or [])]:
                     issuers.setdefault(str(s), f"{ep.get('method', 'ANY')} {path}")
     out: list[Document] = []

@@ -95,6 +95,9 @@ class Client:
     writes: str | None = None
     """Where the service's code writes to a memcached store through libmemcached (``memcached_add(...)``), for a
     client of a datastore: what it writes there, it writes nowhere else when that is its only store."""
+    login: tuple[str, str] | None = None
+    """The (user, password) the client signs in with, when its configuration writes both out: compared between the
+    services reaching one datastore, never reported."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -433,6 +436,19 @@ def _grpc(at: Location, how: str, target: str, none: str | None) -> Client:
     return Client(at, how, target, "grpc", target.startswith(("consul://", "etcd://")), no_timeout=none)
 
 
+_MESSAGING = frozenset({"amqp", "kafka", "mqtt"})
+
+
+def settings_clients(found: Sequence[Any], brokers: Sequence[Any] = ()) -> tuple[Client, ...]:
+    """The clients a .NET service's settings name: each connection string (``code_dotnet_settings.ConnectionString``)
+    opens the deployment's datastore of the host's name, if there is one; each broker section
+    (``code_dotnet_settings.BrokerHost``) reaches the workload of the host's name with messages."""
+    return (*(Client(c.at, f"connection string {c.name!r} in {c.at.file.rsplit('/', 1)[-1]}", c.host, "sql",
+                     store="*", login=c.login) for c in found),
+            *(Client(b.at, f"{b.section} settings in {b.at.file.rsplit('/', 1)[-1]}", b.host, b.protocol)
+              for b in brokers))
+
+
 def service_clients(files: Sequence[tuple[str, str]]) -> tuple[tuple[Client, ...], frozenset[str]]:
     """A service's calls named in its Java, Go and C++ code, and the names its Go code registers itself under."""
     return ((*java_clients(files), *go_clients(files), *cpp_clients(files), *cpp_store_clients(files)),
@@ -457,6 +473,8 @@ class Edge:
     """The target is a datastore (stated in the document too, so that it loads alone)."""
     only_copy: str | None = None
     """Why the target, a cache, holds the only copy of what the service writes there (``role: system_of_record``)."""
+    shared_with: tuple[str, ...] = ()
+    """The other services that sign in to the target datastore with the same user and password as this one."""
 
 
 def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
@@ -509,13 +527,32 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
             out[service] = [replace(e, only_copy=f"{only} is the only datastore {service}'s code reaches, and it "
                                                  f"writes there ({wrote}): what it keeps there is kept nowhere else")
                             if e.target == only else e for e in out[service]]
-    return out
+    return _shared_logins(out, clients)
+
+
+def _shared_logins(out: dict[str, list[Edge]], clients: Mapping[str, Sequence[Client]]) -> dict[str, list[Edge]]:
+    """``out`` with ``shared_with`` on the edges to a datastore that other services reach with the same login."""
+    users: dict[tuple[str, tuple[str, str]], set[str]] = {}
+    for service, edges in out.items():
+        for e in edges:
+            for c in clients.get(service, ()):
+                if e.store and c.login is not None and c.store is not None and _store_target_name(c) == e.target:
+                    users.setdefault((e.target, c.login), set()).add(service)
+    shared = {(t, s): tuple(sorted(names - {s})) for (t, _login), names in users.items() if len(names) > 1
+              for s in names}
+    return {service: [replace(e, shared_with=shared[(e.target, service)]) if (e.target, service) in shared else e
+                      for e in edges] for service, edges in out.items()}
+
+
+def _store_target_name(c: Client) -> str:
+    return safe_name(c.target)
 
 
 def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str, tuple[Any, Location, str]],
           by_registration: bool, books: Mapping[str, tuple[int, Location, str]] | None = None) -> Edge:
     first = calls[0]
-    data: dict[str, Any] = {"from": service, "to": target, "style": "sync", "protocol": first.protocol or None,
+    style = "async" if first.protocol in _MESSAGING else "sync"  # a broker's client hands messages over
+    data: dict[str, Any] = {"from": service, "to": target, "style": style, "protocol": first.protocol or None,
                             "inferred_from": "; ".join(dict.fromkeys(c.evidence() for c in calls))[:2000]}
     where = dict.fromkeys(data, first.at)
     notes: list[str] = []
@@ -564,6 +601,13 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
         if edge.only_copy:
             body.set("datastores", edge.target, "role", "system_of_record", edge.at)
             body.note("datastores", edge.target, f"role system_of_record: {edge.only_copy}")
+        if edge.shared_with and service < min(edge.shared_with):  # said once, by the first of them
+            body.set("datastores", edge.target, "credentials_shared", True, edge.at)
+            body.note("datastores", edge.target, f"credentials_shared: {service} and {', '.join(edge.shared_with)} "
+                                                 "sign in with the same user and password, written out in their "
+                                                 "settings (values not shown)")
+        if edge.data.get("style") == "async":  # a broker the deployment runs: stated too, so that the document loads
+            body.fact("services", {"name": edge.target}, edge.at)
         ident = body.fact("interactions", {"from": service, "to": edge.target}, edge.at)
         for k, v in edge.data.items():
             body.set("interactions", ident, k, v, edge.where.get(k, edge.at))
@@ -572,4 +616,4 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
 
 
 __all__ = ["SUFFIXES", "Client", "Edge", "cpp_clients", "cpp_store_clients", "go_clients", "go_registered",
-           "java_clients", "links", "record", "service_clients"]
+           "java_clients", "links", "record", "service_clients", "settings_clients"]

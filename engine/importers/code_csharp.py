@@ -6,7 +6,9 @@
   class (``[controller]``: the class name without ``Controller``); a template that starts with ``/`` or ``~/``
   replaces the class's; an action's own ``[Route("checkout")]`` beside a bare ``[HttpPost]`` is its template;
 - conventional routing: when the service maps the default route table (``app.MapDefaultControllerRoute()``, or a
-  ``MapControllerRoute`` whose pattern is ``{controller=Home}/{action=Index}/{id?}``), an attributed action of a
+  ``MapControllerRoute`` whose pattern is ``{controller=Home}/{action=Index}/{id?}``; in the MVC routing of ASP.NET
+  Core 2, ``app.UseMvcWithDefaultRoute()`` or ``app.UseMvc(routes => routes.MapRoute(name: "default", template:
+  "{controller=Home}/{action=Index}/{id?}"))``), an attributed action of a
   controller with no route template is ``/<controller>/<action>`` (the method's name, less the ``Async`` suffix
   ASP.NET Core drops, or its ``[ActionName]``); without that table its path is unknown and it is left out.
 
@@ -30,8 +32,8 @@ _GROUP = re.compile(r"\b(?:var\s+)?(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<recv>[A-Za-z
                     r"@?\"(?P<path>[^\"\\\n]*)\"")
 _CLASS = re.compile(r"\bclass\s+(?P<name>[A-Za-z_]\w*)")
 _CLASS_ROUTE = re.compile(r"\[\s*Route\s*\(\s*@?\"(?P<path>[^\"\\\n]*)\"\s*\)\s*\]")
-_CONVENTIONAL = re.compile(r"\.\s*MapDefaultControllerRoute\s*\(|"
-                           r"\bMapControllerRoute\s*\([^;]*?\"\{controller(?:=\w+)?\}/\{action(?:=\w+)?\}")
+_CONVENTIONAL = re.compile(r"\.\s*MapDefaultControllerRoute\s*\(|\.\s*UseMvcWithDefaultRoute\s*\(|"
+                           r"\b(?:MapControllerRoute|MapRoute)\s*\([^;]*?\"\{controller(?:=\w+)?\}/\{action(?:=\w+)?\}")
 _ACTION_NAME = re.compile(r"\[\s*ActionName\s*\(\s*@?\"(?P<name>\w+)\"\s*\)\s*\]")
 _METHOD_NAME = re.compile(r"\b(?P<name>[A-Za-z_]\w*)\s*(?:<[^(){};]*>\s*)?\(")
 _ACTION = re.compile(r"\[\s*Http(?P<verb>Get|Post|Put|Delete|Patch)\s*(?:\(\s*@?\"(?P<path>[^\"\\\n]*)\"[^)\]]*\))?"

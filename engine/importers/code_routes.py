@@ -69,6 +69,7 @@ not drawn (a warning says why).
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -84,6 +85,7 @@ from engine.importers import (
     code_channels,
     code_clients,
     code_csharp,
+    code_dotnet_settings,
     code_embedded,
     code_flags,
     code_go,
@@ -122,13 +124,13 @@ from engine.importers.base import (
 )
 from engine.importers.code_text import blank_comments, block_after, close_bracket, inside, split_args, test_tree
 from engine.model.kinds import identity
-from engine.model.schema import AUTH_FLOW_NAMES
+from engine.model.schema import credential_path
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
 FORMAT = "source"
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".cpp", ".cc", ".h", ".hpp", ".php")
 _SKIP_DIRS = {"node_modules", "vendor", "test", "tests", "__tests__", "spec", "target", "build", "dist",
-              "venv", ".venv", "site-packages", "__pycache__", "static", "public", "migrations"}
+              "venv", ".venv", "site-packages", "__pycache__", "static", "public", "wwwroot", "migrations"}
 MAX_FILES = 5000
 _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
@@ -226,6 +228,9 @@ class Traits:
     """The client libraries it calls with whose documented default timeout its code leaves (``code_timeouts``)."""
     console: tuple[str, Location] | None = None
     """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
+    plain_listener: tuple[str, Location] | None = None
+    """Its image's web server listens on ``http://`` URLs only (the Dockerfile in its directory sets
+    ``ASPNETCORE_URLS=http://*:7005``): what its own entry point publishes is plain HTTP (``code_dotnet_settings``)."""
     jobs: tuple[code_jobs.Scheduled, ...] = ()
     """The tasks its code schedules in its own process (``code_jobs``)."""
     callers: tuple[code_breakers.Caller, ...] = ()
@@ -379,14 +384,19 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
+    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
-                secrets=code_secrets.scan(paths, limits), traits=said, gateway_of=gateway_of)
+                secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
+                                     key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
+                traits=said, gateway_of=gateway_of)
     doc.gateway_of = gateway_of
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
+    doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
+                                                                code_dotnet_settings.brokers(paths, limits)))
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
@@ -515,6 +525,11 @@ _INSECURE_TRANSPORT = re.compile(
 code sets the plaintext transport of its own outgoing calls and reads nothing from its callers."""
 
 
+_NOT_CREDENTIALS = re.compile(_INSECURE_TRANSPORT.pattern + r"|\bCancellationToken(?:Source)?\b|\bcancellationToken\b")
+"""Words that name a credential but read none from a caller: an insecure gRPC channel (``_INSECURE_TRANSPORT``), and
+.NET's ``CancellationToken``, the signal that stops an awaited operation, which every async C# method may take."""
+
+
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
 _CONSOLE_SERVER = re.compile(r"@Enable(?:AdminServer|HystrixDashboard|TurbineStream|Turbine)\b|"
                              r"\.\s*(?:UseHealthChecksUI|MapHealthChecksUI)\b")
@@ -535,7 +550,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
     are (catalogue ``plaintext_password_checks``)."""
     cat = infra.catalog()
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
-    logs_in = any(r.path.rstrip("/").rsplit("/", 1)[-1].lower() in AUTH_FLOW_NAMES for r in routes)
+    logs_in = any(credential_path(r.path) for r in routes)
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     every = [*codes, *((p, blank_comments(t)) for p, t in others)]
     return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
@@ -572,11 +587,19 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
     a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
     files = [f for p in paths for f in code_files(p, php=True)]
+    others: list[tuple[str, str]] = []  # C#, read for its client libraries only: one that cannot be read is said there
+    for f in (f for p in paths for f in code_files(p, suffixes=(".cs",))):
+        try:
+            others.append((f, read_text(f, limits)))
+        except InputError:
+            return None  # unread code may check its callers: nothing is said
     builds = [f for p in paths if os.path.isdir(p) for b in _BUILD_FILES for f in [os.path.join(p, b)]
               if os.path.isfile(f)]  # a security dependency secures a Spring Boot service with no code of its own
-    if not files or any(_CREDENTIAL.search(_INSECURE_TRANSPORT.sub(" ", text if f.endswith(".py")
-                                                                   else blank_comments(text)))  # not '@author'
-                        for f in files for text in [read_text(f, limits)]) or any(
+    texts = itertools.chain(((f, read_text(f, limits)) for f in files), others)  # read lazily, as before
+    files = [*files, *(f for f, _t in others)]
+    if not files or any(_CREDENTIAL.search(_NOT_CREDENTIALS.sub(" ", text if f.endswith(".py")
+                                                                else blank_comments(text)))  # not '@author'
+                        for f, text in texts) or any(
             _CREDENTIAL.search(read_text(f, limits)) for f in builds):
         return None
     count = f"{len(files)} file" + ("s" if len(files) != 1 else "")
@@ -1612,6 +1635,18 @@ class Front:
     ``proxy_pass http://svc/order``): only the service's routes under it are reached, and they lose it."""
 
 
+def _front_facts(body: Body, key: str, front: Front, entry: str, traits: Traits, at: Location) -> None:
+    """What the front of a route states of it (what the gateway states wins over what the code suggests), and
+    ``tls: false`` on a route its service's own entry point publishes (no gateway, no TLS stated there) when the
+    service's image listens on plain HTTP only: the listener's scheme is the endpoint's."""
+    for k, v in front.facts.items():
+        body.set("endpoints", key, k, v, front.where.get(k, at))
+    if front.via == f"endpoint:{entry}" and "tls" not in front.facts and traits.plain_listener:
+        body.set("endpoints", key, "tls", False, traits.plain_listener[1])
+        body.note("endpoints", key, f"tls false: {traits.plain_listener[0]}, and the deployment publishes that port "
+                                    "itself, with nothing in front of it that terminates TLS")
+
+
 def _record_client_bounds(body: Body, service: str, bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]],
                           guarded: Sequence[tuple[str, code_breakers.Caller]]) -> None:
     """What the service's code bounds its drawn calls with: a client library's default timeout, a breaker."""
@@ -1673,8 +1708,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                 via = front.where.get("", r.at)
                 body.fact("services", {"name": front.served_by}, via)
                 body.fact("interactions", {"from": front.served_by, "to": service}, via)
-            for k, v in front.facts.items():  # what the gateway states wins over what the code suggests
-                body.set("endpoints", key, k, v, front.where.get(k, r.at))
+            _front_facts(body, key, front, entry, traits, r.at)
             how = "prefix stripped" if front.strips else "path kept"
             body.note("endpoints", key, f"public through {front.via} ({how})")
             _inferred(body, key, r, service, open_code, traits.limits, traits.lockout)
@@ -1801,7 +1835,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         body.set("endpoints", ident, "data_classification", r.classified[0], r.at)
         body.note("endpoints", ident, f"data_classification {r.classified[0]}: a hint from {r.classified[1]}: "
                                       "check it")
-    if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and last in AUTH_FLOW_NAMES:
+    if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and credential_path(path):
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: the route is named {last}")
     elif r.login:
@@ -2095,7 +2129,8 @@ def _authority_fetches(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
-def _message_workers(docs: Sequence[Document]) -> dict[str, str]:
+def _message_workers(docs: Sequence[Document],
+                     edges: Mapping[str, Sequence[code_clients.Edge]] | None = None) -> dict[str, str]:
     """Service -> why it serves no request: no route is found in its code (handed over), the deployment publishes no
     port of it, no gateway route or call reaches it, and it hands messages to or takes them from a broker
     (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests. A port the
@@ -2127,6 +2162,10 @@ def _message_workers(docs: Sequence[Document]) -> dict[str, str]:
                     polled.add(str(i.get("to")))
                 if i.get("style") == "async":
                     brokered.setdefault(str(i.get("from")), str(i.get("to")))
+    for name, found in sorted((edges or {}).items()):  # the brokers its code or settings name
+        for e in found:
+            if e.data.get("style") == "async":
+                brokered.setdefault(name, e.target)
     out = {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
                  f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
                  "request"
@@ -2324,7 +2363,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     env = environments(docs)
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
-    workers = _message_workers(docs)
+    workers = _message_workers(docs, edges)
     docs = _health_ports(docs, workers)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
                                   {s: [e.data for e in found] for s, found in edges.items()})

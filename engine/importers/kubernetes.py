@@ -904,8 +904,10 @@ def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple
     if durable is None:
         body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
                                    "container filesystem, lost when the pod is rescheduled")
-    # a LoadBalancer Service not annotated internal gives the datastore an address outside the cluster
-    public = next((e for e in w.exposure if e.exposure == "public" and e.path is None and e.via is None), None)
+    # a LoadBalancer Service not annotated internal gives the datastore an address outside the cluster; a NodePort
+    # (or a host port) opens its wire protocol on every node's address, as a compose port published on the host does
+    direct = [e for e in w.exposure if e.path is None and e.via is None]
+    public = next((e for want in ("public", "host") for e in direct if e.exposure == want), None)
     if public is not None:
         body.set(section, w.name, "public_access", True, public.at)
         body.note(section, w.name, f"public_access true: {public.why} reaches it from outside the cluster")

@@ -1655,6 +1655,25 @@ AUTH_FLOW_NAMES = frozenset({"login", "signin", "sign-in", "log-in", "logon", "a
 """Last parts of a path that name a login, token or sign-up operation: what the route-from-code importer states
 as ``auth_flow``, and what ``credential_flow`` reads from the path when ``auth_flow`` is not stated."""
 
+ACCOUNT_WORDS = frozenset({"user", "users", "account", "accounts", "auth", "authentication", "identity", "member",
+                           "members", "me", "session", "sessions", "oauth", "oauth2", "sso", "login", "signup"})
+"""Resources a ``register`` operation signs a person up to: ``/api/user/register`` creates an account, while
+``/movie/register`` or ``/CustomerManagement/Register`` records a movie or a garage's customer, no credential."""
+
+
+def credential_path(path: str) -> bool:
+    """Whether a path's last part names a login, token or sign-up operation (``AUTH_FLOW_NAMES``). ``register`` is
+    one only on its own or under an account resource (``ACCOUNT_WORDS``: ``/register``, ``/api/v1/users/register``);
+    under another resource it records that resource. Prefixes such as ``api`` and ``v2`` are no resource."""
+    parts = [p.lower() for p in path.rstrip("/").split("/") if p]
+    if not parts or parts[-1] not in AUTH_FLOW_NAMES:
+        return False
+    if parts[-1] != "register":
+        return True
+    owners = [p for p in parts[:-1] if "{" not in p and "*" not in p and p != "api"
+              and not (p[:1] == "v" and p[1:].isdigit())]
+    return not owners or owners[-1] in ACCOUNT_WORDS or owners[-1].replace("-", "").endswith(("user", "users"))
+
 UNKNOWN_BECAUSE: dict[tuple[str, str], str] = {
     ("interaction", "blocking"): "neither style nor protocol stated",
     ("interaction", "cross_team"): "the owners not stated",

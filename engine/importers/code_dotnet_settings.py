@@ -1,0 +1,223 @@
+"""What an ASP.NET Core or .NET worker service's settings files say (``archplan import source``).
+
+A .NET host reads ``appsettings.json`` and then ``appsettings.<Environment>.json`` from its content root, the later
+file's keys replacing the earlier's; with no ``ASPNETCORE_ENVIRONMENT`` / ``DOTNET_ENVIRONMENT`` set the environment
+is ``Production`` (learn.microsoft.com, "Use multiple environments in ASP.NET Core"; "Configuration in .NET"). So
+the files read are the two a deployment runs with by default: ``appsettings.json`` and ``appsettings.Production.json``
+at the top of the service's directory (a Development file configures a developer's machine).
+
+From them:
+
+- each ``ConnectionStrings`` entry that writes out a host (ADO.NET ``Server=``, ``Data Source=``, ``Host=``,
+  ``Address=``; ``tcp:`` and a ``,port`` or ``\\instance`` dropped) is a client of the datastore of that name, when
+  the deployment has one: the service opens that database. The login it writes out (``User Id=...;Password=...``)
+  is kept to tell when several services sign in to one datastore with the same user and password (never reported);
+- a top-level section named for RabbitMQ (or AMQP) with a ``Host``, or for Kafka with ``BootstrapServers``, names
+  the broker the service publishes to or consumes from: an asynchronous client of that workload;
+- a password written out in a connection string, and a literal given to a credential-named key (``"Password":
+  "..."``, ``"Pwd"``), is a credential committed with the service's configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import InputError, Location
+from engine.importers.code_secrets import Secret, credential_name, literal_value
+from engine.source import DEFAULT_LIMITS, Limits, read_text
+
+FILES = ("appsettings.json", "appsettings.Production.json")
+"""The settings a .NET host reads by default, in the order it applies them."""
+
+_HOST_KEYS = frozenset({"server", "datasource", "host", "address", "addr", "networkaddress"})
+_USER_KEYS = frozenset({"userid", "uid", "user", "username"})
+_PASSWORD_KEYS = frozenset({"password", "pwd"})
+
+
+@dataclass(frozen=True)
+class ConnectionString:
+    """One ``ConnectionStrings`` entry that names a host: its name, the host, the login it writes out, where."""
+
+    name: str
+    host: str
+    at: Location
+    login: tuple[str, str] | None = None
+    """(user, password) when both are written out as literals; compared, never reported."""
+
+
+def _files(paths: Sequence[str]) -> Iterator[str]:
+    for p in paths:
+        if os.path.isdir(p):
+            for name in FILES:
+                f = os.path.join(p, name)
+                if os.path.isfile(f):
+                    yield f
+
+
+def _parse(path: str, limits: Limits) -> tuple[str, dict[str, Any]] | None:
+    """The text and JSON object of a settings file; None when it cannot be read or is no JSON object (a .NET host
+    accepts comments and trailing commas, which this reader does not: such a file is not read)."""
+    try:
+        text = read_text(path, limits)
+        data = json.loads(text)
+    except (InputError, ValueError):
+        return None
+    return (text, data) if isinstance(data, dict) else None
+
+
+def _line_of(text: str, *keys: str) -> tuple[int, int]:
+    """1-based (line, column) of the last of ``keys`` written as ``"key":``, each looked for after the one before
+    (the path of a nested key); the file's start when one is not found."""
+    at = 0
+    for key in keys:
+        m = re.compile(r'"' + re.escape(key) + r'"\s*:').search(text, at)
+        if m is None:
+            return 1, 1
+        at = m.start()
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _pairs(value: str) -> dict[str, str]:
+    """An ADO.NET connection string's ``key=value`` pairs, keys lower-cased without spaces."""
+    out: dict[str, str] = {}
+    for part in value.split(";"):
+        key, eq, val = part.partition("=")
+        if eq:
+            out.setdefault(re.sub(r"\s+", "", key).lower(), val.strip())
+    return out
+
+
+def _host(raw: str) -> str:
+    host = raw.strip()
+    if host.lower().startswith("tcp:"):
+        host = host[4:]
+    return re.split(r"[,\\]", host, maxsplit=1)[0].strip()
+
+
+def connection_strings(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[ConnectionString]:
+    """The connection strings the service runs with (a later file's entry replaces an earlier one's)."""
+    found: dict[str, ConnectionString] = {}
+    for f in _files(paths):
+        parsed = _parse(f, limits)
+        if parsed is None:
+            continue
+        text, data = parsed
+        section = data.get("ConnectionStrings")
+        if not isinstance(section, dict):
+            continue
+        for name, value in section.items():
+            if not isinstance(value, str):
+                continue
+            pairs = _pairs(value)
+            host = next((_host(v) for k, v in pairs.items() if k in _HOST_KEYS and v.strip()), "")
+            if not host or host.startswith(("$", "%", "(")) or host.lower() in ("localhost", ".", "127.0.0.1"):
+                found.pop(name, None)
+                continue
+            user = next((v for k, v in pairs.items() if k in _USER_KEYS and v), None)
+            password = next((v for k, v in pairs.items() if k in _PASSWORD_KEYS and v), None)
+            login = (user, password) if user and password and literal_value("password", password) else None
+            line, col = _line_of(text, "ConnectionStrings", name)
+            found[name] = ConnectionString(name, host, Location(f, line, col), login)
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class BrokerHost:
+    """A message broker the settings name: the section (``RabbitMQPublisher``), the host, the protocol, where."""
+
+    section: str
+    host: str
+    protocol: str
+    at: Location
+
+
+_BROKER_SECTIONS = ((re.compile(r"rabbit|amqp", re.IGNORECASE), "amqp", frozenset({"host", "hostname", "server"})),
+                    (re.compile(r"kafka", re.IGNORECASE), "kafka", frozenset({"bootstrapservers", "brokers"})))
+"""A section whose name says which broker it configures, the protocol, and the keys that give its host."""
+
+
+def brokers(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[BrokerHost]:
+    """The brokers the service runs with: a top-level section named for RabbitMQ (or AMQP) with a ``Host`` /
+    ``HostName``, or for Kafka with ``BootstrapServers``; a later file's value replaces an earlier one's."""
+    found: dict[str, BrokerHost] = {}
+    for f in _files(paths):
+        parsed = _parse(f, limits)
+        if parsed is None:
+            continue
+        text, data = parsed
+        for section, body in data.items():
+            if not isinstance(body, dict):
+                continue
+            for words, protocol, keys in _BROKER_SECTIONS:
+                if not words.search(str(section)):
+                    continue
+                for key, value in body.items():
+                    host = _host(value.split(",")[0].rsplit(":", 1)[0]) if isinstance(value, str) else ""
+                    if str(key).lower() in keys and host and not host.startswith(("$", "%")) and \
+                            host.lower() not in ("localhost", "127.0.0.1"):
+                        line, col = _line_of(text, str(section), str(key))
+                        found[str(section)] = BrokerHost(str(section), host, protocol, Location(f, line, col))
+    return list(found.values())
+
+
+def secrets(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Secret]:
+    """The credentials the settings files write out: a password in a connection string, a literal given to a
+    credential-named key (``Password``, ``Pwd``, ``ApiKey``...). Names and places only, never values."""
+    out: list[Secret] = []
+    for f in _files(paths):
+        parsed = _parse(f, limits)
+        if parsed is None:
+            continue
+        text, data = parsed
+        for keys, value in _leaves(data, ()):
+            key = keys[-1]
+            if keys[0] == "ConnectionStrings" and len(keys) == 2:
+                password = next((v for k, v in _pairs(value).items() if k in _PASSWORD_KEYS and v), None)
+                if password is None or not literal_value("password", password):
+                    continue
+                name = f"ConnectionStrings:{key} password"
+            elif credential_name(key) and literal_value(key, value):
+                name = ":".join(keys)
+            else:
+                continue
+            line, col = _line_of(text, *keys)
+            out.append(Secret(name, Location(f, line, col)))
+    return out
+
+
+_LISTEN_URLS = ("ASPNETCORE_URLS", "URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_URLS")
+"""The variables Kestrel takes the URLs it listens on from, ``;``-separated (learn.microsoft.com, "Configure
+endpoints for the ASP.NET Core Kestrel web server")."""
+
+
+def plain_listener(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[str, Location] | None:
+    """Why, and where, the image built from the service's directory listens on plain HTTP only: its Dockerfile's
+    final stage sets a Kestrel URL variable whose every URL is ``http://``. None when there is no Dockerfile, no
+    such variable, or an ``https://`` URL among them."""
+    from engine.importers import dockerfile  # the Dockerfile parser is optional (archplan[importers])
+
+    for p in paths:
+        if not os.path.isfile(os.path.join(p, "Dockerfile")):
+            continue
+        built, _why = dockerfile.build_of({"build": "."}, p, limits)
+        for key, value, at in (built.env if built else []):
+            urls = [u.strip() for u in value.split(";") if u.strip()]
+            if key in _LISTEN_URLS and urls and all(u.lower().startswith("http://") for u in urls):
+                return f"its image's web server listens on plain HTTP only ({key}={value})", at
+    return None
+
+
+def _leaves(data: Any, keys: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _leaves(v, (*keys, str(k)))
+    elif isinstance(data, str) and keys:
+        yield keys, data
+
+
+__all__ = ["FILES", "BrokerHost", "ConnectionString", "brokers", "connection_strings", "plain_listener", "secrets"]
