@@ -115,3 +115,25 @@ def test_matchers_after_one_not_written_out_are_left_out() -> None:
 ])
 def test_ant_patterns(pattern: str, path: str, expected: bool) -> None:
     assert Matcher(None, (pattern,), "permitAll", Location("C.java", 1, 1)).matches("GET", path) is expected
+
+
+def test_a_handler_named_for_signing_up_that_takes_a_password_is_a_credential_flow(tmp_path: Any) -> None:
+    java = "accounts/src/main/java/acme/accounts/"
+    write(str(tmp_path), java + "User.java", "public class User { private String username; private String password; }")
+    write(str(tmp_path), java + "Funds.java", "public class Funds { private String owner; private long balance; }")
+    write(str(tmp_path), java + "AccountController.java", """
+        @RestController
+        public class AccountController {
+            private final Accounts accounts;
+            @PostMapping("/")
+            public Account createNewAccount(@Valid @RequestBody User user) { return accounts.create(user); }
+            @PostMapping("/funds")
+            public Account createAccount(@RequestBody Funds funds) { return accounts.open(funds); }
+            @PostMapping("/admin/users")
+            public Account addUser(@RequestBody User user) { return accounts.create(user); }
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "accounts")]))
+    assert eps["accounts-POST"]["auth_flow"] is True  # a sign-up, whatever its path says
+    assert "auth_flow" not in eps["accounts-POST-/funds"]  # the name alone: a payment account carries no password
+    assert "auth_flow" not in eps["accounts-POST-/admin/users"]  # the password alone: an administrator's function

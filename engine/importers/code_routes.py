@@ -371,7 +371,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
     routes = _java_amounts(routes, java)
-    routes = _java_permitted(_java_maintenance(routes, java), java)
+    routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java), java), java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -1245,6 +1245,39 @@ def _java_permitted(routes: Sequence[Route], java: Sequence[tuple[str, str]]) ->
         out.append(replace(r, permitted=f"Spring Security lets anyone call it ({', '.join(first.patterns)} permitAll "
                                          f"at {first.at}) and neither its handler nor what it calls reads who the "
                                          "caller is"))
+    return out
+
+
+_J_TYPE_WITH_PASSWORD = re.compile(r"\b(?:class|record)\s+([A-Z]\w*)[^{]*\{(?:[^{}]|\{[^{}]*\})*?"
+                                   r"\b(?:String|char\s*\[\s*\])\s+(?:password|passwd|rawPassword)\s*[;=,)]")
+"""A Java class (or record) that declares a password field (its body read up to one level of nested braces)."""
+_CREDENTIAL_HANDLER = re.compile(r"register|registerUser|registerAccount|signUp|signIn|logIn|login|authenticate|"
+                                 r"createAccount|createNewAccount|createUserAccount", re.IGNORECASE)
+"""Names of a handler that signs a person up or in: its route is a credential flow whatever its path (``POST /``)."""
+
+
+def _java_credential_handlers(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``login`` on each Spring MVC write whose handler method is named for signing up or in
+    (``createNewAccount``, ``register``, ``signIn``) and takes a request body whose type declares a password field:
+    the path alone may say nothing (``POST /``), and either alone may mislead (a payment account is created too, and
+    an administrator creates users with a password)."""
+    files = dict(java)
+    secret = {k.group(1) for _p, code in java for k in _J_TYPE_WITH_PASSWORD.finditer(code)}
+    out: list[Route] = []
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or r.framework != "Spring MVC mapping" or r.method in _SAFE or r.login:
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        body = min((b for b in _java_bodies(code) if b > offset), default=None)
+        decl = code[offset:body] if body is not None else ""
+        named = re.search(r"(?<![@\w.])([a-z]\w*)\s*\(", decl)
+        typed = re.search(r"@RequestBody\s+(?:@\w+(?:\([^()]*\))?\s+)*(?:final\s+)?([A-Z]\w*)\s", decl)
+        out.append(replace(r, login=f"its handler is named {named.group(1)} and its request body ({typed.group(1)}) "
+                                    "carries a password")
+                   if named is not None and _CREDENTIAL_HANDLER.fullmatch(named.group(1)) and typed is not None
+                   and typed.group(1) in secret else r)
     return out
 
 
