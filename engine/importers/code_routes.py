@@ -69,6 +69,7 @@ not drawn (a warning says why).
 from __future__ import annotations
 
 import ast
+import bisect
 import itertools
 import os
 import re
@@ -371,7 +372,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
     routes = _java_amounts(routes, java)
-    routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java), java), java)
+    handlers = _SpringHandlers(dict(java))
+    routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
+                             java, handlers)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -1221,7 +1224,32 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
     return out
 
 
-def _java_permitted(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+@dataclass
+class _SpringHandlers:
+    """Where the handler of each Spring MVC route of a service lies: the method whose body opens first after the
+    route's mapping annotation. Each file's line starts and method bodies are found once, not once per route."""
+
+    files: Mapping[str, str]
+    starts: dict[str, list[int]] = field(default_factory=dict)
+    bodies: dict[str, list[int]] = field(default_factory=dict)
+
+    def of(self, r: Route) -> tuple[str, int, int | None] | None:
+        """The route's file, the offset of its mapping annotation and the offset where its handler's body opens;
+        None for a route of no Spring MVC mapping the files hold."""
+        code = self.files.get(r.at.file)
+        if code is None or r.framework != "Spring MVC mapping":
+            return None
+        starts = self.starts.get(r.at.file)
+        if starts is None:
+            starts = self.starts[r.at.file] = [0, *(m.end() for m in re.finditer("\n", code))]
+            self.bodies[r.at.file] = _java_bodies(code)
+        offset = (starts[r.at.line - 1] if r.at.line - 1 < len(starts) else len(code)) + r.at.column - 1
+        bodies = self.bodies[r.at.file]
+        i = bisect.bisect_right(bodies, offset)
+        return code, offset, bodies[i] if i < len(bodies) else None
+
+
+def _java_permitted(routes: Sequence[Route], java: Sequence[tuple[str, str]], handlers: _SpringHandlers) -> list[Route]:
     """``routes`` with ``permitted`` on each Spring MVC route that the service's Spring Security filter chain lets
     anyone call (the first matcher it falls under is ``permitAll``: ``code_spring_security``) and whose handler never
     reads who calls nor carries method security (``code_workflows.java_principal_reads``): it authenticates nobody."""
@@ -1229,17 +1257,14 @@ def _java_permitted(routes: Sequence[Route], java: Sequence[tuple[str, str]]) ->
     if not any(m.verdict == "permitAll" for m in chain):
         return list(routes)
     reads = {(p, b) for p, b, _w in code_workflows.java_principal_reads(java)}
-    files = dict(java)
     out: list[Route] = []
     for r in routes:
         first = next((m for m in chain if m.matches(r.method, r.path)), None)
-        code = files.get(r.at.file)
-        if first is None or first.verdict != "permitAll" or code is None or r.framework != "Spring MVC mapping":
+        found = handlers.of(r)
+        if first is None or first.verdict != "permitAll" or found is None:
             out.append(r)
             continue
-        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
-        body = min((b for b in _java_bodies(code) if b > offset), default=None)
-        if (r.at.file, body) in reads:
+        if (r.at.file, found[2]) in reads:
             out.append(r)
             continue
         out.append(replace(r, permitted=f"Spring Security lets anyone call it ({', '.join(first.patterns)} permitAll "
@@ -1256,21 +1281,20 @@ _CREDENTIAL_HANDLER = re.compile(r"register|registerUser|registerAccount|signUp|
 """Names of a handler that signs a person up or in: its route is a credential flow whatever its path (``POST /``)."""
 
 
-def _java_credential_handlers(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+def _java_credential_handlers(routes: Sequence[Route], java: Sequence[tuple[str, str]],
+                              handlers: _SpringHandlers) -> list[Route]:
     """``routes`` with ``login`` on each Spring MVC write whose handler method is named for signing up or in
     (``createNewAccount``, ``register``, ``signIn``) and takes a request body whose type declares a password field:
     the path alone may say nothing (``POST /``), and either alone may mislead (a payment account is created too, and
     an administrator creates users with a password)."""
-    files = dict(java)
     secret = {k.group(1) for _p, code in java for k in _J_TYPE_WITH_PASSWORD.finditer(code)}
     out: list[Route] = []
     for r in routes:
-        code = files.get(r.at.file)
-        if code is None or r.framework != "Spring MVC mapping" or r.method in _SAFE or r.login:
+        found = handlers.of(r) if r.method not in _SAFE and not r.login else None
+        if found is None:
             out.append(r)
             continue
-        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
-        body = min((b for b in _java_bodies(code) if b > offset), default=None)
+        code, offset, body = found
         decl = code[offset:body] if body is not None else ""
         named = re.search(r"(?<![@\w.])([a-z]\w*)\s*\(", decl)
         typed = re.search(r"@RequestBody\s+(?:@\w+(?:\([^()]*\))?\s+)*(?:final\s+)?([A-Z]\w*)\s", decl)
@@ -1281,23 +1305,21 @@ def _java_credential_handlers(routes: Sequence[Route], java: Sequence[tuple[str,
     return out
 
 
-def _java_maintenance(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> list[Route]:
+def _java_maintenance(routes: Sequence[Route], java: Sequence[tuple[str, str]],
+                      handlers: _SpringHandlers) -> list[Route]:
     """``routes`` with ``maintenance`` on each Spring MVC route whose handler runs SQL scripts over a database
     (``code_workflows.java_script_runs``): the handler is the method whose body opens first after the route's
     mapping annotation."""
     runs = code_workflows.java_script_runs(java) if any(r.framework == "Spring MVC mapping" for r in routes) else []
     if not runs:
         return list(routes)
-    files = dict(java)
     out: list[Route] = []
     for r in routes:
-        code = files.get(r.at.file)
-        if code is None or r.framework != "Spring MVC mapping":
+        found = handlers.of(r)
+        if found is None:
             out.append(r)
             continue
-        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
-        first = min((b for b in _java_bodies(code) if b > offset), default=None)
-        why = next((w for p, b, w in runs if p == r.at.file and b == first), None)
+        why = next((w for p, b, w in runs if p == r.at.file and b == found[2]), None)
         out.append(replace(r, maintenance=why) if why else r)
     return out
 
