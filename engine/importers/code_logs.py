@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from engine.errors import Location
 from engine.importers.base import Body
-from engine.importers.code_text import close_bracket, string_end
+from engine.importers.code_text import bracket_pairs, close_bracket, string_end
 from engine.model.schema import AUTH_FLOW_NAMES
 
 SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".cs", ".kt")
@@ -136,7 +136,7 @@ def personal_types(texts: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
         closes: dict[int, int] | None = None
         for c in _J_CLASS.finditer(code):
             if closes is None:
-                closes = _closes(code)
+                closes = bracket_pairs(code)
             end = closes.get(c.end() - 1, len(code))
             body = code[c.end():end]
             shown: list[str] = []
@@ -188,7 +188,7 @@ def logged(texts: Sequence[tuple[str, str]]) -> tuple[Logged, ...]:
 
 def _file_logged(path: str, code: str, reads: Callable[[], bool],
                  personal: Mapping[str, list[str]] | None = None) -> Iterator[Logged]:
-    closes = _closes(code)
+    closes = bracket_pairs(code)
     routes = _js_routes(code, closes) if path.endswith((".js", ".mjs", ".cjs", ".ts")) else []
     starts = [r[0] for r in routes]
     lines: list[int] = []  # where each line after the first starts
@@ -267,25 +267,6 @@ def _log_calls(path: str, code: str, closes: Mapping[int, int]) -> Iterator[tupl
         level = next((named[:-len(suffix)] for suffix in ("ln", "f", "w")  # Printf, Infof, Errorw: the level
                       if named.endswith(suffix) and named[:-len(suffix)] in _BASE_LEVELS), named)
         yield start, level, code[paren + 1:min(end - 1, paren + 1 + _MAX_ARGS)]
-
-
-def _closes(code: str) -> dict[int, int]:
-    """For each bracket of ``code`` that is closed, the index just past the bracket that closes it (strings
-    skipped), in one pass."""
-    out: dict[int, int] = {}
-    opened: list[int] = []
-    k, n = 0, len(code)
-    while k < n:
-        c = code[k]
-        if c in "'\"`":
-            k = string_end(code, k)
-            continue
-        if c in "([{":
-            opened.append(k)
-        elif c in ")]}" and opened:
-            out[opened.pop()] = k + 1
-        k += 1
-    return out
 
 
 def _exposed(text: str, path: str) -> str:

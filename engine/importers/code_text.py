@@ -11,12 +11,23 @@ no escapes. Text that is never closed ends at the end of the text.
 from __future__ import annotations
 
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Iterator
 
 QUOTES = "'\"`"
 _OPEN = "([{"
 _CLOSE = ")]}"
+_BRACKET_OR_QUOTE = re.compile(r"[()\[\]{}'\"`]")
+
+
+_STRING_BODY = {
+    ("'", False): re.compile(r"(?:\\[\s\S]?|[^'\\\n])*"), ("'", True): re.compile(r"(?:\\[\s\S]?|[^'\\\n])*"),
+    ('"', False): re.compile(r'(?:\\[\s\S]?|[^"\\\n])*'), ('"', True): re.compile(r'(?:\\[\s\S]?|[^"\\\n])*'),
+    ("`", False): re.compile(r"(?:\\[\s\S]?|[^`\\])*"), ("`", True): re.compile(r"[^`]*"),
+}
+"""A string literal's body after its opening quote, up to its closing quote, a line break (but in a backquoted
+string) or the end; a backslash escapes the next character, but in a raw (Go) backquoted string."""
 
 
 def string_end(code: str, i: int, raw_backticks: bool = False) -> int:
@@ -25,10 +36,8 @@ def string_end(code: str, i: int, raw_backticks: bool = False) -> int:
     if q != "`" and code.startswith(q * 3, i):
         end = code.find(q * 3, i + 3)
         return n if end < 0 else end + 3
-    k = i + 1
-    while k < n and code[k] != q and (q == "`" or code[k] != "\n"):
-        k += 1 if raw_backticks and q == "`" else (2 if code[k] == "\\" else 1)
-    return min(k + 1, n)
+    body = _STRING_BODY[(q, raw_backticks)].match(code, i + 1)
+    return min((body.end() if body else i + 1) + 1, n)  # the pattern matches, if only the empty text
 
 
 def close_bracket(code: str, i: int, raw_backticks: bool = False) -> int:
@@ -89,12 +98,20 @@ def _pairing(code: str, raw_backticks: bool) -> tuple[dict[int, int], frozenset[
     pairs: dict[int, int] = {}
     opens: list[int] = []
     stack: list[int] = []
-    for k, c, _depth in _walk(code, 0, raw_backticks):
+    search = _BRACKET_OR_QUOTE.search
+    m = search(code)
+    while m is not None:  # what ``_walk`` from the start meets, without stepping through the other characters
+        k = m.start()
+        c = code[k]
+        if c in QUOTES:
+            m = search(code, string_end(code, k, raw_backticks))
+            continue
         if c in _OPEN:
             stack.append(k)
             opens.append(k)
-        elif c in _CLOSE and stack:
+        elif stack:
             pairs[stack.pop()] = k + 1
+        m = search(code, k + 1)
     known = _PAIRINGS[(code, raw_backticks)] = (pairs, frozenset(opens))
     while len(_PAIRINGS) > _KEPT:
         _PAIRINGS.popitem(last=False)
@@ -147,32 +164,30 @@ def _walk(code: str, i: int, raw_backticks: bool) -> Iterator[tuple[int, str, in
         k += 1
 
 
+_LEXEMES = re.compile(
+    r"""'(?:\\[\s\S]?|[^'\\\n])*(?:['\n]|\Z)"""  # a quoted string: it ends at its quote, a line break or the end
+    r"""|"(?:\\[\s\S]?|[^"\\\n])*(?:["\n]|\Z)"""
+    r"""|`(?:\\[\s\S]?|[^`\\])*(?:`|\Z)"""  # a backquoted one spans lines
+    r"""|//[^\n]*"""  # a line comment
+    r"""|/\*[\s\S]*?(?:\*/|\Z)""")  # a block comment (unclosed: to the end)
+"""What ``blank_comments`` steps over: strings (a backslash escapes the next character, a line break included) and
+comments, the first to start winning, as a reader from the start of the text meets them."""
+_NOT_LINE_BREAK = re.compile(r"[^\n]")
+
+
+def _blanked(m: re.Match[str]) -> str:
+    lexeme = m.group()
+    if lexeme[0] != "/":  # a string, kept
+        return lexeme
+    if lexeme[1] == "/":
+        return " " * len(lexeme)
+    return _NOT_LINE_BREAK.sub(" ", lexeme)
+
+
 def blank_comments(text: str) -> str:
     """``//`` and ``/* */`` comments replaced by spaces (line breaks kept), strings left as they are."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c in "'\"`":
-            j = i + 1
-            while j < n and text[j] != c and not (c != "`" and text[j] == "\n"):
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append("".join(ch if ch == "\n" else " " for ch in text[i:j]))
-            i = j
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    return _LEXEMES.sub(_blanked, text)
+
 
 TEST_TREES = frozenset({"it", "integrationTest", "integration-test", "testFixtures"})
 """The folders beside ``src/main`` that hold tests and their resources, not the running service: Maven Failsafe's
