@@ -270,7 +270,7 @@ def _inherit_assumptions(risks: dict[str, RiskRecord]) -> None:
             own = {(a.fact, a.field) for a in r.assumed}
             inherited = {a for p in r.premises if p in risks for a in risks[p].assumed if (a.fact, a.field) not in own}
             if inherited:
-                risks[key] = dataclasses.replace(r, assumed=tuple(sorted((*r.assumed, *inherited),
+                risks[key] = r._replace(assumed=tuple(sorted((*r.assumed, *inherited),
                                                                          key=lambda a: (a.fact, a.field))))
                 changed = True
 
