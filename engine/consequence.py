@@ -104,7 +104,8 @@ class MitigationRef(NamedTuple):
     """Person-days (low, high) to implement it, when the rule states it."""
 
     def __repr__(self) -> str:  # the bound facts left out: the same mitigation reads alike whatever the match
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self) if name != "bindings")
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self, strict=True)
+                          if name != "bindings")
         return f"MitigationRef({shown})"
 
     @property
