@@ -80,6 +80,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from engine.errors import Location
@@ -626,7 +627,7 @@ _J_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "synchronized"
                          "throw", "super", "this"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class _JClass:
     path: str
     code: str
@@ -638,10 +639,24 @@ class _JClass:
     """name -> (its annotations, where its body starts and ends in ``code``; -1 without a body)."""
 
 
-def _java_classes(files: Sequence[tuple[str, str]]) -> dict[str, _JClass]:
+_JAVA_READ: list[tuple[tuple[tuple[str, str], ...], Mapping[str, _JClass]]] = []
+"""The last service's files and their classes: four readers ask about the same service in turn."""
+
+
+def _java_classes(files: Sequence[tuple[str, str]]) -> Mapping[str, _JClass]:
     """The classes and interfaces of a service's Java files: their annotations (the text before the declaration, from
     the previous ``;``, ``{`` or ``}``), fields and methods. Members are matched only where one may start (after a
-    ``;`` or a block), never from every position: a long run of blanks or annotations costs no backtracking."""
+    ``;`` or a block), never from every position: a long run of blanks or annotations costs no backtracking.
+    Read once for the same files in a row (by their paths and texts), for the readers that ask in turn."""
+    key = tuple(files)
+    if _JAVA_READ and _JAVA_READ[0][0] == key:
+        return _JAVA_READ[0][1]
+    out = _read_java_classes(key)
+    _JAVA_READ[:] = [(key, MappingProxyType(out))]
+    return _JAVA_READ[0][1]
+
+
+def _read_java_classes(files: Sequence[tuple[str, str]]) -> dict[str, _JClass]:
     out: dict[str, _JClass] = {}
     for path, code in files:
         if not path.endswith(".java"):
