@@ -262,16 +262,17 @@ class _Matches:
 
 def _inherit_assumptions(risks: dict[str, RiskRecord]) -> None:
     """A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything."""
-    changed = True
+    compound = [key for key in sorted(risks) if any(p in risks for p in risks[key].premises)]
+    changed = bool(compound)
     while changed:
         changed = False
-        for key in sorted(risks):
+        for key in compound:
             r = risks[key]
             own = {(a.fact, a.field) for a in r.assumed}
             inherited = {a for p in r.premises if p in risks for a in risks[p].assumed if (a.fact, a.field) not in own}
             if inherited:
-                risks[key] = r._replace(assumed=tuple(sorted((*r.assumed, *inherited),
-                                                                         key=lambda a: (a.fact, a.field))))
+                assumed = sorted((*r.assumed, *inherited), key=lambda a: (a.fact, a.field))
+                risks[key] = r._replace(assumed=tuple(assumed))
                 changed = True
 
 

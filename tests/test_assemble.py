@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.consequence import GapRecord
@@ -35,3 +37,17 @@ def test_findings_come_worst_first_risks_before_gaps(reviewed: Review) -> None:
     order = [(-f.severity.rank, f.kind != "risk", f.rule, f.subject, f.fingerprint) for f in reviewed.findings]
     assert order == sorted(order)
     assert {f.kind for f in reviewed.findings} == {"risk", "gap"}
+
+
+def test_a_compound_risk_rests_on_what_the_risks_it_matched_assumed(tmp_path: Path) -> None:
+    """A call with no stated timeout, breaker or blocking: its two risks are assumed, and so is the compound risk
+    raised on them (one step lower than on stated facts), whose own patterns read only the two risks."""
+    design = tmp_path / "design.yaml"
+    design.write_text("source: infrastructure\nservices:\n  - name: web\nexternals:\n  - name: bank\n"
+                      "interactions:\n  - from: web\n    to: bank\n", encoding="utf-8")
+    found = {f.rule: f for f in review([str(design)]).findings if f.kind == "risk"}
+    timeout, breaker = found["remote-call-without-timeout"], found["external-call-without-circuit-breaker"]
+    compound = found["sync-call-without-timeout-or-circuit-breaker"]
+    assert timeout.assumed and breaker.assumed
+    assert set(compound.assumed) == set(timeout.assumed) | set(breaker.assumed)
+    assert compound.severity.rank == compound.base_severity.rank - 1
