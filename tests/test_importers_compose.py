@@ -759,3 +759,27 @@ def test_a_server_variable_from_an_env_file_every_service_shares_says_nothing_of
     assert {"catalog", "ledger"} <= services and not {"catalog", "ledger"} & stores
     assert "store" in stores  # still recognised, by its image
     assert "archive" in stores  # a file given to one service alone still says what that service is
+
+
+def test_the_host_an_emulator_variable_names_is_that_store_and_so_is_a_twin_built_alike(
+        tmp_path: os.PathLike[str]) -> None:
+    # A local stand-in for a managed document store, built from a plain runtime image: only the variable the store's
+    # client library reads to find its emulator says what it is.
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          orders:
+            build: ./orders
+            environment:
+              FIRESTORE_EMULATOR_HOST: docstore:8200
+          docstore:
+            build: {context: ./emulator}
+          docstore-for-tests:
+            build: {context: ./emulator}
+          notes:
+            build: ./notes
+        """)
+    d = design_of(compose.import_file(path))
+    stores = {s.name: s.data for s in d.of_kind("datastore")}
+    assert stores["docstore"]["engine"] == "firestore" and stores["docstore"]["kind"] == "document"
+    assert stores["docstore-for-tests"]["engine"] == "firestore"
+    assert {s.name for s in d.of_kind("service")} == {"orders", "notes"}
