@@ -495,3 +495,35 @@ def _middleware_cookie(codes: Sequence[tuple[str, str]], funcs: Mapping[str, _Fu
             flags, said = cookie
             return flags, f"{said}, by middleware {name} around every route"
     return None
+
+
+_PLAIN_FUNC = re.compile(r"^func\s+([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*\(", re.MULTILINE)
+
+
+def uncalled_blanked(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``texts`` with the body of each Go function (not a method) that no code of the service refers to blanked: a
+    shared package brings every helper it has (a client for each service of the system, each reading its own
+    address variable) and the service calls only some. ``main``, ``init`` and tests are kept, and so is every
+    non-Go file."""
+    go = [(f, t) for f, t in texts if f.endswith(".go")]
+    declared = {m.group(1): (f, m) for f, t in go for m in _PLAIN_FUNC.finditer(t)}
+    if not declared:
+        return list(texts)
+    uses: dict[str, int] = {}
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, declared))) + r")\b")
+    for _f, t in go:
+        for m in pattern.finditer(t):
+            uses[m.group(1)] = uses.get(m.group(1), 0) + 1
+    unused = {n for n in declared if uses.get(n, 0) <= 1 and n not in ("main", "init")
+              and not n.startswith(("Test", "Benchmark", "Example", "Fuzz"))}
+    out: list[tuple[str, str]] = []
+    for f, t in texts:
+        if f.endswith(".go"):
+            for m in reversed([m for m in _PLAIN_FUNC.finditer(t) if m.group(1) in unused]):
+                body = _body_start(t, _close(t, m.end() - 1))
+                if body >= 0:
+                    end = _close(t, body)
+                    t = t[:body] + re.sub(r"[^\n]", " ", t[body:end]) + t[end:]
+        out.append((f, t))
+    return out
+
