@@ -783,3 +783,22 @@ def test_the_host_an_emulator_variable_names_is_that_store_and_so_is_a_twin_buil
     assert stores["docstore"]["engine"] == "firestore" and stores["docstore"]["kind"] == "document"
     assert stores["docstore-for-tests"]["engine"] == "firestore"
     assert {s.name for s in d.of_kind("service")} == {"orders", "notes"}
+
+
+def test_a_workload_named_for_a_test_suite_is_not_reviewed(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger:
+            build: ./ledger
+          ledger-db:
+            image: postgres:16
+          ledger-integration-tests:
+            build: ./ledger-tests
+          e2e-tests:
+            build: ./e2e
+          contest:
+            build: ./contest
+        """)
+    d = design_of(compose.import_file(path))
+    reviewed = {f.name for f in [*d.of_kind("service"), *d.of_kind("datastore")]}
+    assert reviewed == {"ledger", "ledger-db", "contest"}  # `contest` only contains the letters
