@@ -517,13 +517,14 @@ def uncalled_blanked(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     unused = {n for n in declared if uses.get(n, 0) <= 1 and n not in ("main", "init")
               and not n.startswith(("Test", "Benchmark", "Example", "Fuzz"))}
     out: list[tuple[str, str]] = []
-    for f, t in texts:
+    for f, text in texts:
+        kept = text
         if f.endswith(".go"):
-            for m in reversed([m for m in _PLAIN_FUNC.finditer(t) if m.group(1) in unused]):
-                body = _body_start(t, _close(t, m.end() - 1))
+            for m in reversed([m for m in _PLAIN_FUNC.finditer(text) if m.group(1) in unused]):
+                body = _body_start(kept, _close(kept, m.end() - 1))
                 if body >= 0:
-                    end = _close(t, body)
-                    t = t[:body] + re.sub(r"[^\n]", " ", t[body:end]) + t[end:]
-        out.append((f, t))
+                    end = _close(kept, body)
+                    kept = kept[:body] + re.sub(r"[^\n]", " ", kept[body:end]) + kept[end:]
+        out.append((f, kept))
     return out
 

@@ -1795,8 +1795,8 @@ def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], 
         method, _s, path = spec_key.partition(" ")
         key = body.fact("endpoints", {"method": method, "path": path, "served_by": service}, r.at)
         if base is not None:
-            body.note("endpoints", key, f"the route {r.method} {r.path} of {service}'s code, under the base path {base} "
-                                        "that every path of its API description starts with")
+            body.note("endpoints", key, f"the route {r.method} {r.path} of {service}'s code, under the base path "
+                                        f"{base} that every path of its API description starts with")
         _inferred(body, spec_key, r, service, open_code, traits.limits, traits.lockout)
         return
     name = safe_name(f"{service}-{r.method}-{r.path}")
@@ -2372,8 +2372,8 @@ def _under_base(described: Mapping[str, str], method: str, path: str) -> str | N
     if not route or not described:
         return None
     paths = [k.partition(" ")[2] for k in described]
-    bases = {p[: len(p) - len(route)] for k, p in zip(described, paths)
-             if k.partition(" ")[0] == method and p.endswith(route)}
+    bases = {p[: len(p) - len(route)] for k in described for m, _s, p in [k.partition(" ")]
+             if m == method and p.endswith(route)}
     bases = {b for b in bases if b.startswith("/") and not b.endswith("/")
              and all(p.startswith(b + "/") for p in paths)}
     return next(iter(bases)) if len(bases) == 1 else None
@@ -2502,15 +2502,18 @@ def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
         return list(docs)
     out: list[Document] = []
     for d in docs:
-        if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument) and d.format == "openapi" \
-                and isinstance(d.data, dict):
-            for ep in d.data.get("endpoints") or []:
-                key = identity("endpoint", ep) if isinstance(ep, dict) else None
-                if key in writing and ep.get("mutating") is False:
-                    d = without_field(d, "endpoints", key, "mutating",
-                                      f"mutating not taken from the method {ep.get('method')}: the code's handler of "
-                                      f"{key} writes")
-        out.append(d)
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or d.format != "openapi" \
+                or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        edited: ArtifactDocument = d
+        for ep in d.data.get("endpoints") or []:
+            key = identity("endpoint", ep) if isinstance(ep, dict) else None
+            if key in writing and ep.get("mutating") is False:
+                edited = without_field(edited, "endpoints", key, "mutating",
+                                       f"mutating not taken from the method {ep.get('method')}: the code's handler of "
+                                       f"{key} writes")
+        out.append(edited)
     return out
 
 
