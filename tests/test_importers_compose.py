@@ -726,3 +726,79 @@ def test_a_healthcheck_probing_the_one_published_port_over_http_shows_it_serves_
     tls = {e.data["served_by"]: e.data.get("tls") for e in d.of_kind("endpoint")}
     assert tls == {"kiosk": False, "ledger": None, "radio": None, "tower": None}
     assert fact(d, "endpoint:kiosk-entry").locate("tls").line == line_of(path, "http://localhost:3000")
+
+
+def test_a_server_variable_from_an_env_file_every_service_shares_says_nothing_of_who_is_the_server(
+        tmp_path: os.PathLike[str]) -> None:
+    # One settings file for the whole project: the database's own start-up variables travel to its clients too.
+    write(str(tmp_path), "settings.env", """
+        MARIADB_ROOT_PASSWORD=change-me
+        LEDGER_DB_HOST=store
+        """)
+    write(str(tmp_path), "vault.env", """
+        MYSQL_RANDOM_ROOT_PASSWORD=yes
+        """)
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          catalog:
+            build: ./catalog
+            env_file: [settings.env]
+          ledger:
+            build: ./ledger
+            env_file: [settings.env]
+          store:
+            image: mariadb:11
+            env_file: [settings.env]
+          archive:
+            build: ./archive
+            env_file: [vault.env]
+        """)
+    d = design_of(compose.import_file(path))
+    services = {s.name for s in d.of_kind("service")}
+    stores = {s.name for s in d.of_kind("datastore")}
+    assert {"catalog", "ledger"} <= services and not {"catalog", "ledger"} & stores
+    assert "store" in stores  # still recognised, by its image
+    assert "archive" in stores  # a file given to one service alone still says what that service is
+
+
+def test_the_host_an_emulator_variable_names_is_that_store_and_so_is_a_twin_built_alike(
+        tmp_path: os.PathLike[str]) -> None:
+    # A local stand-in for a managed document store, built from a plain runtime image: only the variable the store's
+    # client library reads to find its emulator says what it is.
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          orders:
+            build: ./orders
+            environment:
+              FIRESTORE_EMULATOR_HOST: docstore:8200
+          docstore:
+            build: {context: ./emulator}
+          docstore-for-tests:
+            build: {context: ./emulator}
+          notes:
+            build: ./notes
+        """)
+    d = design_of(compose.import_file(path))
+    stores = {s.name: s.data for s in d.of_kind("datastore")}
+    assert stores["docstore"]["engine"] == "firestore" and stores["docstore"]["kind"] == "document"
+    assert stores["docstore-for-tests"]["engine"] == "firestore"
+    assert {s.name for s in d.of_kind("service")} == {"orders", "notes"}
+
+
+def test_a_workload_named_for_a_test_suite_is_not_reviewed(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger:
+            build: ./ledger
+          ledger-db:
+            image: postgres:16
+          ledger-integration-tests:
+            build: ./ledger-tests
+          e2e-tests:
+            build: ./e2e
+          contest:
+            build: ./contest
+        """)
+    d = design_of(compose.import_file(path))
+    reviewed = {f.name for f in [*d.of_kind("service"), *d.of_kind("datastore")]}
+    assert reviewed == {"ledger", "ledger-db", "contest"}  # `contest` only contains the letters

@@ -98,6 +98,8 @@ class _Func:
     code: str
     start: int
     end: int
+    signature: int = 0
+    """Where its declaration (``func (s *Server) Name(...)``) starts."""
 
 
 def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
@@ -177,14 +179,41 @@ def _collection(b: _Func, slices: Mapping[str, str]) -> tuple[str, bool] | None:
     return None
 
 
-def _functions(codes: Sequence[tuple[str, str]]) -> dict[str, _Func]:
-    """Each function and method of the code by name (the first of a name): where its body is."""
-    out: dict[str, _Func] = {}
+class _Funcs(dict[str, _Func]):
+    """Each function and method of the code by name (the first of a name), and every body that bears each name
+    (``alike``): methods of several types often share one (``Handle``, ``Get``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alike: dict[str, list[_Func]] = {}
+
+    def handlers(self, name: str) -> list[_Func]:
+        """The bodies a route's handler of this name is: when several bear it, those shaped as an HTTP handler (they
+        take a ``ResponseWriter`` or a Gin or Echo context: a generated wrapper and the method it hands the request
+        to), else the first."""
+        shaped = [f for f in self.alike[name] if _HANDLER_SHAPE.search(f.code, f.signature, f.start)]
+        return shaped if len(self.alike[name]) > 1 and shaped else [self[name]]
+
+    def callee(self, name: str) -> _Func | None:
+        """The body a call by this bare name reaches; None when several bear the name (which one runs depends on the
+        receiver's type, which is not resolved)."""
+        bodies = self.alike.get(name, [])
+        return bodies[0] if len(bodies) == 1 else None
+
+
+_HANDLER_SHAPE = re.compile(r"http\.ResponseWriter|\*gin\.Context|echo\.Context")
+
+
+def _functions(codes: Sequence[tuple[str, str]]) -> _Funcs:
+    """Each function and method of the code by name: where its body is."""
+    out = _Funcs()
     for path, code in codes:
         for m in _FUNC.finditer(code):
             body = _body_start(code, _close(code, m.end() - 1))
             if body >= 0:
-                out.setdefault(m.group(1), _Func(path, code, body, _close(code, body)))
+                f = _Func(path, code, body, _close(code, body), m.start())
+                out.setdefault(m.group(1), f)
+                out.alike.setdefault(m.group(1), []).append(f)
     return out
 
 
@@ -199,7 +228,7 @@ def _body_start(code: str, i: int) -> int:
     return -1
 
 
-def _file_routes(path: str, code: str, funcs: Mapping[str, _Func], consts: Mapping[str, str]) -> list[GoRoute]:
+def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str]) -> list[GoRoute]:
     routers = [name for module, name in _ROUTERS.items() if f'"{module}' in code]
     if not routers and '"net/http"' not in code and '"github.com/gorilla/mux"' not in code:
         return []
@@ -334,24 +363,25 @@ def _go_params(path: str) -> str:
     return re.sub(r"\{(\w+)\.\.\.\}", r"{\1}", path.replace("{$}", ""))
 
 
-def _handler(code: str, at: int, expr: str, funcs: Mapping[str, _Func]) -> list[_Func]:
-    """The handler's body (a function literal, or the last function of the code the expression names), then the
-    bodies of the functions it calls by name (one level)."""
+def _handler(code: str, at: int, expr: str, funcs: _Funcs) -> list[_Func]:
+    """The handler's body (a function literal, or the last function of the code the expression names: when several
+    bear its name, each shaped as an HTTP handler), then the bodies of the functions they call by a name only one
+    function bears (one level)."""
     literal = expr.find("func")
     if literal >= 0 and "{" in expr[literal:]:
         start = code.find(expr, at)
         brace = code.find("{", start + literal)
-        first = _Func("", code, brace, _close(code, brace))
+        out = [_Func("", code, brace, _close(code, brace))]
     else:
-        named = [funcs[n] for n in re.findall(r"\w+", expr) if n in funcs]
+        named = [n for n in re.findall(r"\w+", expr) if n in funcs]
         if not named:
             return []
-        first = named[-1]
-    out = [first]
-    for m in _BARE_CALL.finditer(first.code, first.start, first.end):
-        f = funcs.get(m.group(1))
-        if f is not None and f not in out:
-            out.append(f)
+        out = funcs.handlers(named[-1])
+    for handler in list(out):
+        for m in _BARE_CALL.finditer(handler.code, handler.start, handler.end):
+            f = funcs.callee(m.group(1))
+            if f is not None and f not in out:
+                out.append(f)
     return out
 
 
@@ -465,3 +495,36 @@ def _middleware_cookie(codes: Sequence[tuple[str, str]], funcs: Mapping[str, _Fu
             flags, said = cookie
             return flags, f"{said}, by middleware {name} around every route"
     return None
+
+
+_PLAIN_FUNC = re.compile(r"^func\s+([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*\(", re.MULTILINE)
+
+
+def uncalled_blanked(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``texts`` with the body of each Go function (not a method) that no code of the service refers to blanked: a
+    shared package brings every helper it has (a client for each service of the system, each reading its own
+    address variable) and the service calls only some. ``main``, ``init`` and tests are kept, and so is every
+    non-Go file."""
+    go = [(f, t) for f, t in texts if f.endswith(".go")]
+    declared = {m.group(1): (f, m) for f, t in go for m in _PLAIN_FUNC.finditer(t)}
+    if not declared:
+        return list(texts)
+    uses: dict[str, int] = {}
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, declared))) + r")\b")
+    for _f, t in go:
+        for m in pattern.finditer(t):
+            uses[m.group(1)] = uses.get(m.group(1), 0) + 1
+    unused = {n for n in declared if uses.get(n, 0) <= 1 and n not in ("main", "init")
+              and not n.startswith(("Test", "Benchmark", "Example", "Fuzz"))}
+    out: list[tuple[str, str]] = []
+    for f, text in texts:
+        kept = text
+        if f.endswith(".go"):
+            for m in reversed([m for m in _PLAIN_FUNC.finditer(text) if m.group(1) in unused]):
+                body = _body_start(kept, _close(kept, m.end() - 1))
+                if body >= 0:
+                    end = _close(kept, body)
+                    kept = kept[:body] + re.sub(r"[^\n]", " ", kept[body:end]) + kept[end:]
+        out.append((f, kept))
+    return out
+

@@ -413,7 +413,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         *code_workflows.java_checks(java),
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    doc.names, doc.read = _names_read([*texts, *others], config)
+    doc.names, doc.read = _names_read([*code_go.uncalled_blanked(texts), *others], config)
     doc.reads_only = _reads_only(texts)
     doc.health_only = code_csharp.health_only([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
     doc.authorities = code_csharp.token_authorities([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
@@ -1788,9 +1788,15 @@ def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], 
     """A route behind no gateway or entry point: the endpoint an API description of the service states for it
     (its method and path, parameter names included), else one of its own, named after the service."""
     spec_key = described.get(_template(f"{r.method} {r.path}"))
+    base = None if spec_key else _under_base(described, r.method, r.path)
+    if base is not None:
+        spec_key = described[_template(f"{r.method} {join(base, r.path)}")]
     if spec_key:
         method, _s, path = spec_key.partition(" ")
-        body.fact("endpoints", {"method": method, "path": path, "served_by": service}, r.at)
+        key = body.fact("endpoints", {"method": method, "path": path, "served_by": service}, r.at)
+        if base is not None:
+            body.note("endpoints", key, f"the route {r.method} {r.path} of {service}'s code, under the base path "
+                                        f"{base} that every path of its API description starts with")
         _inferred(body, spec_key, r, service, open_code, traits.limits, traits.lockout)
         return
     name = safe_name(f"{service}-{r.method}-{r.path}")
@@ -2357,6 +2363,22 @@ def _read_accesses(docs: Sequence[Document]) -> list[Document]:
     return _edit_artifacts(docs, edit)
 
 
+def _under_base(described: Mapping[str, str], method: str, path: str) -> str | None:
+    """The base path under which a route is an endpoint its service's API description states, when every path of the
+    description starts with that base (its servers' ``/api``) and the route is the endpoint without it: the code
+    mounts its routes under the base where the import does not follow (a router handed to a shared server package).
+    None when no such endpoint, or more than one, matches."""
+    route = _template(path).rstrip("/")
+    if not route or not described:
+        return None
+    paths = [k.partition(" ")[2] for k in described]
+    bases = {p[: len(p) - len(route)] for k in described for m, _s, p in [k.partition(" ")]
+             if m == method and p.endswith(route)}
+    bases = {b for b in bases if b.startswith("/") and not b.endswith("/")
+             and all(p.startswith(b + "/") for p in paths)}
+    return next(iter(bases)) if len(bases) == 1 else None
+
+
 def _template(key: str) -> str:
     """``GET /seeds/{seedId}`` as ``GET /seeds/{}``: a route whatever its parameters are named."""
     return re.sub(r"\{[^}]*\}", "{}", key)
@@ -2467,7 +2489,32 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies))
         else:
             out.append(d)
-    return _yield_keys(_notify_purposes(_grpc_gateway_routes(out)), yielding)
+    return _yield_keys(_notify_purposes(_grpc_gateway_routes(_code_over_verbs(out))), yielding)
+
+
+def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the ``mutating: false`` an API description gives an endpoint for its safe method alone (``GET``)
+    where the code's handler of that endpoint is seen writing: what the handler does outweighs what the method
+    promises (and the endpoint then changes state on a ``GET``)."""
+    writing = {identity("endpoint", ep): ep for d in docs if isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+               for ep in d.data.get("endpoints") or [] if isinstance(ep, dict) and ep.get("mutating") is True}
+    if not writing:
+        return list(docs)
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or d.format != "openapi" \
+                or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        edited: ArtifactDocument = d
+        for ep in d.data.get("endpoints") or []:
+            key = identity("endpoint", ep) if isinstance(ep, dict) else None
+            if key in writing and ep.get("mutating") is False:
+                edited = without_field(edited, "endpoints", key, "mutating",
+                                       f"mutating not taken from the method {ep.get('method')}: the code's handler of "
+                                       f"{key} writes")
+        out.append(edited)
+    return out
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

@@ -134,7 +134,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     for where, remark in project.remarks:
         body.remark(where, remark)
     _environment_of(body, project.files)
-    scan = _Scan(compose_files=set(project.files))
+    scan = _Scan(compose_files=set(project.files), shared_env_files=_shared_env_files(doc, services, project.files),
+                 emulated=_emulated(doc, services))
     for name, svc in services.items():
         scan.service(doc, body, name, svc, limits)
     routed = {n: ls for n, ls in scan.labelled.items()
@@ -188,6 +189,8 @@ class _Scan:
     telemetry: set[str] = field(default_factory=set)  # the skipped ones that are observability infrastructure
     books: dict[str, list[AddressBook]] = field(default_factory=dict)  # service -> the address books it mounts
     compose_files: set[str] = field(default_factory=set)  # the project's files (a variable from elsewhere: env_file)
+    shared_env_files: set[str] = field(default_factory=set)  # env_files that several services read
+    emulated: dict[str, Recognised] = field(default_factory=dict)  # service -> the managed store it emulates
 
     def aliases(self, name: str, spec: dict[str, Any]) -> None:
         """The other host names a service answers to: its ``hostname``, ``container_name`` and network aliases."""
@@ -217,7 +220,11 @@ class _Scan:
         if built is not None:
             stated = {k for k, _v, _l in env}
             env = [e for e in built.env if e[0] not in stated] + env  # compose's environment wins
-        rec = recognise(runs, [k for k, _v, _l in env], [m for m, _p, _l in mounts], name)
+        # A server-only variable says what a container is when it was given to that container: one that reaches it
+        # from an env_file the whole project shares (a `.env` holding the database's settings beside its clients')
+        # says nothing about which of those containers is the server.
+        own_keys = [k for k, _v, loc in env if loc.file not in self.shared_env_files]
+        rec = recognise(runs, own_keys, [m for m, _p, _l in mounts], name) or self.emulated.get(name)
         if rec is not None and built is not None and built.base and rec.why.startswith("image"):
             rec = dataclasses.replace(rec, why=f"{rec.why}, the base of {built.dockerfile}")
         if rec is not None and rec.role in NOT_REVIEWED:
@@ -411,6 +418,61 @@ def _health_probe(edge: Edge, mentions: Sequence[Mention]) -> str | None:
         if not values or not all(HEALTH_PATH.search(v.strip()) for v in values):
             return None
     return ", ".join(sorted(set(keys)))
+
+
+def _shared_env_files(doc: Document, services: dict[str, Any], compose_files: Sequence[str]) -> set[str]:
+    """The env_files (files outside the compose project's own) whose variables reach more than one service."""
+    readers: dict[str, int] = {}
+    for name, svc in services.items():
+        if not isinstance(svc, dict):
+            continue
+        try:
+            env = _environment(doc, svc.get("environment"), ("services", name, "environment"))
+        except ArchplanError:
+            continue  # reported where the service itself is read
+        for file in {loc.file for _k, _v, loc in env if loc.file and loc.file not in compose_files}:
+            readers[file] = readers.get(file, 0) + 1
+    return {file for file, n in readers.items() if n > 1}
+
+
+_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([A-Za-z0-9_.-]+)(?::\d+)?(?:/.*)?$")
+
+
+def _emulated(doc: Document, services: dict[str, Any]) -> dict[str, Recognised]:
+    """Service -> the managed store it emulates: the host that a variable a store's client libraries read to reach
+    its emulator names (``FIRESTORE_EMULATOR_HOST=firestore:8080``, on any service), and a service built from the
+    same build context as such a host (a second instance of the emulator)."""
+    cat = catalog()
+    found: dict[str, Recognised] = {}
+    for name, svc in services.items():
+        if not isinstance(svc, dict):
+            continue
+        try:
+            env = _environment(doc, svc.get("environment"), ("services", name, "environment"))
+        except ArchplanError:
+            continue  # reported where the service itself is read
+        for key, value, _loc in env:
+            host = _HOST.match(value.strip())
+            if key in cat.emulator_env and host and host.group(1) in services:
+                engine = cat.emulator_env[key]
+                found.setdefault(host.group(1), dataclasses.replace(
+                    cat.by_engine(engine), why=f"variable {key} of {name}, which names it as {engine}'s emulator"))
+    contexts = {n: _build_context(doc, svc) for n, svc in services.items() if isinstance(svc, dict)}
+    for name, ctx in sorted(contexts.items()):
+        twin = next((t for t in sorted(found) if ctx and contexts.get(t) == ctx), None)
+        if name not in found and twin is not None:
+            found[name] = dataclasses.replace(found[twin], why=f"build context, the one of {twin} ({found[twin].why})")
+    return found
+
+
+def _build_context(doc: Document, spec: dict[str, Any]) -> str | None:
+    """The directory a service's image is built from, as a path (None: it runs a published image)."""
+    build = spec.get("build")
+    context = build if isinstance(build, str) else build.get("context") if isinstance(build, dict) else None
+    if not isinstance(context, str):
+        return None
+    dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
+    return os.path.normpath(os.path.join(os.path.dirname(doc.file), context)) + f"::{dockerfile or 'Dockerfile'}"
 
 
 def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Location]]:

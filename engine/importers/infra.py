@@ -153,6 +153,8 @@ class Catalog:
     console_names: re.Pattern[str] = re.compile(r"(?!)")
     flag_clients: FlagClients = field(default_factory=FlagClients)
     client_timeouts: tuple[ClientTimeout, ...] = ()
+    emulator_env: dict[str, str] = field(default_factory=dict)
+    """Variable a client library reads to reach a local emulator of a managed store -> the store's engine."""
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -214,7 +216,8 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("config_server_names") or "(?!)"), re.IGNORECASE),
                    re.compile(str(data.get("console_names") or "(?!)"), re.IGNORECASE),
                    _flag_clients(data.get("flag_clients") or {}),
-                   _client_timeouts(data.get("client_timeouts") or []))
+                   _client_timeouts(data.get("client_timeouts") or []),
+                   {str(k): str(v) for k, v in (data.get("emulator_env") or {}).items()})
 
 
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
