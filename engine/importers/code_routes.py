@@ -104,6 +104,7 @@ from engine.importers import (
     code_rust,
     code_secrets,
     code_spring_security,
+    code_swallowed,
     code_timeouts,
     code_workflows,
     infra,
@@ -281,6 +282,8 @@ class RoutesDocument(ArtifactDocument):
     """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
+    swallowed: tuple[code_swallowed.Swallowed, ...] = ()
+    """Its methods that write a store and answer a failure of the write as a success (``code_swallowed``)."""
     health_only: Location | None = None
     """Where its code maps health checks, when it maps them and no other endpoint (``code_csharp.health_only``)."""
     authorities: Mapping[str, Location] = field(default_factory=dict)
@@ -416,8 +419,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read = _names_read([*texts, *others], config)
     doc.reads_only = _reads_only(texts)
-    doc.health_only = code_csharp.health_only([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
-    doc.authorities = code_csharp.token_authorities([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
+    doc.health_only, doc.authorities, doc.swallowed = _csharp_reads([(f, blank_comments(t)) for f, t in others
+                                                                      if f.endswith(".cs")])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
@@ -1718,6 +1721,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           guarded: Sequence[tuple[str, code_breakers.Caller]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
+          swallowed: tuple[str | None, Sequence[code_swallowed.Swallowed]] = (None, ()),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
           described: Mapping[str, str] | None = None,
           gateway_of: Sequence[code_grpc_gateway.Registration] = ()) -> RoutesDocument:
@@ -1776,12 +1780,28 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                            [(e.target, e.at) for e in edges if "auth" not in e.data], open_targets or {})
     code_flags.record(body, service, flag_calls)
     _record_client_bounds(body, service, bounded, guarded)
-    code_workflows.record(body, service, flows, stated)
-    code_workflows.record_checks(body, service, checks, stated)
+    _record_code_flows(body, service, flows, checks, swallowed, stated)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
                           secrets=secrets, traits=traits)
+
+
+def _record_code_flows(body: Body, service: str, flows: Sequence[code_workflows.Flow],
+                       checks: Sequence[tuple[str, code_workflows.Check]],
+                       swallowed: tuple[str | None, Sequence[code_swallowed.Swallowed]],
+                       stated: frozenset[str]) -> None:
+    """State what the service's handlers do across their writes: workflows, check-then-acts, swallowed failures."""
+    code_workflows.record(body, service, flows, stated)
+    code_workflows.record_checks(body, service, checks, stated)
+    code_swallowed.record(body, service, *swallowed)
+
+
+def _csharp_reads(cs: Sequence[tuple[str, str]]) -> tuple[Location | None, dict[str, Location],
+                                                          tuple[code_swallowed.Swallowed, ...]]:
+    """What a service's C# files (comments blanked) say beyond routes: where they map health checks only, the
+    settings read as a token issuer's address, the store writes whose failure they swallow."""
+    return code_csharp.health_only(cs), code_csharp.token_authorities(cs), tuple(code_swallowed.csharp(cs))
 
 
 def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], open_code: str | None,
@@ -2452,6 +2472,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
                             guarded=guarded.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
+                            swallowed=(code_swallowed.target(callees, engines), d.swallowed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
                             described={_template(k): k for k, svc in sorted(described) if svc == d.service},
                             gateway_of=d.gateway_of)
@@ -2464,7 +2485,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
                                reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
-                               checks=d.checks, authorities=d.authorities,
+                               checks=d.checks, authorities=d.authorities, swallowed=d.swallowed,
                                health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies))
         else:
             out.append(d)
