@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers.code_text import QUOTES, close_bracket, inside, string_end
+from engine.importers.code_text import QUOTES, block_after, close_bracket, inside, string_end
 
 _MAP = re.compile(r"(?<![\w$])(?P<recv>[A-Za-z_]\w*)\s*\.\s*Map(?P<verb>Get|Post|Put|Delete|Patch)\s*\(\s*"
                   r"@?\"(?P<path>[^\"\\\n]*)\"")
@@ -105,6 +105,28 @@ def _literals_emptied(text: str) -> str:
         out.append(text[i])
         i += 1
     return "".join(out)
+
+
+_FROM_BODY = re.compile(r"\[\s*FromBody\s*\]\s*([A-Z]\w*)(?:<[^<>]*>)?\??\s+\w+")
+_WRITE_CALL = re.compile(r"\.\s*(?:Update|Save|Create|Add|Insert|Upsert|Place|Submit|Checkout|Store|Put|Delete|Remove)"
+                         r"\w*\s*(?:<[^<>()]*>)?\s*\(")
+"""A call, in an action's body, of a method whose name says it changes state (``_repository.UpdateBasketAsync(...)``,
+``_db.SaveChangesAsync()``); a command handed to a mediator (``_mediator.Send(command)``) says nothing by itself."""
+
+
+def written_body_type(code: str, at: int) -> str | None:
+    """The type of the ``[FromBody]`` parameter of the controller action whose attribute starts at ``at``, when the
+    action's own body calls a method named for a change of state (``_WRITE_CALL``): a write taking that body."""
+    _first, last = _attributes(code, at, code.find("]", at) + 1)
+    method = _METHOD_NAME.search(code, last)
+    if method is None:
+        return None
+    paren = method.end() - 1
+    found = _FROM_BODY.search(inside(code, paren))
+    brace = block_after(code, close_bracket(code, paren))
+    if found is None or brace is None or not _WRITE_CALL.search(inside(code, brace)):
+        return None
+    return found.group(1)
 
 
 def _minimal(path: str, code: str) -> Iterator[CsRoute]:
@@ -261,4 +283,4 @@ def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
     return first
 
 
-__all__ = ["CsRoute", "health_only", "routes", "token_authorities"]
+__all__ = ["CsRoute", "health_only", "routes", "token_authorities", "written_body_type"]

@@ -95,6 +95,7 @@ from engine.importers import (
     code_java_cookies,
     code_jobs,
     code_js_amount,
+    code_line_prices,
     code_logs,
     code_messages,
     code_nextjs,
@@ -374,7 +375,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
-    routes = _java_amounts(routes, java)
+    routes = _csharp_amounts(_java_amounts(routes, java), [(f, blank_comments(t)) for f, t in others
+                                                           if f.endswith(".cs")])
     handlers = _SpringHandlers(dict(java))
     routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
                              java, handlers)
@@ -1213,6 +1215,7 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
     files = dict(java)
     out: list[Route] = []
     charges: dict[str, str | None] = {}
+    lines_of = code_line_prices.LinePrices(java) if java else None
     for r in routes:
         code = files.get(r.at.file)
         if code is None or r.amount or r.method in _SAFE or r.framework != "Spring MVC mapping":
@@ -1224,7 +1227,28 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
         if kind is not None and kind not in charges:
             charges[kind] = code_java_amount.charged(kind, java)
         where = charges.get(kind) if kind else None
-        out.append(replace(r, amount=f"{kind} charged by its price or total at {where}") if where else r)
+        priced = lines_of.of(kind) if kind and lines_of and r.writes and not where else None
+        out.append(replace(r, amount=f"{kind} charged by its price or total at {where}") if where else
+                   replace(r, amount=f"{priced}: the client prices its own lines") if priced else r)
+    return out
+
+
+def _csharp_amounts(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``amount`` on each ASP.NET Core controller write whose ``[FromBody]`` type carries priced order
+    lines (``code_line_prices``), the action's body calling a method named for a change of state."""
+    files = dict(cs)
+    lines_of = code_line_prices.LinePrices(cs) if cs else None
+    out: list[Route] = []
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or lines_of is None or r.amount or r.method in _SAFE or \
+                r.framework != "ASP.NET Core controller":
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        kind = code_csharp.written_body_type(code, offset)
+        priced = lines_of.of(kind) if kind else None
+        out.append(replace(r, amount=f"{priced}: the client prices its own lines") if priced else r)
     return out
 
 
