@@ -20,7 +20,7 @@ placeholder the ASP.NET Core gRPC template maps beside them, a ``MapGet`` whose 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
@@ -127,6 +127,35 @@ def written_body_type(code: str, at: int) -> str | None:
     if found is None or brace is None or not _WRITE_CALL.search(inside(code, brace)):
         return None
     return found.group(1)
+
+
+_MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:<[^<>(){};=]*>)?\s*\(")
+_NOT_METHODS = frozenset({"if", "for", "foreach", "while", "switch", "catch", "using", "lock", "return", "new",
+                          "typeof", "nameof", "sizeof", "when", "await", "base", "this", "throw", "fixed", "checked",
+                          "unchecked", "default"})
+
+
+def methods(code: str, start: int, end: int, pairs: Mapping[int, int]) -> dict[str, list[tuple[int, int]]]:
+    """The methods declared directly in a class body (``code[start:end]``): name -> each overload's body span."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    pos = start
+    while pos < end:
+        m = _MEMBER.search(code, pos, end)
+        if m is None:
+            break
+        paren = m.end() - 1
+        close = pairs.get(paren)
+        if close is None:
+            break
+        brace = re.match(r"\s*(?:where\b[^{;]*)?\{", code[close:end])
+        if m.group(1) in _NOT_METHODS or brace is None:
+            pos = close
+            continue
+        opened = close + brace.end() - 1
+        stop = pairs.get(opened, end)
+        out.setdefault(m.group(1), []).append((opened + 1, stop - 1))
+        pos = stop
+    return out
 
 
 def _minimal(path: str, code: str) -> Iterator[CsRoute]:
@@ -283,4 +312,4 @@ def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
     return first
 
 
-__all__ = ["CsRoute", "health_only", "routes", "token_authorities", "written_body_type"]
+__all__ = ["CsRoute", "health_only", "methods", "routes", "token_authorities", "written_body_type"]

@@ -85,6 +85,7 @@ from engine.importers import (
     code_calls,
     code_channels,
     code_clients,
+    code_cs_workflows,
     code_csharp,
     code_dotnet_settings,
     code_embedded,
@@ -375,8 +376,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
-    routes = _csharp_amounts(_java_amounts(routes, java), [(f, blank_comments(t)) for f, t in others
-                                                           if f.endswith(".cs")])
+    cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
+    routes = _csharp_amounts(_java_amounts(routes, java), cs)
     handlers = _SpringHandlers(dict(java))
     routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
                              java, handlers)
@@ -411,8 +412,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
                     *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
                                                   if f.endswith(code_workflows.CPP_SUFFIXES)]),
-                    *code_workflows.java_handlers(java))
-    doc.coordinated = code_workflows.coordinator(texts)
+                    *code_workflows.java_handlers(java), *code_cs_workflows.handlers(cs))
+    doc.coordinated = code_workflows.coordinator([*texts, *cs]) or code_cs_workflows.coordinator(cs)
     doc.checks = () if code_workflows.guarded(texts) else (
         *[c for f, t in texts if f.endswith(".py")
           for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
@@ -421,8 +422,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read = _names_read([*texts, *others], config)
     doc.reads_only = _reads_only(texts)
-    doc.health_only, doc.authorities, doc.swallowed = _csharp_reads([(f, blank_comments(t)) for f, t in others
-                                                                      if f.endswith(".cs")])
+    doc.health_only, doc.authorities, doc.swallowed = _csharp_reads(cs)
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]

@@ -24,15 +24,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
+from engine.importers import code_csharp
 from engine.importers.base import Body
 from engine.importers.code_text import bracket_pairs
 
 _MAX_DEPTH = 3
 _CLASS = re.compile(r"\b(?:class|record|struct)\s+([A-Za-z_]\w*)[^{;]*\{")
 _METHOD = re.compile(r"\b([A-Za-z_]\w*)\s*(?:<[^<>(){};=]*>)?\s*\(")
-_NOT_METHODS = frozenset({"if", "for", "foreach", "while", "switch", "catch", "using", "lock", "return", "new",
-                          "typeof", "nameof", "sizeof", "when", "await", "base", "this", "throw", "fixed", "checked",
-                          "unchecked", "default"})
 _WRITE = re.compile(r"\.\s*(?:SaveChanges|ExecuteNonQuery)(?:Async)?\s*\(|"
                     r"\b\w*(?:[Cc]onn(?:ection)?|[Dd][Bb])\s*\.\s*Execute(?:Async)?\s*(?:<[^<>()]*>)?\s*\(")
 """EF Core's and ADO.NET's writes, and Dapper's ``Execute`` on a connection (``conn.ExecuteAsync(sql, ...)``; Polly's
@@ -61,29 +59,6 @@ class Swallowed:
 
 def _at(path: str, code: str, i: int) -> Location:
     return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
-
-
-def _methods(code: str, start: int, end: int, pairs: Mapping[int, int]) -> dict[str, list[tuple[int, int]]]:
-    """The methods declared directly in a class body (``code[start:end]``): name -> each overload's body span."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    pos = start
-    while pos < end:
-        m = _METHOD.search(code, pos, end)
-        if m is None:
-            break
-        paren = m.end() - 1
-        close = pairs.get(paren)
-        if close is None:
-            break
-        brace = re.match(r"\s*(?:where\b[^{;]*)?\{", code[close:end])
-        if m.group(1) in _NOT_METHODS or brace is None:
-            pos = close
-            continue
-        opened = close + brace.end() - 1
-        stop = pairs.get(opened, end)
-        out.setdefault(m.group(1), []).append((opened + 1, stop - 1))
-        pos = stop
-    return out
 
 
 def _writes(code: str, span: tuple[int, int], methods: Mapping[str, list[tuple[int, int]]], path: str,
@@ -154,7 +129,7 @@ def csharp(texts: Sequence[tuple[str, str]]) -> list[Swallowed]:
         pairs = bracket_pairs(code)
         for c in _CLASS.finditer(code):
             start, end = c.end(), pairs.get(c.end() - 1, len(code)) - 1
-            methods = _methods(code, start, end, pairs)
+            methods = code_csharp.methods(code, start, end, pairs)
             for name, bodies in sorted(methods.items()):
                 for body in bodies:
                     found = _swallowed(path, code, pairs, methods, name, body)
