@@ -286,6 +286,8 @@ class RoutesDocument(ArtifactDocument):
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
     swallowed: tuple[code_swallowed.Swallowed, ...] = ()
     """Its methods that write a store and answer a failure of the write as a success (``code_swallowed``)."""
+    names_idempotency_key: bool = False
+    """Whether any of its code names an idempotency key (whether it checks one is then unknown)."""
     health_only: Location | None = None
     """Where its code maps health checks, when it maps them and no other endpoint (``code_csharp.health_only``)."""
     authorities: Mapping[str, Location] = field(default_factory=dict)
@@ -413,7 +415,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                     *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
                                                   if f.endswith(code_workflows.CPP_SUFFIXES)]),
                     *code_workflows.java_handlers(java), *code_cs_workflows.handlers(cs))
-    doc.coordinated = code_workflows.coordinator([*texts, *cs]) or code_cs_workflows.coordinator(cs)
+    # what its code names: something that may coordinate its writes, an idempotency key
+    doc.coordinated, doc.names_idempotency_key = (code_workflows.coordinator([*texts, *cs])
+                                                  or code_cs_workflows.coordinator(cs),
+                                                  any("idempot" in t.lower() for _f, t in [*texts, *others]))
     doc.checks = () if code_workflows.guarded(texts) else (
         *[c for f, t in texts if f.endswith(".py")
           for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
@@ -2510,6 +2515,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                clients=d.clients, registered=d.registered, client_groups=d.client_groups,
                                reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
                                checks=d.checks, authorities=d.authorities, swallowed=d.swallowed,
+                               names_idempotency_key=d.names_idempotency_key,
                                health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies))
         else:
             out.append(d)
@@ -2552,6 +2558,7 @@ def _grpc_gateway_routes(docs: Sequence[Document]) -> list[Document]:
     if not gateways:
         return list(docs)
     services = _service_names(docs)
+    code_of = {d.service: d for d in docs if isinstance(d, RoutesDocument)}
 
     def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
         if not doc.operations:
@@ -2566,8 +2573,29 @@ def _grpc_gateway_routes(docs: Sequence[Document]) -> list[Document]:
             d = with_field(d, "endpoints", key, "routes_to", [target], reg.at,
                            f"routes_to {target}: {served[key]} forwards it to the gRPC service "
                            f"{reg.service} ({doc.operations[key]}), which {target} implements by its name")
+            creates = _grpc_creation(code_of.get(target), key, doc.operations[key])
+            if creates is not None:
+                d = with_field(d, "endpoints", key, "idempotency_key", False, creates[0],
+                               f"idempotency_key false: {creates[1]}")
         return d
     return _edit_artifacts(docs, edit)
+
+
+def _grpc_creation(target: RoutesDocument | None, key: str, operation: str) -> tuple[Location, str] | None:
+    """Where and why an HTTP write a grpc-gateway forwards to ``target``'s gRPC method (``operation``:
+    ``CounterService_PlaceOrder``) makes something new each time: the method is named for a creation
+    (``code_go.CREATION_VERBS``), its code writes (``code_workflows`` follows it), and no code of ``target`` names an
+    idempotency key. None otherwise."""
+    method = operation.partition("_")[2]
+    if target is None or target.names_idempotency_key or key.split(" ", 1)[0] not in ("POST", "PUT", "PATCH") or \
+            not re.match(rf"(?:{'|'.join(code_go.CREATION_VERBS)})(?![a-z])", method):
+        return None
+    handler = next((h for h in target.handlers if h.name == method and h.at.file.endswith(".go")), None)
+    wrote = next((w for w in handler.writes if not w.publish), None) if handler else None
+    if handler is None or wrote is None:
+        return None
+    return handler.at, (f"it reaches {handler.what}, which creates ({wrote.how}), and no code of {target.service} "
+                        "names an idempotency key")
 
 
 def _written_safe_methods(docs: Sequence[Document]) -> list[Document]:
