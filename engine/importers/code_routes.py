@@ -157,6 +157,8 @@ class Route:
     """Where its handler stops the whole process (``System.exit``): an operator's function, when its code shows it."""
     maintenance: str | None = None
     """Where its handler runs SQL scripts over a database (schema or bulk data upkeep): an operator's function."""
+    test_only: str | None = None
+    """Where its authors' comment marks the route for testing or debugging only: no function for users."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
@@ -377,7 +379,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
-    routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
+    routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_amounts(_java_amounts(routes, java), cs)
     handlers = _SpringHandlers(dict(java))
@@ -415,10 +417,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                     *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
                                                   if f.endswith(code_workflows.CPP_SUFFIXES)]),
                     *code_workflows.java_handlers(java), *code_cs_workflows.handlers(cs))
-    # what its code names: something that may coordinate its writes, an idempotency key
-    doc.coordinated, doc.names_idempotency_key = (code_workflows.coordinator([*texts, *cs])
-                                                  or code_cs_workflows.coordinator(cs),
-                                                  any("idempot" in t.lower() for _f, t in [*texts, *others]))
+    _code_names(doc, texts, others, cs)
     doc.checks = () if code_workflows.guarded(texts) else (
         *[c for f, t in texts if f.endswith(".py")
           for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
@@ -427,7 +426,6 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read = _names_read([*texts, *others], config)
     doc.reads_only = _reads_only(texts)
-    doc.health_only, doc.authorities, doc.swallowed = _csharp_reads(cs)
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
@@ -1363,6 +1361,34 @@ def _java_bodies(code: str) -> list[int]:
     return [m.end() for m in re.finditer(r"\)\s*(?:throws\s+[\w.,\s]+)?\{", code)]
 
 
+_TEST_ONLY = re.compile(r"\b(?:(?:used\s+)?for\s+(?:testing|tests|debugging|debug)\s+only|"
+                        r"only\s+for\s+(?:testing|tests|debugging)|(?:testing|test|debug)[- ]only)\b", re.IGNORECASE)
+"""A comment saying the code under it is meant for tests or debugging alone."""
+_COMMENT_LINE = re.compile(r"\s*(?://|#|/?\*)")
+_ANNOTATION_LINE = re.compile(r"\s*[@\[]")
+
+
+def _test_only(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``test_only`` where the comment just above the route's declaration (the run of comment lines
+    before it, annotations and attributes between them skipped) says it is for testing or debugging only (``// Delete
+    Customer - TO BE USED FOR TESTING ONLY``); a comment anywhere else says nothing of the route."""
+    lines = {f: t.split("\n") for f, t in texts}
+    out: list[Route] = []
+    for r in routes:
+        code = lines.get(r.at.file)
+        i = r.at.line - 2
+        while code is not None and 0 <= i < len(code) and _ANNOTATION_LINE.match(code[i]):
+            i -= 1
+        found = None
+        while code is not None and 0 <= i < len(code) and _COMMENT_LINE.match(code[i]):
+            if _TEST_ONLY.search(code[i]):
+                found = f"{code[i].strip()[:80]!r} at {r.at.file}:{i + 1}"
+                break
+            i -= 1
+        out.append(replace(r, test_only=found) if found else r)
+    return out
+
+
 def _keys_unknown(routes: Sequence[Route], texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]]
                   ) -> list[Route]:
     """``routes`` without a ``no_idempotency_key`` the service's code does not bear out: any of its files names an
@@ -1826,11 +1852,15 @@ def _record_code_flows(body: Body, service: str, flows: Sequence[code_workflows.
     code_swallowed.record(body, service, *swallowed)
 
 
-def _csharp_reads(cs: Sequence[tuple[str, str]]) -> tuple[Location | None, dict[str, Location],
-                                                          tuple[code_swallowed.Swallowed, ...]]:
-    """What a service's C# files (comments blanked) say beyond routes: where they map health checks only, the
-    settings read as a token issuer's address, the store writes whose failure they swallow."""
-    return code_csharp.health_only(cs), code_csharp.token_authorities(cs), tuple(code_swallowed.csharp(cs))
+def _code_names(doc: RoutesDocument, texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
+                cs: Sequence[tuple[str, str]]) -> None:
+    """State on ``doc`` what a service's code names beyond its routes: something that may coordinate its writes, an
+    idempotency key; and from its C# files (comments blanked), where they map health checks only, the settings read
+    as a token issuer's address, the store writes whose failure they swallow."""
+    doc.coordinated = code_workflows.coordinator([*texts, *cs]) or code_cs_workflows.coordinator(cs)
+    doc.names_idempotency_key = any("idempot" in t.lower() for _f, t in [*texts, *others])
+    doc.health_only, doc.authorities = code_csharp.health_only(cs), code_csharp.token_authorities(cs)
+    doc.swallowed = tuple(code_swallowed.csharp(cs))
 
 
 def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], open_code: str | None,
@@ -2005,6 +2035,10 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.note("endpoints", ident, f"admin true: its handler runs SQL scripts over a database ({r.maintenance}), "
                                       "an upkeep of the schema or of the data in bulk, for an operator, never for a "
                                       "user")
+    if r.test_only:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: its code marks it for testing or debugging only ({r.test_only}), a "
+                                      "hook for the developers, never a function for users")
     if r.paid:
         body.set("endpoints", ident, "triggers_paid_operation", True, r.at)
         body.note("endpoints", ident, f"triggers_paid_operation: its handler runs an AI model at a provider ({r.paid})")
@@ -2511,15 +2545,20 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                 kept = without_facts(rebuilt, "services", {d.service: f"{d.service} is a datastore of the "
                                                            "deployment: its folder is not imported as a service"})
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
-            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
-                               clients=d.clients, registered=d.registered, client_groups=d.client_groups,
-                               reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
-                               checks=d.checks, authorities=d.authorities, swallowed=d.swallowed,
-                               names_idempotency_key=d.names_idempotency_key,
-                               health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies))
+            out.append(_carried(rebuilt, d))
         else:
             out.append(d)
     return _yield_keys(_notify_purposes(_grpc_gateway_routes(out)), yielding)
+
+
+def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
+    """``rebuilt`` (a service's document placed behind its fronts) with what the first reading of its code found,
+    which later passes over every document read again."""
+    return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
+                   clients=d.clients, registered=d.registered, client_groups=d.client_groups, reads_only=d.reads_only,
+                   read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
+                   authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
+                   health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
