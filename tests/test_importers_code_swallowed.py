@@ -43,7 +43,18 @@ public class LedgerConsumer : IMessageCallback
 def test_a_catch_all_that_logs_and_acknowledges_swallows_the_write() -> None:
     found = code_swallowed.csharp([("svc/LedgerConsumer.cs", CONSUMER)])
     assert [(s.method, s.write, s.at.line) for s in found] == [
-        ("LedgerConsumer.OnMessageAsync", "SaveChangesAsync at LedgerConsumer.cs:22", 12)]
+        ("LedgerConsumer.OnMessageAsync", "LedgerContext.SaveChangesAsync at LedgerConsumer.cs:22", 12)]
+
+
+def test_a_write_through_a_repository_field_counts_too() -> None:
+    through_repo = CONSUMER.replace("private readonly LedgerContext _ctx;",
+                                    "private readonly IEntryRepository _entries;")
+    through_repo = through_repo.replace("""        _ctx.Entries.Add(Entry.From(body));
+        await _ctx.SaveChangesAsync();""", "        await _entries.RecordEntryAsync(Entry.From(body));")
+    assert code_swallowed.csharp([("svc/LedgerConsumer.cs", through_repo)]) == []  # "Record" is no write verb
+    renamed = through_repo.replace("RecordEntryAsync", "AddEntryAsync")
+    found = code_swallowed.csharp([("svc/LedgerConsumer.cs", renamed)])
+    assert [s.write for s in found] == ["IEntryRepository.AddEntryAsync at LedgerConsumer.cs:21"]
 
 
 @pytest.mark.parametrize(("before", "after"), [

@@ -35,14 +35,10 @@ from engine.importers.code_text import bracket_pairs, inside
 
 _MAX_DEPTH = 4
 _TYPE = re.compile(r"\b(class|interface|record|struct)\s+([A-Za-z_]\w*)(?:\s*<[^<>{};]*>)?(?P<header>[^{;]*)\{")
-_FIELD = re.compile(r"(?:^|(?<=[;{}\]]))\s*(?:(?:private|protected|public|internal|readonly|static|volatile)\s+)*"
-                    r"([A-Z][\w.]*(?:\s*<[^<>;(){}=]*>)?)\s+(_?[A-Za-z]\w*)\s*(?:=[^;]*)?;")
 _WRITE_ACTION = re.compile(r"\[\s*(?:[\w\s,()\"]*,\s*)?Http(?:Post|Put|Patch|Delete)\b")
 _FIELD_CALL = re.compile(r"(?<![\w.])(?:this\s*\.\s*)?(_?[A-Za-z]\w*)\s*\.\s*([A-Za-z]\w*)\s*(?:<[^<>()]*>)?\s*\(")
 _SELF_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*(?:<[^<>()]*>)?\s*\(")
 _SAVE = re.compile(r"\.\s*SaveChanges(?:Async)?\s*\(")
-_STORE_TYPE = re.compile(r"(?:Repository|Repo|Store|DbContext|Context)$", re.IGNORECASE)
-_STORE_WRITE = re.compile(r"(?:Save|Add|Insert|Update|Upsert|Delete|Remove|Create|Store|Append)")
 _BROKER_TYPE = re.compile(r"(?:Publisher|EventBus|MessageBus|Bus|Producer|PublishEndpoint|Sender)$")
 _BROKER_SEND = re.compile(r"(?:Publish|Send|Produce)")
 _GUARDED = re.compile(r"\bcatch\b\s*(?:\((?:[^()]|\([^()]*\))*\))?\s*(?:when\s*\((?:[^()]|\([^()]*\))*\)\s*)?\{|"
@@ -59,11 +55,6 @@ class _Class:
     methods: dict[str, list[tuple[int, int]]]
 
 
-def _base(kind: str) -> str:
-    """A type's name without its namespace and type arguments (``Infra.IRepository<Order>`` -> ``IRepository``)."""
-    return kind.split("<", 1)[0].strip().rsplit(".", 1)[-1]
-
-
 def _classes(files: Sequence[tuple[str, str]]) -> dict[str, _Class]:
     out: dict[str, _Class] = {}
     for path, code in files:
@@ -73,11 +64,7 @@ def _classes(files: Sequence[tuple[str, str]]) -> dict[str, _Class]:
         for t in _TYPE.finditer(code):
             start, end = t.end(), pairs.get(t.end() - 1, len(code)) - 1
             methods = code_csharp.methods(code, start, end, pairs) if t.group(1) != "interface" else {}
-            text = list(code[start:end])  # the class body with its methods' bodies blanked: its fields remain
-            for spans in methods.values():
-                for s, e in spans:
-                    text[s - start:e - start] = " " * (e - s)
-            fields = {f.group(2): _base(f.group(1)) for f in _FIELD.finditer("".join(text))}
+            fields = code_csharp.fields(code, start, end, methods)
             out.setdefault(t.group(2), _Class(path, code, t.group(1), t.group("header"), fields, methods))
     return out
 
@@ -141,7 +128,7 @@ def _writes(classes: Mapping[str, _Class], kind: str, span: tuple[int, int], dep
         how = f"{target + '.' if target else ''}{name} at {c.path}:{line}"
         if not target:
             yield code_workflows.Write(Location(c.path, line, 1), how, handled=in_h, own=True, site=where)
-        elif (_STORE_TYPE.search(target) and _STORE_WRITE.match(name)) or re.fullmatch(r"SaveChanges(?:Async)?", name):
+        elif code_csharp.store_write(target, name) or re.fullmatch(r"SaveChanges(?:Async)?", name):
             yield code_workflows.Write(Location(c.path, line, 1), how, handled=in_h, own=True, site=where)
         elif _BROKER_TYPE.search(target) and _BROKER_SEND.match(name):
             yield code_workflows.Write(Location(c.path, line, 1), how, handled=in_h, site=where, publish=True)

@@ -158,6 +158,34 @@ def methods(code: str, start: int, end: int, pairs: Mapping[int, int]) -> dict[s
     return out
 
 
+_FIELD = re.compile(r"(?:^|(?<=[;{}\]]))\s*(?:(?:private|protected|public|internal|readonly|static|volatile)\s+)*"
+                    r"([A-Z][\w.]*(?:\s*<[^<>;(){}=]*>)?)\s+(_?[A-Za-z]\w*)\s*(?:=[^;]*)?;")
+_STORE_TYPE = re.compile(r"(?:Repository|Repo|Store|DbContext|Context)$", re.IGNORECASE)
+_STORE_WRITE = re.compile(r"(?:Save|Add|Insert|Update|Upsert|Delete|Remove|Create|Store|Append|Register|Mark)")
+
+
+def base_type(kind: str) -> str:
+    """A type's name without its namespace and type arguments (``Infra.IRepository<Order>`` -> ``IRepository``)."""
+    return kind.split("<", 1)[0].strip().rsplit(".", 1)[-1]
+
+
+def fields(code: str, start: int, end: int, methods: Mapping[str, list[tuple[int, int]]]) -> dict[str, str]:
+    """The fields a class body (``code[start:end]``, its ``methods`` as ``methods`` found them) declares: name ->
+    type, without namespace or type arguments (``_orders`` -> ``IOrderRepository``)."""
+    text = list(code[start:end])  # the class body with its methods' bodies blanked: its fields remain
+    for spans in methods.values():
+        for s, e in spans:
+            text[s - start:e - start] = " " * (e - s)
+    return {f.group(2): base_type(f.group(1)) for f in _FIELD.finditer("".join(text))}
+
+
+def store_write(kind: str, method: str) -> bool:
+    """Whether calling ``method`` on a field of type ``kind`` writes the service's own store: a repository, a store
+    or a database context (``IOrderRepository``, ``OrdersDbContext``) called with a verb that changes state
+    (``SaveAsync``, ``RegisterInvoiceAsync``, ``MarkAsPaid``)."""
+    return _STORE_TYPE.search(kind) is not None and _STORE_WRITE.match(method) is not None
+
+
 def _minimal(path: str, code: str) -> Iterator[CsRoute]:
     groups: dict[str, str] = {}
     for g in _GROUP.finditer(code):
@@ -312,4 +340,5 @@ def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
     return first
 
 
-__all__ = ["CsRoute", "health_only", "methods", "routes", "token_authorities", "written_body_type"]
+__all__ = ["CsRoute", "base_type", "fields", "health_only", "methods", "routes", "store_write", "token_authorities",
+           "written_body_type"]

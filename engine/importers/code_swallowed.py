@@ -2,8 +2,9 @@
 
 A deployment cannot show what a service does when a write fails; its code can. This module reads a service's C#
 methods for a ``try`` block that writes to a SQL store (Entity Framework Core's ``SaveChanges`` /
-``SaveChangesAsync``, ADO.NET's ``ExecuteNonQuery``, Dapper's ``Execute`` on a connection), in the block itself or
-in a method of the same class the block calls (to a depth of ``_MAX_DEPTH``), followed by a catch-all clause
+``SaveChangesAsync``, ADO.NET's ``ExecuteNonQuery``, Dapper's ``Execute`` on a connection, or a write verb called
+on a field that is a repository: ``_repo.RegisterInvoiceAsync(...)``), in the block itself or in a method of the
+same class the block calls (to a depth of ``_MAX_DEPTH``), followed by a catch-all clause
 (``catch``, ``catch (Exception ex)``, no ``when`` filter) that neither throws nor returns anything but a success,
 after which the method goes on to report success too (it ends, or returns ``true``, ``Ok(...)``,
 ``NoContent()``...). The caller (a controller's client, the broker a message handler acknowledges to) is then told
@@ -35,6 +36,7 @@ _WRITE = re.compile(r"\.\s*(?:SaveChanges|ExecuteNonQuery)(?:Async)?\s*\(|"
                     r"\b\w*(?:[Cc]onn(?:ection)?|[Dd][Bb])\s*\.\s*Execute(?:Async)?\s*(?:<[^<>()]*>)?\s*\(")
 """EF Core's and ADO.NET's writes, and Dapper's ``Execute`` on a connection (``conn.ExecuteAsync(sql, ...)``; Polly's
 ``policy.Execute`` is no write)."""
+_FIELD_CALL = re.compile(r"(?<![\w.])(?:this\s*\.\s*)?(_?[A-Za-z]\w*)\s*\.\s*([A-Za-z]\w*)\s*(?:<[^<>()]*>)?\s*\(")
 _TRY = re.compile(r"\btry\s*\{")
 _CATCH = re.compile(r"\s*catch\b\s*(?:\((?P<type>[^()]*)\))?\s*(?P<when>when\b)?")
 _FINALLY = re.compile(r"\s*finally\s*\{")
@@ -61,22 +63,27 @@ def _at(path: str, code: str, i: int) -> Location:
     return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
 
 
-def _writes(code: str, span: tuple[int, int], methods: Mapping[str, list[tuple[int, int]]], path: str,
-            depth: int, seen: frozenset[str]) -> str | None:
-    """The first store write in ``code[span]`` or in a method of the class it calls, as ``SaveChanges at f:12``."""
+def _writes(code: str, span: tuple[int, int], klass: tuple[Mapping[str, list[tuple[int, int]]], Mapping[str, str]],
+            path: str, depth: int, seen: frozenset[str]) -> str | None:
+    """The first store write in ``code[span]`` or in a method of the class it calls, as ``SaveChanges at f:12``:
+    ``_WRITE``, or a write through a field of the class (``klass``: its methods and fields) that is a repository, a
+    store or a database context (``code_csharp.store_write``)."""
     start, end = span
-    found = _WRITE.search(code, start, end)
-    if found is not None:
-        where = _at(path, code, found.start())
-        name = re.sub(r"\W", "", found.group(0).split("(")[0]).split("<")[0]
-        return f"{name} at {os.path.basename(where.file)}:{where.line}"
+    methods, fields = klass
+    found = [(m.start(), re.sub(r"\s+", "", m.group(0)).split("(")[0].split("<")[0].lstrip("."))
+             for m in _WRITE.finditer(code, start, end)][:1]
+    found += [(m.start(), f"{fields[m.group(1)]}.{m.group(2)}") for m in _FIELD_CALL.finditer(code, start, end)
+              if m.group(1) in fields and code_csharp.store_write(fields[m.group(1)], m.group(2))][:1]
+    if found:
+        pos, what = min(found)
+        return f"{what} at {os.path.basename(path)}:{_at(path, code, pos).line}"
     if depth >= _MAX_DEPTH:
         return None
     for m in _METHOD.finditer(code, start, end):
         name = m.group(1)
         if name in methods and name not in seen and code[max(start, m.start() - 1):m.start()] != ".":
             for body in methods[name]:
-                write = _writes(code, body, methods, path, depth + 1, seen | {name})
+                write = _writes(code, body, klass, path, depth + 1, seen | {name})
                 if write is not None:
                     return write
     return None
@@ -130,16 +137,18 @@ def csharp(texts: Sequence[tuple[str, str]]) -> list[Swallowed]:
         for c in _CLASS.finditer(code):
             start, end = c.end(), pairs.get(c.end() - 1, len(code)) - 1
             methods = code_csharp.methods(code, start, end, pairs)
+            klass = (methods, code_csharp.fields(code, start, end, methods))
             for name, bodies in sorted(methods.items()):
                 for body in bodies:
-                    found = _swallowed(path, code, pairs, methods, name, body)
+                    found = _swallowed(path, code, pairs, klass, name, body)
                     if found is not None:
                         out.append(Swallowed(f"{c.group(1)}.{name}", *found))
                         break
     return out
 
 
-def _swallowed(path: str, code: str, pairs: Mapping[int, int], methods: Mapping[str, list[tuple[int, int]]],
+def _swallowed(path: str, code: str, pairs: Mapping[int, int],
+               klass: tuple[Mapping[str, list[tuple[int, int]]], Mapping[str, str]],
                name: str, body: tuple[int, int]) -> tuple[str, Location] | None:
     for t in _TRY.finditer(code, body[0], body[1]):
         opened = t.end() - 1
@@ -153,7 +162,7 @@ def _swallowed(path: str, code: str, pairs: Mapping[int, int], methods: Mapping[
         after = max(e for _at_, _b, _s, e in clauses) + 1
         if not _reports_success(code, after, body[1]):
             continue
-        write = _writes(code, (opened + 1, closed - 1), methods, path, 0, frozenset({name}))
+        write = _writes(code, (opened + 1, closed - 1), klass, path, 0, frozenset({name}))
         if write is not None:
             return write, _at(path, code, swallowing[0][0])
     return None
