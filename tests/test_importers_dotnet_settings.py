@@ -157,3 +157,43 @@ def test_csharp_code_that_reads_no_credential_leaves_its_routes_unauthenticated(
     endpoints = {(f.data["served_by"], f.data.get("authn")) for f in load_documents(docs).of_kind("endpoint")
                  if f.data.get("path") == "/api/stock/{sku}"}
     assert endpoints == {("parts", "none"), ("till", None)}
+
+
+def test_rabbitmq_sections_naming_an_exchange_make_its_producers_and_consumers(tmp_path: Any) -> None:
+    # the section of a sender names only the exchange: it produces to it; a section binding a queue to the exchange
+    # consumes it (the channel is the exchange, each reader's queue bound to it); a section that says neither role,
+    # only how to reach the broker, names no channel
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          mq: {image: "rabbitmq:3.13-management"}
+          billing: {image: acme/billing:1}
+          letters: {image: acme/letters:1}
+        """)
+    write(root, "billing/appsettings.json", '{"RabbitMQ": {"Host": "mq", "Exchange": "Audit"}}\n')
+    write(root, "billing/appsettings.Production.json",
+          '{"RabbitSender": {"Host": "mq", "Exchange": "Ledger"}, "Other": {"Exchange": "Nope"}}\n')
+    write(root, "billing/Worker.cs", "public class Worker : BackgroundService { }\n")
+    write(root, "letters/appsettings.Production.json",
+          '{\n  "RabbitMQHandler": {\n    "Host": "mq",\n    "Exchange": "Ledger",\n    "Queue": "Letters"\n  }\n}\n')
+    write(root, "letters/Worker.cs", "public class Worker : BackgroundService { }\n")
+    uses = code_dotnet_settings.channel_uses([os.path.join(root, "letters")])
+    assert [(u.role, u.channel, u.kind, u.at.line) for u in uses] == [("consumer", "Ledger", None, 4)]
+    assert [(u.role, u.channel) for u in code_dotnet_settings.channel_uses([os.path.join(root, "billing")])] == [
+        ("producer", "Ledger")]
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("billing", "letters"))])
+    design = load_documents(docs)
+    channels = {f.key: f.data for f in design.of_kind("channel")}
+    assert set(channels) == {"channel:Ledger"}
+    assert channels["channel:Ledger"]["producers"] == ["billing"]
+    assert [c["service"] for c in channels["channel:Ledger"]["consumers"]] == ["letters"]
+    calls = {(f.data["from"], f.data["to"]): f.data for f in design.of_kind("interaction")}
+    assert calls[("billing", "Ledger")]["protocol"] == "amqp"
+
+
+def test_a_queue_named_by_a_consumer_section_is_the_channel_it_reads(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "mailer/appsettings.json", '{"RabbitMqConsumer": {"HostName": "bus", "QueueName": "mails"}}\n')
+    uses = code_dotnet_settings.channel_uses([os.path.join(root, "mailer")])
+    assert [(u.role, u.channel, u.kind) for u in uses] == [("consumer", "mails", "queue")]

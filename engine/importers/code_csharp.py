@@ -20,11 +20,11 @@ placeholder the ASP.NET Core gRPC template maps beside them, a ``MapGet`` whose 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers.code_text import QUOTES, close_bracket, inside, string_end
+from engine.importers.code_text import QUOTES, block_after, close_bracket, inside, string_end
 
 _MAP = re.compile(r"(?<![\w$])(?P<recv>[A-Za-z_]\w*)\s*\.\s*Map(?P<verb>Get|Post|Put|Delete|Patch)\s*\(\s*"
                   r"@?\"(?P<path>[^\"\\\n]*)\"")
@@ -105,6 +105,85 @@ def _literals_emptied(text: str) -> str:
         out.append(text[i])
         i += 1
     return "".join(out)
+
+
+_FROM_BODY = re.compile(r"\[\s*FromBody\s*\]\s*([A-Z]\w*)(?:<[^<>]*>)?\??\s+\w+")
+_WRITE_CALL = re.compile(r"\.\s*(?:Update|Save|Create|Add|Insert|Upsert|Place|Submit|Checkout|Store|Put|Delete|Remove)"
+                         r"\w*\s*(?:<[^<>()]*>)?\s*\(")
+"""A call, in an action's body, of a method whose name says it changes state (``_repository.UpdateBasketAsync(...)``,
+``_db.SaveChangesAsync()``); a command handed to a mediator (``_mediator.Send(command)``) says nothing by itself."""
+
+
+def written_body_type(code: str, at: int) -> str | None:
+    """The type of the ``[FromBody]`` parameter of the controller action whose attribute starts at ``at``, when the
+    action's own body calls a method named for a change of state (``_WRITE_CALL``): a write taking that body."""
+    _first, last = _attributes(code, at, code.find("]", at) + 1)
+    method = _METHOD_NAME.search(code, last)
+    if method is None:
+        return None
+    paren = method.end() - 1
+    found = _FROM_BODY.search(inside(code, paren))
+    brace = block_after(code, close_bracket(code, paren))
+    if found is None or brace is None or not _WRITE_CALL.search(inside(code, brace)):
+        return None
+    return found.group(1)
+
+
+_MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*(?:<[^<>(){};=]*>)?\s*\(")
+_NOT_METHODS = frozenset({"if", "for", "foreach", "while", "switch", "catch", "using", "lock", "return", "new",
+                          "typeof", "nameof", "sizeof", "when", "await", "base", "this", "throw", "fixed", "checked",
+                          "unchecked", "default"})
+
+
+def methods(code: str, start: int, end: int, pairs: Mapping[int, int]) -> dict[str, list[tuple[int, int]]]:
+    """The methods declared directly in a class body (``code[start:end]``): name -> each overload's body span."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    pos = start
+    while pos < end:
+        m = _MEMBER.search(code, pos, end)
+        if m is None:
+            break
+        paren = m.end() - 1
+        close = pairs.get(paren)
+        if close is None:
+            break
+        brace = re.match(r"\s*(?:where\b[^{;]*)?\{", code[close:end])
+        if m.group(1) in _NOT_METHODS or brace is None:
+            pos = close
+            continue
+        opened = close + brace.end() - 1
+        stop = pairs.get(opened, end)
+        out.setdefault(m.group(1), []).append((opened + 1, stop - 1))
+        pos = stop
+    return out
+
+
+_FIELD = re.compile(r"(?:^|(?<=[;{}\]]))\s*(?:(?:private|protected|public|internal|readonly|static|volatile)\s+)*"
+                    r"([A-Z][\w.]*(?:\s*<[^<>;(){}=]*>)?)\s+(_?[A-Za-z]\w*)\s*(?:=[^;]*)?;")
+_STORE_TYPE = re.compile(r"(?:Repository|Repo|Store|DbContext|Context)$", re.IGNORECASE)
+_STORE_WRITE = re.compile(r"(?:Save|Add|Insert|Update|Upsert|Delete|Remove|Create|Store|Append|Register|Mark)")
+
+
+def base_type(kind: str) -> str:
+    """A type's name without its namespace and type arguments (``Infra.IRepository<Order>`` -> ``IRepository``)."""
+    return kind.split("<", 1)[0].strip().rsplit(".", 1)[-1]
+
+
+def fields(code: str, start: int, end: int, methods: Mapping[str, list[tuple[int, int]]]) -> dict[str, str]:
+    """The fields a class body (``code[start:end]``, its ``methods`` as ``methods`` found them) declares: name ->
+    type, without namespace or type arguments (``_orders`` -> ``IOrderRepository``)."""
+    text = list(code[start:end])  # the class body with its methods' bodies blanked: its fields remain
+    for spans in methods.values():
+        for s, e in spans:
+            text[s - start:e - start] = " " * (e - s)
+    return {f.group(2): base_type(f.group(1)) for f in _FIELD.finditer("".join(text))}
+
+
+def store_write(kind: str, method: str) -> bool:
+    """Whether calling ``method`` on a field of type ``kind`` writes the service's own store: a repository, a store
+    or a database context (``IOrderRepository``, ``OrdersDbContext``) called with a verb that changes state
+    (``SaveAsync``, ``RegisterInvoiceAsync``, ``MarkAsPaid``)."""
+    return _STORE_TYPE.search(kind) is not None and _STORE_WRITE.match(method) is not None
 
 
 def _minimal(path: str, code: str) -> Iterator[CsRoute]:
@@ -261,4 +340,5 @@ def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
     return first
 
 
-__all__ = ["CsRoute", "health_only", "routes", "token_authorities"]
+__all__ = ["CsRoute", "base_type", "fields", "health_only", "methods", "routes", "store_write", "token_authorities",
+           "written_body_type"]

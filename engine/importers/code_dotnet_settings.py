@@ -14,6 +14,11 @@ From them:
   is kept to tell when several services sign in to one datastore with the same user and password (never reported);
 - a top-level section named for RabbitMQ (or AMQP) with a ``Host``, or for Kafka with ``BootstrapServers``, names
   the broker the service publishes to or consumes from: an asynchronous client of that workload;
+- such a RabbitMQ section's ``Exchange`` (or ``ExchangeName``) and ``Queue`` (``QueueName``) literals name the channel
+  the service uses: it consumes when the section names a queue to bind or reads as a consumer's (``...Consumer``,
+  ``...Handler``, ``...Subscriber``, ``...Listener``, ``...Receiver``), and produces when its name says so
+  (``...Publisher``, ``...Producer``, ``...Sender``) and it names no queue; the channel is the exchange when one is
+  named (each consumer's queue bound to it), else the queue. A section that says neither role names no channel;
 - a password written out in a connection string, and a literal given to a credential-named key (``"Password":
   "..."``, ``"Pwd"``), is a credential committed with the service's configuration.
 """
@@ -28,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import InputError, Location
+from engine.importers.code_channels import ChannelUse
 from engine.importers.code_secrets import Secret, credential_name, literal_value
 from engine.source import DEFAULT_LIMITS, Limits, read_text
 
@@ -165,6 +171,51 @@ def brokers(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Broke
     return list(found.values())
 
 
+_CONSUMES = re.compile(r"consum|handler|subscri|listen|receiv", re.IGNORECASE)
+_PRODUCES = re.compile(r"publish|produc|sender", re.IGNORECASE)
+_EXCHANGE_KEYS = frozenset({"exchange", "exchangename"})
+_QUEUE_KEYS = frozenset({"queue", "queuename"})
+
+
+def _literal(body: dict[str, Any], keys: frozenset[str]) -> tuple[str, str] | None:
+    """The first of ``keys`` (any case) that ``body`` gives a plain name: (the key as written, the name)."""
+    for key, value in body.items():
+        if str(key).lower() in keys and isinstance(value, str) and re.fullmatch(r"[\w.:-]+", value.strip()):
+            return str(key), value.strip()
+    return None
+
+
+def channel_uses(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[ChannelUse]:
+    """The RabbitMQ channels the settings say the service uses (see the module's docstring), one per section; a later
+    file's section replaces an earlier one's."""
+    found: dict[str, ChannelUse] = {}
+    for f in _files(paths):
+        parsed = _parse(f, limits)
+        if parsed is None:
+            continue
+        text, data = parsed
+        for section, body in data.items():
+            if not isinstance(body, dict) or not _BROKER_SECTIONS[0][0].search(str(section)):
+                continue
+            exchange, queue = _literal(body, _EXCHANGE_KEYS), _literal(body, _QUEUE_KEYS)
+            if queue is not None or _CONSUMES.search(str(section)):
+                role = "consumer"
+            elif _PRODUCES.search(str(section)):
+                role = "producer"
+            else:
+                continue
+            named = exchange or queue
+            if named is None:
+                found.pop(str(section), None)
+                continue
+            line, col = _line_of(text, str(section), named[0])
+            written = f"{section}:{named[0]}"
+            found[str(section)] = ChannelUse(role, named[1], written, Location(f, line, col), ".NET settings",
+                                             f"{section}:{named[0]} in {os.path.basename(f)}",
+                                             kind=None if exchange else "queue", protocol="amqp")
+    return list(found.values())
+
+
 def secrets(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Secret]:
     """The credentials the settings files write out: a password in a connection string, a literal given to a
     credential-named key (``Password``, ``Pwd``, ``ApiKey``...). Names and places only, never values."""
@@ -220,4 +271,5 @@ def _leaves(data: Any, keys: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
         yield keys, data
 
 
-__all__ = ["FILES", "BrokerHost", "ConnectionString", "brokers", "connection_strings", "plain_listener", "secrets"]
+__all__ = ["FILES", "BrokerHost", "ConnectionString", "brokers", "channel_uses", "connection_strings", "plain_listener",
+           "secrets"]

@@ -85,6 +85,7 @@ from engine.importers import (
     code_calls,
     code_channels,
     code_clients,
+    code_cs_workflows,
     code_csharp,
     code_dotnet_settings,
     code_embedded,
@@ -95,6 +96,7 @@ from engine.importers import (
     code_java_cookies,
     code_jobs,
     code_js_amount,
+    code_line_prices,
     code_logs,
     code_messages,
     code_nextjs,
@@ -104,6 +106,7 @@ from engine.importers import (
     code_rust,
     code_secrets,
     code_spring_security,
+    code_swallowed,
     code_timeouts,
     code_workflows,
     infra,
@@ -154,6 +157,8 @@ class Route:
     """Where its handler stops the whole process (``System.exit``): an operator's function, when its code shows it."""
     maintenance: str | None = None
     """Where its handler runs SQL scripts over a database (schema or bulk data upkeep): an operator's function."""
+    test_only: str | None = None
+    """Where its authors' comment marks the route for testing or debugging only: no function for users."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
@@ -281,6 +286,10 @@ class RoutesDocument(ArtifactDocument):
     """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
+    swallowed: tuple[code_swallowed.Swallowed, ...] = ()
+    """Its methods that write a store and answer a failure of the write as a success (``code_swallowed``)."""
+    names_idempotency_key: bool = False
+    """Whether any of its code names an idempotency key (whether it checks one is then unknown)."""
     health_only: Location | None = None
     """Where its code maps health checks, when it maps them and no other endpoint (``code_csharp.health_only``)."""
     authorities: Mapping[str, Location] = field(default_factory=dict)
@@ -370,8 +379,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
-    routes = _keys_unknown(_opened(routes, texts), [*texts, *others], java)
-    routes = _java_amounts(routes, java)
+    routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
+    cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
+    routes = _csharp_amounts(_java_amounts(routes, java), cs)
     handlers = _SpringHandlers(dict(java))
     routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
                              java, handlers)
@@ -387,7 +397,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
-    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits))
+    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits),
+                   channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits)))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
@@ -405,8 +416,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
                     *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
                                                   if f.endswith(code_workflows.CPP_SUFFIXES)]),
-                    *code_workflows.java_handlers(java))
-    doc.coordinated = code_workflows.coordinator(texts)
+                    *code_workflows.java_handlers(java), *code_cs_workflows.handlers(cs))
+    _code_names(doc, texts, others, cs)
     doc.checks = () if code_workflows.guarded(texts) else (
         *[c for f, t in texts if f.endswith(".py")
           for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
@@ -415,8 +426,6 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read = _names_read([*code_go.uncalled_blanked(texts), *others], config)
     doc.reads_only = _reads_only(texts)
-    doc.health_only = code_csharp.health_only([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
-    doc.authorities = code_csharp.token_authorities([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
@@ -1209,6 +1218,7 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
     files = dict(java)
     out: list[Route] = []
     charges: dict[str, str | None] = {}
+    lines_of = code_line_prices.LinePrices(java) if java else None
     for r in routes:
         code = files.get(r.at.file)
         if code is None or r.amount or r.method in _SAFE or r.framework != "Spring MVC mapping":
@@ -1220,7 +1230,28 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
         if kind is not None and kind not in charges:
             charges[kind] = code_java_amount.charged(kind, java)
         where = charges.get(kind) if kind else None
-        out.append(replace(r, amount=f"{kind} charged by its price or total at {where}") if where else r)
+        priced = lines_of.of(kind) if kind and lines_of and r.writes and not where else None
+        out.append(replace(r, amount=f"{kind} charged by its price or total at {where}") if where else
+                   replace(r, amount=f"{priced}: the client prices its own lines") if priced else r)
+    return out
+
+
+def _csharp_amounts(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``amount`` on each ASP.NET Core controller write whose ``[FromBody]`` type carries priced order
+    lines (``code_line_prices``), the action's body calling a method named for a change of state."""
+    files = dict(cs)
+    lines_of = code_line_prices.LinePrices(cs) if cs else None
+    out: list[Route] = []
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or lines_of is None or r.amount or r.method in _SAFE or \
+                r.framework != "ASP.NET Core controller":
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        kind = code_csharp.written_body_type(code, offset)
+        priced = lines_of.of(kind) if kind else None
+        out.append(replace(r, amount=f"{priced}: the client prices its own lines") if priced else r)
     return out
 
 
@@ -1328,6 +1359,34 @@ def _java_bodies(code: str) -> list[int]:
     """Where each method body of a Java file opens (the offset after its ``{``), by the closing parenthesis of a
     parameter list followed by an optional ``throws`` clause and the brace."""
     return [m.end() for m in re.finditer(r"\)\s*(?:throws\s+[\w.,\s]+)?\{", code)]
+
+
+_TEST_ONLY = re.compile(r"\b(?:(?:used\s+)?for\s+(?:testing|tests|debugging|debug)\s+only|"
+                        r"only\s+for\s+(?:testing|tests|debugging)|(?:testing|test|debug)[- ]only)\b", re.IGNORECASE)
+"""A comment saying the code under it is meant for tests or debugging alone."""
+_COMMENT_LINE = re.compile(r"\s*(?://|#|/?\*)")
+_ANNOTATION_LINE = re.compile(r"\s*[@\[]")
+
+
+def _test_only(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``test_only`` where the comment just above the route's declaration (the run of comment lines
+    before it, annotations and attributes between them skipped) says it is for testing or debugging only (``// Delete
+    Customer - TO BE USED FOR TESTING ONLY``); a comment anywhere else says nothing of the route."""
+    lines = {f: t.split("\n") for f, t in texts}
+    out: list[Route] = []
+    for r in routes:
+        code = lines.get(r.at.file)
+        i = r.at.line - 2
+        while code is not None and 0 <= i < len(code) and _ANNOTATION_LINE.match(code[i]):
+            i -= 1
+        found = None
+        while code is not None and 0 <= i < len(code) and _COMMENT_LINE.match(code[i]):
+            if _TEST_ONLY.search(code[i]):
+                found = f"{code[i].strip()[:80]!r} at {r.at.file}:{i + 1}"
+                break
+            i -= 1
+        out.append(replace(r, test_only=found) if found else r)
+    return out
 
 
 def _keys_unknown(routes: Sequence[Route], texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]]
@@ -1717,6 +1776,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           guarded: Sequence[tuple[str, code_breakers.Caller]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
+          swallowed: tuple[str | None, Sequence[code_swallowed.Swallowed]] = (None, ()),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
           described: Mapping[str, str] | None = None,
           gateway_of: Sequence[code_grpc_gateway.Registration] = ()) -> RoutesDocument:
@@ -1775,12 +1835,32 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                            [(e.target, e.at) for e in edges if "auth" not in e.data], open_targets or {})
     code_flags.record(body, service, flag_calls)
     _record_client_bounds(body, service, bounded, guarded)
-    code_workflows.record(body, service, flows, stated)
-    code_workflows.record_checks(body, service, checks, stated)
+    _record_code_flows(body, service, flows, checks, swallowed, stated)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
                           secrets=secrets, traits=traits)
+
+
+def _record_code_flows(body: Body, service: str, flows: Sequence[code_workflows.Flow],
+                       checks: Sequence[tuple[str, code_workflows.Check]],
+                       swallowed: tuple[str | None, Sequence[code_swallowed.Swallowed]],
+                       stated: frozenset[str]) -> None:
+    """State what the service's handlers do across their writes: workflows, check-then-acts, swallowed failures."""
+    code_workflows.record(body, service, flows, stated)
+    code_workflows.record_checks(body, service, checks, stated)
+    code_swallowed.record(body, service, *swallowed)
+
+
+def _code_names(doc: RoutesDocument, texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
+                cs: Sequence[tuple[str, str]]) -> None:
+    """State on ``doc`` what a service's code names beyond its routes: something that may coordinate its writes, an
+    idempotency key; and from its C# files (comments blanked), where they map health checks only, the settings read
+    as a token issuer's address, the store writes whose failure they swallow."""
+    doc.coordinated = code_workflows.coordinator([*texts, *cs]) or code_cs_workflows.coordinator(cs)
+    doc.names_idempotency_key = any("idempot" in t.lower() for _f, t in [*texts, *others])
+    doc.health_only, doc.authorities = code_csharp.health_only(cs), code_csharp.token_authorities(cs)
+    doc.swallowed = tuple(code_swallowed.csharp(cs))
 
 
 def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], open_code: str | None,
@@ -1961,6 +2041,10 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.note("endpoints", ident, f"admin true: its handler runs SQL scripts over a database ({r.maintenance}), "
                                       "an upkeep of the schema or of the data in bulk, for an operator, never for a "
                                       "user")
+    if r.test_only:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: its code marks it for testing or debugging only ({r.test_only}), a "
+                                      "hook for the developers, never a function for users")
     if r.paid:
         body.set("endpoints", ident, "triggers_paid_operation", True, r.at)
         body.note("endpoints", ident, f"triggers_paid_operation: its handler runs an AI model at a provider ({r.paid})")
@@ -2473,6 +2557,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
                             guarded=guarded.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
+                            swallowed=(code_swallowed.target(callees, engines), d.swallowed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
                             described={_template(k): k for k, svc in sorted(described) if svc == d.service},
                             gateway_of=d.gateway_of)
@@ -2482,11 +2567,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                 kept = without_facts(rebuilt, "services", {d.service: f"{d.service} is a datastore of the "
                                                            "deployment: its folder is not imported as a service"})
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
-            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
-                               clients=d.clients, registered=d.registered, client_groups=d.client_groups,
-                               reads_only=d.reads_only, read=d.read, handlers=d.handlers, coordinated=d.coordinated,
-                               checks=d.checks, authorities=d.authorities,
-                               health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies))
+            out.append(_carried(rebuilt, d))
         else:
             out.append(d)
     return _yield_keys(_notify_purposes(_grpc_gateway_routes(_code_over_verbs(out))), yielding)
@@ -2515,6 +2596,16 @@ def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
                                        f"{key} writes")
         out.append(edited)
     return out
+
+
+def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
+    """``rebuilt`` (a service's document placed behind its fronts) with what the first reading of its code found,
+    which later passes over every document read again."""
+    return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
+                   clients=d.clients, registered=d.registered, client_groups=d.client_groups, reads_only=d.reads_only,
+                   read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
+                   authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
+                   health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
@@ -2553,6 +2644,7 @@ def _grpc_gateway_routes(docs: Sequence[Document]) -> list[Document]:
     if not gateways:
         return list(docs)
     services = _service_names(docs)
+    code_of = {d.service: d for d in docs if isinstance(d, RoutesDocument)}
 
     def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
         if not doc.operations:
@@ -2567,8 +2659,29 @@ def _grpc_gateway_routes(docs: Sequence[Document]) -> list[Document]:
             d = with_field(d, "endpoints", key, "routes_to", [target], reg.at,
                            f"routes_to {target}: {served[key]} forwards it to the gRPC service "
                            f"{reg.service} ({doc.operations[key]}), which {target} implements by its name")
+            creates = _grpc_creation(code_of.get(target), key, doc.operations[key])
+            if creates is not None:
+                d = with_field(d, "endpoints", key, "idempotency_key", False, creates[0],
+                               f"idempotency_key false: {creates[1]}")
         return d
     return _edit_artifacts(docs, edit)
+
+
+def _grpc_creation(target: RoutesDocument | None, key: str, operation: str) -> tuple[Location, str] | None:
+    """Where and why an HTTP write a grpc-gateway forwards to ``target``'s gRPC method (``operation``:
+    ``CounterService_PlaceOrder``) makes something new each time: the method is named for a creation
+    (``code_go.CREATION_VERBS``), its code writes (``code_workflows`` follows it), and no code of ``target`` names an
+    idempotency key. None otherwise."""
+    method = operation.partition("_")[2]
+    if target is None or target.names_idempotency_key or key.split(" ", 1)[0] not in ("POST", "PUT", "PATCH") or \
+            not re.match(rf"(?:{'|'.join(code_go.CREATION_VERBS)})(?![a-z])", method):
+        return None
+    handler = next((h for h in target.handlers if h.name == method and h.at.file.endswith(".go")), None)
+    wrote = next((w for w in handler.writes if not w.publish), None) if handler else None
+    if handler is None or wrote is None:
+        return None
+    return handler.at, (f"it reaches {handler.what}, which creates ({wrote.how}), and no code of {target.service} "
+                        "names an idempotency key")
 
 
 def _written_safe_methods(docs: Sequence[Document]) -> list[Document]:

@@ -1,0 +1,81 @@
+"""Whether a request body a Java or C# handler takes carries priced order lines (``archplan import source``).
+
+A write handler's body type (Spring's ``@RequestBody OrderPostVm order``, ASP.NET Core's ``[FromBody] CustomerBasket
+basket``) that holds a collection of lines (``List<OrderItemPostVm> items``, ``IEnumerable<BasketItem> Items``,
+``BasketItem[] items``) each of which declares both a price (``price``, ``unitPrice``, ``productPrice``,
+``UnitPrice``...) and a quantity (``quantity``, ``qty``) is an order or a basket the client prices itself: each line
+says what it costs and how many are bought. The route gets ``amount_from_client``, whatever the code then does with
+the lines (stores them as given, totals them, hands them on), since the service could not have sent its own prices
+back to itself through the client without the client being able to change them.
+
+A single price in the body (an employee's form setting a product's price, a product with a stock quantity) is no
+such line: only a collection of elements with both fields counts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+
+from engine.importers.code_text import bracket_pairs
+
+_TYPE = re.compile(r"\b(?:class|record|struct)\s+([A-Z]\w*)")
+_COLLECTION = re.compile(r"\b(?:List|ArrayList|Set|HashSet|Collection|Iterable|IEnumerable|IList|ICollection|"
+                         r"IReadOnlyList|IReadOnlyCollection)\s*<\s*([A-Z]\w*)\s*>\s+(\w+)|\b([A-Z]\w*)\s*\[\s*\]\s+"
+                         r"(\w+)")
+_NUMBER = r"(?:decimal|double|float|long|int|short|BigDecimal|Double|Float|Long|Integer|Short|Money|Decimal)\??"
+_PRICE = re.compile(rf"\b{_NUMBER}\s+((?:unit|product|item|sale|sell|list)?price|unitcost)\b", re.IGNORECASE)
+_QUANTITY = re.compile(rf"\b{_NUMBER}\s+(quantity|qty)\b", re.IGNORECASE)
+
+
+def _declarations(texts: Sequence[tuple[str, str]]) -> dict[str, tuple[str, str, int]]:
+    """Each type the files declare: name -> (its file, its text from the declaration to its body's end, where its
+    declaration starts). The first of a name wins."""
+    out: dict[str, tuple[str, str, int]] = {}
+    for path, code in texts:
+        pairs = bracket_pairs(code)
+        for m in _TYPE.finditer(code):
+            brace = code.find("{", m.end())
+            semi = code.find(";", m.end())
+            if brace < 0 or (0 <= semi < brace and "(" not in code[m.end():semi]):
+                continue
+            end = pairs.get(brace, len(code)) if not 0 <= semi < brace else semi + 1
+            out.setdefault(m.group(1), (path, code[m.start():end], m.start()))
+    return out
+
+
+def _line(declared: Mapping[str, tuple[str, str, int]], kind: str, texts: Mapping[str, str]) -> str | None:
+    """Where the type ``kind`` declares both a price and a quantity: ``BasketItem.cs:8``."""
+    found = declared.get(kind)
+    if found is None:
+        return None
+    path, text, start = found
+    price, quantity = _PRICE.search(text), _QUANTITY.search(text)
+    if price is None or quantity is None:
+        return None
+    line = texts[path].count("\n", 0, start + price.start()) + 1
+    return f"{kind} carries {price.group(1)} and {quantity.group(1)} ({os.path.basename(path)}:{line})"
+
+
+class LinePrices:
+    """The types of a service's Java or C# files (comments blanked), read once, asked about each body type."""
+
+    def __init__(self, texts: Sequence[tuple[str, str]]) -> None:
+        self._declared = _declarations(texts)
+        self._codes = dict(texts)
+
+    def of(self, kind: str) -> str | None:
+        """Why the body type ``kind`` carries priced order lines, when a collection it holds has elements with a price
+        and a quantity (``CustomerBasket.Items: each BasketItem carries UnitPrice and Quantity (BasketItem.cs:8)``)."""
+        found = self._declared.get(kind)
+        if found is None:
+            return None
+        for m in _COLLECTION.finditer(found[1]):
+            element, field = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            said = _line(self._declared, element, self._codes) if element != kind else None
+            if said is not None:
+                return f"{kind}.{field}: each {said}"
+        return None
+
+__all__ = ["LinePrices"]
