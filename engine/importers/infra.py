@@ -871,12 +871,7 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
     elif rec.engine == "search":
         return _search_auth(env)
     elif rec.engine == "seaweedfs":
-        # SeaweedFS's S3 gateway makes an admin identity of the key pair in its environment and then requires
-        # every S3 request to be signed with a known key (seaweedfs/seaweedfs pull request 7030); without one, or
-        # with an identities file mounted, the artifact does not tell
-        key = given("AWS_SECRET_ACCESS_KEY")
-        if key and not configured:
-            return DatastoreAuth("password", f"{key} set: SeaweedFS's S3 gateway requires signed requests")
+        return _seaweedfs_auth(env, configured)
     elif rec.engine == "sqlserver":
         # SQL Server has no anonymous access: the image will not start without the sa password, and every client
         # signs in (learn.microsoft.com, "Configure SQL Server settings with environment variables on Linux")
@@ -893,6 +888,16 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
             return DatastoreAuth("none", "an empty root password is allowed: root connects without one")
         if root and (literal_root or not empty):
             return DatastoreAuth("password", f"{root} set: MySQL requires a password")
+    return None
+
+
+def _seaweedfs_auth(env: Mapping[str, str | None], configured: bool) -> DatastoreAuth | None:
+    """SeaweedFS's S3 gateway makes an admin identity of the key pair in its environment and then requires every S3
+    request to be signed with a known key (seaweedfs/seaweedfs pull request 7030); without one, or with a mounted
+    configuration that may hold an identities file, the artifact does not tell."""
+    key = next((k for k in ("AWS_SECRET_ACCESS_KEY",) if k in env or f"{k}_FILE" in env), None)
+    if key and not configured:
+        return DatastoreAuth("password", f"{key} set: SeaweedFS's S3 gateway requires signed requests")
     return None
 
 
