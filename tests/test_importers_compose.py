@@ -802,3 +802,84 @@ def test_a_workload_named_for_a_test_suite_is_not_reviewed(tmp_path: os.PathLike
     d = design_of(compose.import_file(path))
     reviewed = {f.name for f in [*d.of_kind("service"), *d.of_kind("datastore")]}
     assert reviewed == {"ledger", "ledger-db", "contest"}  # `contest` only contains the letters
+
+
+def test_a_tag_that_names_each_nightly_or_branch_head_build_is_no_fixed_release(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger:
+            image: registry.example.org/acme/ledger:nightly
+          audit:
+            image: registry.example.org/acme/audit:Edge
+          reports:
+            image: registry.example.org/acme/reports:${REPORTS_TAG}
+          billing:
+            image: registry.example.org/acme/billing:nightly-2026-01-12
+          mailer:
+            image: registry.example.org/acme/mailer:2.4.1
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "deployment:ledger").data["immutable_artifacts"] is False
+    assert fact(d, "deployment:audit").data["immutable_artifacts"] is False  # the convention holds in any case
+    keys = set(d.by_key())
+    # a variable, a dated build and a version stay unknown: whoever publishes them may or may not move them
+    assert not keys & {"deployment:reports", "deployment:billing", "deployment:mailer"}
+    notes = compose.import_file(path)[0].notes
+    assert any("ledger:nightly is a moving tag" in n for n in notes["deployment:ledger"])
+
+
+def test_a_seaweedfs_container_is_an_object_store_that_checks_the_key_pair_it_is_given(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          blobs:
+            image: chrislusf/seaweedfs:3.80
+            command: server -s3 -dir=/data
+            environment:
+              AWS_ACCESS_KEY_ID: gallery
+              AWS_SECRET_ACCESS_KEY: gallery-secret
+            volumes: ["blob-data:/data"]
+          open-blobs:
+            image: chrislusf/seaweedfs:3.80
+            command: server -s3 -dir=/data
+          gallery:
+            image: example/gallery:1.0
+            environment:
+              S3_ENDPOINT: http://blobs:8333
+        volumes:
+          blob-data:
+        """)
+    d = design_of(compose.import_file(path))
+    blobs = fact(d, "datastore:blobs").data
+    assert (blobs["kind"], blobs["engine"], blobs["authentication"], blobs["credentials_source"]) == (
+        "object", "seaweedfs", "password", "repo_config")
+    # with no key pair (and no identities file the artifact shows) its S3 gateway's authentication is not known
+    assert fact(d, "datastore:open-blobs").data.get("authentication") is None
+    assert fact(d, "interaction:gallery->blobs").data["style"] == "sync"
+    assert "service:blobs" not in d.by_key()
+
+
+def test_a_connection_pooler_is_a_proxy_in_front_of_its_database_so_the_database_is_on_the_request_path(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          accounts-db:
+            image: postgres:16
+            environment: {POSTGRES_PASSWORD_FILE: /run/secrets/pg}
+            volumes: ["pg:/var/lib/postgresql/data"]
+          pooler:
+            image: bitnami/pgbouncer:1.23.1
+            environment: {POSTGRESQL_HOST: accounts-db}
+            depends_on: [accounts-db]
+          accounts:
+            image: example/accounts:3.2
+            ports: ["8080:8080"]
+            environment: {DATABASE_URL: "postgres://app@pooler:6432/accounts"}
+        volumes:
+          pg:
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "service:pooler").data["kind"] == "gateway"
+    to_pooler = fact(d, "interaction:accounts->pooler").data
+    assert (to_pooler["style"], to_pooler["protocol"]) == ("sync", "sql")
+    assert fact(d, "interaction:pooler->accounts-db").data["style"] == "sync"

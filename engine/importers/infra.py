@@ -155,6 +155,8 @@ class Catalog:
     client_timeouts: tuple[ClientTimeout, ...] = ()
     emulator_env: dict[str, str] = field(default_factory=dict)
     """Variable a client library reads to reach a local emulator of a managed store -> the store's engine."""
+    moving_tags: re.Pattern[str] = re.compile("latest")
+    """Image tags that by convention move to a new build on every push or every night (``latest``, ``nightly``)."""
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -217,7 +219,8 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("console_names") or "(?!)"), re.IGNORECASE),
                    _flag_clients(data.get("flag_clients") or {}),
                    _client_timeouts(data.get("client_timeouts") or []),
-                   {str(k): str(v) for k, v in (data.get("emulator_env") or {}).items()})
+                   {str(k): str(v) for k, v in (data.get("emulator_env") or {}).items()},
+                   re.compile(str(data.get("moving_tags") or "latest"), re.IGNORECASE))
 
 
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
@@ -310,8 +313,8 @@ def image_path(image: str) -> str:
 
 def image_pinning(image: str) -> tuple[bool, str] | None:
     """Whether an image reference names one build: ``(True, why)`` for a digest (``@sha256:…``),
-    ``(False, why)`` for no tag or ``latest`` (a tag that moves with every push); None for any other
-    tag, which a registry may or may not let anyone overwrite (unknown)."""
+    ``(False, why)`` for no tag or a tag that moves by convention (``latest``, ``nightly``: the catalogue's
+    ``moving_tags``); None for any other tag, which a registry may or may not let anyone overwrite (unknown)."""
     ref = image.strip()
     if "@" in ref:
         return True, "the image is pinned by digest"
@@ -323,6 +326,8 @@ def image_pinning(image: str) -> tuple[bool, str] | None:
         return False, f"image {name} has no tag: it runs whatever 'latest' points to when pulled"
     if tag == "latest":
         return False, f"image {name}:latest is a moving tag"
+    if catalog().moving_tags.fullmatch(tag):
+        return False, f"image {name}:{tag} is a moving tag: it names another build after each push or nightly build"
     return None
 
 
@@ -794,6 +799,7 @@ _AUTH_IMAGES = {
     "mysql": ("mysql", "mariadb", "bitnami/mysql", "bitnami/mariadb", "mysql/mysql-server", "percona"),
     "sqlserver": ("mssql/server", "mssql/rhel/server", "azure-sql-edge"),
     "search": ("elasticsearch", "elasticsearch/elasticsearch", "opensearchproject/opensearch"),
+    "seaweedfs": ("chrislusf/seaweedfs", "seaweedfs/seaweedfs"),
 }
 _YES = ("yes", "true", "1")
 
@@ -864,6 +870,8 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
             return DatastoreAuth("password", f"{key} set: PostgreSQL requires a password")
     elif rec.engine == "search":
         return _search_auth(env)
+    elif rec.engine == "seaweedfs":
+        return _seaweedfs_auth(env, configured)
     elif rec.engine == "sqlserver":
         # SQL Server has no anonymous access: the image will not start without the sa password, and every client
         # signs in (learn.microsoft.com, "Configure SQL Server settings with environment variables on Linux")
@@ -880,6 +888,16 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
             return DatastoreAuth("none", "an empty root password is allowed: root connects without one")
         if root and (literal_root or not empty):
             return DatastoreAuth("password", f"{root} set: MySQL requires a password")
+    return None
+
+
+def _seaweedfs_auth(env: Mapping[str, str | None], configured: bool) -> DatastoreAuth | None:
+    """SeaweedFS's S3 gateway makes an admin identity of the key pair in its environment and then requires every S3
+    request to be signed with a known key (seaweedfs/seaweedfs pull request 7030); without one, or with a mounted
+    configuration that may hold an identities file, the artifact does not tell."""
+    key = next((k for k in ("AWS_SECRET_ACCESS_KEY",) if k in env or f"{k}_FILE" in env), None)
+    if key and not configured:
+        return DatastoreAuth("password", f"{key} set: SeaweedFS's S3 gateway requires signed requests")
     return None
 
 
