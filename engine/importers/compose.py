@@ -150,7 +150,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
-    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions)
+    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions,
+                  _role_variants(doc, root, services))
     _address_books(body, scan)
     body.book_timeouts = {name: {h: (t, at, book.file) for book in reversed(books) for h, (t, at) in book.hosts.items()
                                  if t is not None} for name, books in sorted(scan.books.items()) if books}
@@ -362,16 +363,24 @@ def _declared_edges(doc: Document, services: dict[str, Any],
 
 
 def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
-                  kinds: dict[str, Recognised | None], mentions: dict[str, list[Mention]]) -> None:
+                  kinds: dict[str, Recognised | None], mentions: dict[str, list[Mention]],
+                  variants: dict[str, _Extension] | None = None) -> None:
     """One interaction per pair of services that a host name or a declaration connects; a call drawn only from
     variables of an ``env_file`` is marked (``given_whole``) for ``code_routes.compose`` to check against the
-    caller's code."""
+    caller's code. A call to a service that a role variant (``_role_variants``) has only from its extension field
+    is left to the workloads that run the extension's own command."""
     by_pair = {(e.source, e.target): e for e in edges}
+    left: dict[tuple[str, str], list[str]] = {}  # (extension, target) -> the variants whose call is not drawn
     for pair in sorted(set(by_pair) | set(declared)):
         source, target = pair
         src = kinds.get(source)
         if src is not None and src.role == "datastore":
             continue  # a database's start order says nothing about calls
+        ext = (variants or {}).get(source)
+        if ext is not None and kinds.get(target) is None and _only_from(ext, declared.get(pair, []),
+                                                                        by_pair.get(pair), mentions.get(source, [])):
+            left.setdefault((ext.name, target), []).append(source)
+            continue
         evidence = [f"{key} ({loc})" for key, loc in declared.get(pair, [])]
         edge = by_pair.get(pair)
         tgt = kinds.get(target)
@@ -402,8 +411,89 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
             named = given_set(edge, data, tgt) if pair not in declared else None
             if named is not None:
                 body.given_set[key] = named
+    _say_shared(body, left, variants or {})
 
 
+def _say_shared(body: Body, left: dict[tuple[str, str], list[str]], variants: dict[str, _Extension]) -> None:
+    """One remark per extension field whose service addresses were drawn only from the roles running its command."""
+    for ext in sorted(set(variants.values()), key=lambda e: e.name):
+        targets = sorted({t for (name, t) in left if name == ext.name})
+        if not targets:
+            continue
+        sources = sorted({s for (name, _t), ss in left.items() if name == ext.name for s in ss})
+        runners = ", ".join(ext.runners)
+        many = len(sources) > 1
+        body.remark(ext.at, f"{ext.name} gives {', '.join(targets)} (an address or a depends_on) to {runners}, "
+                            f"which runs its command, and to {len(sources)} service{'s' if many else ''} running "
+                            f"{'commands' if many else 'a command'} of their own ({', '.join(sources)}): "
+                            "configuration these roles share, not a call each makes; the calls are drawn from "
+                            f"{runners} only")
+
+
+@dataclass(frozen=True)
+class _Extension:
+    """A top-level extension field (``x-app-defaults``) that several services merge in (``<<: *app_defaults``)."""
+
+    name: str
+    at: Location
+    lines: frozenset[tuple[str, int]]  # the (file, line) of each of its keys and values, merged ones included
+    runners: tuple[str, ...]  # the services that run the command it states
+
+
+def _role_variants(doc: Document, root: dict[str, Any], services: dict[str, Any]) -> dict[str, _Extension]:
+    """Services that merge in an extension field stating a command, run on its image (or on one built from it) and
+    replace its command with one of their own, while another service runs the extension's command: roles of one
+    piece of software (a web process, its queue consumers, its scheduler) started with one set of defaults. A
+    depends_on entry or an address the extension gives all of them is the software's configuration, shared by every
+    role; it says that the service running the extension's own command may call the target, not that each role
+    does."""
+    where: dict[Path, Location] = getattr(doc, "where", {})
+    out: dict[str, _Extension] = {}
+    for xname, ext in root.items():
+        if not (isinstance(xname, str) and xname.startswith("x-") and isinstance(ext, dict) and ext.get("command")):
+            continue
+        lines = frozenset((loc.file, loc.line) for path, loc in where.items() if path and path[0] == xname)
+        image = ext.get("image")
+        takers = [n for n, svc in services.items() if isinstance(svc, dict) and _merges(n, lines, where)]
+        runners = tuple(n for n in takers if services[n].get("command") == ext["command"])
+        variants = [n for n in takers if n not in runners and services[n].get("command")
+                    and _same_image(services[n], image)]
+        if runners and variants:
+            extension = _Extension(xname, doc.locate((xname,)), lines, runners)
+            out.update(dict.fromkeys(variants, extension))
+    return out
+
+
+def _merges(name: str, lines: frozenset[tuple[str, int]], where: dict[Path, Location]) -> bool:
+    """Whether a service's depends_on or environment holds entries written in the extension (merged in)."""
+    return any(len(path) > 3 and path[:2] == ("services", name) and path[2] in ("depends_on", "environment")
+               and (loc.file, loc.line) in lines for path, loc in where.items())
+
+
+def _same_image(spec: dict[str, Any], image: Any) -> bool:
+    """The service runs the extension's image, or one built from it (its build passes the image as an argument to a
+    ``FROM ${BASE_IMAGE}``)."""
+    if not isinstance(image, str) or not image:
+        return False
+    if spec.get("image") == image:
+        return True
+    build = spec.get("build")
+    args = build.get("args") if isinstance(build, dict) else None
+    values = args.values() if isinstance(args, dict) else (str(a).split("=", 1)[-1] for a in args or [])
+    return image in {str(v) for v in values}
+
+
+def _only_from(ext: _Extension, declared: Sequence[tuple[str, Location]], edge: Edge | None,
+               mentions: Sequence[Mention]) -> bool:
+    """Whether every piece of evidence for a call (its depends_on and links entries, the variables or command it is
+    drawn from) is written in the extension, none in the service's own part."""
+    places = [loc for _key, loc in declared]
+    if edge is not None:
+        keys = {k for k, _w in edge.keys}
+        if not keys:
+            return False
+        places += [m.location for m in mentions if m.key in keys]
+    return bool(places) and all((loc.file, loc.line) in ext.lines for loc in places)
 
 
 def _health_probe(edge: Edge, mentions: Sequence[Mention]) -> str | None:
