@@ -528,3 +528,164 @@ def uncalled_blanked(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         out.append((f, kept))
     return out
 
+
+
+_TICKER = re.compile(r"\btime\s*\.\s*(?:NewTicker|Tick)\s*\(")
+_LITERAL = re.compile(r"\bfunc\s*\(")
+
+
+@dataclass(frozen=True)
+class Detached:
+    """Go code that runs only in a goroutine which start-up code (``main``, ``init`` and the functions only they
+    call) starts: nothing it makes is handed back to a request, so no request waits on the calls it makes."""
+
+    path: str
+    spans: tuple[tuple[int, int], ...]
+    """The stretches of the file's text that run there (a function's body less the function literals it only
+    passes on)."""
+    what: str
+    """The function (or ``a goroutine of main``) and where it is."""
+    started: str
+    """Where the goroutine is started."""
+    during: str
+    """``startup``, or ``background`` when it runs on a ticker."""
+
+
+@dataclass
+class _Ref:
+    caller: str | None
+    call: bool
+    go: bool
+    ticker: bool
+    at: str
+
+
+def detached(texts: Sequence[tuple[str, str]]) -> list[Detached]:
+    """The code of ``texts`` (Go, comments blanked; tests left out) that runs only in goroutines start-up code
+    starts. A function is start-up code when it is ``main`` (of ``package main``) or ``init``, or when every
+    reference to it is a call made by start-up code itself, outside any function literal it passes on (a handler
+    given to a router, a callback): a function nothing names (one a framework calls through an interface) is not.
+    It is detached when each of those calls is a ``go`` statement or is made by detached code. A function declared
+    twice (two packages, two receivers) is never start-up code: its name does not tell which one a call reaches."""
+    go = [(f, t) for f, t in texts if f.endswith(".go") and not f.endswith("_test.go")]
+    decls, spans, literals = _declared(go)
+    roots = {"main", "init"}
+    candidates = sorted(n for n, ds in decls.items() if len(ds) == 1 and n not in roots and n.strip() == n)
+    state = _start_up(decls, _references(go, candidates, decls, spans, literals), roots)
+    return _detached_spans(go, state, decls, spans, literals)
+
+
+_Decls = dict[str, list[tuple[str, str, int, int, int]]]
+_Spans = dict[str, list[tuple[int, int, str]]]
+_Literals = dict[str, list[tuple[int, int, str, bool]]]
+
+
+def _declared(go: Sequence[tuple[str, str]]) -> tuple[_Decls, _Spans, _Literals]:
+    """Each top-level function by name (file, text, where its name is, its body), each file's function bodies, and
+    the function literals in them: ``go`` (a goroutine started there), ``here`` (run in place: deferred or
+    called at once) or ``away`` (passed on), with whether a ticker drives them."""
+    decls: _Decls = {}
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    literals: dict[str, list[tuple[int, int, str, bool]]] = {}
+    for f, t in go:
+        main = re.search(r"^package\s+main\b", t, re.MULTILINE) is not None
+        for m in _FUNC.finditer(t):
+            body = _body_start(t, _close(t, m.end() - 1))
+            if body < 0:
+                continue
+            end = _close(t, body)
+            name = m.group(1)
+            if name == "main" and not main:
+                name = "main "  # not a program's entry point
+            decls.setdefault(name, []).append((f, t, m.start(1), body, end))
+            spans.setdefault(f, []).append((body, end, name))
+            for lit in _LITERAL.finditer(t, body, end):
+                lb = _body_start(t, _close(t, lit.end() - 1))
+                if lb < 0 or lb >= end:
+                    continue
+                le = _close(t, lb)
+                before = t[max(0, lit.start() - 12):lit.start()]
+                kind = ("go" if re.search(r"\bgo\s*$", before) else
+                        "here" if re.search(r"\bdefer\s*$", before) or re.match(r"\s*\(", t[le:]) else "away")
+                literals.setdefault(f, []).append((lit.start(), le, kind, bool(_TICKER.search(t, lb, le))))
+    return decls, spans, literals
+
+
+def _references(go: Sequence[tuple[str, str]], candidates: Sequence[str], decls: _Decls, spans: _Spans,
+                literals: _Literals) -> dict[str, list[_Ref]]:
+    """Each reference to each of ``candidates``: the function it is in (None inside a literal passed on, or
+    outside any function), whether it is a call, made in a goroutine, on a ticker, and where."""
+    refs: dict[str, list[_Ref]] = {n: [] for n in candidates}
+    if candidates:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, candidates)) + r")\b")
+        for f, t in go:
+            for m in pattern.finditer(t):
+                name = m.group(1)
+                if decls[name][0][0] == f and decls[name][0][2] == m.start():
+                    continue  # its declaration
+                caller = next((n for s, e, n in spans.get(f, []) if s <= m.start() < e), None)
+                around = [(k, tick) for s, e, k, tick in literals.get(f, []) if s <= m.start() < e]
+                go_stmt = re.search(r"\bgo\s+(?:\w+\s*\.\s*)*$", t[max(0, m.start() - 40):m.start()]) is not None
+                start = m.start() if go_stmt else max((s for s, e, k, _tk in literals.get(f, [])
+                                                       if s <= m.start() < e and k == "go"), default=m.start())
+                at = f"{f}:{t.count(chr(10), 0, start) + 1}"
+                refs[name].append(_Ref(caller if all(k != "away" for k, _ in around) else None,
+                                       re.match(r"\s*\(", t[m.end():]) is not None,
+                                       go_stmt or any(k == "go" for k, _ in around),
+                                       any(tick for k, tick in around if k == "go"), at))
+    return refs
+
+
+def _start_up(decls: _Decls, refs: Mapping[str, list[_Ref]], roots: set[str]) -> dict[str, tuple[bool, bool, str]]:
+    """The start-up functions (``detached``), each with whether it is detached, on a ticker, and where its
+    goroutine is started."""
+    state = dict.fromkeys(roots, (False, False, ""))
+    changed = True
+    while changed:
+        changed = False
+        for n in sorted(refs):
+            if n in state or not refs[n] or not all(r.call and r.caller in state for r in refs[n]):
+                continue
+            _f, t, _at, body, end = decls[n][0]
+            gone = all(r.go or state[str(r.caller)][0] for r in refs[n])
+            tick = gone and (bool(_TICKER.search(t, body, end))
+                             or any(r.ticker or state[str(r.caller)][1] for r in refs[n]))
+            started = next((r.at if r.go else state[str(r.caller)][2] for r in refs[n]), "")
+            state[n] = (gone, tick, started)
+            changed = True
+    return state
+
+
+def _detached_spans(go: Sequence[tuple[str, str]], state: Mapping[str, tuple[bool, bool, str]], decls: _Decls,
+                    spans: _Spans, literals: _Literals) -> list[Detached]:
+    """The detached functions' bodies and the goroutine literals start-up code starts, less what they pass on."""
+    out: list[Detached] = []
+    for n, (gone, tick, started) in sorted(state.items()):
+        for f, t, at, body, end in decls.get(n, []) if gone else []:
+            holes = sorted((s, e) for s, e, k, _tk in literals.get(f, []) if body <= s < end and k == "away")
+            out.append(Detached(f, _less(body, end, holes), f"{n} ({f}:{t.count(chr(10), 0, at) + 1})", started,
+                                "background" if tick else "startup"))
+    for f, t in go:  # goroutine literals that start-up code starts itself
+        for s, e, n in spans.get(f, []):
+            if n not in state or state[n][0]:
+                continue
+            for ls, le, kind, tick in literals.get(f, []):
+                outer = [k for s2, e2, k, _t in literals.get(f, []) if s2 < ls and le <= e2]
+                if s <= ls < e and kind == "go" and "away" not in outer:
+                    holes = sorted((s2, e2) for s2, e2, k, _t in literals.get(f, []) if ls < s2 < le and k == "away")
+                    where = f"{f}:{t.count(chr(10), 0, ls) + 1}"
+                    out.append(Detached(f, _less(ls, le, holes), f"a goroutine of {n} ({where})", where,
+                                        "background" if tick else "startup"))
+    return out
+
+
+def _less(start: int, end: int, holes: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """``start..end`` without the (sorted) ``holes`` inside it."""
+    out: list[tuple[int, int]] = []
+    at = start
+    for s, e in holes:
+        if s >= at:
+            out.append((at, s))
+        at = max(at, e)
+    out.append((at, end))
+    return tuple((s, e) for s, e in out if e > s)

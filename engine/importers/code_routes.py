@@ -299,6 +299,10 @@ class RoutesDocument(ArtifactDocument):
     """The gRPC services whose HTTP bindings its code serves through grpc-gateway (``code_grpc_gateway``)."""
     notifies: tuple[code_notify.Notification, ...] = ()
     """The gRPC services its Go code calls only to notify, throwing the answer away (``code_notify``)."""
+    detached: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """The settings (normalised, ``_name``) its Go code reads only in goroutines its start-up code starts
+    (``code_go.detached``), each with ``startup`` or ``background`` and where: ``compose`` marks the calls drawn
+    from them so."""
 
 
 # --------------------------------------------------------------------------------------
@@ -336,6 +340,36 @@ def _names_read(codes: Sequence[tuple[str, str]], config: Sequence[tuple[str, st
                       *(_name(s) + "*" for _f, text in written
                         for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
     return names, read
+
+
+def _names_of(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]]
+              ) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, str]]]:
+    """``RoutesDocument.names``, ``.read`` and ``.detached`` of a service's code and configuration."""
+    names, read = _names_read([*texts, *others], config)
+    return names, read, _detached_names(texts, others, config, names)
+
+
+def _detached_names(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
+                    config: Sequence[tuple[str, str]], names: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """``RoutesDocument.detached``: the names the Go code of ``texts`` names only in code that runs in goroutines its
+    start-up code starts (``code_go.detached``), and nowhere else in the service's code or configuration (Go tests
+    aside: they are not built into the service)."""
+    go = {f: blank_comments(t) for f, t in texts if f.endswith(".go") and not f.endswith("_test.go")}
+    found = code_go.detached(list(go.items())) if go else []
+    if not found:
+        return {}
+    blanked = dict(go)
+    for d in found:
+        for s, e in d.spans:
+            t = blanked[d.path]
+            blanked[d.path] = t[:s] + re.sub(r"[^\n]", " ", t[s:e]) + t[e:]
+    rest, _ = _names_read([*blanked.items(), *[(f, t) for f, t in texts if not f.endswith(".go")], *others], config)
+    out: dict[str, tuple[str, str]] = {}
+    for d in found:
+        inside, _ = _names_read([(d.path, go[d.path][s:e]) for s, e in d.spans], [])
+        for n in sorted(inside & names - rest):
+            out.setdefault(n, (d.during, f"in {d.what}, run only in the goroutine started at {d.started}"))
+    return out
 
 
 def _read_code(paths: Sequence[str], limits: Limits
@@ -424,7 +458,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         *code_workflows.java_checks(java),
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    doc.names, doc.read = _names_read([*code_go.uncalled_blanked(texts), *others], config)
+    doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
     doc.reads_only = _reads_only(texts)
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -2274,6 +2308,48 @@ def _authority_fetches(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _detached_calls(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with each synchronous call of unstated ``during`` marked as its caller's code makes it when it is
+    drawn (besides ``depends_on``) only from variables that code reads only in goroutines its start-up code starts
+    (``RoutesDocument.detached``): ``startup`` (a fixture loader, a wait for a peer's port), ``background`` on a
+    ticker. Such a goroutine hands nothing back to the code serving requests, so no request waits on its calls."""
+    off = {d.service: d.detached for d in docs if isinstance(d, RoutesDocument) and d.detached}
+    if not off:
+        return list(docs)
+    out: list[Document] = []
+    for d in docs:
+        items = d.data.get("interactions") if isinstance(d.data, dict) else None
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not isinstance(items, list):
+            out.append(d)
+            continue
+        marked: list[Any] = []
+        notes = dict(d.notes)
+        for i in items:
+            source = str(i.get("from")) if isinstance(i, dict) else ""
+            names = off.get(source, {})
+            if not names or i.get("during") or i.get("style") not in (None, "sync"):
+                marked.append(i)
+                continue
+            used: list[str] = []
+            for part in " ".join(str(i.get("inferred_from") or "").split()).split("; "):
+                m = _DRAWN_FROM.fullmatch(part)
+                if m and _name(m.group("var")) in names:
+                    used.append(m.group("var"))
+                elif not re.fullmatch(r"depends_on \([^;()]*\)", part):
+                    used = []
+                    break
+            if not used:
+                marked.append(i)
+                continue
+            during, where = names[_name(used[0])]
+            marked.append({**i, "during": during})
+            ident = f"interaction:{source}->{i.get('to')}"
+            notes[ident] = [*notes.get(ident, []), f"during {during}: {source}'s code reads {used[0]} only {where} by "
+                            "start-up code, which hands nothing back to a request: no request waits on it"]
+        out.append(replace(d, data={**d.data, "interactions": marked}, notes=notes))
+    return out
+
+
 def _message_workers(docs: Sequence[Document],
                      edges: Mapping[str, Sequence[code_clients.Edge]] | None = None) -> dict[str, str]:
     """Service -> why it serves no request: no route is found in its code (handed over), the deployment publishes no
@@ -2498,7 +2574,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
         _unread_settings(_unread_variables(docs)))))))
-    docs = _authority_fetches(docs)
+    docs = _detached_calls(_authority_fetches(docs))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
@@ -2605,7 +2681,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    clients=d.clients, registered=d.registered, client_groups=d.client_groups, reads_only=d.reads_only,
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
-                   health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies)
+                   health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
+                   detached=d.detached)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
