@@ -23,6 +23,9 @@ COMPOSE = """
       mixer:
         build: ./mixer
         env_file: [bakery.env]
+      scale:
+        build: ./scale
+        env_file: [bakery.env]
       pantry:
         image: acme/pantry
       clock:
@@ -151,15 +154,39 @@ MIXER = """
     }
 """
 
+# Dials the pantry in a goroutine of main and keeps the connection for its handler.
+SCALE = """
+    package main
+
+    import (
+        "net/http"
+
+        "example.com/bakery/supply"
+    )
+
+    var pantry *supply.Conn
+
+    func main() {
+        go connect()
+        http.HandleFunc("/weigh", weigh)
+        http.ListenAndServe(":8080", nil)
+    }
+
+    func connect() { pantry, _ = supply.Pantry() }
+
+    func weigh(w http.ResponseWriter, r *http.Request) { pantry.Take("salt", 1) }
+"""
+
 
 def _bakery(tmp: str) -> list[Any]:
     compose_file = write(tmp, "docker-compose.yml", COMPOSE)
     write(tmp, "bakery.env", BAKERY_ENV)
     write(tmp, "supply/supply.go", SUPPLY)
-    for name, code in (("oven", OVEN), ("till", TILL), ("mixer", MIXER)):
+    for name, code in (("oven", OVEN), ("till", TILL), ("mixer", MIXER), ("scale", SCALE)):
         write(tmp, f"{name}/main.go", code)
     return load_artifacts([f"compose={compose_file}",
-                           *(f"source:{n}={tmp}/{p}" for n in ("oven", "till", "mixer") for p in (n, "supply"))])
+                           *(f"source:{n}={tmp}/{p}" for n in ("oven", "till", "mixer", "scale")
+                             for p in (n, "supply"))])
 
 
 def test_a_call_made_only_by_a_goroutine_main_starts_is_a_startup_call(tmp_path: Any) -> None:
@@ -169,6 +196,7 @@ def test_a_call_made_only_by_a_goroutine_main_starts_is_a_startup_call(tmp_path:
     assert facts["interaction:oven->clock"].data.get("during") == "background"  # on a ticker
     assert facts["interaction:till->pantry"].data.get("during") is None  # dialled by main, used by a handler
     assert facts["interaction:mixer->pantry"].data.get("during") is None  # a handler calls the helper too
+    assert facts["interaction:scale->pantry"].data.get("during") is None  # the goroutine keeps it for the handler
     notes = [n for d in docs for n in d.notes.get("interaction:oven->pantry", [])]
     assert any(n.startswith("during startup: oven's code reads PANTRY_ADDR only in Pantry") and "oven/main.go:11 " in n
                for n in notes)

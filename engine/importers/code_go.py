@@ -679,6 +679,28 @@ def _detached_spans(go: Sequence[tuple[str, str]], state: Mapping[str, tuple[boo
     return out
 
 
+_GLOBALS = re.compile(r"^var\s+(\w+)|^var\s*\((?P<block>[^)]*)\)", re.MULTILINE)
+_SEND = re.compile(r"^\s*(?:case\s+)?(?!case\b)[\w.\[\]]+\s*<-", re.MULTILINE)
+_FIELD_SET = re.compile(r"\b\w+(?:\s*\.\s*\w+)+\s*(?:,\s*[\w.]+\s*)*=(?!=)")
+
+
+def escapes(texts: Sequence[tuple[str, str]], found: Sequence[Detached]) -> bool:
+    """Whether detached code (``found``) may hand what it makes to the rest of the service: it sets a package-level
+    variable or a field, or sends on a channel (a goroutine that dials a client and stores it for the handlers)."""
+    names = {m.group(1) for _f, t in texts for m in _GLOBALS.finditer(t) if m.group(1)}
+    names |= {n.group(1) for _f, t in texts for m in _GLOBALS.finditer(t) if m.group("block")
+              for n in re.finditer(r"^\s*(\w+)", m.group("block"), re.MULTILINE)}
+    store = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*(?:\[[^\]]*\]\s*)?"
+                       r"(?:,\s*[\w.]+\s*)*=(?!=)") if names else None
+    code = dict(texts)
+    for d in found:
+        for s, e in d.spans:
+            text = code[d.path][s:e]
+            if _SEND.search(text) or _FIELD_SET.search(text) or (store and store.search(text)):
+                return True
+    return False
+
+
 def _less(start: int, end: int, holes: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     """``start..end`` without the (sorted) ``holes`` inside it."""
     out: list[tuple[int, int]] = []

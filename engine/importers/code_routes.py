@@ -356,7 +356,7 @@ def _detached_names(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str
     aside: they are not built into the service)."""
     go = {f: blank_comments(t) for f, t in texts if f.endswith(".go") and not f.endswith("_test.go")}
     found = code_go.detached(list(go.items())) if go else []
-    if not found:
+    if not found or code_go.escapes(list(go.items()), found):
         return {}
     blanked = dict(go)
     for d in found:
