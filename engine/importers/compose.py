@@ -36,7 +36,7 @@ import dataclasses
 import ipaddress
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -510,16 +510,22 @@ def _health_probe(edge: Edge, mentions: Sequence[Mention]) -> str | None:
     return ", ".join(sorted(set(keys)))
 
 
-def _shared_env_files(doc: Document, services: dict[str, Any], compose_files: Sequence[str]) -> set[str]:
-    """The env_files (files outside the compose project's own) whose variables reach more than one service."""
-    readers: dict[str, int] = {}
+def _environments(doc: Document, services: dict[str, Any]) -> Iterator[tuple[str, list[tuple[str, str, Location]]]]:
+    """Each service's environment (key, value, where), for the readers that look across services; a service whose
+    environment cannot be read is left out (the error is reported where the service itself is read)."""
     for name, svc in services.items():
         if not isinstance(svc, dict):
             continue
         try:
-            env = _environment(doc, svc.get("environment"), ("services", name, "environment"))
+            yield name, _environment(doc, svc.get("environment"), ("services", name, "environment"))
         except ArchplanError:
-            continue  # reported where the service itself is read
+            continue
+
+
+def _shared_env_files(doc: Document, services: dict[str, Any], compose_files: Sequence[str]) -> set[str]:
+    """The env_files (files outside the compose project's own) whose variables reach more than one service."""
+    readers: dict[str, int] = {}
+    for _name, env in _environments(doc, services):
         for file in {loc.file for _k, _v, loc in env if loc.file and loc.file not in compose_files}:
             readers[file] = readers.get(file, 0) + 1
     return {file for file, n in readers.items() if n > 1}
@@ -534,13 +540,7 @@ def _emulated(doc: Document, services: dict[str, Any]) -> dict[str, Recognised]:
     same build context as such a host (a second instance of the emulator)."""
     cat = catalog()
     found: dict[str, Recognised] = {}
-    for name, svc in services.items():
-        if not isinstance(svc, dict):
-            continue
-        try:
-            env = _environment(doc, svc.get("environment"), ("services", name, "environment"))
-        except ArchplanError:
-            continue  # reported where the service itself is read
+    for name, env in _environments(doc, services):
         for key, value, _loc in env:
             host = _HOST.match(value.strip())
             if key in cat.emulator_env and host and host.group(1) in services:
