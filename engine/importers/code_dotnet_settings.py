@@ -151,24 +151,29 @@ def brokers(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Broke
     """The brokers the service runs with: a top-level section named for RabbitMQ (or AMQP) with a ``Host`` /
     ``HostName``, or for Kafka with ``BootstrapServers``; a later file's value replaces an earlier one's."""
     found: dict[str, BrokerHost] = {}
+    for f, text, section, body in _sections(paths, limits):
+        for words, protocol, keys in _BROKER_SECTIONS:
+            if not words.search(section):
+                continue
+            for key, value in body.items():
+                host = _host(value.split(",")[0].rsplit(":", 1)[0]) if isinstance(value, str) else ""
+                if str(key).lower() in keys and host and not host.startswith(("$", "%")) and \
+                        host.lower() not in ("localhost", "127.0.0.1"):
+                    line, col = _line_of(text, section, str(key))
+                    found[section] = BrokerHost(section, host, protocol, Location(f, line, col))
+    return list(found.values())
+
+
+def _sections(paths: Sequence[str], limits: Limits) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(file, its text, section name, section body) of each top-level section of the settings files that holds keys."""
     for f in _files(paths):
         parsed = _parse(f, limits)
         if parsed is None:
             continue
         text, data = parsed
         for section, body in data.items():
-            if not isinstance(body, dict):
-                continue
-            for words, protocol, keys in _BROKER_SECTIONS:
-                if not words.search(str(section)):
-                    continue
-                for key, value in body.items():
-                    host = _host(value.split(",")[0].rsplit(":", 1)[0]) if isinstance(value, str) else ""
-                    if str(key).lower() in keys and host and not host.startswith(("$", "%")) and \
-                            host.lower() not in ("localhost", "127.0.0.1"):
-                        line, col = _line_of(text, str(section), str(key))
-                        found[str(section)] = BrokerHost(str(section), host, protocol, Location(f, line, col))
-    return list(found.values())
+            if isinstance(body, dict):
+                yield f, text, str(section), body
 
 
 _CONSUMES = re.compile(r"consum|handler|subscri|listen|receiv", re.IGNORECASE)
@@ -189,30 +194,25 @@ def channel_uses(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[
     """The RabbitMQ channels the settings say the service uses (see the module's docstring), one per section; a later
     file's section replaces an earlier one's."""
     found: dict[str, ChannelUse] = {}
-    for f in _files(paths):
-        parsed = _parse(f, limits)
-        if parsed is None:
+    for f, text, section, body in _sections(paths, limits):
+        if not _BROKER_SECTIONS[0][0].search(section):
             continue
-        text, data = parsed
-        for section, body in data.items():
-            if not isinstance(body, dict) or not _BROKER_SECTIONS[0][0].search(str(section)):
-                continue
-            exchange, queue = _literal(body, _EXCHANGE_KEYS), _literal(body, _QUEUE_KEYS)
-            if queue is not None or _CONSUMES.search(str(section)):
-                role = "consumer"
-            elif _PRODUCES.search(str(section)):
-                role = "producer"
-            else:
-                continue
-            named = exchange or queue
-            if named is None:
-                found.pop(str(section), None)
-                continue
-            line, col = _line_of(text, str(section), named[0])
-            written = f"{section}:{named[0]}"
-            found[str(section)] = ChannelUse(role, named[1], written, Location(f, line, col), ".NET settings",
-                                             f"{section}:{named[0]} in {os.path.basename(f)}",
-                                             kind=None if exchange else "queue", protocol="amqp")
+        exchange, queue = _literal(body, _EXCHANGE_KEYS), _literal(body, _QUEUE_KEYS)
+        if queue is not None or _CONSUMES.search(section):
+            role = "consumer"
+        elif _PRODUCES.search(section):
+            role = "producer"
+        else:
+            continue
+        named = exchange or queue
+        if named is None:
+            found.pop(section, None)
+            continue
+        line, col = _line_of(text, section, named[0])
+        written = f"{section}:{named[0]}"
+        found[section] = ChannelUse(role, named[1], written, Location(f, line, col), ".NET settings",
+                                    f"{section}:{named[0]} in {os.path.basename(f)}",
+                                    kind=None if exchange else "queue", protocol="amqp")
     return list(found.values())
 
 
