@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,7 +17,8 @@ from engine.review import load_kb
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["ARCHPLAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="archplan-tests-cache-")
 """The cache of parsed rules (engine/rulecache.py) of this test run, for it and the commands it starts: never
-the user's."""
+the user's. Removed when the process that made it ends, so that test runs leave nothing behind."""
+atexit.register(shutil.rmtree, os.environ["ARCHPLAN_CACHE_DIR"], ignore_errors=True)
 SHARED = os.environ.get("ARCHPLAN_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
 """The project's shared folder (beside the repository unless ``ARCHPLAN_SHARED`` names it)."""
 CORPUS = os.path.join(SHARED, "corpus")

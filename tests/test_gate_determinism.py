@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -39,8 +38,8 @@ class Setup:
 
 
 @pytest.fixture(scope="module")
-def small() -> Setup:
-    tmp = tempfile.mkdtemp(prefix="archplan-det-")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    tmp = str(tmp_path_factory.mktemp("det"))
     d = design(tmp, waivers=[waiver("t-public-endpoint", "endpoint:*")])
     rules = pack(tmp)
     base = os.path.join(tmp, "base.json")
