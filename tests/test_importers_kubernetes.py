@@ -40,6 +40,40 @@ def test_probes_limits_and_the_autoscaler_floor(shop: object) -> None:
     assert api.locate("autoscaling.max_replicas").line == line_of(APP, "maxReplicas: 10")
 
 
+@pytest.mark.parametrize(("stated", "floor", "expected"),
+                         [(1, "minReplicas: 3", 3), (4, "", 1), (None, "minReplicas: 2", 2)])
+def test_an_autoscaled_workload_runs_at_least_the_autoscaler_floor(tmp_path: object, stated: int | None, floor: str,
+                                                                    expected: int) -> None:
+    """The autoscaler scales its target between its bounds whatever the workload states: one instance stated
+    with a floor of three runs three; four stated with no floor (one, Kubernetes' default) may run one."""
+    replicas = f"replicas: {stated}" if stated is not None else ""
+    path = write(str(tmp_path), "app.yaml", f"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: web}}
+        spec:
+          {replicas}
+          selector: {{matchLabels: {{app: web}}}}
+          template:
+            metadata: {{labels: {{app: web}}}}
+            spec:
+              containers: [{{name: web, image: example/web:1.0}}]
+        ---
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {{name: web}}
+        spec:
+          scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}
+          {floor}
+          maxReplicas: 6
+        """)
+    web = fact(design_of(kubernetes.import_path(path)), "service:web")
+    assert web.data["replicas"] == expected
+    if floor:
+        assert web.locate("replicas").line == line_of(path, floor)
+    assert web.locate("replicas").line > line_of(path, "kind: HorizontalPodAutoscaler")
+
+
 def test_ingress_makes_public_and_pdb_and_network_policy_are_matched_by_labels(shop: object) -> None:
     api = fact(shop, "service:api")  # type: ignore[arg-type]
     assert api.data["exposure"] == "public"

@@ -790,12 +790,15 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     at = o.loc()
     pod: Path = ("spec", "template", "spec")
     containers = [c for c in (o.get(*pod, "containers") or []) if isinstance(c, dict)]
-    # replicas: stated, else the autoscaler's floor, else the default of one (a DaemonSet: one per node)
+    # replicas: the autoscaler's floor (it scales the workload between its bounds, whatever the workload
+    # states: its minReplicas defaults to one), else as stated, else the default of one (a DaemonSet: one per node)
     replicas: tuple[int, Location] | None = None
-    if isinstance(o.get("spec", "replicas"), int):
+    if hpa is not None:
+        floor = hpa.get("spec", "minReplicas")
+        stated = isinstance(floor, int) and not isinstance(floor, bool)
+        replicas = (floor, hpa.loc("spec", "minReplicas")) if stated else (1, hpa.loc("spec"))
+    elif isinstance(o.get("spec", "replicas"), int):
         replicas = (o.get("spec", "replicas"), o.loc("spec", "replicas"))
-    elif hpa is not None:
-        replicas = (int(hpa.get("spec", "minReplicas") or 1), hpa.loc("spec"))
     elif o.kind != "DaemonSet":
         replicas = (1, at)
     durable, ephemeral = _storage(o, containers)
