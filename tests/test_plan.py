@@ -241,6 +241,16 @@ def test_output_is_byte_identical_whatever_the_input_order(tmp_path: Any) -> Non
         assert render(p1, fmt) == render(p2, fmt), fmt
 
 
+@pytest.mark.parametrize("design", [SHOP, LEDGER])
+def test_the_json_plan_is_canonical_json(design: str) -> None:
+    """Sorted keys, no spaces, characters as they are, one newline: what ``json.dumps`` writes with those
+    options, whichever encoder wrote it."""
+    plan = build_plan(rv([design]), render_svg=False)
+    text = render(plan, "json")
+    assert text == json.dumps(plan.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert json.loads(text) == json.loads(json.dumps(plan.to_json()))
+
+
 def test_a_large_design_is_drawn_one_node_per_team(tmp_path: Any) -> None:
     from benchmarks.gen_design import write
 

@@ -66,9 +66,9 @@ class _Items:
         self.items: list[tuple[dict[str, Any], str]] = []
         self.by_section: dict[str, list[tuple[dict[str, Any], str]]] = {}
         derivations = rv.result.derivations
-        for key, fact in sorted(rv.result.derived.items()):
-            if fact.get("kind") != PLAN_ITEM_KIND:
-                continue
+        derived = rv.result.derived
+        for key in sorted([k for k, f in derived.items() if f.get("kind") == PLAN_ITEM_KIND]):
+            fact = derived[key]
             how = derivations.get(key)
             rule = how.rule if how is not None else "unknown"
             self.items.append((fact, rule))
