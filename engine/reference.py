@@ -123,6 +123,7 @@ def evaluate(kb: CompiledKB, facts: Sequence[Fact], limits: RunLimits | None = N
     apply = apply or (lambda cr, b: consequences(cr, kb.source[cr.rule_id].rule, b))
     result = RunResult()
     store: dict[str, Fact] = {str(f["key"]): dict(f) for f in facts}
+    max_derived = limits.derived_bound(len(store))
     depth: dict[str, int] = {}
     fired: set[tuple[str, tuple[str, ...]]] = set()
     for stratum in range(kb.strata):
@@ -148,8 +149,8 @@ def evaluate(kb: CompiledKB, facts: Sequence[Fact], limits: RunLimits | None = N
                     key = str(df["key"])
                     if key in store:
                         continue
-                    if len(result.derived) >= limits.max_derived:
-                        raise LimitError(f"rules derived more than {limits.max_derived:,} facts without reaching "
+                    if len(result.derived) >= max_derived:
+                        raise LimitError(f"rules derived more than {max_derived:,} facts without reaching "
                                          "a fixed point (reference evaluator)")
                     level = 1 + max((depth.get(k, 0) for k in keys), default=0)
                     if level > limits.max_chain:

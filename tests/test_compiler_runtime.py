@@ -147,6 +147,32 @@ def test_runaway_derivation_hits_the_bound(tmp_path: os.PathLike[str]) -> None:
         review_design(design_of({"services": [{"name": "a"}]}), kb, RunLimits(max_derived=500))
 
 
+def test_the_default_derivation_bound_grows_with_the_design(tmp_path: os.PathLike[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset, the bound is the default or four derived facts per input fact, whichever is more: a large design
+    derives in proportion (the plan's items) and must not need a flag; a bound given is kept exactly, and a
+    runaway derivation still stops."""
+    assert RunLimits().derived_bound(10) == runtime.DEFAULT_MAX_DERIVED
+    assert RunLimits().derived_bound(100_000) == 400_000
+    assert RunLimits(max_derived=500).derived_bound(1_000_000) == 500
+    monkeypatch.setattr(runtime, "DEFAULT_MAX_DERIVED", 4)
+    three = rule_yaml("three-each", [{"as": "s", "kind": "service"}],
+                      derive=[{"kind": "part", "fields": {"of": "{s.key}", "n": str(n)}} for n in range(3)])
+    services = {"services": [{"name": f"s{i}"} for i in range(5)]}
+    kb = kb_from(str(tmp_path), [three])
+    rv = review_design(design_of(services), kb)
+    assert sum(1 for f in rv.result.derived.values() if f["kind"] == "part") == 15
+    with pytest.raises(LimitError, match="more than 4 facts"):
+        review_design(design_of(services), kb, RunLimits(max_derived=4))
+    seed = rule_yaml("seed", [{"as": "s", "kind": "service"}], derive=[{"kind": "grow", "fields": {"v": "x"}}])
+    grow = rule_yaml("grow-forever", [{"as": "g", "kind": "grow", "where": {"v": {"exists": True}}}],
+                     derive=[{"kind": "grow", "fields": {"v": "{g.v}x"}}])
+    other = os.path.join(str(tmp_path), "runaway")
+    os.makedirs(other)
+    with pytest.raises(LimitError, match="without reaching a fixed point"):
+        review_design(design_of(services), kb_from(other, [seed, grow]))
+
+
 def test_unmatched_and_duplicate_facts_are_tolerated(tmp_path: os.PathLike[str]) -> None:
     rule = rule_yaml("public-service", [{"as": "s", "kind": "service", "where": {"exposure": "public"}}])
     kb = kb_from(str(tmp_path), [rule])

@@ -94,7 +94,8 @@ def limit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-facts", type=click.IntRange(1),
                      help="Most facts a design may have once enriched [default: 200000]."),
         click.option("--max-derived-facts", type=click.IntRange(1),
-                     help="Most facts the rules may derive in one run [default: 200000]."),
+                     help="Most facts the rules may derive in one run [default: 200000, or four per fact "
+                          "of a design of more than 50000]."),
         click.option("--max-chain", type=click.IntRange(1),
                      help="Deepest chain of derived facts (a rule deriving from a derived fact ...) [default: 1000]."),
         click.option("--max-seconds", type=click.FloatRange(0, min_open=True),
