@@ -291,6 +291,84 @@ def test_datastore_authentication_follows_the_image_environment_and_command(tmp_
         "datastore:open-mongo"]
     assert not any("secret" in n.replace("secrets", "") for ns in notes.values() for n in ns)  # values never shown
 
+def test_a_mounted_server_configuration_states_a_datastores_authentication(tmp_path: os.PathLike[str]) -> None:
+    # A Redis started with a project file that sets no requirepass lets anyone in; one whose file sets it does not;
+    # a file the server is not started with, or one that includes another, says nothing. A ClickHouse users file
+    # that gives a user an empty password from any address lets anyone in, whatever image the server is built on.
+    root = str(tmp_path)
+    write(root, "cache/open.conf", """
+        # keep the hot keys only
+        maxmemory 2gb
+        maxmemory-policy allkeys-lru
+        """)
+    write(root, "cache/locked.conf", """
+        maxmemory 2gb
+        requirepass change-me
+        """)
+    write(root, "cache/split.conf", """
+        include /etc/redis/more.conf
+        """)
+    write(root, "olap/users.xml", """
+        <clickhouse>
+          <users>
+            <reporting>
+              <password></password>
+              <networks><ip>::/0</ip></networks>
+            </reporting>
+          </users>
+        </clickhouse>
+        """)
+    write(root, "olap/local-users.xml", """
+        <clickhouse>
+          <users>
+            <reporting>
+              <password></password>
+              <networks><ip>127.0.0.1</ip></networks>
+            </reporting>
+          </users>
+        </clickhouse>
+        """)
+    path = write(root, "docker-compose.yml", """
+        services:
+          sessions:
+            image: valkey/valkey:8
+            command: ["valkey-server", "/etc/valkey/valkey.conf"]
+            volumes:
+              - type: bind
+                source: ./cache/open.conf
+                target: /etc/valkey/valkey.conf
+          tokens:
+            image: redis:7
+            command: redis-server /usr/local/etc/redis/redis.conf
+            volumes: ["./cache/locked.conf:/usr/local/etc/redis/redis.conf:ro"]
+          unstarted:
+            image: redis:7
+            volumes: ["./cache/open.conf:/usr/local/etc/redis/redis.conf:ro"]
+          included:
+            image: redis:7
+            command: redis-server /usr/local/etc/redis/redis.conf
+            volumes: ["./cache/split.conf:/usr/local/etc/redis/redis.conf:ro"]
+          events:
+            image: example/events-clickhouse
+            build: {context: ./olap, args: {BASE_IMAGE: "clickhouse/clickhouse-server:24.8"}}
+            volumes: ["./olap/users.xml:/etc/clickhouse-server/users.d/reporting.xml:ro"]
+          local-events:
+            image: clickhouse/clickhouse-server:24.8
+            volumes: ["./olap/local-users.xml:/etc/clickhouse-server/users.d/reporting.xml:ro"]
+        """)
+    d = design_of(compose.import_file(path))
+    auth = {ds.name: ds.data.get("authentication") for ds in d.of_kind("datastore")}
+    assert auth == {"sessions": "none", "tokens": "password", "unstarted": None, "included": None, "events": "none",
+                    "local-events": None}
+    assert fact(d, "datastore:sessions").locate("authentication").file.endswith("open.conf")
+    assert fact(d, "datastore:tokens").locate("authentication").line == 2  # the requirepass line
+    assert fact(d, "datastore:events").locate("authentication").line == line_of(
+        os.path.join(root, "olap/users.xml"), "<reporting>")
+    notes = compose.import_file(path)[0].notes
+    assert any("users.xml" in n and "empty password from any address" in n for n in notes["datastore:events"])
+    assert not any("change-me" in n for ns in notes.values() for n in ns)  # a value is never shown
+
+
 def test_search_clusters_and_postgres_derivatives_state_their_authentication(tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
         services:

@@ -76,6 +76,7 @@ from engine.importers.infra import (
     infer_edges,
     literal_secret,
     mounted_configs,
+    mounted_files,
     mounted_secrets,
     recognise,
     record_cache_roles,
@@ -253,8 +254,10 @@ class _Scan:
         command = " ".join(m.text for m in mentions if m.key == "command")
         _one(doc, body, name, spec, at, rec, image, mounts,
              registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]))
+        files = mounted_files(os.path.dirname(doc.file), _bind_files(spec), limits) if rec is not None and \
+            rec.role == "datastore" else []
         record_datastore_auth(body, name, datastore_auth(rec, runs, {k: v for k, v, _l in env}, command,
-                                                         [m for m, _p, _l in mounts]),
+                                                         [m for m, _p, _l in mounts], files),
                               built.base_at if built is not None and built.base else
                               doc.locate((*at, "image")) if image else doc.locate(at))
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
@@ -581,12 +584,21 @@ def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Loca
 
 def _bind_sources(spec: dict[str, Any]) -> list[str]:
     """The project-relative host paths bind-mounted into a service (``./config:/app/config``)."""
-    out: list[str] = []
+    return [source for source, _target in _bind_files(spec)]
+
+
+def _bind_files(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(project-relative host path, container path) of each bind mount of a service (``./config:/app/config``)."""
+    out: list[tuple[str, str]] = []
     for vol in spec.get("volumes") or []:
-        source = str(vol.split(":", 1)[0]) if isinstance(vol, str) and ":" in vol else \
-            str(vol.get("source", "")) if isinstance(vol, dict) and vol.get("type") == "bind" else ""
+        source, target = "", ""
+        if isinstance(vol, str) and ":" in vol:
+            source, _c, rest = vol.partition(":")
+            target = rest.split(":", 1)[0]
+        elif isinstance(vol, dict) and vol.get("type") == "bind":
+            source, target = str(vol.get("source", "")), str(vol.get("target", ""))
         if source.startswith(("./", "../")) or source == ".":
-            out.append(source)
+            out.append((source, target))
     return out
 
 

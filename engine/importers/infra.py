@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import os
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -810,19 +811,112 @@ class DatastoreAuth:
 
     authentication: str  # "none" | "password" (a datastore); "none" | "token" (a registry's inbound_auth)
     why: str
+    at: Location | None = None
+    """Where a mounted configuration file states it (None: the container's own specification does)."""
+
+
+@dataclass(frozen=True)
+class MountedFile:
+    """A file of the project that the deployment mounts into a container: where the container sees it, the file's
+    path as read, and its text."""
+
+    target: str
+    path: str
+    text: str
+
+
+def mounted_files(project_dir: str, binds: Sequence[tuple[str, str]], limits: Limits = DEFAULT_LIMITS
+                  ) -> list[MountedFile]:
+    """The single files among ``binds`` (``(project-relative source, container path)``), read; a directory, a
+    missing file or one over the size limit is left out (its container then keeps what it would have said
+    unknown)."""
+    out: list[MountedFile] = []
+    for source, target in binds[:_MOUNT_FILES_MAX]:
+        path = os.path.normpath(os.path.join(project_dir, source))
+        if not os.path.isfile(path):
+            continue
+        try:
+            out.append(MountedFile(target, path, read_text(path, limits)))
+        except ArchplanError:
+            continue
+    return out
+
+
+def _line_of(text: str, i: int) -> int:
+    return text.count("\n", 0, max(i, 0)) + 1
+
+
+def _redis_file_auth(conf: MountedFile) -> DatastoreAuth | None:
+    """What the configuration file a Redis or Valkey server is started with says of its clients' authentication:
+    ``requirepass`` asks every client for a password; ACL users (``user``, ``aclfile``), an ``include`` of another
+    file or ``protected-mode yes`` may keep clients out, so they leave it unknown; a file with none of them leaves
+    the server's default, which lets any client in (the official images start with protected mode off)."""
+    for m in re.finditer(r"^[ \t]*([A-Za-z-]+)\b", conf.text, re.MULTILINE):
+        directive = m.group(1).lower()
+        at = Location(conf.path, _line_of(conf.text, m.start()))
+        if directive == "requirepass":
+            return DatastoreAuth("password", f"requirepass in {os.path.basename(conf.path)}, the configuration "
+                                             "file it starts with: Redis requires a password", at)
+        if directive in ("user", "aclfile", "include") or (
+                directive == "protected-mode" and "yes" in conf.text[m.end():conf.text.find("\n", m.end())]):
+            return None  # ACL users, another file, or a server that refuses other hosts when it has no password
+    return DatastoreAuth("none", f"{os.path.basename(conf.path)}, the configuration file it starts with "
+                                 f"({conf.target}), sets no requirepass and no ACL user: Redis accepts any client",
+                         Location(conf.path, 1))
+
+
+_ANY_ADDRESS = frozenset({"::/0", "0.0.0.0/0", "0.0.0.0", "::", "%"})  # noqa: S104 - addresses read, none bound
+_CLICKHOUSE_SECRETS = ("password_sha256_hex", "password_double_sha1_hex", "ldap", "kerberos", "ssl_certificates",
+                       "ssh_keys", "no_password")
+
+
+def _clickhouse_users_auth(files: Sequence[MountedFile]) -> DatastoreAuth | None:
+    """A ClickHouse user that a mounted server configuration gives an empty ``<password>`` (and no other way to
+    sign in) and allows from any address (``<networks><ip>::/0</ip>``): any client that reaches the server signs
+    in as that user (ClickHouse docs, "Settings of users and roles": ``password``, ``networks``)."""
+    for f in files:
+        if not f.target.startswith("/etc/clickhouse-server/") or not f.target.endswith(".xml"):
+            continue
+        if "<!DOCTYPE" in f.text or "<!ENTITY" in f.text:  # entities are not expanded from a project's file
+            continue
+        try:
+            root = ET.fromstring(f.text)  # noqa: S314 - a file with a DTD is skipped above: no entity can expand
+        except ET.ParseError:
+            continue
+        for users in root.iter("users"):
+            for user in users:
+                password = user.find("password")
+                if password is None or (password.text or "").strip() or any(
+                        user.find(k) is not None for k in _CLICKHOUSE_SECRETS):
+                    continue
+                nets = user.find("networks")
+                anywhere = nets is not None and any(
+                    (n.text or "").strip() in _ANY_ADDRESS or (n.tag == "host_regexp" and (n.text or "").strip()
+                                                               in (".*", "^.*$")) for n in nets)
+                if not anywhere:
+                    continue
+                found = re.search(rf"<{re.escape(user.tag)}\b", f.text)
+                return DatastoreAuth("none", f"{os.path.basename(f.path)}, mounted at {f.target}, gives the user "
+                                             f"{user.tag} an empty password from any address: any client signs in",
+                                     Location(f.path, _line_of(f.text, found.start() if found else 0)))
+    return None
 
 
 def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, str | None], command: str,
-                   mounts: Sequence[str]) -> DatastoreAuth | None:
-    """What a datastore container's image, environment and command say about client authentication.
+                   mounts: Sequence[str], files: Sequence[MountedFile] = ()) -> DatastoreAuth | None:
+    """What a datastore container's image, environment, command and mounted configuration files say about client
+    authentication.
 
     ``env`` maps each variable to its literal value (None when it comes from a Secret or elsewhere); only
-    the variable names are ever reported. None when the artifact does not tell: an image the importer
-    does not know (a project's own build), or a mounted configuration file that may switch
-    authentication on.
+    the variable names are ever reported. ``files`` are the project's files mounted into the container, read
+    (``mounted_files``): the configuration a Redis server is started with, a ClickHouse users file. None when
+    the artifact does not tell: an image the importer does not know (a project's own build), or a mounted
+    configuration that may switch authentication on and was not read.
     """
     if rec is None or rec.role != "datastore" or not image:
         return None
+    if rec.engine == "clickhouse":
+        return _clickhouse_users_auth(files)
     path = image_path(image)
     flags = command.split()
     if path not in _AUTH_IMAGES.get(rec.engine, ()):
@@ -856,8 +950,14 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
             return DatastoreAuth("password", f"{key or '--requirepass'} set: Redis requires a password")
         if yes("ALLOW_EMPTY_PASSWORD"):
             return DatastoreAuth("none", "ALLOW_EMPTY_PASSWORD: Redis accepts any client")
-        if not path.startswith("bitnami/") and not configured and "redis.conf" not in command:
+        if path.startswith("bitnami/"):
+            return None
+        if not configured and "redis.conf" not in command:
             return DatastoreAuth("none", "no --requirepass and no configuration file: Redis accepts any client")
+        # the file the command hands the server, when it is the one configuration mounted
+        conf = next((f for f in files if f.target in flags), None)
+        if conf is not None and all(m == conf.target or "conf" not in m.lower() for m in mounts):
+            return _redis_file_auth(conf)
     elif rec.engine == "memcached":
         if "-S" in flags or "--enable-sasl" in flags or given("MEMCACHED_PASSWORD"):
             return DatastoreAuth("password", "SASL enabled: memcached requires credentials")
@@ -993,7 +1093,7 @@ def record_datastore_auth(body: Body, name: str, auth: DatastoreAuth | None, at:
     """Set ``authentication`` of an imported datastore, with the reason in the import's notes."""
     if auth is None:
         return
-    body.set("datastores", name, "authentication", auth.authentication, at)
+    body.set("datastores", name, "authentication", auth.authentication, auth.at or at)
     body.note("datastores", name, f"authentication {auth.authentication}: {auth.why}")
 
 
