@@ -423,7 +423,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
     unique = _with_filter_cookie(unique, texts)
-    said = _with_rust_state(traits(texts, tuple(unique.values()), others), others, paths, limits)
+    said = _with_rust_state(traits(texts, tuple(unique.values()), others, _libraries(paths, limits, remarks)),
+                            others, paths, limits)
     if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
         named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
                                            for f in [*code_channels.build_files([p]),
@@ -588,12 +589,13 @@ default, then a lockout; learn.microsoft.com, "Configure ASP.NET Core Identity",
 
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
-           others: Sequence[tuple[str, str]] = ()) -> Traits:
+           others: Sequence[tuple[str, str]] = (), libraries: Sequence[tuple[str, str]] = ()) -> Traits:
     """What a service's code says of the whole service (comments skipped): the first in-process store of state
     that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
     issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
     sign-up route: catalogue ``token_issuers``), and a stored password it compares with the request's as they
-    are (catalogue ``plaintext_password_checks``)."""
+    are (catalogue ``plaintext_password_checks``). ``libraries``: the code of the modules its build compiles it with,
+    read only for the channel names their constants give."""
     cat = infra.catalog()
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
     logs_in = any(credential_path(r.path) for r in routes)
@@ -608,7 +610,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
                   callers=code_breakers.callers(texts),
-                  channels=code_channels.uses(every) + code_amqp.uses(every),
+                  channels=code_channels.uses(every, libraries) + code_amqp.uses(every),
                   password_hash=code_passwords.hashing(every),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
 
@@ -627,6 +629,18 @@ def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]
 
 _BUILD_FILES = ("pom.xml", "build.gradle", "build.gradle.kts", "package.json", "requirements.txt", "pyproject.toml",
                 "go.mod")
+
+
+def _libraries(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]]) -> list[tuple[str, str]]:
+    """The code of the modules a JVM service's build compiles it with (``code_channels.library_sources``), comments
+    blanked: read for the channel names their constants give; a file that cannot be read is said in ``remarks``."""
+    out: list[tuple[str, str]] = []
+    for f in code_channels.library_sources(paths):
+        try:
+            out.append((f, blank_comments(read_text(f, limits))))
+        except InputError as exc:
+            remarks.append((exc.location or Location(f), f"{exc.message}: not read for its constants"))
+    return out
 
 
 def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
