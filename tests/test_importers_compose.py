@@ -589,6 +589,36 @@ def test_calls_to_a_service_registry_are_made_in_the_background_and_hold_no_requ
     assert not {s for s in timeouts if s.endswith("->consul")}  # registering and refreshing hold no request
 
 
+def test_a_zookeeper_is_a_coordination_service_not_a_broker_whatever_directory_it_mounts(tmp_path: object) -> None:
+    # ZooKeeper beside Kafka keeps the cluster's metadata, not its messages: mounting a Kafka-like data directory
+    # makes it no broker, and the broker's session with it holds no request.
+    from engine.review import review
+
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          coordination:
+            image: confluentinc/cp-zookeeper:7.6.0
+            environment: {ZOOKEEPER_CLIENT_PORT: "2181"}
+            volumes: ["zk-data:/var/lib/kafka/data"]
+          events:
+            image: confluentinc/cp-kafka:7.6.0
+            environment:
+              KAFKA_ZOOKEEPER_CONNECT: coordination:2181
+              KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://events:9092
+          billing:
+            image: acme/billing:1.0
+            environment: {KAFKA_BROKERS: "events:9092"}
+        volumes:
+          zk-data:
+        """)
+    d = design_of(compose.import_file(path))
+    assert "broker" not in (fact(d, "service:coordination").data.get("tags") or [])
+    assert "broker" in fact(d, "service:events").data["tags"]
+    assert fact(d, "interaction:events->coordination").data["during"] == "background"
+    rv = review([], extra=import_paths("compose", [path]))
+    assert not [f for f in rv.findings if f.subject.endswith("->coordination") and f.kind == "risk"]
+
+
 def test_a_published_configuration_server_is_an_operator_surface_not_a_users_entry(tmp_path: object) -> None:
     path = write(str(tmp_path), "docker-compose.yml", (
         "services:\n"

@@ -42,7 +42,7 @@ class Recognised:
 
 
 ROLES = ("datastore", "broker", "proxy", "registry", "config_server", "observability", "load_generator", "host_tool",
-         "cdc")
+         "cdc", "coordinator")
 NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
                 "load_generator": "a load generator or test client",
                 "host_tool": "a convenience for the host machine that no service of the system calls"}
@@ -1139,9 +1139,10 @@ def edge_fact(edge: Edge, target: Recognised | None, source: Recognised | None =
         data["style"] = "async"
     elif protocol is not None or edge.external or target is None or target.role in ("datastore", "proxy"):
         data["style"] = "sync"
-    if target is not None and target.role == "registry":
+    if target is not None and target.role in ("registry", "coordinator"):
         # A registry's clients register, send heartbeats and refresh the addresses they cache from a task
-        # of their own: no request waits on the registry (``during``).
+        # of their own, and a coordination service's clients renew their sessions and watches so: no request
+        # waits on either (``during``).
         data["during"] = "background"
     elif target is not None and target.role == "config_server":
         # A config client fetches its configuration as the service starts (what a compose depends_on on the
