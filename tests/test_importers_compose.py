@@ -589,6 +589,27 @@ def test_calls_to_a_service_registry_are_made_in_the_background_and_hold_no_requ
     assert not {s for s in timeouts if s.endswith("->consul")}  # registering and refreshing hold no request
 
 
+def test_a_datastore_volume_mounted_away_from_its_data_directory_keeps_nothing(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger-db:
+            image: mysql:8.4
+            environment: [MYSQL_ROOT_PASSWORD_FILE=/run/secrets/root]
+            volumes: ["ledger:/var/lib/ledger"]
+          moved-db:
+            image: postgres:16
+            environment: {PGDATA: /srv/pg/data}
+            volumes: ["moved:/srv/pg"]
+          kept-db:
+            image: postgres:16
+            volumes: ["kept:/var/lib/postgresql/data"]
+        volumes: {ledger: {}, moved: {}, kept: {}}
+        """)
+    d = design_of(compose.import_file(path))
+    durable = {ds.name: ds.data["durable_storage"] for ds in d.of_kind("datastore")}
+    assert durable == {"ledger-db": False, "moved-db": True, "kept-db": True}
+
+
 def test_a_zookeeper_is_a_coordination_service_not_a_broker_whatever_directory_it_mounts(tmp_path: object) -> None:
     # ZooKeeper beside Kafka keeps the cluster's metadata, not its messages: mounting a Kafka-like data directory
     # makes it no broker, and the broker's session with it holds no request.

@@ -78,6 +78,7 @@ from engine.importers.infra import (
     mounted_configs,
     mounted_files,
     mounted_secrets,
+    off_data_dir,
     recognise,
     record_cache_roles,
     record_cdc,
@@ -846,7 +847,12 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     profiles = [str(p) for p in spec["profiles"] if isinstance(p, str)] if isinstance(spec.get("profiles"), list) \
         else []
     if rec is not None and rec.role == "datastore":
-        _record_datastore(doc, body, name, at, spec, rec, image, (replicas, rloc), persistent, profiles)
+        # volumes mounted away from where the image keeps its data keep none of it
+        told = [str(spec.get(k)) for k in ("environment", "command", "entrypoint") if spec.get(k)]
+        off = [off_data_dir(image, target, told) for target, _p, _l in persistent]
+        misplaced = next((o for o in off if o), None) if persistent and all(off) else None
+        _record_datastore(doc, body, name, at, spec, rec, image, (replicas, rloc), [] if misplaced else persistent,
+                          profiles, misplaced)
         return
     body.fact("services", {"name": name}, loc)
     if profiles:
@@ -888,7 +894,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
 def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict[str, Any], rec: Recognised,
                       image: str | None,
                       replicas: tuple[int, Location], persistent: list[tuple[str, bool, Location]],
-                      profiles: list[str]) -> None:
+                      profiles: list[str], misplaced: str | None = None) -> None:
     """A compose service recognised (``rec``) as a datastore: its engine, nodes, storage and whether its port is
     published beyond the loopback (``public_access``)."""
     loc = doc.locate(at)
@@ -904,8 +910,8 @@ def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict
     body.set("datastores", name, "durable_storage", bool(persistent),
              persistent[0][2] if persistent else loc)
     if not persistent:
-        body.note("datastores", name, "durable_storage false: no volume keeps its data when the container "
-                                      "is recreated")
+        body.note("datastores", name, f"durable_storage false: {misplaced}, lost when the container is recreated"
+                  if misplaced else "durable_storage false: no volume keeps its data when the container is recreated")
     if not rec.engine:
         body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
     published = [(e, lc) for e, lc, _t in _published(doc, spec.get("ports"), (*at, "ports")) if e != "internal"]

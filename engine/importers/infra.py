@@ -158,6 +158,8 @@ class Catalog:
     """Variable a client library reads to reach a local emulator of a managed store -> the store's engine."""
     moving_tags: re.Pattern[str] = re.compile("latest")
     """Image tags that by convention move to a new build on every push or every night (``latest``, ``nightly``)."""
+    image_data_dirs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Image path -> the directories its server keeps its data in, unless told otherwise."""
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -221,7 +223,9 @@ def parse_catalog(data: Any) -> Catalog:
                    _flag_clients(data.get("flag_clients") or {}),
                    _client_timeouts(data.get("client_timeouts") or []),
                    {str(k): str(v) for k, v in (data.get("emulator_env") or {}).items()},
-                   re.compile(str(data.get("moving_tags") or "latest"), re.IGNORECASE))
+                   re.compile(str(data.get("moving_tags") or "latest"), re.IGNORECASE),
+                   {str(k): tuple(map(str, v if isinstance(v, list) else [v]))
+                    for k, v in (data.get("image_data_dirs") or {}).items()})
 
 
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
@@ -370,6 +374,23 @@ def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str],
     if re.search(r"(^|[-_])(db|database)$", base) or re.search(r"(^|[-_])(db|database)$", name.lower()):
         return Recognised("datastore", "", None, None, "name")
     return None
+
+
+def off_data_dir(image: str | None, target: str, texts: Iterable[str]) -> str | None:
+    """Why a volume mounted at ``target`` in a container of ``image`` keeps none of its data: the catalogue knows
+    where that image's server keeps it (``image_data_dirs``), the mount is neither there nor above it, and no variable
+    or argument of the container names the mount's path (a server told to keep its data elsewhere: ``PGDATA``,
+    ``KAFKA_LOG_DIRS``, ``--dbpath``). None when the volume may hold the data, or the image is not one the catalogue
+    knows."""
+    dirs = catalog().image_data_dirs.get(image_path(image)) if image else None
+    path = target.rstrip("/")
+    if not dirs or not path or any(path == d or path.startswith(d + "/") or d.startswith(path + "/") for d in dirs):
+        return None
+    if any(path in t for t in texts):
+        return None
+    return (f"its volume at {target} is not where {image_path(image or '')} keeps its data ({', '.join(dirs)}), and "
+            "nothing in its environment or command moves the data there: the data stays in the container's own "
+            "filesystem")
 
 
 def is_secret_name(key: str) -> bool:
