@@ -867,6 +867,25 @@ def _line_of(text: str, i: int) -> int:
     return text.count("\n", 0, max(i, 0)) + 1
 
 
+def _redis_auth(path: str, key: str | None, empty_allowed: bool, command: str, mounts: Sequence[str],
+                files: Sequence[MountedFile]) -> DatastoreAuth | None:
+    """A Redis (or Valkey) container's client authentication: ``key`` the password variable given, if any."""
+    flags = command.split()
+    if "--requirepass" in flags or key:
+        return DatastoreAuth("password", f"{key or '--requirepass'} set: Redis requires a password")
+    if empty_allowed:
+        return DatastoreAuth("none", "ALLOW_EMPTY_PASSWORD: Redis accepts any client")
+    if path.startswith("bitnami/"):
+        return None
+    if not any("conf" in m.lower() for m in mounts) and "redis.conf" not in command:
+        return DatastoreAuth("none", "no --requirepass and no configuration file: Redis accepts any client")
+    # the file the command hands the server, when it is the one configuration mounted
+    conf = next((f for f in files if f.target in flags), None)
+    if conf is not None and all(m == conf.target or "conf" not in m.lower() for m in mounts):
+        return _redis_file_auth(conf)
+    return None
+
+
 def _redis_file_auth(conf: MountedFile) -> DatastoreAuth | None:
     """What the configuration file a Redis or Valkey server is started with says of its clients' authentication:
     ``requirepass`` asks every client for a password; ACL users (``user``, ``aclfile``), an ``include`` of another
@@ -966,19 +985,7 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         if path == "mongo" and not configured:
             return DatastoreAuth("none", "no MONGO_INITDB_ROOT_PASSWORD and no --auth: mongod accepts any client")
     elif rec.engine == "redis":
-        key = given("REDIS_PASSWORD")
-        if "--requirepass" in flags or key:
-            return DatastoreAuth("password", f"{key or '--requirepass'} set: Redis requires a password")
-        if yes("ALLOW_EMPTY_PASSWORD"):
-            return DatastoreAuth("none", "ALLOW_EMPTY_PASSWORD: Redis accepts any client")
-        if path.startswith("bitnami/"):
-            return None
-        if not configured and "redis.conf" not in command:
-            return DatastoreAuth("none", "no --requirepass and no configuration file: Redis accepts any client")
-        # the file the command hands the server, when it is the one configuration mounted
-        conf = next((f for f in files if f.target in flags), None)
-        if conf is not None and all(m == conf.target or "conf" not in m.lower() for m in mounts):
-            return _redis_file_auth(conf)
+        return _redis_auth(path, given("REDIS_PASSWORD"), yes("ALLOW_EMPTY_PASSWORD"), command, mounts, files)
     elif rec.engine == "memcached":
         if "-S" in flags or "--enable-sasl" in flags or given("MEMCACHED_PASSWORD"):
             return DatastoreAuth("password", "SASL enabled: memcached requires credentials")
