@@ -41,7 +41,8 @@ checking them: that route checks nobody. An Express handler that sends a POST, P
 service is ``mutating``; one that POSTs a body of its own making there takes no idempotency key unless some code of
 the service names one. Code that builds an
 in-process store of state that exists nowhere else (an in-memory OAuth2 token store, a map-backed session
-repository: the catalogue's ``local_state_stores``) keeps the service's state in one instance (``state:
+repository: the catalogue's ``local_state_stores``; a Guava or Caffeine cache of the requests handled, checked to
+refuse a duplicate) keeps the service's state in one instance (``state:
 instance_local``); code that issues the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a
 service with a login, token or sign-up route: the catalogue's ``token_issuers``) makes the identity provider a
 home-grown one (``security.identity_provider_kind: custom``); code that compares a stored password with the
@@ -601,7 +602,8 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
     logs_in = any(credential_path(r.path) for r in routes)
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     every = [*codes, *((p, blank_comments(t)) for p, t in others)]
-    return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
+    return Traits(local_state=_first(codes, [cat.local_state_stores]) or _dedup_memory(codes),
+                  token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
                   kafka=code_messages.kafka_producers(codes) or code_messages.client_producers(every),
@@ -613,6 +615,30 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   channels=code_channels.uses(every, libraries) + code_amqp.uses(every),
                   password_hash=code_passwords.hashing(every),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
+
+
+_LOCAL_CACHE = re.compile(r"\b(?:this\s*\.\s*)?(\w+)\s*=\s*(?:CacheBuilder|Caffeine)\s*\.\s*newBuilder\s*\(")
+"""A field given an in-process cache (Guava's ``CacheBuilder``, Caffeine)."""
+
+
+def _dedup_memory(codes: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """Java code that refuses a request it finds in an in-process cache (``if (cache.asMap().containsKey(uuid))
+    throw ...``): the memory of which requests were handled, duplicate detection, lives in one instance's memory."""
+    for path, code in codes:
+        if not path.endswith((".java", ".kt")):
+            continue
+        for made in _LOCAL_CACHE.finditer(code):
+            field = re.escape(made.group(1))
+            check = re.compile(rf"\bif\s*\(\s*(?:this\s*\.\s*)?{field}\s*(?:\.\s*asMap\s*\(\s*\))?\s*\.\s*"
+                               r"(?:containsKey|getIfPresent)\s*\(")
+            for m in check.finditer(code):
+                opened = block_after(code, close_bracket(code, code.index("(", m.start())))
+                if opened is not None and re.search(r"\bthrow\b", inside(code, opened)):
+                    line = code.count("\n", 0, m.start()) + 1
+                    return (f"a {made.group(0).split('=')[-1].strip().split('.')[0]} cache of the requests it has "
+                            f"handled ({path}:{code.count(chr(10), 0, made.start()) + 1}), checked to refuse a "
+                            "duplicate", Location(path, line, m.start() - code.rfind("\n", 0, m.start())))
+    return None
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
