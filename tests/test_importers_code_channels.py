@@ -183,6 +183,59 @@ def test_eventuate_tram_aggregates_commands_and_sagas(tmp_path: Any, build: str)
         "its imported code does not show: the channel is not imported"]
 
 
+PAYOUT_HANDLER = """
+    package bank.payouts.messaging;
+
+    import bank.payouts.api.PayoutChannels;
+    import io.eventuate.tram.sagas.participant.SagaCommandHandlersBuilder;
+
+    public class PayoutCommandHandler {
+        public CommandHandlers handlers() {
+            return SagaCommandHandlersBuilder.fromChannel(PayoutChannels.REQUESTS).onMessage(Pay.class, this::pay)
+                    .build();
+        }
+
+        public CommandHandlers seeding() {
+            return SagaCommandHandlersBuilder.fromChannel(FixtureChannels.SEEDED).onMessage(Seed.class, this::seed)
+                    .build();
+        }
+    }
+"""
+
+
+@pytest.mark.parametrize("build", [
+    'dependencies {\n    compile project(":payouts-api")\n    testCompile project(":payouts-fixtures")\n}\n',
+    'dependencies {\n    implementation(project(path = ":payouts-api"))\n'
+    '    testImplementation(project(":payouts-fixtures"))\n}\n',
+], ids=["groovy", "kotlin-dsl"])
+def test_a_channel_constant_of_a_module_the_build_compiles_the_service_with_names_the_channel(
+        tmp_path: Any, build: str) -> None:
+    # The channel's name is a constant of the service's API module, a sibling Gradle project its build depends on:
+    # read from there. A module it depends on only for its tests, or one named but not in the checkout, names none.
+    tmp = str(tmp_path)
+    write(tmp, "settings.gradle", "include 'payouts-service', 'payouts-api', 'payouts-fixtures'\n")
+    write(tmp, "payouts-service/build.gradle", build)
+    write(tmp, "payouts-service/src/main/java/bank/payouts/messaging/PayoutCommandHandler.java", PAYOUT_HANDLER)
+    write(tmp, "payouts-api/src/main/java/bank/payouts/api/PayoutChannels.java", """
+        package bank.payouts.api;
+        public class PayoutChannels {
+            public static final String REQUESTS = "payoutRequests";
+        }
+    """)
+    write(tmp, "payouts-fixtures/src/main/java/bank/payouts/fixtures/FixtureChannels.java", """
+        package bank.payouts.fixtures;
+        public class FixtureChannels {
+            public static final String SEEDED = "seededPayouts";
+        }
+    """)
+    docs = load_artifacts([f"source={tmp}/payouts-service"])
+    design = load_documents(docs)
+    assert fact(design, "channel:payoutRequests").data["consumers"] == [{"service": "payouts-service"}]
+    assert "channel:seededPayouts" not in design.by_key()  # a test dependency is not compiled into the service
+    assert not any(f.key.startswith("service:payouts-api") for f in design.facts)  # a library, not a service
+    assert code_channels.library_modules([f"{tmp}/payouts-service"]) == [f"{tmp}/payouts-api"]
+
+
 @pytest.mark.parametrize(("written", "name"), [
     ('"orders"', "orders"),
     ('"${shop.topic:orders-v2}"', "orders-v2"),

@@ -556,3 +556,160 @@ def test_a_grpc_method_saving_through_a_repository_then_publishing_is_a_direct_d
     assert wf.data["publish_mechanism"] == "direct"
     assert _steps(design, "workflow:issue-invoice") == [("billing", line_of(usecase, "u.repo.Create("))]
     assert "workflow:list-invoices" not in design.by_key()  # it only reads
+
+
+_RESERVE_SLOT = """
+package command
+
+import (
+    "context"
+    "time"
+
+    "example.org/bookings/domain/reservation"
+)
+
+type ReserveSlot struct {
+    User string
+    At   time.Time
+}
+
+type ReserveSlotHandler CommandHandler[ReserveSlot]
+
+type reserveSlotHandler struct {
+    repo     reservation.Repository
+    wallet   WalletService
+    calendar CalendarService
+}
+
+func (h reserveSlotHandler) Handle(ctx context.Context, cmd ReserveSlot) (err error) {
+    if err := h.repo.AddReservation(ctx, cmd.User, cmd.At); err != nil {
+        return err
+    }
+    if err := h.wallet.UpdateBalance(ctx, cmd.User, -1); err != nil {
+        return err
+    }
+    return h.calendar.BookSlot(ctx, cmd.At)
+}
+
+type ListSlots struct{ Day time.Time }
+
+type listSlotsHandler struct{ repo reservation.Repository }
+
+func (h listSlotsHandler) Handle(ctx context.Context, q ListSlots) ([]time.Time, error) {
+    return h.repo.AddReservationsOf(ctx, q.Day)
+}
+"""
+
+_SERVICES = """
+package command
+
+import (
+    "context"
+    "time"
+)
+
+type WalletService interface {
+    UpdateBalance(ctx context.Context, user string, delta int) error
+}
+
+type CalendarService interface {
+    BookSlot(ctx context.Context, at time.Time) error
+}
+"""
+
+_WALLET_ADAPTER = """
+package adapters
+
+import (
+    "context"
+
+    "example.org/bookings/gen/wallet"
+)
+
+type WalletGrpc struct {
+    client wallet.WalletServiceClient
+}
+
+func (w WalletGrpc) UpdateBalance(ctx context.Context, user string, delta int) error {
+    _, err := w.client.UpdateBalance(ctx, &wallet.UpdateBalanceRequest{User: user, Delta: int64(delta)})
+    return err
+}
+"""
+
+_CALENDAR_ADAPTER = """
+package adapters
+
+import (
+    "context"
+    "time"
+
+    "example.org/bookings/gen/calendar"
+)
+
+type CalendarGrpc struct {
+    client calendar.CalendarServiceClient
+}
+
+func (c CalendarGrpc) BookSlot(ctx context.Context, at time.Time) error {
+    _, err := c.client.BookSlot(ctx, &calendar.BookSlotRequest{Unix: at.Unix()})
+    return err
+}
+"""
+
+_STAND_INS = """
+package testing
+
+import (
+    "context"
+    "time"
+)
+
+type WalletServiceMock struct{}
+
+func (WalletServiceMock) UpdateBalance(ctx context.Context, user string, delta int) error { return nil }
+
+type CalendarServiceMock struct{}
+
+func (CalendarServiceMock) BookSlot(ctx context.Context, at time.Time) error { return nil }
+"""
+
+_GENERATED_CLIENT = """
+package wallet
+
+type walletServiceClient struct{ cc ClientConnInterface }
+
+func (c *walletServiceClient) UpdateBalance(ctx context.Context, in *UpdateBalanceRequest,
+    opts ...CallOption) (*Balance, error) {
+    return nil, nil
+}
+"""
+
+
+def test_a_go_command_handler_is_a_workflow_through_the_adapters_that_implement_its_interfaces(tmp_path: Any) -> None:
+    # A CQRS command handler (Handle on the type named after its command) writes its own store, then reaches two
+    # services through interfaces no code declares as implemented: the one hand-written type with their methods is
+    # followed (test stand-ins and the generated client aside), to the workloads named <service>-grpc.
+    tmp = str(tmp_path)
+    write(tmp, "bookings/app/command/reserve_slot.go", _RESERVE_SLOT)
+    write(tmp, "bookings/app/command/services.go", _SERVICES)
+    write(tmp, "bookings/adapters/wallet_grpc.go", _WALLET_ADAPTER)
+    write(tmp, "bookings/adapters/calendar_grpc.go", _CALENDAR_ADAPTER)
+    write(tmp, "bookings/testing/mocks.go", _STAND_INS)
+    write(tmp, "bookings/gen/wallet/wallet_grpc.pb.go", _GENERATED_CLIENT)
+    compose = write(tmp, "docker-compose.yml", """
+        services:
+          bookings:
+            image: example/bookings
+            ports: ["8080:8080"]
+            environment: {WALLET_GRPC_ADDR: "wallet-grpc:3000", CALENDAR_GRPC_ADDR: "calendar-grpc:3000"}
+          wallet-grpc: {image: example/wallet}
+          calendar-grpc: {image: example/calendar}
+        """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/bookings"]))
+    handler = os.path.join(tmp, "bookings/app/command/reserve_slot.go")
+    assert _steps(design, "workflow:reserve-slot") == [
+        ("bookings", line_of(handler, "h.repo.AddReservation(")),
+        ("wallet-grpc", line_of(os.path.join(tmp, "bookings/adapters/wallet_grpc.go"), "w.client.UpdateBalance(")),
+        ("calendar-grpc", line_of(os.path.join(tmp, "bookings/adapters/calendar_grpc.go"), "c.client.BookSlot("))]
+    assert fact(design, "workflow:reserve-slot").data["coordination"] == "none"
+    assert "workflow:list-slots" not in design.by_key()  # a query handler returns what it reads

@@ -291,6 +291,84 @@ def test_datastore_authentication_follows_the_image_environment_and_command(tmp_
         "datastore:open-mongo"]
     assert not any("secret" in n.replace("secrets", "") for ns in notes.values() for n in ns)  # values never shown
 
+def test_a_mounted_server_configuration_states_a_datastores_authentication(tmp_path: os.PathLike[str]) -> None:
+    # A Redis started with a project file that sets no requirepass lets anyone in; one whose file sets it does not;
+    # a file the server is not started with, or one that includes another, says nothing. A ClickHouse users file
+    # that gives a user an empty password from any address lets anyone in, whatever image the server is built on.
+    root = str(tmp_path)
+    write(root, "cache/open.conf", """
+        # keep the hot keys only
+        maxmemory 2gb
+        maxmemory-policy allkeys-lru
+        """)
+    write(root, "cache/locked.conf", """
+        maxmemory 2gb
+        requirepass change-me
+        """)
+    write(root, "cache/split.conf", """
+        include /etc/redis/more.conf
+        """)
+    write(root, "olap/users.xml", """
+        <clickhouse>
+          <users>
+            <reporting>
+              <password></password>
+              <networks><ip>::/0</ip></networks>
+            </reporting>
+          </users>
+        </clickhouse>
+        """)
+    write(root, "olap/local-users.xml", """
+        <clickhouse>
+          <users>
+            <reporting>
+              <password></password>
+              <networks><ip>127.0.0.1</ip></networks>
+            </reporting>
+          </users>
+        </clickhouse>
+        """)
+    path = write(root, "docker-compose.yml", """
+        services:
+          sessions:
+            image: valkey/valkey:8
+            command: ["valkey-server", "/etc/valkey/valkey.conf"]
+            volumes:
+              - type: bind
+                source: ./cache/open.conf
+                target: /etc/valkey/valkey.conf
+          tokens:
+            image: redis:7
+            command: redis-server /usr/local/etc/redis/redis.conf
+            volumes: ["./cache/locked.conf:/usr/local/etc/redis/redis.conf:ro"]
+          unstarted:
+            image: redis:7
+            volumes: ["./cache/open.conf:/usr/local/etc/redis/redis.conf:ro"]
+          included:
+            image: redis:7
+            command: redis-server /usr/local/etc/redis/redis.conf
+            volumes: ["./cache/split.conf:/usr/local/etc/redis/redis.conf:ro"]
+          events:
+            image: example/events-clickhouse
+            build: {context: ./olap, args: {BASE_IMAGE: "clickhouse/clickhouse-server:24.8"}}
+            volumes: ["./olap/users.xml:/etc/clickhouse-server/users.d/reporting.xml:ro"]
+          local-events:
+            image: clickhouse/clickhouse-server:24.8
+            volumes: ["./olap/local-users.xml:/etc/clickhouse-server/users.d/reporting.xml:ro"]
+        """)
+    d = design_of(compose.import_file(path))
+    auth = {ds.name: ds.data.get("authentication") for ds in d.of_kind("datastore")}
+    assert auth == {"sessions": "none", "tokens": "password", "unstarted": None, "included": None, "events": "none",
+                    "local-events": None}
+    assert fact(d, "datastore:sessions").locate("authentication").file.endswith("open.conf")
+    assert fact(d, "datastore:tokens").locate("authentication").line == 2  # the requirepass line
+    assert fact(d, "datastore:events").locate("authentication").line == line_of(
+        os.path.join(root, "olap/users.xml"), "<reporting>")
+    notes = compose.import_file(path)[0].notes
+    assert any("users.xml" in n and "empty password from any address" in n for n in notes["datastore:events"])
+    assert not any("change-me" in n for ns in notes.values() for n in ns)  # a value is never shown
+
+
 def test_search_clusters_and_postgres_derivatives_state_their_authentication(tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
         services:
@@ -509,6 +587,57 @@ def test_calls_to_a_service_registry_are_made_in_the_background_and_hold_no_requ
     timeouts = {f.subject for f in rv.findings if f.rule == "remote-call-without-timeout"}
     assert "interaction:frontend->search" in timeouts
     assert not {s for s in timeouts if s.endswith("->consul")}  # registering and refreshing hold no request
+
+
+def test_a_datastore_volume_mounted_away_from_its_data_directory_keeps_nothing(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger-db:
+            image: mysql:8.4
+            environment: [MYSQL_ROOT_PASSWORD_FILE=/run/secrets/root]
+            volumes: ["ledger:/var/lib/ledger"]
+          moved-db:
+            image: postgres:16
+            environment: {PGDATA: /srv/pg/data}
+            volumes: ["moved:/srv/pg"]
+          kept-db:
+            image: postgres:16
+            volumes: ["kept:/var/lib/postgresql/data"]
+        volumes: {ledger: {}, moved: {}, kept: {}}
+        """)
+    d = design_of(compose.import_file(path))
+    durable = {ds.name: ds.data["durable_storage"] for ds in d.of_kind("datastore")}
+    assert durable == {"ledger-db": False, "moved-db": True, "kept-db": True}
+
+
+def test_a_zookeeper_is_a_coordination_service_not_a_broker_whatever_directory_it_mounts(tmp_path: object) -> None:
+    # ZooKeeper beside Kafka keeps the cluster's metadata, not its messages: mounting a Kafka-like data directory
+    # makes it no broker, and the broker's session with it holds no request.
+    from engine.review import review
+
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          coordination:
+            image: confluentinc/cp-zookeeper:7.6.0
+            environment: {ZOOKEEPER_CLIENT_PORT: "2181"}
+            volumes: ["zk-data:/var/lib/kafka/data"]
+          events:
+            image: confluentinc/cp-kafka:7.6.0
+            environment:
+              KAFKA_ZOOKEEPER_CONNECT: coordination:2181
+              KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://events:9092
+          billing:
+            image: acme/billing:1.0
+            environment: {KAFKA_BROKERS: "events:9092"}
+        volumes:
+          zk-data:
+        """)
+    d = design_of(compose.import_file(path))
+    assert "broker" not in (fact(d, "service:coordination").data.get("tags") or [])
+    assert "broker" in fact(d, "service:events").data["tags"]
+    assert fact(d, "interaction:events->coordination").data["during"] == "background"
+    rv = review([], extra=import_paths("compose", [path]))
+    assert not [f for f in rv.findings if f.subject.endswith("->coordination") and f.kind == "risk"]
 
 
 def test_a_published_configuration_server_is_an_operator_surface_not_a_users_entry(tmp_path: object) -> None:

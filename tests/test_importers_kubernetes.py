@@ -182,6 +182,38 @@ def test_datastore_authentication_from_env_config_maps_and_secret_references(tmp
     assert accounts.data["authentication"] == "password" and "credentials_source" not in accounts.data
     assert fact(d, "datastore:sessions").data["authentication"] == "none"
 
+def test_a_claim_mounted_away_from_where_the_image_keeps_its_data_keeps_none_of_it(tmp_path: object) -> None:
+    # A known image keeps its data in a known directory: a persistent claim mounted elsewhere, with nothing telling
+    # the server to use it, leaves the data in the container. A server told to use the mount, a claim above the
+    # data directory, or an image the catalogue does not know keeps the claim's durability.
+    def stateful(name: str, image: str, mount: str, env: str = "") -> str:
+        return (f"apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: {name}}}\nspec:\n  replicas: 1\n"
+                f"  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n"
+                f"      containers:\n      - name: {name}\n        image: '{image}'\n"
+                + (f"        env: [{env}]\n" if env else "")
+                + f"        volumeMounts: [{{name: store, mountPath: {mount}}}]\n"
+                f"  volumeClaimTemplates:\n  - metadata: {{name: store}}\n    spec: {{accessModes: [ReadWriteOnce]}}\n")
+
+    path = write(str(tmp_path), "stores.yaml", "\n---\n".join([
+        stateful("events", "confluentinc/cp-kafka:7.6.0", "/var/lib/coordination/data",
+                 "{name: KAFKA_ADVERTISED_LISTENERS, value: 'PLAINTEXT://events:9092'}"),
+        stateful("moved-events", "confluentinc/cp-kafka:7.6.0", "/srv/kafka",
+                 "{name: KAFKA_LOG_DIRS, value: /srv/kafka/logs}"),
+        stateful("own-events", "acme/event-log:2.0", "/srv/kafka",
+                 "{name: KAFKA_ADVERTISED_LISTENERS, value: 'PLAINTEXT://own-events:9092'}"),
+        stateful("ledger-db", "postgres:16", "/backups"),
+        stateful("orders-db", "postgres:16", "/var/lib/postgresql"),
+    ]))
+    docs = kubernetes.import_path(path)
+    volatile = {name for d in docs for name in getattr(d, "volatile_brokers", {})}
+    assert volatile == {"events"}
+    d = design_of(docs)
+    assert fact(d, "datastore:ledger-db").data["durable_storage"] is False
+    assert fact(d, "datastore:orders-db").data["durable_storage"] is True
+    notes = [n for doc in docs for n in doc.notes.get("datastore:ledger-db", [])]
+    assert any("/backups is not where postgres keeps its data" in n for n in notes)
+
+
 def test_a_latest_image_makes_the_release_mutable_and_a_digest_immutable(tmp_path: object) -> None:
     path = write(str(tmp_path), "apps.yaml", """
         apiVersion: apps/v1

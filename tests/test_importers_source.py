@@ -489,6 +489,60 @@ def test_code_building_an_in_memory_token_store_keeps_instance_local_state(tmp_p
     assert "state" not in fact(design, "service:users").data
 
 
+TRANSFERS = """\
+package bank.transfers;
+
+public class TransferController {
+    private final Cache<String, Long> seen;
+    private final Cache<String, Long> rates;
+
+    public TransferController() {
+        this.seen = CacheBuilder.newBuilder().expireAfterWrite(30, TimeUnit.MINUTES).build();
+        rates = Caffeine.newBuilder().maximumSize(100).build();
+    }
+
+    public ResponseEntity<?> transfer(Transfer t) {
+        if (seen.asMap().containsKey(t.getIdempotencyToken())) {
+            throw new IllegalStateException("already processed");
+        }
+        if (rates.getIfPresent(t.getCurrency()) == null) {
+            rates.put(t.getCurrency(), lookUp(t.getCurrency()));
+        }
+        seen.put(t.getIdempotencyToken(), t.getAmount());
+        return ResponseEntity.ok().build();
+    }
+}
+"""
+
+QUOTES = """\
+package bank.quotes;
+
+public class QuoteController {
+    private final Cache<String, Quote> recent = Caffeine.newBuilder().build();
+
+    public Quote quote(String id) {
+        if (recent.getIfPresent(id) != null) {
+            return recent.getIfPresent(id);
+        }
+        return fetch(id);
+    }
+}
+"""
+
+
+def test_code_refusing_a_request_found_in_an_in_process_cache_keeps_instance_local_state(tmp_path: Any) -> None:
+    # The requests already handled, remembered in one instance's cache to refuse a duplicate: another instance, or
+    # this one after a restart, lets the duplicate through. A cache only read to save a lookup keeps no such state.
+    tmp = str(tmp_path)
+    write(tmp, "transfers/src/main/java/bank/transfers/TransferController.java", TRANSFERS)
+    write(tmp, "quotes/src/main/java/bank/quotes/QuoteController.java", QUOTES)
+    design = load_documents(load_artifacts([f"source={tmp}/transfers", f"source={tmp}/quotes"]))
+    transfers = fact(design, "service:transfers")
+    assert transfers.data["state"] == "instance_local"
+    assert transfers.fields["state"].line == 13  # the check that refuses the duplicate
+    assert "state" not in fact(design, "service:quotes").data
+
+
 AUTH_SERVER = """\
 package auth;
 

@@ -32,10 +32,12 @@ Read from the code (comments blanked) as the messaging frameworks read it:
 
 A channel is named by a string literal, by a string constant whose value the service's code declares
 (``static final String ORDERS = "orders"``, ``const val ORDERS = "orders"``, read across its files; a name
-declared with two values is not chosen between), or by a property placeholder's default
-(``"${app.topic:orders}"`` reads ``orders``, as Spring does when the property is unset). A channel named any other
-way (a placeholder without a default, a constant of a module not imported, a value computed at run time) is not
-invented: a remark names what the code wrote, and the channel is left out.
+declared with two values is not chosen between) or that a module its build compiles it with declares (Gradle's
+``compile project(':orders-api')``, a Maven dependency on a sibling module: ``library_modules``, when the module is
+in the checkout beside it), or by a property placeholder's default (``"${app.topic:orders}"`` reads ``orders``, as
+Spring does when the property is unset). A channel named any other way (a placeholder without a default, a constant
+of a module neither imported nor in the checkout, a value computed at run time) is not invented: a remark names what
+the code wrote, and the channel is left out.
 """
 
 from __future__ import annotations
@@ -45,9 +47,10 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from engine.errors import Location
+from engine.errors import ArchplanError, Location
 from engine.importers.base import Body, safe_name
 from engine.importers.code_text import close_bracket, inside, split_args
+from engine.source import read_text
 
 SUFFIXES = (".java", ".kt")
 _BUILD_FILES = ("build.gradle", "build.gradle.kts", "pom.xml")
@@ -182,12 +185,14 @@ def _main(path: str) -> bool:
     return len(rest) > 1 and rest[0] == "main"
 
 
-def uses(texts: Sequence[tuple[str, str]]) -> tuple[ChannelUse, ...]:
-    """The channel uses of a service's Java and Kotlin files (comments blanked), in file and line order."""
+def uses(texts: Sequence[tuple[str, str]], libraries: Sequence[tuple[str, str]] = ()) -> tuple[ChannelUse, ...]:
+    """The channel uses of a service's Java and Kotlin files (comments blanked), in file and line order; the string
+    constants of ``libraries`` (the code of the modules its build compiles it with, ``library_sources``) name
+    channels too, where the service's own code declares no constant of that name."""
     jvm = [(p, c) for p, c in texts if p.endswith(SUFFIXES) and _main(p)]
     if not jvm:
         return ()
-    consts = constants(jvm)
+    consts = {**constants([(p, c) for p, c in libraries if p.endswith(SUFFIXES) and _main(p)]), **constants(jvm)}
     found: list[ChannelUse] = []
     broker = _Broker()
     for path, code in jvm:
@@ -590,6 +595,79 @@ def build_files(paths: Sequence[str]) -> Iterator[str]:
             yield from (os.path.join(root, n) for n in _BUILD_FILES if n in names)
 
 
+_GRADLE_PROJECT = re.compile(r"^[ \t]*(\w+)[ \t]*\(?[ \t]*\(?[ \t]*project[ \t]*\([ \t]*(?:path[ \t]*[:=][ \t]*)?"
+                             r"[\"']:?([\w.:-]+)[\"']", re.MULTILINE)
+_MAVEN_DEPENDENCY = re.compile(r"<dependency>(.*?)</dependency>", re.DOTALL)
+_LIBRARY_FILES_MAX = 400
+
+
+def _read(path: str) -> str:
+    try:
+        return read_text(path)
+    except ArchplanError:  # a build file too large or unreadable names no module
+        return ""
+
+
+def library_modules(paths: Sequence[str]) -> list[str]:
+    """The modules of the same checkout that a JVM service's own build compiles it with: Gradle's
+    ``compile project(':orders-api')`` (a module path under the directory that holds ``settings.gradle``, else beside
+    the service), Maven's ``<dependency>`` on an artifact that a sibling directory with a ``pom.xml`` builds. Test
+    dependencies (``testCompile``, ``testImplementation``, ``<scope>test</scope>``) and modules not on disk are left
+    out, and so are the directories of ``paths`` themselves."""
+    own = {os.path.normpath(p) for p in paths}
+    out: list[str] = []
+
+    def add(module: str) -> None:
+        module = os.path.normpath(module)
+        if os.path.isdir(module) and module not in own and module not in out:
+            out.append(module)
+
+    for p in paths:
+        if not os.path.isdir(p):
+            continue
+        parent = os.path.dirname(os.path.normpath(p))
+        for name in ("build.gradle", "build.gradle.kts"):
+            build = os.path.join(p, name)
+            if not os.path.isfile(build):
+                continue
+            root = _settings_root(p) or parent
+            text = _read(build)
+            for m in _GRADLE_PROJECT.finditer(text):
+                if "test" not in m.group(1).lower():
+                    add(os.path.join(root, *m.group(2).strip(":").split(":")))
+        pom = os.path.join(p, "pom.xml")
+        if os.path.isfile(pom):
+            text = _read(pom)
+            for m in _MAVEN_DEPENDENCY.finditer(text):
+                artifact = re.search(r"<artifactId>\s*([\w.-]+)\s*</artifactId>", m.group(1))
+                if artifact and not re.search(r"<scope>\s*test\s*</scope>", m.group(1)) and os.path.isfile(
+                        os.path.join(parent, artifact.group(1), "pom.xml")):
+                    add(os.path.join(parent, artifact.group(1)))
+    return out
+
+
+def _settings_root(path: str) -> str | None:
+    """The directory just above ``path``, or the one above that, when it holds a Gradle ``settings.gradle`` (the
+    build's root: project paths are under it)."""
+    d = os.path.normpath(path)
+    for _level in range(2):
+        d = os.path.dirname(d) or "."
+        if any(os.path.isfile(os.path.join(d, n)) for n in ("settings.gradle", "settings.gradle.kts")):
+            return d
+    return None
+
+
+def library_sources(paths: Sequence[str]) -> list[str]:
+    """The Java and Kotlin files of the running code (``src/main``) of the modules ``library_modules`` finds."""
+    files: list[str] = []
+    for module in library_modules(paths):
+        for root, dirs, names in os.walk(module):
+            dirs[:] = sorted(d for d in dirs if d not in ("build", "target", "out", "bin", "node_modules")
+                             and not d.startswith("."))
+            files += [os.path.join(root, n) for n in sorted(names) if n.endswith(SUFFIXES)]
+    return [f for f in files if _main(f)][:_LIBRARY_FILES_MAX]
+
+
 def eventuate_transport(texts: Sequence[str]) -> tuple[str, str | None] | None:
     """The broker protocol Eventuate Tram runs over, and the kind its channels then are, as the service's code,
     build files and configuration name it (one transport only; None when none or several are named)."""
@@ -657,5 +735,5 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
         body.note("channels", name, f"{service}'s {u.framework} declarations: {said.get('why', '')}")
 
 
-__all__ = ["SUFFIXES", "ChannelUse", "build_files", "constants", "eventuate_transport", "record", "uses",
-           "with_transport"]
+__all__ = ["SUFFIXES", "ChannelUse", "build_files", "constants", "eventuate_transport", "library_modules",
+           "library_sources", "record", "uses", "with_transport"]

@@ -41,7 +41,8 @@ checking them: that route checks nobody. An Express handler that sends a POST, P
 service is ``mutating``; one that POSTs a body of its own making there takes no idempotency key unless some code of
 the service names one. Code that builds an
 in-process store of state that exists nowhere else (an in-memory OAuth2 token store, a map-backed session
-repository: the catalogue's ``local_state_stores``) keeps the service's state in one instance (``state:
+repository: the catalogue's ``local_state_stores``; a Guava or Caffeine cache of the requests handled, checked to
+refuse a duplicate) keeps the service's state in one instance (``state:
 instance_local``); code that issues the users' tokens itself (an OAuth2 authorization server, or a JWT signed by a
 service with a login, token or sign-up route: the catalogue's ``token_issuers``) makes the identity provider a
 home-grown one (``security.identity_provider_kind: custom``); code that compares a stored password with the
@@ -423,7 +424,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
     unique = _with_filter_cookie(unique, texts)
-    said = _with_rust_state(traits(texts, tuple(unique.values()), others), others, paths, limits)
+    said = _with_rust_state(traits(texts, tuple(unique.values()), others, _libraries(paths, limits, remarks)),
+                            others, paths, limits)
     if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
         named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
                                            for f in [*code_channels.build_files([p]),
@@ -588,18 +590,20 @@ default, then a lockout; learn.microsoft.com, "Configure ASP.NET Core Identity",
 
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
-           others: Sequence[tuple[str, str]] = ()) -> Traits:
+           others: Sequence[tuple[str, str]] = (), libraries: Sequence[tuple[str, str]] = ()) -> Traits:
     """What a service's code says of the whole service (comments skipped): the first in-process store of state
     that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
     issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
     sign-up route: catalogue ``token_issuers``), and a stored password it compares with the request's as they
-    are (catalogue ``plaintext_password_checks``)."""
+    are (catalogue ``plaintext_password_checks``). ``libraries``: the code of the modules its build compiles it with,
+    read only for the channel names their constants give."""
     cat = infra.catalog()
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
     logs_in = any(credential_path(r.path) for r in routes)
     signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     every = [*codes, *((p, blank_comments(t)) for p, t in others)]
-    return Traits(local_state=_first(codes, [cat.local_state_stores]), token_issuer=_first(codes, signing),
+    return Traits(local_state=_first(codes, [cat.local_state_stores]) or _dedup_memory(codes),
+                  token_issuer=_first(codes, signing),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
                   kafka=code_messages.kafka_producers(codes) or code_messages.client_producers(every),
@@ -608,9 +612,33 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
                   callers=code_breakers.callers(texts),
-                  channels=code_channels.uses(every) + code_amqp.uses(every),
+                  channels=code_channels.uses(every, libraries) + code_amqp.uses(every),
                   password_hash=code_passwords.hashing(every),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
+
+
+_LOCAL_CACHE = re.compile(r"\b(?:this\s*\.\s*)?(\w+)\s*=\s*(?:CacheBuilder|Caffeine)\s*\.\s*newBuilder\s*\(")
+"""A field given an in-process cache (Guava's ``CacheBuilder``, Caffeine)."""
+
+
+def _dedup_memory(codes: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """Java code that refuses a request it finds in an in-process cache (``if (cache.asMap().containsKey(uuid))
+    throw ...``): the memory of which requests were handled, duplicate detection, lives in one instance's memory."""
+    for path, code in codes:
+        if not path.endswith((".java", ".kt")):
+            continue
+        for made in _LOCAL_CACHE.finditer(code):
+            field = re.escape(made.group(1))
+            check = re.compile(rf"\bif\s*\(\s*(?:this\s*\.\s*)?{field}\s*(?:\.\s*asMap\s*\(\s*\))?\s*\.\s*"
+                               r"(?:containsKey|getIfPresent)\s*\(")
+            for m in check.finditer(code):
+                opened = block_after(code, close_bracket(code, code.index("(", m.start())))
+                if opened is not None and re.search(r"\bthrow\b", inside(code, opened)):
+                    line = code.count("\n", 0, m.start()) + 1
+                    return (f"a {made.group(0).split('=')[-1].strip().split('.')[0]} cache of the requests it has "
+                            f"handled ({path}:{code.count(chr(10), 0, made.start()) + 1}), checked to refuse a "
+                            "duplicate", Location(path, line, m.start() - code.rfind("\n", 0, m.start())))
+    return None
 
 
 def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]) -> tuple[str, Location] | None:
@@ -627,6 +655,18 @@ def _first(codes: Sequence[tuple[str, str]], patterns: Sequence[re.Pattern[str]]
 
 _BUILD_FILES = ("pom.xml", "build.gradle", "build.gradle.kts", "package.json", "requirements.txt", "pyproject.toml",
                 "go.mod")
+
+
+def _libraries(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]]) -> list[tuple[str, str]]:
+    """The code of the modules a JVM service's build compiles it with (``code_channels.library_sources``), comments
+    blanked: read for the channel names their constants give; a file that cannot be read is said in ``remarks``."""
+    out: list[tuple[str, str]] = []
+    for f in code_channels.library_sources(paths):
+        try:
+            out.append((f, blank_comments(read_text(f, limits))))
+        except InputError as exc:
+            remarks.append((exc.location or Location(f), f"{exc.message}: not read for its constants"))
+    return out
 
 
 def _open_code(paths: Sequence[str], limits: Limits) -> str | None:

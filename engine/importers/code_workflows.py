@@ -10,17 +10,19 @@ services, in its body and in the functions of its own code it calls (to a depth 
   own store is a call of a store's write method (``insert_one``, ``setex``... the routes import's list, broker
   publications left out).
 - **Go**: a gRPC server method (``func (s *T) PlaceOrder(ctx context.Context, req *pb.PlaceOrderRequest)
-  (*pb.PlaceOrderResponse, error)``); a writing call is an RPC through a generated client
-  (``pb.NewPaymentServiceClient(conn).Charge(...)``, a variable holding one, or a field of the server's struct
-  declared as one: ``s.paymentClient.Charge(...)`` with ``paymentClient pb.PaymentServiceClient``) whose name
-  starts with a verb that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...: ``code_go.WRITE_VERBS``); an
-  RPC named otherwise (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target is the caller's
-  interaction whose name is the generated client's service (``PaymentService`` -> ``paymentservice`` or
-  ``payment``). Calls on the server's other fields are followed into the type each holds (a struct, or the one
-  implementation of an interface: ``var _ UseCase = (*usecase)(nil)``, or a constructor returning ``&usecase{...}`` as
-  one); a field whose type is a repository (``OrderRepo``, ``...Store``) written through a write verb (``Create``,
-  ``Save``) is a write to its own store, one whose type is a publisher or producer (``BaristaEventPublisher``) sending
-  (``Publish``, ``Send``) a message to a broker.
+  (*pb.PlaceOrderResponse, error)``), or a CQRS command handler (``func (h scheduleTrainingHandler) Handle(ctx
+  context.Context, cmd ScheduleTraining) error``: the workflow is named after the command); a writing call is an RPC
+  through a generated client (``pb.NewPaymentServiceClient(conn).Charge(...)``, a variable holding one, or a field of
+  the server's struct declared as one: ``s.paymentClient.Charge(...)`` with ``paymentClient pb.PaymentServiceClient``)
+  whose name starts with a verb that changes state (``Charge``, ``Create``, ``Empty``, ``Ship``...:
+  ``code_go.WRITE_VERBS``); an RPC named otherwise (``GetCart``, ``SendOrderConfirmation``) is not counted. Its target
+  is the caller's interaction whose name is the generated client's service (``PaymentService`` -> ``paymentservice`` or
+  ``payment``, else ``payment-grpc``). Calls on the server's other fields are followed into the type each holds (a
+  struct, or the one implementation of an interface: ``var _ UseCase = (*usecase)(nil)``, a constructor returning
+  ``&usecase{...}`` as one, else the one type with all its methods, test stand-ins and generated code aside); a field
+  whose type is a repository (``OrderRepo``, ``...Store``) written through a write verb (``Create``, ``Save``) is a
+  write to its own store, one whose type is a publisher or producer (``BaristaEventPublisher``) sending (``Publish``,
+  ``Send``) a message to a broker.
 - **C++** (Thrift): a public method of a class implementing a generated ``<Service>If`` interface, followed through
   the class's own methods it calls or hands to ``std::async``; a writing call is an RPC whose name starts with a verb
   that changes state (``StorePost``, ``WriteUserTimeline``, ``UploadRating``...) through a client the handler takes
@@ -79,7 +81,7 @@ import ast
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -329,6 +331,11 @@ _STUB_VAR = re.compile(r"\b(\w+)\s*:?=\s*\w+\.New(\w+)Client\s*\(")
 _GO_STRUCT = re.compile(r"^(?:type\s+|\t| {2,8})(\w+)\s+struct\s*\{", re.MULTILINE)
 """A struct type, declared alone or in a ``type ( ... )`` group."""
 _GO_INTERFACE = re.compile(r"^(?:type\s+|\t| {2,8})(\w+)\s+interface\s*\{", re.MULTILINE)
+_GENERATED_GO = re.compile(r"(?:\.pb|\.gen|_gen|_generated)\.go$")
+_STAND_IN = re.compile(r"(?:Mock|Fake|Stub|Dummy)(?:[A-Z]|$)|^(?:mock|fake|stub|dummy)")
+"""A type a test puts in place of the real one (``UserServiceMock``, ``fakeClock``): not what the service runs."""
+_GO_IFACE_METHOD = re.compile(r"^\s*([A-Z]\w*)\s*\(", re.MULTILINE)
+"""A method an interface declares (``UpdateTrainingBalance(ctx context.Context, ...) error``)."""
 _GO_FIELD = re.compile(r"^\s*(\w+)\s+\*?(?:\w+\.)?(\w+)\s*$", re.MULTILINE)
 """A named struct field and its type's name (``uc orders.UseCase`` -> ``UseCase``)."""
 _GO_IMPLEMENTS = re.compile(r"\bvar\s+_\s+(?:\w+\.)?(\w+)\s*=\s*"
@@ -384,7 +391,8 @@ def _branch(chains: Sequence[tuple[int, list[tuple[int, int]]]], pos: int, site:
 
 
 def go_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
-    """The gRPC server methods of a service's Go files (comments blanked) with the writing RPCs they make."""
+    """The gRPC server methods and CQRS command handlers (``_command_handled``) of a service's Go files (comments
+    blanked) with the writes they make."""
     methods: dict[tuple[str, str], tuple[str, str, re.Match[str]]] = {}  # (receiver type, name) -> path, code, decl
     fields: dict[str, dict[str, str]] = {}  # struct type -> its fields holding a generated client -> the service
     types = _GoTypes({}, {}, frozenset())
@@ -402,14 +410,35 @@ def go_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
                 iface, impl = (i.group(1), i.group(2) or i.group(3)) if i.group(1) else (i.group(4), i.group(5))
                 types.impls.setdefault(iface, set()).add(impl)
             types = replace(types, interfaces=types.interfaces | {t.group(1) for t in _GO_INTERFACE.finditer(code)})
+            for i in _GO_INTERFACE.finditer(code):
+                types.methods_of[i.group(1)] = frozenset(
+                    n.group(1) for n in _GO_IFACE_METHOD.finditer(inside(code, i.end() - 1, True)))
+    types.method_names.update((k, {n for t, n in methods if t == k}) for k in {t for t, _n in methods})
+    types = replace(types, generated=frozenset(k for k in types.method_names if all(
+        _GENERATED_GO.search(v[0]) for (t, _n), v in methods.items() if t == k)))
     out: list[Handler] = []
     for (kind, name), (path, code, m) in sorted(methods.items(), key=lambda kv: (kv[1][0], kv[1][2].start())):
-        if not name[:1].isupper() or not _GRPC_HANDLER.match(m.group(4)) or not _GRPC_RESULT.match(m.group(5).strip()):
+        command = _command_handled(kind, name, m)
+        if command is None and (not name[:1].isupper() or not _GRPC_HANDLER.match(m.group(4))
+                                or not _GRPC_RESULT.match(m.group(5).strip())):
             continue
         writes = tuple(_go_writes(kind, name, methods, 0, False, frozenset({name}), (), "", fields, types))
         line = code.count("\n", 0, m.start()) + 1
-        out.append(Handler(name, Location(path, line, 1), f"the gRPC method {kind}.{name} ({path}:{line})", writes))
+        what = f"the command handler {kind}.{name}({command})" if command else f"the gRPC method {kind}.{name}"
+        out.append(Handler(command or name, Location(path, line, 1), f"{what} ({path}:{line})", writes))
     return out
+
+
+def _command_handled(kind: str, name: str, m: re.Match[str]) -> str | None:
+    """The command a CQRS command handler handles: a ``Handle(ctx context.Context, cmd T) error`` method of a type named
+    after ``T`` and ``Handler`` (``scheduleTrainingHandler`` handles ``ScheduleTraining``), the entry point the ports
+    (an HTTP or gRPC handler) call through whatever decorators wrap it. None for any other method."""
+    if name != "Handle" or not re.fullmatch(r"\s*\(?\s*(?:\w+\s+)?error\s*\)?\s*", m.group(5)):
+        return None
+    param = re.fullmatch(r"\s*\w+\s+context\.Context\s*,\s*\w+\s+(\w+)\s*,?\s*", m.group(4))
+    if param is None or kind.lower() != f"{param.group(1)}handler".lower():
+        return None
+    return param.group(1)
 
 
 @dataclass(frozen=True)
@@ -420,12 +449,26 @@ class _GoTypes:
     fields: dict[str, dict[str, str]]
     impls: dict[str, set[str]]
     interfaces: frozenset[str]
+    methods_of: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Each interface's method names."""
+    method_names: dict[str, set[str]] = field(default_factory=dict)
+    """Each type's method names."""
+
+    generated: frozenset[str] = frozenset()
+    """The types whose methods are all declared in generated code (``*.pb.go``, ``*.gen.go``)."""
 
     def concrete(self, kind: str) -> str | None:
-        """The type a field of type ``kind`` holds: itself when a struct, the one implementation of an interface."""
+        """The type a field of type ``kind`` holds: itself when a struct, the one implementation of an interface (said
+        so in the code, else the one type with all of the interface's methods, as Go itself decides)."""
         if kind not in self.interfaces:
             return kind if kind in self.fields else None
         found = self.impls.get(kind, set())
+        wanted = self.methods_of.get(kind, frozenset())
+        if not found and wanted:
+            found = {t for t, names in self.method_names.items()
+                     if wanted <= names and t not in self.interfaces and not _STAND_IN.search(t)}
+            if len(found) > 1:  # a generated client satisfying the same methods is not the one the service wrote
+                found -= self.generated
         return next(iter(found)) if len(found) == 1 else None
 
 
@@ -1215,9 +1258,12 @@ def _norm(name: str) -> str:
 
 def stub_target(stub: str, targets: Sequence[str]) -> str | None:
     """The one interaction target named like a generated client's service: ``PaymentService`` ->
-    ``paymentservice``, ``payment-service`` or ``payment``."""
+    ``paymentservice``, ``payment-service`` or ``payment``, else ``payment-grpc``."""
     names = {_norm(stub), _norm(stub).removesuffix("service")}
     found = [t for t in targets if _norm(t) in names or _norm(t).removesuffix("service") in names]
+    if not found:  # a workload named for the protocol it serves the service over: ``users-grpc``
+        bare = {t: re.sub(r"[-_](?:grpc|rpc)$", "", t.lower()) for t in targets}
+        found = [t for t in targets if bare[t] != t.lower() and _norm(bare[t]) in names]
     return found[0] if len(found) == 1 else None
 
 

@@ -76,7 +76,9 @@ from engine.importers.infra import (
     infer_edges,
     literal_secret,
     mounted_configs,
+    mounted_files,
     mounted_secrets,
+    off_data_dir,
     recognise,
     record_cache_roles,
     record_cdc,
@@ -253,8 +255,10 @@ class _Scan:
         command = " ".join(m.text for m in mentions if m.key == "command")
         _one(doc, body, name, spec, at, rec, image, mounts,
              registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]))
+        files = mounted_files(os.path.dirname(doc.file), _bind_files(spec), limits) if rec is not None and \
+            rec.role == "datastore" else []
         record_datastore_auth(body, name, datastore_auth(rec, runs, {k: v for k, v, _l in env}, command,
-                                                         [m for m, _p, _l in mounts]),
+                                                         [m for m, _p, _l in mounts], files),
                               built.base_at if built is not None and built.base else
                               doc.locate((*at, "image")) if image else doc.locate(at))
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
@@ -581,12 +585,21 @@ def _environment(doc: Document, env: Any, at: Path) -> list[tuple[str, str, Loca
 
 def _bind_sources(spec: dict[str, Any]) -> list[str]:
     """The project-relative host paths bind-mounted into a service (``./config:/app/config``)."""
-    out: list[str] = []
+    return [source for source, _target in _bind_files(spec)]
+
+
+def _bind_files(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(project-relative host path, container path) of each bind mount of a service (``./config:/app/config``)."""
+    out: list[tuple[str, str]] = []
     for vol in spec.get("volumes") or []:
-        source = str(vol.split(":", 1)[0]) if isinstance(vol, str) and ":" in vol else \
-            str(vol.get("source", "")) if isinstance(vol, dict) and vol.get("type") == "bind" else ""
+        source, target = "", ""
+        if isinstance(vol, str) and ":" in vol:
+            source, _c, rest = vol.partition(":")
+            target = rest.split(":", 1)[0]
+        elif isinstance(vol, dict) and vol.get("type") == "bind":
+            source, target = str(vol.get("source", "")), str(vol.get("target", ""))
         if source.startswith(("./", "../")) or source == ".":
-            out.append(source)
+            out.append((source, target))
     return out
 
 
@@ -834,7 +847,12 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     profiles = [str(p) for p in spec["profiles"] if isinstance(p, str)] if isinstance(spec.get("profiles"), list) \
         else []
     if rec is not None and rec.role == "datastore":
-        _record_datastore(doc, body, name, at, spec, rec, image, (replicas, rloc), persistent, profiles)
+        # volumes mounted away from where the image keeps its data keep none of it
+        told = [str(spec.get(k)) for k in ("environment", "command", "entrypoint") if spec.get(k)]
+        off = [off_data_dir(image, target, told) for target, _p, _l in persistent]
+        misplaced = next((o for o in off if o), None) if persistent and all(off) else None
+        _record_datastore(doc, body, name, at, spec, rec, image, (replicas, rloc), [] if misplaced else persistent,
+                          profiles, misplaced)
         return
     body.fact("services", {"name": name}, loc)
     if profiles:
@@ -876,7 +894,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
 def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict[str, Any], rec: Recognised,
                       image: str | None,
                       replicas: tuple[int, Location], persistent: list[tuple[str, bool, Location]],
-                      profiles: list[str]) -> None:
+                      profiles: list[str], misplaced: str | None = None) -> None:
     """A compose service recognised (``rec``) as a datastore: its engine, nodes, storage and whether its port is
     published beyond the loopback (``public_access``)."""
     loc = doc.locate(at)
@@ -892,8 +910,8 @@ def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict
     body.set("datastores", name, "durable_storage", bool(persistent),
              persistent[0][2] if persistent else loc)
     if not persistent:
-        body.note("datastores", name, "durable_storage false: no volume keeps its data when the container "
-                                      "is recreated")
+        body.note("datastores", name, f"durable_storage false: {misplaced}, lost when the container is recreated"
+                  if misplaced else "durable_storage false: no volume keeps its data when the container is recreated")
     if not rec.engine:
         body.note("datastores", name, "recognised as a datastore by its name; state its engine and kind")
     published = [(e, lc) for e, lc, _t in _published(doc, spec.get("ports"), (*at, "ports")) if e != "internal"]

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import os
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -41,7 +42,7 @@ class Recognised:
 
 
 ROLES = ("datastore", "broker", "proxy", "registry", "config_server", "observability", "load_generator", "host_tool",
-         "cdc")
+         "cdc", "coordinator")
 NOT_REVIEWED = {"observability": "metrics, tracing or logging infrastructure",
                 "load_generator": "a load generator or test client",
                 "host_tool": "a convenience for the host machine that no service of the system calls"}
@@ -157,6 +158,8 @@ class Catalog:
     """Variable a client library reads to reach a local emulator of a managed store -> the store's engine."""
     moving_tags: re.Pattern[str] = re.compile("latest")
     """Image tags that by convention move to a new build on every push or every night (``latest``, ``nightly``)."""
+    image_data_dirs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Image path -> the directories its server keeps its data in, unless told otherwise."""
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -220,7 +223,9 @@ def parse_catalog(data: Any) -> Catalog:
                    _flag_clients(data.get("flag_clients") or {}),
                    _client_timeouts(data.get("client_timeouts") or []),
                    {str(k): str(v) for k, v in (data.get("emulator_env") or {}).items()},
-                   re.compile(str(data.get("moving_tags") or "latest"), re.IGNORECASE))
+                   re.compile(str(data.get("moving_tags") or "latest"), re.IGNORECASE),
+                   {str(k): tuple(map(str, v if isinstance(v, list) else [v]))
+                    for k, v in (data.get("image_data_dirs") or {}).items()})
 
 
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
@@ -369,6 +374,23 @@ def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str],
     if re.search(r"(^|[-_])(db|database)$", base) or re.search(r"(^|[-_])(db|database)$", name.lower()):
         return Recognised("datastore", "", None, None, "name")
     return None
+
+
+def off_data_dir(image: str | None, target: str, texts: Iterable[str]) -> str | None:
+    """Why a volume mounted at ``target`` in a container of ``image`` keeps none of its data: the catalogue knows
+    where that image's server keeps it (``image_data_dirs``), the mount is neither there nor above it, and no variable
+    or argument of the container names the mount's path (a server told to keep its data elsewhere: ``PGDATA``,
+    ``KAFKA_LOG_DIRS``, ``--dbpath``). None when the volume may hold the data, or the image is not one the catalogue
+    knows."""
+    dirs = catalog().image_data_dirs.get(image_path(image)) if image else None
+    path = target.rstrip("/")
+    if not dirs or not path or any(path == d or path.startswith(d + "/") or d.startswith(path + "/") for d in dirs):
+        return None
+    if any(path in t for t in texts):
+        return None
+    return (f"its volume at {target} is not where {image_path(image or '')} keeps its data ({', '.join(dirs)}), and "
+            "nothing in its environment or command moves the data there: the data stays in the container's own "
+            "filesystem")
 
 
 def is_secret_name(key: str) -> bool:
@@ -810,19 +832,131 @@ class DatastoreAuth:
 
     authentication: str  # "none" | "password" (a datastore); "none" | "token" (a registry's inbound_auth)
     why: str
+    at: Location | None = None
+    """Where a mounted configuration file states it (None: the container's own specification does)."""
+
+
+@dataclass(frozen=True)
+class MountedFile:
+    """A file of the project that the deployment mounts into a container: where the container sees it, the file's
+    path as read, and its text."""
+
+    target: str
+    path: str
+    text: str
+
+
+def mounted_files(project_dir: str, binds: Sequence[tuple[str, str]], limits: Limits = DEFAULT_LIMITS
+                  ) -> list[MountedFile]:
+    """The single files among ``binds`` (``(project-relative source, container path)``), read; a directory, a
+    missing file or one over the size limit is left out (its container then keeps what it would have said
+    unknown)."""
+    out: list[MountedFile] = []
+    for source, target in binds[:_MOUNT_FILES_MAX]:
+        path = os.path.normpath(os.path.join(project_dir, source))
+        if not os.path.isfile(path):
+            continue
+        try:
+            out.append(MountedFile(target, path, read_text(path, limits)))
+        except ArchplanError:
+            continue
+    return out
+
+
+def _line_of(text: str, i: int) -> int:
+    return text.count("\n", 0, max(i, 0)) + 1
+
+
+def _redis_auth(path: str, key: str | None, empty_allowed: bool, command: str, mounts: Sequence[str],
+                files: Sequence[MountedFile]) -> DatastoreAuth | None:
+    """A Redis (or Valkey) container's client authentication: ``key`` the password variable given, if any."""
+    flags = command.split()
+    if "--requirepass" in flags or key:
+        return DatastoreAuth("password", f"{key or '--requirepass'} set: Redis requires a password")
+    if empty_allowed:
+        return DatastoreAuth("none", "ALLOW_EMPTY_PASSWORD: Redis accepts any client")
+    if path.startswith("bitnami/"):
+        return None
+    if not any("conf" in m.lower() for m in mounts) and "redis.conf" not in command:
+        return DatastoreAuth("none", "no --requirepass and no configuration file: Redis accepts any client")
+    # the file the command hands the server, when it is the one configuration mounted
+    conf = next((f for f in files if f.target in flags), None)
+    if conf is not None and all(m == conf.target or "conf" not in m.lower() for m in mounts):
+        return _redis_file_auth(conf)
+    return None
+
+
+def _redis_file_auth(conf: MountedFile) -> DatastoreAuth | None:
+    """What the configuration file a Redis or Valkey server is started with says of its clients' authentication:
+    ``requirepass`` asks every client for a password; ACL users (``user``, ``aclfile``), an ``include`` of another
+    file or ``protected-mode yes`` may keep clients out, so they leave it unknown; a file with none of them leaves
+    the server's default, which lets any client in (the official images start with protected mode off)."""
+    for m in re.finditer(r"^[ \t]*([A-Za-z-]+)\b", conf.text, re.MULTILINE):
+        directive = m.group(1).lower()
+        at = Location(conf.path, _line_of(conf.text, m.start()))
+        if directive == "requirepass":
+            return DatastoreAuth("password", f"requirepass in {os.path.basename(conf.path)}, the configuration "
+                                             "file it starts with: Redis requires a password", at)
+        if directive in ("user", "aclfile", "include") or (
+                directive == "protected-mode" and "yes" in conf.text[m.end():conf.text.find("\n", m.end())]):
+            return None  # ACL users, another file, or a server that refuses other hosts when it has no password
+    return DatastoreAuth("none", f"{os.path.basename(conf.path)}, the configuration file it starts with "
+                                 f"({conf.target}), sets no requirepass and no ACL user: Redis accepts any client",
+                         Location(conf.path, 1))
+
+
+_ANY_ADDRESS = frozenset({"::/0", "0.0.0.0/0", "0.0.0.0", "::", "%"})  # noqa: S104 - addresses read, none bound
+_CLICKHOUSE_SECRETS = ("password_sha256_hex", "password_double_sha1_hex", "ldap", "kerberos", "ssl_certificates",
+                       "ssh_keys", "no_password")
+
+
+def _clickhouse_users_auth(files: Sequence[MountedFile]) -> DatastoreAuth | None:
+    """A ClickHouse user that a mounted server configuration gives an empty ``<password>`` (and no other way to
+    sign in) and allows from any address (``<networks><ip>::/0</ip>``): any client that reaches the server signs
+    in as that user (ClickHouse docs, "Settings of users and roles": ``password``, ``networks``)."""
+    for f in files:
+        if not f.target.startswith("/etc/clickhouse-server/") or not f.target.endswith(".xml"):
+            continue
+        if "<!DOCTYPE" in f.text or "<!ENTITY" in f.text:  # entities are not expanded from a project's file
+            continue
+        try:
+            root = ET.fromstring(f.text)  # noqa: S314 - a file with a DTD is skipped above: no entity can expand
+        except ET.ParseError:
+            continue
+        for users in root.iter("users"):
+            for user in users:
+                password = user.find("password")
+                if password is None or (password.text or "").strip() or any(
+                        user.find(k) is not None for k in _CLICKHOUSE_SECRETS):
+                    continue
+                nets = user.find("networks")
+                anywhere = nets is not None and any(
+                    (n.text or "").strip() in _ANY_ADDRESS or (n.tag == "host_regexp" and (n.text or "").strip()
+                                                               in (".*", "^.*$")) for n in nets)
+                if not anywhere:
+                    continue
+                found = re.search(rf"<{re.escape(user.tag)}\b", f.text)
+                return DatastoreAuth("none", f"{os.path.basename(f.path)}, mounted at {f.target}, gives the user "
+                                             f"{user.tag} an empty password from any address: any client signs in",
+                                     Location(f.path, _line_of(f.text, found.start() if found else 0)))
+    return None
 
 
 def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, str | None], command: str,
-                   mounts: Sequence[str]) -> DatastoreAuth | None:
-    """What a datastore container's image, environment and command say about client authentication.
+                   mounts: Sequence[str], files: Sequence[MountedFile] = ()) -> DatastoreAuth | None:
+    """What a datastore container's image, environment, command and mounted configuration files say about client
+    authentication.
 
     ``env`` maps each variable to its literal value (None when it comes from a Secret or elsewhere); only
-    the variable names are ever reported. None when the artifact does not tell: an image the importer
-    does not know (a project's own build), or a mounted configuration file that may switch
-    authentication on.
+    the variable names are ever reported. ``files`` are the project's files mounted into the container, read
+    (``mounted_files``): the configuration a Redis server is started with, a ClickHouse users file. None when
+    the artifact does not tell: an image the importer does not know (a project's own build), or a mounted
+    configuration that may switch authentication on and was not read.
     """
     if rec is None or rec.role != "datastore" or not image:
         return None
+    if rec.engine == "clickhouse":
+        return _clickhouse_users_auth(files)
     path = image_path(image)
     flags = command.split()
     if path not in _AUTH_IMAGES.get(rec.engine, ()):
@@ -851,13 +985,7 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         if path == "mongo" and not configured:
             return DatastoreAuth("none", "no MONGO_INITDB_ROOT_PASSWORD and no --auth: mongod accepts any client")
     elif rec.engine == "redis":
-        key = given("REDIS_PASSWORD")
-        if "--requirepass" in flags or key:
-            return DatastoreAuth("password", f"{key or '--requirepass'} set: Redis requires a password")
-        if yes("ALLOW_EMPTY_PASSWORD"):
-            return DatastoreAuth("none", "ALLOW_EMPTY_PASSWORD: Redis accepts any client")
-        if not path.startswith("bitnami/") and not configured and "redis.conf" not in command:
-            return DatastoreAuth("none", "no --requirepass and no configuration file: Redis accepts any client")
+        return _redis_auth(path, given("REDIS_PASSWORD"), yes("ALLOW_EMPTY_PASSWORD"), command, mounts, files)
     elif rec.engine == "memcached":
         if "-S" in flags or "--enable-sasl" in flags or given("MEMCACHED_PASSWORD"):
             return DatastoreAuth("password", "SASL enabled: memcached requires credentials")
@@ -993,7 +1121,7 @@ def record_datastore_auth(body: Body, name: str, auth: DatastoreAuth | None, at:
     """Set ``authentication`` of an imported datastore, with the reason in the import's notes."""
     if auth is None:
         return
-    body.set("datastores", name, "authentication", auth.authentication, at)
+    body.set("datastores", name, "authentication", auth.authentication, auth.at or at)
     body.note("datastores", name, f"authentication {auth.authentication}: {auth.why}")
 
 
@@ -1039,9 +1167,10 @@ def edge_fact(edge: Edge, target: Recognised | None, source: Recognised | None =
         data["style"] = "async"
     elif protocol is not None or edge.external or target is None or target.role in ("datastore", "proxy"):
         data["style"] = "sync"
-    if target is not None and target.role == "registry":
+    if target is not None and target.role in ("registry", "coordinator"):
         # A registry's clients register, send heartbeats and refresh the addresses they cache from a task
-        # of their own: no request waits on the registry (``during``).
+        # of their own, and a coordination service's clients renew their sessions and watches so: no request
+        # waits on either (``during``).
         data["during"] = "background"
     elif target is not None and target.role == "config_server":
         # A config client fetches its configuration as the service starts (what a compose depends_on on the

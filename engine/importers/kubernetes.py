@@ -801,10 +801,10 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         replicas = (o.get("spec", "replicas"), o.loc("spec", "replicas"))
     elif o.kind != "DaemonSet":
         replicas = (1, at)
-    durable, ephemeral = _storage(o, containers)
+    durable, ephemeral, misplaced = _storage(o, containers, w.rec is not None and w.rec.role in ("datastore", "broker"))
     secrets = _uses_secrets(o)
     if w.rec is not None and w.rec.role == "datastore":
-        _record_datastore(body, w, w.rec, replicas, durable, ephemeral)
+        _record_datastore(body, w, w.rec, replicas, durable, ephemeral, misplaced)
         return secrets
     section = "services"
     body.fact(section, {"name": w.name}, at)
@@ -820,8 +820,9 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         body.set(section, w.name, "tags", ["broker"], at)
         body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)
         if durable is None:  # Kubernetes ignores an image's VOLUME: the store is the container's own filesystem
-            body.volatile_brokers[w.name] = (ephemeral or at, f"{o.kind} ({at.file}:{at.line}) with no persistent "
-                                                              "volume: its messages are lost when the pod restarts")
+            body.volatile_brokers[w.name] = (ephemeral or at, f"{o.kind} ({at.file}:{at.line}) " + (
+                f"whose {misplaced.removeprefix('its ')}" if misplaced else "with no persistent volume") +
+                ": its messages are lost when the pod restarts")
     elif w.rec is not None and w.rec.role == "proxy":
         body.set(section, w.name, "kind", "gateway", o.loc(*pod, "containers"))
         body.note(section, w.name, f"kind gateway: a reverse proxy by its {w.rec.why}")
@@ -865,32 +866,47 @@ def _record_built(body: Body, service: str, built: skaffold.Artifact, at: Locati
                                           "tag policy says: immutable_artifacts unknown")
 
 
-def _storage(o: _Obj, containers: Sequence[dict[str, Any]]) -> tuple[Location | None, Location | None]:
-    """Where a mounted volume holds data durably, and where one holds it only for the pod's life."""
+def _storage(o: _Obj, containers: Sequence[dict[str, Any]], server: bool = False
+             ) -> tuple[Location | None, Location | None, str | None]:
+    """Where a mounted volume holds data durably, where one holds it only for the pod's life, and, for the
+    container of a ``server`` (a datastore or a broker) whose image keeps its data in a directory the catalogue
+    knows, why a persistent volume mounted away from it keeps none of its data (``infra.off_data_dir``; its mount is
+    then where the data is lost)."""
     pod: Path = ("spec", "template", "spec")
     volumes = {str(v.get("name")): (vi, v) for vi, v in enumerate(o.get(*pod, "volumes") or []) if isinstance(v, dict)}
     claims = {str(t.get("metadata", {}).get("name")): ti for ti, t in enumerate(
         o.get("spec", "volumeClaimTemplates") or []) if isinstance(t, dict) and isinstance(t.get("metadata"), dict)}
     durable: Location | None = None
     ephemeral: Location | None = None
-    for c in containers:
-        for m in c.get("volumeMounts") or []:
+    misplaced: str | None = None
+    for ci, c in enumerate(containers):
+        texts = [str(x) for x in [*(c.get("command") or []), *(c.get("args") or [])]] + [
+            str(e.get("value")) for e in c.get("env") or [] if isinstance(e, dict) and e.get("value") is not None]
+        for mi, m in enumerate(c.get("volumeMounts") or []):
             if not isinstance(m, dict):
                 continue
             vname = str(m.get("name"))
+            kept: Location | None = None
             if vname in claims:
-                durable = durable or o.loc("spec", "volumeClaimTemplates", claims[vname])
+                kept = o.loc("spec", "volumeClaimTemplates", claims[vname])
             elif vname in volumes:
                 vi, v = volumes[vname]
                 if any(k in v for k in _DURABLE_VOLUMES):
-                    durable = durable or o.loc(*pod, "volumes", vi)
+                    kept = o.loc(*pod, "volumes", vi)
                 elif not any(k in v for k in _NOT_DATA):
                     ephemeral = ephemeral or o.loc(*pod, "volumes", vi)
-    return durable, ephemeral
+            image = c.get("image") if isinstance(c.get("image"), str) else None
+            off = infra.off_data_dir(image, str(m.get("mountPath", "")), texts) if server and kept else None
+            if off is not None:
+                misplaced = misplaced or off
+                ephemeral = ephemeral or o.loc(*pod, "containers", ci, "volumeMounts", mi)
+            elif kept is not None:
+                durable = durable or kept
+    return durable, ephemeral, misplaced if durable is None else None
 
 
 def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple[int, Location] | None,
-                      durable: Location | None, ephemeral: Location | None) -> None:
+                      durable: Location | None, ephemeral: Location | None, misplaced: str | None = None) -> None:
     """A workload recognised (``rec``) as a datastore: its engine, nodes and storage."""
     o, at, section = w.obj, w.obj.loc(), "datastores"
     body.fact(section, {"name": w.name}, at)
@@ -905,8 +921,9 @@ def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple
         infra.record_datastore_nodes(body, w.name, replicas[0], replicas[1], "pod")
     body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)
     if durable is None:
-        body.note(section, w.name, "durable_storage false: its data lives in emptyDir, hostPath or the "
-                                   "container filesystem, lost when the pod is rescheduled")
+        body.note(section, w.name, f"durable_storage false: {misplaced}, lost when the pod is rescheduled" if misplaced
+                  else "durable_storage false: its data lives in emptyDir, hostPath or the container filesystem, "
+                       "lost when the pod is rescheduled")
     # a LoadBalancer Service not annotated internal gives the datastore an address outside the cluster; a NodePort
     # (or a host port) opens its wire protocol on every node's address, as a compose port published on the host does
     direct = [e for e in w.exposure if e.path is None and e.via is None]
