@@ -12,10 +12,10 @@ lines above, names one (``func calculatePassHash(pass, salt string)``). A digest
 cache key, an ETag) says nothing of passwords; nor does a helper whose only password word is the name of its own
 parameter, when the service's code calls it and no call hands it a password (``getSha512(String passwordToHash)``
 called as ``getSha512(blobString)`` signs a session blob). A helper nobody in the code calls, or one whose own name
-says password (``hashPassword(String value)``), stays a password digest. A name counts as a password by its words (``req.Password``,
-``password_hashed``, ``calculatePassHash``, ``pwd``), never by a prefix (``passenger``, ``bypass``). The slow
-functions are recognised by their calls and encoders, never by an import alone. Of several, the weakest is the
-service's: a reviewer flags the weak path even when a strong one exists beside it.
+says password (``hashPassword(String value)``), stays a password digest. A name counts as a password by its words
+(``req.Password``, ``password_hashed``, ``calculatePassHash``, ``pwd``), never by a prefix (``passenger``,
+``bypass``). The slow functions are recognised by their calls and encoders, never by an import alone. Of several,
+the weakest is the service's: a reviewer flags the weak path even when a strong one exists beside it.
 """
 
 from __future__ import annotations
