@@ -111,6 +111,7 @@ from engine.importers import (
     code_workflows,
     infra,
     spring,
+    store_image,
 )
 from engine.importers.base import (
     HEALTH_PATH,
@@ -303,6 +304,9 @@ class RoutesDocument(ArtifactDocument):
     """The settings (normalised, ``_name``) its Go code reads only in goroutines its start-up code starts
     (``code_go.detached``), each with ``startup`` or ``background`` and where: ``compose`` marks the calls drawn
     from them so."""
+    store_image: ArtifactDocument | None = None
+    """What the image its folder builds (a top-level Dockerfile) says of a datastore of its name: used when the
+    deployment runs it as a datastore (``store_image``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -438,6 +442,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
     doc.gateway_of = gateway_of
+    doc.store_image = store_image.image_facts(service, paths, limits)
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
@@ -2643,6 +2648,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                 kept = without_facts(rebuilt, "services", {d.service: f"{d.service} is a datastore of the "
                                                            "deployment: its folder is not imported as a service"})
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
+                rebuilt = store_image.with_store_facts(rebuilt, d.store_image)
             out.append(_carried(rebuilt, d))
         else:
             out.append(d)
@@ -2682,7 +2688,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
-                   detached=d.detached)
+                   detached=d.detached, store_image=d.store_image)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

@@ -1,0 +1,59 @@
+"""Importer behaviour the held-out TeaStore exposed (benchmarks/realworld/systems/teastore), each on a fixture of our
+own: a compose project that runs prebuilt images, handed over with each workload's folder as its source."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from engine.importers import load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+COMPOSE = """
+    services:
+      ledger-db:
+        image: acme/ledger-store
+      api:
+        image: acme/ledger-api
+        ports: ["8080:8080"]
+        environment: {LEDGER_DB_HOST: ledger-db}
+"""
+
+
+def _imported(root: str, dockerfile: str) -> Any:
+    compose = write(root, "compose.yaml", COMPOSE)
+    write(root, "store/Dockerfile", dockerfile)
+    write(root, "store/init.sql", "CREATE TABLE entries (id serial primary key, amount bigint);\n")
+    write(root, "api/app.py", 'import os\nHOST = os.environ["LEDGER_DB_HOST"]\n')
+    docs = load_artifacts([f"compose={compose}", f"source:ledger-db={os.path.join(root, 'store')}",
+                           f"source:api={os.path.join(root, 'api')}"])
+    return load_documents(docs)
+
+
+def test_the_folder_that_builds_a_datastores_prebuilt_image_says_what_the_store_is(tmp_path: Any) -> None:
+    # compose names the store only by a project image; the folder handed over for it builds that image on the
+    # official Postgres image and bakes a literal password into its environment
+    design = _imported(str(tmp_path), "FROM postgres:16-alpine\nENV POSTGRES_PASSWORD=ledger-pass-1\n"
+                                      "COPY init.sql /docker-entrypoint-initdb.d/\n")
+    store = fact(design, "datastore:ledger-db").data
+    assert (store.get("engine"), store.get("kind")) == ("postgres", "relational")
+    assert store.get("authentication") == "password"
+    assert store.get("credentials_source") == "image"
+    assert "service:ledger-db" not in {f.key for f in design.of_kind("service")}
+
+
+@pytest.mark.parametrize(("dockerfile", "engine", "credentials"), [
+    # a password the image takes from its build argument, not written in it
+    ("FROM postgres:16-alpine\nARG PASS\nENV POSTGRES_PASSWORD=$PASS\n", "postgres", None),
+    # an image built on no datastore the catalogue knows says nothing of the store
+    ("FROM alpine:3.19\nENV LEDGER_PASSWORD=ledger-pass-1\n", None, None),
+])
+def test_a_folder_image_gives_only_what_its_dockerfile_states(tmp_path: Any, dockerfile: str, engine: str | None,
+                                                                credentials: str | None) -> None:
+    store = fact(_imported(str(tmp_path), dockerfile), "datastore:ledger-db").data
+    assert store.get("engine") == engine
+    assert store.get("credentials_source") == credentials
