@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
+from typing import TypeVar
 
 from engine.importers.base import ArtifactDocument, Body
 from engine.importers.infra import datastore_auth, literal_secret, recognise, record_datastore_auth
@@ -36,7 +37,10 @@ def image_facts(name: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
     return _facts(name, paths, limits)
 
 
-def with_store_facts(doc: ArtifactDocument, facts: ArtifactDocument | None) -> ArtifactDocument:
+D = TypeVar("D", bound=ArtifactDocument)
+
+
+def with_store_facts(doc: D, facts: ArtifactDocument | None) -> D:
     """``doc`` with the datastore of ``facts`` (``image_facts``), with where each fact was read and why; ``doc``
     unchanged when there are none or ``doc`` already states that datastore."""
     items = doc.data.get("datastores") if isinstance(doc.data, dict) else None
