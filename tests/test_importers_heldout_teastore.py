@@ -57,3 +57,83 @@ def test_a_folder_image_gives_only_what_its_dockerfile_states(tmp_path: Any, doc
     store = fact(_imported(str(tmp_path), dockerfile), "datastore:ledger-db").data
     assert store.get("engine") == engine
     assert store.get("credentials_source") == credentials
+
+
+BASE_PAGE = """
+    package shop.web;
+
+    import jakarta.servlet.http.HttpServlet;
+
+    public abstract class BasePage extends HttpServlet {
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            render(request, response);
+        }
+
+        @Override
+        protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            doGet(request, response);
+        }
+
+        protected abstract void render(HttpServletRequest request, HttpServletResponse response) throws IOException;
+    }
+"""
+BASKET_PAGE = """
+    package shop.web;
+
+    @WebServlet(name = "basket", urlPatterns = {"/basket", "/basket/items/*"})
+    public class BasketPage extends BasePage {
+        protected void render(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            response.getWriter().write("basket");
+        }
+    }
+"""
+CHECKOUT = """
+    package shop.web;
+
+    @jakarta.servlet.annotation.WebServlet("/checkout")
+    public class Checkout extends HttpServlet {
+        @Override
+        public void doPost(HttpServletRequest request, HttpServletResponse response) {
+            response.setStatus(303);
+        }
+    }
+"""
+LEGACY = """
+    package shop.web;
+
+    @WebServlet(value = {"*.action", "/legacy"})
+    public class Legacy extends FrameworkDispatcher {
+    }
+"""
+POM = """
+    <project>
+      <artifactId>shopfront</artifactId>
+      <packaging>war</packaging>
+      <build>
+        <finalName>shop.front</finalName>
+      </build>
+    </project>
+"""
+
+
+@pytest.mark.parametrize(("pom", "prefix"), [
+    (POM, "/shop.front"),  # a war-packaged module is served under its WAR's name
+    (POM.replace("<finalName>shop.front</finalName>", ""), ""),  # the WAR's name is not known: no context path
+    (POM.replace("<packaging>war</packaging>", "<packaging>jar</packaging>"), ""),  # no WAR at all
+])
+def test_servlets_answer_the_methods_their_class_chain_handles_under_the_wars_context_path(
+        tmp_path: Any, pom: str, prefix: str) -> None:
+    root = str(tmp_path)
+    for name, code in (("BasePage", BASE_PAGE), ("BasketPage", BASKET_PAGE), ("Checkout", CHECKOUT),
+                       ("Legacy", LEGACY)):
+        write(root, f"front/src/main/java/shop/web/{name}.java", code)
+    write(root, "front/pom.xml", pom)
+    design = load_documents(load_artifacts([f"source:front={os.path.join(root, 'front')}"]))
+    served = {(f.data.get("method"), f.data.get("path")) for f in design.of_kind("endpoint")
+              if f.data.get("served_by") == "front"}
+    assert served == {(m, f"{prefix}{p}") for m, p in [
+        ("GET", "/basket"), ("POST", "/basket"), ("GET", "/basket/items/**"), ("POST", "/basket/items/**"),
+        ("POST", "/checkout"),  # HttpServlet's own doGet answers 405: only the handler it overrides
+        ("ANY", "/legacy"),  # its base class is not in the code: whatever it handles is unknown
+    ]}

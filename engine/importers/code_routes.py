@@ -105,6 +105,7 @@ from engine.importers import (
     code_passwords,
     code_rust,
     code_secrets,
+    code_servlets,
     code_spring_security,
     code_swallowed,
     code_timeouts,
@@ -417,6 +418,12 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
+    served = code_servlets.routes(java) if java else []
+    if served:  # a WAR's servlets answer under its context path
+        context = code_servlets.context_path(paths, limits)
+        routes.extend(Route(r.method, join(context[0] if context else "", r.path), r.at,
+                            "Jakarta Servlet (@WebServlet)" + (f", context path from {context[1]}" if context else ""))
+                      for r in served)
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_amounts(_java_amounts(routes, java), cs)
@@ -476,8 +483,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                       if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Next.js, "
-                                                                 "Spring MVC, Go, ASP.NET Core or Rust found: the "
-                                                                 "service's endpoints stay unknown")})
+                                                                 "Spring MVC, Jakarta Servlet, Go, ASP.NET Core or "
+                                                                 "Rust found: the service's endpoints stay unknown")})
     return doc
 
 

@@ -1,0 +1,138 @@
+"""Routes of Jakarta (and javax) servlets declared with ``@WebServlet`` (``import source``).
+
+A servlet answers the URL patterns its ``@WebServlet`` annotation lists (``@WebServlet("/cart")``, ``value =`` or
+``urlPatterns =``, one string or a ``{...}`` list), for each HTTP method whose ``do<Method>`` handler
+(``doGet``, ``doPost``, ``doPut``, ``doDelete``, ``doHead``, ``doOptions``) its class defines or inherits from a
+class of the same code. ``HttpServlet`` itself answers any method it is not given a handler for with 405, so a
+servlet whose class chain, all read, defines none answers nothing; one that extends a class the code does not hold
+(a framework's base servlet) is taken to answer every method (``ANY``). Extension patterns (``*.do``) and the
+default servlet (``/``) name no route of their own and are left out; ``/path/*`` covers everything under
+``/path`` (``/path/**``).
+
+A web application packaged as a WAR is served under its context path: the file name of the WAR, which Maven takes
+from ``<finalName>`` in the ``<build>`` of a ``war``-packaged ``pom.xml`` at the top of a folder handed over.
+Without a ``<finalName>`` the WAR's name carries the version (``artifactId-version.war``) and the deployment may
+rename it, so no context path is assumed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers.code_text import close_bracket
+from engine.source import DEFAULT_LIMITS, Limits, read_text
+
+_WEB_SERVLET = re.compile(r"@(?:(?:jakarta|javax)\.servlet\.annotation\.)?WebServlet\b")
+_CLASS = re.compile(r"\bclass\s+(\w+)(?:\s*<[^{]*?>)?(?:\s+extends\s+([\w.]+))?[^{;]*\{")
+_HANDLER = re.compile(r"\b(?:protected|public)\s+(?:final\s+)?void\s+do(Get|Post|Put|Delete|Head|Options)\s*\(")
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_BASES = frozenset({"HttpServlet", "jakarta.servlet.http.HttpServlet", "javax.servlet.http.HttpServlet"})
+"""The framework's own base: the handlers it gives answer 405, so the search for a ``do<Method>`` stops there."""
+
+
+@dataclass(frozen=True)
+class ServletRoute:
+    """One method and URL pattern a servlet answers, and where its ``@WebServlet`` is."""
+
+    method: str
+    path: str
+    at: Location
+    servlet: str
+
+
+@dataclass(frozen=True)
+class _Class:
+    name: str
+    base: str | None
+    handlers: frozenset[str]
+
+
+def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
+    """The routes of the ``@WebServlet`` classes of the Java files ``texts`` (comments already blanked)."""
+    classes: dict[str, _Class] = {}
+    for _path, code in texts:
+        for m in _CLASS.finditer(code):
+            body = code[m.end() - 1:close_bracket(code, m.end() - 1)]
+            classes.setdefault(m.group(1), _Class(m.group(1), m.group(2), frozenset(
+                h.group(1).upper() for h in _HANDLER.finditer(body))))
+    out: list[ServletRoute] = []
+    for path, code in texts:
+        for m in _WEB_SERVLET.finditer(code):
+            klass = _CLASS.search(code, m.end())
+            if klass is None:
+                continue
+            patterns = _patterns(_args(code, m.end()))
+            methods = _methods(klass.group(1), classes)
+            line = code.count("\n", 0, m.start()) + 1
+            at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
+            out.extend(ServletRoute(method, p, at, klass.group(1)) for p in patterns for method in methods)
+    return out
+
+
+def _args(code: str, i: int) -> str:
+    j = i
+    while j < len(code) and code[j] in " \t\r\n":
+        j += 1
+    if j >= len(code) or code[j] != "(":
+        return ""
+    return code[j + 1:close_bracket(code, j) - 1]
+
+
+def _patterns(args: str) -> list[str]:
+    """The URL patterns of ``@WebServlet``'s arguments, as route paths (extension and default patterns left out)."""
+    named = re.search(r"\b(?:value|urlPatterns)\s*=\s*(\{[^}]*\}|\"(?:[^\"\\]|\\.)*\")", args)
+    if named:
+        found = _STRING.findall(named.group(1))
+    else:
+        head = re.match(r"\s*(\{[^}]*\}|\"(?:[^\"\\]|\\.)*\")", args)
+        found = _STRING.findall(head.group(1)) if head else []
+    out: list[str] = []
+    for p in found:
+        if not p.startswith("/") or p == "/":
+            continue  # "*.do" (an extension) or "/" (the default servlet)
+        out.append(p[:-2] + "/**" if p.endswith("/*") else p)
+    return out
+
+
+def _methods(name: str, classes: dict[str, _Class]) -> list[str]:
+    """The methods the servlet ``name`` has handlers for, in its class or the classes it extends; ``ANY`` when it
+    extends a class the code does not hold (other than ``HttpServlet``)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current not in seen:
+        seen.add(current)
+        klass = classes.get(current.rsplit(".", 1)[-1])
+        if klass is None:
+            if current not in _BASES:
+                return ["ANY"]
+            break
+        found |= klass.handlers
+        current = klass.base
+    return sorted(found)
+
+
+_PACKAGING_WAR = re.compile(r"<packaging>\s*war\s*</packaging>")
+_FINAL_NAME = re.compile(r"<build>.*?<finalName>\s*([^<\s]+)\s*</finalName>", re.DOTALL)
+
+
+def context_path(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[str, Location] | None:
+    """The context path a WAR built by a ``war``-packaged ``pom.xml`` at the top of one of ``paths`` is served
+    under (``/<finalName>``), and where that is said; None when no such pom names its final name."""
+    for p in paths:
+        pom = os.path.join(p, "pom.xml")
+        if not os.path.isfile(pom):
+            continue
+        text = read_text(pom, limits)
+        final = _FINAL_NAME.search(text)
+        if _PACKAGING_WAR.search(text) and final and "$" not in final.group(1):
+            line = text.count("\n", 0, final.start(1)) + 1
+            return "/" + final.group(1).strip("/"), Location(pom, line, 1)
+    return None
+
+
+__all__ = ["ServletRoute", "context_path", "routes"]
