@@ -418,12 +418,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
-    served = code_servlets.routes(java) if java else []
-    if served:  # a WAR's servlets answer under its context path
-        context = code_servlets.context_path(paths, limits)
-        routes.extend(Route(r.method, join(context[0] if context else "", r.path), r.at,
-                            "Jakarta Servlet (@WebServlet)" + (f", context path from {context[1]}" if context else ""))
-                      for r in served)
+    routes.extend(_servlet_routes(java, paths, limits))
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_amounts(_java_amounts(routes, java), cs)
@@ -448,8 +443,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
-    doc.gateway_of = gateway_of
-    doc.store_image = store_image.image_facts(service, paths, limits)
+    doc.gateway_of, doc.store_image = gateway_of, store_image.image_facts(service, paths, limits)
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
@@ -486,6 +480,17 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                  "Spring MVC, Jakarta Servlet, Go, ASP.NET Core or "
                                                                  "Rust found: the service's endpoints stay unknown")})
     return doc
+
+
+def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:
+    """The routes of the ``@WebServlet`` classes of ``java`` (``code_servlets``), under the context path their WAR is
+    served at."""
+    served = code_servlets.routes(java) if java else []
+    if not served:
+        return []
+    context = code_servlets.context_path(paths, limits)
+    how = "Jakarta Servlet (@WebServlet)" + (f", context path from {context[1]}" if context else "")
+    return [Route(r.method, join(context[0] if context else "", r.path), r.at, how) for r in served]
 
 
 def _opened(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
