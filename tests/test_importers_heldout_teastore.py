@@ -137,3 +137,56 @@ def test_servlets_answer_the_methods_their_class_chain_handles_under_the_wars_co
         ("POST", "/checkout"),  # HttpServlet's own doGet answers 405: only the handler it overrides
         ("ANY", "/legacy"),  # its base class is not in the code: whatever it handles is unknown
     ]}
+
+
+SESSION_BASE = """
+    public abstract class Page extends HttpServlet {
+        protected static final String SESSION = "shopSession";
+
+        protected void remember(HttpServletResponse response, String value) {
+            Cookie kept = new Cookie(SESSION, value);
+            response.addCookie(kept);
+        }
+
+        protected void forget(HttpServletResponse response) {
+            Cookie gone = new Cookie(SESSION, "");
+            gone.setMaxAge(0);
+            response.addCookie(gone);
+        }
+
+        protected void note(HttpServletResponse response, String text) {
+            response.addCookie(new Cookie("flashMessage", text));
+        }
+
+        @Override
+        protected void doPost(HttpServletRequest request, HttpServletResponse response) {
+            handle(request, response);
+        }
+
+        protected abstract void handle(HttpServletRequest request, HttpServletResponse response);
+    }
+"""
+SESSION_PAGES = {
+    "SignIn": '@WebServlet("/signin")\npublic class SignIn extends Page {\n'
+              '    protected void handle(HttpServletRequest request, HttpServletResponse response) {\n'
+              '        remember(response, request.getParameter("ticket"));\n    }\n}\n',
+    "SignOut": '@WebServlet("/signout")\npublic class SignOut extends Page {\n'
+               '    protected void handle(HttpServletRequest request, HttpServletResponse response) {\n'
+               '        forget(response);\n        note(response, "bye");\n    }\n}\n',
+    "Hardened": '@WebServlet("/hardened")\npublic class Hardened extends Page {\n'
+                '    protected void handle(HttpServletRequest request, HttpServletResponse response) {\n'
+                '        Cookie c = new Cookie("authToken", request.getParameter("t"));\n'
+                '        c.setSecure(true);\n        c.setHttpOnly(true);\n        response.addCookie(c);\n    }\n}\n',
+}
+
+
+def test_a_servlet_that_calls_a_method_of_its_class_chain_building_a_session_cookie_sets_it(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "web/Page.java", SESSION_BASE)
+    for name, code in SESSION_PAGES.items():
+        write(root, f"web/{name}.java", code)
+    design = load_documents(load_artifacts([f"source:front={os.path.join(root, 'web')}"]))
+    cookies = {f.data.get("path"): f.data.get("session_cookie") for f in design.of_kind("endpoint")}
+    assert cookies["/signin"] == {"secure": False, "http_only": False}  # built by the base class's remember()
+    assert cookies["/signout"] is None  # a deleted session cookie and a message cookie set no session
+    assert cookies["/hardened"] == {"secure": True, "http_only": True}

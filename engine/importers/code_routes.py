@@ -490,7 +490,7 @@ def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limit
         return []
     context = code_servlets.context_path(paths, limits)
     how = "Jakarta Servlet (@WebServlet)" + (f", context path from {context[1]}" if context else "")
-    return [Route(r.method, join(context[0] if context else "", r.path), r.at, how) for r in served]
+    return [Route(r.method, join(context[0] if context else "", r.path), r.at, how, cookie=r.cookie) for r in served]
 
 
 def _opened(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:

@@ -9,6 +9,11 @@ servlet whose class chain, all read, defines none answers nothing; one that exte
 default servlet (``/``) name no route of their own and are left out; ``/path/*`` covers everything under
 ``/path`` (``/path/**``).
 
+A servlet whose own class calls a method of its class chain that builds a session or token cookie (``new
+Cookie(..)`` named by a literal or a ``static final String`` of the code, as ``code_java_cookies`` reads names) sets
+that cookie on its routes, with ``Secure`` and ``HttpOnly`` off unless ``setSecure(true)`` and ``setHttpOnly(true)``
+follow it; a cookie given ``setMaxAge(0)`` deletes one and sets none.
+
 A web application packaged as a WAR is served under its context path: the file name of the WAR, which Maven takes
 from ``<finalName>`` in the ``<build>`` of a ``war``-packaged ``pom.xml`` at the top of a folder handed over.
 Without a ``<finalName>`` the WAR's name carries the version (``artifactId-version.war``) and the deployment may
@@ -34,6 +39,10 @@ _BASES = frozenset({"HttpServlet", "jakarta.servlet.http.HttpServlet", "javax.se
 """The framework's own base: the handlers it gives answer 405, so the search for a ``do<Method>`` stops there."""
 
 
+Cookie = tuple[tuple[tuple[str, bool | str], ...], str]
+"""A cookie's flags (``secure``, ``http_only``) and what shows them, as ``Route.cookie`` holds them."""
+
+
 @dataclass(frozen=True)
 class ServletRoute:
     """One method and URL pattern a servlet answers, and where its ``@WebServlet`` is."""
@@ -42,6 +51,8 @@ class ServletRoute:
     path: str
     at: Location
     servlet: str
+    cookie: Cookie | None = None
+    """The session cookie its class sets, when it calls a method of its class chain that builds one."""
 
 
 @dataclass(frozen=True)
@@ -49,16 +60,22 @@ class _Class:
     name: str
     base: str | None
     handlers: frozenset[str]
+    body: str = ""
+    cookies: tuple[tuple[str, Cookie], ...] = ()
+    """The methods of the class that build a session cookie (method name, flags and where)."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
     """The routes of the ``@WebServlet`` classes of the Java files ``texts`` (comments already blanked)."""
+    constants = {name: value for _p, code in texts for name, value in _CONSTANT.findall(code)}
     classes: dict[str, _Class] = {}
-    for _path, code in texts:
+    for path, code in texts:
         for m in _CLASS.finditer(code):
-            body = code[m.end() - 1:close_bracket(code, m.end() - 1)]
+            start = m.end() - 1
+            body = code[start:close_bracket(code, start)]
             classes.setdefault(m.group(1), _Class(m.group(1), m.group(2), frozenset(
-                h.group(1).upper() for h in _HANDLER.finditer(body))))
+                h.group(1).upper() for h in _HANDLER.finditer(body)), body,
+                tuple(_cookies(path, code, start, start + len(body), constants))))
     out: list[ServletRoute] = []
     for path, code in texts:
         for m in _WEB_SERVLET.finditer(code):
@@ -69,8 +86,63 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
             methods = _methods(klass.group(1), classes)
             line = code.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
-            out.extend(ServletRoute(method, p, at, klass.group(1)) for p in patterns for method in methods)
+            cookie = _cookie_set(klass.group(1), classes)
+            out.extend(ServletRoute(method, p, at, klass.group(1), cookie) for p in patterns for method in methods)
     return out
+
+
+_COOKIE = re.compile(r"\bnew\s+(?:(?:javax|jakarta)\.servlet\.http\.)?Cookie\s*\(")
+_CONSTANT = re.compile(r"\bstatic\s+final\s+String\s+(\w+)\s*=\s*\"([^\"\n]*)\"")
+_SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
+_METHOD_HEAD = re.compile(r"(\w+)\s*\([^()]*\)\s*(?:throws\s+[\w.,\s]+)?\{")
+_NOT_METHODS = frozenset({"if", "for", "while", "switch", "catch", "synchronized", "try"})
+_AFTER = 600
+"""Characters after a cookie's constructor read for its setters (the statements that follow it)."""
+
+
+def _cookies(path: str, code: str, start: int, end: int, constants: dict[str, str]) -> list[tuple[str, Cookie]]:
+    """The session cookies built in the class body ``code[start:end]``: the method each is built in, its flags."""
+    out: list[tuple[str, Cookie]] = []
+    for m in _COOKIE.finditer(code, start, end):
+        args = code[m.end():close_bracket(code, m.end() - 1) - 1]
+        named = args.split(",", 1)[0].strip()
+        literal = re.fullmatch(r"\"([^\"\n]*)\"", named)
+        name = literal.group(1) if literal else constants.get(named.rsplit(".", 1)[-1], named)
+        heads = [h for h in _METHOD_HEAD.finditer(code, start, m.start()) if h.group(1) not in _NOT_METHODS]
+        method = next(((h.group(1), close_bracket(code, h.end() - 1)) for h in reversed(heads)
+                       if close_bracket(code, h.end() - 1) > m.start()), None)
+        if method is None:
+            continue
+        tail = code[m.end():min(end, method[1], m.end() + _AFTER)]  # the statements after it, in its method
+        if not _SESSIONISH.search(name) or re.search(r"\.\s*setMaxAge\s*\(\s*0\s*\)", tail):
+            continue  # not a session cookie, or one being deleted
+        flags: tuple[tuple[str, bool | str], ...] = tuple(
+            (field, re.search(rf"\.\s*{setter}\s*\(\s*true\s*\)", tail) is not None)
+            for setter, field in (("setSecure", "secure"), ("setHttpOnly", "http_only")))
+        line = code.count("\n", 0, m.start()) + 1
+        out.append((method[0], (flags, f"Cookie {name} built at {path}:{line} in {method[0]}(), flags left out are "
+                                       "off by default")))
+    return out
+
+
+def _cookie_set(name: str, classes: dict[str, _Class]) -> Cookie | None:
+    """The session cookie the servlet ``name`` sets: one its own class builds, or one built by a method of its class
+    chain that its own class calls by name."""
+    own = classes.get(name)
+    if own is None:
+        return None
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current not in seen:
+        seen.add(current)
+        klass = classes.get(current.rsplit(".", 1)[-1])
+        if klass is None:
+            break
+        for method, cookie in klass.cookies:
+            if klass is own or re.search(rf"(?<![\w.]){re.escape(method)}\s*\(", own.body):
+                return cookie
+        current = klass.base
+    return None
 
 
 def _args(code: str, i: int) -> str:
@@ -135,4 +207,4 @@ def context_path(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple
     return None
 
 
-__all__ = ["ServletRoute", "context_path", "routes"]
+__all__ = ["Cookie", "ServletRoute", "context_path", "routes"]
