@@ -190,3 +190,38 @@ def test_a_servlet_that_calls_a_method_of_its_class_chain_building_a_session_coo
     assert cookies["/signin"] == {"secure": False, "http_only": False}  # built by the base class's remember()
     assert cookies["/signout"] is None  # a deleted session cookie and a message cookie set no session
     assert cookies["/hardened"] == {"secure": True, "http_only": True}
+
+
+SERVER_XML = """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <Server port="8005" shutdown="SHUTDOWN">
+      <Service name="Catalina">
+        <Connector port="8080" protocol="HTTP/1.1" connectionTimeout="20000" redirectPort="8443" />
+        <Connector port="8009" protocol="AJP/1.3" redirectPort="8443" />
+        <!--
+        <Connector port="8443" protocol="org.apache.coyote.http11.Http11NioProtocol" SSLEnabled="true">
+          <SSLHostConfig><Certificate certificateFile="conf/cert.pem" /></SSLHostConfig>
+        </Connector>
+        -->
+        <Engine name="Catalina" defaultHost="localhost" />
+      </Service>
+    </Server>
+"""
+
+
+@pytest.mark.parametrize(("server_xml", "tls"), [
+    (SERVER_XML, False),  # one plain HTTP connector; AJP and the commented-out TLS connector do not count
+    (SERVER_XML.replace('<Connector port="8080" protocol="HTTP/1.1"',
+                        '<Connector port="8080" protocol="HTTP/1.1" SSLEnabled="true"'), None),
+    (SERVER_XML.replace('        <!--\n', '').replace('        -->\n', ''), None),  # a TLS connector beside it
+])
+def test_a_published_servlet_behind_a_plain_tomcat_connector_is_served_without_tls(
+        tmp_path: Any, server_xml: str, tls: bool | None) -> None:
+    root = str(tmp_path)
+    compose = write(root, "compose.yaml", "services:\n  front:\n    image: acme/front\n    ports: ['8080:8080']\n")
+    write(root, "front/src/main/java/shop/web/Checkout.java", CHECKOUT)
+    write(root, "base/server.xml", server_xml)
+    docs = load_artifacts([f"compose={compose}",
+                           f"source:front={os.path.join(root, 'front')}", f"source:front={os.path.join(root, 'base')}"])
+    checkout = fact(load_documents(docs), "endpoint:POST /checkout").data
+    assert checkout.get("tls") is tls

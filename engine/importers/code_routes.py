@@ -437,7 +437,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
-    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits),
+    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits) or
+                   code_servlets.tomcat_plain_listener(paths, limits),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits)))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},

@@ -207,4 +207,41 @@ def context_path(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple
     return None
 
 
-__all__ = ["Cookie", "ServletRoute", "context_path", "routes"]
+_XML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_CONNECTOR = re.compile(r"<Connector\b([^>]*?)(/?)>", re.DOTALL)
+_ATTRIBUTE = re.compile(r"(\w+)\s*=\s*\"([^\"]*)\"")
+
+
+def tomcat_plain_listener(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> tuple[str, Location] | None:
+    """Why, and where, the Tomcat a folder handed over configures listens on plain HTTP only: its ``server.xml`` (at
+    the folder's top or under ``conf/``, what the image copies into Tomcat's ``conf``) has HTTP connectors and none
+    of them takes TLS (``SSLEnabled="true"``, ``secure="true"``, ``scheme="https"`` or an ``SSLHostConfig``); AJP
+    connectors, which speak to a proxy, and commented-out connectors do not count. None when there is no such
+    file, no HTTP connector, or one with TLS."""
+    for p in paths:
+        for candidate in (os.path.join(p, "server.xml"), os.path.join(p, "conf", "server.xml")):
+            if not os.path.isfile(candidate):
+                continue
+            text = read_text(candidate, limits)
+            code = _XML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+            if "<Server" not in code:
+                continue
+            http: list[tuple[dict[str, str], int]] = []
+            for m in _CONNECTOR.finditer(code):
+                attrs = dict(_ATTRIBUTE.findall(m.group(1)))
+                if attrs.get("protocol", "").upper().startswith("AJP"):
+                    continue
+                nested = "" if m.group(2) else code[m.end():code.find("</Connector>", m.end()) + 1]
+                if attrs.get("SSLEnabled") == "true" or attrs.get("secure") == "true" or \
+                        attrs.get("scheme") == "https" or "<SSLHostConfig" in nested:
+                    return None
+                http.append((attrs, m.start()))
+            if http:
+                attrs, start = http[0]
+                line = code.count("\n", 0, start) + 1
+                return (f"its Tomcat's HTTP connector on port {attrs.get('port', '?')} takes no TLS and no connector "
+                        "of its server.xml does", Location(candidate, line, 1))
+    return None
+
+
+__all__ = ["Cookie", "ServletRoute", "context_path", "routes", "tomcat_plain_listener"]
