@@ -225,3 +225,22 @@ def test_a_published_servlet_behind_a_plain_tomcat_connector_is_served_without_t
                            f"source:front={os.path.join(root, 'front')}", f"source:front={os.path.join(root, 'base')}"])
     checkout = fact(load_documents(docs), "endpoint:POST /checkout").data
     assert checkout.get("tls") is tls
+
+
+@pytest.mark.parametrize(("file", "text", "expected"), [
+    ("HmacKeyProvider.java", 'public class HmacKeyProvider implements KeySource {\n'
+                             '    public String getKey(Request request) {\n        return "k-8f2a-long-lived";\n    }\n}\n',
+     [("HmacKeyProvider.getKey", 2)]),  # the key a signer asks its provider for, written in the code
+    ("signer.ts", "export class Signer {\n  getSigningSecret(): string { return 'abc-123'; }\n}\n",
+     [("SigningSecret", 2)]),  # a getter named for a credential
+    ("CacheKeys.java", 'class CacheKeys {\n    String getKey() { return "products"; }\n}\n', []),  # a cache key
+    ("EnvKeyProvider.java", 'class EnvKeyProvider {\n    String getKey() { return System.getenv("K"); }\n}\n', []),
+    ("Blank.java", 'class BlankSecretProvider {\n    String getSecret() { return ""; }\n}\n', []),
+    ("Api.java", 'class Api {\n    String getApiKey() { return "${API_KEY}"; }\n}\n', []),  # a placeholder
+    ("Provider.java", 'class KeyProvider {\n    String getKeyName() { return "primary"; }\n}\n', []),  # a name
+])
+def test_a_getter_that_returns_a_literal_key_or_secret_writes_it_in_the_code(
+        file: str, text: str, expected: list[tuple[str, int]]) -> None:
+    from engine.importers.code_secrets import secrets_of_file
+
+    assert [(s.name, s.at.line) for s in secrets_of_file(file, text)] == expected
