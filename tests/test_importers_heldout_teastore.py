@@ -229,7 +229,8 @@ def test_a_published_servlet_behind_a_plain_tomcat_connector_is_served_without_t
 
 @pytest.mark.parametrize(("file", "text", "expected"), [
     ("HmacKeyProvider.java", 'public class HmacKeyProvider implements KeySource {\n'
-                             '    public String getKey(Request request) {\n        return "k-8f2a-long-lived";\n    }\n}\n',
+                             '    public String getKey(Request request) {\n'
+                             '        return "k-8f2a-long-lived";\n    }\n}\n',
      [("HmacKeyProvider.getKey", 2)]),  # the key a signer asks its provider for, written in the code
     ("signer.ts", "export class Signer {\n  getSigningSecret(): string { return 'abc-123'; }\n}\n",
      [("SigningSecret", 2)]),  # a getter named for a credential
