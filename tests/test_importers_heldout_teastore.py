@@ -159,6 +159,15 @@ SESSION_BASE = """
         }
 
         @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) {
+            show(response);
+        }
+
+        protected void show(HttpServletResponse response) {
+            note(response, "welcome");
+        }
+
+        @Override
         protected void doPost(HttpServletRequest request, HttpServletResponse response) {
             handle(request, response);
         }
@@ -180,16 +189,19 @@ SESSION_PAGES = {
 }
 
 
-def test_a_servlet_that_calls_a_method_of_its_class_chain_building_a_session_cookie_sets_it(tmp_path: Any) -> None:
+def test_a_servlet_method_whose_handler_reaches_a_method_building_a_session_cookie_sets_it(tmp_path: Any) -> None:
     root = str(tmp_path)
     write(root, "web/Page.java", SESSION_BASE)
     for name, code in SESSION_PAGES.items():
         write(root, f"web/{name}.java", code)
     design = load_documents(load_artifacts([f"source:front={os.path.join(root, 'web')}"]))
-    cookies = {f.data.get("path"): f.data.get("session_cookie") for f in design.of_kind("endpoint")}
-    assert cookies["/signin"] == {"secure": False, "http_only": False}  # built by the base class's remember()
-    assert cookies["/signout"] is None  # a deleted session cookie and a message cookie set no session
-    assert cookies["/hardened"] == {"secure": True, "http_only": True}
+    cookies = {(f.data.get("method"), f.data.get("path")): f.data.get("session_cookie")
+               for f in design.of_kind("endpoint")}
+    # POST reaches the base class's remember() through the servlet's own handle(); GET only shows a page
+    assert cookies[("POST", "/signin")] == {"secure": False, "http_only": False}
+    assert cookies[("GET", "/signin")] is None
+    assert cookies[("POST", "/signout")] is None  # a deleted session cookie and a message cookie set no session
+    assert cookies[("POST", "/hardened")] == {"secure": True, "http_only": True}
 
 
 SERVER_XML = """

@@ -9,10 +9,13 @@ servlet whose class chain, all read, defines none answers nothing; one that exte
 default servlet (``/``) name no route of their own and are left out; ``/path/*`` covers everything under
 ``/path`` (``/path/**``).
 
-A servlet whose own class calls a method of its class chain that builds a session or token cookie (``new
-Cookie(..)`` named by a literal or a ``static final String`` of the code, as ``code_java_cookies`` reads names) sets
-that cookie on its routes, with ``Secure`` and ``HttpOnly`` off unless ``setSecure(true)`` and ``setHttpOnly(true)``
-follow it; a cookie given ``setMaxAge(0)`` deletes one and sets none.
+A servlet sets a session or token cookie (``new Cookie(..)`` named by a literal or a ``static final String`` of the
+code, as ``code_java_cookies`` reads names) on a method's route when its ``do<Method>`` handler reaches the method
+that builds it: calls by name are followed through the class chain as Java dispatches them (the most derived
+definition; ``super.`` from the class above), so a ``doPost`` that calls an overridden ``handlePost`` reaching
+``saveSession`` sets the cookie on POST and not on a GET that only redirects. ``Secure`` and ``HttpOnly`` are off
+unless ``setSecure(true)`` and ``setHttpOnly(true)`` follow it; a cookie given ``setMaxAge(0)`` deletes one and sets
+none. A servlet on a base the code does not hold sets a cookie its own class calls for.
 
 A web application packaged as a WAR is served under its context path: the file name of the WAR, which Maven takes
 from ``<finalName>`` in the ``<build>`` of a ``war``-packaged ``pom.xml`` at the top of a folder handed over.
@@ -52,7 +55,7 @@ class ServletRoute:
     at: Location
     servlet: str
     cookie: Cookie | None = None
-    """The session cookie its class sets, when it calls a method of its class chain that builds one."""
+    """The session cookie the route sets, when its handler reaches a method of its class chain that builds one."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class _Class:
     body: str = ""
     cookies: tuple[tuple[str, Cookie], ...] = ()
     """The methods of the class that build a session cookie (method name, flags and where)."""
+    methods: tuple[tuple[str, str], ...] = ()
+    """The methods the class defines, each with its body (overloads share a name)."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
@@ -75,7 +80,7 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
             body = code[start:close_bracket(code, start)]
             classes.setdefault(m.group(1), _Class(m.group(1), m.group(2), frozenset(
                 h.group(1).upper() for h in _HANDLER.finditer(body)), body,
-                tuple(_cookies(path, code, start, start + len(body), constants))))
+                tuple(_cookies(path, code, start, start + len(body), constants)), tuple(_defined(body))))
     out: list[ServletRoute] = []
     for path, code in texts:
         for m in _WEB_SERVLET.finditer(code):
@@ -86,8 +91,17 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
             methods = _methods(klass.group(1), classes)
             line = code.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
-            cookie = _cookie_set(klass.group(1), classes)
-            out.extend(ServletRoute(method, p, at, klass.group(1), cookie) for p in patterns for method in methods)
+            out.extend(ServletRoute(method, p, at, klass.group(1), _cookie_on(klass.group(1), method, classes))
+                       for p in patterns for method in methods)
+    return out
+
+
+def _defined(body: str) -> list[tuple[str, str]]:
+    """The methods a class body defines (name, body), blocks of statements (``if (..) {``) left out."""
+    out: list[tuple[str, str]] = []
+    for h in _METHOD_HEAD.finditer(body, 1):
+        if h.group(1) not in _NOT_METHODS:
+            out.append((h.group(1), body[h.end() - 1:close_bracket(body, h.end() - 1)]))
     return out
 
 
@@ -125,23 +139,39 @@ def _cookies(path: str, code: str, start: int, end: int, constants: dict[str, st
     return out
 
 
-def _cookie_set(name: str, classes: dict[str, _Class]) -> Cookie | None:
-    """The session cookie the servlet ``name`` sets: one its own class builds, or one built by a method of its class
-    chain that its own class calls by name."""
-    own = classes.get(name)
-    if own is None:
-        return None
-    seen: set[str] = set()
+_CALLED = re.compile(r"(?:(?<![\w.])|(?<=\bthis\.)|(?<=\bsuper\.))(\w+)\s*\(")
+
+
+def _cookie_on(name: str, method: str, classes: dict[str, _Class]) -> Cookie | None:
+    """The session cookie the servlet ``name`` sets on ``method``: one built by a method its ``do<Method>`` handler
+    reaches through calls by name, each resolved as Java dispatches it along the class chain."""
+    chain: list[_Class] = []
     current: str | None = name
-    while current is not None and current not in seen:
-        seen.add(current)
-        klass = classes.get(current.rsplit(".", 1)[-1])
-        if klass is None:
-            break
-        for method, cookie in klass.cookies:
-            if klass is own or re.search(rf"(?<![\w.]){re.escape(method)}\s*\(", own.body):
-                return cookie
-        current = klass.base
+    while current is not None and current.rsplit(".", 1)[-1] in classes and \
+            classes[current.rsplit(".", 1)[-1]] not in chain:
+        chain.append(classes[current.rsplit(".", 1)[-1]])
+        current = chain[-1].base
+    if not chain:
+        return None
+    if method == "ANY":  # its base is not in the code: what its own class calls for is all that can be told
+        own = chain[0]
+        return next((cookie for klass in chain for m, cookie in klass.cookies
+                     if klass is own or re.search(rf"(?<![\w.]){re.escape(m)}\s*\(", own.body)), None)
+    todo = [(f"do{method.capitalize()}", 0)]
+    seen: set[tuple[int, str]] = set()
+    while todo:
+        called, above = todo.pop()
+        at = next((i for i in range(above, len(chain)) if any(n == called for n, _b in chain[i].methods)), None)
+        if at is None or (at, called) in seen:
+            continue
+        seen.add((at, called))
+        cookie = next((c for m, c in chain[at].cookies if m == called), None)
+        if cookie is not None:
+            return cookie
+        for n, body in chain[at].methods:
+            if n == called:
+                todo.extend((c.group(1), at + 1 if body[max(0, c.start() - 6):c.start()] == "super." else 0)
+                            for c in _CALLED.finditer(body))
     return None
 
 
