@@ -565,7 +565,11 @@ def _interaction_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fac
 
 
 def _call_timing(e: Call, caller_timeout: int | None, new: InteractionFields) -> None:
-    """A call's retry window against its caller's own timeout, and whether its retries replay writes."""
+    """A call's retry window against its caller's own timeout, and whether its retries replay writes. A call made
+    only at start-up or in the background (``during``) runs inside no request of its caller, so the timeouts of the
+    calls into the caller bound nothing it does: it is given no caller timeout."""
+    if e.get("during") in OFF_REQUEST:
+        caller_timeout = None
     if caller_timeout is not None:
         new["caller_timeout_ms"] = caller_timeout
     if e.get("timeout_ms"):

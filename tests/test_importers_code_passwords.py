@@ -90,6 +90,38 @@ def test_the_weakest_way_the_code_hashes_a_password(files: dict[str, str], expec
     assert _hashing(files) == expected
 
 
+JAVA_TICKET_SIGNER = """
+    public class TicketSigner {
+        public String sign(Ticket ticket) {
+            String body = serialise(ticket);
+            return hexOf(body);
+        }
+        public boolean matches(Ticket ticket, String mac) {
+            return this.hexOf(serialise(ticket)).equals(mac);
+        }
+        private String hexOf(String passwordInput) throws NoSuchAlgorithmException {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return encode(md.digest(passwordInput.getBytes()));
+        }
+    }
+"""
+
+
+@pytest.mark.parametrize(("changed", "expected"), [
+    ({}, None),  # the helper's only password word is its parameter, and both calls hand it a ticket's text
+    ({"hexOf(body)": "hexOf(account.getPassword())"}, ("sha256", "Signer.java", 11)),  # one call hands it a password
+    ({"hexOf": "hashPassword"}, ("sha256", "Signer.java", 11)),  # its own name says password
+    ({"return hexOf(body);": "return body;", "this.hexOf(serialise(ticket))": "serialise(ticket)"},
+     ("sha256", "Signer.java", 11)),  # nobody in the code calls it: its callers are unknown
+])
+def test_a_helper_named_for_a_password_that_its_callers_never_hand_one_hashes_no_password(
+        changed: dict[str, str], expected: Any) -> None:
+    code = JAVA_TICKET_SIGNER
+    for old, new in changed.items():
+        code = code.replace(old, new)
+    assert _hashing({"Signer.java": code}) == expected
+
+
 def test_a_password_is_named_by_its_words_never_by_a_prefix() -> None:
     for name in ("req.Password", "password_hashed", "calculatePassHash", "userPwd", "PASSWD", "new_pw", "pass"):
         assert names_password(name), name

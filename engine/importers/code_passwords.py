@@ -9,10 +9,13 @@ A digest counts only where a password goes into it: the call's own arguments nam
 req.Password))``, ``picosha2::hash256_hex_string(password + salt)``), or one of the next three lines feeds the
 digest one (``h := sha1.New()`` then ``io.WriteString(h, pass)``), or the function it is in, opened at most six
 lines above, names one (``func calculatePassHash(pass, salt string)``). A digest of anything else (a file, a
-cache key, an ETag) says nothing of passwords. A name counts as a password by its words (``req.Password``,
-``password_hashed``, ``calculatePassHash``, ``pwd``), never by a prefix (``passenger``, ``bypass``). The slow
-functions are recognised by their calls and encoders, never by an import alone. Of several, the weakest is the
-service's: a reviewer flags the weak path even when a strong one exists beside it.
+cache key, an ETag) says nothing of passwords; nor does a helper whose only password word is the name of its own
+parameter, when the service's code calls it and no call hands it a password (``getSha512(String passwordToHash)``
+called as ``getSha512(blobString)`` signs a session blob). A helper nobody in the code calls, or one whose own name
+says password (``hashPassword(String value)``), stays a password digest. A name counts as a password by its words
+(``req.Password``, ``password_hashed``, ``calculatePassHash``, ``pwd``), never by a prefix (``passenger``,
+``bypass``). The slow functions are recognised by their calls and encoders, never by an import alone. Of several,
+the weakest is the service's: a reviewer flags the weak path even when a strong one exists beside it.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def hashing(texts: Sequence[tuple[str, str]]) -> PasswordHash | None:
                 if starts is None:  # where each line starts, worked out once a file has a candidate
                     starts = [0, *(n.end() for n in _NEWLINE.finditer(code))]
                 line = bisect.bisect_right(starts, m.start()) - 1
-                if not fast or _password_goes_in(code, m.end(), starts, line, path.endswith(".py")):
+                if not fast or _password_goes_in(code, m.end(), starts, line, path.endswith(".py"), texts):
                     found.append(_at(name, shown, path, code, m, starts[line], line))
                     break
     if not found:
@@ -121,23 +124,52 @@ def hashing(texts: Sequence[tuple[str, str]]) -> PasswordHash | None:
     return min(found, key=lambda h: (_RANK[h.algorithm], h.at.file, h.at.line, h.at.column))
 
 
-def _password_goes_in(code: str, end: int, starts: Sequence[int], line: int, python: bool) -> bool:
+def _password_goes_in(code: str, end: int, starts: Sequence[int], line: int, python: bool,
+                      texts: Sequence[tuple[str, str]]) -> bool:
     """Whether a password goes into the digest made at ``end``: named in the call's arguments, the rest of its line
-    and the next lines, or else in the function it is in."""
+    and the next lines, or else in the function it is in, unless that name is only the function's parameter and
+    the code's calls of the function hand it no password."""
     after = starts[line + 1 + _AFTER] if line + 1 + _AFTER < len(starts) else len(code)
     window = code[end:min(after, end + _WINDOW)]
     paren = end - 1 if code[end - 1:end] == "(" else end + len(window) - len(window.lstrip())
     if code[paren:paren + 1] == "(":
         window += " " + inside(code, paren)[:_WINDOW]
-    if names_password(window, python):
-        return True
+    named = names_password(window, python)
     for above in range(line - 1, max(-1, line - 1 - _ABOVE), -1):  # the blocks it is in, up to its function
         text = code[starts[above]:starts[above + 1]]
-        if _FUNCTION.search(text) and names_password(text, python):
-            return True
+        if _FUNCTION.search(text) and (named or names_password(text, python)):
+            return not _callers_hand_no_password(text, window if named else "", python, texts)
         if _KEYWORD.search(text):
-            return False
-    return False
+            return named
+    return named
+
+
+_SIGNATURE = re.compile(r"([A-Za-z_]\w*)\s*\(([^()]*)\)[^()]*$")
+"""A function's signature on its line: its name and its parameter list (the last parenthesised list on the line)."""
+
+
+def _callers_hand_no_password(signature: str, window: str, python: bool, texts: Sequence[tuple[str, str]]) -> bool:
+    """Whether the password the function of ``signature`` digests is only the name of one of its parameters (every
+    password word of the digest's ``window``, or of the signature when the window names none, is a parameter), the
+    function's own name says no password, and the service's code calls it at least once, never with a password."""
+    m = _SIGNATURE.search(signature.rstrip().rstrip("{").rstrip())
+    if m is None or names_password(m.group(1), python):
+        return False
+    params = {p for p in _IDENT.findall(m.group(2)) if names_password(p, python)}
+    words = {p for p in _IDENT.findall(window or m.group(2)) if names_password(p, python)}
+    if not params or not words <= params:
+        return False
+    call = re.compile(rf"(?<![\w.]){re.escape(m.group(1))}\s*\(|(?<=\.){re.escape(m.group(1))}\s*\(")
+    calls = 0
+    for _path, code in texts:
+        for c in call.finditer(code):
+            args = inside(code, c.end() - 1)
+            if code[c.end():].startswith(m.group(2)) or code[c.end() - 1:].startswith(f"({m.group(2)})"):
+                continue  # the definition itself
+            calls += 1
+            if names_password(args, python):
+                return False
+    return calls > 0
 
 
 def _at(name: str, shown: str, path: str, code: str, m: re.Match[str], start: int, line: int) -> PasswordHash:

@@ -106,12 +106,14 @@ from engine.importers import (
     code_passwords,
     code_rust,
     code_secrets,
+    code_servlets,
     code_spring_security,
     code_swallowed,
     code_timeouts,
     code_workflows,
     infra,
     spring,
+    store_image,
 )
 from engine.importers.base import (
     HEALTH_PATH,
@@ -304,6 +306,9 @@ class RoutesDocument(ArtifactDocument):
     """The settings (normalised, ``_name``) its Go code reads only in goroutines its start-up code starts
     (``code_go.detached``), each with ``startup`` or ``background`` and where: ``compose`` marks the calls drawn
     from them so."""
+    store_image: ArtifactDocument | None = None
+    """What the image its folder builds (a top-level Dockerfile) says of a datastore of its name: used when the
+    deployment runs it as a datastore (``store_image``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -414,6 +419,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
+    routes.extend(_servlet_routes(java, paths, limits))
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_amounts(_java_amounts(routes, java), cs)
@@ -433,13 +439,14 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
-    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits),
+    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits) or
+                   code_servlets.tomcat_plain_listener(paths, limits),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits)))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
-    doc.gateway_of = gateway_of
+    doc.gateway_of, doc.store_image = gateway_of, store_image.image_facts(service, paths, limits)
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
@@ -473,9 +480,20 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                       if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Next.js, "
-                                                                 "Spring MVC, Go, ASP.NET Core or Rust found: the "
-                                                                 "service's endpoints stay unknown")})
+                                                                 "Spring MVC, Jakarta Servlet, Go, ASP.NET Core or "
+                                                                 "Rust found: the service's endpoints stay unknown")})
     return doc
+
+
+def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:
+    """The routes of the ``@WebServlet`` classes of ``java`` (``code_servlets``), under the context path their WAR is
+    served at."""
+    served = code_servlets.routes(java) if java else []
+    if not served:
+        return []
+    context = code_servlets.context_path(paths, limits)
+    how = "Jakarta Servlet (@WebServlet)" + (f", context path from {context[1]}" if context else "")
+    return [Route(r.method, join(context[0] if context else "", r.path), r.at, how, cookie=r.cookie) for r in served]
 
 
 def _opened(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
@@ -2683,6 +2701,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                 kept = without_facts(rebuilt, "services", {d.service: f"{d.service} is a datastore of the "
                                                            "deployment: its folder is not imported as a service"})
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
+                rebuilt = store_image.with_store_facts(rebuilt, d.store_image)
             out.append(_carried(rebuilt, d))
         else:
             out.append(d)
@@ -2722,7 +2741,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
-                   detached=d.detached)
+                   detached=d.detached, store_image=d.store_image)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

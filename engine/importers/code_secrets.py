@@ -9,7 +9,10 @@ read, in Python (with ``ast``), JavaScript/TypeScript, Java, PHP and C# (comment
 - an object or dict entry, a keyword argument (``{secret: 'x'}``, ``'password' => 'x'``, ``f(api_key="x")``);
 - a setter or builder call with the literal alone (``setPassword("x")``, ``.password("x")``);
 - the password argument of a credentials constructor the catalogue names (``PlainCredentials(u, "x")``);
-- a secret object built from a literal (``new Secret("x".Sha256())``, an IdentityServer client's secret).
+- a secret object built from a literal (``new Secret("x".Sha256())``, an IdentityServer client's secret);
+- a getter whose whole body returns a literal, named for a credential (``getSigningSecret() { return "x"; }``), or
+  named for a key in a class that says it provides keys or secrets (``class ConstantKeyProvider { String getKey()
+  { return "x"; } }``: the key a signer or cipher asks its provider for is written in the code).
 
 What a credential name, a reference and a placeholder look like is data (``engine/data/code_secrets.yaml``):
 a name that merely mentions the word (``passwordField``, ``token_url``, ``get_secret``) is none; a value that
@@ -228,6 +231,12 @@ _CALL2 = re.compile(r"(?<![\w$])(?P<call>[A-Za-z_]\w*)\(\s*([\"'])[^\"'\n]*\2\s*
 # new Secret("x".Sha256()), new ClientSecret("x"): a secret object built from a literal (IdentityServer's clients)
 _SECRET_OBJECT = re.compile(r"(?<![\w$])new\s+(?P<call>(?:[A-Z]\w*)?Secret)\s*\(\s*" +
                             _STRING.replace(r"\s*(?=[,;)}\]\n]|$)", r"\s*(?=[,.)])"))
+# String getSigningSecret() { return "x"; }  public getKey(): string { return 'x'; }  (the whole body, one literal)
+_GETTER = re.compile(r"(?<![\w$])(?P<call>get_?[A-Za-z]\w*|get)\s*\([^()]*\)\s*(?::\s*[\w.<>\[\]]+\s*)?"
+                     r"(?:throws\s+[\w.,\s]+)?\{\s*return\s+(?P<q>[\"'`])(?P<value>(?:(?!(?P=q))[^\\\n]|\\.)*)(?P=q)"
+                     r"\s*;\s*\}")
+_PROVIDER_CLASS = re.compile(r"\bclass\s+(\w*(?:Key|Secret|Credential)s?"
+                             r"(?:Provider|Supplier|Resolver|Source|Holder))\b")
 _COMMENTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|(//[^\n]*|/\*.*?\*/)""",
                        re.DOTALL)
 _HASH_COMMENTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(//[^\n]*|#[^\n]*|/\*.*?\*/)""",
@@ -268,10 +277,27 @@ def _c_like(path: str, text: str, php: bool) -> list[Secret]:
     for m in _SECRET_OBJECT.finditer(code):
         if _catalogue().not_values.fullmatch(m.group("value")) is None:  # its argument is the secret, never a label
             out.append(Secret(m.group("call"), at(m.start("call"))))
+    for m in _GETTER.finditer(code):
+        name = _getter_secret(code, m.start(), m.group("call"))
+        if name and literal_value(name, m.group("value")):
+            out.append(Secret(name, at(m.start("call"))))
     for m in _CALL2.finditer(code):
         if _catalogue().calls.get(m.group("call")) == 2 and literal_value("password", m.group("value")):
             out.append(Secret(f"{m.group('call')}(password)", at(m.start("value"))))
     return out
+
+
+def _getter_secret(code: str, start: int, call: str) -> str | None:
+    """The credential a getter returning a literal hands out: the one its name says (``getApiKey`` -> ``ApiKey``),
+    or, for a getter named for a key or secret (``getKey``) in a class that says it provides them, that class's
+    key (``ConstantKeyProvider.getKey``); None when it hands out none."""
+    rest = re.sub(r"^get_?", "", call)
+    if rest and credential_name(rest):
+        return rest
+    klass = next(reversed(list(_PROVIDER_CLASS.finditer(code, 0, start))), None)  # the class it is in, at most
+    if klass is not None and (not rest or snake(rest).endswith(("key", "secret"))):
+        return f"{klass.group(1)}.{call}"
+    return None
 
 
 # --------------------------------------------------------------------------------------

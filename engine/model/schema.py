@@ -1605,8 +1605,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "blocking": _BOOL,
         # Longest public synchronous chain through this call, in components (as path.depth counts them).
         "chain_depth": _INT,
-        # Smallest timeout of the synchronous calls into this call's caller, and this call's worst case
-        # (timeout x attempts), with their comparison: a retry window that outlives the caller's wait.
+        # Smallest timeout of the synchronous calls into this call's caller (none for a call made only at
+        # start-up or in the background, inside no request), and this call's worst case (timeout x attempts),
+        # with their comparison: a retry window that outlives the caller's wait.
         "caller_timeout_ms": _INT,
         "retry_window_ms": _INT,
         "outlives_caller_timeout": _BOOL,
