@@ -87,6 +87,7 @@ from engine.importers import (
     code_clients,
     code_cs_workflows,
     code_csharp,
+    code_dapr,
     code_dotnet_settings,
     code_embedded,
     code_flags,
@@ -608,7 +609,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
                   callers=code_breakers.callers(texts),
-                  channels=code_channels.uses(every) + code_amqp.uses(every),
+                  channels=code_channels.uses(every) + code_amqp.uses(every) + code_dapr.uses(every),
                   password_hash=code_passwords.hashing(every),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
 
@@ -1873,7 +1874,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
-                          secrets=secrets, traits=traits)
+                          secrets=secrets, traits=traits, pubsub_topics=doc.pubsub_topics)
 
 
 def _record_code_flows(body: Body, service: str, flows: Sequence[code_workflows.Flow],
