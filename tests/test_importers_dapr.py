@@ -179,3 +179,51 @@ def test_a_topic_computed_at_run_time_is_not_invented() -> None:
     found = code_dapr.uses([("Bus.cs", code)])
     assert [(u.role, u.channel, u.written, u.component) for u in found] == [
         ("producer", None, "e.GetType().Name", "showbus")]
+
+
+_ENVOY = """
+    static_resources:
+      listeners:
+        - address: {socket_address: {address: 0.0.0.0, port_value: 80}}
+          filter_chains:
+            - filters:
+                - name: envoy.filters.network.http_connection_manager
+                  typed_config:
+                    route_config:
+                      virtual_hosts:
+                        - name: front
+                          domains: ["*"]
+                          routes:
+                            - match: {prefix: /tickets/}
+                              route: {cluster: own-sidecar, prefix_rewrite: /v1.0/invoke/box-office/method/}
+                            - match: {prefix: /ushers/}
+                              route: {cluster: own-sidecar, prefix_rewrite: /v1.0/invoke/usher.night-shift/method/}
+                            - match: {prefix: /legacy/}
+                              route: {cluster: relay, prefix_rewrite: /v1.0/invoke/box-office/method/}
+      clusters:
+        - name: own-sidecar
+          load_assignment:
+            endpoints:
+              - lb_endpoints:
+                  - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 3500}}}
+        - name: relay
+          load_assignment:
+            endpoints:
+              - lb_endpoints:
+                  - endpoint: {address: {socket_address: {address: relay, port_value: 80}}}
+    """
+
+
+def test_envoy_route_onto_its_own_sidecars_invoke_api_reaches_the_app_it_names(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    envoy = write(root, "edge/envoy.yaml", _ENVOY)
+    write(root, "box-office/Controllers/ReservationsController.cs", _PUBLISHER)
+    design = load_documents(load_artifacts([f"gateway:edge={envoy}",
+                                            f"source:box-office={os.path.join(root, 'box-office')}"]))
+    assert fact(design, "endpoint:ANY /tickets/").data["routes_to"] == ["box-office"]
+    assert fact(design, "endpoint:ANY /ushers/").data["routes_to"] == ["usher"]  # the namespace suffix left out
+    # a rewrite onto the invoke API of a host that is not the gateway's own sidecar: the host is the target
+    assert fact(design, "endpoint:ANY /legacy/").data["routes_to"] == ["relay"]
+    # the sidecar hands the rest of the path to the app's root: the app's route is public under the prefix
+    placed = fact(design, "endpoint:POST /tickets/api/reservations").data
+    assert placed["served_by"] == "edge" and placed["routes_to"] == ["box-office"]
