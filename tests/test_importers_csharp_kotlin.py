@@ -562,3 +562,30 @@ def test_an_action_that_checks_a_token_its_caller_sends_is_not_said_to_be_open(t
     docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'refunds')}"])
     hook = next(f for f in load_documents(docs).of_kind("endpoint") if f.data.get("path") == "/hook")
     assert "authn" not in hook.data
+
+
+def test_a_path_parameter_naming_an_object_by_its_number_takes_an_object_id(tmp_path: Any) -> None:
+    # an order or invoice number names one object as an id does (and is easier to guess); a page number does not
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  billing: {image: acme/billing:1}\n")
+    write(root, "billing/Controllers/InvoicesController.cs", """
+        [Route("api/[controller]")]
+        [Authorize]
+        public class InvoicesController : ControllerBase
+        {
+            [HttpPut("{invoiceNumber:int}/void")]
+            public Task Void(int invoiceNumber) => _ledger.Void(invoiceNumber);
+
+            [HttpGet("by_code/{invoice_no}")]
+            public Task<Invoice> ByCode(string invoice_no) => _ledger.Find(invoice_no);
+
+            [HttpGet("pages/{pageNumber}")]
+            public Task<Page> Browse(int pageNumber) => _ledger.Page(pageNumber);
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'billing')}"])
+    found = {f.data["path"]: (f.data.get("takes_object_id"), f.data.get("authz"))
+             for f in load_documents(docs).of_kind("endpoint") if f.data.get("served_by") == "billing"}
+    assert found == {"/api/Invoices/{invoiceNumber}/void": (True, "none"),
+                     "/api/Invoices/by_code/{invoice_no}": (True, "none"),
+                     "/api/Invoices/pages/{pageNumber}": (None, None)}

@@ -141,7 +141,10 @@ _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
                        "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
 """Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
-_ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID))\}")
+_ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID)|(?!page)[a-z][A-Za-z0-9]*(?:Number|No)|"
+                       r"(?!page_)[a-z][a-z0-9]*_(?:number|no))\}")
+"""A path parameter that names one object: its id (``{id}``, ``{orderId}``, ``{order_id}``) or its number
+(``{orderNumber}``, ``{invoiceNo}``, ``{order_number}``: a business key, often sequential), not a page's."""
 
 
 @dataclass(frozen=True)
