@@ -158,6 +158,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     body.book_timeouts = {name: {h: (t, at, book.file) for book in reversed(books) for h, (t, at) in book.hosts.items()
                                  if t is not None} for name, books in sorted(scan.books.items()) if books}
     _shared_logins(body, edges, scan)
+    _shared_file_logins(body, scan)
     record_cache_roles(body)
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
 
@@ -195,6 +196,8 @@ class _Scan:
     shared_env_files: set[str] = field(default_factory=set)  # env_files that several services read
     emulated: dict[str, Recognised] = field(default_factory=dict)  # service -> the managed store it emulates
     colocated: dict[str, str] = field(default_factory=dict)  # service -> the one whose network namespace it joins
+    # mounted file -> (database host, login) -> database (or key) -> where: the connection strings it writes out
+    file_logins: dict[str, dict[tuple[str, tuple[str, str]], dict[str, Location]]] = field(default_factory=dict)
     sidecars: list[dapr.Sidecar] = field(default_factory=list)  # the Dapr sidecars (``engine.importers.dapr``)
 
     def aliases(self, name: str, spec: dict[str, Any]) -> None:
@@ -275,6 +278,8 @@ class _Scan:
                               doc.locate((*at, "image")) if image else doc.locate(at))
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
         self.colocate(doc, name, spec, command, image, [k for k, _v, _l in env], configs)
+        for path, logins in _file_logins(configs).items():
+            self.file_logins.setdefault(os.path.relpath(path, os.path.dirname(doc.file)), logins)
         mounted = mounted_secrets(configs, os.path.dirname(doc.file))
         self.books[name] = address_books(configs)
         keycloak.record_realms(body, name, configs, os.path.dirname(doc.file), image, {k: v for k, v, _l in env})
@@ -332,6 +337,56 @@ def _login_of(text: str) -> tuple[str, str] | None:
     if found is None or not all(found) or any(v.startswith("$") or "${" in v for v in found):
         return None
     return found
+
+
+_DB_HOST = re.compile(r"(?:^|;)\s*(?:server|data\s*source|host)\s*=\s*(?:tcp:)?(?P<h>[A-Za-z][\w.-]*)", re.IGNORECASE)
+_DB_NAME = re.compile(r"(?:^|;)\s*(?:database|initial\s*catalog)\s*=\s*(?P<d>[^;]+)", re.IGNORECASE)
+
+
+def _walk(node: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _walk(v, (*at, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, (*at, i))
+    elif at and isinstance(node, str):
+        yield at, node
+
+
+def _file_logins(configs: Sequence[tuple[str, list[Document]]]
+                 ) -> dict[str, dict[tuple[str, tuple[str, str]], dict[str, Location]]]:
+    """The connection strings the mounted configuration files write out with a login (``Server=db;Database=orders;
+    User Id=app;Password=x``), by file, then by database host and login, then by database (or key)."""
+    out: dict[str, dict[tuple[str, tuple[str, str]], dict[str, Location]]] = {}
+    for path, docs in configs:
+        for doc in docs:
+            for keys, value in _walk(doc.data, ()):
+                login, host = _login_of(value), _DB_HOST.search(value)
+                if login is None or host is None:
+                    continue
+                db = _DB_NAME.search(value)
+                out.setdefault(path, {}).setdefault((host.group("h").lower(), login), {}).setdefault(
+                    db.group("d").strip() if db else ".".join(map(str, keys)), doc.locate(keys))
+    return out
+
+
+def _shared_file_logins(body: Body, scan: _Scan) -> None:
+    """``credentials_shared`` on a datastore for which one mounted configuration file (a shared settings or secrets
+    file) writes out connection strings to several of its databases with the same user and password: the clients
+    of those databases share one login, so one leak opens them all and none can be narrowed alone."""
+    for file, groups in sorted(scan.file_logins.items()):
+        for (host, _login), databases in sorted(groups.items()):
+            store = scan.hosts.get(host)
+            if len(databases) < 2 or store is None or store not in (body.items.get("datastores") or {}):
+                continue
+            if "credentials_shared" in (body.get("datastores", store) or {}):
+                continue
+            first = min(databases.values(), key=lambda loc: (loc.line, loc.column))
+            body.set("datastores", store, "credentials_shared", True, first)
+            body.note("datastores", store, f"credentials_shared: {file} writes out connection strings to "
+                                           f"{len(databases)} of its databases ({', '.join(sorted(databases))}) with "
+                                           "one user and password (values not shown)")
 
 
 def _shared_logins(body: Body, edges: Sequence[Any], scan: _Scan) -> None:
