@@ -227,3 +227,17 @@ def test_envoy_route_onto_its_own_sidecars_invoke_api_reaches_the_app_it_names(t
     # the sidecar hands the rest of the path to the app's root: the app's route is public under the prefix
     placed = fact(design, "endpoint:POST /tickets/api/reservations").data
     assert placed["served_by"] == "edge" and placed["routes_to"] == ["box-office"]
+
+
+def test_a_sidecar_api_port_its_app_publishes_is_an_open_admin_endpoint_of_the_sidecar(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    compose = write(root, "docker-compose.yml", _COMPOSE.replace("{mtls}", "").replace(
+        'ports: ["8080:80"]', 'ports: ["8080:80", "50001:50001", "127.0.0.1:3500:3500"]'))
+    write(root, "components/showbus.yaml", _BUS.replace("{extra}", ""))
+    design = load_documents(load_artifacts([f"compose={compose}"]))
+    api = fact(design, "endpoint:box-office-sidecar-grpc-api").data
+    assert (api["served_by"], api["exposure"], api["admin"], api["authn"]) == ("box-office-sidecar", "host", True,
+                                                                               "none")
+    keys = design.by_key()
+    assert "endpoint:box-office-sidecar-http-api" not in keys  # published on the loopback only
+    assert "endpoint:usher-sidecar-grpc-api" not in keys  # usher publishes nothing

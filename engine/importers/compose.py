@@ -153,7 +153,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions,
                   _role_variants(doc, root, services), scan)
     dapr.record(body, scan.sidecars, scan.hosts,
-                {n for n, r in scan.kinds.items() if r is not None and r.role == "datastore"})
+                {n for n, r in scan.kinds.items() if r is not None and r.role == "datastore"}, scan.published)
     _address_books(body, scan)
     body.book_timeouts = {name: {h: (t, at, book.file) for book in reversed(books) for h, (t, at) in book.hosts.items()
                                  if t is not None} for name, books in sorted(scan.books.items()) if books}
@@ -198,6 +198,7 @@ class _Scan:
     colocated: dict[str, str] = field(default_factory=dict)  # service -> the one whose network namespace it joins
     # mounted file -> (database host, login) -> database (or key) -> where: the connection strings it writes out
     file_logins: dict[str, dict[tuple[str, tuple[str, str]], dict[str, Location]]] = field(default_factory=dict)
+    published: dict[str, list[tuple[str, Location, str]]] = field(default_factory=dict)  # exposure, where, port
     sidecars: list[dapr.Sidecar] = field(default_factory=list)  # the Dapr sidecars (``engine.importers.dapr``)
 
     def aliases(self, name: str, spec: dict[str, Any]) -> None:
@@ -278,6 +279,7 @@ class _Scan:
                               doc.locate((*at, "image")) if image else doc.locate(at))
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
         self.colocate(doc, name, spec, command, image, [k for k, _v, _l in env], configs)
+        self.published[name] = _published(doc, spec.get("ports"), (*at, "ports")) if spec.get("ports") else []
         for path, logins in _file_logins(configs).items():
             self.file_logins.setdefault(os.path.relpath(path, os.path.dirname(doc.file)), logins)
         mounted = mounted_secrets(configs, os.path.dirname(doc.file))

@@ -25,6 +25,11 @@ What is read:
   project is, and none is given an API token (``APP_API_TOKEN``, ``DAPR_API_TOKEN``), the services call one another
   through Dapr with no authentication: ``security.service_to_service_auth: none``.
 
+A sidecar's API (HTTP on 3500, gRPC on 50001, or the ports ``-dapr-http-port`` and ``-dapr-grpc-port`` give) published
+beyond the host's loopback, on its own container or, in its application's network namespace, on the application's,
+is an administrative endpoint of the sidecar (``<sidecar>-http-api``, ``<sidecar>-grpc-api``), unauthenticated
+when no ``DAPR_API_TOKEN`` is set: it invokes any app and reads the state stores and secrets.
+
 The sidecar's own addresses of Dapr's control plane (``-placement-host-address``, ``-sentry-address``) are its
 connections to the runtime's services (actor placement, certificates), not calls a request waits on:
 ``during: background``.
@@ -45,6 +50,8 @@ from engine.source import Document
 _APP_ID = re.compile(r"(?:^|\s)--?app-id[\s=]+(?P<id>[A-Za-z0-9][\w.-]*)")
 _CONTROL = re.compile(r"(?:^|\s)--?(?:placement-host-address|sentry-address)[\s=]+(?P<host>[A-Za-z0-9][\w.-]*)")
 _MTLS = re.compile(r"(?:^|\s)--?enable-mtls(?:[\s=]+true)?\b")
+_API_PORT = re.compile(r"(?:^|\s)--?dapr-(?P<kind>http|grpc)-port[\s=]+(?P<port>\d+)")
+_DEFAULT_PORTS = {"http": "3500", "grpc": "50001"}  # daprd's defaults for its HTTP and gRPC APIs
 _TOKENS = ("APP_API_TOKEN", "DAPR_API_TOKEN")
 _HOST_KEYS = ("host", "redisHost", "brokers", "connectionString", "natsURL", "servers", "url", "endpoint")
 _PROTOCOLS = {"rabbitmq": "amqp", "kafka": "kafka", "redis": "redis", "mqtt": "mqtt", "mqtt3": "mqtt",
@@ -163,6 +170,8 @@ class Sidecar:
     mtls: bool
     token: bool
     control: list[str]
+    api_ports: dict[str, str] = field(default_factory=dict)
+    """The container ports of its HTTP and gRPC APIs (``-dapr-http-port``, ``-dapr-grpc-port``; 3500, 50001)."""
 
 
 def sidecar(name: str, app: str, command: str, image: str | None, variables: Sequence[str], at: Location,
@@ -172,15 +181,42 @@ def sidecar(name: str, app: str, command: str, image: str | None, variables: Seq
     ident = app_id(command)
     if not is_sidecar(command, image) or ident is None:
         return None
+    ports = {**_DEFAULT_PORTS, **{m.group("kind"): m.group("port") for m in _API_PORT.finditer(command)}}
     return Sidecar(name, app, ident, at, components(configs), bool(_MTLS.search(command)),
-                   any(v in _TOKENS for v in variables), control_hosts(command))
+                   any(v in _TOKENS for v in variables), control_hosts(command), ports)
 
 
-def record(body: Body, sidecars: Sequence[Sidecar], hosts: Mapping[str, str], stores: set[str]) -> None:
+def _published_apis(body: Body, s: Sidecar, published: Sequence[tuple[str, Location, str]]) -> None:
+    """The sidecar's API as an endpoint of its own when its container publishes the API's port beyond the host's
+    loopback (through its application's ports when it runs in the application's network namespace): an
+    administrative surface that invokes any app, reads and writes the state stores, publishes and reads secrets."""
+    for kind, port in sorted(s.api_ports.items()):
+        found = next(((e, loc) for e, loc, target in published if target.strip() == port and e in ("public", "host")),
+                     None)
+        if found is None:
+            continue
+        name = f"{s.name}-{kind}-api"
+        data: dict[str, Any] = {"name": name, "method": "RPC" if kind == "grpc" else "ANY", "path": "/",
+                                "served_by": s.name, "exposure": found[0], "admin": True}
+        if not s.token:
+            data["authn"] = "none"
+        body.fact("endpoints", data, found[1])
+        via = f" through {s.app}'s ports" if s.app != s.name else ""
+        body.note("endpoints", name, f"admin true: Dapr's {kind} API (port {port}) is published{via}: it invokes any "
+                                     "app, reads and writes the state stores, publishes events and reads secrets"
+                                     + ("" if s.token else "; authn none: no API token (DAPR_API_TOKEN) is set"))
+
+
+def record(body: Body, sidecars: Sequence[Sidecar], hosts: Mapping[str, str], stores: set[str],
+           published: Mapping[str, Sequence[tuple[str, Location, str]]] | None = None) -> None:
     """What the project's sidecars and their components say (see the module): the pub/sub components on the
-    body (``pubsubs``), each state store's calls, and the services' authentication of one another."""
+    body (``pubsubs``), each state store's calls, the sidecars' APIs the project publishes (``published``: each
+    service's published ports, as exposure, where and container port), and the services' authentication of one
+    another."""
     if not sidecars:
         return
+    for s in sidecars:
+        _published_apis(body, s, (published or {}).get(s.app, ()))
     apps = {s.app_id: s.app for s in sidecars}
     for s in sidecars:
         for c in s.components:
