@@ -1012,3 +1012,28 @@ def test_a_connection_pooler_is_a_proxy_in_front_of_its_database_so_the_database
     to_pooler = fact(d, "interaction:accounts->pooler").data
     assert (to_pooler["style"], to_pooler["protocol"]) == ("sync", "sql")
     assert fact(d, "interaction:pooler->accounts-db").data["style"] == "sync"
+
+
+def test_a_mounted_file_giving_several_databases_one_login_shares_the_datastores_credentials(
+        tmp_path: os.PathLike[str]) -> None:
+    # one settings file mounted into the services writes out a connection string per database, all logging in to
+    # the same server as the same user: whoever uses any of them holds the others' login too. A file whose strings
+    # each have their own login, or that names one database only, shares nothing
+    root = str(tmp_path)
+    write(root, "settings/logins.json", """
+        {"Db": {"Fares": "Server=ledger;Database=fares;User Id=root;Password=Tr0ub4dor",
+                "Seats": "Server=ledger;Database=seats;User Id=root;Password=Tr0ub4dor",
+                "Audit": "Server=vault-db;Database=audit;User Id=auditor;Password=x1"},
+         "Other": {"Audit2": "Server=vault-db;Database=audit2;User Id=reader;Password=x2"}}
+        """)
+    path = write(root, "docker-compose.yml", """
+        services:
+          fares: {image: example/fares, volumes: ["./settings:/app/settings"]}
+          seats: {image: example/seats, volumes: ["./settings:/app/settings"]}
+          ledger: {image: "postgres:16", environment: [POSTGRES_PASSWORD=Tr0ub4dor]}
+          vault-db: {image: "postgres:16", environment: [POSTGRES_PASSWORD=x1]}
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "datastore:ledger").data.get("credentials_shared") is True
+    assert fact(d, "datastore:ledger").locate("credentials_shared").file.endswith("logins.json")
+    assert "credentials_shared" not in fact(d, "datastore:vault-db").data

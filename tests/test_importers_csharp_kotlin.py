@@ -481,3 +481,111 @@ def test_the_mvc_route_table_of_use_mvc_makes_controller_action_paths(tmp_path: 
                  for f in load_documents(docs).of_kind("endpoint") if "method" in f.data}
     assert {("counter", "GET", "/Bookings/Overview"), ("counter", "POST", "/Bookings/Reserve"),
             ("kiosk", "POST", "/Ticket/Print")} <= endpoints
+
+
+_STARTUP = """
+    var builder = WebApplication.CreateBuilder(args);
+    builder.Services.AddControllers();
+    builder.Services.AddAuthentication("Bearer").AddJwtBearer(o => o.Authority = "http://issuer");
+    var app = builder.Build();
+    app.UseAuthentication();
+    app.UseAuthorization();
+    app.MapControllers(){require};
+    app.Run();
+    """
+
+_HOOKS = """
+    [ApiController]
+    [Route("api/[controller]")]
+    public class RefundsController : ControllerBase
+    {
+        [HttpPost("approve")]
+        public Task Approve(RefundApproved e) => _refunds.MarkApproved(e.RefundId);
+
+        [HttpPost("mine")]
+        public Task Mine(RefundAsked e) => _refunds.Ask(e.RefundId, User.Identity.Name);
+
+        [HttpPost("status")]
+        [AllowAnonymous]
+        public Task Status(RefundAsked e) => _refunds.Ping(e.RefundId);
+    }
+
+    [Authorize]
+    [Route("api/desk")]
+    public class DeskController : ControllerBase
+    {
+        [HttpPost("close")]
+        public Task Close(int refundId) => _refunds.Close(refundId);
+    }
+    """
+
+
+def _authn_of(root: str, require: str) -> dict[tuple[str, str], Any]:
+    write(root, "compose.yaml", "services:\n  refunds: {image: acme/refunds:1}\n")
+    write(root, "refunds/Program.cs", _STARTUP.replace("{require}", require))
+    write(root, "refunds/Controllers/RefundsController.cs", _HOOKS)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'refunds')}"])
+    return {(f.data["method"], f.data["path"]): f.data.get("authn") for f in load_documents(docs).of_kind("endpoint")
+            if f.data.get("served_by") == "refunds" and "method" in f.data}
+
+
+def test_an_action_without_authorize_in_a_service_that_authenticates_is_open_to_anyone(tmp_path: Any) -> None:
+    # ASP.NET Core authorizes only what asks for it: with no fallback policy, an action whose controller and itself
+    # carry no [Authorize] runs for any caller, though the service checks bearer tokens elsewhere. One that reads
+    # the caller, one marked [AllowAnonymous] on purpose and one under an [Authorize] controller are left as they are
+    assert _authn_of(str(tmp_path), "") == {
+        ("POST", "/api/Refunds/approve"): "none", ("POST", "/api/Refunds/mine"): None,
+        ("POST", "/api/Refunds/status"): None, ("POST", "/api/desk/close"): None}
+
+
+def test_require_authorization_on_the_controllers_closes_actions_without_authorize(tmp_path: Any) -> None:
+    assert _authn_of(str(tmp_path), ".RequireAuthorization()")[("POST", "/api/Refunds/approve")] is None
+
+
+def test_an_action_that_checks_a_token_its_caller_sends_is_not_said_to_be_open(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  refunds: {image: acme/refunds:1}\n")
+    write(root, "refunds/Program.cs", _STARTUP.replace("{require}", ""))
+    write(root, "refunds/Controllers/HookController.cs", """
+        [ApiController]
+        [Route("hook")]
+        public class HookController : ControllerBase
+        {
+            [HttpPost]
+            public IActionResult Receive(Payload p)
+            {
+                var sent = Request.Headers["X-Hook-Check"].FirstOrDefault();
+                return sent == _expected ? Ok() : BadRequest();
+            }
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'refunds')}"])
+    hook = next(f for f in load_documents(docs).of_kind("endpoint") if f.data.get("path") == "/hook")
+    assert "authn" not in hook.data
+
+
+def test_a_path_parameter_naming_an_object_by_its_number_takes_an_object_id(tmp_path: Any) -> None:
+    # an order or invoice number names one object as an id does (and is easier to guess); a page number does not
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  billing: {image: acme/billing:1}\n")
+    write(root, "billing/Controllers/InvoicesController.cs", """
+        [Route("api/[controller]")]
+        [Authorize]
+        public class InvoicesController : ControllerBase
+        {
+            [HttpPut("{invoiceNumber:int}/void")]
+            public Task Void(int invoiceNumber) => _ledger.Void(invoiceNumber);
+
+            [HttpGet("by_code/{invoice_no}")]
+            public Task<Invoice> ByCode(string invoice_no) => _ledger.Find(invoice_no);
+
+            [HttpGet("pages/{pageNumber}")]
+            public Task<Page> Browse(int pageNumber) => _ledger.Page(pageNumber);
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'billing')}"])
+    found = {f.data["path"]: (f.data.get("takes_object_id"), f.data.get("authz"))
+             for f in load_documents(docs).of_kind("endpoint") if f.data.get("served_by") == "billing"}
+    assert found == {"/api/Invoices/{invoiceNumber}/void": (True, "none"),
+                     "/api/Invoices/by_code/{invoice_no}": (True, "none"),
+                     "/api/Invoices/pages/{pageNumber}": (None, None)}

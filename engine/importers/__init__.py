@@ -241,13 +241,17 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
     behind the gateway routes and entry points of the other documents (the module is imported only when some
     document is one: ``check`` without ``--from`` stays quick); endpoints two services share a method and path of told
     apart (``base.distinct_endpoints``); channels named like another component renamed (``base.distinct_channels``);
-    channels on a broker that keeps no message over a restart not durable
-    (``base.volatile_channels``); what a Spring configuration says of a workload that is infrastructure not
-    under review left out (``base.not_configured``); endpoints that no Ingress path reaches kept internal
-    (``base.unrouted_endpoints``)."""
+    channels carried by a Dapr pub/sub component given its broker, durability and delivery (``dapr.channels``);
+    channels on a broker that keeps no message over a restart not durable (``base.volatile_channels``); what a
+    Spring configuration says of a workload that is infrastructure not under review left out
+    (``base.not_configured``); endpoints that no Ingress path reaches kept internal (``base.unrouted_endpoints``)."""
     from engine.importers.base import distinct_channels, distinct_endpoints, volatile_channels
 
     docs = distinct_channels(_placed(distinct_endpoints(fill_templates(docs))))
+    if any(getattr(d, "pubsubs", None) for d in docs):
+        from engine.importers import dapr
+
+        docs = dapr.channels(docs)
     if any(getattr(d, "volatile_brokers", None) for d in docs):
         docs = volatile_channels(docs)
     if any(getattr(d, "routed_paths", None) for d in docs):

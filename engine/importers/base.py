@@ -28,6 +28,23 @@ from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse
 if TYPE_CHECKING:  # imported where used: every archplan command loads this module, few follow $refs
     from referencing import Resource
 
+@dataclass(frozen=True)
+class PubSub:
+    """What a Dapr pub/sub component's file says of the broker behind its topics (``engine.importers.dapr``)."""
+
+    name: str
+    type: str
+    """The component type (``pubsub.rabbitmq``, ``pubsub.redis``, ``pubsub.kafka``...)."""
+    at: Location
+    broker: str | None = None
+    """The workload the component connects to, when its host names one of the deployment's."""
+    protocol: str | None = None
+    durable: tuple[bool, Location, str] | None = None
+    """Whether the broker keeps the topics' messages over a restart, where and why."""
+    delivery: tuple[str, Location, str] | None = None
+    """``at_least_once`` or ``at_most_once``, where and why."""
+
+
 @dataclass
 class ArtifactDocument(Document):
     """A design body derived from an artifact; ``locate`` answers with the artifact's own places.
@@ -63,6 +80,12 @@ class ArtifactDocument(Document):
     volatile_brokers: dict[str, tuple[Location, str]] = field(default_factory=dict)
     """Broker workload -> where and why its message store outlives no restart (no persistent volume): a channel
     on it states no durability of its own, so ``volatile_channels`` gives the channel ``durable: false``."""
+    pubsub_topics: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    """Channel -> the Dapr pub/sub component its code names for it (``code_dapr``), and where: ``dapr.channels``
+    gives the channel what that component's file says of its broker."""
+    pubsubs: dict[str, PubSub] = field(default_factory=dict)
+    """Dapr pub/sub component name -> what its file says (``dapr.components``), from the components directory a
+    deployment mounts into its sidecars."""
     book_timeouts: dict[str, dict[str, tuple[int, Location, str]]] = field(default_factory=dict)
     """Workload -> the clients' timeout to each host an address book it mounts lists (milliseconds, where, the
     book's file): ``code_clients`` gives it to a call whose code reads its timeout from that host's entry."""
@@ -517,6 +540,8 @@ class Body:
         self.volatile_brokers: dict[str, tuple[Location, str]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
         self.book_timeouts: dict[str, dict[str, tuple[int, Location, str]]] = {}
+        self.pubsub_topics: dict[str, tuple[str, Location]] = {}
+        self.pubsubs: dict[str, PubSub] = {}
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -594,7 +619,8 @@ class Body:
                                 feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
-                                volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts)
+                                volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
+                                pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs)
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

@@ -78,6 +78,8 @@ class ChannelUse:
     """For a ``declared`` use: the channel fields the broker declarations state (``durable``, ``bounded``, ...)."""
     repeats: str | None = None
     """For a consumer: why a message delivered again repeats its effect (it is stored anew), when the code shows it."""
+    component: str | None = None
+    """The Dapr pub/sub component that carries the topic (``code_dapr``): its file names the broker."""
 
 
 _CONST = re.compile(r"\b(?:String|val|var)\s+([A-Za-z_]\w*)\s*(?::\s*String\s*)?=\s*\"([^\"\\\n]*)\"\s*[;\n]")
@@ -703,9 +705,12 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
             continue
         seen.add((u.role, name))
         body.fact("channels", {"name": name}, u.at)
+        if u.component:
+            body.pubsub_topics.setdefault(name, (u.component, u.at))
         if u.kind:
             body.set("channels", name, "kind", u.kind, u.at)
-        over = f" over {u.protocol}" if u.protocol else ", over a broker its code and build do not name"
+        over = (f" over {u.protocol}" if u.protocol else f", through the Dapr pub/sub component {u.component}"
+                if u.component else ", over a broker its code and build do not name")
         if u.role == "consumer":
             consumer: dict[str, str | bool] = {"service": service}
             if u.group:

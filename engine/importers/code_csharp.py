@@ -51,17 +51,44 @@ class CsRoute:
     authz: tuple[str, str] | None = None
     """What the action checks beyond who the caller is (``none`` or ``role``), and why: it requires a signed-in caller
     (``[Authorize]``), and its code never refers to that caller, so it cannot compare the caller with the object."""
+    permitted: str | None = None
+    """Why anyone may call the action although the service authenticates callers: neither it nor its controller
+    carries ``[Authorize]`` (nor ``[AllowAnonymous]``: a deliberate opening is not guessed at), the service sets no
+    fallback policy, global authorization filter or ``RequireAuthorization()``, and the action never reads who
+    calls. ASP.NET Core runs such an action for everyone."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
     """The routes of a service's C# files (comments blanked)."""
     out: list[CsRoute] = []
     conventional = any(path.endswith(".cs") and _CONVENTIONAL.search(code) for path, code in texts)
+    gate = _open_by_default(texts)
     for path, code in texts:
         if path.endswith(".cs"):
             out.extend(_minimal(path, code))
-            out.extend(_controllers(path, code, conventional))
+            out.extend(_controllers(path, code, conventional, gate))
     return out
+
+
+_AUTHENTICATES = re.compile(r"\.\s*(?:AddAuthentication|AddJwtBearer|AddMicrosoftIdentityWebApi|"
+                            r"AddIdentityServerAuthentication|AddOpenIdConnect)\s*[(<]")
+_GLOBAL_AUTHORIZATION = re.compile(r"\bFallbackPolicy\b|\.\s*RequireAuthorization\s*\(|\bAuthorizeFilter\b")
+
+
+def _open_by_default(texts: Sequence[tuple[str, str]]) -> str | None:
+    """Why an action without ``[Authorize]`` is open to anyone in this service, when it is: the service
+    authenticates callers (``AddAuthentication``, ``AddJwtBearer``...) and requires authorization of nothing by
+    default (no fallback policy, global ``AuthorizeFilter`` or ``RequireAuthorization()``)."""
+    cs = [(p, c) for p, c in texts if p.endswith(".cs")]
+    if any(_GLOBAL_AUTHORIZATION.search(c) for _p, c in cs):
+        return None
+    for path, code in cs:
+        m = _AUTHENTICATES.search(code)
+        if m is not None:
+            at = _at(path, code, m.start() + code[m.start():].index("Add"))
+            return (f"the service authenticates callers ({at.file}:{at.line}) but sets no fallback policy, global "
+                    "authorization filter or RequireAuthorization()")
+    return None
 
 
 def _attributes(code: str, start: int, end: int) -> tuple[int, int]:
@@ -201,7 +228,7 @@ def _minimal(path: str, code: str) -> Iterator[CsRoute]:
                       "ASP.NET Core minimal API")
 
 
-def _controllers(path: str, code: str, conventional: bool = False) -> Iterator[CsRoute]:
+def _controllers(path: str, code: str, conventional: bool = False, gate: str | None = None) -> Iterator[CsRoute]:
     classes = list(_CLASS.finditer(code))
     for m in _ACTION.finditer(code):
         owner = next((c for c in reversed(classes) if c.start() < m.start()), None)
@@ -229,7 +256,8 @@ def _controllers(path: str, code: str, conventional: bool = False) -> Iterator[C
             template = f"/{name.removesuffix('Controller')}/{verb}"
         full = _join("", template.removeprefix("~")) if template.startswith(("/", "~/")) else _join(prefix, template)
         yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller",
-                      _authz(path, code, before[prev:], block, last))
+                      _authz(path, code, before[prev:], block, last),
+                      _permitted(code, before[prev:], block, last, gate))
 
 
 _AUTHORIZE = re.compile(r"\[\s*(?:[\w\s,()]*,\s*)?Authorize\s*(?P<args>\([^)\]]*\))?\s*[,\]]")
@@ -239,15 +267,10 @@ _CALLER = re.compile(r"\b(?:User|HttpContext|ClaimsPrincipal|Claims?|\w*[Ii]dent
                      r"\w*[Aa]uthoriz\w*|\w*[Oo]wner\w*)\b")
 
 
-def _authz(path: str, code: str, owner: str, block: str, last: int) -> tuple[str, str] | None:
-    """What an action checks beyond authentication (``CsRoute.authz``), when its code shows it: nothing (``none``)
-    under a bare ``[Authorize]``, the caller's role or policy (``role``) under ``[Authorize(Roles = ...)]``, when
-    neither its signature nor its body names the caller (``User``, claims, an identity service)."""
-    if _ANONYMOUS.search(block) or _ANONYMOUS.search(owner):
-        return None
-    found = _AUTHORIZE.search(block) or _AUTHORIZE.search(owner)
+def _span(code: str, last: int) -> tuple[re.Match[str], int] | None:
+    """The name of the method declared after the attributes ending at ``last``, and where its body ends."""
     method = _METHOD_NAME.search(code, last)
-    if found is None or method is None:
+    if method is None:
         return None
     params_end = close_bracket(code, method.end() - 1)
     rest = code[params_end:params_end + 200].lstrip()
@@ -257,7 +280,39 @@ def _authz(path: str, code: str, owner: str, block: str, last: int) -> tuple[str
         end = close_bracket(code, code.index("{", params_end))
     else:
         return None
-    if _CALLER.search(code, method.start(), end if end > 0 else len(code)):
+    return method, end if end > 0 else len(code)
+
+
+def _permitted(code: str, owner: str, block: str, last: int, gate: str | None) -> str | None:
+    """``CsRoute.permitted``, when the action shows it."""
+    if gate is None or _AUTHORIZE.search(block) or _AUTHORIZE.search(owner) or _ANONYMOUS.search(block) or \
+            _ANONYMOUS.search(owner):
+        return None
+    span = _span(code, last)
+    if span is None or _CALLER.search(code, span[0].start(), span[1]) or _CREDENTIAL.search(code, span[0].start(),
+                                                                                           span[1]):
+        return None
+    return (f"neither {span[0].group('name')} nor its controller carries [Authorize], and {gate}: ASP.NET Core lets "
+            "anyone call it, and its code never reads who calls")
+
+
+# What checks a caller by something it sends (a header, a shared token, a key, a signature), not by a sign-in.
+_CREDENTIAL = re.compile(r"\bRequest\s*\.\s*Headers\b|\[\s*FromHeader\b|[Tt]oken|[Aa]pi_?[Kk]ey|[Ss]ignature|"
+                         r"[Ss]ecret")
+
+
+def _authz(path: str, code: str, owner: str, block: str, last: int) -> tuple[str, str] | None:
+    """What an action checks beyond authentication (``CsRoute.authz``), when its code shows it: nothing (``none``)
+    under a bare ``[Authorize]``, the caller's role or policy (``role``) under ``[Authorize(Roles = ...)]``, when
+    neither its signature nor its body names the caller (``User``, claims, an identity service)."""
+    if _ANONYMOUS.search(block) or _ANONYMOUS.search(owner):
+        return None
+    found = _AUTHORIZE.search(block) or _AUTHORIZE.search(owner)
+    span = _span(code, last)
+    if found is None or span is None:
+        return None
+    method, end = span
+    if _CALLER.search(code, method.start(), end):
         return None
     args = found.group("args") or ""
     level = "role" if re.search(r"\b(?:Roles|Policy)\b|\(\s*\"", args) else "none"

@@ -88,6 +88,7 @@ from engine.importers import (
     code_clients,
     code_cs_workflows,
     code_csharp,
+    code_dapr,
     code_dotnet_settings,
     code_embedded,
     code_flags,
@@ -143,7 +144,10 @@ _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
                        "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
 """Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
-_ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID))\}")
+_ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID)|(?!page)[a-z][A-Za-z0-9]*(?:Number|No)|"
+                       r"(?!page_)[a-z][a-z0-9]*_(?:number|no))\}")
+"""A path parameter that names one object: its id (``{id}``, ``{orderId}``, ``{order_id}``) or its number
+(``{orderNumber}``, ``{invoiceNo}``, ``{order_number}``: a business key, often sequential), not a page's."""
 
 
 @dataclass(frozen=True)
@@ -414,7 +418,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             others.append((f, read_text(f, limits)))
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
-    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework, authz=r.authz)
+    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework, authz=r.authz, permitted=r.permitted)
                   for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
@@ -630,7 +634,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
                   callers=code_breakers.callers(texts),
-                  channels=code_channels.uses(every, libraries) + code_amqp.uses(every),
+                   channels=code_channels.uses(every, libraries) + code_amqp.uses(every) + code_dapr.uses(every),
                   password_hash=code_passwords.hashing(every),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
 
@@ -1931,7 +1935,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
-                          secrets=secrets, traits=traits)
+                          secrets=secrets, traits=traits, pubsub_topics=doc.pubsub_topics)
 
 
 def _record_code_flows(body: Body, service: str, flows: Sequence[code_workflows.Flow],

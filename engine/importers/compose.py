@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, Location
-from engine.importers import dockerfile, keycloak, traefik
+from engine.importers import dapr, dockerfile, keycloak, traefik
 from engine.importers.base import (
     HEALTH_PATH,
     Body,
@@ -153,11 +153,14 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
     _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions,
-                  _role_variants(doc, root, services))
+                  _role_variants(doc, root, services), scan)
+    dapr.record(body, scan.sidecars, scan.hosts,
+                {n for n, r in scan.kinds.items() if r is not None and r.role == "datastore"}, scan.published)
     _address_books(body, scan)
     body.book_timeouts = {name: {h: (t, at, book.file) for book in reversed(books) for h, (t, at) in book.hosts.items()
                                  if t is not None} for name, books in sorted(scan.books.items()) if books}
     _shared_logins(body, edges, scan)
+    _shared_file_logins(body, scan)
     record_cache_roles(body)
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
 
@@ -194,6 +197,11 @@ class _Scan:
     compose_files: set[str] = field(default_factory=set)  # the project's files (a variable from elsewhere: env_file)
     shared_env_files: set[str] = field(default_factory=set)  # env_files that several services read
     emulated: dict[str, Recognised] = field(default_factory=dict)  # service -> the managed store it emulates
+    colocated: dict[str, str] = field(default_factory=dict)  # service -> the one whose network namespace it joins
+    # mounted file -> (database host, login) -> database (or key) -> where: the connection strings it writes out
+    file_logins: dict[str, dict[tuple[str, tuple[str, str]], dict[str, Location]]] = field(default_factory=dict)
+    published: dict[str, list[tuple[str, Location, str]]] = field(default_factory=dict)  # exposure, where, port
+    sidecars: list[dapr.Sidecar] = field(default_factory=list)  # the Dapr sidecars (``engine.importers.dapr``)
 
     def aliases(self, name: str, spec: dict[str, Any]) -> None:
         """The other host names a service answers to: its ``hostname``, ``container_name`` and network aliases."""
@@ -207,6 +215,18 @@ class _Scan:
                     for alias in net.get("aliases") or []:
                         if isinstance(alias, str):
                             self.hosts[alias] = name
+
+    def colocate(self, doc: Document, name: str, spec: dict[str, Any], command: str, image: str | None,
+                 variables: list[str], configs: list[tuple[str, list[Document]]]) -> None:
+        """Record the service whose network namespace this one joins (``network_mode: "service:<name>"``), and
+        the Dapr sidecar it is, if it is one (``engine.importers.dapr``)."""
+        network = spec.get("network_mode")
+        if isinstance(network, str) and network.startswith("service:"):
+            self.colocated[name] = network.split(":", 1)[1]
+        sidecar = dapr.sidecar(name, self.colocated.get(name, name), command, image, variables,
+                               doc.locate(("services", name)), configs)
+        if sidecar is not None:
+            self.sidecars.append(sidecar)
 
     def service(self, doc: Document, body: Body, name: str, svc: Any, limits: Limits) -> None:
         """Record one service's facts, and gather its host names, labels and mentions."""
@@ -262,6 +282,10 @@ class _Scan:
                               built.base_at if built is not None and built.base else
                               doc.locate((*at, "image")) if image else doc.locate(at))
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
+        self.colocate(doc, name, spec, command, image, [k for k, _v, _l in env], configs)
+        self.published[name] = _published(doc, spec.get("ports"), (*at, "ports")) if spec.get("ports") else []
+        for path, logins in _file_logins(configs).items():
+            self.file_logins.setdefault(os.path.relpath(path, os.path.dirname(doc.file)), logins)
         mounted = mounted_secrets(configs, os.path.dirname(doc.file))
         self.books[name] = address_books(configs)
         keycloak.record_realms(body, name, configs, os.path.dirname(doc.file), image, {k: v for k, v, _l in env})
@@ -321,6 +345,56 @@ def _login_of(text: str) -> tuple[str, str] | None:
     return found
 
 
+_DB_HOST = re.compile(r"(?:^|;)\s*(?:server|data\s*source|host)\s*=\s*(?:tcp:)?(?P<h>[A-Za-z][\w.-]*)", re.IGNORECASE)
+_DB_NAME = re.compile(r"(?:^|;)\s*(?:database|initial\s*catalog)\s*=\s*(?P<d>[^;]+)", re.IGNORECASE)
+
+
+def _walk(node: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _walk(v, (*at, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, (*at, i))
+    elif at and isinstance(node, str):
+        yield at, node
+
+
+def _file_logins(configs: Sequence[tuple[str, list[Document]]]
+                 ) -> dict[str, dict[tuple[str, tuple[str, str]], dict[str, Location]]]:
+    """The connection strings the mounted configuration files write out with a login (``Server=db;Database=orders;
+    User Id=app;Password=x``), by file, then by database host and login, then by database (or key)."""
+    out: dict[str, dict[tuple[str, tuple[str, str]], dict[str, Location]]] = {}
+    for path, docs in configs:
+        for doc in docs:
+            for keys, value in _walk(doc.data, ()):
+                login, host = _login_of(value), _DB_HOST.search(value)
+                if login is None or host is None:
+                    continue
+                db = _DB_NAME.search(value)
+                out.setdefault(path, {}).setdefault((host.group("h").lower(), login), {}).setdefault(
+                    db.group("d").strip() if db else ".".join(map(str, keys)), doc.locate(keys))
+    return out
+
+
+def _shared_file_logins(body: Body, scan: _Scan) -> None:
+    """``credentials_shared`` on a datastore for which one mounted configuration file (a shared settings or secrets
+    file) writes out connection strings to several of its databases with the same user and password: the clients
+    of those databases share one login, so one leak opens them all and none can be narrowed alone."""
+    for file, groups in sorted(scan.file_logins.items()):
+        for (host, _login), databases in sorted(groups.items()):
+            store = scan.hosts.get(host)
+            if len(databases) < 2 or store is None or store not in (body.items.get("datastores") or {}):
+                continue
+            if "credentials_shared" in (body.get("datastores", store) or {}):
+                continue
+            first = min(databases.values(), key=lambda loc: (loc.line, loc.column))
+            body.set("datastores", store, "credentials_shared", True, first)
+            body.note("datastores", store, f"credentials_shared: {file} writes out connection strings to "
+                                           f"{len(databases)} of its databases ({', '.join(sorted(databases))}) with "
+                                           "one user and password (values not shown)")
+
+
 def _shared_logins(body: Body, edges: Sequence[Any], scan: _Scan) -> None:
     """``credentials_shared`` on a datastore that several services reach with the same user and password, each
     written out in the value from which their call to it is drawn: one leaked configuration opens every service's
@@ -368,18 +442,29 @@ def _declared_edges(doc: Document, services: dict[str, Any],
 
 def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
                   kinds: dict[str, Recognised | None], mentions: dict[str, list[Mention]],
-                  variants: dict[str, _Extension] | None = None) -> None:
+                  variants: dict[str, _Extension] | None = None, scan: _Scan | None = None) -> None:
     """One interaction per pair of services that a host name or a declaration connects; a call drawn only from
     variables of an ``env_file`` is marked (``given_whole``) for ``code_routes.compose`` to check against the
     caller's code. A call to a service that a role variant (``_role_variants``) has only from its extension field
-    is left to the workloads that run the extension's own command."""
+    is left to the workloads that run the extension's own command. Two services of which one runs in the other's
+    network namespace (``network_mode: "service:<name>"``) are one host: what connects them is no call between
+    services; a Dapr sidecar's connection to the control plane it names is ``during: background``."""
     by_pair = {(e.source, e.target): e for e in edges}
     left: dict[tuple[str, str], list[str]] = {}  # (extension, target) -> the variants whose call is not drawn
+    colocated = scan.colocated if scan is not None else {}
+    control = {(s.name, scan.hosts.get(h, h)) for s in scan.sidecars for h in s.control} if scan is not None else set()
     for pair in sorted(set(by_pair) | set(declared)):
         source, target = pair
         src = kinds.get(source)
         if src is not None and src.role == "datastore":
             continue  # a database's start order says nothing about calls
+        if colocated.get(source) == target or colocated.get(target) == source:
+            at = declared[pair][0][1] if pair in declared else by_pair[pair].location or body.locs.get(
+                ("services", source), {}).get("", Location(body.file))
+            body.remark(at, f"{source}->{target} not drawn: {source if colocated.get(source) == target else target} "
+                            f"runs in {target if colocated.get(source) == target else source}'s network namespace "
+                            "(network_mode service:...): one host, no call between services")
+            continue
         ext = (variants or {}).get(source)
         if ext is not None and kinds.get(target) is None and _only_from(ext, declared.get(pair, []),
                                                                         by_pair.get(pair), mentions.get(source, [])):
@@ -399,7 +484,13 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         probe = _health_probe(edge, mentions.get(source, [])) if edge is not None else None
         if probe is not None and "during" not in data:
             data["during"] = "background"
+        if pair in control:
+            data["during"] = "background"
         key = body.fact("interactions", data, loc)
+        if pair in control:
+            body.note("interactions", key, f"during background: {target} is part of Dapr's control plane, which "
+                                           f"the sidecar {source} names in its command (actor placement, "
+                                           "certificates): no request waits on it")
         if probe is not None and data.get("during") == "background":
             body.note("interactions", key, f"during background: drawn only from health-check addresses ({probe}): "
                                            f"{source} polls {target}'s health, no request waits on it")

@@ -968,12 +968,14 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
     retry_at: Path = (*aat, "retry_policy") if "retry_policy" in action else vh_retry_at
     retry_spec = action.get("retry_policy", vh_retry)
     targets: list[str] = []
+    rewrite = action.get("prefix_rewrite")
+    invoked = _DAPR_INVOKE.match(rewrite) if isinstance(rewrite, str) else None
     for cname, cloc in names:
         cluster = clusters.get(cname)
         if cluster is None:
             raise InputError(f"route {path}: no cluster named '{cname}' in static_resources.clusters", cloc)
         for host, hloc in cluster.hosts:
-            t = routes.target(host, hloc)
+            t = _envoy_target(routes, host, hloc, invoked, doc.locate((*aat, "prefix_rewrite")), path)
             if t is None:
                 continue
             targets.append(t)
@@ -984,12 +986,40 @@ def _envoy_route(doc: Document, routes: _Routes, r: dict[str, Any], at: Path, cl
             routes.targets[t].calls.append(call)
     routes.route(methods, path, doc.locate((*at, "match")), targets, None, rate,
                  to_at=names[0][1] if names else None, tls=tls)
-    # the path the target sees: kept, or the matched prefix replaced by "/" (prefix_rewrite); any other rewrite
+    # the path the target sees: kept, or the matched prefix replaced by "/" (prefix_rewrite, or Dapr's invocation of
+    # an app, whose sidecar hands the rest of the path to the app's root); any other rewrite
     # says nothing a service's own routes can be placed under
-    rewrite = action.get("prefix_rewrite")
-    if "regex_rewrite" not in action and (rewrite is None or rewrite in ("/", "")) and "prefix" in match:
+    if "regex_rewrite" not in action and (rewrite is None or rewrite in ("/", "") or invoked) and "prefix" in match:
         for method in [m for m, _l in methods] or ["ANY"]:
             routes.body.strips.setdefault(f"{method} {path}", rewrite is not None)
+
+
+_DAPR_INVOKE = re.compile(r"^/v1\.0/invoke/(?P<app>[A-Za-z0-9][\w-]*)(?:\.[\w-]+)?/method/?$")
+"""A prefix rewrite onto Dapr's service invocation API (``/v1.0/invoke/<app-id>[.<namespace>]/method/``): the
+sidecar that receives it forwards the rest of the path to the app of that id."""
+
+
+def _envoy_target(routes: _Routes, host: str, at: Location, invoked: re.Match[str] | None, rewrite_at: Location,
+                  path: str) -> str | None:
+    """The service a cluster host takes a route to: the host's, or, for the gateway's own Dapr sidecar (a loopback
+    host) under a rewrite onto its invocation API, the app that the rewrite names (``_DAPR_INVOKE``)."""
+    if invoked is None or not _loopback(host):
+        return routes.target(host, at)
+    t = routes.target(invoked.group("app"), rewrite_at)
+    if t is not None:
+        routes.body.remark(rewrite_at, f"route {path} reaches {t} through the gateway's Dapr sidecar ({host}): "
+                                       f"prefix_rewrite {invoked.group(0)} is Dapr's service invocation of app {t}")
+    return t
+
+
+def _loopback(host: str) -> bool:
+    h = host.strip().strip("[]").lower()
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
 
 
 def _envoy_timeout(doc: Document, action: dict[str, Any], aat: Path,
