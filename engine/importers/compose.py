@@ -36,7 +36,7 @@ import dataclasses
 import ipaddress
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,12 +266,7 @@ class _Scan:
         self.aliases(name, spec)
         self.kinds[name] = rec
         mentions = self.mentions[name] = [Mention(v, k, f"environment of {name}", loc, env_files.get(k, ""))
-                                          for k, v, loc in env if v]
-        for ckey in ("command", "entrypoint"):
-            cmd = spec.get(ckey)
-            text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else None
-            if text:
-                mentions.append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
+                                          for k, v, loc in env if v] + _command_mentions(doc, spec, at, name)
         command = " ".join(m.text for m in mentions if m.key == "command")
         _one(doc, body, name, spec, at, rec, image, mounts,
              registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]))
@@ -294,6 +289,17 @@ class _Scan:
         if mounted and not own and all(_SIGNING_KEY.fullmatch(k.rsplit(": ", 1)[-1]) for k, _l in mounted):
             # a top-level key of the file: under a host's entry it would be that entry's credential
             body.signing_secrets[name] = tuple(k for k, _l in mounted)
+
+
+def _command_mentions(doc: Document, spec: Mapping[str, Any], at: Path, name: str) -> list[Mention]:
+    """A service's ``command`` and ``entrypoint``, each as one text (a list joined by spaces)."""
+    out: list[Mention] = []
+    for ckey in ("command", "entrypoint"):
+        cmd = spec.get(ckey)
+        text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else None
+        if text:
+            out.append(Mention(text, "command", f"{ckey} of {name}", doc.locate((*at, ckey))))
+    return out
 
 
 _SIGNING_KEY = re.compile(r"(jwt|token|signing|hmac|session)?[_-]?(secret|signing[_-]?key)|jwt[_-]?key", re.IGNORECASE)
