@@ -109,6 +109,74 @@ def test_nestjs_controller_routes_join_the_controller_and_global_prefixes(tmp_pa
     assert code_node.nest_routes("x.ts", "@Controller('a') class A { @Get() f() {} }") == []  # no Nest import
 
 
+def test_nestjs_uri_versioning_puts_the_version_after_the_global_prefix(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "depot/src/boot.ts", """
+        import { NestFactory } from '@nestjs/core';
+        import { VersioningType } from '@nestjs/common';
+        export async function start() {
+          const app = await NestFactory.create(DepotModule);
+          app.setGlobalPrefix('depot');
+          app.enableVersioning({ type: VersioningType.URI, prefix: `${BASE_PATH}rev`, defaultVersion: '3' });
+          await app.listen(8080);
+        }
+        """)
+    write(root, "depot/src/crates/crates.controller.ts", """
+        import { Controller, Get, Post, Version, VERSION_NEUTRAL } from '@nestjs/common';
+
+        @Controller('crates')
+        export class CratesController {
+          @Get(':crateId')
+          one() { return {}; }
+
+          @Version(['4', '5'])
+          @Post()
+          add() {}
+
+          @Get('ping')
+          @Version(VERSION_NEUTRAL)
+          ping() {}
+        }
+
+        @Controller({ path: `/pallets`, version: '9' })
+        export class PalletsController {
+          @Get()
+          list() {}
+        }
+        """)
+    assert _routes(root, "depot/src/crates/crates.controller.ts") == [
+        ("GET", "/depot/rev3/crates/{crateId}"), ("POST", "/depot/rev4/crates"), ("POST", "/depot/rev5/crates"),
+        ("GET", "/depot/crates/ping"), ("GET", "/depot/rev9/pallets")]
+
+
+def test_nestjs_versions_change_no_path_without_uri_versioning(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "till/src/main.ts", """
+        import { VersioningType } from '@nestjs/common';
+        app.enableVersioning({ type: VersioningType.HEADER, header: 'X-Till-Version', defaultVersion: '1' });
+        """)
+    write(root, "till/src/sales.controller.ts", """
+        import { Controller, Get } from '@nestjs/common';
+        @Controller({ path: 'sales', version: '2' })
+        export class SalesController {
+          @Get()
+          list() {}
+        }
+        """)
+    write(root, "kiosk/src/main.ts", "const app = await NestFactory.create(KioskModule);\n")
+    write(root, "kiosk/src/sales.controller.ts", """
+        import { Controller, Get, Version } from '@nestjs/common';
+        @Controller('sales')
+        export class SalesController {
+          @Version('2')
+          @Get()
+          list() {}
+        }
+        """)
+    assert _routes(root, "till/src/sales.controller.ts") == [("GET", "/sales")]
+    assert _routes(root, "kiosk/src/sales.controller.ts") == [("GET", "/sales")]
+
+
 COMPOSE = """
     services:
       broker: {image: "rabbitmq:4.1-management"}

@@ -9,7 +9,10 @@
   ``@fastify/autoload`` (``register(AutoLoad, {dir: path.join(__dirname, 'routes'), options: {prefix}})``: each
   folder under ``routes`` adds its name to the prefix, as the plugin does by default).
 - **NestJS**: a ``@Controller('prefix')`` class's methods decorated ``@Get()``, ``@Post(':id')`` ... (``@All``:
-  every method); ``app.setGlobalPrefix('api')`` in the service's files is put before each.
+  every method); ``app.setGlobalPrefix('api')`` in the service's files is put before each, and with URI versioning
+  (``app.enableVersioning({type: VersioningType.URI, defaultVersion: '1'})``) the version after it: ``/v1/...``,
+  the method's ``@Version('2')`` or the controller's ``version: '2'`` before the default, none for
+  ``VERSION_NEUTRAL`` or when no version applies.
 
 A route whose path is computed (a template with ``${...}``, a variable) is left out.
 """
@@ -231,17 +234,23 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
     if not controllers:
         return []
     globally = _global_prefix(path)
+    versioning = _uri_versioning(path)
     out: list[NodeRoute] = []
     for i, c in enumerate(controllers):
         args = inside(code, c.end() - 1).strip()
+        stated: tuple[str, ...] | None = None   # the controller's own versions (``version:`` of its options)
         if args.startswith("{"):
-            found = re.search(r"\bpath\s*:\s*(\[[^\]]*\]|'[^'\n]*'|\"[^\"\n]*\")", args)
+            found = re.search(r"\bpath\s*:\s*(\[[^\]]*\]|'[^'\n]*'|\"[^\"\n]*\"|`[^`$\n]*`)", args)
+            stated = _versions(args, "version")
             args = found.group(1) if found else ""
         prefixes = [_literal(a) for a in split_args(args.strip("[]"))] if args else [""]
         if any(p is None for p in prefixes):
             continue
         stop = controllers[i + 1].start() if i + 1 < len(controllers) else len(code)
+        last = c.end()   # the decorators of a method lie between the previous route's body and its own
         for m in _NEST_VERB.finditer(code, c.end(), stop):
+            if m.start() < last:
+                continue
             inner = inside(code, m.end() - 1).strip()
             paths = [_literal(a) for a in split_args(inner.strip("[]"))] if inner else [""]
             if inner.startswith("{") or any(p is None for p in paths):
@@ -249,11 +258,59 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
             params, body = _method_after(code, close_bracket(code, m.end() - 1))
             end = close_bracket(code, body) if body >= 0 else m.end()
             method = "ANY" if m.group(1) == "All" else m.group(1).upper()
-            for prefix in prefixes:
-                for route in paths:
-                    out.append(NodeRoute(method, _join(_join(globally, prefix or ""), route or ""),
-                                         _at(path, code, m.start()), "NestJS route", body, end, params))
+            own = _method_version(code[last:body if body >= 0 else m.end()])
+            bases = _versioned(globally, versioning, own if own is not None else stated)
+            last = end
+            for base in bases:
+                for prefix in prefixes:
+                    for route in paths:
+                        out.append(NodeRoute(method, _join(_join(base, prefix or ""), route or ""),
+                                             _at(path, code, m.start()), "NestJS route", body, end, params))
     return out
+
+
+# ``VERSION_NEUTRAL`` (a route served whatever the version asked) reads as no version: ``()``
+_NEUTRAL = re.compile(r"^\s*VERSION_NEUTRAL\s*$")
+
+
+def _versions(options: str, key: str) -> tuple[str, ...] | None:
+    """The versions an options object gives under ``key`` (``version: '2'``, ``defaultVersion: ['1', '2']``):
+    ``()`` for ``VERSION_NEUTRAL``, None when it gives none or one that is computed."""
+    options = options.strip()
+    if options.startswith("{"):
+        options = inside(options, 0)
+    m = re.search(rf"\b{key}\s*:\s*", options)
+    if m is None:
+        return None
+    rest = options[m.end():]
+    value = inside(rest, 0) if rest.startswith("[") else split_args(rest)[0] if split_args(rest) else ""
+    items = split_args(value) if rest.startswith("[") else [value]
+    if any(_NEUTRAL.match(v) for v in items):
+        return ()
+    found = [_literal(v) for v in items]
+    return None if not found or any(v is None for v in found) else tuple(v for v in found if v is not None)
+
+
+def _method_version(decorators: str) -> tuple[str, ...] | None:
+    """The versions a method's own ``@Version('2')`` (or ``@Version(['1', '2'])``) gives, among its decorators."""
+    m = re.search(r"@Version\s*\(", decorators)
+    return None if m is None else _versions("version: " + inside(decorators, m.end() - 1), "version")
+
+
+@dataclass(frozen=True)
+class _Versioning:
+    """URI versioning as ``enableVersioning`` turns it on: the prefix put before a version and the default versions."""
+
+    prefix: str
+    default: tuple[str, ...] | None
+
+
+def _versioned(globally: str, versioning: _Versioning | None, stated: tuple[str, ...] | None) -> list[str]:
+    """The bases of a route: the global prefix, then with URI versioning one ``<prefix><version>`` per version."""
+    versions = stated if stated is not None else versioning.default if versioning else None
+    if versioning is None or not versions:
+        return [globally]
+    return [_join(globally, versioning.prefix + v) for v in versions]
 
 
 _DECORATOR = re.compile(r"\s*@[\w$.]+\s*")
@@ -286,6 +343,31 @@ def _global_prefix(path: str) -> str:
             break
         folder = os.path.dirname(folder)
     return ""
+
+
+def _uri_versioning(path: str) -> _Versioning | None:
+    """URI versioning as ``app.enableVersioning({type: VersioningType.URI, ...})`` in a file of the service's source
+    folder turns it on (the folders searched as for the global prefix); None for no versioning or another type (a
+    header or media-type version leaves the paths as they are). The prefix is ``v`` unless stated; ``prefix: false``
+    puts none; the computed parts of a template prefix (``${CONTEXT_PATH}v``) are left out, as a computed global
+    prefix is."""
+    folder = os.path.dirname(os.path.abspath(path))
+    for _ in range(4):
+        for _other, text in _scripts(folder):
+            m = re.search(r"\.\s*enableVersioning\s*\(", text)
+            if m is None:
+                continue
+            options = inside(text, m.end() - 1).strip()
+            if not re.search(r"\btype\s*:\s*VersioningType\s*\.\s*URI\b", options):
+                return None
+            given = re.search(r"\bprefix\s*:\s*('[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`|false\b)", options)
+            prefix = "v" if given is None else "" if given.group(1) == "false" else \
+                re.sub(r"\$\{[^}]*\}", "", given.group(1)[1:-1])
+            return _Versioning(prefix.strip("/"), _versions(options, "defaultVersion"))
+        if os.path.basename(folder) == "src" or os.path.exists(os.path.join(folder, "package.json")):
+            break
+        folder = os.path.dirname(folder)
+    return None
 
 
 def routes(path: str, code: str) -> Iterator[NodeRoute]:
