@@ -97,6 +97,18 @@ def test_references_placeholders_and_mentions_are_not_credentials(file: str, tex
     assert found(file, text) == []
 
 
+def test_typescript_enum_members_are_labels_not_credentials() -> None:
+    text = """
+        export enum AuthScheme {
+          BEARER = 'Bearer',
+          API_KEY = 'key-header',
+        }
+        const enum Slots { Secret = 'slot_s', Token = "t" }
+        export const client = { apiKey: 'live_81c2f0aa' };
+        """
+    assert found("auth.ts", text) == [("apiKey", 6)]
+
+
 @pytest.mark.parametrize("name", ["password", "DB_PASSWORD", "clientSecret", "session.secret", "X-Api-Key", "apikey",
                                   "accessToken", "token", "privateKey"])
 def test_credential_names(name: str) -> None:
