@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.importers import code_node, code_routes, load_artifacts
+from engine.importers import code_node, code_routes, import_paths, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -175,6 +175,54 @@ def test_nestjs_versions_change_no_path_without_uri_versioning(tmp_path: Any) ->
         """)
     assert _routes(root, "till/src/sales.controller.ts") == [("GET", "/sales")]
     assert _routes(root, "kiosk/src/sales.controller.ts") == [("GET", "/sales")]
+
+
+NEST_MODULE = """
+    import { Module } from '@nestjs/common';
+    import { ShelvesController } from './shelves/shelves.controller';
+    import { StatsModule } from 'warehouse-kit';
+    @Module({ imports: [StatsModule], controllers: [ShelvesController] })
+    export class DepotModule {}
+    """
+NEST_CONTROLLER = """
+    import { Controller, Get } from '@nestjs/common';
+    @Controller('{prefix}')
+    export class {name} {
+      @Get()
+      list() { return []; }
+    }
+    """
+
+
+def _served(root: str) -> list[str]:
+    design = load_documents(import_paths("source", [os.path.join(root, "depot/src")], service="depot"))
+    return sorted(k for k in design.by_key() if k.startswith("endpoint:"))
+
+
+def test_a_nestjs_controller_no_module_registers_serves_no_route(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "depot/src/depot.module.ts", NEST_MODULE)
+    write(root, "depot/src/shelves/shelves.controller.ts",
+          NEST_CONTROLLER.replace("{prefix}", "shelves").replace("{name}", "ShelvesController"))
+    # a diagnostics controller left in the tree, imported by no file: Nest never mounts it
+    write(root, "depot/src/diag/diag.controller.ts",
+          NEST_CONTROLLER.replace("{prefix}", "diag").replace("{name}", "DiagController"))
+    # one a library's alias brings in by name is kept, as one re-exported by its folder's index is
+    write(root, "depot/src/stats/stats.controller.ts",
+          NEST_CONTROLLER.replace("{prefix}", "stats").replace("{name}", "StatsController"))
+    write(root, "depot/src/kit.ts",
+          "import { StatsController } from '@depot/stats';\nexport const all = [StatsController];\n")
+    write(root, "depot/src/bins/index.ts",
+          NEST_CONTROLLER.replace("{prefix}", "bins").replace("{name}", "BinsController"))
+    write(root, "depot/src/registry.ts", "export * from './bins';\n")
+    assert _served(root) == ["endpoint:depot-GET-/bins", "endpoint:depot-GET-/shelves", "endpoint:depot-GET-/stats"]
+
+
+def test_without_a_module_listing_controllers_every_nestjs_controller_is_kept(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "depot/src/diag/diag.controller.ts",
+          NEST_CONTROLLER.replace("{prefix}", "diag").replace("{name}", "DiagController"))
+    assert _served(root) == ["endpoint:depot-GET-/diag"]
 
 
 COMPOSE = """

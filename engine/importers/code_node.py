@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
@@ -368,6 +368,46 @@ def _uri_versioning(path: str) -> _Versioning | None:
             break
         folder = os.path.dirname(folder)
     return None
+
+
+# What says a NestJS application is assembled here: a module that lists controllers
+_MODULE_CONTROLLERS = re.compile(r"@Module\s*\(\s*\{[^@]*?\bcontrollers\s*:", re.DOTALL)
+_FROM = re.compile(r"""\b(?:from|require\s*\(|import\s*\()\s*(['"])([^'"\n]+)\1""")
+_NAMED_IMPORT = re.compile(r"""\bimport\s+(?:type\s+)?\{([^}]*)\}\s*from\s*(['"])([^'"\n]+)\2""")
+_EXPORTED_CLASS = re.compile(r"\bexport\s+(?:default\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)")
+
+
+def unregistered(texts: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """The files of a NestJS service (``(path, text)``, comments blanked) whose controllers nothing registers: no other
+    file imports them (a relative import or re-export that resolves to the file, or its folder's index) and no file
+    imports their exported classes by name from a package or an alias. A controller reaches the application only
+    through a module's ``controllers`` list, which imports it; one imported nowhere serves no route (a library's
+    controller no module lists). Decided only when the files include a module that lists controllers: a service
+    handed over as its controllers alone says nothing of how it is assembled."""
+    if not any(_MODULE_CONTROLLERS.search(t) for _f, t in texts):
+        return frozenset()
+    imported: set[str] = set()
+    by_name: set[str] = set()
+    for f, t in texts:
+        folder = os.path.dirname(f)
+        for m in _FROM.finditer(t):
+            if m.group(2).startswith("."):
+                imported.add(_module(folder, m.group(2)))
+        for m in _NAMED_IMPORT.finditer(t):
+            if not m.group(3).startswith("."):
+                by_name.update(n.split(" as ")[0].strip() for n in m.group(1).split(","))
+    out = set()
+    for f, t in texts:
+        if not f.endswith(".ts") or "@nestjs/common" not in t or not _CONTROLLER.search(t):
+            continue
+        stem = os.path.normpath(os.path.splitext(f)[0])
+        index = os.path.normpath(os.path.dirname(f)) if os.path.basename(stem) == "index" else None
+        if stem in imported or (index is not None and index in imported):
+            continue
+        if any(c in by_name for c in _EXPORTED_CLASS.findall(t)):
+            continue
+        out.add(f)
+    return frozenset(out)
 
 
 def routes(path: str, code: str) -> Iterator[NodeRoute]:

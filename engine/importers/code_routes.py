@@ -393,7 +393,10 @@ def _read_code(paths: Sequence[str], limits: Limits
                 remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
-    return texts, routes, remarks
+    idle = code_node.unregistered([(f, blank_comments(t)) for f, t in texts if f.endswith((".ts", ".js", ".mjs"))])
+    remarks.extend((Location(f), "NestJS controller no module registers (no file imports it): its routes are not "
+                                 "served") for f in sorted(idle))
+    return texts, [r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)], remarks
 
 
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
