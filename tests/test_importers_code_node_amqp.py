@@ -225,6 +225,35 @@ def test_without_a_module_listing_controllers_every_nestjs_controller_is_kept(tm
     assert _served(root) == ["endpoint:depot-GET-/diag"]
 
 
+def test_the_controllers_of_a_module_loaded_only_under_node_env_test_serve_no_route(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "depot/src/depot.module.ts", """
+        import { Module } from '@nestjs/common';
+        import { ShelvesModule } from './shelves/shelves.module';
+        import { ProbeModule } from './probe/probe.module';
+        import { AuditModule } from './audit/audit.module';
+        const parts = [ShelvesModule];
+        if (process.env.NODE_ENV === 'test') {
+          parts.push(ProbeModule);
+        }
+        if ('test' === process.env.NODE_ENV) parts.push(AuditModule);
+        if (process.env.NODE_ENV !== 'test') { parts.push(AuditModule); }
+        @Module({ imports: parts, controllers: [] })
+        export class DepotModule {}
+        """)
+    for name, cls in (("shelves", "Shelves"), ("probe", "Probe"), ("audit", "Audit")):
+        write(root, f"depot/src/{name}/{name}.module.ts", f"""
+            import {{ Module }} from '@nestjs/common';
+            import {{ {cls}Controller }} from './{name}.controller';
+            @Module({{ controllers: [{cls}Controller] }})
+            export class {cls}Module {{}}
+            """)
+        write(root, f"depot/src/{name}/{name}.controller.ts",
+              NEST_CONTROLLER.replace("{prefix}", name).replace("{name}", f"{cls}Controller"))
+    # the probe module is loaded only in tests; the audit module also outside them (the third condition)
+    assert _served(root) == ["endpoint:depot-GET-/audit", "endpoint:depot-GET-/shelves"]
+
+
 COMPOSE = """
     services:
       broker: {image: "rabbitmq:4.1-management"}

@@ -410,6 +410,71 @@ def unregistered(texts: Sequence[tuple[str, str]]) -> frozenset[str]:
     return frozenset(out)
 
 
+# ``if (process.env.NODE_ENV === 'test') {`` (either side of the comparison): what follows is loaded only in tests
+_TEST_ENV = re.compile(r"""\bif\s*\(\s*(?:process\.env\.NODE_ENV\s*===?\s*(['"])test\1|(['"])test\2\s*===?\s*"""
+                       r"""process\.env\.NODE_ENV)\s*\)\s*""")
+_MODULE_NAME = re.compile(r"(?<![\w$])([A-Z][\w$]*Module)(?![\w$])")
+_IMPORT_STATEMENT = re.compile(r"""\bimport\b[^;'"]*?\bfrom\s*(['"])[^'"\n]+\1\s*;?""")
+
+
+def _relative_imports(path: str, text: str) -> dict[str, str]:
+    """The names a file imports by relative path, with the module each resolves to (``_module``)."""
+    return {n.split(" as ")[-1].strip(): _module(os.path.dirname(path), m.group(3))
+            for m in _NAMED_IMPORT.finditer(text) if m.group(3).startswith(".")
+            for n in m.group(1).split(",") if n.strip()}
+
+
+def test_only(texts: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """The controller files of the NestJS modules an application loads only in tests: a module named (apart from its
+    import) only inside ``if (process.env.NODE_ENV === 'test') {...}`` (``modules.push(TestingModule)``), whose
+    ``@Module`` lists them as its ``controllers``, when no other file imports them. They serve nothing in a
+    deployment (``texts``: ``(path, text)`` with comments blanked)."""
+    by_stem = {os.path.normpath(os.path.splitext(f)[0]): (f, t) for f, t in texts}
+    importers: dict[str, set[str]] = {}
+    for f, t in texts:
+        for m in _FROM.finditer(t):
+            if m.group(2).startswith("."):
+                importers.setdefault(_module(os.path.dirname(f), m.group(2)), set()).add(f)
+    out: set[str] = set()
+    for f, t in texts:
+        bodies = []
+        for m in _TEST_ENV.finditer(t):
+            end = close_bracket(t, m.end()) if t.startswith("{", m.end()) else t.find(";", m.end()) + 1
+            bodies.append((m.end(), end if end > m.end() else len(t)))
+        if not bodies:
+            continue
+        rest = _IMPORT_STATEMENT.sub("", "".join(t[a:b] for a, b in _gaps(len(t), bodies)))
+        named = {n for s, e in bodies for n in _MODULE_NAME.findall(t, s, e)} - set(_MODULE_NAME.findall(rest))
+        where = _relative_imports(f, t)
+        for name in sorted(named & where.keys()):
+            found = by_stem.get(os.path.normpath(where[name]))
+            if found is None:
+                continue
+            module_file, module_text = found
+            decorator = re.search(r"@Module\s*\(", module_text)
+            listed = re.search(r"\bcontrollers\s*:\s*\[([^\]]*)\]", inside(module_text, decorator.end() - 1)) \
+                if decorator else None
+            if listed is None:
+                continue
+            its = _relative_imports(module_file, module_text)
+            for c in (c.strip() for c in listed.group(1).split(",") if c.strip() in its):
+                stem = os.path.normpath(its[c])
+                if stem in by_stem and importers.get(stem, set()) <= {module_file}:
+                    out.add(by_stem[stem][0])
+    return frozenset(out)
+
+
+def _gaps(size: int, spans: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The stretches of ``range(size)`` outside ``spans`` (sorted, not overlapping)."""
+    at = 0
+    for s, e in sorted(spans):
+        if s > at:
+            yield at, s
+        at = max(at, e)
+    if at < size:
+        yield at, size
+
+
 def routes(path: str, code: str) -> Iterator[NodeRoute]:
     """The Fastify and NestJS routes of one file (comments blanked)."""
     yield from fastify_routes(path, code)
