@@ -134,6 +134,15 @@ def test_tests_fixtures_examples_dependencies_and_generated_files_are_not_read(t
     assert [(s.name, s.at.file, s.at.line) for s in scan([f"{tmp}/svc"])] == [("secret", f"{tmp}/svc/config.js", 1)]
 
 
+def test_a_testing_folder_is_test_support_not_the_services_credentials(tmp_path: Any) -> None:
+    # the users a test harness seeds (a module the app loads only for its end-to-end tests) log into nothing real
+    tmp = str(tmp_path)
+    write(tmp, "hub/src/testing/seed.ts", "const fixtureUser = { email: 'a@b.c', password: 'Seed#2024' };\n")
+    assert scan([f"{tmp}/hub"]) == ()
+    write(tmp, "hub/src/mail/relay.ts", "export const relay = { password: 'Relay#2024' };\n")
+    assert [s.name for s in scan([f"{tmp}/hub"])] == ["password"]
+
+
 def test_the_web_root_of_an_aspnet_core_app_is_static_files_not_its_code(tmp_path: Any) -> None:
     # wwwroot is what the app serves to browsers: a client library vendored there names constants after keys
     # (a plugin's DATA_KEY), which are nothing the service logs in with
