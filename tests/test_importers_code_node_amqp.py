@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.importers import code_node, code_routes, load_artifacts
+from engine.importers import code_node, code_routes, import_paths, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -107,6 +107,151 @@ def test_nestjs_controller_routes_join_the_controller_and_global_prefixes(tmp_pa
         ("GET", "/v1/loans"), ("POST", "/v1/loans/{loanId}/renew"), ("DELETE", "/v1/loans/{loanId}"),
         ("DELETE", "/v1/loans/by-id/{loanId}"), ("GET", "/v1/members/{memberId}")]
     assert code_node.nest_routes("x.ts", "@Controller('a') class A { @Get() f() {} }") == []  # no Nest import
+
+
+def test_nestjs_uri_versioning_puts_the_version_after_the_global_prefix(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "depot/src/boot.ts", """
+        import { NestFactory } from '@nestjs/core';
+        import { VersioningType } from '@nestjs/common';
+        export async function start() {
+          const app = await NestFactory.create(DepotModule);
+          app.setGlobalPrefix('depot');
+          app.enableVersioning({ type: VersioningType.URI, prefix: `${BASE_PATH}rev`, defaultVersion: '3' });
+          await app.listen(8080);
+        }
+        """)
+    write(root, "depot/src/crates/crates.controller.ts", """
+        import { Controller, Get, Post, Version, VERSION_NEUTRAL } from '@nestjs/common';
+
+        @Controller('crates')
+        export class CratesController {
+          @Get(':crateId')
+          one() { return {}; }
+
+          @Version(['4', '5'])
+          @Post()
+          add() {}
+
+          @Get('ping')
+          @Version(VERSION_NEUTRAL)
+          ping() {}
+        }
+
+        @Controller({ path: `/pallets`, version: '9' })
+        export class PalletsController {
+          @Get()
+          list() {}
+        }
+        """)
+    assert _routes(root, "depot/src/crates/crates.controller.ts") == [
+        ("GET", "/depot/rev3/crates/{crateId}"), ("POST", "/depot/rev4/crates"), ("POST", "/depot/rev5/crates"),
+        ("GET", "/depot/crates/ping"), ("GET", "/depot/rev9/pallets")]
+
+
+def test_nestjs_versions_change_no_path_without_uri_versioning(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "till/src/main.ts", """
+        import { VersioningType } from '@nestjs/common';
+        app.enableVersioning({ type: VersioningType.HEADER, header: 'X-Till-Version', defaultVersion: '1' });
+        """)
+    write(root, "till/src/sales.controller.ts", """
+        import { Controller, Get } from '@nestjs/common';
+        @Controller({ path: 'sales', version: '2' })
+        export class SalesController {
+          @Get()
+          list() {}
+        }
+        """)
+    write(root, "kiosk/src/main.ts", "const app = await NestFactory.create(KioskModule);\n")
+    write(root, "kiosk/src/sales.controller.ts", """
+        import { Controller, Get, Version } from '@nestjs/common';
+        @Controller('sales')
+        export class SalesController {
+          @Version('2')
+          @Get()
+          list() {}
+        }
+        """)
+    assert _routes(root, "till/src/sales.controller.ts") == [("GET", "/sales")]
+    assert _routes(root, "kiosk/src/sales.controller.ts") == [("GET", "/sales")]
+
+
+NEST_MODULE = """
+    import { Module } from '@nestjs/common';
+    import { ShelvesController } from './shelves/shelves.controller';
+    import { StatsModule } from 'warehouse-kit';
+    @Module({ imports: [StatsModule], controllers: [ShelvesController] })
+    export class DepotModule {}
+    """
+NEST_CONTROLLER = """
+    import { Controller, Get } from '@nestjs/common';
+    @Controller('{prefix}')
+    export class {name} {
+      @Get()
+      list() { return []; }
+    }
+    """
+
+
+def _served(root: str) -> list[str]:
+    design = load_documents(import_paths("source", [os.path.join(root, "depot/src")], service="depot"))
+    return sorted(k for k in design.by_key() if k.startswith("endpoint:"))
+
+
+def test_a_nestjs_controller_no_module_registers_serves_no_route(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "depot/src/depot.module.ts", NEST_MODULE)
+    write(root, "depot/src/shelves/shelves.controller.ts",
+          NEST_CONTROLLER.replace("{prefix}", "shelves").replace("{name}", "ShelvesController"))
+    # a diagnostics controller left in the tree, imported by no file: Nest never mounts it
+    write(root, "depot/src/diag/diag.controller.ts",
+          NEST_CONTROLLER.replace("{prefix}", "diag").replace("{name}", "DiagController"))
+    # one a library's alias brings in by name is kept, as one re-exported by its folder's index is
+    write(root, "depot/src/stats/stats.controller.ts",
+          NEST_CONTROLLER.replace("{prefix}", "stats").replace("{name}", "StatsController"))
+    write(root, "depot/src/kit.ts",
+          "import { StatsController } from '@depot/stats';\nexport const all = [StatsController];\n")
+    write(root, "depot/src/bins/index.ts",
+          NEST_CONTROLLER.replace("{prefix}", "bins").replace("{name}", "BinsController"))
+    write(root, "depot/src/registry.ts", "export * from './bins';\n")
+    assert _served(root) == ["endpoint:depot-GET-/bins", "endpoint:depot-GET-/shelves", "endpoint:depot-GET-/stats"]
+
+
+def test_without_a_module_listing_controllers_every_nestjs_controller_is_kept(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "depot/src/diag/diag.controller.ts",
+          NEST_CONTROLLER.replace("{prefix}", "diag").replace("{name}", "DiagController"))
+    assert _served(root) == ["endpoint:depot-GET-/diag"]
+
+
+def test_the_controllers_of_a_module_loaded_only_under_node_env_test_serve_no_route(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "depot/src/depot.module.ts", """
+        import { Module } from '@nestjs/common';
+        import { ShelvesModule } from './shelves/shelves.module';
+        import { ProbeModule } from './probe/probe.module';
+        import { AuditModule } from './audit/audit.module';
+        const parts = [ShelvesModule];
+        if (process.env.NODE_ENV === 'test') {
+          parts.push(ProbeModule);
+        }
+        if ('test' === process.env.NODE_ENV) parts.push(AuditModule);
+        if (process.env.NODE_ENV !== 'test') { parts.push(AuditModule); }
+        @Module({ imports: parts, controllers: [] })
+        export class DepotModule {}
+        """)
+    for name, cls in (("shelves", "Shelves"), ("probe", "Probe"), ("audit", "Audit")):
+        write(root, f"depot/src/{name}/{name}.module.ts", f"""
+            import {{ Module }} from '@nestjs/common';
+            import {{ {cls}Controller }} from './{name}.controller';
+            @Module({{ controllers: [{cls}Controller] }})
+            export class {cls}Module {{}}
+            """)
+        write(root, f"depot/src/{name}/{name}.controller.ts",
+              NEST_CONTROLLER.replace("{prefix}", name).replace("{name}", f"{cls}Controller"))
+    # the probe module is loaded only in tests; the audit module also outside them (the third condition)
+    assert _served(root) == ["endpoint:depot-GET-/audit", "endpoint:depot-GET-/shelves"]
 
 
 COMPOSE = """

@@ -97,6 +97,18 @@ def test_references_placeholders_and_mentions_are_not_credentials(file: str, tex
     assert found(file, text) == []
 
 
+def test_typescript_enum_members_are_labels_not_credentials() -> None:
+    text = """
+        export enum AuthScheme {
+          BEARER = 'Bearer',
+          API_KEY = 'key-header',
+        }
+        const enum Slots { Secret = 'slot_s', Token = "t" }
+        export const client = { apiKey: 'live_81c2f0aa' };
+        """
+    assert found("auth.ts", text) == [("apiKey", 6)]
+
+
 @pytest.mark.parametrize("name", ["password", "DB_PASSWORD", "clientSecret", "session.secret", "X-Api-Key", "apikey",
                                   "accessToken", "token", "privateKey"])
 def test_credential_names(name: str) -> None:
@@ -120,6 +132,15 @@ def test_tests_fixtures_examples_dependencies_and_generated_files_are_not_read(t
     assert scan([f"{tmp}/svc"]) == ()
     write(tmp, "svc/config.js", literal)
     assert [(s.name, s.at.file, s.at.line) for s in scan([f"{tmp}/svc"])] == [("secret", f"{tmp}/svc/config.js", 1)]
+
+
+def test_a_testing_folder_is_test_support_not_the_services_credentials(tmp_path: Any) -> None:
+    # the users a test harness seeds (a module the app loads only for its end-to-end tests) log into nothing real
+    tmp = str(tmp_path)
+    write(tmp, "hub/src/testing/seed.ts", "const fixtureUser = { email: 'a@b.c', password: 'Seed#2024' };\n")
+    assert scan([f"{tmp}/hub"]) == ()
+    write(tmp, "hub/src/mail/relay.ts", "export const relay = { password: 'Relay#2024' };\n")
+    assert [s.name for s in scan([f"{tmp}/hub"])] == ["password"]
 
 
 def test_the_web_root_of_an_aspnet_core_app_is_static_files_not_its_code(tmp_path: Any) -> None:

@@ -9,7 +9,10 @@
   ``@fastify/autoload`` (``register(AutoLoad, {dir: path.join(__dirname, 'routes'), options: {prefix}})``: each
   folder under ``routes`` adds its name to the prefix, as the plugin does by default).
 - **NestJS**: a ``@Controller('prefix')`` class's methods decorated ``@Get()``, ``@Post(':id')`` ... (``@All``:
-  every method); ``app.setGlobalPrefix('api')`` in the service's files is put before each.
+  every method); ``app.setGlobalPrefix('api')`` in the service's files is put before each, and with URI versioning
+  (``app.enableVersioning({type: VersioningType.URI, defaultVersion: '1'})``) the version after it: ``/v1/...``,
+  the method's ``@Version('2')`` or the controller's ``version: '2'`` before the default, none for
+  ``VERSION_NEUTRAL`` or when no version applies.
 
 A route whose path is computed (a template with ``${...}``, a variable) is left out.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
@@ -231,17 +234,23 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
     if not controllers:
         return []
     globally = _global_prefix(path)
+    versioning = _uri_versioning(path)
     out: list[NodeRoute] = []
     for i, c in enumerate(controllers):
         args = inside(code, c.end() - 1).strip()
+        stated: tuple[str, ...] | None = None   # the controller's own versions (``version:`` of its options)
         if args.startswith("{"):
-            found = re.search(r"\bpath\s*:\s*(\[[^\]]*\]|'[^'\n]*'|\"[^\"\n]*\")", args)
+            found = re.search(r"\bpath\s*:\s*(\[[^\]]*\]|'[^'\n]*'|\"[^\"\n]*\"|`[^`$\n]*`)", args)
+            stated = _versions(args, "version")
             args = found.group(1) if found else ""
         prefixes = [_literal(a) for a in split_args(args.strip("[]"))] if args else [""]
         if any(p is None for p in prefixes):
             continue
         stop = controllers[i + 1].start() if i + 1 < len(controllers) else len(code)
+        last = c.end()   # the decorators of a method lie between the previous route's body and its own
         for m in _NEST_VERB.finditer(code, c.end(), stop):
+            if m.start() < last:
+                continue
             inner = inside(code, m.end() - 1).strip()
             paths = [_literal(a) for a in split_args(inner.strip("[]"))] if inner else [""]
             if inner.startswith("{") or any(p is None for p in paths):
@@ -249,11 +258,59 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
             params, body = _method_after(code, close_bracket(code, m.end() - 1))
             end = close_bracket(code, body) if body >= 0 else m.end()
             method = "ANY" if m.group(1) == "All" else m.group(1).upper()
-            for prefix in prefixes:
-                for route in paths:
-                    out.append(NodeRoute(method, _join(_join(globally, prefix or ""), route or ""),
-                                         _at(path, code, m.start()), "NestJS route", body, end, params))
+            own = _method_version(code[last:body if body >= 0 else m.end()])
+            bases = _versioned(globally, versioning, own if own is not None else stated)
+            last = end
+            for base in bases:
+                for prefix in prefixes:
+                    for route in paths:
+                        out.append(NodeRoute(method, _join(_join(base, prefix or ""), route or ""),
+                                             _at(path, code, m.start()), "NestJS route", body, end, params))
     return out
+
+
+# ``VERSION_NEUTRAL`` (a route served whatever the version asked) reads as no version: ``()``
+_NEUTRAL = re.compile(r"^\s*VERSION_NEUTRAL\s*$")
+
+
+def _versions(options: str, key: str) -> tuple[str, ...] | None:
+    """The versions an options object gives under ``key`` (``version: '2'``, ``defaultVersion: ['1', '2']``):
+    ``()`` for ``VERSION_NEUTRAL``, None when it gives none or one that is computed."""
+    options = options.strip()
+    if options.startswith("{"):
+        options = inside(options, 0)
+    m = re.search(rf"\b{key}\s*:\s*", options)
+    if m is None:
+        return None
+    rest = options[m.end():]
+    value = inside(rest, 0) if rest.startswith("[") else split_args(rest)[0] if split_args(rest) else ""
+    items = split_args(value) if rest.startswith("[") else [value]
+    if any(_NEUTRAL.match(v) for v in items):
+        return ()
+    found = [_literal(v) for v in items]
+    return None if not found or any(v is None for v in found) else tuple(v for v in found if v is not None)
+
+
+def _method_version(decorators: str) -> tuple[str, ...] | None:
+    """The versions a method's own ``@Version('2')`` (or ``@Version(['1', '2'])``) gives, among its decorators."""
+    m = re.search(r"@Version\s*\(", decorators)
+    return None if m is None else _versions("version: " + inside(decorators, m.end() - 1), "version")
+
+
+@dataclass(frozen=True)
+class _Versioning:
+    """URI versioning as ``enableVersioning`` turns it on: the prefix put before a version and the default versions."""
+
+    prefix: str
+    default: tuple[str, ...] | None
+
+
+def _versioned(globally: str, versioning: _Versioning | None, stated: tuple[str, ...] | None) -> list[str]:
+    """The bases of a route: the global prefix, then with URI versioning one ``<prefix><version>`` per version."""
+    versions = stated if stated is not None else versioning.default if versioning else None
+    if versioning is None or not versions:
+        return [globally]
+    return [_join(globally, versioning.prefix + v) for v in versions]
 
 
 _DECORATOR = re.compile(r"\s*@[\w$.]+\s*")
@@ -286,6 +343,136 @@ def _global_prefix(path: str) -> str:
             break
         folder = os.path.dirname(folder)
     return ""
+
+
+def _uri_versioning(path: str) -> _Versioning | None:
+    """URI versioning as ``app.enableVersioning({type: VersioningType.URI, ...})`` in a file of the service's source
+    folder turns it on (the folders searched as for the global prefix); None for no versioning or another type (a
+    header or media-type version leaves the paths as they are). The prefix is ``v`` unless stated; ``prefix: false``
+    puts none; the computed parts of a template prefix (``${CONTEXT_PATH}v``) are left out, as a computed global
+    prefix is."""
+    folder = os.path.dirname(os.path.abspath(path))
+    for _ in range(4):
+        for _other, text in _scripts(folder):
+            m = re.search(r"\.\s*enableVersioning\s*\(", text)
+            if m is None:
+                continue
+            options = inside(text, m.end() - 1).strip()
+            if not re.search(r"\btype\s*:\s*VersioningType\s*\.\s*URI\b", options):
+                return None
+            given = re.search(r"\bprefix\s*:\s*('[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`|false\b)", options)
+            prefix = "v" if given is None else "" if given.group(1) == "false" else \
+                re.sub(r"\$\{[^}]*\}", "", given.group(1)[1:-1])
+            return _Versioning(prefix.strip("/"), _versions(options, "defaultVersion"))
+        if os.path.basename(folder) == "src" or os.path.exists(os.path.join(folder, "package.json")):
+            break
+        folder = os.path.dirname(folder)
+    return None
+
+
+# What says a NestJS application is assembled here: a module that lists controllers
+_MODULE_CONTROLLERS = re.compile(r"@Module\s*\(\s*\{[^@]*?\bcontrollers\s*:", re.DOTALL)
+_FROM = re.compile(r"""\b(?:from|require\s*\(|import\s*\()\s*(['"])([^'"\n]+)\1""")
+_NAMED_IMPORT = re.compile(r"""\bimport\s+(?:type\s+)?\{([^}]*)\}\s*from\s*(['"])([^'"\n]+)\2""")
+_EXPORTED_CLASS = re.compile(r"\bexport\s+(?:default\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)")
+
+
+def unregistered(texts: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """The files of a NestJS service (``(path, text)``, comments blanked) whose controllers nothing registers: no other
+    file imports them (a relative import or re-export that resolves to the file, or its folder's index) and no file
+    imports their exported classes by name from a package or an alias. A controller reaches the application only
+    through a module's ``controllers`` list, which imports it; one imported nowhere serves no route (a library's
+    controller no module lists). Decided only when the files include a module that lists controllers: a service
+    handed over as its controllers alone says nothing of how it is assembled."""
+    if not any(_MODULE_CONTROLLERS.search(t) for _f, t in texts):
+        return frozenset()
+    imported: set[str] = set()
+    by_name: set[str] = set()
+    for f, t in texts:
+        folder = os.path.dirname(f)
+        for m in _FROM.finditer(t):
+            if m.group(2).startswith("."):
+                imported.add(_module(folder, m.group(2)))
+        for m in _NAMED_IMPORT.finditer(t):
+            if not m.group(3).startswith("."):
+                by_name.update(n.split(" as ")[0].strip() for n in m.group(1).split(","))
+    out = set()
+    for f, t in texts:
+        if not f.endswith(".ts") or "@nestjs/common" not in t or not _CONTROLLER.search(t):
+            continue
+        stem = os.path.normpath(os.path.splitext(f)[0])
+        index = os.path.normpath(os.path.dirname(f)) if os.path.basename(stem) == "index" else None
+        if stem in imported or (index is not None and index in imported):
+            continue
+        if any(c in by_name for c in _EXPORTED_CLASS.findall(t)):
+            continue
+        out.add(f)
+    return frozenset(out)
+
+
+# ``if (process.env.NODE_ENV === 'test') {`` (either side of the comparison): what follows is loaded only in tests
+_TEST_ENV = re.compile(r"""\bif\s*\(\s*(?:process\.env\.NODE_ENV\s*===?\s*(['"])test\1|(['"])test\2\s*===?\s*"""
+                       r"""process\.env\.NODE_ENV)\s*\)\s*""")
+_MODULE_NAME = re.compile(r"(?<![\w$])([A-Z][\w$]*Module)(?![\w$])")
+_IMPORT_STATEMENT = re.compile(r"""\bimport\b[^;'"]*?\bfrom\s*(['"])[^'"\n]+\1\s*;?""")
+
+
+def _relative_imports(path: str, text: str) -> dict[str, str]:
+    """The names a file imports by relative path, with the module each resolves to (``_module``)."""
+    return {n.split(" as ")[-1].strip(): _module(os.path.dirname(path), m.group(3))
+            for m in _NAMED_IMPORT.finditer(text) if m.group(3).startswith(".")
+            for n in m.group(1).split(",") if n.strip()}
+
+
+def test_only(texts: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """The controller files of the NestJS modules an application loads only in tests: a module named (apart from its
+    import) only inside ``if (process.env.NODE_ENV === 'test') {...}`` (``modules.push(TestingModule)``), whose
+    ``@Module`` lists them as its ``controllers``, when no other file imports them. They serve nothing in a
+    deployment (``texts``: ``(path, text)`` with comments blanked)."""
+    by_stem = {os.path.normpath(os.path.splitext(f)[0]): (f, t) for f, t in texts}
+    importers: dict[str, set[str]] = {}
+    for f, t in texts:
+        for m in _FROM.finditer(t):
+            if m.group(2).startswith("."):
+                importers.setdefault(_module(os.path.dirname(f), m.group(2)), set()).add(f)
+    out: set[str] = set()
+    for f, t in texts:
+        bodies = []
+        for m in _TEST_ENV.finditer(t):
+            end = close_bracket(t, m.end()) if t.startswith("{", m.end()) else t.find(";", m.end()) + 1
+            bodies.append((m.end(), end if end > m.end() else len(t)))
+        if not bodies:
+            continue
+        rest = _IMPORT_STATEMENT.sub("", "".join(t[a:b] for a, b in _gaps(len(t), bodies)))
+        named = {n for s, e in bodies for n in _MODULE_NAME.findall(t, s, e)} - set(_MODULE_NAME.findall(rest))
+        where = _relative_imports(f, t)
+        for name in sorted(named & where.keys()):
+            found = by_stem.get(os.path.normpath(where[name]))
+            if found is None:
+                continue
+            module_file, module_text = found
+            decorator = re.search(r"@Module\s*\(", module_text)
+            listed = re.search(r"\bcontrollers\s*:\s*\[([^\]]*)\]", inside(module_text, decorator.end() - 1)) \
+                if decorator else None
+            if listed is None:
+                continue
+            its = _relative_imports(module_file, module_text)
+            for c in (c.strip() for c in listed.group(1).split(",") if c.strip() in its):
+                stem = os.path.normpath(its[c])
+                if stem in by_stem and importers.get(stem, set()) <= {module_file}:
+                    out.add(by_stem[stem][0])
+    return frozenset(out)
+
+
+def _gaps(size: int, spans: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The stretches of ``range(size)`` outside ``spans`` (sorted, not overlapping)."""
+    at = 0
+    for s, e in sorted(spans):
+        if s > at:
+            yield at, s
+        at = max(at, e)
+    if at < size:
+        yield at, size
 
 
 def routes(path: str, code: str) -> Iterator[NodeRoute]:

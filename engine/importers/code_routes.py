@@ -403,7 +403,14 @@ def _read_code(paths: Sequence[str], limits: Limits
                 remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
         if os.path.isdir(p):
             routes.extend(php_routes(p, limits, remarks))
-    return texts, routes, remarks
+    node = [(f, blank_comments(t)) for f, t in texts if f.endswith((".ts", ".js", ".mjs"))]
+    unlisted, tests = code_node.unregistered(node), code_node.test_only(node)
+    remarks.extend((Location(f), "NestJS controller no module registers (no file imports it): its routes are not "
+                                 "served") for f in sorted(unlisted))
+    remarks.extend((Location(f), "NestJS controller of a module loaded only when NODE_ENV is test: its routes are "
+                                 "not served") for f in sorted(tests - unlisted))
+    idle = unlisted | tests
+    return texts, [r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)], remarks
 
 
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:

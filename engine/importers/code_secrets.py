@@ -40,7 +40,7 @@ import yaml
 from engine.errors import InputError, Location
 from engine.importers import spring
 from engine.importers.base import Body
-from engine.importers.code_text import test_tree
+from engine.importers.code_text import close_bracket, test_tree
 from engine.source import DEFAULT_LIMITS, Limits, read_text
 
 
@@ -258,9 +258,22 @@ def _record_class(path: str) -> bool:
     return path.endswith(".java") and any(d in _catalogue().record_dirs for d in dirs)
 
 
+# A TypeScript enum's body: its members (``API_KEY = 'a_k'``) are labels the code compares and passes, not values
+# it holds, whatever they are named
+_TS_ENUM = re.compile(r"(?<![\w$])enum\s+[A-Za-z_$][\w$]*\s*\{")
+
+
+def _enum_bodies(path: str, code: str) -> list[tuple[int, int]]:
+    """The spans of the enum bodies of a TypeScript file (none in another language)."""
+    if not path.endswith(".ts"):
+        return []
+    return [(m.end(), close_bracket(code, m.end() - 1)) for m in _TS_ENUM.finditer(code)]
+
+
 def _c_like(path: str, text: str, php: bool) -> list[Secret]:
     code = _blank(text, php)
     out: list[Secret] = []
+    enums = _enum_bodies(path, code)
 
     def at(i: int) -> Location:
         return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
@@ -268,6 +281,8 @@ def _c_like(path: str, text: str, php: bool) -> list[Secret]:
     for form in _FORMS[1:] if _record_class(path) else _FORMS:
         for m in form.finditer(code):
             name, value = m.group("name"), m.group("value")
+            if any(start <= m.start() < end for start, end in enums):
+                continue
             if credential_name(name) and literal_value(name, value):
                 out.append(Secret(name.lstrip("$"), at(m.start("name"))))
     for m in _SETTER.finditer(code):
