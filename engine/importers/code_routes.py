@@ -103,6 +103,7 @@ from engine.importers import (
     code_node,
     code_notify,
     code_passwords,
+    code_properties,
     code_rust,
     code_secrets,
     code_spring_security,
@@ -299,6 +300,9 @@ class RoutesDocument(ArtifactDocument):
     """The gRPC services whose HTTP bindings its code serves through grpc-gateway (``code_grpc_gateway``)."""
     notifies: tuple[code_notify.Notification, ...] = ()
     """The gRPC services its Go code calls only to notify, throwing the answer away (``code_notify``)."""
+    properties: tuple[code_properties.Component, ...] = ()
+    """The components of its Spring configuration classes (``@ConfigurationProperties``), each with whether any of
+    its code reads it (``code_properties``): a variable bound to one nobody reads draws no call."""
     detached: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """The settings (normalised, ``_name``) its Go code reads only in goroutines its start-up code starts
     (``code_go.detached``), each with ``startup`` or ``background`` and where: ``compose`` marks the calls drawn
@@ -459,6 +463,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
+    doc.properties = code_properties.components(texts)
     doc.reads_only = _reads_only(texts)
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -2197,14 +2202,36 @@ def _unread_settings(docs: Sequence[Document]) -> list[Document]:
             if caller is None:
                 continue
             norms = [_name(k) for k in keys]
-            if not all(n in caller.names and n not in caller.read
-                       and not any(p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) for p in caller.read)
-                       for n in norms):
+            if all(n in caller.names and n not in caller.read
+                   and not any(p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) for p in caller.read)
+                   for n in norms):
+                drop[ident] = (f"{ident} not drawn: {', '.join(keys)} binds to a property {caller.service}'s "
+                               "configuration sets, and no code or placeholder of it reads that property: no call is "
+                               "made through it")
                 continue
-            drop[ident] = (f"{ident} not drawn: {', '.join(keys)} binds to a property {caller.service}'s configuration "
-                           "sets, and no code or placeholder of it reads that property: no call is made through it")
+            unused = _unread_components(caller, keys)
+            if unused:
+                drop[ident] = (f"{ident} not drawn: {', '.join(keys)} binds to {unused}, which no code of "
+                               f"{caller.service} reads: no call is made through it")
         out.append(without_facts(d, "interactions", drop))
     return out
+
+
+def _unread_components(caller: RoutesDocument, keys: Sequence[str]) -> str:
+    """What the variables ``keys`` bind to when each lands in a component of one of ``caller``'s configuration classes
+    (``code_properties``) that no code of it reads, and no other code or placeholder of it names the property (by its
+    whole name, or by a prefix other than a configuration class's own); "" otherwise."""
+    own = code_properties.prefixes(caller.properties)
+    said: list[str] = []
+    for k in keys:
+        n = _name(k)
+        unused = code_properties.unread(k, caller.properties)
+        if unused is None or n in caller.read or any(
+                p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) and p[:-1] not in own for p in caller.read):
+            return ""
+        where = f"{os.path.basename(unused.at.file)}:{unused.at.line}"
+        said.append(f"{unused.owner}.{unused.prefix.rsplit('.', 1)[1]} ({unused.prefix}, {where})")
+    return ", ".join(dict.fromkeys(said))
 
 
 _RELATIONAL = ("sql", "jdbc", "jpa", "hibernate", "persistence", "datasource", "repository", "dbcontext",
@@ -2682,7 +2709,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
-                   detached=d.detached)
+                   detached=d.detached, properties=d.properties)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
