@@ -571,7 +571,7 @@ def _call_timing(e: Call, caller_timeout: int | None, new: InteractionFields) ->
     if e.get("timeout_ms"):
         window = new["retry_window_ms"] = min(int(e["timeout_ms"]) * int((e.get("retry") or {}).get("attempts", 1)),
                                               LATENCY_CAP_MS)
-        if caller_timeout is not None:
+        if caller_timeout is not None and e.get("during") not in OFF_REQUEST:  # no request waits on the others
             new["outlives_caller_timeout"] = window >= caller_timeout
     methods = (e.get("retry") or {}).get("methods")
     if methods is not None:
