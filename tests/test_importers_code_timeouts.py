@@ -203,3 +203,28 @@ def test_a_store_client_at_its_default_bounds_only_the_calls_to_its_store(tmp_pa
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/ledger"]))
     assert fact(design, "interaction:ledger->tables").data.get("timeout_ms") == (None if tuned else expected)
     assert "timeout_ms" not in fact(design, "interaction:ledger->rates").data  # another HTTP call: its client unknown
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    pytest.param("services.AddHttpClient<IStockClient, StockClient>();", 100000, id="typed-client-at-its-default"),
+    pytest.param('services.AddHttpClient("stock", c => { c.Timeout = TimeSpan.FromSeconds(3); });', None,
+                 id="timeout-assigned"),
+    pytest.param("services.AddHttpClient<IStockClient, StockClient>();\n"
+                 "    services.AddGrpcClient<Stock.StockClient>(o => o.Address = new Uri(url));", None,
+                 id="a-grpc-client-too"),
+])
+def test_a_dotnet_http_client_factory_client_bounds_the_http_calls(tmp_path: Any, code: str,
+                                                                   expected: int | None) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          till:
+            image: acme/till
+            environment: {StockUrl: "http://stock:8080"}
+          stock:
+            image: acme/stock
+    """)
+    write(tmp, "till/Startup.cs", "public static class Wiring {\n  public static void Add(IServiceCollection services, "
+                                  "string url) {\n    " + code + "\n  }\n}\n")
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
+    assert fact(design, "interaction:till->stock").data.get("timeout_ms") == expected
