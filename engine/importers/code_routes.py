@@ -91,6 +91,7 @@ from engine.importers import (
     code_embedded,
     code_flags,
     code_go,
+    code_go_deadlines,
     code_grpc_gateway,
     code_java_amount,
     code_java_cookies,
@@ -300,6 +301,8 @@ class RoutesDocument(ArtifactDocument):
     """The gRPC services whose HTTP bindings its code serves through grpc-gateway (``code_grpc_gateway``)."""
     notifies: tuple[code_notify.Notification, ...] = ()
     """The gRPC services its Go code calls only to notify, throwing the answer away (``code_notify``)."""
+    deadlines: tuple[code_go_deadlines.Deadline, ...] = ()
+    """The generated gRPC clients its Go code calls only with a deadline it writes out (``code_go_deadlines``)."""
     properties: tuple[code_properties.Component, ...] = ()
     """The components of its Spring configuration classes (``@ConfigurationProperties``), each with whether any of
     its code reads it (``code_properties``): a variable bound to one nobody reads draws no call."""
@@ -463,7 +466,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
-    doc.properties = code_properties.components(texts)
+    doc.properties, doc.deadlines = code_properties.components(texts), code_go_deadlines.deadlines(go)
     doc.reads_only = _reads_only(texts)
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -2631,6 +2634,9 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     docs = _health_ports(docs, workers)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
                                   {s: [e.data for e in found] for s, found in edges.items()})
+    for service, calls in code_go_deadlines.links(docs, {d.service: d.deadlines for d in routed}).items():
+        known = {target for target, _lib, _section in bounded.get(service, [])}
+        bounded.setdefault(service, []).extend(c for c in calls if c[0] not in known)
     guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
@@ -2709,7 +2715,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
-                   detached=d.detached, properties=d.properties)
+                   detached=d.detached, properties=d.properties, deadlines=d.deadlines)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
