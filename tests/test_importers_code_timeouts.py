@@ -167,3 +167,64 @@ def test_rust_reqwest_clients_bound_their_calls_with_the_timeout_the_code_gives_
     assert pricer.fields["timeout_ms"].file.endswith("pricer/src/main.rs")
     assert fact(design, "interaction:ticker->rates").data.get("timeout_ms") == 30000
     assert "timeout_ms" not in fact(design, "interaction:vague->rates").data
+
+
+STORE_CLIENTS = {
+    "dynamodb": ("amazon/dynamodb-local:2.5.2", "TABLES_URL", "http://tables:8000",
+                 "DynamoDbClientBuilder b = DynamoDbClient.builder();\n    b.endpointOverride(URI.create(url));\n"
+                 "    return b.build();",
+                 ".overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(3)))", 30000),
+    "search": ("elasticsearch:8.14.0", "INDEX_HOST", "tables:9200",
+               "return ClientConfiguration.builder().connectedTo(url).build();",
+               ".withSocketTimeout(Duration.ofSeconds(40))", 5000),
+}
+
+
+@pytest.mark.parametrize("store", sorted(STORE_CLIENTS))
+@pytest.mark.parametrize("tuned", [False, True], ids=["default", "tuned"])
+def test_a_store_client_at_its_default_bounds_only_the_calls_to_its_store(tmp_path: Any, store: str,
+                                                                          tuned: bool) -> None:
+    image, variable, address, code, tuning, expected = STORE_CLIENTS[store]
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", f"""
+        services:
+          ledger:
+            image: acme/ledger
+            environment: {{{variable}: "{address}", RATES_URL: "http://rates:8080"}}
+          tables:
+            image: {image}
+          rates:
+            image: acme/rates
+    """)
+    if tuned:
+        code = code.replace(".build()", tuning + ".build()", 1)
+    write(tmp, "ledger/src/main/java/acme/Tables.java",
+          "package acme;\npublic class Tables {\n  public Object client(String url) {\n    " + code + "\n  }\n}\n")
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/ledger"]))
+    assert fact(design, "interaction:ledger->tables").data.get("timeout_ms") == (None if tuned else expected)
+    assert "timeout_ms" not in fact(design, "interaction:ledger->rates").data  # another HTTP call: its client unknown
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    pytest.param("services.AddHttpClient<IStockClient, StockClient>();", 100000, id="typed-client-at-its-default"),
+    pytest.param('services.AddHttpClient("stock", c => { c.Timeout = TimeSpan.FromSeconds(3); });', None,
+                 id="timeout-assigned"),
+    pytest.param("services.AddHttpClient<IStockClient, StockClient>();\n"
+                 "    services.AddGrpcClient<Stock.StockClient>(o => o.Address = new Uri(url));", None,
+                 id="a-grpc-client-too"),
+])
+def test_a_dotnet_http_client_factory_client_bounds_the_http_calls(tmp_path: Any, code: str,
+                                                                   expected: int | None) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          till:
+            image: acme/till
+            environment: {StockUrl: "http://stock:8080"}
+          stock:
+            image: acme/stock
+    """)
+    write(tmp, "till/Startup.cs", "public static class Wiring {\n  public static void Add(IServiceCollection services, "
+                                  "string url) {\n    " + code + "\n  }\n}\n")
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
+    assert fact(design, "interaction:till->stock").data.get("timeout_ms") == expected

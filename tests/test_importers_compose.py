@@ -638,6 +638,30 @@ def test_a_zookeeper_is_a_coordination_service_not_a_broker_whatever_directory_i
     assert fact(d, "interaction:events->coordination").data["during"] == "background"
     rv = review([], extra=import_paths("compose", [path]))
     assert not [f for f in rv.findings if f.subject.endswith("->coordination") and f.kind == "risk"]
+@pytest.mark.parametrize("image", ["confluentinc/cp-zookeeper:7.6.1", "zookeeper:3.9", "bitnami/zookeeper:3.9"])
+def test_a_coordination_service_is_called_in_the_background_not_as_a_broker(tmp_path: object, image: str) -> None:
+    from engine.review import review
+
+    path = write(str(tmp_path), "docker-compose.yml", f"""
+        services:
+          events:
+            image: apache/kafka:3.7.0
+            environment: {{KAFKA_ZOOKEEPER_CONNECT: "coordinator:2181"}}
+          relay:
+            image: acme/relay:1.0
+            environment: {{LEADER_ELECTION_HOSTS: "coordinator:2181"}}
+          coordinator:
+            image: {image}
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "service:coordinator").data.get("kind") not in ("gateway", "worker")
+    assert "broker" not in (fact(d, "service:coordinator").data.get("tags") or [])
+    for caller in ("events", "relay"):
+        call = fact(d, f"interaction:{caller}->coordinator").data
+        assert call["during"] == "background" and call.get("style") != "async"
+    rv = review([], extra=import_paths("compose", [path]))
+    risks = {f.subject for f in rv.findings if f.kind == "risk" and f.subject.endswith("->coordinator")}
+    assert not risks  # a session kept from a thread of their own: no request waits on it
 
 
 def test_a_published_configuration_server_is_an_operator_surface_not_a_users_entry(tmp_path: object) -> None:

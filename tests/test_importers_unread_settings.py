@@ -80,3 +80,17 @@ def test_the_variable_alone_or_a_framework_variable_stays_a_call(tmp_path: Any) 
     docs = load_artifacts([f"compose={compose}", f"source={service}"])
     # the configuration does not declare the property: how the code would bind it is not known, the call stays
     assert "basket->relay" in _calls(docs)
+
+
+def test_a_call_to_a_registry_stays_though_no_code_reads_its_property(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    text = COMPOSE.replace('console: {image: "acme/console:1"}',
+                           'console: {image: "acme/console:1"}\n      coord: {image: "zookeeper:3.9"}')
+    text = text.replace('PRICING_URL: "http://pricing:8080"',
+                        'PRICING_URL: "http://pricing:8080"\n          COORD_HOSTS: "coord:2181"')
+    compose = write(root, "docker-compose.yml", text)
+    service = _service(root, "none")
+    write(root, "basket/src/main/resources/application.properties", CONFIG + "    coord.hosts=localhost:2181\n")
+    docs = load_artifacts([f"compose={compose}", f"source={service}"])
+    # a registry's client is a library that reads its address itself: the service's own code need not name it
+    assert "basket->coord" in _calls(docs)

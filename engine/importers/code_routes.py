@@ -93,6 +93,7 @@ from engine.importers import (
     code_embedded,
     code_flags,
     code_go,
+    code_go_deadlines,
     code_grpc_gateway,
     code_java_amount,
     code_java_cookies,
@@ -105,6 +106,7 @@ from engine.importers import (
     code_node,
     code_notify,
     code_passwords,
+    code_properties,
     code_rust,
     code_secrets,
     code_servlets,
@@ -306,6 +308,11 @@ class RoutesDocument(ArtifactDocument):
     """The gRPC services whose HTTP bindings its code serves through grpc-gateway (``code_grpc_gateway``)."""
     notifies: tuple[code_notify.Notification, ...] = ()
     """The gRPC services its Go code calls only to notify, throwing the answer away (``code_notify``)."""
+    deadlines: tuple[code_go_deadlines.Deadline, ...] = ()
+    """The generated gRPC clients its Go code calls only with a deadline it writes out (``code_go_deadlines``)."""
+    properties: tuple[code_properties.Component, ...] = ()
+    """The components of its Spring configuration classes (``@ConfigurationProperties``), each with whether any of
+    its code reads it (``code_properties``): a variable bound to one nobody reads draws no call."""
     detached: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """The settings (normalised, ``_name``) its Go code reads only in goroutines its start-up code starts
     (``code_go.detached``), each with ``startup`` or ``background`` and where: ``compose`` marks the calls drawn
@@ -413,6 +420,22 @@ def _read_code(paths: Sequence[str], limits: Limits
     return texts, [r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)], remarks
 
 
+def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]],
+                   cs: Sequence[tuple[str, str]]) -> None:
+    """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language."""
+    doc.handlers = (*[h for f, t in texts if f.endswith(".py")
+                      for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
+                    *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
+                    *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
+                                                  if f.endswith(code_workflows.CPP_SUFFIXES)]),
+                    *code_workflows.java_handlers(java), *code_cs_workflows.handlers(cs))
+    doc.checks = () if code_workflows.guarded(texts) else (
+        *[c for f, t in texts if f.endswith(".py")
+          for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
+        *code_workflows.java_checks(java),
+        *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+
+
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
     texts, routes, remarks = _read_code(paths, limits)
     go = [(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]
@@ -465,20 +488,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
                                                                 code_dotnet_settings.brokers(paths, limits)))
-    doc.handlers = (*[h for f, t in texts if f.endswith(".py")
-                      for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
-                    *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
-                    *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
-                                                  if f.endswith(code_workflows.CPP_SUFFIXES)]),
-                    *code_workflows.java_handlers(java), *code_cs_workflows.handlers(cs))
+    _workflow_code(doc, texts, java, cs)
     _code_names(doc, texts, others, cs)
-    doc.checks = () if code_workflows.guarded(texts) else (
-        *[c for f, t in texts if f.endswith(".py")
-          for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
-        *code_workflows.java_checks(java),
-        *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
+    doc.properties, doc.deadlines = code_properties.components(texts), code_go_deadlines.deadlines(go)
     doc.reads_only = _reads_only(texts)
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -2266,14 +2280,36 @@ def _unread_settings(docs: Sequence[Document]) -> list[Document]:
             if caller is None:
                 continue
             norms = [_name(k) for k in keys]
-            if not all(n in caller.names and n not in caller.read
-                       and not any(p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) for p in caller.read)
-                       for n in norms):
+            if all(n in caller.names and n not in caller.read
+                   and not any(p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) for p in caller.read)
+                   for n in norms):
+                drop[ident] = (f"{ident} not drawn: {', '.join(keys)} binds to a property {caller.service}'s "
+                               "configuration sets, and no code or placeholder of it reads that property: no call is "
+                               "made through it")
                 continue
-            drop[ident] = (f"{ident} not drawn: {', '.join(keys)} binds to a property {caller.service}'s configuration "
-                           "sets, and no code or placeholder of it reads that property: no call is made through it")
+            unused = _unread_components(caller, keys)
+            if unused:
+                drop[ident] = (f"{ident} not drawn: {', '.join(keys)} binds to {unused}, which no code of "
+                               f"{caller.service} reads: no call is made through it")
         out.append(without_facts(d, "interactions", drop))
     return out
+
+
+def _unread_components(caller: RoutesDocument, keys: Sequence[str]) -> str:
+    """What the variables ``keys`` bind to when each lands in a component of one of ``caller``'s configuration classes
+    (``code_properties``) that no code of it reads, and no other code or placeholder of it names the property (by its
+    whole name, or by a prefix other than a configuration class's own); "" otherwise."""
+    own = code_properties.prefixes(caller.properties)
+    said: list[str] = []
+    for k in keys:
+        n = _name(k)
+        unused = code_properties.unread(k, caller.properties)
+        if unused is None or n in caller.read or any(
+                p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) and p[:-1] not in own for p in caller.read):
+            return ""
+        where = f"{os.path.basename(unused.at.file)}:{unused.at.line}"
+        said.append(f"{unused.owner}.{unused.prefix.rsplit('.', 1)[1]} ({unused.prefix}, {where})")
+    return ", ".join(dict.fromkeys(said))
 
 
 _RELATIONAL = ("sql", "jdbc", "jpa", "hibernate", "persistence", "datasource", "repository", "dbcontext",
@@ -2673,6 +2709,9 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     docs = _health_ports(docs, workers)
     bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
                                   {s: [e.data for e in found] for s, found in edges.items()})
+    for service, calls in code_go_deadlines.links(docs, {d.service: d.deadlines for d in routed}).items():
+        known = {target for target, _lib, _section in bounded.get(service, [])}
+        bounded.setdefault(service, []).extend(c for c in calls if c[0] not in known)
     guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
@@ -2752,7 +2791,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
-                   detached=d.detached, store_image=d.store_image)
+                   detached=d.detached, store_image=d.store_image, properties=d.properties,
+                   deadlines=d.deadlines)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

@@ -633,11 +633,12 @@ _PROPERTY_ROOTS = ("MANAGEMENT_", "SERVER_", "LOGGING_", "INFO_")
 
 
 def given_set(edge: Edge, data: Mapping[str, Any], target: Recognised | None) -> tuple[str, ...] | None:
-    """The variables a synchronous call to a service (not a datastore or a broker) was drawn from, when the deployment
+    """The variables a synchronous call to a service (not a datastore, a broker, a registry or a coordination
+    service, whose clients are libraries that read their addresses themselves) was drawn from, when the deployment
     sets each on the caller by name and none is one a framework reads by itself (``SPRING_...``): what the caller's
     code must read for the call to be made."""
     if (edge.external or not edge.keys or data.get("style") == "async"
-            or (target is not None and target.role in ("datastore", "broker"))
+            or (target is not None and target.role in ("datastore", "broker", "registry", "coordinator"))
             or any(whole or k.upper().startswith((*_FRAMEWORK_BOUND, *_PROPERTY_ROOTS)) for k, whole in edge.keys)):
         return None
     return tuple(sorted({k for k, _w in edge.keys}))

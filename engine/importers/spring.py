@@ -33,11 +33,15 @@ for a profile are read as if the profile were active (a warning says so).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
+
+import yaml
 
 from engine.errors import InputError, Location
 from engine.importers import infra
@@ -336,6 +340,7 @@ class _App:
             for url in re.split(r"[,\s]+", prop.value.strip()):
                 if _URL.match(url):
                     self._url(prop, url)
+        self._client_defaults()
         self._clients()
         self._streams()
         self._secrets()
@@ -457,6 +462,29 @@ class _App:
             return  # the shorter of two stated bounds (a client timeout, a time limiter) ends the call
         self.body.set("interactions", key, field, value, prop.location, override=field == "timeout_ms")
         self.body.note("interactions", key, f"{field} from {why}")
+
+    def _client_defaults(self) -> None:
+        """The timeout of each call drawn from a property group whose client Spring Boot builds with a documented
+        default (``engine/data/spring_clients.yaml``): the group's own setting when the configuration states it,
+        else that default."""
+        for group, setting, default, client in _client_timeouts():
+            norm = _norm(group)
+            for key, props in sorted(self.body.drawn_from.items()):
+                target = key.split("->", 1)[1] if key.startswith(f"{self.name}->") else None
+                if target is None or not all(_norm(p).startswith(norm) for p in props):
+                    continue
+                try:
+                    stated = self._ms(norm + _norm(setting))
+                except InputError:  # a duration written otherwise (PT5S): stated, but not read here
+                    continue
+                if stated is not None:
+                    self._set(target, "timeout_ms", stated[0], stated[1], stated[1].name)
+                    continue
+                prop = self.props.get(_norm(props[0]))
+                if prop is not None:
+                    self._set(target, "timeout_ms", default, prop,
+                              f"the default of {client}, which {group}{setting} does not change "
+                              f"({default / 1000:g} s)")
 
     def _clients(self) -> None:
         feign_breaker = next((p for k in ("feign.hystrix.enabled", "feign.circuitbreaker.enabled")
@@ -589,6 +617,22 @@ CLIENTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 """The Spring property groups that configure one client, what the client is, and the words its library or code
 shows when a service has it (a build file's artifact, an import): a group's credential serves only a service that
 has the client."""
+
+
+@functools.cache
+def _client_timeouts() -> tuple[tuple[str, str, int, str], ...]:
+    """``engine/data/spring_clients.yaml``: (property group, its timeout setting, the default in milliseconds, the
+    client), each checked as it is read."""
+    data = yaml.safe_load(resources.files("engine").joinpath("data", "spring_clients.yaml").read_text(encoding="utf-8"))
+    out = []
+    for i, entry in enumerate(data.get("timeouts") or []):
+        ms = entry.get("timeout_ms")
+        if set(entry) != {"group", "setting", "timeout_ms", "client"} or not isinstance(ms, int) or \
+                isinstance(ms, bool) or ms <= 0 or not str(entry["group"]).endswith("."):
+            raise ValueError(f"spring_clients.yaml timeouts[{i}]: needs group (ending in '.'), setting, client and a "
+                             "positive timeout_ms")
+        out.append((str(entry["group"]), str(entry["setting"]), ms, str(entry["client"])))
+    return tuple(out)
 
 
 def client_of(prop: str) -> str | None:

@@ -1,0 +1,79 @@
+"""A Go service whose every call of a generated gRPC client carries a deadline it writes out bounds the calls the
+deployment draws to the service named like the client (``code_go_deadlines``)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pytest
+
+from engine.importers import code_go_deadlines, load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+CODE = """
+    package main
+
+    import (
+        "context"
+        "time"
+
+        pb "example.org/till/proto"
+    )
+
+    func (t *till) price(ctx context.Context, sku string) (*pb.Quote, error) {
+        ctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+        defer cancel()
+        return pb.NewQuoteServiceClient(t.quoteConn).
+            Price(ctx, &pb.PriceRequest{Sku: sku})
+    }
+
+    func (t *till) record(ctx context.Context, entry *pb.Entry) error {
+        _, err := pb.NewLedgerServiceClient(t.ledgerConn).Append(ctx, entry)
+        return err
+    }
+
+    func (t *till) stock(ctx context.Context, sku string) (*pb.Level, error) {
+        short, cancel := context.WithTimeout(ctx, time.Second*2)
+        defer cancel()
+        if sku == "" {
+            return pb.NewStockServiceClient(t.stockConn).Level(ctx, &pb.LevelRequest{})
+        }
+        return pb.NewStockServiceClient(t.stockConn).Level(short, &pb.LevelRequest{Sku: sku})
+    }
+"""
+
+
+def test_only_a_client_always_called_with_a_written_deadline_is_bounded() -> None:
+    found = code_go_deadlines.deadlines([("till/main.go", textwrap.dedent(CODE))])
+    assert [(d.client, d.timeout_ms) for d in found] == [("QuoteService", 250)]
+    assert found[0].how == "context.WithTimeout(ctx, 250*time.Millisecond) in price"
+
+
+@pytest.mark.parametrize(("text", "ms"), [
+    ("100*time.Millisecond", 100), ("time.Millisecond*100", 100), ("time.Second * 3", 3000),
+    ("time.Duration(2)*time.Minute", 120000), ("timeout", None), ("time.Duration(n)*time.Second", None),
+])
+def test_durations_written_as_literals_are_read(text: str, ms: int | None) -> None:
+    assert code_go_deadlines._duration_ms(text) == ms
+
+
+def test_the_drawn_call_to_the_service_named_like_the_client_states_the_deadline(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          till:
+            image: acme/till
+            environment: {QUOTE_ADDR: "quote-service:7000", LEDGER_ADDR: "ledger:7001", STOCK_ADDR: "stock:7002"}
+          quote-service: {image: acme/quote}
+          ledger: {image: acme/ledger}
+          stock: {image: acme/stock}
+    """)
+    write(tmp, "till/main.go", CODE)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
+    assert fact(design, "interaction:till->quote-service").data.get("timeout_ms") == 250
+    assert fact(design, "interaction:till->quote-service").fields["timeout_ms"].file.endswith("till/main.go")
+    for unbounded in ("ledger", "stock"):  # no deadline, or one call without it: unknown, as before
+        assert "timeout_ms" not in fact(design, f"interaction:till->{unbounded}").data
