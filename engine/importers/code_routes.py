@@ -2675,6 +2675,19 @@ def _specs_of_their_service(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _bounded_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
+                   edges: Mapping[str, list[code_clients.Edge]]
+                   ) -> dict[str, list[tuple[str, code_timeouts.LibraryTimeout, str]]]:
+    """Per service, the calls a client library's default timeout bounds, and those a Go deadline bounds that no
+    library default already does."""
+    bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
+                                  {s: [e.data for e in found] for s, found in edges.items()})
+    for service, calls in code_go_deadlines.links(docs, {d.service: d.deadlines for d in routed}).items():
+        known = {target for target, _lib, _section in bounded.get(service, [])}
+        bounded.setdefault(service, []).extend(c for c in calls if c[0] not in known)
+    return bounded
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
@@ -2707,11 +2720,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs, edges)
     docs = _health_ports(docs, workers)
-    bounded = code_timeouts.links(docs, {d.service: d.traits.library_timeouts for d in routed},
-                                  {s: [e.data for e in found] for s, found in edges.items()})
-    for service, calls in code_go_deadlines.links(docs, {d.service: d.deadlines for d in routed}).items():
-        known = {target for target, _lib, _section in bounded.get(service, [])}
-        bounded.setdefault(service, []).extend(c for c in calls if c[0] not in known)
+    bounded = _bounded_calls(docs, routed, edges)
     guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
