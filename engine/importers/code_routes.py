@@ -132,7 +132,15 @@ from engine.importers.base import (
     without_facts,
     without_field,
 )
-from engine.importers.code_text import blank_comments, block_after, close_bracket, inside, split_args, test_tree
+from engine.importers.code_text import (
+    blank_comments,
+    block_after,
+    call_args,
+    close_bracket,
+    inside,
+    split_args,
+    test_tree,
+)
 from engine.model.kinds import identity
 from engine.model.schema import credential_path
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
@@ -1271,7 +1279,7 @@ def spring_routes(path: str, text: str) -> list[Route]:
         line = code.count("\n", 0, server.start()) + 1
         return [Route("POST", "/oauth/token", Location(path, line, 1),
                       "Spring Security OAuth2 token endpoint (@EnableAuthorizationServer)")]
-    found = [(m.group(1), m.start(), _annotation_args(code, m.end())) for m in _JAVA_ANNOTATION.finditer(code)]
+    found = [(m.group(1), m.start(), call_args(code, m.end())) for m in _JAVA_ANNOTATION.finditer(code)]
     if not any(name in ("RestController", "Controller") for name, _s, _a in found):
         return _functional_routes(path, code)
     klass = _JAVA_CLASS.search(code)
@@ -1774,16 +1782,6 @@ def _functional_routes(path: str, code: str) -> list[Route]:
         out.extend(Route(m.group(1), normalise(m.group(2)), at(m.start()), "WebFlux RouterFunctions route")
                    for m in _PREDICATE.finditer(code))
     return out
-
-
-def _annotation_args(code: str, i: int) -> str:
-    """The text between an annotation's parentheses ("" when it has none)."""
-    j = i
-    while j < len(code) and code[j] in " \t\r\n":
-        j += 1
-    if j >= len(code) or code[j] != "(":
-        return ""
-    return code[j + 1:close_bracket(code, j) - 1]
 
 
 def _mapping_paths(args: str) -> list[str]:

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers.code_text import close_bracket
+from engine.importers.code_text import call_args, close_bracket
 from engine.source import DEFAULT_LIMITS, Limits, read_text
 
 _WEB_SERVLET = re.compile(r"@(?:(?:jakarta|javax)\.servlet\.annotation\.)?WebServlet\b")
@@ -87,7 +87,7 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
             klass = _CLASS.search(code, m.end())
             if klass is None:
                 continue
-            patterns = _patterns(_args(code, m.end()))
+            patterns = _patterns(call_args(code, m.end()))
             methods = _methods(klass.group(1), classes)
             line = code.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
@@ -173,15 +173,6 @@ def _cookie_on(name: str, method: str, classes: dict[str, _Class]) -> Cookie | N
                 todo.extend((c.group(1), at + 1 if body[max(0, c.start() - 6):c.start()] == "super." else 0)
                             for c in _CALLED.finditer(body))
     return None
-
-
-def _args(code: str, i: int) -> str:
-    j = i
-    while j < len(code) and code[j] in " \t\r\n":
-        j += 1
-    if j >= len(code) or code[j] != "(":
-        return ""
-    return code[j + 1:close_bracket(code, j) - 1]
 
 
 def _patterns(args: str) -> list[str]:

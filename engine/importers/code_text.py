@@ -55,6 +55,17 @@ def inside(code: str, i: int, raw_backticks: bool = False) -> str:
     return code[i + 1:_unclosed_end(code, i)] if end is None else code[i + 1:end - 1]
 
 
+def call_args(code: str, i: int) -> str:
+    """The text between the parentheses that open at ``code[i]``, after blanks (an annotation's or a call's
+    arguments); "" when no parenthesis opens there."""
+    j = i
+    while j < len(code) and code[j] in " \t\r\n":
+        j += 1
+    if j >= len(code) or code[j] != "(":
+        return ""
+    return code[j + 1:close_bracket(code, j) - 1]
+
+
 def _unclosed_end(code: str, i: int) -> int:
     line_end = code.find("\n", i)
     return min(len(code) if line_end < 0 else line_end, i + 1 + _UNCLOSED)
