@@ -17,6 +17,9 @@ frameworks, as their own routers would:
   The Spring import's ``server.servlet.context-path`` of the service prefixes them all. A Spring handler that stops
   the whole process (``System.exit``, ``Runtime.getRuntime().halt``, ``SpringApplication.exit``, closing the
   application context) is an administrative function (``admin: true``): no user should be able to call it.
+- **JAX-RS** (Java, ``code_jaxrs``): the ``@GET``, ``@POST``... methods of ``@Path`` resource classes (their bases'
+  and interfaces' annotated methods included, sub-resource locators followed), under the ``web.xml`` mapping of the
+  servlet that runs the application (else ``@ApplicationPath``) and the WAR's context path.
 - **PHP files** served from a document root: when the directory's Dockerfile builds on a ``php:*`` image
   and copies a folder to ``/var/www/html``, each ``.php`` file at the top of that folder is a route of
   every method (``ANY /info.php``); one that calls ``phpinfo()`` is a debug endpoint.
@@ -97,6 +100,7 @@ from engine.importers import (
     code_grpc_gateway,
     code_java_amount,
     code_java_cookies,
+    code_jaxrs,
     code_jobs,
     code_js_amount,
     code_line_prices,
@@ -461,7 +465,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
-    routes.extend(_servlet_routes(java, paths, limits))
+    routes.extend([*_servlet_routes(java, paths, limits), *_jaxrs_routes(java, paths, limits)])
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_amounts(_java_amounts(routes, java), cs)
@@ -512,10 +516,12 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         doc.client_groups = frozenset(group for group, _what, words in spring.CLIENTS
                                       if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
     if not unique:
-        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), "no route of Flask, FastAPI, Express, Next.js, "
-                                                                 "Spring MVC, Jakarta Servlet, Go, ASP.NET Core or "
-                                                                 "Rust found: the service's endpoints stay unknown")})
+        doc.remarks = sorted({*doc.remarks, (Location(paths[0]), _NO_ROUTE)})
     return doc
+
+
+_NO_ROUTE = ("no route of Flask, FastAPI, Express, Next.js, Spring MVC, Jakarta Servlet, JAX-RS, Go, ASP.NET Core or "
+             "Rust found: the service's endpoints stay unknown")
 
 
 def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:
@@ -527,6 +533,26 @@ def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limit
     context = code_servlets.context_path(paths, limits)
     how = "Jakarta Servlet (@WebServlet)" + (f", context path from {context[1]}" if context else "")
     return [Route(r.method, join(context[0] if context else "", r.path), r.at, how, cookie=r.cookie) for r in served]
+
+
+def _jaxrs_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:
+    """The routes of the JAX-RS resources of ``java`` (``code_jaxrs``): under each ``web.xml`` servlet that runs the
+    application (only the packages it scans), else under the code's ``@ApplicationPath``; all under the context path
+    their WAR is served at."""
+    if not any(code_jaxrs.IMPORTS.search(code) for _f, code in java):
+        return []
+    servlets = code_jaxrs.web_xml_servlets(paths, code_jaxrs.applications(java), limits)
+    application = code_jaxrs.application_path(java)
+    mounts = [(prefix, packages, f"JAX-RS resource, under the servlet mapped at {at}") for prefix, packages, at in
+              servlets] or [(application[0] if application else "", (),
+                             "JAX-RS resource" + (f", @ApplicationPath at {application[1]}" if application else ""))]
+    context = code_servlets.context_path(paths, limits)
+    out: list[Route] = []
+    for prefix, packages, mounted in mounts:
+        how = mounted + (f", context path from {context[1]}" if context else "")
+        out.extend(Route(r.method, join(context[0] if context else "", join(prefix, r.path)), r.at, how)
+                   for r in code_jaxrs.routes(java, packages))
+    return out
 
 
 def _opened(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
