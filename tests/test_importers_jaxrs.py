@@ -221,3 +221,43 @@ def test_code_that_does_not_import_jaxrs_declares_no_jaxrs_route(tmp_path: Any) 
           'package lib;\n@Path("files")\npublic class Files {\n    @GET\n    public String list() { return ""; }\n}\n')
     write(root, "common/Unrelated.java", "package lib.other;\npublic class Unrelated {}\n")
     assert _served(root) == set()
+
+
+MEMBERS = """
+    package lib.web;
+
+    import java.util.List;
+    import jakarta.ws.rs.*;
+
+    @Path("members")
+    public class Members {
+        private MemberRepository memberRepository;
+
+        @GET
+        public List<Member> everyone() { return memberRepository.findAll(); }
+
+        @GET
+        @Path("paged")
+        public List<Member> some(@QueryParam("page") int page, @QueryParam("size") int size) {
+            return memberRepository.findPage(page, size);
+        }
+
+        @POST
+        public void join(Member member) { memberRepository.save(member); }
+    }
+"""
+
+
+def test_a_jaxrs_handler_says_what_its_method_returns_and_writes_as_a_spring_handler_does(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "library/src/main/java/lib/web/Members.java", MEMBERS)
+    write(root, "common/Unrelated.java", "package lib.other;\npublic class Unrelated {}\n")
+    design = load_documents(load_artifacts([f"source:library={os.path.join(root, 'library')}",
+                                            f"source:common={os.path.join(root, 'common')}"]))
+    found = {(f.data["method"], f.data["path"]): f.data for f in design.of_kind("endpoint")
+             if f.data.get("served_by") == "library"}
+    assert found[("GET", "/members")].get("returns_collection") is True
+    assert found[("GET", "/members")].get("pagination") is False  # nothing limits what it returns
+    assert found[("GET", "/members/paged")].get("returns_collection") is True
+    assert "pagination" not in found[("GET", "/members/paged")]  # it takes a page and a size
+    assert found[("POST", "/members")].get("mutating") is True  # it saves through a repository

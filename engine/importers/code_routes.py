@@ -547,11 +547,20 @@ def _jaxrs_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits:
               servlets] or [(application[0] if application else "", (),
                              "JAX-RS resource" + (f", @ApplicationPath at {application[1]}" if application else ""))]
     context = code_servlets.context_path(paths, limits)
+    files = dict(java)
     out: list[Route] = []
     for prefix, packages, mounted in mounts:
         how = mounted + (f", context path from {context[1]}" if context else "")
-        out.extend(Route(r.method, join(context[0] if context else "", join(prefix, r.path)), r.at, how)
-                   for r in code_jaxrs.routes(java, packages))
+        for r in code_jaxrs.routes(java, packages):
+            code = files[r.at.file]
+            start = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+            listed, paid, capped = _java_handler(code, start, r.at.file)  # what its method shows, as Spring's does
+            wrote, creates = _java_writes(code, start, r.at.file) or (None, None)
+            out.append(Route(r.method, join(context[0] if context else "", join(prefix, r.path)), r.at, how,
+                             collection=listed if r.method == "GET" else None, paid=paid,
+                             capped=capped if r.method == "GET" and listed else None, writes=wrote,
+                             no_idempotency_key=creates if r.method not in _SAFE else None,
+                             stops=_java_stops(code, start, r.at.file)))
     return out
 
 
