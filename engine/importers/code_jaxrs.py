@@ -276,19 +276,15 @@ def _tag(text: str, tag: str) -> list[str]:
     return [t.strip() for t in re.findall(rf"<{tag}>(.*?)</{tag}>", text, re.DOTALL)]
 
 
-def web_xml_servlets(paths: Sequence[str], applications: Sequence[str],
+def web_xml_servlets(files: Sequence[str], applications: Sequence[str],
                      limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, tuple[str, ...], Location]]:
-    """The JAX-RS servlets of the ``WEB-INF/web.xml`` files under ``paths``: the prefix each is mapped to
+    """The JAX-RS servlets of the ``WEB-INF/web.xml`` files among ``files``: the prefix each is mapped to
     (``/rest/*`` -> ``/rest``), the packages Jersey scans for it (none: all), and where its mapping is. A servlet
     runs JAX-RS when its class is a JAX-RS container's or its name is an ``Application`` class of
     ``applications``."""
-    from engine.importers.code_routes import code_files  # code_routes imports this module
-
     out: list[tuple[str, tuple[str, ...], Location]] = []
-    for p in paths:
-        for f in code_files(p, suffixes=("web.xml",)):
-            if os.path.basename(os.path.dirname(f)) != "WEB-INF" or os.path.basename(f) != "web.xml":
-                continue
+    for f in files:
+        if os.path.basename(os.path.dirname(f)) == "WEB-INF" and os.path.basename(f) == "web.xml":
             text = read_text(f, limits)
             code = _XML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
             for s in _SERVLET.finditer(code):

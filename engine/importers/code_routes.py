@@ -541,7 +541,8 @@ def _jaxrs_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits:
     their WAR is served at."""
     if not any(code_jaxrs.IMPORTS.search(code) for _f, code in java):
         return []
-    servlets = code_jaxrs.web_xml_servlets(paths, code_jaxrs.applications(java), limits)
+    servlets = code_jaxrs.web_xml_servlets([f for p in paths for f in code_files(p, suffixes=("web.xml",))],
+                                           code_jaxrs.applications(java), limits)
     application = code_jaxrs.application_path(java)
     mounts = [(prefix, packages, f"JAX-RS resource, under the servlet mapped at {at}") for prefix, packages, at in
               servlets] or [(application[0] if application else "", (),
