@@ -124,3 +124,4 @@ def test_queue_named_through_an_enum_and_a_base_class_for_the_services_whose_cod
     assert "channel:label-printing" not in keys
     assert not [k for k in keys if k.startswith("channel:") and k not in {"channel:parcel-intake",
                                                                           "channel:audit-trail"}]
+
