@@ -481,4 +481,22 @@ def routes(path: str, code: str) -> Iterator[NodeRoute]:
     yield from nest_routes(path, code)
 
 
-__all__ = ["NodeRoute", "fastify_routes", "nest_routes", "routes"]
+_NEST_CREATE = re.compile(r"\bNestFactory\s*\.\s*create\s*(?:<[^>()]*>)?\s*\(")
+_NODE_TLS = re.compile(r"\bhttpsOptions\b|\bcreateSecureServer\s*\(|\bhttps\s*\.\s*createServer\s*\(")
+"""What gives a Node.js server TLS: NestJS's ``httpsOptions``, or an HTTPS (or HTTP/2 secure) server of its own."""
+
+
+def nest_plain_listener(texts: Sequence[tuple[str, str]], own: str) -> tuple[str, Location] | None:
+    """Why, and where, a NestJS service listens on plain HTTP: its own code (under ``own``, comments blanked)
+    creates the application with ``NestFactory.create`` and no code of the service gives it TLS (``httpsOptions``,
+    or an HTTPS server it creates itself). None when it creates no NestJS application, or gives one TLS."""
+    if any(_NODE_TLS.search(code) for _path, code in texts):
+        return None
+    for path, code in texts:
+        if (path == own or path.startswith(own.rstrip(os.sep) + os.sep)) and (m := _NEST_CREATE.search(code)):
+            return ("its NestJS application is created with no httpsOptions and no code of it starts an HTTPS "
+                    "server, so it listens on plain HTTP", _at(path, code, m.start()))
+    return None
+
+
+__all__ = ["NodeRoute", "fastify_routes", "nest_plain_listener", "nest_routes", "routes"]

@@ -86,6 +86,7 @@ from engine.importers import (
     code_ai,
     code_amqp,
     code_breakers,
+    code_bullmq,
     code_calls,
     code_channels,
     code_clients,
@@ -486,8 +487,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits) or
-                   code_servlets.tomcat_plain_listener(paths, limits),
-                   channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits)))
+                   code_servlets.tomcat_plain_listener(paths, limits) or code_node.nest_plain_listener(
+                       [(f, blank_comments(t)) for f, t in texts if f.endswith((".ts", ".js", ".mjs"))], paths[0]),
+                   channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
+                             *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
+                                                if f.endswith(code_bullmq.SUFFIXES)], paths[0])))
     doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),

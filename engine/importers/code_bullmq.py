@@ -1,0 +1,167 @@
+"""The BullMQ queues a service's Node.js code produces to and consumes from (``import source``).
+
+BullMQ keeps its queues in Redis: ``new Queue(name, ...)`` adds jobs to the queue ``name`` (a producer) and
+``new Worker(name, processor, ...)`` takes them (a consumer); each is a ``kind: queue`` channel over ``redis``. The
+name is read as TypeScript gives it: a string literal, a ``const`` holding one, or an enum member
+(``QueueNames.ORDERS`` where ``enum QueueNames { ORDERS = 'orders' }`` is declared in the code read, its libraries
+included; a member declared with two values is not chosen between).
+
+Code that wraps BullMQ in a class of its own is read one level up: a class declared in a module that imports
+``Queue`` (or ``Worker``) from ``bullmq``, or from a module of the code that does (a local wrapper re-exporting
+them), is a base class; a class that ``extends`` it and passes a name first to ``super(...)`` in its constructor
+produces to (or consumes from) the queue of that name. A name the code computes at run time is not invented: that
+use is left out.
+
+Code shared by several services (a library listed after the service's own code) is counted for a service only when
+its own code (the first path imported) names the class that uses the queue (in code, not in a string: a log label
+naming it uses nothing; an end-to-end test, ``*.e2e.ts`` or under ``e2e/``, is not the running code), or holds the
+``new Queue`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+
+from engine.errors import Location
+from engine.importers.code_channels import ChannelUse
+from engine.importers.code_text import close_bracket, inside, split_args
+
+SUFFIXES = (".ts", ".js", ".mjs", ".cjs")
+
+_IMPORT = re.compile(r"""\bimport\s*(?:type\s*)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]""")
+_REQUIRE = re.compile(r"""\bconst\s*\{([^}]*)\}\s*=\s*require\s*\(\s*['"]([^'"]+)['"]\s*\)""")
+_ENUM = re.compile(r"\benum\s+(\w+)\s*\{")
+_MEMBER = re.compile(r"""(\w+)\s*=\s*(['"])([^'"\\\n]+)\2""")
+_CONST = re.compile(r"""\bconst\s+(\w+)\s*(?::\s*string\s*)?=\s*(['"`])([^'"`\\$\n]+)\2\s*[;\n]""")
+_CLASS = re.compile(r"\bclass\s+(\w+)(?:\s*<[^>{]*>)?(?:\s+extends\s+([\w.]+))?[^{]*\{")
+_ROLES = {"Queue": "producer", "Worker": "consumer"}
+_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+"""A quoted string: a class named only in one (a log label) is not used."""
+_TEST = re.compile(r"/(?:e2e|__tests__|__mocks__)/|\.e2e(?:-spec)?\.[cm]?[jt]s$")
+"""An end-to-end test or a mock: what it names the running service does not use."""
+
+
+def _names(spec: str) -> dict[str, str]:
+    """An import list's local names of BullMQ's ``Queue`` and ``Worker`` (``Queue as JobQueue``) -> the role."""
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        words = part.replace("type ", " ").split()
+        if words and words[0] in _ROLES:
+            out[words[-1] if len(words) == 3 and words[1] == "as" else words[0]] = _ROLES[words[0]]
+    return out
+
+
+def _imports(code: str) -> list[tuple[dict[str, str], str]]:
+    return [(_names(m.group(1)), m.group(2)) for rx in (_IMPORT, _REQUIRE) for m in rx.finditer(code)]
+
+
+def _resolves(path: str, module: str, files: Sequence[str]) -> bool:
+    """Whether a relative import of ``path`` names one of ``files`` (the file, or a folder holding it)."""
+    if not module.startswith("."):
+        return False
+    target = os.path.normpath(os.path.join(os.path.dirname(path), module))
+    return any(os.path.splitext(f)[0] == target or f.startswith(target + os.sep) for f in files)
+
+
+def _bullmq_names(codes: Sequence[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """Per file, the local names it gives BullMQ's ``Queue`` and ``Worker``: imported from ``bullmq``, or from a
+    module of the code that imports them from it."""
+    direct = {path: {k: v for names, module in _imports(code) if module == "bullmq" for k, v in names.items()}
+              for path, code in codes}
+    wrappers = [p for p, names in direct.items() if names]
+    out: dict[str, dict[str, str]] = {}
+    for path, code in codes:
+        names = dict(direct[path])
+        for found, module in _imports(code):
+            if found and _resolves(path, module, wrappers):
+                names.update(found)
+        if names:
+            out[path] = names
+    return out
+
+
+def _values(codes: Sequence[tuple[str, str]]) -> dict[str, str | None]:
+    """The string each enum member (``Enum.MEMBER``) and each ``const`` of the code holds (None: two values)."""
+    out: dict[str, str | None] = {}
+
+    def put(name: str, value: str) -> None:
+        out[name] = value if out.get(name, value) == value else None
+
+    for _path, code in codes:
+        for m in _ENUM.finditer(code):
+            body = code[m.end():close_bracket(code, m.end() - 1)]
+            for member in _MEMBER.finditer(body):
+                put(f"{m.group(1)}.{member.group(1)}", member.group(3))
+        for m in _CONST.finditer(code):
+            put(m.group(1), m.group(3))
+    return out
+
+
+def _name(arg: str, values: Mapping[str, str | None]) -> str | None:
+    arg = arg.strip()
+    literal = re.fullmatch(r"""(['"`])([^'"`\\$]+)\1""", arg)
+    if literal:
+        return literal.group(2)
+    return values.get(arg) if re.fullmatch(r"\w+(?:\.\w+)?", arg) else None
+
+
+def _location(path: str, code: str, i: int) -> Location:
+    return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
+
+
+def _first_arg(code: str, i: int) -> tuple[str, int]:
+    """The first argument of the call whose ``(`` is at ``i``, and where it starts."""
+    args = split_args(inside(code, i))
+    start = i + 1 + (len(code[i + 1:]) - len(code[i + 1:].lstrip()))
+    return (args[0] if args else ""), start
+
+
+def uses(codes: Sequence[tuple[str, str]], own: str) -> tuple[ChannelUse, ...]:
+    """The BullMQ uses of a service's Node.js files (comments blanked); ``own``: the folder of its own code."""
+    codes = [(p, c) for p, c in codes if p.endswith(SUFFIXES) and not _TEST.search(p.replace(os.sep, "/"))]
+    bull = _bullmq_names(codes)
+    if not bull:
+        return ()
+    values = _values(codes)
+    own_codes = [_STRING.sub("''", c) for p, c in codes if p == own or p.startswith(own.rstrip(os.sep) + os.sep)]
+
+    def named(cls: str | None, path: str) -> bool:
+        return path in {p for p, _c in codes if p == own or p.startswith(own.rstrip(os.sep) + os.sep)} or (
+            cls is not None and any(re.search(rf"\b{re.escape(cls)}\b", c) for c in own_codes))
+
+    bases: dict[str, str] = {}  # a class of a file that works with BullMQ -> the role its queue plays
+    for path, code in codes:
+        roles = set(bull.get(path, {}).values())
+        if len(roles) == 1:
+            for m in _CLASS.finditer(code):
+                bases[m.group(1)] = next(iter(roles))
+    out: list[ChannelUse] = []
+    for path, code in codes:
+        classes = [(m.start(), m.group(1), m.group(2), close_bracket(code, m.end() - 1))
+                   for m in _CLASS.finditer(code)]
+        for start, cls, base, end in classes:
+            if not base or base not in bases:
+                continue
+            call = re.compile(r"\bsuper\s*\(").search(code, start, end)
+            if call is None or not named(cls, path):
+                continue
+            arg, at = _first_arg(code, call.end() - 1)
+            name = _name(arg, values)
+            if name:
+                out.append(ChannelUse(bases[base], name, arg, _location(path, code, at), "BullMQ",
+                                      f"class {cls} extends {base}, super({arg}, ...)", kind="queue",
+                                      protocol="redis"))
+        for local, role in bull.get(path, {}).items():
+            for m in re.finditer(rf"\bnew\s+{re.escape(local)}\s*\(", code):
+                owner = [c for s, c, _b, e in classes if s < m.start() < e]
+                arg, at = _first_arg(code, m.end() - 1)
+                name = _name(arg, values)
+                if name and named(owner[-1] if owner else None, path):
+                    out.append(ChannelUse(role, name, arg, _location(path, code, at), "BullMQ",
+                                          f"new {local}({arg}, ...)", kind="queue", protocol="redis"))
+    return tuple(sorted(out, key=lambda u: (u.at.file, u.at.line, u.at.column)))
+
+
+__all__ = ["SUFFIXES", "uses"]

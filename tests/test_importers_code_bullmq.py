@@ -1,0 +1,127 @@
+"""BullMQ queues of Node.js code (code_bullmq): names through enums, constants and one base-class constructor."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.importers import import_paths
+from engine.loader import load_documents
+from tests.helpers import write
+from tests.importer_helpers import fact
+
+
+def _library(root: str) -> None:
+    write(root, "kit/src/names.ts", """
+        export enum Lanes {
+          INTAKE = 'parcel-intake',
+          LABELS = 'label-printing',
+        }
+        export enum Prefixes {
+          INTAKE = 'pi_',
+        }
+        """)
+    write(root, "kit/src/broker/index.ts", """
+        export * from './broker';
+        """)
+    write(root, "kit/src/broker/broker.ts", """
+        import { Queue, Worker } from 'bullmq';
+        export { Queue, Worker };
+        export class Broker {
+          open(lane: string) { return new Queue(lane, { connection: {} }); }
+          listen(lane: string, fn: any) { return new Worker(lane, fn, { connection: {} }); }
+        }
+        """)
+    write(root, "kit/src/lanes/lane-base.ts", """
+        import { Broker, Queue } from '../broker';
+        export class LaneBase {
+          public queue: Queue;
+          constructor(public readonly lane: string, private broker: Broker) {
+            this.queue = broker.open(this.lane);
+          }
+        }
+        """)
+    write(root, "kit/src/lanes/intake-lane.ts", """
+        import { Lanes } from '../names';
+        import { LaneBase } from './lane-base';
+        // super('not-this-one') in a comment is not read
+        export class IntakeLane extends LaneBase {
+          constructor(broker: Broker) {
+            super(Lanes.INTAKE, broker);
+          }
+        }
+        """)
+    write(root, "kit/src/lanes/label-lane.ts", """
+        import { Lanes } from '../names';
+        import { LaneBase } from './lane-base';
+        export class LabelLane extends LaneBase {
+          constructor(broker: Broker) {
+            super(Lanes.LABELS, broker);
+          }
+        }
+        """)
+    write(root, "kit/src/hands/hand-base.ts", """
+        import { Broker, Worker } from '../broker';
+        export class HandBase {
+          constructor(public readonly lane: string, private broker: Broker) {}
+          start(fn: any) { this.broker.listen(this.lane, fn); }
+        }
+        """)
+    write(root, "kit/src/hands/intake-hand.ts", """
+        import { Lanes } from '../names';
+        import { HandBase } from './hand-base';
+        export class IntakeHand extends HandBase {
+          constructor(broker: Broker) {
+            super(Lanes.INTAKE, broker);
+          }
+        }
+        """)
+    write(root, "kit/src/hands/runtime-hand.ts", """
+        import { HandBase } from './hand-base';
+        export class RuntimeHand extends HandBase {
+          constructor(broker: Broker, lane: string) {
+            super(lane, broker);
+          }
+        }
+        """)
+
+
+def test_queue_named_through_an_enum_and_a_base_class_for_the_services_whose_code_names_it(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    _library(root)
+    write(root, "desk/src/parcels.controller.ts", """
+        import { IntakeLane } from '@acme/kit';
+        export class ParcelsController {
+          constructor(private lane: IntakeLane) {}
+        }
+        """)
+    write(root, "sorter/src/sorter.ts", """
+        import { IntakeHand, RuntimeHand } from '@acme/kit';
+        import { Worker } from 'bullmq';
+        const AUDIT = 'audit-trail';
+        const LOG_LABEL = 'LabelLane';
+        export class Sorter {
+          constructor(private hand: IntakeHand, private other: RuntimeHand) {}
+          audit() { return new Worker(AUDIT, async () => undefined, {}); }
+        }
+        """)
+    write(root, "desk/src/labels/e2e/print.e2e.ts", """
+        import { LabelLane } from '@acme/kit';
+        let lane: LabelLane;
+        """)
+    kit = os.path.join(root, "kit/src")
+    design = load_documents([*import_paths("source", [os.path.join(root, "desk/src"), kit], service="desk"),
+                             *import_paths("source", [os.path.join(root, "sorter/src"), kit], service="sorter")])
+    intake = fact(design, "channel:parcel-intake").data
+    assert intake["kind"] == "queue"
+    assert intake["producers"] == ["desk"]
+    assert intake["consumers"] == [{"service": "sorter"}]
+    assert fact(design, "interaction:desk->parcel-intake").data["protocol"] == "redis"
+    assert fact(design, "channel:audit-trail").data["consumers"] == [{"service": "sorter"}]
+    keys = set(design.by_key())
+    # no service's running code names LabelLane (a log label is a string, an end-to-end test is not the running
+    # code); a name passed on at run time, or in a comment, names no queue
+    assert "channel:label-printing" not in keys
+    assert not [k for k in keys if k.startswith("channel:") and k not in {"channel:parcel-intake",
+                                                                          "channel:audit-trail"}]
+
