@@ -80,6 +80,9 @@ class ChannelUse:
     """For a consumer: why a message delivered again repeats its effect (it is stored anew), when the code shows it."""
     component: str | None = None
     """The Dapr pub/sub component that carries the topic (``code_dapr``): its file names the broker."""
+    commit: str | None = None
+    """For a consumer: when it acknowledges a message (``before_processing``, ``after_processing``), when the code
+    shows it (``code_amqp``'s C# reader: ``autoAck``)."""
 
 
 _CONST = re.compile(r"\b(?:String|val|var)\s+([A-Za-z_]\w*)\s*(?::\s*String\s*)?=\s*\"([^\"\\\n]*)\"\s*[;\n]")
@@ -685,6 +688,12 @@ def with_transport(found: Sequence[ChannelUse], transport: tuple[str, str | None
                  for u in found)
 
 
+_COMMITS = {"before_processing": "it consumes with automatic acknowledgement (autoAck true): the broker drops the "
+                                 "message once sent, before the handler runs",
+            "after_processing": "it consumes with manual acknowledgement (autoAck false) and acknowledges "
+                                "(BasicAck) after its handler"}
+
+
 def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
     """State each channel ``service`` produces to or consumes from, and its call to each it produces to (one per
     channel and role: the first); a channel the code does not name is said in a remark."""
@@ -717,10 +726,13 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
                 consumer["group"] = safe_name(u.group)
             if u.repeats:
                 consumer["idempotent"] = False
+            if u.commit:
+                consumer["commit"] = u.commit
             body.set("channels", name, "consumers", [consumer], u.at)
             group = f", group {u.group}" if u.group else ""
             body.note("channels", name, f"{service} consumes it with {u.framework} ({u.construct}{group}, "
-                                        f"{u.at}){over}" + (f"; idempotent false: {u.repeats}" if u.repeats else ""))
+                                        f"{u.at}){over}" + (f"; idempotent false: {u.repeats}" if u.repeats else "")
+                      + (f"; commit {u.commit}: {_COMMITS[u.commit]}" if u.commit in _COMMITS else ""))
             continue
         body.set("channels", name, "producers", [service], u.at)
         body.note("channels", name, f"{service} produces to it with {u.framework} ({u.construct}, {u.at}){over}")
