@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.importers import import_paths
+from engine.importers import import_paths, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -150,3 +150,54 @@ def test_csharp_confirms_durable_declarations_and_auto_ack(tmp_path: Any) -> Non
     proofs = fact(design, "channel:proofs").data
     assert proofs["kind"] == "queue"
     assert proofs["durable"] is False  # published with no persistent delivery mode
+
+
+SWITCHED = """
+    namespace Kiosk;
+    public class Startup
+    {
+        public void ConfigureServices(IServiceCollection services)
+        {
+            if (Configuration.GetValue<bool>("CloudBusEnabled"))
+            {
+                services.AddSingleton<IBus>(sp => new CloudBus(Configuration["BusConnection"]));
+            }
+            else
+            {
+                services.AddSingleton<IBus>(sp => new RabbitBus(sp.GetRequiredService<IConnection>(), "inbox"));
+            }
+        }
+        public void Configure(IBus bus) { bus.Listen<SaleClosed>("sale-closed"); }
+    }
+    """
+
+
+def test_the_deployment_setting_that_picks_one_of_two_buses_decides_the_channel(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          rabbitmq: {image: "rabbitmq:3-management"}
+          till:
+            image: kiosk/till:1
+            environment: [CloudBusEnabled=False]
+          ledger:
+            image: kiosk/ledger:1
+            environment: [CloudBusEnabled=True]
+          audit:
+            image: kiosk/audit:1
+        """)
+    for service in ("till", "ledger", "audit"):
+        write(root, f"{service}/Usings.cs", BUS_USINGS)
+        write(root, f"{service}/RabbitBus.cs", BUS)
+        write(root, f"{service}/Startup.cs", SWITCHED)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("till", "ledger", "audit"))])
+    design = load_documents(docs)
+    consumers = [c["service"] for c in fact(design, "channel:kiosk_hub").data["consumers"]]
+    # ledger's deployment turns the other bus on; audit's sets nothing, so its RabbitMQ bus is kept, and said so
+    assert sorted(consumers) == ["audit", "till"]
+    remarks = " ".join(str(r) for d in docs for r in getattr(d, "remarks", ()))
+    assert "ledger would use kiosk_hub" in remarks and "CloudBusEnabled=True" in remarks
+    notes = " ".join(n for d in docs for n in getattr(d, "notes", {}).get("channel:kiosk_hub", []))
+    assert "deployment sets CloudBusEnabled=False" in notes
+    assert "CloudBusEnabled is false, which its deployment does not set" in notes

@@ -29,7 +29,10 @@ Only files that import an AMQP client are read, as each client reads its calls:
   the service (``EventBusRabbitMQ.Publish``) then makes producers of the services that publish and consumers of
   those that subscribe, not of every service built with it. This holds for a class another file names (or an
   interface it implements); a constructor is no such method (every user of the class builds it), and a path through
-  an ``override`` (a hosted service's ``ExecuteAsync``, called by the framework) is always the service's.
+  an ``override`` (a hosted service's ``ExecuteAsync``, called by the framework) is always the service's. When the
+  service builds the class only in one branch of ``if (configuration.GetValue<bool>("Setting"))`` (a choice between
+  two buses), the setting its deployment gives decides: the calls of a bus it does not select are left out (a
+  remark says so), and with the setting unset the calls are kept and the note says the choice was not shown.
 
 A name is read where the code shows it: a string literal, a name the file (Go: the package's files) declares with
 one, or an environment variable the code reads (``process.env.QUEUE``, ``os.Getenv("QUEUE")``), whose value the
@@ -46,7 +49,7 @@ from dataclasses import replace
 
 from engine.errors import Location
 from engine.importers.code_channels import ChannelUse
-from engine.importers.code_text import close_bracket, inside, split_args
+from engine.importers.code_text import block_after, close_bracket, inside, split_args
 
 _JS = (".js", ".mjs", ".cjs", ".ts")
 _JS_CLIENT = re.compile(r"""(?:require\s*\(\s*|\bfrom\s+)['"](amqplib(?:/callback_api)?|amqp-connection-manager|"""
@@ -476,7 +479,50 @@ def _csharp(cs: Sequence[tuple[str, str]]) -> list[ChannelUse]:
                     if acked is False and re.search(r"\bBasicAck(?:Async)?\s*\(", code) else None
                 found.append(replace(_use("consumer", _cs_value(queue, consts), queue, at, framework, construct,
                                           "queue"), commit=commit))
-    return _cs_fold(found, exchanges, queues, binds, publishes, confirms)
+    switched = [replace(u, selected_by=_cs_switch(u.at.file, cs, u.at.line)) for u in found]
+    return _cs_fold(switched, exchanges, queues, binds, publishes, confirms)
+
+
+_CS_SETTING_IF = re.compile(r'\bif\s*\(\s*(!\s*)?[\w.]*\s*\.\s*GetValue\s*<\s*bool\s*>\s*\(\s*"([\w:.-]+)"\s*\)\s*\)')
+"""``if (configuration.GetValue<bool>("Setting"))``: a branch taken by a boolean setting of the configuration."""
+
+
+def _cs_switch(path: str, cs: Sequence[tuple[str, str]], line: int) -> tuple[str, bool] | None:
+    """The boolean setting, and the value it must have, under which the service builds the class holding the call at
+    ``path:line`` (``new Bus(...)`` only in one branch of ``if (configuration.GetValue<bool>("Setting"))``, the
+    other branch building another bus): None when a construction is outside such a branch, or none is found."""
+    code = dict(cs).get(path, "")
+    start = sum(len(x) + 1 for x in code.split("\n")[:line - 1])
+    owner = [m.group(1) for m in re.finditer(r"\bclass\s+([A-Za-z_]\w*)", code) if m.start() < start]
+    if not owner:
+        return None
+    found: set[tuple[str, bool] | None] = set()
+    for other, text in cs:
+        if other == path:
+            continue
+        for built in re.finditer(rf"\bnew\s+{re.escape(owner[-1])}\s*\(", text):
+            found.add(_cs_branch(text, built.start()))
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _cs_branch(code: str, at: int) -> tuple[str, bool] | None:
+    """The innermost ``if`` on a boolean setting whose then- or else-block holds ``code[at]``, as (setting, value)."""
+    chosen = None
+    for m in _CS_SETTING_IF.finditer(code, 0, at):
+        opened = block_after(code, m.end())
+        if opened is None or opened > at:
+            continue
+        end = close_bracket(code, opened)
+        negated = m.group(1) is not None
+        if opened < at < end:
+            chosen = (m.group(2), not negated)
+            continue
+        other = re.match(r"\s*else\s*\{", code[end:])
+        if other is not None:
+            else_at = end + other.end() - 1
+            if else_at < at < close_bracket(code, else_at):
+                chosen = (m.group(2), negated)
+    return chosen
 
 
 def _cs_persistent(code: str, args: Sequence[str]) -> bool | None:
@@ -547,9 +593,27 @@ def _cs_fold(found: list[ChannelUse], exchanges: Mapping[str, tuple[bool, Locati
     return out
 
 
+def _selected(u: ChannelUse, env: Mapping[str, tuple[str, Location]]) -> ChannelUse:
+    """A use built under a boolean setting (``selected_by``) with what the deployment sets it to (.NET reads the
+    variable ``A__B`` as the setting ``A:B``): whether it is chosen, and why."""
+    if u.selected_by is None:
+        return u
+    setting, needed = u.selected_by
+    variable = setting.replace(":", "__")
+    value = env[variable][0].strip().lower() if variable in env else ""
+    if value not in {"true", "false"}:
+        return replace(u, selection=(True, f"built only when {setting} is {str(needed).lower()}, which its "
+                                           "deployment does not set: taken as chosen"))
+    return replace(u, selection=((value == "true") == needed, f"built only when {setting} is {str(needed).lower()}, "
+                                                             f"and its deployment sets {variable}={env[variable][0]} "
+                                                             f"({env[variable][1]})"))
+
+
 def with_variables(found: Sequence[ChannelUse], env: Mapping[str, tuple[str, Location]]) -> tuple[ChannelUse, ...]:
     """The uses named by an environment variable, with the name the deployment sets it to (a plain name only); with
-    no variable of the service's deployment at hand (none read yet), the uses are left as they are."""
+    no variable of the service's deployment at hand (none read yet), the uses are left as they are. A use built under
+    a boolean setting gets what the deployment sets it to (``_selected``)."""
+    found = [_selected(u, env) for u in found]
     if not env:
         return tuple(found)
     out = []
