@@ -13,6 +13,27 @@ Only files that import an AMQP client are read, as each client reads its calls:
 - **Azure/go-amqp** (AMQP 1.0): ``session.NewSender(ctx, address, ...)`` produces and ``session.NewReceiver(ctx,
   address, ...)`` consumes; RabbitMQ's v2 addresses ``/queues/<name>`` and ``/exchanges/<name>`` say which.
 
+- **RabbitMQ.Client** (C#, read when a file of the service names the namespace, a ``global using`` included):
+  ``BasicPublish(exchange, routingKey, ...)`` (``BasicPublishAsync``) produces as amqplib's ``publish`` does;
+  ``BasicConsume(queue, autoAck, consumer)`` (``BasicConsumeAsync``) consumes the queue, or the exchange's channel
+  when the code binds that queue (``QueueBind(queue, exchange, ...)``, the same argument) to one exchange: the queue
+  is then the consumer's subscription. Arguments are read by name (``exchange: X``) or by position. The consumer
+  acknowledges before processing with ``autoAck: true`` and after it with ``autoAck: false`` and a ``BasicAck``. The
+  channel states what the calls show: ``producer_acks: none`` when no C# code of the service turns publisher
+  confirms on (``ConfirmSelect``, ``WaitForConfirms``, ``publisherConfirmationsEnabled``); ``durable: false`` when
+  its exchange or a bound queue is declared non-durable (``ExchangeDeclare`` and ``QueueDeclare`` default to
+  non-durable) or a publication sets no persistent delivery mode (``DeliveryMode = 2``, ``Persistent = true``);
+  ``durable: true`` when all of them are durable and persistent. A service is said to use a call only when its own
+  code reaches it: a call inside a public method (or a private one that public methods of its file call) counts
+  when another file of the service calls one of those methods by name; a shared event-bus library handed over with
+  the service (``EventBusRabbitMQ.Publish``) then makes producers of the services that publish and consumers of
+  those that subscribe, not of every service built with it. This holds for a class another file names (or an
+  interface it implements); a constructor is no such method (every user of the class builds it), and a path through
+  an ``override`` (a hosted service's ``ExecuteAsync``, called by the framework) is always the service's. When the
+  service builds the class only in one branch of ``if (configuration.GetValue<bool>("Setting"))`` (a choice between
+  two buses), the setting its deployment gives decides: the calls of a bus it does not select are left out (a
+  remark says so), and with the setting unset the calls are kept and the note says the choice was not shown.
+
 A name is read where the code shows it: a string literal, a name the file (Go: the package's files) declares with
 one, or an environment variable the code reads (``process.env.QUEUE``, ``os.Getenv("QUEUE")``), whose value the
 deployment sets (filled in by ``with_variables``); in Go, a function's parameter is followed to the calls of the
@@ -28,7 +49,7 @@ from dataclasses import replace
 
 from engine.errors import Location
 from engine.importers.code_channels import ChannelUse
-from engine.importers.code_text import close_bracket, inside, split_args
+from engine.importers.code_text import block_after, close_bracket, inside, split_args
 
 _JS = (".js", ".mjs", ".cjs", ".ts")
 _JS_CLIENT = re.compile(r"""(?:require\s*\(\s*|\bfrom\s+)['"](amqplib(?:/callback_api)?|amqp-connection-manager|"""
@@ -58,6 +79,9 @@ def uses(texts: Sequence[tuple[str, str]]) -> tuple[ChannelUse, ...]:
             if client:
                 package = [t for t in go if os.path.dirname(t[0]) == os.path.dirname(path)]
                 found.extend(_go(path, code, client.group(1).split("/", 1)[1], package))
+    cs = [(p, c) for p, c in texts if p.endswith(".cs")]
+    if any(_CS_CLIENT.search(c) for _p, c in cs):
+        found.extend(_csharp(cs))
     return tuple(sorted(found, key=lambda u: (u.at.file, u.at.line, u.at.column, u.role)))
 
 
@@ -296,9 +320,300 @@ def _where(path: str, code: str, i: int) -> str:
     return f"{os.path.basename(path)}:{code.count(chr(10), 0, i) + 1}"
 
 
+# --- C#: RabbitMQ.Client ---------------------------------------------------------------------------------------
+
+_CS_CLIENT = re.compile(r"^[ \t]*(?:global[ \t]+)?using[ \t]+RabbitMQ\.Client\b", re.MULTILINE)
+_CS_CALL = re.compile(r"\.\s*(BasicPublish|BasicConsume|ExchangeDeclare|QueueDeclare|QueueBind)(?:Async)?\s*"
+                      r"(?:<[^<>()]*>)?\s*\(")
+_CS_PARAMS = {"BasicPublish": ("exchange", "routingKey"), "BasicConsume": ("queue", "autoAck", "consumer"),
+              "ExchangeDeclare": ("exchange", "type", "durable", "autoDelete"),
+              "QueueDeclare": ("queue", "durable", "exclusive", "autoDelete"),
+              "QueueBind": ("queue", "exchange", "routingKey")}
+_CS_CONFIRMS = re.compile(r"\b(?:ConfirmSelect(?:Async)?\s*\(|WaitForConfirms\w*\s*\(|"
+                          r"publisherConfirmationsEnabled\s*:\s*true\b|PublisherConfirmationsEnabled\s*=\s*true\b)")
+_CS_PERSISTENT = re.compile(r"\b(?:DeliveryMode\s*=\s*(?:2\b|\(\s*byte\s*\)\s*2\b|DeliveryModes\s*\.\s*Persistent\b)|"
+                            r"Persistent\s*=\s*true\b|SetPersistent\s*\(\s*true\s*\))")
+_CS_METHOD = re.compile(r"(?:\b(?:public|private|protected|internal)\s+)?"
+                        r"(?:(?:static|async|override|virtual|sealed|new|unsafe|extern|partial)\s+)*"
+                        r"[\w.<>\[\],?]+\s+([A-Za-z_]\w*)\s*(?:<[^<>(){};]*>)?\s*\(")
+_CS_KEYWORDS = frozenset({"if", "for", "foreach", "while", "switch", "catch", "using", "lock", "return", "new", "await",
+                          "nameof", "typeof", "sizeof", "when", "throw", "else", "fixed"})
+
+
+def _cs_args(args: Sequence[str], params: Sequence[str]) -> dict[str, str]:
+    """A C# call's arguments by parameter name: ``name: value`` by its name, the others by position."""
+    out: dict[str, str] = {}
+    for i, a in enumerate(args):
+        named = re.match(r"([A-Za-z_]\w*)\s*:(?!:)\s*(.*)\Z", a, re.DOTALL)
+        if named and named.group(1) in params:
+            out[named.group(1)] = named.group(2).strip()
+        elif named is None and i < len(params):
+            out.setdefault(params[i], a.strip())
+    return out
+
+
+def _cs_value(arg: str, consts: Mapping[str, set[str]]) -> Value | None:
+    """A C# string argument: a literal, or a ``const`` / ``static readonly`` string the service declares once."""
+    arg = arg.strip()
+    lit = re.fullmatch(r'@?"([^"\\\n]*)"', arg)
+    if lit:
+        return "literal", lit.group(1)
+    values = consts.get(arg.split(".")[-1]) if re.fullmatch(r"[A-Za-z_][\w.]*", arg) else None
+    return ("literal", next(iter(values))) if values and len(values) == 1 else None
+
+
+_CS_CONST = re.compile(r'\b(?:const|static\s+readonly)\s+string\s+([A-Za-z_]\w*)\s*=\s*@?"([^"\\\n]*)"\s*;')
+
+
+def _cs_constants(cs: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for _p, code in cs:
+        for m in _CS_CONST.finditer(code):
+            out.setdefault(m.group(1), set()).add(m.group(2))
+    return out
+
+
+def _cs_methods(code: str) -> list[tuple[str, bool, int, int]]:
+    """The methods of a C# file with a block body: (name, public, body start, body end); constructors left out."""
+    classes = set(re.findall(r"\b(?:class|struct|record)\s+([A-Za-z_]\w*)", code))
+    out = []
+    for m in _CS_METHOD.finditer(code):
+        name = m.group(1)
+        if name in _CS_KEYWORDS or name in classes:
+            continue
+        end = close_bracket(code, m.end() - 1)
+        brace = re.match(r"\s*(?:where\s[^{;=]*)?\{", code[end:])
+        if brace is None:
+            continue
+        start = end + brace.end() - 1
+        head = code[m.start():m.end()]
+        if re.search(r"\boverride\b", head):  # the framework calls it (ExecuteAsync): the service's own path
+            name = ""
+        out.append((name, re.match(r"\s*public\b", head) is not None, start, close_bracket(code, start)))
+    return out
+
+
+def _cs_entries(code: str, at: int) -> set[str] | None:
+    """The public methods whose calls reach ``code[at]``: its method when public, else the public methods of the file
+    that call it (three levels); None when it is in no method, or a method nothing of the file reaches by name."""
+    methods = _cs_methods(code)
+    frontier: set[int] = {at}
+    seen: set[str] = set()
+    public: set[str] = set()
+    for _level in range(4):
+        names: set[str] = set()
+        for pos in frontier:
+            around = [(n, p, s, e) for n, p, s, e in methods if s < pos < e]
+            if not around:
+                continue
+            name, is_public, _s, _e = max(around, key=lambda t: t[2])
+            if not name:
+                return None
+            (public if is_public else names).add(name)
+        names -= seen
+        seen |= names
+        # a call of the method from the file (its declaration lies in no method body, so it leads nowhere)
+        frontier = {c.start() for n in names for c in re.finditer(rf"(?<![\w.]){re.escape(n)}\s*\(", code)}
+        if not frontier:
+            break
+    return public or None
+
+
+def _cs_used(path: str, code: str, at: int, cs: Sequence[tuple[str, str]]) -> bool:
+    """Whether the service's own code reaches a call at ``code[at]`` (see the module's docstring)."""
+    entries = _cs_entries(code, at)
+    owner = [m for m in re.finditer(r"\bclass\s+([A-Za-z_]\w*)([^{;]*)\{", code) if m.start() < at]
+    names = [owner[-1].group(1), *re.findall(r"[A-Za-z_]\w*", owner[-1].group(2).partition(":")[2])] if owner else []
+    named = re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b") if names else None
+    if entries is None or named is None or not any(other != path and named.search(text) for other, text in cs):
+        return True  # in no method reached by name, or in a class (and its interfaces) no other file names
+    call = re.compile(rf"\.\s*(?:{'|'.join(map(re.escape, sorted(entries)))})\s*[(<]")
+    return any(other != path and call.search(text) for other, text in cs)
+
+
+def _csharp(cs: Sequence[tuple[str, str]]) -> list[ChannelUse]:
+    consts = _cs_constants(cs)
+    confirms = any(_CS_CONFIRMS.search(c) for _p, c in cs)
+    framework = "RabbitMQ.Client"
+    found: list[ChannelUse] = []
+    exchanges: dict[str, tuple[bool, Location]] = {}
+    queues: dict[str, tuple[bool, Location]] = {}
+    binds: dict[str, set[str]] = {}
+    publishes: list[tuple[str, bool, Location]] = []
+    for path, code in cs:
+        if "Basic" not in code and "Declare" not in code and "QueueBind" not in code:
+            continue
+        for m in _CS_CALL.finditer(code):
+            method = m.group(1)
+            args = _cs_args(split_args(inside(code, m.end() - 1)), _CS_PARAMS[method])
+            at = _at(path, code, m.start() + 1)
+            construct = code[m.start():m.end()].strip(". \t\n(").split("<")[0].strip()
+            if method == "ExchangeDeclare":
+                name = _cs_value(args.get("exchange", ""), consts)
+                if name and name[1]:
+                    exchanges.setdefault(name[1], (_flag(args.get("durable")) is True, at))
+            elif method == "QueueDeclare":
+                queues.setdefault(args.get("queue", '""'), (_flag(args.get("durable")) is True, at))
+            elif method == "QueueBind":
+                exchange = _cs_value(args.get("exchange", ""), consts)
+                if exchange and exchange[1]:
+                    binds.setdefault(args.get("queue", ""), set()).add(exchange[1])
+            elif not _cs_used(path, code, m.start(), cs):
+                continue
+            elif method == "BasicPublish":
+                exchange = _cs_value(args.get("exchange", ""), consts)
+                if exchange == ("literal", ""):
+                    key = args.get("routingKey", "")
+                    use = _use("producer", _cs_value(key, consts), key, at, framework, construct, "queue")
+                else:
+                    use = _use("producer", exchange, args.get("exchange", "no exchange"), at, framework, construct,
+                               None)
+                found.append(use)
+                persistent = _cs_persistent(code, split_args(inside(code, m.end() - 1)))
+                if use.channel and persistent is not None:
+                    publishes.append((use.channel, persistent, at))
+            else:
+                queue = args.get("queue", "")
+                acked = _flag(args.get("autoAck"))
+                commit = "before_processing" if acked is True else "after_processing" \
+                    if acked is False and re.search(r"\bBasicAck(?:Async)?\s*\(", code) else None
+                found.append(replace(_use("consumer", _cs_value(queue, consts), queue, at, framework, construct,
+                                          "queue"), commit=commit))
+    switched = [replace(u, selected_by=_cs_switch(u.at.file, cs, u.at.line)) for u in found]
+    return _cs_fold(switched, exchanges, queues, binds, publishes, confirms)
+
+
+_CS_SETTING_IF = re.compile(r'\bif\s*\(\s*(!\s*)?[\w.]*\s*\.\s*GetValue\s*<\s*bool\s*>\s*\(\s*"([\w:.-]+)"\s*\)\s*\)')
+"""``if (configuration.GetValue<bool>("Setting"))``: a branch taken by a boolean setting of the configuration."""
+
+
+def _cs_switch(path: str, cs: Sequence[tuple[str, str]], line: int) -> tuple[str, bool] | None:
+    """The boolean setting, and the value it must have, under which the service builds the class holding the call at
+    ``path:line`` (``new Bus(...)`` only in one branch of ``if (configuration.GetValue<bool>("Setting"))``, the
+    other branch building another bus): None when a construction is outside such a branch, or none is found."""
+    code = dict(cs).get(path, "")
+    start = sum(len(x) + 1 for x in code.split("\n")[:line - 1])
+    owner = [m.group(1) for m in re.finditer(r"\bclass\s+([A-Za-z_]\w*)", code) if m.start() < start]
+    if not owner:
+        return None
+    found: set[tuple[str, bool] | None] = set()
+    for other, text in cs:
+        if other == path:
+            continue
+        for built in re.finditer(rf"\bnew\s+{re.escape(owner[-1])}\s*\(", text):
+            found.add(_cs_branch(text, built.start()))
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _cs_branch(code: str, at: int) -> tuple[str, bool] | None:
+    """The innermost ``if`` on a boolean setting whose then- or else-block holds ``code[at]``, as (setting, value)."""
+    chosen = None
+    for m in _CS_SETTING_IF.finditer(code, 0, at):
+        opened = block_after(code, m.end())
+        if opened is None or opened > at:
+            continue
+        end = close_bracket(code, opened)
+        negated = m.group(1) is not None
+        if opened < at < end:
+            chosen = (m.group(2), not negated)
+            continue
+        other = re.match(r"\s*else\s*\{", code[end:])
+        if other is not None:
+            else_at = end + other.end() - 1
+            if else_at < at < close_bracket(code, else_at):
+                chosen = (m.group(2), negated)
+    return chosen
+
+
+def _cs_persistent(code: str, args: Sequence[str]) -> bool | None:
+    """Whether a ``BasicPublish`` marks its message persistent: its properties (``basicProperties:``, else the
+    argument before the body) are null, or a variable the file sets ``DeliveryMode = 2`` / ``Persistent = true`` on,
+    or an initializer that does; None when the code shows neither (properties made elsewhere)."""
+    named = any(re.match(r"[A-Za-z_]\w*\s*:(?!:)", a) for a in args)
+    props = next((re.sub(r"^basicProperties\s*:", "", a).strip() for a in args
+                  if a.startswith("basicProperties")), None)
+    if props is None:
+        props = args[-2] if not named and len(args) >= 4 else None
+    if props is None:
+        return None
+    if props in {"null", "default"}:
+        return False
+    if _CS_PERSISTENT.search(props):
+        return True
+    if not re.fullmatch(r"[A-Za-z_]\w*", props):
+        return None
+    sets = re.search(rf"\b{re.escape(props)}\s*\.\s*(?:{_CS_PERSISTENT.pattern})", code)
+    return True if sets else False if re.search(rf"\b{re.escape(props)}\s*=\s*\w+\s*\.\s*CreateBasicProperties",
+                                                code) else None
+
+
+def _flag(text: str | None) -> bool | None:
+    return {"true": True, "false": False}.get((text or "").strip())
+
+
+def _cs_fold(found: list[ChannelUse], exchanges: Mapping[str, tuple[bool, Location]],
+             queues: Mapping[str, tuple[bool, Location]], binds: Mapping[str, set[str]],
+             publishes: Sequence[tuple[str, bool, Location]], confirms: bool) -> list[ChannelUse]:
+    """The consumers of a queue bound to one exchange moved to the exchange's channel, and what the declarations and
+    publications state of each channel used."""
+    out: list[ChannelUse] = []
+    for use in found:
+        bound = binds.get(use.written, set())
+        one = len(bound) == 1 and use.role == "consumer"
+        out.append(replace(use, channel=next(iter(bound)), kind=None, group=None) if one else use)
+    framework = "RabbitMQ.Client"
+    for name in sorted({u.channel for u in out if u.channel}):
+        sent = [p for p in publishes if p[0] == name]
+        first = next(u for u in out if u.channel == name)
+        if sent and not confirms:
+            out.append(ChannelUse("declared", name, name, sent[0][2], framework, "BasicPublish", stated=(
+                ("producer_acks", "none"), ("why", f"producer_acks none: it is published ({sent[0][2]}) and no C# code "
+                                                   "of the service turns publisher confirms on (ConfirmSelect, "
+                                                   "WaitForConfirms): the publisher never learns whether the broker "
+                                                   "took the message"))))
+        parts = [(f"the exchange {name}", *exchanges[name])] if name in exchanges else []
+        parts += [(f"the queue {q}", *queues[q]) for q, ex in sorted(binds.items()) if name in ex and q in queues]
+        parts += [(f"the queue {name}", *queues[f'"{name}"'])] if f'"{name}"' in queues else []
+        transient = next((p for p in parts if not p[1]), None)
+        volatile = next((p for p in sent if not p[1]), None)
+        if transient is not None:
+            why = (f"{transient[0]} is declared non-durable ({transient[2]}; ExchangeDeclare and QueueDeclare default "
+                   "to non-durable): a broker restart drops it, with its bindings and the messages it holds")
+            out.append(ChannelUse("declared", name, name, transient[2], framework, "declare",
+                                  stated=(("durable", False), ("why", why))))
+        elif volatile is not None:
+            why = (f"it is published with no persistent delivery mode ({volatile[2]}): the broker keeps the message "
+                   "in memory and a restart loses it")
+            out.append(ChannelUse("declared", name, name, volatile[2], framework, "BasicPublish",
+                                  stated=(("durable", False), ("why", why))))
+        elif parts and sent and len(parts) > 1:
+            out.append(ChannelUse("declared", name, name, first.at, framework, "declare", stated=(
+                ("durable", True), ("why", "declared durable and published persistent: " + ", ".join(
+                    f"{p[0]} ({p[2]})" for p in parts)))))
+    return out
+
+
+def _selected(u: ChannelUse, env: Mapping[str, tuple[str, Location]]) -> ChannelUse:
+    """A use built under a boolean setting (``selected_by``) with what the deployment sets it to (.NET reads the
+    variable ``A__B`` as the setting ``A:B``): whether it is chosen, and why."""
+    if u.selected_by is None:
+        return u
+    setting, needed = u.selected_by
+    variable = setting.replace(":", "__")
+    value = env[variable][0].strip().lower() if variable in env else ""
+    if value not in {"true", "false"}:
+        return replace(u, selection=(True, f"built only when {setting} is {str(needed).lower()}, which its "
+                                           "deployment does not set: taken as chosen"))
+    return replace(u, selection=((value == "true") == needed, f"built only when {setting} is {str(needed).lower()}, "
+                                                             f"and its deployment sets {variable}={env[variable][0]} "
+                                                             f"({env[variable][1]})"))
+
+
 def with_variables(found: Sequence[ChannelUse], env: Mapping[str, tuple[str, Location]]) -> tuple[ChannelUse, ...]:
     """The uses named by an environment variable, with the name the deployment sets it to (a plain name only); with
-    no variable of the service's deployment at hand (none read yet), the uses are left as they are."""
+    no variable of the service's deployment at hand (none read yet), the uses are left as they are. A use built under
+    a boolean setting gets what the deployment sets it to (``_selected``)."""
+    found = [_selected(u, env) for u in found]
     if not env:
         return tuple(found)
     out = []

@@ -80,6 +80,14 @@ class ChannelUse:
     """For a consumer: why a message delivered again repeats its effect (it is stored anew), when the code shows it."""
     component: str | None = None
     """The Dapr pub/sub component that carries the topic (``code_dapr``): its file names the broker."""
+    selected_by: tuple[str, bool] | None = None
+    """The boolean setting, and its value, under which the service builds the code that makes the call
+    (``code_amqp``'s C# reader: one of two buses chosen by configuration)."""
+    selection: tuple[bool, str] | None = None
+    """Whether the deployment's setting chooses that code, and why (``code_amqp.with_variables``)."""
+    commit: str | None = None
+    """For a consumer: when it acknowledges a message (``before_processing``, ``after_processing``), when the code
+    shows it (``code_amqp``'s C# reader: ``autoAck``)."""
 
 
 _CONST = re.compile(r"\b(?:String|val|var)\s+([A-Za-z_]\w*)\s*(?::\s*String\s*)?=\s*\"([^\"\\\n]*)\"\s*[;\n]")
@@ -685,6 +693,12 @@ def with_transport(found: Sequence[ChannelUse], transport: tuple[str, str | None
                  for u in found)
 
 
+_COMMITS = {"before_processing": "it consumes with automatic acknowledgement (autoAck true): the broker drops the "
+                                 "message once sent, before the handler runs",
+            "after_processing": "it consumes with manual acknowledgement (autoAck false) and acknowledges "
+                                "(BasicAck) after its handler"}
+
+
 def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
     """State each channel ``service`` produces to or consumes from, and its call to each it produces to (one per
     channel and role: the first); a channel the code does not name is said in a remark."""
@@ -699,6 +713,10 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
             unnamed.add((u.role, u.written))
             body.remark(u.at, f"{service} {verb} a channel ({u.framework}, {u.construct}) named by {u.written}, "
                               "a value its imported code does not show: the channel is not imported")
+            continue
+        if u.selection is not None and not u.selection[0]:
+            body.remark(u.at, f"{service} would use {u.channel} ({u.framework}, {u.construct}) with code "
+                              f"{u.selection[1]}: the other branch is taken, the channel is not imported for it")
             continue
         name = safe_name(u.channel)
         if (u.role, name) in seen:
@@ -717,13 +735,18 @@ def record(body: Body, service: str, found: Sequence[ChannelUse]) -> None:
                 consumer["group"] = safe_name(u.group)
             if u.repeats:
                 consumer["idempotent"] = False
+            if u.commit:
+                consumer["commit"] = u.commit
             body.set("channels", name, "consumers", [consumer], u.at)
             group = f", group {u.group}" if u.group else ""
             body.note("channels", name, f"{service} consumes it with {u.framework} ({u.construct}{group}, "
-                                        f"{u.at}){over}" + (f"; idempotent false: {u.repeats}" if u.repeats else ""))
+                                        f"{u.at}){over}" + (f"; idempotent false: {u.repeats}" if u.repeats else "")
+                      + (f"; commit {u.commit}: {_COMMITS[u.commit]}" if u.commit in _COMMITS else "")
+                      + (f"; {u.selection[1]}" if u.selection else ""))
             continue
         body.set("channels", name, "producers", [service], u.at)
-        body.note("channels", name, f"{service} produces to it with {u.framework} ({u.construct}, {u.at}){over}")
+        body.note("channels", name, f"{service} produces to it with {u.framework} ({u.construct}, {u.at}){over}"
+                                    + (f"; {u.selection[1]}" if u.selection else ""))
         call: dict[str, str] = {"from": service, "to": name, "style": "async"}
         if u.protocol:
             call["protocol"] = u.protocol
