@@ -13,23 +13,20 @@ PYTHON ?= python3.11 python3.12 python3.13 python3
 PYTHON_EXE := $(shell tools/find-python $(PYTHON))
 # The versions pyproject.toml declares (its classifiers): `make test` runs the suite under each other one found.
 SUPPORTED := $(shell sed -n 's/.*"Programming Language :: Python :: \(3\.[0-9]*\)".*/\1/p' pyproject.toml)
-# durable-rules ships only as source. 2.0.28 calls PyEval_CallObject, which Python 3.13 removed: built with
-# this preprocessor flag (its setup.py overwrites CFLAGS, not CPPFLAGS) it works there. Never a cached wheel.
+# durable-rules ships only as source: tools/build-durable builds the pinned release from its checked archive
+# with a larger fact index (the C core's 512 buckets make a large design's firing grow with its square) and,
+# on Python 3.13, the flag it needs there. Never a cached wheel.
 DURABLE := $(shell sed -n 's/.*"\(durable-rules==[^"]*\)".*/\1/p' pyproject.toml)
-DURABLE_CPPFLAGS := -DPyEval_CallObject=PyObject_CallObject
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 SYSTEM_DEPS ?= 1
 
 .PHONY: demo test lint typecheck unit suite other-pythons bench fuzz clean plan-tools bench-tools
 
-$(RUN_STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml tools/build-durable
 	@test -n "$(PYTHON_EXE)" || { echo "archplan needs Python 3.11 or later; none of '$(PYTHON)' runs here"; exit 2; }
 	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON_EXE)"; $(PYTHON_EXE) -m venv $(VENV); }
 	$(PIP) --upgrade pip
-	@if $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 13))'; then \
-		echo "Python 3.13+: building $(DURABLE) with CPPFLAGS=$(DURABLE_CPPFLAGS)"; \
-		CPPFLAGS="$(DURABLE_CPPFLAGS) $$CPPFLAGS" $(PIP) --no-cache-dir --no-binary durable-rules '$(DURABLE)'; \
-	fi
+	$(PY) tools/build-durable '$(DURABLE)'
 	$(PIP) -e '$(RUN_SPEC)'
 	@touch $(RUN_STAMP)
 

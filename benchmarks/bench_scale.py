@@ -180,6 +180,9 @@ def report(by_size: dict[int, Figures]) -> int:
     """Print the medians, the ratios and each target met or missed; 1 when one is missed."""
     sizes = sorted(by_size)
     names = list(by_size[sizes[0]])
+    from engine.runtime import engine_build  # the C core's build: its fact index decides how large designs scale
+
+    print(f"rule engine: {engine_build()}")
     print("medians of paired rounds; floors marked * are timed inside their process (start-up left out)")
     print(f"{'':26}" + "".join(f"{f'{s:,} services':>22}" for s in sizes))
     print(f"{'rounds':26}" + "".join(f"{len(by_size[s]['python -c pass']):>22}" for s in sizes))

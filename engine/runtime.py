@@ -40,6 +40,22 @@ DURABLE_CPPFLAGS = "-DPyEval_CallObject=PyObject_CallObject"
 """2.0.28 calls ``PyEval_CallObject``, which Python 3.13 removed; its setup.py overwrites CFLAGS, not CPPFLAGS."""
 
 
+ENGINE_BUILD_LABEL = "archplan.1"
+"""The local version label ``tools/build-durable`` gives the durable-rules it builds (a 16,384-bucket fact index)."""
+
+
+def engine_build() -> str:
+    """The installed durable-rules' version, and whether it is the build with the larger fact index."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("durable-rules")
+    except metadata.PackageNotFoundError:
+        return "durable-rules (version unknown)"
+    ours = version.endswith(f"+{ENGINE_BUILD_LABEL}")
+    return f"durable-rules {version} ({'16,384' if ours else '512'}-bucket fact index)"
+
+
 def durable_rebuild_hint(cause: BaseException) -> str:
     """One line: why durable_rules' C core did not load and the command that rebuilds it for this interpreter."""
     import shlex
