@@ -8,9 +8,9 @@ over and over. Run: ``.venv/bin/python benchmarks/bench_library.py [RUNS]``.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
-import sys
 import tempfile
 import time
 from typing import Any
@@ -124,4 +124,9 @@ def main(runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="?", type=int, default=10_000, help="small reviews to run (default 10,000)")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("runs must be positive")
+    main(args.runs)
