@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
-from engine.importers import infra, istio, skaffold
+from engine.importers import infra, istio, seed_passwords, skaffold
 from engine.importers.base import Body, console_entry, entry_endpoint, route_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
 from engine.importers.istio import Entry, strictest_tls
@@ -401,6 +401,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     mesh, entries = _mesh_entries(objs, workloads, svc_targets, body)
     _record_workloads(objs, workloads, body)
     _record_calls(path, workloads, mentions, hosts, entries, body)
+    _seeded_password_hashing(objs, workloads, body)
     mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
     infra.record_cache_roles(body)
     return [body.document()]
@@ -678,6 +679,57 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
                                                "inferred_from": f"{entry.why} ({entry.at}) routes requests from "
                                                                 f"{entry.via} to {entry.target}"}, entry.at)
             body.note("interactions", ident, "a route of the ingress gateway")
+
+
+_INIT_DIR = "/docker-entrypoint-initdb.d"
+"""Where the official database images look for the scripts they run on their first start."""
+
+
+def _init_scripts(o: _Obj, configmaps: Mapping[tuple[str, str], _Obj]) -> list[tuple[str, Location]]:
+    """The scripts a workload's ConfigMap volumes mount under the database images' init directory, with where each
+    is written (the ConfigMap's data key)."""
+    pod: Path = ("spec", "template", "spec")
+    volumes = {str(v.get("name")): v["configMap"] for v in o.get(*pod, "volumes") or []
+               if isinstance(v, dict) and isinstance(v.get("configMap"), dict)}
+    out: list[tuple[str, Location]] = []
+    for c in o.get(*pod, "containers") or []:
+        for m in (c.get("volumeMounts") or []) if isinstance(c, dict) else []:
+            path = str(m.get("mountPath", "")).rstrip("/") if isinstance(m, dict) else ""
+            ref = volumes.get(str(m.get("name"))) if isinstance(m, dict) else None
+            if ref is None or not (path == _INIT_DIR or path.startswith(_INIT_DIR + "/")):
+                continue
+            cm = configmaps.get((o.namespace, str(ref.get("name"))))
+            data = cm.get("data") if cm is not None else None
+            if cm is None or not isinstance(data, dict):
+                continue
+            items = ref.get("items")
+            keys = [str(i.get("key")) for i in items if isinstance(i, dict)] if isinstance(items, list) else list(data)
+            out.extend((data[k], cm.loc("data", k)) for k in keys if isinstance(data.get(k), str))
+    return out
+
+
+def _seeded_password_hashing(objs: Sequence[_Obj], workloads: Sequence[_Workload], body: Body) -> None:
+    """A datastore seeded with user accounts (``seed_passwords``): the form of their passwords is the hashing of the
+    one service whose configuration reaches the store (with several, which of them keeps the accounts is unsaid)."""
+    configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
+    for w in workloads:
+        if w.rec is None or w.rec.role != "datastore":
+            continue
+        seeds = [(h, at) for text, at in _init_scripts(w.obj, configmaps)
+                 if (h := seed_passwords.seeded_hashing(text)) is not None]
+        if not seeds:
+            continue
+        hashing, at = min(seeds, key=lambda s: seed_passwords.rank(s[0].algorithm))
+        callers = sorted({str(d.get("from")) for d in body.items.get("interactions", {}).values()
+                          if d.get("to") == w.name and body.has("services", str(d.get("from")))})
+        if len(callers) != 1:
+            body.remark(at, f"{w.name} is seeded with accounts whose passwords are stored as {hashing.shown}, but "
+                            f"{len(callers)} services reach it: which one keeps them is not said")
+            continue
+        body.set("services", callers[0], "password_hashing", hashing.algorithm, at)
+        body.note("services", callers[0], f"password_hashing {hashing.algorithm}: the accounts {w.name} is seeded "
+                                          f"with ({at}, line {hashing.line} of the script) store their passwords as "
+                                          f"{hashing.shown}, and {callers[0]} is the one service that reaches it")
 
 
 def _ingress_backends(o: _Obj) -> list[tuple[str, Location, str | None, bool, Location | None]]:
