@@ -391,12 +391,13 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         raise InputError("no Kubernetes manifest found", Location(path))
     objs = _objects(sorted(collector.files), limits, body)
     _apply_image_edits(objs, collector.images)
-    workloads, mentions = _workloads(objs, body)
+    workloads, mentions, observers = _workloads(objs, body)
     built = skaffold.build_artifacts([*skaffold.config_files(paths), *(
         f for f in collector.files if os.path.basename(f) in skaffold.CONFIG_FILES)], limits, body)
     for w in workloads:
         w.built = _built_here(w, built)
     hosts, svc_targets = _services(objs, workloads, body)
+    _published_consoles(objs, observers, body)
     _ingresses(objs, svc_targets)
     mesh, entries = _mesh_entries(objs, workloads, svc_targets, body)
     _record_workloads(objs, workloads, body)
@@ -412,8 +413,10 @@ _CLUSTER_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"
 serves the cluster, not the application the manifests describe."""
 
 
-def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[str, list[Mention]]]:
-    """The workloads the review covers (what they run recognised), and what each one's configuration mentions."""
+def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[str, list[Mention]],
+                                                          list[tuple[_Obj, str, str | None]]]:
+    """The workloads the review covers (what they run recognised), what each one's configuration mentions, and the
+    observability workloads left out (object, name, image)."""
     configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
     raw = [o for o in objs if o.kind in WORKLOAD_KINDS]
     counts: dict[str, int] = {}
@@ -421,6 +424,7 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
         counts[o.name] = counts.get(o.name, 0) + 1
     workloads: list[_Workload] = []
     mentions: dict[str, list[Mention]] = {}
+    observers: list[tuple[_Obj, str, str | None]] = []
     for o in raw:
         name = safe_name(o.name if counts[o.name] == 1 else f"{o.namespace}/{o.name}")
         if o.namespace in _CLUSTER_NAMESPACES:
@@ -439,6 +443,8 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
             body.remark(o.loc(), f"{name} is {infra.NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed as "
                                  "part of the system")
             body.not_reviewed[name] = f"{infra.NOT_REVIEWED[rec.role]} (by its {rec.why}, {o.loc()})"
+            if rec.role == "observability":
+                observers.append((o, name, image))
             continue
         values: dict[str, str | None] = dict.fromkeys(env_keys)
         values.update((m.key, m.text) for m in ments if m.key != "command")
@@ -449,7 +455,7 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
                                                  if m.key != "command" and infra.literal_secret(m.key, m.text)],
             auth=auth, registry_auth=infra.registry_auth(rec, image, values, command, mounts)))
         mentions[name] = ments
-    return workloads, mentions
+    return workloads, mentions, observers
 
 
 def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
@@ -481,22 +487,63 @@ def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
             hosts.setdefault(f"{o.name}.{o.namespace}", name)
             continue
         annotations = o.get("metadata", "annotations") or {}
-        internal_lb = isinstance(annotations, dict) and any(
-            ("internal" in str(k).lower() and str(v).lower() in ("true", "internal", "1"))
-            or (str(k).endswith("load-balancer-type") and str(v).lower() == "internal") for k, v in annotations.items())
-        if stype == "LoadBalancer":
-            exp = "internal" if internal_lb else "public"
-            why = f"Service {o.name} of type LoadBalancer" + (" (annotated internal)" if internal_lb else "")
-        elif stype == "NodePort":
-            exp, why = "host", f"Service {o.name} of type NodePort (reachable on every node's address)"
-        else:
-            exp, why = "internal", f"Service {o.name} of type {stype}"
+        exp, why = _service_exposure(o, annotations)
         tls = _plain_http(o, annotations) if stype in ("LoadBalancer", "NodePort") else None
         for w in selected:
             w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why,
                                     tls=tls))
             _port_protocols(o, w)
     return hosts, svc_targets
+
+
+def _service_exposure(o: _Obj, annotations: Any) -> tuple[str, str]:
+    """(exposure, why) of the workloads a Service selects, by its type (a load balancer annotated internal is
+    internal)."""
+    stype = str(o.get("spec", "type") or "ClusterIP")
+    internal_lb = isinstance(annotations, dict) and any(
+        ("internal" in str(k).lower() and str(v).lower() in ("true", "internal", "1"))
+        or (str(k).endswith("load-balancer-type") and str(v).lower() == "internal") for k, v in annotations.items())
+    if stype == "LoadBalancer":
+        return ("internal" if internal_lb else "public"), (
+            f"Service {o.name} of type LoadBalancer" + (" (annotated internal)" if internal_lb else ""))
+    if stype == "NodePort":
+        return "host", f"Service {o.name} of type NodePort (reachable on every node's address)"
+    return "internal", f"Service {o.name} of type {stype}"
+
+
+def _published_consoles(objs: Sequence[_Obj], observers: Sequence[tuple[_Obj, str, str | None]], body: Body) -> None:
+    """An observability workload, left out of the review, whose image serves a web console (the catalogue's
+    ``consoles``) that a LoadBalancer or NodePort Service forwards a port to: the console is an administrative
+    surface of the system, as the compose import reads a published one."""
+    for w, name, image in observers:
+        console = infra.catalog().console(image)
+        labels = w.get("spec", "template", "metadata", "labels")
+        if console is None or not isinstance(labels, dict):
+            continue
+        published: list[tuple[str, Location, tuple[bool, Location, str] | None]] = []
+        for o in objs:
+            if o.kind != "Service" or o.namespace != w.namespace or not o.get("spec", "selector") or not _matches(
+                    o.get("spec", "selector"), {str(k): str(v) for k, v in labels.items()}):
+                continue
+            annotations = o.get("metadata", "annotations") or {}
+            exp, _why = _service_exposure(o, annotations)
+            ports = o.get("spec", "ports")
+            published.extend((exp, o.loc("spec", "ports", i), _plain_http(o, annotations)) for i, p in enumerate(
+                ports if isinstance(ports, list) else []) if exp != "internal" and isinstance(p, dict) and _targets(
+                p, console.port))
+        if published:
+            exposure, at, tls = next(p for want in ("public", "host") for p in published if p[0] == want)
+            infra.record_console(body, name, console, exposure, at, w.loc())
+            if tls is not None:
+                ui = safe_name(f"{name}-ui")
+                body.set("endpoints", ui, "tls", tls[0], tls[1])
+                body.note("endpoints", ui, f"tls false: {tls[2]}")
+
+
+def _targets(port: Mapping[str, Any], number: int) -> bool:
+    """Whether a Service port forwards to container port ``number`` (its targetPort, else its own number)."""
+    target = port.get("targetPort", port.get("port"))
+    return str(target) == str(number)
 
 
 _APP_PROTOCOLS = {"grpc": "grpc", "grpc-web": "grpc", "http": "http", "http2": "http", "https": "http",
