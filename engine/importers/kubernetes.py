@@ -35,6 +35,7 @@ boundary, and one inside a team is known not to.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -403,6 +404,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _record_workloads(objs, workloads, body)
     _record_calls(path, workloads, mentions, hosts, entries, body)
     _seeded_password_hashing(objs, workloads, body)
+    _spans_sent_nowhere(workloads, mentions, body)
     mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
     infra.record_cache_roles(body)
     return [body.document()]
@@ -777,6 +779,43 @@ def _seeded_password_hashing(objs: Sequence[_Obj], workloads: Sequence[_Workload
         body.note("services", callers[0], f"password_hashing {hashing.algorithm}: the accounts {w.name} is seeded "
                                           f"with ({at}, line {hashing.line} of the script) store their passwords as "
                                           f"{hashing.shown}, and {callers[0]} is the one service that reaches it")
+
+
+_SPAN_ADDRESS = re.compile(r"JAEGER_AGENT_HOST|JAEGER_ENDPOINT|OTEL_EXPORTER_OTLP(?:_TRACES)?_ENDPOINT|"
+                           r"OTEL_EXPORTER_JAEGER_(?:AGENT_HOST|ENDPOINT)|OTEL_EXPORTER_ZIPKIN_ENDPOINT|"
+                           r"SPRING_ZIPKIN_BASE_?URL|MANAGEMENT_ZIPKIN_TRACING_ENDPOINT")
+"""Variables that tell a tracing client (Jaeger's, OpenTelemetry's, Spring's Zipkin) where to send its spans."""
+_LOOPBACK = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)(?::\d+)?(?:/\S*)?",
+                       re.IGNORECASE)
+
+
+def _spans_sent_nowhere(workloads: Sequence[_Workload], mentions: Mapping[str, list[Mention]], body: Body) -> None:
+    """``observability.tracing: none`` when the workloads trace but every one sends its spans to its own pod's
+    loopback, where no container of the pod runs an agent or collector and nothing injects one (no annotation
+    naming an injection): the clients are there, yet the deployment collects no trace."""
+    senders: list[tuple[str, Mention]] = []
+    for w in workloads:
+        said = [m for m in mentions.get(w.name, ()) if _SPAN_ADDRESS.fullmatch(m.key)]
+        if not said:
+            continue
+        pod: Path = ("spec", "template", "spec")
+        images = [c.get("image") for c in [*(w.obj.get(*pod, "containers") or []),
+                                            *(w.obj.get(*pod, "initContainers") or [])] if isinstance(c, dict)]
+        notes = [w.obj.get("metadata", "annotations"), w.obj.get("spec", "template", "metadata", "annotations")]
+        injected = any(isinstance(a, dict) and any("inject" in str(k).lower() for k in a) for a in notes)
+        agent = any((r := infra.recognise(i if isinstance(i, str) else None, [], [], "")) is not None and
+                    r.role == "observability" for i in images)
+        if injected or agent or not all(_LOOPBACK.fullmatch(m.text.strip()) for m in said):
+            return
+        senders.extend((w.name, m) for m in said)
+    if not senders:
+        return
+    name, first = senders[0]
+    body.set("observability", "observability", "tracing", "none", first.location)
+    body.note("observability", "observability",
+              f"tracing none: every workload that traces sends its spans to its own pod's loopback ({first.key} of "
+              f"{name} and {len({n for n, _m in senders}) - 1} other workloads), where no container of the pod "
+              f"runs an agent or a collector: the deployment collects no trace")
 
 
 def _ingress_backends(o: _Obj) -> list[tuple[str, Location, str | None, bool, Location | None]]:
