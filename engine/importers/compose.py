@@ -51,7 +51,6 @@ from engine.importers.base import (
     listing,
     load_one,
     mapping,
-    safe_name,
     without_facts,
 )
 from engine.importers.compose_project import load_project, project_files
@@ -59,7 +58,6 @@ from engine.importers.infra import (
     NOT_REVIEWED,
     OPERATOR_TOOL,
     AddressBook,
-    Console,
     DatastoreAuth,
     Edge,
     Mention,
@@ -67,6 +65,7 @@ from engine.importers.infra import (
     address_books,
     apply_timeout_variables,
     catalog,
+    console_ui,
     datastore_auth,
     edge_fact,
     environment,
@@ -82,6 +81,7 @@ from engine.importers.infra import (
     recognise,
     record_cache_roles,
     record_cdc,
+    record_console,
     record_datastore_auth,
     record_datastore_nodes,
     record_edge_timeout,
@@ -865,29 +865,8 @@ def _console(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Pat
     if not published:
         return False
     exposure, loc = next((e, lc) for want in ("public", "host") for e, lc in published if e == want)
-    body.fact("services", {"name": name}, doc.locate(at))
-    body.set("services", name, "kind", "frontend", loc)
-    body.set("services", name, "criticality", "best_effort", doc.locate(at))
-    body.set("services", name, "exposure", exposure, loc)
-    body.note("services", name, f"observability infrastructure: imported only for its published console, "
-                                f"{console.what}")
-    _console_ui(body, name, console, exposure, loc)
-    body.remark(loc, f"{name} is observability infrastructure, not reviewed, except its console published on "
-                     f"port {console.port}: {console.what}")
+    record_console(body, name, console, exposure, loc, doc.locate(at))
     return True
-
-
-def _console_ui(body: Body, name: str, console: Console, exposure: str, loc: Location) -> None:
-    """The console's own endpoint, ``<service>-ui``: an administrative surface published with ``exposure``."""
-    ui = safe_name(f"{name}-ui")
-    data: dict[str, Any] = {"name": ui, "method": "GET", "path": "/", "served_by": name, "exposure": exposure,
-                            "admin": True}
-    if console.authentication == "none":
-        data["authn"] = "none"
-    body.fact("endpoints", data, loc)
-    body.note("endpoints", ui, f"admin true: {console.what}" + (
-        "; authn none: the image serves it to anyone who reaches the port" if console.authentication == "none"
-        else ""))
 
 
 def _console_entry(body: Body, name: str, image: str | None,
@@ -908,7 +887,7 @@ def _console_entry(body: Body, name: str, image: str | None,
         # the service's, and the console is an administrative surface of its own
         exposure, loc = next((e, lc) for want in ("public", "host") for e, lc, t in published
                              if e == want and _serves_port(t, console.port))
-        _console_ui(body, name, console, exposure, loc)
+        console_ui(body, name, console, exposure, loc)
     elif cat.console_names.fullmatch(name):
         console_entry(body, name, published[0][1], OPERATOR_TOOL.format(name=name))
 

@@ -60,6 +60,33 @@ class Console:
     what: str
 
 
+def record_console(body: Body, name: str, console: Console, exposure: str, at: Location, declared: Location) -> None:
+    """An observability workload, otherwise not reviewed, whose web console is published with ``exposure`` (at
+    ``at``; the workload is declared at ``declared``): a best-effort service holding the console's endpoint."""
+    body.fact("services", {"name": name}, declared)
+    body.set("services", name, "kind", "frontend", at)
+    body.set("services", name, "criticality", "best_effort", declared)
+    body.set("services", name, "exposure", exposure, at)
+    body.note("services", name, f"observability infrastructure: imported only for its published console, "
+                                f"{console.what}")
+    console_ui(body, name, console, exposure, at)
+    body.remark(at, f"{name} is observability infrastructure, not reviewed, except its console published on "
+                    f"port {console.port}: {console.what}")
+
+
+def console_ui(body: Body, name: str, console: Console, exposure: str, loc: Location) -> None:
+    """The console's own endpoint, ``<service>-ui``: an administrative surface published with ``exposure``."""
+    ui = safe_name(f"{name}-ui")
+    data: dict[str, Any] = {"name": ui, "method": "GET", "path": "/", "served_by": name, "exposure": exposure,
+                            "admin": True}
+    if console.authentication == "none":
+        data["authn"] = "none"
+    body.fact("endpoints", data, loc)
+    body.note("endpoints", ui, f"admin true: {console.what}" + (
+        "; authn none: the image serves it to anyone who reaches the port" if console.authentication == "none"
+        else ""))
+
+
 @dataclass(frozen=True)
 class LuaClient:
     """A client an OpenResty Lua script opens to another service (``lua_clients`` in the catalogue)."""

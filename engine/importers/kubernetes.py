@@ -35,12 +35,13 @@ boundary, and one inside a team is known not to.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
-from engine.importers import infra, istio, skaffold
+from engine.importers import infra, istio, seed_passwords, skaffold
 from engine.importers.base import Body, console_entry, entry_endpoint, route_endpoint, safe_name
 from engine.importers.infra import Mention, Recognised
 from engine.importers.istio import Entry, strictest_tls
@@ -391,16 +392,19 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         raise InputError("no Kubernetes manifest found", Location(path))
     objs = _objects(sorted(collector.files), limits, body)
     _apply_image_edits(objs, collector.images)
-    workloads, mentions = _workloads(objs, body)
+    workloads, mentions, observers = _workloads(objs, body)
     built = skaffold.build_artifacts([*skaffold.config_files(paths), *(
         f for f in collector.files if os.path.basename(f) in skaffold.CONFIG_FILES)], limits, body)
     for w in workloads:
         w.built = _built_here(w, built)
     hosts, svc_targets = _services(objs, workloads, body)
+    _published_consoles(objs, observers, body)
     _ingresses(objs, svc_targets)
     mesh, entries = _mesh_entries(objs, workloads, svc_targets, body)
     _record_workloads(objs, workloads, body)
     _record_calls(path, workloads, mentions, hosts, entries, body)
+    _seeded_password_hashing(objs, workloads, body)
+    _spans_sent_nowhere(workloads, mentions, body)
     mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
     infra.record_cache_roles(body)
     return [body.document()]
@@ -411,8 +415,10 @@ _CLUSTER_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"
 serves the cluster, not the application the manifests describe."""
 
 
-def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[str, list[Mention]]]:
-    """The workloads the review covers (what they run recognised), and what each one's configuration mentions."""
+def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[str, list[Mention]],
+                                                          list[tuple[_Obj, str, str | None]]]:
+    """The workloads the review covers (what they run recognised), what each one's configuration mentions, and the
+    observability workloads left out (object, name, image)."""
     configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
     raw = [o for o in objs if o.kind in WORKLOAD_KINDS]
     counts: dict[str, int] = {}
@@ -420,6 +426,7 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
         counts[o.name] = counts.get(o.name, 0) + 1
     workloads: list[_Workload] = []
     mentions: dict[str, list[Mention]] = {}
+    observers: list[tuple[_Obj, str, str | None]] = []
     for o in raw:
         name = safe_name(o.name if counts[o.name] == 1 else f"{o.namespace}/{o.name}")
         if o.namespace in _CLUSTER_NAMESPACES:
@@ -438,6 +445,8 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
             body.remark(o.loc(), f"{name} is {infra.NOT_REVIEWED[rec.role]} (by its {rec.why}): not reviewed as "
                                  "part of the system")
             body.not_reviewed[name] = f"{infra.NOT_REVIEWED[rec.role]} (by its {rec.why}, {o.loc()})"
+            if rec.role == "observability":
+                observers.append((o, name, image))
             continue
         values: dict[str, str | None] = dict.fromkeys(env_keys)
         values.update((m.key, m.text) for m in ments if m.key != "command")
@@ -448,7 +457,7 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
                                                  if m.key != "command" and infra.literal_secret(m.key, m.text)],
             auth=auth, registry_auth=infra.registry_auth(rec, image, values, command, mounts)))
         mentions[name] = ments
-    return workloads, mentions
+    return workloads, mentions, observers
 
 
 def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
@@ -480,22 +489,63 @@ def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
             hosts.setdefault(f"{o.name}.{o.namespace}", name)
             continue
         annotations = o.get("metadata", "annotations") or {}
-        internal_lb = isinstance(annotations, dict) and any(
-            ("internal" in str(k).lower() and str(v).lower() in ("true", "internal", "1"))
-            or (str(k).endswith("load-balancer-type") and str(v).lower() == "internal") for k, v in annotations.items())
-        if stype == "LoadBalancer":
-            exp = "internal" if internal_lb else "public"
-            why = f"Service {o.name} of type LoadBalancer" + (" (annotated internal)" if internal_lb else "")
-        elif stype == "NodePort":
-            exp, why = "host", f"Service {o.name} of type NodePort (reachable on every node's address)"
-        else:
-            exp, why = "internal", f"Service {o.name} of type {stype}"
+        exp, why = _service_exposure(o, annotations)
         tls = _plain_http(o, annotations) if stype in ("LoadBalancer", "NodePort") else None
         for w in selected:
             w.exposure.append(Entry(w.name, exp, o.loc("spec", "type") if o.get("spec", "type") else o.loc(), why,
                                     tls=tls))
             _port_protocols(o, w)
     return hosts, svc_targets
+
+
+def _service_exposure(o: _Obj, annotations: Any) -> tuple[str, str]:
+    """(exposure, why) of the workloads a Service selects, by its type (a load balancer annotated internal is
+    internal)."""
+    stype = str(o.get("spec", "type") or "ClusterIP")
+    internal_lb = isinstance(annotations, dict) and any(
+        ("internal" in str(k).lower() and str(v).lower() in ("true", "internal", "1"))
+        or (str(k).endswith("load-balancer-type") and str(v).lower() == "internal") for k, v in annotations.items())
+    if stype == "LoadBalancer":
+        return ("internal" if internal_lb else "public"), (
+            f"Service {o.name} of type LoadBalancer" + (" (annotated internal)" if internal_lb else ""))
+    if stype == "NodePort":
+        return "host", f"Service {o.name} of type NodePort (reachable on every node's address)"
+    return "internal", f"Service {o.name} of type {stype}"
+
+
+def _published_consoles(objs: Sequence[_Obj], observers: Sequence[tuple[_Obj, str, str | None]], body: Body) -> None:
+    """An observability workload, left out of the review, whose image serves a web console (the catalogue's
+    ``consoles``) that a LoadBalancer or NodePort Service forwards a port to: the console is an administrative
+    surface of the system, as the compose import reads a published one."""
+    for w, name, image in observers:
+        console = infra.catalog().console(image)
+        labels = w.get("spec", "template", "metadata", "labels")
+        if console is None or not isinstance(labels, dict):
+            continue
+        published: list[tuple[str, Location, tuple[bool, Location, str] | None]] = []
+        for o in objs:
+            if o.kind != "Service" or o.namespace != w.namespace or not o.get("spec", "selector") or not _matches(
+                    o.get("spec", "selector"), {str(k): str(v) for k, v in labels.items()}):
+                continue
+            annotations = o.get("metadata", "annotations") or {}
+            exp, _why = _service_exposure(o, annotations)
+            ports = o.get("spec", "ports")
+            published.extend((exp, o.loc("spec", "ports", i), _plain_http(o, annotations)) for i, p in enumerate(
+                ports if isinstance(ports, list) else []) if exp != "internal" and isinstance(p, dict) and _targets(
+                p, console.port))
+        if published:
+            exposure, at, tls = next(p for want in ("public", "host") for p in published if p[0] == want)
+            infra.record_console(body, name, console, exposure, at, w.loc())
+            if tls is not None:
+                ui = safe_name(f"{name}-ui")
+                body.set("endpoints", ui, "tls", tls[0], tls[1])
+                body.note("endpoints", ui, f"tls false: {tls[2]}")
+
+
+def _targets(port: Mapping[str, Any], number: int) -> bool:
+    """Whether a Service port forwards to container port ``number`` (its targetPort, else its own number)."""
+    target = port.get("targetPort", port.get("port"))
+    return str(target) == str(number)
 
 
 _APP_PROTOCOLS = {"grpc": "grpc", "grpc-web": "grpc", "http": "http", "http2": "http", "https": "http",
@@ -678,6 +728,94 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
                                                "inferred_from": f"{entry.why} ({entry.at}) routes requests from "
                                                                 f"{entry.via} to {entry.target}"}, entry.at)
             body.note("interactions", ident, "a route of the ingress gateway")
+
+
+_INIT_DIR = "/docker-entrypoint-initdb.d"
+"""Where the official database images look for the scripts they run on their first start."""
+
+
+def _init_scripts(o: _Obj, configmaps: Mapping[tuple[str, str], _Obj]) -> list[tuple[str, Location]]:
+    """The scripts a workload's ConfigMap volumes mount under the database images' init directory, with where each
+    is written (the ConfigMap's data key)."""
+    pod: Path = ("spec", "template", "spec")
+    volumes = {str(v.get("name")): v["configMap"] for v in o.get(*pod, "volumes") or []
+               if isinstance(v, dict) and isinstance(v.get("configMap"), dict)}
+    out: list[tuple[str, Location]] = []
+    for c in o.get(*pod, "containers") or []:
+        for m in (c.get("volumeMounts") or []) if isinstance(c, dict) else []:
+            path = str(m.get("mountPath", "")).rstrip("/") if isinstance(m, dict) else ""
+            ref = volumes.get(str(m.get("name"))) if isinstance(m, dict) else None
+            if ref is None or not (path == _INIT_DIR or path.startswith(_INIT_DIR + "/")):
+                continue
+            cm = configmaps.get((o.namespace, str(ref.get("name"))))
+            data = cm.get("data") if cm is not None else None
+            if cm is None or not isinstance(data, dict):
+                continue
+            items = ref.get("items")
+            keys = [str(i.get("key")) for i in items if isinstance(i, dict)] if isinstance(items, list) else list(data)
+            out.extend((data[k], cm.loc("data", k)) for k in keys if isinstance(data.get(k), str))
+    return out
+
+
+def _seeded_password_hashing(objs: Sequence[_Obj], workloads: Sequence[_Workload], body: Body) -> None:
+    """A datastore seeded with user accounts (``seed_passwords``): the form of their passwords is the hashing of the
+    one service whose configuration reaches the store (with several, which of them keeps the accounts is unsaid)."""
+    configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
+    for w in workloads:
+        if w.rec is None or w.rec.role != "datastore":
+            continue
+        seeds = [(h, at) for text, at in _init_scripts(w.obj, configmaps)
+                 if (h := seed_passwords.seeded_hashing(text)) is not None]
+        if not seeds:
+            continue
+        hashing, at = min(seeds, key=lambda s: seed_passwords.rank(s[0].algorithm))
+        callers = sorted({str(d.get("from")) for d in body.items.get("interactions", {}).values()
+                          if d.get("to") == w.name and body.has("services", str(d.get("from")))})
+        if len(callers) != 1:
+            body.remark(at, f"{w.name} is seeded with accounts whose passwords are stored as {hashing.shown}, but "
+                            f"{len(callers)} services reach it: which one keeps them is not said")
+            continue
+        body.set("services", callers[0], "password_hashing", hashing.algorithm, at)
+        body.note("services", callers[0], f"password_hashing {hashing.algorithm}: the accounts {w.name} is seeded "
+                                          f"with ({at}, line {hashing.line} of the script) store their passwords as "
+                                          f"{hashing.shown}, and {callers[0]} is the one service that reaches it")
+
+
+_SPAN_ADDRESS = re.compile(r"JAEGER_AGENT_HOST|JAEGER_ENDPOINT|OTEL_EXPORTER_OTLP(?:_TRACES)?_ENDPOINT|"
+                           r"OTEL_EXPORTER_JAEGER_(?:AGENT_HOST|ENDPOINT)|OTEL_EXPORTER_ZIPKIN_ENDPOINT|"
+                           r"SPRING_ZIPKIN_BASE_?URL|MANAGEMENT_ZIPKIN_TRACING_ENDPOINT")
+"""Variables that tell a tracing client (Jaeger's, OpenTelemetry's, Spring's Zipkin) where to send its spans."""
+_LOOPBACK = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)(?::\d+)?(?:/\S*)?",
+                       re.IGNORECASE)
+
+
+def _spans_sent_nowhere(workloads: Sequence[_Workload], mentions: Mapping[str, list[Mention]], body: Body) -> None:
+    """``observability.tracing: none`` when the workloads trace but every one sends its spans to its own pod's
+    loopback, where no container of the pod runs an agent or collector and nothing injects one (no annotation
+    naming an injection): the clients are there, yet the deployment collects no trace."""
+    senders: list[tuple[str, Mention]] = []
+    for w in workloads:
+        said = [m for m in mentions.get(w.name, ()) if _SPAN_ADDRESS.fullmatch(m.key)]
+        if not said:
+            continue
+        pod: Path = ("spec", "template", "spec")
+        images = [c.get("image") for c in [*(w.obj.get(*pod, "containers") or []),
+                                            *(w.obj.get(*pod, "initContainers") or [])] if isinstance(c, dict)]
+        notes = [w.obj.get("metadata", "annotations"), w.obj.get("spec", "template", "metadata", "annotations")]
+        injected = any(isinstance(a, dict) and any("inject" in str(k).lower() for k in a) for a in notes)
+        agent = any((r := infra.recognise(i if isinstance(i, str) else None, [], [], "")) is not None and
+                    r.role == "observability" for i in images)
+        if injected or agent or not all(_LOOPBACK.fullmatch(m.text.strip()) for m in said):
+            return
+        senders.extend((w.name, m) for m in said)
+    if not senders:
+        return
+    name, first = senders[0]
+    body.set("observability", "observability", "tracing", "none", first.location)
+    body.note("observability", "observability",
+              f"tracing none: every workload that traces sends its spans to its own pod's loopback ({first.key} of "
+              f"{name} and {len({n for n, _m in senders}) - 1} other workloads), where no container of the pod "
+              f"runs an agent or a collector: the deployment collects no trace")
 
 
 def _ingress_backends(o: _Obj) -> list[tuple[str, Location, str | None, bool, Location | None]]:
