@@ -434,19 +434,56 @@ def _read_code(paths: Sequence[str], limits: Limits
 
 
 def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]],
-                   cs: Sequence[tuple[str, str]]) -> None:
-    """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language."""
+                   cs: Sequence[tuple[str, str]], spring: Sequence[code_workflows.Handler]) -> None:
+    """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language
+    (``spring``: its Spring handlers, read already)."""
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
                     *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
                                                   if f.endswith(code_workflows.CPP_SUFFIXES)]),
-                    *code_workflows.java_handlers(java), *code_cs_workflows.handlers(cs))
+                    *spring, *code_cs_workflows.handlers(cs))
     doc.checks = () if code_workflows.guarded(texts) else (
         *[c for f, t in texts if f.endswith(".py")
           for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
         *code_workflows.java_checks(java),
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+
+
+def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str]]
+                          ) -> tuple[list[Route], list[code_workflows.Handler]]:
+    """``routes`` with what their Spring handlers' code says (maintenance, credential checks, permitted callers,
+    writes reached through calls), and the handlers ``code_workflows`` reads (its workflows are made of them)."""
+    handlers = _SpringHandlers(dict(java))
+    routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
+                             java, handlers)
+    spring = code_workflows.java_handlers(java)
+    return _writes_reached(routes, spring), spring
+
+
+def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.Handler]) -> list[Route]:
+    """``routes`` with ``writes`` on each Spring MVC POST, PUT, PATCH or DELETE whose handler's own body names no
+    write (``orderService.order(order)``: no writing verb) but whose calls, followed into the service's classes
+    (``code_workflows.java_handlers``), reach a write to its own store (``OrderRepository.save`` in
+    ``OrderService.order``). The handler is the one declared under the route's annotation: the first after it in
+    the file, with no other route's annotation between them. A message sent to a broker is no such write."""
+    lines = {(r.at.file, r.at.line) for r in routes}
+    out: list[Route] = []
+    for r in routes:
+        if r.writes is not None or r.method in _SAFE or r.framework != "Spring MVC mapping":
+            out.append(r)
+            continue
+        handler = min((h for h in handlers if h.at.file == r.at.file and h.at.line > r.at.line),
+                      key=lambda h: h.at.line, default=None)
+        wrote = next((w for w in handler.writes if w.own and not w.publish), None) if handler else None
+        if handler is None or wrote is None or any(f == r.at.file and r.at.line < n < handler.at.line
+                                                   for f, n in lines):
+            out.append(r)
+            continue
+        call = wrote.how.split(" at ", 1)[0]
+        out.append(replace(r, writes=f"{call}() at {os.path.basename(wrote.at.file)}:{wrote.at.line}, reached "
+                                     f"through the calls {handler.name} makes"))
+    return out
 
 
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
@@ -470,9 +507,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_amounts(_java_amounts(routes, java), cs)
-    handlers = _SpringHandlers(dict(java))
-    routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
-                             java, handlers)
+    routes, spring_handlers = _spring_handler_facts(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -504,7 +539,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
                                                                 code_dotnet_settings.brokers(paths, limits)))
-    _workflow_code(doc, texts, java, cs)
+    _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
