@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import itertools
 import os
 import re
@@ -269,6 +270,9 @@ class Traits:
     """The AI model providers' clients its Python code builds (``code_ai``)."""
     embedded: code_embedded.Embedded | None = None
     """The embedded in-memory database its Java code writes its data to (``code_embedded``)."""
+    actuator: spring.Actuator | None = None
+    """The Spring Boot actuator endpoints that dump or change its state, which its own default configuration file
+    exposes on its application port (``spring.actuator_of``)."""
 
 
 @dataclass
@@ -461,6 +465,24 @@ def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str
     return _writes_reached(routes, spring), spring
 
 
+_DEFAULT_CONFIG = ("application.properties", "application.yml", "application.yaml")
+
+
+def _own_actuator(paths: Sequence[str], limits: Limits) -> spring.Actuator | None:
+    """The actuator endpoints the first of the service's own default Spring configuration files (in path order)
+    exposes on its application port; a profile's file, a configuration server's and the deployment's settings are
+    not read here (``spring.actuator_of``). None when none does, or a file does not parse (said by the secrets
+    scan, which reads the same files)."""
+    for p in paths:
+        for f in sorted(code_secrets.source_files(p, config=True)):
+            if os.path.basename(f) in _DEFAULT_CONFIG:
+                with contextlib.suppress(InputError):
+                    found = spring.actuator_of(f, limits)
+                    if found is not None:
+                        return found
+    return None
+
+
 def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.Handler]) -> list[Route]:
     """``routes`` with ``writes`` on each Spring MVC POST, PUT, PATCH or DELETE whose handler's own body names no
     write (``orderService.order(order)``: no writing verb) but whose calls, followed into the service's classes
@@ -521,7 +543,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
-    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits) or
+    said = replace(said, actuator=_own_actuator(paths, limits),
+                   plain_listener=code_dotnet_settings.plain_listener(paths, limits) or
                    code_servlets.tomcat_plain_listener(paths, limits) or code_node.nest_plain_listener(
                        [(f, blank_comments(t)) for f, t in texts if f.endswith((".ts", ".js", ".mjs"))], paths[0]),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
@@ -2088,6 +2111,8 @@ _DATASOURCE_URL = "SPRING_DATASOURCE_URL"
 
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_ai.record(body, service, traits.ai_clients)
+    if traits.actuator is not None:
+        spring.record_actuator(body, service, traits.actuator)
     if traits.embedded is not None:
         store, e = safe_name(f"{service}-db"), traits.embedded
         body.fact("datastores", {"name": store, "kind": "relational", "engine": f"{e.engine} (embedded, in-memory)",

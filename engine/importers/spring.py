@@ -570,27 +570,13 @@ class _App:
     def _actuator(self) -> None:
         """Actuator endpoints exposed over HTTP that dump state or change it (``env``, ``heapdump``, ``loggers``,
         Spring Cloud Gateway's ``gateway``...; ``*`` is all of them): a debug endpoint on the service's own port."""
-        prop = self.props.get("management.endpoints.web.exposure.include")
-        if prop is None:
-            return
-        listed = {n.strip().lower() for n in _listed(prop.value)}
-        exclude = self.props.get("management.endpoints.web.exposure.exclude")
-        dropped = {n.strip().lower() for n in _listed(exclude.value)} if exclude is not None else set()
-        shown = sorted((_DEBUG_ACTUATORS if "*" in listed else listed & _DEBUG_ACTUATORS) - dropped)
-        if not shown or "*" in dropped:
-            return
-        port = self.props.get("management.server.port")
-        if port is not None:
+        found = _exposed_actuator(self.props)
+        if isinstance(found, Actuator):
+            record_actuator(self.body, self.name, found)
+        elif found is not None:
+            port, shown = found
             self.body.remark(port.location, f"{self.name}'s actuator has a port of its own ({port.name}): who reaches "
                                             f"its {', '.join(shown[:3])} endpoints is not known; not imported")
-            return
-        base = self.props.get("management.endpoints.web.basepath")
-        root = base.value.rstrip("/") if base is not None and isinstance(base.value, str) else "/actuator"
-        ident = self.body.fact("endpoints", {"name": f"{self.name}-actuator", "method": "ANY", "path": f"{root}/**",
-                                             "served_by": self.name}, prop.location)
-        self.body.set("endpoints", ident, "debug", True, prop.location)
-        self.body.note("endpoints", ident, f"debug: {prop.name} {prop.value} exposes {', '.join(shown[:4])}"
-                                           f"{' ...' if len(shown) > 4 else ''} over HTTP on the service's own port")
 
     def _secrets(self) -> None:
         found = sorted(_literal_secrets(self.props), key=lambda f: f[0])
@@ -617,6 +603,66 @@ CLIENTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 """The Spring property groups that configure one client, what the client is, and the words its library or code
 shows when a service has it (a build file's artifact, an import): a group's credential serves only a service that
 has the client."""
+
+
+@dataclass(frozen=True)
+class Actuator:
+    """Actuator endpoints that dump a service's state or change it, exposed over HTTP on its application port."""
+
+    root: str
+    """Their base path (``/actuator``, or ``management.endpoints.web.base-path``)."""
+    why: str
+    """The property and value that expose them, and which they are."""
+    at: Location
+
+
+def _exposed_actuator(props: dict[str, _Prop]) -> Actuator | tuple[_Prop, list[str]] | None:
+    """What a service's properties expose of its actuator: the endpoints on its application port, or (the
+    ``management.server.port`` property, the endpoints) when they have a port of their own; None when no endpoint
+    that dumps or changes state is exposed."""
+    prop = props.get("management.endpoints.web.exposure.include")
+    if prop is None:
+        return None
+    listed = {n.strip().lower() for n in _listed(prop.value)}
+    exclude = props.get("management.endpoints.web.exposure.exclude")
+    dropped = {n.strip().lower() for n in _listed(exclude.value)} if exclude is not None else set()
+    shown = sorted((_DEBUG_ACTUATORS if "*" in listed else listed & _DEBUG_ACTUATORS) - dropped)
+    if not shown or "*" in dropped:
+        return None
+    port = props.get("management.server.port")
+    if port is not None:
+        return port, shown
+    base = props.get("management.endpoints.web.basepath")
+    root = base.value.rstrip("/") if base is not None and isinstance(base.value, str) else "/actuator"
+    return Actuator(root, f"{prop.name} {prop.value} exposes {', '.join(shown[:4])}{' ...' if len(shown) > 4 else ''}",
+                    prop.location)
+
+
+def record_actuator(body: Body, service: str, found: Actuator) -> None:
+    """State ``found`` as the debug endpoint ``<service>-actuator`` on the service's own port."""
+    ident = body.fact("endpoints", {"name": f"{service}-actuator", "method": "ANY", "path": f"{found.root}/**",
+                                    "served_by": service}, found.at)
+    body.set("endpoints", ident, "debug", True, found.at)
+    body.note("endpoints", ident, f"debug: {found.why} over HTTP on the service's own port")
+
+
+def actuator_of(path: str, limits: Limits = DEFAULT_LIMITS) -> Actuator | None:
+    """The actuator endpoints a service's own default configuration file (``application.properties`` or
+    ``application.yml``; its first document, a profile's left out) exposes on its application port, or None.
+
+    Raises:
+        InputError: the file is not YAML that parses (at its line).
+    """
+    if path.endswith(".properties"):
+        props = _properties(path, read_text(path, limits))
+    else:
+        docs = [d for d in parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True)
+                if isinstance(d.data, dict)]
+        props = {}
+        if docs:
+            _flatten(docs[0], docs[0].data, (), (), props)
+    found = _exposed_actuator(props)
+    return found if isinstance(found, Actuator) else None
 
 
 @functools.cache
@@ -683,4 +729,5 @@ def literal_secrets(path: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[st
     return found
 
 
-__all__ = ["SUFFIXES", "detect", "import_file", "import_paths", "literal_secrets"]
+__all__ = ["SUFFIXES", "Actuator", "actuator_of", "detect", "import_file", "import_paths", "literal_secrets",
+           "record_actuator"]
