@@ -465,6 +465,18 @@ def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str
     return _writes_reached(routes, spring), spring
 
 
+def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[str, str]],
+                    java: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """Why, and where, the web server a service's folder configures listens on plain HTTP only: ASP.NET Core's
+    URLs, Tomcat's connectors, a NestJS application or a Spring Boot application given no TLS."""
+    config = [f for p in paths for f in code_secrets.source_files(p, config=True)]
+    images = [(f, read_text(f, limits)) for p in paths for f in [os.path.join(p, "Dockerfile")] if os.path.isfile(f)]
+    return (code_dotnet_settings.plain_listener(paths, limits) or code_servlets.tomcat_plain_listener(paths, limits)
+            or code_node.nest_plain_listener([(f, blank_comments(t)) for f, t in texts
+                                              if f.endswith((".ts", ".js", ".mjs"))], paths[0])
+            or spring.boot_plain_listener(java, config, images, limits))
+
+
 _DEFAULT_CONFIG = ("application.properties", "application.yml", "application.yaml")
 
 
@@ -544,9 +556,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     said = replace(said, actuator=_own_actuator(paths, limits),
-                   plain_listener=code_dotnet_settings.plain_listener(paths, limits) or
-                   code_servlets.tomcat_plain_listener(paths, limits) or code_node.nest_plain_listener(
-                       [(f, blank_comments(t)) for f, t in texts if f.endswith((".ts", ".js", ".mjs"))], paths[0]),
+                   plain_listener=_plain_listener(paths, limits, texts, java),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
                                                 if f.endswith(code_bullmq.SUFFIXES)], paths[0])))
@@ -2841,6 +2851,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                       if t is not None]
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, own),
                              embedded=None if _DATASOURCE_URL in own else d.traits.embedded,
+                             plain_listener=None if any(v.upper().startswith("SERVER_SSL") for v in own)
+                             else d.traits.plain_listener,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
                              channels=code_amqp.with_variables(d.traits.channels, own))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),

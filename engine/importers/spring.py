@@ -665,6 +665,56 @@ def actuator_of(path: str, limits: Limits = DEFAULT_LIMITS) -> Actuator | None:
     return found if isinstance(found, Actuator) else None
 
 
+def _file_props(path: str, limits: Limits) -> list[dict[str, _Prop]]:
+    """Every document of one application YAML or ``.properties`` file, flattened (a profile's too)."""
+    if path.endswith(".properties"):
+        return [_properties(path, read_text(path, limits))]
+    out: list[dict[str, _Prop]] = []
+    for doc in parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True):
+        if isinstance(doc.data, dict):
+            flat: dict[str, _Prop] = {}
+            _flatten(doc, doc.data, (), (), flat)
+            out.append(flat)
+    return out
+
+
+_BOOT_APPLICATION = re.compile(r"@SpringBootApplication\b")
+_CODE_TLS = re.compile(r"\bsetSsl\s*\(|\bnew\s+Ssl\s*\(|\bSslBundle|\bSslStoreProvider|server\.ssl\.|"
+                       r"addAdditionalTomcatConnectors|SERVER_SSL_")
+"""Code or a build step that may give the embedded web server TLS: an ``Ssl`` set on a server factory, an SSL bundle,
+an extra connector, the ``server.ssl.*`` properties or their environment variables written out."""
+
+
+def boot_plain_listener(java: Sequence[tuple[str, str]], config: Sequence[str], others: Sequence[tuple[str, str]],
+                        limits: Limits = DEFAULT_LIMITS) -> tuple[str, Location] | None:
+    """Why, and where, a Spring Boot service's embedded web server listens on plain HTTP: its code (``java``,
+    comments blanked) declares a ``@SpringBootApplication``, none of its configuration files (``config``: every
+    ``application*`` and ``bootstrap*`` file, profiles' included) sets a ``server.ssl`` property or takes its
+    configuration from a configuration server (which could), and neither its code nor ``others`` (its Dockerfile,
+    scripts) names TLS for the server (``_CODE_TLS``). Spring Boot serves plain HTTP unless ``server.ssl`` says
+    otherwise. None when any of that is not so, or a configuration file does not parse."""
+    app = next(((f, m) for f, code in java for m in [_BOOT_APPLICATION.search(code)] if m), None)
+    if app is None or any(_CODE_TLS.search(text) for _f, text in [*java, *others]):
+        return None
+    for path in config:
+        try:
+            docs = _file_props(path, limits)
+        except InputError:
+            return None
+        for props in docs:
+            imports = props.get("spring.config.import")
+            if any(k.startswith(("server.ssl.", "spring.cloud.config.")) for k in props) or (
+                    imports is not None and "configserver" in str(imports.value)):
+                return None
+    path, m = app
+    text = dict(java)[path]
+    line = text.count("\n", 0, m.start()) + 1
+    column = m.start() - text.rfind("\n", 0, m.start())
+    return (f"its Spring Boot application ({os.path.basename(path)}:{line}) sets no server.ssl property in its "
+            "configuration files, takes none from a configuration server and no code of it sets up TLS, so its "
+            "embedded web server listens on plain HTTP", Location(path, line, column))
+
+
 @functools.cache
 def _client_timeouts() -> tuple[tuple[str, str, int, str], ...]:
     """``engine/data/spring_clients.yaml``: (property group, its timeout setting, the default in milliseconds, the
@@ -718,16 +768,8 @@ def literal_secrets(path: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[st
     Raises:
         InputError: the file is not YAML that parses (at its line).
     """
-    if path.endswith(".properties"):
-        return _literal_secrets(_properties(path, read_text(path, limits)))
-    found: list[tuple[str, Location]] = []
-    for doc in parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True):
-        if isinstance(doc.data, dict):
-            flat: dict[str, _Prop] = {}
-            _flatten(doc, doc.data, (), (), flat)
-            found += _literal_secrets(flat)
-    return found
+    return [found for props in _file_props(path, limits) for found in _literal_secrets(props)]
 
 
-__all__ = ["SUFFIXES", "Actuator", "actuator_of", "detect", "import_file", "import_paths", "literal_secrets",
-           "record_actuator"]
+__all__ = ["SUFFIXES", "Actuator", "actuator_of", "boot_plain_listener", "detect", "import_file", "import_paths",
+           "literal_secrets", "record_actuator"]
