@@ -80,7 +80,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.errors import InputError, Location
 from engine.importers import (
@@ -337,6 +337,9 @@ class RoutesDocument(ArtifactDocument):
     store_image: ArtifactDocument | None = None
     """What the image its folder builds (a top-level Dockerfile) says of a datastore of its name: used when the
     deployment runs it as a datastore (``store_image``)."""
+    datasource: spring.DatasourceLogin | None = None
+    """The database its own default Spring configuration points its JDBC datasource at, with the login it writes
+    out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore."""
 
 
 # --------------------------------------------------------------------------------------
@@ -480,19 +483,41 @@ def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[
 _DEFAULT_CONFIG = ("application.properties", "application.yml", "application.yaml")
 
 
-def _own_actuator(paths: Sequence[str], limits: Limits) -> spring.Actuator | None:
-    """The actuator endpoints the first of the service's own default Spring configuration files (in path order)
-    exposes on its application port; a profile's file, a configuration server's and the deployment's settings are
-    not read here (``spring.actuator_of``). None when none does, or a file does not parse (said by the secrets
-    scan, which reads the same files)."""
+_Read = TypeVar("_Read")
+
+
+def _own_config(paths: Sequence[str], limits: Limits, read: Callable[[str, Limits], _Read | None]) -> _Read | None:
+    """What ``read`` finds in the first of the service's own default Spring configuration files (in path order) that
+    gives anything: a profile's file, a configuration server's and the deployment's settings are not read here. None
+    when none does, or a file does not parse (said by the secrets scan, which reads the same files)."""
     for p in paths:
         for f in sorted(code_secrets.source_files(p, config=True)):
             if os.path.basename(f) in _DEFAULT_CONFIG:
                 with contextlib.suppress(InputError):
-                    found = spring.actuator_of(f, limits)
+                    found = read(f, limits)
                     if found is not None:
                         return found
     return None
+
+
+def _shared_datasource_logins(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``credentials_shared`` on each datastore of the deployment that the JDBC datasources of two
+    services or more point at with the same user and password, written out in their own configuration
+    (``RoutesDocument.datasource``): each can do whatever the others can there. The values are never reported."""
+    logins: dict[tuple[str, tuple[str, str]], dict[str, Location]] = {}
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.datasource is not None:
+            logins.setdefault((safe_name(d.datasource.host), d.datasource.login), {})[d.service] = d.datasource.at
+    shared = {store: users for (store, _login), users in sorted(logins.items()) if len(users) > 1}
+
+    def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
+        for store, users in shared.items():
+            names = sorted(users)
+            doc = with_field(doc, "datastores", store, "credentials_shared", True, users[names[0]],
+                             f"credentials_shared: {', '.join(names)} point their JDBC datasource at {store} with the "
+                             "same user and password, written out in their own configuration (values not shown)")
+        return doc
+    return _edit_artifacts(docs, edit) if shared else list(docs)
 
 
 def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.Handler]) -> list[Route]:
@@ -555,7 +580,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
-    said = replace(said, actuator=_own_actuator(paths, limits),
+    said = replace(said, actuator=_own_config(paths, limits, spring.actuator_of),
                    plain_listener=_plain_listener(paths, limits, texts, java),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
@@ -564,7 +589,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
-    doc.gateway_of, doc.store_image = gateway_of, store_image.image_facts(service, paths, limits)
+    doc.gateway_of, doc.store_image, doc.datasource = (gateway_of, store_image.image_facts(service, paths, limits),
+                                                       _own_config(paths, limits, spring.datasource_login))
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
@@ -2800,7 +2826,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
         _unread_settings(_unread_variables(docs)))))))
-    docs = _detached_calls(_authority_fetches(docs))
+    docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
@@ -2911,7 +2937,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
-                   deadlines=d.deadlines)
+                   deadlines=d.deadlines, datasource=d.datasource)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

@@ -646,6 +646,35 @@ def record_actuator(body: Body, service: str, found: Actuator) -> None:
     body.note("endpoints", ident, f"debug: {found.why} over HTTP on the service's own port")
 
 
+@dataclass(frozen=True)
+class DatasourceLogin:
+    """The database a service's own configuration points its JDBC datasource at, and the login it writes out."""
+
+    host: str
+    login: tuple[str, str]
+    """(user, password) as written: compared, never reported."""
+    at: Location
+
+
+def datasource_login(path: str, limits: Limits = DEFAULT_LIMITS) -> DatasourceLogin | None:
+    """The datasource of a service's own default configuration file (its first document): the host of
+    ``spring.datasource.url`` (``jdbc:postgresql://orders-db/orders``) with the user and password written out beside
+    it. None when the file sets no URL or host, or leaves the user or the password to a placeholder or to nothing.
+
+    Raises:
+        InputError: the file is not YAML that parses (at its line).
+    """
+    docs = _file_props(path, limits)
+    props = docs[0] if docs else {}
+    url = props.get("spring.datasource.url") or props.get("spring.datasource.hikari.jdbcurl")
+    user, password = props.get("spring.datasource.username"), props.get("spring.datasource.password")
+    if url is None or user is None or password is None or not all(
+            isinstance(p.value, (str, int)) and str(p.value) and "${" not in str(p.value) for p in (user, password)):
+        return None
+    host = split_host(str(url.value).removeprefix("jdbc:"))[1] if isinstance(url.value, str) else ""
+    return DatasourceLogin(host.lower(), (str(user.value), str(password.value)), url.location) if host else None
+
+
 def actuator_of(path: str, limits: Limits = DEFAULT_LIMITS) -> Actuator | None:
     """The actuator endpoints a service's own default configuration file (``application.properties`` or
     ``application.yml``; its first document, a profile's left out) exposes on its application port, or None.
@@ -653,15 +682,8 @@ def actuator_of(path: str, limits: Limits = DEFAULT_LIMITS) -> Actuator | None:
     Raises:
         InputError: the file is not YAML that parses (at its line).
     """
-    if path.endswith(".properties"):
-        props = _properties(path, read_text(path, limits))
-    else:
-        docs = [d for d in parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True)
-                if isinstance(d.data, dict)]
-        props = {}
-        if docs:
-            _flatten(docs[0], docs[0].data, (), (), props)
-    found = _exposed_actuator(props)
+    docs = _file_props(path, limits)
+    found = _exposed_actuator(docs[0] if docs else {})
     return found if isinstance(found, Actuator) else None
 
 
@@ -771,5 +793,5 @@ def literal_secrets(path: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[st
     return [found for props in _file_props(path, limits) for found in _literal_secrets(props)]
 
 
-__all__ = ["SUFFIXES", "Actuator", "actuator_of", "boot_plain_listener", "detect", "import_file", "import_paths",
-           "literal_secrets", "record_actuator"]
+__all__ = ["SUFFIXES", "Actuator", "DatasourceLogin", "actuator_of", "boot_plain_listener", "datasource_login",
+           "detect", "import_file", "import_paths", "literal_secrets", "record_actuator"]
