@@ -84,6 +84,28 @@ def test_a_value_that_merely_contains_a_service_name_is_no_edge(tmp_path: os.Pat
     assert "USER_URL" in edges[0].data["inferred_from"] and "DB_USER" not in edges[0].data["inferred_from"]
 
 
+def test_a_topic_list_names_topics_not_hosts(tmp_path: os.PathLike[str]) -> None:
+    # "billing:3:1" is the topic billing with 3 partitions and 1 replica, even where a service is called billing;
+    # a variable naming an address keeps its host:port reading
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          billing:
+            image: example/billing
+          events:
+            image: example/kafka
+            environment:
+              EVENTS_CREATE_TOPICS: "billing:3:1,audit:1:1"
+              WORK_QUEUES: billing:2
+              EVENTS_ADVERTISED_HOST: events
+          reporter:
+            image: example/reporter
+            environment:
+              BILLING_SERVER: billing:9000
+        """)
+    d = design_of(compose.import_file(path))
+    assert sorted((e.data["from"], e.data["to"]) for e in d.of_kind("interaction")) == [("reporter", "billing")]
+
+
 def test_a_larger_file_imports_with_its_databases_broker_and_edge_proxy() -> None:
     d = design_of(import_paths("auto", [BAKERY]))
     assert {s.name for s in d.of_kind("datastore")} == {"accounts-db", "basket-db", "menu-db", "ordering-db"}

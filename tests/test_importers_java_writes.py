@@ -291,3 +291,86 @@ def test_a_handler_that_runs_sql_scripts_over_the_database_is_an_administrative_
     notes = doc.notes["endpoint:demo-POST-/demo/reset"]
     assert any("ScriptUtils.executeSqlScript at ScriptBatch.java:" in n for n in notes)
     assert "admin" not in eps["POST /demo/notes"]  # saving a record is a user's write
+
+
+GREENHOUSE = """
+    @Controller
+    class PlantController {
+      private final NurseryService nursery;
+      private final Mailer mailer;
+
+      PlantController(NurseryService nursery, Mailer mailer) {
+        this.nursery = nursery;
+        this.mailer = mailer;
+      }
+
+      @PostMapping("/plants")
+      public ModelAndView adopt(Plant plant) {
+        nursery.adopt(plant);
+        return new ModelAndView("adopted");
+      }
+
+      @PostMapping("/plants/preview")
+      public ModelAndView preview(Plant plant) {
+        nursery.describe(plant);
+        return new ModelAndView("preview");
+      }
+
+      @PostMapping("/plants/shout")
+      public ModelAndView shout(Plant plant) {
+        nursery.announce(plant);
+        return new ModelAndView("shouted");
+      }
+
+      @GetMapping("/plants/{id}")
+      public ModelAndView show(@PathVariable long id) {
+        return new ModelAndView("plant", "plant", nursery.adopt(null));
+      }
+    }
+"""
+
+NURSERY = """
+    @Service
+    public class NurseryService {
+      private final PlantRepository plants;
+      private final KafkaTemplate<String, Plant> kafka;
+
+      public NurseryService(PlantRepository plants, KafkaTemplate<String, Plant> kafka) {
+        this.plants = plants;
+        this.kafka = kafka;
+      }
+
+      public Plant adopt(Plant plant) {
+        Plant kept = plants.save(plant);
+        kafka.send("plants", plant);
+        return kept;
+      }
+
+      public String describe(Plant plant) {
+        return plant.toString();
+      }
+
+      public void announce(Plant plant) {
+        kafka.send("plants", plant);
+      }
+    }
+"""
+
+
+def test_a_write_reached_through_a_method_named_without_a_writing_verb_makes_the_route_mutating(
+        tmp_path: Any) -> None:
+    # adopt() names no writing verb, but the service method it calls saves through a Spring Data repository
+    write(str(tmp_path), "nursery/src/PlantController.java", GREENHOUSE)
+    write(str(tmp_path), "nursery/src/NurseryService.java", NURSERY)
+    write(str(tmp_path), "nursery/src/PlantRepository.java",
+          "public interface PlantRepository extends CrudRepository<Plant, Long> {}\n")
+    (doc,) = import_paths("source", [str(tmp_path / "nursery")])
+    eps = endpoints([doc])
+    assert eps["POST /plants"]["mutating"] is True
+    key = eps["POST /plants"].get("name") or "POST /plants"
+    assert any("PlantRepository.save() at NurseryService.java:" in n for n in doc.notes[f"endpoint:{key}"])
+    # a method that reads only, and one that only sends a message to a broker, write nothing of the service's own
+    assert "mutating" not in eps["POST /plants/preview"]
+    assert "mutating" not in eps["POST /plants/shout"]
+    # a GET is said to write only by its own body, as before: the reach is read for writing methods alone
+    assert "mutating" not in eps["GET /plants/{id}"]

@@ -483,3 +483,24 @@ def test_a_response_object_built_from_a_whole_find_all_is_an_unpaged_collection(
     assert got["/invoices/paged"] == ("InvoicesPage of findAll()", True)  # it takes a page
     # a single value (a count) or one row taken from the rows is no collection; nor is a lookup by id
     assert got["/invoices/count"] is None and got["/invoices/first"] is None and got["/invoices/{id}"] is None
+
+
+def test_a_module_handed_over_as_source_states_the_actuator_its_own_configuration_exposes(tmp_path: Any) -> None:
+    # the module's default configuration file is read with its code: no separate Spring step is needed
+    tmp = str(tmp_path)
+    controller = ("@RestController\nclass StockController {\n  @GetMapping(\"/stock\")\n"
+                  "  public String stock() { return \"ok\"; }\n}\n")
+    write(tmp, "stock/src/main/java/shop/StockController.java", controller)
+    write(tmp, "stock/src/main/resources/application.properties",
+          "spring.application.name=stock\nmanagement.endpoints.web.exposure.include=env,health\n"
+          "management.endpoints.web.base-path=/manage\n")
+    design = design_of(import_paths("source", [f"{tmp}/stock"]))
+    ep = fact(design, "endpoint:stock-actuator")
+    assert (ep.data["method"], ep.data["path"], ep.data["served_by"], ep.data["debug"]) == (
+        "ANY", "/manage/**", "stock", True)
+    # health and metrics dump nothing; a profile's file (read only when that profile is active) is not the default
+    write(tmp, "quiet/src/main/java/shop/StockController.java", controller)
+    write(tmp, "quiet/src/main/resources/application.yml", "management.endpoints.web.exposure.include: health,info\n")
+    write(tmp, "quiet/src/main/resources/application-dev.yml", "management.endpoints.web.exposure.include: '*'\n")
+    quiet = design_of(import_paths("source", [f"{tmp}/quiet"]))
+    assert not any(e.key.endswith("-actuator") for e in quiet.of_kind("endpoint"))

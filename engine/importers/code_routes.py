@@ -74,12 +74,13 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.errors import InputError, Location
 from engine.importers import (
@@ -269,6 +270,9 @@ class Traits:
     """The AI model providers' clients its Python code builds (``code_ai``)."""
     embedded: code_embedded.Embedded | None = None
     """The embedded in-memory database its Java code writes its data to (``code_embedded``)."""
+    actuator: spring.Actuator | None = None
+    """The Spring Boot actuator endpoints that dump or change its state, which its own default configuration file
+    exposes on its application port (``spring.actuator_of``)."""
 
 
 @dataclass
@@ -333,6 +337,9 @@ class RoutesDocument(ArtifactDocument):
     store_image: ArtifactDocument | None = None
     """What the image its folder builds (a top-level Dockerfile) says of a datastore of its name: used when the
     deployment runs it as a datastore (``store_image``)."""
+    datasource: spring.DatasourceLogin | None = None
+    """The database its own default Spring configuration points its JDBC datasource at, with the login it writes
+    out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore."""
 
 
 # --------------------------------------------------------------------------------------
@@ -434,19 +441,108 @@ def _read_code(paths: Sequence[str], limits: Limits
 
 
 def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]],
-                   cs: Sequence[tuple[str, str]]) -> None:
-    """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language."""
+                   cs: Sequence[tuple[str, str]], spring: Sequence[code_workflows.Handler]) -> None:
+    """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language
+    (``spring``: its Spring handlers, read already)."""
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
                     *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
                                                   if f.endswith(code_workflows.CPP_SUFFIXES)]),
-                    *code_workflows.java_handlers(java), *code_cs_workflows.handlers(cs))
+                    *spring, *code_cs_workflows.handlers(cs))
     doc.checks = () if code_workflows.guarded(texts) else (
         *[c for f, t in texts if f.endswith(".py")
           for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
         *code_workflows.java_checks(java),
         *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+
+
+def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str]]
+                          ) -> tuple[list[Route], list[code_workflows.Handler]]:
+    """``routes`` with what their Spring handlers' code says (maintenance, credential checks, permitted callers,
+    writes reached through calls), and the handlers ``code_workflows`` reads (its workflows are made of them)."""
+    handlers = _SpringHandlers(dict(java))
+    routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
+                             java, handlers)
+    spring = code_workflows.java_handlers(java)
+    return _writes_reached(routes, spring), spring
+
+
+def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[str, str]],
+                    java: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """Why, and where, the web server a service's folder configures listens on plain HTTP only: ASP.NET Core's
+    URLs, Tomcat's connectors, a NestJS application or a Spring Boot application given no TLS."""
+    config = [f for p in paths for f in code_secrets.source_files(p, config=True)]
+    images = [(f, read_text(f, limits)) for p in paths for f in [os.path.join(p, "Dockerfile")] if os.path.isfile(f)]
+    return (code_dotnet_settings.plain_listener(paths, limits) or code_servlets.tomcat_plain_listener(paths, limits)
+            or code_node.nest_plain_listener([(f, blank_comments(t)) for f, t in texts
+                                              if f.endswith((".ts", ".js", ".mjs"))], paths[0])
+            or spring.boot_plain_listener(java, config, images, limits))
+
+
+_DEFAULT_CONFIG = ("application.properties", "application.yml", "application.yaml")
+
+
+_Read = TypeVar("_Read")
+
+
+def _own_config(paths: Sequence[str], limits: Limits, read: Callable[[str, Limits], _Read | None]) -> _Read | None:
+    """What ``read`` finds in the first of the service's own default Spring configuration files (in path order) that
+    gives anything: a profile's file, a configuration server's and the deployment's settings are not read here. None
+    when none does, or a file does not parse (said by the secrets scan, which reads the same files)."""
+    for p in paths:
+        for f in sorted(code_secrets.source_files(p, config=True)):
+            if os.path.basename(f) in _DEFAULT_CONFIG:
+                with contextlib.suppress(InputError):
+                    found = read(f, limits)
+                    if found is not None:
+                        return found
+    return None
+
+
+def _shared_datasource_logins(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``credentials_shared`` on each datastore of the deployment that the JDBC datasources of two
+    services or more point at with the same user and password, written out in their own configuration
+    (``RoutesDocument.datasource``): each can do whatever the others can there. The values are never reported."""
+    logins: dict[tuple[str, tuple[str, str]], dict[str, Location]] = {}
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.datasource is not None:
+            logins.setdefault((safe_name(d.datasource.host), d.datasource.login), {})[d.service] = d.datasource.at
+    shared = {store: users for (store, _login), users in sorted(logins.items()) if len(users) > 1}
+
+    def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
+        for store, users in shared.items():
+            names = sorted(users)
+            doc = with_field(doc, "datastores", store, "credentials_shared", True, users[names[0]],
+                             f"credentials_shared: {', '.join(names)} point their JDBC datasource at {store} with the "
+                             "same user and password, written out in their own configuration (values not shown)")
+        return doc
+    return _edit_artifacts(docs, edit) if shared else list(docs)
+
+
+def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.Handler]) -> list[Route]:
+    """``routes`` with ``writes`` on each Spring MVC POST, PUT, PATCH or DELETE whose handler's own body names no
+    write (``orderService.order(order)``: no writing verb) but whose calls, followed into the service's classes
+    (``code_workflows.java_handlers``), reach a write to its own store (``OrderRepository.save`` in
+    ``OrderService.order``). The handler is the one declared under the route's annotation: the first after it in
+    the file, with no other route's annotation between them. A message sent to a broker is no such write."""
+    lines = {(r.at.file, r.at.line) for r in routes}
+    out: list[Route] = []
+    for r in routes:
+        if r.writes is not None or r.method in _SAFE or r.framework != "Spring MVC mapping":
+            out.append(r)
+            continue
+        handler = min((h for h in handlers if h.at.file == r.at.file and h.at.line > r.at.line),
+                      key=lambda h: h.at.line, default=None)
+        wrote = next((w for w in handler.writes if w.own and not w.publish), None) if handler else None
+        if handler is None or wrote is None or any(f == r.at.file and r.at.line < n < handler.at.line
+                                                   for f, n in lines):
+            out.append(r)
+            continue
+        call = wrote.how.split(" at ", 1)[0]
+        out.append(replace(r, writes=f"{call}() at {os.path.basename(wrote.at.file)}:{wrote.at.line}, reached "
+                                     f"through the calls {handler.name} makes"))
+    return out
 
 
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
@@ -470,9 +566,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_amounts(_java_amounts(routes, java), cs)
-    handlers = _SpringHandlers(dict(java))
-    routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
-                             java, handlers)
+    routes, spring_handlers = _spring_handler_facts(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -486,9 +580,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
-    said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits) or
-                   code_servlets.tomcat_plain_listener(paths, limits) or code_node.nest_plain_listener(
-                       [(f, blank_comments(t)) for f, t in texts if f.endswith((".ts", ".js", ".mjs"))], paths[0]),
+    said = replace(said, actuator=_own_config(paths, limits, spring.actuator_of),
+                   plain_listener=_plain_listener(paths, limits, texts, java),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
                                                 if f.endswith(code_bullmq.SUFFIXES)], paths[0])))
@@ -496,7 +589,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
-    doc.gateway_of, doc.store_image = gateway_of, store_image.image_facts(service, paths, limits)
+    doc.gateway_of, doc.store_image, doc.datasource = (gateway_of, store_image.image_facts(service, paths, limits),
+                                                       _own_config(paths, limits, spring.datasource_login))
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
@@ -504,7 +598,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
                                                                 code_dotnet_settings.brokers(paths, limits)))
-    _workflow_code(doc, texts, java, cs)
+    _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
@@ -2053,6 +2147,8 @@ _DATASOURCE_URL = "SPRING_DATASOURCE_URL"
 
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_ai.record(body, service, traits.ai_clients)
+    if traits.actuator is not None:
+        spring.record_actuator(body, service, traits.actuator)
     if traits.embedded is not None:
         store, e = safe_name(f"{service}-db"), traits.embedded
         body.fact("datastores", {"name": store, "kind": "relational", "engine": f"{e.engine} (embedded, in-memory)",
@@ -2730,7 +2826,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
         _unread_settings(_unread_variables(docs)))))))
-    docs = _detached_calls(_authority_fetches(docs))
+    docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
@@ -2781,6 +2877,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                       if t is not None]
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, own),
                              embedded=None if _DATASOURCE_URL in own else d.traits.embedded,
+                             plain_listener=None if any(v.upper().startswith("SERVER_SSL") for v in own)
+                             else d.traits.plain_listener,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
                              channels=code_amqp.with_variables(d.traits.channels, own))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
@@ -2839,7 +2937,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
-                   deadlines=d.deadlines)
+                   deadlines=d.deadlines, datasource=d.datasource)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

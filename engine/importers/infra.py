@@ -499,6 +499,16 @@ _KEY_VALUE_HOST = re.compile(r"(?:(?<=[;\s])|\A)(?:host|server|data source|datas
 libpq's ``host=db port=5432``)."""
 
 
+_DESTINATIONS_KEY = re.compile(r"TOPIC|QUEUE", re.IGNORECASE)
+
+
+def _lists_destinations(key: str) -> bool:
+    """Whether a variable's name says it lists topics or queues and nothing of an address (``KAFKA_CREATE_TOPICS``,
+    whose ``orders:3:1`` is a topic, its partitions and its replicas): a name before ``:<digits>`` there is a
+    topic's, not a host's before its port."""
+    return key != "command" and _DESTINATIONS_KEY.search(key) is not None and _HOSTISH_KEY.search(key) is None
+
+
 def _after_host_key(text: str, start: int) -> bool:
     """Whether the token at ``start`` is the value of a connection string's host key (``Host=``), read in a window
     of the text just before it."""
@@ -605,7 +615,7 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                     continue
                 in_host_position = (
                     text.endswith(("://", "@", "//"), 0, start)
-                    or _COLON_DIGIT.match(text, end) is not None
+                    or (_COLON_DIGIT.match(text, end) is not None and not _lists_destinations(m.key))
                     or _after_host_key(text, start)
                     or (m.key == "command" and scan.after_host_flag(start))
                     or (m.key != "command" and _HOSTISH_KEY.search(m.key) is not None

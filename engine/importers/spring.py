@@ -570,27 +570,13 @@ class _App:
     def _actuator(self) -> None:
         """Actuator endpoints exposed over HTTP that dump state or change it (``env``, ``heapdump``, ``loggers``,
         Spring Cloud Gateway's ``gateway``...; ``*`` is all of them): a debug endpoint on the service's own port."""
-        prop = self.props.get("management.endpoints.web.exposure.include")
-        if prop is None:
-            return
-        listed = {n.strip().lower() for n in _listed(prop.value)}
-        exclude = self.props.get("management.endpoints.web.exposure.exclude")
-        dropped = {n.strip().lower() for n in _listed(exclude.value)} if exclude is not None else set()
-        shown = sorted((_DEBUG_ACTUATORS if "*" in listed else listed & _DEBUG_ACTUATORS) - dropped)
-        if not shown or "*" in dropped:
-            return
-        port = self.props.get("management.server.port")
-        if port is not None:
+        found = _exposed_actuator(self.props)
+        if isinstance(found, Actuator):
+            record_actuator(self.body, self.name, found)
+        elif found is not None:
+            port, shown = found
             self.body.remark(port.location, f"{self.name}'s actuator has a port of its own ({port.name}): who reaches "
                                             f"its {', '.join(shown[:3])} endpoints is not known; not imported")
-            return
-        base = self.props.get("management.endpoints.web.basepath")
-        root = base.value.rstrip("/") if base is not None and isinstance(base.value, str) else "/actuator"
-        ident = self.body.fact("endpoints", {"name": f"{self.name}-actuator", "method": "ANY", "path": f"{root}/**",
-                                             "served_by": self.name}, prop.location)
-        self.body.set("endpoints", ident, "debug", True, prop.location)
-        self.body.note("endpoints", ident, f"debug: {prop.name} {prop.value} exposes {', '.join(shown[:4])}"
-                                           f"{' ...' if len(shown) > 4 else ''} over HTTP on the service's own port")
 
     def _secrets(self) -> None:
         found = sorted(_literal_secrets(self.props), key=lambda f: f[0])
@@ -617,6 +603,138 @@ CLIENTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 """The Spring property groups that configure one client, what the client is, and the words its library or code
 shows when a service has it (a build file's artifact, an import): a group's credential serves only a service that
 has the client."""
+
+
+@dataclass(frozen=True)
+class Actuator:
+    """Actuator endpoints that dump a service's state or change it, exposed over HTTP on its application port."""
+
+    root: str
+    """Their base path (``/actuator``, or ``management.endpoints.web.base-path``)."""
+    why: str
+    """The property and value that expose them, and which they are."""
+    at: Location
+
+
+def _exposed_actuator(props: dict[str, _Prop]) -> Actuator | tuple[_Prop, list[str]] | None:
+    """What a service's properties expose of its actuator: the endpoints on its application port, or (the
+    ``management.server.port`` property, the endpoints) when they have a port of their own; None when no endpoint
+    that dumps or changes state is exposed."""
+    prop = props.get("management.endpoints.web.exposure.include")
+    if prop is None:
+        return None
+    listed = {n.strip().lower() for n in _listed(prop.value)}
+    exclude = props.get("management.endpoints.web.exposure.exclude")
+    dropped = {n.strip().lower() for n in _listed(exclude.value)} if exclude is not None else set()
+    shown = sorted((_DEBUG_ACTUATORS if "*" in listed else listed & _DEBUG_ACTUATORS) - dropped)
+    if not shown or "*" in dropped:
+        return None
+    port = props.get("management.server.port")
+    if port is not None:
+        return port, shown
+    base = props.get("management.endpoints.web.basepath")
+    root = base.value.rstrip("/") if base is not None and isinstance(base.value, str) else "/actuator"
+    return Actuator(root, f"{prop.name} {prop.value} exposes {', '.join(shown[:4])}{' ...' if len(shown) > 4 else ''}",
+                    prop.location)
+
+
+def record_actuator(body: Body, service: str, found: Actuator) -> None:
+    """State ``found`` as the debug endpoint ``<service>-actuator`` on the service's own port."""
+    ident = body.fact("endpoints", {"name": f"{service}-actuator", "method": "ANY", "path": f"{found.root}/**",
+                                    "served_by": service}, found.at)
+    body.set("endpoints", ident, "debug", True, found.at)
+    body.note("endpoints", ident, f"debug: {found.why} over HTTP on the service's own port")
+
+
+@dataclass(frozen=True)
+class DatasourceLogin:
+    """The database a service's own configuration points its JDBC datasource at, and the login it writes out."""
+
+    host: str
+    login: tuple[str, str]
+    """(user, password) as written: compared, never reported."""
+    at: Location
+
+
+def datasource_login(path: str, limits: Limits = DEFAULT_LIMITS) -> DatasourceLogin | None:
+    """The datasource of a service's own default configuration file (its first document): the host of
+    ``spring.datasource.url`` (``jdbc:postgresql://orders-db/orders``) with the user and password written out beside
+    it. None when the file sets no URL or host, or leaves the user or the password to a placeholder or to nothing.
+
+    Raises:
+        InputError: the file is not YAML that parses (at its line).
+    """
+    docs = _file_props(path, limits)
+    props = docs[0] if docs else {}
+    url = props.get("spring.datasource.url") or props.get("spring.datasource.hikari.jdbcurl")
+    user, password = props.get("spring.datasource.username"), props.get("spring.datasource.password")
+    if url is None or user is None or password is None or not all(
+            isinstance(p.value, (str, int)) and str(p.value) and "${" not in str(p.value) for p in (user, password)):
+        return None
+    host = split_host(str(url.value).removeprefix("jdbc:"))[1] if isinstance(url.value, str) else ""
+    return DatasourceLogin(host.lower(), (str(user.value), str(password.value)), url.location) if host else None
+
+
+def actuator_of(path: str, limits: Limits = DEFAULT_LIMITS) -> Actuator | None:
+    """The actuator endpoints a service's own default configuration file (``application.properties`` or
+    ``application.yml``; its first document, a profile's left out) exposes on its application port, or None.
+
+    Raises:
+        InputError: the file is not YAML that parses (at its line).
+    """
+    docs = _file_props(path, limits)
+    found = _exposed_actuator(docs[0] if docs else {})
+    return found if isinstance(found, Actuator) else None
+
+
+def _file_props(path: str, limits: Limits) -> list[dict[str, _Prop]]:
+    """Every document of one application YAML or ``.properties`` file, flattened (a profile's too)."""
+    if path.endswith(".properties"):
+        return [_properties(path, read_text(path, limits))]
+    out: list[dict[str, _Prop]] = []
+    for doc in parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True):
+        if isinstance(doc.data, dict):
+            flat: dict[str, _Prop] = {}
+            _flatten(doc, doc.data, (), (), flat)
+            out.append(flat)
+    return out
+
+
+_BOOT_APPLICATION = re.compile(r"@SpringBootApplication\b")
+_CODE_TLS = re.compile(r"\bsetSsl\s*\(|\bnew\s+Ssl\s*\(|\bSslBundle|\bSslStoreProvider|server\.ssl\.|"
+                       r"addAdditionalTomcatConnectors|SERVER_SSL_")
+"""Code or a build step that may give the embedded web server TLS: an ``Ssl`` set on a server factory, an SSL bundle,
+an extra connector, the ``server.ssl.*`` properties or their environment variables written out."""
+
+
+def boot_plain_listener(java: Sequence[tuple[str, str]], config: Sequence[str], others: Sequence[tuple[str, str]],
+                        limits: Limits = DEFAULT_LIMITS) -> tuple[str, Location] | None:
+    """Why, and where, a Spring Boot service's embedded web server listens on plain HTTP: its code (``java``,
+    comments blanked) declares a ``@SpringBootApplication``, none of its configuration files (``config``: every
+    ``application*`` and ``bootstrap*`` file, profiles' included) sets a ``server.ssl`` property or takes its
+    configuration from a configuration server (which could), and neither its code nor ``others`` (its Dockerfile,
+    scripts) names TLS for the server (``_CODE_TLS``). Spring Boot serves plain HTTP unless ``server.ssl`` says
+    otherwise. None when any of that is not so, or a configuration file does not parse."""
+    app = next(((f, m) for f, code in java for m in [_BOOT_APPLICATION.search(code)] if m), None)
+    if app is None or any(_CODE_TLS.search(text) for _f, text in [*java, *others]):
+        return None
+    for path in config:
+        try:
+            docs = _file_props(path, limits)
+        except InputError:
+            return None
+        for props in docs:
+            imports = props.get("spring.config.import")
+            if any(k.startswith(("server.ssl.", "spring.cloud.config.")) for k in props) or (
+                    imports is not None and "configserver" in str(imports.value)):
+                return None
+    path, m = app
+    text = dict(java)[path]
+    line = text.count("\n", 0, m.start()) + 1
+    column = m.start() - text.rfind("\n", 0, m.start())
+    return (f"its Spring Boot application ({os.path.basename(path)}:{line}) sets no server.ssl property in its "
+            "configuration files, takes none from a configuration server and no code of it sets up TLS, so its "
+            "embedded web server listens on plain HTTP", Location(path, line, column))
 
 
 @functools.cache
@@ -672,15 +790,8 @@ def literal_secrets(path: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[st
     Raises:
         InputError: the file is not YAML that parses (at its line).
     """
-    if path.endswith(".properties"):
-        return _literal_secrets(_properties(path, read_text(path, limits)))
-    found: list[tuple[str, Location]] = []
-    for doc in parse_all(read_text(path, limits), path, limits, merge_keys=True, artifact=True):
-        if isinstance(doc.data, dict):
-            flat: dict[str, _Prop] = {}
-            _flatten(doc, doc.data, (), (), flat)
-            found += _literal_secrets(flat)
-    return found
+    return [found for props in _file_props(path, limits) for found in _literal_secrets(props)]
 
 
-__all__ = ["SUFFIXES", "detect", "import_file", "import_paths", "literal_secrets"]
+__all__ = ["SUFFIXES", "Actuator", "DatasourceLogin", "actuator_of", "boot_plain_listener", "datasource_login",
+           "detect", "import_file", "import_paths", "literal_secrets", "record_actuator"]
