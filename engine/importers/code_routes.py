@@ -503,7 +503,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
-                                                                code_dotnet_settings.brokers(paths, limits)))
+                                                                code_dotnet_settings.brokers(paths, limits),
+                                                                code_dotnet_settings.service_locations(paths, cs,
+                                                                                                       limits)))
     _workflow_code(doc, texts, java, cs)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
