@@ -2152,7 +2152,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes:  # what the handler does over what its method suggests (an OpenAPI GET's ``mutating: false``)
         body.set("endpoints", ident, "mutating", True, r.at, override=True)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
-    if r.writes and r.no_idempotency_key:
+    if r.no_idempotency_key and (r.writes or r.method not in _SAFE):
         body.set("endpoints", ident, "idempotency_key", False, r.at)
         body.note("endpoints", ident, f"idempotency_key false: {r.no_idempotency_key}")
     _handler_facts(body, ident, r, service, limits)
