@@ -420,6 +420,32 @@ def _fresh_ids(bodies: Sequence[_Func]) -> Iterator[str]:
             yield f"{m.group(0).rstrip('( ')}() at {b.path}:{b.code.count(chr(10), 0, m.start()) + 1}"
 
 
+_GO_LISTEN = re.compile(r"\bhttp\s*\.\s*ListenAndServe\s*\(|\.\s*ListenAndServe\s*\(\s*\)")
+_GIN_OR_ECHO_RUN = re.compile(r"\.\s*(?:Run|Start)\s*\(")
+_GO_TLS = re.compile(r"ListenAndServeTLS|ServeTLS|RunTLS|StartTLS|StartAutoTLS|\btls\s*\.\s*(?:Config|Listen|"
+                     r"NewListener|LoadX509KeyPair)\b|autocert|certmagic")
+"""What gives a Go server TLS: the standard library's TLS variants and configuration, gin's ``RunTLS``, echo's
+``StartTLS``, automatic certificates (autocert, certmagic)."""
+
+
+def plain_listener(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """Why, and where, a Go service listens on plain HTTP: its code (not its tests; comments blanked) starts an HTTP
+    server with ``http.ListenAndServe`` (or an ``http.Server``'s ``ListenAndServe()``, gin's ``Run``, echo's
+    ``Start`` in a file that imports them) and none of its code gives a server TLS. None otherwise."""
+    codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
+    if any(_GO_TLS.search(code) for _p, code in codes):
+        return None
+    for path, code in codes:
+        m = _GO_LISTEN.search(code)
+        if m is None and re.search(r"\"github\.com/(?:gin-gonic/gin|labstack/echo)", code):
+            m = _GIN_OR_ECHO_RUN.search(code)
+        if m is not None:
+            at = Location(path, code.count("\n", 0, m.start()) + 1, m.start() - code.rfind("\n", 0, m.start()))
+            return ("its Go HTTP server is started without TLS (no ListenAndServeTLS, TLS configuration or automatic "
+                    "certificate in its code), so it listens on plain HTTP", at)
+    return None
+
+
 def _where(f: _Func) -> str:
     return f"{f.path}:{f.code.count(chr(10), 0, f.start) + 1}"
 

@@ -487,7 +487,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     said = replace(said, plain_listener=code_dotnet_settings.plain_listener(paths, limits) or
-                   code_servlets.tomcat_plain_listener(paths, limits) or code_node.nest_plain_listener(
+                   code_servlets.tomcat_plain_listener(paths, limits) or
+                   code_go.plain_listener([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]) or
+                   code_node.nest_plain_listener(
                        [(f, blank_comments(t)) for f, t in texts if f.endswith((".ts", ".js", ".mjs"))], paths[0]),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
