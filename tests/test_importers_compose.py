@@ -1083,3 +1083,43 @@ def test_a_mounted_file_giving_several_databases_one_login_shares_the_datastores
     assert fact(d, "datastore:ledger").data.get("credentials_shared") is True
     assert fact(d, "datastore:ledger").locate("credentials_shared").file.endswith("logins.json")
     assert "credentials_shared" not in fact(d, "datastore:vault-db").data
+
+
+def test_the_env_template_a_repository_ships_stands_in_for_the_env_file_it_does_not_commit(
+        tmp_path: os.PathLike[str]) -> None:
+    # The install guide says "copy .env.sample to .env": the sample's values are what a deployment that keeps them
+    # runs with, so a signing key and a database password written there are committed configuration.
+    write(str(tmp_path), ".env.sample", """
+        # change before going live
+        TOKEN_SIGNING_KEY=not-so-secret
+        LEDGER_DB_PASSWORD=hunter2
+        """)
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger-db:
+            image: postgres:16
+            environment:
+              POSTGRES_PASSWORD: ${LEDGER_DB_PASSWORD}
+          teller:
+            build: ./teller
+            environment:
+              TOKEN_SIGNING_KEY: ${TOKEN_SIGNING_KEY}
+              LEDGER_URL: postgres://ledger-db:5432/ledger
+        """)
+    docs = compose.import_file(path)
+    d = design_of(docs)
+    assert fact(d, "datastore:ledger-db").data["credentials_source"] == "repo_config"
+    assert fact(d, "service:teller").data["secrets_source"] == "repo_config"
+    said = [text for _at, text in docs[0].remarks if "no .env beside the compose file" in text]
+    assert said and ".env.sample" in said[0]
+    assert not any("is not set" in text for _at, text in docs[0].remarks)
+
+    # A committed .env is the one compose reads: the template beside it is only a template then.
+    write(str(tmp_path), ".env", """
+        TOKEN_SIGNING_KEY=
+        LEDGER_DB_PASSWORD=
+        """)
+    docs = compose.import_file(path)
+    d = design_of(docs)
+    assert "secrets_source" not in fact(d, "service:teller").data
+    assert not any("no .env beside the compose file" in text for _at, text in docs[0].remarks)

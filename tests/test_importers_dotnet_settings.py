@@ -197,3 +197,55 @@ def test_a_queue_named_by_a_consumer_section_is_the_channel_it_reads(tmp_path: A
     write(root, "mailer/appsettings.json", '{"RabbitMqConsumer": {"HostName": "bus", "QueueName": "mails"}}\n')
     uses = code_dotnet_settings.channel_uses([os.path.join(root, "mailer")])
     assert [(u.role, u.channel, u.kind) for u in uses] == [("consumer", "mails", "queue")]
+
+
+def test_a_service_address_the_code_reads_from_its_settings_is_a_call_to_that_workload(tmp_path: Any) -> None:
+    # The kiosk keeps where its back ends listen in its settings and reads two of them by name; the third entry is
+    # never read, the fourth names the developer's machine, and the fifth is overridden by the deployment, which
+    # points it elsewhere: none of those three is a call drawn from the settings.
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          kiosk:
+            image: acme/kiosk:1
+            environment:
+              Backends__Loyalty: "http://points:9000"
+          tickets: {image: acme/tickets:1}
+          seats: {image: acme/seats:1}
+          archive: {image: acme/archive:1}
+          loyalty: {image: acme/loyalty:1}
+          points: {image: acme/points:1}
+        """)
+    write(root, "kiosk/appsettings.Production.json", """{
+  "Backends": {
+    "Tickets": "tickets:7000",
+    "Seats": "http://seats/api",
+    "Archive": "http://archive:7100",
+    "Loyalty": "http://loyalty:7200"
+  },
+  "ReportingUrl": "http://localhost:7300"
+}
+""")
+    write(root, "kiosk/Clients.cs", """
+        public class Clients
+        {
+            public Clients(IConfiguration config)
+            {
+                var backends = config.GetSection("Backends");
+                Tickets = new Uri($"http://{backends.GetValue<string>("Tickets")}");
+                Seats = new Uri(config["Backends:Seats"]);
+                Loyalty = new Uri(backends.GetValue<string>("Loyalty"));
+                Reports = new Uri(config["ReportingUrl"]);
+            }
+        }
+        """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'kiosk')}"])
+    design = load_documents(docs)
+    calls = {(f.data["from"], f.data["to"]): f for f in design.of_kind("interaction")}
+    assert calls[("kiosk", "tickets")].data["protocol"] == "http"
+    assert calls[("kiosk", "tickets")].data["style"] == "sync"
+    assert calls[("kiosk", "tickets")].locate("to").line == 3
+    assert "Backends:Seats" in calls[("kiosk", "seats")].data["inferred_from"]
+    assert ("kiosk", "archive") not in calls  # its key is never read
+    assert ("kiosk", "loyalty") not in calls  # the deployment's Backends__Loyalty replaces the file's value
+    assert ("kiosk", "points") in calls  # ... and is drawn from the deployment itself

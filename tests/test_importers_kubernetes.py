@@ -778,3 +778,98 @@ def test_a_datastore_on_a_node_port_is_reachable_from_outside_the_cluster(tmp_pa
     db = fact(design_of(kubernetes.import_path(path)), "datastore:parts-db")
     assert db.data["public_access"] is True
     assert db.locate("public_access").line == line_of(path, "type: NodePort")
+
+
+def test_a_workload_takes_the_name_of_the_one_service_its_callers_reach_it_by(tmp_path: object) -> None:
+    # The billing Deployment carries its release in its name; callers only ever see the Service "billing". The
+    # ledger pods sit behind two Services (so neither name is *the* name), and the Service "quotes" picks two
+    # Deployments (a canary beside the main one), so neither Deployment may claim it.
+    path = write(str(tmp_path), "cluster.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: billing-r7}
+        spec:
+          selector: {matchLabels: {app: billing}}
+          template:
+            metadata: {labels: {app: billing, release: r7}}
+            spec:
+              containers: [{name: billing, image: example/billing:7}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: billing}
+        spec:
+          selector: {app: billing}
+          ports: [{port: 80}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: ledger-main}
+        spec:
+          selector: {matchLabels: {app: ledger}}
+          template:
+            metadata: {labels: {app: ledger}}
+            spec:
+              containers: [{name: ledger, image: example/ledger:1}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ledger}
+        spec:
+          selector: {app: ledger}
+          ports: [{port: 80}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ledger-admin}
+        spec:
+          selector: {app: ledger}
+          ports: [{port: 9000}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: quotes-stable}
+        spec:
+          selector: {matchLabels: {app: quotes, track: stable}}
+          template:
+            metadata: {labels: {app: quotes, track: stable}}
+            spec:
+              containers: [{name: quotes, image: example/quotes:3}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: quotes-canary}
+        spec:
+          selector: {matchLabels: {app: quotes, track: canary}}
+          template:
+            metadata: {labels: {app: quotes, track: canary}}
+            spec:
+              containers: [{name: quotes, image: example/quotes:4}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: quotes}
+        spec:
+          selector: {app: quotes}
+          ports: [{port: 80}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: storefront}
+        spec:
+          selector: {matchLabels: {app: storefront}}
+          template:
+            metadata: {labels: {app: storefront}}
+            spec:
+              containers:
+                - name: storefront
+                  image: example/storefront:2
+                  env: [{name: BILLING_URL, value: "http://billing"}]
+        """)
+    docs = kubernetes.import_path(path)
+    d = design_of(docs)
+    assert {s.name for s in d.of_kind("service")} == {"billing", "ledger-main", "quotes-stable", "quotes-canary",
+                                                       "storefront"}
+    assert fact(d, "deployment:billing").locate("strategy").file == path
+    assert fact(d, "interaction:storefront->billing").data["from"] == "storefront"
+    assert any("Deployment billing-r7" in n for n in docs[0].notes["service:billing"])

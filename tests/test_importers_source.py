@@ -1379,3 +1379,51 @@ def test_go_routes_check_no_caller_when_no_code_reads_one_from_a_request(tmp_pat
         write(str(tmp_path), "kitchen/main.go", service.replace(*change))
         eps = routes(import_paths("source", [str(tmp_path / "kitchen")]))
         assert "authn" not in eps["kitchen-PUT-/order"], change
+
+
+def test_a_go_post_whose_handler_names_what_it_makes_with_a_fresh_uuid_accepts_no_idempotency_key(
+        tmp_path: Any) -> None:
+    # The booking handler hands its command a UUID it draws itself: the same request sent twice books twice. The
+    # renaming handler draws nothing (a repeat renames to the same name), and the GET draws one only to tag its log.
+    write(str(tmp_path), "desk/main.go", """
+        package main
+
+        import (
+            "net/http"
+
+            "github.com/go-chi/chi/v5"
+            "github.com/google/uuid"
+        )
+
+        func main() {
+            r := chi.NewRouter()
+            r.Post("/bookings", book)
+            r.Post("/rooms/{id}/name", rename)
+            r.Get("/bookings", list)
+            http.ListenAndServe(":8080", r)
+        }
+
+        func book(w http.ResponseWriter, r *http.Request) {
+            cmd := BookRoom{BookingID: uuid.NewString(), Room: r.FormValue("room")}
+            bus.Dispatch(r.Context(), cmd)
+        }
+
+        func rename(w http.ResponseWriter, r *http.Request) {
+            bus.Dispatch(r.Context(), RenameRoom{Room: chi.URLParam(r, "id"), Name: r.FormValue("name")})
+        }
+
+        func list(w http.ResponseWriter, r *http.Request) {
+            log.Printf("list %s", uuid.New())
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "desk")]))
+    assert eps["desk-POST-/bookings"]["idempotency_key"] is False
+    assert "idempotency_key" not in eps["desk-POST-/rooms/-id-/name"]
+    assert "idempotency_key" not in eps["desk-GET-/bookings"]
+    write(str(tmp_path), "desk/keys.go", """
+        package main
+
+        const dedupHeader = "Idempotency-Key"
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "desk")]))
+    assert "idempotency_key" not in eps["desk-POST-/bookings"]  # it names a key: whether it checks one is unknown

@@ -98,6 +98,8 @@ class Client:
     login: tuple[str, str] | None = None
     """The (user, password) the client signs in with, when its configuration writes both out: compared between the
     services reaching one datastore, never reported."""
+    setting: str | None = None
+    """The .NET settings key (``A:B``) the target's address is read from: the deployment's ``A__B`` replaces it."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -439,14 +441,18 @@ def _grpc(at: Location, how: str, target: str, none: str | None) -> Client:
 _MESSAGING = frozenset({"amqp", "kafka", "mqtt"})
 
 
-def settings_clients(found: Sequence[Any], brokers: Sequence[Any] = ()) -> tuple[Client, ...]:
+def settings_clients(found: Sequence[Any], brokers: Sequence[Any] = (),
+                     locations: Sequence[Any] = ()) -> tuple[Client, ...]:
     """The clients a .NET service's settings name: each connection string (``code_dotnet_settings.ConnectionString``)
     opens the deployment's datastore of the host's name, if there is one; each broker section
-    (``code_dotnet_settings.BrokerHost``) reaches the workload of the host's name with messages."""
+    (``code_dotnet_settings.BrokerHost``) reaches the workload of the host's name with messages; each service location
+    its code reads (``code_dotnet_settings.ServiceLocation``) is an HTTP call to the workload of the host's name."""
     return (*(Client(c.at, f"connection string {c.name!r} in {c.at.file.rsplit('/', 1)[-1]}", c.host, "sql",
                      store="*", login=c.login) for c in found),
             *(Client(b.at, f"{b.section} settings in {b.at.file.rsplit('/', 1)[-1]}", b.host, b.protocol)
-              for b in brokers))
+              for b in brokers),
+            *(Client(s.at, f"setting {s.key} in {s.at.file.rsplit('/', 1)[-1]}, read by its code", s.host, "http",
+                     setting=s.key) for s in locations))
 
 
 def service_clients(files: Sequence[tuple[str, str]]) -> tuple[tuple[Client, ...], frozenset[str]]:
@@ -486,8 +492,11 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
     drawn: set[tuple[str, str]] = set()
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
     books: dict[str, dict[str, tuple[int, Location, str]]] = {}
+    env: dict[str, set[str]] = {}
     for d in docs:
         workloads.update(getattr(d, "environment", None) or {})
+        for name, variables in (getattr(d, "environment", None) or {}).items():
+            env.setdefault(name, set()).update(v.replace("__", ":").lower() for v in variables)
         feign.update(getattr(d, "feign", None) or {})
         for name, hosts in (getattr(d, "book_timeouts", None) or {}).items():
             books.setdefault(name, {}).update(hosts)
@@ -509,6 +518,8 @@ def links(docs: Sequence[Document], clients: Mapping[str, Sequence[Client]],
         for c in found:
             if c.timeout_entry is not None and c.timeout_entry not in books.get(service, {}):
                 continue  # its timeout is set from a configuration entry no mounted address book gives
+            if c.setting is not None and c.setting.lower() in env.get(service, set()):
+                continue  # the deployment gives the setting a value of its own (``A__B``): its call is drawn there
             host = _host(c.target)
             if c.store is not None:
                 target = _store_target(c, stores)

@@ -338,6 +338,12 @@ _LOCAL = re.compile(r"\b(?:var|string|Uri)\s+(?P<name>[A-Za-z_]\w*)\s*=\s*$")
 _END_OF_USE = re.compile(r"\s*(?:\.\s*ToString\s*\(\s*\))?\s*[;,}]")
 
 
+def setting_keys(texts: Sequence[tuple[str, str]]) -> set[str]:
+    """The settings keys a service's C# files (comments blanked) read by name: ``Configuration["A:B"]``,
+    ``GetValue<T>("B")``, ``GetSection("A")``, as written."""
+    return {m.group("key") for path, code in texts if path.endswith(".cs") for m in _SETTING.finditer(code)}
+
+
 def token_authorities(texts: Sequence[tuple[str, str]]) -> dict[str, Location]:
     """The settings a service's C# files (comments blanked) read only to give a JWT bearer handler or an OpenID
     Connect client its ``Authority`` (or ``MetadataAddress``), by key as written, with where: the middleware fetches
@@ -395,5 +401,5 @@ def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
     return first
 
 
-__all__ = ["CsRoute", "base_type", "fields", "health_only", "methods", "routes", "store_write", "token_authorities",
-           "written_body_type"]
+__all__ = ["CsRoute", "base_type", "fields", "health_only", "methods", "routes", "setting_keys", "store_write",
+           "token_authorities", "written_body_type"]

@@ -19,6 +19,9 @@ From them:
   ``...Handler``, ``...Subscriber``, ``...Listener``, ``...Receiver``), and produces when its name says so
   (``...Publisher``, ``...Producer``, ``...Sender``) and it names no queue; the channel is the exchange when one is
   named (each consumer's queue bound to it), else the queue. A section that says neither role names no channel;
+- a value that gives another service's address (``http://orders:8080``, or a bare ``orders:5100``), under a key the
+  service's C# code reads by name (``GetSection("APIServiceLocations").GetValue<string>("Orders")``), is a synchronous
+  HTTP call to the workload of that host's name, unless the deployment sets the key itself (``A__B``);
 - a password written out in a connection string, and a literal given to a credential-named key (``"Password":
   "..."``, ``"Pwd"``), is a credential committed with the service's configuration.
 """
@@ -34,6 +37,7 @@ from typing import Any
 
 from engine.errors import InputError, Location
 from engine.importers.code_channels import ChannelUse
+from engine.importers.code_csharp import setting_keys
 from engine.importers.code_secrets import Secret, credential_name, literal_value
 from engine.source import DEFAULT_LIMITS, Limits, read_text
 
@@ -164,6 +168,49 @@ def brokers(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Broke
     return list(found.values())
 
 
+@dataclass(frozen=True)
+class ServiceLocation:
+    """Where the settings say another service listens, for a key the service's C# code reads: the key (``A:B``), the
+    host, where."""
+
+    key: str
+    host: str
+    at: Location
+
+
+_ADDRESS = re.compile(r"(?:(?P<scheme>https?)://)?(?P<host>[A-Za-z][A-Za-z0-9-]*)(?::(?P<port>\d{1,5}))?(?:/[^\s]*)?")
+"""A service's address as a setting gives it: a URL (``http://orders:8080/api``) or a bare ``host:port``; the host one
+name, as a cluster's DNS or a compose network resolves it (a dotted name is left to the deployment)."""
+
+
+def service_locations(paths: Sequence[str], cs: Sequence[tuple[str, str]],
+                      limits: Limits = DEFAULT_LIMITS) -> list[ServiceLocation]:
+    """The addresses of other services the settings give (``"APIServiceLocations": {"Orders": "orders:5100"}``) under
+    a key the service's C# files (``cs``, comments blanked) read, each part of it by name
+    (``config.GetSection("APIServiceLocations").GetValue<string>("Orders")``, ``Configuration["OrdersUrl"]``); a
+    later file's value replaces an earlier one's. Connection strings and broker sections are read apart."""
+    read = {k.lower() for k in setting_keys(cs)}
+    found: dict[str, ServiceLocation] = {}
+    for f in _files(paths):
+        parsed = _parse(f, limits)
+        if parsed is None:
+            continue
+        text, data = parsed
+        for keys, value in _leaves(data, ()):
+            key = ":".join(keys)
+            if keys[0] == "ConnectionStrings" or any(w.search(keys[0]) for w, _p, _k in _BROKER_SECTIONS):
+                continue
+            if key.lower() not in read and not all(k.lower() in read for k in keys):
+                continue
+            m = _ADDRESS.fullmatch(value.strip())
+            if m is None or not (m.group("scheme") or m.group("port")) or m.group("host").lower() == "localhost":
+                found.pop(key, None)
+                continue
+            line, col = _line_of(text, *keys)
+            found[key] = ServiceLocation(key, m.group("host"), Location(f, line, col))
+    return list(found.values())
+
+
 def _sections(paths: Sequence[str], limits: Limits) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     """(file, its text, section name, section body) of each top-level section of the settings files that holds keys."""
     for f in _files(paths):
@@ -271,5 +318,5 @@ def _leaves(data: Any, keys: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
         yield keys, data
 
 
-__all__ = ["FILES", "BrokerHost", "ConnectionString", "brokers", "channel_uses", "connection_strings", "plain_listener",
-           "secrets"]
+__all__ = ["FILES", "BrokerHost", "ConnectionString", "ServiceLocation", "brokers", "channel_uses",
+           "connection_strings", "plain_listener", "secrets", "service_locations"]

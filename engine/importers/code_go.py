@@ -15,11 +15,12 @@ A path built from a variable and a literal (``baseUrl + "/cart"``) takes the var
 code declares one, else nothing (an empty, deploy-time prefix). The handler (a function or method of the
 service's code, or a function literal) is read with the functions it calls by name, one level: a write through a
 client or a store (``PlaceOrder``, ``MakeReservation``, ``InsertOne`` on a gRPC client or a collection) makes the
-route ``mutating``, and one that creates (``Place``, ``Add``, ``Insert``...) takes no ``idempotency_key`` when no code
-of the service names one; ``http.SetCookie`` of a session or token cookie gives its flags (Go's zero values when left
-out: no ``Secure``, no ``HttpOnly``; ``SameSite`` only when set); a middleware that sets one around the router
-(``ensureSessionID(handler)``) sets it on every route; a password, secret or key read from the URL query
-(``r.URL.Query().Get("password")``) travels in the URL; a handler that checks a password the request carries
+route ``mutating``, and one that creates (``Place``, ``Add``, ``Insert``...), or a POST whose handler draws a new random
+identifier for what it makes (``uuid.New()``), takes no ``idempotency_key`` when no code of the service names one;
+``http.SetCookie`` of a session or token cookie gives its flags (Go's zero values when left out: no ``Secure``, no
+``HttpOnly``; ``SameSite`` only when set); a middleware that sets one around the router (``ensureSessionID(handler)``)
+sets it on every route; a password, secret or key read from the URL query (``r.URL.Query().Get("password")``)
+travels in the URL; a handler that checks a password the request carries
 and writes nothing is a login by what it does. The request fields a handler reads by name (query and form values,
 Gin's and Echo's accessors: ``r.FormValue("credit_card_number")``, ``c.PostForm("email")``) hint at its
 ``data_classification``, the most sensitive their names suggest (``field_class``, as an OpenAPI operation's
@@ -397,10 +398,52 @@ def _route(method: str, path: str, at: Location, framework: str, bodies: Sequenc
     creates = None
     if writes is not None and _CREATION.match(writes):
         creates = f"its handler creates ({writes}) and no code of the service names an idempotency key"
+    elif method == "POST" and (fresh := next(_fresh_ids(bodies), None)) is not None:
+        creates = (f"its handler draws a new identifier on every request ({fresh}) for what the request makes, so a "
+                   "repeated request makes a second one, and no code of the service names an idempotency key")
     classified = most_sensitive([(cls, f"{name!r} read from the request at {where}") for b in bodies
                                  for name, where in _request_fields(b) if (cls := field_class(name)) is not None])
     return GoRoute(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login,
                    no_idempotency_key=creates, classified=classified, bodies=tuple(bodies))
+
+
+_FRESH_ID = re.compile(r"\b(?:uuid\.(?:New|NewString|NewRandom|NewV4|NewV7)|ksuid\.New|xid\.New|ulid\.Make|"
+                       r"shortid\.Generate)\s*\(")
+"""A random identifier drawn in the handler (google/uuid, gofrs/uuid, ksuid, xid, ulid, shortid): the server names
+what the request makes, so two identical requests make two."""
+
+
+def _fresh_ids(bodies: Sequence[_Func]) -> Iterator[str]:
+    """The calls of the bodies that draw a new random identifier, with where (``uuid.New() at http.go:67``)."""
+    for b in bodies:
+        for m in _FRESH_ID.finditer(b.code, b.start, b.end):
+            yield f"{m.group(0).rstrip('( ')}() at {b.path}:{b.code.count(chr(10), 0, m.start()) + 1}"
+
+
+_GO_LISTEN = re.compile(r"\bhttp\s*\.\s*ListenAndServe\s*\(|\.\s*ListenAndServe\s*\(\s*\)")
+_GIN_OR_ECHO_RUN = re.compile(r"\.\s*(?:Run|Start)\s*\(")
+_GO_TLS = re.compile(r"ListenAndServeTLS|ServeTLS|RunTLS|StartTLS|StartAutoTLS|\btls\s*\.\s*(?:Config|Listen|"
+                     r"NewListener|LoadX509KeyPair)\b|autocert|certmagic")
+"""What gives a Go server TLS: the standard library's TLS variants and configuration, gin's ``RunTLS``, echo's
+``StartTLS``, automatic certificates (autocert, certmagic)."""
+
+
+def plain_listener(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """Why, and where, a Go service listens on plain HTTP: its code (not its tests; comments blanked) starts an HTTP
+    server with ``http.ListenAndServe`` (or an ``http.Server``'s ``ListenAndServe()``, gin's ``Run``, echo's
+    ``Start`` in a file that imports them) and none of its code gives a server TLS. None otherwise."""
+    codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
+    if any(_GO_TLS.search(code) for _p, code in codes):
+        return None
+    for path, code in codes:
+        m = _GO_LISTEN.search(code)
+        if m is None and re.search(r"\"github\.com/(?:gin-gonic/gin|labstack/echo)", code):
+            m = _GIN_OR_ECHO_RUN.search(code)
+        if m is not None:
+            at = Location(path, code.count("\n", 0, m.start()) + 1, m.start() - code.rfind("\n", 0, m.start()))
+            return ("its Go HTTP server is started without TLS (no ListenAndServeTLS, TLS configuration or automatic "
+                    "certificate in its code), so it listens on plain HTTP", at)
+    return None
 
 
 def _where(f: _Func) -> str:

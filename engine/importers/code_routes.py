@@ -471,10 +471,11 @@ def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str
 def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[str, str]],
                     java: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
     """Why, and where, the web server a service's folder configures listens on plain HTTP only: ASP.NET Core's
-    URLs, Tomcat's connectors, a NestJS application or a Spring Boot application given no TLS."""
+    URLs, Tomcat's connectors, a Go server, a NestJS application or a Spring Boot application given no TLS."""
     config = [f for p in paths for f in code_secrets.source_files(p, config=True)]
     images = [(f, read_text(f, limits)) for p in paths for f in [os.path.join(p, "Dockerfile")] if os.path.isfile(f)]
     return (code_dotnet_settings.plain_listener(paths, limits) or code_servlets.tomcat_plain_listener(paths, limits)
+            or code_go.plain_listener([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
             or code_node.nest_plain_listener([(f, blank_comments(t)) for f, t in texts
                                               if f.endswith((".ts", ".js", ".mjs"))], paths[0])
             or spring.boot_plain_listener(java, config, images, limits))
@@ -597,7 +598,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
-                                                                code_dotnet_settings.brokers(paths, limits)))
+                                                                code_dotnet_settings.brokers(paths, limits),
+                                                                code_dotnet_settings.service_locations(paths, cs,
+                                                                                                       limits)))
     _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
@@ -2246,7 +2249,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes:  # what the handler does over what its method suggests (an OpenAPI GET's ``mutating: false``)
         body.set("endpoints", ident, "mutating", True, r.at, override=True)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
-    if r.writes and r.no_idempotency_key:
+    if r.no_idempotency_key and (r.writes or r.method not in _SAFE):
         body.set("endpoints", ident, "idempotency_key", False, r.at)
         body.note("endpoints", ident, f"idempotency_key false: {r.no_idempotency_key}")
     _handler_facts(body, ident, r, service, limits)

@@ -1,7 +1,9 @@
 """Compose files read the way ``docker compose -f a.yml -f b.yml config`` reads them.
 
 - **Project.** The project directory is the first file's directory. Its ``.env`` file gives the
-  variables for interpolation. The shell's environment is *not* read: the review of a repository must
+  variables for interpolation; when the repository commits no ``.env`` but the template it ships for one
+  (``.env.example``, ``.env.sample``...: what an installation copies), the template's values are read, with a remark.
+  The shell's environment is *not* read: the review of a repository must
   not change with the machine or the person that runs it. A variable that is neither in ``.env`` nor
   given a default becomes an empty string, as compose does, and the import says so.
 - **Interpolation** in every string value: ``$VAR``, ``${VAR}``, ``${VAR:-default}``,
@@ -86,6 +88,22 @@ def project_files(directory: str) -> list[str]:
                     break
             return found
     return []
+
+
+ENV_TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example")
+"""The names under which a repository commits the ``.env`` it means an installation to copy and fill in, when it
+commits no ``.env`` itself (``cp .env.example .env``): the values it holds are what a deployment that keeps them runs
+with."""
+
+
+def env_file_of(directory: str) -> str | None:
+    """The project's ``.env``, or, when the repository commits none, the template it ships for it (``.env.example``):
+    None when there is neither."""
+    for name in (".env", *ENV_TEMPLATES):
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def read_env_file(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, str], dict[str, Location],
@@ -498,12 +516,16 @@ class _Model:
 
     def read(self, files: Sequence[str], limits: Limits, chain: tuple[str, ...]) -> list[tuple[Location, str]]:
         """Merge ``files`` (one project: the first file's directory and ``.env``) into the model."""
-        env_path = os.path.join(os.path.dirname(files[0]), ".env")
+        env_path = env_file_of(os.path.dirname(files[0]))
         env: dict[str, str] = {}
         remarks: list[tuple[Location, str]] = []
-        if os.path.isfile(env_path):
+        if env_path is not None:
             env, _places, remarks = read_env_file(env_path, limits)
-        loader = _Loader(env, env_path if os.path.isfile(env_path) else None, limits)
+            if os.path.basename(env_path) != ".env":
+                remarks.insert(0, (Location(env_path), f"no .env beside the compose file: its variables are read from "
+                                                       f"{os.path.basename(env_path)}, the template the repository "
+                                                       "ships for the .env an installation copies from it"))
+        loader = _Loader(env, env_path, limits)
         errors: list[ArchplanError] = []
         for path in files:
             self.files.append(path)

@@ -1,8 +1,9 @@
 """Kubernetes manifests -> the infrastructure agent's services, datastores, deployments and edges.
 
 Reads a file (multi-document YAML, ``kind: List`` too) or a directory of them. Per workload
-(Deployment, StatefulSet, DaemonSet): image; datastore or broker (as for compose); replicas (the
-default of one when unset, or the autoscaler's minimum); liveness and readiness probes; resource
+(Deployment, StatefulSet, DaemonSet; named after the one Service that selects it alone, the name its clients call,
+when that differs from its own: ``orders-v1`` behind ``orders``): image; datastore or broker (as for compose);
+replicas (the default of one when unset, or the autoscaler's minimum); liveness and readiness probes; resource
 limits on every container; volumes (``durable_storage`` is true only for persistent volume claims,
 ``volumeClaimTemplates`` and cloud disks; ``emptyDir`` and ``hostPath`` lose the data when the pod moves; a
 broker with no persistent volume makes the channels it carries, when they state nothing, not ``durable``);
@@ -106,6 +107,8 @@ class _Workload:
     """The Skaffold artifact its image names (a placeholder Skaffold replaces with the image it builds)."""
     ports: dict[int, list[tuple[str, str] | None]] = field(default_factory=dict)
     """The protocol (and why) each Service port reaching the workload names, per port number (None: it names none)."""
+    called_as: str | None = None
+    """The Service the workload is named after, in place of its own name (``_called_names``)."""
 
 
 def detect(docs: Sequence[Any]) -> bool:
@@ -424,11 +427,12 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
     counts: dict[str, int] = {}
     for o in raw:
         counts[o.name] = counts.get(o.name, 0) + 1
+    called = _called_names(objs, raw)
     workloads: list[_Workload] = []
     mentions: dict[str, list[Mention]] = {}
     observers: list[tuple[_Obj, str, str | None]] = []
     for o in raw:
-        name = safe_name(o.name if counts[o.name] == 1 else f"{o.namespace}/{o.name}")
+        name = safe_name(called.get(id(o)) or (o.name if counts[o.name] == 1 else f"{o.namespace}/{o.name}"))
         if o.namespace in _CLUSTER_NAMESPACES:
             body.remark(o.loc(), f"{name} runs in the {o.namespace} namespace, among the cluster's own add-ons: not "
                                  "reviewed as part of the system")
@@ -455,9 +459,39 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
         workloads.append(_Workload(o, name, {str(k): str(v) for k, v in labels.items()} if isinstance(
             labels, dict) else {}, rec, secrets=[(m.key, m.location) for m in ments
                                                  if m.key != "command" and infra.literal_secret(m.key, m.text)],
-            auth=auth, registry_auth=infra.registry_auth(rec, image, values, command, mounts)))
+            auth=auth, registry_auth=infra.registry_auth(rec, image, values, command, mounts),
+            called_as=called.get(id(o))))
         mentions[name] = ments
     return workloads, mentions, observers
+
+
+def _called_names(objs: Sequence[_Obj], raw: Sequence[_Obj]) -> dict[int, str]:
+    """The name a workload's callers know it by, where it is not the workload's own: the one Service that selects it,
+    when that Service selects no other workload and its name is no other workload's (a Deployment named for its
+    release, ``orders-v1``, behind the Service ``orders`` its clients call). By the workload object's id."""
+    workload_names = {(o.namespace, o.name) for o in raw}
+    selecting: dict[int, list[_Obj]] = {}
+    selected: dict[tuple[str, str], list[_Obj]] = {}
+    for svc in objs:
+        if svc.kind != "Service" or not svc.get("spec", "selector") or svc.get("spec", "type") == "ExternalName":
+            continue
+        for o in raw:
+            labels = o.get("spec", "template", "metadata", "labels")
+            if o.namespace == svc.namespace and isinstance(labels, dict) and _matches(
+                    svc.get("spec", "selector"), {str(k): str(v) for k, v in labels.items()}):
+                selecting.setdefault(id(o), []).append(svc)
+                selected.setdefault((svc.namespace, svc.name), []).append(o)
+    out: dict[int, str] = {}
+    taken = {name for _ns, name in workload_names}
+    for o in raw:
+        svcs = selecting.get(id(o), [])
+        if len(svcs) != 1 or svcs[0].name == o.name or len(selected[(svcs[0].namespace, svcs[0].name)]) != 1:
+            continue
+        if svcs[0].name in taken:
+            continue  # another workload bears the name: keep each under its own
+        out[id(o)] = svcs[0].name
+        taken.add(svcs[0].name)
+    return out
 
 
 def _services(objs: Sequence[_Obj], workloads: Sequence[_Workload],
@@ -688,6 +722,10 @@ def _record_workloads(objs: Sequence[_Obj], workloads: Sequence[_Workload], body
                  if o.kind == "Secret" and (o.get("data") or o.get("stringData"))}
     for w in sorted(workloads, key=lambda w: w.name):
         at = _one(body, w, hpas.get((w.obj.namespace, w.obj.name)), pdbs, netpols)
+        if w.called_as:
+            body.note("services" if body.get("services", w.name) is not None else "datastores", w.name,
+                      f"named after the Service that alone selects {w.obj.kind} {w.obj.name}: the name its "
+                      "clients call")
         infra.record_datastore_auth(body, w.name, w.auth, w.obj.loc())
         infra.record_literal_secrets(body, w.name, w.rec, w.secrets + _committed_secrets(w.obj, committed))
         secrets_at = secrets_at or at
