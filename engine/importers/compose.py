@@ -500,6 +500,10 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         if probe is not None and data.get("during") == "background":
             body.note("interactions", key, f"during background: drawn only from health-check addresses ({probe}): "
                                            f"{source} polls {target}'s health, no request waits on it")
+        if tgt is not None and tgt.role == "registry":
+            body.note("interactions", key, f"during background: {target} is a service registry (by its {tgt.why}); "
+                                           f"{source} registers with it and refreshes the addresses it caches from a "
+                                           "task of its own, no request waits on it")
         if tgt is not None and tgt.role == "config_server":
             body.note("interactions", key, f"during startup: {target} is a configuration server (by its {tgt.why}); "
                                            f"{source} fetches its configuration from it as it starts, no request "
