@@ -446,6 +446,18 @@ def _declared_edges(doc: Document, services: dict[str, Any],
     return declared
 
 
+_BROWSER_BUILD = re.compile(r"(?:REACT_APP|VITE|VUE_APP)_\w+")
+"""Variables that a front-end build tool inlines into the bundle the browser runs (Create React App, Vite, Vue CLI):
+the browser reads them, the container that serves the bundle does not."""
+
+
+def _browser_build(mentions: Sequence[Mention]) -> list[str]:
+    """The variables of a workload's environment when every one of them is read by the browser build it serves
+    (``_BROWSER_BUILD``); empty when any other is set, or none is."""
+    keys = sorted({m.key for m in mentions if m.key != "command"})
+    return keys if keys and all(_BROWSER_BUILD.fullmatch(k) for k in keys) else []
+
+
 def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
                   kinds: dict[str, Recognised | None], mentions: dict[str, list[Mention]],
                   variants: dict[str, _Extension] | None = None, scan: _Scan | None = None) -> None:
@@ -475,6 +487,13 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         if ext is not None and kinds.get(target) is None and _only_from(ext, declared.get(pair, []),
                                                                         by_pair.get(pair), mentions.get(source, [])):
             left.setdefault((ext.name, target), []).append(source)
+            continue
+        browser = _browser_build(mentions.get(source, []))
+        if pair not in by_pair and kinds.get(target) is None and browser:
+            body.remark(declared[pair][0][1], f"{source}->{target} not drawn: only depends_on says it, and {source}'s "
+                                              f"environment holds only variables a browser build inlines "
+                                              f"({', '.join(browser)}): it serves a single-page app whose calls the "
+                                              "browser makes, so the start order is no call")
             continue
         evidence = [f"{key} ({loc})" for key, loc in declared.get(pair, [])]
         edge = by_pair.get(pair)
