@@ -176,8 +176,7 @@ def test_a_broker_that_publishes_only_its_console_or_an_operator_tool_by_name_ha
 def test_a_workload_named_as_a_service_registry_is_called_in_the_background(tmp_path: os.PathLike[str]) -> None:
     """A locally built workload named as a service registry (catalogue ``registry_names``) is one: the services
     that find it through a variable register and refresh their address lists from a task of their own, so those
-    calls are made in the background. A business service named for what it registers is no registry, and
-    Docker's own image registry is a host tool that no service calls."""
+    calls are made in the background. A business service named for what it registers is no registry."""
     path = write(str(tmp_path), "docker-compose.yml", """
         services:
           lookup:
@@ -186,19 +185,16 @@ def test_a_workload_named_as_a_service_registry_is_called_in_the_background(tmp_
             image: acme/discovery:1.0
           device-registry:
             image: acme/devices:1.0
-          images:
-            image: registry:2
           orders:
             image: acme/orders:1.0
             environment:
               LOOKUP_HOST: discovery-server
               DEVICES_URL: http://device-registry:8080
-              IMAGES_HOST: images
         """)
     d = design_of(compose.import_file(path))
     kinds = {s.name: s.data.get("kind") for s in d.of_kind("service")}
     assert kinds.get("discovery-server") == "registry"
-    assert kinds.get("device-registry") != "registry" and "images" not in kinds
+    assert kinds.get("device-registry") != "registry"
     assert fact(d, "interaction:orders->discovery-server").data.get("during") == "background"
     assert fact(d, "interaction:orders->device-registry").data.get("during") is None
 
