@@ -37,6 +37,7 @@ from engine.graph import (
     longest_above,
     strongly_connected,
 )
+from engine.importers.infra import catalog
 from engine.model import ASSUMED_KEY
 from engine.model.design import Design, Fact, new_fact
 from engine.model.schema import credential_path
@@ -521,6 +522,7 @@ class InteractionFields(TypedDict, total=False):
     target_classified: bool
     chain_depth: int
     caller_timeout_ms: int
+    caller_default_timeout_ms: int
     retry_window_ms: int
     outlives_caller_timeout: bool
     retries_non_idempotent_methods: bool
@@ -560,6 +562,9 @@ def _interaction_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fac
         below = x.done[comp_of[dst]].depth + 1 if comp_of[dst] != c_from else 0
         new["chain_depth"] = x.above[c_from] + below
     _call_timing(e, x.caller_timeout.get(src), new)
+    default = catalog().proxy_timeout(caller.get("image")) if new["from_kind"] == "service" else None
+    if default is not None:
+        new["caller_default_timeout_ms"] = default
     # A sync call with no stated style is left unknown on purpose: the rules report the gap.
     return new
 
