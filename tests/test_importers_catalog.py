@@ -394,10 +394,3 @@ def test_a_bad_timeout_variable_entry_says_which() -> None:
     with pytest.raises(ValueError, match=r"timeout_variables\[0\]: a prefix scope"):
         parse_catalog({**base, "timeout_variables": [{"match": "X_TIMEOUT", "scope": "prefix", "unit": "s"}]})
 
-
-@pytest.mark.parametrize(("image", "ms"), [
-    ("envoyproxy/envoy:v1.30.1", 15000), ("docker.io/envoyproxy/envoy-distroless:v1.31", 15000),
-    ("nginx:1.27", None), ("acme/edge:2.1", None), (None, None),
-])
-def test_the_default_route_timeout_of_a_proxy_image(image: str | None, ms: int | None) -> None:
-    assert catalog().proxy_timeout(image) == ms

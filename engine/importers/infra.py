@@ -162,15 +162,6 @@ class Catalog:
     """Image path -> the directories its server keeps its data in, unless told otherwise."""
     registry_names: re.Pattern[str] = re.compile(r"(?!)")
     """Workload names that by convention name a service registry (``registry``, ``discovery-server``)."""
-    proxy_timeouts: tuple[tuple[re.Pattern[str], int], ...] = ()
-    """Proxy images -> the timeout they give a route that configures none, in milliseconds."""
-
-    def proxy_timeout(self, image: str | None) -> int | None:
-        """The timeout a proxy of ``image`` gives a route that sets none (None: not a proxy the catalogue knows)."""
-        if not image:
-            return None
-        path, base = image_path(image), image_base(image)
-        return next((ms for p, ms in self.proxy_timeouts if p.fullmatch(base) or p.fullmatch(path)), None)
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -237,9 +228,7 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("moving_tags") or "latest"), re.IGNORECASE),
                    {str(k): tuple(map(str, v if isinstance(v, list) else [v]))
                     for k, v in (data.get("image_data_dirs") or {}).items()},
-                   registry_names=re.compile(str(data.get("registry_names") or "(?!)"), re.IGNORECASE),
-                   proxy_timeouts=tuple((re.compile(f"(?:{e['match']})"), int(e["timeout_ms"]))
-                                        for e in data.get("proxy_timeouts") or []))
+                   registry_names=re.compile(str(data.get("registry_names") or "(?!)"), re.IGNORECASE))
 
 
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
