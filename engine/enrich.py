@@ -11,6 +11,7 @@ facts (paths, cycles).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -521,6 +522,7 @@ class InteractionFields(TypedDict, total=False):
     target_classified: bool
     chain_depth: int
     caller_timeout_ms: int
+    caller_default_timeout_ms: int
     retry_window_ms: int
     outlives_caller_timeout: bool
     retries_non_idempotent_methods: bool
@@ -560,8 +562,34 @@ def _interaction_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fac
         below = x.done[comp_of[dst]].depth + 1 if comp_of[dst] != c_from else 0
         new["chain_depth"] = x.above[c_from] + below
     _call_timing(e, x.caller_timeout.get(src), new)
+    default = proxy_route_timeout(caller.get("image")) if new["from_kind"] == "service" else None
+    if default is not None:
+        new["caller_default_timeout_ms"] = default
     # A sync call with no stated style is left unknown on purpose: the rules report the gap.
     return new
+
+
+_PROXY_ROUTE_TIMEOUTS: tuple[tuple[re.Pattern[str], int], ...] = (
+    # Envoy: RouteAction.timeout, "If not specified, the default is 15s" (envoyproxy.io, config.route.v3.RouteAction);
+    # the gateway importer gives an Envoy route without a timeout the same value (ENVOY_ROUTE_TIMEOUT_MS).
+    (re.compile(r"(?:envoyproxy/)?envoy(?:-alpine|-distroless)?"), 15000),
+)
+"""Proxy images (repository path, registry and tag left out) -> the timeout they give a route that sets none. Kept
+here, not in the importers' catalogue: a review does not load the importers."""
+
+
+def proxy_route_timeout(image: str | None) -> int | None:
+    """The timeout a proxy running ``image`` gives a route whose configuration sets none, in milliseconds; None when
+    the image is not such a proxy (``docker.io/envoyproxy/envoy:v1.30`` -> 15000)."""
+    if not image:
+        return None
+    path = image.split("@", 1)[0].lower()
+    first, slash, rest = path.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        path = rest  # a registry host
+    last = path.rsplit("/", 1)[-1]
+    path = (path[: len(path) - len(last)] + last.split(":", 1)[0]).removeprefix("library/")  # the tag left out
+    return next((ms for pattern, ms in _PROXY_ROUTE_TIMEOUTS if pattern.fullmatch(path)), None)
 
 
 def _call_timing(e: Call, caller_timeout: int | None, new: InteractionFields) -> None:

@@ -333,3 +333,13 @@ def test_register_is_a_sign_up_only_under_an_account_resource(path: str, expecte
     body = {"services": [{"name": "a"}], "endpoints": [{"served_by": "a", "method": "POST", "path": path}]}
     (fact,) = [f for f in enriched(body).facts if f.kind == "endpoint"]
     assert fact.data["credential_flow"] is expected
+
+
+@pytest.mark.parametrize(("image", "ms"), [
+    ("envoyproxy/envoy:v1.30.1", 15000), ("docker.io/envoyproxy/envoy-distroless:v1.31", 15000),
+    ("registry.example:5000/envoyproxy/envoy@sha256:0123", 15000),
+    ("nginx:1.27", None), ("acme/envoy-admin:2", None), ("acme/edge:2.1", None), (None, None),
+])
+def test_the_default_route_timeout_of_a_proxy_image(image: str | None, ms: int | None) -> None:
+    from engine.enrich import proxy_route_timeout
+    assert proxy_route_timeout(image) == ms

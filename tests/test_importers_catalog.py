@@ -43,6 +43,7 @@ from tests.importer_helpers import line_of
     ("jaegertracing/all-in-one:1.57", "observability", "observability"),
     ("prom/prometheus:v2.52.0", "observability", "observability"),
     ("otel/opentelemetry-collector-contrib:0.100.0", "observability", "observability"),
+    ("openzipkin/zipkin-slim:3", "observability", "observability"),  # the trace server without its storage plug-ins
     ("locustio/locust:2.28.0", "load_generator", "load_generator"),
     ("grafana/k6:0.51.0", "load_generator", "load_generator"),
     ("defreitas/dns-proxy-server", "host_tool", "host_tool"),  # resolves container names for the host
@@ -78,6 +79,15 @@ def test_load_generators_are_recognised_by_name_when_the_image_is_local(name: st
 def test_simulated_actors_named_virtual_are_load_generators(name: str) -> None:
     rec = recognise("registry.example/acme/" + name + ":3.1", [], [], name)
     assert rec is not None and rec.role == "load_generator"
+
+
+@pytest.mark.parametrize(("name", "registry"), [
+    ("registry", True), ("discovery-server", True), ("discovery", True), ("eureka-server", True),
+    ("shop-service-registry", True), ("product-registry", False), ("registry-ui", False), ("discovery-api", False),
+])
+def test_locally_built_service_registries_are_recognised_by_name(name: str, registry: bool) -> None:
+    rec = recognise("acme/" + name + ":1.0", [], [], name)
+    assert (rec is not None and rec.role == "registry") is registry
 
 
 @pytest.mark.parametrize("name", ["cart", "user", "loader", "shipping", "payload-api", "virtual-machines",
@@ -383,3 +393,4 @@ def test_a_bad_timeout_variable_entry_says_which() -> None:
     assert catalog().timeout_variables
     with pytest.raises(ValueError, match=r"timeout_variables\[0\]: a prefix scope"):
         parse_catalog({**base, "timeout_variables": [{"match": "X_TIMEOUT", "scope": "prefix", "unit": "s"}]})
+

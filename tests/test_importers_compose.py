@@ -195,6 +195,61 @@ def test_a_broker_that_publishes_only_its_console_or_an_operator_tool_by_name_ha
     assert "monitoring" in {s.name for s in d.of_kind("service")}  # still reviewed
 
 
+def test_a_workload_named_as_a_service_registry_is_called_in_the_background(tmp_path: os.PathLike[str]) -> None:
+    """A locally built workload named as a service registry (catalogue ``registry_names``) is one: the services
+    that find it through a variable register and refresh their address lists from a task of their own, so those
+    calls are made in the background. A business service named for what it registers is no registry."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          lookup:
+            image: acme/shop-lookup:1.0
+          discovery-server:
+            image: acme/discovery:1.0
+          device-registry:
+            image: acme/devices:1.0
+          orders:
+            image: acme/orders:1.0
+            environment:
+              LOOKUP_HOST: discovery-server
+              DEVICES_URL: http://device-registry:8080
+        """)
+    d = design_of(compose.import_file(path))
+    kinds = {s.name: s.data.get("kind") for s in d.of_kind("service")}
+    assert kinds.get("discovery-server") == "registry"
+    assert kinds.get("device-registry") != "registry"
+    assert fact(d, "interaction:orders->discovery-server").data.get("during") == "background"
+    assert fact(d, "interaction:orders->device-registry").data.get("during") is None
+
+
+def test_a_single_page_app_container_that_only_starts_after_the_api_does_not_call_it(
+        tmp_path: os.PathLike[str]) -> None:
+    """A container whose whole environment is variables a browser build inlines (REACT_APP_..., VITE_...) serves the
+    bundle; the browser makes the calls, so its depends_on on the API is a start order, not a call. A container
+    with any other variable keeps the call its depends_on draws."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          backend:
+            image: acme/backend:1.0
+          dashboard:
+            image: acme/dashboard:1.0
+            depends_on: [backend]
+            environment:
+              VITE_BACKEND_URL: http://localhost:8000
+              VITE_THEME: dark
+            ports: ["8080:80"]
+          renderer:
+            image: acme/renderer:1.0
+            depends_on: [backend]
+            environment:
+              REACT_APP_TITLE: shop
+              SESSION_TTL: "60"
+        """)
+    d = design_of(compose.import_file(path))
+    calls = {i.key for i in d.of_kind("interaction")}
+    assert "interaction:dashboard->backend" not in calls
+    assert "interaction:renderer->backend" in calls
+
+
 def test_a_kafka_ui_published_on_another_host_port_is_an_admin_entry(tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
         services:

@@ -446,6 +446,36 @@ def _declared_edges(doc: Document, services: dict[str, Any],
     return declared
 
 
+_BROWSER_BUILD = re.compile(r"(?:REACT_APP|VITE|VUE_APP)_\w+")
+"""Variables that a front-end build tool inlines into the bundle the browser runs (Create React App, Vite, Vue CLI):
+the browser reads them, the container that serves the bundle does not."""
+
+
+def _browser_app_start_order(body: Body, source: str, target: str, at: Location, mentions: Sequence[Mention]) -> bool:
+    """Whether ``source``'s ``depends_on`` on ``target`` is a start order only because every variable of its
+    environment is read by the browser build it serves (``_BROWSER_BUILD``): the browser makes the calls, the container
+    serves files. Says so in a remark."""
+    keys = sorted({m.key for m in mentions if m.key != "command"})
+    if not keys or not all(_BROWSER_BUILD.fullmatch(k) for k in keys):
+        return False
+    body.remark(at, f"{source}->{target} not drawn: only depends_on says it, and {source}'s environment holds only "
+                    f"variables a browser build inlines ({', '.join(keys)}): it serves a single-page app whose calls "
+                    "the browser makes, so the start order is no call")
+    return True
+
+
+def _role_note(body: Body, key: str, source: str, target: str, tgt: Recognised | None) -> None:
+    """Why a call to a service registry or a configuration server is made outside any request (``edge_fact``)."""
+    if tgt is not None and tgt.role == "registry":
+        body.note("interactions", key, f"during background: {target} is a service registry (by its {tgt.why}); "
+                                       f"{source} registers with it and refreshes the addresses it caches from a "
+                                       "task of its own, no request waits on it")
+    elif tgt is not None and tgt.role == "config_server":
+        body.note("interactions", key, f"during startup: {target} is a configuration server (by its {tgt.why}); "
+                                       f"{source} fetches its configuration from it as it starts, no request "
+                                       "waits on it")
+
+
 def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
                   kinds: dict[str, Recognised | None], mentions: dict[str, list[Mention]],
                   variants: dict[str, _Extension] | None = None, scan: _Scan | None = None) -> None:
@@ -476,6 +506,9 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                                                                         by_pair.get(pair), mentions.get(source, [])):
             left.setdefault((ext.name, target), []).append(source)
             continue
+        if pair not in by_pair and kinds.get(target) is None and _browser_app_start_order(
+                body, source, target, declared[pair][0][1], mentions.get(source, [])):
+            continue
         evidence = [f"{key} ({loc})" for key, loc in declared.get(pair, [])]
         edge = by_pair.get(pair)
         tgt = kinds.get(target)
@@ -500,10 +533,7 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         if probe is not None and data.get("during") == "background":
             body.note("interactions", key, f"during background: drawn only from health-check addresses ({probe}): "
                                            f"{source} polls {target}'s health, no request waits on it")
-        if tgt is not None and tgt.role == "config_server":
-            body.note("interactions", key, f"during startup: {target} is a configuration server (by its {tgt.why}); "
-                                           f"{source} fetches its configuration from it as it starts, no request "
-                                           "waits on it")
+        _role_note(body, key, source, target, tgt)
         if edge is not None:
             record_edge_timeout(body, data, edge)
             whole = given_whole(edge, mentions.get(source, [])) if tgt is None and not edge.external else None

@@ -187,6 +187,8 @@ class Catalog:
     """Image tags that by convention move to a new build on every push or every night (``latest``, ``nightly``)."""
     image_data_dirs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Image path -> the directories its server keeps its data in, unless told otherwise."""
+    registry_names: re.Pattern[str] = re.compile(r"(?!)")
+    """Workload names that by convention name a service registry (``registry``, ``discovery-server``)."""
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -252,7 +254,8 @@ def parse_catalog(data: Any) -> Catalog:
                    {str(k): str(v) for k, v in (data.get("emulator_env") or {}).items()},
                    re.compile(str(data.get("moving_tags") or "latest"), re.IGNORECASE),
                    {str(k): tuple(map(str, v if isinstance(v, list) else [v]))
-                    for k, v in (data.get("image_data_dirs") or {}).items()})
+                    for k, v in (data.get("image_data_dirs") or {}).items()},
+                   registry_names=re.compile(str(data.get("registry_names") or "(?!)"), re.IGNORECASE))
 
 
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
@@ -397,6 +400,8 @@ def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str],
         return Recognised("load_generator", "", None, None, f"name {name}")
     if cat.config_server_names.fullmatch(name):
         return Recognised("config_server", "config_server", None, None, f"name {name}")
+    if cat.registry_names.fullmatch(name):
+        return Recognised("registry", "registry", None, None, f"name {name}")
     base = image_base(image) if image else name.lower()
     if re.search(r"(^|[-_])(db|database)$", base) or re.search(r"(^|[-_])(db|database)$", name.lower()):
         return Recognised("datastore", "", None, None, "name")

@@ -1610,6 +1610,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         # with their comparison: a retry window that outlives the caller's wait.
         "caller_timeout_ms": _INT,
         "retry_window_ms": _INT,
+        # The timeout the calling service gives a call that states none, when its ``image`` is a proxy with a
+        # documented default route timeout (Envoy: 15 s; engine.enrich.proxy_route_timeout); unknown otherwise.
+        "caller_default_timeout_ms": _INT,
         "outlives_caller_timeout": _BOOL,
         # The target stores, carries or serves classified data (confidential, restricted, pii, pci, phi).
         "target_classified": _BOOL,
