@@ -305,11 +305,13 @@ def test_supported_pythons_are_3_11_to_3_13_and_the_classifiers_say_the_same() -
 
 
 def test_the_durable_rules_pin_and_the_rebuild_hint_name_the_same_release() -> None:
-    from engine.runtime import DURABLE_PIN
+    from engine.runtime import DURABLE_CPPFLAGS, DURABLE_PIN
 
     assert DURABLE_PIN in PYPROJECT["project"]["dependencies"]
     with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as fh:
-        assert "DURABLE_CPPFLAGS := -DPyEval_CallObject=PyObject_CallObject" in fh.read()
+        assert "$(PY) tools/build-durable '$(DURABLE)'" in fh.read()  # the Makefile builds it through the tool
+    with open(os.path.join(ROOT, "tools", "build-durable"), encoding="utf-8") as fh:
+        assert f'env["CPPFLAGS"] = f"{DURABLE_CPPFLAGS} ' in fh.read()  # with the flag the rebuild hint names
 
 
 def test_a_failed_durable_rules_build_is_one_line_naming_the_command_exit_2(tmp_path: os.PathLike[str]) -> None:
