@@ -9,6 +9,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from engine.compiler import CompiledRule
@@ -193,6 +194,76 @@ def derived_key(kind: str, fields: Mapping[str, Any]) -> str:
     return f"{kind}:{digest}"
 
 
+_Ref = tuple[str, tuple[str, ...]]
+"""A template's reference: the alias and the field path (``{alias.field.sub}``)."""
+
+
+def _format_of(parts: tuple[_Part, ...], index: dict[_Ref, int]) -> str:
+    """A split template as a ``str.format`` text over its references' shown values, each reference numbered by
+    its place in ``index`` (added when new); literal braces doubled."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part.replace("{", "{{").replace("}", "}}"))
+        else:
+            out.append(f"{{{index.setdefault(part, len(index))}}}")
+    return "".join(out)
+
+
+class _Deriver:
+    """One ``derive`` entry of a rule: the fact it derives from a match, as ``render`` of each field and
+    ``derived_key`` of the whole would make it (a plan derives 46,000 at 5,000 services).
+
+    Each field referenced by the entry's templates is looked up and shown once per match, the templates filled
+    by ``str.format``; the key's JSON text is put together from the fields' own (constants encoded once). Field
+    names that are not all text, or a constant JSON cannot encode, take ``derived_key`` itself."""
+
+    def __init__(self, kind: str, fields: Mapping[str, Any]) -> None:
+        self.kind = kind
+        index: dict[_Ref, int] = {}
+        self.fields: list[tuple[str, str | None, Any, str | None]] = []
+        """Each field in key order: its name, its ``str.format`` text (None for a constant), the constant, and
+        the constant's JSON text (None when not a constant or not JSON)."""
+        for k, v in sorted(fields.items()):
+            parts = _parse_template(v) if isinstance(v, str) else ()
+            if not isinstance(v, str) or all(isinstance(part, str) for part in parts):
+                value = "".join(parts) if isinstance(v, str) else v  # type: ignore[arg-type]
+                try:
+                    text: str | None = _KEY_ENCODER.encode(value)
+                except (TypeError, ValueError):  # not JSON: ``derived_key`` fails on it as before, when it matches
+                    text = None
+                self.fields.append((k, None, value, text))
+            else:
+                self.fields.append((k, _format_of(parts, index), None, None))
+        self.refs = tuple(index)
+        self.heads = [encode_basestring_ascii(k) + ": " if isinstance(k, str) else "" for k, *_rest in self.fields]
+        self.fast = all(isinstance(k, str) and (fmt is not None or text is not None)
+                        for k, fmt, _value, text in self.fields)
+        """Every name text, and every value a filled template or a constant of known JSON text."""
+
+    def __call__(self, bindings: Bindings) -> dict[str, Any]:
+        shown: list[str] = []
+        for alias, path in self.refs:  # as ``_fill`` looks each up
+            node: Any = bindings.get(alias)
+            for name in path:
+                node = node.get(name) if isinstance(node, dict) else None
+            shown.append(show_value(node))
+        values: dict[str, Any] = {}
+        parts: list[str] = []
+        for (k, fmt, value, text), head in zip(self.fields, self.heads, strict=True):
+            if fmt is None:
+                values[k] = value
+                parts.append(f"{head}{text}")
+            else:
+                filled = values[k] = fmt.format(*shown)
+                parts.append(f"{head}{encode_basestring_ascii(filled)}")
+        if self.fast:
+            key = f"{self.kind}:{hashlib.sha256(('{' + ', '.join(parts) + '}').encode()).hexdigest()[:12]}"
+        else:
+            key = derived_key(self.kind, values)
+        return {"kind": self.kind, "key": key, "name": key, **values}
+
+
 def gap_question(crule: CompiledRule) -> GapRecord | None:
     """For a gap variant whose subject is its only premise (most), the question it asks, the same of every subject:
     a ``GapRecord`` with no subject and no premises (the subject, and the only premise, are each match's)."""
@@ -230,8 +301,7 @@ class Consequence:
         self.severity = rule.severity.value if rule.severity else "low"
         self.mitigations = [(m, *m.scope.partition(".")[::2], int(m.phase or rule.phase), tuple(m.after),
                              effort_range(m.effort)) for m in rule.mitigations]
-        self.derive = [(d.kind, [(k, filler(v) if isinstance(v, str) else _constant_value(v))
-                                 for k, v in sorted(d.fields.items())]) for d in rule.derive]
+        self.derive = [_Deriver(d.kind, d.fields) for d in rule.derive]
         self.message = filler(rule.risk.message if rule.risk is not None else "")
         self.reason = filler(rule.adjust.reason if rule.adjust is not None else "")
         kind_of = {p.alias: p.kind for p in reversed(crule.patterns)}  # the first pattern of an alias wins
@@ -266,15 +336,22 @@ class Consequence:
             ])
             risk = RiskRecord(key, rule.id, str(subj["key"]), str(subj["kind"]), rule.risk.field,
                               self.message(bindings), premises, mits, self.assumptions(bindings))
-        for kind, items in self.derive:
-            fields = {k: fill(bindings) for k, fill in items}
-            key = derived_key(kind, fields)
-            facts.append({"kind": kind, "key": key, "name": key, **fields})
+        facts.extend([derive(bindings) for derive in self.derive])
         adjust = None
         if rule.adjust is not None:
             adjust = AdjustRecord(str(bindings[rule.adjust.risk]["key"]), rule.adjust.by,
                                   self.reason(bindings), rule.id, premises)
         return Outcome(tuple(facts), risk, None, adjust)
+
+    def derives_only(self, read: Callable[[str], bool]) -> bool:
+        """Whether a match only derives facts, each of a kind no rule reads (``read``): no risk, gap or adjustment
+        (the planning rules' ``plan_item`` facts). The runtime keeps such facts without asserting them again."""
+        return (self.gap is None and self.rule.risk is None and self.rule.adjust is None and bool(self.derive)
+                and not any(read(d.kind) for d in self.derive))
+
+    def derived(self, bindings: Bindings) -> tuple[dict[str, Any], ...]:
+        """The facts one match derives (all it produces when ``derives_only``)."""
+        return tuple([derive(bindings) for derive in self.derive])
 
     def assumptions(self, bindings: Bindings) -> tuple[Assumption, ...]:
         """What a match assumed: the fields its variant read as the rule's default, and the computed fields it
