@@ -198,48 +198,52 @@ _Ref = tuple[str, tuple[str, ...]]
 """A template's reference: the alias and the field path (``{alias.field.sub}``)."""
 
 
-def _format_of(parts: tuple[_Part, ...], index: dict[_Ref, int]) -> str:
-    """A split template as a ``str.format`` text over its references' shown values, each reference numbered by
-    its place in ``index`` (added when new); literal braces doubled."""
-    out: list[str] = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(part.replace("{", "{{").replace("}", "}}"))
-        else:
-            out.append(f"{{{index.setdefault(part, len(index))}}}")
-    return "".join(out)
+def _braced(text: str) -> str:
+    """Text as literal ``str.format`` text (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _escaped(text: str) -> str:
+    """Text as JSON writes it inside a string's quotes (``json.dumps`` escapes each character on its own, so the
+    escaped parts of a text join into the escaped text)."""
+    return encode_basestring_ascii(text)[1:-1]
 
 
 class _Deriver:
     """One ``derive`` entry of a rule: the fact it derives from a match, as ``render`` of each field and
     ``derived_key`` of the whole would make it (a plan derives 46,000 at 5,000 services).
 
-    Each field referenced by the entry's templates is looked up and shown once per match, the templates filled
-    by ``str.format``; the key's JSON text is put together from the fields' own (constants encoded once). Field
-    names that are not all text, or a constant JSON cannot encode, take ``derived_key`` itself."""
+    Each field the entry's templates reference is looked up, shown and JSON-escaped once per match; the templates
+    are filled, and the key's JSON text written, by one ``str.format`` each over those (constants encoded once).
+    Field names that are not all text, or a constant JSON cannot encode, take ``derived_key`` itself."""
 
     def __init__(self, kind: str, fields: Mapping[str, Any]) -> None:
-        self.kind = kind
+        self.kind, self.fast = kind, True
         index: dict[_Ref, int] = {}
-        self.fields: list[tuple[str, str | None, Any, str | None]] = []
-        """Each field in key order: its name, its ``str.format`` text (None for a constant), the constant, and
-        the constant's JSON text (None when not a constant or not JSON)."""
+        self.fields: list[tuple[str, str | None, Any]] = []
+        """Each field in key order: its name, its ``str.format`` text over the shown references (None for a
+        constant) and the constant."""
+        key_parts: list[str] = []
         for k, v in sorted(fields.items()):
             parts = _parse_template(v) if isinstance(v, str) else ()
+            self.fast = self.fast and isinstance(k, str)
+            head = _braced(encode_basestring_ascii(k)) + ": " if isinstance(k, str) else ""
             if not isinstance(v, str) or all(isinstance(part, str) for part in parts):
                 value = "".join(parts) if isinstance(v, str) else v  # type: ignore[arg-type]
+                self.fields.append((k, None, value))
                 try:
-                    text: str | None = _KEY_ENCODER.encode(value)
+                    key_parts.append(head + _braced(_KEY_ENCODER.encode(value)))
                 except (TypeError, ValueError):  # not JSON: ``derived_key`` fails on it as before, when it matches
-                    text = None
-                self.fields.append((k, None, value, text))
-            else:
-                self.fields.append((k, _format_of(parts, index), None, None))
+                    self.fast = False
+                continue
+            fmt = "".join(_braced(part) if isinstance(part, str) else f"{{{index.setdefault(part, len(index))}}}"
+                          for part in parts)
+            esc = "".join(_braced(_escaped(part)) if isinstance(part, str) else f"{{{index[part]}}}" for part in parts)
+            self.fields.append((k, fmt, None))
+            key_parts.append(f'{head}"{esc}"')
         self.refs = tuple(index)
-        self.heads = [encode_basestring_ascii(k) + ": " if isinstance(k, str) else "" for k, *_rest in self.fields]
-        self.fast = all(isinstance(k, str) and (fmt is not None or text is not None)
-                        for k, fmt, _value, text in self.fields)
-        """Every name text, and every value a filled template or a constant of known JSON text."""
+        self.key_format = "{{" + ", ".join(key_parts) + "}}"
+        """The JSON text ``derived_key`` hashes, as ``str.format`` text over the shown references escaped."""
 
     def __call__(self, bindings: Bindings) -> dict[str, Any]:
         shown: list[str] = []
@@ -248,17 +252,10 @@ class _Deriver:
             for name in path:
                 node = node.get(name) if isinstance(node, dict) else None
             shown.append(show_value(node))
-        values: dict[str, Any] = {}
-        parts: list[str] = []
-        for (k, fmt, value, text), head in zip(self.fields, self.heads, strict=True):
-            if fmt is None:
-                values[k] = value
-                parts.append(f"{head}{text}")
-            else:
-                filled = values[k] = fmt.format(*shown)
-                parts.append(f"{head}{encode_basestring_ascii(filled)}")
+        values = {k: value if fmt is None else fmt.format(*shown) for k, fmt, value in self.fields}
         if self.fast:
-            key = f"{self.kind}:{hashlib.sha256(('{' + ', '.join(parts) + '}').encode()).hexdigest()[:12]}"
+            text = self.key_format.format(*[encode_basestring_ascii(s)[1:-1] for s in shown])
+            key = f"{self.kind}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
         else:
             key = derived_key(self.kind, values)
         return {"kind": self.kind, "key": key, "name": key, **values}

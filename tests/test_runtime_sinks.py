@@ -38,6 +38,7 @@ FACT = {"key": "interaction:a->b", "kind": "interaction", "from": "a", "to": "b"
     {"q": "{call.quote}", "unknown_alias": "{other.key}", "no_field": "{call.missing}"},
     {"phase": 2, "flag": True, "none": None, "ratio": 0.25, "list": [1, "two", {"z": 1, "a": 2}], "empty": ""},
     {"\u00fcber": "caf\u00e9 {call.meta.owner}", "emoji": "\U0001f680 {call.to}", "ctl": "tab\there\nline"},
+    {"escaped": 'a "q" \\ \t\u00e9 {call.quote}\n\U0001f680{call.meta.owner}\ud83d', "brace": "{{{call.quote}}}"},
     {},
     {1: "int name {call.from}", 2: "two"},
 ])
