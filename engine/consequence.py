@@ -9,6 +9,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from engine.compiler import CompiledRule
@@ -193,6 +194,73 @@ def derived_key(kind: str, fields: Mapping[str, Any]) -> str:
     return f"{kind}:{digest}"
 
 
+_Ref = tuple[str, tuple[str, ...]]
+"""A template's reference: the alias and the field path (``{alias.field.sub}``)."""
+
+
+def _braced(text: str) -> str:
+    """Text as literal ``str.format`` text (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _escaped(text: str) -> str:
+    """Text as JSON writes it inside a string's quotes (``json.dumps`` escapes each character on its own, so the
+    escaped parts of a text join into the escaped text)."""
+    return encode_basestring_ascii(text)[1:-1]
+
+
+class _Deriver:
+    """One ``derive`` entry of a rule: the fact it derives from a match, as ``render`` of each field and
+    ``derived_key`` of the whole would make it (a plan derives 46,000 at 5,000 services).
+
+    Each field the entry's templates reference is looked up, shown and JSON-escaped once per match; the templates
+    are filled, and the key's JSON text written, by one ``str.format`` each over those (constants encoded once).
+    Field names that are not all text, or a constant JSON cannot encode, take ``derived_key`` itself."""
+
+    def __init__(self, kind: str, fields: Mapping[str, Any]) -> None:
+        self.kind, self.fast = kind, True
+        index: dict[_Ref, int] = {}
+        self.fields: list[tuple[str, str | None, Any]] = []
+        """Each field in key order: its name, its ``str.format`` text over the shown references (None for a
+        constant) and the constant."""
+        key_parts: list[str] = []
+        for k, v in sorted(fields.items()):
+            parts = _parse_template(v) if isinstance(v, str) else ()
+            self.fast = self.fast and isinstance(k, str)
+            head = _braced(encode_basestring_ascii(k)) + ": " if isinstance(k, str) else ""
+            if not isinstance(v, str) or all(isinstance(part, str) for part in parts):
+                value = "".join(parts) if isinstance(v, str) else v  # type: ignore[arg-type]
+                self.fields.append((k, None, value))
+                try:
+                    key_parts.append(head + _braced(_KEY_ENCODER.encode(value)))
+                except (TypeError, ValueError):  # not JSON: ``derived_key`` fails on it as before, when it matches
+                    self.fast = False
+                continue
+            fmt = "".join(_braced(part) if isinstance(part, str) else f"{{{index.setdefault(part, len(index))}}}"
+                          for part in parts)
+            esc = "".join(_braced(_escaped(part)) if isinstance(part, str) else f"{{{index[part]}}}" for part in parts)
+            self.fields.append((k, fmt, None))
+            key_parts.append(f'{head}"{esc}"')
+        self.refs = tuple(index)
+        self.key_format = "{{" + ", ".join(key_parts) + "}}"
+        """The JSON text ``derived_key`` hashes, as ``str.format`` text over the shown references escaped."""
+
+    def __call__(self, bindings: Bindings) -> dict[str, Any]:
+        shown: list[str] = []
+        for alias, path in self.refs:  # as ``_fill`` looks each up
+            node: Any = bindings.get(alias)
+            for name in path:
+                node = node.get(name) if isinstance(node, dict) else None
+            shown.append(show_value(node))
+        values = {k: value if fmt is None else fmt.format(*shown) for k, fmt, value in self.fields}
+        if self.fast:
+            text = self.key_format.format(*[encode_basestring_ascii(s)[1:-1] for s in shown])
+            key = f"{self.kind}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+        else:
+            key = derived_key(self.kind, values)
+        return {"kind": self.kind, "key": key, "name": key, **values}
+
+
 def gap_question(crule: CompiledRule) -> GapRecord | None:
     """For a gap variant whose subject is its only premise (most), the question it asks, the same of every subject:
     a ``GapRecord`` with no subject and no premises (the subject, and the only premise, are each match's)."""
@@ -230,8 +298,7 @@ class Consequence:
         self.severity = rule.severity.value if rule.severity else "low"
         self.mitigations = [(m, *m.scope.partition(".")[::2], int(m.phase or rule.phase), tuple(m.after),
                              effort_range(m.effort)) for m in rule.mitigations]
-        self.derive = [(d.kind, [(k, filler(v) if isinstance(v, str) else _constant_value(v))
-                                 for k, v in sorted(d.fields.items())]) for d in rule.derive]
+        self.derive = [_Deriver(d.kind, d.fields) for d in rule.derive]
         self.message = filler(rule.risk.message if rule.risk is not None else "")
         self.reason = filler(rule.adjust.reason if rule.adjust is not None else "")
         kind_of = {p.alias: p.kind for p in reversed(crule.patterns)}  # the first pattern of an alias wins
@@ -266,15 +333,22 @@ class Consequence:
             ])
             risk = RiskRecord(key, rule.id, str(subj["key"]), str(subj["kind"]), rule.risk.field,
                               self.message(bindings), premises, mits, self.assumptions(bindings))
-        for kind, items in self.derive:
-            fields = {k: fill(bindings) for k, fill in items}
-            key = derived_key(kind, fields)
-            facts.append({"kind": kind, "key": key, "name": key, **fields})
+        facts.extend([derive(bindings) for derive in self.derive])
         adjust = None
         if rule.adjust is not None:
             adjust = AdjustRecord(str(bindings[rule.adjust.risk]["key"]), rule.adjust.by,
                                   self.reason(bindings), rule.id, premises)
         return Outcome(tuple(facts), risk, None, adjust)
+
+    def derives_only(self, read: Callable[[str], bool]) -> bool:
+        """Whether a match only derives facts, each of a kind no rule reads (``read``): no risk, gap or adjustment
+        (the planning rules' ``plan_item`` facts). The runtime keeps such facts without asserting them again."""
+        return (self.gap is None and self.rule.risk is None and self.rule.adjust is None and bool(self.derive)
+                and not any(read(d.kind) for d in self.derive))
+
+    def derived(self, bindings: Bindings) -> tuple[dict[str, Any], ...]:
+        """The facts one match derives (all it produces when ``derives_only``)."""
+        return tuple([derive(bindings) for derive in self.derive])
 
     def assumptions(self, bindings: Bindings) -> tuple[Assumption, ...]:
         """What a match assumed: the fields its variant read as the rule's default, and the computed fields it

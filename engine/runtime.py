@@ -524,6 +524,20 @@ def _consequences_of(kb: CompiledKB) -> Callable[[CompiledRule, Mapping[str, Map
     return apply
 
 
+def _sinks(kb: CompiledKB) -> dict[str, Consequence]:
+    """The consequences of the compiled rules that only derive facts of kinds no rule reads (no lookup either),
+    by compiled rule name (``Consequence.derives_only``)."""
+    read = {p.kind for crule in kb.rules.values() for p in crule.patterns}
+    out: dict[str, Consequence] = {}
+    for name, crule in kb.rules.items():
+        rule = kb.source[crule.rule_id].rule
+        if crule.gap is None and not crule.lookups and rule.risk is None and rule.adjust is None and rule.derive:
+            consequence = Consequence(crule, rule)
+            if consequence.derives_only(read.__contains__):
+                out[name] = consequence
+    return out
+
+
 def _store_of(facts: Iterable[Mapping[str, Any]], limits: RunLimits) -> dict[str, dict[str, Any]]:
     """The input facts by key (copies: the run adds ids), refused past ``limits.max_facts``."""
     store: dict[str, dict[str, Any]] = {}
@@ -567,6 +581,10 @@ class _Run:
         self.questions = {name: q for name in self.direct if (q := gap_question(self.kb.rules[name])) is not None}
         """Of those, the one-pattern ones' questions: their matches on a transient ruleset's alike facts are
         recorded as one group (``RunResult.gap_groups``)."""
+        self.sinks = _sinks(self.kb) if direct_gaps else {}
+        """With the rules' own consequences, those of the rules that only derive facts no rule reads (the planning
+        rules' ``plan_item`` facts, 46,000 at 5,000 services), by compiled rule: ``record_sink`` keeps what they
+        derive without the general path's work (no risk or adjustment to make, nothing to assert again)."""
 
     def stratum(self, stratum: int) -> None:
         """Fire one stratum's rulesets over every fact known so far, then over what they derive, to a fixed point."""
@@ -663,6 +681,8 @@ class _Run:
                         elif gap is not None:
                             outcomes.extend([(name, gap({alias: {"key": k}})) for k in keys])
                             self.result.fired += len(keys)
+                        elif name in self.sinks:
+                            self.record_sinks(self.rule(name), alias, keys)
                         else:  # ``record`` counts each
                             crule = self.rule(name)
                             for k in keys:
@@ -704,6 +724,10 @@ class _Run:
                     bindings[lk.alias] = store[str(lk.target(bindings[lk.source]))]
             if len({id(f) for f in bindings.values()}) < len(bindings):
                 return  # a looked-up fact is bound twice, which a join in the C core never does
+        sink = self.sinks.get(crule.name)
+        if sink is not None:
+            self.record_sink(crule, sink, bindings)
+            return
         gap = self.gaps.get(crule.name)
         outcome = gap(bindings) if gap is not None else self.apply(crule, bindings)
         self.result.recorded.append((crule.name, outcome))
@@ -712,8 +736,27 @@ class _Run:
             if str(df["key"]) not in store:
                 self.derive(crule, bindings, df)
 
-    def derive(self, crule: CompiledRule, bindings: Mapping[str, Mapping[str, Any]], df: dict[str, Any]) -> None:
-        """Keep a new derived fact, within the bounds on count, chain depth and value size."""
+    def record_sinks(self, crule: CompiledRule, alias: str, keys: Sequence[str]) -> None:
+        """``record_sink`` of a rule's match on each of the facts ``keys`` (alike facts of a transient ruleset)."""
+        store, sink = self.store, self.sinks[crule.name]
+        for k in keys:
+            self.record_sink(crule, sink, {alias: store[k]})
+
+    def record_sink(self, crule: CompiledRule, sink: Consequence, bindings: Mapping[str, Mapping[str, Any]]) -> None:
+        """``record`` of a rule that only derives facts no rule reads (``Consequence.derives_only``): the same
+        outcome and derived facts, which are not queued to be asserted (no ruleset would be given them)."""
+        facts = sink.derived(bindings)
+        self.result.recorded.append((crule.name, Outcome(facts)))
+        self.result.fired += 1
+        store = self.store
+        for df in facts:
+            if df["key"] not in store:
+                self.derive(crule, bindings, df, assert_again=False)
+
+    def derive(self, crule: CompiledRule, bindings: Mapping[str, Mapping[str, Any]], df: dict[str, Any],
+               assert_again: bool = True) -> None:
+        """Keep a new derived fact, within the bounds on count, chain depth and value size; queued to be asserted
+        unless ``assert_again`` is false (a kind no rule reads)."""
         key, limits, result = str(df["key"]), self.limits, self.result
         if len(result.derived) >= self.max_derived:
             raise LimitError(
@@ -738,7 +781,8 @@ class _Run:
         self.store[key] = df
         result.derived[key] = df
         result.derivations[key] = Derivation(crule.rule_id, premises)
-        self.queue.append(df)
+        if assert_again:
+            self.queue.append(df)
 
 
 def session_for(kb: CompiledKB) -> _Session:
