@@ -40,14 +40,15 @@ def _import(tmp_path: os.PathLike[str], kind: str, port: int, target: int) -> ob
 
 def test_a_tracing_ui_behind_a_load_balancer_is_an_open_admin_surface(tmp_path: os.PathLike[str]) -> None:
     design = _import(tmp_path, "LoadBalancer", 80, 16686)
-    ui = fact(design, "endpoint:traces-ui")  # type: ignore[arg-type]
+    # the workload one Service alone selects takes that Service's name, and its console is named after it
+    ui = fact(design, "endpoint:traces-web-ui")  # type: ignore[arg-type]
     assert (ui.data["admin"], ui.data["authn"], ui.data["exposure"], ui.data["tls"]) == (True, "none", "public", False)
-    svc = fact(design, "service:traces")  # type: ignore[arg-type]
+    svc = fact(design, "service:traces-web")  # type: ignore[arg-type]
     assert (svc.data["criticality"], svc.data["exposure"]) == ("best_effort", "public")
 
 
 def test_a_node_port_publishes_the_console_on_the_nodes(tmp_path: os.PathLike[str]) -> None:
-    ui = fact(_import(tmp_path, "NodePort", 16686, 16686), "endpoint:traces-ui")  # type: ignore[arg-type]
+    ui = fact(_import(tmp_path, "NodePort", 16686, 16686), "endpoint:traces-web-ui")  # type: ignore[arg-type]
     assert ui.data["exposure"] == "host"
 
 
