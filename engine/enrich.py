@@ -412,6 +412,20 @@ class _Context:
     routed_by: dict[str, str]  # service -> the first service (by name) whose endpoints route requests to it
 
 
+def _with_hard_background(design: Design, on_public: set[str]) -> set[str]:
+    """``on_public`` with the targets of the background calls its services state ``dependency: hard``.
+
+    A call made from a task of the caller's own (``during: background``: refreshing the addresses a registry
+    gives) blocks no request, so it is on no call tree; but when the caller's requests fail once it fails (the
+    caller calls only the servers that call returned), public requests depend on its target as much as on any
+    callee: that target is on the public path. Only the on-path flag moves: chains, timeouts and figures are the
+    call trees' own."""
+    added = {str(f.data["to"]) for f in design.of_kind("interaction")
+             if f.data.get("during") == "background" and f.data.get("dependency") == "hard"
+             and f.data["from"] in on_public}
+    return on_public | added
+
+
 def _context(design: Design) -> _Context:
     g = CallGraph(design)
     c = condense(g)
@@ -458,7 +472,7 @@ def _context(design: Design) -> _Context:
     return _Context(
         g=g, c=c, done=done, paths=trees.paths, services=services, system=system, observability=observability,
         slos=slos, fan_out=nf.fan_out, public_services={ep.data["served_by"] for ep, _exposure in publics},
-        on_public=set(Members(c.nodes, trees.on_public_bits)),
+        on_public=_with_hard_background(design, set(Members(c.nodes, trees.on_public_bits))),
         entry_exposure=first_claims(c.nodes, ((x, trees.exposure_bits.get(x, 0)) for x in ENTRY_EXPOSURES)),
         # the largest tree a node is in, first
         trace_span=first_claims(c.nodes, sorted(trees.spans, key=lambda t: -t[0])),

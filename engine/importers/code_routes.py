@@ -94,6 +94,7 @@ from engine.importers import (
     code_cs_workflows,
     code_csharp,
     code_dapr,
+    code_discovery,
     code_dotnet_settings,
     code_embedded,
     code_flags,
@@ -264,6 +265,8 @@ class Traits:
     """The tasks its code schedules in its own process (``code_jobs``)."""
     callers: tuple[code_breakers.Caller, ...] = ()
     """Its Java methods that make HTTP calls, each with whether a circuit breaker wraps it (``code_breakers``)."""
+    discovery: tuple[str, Location] | None = None
+    """Where its code (or a library it is built with) feeds a registry's answer into its calls (``code_discovery``)."""
     password_hash: code_passwords.PasswordHash | None = None
     """The weakest way its code hashes a password (``code_passwords``)."""
     ai_clients: tuple[code_ai.AiClient, ...] = ()
@@ -799,7 +802,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(every, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
-                  callers=code_breakers.callers(texts),
+                  callers=code_breakers.callers(texts), discovery=code_discovery.lookup([*every, *libraries]),
                    channels=code_channels.uses(every, libraries) + code_amqp.uses(every) + code_dapr.uses(every),
                   password_hash=code_passwords.hashing(every),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
@@ -2014,10 +2017,13 @@ def _front_facts(body: Body, key: str, front: Front, entry: str, traits: Traits,
 
 
 def _record_client_bounds(body: Body, service: str, bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]],
-                          guarded: Sequence[tuple[str, code_breakers.Caller]]) -> None:
-    """What the service's code bounds its drawn calls with: a client library's default timeout, a breaker."""
+                          guarded: Sequence[tuple[str, code_breakers.Caller]],
+                          fed: Sequence[tuple[str, tuple[str, Location]]] = ()) -> None:
+    """What the service's code bounds its drawn calls with: a client library's default timeout, a breaker; and the
+    registries whose answers its calls need."""
     code_timeouts.record(body, service, bounded)
     code_breakers.record(body, service, guarded)
+    code_discovery.record(body, service, fed)
 
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
@@ -2027,6 +2033,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           guarded: Sequence[tuple[str, code_breakers.Caller]] = (),
+          fed: Sequence[tuple[str, tuple[str, Location]]] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
           swallowed: tuple[str | None, Sequence[code_swallowed.Swallowed]] = (None, ()),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
@@ -2086,7 +2093,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     _unauthenticated_calls(body, service, [(link.target, link.at) for link in links] +
                            [(e.target, e.at) for e in edges if "auth" not in e.data], open_targets or {})
     code_flags.record(body, service, flag_calls)
-    _record_client_bounds(body, service, bounded, guarded)
+    _record_client_bounds(body, service, bounded, guarded, fed)
     _record_code_flows(body, service, flows, checks, swallowed, stated)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
@@ -2859,6 +2866,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     docs = _health_ports(docs, workers)
     bounded = _bounded_calls(docs, routed, edges)
     guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
+    fed = code_discovery.links(docs, {d.service: d.traits.discovery for d in routed if d.traits.discovery})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
@@ -2887,7 +2895,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
-                            guarded=guarded.get(d.service, ()),
+                            guarded=guarded.get(d.service, ()), fed=fed.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
                             swallowed=(code_swallowed.target(callees, engines), d.swallowed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},

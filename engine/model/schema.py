@@ -630,7 +630,8 @@ class Interaction(_Fact):
     dependency: Literal["hard", "soft"] | None = None
     """Whether the caller needs the target to succeed.
 
-    - hard: the caller's request fails when this call fails
+    - hard: the caller's request fails when this call fails; for a background call (refreshing the servers a
+      registry lists), the caller's requests fail once it fails, so its target is on their path too
     - soft: the caller serves its request without it; path availability and latency leave it out"""
     rps: Annotated[float, Field(ge=0)] | None = None
     """Expected calls per second over this edge at peak."""
