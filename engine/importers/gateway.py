@@ -1,6 +1,6 @@
 """API gateways and reverse proxies -> the routes they serve (``routes_to``) and the calls they make.
 
-Three configurations, each read as its own tool reads it:
+The configurations, each read as its own tool reads it:
 
 - Spring Cloud Gateway, in application YAML: ``spring.cloud.gateway.routes`` (also under
   ``server.webflux`` / ``mvc`` / ``server.webmvc``), each with ``uri`` (``lb://orders``,
@@ -35,6 +35,15 @@ Three configurations, each read as its own tool reads it:
   ``limit_req`` the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit
   it). Regular-expression and named locations, variables in a proxied host and ``include``d files are not read:
   each is a warning.
+- Apache httpd (a ``.conf`` with ``<VirtualHost>``/``<Location>`` sections, ``ProxyPass`` or ``SetHandler``; parsed
+  by ``httpd_conf``): ``ProxyPass``, ``ProxyPassMatch`` and ``RewriteRule ... [P]`` (top level, in a virtual host or
+  a ``<Location>``/``<LocationMatch>``; a pattern is read as its literal prefix), ``balancer://`` URLs through the
+  ``<Proxy>`` section's ``BalancerMember``s; ``ProxyTimeout``/``Timeout`` (httpd's default 60 s) or the worker's
+  ``timeout=`` is the call's timeout. A virtual host with ``SSLEngine on`` serves with TLS, one without in plaintext.
+  ``SetHandler balancer-manager``, ``server-status`` or ``server-info`` is an ``admin`` endpoint named after the
+  handler, ``authn: none`` unless ``Require``/``Allow``/``Deny`` restricts it. ``Include`` is not followed (a
+  warning). A service's folder hands it over when its Dockerfile copies it into httpd's configuration
+  (``httpd_configs``); a folder whose code serves routes runs that code in httpd, and is then no gateway.
 
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
@@ -1600,6 +1609,12 @@ class _Httpd:
         targets = [t for h, hloc in hosts if h for t in [self.routes.target(h, hloc)] if t is not None]
         stated = timeout or (HTTPD_TIMEOUT_MS, d.location, "httpd's default Timeout (60 s), which ProxyTimeout "
                                                            "takes when unset")
+        own = next((a for a in d.args if a.text.lower().startswith("timeout=")), None)
+        if own is not None:  # the worker's own timeout parameter
+            ms = _duration_ms(own.text.split("=", 1)[1], "s")
+            if ms is None:
+                raise InputError(f"{own.text!r} is not a number of seconds", own.location)
+            stated = (ms, own.location, f"{d.name}'s parameter {own.text}")
         call = _Call(url.location, protocol, stated)
         if scheme in ("https", "wss", "h2"):
             call.tls = (url.location, f"the {scheme} URL of {d.name} {where.text}")

@@ -12,6 +12,7 @@ closing tag that matches no open section, a section never closed. All are gather
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
@@ -171,6 +172,7 @@ def looks_like(text: str) -> bool:
     """Whether a text reads as an httpd configuration: a ``<VirtualHost>``, ``<Location>`` or ``<Directory>``
     section, or a ``ProxyPass`` / ``SetHandler`` line, and no nginx block braces."""
     low = text.lower()
-    if "{" in low and ("server {" in low or "location /" in low and "proxy_pass" in low):
+    if "{" in low and ("server {" in low or ("location /" in low and "proxy_pass" in low)):
         return False
-    return any(m in low for m in ("<virtualhost", "<location", "<directory", "\nproxypass", "sethandler"))
+    return any(m in low for m in ("<virtualhost", "<location", "<directory", "sethandler")) or \
+        re.search(r"^[ \t]*proxypass", low, re.MULTILINE) is not None
