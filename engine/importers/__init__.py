@@ -6,7 +6,7 @@ and merges them like hand-written files; a hand-written value wins over an impor
 
 Formats: ``openapi`` (OpenAPI 3.0/3.1, Swagger 2.0), ``asyncapi`` (2.x, 3.x), ``compose``
 (docker-compose), ``kubernetes`` (manifests, multi-document files, directories), ``gateway``
-(Spring Cloud Gateway, Zuul, Envoy and nginx routes), ``spring`` (Spring Boot application YAML:
+(Spring Cloud Gateway, Zuul, Envoy, nginx and Apache httpd routes), ``spring`` (Spring Boot application YAML:
 the connections, client timeouts and circuit breakers a service's configuration states) and ``source``
 (the routes a service's code declares: Flask, FastAPI, Express, Spring MVC, PHP files), placed behind the
 gateway routes and entry points the other artifacts state (``code_routes.compose``).
@@ -75,8 +75,8 @@ def _formats() -> dict[str, Format]:
 
 FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway", "spring", "source")
 ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes", "kube": "kubernetes",
-           "nginx": "gateway", "envoy": "gateway", "spring-cloud-gateway": "gateway",
-           "zuul": "gateway", "spring-boot": "spring", "code": "source"}
+           "nginx": "gateway", "httpd": "gateway", "apache": "gateway", "envoy": "gateway",
+           "spring-cloud-gateway": "gateway", "zuul": "gateway", "spring-boot": "spring", "code": "source"}
 
 
 def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:

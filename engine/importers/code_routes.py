@@ -358,7 +358,17 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS, service:
         name = service or (os.path.isdir(p) and spring.declared_name(p, limits)) or slug(os.path.basename(
             os.path.normpath(p if os.path.isdir(p) else os.path.dirname(p) or os.getcwd())))
         groups.setdefault(name, []).append(p)
-    return [_service_document(name, members, limits) for name, members in groups.items()]
+    docs: list[Document] = []
+    from engine.importers import gateway  # the httpd configuration its image is built with
+
+    for name, members in groups.items():
+        doc = _service_document(name, members, limits)
+        docs.append(doc)
+        # a folder with no route in its code builds a web server in front of others (a gateway); one whose code
+        # serves routes runs that code in httpd (mod_php), whose configuration adds its handlers only
+        docs += [gateway.import_httpd(f, limits, name, "api", gateway=not doc.routes)
+                 for p in members if os.path.isdir(p) for f in gateway.httpd_configs(p, limits)]
+    return docs
 
 
 def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
@@ -2508,6 +2518,104 @@ def _start_order_only(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+_DECLARED_ONLY = re.compile(r"(?:depends_on|links) \([^;()]*\)(?:; (?:depends_on|links) \([^;()]*\))*")
+_UNREAD_ROUTES = ("is not followed", "target is unknown", "members are unknown", "not imported")
+"""Remarks of a gateway's configuration that leave some of its targets unknown."""
+
+
+def _read_gateways(docs: Sequence[Document]) -> dict[str, tuple[set[str], str]]:
+    """Gateway -> (the services its configuration proxies to, the configuration's file name), for each gateway whose
+    configuration is read whole: no route of it has a target left unknown (``_UNREAD_ROUTES``)."""
+    proxied: dict[str, tuple[set[str], str]] = {}
+    for d in docs:
+        if not str(getattr(d, "format", "")).startswith(_PROXY_FORMATS) or not isinstance(d, ArtifactDocument) \
+                or not isinstance(d.data, dict):
+            continue
+        gateways = [str(s.get("name")) for s in d.data.get("services") or []
+                    if isinstance(s, dict) and s.get("kind") == "gateway"]
+        if len(gateways) != 1 or any(any(w in text for w in _UNREAD_ROUTES) for _at, text in d.remarks):
+            continue
+        targets = {str(i.get("to")) for i in d.data.get("interactions") or [] if isinstance(i, dict)}
+        targets |= {str(t) for ep in d.data.get("endpoints") or [] if isinstance(ep, dict)
+                    for t in ep.get("routes_to") or []}
+        proxied[gateways[0]] = (targets, os.path.basename(d.file))
+    return proxied
+
+
+_PROXY_FORMATS = ("gateway (httpd)", "gateway (nginx)", "gateway (Envoy)")
+"""Reverse proxies whose configuration states every route (a Spring gateway may add routes in its Java code)."""
+_EDGE_KINDS = ("gateway", "bff", "frontend")
+
+
+def _beside_gateways(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``behind_gateway: false`` on each service a deployment artifact publishes beyond the host's
+    loopback (``exposure`` host or public) when the system's gateways all have their configuration read whole
+    (``_read_gateways``) and none proxies anything: the web server in front routes no request, so clients reach
+    every published service at its own port. Where a gateway routes to some services, one it does not route to may
+    be published on purpose (an identity provider, a front end, a port for local development) and the design cannot
+    tell these apart: left unknown."""
+    proxied = _read_gateways(docs)
+    if not proxied or any(targets for targets, _f in proxied.values()):
+        return list(docs)
+    kinds: dict[str, str] = {}
+    for d in docs:
+        for s in (d.data.get("services") or []) if isinstance(d.data, dict) else []:
+            if isinstance(s, dict) and s.get("kind") in _EDGE_KINDS:
+                kinds[str(s.get("name"))] = str(s.get("kind"))
+    if any(g not in proxied for g, k in kinds.items() if k == "gateway"):
+        return list(docs)
+    routed = {t for targets, _f in proxied.values() for t in targets}
+    names = ", ".join(f"{g} ({f})" for g, (_t, f) in sorted(proxied.items()))
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or _is_gateway(d) \
+                or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        edited: ArtifactDocument = d
+        for i, s in enumerate(d.data.get("services") or []):
+            if not isinstance(s, dict) or s.get("exposure") not in ("host", "public"):
+                continue
+            name = str(s.get("name"))
+            if name in kinds or name in routed or s.get("kind") in _EDGE_KINDS or "broker" in (s.get("tags") or []):
+                continue  # a broker's clients connect to it, not through an HTTP gateway
+            edited = with_field(edited, "services", name, "behind_gateway", False,
+                                d.locate(("services", i, "exposure")),
+                                f"behind_gateway false: {name} is published ({s.get('exposure')}) at its own port, and "
+                                f"the gateway configuration read ({names}) proxies nothing to it")
+        out.append(edited)
+    return out
+
+
+def _unproxied_links(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls a gateway makes, by compose's ``links`` or ``depends_on`` alone, to a service its
+    own configuration, read whole, proxies nothing to: the declaration is a start order (or an old way to name a
+    host), and no request of the gateway's reaches that service. A configuration with a route whose target is
+    unknown (a variable, an ``Include`` not followed, a pattern not read) leaves every such call as drawn."""
+    proxied = _read_gateways(docs)
+    if not proxied:
+        return list(docs)
+    out: list[Document] = []
+    for d in docs:
+        if _is_gateway(d) or not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) \
+                or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for i in d.data.get("interactions") or []:
+            if not isinstance(i, dict) or str(i.get("from")) not in proxied or i.get("during"):
+                continue  # a fetch as it starts, or a background task, is no request of the gateway's
+            source, target, evidence = str(i.get("from")), str(i.get("to")), str(i.get("inferred_from") or "")
+            targets, conf = proxied[source]
+            if target in targets or not _DECLARED_ONLY.fullmatch(evidence):
+                continue
+            drop[f"{source}->{target}"] = (f"{source}->{target} not drawn: only {evidence} says it, and {source}'s "
+                                           f"configuration ({conf}) proxies nothing to {target}: a start order, not a "
+                                           "call a request makes")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
+
 _DRAWN_FROM = re.compile(r"(?P<var>[^\s;()]+) \(environment of [^;()]*\) names host [\w.-]+")
 
 
@@ -2834,8 +2942,8 @@ def _bounded_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
 
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_by_image(
-        _unread_settings(_unread_variables(docs)))))))
+    docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
+        _unread_settings(_unread_variables(docs))))))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
@@ -2911,7 +3019,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d))
         else:
             out.append(d)
-    return _yield_keys(_notify_purposes(_grpc_gateway_routes(_code_over_verbs(out))), yielding)
+    return _beside_gateways(_yield_keys(_notify_purposes(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
 
 
 def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:

@@ -1,6 +1,6 @@
 """API gateways and reverse proxies -> the routes they serve (``routes_to``) and the calls they make.
 
-Three configurations, each read as its own tool reads it:
+The configurations, each read as its own tool reads it:
 
 - Spring Cloud Gateway, in application YAML: ``spring.cloud.gateway.routes`` (also under
   ``server.webflux`` / ``mvc`` / ``server.webmvc``), each with ``uri`` (``lb://orders``,
@@ -35,6 +35,15 @@ Three configurations, each read as its own tool reads it:
   ``limit_req`` the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit
   it). Regular-expression and named locations, variables in a proxied host and ``include``d files are not read:
   each is a warning.
+- Apache httpd (a ``.conf`` with ``<VirtualHost>``/``<Location>`` sections, ``ProxyPass`` or ``SetHandler``; parsed
+  by ``httpd_conf``): ``ProxyPass``, ``ProxyPassMatch`` and ``RewriteRule ... [P]`` (top level, in a virtual host or
+  a ``<Location>``/``<LocationMatch>``; a pattern is read as its literal prefix), ``balancer://`` URLs through the
+  ``<Proxy>`` section's ``BalancerMember``s; ``ProxyTimeout``/``Timeout`` (httpd's default 60 s) or the worker's
+  ``timeout=`` is the call's timeout. A virtual host with ``SSLEngine on`` serves with TLS, one without in plaintext.
+  ``SetHandler balancer-manager``, ``server-status`` or ``server-info`` is an ``admin`` endpoint named after the
+  handler, ``authn: none`` unless ``Require``/``Allow``/``Deny`` restricts it. ``Include`` is not followed (a
+  warning). A service's folder hands it over when its Dockerfile copies it into httpd's configuration
+  (``httpd_configs``); a folder whose code serves routes runs that code in httpd, and is then no gateway.
 
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
@@ -58,7 +67,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import lua_calls, nginx_conf
+from engine.importers import httpd_conf, lua_calls, nginx_conf
 from engine.importers.base import (
     ArtifactDocument,
     Body,
@@ -95,12 +104,21 @@ def detect(docs: list[Any]) -> bool:
 def detect_text(path: str, text: str) -> bool:
     """Whether a file is an nginx configuration that proxies (judged before YAML parsing)."""
     base = os.path.basename(path)
-    return base.endswith((".conf", ".conf.template")) and nginx_conf.looks_like(text)
+    return base.endswith((".conf", ".conf.template")) and (nginx_conf.looks_like(text) or _httpd_proxies(text))
+
+
+def _httpd_proxies(text: str) -> bool:
+    """Whether a text reads as an httpd configuration that proxies or maps a handler (not nginx's grammar)."""
+    low = text.lower()
+    return httpd_conf.looks_like(text) and not nginx_conf.looks_like(text) and (
+        "proxypass" in low or "sethandler" in low or "rewriterule" in low)
 
 
 def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
     """Import one gateway configuration: Spring application YAML, Envoy YAML, or an nginx ``.conf``."""
     text = read_text(path, limits)
+    if httpd_conf.looks_like(text) and not nginx_conf.looks_like(text):
+        return [_Httpd(path, text, service).run()]
     if os.path.basename(path).endswith((".conf", ".conf.template")):
         return [_Nginx(path, text, service).run()]
     if nginx_conf.looks_like(text):  # perhaps an nginx configuration under another name
@@ -156,8 +174,8 @@ class _Routes:
     """The gateway's endpoints and calls under construction."""
 
     def __init__(self, file: str, fmt: str, service: str | None, named: tuple[str, Location] | None,
-                 named_by: str) -> None:
-        self.body = Body(file, "infrastructure", f"gateway ({fmt})")
+                 named_by: str, agent: str = "infrastructure", gateway: bool = True) -> None:
+        self.body = Body(file, agent, f"gateway ({fmt})")
         at = Location(file, 1, 1)
         if service:
             self.name = service
@@ -167,8 +185,11 @@ class _Routes:
             self.name = DEFAULT_NAME
             self.body.remark(at, f"no {named_by} names the gateway: it is imported as '{DEFAULT_NAME}'; name it as "
                                  "compose or Kubernetes does with --service NAME (or gateway:NAME=PATH)")
-        self.body.fact("services", {"name": self.name, "kind": "gateway"}, at)
-        self.body.note("services", self.name, f"kind gateway: routes requests ({fmt} configuration)")
+        if gateway:
+            self.body.fact("services", {"name": self.name, "kind": "gateway"}, at)
+            self.body.note("services", self.name, f"kind gateway: routes requests ({fmt} configuration)")
+        else:  # the web server its own code runs in (mod_php): its configuration's handlers, not a gateway
+            self.body.fact("services", {"name": self.name}, at)
         self.targets: dict[str, _Target] = {}
 
     def target(self, host: str, at: Location) -> str | None:
@@ -1402,6 +1423,282 @@ class _Nginx:
         return (d.location, "limit_req") if d is not None else None
 
 
+# --------------------------------------------------------------------------------------
+# Apache httpd
+# --------------------------------------------------------------------------------------
+
+HTTPD_TIMEOUT_MS = 60000
+"""httpd's ``Timeout`` when unset (60 s), which ``ProxyTimeout`` takes when it is unset too."""
+HTTPD_ADMIN_HANDLERS = {
+    "balancer-manager": "mod_proxy_balancer's manager, which changes, drains and disables balancer members",
+    "server-status": "mod_status's page, which shows every request being served, with client addresses and URLs",
+    "server-info": "mod_info's page, which shows the whole loaded configuration",
+}
+_HTTPD_SECTIONS_SKIPPED = ("directory", "directorymatch", "files", "filesmatch", "proxy", "proxymatch", "ifmodule",
+                           "ifdefine", "ifversion", "limit", "limitexcept", "requireall", "requireany", "requirenone",
+                           "if", "elseif", "else", "macro")
+"""Sections whose contents are not routes of their own (``IfModule``/``IfDefine`` are read through)."""
+
+
+class _Httpd:
+    """Apache httpd: ``ProxyPass``/``ProxyPassMatch``/``RewriteRule [P]`` routes (``balancer://`` members through
+    ``<Proxy>`` sections), ``<Location>`` sections, ``SetHandler`` admin handlers with their access control, and the
+    TLS of each ``<VirtualHost>`` (``SSLEngine on``)."""
+
+    def __init__(self, path: str, text: str, service: str | None, agent: str = "infrastructure",
+                 gateway: bool = True) -> None:
+        self.path = path
+        self.tree = httpd_conf.parse(text, path)
+        self.routes = _Routes(path, "httpd", service, None, "setting", agent, gateway)
+        self.balancers: dict[str, list[httpd_conf.Word]] = {}
+        self.listens: list[httpd_conf.Directive] = []
+
+    def run(self) -> Document:
+        for d in httpd_conf.walk(self.tree):
+            if d.key == "proxy" and d.children is not None and d.args and d.args[0].text.lower().startswith(
+                    "balancer://"):
+                self.balancers[d.args[0].text.lower().rstrip("/")] = [m.args[0] for m in d.find("balancermember")
+                                                                      if m.args]
+            elif d.key == "listen" and d.args:
+                self.listens.append(d)
+            elif d.key in ("include", "includeoptional") and d.args and not _httpd_harmless_include(d.args[0].text):
+                self.routes.body.remark(d.location, f"{d.name} {d.args[0].text} is not followed: import that file too")
+        top_tls = self._tls(self.tree, None)
+        self._block(self.tree, top_tls, self._timeout(self.tree, None))
+        return self.routes.document()
+
+    def _tls(self, ds: list[httpd_conf.Directive], host: httpd_conf.Directive | None
+             ) -> tuple[bool, Location, str] | None:
+        """TLS of a ``<VirtualHost>`` (or of the main server when ``host`` is None): ``SSLEngine on`` in it, else
+        plaintext when it states an address or a ``Listen`` does; unknown when nothing says."""
+        engine = next((d for d in ds if d.key == "sslengine" and d.args), None)
+        if engine is not None:
+            on = engine.args[0].text.lower() in ("on", "optional")
+            return on, engine.location, f"SSLEngine {engine.args[0].text}"
+        if host is not None:
+            said = " ".join(a.text for a in host.args)
+            return False, host.location, (f"the virtual host {said} has no SSLEngine on: plaintext, unless something "
+                                          "in front of it terminates TLS")
+        if self.listens and all(not any(a.text.lower() == "https" for a in d.args) for d in self.listens):
+            return False, self.listens[0].location, f"Listen {self.listens[0].args[0].text} with no SSLEngine on"
+        return None
+
+    @staticmethod
+    def _timeout(ds: list[httpd_conf.Directive], outer: tuple[int, Location, str] | None
+                 ) -> tuple[int, Location, str] | None:
+        for name in ("proxytimeout", "timeout"):
+            d = next((c for c in ds if c.key == name and c.args), None)
+            if d is not None:
+                ms = _duration_ms(d.args[0].text, "s")
+                if ms is None:
+                    raise InputError(f"{d.name} {d.args[0].text!r} is not a number of seconds", d.args[0].location)
+                return ms, d.location, f"{d.name} {d.args[0].text}"
+        return outer
+
+    def _block(self, ds: list[httpd_conf.Directive], tls: tuple[bool, Location, str] | None,
+               timeout: tuple[int, Location, str] | None) -> None:
+        for d in ds:
+            key = d.key
+            if d.children is not None:
+                if key == "virtualhost":
+                    self._block(d.children, self._tls(d.children, d), self._timeout(d.children, timeout))
+                elif key in ("location", "locationmatch"):
+                    self._location(d, tls, timeout)
+                elif key in ("ifmodule", "ifdefine", "ifversion"):
+                    self._block(d.children, tls, timeout)
+                continue
+            if key == "proxypass" and len(d.args) >= 2:
+                self._proxy(d.args[0], d.args[1], d, tls, timeout, regex=False)
+            elif key == "proxypassmatch" and len(d.args) >= 2:
+                self._proxy(d.args[0], d.args[1], d, tls, timeout, regex=True)
+            elif key == "rewriterule" and len(d.args) >= 3 and _proxied_rewrite(d.args[2].text):
+                self._proxy(d.args[0], d.args[1], d, tls, timeout, regex=True)
+
+    def _location(self, d: httpd_conf.Directive, tls: tuple[bool, Location, str] | None,
+                  timeout: tuple[int, Location, str] | None) -> None:
+        assert d.children is not None
+        if not d.args:
+            self.routes.body.remark(d.location, f"<{d.name}> names no path: not imported")
+            return
+        where = d.args[0]
+        regex = d.key == "locationmatch" or (where.text == "~" and len(d.args) > 1)
+        if where.text == "~" and len(d.args) > 1:
+            where = d.args[1]
+        handler = next((c for c in d.children if c.key == "sethandler" and c.args), None)
+        if handler is not None and handler.args[0].text.lower() in HTTPD_ADMIN_HANDLERS:
+            self._admin(d, where, regex, handler, tls)
+        for c in d.children:
+            if c.key == "proxypass" and c.args:
+                url = c.args[0] if len(c.args) == 1 or c.args[0].text.lower() != where.text.lower() else c.args[1]
+                self._proxy(where, url, c, tls, timeout, regex=regex)
+            elif c.key == "rewriterule" and len(c.args) >= 3 and _proxied_rewrite(c.args[2].text):
+                self._proxy(where, c.args[1], c, tls, timeout, regex=regex)
+
+    def _path(self, where: httpd_conf.Word, regex: bool) -> tuple[str, str] | None:
+        """The route path of a location or a pattern, and a note when it is a regular expression's literal
+        prefix; None (with a warning) when the pattern has no literal path."""
+        text = where.text
+        if not regex:
+            return (text, "") if text.startswith("/") else None
+        body = text.removeprefix("^")
+        prefix = re.match(r"(/[A-Za-z0-9_.~/-]*)", body)
+        if prefix is None or not text.startswith("^"):
+            self.routes.body.remark(where.location, f"pattern {text!r} has no literal path prefix: route not imported")
+            return None
+        path = prefix.group(1)
+        rest = body[len(path):]
+        if rest and rest[0] in "?*+{" and path.rstrip("/"):  # the quantifier binds the last character
+            path = path[:-1]
+            path = path[:path.rfind("/") + 1] or "/"
+        return path, f"the regular expression {text!r} is read as its literal prefix {path}"
+
+    def _admin(self, d: httpd_conf.Directive, where: httpd_conf.Word, regex: bool, handler: httpd_conf.Directive,
+               tls: tuple[bool, Location, str] | None) -> None:
+        found = self._path(where, regex)
+        if found is None:
+            return
+        path, _why = found
+        what = handler.args[0].text.lower()
+        body = self.routes.body
+        name = safe_name(what) if not body.has("endpoints", safe_name(what)) else safe_name(f"{what}-{path}")
+        body.fact("endpoints", {"name": name, "method": "ANY", "path": path, "served_by": self.routes.name},
+                  d.location)
+        body.set("endpoints", name, "admin", True, handler.location)
+        body.note("endpoints", name, f"admin true: SetHandler {what}, {HTTPD_ADMIN_HANDLERS[what]}")
+        if tls is not None:
+            body.set("endpoints", name, "tls", tls[0], tls[1])
+            body.note("endpoints", name, f"tls {str(tls[0]).lower()}: {tls[2]}")
+        access = _httpd_access(d)
+        if access is None:
+            body.set("endpoints", name, "authn", "none", handler.location)
+            body.note("endpoints", name, f"authn none: <{d.name} {where.text}> states no Require, Allow/Deny or "
+                                         "authentication: httpd serves the handler to whoever reaches the port")
+        elif access[0] == "open":
+            body.set("endpoints", name, "authn", "none", access[1])
+            body.note("endpoints", name, f"authn none: {access[2]} lets every client in")
+        else:
+            body.note("endpoints", name, f"access restricted by {access[2]} ({access[1]})")
+
+    def _proxy(self, where: httpd_conf.Word, url: httpd_conf.Word, d: httpd_conf.Directive,
+               tls: tuple[bool, Location, str] | None, timeout: tuple[int, Location, str] | None, regex: bool) -> None:
+        if url.text == "!":
+            return  # an exclusion: the path is not proxied
+        found = self._path(where, regex)
+        if found is None:
+            return
+        path, why = found
+        text = url.text
+        scheme, host = _host_of_url(text)
+        if not host:
+            self.routes.body.remark(url.location, f"{d.name} {text}: not a URL with a host: route not imported")
+            return
+        protocol = _PROTOCOLS.get(scheme, "http")
+        if scheme == "balancer":
+            members = self.balancers.get(f"balancer://{host.lower()}")
+            if members is None:
+                self.routes.body.remark(url.location, f"balancer://{host} has no <Proxy> section with BalancerMember "
+                                                      "here: its members are unknown")
+                hosts: list[tuple[str, Location]] = []
+            else:
+                hosts = [(_host_of_url(m.text)[1], m.location) for m in members]
+                schemes = {_host_of_url(m.text)[0] for m in members}
+                scheme = schemes.pop() if len(schemes) == 1 else "http"
+                protocol = _PROTOCOLS.get(scheme, "http")
+        else:
+            hosts = [(host, url.location)]
+        targets = [t for h, hloc in hosts if h for t in [self.routes.target(h, hloc)] if t is not None]
+        stated = timeout or (HTTPD_TIMEOUT_MS, d.location, "httpd's default Timeout (60 s), which ProxyTimeout "
+                                                           "takes when unset")
+        own = next((a for a in d.args if a.text.lower().startswith("timeout=")), None)
+        if own is not None:  # the worker's own timeout parameter
+            ms = _duration_ms(own.text.split("=", 1)[1], "s")
+            if ms is None:
+                raise InputError(f"{own.text!r} is not a number of seconds", own.location)
+            stated = (ms, own.location, f"{d.name}'s parameter {own.text}")
+        call = _Call(url.location, protocol, stated)
+        if scheme in ("https", "wss", "h2"):
+            call.tls = (url.location, f"the {scheme} URL of {d.name} {where.text}")
+        self.routes.route([], path, d.location, targets, call, tls=tls, why=why)
+
+
+def import_httpd(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None,
+                 agent: str = "infrastructure", gateway: bool = True) -> Document:
+    """One httpd configuration, for the agent whose file takes it (``api`` when found in a service's folder);
+    ``gateway`` False when the server runs the service's own code (its routes are the code's): then the
+    configuration's handlers and routes are read, but the service is not made a gateway."""
+    return _Httpd(path, read_text(path, limits), service, agent, gateway).run()
+
+
+HTTPD_CONFIG_DIRS = ("/etc/apache2/", "/etc/httpd/", "/usr/local/apache2/conf/")
+"""Where the httpd images (Debian's apache2, Red Hat's httpd, the official ``httpd`` image) read their configuration."""
+_COPY = re.compile(r"^\s*(?:COPY|ADD)\s+(?:--\S+\s+)*(?P<args>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def httpd_configs(directory: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
+    """The httpd configuration files a directory's Dockerfile copies into the image's configuration directory
+    (``COPY site.conf /etc/apache2/sites-enabled/``), that are in the directory and read as httpd's."""
+    dockerfile = os.path.join(directory, "Dockerfile")
+    if not os.path.isfile(dockerfile):
+        return []
+    try:
+        text = read_text(dockerfile, limits)
+    except InputError:
+        return []
+    out: list[str] = []
+    for m in _COPY.finditer(text.replace("\\\n", " ")):
+        words = m.group("args").split()
+        if len(words) < 2 or words[0].startswith("["):
+            continue
+        dest = words[-1]
+        if not dest.startswith(HTTPD_CONFIG_DIRS):
+            continue
+        for src in words[:-1]:
+            f = os.path.normpath(os.path.join(directory, src))
+            if not f.endswith(".conf") or not os.path.isfile(f) or f in out:
+                continue
+            try:
+                conf = read_text(f, limits)
+            except InputError:
+                continue
+            if httpd_conf.looks_like(conf) and not nginx_conf.looks_like(conf):
+                out.append(f)
+    return out
+
+
+def _proxied_rewrite(flags: str) -> bool:
+    """Whether a ``RewriteRule``'s flags (``[P,L]``, ``[proxy]``) hand the request to mod_proxy."""
+    words = [w.strip().lower() for w in flags.strip("[]").split(",")]
+    return any(w in ("p", "proxy") for w in words)
+
+
+def _httpd_access(section: httpd_conf.Directive) -> tuple[str, Location, str] | None:
+    """How a section controls access: ("open", where, what) for ``Require all granted`` or ``Allow from all`` with
+    no ``Deny``; ("restricted", where, what) for any other ``Require`` (an address, a host, ``valid-user``...),
+    a ``Deny from`` or an ``Allow from`` some clients; None when it states none."""
+    found: tuple[str, Location, str] | None = None
+    for c in httpd_conf.walk(section.children or []):
+        args = " ".join(a.text.lower() for a in c.args)
+        if c.key == "require" and c.args:
+            if args == "all granted":
+                found = found or ("open", c.location, "Require all granted")
+            else:
+                return "restricted", c.location, f"Require {args}"
+        elif c.key == "deny" and args.startswith("from"):
+            return "restricted", c.location, f"Deny {args}"
+        elif c.key == "allow" and args.startswith("from"):
+            if args == "from all":
+                found = found or ("open", c.location, "Allow from all")
+            else:
+                return "restricted", c.location, f"Allow {args}"
+    return found
+
+
+def _httpd_harmless_include(name: str) -> bool:
+    """Includes of module loading and MIME settings, which state no route."""
+    low = name.lower()
+    return "mods-enabled" in low or "conf.modules.d" in low or low.endswith((".load", "mime.types", "magic"))
+
+
 def _harmless_include(name: str) -> bool:
     base = os.path.basename(name)
     return base.endswith(("_params", ".types"))
@@ -1426,4 +1723,4 @@ def _rewrite_strips(loc_d: nginx_conf.Directive, path: str) -> bool:
             return True
     return False
 
-__all__ = ["detect", "detect_text", "import_file", "placeholders", "service_of_host"]
+__all__ = ["detect", "detect_text", "httpd_configs", "import_file", "import_httpd", "placeholders", "service_of_host"]
