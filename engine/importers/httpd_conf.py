@@ -16,14 +16,9 @@ import re
 from dataclasses import dataclass
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
+from engine.importers.nginx_conf import Word  # one argument and where it starts: the same in both grammars
 
-
-@dataclass(frozen=True)
-class Word:
-    """One argument of a directive, and where it starts."""
-
-    text: str
-    location: Location
+__all__ = ["Directive", "Word", "looks_like", "parse", "walk"]
 
 
 @dataclass
