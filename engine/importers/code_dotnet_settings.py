@@ -80,6 +80,14 @@ def _parse(path: str, limits: Limits) -> tuple[str, dict[str, Any]] | None:
     return (text, data) if isinstance(data, dict) else None
 
 
+def _settings(paths: Sequence[str], limits: Limits) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(file, its text, its JSON object) of each settings file of the service that reads as one (``_parse``)."""
+    for f in _files(paths):
+        parsed = _parse(f, limits)
+        if parsed is not None:
+            yield f, *parsed
+
+
 def _line_of(text: str, *keys: str) -> tuple[int, int]:
     """1-based (line, column) of the last of ``keys`` written as ``"key":``, each looked for after the one before
     (the path of a nested key); the file's start when one is not found."""
@@ -112,11 +120,7 @@ def _host(raw: str) -> str:
 def connection_strings(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[ConnectionString]:
     """The connection strings the service runs with (a later file's entry replaces an earlier one's)."""
     found: dict[str, ConnectionString] = {}
-    for f in _files(paths):
-        parsed = _parse(f, limits)
-        if parsed is None:
-            continue
-        text, data = parsed
+    for f, text, data in _settings(paths, limits):
         section = data.get("ConnectionStrings")
         if not isinstance(section, dict):
             continue
@@ -191,11 +195,7 @@ def service_locations(paths: Sequence[str], cs: Sequence[tuple[str, str]],
     later file's value replaces an earlier one's. Connection strings and broker sections are read apart."""
     read = {k.lower() for k in setting_keys(cs)}
     found: dict[str, ServiceLocation] = {}
-    for f in _files(paths):
-        parsed = _parse(f, limits)
-        if parsed is None:
-            continue
-        text, data = parsed
+    for f, text, data in _settings(paths, limits):
         for keys, value in _leaves(data, ()):
             key = ":".join(keys)
             if keys[0] == "ConnectionStrings" or any(w.search(keys[0]) for w, _p, _k in _BROKER_SECTIONS):
@@ -213,11 +213,7 @@ def service_locations(paths: Sequence[str], cs: Sequence[tuple[str, str]],
 
 def _sections(paths: Sequence[str], limits: Limits) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     """(file, its text, section name, section body) of each top-level section of the settings files that holds keys."""
-    for f in _files(paths):
-        parsed = _parse(f, limits)
-        if parsed is None:
-            continue
-        text, data = parsed
+    for f, text, data in _settings(paths, limits):
         for section, body in data.items():
             if isinstance(body, dict):
                 yield f, text, str(section), body
@@ -267,11 +263,7 @@ def secrets(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Secre
     """The credentials the settings files write out: a password in a connection string, a literal given to a
     credential-named key (``Password``, ``Pwd``, ``ApiKey``...). Names and places only, never values."""
     out: list[Secret] = []
-    for f in _files(paths):
-        parsed = _parse(f, limits)
-        if parsed is None:
-            continue
-        text, data = parsed
+    for f, text, data in _settings(paths, limits):
         for keys, value in _leaves(data, ()):
             key = keys[-1]
             if keys[0] == "ConnectionStrings" and len(keys) == 2:
