@@ -2037,7 +2037,7 @@ def _record_client_bounds(body: Body, service: str, bounded: Sequence[tuple[str,
 
 
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
-          taken: set[str] | None = None, open_code: str | None = None, context: str = "",
+          taken: dict[str, str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
           traits: Traits = Traits(), edges: Sequence[code_clients.Edge] = (),
           flag_calls: Sequence[code_flags.FlagCall] = (), worker: str | None = None,
@@ -2072,7 +2072,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
         what, where = traits.console
         body.fact("endpoints", {"name": entry, "method": "ANY", "path": "/", "served_by": service}, where)
         console_entry(body, service, where, f"its code runs an operator console ({what}, {where})")
-    taken = set() if taken is None else taken
+    taken = {} if taken is None else taken
     for given in routes:
         r = replace(given, path=join(context, given.path)) if context else given
         placed = False
@@ -2081,11 +2081,19 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             if path is None:
                 continue
             key = f"{r.method} {path}"
+            fact = {"method": r.method, "path": path, "served_by": front.served_by}
             if key in taken:
-                continue
-            taken.add(key)
+                if taken[key] in ("", front.served_by):
+                    continue
+                # the same method and path on another server (two services each publishing their own port): an
+                # endpoint of its own, named after the service as an unplaced route is, and still behind its front
+                key = safe_name(f"{front.served_by}-{r.method}-{path}")
+                if key in taken:
+                    continue
+                fact = {"name": key, **fact}
+            taken[key] = front.served_by
             placed = True
-            body.fact("endpoints", {"method": r.method, "path": path, "served_by": front.served_by}, r.at)
+            body.fact("endpoints", fact, r.at)
             if front.served_by != service:
                 body.set("endpoints", key, "routes_to", [service], r.at)
                 # stated here too, so that this agent file loads alone: the gateway and its call to the service
@@ -2953,12 +2961,12 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     yielding = _unplaced_gateway_routes(docs)
-    taken: set[str] = set()
+    taken: dict[str, str] = {}  # endpoint key -> the server a code route was placed on ("": a document states it)
     described: set[tuple[str, str]] = set()  # (endpoint key, service) an API description states
     for d in docs:
         if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
             unnamed = [ep for ep in d.data.get("endpoints") or [] if isinstance(ep, dict) and not ep.get("name")]
-            taken.update(key for ep in unnamed for key in [f"{ep.get('method')} {ep.get('path')}"]
+            taken.update((key, "") for ep in unnamed for key in [f"{ep.get('method')} {ep.get('path')}"]
                          if key not in yielding)
             described.update((f"{ep.get('method')} {ep.get('path')}", str(ep.get("served_by"))) for ep in unnamed
                              if isinstance(ep.get("path"), str))
