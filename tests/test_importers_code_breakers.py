@@ -116,3 +116,49 @@ def test_the_address_a_helper_of_the_class_builds_counts_for_the_method_calling_
         }
     """)
     assert [(c.guarded, sorted(c.names)) for c in callers([("PhotoClient.java", code)])] == [(True, ["gallery"])]
+
+
+def test_a_guarded_method_reading_the_property_a_call_is_drawn_from_guards_that_call(tmp_path: Any) -> None:
+    # the property endpoints.warehouse names the host depot, not warehouse: the method that reads it through its
+    # configuration object (endpointsConfig.warehouse()) is the one sending the drawn call billing->depot
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          billing:
+            image: acme/billing
+            environment:
+              LEDGER_URL: "http://ledger:8080"
+          depot: {image: acme/depot}
+          ledger: {image: acme/ledger}
+    """)
+    write(tmp, "billing/src/main/java/shop/billing/BillingApp.java",
+          "@SpringBootApplication\npublic class BillingApp {}\n")
+    props = write(tmp, "billing/src/main/resources/application.properties",
+                  "spring.application.name=billing\nendpoints.warehouse=http://depot:8080/stock\n")
+    write(tmp, "billing/src/main/java/shop/billing/StockClient.java", STOCK_CLIENT)
+    design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}", f"source={tmp}/billing"]))
+    depot = fact(design, "interaction:billing->depot")
+    assert depot.data.get("circuit_breaker") is True
+    assert depot.fields["circuit_breaker"].file.endswith("StockClient.java")
+
+
+def test_a_property_the_deployment_sets_again_no_longer_ties_its_reader_to_the_drawn_call(tmp_path: Any) -> None:
+    # ENDPOINTS_WAREHOUSE overrides the file's property, and another property still draws billing->depot: the guarded
+    # method's requests go where the variable says, not to depot, whose calling method is then unknown
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          billing:
+            image: acme/billing
+            environment:
+              ENDPOINTS_WAREHOUSE: "http://warehouse:8080"
+          depot: {image: acme/depot}
+          warehouse: {image: acme/warehouse}
+    """)
+    write(tmp, "billing/src/main/java/shop/billing/BillingApp.java",
+          "@SpringBootApplication\npublic class BillingApp {}\n")
+    props = write(tmp, "billing/src/main/resources/application.properties", "spring.application.name=billing\n"
+                  "endpoints.warehouse=http://depot:8080/stock\nendpoints.returns=http://depot:8080/returns\n")
+    write(tmp, "billing/src/main/java/shop/billing/StockClient.java", STOCK_CLIENT)
+    design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}", f"source={tmp}/billing"]))
+    assert "circuit_breaker" not in fact(design, "interaction:billing->depot").data

@@ -4,9 +4,11 @@ Resilience4j's ``@CircuitBreaker`` (and Hystrix's ``@HystrixCommand``) on a meth
 in a breaker; on a class, every method of it. The deployment draws a service's calls from its configuration (an
 address in its environment or its ``application.properties``), where no breaker shows. A drawn HTTP call is guarded
 when the methods of the service's code that make HTTP calls and name its target (``serviceUrlConfig.product()``, a
-``"http://product/..."`` literal) all carry a breaker: the call then states ``circuit_breaker: true``. A target that
-no calling method names (a call the framework makes itself, such as Spring Security's fetch of an issuer's keys) is
-left as it was, and so is one that an unannotated method names too.
+``"http://product/..."`` literal) all carry a breaker: the call then states ``circuit_breaker: true``. A method also
+names the target of a call drawn from a Spring property it reads (``serviceUrlConfig.promotion()`` for
+``yas.services.promotion``, whose default URL names another host), unless the deployment sets that property again. A
+target that no calling method names (a call the framework makes itself, such as Spring Security's fetch of an issuer's
+keys) is left as it was, and so is one that an unannotated method names too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import Location
-from engine.importers.base import Body
+from engine.importers.base import Body, environments
 from engine.importers.code_text import blank_comments, close_bracket
 from engine.source import Document
 
@@ -98,22 +100,29 @@ def links(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]]
           ) -> dict[str, list[tuple[str, Caller]]]:
     """Per service, the HTTP calls the deployment draws with no breaker stated whose target the service's calling
     methods name, every one of them under a breaker: (target, the first such method)."""
-    drawn: dict[str, list[dict[str, Any]]] = {}
+    env = environments(docs)
+    drawn: dict[str, list[tuple[dict[str, Any], frozenset[str]]]] = {}
     for d in docs:
         if getattr(d, "format", "") == "source" or not isinstance(d.data, dict):
             continue
         for i in d.data.get("interactions") or []:
             if isinstance(i, dict):
-                drawn.setdefault(str(i.get("from")), []).append(i)
+                source = str(i.get("from"))
+                given = {_flat(v) for v in env.get(source, {})}
+                # the properties the call is drawn from that the deployment does not set again: a method reading one
+                # of them (``serviceUrlConfig.promotion()`` for ``yas.services.promotion``) sends its requests there
+                keys = getattr(d, "drawn_from", {}).get(f"{source}->{i.get('to')}", ())
+                read = frozenset(_flat(k.rsplit(".", 1)[-1]) for k in keys if _flat(k) not in given)
+                drawn.setdefault(source, []).append((i, read))
     out: dict[str, list[tuple[str, Caller]]] = {}
     for service, methods in sorted(found.items()):
         done: set[str] = set()
-        for i in drawn.get(service, []):
+        for i, read in drawn.get(service, []):
             target = str(i.get("to"))
             if target in done or i.get("protocol") != "http" or i.get("style") == "async" \
                     or i.get("circuit_breaker") is not None:
                 continue
-            naming = [c for c in methods if _names(target, c.names)]
+            naming = [c for c in methods if _names(target, c.names) or read & c.names]
             if naming and all(c.guarded for c in naming):
                 done.add(target)
                 out.setdefault(service, []).append((target, naming[0]))

@@ -2014,6 +2014,21 @@ class Front:
     ``proxy_pass http://svc/order``): only the service's routes under it are reached, and they lose it."""
 
 
+def _placed_fact(method: str, path: str, server: str, taken: Mapping[str, str]) -> dict[str, Any] | None:
+    """The endpoint a route is placed as on ``server`` at ``path``; None when that server already has it (or a document
+    states it). The same method and path on another server (two services each publishing their own port, two gateways
+    forwarding one prefix) is an endpoint of its own, named after its server as an unplaced route is after its service,
+    and still placed behind its front."""
+    fact: dict[str, Any] = {"method": method, "path": path, "served_by": server}
+    key = f"{method} {path}"
+    if key not in taken:
+        return fact
+    if taken[key] in ("", server):
+        return None
+    name = safe_name(f"{server}-{method}-{path}")
+    return None if name in taken else {"name": name, **fact}
+
+
 def _front_facts(body: Body, key: str, front: Front, entry: str, traits: Traits, at: Location) -> None:
     """What the front of a route states of it (what the gateway states wins over what the code suggests), and
     ``tls: false`` on a route its service's own entry point publishes (no gateway, no TLS stated there) when the
@@ -2080,17 +2095,10 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             path = _public_path(front, r.path)
             if path is None:
                 continue
-            key = f"{r.method} {path}"
-            fact = {"method": r.method, "path": path, "served_by": front.served_by}
-            if key in taken:
-                if taken[key] in ("", front.served_by):
-                    continue
-                # the same method and path on another server (two services each publishing their own port): an
-                # endpoint of its own, named after the service as an unplaced route is, and still behind its front
-                key = safe_name(f"{front.served_by}-{r.method}-{path}")
-                if key in taken:
-                    continue
-                fact = {"name": key, **fact}
+            fact = _placed_fact(r.method, path, front.served_by, taken)
+            if fact is None:
+                continue
+            key = str(fact.get("name") or f"{r.method} {path}")
             taken[key] = front.served_by
             placed = True
             body.fact("endpoints", fact, r.at)
