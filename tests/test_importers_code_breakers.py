@@ -162,3 +162,63 @@ def test_a_property_the_deployment_sets_again_no_longer_ties_its_reader_to_the_d
     write(tmp, "billing/src/main/java/shop/billing/StockClient.java", STOCK_CLIENT)
     design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}", f"source={tmp}/billing"]))
     assert "circuit_breaker" not in fact(design, "interaction:billing->depot").data
+
+
+RETRIED_CLIENT = """
+    package shop.billing;
+
+    @Service
+    public class StockClient {
+        private final RestClient http;
+        private final EndpointsConfig endpointsConfig;
+
+        @Retry(name = "stockApi")
+        public void take(long sku, int n) {
+            URI url = UriComponentsBuilder.fromUriString(endpointsConfig.warehouse()).path("/take").build().toUri();
+            http.put().uri(url).body(Map.of("sku", sku, "n", n)).retrieve().toBodilessEntity();
+        }
+
+        @Retry(name = "stockApi")
+        public Level level(long sku) {
+            return http.get().uri(endpointsConfig.warehouse() + "/level/" + sku).retrieve().body(Level.class);
+        }
+    }
+"""
+
+
+def _retried(tmp: str, properties: str, client: str = RETRIED_CLIENT) -> dict[str, Any]:
+    compose = write(tmp, "compose.yaml", """
+        services:
+          billing:
+            image: acme/billing
+            environment:
+              ENDPOINTS_WAREHOUSE: "http://warehouse:8080"
+          warehouse: {image: acme/warehouse}
+    """)
+    write(tmp, "billing/src/main/java/shop/billing/StockClient.java", client)
+    write(tmp, "billing/src/main/resources/application.properties", properties)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/billing"]))
+    data: dict[str, Any] = fact(design, "interaction:billing->warehouse").data
+    return data
+
+
+def test_calls_every_sending_method_retries_state_the_attempts_and_the_change_they_replay(tmp_path: Any) -> None:
+    call = _retried(str(tmp_path), "resilience4j.retry.instances.stock-api.max-attempts=4\n")
+    assert call["retry"] == {"attempts": 4}
+    assert (call["mutating"], call["idempotency_key"]) == (True, False)  # take() PUTs, and no key is named
+
+
+def test_a_retry_instance_without_max_attempts_takes_the_default_configuration_or_resilience4j_s(
+        tmp_path: Any) -> None:
+    assert _retried(str(tmp_path / "a"), "resilience4j.retry.configs.default.max-attempts=2\n")["retry"] == {
+        "attempts": 2}
+    assert _retried(str(tmp_path / "b"), "server.port=8080\n")["retry"] == {"attempts": 3}
+
+
+def test_no_retry_is_stated_when_a_method_sending_the_call_does_not_retry_and_reads_change_nothing(
+        tmp_path: Any) -> None:
+    one_unretried = RETRIED_CLIENT.replace('@Retry(name = "stockApi")\n        public Level', "public Level")
+    assert "retry" not in _retried(str(tmp_path / "a"), "", one_unretried)
+    reads_only = RETRIED_CLIENT.replace("http.put()", "http.get()")
+    call = _retried(str(tmp_path / "b"), "", reads_only)
+    assert call["retry"] == {"attempts": 3} and "mutating" not in call and "idempotency_key" not in call

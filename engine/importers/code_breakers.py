@@ -14,7 +14,7 @@ keys) is left as it was, and so is one that an unannotated method names too.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,14 @@ from engine.importers.code_text import blank_comments, close_bracket
 from engine.source import Document
 
 _BREAKER = re.compile(r"@(?:CircuitBreaker|HystrixCommand)\b")
+_RETRY = re.compile(r"@Retry\s*\(\s*name\s*=\s*\"([^\"\n]+)\"")
+"""Resilience4j's ``@Retry(name = "restApi")``: the method's calls are sent again on failure, as often as the retry
+instance of that name allows."""
+_WRITE_CALL = re.compile(r"\.\s*(?:put|post|patch|delete)\s*\(\s*\)|"
+                         r"\b\w*[Rr]est[Tt]emplate\s*\.\s*(?:post|put|patch|delete)\w*\s*\(|"
+                         r"\bHttpMethod\s*\.\s*(?:POST|PUT|PATCH|DELETE)\b")
+"""A request that changes something: ``RestClient``/``WebClient``'s ``.put()``, ``.post()``, ``.patch()``,
+``.delete()``, a ``RestTemplate`` ``postForObject``/``put``/``delete``, an ``exchange`` with ``HttpMethod.POST``..."""
 _HTTP_CALL = re.compile(r"\.\s*(?:retrieve|exchange|exchangeToMono|exchangeToFlux)\s*\(|"
                         r"\b\w*[Rr]est[Tt]emplate\s*\.\s*(?:get|post|put|patch|delete|exchange|execute)\w*\s*\(")
 """An outbound HTTP request in Java: Spring's ``RestClient``/``WebClient`` (``.retrieve()``, ``.exchange()``) or a
@@ -49,6 +57,10 @@ class Caller:
     names: frozenset[str]
     """The services it names as where it sends requests, flattened (lower case, no ``-`` or ``_``): the address it
     reads from a configuration object, a variable that holds an address, the host of a URL literal."""
+    retry: str | None = None
+    """The name of the Resilience4j retry instance that sends its calls again (``@Retry(name = ...)``), if any."""
+    writes: str | None = None
+    """The request it sends that changes something (``.put()``), as written, if any."""
 
 
 def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
@@ -61,6 +73,7 @@ def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
         code = blank_comments(text)
         klass = _CLASS.search(code)
         class_guarded = bool(klass and _BREAKER.search(code, 0, klass.start()))
+        class_retry = _RETRY.search(code, 0, klass.start()) if klass else None
         methods = [(m, code[m.end() - 1:close_bracket(code, m.end() - 1)]) for m in _METHOD.finditer(code)
                    if m.group(1) not in _NOT_METHODS]
         own = {m.group(1): addressed(body) for m, body in methods}
@@ -70,11 +83,14 @@ def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
             head_from = max(code.rfind(";", 0, m.start()), code.rfind("}", 0, m.start()),
                             code.rfind("{", 0, m.start()))
             guarded = class_guarded or bool(_BREAKER.search(code, head_from + 1, m.start()))
+            retry = _RETRY.search(code, head_from + 1, m.start()) or class_retry
             line = code.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
             helpers = {c.group(1) for c in re.finditer(r"(?<![.\w])(\w+)\s*\(", body)} - {m.group(1)}
             names = addressed(body).union(*(own[h] for h in helpers if h in own))
-            out.append(Caller(at, guarded, names))
+            write = _WRITE_CALL.search(body)
+            out.append(Caller(at, guarded, names, retry.group(1) if retry else None,
+                              re.sub(r"\s+", "", write.group(0)) if write else None))
     return tuple(out)
 
 
@@ -96,10 +112,9 @@ def _names(target: str, names: frozenset[str]) -> bool:
     return flat in names or (bool(bare) and bare in names)
 
 
-def links(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]]
-          ) -> dict[str, list[tuple[str, Caller]]]:
-    """Per service, the HTTP calls the deployment draws with no breaker stated whose target the service's calling
-    methods name, every one of them under a breaker: (target, the first such method)."""
+def _drawn(docs: Sequence[Document]) -> dict[str, list[tuple[dict[str, Any], frozenset[str]]]]:
+    """Per service, the calls the deployment and configuration draw, each with the last words of the properties it is
+    drawn from that the deployment does not set again."""
     env = environments(docs)
     drawn: dict[str, list[tuple[dict[str, Any], frozenset[str]]]] = {}
     for d in docs:
@@ -114,19 +129,96 @@ def links(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]]
                 keys = getattr(d, "drawn_from", {}).get(f"{source}->{i.get('to')}", ())
                 read = frozenset(_flat(k.rsplit(".", 1)[-1]) for k in keys if _flat(k) not in given)
                 drawn.setdefault(source, []).append((i, read))
-    out: dict[str, list[tuple[str, Caller]]] = {}
+    return drawn
+
+
+def _calls(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]], unless: str
+           ) -> Iterator[tuple[str, str, list[Caller]]]:
+    """(service, target, the methods of its code that send it) for each synchronous HTTP call drawn once per target
+    that states no ``unless`` and that some method names."""
+    drawn = _drawn(docs)
     for service, methods in sorted(found.items()):
         done: set[str] = set()
         for i, read in drawn.get(service, []):
             target = str(i.get("to"))
-            if target in done or i.get("protocol") != "http" or i.get("style") == "async" \
-                    or i.get("circuit_breaker") is not None:
+            if target in done or i.get("protocol") != "http" or i.get("style") == "async" or i.get(unless) is not None:
                 continue
             naming = [c for c in methods if _names(target, c.names) or read & c.names]
-            if naming and all(c.guarded for c in naming):
+            if naming:
                 done.add(target)
-                out.setdefault(service, []).append((target, naming[0]))
+                yield service, target, naming
+
+
+def links(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]]
+          ) -> dict[str, list[tuple[str, Caller]]]:
+    """Per service, the HTTP calls the deployment draws with no breaker stated whose target the service's calling
+    methods name, every one of them under a breaker: (target, the first such method)."""
+    out: dict[str, list[tuple[str, Caller]]] = {}
+    for service, target, naming in _calls(docs, found, "circuit_breaker"):
+        if all(c.guarded for c in naming):
+            out.setdefault(service, []).append((target, naming[0]))
     return out
+
+
+@dataclass(frozen=True)
+class Retried:
+    """A drawn call every method sending it retries (Resilience4j ``@Retry``)."""
+
+    target: str
+    attempts: int
+    why: str
+    caller: Caller
+    writer: Caller | None
+    """A method sending it a request that changes something, if any."""
+    keyed: bool
+    """Whether any code of the calling service names an idempotency key."""
+
+
+RETRY_DEFAULT_ATTEMPTS = 3
+"""Resilience4j's ``maxAttempts`` when neither the instance nor the default configuration sets it (the first call
+included)."""
+
+
+def retried(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]],
+            settings: Mapping[str, Mapping[str, tuple[int, Location, str]]], keyed: Mapping[str, bool]
+            ) -> dict[str, list[Retried]]:
+    """Per service, the HTTP calls the deployment draws with no retry stated whose calling methods all carry a
+    Resilience4j ``@Retry``: how many attempts (the fewest of their instances': ``settings``, the service's
+    ``resilience4j.retry.instances.<name>.max-attempts`` by relaxed name, ``""`` for ``configs.default``; else
+    Resilience4j's default of 3)."""
+    out: dict[str, list[Retried]] = {}
+    for service, target, naming in _calls(docs, found, "retry"):
+        if not all(c.retry for c in naming):
+            continue
+        own = settings.get(service, {})
+        counts: list[tuple[int, str]] = []
+        for c in naming:
+            set_at = own.get(_flat(str(c.retry))) or own.get("")
+            counts.append((set_at[0], f"{set_at[2]} ({set_at[1]})") if set_at else
+                          (RETRY_DEFAULT_ATTEMPTS, f"no max-attempts set for the instance {c.retry}: Resilience4j's "
+                                                   f"default, {RETRY_DEFAULT_ATTEMPTS}"))
+        attempts, why = min(counts)
+        writer = next((c for c in naming if c.writes), None)
+        out.setdefault(service, []).append(Retried(target, attempts, why, naming[0], writer, keyed.get(service, False)))
+    return out
+
+
+def record_retries(body: Body, service: str, found: Sequence[Retried]) -> None:
+    """State the retries (and what the retried requests change) on each retried call in the service's document."""
+    for r in found:
+        body.fact("services", {"name": r.target}, r.caller.at)  # stated here too: this agent file loads alone
+        ident = body.fact("interactions", {"from": service, "to": r.target}, r.caller.at)
+        body.set("interactions", ident, "retry", {"attempts": r.attempts}, r.caller.at)
+        body.note("interactions", ident, f"retry {r.attempts} attempts: every method of {service}'s code that calls "
+                                         f"{r.target} over HTTP carries a Resilience4j @Retry ({r.why})")
+        if r.writer is None:
+            continue
+        body.set("interactions", ident, "mutating", True, r.writer.at)
+        body.note("interactions", ident, f"mutating: a retried method sends {r.target} a request that changes "
+                                         f"something ({r.writer.writes} in its method at {r.writer.at})")
+        if not r.keyed:
+            body.set("interactions", ident, "idempotency_key", False, r.writer.at)
+            body.note("interactions", ident, f"idempotency_key false: no code of {service} names an idempotency key")
 
 
 def record(body: Body, service: str, guarded: Sequence[tuple[str, Caller]]) -> None:
@@ -139,4 +231,4 @@ def record(body: Body, service: str, guarded: Sequence[tuple[str, Caller]]) -> N
                                          "over HTTP carries a circuit breaker annotation")
 
 
-__all__ = ["Caller", "callers", "links", "record"]
+__all__ = ["RETRY_DEFAULT_ATTEMPTS", "Caller", "Retried", "callers", "links", "record", "record_retries", "retried"]

@@ -340,6 +340,9 @@ class RoutesDocument(ArtifactDocument):
     store_image: ArtifactDocument | None = None
     """What the image its folder builds (a top-level Dockerfile) says of a datastore of its name: used when the
     deployment runs it as a datastore (``store_image``)."""
+    retry_settings: Mapping[str, tuple[int, Location, str]] = field(default_factory=dict)
+    """The ``max-attempts`` of the Resilience4j retry instances its own default Spring configuration sets
+    (``spring.retry_settings``): ``compose`` counts the attempts of the calls its ``@Retry`` methods send."""
     datasource: spring.DatasourceLogin | None = None
     """The database its own default Spring configuration points its JDBC datasource at, with the login it writes
     out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore."""
@@ -605,6 +608,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 traits=said, gateway_of=gateway_of)
     doc.gateway_of, doc.store_image, doc.datasource = (gateway_of, store_image.image_facts(service, paths, limits),
                                                        _own_config(paths, limits, spring.datasource_login))
+    doc.retry_settings = (_own_config(paths, limits, spring.retry_settings) or {}) if any(
+        c.retry for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
@@ -2043,11 +2048,13 @@ def _front_facts(body: Body, key: str, front: Front, entry: str, traits: Traits,
 
 def _record_client_bounds(body: Body, service: str, bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]],
                           guarded: Sequence[tuple[str, code_breakers.Caller]],
-                          fed: Sequence[tuple[str, tuple[str, Location]]] = ()) -> None:
-    """What the service's code bounds its drawn calls with: a client library's default timeout, a breaker; and the
-    registries whose answers its calls need."""
+                          fed: Sequence[tuple[str, tuple[str, Location]]] = (),
+                          retried: Sequence[code_breakers.Retried] = ()) -> None:
+    """What the service's code bounds its drawn calls with: a client library's default timeout, a breaker, retries;
+    and the registries whose answers its calls need."""
     code_timeouts.record(body, service, bounded)
     code_breakers.record(body, service, guarded)
+    code_breakers.record_retries(body, service, retried)
     code_discovery.record(body, service, fed)
 
 
@@ -2059,6 +2066,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           bounded: Sequence[tuple[str, code_timeouts.LibraryTimeout, str]] = (),
           guarded: Sequence[tuple[str, code_breakers.Caller]] = (),
           fed: Sequence[tuple[str, tuple[str, Location]]] = (),
+          retried: Sequence[code_breakers.Retried] = (),
           flows: Sequence[code_workflows.Flow] = (), checks: Sequence[tuple[str, code_workflows.Check]] = (),
           swallowed: tuple[str | None, Sequence[code_swallowed.Swallowed]] = (None, ()),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
@@ -2119,7 +2127,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     _unauthenticated_calls(body, service, [(link.target, link.at) for link in links] +
                            [(e.target, e.at) for e in edges if "auth" not in e.data], open_targets or {})
     code_flags.record(body, service, flag_calls)
-    _record_client_bounds(body, service, bounded, guarded, fed)
+    _record_client_bounds(body, service, bounded, guarded, fed, retried)
     _record_code_flows(body, service, flows, checks, swallowed, stated)
     doc = body.document()
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
@@ -2990,6 +2998,9 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     docs = _health_ports(docs, workers)
     bounded = _bounded_calls(docs, routed, edges)
     guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
+    retried = code_breakers.retried(docs, {d.service: d.traits.callers for d in routed if d.traits.callers},
+                                    {d.service: d.retry_settings for d in routed},
+                                    {d.service: d.names_idempotency_key for d in routed})
     fed = code_discovery.links(docs, {d.service: d.traits.discovery for d in routed if d.traits.discovery})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
@@ -3020,6 +3031,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
                             guarded=guarded.get(d.service, ()), fed=fed.get(d.service, ()),
+                            retried=retried.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
                             swallowed=(code_swallowed.target(callees, engines), d.swallowed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
@@ -3072,7 +3084,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
-                   deadlines=d.deadlines, datasource=d.datasource)
+                   deadlines=d.deadlines, datasource=d.datasource, retry_settings=d.retry_settings)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

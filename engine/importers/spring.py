@@ -675,6 +675,29 @@ def datasource_login(path: str, limits: Limits = DEFAULT_LIMITS) -> DatasourceLo
     return DatasourceLogin(host.lower(), (str(user.value), str(password.value)), url.location) if host else None
 
 
+_RETRY_ATTEMPTS = re.compile(r"^resilience4j\.retry\.(instances|configs)\.([^.]+)\.maxattempts$")
+
+
+def retry_settings(path: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, tuple[int, Location, str]] | None:
+    """The ``max-attempts`` of the Resilience4j retry instances a service's own default configuration file sets, by
+    instance name in relaxed form (``""``: ``resilience4j.retry.configs.default``), each with where and the property as
+    written; None when it sets none.
+
+    Raises:
+        InputError: the file is not YAML that parses (at its line).
+    """
+    docs = _file_props(path, limits)
+    out: dict[str, tuple[int, Location, str]] = {}
+    for key, prop in (docs[0] if docs else {}).items():
+        m = _RETRY_ATTEMPTS.match(key)
+        value = prop.value if isinstance(prop.value, int) and not isinstance(prop.value, bool) else \
+            int(prop.value) if isinstance(prop.value, str) and prop.value.strip().isdigit() else None
+        if m is None or value is None or (m.group(1) == "configs" and m.group(2) != "default"):
+            continue
+        out["" if m.group(1) == "configs" else m.group(2)] = (value, prop.location, f"{prop.name}={value}")
+    return out or None
+
+
 def actuator_of(path: str, limits: Limits = DEFAULT_LIMITS) -> Actuator | None:
     """The actuator endpoints a service's own default configuration file (``application.properties`` or
     ``application.yml``; its first document, a profile's left out) exposes on its application port, or None.
