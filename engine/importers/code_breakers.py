@@ -61,6 +61,8 @@ class Caller:
     """The name of the Resilience4j retry instance that sends its calls again (``@Retry(name = ...)``), if any."""
     writes: str | None = None
     """The request it sends that changes something (``.put()``), as written, if any."""
+    attempts: int | None = None
+    """How many times its retry sends a request, the first included, where its code states it (Polly)."""
 
 
 def callers(codes: Sequence[tuple[str, str]]) -> tuple[Caller, ...]:
@@ -132,11 +134,13 @@ def _drawn(docs: Sequence[Document]) -> dict[str, list[tuple[dict[str, Any], fro
     return drawn
 
 
-def _calls(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]], unless: str
-           ) -> Iterator[tuple[str, str, list[Caller]]]:
+def _calls(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]], unless: str,
+           named: Mapping[str, Sequence[dict[str, Any]]] | None = None) -> Iterator[tuple[str, str, list[Caller]]]:
     """(service, target, the methods of its code that send it) for each synchronous HTTP call drawn once per target
-    that states no ``unless`` and that some method names."""
+    that states no ``unless`` and that some method names; ``named``: calls the services' code draws itself."""
     drawn = _drawn(docs)
+    for service, calls in (named or {}).items():
+        drawn.setdefault(service, []).extend((c, frozenset()) for c in calls)
     for service, methods in sorted(found.items()):
         done: set[str] = set()
         for i, read in drawn.get(service, []):
@@ -180,21 +184,25 @@ included)."""
 
 
 def retried(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]],
-            settings: Mapping[str, Mapping[str, tuple[int, Location, str]]], keyed: Mapping[str, bool]
-            ) -> dict[str, list[Retried]]:
-    """Per service, the HTTP calls the deployment draws with no retry stated whose calling methods all carry a
-    Resilience4j ``@Retry``: how many attempts (the fewest of their instances': ``settings``, the service's
+            settings: Mapping[str, Mapping[str, tuple[int, Location, str]]], keyed: Mapping[str, bool],
+            named: Mapping[str, Sequence[dict[str, Any]]] | None = None) -> dict[str, list[Retried]]:
+    """Per service, the HTTP calls the deployment draws with no retry stated whose calling methods that send a
+    changing request (or, when none does, all of them) retry (a Resilience4j ``@Retry``, a Polly policy): how many
+    attempts (the fewest of their instances': ``settings``, the service's
     ``resilience4j.retry.instances.<name>.max-attempts`` by relaxed name, ``""`` for ``configs.default``; else
     Resilience4j's default of 3)."""
     out: dict[str, list[Retried]] = {}
-    for service, target, naming in _calls(docs, found, "retry"):
-        if not all(c.retry for c in naming):
-            continue
+    for service, target, senders in _calls(docs, found, "retry", named):
+        writers = [c for c in senders if c.writes]
+        if not all(c.retry for c in writers or senders):
+            continue  # a change sent once at least (or, when none changes anything, a read)
+        naming = [c for c in senders if c.retry]
         own = settings.get(service, {})
         counts: list[tuple[int, str]] = []
         for c in naming:
             set_at = own.get(_flat(str(c.retry))) or own.get("")
-            counts.append((set_at[0], f"{set_at[2]} ({set_at[1]})") if set_at else
+            counts.append((c.attempts, f"{c.retry} ({c.at})") if c.attempts else
+                          (set_at[0], f"{set_at[2]} ({set_at[1]})") if set_at else
                           (RETRY_DEFAULT_ATTEMPTS, f"no max-attempts set for the instance {c.retry}: Resilience4j's "
                                                    f"default, {RETRY_DEFAULT_ATTEMPTS}"))
         attempts, why = min(counts)
@@ -209,13 +217,14 @@ def record_retries(body: Body, service: str, found: Sequence[Retried]) -> None:
         body.fact("services", {"name": r.target}, r.caller.at)  # stated here too: this agent file loads alone
         ident = body.fact("interactions", {"from": service, "to": r.target}, r.caller.at)
         body.set("interactions", ident, "retry", {"attempts": r.attempts}, r.caller.at)
-        body.note("interactions", ident, f"retry {r.attempts} attempts: every method of {service}'s code that calls "
-                                         f"{r.target} over HTTP carries a Resilience4j @Retry ({r.why})")
+        body.note("interactions", ident, f"retry {r.attempts} attempts: every place of {service}'s code that sends "
+                                         f"{r.target} a changing request (or, when none does, any) retries it (a "
+                                         f"Resilience4j @Retry, a Polly retry policy): {r.why}")
         if r.writer is None:
             continue
         body.set("interactions", ident, "mutating", True, r.writer.at)
         body.note("interactions", ident, f"mutating: a retried method sends {r.target} a request that changes "
-                                         f"something ({r.writer.writes} in its method at {r.writer.at})")
+                                         f"something ({r.writer.writes}, sent by the code at {r.writer.at})")
         if not r.keyed:
             body.set("interactions", ident, "idempotency_key", False, r.writer.at)
             body.note("interactions", ident, f"idempotency_key false: no code of {service} names an idempotency key")

@@ -113,6 +113,7 @@ from engine.importers import (
     code_node,
     code_notify,
     code_passwords,
+    code_polly,
     code_properties,
     code_rust,
     code_secrets,
@@ -597,7 +598,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
-    said = replace(said, actuator=_own_config(paths, limits, spring.actuator_of),
+    said = replace(said, actuator=_own_config(paths, limits, spring.actuator_of), callers=(*said.callers,
+                                                                                           *code_polly.callers(cs)),
                    plain_listener=_plain_listener(paths, limits, texts, java),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
@@ -609,7 +611,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.gateway_of, doc.store_image, doc.datasource = (gateway_of, store_image.image_facts(service, paths, limits),
                                                        _own_config(paths, limits, spring.datasource_login))
     doc.retry_settings = (_own_config(paths, limits, spring.retry_settings) or {}) if any(
-        c.retry for c in said.callers) else {}
+        c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
     doc.calls = code_calls.service_calls(texts)
@@ -3000,7 +3002,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
     retried = code_breakers.retried(docs, {d.service: d.traits.callers for d in routed if d.traits.callers},
                                     {d.service: d.retry_settings for d in routed},
-                                    {d.service: d.names_idempotency_key for d in routed})
+                                    {d.service: d.names_idempotency_key for d in routed},
+                                    {s: [{**e.data, "to": e.target} for e in found] for s, found in edges.items()})
     fed = code_discovery.links(docs, {d.service: d.traits.discovery for d in routed if d.traits.discovery})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
