@@ -215,10 +215,10 @@ def test_a_retry_instance_without_max_attempts_takes_the_default_configuration_o
     assert _retried(str(tmp_path / "b"), "server.port=8080\n")["retry"] == {"attempts": 3}
 
 
-def test_no_retry_is_stated_when_a_method_sending_the_call_does_not_retry_and_reads_change_nothing(
+def test_no_retry_is_stated_when_a_method_sending_a_change_does_not_retry_and_reads_change_nothing(
         tmp_path: Any) -> None:
-    one_unretried = RETRIED_CLIENT.replace('@Retry(name = "stockApi")\n        public Level', "public Level")
-    assert "retry" not in _retried(str(tmp_path / "a"), "", one_unretried)
+    change_unretried = RETRIED_CLIENT.replace('@Retry(name = "stockApi")\n        public void', "public void")
+    assert "retry" not in _retried(str(tmp_path / "a"), "", change_unretried)
     reads_only = RETRIED_CLIENT.replace("http.put()", "http.get()")
     call = _retried(str(tmp_path / "b"), "", reads_only)
     assert call["retry"] == {"attempts": 3} and "mutating" not in call and "idempotency_key" not in call
