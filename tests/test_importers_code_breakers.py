@@ -118,25 +118,24 @@ def test_the_address_a_helper_of_the_class_builds_counts_for_the_method_calling_
     assert [(c.guarded, sorted(c.names)) for c in callers([("PhotoClient.java", code)])] == [(True, ["gallery"])]
 
 
+def _spring_billing(tmp: str, environment: str, others: list[str], properties: str, client: str = STOCK_CLIENT) -> Any:
+    """A billing Spring module calling through StockClient, with its own properties, in a compose project."""
+    compose = write(tmp, "compose.yaml", "services:\n  billing:\n    image: acme/billing\n    environment:\n"
+                    + "".join(f"      {v}\n" for v in environment.splitlines())
+                    + "".join(f"  {o}: {{image: acme/{o}}}\n" for o in others))
+    write(tmp, "billing/src/main/java/shop/billing/BillingApp.java",
+          "@SpringBootApplication\npublic class BillingApp {}\n")
+    props = write(tmp, "billing/src/main/resources/application.properties", "spring.application.name=billing\n"
+                  + properties)
+    write(tmp, "billing/src/main/java/shop/billing/StockClient.java", client)
+    return load_documents(load_artifacts([f"compose={compose}", f"spring={props}", f"source={tmp}/billing"]))
+
+
 def test_a_guarded_method_reading_the_property_a_call_is_drawn_from_guards_that_call(tmp_path: Any) -> None:
     # the property endpoints.warehouse names the host depot, not warehouse: the method that reads it through its
     # configuration object (endpointsConfig.warehouse()) is the one sending the drawn call billing->depot
-    tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          billing:
-            image: acme/billing
-            environment:
-              LEDGER_URL: "http://ledger:8080"
-          depot: {image: acme/depot}
-          ledger: {image: acme/ledger}
-    """)
-    write(tmp, "billing/src/main/java/shop/billing/BillingApp.java",
-          "@SpringBootApplication\npublic class BillingApp {}\n")
-    props = write(tmp, "billing/src/main/resources/application.properties",
-                  "spring.application.name=billing\nendpoints.warehouse=http://depot:8080/stock\n")
-    write(tmp, "billing/src/main/java/shop/billing/StockClient.java", STOCK_CLIENT)
-    design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}", f"source={tmp}/billing"]))
+    design = _spring_billing(str(tmp_path), 'LEDGER_URL: "http://ledger:8080"', ["depot", "ledger"],
+                             "endpoints.warehouse=http://depot:8080/stock\n")
     depot = fact(design, "interaction:billing->depot")
     assert depot.data.get("circuit_breaker") is True
     assert depot.fields["circuit_breaker"].file.endswith("StockClient.java")
@@ -145,22 +144,8 @@ def test_a_guarded_method_reading_the_property_a_call_is_drawn_from_guards_that_
 def test_a_property_the_deployment_sets_again_no_longer_ties_its_reader_to_the_drawn_call(tmp_path: Any) -> None:
     # ENDPOINTS_WAREHOUSE overrides the file's property, and another property still draws billing->depot: the guarded
     # method's requests go where the variable says, not to depot, whose calling method is then unknown
-    tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          billing:
-            image: acme/billing
-            environment:
-              ENDPOINTS_WAREHOUSE: "http://warehouse:8080"
-          depot: {image: acme/depot}
-          warehouse: {image: acme/warehouse}
-    """)
-    write(tmp, "billing/src/main/java/shop/billing/BillingApp.java",
-          "@SpringBootApplication\npublic class BillingApp {}\n")
-    props = write(tmp, "billing/src/main/resources/application.properties", "spring.application.name=billing\n"
-                  "endpoints.warehouse=http://depot:8080/stock\nendpoints.returns=http://depot:8080/returns\n")
-    write(tmp, "billing/src/main/java/shop/billing/StockClient.java", STOCK_CLIENT)
-    design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}", f"source={tmp}/billing"]))
+    design = _spring_billing(str(tmp_path), 'ENDPOINTS_WAREHOUSE: "http://warehouse:8080"', ["depot", "warehouse"],
+                             "endpoints.warehouse=http://depot:8080/stock\nendpoints.returns=http://depot:8080/returns\n")
     assert "circuit_breaker" not in fact(design, "interaction:billing->depot").data
 
 
@@ -187,17 +172,7 @@ RETRIED_CLIENT = """
 
 
 def _retried(tmp: str, properties: str, client: str = RETRIED_CLIENT) -> dict[str, Any]:
-    compose = write(tmp, "compose.yaml", """
-        services:
-          billing:
-            image: acme/billing
-            environment:
-              ENDPOINTS_WAREHOUSE: "http://warehouse:8080"
-          warehouse: {image: acme/warehouse}
-    """)
-    write(tmp, "billing/src/main/java/shop/billing/StockClient.java", client)
-    write(tmp, "billing/src/main/resources/application.properties", properties)
-    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/billing"]))
+    design = _spring_billing(tmp, 'ENDPOINTS_WAREHOUSE: "http://warehouse:8080"', ["warehouse"], properties, client)
     data: dict[str, Any] = fact(design, "interaction:billing->warehouse").data
     return data
 
