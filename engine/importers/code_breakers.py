@@ -142,14 +142,15 @@ def _calls(docs: Sequence[Document], found: Mapping[str, Sequence[Caller]], unle
     for service, calls in (named or {}).items():
         drawn.setdefault(service, []).extend((c, frozenset()) for c in calls)
     for service, methods in sorted(found.items()):
-        done: set[str] = set()
+        reads: dict[str, frozenset[str]] = {}  # per target called over HTTP, the properties its calls are drawn from
         for i, read in drawn.get(service, []):
-            target = str(i.get("to"))
-            if target in done or i.get("protocol") != "http" or i.get("style") == "async" or i.get(unless) is not None:
-                continue
+            if i.get("protocol") == "http" and i.get("style") != "async":
+                target = str(i.get("to"))
+                reads[target] = reads.get(target, frozenset()) | read
+        stated = {str(i.get("to")) for i, _read in drawn.get(service, []) if i.get(unless) is not None}
+        for target, read in reads.items():
             naming = [c for c in methods if _names(target, c.names) or read & c.names]
-            if naming:
-                done.add(target)
+            if naming and target not in stated:
                 yield service, target, naming
 
 
