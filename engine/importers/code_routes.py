@@ -2966,6 +2966,31 @@ def _bounded_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
     return bounded
 
 
+def _stated_keys(docs: Sequence[Document], yielding: Mapping[str, str]
+                 ) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """The endpoint keys the documents other than code state, as ``build``'s ``taken`` (each to ``""``: no route of
+    code takes it, but those ``yielding``), and the (key, service) pairs an API description states."""
+    taken: dict[str, str] = {}  # endpoint key -> the server a code route was placed on ("": a document states it)
+    described: set[tuple[str, str]] = set()
+    for d in docs:
+        if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            unnamed = [ep for ep in d.data.get("endpoints") or [] if isinstance(ep, dict) and not ep.get("name")]
+            taken.update((key, "") for ep in unnamed for key in [f"{ep.get('method')} {ep.get('path')}"]
+                         if key not in yielding)
+            described.update((f"{ep.get('method')} {ep.get('path')}", str(ep.get("served_by"))) for ep in unnamed
+                             if isinstance(ep.get("path"), str))
+    return taken, described
+
+
+def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
+                   edges: Mapping[str, list[code_clients.Edge]]) -> dict[str, list[code_breakers.Retried]]:
+    """Per service, the drawn calls (the deployment's and those its code names) its code retries."""
+    return code_breakers.retried(docs, {d.service: d.traits.callers for d in routed if d.traits.callers},
+                                 {d.service: d.retry_settings for d in routed},
+                                 {d.service: d.names_idempotency_key for d in routed},
+                                 {s: [{**e.data, "to": e.target} for e in found] for s, found in edges.items()})
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
@@ -2979,15 +3004,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     fronts = fronts_of(docs)
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     yielding = _unplaced_gateway_routes(docs)
-    taken: dict[str, str] = {}  # endpoint key -> the server a code route was placed on ("": a document states it)
-    described: set[tuple[str, str]] = set()  # (endpoint key, service) an API description states
-    for d in docs:
-        if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
-            unnamed = [ep for ep in d.data.get("endpoints") or [] if isinstance(ep, dict) and not ep.get("name")]
-            taken.update((key, "") for ep in unnamed for key in [f"{ep.get('method')} {ep.get('path')}"]
-                         if key not in yielding)
-            described.update((f"{ep.get('method')} {ep.get('path')}", str(ep.get("served_by"))) for ep in unnamed
-                             if isinstance(ep.get("path"), str))
+    taken, described = _stated_keys(docs, yielding)
     links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
     edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
@@ -3000,10 +3017,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     docs = _health_ports(docs, workers)
     bounded = _bounded_calls(docs, routed, edges)
     guarded = code_breakers.links(docs, {d.service: d.traits.callers for d in routed if d.traits.callers})
-    retried = code_breakers.retried(docs, {d.service: d.traits.callers for d in routed if d.traits.callers},
-                                    {d.service: d.retry_settings for d in routed},
-                                    {d.service: d.names_idempotency_key for d in routed},
-                                    {s: [{**e.data, "to": e.target} for e in found] for s, found in edges.items()})
+    retried = _retried_calls(docs, routed, edges)
     fed = code_discovery.links(docs, {d.service: d.traits.discovery for d in routed if d.traits.discovery})
     targets = code_calls.targets(docs, {d.service: d.calls for d in routed})
     drawn = code_calls.deployment(docs)
