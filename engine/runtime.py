@@ -29,6 +29,8 @@ from engine.compiler import (
     CompiledRule,
     RulesetSpec,
     combinations,
+    holds,
+    value_at,
 )
 from engine.consequence import Consequence, GapRecord, Outcome, gap_question, gap_recorder
 from engine.dialect import compile_regex
@@ -243,19 +245,60 @@ def _projected_properties(out: Mapping[str, Any]) -> int:
     return n
 
 
+_UNJOINABLE = object()
+
+
+def _join_value(value: Any) -> Any:
+    """A value as ``same`` compares it, hashable: booleans apart from numbers, numbers apart from text; anything
+    ``same`` never finds equal (a list, null, NaN, a missing field) is ``_UNJOINABLE``."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", value) if value == value else _UNJOINABLE  # noqa: PLR0124 - NaN equals nothing
+    if isinstance(value, str):
+        return ("s", value)
+    return _UNJOINABLE
+
+
+Screens = Mapping[str, frozenset[tuple[Any, ...]]]
+"""By ``Absence.screen``, the join values of the facts that pass its tests."""
+
+
+def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[tuple[Any, ...]]]:
+    """What ``specs``' negated patterns decided by the runtime need (``RulesetSpec.screens``), gathered from
+    ``facts``: every fact of their kinds that a stratum starts with (the kinds are complete then)."""
+    wanted: dict[str, tuple[str, tuple[Any, ...], tuple[str, ...]]] = {}
+    for spec in specs:
+        wanted.update(spec.screens)
+    by_kind: dict[str, list[tuple[str, tuple[Any, ...], tuple[str, ...]]]] = {}
+    for name, (kind, tests, fields) in wanted.items():
+        by_kind.setdefault(kind, []).append((name, tests, fields))
+    found: dict[str, set[tuple[Any, ...]]] = {name: set() for name in wanted}
+    if by_kind:
+        for fact in facts:
+            for name, tests, fields in by_kind.get(fact["kind"], ()):
+                if all(holds(fact, f, op, v) for f, op, v in tests):
+                    values = tuple([_join_value(value_at(fact, f)) for f in fields])
+                    if _UNJOINABLE not in values:
+                        found[name].add(values)
+    return {name: frozenset(values) for name, values in found.items()}
+
+
 def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negated: bool,
-                bounds: dict[str, int]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+                bounds: dict[str, int], screens: Screens) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """What the C core is given of a fact for one ruleset: the fields its rules read, the facts its
-    looked-up patterns need attached (``CompiledRule.lookups``), and, for a negated kind, the prefixed kind.
+    looked-up patterns need attached (``CompiledRule.lookups``), whether the negated patterns the runtime
+    decides hold given it (``CompiledRule.absences``, from ``screens``), and, for a negated kind, the prefixed kind.
 
     The C core parses, hashes and stores every property it is given and hands them all back with each
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
     A projection is counted only when the ``_bound`` of the facts it is made of (kept by key in ``bounds``,
     one count per fact and run, not one per projection) could exceed the limit.
     """
-    fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
-    plain = {kind: names for kind, names in fields.items() if kind not in lookups and kind not in regexes}
-    """Kinds projected by their fields alone (most facts): no lookup, no regular expression."""
+    fields, lookups, regexes, absences = spec.fields, spec.lookups, spec.regexes, spec.absences
+    plain = {kind: names for kind, names in fields.items()
+             if kind not in lookups and kind not in regexes and kind not in absences}
+    """Kinds projected by their fields alone (most facts): no lookup, no regular expression, no negation."""
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
@@ -285,6 +328,10 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
             for slot, path, pattern in regexes.get(kind, ()):
                 value = _field(out, path)
                 out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
+                most += 1
+            for slot, screen, joined in absences.get(kind, ()):
+                values = tuple([_join_value(value_at(fact, f)) for f in joined])
+                out[slot] = _UNJOINABLE in values or values not in screens[screen]
                 most += 1
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
@@ -566,6 +613,8 @@ class _Run:
         self.started = time.monotonic()
         self.steps = 0
         self.queue: list[dict[str, Any]] = []
+        self.screens: Screens = {}
+        """The current stratum's ``_screens``."""
         self.activations: list[str] = []
         self.alike: dict[str, list[str]] = {}
         """While a transient ruleset's facts are asserted: the keys of the facts each asserted one stands for
@@ -591,6 +640,7 @@ class _Run:
         specs = [s for s in self.kb.rulesets if s.stratum == stratum]
         current = sorted(self.store.values(), key=lambda f: (str(f["kind"]), str(f["key"])))
         self.session._check_combinations(stratum, current)
+        self.screens = _screens(specs, current)  # negated kinds are complete now: nothing later derives them
         for spec in specs:  # negated kinds first, complete, so that $not sees every fact
             self.assert_all(spec, current, negated=True)
         for spec in specs:
@@ -612,7 +662,7 @@ class _Run:
     def assert_all(self, spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
         rs = self.session.rulesets[spec.name]
         kinds = spec.negated_kinds if negated else spec.positive_kinds
-        project = _projection(spec, self.store, negated, self.bounds)
+        project = _projection(spec, self.store, negated, self.bounds, self.screens)
         prefix = NEGATED_PREFIX if negated else ""
         if spec.gate_sets:
             batch = [project(f) for f in facts if f["kind"] in kinds and spec.admits(prefix + str(f["kind"]), f)]
