@@ -246,41 +246,64 @@ def _projected_properties(out: Mapping[str, Any]) -> int:
 
 
 _UNJOINABLE = object()
+_TRUE, _FALSE = ("bool", True), ("bool", False)
+"""Booleans as join values: apart from 1 and 0, which Python's ``True == 1`` would make them equal to."""
 
 
 def _join_value(value: Any) -> Any:
-    """A value as ``same`` compares it, hashable: booleans apart from numbers, numbers apart from text; anything
-    ``same`` never finds equal (a list, null, NaN, a missing field) is ``_UNJOINABLE``."""
-    if isinstance(value, bool):
-        return ("b", value)
+    """A value as ``same`` compares it, hashable: a boolean equals only a boolean, a number only a number (1 is
+    1.0), a text only a text; anything ``same`` never finds equal (a list, null, NaN, a missing field) is
+    ``_UNJOINABLE``."""
+    kind = type(value)
+    if kind is str or kind is int:
+        return value
+    if kind is bool:
+        return _TRUE if value else _FALSE
+    if kind is float:
+        return value if value == value else _UNJOINABLE  # noqa: PLR0124 - NaN equals nothing
+    if isinstance(value, bool):  # subclasses, as ``same`` reads them
+        return _TRUE if value else _FALSE
     if isinstance(value, (int, float)):
-        return ("n", value) if value == value else _UNJOINABLE  # noqa: PLR0124 - NaN equals nothing
+        return _join_value(float(value) if isinstance(value, float) else int(value))
     if isinstance(value, str):
-        return ("s", value)
+        return str(value)
     return _UNJOINABLE
 
 
-Screens = Mapping[str, frozenset[tuple[Any, ...]]]
-"""By ``Absence.screen``, the join values of the facts that pass its tests."""
+def _join_key(fact: Mapping[str, Any], fields: tuple[str, ...]) -> Any:
+    """What a fact's ``fields`` are as one join value: the value of the one field, or the tuple of them
+    (``_UNJOINABLE`` when one of them is)."""
+    if len(fields) == 1:
+        (fld,) = fields
+        return _join_value(fact.get(fld, _UNJOINABLE) if "." not in fld else value_at(fact, fld))
+    values = tuple([_join_value(fact.get(f, _UNJOINABLE) if "." not in f else value_at(fact, f)) for f in fields])
+    return _UNJOINABLE if any(v is _UNJOINABLE for v in values) else values
 
 
-def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[tuple[Any, ...]]]:
+Screens = Mapping[str, frozenset[Any]]
+"""By ``Absence.screen``, the join values (``_join_key``) of the facts that pass its tests."""
+
+
+def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[Any]]:
     """What ``specs``' negated patterns decided by the runtime need (``RulesetSpec.screens``), gathered from
     ``facts``: every fact of their kinds that a stratum starts with (the kinds are complete then)."""
     wanted: dict[str, tuple[str, tuple[Any, ...], tuple[str, ...]]] = {}
     for spec in specs:
         wanted.update(spec.screens)
-    by_kind: dict[str, list[tuple[str, tuple[Any, ...], tuple[str, ...]]]] = {}
+    by_kind: dict[str, list[tuple[set[Any], tuple[Any, ...], tuple[str, ...]]]] = {}
+    found: dict[str, set[Any]] = {}
     for name, (kind, tests, fields) in wanted.items():
-        by_kind.setdefault(kind, []).append((name, tests, fields))
-    found: dict[str, set[tuple[Any, ...]]] = {name: set() for name in wanted}
+        by_kind.setdefault(kind, []).append((found.setdefault(name, set()), tests, fields))
     if by_kind:
         for fact in facts:
-            for name, tests, fields in by_kind.get(fact["kind"], ()):
-                if all(holds(fact, f, op, v) for f, op, v in tests):
-                    values = tuple([_join_value(value_at(fact, f)) for f in fields])
-                    if _UNJOINABLE not in values:
-                        found[name].add(values)
+            for values, tests, fields in by_kind.get(fact["kind"], ()):
+                for f, op, v in tests:
+                    if not holds(fact, f, op, v):
+                        break
+                else:
+                    key = _join_key(fact, fields)
+                    if key is not _UNJOINABLE:
+                        values.add(key)
     return {name: frozenset(values) for name, values in found.items()}
 
 
@@ -330,8 +353,8 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
                 out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
                 most += 1
             for slot, screen, joined in absences.get(kind, ()):
-                values = tuple([_join_value(value_at(fact, f)) for f in joined])
-                out[slot] = _UNJOINABLE in values or values not in screens[screen]
+                key = _join_key(fact, joined)
+                out[slot] = key is _UNJOINABLE or key not in screens[screen]
                 most += 1
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
