@@ -40,7 +40,6 @@ MAX_NEX_PER_KIND = 100  # 128 $nex tests under one node is error 107
 MAX_SHARED_PATTERN = 200  # 256 rules sharing one identical pattern segfaults
 MAX_RULES_PER_RULESET = 1000  # 4,096 is error 106
 MAX_TESTS_PER_KIND = 400  # 512 distinct tests under one node hangs create_ruleset
-MAX_FACT_PROPERTIES = 240  # 252 properties per fact is error 302
 
 Test = tuple[str, str, Any]  # field, operator, value
 Join = tuple[str, str, str]  # field, alias, field

@@ -11,6 +11,7 @@ that thousands of runs in one process neither fail nor leak.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -42,20 +43,40 @@ DURABLE_CPPFLAGS = "-DPyEval_CallObject=PyObject_CallObject"
 """2.0.28 calls ``PyEval_CallObject``, which Python 3.13 removed; its setup.py overwrites CFLAGS, not CPPFLAGS."""
 
 
-ENGINE_BUILD_LABEL = "archplan.1"
-"""The local version label ``tools/build-durable`` gives the durable-rules it builds (a 16,384-bucket fact index)."""
+ENGINE_BUILD_LABEL = "archplan.2"
+"""The local version label ``tools/build-durable`` gives the durable-rules it builds."""
+ENGINE_BUILDS = {"archplan.1": (16_384, 255), ENGINE_BUILD_LABEL: (16_384, 128)}
+"""By the label of a build of ``tools/build-durable`` (this one's and earlier ones'), the buckets of its fact index
+and the properties a stored fact has room for (``MAX_MESSAGE_INDEX_LENGTH``, ``MAX_OBJECT_PROPERTIES``); PyPI's
+build has 512 and 255."""
 
 
-def engine_build() -> str:
-    """The installed durable-rules' version, and whether it is the build with the larger fact index."""
+def _build() -> tuple[str, int, int]:
+    """The installed durable-rules' version, its fact index's buckets and its properties per fact."""
     from importlib import metadata
 
     try:
         version = metadata.version("durable-rules")
     except metadata.PackageNotFoundError:
-        return "durable-rules (version unknown)"
-    ours = version.endswith(f"+{ENGINE_BUILD_LABEL}")
-    return f"durable-rules {version} ({'16,384' if ours else '512'}-bucket fact index)"
+        return "(version unknown)", 512, 255
+    return (version, *ENGINE_BUILDS.get(version.partition("+")[2], (512, 255)))
+
+
+def engine_build() -> str:
+    """The installed durable-rules' version, its fact index's buckets and the properties a fact may have."""
+    version, buckets, properties = _build()
+    return f"durable-rules {version} ({buckets:,}-bucket fact index, {properties} properties per fact)"
+
+
+@functools.cache
+def max_properties() -> int:
+    """The properties the runtime gives the C core per fact at most, nested ones counted: 12 below what the
+    installed build takes (``MAX_OBJECT_PROPERTIES`` less ``id`` and two more; past it, error 302)."""
+    return _build()[2] - 15
+
+
+_FEWEST_PROPERTIES = 128 - 15
+"""``max_properties`` of the build with the fewest: a projection within it is not counted further."""
 
 
 def durable_rebuild_hint(cause: BaseException) -> str:
@@ -202,10 +223,6 @@ _SENTINEL_KIND = "~sentinel~"
 _SENTINEL_FACT = json.dumps([{"id": "~sentinel~", "kind": _SENTINEL_KIND}])
 _CHUNK = 1000
 """Facts per batched assert: batching halves the cost of the Python glue (measured: 1,000-service design)."""
-
-
-_MAX_PROPERTIES = 240
-"""Properties the C core is given per fact, nested ones counted (252 is its error 302)."""
 
 
 def _count_properties(value: Any) -> int:
@@ -358,8 +375,10 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
                 most += 1
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
-        if most > _MAX_PROPERTIES and _projected_properties(out) > _MAX_PROPERTIES:
-            raise LimitError(f"fact {fact.get('key')} has more than {_MAX_PROPERTIES} properties that rules read")
+        if most > _FEWEST_PROPERTIES and _projected_properties(out) > _FEWEST_PROPERTIES:
+            limit = max_properties()  # the installed build's, asked only of a wide fact
+            if _projected_properties(out) > limit:
+                raise LimitError(f"fact {fact.get('key')} has more than {limit} properties that rules read")
         return out
 
     return project
