@@ -216,12 +216,12 @@ MISSING: Any = object()
 """What ``value_at`` gives for a field a fact does not have."""
 
 
-def value_at(fact: Mapping[str, Any], path: str) -> Any:
-    """A dotted field of a fact, or ``MISSING``."""
+def value_at(fact: Mapping[str, Any], path: str, missing: Any = MISSING) -> Any:
+    """A dotted field of a fact, or ``missing``."""
     node: Any = fact
     for part in path.split("."):
         if not isinstance(node, Mapping) or part not in node:
-            return MISSING
+            return missing
         node = node[part]
     return node
 
