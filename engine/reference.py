@@ -17,7 +17,9 @@ the compiler hands to durable_rules, with the semantics the compiler means them 
 - an ``absent`` pattern holds when no fact satisfies it given the bindings of the patterns before it;
 - rules fire by stratum (the compiler's): each stratum is run to a fixed point, every distinct
   combination of facts firing once, and derived facts (deduplicated by key) feed later rounds and
-  strata. The consequences are computed by the same ``engine.consequence`` code as the runtime's.
+  strata. The consequences are computed by the same ``engine.consequence`` code as the runtime's, and the tests
+  by the same ``compiler.holds``, which the runtime applies to the negated patterns it decides for the C core
+  (``compiler.absences``; tests/test_compiler_absences.py proves those against the C core's own negation).
 
 Nothing here imports durable_rules.
 """
