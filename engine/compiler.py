@@ -262,17 +262,47 @@ def holds(fact: Mapping[str, Any], fld: str, op: str, value: Any) -> bool:
     raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - the rule loader refuses it
 
 
+class _Unstated:
+    def __repr__(self) -> str:
+        return "UNSTATED"
+
+
+UNSTATED: Any = _Unstated()
+"""In a gate, a field the fact does not state (``missing``, or ``unknown_or`` read as "unknown")."""
+
+
+def _alike(a: Any, b: Any) -> bool:
+    """``same``, and ``UNSTATED`` is itself."""
+    return a is b or same(a, b)
+
+
+def _allowed(op: str, value: Any) -> tuple[Any, ...] | None:
+    """The values one top-level test allows a field (None: any), ``UNSTATED`` for a field not stated."""
+    if op == "missing":
+        return (UNSTATED,)
+    if op == "unknown_or":  # unknown, or every one of its tests holds
+        values: tuple[Any, ...] | None = None
+        for inner, v in value:
+            allowed = _allowed(inner, v)
+            if allowed is not None:
+                values = allowed if values is None else tuple(x for x in values if any(_alike(x, y) for y in allowed))
+        return None if values is None else (*values, UNSTATED)
+    if op not in ("eq", "in"):
+        return None
+    allowed = (value,) if op == "eq" else tuple(value)
+    return allowed if all(isinstance(v, (str, int, float)) for v in allowed) else None  # bool is an int; lists never
+
+
 def _gate(p: CompiledPattern) -> dict[str, tuple[Any, ...]] | None:
-    """The values a pattern's top-level ``eq``/``in`` tests allow, field by field (None: no such test)."""
+    """The values a pattern's top-level ``eq``/``in``/``missing`` tests (and the ``eq``/``in`` of an ``unknown_or``)
+    allow, field by field (None: no such test)."""
     out: dict[str, tuple[Any, ...]] = {}
     for fld, op, value in p.tests:
-        if "." in fld or op not in ("eq", "in"):
-            continue
-        allowed = (value,) if op == "eq" else tuple(value)
-        if not all(isinstance(v, (str, int, float)) for v in allowed):  # bool is an int; lists never gate
+        allowed = None if "." in fld else _allowed(op, value)
+        if allowed is None:
             continue
         if fld in out:  # two tests on one field: keep both conditions by intersecting
-            allowed = tuple(v for v in out[fld] if any(same(v, w) for w in allowed))
+            allowed = tuple(v for v in out[fld] if any(_alike(v, w) for w in allowed))
         out[fld] = allowed
     return out or None
 
@@ -295,7 +325,7 @@ def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, 
     """The alternatives that no other one implies (a fact passing B passes A when A asks less of it)."""
 
     def implies(b: dict[str, tuple[Any, ...]], a: dict[str, tuple[Any, ...]]) -> bool:
-        return all(f in b and all(any(same(v, w) for w in a[f]) for v in b[f]) for f in a)
+        return all(f in b and all(any(_alike(v, w) for w in a[f]) for v in b[f]) for f in a)
 
     kept: list[dict[str, tuple[Any, ...]]] = []
     for i, alt in enumerate(alternatives):
@@ -411,7 +441,9 @@ _ABSENT = object()
 
 
 def _tagged(value: Any) -> Any:
-    """A value as a set member under ``same``: booleans apart from numbers, numbers apart from text."""
+    """A value as a set member under ``same``: booleans apart from numbers, numbers apart from text; anything else
+    (a field not stated, ``UNSTATED``, null, a list) is ``_ABSENT``, which a gate admits wherever it admits a
+    field not stated (a superset of what the C core matches: the gate is a necessary condition)."""
     if isinstance(value, bool):
         return ("b", value)
     if isinstance(value, (int, float)):
