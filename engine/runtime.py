@@ -339,6 +339,10 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
     plain = {kind: names for kind, names in fields.items()
              if kind not in lookups and kind not in regexes and kind not in absences}
     """Kinds projected by their fields alone (most facts): no lookup, no regular expression, no negation."""
+    singletons: dict[tuple[str, str], tuple[dict[str, Any] | None, int]] = {}
+    """By kind and slot, the attached part of a singleton kind's fact and its ``_bound`` (the one fact of a kind no rule
+    derives: the same for every fact that carries it, so made once and shared; nothing changes a projection's
+    parts once made)."""
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
@@ -353,11 +357,18 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
             names = fields.get(kind)
             out = {k: fact[k] for k in names if k in fact} if names is not None else dict(fact)
             for slot, src, prefix, wanted in lookups.get(kind, ()):
-                if not src:  # ``lookup_target``, inline: this runs for most facts, several times each
-                    target = store.get(prefix)
-                else:
-                    ref = fact.get(src)
-                    target = store.get(prefix + ref) if isinstance(ref, str) else None
+                if not src:  # a singleton kind's one fact
+                    single = singletons.get((kind, slot))
+                    if single is None:
+                        target = store.get(prefix)
+                        single = singletons[kind, slot] = (None, 0) if target is None else (
+                            {k: target[k] for k in wanted if k in target}, _bound(target))
+                    if single[0] is not None:
+                        out[slot] = single[0]
+                        most += single[1]
+                    continue
+                ref = fact.get(src)  # ``lookup_target``, inline: this runs for most facts, several times each
+                target = store.get(prefix + ref) if isinstance(ref, str) else None
                 if target is not None:
                     out[slot] = {k: target[k] for k in wanted if k in target}
                     tkey = target["key"]
