@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from engine import budget
+from engine.dialect import compile_regex
 from engine.errors import RuleError
 from engine.model import NAME_KEYED_KINDS, SINGLETON_KINDS, Severity, singleton_key
 from engine.model.rule import KnowledgeBase, LoadedRule, Pattern, Rule
@@ -39,7 +40,6 @@ MAX_NEX_PER_KIND = 100  # 128 $nex tests under one node is error 107
 MAX_SHARED_PATTERN = 200  # 256 rules sharing one identical pattern segfaults
 MAX_RULES_PER_RULESET = 1000  # 4,096 is error 106
 MAX_TESTS_PER_KIND = 400  # 512 distinct tests under one node hangs create_ruleset
-MAX_FACT_PROPERTIES = 240  # 252 properties per fact is error 302
 
 Test = tuple[str, str, Any]  # field, operator, value
 Join = tuple[str, str, str]  # field, alias, field
@@ -110,6 +110,8 @@ class CompiledRule:
     assumed: tuple[tuple[str, Any], ...] = ()
     """For an assumption variant, the ``alias.field`` tests it replaced by ``missing``, with the value the
     rule's ``assume`` reads them as."""
+    absences: tuple[Absence, ...] = ()
+    """Negated patterns the runtime decides instead of the C core (see ``absences``)."""
 
     @functools.cached_property
     def premise_aliases(self) -> tuple[str, ...]:
@@ -125,9 +127,10 @@ class CompiledRule:
 
     @functools.cached_property
     def engine_patterns(self) -> tuple[CompiledPattern, ...]:
-        """The patterns the C core matches (every pattern but the looked-up ones, negated or not)."""
-        looked_up = {lk.alias for lk in self.lookups}
-        return tuple(p for p in self.patterns if p.alias not in looked_up)
+        """The patterns the C core matches (every pattern but the looked-up ones, negated or not, and the negated
+        ones the runtime decides)."""
+        apart = {lk.alias for lk in self.lookups} | {a.alias for a in self.absences}
+        return tuple(p for p in self.patterns if p.alias not in apart)
 
     @property
     def positive_kinds(self) -> frozenset[str]:
@@ -142,8 +145,9 @@ class CompiledRule:
     def definition(self) -> dict[str, Any]:
         """The durable_rules JSON definition of this rule."""
         terms: list[dict[str, Any]] = []
+        engine = {p.alias for p in self.engine_patterns}
         for i, p in enumerate(self.patterns):
-            if any(lk.alias == p.alias for lk in self.lookups):
+            if p.alias not in engine:
                 continue
             kind = NEGATED_PREFIX + p.kind if p.absent else p.kind
             conds: list[dict[str, Any]] = [{"kind": kind}]
@@ -169,6 +173,7 @@ class CompiledRule:
                 prefix = lk.slot + "."
                 out.append((prefix + "kind", "eq", looked.kind))
                 out.extend((prefix + f, op, v) for f, op, v in looked.tests)
+        out.extend((a.slot, "eq", True) for a in self.absences if a.host == alias)
         return tuple(out)
 
     def fields(self) -> dict[str, set[str]]:
@@ -207,17 +212,97 @@ def same(a: Any, b: Any) -> bool:
     return False
 
 
+MISSING: Any = object()
+"""What ``value_at`` gives for a field a fact does not have."""
+
+
+def value_at(fact: Mapping[str, Any], path: str, missing: Any = MISSING) -> Any:
+    """A dotted field of a fact, or ``missing``."""
+    node: Any = fact
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return missing
+        node = node[part]
+    return node
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def holds(fact: Mapping[str, Any], fld: str, op: str, value: Any) -> bool:
+    """Whether one compiled test holds on a fact: a test on a field the fact does not have is false, but for
+    ``missing``, ``exists`` and ``unknown_or``; values compare as ``same`` does; ``lt`` and the like compare numbers
+    only; ``contains`` holds when a list field has the item; ``regex`` is ``engine.dialect``'s full match."""
+    v = value_at(fact, fld)
+    if op == "missing":
+        return v is MISSING
+    if op == "exists":
+        return v is not MISSING
+    if op == "unknown_or":  # the field is unknown, or every one of its tests holds
+        return v is MISSING or all(holds(fact, fld, o, x) for o, x in value)
+    if v is MISSING:
+        return False
+    if op == "eq":
+        return same(v, value)
+    if op == "ne":
+        return not same(v, value)
+    if op in ("lt", "lte", "gt", "gte"):
+        if not (_number(v) and _number(value)):
+            return False
+        return bool({"lt": v < value, "lte": v <= value, "gt": v > value, "gte": v >= value}[op])
+    if op == "in":
+        return any(same(v, x) for x in value)
+    if op == "not_in":
+        return all(not same(v, x) for x in value)
+    if op == "regex":
+        return isinstance(v, str) and compile_regex(value).fullmatch(v)
+    if op == "contains":
+        return isinstance(v, list) and any(same(x, value) for x in v)
+    raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - the rule loader refuses it
+
+
+class _Unstated:
+    def __repr__(self) -> str:
+        return "UNSTATED"
+
+
+UNSTATED: Any = _Unstated()
+"""In a gate, a field the fact does not state (``missing``, or ``unknown_or`` read as "unknown")."""
+
+
+def _alike(a: Any, b: Any) -> bool:
+    """``same``, and ``UNSTATED`` is itself."""
+    return a is b or same(a, b)
+
+
+def _allowed(op: str, value: Any) -> tuple[Any, ...] | None:
+    """The values one top-level test allows a field (None: any), ``UNSTATED`` for a field not stated."""
+    if op == "missing":
+        return (UNSTATED,)
+    if op == "unknown_or":  # unknown, or every one of its tests holds
+        values: tuple[Any, ...] | None = None
+        for inner, v in value:
+            allowed = _allowed(inner, v)
+            if allowed is not None:
+                values = allowed if values is None else tuple(x for x in values if any(_alike(x, y) for y in allowed))
+        return None if values is None else (*values, UNSTATED)
+    if op not in ("eq", "in"):
+        return None
+    allowed = (value,) if op == "eq" else tuple(value)
+    return allowed if all(isinstance(v, (str, int, float)) for v in allowed) else None  # bool is an int; lists never
+
+
 def _gate(p: CompiledPattern) -> dict[str, tuple[Any, ...]] | None:
-    """The values a pattern's top-level ``eq``/``in`` tests allow, field by field (None: no such test)."""
+    """The values a pattern's top-level ``eq``/``in``/``missing`` tests (and the ``eq``/``in`` of an ``unknown_or``)
+    allow, field by field (None: no such test)."""
     out: dict[str, tuple[Any, ...]] = {}
     for fld, op, value in p.tests:
-        if "." in fld or op not in ("eq", "in"):
-            continue
-        allowed = (value,) if op == "eq" else tuple(value)
-        if not all(isinstance(v, (str, int, float)) for v in allowed):  # bool is an int; lists never gate
+        allowed = None if "." in fld else _allowed(op, value)
+        if allowed is None:
             continue
         if fld in out:  # two tests on one field: keep both conditions by intersecting
-            allowed = tuple(v for v in out[fld] if any(same(v, w) for w in allowed))
+            allowed = tuple(v for v in out[fld] if any(_alike(v, w) for w in allowed))
         out[fld] = allowed
     return out or None
 
@@ -240,7 +325,7 @@ def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, 
     """The alternatives that no other one implies (a fact passing B passes A when A asks less of it)."""
 
     def implies(b: dict[str, tuple[Any, ...]], a: dict[str, tuple[Any, ...]]) -> bool:
-        return all(f in b and all(any(same(v, w) for w in a[f]) for v in b[f]) for f in a)
+        return all(f in b and all(any(_alike(v, w) for w in a[f]) for v in b[f]) for f in a)
 
     kept: list[dict[str, tuple[Any, ...]]] = []
     for i, alt in enumerate(alternatives):
@@ -329,6 +414,14 @@ class RulesetSpec:
     working memory, whose size sets the C core's cost per fact, holds only facts that can take part.
     Kinds with a pattern that has no such test have no gate."""
 
+    absences: Mapping[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = field(
+        default_factory=dict, compare=False, hash=False)
+    """Per kind, the negated patterns the runtime decides for the C core on its facts (``CompiledRule.absences``),
+    as (``Absence.slot``, ``Absence.screen``, the fact's fields joined, in the order of the screen's)."""
+    screens: Mapping[str, tuple[str, tuple[Test, ...], tuple[str, ...]]] = field(
+        default_factory=dict, compare=False, hash=False)
+    """By ``Absence.screen``, what the runtime gathers for it: (kind, tests, fields whose values it keeps)."""
+
     gate_sets: Mapping[str, tuple[tuple[tuple[str, frozenset[Any]], ...], ...]] = field(
         init=False, repr=False, compare=False, hash=False, default_factory=dict)
     """``gates`` with each field's allowed values as a set of tagged values (built once; see ``_tagged``)."""
@@ -348,7 +441,9 @@ _ABSENT = object()
 
 
 def _tagged(value: Any) -> Any:
-    """A value as a set member under ``same``: booleans apart from numbers, numbers apart from text."""
+    """A value as a set member under ``same``: booleans apart from numbers, numbers apart from text; anything else
+    (a field not stated, ``UNSTATED``, null, a list) is ``_ABSENT``, which a gate admits wherever it admits a
+    field not stated (a superset of what the C core matches: the gate is a necessary condition)."""
     if isinstance(value, bool):
         return ("b", value)
     if isinstance(value, (int, float)):
@@ -593,6 +688,75 @@ def _lookups(pats: Sequence[CompiledPattern], derived: set[str]) -> tuple[Lookup
     return tuple(out)
 
 
+ABSENCE_PREFIX = "@no"
+"""Name under which a fact carries, for the C core, whether a negated pattern holds given that fact."""
+
+
+class Absence(NamedTuple):
+    """A negated pattern the runtime decides, for the C core to test as one property of a positive fact.
+
+    See ``absences``: the pattern holds for a fact of its host pattern when no fact of ``kind`` passes
+    ``tests`` with each of its fields in ``pairs`` equal (``same``) to the host fact's field paired with it.
+    """
+
+    alias: str
+    host: str
+    """The positive pattern whose fact carries the answer."""
+    kind: str
+    tests: tuple[Test, ...]
+    pairs: tuple[tuple[str, str], ...]
+    """(field of the negated fact, field of the host fact) of each join; none for a pattern with no join."""
+
+    @property
+    def screen(self) -> str:
+        """The name of what the runtime gathers for this pattern (shared by patterns alike but for their host):
+        the join values of every fact of ``kind`` that passes ``tests``."""
+        return screen_name(self.kind, self.tests, tuple(f for f, _h in self.pairs))
+
+    @property
+    def slot(self) -> str:
+        """The property under which the host fact carries whether no such fact exists."""
+        digest = hashlib.sha256(_canonical([self.screen, [h for _f, h in self.pairs]])).hexdigest()[:16]
+        return ABSENCE_PREFIX + digest
+
+
+def screen_name(kind: str, tests: tuple[Test, ...], fields: tuple[str, ...]) -> str:
+    """``Absence.screen`` of a negated pattern on ``kind`` with ``tests``, joined on its ``fields``."""
+    return hashlib.sha256(_canonical([kind, [list(t) for t in tests], list(fields)], sort=False)).hexdigest()[:16]
+
+
+def absences(pats: Sequence[CompiledPattern], lookups: Sequence[Lookup]) -> tuple[Absence, ...]:
+    """The negated patterns of a rule that the runtime can decide for the C core, given ``lookups``.
+
+    A negated pattern qualifies when it is not looked up and its joins all refer to one positive pattern the C
+    core matches (its host), or it has no join (then the rule's first such pattern hosts it, the answer being the
+    same for every fact). Stratification makes that exact: every rule negating a kind sits in a later stratum
+    than every rule deriving it, so when a stratum starts every fact of a negated kind is known (the C core was
+    given them all, under ``NEGATED_PREFIX``, before any other fact). The runtime then gathers once per stratum
+    the join values of the facts of that kind that pass the pattern's tests (``holds``), and gives each host fact
+    one property (``Absence.slot``): whether its own values are among them. The C core tests that property as
+    it tests a ``regex`` slot, instead of keeping every fact of the negated kind in a join's memory: 5,000
+    services' design gave a join ruleset 26,000 negated facts, each stored whole (about 9 KB) for a few
+    thousand matches. Equality is ``same`` (the reference evaluator's); a field missing on either side never
+    joins, as there.
+    """
+    looked = {lk.alias for lk in lookups}
+    positive = [p.alias for p in pats if not p.absent and p.alias not in looked]
+    out: list[Absence] = []
+    for p in pats:
+        if not p.absent or p.alias in looked or not positive:
+            continue
+        hosts = {alias for _f, alias, _rf in p.joins}
+        if not hosts:
+            host = positive[0]
+        elif len(hosts) == 1 and next(iter(hosts)) in positive:
+            host = next(iter(hosts))
+        else:
+            continue
+        out.append(Absence(p.alias, host, p.kind, p.tests, tuple((f, rf) for f, _a, rf in p.joins)))
+    return tuple(out)
+
+
 def _shape(p: CompiledPattern, tests: tuple[Test, ...]) -> bytes:
     return _canonical([p.kind, p.absent, tests])
 
@@ -606,10 +770,11 @@ def _canonical(value: Any, sort: bool = True) -> bytes:
         return json.dumps(value, sort_keys=sort, default=str).encode()
 
 
-def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None) -> CompiledKB:
-    """Compile a validated knowledge base into partitioned durable_rules rulesets."""
+def compile_kb(kb: KnowledgeBase, params: Mapping[str, Any] | None = None, decide_negations: bool = True) -> CompiledKB:
+    """Compile a validated knowledge base into partitioned durable_rules rulesets. ``decide_negations`` false leaves
+    every negated pattern to the C core (see ``absences``): tests compare the two."""
     strata = _strata(kb.rules)
-    compiled = _compile_rules(kb, dict(kb.params if params is None else params), strata)
+    compiled = _compile_rules(kb, dict(kb.params if params is None else params), strata, decide_negations)
     parts: list[Part] = []
     for s, joining in sorted({(c.stratum, not _single(c)) for c in compiled.values()}):
         members = [c for c in compiled.values() if c.stratum == s and _single(c) != joining]
@@ -654,7 +819,8 @@ def _recheck(part: Sequence[CompiledRule]) -> None:
         raise RuleError(f"the ruleset of {part[0].name} is over a limit of the C core")
 
 
-def _compile_rules(kb: KnowledgeBase, params: Mapping[str, Any], strata: Mapping[str, int]) -> dict[str, CompiledRule]:
+def _compile_rules(kb: KnowledgeBase, params: Mapping[str, Any], strata: Mapping[str, int],
+                   decide_negations: bool = True) -> dict[str, CompiledRule]:
     """Every variant of every rule (its gap and assumption variants too), by name, within the pattern limits."""
     derived = {k for lr in kb.rules for k in produced_kinds(lr.rule)}
     compiled: dict[str, CompiledRule] = {}
@@ -673,8 +839,9 @@ def _compile_rules(kb: KnowledgeBase, params: Mapping[str, Any], strata: Mapping
                     f"rule would match every combination of them, n^{len(apart)} for n facts; join them "
                     f"(join: {{field: alias.field}}); at most {MAX_UNJOINED_GROUPS} unjoined groups",
                     lr.locate("when"), "when")
-            compiled[name] = CompiledRule(name, lr.rule.id, gap, pats, strata[lr.rule.id], _lookups(pats, derived),
-                                          assumed)
+            looked = _lookups(pats, derived)
+            compiled[name] = CompiledRule(name, lr.rule.id, gap, pats, strata[lr.rule.id], looked, assumed,
+                                          absences(pats, looked) if decide_negations else ())
     return compiled
 
 
@@ -744,7 +911,13 @@ def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], join
     fields: dict[str, set[str]] = {}
     lookups: dict[str, dict[tuple[str, str, str], set[str]]] = {}
     regexes: dict[str, set[tuple[str, str, str]]] = {}
+    absent: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {}
+    screens: dict[str, tuple[str, tuple[Test, ...], tuple[str, ...]]] = {}
     for c in current:
+        kinds = {p.alias: p.kind for p in c.patterns}
+        for a in c.absences:
+            absent.setdefault(kinds[a.host], set()).add((a.slot, a.screen, tuple(h for _f, h in a.pairs)))
+            screens[a.screen] = (a.kind, a.tests, tuple(f for f, _h in a.pairs))
         for p in c.engine_patterns:
             regexes.setdefault(p.kind, set()).update(
                 (regex_slot(f, v), f, v) for f, op, v in p.tests + c.attached(p.alias) if op == "regex")
@@ -763,6 +936,8 @@ def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], join
         lookups={k: tuple((*slot, tuple(sorted(n))) for slot, n in sorted(v.items()))
                  for k, v in sorted(lookups.items())},
         regexes={k: tuple(sorted(v)) for k, v in sorted(regexes.items()) if v},
+        absences={k: tuple(sorted(v)) for k, v in sorted(absent.items())},
+        screens=dict(sorted(screens.items())),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
-from engine.compiler import CompiledRule
+from engine.compiler import CompiledRule, value_at
 from engine.model import ASSUMED_KEY, UNKNOWN_BECAUSE
 from engine.model.finding import Assumption, show_value
 from engine.model.rule import Rule, effort_range
@@ -22,12 +22,7 @@ Bindings = Mapping[str, Mapping[str, Any]]
 
 def lookup(fact: Mapping[str, Any], path: str) -> Any:
     """A (dotted) field of a fact, or None."""
-    node: Any = fact
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return value_at(fact, path, None)
 
 
 _Part = tuple[str, tuple[str, ...]] | str

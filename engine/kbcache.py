@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from engine import rulecache
-from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, Lookup, Part, assemble
+from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, Lookup, Part, absences, assemble
 from engine.errors import ArchplanError
 from engine.model.document import Document, Path
 from engine.model.rule import OPERATORS, LoadedRule, Rule
@@ -164,10 +164,10 @@ def _compiled(item: Any, source: dict[str, LoadedRule]) -> CompiledRule:
     name, rule_id, gap, stratum, patterns, lookups, assumed = item
     if rule_id not in source or (gap is not None and not isinstance(gap, str)):
         raise ValueError("a compiled rule of no rule")
-    c = CompiledRule(
-        _text(name), rule_id, gap, tuple(_pattern(p) for p in patterns), _int(stratum),
-        tuple(Lookup(_text(a), _text(s), _text(f), _text(k), _flag(n)) for a, s, f, k, n in lookups),
-        tuple((_text(ref), _unvalue(v)) for ref, v in assumed))
+    pats = tuple(_pattern(p) for p in patterns)
+    looked = tuple(Lookup(_text(a), _text(s), _text(f), _text(k), _flag(n)) for a, s, f, k, n in lookups)
+    c = CompiledRule(_text(name), rule_id, gap, pats, _int(stratum), looked,
+                     tuple((_text(ref), _unvalue(v)) for ref, v in assumed), absences(pats, looked))
     _of_its_rule(c, source[rule_id].rule)
     return c
 

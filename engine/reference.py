@@ -17,7 +17,9 @@ the compiler hands to durable_rules, with the semantics the compiler means them 
 - an ``absent`` pattern holds when no fact satisfies it given the bindings of the patterns before it;
 - rules fire by stratum (the compiler's): each stratum is run to a fixed point, every distinct
   combination of facts firing once, and derived facts (deduplicated by key) feed later rounds and
-  strata. The consequences are computed by the same ``engine.consequence`` code as the runtime's.
+  strata. The consequences are computed by the same ``engine.consequence`` code as the runtime's, and the tests
+  by the same ``compiler.holds``, which the runtime applies to the negated patterns it decides for the C core
+  (``compiler.absences``; tests/test_compiler_absences.py proves those against the C core's own negation).
 
 Nothing here imports durable_rules.
 """
@@ -27,27 +29,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, same
+from engine.compiler import MISSING, CompiledKB, CompiledPattern, CompiledRule, holds, same, value_at
 from engine.consequence import Outcome, consequences
 from engine.dialect import Regex, compile_regex
 from engine.errors import LimitError
 from engine.runtime import Derivation, RunLimits, RunResult
 
-_MISSING = object()
 Fact = Mapping[str, Any]
-
-def lookup(fact: Fact, path: str) -> Any:
-    """A dotted field of a fact, or ``_MISSING``."""
-    node: Any = fact
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def python_regex(pattern: str) -> Regex:
@@ -55,40 +43,10 @@ def python_regex(pattern: str) -> Regex:
     return compile_regex(pattern)
 
 
-def holds(fact: Fact, fld: str, op: str, value: Any) -> bool:
-    """Whether one compiled test holds on a fact."""
-    v = lookup(fact, fld)
-    if op == "missing":
-        return v is _MISSING
-    if op == "exists":
-        return v is not _MISSING
-    if op == "unknown_or":  # the field is unknown, or every one of its tests holds
-        return v is _MISSING or all(holds(fact, fld, o, x) for o, x in value)
-    if v is _MISSING:
-        return False
-    if op == "eq":
-        return same(v, value)
-    if op == "ne":
-        return not same(v, value)
-    if op in ("lt", "lte", "gt", "gte"):
-        if not (_number(v) and _number(value)):
-            return False
-        return bool({"lt": v < value, "lte": v <= value, "gt": v > value, "gte": v >= value}[op])
-    if op == "in":
-        return any(same(v, x) for x in value)
-    if op == "not_in":
-        return all(not same(v, x) for x in value)
-    if op == "regex":
-        return isinstance(v, str) and compile_regex(value).fullmatch(v)
-    if op == "contains":
-        return isinstance(v, list) and any(same(x, value) for x in v)
-    raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - the rule loader refuses it
-
-
 def _joined(fact: Fact, pattern: CompiledPattern, bound: Mapping[str, Fact]) -> bool:
     for fld, alias, rfield in pattern.joins:
-        left, right = lookup(fact, fld), lookup(bound[alias], rfield)
-        if left is _MISSING or right is _MISSING or not same(left, right):
+        left, right = value_at(fact, fld), value_at(bound[alias], rfield)
+        if left is MISSING or right is MISSING or not same(left, right):
             return False
     return True
 

@@ -11,6 +11,7 @@ that thousands of runs in one process neither fail nor leak.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -29,6 +30,8 @@ from engine.compiler import (
     CompiledRule,
     RulesetSpec,
     combinations,
+    holds,
+    value_at,
 )
 from engine.consequence import Consequence, GapRecord, Outcome, gap_question, gap_recorder
 from engine.dialect import compile_regex
@@ -40,20 +43,40 @@ DURABLE_CPPFLAGS = "-DPyEval_CallObject=PyObject_CallObject"
 """2.0.28 calls ``PyEval_CallObject``, which Python 3.13 removed; its setup.py overwrites CFLAGS, not CPPFLAGS."""
 
 
-ENGINE_BUILD_LABEL = "archplan.1"
-"""The local version label ``tools/build-durable`` gives the durable-rules it builds (a 16,384-bucket fact index)."""
+ENGINE_BUILD_LABEL = "archplan.2"
+"""The local version label ``tools/build-durable`` gives the durable-rules it builds."""
+ENGINE_BUILDS = {"archplan.1": (16_384, 255), ENGINE_BUILD_LABEL: (16_384, 128)}
+"""By the label of a build of ``tools/build-durable`` (this one's and earlier ones'), the buckets of its fact index
+and the properties a stored fact has room for (``MAX_MESSAGE_INDEX_LENGTH``, ``MAX_OBJECT_PROPERTIES``); PyPI's
+build has 512 and 255."""
 
 
-def engine_build() -> str:
-    """The installed durable-rules' version, and whether it is the build with the larger fact index."""
+def _build() -> tuple[str, int, int]:
+    """The installed durable-rules' version, its fact index's buckets and its properties per fact."""
     from importlib import metadata
 
     try:
         version = metadata.version("durable-rules")
     except metadata.PackageNotFoundError:
-        return "durable-rules (version unknown)"
-    ours = version.endswith(f"+{ENGINE_BUILD_LABEL}")
-    return f"durable-rules {version} ({'16,384' if ours else '512'}-bucket fact index)"
+        return "(version unknown)", 512, 255
+    return (version, *ENGINE_BUILDS.get(version.partition("+")[2], (512, 255)))
+
+
+def engine_build() -> str:
+    """The installed durable-rules' version, its fact index's buckets and the properties a fact may have."""
+    version, buckets, properties = _build()
+    return f"durable-rules {version} ({buckets:,}-bucket fact index, {properties} properties per fact)"
+
+
+@functools.cache
+def max_properties() -> int:
+    """The properties the runtime gives the C core per fact at most, nested ones counted: 12 below what the
+    installed build takes (``MAX_OBJECT_PROPERTIES`` less ``id`` and two more; past it, error 302)."""
+    return _build()[2] - 15
+
+
+_FEWEST_PROPERTIES = 128 - 15
+"""``max_properties`` of the build with the fewest: a projection within it is not counted further."""
 
 
 def durable_rebuild_hint(cause: BaseException) -> str:
@@ -202,10 +225,6 @@ _CHUNK = 1000
 """Facts per batched assert: batching halves the cost of the Python glue (measured: 1,000-service design)."""
 
 
-_MAX_PROPERTIES = 240
-"""Properties the C core is given per fact, nested ones counted (252 is its error 302)."""
-
-
 def _count_properties(value: Any) -> int:
     if not isinstance(value, dict):
         return 1
@@ -243,19 +262,87 @@ def _projected_properties(out: Mapping[str, Any]) -> int:
     return n
 
 
+_UNJOINABLE = object()
+_TRUE, _FALSE = ("bool", True), ("bool", False)
+"""Booleans as join values: apart from 1 and 0, which Python's ``True == 1`` would make them equal to."""
+
+
+def _join_value(value: Any) -> Any:
+    """A value as ``same`` compares it, hashable: a boolean equals only a boolean, a number only a number (1 is
+    1.0), a text only a text; anything ``same`` never finds equal (a list, null, NaN, a missing field) is
+    ``_UNJOINABLE``."""
+    kind = type(value)
+    if kind is str or kind is int:
+        return value
+    if kind is bool:
+        return _TRUE if value else _FALSE
+    if kind is float:
+        return value if value == value else _UNJOINABLE  # noqa: PLR0124 - NaN equals nothing
+    if isinstance(value, bool):  # subclasses, as ``same`` reads them
+        return _TRUE if value else _FALSE
+    if isinstance(value, (int, float)):
+        return _join_value(float(value) if isinstance(value, float) else int(value))
+    if isinstance(value, str):
+        return str(value)
+    return _UNJOINABLE
+
+
+def _join_key(fact: Mapping[str, Any], fields: tuple[str, ...]) -> Any:
+    """What a fact's ``fields`` are as one join value: the value of the one field, or the tuple of them
+    (``_UNJOINABLE`` when one of them is)."""
+    if len(fields) == 1:
+        (fld,) = fields
+        return _join_value(fact.get(fld, _UNJOINABLE) if "." not in fld else value_at(fact, fld))
+    values = tuple([_join_value(fact.get(f, _UNJOINABLE) if "." not in f else value_at(fact, f)) for f in fields])
+    return _UNJOINABLE if any(v is _UNJOINABLE for v in values) else values
+
+
+Screens = Mapping[str, frozenset[Any]]
+"""By ``Absence.screen``, the join values (``_join_key``) of the facts that pass its tests."""
+
+
+def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[Any]]:
+    """What ``specs``' negated patterns decided by the runtime need (``RulesetSpec.screens``), gathered from
+    ``facts``: every fact of their kinds that a stratum starts with (the kinds are complete then)."""
+    wanted: dict[str, tuple[str, tuple[Any, ...], tuple[str, ...]]] = {}
+    for spec in specs:
+        wanted.update(spec.screens)
+    by_kind: dict[str, list[tuple[set[Any], tuple[Any, ...], tuple[str, ...]]]] = {}
+    found: dict[str, set[Any]] = {}
+    for name, (kind, tests, fields) in wanted.items():
+        by_kind.setdefault(kind, []).append((found.setdefault(name, set()), tests, fields))
+    if by_kind:
+        for fact in facts:
+            for values, tests, fields in by_kind.get(fact["kind"], ()):
+                for f, op, v in tests:
+                    if not holds(fact, f, op, v):
+                        break
+                else:
+                    key = _join_key(fact, fields)
+                    if key is not _UNJOINABLE:
+                        values.add(key)
+    return {name: frozenset(values) for name, values in found.items()}
+
+
 def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negated: bool,
-                bounds: dict[str, int]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+                bounds: dict[str, int], screens: Screens) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """What the C core is given of a fact for one ruleset: the fields its rules read, the facts its
-    looked-up patterns need attached (``CompiledRule.lookups``), and, for a negated kind, the prefixed kind.
+    looked-up patterns need attached (``CompiledRule.lookups``), whether the negated patterns the runtime
+    decides hold given it (``CompiledRule.absences``, from ``screens``), and, for a negated kind, the prefixed kind.
 
     The C core parses, hashes and stores every property it is given and hands them all back with each
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
     A projection is counted only when the ``_bound`` of the facts it is made of (kept by key in ``bounds``,
     one count per fact and run, not one per projection) could exceed the limit.
     """
-    fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
-    plain = {kind: names for kind, names in fields.items() if kind not in lookups and kind not in regexes}
-    """Kinds projected by their fields alone (most facts): no lookup, no regular expression."""
+    fields, lookups, regexes, absences = spec.fields, spec.lookups, spec.regexes, spec.absences
+    plain = {kind: names for kind, names in fields.items()
+             if kind not in lookups and kind not in regexes and kind not in absences}
+    """Kinds projected by their fields alone (most facts): no lookup, no regular expression, no negation."""
+    singletons: dict[tuple[str, str], tuple[dict[str, Any] | None, int]] = {}
+    """By kind and slot, the attached part of a singleton kind's fact and its ``_bound`` (the one fact of a kind no rule
+    derives: the same for every fact that carries it, so made once and shared; nothing changes a projection's
+    parts once made)."""
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
@@ -270,11 +357,18 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
             names = fields.get(kind)
             out = {k: fact[k] for k in names if k in fact} if names is not None else dict(fact)
             for slot, src, prefix, wanted in lookups.get(kind, ()):
-                if not src:  # ``lookup_target``, inline: this runs for most facts, several times each
-                    target = store.get(prefix)
-                else:
-                    ref = fact.get(src)
-                    target = store.get(prefix + ref) if isinstance(ref, str) else None
+                if not src:  # a singleton kind's one fact
+                    single = singletons.get((kind, slot))
+                    if single is None:
+                        target = store.get(prefix)
+                        single = singletons[kind, slot] = (None, 0) if target is None else (
+                            {k: target[k] for k in wanted if k in target}, _bound(target))
+                    if single[0] is not None:
+                        out[slot] = single[0]
+                        most += single[1]
+                    continue
+                ref = fact.get(src)  # ``lookup_target``, inline: this runs for most facts, several times each
+                target = store.get(prefix + ref) if isinstance(ref, str) else None
                 if target is not None:
                     out[slot] = {k: target[k] for k in wanted if k in target}
                     tkey = target["key"]
@@ -286,10 +380,16 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
                 value = _field(out, path)
                 out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
                 most += 1
+            for slot, screen, joined in absences.get(kind, ()):
+                key = _join_key(fact, joined)
+                out[slot] = key is _UNJOINABLE or key not in screens[screen]
+                most += 1
         if negated:
             out["kind"] = NEGATED_PREFIX + kind
-        if most > _MAX_PROPERTIES and _projected_properties(out) > _MAX_PROPERTIES:
-            raise LimitError(f"fact {fact.get('key')} has more than {_MAX_PROPERTIES} properties that rules read")
+        if most > _FEWEST_PROPERTIES and _projected_properties(out) > _FEWEST_PROPERTIES:
+            limit = max_properties()  # the installed build's, asked only of a wide fact
+            if _projected_properties(out) > limit:
+                raise LimitError(f"fact {fact.get('key')} has more than {limit} properties that rules read")
         return out
 
     return project
@@ -566,6 +666,8 @@ class _Run:
         self.started = time.monotonic()
         self.steps = 0
         self.queue: list[dict[str, Any]] = []
+        self.screens: Screens = {}
+        """The current stratum's ``_screens``."""
         self.activations: list[str] = []
         self.alike: dict[str, list[str]] = {}
         """While a transient ruleset's facts are asserted: the keys of the facts each asserted one stands for
@@ -591,6 +693,7 @@ class _Run:
         specs = [s for s in self.kb.rulesets if s.stratum == stratum]
         current = sorted(self.store.values(), key=lambda f: (str(f["kind"]), str(f["key"])))
         self.session._check_combinations(stratum, current)
+        self.screens = _screens(specs, current)  # negated kinds are complete now: nothing later derives them
         for spec in specs:  # negated kinds first, complete, so that $not sees every fact
             self.assert_all(spec, current, negated=True)
         for spec in specs:
@@ -612,7 +715,7 @@ class _Run:
     def assert_all(self, spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
         rs = self.session.rulesets[spec.name]
         kinds = spec.negated_kinds if negated else spec.positive_kinds
-        project = _projection(spec, self.store, negated, self.bounds)
+        project = _projection(spec, self.store, negated, self.bounds, self.screens)
         prefix = NEGATED_PREFIX if negated else ""
         if spec.gate_sets:
             batch = [project(f) for f in facts if f["kind"] in kinds and spec.admits(prefix + str(f["kind"]), f)]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from engine import reference, runtime
-from engine.compiler import LOOKUP_PREFIX, CompiledKB, Lookup
+from engine.compiler import LOOKUP_PREFIX, UNSTATED, CompiledKB, Lookup
 from engine.enrich import enrich
 from engine.errors import LimitError
 from engine.model import SINGLETON_KINDS, singleton_key
@@ -241,6 +241,35 @@ def test_gates_compare_values_without_coercion(tmp_path: os.PathLike[str]) -> No
     assert not spec.admits("service", {"replicas": True}) and not spec.admits("service", {"replicas": "1"})
 
 
+def test_gates_admit_an_unstated_field_where_a_pattern_asks_for_one(tmp_path: os.PathLike[str]) -> None:
+    """``missing``, and a gap variant's ``unknown_or`` (its other gap fields unknown or passing their tests), gate too:
+    a fact that states the field with another value cannot match."""
+    rule = rule_yaml("public-sync-call", [
+        {"as": "ep", "kind": "endpoint", "where": {"exposure": "public"}},
+        {"as": "call", "kind": "interaction", "join": {"from": "ep.served_by"}, "where": {"style": "sync"}},
+    ], gaps=["ep.exposure", "call.style"])
+    kb = kb_from(str(tmp_path), [rule])
+    spec = spec_of(kb, "public-sync-call")
+    assert spec.gates == {"endpoint": ({"exposure": ("public", UNSTATED)},),
+                          "interaction": ({"style": ("sync", UNSTATED)},)}
+    assert spec.admits("endpoint", {}) and spec.admits("endpoint", {"exposure": "public"})
+    assert not spec.admits("endpoint", {"exposure": "internal"})
+    design = design_of({
+        "services": [{"name": "web"}, {"name": "admin"}, {"name": "worker"}],
+        "endpoints": [{"method": "GET", "path": "/shop", "served_by": "web", "exposure": "public"},
+                      {"method": "GET", "path": "/admin", "served_by": "admin", "exposure": "internal"},
+                      {"method": "GET", "path": "/jobs", "served_by": "worker"}],
+        "interactions": [{"from": "web", "to": "admin", "style": "sync"}, {"from": "web", "to": "worker"},
+                         {"from": "worker", "to": "web", "style": "sync"},
+                         {"from": "admin", "to": "web", "style": "sync"},
+                         {"from": "worker", "to": "admin", "style": "async"}],
+    })
+    got = agree(kb, design)
+    assert sorted(n for n, _o in got.outcomes) == ["public-sync-call", "public-sync-call#gap:call.style",
+                                                   "public-sync-call#gap:ep.exposure"]
+    assert got.asserted == 2 + 4  # all but the internal endpoint and the async call
+
+
 def test_gates_keep_only_the_weakest_alternatives(tmp_path: os.PathLike[str]) -> None:
     rules = [rule_yaml(f"r{i}", [
         {"as": "ep", "kind": "endpoint", "where": where},
@@ -278,7 +307,7 @@ def test_a_fact_too_wide_for_the_c_core_is_refused_only_where_rules_read_it(tmp_
     facts = [{"kind": "workflow", "key": "workflow:w", "name": "w", "coordination": "none", "steps": []}]
     assert [n for n, _o in runtime.run(kb, facts).outcomes] == ["reads"]
     nested = [{**facts[0], "coordination": wide}]  # 300 properties inside a field the rule reads
-    with pytest.raises(LimitError, match="more than 240 properties"):
+    with pytest.raises(LimitError, match=f"more than {runtime.max_properties()} properties"):
         runtime.run(kb, nested)
     ignored = [{**facts[0], "labels": wide}]  # the same inside a field no rule reads
     assert [n for n, _o in runtime.run(kb, ignored).outcomes] == ["reads"]

@@ -28,10 +28,10 @@ def design_of(body: dict[str, Any]) -> Any:
     return load_documents([Document("mem.yaml", {"source": "api", **body})])
 
 
-def kb_from(tmp: str, rules: list[dict[str, Any]]) -> Any:
+def kb_from(tmp: str, rules: list[dict[str, Any]], decide_negations: bool = True) -> Any:
     for r in rules:
         write_yaml(tmp, f"{r['category']}/{r['id']}.yaml", r)
-    return compile_kb(load_rules([tmp]))
+    return compile_kb(load_rules([tmp]), decide_negations=decide_negations)
 
 
 def fired(rv: Any, rule: str) -> list[str]:
@@ -77,14 +77,15 @@ def test_compiler_emits_only_the_safe_subset(builtin_kb: Any) -> None:
             assert key not in ("id", "sid")
 
 
-def test_negation_sees_facts_asserted_later(tmp_path: os.PathLike[str]) -> None:
+@pytest.mark.parametrize("in_c_core", [True, False], ids=["negation-in-c-core", "negation-decided-by-runtime"])
+def test_negation_sees_facts_asserted_later(tmp_path: os.PathLike[str], in_c_core: bool) -> None:
     # "a call with no call back": the reverse call sorts after the one that is checked first.
     rule = rule_yaml("one-way-call", [
         {"as": "c", "kind": "interaction", "where": {"style": "sync"}},
         {"absent": True, "kind": "interaction", "join": {"from": "c.to", "to": "c.from"}},
     ])
-    kb = kb_from(str(tmp_path), [rule])
-    assert any(NEGATED_PREFIX + "interaction" in json.dumps(d) for d in kb.definitions.values())
+    kb = kb_from(str(tmp_path), [rule], decide_negations=not in_c_core)
+    assert any(NEGATED_PREFIX + "interaction" in json.dumps(d) for d in kb.definitions.values()) == in_c_core
     rv = review_design(design_of({
         "services": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
         "interactions": [{"from": "a", "to": "b", "style": "sync"}, {"from": "b", "to": "a", "style": "sync"},
