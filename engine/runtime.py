@@ -11,6 +11,7 @@ that thousands of runs in one process neither fail nor leak.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -29,6 +30,7 @@ from engine.compiler import (
     CompiledRule,
     RulesetSpec,
     combinations,
+    lookup_target,
 )
 from engine.consequence import Consequence, GapRecord, Outcome, gap_question, gap_recorder
 from engine.dialect import compile_regex
@@ -581,6 +583,11 @@ class _Run:
         self.questions = {name: q for name in self.direct if (q := gap_question(self.kb.rules[name])) is not None}
         """Of those, the one-pattern ones' questions: their matches on a transient ruleset's alike facts are
         recorded as one group (``RunResult.gap_groups``)."""
+        self.consequences: dict[str, Consequence] | None = {} if direct_gaps else None
+        """With the rules' own consequences, each compiled rule's, made when it first matches; else None (``apply``
+        is given)."""
+        self.recorders: dict[str, Callable[[Mapping[str, Any]], None]] = {}
+        """Each compiled rule's ``recorder``, made when it first matches."""
         self.sinks = _sinks(self.kb) if direct_gaps else {}
         """With the rules' own consequences, those of the rules that only derive facts no rule reads (the planning
         rules' ``plan_item`` facts, 46,000 at 5,000 services), by compiled rule: ``record_sink`` keeps what they
@@ -655,7 +662,7 @@ class _Run:
     def drain(self, ruleset: str) -> None:
         """Record every activation the last assert caused (and those recording them causes)."""
         activations, direct, outcomes = self.activations, self.direct, self.result.recorded
-        alike, questions, groups = self.alike, self.questions, self.result.gap_groups
+        alike, questions, groups, recorders = self.alike, self.questions, self.result.gap_groups, self.recorders
         while activations:
             batch = list(activations)
             activations.clear()
@@ -671,7 +678,7 @@ class _Run:
                                 outcomes.append((name, gap(matched)))
                                 self.result.fired += 1
                             else:
-                                self.record(self.rule(name), matched)
+                                (recorders.get(name) or self.recorder(name))(matched)
                             continue
                         alias, keys = self.stands_for(name, matched)
                         question = questions.get(name)
@@ -684,9 +691,9 @@ class _Run:
                         elif name in self.sinks:
                             self.record_sinks(self.rule(name), alias, keys)
                         else:  # ``record`` counts each
-                            crule = self.rule(name)
+                            record = recorders.get(name) or self.recorder(name)
                             for k in keys:
-                                self.record(crule, {alias: {"key": k}})
+                                record({alias: {"key": k}})
                 except (EngineError, LimitError):
                     raise
                 except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
@@ -715,26 +722,47 @@ class _Run:
 
     def record(self, crule: CompiledRule, matched: Mapping[str, Any]) -> None:
         """Apply a rule to one match, and keep the facts it derives that are new."""
-        store = self.store
-        # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
-        bindings = {alias: store[f["key"]] for alias, f in matched.items()}
-        if crule.lookups:
-            for lk in crule.lookups:
-                if not lk.negated:  # an absent pattern binds nothing
-                    bindings[lk.alias] = store[str(lk.target(bindings[lk.source]))]
-            if len({id(f) for f in bindings.values()}) < len(bindings):
-                return  # a looked-up fact is bound twice, which a join in the C core never does
-        sink = self.sinks.get(crule.name)
-        if sink is not None:
-            self.record_sink(crule, sink, bindings)
-            return
-        gap = self.gaps.get(crule.name)
-        outcome = gap(bindings) if gap is not None else self.apply(crule, bindings)
-        self.result.recorded.append((crule.name, outcome))
-        self.result.fired += 1
-        for df in outcome.facts:
-            if str(df["key"]) not in store:
-                self.derive(crule, bindings, df)
+        (self.recorders.get(crule.name) or self.recorder(crule.name))(matched)
+
+    def recorder(self, name: str) -> Callable[[Mapping[str, Any]], None]:
+        """``record`` of one compiled rule's matches, with what its shape decides (its lookups, whether it derives
+        facts, which consequence applies) settled once per run rather than per match (97,000 at 5,000 services)."""
+        crule = self.rule(name)
+        store, result = self.store, self.result
+        recorded = result.recorded
+        looked = tuple([(lk.alias, lk.source, lk.field, lk.key) for lk in crule.lookups if not lk.negated])
+        checked = bool(crule.lookups)
+        sink = self.sinks.get(name)
+        gap = self.gaps.get(name)
+        if sink is not None or gap is not None:
+            apply = gap
+        elif self.consequences is not None:
+            consequence = self.consequences.get(name)
+            if consequence is None:
+                consequence = self.consequences[name] = Consequence(crule, self.kb.source[crule.rule_id].rule)
+            apply = consequence.apply
+        else:
+            apply = functools.partial(self.apply, crule)
+        derive = self.derive
+
+        def record(matched: Mapping[str, Any]) -> None:
+            # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
+            bindings = {alias: store[f["key"]] for alias, f in matched.items()}
+            if checked:
+                for alias, source, fld, key in looked:  # an absent pattern binds nothing
+                    bindings[alias] = store[str(lookup_target(fld, key, bindings[source]))]
+                if len({id(f) for f in bindings.values()}) < len(bindings):
+                    return  # a looked-up fact is bound twice, which a join in the C core never does
+            if sink is not None:
+                self.record_sink(crule, sink, bindings)
+                return
+            outcome = apply(bindings)  # type: ignore[misc]  # set unless ``sink`` is
+            recorded.append((name, outcome))
+            result.fired += 1
+            for df in outcome.facts:
+                if str(df["key"]) not in store:
+                    derive(crule, bindings, df, premises=outcome.risk.premises if outcome.risk is not None else None)
+        return record
 
     def record_sinks(self, crule: CompiledRule, alias: str, keys: Sequence[str]) -> None:
         """``record_sink`` of a rule's match on each of the facts ``keys`` (alike facts of a transient ruleset)."""
@@ -754,17 +782,20 @@ class _Run:
                 self.derive(crule, bindings, df, assert_again=False)
 
     def derive(self, crule: CompiledRule, bindings: Mapping[str, Mapping[str, Any]], df: dict[str, Any],
-               assert_again: bool = True) -> None:
+               assert_again: bool = True, premises: tuple[str, ...] | None = None) -> None:
         """Keep a new derived fact, within the bounds on count, chain depth and value size; queued to be asserted
-        unless ``assert_again`` is false (a kind no rule reads)."""
+        unless ``assert_again`` is false (a kind no rule reads). ``premises``: the match's, when already known (a
+        risk's, ``RiskRecord.premises``)."""
         key, limits, result = str(df["key"]), self.limits, self.result
         if len(result.derived) >= self.max_derived:
             raise LimitError(
                 f"rules derived more than {self.max_derived:,} facts without reaching a fixed "
                 f"point (last by rule '{crule.rule_id}'); a rule may be deriving facts forever "
                 "(raise the bound with --max-derived-facts)", self.session._rule_location(crule.rule_id))
-        premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
-        level = 1 + max((self.depth.get(k, 0) for k in premises), default=0)
+        if premises is None:
+            premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
+        depth = self.depth
+        level = 1 + max([depth.get(k, 0) for k in premises]) if premises else 1
         if level > limits.max_chain:
             raise LimitError(
                 f"rules chained more than {limits.max_chain:,} derivations deep without reaching a "
