@@ -206,12 +206,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms] = {}
     for subject in sorted(matches.gaps):
         findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, rels, per_gaps))
-    mitigations = [acc.item() for _key, acc in sorted(mit_acc.items(), key=lambda kv: kv[0])]
+    mitigations = [mit_acc[key].item() for key in sorted(mit_acc)]
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
-
-
-_OUTCOME = operator.itemgetter(1)
-_PARTS = operator.attrgetter("risk", "gap", "adjust")
 
 
 @dataclass
@@ -229,7 +225,7 @@ class _Matches:
         adjusts: dict[str, dict[str, AdjustRecord]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
-        for risk, gap, adjust in map(_PARTS, map(_OUTCOME, result.recorded)):
+        for _name, (_facts, risk, gap, adjust) in result.recorded:
             if risk is not None:
                 held = risks.get(risk.key)
                 # A match on stated facts wins over one that needed an assumption.
@@ -262,7 +258,8 @@ class _Matches:
 
 def _inherit_assumptions(risks: dict[str, RiskRecord]) -> None:
     """A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything."""
-    compound = [key for key in sorted(risks) if any(p in risks for p in risks[key].premises)]
+    held = risks.keys()
+    compound = sorted([key for key, r in risks.items() if not held.isdisjoint(r.premises)])
     changed = bool(compound)
     while changed:
         changed = False
@@ -309,11 +306,20 @@ class _Explainer:
 
     def rests_on(self, keys: Sequence[str]) -> tuple[Evidence, ...]:
         """The evidence of a finding resting on ``keys``."""
+        stated = self.stated
         if len(keys) == 1:  # most findings rest on one stated fact, their subject
-            one = self.stated.get(keys[0])
+            one = stated.get(keys[0])
             if one is not None:
                 return (one,)
-        return tuple(self.evidence(keys))
+        out: list[Evidence] = []
+        for key in keys:  # most others on stated facts alone (a call and its services), each once: as ``evidence``
+            e = stated.get(key) or self._stated(key)
+            if e is None:
+                return tuple(self.evidence(keys))
+            out.append(e)
+        if len(out) > 1 and len(set(keys)) < len(out):
+            return tuple(self.evidence(keys))
+        return tuple(out)
 
     def _stated(self, key: str) -> Evidence | None:
         f = self.facts.get(key)
@@ -390,7 +396,7 @@ def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Map
 def _adjustments(kb: CompiledKB, rule: str, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
     """The context rules' adjustments of a risk of ``rule``, by context rule, those its base already prices left out."""
     items = sorted(adjusts.items()) if len(adjusts) > 1 else adjusts.items()
-    return tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in items if not _priced(kb, rule, a.rule))
+    return tuple([Adjustment(a.rule, a.by, a.reason) for _rid, a in items if not _priced(kb, rule, a.rule)])
 
 
 @dataclass(frozen=True)
