@@ -30,7 +30,6 @@ from engine.compiler import (
     CompiledRule,
     RulesetSpec,
     combinations,
-    lookup_target,
 )
 from engine.consequence import Consequence, GapRecord, Outcome, gap_question, gap_recorder
 from engine.dialect import compile_regex
@@ -258,6 +257,11 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
     fields, lookups, regexes = spec.fields, spec.lookups, spec.regexes
     plain = {kind: names for kind, names in fields.items() if kind not in lookups and kind not in regexes}
     """Kinds projected by their fields alone (most facts): no lookup, no regular expression."""
+    attach: dict[str, list[tuple[str, str, str, tuple[str, ...], dict[str, tuple[dict[str, Any], int]]]]] = {
+        kind: [(slot, src, prefix, wanted, {}) for slot, src, prefix, wanted in entries]
+        for kind, entries in lookups.items()}
+    """``lookups``, each with what it attached so far by the looked-up fact's key, and its ``_bound``: a fact is
+    looked up by many (the system by every service, a service by each of its calls), and attached alike to each."""
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
@@ -271,19 +275,26 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
         else:
             names = fields.get(kind)
             out = {k: fact[k] for k in names if k in fact} if names is not None else dict(fact)
-            for slot, src, prefix, wanted in lookups.get(kind, ()):
+            for slot, src, prefix, wanted, made in attach.get(kind, ()):
                 if not src:  # ``lookup_target``, inline: this runs for most facts, several times each
-                    target = store.get(prefix)
+                    ref = prefix
                 else:
                     ref = fact.get(src)
-                    target = store.get(prefix + ref) if isinstance(ref, str) else None
-                if target is not None:
-                    out[slot] = {k: target[k] for k in wanted if k in target}
+                    if not isinstance(ref, str):
+                        continue
+                    ref = prefix + ref
+                held = made.get(ref)
+                if held is None:
+                    target = store.get(ref)
+                    if target is None:
+                        continue
                     tkey = target["key"]
                     n = bounds.get(tkey)
                     if n is None:
                         n = bounds[tkey] = _bound(target)
-                    most += n
+                    held = made[ref] = ({k: target[k] for k in wanted if k in target}, n)
+                out[slot] = held[0]
+                most += held[1]
             for slot, path, pattern in regexes.get(kind, ()):
                 value = _field(out, path)
                 out[slot] = isinstance(value, str) and compile_regex(pattern).fullmatch(value)
@@ -749,8 +760,12 @@ class _Run:
             # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
             bindings = {alias: store[f["key"]] for alias, f in matched.items()}
             if checked:
-                for alias, source, fld, key in looked:  # an absent pattern binds nothing
-                    bindings[alias] = store[str(lookup_target(fld, key, bindings[source]))]
+                for alias, source, fld, key in looked:  # ``lookup_target``, inline (an absent pattern binds nothing)
+                    if fld:
+                        ref = bindings[source].get(fld)
+                        bindings[alias] = store[key + ref if isinstance(ref, str) else "None"]  # str(None)
+                    else:
+                        bindings[alias] = store[key]
                 if len({id(f) for f in bindings.values()}) < len(bindings):
                     return  # a looked-up fact is bound twice, which a join in the C core never does
             if sink is not None:
