@@ -427,15 +427,10 @@ def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explai
                  per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms]) -> Finding:
     facts = explain.facts
     kind = subject.partition(":")[0]
-    asked: list[tuple[str, str]] = []
     # The subject, then every other fact a question was asked because of (a job running on every
     # replica makes its service's replica count a question): the gap rests on them too.
-    others: set[str] = set()
-    for g in gaps:
-        asked.append((g.field, g.rule))
-        others.update(g.premises)
-    others.discard(subject)
-    terms_key = (kind, tuple(asked))
+    others = {p for g in gaps for p in g.premises if p != subject}
+    terms_key = (kind, tuple([(g.field, g.rule) for g in gaps]))
     terms = per_gaps.get(terms_key)
     if terms is None:
         terms = per_gaps[terms_key] = _GapTerms.of(kb, kind, gaps)
@@ -455,8 +450,12 @@ def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explai
 
 def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, ...]:
     """The facts a finding rests on (its subject, what it matched) that were only drawn, not stated."""
-    if (subject is None or not subject.inferred) and not any(e.inferred for e in evidence):
-        return ()
+    if subject is None or not subject.inferred:
+        for e in evidence:
+            if e.inferred:
+                break
+        else:
+            return ()
     keys = {e.key for e in evidence if e.inferred}
     if subject is not None and subject.inferred:
         keys.add(subject.key)
