@@ -421,7 +421,7 @@ def _risk_applier(c: Consequence) -> Callable[[Bindings], Outcome]:
             mits.append(_new_tuple(MitigationRef, (mid, show_value(node), title, action, phase, after, bindings,
                                                    effort)))
         assumed: tuple[Assumption, ...] = ()
-        if marked is None or any([ASSUMED_KEY in bindings.get(alias, ()) for alias in marked]):
+        if marked is None or any(ASSUMED_KEY in bindings.get(alias, ()) for alias in marked):
             assumed = assumptions(bindings)
         record = _new_tuple(RiskRecord, (key, rule_id, str(skey), str(skind), fld, message(bindings), premises,
                                          tuple(mits), assumed))

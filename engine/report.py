@@ -209,9 +209,9 @@ def _risk_row(g: RiskGroup) -> list[str]:
         return [f.severity.value, f.id, f.rule, _where(f), f.shown]
     kind = kind_of(f.subject)
     more = f" +{len(g.findings) - 1}"
+    named = names([x.subject for x in g.findings[:NAMES_SHOWN]], total=len(g.findings))
     return [f.severity.value, f.id + more, f.rule, _where(f) + more,
-            f"{g.title}: {plural(kind, len(g.findings))} ({names([x.subject for x in g.findings[:NAMES_SHOWN]], total=len(g.findings))}). "
-            f"For example: {f.shown}"]
+            f"{g.title}: {plural(kind, len(g.findings))} ({named}). For example: {f.shown}"]
 
 
 def _gap_scope(g: GapGroup) -> str:

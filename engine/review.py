@@ -157,7 +157,7 @@ def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None =
 
     with paused_gc():
         enriched = enrich(design)
-        result = run(kb, facts_for_engine(enriched), run_limits)
+        result = run(kb, facts_for_engine(enriched), run_limits, owned=True)
         if not keep_engine:
             clear_cache()
         return assemble(design, enriched, kb, result)
