@@ -395,8 +395,11 @@ def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Map
 
 def _adjustments(kb: CompiledKB, rule: str, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
     """The context rules' adjustments of a risk of ``rule``, by context rule, those its base already prices left out."""
-    items = sorted(adjusts.items()) if len(adjusts) > 1 else adjusts.items()
-    return tuple([Adjustment(a.rule, a.by, a.reason) for _rid, a in items if not _priced(kb, rule, a.rule)])
+    if len(adjusts) == 1:  # most
+        (a,) = adjusts.values()
+        return () if _priced(kb, rule, a.rule) else (Adjustment(a.rule, a.by, a.reason),)
+    return tuple([Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.items())
+                  if not _priced(kb, rule, a.rule)])
 
 
 @dataclass(frozen=True)
