@@ -96,13 +96,40 @@ def _constant_value(value: Any) -> Callable[[Bindings], Any]:
     return lambda _bindings: value
 
 
+@functools.lru_cache(maxsize=4096)
 def filler(template: str) -> Callable[[Bindings], str]:
     """``render`` of one template, with the template split once: a rule's consequence fills the same templates
-    for every match (a plan's derived items, 230,000 fields at 5,000 services, most of them plain text)."""
+    for every match (a plan's derived items, 230,000 fields at 5,000 services, most of them plain text; a check's
+    risk messages, context reasons and mitigation titles, 83,000). Each reference is a step (the text before it, its
+    alias, its field path, the one field of most paths apart): a quarter less than ``_fill``'s walk of the parts."""
     parts = _parse_template(template)
     if all(isinstance(part, str) for part in parts):
         return _constant("".join(parts))  # type: ignore[arg-type]
-    return functools.partial(_fill, parts)
+    steps: list[tuple[str, str, str | None, tuple[str, ...]]] = []
+    text: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        alias, path = part
+        steps.append(("".join(text), alias, path[0] if len(path) == 1 else None, path))
+        text = []
+    tail = "".join(text)
+
+    def fill(bindings: Bindings) -> str:
+        out: list[str] = []
+        for before, alias, one, path in steps:  # as ``_fill`` looks each up
+            node: Any = bindings.get(alias)
+            if one is not None:
+                node = node.get(one) if isinstance(node, dict) else None
+            else:
+                for name in path:
+                    node = node.get(name) if isinstance(node, dict) else None
+            out.append(before)
+            out.append(node if type(node) is str else show_value(node))
+        out.append(tail)
+        return "".join(out)
+    return fill
 
 
 class MitigationRef(NamedTuple):
@@ -133,12 +160,12 @@ class MitigationRef(NamedTuple):
     @property
     def title(self) -> str:
         """The title, filled from the match."""
-        return render(self.title_template, self.bindings)
+        return filler(self.title_template)(self.bindings)
 
     @property
     def action(self) -> str:
         """The action, filled from the match."""
-        return render(self.action_template, self.bindings)
+        return filler(self.action_template)(self.bindings)
 
 
 class RiskRecord(NamedTuple):
