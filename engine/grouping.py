@@ -94,7 +94,7 @@ def gap_groups(findings: Iterable[Finding], kind_counts: dict[str, int]) -> list
     # service's checklist questions), whose subjects are gathered and sorted once.
     sources: dict[tuple[str, str], dict[tuple[str, tuple[tuple[str, str], ...]], None]] = {}
     rules: dict[tuple[str, str], set[str]] = {}
-    for key, _subs in alike.items():
+    for key in alike:
         kind, missing = key
         for fld, rule in missing:
             sources.setdefault((kind, fld), {})[key] = None

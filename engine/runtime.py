@@ -693,10 +693,11 @@ class _Run:
                                 outcomes.append((name, gap(matched)))
                                 self.result.fired += 1
                             else:  # the C core matched projections; the consequence sees the facts themselves
+                                record = recorders.get(name) or self.recorder(name)
                                 bindings = {}
                                 for alias, f in matched.items():  # a loop: a comprehension is a call in 3.11
                                     bindings[alias] = store[f["key"]]
-                                (recorders.get(name) or self.recorder(name))(bindings)
+                                record(bindings)
                             continue
                         alias, keys = self.stands_for(name, matched)
                         question = questions.get(name)
@@ -765,6 +766,7 @@ class _Run:
         else:
             apply = functools.partial(self.apply, crule)
         derive = self.derive
+        own = self.consequences is not None  # then a risk's premises are the match's (``Consequence``)
 
         def record(bindings: dict[str, Any]) -> None:
             if checked:
@@ -784,7 +786,7 @@ class _Run:
             result.fired += 1
             for df in outcome.facts:
                 if str(df["key"]) not in store:
-                    derive(crule, bindings, df, premises=outcome.risk.premises if outcome.risk is not None else None)
+                    derive(crule, bindings, df, premises=outcome.risk.premises if own and outcome.risk else None)
         return record
 
     def record_sinks(self, crule: CompiledRule, alias: str, keys: Sequence[str]) -> None:
