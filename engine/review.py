@@ -183,14 +183,15 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     findings: list[Finding] = []
     mit_acc: dict[tuple[str, str], _MitigationAcc] = {}
     per_rule: dict[str, _RuleTerms] = {}
-    for n, key in enumerate(sorted(matches.risks)):
+    risks, adjusts_of = matches.risks, matches.adjusts.get
+    for n, key in enumerate(sorted(risks)):
         if not n & 1023:
             budget.check("assembling the findings")
-        r = matches.risks[key]
+        r = risks[key]
         terms = per_rule.get(r.rule)
         if terms is None:
             terms = per_rule[r.rule] = _RuleTerms.of(kb, r.rule)
-        finding = _risk_finding(kb, r, terms, matches.adjusts.get(key), explain, rels)
+        finding = _risk_finding(kb, r, terms, adjusts_of(key), explain, rels)
         findings.append(finding)
         for m in r.mitigations:
             acc = mit_acc.get((m.id, m.scope))
@@ -198,7 +199,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
                 acc = mit_acc[(m.id, m.scope)] = _MitigationAcc(m, m.phase)
             acc.findings.append(finding.id)
             acc.subjects.add(r.subject)
-            acc.phase = min(acc.phase, m.phase)
+            if m.phase < acc.phase:
+                acc.phase = m.phase
             if m.effort is not None and (acc.effort is None or m.effort > acc.effort):
                 acc.effort = m.effort
     findings.sort(key=lambda f: (_WORST_FIRST[f.severity], f.rule, f.subjects[0], f.fingerprint))
