@@ -199,8 +199,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
                 acc = mit_acc[(m.id, m.scope)] = _MitigationAcc(m, m.phase)
             acc.findings.append(finding.id)
             acc.subjects.add(r.subject)
-            if m.phase < acc.phase:
-                acc.phase = m.phase
+            acc.phase = min(acc.phase, m.phase)
             if m.effort is not None and (acc.effort is None or m.effort > acc.effort):
                 acc.effort = m.effort
     findings.sort(key=lambda f: (_WORST_FIRST[f.severity], f.rule, f.subjects[0], f.fingerprint))
