@@ -70,22 +70,9 @@ def _parse_template(template: str) -> tuple[_Part, ...]:
 
 
 def render(template: str, bindings: Bindings) -> str:
-    """Fill ``{alias.field}`` from the bound facts; ``{{`` and ``}}`` are literal braces."""
-    return _fill(_parse_template(template), bindings)
-
-
-def _fill(parts: tuple[_Part, ...], bindings: Bindings) -> str:
-    out: list[str] = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(part)
-            continue
-        alias, path = part
-        node: Any = bindings.get(alias)
-        for name in path:
-            node = node.get(name) if isinstance(node, dict) else None
-        out.append(show_value(node))
-    return "".join(out)
+    """Fill ``{alias.field}`` from the bound facts (a missing one reads ``unknown``, ``show_value`` shows the others);
+    ``{{`` and ``}}`` are literal braces."""
+    return filler(template)(bindings)
 
 
 def _constant(text: str) -> Callable[[Bindings], str]:
@@ -101,7 +88,7 @@ def filler(template: str) -> Callable[[Bindings], str]:
     """``render`` of one template, with the template split once: a rule's consequence fills the same templates
     for every match (a plan's derived items, 230,000 fields at 5,000 services, most of them plain text; a check's
     risk messages, context reasons and mitigation titles, 83,000). Each reference is a step (the text before it, its
-    alias, its field path, the one field of most paths apart): a quarter less than ``_fill``'s walk of the parts."""
+    alias, its field path, the one field of most paths apart): a quarter less than walking the split parts."""
     parts = _parse_template(template)
     if all(isinstance(part, str) for part in parts):
         return _constant("".join(parts))  # type: ignore[arg-type]
@@ -118,7 +105,7 @@ def filler(template: str) -> Callable[[Bindings], str]:
 
     def fill(bindings: Bindings) -> str:
         out: list[str] = []
-        for before, alias, one, path in steps:  # as ``_fill`` looks each up
+        for before, alias, one, path in steps:
             node: Any = bindings.get(alias)
             if one is not None:
                 node = node.get(one) if isinstance(node, dict) else None
@@ -278,7 +265,7 @@ class _Deriver:
 
     def __call__(self, bindings: Bindings) -> dict[str, Any]:
         shown: list[str] = []
-        for alias, path in self.refs:  # as ``_fill`` looks each up
+        for alias, path in self.refs:  # as ``filler`` looks each up
             node: Any = bindings.get(alias)
             for name in path:
                 node = node.get(name) if isinstance(node, dict) else None
