@@ -90,14 +90,23 @@ def gap_groups(findings: Iterable[Finding], kind_counts: dict[str, int]) -> list
     for f in findings:
         if f.kind == "gap":
             alike.setdefault((kind_of(f.subjects[0]), f.missing), []).append(f.subjects[0])
-    subjects: dict[tuple[str, str], set[str]] = {}
+    # Each (kind, field) is missed by the subjects of some of those sets; many fields by those of the same sets (every
+    # service's checklist questions), whose subjects are gathered and sorted once.
+    sources: dict[tuple[str, str], dict[tuple[str, tuple[tuple[str, str], ...]], None]] = {}
     rules: dict[tuple[str, str], set[str]] = {}
-    for (kind, missing), subs in alike.items():
+    for key in alike:
+        kind, missing = key
         for fld, rule in missing:
-            subjects.setdefault((kind, fld), set()).update(subs)
+            sources.setdefault((kind, fld), {})[key] = None
             rules.setdefault((kind, fld), set()).add(rule)
-    groups = [GapGroup(kind, fld, tuple(sorted(subs)), tuple(sorted(rules[(kind, fld)])), kind_counts.get(kind, 0))
-              for (kind, fld), subs in subjects.items()]
+    sorted_subjects: dict[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], tuple[str, ...]] = {}
+    groups = []
+    for (kind, fld), of_sets in sources.items():
+        sets = tuple(of_sets)
+        subjects = sorted_subjects.get(sets)
+        if subjects is None:
+            subjects = sorted_subjects[sets] = tuple(sorted({s for key in sets for s in alike[key]}))
+        groups.append(GapGroup(kind, fld, subjects, tuple(sorted(rules[(kind, fld)])), kind_counts.get(kind, 0)))
     return sorted(groups, key=lambda g: (g.checklist, -len(g.subjects), g.kind, g.field))
 
 
@@ -110,10 +119,14 @@ def plural(kind: str, n: int) -> str:
     return f"{n} {kind}s" if not kind.endswith("s") else f"{n} {kind}es"
 
 
-def names(subjects: Sequence[str], limit: int = 6) -> str:
-    """``a, b, c`` or ``a, b, c and 4 more``."""
+NAMES_SHOWN = 6
+"""How many subjects ``names`` shows by name."""
+
+
+def names(subjects: Sequence[str], limit: int = NAMES_SHOWN, total: int | None = None) -> str:
+    """``a, b, c`` or ``a, b, c and 4 more`` (``total``: how many there are, when ``subjects`` holds the first few)."""
     shown = [name_of(s) for s in subjects[:limit]]
-    rest = len(subjects) - len(shown)
+    rest = (len(subjects) if total is None else total) - len(shown)
     return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from engine.grouping import GapGroup, RiskGroup, gap_groups, kind_of, names, plural, risk_groups
+from engine.grouping import NAMES_SHOWN, GapGroup, RiskGroup, gap_groups, kind_of, names, plural, risk_groups
 from engine.model import Phase, Severity
 from engine.model.finding import Finding
 from engine.review import Review, display_path
@@ -42,6 +43,7 @@ def count_at_least(findings: Sequence[Finding], threshold: str) -> int:
 
 
 _RANK = {s: s.rank for s in Severity}
+_FACT_KIND = operator.attrgetter("kind")
 _THRESHOLD_RANK = {**{s.value: s.rank for s in Severity}, "never": len(Severity) + 1}
 
 
@@ -207,9 +209,9 @@ def _risk_row(g: RiskGroup) -> list[str]:
         return [f.severity.value, f.id, f.rule, _where(f), f.shown]
     kind = kind_of(f.subject)
     more = f" +{len(g.findings) - 1}"
+    named = names([x.subject for x in g.findings[:NAMES_SHOWN]], total=len(g.findings))
     return [f.severity.value, f.id + more, f.rule, _where(f) + more,
-            f"{g.title}: {plural(kind, len(g.findings))} ({names([x.subject for x in g.findings])}). "
-            f"For example: {f.shown}"]
+            f"{g.title}: {plural(kind, len(g.findings))} ({named}). For example: {f.shown}"]
 
 
 def _gap_scope(g: GapGroup) -> str:
@@ -239,7 +241,7 @@ def to_text(review: Review, threshold: str = "high", style: TextStyle = PLAIN) -
     else:
         lines.append("No risks found.")
     if gaps:
-        by_field = gap_groups(gaps, Counter(fact.kind for fact in review.enriched.facts))
+        by_field = gap_groups(gaps, Counter(map(_FACT_KIND, review.enriched.facts)))
         lines.append("")
         lines.append(style.para(f"Information gaps: {len(by_field)} facts the rules need are unknown, on "
                                 f"{len(gaps)} elements; those a risk hinges on first, then the questions asked of "

@@ -157,7 +157,7 @@ def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None =
 
     with paused_gc():
         enriched = enrich(design)
-        result = run(kb, facts_for_engine(enriched), run_limits)
+        result = run(kb, facts_for_engine(enriched), run_limits, owned=True)
         if not keep_engine:
             clear_cache()
         return assemble(design, enriched, kb, result)
@@ -183,14 +183,15 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     findings: list[Finding] = []
     mit_acc: dict[tuple[str, str], _MitigationAcc] = {}
     per_rule: dict[str, _RuleTerms] = {}
-    for n, key in enumerate(sorted(matches.risks)):
+    risks, adjusts_of = matches.risks, matches.adjusts.get
+    for n, key in enumerate(sorted(risks)):
         if not n & 1023:
             budget.check("assembling the findings")
-        r = matches.risks[key]
+        r = risks[key]
         terms = per_rule.get(r.rule)
         if terms is None:
             terms = per_rule[r.rule] = _RuleTerms.of(kb, r.rule)
-        finding = _risk_finding(kb, r, terms, matches.adjusts.get(key), explain, rels)
+        finding = _risk_finding(kb, r, terms, adjusts_of(key), explain, rels)
         findings.append(finding)
         for m in r.mitigations:
             acc = mit_acc.get((m.id, m.scope))
@@ -206,12 +207,8 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms] = {}
     for subject in sorted(matches.gaps):
         findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, rels, per_gaps))
-    mitigations = [acc.item() for _key, acc in sorted(mit_acc.items(), key=lambda kv: kv[0])]
+    mitigations = [mit_acc[key].item() for key in sorted(mit_acc)]
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
-
-
-_OUTCOME = operator.itemgetter(1)
-_PARTS = operator.attrgetter("risk", "gap", "adjust")
 
 
 @dataclass
@@ -229,7 +226,7 @@ class _Matches:
         adjusts: dict[str, dict[str, AdjustRecord]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
-        for risk, gap, adjust in map(_PARTS, map(_OUTCOME, result.recorded)):
+        for _name, (_facts, risk, gap, adjust) in result.recorded:
             if risk is not None:
                 held = risks.get(risk.key)
                 # A match on stated facts wins over one that needed an assumption.
@@ -262,7 +259,8 @@ class _Matches:
 
 def _inherit_assumptions(risks: dict[str, RiskRecord]) -> None:
     """A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything."""
-    compound = [key for key in sorted(risks) if any(p in risks for p in risks[key].premises)]
+    held = risks.keys()
+    compound = sorted([key for key, r in risks.items() if not held.isdisjoint(r.premises)])
     changed = bool(compound)
     while changed:
         changed = False
@@ -309,11 +307,20 @@ class _Explainer:
 
     def rests_on(self, keys: Sequence[str]) -> tuple[Evidence, ...]:
         """The evidence of a finding resting on ``keys``."""
+        stated = self.stated
         if len(keys) == 1:  # most findings rest on one stated fact, their subject
-            one = self.stated.get(keys[0])
+            one = stated.get(keys[0])
             if one is not None:
                 return (one,)
-        return tuple(self.evidence(keys))
+        out: list[Evidence] = []
+        for key in keys:  # most others on stated facts alone (a call and its services), each once: as ``evidence``
+            e = stated.get(key) or self._stated(key)
+            if e is None:
+                return tuple(self.evidence(keys))
+            out.append(e)
+        if len(out) > 1 and len(set(keys)) < len(out):
+            return tuple(self.evidence(keys))
+        return tuple(out)
 
     def _stated(self, key: str) -> Evidence | None:
         f = self.facts.get(key)
@@ -389,8 +396,11 @@ def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Map
 
 def _adjustments(kb: CompiledKB, rule: str, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
     """The context rules' adjustments of a risk of ``rule``, by context rule, those its base already prices left out."""
-    items = sorted(adjusts.items()) if len(adjusts) > 1 else adjusts.items()
-    return tuple(Adjustment(a.rule, a.by, a.reason) for _rid, a in items if not _priced(kb, rule, a.rule))
+    if len(adjusts) == 1:  # most
+        (a,) = adjusts.values()
+        return () if _priced(kb, rule, a.rule) else (Adjustment(a.rule, a.by, a.reason),)
+    return tuple([Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.items())
+                  if not _priced(kb, rule, a.rule)])
 
 
 @dataclass(frozen=True)
@@ -421,15 +431,10 @@ def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explai
                  per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms]) -> Finding:
     facts = explain.facts
     kind = subject.partition(":")[0]
-    asked: list[tuple[str, str]] = []
     # The subject, then every other fact a question was asked because of (a job running on every
     # replica makes its service's replica count a question): the gap rests on them too.
-    others: set[str] = set()
-    for g in gaps:
-        asked.append((g.field, g.rule))
-        others.update(g.premises)
-    others.discard(subject)
-    terms_key = (kind, tuple(asked))
+    others = {p for g in gaps for p in g.premises if p != subject}
+    terms_key = (kind, tuple([(g.field, g.rule) for g in gaps]))
     terms = per_gaps.get(terms_key)
     if terms is None:
         terms = per_gaps[terms_key] = _GapTerms.of(kb, kind, gaps)
@@ -449,8 +454,12 @@ def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explai
 
 def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, ...]:
     """The facts a finding rests on (its subject, what it matched) that were only drawn, not stated."""
-    if (subject is None or not subject.inferred) and not any(e.inferred for e in evidence):
-        return ()
+    if subject is None or not subject.inferred:
+        for e in evidence:
+            if e.inferred:
+                break
+        else:
+            return ()
     keys = {e.key for e in evidence if e.inferred}
     if subject is not None and subject.inferred:
         keys.add(subject.key)

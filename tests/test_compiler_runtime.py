@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engine import runtime
+from engine import consequence, runtime
 from engine.compiler import (
     MAX_ALPHA_PER_KIND,
     NEGATED_PREFIX,
@@ -190,6 +190,7 @@ def test_errors_inside_actions_are_surfaced(tmp_path: os.PathLike[str], monkeypa
         raise RuntimeError("boom")
 
     monkeypatch.setattr(runtime.Consequence, "__call__", broken)
+    monkeypatch.setattr(consequence, "_applier", lambda _c: broken)  # the runtime applies each rule's own
     with pytest.raises(EngineError, match="rule action failed: public-service: RuntimeError: boom"):
         review_design(design_of({"services": [{"name": "a"}]}), kb)
 

@@ -1,5 +1,6 @@
 """Message templates: ``{alias.field}`` filled by plain substitution, ``{{``/``}}`` literal braces, nothing evaluated.
-A rule's consequence splits each template once (``filler``); what it writes must be what ``render`` writes."""
+A rule's consequence splits each template once (``filler``); what it writes must be what the template's parts,
+walked one by one, write."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.consequence import derived_key, filler, render
+from engine.consequence import _parse_template, derived_key, filler, render
+from engine.model.finding import show_value
 
 BINDINGS: dict[str, dict[str, Any]] = {
     "svc": {"key": "service:orders", "name": "orders", "replicas": 3, "public": True, "ratio": 0.5,
@@ -38,13 +40,27 @@ REF = st.sampled_from(["{svc.name}", "{svc.replicas}", "{svc.tags}", "{svc.deplo
                        "{ghost.x}", "{svc.owner}", "{{", "}}"])
 
 
+def _walked(template: str, bindings: dict[str, Any]) -> str:
+    """The template's parts filled one by one: text as it is, each reference looked up field by field."""
+    out: list[str] = []
+    for part in _parse_template(template):
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        node: Any = bindings.get(part[0])
+        for name in part[1]:
+            node = node.get(name) if isinstance(node, dict) else None
+        out.append(show_value(node))
+    return "".join(out)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(TEXT, REF), max_size=8))
-def test_a_template_split_once_fills_as_render_does(pieces: list[str]) -> None:
+def test_a_template_split_once_fills_as_its_parts_walked_do(pieces: list[str]) -> None:
     template = "".join(pieces)
     fill = filler(template)
-    assert fill(BINDINGS) == render(template, BINDINGS)
-    assert fill({}) == render(template, {})
+    assert fill(BINDINGS) == _walked(template, BINDINGS) == render(template, BINDINGS)
+    assert fill({}) == _walked(template, {})
 
 
 def test_a_plain_template_is_its_own_text() -> None:

@@ -167,6 +167,7 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
         include_waived=bool(opts.get("include_waived")), today=today(opts.get("today_text")),
         policy=opts.get("policy"), pinned_waivers=opts.get("pinned_waivers"))
     gate = evaluate(rv, options, limits)
+    common.keep_to_exit(gate)
     to_stdout = not any(f == fmt and p != "-" for f, p in outputs)
     style = terminal_style(opts.get("color") or "auto") if to_stdout and fmt == "text" else None
     # Files are always plain; the text report on a terminal is rendered for it alone.
@@ -270,6 +271,7 @@ def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_d
         gate_opts["pinned_waivers"] = () if gate_opts.get("no_waivers") else tuple(pinned.waiver_docs)
         rv.findings.extend(change_findings(rv, changes(pinned, config, list(rule_dirs), rv.design.waiver_docs,
                                                        list(gate_opts.get("waiver_files") or ()), limits)))
+    common.keep_to_exit(rv)
     return finish_check(rv, design_paths, fmt, output, fail_on, gate_opts, limits)
 
 

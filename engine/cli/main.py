@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from engine import __version__
+from engine.cli import options
 from engine.cli.agents import mcp, questions, schema
 from engine.cli.check import check, explain
 from engine.cli.gate import baseline, diff
@@ -116,6 +117,7 @@ def entry() -> None:
     # A library caller's process keeps them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     budget.hard_limits = True  # the deadline's interval timer and RLIMIT_AS (engine.budget)
+    options.kept_to_exit = []  # what a command is done with is freed by the exit, not object by object
     for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind like Ctrl-C, so that temporary files are removed
         signal.signal(sig, _interrupted)
     try:

@@ -19,6 +19,18 @@ from engine.model.document import DEFAULT_LIMITS, Limits
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 THRESHOLDS = ("critical", "high", "medium", "low", "never")
 
+kept_to_exit: list[Any] | None = None
+"""In a one-shot process (``entry`` sets it to a list): what a command has finished with, held until the process
+ends. Released, a review of 5,000 services is millions of objects freed one by one (0.15 s of ``check``), which
+the operating system takes back at once when ``entry`` ends the process. None in a library caller's process,
+whose memory is freed as usual."""
+
+
+def keep_to_exit(value: Any) -> None:
+    """Hold ``value`` until the process ends, in a one-shot process (``kept_to_exit``); nothing otherwise."""
+    if kept_to_exit is not None:
+        kept_to_exit.append(value)
+
 
 def write_output(path: str | None, text: str, inputs: Sequence[str] = (), fmt: str = "text") -> None:
     """Write to stdout (whole or not at all), or atomically to ``path`` (never over an input, never

@@ -23,6 +23,7 @@ from engine.gate.policy import describe as describe_policy
 from engine.gate.waivers import Waiver, WaiverResult, apply, check_rule_ids, from_design_doc, from_waivers_doc
 from engine.model import Severity
 from engine.model.finding import Finding
+from engine.model.frozen import quick_init
 from engine.report import threshold_rank
 from engine.review import GAP_RULE, Review
 from engine.source import DEFAULT_LIMITS, Document, Limits, load
@@ -63,6 +64,7 @@ class GateOptions:
     of the working tree's."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class Item:
     """One finding as the gate sees it."""

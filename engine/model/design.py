@@ -42,6 +42,10 @@ class FieldLocations(MutableMapping[str, Location]):
     def __contains__(self, name: object) -> bool:
         return name in self._at
 
+    def get(self, name: str, default: Any = None) -> Any:  # the mixin's goes through __getitem__ and KeyError
+        """The field's location, or ``default`` when it was not stated."""
+        return self[name] if name in self._at else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._at)
 
@@ -74,10 +78,11 @@ class Fact:
     def locate(self, field_path: str | None) -> Location:
         """Where ``field_path`` was stated, or the fact itself when it was not."""
         if field_path:
-            probe = field_path
+            fields, probe = self.fields, field_path
             while probe:
-                if probe in self.fields:
-                    return self.fields[probe]
+                at = fields.get(probe)
+                if at is not None:
+                    return at
                 probe = probe.rpartition(".")[0]
         return self.location
 

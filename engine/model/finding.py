@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import Location
+from engine.model.frozen import quick_init
 from engine.model.schema import Severity
 
 
@@ -28,6 +29,7 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Assumption:
     """An unknown a finding read as a default: which fact, which field, the value assumed, and why."""
@@ -57,6 +59,7 @@ def assumption_note(assumed: Sequence[Assumption]) -> str:
     return "; ".join(f"{', '.join(items)}: {why}" for why, items in by_why.items())
 
 
+@quick_init
 @dataclass(frozen=True)
 class Evidence:
     """A fact a finding rests on, and where it was stated (or which rule derived it)."""
@@ -84,6 +87,7 @@ class Evidence:
         return out
 
 
+@quick_init
 @dataclass(frozen=True)
 class Adjustment:
     """A context rule's change to a finding's severity."""
@@ -93,6 +97,7 @@ class Adjustment:
     reason: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class MitigationItem:
     """A deduplicated mitigation: one pattern applied to one scope, resolving one or more risks."""
@@ -119,6 +124,7 @@ class MitigationItem:
         }
 
 
+@quick_init
 @dataclass(frozen=True)
 class Finding:
     """One risk (or information gap) on one subject, with everything needed to explain it."""

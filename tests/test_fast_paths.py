@@ -1,0 +1,170 @@
+"""The shortcuts the path from the rule engine's matches to the report takes at scale give what the plain code gives.
+
+Each one does per rule, per looked-up fact or per process what was done per match or per finding: frozen records
+filled at once (``quick_init``), each rule's consequence specialised for its shape, a looked-up fact attached once
+per assert, the engine's store made of the caller's fresh facts, alike projections told apart unsorted, gap groups
+sorting the subjects of shared sets once, and a one-shot process leaving its review to the exit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+import pickle
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from engine import consequence, runtime
+from engine.cli import options
+from engine.enrich import enrich
+from engine.errors import Location
+from engine.grouping import gap_groups, names
+from engine.loader import load_design
+from engine.model import Severity
+from engine.model.finding import Adjustment, Finding
+from engine.model.frozen import quick_init
+from engine.review import facts_for_engine, load_kb
+from tests.conftest import ROOT
+
+KB = load_kb()
+
+
+def _finding(**changes: Any) -> Finding:
+    base = Finding(id="f1", rule="r", title="T", kind="risk", severity=Severity.HIGH, base_severity=Severity.MEDIUM,
+                   category="resilience", phase=3, message="m", subjects=("service:a",), location=Location("d.yaml", 3),
+                   mitigations=(), fingerprint="ff")
+    return dataclasses.replace(base, **changes) if changes else base
+
+
+def test_a_quickly_built_finding_is_the_frozen_dataclass_it_was() -> None:
+    f = _finding()
+    assert f.likelihood is None and f.evidence == () and f.assumed == () and not f.severity_overridden  # defaults
+    assert list(vars(f)) == [fld.name for fld in dataclasses.fields(Finding)]  # every field, in field order
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.message = "changed"  # type: ignore[misc]
+    same = _finding()
+    assert f == same and hash(f) == hash(same) and repr(f) == repr(same)
+    assert f != _finding(message="other") and dataclasses.replace(f, message="other").message == "other"
+    assert pickle.loads(pickle.dumps(f)) == f
+    assert Adjustment("ctx", 1, "why") == Adjustment(rule="ctx", by=1, reason="why")
+    with pytest.raises(TypeError):
+        Adjustment("ctx", 1)  # type: ignore[call-arg]  # a field without a default is still required
+
+
+@pytest.mark.parametrize("kind", ["not frozen", "a factory", "post-init"])
+def test_quick_init_refuses_what_it_would_get_wrong(kind: str) -> None:
+    if kind == "not frozen":
+        @dataclasses.dataclass
+        class Plain:
+            a: int
+        cls: type = Plain
+    elif kind == "a factory":
+        @dataclasses.dataclass(frozen=True)
+        class Factory:
+            a: list[int] = dataclasses.field(default_factory=list)
+        cls = Factory
+    else:
+        @dataclasses.dataclass(frozen=True)
+        class Post:
+            a: int
+
+            def __post_init__(self) -> None:
+                pass
+        cls = Post
+    with pytest.raises(TypeError, match="quick_init"):
+        quick_init(cls)
+
+
+def _designs() -> list[str]:
+    real = sorted(glob.glob(os.path.join(ROOT, "benchmarks", "realworld", "systems", "*", "raw")))[:4]
+    return [os.path.join(ROOT, "facts", "shop"), os.path.join(ROOT, "facts", "ledger"), *real]
+
+
+@pytest.mark.parametrize("path", _designs(), ids=lambda p: os.path.relpath(p, ROOT))
+def test_each_rules_specialised_consequence_gives_what_the_general_one_gives(
+        path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Risk and context rules get a consequence made for their shape; on every match, it equals ``__call__``."""
+    made = consequence._applier
+    checked: Counter[str] = Counter()
+
+    def both(c: consequence.Consequence) -> Any:
+        fast = made(c)
+
+        def apply(bindings: Any) -> consequence.Outcome:
+            got = fast(bindings)
+            assert repr(got) == repr(c(bindings))
+            checked["risk" if got.risk else "adjust" if got.adjust else "other"] += 1
+            return got
+        return apply
+
+    monkeypatch.setattr(consequence, "_applier", both)
+    runtime.run(KB, facts_for_engine(enrich(load_design([path]))))
+    assert checked["risk"]
+
+
+def test_the_engine_keeps_fresh_facts_as_given_and_copies_a_callers() -> None:
+    facts = facts_for_engine(enrich(load_design([os.path.join(ROOT, "facts", "shop")])))
+    copied = runtime._store_of(facts, runtime.RunLimits())
+    owned = runtime._store_of(facts, runtime.RunLimits(), owned=True)
+    assert all(owned[str(f["key"])] is f for f in facts)
+    assert all(copied[str(f["key"])] is not f and copied[str(f["key"])] == f for f in facts)
+    given = [dict(f) for f in facts]
+    first, second = runtime.run(KB, facts, owned=True), runtime.run(KB, given)
+    assert Counter(repr(o) for o in first.outcomes) == Counter(repr(o) for o in second.outcomes)
+    assert first.derived == second.derived
+    assert given == facts  # neither run changed the facts it was given
+
+
+def test_a_looked_up_fact_is_attached_once_to_every_fact_that_looks_it_up() -> None:
+    spec = next(s for s in KB.rulesets if any(src == "" for e in s.lookups.values() for _sl, src, _p, _w in e))
+    kind, (slot, _src, prefix, wanted) = next((k, e) for k, es in spec.lookups.items() for e in es if e[1] == "")
+    store = {prefix: {"kind": prefix.partition(":")[0], "key": prefix, **{w: f"v-{w}" for w in wanted}}}
+    project = runtime._projection(spec, store, False, {})
+    one, two = project({"kind": kind, "key": f"{kind}:a"}), project({"kind": kind, "key": f"{kind}:b"})
+    assert one[slot] == {w: f"v-{w}" for w in wanted} and one[slot] is two[slot]
+
+
+def test_alike_projections_are_found_by_their_json_as_projected() -> None:
+    """Projections equal in their fields and order are one set; the same fields in another order (a fact copied
+    whole) are only asserted apart, each with its own matches."""
+    run = type("R", (), {"alike": {}})()
+    batch = [{"kind": "x", "a": 1, "b": 2, "key": "k1"}, {"kind": "x", "a": 1, "b": 2, "key": "k2"},
+             {"kind": "x", "b": 2, "a": 1, "key": "k3"}, {"kind": "x", "a": 1, "b": "2", "key": "k4"}]
+    kept = runtime._Run.representatives(run, batch)  # type: ignore[arg-type]
+    assert [p["key"] for p in kept] == ["k1", "k3", "k4"]
+    assert run.alike == {"k1": ["k1", "k2"], "k3": ["k3"], "k4": ["k4"]}
+
+
+def _gap(subject: str, *missing: tuple[str, str]) -> Finding:
+    return _finding(id=f"gap@{subject}", rule="information-gap", kind="gap", subjects=(subject,),
+                    severity=Severity.LOW, missing=tuple(missing))
+
+
+def test_gap_groups_of_fields_missed_by_the_same_subjects_each_name_them_all_sorted() -> None:
+    gaps = [_gap("service:c", ("a", "r1"), ("b", "r2")), _gap("service:a", ("a", "r1"), ("b", "r2")),
+            _gap("service:b", ("a", "r1"), ("b", "r2"), ("c", "r3")), _gap("service:d", ("c", "r3")),
+            _gap("service:a", ("c", "r4"))]  # a subject given twice is named once
+    groups = {g.field: (g.subjects, g.rules) for g in gap_groups(gaps, {"service": 9})}
+    assert groups == {"a": (("service:a", "service:b", "service:c"), ("r1",)),
+                      "b": (("service:a", "service:b", "service:c"), ("r2",)),
+                      "c": (("service:a", "service:b", "service:d"), ("r3", "r4"))}
+
+
+def test_names_given_the_first_few_and_how_many_there_are() -> None:
+    subjects = [f"service:s{i}" for i in range(10)]
+    assert names(subjects[:6], total=10) == names(subjects) == "s0, s1, s2, s3, s4, s5 and 4 more"
+    assert names(subjects[:2], total=2) == "s0, s1"
+
+
+def test_a_one_shot_process_keeps_what_a_command_is_done_with_and_a_library_does_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    held = object()
+    monkeypatch.setattr(options, "kept_to_exit", None)
+    options.keep_to_exit(held)  # a library caller's process: nothing held
+    assert options.kept_to_exit is None
+    monkeypatch.setattr(options, "kept_to_exit", [])
+    options.keep_to_exit(held)
+    assert options.kept_to_exit == [held]
