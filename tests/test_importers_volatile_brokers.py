@@ -122,8 +122,12 @@ def _channel(tmp_path: Any, *, storage: str = "", ledger_broker: str = "mq", oth
             _ = deliveries
         }
         """)
-    docs = load_artifacts([f"kubernetes={os.path.join(root, 'deploy/all.yaml')}",
-                           f"source={os.path.join(root, 'till')}", f"source={os.path.join(root, 'ledger')}"])
+    return _receipts(root, f"kubernetes={os.path.join(root, 'deploy/all.yaml')}")
+
+
+def _receipts(root: str, deployment: str) -> dict[str, Any]:
+    """The channel the services' code uses, imported with ``deployment`` (``format=path``) and that code."""
+    docs = load_artifacts([deployment, *(f"source={os.path.join(root, s)}" for s in ("till", "ledger"))])
     return dict(fact(load_documents(docs), "channel:receipts").data)
 
 
@@ -163,9 +167,7 @@ def _compose_channel(tmp_path: Any, volumes: str = "", named: str = "") -> dict[
     root = str(tmp_path)
     _channel(tmp_path)  # writes the services' code
     write(root, "compose.yaml", COMPOSE.replace("{volumes}", volumes).replace("{named}", named))
-    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
-                           f"source={os.path.join(root, 'till')}", f"source={os.path.join(root, 'ledger')}"])
-    return dict(fact(load_documents(docs), "channel:receipts").data)
+    return _receipts(root, f"compose={os.path.join(root, 'compose.yaml')}")
 
 
 def test_a_channel_on_a_compose_broker_without_a_volume_is_not_durable(tmp_path: Any) -> None:
