@@ -1,5 +1,6 @@
-"""A broker deployed on Kubernetes with no persistent volume: the channels it carries are not durable
-(``kubernetes`` records the broker, ``base.volatile_channels`` gives the channels it carries ``durable: false``)."""
+"""A broker deployed on Kubernetes with no persistent volume, or on compose with no volume at its message store: the
+channels it carries are not durable (``kubernetes`` and ``compose`` record the broker, ``base.volatile_channels``
+gives the channels it carries ``durable: false``)."""
 
 from __future__ import annotations
 
@@ -121,8 +122,12 @@ def _channel(tmp_path: Any, *, storage: str = "", ledger_broker: str = "mq", oth
             _ = deliveries
         }
         """)
-    docs = load_artifacts([f"kubernetes={os.path.join(root, 'deploy/all.yaml')}",
-                           f"source={os.path.join(root, 'till')}", f"source={os.path.join(root, 'ledger')}"])
+    return _receipts(root, f"kubernetes={os.path.join(root, 'deploy/all.yaml')}")
+
+
+def _receipts(root: str, deployment: str) -> dict[str, Any]:
+    """The channel the services' code uses, imported with ``deployment`` (``format=path``) and that code."""
+    docs = load_artifacts([deployment, *(f"source={os.path.join(root, s)}" for s in ("till", "ledger"))])
     return dict(fact(load_documents(docs), "channel:receipts").data)
 
 
@@ -140,3 +145,43 @@ def test_a_channel_on_a_broker_with_a_volume_claim_states_no_durability(tmp_path
 def test_a_channel_whose_services_reach_two_brokers_is_left_alone(tmp_path: Any) -> None:
     channel = _channel(tmp_path, ledger_broker="mq2", other=SECOND_BROKER)
     assert "durable" not in channel
+
+
+# the same two services on compose: the broker's volumes are filled in per test
+COMPOSE = """
+    services:
+      mq:
+        image: rabbitmq:3.13-management
+    {volumes}
+      till:
+        image: acme/till:2
+        environment: {AMQP_URL: "amqp://mq:5672"}
+      ledger:
+        image: acme/ledger:2
+        environment: {AMQP_URL: "amqp://mq:5672"}
+    {named}
+"""
+
+
+def _compose_channel(tmp_path: Any, volumes: str = "", named: str = "") -> dict[str, Any]:
+    root = str(tmp_path)
+    _channel(tmp_path)  # writes the services' code
+    write(root, "compose.yaml", COMPOSE.replace("{volumes}", volumes).replace("{named}", named))
+    return _receipts(root, f"compose={os.path.join(root, 'compose.yaml')}")
+
+
+def test_a_channel_on_a_compose_broker_without_a_volume_is_not_durable(tmp_path: Any) -> None:
+    channel = _compose_channel(tmp_path)
+    assert channel["durable"] is False
+
+
+def test_a_channel_on_a_compose_broker_with_a_volume_at_its_data_directory_states_no_durability(
+        tmp_path: Any) -> None:
+    channel = _compose_channel(tmp_path, volumes="    volumes: [spool:/var/lib/rabbitmq]",
+                               named="volumes: {spool: {}}")
+    assert "durable" not in channel
+
+
+def test_a_channel_on_a_compose_broker_whose_volume_is_away_from_its_data_is_not_durable(tmp_path: Any) -> None:
+    channel = _compose_channel(tmp_path, volumes="    volumes: [spool:/srv/spool]", named="volumes: {spool: {}}")
+    assert channel["durable"] is False

@@ -3,7 +3,8 @@
 Read per compose service: the image; whether it is a datastore or a broker (by image, server-only
 environment, data directory or a ``-db`` name); replicas (``deploy.replicas``, legacy ``scale``,
 else compose's default of one container); the healthcheck; published ports (exposure); volumes
-(persistence: ``durable_storage`` of a datastore, ``stateful`` of a service); resource limits
+(persistence: ``durable_storage`` of a datastore, ``stateful`` of a service; a broker with no volume at its
+message store makes the channels it carries ``durable: false``, ``base.volatile_channels``); resource limits
 (``deploy.resources.limits``, ``mem_limit``, ``cpus``); and edges, *inferred* from ``depends_on``,
 ``links``, and environment variables or commands that name another service's host, each with its
 evidence in ``inferred_from``. A ``depends_on`` alone says start order, not how a service is called: to
@@ -952,11 +953,11 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     persistent = [m for m in mounts if m[1]]
     profiles = [str(p) for p in spec["profiles"] if isinstance(p, str)] if isinstance(spec.get("profiles"), list) \
         else []
+    # volumes mounted away from where the image keeps its data keep none of it
+    told = [str(spec.get(k)) for k in ("environment", "command", "entrypoint") if spec.get(k)]
+    off = [off_data_dir(image, target, told) for target, _p, _l in persistent]
+    misplaced = next((o for o in off if o), None) if persistent and all(off) else None
     if rec is not None and rec.role == "datastore":
-        # volumes mounted away from where the image keeps its data keep none of it
-        told = [str(spec.get(k)) for k in ("environment", "command", "entrypoint") if spec.get(k)]
-        off = [off_data_dir(image, target, told) for target, _p, _l in persistent]
-        misplaced = next((o for o in off if o), None) if persistent and all(off) else None
         _record_datastore(doc, body, name, at, spec, rec, image, (replicas, rloc), [] if misplaced else persistent,
                           profiles, misplaced)
         return
@@ -970,6 +971,11 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     body.set("services", name, "replicas", replicas, rloc)
     if rec is not None:
         _record_role(body, name, rec, doc.locate((*at, "image")) if image else loc, loc, auth)
+    if rec is not None and rec.role == "broker" and (misplaced or not persistent):
+        # its message store is the container's own filesystem: the channels it carries are not durable
+        body.volatile_brokers[name] = (loc, f"compose service ({loc.file}:{loc.line}) " + (
+            f"whose {misplaced.removeprefix('its ')}" if misplaced else "with no volume for its message store") +
+            ": its messages are lost when the container is recreated")
     published = _published(doc, spec.get("ports"), (*at, "ports"))
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))
