@@ -12,7 +12,7 @@ import dataclasses
 import glob
 import os
 import pickle
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
@@ -122,7 +122,7 @@ def test_a_looked_up_fact_is_attached_once_to_every_fact_that_looks_it_up() -> N
     spec = next(s for s in KB.rulesets if any(src == "" for e in s.lookups.values() for _sl, src, _p, _w in e))
     kind, (slot, _src, prefix, wanted) = next((k, e) for k, es in spec.lookups.items() for e in es if e[1] == "")
     store = {prefix: {"kind": prefix.partition(":")[0], "key": prefix, **{w: f"v-{w}" for w in wanted}}}
-    project = runtime._projection(spec, store, False, {})
+    project = runtime._projection(spec, store, False, {}, defaultdict(frozenset))  # no fact negated
     one, two = project({"kind": kind, "key": f"{kind}:a"}), project({"kind": kind, "key": f"{kind}:b"})
     assert one[slot] == {w: f"v-{w}" for w in wanted} and one[slot] is two[slot]
 
