@@ -23,6 +23,7 @@ from engine.cli.agents import mcp, questions, schema
 from engine.cli.check import check, explain
 from engine.cli.gate import baseline, diff
 from engine.cli.importing import import_cmd
+from engine.cli import options
 from engine.cli.options import EXIT_ERROR
 from engine.cli.plan import plan
 from engine.cli.rules import rules
@@ -116,6 +117,7 @@ def entry() -> None:
     # A library caller's process keeps them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     budget.hard_limits = True  # the deadline's interval timer and RLIMIT_AS (engine.budget)
+    options.one_shot = True  # ends with os._exit below: what a command keeps is never freed one by one
     for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind like Ctrl-C, so that temporary files are removed
         signal.signal(sig, _interrupted)
     try:
