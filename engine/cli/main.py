@@ -19,11 +19,11 @@ from typing import Any, NoReturn
 import click
 
 from engine import __version__
+from engine.cli import options
 from engine.cli.agents import mcp, questions, schema
 from engine.cli.check import check, explain
 from engine.cli.gate import baseline, diff
 from engine.cli.importing import import_cmd
-from engine.cli import options
 from engine.cli.options import EXIT_ERROR
 from engine.cli.plan import plan
 from engine.cli.rules import rules
