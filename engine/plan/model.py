@@ -414,11 +414,19 @@ def _plain(value: Any) -> Any:
     if cls in _SCALARS:
         return value
     if cls is tuple or cls is list:
-        return [v if type(v) in _SCALARS else _plain(v) for v in value]
+        for v in value:
+            if type(v) not in _SCALARS:
+                return [v if type(v) in _SCALARS else _plain(v) for v in value]
+        return list(value)  # most are names (a work item's prerequisites, a risk's subjects): copied whole
     if cls is dict:
-        return {str(k): v if type(v) in _SCALARS else _plain(v) for k, v in value.items()}
-    if cls in _DATACLASSES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        out = {str(k): v for k, v in value.items()}
+    elif cls in _DATACLASSES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         _DATACLASSES.add(cls)
         # Plan dataclasses are plain (no slots, no properties as fields): their __dict__ is their fields.
-        return {k: v if type(v) in _SCALARS else _plain(v) for k, v in vars(value).items()}
-    return value
+        out = vars(value).copy()
+    else:
+        return value
+    for k, v in out.items():  # most fields are scalars: the copy keeps them, only the others are replaced
+        if type(v) not in _SCALARS:
+            out[k] = _plain(v)
+    return out
