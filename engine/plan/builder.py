@@ -197,7 +197,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
                               [f for f in d.links if f.kind in ("consumer", "producer")],
                               node_risk, edge_risk, render_svg, {n: tuple(c) for n, c in held.items()})
     roadmap = _roadmap(rv, d, items, render_svg)
-    phase_of_mitigation = {w.id: w.phase for w in roadmap.items if w.kind == "mitigation"}
+    phase_of_mitigation = {w.id.split(":", 1)[1]: w.phase for w in roadmap.items if w.kind == "mitigation"}
     risks = _risks(rv, phase_of_mitigation)
     graph = CallGraph(d.comp, d.interactions)
     capacity = plan_capacity(graph, [(p.entry, p.entry_service, d.endpoints.get(p.entry)) for p in rv.enriched.paths],
@@ -492,6 +492,7 @@ def _roadmap_mermaid(items: Sequence[WorkItem], summary: _PhaseSummary | None = 
 
 
 def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment:
+    """Section 3; ``phase_of_mitigation``: each mitigation's phase in the roadmap, by its id."""
     titles = {m.id: m.title for m in rv.mitigations}
     shown: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
     entries = []
@@ -499,7 +500,7 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
     for f in rv.findings:
         if f.kind != "risk":
             continue
-        mit_phases = [phase_of_mitigation.get(f"mitigation:{m}", f.phase) for m in f.mitigations]
+        mit_phases = [phase_of_mitigation.get(m, f.phase) for m in f.mitigations]
         loc = f.location
         if loc.file not in shown:
             shown[loc.file] = display_path(loc.file)

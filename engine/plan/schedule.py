@@ -26,7 +26,11 @@ CHART_LIMIT = 120
 def effort(w: WorkItem, days: Mapping[str, float] | None = None) -> float:
     """An item's effort in person-days, first found of: ``days`` for its mitigation pattern (archplan.toml
     ``[plan] effort``), its rule's ``effort`` (the middle of a range), ``days`` for its kind, the default."""
-    table = {**EFFORT_DAYS, **(days or {})}
+    return _effort(w, {**EFFORT_DAYS, **(days or {})})
+
+
+def _effort(w: WorkItem, table: Mapping[str, float]) -> float:
+    """``effort`` with its table (the defaults, then ``days``) made once for all items."""
     pattern = _pattern(w)
     if pattern in table and pattern not in EFFORT_DAYS:
         return table[pattern]
@@ -52,8 +56,10 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     days_of = {**EFFORT_DAYS, **{k: v for k, v in (effort_days or {}).items() if k in EFFORT_DAYS}}
     stated = effort_days or {}
 
+    table = {**EFFORT_DAYS, **stated}
+
     def item_effort(w: WorkItem) -> float:
-        return effort(w, stated)
+        return _effort(w, table)
 
     finish: dict[str, float] = {}
     placed: dict[str, ScheduledItem] = {}
@@ -76,8 +82,7 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
             free[k] = (end, w.id)
             finish[w.id] = end
             why[w.id] = cause
-            placed[w.id] = ScheduledItem(id=w.id, title=w.title, team=team, phase=p, start=start, end=end,
-                                         effort_days=took)
+            placed[w.id] = ScheduledItem(w.id, w.title, team, p, start, end, took)  # positional: 20,000 items
         end_of_phase = max((finish[w.id] for w in members), default=gate)
         last = max(members, key=lambda w: (finish[w.id], -w.order)).id if members else gate_item
         phases.append(PhaseSpan(phase=p, title=Phase(p).title, start=gate, end=end_of_phase,
