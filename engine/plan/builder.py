@@ -9,6 +9,7 @@ synchronous edge, SLOs from the stated targets, the performance figures enrichme
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -80,6 +81,15 @@ class _Items:
     def of(self, section: str, item_type: str | None = None) -> list[tuple[dict[str, Any], str]]:
         found = self.by_section.get(section, []) if item_type is None else self.by_type.get((section, item_type), [])
         return list(found)
+
+
+_SPACING = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1f]|  |^ | $")
+"""In an ASCII text, what ``" ".join(text.split())`` changes."""
+
+
+def _spaced(text: str) -> str:
+    """``" ".join(text.split())``; a text it would leave as it is (most rules' actions) is not split."""
+    return text if text.isascii() and not _SPACING.search(text) else " ".join(text.split())
 
 
 def _oneline(text: str) -> str:
@@ -271,7 +281,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
         comp = d.component_of(str(fact["subject"]))
         if comp is None:
             continue
-        cand = (int(fact["phase"]), str(fact["title"]), " ".join(str(fact.get("detail", "")).split()), rule)
+        cand = (int(fact["phase"]), str(fact["title"]), _spaced(str(fact.get("detail", ""))), rule)
         if comp not in assigned or cand < assigned[comp]:
             assigned[comp] = cand  # the earliest phase wins: a component needed early is built early
     raw: dict[str, dict[str, Any]] = {}
@@ -305,7 +315,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
             else:
                 unresolved.append(f"{m.id} expects '{pre}' first; no risk in this design calls for it, so "
                                   "check it is already in place")
-        raw[f"mitigation:{m.id}"] = {"kind": "mitigation", "title": m.title, "detail": " ".join(m.action.split()),
+        raw[f"mitigation:{m.id}"] = {"kind": "mitigation", "title": m.title, "detail": _spaced(m.action),
                                      "subject": ", ".join(m.subjects), "phase": m.phase,
                                      "after": {a if a.startswith(("service:", "datastore:", "channel:", "external:"))
                                                else f"mitigation:{a}" for a in after},

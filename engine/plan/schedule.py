@@ -72,7 +72,10 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         for w in members:
             team = w.team or UNASSIGNED
             free = slots.setdefault(team, [(gate, gate_item)] * max(1, sizes.get(team, default_size)))
-            k = min(range(len(free)), key=lambda i: (free[i][0], i))
+            k, start = 0, free[0][0]  # the first person free soonest (as min over (free at, index) would pick)
+            for i in range(1, len(free)):
+                if free[i][0] < start:
+                    k, start = i, free[i][0]
             start, cause = free[k]
             for a in w.after:
                 if a in finish and finish[a] > start:
@@ -95,12 +98,12 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         node = why.get(node, "")
     path.reverse()
     loads = []
+    by_phase: dict[int, dict[str, float]] = {span.phase: {} for span in phases}
+    for s in placed.values():  # one pass, adding in the same order as one pass per phase did
+        per_team = by_phase[s.phase]
+        per_team[s.team] = per_team.get(s.team, 0.0) + s.effort_days
     for span in phases:
-        per_team: dict[str, float] = {}
-        for s in placed.values():
-            if s.phase == span.phase:
-                per_team[s.team] = per_team.get(s.team, 0.0) + s.effort_days
-        for team, days in sorted(per_team.items()):
+        for team, days in sorted(by_phase[span.phase].items()):
             cap = max(1, sizes.get(team, default_size)) * span.days
             loads.append(TeamLoad(team=team, phase=span.phase, person_days=days,
                                   utilization=round(days / cap, 3) if cap else 0.0))
