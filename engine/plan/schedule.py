@@ -73,9 +73,9 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
             team = w.team or UNASSIGNED
             free = slots.setdefault(team, [(gate, gate_item)] * max(1, sizes.get(team, default_size)))
             k, start = 0, free[0][0]  # the first person free soonest (as min over (free at, index) would pick)
-            for i in range(1, len(free)):
-                if free[i][0] < start:
-                    k, start = i, free[i][0]
+            for j in range(1, len(free)):
+                if free[j][0] < start:
+                    k, start = j, free[j][0]
             start, cause = free[k]
             for a in w.after:
                 if a in finish and finish[a] > start:
