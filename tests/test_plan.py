@@ -424,11 +424,3 @@ def test_the_overview_counts_one_of_a_kind_in_the_singular(tmp_path: Any) -> Non
     assert re.findall(r"\(1 item\)", text), "a phase of one item"  # the design is small enough to have one
     assert not re.findall(r"\b1 (?:items|mitigations|services|risks|channels)\b", text)
 
-
-@pytest.mark.parametrize("text", ["plain action text", " lead", "trail ", "two  spaces", "tab\there", "line\nbreak",
-                                  "", " ", "\x1c", "non\u00a0breaking", "ideographic\u3000space", "a\u2028b"],
-                         ids=repr)
-def test_spaced_text_is_the_text_split_and_joined(text: str) -> None:
-    from engine.plan.builder import _spaced
-
-    assert _spaced(text) == " ".join(text.split())
