@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from engine.model import Phase
 from engine.plan.model import PhaseSpan, Schedule, ScheduledItem, TeamLoad, WorkItem
@@ -97,16 +97,7 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         path.append(node)
         node = why.get(node, "")
     path.reverse()
-    loads = []
-    by_phase: dict[int, dict[str, float]] = {span.phase: {} for span in phases}
-    for s in placed.values():  # one pass, adding in the same order as one pass per phase did
-        per_team = by_phase[s.phase]
-        per_team[s.team] = per_team.get(s.team, 0.0) + s.effort_days
-    for span in phases:
-        for team, days in sorted(by_phase[span.phase].items()):
-            cap = max(1, sizes.get(team, default_size)) * span.days
-            loads.append(TeamLoad(team=team, phase=span.phase, person_days=days,
-                                  utilization=round(days / cap, 3) if cap else 0.0))
+    loads = _loads(placed.values(), phases, sizes, default_size)
     on_path: dict[str, float] = {}
     for i in path:
         on_path[placed[i].team] = on_path.get(placed[i].team, 0.0) + placed[i].effort_days
@@ -127,6 +118,22 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     return Schedule(items=out, phases=tuple(phases), loads=tuple(loads), critical_path=tuple(path),
                     limiting_team=limiting, total_days=gate, assumptions=assumptions,
                     mermaid=_mermaid(out, phases), svg=_svg(out, phases) if draw else None)
+
+
+def _loads(placed: Iterable[ScheduledItem], phases: Sequence[PhaseSpan], sizes: Mapping[str, int],
+           default_size: int) -> list[TeamLoad]:
+    """Each team's person-days and utilisation per phase, phase by phase, teams by name."""
+    by_phase: dict[int, dict[str, float]] = {span.phase: {} for span in phases}
+    for s in placed:  # one pass, adding in the same order as one pass per phase did
+        per_team = by_phase[s.phase]
+        per_team[s.team] = per_team.get(s.team, 0.0) + s.effort_days
+    loads = []
+    for span in phases:
+        for team, days in sorted(by_phase[span.phase].items()):
+            cap = max(1, sizes.get(team, default_size)) * span.days
+            loads.append(TeamLoad(team=team, phase=span.phase, person_days=days,
+                                  utilization=round(days / cap, 3) if cap else 0.0))
+    return loads
 
 
 def _name(text: str) -> str:
