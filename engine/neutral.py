@@ -43,6 +43,9 @@ _ZWSP = "\u200b"
 _MD_SPECIAL = re.compile(r"([\\`|]|!(?=\[)|\](?=[(\[:]))")
 """Backslash, backtick and pipe; the ``!`` of an image and the ``]`` that would open a link's target."""
 _MD_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+_MD_UNUSUAL = re.compile(r"[\x00-\x1f\x7f\\`|!\]]")
+"""In an ASCII text, the characters :func:`markdown` would change but ``&``, ``<``, ``>`` and ``@`` (the sequences it
+changes are looked for with ``in``: an alternation in the expression tried each at every position, 2.5x slower)."""
 
 
 def forbidden_char(text: str) -> int:
@@ -146,6 +149,10 @@ def markdown(text: str) -> str:
     backslash, backtick, pipe and the brackets of links and images escaped; ``@`` and URL schemes broken with
     a zero-width space. No tag, image, link, autolink, @mention, code span or table cell can form (emphasis
     can, harmlessly)."""
+    if (text.isascii() and not _MD_UNUSUAL.search(text) and "  " not in text and "::" not in text
+            and "://" not in text and "##[" not in text and text[:1] != " " and text[-1:] != " "
+            and "www." not in text.lower()):  # every text but 3 of 26,000 in a plan of 5,000 services
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@" + _ZWSP)
     text = line(" ".join(text.split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)

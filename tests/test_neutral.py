@@ -64,6 +64,30 @@ def test_markdown_makes_images_links_mentions_and_html_inert() -> None:
     assert "|" not in out.replace("\\|", "")
 
 
+def _markdown_in_full(text: str) -> str:
+    """``neutral.markdown`` without its shortcut for plain ASCII texts."""
+    text = neutral.line(" ".join(text.split()))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = neutral._MD_SPECIAL.sub(r"\\\1", text)
+    text = neutral._MD_AUTOLINK.sub(lambda m: m.group(1)[:-1] + neutral._ZWSP + m.group(1)[-1], text)
+    return text.replace("@", "@" + neutral._ZWSP)
+
+
+@pytest.mark.parametrize("text", ["plain words", "a -> b & c <= d @team", " lead", "trail ", "two  spaces",
+                                  "tab\there", "see ##[x", "::cmd", "a::b", "http://x", "WWW.x", "!", "a]b", "x\\y",
+                                  "", "\x7f", "caf\u00e9 @x", "a\u00a0b"],
+                         ids=repr)
+def test_markdown_shortcut_gives_what_the_full_escaping_does(text: str) -> None:
+    assert neutral.markdown(text) == _markdown_in_full(text)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("ab :/.wW#[]!(@&<>|`\\\t\n\r\x0b\x1c\x7f\x85\xa0\u2028\u202e-")),
+               max_size=16))
+def test_markdown_shortcut_agrees_on_random_text(text: str) -> None:
+    assert neutral.markdown(text) == _markdown_in_full(text)
+
+
 def test_a_fence_cannot_be_closed_by_its_content() -> None:
     block = neutral.fence("a\n```\n<img src=x>\n````", "mermaid")
     assert block.startswith("`````mermaid\n") and block.endswith("\n`````")

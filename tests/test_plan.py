@@ -289,6 +289,64 @@ def test_plan_cli_writes_each_format_atomically(tmp_path: Any) -> None:
     assert {"architecture.mmd", "architecture.dot", "roadmap.mmd"} <= set(os.listdir(diagrams))
 
 
+def test_plan_cli_neutralises_the_plan_once_and_keeps_it_only_in_a_one_shot_process(tmp_path: Any,
+                                                                                     monkeypatch: Any) -> None:
+    from engine import neutral
+    from engine.cli import options
+    from engine.review import Review
+
+    d = os.path.join(str(tmp_path), "design")
+    shutil.copytree(LEDGER, d)
+    infra = os.path.join(d, "infrastructure.yaml")
+    with open(infra, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(infra, "w", encoding="utf-8") as fh:
+        fh.write(text.replace("description: Double-entry", "description: see:##[error] Double-entry", 1))
+    calls: list[str] = []
+    whole = neutral.for_format
+    monkeypatch.setattr(neutral, "for_format", lambda text, fmt: calls.append(fmt) or whole(text, fmt))
+    out = os.path.join(str(tmp_path), "plan.json")
+    res = _cli("plan", d, "--format", "json", "-o", out)
+    assert res.exit_code == 0, res.output
+    with open(out, encoding="utf-8") as fh:
+        text = fh.read()
+    assert calls == ["json"] and "##[" not in text
+    assert json.loads(text)["plan"]["description"].startswith("see:##[error] ")
+    assert options.kept_to_exit is None  # a library caller's (the test runner's) process frees what the command made
+    monkeypatch.setattr(options, "kept_to_exit", [])
+    calls.clear()
+    diagrams = os.path.join(str(tmp_path), "diagrams")
+    res = _cli("plan", d, "--diagrams", diagrams, "-o", os.path.join(str(tmp_path), "plan.md"))
+    assert res.exit_code == 0, res.output
+    assert calls == ["markdown"]
+    assert [type(x) for x in options.kept_to_exit] == [Review, Plan]
+
+
+def test_a_quick_init_dataclass_is_frozen_and_equal_to_its_fields() -> None:
+    import dataclasses
+
+    from engine.model.frozen import quick_init
+
+    @quick_init
+    @dataclasses.dataclass(frozen=True)
+    class Item:
+        name: str
+        size: int = 1
+        tags: tuple[str, ...] = ()
+
+    item = Item("a", tags=("x",))
+    assert vars(item) == {"name": "a", "size": 1, "tags": ("x",)} and list(vars(item)) == ["name", "size", "tags"]
+    assert item == Item("a", 1, ("x",)) and hash(item) == hash(Item("a", 1, ("x",))) and item != Item("b")
+    assert dataclasses.replace(item, size=3).size == 3 and repr(item).endswith("Item(name='a', size=1, tags=('x',))")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.size = 2  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Item()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="not a plain field"):
+        quick_init(dataclasses.make_dataclass("Listed", [("xs", list, dataclasses.field(default_factory=list))],
+                                           frozen=True))
+
+
 def test_plan_cli_reports_bad_input_on_one_line_with_exit_2(tmp_path: Any) -> None:
     d = os.path.join(str(tmp_path), "bad")
     write_yaml(d, "api.yaml", {"source": "api", "services": [{"name": "a", "kind": "apii"}]})
@@ -364,3 +422,4 @@ def test_the_overview_counts_one_of_a_kind_in_the_singular(tmp_path: Any) -> Non
     assert "external services" not in overview and " 1 risks" not in overview
     assert re.findall(r"\(1 item\)", text), "a phase of one item"  # the design is small enough to have one
     assert not re.findall(r"\b1 (?:items|mitigations|services|risks|channels)\b", text)
+

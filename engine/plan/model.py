@@ -11,11 +11,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.model.frozen import quick_init
 from engine.plan.dataflow import DataFlow
 
 PLAN_VERSION = 1
 
 
+@quick_init
 @dataclass(frozen=True)
 class Node:
     """A component drawn in the architecture diagram."""
@@ -35,6 +37,7 @@ class Node:
     """The classifications of data it stores or processes (section 1's data flow), most sensitive first."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class Edge:
     """A call, query, publication or delivery between two drawn components."""
@@ -47,6 +50,7 @@ class Edge:
     count: int = 1
 
 
+@quick_init
 @dataclass(frozen=True)
 class Architecture:
     """Section 1."""
@@ -63,6 +67,7 @@ class Architecture:
     notes: tuple[str, ...]
 
 
+@quick_init
 @dataclass(frozen=True)
 class WorkItem:
     """A component to build or a mitigation to implement."""
@@ -85,6 +90,7 @@ class WorkItem:
     """Person-days (low, high) its rule states (a mitigation's ``effort``); None: the default per kind."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class Roadmap:
     """Section 2."""
@@ -97,6 +103,7 @@ class Roadmap:
     svg: str | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class RiskEntry:
     """One risk of the review, with what resolves it and when."""
@@ -114,6 +121,7 @@ class RiskEntry:
     location: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class RiskAssessment:
     """Section 3."""
@@ -125,6 +133,7 @@ class RiskAssessment:
     """(subject, missing field, rule needing it)."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class EntryPerformance:
     """Section 4, one public entry point."""
@@ -168,6 +177,7 @@ class EntryPerformance:
     budget: str = ""
 
 
+@quick_init
 @dataclass(frozen=True)
 class CapacityRow:
     """Section 4, one component the public load reaches."""
@@ -183,6 +193,7 @@ class CapacityRow:
     """How many times the projected load it carries before it saturates."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class Capacity:
     """Section 4, capacity and scalability."""
@@ -196,6 +207,7 @@ class Capacity:
     missing: tuple[str, ...]
 
 
+@quick_init
 @dataclass(frozen=True)
 class ScheduledItem:
     """Section 2's schedule, one work item."""
@@ -210,6 +222,7 @@ class ScheduledItem:
     effort_days: float
 
 
+@quick_init
 @dataclass(frozen=True)
 class PhaseSpan:
     """When a phase starts and ends (a gate: it starts when the previous one is done)."""
@@ -221,6 +234,7 @@ class PhaseSpan:
     days: float
 
 
+@quick_init
 @dataclass(frozen=True)
 class TeamLoad:
     """A team's work in one phase, and the share of its capacity over the phase's span."""
@@ -231,6 +245,7 @@ class TeamLoad:
     utilization: float
 
 
+@quick_init
 @dataclass(frozen=True)
 class Schedule:
     """Section 2's schedule: phases, team load, the critical path, the limiting team, and the Gantt chart."""
@@ -246,6 +261,7 @@ class Schedule:
     svg: str | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class PlanItem:
     """A test, alert, deployment or monitoring item (from a rule or from the design's structure)."""
@@ -258,6 +274,7 @@ class PlanItem:
     source: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class DeployStep:
     """Section 6, one step of the release order."""
@@ -272,6 +289,7 @@ class DeployStep:
     warnings: tuple[str, ...]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Deployment:
     """Section 6."""
@@ -281,6 +299,7 @@ class Deployment:
     migrations: tuple[PlanItem, ...]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Slo:
     """An objective for one entry point."""
@@ -292,6 +311,7 @@ class Slo:
     error_budget_minutes_30d: float | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class GoldenSignals:
     """What to measure on one service."""
@@ -304,6 +324,7 @@ class GoldenSignals:
     exported: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class TraceEdge:
     """A synchronous edge the trace context must cross."""
@@ -313,6 +334,7 @@ class TraceEdge:
     callee_traces: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Monitoring:
     """Section 7."""
@@ -325,6 +347,7 @@ class Monitoring:
     tracing: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Plan:
     """The whole integration plan."""
@@ -365,11 +388,19 @@ def _plain(value: Any) -> Any:
     if cls in _SCALARS:
         return value
     if cls is tuple or cls is list:
-        return [v if type(v) in _SCALARS else _plain(v) for v in value]
+        for v in value:
+            if type(v) not in _SCALARS:
+                return [v if type(v) in _SCALARS else _plain(v) for v in value]
+        return list(value)  # most are names (a work item's prerequisites, a risk's subjects): copied whole
     if cls is dict:
-        return {str(k): v if type(v) in _SCALARS else _plain(v) for k, v in value.items()}
-    if cls in _DATACLASSES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        out = {str(k): v for k, v in value.items()}
+    elif cls in _DATACLASSES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         _DATACLASSES.add(cls)
         # Plan dataclasses are plain (no slots, no properties as fields): their __dict__ is their fields.
-        return {k: v if type(v) in _SCALARS else _plain(v) for k, v in vars(value).items()}
-    return value
+        out = vars(value).copy()
+    else:
+        return value
+    for k, v in out.items():  # most fields are scalars: the copy keeps them, only the others are replaced
+        if type(v) not in _SCALARS:
+            out[k] = _plain(v)
+    return out
