@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 
+from engine.errors import ArchplanError
+from engine.importers import import_paths
 from engine.loader import load_documents
 from engine.model.design import Design, Fact
 from engine.source import Document
@@ -129,3 +132,26 @@ def check_first_artifact_wins(compose_file: str, manifest: str, service: str) ->
     assert f"{manifest}:{line_of(manifest, 'type: NodePort')}" in warning
     assert f"{compose_file}:{line_of(compose_file, f'  {service}:')}" in warning
     assert "first artifact's (in file order) value is kept" in warning
+
+
+def check_mangled_gateway_config(source: str, path: str, service: str, *, seed: int, rounds: int, noise: str) -> None:
+    """Each of ``rounds`` copies of ``source`` with one to four characters deleted or inserted (drawn from ``noise``),
+    written to ``path`` and imported as the gateway ``service``, gives a result or errors located in ``path``."""
+    with open(source, encoding="utf-8") as fh:
+        text = fh.read()
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        chars = list(text)
+        for _edit in range(rng.randint(1, 4)):
+            at = rng.randrange(len(chars))
+            if rng.random() < 0.5:
+                del chars[at]
+            else:
+                chars.insert(at, rng.choice(noise))
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("".join(chars))
+        try:
+            load_documents(import_paths("gateway", [path], service=service))
+        except ArchplanError as exc:
+            errors = getattr(exc, "errors", [exc])
+            assert all(e.location is not None and e.location.file == path for e in errors), "".join(chars)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import sys
 from typing import Any
 
@@ -17,7 +16,7 @@ from engine.importers.gateway import service_of_host
 from engine.loader import load_design, load_documents
 from engine.model.design import Design
 from tests.helpers import write
-from tests.importer_helpers import design_of, fact, fixture, line_of
+from tests.importer_helpers import check_mangled_gateway_config, design_of, fact, fixture, line_of
 
 SPRING = fixture("gateway", "spring-application.yml")
 ENVOY = fixture("gateway", "envoy.yaml")
@@ -363,26 +362,8 @@ def test_an_nginx_configuration_under_another_name_is_read_when_named(tmp_path: 
 
 
 def test_mangled_nginx_gives_a_result_or_located_errors(tmp_path: os.PathLike[str]) -> None:
-    with open(NGINX, encoding="utf-8") as fh:
-        text = fh.read()
-    rng = random.Random(12)
-    path = os.path.join(str(tmp_path), "default.conf")
-    for _ in range(300):
-        chars = list(text)
-        for _edit in range(rng.randint(1, 4)):
-            at = rng.randrange(len(chars))
-            if rng.random() < 0.5:
-                del chars[at]
-            else:
-                chars.insert(at, rng.choice("{};'\"$#\\ \n:/~=@"))
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write("".join(chars))
-        located = True
-        try:
-            load_documents(import_paths("gateway", [path], service="edge"))
-        except ArchplanError as exc:
-            located = all(e.location is not None and e.location.file == path for e in exc.errors)
-        assert located, "".join(chars)
+    check_mangled_gateway_config(NGINX, os.path.join(str(tmp_path), "default.conf"), "edge", seed=12, rounds=300,
+                                 noise="{};'\"$#\\ \n:/~=@")
 
 
 ZUUL = fixture("gateway", "zuul-gateway.yml")

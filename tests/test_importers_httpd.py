@@ -4,7 +4,6 @@ service's folder hands one over (its Dockerfile's COPY), and what a gateway that
 from __future__ import annotations
 
 import os
-import random
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +14,7 @@ from engine.importers import httpd_conf, import_paths, load_artifacts
 from engine.loader import load_documents
 from engine.model.design import Design
 from tests.helpers import write
-from tests.importer_helpers import design_of, fact, fixture, line_of
+from tests.importer_helpers import check_mangled_gateway_config, design_of, fact, fixture, line_of
 
 FRONT = fixture("httpd", "front.conf")
 
@@ -89,25 +88,8 @@ def test_cli_gives_exit_2_and_located_lines_never_a_traceback(tmp_path: os.PathL
 
 
 def test_mangled_configuration_gives_a_result_or_located_errors(tmp_path: os.PathLike[str]) -> None:
-    with open(FRONT, encoding="utf-8") as fh:
-        text = fh.read()
-    rng = random.Random(7)
-    path = os.path.join(str(tmp_path), "front.conf")
-    for _ in range(200):
-        chars = list(text)
-        for _edit in range(rng.randint(1, 4)):
-            at = rng.randrange(len(chars))
-            if rng.random() < 0.5:
-                del chars[at]
-            else:
-                chars.insert(at, rng.choice("<>/\"'\\ \n#=[]"))
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write("".join(chars))
-        try:
-            load_documents(import_paths("gateway", [path], service="front"))
-        except ArchplanError as exc:
-            errors = getattr(exc, "errors", [exc])
-            assert all(e.location is not None and e.location.file == path for e in errors), "".join(chars)
+    check_mangled_gateway_config(FRONT, os.path.join(str(tmp_path), "front.conf"), "front", seed=7, rounds=200,
+                                 noise="<>/\"'\\ \n#=[]")
 
 
 def _front_folder(root: str, conf: str, code: bool = False) -> str:

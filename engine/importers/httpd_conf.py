@@ -13,31 +13,11 @@ closing tag that matches no open section, a section never closed. All are gather
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
-from engine.importers.nginx_conf import Word  # one argument and where it starts: the same in both grammars
+from engine.importers.conf_directives import Directive, Word  # the tree nginx_conf builds too
 
 __all__ = ["Directive", "Word", "looks_like", "parse", "walk"]
-
-
-@dataclass
-class Directive:
-    """``Name args...`` or a section ``<Name args...> children </Name>``."""
-
-    name: str
-    args: list[Word]
-    location: Location
-    children: list[Directive] | None = None
-    """The section's directives; None for a simple directive."""
-
-    @property
-    def key(self) -> str:
-        return self.name.lower()
-
-    def find(self, *names: str) -> list[Directive]:
-        """The direct children named one of ``names`` (lower case)."""
-        return [c for c in self.children or [] if c.key in names]
 
 
 def _logical_lines(text: str) -> list[tuple[int, list[tuple[int, str]]]]:

@@ -9,30 +9,8 @@ located error each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from engine.errors import InputError, Location
-
-
-@dataclass(frozen=True)
-class Word:
-    """One word of a directive, and where it starts."""
-
-    text: str
-    location: Location
-
-
-@dataclass
-class Directive:
-    """``name args...;`` or ``name args... { children }``."""
-
-    name: str
-    args: list[Word]
-    location: Location
-    children: list[Directive] | None = None
-    """The block's directives; None for a simple directive."""
-    end: Location | None = field(default=None, compare=False)
-
+from engine.importers.conf_directives import Directive, Word  # the tree httpd_conf builds too
 
 _SPACE = " \t\r\n"
 
@@ -199,3 +177,6 @@ def looks_like(text: str) -> bool:
     """Whether a text reads as an nginx configuration that serves routes: ``location`` with ``proxy_pass``
     (or ``grpc_pass``), or OpenResty's ``content_by_lua``."""
     return "location" in text and ("proxy_pass" in text or "grpc_pass" in text or "content_by_lua" in text)
+
+
+__all__ = ["Directive", "Word", "looks_like", "parse"]
