@@ -100,6 +100,16 @@ class Client:
     services reaching one datastore, never reported."""
     setting: str | None = None
     """The .NET settings key (``A:B``) the target's address is read from: the deployment's ``A__B`` replaces it."""
+    attempts: int | None = None
+    """How many attempts the client makes, the first included, when it sends a failed request again whatever the error
+    (``code_ribbon``: a Ribbon retry handler); ``retry_why`` says where that is read."""
+    retry_why: str = ""
+    changes: str | None = None
+    """The request that changes something the call sends (``post``), when the code shows it."""
+    keyed: bool = False
+    """Some code of the calling service names an idempotency key."""
+    bound: tuple[int, Location, str] | None = None
+    """The timeout in milliseconds the client's code gives each attempt: (ms, where, what sets it)."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -586,6 +596,12 @@ def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str
         data["timeout_ms"], where["timeout_ms"] = ms, at
         notes.append(f"timeout_ms from {first.timeout_entry}'s timeout_ms in {file}, which {service} mounts and its "
                      f"code reads for the client's timeout ({first.at.file}:{first.at.line})")
+    if all(c.bound for c in calls) and "timeout_ms" not in data:
+        ms, at, what = max((c.bound for c in calls if c.bound), key=lambda b: b[0])  # the longest is what it may wait
+        data["timeout_ms"], where["timeout_ms"] = ms, at
+        notes.append(f"timeout_ms {ms}: {what} ({at.file}:{at.line}), the client its calls to {target} go through")
+    if all(c.attempts and c.attempts > 1 for c in calls):
+        _retries(data, where, notes, target, calls)
     if all(c.background for c in calls):
         data["during"] = "background"
         notes.append(f"during background: {first.background}")
@@ -602,6 +618,25 @@ def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str
             data[field], where[field] = value, at
             notes.append(f"{field} from the service's Feign settings: {why}")
     return Edge(target, data, first.at, where, tuple(notes), first.store is not None)
+
+
+def _retries(data: dict[str, Any], where: dict[str, Location], notes: list[str], target: str,
+             calls: Sequence[Client]) -> None:
+    """The retries every call to ``target`` makes, and, when one of them changes something, that it is a mutation
+    sent again with no idempotency key unless the service's code names one."""
+    attempts = min(c.attempts or 1 for c in calls)
+    data["retry"], where["retry"] = {"attempts": attempts}, calls[0].at
+    notes.append(f"retry {attempts} attempts: every call to {target} goes through a client that sends it again on any "
+                 f"error: {calls[0].retry_why}")
+    writer = next((c for c in calls if c.changes), None)
+    if writer is None:
+        return
+    data["mutating"], where["mutating"] = True, writer.at
+    notes.append(f"mutating: a retried call sends {target} a request that changes something (.{writer.changes}(...) "
+                 f"through {writer.how}, {writer.at.file}:{writer.at.line})")
+    if not any(c.keyed for c in calls):
+        data["idempotency_key"], where["idempotency_key"] = False, writer.at
+        notes.append("idempotency_key false: no code of the calling service names an idempotency key")
 
 
 def record(body: Body, service: str, found: Sequence[Edge]) -> None:

@@ -115,6 +115,7 @@ from engine.importers import (
     code_passwords,
     code_polly,
     code_properties,
+    code_ribbon,
     code_rust,
     code_secrets,
     code_servlets,
@@ -620,7 +621,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
                                                                 code_dotnet_settings.brokers(paths, limits),
                                                                 code_dotnet_settings.service_locations(paths, cs,
-                                                                                                       limits)))
+                                                                                                       limits)),
+                   *code_ribbon.clients(java, paths[0]))
     _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
