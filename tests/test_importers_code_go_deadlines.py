@@ -77,3 +77,52 @@ def test_the_drawn_call_to_the_service_named_like_the_client_states_the_deadline
     assert fact(design, "interaction:till->quote-service").fields["timeout_ms"].file.endswith("till/main.go")
     for unbounded in ("ledger", "stock"):  # no deadline, or one call without it: unknown, as before
         assert "timeout_ms" not in fact(design, f"interaction:till->{unbounded}").data
+
+
+# A handler handed the request's context that calls one client with a fresh context instead, another with the one it
+# was given, and a start-up function with no context of its own, which has no deadline to pass on.
+FRESH = """
+    package main
+
+    func (t *till) convert(ctx context.Context, m *pb.Money, to string) (*pb.Money, error) {
+        return pb.NewRatesServiceClient(t.ratesConn).Convert(context.TODO(), &pb.ConvertRequest{From: m, To: to})
+    }
+
+    func (t *till) audit(ctx context.Context, e *pb.Entry) error {
+        cl := pb.NewAuditServiceClient(t.auditConn)
+        _, err := cl.Append(ctx, e)
+        return err
+    }
+
+    func main() {
+        ctx := context.Background()
+        _, _ = pb.NewLedgerServiceClient(conn).Open(context.Background(), &pb.OpenRequest{})
+        _ = ctx
+    }
+"""
+
+
+def test_a_call_given_a_fresh_context_where_the_function_had_the_requests_drops_its_deadline() -> None:
+    found = code_go_deadlines.dropped([("till/main.go", textwrap.dedent(FRESH)), ("till/x_test.go", FRESH)])
+    assert [(d.client, d.call, d.at.line) for d in found] == [
+        ("RatesService", "Convert(context.TODO(), ...) in convert", 5)]
+
+
+def test_the_call_to_the_workload_named_after_the_service_states_the_dropped_deadline(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          till:
+            image: acme/till
+            environment: {RATES_ADDR: "rates:7000", AUDIT_ADDR: "audit:7001", LEDGER_ADDR: "ledger:7002"}
+          rates: {image: acme/rates}
+          audit: {image: acme/audit}
+          ledger: {image: acme/ledger}
+    """)
+    write(tmp, "till/main.go", FRESH)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
+    rates = fact(design, "interaction:till->rates")
+    assert rates.data.get("deadline_propagation") is False
+    assert rates.fields["deadline_propagation"].file.endswith("till/main.go")
+    for kept in ("audit", "ledger"):  # the request's context passed on; main has none to pass
+        assert "deadline_propagation" not in fact(design, f"interaction:till->{kept}").data

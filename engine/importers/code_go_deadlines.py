@@ -7,6 +7,13 @@ service's code is such a call, with a duration written as a literal, the calls t
 to the target named like the client (``AdService``: ``adservice``, ``ad-service``, ``ad``) are bounded by the longest
 of those deadlines. A client also built elsewhere (kept in a field, passed on, called with another context) leaves
 the timeout unknown, as before.
+
+A call can also drop the deadline it was given: a function handed the request's context (a parameter of type
+``context.Context``) that calls a generated client with a fresh one instead, ``context.TODO()`` or
+``context.Background()`` (``pb.NewCurrencyServiceClient(conn).Convert(context.TODO(), ...)``), neither passes the
+caller's deadline on nor stops when the caller gives up. The call to the workload named after the gRPC service
+(``code_grpc_gateway.implementer``) then states ``deadline_propagation: false``. A function with no context of its own
+(``main``, a start-up task) has no deadline to pass on, and is not read.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import Location
+from engine.importers.code_notify import client_calls
 from engine.importers.code_text import close_bracket
 from engine.importers.code_timeouts import LibraryTimeout
 
@@ -88,6 +96,45 @@ def deadlines(codes: Sequence[tuple[str, str]]) -> tuple[Deadline, ...]:
     return tuple(out)
 
 
+_CONTEXT_PARAM = re.compile(r"\b\w+\s+context\s*\.\s*Context\b")
+_FRESH = re.compile(r"\s*context\s*\.\s*(TODO|Background)\s*\(\s*\)\s*[,)]")
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A call of a generated gRPC client made with a fresh context where the function had the request's."""
+
+    client: str
+    """The client's service name as generated (``CurrencyService``)."""
+    call: str
+    """``Convert(context.TODO(), ...) in convertCurrency``."""
+    at: Location
+
+
+def dropped(codes: Sequence[tuple[str, str]]) -> tuple[Dropped, ...]:
+    """The first such call per generated client, in the Go files among ``codes`` (comments blanked)."""
+    first: dict[str, Dropped] = {}
+    for path, code in codes:
+        if not path.endswith(".go") or path.endswith(("_test.go", ".pb.go")):
+            continue
+        for f in _FUNC.finditer(code):
+            head = code[f.start():f.end()]
+            if not _CONTEXT_PARAM.search(head[head.find("(", head.find(f.group(1))):]):
+                continue
+            body_at = f.end() - 1
+            body = code[body_at:close_bracket(code, body_at)]
+            for service, start, call in client_calls(body):
+                fresh = _FRESH.match(body, call.end())
+                if fresh is None or service in first:
+                    continue
+                pos = body_at + start
+                line = code.count("\n", 0, pos) + 1
+                at = Location(path, line, pos - (code.rfind("\n", 0, pos) + 1) + 1)
+                first[service] = Dropped(service, f"{call.group(1)}(context.{fresh.group(1)}(), ...) in {f.group(1)}",
+                                         at)
+    return tuple(d for _s, d in sorted(first.items()))
+
+
 def _flat(name: str) -> str:
     flat = re.sub(r"[^a-z0-9]", "", name.lower())
     return flat[:-len("service")] if flat.endswith("service") and len(flat) > len("service") else flat
@@ -117,4 +164,4 @@ def links(docs: Sequence[Any], found: Mapping[str, Sequence[Deadline]]
     return out
 
 
-__all__ = ["Deadline", "deadlines", "links"]
+__all__ = ["Deadline", "Dropped", "deadlines", "dropped", "links"]

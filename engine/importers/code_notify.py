@@ -34,6 +34,25 @@ class Notification:
     at: Location
 
 
+def client_calls(code: str) -> list[tuple[str, int, re.Match[str]]]:
+    """The calls of generated gRPC clients in Go code (comments blanked): (gRPC service, where the call's receiver
+    starts, the match of ``.Method(`` after it), through a client built in place (``pb.NewEmailServiceClient(conn)
+    .SendOrderConfirmation(...)``) or a variable assigned one (``cl := pb.NewCartServiceClient(conn)``)."""
+    calls: list[tuple[str, int, int]] = []  # (gRPC service, where the call's receiver starts, where it ends)
+    for m in _NEW_CLIENT.finditer(code):
+        calls.append((m.group(1), m.start(), close_bracket(code, m.end() - 1)))
+    kept = {m.group(1): m.group(2) for m in _ASSIGNED.finditer(code)}
+    if kept:
+        names = "|".join(re.escape(v) for v in sorted(kept))
+        calls += [(kept[m.group(1)], m.start(), m.end()) for m in re.finditer(rf"(?<![\w.])({names})\b", code)]
+    out: list[tuple[str, int, re.Match[str]]] = []
+    for service, start, end in calls:
+        call = _METHOD.match(code, end)
+        if call is not None:  # else the client built and kept, or the variable assigned: its calls are read by name
+            out.append((service, start, call))
+    return out
+
+
 def notifications(texts: Sequence[tuple[str, str]]) -> tuple[Notification, ...]:
     """The gRPC services a Go service's code (comments blanked) calls only to notify, by service name."""
     first: dict[str, Notification] = {}
@@ -41,17 +60,7 @@ def notifications(texts: Sequence[tuple[str, str]]) -> tuple[Notification, ...]:
     for path, code in texts:
         if not path.endswith(".go") or path.endswith("_test.go"):
             continue
-        calls: list[tuple[str, int, int]] = []  # (gRPC service, where the call's receiver starts, where it ends)
-        for m in _NEW_CLIENT.finditer(code):  # pb.NewEmailServiceClient(conn).SendOrderConfirmation(...)
-            calls.append((m.group(1), m.start(), close_bracket(code, m.end() - 1)))
-        kept = {m.group(1): m.group(2) for m in _ASSIGNED.finditer(code)}  # cl := pb.NewCartServiceClient(conn)
-        if kept:
-            names = "|".join(re.escape(v) for v in sorted(kept))
-            calls += [(kept[m.group(1)], m.start(), m.end()) for m in re.finditer(rf"(?<![\w.])({names})\b", code)]
-        for service, start, end in calls:
-            call = _METHOD.match(code, end)
-            if call is None:
-                continue  # the client built and kept, or the variable assigned: its calls are read by its name
+        for service, start, call in client_calls(code):
             line_start = code.rfind("\n", 0, start) + 1
             if _TELLING.match(call.group(1)) and _DISCARDED.search(code[line_start:start]):
                 line = code.count("\n", 0, start) + 1

@@ -332,6 +332,9 @@ class RoutesDocument(ArtifactDocument):
     """The gRPC services its Go code calls only to notify, throwing the answer away (``code_notify``)."""
     deadlines: tuple[code_go_deadlines.Deadline, ...] = ()
     """The generated gRPC clients its Go code calls only with a deadline it writes out (``code_go_deadlines``)."""
+    dropped: tuple[code_go_deadlines.Dropped, ...] = ()
+    """The generated gRPC clients its Go code calls with a fresh context where it had the request's
+    (``code_go_deadlines.dropped``)."""
     properties: tuple[code_properties.Component, ...] = ()
     """The components of its Spring configuration classes (``@ConfigurationProperties``), each with whether any of
     its code reads it (``code_properties``): a variable bound to one nobody reads draws no call."""
@@ -627,7 +630,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
-    doc.properties, doc.deadlines = code_properties.components(texts), code_go_deadlines.deadlines(go)
+    doc.properties, doc.deadlines, doc.dropped = (code_properties.components(texts), code_go_deadlines.deadlines(go),
+                                                  code_go_deadlines.dropped(go))
     doc.reads_only = _reads_only(texts)
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -3066,7 +3070,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d))
         else:
             out.append(d)
-    return _beside_gateways(_yield_keys(_notify_purposes(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
+    return _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
 
 
 def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
@@ -3103,7 +3107,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
-                   deadlines=d.deadlines, datasource=d.datasource, retry_settings=d.retry_settings)
+                   deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
@@ -3112,23 +3116,30 @@ def _service_names(docs: Sequence[Document]) -> list[str]:
                    for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("name")})
 
 
-def _notify_purposes(docs: Sequence[Document]) -> list[Document]:
-    """``docs`` with ``purpose: notify`` on each call a service's Go code makes only to notify a gRPC service
-    (``code_notify``), to the workload named after that service (``code_grpc_gateway.implementer``)."""
+def _grpc_call_facts(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with what a service's Go code shows of its calls of a gRPC service, on its call to the workload named
+    after that service (``code_grpc_gateway.implementer``): ``purpose: notify`` where it only notifies it
+    (``code_notify``), ``deadline_propagation: false`` where it calls it with a fresh context in place of the
+    request's (``code_go_deadlines.dropped``)."""
     services = _service_names(docs)
     out: list[Document] = []
     for d in docs:
         if isinstance(d, RoutesDocument):
             edited: ArtifactDocument = d
-            for n in d.notifies:
-                target = code_grpc_gateway.implementer(n.grpc_service, [s for s in services if s != d.service])
+            said: list[tuple[str, str, str | bool, Location, str]] = [(n.grpc_service, "purpose", "notify", n.at,
+                     f"purpose notify: every call of its {n.grpc_service} client is a method named for telling "
+                     f"({n.call}, {n.at}) whose answer the code throws away") for n in d.notifies]
+            said += [(g.client, "deadline_propagation", False, g.at,
+                      f"deadline_propagation false: it calls its {g.client} client with a fresh context where it was "
+                      f"handed the request's ({g.call}, {g.at}): the caller's deadline and cancellation stop there")
+                     for g in d.dropped]
+            for grpc_service, key, value, at, note in said:
+                target = code_grpc_gateway.implementer(grpc_service, [s for s in services if s != d.service])
                 if target is None:
                     continue
                 call = {"from": d.service, "to": target}
-                edited = with_field(with_fact(edited, "interactions", call, n.at), "interactions",
-                                    identity("interaction", call), "purpose", "notify", n.at,
-                                    f"purpose notify: every call of its {n.grpc_service} client is a method named "
-                                    f"for telling ({n.call}, {n.at}) whose answer the code throws away")
+                edited = with_field(with_fact(edited, "interactions", call, at), "interactions",
+                                    identity("interaction", call), key, value, at, note)
             out.append(edited)
         else:
             out.append(d)
