@@ -115,6 +115,7 @@ from engine.importers import (
     code_passwords,
     code_polly,
     code_properties,
+    code_proto,
     code_ribbon,
     code_rust,
     code_secrets,
@@ -584,7 +585,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
-    routes.extend([*_servlet_routes(java, paths, limits), *_jaxrs_routes(java, paths, limits)])
+    routes.extend([*_servlet_routes(java, paths, limits), *_jaxrs_routes(java, paths, limits),
+                   *(Route("RPC", r.path, r.at, r.framework, classified=r.classified)
+                     for r in code_proto.routes(paths, [*texts, *others], limits))])
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_amounts(_java_amounts(routes, java), cs)
