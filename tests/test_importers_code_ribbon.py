@@ -180,3 +180,83 @@ def test_a_service_that_names_an_idempotency_key_is_not_said_to_send_none(tmp_pa
     design = load_documents(load_artifacts([f"compose={compose}", f"source:web={tmp}/web", f"source:web={tmp}/lib"]))
     orders = fact(design, "interaction:web->orders").data
     assert orders["mutating"] is True and "idempotency_key" not in orders
+
+
+# A service that calls stock only while it sets up (at start-up, and in a thread a request starts) and orders from a
+# request handler.
+SETUP = """
+    package acme.img;
+
+    public class Startup implements ServletContextListener {
+        public void contextInitialized(ServletContextEvent event) {
+            Setup.SETUP.prepare();
+        }
+    }
+"""
+
+SETUP_WORK = """
+    package acme.img;
+
+    public class Setup {
+        public void prepare() {
+            load();
+        }
+
+        public void again() {
+            Thread x = new Thread() {
+                @Override
+                public void run() {
+                    load();
+                }
+            };
+            x.start();
+        }
+
+        private void load() {
+            Item item = Crud.read(Target.STOCK, "items", 1L);
+        }
+    }
+"""
+
+ENDPOINT = """
+    package acme.img;
+
+    @Path("images")
+    public class Images {
+        @POST
+        @Path("regenerate")
+        public Response regenerate() {
+            Setup.SETUP.again();
+            return Response.ok().build();
+        }
+
+        @POST
+        @Path("order")
+        public Response order(Cart cart) {
+            return Response.ok(Orders.place(cart)).build();
+        }
+    }
+"""
+
+
+def test_a_call_only_start_up_or_a_thread_the_code_starts_reaches_is_made_in_the_background(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    codes = [(f"{tmp}/lib/{n}.java", textwrap.dedent(t)) for n, t in (
+        ("Target", TARGETS), ("Balancer", BALANCER), ("HttpClient", CLIENT), ("Orders", OPERATIONS), ("Crud", CRUD))]
+    codes += [(f"{tmp}/img/{n}.java", textwrap.dedent(t))
+              for n, t in (("Startup", SETUP), ("Setup", SETUP_WORK), ("Images", ENDPOINT))]
+    found = {c.target: c.background for c in calls(codes, f"{tmp}/img")}
+    assert found["orders"] is None  # a request handler sends it
+    assert found["stock"] is not None and "load()" in found["stock"]
+    _library(tmp)
+    for n, t in (("Startup", SETUP), ("Setup", SETUP_WORK), ("Images", ENDPOINT)):
+        write(tmp, f"img/src/main/java/acme/img/{n}.java", t)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          img: {build: ./img}
+          orders: {build: ./orders}
+          stock: {build: ./stock}
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:img={tmp}/img", f"source:img={tmp}/lib"]))
+    assert fact(design, "interaction:img->stock").data.get("during") == "background"
+    assert "during" not in fact(design, "interaction:img->orders").data

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
+
 from engine.importers import code_dapr, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
@@ -98,11 +100,11 @@ _SUBSCRIBER = """
     """
 
 
-def _project(root: str, *, bus_extra: str = "", mtls: bool = False) -> Any:
+def _project(root: str, *, bus_extra: str = "", mtls: bool = False, state_extra: str = "") -> Any:
     compose = write(root, "docker-compose.yml",
                     _COMPOSE.replace("{mtls}", ', "-enable-mtls", "-sentry-address", "sentry:50001"' if mtls else ""))
     write(root, "components/showbus.yaml", _BUS.replace("{extra}", bus_extra))
-    write(root, "components/seat-state.yaml", _STATE)
+    write(root, "components/seat-state.yaml", _STATE.replace("    scopes:", f"{state_extra}    scopes:", 1))
     write(root, "box-office/Controllers/ReservationsController.cs", _PUBLISHER)
     write(root, "usher/Controllers/InboxController.cs", _SUBSCRIBER)
     return load_documents(load_artifacts([f"compose={compose}", f"source:box-office={os.path.join(root, 'box-office')}",
@@ -148,6 +150,20 @@ def test_state_store_gives_a_call_from_each_app_in_its_scope_only(tmp_path: Any)
     assert "interaction:box-office->seats-cache" in keys
     assert "interaction:usher->seats-cache" not in keys  # scopes: box-office only
     assert "seat-state" in str(fact(design, "interaction:box-office->seats-cache").data.get("inferred_from"))
+
+
+@pytest.mark.parametrize(("extra", "ms"), [
+    ("", 3000),  # Dapr's documented default readTimeout for state.redis
+    ('      - name: readTimeout\n        value: "750ms"\n', 750),
+    ('      - name: readTimeout\n        value: "2s"\n', 2000),
+    ('      - name: readTimeout\n        value: "-1"\n', 0),
+    ('      - name: readTimeout\n        value: "1500000000"\n', None),  # not a duration Dapr documents: unknown
+], ids=["default", "ms", "s", "none", "unread"])
+def test_a_redis_state_stores_read_timeout_bounds_the_apps_call_to_it(tmp_path: Any, extra: str, ms: int | None) -> None:
+    call = fact(_project(str(tmp_path), state_extra=extra), "interaction:box-office->seats-cache")
+    assert call.data.get("timeout_ms") == ms
+    if ms is not None:
+        assert call.fields["timeout_ms"].file.endswith("seat-state.yaml")
 
 
 def test_sidecar_in_its_apps_namespace_is_no_call_and_control_plane_is_background(tmp_path: Any) -> None:

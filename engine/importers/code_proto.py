@@ -11,9 +11,10 @@ the code only registers an implementation of the generated server. Read, by the 
   ``using static``). A service nobody
   registers (a client's copy of another service's ``.proto``) serves nothing here, and neither do the gRPC project's
   own services (package ``grpc.*``: health checks, reflection);
-- the data a method takes or returns: the most sensitive class its request's or response's field names suggest
-  (``base.field_class``: ``credit_card_number`` is ``pci``), through the messages its fields are of, as a hint to
-  check.
+- the data a method takes or returns: the most sensitive class the names of its request's or response's own fields
+  suggest (``base.field_class``: a ``credit_card`` or ``password`` field is ``pci`` or ``confidential``), as a hint to
+  check. The messages those fields hold are not searched: their fields describe whatever the method handles (a
+  hotel's phone number in the ``Hotel`` a listing returns), not what the call is about.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ _RPC = re.compile(r"\brpc\s+(\w+)\s*\(\s*(?:stream\s+)?([\w.]+)\s*\)\s*returns\s
 _FIELD = re.compile(r"(?:^|[;{])\s*(?:repeated\s+|optional\s+|required\s+)?([\w.]+)\s+(\w+)\s*=\s*\d+", re.MULTILINE)
 _RANK = {"pci": 4, "phi": 3, "pii": 2, "confidential": 1}
 _MAX_FILES = 200
-_MAX_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -112,18 +112,13 @@ def _read(paths: Sequence[str], limits: Limits) -> tuple[list[Method], dict[str,
     return methods, messages
 
 
-def _classify(message: str, messages: Mapping[str, list[tuple[str, str, Location]]], seen: frozenset[str] = frozenset(),
-              depth: int = 0) -> tuple[str, str] | None:
-    """(class, which field and where) of the most sensitive field of ``message``, through the messages it holds."""
-    if depth > _MAX_DEPTH or message in seen:
-        return None
+def _classify(message: str, messages: Mapping[str, list[tuple[str, str, Location]]]) -> tuple[str, str] | None:
+    """(class, which field and where) of the most sensitive of ``message``'s own fields, by name."""
     best: tuple[str, str] | None = None
-    for kind, name, at in messages.get(message, []):
+    for _kind, name, at in messages.get(message, []):
         found = field_class(name)
-        here = (found, f"field {name} of {message} ({os.path.basename(at.file)}:{at.line})") if found else \
-            _classify(kind, messages, seen | {message}, depth + 1)
-        if here is not None and (best is None or _RANK[here[0]] > _RANK[best[0]]):
-            best = here
+        if found and (best is None or _RANK[found] > _RANK[best[0]]):
+            best = (found, f"field {name} of {message} ({os.path.basename(at.file)}:{at.line})")
     return best
 
 

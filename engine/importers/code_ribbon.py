@@ -71,6 +71,8 @@ class RibbonCall:
     """The changing request the call sends (``post``), if any."""
     timeout: tuple[int, Location, str] | None = None
     """The Jersey read timeout bounding each attempt: (ms, where set, what)."""
+    background: str | None = None
+    """Why no request waits on the call: the service's code makes it only at start-up or in a thread it starts."""
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def _through(bpath: str, bcode: str, java: Sequence[tuple[str, str, list[_Method
                     grew = True
     used = _used(java, own, bodies)
     timeout = _timeout(codes, bcode)
+    off = _off_request([j for j in java if j[0] == own or j[0].startswith(own.rstrip(os.sep) + os.sep)])
     out: list[RibbonCall] = []
     for path, code, methods in java:
         mine = path == own or path.startswith(own.rstrip(os.sep) + os.sep)
@@ -237,8 +240,14 @@ def _through(bpath: str, bcode: str, java: Sequence[tuple[str, str, list[_Method
                 why = (f"{os.path.basename(bpath)} gives its LoadBalancerCommand {' '.join(handler.group(0).split())}:"
                        f" {handler.group(1)} more tries on the same server and {handler.group(2)} on others, whatever "
                        f"the error" if handler and again else "")
+                inner = min((m for m in methods if m.body[0] < at < m.body[1]), key=lambda m: m.body[1] - m.body[0],
+                            default=None)
+                root = off.get((path, inner.start)) if mine and inner is not None else None
+                quiet = (f"{os.path.basename(path)}'s {inner.name}() makes it, which only {root}() reaches (start-up "
+                         "or a thread the code starts), no request handler" if root and inner else None)
                 out.append(RibbonCall(where, f"{ek}.{en}({kind}.{const.group(1)}, ...) over Ribbon",
-                                      enums[kind][const.group(1)], attempts if again else None, why, change, timeout))
+                                      enums[kind][const.group(1)], attempts if again else None, why, change, timeout,
+                                      quiet))
     return out
 
 
@@ -280,6 +289,60 @@ def _passing(m: _Method, code: str, entries: dict[tuple[str, str], tuple[str, in
     return None
 
 
+_REQUEST_ANNOTATION = re.compile(r"@(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|Path|"
+                                 r"(?:Get|Post|Put|Delete|Patch|Request)Mapping)\b")
+_SERVLET = frozenset({"doGet", "doPost", "doPut", "doDelete", "doPatch", "doHead", "service"})
+_BACKGROUND_ANNOTATION = re.compile(r"@(?:Scheduled|PostConstruct)\b")
+_START = frozenset({"contextInitialized"})
+"""A ``ServletContextListener``'s start-up method: it runs once, before the application takes requests."""
+_THREAD_BODIES = frozenset({"run", "call"})
+"""The body of a ``Thread`` / ``Runnable`` / ``Callable`` the code hands on: it runs apart from its caller."""
+_CALLED = re.compile(r"(?<![\w$])([a-z_]\w*)\s*\(")
+
+
+def _off_request(java: Sequence[tuple[str, str, list[_Method]]]) -> dict[tuple[str, int], str]:
+    """The methods of ``java`` (the service's own code) that only its start-up or the threads it starts reach, never a
+    request handler (``@GET``, ``@*Mapping``, a servlet's ``doGet``...), by name through the calls their bodies make:
+    (file, start) -> what reaches them. A method declared inside another (an anonymous class's) is reached with it,
+    but for a thread's body (``run``, ``call``), which runs apart."""
+    nodes = [(path, code, m) for path, code, methods in java for m in methods]
+    by_name: dict[str, list[int]] = {}
+    for i, (_p, _c, m) in enumerate(nodes):
+        by_name.setdefault(m.name, []).append(i)
+    edges: list[set[int]] = [set() for _ in nodes]
+    for i, (path, code, m) in enumerate(nodes):
+        inner = [(j, n) for j, (p, _c, n) in enumerate(nodes)
+                 if p == path and j != i and m.body[0] < n.start and n.body[1] <= m.body[1]]
+        text = list(code[m.body[0]:m.body[1]])
+        for j, n in inner:
+            directly = not any(k != j and o.body[0] < n.start < o.body[1] for k, o in inner)
+            if directly and n.name not in _THREAD_BODIES:
+                edges[i].add(j)
+            for k in range(n.start - m.body[0], n.body[1] - m.body[0]):
+                text[k] = " "
+        edges[i].update(j for c in _CALLED.finditer("".join(text)) for j in by_name.get(c.group(1), []))
+
+    def head(path: str, code: str, m: _Method) -> str:
+        before = max(code.rfind(";", 0, m.start), code.rfind("}", 0, m.start), code.rfind("{", 0, m.start))
+        return code[before + 1:m.start]
+
+    def reach(roots: list[int]) -> dict[int, str]:
+        seen = {r: nodes[r][2].name for r in roots}
+        todo = list(roots)
+        while todo:
+            i = todo.pop()
+            for j in edges[i] - set(seen):
+                seen[j] = seen[i]
+                todo.append(j)
+        return seen
+
+    request = reach([i for i, (p, c, m) in enumerate(nodes)
+                     if m.name in _SERVLET or _REQUEST_ANNOTATION.search(head(p, c, m))])
+    background = reach([i for i, (p, c, m) in enumerate(nodes) if m.name in _START or m.name in _THREAD_BODIES
+                        or _BACKGROUND_ANNOTATION.search(head(p, c, m))])
+    return {(nodes[i][0], nodes[i][2].start): root for i, root in background.items() if i not in request}
+
+
 def _class_of(methods: Sequence[_Method], path: str) -> str:
     return methods[0].klass if methods else os.path.splitext(os.path.basename(path))[0]
 
@@ -309,7 +372,7 @@ def clients(codes: Sequence[tuple[str, str]], own: str) -> tuple[Client, ...]:
     found = calls(codes, own)
     keyed = bool(found) and any(_KEY_WORDS.search(c) for _p, c in codes)
     return tuple(Client(c.at, c.how, c.target, "http", registry=True, attempts=c.attempts, retry_why=c.retry_why,
-                        changes=c.changes, keyed=keyed, bound=c.timeout) for c in found)
+                        changes=c.changes, keyed=keyed, bound=c.timeout, background=c.background) for c in found)
 
 
 __all__ = ["RibbonCall", "calls", "clients"]

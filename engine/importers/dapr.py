@@ -19,7 +19,9 @@ What is read:
   where the broker forgets a message as it hands it over (at most once). ``dapr.channels`` gives these to each
   channel whose code names the component;
 - a **state store** (``state.*``) is a datastore the applications in its scope read and write through their
-  sidecars: one call from each of them to the workload its host setting names;
+  sidecars: one call from each of them to the workload its host setting names; a Redis store's (``state.redis``)
+  commands fail after its ``readTimeout`` (Dapr's default, 3 s, when the component sets none; ``"-1"``: none), which
+  bounds that call;
 - the sidecars' **mTLS**: self-hosted ``daprd`` encrypts and authenticates sidecar-to-sidecar calls only when
   started with ``-enable-mtls`` and a Sentry to issue certificates (``-sentry-address``); when no sidecar of the
   project is, and none is given an API token (``APP_API_TOKEN``, ``DAPR_API_TOKEN``), the services call one another
@@ -239,6 +241,8 @@ def record(body: Body, sidecars: Sequence[Sidecar], hosts: Mapping[str, str], st
                          override=True)
                 body.note("interactions", ident, f"through its sidecar {s.name}: the Dapr state store {c.name} "
                                                  f"({c.type}, {c.at.file}:{c.at.line}) keeps its state in {target[0]}")
+                if c.type == "state.redis":
+                    _redis_timeout(body, ident, c)
     if any(s.mtls or s.token for s in sidecars) or len(apps) < 2:
         return
     first = min(sidecars, key=lambda s: (s.at.file, s.at.line))
@@ -247,6 +251,33 @@ def record(body: Body, sidecars: Sequence[Sidecar], hosts: Mapping[str, str], st
                                       f"({', '.join(sorted(s.name for s in sidecars))}) run without mTLS (no "
                                       "-enable-mtls) and without an API token, and the services call one another "
                                       "through them")
+
+
+_REDIS_READ_TIMEOUT_MS = 3000
+"""The Redis state store's ``readTimeout`` when its component sets none: Dapr's documented default, ``"3s"``
+(docs.dapr.io, supported-state-stores/setup-redis: "Defaults to 3s, -1 for no timeout"); a command that gets no answer
+by then fails instead of blocking."""
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000}
+
+
+def _redis_timeout(body: Body, ident: str, c: Component) -> None:
+    """The bound a Redis state store puts on its calls: the component's ``readTimeout`` (``"-1"``: none), else Dapr's
+    default, stated on the application's call to the store when nothing else states one."""
+    if (body.get("interactions", ident) or {}).get("timeout_ms") is not None:
+        return
+    value, at = c.metadata.get("readTimeout", (None, c.at))
+    if value is None:
+        ms, why = _REDIS_READ_TIMEOUT_MS, "the component sets no readTimeout: Dapr's default for state.redis, 3 s"
+    elif value.strip() == "-1":
+        ms, why = 0, "the component's readTimeout is -1: no timeout"
+    elif (m := _DURATION.match(value)) is not None:
+        ms, why = round(float(m.group(1)) * _UNIT_MS[m.group(2)]), f"the component's readTimeout, {value.strip()}"
+    else:
+        return  # a value Dapr would read otherwise (a bare number of nanoseconds...): left unknown
+    body.set("interactions", ident, "timeout_ms", ms, at)
+    body.note("interactions", ident, f"timeout_ms {ms}: its sidecar's Redis client gives each command of the state "
+                                     f"store {c.name} ({c.at.file}:{c.at.line}) that long to answer: {why}")
 
 
 def channels(docs: Sequence[Document]) -> list[Document]:
