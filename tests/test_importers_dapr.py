@@ -159,7 +159,8 @@ def test_state_store_gives_a_call_from_each_app_in_its_scope_only(tmp_path: Any)
     ('      - name: readTimeout\n        value: "-1"\n', 0),
     ('      - name: readTimeout\n        value: "1500000000"\n', None),  # not a duration Dapr documents: unknown
 ], ids=["default", "ms", "s", "none", "unread"])
-def test_a_redis_state_stores_read_timeout_bounds_the_apps_call_to_it(tmp_path: Any, extra: str, ms: int | None) -> None:
+def test_a_redis_state_stores_read_timeout_bounds_the_apps_call_to_it(tmp_path: Any, extra: str,
+                                                                      ms: int | None) -> None:
     call = fact(_project(str(tmp_path), state_extra=extra), "interaction:box-office->seats-cache")
     assert call.data.get("timeout_ms") == ms
     if ms is not None:
