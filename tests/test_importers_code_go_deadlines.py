@@ -10,6 +10,7 @@ import pytest
 
 from engine.importers import code_go_deadlines, load_artifacts
 from engine.loader import load_documents
+from engine.model.design import Design
 from tests.helpers import write
 from tests.importer_helpers import fact
 
@@ -60,19 +61,23 @@ def test_durations_written_as_literals_are_read(text: str, ms: int | None) -> No
     assert code_go_deadlines._duration_ms(text) == ms
 
 
-def test_the_drawn_call_to_the_service_named_like_the_client_states_the_deadline(tmp_path: Any) -> None:
-    tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
+def _till(tmp: str, code: str, callees: dict[str, int]) -> Design:
+    """The design of a compose project whose ``till`` (Go ``code``) is given each callee's address in a variable
+    (``QUOTE_SERVICE_ADDR: "quote-service:7000"``)."""
+    env = ", ".join(f'{name.upper().replace("-", "_")}_ADDR: "{name}:{port}"' for name, port in callees.items())
+    others = "".join(f"\n          {name}: {{image: acme/{name}}}" for name in callees)
+    compose = write(tmp, "compose.yaml", f"""
         services:
           till:
             image: acme/till
-            environment: {QUOTE_ADDR: "quote-service:7000", LEDGER_ADDR: "ledger:7001", STOCK_ADDR: "stock:7002"}
-          quote-service: {image: acme/quote}
-          ledger: {image: acme/ledger}
-          stock: {image: acme/stock}
+            environment: {{{env}}}{others}
     """)
-    write(tmp, "till/main.go", CODE)
-    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
+    write(tmp, "till/main.go", code)
+    return load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
+
+
+def test_the_drawn_call_to_the_service_named_like_the_client_states_the_deadline(tmp_path: Any) -> None:
+    design = _till(str(tmp_path), CODE, {"quote-service": 7000, "ledger": 7001, "stock": 7002})
     assert fact(design, "interaction:till->quote-service").data.get("timeout_ms") == 250
     assert fact(design, "interaction:till->quote-service").fields["timeout_ms"].file.endswith("till/main.go")
     for unbounded in ("ledger", "stock"):  # no deadline, or one call without it: unknown, as before
@@ -109,18 +114,7 @@ def test_a_call_given_a_fresh_context_where_the_function_had_the_requests_drops_
 
 
 def test_the_call_to_the_workload_named_after_the_service_states_the_dropped_deadline(tmp_path: Any) -> None:
-    tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          till:
-            image: acme/till
-            environment: {RATES_ADDR: "rates:7000", AUDIT_ADDR: "audit:7001", LEDGER_ADDR: "ledger:7002"}
-          rates: {image: acme/rates}
-          audit: {image: acme/audit}
-          ledger: {image: acme/ledger}
-    """)
-    write(tmp, "till/main.go", FRESH)
-    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
+    design = _till(str(tmp_path), FRESH, {"rates": 7000, "audit": 7001, "ledger": 7002})
     rates = fact(design, "interaction:till->rates")
     assert rates.data.get("deadline_propagation") is False
     assert rates.fields["deadline_propagation"].file.endswith("till/main.go")

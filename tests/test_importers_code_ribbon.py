@@ -111,6 +111,23 @@ PAGE = """
 """
 
 
+def _imported(tmp: str, app: str, files: dict[str, str], published: bool = False) -> list[Any]:
+    """The documents of a project of ``app`` (its code ``files``, built with the shared library), orders, stock and
+    billing."""
+    _library(tmp)
+    for name, text in files.items():
+        write(tmp, f"{app}/src/main/java/acme/{app}/{name}.java", text)
+    ports = ', ports: ["80:8080"]' if published else ""
+    compose = write(tmp, "compose.yaml", f"""
+        services:
+          {app}: {{build: ./{app}{ports}}}
+          orders: {{build: ./orders}}
+          stock: {{build: ./stock}}
+          billing: {{build: ./billing}}
+    """)
+    return load_artifacts([f"compose={compose}", f"source:{app}={tmp}/{app}", f"source:{app}={tmp}/lib"])
+
+
 def _library(tmp: str) -> None:
     for name, text in (("Target", TARGETS), ("Balancer", BALANCER), ("HttpClient", CLIENT), ("Orders", OPERATIONS),
                        ("Crud", CRUD)):
@@ -143,17 +160,7 @@ def test_a_retry_handler_that_retries_only_connection_failures_states_no_retry()
 
 
 def test_the_ribbon_calls_become_retried_bounded_interactions(tmp_path: Any) -> None:
-    tmp = str(tmp_path)
-    _library(tmp)
-    write(tmp, "web/src/main/java/acme/web/Checkout.java", PAGE)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          web: {build: ./web, ports: ["80:8080"]}
-          orders: {build: ./orders}
-          stock: {build: ./stock}
-          billing: {build: ./billing}
-    """)
-    docs = load_artifacts([f"compose={compose}", f"source:web={tmp}/web", f"source:web={tmp}/lib"])
+    docs = _imported(str(tmp_path), "web", {"Checkout": PAGE}, published=True)
     design = load_documents(docs)
     orders = fact(design, "interaction:web->orders").data
     assert (orders["style"], orders["protocol"], orders["address_resolution"]) == ("sync", "http", "registry")
@@ -167,17 +174,8 @@ def test_the_ribbon_calls_become_retried_bounded_interactions(tmp_path: Any) -> 
 
 
 def test_a_service_that_names_an_idempotency_key_is_not_said_to_send_none(tmp_path: Any) -> None:
-    tmp = str(tmp_path)
-    _library(tmp)
-    write(tmp, "web/src/main/java/acme/web/Checkout.java", PAGE.replace(
-        "Order order", 'req.setAttribute("Idempotency-Key", uuid); Order order'))
-    compose = write(tmp, "compose.yaml", """
-        services:
-          web: {build: ./web}
-          orders: {build: ./orders}
-          stock: {build: ./stock}
-    """)
-    design = load_documents(load_artifacts([f"compose={compose}", f"source:web={tmp}/web", f"source:web={tmp}/lib"]))
+    page = PAGE.replace("Order order", 'req.setAttribute("Idempotency-Key", uuid); Order order')
+    design = load_documents(_imported(str(tmp_path), "web", {"Checkout": page}))
     orders = fact(design, "interaction:web->orders").data
     assert orders["mutating"] is True and "idempotency_key" not in orders
 
@@ -248,15 +246,6 @@ def test_a_call_only_start_up_or_a_thread_the_code_starts_reaches_is_made_in_the
     found = {c.target: c.background for c in calls(codes, f"{tmp}/img")}
     assert found["orders"] is None  # a request handler sends it
     assert found["stock"] is not None and "load()" in found["stock"]
-    _library(tmp)
-    for n, t in (("Startup", SETUP), ("Setup", SETUP_WORK), ("Images", ENDPOINT)):
-        write(tmp, f"img/src/main/java/acme/img/{n}.java", t)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          img: {build: ./img}
-          orders: {build: ./orders}
-          stock: {build: ./stock}
-    """)
-    design = load_documents(load_artifacts([f"compose={compose}", f"source:img={tmp}/img", f"source:img={tmp}/lib"]))
+    design = load_documents(_imported(tmp, "img", {"Startup": SETUP, "Setup": SETUP_WORK, "Images": ENDPOINT}))
     assert fact(design, "interaction:img->stock").data.get("during") == "background"
     assert "during" not in fact(design, "interaction:img->orders").data
