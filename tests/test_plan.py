@@ -88,6 +88,18 @@ def test_a_dependency_cycle_is_reported_and_each_item_planned_once(ledger: Plan)
     assert "Dependency cycles (ordered as one block; break them): accounts ↔ ledger" in md
 
 
+def test_components_of_positions_are_those_of_the_names_in_the_same_order() -> None:
+    # The roadmap runs Tarjan on positions in the sorted ids: components and their order must not change.
+    from engine.graph import strongly_connected
+
+    succ = {"a": ["c"], "b": ["a", "b"], "c": ["b"], "d": ["a", "e"], "e": []}
+    names = sorted(succ)
+    by_position = strongly_connected(range(len(names)), {k: [names.index(x) for x in succ[n]]
+                                                         for k, n in enumerate(names)})
+    assert [[names[k] for k in c] for c in by_position] == strongly_connected(names, succ) == [["a", "b", "c"],
+                                                                                               ["e"], ["d"]]
+
+
 def test_component_phases_come_from_rules(shop: Plan) -> None:
     by_id = {w.id: w for w in shop.roadmap.items}
     assert (by_id["service:gateway"].phase, by_id["service:gateway"].source) == (1, "rule:plan-build-edge-gateway")
