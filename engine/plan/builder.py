@@ -178,14 +178,15 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
     # --- risk per component and per edge, for highlighting
     node_risk: dict[str, tuple[str | None, int]] = {}
     edge_risk: dict[str, str | None] = {}
+    sev_value = {s: s.value for s in Severity}  # not the enum's value property per risk
     for f in risks_only:
         for key in f.subjects[:1]:
             comp = d.component_of(key)
             if comp is not None:
                 sev, n = node_risk.get(comp, (None, 0))
-                node_risk[comp] = (sev_max(sev, f.severity.value), n + 1)
+                node_risk[comp] = (sev_max(sev, sev_value[f.severity]), n + 1)
             if key.startswith("interaction:"):
-                edge_risk[key] = sev_max(edge_risk.get(key), f.severity.value)
+                edge_risk[key] = sev_max(edge_risk.get(key), sev_value[f.severity])
 
     flow = data_flow(rv.enriched.facts)
     held: dict[str, list[str]] = {}
@@ -511,28 +512,38 @@ def _roadmap_mermaid(items: Sequence[WorkItem], summary: _PhaseSummary | None = 
 def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment:
     """Section 3; ``phase_of_mitigation``: each mitigation's phase in the roadmap, by its id."""
     titles = {m.id: m.title for m in rv.mitigations}
-    shown: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
+    where: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
     entries = []
     matrix: dict[str, dict[str, list[str]]] = {lk: {im: [] for im in IMPACT_ORDER} for lk in LIKELIHOOD_ORDER}
+    sev_value = {s: s.value for s in Severity}  # the enum's value property per risk was a tenth of the section
+    lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
+    im_rank = {im: i for i, im in enumerate(IMPACT_ORDER)}
+    sev_rank = {s.value: s.rank for s in Severity}
+    rank: dict[tuple[str, str | None, str | None], tuple[int, int]] = {}  # (severity, likelihood, impact): a few
+    keys = []
     for f in rv.findings:
         if f.kind != "risk":
             continue
-        mit_phases = [phase_of_mitigation.get(m, f.phase) for m in f.mitigations]
+        mits = f.mitigations
         loc = f.location
-        if loc.file not in shown:
-            shown[loc.file] = display_path(loc.file)
+        shown = where.get(loc.file)
+        if shown is None:
+            shown = where[loc.file] = display_path(loc.file)
+        sev, lk, im = sev_value[f.severity], f.likelihood, f.impact
         entries.append(RiskEntry(  # id, rule, title, severity, likelihood, impact, subjects, message, ...
-            f.id, f.rule, f.title, f.severity.value, f.likelihood, f.impact, f.subjects, _oneline(f.message),
-            tuple([titles.get(m, m) for m in f.mitigations]), min(mit_phases, default=f.phase),
-            f"{shown[loc.file]}:{loc.line}" if loc.line else shown[loc.file]))
-        if f.likelihood and f.impact:
-            matrix[f.likelihood][f.impact].append(f.id)
-    lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
-    im_rank = {im: i for i, im in enumerate(IMPACT_ORDER)}
-    sev_rank = {s.value: s.rank for s in Severity}  # Severity(value) per entry was a tenth of the section
-    entries.sort(key=lambda r: (-sev_rank[r.severity],
-                                -(lk_rank.get(r.likelihood or "", 0) + 1) * (im_rank.get(r.impact or "", 0) + 1),
-                                r.rule, r.subjects[0]))
+            f.id, f.rule, f.title, sev, lk, im, f.subjects, _oneline(f.message),
+            tuple([titles.get(m, m) for m in mits]),
+            min([phase_of_mitigation.get(m, f.phase) for m in mits]) if mits else f.phase,
+            f"{shown}:{loc.line}" if loc.line else shown))
+        prefix = rank.get((sev, lk, im))
+        if prefix is None:
+            prefix = rank[(sev, lk, im)] = (-sev_rank[sev],
+                                            -(lk_rank.get(lk or "", 0) + 1) * (im_rank.get(im or "", 0) + 1))
+        keys.append((*prefix, f.rule, f.subjects[0]))
+        if lk and im:
+            matrix[lk][im].append(f.id)
+    order = sorted(range(len(entries)), key=keys.__getitem__)  # stable, as sorting the entries by their key
+    entries = [entries[k] for k in order]
     gaps = tuple(sorted([(f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing]))
     return RiskAssessment(risks=tuple(entries), matrix=matrix, gaps=gaps)
 

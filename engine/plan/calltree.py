@@ -42,6 +42,10 @@ class CallGraph:
         f = self.comp.get(name)
         return f.kind if f is not None else "service"
 
+    def outs(self, hard_only: bool = True) -> Mapping[str, list[Edge]]:
+        """Component -> its calls (``calls`` of every node with no route; do not change the lists)."""
+        return self._hard if hard_only else self.sync
+
     def calls(self, node: str, hard_only: bool = True, routes: frozenset[str] | None = None) -> list[Edge]:
         """The calls out of ``node``: hard ones only unless asked, and only to ``routes`` when given (a shared
         list when no route is given: do not change it)."""
@@ -66,17 +70,18 @@ def fold(graph: CallGraph, memo: dict[str, T], node: str, combine: Callable[[str
     """
     if node in memo:
         return memo[node]
+    outs_of = graph.outs(hard_only)  # one lookup per node, not a method call per visit
     visiting: set[str] = set()
-    stack: list[tuple[str, int]] = [(node, 0)]
+    stack: list[tuple[str, Sequence[Edge] | None]] = [(node, None)]
     while stack:
-        n, state = stack.pop()
+        n, outs = stack.pop()
         if n in memo:
             continue
-        outs = graph.calls(n, hard_only)
-        if state == 0:
+        if outs is None:  # first visit: walk the callees, then come back with the calls in hand
+            outs = outs_of.get(n, ())
             visiting.add(n)
-            stack.append((n, 1))
-            stack.extend((str(e["to"]), 0) for e in outs if e["to"] not in memo and e["to"] not in visiting)
+            stack.append((n, outs))
+            stack.extend([(str(e["to"]), None) for e in outs if e["to"] not in memo and e["to"] not in visiting])
             continue
         memo[n] = combine(n, [(e, memo[str(e["to"])]) for e in outs if e["to"] in memo])
         visiting.discard(n)
@@ -100,6 +105,7 @@ def reach(graph: CallGraph, entry: str, routes: frozenset[str] | None, hard_only
     """The components a request to the entry reaches (the entry first, then depth-first by name)."""
     seen = {entry}
     out = [entry]
+    outs_of = graph.outs(hard_only)
     stack = [str(e["to"]) for e in reversed(graph.calls(entry, hard_only, routes))]
     while stack:
         n = stack.pop()
@@ -107,5 +113,5 @@ def reach(graph: CallGraph, entry: str, routes: frozenset[str] | None, hard_only
             continue
         seen.add(n)
         out.append(n)
-        stack.extend(str(e["to"]) for e in reversed(graph.calls(n, hard_only)) if e["to"] not in seen)
+        stack.extend([str(e["to"]) for e in reversed(outs_of.get(n, ())) if e["to"] not in seen])
     return out
