@@ -263,6 +263,16 @@ def test_the_json_plan_is_canonical_json(design: str) -> None:
     assert json.loads(text) == json.loads(json.dumps(plan.to_json()))
 
 
+def test_the_json_plan_with_a_value_orjson_refuses_is_the_same_canonical_json(shop: Plan) -> None:
+    # The items are handed to orjson as dataclasses; an integer beyond 64 bits sends the plan to json instead.
+    import dataclasses
+
+    plan = dataclasses.replace(shop, counts={**shop.counts, "services": 2**70})
+    text = render(plan, "json")
+    assert text == json.dumps(plan.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert json.loads(text)["plan"]["counts"]["services"] == 2**70
+
+
 def test_a_large_design_is_drawn_one_node_per_team(tmp_path: Any) -> None:
     from benchmarks.gen_design import write
 
