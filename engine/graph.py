@@ -27,6 +27,7 @@ Call = TypedDict("Call", {
 }, total=False)
 
 V = TypeVar("V")
+N = TypeVar("N", str, int)
 
 
 OFF_REQUEST = frozenset({"startup", "background"})
@@ -133,18 +134,21 @@ def first_claims(names: Sequence[str], trees: Iterable[tuple[V, int]]) -> dict[s
     return out
 
 
-def strongly_connected(nodes: Sequence[str], succ: Mapping[str, Sequence[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iteratively (no recursion limit)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
+def strongly_connected(nodes: Sequence[N], succ: Mapping[N, Sequence[N]]) -> list[list[N]]:
+    """Tarjan's strongly connected components, iteratively (no recursion limit).
+
+    Nodes are names, or positions in a sorted list of names (cheaper to hash: the plan's 20,000 work items).
+    """
+    index: dict[N, int] = {}
+    low: dict[N, int] = {}
+    on_stack: set[N] = set()
+    stack: list[N] = []
+    out: list[list[N]] = []
     counter = 0
     for root in nodes:
         if root in index:
             continue
-        work: list[tuple[str, int]] = [(root, 0)]
+        work: list[tuple[N, int]] = [(root, 0)]
         while work:
             node, i = work.pop()
             if i == 0:
@@ -162,7 +166,7 @@ def strongly_connected(nodes: Sequence[str], succ: Mapping[str, Sequence[str]]) 
                     low[node] = min(low[node], index[child])
                 continue
             if low[node] == index[node]:
-                comp: list[str] = []
+                comp: list[N] = []
                 while True:
                     w = stack.pop()
                     on_stack.discard(w)

@@ -88,6 +88,18 @@ def test_a_dependency_cycle_is_reported_and_each_item_planned_once(ledger: Plan)
     assert "Dependency cycles (ordered as one block; break them): accounts ↔ ledger" in md
 
 
+def test_components_of_positions_are_those_of_the_names_in_the_same_order() -> None:
+    # The roadmap runs Tarjan on positions in the sorted ids: components and their order must not change.
+    from engine.graph import strongly_connected
+
+    succ = {"a": ["c"], "b": ["a", "b"], "c": ["b"], "d": ["a", "e"], "e": []}
+    names = sorted(succ)
+    by_position = strongly_connected(range(len(names)), {k: [names.index(x) for x in succ[n]]
+                                                         for k, n in enumerate(names)})
+    assert [[names[k] for k in c] for c in by_position] == strongly_connected(names, succ) == [["a", "b", "c"],
+                                                                                               ["e"], ["d"]]
+
+
 def test_component_phases_come_from_rules(shop: Plan) -> None:
     by_id = {w.id: w for w in shop.roadmap.items}
     assert (by_id["service:gateway"].phase, by_id["service:gateway"].source) == (1, "rule:plan-build-edge-gateway")
@@ -249,6 +261,16 @@ def test_the_json_plan_is_canonical_json(design: str) -> None:
     text = render(plan, "json")
     assert text == json.dumps(plan.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
     assert json.loads(text) == json.loads(json.dumps(plan.to_json()))
+
+
+def test_the_json_plan_with_a_value_orjson_refuses_is_the_same_canonical_json(shop: Plan) -> None:
+    # The items are handed to orjson as dataclasses; an integer beyond 64 bits sends the plan to json instead.
+    import dataclasses
+
+    plan = dataclasses.replace(shop, counts={**shop.counts, "services": 2**70})
+    text = render(plan, "json")
+    assert text == json.dumps(plan.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert json.loads(text)["plan"]["counts"]["services"] == 2**70
 
 
 def test_a_large_design_is_drawn_one_node_per_team(tmp_path: Any) -> None:

