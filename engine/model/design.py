@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from engine.errors import Location
-from engine.model.document import Document
+from engine.model.document import Document, Path
 
 
 class FieldLocations(MutableMapping[str, Location]):
@@ -19,41 +19,66 @@ class FieldLocations(MutableMapping[str, Location]):
     asked for: a design of 5,000 services states 180,000 fields, and a review asks where a few of them are.
 
     A field is held as its (line, column) in ``file`` until then, or as a ``Location`` (another file's, when
-    agents' documents are merged)."""
+    agents' documents are merged). A fact read from a parsed file may hold, instead of its fields, the file's
+    positions per mapping (``Positions.under``) and its own key path there: the fields are listed from them
+    when first asked for, and most facts are never asked."""
 
-    __slots__ = ("_at", "file")
+    __slots__ = ("_at", "_tree", "file")
 
-    def __init__(self, file: str, at: dict[str, tuple[int, int] | Location]) -> None:
+    def __init__(self, file: str, at: dict[str, tuple[int, int] | Location] | None = None,
+                 tree: tuple[Mapping[Path, Mapping[str | int, tuple[int, int]]], Path] | None = None) -> None:
         self.file = file
         self._at = at
+        self._tree = tree
+
+    def _held(self) -> dict[str, tuple[int, int] | Location]:
+        at = self._at
+        if at is None:
+            under, base = self._tree  # type: ignore[misc]  # one of the two is given
+            at = self._at = {}
+            _listed(under, base, "", at)
+            self._tree = None
+        return at
 
     def __getitem__(self, name: str) -> Location:
-        at = self._at[name]
+        held = self._held()
+        at = held[name]
         if type(at) is tuple:
-            at = self._at[name] = Location(self.file, at[0], at[1])
+            at = held[name] = Location(self.file, at[0], at[1])
         return at  # type: ignore[return-value]
 
     def __setitem__(self, name: str, location: Location) -> None:
-        self._at[name] = location
+        self._held()[name] = location
 
     def __delitem__(self, name: str) -> None:
-        del self._at[name]
+        del self._held()[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._at
+        return name in self._held()
 
     def get(self, name: str, default: Any = None) -> Any:  # the mixin's goes through __getitem__ and KeyError
         """The field's location, or ``default`` when it was not stated."""
-        return self[name] if name in self._at else default
+        return self[name] if name in self._held() else default
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._at)
+        return iter(self._held())
 
     def __len__(self) -> int:
-        return len(self._at)
+        return len(self._held())
 
     def __repr__(self) -> str:
         return f"FieldLocations({dict(self)!r})"
+
+
+def _listed(under: Mapping[Path, Mapping[str | int, tuple[int, int]]], at: Path, prefix: str,
+            out: dict[str, tuple[int, int] | Location]) -> None:
+    """Each key of the mapping at ``at`` and, depth first, of the mappings under it, by its dotted name (a list's
+    items are not fields: its keys are indexes)."""
+    for key, pos in under[at].items():
+        out[prefix + key] = pos  # type: ignore[operator]  # a mapping's keys are text
+        below = under.get((*at, key))
+        if below and type(next(iter(below))) is str:
+            _listed(under, (*at, key), f"{prefix}{key}.", out)
 
 
 @dataclass(frozen=True)
