@@ -227,7 +227,8 @@ def load_documents(docs: Iterable[Document]) -> Design:
                     errors.extend(_merge(pending, fact, flocs, agent, loc, doc.imported, warnings))
                     pending.inferred = pending.inferred and doc.inferred  # stated once: not inferred
     raise_all(errors)
-    facts = [new_fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))), p.inferred)
+    facts = [new_fact(p.kind, p.key, p.data, p.location, p.fields,
+                      (p.agents[0],) if len(p.agents) == 1 else tuple(sorted(set(p.agents))), p.inferred)
              for p in merged.values()]
     facts.sort(key=attrgetter("kind", "key"))
     waiver_docs = tuple(sorted((d for d in docs_seen if isinstance(d.data, dict) and "waivers" in d.data),
