@@ -20,65 +20,67 @@ class FieldLocations(MutableMapping[str, Location]):
 
     A field is held as its (line, column) in ``file`` until then, or as a ``Location`` (another file's, when
     agents' documents are merged). A fact read from a parsed file may hold, instead of its fields, the file's
-    positions per mapping (``Positions.under``) and its own key path there: the fields are listed from them
-    when first asked for, and most facts are never asked."""
+    positions per mapping (``Positions.under``), its key path there and its mapping as read: the fields are
+    listed from them when first asked for, and a review asks for the fields of a third of the facts."""
 
     __slots__ = ("_at", "_tree", "file")
 
     def __init__(self, file: str, at: dict[str, tuple[int, int] | Location] | None = None,
-                 tree: tuple[Mapping[Path, Mapping[str | int, tuple[int, int]]], Path] | None = None) -> None:
+                 tree: tuple[Mapping[Path, Mapping[str | int, tuple[int, int]]], Path, Mapping[str, Any]] | None = None
+                 ) -> None:
         self.file = file
         self._at = at
         self._tree = tree
 
-    def _held(self) -> dict[str, tuple[int, int] | Location]:
+    def held(self) -> dict[str, tuple[int, int] | Location]:
+        """Each field's (line, column), or its ``Location`` once asked for (listed now if not yet)."""
         at = self._at
         if at is None:
-            under, base = self._tree  # type: ignore[misc]  # one of the two is given
+            under, base, data = self._tree  # type: ignore[misc]  # one of the two is given
             at = self._at = {}
-            _listed(under, base, "", at)
+            _listed(under, base, data, "", at)
             self._tree = None
         return at
 
     def __getitem__(self, name: str) -> Location:
-        held = self._held()
+        held = self.held()
         at = held[name]
         if type(at) is tuple:
             at = held[name] = Location(self.file, at[0], at[1])
         return at  # type: ignore[return-value]
 
     def __setitem__(self, name: str, location: Location) -> None:
-        self._held()[name] = location
+        self.held()[name] = location
 
     def __delitem__(self, name: str) -> None:
-        del self._held()[name]
+        del self.held()[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._held()
+        return name in self.held()
 
     def get(self, name: str, default: Any = None) -> Any:  # the mixin's goes through __getitem__ and KeyError
         """The field's location, or ``default`` when it was not stated."""
-        return self[name] if name in self._held() else default
+        return self[name] if name in self.held() else default
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._held())
+        return iter(self.held())
 
     def __len__(self) -> int:
-        return len(self._held())
+        return len(self.held())
 
     def __repr__(self) -> str:
         return f"FieldLocations({dict(self)!r})"
 
 
-def _listed(under: Mapping[Path, Mapping[str | int, tuple[int, int]]], at: Path, prefix: str,
-            out: dict[str, tuple[int, int] | Location]) -> None:
-    """Each key of the mapping at ``at`` and, depth first, of the mappings under it, by its dotted name (a list's
-    items are not fields: its keys are indexes)."""
-    for key, pos in under[at].items():
-        out[prefix + key] = pos  # type: ignore[operator]  # a mapping's keys are text
-        below = under.get((*at, key))
-        if below and type(next(iter(below))) is str:
-            _listed(under, (*at, key), f"{prefix}{key}.", out)
+def _listed(under: Mapping[Path, Mapping[str | int, tuple[int, int]]], at: Path, data: Mapping[str, Any],
+            prefix: str, out: dict[str, tuple[int, int] | Location]) -> None:
+    """Each key of ``data`` (the mapping at ``at``, each of whose keys has its position) and, depth first, of the
+    mappings under it, by its dotted name."""
+    kids = under[at]
+    for key, value in data.items():
+        out[prefix + key] = kids[key]
+        if type(value) is dict:
+            _listed(under, (*at, key), value, f"{prefix}{key}.", out)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,16 @@ class Fact:
         """Where ``field_path`` was stated, or the fact itself when it was not."""
         if field_path:
             fields, probe = self.fields, field_path
+            if type(fields) is FieldLocations:  # a review asks 27,000 times at 5,000 services: without calls
+                held = fields.held()
+                while probe:
+                    at = held.get(probe)
+                    if at is not None:
+                        if type(at) is tuple:
+                            at = held[probe] = Location(fields.file, at[0], at[1])
+                        return at  # type: ignore[return-value]
+                    probe = probe.rpartition(".")[0]
+                return self.location
             while probe:
                 at = fields.get(probe)
                 if at is not None:
