@@ -217,7 +217,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
                     continue
                 seen_here[(kind, ident)] = loc
                 # a parsed file's: listed from its positions when first asked for
-                flocs = FieldLocations(doc.file, tree=(under, base, item)) if under is not None else \
+                flocs = FieldLocations(doc.file, tree=(doc, base, item)) if under is not None else \
                     _field_locations(doc, base, item)
                 pending = merged.get((kind, ident))
                 if pending is None:

@@ -19,15 +19,14 @@ class FieldLocations(MutableMapping[str, Location]):
     asked for: a design of 5,000 services states 180,000 fields, and a review asks where a few of them are.
 
     A field is held as its (line, column) in ``file`` until then, or as a ``Location`` (another file's, when
-    agents' documents are merged). A fact read from a parsed file may hold, instead of its fields, the file's
-    positions per mapping (``Positions.under``), its key path there and its mapping as read: the fields are
-    listed from them when first asked for, and a review asks for the fields of a third of the facts."""
+    agents' documents are merged). A fact read from a parsed file (whose positions are held per mapping,
+    ``Positions``) may hold, instead of its fields, the file, its key path there and its mapping as read: the fields
+    are listed from them when first asked for (a review asks for those of two facts in three)."""
 
     __slots__ = ("_at", "_tree", "file")
 
     def __init__(self, file: str, at: dict[str, tuple[int, int] | Location] | None = None,
-                 tree: tuple[Mapping[Path, Mapping[str | int, tuple[int, int]]], Path, Mapping[str, Any]] | None = None
-                 ) -> None:
+                 tree: tuple[Document, Path, Mapping[str, Any]] | None = None) -> None:
         self.file = file
         self._at = at
         self._tree = tree
@@ -36,9 +35,9 @@ class FieldLocations(MutableMapping[str, Location]):
         """Each field's (line, column), or its ``Location`` once asked for (listed now if not yet)."""
         at = self._at
         if at is None:
-            under, base, data = self._tree  # type: ignore[misc]  # one of the two is given
+            doc, base, data = self._tree  # type: ignore[misc]  # one of the two is given
             at = self._at = {}
-            _listed(under, base, data, "", at)
+            _listed(doc, doc.positions.under, base, data, "", at)  # type: ignore[union-attr]  # a Positions
             self._tree = None
         return at
 
@@ -72,15 +71,16 @@ class FieldLocations(MutableMapping[str, Location]):
         return f"FieldLocations({dict(self)!r})"
 
 
-def _listed(under: Mapping[Path, Mapping[str | int, tuple[int, int]]], at: Path, data: Mapping[str, Any],
-            prefix: str, out: dict[str, tuple[int, int] | Location]) -> None:
-    """Each key of ``data`` (the mapping at ``at``, each of whose keys has its position) and, depth first, of the
-    mappings under it, by its dotted name."""
-    kids = under[at]
+def _listed(doc: Document, under: Mapping[Path, Mapping[str | int, tuple[int, int]]], at: Path,
+            data: Mapping[str, Any], prefix: str, out: dict[str, tuple[int, int] | Location]) -> None:
+    """Each key of ``data`` (the mapping at ``at`` in ``doc``) and, depth first, of the mappings under it, by its
+    dotted name: its position, else (a key the reader did not place) its nearest placed parent's."""
+    kids = under.get(at) or {}
     for key, value in data.items():
-        out[prefix + key] = kids[key]
-        if type(value) is dict:
-            _listed(under, (*at, key), value, f"{prefix}{key}.", out)
+        pos = kids.get(key)
+        out[prefix + key] = pos if pos is not None else doc.locate((*at, key))
+        if isinstance(value, dict):
+            _listed(doc, under, (*at, key), value, f"{prefix}{key}.", out)
 
 
 @dataclass(frozen=True)
