@@ -103,20 +103,26 @@ def _public_endpoints(design: Design, services: Mapping[str, Mapping[str, Any]])
     return out
 
 
+_TYPED_KINDS = frozenset({"service", "datastore", "channel"})
+"""Kinds whose own ``kind`` field (the component's kind) rules read as ``type``."""
+
+
 def enrich(design: Design) -> Enriched:
     """Compute graph facts and the fields that need more than one fact to know."""
     x = _context(design)
     extra: list[Fact] = sorted(x.access.values(), key=lambda f: f.key)
     out: list[Fact] = []
+    stated_by: dict[tuple[str, ...], str] = {}  # agents -> their names joined (a design has a few sets of agents)
     for f in design.facts:
-        d = dict(f.data)
-        d["stated_by"] = " and ".join(f.agents)
-        if f.kind in ("service", "datastore", "channel") and "kind" in d:
+        kind, agents, d = f.kind, f.agents, dict(f.data)
+        by = stated_by.get(agents)
+        d["stated_by"] = by if by is not None else stated_by.setdefault(agents, " and ".join(agents))
+        if kind in _TYPED_KINDS and "kind" in d:
             d["type"] = d["kind"]  # the engine's "kind" is the fact kind; rules see the component's kind here
-        fields = _FIELDS.get(f.kind)
+        fields = _FIELDS.get(kind)
         if fields is not None:
             d.update(fields(f, d, x, extra))
-        out.append(new_fact(f.kind, f.key, d, f.location, f.fields, f.agents, f.inferred))  # replace(): 10x the cost
+        out.append(new_fact(kind, f.key, d, f.location, f.fields, agents, f.inferred))  # replace(): 10x the cost
 
     by_name = {f.name: f for f in design.facts if f.kind == "endpoint"}
     worst = _worst_routes(x.paths)
@@ -546,37 +552,39 @@ def _interaction_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fac
     e = call(d)
     src, dst = e["from"], e["to"]
     kind_of, data = x.g.kind_of, x.g.data
-    tk = kind_of.get(dst, "service")
+    tk, from_kind = kind_of.get(dst, "service"), kind_of.get(src, "service")
     caller, callee = data.get(src, _NO_DATA), data.get(dst, _NO_DATA)
-    new: InteractionFields = {"target_kind": tk, "from_kind": kind_of.get(src, "service")}
-    caller_owner = caller.get("owner")
-    callee_owner = callee.get("owner") if tk == "service" else None
+    new: InteractionFields = {"target_kind": tk, "from_kind": from_kind}
     if tk == "external":
         new["cross_team"] = True
-    elif caller_owner is not None and callee_owner is not None:
-        new["cross_team"] = caller_owner != callee_owner
-    crit = callee.get("criticality") if tk == "service" else None
-    if crit is not None:
-        new["target_criticality"] = crit
-    caller_crit = caller.get("criticality") if new["from_kind"] == "service" else None
+    elif tk == "service":
+        caller_owner, callee_owner = caller.get("owner"), callee.get("owner")
+        if caller_owner is not None and callee_owner is not None:
+            new["cross_team"] = caller_owner != callee_owner
+        crit = callee.get("criticality")
+        if crit is not None:
+            new["target_criticality"] = crit
+    caller_crit = caller.get("criticality") if from_kind == "service" else None
     if caller_crit is not None:
         new["caller_criticality"] = caller_crit
-    on_public_path = new["on_public_path"] = src in x.on_public and is_sync(e, tk)
+    sync: bool | None = None  # is_sync(e, tk), asked for once
+    on_public_path = new["on_public_path"] = src in x.on_public and (sync := is_sync(e, tk))
     if on_public_path:
         new["entry_exposure"] = x.entry_exposure[src]
     if "style" in e or "protocol" in e or tk == "channel" or e.get("during") in OFF_REQUEST:
-        new["blocking"] = is_sync(e, tk)
+        new["blocking"] = sync if sync is not None else is_sync(e, tk)
     # else left unknown: rules read it as their policy says (most calls between services block)
     classified = _target_classified(tk, callee, dst in x.classified_services, dst in x.classification_known)
     if classified is not None:
         new["target_classified"] = classified
-    comp_of = x.c.comp_of
-    c_from = comp_of.get(src)
-    if on_public_path and c_from is not None and c_from in x.above and dst in comp_of:
-        below = x.done[comp_of[dst]].depth + 1 if comp_of[dst] != c_from else 0
-        new["chain_depth"] = x.above[c_from] + below
+    if on_public_path:
+        comp_of = x.c.comp_of
+        c_from = comp_of.get(src)
+        if c_from is not None and c_from in x.above and dst in comp_of:
+            below = x.done[comp_of[dst]].depth + 1 if comp_of[dst] != c_from else 0
+            new["chain_depth"] = x.above[c_from] + below
     _call_timing(e, x.caller_timeout.get(src), new)
-    default = proxy_route_timeout(caller.get("image")) if new["from_kind"] == "service" else None
+    default = proxy_route_timeout(caller.get("image")) if from_kind == "service" else None
     if default is not None:
         new["caller_default_timeout_ms"] = default
     # A sync call with no stated style is left unknown on purpose: the rules report the gap.

@@ -98,23 +98,26 @@ def discover(paths: Sequence[str]) -> list[str]:
 
 
 def _field_locations(doc: Document, base: tuple[str | int, ...], data: dict[str, Any]) -> FieldLocations:
-    """Where each field of ``data`` (found at ``base`` in ``doc``) was stated: its key's position, kept as the
-    parser recorded it until a ``Location`` is asked for."""
+    """Where each field of ``data`` (found at ``base`` in ``doc``, a document whose positions are held by full key
+    path: Markdown's drawn facts, the general reader's) was stated: its key's position, kept as the parser
+    recorded it until a ``Location`` is asked for. A parsed file's facts list theirs from the file's positions
+    per mapping when first asked for (``FieldLocations``)."""
     out: dict[str, tuple[int, int] | Location] = {}
     positions = doc.positions
-    under = positions.under if type(positions) is Positions else None  # a parsed file's: per mapping
 
     def walk(at: tuple[str | int, ...], value: dict[str, Any], prefix: str) -> None:
-        kids = under.get(at) if under is not None else None
         for k, v in value.items():
-            # every key's own position is recorded when parsed (not in Markdown's drawn facts)
-            pos = kids.get(k) if kids is not None else positions.get((*at, k))
+            pos = positions.get((*at, k))  # not recorded for every key in Markdown's drawn facts
             out[prefix + k] = pos if pos is not None else doc.locate((*at, k))
             if isinstance(v, dict):
                 walk((*at, k), v, f"{prefix}{k}.")
 
     walk(base, data, "")
     return FieldLocations(doc.file, out)
+
+
+_NAMED_BY_IDENTITY = frozenset({"interaction", "endpoint", "system", "security", "observability"})
+"""Kinds whose facts may state no ``name``: their identity is their name."""
 
 
 @dataclass
@@ -169,6 +172,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
                                      doc.locate(("version",)), "version"))
         agent = str(source) if source in AGENTS else "?"
         seen_here: dict[tuple[str, str], Location] = {}
+        under = doc.positions.under if type(doc.positions) is Positions else None
         for section, (kind, model, is_list) in SECTIONS.items():
             if section not in data or data[section] is None:
                 continue
@@ -180,8 +184,11 @@ def load_documents(docs: Iterable[Document]) -> Design:
                                              doc.locate((section,)), section))
                     continue
                 items = [((section, i), item) for i, item in enumerate(value)]
+                places = under.get((section,)) if under is not None else None
             else:
                 items = [((section,), value)]
+                places = under.get(()) if under is not None else None
+            validate: Any = None
             for n, (base, item) in enumerate(items):
                 if not n & 1023:
                     budget.check("validating the design")
@@ -189,23 +196,29 @@ def load_documents(docs: Iterable[Document]) -> Design:
                     errors.append(InputError(f"each entry of '{section}' must be a mapping, not a "
                                              f"{type(item).__name__}", doc.locate(base), keypath(base)))
                     continue
+                if validate is None:  # the model's own validator and serializer, without model_validate's wrapping
+                    validate = model.__pydantic_validator__.validate_python
+                    dump = model.__pydantic_serializer__.to_python
                 try:
-                    obj = model.model_validate(item)
+                    obj = validate(item)
                 except ValidationError as exc:
                     errors.extend(validation_errors(exc, model, doc, base, item))
                     continue
-                fact = obj.model_dump(by_alias=True, exclude_none=True, mode="json")
+                fact = dump(obj, by_alias=True, exclude_none=True, mode="json")
                 ident = identity(kind, fact)
-                if kind in ("interaction", "endpoint", "system", "security", "observability"):
+                if kind in _NAMED_BY_IDENTITY:
                     fact.setdefault("name", ident)
-                loc = doc.locate(base)
+                pos = places.get(base[-1]) if places is not None else None
+                loc = Location(doc.file, pos[0], pos[1]) if pos is not None else doc.locate(base)
                 if (kind, ident) in seen_here and kind not in SINGLETON_KINDS:
                     first = seen_here[(kind, ident)]
                     errors.append(InputError(f"duplicate {kind} '{ident}' (first defined at line {first.line})",
                                              loc, keypath(base)))
                     continue
                 seen_here[(kind, ident)] = loc
-                flocs = _field_locations(doc, base, item)
+                # a parsed file's: listed from its positions when first asked for
+                flocs = FieldLocations(doc.file, tree=(doc, base, item)) if under is not None else \
+                    _field_locations(doc, base, item)
                 pending = merged.get((kind, ident))
                 if pending is None:
                     merged[(kind, ident)] = _Pending(kind, f"{kind}:{ident}", fact, loc, flocs, [agent],
@@ -214,7 +227,8 @@ def load_documents(docs: Iterable[Document]) -> Design:
                     errors.extend(_merge(pending, fact, flocs, agent, loc, doc.imported, warnings))
                     pending.inferred = pending.inferred and doc.inferred  # stated once: not inferred
     raise_all(errors)
-    facts = [new_fact(p.kind, p.key, p.data, p.location, p.fields, tuple(sorted(set(p.agents))), p.inferred)
+    facts = [new_fact(p.kind, p.key, p.data, p.location, p.fields,
+                      (p.agents[0],) if len(p.agents) == 1 else tuple(sorted(set(p.agents))), p.inferred)
              for p in merged.values()]
     facts.sort(key=attrgetter("kind", "key"))
     waiver_docs = tuple(sorted((d for d in docs_seen if isinstance(d.data, dict) and "waivers" in d.data),
@@ -290,25 +304,28 @@ def _distinct_members(cur: list[Any], new: list[Any]) -> bool:
 def check_references(design: Design) -> list[ArchplanError]:
     """Every name a fact refers to must exist, with a did-you-mean when it does not."""
     names: dict[str, set[str]] = {}
+    calls: dict[str, set[str]] = {}
+    errors: list[ArchplanError] = []
+    # Interactions name their target alone, so a name two kinds share would be read as either.
+    first_kind: dict[str, Fact] = {}
     for f in design.facts:
-        names.setdefault(f.kind, set()).add(f.name)
+        kind, name = f.kind, f.name
+        names.setdefault(kind, set()).add(name)
+        if kind in _TARGET_KINDS:
+            other = first_kind.setdefault(name, f)
+            if other.kind != kind:
+                errors.append(InputError(
+                    f"'{name}' names both a {other.kind} (at {other.location}) and a {kind}; targets are "
+                    "referred to by name alone, so names must be unique across services, externals, "
+                    "datastores and channels", f.location, f"{kind}[{name}]"))
+        elif kind == "interaction":
+            calls.setdefault(str(f.data["from"]), set()).add(str(f.data["to"]))
     services = names.get("service", set())
     externals = names.get("external", set())
     targets = services | externals | names.get("datastore", set()) | names.get("channel", set())
     endpoints = names.get("endpoint", set())
     callers = services | externals
     slo_targets = services | endpoints
-    errors: list[ArchplanError] = []
-    # Interactions name their target alone, so a name two kinds share would be read as either.
-    first_kind: dict[str, Fact] = {}
-    for f in design.facts:
-        if f.kind in ("channel", "datastore", "external", "service"):
-            other = first_kind.setdefault(f.name, f)
-            if other.kind != f.kind:
-                errors.append(InputError(
-                    f"'{f.name}' names both a {other.kind} (at {other.location}) and a {f.kind}; targets are "
-                    "referred to by name alone, so names must be unique across services, externals, "
-                    "datastores and channels", f.location, f"{f.kind}[{f.name}]"))
 
     def ref(fact: Fact, field_path: str, value: Any, allowed: set[str], what: str) -> None:
         if isinstance(value, str) and value not in allowed:
@@ -316,17 +333,16 @@ def check_references(design: Design) -> list[ArchplanError]:
                 f"'{value}' is not a known {what}{did_you_mean(value, allowed)}",
                 fact.locate(field_path), f"{fact.kind}[{fact.name}].{field_path}"))
 
-    calls: dict[str, set[str]] = {}
-    for f in design.facts:
-        if f.kind == "interaction":
-            calls.setdefault(str(f.data["from"]), set()).add(str(f.data["to"]))
-    for f in design.facts:
-        d = f.data
-        if f.kind == "interaction":
-            ref(f, "from", d["from"], callers, "service or external")
-            ref(f, "to", d["to"], targets, "service, external, datastore or channel")
-        elif f.kind == "endpoint":
-            ref(f, "served_by", d["served_by"], services, "service")
+    for f in design.facts:  # a name found (most are) needs no call
+        d, kind = f.data, f.kind
+        if kind == "interaction":
+            if type(v := d["from"]) is not str or v not in callers:
+                ref(f, "from", v, callers, "service or external")
+            if type(v := d["to"]) is not str or v not in targets:
+                ref(f, "to", v, targets, "service, external, datastore or channel")
+        elif kind == "endpoint":
+            if type(v := d["served_by"]) is not str or v not in services:
+                ref(f, "served_by", v, services, "service")
             called = calls.get(str(d["served_by"]), set())
             for i, v in enumerate(d.get("routes_to", [])):
                 if v not in called:  # a route can only take a call its server makes
@@ -334,26 +350,36 @@ def check_references(design: Design) -> list[ArchplanError]:
                         f"'{v}' is not called by {d['served_by']}: routes_to names the calls this route takes "
                         f"(interactions from {d['served_by']}){did_you_mean(v, called)}",
                         f.locate("routes_to"), f"endpoint[{f.name}].routes_to[{i}]"))
-        elif f.kind == "datastore":
-            if "owner" in d:
-                ref(f, "owner", d["owner"], services, "service")
+        elif kind == "datastore":
+            if "owner" in d and (type(v := d["owner"]) is not str or v not in services):
+                ref(f, "owner", v, services, "service")
             for fld in ("readers", "writers"):
                 for v in d.get(fld, []):
-                    ref(f, fld, v, services, "service")
-        elif f.kind == "channel":
+                    if type(v) is not str or v not in services:
+                        ref(f, fld, v, services, "service")
+        elif kind == "channel":
             for v in d.get("producers", []):
-                ref(f, "producers", v, services, "service")
+                if type(v) is not str or v not in services:
+                    ref(f, "producers", v, services, "service")
             for c in d.get("consumers", []):
-                ref(f, "consumers", c["service"] if isinstance(c, dict) else c, services, "service")
-        elif f.kind in ("deployment", "job"):
-            ref(f, "service", d["service"], services, "service")
-        elif f.kind == "workflow":
+                v = c["service"] if isinstance(c, dict) else c
+                if type(v) is not str or v not in services:
+                    ref(f, "consumers", v, services, "service")
+        elif kind in ("deployment", "job"):
+            if type(v := d["service"]) is not str or v not in services:
+                ref(f, "service", v, services, "service")
+        elif kind == "workflow":
             for s in d.get("steps", []):
-                ref(f, "steps", s["service"], services, "service")
-        elif f.kind == "observability":
+                if type(v := s["service"]) is not str or v not in services:
+                    ref(f, "steps", v, services, "service")
+        elif kind == "observability":
             for slo in d.get("slos", []):
                 ref(f, "slos", slo["target"], slo_targets, "service or endpoint")
     return errors
+
+
+_TARGET_KINDS = frozenset({"channel", "datastore", "external", "service"})
+"""Kinds an interaction's ``to`` may name."""
 
 
 def _check_count(docs: Sequence[Document], limits: Limits) -> None:

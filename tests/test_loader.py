@@ -397,6 +397,27 @@ def test_field_locations_name_each_stated_key_also_across_merged_agents(tmp_path
     assert "health.readiness" not in fact.fields and fact.fields["kind"] is fact.fields["kind"]
 
 
+def test_field_locations_listed_from_positions_match_the_general_readers(tmp_path: os.PathLike[str]) -> None:
+    """A fact read by the event reader lists its fields from the file's positions when first asked for: the same
+    fields, order and places as the general reader's (an anchor sends the file there), nested mappings by dotted
+    path, a list's items and the mappings inside lists not fields of their own."""
+    body = ("services:\n  - name: a\n    kind: api\n    health:\n      liveness: true\n      readiness: false\n"
+            "    client_types: [web, mobile]\n    autoscaling: {}\n    owner: t\n"
+            "channels:\n  - name: q\n    kind: queue\n    consumers: [{service: a, idempotent: true}]\n")
+    fast = write(str(tmp_path), "fast.yaml", "source: infrastructure\n" + body)
+    general = write(str(tmp_path), "general.yaml", "source: &s infrastructure\n" + body)
+    for key, fields in (("service:a", ["name", "kind", "health", "health.liveness", "health.readiness",
+                                       "client_types", "autoscaling", "owner"]),
+                        ("channel:q", ["name", "kind", "consumers"])):
+        a, b = (load_design([p]).by_key()[key] for p in (fast, general))
+        assert [(k, v.line, v.column) for k, v in a.fields.items()] == \
+            [(k, v.line, v.column) for k, v in b.fields.items()]
+        assert list(a.fields) == fields
+    service = load_design([fast]).by_key()["service:a"]
+    assert service.locate("health.readiness") == Location(fast, 7, 7)
+    assert service.locate("client_types.web") == Location(fast, 8, 5)
+
+
 def test_positions_held_per_mapping_read_as_one_mapping_of_key_paths() -> None:
     """A parsed file's positions, held per mapping and list, answer as a dict over full key paths would: the
     same paths in the same order, lookups of missing paths, the count, and the nearest located parent."""
