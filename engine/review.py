@@ -29,7 +29,7 @@ from engine.errors import Location
 from engine.loader import load_design
 from engine.model import SEVERITY_BY_RANK, Phase, Severity
 from engine.model.design import Design, Fact
-from engine.model.finding import Adjustment, Evidence, Finding, MitigationItem
+from engine.model.finding import Adjustment, Evidence, Finding, MitigationItem, late_fields
 from engine.model.rule import KnowledgeBase, Rule, context_already_priced
 from engine.ruleload import builtin_rules_dir, discover_rules, load_rules
 from engine.source import DEFAULT_LIMITS, Document, Limits
@@ -356,6 +356,10 @@ class _RuleTerms:
     likelihood: str | None
     impact: str | None
     overridden: bool
+    title: str
+    kb: CompiledKB
+    priced: dict[str, bool] = field(default_factory=dict)
+    """By context rule: whether the rule's base severity already prices it (``_priced``)."""
 
     @classmethod
     def of(cls, kb: CompiledKB, rule_id: str) -> _RuleTerms:
@@ -365,33 +369,64 @@ class _RuleTerms:
         ceiling = max(base.rank, CONTEXT_CEILING[rule.risk.impact] if rule.risk else base.rank)
         return cls(rule, base, ceiling, rule.category.value, int(rule.phase), tuple(rule.references),
                    rule.risk.likelihood if rule.risk else None, rule.risk.impact if rule.risk else None,
-                   rule.id in kb.severity_overrides)
+                   rule.id in kb.severity_overrides, rule.title, kb)
+
+
+_RISK_LATE = ("location", "mitigations", "adjustments", "evidence", "inferred")
+_new_risk = late_fields(Finding, _RISK_LATE)
+"""A risk finding whose explanation is worked out when first read (``late_fields``): only the fields that sort,
+group, count and judge it are worked out for every finding."""
 
 
 def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord] | None,
                   explain: _Explainer, rels: _RelativePaths) -> Finding:
-    facts = explain.facts
-    subj = facts.get(r.subject)
-    loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
-    adj = _adjustments(kb, r.rule, adjusts) if adjusts is not None else ()
-    delta = max(-1, min(1, sum([a.by for a in adj]))) if adj else 0
+    subj = explain.facts.get(r.subject)
+    delta = _delta(terms, adjusts) if adjusts is not None else 0
     # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
     sev = SEVERITY_BY_RANK[max(1, min(terms.ceiling, terms.base.rank + delta) - (1 if r.assumed else 0))]
-    fp = fingerprint_rel(r.rule, r.subject, rels[subj.location.file if subj else loc.file])
+    fp = fingerprint_rel(r.rule, r.subject, rels[subj.location.file if subj else
+                                                  _location_of(r.premises, explain.facts).file])
     premises = r.premises
     subjects = (r.subject,) if premises == (r.subject,) else (
         r.subject, *sorted({p for p in premises if p != r.subject}))
-    evidence = explain.rests_on(premises)
-    mits = r.mitigations
-    return Finding(
-        id=fp[:10], rule=r.rule, title=terms.rule.title, kind="risk", severity=sev, base_severity=terms.base,
-        category=terms.category, phase=terms.phase, message=r.message, subjects=subjects,
-        location=loc, fingerprint=fp, likelihood=terms.likelihood, impact=terms.impact,
-        mitigations=(f"{mits[0].id}@{mits[0].scope}",) if len(mits) == 1 else tuple(
-            sorted({f"{m.id}@{m.scope}" for m in mits})),
-        adjustments=adj, evidence=evidence, references=terms.references,
-        field=r.field, severity_overridden=terms.overridden, assumed=r.assumed, inferred=_inferred(subj, evidence),
-    )
+    return _new_risk(  # every field but _RISK_LATE, in field order
+        fp[:10], r.rule, terms.title, "risk", sev, terms.base, terms.category, terms.phase, r.message, subjects, fp,
+        terms.likelihood, terms.impact, terms.references, (), r.field, terms.overridden, r.assumed,
+        _RiskLate(kb, r, adjusts, subj, explain))
+
+
+class _RiskLate:
+    """What a risk finding's late fields (``_RISK_LATE``) are worked out from."""
+
+    __slots__ = ("adjusts", "explain", "kb", "r", "subj")
+
+    def __init__(self, kb: CompiledKB, r: RiskRecord, adjusts: Mapping[str, AdjustRecord] | None, subj: Fact | None,
+                 explain: _Explainer) -> None:
+        self.kb, self.r, self.adjusts, self.subj, self.explain = kb, r, adjusts, subj, explain
+
+    def __call__(self) -> tuple[Any, ...]:
+        r, subj, facts = self.r, self.subj, self.explain.facts
+        loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
+        evidence = self.explain.rests_on(r.premises)
+        mits = r.mitigations
+        return (loc, (f"{mits[0].id}@{mits[0].scope}",) if len(mits) == 1 else tuple(
+                    sorted({f"{m.id}@{m.scope}" for m in mits})),
+                _adjustments(self.kb, r.rule, self.adjusts) if self.adjusts is not None else (),
+                evidence, _inferred(subj, evidence))
+
+
+def _delta(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> int:
+    """How far the context rules move a risk of ``terms.rule`` (those its base already prices left out): -1, 0 or 1;
+    the sum of the ``by`` of ``_adjustments``, without making them."""
+    priced = terms.priced
+    total = 0
+    for a in adjusts.values():
+        p = priced.get(a.rule)
+        if p is None:
+            p = priced[a.rule] = _priced(terms.kb, terms.rule.id, a.rule)
+        if not p:
+            total += a.by
+    return -1 if total < -1 else 1 if total > 1 else total
 
 
 def _adjustments(kb: CompiledKB, rule: str, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
@@ -427,29 +462,42 @@ def _gap_recs(gaps: Sequence[GapRecord]) -> list[GapRecord]:
     return sorted({(g.field, g.rule): g for g in gaps}.values(), key=lambda g: (g.field, g.rule))
 
 
+_GAP_LATE = ("message", "evidence", "inferred")
+_new_gap = late_fields(Finding, _GAP_LATE)
+
+
 def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explain: _Explainer, rels: _RelativePaths,
                  per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms]) -> Finding:
     facts = explain.facts
     kind = subject.partition(":")[0]
-    # The subject, then every other fact a question was asked because of (a job running on every
-    # replica makes its service's replica count a question): the gap rests on them too.
-    others = {p for g in gaps for p in g.premises if p != subject}
     terms_key = (kind, tuple([(g.field, g.rule) for g in gaps]))
     terms = per_gaps.get(terms_key)
     if terms is None:
         terms = per_gaps[terms_key] = _GapTerms.of(kb, kind, gaps)
     subj = facts.get(subject)
     loc = subj.location if subj else _location_of(_gap_recs(gaps)[0].premises, facts)
-    fp = fingerprint_rel(GAP_RULE, subject, rels[subj.location.file if subj else loc.file])
-    evidence = explain.rests_on([subject, *sorted(others)] if others else (subject,))
-    return Finding(
-        id=fp[:10], rule=GAP_RULE, title=GAP_TITLE, kind="gap", severity=Severity.LOW,
-        base_severity=Severity.LOW, category=terms.category,
-        phase=terms.phase, message=gap_message(subject, (), terms.needs), subjects=(subject,),
-        location=loc, mitigations=(), fingerprint=fp,
-        evidence=evidence,
-        missing=terms.missing, inferred=_inferred(subj, evidence),
-    )
+    fp = fingerprint_rel(GAP_RULE, subject, rels[loc.file])
+    return _new_gap(  # every field but _GAP_LATE, in field order
+        fp[:10], GAP_RULE, GAP_TITLE, "gap", Severity.LOW, Severity.LOW, terms.category, terms.phase, (subject,), loc,
+        (), fp, None, None, (), (), terms.missing, None, False, (), _GapLate(subject, gaps, terms, subj, explain))
+
+
+class _GapLate:
+    """What a gap finding's late fields (``_GAP_LATE``) are worked out from."""
+
+    __slots__ = ("explain", "gaps", "subj", "subject", "terms")
+
+    def __init__(self, subject: str, gaps: Sequence[GapRecord], terms: _GapTerms, subj: Fact | None,
+                 explain: _Explainer) -> None:
+        self.subject, self.gaps, self.terms, self.subj, self.explain = subject, gaps, terms, subj, explain
+
+    def __call__(self) -> tuple[Any, ...]:
+        subject = self.subject
+        # The subject, then every other fact a question was asked because of (a job running on every
+        # replica makes its service's replica count a question): the gap rests on them too.
+        others = {p for g in self.gaps for p in g.premises if p != subject}
+        evidence = self.explain.rests_on([subject, *sorted(others)] if others else (subject,))
+        return gap_message(subject, (), self.terms.needs), evidence, _inferred(self.subj, evidence)
 
 
 def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, ...]:
