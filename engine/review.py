@@ -462,8 +462,10 @@ def _gap_recs(gaps: Sequence[GapRecord]) -> list[GapRecord]:
     return sorted({(g.field, g.rule): g for g in gaps}.values(), key=lambda g: (g.field, g.rule))
 
 
-_GAP_LATE = ("message", "evidence", "inferred")
+_GAP_LATE = ("id", "message", "fingerprint", "evidence", "inferred")
 _new_gap = late_fields(Finding, _GAP_LATE)
+"""A gap finding whose id and explanation are worked out when first read (``late_fields``): a text report groups
+gaps by kind and field, and shows none by id."""
 
 
 def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explain: _Explainer, rels: _RelativePaths,
@@ -476,28 +478,30 @@ def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explai
         terms = per_gaps[terms_key] = _GapTerms.of(kb, kind, gaps)
     subj = facts.get(subject)
     loc = subj.location if subj else _location_of(_gap_recs(gaps)[0].premises, facts)
-    fp = fingerprint_rel(GAP_RULE, subject, rels[loc.file])
     return _new_gap(  # every field but _GAP_LATE, in field order
-        fp[:10], GAP_RULE, GAP_TITLE, "gap", Severity.LOW, Severity.LOW, terms.category, terms.phase, (subject,), loc,
-        (), fp, None, None, (), (), terms.missing, None, False, (), _GapLate(subject, gaps, terms, subj, explain))
+        GAP_RULE, GAP_TITLE, "gap", Severity.LOW, Severity.LOW, terms.category, terms.phase, (subject,), loc,
+        (), None, None, (), (), terms.missing, None, False, (), _GapLate(subject, gaps, terms, subj, explain, rels))
 
 
 class _GapLate:
     """What a gap finding's late fields (``_GAP_LATE``) are worked out from."""
 
-    __slots__ = ("explain", "gaps", "subj", "subject", "terms")
+    __slots__ = ("explain", "gaps", "rels", "subj", "subject", "terms")
 
     def __init__(self, subject: str, gaps: Sequence[GapRecord], terms: _GapTerms, subj: Fact | None,
-                 explain: _Explainer) -> None:
-        self.subject, self.gaps, self.terms, self.subj, self.explain = subject, gaps, terms, subj, explain
+                 explain: _Explainer, rels: _RelativePaths) -> None:
+        self.subject, self.gaps, self.terms, self.subj, self.explain, self.rels = (
+            subject, gaps, terms, subj, explain, rels)
 
     def __call__(self) -> tuple[Any, ...]:
-        subject = self.subject
+        subject, subj = self.subject, self.subj
+        loc = subj.location if subj else _location_of(_gap_recs(self.gaps)[0].premises, self.explain.facts)
+        fp = fingerprint_rel(GAP_RULE, subject, self.rels[loc.file])
         # The subject, then every other fact a question was asked because of (a job running on every
         # replica makes its service's replica count a question): the gap rests on them too.
         others = {p for g in self.gaps for p in g.premises if p != subject}
         evidence = self.explain.rests_on([subject, *sorted(others)] if others else (subject,))
-        return gap_message(subject, (), self.terms.needs), evidence, _inferred(self.subj, evidence)
+        return fp[:10], gap_message(subject, (), self.terms.needs), fp, evidence, _inferred(subj, evidence)
 
 
 def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, ...]:
