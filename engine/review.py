@@ -46,9 +46,7 @@ context. Without a ceiling, a web shop whose every component sits on a public pa
 findings at critical (a catalogue backup interval among them); a base severity above the ceiling stays."""
 
 
-_SEVERITY = operator.attrgetter("severity")
-_CATEGORY = operator.attrgetter("category")
-_KIND = operator.attrgetter("kind")
+_SEVERITY_CATEGORY_KIND = operator.attrgetter("severity", "category", "kind")
 
 
 @dataclass
@@ -67,10 +65,14 @@ class Review:
     def summary(self) -> dict[str, Any]:
         """Counts by severity and category."""
         by_sev = {s.value: 0 for s in Severity}
-        for sev, n in Counter(map(_SEVERITY, self.findings)).items():
+        by_cat: Counter[str] = Counter()
+        gaps = 0
+        # One pass, counting the few distinct (severity, category, kind): not one per count over 46,000 findings.
+        for (sev, cat, kind), n in Counter(map(_SEVERITY_CATEGORY_KIND, self.findings)).items():
             by_sev[sev.value] += n
-        by_cat = Counter(map(_CATEGORY, self.findings))
-        gaps = Counter(map(_KIND, self.findings))["gap"]
+            by_cat[cat] += n
+            if kind == "gap":
+                gaps += n
         return {
             "findings": len(self.findings), "by_severity": by_sev, "by_category": dict(sorted(by_cat.items())),
             "information_gaps": gaps, "mitigations": len(self.mitigations), "rules": len(self.kb.source),
