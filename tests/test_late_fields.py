@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.model.finding import Finding, late_fields
+from engine.model.finding import Finding, MitigationItem, late_fields
 from engine.model.frozen import quick_init
 from engine.review import review
 from tests.conftest import ROOT
@@ -53,9 +53,10 @@ def test_late_fields_refuses_a_field_the_class_lacks() -> None:
 
 
 @pytest.mark.parametrize("design", ["shop", "ledger"])
-def test_a_reviews_findings_equal_findings_made_with_every_field(design: str) -> None:
+def test_a_reviews_findings_and_mitigations_equal_those_made_with_every_field(design: str) -> None:
     """Read in any order (one late field first, or another), each finding equals the plain ``Finding`` of its
-    values: an explanation worked out late is the one worked out at once."""
+    values, and each mitigation the plain ``MitigationItem``: what is worked out late is what was worked out at
+    once."""
     path = os.path.join(ROOT, "facts", design)
     first, second = review([path]), review([path])
     names = [f.name for f in dataclasses.fields(Finding)]
@@ -66,3 +67,9 @@ def test_a_reviews_findings_equal_findings_made_with_every_field(design: str) ->
         assert a == plain and plain == a and hash(a) == hash(plain) and repr(a) == repr(plain)
         assert a == b and a.to_json() == b.to_json() == plain.to_json()
         assert pickle.loads(pickle.dumps(a)) == plain
+    mitigations = [f.name for f in dataclasses.fields(MitigationItem)]
+    assert first.mitigations
+    for m, n in zip(first.mitigations, second.mitigations, strict=True):
+        n.subjects  # noqa: B018 - a late field first
+        plain_m = MitigationItem(**{name: getattr(m, name) for name in mitigations})
+        assert m == plain_m == n and m.to_json() == plain_m.to_json() and repr(n) == repr(plain_m)
