@@ -16,6 +16,8 @@ The JSON report keeps one finding per subject and carries each finding's ``group
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -89,7 +91,8 @@ def gap_groups(findings: Iterable[Finding], kind_counts: dict[str, int]) -> list
     alike: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
     for f in findings:
         if f.kind == "gap":
-            alike.setdefault((kind_of(f.subjects[0]), f.missing), []).append(f.subjects[0])
+            subject = f.subjects[0]
+            alike.setdefault((subject.partition(":")[0], f.missing), []).append(subject)  # (kind_of, inlined)
     # Each (kind, field) is missed by the subjects of some of those sets; many fields by those of the same sets (every
     # service's checklist questions), whose subjects are gathered and sorted once.
     sources: dict[tuple[str, str], dict[tuple[str, tuple[tuple[str, str], ...]], None]] = {}
@@ -105,9 +108,18 @@ def gap_groups(findings: Iterable[Finding], kind_counts: dict[str, int]) -> list
         sets = tuple(of_sets)
         subjects = sorted_subjects.get(sets)
         if subjects is None:
-            subjects = sorted_subjects[sets] = tuple(sorted({s for key in sets for s in alike[key]}))
+            subjects = sorted_subjects[sets] = _sorted_once([s for key in sets for s in alike[key]])
         groups.append(GapGroup(kind, fld, subjects, tuple(sorted(rules[(kind, fld)])), kind_counts.get(kind, 0)))
     return sorted(groups, key=lambda g: (g.checklist, -len(g.subjects), g.kind, g.field))
+
+
+def _sorted_once(subjects: list[str]) -> tuple[str, ...]:
+    """``subjects`` sorted, each once. They come in runs already sorted (a review's gaps are in subject order), which
+    sorting a list merges in linear time: a set's order would have to be sorted afresh (10 ms at 5,000 services)."""
+    subjects.sort()
+    if any(map(operator.eq, subjects, itertools.islice(subjects, 1, None))):  # one subject twice
+        return tuple(dict.fromkeys(subjects))
+    return tuple(subjects)
 
 
 def plural(kind: str, n: int) -> str:

@@ -43,6 +43,13 @@ def count_at_least(findings: Sequence[Finding], threshold: str) -> int:
 
 
 _RANK = {s: s.rank for s in Severity}
+_VALUE_RANK = {s.value: s.rank for s in Severity}
+
+
+def _at_least(by_severity: dict[str, int], threshold: str) -> int:
+    """How many findings reach the threshold, from their counts by severity (``Review.summary``)."""
+    floor = threshold_rank(threshold)
+    return sum(n for sev, n in by_severity.items() if _VALUE_RANK[sev] >= floor)
 _FACT_KIND = operator.attrgetter("kind")
 _THRESHOLD_RANK = {**{s.value: s.rank for s in Severity}, "never": len(Severity) + 1}
 
@@ -232,19 +239,19 @@ def to_text(review: Review, threshold: str = "high", style: TextStyle = PLAIN) -
         style: ``PLAIN`` (the default: no colour, no wrapping, nothing cut) or the terminal's width and colour.
     """
     lines: list[str] = []
-    risks = [f for f in review.findings if f.kind == "risk"]
-    gaps = [f for f in review.findings if f.kind == "gap"]
-    groups = risk_groups(risks)
+    s = review.summary()
+    gaps = s["information_gaps"]
+    groups = risk_groups(review.findings)  # (each grouping takes the findings of its kind)
     if groups:
         rows = [_risk_row(g) for g in groups]
         lines.append(style.table(rows, ["severity", "id", "rule", "where", "finding"], severity_column=0))
     else:
         lines.append("No risks found.")
     if gaps:
-        by_field = gap_groups(gaps, Counter(map(_FACT_KIND, review.enriched.facts)))
+        by_field = gap_groups(review.findings, Counter(map(_FACT_KIND, review.enriched.facts)))
         lines.append("")
         lines.append(style.para(f"Information gaps: {len(by_field)} facts the rules need are unknown, on "
-                                f"{len(gaps)} elements; those a risk hinges on first, then the questions asked of "
+                                f"{gaps} elements; those a risk hinges on first, then the questions asked of "
                                 "every element of a kind"))
         rows = [[g.field, _gap_scope(g), ", ".join(g.rules)] for g in by_field]
         lines.append(style.table(rows, ["unknown", "on", "needed by"], wrap=1))
@@ -255,9 +262,8 @@ def to_text(review: Review, threshold: str = "high", style: TextStyle = PLAIN) -
         rows = [[labels.get(m.phase) or f"{m.phase} {Phase(m.phase).title}", m.title, str(len(m.findings))]
                 for m in sorted(review.mitigations, key=lambda m: (m.phase, m.id))]
         lines.append(style.table(rows, ["phase", "mitigation", "risks"], wrap=1))
-    s = review.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
-    failing = count_at_least(review.findings, threshold)
+    failing = _at_least(s["by_severity"], threshold) if review.findings else 0  # count_at_least, from the counts
     lines.append("")
     lines.append(style.para(
         f"{s['findings']} findings ({counts or 'none'}) from {s['rules']} rules over {s['facts']} facts, "

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 
 import pytest
 
 from engine.grouping import findings_per_issue, gap_groups, names, plural, risk_groups
 from engine.model import Severity
 from engine.model.finding import Finding
-from engine.report import to_json
+from engine.report import count_at_least, to_json, to_text
 from engine.review import Review, review
 from tests.gate_helpers import SHOP
 
@@ -69,3 +70,27 @@ def test_the_json_report_keeps_one_finding_per_subject_with_its_group(shop: Revi
     for f in data["findings"]:
         subject_kind = f["subjects"][0].split(":", 1)[0]
         assert f["group"] == (f["rule"] if f["kind"] == "risk" else f"gap:{subject_kind}")
+
+
+def test_a_gap_groups_subjects_are_sorted_and_each_named_once_whatever_order_they_come_in(shop: Review) -> None:
+    """The subjects of a field's group are merged from the sets that miss it: in subject order, each once, even
+    when they come out of order or one subject's gap is given twice."""
+    base = shop.findings[0]
+    gaps = [_gap(base, "service:d", ("runbook", "r1")), _gap(base, "service:b", ("runbook", "r1")),
+            _gap(base, "service:c", ("runbook", "r1"), ("tls", "r3")), _gap(base, "service:a", ("runbook", "r1")),
+            _gap(base, "service:b", ("runbook", "r1"))]
+    by_field = {g.field: g.subjects for g in gap_groups(gaps, {"service": 9})}
+    assert by_field == {"runbook": ("service:a", "service:b", "service:c", "service:d"), "tls": ("service:c",)}
+
+
+@pytest.mark.parametrize("threshold", ["critical", "high", "medium", "low", "never"])
+def test_the_text_reports_counts_are_the_findings_counted_one_by_one(shop: Review, threshold: str) -> None:
+    """The summary counts severities, categories and gaps in one pass; the text report takes its failing count from
+    it: each is what counting the findings one by one gives."""
+    s = shop.summary()
+    assert s["by_severity"] == {sev.value: sum(f.severity is sev for f in shop.findings) for sev in Severity}
+    assert s["by_category"] == dict(sorted(Counter(f.category for f in shop.findings).items()))
+    assert s["information_gaps"] == sum(f.kind == "gap" for f in shop.findings) > 0
+    failing = count_at_least(shop.findings, threshold)
+    assert to_text(shop, threshold).endswith(f"; {failing} at or above '{threshold}'.\n")
+    assert to_text(dataclasses.replace(shop, findings=[]), threshold).endswith(f"; 0 at or above '{threshold}'.\n")
