@@ -122,9 +122,24 @@ def test_a_looked_up_fact_is_attached_once_to_every_fact_that_looks_it_up() -> N
     spec = next(s for s in KB.rulesets if any(src == "" for e in s.lookups.values() for _sl, src, _p, _w in e))
     kind, (slot, _src, prefix, wanted) = next((k, e) for k, es in spec.lookups.items() for e in es if e[1] == "")
     store = {prefix: {"kind": prefix.partition(":")[0], "key": prefix, **{w: f"v-{w}" for w in wanted}}}
-    project = runtime._projection(spec, store, False, {}, defaultdict(frozenset))  # no fact negated
+    project = runtime._projection(spec, store, False, defaultdict(frozenset))  # no fact negated
     one, two = project({"kind": kind, "key": f"{kind}:a"}), project({"kind": kind, "key": f"{kind}:b"})
     assert one[slot] == {w: f"v-{w}" for w in wanted} and one[slot] is two[slot]
+
+
+def test_a_fact_that_looks_itself_up_is_attached_its_own_fields_and_counted_with_them() -> None:
+    """A lookup of the fact itself is made from the fact, and its part counts toward the C core's property limit as a
+    looked-up fact's does, nested properties included."""
+    spec, kind, slot, wanted = next((s, k, slot, w) for s in KB.rulesets for k, es in s.lookups.items()
+                                    for slot, src, prefix, w in es if (src, prefix) == ("key", "")
+                                    and set(w) - {"key", "kind"})
+    field = sorted(set(wanted) - {"key", "kind"})[0]
+    fact = {"kind": kind, "key": f"{kind}:a", field: "v"}
+    project = runtime._projection(spec, {fact["key"]: fact}, False, defaultdict(frozenset))  # no fact negated
+    assert project(fact)[slot] == {k: fact[k] for k in wanted if k in fact}
+    wide = {**fact, field: {f"k{i}": i for i in range(runtime.max_properties())}}
+    with pytest.raises(runtime.LimitError, match="properties that rules read"):
+        project(wide)
 
 
 def test_alike_projections_are_found_by_their_json_as_projected() -> None:
