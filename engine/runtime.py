@@ -348,18 +348,23 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
     The C core parses, hashes and stores every property it is given and hands them all back with each
     activation; the runtime rebuilds the bindings from its own store, so nothing else needs to travel.
     """
-    if parts is None:
-        parts = {}
-    made = {kind: _kind_projection(spec, kind, store, negated, screens, parts)
-            for kind in (spec.negated_kinds if negated else spec.positive_kinds)}
+    shared = {} if parts is None else parts
+    made = _projectors(spec, store, negated, screens, shared)
 
     def project(fact: Mapping[str, Any]) -> dict[str, Any]:
         kind = str(fact["kind"])
         one = made.get(kind)
         if one is None:
-            one = made[kind] = _kind_projection(spec, kind, store, negated, screens, parts)
+            one = made[kind] = _kind_projection(spec, kind, store, negated, screens, shared)
         return one(fact)
     return project
+
+
+def _projectors(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negated: bool, screens: Screens,
+                parts: Parts) -> dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]]:
+    """``_projection`` of the facts of each kind the ruleset is given (its negated kinds when ``negated``)."""
+    return {kind: _kind_projection(spec, kind, store, negated, screens, parts)
+            for kind in (spec.negated_kinds if negated else spec.positive_kinds)}
 
 
 def _kind_projection(spec: RulesetSpec, kind: str, store: Mapping[str, Mapping[str, Any]], negated: bool,
@@ -751,13 +756,15 @@ class _Run:
 
     def assert_all(self, spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
         rs = self.session.rulesets[spec.name]
-        kinds = spec.negated_kinds if negated else spec.positive_kinds
-        project = _projection(spec, self.store, negated, self.screens, self.parts)
         prefix = NEGATED_PREFIX if negated else ""
-        if spec.gate_sets:
-            batch = [project(f) for f in facts if f["kind"] in kinds and spec.admits(prefix + str(f["kind"]), f)]
-        else:  # no gate (every transient ruleset): ``admits`` holds
-            batch = [project(f) for f in facts if f["kind"] in kinds]
+        steps = {kind: (spec.gate(prefix + kind), project)
+                 for kind, project in _projectors(spec, self.store, negated, self.screens, self.parts).items()}
+        batch: list[dict[str, Any]] = []
+        if steps:
+            for f in facts:  # the facts of the ruleset's kinds that pass its gate (``RulesetSpec.admits``), projected
+                step = steps.get(f["kind"])
+                if step is not None and (step[0] is None or step[0](f)):
+                    batch.append(step[1](f))
         self.result.asserted += len(batch)
         if spec.transient:
             batch = self.representatives(batch)

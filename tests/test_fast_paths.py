@@ -142,6 +142,32 @@ def test_a_fact_that_looks_itself_up_is_attached_its_own_fields_and_counted_with
         project(wide)
 
 
+class _Text(str):
+    pass
+
+
+class _Number(int):
+    pass
+
+
+def test_a_rulesets_gate_made_for_a_kind_admits_what_admits_does() -> None:
+    """``RulesetSpec.gate`` looks a plain value up untagged; it admits the same facts as ``admits``, whatever the
+    type of the value: numbers apart from booleans and text, subclasses and values no gate names included."""
+    gated = [(s, kind, alts) for s in KB.rulesets for kind, alts in s.gates.items()]
+    assert gated
+    for spec, kind, alts in gated:
+        gate = spec.gate(kind)
+        assert gate is not None and spec.gate(kind) is gate  # made once
+        for alt in alts:
+            for fld, allowed in alt.items():
+                for value in (*allowed, *[_Text(v) for v in allowed if isinstance(v, str)], 1, 1.0, True, False, 0,
+                              _Number(1), "1", "true", None, [], {}, float("nan"), "zz-none"):
+                    fact = {"kind": kind, fld: value}
+                    assert gate(fact) == spec.admits(kind, fact), (spec.name, kind, fld, value)
+                assert gate({"kind": kind}) == spec.admits(kind, {"kind": kind})
+    assert next(s for s in KB.rulesets if not s.gates).gate("service") is None
+
+
 def test_alike_projections_are_found_by_their_json_as_projected() -> None:
     """Projections equal in their fields and order are one set; the same fields in another order (a fact copied
     whole) are only asserted apart, each with its own matches."""
