@@ -168,6 +168,33 @@ def test_a_rulesets_gate_made_for_a_kind_admits_what_admits_does() -> None:
     assert next(s for s in KB.rulesets if not s.gates).gate("service") is None
 
 
+def test_facts_told_apart_by_their_kinds_signature_make_the_sets_their_projections_make() -> None:
+    """A transient ruleset's facts are grouped by a signature taken without projecting them (``_kind_signature``):
+    the sets, their order and what is asserted are those the projections' JSON gives, whatever the values' types
+    (a number and a boolean, 1 and 1.0, NaN and null, integers orjson refuses) or the order of a fact's keys."""
+    facts = facts_for_engine(enrich(load_design([os.path.join(ROOT, "facts", "shop")])))
+    store = {str(f["key"]): f for f in facts}
+    odd = []
+    for n, f in enumerate(facts):
+        field = next((k for k in KB.rulesets[0].fields.get(str(f["kind"]), ()) if k not in ("key", "kind")), None)
+        if field is not None:
+            for i, value in enumerate((1, 1.0, True, None, float("nan"), 2**70, "1", [1], {"a": 1})):
+                copy = {**f, "key": f"{f['key']}~{i}", field: value}
+                odd.append(copy if n % 2 else dict(reversed(copy.items())))  # keys in another order too
+    store.update({str(f["key"]): f for f in odd})
+    screens = runtime._screens(KB.rulesets, store.values())
+    for spec in (s for s in KB.rulesets if s.transient):
+        steps = runtime._projectors(spec, store, False, screens, {})
+        assert any(sign is not None for _p, sign in steps.values())
+        given = [(f, (None, *steps[f["kind"]])) for f in [*facts, *odd] if f["kind"] in steps]
+        plain = [(f, (None, project, None)) for f, (_g, project, _s) in given]
+        alike: dict[str, list[str]] = {}
+        signed = runtime._alike_sets(given, alike)
+        projected: dict[str, list[str]] = {}
+        assert runtime._dumps(signed) == runtime._dumps(runtime._alike_sets(plain, projected))
+        assert alike == projected and any(len(keys) > 1 for keys in alike.values())
+
+
 def test_alike_projections_are_found_by_their_json_as_projected() -> None:
     """Projections equal in their fields and order are one set; the same fields in another order (a fact copied
     whole) are only asserted apart, each with its own matches."""
