@@ -14,7 +14,7 @@ import hashlib
 import itertools
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -426,6 +426,10 @@ class RulesetSpec:
         init=False, repr=False, compare=False, hash=False, default_factory=dict)
     """``gates`` with each field's allowed values as a set of tagged values (built once; see ``_tagged``)."""
 
+    gate_tests: dict[str, Callable[[Mapping[str, Any]], bool] | None] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict)
+    """``gate`` by kind, made when first asked."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "gate_sets", _gate_sets(self.gates))
 
@@ -435,6 +439,14 @@ class RulesetSpec:
         if alternatives is None:
             return True
         return any(all(_tagged(fact.get(fld, _ABSENT)) in allowed for fld, allowed in alt) for alt in alternatives)
+
+    def gate(self, kind: str) -> Callable[[Mapping[str, Any]], bool] | None:
+        """``admits`` of the facts asserted as ``kind``, as a function of the fact (None: every one passes), made
+        once: a ruleset's gate is asked of every fact of its kinds (54,000 at 5,000 services)."""
+        if kind not in self.gate_tests:
+            alternatives = self.gate_sets.get(kind)
+            self.gate_tests[kind] = None if alternatives is None else _gate_test(alternatives)
+        return self.gate_tests[kind]
 
 
 _ABSENT = object()
@@ -451,6 +463,37 @@ def _tagged(value: Any) -> Any:
     if isinstance(value, str):
         return ("s", value)
     return _ABSENT
+
+
+def _gate_test(alternatives: tuple[tuple[tuple[str, frozenset[Any]], ...], ...]) -> Callable[[Mapping[str, Any]], bool]:
+    """``RulesetSpec.admits`` of one kind's ``alternatives``: each field's allowed values split by type, so that a
+    value of a plain type is looked up as it is, without its tag (``_tagged``, for any other)."""
+    def untagged(allowed: frozenset[Any], tag: str) -> set[Any]:
+        return {v[1] for v in allowed if v is not _ABSENT and v[0] == tag}
+
+    tests = [[(fld, untagged(allowed, "s"), untagged(allowed, "n"), untagged(allowed, "b"), allowed)
+              for fld, allowed in alt] for alt in alternatives]
+
+    def admits(fact: Mapping[str, Any]) -> bool:
+        for alt in tests:
+            for fld, texts, numbers, booleans, allowed in alt:
+                value = fact.get(fld, _ABSENT)
+                kind = type(value)
+                if kind is str:
+                    if value not in texts:
+                        break
+                elif kind is int or kind is float:
+                    if value not in numbers:
+                        break
+                elif kind is bool:
+                    if value not in booleans:
+                        break
+                elif _tagged(value) not in allowed:
+                    break
+            else:
+                return True
+        return False
+    return admits
 
 
 def _gate_sets(gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]]

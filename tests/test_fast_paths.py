@@ -122,9 +122,77 @@ def test_a_looked_up_fact_is_attached_once_to_every_fact_that_looks_it_up() -> N
     spec = next(s for s in KB.rulesets if any(src == "" for e in s.lookups.values() for _sl, src, _p, _w in e))
     kind, (slot, _src, prefix, wanted) = next((k, e) for k, es in spec.lookups.items() for e in es if e[1] == "")
     store = {prefix: {"kind": prefix.partition(":")[0], "key": prefix, **{w: f"v-{w}" for w in wanted}}}
-    project = runtime._projection(spec, store, False, {}, defaultdict(frozenset))  # no fact negated
+    project = runtime._projection(spec, store, False, defaultdict(frozenset))  # no fact negated
     one, two = project({"kind": kind, "key": f"{kind}:a"}), project({"kind": kind, "key": f"{kind}:b"})
     assert one[slot] == {w: f"v-{w}" for w in wanted} and one[slot] is two[slot]
+
+
+def test_a_fact_that_looks_itself_up_is_attached_its_own_fields_and_counted_with_them() -> None:
+    """A lookup of the fact itself is made from the fact, and its part counts toward the C core's property limit as a
+    looked-up fact's does, nested properties included."""
+    spec, kind, slot, wanted = next((s, k, slot, w) for s in KB.rulesets for k, es in s.lookups.items()
+                                    for slot, src, prefix, w in es if (src, prefix) == ("key", "")
+                                    and set(w) - {"key", "kind"})
+    field = sorted(set(wanted) - {"key", "kind"})[0]
+    fact = {"kind": kind, "key": f"{kind}:a", field: "v"}
+    project = runtime._projection(spec, {fact["key"]: fact}, False, defaultdict(frozenset))  # no fact negated
+    assert project(fact)[slot] == {k: fact[k] for k in wanted if k in fact}
+    wide = {**fact, field: {f"k{i}": i for i in range(runtime.max_properties())}}
+    with pytest.raises(runtime.LimitError, match="properties that rules read"):
+        project(wide)
+
+
+class _Text(str):
+    pass
+
+
+class _Number(int):
+    pass
+
+
+def test_a_rulesets_gate_made_for_a_kind_admits_what_admits_does() -> None:
+    """``RulesetSpec.gate`` looks a plain value up untagged; it admits the same facts as ``admits``, whatever the
+    type of the value: numbers apart from booleans and text, subclasses and values no gate names included."""
+    gated = [(s, kind, alts) for s in KB.rulesets for kind, alts in s.gates.items()]
+    assert gated
+    for spec, kind, alts in gated:
+        gate = spec.gate(kind)
+        assert gate is not None and spec.gate(kind) is gate  # made once
+        for alt in alts:
+            for fld, allowed in alt.items():
+                for value in (*allowed, *[_Text(v) for v in allowed if isinstance(v, str)], 1, 1.0, True, False, 0,
+                              _Number(1), "1", "true", None, [], {}, float("nan"), "zz-none"):
+                    fact = {"kind": kind, fld: value}
+                    assert gate(fact) == spec.admits(kind, fact), (spec.name, kind, fld, value)
+                assert gate({"kind": kind}) == spec.admits(kind, {"kind": kind})
+    assert next(s for s in KB.rulesets if not s.gates).gate("service") is None
+
+
+def test_facts_told_apart_by_their_kinds_signature_make_the_sets_their_projections_make() -> None:
+    """A transient ruleset's facts are grouped by a signature taken without projecting them (``_kind_signature``):
+    the sets, their order and what is asserted are those the projections' JSON gives, whatever the values' types
+    (a number and a boolean, 1 and 1.0, NaN and null, integers orjson refuses) or the order of a fact's keys."""
+    facts = facts_for_engine(enrich(load_design([os.path.join(ROOT, "facts", "shop")])))
+    store = {str(f["key"]): f for f in facts}
+    odd = []
+    for n, f in enumerate(facts):
+        field = next((k for k in KB.rulesets[0].fields.get(str(f["kind"]), ()) if k not in ("key", "kind")), None)
+        if field is not None:
+            for i, value in enumerate((1, 1.0, True, None, float("nan"), 2**70, "1", [1], {"a": 1})):
+                copy = {**f, "key": f"{f['key']}~{i}", field: value}
+                odd.append(copy if n % 2 else dict(reversed(copy.items())))  # keys in another order too
+    store.update({str(f["key"]): f for f in odd})
+    screens = runtime._screens(KB.rulesets, store.values())
+    for spec in (s for s in KB.rulesets if s.transient):
+        steps = runtime._projectors(spec, store, False, screens, {})
+        assert any(sign is not None for _p, sign in steps.values())
+        given = [(f, (None, *steps[f["kind"]])) for f in [*facts, *odd] if f["kind"] in steps]
+        plain = [(f, (None, project, None)) for f, (_g, project, _s) in given]
+        alike: dict[str, list[str]] = {}
+        signed = runtime._alike_sets(given, alike)
+        projected: dict[str, list[str]] = {}
+        assert runtime._dumps(signed) == runtime._dumps(runtime._alike_sets(plain, projected))
+        assert alike == projected and any(len(keys) > 1 for keys in alike.values())
 
 
 def test_alike_projections_are_found_by_their_json_as_projected() -> None:
