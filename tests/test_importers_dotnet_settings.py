@@ -249,3 +249,30 @@ def test_a_service_address_the_code_reads_from_its_settings_is_a_call_to_that_wo
     assert ("kiosk", "archive") not in calls  # its key is never read
     assert ("kiosk", "loyalty") not in calls  # the deployment's Backends__Loyalty replaces the file's value
     assert ("kiosk", "points") in calls  # ... and is drawn from the deployment itself
+
+
+def test_a_connection_string_that_trusts_any_server_certificate(tmp_path: Any) -> None:
+    # TrustServerCertificate=true (any case, spaces in the key) has the client accept any certificate: the call and
+    # the datastore are tls_verify false; a service whose string does not say so keeps its call unstated
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          ledgerdb: {image: "mcr.microsoft.com/mssql/server:2022-CU10-ubuntu-22.04"}
+          ledger: {image: acme/ledger:2}
+          audit: {image: acme/audit:2}
+        """)
+    write(root, "ledger/appsettings.json",
+          '{"ConnectionStrings": {"Books": "Server=ledgerdb;Database=Books;Trust Server Certificate = True"}}\n')
+    write(root, "ledger/Program.cs", "using var conn = new SqlConnection(cs);\n")
+    write(root, "audit/appsettings.json",
+          '{"ConnectionStrings": {"Trail": "Server=ledgerdb;Encrypt=true;TrustServerCertificate=false"}}\n')
+    write(root, "audit/Program.cs", "using var conn = new SqlConnection(cs);\n")
+    found = code_dotnet_settings.connection_strings([os.path.join(root, "ledger")])
+    assert [(c.name, c.unverified) for c in found] == [("Books", "Trust Server Certificate = True")]
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("ledger", "audit"))])
+    design = load_documents(docs)
+    calls = {(f.data["from"], f.data["to"]): f.data for f in design.of_kind("interaction")}
+    assert calls[("ledger", "ledgerdb")]["tls_verify"] is False
+    assert "tls_verify" not in calls[("audit", "ledgerdb")]
+    assert design.by_key()["datastore:ledgerdb"].data["tls_verify"] is False

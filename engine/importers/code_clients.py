@@ -110,6 +110,9 @@ class Client:
     """Some code of the calling service names an idempotency key."""
     bound: tuple[int, Location, str] | None = None
     """The timeout in milliseconds the client's code gives each attempt: (ms, where, what sets it)."""
+    unverified: str | None = None
+    """What has the client accept any certificate from its target (``trustServerCertificate=true`` in its connection
+    string), when its configuration says so."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -458,7 +461,7 @@ def settings_clients(found: Sequence[Any], brokers: Sequence[Any] = (),
     (``code_dotnet_settings.BrokerHost``) reaches the workload of the host's name with messages; each service location
     its code reads (``code_dotnet_settings.ServiceLocation``) is an HTTP call to the workload of the host's name."""
     return (*(Client(c.at, f"connection string {c.name!r} in {c.at.file.rsplit('/', 1)[-1]}", c.host, "sql",
-                     store="*", login=c.login) for c in found),
+                     store="*", login=c.login, unverified=c.unverified) for c in found),
             *(Client(b.at, f"{b.section} settings in {b.at.file.rsplit('/', 1)[-1]}", b.host, b.protocol)
               for b in brokers),
             *(Client(s.at, f"setting {s.key} in {s.at.file.rsplit('/', 1)[-1]}, read by its code", s.host, "http",
@@ -608,6 +611,10 @@ def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str
     if all(c.notify for c in calls):
         data["purpose"], data["fallback"] = "notify", "degraded"
         notes.append(f"purpose notify, fallback degraded: {first.notify}")
+    if all(c.unverified for c in calls):
+        data["tls_verify"] = False
+        notes.append(f"tls_verify false: {first.unverified} in {first.how} ({first.at.file}:{first.at.line}): its "
+                     "client accepts any certificate the server presents")
     if all(c.feign for c in calls):
         stated = {k: v for k, v in feign.items() if k != "ribbon"}
         ribbon = feign.get("ribbon")
@@ -652,6 +659,11 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
             body.note("datastores", edge.target, f"credentials_shared: {service} and {', '.join(edge.shared_with)} "
                                                  "sign in with the same user and password, written out in their "
                                                  "settings (values not shown)")
+        if edge.store and edge.data.get("tls_verify") is False and \
+                "tls_verify" not in (body.get("datastores", edge.target) or {}):
+            body.set("datastores", edge.target, "tls_verify", False, edge.at)
+            body.note("datastores", edge.target, f"tls_verify false: {service}'s connection settings accept any "
+                                                 f"certificate it presents ({edge.at.file}:{edge.at.line})")
         if edge.data.get("style") == "async":  # a broker the deployment runs: stated too, so that the document loads
             body.fact("services", {"name": edge.target}, edge.at)
         ident = body.fact("interactions", {"from": service, "to": edge.target}, edge.at)
