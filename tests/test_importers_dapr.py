@@ -100,9 +100,14 @@ _SUBSCRIBER = """
     """
 
 
-def _project(root: str, *, bus_extra: str = "", mtls: bool = False, state_extra: str = "") -> Any:
+def _project(root: str, *, bus_extra: str = "", mtls: bool = False, state_extra: str = "", more: str = "",
+             mail: str | None = None) -> Any:
+    """The project; ``more``: services added to the compose file; ``mail``: the sendmail binding's extra settings."""
     compose = write(root, "docker-compose.yml",
-                    _COMPOSE.replace("{mtls}", ', "-enable-mtls", "-sentry-address", "sentry:50001"' if mtls else ""))
+                    _COMPOSE.replace("{mtls}", ', "-enable-mtls", "-sentry-address", "sentry:50001"' if mtls else "")
+                    .rstrip(" ") + more)
+    if mail is not None:
+        write(root, "components/sendmail.yaml", _MAIL.replace("{extra}", mail))
     write(root, "components/showbus.yaml", _BUS.replace("{extra}", bus_extra))
     write(root, "components/seat-state.yaml", _STATE.replace("    scopes:", f"{state_extra}    scopes:", 1))
     write(root, "box-office/Controllers/ReservationsController.cs", _PUBLISHER)
@@ -288,13 +293,7 @@ def test_an_smtp_output_binding_is_a_call_that_may_skip_certificate_verification
                                                                                   verify: bool | None) -> None:
     # the binding's host names the compose service mail: a call from each app in its scope; skipTLSVerify true says
     # the sidecar accepts any certificate from it
-    root = str(tmp_path)
-    _project(root)
-    compose = write(root, "docker-compose.yml", _COMPOSE.replace("{mtls}", "").rstrip(" ")
-                    + "      mail:\n        image: maildev/maildev:2.1.0\n")
-    write(root, "components/sendmail.yaml", _MAIL.replace("{extra}", extra))
-    design = load_documents(load_artifacts([f"compose={compose}", f"source:box-office={os.path.join(root, 'box-office')}",
-                                            f"source:usher={os.path.join(root, 'usher')}"]))
+    design = _project(str(tmp_path), more="      mail:\n        image: maildev/maildev:2.1.0\n", mail=extra)
     call = fact(design, "interaction:box-office->mail").data
     assert "sendmail" in call["inferred_from"]
     assert call.get("tls_verify") is verify
