@@ -294,6 +294,7 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     out: list[Client] = []
     for path, code in codes:
         funcs = [(m, _block(code, m.end() - 1)) for m in _GO_FUNC.finditer(code)]
+        start_of_file = len(out)
         for fm, body in funcs:
             start = fm.end()
             params = _go_params(fm.group(2))
@@ -340,8 +341,24 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
                 f"http.{m.group(1)} uses Go's default client, which has no timeout"
             out.append(Client(_location(path, code, m.start()), f"http.{m.group(1)}({value!r})", _host(value), "http",
                               no_timeout=why, written=True))
+        out[start_of_file:] = [_go_unverified(c, path, code, funcs) for c in out[start_of_file:]]
     unique = {(c.at, c.target): c for c in out}
     return [unique[k] for k in sorted(unique, key=lambda k: (k[0].file, k[0].line, k[0].column, k[1]))]
+
+
+_GO_INSECURE = re.compile(r"\bInsecureSkipVerify\s*:\s*true\b")
+
+
+def _go_unverified(c: Client, path: str, code: str, funcs: Sequence[tuple[re.Match[str], str]]) -> Client:
+    """``c`` with ``unverified`` when the Go function that makes it builds a ``tls.Config`` with ``InsecureSkipVerify:
+    true`` (its transport or its gRPC credentials then accept any certificate)."""
+    line_start = sum(len(x) + 1 for x in code.split("\n")[:c.at.line - 1]) + c.at.column - 1
+    for fm, body in funcs:
+        if fm.end() <= line_start <= fm.end() + len(body) and (m := _GO_INSECURE.search(body)) is not None:
+            at = _location(path, code, fm.end() + m.start())
+            return replace(c, unverified=f"InsecureSkipVerify: true ({at.file}:{at.line}) in the tls.Config of "
+                                         f"func {fm.group(1)}")
+    return c
 
 
 # ---- C++ Thrift ------------------------------------------------------------------------------------
