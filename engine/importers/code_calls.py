@@ -423,8 +423,8 @@ def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout:
     t = timeout_of(timeout, scopes, default)
     if t is None:
         return None  # a timeout the code computes in a way not read: unknown, so nothing is said
-    unverified = "verify=False" if any(k.arg == "verify" and isinstance(k.value, ast.Constant) and k.value.value is False
-                                       for k in node.keywords) else None
+    off = any(k.arg == "verify" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords)
+    unverified = "verify=False" if off else None
     return Call(Location(path, node.lineno, node.col_offset + 1), client, found[0], found[1], t, unverified)
 
 
