@@ -100,9 +100,14 @@ _SUBSCRIBER = """
     """
 
 
-def _project(root: str, *, bus_extra: str = "", mtls: bool = False, state_extra: str = "") -> Any:
+def _project(root: str, *, bus_extra: str = "", mtls: bool = False, state_extra: str = "", more: str = "",
+             mail: str | None = None) -> Any:
+    """The project; ``more``: services added to the compose file; ``mail``: the sendmail binding's extra settings."""
     compose = write(root, "docker-compose.yml",
-                    _COMPOSE.replace("{mtls}", ', "-enable-mtls", "-sentry-address", "sentry:50001"' if mtls else ""))
+                    _COMPOSE.replace("{mtls}", ', "-enable-mtls", "-sentry-address", "sentry:50001"' if mtls else "")
+                    .rstrip(" ") + more)
+    if mail is not None:
+        write(root, "components/sendmail.yaml", _MAIL.replace("{extra}", mail))
     write(root, "components/showbus.yaml", _BUS.replace("{extra}", bus_extra))
     write(root, "components/seat-state.yaml", _STATE.replace("    scopes:", f"{state_extra}    scopes:", 1))
     write(root, "box-office/Controllers/ReservationsController.cs", _PUBLISHER)
@@ -258,3 +263,38 @@ def test_a_sidecar_api_port_its_app_publishes_is_an_open_admin_endpoint_of_the_s
     keys = design.by_key()
     assert "endpoint:box-office-sidecar-http-api" not in keys  # published on the loopback only
     assert "endpoint:usher-sidecar-grpc-api" not in keys  # usher publishes nothing
+
+
+_MAIL = """
+    apiVersion: dapr.io/v1alpha1
+    kind: Component
+    metadata:
+      name: sendmail
+    spec:
+      type: bindings.smtp
+      version: v1
+      metadata:
+      - name: host
+        value: mail
+      - name: port
+        value: 1025
+    {extra}
+    scopes:
+    - box-office
+    """
+
+
+@pytest.mark.parametrize(("extra", "verify"), [
+    ("  - name: skipTLSVerify\n        value: true\n", False),
+    ("  - name: skipTLSVerify\n        value: false\n", None),
+    ("", None),
+], ids=["skipped", "verified", "unstated"])
+def test_an_smtp_output_binding_is_a_call_that_may_skip_certificate_verification(tmp_path: Any, extra: str,
+                                                                                  verify: bool | None) -> None:
+    # the binding's host names the compose service mail: a call from each app in its scope; skipTLSVerify true says
+    # the sidecar accepts any certificate from it
+    design = _project(str(tmp_path), more="      mail:\n        image: maildev/maildev:2.1.0\n", mail=extra)
+    call = fact(design, "interaction:box-office->mail").data
+    assert "sendmail" in call["inferred_from"]
+    assert call.get("tls_verify") is verify
+    assert "interaction:usher->mail" not in design.by_key()

@@ -37,17 +37,20 @@ def test_connection_strings_and_credentials_of_the_production_settings(tmp_path:
     assert [(s.name, s.at.line) for s in secrets] == [("Broker:Password", 4), ("ConnectionStrings:Books password", 8)]
 
 
+def _with_ledgerdb(root: str, *services: str) -> Any:
+    """The design of a compose project running SQL Server as ledgerdb and ``services`` (acme/<name>:2), each imported
+    from its own source directory."""
+    images = "".join(f"\n  {s}: {{image: acme/{s}:2}}" for s in services)
+    write(root, "compose.yaml",
+          'services:\n  ledgerdb: {image: "mcr.microsoft.com/mssql/server:2022-CU10-ubuntu-22.04"}' + images + "\n")
+    return load_documents(load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                                          *(f"source={os.path.join(root, s)}" for s in services)]))
+
+
 def test_two_services_signing_in_to_one_database_with_one_login(tmp_path: Any) -> None:
     # each service's connection string opens the deployment's datastore of that host; the same user and password
     # written out by both makes the datastore's credentials shared; a third service with its own login does not
     root = str(tmp_path)
-    write(root, "compose.yaml", """
-        services:
-          ledgerdb: {image: "mcr.microsoft.com/mssql/server:2022-CU10-ubuntu-22.04"}
-          ledger: {image: acme/ledger:2}
-          reports: {image: acme/reports:2}
-          audit: {image: acme/audit:2}
-        """)
     write(root, "ledger/appsettings.Production.json", LEDGER_SETTINGS)
     write(root, "ledger/Program.cs", "builder.Services.AddDbContext<Books>(o => o.UseSqlServer(cs));\n")
     write(root, "reports/appsettings.json", LEDGER_SETTINGS.replace("Books", "Reports"))
@@ -55,9 +58,7 @@ def test_two_services_signing_in_to_one_database_with_one_login(tmp_path: Any) -
     write(root, "audit/appsettings.json",
           '{"ConnectionStrings": {"Trail": "Server=ledgerdb;User Id=auditor;Password=Other#Pass2"}}\n')
     write(root, "audit/Program.cs", "using var conn = new SqlConnection(cs);\n")
-    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
-                           *(f"source={os.path.join(root, s)}" for s in ("ledger", "reports", "audit"))])
-    design = load_documents(docs)
+    design = _with_ledgerdb(root, "ledger", "reports", "audit")
     calls = {(f.data["from"], f.data["to"]): f.data for f in design.of_kind("interaction")}
     assert {("ledger", "ledgerdb"), ("reports", "ledgerdb"), ("audit", "ledgerdb")} <= set(calls)
     assert calls[("ledger", "ledgerdb")]["protocol"] == "sql"
@@ -249,3 +250,20 @@ def test_a_service_address_the_code_reads_from_its_settings_is_a_call_to_that_wo
     assert ("kiosk", "archive") not in calls  # its key is never read
     assert ("kiosk", "loyalty") not in calls  # the deployment's Backends__Loyalty replaces the file's value
     assert ("kiosk", "points") in calls  # ... and is drawn from the deployment itself
+
+
+def test_a_connection_string_that_trusts_any_server_certificate(tmp_path: Any) -> None:
+    # TrustServerCertificate=true (any case, spaces in the key) has the client accept any certificate: the call and
+    # the datastore are tls_verify false; a service whose string does not say so keeps its call unstated
+    root = str(tmp_path)
+    for service, entry in (("ledger", '"Books": "Server=ledgerdb;Database=Books;Trust Server Certificate = True"'),
+                           ("audit", '"Trail": "Server=ledgerdb;Encrypt=true;TrustServerCertificate=false"')):
+        write(root, f"{service}/appsettings.json", '{"ConnectionStrings": {' + entry + "}}\n")
+        write(root, f"{service}/Program.cs", "using var conn = new SqlConnection(cs);\n")
+    found = code_dotnet_settings.connection_strings([os.path.join(root, "ledger")])
+    assert [(c.name, c.unverified) for c in found] == [("Books", "Trust Server Certificate = True")]
+    design = _with_ledgerdb(root, "ledger", "audit")
+    calls = {(f.data["from"], f.data["to"]): f.data for f in design.of_kind("interaction")}
+    assert calls[("ledger", "ledgerdb")]["tls_verify"] is False
+    assert "tls_verify" not in calls[("audit", "ledgerdb")]
+    assert design.by_key()["datastore:ledgerdb"].data["tls_verify"] is False

@@ -97,6 +97,8 @@ class Call:
     url: Ref
     scheme: str | None
     timeout: Timeout
+    unverified: str | None = None
+    """The option that has the client accept any certificate (``verify=False``, ``rejectUnauthorized: false``)."""
 
     def how(self) -> str:
         """``requests.get at payment.py:84``."""
@@ -421,7 +423,9 @@ def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout:
     t = timeout_of(timeout, scopes, default)
     if t is None:
         return None  # a timeout the code computes in a way not read: unknown, so nothing is said
-    return Call(Location(path, node.lineno, node.col_offset + 1), client, found[0], found[1], t)
+    off = any(k.arg == "verify" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords)
+    unverified = "verify=False" if off else None
+    return Call(Location(path, node.lineno, node.col_offset + 1), client, found[0], found[1], t, unverified)
 
 
 def _bind(params: Sequence[str], call: ast.Call) -> dict[str, ast.expr]:
@@ -507,6 +511,10 @@ def module_key(path: str) -> str:
     return p.removesuffix("/index")
 
 
+_JS_UNVERIFIED = re.compile(r"\brejectUnauthorized\s*:\s*false\b")
+"""Node's TLS option (``https.Agent``, ``request``'s options) that has the client accept any certificate."""
+
+
 def js_calls(path: str, text: str, modules: Mapping[str, Mapping[str, str]] | None = None) -> list[Call]:
     """The ``request`` / ``axios`` calls of a JavaScript file whose URL resolves to an environment variable
     (``const host = process.env.CATALOGUE_HOST || 'catalogue'``; ``'http://' + host + ':8080/x'``), or to a URL
@@ -552,8 +560,10 @@ def js_calls(path: str, text: str, modules: Mapping[str, Mapping[str, str]] | No
                           said=t.group(1) if t else "none passed")
         line = text.count("\n", 0, m.start()) + 1
         verb = m.group(2) or "request"
+        unverified = "rejectUnauthorized: false" if _JS_UNVERIFIED.search(args) else None
         out.append(Call(Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1),
-                        f"{lib}.{verb}" if lib == "axios" or m.group(2) else lib, found[0], found[1], timeout))
+                        f"{lib}.{verb}" if lib == "axios" or m.group(2) else lib, found[0], found[1], timeout,
+                        unverified))
     return out
 
 
@@ -616,6 +626,8 @@ class Link:
     """The default URL's scheme (``https``: the call is encrypted), when the deployment drew no interaction."""
     written: bool = False
     """The code writes the URL out (a constant of its own, no variable): the target is located by a name in the code."""
+    unverified: str | None = None
+    """What has every call to the target accept any certificate (``verify=False at x.py:3``), when the code says so."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -755,8 +767,10 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     notes = tuple(dict.fromkeys(i[2] for i in items))
     evidence = tuple(dict.fromkeys(e for i in items for e in i[3].evidence))
     schemes = {i[3].scheme for i in items}
+    skips = [i[0] for i in items if i[0].unverified]
     return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
-                schemes.pop() if len(schemes) == 1 else None, all(i[3].written for i in items))
+                schemes.pop() if len(schemes) == 1 else None, all(i[3].written for i in items),
+                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None)
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
@@ -786,6 +800,10 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
             body.note("interactions", ident, "address_resolution hardcoded: the code writes the URL out, no variable "
                                              "sets it")
         body.set("interactions", ident, "timeout_ms", link.timeout_ms, link.at)
+        if link.unverified:
+            body.set("interactions", ident, "tls_verify", False, link.at)
+            body.note("interactions", ident, f"tls_verify false: {link.unverified}: the client accepts any certificate "
+                                             "the target presents")
         for note in link.notes:
             body.note("interactions", ident, f"timeout_ms: {note}")
 

@@ -110,6 +110,9 @@ class Client:
     """Some code of the calling service names an idempotency key."""
     bound: tuple[int, Location, str] | None = None
     """The timeout in milliseconds the client's code gives each attempt: (ms, where, what sets it)."""
+    unverified: str | None = None
+    """What has the client accept any certificate from its target (``trustServerCertificate=true`` in its connection
+    string), when its configuration says so."""
 
     def evidence(self) -> str:
         return f"{self.how} ({self.at.file}:{self.at.line})"
@@ -291,6 +294,7 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
     out: list[Client] = []
     for path, code in codes:
         funcs = [(m, _block(code, m.end() - 1)) for m in _GO_FUNC.finditer(code)]
+        start_of_file = len(out)
         for fm, body in funcs:
             start = fm.end()
             params = _go_params(fm.group(2))
@@ -337,8 +341,24 @@ def go_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
                 f"http.{m.group(1)} uses Go's default client, which has no timeout"
             out.append(Client(_location(path, code, m.start()), f"http.{m.group(1)}({value!r})", _host(value), "http",
                               no_timeout=why, written=True))
+        out[start_of_file:] = [_go_unverified(c, path, code, funcs) for c in out[start_of_file:]]
     unique = {(c.at, c.target): c for c in out}
     return [unique[k] for k in sorted(unique, key=lambda k: (k[0].file, k[0].line, k[0].column, k[1]))]
+
+
+_GO_INSECURE = re.compile(r"\bInsecureSkipVerify\s*:\s*true\b")
+
+
+def _go_unverified(c: Client, path: str, code: str, funcs: Sequence[tuple[re.Match[str], str]]) -> Client:
+    """``c`` with ``unverified`` when the Go function that makes it builds a ``tls.Config`` with ``InsecureSkipVerify:
+    true`` (its transport or its gRPC credentials then accept any certificate)."""
+    line_start = sum(len(x) + 1 for x in code.split("\n")[:c.at.line - 1]) + c.at.column - 1
+    for fm, body in funcs:
+        if fm.end() <= line_start <= fm.end() + len(body) and (m := _GO_INSECURE.search(body)) is not None:
+            at = _location(path, code, fm.end() + m.start())
+            return replace(c, unverified=f"InsecureSkipVerify: true ({at.file}:{at.line}) in the tls.Config of "
+                                         f"func {fm.group(1)}")
+    return c
 
 
 # ---- C++ Thrift ------------------------------------------------------------------------------------
@@ -458,7 +478,7 @@ def settings_clients(found: Sequence[Any], brokers: Sequence[Any] = (),
     (``code_dotnet_settings.BrokerHost``) reaches the workload of the host's name with messages; each service location
     its code reads (``code_dotnet_settings.ServiceLocation``) is an HTTP call to the workload of the host's name."""
     return (*(Client(c.at, f"connection string {c.name!r} in {c.at.file.rsplit('/', 1)[-1]}", c.host, "sql",
-                     store="*", login=c.login) for c in found),
+                     store="*", login=c.login, unverified=c.unverified) for c in found),
             *(Client(b.at, f"{b.section} settings in {b.at.file.rsplit('/', 1)[-1]}", b.host, b.protocol)
               for b in brokers),
             *(Client(s.at, f"setting {s.key} in {s.at.file.rsplit('/', 1)[-1]}, read by its code", s.host, "http",
@@ -608,6 +628,10 @@ def _edge(service: str, target: str, calls: Sequence[Client], feign: Mapping[str
     if all(c.notify for c in calls):
         data["purpose"], data["fallback"] = "notify", "degraded"
         notes.append(f"purpose notify, fallback degraded: {first.notify}")
+    if all(c.unverified for c in calls):
+        data["tls_verify"] = False
+        notes.append(f"tls_verify false: {first.unverified} in {first.how} ({first.at.file}:{first.at.line}): its "
+                     "client accepts any certificate the server presents")
     if all(c.feign for c in calls):
         stated = {k: v for k, v in feign.items() if k != "ribbon"}
         ribbon = feign.get("ribbon")
@@ -652,6 +676,11 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
             body.note("datastores", edge.target, f"credentials_shared: {service} and {', '.join(edge.shared_with)} "
                                                  "sign in with the same user and password, written out in their "
                                                  "settings (values not shown)")
+        if edge.store and edge.data.get("tls_verify") is False and \
+                "tls_verify" not in (body.get("datastores", edge.target) or {}):
+            body.set("datastores", edge.target, "tls_verify", False, edge.at)
+            body.note("datastores", edge.target, f"tls_verify false: {service}'s connection settings accept any "
+                                                 f"certificate it presents ({edge.at.file}:{edge.at.line})")
         if edge.data.get("style") == "async":  # a broker the deployment runs: stated too, so that the document loads
             body.fact("services", {"name": edge.target}, edge.at)
         ident = body.fact("interactions", {"from": service, "to": edge.target}, edge.at)

@@ -12,6 +12,8 @@ From them:
   ``Address=``; ``tcp:`` and a ``,port`` or ``\\instance`` dropped) is a client of the datastore of that name, when
   the deployment has one: the service opens that database. The login it writes out (``User Id=...;Password=...``)
   is kept to tell when several services sign in to one datastore with the same user and password (never reported);
+  one that sets ``TrustServerCertificate=true`` (SqlClient, Npgsql) has its client accept any certificate the server
+  presents: the call and the datastore are ``tls_verify: false``;
 - a top-level section named for RabbitMQ (or AMQP) with a ``Host``, or for Kafka with ``BootstrapServers``, names
   the broker the service publishes to or consumes from: an asynchronous client of that workload;
 - such a RabbitMQ section's ``Exchange`` (or ``ExchangeName``) and ``Queue`` (``QueueName``) literals name the channel
@@ -58,6 +60,8 @@ class ConnectionString:
     at: Location
     login: tuple[str, str] | None = None
     """(user, password) when both are written out as literals; compared, never reported."""
+    unverified: str | None = None
+    """The setting that has the client accept any server certificate (``trustServerCertificate=true``), as written."""
 
 
 def _files(paths: Sequence[str]) -> Iterator[str]:
@@ -136,7 +140,10 @@ def connection_strings(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) ->
             password = next((v for k, v in pairs.items() if k in _PASSWORD_KEYS and v), None)
             login = (user, password) if user and password and literal_value("password", password) else None
             line, col = _line_of(text, "ConnectionStrings", name)
-            found[name] = ConnectionString(name, host, Location(f, line, col), login)
+            trust = pairs.get("trustservercertificate", "").lower()
+            unverified = next((p.strip() for p in value.split(";") if re.sub(r"\s+", "", p.partition("=")[0]).lower()
+                               == "trustservercertificate"), None) if trust in ("true", "yes") else None
+            found[name] = ConnectionString(name, host, Location(f, line, col), login, unverified)
     return list(found.values())
 
 

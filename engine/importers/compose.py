@@ -86,6 +86,7 @@ from engine.importers.infra import (
     record_datastore_auth,
     record_datastore_nodes,
     record_edge_timeout,
+    record_edge_tls,
     record_image_pinning,
     record_literal_secrets,
     record_registry,
@@ -537,6 +538,7 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         _role_note(body, key, source, target, tgt)
         if edge is not None:
             record_edge_timeout(body, data, edge)
+            record_edge_tls(body, data, edge)
             whole = given_whole(edge, mentions.get(source, [])) if tgt is None and not edge.external else None
             if whole is not None and pair not in declared:
                 body.given_whole[key] = whole

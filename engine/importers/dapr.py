@@ -22,6 +22,10 @@ What is read:
   sidecars: one call from each of them to the workload its host setting names; a Redis store's (``state.redis``)
   commands fail after its ``readTimeout`` (Dapr's default, 3 s, when the component sets none; ``"-1"``: none), which
   bounds that call;
+- an **output binding** that only sends (``bindings.smtp``, ``bindings.http``) is a call from each application in its
+  scope to the workload its host setting names, made through the sidecar; one that sets ``skipTLSVerify`` (or
+  ``skipVerify``, ``insecureSkipVerify``) to true connects without verifying that host's certificate:
+  ``tls_verify: false``;
 - the sidecars' **mTLS**: self-hosted ``daprd`` encrypts and authenticates sidecar-to-sidecar calls only when
   started with ``-enable-mtls`` and a Sentry to issue certificates (``-sentry-address``); when no sidecar of the
   project is, and none is given an API token (``APP_API_TOKEN``, ``DAPR_API_TOKEN``), the services call one another
@@ -243,6 +247,8 @@ def record(body: Body, sidecars: Sequence[Sidecar], hosts: Mapping[str, str], st
                                                  f"({c.type}, {c.at.file}:{c.at.line}) keeps its state in {target[0]}")
                 if c.type == "state.redis":
                     _redis_timeout(body, ident, c)
+            elif c.type in _OUTPUT_BINDINGS:
+                _binding_call(body, s, c, hosts)
     if any(s.mtls or s.token for s in sidecars) or len(apps) < 2:
         return
     first = min(sidecars, key=lambda s: (s.at.file, s.at.line))
@@ -251,6 +257,30 @@ def record(body: Body, sidecars: Sequence[Sidecar], hosts: Mapping[str, str], st
                                       f"({', '.join(sorted(s.name for s in sidecars))}) run without mTLS (no "
                                       "-enable-mtls) and without an API token, and the services call one another "
                                       "through them")
+
+
+_OUTPUT_BINDINGS = ("bindings.smtp", "bindings.http")
+"""Binding types that only send (docs.dapr.io, supported bindings: output only): the app calls through them."""
+_SKIP_VERIFY = ("skiptlsverify", "skipverify", "insecureskipverify", "tlsskipverify")
+
+
+def _binding_call(body: Body, s: Sidecar, c: Component, hosts: Mapping[str, str]) -> None:
+    """The call an application makes through an output binding to the workload its host names, with ``tls_verify``
+    false when the component skips the certificate check."""
+    target = _target(c, hosts)
+    if target is None or target[0] == s.app:
+        return
+    ident = body.fact("interactions", {"from": s.app, "to": target[0], "style": "sync"}, target[1])
+    said = f"the Dapr output binding {c.name} ({c.type}, {c.at.file}:{c.at.line}) names host {target[0]}"
+    prior = (body.get("interactions", ident) or {}).get("inferred_from")
+    body.set("interactions", ident, "inferred_from", f"{prior}; {said}" if prior else said, target[1], override=True)
+    body.note("interactions", ident, f"through its sidecar {s.name}: {said}")
+    skip = next(((k, v) for k, v in c.metadata.items() if k.lower() in _SKIP_VERIFY and v[0] == "true"), None)
+    if skip is not None:
+        at = skip[1][1]
+        body.set("interactions", ident, "tls_verify", False, at)
+        body.note("interactions", ident, f"tls_verify false: the binding sets {skip[0]} true ({at.file}:{at.line}): "
+                                         "the sidecar accepts any certificate the host presents")
 
 
 _REDIS_READ_TIMEOUT_MS = 3000

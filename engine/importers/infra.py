@@ -479,6 +479,28 @@ class Edge:
     """(variable, the source given whole it comes from or "") of each mention the edge was drawn from."""
     protocol_why: str | None = None
     """Why the protocol is what it is, when the target's deployment names it (a Service port named ``grpc``)."""
+    unverified: tuple[str, Location, str] | None = None
+    """(the URL option, where, the variable) when an address the call is drawn from has its client accept any
+    certificate (``tlsAllowInvalidCertificates=true``)."""
+
+
+_UNVERIFIED_OPTIONS = ("tlsallowinvalidcertificates", "tlsallowinvalidhostnames", "tlsinsecure", "sslinsecure",
+                       "insecureskipverify", "skipverify", "skip_verify", "tlsskipverify", "ssl_cert_reqs")
+"""URL query options that turn the client's certificate check off (MongoDB's ``tlsAllowInvalidCertificates``,
+``tlsAllowInvalidHostnames``, ``tlsInsecure``, legacy ``sslInsecure``; ``skip_verify``/``tlsSkipVerify`` in Go drivers'
+DSNs; redis-py's ``ssl_cert_reqs=none``). PostgreSQL's ``sslmode=disable`` or ``require`` is not one: the first uses no
+TLS at all, the second never verified (the ``tls`` question), and neither is a check turned off by a setting."""
+_UNVERIFIED_VALUES = ("true", "1", "yes", "none")
+
+
+def unverified_tls(text: str) -> str | None:
+    """The option of a URL's query in ``text`` that has its client accept any certificate, as written
+    (``tlsAllowInvalidCertificates=true``); None when there is none."""
+    for m in re.finditer(r"[?&;]([A-Za-z_]+)=([^&;\s,]*)", text):
+        key, value = m.group(1).lower(), m.group(2).lower()
+        if key in _UNVERIFIED_OPTIONS and value in _UNVERIFIED_VALUES and (key == "ssl_cert_reqs") == (value == "none"):
+            return f"{m.group(1)}={m.group(2)}"
+    return None
 
 
 _HOSTISH_KEY = re.compile(r"HOST|ADDR|URL|URI|SERVER|ENDPOINT|BROKER|DSN|SERVICE|BOOTSTRAP|CONNECT", re.IGNORECASE)
@@ -651,6 +673,9 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                     edge.evidence.append(note)
                 if (m.key, m.whole) not in edge.keys:
                     edge.keys.append((m.key, m.whole))
+                option = unverified_tls(text) if "?" in text and edge.unverified is None else None
+                if option is not None:
+                    edge.unverified = (option, m.location, what)
     return [edges[k] for k in sorted(edges)]
 
 
@@ -1224,6 +1249,23 @@ def edge_fact(edge: Edge, target: Recognised | None, source: Recognised | None =
         # request, so none waits on the connection.
         data["during"] = "background"
     return data
+
+
+def record_edge_tls(body: Body, data: Mapping[str, Any], edge: Edge) -> None:
+    """State that a call does not verify its target's certificate when an address it is drawn from says so, and, for
+    a datastore's, that its clients do not (said once, by the first)."""
+    if edge.unverified is None:
+        return
+    option, loc, var = edge.unverified
+    ident = identity("interaction", {"from": data["from"], "to": data["to"]})
+    body.set("interactions", ident, "tls_verify", False, loc)
+    body.note("interactions", ident, f"tls_verify false: {option} in {var} ({loc.file}:{loc.line}): its client "
+                                     "accepts any certificate the target presents")
+    store = body.get("datastores", edge.target)
+    if store is not None and "tls_verify" not in store:
+        body.set("datastores", edge.target, "tls_verify", False, loc)
+        body.note("datastores", edge.target, f"tls_verify false: {edge.source} connects with {option} "
+                                             f"({var}, {loc.file}:{loc.line}), accepting any certificate")
 
 
 def record_edge_timeout(body: Body, data: Mapping[str, Any], edge: Edge) -> None:

@@ -753,6 +753,7 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
         if e.protocol_why is not None and data.get("protocol") == e.protocol:
             body.note("interactions", ident, f"protocol {e.protocol}: {e.protocol_why}")
         infra.record_edge_timeout(body, data, e)
+        infra.record_edge_tls(body, data, e)
         whole = infra.given_whole(e, mentions.get(e.source, ())) if kinds.get(e.target) is None else None
         if whole is not None and not e.external:
             body.given_whole[ident] = whole

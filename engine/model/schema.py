@@ -579,6 +579,10 @@ class Interaction(_Fact):
     """The caller sends an idempotency key, so the target applies a retried request only once."""
     tls: bool | None = None
     """The call is encrypted in transit (TLS)."""
+    tls_verify: bool | None = None
+    """The caller verifies the target's TLS certificate (its chain and its name); false: its client accepts any
+    certificate (``InsecureSkipVerify``, ``TrustServerCertificate=true``, ``tlsAllowInvalidCertificates``, a binding's
+    ``skipTLSVerify``), so whoever answers on the target's name receives what the call sends."""
     mtls: bool | None = None
     """Both sides authenticate with certificates (mutual TLS)."""
     auth: Literal["none", "api_key", "mtls", "client_credentials", "user_token", "service_token"] | None = None
@@ -979,6 +983,10 @@ class Datastore(_Fact):
     credentials_shared: bool | None = None
     """Several services connect with the same account and password, so none can be revoked or audited
     alone and each can do what any other can."""
+    tls_verify: bool | None = None
+    """Its clients verify its TLS certificate when they connect; false: a client's connection settings for it
+    accept any certificate (``TrustServerCertificate=true``, ``tlsAllowInvalidCertificates=true``), so whoever
+    answers on its name receives that client's login and data."""
     server: Name | None = Field(default=None, examples=["main-postgres", "mongo-cluster-1"])
     """The server (instance or cluster) that hosts it, when one server holds several of the design's
     datastores as logical databases or schemas: they share its capacity, its failures and its upgrades."""
