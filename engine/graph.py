@@ -9,8 +9,8 @@ every path made a chain of 8,000 public services take 79 s and 1.4 GB).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Required, TypedDict, TypeVar, overload
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Required, TypedDict, TypeVar, overload
 
 from engine.model.design import Design
 
@@ -18,6 +18,7 @@ SYNC_PROTOCOLS = frozenset({"http", "grpc", "graphql", "sql", "redis"})
 LATENCY_CAP_MS = 86_400_000
 AMPLIFICATION_CAP = 1_000_000
 NODE_KINDS = ("service", "external", "datastore", "channel")
+_TIMED_KINDS = frozenset({"service", "external", "datastore"})
 
 # An interaction fact's data, as enrichment and the plan read it (the fields of model.Interaction they use).
 Call = TypedDict("Call", {
@@ -187,27 +188,38 @@ class CallGraph:
         self.design = design
         self.kind_of: dict[str, str] = {}
         self.data: dict[str, Mapping[str, Any]] = {}
+        kind_of, node_data = self.kind_of, self.data
         for f in design.facts:
             if f.kind in NODE_KINDS:
-                self.kind_of.setdefault(f.name, f.kind)
-                self.data.setdefault(f.name, f.data)
+                name = f.name
+                if name not in kind_of:
+                    kind_of[name], node_data[name] = f.kind, f.data
         self.edges: dict[str, list[Call]] = {}
+        edges = self.edges
         for f in design.of_kind("interaction"):
-            self.edges.setdefault(f.data["from"], []).append(call(f.data))
+            d = f.data
+            out = edges.get(d["from"])
+            if out is None:
+                out = edges[d["from"]] = []
+            out.append(d)  # type: ignore[arg-type]  # call(): validated by the loader against model.Interaction
         self._sync: dict[tuple[str, bool], tuple[Call, ...]] = {}
 
     def sync_edges(self, node: str, hard_only: bool = False) -> tuple[Call, ...]:
         """The synchronous calls out of ``node`` (hard dependencies only, if asked), by target; memoised."""
         held = self._sync.get((node, hard_only))
         if held is None:
-            held = self._sync[(node, hard_only)] = (
-                tuple(e for e in self.sync_edges(node) if e.get("dependency") != "soft") if hard_only
-                else self._sync_edges(node))
+            every = self._sync_edges(node)
+            hard = tuple(e for e in every if e.get("dependency") != "soft") if every else every
+            self._sync[(node, False)], self._sync[(node, True)] = every, hard
+            held = hard if hard_only else every
         return held
 
     def _sync_edges(self, node: str) -> tuple[Call, ...]:
+        edges = self.edges.get(node)
+        if not edges:
+            return ()
         out = []
-        for e in self.edges.get(node, ()):
+        for e in edges:
             tk = self.kind_of.get(e["to"], "service")
             if tk != "channel" and is_sync(e, tk):
                 out.append(e)
@@ -233,24 +245,83 @@ class Condensation:
     comp_of: dict[str, int]
     cycles: tuple[tuple[str, ...], ...]
     in_cycle: frozenset[str]
+    below: list[tuple[int, ...]] = field(default_factory=list)
+    """Component -> the other components its hard synchronous calls reach directly (with repeats)."""
+
+
+def scc_ints(succ: Sequence[Sequence[int]]) -> list[list[int]]:
+    """``strongly_connected(range(len(succ)), succ)`` over node positions: the same components in the same
+    order, with lists in place of the per-node dictionaries and sets."""
+    n = len(succ)
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in range(n):
+        if index[root] >= 0:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work: list[tuple[int, Iterator[int]]] = [(root, iter(succ[root]))]
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if index[child] < 0:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack[child] = True
+                    work.append((child, iter(succ[child])))
+                    break
+                if on_stack[child] and index[child] < low[node]:
+                    low[node] = index[child]
+            else:
+                work.pop()
+                if low[node] == index[node]:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    if w == node:
+                        out.append([w])
+                    else:
+                        comp = [w]
+                        while w != node:
+                            w = stack.pop()
+                            on_stack[w] = False
+                            comp.append(w)
+                        comp.sort()
+                        out.append(comp)
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+    return out
 
 
 def condense(g: CallGraph) -> Condensation:
     """The components of ``g``'s hard synchronous calls, and its cycles."""
     nodes = sorted(g.kind_of)
-    succ: dict[str, list[str]] = {n: [] for n in nodes}
-    for n in nodes:
-        succ[n] = sorted({e["to"] for e in g.sync_edges(n, hard_only=True)})
-    comps = strongly_connected(nodes, succ)
+    succ: dict[str, list[str]] = {n: sorted({e["to"] for e in g.sync_edges(n, hard_only=True)}) for n in nodes}
+    pos = {n: i for i, n in enumerate(nodes)}
+    if all(t in pos for targets in succ.values() for t in targets):
+        # positions follow the names' order, so Tarjan visits and sorts as over the names
+        comps = [[nodes[i] for i in comp] for comp in scc_ints([[pos[t] for t in succ[n]] for n in nodes])]
+    else:  # a call to an undeclared node: it becomes a component of its own
+        comps = strongly_connected(nodes, succ)
     comp_of = {n: i for i, comp in enumerate(comps) for n in comp}
+    below: list[tuple[int, ...]] = []
+    for ci, comp in enumerate(comps):
+        below.append(tuple(cj for n in comp for t in succ.get(n, ()) if (cj := comp_of[t]) != ci))
     cycles = tuple(tuple(c) for c in comps if len(c) > 1 or (c and c[0] in succ.get(c[0], [])))
     return Condensation(nodes, {n: 1 << i for i, n in enumerate(nodes)}, succ, comps, comp_of, cycles,
-                        frozenset(n for c in cycles for n in c))
+                        frozenset(n for c in cycles for n in c), below)
 
 
-@dataclass(frozen=True, slots=True)
-class Chain:
-    """What a request entering a component meets along its synchronous calls, all bitsets over the nodes."""
+class Chain(NamedTuple):
+    """What a request entering a component meets along its synchronous calls, all bitsets over the nodes
+    (a named tuple: enrichment makes one per component, and a frozen dataclass costs a call per field)."""
 
     reach: int
     """The nodes it reaches."""
@@ -271,30 +342,34 @@ def chain(g: CallGraph, c: Condensation, members: Sequence[str], ci: int, done: 
     """The chain figures of a request entering ``members`` (of component ``ci``) and taking the calls out of
     it that ``take`` keeps (all by default); ``done`` holds the figures of the components it calls (callees
     come first)."""
-    bit, comp_of = c.bit, c.comp_of
+    bit, comp_of, data, kind_of, sync_edges = c.bit, c.comp_of, g.data, g.kind_of, g.sync_edges
     r, dep, a, lay, total, unknown = 0, 0, 1, 0, 0, 0
     for n in members:
         r |= bit[n]
-        own = g.data[n].get("latency_p95_ms")
-        kind = g.kind_of[n]
-        out = g.sync_edges(n, hard_only=True)
-        if kind in ("service", "external", "datastore"):
-            if own is None and (kind != "service" or not out):
+        kind = kind_of[n]
+        out = sync_edges(n, True)
+        if kind in _TIMED_KINDS:
+            own = data[n].get("latency_p95_ms")
+            if own is not None:
+                total += int(own)
+            elif kind != "service" or not out:
                 unknown |= bit[n]
-            total += int(own or 0)
         for e in out:
             cj = comp_of[e["to"]]
             if cj == ci or (take is not None and not take(e)):
                 continue
             below = done[cj]
             r |= below.reach
-            dep = max(dep, 1 + below.depth)
-            attempts = int((e.get("retry") or {}).get("attempts", 1))
+            if below.depth >= dep:
+                dep = below.depth + 1
+            retry = e.get("retry")
+            attempts = int(retry.get("attempts", 1)) if retry else 1
             a = max(a, attempts * below.amplification)
-            lay = max(lay, (1 if attempts > 1 else 0) + below.layers)
+            lay = max(lay, below.layers + (1 if attempts > 1 else 0))
             calls = int(e.get("calls_per_request", 1))
-            if e.get("latency_p95_ms") is not None:
-                total += calls * int(e["latency_p95_ms"])
+            lat = e.get("latency_p95_ms")
+            if lat is not None:
+                total += calls * int(lat)
             else:
                 total += calls * below.latency_ms
                 unknown |= below.unknown_latency
@@ -315,11 +390,12 @@ def longest_above(g: CallGraph, c: Condensation, entries: Iterable[int]) -> dict
     """Longest chain of synchronous calls from an entry component (which counts 1) down to each component
     it reaches. Tarjan's order reversed puts callers before callees."""
     above = dict.fromkeys(entries, 1)
+    below = c.below
     for ci in range(len(c.comps) - 1, -1, -1):
-        if ci in above:
-            for n in c.comps[ci]:
-                for e in g.sync_edges(n, hard_only=True):
-                    cj = c.comp_of[e["to"]]
-                    if cj != ci:
-                        above[cj] = max(above.get(cj, 0), above[ci] + 1)
+        here = above.get(ci)
+        if here is not None:
+            here += 1
+            for cj in below[ci]:
+                if above.get(cj, 0) < here:
+                    above[cj] = here
     return above
