@@ -202,15 +202,15 @@ class CallGraph:
             if out is None:
                 out = edges[d["from"]] = []
             out.append(d)  # type: ignore[arg-type]  # call(): validated by the loader against model.Interaction
-        self._sync: dict[tuple[str, bool], tuple[Call, ...]] = {}
+        self._sync: dict[str, tuple[Call, ...]] = {}
+        self._hard: dict[str, tuple[Call, ...]] = {}
 
     def sync_edges(self, node: str, hard_only: bool = False) -> tuple[Call, ...]:
         """The synchronous calls out of ``node`` (hard dependencies only, if asked), by target; memoised."""
-        held = self._sync.get((node, hard_only))
+        held = (self._hard if hard_only else self._sync).get(node)
         if held is None:
-            every = self._sync_edges(node)
-            hard = tuple(e for e in every if e.get("dependency") != "soft") if every else every
-            self._sync[(node, False)], self._sync[(node, True)] = every, hard
+            every = self._sync[node] = self._sync_edges(node)
+            hard = self._hard[node] = tuple(e for e in every if e.get("dependency") != "soft") if every else every
             held = hard if hard_only else every
         return held
 
@@ -218,12 +218,15 @@ class CallGraph:
         edges = self.edges.get(node)
         if not edges:
             return ()
+        kind_of = self.kind_of
         out = []
         for e in edges:
-            tk = self.kind_of.get(e["to"], "service")
+            tk = kind_of.get(e["to"], "service")
             if tk != "channel" and is_sync(e, tk):
                 out.append(e)
-        return tuple(sorted(out, key=lambda e: (e["to"], e["name"])))
+        if len(out) > 1:
+            out.sort(key=lambda e: (e["to"], e["name"]))
+        return tuple(out)
 
 
 def call(data: Mapping[str, Any]) -> Call:
@@ -245,8 +248,12 @@ class Condensation:
     comp_of: dict[str, int]
     cycles: tuple[tuple[str, ...], ...]
     in_cycle: frozenset[str]
-    below: list[tuple[int, ...]] = field(default_factory=list)
-    """Component -> the other components its hard synchronous calls reach directly (with repeats)."""
+    at: list[list[int]] = field(default_factory=list)
+    """``comps`` as positions in ``nodes`` (then in the undeclared nodes called)."""
+    succ_at: list[list[int]] = field(default_factory=list)
+    """``succ`` by position."""
+    comp_at: list[int] = field(default_factory=list)
+    """Position -> its component."""
 
 
 def scc_ints(succ: Sequence[Sequence[int]]) -> list[list[int]]:
@@ -303,20 +310,32 @@ def scc_ints(succ: Sequence[Sequence[int]]) -> list[list[int]]:
 def condense(g: CallGraph) -> Condensation:
     """The components of ``g``'s hard synchronous calls, and its cycles."""
     nodes = sorted(g.kind_of)
-    succ: dict[str, list[str]] = {n: sorted({e["to"] for e in g.sync_edges(n, hard_only=True)}) for n in nodes}
+    hard = g.sync_edges
+    succ: dict[str, list[str]] = {}
+    for n in nodes:
+        out = hard(n, True)  # by target: the targets come sorted, repeats together
+        succ[n] = [] if not out else [out[0]["to"]] if len(out) == 1 else list(dict.fromkeys(e["to"] for e in out))
     pos = {n: i for i, n in enumerate(nodes)}
-    if all(t in pos for targets in succ.values() for t in targets):
-        # positions follow the names' order, so Tarjan visits and sorts as over the names
-        comps = [[nodes[i] for i in comp] for comp in scc_ints([[pos[t] for t in succ[n]] for n in nodes])]
-    else:  # a call to an undeclared node: it becomes a component of its own
+    try:
+        ints = [[pos[t] for t in succ[n]] for n in nodes]
+    except KeyError:  # a call to an undeclared node: it becomes a component of its own
         comps = strongly_connected(nodes, succ)
-    comp_of = {n: i for i, comp in enumerate(comps) for n in comp}
-    below: list[tuple[int, ...]] = []
-    for ci, comp in enumerate(comps):
-        below.append(tuple(cj for n in comp for t in succ.get(n, ()) if (cj := comp_of[t]) != ci))
+        for n in (n for comp in comps for n in comp if n not in pos):
+            pos[n] = len(pos)
+        ints = [[pos[t] for t in succ.get(n, ())] for n in pos]
+        at = [[pos[n] for n in comp] for comp in comps]
+    else:
+        # positions follow the names' order, so Tarjan visits and sorts as over the names
+        at = scc_ints(ints)
+        comps = [[nodes[i] for i in comp] for comp in at]
+    comp_of: dict[str, int] = {}
+    comp_at = [0] * len(pos)
+    for ci, (comp, names) in enumerate(zip(at, comps, strict=True)):
+        for i, n in zip(comp, names, strict=True):
+            comp_of[n] = comp_at[i] = ci
     cycles = tuple(tuple(c) for c in comps if len(c) > 1 or (c and c[0] in succ.get(c[0], [])))
     return Condensation(nodes, {n: 1 << i for i, n in enumerate(nodes)}, succ, comps, comp_of, cycles,
-                        frozenset(n for c in cycles for n in c), below)
+                        frozenset(n for c in cycles for n in c), at, ints, comp_at)
 
 
 class Chain(NamedTuple):
@@ -390,12 +409,14 @@ def longest_above(g: CallGraph, c: Condensation, entries: Iterable[int]) -> dict
     """Longest chain of synchronous calls from an entry component (which counts 1) down to each component
     it reaches. Tarjan's order reversed puts callers before callees."""
     above = dict.fromkeys(entries, 1)
-    below = c.below
-    for ci in range(len(c.comps) - 1, -1, -1):
+    at, succ_at, comp_at = c.at, c.succ_at, c.comp_at
+    for ci in range(len(at) - 1, -1, -1):
         here = above.get(ci)
         if here is not None:
             here += 1
-            for cj in below[ci]:
-                if above.get(cj, 0) < here:
-                    above[cj] = here
+            for i in at[ci]:
+                for t in succ_at[i]:
+                    cj = comp_at[t]
+                    if cj != ci and above.get(cj, 0) < here:
+                        above[cj] = here
     return above

@@ -94,3 +94,12 @@ def test_condense_chains_and_longest_above_match_the_plain_algorithms(seed: int)
                     if comp_of[e["to"]] != ci:
                         above[comp_of[e["to"]]] = max(above.get(comp_of[e["to"]], 0), above[ci] + 1)
     assert longest_above(g, c, entries) == above
+
+
+def test_a_call_to_an_undeclared_node_makes_it_a_component_of_its_own() -> None:
+    g = CallGraph(load_documents([Document("mem.yaml", {"source": "api", "services": [{"name": "a"}, {"name": "b"}],
+                                                        "interactions": [{"from": "b", "to": "a", "style": "sync"}]})]))
+    g.edges["a"] = [{"name": "a->zz", "from": "a", "to": "zz", "style": "sync"}]  # the loader refuses these
+    c = condense(g)
+    assert c.comps == strongly_connected(["a", "b"], {"a": ["zz"], "b": ["a"]}) == [["zz"], ["a"], ["b"]]
+    assert longest_above(g, c, [c.comp_of["b"]]) == {2: 1, 1: 2, 0: 3}
