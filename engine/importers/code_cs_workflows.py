@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from engine.errors import Location
 from engine.importers import code_csharp, code_workflows
-from engine.importers.code_text import bracket_pairs, inside
+from engine.importers.code_text import bracket_pairs, close_bracket, inside
 
 _MAX_DEPTH = 4
 _TYPE = re.compile(r"\b(class|interface|record|struct)\s+([A-Za-z_]\w*)(?:\s*<[^<>{};]*>)?(?P<header>[^{;]*)\{")
@@ -53,6 +53,8 @@ class _Class:
     header: str
     fields: dict[str, str]
     methods: dict[str, list[tuple[int, int]]]
+    span: tuple[int, int] = (0, 0)
+    """Where its body lies in ``code``."""
 
 
 def _classes(files: Sequence[tuple[str, str]]) -> dict[str, _Class]:
@@ -65,7 +67,7 @@ def _classes(files: Sequence[tuple[str, str]]) -> dict[str, _Class]:
             start, end = t.end(), pairs.get(t.end() - 1, len(code)) - 1
             methods = code_csharp.methods(code, start, end, pairs) if t.group(1) != "interface" else {}
             fields = code_csharp.fields(code, start, end, methods)
-            out.setdefault(t.group(2), _Class(path, code, t.group(1), t.group("header"), fields, methods))
+            out.setdefault(t.group(2), _Class(path, code, t.group(1), t.group("header"), fields, methods, (start, end)))
     return out
 
 
@@ -154,4 +156,122 @@ def coordinator(files: Sequence[tuple[str, str]]) -> str | None:
     return None
 
 
-__all__ = ["coordinator", "handlers"]
+# ---- A message handler that changes stored values by an amount ---------------------------------------------
+
+_RELATIVE = re.compile(r"(?<![\w.])((?:this\s*\.\s*)?(?:[A-Za-z_]\w*\s*\.\s*)*([A-Z]\w*))\s*[-+]=(?!=)\s*[^;{}]+;")
+"""A property changed by an amount (``AvailableStock -= quantity;``, ``item.Balance += amount;``): PascalCase, as C#
+names properties (a camelCase local summing a text is no stored value)."""
+_DEDUPLICATES = re.compile(r"idempoten|dedup|\binbox|already_?processed|processed_?(?:message|event)s?\b|"
+                           r"HasBeenProcessed|IsProcessed", re.IGNORECASE)
+"""What in a service's code says it may record the messages it has handled (then nothing is said)."""
+_SIGNATURE = re.compile(r"\s*(?:(?:public|private|protected|internal|static|async|virtual|override|sealed|new)\s+)*"
+                        r"[\w.<>\[\],?\s]*?\b([A-Za-z_]\w*)\s*(?:<[^<>(){};]*>\s*)?\(")
+
+
+def _declared_type(c: _Class, params: str, name: str) -> str | None:
+    """The type of ``name`` in a method: one of its parameters (attributes such as ``[FromServices]`` before it),
+    else a field of its class."""
+    m = re.search(rf"(?:^|,)\s*(?:\[[^\]]*\]\s*)*([A-Za-z_][\w.]*(?:\s*<[^<>()]*>)?)\??\s+{re.escape(name)}"
+                  r"\s*(?:=|,|$)", params)
+    if m:
+        return code_csharp.base_type(m.group(1))
+    return c.fields.get(name)
+
+
+def _params_before(code: str, body_start: int) -> str:
+    """The parameter list of the method whose body opens just before ``body_start``."""
+    close = code.rfind(")", max(0, body_start - 2000), body_start)
+    if close < 0:
+        return ""
+    pairs = bracket_pairs(code)
+    opened = next((o for o, c in pairs.items() if c == close + 1 and code[o] == "("), None)
+    return "" if opened is None else code[opened + 1:close]
+
+
+def _member_after(code: str, i: int) -> tuple[str, str, int, int] | None:
+    """The member an attribute ending at ``i`` decorates (other attributes may follow): its name, its parameter list
+    and its body's span, a block or an expression body (``=> handler.Handle(e);``)."""
+    while True:
+        m = re.match(r"\s*\[", code[i:])
+        if m is None:
+            break
+        i = close_bracket(code, i + m.end() - 1)
+    sig = _SIGNATURE.match(code, i)
+    if sig is None:
+        return None
+    paren = sig.end() - 1
+    close = close_bracket(code, paren)
+    opened = re.match(r"\s*(?:where\b[^{;=]*)?(\{|=>)", code[close:])
+    if opened is None:
+        return None
+    start = close + opened.end()
+    if opened.group(1) == "{":
+        return sig.group(1), code[paren + 1:close - 1], start, close_bracket(code, start - 1) - 1
+    end = start
+    while end < len(code) and code[end] != ";":
+        end = close_bracket(code, end) if code[end] in "([{" else end + 1
+    return sig.group(1), code[paren + 1:close - 1], start, end
+
+
+def _where(path: str, code: str, i: int) -> str:
+    return f"{path}:{code.count(chr(10), 0, i) + 1}"
+
+
+def redelivery_repeats(files: Sequence[tuple[str, str]], path: str, code: str, at: int) -> str | None:
+    """Why the C# message handler that the attribute opening at ``at`` (a subscription such as Dapr's ``[Topic]``)
+    decorates
+    repeats its effect when the broker delivers the message again: what it runs (the action, the classes of the
+    service it calls, as ``handlers`` follows them: a field's or parameter's type, an interface's one
+    implementation, else the one class of the service with a method of that name) changes a stored value by an
+    amount (``AvailableStock -= quantity``, not after setting the same property outright) and saves
+    (``SaveChanges``, a repository's write): a second delivery takes the amount a second time. None when the code
+    shows no such change, or when any code of the service names a record of handled messages (an idempotency key,
+    an inbox, processed messages: ``_DEDUPLICATES``)."""
+    cs = [(p, c) for p, c in files if p.endswith(".cs")]
+    if any(_DEDUPLICATES.search(c) for _p, c in cs):
+        return None
+    if not code.startswith("[", at):
+        return None
+    member = _member_after(code, close_bracket(code, at))
+    if member is None:
+        return None
+    classes = _classes(cs)
+    owner = next((n for n, c in classes.items() if c.code is code and c.span[0] <= at < c.span[1]), None)
+    if owner is None:
+        return None
+    action, params, start, end = member
+    relative: str | None = None
+    save: str | None = None
+    todo = [(owner, params, start, end, 0)]
+    seen = {(owner, action)}
+    while todo and (relative is None or save is None):
+        kind, args, s, e, depth = todo.pop(0)
+        c = classes[kind]
+        body = c.code[s:e]
+        for r in _RELATIVE.finditer(body):
+            if relative is None and not re.search(rf"(?<![\w.]){r.group(2)}\s*=(?!=)", body[:r.start()]):
+                relative = f"{' '.join(r.group(0).split())} at {_where(c.path, c.code, s + r.start())}"
+        for m in _SAVE.finditer(body):
+            save = save or f"{' '.join(m.group(0).split()).lstrip('. ')}) at {_where(c.path, c.code, s + m.start())}"
+        for m in _FIELD_CALL.finditer(c.code, s, e):
+            typed = _declared_type(c, args, m.group(1))
+            if typed is not None and code_csharp.store_write(typed, m.group(2)):
+                save = save or f"{typed}.{m.group(2)} at {_where(c.path, c.code, m.start())}"
+                continue
+            impl = _implementation(classes, typed) if typed is not None else None
+            if typed is None:
+                named = [n for n, x in classes.items() if x.kind == "class" and m.group(2) in x.methods]
+                impl = named[0] if len(named) == 1 else None
+            if impl is None or (impl, m.group(2)) in seen or depth >= _MAX_DEPTH:
+                continue
+            seen.add((impl, m.group(2)))
+            x = classes[impl]
+            todo.extend((impl, _params_before(x.code, b), b, f, depth + 1) for b, f in x.methods.get(m.group(2), []))
+    if relative is None or save is None:
+        return None
+    return (f"its handler {owner}.{action} ({_where(path, code, start)}) changes a stored value by an amount "
+            f"({relative}) and saves it ({save}): a message delivered again takes the amount again, and no code of "
+            "the service records the messages it has handled")
+
+
+__all__ = ["coordinator", "handlers", "redelivery_repeats"]

@@ -11,6 +11,10 @@ restart, is in the component's file, not in the code (``engine.importers.dapr``)
 A name is a string literal, a string constant the service's C# files declare once (``const string PUBSUB =
 "pubsub";``), or ``nameof(OrderPaid)`` (the last identifier: ``OrderPaid``). A topic computed at run time (a
 variable, ``@event.GetType().Name``) is not invented: a remark says what the code wrote.
+
+A ``[Topic]`` action whose handling changes a stored value by an amount and saves it (``AvailableStock -=
+units`` then ``SaveChangesAsync()``, in the action or the classes it calls) is a consumer that is not idempotent:
+Dapr delivers at least once, and a redelivery takes the amount again (``code_cs_workflows.redelivery_repeats``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from engine.errors import Location
+from engine.importers import code_cs_workflows
 from engine.importers.code_channels import ChannelUse
 from engine.importers.code_text import close_bracket, split_args
 
@@ -82,7 +87,7 @@ def _at(path: str, code: str, i: int) -> Location:
     return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
 
 
-def _uses(path: str, code: str, consts: Mapping[str, set[str]]) -> Iterator[ChannelUse]:
+def _uses(path: str, code: str, consts: Mapping[str, set[str]], cs: Sequence[tuple[str, str]]) -> Iterator[ChannelUse]:
     for pattern, role, construct, names in ((_TOPIC, "consumer", "[Topic]", ("pubsubName", "name")),
                                             (_WITH_TOPIC, "consumer", "WithTopic", ("pubsubName", "topicName")),
                                             (_PUBLISH, "producer", "PublishEventAsync", ("pubsubName", "topicName"))):
@@ -93,8 +98,10 @@ def _uses(path: str, code: str, consts: Mapping[str, set[str]]) -> Iterator[Chan
             written_component, written_topic = found
             topic = _value(written_topic, consts)
             component = _value(written_component, consts)
+            repeats = code_cs_workflows.redelivery_repeats(cs, path, code, m.start()) if construct == "[Topic]" \
+                else None
             yield ChannelUse(role, topic, written_topic.strip(), _at(path, code, m.start() + m.group(0).index(
-                construct.strip("[]"))), FRAMEWORK, construct, kind="topic", component=component)
+                construct.strip("[]"))), FRAMEWORK, construct, kind="topic", component=component, repeats=repeats)
 
 
 def uses(texts: Sequence[tuple[str, str]]) -> tuple[ChannelUse, ...]:
@@ -103,7 +110,7 @@ def uses(texts: Sequence[tuple[str, str]]) -> tuple[ChannelUse, ...]:
     if not any("Topic" in c or "PublishEventAsync" in c for _p, c in cs):
         return ()
     consts = _constants(cs)
-    found = [u for path, code in cs for u in _uses(path, code, consts)]
+    found = [u for path, code in cs for u in _uses(path, code, consts, cs)]
     return tuple(sorted(found, key=lambda u: (u.at.file, u.at.line, u.at.column, u.role)))
 
 
