@@ -1109,6 +1109,8 @@ class _Nginx:
         """Set while a location is read: its Lua handler reads no credential, and why that is known."""
         self.lua_method: tuple[str, Location] | None = None
         """Set while a location is read: the one method its Lua handler's reading of the request serves."""
+        self.lua_writes: tuple[str, Location] | None = None
+        """Set while a location is read: the first remote procedure named for a change of state its Lua calls."""
         self.lua_data: tuple[str, str, Location] | None = None
         """Set while a location is read: the most sensitive data its Lua handler reads from the request (a hint)."""
         self.lua_paths: list[str] = []
@@ -1198,7 +1200,7 @@ class _Nginx:
             self._route(path, d, passes[0], here, methods)
         elif any(c.name in _SERVES_ITSELF for c in d.children):
             handler = next(c for c in d.children if c.name in _SERVES_ITSELF)
-            self.no_credential = self.object_id = self.lua_method = self.lua_data = None
+            self.no_credential = self.object_id = self.lua_method = self.lua_data = self.lua_writes = None
             found = self._lua_calls(handler) if handler.name.startswith("content_by_lua") else None
             if self.lua_method is not None:  # the handler's code, over CORS `if` blocks that only add headers
                 methods = [self.lua_method]
@@ -1212,6 +1214,13 @@ class _Nginx:
                 self.routes.targets[name].calls.append(call)
             if self.lua_data is not None:
                 self._lua_classification(methods, path, d.location, self.lua_data)
+            if self.lua_writes is not None:
+                for method, _mloc in methods or [("ANY", d.location)]:
+                    ident = identity("endpoint", {"method": method, "path": path})
+                    self.routes.body.set("endpoints", ident, "mutating", True, self.lua_writes[1])
+                    self.routes.body.note("endpoints", ident, f"mutating: its Lua calls {self.lua_writes[0]} "
+                                                              f"({self.lua_writes[1]}), a remote procedure named for "
+                                                              "a change of state")
             if self.no_credential is not None:
                 for method, _mloc in methods or [("ANY", d.location)]:
                     ident = identity("endpoint", {"method": method, "path": path})
@@ -1239,6 +1248,7 @@ class _Nginx:
                 lua, first = handler.args[0].text, handler.args[0].location.line
             modules = lua_calls.required(lua)
         found = lua_calls.calls_in(self.path, lua, first)
+        self.lua_writes = lua_calls.writes(self.path, lua, first) if lua else None
         read: list[str] = []
         texts = [lua]
         for module in modules:
@@ -1258,6 +1268,7 @@ class _Nginx:
             texts.append(text)
             found += lua_calls.calls_in(module_file, text)
             self.lua_method = self.lua_method or lua_calls.request_method(module_file, text)
+            self.lua_writes = self.lua_writes or lua_calls.writes(module_file, text)
             data = lua_calls.request_classification(module_file, text)
             if data is not None and most_sensitive([d[:2] for d in (self.lua_data, data) if d]) == data[:2]:
                 self.lua_data = data

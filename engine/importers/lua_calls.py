@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from engine.errors import Location
 from engine.importers import infra
 from engine.importers.base import field_class, most_sensitive
+from engine.importers.code_go import WRITE_VERBS
 
 _REQUIRE = re.compile(r"""\brequire\s*\(?\s*["']([A-Za-z0-9_./-]+)["']""")
 _PARENTS = 3
@@ -96,6 +97,39 @@ def request_method(path: str, text: str) -> tuple[str, Location] | None:
     assert m is not None
     line = code.count("\n", 0, m.start()) + 1
     return method, Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
+
+
+_RPC_WRITE_VERBS = (*WRITE_VERBS, "Write", "Upload", "Compose", "Store", "Post", "Send", "Publish", "Set", "Follow",
+                    "Unfollow")
+"""The verbs a remote procedure that changes state is named with (``WriteMovieInfo``, ``UploadText``,
+``ComposePost``, ``Follow``), beside the Go readers' write verbs (``Create``, ``Update``, ``Delete``...)."""
+_WRITE_NAME = rf"((?:{'|'.join(_RPC_WRITE_VERBS)})(?![a-z])\w*)"
+_METHOD_CALL = re.compile(rf"(?<![\w.:])([A-Za-z_]\w*)\s*:\s*{_WRITE_NAME}\s*\(|"
+                          rf"\bpcall\s*\(\s*([A-Za-z_]\w*)\s*\.\s*{_WRITE_NAME}\s*,")
+"""``client:WritePlot(...)``, or the same call made protected: ``pcall(client.Follow, client, ...)``."""
+_ASSIGNED = re.compile(r"(?:\blocal\s+)?([A-Za-z_]\w*)\s*=\s*$")
+
+
+def writes(path: str, text: str, first_line: int = 1) -> tuple[str, Location] | None:
+    """The first remote procedure named for a change of state (``_RPC_WRITE_VERBS``) that a Lua handler calls on a
+    client it opens (a variable given a connection the catalogue's ``lua_clients`` recognise: ``local client =
+    GenericObjectPool:connection(...)`` then ``client:WriteMovieInfo(...)`` or ``pcall(client.Follow, client,
+    ...)``), and where (comments skipped); None
+    when it calls none. ``first_line``: as for ``calls_in``."""
+    code = code_only(text)
+    clients: set[str] = set()
+    for client in infra.catalog().lua_clients:
+        for m in client.call.finditer(code):
+            assigned = _ASSIGNED.search(code, code.rfind("\n", 0, m.start()) + 1, m.start())
+            if assigned is not None:
+                clients.add(assigned.group(1))
+    for m in _METHOD_CALL.finditer(code):
+        held, method = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if held in clients:
+            line = code.count("\n", 0, m.start()) + first_line
+            return (f"{held}:{method}()",
+                    Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1))
+    return None
 
 
 def required(lua: str) -> list[str]:
