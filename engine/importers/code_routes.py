@@ -252,7 +252,8 @@ class Traits:
     """The first rate limit, quota or throttle its code names (a per-user cap may be among them)."""
     lockout: tuple[str, Location] | None = None
     """Where its code locks an account after repeated failed sign-ins (ASP.NET Core Identity's
-    ``PasswordSignInAsync(..., lockoutOnFailure: true)``): its login flows are protected against brute force."""
+    ``PasswordSignInAsync(..., lockoutOnFailure: true)``, or a count of failures it keeps itself against a maximum:
+    ``_counted_lockout``): its login flows are protected against brute force."""
     registry: tuple[str, Location] | None = None
     """The Spring Cloud registry or configuration server its code switches on (``@EnableEurekaServer``)."""
     flags: code_flags.FlagClient | None = None
@@ -804,6 +805,31 @@ _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi
 _LOCKOUT = re.compile(r"\b(?:Password|CheckPassword)SignInAsync\s*\([^;]*\blockoutOnFailure\s*:\s*true\b")
 """A sign-in that counts failures and locks the account (ASP.NET Core Identity: MaxFailedAccessAttempts, 5 by
 default, then a lockout; learn.microsoft.com, "Configure ASP.NET Core Identity", Lockout)."""
+_MAX_ATTEMPTS = re.compile(r"\bmax_?(?:failed_?)?(?:login_?|logon_?|sign_?in_?|password_?|auth_?)?attempts\b",
+                           re.IGNORECASE)
+_FAILED_ATTEMPTS = re.compile(r"\bfailed_?(?:login|logon|sign_?in|attempt|password)", re.IGNORECASE)
+_LOCKED = re.compile(r"\b(?:is_?)?(?:account_?)?(?:blocked|locked|lock_?out)", re.IGNORECASE)
+_SIGN_IN = re.compile(r"log_?in|sign_?in|log_?on|authenticat|token", re.IGNORECASE)
+"""A route's last segment that names a sign-in (``/auth/login``, ``/signin``, ``/connect/token``)."""
+_TEST_FILE = re.compile(r"(?:^|[/\\])(?:tests?|__tests__|e2e)[/\\]|[._-](?:test|spec|e2e)\.\w+$|Tests?\.\w+$")
+"""A test's file (``login.e2e.ts``, ``auth.spec.ts``, ``LoginTest.java``): what it names is not the service's."""
+
+
+def _counted_lockout(codes: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """A lockout the service's code keeps itself: one file names a maximum of attempts (``MAX_LOGIN_ATTEMPTS``,
+    ``maxFailedAttempts``), a count of failed sign-ins (``failedLogin``, ``failed_attempts``) and the account being
+    blocked or locked (``isAccountBlocked``, ``locked``): the sign-in counts failures and refuses the account past
+    the maximum. Tests' files are not read for it. (What it names, where the maximum is first named.)"""
+    for path, code in codes:
+        if _TEST_FILE.search(path):
+            continue
+        most, failed = _MAX_ATTEMPTS.search(code), _FAILED_ATTEMPTS.search(code)
+        if most is None or failed is None or _LOCKED.search(code) is None:
+            continue
+        line = code.count("\n", 0, most.start()) + 1
+        return (f"{most.group(0)} against {failed.group(0)}",
+                Location(path, line, most.start() - (code.rfind("\n", 0, most.start()) + 1) + 1))
+    return None
 
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
@@ -824,7 +850,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
                   kafka=code_messages.kafka_producers(codes) or code_messages.client_producers(every),
-                  limits=_first(codes, [_LIMITS]), lockout=_first(every, [_LOCKOUT]),
+                  limits=_first(codes, [_LIMITS]), lockout=_first(every, [_LOCKOUT]) or _counted_lockout(every),
                   registry=_first(codes, [_REGISTRY_SERVER]), console=_first(every, [_CONSOLE_SERVER]),
                   flags=code_flags.flag_client(every), kafka_consumers=code_messages.kafka_consumers(every),
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
@@ -2288,7 +2314,8 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     elif r.login:
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: {r.login}")
-    if lockout is not None and (body.get("endpoints", ident) or {}).get("auth_flow") is True:
+    if lockout is not None and (body.get("endpoints", ident) or {}).get("auth_flow") is True \
+            and (r.login or _SIGN_IN.search(last)):  # a lockout guards the sign-in, not a sign-up or a reset
         body.set("endpoints", ident, "brute_force_protection", True, lockout[1])
         body.note("endpoints", ident, f"brute_force_protection: its sign-in locks the account after repeated "
                                       f"failures ({lockout[0]}, {lockout[1]})")
