@@ -13,21 +13,18 @@ from tests.helpers import write
 from tests.importer_helpers import fact
 
 _CONTROLLER = """
-    [ApiController]
-    [Route("api/v1/[controller]")]
     public class LedgerEventsController : ControllerBase
     {
-        private const string Bus = "ticketbus";
-
-        [HttpPost("TicketsSold")]
-        [Topic(Bus, "TicketsSold")]
+        [Topic("ticketbus", "TicketsSold")]
         public Task OnSold(TicketsSold e, [FromServices] TicketsSoldHandler handler) =>
             handler.Handle(e);
 
-        [HttpPost("ShowRenamed")]
-        [Topic(Bus, "ShowRenamed")]
-        public Task OnRenamed(ShowRenamed e, [FromServices] ShowRenamedHandler handler) =>
-            handler.Handle(e);
+        [Topic("ticketbus", "ShowRenamed")]
+        [HttpPost("renamed")]
+        public async Task OnRenamed(ShowRenamed e, [FromServices] ShowRenamedHandler handler)
+        {
+            await handler.Handle(e);
+        }
     }
     """
 
@@ -107,36 +104,36 @@ def test_nothing_is_said_when_the_change_is_not_saved_or_the_service_records_han
                  Show=reset)["TicketsSold"] is None  # set outright first: the result is the same each time
 
 
+_COMPOSE = """
+    services:
+      ledger: {image: "acme/ledger:2.0.1"}
+      ledger-sidecar:
+        image: daprio/daprd:1.12.0
+        command: ["./daprd", "-app-id", "ledger", "-app-port", "80", "-components-path", "/components"]
+        network_mode: "service:ledger"
+        volumes: ["./components/:/components"]
+      mq: {image: "rabbitmq:3.13"}
+    """
+_TICKETBUS = """
+    apiVersion: dapr.io/v1alpha1
+    kind: Component
+    metadata: {name: ticketbus}
+    spec:
+      type: pubsub.rabbitmq
+      version: v1
+      metadata: [{name: host, value: "amqp://mq:5672"}]
+    """
+
+
 def test_the_consumer_of_the_imported_channel_is_not_idempotent(tmp_path: Any) -> None:
     root = str(tmp_path)
-    compose = write(root, "docker-compose.yml", """
-        services:
-          ledger:
-            image: acme/ledger:2.0.1
-          ledger-sidecar:
-            image: daprio/daprd:1.12.0
-            command: ["./daprd", "-app-id", "ledger", "-app-port", "80", "-components-path", "/components"]
-            network_mode: "service:ledger"
-            volumes: ["./components/:/components"]
-          mq:
-            image: rabbitmq:3.13
-        """)
-    write(root, "components/ticketbus.yaml", """
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata:
-          name: ticketbus
-        spec:
-          type: pubsub.rabbitmq
-          version: v1
-          metadata:
-          - name: host
-            value: "amqp://mq:5672"
-        """)
+    write(root, "components/ticketbus.yaml", _TICKETBUS)
     for name, text in (("Controllers/LedgerEventsController.cs", _CONTROLLER), ("TicketsSoldHandler.cs", _SOLD),
                        ("ShowRenamedHandler.cs", _RENAMED), ("Model/Show.cs", _SHOW)):
         write(root, f"ledger/{name}", text)
-    design = load_documents(load_artifacts([f"compose={compose}", f"source:ledger={os.path.join(root, 'ledger')}"]))
+    compose = write(root, "docker-compose.yml", _COMPOSE)
+    sources = [f"compose={compose}", f"source:ledger={os.path.join(root, 'ledger')}"]
+    design = load_documents(load_artifacts(sources))
     sold = fact(design, "channel:TicketsSold").data
     assert sold["delivery"] == "at_least_once"
     assert sold["consumers"] == [{"service": "ledger", "idempotent": False}]

@@ -36,37 +36,34 @@ _CONF = """
     }
     """
 
-_ADD = """
-    local _M = {}
-    function _M.Add()
+
+
+def _module(function: str, host: str, body: str) -> str:
+    """A handler module that opens a Thrift client to ``host`` and runs ``body`` with it."""
+    return f"""
+    local _M = {{}}
+    function _M.{function}()
       local GenericObjectPool = require "GenericObjectPool"
-      local ShelfClient = require "shelf_ShelfService"
-      -- client:DeleteShelf(req_id) was the old call
-      local client = GenericObjectPool:connection(ShelfClient, "shelf-service", 9090)
-      client:WriteBook(req_id, ngx.req.get_post_args().title)
-      GenericObjectPool:returnConnection(client)
+      local Client = require "thrift_Service"
+      local client = GenericObjectPool:connection(Client, "{host}", 9090)
+    {body}
     end
     return _M
     """
 
-_LIST = """
-    local _M = {}
-    function _M.List()
-      local GenericObjectPool = require "GenericObjectPool"
-      local ShelfClient = require "shelf_ShelfService"
-      local client = GenericObjectPool:connection(ShelfClient, "shelf-service", 9090)
+
+_ADD = _module("Add", "shelf-service", """
+      -- client:DeleteShelf(req_id) was the old call
+      client:WriteBook(req_id, ngx.req.get_post_args().title)
+      GenericObjectPool:returnConnection(client)""")
+_LIST = _module("List", "shelf-service", """
       local books = client:ReadBooks(req_id)
       local span = tracer:start_span("list")
-      ngx.say(cjson.encode(books))
-    end
-    return _M
-    """
-
+      ngx.say(cjson.encode(books))""")
 _FOLLOW = """
     local _M = {}
     function _M.Follow()
-      local GenericObjectPool = require "GenericObjectPool"
-      local FriendsClient = require "friends_FriendsService"
+      local pool = require "GenericObjectPool"
       local client = GenericObjectPool:connection(
           FriendsClient, "friends-service", 9090)
       local status, err = pcall(client.FollowWithName, client, req_id, ngx.req.get_post_args().name)
