@@ -77,6 +77,7 @@ def test_a_write_named_procedure_on_an_opened_client_is_found_and_placed() -> No
     assert found is not None and found[0] == "client:WriteBook()"  # the commented-out delete is no call
     assert found[1].line == _ADD.splitlines().index("      client:WriteBook(req_id, ngx.req.get_post_args().title)") + 1
     assert lua_calls.writes("list.lua", _LIST) is None  # a read, and tracer:start_span is no client's
+    assert lua_calls.writes("t.lua", _module("T", "shelf-service", "  client:SetTimeout(2000)")) is None
     follow = lua_calls.writes("follow.lua", _FOLLOW)
     assert follow is not None and follow[0] == "client:FollowWithName()"
     # a procedure of the same name on something that is not a client the script opened says nothing

@@ -107,6 +107,8 @@ _WRITE_NAME = rf"((?:{'|'.join(_RPC_WRITE_VERBS)})(?![a-z])\w*)"
 _METHOD_CALL = re.compile(rf"(?<![\w.:])([A-Za-z_]\w*)\s*:\s*{_WRITE_NAME}\s*\(|"
                           rf"\bpcall\s*\(\s*([A-Za-z_]\w*)\s*\.\s*{_WRITE_NAME}\s*,")
 """``client:WritePlot(...)``, or the same call made protected: ``pcall(client.Follow, client, ...)``."""
+_CLIENT_SETTING = re.compile(r"Set(?:Timeout|Option|Header|Socket|Protocol|Transport|KeepAlive)", re.IGNORECASE)
+"""A setter of the client itself (``client:SetTimeout(2000)``), not a procedure of the service."""
 _ASSIGNED = re.compile(r"(?:\blocal\s+)?([A-Za-z_]\w*)\s*=\s*$")
 
 
@@ -125,7 +127,7 @@ def writes(path: str, text: str, first_line: int = 1) -> tuple[str, Location] | 
                 clients.add(assigned.group(1))
     for m in _METHOD_CALL.finditer(code):
         held, method = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        if held in clients:
+        if held in clients and not _CLIENT_SETTING.match(method):
             line = code.count("\n", 0, m.start()) + first_line
             return (f"{held}:{method}()",
                     Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1))
