@@ -15,7 +15,7 @@ import operator
 import os
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -199,7 +199,7 @@ class _Matches:
     @classmethod
     def of(cls, result: RunResult) -> _Matches:
         risks: dict[str, RiskRecord] = {}
-        gaps: dict[str, list[GapRecord]] = {}
+        gaps: defaultdict[str, list[GapRecord]] = defaultdict(list)
         adjusts: dict[str, dict[str, AdjustRecord]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
@@ -211,11 +211,7 @@ class _Matches:
                         bool(held.assumed), held.premises, held.message):
                     risks[risk.key] = risk
             if gap is not None:
-                held_gaps = gaps.get(gap.subject)
-                if held_gaps is None:
-                    gaps[gap.subject] = [gap]
-                else:
-                    held_gaps.append(gap)
+                gaps[gap.subject].append(gap)
             if adjust is not None:
                 by_rule = adjusts.get(adjust.risk)
                 if by_rule is None:
@@ -225,11 +221,8 @@ class _Matches:
                     by_rule[adjust.rule] = adjust
         for _name, question, subjects in result.gap_groups:  # a question shared by its subjects (premise: each)
             for subject in subjects:
-                held_gaps = gaps.get(subject)
-                if held_gaps is None:
-                    gaps[subject] = [question]
-                else:
-                    held_gaps.append(question)
+                gaps[subject].append(question)
+        gaps.default_factory = None  # read as a plain dict from here: a subject without gaps is a KeyError
         _inherit_assumptions(risks)
         return cls(risks, gaps, adjusts)
 
@@ -338,6 +331,8 @@ class _RuleTerms:
     kb: CompiledKB
     priced: dict[str, bool] = field(default_factory=dict)
     """By context rule: whether the rule's base severity already prices it (``_priced``)."""
+    adjustments: dict[tuple[int, str, str], tuple[Adjustment, ...]] = field(default_factory=dict)
+    """By a context rule's record's (by, reason, rule): the adjustment it makes (``_adjustments``), none or one."""
 
     @classmethod
     def of(cls, kb: CompiledKB, rule_id: str) -> _RuleTerms:
@@ -379,7 +374,7 @@ def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
         finding = new_risk(  # every field but _RISK_LATE, in field order
             fid, rule, terms.title, "risk", sev, terms.base, terms.category, terms.phase, r.message, subjects, fp,
             terms.likelihood, terms.impact, terms.references, (), r.field, terms.overridden, r.assumed,
-            partial(_risk_late, kb, r, adjusts, subj, explain))
+            partial(_risk_late, terms, r, adjusts, subj, explain))
         keyed.append((worst_first[sev], rule, subject, fp, n, finding))
         for m in r.mitigations:
             scoped = m[:2]  # (id, scope)
@@ -402,7 +397,7 @@ _new_risk = late_fields(Finding, _RISK_LATE)
 group, count and judge it are worked out for every finding."""
 
 
-def _risk_late(kb: CompiledKB, r: RiskRecord, adjusts: Mapping[str, AdjustRecord] | None, subj: Fact | None,
+def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, AdjustRecord] | None, subj: Fact | None,
                explain: _Explainer) -> tuple[Any, ...]:
     """A risk finding's late fields (``_RISK_LATE``)."""
     loc = subj.locate(r.field) if subj else _location_of(r.premises, explain.facts)
@@ -410,7 +405,7 @@ def _risk_late(kb: CompiledKB, r: RiskRecord, adjusts: Mapping[str, AdjustRecord
     mits = r.mitigations
     return (loc, (f"{mits[0].id}@{mits[0].scope}",) if len(mits) == 1 else tuple(
                 sorted({f"{m.id}@{m.scope}" for m in mits})),
-            _adjustments(kb, r.rule, adjusts) if adjusts is not None else (),
+            _adjustments(terms, adjusts) if adjusts is not None else (),
             evidence, _inferred(subj, evidence))
 
 
@@ -428,13 +423,27 @@ def _delta(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> int:
     return -1 if total < -1 else 1 if total > 1 else total
 
 
-def _adjustments(kb: CompiledKB, rule: str, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
-    """The context rules' adjustments of a risk of ``rule``, by context rule, those its base already prices left out."""
+def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
+    """The context rules' adjustments of a risk of ``terms.rule``, by context rule, those its base already prices
+    left out. Each is made once per rule and (by, reason, context rule), and shared: half the adjustments of a
+    5,000-service design repeat one another."""
+    made = terms.adjustments
     if len(adjusts) == 1:  # most
         (a,) = adjusts.values()
-        return () if _priced(kb, rule, a.rule) else (Adjustment(a.rule, a.by, a.reason),)
-    return tuple([Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.items())
-                  if not _priced(kb, rule, a.rule)])
+        one = made.get(a[1:4])
+        return one if one is not None else _adjustment(terms, a)
+    out: list[Adjustment] = []
+    for _rid, a in sorted(adjusts.items()):
+        one = made.get(a[1:4])
+        out += one if one is not None else _adjustment(terms, a)
+    return tuple(out)
+
+
+def _adjustment(terms: _RuleTerms, a: AdjustRecord) -> tuple[Adjustment, ...]:
+    """``a`` as the adjustment of a risk of ``terms.rule`` (none when its base prices it), kept in ``terms``."""
+    made = terms.adjustments[a[1:4]] = () if _priced(terms.kb, terms.rule.id, a.rule) else (
+        Adjustment(a.rule, a.by, a.reason),)
+    return made
 
 
 @dataclass(frozen=True)
