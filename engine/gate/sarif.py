@@ -24,7 +24,7 @@ from engine import __version__
 from engine.gate.common import REPO_URL, artifact_location, one_line, rule_info, subject_path
 from engine.gate.core import Gate, Item
 from engine.model import Severity
-from engine.model.finding import filled, shown_text
+from engine.model.finding import add_basis, filled, shown_text
 from engine.report import dumps
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -90,12 +90,7 @@ def _result(gate: Gate, item: Item, index: dict[str, int], artifacts: dict[str, 
     sev = d["severity"]
     props: dict[str, Any] = {"severity": _VALUE[sev], "category": d["category"], "findingId": d["id"],
                              "subjects": list(d["subjects"]), "phase": d["phase"], "failing": item.failing}
-    if kind == "risk":
-        props["basis"] = "inferred" if inferred else "assumed" if assumed else "stated"
-    if assumed:
-        props["assumed"] = [a.to_json() for a in assumed]
-    if inferred:
-        props["inferred"] = list(inferred)
+    add_basis(props, kind, assumed, inferred, assumed_of_gaps=True)
     result: dict[str, Any] = {
         "ruleId": d["rule"],
         "ruleIndex": index[d["rule"]],

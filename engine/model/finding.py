@@ -216,17 +216,24 @@ class Finding:
             out["missing"] = [{"field": f, "rule": r} for f, r in self.missing]
         if self.severity_overridden:
             out["severity_overridden"] = True
-        if self.kind == "risk":
-            out["basis"] = self.basis
-            if self.assumed:
-                out["assumed"] = [a.to_json() for a in self.assumed]
-        if self.inferred:
-            out["inferred"] = list(self.inferred)
+        add_basis(out, self.kind, self.assumed, self.inferred)
         return out
 
 
 _VALUE = {s: s.value for s in Severity}
 """Each severity's value, looked up: reading ``.value`` goes through the enum's descriptor, 46,000 times a report."""
+
+
+def add_basis(out: dict[str, Any], kind: str, assumed: Sequence[Assumption], inferred: Sequence[str],
+              assumed_of_gaps: bool = False) -> None:
+    """Add to a finding's JSON form what its ``basis`` rests on: the basis (of a risk), the assumptions (of a risk,
+    or of any finding with ``assumed_of_gaps``: SARIF's properties) and the inferred facts, those there are."""
+    if kind == "risk":
+        out["basis"] = "inferred" if inferred else "assumed" if assumed else "stated"
+    if assumed and (assumed_of_gaps or kind == "risk"):
+        out["assumed"] = [a.to_json() for a in assumed]
+    if inferred:
+        out["inferred"] = list(inferred)
 
 
 def findings_json(findings: Iterable[Finding], path: Callable[[str], str] = str) -> list[dict[str, Any]]:
@@ -282,14 +289,7 @@ def findings_json(findings: Iterable[Finding], path: Callable[[str], str] = str)
             j["missing"] = [{"field": fl, "rule": r} for fl, r in missing]
         if d["severity_overridden"]:
             j["severity_overridden"] = True
-        inferred = d["inferred"]
-        assumed = d["assumed"]
-        if kind == "risk":
-            j["basis"] = "inferred" if inferred else "assumed" if assumed else "stated"
-            if assumed:
-                j["assumed"] = [a.to_json() for a in assumed]
-        if inferred:
-            j["inferred"] = list(inferred)
+        add_basis(j, kind, d["assumed"], d["inferred"])
         append(j)
     return out
 
