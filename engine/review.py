@@ -15,7 +15,7 @@ import operator
 import os
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -182,34 +182,9 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     matches = _Matches.of(result)
     explain = _Explainer(facts, result)
     rels = _RelativePaths(root)
-    findings: list[Finding] = []
-    mit_acc: dict[tuple[str, str], _MitigationAcc] = {}
-    per_rule: dict[str, _RuleTerms] = {}
-    risks, adjusts_of = matches.risks, matches.adjusts.get
-    for n, key in enumerate(sorted(risks)):
-        if not n & 1023:
-            budget.check("assembling the findings")
-        r = risks[key]
-        terms = per_rule.get(r.rule)
-        if terms is None:
-            terms = per_rule[r.rule] = _RuleTerms.of(kb, r.rule)
-        finding = _risk_finding(kb, r, terms, adjusts_of(key), explain, rels)
-        findings.append(finding)
-        for m in r.mitigations:
-            acc = mit_acc.get((m.id, m.scope))
-            if acc is None:
-                acc = mit_acc[(m.id, m.scope)] = _MitigationAcc(m, m.phase)
-            acc.findings.append(finding.id)
-            acc.subjects.add(r.subject)
-            acc.phase = min(acc.phase, m.phase)
-            if m.effort is not None and (acc.effort is None or m.effort > acc.effort):
-                acc.effort = m.effort
-    findings.sort(key=lambda f: (_WORST_FIRST[f.severity], f.rule, f.subjects[0], f.fingerprint))
+    findings, mitigations = _risk_findings(kb, matches, explain, rels)
     # Then the gaps: all low, after the risks of every severity (low ones too), by subject (one gap per subject).
-    per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms] = {}
-    for subject in sorted(matches.gaps):
-        findings.append(_gap_finding(kb, subject, matches.gaps[subject], explain, rels, per_gaps))
-    mitigations = [mit_acc[key].item() for key in sorted(mit_acc)]
+    findings += _gap_findings(kb, matches.gaps, explain, rels)
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
 
 
@@ -224,7 +199,7 @@ class _Matches:
     @classmethod
     def of(cls, result: RunResult) -> _Matches:
         risks: dict[str, RiskRecord] = {}
-        gaps: dict[str, list[GapRecord]] = {}
+        gaps: defaultdict[str, list[GapRecord]] = defaultdict(list)
         adjusts: dict[str, dict[str, AdjustRecord]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
@@ -236,11 +211,7 @@ class _Matches:
                         bool(held.assumed), held.premises, held.message):
                     risks[risk.key] = risk
             if gap is not None:
-                held_gaps = gaps.get(gap.subject)
-                if held_gaps is None:
-                    gaps[gap.subject] = [gap]
-                else:
-                    held_gaps.append(gap)
+                gaps[gap.subject].append(gap)
             if adjust is not None:
                 by_rule = adjusts.get(adjust.risk)
                 if by_rule is None:
@@ -250,11 +221,8 @@ class _Matches:
                     by_rule[adjust.rule] = adjust
         for _name, question, subjects in result.gap_groups:  # a question shared by its subjects (premise: each)
             for subject in subjects:
-                held_gaps = gaps.get(subject)
-                if held_gaps is None:
-                    gaps[subject] = [question]
-                else:
-                    held_gaps.append(question)
+                gaps[subject].append(question)
+        gaps.default_factory = None  # read as a plain dict from here: a subject without gaps is a KeyError
         _inherit_assumptions(risks)
         return cls(risks, gaps, adjusts)
 
@@ -351,6 +319,7 @@ class _RuleTerms:
 
     rule: Rule
     base: Severity
+    base_rank: int
     ceiling: int
     category: str
     phase: int
@@ -362,6 +331,8 @@ class _RuleTerms:
     kb: CompiledKB
     priced: dict[str, bool] = field(default_factory=dict)
     """By context rule: whether the rule's base severity already prices it (``_priced``)."""
+    adjustments: dict[tuple[int, str, str], tuple[Adjustment, ...]] = field(default_factory=dict)
+    """By a context rule's record's (by, reason, rule): the adjustment it makes (``_adjustments``), none or one."""
 
     @classmethod
     def of(cls, kb: CompiledKB, rule_id: str) -> _RuleTerms:
@@ -369,9 +340,55 @@ class _RuleTerms:
         # A project's [severity] override replaces the matrix's base; context adjustments still apply on top.
         base = kb.severity_overrides.get(rule.id) or rule.severity or Severity.LOW
         ceiling = max(base.rank, CONTEXT_CEILING[rule.risk.impact] if rule.risk else base.rank)
-        return cls(rule, base, ceiling, rule.category.value, int(rule.phase), tuple(rule.references),
+        return cls(rule, base, base.rank, ceiling, rule.category.value, int(rule.phase), tuple(rule.references),
                    rule.risk.likelihood if rule.risk else None, rule.risk.impact if rule.risk else None,
                    rule.id in kb.severity_overrides, rule.title, kb)
+
+
+def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
+                   rels: _RelativePaths) -> tuple[list[Finding], list[MitigationItem]]:
+    """The risk findings, worst first, and the mitigations they call for, deduplicated (pattern on scope)."""
+    facts = explain.facts
+    facts_get, by_rank, worst_first, new_risk, partial = (
+        facts.get, SEVERITY_BY_RANK, _WORST_FIRST, _new_risk, functools.partial)
+    risks, adjusts_of = matches.risks, matches.adjusts.get
+    per_rule: dict[str, _RuleTerms] = {}
+    mit_acc: dict[tuple[str, str], _MitigationAcc] = {}
+    keyed: list[tuple[int, str, str, str, int, Finding]] = []  # each finding after its sort key
+    for n, key in enumerate(sorted(risks)):
+        if not n & 1023:
+            budget.check("assembling the findings")
+        r = risks[key]
+        rule, subject, premises = r.rule, r.subject, r.premises
+        terms = per_rule.get(rule)
+        if terms is None:
+            terms = per_rule[rule] = _RuleTerms.of(kb, rule)
+        adjusts = adjusts_of(key)
+        delta = _delta(terms, adjusts) if adjusts is not None else 0
+        # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
+        sev = by_rank[max(1, min(terms.ceiling, terms.base_rank + delta) - (1 if r.assumed else 0))]
+        subj = facts_get(subject)
+        fp = fingerprint_rel(rule, subject, rels[subj.location.file if subj else _location_of(premises, facts).file])
+        subjects = (subject,) if premises == (subject,) else (subject, *sorted({p for p in premises if p != subject}))
+        fid = fp[:10]
+        finding = new_risk(  # every field but _RISK_LATE, in field order
+            fid, rule, terms.title, "risk", sev, terms.base, terms.category, terms.phase, r.message, subjects, fp,
+            terms.likelihood, terms.impact, terms.references, (), r.field, terms.overridden, r.assumed,
+            partial(_risk_late, terms, r, adjusts, subj, explain))
+        keyed.append((worst_first[sev], rule, subject, fp, n, finding))
+        for m in r.mitigations:
+            scoped = m[:2]  # (id, scope)
+            acc = mit_acc.get(scoped)
+            if acc is None:
+                acc = mit_acc[scoped] = _MitigationAcc(m, m.phase)
+            acc.findings.append(fid)
+            acc.subjects.add(subject)
+            acc.phase = min(acc.phase, m.phase)
+            effort = m.effort
+            if effort is not None and (acc.effort is None or effort > acc.effort):
+                acc.effort = effort
+    keyed.sort()  # worst first, then by rule, subject and fingerprint (then as made: n, never the finding)
+    return [k[-1] for k in keyed], [mit_acc[scoped].item() for scoped in sorted(mit_acc)]
 
 
 _RISK_LATE = ("location", "mitigations", "adjustments", "evidence", "inferred")
@@ -380,41 +397,16 @@ _new_risk = late_fields(Finding, _RISK_LATE)
 group, count and judge it are worked out for every finding."""
 
 
-def _risk_finding(kb: CompiledKB, r: RiskRecord, terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord] | None,
-                  explain: _Explainer, rels: _RelativePaths) -> Finding:
-    subj = explain.facts.get(r.subject)
-    delta = _delta(terms, adjusts) if adjusts is not None else 0
-    # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
-    sev = SEVERITY_BY_RANK[max(1, min(terms.ceiling, terms.base.rank + delta) - (1 if r.assumed else 0))]
-    fp = fingerprint_rel(r.rule, r.subject, rels[subj.location.file if subj else
-                                                  _location_of(r.premises, explain.facts).file])
-    premises = r.premises
-    subjects = (r.subject,) if premises == (r.subject,) else (
-        r.subject, *sorted({p for p in premises if p != r.subject}))
-    return _new_risk(  # every field but _RISK_LATE, in field order
-        fp[:10], r.rule, terms.title, "risk", sev, terms.base, terms.category, terms.phase, r.message, subjects, fp,
-        terms.likelihood, terms.impact, terms.references, (), r.field, terms.overridden, r.assumed,
-        _RiskLate(kb, r, adjusts, subj, explain))
-
-
-class _RiskLate:
-    """What a risk finding's late fields (``_RISK_LATE``) are worked out from."""
-
-    __slots__ = ("adjusts", "explain", "kb", "r", "subj")
-
-    def __init__(self, kb: CompiledKB, r: RiskRecord, adjusts: Mapping[str, AdjustRecord] | None, subj: Fact | None,
-                 explain: _Explainer) -> None:
-        self.kb, self.r, self.adjusts, self.subj, self.explain = kb, r, adjusts, subj, explain
-
-    def __call__(self) -> tuple[Any, ...]:
-        r, subj, facts = self.r, self.subj, self.explain.facts
-        loc = subj.locate(r.field) if subj else _location_of(r.premises, facts)
-        evidence = self.explain.rests_on(r.premises)
-        mits = r.mitigations
-        return (loc, (f"{mits[0].id}@{mits[0].scope}",) if len(mits) == 1 else tuple(
-                    sorted({f"{m.id}@{m.scope}" for m in mits})),
-                _adjustments(self.kb, r.rule, self.adjusts) if self.adjusts is not None else (),
-                evidence, _inferred(subj, evidence))
+def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, AdjustRecord] | None, subj: Fact | None,
+               explain: _Explainer) -> tuple[Any, ...]:
+    """A risk finding's late fields (``_RISK_LATE``)."""
+    loc = subj.locate(r.field) if subj else _location_of(r.premises, explain.facts)
+    evidence = explain.rests_on(r.premises)
+    mits = r.mitigations
+    return (loc, (f"{mits[0].id}@{mits[0].scope}",) if len(mits) == 1 else tuple(
+                sorted({f"{m.id}@{m.scope}" for m in mits})),
+            _adjustments(terms, adjusts) if adjusts is not None else (),
+            evidence, _inferred(subj, evidence))
 
 
 def _delta(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> int:
@@ -431,13 +423,27 @@ def _delta(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> int:
     return -1 if total < -1 else 1 if total > 1 else total
 
 
-def _adjustments(kb: CompiledKB, rule: str, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
-    """The context rules' adjustments of a risk of ``rule``, by context rule, those its base already prices left out."""
+def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
+    """The context rules' adjustments of a risk of ``terms.rule``, by context rule, those its base already prices
+    left out. Each is made once per rule and (by, reason, context rule), and shared: half the adjustments of a
+    5,000-service design repeat one another."""
+    made = terms.adjustments
     if len(adjusts) == 1:  # most
         (a,) = adjusts.values()
-        return () if _priced(kb, rule, a.rule) else (Adjustment(a.rule, a.by, a.reason),)
-    return tuple([Adjustment(a.rule, a.by, a.reason) for _rid, a in sorted(adjusts.items())
-                  if not _priced(kb, rule, a.rule)])
+        one = made.get(a[1:4])
+        return one if one is not None else _adjustment(terms, a)
+    out: list[Adjustment] = []
+    for _rid, a in sorted(adjusts.items()):
+        one = made.get(a[1:4])
+        out += one if one is not None else _adjustment(terms, a)
+    return tuple(out)
+
+
+def _adjustment(terms: _RuleTerms, a: AdjustRecord) -> tuple[Adjustment, ...]:
+    """``a`` as the adjustment of a risk of ``terms.rule`` (none when its base prices it), kept in ``terms``."""
+    made = terms.adjustments[a[1:4]] = () if _priced(terms.kb, terms.rule.id, a.rule) else (
+        Adjustment(a.rule, a.by, a.reason),)
+    return made
 
 
 @dataclass(frozen=True)
@@ -470,40 +476,43 @@ _new_gap = late_fields(Finding, _GAP_LATE)
 gaps by kind and field, and shows none by id."""
 
 
-def _gap_finding(kb: CompiledKB, subject: str, gaps: Sequence[GapRecord], explain: _Explainer, rels: _RelativePaths,
-                 per_gaps: dict[tuple[str, tuple[tuple[str, str], ...]], _GapTerms]) -> Finding:
+def _gap_findings(kb: CompiledKB, gaps: Mapping[str, Sequence[GapRecord]], explain: _Explainer,
+                  rels: _RelativePaths) -> list[Finding]:
+    """One gap finding per subject, by subject."""
     facts = explain.facts
-    kind = subject.partition(":")[0]
-    terms_key = (kind, tuple([(g.field, g.rule) for g in gaps]))
-    terms = per_gaps.get(terms_key)
-    if terms is None:
-        terms = per_gaps[terms_key] = _GapTerms.of(kb, kind, gaps)
-    subj = facts.get(subject)
-    loc = subj.location if subj else _location_of(_gap_recs(gaps)[0].premises, facts)
-    return _new_gap(  # every field but _GAP_LATE, in field order
-        GAP_RULE, GAP_TITLE, "gap", Severity.LOW, Severity.LOW, terms.category, terms.phase, (subject,), loc,
-        (), None, None, (), (), terms.missing, None, False, (), _GapLate(subject, gaps, terms, subj, explain, rels))
+    facts_get, new_gap, partial, field_rule, low = facts.get, _new_gap, functools.partial, _FIELD_RULE, Severity.LOW
+    per_gaps: dict[tuple[str, ...], _GapTerms] = {}
+    out: list[Finding] = []
+    append = out.append
+    for subject in sorted(gaps):
+        recs = gaps[subject]
+        kind = subject.partition(":")[0]
+        terms_key = (kind, *map(field_rule, recs))  # the kind, then each record's (field, rule)
+        terms = per_gaps.get(terms_key)
+        if terms is None:
+            terms = per_gaps[terms_key] = _GapTerms.of(kb, kind, recs)
+        subj = facts_get(subject)
+        loc = subj.location if subj else _location_of(_gap_recs(recs)[0].premises, facts)
+        append(new_gap(  # every field but _GAP_LATE, in field order
+            GAP_RULE, GAP_TITLE, "gap", low, low, terms.category, terms.phase, (subject,), loc, (), None, None, (), (),
+            terms.missing, None, False, (), partial(_gap_late, subject, recs, terms, subj, explain, rels)))
+    return out
 
 
-class _GapLate:
-    """What a gap finding's late fields (``_GAP_LATE``) are worked out from."""
+_FIELD_RULE = operator.itemgetter(1, 2)
+"""A ``GapRecord``'s (field, rule)."""
 
-    __slots__ = ("explain", "gaps", "rels", "subj", "subject", "terms")
 
-    def __init__(self, subject: str, gaps: Sequence[GapRecord], terms: _GapTerms, subj: Fact | None,
-                 explain: _Explainer, rels: _RelativePaths) -> None:
-        self.subject, self.gaps, self.terms, self.subj, self.explain, self.rels = (
-            subject, gaps, terms, subj, explain, rels)
-
-    def __call__(self) -> tuple[Any, ...]:
-        subject, subj = self.subject, self.subj
-        loc = subj.location if subj else _location_of(_gap_recs(self.gaps)[0].premises, self.explain.facts)
-        fp = fingerprint_rel(GAP_RULE, subject, self.rels[loc.file])
-        # The subject, then every other fact a question was asked because of (a job running on every
-        # replica makes its service's replica count a question): the gap rests on them too.
-        others = {p for g in self.gaps for p in g.premises if p != subject}
-        evidence = self.explain.rests_on([subject, *sorted(others)] if others else (subject,))
-        return fp[:10], gap_message(subject, (), self.terms.needs), fp, evidence, _inferred(subj, evidence)
+def _gap_late(subject: str, gaps: Sequence[GapRecord], terms: _GapTerms, subj: Fact | None, explain: _Explainer,
+              rels: _RelativePaths) -> tuple[Any, ...]:
+    """A gap finding's late fields (``_GAP_LATE``)."""
+    loc = subj.location if subj else _location_of(_gap_recs(gaps)[0].premises, explain.facts)
+    fp = fingerprint_rel(GAP_RULE, subject, rels[loc.file])
+    # The subject, then every other fact a question was asked because of (a job running on every
+    # replica makes its service's replica count a question): the gap rests on them too.
+    others = {p for g in gaps for p in g.premises if p != subject}
+    evidence = explain.rests_on([subject, *sorted(others)] if others else (subject,))
+    return fp[:10], gap_message(subject, (), terms.needs), fp, evidence, _inferred(subj, evidence)
 
 
 def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, ...]:

@@ -22,9 +22,14 @@ REPO_URL = "https://github.com/archplan/archplan"
 
 def logical_path(finding: Finding) -> str:
     """The subject as a path into the design, e.g. ``interaction[a->b].circuit_breaker``."""
-    kind, _, name = finding.subject.partition(":")
+    return subject_path(finding.subject, finding.field)
+
+
+def subject_path(subject: str, field: str | None) -> str:
+    """``logical_path`` of a finding on ``subject`` pointing at ``field``."""
+    kind, _, name = subject.partition(":")
     base = f"{kind}[{name}]" if name else kind
-    return f"{base}.{finding.field}" if finding.field else base
+    return f"{base}.{field}" if field else base
 
 
 def where(finding: Finding) -> str:

@@ -21,9 +21,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine import __version__
-from engine.gate.common import REPO_URL, artifact_location, logical_path, one_line, rule_info
+from engine.gate.common import REPO_URL, artifact_location, one_line, rule_info, subject_path
 from engine.gate.core import Gate, Item
 from engine.model import Severity
+from engine.model.finding import add_basis, filled, shown_text
 from engine.report import dumps
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -71,34 +72,39 @@ def _problem(sev: Severity) -> str:
 
 def _result(gate: Gate, item: Item, index: dict[str, int], artifacts: dict[str, dict[str, str]]) -> dict[str, Any]:
     f = item.finding
-    loc = f.location
-    artifact = artifacts.get(loc.file)
+    d = filled(f)  # every field, read from the instance's dictionary
+    loc = d["location"]
+    file = loc.file
+    artifact = artifacts.get(file)
     if artifact is None:
-        artifact = artifacts[loc.file] = artifact_location(loc.file)
-    physical: dict[str, Any] = {"artifactLocation": dict(artifact)}
-    if loc.line > 0:
-        physical["region"] = {"startLine": loc.line, "startColumn": max(loc.column, 1)}
-    path = logical_path(f)
+        artifact = artifacts[file] = artifact_location(file)
+    # The artifact's dict is shared by the results in its file: one object, written as often as it is cited.
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    line = loc.line
+    if line > 0:
+        physical["region"] = {"startLine": line, "startColumn": loc.column if loc.column > 1 else 1}
+    subject, fld, kind = d["subjects"][0], d["field"], d["kind"]
+    path = subject_path(subject, fld)  # logical_path(f)
+    assumed, inferred = d["assumed"], d["inferred"]
+    text = shown_text(d["message"], assumed, inferred)  # f.shown
+    sev = d["severity"]
+    props: dict[str, Any] = {"severity": _VALUE[sev], "category": d["category"], "findingId": d["id"],
+                             "subjects": list(d["subjects"]), "phase": d["phase"], "failing": item.failing}
+    add_basis(props, kind, assumed, inferred, assumed_of_gaps=True)
     result: dict[str, Any] = {
-        "ruleId": f.rule,
-        "ruleIndex": index[f.rule],
-        "level": LEVEL[f.severity],
-        "message": {"text": f"{path}: {one_line(f.shown)}"},
+        "ruleId": d["rule"],
+        "ruleIndex": index[d["rule"]],
+        "level": LEVEL[sev],
+        "message": {"text": f"{path}: {one_line(text)}"},
         "locations": [{
             "physicalLocation": physical,
-            "logicalLocations": [{"fullyQualifiedName": path, "kind": "member" if f.field else "object"}],
+            "logicalLocations": [{"fullyQualifiedName": path, "kind": "member" if fld else "object"}],
         }],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-        "properties": {
-            "severity": _VALUE[f.severity], "category": f.category, "findingId": f.id, "subjects": list(f.subjects),
-            "phase": f.phase, "failing": item.failing,
-            **({"basis": f.basis} if f.kind == "risk" else {}),
-            **({"assumed": [a.to_json() for a in f.assumed]} if f.assumed else {}),
-            **({"inferred": list(f.inferred)} if f.inferred else {}),
-        },
+        "partialFingerprints": {FINGERPRINT_KEY: d["fingerprint"]},
+        "properties": props,
     }
     if gate.baseline is not None:
-        result["baselineState"] = "unchanged" if f.fingerprint in gate.baseline.fingerprints else "new"
+        result["baselineState"] = "unchanged" if d["fingerprint"] in gate.baseline.fingerprints else "new"
     if item.status == "waived" and item.waiver is not None:
         w = item.waiver
         suppression: dict[str, Any] = {
