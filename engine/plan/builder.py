@@ -9,6 +9,7 @@ synchronous edge, SLOs from the stated targets, the performance figures enrichme
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from engine.enrich import is_sync, strongly_connected
 from engine.graph import call
 from engine.model import Severity
 from engine.model.design import Fact
+from engine.model.finding import Finding
 from engine.model.rule import PLAN_ITEM_KIND
 from engine.plan.calltree import CallGraph, fold_entry, routes_of
 from engine.plan.capacity import capacity as plan_capacity
@@ -38,6 +40,7 @@ from engine.plan.model import (
     Slo,
     TraceEdge,
     WorkItem,
+    new_risk_assessment,
 )
 from engine.plan.schedule import schedule
 from engine.review import Review, display_path, paused_gc
@@ -199,7 +202,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
                               node_risk, edge_risk, render_svg, {n: tuple(c) for n, c in held.items()})
     roadmap = _roadmap(rv, d, items, render_svg)
     phase_of_mitigation = {w.id.split(":", 1)[1]: w.phase for w in roadmap.items if w.kind == "mitigation"}
-    risks = _risks(rv, phase_of_mitigation)
+    risks = _risks(rv, d, risks_only, phase_of_mitigation)
     graph = CallGraph(d.comp, d.interactions)
     capacity = plan_capacity(graph, [(p.entry, p.entry_service, d.endpoints.get(p.entry)) for p in rv.enriched.paths],
                              d.system)
@@ -509,32 +512,18 @@ def _roadmap_mermaid(items: Sequence[WorkItem], summary: _PhaseSummary | None = 
 # --------------------------------------------------------------------------------------
 
 
-def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment:
-    """Section 3; ``phase_of_mitigation``: each mitigation's phase in the roadmap, by its id."""
-    titles = {m.id: m.title for m in rv.mitigations}
-    where: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
-    entries = []
+def _risks(rv: Review, d: _Design, risks: Sequence[Finding], phase_of_mitigation: Mapping[str, int]
+           ) -> RiskAssessment:
+    """Section 3 (``risks``: the review's risk findings); ``phase_of_mitigation``: each mitigation's phase in the
+    roadmap, by its id. The entries are made when first read (``_RiskRows``)."""
     matrix: dict[str, dict[str, list[str]]] = {lk: {im: [] for im in IMPACT_ORDER} for lk in LIKELIHOOD_ORDER}
-    sev_value = {s: s.value for s in Severity}  # the enum's value property per risk was a tenth of the section
     lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
     im_rank = {im: i for i, im in enumerate(IMPACT_ORDER)}
-    sev_rank = {s.value: s.rank for s in Severity}
-    rank: dict[tuple[str, str | None, str | None], tuple[int, int]] = {}  # (severity, likelihood, impact): a few
+    sev_rank = {s: s.rank for s in Severity}
+    rank: dict[tuple[Severity, str | None, str | None], tuple[int, int]] = {}  # (severity, likelihood, impact): a few
     keys = []
-    for f in rv.findings:
-        if f.kind != "risk":
-            continue
-        mits = f.mitigations
-        loc = f.location
-        shown = where.get(loc.file)
-        if shown is None:
-            shown = where[loc.file] = display_path(loc.file)
-        sev, lk, im = sev_value[f.severity], f.likelihood, f.impact
-        entries.append(RiskEntry(  # id, rule, title, severity, likelihood, impact, subjects, message, ...
-            f.id, f.rule, f.title, sev, lk, im, f.subjects, _oneline(f.message),
-            tuple([titles.get(m, m) for m in mits]),
-            min([phase_of_mitigation.get(m, f.phase) for m in mits]) if mits else f.phase,
-            f"{shown}:{loc.line}" if loc.line else shown))
+    for f in risks:
+        sev, lk, im = f.severity, f.likelihood, f.impact
         prefix = rank.get((sev, lk, im))
         if prefix is None:
             prefix = rank[(sev, lk, im)] = (-sev_rank[sev],
@@ -542,10 +531,62 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
         keys.append((*prefix, f.rule, f.subjects[0]))
         if lk and im:
             matrix[lk][im].append(f.id)
-    order = sorted(range(len(entries)), key=keys.__getitem__)  # stable, as sorting the entries by their key
-    entries = [entries[k] for k in order]
+    order = sorted(range(len(risks)), key=keys.__getitem__)  # stable, as sorting the entries by their key
     gaps = tuple(sorted([(f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing]))
-    return RiskAssessment(risks=tuple(entries), matrix=matrix, gaps=gaps)
+    return new_risk_assessment(matrix, gaps, _RiskRows(rv, d, [risks[k] for k in order], phase_of_mitigation))
+
+
+class _RiskRows:
+    """Section 3's risk entries, top first, made when first read: a table of the plan (Markdown, HTML, text) shows
+    the first 400 of 23,000 risks at 5,000 services (``RiskAssessment.head``), the JSON plan all of them.
+
+    A risk's location and mitigations are worked out here, not read from the finding: reading either makes all the
+    finding's late fields (``engine.review``), its evidence too, which no plan shows (a quarter of the plan's
+    building at 5,000 services). A mitigation lists the risks it resolves by id (``MitigationItem.findings``); a
+    risk whose id another risk shares (ids are fingerprints' prefixes) reads its own."""
+
+    __slots__ = ("d", "phases", "risks", "rv")
+
+    def __init__(self, rv: Review, d: _Design, risks: list[Finding], phase_of_mitigation: Mapping[str, int]) -> None:
+        self.rv, self.d, self.risks, self.phases = rv, d, risks, phase_of_mitigation
+
+    def __call__(self) -> tuple[tuple[RiskEntry, ...]]:
+        return (self._entries(self.risks),)
+
+    def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
+        return self._entries(self.risks[:n]), len(self.risks)
+
+    def _entries(self, risks: Sequence[Finding]) -> tuple[RiskEntry, ...]:
+        rv, facts, phases = self.rv, self.d.facts, self.phases
+        titles: dict[str, str] = {}
+        mits_of: dict[str, list[str]] = {}
+        for m in rv.mitigations:  # in the order of their ids
+            titles[m.id] = m.title
+            for fid in m.findings:
+                mits_of.setdefault(fid, []).append(m.id)
+        ids = [f.id for f in self.risks]
+        shared = set() if len(set(ids)) == len(ids) else {i for i, n in Counter(ids).items() if n > 1}
+        where: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
+        sev_value = {s: s.value for s in Severity}  # the enum's value property per risk was a tenth of the section
+        entries = []
+        for f in risks:
+            fid = f.id
+            if fid in shared:
+                mits: Sequence[str] = f.mitigations
+            else:
+                found = mits_of.get(fid, ())
+                mits = sorted(found) if len(found) > 1 else found  # the finding's order: sorted "<id>@<scope>"
+            subj = facts.get(f.subjects[0])
+            loc = subj.locate(f.field) if subj is not None else f.location
+            shown = where.get(loc.file)
+            if shown is None:
+                shown = where[loc.file] = display_path(loc.file)
+            entries.append(RiskEntry(  # id, rule, title, severity, likelihood, impact, subjects, message, ...
+                fid, f.rule, f.title, sev_value[f.severity], f.likelihood, f.impact, f.subjects, _oneline(f.message),
+                tuple([titles.get(m, m) for m in mits]),
+                min([phases.get(m, f.phase) for m in mits]) if mits else f.phase,
+                f"{shown}:{loc.line}" if loc.line else shown))
+        return tuple(entries)
 
 
 # --------------------------------------------------------------------------------------

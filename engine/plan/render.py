@@ -151,19 +151,20 @@ def _risks_section(plan: Plan) -> Section:
     """3. The risks, top first, their likelihood x impact matrix, and the information gaps."""
     k = plan.risks
     s3 = Section("risks", "3. Risk assessment")
-    if not k.risks:
+    top, total = k.head(MAX_TABLE_ROWS)  # the others are never made when only a table reads them
+    if not total:
         s3.blocks.append("The rules raised no risk on this design.")
-    rows, more = _cap(k.risks, lambda x: [x.severity, x.likelihood or "—", x.impact or "—", x.title,
-                                          ", ".join(_short(s) for s in x.subjects[:3]), "; ".join(x.mitigations),
-                                          f"{x.phase}. {Phase(x.phase).title}", x.location])
+    rows, more = _cap(top, lambda x: [x.severity, x.likelihood or "—", x.impact or "—", x.title,
+                                      ", ".join(_short(s) for s in x.subjects[:3]), "; ".join(x.mitigations),
+                                      f"{x.phase}. {Phase(x.phase).title}", x.location], total)
     s3.blocks.append(Table(["severity", "likelihood", "impact", "risk", "subjects", "mitigations", "phase", "where"],
                            rows, "Top risks first" + (f"; {more}" if more else "")))
     mrows = []
     for lk in LIKELIHOOD_ORDER:
         mrows.append([lk] + [str(len(k.matrix[lk][im])) if k.matrix[lk][im] else "·" for im in IMPACT_ORDER])
     s3.blocks.append(Table(["likelihood \\ impact", *IMPACT_ORDER], mrows, "Likelihood × impact (number of risks)"))
-    if k.risks:
-        s3.blocks.append([f"{x.id} ({x.severity}): {x.message}" for x in k.risks[:MAX_TABLE_ROWS]])
+    if top:
+        s3.blocks.append([f"{x.id} ({x.severity}): {x.message}" for x in top])
     if k.gaps:
         by_subject: dict[str, list[tuple[str, str]]] = {}
         for sj, fld, rule in k.gaps:
