@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine.enrich import is_sync, strongly_connected
+from engine.errors import Location
 from engine.graph import call
 from engine.model import Severity
 from engine.model.design import Fact
@@ -551,25 +552,15 @@ class _RiskRows:
         self.rv, self.d, self.risks, self.phases = rv, d, risks, phase_of_mitigation
 
     def __call__(self) -> tuple[tuple[RiskEntry, ...]]:
-        return (self._entries(self.risks),)
-
-    def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
-        return self._entries(self.risks[:n]), len(self.risks)
-
-    def _entries(self, risks: Sequence[Finding]) -> tuple[RiskEntry, ...]:
-        rv, facts, phases = self.rv, self.d.facts, self.phases
-        titles: dict[str, str] = {}
         mits_of: dict[str, list[str]] = {}
-        for m in rv.mitigations:  # in the order of their ids
-            titles[m.id] = m.title
+        for m in self.rv.mitigations:  # in the order of their ids
             for fid in m.findings:
                 mits_of.setdefault(fid, []).append(m.id)
         ids = [f.id for f in self.risks]
         shared = set() if len(set(ids)) == len(ids) else {i for i, n in Counter(ids).items() if n > 1}
-        where: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
-        sev_value = {s: s.value for s in Severity}  # the enum's value property per risk was a tenth of the section
-        entries = []
-        for f in risks:
+        facts = self.d.facts
+
+        def own(f: Finding) -> tuple[Sequence[str], Location]:
             fid = f.id
             if fid in shared:
                 mits: Sequence[str] = f.mitigations
@@ -577,15 +568,42 @@ class _RiskRows:
                 found = mits_of.get(fid, ())
                 mits = sorted(found) if len(found) > 1 else found  # the finding's order: sorted "<id>@<scope>"
             subj = facts.get(f.subjects[0])
-            loc = subj.locate(f.field) if subj is not None else f.location
+            return mits, subj.locate(f.field) if subj is not None else f.location
+
+        return (self._entries(self.risks, own),)
+
+    def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
+        # A few risks: their own late fields, not a map of every mitigation's.
+        return self._entries(self.risks[:n], lambda f: (f.mitigations, f.location)), len(self.risks)
+
+    def _entries(self, risks: Sequence[Finding], own: Callable[[Finding], tuple[Sequence[str], Location]]
+                 ) -> tuple[RiskEntry, ...]:
+        """The entries of ``risks``; ``own(risk)``: its mitigations' ids and its location."""
+        phases = self.phases
+        titles = {m.id: m.title for m in self.rv.mitigations}
+        where: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
+        sev_value = {s: s.value for s in Severity}  # the enum's value property per risk was a tenth of the section
+        # The mitigations' titles and earliest phase, per set of mitigations and phase: a few thousand sets.
+        resolved: dict[tuple[tuple[str, ...], int], tuple[tuple[str, ...], int]] = {}
+        entries = []
+        for f in risks:
+            mits, loc = own(f)
             shown = where.get(loc.file)
             if shown is None:
                 shown = where[loc.file] = display_path(loc.file)
+            phase = f.phase
+            if mits:
+                key = (tuple(mits), phase)
+                by = resolved.get(key)
+                if by is None:
+                    by = resolved[key] = (tuple([titles.get(m, m) for m in mits]), min([phases.get(m, phase)
+                                                                                         for m in mits]))
+                mit_titles, phase = by
+            else:
+                mit_titles = ()
             entries.append(RiskEntry(  # id, rule, title, severity, likelihood, impact, subjects, message, ...
-                fid, f.rule, f.title, sev_value[f.severity], f.likelihood, f.impact, f.subjects, _oneline(f.message),
-                tuple([titles.get(m, m) for m in mits]),
-                min([phases.get(m, f.phase) for m in mits]) if mits else f.phase,
-                f"{shown}:{loc.line}" if loc.line else shown))
+                f.id, f.rule, f.title, sev_value[f.severity], f.likelihood, f.impact, f.subjects, _oneline(f.message),
+                mit_titles, phase, f"{shown}:{loc.line}" if loc.line else shown))
         return tuple(entries)
 
 
