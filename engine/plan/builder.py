@@ -68,22 +68,24 @@ class _Items:
 
     def __init__(self, rv: Review) -> None:
         self.items: list[tuple[dict[str, Any], str]] = []
-        self.by_section: dict[str, list[tuple[dict[str, Any], str]]] = {}
         self.by_type: dict[tuple[str, Any], list[tuple[dict[str, Any], str]]] = {}
         derivations = rv.result.derivations
-        derived = rv.result.derived
-        for key in sorted([k for k, f in derived.items() if f.get("kind") == PLAN_ITEM_KIND]):
-            fact = derived[key]
+        found = sorted([(k, f) for k, f in rv.result.derived.items() if f.get("kind") == PLAN_ITEM_KIND])
+        items, by_type = self.items, self.by_type
+        for key, fact in found:  # keys are unique: the facts are never compared
             how = derivations.get(key)
             item = (fact, how.rule if how is not None else "unknown")
-            self.items.append(item)
-            section = str(fact.get("section"))
-            self.by_section.setdefault(section, []).append(item)
-            self.by_type.setdefault((section, fact.get("type")), []).append(item)
+            items.append(item)
+            group = (str(fact.get("section")), fact.get("type"))
+            listed = by_type.get(group)
+            if listed is None:
+                listed = by_type[group] = []
+            listed.append(item)
 
     def of(self, section: str, item_type: str | None = None) -> list[tuple[dict[str, Any], str]]:
-        found = self.by_section.get(section, []) if item_type is None else self.by_type.get((section, item_type), [])
-        return list(found)
+        if item_type is None:  # one section of every type (the tests): asked once
+            return [item for item in self.items if str(item[0].get("section")) == section]
+        return list(self.by_type.get((section, item_type), []))
 
 
 def _oneline(text: str) -> str:
@@ -249,24 +251,25 @@ def _schedule(rv: Review, roadmap: Roadmap, team_size: Mapping[str, int] | None,
 
 def _component_deps(d: _Design) -> dict[str, set[str]]:
     """Component -> the components that must exist before it is built."""
-    deps: dict[str, set[str]] = {name: set() for name in d.comp}
+    kind = {name: f.kind for name, f in d.comp.items()}
+    deps: dict[str, set[str]] = {name: set() for name in kind}
+    # A gateway is foundation: its routes are added as each backend lands, so it waits for no service.
+    gateways = {name for name, f in d.comp.items() if f.kind == "service" and f.data.get("type") in ("gateway", "mesh")}
     for f in d.interactions:
         e = call(f.data)
         src, dst = str(e["from"]), str(e["to"])
-        if src not in d.comp or dst not in d.comp or src == dst:
+        dst_kind = kind.get(dst)
+        if src == dst or dst_kind is None or src not in kind:
             continue
-        src_kind, dst_kind = d.comp[src].kind, d.comp[dst].kind
         if dst_kind == "external":
             deps[dst].add(src)  # the client lives in the caller, which comes first
-        elif src_kind == "service" and d.comp[src].data.get("type") in ("gateway", "mesh") and dst_kind == "service":
-            continue  # a gateway is foundation; its routes are added as each backend lands
-        else:
+        elif dst_kind != "service" or src not in gateways:
             deps[src].add(dst)
     for f in d.links:
-        if f.kind == "access" and f.data["service"] in deps and f.data["datastore"] in deps:
-            deps[str(f.data["service"])].add(str(f.data["datastore"]))
-        elif f.kind in ("consumer", "producer") and f.data["service"] in deps and f.data["channel"] in deps:
-            deps[str(f.data["service"])].add(str(f.data["channel"]))
+        data = f.data
+        other = data["datastore"] if f.kind == "access" else data["channel"]  # consumer, producer
+        if data["service"] in deps and other in deps:
+            deps[str(data["service"])].add(str(other))
     return deps
 
 

@@ -131,7 +131,7 @@ class RiskAssessment:
     matrix: dict[str, dict[str, list[str]]]
     """likelihood -> impact -> risk ids."""
     gaps: tuple[tuple[str, str, str], ...]
-    """(subject, missing field, rule needing it)."""
+    """(subject, missing field, rule needing it), sorted."""
 
     def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
         """The first ``n`` risks and how many there are, without making the others when ``risks`` is still to be

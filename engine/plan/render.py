@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import itertools
 from collections.abc import Sequence
+from operator import itemgetter
 
 from tabulate import tabulate
 
@@ -166,14 +168,14 @@ def _risks_section(plan: Plan) -> Section:
     if top:
         s3.blocks.append([f"{x.id} ({x.severity}): {x.message}" for x in top])
     if k.gaps:
-        by_subject: dict[str, list[tuple[str, str]]] = {}
-        for sj, fld, rule in k.gaps:
-            by_subject.setdefault(sj, []).append((fld, rule))
-        grows, more = _cap(list(by_subject.items()), lambda sv: [_short(sv[0]),
-                                                                 "; ".join(f"{f} ({r})" for f, r in sv[1])])
+        # Sorted by subject: the rows of the first subjects only (5,000 services: 122,700 gaps on 23,000 subjects).
+        subjects = len({g[0] for g in k.gaps})
+        shown = [(sj, list(rows)) for sj, rows in itertools.islice(itertools.groupby(k.gaps, key=itemgetter(0)),
+                                                                   MAX_TABLE_ROWS)]
+        grows, more = _cap(shown, lambda sv: [_short(sv[0]), "; ".join(f"{f} ({r})" for _s, f, r in sv[1])], subjects)
         s3.blocks.append(Table(["subject", "unknown fields (rule needing each)"], grows,
                                f"Information gaps: {len(k.gaps)} facts the design should state, on "
-                               f"{len(by_subject)} subjects" + (f"; {more}" if more else "")))
+                               f"{subjects} subjects" + (f"; {more}" if more else "")))
     return s3
 
 
