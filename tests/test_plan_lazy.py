@@ -86,3 +86,37 @@ def test_risks_sharing_an_id_keep_their_own_mitigations() -> None:
     assert entries[0].mitigations == tuple(titles.get(m, m) for m in with_mits.mitigations)
     assert entries[1].mitigations == tuple(titles.get(m, m) for m in other.mitigations)
     assert rows.head(1) == (entries[:1], 2)
+
+
+def test_tests_by_type_makes_only_the_first_tests_and_agrees_with_them_all(review_of: Review) -> None:
+    fresh, made = build_plan(review_of, render_svg=False), build_plan(review_of, render_svg=False)
+    everything = made.tests
+    assert everything
+    for n in (0, 1, 3, 10_000):
+        first, counts = fresh.tests_by_type(n)
+        assert "tests" not in vars(fresh)  # still to be made
+        assert (first, counts) == made.tests_by_type(n)
+        assert sum(counts.values()) == len(everything)
+        for t, listed in first.items():
+            assert listed == tuple(x for x in everything if x.type == t)[:n]
+    assert fresh.tests == everything
+    assert fresh.tests_by_type(3) == made.tests_by_type(3)  # once made, read from them
+
+
+def test_tests_of_types_in_no_known_order_sort_together_by_subject() -> None:
+    """A pack's test type outside TEST_ORDER: its tests and other such types' sort after the known ones, together by
+    subject, as they always did, and each type's first ones are still its own."""
+    from engine.plan.builder import _Tests
+
+    found = [({"type": "chaos", "subject": "service:b", "title": "b"}, "r1"),
+             ({"type": "soak", "subject": "service:a", "title": "a"}, "r2"),
+             ({"type": "load", "subject": "path:x", "title": "x"}, "r3"),
+             ({"type": "chaos", "subject": "service:a", "title": "z"}, "r4")]
+    tests = _Tests(found, ["GET /y"])
+    (made,) = tests()
+    assert [(t.type, t.title) for t in made] == [("load", "Load test: GET /y"), ("load", "x"), ("soak", "a"),
+                                                 ("chaos", "z"), ("chaos", "b")]
+    first, counts = tests.by_type(1)
+    assert counts == {"chaos": 2, "soak": 1, "load": 2}
+    assert {t: [x.subject for x in xs] for t, xs in first.items()} == {
+        "chaos": ["service:a"], "soak": ["service:a"], "load": ["path:GET /y"]}

@@ -41,6 +41,7 @@ from engine.plan.model import (
     Slo,
     TraceEdge,
     WorkItem,
+    new_plan,
     new_risk_assessment,
 )
 from engine.plan.schedule import schedule
@@ -210,7 +211,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
     capacity = plan_capacity(graph, [(p.entry, p.entry_service, d.endpoints.get(p.entry)) for p in rv.enriched.paths],
                              d.system)
     performance = _performance(rv, d, graph, capacity)
-    tests = _tests(rv, d, items)
+    tests = _tests(rv, items)
     deployment = _deployment(d, items, roadmap)
     monitoring = _monitoring(rv, d, items)
     name = str(d.system.get("name") or (display_path(rv.root) or "design"))
@@ -227,10 +228,9 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
         "plan_items_from_rules": len(items.items),
     }
     rules_used = tuple(sorted({r for _f, r in items.items} | {f.rule for f in risks_only}))
-    return Plan(system=name, description=str(d.system.get("description") or ""), counts=counts,
-                architecture=arch, roadmap=roadmap, risks=risks, performance=performance, tests=tests,
-                deployment=deployment, monitoring=monitoring, rules_used=rules_used, capacity=capacity,
-                schedule=_schedule(rv, roadmap, team_size, render_svg, effort_days), data_flow=flow)
+    return new_plan(name, str(d.system.get("description") or ""), counts, arch, roadmap, risks, performance,
+                    deployment, monitoring, rules_used, capacity,
+                    _schedule(rv, roadmap, team_size, render_svg, effort_days), flow, tests)
 
 
 def _schedule(rv: Review, roadmap: Roadmap, team_size: Mapping[str, int] | None, render_svg: bool,
@@ -740,17 +740,57 @@ def _redundant_availability(d: _Design, nodes: Sequence[str]) -> float | None:
 TEST_ORDER = ("contract", "integration", "resilience", "load", "security")
 
 
-def _tests(rv: Review, d: _Design, items: _Items) -> tuple[PlanItem, ...]:
-    out = [_plan_item(f, r) for f, r in items.of("test")]
-    covered = {i.subject for i in out if i.type == "load"}
-    for p in rv.enriched.paths:
-        if f"path:{p.entry}" not in covered:
-            out.append(PlanItem(type="load", subject=f"path:{p.entry}", title=f"Load test: {p.entry}",
-                                detail="No latency target is stated, so the test has no pass bar yet.",
-                                pass_bar="none: state a latency target",  # noqa: S106 - not a password
-                                source=f"design:path:{p.entry}"))
-    order = {t: i for i, t in enumerate(TEST_ORDER)}
-    return tuple(sorted(out, key=lambda i: (order.get(i.type, 99), i.subject, i.title)))
+def _tests(rv: Review, items: _Items) -> _Tests:
+    found = items.of("test")
+    covered = {str(f["subject"]) for f, _r in found if str(f["type"]) == "load"}
+    return _Tests(found, [p.entry for p in rv.enriched.paths if f"path:{p.entry}" not in covered])
+
+
+class _Tests:
+    """Section 5's tests, made when first read: a table of the plan shows the first 400 of each type (of 28,000
+    tests at 5,000 services: ``Plan.tests_by_type``), the JSON plan all of them.
+
+    The rules' tests (``found``), then a load test without a pass bar for each entry point no rule's load test
+    covers (``uncovered``); by type (``TEST_ORDER``), subject and title, ties in that order."""
+
+    __slots__ = ("found", "sorted", "uncovered")
+
+    def __init__(self, found: list[tuple[dict[str, Any], str]], uncovered: list[str]) -> None:
+        self.found, self.uncovered = found, uncovered
+        self.sorted: dict[str, list[int]] | None = None
+
+    def _item(self, k: int) -> PlanItem:
+        """The ``k``th test, in the order above before sorting."""
+        if k < len(self.found):
+            return _plan_item(*self.found[k])
+        entry = self.uncovered[k - len(self.found)]
+        return PlanItem(type="load", subject=f"path:{entry}", title=f"Load test: {entry}",
+                        detail="No latency target is stated, so the test has no pass bar yet.",
+                        pass_bar="none: state a latency target",  # noqa: S106 - not a password
+                        source=f"design:path:{entry}")
+
+    def _by_type(self) -> dict[str, list[int]]:
+        """The tests' positions (``_item``) per type, each sorted by subject and title."""
+        if self.sorted is None:
+            keyed: dict[str, list[tuple[str, str, int]]] = {}
+            for k, (f, _r) in enumerate(self.found):
+                keyed.setdefault(str(f["type"]), []).append((str(f["subject"]), str(f["title"]), k))
+            base = len(self.found)
+            keyed.setdefault("load", []).extend((f"path:{e}", f"Load test: {e}", base + j)
+                                                for j, e in enumerate(self.uncovered))
+            self.sorted = {t: [k for _s, _t, k in sorted(rows)] for t, rows in keyed.items() if rows}  # stable
+        return self.sorted
+
+    def __call__(self) -> tuple[tuple[PlanItem, ...]]:
+        order = {t: i for i, t in enumerate(TEST_ORDER)}  # types of no known order among themselves by subject
+        out = [self._item(k) for k in range(len(self.found) + len(self.uncovered))]
+        return (tuple(sorted(out, key=lambda i: (order.get(i.type, 99), i.subject, i.title))),)
+
+    def by_type(self, n: int) -> tuple[dict[str, tuple[PlanItem, ...]], dict[str, int]]:
+        item = self._item
+        by_type = self._by_type()
+        return {t: tuple([item(k) for k in ks[:n]]) for t, ks in by_type.items()}, {t: len(ks) for t, ks in
+                                                                                      by_type.items()}
 
 
 # --------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from engine.neutral import fence, markdown
 from engine.plan.blocks import MAX_TABLE_ROWS, MAX_TEXT_ROWS, Diagram, Section, Table
 from engine.plan.blocks import cap as _cap
 from engine.plan.builder import IMPACT_ORDER, LIKELIHOOD_ORDER, TEST_ORDER
-from engine.plan.model import Plan, PlanItem, WorkItem
+from engine.plan.model import Plan, WorkItem
 from engine.plan.render_figures import figure_blocks, schedule_blocks
 
 
@@ -138,7 +138,7 @@ def _roadmap_section(plan: Plan) -> Section:
         else:
             s2.blocks.append(f"{caption}: no component or mitigation lands here.")
         if p == Phase.PRODUCTION_READINESS:
-            by_sec = {"tests": len(plan.tests), "alerts": len(plan.monitoring.alerts),
+            by_sec = {"tests": sum(plan.tests_by_type(0)[1].values()), "alerts": len(plan.monitoring.alerts),
                       "release steps": len(plan.deployment.steps)}
             s2.blocks.append("Production readiness also carries the " + ", ".join(
                 f"{n} {k}" for k, n in by_sec.items()) + " of sections 5 to 7.")
@@ -216,16 +216,14 @@ def _performance_section(plan: Plan) -> Section:
 def _testing_section(plan: Plan) -> Section:
     """5. The tests, by type."""
     s5 = Section("testing", "5. Testing strategy")
-    by_type: dict[str, list[PlanItem]] = {}  # one pass over the tests, not one per type
-    for i in plan.tests:
-        by_type.setdefault(i.type, []).append(i)
+    first, counts = plan.tests_by_type(MAX_TABLE_ROWS)  # the others are never made when only a table reads them
     for t in TEST_ORDER:
-        ts = by_type.get(t, [])
-        trows, more = _cap(ts, lambda i: [i.title, i.pass_bar or "—", i.detail, i.source])
-        if not ts:
+        count = counts.get(t, 0)
+        trows, more = _cap(first.get(t, ()), lambda i: [i.title, i.pass_bar or "—", i.detail, i.source], count)
+        if not count:
             trows = [["none: the design declares nothing this kind of test covers", "—", "—", "—"]]
         s5.blocks.append(Table(["test", "pass bar", "how", "from"], trows,
-                               f"{t.capitalize()} tests ({len(ts)})" + (f"; {more}" if more else "")))
+                               f"{t.capitalize()} tests ({count})" + (f"; {more}" if more else "")))
     return s5
 
 
