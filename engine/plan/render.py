@@ -504,9 +504,19 @@ def _render(plan: Plan, fmt: str) -> str:
 
 def _fields(value: object) -> dict[str, object]:
     """A plan dataclass as its fields, for orjson (which writes a dataclass's own fields unsorted)."""
+    cls = type(value)
+    if cls in _PLAIN:  # asked of 170,000 items at 5,000 services, of a dozen classes
+        return vars(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(cls, "late_fields"):  # some fields may be still to make (engine.model.finding.late_fields)
+            return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        _PLAIN.add(cls)
         return vars(value)  # plan dataclasses are plain: their __dict__ is their fields (see model._plain)
     raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+_PLAIN: set[type] = set()
+"""The plain dataclasses ``_fields`` has met: their instances' ``__dict__`` is their fields."""
 
 
 def _json(plan: Plan) -> str:
