@@ -42,12 +42,14 @@ class Section:
 _T = TypeVar("_T")
 
 
-def cap(items: Sequence[_T], row: Callable[[_T], list[str]]) -> tuple[list[list[str]], str]:
+def cap(items: Sequence[_T], row: Callable[[_T], list[str]], total: int | None = None) -> tuple[list[list[str]], str]:
     """The rows of the first ``MAX_TABLE_ROWS`` items, and a caption saying how many more the JSON plan holds.
 
     The rows left out are never laid out (5,000 services: 23,000 risks and 35,000 tests for 400 rows each).
+    ``total``: how many items there are, when ``items`` holds only the first ones.
     """
     rows = [row(x) for x in items[:MAX_TABLE_ROWS]]
-    if len(items) <= MAX_TABLE_ROWS:
+    count = len(items) if total is None else total
+    if count <= MAX_TABLE_ROWS:
         return rows, ""
-    return rows, f"{len(items) - MAX_TABLE_ROWS} more rows in the JSON plan."
+    return rows, f"{count - MAX_TABLE_ROWS} more rows in the JSON plan."

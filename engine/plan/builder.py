@@ -9,13 +9,16 @@ synchronous edge, SLOs from the stated targets, the performance figures enrichme
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine.enrich import is_sync, strongly_connected
+from engine.errors import Location
 from engine.graph import call
 from engine.model import Severity
 from engine.model.design import Fact
+from engine.model.finding import Finding
 from engine.model.rule import PLAN_ITEM_KIND
 from engine.plan.calltree import CallGraph, fold_entry, routes_of
 from engine.plan.capacity import capacity as plan_capacity
@@ -38,6 +41,8 @@ from engine.plan.model import (
     Slo,
     TraceEdge,
     WorkItem,
+    new_plan,
+    new_risk_assessment,
 )
 from engine.plan.schedule import schedule
 from engine.review import Review, display_path, paused_gc
@@ -64,22 +69,24 @@ class _Items:
 
     def __init__(self, rv: Review) -> None:
         self.items: list[tuple[dict[str, Any], str]] = []
-        self.by_section: dict[str, list[tuple[dict[str, Any], str]]] = {}
         self.by_type: dict[tuple[str, Any], list[tuple[dict[str, Any], str]]] = {}
         derivations = rv.result.derivations
-        derived = rv.result.derived
-        for key in sorted([k for k, f in derived.items() if f.get("kind") == PLAN_ITEM_KIND]):
-            fact = derived[key]
+        found = sorted([(k, f) for k, f in rv.result.derived.items() if f.get("kind") == PLAN_ITEM_KIND])
+        items, by_type = self.items, self.by_type
+        for key, fact in found:  # keys are unique: the facts are never compared
             how = derivations.get(key)
             item = (fact, how.rule if how is not None else "unknown")
-            self.items.append(item)
-            section = str(fact.get("section"))
-            self.by_section.setdefault(section, []).append(item)
-            self.by_type.setdefault((section, fact.get("type")), []).append(item)
+            items.append(item)
+            group = (str(fact.get("section")), fact.get("type"))
+            listed = by_type.get(group)
+            if listed is None:
+                listed = by_type[group] = []
+            listed.append(item)
 
     def of(self, section: str, item_type: str | None = None) -> list[tuple[dict[str, Any], str]]:
-        found = self.by_section.get(section, []) if item_type is None else self.by_type.get((section, item_type), [])
-        return list(found)
+        if item_type is None:  # one section of every type (the tests): asked once
+            return [item for item in self.items if str(item[0].get("section")) == section]
+        return list(self.by_type.get((section, item_type), []))
 
 
 def _oneline(text: str) -> str:
@@ -179,14 +186,21 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
     node_risk: dict[str, tuple[str | None, int]] = {}
     edge_risk: dict[str, str | None] = {}
     sev_value = {s: s.value for s in Severity}  # not the enum's value property per risk
-    for f in risks_only:
-        for key in f.subjects[:1]:
-            comp = d.component_of(key)
-            if comp is not None:
-                sev, n = node_risk.get(comp, (None, 0))
-                node_risk[comp] = (sev_max(sev, sev_value[f.severity]), n + 1)
-            if key.startswith("interaction:"):
-                edge_risk[key] = sev_max(edge_risk.get(key), sev_value[f.severity])
+    sev_rank = {s: s.rank for s in Severity}
+    worst: dict[str, tuple[Severity, int]] = {}  # by main subject: the worst severity, how many risks
+    for f in risks_only:  # 23,000 risks on 17,000 subjects at 5,000 services
+        if f.subjects:
+            key, sev = f.subjects[0], f.severity
+            seen = worst.get(key)
+            worst[key] = (sev, 1) if seen is None else (sev if sev_rank[sev] > sev_rank[seen[0]] else seen[0],
+                                                        seen[1] + 1)
+    for key, (sev, count) in worst.items():  # in the order the risks first name them
+        comp = d.component_of(key)
+        if comp is not None:
+            shown, n = node_risk.get(comp, (None, 0))
+            node_risk[comp] = (sev_max(shown, sev_value[sev]), n + count)
+        if key.startswith("interaction:"):
+            edge_risk[key] = sev_max(edge_risk.get(key), sev_value[sev])
 
     flow = data_flow(rv.enriched.facts)
     held: dict[str, list[str]] = {}
@@ -199,12 +213,12 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
                               node_risk, edge_risk, render_svg, {n: tuple(c) for n, c in held.items()})
     roadmap = _roadmap(rv, d, items, render_svg)
     phase_of_mitigation = {w.id.split(":", 1)[1]: w.phase for w in roadmap.items if w.kind == "mitigation"}
-    risks = _risks(rv, phase_of_mitigation)
+    risks = _risks(rv, d, risks_only, phase_of_mitigation)
     graph = CallGraph(d.comp, d.interactions)
     capacity = plan_capacity(graph, [(p.entry, p.entry_service, d.endpoints.get(p.entry)) for p in rv.enriched.paths],
                              d.system)
     performance = _performance(rv, d, graph, capacity)
-    tests = _tests(rv, d, items)
+    tests = _tests(rv, items)
     deployment = _deployment(d, items, roadmap)
     monitoring = _monitoring(rv, d, items)
     name = str(d.system.get("name") or (display_path(rv.root) or "design"))
@@ -221,10 +235,9 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
         "plan_items_from_rules": len(items.items),
     }
     rules_used = tuple(sorted({r for _f, r in items.items} | {f.rule for f in risks_only}))
-    return Plan(system=name, description=str(d.system.get("description") or ""), counts=counts,
-                architecture=arch, roadmap=roadmap, risks=risks, performance=performance, tests=tests,
-                deployment=deployment, monitoring=monitoring, rules_used=rules_used, capacity=capacity,
-                schedule=_schedule(rv, roadmap, team_size, render_svg, effort_days), data_flow=flow)
+    return new_plan(name, str(d.system.get("description") or ""), counts, arch, roadmap, risks, performance,
+                    deployment, monitoring, rules_used, capacity,
+                    _schedule(rv, roadmap, team_size, render_svg, effort_days), flow, tests)
 
 
 def _schedule(rv: Review, roadmap: Roadmap, team_size: Mapping[str, int] | None, render_svg: bool,
@@ -245,24 +258,25 @@ def _schedule(rv: Review, roadmap: Roadmap, team_size: Mapping[str, int] | None,
 
 def _component_deps(d: _Design) -> dict[str, set[str]]:
     """Component -> the components that must exist before it is built."""
-    deps: dict[str, set[str]] = {name: set() for name in d.comp}
+    kind = {name: f.kind for name, f in d.comp.items()}
+    deps: dict[str, set[str]] = {name: set() for name in kind}
+    # A gateway is foundation: its routes are added as each backend lands, so it waits for no service.
+    gateways = {name for name, f in d.comp.items() if f.kind == "service" and f.data.get("type") in ("gateway", "mesh")}
     for f in d.interactions:
         e = call(f.data)
         src, dst = str(e["from"]), str(e["to"])
-        if src not in d.comp or dst not in d.comp or src == dst:
+        dst_kind = kind.get(dst)
+        if src == dst or dst_kind is None or src not in kind:
             continue
-        src_kind, dst_kind = d.comp[src].kind, d.comp[dst].kind
         if dst_kind == "external":
             deps[dst].add(src)  # the client lives in the caller, which comes first
-        elif src_kind == "service" and d.comp[src].data.get("type") in ("gateway", "mesh") and dst_kind == "service":
-            continue  # a gateway is foundation; its routes are added as each backend lands
-        else:
+        elif dst_kind != "service" or src not in gateways:
             deps[src].add(dst)
     for f in d.links:
-        if f.kind == "access" and f.data["service"] in deps and f.data["datastore"] in deps:
-            deps[str(f.data["service"])].add(str(f.data["datastore"]))
-        elif f.kind in ("consumer", "producer") and f.data["service"] in deps and f.data["channel"] in deps:
-            deps[str(f.data["service"])].add(str(f.data["channel"]))
+        data = f.data
+        other = data["datastore"] if f.kind == "access" else data["channel"]  # consumer, producer
+        if data["service"] in deps and other in deps:
+            deps[str(data["service"])].add(str(other))
     return deps
 
 
@@ -509,32 +523,18 @@ def _roadmap_mermaid(items: Sequence[WorkItem], summary: _PhaseSummary | None = 
 # --------------------------------------------------------------------------------------
 
 
-def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment:
-    """Section 3; ``phase_of_mitigation``: each mitigation's phase in the roadmap, by its id."""
-    titles = {m.id: m.title for m in rv.mitigations}
-    where: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
-    entries = []
+def _risks(rv: Review, d: _Design, risks: Sequence[Finding], phase_of_mitigation: Mapping[str, int]
+           ) -> RiskAssessment:
+    """Section 3 (``risks``: the review's risk findings); ``phase_of_mitigation``: each mitigation's phase in the
+    roadmap, by its id. The entries are made when first read (``_RiskRows``)."""
     matrix: dict[str, dict[str, list[str]]] = {lk: {im: [] for im in IMPACT_ORDER} for lk in LIKELIHOOD_ORDER}
-    sev_value = {s: s.value for s in Severity}  # the enum's value property per risk was a tenth of the section
     lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
     im_rank = {im: i for i, im in enumerate(IMPACT_ORDER)}
-    sev_rank = {s.value: s.rank for s in Severity}
-    rank: dict[tuple[str, str | None, str | None], tuple[int, int]] = {}  # (severity, likelihood, impact): a few
+    sev_rank = {s: s.rank for s in Severity}
+    rank: dict[tuple[Severity, str | None, str | None], tuple[int, int]] = {}  # (severity, likelihood, impact): a few
     keys = []
-    for f in rv.findings:
-        if f.kind != "risk":
-            continue
-        mits = f.mitigations
-        loc = f.location
-        shown = where.get(loc.file)
-        if shown is None:
-            shown = where[loc.file] = display_path(loc.file)
-        sev, lk, im = sev_value[f.severity], f.likelihood, f.impact
-        entries.append(RiskEntry(  # id, rule, title, severity, likelihood, impact, subjects, message, ...
-            f.id, f.rule, f.title, sev, lk, im, f.subjects, _oneline(f.message),
-            tuple([titles.get(m, m) for m in mits]),
-            min([phase_of_mitigation.get(m, f.phase) for m in mits]) if mits else f.phase,
-            f"{shown}:{loc.line}" if loc.line else shown))
+    for f in risks:
+        sev, lk, im = f.severity, f.likelihood, f.impact
         prefix = rank.get((sev, lk, im))
         if prefix is None:
             prefix = rank[(sev, lk, im)] = (-sev_rank[sev],
@@ -542,10 +542,79 @@ def _risks(rv: Review, phase_of_mitigation: Mapping[str, int]) -> RiskAssessment
         keys.append((*prefix, f.rule, f.subjects[0]))
         if lk and im:
             matrix[lk][im].append(f.id)
-    order = sorted(range(len(entries)), key=keys.__getitem__)  # stable, as sorting the entries by their key
-    entries = [entries[k] for k in order]
+    order = sorted(range(len(risks)), key=keys.__getitem__)  # stable, as sorting the entries by their key
     gaps = tuple(sorted([(f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing]))
-    return RiskAssessment(risks=tuple(entries), matrix=matrix, gaps=gaps)
+    return new_risk_assessment(matrix, gaps, _RiskRows(rv, d, [risks[k] for k in order], phase_of_mitigation))
+
+
+class _RiskRows:
+    """Section 3's risk entries, top first, made when first read: a table of the plan (Markdown, HTML, text) shows
+    the first 400 of 23,000 risks at 5,000 services (``RiskAssessment.head``), the JSON plan all of them.
+
+    A risk's location and mitigations are worked out here, not read from the finding: reading either makes all the
+    finding's late fields (``engine.review``), its evidence too, which no plan shows (a quarter of the plan's
+    building at 5,000 services). A mitigation lists the risks it resolves by id (``MitigationItem.findings``); a
+    risk whose id another risk shares (ids are fingerprints' prefixes) reads its own."""
+
+    __slots__ = ("d", "phases", "risks", "rv")
+
+    def __init__(self, rv: Review, d: _Design, risks: list[Finding], phase_of_mitigation: Mapping[str, int]) -> None:
+        self.rv, self.d, self.risks, self.phases = rv, d, risks, phase_of_mitigation
+
+    def __call__(self) -> tuple[tuple[RiskEntry, ...]]:
+        mits_of: dict[str, list[str]] = {}
+        for m in self.rv.mitigations:  # in the order of their ids
+            for fid in m.findings:
+                mits_of.setdefault(fid, []).append(m.id)
+        ids = [f.id for f in self.risks]
+        shared = set() if len(set(ids)) == len(ids) else {i for i, n in Counter(ids).items() if n > 1}
+        facts = self.d.facts
+
+        def own(f: Finding) -> tuple[Sequence[str], Location]:
+            fid = f.id
+            if fid in shared:
+                mits: Sequence[str] = f.mitigations
+            else:
+                found = mits_of.get(fid, ())
+                mits = sorted(found) if len(found) > 1 else found  # the finding's order: sorted "<id>@<scope>"
+            subj = facts.get(f.subjects[0])
+            return mits, subj.locate(f.field) if subj is not None else f.location
+
+        return (self._entries(self.risks, own),)
+
+    def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
+        # A few risks: their own late fields, not a map of every mitigation's.
+        return self._entries(self.risks[:n], lambda f: (f.mitigations, f.location)), len(self.risks)
+
+    def _entries(self, risks: Sequence[Finding], own: Callable[[Finding], tuple[Sequence[str], Location]]
+                 ) -> tuple[RiskEntry, ...]:
+        """The entries of ``risks``; ``own(risk)``: its mitigations' ids and its location."""
+        phases = self.phases
+        titles = {m.id: m.title for m in self.rv.mitigations}
+        where: dict[str, str] = {}  # display_path per file: a few files, thousands of risks
+        sev_value = {s: s.value for s in Severity}  # the enum's value property per risk was a tenth of the section
+        # The mitigations' titles and earliest phase, per set of mitigations and phase: a few thousand sets.
+        resolved: dict[tuple[tuple[str, ...], int], tuple[tuple[str, ...], int]] = {}
+        entries = []
+        for f in risks:
+            mits, loc = own(f)
+            shown = where.get(loc.file)
+            if shown is None:
+                shown = where[loc.file] = display_path(loc.file)
+            phase = f.phase
+            if mits:
+                key = (tuple(mits), phase)
+                by = resolved.get(key)
+                if by is None:
+                    by = resolved[key] = (tuple([titles.get(m, m) for m in mits]), min([phases.get(m, phase)
+                                                                                         for m in mits]))
+                mit_titles, phase = by
+            else:
+                mit_titles = ()
+            entries.append(RiskEntry(  # id, rule, title, severity, likelihood, impact, subjects, message, ...
+                f.id, f.rule, f.title, sev_value[f.severity], f.likelihood, f.impact, f.subjects, _oneline(f.message),
+                mit_titles, phase, f"{shown}:{loc.line}" if loc.line else shown))
+        return tuple(entries)
 
 
 # --------------------------------------------------------------------------------------
@@ -678,17 +747,57 @@ def _redundant_availability(d: _Design, nodes: Sequence[str]) -> float | None:
 TEST_ORDER = ("contract", "integration", "resilience", "load", "security")
 
 
-def _tests(rv: Review, d: _Design, items: _Items) -> tuple[PlanItem, ...]:
-    out = [_plan_item(f, r) for f, r in items.of("test")]
-    covered = {i.subject for i in out if i.type == "load"}
-    for p in rv.enriched.paths:
-        if f"path:{p.entry}" not in covered:
-            out.append(PlanItem(type="load", subject=f"path:{p.entry}", title=f"Load test: {p.entry}",
-                                detail="No latency target is stated, so the test has no pass bar yet.",
-                                pass_bar="none: state a latency target",  # noqa: S106 - not a password
-                                source=f"design:path:{p.entry}"))
-    order = {t: i for i, t in enumerate(TEST_ORDER)}
-    return tuple(sorted(out, key=lambda i: (order.get(i.type, 99), i.subject, i.title)))
+def _tests(rv: Review, items: _Items) -> _Tests:
+    found = items.of("test")
+    covered = {str(f["subject"]) for f, _r in found if str(f["type"]) == "load"}
+    return _Tests(found, [p.entry for p in rv.enriched.paths if f"path:{p.entry}" not in covered])
+
+
+class _Tests:
+    """Section 5's tests, made when first read: a table of the plan shows the first 400 of each type (of 28,000
+    tests at 5,000 services: ``Plan.tests_by_type``), the JSON plan all of them.
+
+    The rules' tests (``found``), then a load test without a pass bar for each entry point no rule's load test
+    covers (``uncovered``); by type (``TEST_ORDER``), subject and title, ties in that order."""
+
+    __slots__ = ("found", "sorted", "uncovered")
+
+    def __init__(self, found: list[tuple[dict[str, Any], str]], uncovered: list[str]) -> None:
+        self.found, self.uncovered = found, uncovered
+        self.sorted: dict[str, list[int]] | None = None
+
+    def _item(self, k: int) -> PlanItem:
+        """The ``k``th test, in the order above before sorting."""
+        if k < len(self.found):
+            return _plan_item(*self.found[k])
+        entry = self.uncovered[k - len(self.found)]
+        return PlanItem(type="load", subject=f"path:{entry}", title=f"Load test: {entry}",
+                        detail="No latency target is stated, so the test has no pass bar yet.",
+                        pass_bar="none: state a latency target",  # noqa: S106 - not a password
+                        source=f"design:path:{entry}")
+
+    def _by_type(self) -> dict[str, list[int]]:
+        """The tests' positions (``_item``) per type, each sorted by subject and title."""
+        if self.sorted is None:
+            keyed: dict[str, list[tuple[str, str, int]]] = {}
+            for k, (f, _r) in enumerate(self.found):
+                keyed.setdefault(str(f["type"]), []).append((str(f["subject"]), str(f["title"]), k))
+            base = len(self.found)
+            keyed.setdefault("load", []).extend((f"path:{e}", f"Load test: {e}", base + j)
+                                                for j, e in enumerate(self.uncovered))
+            self.sorted = {t: [k for _s, _t, k in sorted(rows)] for t, rows in keyed.items() if rows}  # stable
+        return self.sorted
+
+    def __call__(self) -> tuple[tuple[PlanItem, ...]]:
+        order = {t: i for i, t in enumerate(TEST_ORDER)}  # types of no known order among themselves by subject
+        out = [self._item(k) for k in range(len(self.found) + len(self.uncovered))]
+        return (tuple(sorted(out, key=lambda i: (order.get(i.type, 99), i.subject, i.title))),)
+
+    def by_type(self, n: int) -> tuple[dict[str, tuple[PlanItem, ...]], dict[str, int]]:
+        item = self._item
+        by_type = self._by_type()
+        return {t: tuple([item(k) for k in ks[:n]]) for t, ks in by_type.items()}, {t: len(ks) for t, ks in
+                                                                                      by_type.items()}
 
 
 # --------------------------------------------------------------------------------------

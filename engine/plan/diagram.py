@@ -40,12 +40,14 @@ UNOWNED = "unowned"
 
 def sev_max(a: str | None, b: str | None) -> str | None:
     """The worse of two severities (None is no risk)."""
-    rank = {"low": 1, "medium": 2, "high": 3, "critical": 4}
     if a is None:
         return b
     if b is None:
         return a
-    return a if rank[a] >= rank[b] else b
+    return a if _SEV_RANK[a] >= _SEV_RANK[b] else b
+
+
+_SEV_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
 def mermaid_label(text: str) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from engine.model.finding import late_fields
 from engine.model.frozen import quick_init
 from engine.plan.dataflow import DataFlow
 
@@ -130,7 +131,37 @@ class RiskAssessment:
     matrix: dict[str, dict[str, list[str]]]
     """likelihood -> impact -> risk ids."""
     gaps: tuple[tuple[str, str, str], ...]
-    """(subject, missing field, rule needing it)."""
+    """(subject, missing field, rule needing it), sorted."""
+
+    def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
+        """The first ``n`` risks and how many there are, without making the others when ``risks`` is still to be
+        made (``new_risk_assessment``): a capped table reads 400 of 23,000 risks at 5,000 services."""
+        rows = self.__dict__.get("risks")
+        if rows is None:
+            return self.__dict__[_LATE].head(n)  # type: ignore[no-any-return]
+        return rows[:n], len(rows)
+
+
+class LateRisks(Protocol):
+    """What ``new_risk_assessment`` makes the risks from: all of them, or the first few."""
+
+    def __call__(self) -> tuple[tuple[RiskEntry, ...]]:
+        """``(risks,)``: every risk entry, top first (the late fields' values, in order)."""
+
+    def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
+        """The first ``n`` risk entries, and how many there are."""
+
+
+_LATE = "_late"
+"""Where ``late_fields`` keeps what an instance's late fields are to be made from, until they are."""
+_new_risk_assessment = late_fields(RiskAssessment, ("risks",))
+
+
+def new_risk_assessment(matrix: dict[str, dict[str, list[str]]], gaps: tuple[tuple[str, str, str], ...],
+                        risks: LateRisks) -> RiskAssessment:
+    """A ``RiskAssessment`` whose ``risks`` are made when first read (``late_fields``); ``head`` makes only those
+    it returns until then."""
+    return _new_risk_assessment(matrix, gaps, risks)
 
 
 @quick_init
@@ -367,6 +398,22 @@ class Plan:
     schedule: Schedule | None = None
     data_flow: DataFlow | None = None
 
+    def tests_by_type(self, n: int) -> tuple[dict[str, tuple[PlanItem, ...]], dict[str, int]]:
+        """The first ``n`` tests of each type (in the order of ``tests``) and how many tests each type has, without
+        making the others when ``tests`` is still to be made (``new_plan``): a capped table reads 400 of each type,
+        of 28,000 tests at 5,000 services."""
+        tests = self.__dict__.get("tests")
+        if tests is None:
+            return self.__dict__[_LATE].by_type(n)  # type: ignore[no-any-return]
+        first: dict[str, list[PlanItem]] = {}
+        counts: dict[str, int] = {}
+        for t in tests:
+            count = counts[t.type] = counts.get(t.type, 0) + 1
+            listed = first.setdefault(t.type, [])
+            if count <= n:
+                listed.append(t)
+        return {k: tuple(v) for k, v in first.items()}, counts
+
     def to_json(self, include_svg: bool = False) -> dict[str, Any]:
         """The plan as versioned, JSON-ready data (the SVG is left out unless asked for: it is large)."""
         data = _plain(self)
@@ -383,11 +430,40 @@ class Plan:
         The plan's and its sections' fields as dicts (without the SVG); every item below is left as it is,
         not copied into a dict first (170,000 items at 5,000 services).
         """
-        data = dict(vars(self))
+        data = _field_values(self)  # its tests may be still to make (new_plan)
         for name in ("architecture", "roadmap", "schedule"):
             if data.get(name) is not None:
                 data[name] = {k: v for k, v in vars(data[name]).items() if k != "svg"}
+        data["risks"] = _field_values(self.risks)  # its risks may be still to make (new_risk_assessment)
         return {"version": PLAN_VERSION, "plan": data}
+
+
+class LateTests(Protocol):
+    """What ``new_plan`` makes the tests from: all of them, or the first few of each type."""
+
+    def __call__(self) -> tuple[tuple[PlanItem, ...]]:
+        """``(tests,)``: every test, in the plan's order (the late fields' values, in order)."""
+
+    def by_type(self, n: int) -> tuple[dict[str, tuple[PlanItem, ...]], dict[str, int]]:
+        """The first ``n`` tests of each type, and how many each type has (``Plan.tests_by_type``)."""
+
+
+_new_plan = late_fields(Plan, ("tests",))
+
+
+def new_plan(system: str, description: str, counts: dict[str, int], architecture: Architecture, roadmap: Roadmap,
+             risks: RiskAssessment, performance: tuple[EntryPerformance, ...], deployment: Deployment,
+             monitoring: Monitoring, rules_used: tuple[str, ...], capacity: Capacity | None, schedule: Schedule | None,
+             data_flow: DataFlow | None, tests: LateTests) -> Plan:
+    """A ``Plan`` whose ``tests`` are made when first read (``late_fields``); ``tests_by_type`` makes only those it
+    returns until then."""
+    return _new_plan(system, description, counts, architecture, roadmap, risks, performance, deployment, monitoring,
+                     rules_used, capacity, schedule, data_flow, tests)
+
+
+def _field_values(value: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, late ones (``late_fields``) made."""
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -408,8 +484,9 @@ def _plain(value: Any) -> Any:
         out = {str(k): v for k, v in value.items()}
     elif cls in _DATACLASSES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         _DATACLASSES.add(cls)
-        # Plan dataclasses are plain (no slots, no properties as fields): their __dict__ is their fields.
-        out = vars(value).copy()
+        # Plan dataclasses are plain (no slots, no properties as fields): their __dict__ is their fields, but for
+        # late ones (``late_fields``) still to be made.
+        out = vars(value).copy() if _LATE not in vars(value) else _field_values(value)
     else:
         return value
     for k, v in out.items():  # most fields are scalars: the copy keeps them, only the others are replaced
