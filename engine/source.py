@@ -416,98 +416,101 @@ class _EventReader:
             loader.dispose()
 
     def tree(self, get: Any, positions: Positions) -> Any:
-        """One document's value, its keys' and items' positions recorded in ``positions``."""
-        plain, scalar, limits = self.plain, self.scalar, self.limits
+        """One document's value, its keys' and items' positions recorded in ``positions``.
+
+        One loop over the events with everything it reads in locals: the bounds on reading are checked when the
+        count of values reaches ``check_at`` (the next multiple of 4,096, the bound on values, or the next value
+        when the nesting is past its bound), not per value."""
+        plain_get, scalar, under, max_depth = self.plain.get, self.scalar, positions.under, self.limits.max_depth
+        scalar_event, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        map_end, seq_end, no_key = yaml.MappingEndEvent, yaml.SequenceEndEvent, _NO_KEY
         stack: list[tuple[Any, Path, bool, dict[str | int, tuple[int, int]]]] = []
         container: Any = None  # the mapping or list being filled (None: the document's root)
         at: Path = ()
         is_map = False
         kids: dict[str | int, tuple[int, int]] = {}  # the positions of its keys or items
-        key: Any = _NO_KEY
+        key: Any = no_key
         nodes = 0
+        check_at = self.check(0, 0)
         while True:
             ev = get()
             cls = type(ev)
-            if cls is yaml.ScalarEvent:
-                value = plain.get(ev.value, _NO_KEY) if ev.tag is None and ev.implicit[0] else _NO_KEY
-                if value is _NO_KEY or ev.anchor is not None:
+            if cls is scalar_event:
+                value = plain_get(ev.value, no_key) if ev.tag is None and ev.implicit[0] else no_key
+                if value is no_key or ev.anchor is not None:
                     value = scalar(ev)
-                if is_map and key is _NO_KEY:  # a key: its text, and its place
-                    if type(value) is not str:
-                        value = str(value).lower() if isinstance(value, bool) else str(value)
-                    if value in container:
-                        raise _Slow
-                    mark = ev.start_mark
-                    kids[value] = (mark.line + 1, mark.column + 1)
-                    key = value
+                if is_map:
+                    if key is no_key:  # a key: its text, and its place
+                        if type(value) is not str:
+                            value = str(value).lower() if isinstance(value, bool) else str(value)
+                        if value in container:
+                            raise _Slow
+                        mark = ev.start_mark
+                        kids[value] = (mark.line + 1, mark.column + 1)
+                        key = value
+                        continue
+                    nodes += 1
+                    if nodes >= check_at:
+                        check_at = self.check(nodes, len(stack))
+                    container[key] = value
+                    key = no_key
                     continue
                 nodes += 1
-                if not nodes & 4095 or nodes > limits.max_nodes or len(stack) > limits.max_depth:
-                    self.bound(nodes, nodes > limits.max_nodes or len(stack) > limits.max_depth)
-                if is_map:
-                    container[key] = value
-                    key = _NO_KEY
-                else:
-                    self.item(container, value, ev, positions, kids)
-                    if container is None:
-                        return value  # the document is one scalar
-            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                if nodes >= check_at:
+                    check_at = self.check(nodes, len(stack))
+                mark = ev.start_mark
+                if container is None:  # the document is one scalar
+                    positions.root = (mark.line + 1, mark.column + 1)
+                    return value
+                kids[len(container)] = (mark.line + 1, mark.column + 1)
+                container.append(value)
+            elif cls is map_end or cls is seq_end:
                 done = container
                 container, at, is_map, kids = stack.pop()
                 if container is None:
                     return done
-            else:
+            else:  # a mapping or a list opens (an anchor, a tag or an alias: the general reader)
                 nodes += 1
-                new = self.open(ev, cls, nodes, len(stack))
-                if is_map and key is _NO_KEY:
-                    raise _Slow  # a mapping or a list as a key
-                child = self.attach(container, at, key, new, ev, positions, kids)
-                key = _NO_KEY
+                if nodes >= check_at:
+                    check_at = self.check(nodes, len(stack))
+                new: Any
+                if cls is map_start and ev.anchor is None and ev.tag in _MAP_TAGS:
+                    new = {}
+                elif cls is seq_start and ev.anchor is None and ev.tag in _SEQ_TAGS:
+                    new = []
+                else:
+                    raise _Slow
+                if is_map:
+                    if key is no_key:
+                        raise _Slow  # a mapping or a list as a key
+                    container[key] = new
+                    child: Path = (*at, key)
+                    key = no_key
+                else:
+                    mark = ev.start_mark
+                    if container is None:
+                        positions.root = (mark.line + 1, mark.column + 1)
+                        child = ()
+                    else:
+                        index = len(container)
+                        kids[index] = (mark.line + 1, mark.column + 1)
+                        container.append(new)
+                        child = (*at, index)
                 stack.append((container, at, is_map, kids))
-                container, at, is_map = new, child, cls is yaml.MappingStartEvent
-                kids = positions.under[child] = {}
+                container, at, is_map = new, child, cls is map_start
+                kids = under[child] = {}
+                if len(stack) > max_depth:  # its values are past the bound: checked at the next one
+                    check_at = nodes + 1
 
-    def attach(self, container: Any, at: Path, key: Any, new: Any, ev: Any, positions: Positions,
-               kids: dict[str | int, tuple[int, int]]) -> Path:
-        """Put a mapping or list just opened under ``key`` of a mapping, in a list, or at the root: its path."""
-        if type(container) is dict:
-            container[key] = new
-            return (*at, key)
-        index = self.item(container, new, ev, positions, kids)
-        return (*at, index) if container is not None else ()
-
-    @staticmethod
-    def item(container: list[Any] | None, value: Any, ev: Any, positions: Positions,
-             kids: dict[str | int, tuple[int, int]]) -> int:
-        """Append ``value`` to a list (``container`` None: it is the document's root), positioned; its index."""
-        mark = ev.start_mark
-        if container is None:
-            positions.root = (mark.line + 1, mark.column + 1)
-            return 0
-        index = len(container)
-        kids[index] = (mark.line + 1, mark.column + 1)
-        container.append(value)
-        return index
-
-    def open(self, ev: Any, cls: type, nodes: int, depth: int) -> Any:
-        """The empty mapping or list a start event opens at ``depth``, the document's ``nodes``-th value (an
-        anchor, a tag or an alias: the general reader)."""
-        limits = self.limits
-        if not nodes & 4095 or nodes > limits.max_nodes or depth > limits.max_depth:
-            self.bound(nodes, nodes > limits.max_nodes or depth > limits.max_depth)
-        if cls is yaml.MappingStartEvent:
-            if ev.anchor is None and ev.tag in _MAP_TAGS:
-                return {}
-        elif cls is yaml.SequenceStartEvent and ev.anchor is None and ev.tag in _SEQ_TAGS:
-            return []
-        raise _Slow
-
-    def bound(self, nodes: int, over: bool) -> None:
-        """Every 4,096 values, the budget; ``over`` a bound on reading, the general reader (which names it)."""
-        if not nodes & 4095:
+    def check(self, nodes: int, depth: int) -> int:
+        """The bounds on reading at the ``nodes``-th value, at ``depth``: every 4,096 values the budget; past a
+        bound, the general reader (which names it). The count of values at which to check again."""
+        if nodes and not nodes & 4095:
             budget.check(f"reading {self.path}")
-        if over:
+        max_nodes = self.limits.max_nodes
+        if nodes > max_nodes or depth > self.limits.max_depth:
             raise _Slow
+        return min((nodes | 4095) + 1, max_nodes + 1)
 
     def scalar(self, ev: Any) -> Any:
         """A scalar's value as ``_Builder.scalar`` makes it (a plain one's remembered); else ``_Slow``."""
