@@ -124,7 +124,7 @@ def enrich(design: Design) -> Enriched:
             d.update(fields(f, d, x, extra))
         out.append(new_fact(kind, f.key, d, f.location, f.fields, agents, f.inferred))  # replace(): 10x the cost
 
-    by_name = {f.name: f for f in design.facts if f.kind == "endpoint"}
+    by_name = {f.name: f for f in design.of_kind("endpoint")}
     worst = _worst_routes(x.paths)
     for p in x.paths:
         extra.append(_graph_fact("path", p.entry, _path_data(p, worst.get(p.entry, set())), by_name[p.entry].location))
