@@ -385,6 +385,20 @@ _SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
 _resolver = yaml.resolver.Resolver()
 
 
+_RESOLVED_FIRST: frozenset[str | None] = frozenset(_resolver.yaml_implicit_resolvers)
+"""The first characters for which the safe schema has an implicit type to try (digits, signs, ``.``, ``~``, the
+letters of ``true``, ``null``... and ``''`` for the empty text); ``None`` among them would be one for any text."""
+
+
+def _plain_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag of a plain scalar, as ``Resolver.resolve`` gives it: text starting with a character no implicit type
+    starts with (``svc-0042``, ``/orders``, most names) is text without running the resolver's expressions."""
+    if value and value[0] not in _RESOLVED_FIRST and None not in _RESOLVED_FIRST:
+        return _STR_TAG
+    tag: str = _resolver.resolve(yaml.ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
+    return tag
+
+
 class _EventReader:
     """Builds plain data straight from the parser's events, the same values and positions as composing nodes
     and building them (``_Builder``), without a node, a resolver callback or a call per value.
@@ -517,7 +531,7 @@ class _EventReader:
         value: str = ev.value
         if ev.anchor is not None or ev.tag not in (None, "!") or len(value) > self.limits.max_string:
             raise _Slow
-        tag = _resolver.resolve(yaml.ScalarNode, value, ev.implicit) if ev.implicit[0] else _STR_TAG  # type: ignore[no-untyped-call]
+        tag = _plain_tag(value, ev.implicit) if ev.implicit[0] else _STR_TAG
         if tag == _STR_TAG:
             if not self.artifact and (ev.style == '"' or not value.isascii()) and forbidden_char(value) >= 0:
                 raise _Slow

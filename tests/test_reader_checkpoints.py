@@ -93,3 +93,17 @@ def test_the_loaders_quick_location_is_a_location() -> None:
     assert type(quick) is Location and quick < Location("a.yaml", 4, 1) and repr(quick) == repr(plain)
     with pytest.raises(AttributeError):
         quick.line = 4  # type: ignore[misc]  # still frozen
+
+
+def test_a_plain_scalars_tag_by_its_first_character_is_the_resolvers() -> None:
+    """``_plain_tag`` answers without the resolver's expressions for text no implicit type starts with: the same
+    tag as ``Resolver.resolve`` for every first character (ASCII, Latin-1 and beyond) and the empty text."""
+    import yaml
+
+    resolver = yaml.resolver.Resolver()
+    texts = ["", *(chr(c) + rest for c in [*range(0x20, 0x7F), 0xA0, 0xE9, 0x3B1, 0x4E2D]
+                   for rest in ("", "1", "rue", "ull", "x-1", "2024-01-02", ".5", "o"))]
+    for text in texts:
+        assert source._plain_tag(text, (True, False)) == resolver.resolve(yaml.ScalarNode, text, (True, False)), text
+    assert source._plain_tag("svc-1", (True, False)) == "tag:yaml.org,2002:str"
+    assert source._plain_tag("12", (True, False)) == "tag:yaml.org,2002:int"
