@@ -316,12 +316,11 @@ def _distinct_members(cur: list[Any], new: list[Any]) -> bool:
     return all(seen.get(x["service"], x) == x for x in new)
 
 
-def check_references(design: Design) -> list[ArchplanError]:
-    """Every name a fact refers to must exist, with a did-you-mean when it does not."""
+def _names(design: Design, errors: list[ArchplanError]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The names of each kind, and the targets each caller calls; a name two target kinds share is an error (in
+    ``errors``): interactions name their target alone, so it would be read as either."""
     names: dict[str, set[str]] = {}
     calls: dict[str, set[str]] = {}
-    errors: list[ArchplanError] = []
-    # Interactions name their target alone, so a name two kinds share would be read as either.
     first_kind: dict[str, Fact] = {}
     held: set[str] | None = None
     held_kind = ""
@@ -345,6 +344,13 @@ def check_references(design: Design) -> list[ArchplanError]:
                 calls[src] = {dst}
             else:
                 out.add(dst)
+    return names, calls
+
+
+def check_references(design: Design) -> list[ArchplanError]:
+    """Every name a fact refers to must exist, with a did-you-mean when it does not."""
+    errors: list[ArchplanError] = []
+    names, calls = _names(design, errors)
     services = names.get("service", set())
     externals = names.get("external", set())
     targets = services | externals | names.get("datastore", set()) | names.get("channel", set())

@@ -436,16 +436,13 @@ class _EventReader:
         count of values reaches ``check_at`` (the next multiple of 4,096, the bound on values, or the next value
         when the nesting is past its bound), not per value."""
         plain_get, scalar, under, max_depth = self.plain.get, self.scalar, positions.under, self.limits.max_depth
-        scalar_event, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-        map_end, seq_end, no_key = yaml.MappingEndEvent, yaml.SequenceEndEvent, _NO_KEY
+        scalar_event, map_start, no_key = yaml.ScalarEvent, yaml.MappingStartEvent, _NO_KEY
+        map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
         stack: list[tuple[Any, Path, bool, dict[str | int, tuple[int, int]]]] = []
+        kids: dict[str | int, tuple[int, int]] = {}  # the positions of the keys or items of:
         container: Any = None  # the mapping or list being filled (None: the document's root)
         at: Path = ()
-        is_map = False
-        kids: dict[str | int, tuple[int, int]] = {}  # the positions of its keys or items
-        key: Any = no_key
-        nodes = 0
-        check_at = self.check(0, 0)
+        is_map, key, nodes, check_at = False, no_key, 0, self.check(0, 0)
         while True:
             ev = get()
             cls = type(ev)
@@ -453,68 +450,79 @@ class _EventReader:
                 value = plain_get(ev.value, no_key) if ev.tag is None and ev.implicit[0] else no_key
                 if value is no_key or ev.anchor is not None:
                     value = scalar(ev)
-                if is_map:
-                    if key is no_key:  # a key: its text, and its place
-                        if type(value) is not str:
-                            value = str(value).lower() if isinstance(value, bool) else str(value)
-                        if value in container:
-                            raise _Slow
-                        mark = ev.start_mark
-                        kids[value] = (mark.line + 1, mark.column + 1)
-                        key = value
-                        continue
-                    nodes += 1
-                    if nodes >= check_at:
-                        check_at = self.check(nodes, len(stack))
-                    container[key] = value
-                    key = no_key
+                if key is no_key and is_map:  # a key: its text, and its place
+                    if type(value) is not str:
+                        value = str(value).lower() if isinstance(value, bool) else str(value)
+                    if value in container:
+                        raise _Slow
+                    mark = ev.start_mark
+                    kids[value] = (mark.line + 1, mark.column + 1)
+                    key = value
                     continue
-                nodes += 1
-                if nodes >= check_at:
-                    check_at = self.check(nodes, len(stack))
-                mark = ev.start_mark
-                if container is None:  # the document is one scalar
-                    positions.root = (mark.line + 1, mark.column + 1)
-                    return value
-                kids[len(container)] = (mark.line + 1, mark.column + 1)
-                container.append(value)
             elif cls is map_end or cls is seq_end:
                 done = container
                 container, at, is_map, kids = stack.pop()
                 if container is None:
                     return done
-            else:  # a mapping or a list opens (an anchor, a tag or an alias: the general reader)
-                nodes += 1
-                if nodes >= check_at:
-                    check_at = self.check(nodes, len(stack))
-                new: Any
-                if cls is map_start and ev.anchor is None and ev.tag in _MAP_TAGS:
-                    new = {}
-                elif cls is seq_start and ev.anchor is None and ev.tag in _SEQ_TAGS:
-                    new = []
-                else:
-                    raise _Slow
+                continue
+            nodes += 1
+            if nodes >= check_at:
+                check_at = self.check(nodes, len(stack))
+            if cls is scalar_event:
                 if is_map:
-                    if key is no_key:
-                        raise _Slow  # a mapping or a list as a key
-                    container[key] = new
-                    child: Path = (*at, key)
+                    container[key] = value
                     key = no_key
-                else:
-                    mark = ev.start_mark
-                    if container is None:
-                        positions.root = (mark.line + 1, mark.column + 1)
-                        child = ()
-                    else:
-                        index = len(container)
-                        kids[index] = (mark.line + 1, mark.column + 1)
-                        container.append(new)
-                        child = (*at, index)
-                stack.append((container, at, is_map, kids))
-                container, at, is_map = new, child, cls is map_start
-                kids = under[child] = {}
-                if len(stack) > max_depth:  # its values are past the bound: checked at the next one
-                    check_at = nodes + 1
+                    continue
+                self.item(container, value, ev, positions, kids)
+                if container is None:
+                    return value  # the document is one scalar
+                continue
+            # a mapping or a list opens
+            if is_map and key is no_key:
+                raise _Slow  # a mapping or a list as a key
+            new, child = self.open(ev, cls, container, at, key, kids, positions)
+            key = no_key
+            stack.append((container, at, is_map, kids))
+            container, at, is_map = new, child, cls is map_start
+            kids = under[child] = {}
+            if len(stack) > max_depth:  # its values are past the bound: checked at the next one
+                check_at = nodes + 1
+
+    @staticmethod
+    def item(container: list[Any] | None, value: Any, ev: Any, positions: Positions,
+             kids: dict[str | int, tuple[int, int]]) -> None:
+        """Append ``value`` to a list (``container`` None: it is the document's root), positioned."""
+        mark = ev.start_mark
+        if container is None:
+            positions.root = (mark.line + 1, mark.column + 1)
+        else:
+            kids[len(container)] = (mark.line + 1, mark.column + 1)
+            container.append(value)
+
+    @staticmethod
+    def open(ev: Any, cls: type, container: Any, at: Path, key: Any, kids: dict[str | int, tuple[int, int]],
+             positions: Positions) -> tuple[Any, Path]:
+        """The empty mapping or list a start event opens (an anchor, a tag or an alias: the general reader), put
+        under ``key`` of a mapping, at the end of a list or at the document's root (``container`` None): it, and
+        its path."""
+        new: Any
+        if cls is yaml.MappingStartEvent and ev.anchor is None and ev.tag in _MAP_TAGS:
+            new = {}
+        elif cls is yaml.SequenceStartEvent and ev.anchor is None and ev.tag in _SEQ_TAGS:
+            new = []
+        else:
+            raise _Slow
+        if type(container) is dict:
+            container[key] = new
+            return new, (*at, key)
+        mark = ev.start_mark
+        if container is None:
+            positions.root = (mark.line + 1, mark.column + 1)
+            return new, ()
+        index = len(container)
+        kids[index] = (mark.line + 1, mark.column + 1)
+        container.append(new)
+        return new, (*at, index)
 
     def check(self, nodes: int, depth: int) -> int:
         """The bounds on reading at the ``nodes``-th value, at ``depth``: every 4,096 values the budget; past a
