@@ -385,9 +385,10 @@ _SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
 _resolver = yaml.resolver.Resolver()
 
 
-_RESOLVED_FIRST: frozenset[str | None] = frozenset(_resolver.yaml_implicit_resolvers)
-"""The first characters for which the safe schema has an implicit type to try (digits, signs, ``.``, ``~``, the
-letters of ``true``, ``null``... and ``''`` for the empty text); ``None`` among them would be one for any text."""
+_RESOLVED_FIRST: dict[str | None, Any] = _resolver.yaml_implicit_resolvers
+"""The implicit types of the safe schema by the first character they may start with (digits, signs, ``.``, ``~``,
+the letters of ``true``, ``null``... and ``''`` for the empty text; ``None``: any), the resolver's own table (read
+live: a type added to it later counts)."""
 
 
 def _plain_tag(value: str, implicit: tuple[bool, bool]) -> str:

@@ -107,3 +107,12 @@ def test_a_plain_scalars_tag_by_its_first_character_is_the_resolvers() -> None:
         assert source._plain_tag(text, (True, False)) == resolver.resolve(yaml.ScalarNode, text, (True, False)), text
     assert source._plain_tag("svc-1", (True, False)) == "tag:yaml.org,2002:str"
     assert source._plain_tag("12", (True, False)) == "tag:yaml.org,2002:int"
+
+
+def test_an_implicit_type_added_to_the_resolver_later_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first-character table is the resolver's own, read live: a type registered after import is tried."""
+    import re
+
+    monkeypatch.setitem(source._RESOLVED_FIRST, "s", [("tag:example,2026:svc", re.compile(r"^svc-\d+$"))])
+    assert source._plain_tag("svc-1", (True, False)) == "tag:example,2026:svc"
+    assert source._plain_tag("sv", (True, False)) == "tag:yaml.org,2002:str"
