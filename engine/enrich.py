@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from engine import budget
 from engine.graph import (
@@ -124,7 +124,7 @@ def enrich(design: Design) -> Enriched:
             d.update(fields(f, d, x, extra))
         out.append(new_fact(kind, f.key, d, f.location, f.fields, agents, f.inferred))  # replace(): 10x the cost
 
-    by_name = {f.name: f for f in design.facts if f.kind == "endpoint"}
+    by_name = {f.name: f for f in design.of_kind("endpoint")}
     worst = _worst_routes(x.paths)
     for p in x.paths:
         extra.append(_graph_fact("path", p.entry, _path_data(p, worst.get(p.entry, set())), by_name[p.entry].location))
@@ -315,7 +315,9 @@ class _Access:
     classification_known: set[str]  # services whose data, classified or not, the design describes
 
 
-def _accesses(design: Design, g: CallGraph) -> _Access:
+def _accesses(design: Design) -> _Access:
+    """The accesses the datastores state and the services whose data is classified; ``_calls`` adds the accesses
+    the calls to datastores make."""
     access: dict[tuple[str, str, str], Fact] = {}
     classified_services: set[str] = set()
     classification_known: set[str] = set()
@@ -333,29 +335,7 @@ def _accesses(design: Design, g: CallGraph) -> _Access:
         if ds.data.get("classification") in CLASSIFIED:
             classified_services.update(ds.data.get("readers", []))
             classified_services.update(ds.data.get("writers", []))
-    unknown_mode: dict[str, set[str]] = {}
-    kind_of = g.kind_of
-    for f in design.of_kind("interaction"):
-        e = call(f.data)
-        if kind_of.get(e["to"]) == "datastore":
-            mode = "write" if e.get("mutating") or e.get("purpose") == "command" else "read"
-            mode_unknown = e.get("mutating") is None and e.get("purpose") is None
-            if mode_unknown:  # the unknown policy: an access of unknown mode is read-write (rules/README.md)
-                mode = "write"
-                unknown_mode.setdefault(e["to"], set()).add(e["from"])
-            if (e["to"], e["from"], mode) in access:
-                continue
-            acc: dict[str, Any] = {"datastore": e["to"], "service": e["from"], "mode": mode,
-                                   "mode_stated": not mode_unknown}
-            if mode_unknown:
-                # An assumed write is not compared with the datastore's lists: a contradiction needs two stated facts.
-                acc[ASSUMED_KEY] = {"mode": {"value": "write", "why": "the access mode is not stated"}}
-            else:
-                declared = _declared(g.data.get(e["to"], {}), e["from"], mode)
-                if declared is not None:
-                    acc["declared"] = declared
-            access[(e["to"], e["from"], mode)] = _graph_fact(
-                "access", f"{e['to']}<-{e['from']}:{mode}", acc, f.location, inferred=f.inferred)
+    unknown_mode: dict[str, set[str]] = {}  # filled, with the accesses the calls make, by _calls
     endpoints_by_service: dict[str, list[Mapping[str, Any]]] = {}
     for ep in design.of_kind("endpoint"):
         endpoints_by_service.setdefault(ep.data["served_by"], []).append(ep.data)
@@ -367,23 +347,70 @@ def _accesses(design: Design, g: CallGraph) -> _Access:
     return _Access(access, unknown_mode, classified_services, classification_known)
 
 
-def _caller_timeouts(design: Design, g: CallGraph, c: Condensation) -> dict[str, int]:
-    """Service -> the smallest timeout of the synchronous calls into it."""
-    caller_timeout: dict[str, int] = {}
-    comp_of, kind_of = c.comp_of, g.kind_of
+def _call_access(f: Fact, e: Call, g: CallGraph, acc: _Access) -> None:
+    """The access a call to a datastore makes, unless the datastore or an earlier call stated it."""
+    access = acc.facts
+    mode = "write" if e.get("mutating") or e.get("purpose") == "command" else "read"
+    mode_unknown = e.get("mutating") is None and e.get("purpose") is None
+    if mode_unknown:  # the unknown policy: an access of unknown mode is read-write (rules/README.md)
+        mode = "write"
+        acc.unknown_mode.setdefault(e["to"], set()).add(e["from"])
+    if (e["to"], e["from"], mode) in access:
+        return
+    data: dict[str, Any] = {"datastore": e["to"], "service": e["from"], "mode": mode, "mode_stated": not mode_unknown}
+    if mode_unknown:
+        # An assumed write is not compared with the datastore's lists: a contradiction needs two stated facts.
+        data[ASSUMED_KEY] = {"mode": {"value": "write", "why": "the access mode is not stated"}}
+    else:
+        declared = _declared(g.data.get(e["to"], {}), e["from"], mode)
+        if declared is not None:
+            data["declared"] = declared
+    access[(e["to"], e["from"], mode)] = _graph_fact(
+        "access", f"{e['to']}<-{e['from']}:{mode}", data, f.location, inferred=f.inferred)
+
+
+class _Calls(NamedTuple):
+    """What one pass over the calls gathers (besides the accesses to datastores, added to ``_Access``)."""
+
+    inbound: dict[str, int]  # target -> the calls into it
+    producers: dict[str, set[str]]  # channel -> services that call it
+    caller_timeout: dict[str, int]  # service -> the smallest timeout of the synchronous calls into it
+    hard_background: set[str]  # targets of the hard background calls of services on a public path
+
+
+def _calls(design: Design, g: CallGraph, c: Condensation, on_public: set[str], acc: _Access) -> _Calls:
+    """Every figure read from the calls one by one, in one pass over them (each pass read 15,000 calls' data again
+    at 5,000 services): the calls into each target, a channel's producers, the accesses to datastores (``acc``),
+    the callers' timeouts, and the targets of hard background calls made from the public path.
+
+    A call back into the caller's own synchronous cycle sets no timeout budget: the cycle itself is the problem.
+
+    A call made from a task of the caller's own (``during: background``: refreshing the addresses a registry
+    gives) blocks no request, so it is on no call tree; but when the caller's requests fail once it fails (the
+    caller calls only the servers that call returned), public requests depend on its target as much as on any
+    callee: that target is on the public path. Only the on-path flag moves: chains, timeouts and figures are the
+    call trees' own."""
+    out = _Calls({}, {}, {}, set())
+    inbound, producers, caller_timeout = out.inbound, out.producers, out.caller_timeout
+    kind_of, comp_of = g.kind_of, c.comp_of
     for f in design.of_kind("interaction"):
         e = call(f.data)
-        t = e.get("timeout_ms")
-        if not t:
-            continue
-        dst = e["to"]
-        # A call back into the caller's own synchronous cycle sets no budget: the cycle itself is the problem.
-        here = comp_of.get(e["from"])
-        same_cycle = here is not None and comp_of.get(dst) == here
+        src, dst = e["from"], e["to"]
+        inbound[dst] = inbound.get(dst, 0) + 1
         tk = kind_of.get(dst, "service")
-        if not same_cycle and tk != "channel" and is_sync(e, tk):
-            caller_timeout[dst] = min(int(t), caller_timeout.get(dst, int(t)))
-    return caller_timeout
+        if tk == "channel":
+            producers.setdefault(dst, set()).add(src)
+        elif tk == "datastore":
+            _call_access(f, e, g, acc)
+        t = e.get("timeout_ms")
+        if t:
+            here = comp_of.get(src)
+            same_cycle = here is not None and comp_of.get(dst) == here
+            if not same_cycle and tk != "channel" and is_sync(e, tk):
+                caller_timeout[dst] = min(int(t), caller_timeout.get(dst, int(t)))
+        if e.get("during") == "background" and e.get("dependency") == "hard" and src in on_public:
+            out.hard_background.add(str(dst))
+    return out
 
 
 @dataclass(frozen=True)
@@ -418,20 +445,6 @@ class _Context:
     routed_by: dict[str, str]  # service -> the first service (by name) whose endpoints route requests to it
 
 
-def _with_hard_background(design: Design, on_public: set[str]) -> set[str]:
-    """``on_public`` with the targets of the background calls its services state ``dependency: hard``.
-
-    A call made from a task of the caller's own (``during: background``: refreshing the addresses a registry
-    gives) blocks no request, so it is on no call tree; but when the caller's requests fail once it fails (the
-    caller calls only the servers that call returned), public requests depend on its target as much as on any
-    callee: that target is on the public path. Only the on-path flag moves: chains, timeouts and figures are the
-    call trees' own."""
-    added = {str(f.data["to"]) for f in design.of_kind("interaction")
-             if f.data.get("during") == "background" and f.data.get("dependency") == "hard"
-             and f.data["from"] in on_public}
-    return on_public | added
-
-
 def _context(design: Design) -> _Context:
     g = CallGraph(design)
     c = condense(g)
@@ -446,14 +459,9 @@ def _context(design: Design) -> _Context:
     # a call's chain_depth is in the units of path.depth
     above = longest_above(g, c, [c.comp_of[ep.data["served_by"]] for ep, _exposure in publics
                                  if ep.data["served_by"] in c.comp_of])
-    inbound: dict[str, int] = {}
-    producers: dict[str, set[str]] = {}
-    for f in design.of_kind("interaction"):
-        e = call(f.data)
-        inbound[e["to"]] = inbound.get(e["to"], 0) + 1
-        if g.kind_of.get(e["to"]) == "channel":
-            producers.setdefault(e["to"], set()).add(e["from"])
-    acc = _accesses(design, g)
+    acc = _accesses(design)
+    on_public = set(Members(c.nodes, trees.on_public_bits))
+    calls = _calls(design, g, c, on_public, acc)
     users_of: dict[str, set[str]] = {}
     writers_of: dict[str, set[str]] = {}
     for ds_name, svc, mode in acc.facts:
@@ -478,14 +486,14 @@ def _context(design: Design) -> _Context:
     return _Context(
         g=g, c=c, done=done, paths=trees.paths, services=services, system=system, observability=observability,
         slos=slos, fan_out=nf.fan_out, public_services={ep.data["served_by"] for ep, _exposure in publics},
-        on_public=_with_hard_background(design, set(Members(c.nodes, trees.on_public_bits))),
+        on_public=on_public | calls.hard_background,
         entry_exposure=first_claims(c.nodes, ((x, trees.exposure_bits.get(x, 0)) for x in ENTRY_EXPOSURES)),
         # the largest tree a node is in, first
         trace_span=first_claims(c.nodes, sorted(trees.spans, key=lambda t: -t[0])),
-        above=above, caller_timeout=_caller_timeouts(design, g, c), inbound=inbound, access=acc.facts,
+        above=above, caller_timeout=calls.caller_timeout, inbound=calls.inbound, access=acc.facts,
         unknown_mode=acc.unknown_mode, classified_services=acc.classified_services,
         classification_known=acc.classification_known, users_of=users_of, writers_of=writers_of,
-        servers=servers, server_lead=server_lead, producers=producers, routed_by=routed_by)
+        servers=servers, server_lead=server_lead, producers=calls.producers, routed_by=routed_by)
 
 
 # --------------------------------------------------------------------------------------

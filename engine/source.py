@@ -385,6 +385,21 @@ _SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
 _resolver = yaml.resolver.Resolver()
 
 
+_RESOLVED_FIRST: dict[str | None, Any] = _resolver.yaml_implicit_resolvers
+"""The implicit types of the safe schema by the first character they may start with (digits, signs, ``.``, ``~``,
+the letters of ``true``, ``null``... and ``''`` for the empty text; ``None``: any), the resolver's own table (read
+live: a type added to it later counts)."""
+
+
+def _plain_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag of a plain scalar, as ``Resolver.resolve`` gives it: text starting with a character no implicit type
+    starts with (``svc-0042``, ``/orders``, most names) is text without running the resolver's expressions."""
+    if value and value[0] not in _RESOLVED_FIRST and None not in _RESOLVED_FIRST:
+        return _STR_TAG
+    tag: str = _resolver.resolve(yaml.ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
+    return tag
+
+
 class _EventReader:
     """Builds plain data straight from the parser's events, the same values and positions as composing nodes
     and building them (``_Builder``), without a node, a resolver callback or a call per value.
@@ -416,23 +431,27 @@ class _EventReader:
             loader.dispose()
 
     def tree(self, get: Any, positions: Positions) -> Any:
-        """One document's value, its keys' and items' positions recorded in ``positions``."""
-        plain, scalar, limits = self.plain, self.scalar, self.limits
+        """One document's value, its keys' and items' positions recorded in ``positions``.
+
+        One loop over the events with everything it reads in locals: the bounds on reading are checked when the
+        count of values reaches ``check_at`` (the next multiple of 4,096, the bound on values, or the next value
+        when the nesting is past its bound), not per value."""
+        plain_get, scalar, under, max_depth = self.plain.get, self.scalar, positions.under, self.limits.max_depth
+        scalar_event, map_start, no_key = yaml.ScalarEvent, yaml.MappingStartEvent, _NO_KEY
+        map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
         stack: list[tuple[Any, Path, bool, dict[str | int, tuple[int, int]]]] = []
+        kids: dict[str | int, tuple[int, int]] = {}  # the positions of the keys or items of:
         container: Any = None  # the mapping or list being filled (None: the document's root)
         at: Path = ()
-        is_map = False
-        kids: dict[str | int, tuple[int, int]] = {}  # the positions of its keys or items
-        key: Any = _NO_KEY
-        nodes = 0
+        is_map, key, nodes, check_at = False, no_key, 0, self.check(0, 0)
         while True:
             ev = get()
             cls = type(ev)
-            if cls is yaml.ScalarEvent:
-                value = plain.get(ev.value, _NO_KEY) if ev.tag is None and ev.implicit[0] else _NO_KEY
-                if value is _NO_KEY or ev.anchor is not None:
+            if cls is scalar_event:
+                value = plain_get(ev.value, no_key) if ev.tag is None and ev.implicit[0] else no_key
+                if value is no_key or ev.anchor is not None:
                     value = scalar(ev)
-                if is_map and key is _NO_KEY:  # a key: its text, and its place
+                if key is no_key and is_map:  # a key: its text, and its place
                     if type(value) is not str:
                         value = str(value).lower() if isinstance(value, bool) else str(value)
                     if value in container:
@@ -441,80 +460,87 @@ class _EventReader:
                     kids[value] = (mark.line + 1, mark.column + 1)
                     key = value
                     continue
-                nodes += 1
-                if not nodes & 4095 or nodes > limits.max_nodes or len(stack) > limits.max_depth:
-                    self.bound(nodes, nodes > limits.max_nodes or len(stack) > limits.max_depth)
-                if is_map:
-                    container[key] = value
-                    key = _NO_KEY
-                else:
-                    self.item(container, value, ev, positions, kids)
-                    if container is None:
-                        return value  # the document is one scalar
-            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            elif cls is map_end or cls is seq_end:
                 done = container
                 container, at, is_map, kids = stack.pop()
                 if container is None:
                     return done
-            else:
-                nodes += 1
-                new = self.open(ev, cls, nodes, len(stack))
-                if is_map and key is _NO_KEY:
-                    raise _Slow  # a mapping or a list as a key
-                child = self.attach(container, at, key, new, ev, positions, kids)
-                key = _NO_KEY
-                stack.append((container, at, is_map, kids))
-                container, at, is_map = new, child, cls is yaml.MappingStartEvent
-                kids = positions.under[child] = {}
-
-    def attach(self, container: Any, at: Path, key: Any, new: Any, ev: Any, positions: Positions,
-               kids: dict[str | int, tuple[int, int]]) -> Path:
-        """Put a mapping or list just opened under ``key`` of a mapping, in a list, or at the root: its path."""
-        if type(container) is dict:
-            container[key] = new
-            return (*at, key)
-        index = self.item(container, new, ev, positions, kids)
-        return (*at, index) if container is not None else ()
+                continue
+            nodes += 1
+            if nodes >= check_at:
+                check_at = self.check(nodes, len(stack))
+            if cls is scalar_event:
+                if is_map:
+                    container[key] = value
+                    key = no_key
+                    continue
+                self.item(container, value, ev, positions, kids)
+                if container is None:
+                    return value  # the document is one scalar
+                continue
+            # a mapping or a list opens
+            if is_map and key is no_key:
+                raise _Slow  # a mapping or a list as a key
+            new, child = self.open(ev, cls, container, at, key, kids, positions)
+            key = no_key
+            stack.append((container, at, is_map, kids))
+            container, at, is_map = new, child, cls is map_start
+            kids = under[child] = {}
+            if len(stack) > max_depth:  # its values are past the bound: checked at the next one
+                check_at = nodes + 1
 
     @staticmethod
     def item(container: list[Any] | None, value: Any, ev: Any, positions: Positions,
-             kids: dict[str | int, tuple[int, int]]) -> int:
-        """Append ``value`` to a list (``container`` None: it is the document's root), positioned; its index."""
+             kids: dict[str | int, tuple[int, int]]) -> None:
+        """Append ``value`` to a list (``container`` None: it is the document's root), positioned."""
         mark = ev.start_mark
         if container is None:
             positions.root = (mark.line + 1, mark.column + 1)
-            return 0
+        else:
+            kids[len(container)] = (mark.line + 1, mark.column + 1)
+            container.append(value)
+
+    @staticmethod
+    def open(ev: Any, cls: type, container: Any, at: Path, key: Any, kids: dict[str | int, tuple[int, int]],
+             positions: Positions) -> tuple[Any, Path]:
+        """The empty mapping or list a start event opens (an anchor, a tag or an alias: the general reader), put
+        under ``key`` of a mapping, at the end of a list or at the document's root (``container`` None): it, and
+        its path."""
+        new: Any
+        if cls is yaml.MappingStartEvent and ev.anchor is None and ev.tag in _MAP_TAGS:
+            new = {}
+        elif cls is yaml.SequenceStartEvent and ev.anchor is None and ev.tag in _SEQ_TAGS:
+            new = []
+        else:
+            raise _Slow
+        if type(container) is dict:
+            container[key] = new
+            return new, (*at, key)
+        mark = ev.start_mark
+        if container is None:
+            positions.root = (mark.line + 1, mark.column + 1)
+            return new, ()
         index = len(container)
         kids[index] = (mark.line + 1, mark.column + 1)
-        container.append(value)
-        return index
+        container.append(new)
+        return new, (*at, index)
 
-    def open(self, ev: Any, cls: type, nodes: int, depth: int) -> Any:
-        """The empty mapping or list a start event opens at ``depth``, the document's ``nodes``-th value (an
-        anchor, a tag or an alias: the general reader)."""
-        limits = self.limits
-        if not nodes & 4095 or nodes > limits.max_nodes or depth > limits.max_depth:
-            self.bound(nodes, nodes > limits.max_nodes or depth > limits.max_depth)
-        if cls is yaml.MappingStartEvent:
-            if ev.anchor is None and ev.tag in _MAP_TAGS:
-                return {}
-        elif cls is yaml.SequenceStartEvent and ev.anchor is None and ev.tag in _SEQ_TAGS:
-            return []
-        raise _Slow
-
-    def bound(self, nodes: int, over: bool) -> None:
-        """Every 4,096 values, the budget; ``over`` a bound on reading, the general reader (which names it)."""
-        if not nodes & 4095:
+    def check(self, nodes: int, depth: int) -> int:
+        """The bounds on reading at the ``nodes``-th value, at ``depth``: every 4,096 values the budget; past a
+        bound, the general reader (which names it). The count of values at which to check again."""
+        if nodes and not nodes & 4095:
             budget.check(f"reading {self.path}")
-        if over:
+        max_nodes = self.limits.max_nodes
+        if nodes > max_nodes or depth > self.limits.max_depth:
             raise _Slow
+        return min((nodes | 4095) + 1, max_nodes + 1)
 
     def scalar(self, ev: Any) -> Any:
         """A scalar's value as ``_Builder.scalar`` makes it (a plain one's remembered); else ``_Slow``."""
         value: str = ev.value
         if ev.anchor is not None or ev.tag not in (None, "!") or len(value) > self.limits.max_string:
             raise _Slow
-        tag = _resolver.resolve(yaml.ScalarNode, value, ev.implicit) if ev.implicit[0] else _STR_TAG  # type: ignore[no-untyped-call]
+        tag = _plain_tag(value, ev.implicit) if ev.implicit[0] else _STR_TAG
         if tag == _STR_TAG:
             if not self.artifact and (ev.style == '"' or not value.isascii()) and forbidden_char(value) >= 0:
                 raise _Slow

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from engine.errors import Location
@@ -180,6 +182,10 @@ class Design:
     def _by_kind(self) -> dict[str, list[Fact]]:
         """Facts by kind, gathered once: enrichment alone asks for a kind a dozen times."""
         out: dict[str, list[Fact]] = {}
-        for f in self.facts:
-            out.setdefault(f.kind, []).append(f)
+        for kind, run in groupby(self.facts, attrgetter("kind")):  # a run per kind (facts are sorted), in order
+            held = out.get(kind)
+            if held is None:
+                out[kind] = list(run)
+            else:
+                held.extend(run)
         return out
