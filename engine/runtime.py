@@ -350,7 +350,7 @@ def _held(target: Mapping[str, Any], wanted: tuple[str, ...]) -> _Held:
         text: bytes | None = orjson.dumps(part, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:
         text = None
-    return part, _count_properties(part), text
+    return part, _count_properties(part) if dict in map(type, part.values()) else len(part), text
 
 
 def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negated: bool,
@@ -471,8 +471,12 @@ def _kind_signature(names: tuple[str, ...],
     fields = tuple([k for k in names if k != "key"])
     selves = tuple([wanted for _slot, _src, _prefix, wanted, held_by in attach if held_by is None])
     """The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them)."""
-    looks = tuple([(src, prefix, wanted, held_by) for _slot, src, prefix, wanted, held_by in attach
+    looks = tuple([(src, prefix, wanted, held_by, {}) for _slot, src, prefix, wanted, held_by in attach
                    if held_by is not None])
+    """Each lookup of another fact, with its parts by the fact's field value (a text, its hash kept), which spares
+    joining the key to look up and hashing it anew; a miss is kept while the store keeps its size (it only grows:
+    a derived fact may be the one looked up)."""
+    sized = [len(store)]
     verdicts = tuple([absent for _slot, absent in absences])
     fixed = all(type(v) is bool for v in verdicts)
     shapes: dict[Any, tuple[int, Callable[[Mapping[str, Any]], Any]]] = {}
@@ -497,25 +501,30 @@ def _kind_signature(names: tuple[str, ...],
             out = [got[0], dumps(got[1](fact), option=option)]
         except TypeError:
             return None
-        for src, prefix, wanted, held_by in looks:  # as ``attached`` finds each part
-            if not src:
-                looked = prefix
-            else:
-                ref = fact.get(src)
-                if not isinstance(ref, str):
-                    out.append(b"")
-                    continue
+        if len(store) != sized[0]:  # misses may be found now
+            sized[0] = len(store)
+            for look in looks:
+                look[4].clear()
+        for src, prefix, wanted, held_by, by_ref in looks:  # as ``attached`` finds each part
+            ref = fact.get(src) if src else ""
+            if type(ref) is not str and not isinstance(ref, str):
+                out.append(b"")
+                continue
+            text = by_ref.get(ref)
+            if text is None:
                 looked = prefix + ref
-            held = held_by.get(looked)
-            if held is None:
-                target = store.get(looked)
-                if target is None:
-                    out.append(b"")
-                    continue
-                held = held_by[looked] = _held(target, wanted)
-            if held[2] is None:
-                return None
-            out.append(held[2])
+                held = held_by.get(looked)
+                if held is None:
+                    target = store.get(looked)
+                    if target is not None:
+                        held = held_by[looked] = _held(target, wanted)
+                if held is None:
+                    text = by_ref[ref] = b""
+                elif held[2] is None:
+                    return None
+                else:
+                    text = by_ref[ref] = held[2]
+            out.append(text)
         if verdicts:
             out.extend(verdicts if fixed else [v if type(v) is bool else v(fact) for v in verdicts])
         return tuple(out)
@@ -869,7 +878,7 @@ class _Run:
         self.consequences: dict[str, Consequence] | None = {} if direct_gaps else None
         """With the rules' own consequences, each compiled rule's, made when it first matches; else None (``apply``
         is given)."""
-        self.recorders: dict[str, Callable[[dict[str, Any]], None]] = {}
+        self.recorders: dict[str, Callable[[Iterable[dict[str, Any]]], None]] = {}
         """Each compiled rule's ``recorder``, made when it first matches."""
         self.sinks = _sinks(self.kb) if direct_gaps else {}
         """With the rules' own consequences, those of the rules that only derive facts no rule reads (the planning
@@ -949,7 +958,7 @@ class _Run:
                                 bindings = {}
                                 for alias, f in matched.items():  # a loop: a comprehension is a call in 3.11
                                     bindings[alias] = store[f["key"]]
-                                record(bindings)
+                                record((bindings,))
                             continue
                         alias, keys = self.stands_for(name, matched)
                         question = questions.get(name)
@@ -961,10 +970,9 @@ class _Run:
                             self.result.fired += len(keys)
                         elif name in self.sinks:
                             self.record_sinks(self.rule(name), alias, keys)
-                        else:  # ``record`` counts each
+                        else:  # ``record`` counts each, in one call for the set
                             record = recorders.get(name) or self.recorder(name)
-                            for k in keys:
-                                record({alias: store[k]})
+                            record([{alias: store[k]} for k in keys])
                 except (EngineError, LimitError):
                     raise
                 except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
@@ -995,12 +1003,13 @@ class _Run:
         """Apply a rule to one match, and keep the facts it derives that are new."""
         # The C core matched projections of the facts; the rule's consequence sees the facts themselves.
         bindings = {alias: self.store[f["key"]] for alias, f in matched.items()}
-        (self.recorders.get(crule.name) or self.recorder(crule.name))(bindings)
+        (self.recorders.get(crule.name) or self.recorder(crule.name))((bindings,))
 
-    def recorder(self, name: str) -> Callable[[dict[str, Any]], None]:
-        """``record`` of one compiled rule's matches, given the matched facts by alias (a dict of its own, which
-        the looked-up facts join), with what the rule's shape decides (its lookups, whether it derives facts,
-        which consequence applies) settled once per run rather than per match (97,000 at 5,000 services)."""
+    def recorder(self, name: str) -> Callable[[Iterable[dict[str, Any]]], None]:
+        """``record`` of one compiled rule's matches, given each as the matched facts by alias (a dict of its own,
+        which the looked-up facts join), with what the rule's shape decides (its lookups, whether it derives facts,
+        which consequence applies) settled once per run rather than per match (97,000 at 5,000 services), and the
+        matches of a set of alike facts recorded in one call (``_Run.drain``). Kept in ``recorders``."""
         crule = self.rule(name)
         store, result = self.store, self.result
         recorded = result.recorded
@@ -1020,25 +1029,27 @@ class _Run:
         derive = self.derive
         own = self.consequences is not None  # then a risk's premises are the match's (``Consequence``)
 
-        def record(bindings: dict[str, Any]) -> None:
-            if checked:
-                for alias, source, fld, key in looked:  # ``lookup_target``, inline (an absent pattern binds nothing)
-                    if fld:
-                        ref = bindings[source].get(fld)
-                        bindings[alias] = store[key + ref if isinstance(ref, str) else "None"]  # str(None)
-                    else:
-                        bindings[alias] = store[key]
-                if len(set(map(id, bindings.values()))) < len(bindings):
-                    return  # a looked-up fact is bound twice, which a join in the C core never does
-            if sink is not None:
-                self.record_sink(crule, sink, bindings)
-                return
-            outcome = apply(bindings)  # type: ignore[misc]  # set unless ``sink`` is
-            recorded.append((name, outcome))
-            result.fired += 1
-            for df in outcome.facts:
-                if str(df["key"]) not in store:
-                    derive(crule, bindings, df, premises=outcome.risk.premises if own and outcome.risk else None)
+        def record(matches: Iterable[dict[str, Any]]) -> None:
+            for bindings in matches:
+                if checked:
+                    for alias, source, fld, key in looked:  # ``lookup_target``, inline (an absent pattern binds nothing)
+                        if fld:
+                            ref = bindings[source].get(fld)
+                            bindings[alias] = store[key + ref if isinstance(ref, str) else "None"]  # str(None)
+                        else:
+                            bindings[alias] = store[key]
+                    if len(set(map(id, bindings.values()))) < len(bindings):
+                        continue  # a looked-up fact is bound twice, which a join in the C core never does
+                if sink is not None:
+                    self.record_sink(crule, sink, bindings)
+                    continue
+                outcome = apply(bindings)  # type: ignore[misc]  # set unless ``sink`` is
+                recorded.append((name, outcome))
+                result.fired += 1
+                for df in outcome[0]:  # ``facts``
+                    if str(df["key"]) not in store:
+                        derive(crule, bindings, df, premises=outcome.risk.premises if own and outcome.risk else None)
+        self.recorders[name] = record
         return record
 
     def record_sinks(self, crule: CompiledRule, alias: str, keys: Sequence[str]) -> None:
