@@ -767,9 +767,12 @@ class _Session:
         self.reset()
         self.dirty = True
         fire = _Run(self, limits, apply, _store_of(facts, limits, owned), direct_gaps=own)
-        for stratum in range(self.kb.strata):
-            fire.stratum(stratum)
-        return fire.result
+        try:
+            for stratum in range(self.kb.strata):
+                fire.stratum(stratum)
+            return fire.result
+        finally:  # the recorders refer to the run: without them it is freed as soon as it returns (its store too)
+            fire.recorders.clear()
 
 
 def _consequences_of(kb: CompiledKB) -> Callable[[CompiledRule, Mapping[str, Mapping[str, Any]]], Outcome]:
@@ -881,7 +884,8 @@ class _Run:
         """With the rules' own consequences, each compiled rule's, made when it first matches; else None (``apply``
         is given)."""
         self.recorders: dict[str, Callable[[Iterable[dict[str, Any]]], None]] = {}
-        """Each compiled rule's ``recorder``, made when it first matches."""
+        """Each compiled rule's ``recorder``, made when it first matches (emptied when the run ends: they refer to the
+        run, which the garbage collector, paused during a review, would otherwise have to free)."""
         self.sinks = _sinks(self.kb) if direct_gaps else {}
         """With the rules' own consequences, those of the rules that only derive facts no rule reads (the planning
         rules' ``plan_item`` facts, 46,000 at 5,000 services), by compiled rule: ``record_sink`` keeps what they

@@ -136,3 +136,28 @@ def test_a_sets_matches_recorded_in_one_call_are_each_facts_own(design: str, tmp
     assert sum(kept) > 0  # some facts stood for others
     monkeypatch.setattr(runtime, "_alike_sets", lambda given, alike: [step[1](f) for f, step in given])
     assert _recorded(runtime.run(KB, facts)) == together
+
+
+def test_a_run_is_freed_when_it_returns_without_the_garbage_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recorders a run keeps refer to it; they are dropped when it ends, so that its store of facts is freed at
+    once even while a review pauses the collector (a cycle kept 170 MB of a 5,000-service check)."""
+    import gc
+    import weakref
+
+    runs: list[weakref.ref[Any]] = []
+    real = runtime._Run.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        runs.append(weakref.ref(self))
+
+    monkeypatch.setattr(runtime._Run, "__init__", init)
+    facts = _facts("shop")
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        result = runtime.run(KB, facts)
+        assert result.recorded and runs and runs[0]() is None
+    finally:
+        if was:
+            gc.enable()
