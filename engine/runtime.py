@@ -334,9 +334,10 @@ def _absent(screen: frozenset[Any], joined: tuple[str, ...]) -> Callable[[Mappin
     return many
 
 
-_Held = tuple[dict[str, Any], int, bytes | None]
+_Held = tuple[dict[str, Any], int, str | None]
 """A looked-up fact's part (``Parts``): the fields attached, the properties they count, and their JSON as a signature
-reads it (``_kind_signature``; None: orjson refuses it)."""
+reads it (``_kind_signature``; None: orjson refuses it). Text, not orjson's bytes: each of those takes a page of its
+own (50,000 small ones kept 196 MB, their text 6 MB)."""
 Parts = dict[tuple[str, ...], dict[str, _Held]]
 """By the fields a lookup wants, what it attached so far by the looked-up fact's key (``_Held``): a fact is looked up
 by many (the system by every service, a service by each of its calls), and attached alike to each, whatever the
@@ -347,7 +348,7 @@ def _held(target: Mapping[str, Any], wanted: tuple[str, ...]) -> _Held:
     """A looked-up fact's ``_Held`` part, made once per run and fields wanted."""
     part = {k: target[k] for k in wanted if k in target}
     try:
-        text: bytes | None = orjson.dumps(part, option=orjson.OPT_NON_STR_KEYS)
+        text: str | None = orjson.dumps(part, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:
         text = None
     return part, _count_properties(part) if dict in map(type, part.values()) else len(part), text
@@ -463,7 +464,7 @@ def _kind_signature(names: tuple[str, ...],
     """What tells a fact's projection (``_kind_projection``) from the others of its kind but for its key, as its
     ``_signature`` does, without the projection: a tuple of the id of the fields it has (projections list them in
     one order), the JSON of their values and of the fields its lookup of itself attaches, each looked-up fact's part
-    as JSON (``_Held``, made once per looked-up fact; ``b""`` when none is attached) and the negated patterns'
+    as JSON (``_Held``, made once per looked-up fact; ``""`` when none is attached) and the negated patterns'
     verdicts (None: orjson refuses a value, the fact is asserted on its own). The JSON of each part is what the
     projection's JSON has in that part's place, so facts share a signature exactly when their projections' JSON
     does. Projecting every fact, a transient ruleset's signatures took a quarter of the run; one JSON text of the
@@ -472,7 +473,7 @@ def _kind_signature(names: tuple[str, ...],
     fields = tuple([k for k in names if k != "key"])
     selves = tuple([wanted for _slot, _src, _prefix, wanted, held_by in attach if held_by is None])
     """The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them)."""
-    looks: tuple[tuple[str, str, tuple[str, ...], dict[str, _Held], dict[str, bytes]], ...] = tuple([
+    looks: tuple[tuple[str, str, tuple[str, ...], dict[str, _Held], dict[str, str]], ...] = tuple([
         (src, prefix, wanted, held_by, {}) for _slot, src, prefix, wanted, held_by in attach
         if held_by is not None])
     """Each lookup of another fact, with its parts by the fact's field value (a text, its hash kept), which spares
@@ -500,7 +501,7 @@ def _kind_signature(names: tuple[str, ...],
             got = shapes[keys] = (ids.setdefault((present, own), len(ids)),
                                   operator.itemgetter(*read) if read else _no_values)
         try:
-            out = [got[0], dumps(got[1](fact), option=option)]
+            out = [got[0], dumps(got[1](fact), option=option).decode()]  # text: see ``_Held``
         except TypeError:
             return None
         if len(store) != sized[0]:  # misses may be found now
@@ -510,7 +511,7 @@ def _kind_signature(names: tuple[str, ...],
         for src, prefix, wanted, held_by, by_ref in looks:  # as ``attached`` finds each part
             ref = fact.get(src) if src else ""
             if type(ref) is not str and not isinstance(ref, str):
-                out.append(b"")
+                out.append("")
                 continue
             text = by_ref.get(ref)
             if text is None:
@@ -521,7 +522,7 @@ def _kind_signature(names: tuple[str, ...],
                     if target is not None:
                         held = held_by[looked] = _held(target, wanted)
                 if held is None:
-                    text = by_ref[ref] = b""
+                    text = by_ref[ref] = ""
                 elif held[2] is None:
                     return None
                 else:
@@ -545,12 +546,13 @@ _GIVEN: _Step = (None, dict, None)
 """The ``_Step`` of a projection given as it is (``_Run.representatives``): a copy of it, no signature of its own."""
 
 
-def _signature(projection: Mapping[str, Any]) -> bytes | None:
+def _signature(projection: Mapping[str, Any]) -> str | None:
     """The JSON of a projection (its key left out), which alike ones share; None for what orjson refuses (integers
     beyond 64 bits: asserted on its own). Keys unsorted: a kind's projections list their fields in one order (a fact
-    copied whole, its own: two alike ones in another order are only asserted apart), and sorting cost half of this."""
+    copied whole, its own: two alike ones in another order are only asserted apart), and sorting cost half of this.
+    Text, as a set's is kept (see ``_Held``)."""
     try:
-        return orjson.dumps(projection, option=orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(projection, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:
         return None
 
