@@ -71,6 +71,14 @@ def test_signatures_tell_looked_up_parts_apart_as_the_projections_json_does() ->
         assert signed == _sets(spec, store, given, signed=False)
         checked += sum(len(keys) > 1 for keys in signed[1].values())
     assert extra and checked
+    parts: runtime.Parts = {}
+    for spec in (s for s in KB.rulesets if s.transient):
+        screens = runtime._screens([spec], store.values())
+        for kind, (_project, sign) in runtime._projectors(spec, store, False, screens, parts).items():
+            for f in (f for f in given if f["kind"] == kind and sign is not None):
+                sign(f)
+    held = [h for by_key in parts.values() for h in by_key.values()]
+    assert held and all(type(text) is str for _part, _n, text in held if text is not None)  # bytes: a page each
 
 
 def test_a_fact_without_a_text_key_is_told_apart_from_the_others_of_its_kind() -> None:
