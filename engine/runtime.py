@@ -468,8 +468,8 @@ def _kind_signature(names: tuple[str, ...],
     verdicts (None: orjson refuses a value, the fact is asserted on its own). The JSON of each part is what the
     projection's JSON has in that part's place, so facts share a signature exactly when their projections' JSON
     does. Projecting every fact, a transient ruleset's signatures took a quarter of the run; one JSON text of the
-    values and the attached parts together, a third more than these (the first round's 53,000 signatures at 5,000
-    services: 258 ms, then 179 ms)."""
+    values and a dict of the attached parts per fact cost 258 ms for the first round's 53,369 signatures at 5,000
+    services, these 179 ms."""
     fields = tuple([k for k in names if k != "key"])
     selves = tuple([wanted for _slot, _src, _prefix, wanted, held_by in attach if held_by is None])
     """The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them)."""
