@@ -148,7 +148,7 @@ def test_a_sets_matches_recorded_in_one_call_are_each_facts_own(design: str, tmp
 
 def test_a_run_is_freed_when_it_returns_without_the_garbage_collector(monkeypatch: pytest.MonkeyPatch) -> None:
     """The recorders a run keeps refer to it; they are dropped when it ends, so that its store of facts is freed at
-    once even while a review pauses the collector (a cycle kept 170 MB of a 5,000-service check)."""
+    once even while a review pauses the collector (the cycle kept the run, and its store, until the collector ran)."""
     import gc
     import weakref
 
