@@ -1,0 +1,171 @@
+"""A transient ruleset's alike facts: their signatures (``runtime._kind_signature``) and their matches recorded in
+one call per set (``runtime._Run.recorder``) give what projecting and recording every fact on its own gives."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from engine import runtime
+from engine.enrich import enrich
+from engine.loader import load_design
+from engine.review import facts_for_engine, load_kb
+from tests.conftest import ROOT
+
+KB = load_kb()
+ODD = ("same", 1, 1.0, True, None, float("nan"), 2**70, "1", [1], {"a": 1})
+"""What a looked-up fact's wanted field is set to in the copies: its own value first, then values JSON tells apart
+(or refuses) in ways Python's equality does not."""
+
+
+def _facts(name: str) -> list[dict[str, Any]]:
+    return facts_for_engine(enrich(load_design([os.path.join(ROOT, "facts", name)])))
+
+
+def _sets(spec: runtime.RulesetSpec, store: dict[str, dict[str, Any]], facts: list[dict[str, Any]],
+          signed: bool) -> tuple[str, dict[str, list[str]]]:
+    """What ``_alike_sets`` asserts of ``facts`` for ``spec`` (as the C core's JSON) and the sets, by the kinds'
+    signatures or (``signed`` false) by the projections' JSON."""
+    screens = runtime._screens([spec], store.values())
+    steps = runtime._projectors(spec, store, False, screens, {})
+    given = [(f, (None, project, sign if signed else None)) for f in facts
+             for project, sign in [steps.get(str(f["kind"]), (None, None))] if project is not None]
+    alike: dict[str, list[str]] = {}
+    return runtime._dumps(runtime._alike_sets(given, alike)), alike
+
+
+def test_signatures_tell_looked_up_parts_apart_as_the_projections_json_does() -> None:
+    """Facts that look up copies of a fact (the same part under another key, or one wanted field changed), a key
+    no fact has, or a value that is no key are grouped by their signatures as by their projections' JSON: a part's
+    JSON made once per looked-up fact stands for it in every signature that reads it."""
+    facts = _facts("shop")
+    store = {str(f["key"]): f for f in facts}
+    extra: list[dict[str, Any]] = []
+    for spec in (s for s in KB.rulesets if s.transient):
+        for kind, lookups in spec.lookups.items():
+            for slot, src, prefix, wanted in lookups:
+                if not src or src == "key":
+                    continue
+                field = next((w for w in wanted if w != "kind"), None)
+                found = [f for f in facts if f["kind"] == kind and isinstance(f.get(src), str)
+                         and prefix + f[src] in store][:2]
+                for f in found:
+                    target = store[prefix + f[src]]
+                    for i, value in enumerate(ODD):
+                        ref = f"{f[src]}~{slot}{i}"
+                        copy = {**target, "key": prefix + ref}
+                        if field is not None and value != "same":
+                            copy[field] = value
+                        store[prefix + ref] = copy
+                        extra.append({**f, "key": f"{f['key']}~{slot}{i}", src: ref})
+                    extra.append({**f, "key": f"{f['key']}~{slot}~none", src: f"{f[src]}~nowhere"})
+                    extra.append({**f, "key": f"{f['key']}~{slot}~int", src: 7})
+    store.update({str(f["key"]): f for f in extra})
+    given = [*facts, *extra]
+    checked = 0
+    for spec in (s for s in KB.rulesets if s.transient):
+        signed = _sets(spec, store, given, signed=True)
+        assert signed == _sets(spec, store, given, signed=False)
+        checked += sum(len(keys) > 1 for keys in signed[1].values())
+    assert extra and checked
+    parts: runtime.Parts = {}
+    for spec in (s for s in KB.rulesets if s.transient):
+        screens = runtime._screens([spec], store.values())
+        for kind, (_project, sign) in runtime._projectors(spec, store, False, screens, parts).items():
+            for f in (f for f in given if f["kind"] == kind and sign is not None):
+                sign(f)
+    held = [h for by_key in parts.values() for h in by_key.values()]
+    assert held and all(type(text) is str for _part, _n, text in held if text is not None)  # bytes: a page each
+
+
+def test_a_fact_without_a_text_key_is_told_apart_from_the_others_of_its_kind() -> None:
+    """A kind whose facts look themselves up attaches nothing of a fact whose key is not text; its signature says
+    so, as its projection does."""
+    facts = _facts("shop")
+    spec, kind = next((s, k) for s in KB.rulesets if s.transient for k, lookups in s.lookups.items()
+                      if any(src == "key" and not prefix for _slot, src, prefix, _w in lookups)
+                      and any(f["kind"] == k for f in facts))
+    store = {str(f["key"]): f for f in facts}
+    ones = [f for f in facts if f["kind"] == kind]
+    keyless = [{**f, "key": 1000 + n} for n, f in enumerate(ones)]
+    assert _sets(spec, store, [*ones, *keyless], True) == _sets(spec, store, [*ones, *keyless], False)
+
+
+def test_a_looked_up_fact_missed_once_is_found_once_it_is_stored() -> None:
+    """A signature keeps the lookups that missed only while the store is unchanged: a fact derived later may be the
+    one looked up."""
+    spec, kind, src, prefix = next((s, k, src, prefix) for s in KB.rulesets if s.transient
+                                   for k, lookups in s.lookups.items() for _slot, src, prefix, _w in lookups
+                                   if src and src != "key" and prefix)
+    store: dict[str, dict[str, Any]] = {}
+    fact = {"kind": kind, "key": f"{kind}:a", src: "x"}
+    (_project, sign), = [step for k, step in runtime._projectors(spec, store, False, {
+        name: frozenset() for name in spec.screens}, {}).items() if k == kind]
+    assert sign is not None
+    before = sign(fact)
+    assert sign(fact) == before
+    store[prefix + "x"] = {"kind": prefix.rstrip(":"), "key": prefix + "x"}
+    assert sign(fact) != before
+
+
+def _recorded(result: runtime.RunResult) -> tuple[Counter[tuple[str, str]], Any, Any, int]:
+    """A run's matches as a multiset (their order differs), its derived facts, and by which rule each was derived (a
+    fact several matches derive keeps the first one's premises, which the order decides)."""
+    return (Counter((name, repr(outcome)) for name, outcome in result.outcomes), sorted(result.derived.items()),
+            sorted((k, d.rule) for k, d in result.derivations.items()), result.fired)
+
+
+@pytest.mark.parametrize("design", ["shop", "ledger", "generated"])
+def test_a_sets_matches_recorded_in_one_call_are_each_facts_own(design: str, tmp_path: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every match of a transient ruleset's set of alike facts, recorded for each of its facts in one call, is the
+    match each fact asserted on its own has: the same risks, adjustments, gaps, derived facts and derivations (a
+    generated design repeats its services' settings, so most of its facts are in sets)."""
+    if design == "generated":
+        from benchmarks.gen_design import write
+
+        write(str(tmp_path), 60)
+        facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
+    else:
+        facts = _facts(design)
+    kept: list[int] = []
+    real = runtime._alike_sets
+
+    def counted(given: Any, alike: dict[str, list[str]]) -> list[dict[str, Any]]:
+        out = real(given, alike)
+        kept.append(len(given) - len(out))
+        return out
+
+    monkeypatch.setattr(runtime, "_alike_sets", counted)
+    together = _recorded(runtime.run(KB, facts))
+    assert sum(kept) > 0  # some facts stood for others
+    monkeypatch.setattr(runtime, "_alike_sets", lambda given, alike: [step[1](f) for f, step in given])
+    assert _recorded(runtime.run(KB, facts)) == together
+
+
+def test_a_run_is_freed_when_it_returns_without_the_garbage_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recorders a run keeps refer to it; they are dropped when it ends, so that its store of facts is freed at
+    once even while a review pauses the collector (the cycle kept the run, and its store, until the collector ran)."""
+    import gc
+    import weakref
+
+    runs: list[weakref.ref[Any]] = []
+    real = runtime._Run.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        runs.append(weakref.ref(self))
+
+    monkeypatch.setattr(runtime._Run, "__init__", init)
+    facts = _facts("shop")
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        result = runtime.run(KB, facts)
+        assert result.recorded and runs and runs[0]() is None
+    finally:
+        if was:
+            gc.enable()
