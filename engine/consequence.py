@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
@@ -257,6 +257,42 @@ class _Deriver:
         self.refs = tuple(index)
         self.key_format = "{{" + ", ".join(key_parts) + "}}"
         """The JSON text ``derived_key`` hashes, as ``str.format`` text over the shown references escaped."""
+
+    def many(self, alias: str, facts: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], int | None]:
+        """``self({alias: fact})`` of each of ``facts`` (a set of alike facts, each matched alone), with what the
+        alias decides worked out once for the set; and the length of the longest JSON text a key was hashed from
+        (None when not known), which no text value of the facts exceeds (JSON escapes a character to one or more)."""
+        if not self.fast:
+            return [self({alias: fact}) for fact in facts], None
+        kind, key_format, esc, sha256 = self.kind, self.key_format, encode_basestring_ascii, hashlib.sha256
+        # Each reference as ``__call__`` looks it up: its one field, or its path (empty: an alias binding nothing).
+        refs = [(path[0] if len(path) == 1 and ref_alias == alias else None, path if ref_alias == alias else ())
+                for ref_alias, path in self.refs]
+        formats = [(k, fmt.format) for k, fmt, _value in self.fields if fmt is not None]
+        # The keys in ``__call__``'s order (kind, key, name, the fields), the constants in place.
+        head: dict[str, Any] = {"kind": kind, "key": None, "name": None}
+        for k, _fmt, value in self.fields:
+            head[k] = value
+        out: list[dict[str, Any]] = []
+        longest = 0
+        for fact in facts:
+            shown: list[str] = []
+            for one, path in refs:
+                if one is not None:
+                    node: Any = fact.get(one)
+                else:
+                    node = fact if path else None
+                    for name in path:
+                        node = node.get(name) if isinstance(node, dict) else None
+                shown.append(node if type(node) is str else show_value(node))
+            derived = head.copy()
+            for k, fill in formats:
+                derived[k] = fill(*shown)
+            text = key_format.format(*[esc(s)[1:-1] for s in shown])
+            longest = max(longest, len(text))
+            derived["key"] = derived["name"] = f"{kind}:{sha256(text.encode()).hexdigest()[:12]}"
+            out.append(derived)
+        return out, longest
 
     def __call__(self, bindings: Bindings) -> dict[str, Any]:
         shown: list[str] = []

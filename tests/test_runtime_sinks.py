@@ -93,3 +93,41 @@ def test_the_lean_path_agrees_with_the_general_one(name: str, tmp_path: Any) -> 
     assert list(lean.derived.items()) == list(general.derived.items())
     assert lean.derivations == general.derivations
     assert (lean.fired, lean.asserted) == (general.fired, general.asserted)
+
+
+@pytest.mark.parametrize("fields", [
+    {"title": "Timeout test: {call.from} gives up on {call.to} after {call.timeout_ms} ms", "section": "test"},
+    {"a": "{call.retries} {call.sync} {call.weight} {call.tags}", "b": "{call.meta.owner} {call.meta.none.deep}"},
+    {"q": "{call.quote}", "unknown_alias": "{other.key} {other.name.deep}", "no_field": "{call.missing}"},
+    {"phase": 2, "flag": True, "none": None, "list": [1, "two"], "mixed": "{{{call.from}}} {call.from}"},
+    {"\u00fcber": "caf\u00e9 {call.meta.owner}", "escaped": 'a "q" \\ \t\u00e9 {call.quote}\n\ud83d'},
+    {},
+    {1: "int name {call.from}", 2: "two"},
+])
+def test_a_set_of_facts_derives_what_each_fact_derives_alone(fields: dict[Any, Any]) -> None:
+    """``_Deriver.many`` fills the set's facts as ``_Deriver`` fills each, and bounds the length of their texts."""
+    facts = [FACT, {**FACT, "key": "interaction:c->d", "from": "c", "to": "d", "meta": "flat"},
+             {"key": "interaction:e", "kind": "interaction"}]
+    deriver = _Deriver("plan_item", fields)
+    many, longest = deriver.many("call", facts)
+    assert many == [deriver({"call": f}) for f in facts]
+    assert [list(f) for f in many] == [list(deriver({"call": f})) for f in facts]
+    texts = [v for f in many for v in f.values() if isinstance(v, str) and v not in (f["key"], "plan_item")]
+    assert longest is None if not deriver.fast else longest >= max(map(len, texts), default=0)
+
+
+@pytest.mark.parametrize(("bound", "value"), [("max_derived", 150), ("max_value_chars", 150), ("max_chain", 0)])
+def test_a_set_past_a_bound_stops_where_the_one_by_one_path_stops(bound: str, value: int, tmp_path: Any) -> None:
+    """The sets of alike facts take the one-by-one path when a bound could be passed: the same error either way
+    (the first two stop on a planning rule's set, after risks and plan items were kept)."""
+    from benchmarks.gen_design import write
+
+    write(str(tmp_path), 60)
+    facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
+    limits = runtime.RunLimits(**{bound: value})
+    sess = runtime.session_for(FULL)
+    with pytest.raises(runtime.LimitError) as lean:
+        runtime.run(FULL, facts, limits)
+    with sess.lock, pytest.raises(runtime.LimitError) as general:
+        sess.run(facts, limits, apply=runtime._consequences_of(FULL))
+    assert str(lean.value) == str(general.value)
