@@ -12,6 +12,12 @@
   controller with no route template is ``/<controller>/<action>`` (the method's name, less the ``Async`` suffix
   ASP.NET Core drops, or its ``[ActionName]``); without that table its path is unknown and it is left out.
 
+A minimal API route's authorization is what ASP.NET Core attaches to it: ``RequireAuthorization()`` chained on the
+route, on its group (``app.MapGroup("/orders").RequireAuthorization()``, ``orders.RequireAuthorization()``) or on the
+call of the extension method that maps it (``app.MapOrdersApi().RequireAuthorization()``), ``[Authorize]`` on its
+handler; ``AllowAnonymous()`` opens it deliberately. A route mapped inside ``if (app.Environment.IsDevelopment())``
+exists only in development (the OpenAPI UI's redirect, a seeding hook) and is not read.
+
 gRPC services (``app.MapGrpcService<CartService>()``) serve methods, not paths: they are not routes; nor is the
 placeholder the ASP.NET Core gRPC template maps beside them, a ``MapGet`` whose handler only writes a constant text
 (``context.Response.WriteAsync("Communication with gRPC endpoints must be made through a gRPC client...")``).
@@ -24,7 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers.code_text import QUOTES, block_after, close_bracket, inside, string_end
+from engine.importers.code_text import QUOTES, block_after, close_bracket, inside, split_args, string_end
 
 _MAP = re.compile(r"(?<![\w$])(?P<recv>[A-Za-z_]\w*)\s*\.\s*Map(?P<verb>Get|Post|Put|Delete|Patch)\s*\(\s*"
                   r"@?\"(?P<path>[^\"\\\n]*)\"")
@@ -63,24 +69,31 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
     out: list[CsRoute] = []
     conventional = any(path.endswith(".cs") and _CONVENTIONAL.search(code) for path, code in texts)
     gate = _open_by_default(texts)
-    for path, code in texts:
-        if path.endswith(".cs"):
-            out.extend(_minimal(path, code))
-            out.extend(_controllers(path, code, conventional, gate))
+    cs = [(p, c) for p, c in texts if p.endswith(".cs")]
+    mapped = _mapping_calls(cs)
+    minimal_gate = _open_by_default(texts, _FALLBACK)
+    for path, code in cs:
+        out.extend(_minimal(path, code, cs, mapped, minimal_gate))
+        out.extend(_controllers(path, code, conventional, gate))
     return out
 
 
 _AUTHENTICATES = re.compile(r"\.\s*(?:AddAuthentication|AddJwtBearer|AddMicrosoftIdentityWebApi|"
                             r"AddIdentityServerAuthentication|AddOpenIdConnect)\s*[(<]")
 _GLOBAL_AUTHORIZATION = re.compile(r"\bFallbackPolicy\b|\.\s*RequireAuthorization\s*\(|\bAuthorizeFilter\b")
+_FALLBACK = re.compile(r"\bFallbackPolicy\b")
+"""What requires authorization of a minimal API route that asks for none itself: only a fallback policy (an MVC
+filter binds no minimal API, and a ``RequireAuthorization()`` binds the routes it is chained on)."""
 
 
-def _open_by_default(texts: Sequence[tuple[str, str]]) -> str | None:
+def _open_by_default(texts: Sequence[tuple[str, str]], required: re.Pattern[str] = _GLOBAL_AUTHORIZATION
+                     ) -> str | None:
     """Why an action without ``[Authorize]`` is open to anyone in this service, when it is: the service
     authenticates callers (``AddAuthentication``, ``AddJwtBearer``...) and requires authorization of nothing by
-    default (no fallback policy, global ``AuthorizeFilter`` or ``RequireAuthorization()``)."""
+    default (no fallback policy, global ``AuthorizeFilter`` or ``RequireAuthorization()``; for minimal API routes,
+    ``required`` is ``_FALLBACK``)."""
     cs = [(p, c) for p, c in texts if p.endswith(".cs")]
-    if any(_GLOBAL_AUTHORIZATION.search(c) for _p, c in cs):
+    if any(required.search(c) for _p, c in cs):
         return None
     for path, code in cs:
         m = _AUTHENTICATES.search(code)
@@ -213,19 +226,180 @@ def store_write(kind: str, method: str) -> bool:
     return _STORE_TYPE.search(kind) is not None and _STORE_WRITE.match(method) is not None
 
 
-def _minimal(path: str, code: str) -> Iterator[CsRoute]:
-    groups: dict[str, str] = {}
+# A call chained on the one before it: ``.RequireAuthorization()``, ``.WithName("x")``, ``.HasApiVersion(1.0)``.
+_LINK = re.compile(r"\s*\.\s*(?P<name>[A-Za-z_]\w*)\s*(?:<[^<>(){};]*>\s*)?\(")
+_DEVELOPMENT = re.compile(r"\bif\s*\(\s*(?:[A-Za-z_][\w.]*\.)?IsDevelopment\s*\(\s*\)\s*\)")
+_EXTENSION = re.compile(r"\b(?P<name>[A-Za-z_]\w*)\s*(?:<[^<>(){};]*>\s*)?\(\s*this\s+")
+_REQUIRE = "RequireAuthorization"
+
+
+def _chain(code: str, i: int) -> list[tuple[str, str]]:
+    """The calls chained on the expression that ends at ``i``: (name, its arguments), in order."""
+    out: list[tuple[str, str]] = []
+    while (m := _LINK.match(code, i)) is not None:
+        paren = m.end() - 1
+        out.append((m.group("name"), inside(code, paren).strip()))
+        i = close_bracket(code, paren)
+    return out
+
+
+def _level(calls: Sequence[tuple[str, str]]) -> str | None:
+    """What a chain of calls requires of a route's caller: ``anonymous`` (``AllowAnonymous()``), ``role`` (a
+    ``RequireAuthorization`` naming a policy or building one), ``none`` (a bare ``RequireAuthorization()``: a
+    signed-in caller), or None (nothing)."""
+    names = [n for n, _a in calls]
+    if "AllowAnonymous" in names:
+        return "anonymous"
+    required = [a for n, a in calls if n == _REQUIRE]
+    if not required:
+        return None
+    return "role" if any(required) else "none"
+
+
+def _strongest(*levels: str | None) -> str | None:
+    for level in ("anonymous", "role", "none"):
+        if level in levels:
+            return level
+    return None
+
+
+_CALL_START = re.compile(r"(?:[A-Za-z_]\w*\s*\.\s*)*[A-Za-z_]\w*\s*(?:<[^<>(){};]*>\s*)?\(")
+
+
+def _variable_level(code: str, name: str) -> str | None:
+    """What the file requires of the routes mapped on the variable ``name`` (a group, a versioned API set): the
+    calls chained on the call its declaration makes (``var api = app.MapGroup("/x").RequireAuthorization();``) and
+    an authorization call made on it in a statement of its own (``api.RequireAuthorization();``)."""
+    levels: list[str | None] = []
+    for m in re.finditer(rf"(?<![\w.])(?:var\s+)?{re.escape(name)}\s*(?P<op>=(?!=)|\.)", code):
+        if m.group("op") == ".":
+            calls = _chain(code, m.end() - 1)[:1]
+            if calls and calls[0][0] in (_REQUIRE, "AllowAnonymous"):
+                levels.append(_level(calls))
+            continue
+        call = _CALL_START.match(code, m.end() + len(code[m.end():m.end() + 200]) -
+                                 len(code[m.end():m.end() + 200].lstrip()))
+        if call is not None:
+            levels.append(_level(_chain(code, close_bracket(code, call.end() - 1))))
+    return _strongest(*levels)
+
+
+def _mapping_calls(cs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, Location]]:
+    """What the calls of each method that maps routes (``app.MapOrdersApi()``) require of the routes it maps, by the
+    method's name: the calls chained on the call and those on its receiver (``orders.MapOrdersApi()``, ``orders``
+    declared ``app.NewVersionedApi("Orders").RequireAuthorization()``), with where the call is."""
+    names = {m.group("name") for _p, code in cs for m in _EXTENSION.finditer(code)}
+    out: dict[str, tuple[str, Location]] = {}
+    for path, code in cs:
+        for m in re.finditer(r"(?:(?P<recv>[A-Za-z_]\w*)\s*\.\s*)(?P<name>[A-Za-z_]\w*)\s*(?:<[^<>(){};]*>\s*)?\(",
+                             code):
+            if m.group("name") not in names or _EXTENSION.match(code, m.start("name")):
+                continue
+            level = _strongest(_level(_chain(code, close_bracket(code, m.end() - 1))),
+                               _variable_level(code, m.group("recv")))
+            if level is not None and m.group("name") not in out:
+                out[m.group("name")] = (level, _at(path, code, m.start("name")))
+    return out
+
+
+def _development_only(code: str) -> list[tuple[int, int]]:
+    """The spans of the blocks that run only in the development environment
+    (``if (app.Environment.IsDevelopment())``)."""
+    out: list[tuple[int, int]] = []
+    for m in _DEVELOPMENT.finditer(code):
+        brace = block_after(code, m.end())
+        if brace is not None:
+            out.append((brace, close_bracket(code, brace)))
+        else:
+            out.append((m.end(), code.find(";", m.end()) + 1 or len(code)))
+    return out
+
+
+def _handler(code: str, cs: Sequence[tuple[str, str]], open_paren: int) -> tuple[str, str, int, int, str] | None:
+    """The handler of the minimal API route whose call opens at ``open_paren``: its name (``lambda`` for an inline
+    one), the file and text it is written in, where its code starts and ends, and the attributes before it."""
+    args = split_args(inside(code, open_paren))
+    if len(args) < 2:
+        return None
+    text = args[-1].strip()
+    if "=>" in text:  # an inline lambda, after its attributes: [Authorize] (int id) => ...
+        start = code.index(text, open_paren)
+        attributes = re.match(r"(?:\[[^\[\]]*\]\s*)*", text)
+        skip = attributes.end() if attributes else 0
+        return "lambda", "", start + skip, start + len(text), text[:skip]
+    name = re.fullmatch(r"(?:[A-Za-z_][\w.]*\.)?(?P<name>[A-Za-z_]\w*)", text)
+    if name is None:
+        return None
+    declared = re.compile(rf"[\w>\]?)]\s+{re.escape(name.group('name'))}\s*(?:<[^<>(){{}};]*>\s*)?\(")
+    for path, other in sorted(cs, key=lambda pc: pc[1] is not code):  # its own file first
+        for m in declared.finditer(other):
+            span = _span(other, m.start() + 1)
+            if span is None:
+                continue
+            head = max(other.rfind(";", 0, m.start()), other.rfind("}", 0, m.start()), other.rfind("{", 0, m.start()))
+            return name.group("name"), path, m.start(), span[1], other[head + 1:m.start()]
+    return None
+
+
+def _minimal(path: str, code: str, cs: Sequence[tuple[str, str]] = (),
+             mapped: Mapping[str, tuple[str, Location]] | None = None, gate: str | None = None) -> Iterator[CsRoute]:
+    groups: dict[str, tuple[str, str | None]] = {}
     for g in _GROUP.finditer(code):
-        groups[g.group("name")] = _join(groups.get(g.group("recv"), ""), g.group("path"))
+        outer, outer_level = groups.get(g.group("recv"), ("", None))
+        groups[g.group("name")] = (_join(outer, g.group("path")),
+                                   _strongest(outer_level, _variable_level(code, g.group("name"))))
     grpc = "MapGrpcService<" in code
+    development = _development_only(code)
+    extensions = [(m.group("name"), close_bracket(code, code.index("(", m.start("name"))))
+                  for m in _EXTENSION.finditer(code)]
     for m in _MAP.finditer(code):
-        args = _literals_emptied(inside(code, code.index("(", m.start("verb"))))
+        if any(a <= m.start() < b for a, b in development):
+            continue
+        paren = code.index("(", m.start("verb"))
+        args = _literals_emptied(inside(code, paren))
         handler = args.split(",", 1)[1].strip() if "," in args else ""
         if grpc and _CONSTANT_TEXT.fullmatch(handler):
             continue
-        prefix = groups.get(m.group("recv"), "")
-        yield CsRoute(m.group("verb").upper(), _join(prefix, m.group("path")), _at(path, code, m.start("verb") - 3),
-                      "ASP.NET Core minimal API")
+        prefix, group_level = groups.get(m.group("recv"), ("", None))
+        at = _at(path, code, m.start("verb") - 3)
+        authz, permitted = _minimal_access(code, cs or [(path, code)], m, paren, group_level, extensions,
+                                           mapped or {}, gate)
+        yield CsRoute(m.group("verb").upper(), _join(prefix, m.group("path")), at, "ASP.NET Core minimal API",
+                      authz, permitted)
+
+
+def _minimal_access(code: str, cs: Sequence[tuple[str, str]], m: re.Match[str], paren: int, group_level: str | None,
+                    extensions: Sequence[tuple[str, int]], mapped: Mapping[str, tuple[str, Location]],
+                    gate: str | None) -> tuple[tuple[str, str] | None, str | None]:
+    """``CsRoute.authz`` and ``CsRoute.permitted`` of a minimal API route, when its code shows them."""
+    own = _level(_chain(code, close_bracket(code, paren)))
+    enclosing = next((name for name, params_end in reversed(extensions) if params_end <= m.start()
+                      and (brace := block_after(code, params_end, semicolon_ends=False)) is not None
+                      and brace < m.start() < close_bracket(code, brace)), None)
+    by_call = mapped.get(enclosing) if enclosing else None
+    handler = _handler(code, cs, paren)
+    attributes = handler[4] if handler else ""
+    if _ANONYMOUS.search(attributes):
+        return None, None
+    marked = "none" if _AUTHORIZE.search(attributes) else None
+    level = _strongest(own, group_level, by_call[0] if by_call else None, marked)
+    if level == "anonymous" or handler is None:
+        return None, None
+    name, file, start, end, _a = handler
+    text = _literals_emptied(dict(cs).get(file, code)[start:end]) if file else _literals_emptied(code[start:end])
+    if level is None:
+        if gate is None or _CALLER.search(text) or _CREDENTIAL.search(text):
+            return None, None
+        return None, (f"neither the route nor its group requires authorization (no RequireAuthorization() or "
+                      f"[Authorize]), and {gate}: ASP.NET Core lets anyone call it, and its code never reads who "
+                      "calls")
+    if _CALLER.search(text):
+        return None, None
+    where = (f"RequireAuthorization() on the call of {enclosing}, {by_call[1].file}:{by_call[1].line}"
+             if by_call and level == by_call[0] else "RequireAuthorization() or [Authorize]")
+    named = "its handler" if name == "lambda" else name
+    return (level, f"{named} requires a signed-in caller ({where}) and never refers to it (no User, claim or identity "
+                   f"service in its code): nothing compares the caller with the object it names"), None
 
 
 def _controllers(path: str, code: str, conventional: bool = False, gate: str | None = None) -> Iterator[CsRoute]:

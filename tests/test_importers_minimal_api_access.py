@@ -1,0 +1,100 @@
+"""What ASP.NET Core minimal API routes require of their callers, as ``archplan import source`` reads it (the held-out
+dotnet/eShop's ordering and catalogue APIs showed it unread), on fixtures of our own."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.importers import load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+
+
+def _endpoints(root: str, service: str) -> dict[tuple[str, str], dict[str, Any]]:
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, service)}"])
+    return {(f.data["method"], f.data["path"]): f.data for f in load_documents(docs).of_kind("endpoint")
+            if f.data.get("served_by") == service and "method" in f.data}
+
+
+def test_minimal_api_authorization_from_the_route_its_group_and_the_call_that_maps_it(tmp_path: Any) -> None:
+    # RequireAuthorization() chained on the call of the extension method that maps a group (Program.cs), on a group's
+    # declaration (with a policy: a role check), [Authorize] on an inline handler; a handler that never refers to the
+    # caller compares it with no object (authz none, role); one that reads the caller, or AllowAnonymous(), says
+    # nothing; a route with no authorization at all in a service that authenticates callers is open to anyone
+    # (authn none); the route mapped only in development is no route of the deployed service
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  desk: {image: acme/desk:1}\n")
+    write(root, "desk/Program.cs", """
+        builder.Services.AddAuthentication().AddJwtBearer();
+        var app = builder.Build();
+        var tickets = app.NewVersionedApi("Tickets");
+        tickets.MapTicketsApi().RequireAuthorization();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapGet("/", () => Results.Redirect("/swagger"));
+        }
+        var staff = app.MapGroup("/staff").RequireAuthorization("agents");
+        staff.MapDelete("/notes/{noteId}", (int noteId, Notes notes) => notes.Remove(noteId));
+        app.MapPost("/notes", AddNote);
+        app.MapGet("/notes/{noteId}", [Authorize] (int noteId, Notes notes) => notes.Find(noteId));
+        app.MapGet("/mine/{noteId}", (int noteId, ClaimsPrincipal user, Notes notes) => notes.Of(user, noteId))
+           .RequireAuthorization();
+        app.MapGet("/public/{noteId}", (int noteId, Notes notes) => notes.Find(noteId)).AllowAnonymous();
+        app.Run();
+
+        static async Task<Created> AddNote(Note note, Notes notes)
+        {
+            notes.Add(note);
+            await notes.SaveChangesAsync();
+            return TypedResults.Created();
+        }
+        """)
+    write(root, "desk/Apis/TicketsApi.cs", """
+        public static class TicketsApi
+        {
+            public static RouteGroupBuilder MapTicketsApi(this IEndpointRouteBuilder app)
+            {
+                var api = app.MapGroup("api/tickets");
+                api.MapGet("{ticketId:int}", GetTicketAsync);
+                api.MapGet("/", GetMyTicketsAsync);
+                return api;
+            }
+
+            public static async Task<Ok<Ticket>> GetTicketAsync(int ticketId, [AsParameters] TicketServices services)
+            {
+                var ticket = await services.Queries.FindAsync(ticketId);
+                return TypedResults.Ok(ticket);
+            }
+
+            public static async Task<Ok<List<Ticket>>> GetMyTicketsAsync([AsParameters] TicketServices services)
+            {
+                var userId = services.IdentityService.GetUserIdentity();
+                return TypedResults.Ok(await services.Queries.OfAsync(userId));
+            }
+        }
+        """)
+    endpoints = _endpoints(root, "desk")
+    assert ("GET", "/") not in endpoints
+    assert endpoints[("GET", "/api/tickets/{ticketId}")].get("authz") == "none"
+    assert "authn" not in endpoints[("GET", "/api/tickets/{ticketId}")]
+    assert "authz" not in endpoints[("GET", "/api/tickets")]
+    assert endpoints[("DELETE", "/staff/notes/{noteId}")].get("authz") == "role"
+    assert endpoints[("GET", "/notes/{noteId}")].get("authz") == "none"
+    assert endpoints[("POST", "/notes")].get("authn") == "none"
+    for key in (("GET", "/mine/{noteId}"), ("GET", "/public/{noteId}")):
+        assert "authz" not in endpoints[key] and "authn" not in endpoints[key]
+
+
+def test_minimal_api_routes_of_a_service_that_sets_up_no_authentication_are_not_guessed_open(tmp_path: Any) -> None:
+    # the code reads a token (so it is not code that reads no credential at all) but sets up no authentication: what
+    # checks callers is not known, so a route without RequireAuthorization is not stated open (as for controllers)
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  shelf: {image: acme/shelf:1}\n")
+    write(root, "shelf/Program.cs", """
+        var token = builder.Configuration["Upstream:Token"];
+        var app = builder.Build();
+        app.MapPost("/books", (Book b, Db db) => { db.Add(b); db.SaveChanges(); });
+        app.Run();
+        """)
+    assert "authn" not in _endpoints(root, "shelf")[("POST", "/books")]
