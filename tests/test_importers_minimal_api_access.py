@@ -98,3 +98,59 @@ def test_minimal_api_routes_of_a_service_that_sets_up_no_authentication_are_not_
         app.Run();
         """)
     assert "authn" not in _endpoints(root, "shelf")[("POST", "/books")]
+
+
+def test_csharp_handlers_that_send_a_request_to_an_address_from_the_request_fetch_a_user_url(tmp_path: Any) -> None:
+    # a minimal API handler handing the request's GrantUrl to a method of the service's code that builds a request
+    # message for it; a controller action calling HttpClient with the request's TargetUri itself; one that compares
+    # the address's prefix first, and one that only stores it, fetch nothing
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  relay: {image: acme/relay:1}\n")
+    write(root, "relay/Program.cs", """
+        var app = builder.Build();
+        app.MapPost("/subscriptions", async (SubscriptionRequest request, IProbe probe, Db db) =>
+        {
+            if (await probe.AnswersAsync(request.Token, request.GrantUrl))
+            {
+                db.Add(new Subscription(request.GrantUrl));
+                await db.SaveChangesAsync();
+            }
+        });
+        app.MapPost("/bookmarks", async (Bookmark b, Db db) => { db.Add(b.PageUrl); await db.SaveChangesAsync(); });
+        app.Run();
+        """)
+    write(root, "relay/Probe.cs", """
+        public class Probe(IHttpClientFactory factory) : IProbe
+        {
+            public async Task<bool> AnswersAsync(string token, string address)
+            {
+                var message = new HttpRequestMessage(HttpMethod.Options, address);
+                message.Headers.Add("X-Token", token);
+                return (await factory.CreateClient().SendAsync(message)).IsSuccessStatusCode;
+            }
+        }
+        """)
+    write(root, "relay/Controllers/PingController.cs", """
+        [Route("api/[controller]")]
+        public class PingController(HttpClient client) : ControllerBase
+        {
+            [HttpPost]
+            public async Task<IActionResult> Post([FromBody] PingRequest request)
+            {
+                var answer = await client.GetAsync(request.TargetUri);
+                return Ok(answer.StatusCode);
+            }
+
+            [HttpPost("checked")]
+            public async Task<IActionResult> Checked([FromBody] PingRequest request)
+            {
+                if (!request.TargetUri.StartsWith("https://status.example.com/")) return BadRequest();
+                return Ok((await client.GetAsync(request.TargetUri)).StatusCode);
+            }
+        }
+        """)
+    endpoints = _endpoints(root, "relay")
+    for key in (("POST", "/subscriptions"), ("POST", "/api/Ping")):
+        assert endpoints[key].get("fetches_user_url") is True and endpoints[key].get("url_allowlist") is False
+    for key in (("POST", "/bookmarks"), ("POST", "/api/Ping/checked")):
+        assert "fetches_user_url" not in endpoints[key]

@@ -62,6 +62,9 @@ class CsRoute:
     carries ``[Authorize]`` (nor ``[AllowAnonymous]``: a deliberate opening is not guessed at), the service sets no
     fallback policy, global authorization filter or ``RequireAuthorization()``, and the action never reads who
     calls. ASP.NET Core runs such an action for everyone."""
+    fetch: str | None = None
+    """Where the handler, or the method of the service's code it hands the value to, sends an HTTP request to a URL
+    taken from the request (``request.CallbackUrl``), compared with nothing on the way (``_user_url_fetch``)."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
@@ -74,7 +77,7 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
     minimal_gate = _open_by_default(texts, _FALLBACK)
     for path, code in cs:
         out.extend(_minimal(path, code, cs, mapped, minimal_gate))
-        out.extend(_controllers(path, code, conventional, gate))
+        out.extend(_controllers(path, code, conventional, gate, cs))
     return out
 
 
@@ -362,22 +365,75 @@ def _minimal(path: str, code: str, cs: Sequence[tuple[str, str]] = (),
             continue
         prefix, group_level = groups.get(m.group("recv"), ("", None))
         at = _at(path, code, m.start("verb") - 3)
-        authz, permitted = _minimal_access(code, cs or [(path, code)], m, paren, group_level, extensions,
-                                           mapped or {}, gate)
+        files = cs or [(path, code)]
+        written = _handler(code, files, paren)
+        text = _literals_emptied((dict(files).get(written[1], code) if written[1] else code)[written[2]:written[3]]) \
+            if written else ""
+        authz, permitted = _minimal_access(code, m, paren, group_level, extensions, mapped or {}, gate, written, text)
         yield CsRoute(m.group("verb").upper(), _join(prefix, m.group("path")), at, "ASP.NET Core minimal API",
-                      authz, permitted)
+                      authz, permitted, _user_url_fetch(text, files))
 
 
-def _minimal_access(code: str, cs: Sequence[tuple[str, str]], m: re.Match[str], paren: int, group_level: str | None,
+# A value of the request named for an address: ``request.CallbackUrl``, ``model.GrantUri``.
+_URL_VALUE = re.compile(r"\b[A-Za-z_]\w*\s*\.\s*(?:\w*(?:Url|Uri|URL|URI))\b")
+_ALLOWLIST = re.compile(r"[Aa]llow(?:ed)?[Ll]ist|[Ww]hite[Ll]ist|[Aa]llowed(?:Hosts|Urls|Origins|Domains)|"
+                        r"\.\s*(?:StartsWith|IsBaseOf|EndsWith)\s*\(|\.\s*Host\s*(?:==|!=|\.)")
+
+
+def _sends_to(body: str, name: str) -> bool:
+    """Whether the code ``body`` sends an HTTP request to the value ``name``: a request message built for it
+    (``new HttpRequestMessage(HttpMethod.Options, url)``) or an ``HttpClient`` call given it first."""
+    value = re.escape(name)
+    return re.search(rf"\bnew\s+HttpRequestMessage\s*\([^;]*?\b{value}\b(?!\s*\.)", body) is not None or re.search(
+        rf"\.\s*(?:Get|Post|Put|Patch|Delete|Send|GetString|GetStream|GetByteArray|GetFromJson|PostAsJson|"
+        rf"PutAsJson)Async\s*(?:<[^<>(){{}};]*>\s*)?\(\s*{value}\s*[,)]", body) is not None
+
+
+def _user_url_fetch(handler: str, cs: Sequence[tuple[str, str]]) -> str | None:
+    """Where a handler's code (literals emptied) sends an HTTP request to an address it takes from the request
+    (``client.GetAsync(request.Url)``), or hands that address to a method of the service's code (one level, by
+    position) that does (``tester.TestGrantUrl(request.Url, request.GrantUrl)``, ``new HttpRequestMessage(HttpMethod
+    .Options, url)`` there), with no allow-list, prefix or host comparison on the way. None when nothing shows it."""
+    if not handler or _ALLOWLIST.search(handler):
+        return None
+    for value in dict.fromkeys(v.group(0).replace(" ", "") for v in _URL_VALUE.finditer(handler)):
+        if _sends_to(handler, value):
+            return f"its handler sends a request to {value}, taken from the request"
+    for call in re.finditer(r"\.\s*(?P<name>[A-Za-z_]\w*)\s*\(", handler):
+        args = split_args(inside(handler, call.end() - 1))
+        taken = [(i, a.replace(" ", "")) for i, a in enumerate(args) if _URL_VALUE.fullmatch(a)]
+        if not taken:
+            continue
+        declared = re.compile(rf"[\w>\]?)]\s+{re.escape(call.group('name'))}\s*\(")
+        for path, code in cs:
+            for d in declared.finditer(code):
+                span = _span(code, d.start() + 1)
+                if span is None:
+                    continue
+                params = split_args(inside(code, code.index("(", d.start() + 1)))
+                body = _literals_emptied(code[span[0].start():span[1]])
+                if _ALLOWLIST.search(body):
+                    continue
+                for i, value in taken:
+                    name = params[i].split("=")[0].split()[-1] if i < len(params) and params[i].split() else ""
+                    if name and _sends_to(body, name):
+                        at = _at(path, code, d.start() + 1)
+                        return (f"its handler hands {value}, taken from the request, to {call.group('name')}, which "
+                                f"sends a request to it ({at.file}:{at.line})")
+    return None
+
+
+def _minimal_access(code: str, m: re.Match[str], paren: int, group_level: str | None,
                     extensions: Sequence[tuple[str, int]], mapped: Mapping[str, tuple[str, Location]],
-                    gate: str | None) -> tuple[tuple[str, str] | None, str | None]:
-    """``CsRoute.authz`` and ``CsRoute.permitted`` of a minimal API route, when its code shows them."""
+                    gate: str | None, handler: tuple[str, str, int, int, str] | None, text: str
+                    ) -> tuple[tuple[str, str] | None, str | None]:
+    """``CsRoute.authz`` and ``CsRoute.permitted`` of a minimal API route, when its code shows them: ``handler`` is
+    where its handler is written (``_handler``), ``text`` its code, literals emptied."""
     own = _level(_chain(code, close_bracket(code, paren)))
     enclosing = next((name for name, params_end in reversed(extensions) if params_end <= m.start()
                       and (brace := block_after(code, params_end, semicolon_ends=False)) is not None
                       and brace < m.start() < close_bracket(code, brace)), None)
     by_call = mapped.get(enclosing) if enclosing else None
-    handler = _handler(code, cs, paren)
     attributes = handler[4] if handler else ""
     if _ANONYMOUS.search(attributes):
         return None, None
@@ -385,8 +441,7 @@ def _minimal_access(code: str, cs: Sequence[tuple[str, str]], m: re.Match[str], 
     level = _strongest(own, group_level, by_call[0] if by_call else None, marked)
     if level == "anonymous" or handler is None:
         return None, None
-    name, file, start, end, _a = handler
-    text = _literals_emptied(dict(cs).get(file, code)[start:end]) if file else _literals_emptied(code[start:end])
+    name = handler[0]
     if level is None:
         if gate is None or _CALLER.search(text) or _CREDENTIAL.search(text):
             return None, None
@@ -402,7 +457,8 @@ def _minimal_access(code: str, cs: Sequence[tuple[str, str]], m: re.Match[str], 
                    f"service in its code): nothing compares the caller with the object it names"), None
 
 
-def _controllers(path: str, code: str, conventional: bool = False, gate: str | None = None) -> Iterator[CsRoute]:
+def _controllers(path: str, code: str, conventional: bool = False, gate: str | None = None,
+                 cs: Sequence[tuple[str, str]] = ()) -> Iterator[CsRoute]:
     classes = list(_CLASS.finditer(code))
     for m in _ACTION.finditer(code):
         owner = next((c for c in reversed(classes) if c.start() < m.start()), None)
@@ -429,9 +485,12 @@ def _controllers(path: str, code: str, conventional: bool = False, gate: str | N
             verb = action.group("name") if action else method.group("name").removesuffix("Async")
             template = f"/{name.removesuffix('Controller')}/{verb}"
         full = _join("", template.removeprefix("~")) if template.startswith(("/", "~/")) else _join(prefix, template)
+        span = _span(code, last)
         yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller",
                       _authz(path, code, before[prev:], block, last),
-                      _permitted(code, before[prev:], block, last, gate))
+                      _permitted(code, before[prev:], block, last, gate),
+                      _user_url_fetch(_literals_emptied(code[span[0].start():span[1]]) if span else "",
+                                      cs or [(path, code)]))
 
 
 _AUTHORIZE = re.compile(r"\[\s*(?:[\w\s,()]*,\s*)?Authorize\s*(?P<args>\([^)\]]*\))?\s*[,\]]")

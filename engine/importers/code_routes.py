@@ -581,7 +581,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             others.append((f, read_text(f, limits)))
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
-    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework, authz=r.authz, permitted=r.permitted)
+    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework, authz=r.authz, permitted=r.permitted,
+                        fetch=r.fetch)
                   for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
