@@ -154,3 +154,73 @@ def test_csharp_handlers_that_send_a_request_to_an_address_from_the_request_fetc
         assert endpoints[key].get("fetches_user_url") is True and endpoints[key].get("url_allowlist") is False
     for key in (("POST", "/bookmarks"), ("POST", "/api/Ping/checked")):
         assert "fetches_user_url" not in endpoints[key]
+
+
+def test_minimal_api_orders_priced_by_the_client_through_a_mediator_command(tmp_path: Any) -> None:
+    # the body parameter (a positional record, the file's last type) holds lines that each carry a price and a
+    # quantity; the handler builds a command from those lines and sends it to a mediator whose handler for that command
+    # reads each line's price: the amount comes from the client; a quote that only computes, and a command whose
+    # handler looks the price up, say nothing
+    root = str(tmp_path)
+    write(root, "compose.yaml", "services:\n  till: {image: acme/till:1}\n")
+    write(root, "till/Apis/SalesApi.cs", """
+        public static class SalesApi
+        {
+            public static RouteGroupBuilder MapSalesApi(this IEndpointRouteBuilder app)
+            {
+                var api = app.MapGroup("api/sales");
+                api.MapPost("/", PlaceSaleAsync);
+                api.MapPost("/refunds", RefundAsync);
+                api.MapPost("/quote", (QuoteRequest q, IPricing pricing) => pricing.Total(q.Lines));
+                return api;
+            }
+
+            public static async Task<Ok> PlaceSaleAsync(SaleRequest request, [AsParameters] SaleServices services)
+            {
+                var command = new PlaceSaleCommand(request.Lines, request.Shop);
+                await services.Mediator.Send(command);
+                return TypedResults.Ok();
+            }
+
+            public static async Task<Ok> RefundAsync(RefundRequest request, IMediator mediator)
+            {
+                await mediator.Send(new RefundCommand(request.Lines));
+                return TypedResults.Ok();
+            }
+        }
+
+        public record QuoteRequest(List<SaleLine> Lines);
+        public record RefundRequest(List<SaleLine> Lines);
+        public record SaleRequest(string Shop, List<SaleLine> Lines);
+        """)
+    write(root, "till/Models/SaleLine.cs", """
+        public class SaleLine
+        {
+            public int ProductId { get; init; }
+            public decimal UnitPrice { get; init; }
+            public int Quantity { get; init; }
+        }
+        """)
+    write(root, "till/Commands/Handlers.cs", """
+        public class PlaceSaleCommandHandler : IRequestHandler<PlaceSaleCommand, bool>
+        {
+            public async Task<bool> Handle(PlaceSaleCommand message, CancellationToken ct)
+            {
+                foreach (var line in message.Lines) _sale.Add(line.ProductId, line.UnitPrice, line.Quantity);
+                return await _sales.SaveAsync(_sale);
+            }
+        }
+
+        public class RefundCommandHandler : IRequestHandler<RefundCommand, bool>
+        {
+            public async Task<bool> Handle(RefundCommand message, CancellationToken ct)
+            {
+                foreach (var line in message.Lines) _refund.Add(line.ProductId, await _catalog.PriceOf(line.ProductId));
+                return await _refunds.SaveAsync(_refund);
+            }
+        }
+        """)
+    endpoints = _endpoints(root, "till")
+    assert endpoints[("POST", "/api/sales")].get("amount_from_client") is True
+    for key in (("POST", "/api/sales/refunds"), ("POST", "/api/sales/quote")):
+        assert "amount_from_client" not in endpoints[key]

@@ -157,6 +157,11 @@ _WRITE_CALL = re.compile(r"\.\s*(?:Update|Save|Create|Add|Insert|Upsert|Place|Su
 ``_db.SaveChangesAsync()``); a command handed to a mediator (``_mediator.Send(command)``) says nothing by itself."""
 
 
+def calls_a_write(text: str) -> bool:
+    """Whether the code ``text`` calls a method named for a change of state (``_WRITE_CALL``)."""
+    return _WRITE_CALL.search(text) is not None
+
+
 def written_body_type(code: str, at: int) -> str | None:
     """The type of the ``[FromBody]`` parameter of the controller action whose attribute starts at ``at``, when the
     action's own body calls a method named for a change of state (``_WRITE_CALL``): a write taking that body."""
@@ -423,6 +428,58 @@ def _user_url_fetch(handler: str, cs: Sequence[tuple[str, str]]) -> str | None:
     return None
 
 
+# Parameters ASP.NET Core never binds from a minimal API request's body: the framework's own, services by interface.
+_NOT_BODY = re.compile(r"(?:HttpContext|HttpRequest|HttpResponse|ClaimsPrincipal|CancellationToken|Stream|"
+                       r"PipeReader|I[A-Z]\w*)\b")
+
+
+def minimal_body(code: str, cs: Sequence[tuple[str, str]], at: int) -> tuple[list[tuple[str, str]], str] | None:
+    """The parameters (type, name) of the handler of the minimal API route whose ``Map...`` call starts at ``at``
+    that ASP.NET Core binds from the request's body (a complex type, unattributed or ``[FromBody]``; not a
+    ``[FromServices]``, ``[AsParameters]``, header, route or query value, nor the framework's own types or a service
+    named by its interface), with the handler's code, literals emptied. None when the handler is not found."""
+    paren = code.find("(", at)
+    written = _handler(code, cs, paren) if paren >= 0 else None
+    if written is None:
+        return None
+    name, file, start, end, _a = written
+    text = (dict(cs).get(file, code) if file else code)[start:end]
+    if name == "lambda":
+        params = text.split("=>", 1)[0].strip().removeprefix("async").strip()
+        params = params[1:-1] if params.startswith("(") and params.endswith(")") else params
+    else:
+        params = inside(text, text.index("(", text.index(name)))
+    out: list[tuple[str, str]] = []
+    for param in split_args(params):
+        if param.startswith("[") and not param.startswith("[FromBody"):
+            continue
+        words = re.sub(r"^\[[^\]]*\]\s*", "", param).split("=")[0].split()
+        if len(words) == 2 and words[0][:1].isupper() and not _NOT_BODY.fullmatch(words[0].rstrip("?")):
+            out.append((words[0].rstrip("?"), words[1]))
+    return out, _literals_emptied(text)
+
+
+def command_reads(cs: Sequence[tuple[str, str]], text: str, value: str, field: str, price: str
+                  ) -> tuple[str, Location] | None:
+    """Where a handler's code ``text`` builds a command from ``value.field`` (``new CreateOrderCommand(request.Items,
+    ...)``) and sends it to a mediator (``.Send(``), the command's MediatR handler
+    (``IRequestHandler<CreateOrderCommand, ...>``, in the service's code) that reads each line's ``price``
+    (``item.UnitPrice``): its name and where it is declared. None when nothing shows such a hand-over."""
+    if not re.search(r"\.\s*Send\s*\(", text):
+        return None
+    for m in re.finditer(r"\bnew\s+(?P<kind>[A-Z]\w*)\s*\(", text):
+        if not re.search(rf"\b{re.escape(value)}\s*\.\s*{re.escape(field)}\b", inside(text, m.end() - 1)):
+            continue
+        handles = re.compile(rf"\bclass\s+(?P<name>\w+)[^{{;]*\bIRequestHandler\s*<\s*{m.group('kind')}\b")
+        for path, code in cs:
+            found = handles.search(code)
+            brace = block_after(code, found.end(), semicolon_ends=False) if found is not None else None
+            if found is not None and brace is not None and re.search(
+                    rf"\.\s*{re.escape(price)}\b", code[brace:close_bracket(code, brace)]):
+                return found.group("name"), _at(path, code, found.start("name"))
+    return None
+
+
 def _minimal_access(code: str, m: re.Match[str], paren: int, group_level: str | None,
                     extensions: Sequence[tuple[str, int]], mapped: Mapping[str, tuple[str, Location]],
                     gate: str | None, handler: tuple[str, str, int, int, str] | None, text: str
@@ -634,5 +691,5 @@ def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
     return first
 
 
-__all__ = ["CsRoute", "base_type", "fields", "health_only", "methods", "routes", "setting_keys", "store_write",
-           "token_authorities", "written_body_type"]
+__all__ = ["CsRoute", "base_type", "calls_a_write", "command_reads", "fields", "health_only", "methods", "minimal_body",
+           "routes", "setting_keys", "store_write", "token_authorities", "written_body_type"]
