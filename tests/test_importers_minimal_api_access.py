@@ -163,18 +163,17 @@ def test_minimal_api_orders_priced_by_the_client_through_a_mediator_command(tmp_
     # handler looks the price up, say nothing
     root = str(tmp_path)
     write(root, "compose.yaml", "services:\n  till: {image: acme/till:1}\n")
-    write(root, "till/Apis/SalesApi.cs", """
-        public static class SalesApi
+    write(root, "till/Program.cs", """
+        var app = builder.Build();
+        var sales = app.MapGroup("api/sales");
+        sales.MapPost("/", SalesHandlers.PlaceSaleAsync);
+        sales.MapPost("/refunds", SalesHandlers.RefundAsync);
+        sales.MapPost("/quote", (QuoteRequest q, IPricing pricing) => pricing.Total(q.Lines));
+        app.Run();
+        """)
+    write(root, "till/Apis/SalesHandlers.cs", """
+        public static class SalesHandlers
         {
-            public static RouteGroupBuilder MapSalesApi(this IEndpointRouteBuilder app)
-            {
-                var api = app.MapGroup("api/sales");
-                api.MapPost("/", PlaceSaleAsync);
-                api.MapPost("/refunds", RefundAsync);
-                api.MapPost("/quote", (QuoteRequest q, IPricing pricing) => pricing.Total(q.Lines));
-                return api;
-            }
-
             public static async Task<Ok> PlaceSaleAsync(SaleRequest request, [AsParameters] SaleServices services)
             {
                 var command = new PlaceSaleCommand(request.Lines, request.Shop);
