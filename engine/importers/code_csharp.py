@@ -102,6 +102,8 @@ def _open_by_default(texts: Sequence[tuple[str, str]], required: re.Pattern[str]
         m = _AUTHENTICATES.search(code)
         if m is not None:
             at = _at(path, code, m.start() + code[m.start():].index("Add"))
+            if required is _FALLBACK:  # a library the service is built with may hold the set-up it never calls
+                return f"the service's code sets up authentication ({at.file}:{at.line}) but no fallback policy"
             return (f"the service authenticates callers ({at.file}:{at.line}) but sets no fallback policy, global "
                     "authorization filter or RequireAuthorization()")
     return None
