@@ -12,6 +12,12 @@
   controller with no route template is ``/<controller>/<action>`` (the method's name, less the ``Async`` suffix
   ASP.NET Core drops, or its ``[ActionName]``); without that table its path is unknown and it is left out.
 
+A minimal API route's authorization is what ASP.NET Core attaches to it: ``RequireAuthorization()`` chained on the
+route, on its group (``app.MapGroup("/orders").RequireAuthorization()``, ``orders.RequireAuthorization()``) or on the
+call of the extension method that maps it (``app.MapOrdersApi().RequireAuthorization()``), ``[Authorize]`` on its
+handler; ``AllowAnonymous()`` opens it deliberately. A route mapped inside ``if (app.Environment.IsDevelopment())``
+exists only in development (the OpenAPI UI's redirect, a seeding hook) and is not read.
+
 gRPC services (``app.MapGrpcService<CartService>()``) serve methods, not paths: they are not routes; nor is the
 placeholder the ASP.NET Core gRPC template maps beside them, a ``MapGet`` whose handler only writes a constant text
 (``context.Response.WriteAsync("Communication with gRPC endpoints must be made through a gRPC client...")``).
@@ -24,7 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers.code_text import QUOTES, block_after, close_bracket, inside, string_end
+from engine.importers.code_text import QUOTES, block_after, close_bracket, inside, split_args, string_end
 
 _MAP = re.compile(r"(?<![\w$])(?P<recv>[A-Za-z_]\w*)\s*\.\s*Map(?P<verb>Get|Post|Put|Delete|Patch)\s*\(\s*"
                   r"@?\"(?P<path>[^\"\\\n]*)\"")
@@ -56,6 +62,9 @@ class CsRoute:
     carries ``[Authorize]`` (nor ``[AllowAnonymous]``: a deliberate opening is not guessed at), the service sets no
     fallback policy, global authorization filter or ``RequireAuthorization()``, and the action never reads who
     calls. ASP.NET Core runs such an action for everyone."""
+    fetch: str | None = None
+    """Where the handler, or the method of the service's code it hands the value to, sends an HTTP request to a URL
+    taken from the request (``request.CallbackUrl``), compared with nothing on the way (``_user_url_fetch``)."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
@@ -63,29 +72,38 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[CsRoute]:
     out: list[CsRoute] = []
     conventional = any(path.endswith(".cs") and _CONVENTIONAL.search(code) for path, code in texts)
     gate = _open_by_default(texts)
-    for path, code in texts:
-        if path.endswith(".cs"):
-            out.extend(_minimal(path, code))
-            out.extend(_controllers(path, code, conventional, gate))
+    cs = [(p, c) for p, c in texts if p.endswith(".cs")]
+    mapped = _mapping_calls(cs)
+    minimal_gate = _open_by_default(texts, _FALLBACK)
+    for path, code in cs:
+        out.extend(_minimal(path, code, cs, mapped, minimal_gate))
+        out.extend(_controllers(path, code, conventional, gate, cs))
     return out
 
 
 _AUTHENTICATES = re.compile(r"\.\s*(?:AddAuthentication|AddJwtBearer|AddMicrosoftIdentityWebApi|"
                             r"AddIdentityServerAuthentication|AddOpenIdConnect)\s*[(<]")
 _GLOBAL_AUTHORIZATION = re.compile(r"\bFallbackPolicy\b|\.\s*RequireAuthorization\s*\(|\bAuthorizeFilter\b")
+_FALLBACK = re.compile(r"\bFallbackPolicy\b")
+"""What requires authorization of a minimal API route that asks for none itself: only a fallback policy (an MVC
+filter binds no minimal API, and a ``RequireAuthorization()`` binds the routes it is chained on)."""
 
 
-def _open_by_default(texts: Sequence[tuple[str, str]]) -> str | None:
+def _open_by_default(texts: Sequence[tuple[str, str]], required: re.Pattern[str] = _GLOBAL_AUTHORIZATION
+                     ) -> str | None:
     """Why an action without ``[Authorize]`` is open to anyone in this service, when it is: the service
     authenticates callers (``AddAuthentication``, ``AddJwtBearer``...) and requires authorization of nothing by
-    default (no fallback policy, global ``AuthorizeFilter`` or ``RequireAuthorization()``)."""
+    default (no fallback policy, global ``AuthorizeFilter`` or ``RequireAuthorization()``; for minimal API routes,
+    ``required`` is ``_FALLBACK``)."""
     cs = [(p, c) for p, c in texts if p.endswith(".cs")]
-    if any(_GLOBAL_AUTHORIZATION.search(c) for _p, c in cs):
+    if any(required.search(c) for _p, c in cs):
         return None
     for path, code in cs:
         m = _AUTHENTICATES.search(code)
         if m is not None:
             at = _at(path, code, m.start() + code[m.start():].index("Add"))
+            if required is _FALLBACK:  # a library the service is built with may hold the set-up it never calls
+                return f"the service's code sets up authentication ({at.file}:{at.line}) but no fallback policy"
             return (f"the service authenticates callers ({at.file}:{at.line}) but sets no fallback policy, global "
                     "authorization filter or RequireAuthorization()")
     return None
@@ -139,6 +157,11 @@ _WRITE_CALL = re.compile(r"\.\s*(?:Update|Save|Create|Add|Insert|Upsert|Place|Su
                          r"\w*\s*(?:<[^<>()]*>)?\s*\(")
 """A call, in an action's body, of a method whose name says it changes state (``_repository.UpdateBasketAsync(...)``,
 ``_db.SaveChangesAsync()``); a command handed to a mediator (``_mediator.Send(command)``) says nothing by itself."""
+
+
+def calls_a_write(text: str) -> bool:
+    """Whether the code ``text`` calls a method named for a change of state (``_WRITE_CALL``)."""
+    return _WRITE_CALL.search(text) is not None
 
 
 def written_body_type(code: str, at: int) -> str | None:
@@ -213,22 +236,288 @@ def store_write(kind: str, method: str) -> bool:
     return _STORE_TYPE.search(kind) is not None and _STORE_WRITE.match(method) is not None
 
 
-def _minimal(path: str, code: str) -> Iterator[CsRoute]:
-    groups: dict[str, str] = {}
+# A call chained on the one before it: ``.RequireAuthorization()``, ``.WithName("x")``, ``.HasApiVersion(1.0)``.
+_LINK = re.compile(r"\s*\.\s*(?P<name>[A-Za-z_]\w*)\s*(?:<[^<>(){};]*>\s*)?\(")
+_DEVELOPMENT = re.compile(r"\bif\s*\(\s*(?:[A-Za-z_][\w.]*\.)?IsDevelopment\s*\(\s*\)\s*\)")
+_EXTENSION = re.compile(r"\b(?P<name>[A-Za-z_]\w*)\s*(?:<[^<>(){};]*>\s*)?\(\s*this\s+")
+_REQUIRE = "RequireAuthorization"
+
+
+def _chain(code: str, i: int) -> list[tuple[str, str]]:
+    """The calls chained on the expression that ends at ``i``: (name, its arguments), in order."""
+    out: list[tuple[str, str]] = []
+    while (m := _LINK.match(code, i)) is not None:
+        paren = m.end() - 1
+        out.append((m.group("name"), inside(code, paren).strip()))
+        i = close_bracket(code, paren)
+    return out
+
+
+def _level(calls: Sequence[tuple[str, str]]) -> str | None:
+    """What a chain of calls requires of a route's caller: ``anonymous`` (``AllowAnonymous()``), ``role`` (a
+    ``RequireAuthorization`` naming a policy or building one), ``none`` (a bare ``RequireAuthorization()``: a
+    signed-in caller), or None (nothing)."""
+    names = [n for n, _a in calls]
+    if "AllowAnonymous" in names:
+        return "anonymous"
+    required = [a for n, a in calls if n == _REQUIRE]
+    if not required:
+        return None
+    return "role" if any(required) else "none"
+
+
+def _strongest(*levels: str | None) -> str | None:
+    for level in ("anonymous", "role", "none"):
+        if level in levels:
+            return level
+    return None
+
+
+_CALL_START = re.compile(r"(?:[A-Za-z_]\w*\s*\.\s*)*[A-Za-z_]\w*\s*(?:<[^<>(){};]*>\s*)?\(")
+
+
+def _variable_level(code: str, name: str) -> str | None:
+    """What the file requires of the routes mapped on the variable ``name`` (a group, a versioned API set): the
+    calls chained on the call its declaration makes (``var api = app.MapGroup("/x").RequireAuthorization();``) and
+    an authorization call made on it in a statement of its own (``api.RequireAuthorization();``)."""
+    levels: list[str | None] = []
+    for m in re.finditer(rf"(?<![\w.])(?:var\s+)?{re.escape(name)}\s*(?P<op>=(?!=)|\.)", code):
+        if m.group("op") == ".":
+            calls = _chain(code, m.end() - 1)[:1]
+            if calls and calls[0][0] in (_REQUIRE, "AllowAnonymous"):
+                levels.append(_level(calls))
+            continue
+        call = _CALL_START.match(code, m.end() + len(code[m.end():m.end() + 200]) -
+                                 len(code[m.end():m.end() + 200].lstrip()))
+        if call is not None:
+            levels.append(_level(_chain(code, close_bracket(code, call.end() - 1))))
+    return _strongest(*levels)
+
+
+def _mapping_calls(cs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, Location]]:
+    """What the calls of each method that maps routes (``app.MapOrdersApi()``) require of the routes it maps, by the
+    method's name: the calls chained on the call and those on its receiver (``orders.MapOrdersApi()``, ``orders``
+    declared ``app.NewVersionedApi("Orders").RequireAuthorization()``), with where the call is."""
+    names = {m.group("name") for _p, code in cs for m in _EXTENSION.finditer(code)}
+    out: dict[str, tuple[str, Location]] = {}
+    for path, code in cs:
+        for m in re.finditer(r"(?:(?P<recv>[A-Za-z_]\w*)\s*\.\s*)(?P<name>[A-Za-z_]\w*)\s*(?:<[^<>(){};]*>\s*)?\(",
+                             code):
+            if m.group("name") not in names or _EXTENSION.match(code, m.start("name")):
+                continue
+            level = _strongest(_level(_chain(code, close_bracket(code, m.end() - 1))),
+                               _variable_level(code, m.group("recv")))
+            if level is not None and m.group("name") not in out:
+                out[m.group("name")] = (level, _at(path, code, m.start("name")))
+    return out
+
+
+def _development_only(code: str) -> list[tuple[int, int]]:
+    """The spans of the blocks that run only in the development environment
+    (``if (app.Environment.IsDevelopment())``)."""
+    out: list[tuple[int, int]] = []
+    for m in _DEVELOPMENT.finditer(code):
+        brace = block_after(code, m.end())
+        if brace is not None:
+            out.append((brace, close_bracket(code, brace)))
+        else:
+            out.append((m.end(), code.find(";", m.end()) + 1 or len(code)))
+    return out
+
+
+def _handler(code: str, cs: Sequence[tuple[str, str]], open_paren: int) -> tuple[str, str, int, int, str] | None:
+    """The handler of the minimal API route whose call opens at ``open_paren``: its name (``lambda`` for an inline
+    one), the file and text it is written in, where its code starts and ends, and the attributes before it."""
+    args = split_args(inside(code, open_paren))
+    if len(args) < 2:
+        return None
+    text = args[-1].strip()
+    if "=>" in text:  # an inline lambda, after its attributes: [Authorize] (int id) => ...
+        start = code.index(text, open_paren)
+        attributes = re.match(r"(?:\[[^\[\]]*\]\s*)*", text)
+        skip = attributes.end() if attributes else 0
+        return "lambda", "", start + skip, start + len(text), text[:skip]
+    name = re.fullmatch(r"(?:[A-Za-z_][\w.]*\.)?(?P<name>[A-Za-z_]\w*)", text)
+    if name is None:
+        return None
+    declared = re.compile(rf"[\w>\]?)]\s+{re.escape(name.group('name'))}\s*(?:<[^<>(){{}};]*>\s*)?\(")
+    for path, other in sorted(cs, key=lambda pc: pc[1] is not code):  # its own file first
+        for m in declared.finditer(other):
+            span = _span(other, m.start() + 1)
+            if span is None:
+                continue
+            head = max(other.rfind(";", 0, m.start()), other.rfind("}", 0, m.start()), other.rfind("{", 0, m.start()))
+            return name.group("name"), path, m.start(), span[1], other[head + 1:m.start()]
+    return None
+
+
+def _minimal(path: str, code: str, cs: Sequence[tuple[str, str]] = (),
+             mapped: Mapping[str, tuple[str, Location]] | None = None, gate: str | None = None) -> Iterator[CsRoute]:
+    groups: dict[str, tuple[str, str | None]] = {}
     for g in _GROUP.finditer(code):
-        groups[g.group("name")] = _join(groups.get(g.group("recv"), ""), g.group("path"))
+        outer, outer_level = groups.get(g.group("recv"), ("", None))
+        groups[g.group("name")] = (_join(outer, g.group("path")),
+                                   _strongest(outer_level, _variable_level(code, g.group("name"))))
     grpc = "MapGrpcService<" in code
+    development = _development_only(code)
+    extensions = [(m.group("name"), close_bracket(code, code.index("(", m.start("name"))))
+                  for m in _EXTENSION.finditer(code)]
     for m in _MAP.finditer(code):
-        args = _literals_emptied(inside(code, code.index("(", m.start("verb"))))
+        if any(a <= m.start() < b for a, b in development):
+            continue
+        paren = code.index("(", m.start("verb"))
+        args = _literals_emptied(inside(code, paren))
         handler = args.split(",", 1)[1].strip() if "," in args else ""
         if grpc and _CONSTANT_TEXT.fullmatch(handler):
             continue
-        prefix = groups.get(m.group("recv"), "")
-        yield CsRoute(m.group("verb").upper(), _join(prefix, m.group("path")), _at(path, code, m.start("verb") - 3),
-                      "ASP.NET Core minimal API")
+        prefix, group_level = groups.get(m.group("recv"), ("", None))
+        at = _at(path, code, m.start("verb") - 3)
+        files = cs or [(path, code)]
+        written = _handler(code, files, paren)
+        text = _literals_emptied((dict(files).get(written[1], code) if written[1] else code)[written[2]:written[3]]) \
+            if written else ""
+        authz, permitted = _minimal_access(code, m, paren, group_level, extensions, mapped or {}, gate, written, text)
+        yield CsRoute(m.group("verb").upper(), _join(prefix, m.group("path")), at, "ASP.NET Core minimal API",
+                      authz, permitted, _user_url_fetch(text, files))
 
 
-def _controllers(path: str, code: str, conventional: bool = False, gate: str | None = None) -> Iterator[CsRoute]:
+# A value of the request named for an address: ``request.CallbackUrl``, ``model.GrantUri``.
+_URL_VALUE = re.compile(r"\b[A-Za-z_]\w*\s*\.\s*(?:\w*(?:Url|Uri|URL|URI))\b")
+_ALLOWLIST = re.compile(r"[Aa]llow(?:ed)?[Ll]ist|[Ww]hite[Ll]ist|[Aa]llowed(?:Hosts|Urls|Origins|Domains)|"
+                        r"\.\s*(?:StartsWith|IsBaseOf|EndsWith)\s*\(|\.\s*Host\s*(?:==|!=|\.)")
+
+
+def _sends_to(body: str, name: str) -> bool:
+    """Whether the code ``body`` sends an HTTP request to the value ``name``: a request message built for it
+    (``new HttpRequestMessage(HttpMethod.Options, url)``) or an ``HttpClient`` call given it first."""
+    value = re.escape(name)
+    return re.search(rf"\bnew\s+HttpRequestMessage\s*\([^;]*?\b{value}\b(?!\s*\.)", body) is not None or re.search(
+        rf"\.\s*(?:Get|Post|Put|Patch|Delete|Send|GetString|GetStream|GetByteArray|GetFromJson|PostAsJson|"
+        rf"PutAsJson)Async\s*(?:<[^<>(){{}};]*>\s*)?\(\s*{value}\s*[,)]", body) is not None
+
+
+def _user_url_fetch(handler: str, cs: Sequence[tuple[str, str]]) -> str | None:
+    """Where a handler's code (literals emptied) sends an HTTP request to an address it takes from the request
+    (``client.GetAsync(request.Url)``), or hands that address to a method of the service's code (one level, by
+    position) that does (``tester.TestGrantUrl(request.Url, request.GrantUrl)``, ``new HttpRequestMessage(HttpMethod
+    .Options, url)`` there), with no allow-list, prefix or host comparison on the way. None when nothing shows it."""
+    if not handler or _ALLOWLIST.search(handler):
+        return None
+    for value in dict.fromkeys(v.group(0).replace(" ", "") for v in _URL_VALUE.finditer(handler)):
+        if _sends_to(handler, value):
+            return f"its handler sends a request to {value}, taken from the request"
+    for call in re.finditer(r"\.\s*(?P<name>[A-Za-z_]\w*)\s*\(", handler):
+        args = split_args(inside(handler, call.end() - 1))
+        taken = [(i, a.replace(" ", "")) for i, a in enumerate(args) if _URL_VALUE.fullmatch(a)]
+        if not taken:
+            continue
+        declared = re.compile(rf"[\w>\]?)]\s+{re.escape(call.group('name'))}\s*\(")
+        for path, code in cs:
+            for d in declared.finditer(code):
+                span = _span(code, d.start() + 1)
+                if span is None:
+                    continue
+                params = split_args(inside(code, code.index("(", d.start() + 1)))
+                body = _literals_emptied(code[span[0].start():span[1]])
+                if _ALLOWLIST.search(body):
+                    continue
+                for i, value in taken:
+                    name = params[i].split("=")[0].split()[-1] if i < len(params) and params[i].split() else ""
+                    if name and _sends_to(body, name):
+                        at = _at(path, code, d.start() + 1)
+                        return (f"its handler hands {value}, taken from the request, to {call.group('name')}, which "
+                                f"sends a request to it ({at.file}:{at.line})")
+    return None
+
+
+# Parameters ASP.NET Core never binds from a minimal API request's body: the framework's own, services by interface.
+_NOT_BODY = re.compile(r"(?:HttpContext|HttpRequest|HttpResponse|ClaimsPrincipal|CancellationToken|Stream|"
+                       r"PipeReader|I[A-Z]\w*)\b")
+
+
+def minimal_body(code: str, cs: Sequence[tuple[str, str]], at: int) -> tuple[list[tuple[str, str]], str] | None:
+    """The parameters (type, name) of the handler of the minimal API route whose ``Map...`` call starts at ``at``
+    that ASP.NET Core binds from the request's body (a complex type, unattributed or ``[FromBody]``; not a
+    ``[FromServices]``, ``[AsParameters]``, header, route or query value, nor the framework's own types or a service
+    named by its interface), with the handler's code, literals emptied. None when the handler is not found."""
+    paren = code.find("(", at)
+    written = _handler(code, cs, paren) if paren >= 0 else None
+    if written is None:
+        return None
+    name, file, start, end, _a = written
+    text = (dict(cs).get(file, code) if file else code)[start:end]
+    if name == "lambda":
+        params = text.split("=>", 1)[0].strip().removeprefix("async").strip()
+        params = params[1:-1] if params.startswith("(") and params.endswith(")") else params
+    else:
+        params = inside(text, text.index("(", text.index(name)))
+    out: list[tuple[str, str]] = []
+    for param in split_args(params):
+        if param.startswith("[") and not param.startswith("[FromBody"):
+            continue
+        words = re.sub(r"^\[[^\]]*\]\s*", "", param).split("=")[0].split()
+        if len(words) == 2 and words[0][:1].isupper() and not _NOT_BODY.fullmatch(words[0].rstrip("?")):
+            out.append((words[0].rstrip("?"), words[1]))
+    return out, _literals_emptied(text)
+
+
+def command_reads(cs: Sequence[tuple[str, str]], text: str, value: str, field: str, price: str
+                  ) -> tuple[str, Location] | None:
+    """Where a handler's code ``text`` builds a command from ``value.field`` (``new CreateOrderCommand(request.Items,
+    ...)``) and sends it to a mediator (``.Send(``), the command's MediatR handler
+    (``IRequestHandler<CreateOrderCommand, ...>``, in the service's code) that reads each line's ``price``
+    (``item.UnitPrice``): its name and where it is declared. None when nothing shows such a hand-over."""
+    if not re.search(r"\.\s*Send\s*\(", text):
+        return None
+    for m in re.finditer(r"\bnew\s+(?P<kind>[A-Z]\w*)\s*\(", text):
+        if not re.search(rf"\b{re.escape(value)}\s*\.\s*{re.escape(field)}\b", inside(text, m.end() - 1)):
+            continue
+        handles = re.compile(rf"\bclass\s+(?P<name>\w+)[^{{;]*\bIRequestHandler\s*<\s*{m.group('kind')}\b")
+        for path, code in cs:
+            found = handles.search(code)
+            brace = block_after(code, found.end(), semicolon_ends=False) if found is not None else None
+            if found is not None and brace is not None and re.search(
+                    rf"\.\s*{re.escape(price)}\b", code[brace:close_bracket(code, brace)]):
+                return found.group("name"), _at(path, code, found.start("name"))
+    return None
+
+
+def _minimal_access(code: str, m: re.Match[str], paren: int, group_level: str | None,
+                    extensions: Sequence[tuple[str, int]], mapped: Mapping[str, tuple[str, Location]],
+                    gate: str | None, handler: tuple[str, str, int, int, str] | None, text: str
+                    ) -> tuple[tuple[str, str] | None, str | None]:
+    """``CsRoute.authz`` and ``CsRoute.permitted`` of a minimal API route, when its code shows them: ``handler`` is
+    where its handler is written (``_handler``), ``text`` its code, literals emptied."""
+    own = _level(_chain(code, close_bracket(code, paren)))
+    enclosing = next((name for name, params_end in reversed(extensions) if params_end <= m.start()
+                      and (brace := block_after(code, params_end, semicolon_ends=False)) is not None
+                      and brace < m.start() < close_bracket(code, brace)), None)
+    by_call = mapped.get(enclosing) if enclosing else None
+    attributes = handler[4] if handler else ""
+    if _ANONYMOUS.search(attributes):
+        return None, None
+    marked = "none" if _AUTHORIZE.search(attributes) else None
+    level = _strongest(own, group_level, by_call[0] if by_call else None, marked)
+    if level == "anonymous" or handler is None:
+        return None, None
+    name = handler[0]
+    if level is None:
+        if gate is None or _CALLER.search(text) or _CREDENTIAL.search(text):
+            return None, None
+        return None, (f"neither the route nor its group requires authorization (no RequireAuthorization() or "
+                      f"[Authorize]), and {gate}: ASP.NET Core lets anyone call it, and its code never reads who "
+                      "calls")
+    if _CALLER.search(text):
+        return None, None
+    where = (f"RequireAuthorization() on the call of {enclosing}, {by_call[1].file}:{by_call[1].line}"
+             if by_call and level == by_call[0] else "RequireAuthorization() or [Authorize]")
+    named = "its handler" if name == "lambda" else name
+    return (level, f"{named} requires a signed-in caller ({where}) and never refers to it (no User, claim or identity "
+                   f"service in its code): nothing compares the caller with the object it names"), None
+
+
+def _controllers(path: str, code: str, conventional: bool = False, gate: str | None = None,
+                 cs: Sequence[tuple[str, str]] = ()) -> Iterator[CsRoute]:
     classes = list(_CLASS.finditer(code))
     for m in _ACTION.finditer(code):
         owner = next((c for c in reversed(classes) if c.start() < m.start()), None)
@@ -255,9 +544,12 @@ def _controllers(path: str, code: str, conventional: bool = False, gate: str | N
             verb = action.group("name") if action else method.group("name").removesuffix("Async")
             template = f"/{name.removesuffix('Controller')}/{verb}"
         full = _join("", template.removeprefix("~")) if template.startswith(("/", "~/")) else _join(prefix, template)
+        span = _span(code, last)
         yield CsRoute(m.group("verb").upper(), full, _at(path, code, m.start()), "ASP.NET Core controller",
                       _authz(path, code, before[prev:], block, last),
-                      _permitted(code, before[prev:], block, last, gate))
+                      _permitted(code, before[prev:], block, last, gate),
+                      _user_url_fetch(_literals_emptied(code[span[0].start():span[1]]) if span else "",
+                                      cs or [(path, code)]))
 
 
 _AUTHORIZE = re.compile(r"\[\s*(?:[\w\s,()]*,\s*)?Authorize\s*(?P<args>\([^)\]]*\))?\s*[,\]]")
@@ -401,5 +693,5 @@ def health_only(texts: Sequence[tuple[str, str]]) -> Location | None:
     return first
 
 
-__all__ = ["CsRoute", "base_type", "fields", "health_only", "methods", "routes", "setting_keys", "store_write",
-           "token_authorities", "written_body_type"]
+__all__ = ["CsRoute", "base_type", "calls_a_write", "command_reads", "fields", "health_only", "methods", "minimal_body",
+           "routes", "setting_keys", "store_write", "token_authorities", "written_body_type"]

@@ -38,9 +38,11 @@ def _declarations(texts: Sequence[tuple[str, str]]) -> dict[str, tuple[str, str,
         for m in _TYPE.finditer(code):
             brace = code.find("{", m.end())
             semi = code.find(";", m.end())
-            if brace < 0 or (0 <= semi < brace and "(" not in code[m.end():semi]):
+            # a positional record ends at its ';' (``record Order(List<Line> Lines);``), the file's last type too
+            positional = semi >= 0 and (brace < 0 or semi < brace) and "(" in code[m.end():semi]
+            if not positional and (brace < 0 or 0 <= semi < brace):
                 continue
-            end = pairs.get(brace, len(code)) if not 0 <= semi < brace else semi + 1
+            end = semi + 1 if positional else pairs.get(brace, len(code))
             out.setdefault(m.group(1), (path, code[m.start():end], m.start()))
     return out
 
@@ -68,6 +70,11 @@ class LinePrices:
     def of(self, kind: str) -> str | None:
         """Why the body type ``kind`` carries priced order lines, when a collection it holds has elements with a price
         and a quantity (``CustomerBasket.Items: each BasketItem carries UnitPrice and Quantity (BasketItem.cs:8)``)."""
+        found = self.lines(kind)
+        return found[0] if found else None
+
+    def lines(self, kind: str) -> tuple[str, str, str] | None:
+        """``of``, with the collection's field and its elements' price field as declared (``Items``, ``UnitPrice``)."""
         found = self._declared.get(kind)
         if found is None:
             return None
@@ -75,7 +82,8 @@ class LinePrices:
             element, field = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
             said = _line(self._declared, element, self._codes) if element != kind else None
             if said is not None:
-                return f"{kind}.{field}: each {said}"
+                price = _PRICE.search(self._declared[element][1])
+                return f"{kind}.{field}: each {said}", field, price.group(1) if price else ""
         return None
 
 __all__ = ["LinePrices"]

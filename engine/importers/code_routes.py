@@ -581,8 +581,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
             others.append((f, read_text(f, limits)))
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
-    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework, authz=r.authz, permitted=r.permitted)
-                  for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]))
+    routes.extend(_csharp_routes(others))
     routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
                   for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
@@ -1553,23 +1552,59 @@ def _java_amounts(routes: Sequence[Route], java: Sequence[tuple[str, str]]) -> l
     return out
 
 
+def _csharp_routes(others: Sequence[tuple[str, str]]) -> list[Route]:
+    """The routes of a service's C# files (``code_csharp``), with what their handlers show of their callers and of the
+    addresses they fetch."""
+    return [Route(r.method, normalise(r.path), r.at, r.framework, authz=r.authz, permitted=r.permitted, fetch=r.fetch)
+            for r in code_csharp.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".cs")])]
+
+
 def _csharp_amounts(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> list[Route]:
-    """``routes`` with ``amount`` on each ASP.NET Core controller write whose ``[FromBody]`` type carries priced order
-    lines (``code_line_prices``), the action's body calling a method named for a change of state."""
+    """``routes`` with ``amount`` on each ASP.NET Core write whose body type carries priced order lines
+    (``code_line_prices``): a controller action's ``[FromBody]`` type, the action's body calling a method named for a
+    change of state; a minimal API handler's body parameter, the handler calling such a method or handing the lines
+    in a command to the MediatR handler that reads their price (``_minimal_amount``)."""
     files = dict(cs)
     lines_of = code_line_prices.LinePrices(cs) if cs else None
     out: list[Route] = []
     for r in routes:
         code = files.get(r.at.file)
         if code is None or lines_of is None or r.amount or r.method in _SAFE or \
-                r.framework != "ASP.NET Core controller":
+                r.framework not in ("ASP.NET Core controller", "ASP.NET Core minimal API"):
             out.append(r)
             continue
         offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
-        kind = code_csharp.written_body_type(code, offset)
-        priced = lines_of.of(kind) if kind else None
-        out.append(replace(r, amount=f"{priced}: the client prices its own lines") if priced else r)
+        if r.framework == "ASP.NET Core minimal API":
+            priced = _minimal_amount(code, cs, offset, lines_of)
+        else:
+            kind = code_csharp.written_body_type(code, offset)
+            said = lines_of.of(kind) if kind else None
+            priced = f"{said}: the client prices its own lines" if said else None
+        out.append(replace(r, amount=priced) if priced else r)
     return out
+
+
+def _minimal_amount(code: str, cs: Sequence[tuple[str, str]], offset: int,
+                    lines_of: code_line_prices.LinePrices) -> str | None:
+    """Why a minimal API handler takes its amount from the client: a body parameter carries priced lines, and the
+    handler writes (a method named for a change of state) or builds a command from those lines for a MediatR
+    handler that reads their price."""
+    body = code_csharp.minimal_body(code, cs, offset)
+    if body is None:
+        return None
+    params, text = body
+    for kind, name in params:
+        found = lines_of.lines(kind)
+        if found is None:
+            continue
+        said, field, price = found
+        if code_csharp.calls_a_write(text):
+            return f"{said}: the client prices its own lines"
+        handed = code_csharp.command_reads(cs, text, name, field, price) if price else None
+        if handed is not None:
+            return (f"{said}: the client prices its own lines, handed in a command to {handed[0]} "
+                    f"({handed[1].file}:{handed[1].line}), which reads each line's {price}")
+    return None
 
 
 @dataclass
