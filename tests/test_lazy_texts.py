@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.consequence import AdjustRecord, Outcome, RiskRecord, filler, render
+from engine.consequence import AdjustRecord, Outcome, RiskRecord, render
 from engine.review import Review, _Matches, review
 from engine.runtime import RunResult
 from tests.gate_helpers import SHOP
@@ -21,12 +21,12 @@ def reviewed(request: pytest.FixtureRequest) -> Review:
 
 
 def _risk(message: str, name: str, premises: tuple[str, ...] = ("service:a",)) -> RiskRecord:
-    return RiskRecord("risk:r@service:a", "r", "service:a", "service", None, filler(message), {"s": {"name": name}},
+    return RiskRecord("risk:r@service:a", "r", "service:a", "service", None, message, {"s": {"name": name}},
                       premises, ())
 
 
 def _adjust(reason: str, name: str, premises: tuple[str, ...] = ("service:a",)) -> AdjustRecord:
-    return AdjustRecord("risk:r@service:a", 1, filler(reason), {"s": {"name": name}}, "c", premises)
+    return AdjustRecord("risk:r@service:a", 1, reason, {"s": {"name": name}}, "c", premises)
 
 
 def _matches(*outcomes: Outcome) -> _Matches:
