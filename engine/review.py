@@ -206,10 +206,14 @@ class _Matches:
         for _name, (_facts, risk, gap, adjust) in result.recorded:
             if risk is not None:
                 held = risks.get(risk.key)
-                # A match on stated facts wins over one that needed an assumption.
-                if held is None or (bool(risk.assumed), risk.premises, risk.message) < (
-                        bool(held.assumed), held.premises, held.message):
+                # A match on stated facts wins over one that needed an assumption; the message (filled only now)
+                # decides between matches on the same premises.
+                if held is None:
                     risks[risk.key] = risk
+                else:
+                    mine, theirs = (bool(risk.assumed), risk.premises), (bool(held.assumed), held.premises)
+                    if mine < theirs or (mine == theirs and risk.message < held.message):
+                        risks[risk.key] = risk
             if gap is not None:
                 gaps[gap.subject].append(gap)
             if adjust is not None:
@@ -217,7 +221,9 @@ class _Matches:
                 if by_rule is None:
                     by_rule = adjusts[adjust.risk] = {}
                 prev = by_rule.get(adjust.rule)
-                if prev is None or (adjust.premises, adjust.reason) < (prev.premises, prev.reason):
+                # The reason (filled only now) decides between matches on the same premises.
+                if prev is None or adjust.premises < prev.premises or (
+                        adjust.premises == prev.premises and adjust.reason < prev.reason):
                     by_rule[adjust.rule] = adjust
         for _name, question, subjects in result.gap_groups:  # a question shared by its subjects (premise: each)
             for subject in subjects:
@@ -372,7 +378,7 @@ def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
         subjects = (subject,) if premises == (subject,) else (subject, *sorted({p for p in premises if p != subject}))
         fid = fp[:10]
         finding = new_risk(  # every field but _RISK_LATE, in field order
-            fid, rule, terms.title, "risk", sev, terms.base, terms.category, terms.phase, r.message, subjects, fp,
+            fid, rule, terms.title, "risk", sev, terms.base, terms.category, terms.phase, subjects, fp,
             terms.likelihood, terms.impact, terms.references, (), r.field, terms.overridden, r.assumed,
             partial(_risk_late, terms, r, adjusts, subj, explain))
         keyed.append((worst_first[sev], rule, subject, fp, n, finding))
@@ -391,7 +397,7 @@ def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
     return [k[-1] for k in keyed], [mit_acc[scoped].item() for scoped in sorted(mit_acc)]
 
 
-_RISK_LATE = ("location", "mitigations", "adjustments", "evidence", "inferred")
+_RISK_LATE = ("message", "location", "mitigations", "adjustments", "evidence", "inferred")
 _new_risk = late_fields(Finding, _RISK_LATE)
 """A risk finding whose explanation is worked out when first read (``late_fields``): only the fields that sort,
 group, count and judge it are worked out for every finding."""
@@ -403,7 +409,7 @@ def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, AdjustRec
     loc = subj.locate(r.field) if subj else _location_of(r.premises, explain.facts)
     evidence = explain.rests_on(r.premises)
     mits = r.mitigations
-    return (loc, (f"{mits[0].id}@{mits[0].scope}",) if len(mits) == 1 else tuple(
+    return (r.message, loc, (f"{mits[0].id}@{mits[0].scope}",) if len(mits) == 1 else tuple(
                 sorted({f"{m.id}@{m.scope}" for m in mits})),
             _adjustments(terms, adjusts) if adjusts is not None else (),
             evidence, _inferred(subj, evidence))
@@ -430,19 +436,22 @@ def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> tupl
     made = terms.adjustments
     if len(adjusts) == 1:  # most
         (a,) = adjusts.values()
-        one = made.get(a[1:4])
-        return one if one is not None else _adjustment(terms, a)
+        key = a.made
+        one = made.get(key)
+        return one if one is not None else _adjustment(terms, a, key)
     out: list[Adjustment] = []
     for _rid, a in sorted(adjusts.items()):
-        one = made.get(a[1:4])
-        out += one if one is not None else _adjustment(terms, a)
+        key = a.made
+        one = made.get(key)
+        out += one if one is not None else _adjustment(terms, a, key)
     return tuple(out)
 
 
-def _adjustment(terms: _RuleTerms, a: AdjustRecord) -> tuple[Adjustment, ...]:
-    """``a`` as the adjustment of a risk of ``terms.rule`` (none when its base prices it), kept in ``terms``."""
-    made = terms.adjustments[a[1:4]] = () if _priced(terms.kb, terms.rule.id, a.rule) else (
-        Adjustment(a.rule, a.by, a.reason),)
+def _adjustment(terms: _RuleTerms, a: AdjustRecord, key: tuple[int, str, str]) -> tuple[Adjustment, ...]:
+    """``a`` as the adjustment of a risk of ``terms.rule`` (none when its base prices it), kept in ``terms`` under
+    ``key`` (``a.made``)."""
+    made = terms.adjustments[key] = () if _priced(terms.kb, terms.rule.id, a.rule) else (
+        Adjustment(a.rule, a.by, key[1]),)
     return made
 
 
