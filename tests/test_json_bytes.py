@@ -112,8 +112,34 @@ def _injected() -> dict[str, str]:
     return {cls: text + NEIGHBOURS for cls, text in UNSAFE.items()}
 
 
-def _check_output(out: bytes, data: Any) -> None:
-    assert out == neutral.json_text(canonical(data)).encode()
+def _inject(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[Any]:
+    """Make ``owner.name`` (what a writer encodes) add the unsafe texts to its data; the list gets each data made."""
+    made: list[Any] = []
+    real = getattr(owner, name)
+
+    def injected(value: Any) -> Any:
+        made.append({**real(value), "injected": _injected()})
+        return made[-1]
+
+    monkeypatch.setattr(owner, name, injected)
+    return made
+
+
+def _written(tmp_path: Any, to_file: bool, *args: str) -> bytes:
+    """What the command writes: to ``-o FILE``, or to stdout."""
+    path = os.path.join(str(tmp_path), "out.json")
+    result = run(*args, *(["-o", path] if to_file else []))
+    assert result.exit_code == 0, result.output
+    if not to_file:
+        return result.stdout_bytes
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _neutralised(out: bytes) -> None:
+    # The document read back, written canonically and neutralised as text, gives these bytes (what the text path
+    # gave); no unsafe sequence is left raw, and the JSON means the unsafe texts still.
+    assert out == neutral.json_text(canonical(json.loads(out))).encode()
     assert not any(seq in out for seq in RAW_UNSAFE)
     assert json.loads(out)["injected"] == _injected()
 
@@ -125,24 +151,11 @@ def test_check_writes_the_injected_report_neutralised(fmt: str, to_file: bool, t
     import engine.gate.sarif
     import engine.gate.text
 
-    made: list[Any] = []
-    module, name = (engine.gate.text, "to_json_report") if fmt == "json" else (engine.gate.sarif, "to_sarif_data")
-    real = getattr(module, name)
-
-    def injected(gate: Any) -> Any:
-        made.append({**real(gate), "injected": _injected()})
-        return made[-1]
-
-    monkeypatch.setattr(module, name, injected)
-    path = os.path.join(str(tmp_path), f"r.{fmt}")
-    result = run("check", SHOP, "--format", fmt, "--fail-on", "never", *(["-o", path] if to_file else []))
-    assert result.exit_code == 0, result.output
-    if to_file:
-        with open(path, "rb") as fh:
-            out = fh.read()
-    else:
-        out = result.stdout_bytes
-    _check_output(out, made[-1])
+    made = _inject(monkeypatch, *((engine.gate.text, "to_json_report") if fmt == "json"
+                                  else (engine.gate.sarif, "to_sarif_data")))
+    out = _written(tmp_path, to_file, "check", SHOP, "--format", fmt, "--fail-on", "never")
+    assert len(made) == 1 and out == neutral.json_text(canonical(made[0])).encode()
+    _neutralised(out)
 
 
 @pytest.mark.parametrize("to_file", [True, False], ids=["file", "stdout"])
@@ -150,24 +163,7 @@ def test_plan_writes_the_injected_json_plan_neutralised(to_file: bool, tmp_path:
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.plan.model import Plan
 
-    made: list[Any] = []
-    real = Plan.json_view
-
-    def injected(plan: Plan) -> dict[str, Any]:
-        made.append({**real(plan), "injected": _injected()})
-        return made[-1]
-
-    monkeypatch.setattr(Plan, "json_view", injected)
-    path = os.path.join(str(tmp_path), "plan.json")
-    result = run("plan", SHOP, "--format", "json", *(["-o", path] if to_file else []))
-    assert result.exit_code == 0, result.output
-    if to_file:
-        with open(path, "rb") as fh:
-            out = fh.read()
-    else:
-        out = result.stdout_bytes
-    # The items in json_view are dataclasses, which json cannot write: the plan read back, written canonically and
-    # neutralised as text, gives these bytes.
-    assert made and out == neutral.json_text(canonical(json.loads(out))).encode()
-    assert not any(seq in out for seq in RAW_UNSAFE)
-    assert json.loads(out)["injected"] == _injected()
+    made = _inject(monkeypatch, Plan, "json_view")  # its items are dataclasses, which json cannot write
+    out = _written(tmp_path, to_file, "plan", SHOP, "--format", "json")
+    assert len(made) == 1
+    _neutralised(out)
