@@ -28,6 +28,7 @@ text that reaches an output by another way (file names, messages assembled from 
 from __future__ import annotations
 
 import re
+from typing import overload
 
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """Unicode bidirectional controls: they reorder what a terminal or a browser shows (CVE-2021-42574)."""
@@ -110,6 +111,60 @@ def json_text(text: str) -> str:
     return text
 
 
+def json_bytes(data: bytes) -> bytes:
+    """:func:`json_text` of a JSON document's UTF-8 bytes (orjson's, written as they are): the same bytes as
+    ``json_text(data.decode()).encode()``, without decoding 69 MB (0.05-0.1 s), running the regular expression
+    over it (0.08-0.3 s) and encoding it again (0.05-0.11 s).
+
+    In UTF-8 every character the policy escapes has its own lead byte (``#``, DEL, ``\\xc2`` for C1, ``\\xd8`` for
+    U+061C, ``\\xe2`` for the other bidi controls) and a lead byte is never part of another character, so
+    ``_first_unsafe`` looks for each lead byte first (``find``, a memchr: 5 ms in 69 MB, where an expression or
+    a ``bytes`` search for two or three bytes takes 45-80 ms); a document is scanned by the expression only
+    from a lead byte on, and rewritten only when it holds an unsafe character.
+    """
+    leads = _JSON_UNSAFE_ASCII_LEADS if data.isascii() else _JSON_UNSAFE_LEADS
+    if any(_first_unsafe(data, lead, pattern) >= 0 for lead, pattern in leads):
+        data = _JSON_UNSAFE_BYTES.sub(_json_escape_bytes, data)
+    return data
+
+
+_BIDI_UTF8 = sorted(ch.encode() for ch in BIDI)
+_JSON_UNSAFE_BYTES = re.compile(b"|".join(
+    [re.escape(_ACTIONS_V1.encode()), b"\x7f", b"\xc2[\x80-\x9f]", *(re.escape(seq) for seq in _BIDI_UTF8)]))
+"""What :func:`json_text` escapes, as UTF-8: ``##[``, DEL, the C1 controls (two bytes) and the bidi controls."""
+_JSON_UNSAFE_LEADS = tuple((lead, re.compile(pattern)) for lead, pattern in (
+    (b"#", re.escape(_ACTIONS_V1.encode())), (b"\x7f", b"\x7f"), (b"\xc2", b"\xc2[\x80-\x9f]"),
+    (b"\xd8", b"|".join(re.escape(s) for s in _BIDI_UTF8 if s[:1] == b"\xd8")),
+    (b"\xe2", b"|".join(re.escape(s) for s in _BIDI_UTF8 if s[:1] == b"\xe2"))))
+"""Each lead byte of ``_JSON_UNSAFE_BYTES``'s sequences, with the sequences it leads."""
+_JSON_UNSAFE_ASCII_LEADS = _JSON_UNSAFE_LEADS[:2]
+"""In an ASCII document (``bytes.isascii``: 10 ms for 69 MB), only ``##[`` and DEL can occur."""
+_LEAD_HOPS = 20_000
+"""Lead bytes ``_first_unsafe`` tries one by one (half a microsecond each) before it lets the expression scan the rest
+(45 ms for 64 MB): a 5,000-service plan has 12,000 ``\\xe2`` (its arrows) and 1,300 ``#``."""
+
+
+def _first_unsafe(data: bytes, lead: bytes, pattern: re.Pattern[bytes]) -> int:
+    """The offset of the first match of ``pattern`` (whose matches all start with ``lead``) in ``data``, or -1."""
+    at = data.find(lead)
+    hops = 0
+    while at >= 0:
+        if pattern.match(data, at):
+            return at
+        hops += 1
+        if hops == _LEAD_HOPS:
+            m = pattern.search(data, at + 1)
+            return m.start() if m else -1
+        at = data.find(lead, at + 1)
+    return -1
+
+
+def _json_escape_bytes(m: re.Match[bytes]) -> bytes:
+    if m.group(0) == b"##[":
+        return b"##\\u005b"
+    return f"\\u{ord(m.group(0).decode()):04x}".encode()
+
+
 def xml_text(text: str) -> str:
     """An XML document (JUnit) made safe to print: ``##[``, a line-leading ``::``, DEL, C1 and bidi characters
     as character references (the XML means the same)."""
@@ -175,11 +230,26 @@ def fence(content: str, info: str = "") -> str:
     return f"{bar}{info}\n{content.rstrip(chr(10))}\n{bar}"
 
 
-def for_format(text: str, fmt: str) -> str:
+@overload
+def for_format(text: str, fmt: str) -> str: ...
+
+
+@overload
+def for_format(text: bytes, fmt: str) -> bytes: ...
+
+
+def for_format(text: str | bytes, fmt: str) -> str | bytes:
     """A rendered report neutralised as its format allows: JSON and SARIF by :func:`json_text`, JUnit and
     XML by :func:`xml_text`, ``github`` by :func:`channel` keeping its commands, everything else (text,
     Markdown, HTML, Mermaid, DOT) by :func:`channel`. ``raw`` (a YAML design written by ``import``, whose
-    values must stay as read) is returned unchanged: its text was refused at load if unsafe."""
+    values must stay as read) is returned unchanged: its text was refused at load if unsafe.
+
+    A report given as UTF-8 bytes (the JSON ones, as orjson writes them) is returned as bytes, the same bytes as
+    its text neutralised and encoded: JSON by :func:`json_bytes`, any other format through its text."""
+    if isinstance(text, bytes):
+        if fmt in ("json", "sarif", "gh-issues"):
+            return json_bytes(text)
+        return for_format(text.decode(), fmt).encode()
     if fmt in ("json", "sarif", "gh-issues"):
         return json_text(text)
     if fmt in ("junit", "xml"):

@@ -91,11 +91,11 @@ def test_no_facts_found_exits_2(tmp_path: Any) -> None:
 def test_an_internal_error_exits_2_and_writes_nothing(tmp_path: Any, monkeypatch: Any) -> None:
     import engine.gate.sarif
 
-    def broken(gate: Any) -> str:
+    def broken(gate: Any) -> bytes:
         raise RuntimeError("renderer bug")
 
     monkeypatch.delenv("ARCHPLAN_DEBUG", raising=False)
-    monkeypatch.setattr(engine.gate.sarif, "to_sarif", broken)
+    monkeypatch.setattr(engine.gate.sarif, "to_sarif_bytes", broken)
     tmp = str(tmp_path)
     junit = os.path.join(tmp, "out.xml")
     result = run(*gate_args(tmp, "--exit-zero", "--output", f"junit={junit}", "--output",

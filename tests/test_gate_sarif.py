@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from engine.gate.common import one_line
 from engine.gate.sarif import FINGERPRINT_KEY
 from tests.gate_helpers import SCHEMA, SHOP, TODAY, design, gate_args, pack, run, waiver, waivers_file
 
@@ -150,3 +151,11 @@ def test_sarif_has_no_timestamps_or_absolute_paths(tmp_path: Any, monkeypatch: A
     monkeypatch.chdir(tmp)
     text = run(*gate_args(tmp, "--format", "sarif")).stdout
     assert tmp not in text and "Time" not in text and TODAY not in text
+
+
+@pytest.mark.parametrize("text", ["a b", "one line of words: x -> y", " lead", "trail ", "two  spaces", "tab\there",
+                                  "new\nline", "cr\rlf", "\x0bvt", "ff\x0c", "fs\x1cgs\x1drs\x1eus\x1f", "", " ", "  ",
+                                  "caf\u00e9 b", "caf\u00e9  b", "nb\u00a0sp", "nel\x85x", "ls\u2028ps\u2029",
+                                  "ideographic\u3000space", "x\u200by"], ids=repr)
+def test_one_line_shortcut_gives_what_splitting_gives(text: str) -> None:
+    assert one_line(text) == " ".join(text.split())

@@ -124,18 +124,19 @@ def terminal_style(color: str = "auto") -> TextStyle:
     return TextStyle(width=shutil.get_terminal_size().columns if tty else None, color=on)
 
 
-def render(gate: Gate, fmt: str) -> str:
-    """One report in one format, neutralised for the channels it may be printed to (``engine.neutral``)."""
+def render(gate: Gate, fmt: str) -> str | bytes:
+    """One report in one format, neutralised for the channels it may be printed to (``engine.neutral``): the
+    JSON ones as orjson's UTF-8 bytes, written as they are, the others as text."""
     from engine.neutral import for_format
 
     return for_format(_render(gate, fmt), fmt)
 
 
-def _render(gate: Gate, fmt: str) -> str:
+def _render(gate: Gate, fmt: str) -> str | bytes:
     if fmt == "sarif":
-        from engine.gate.sarif import to_sarif
+        from engine.gate.sarif import to_sarif_bytes
 
-        return to_sarif(gate)
+        return to_sarif_bytes(gate)
     if fmt == "junit":
         from engine.gate.junit import to_junit
 
@@ -148,9 +149,14 @@ def _render(gate: Gate, fmt: str) -> str:
         from engine.gate.markdown import to_markdown
 
         return to_markdown(gate)
-    from engine.gate.text import to_json, to_text
+    if fmt == "json":
+        from engine.gate.text import to_json_report
+        from engine.report import dumps_bytes
 
-    return to_json(gate) if fmt == "json" else to_text(gate)
+        return dumps_bytes(to_json_report(gate))
+    from engine.gate.text import to_text
+
+    return to_text(gate)
 
 
 def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[str], fail_on: str,

@@ -34,7 +34,7 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
     """
     from engine.gate.baseline import baseline_data
     from engine.gate.core import check_substance
-    from engine.report import dumps
+    from engine.report import dumps_bytes
     from engine.review import review
 
     limits = common.input_limits(max_input_bytes)
@@ -45,7 +45,7 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
     common.print_warnings(rv.design.warnings)
     check_substance(rv)
     data = baseline_data(rv)
-    common.write_output(output, dumps(data), paths, "json")
+    common.write_output(output, dumps_bytes(data), paths, "json")
     n = len(data["entries"])
     click.echo(f"archplan: baseline of {n} finding{'s' if n != 1 else ''} written to {output}", err=True)
     sys.exit(common.EXIT_OK)
@@ -81,7 +81,7 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
     from engine.gate.diff import compare, extract_at_revision, relocate, to_markdown, to_text
     from engine.gate.waivers import apply
     from engine.loader import load_design
-    from engine.report import dumps
+    from engine.report import dumps_bytes
     from engine.review import load_kb, paused_gc, review_design
 
     if no_waivers and waiver_files:
@@ -125,7 +125,7 @@ def diff(paths: tuple[str, ...], git_ref: str | None, rule_dirs: tuple[str, ...]
             common.err_line(f"archplan: warning: {w.location}: {w.describe()} expired on {w.expires.isoformat()}; "
                      "it waives nothing")
     res = compare(old_findings, new_rv.findings, fail_on, waived, note)
-    text = dumps(res.to_json()) if fmt == "json" else to_markdown(res) if fmt == "markdown" else to_text(res)
+    text = dumps_bytes(res.to_json()) if fmt == "json" else to_markdown(res) if fmt == "markdown" else to_text(res)
     common.write_output(output, text, [*paths, *waiver_files], fmt)
     sys.exit(res.exit_code)
 

@@ -32,9 +32,10 @@ def keep_to_exit(value: Any) -> None:
         kept_to_exit.append(value)
 
 
-def write_output(path: str | None, text: str, inputs: Sequence[str] = (), fmt: str = "text") -> None:
+def write_output(path: str | None, text: str | bytes, inputs: Sequence[str] = (), fmt: str = "text") -> None:
     """Write to stdout (whole or not at all), or atomically to ``path`` (never over an input, never
-    half-written), neutralised as ``fmt`` allows (``engine.neutral.for_format``)."""
+    half-written), neutralised as ``fmt`` allows (``engine.neutral.for_format``). A JSON report may come as
+    orjson's UTF-8 bytes: it is neutralised and written as bytes, never decoded."""
     from engine.gate.output import write_all, write_stdout
     from engine.neutral import for_format
 

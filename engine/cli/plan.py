@@ -25,7 +25,7 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
          max_input_bytes: int | None) -> None:
     """Write the integration plan for DESIGN (files or directories, and --from artifacts)."""
     from engine.plan import build_plan
-    from engine.plan.render import render
+    from engine.plan.render import render_output
     from engine.review import review
 
     if not design and not from_specs:
@@ -44,7 +44,7 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[
                    team_size=config.plan_team_size)
     common.keep_to_exit(rv)
     common.keep_to_exit(p)
-    text = render(p, fmt)
+    text = render_output(p, fmt)  # the JSON plan as bytes, never decoded
     if diagrams_dir is not None:
         from engine.neutral import for_format
 

@@ -72,9 +72,10 @@ def _umask() -> int:
     return mask
 
 
-def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> None:
-    """Write each (path, text) atomically; nothing is replaced unless every file could be written."""
-    targets: list[tuple[str, str, str]] = []
+def write_all(files: Sequence[tuple[str, str | bytes]], inputs: Sequence[str] = ()) -> None:
+    """Write each (path, text) atomically; nothing is replaced unless every file could be written. A text given
+    as bytes (a JSON report as orjson made it) is written as it is: it is UTF-8 already."""
+    targets: list[tuple[str, str, str | bytes]] = []
     seen: dict[str, str] = {}
     for path, text in files:
         target = check_target(path, inputs)
@@ -106,15 +107,15 @@ def write_all(files: Sequence[tuple[str, str]], inputs: Sequence[str] = ()) -> N
                 # mkstemp makes the file 0600; a report is as readable as any file the user creates
                 # (or keeps the mode of the file it replaces).
                 os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else 0o666 & ~_umask())
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                    fh.write(text)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_utf8(text))
             except OSError as exc:
                 raise UsageError(f"cannot write {path}: {exc.strerror}") from None
         for path, target, text in targets:
             if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
                 try:
-                    with open(target, "w", encoding="utf-8", newline="\n") as fh:
-                        fh.write(text)
+                    with open(target, "wb") as fh:
+                        fh.write(_utf8(text))
                 except OSError as exc:
                     raise UsageError(f"cannot write {path}: {exc.strerror}") from None
         for path, tmp, target in temps:
@@ -140,10 +141,16 @@ def append_text(path: str, text: str) -> None:
         raise UsageError(f"cannot append the step summary to {path}: {exc.strerror}") from None
 
 
-def write_stdout(text: str) -> None:
+def _utf8(text: str | bytes) -> bytes:
+    """``text`` as written: UTF-8, line ends as they are (``newline="\\n"`` wrote them so)."""
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+def write_stdout(text: str | bytes) -> None:
     """Write ``text`` to standard output so that a short or failed write is an error, never a report cut short
     that passes: on a full disk or past ``ulimit -f`` Python's buffered stream drops what the first partial
-    write left over, silently. A stream without a file descriptor (a test runner's) is written as it is.
+    write left over, silently. A stream without a file descriptor (a test runner's) is written as it is (bytes
+    decoded: it takes text).
     """
     import sys
 
@@ -151,11 +158,10 @@ def write_stdout(text: str) -> None:
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):
-        stream.write(text)
+        stream.write(text.decode("utf-8") if isinstance(text, bytes) else text)
         return
     stream.flush()
-    data = text.encode("utf-8")
-    view = memoryview(data)
+    view = memoryview(_utf8(text))
     while view:
         written = os.write(fd, view)  # an OSError (ENOSPC, EFBIG) reaches the CLI, which reports it
         view = view[written:]

@@ -25,7 +25,7 @@ from engine.gate.common import REPO_URL, artifact_location, one_line, rule_info,
 from engine.gate.core import Gate, Item
 from engine.model import Severity
 from engine.model.finding import add_basis, filled, shown_text
-from engine.report import dumps
+from engine.report import dumps_bytes
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "archplanFingerprint/v1"
@@ -179,4 +179,9 @@ def to_sarif_data(gate: Gate) -> dict[str, Any]:
 
 def to_sarif(gate: Gate) -> str:
     """SARIF text (canonical JSON)."""
-    return dumps(to_sarif_data(gate))
+    return to_sarif_bytes(gate).decode()
+
+
+def to_sarif_bytes(gate: Gate) -> bytes:
+    """:func:`to_sarif` as UTF-8 bytes, as ``check`` writes them (``engine.neutral.json_bytes``)."""
+    return dumps_bytes(to_sarif_data(gate))
