@@ -71,7 +71,8 @@ def _formats() -> dict[str, Format]:
         "spring": Format("spring", "infrastructure", spring.import_file, accepts_dirs=True,
                          project=spring.import_paths),
         "source": Format("source", "api", code_routes.import_file, accepts_dirs=True, project=code_routes.import_paths),
-        "aspire": Format("aspire", "infrastructure", aspire.import_file, accepts_dirs=True, project=aspire.import_paths),
+        "aspire": Format("aspire", "infrastructure", aspire.import_file, accepts_dirs=True,
+                         project=aspire.import_paths),
     }
 
 

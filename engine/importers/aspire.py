@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from engine.errors import ArchplanError, InputError, Location, raise_all
 from engine.importers.base import Body, entry_endpoint, safe_name
+from engine.importers.code_text import blank_comments, close_bracket, split_args, walk
 from engine.importers.infra import (
     Edge,
     Recognised,
@@ -48,8 +49,9 @@ _MAX_FILES = 200
 """At most this many ``.cs`` files of an AppHost directory are read (an AppHost project has a handful)."""
 
 _INTEGRATIONS = {
-    "AddPostgres": "postgres", "AddRedis": "redis", "AddRabbitMQ": "rabbitmq", "AddSqlServer": "mcr.microsoft.com/mssql/server",
-    "AddMongoDB": "mongo", "AddMySql": "mysql", "AddKafka": "confluentinc/confluent-local", "AddValkey": "valkey/valkey",
+    "AddPostgres": "postgres", "AddRedis": "redis", "AddRabbitMQ": "rabbitmq",
+    "AddSqlServer": "mcr.microsoft.com/mssql/server", "AddMongoDB": "mongo", "AddMySql": "mysql",
+    "AddKafka": "confluentinc/confluent-local", "AddValkey": "valkey/valkey",
     "AddGarnet": "ghcr.io/microsoft/garnet", "AddNats": "nats", "AddElasticsearch": "elasticsearch",
     "AddOracle": "oracle/database", "AddMariaDB": "mariadb", "AddMemcached": "memcached", "AddCassandra": "cassandra",
 }
@@ -81,6 +83,15 @@ class _Resource:
 
 
 @dataclass(frozen=True)
+class _Held:
+    """What a chain's value holds: a resource, a database of a server, a resource's endpoint or a parameter."""
+
+    kind: str  # "resource" | "database" | "endpoint" | "parameter"
+    name: str
+    database: str = ""
+
+
+@dataclass(frozen=True)
 class _Call:
     name: str
     args: tuple[str, ...]
@@ -108,99 +119,26 @@ class _Host:
 # Reading C#
 # --------------------------------------------------------------------------------------
 
-_STRING = re.compile(r'@?\$?"(?:[^"\\\n]|\\.)*"')
-
-
-def _blank_comments(text: str) -> str:
-    """``text`` with comments blanked (newlines kept, so lines and columns stay), strings kept."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"':
-            m = _STRING.match(text, i)
-            j = m.end() if m else i + 1
-            out.append(text[i:j])
-            i = j
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append(re.sub(r"[^\n]", " ", text[i:j]))
-            i = j
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
 def _statements(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, str]]:
     """(offset, text) of each statement between ``start`` and ``end``: split at ``;``, ``{`` and ``}`` outside
     parentheses, brackets and strings (a lambda's block inside an argument stays in its statement)."""
     end = len(text) if end is None else end
-    depth, i, first = 0, start, start
-    while i < end:
-        c = text[i]
-        if c == '"':
-            m = _STRING.match(text, i)
-            i = m.end() if m else i + 1
-            continue
+    parens, first = 0, start
+    for k, c, _depth in walk(text[:end], start):
         if c in "([":
-            depth += 1
+            parens += 1
         elif c in ")]":
-            depth = max(0, depth - 1)
-        elif depth == 0 and c in ";{}":
-            if text[first:i].strip():
-                yield first, text[first:i]
-            first = i + 1
-        i += 1
+            parens = max(0, parens - 1)
+        elif parens == 0 and c in ";{}":
+            if text[first:k].strip():
+                yield first, text[first:k]
+            first = k + 1
     if text[first:end].strip():
         yield first, text[first:end]
 
 
-def _close(text: str, i: int) -> int:
-    """The offset just after the parenthesis closing the one at ``i`` (``len(text)`` when none does)."""
-    depth = 0
-    while i < len(text):
-        c = text[i]
-        if c == '"':
-            m = _STRING.match(text, i)
-            i = m.end() if m else i + 1
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return len(text)
-
-
 def _split_args(inner: str) -> tuple[str, ...]:
-    """Top-level comma-separated arguments, stripped."""
-    out, depth, first, i = [], 0, 0, 0
-    while i < len(inner):
-        c = inner[i]
-        if c == '"':
-            m = _STRING.match(inner, i)
-            i = m.end() if m else i + 1
-            continue
-        if c in "([{<":
-            depth += 1
-        elif c in ")]}>" and depth:
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(inner[first:i].strip())
-            first = i + 1
-        i += 1
-    if inner[first:].strip():
-        out.append(inner[first:].strip())
-    return tuple(out)
+    return tuple(split_args(inner))
 
 
 _LINK = re.compile(r"\s*\.\s*([A-Za-z_]\w*)\s*(<[^()<>]*(?:<[^()<>]*>[^()<>]*)*>)?\s*(?=\()")
@@ -218,7 +156,7 @@ def _chain(text: str, offset: int, where: _Where) -> tuple[str, list[_Call]] | N
         if not link:
             break
         open_at = link.end()
-        close = _close(text, open_at)
+        close = close_bracket(text, open_at)
         args = _split_args(text[open_at + 1:close - 1])
         if link.group(2):
             args = (link.group(2), *args)
@@ -314,11 +252,11 @@ def _sources(path: str, limits: Limits) -> list[tuple[str, str]]:
 
 
 def _import_one(path: str, limits: Limits) -> Document:
-    sources = [(f, _blank_comments(t)) for f, t in _sources(path, limits)]
+    sources = [(f, blank_comments(t)) for f, t in _sources(path, limits)]
     hosts = [(f, t) for f, t in sources if is_apphost(t)]
     if not hosts:
-        raise InputError(f"not an Aspire AppHost: no {_MARK}(...) call in {'it' if os.path.isfile(path) else 'its .cs files'}",
-                         Location(path))
+        looked = "it" if os.path.isfile(path) else "its .cs files"
+        raise InputError(f"not an Aspire AppHost: no {_MARK}(...) call in {looked}", Location(path))
     if len(hosts) > 1:
         raise InputError("holds several AppHosts (" + ", ".join(f for f, _t in hosts) + "): give one", Location(path))
     file, text = hosts[0]
@@ -336,7 +274,7 @@ def _extensions(host: _Host, file: str, text: str) -> None:
     for m in re.finditer(r"\bstatic\s+[\w<>\[\]?,. ]+?\s+([A-Za-z_]\w*)\s*\(\s*this\s+[^,()]+?\s+([A-Za-z_]\w*)\s*"
                          r"(,[^()]*)?\)\s*\{", text):
         params = [p.strip().rsplit(None, 1)[-1] for p in (m.group(3) or "").strip(",").split(",") if p.strip()]
-        close = _close(text, m.end() - 1)
+        close = close_bracket(text, m.end() - 1)
         first_line = text.count("\n", 0, m.end()) + 1
         host.extensions.setdefault(m.group(1), ([m.group(2), *params], text[m.end():close - 1], file, first_line))
 
@@ -363,13 +301,14 @@ def _read(host: _Host, text: str, start: int, end: int, where: _Where, builders:
         head, calls = parsed
         held = _apply(host, head, calls, where, builders, bound)
         if target is not None and held is not None:
-            kind, value = held
-            {"resource": host.variables, "endpoint": host.endpoints}.get(kind, host.variables)[target] = value
-            if kind == "parameter":
+            if held.kind == "parameter":
                 host.parameters.add(target)
-            elif kind == "database":
-                host.variables[target] = value[0]
-                host.databases[target] = value[1]
+            elif held.kind == "endpoint":
+                host.endpoints[target] = held.name
+            else:
+                host.variables[target] = held.name
+                if held.kind == "database":
+                    host.databases[target] = held.database
 
 
 def _resolve(host: _Host, arg: str, bound: dict[str, str]) -> str | None:
@@ -383,27 +322,26 @@ def _resolve(host: _Host, arg: str, bound: dict[str, str]) -> str | None:
 
 
 def _apply(host: _Host, head: str, calls: list[_Call], where: _Where, builders: set[str],
-           bound: dict[str, str]) -> tuple[str, object] | None:
-    """Apply one chain; what the chain's value holds: ("resource", name), ("database", (server, db)),
-    ("endpoint", name), ("parameter", name) or None."""
+           bound: dict[str, str]) -> _Held | None:
+    """Apply one chain; what the chain's value holds (None: nothing the import knows)."""
     current: str | None = bound.get(head) or host.variables.get(head)
-    held: tuple[str, object] | None = ("resource", current) if current else None
+    held: _Held | None = _Held("resource", current) if current else None
     for call in calls:
         if head in builders and current is None and held is None:
             created = _create(host, call)
             if created is not None:
                 held = created
-                current = created[1] if created[0] == "resource" else None
+                current = created.name if created.kind == "resource" else None
             continue
         if current is None:
             break
         res = host.resources[current]
         if call.name == "AddDatabase":
             db = _literal(call.args[0]) if call.args else None
-            held = ("database", (current, db or "?"))
+            held = _Held("database", current, db or "?")
             continue
         if call.name == "GetEndpoint":
-            held = ("endpoint", current)
+            held = _Held("endpoint", current)
             continue
         _modify(host, res, call, bound)
         if call.name in host.extensions:
@@ -411,7 +349,7 @@ def _apply(host: _Host, head: str, calls: list[_Call], where: _Where, builders: 
     return held
 
 
-def _create(host: _Host, call: _Call) -> tuple[str, object] | None:
+def _create(host: _Host, call: _Call) -> _Held | None:
     args = call.args[1:] if call.args and call.args[0].startswith("<") else call.args
     name = _literal(args[0]) if args else None
     if name is None:
@@ -422,7 +360,7 @@ def _create(host: _Host, call: _Call) -> tuple[str, object] | None:
         if secret and value:
             host.resources.setdefault(f"parameter:{name}", _Resource(name, "AddParameter", call.at)).secrets.append(
                 (f"parameter {name}", call.at))
-        return ("parameter", name)
+        return _Held("parameter", name)
     if call.name not in _SERVICES and call.name not in _INTEGRATIONS:
         return None
     ident = safe_name(name)
@@ -434,7 +372,7 @@ def _create(host: _Host, call: _Call) -> tuple[str, object] | None:
         if len(args) > 2 and _literal(args[2]):
             res.tag = (str(_literal(args[2])), call.at)
         res.rec = recognise(res.image[0], (), (), ident)
-    return ("resource", ident)
+    return _Held("resource", ident)
 
 
 def _modify(host: _Host, res: _Resource, call: _Call, bound: dict[str, str]) -> None:
@@ -496,7 +434,7 @@ def _yarp_config(host: _Host, res: _Resource, arg: str, at: Location, bound: dic
         if target is not None:
             clusters[cm.group(1)] = target
     for rm in re.finditer(r"\b" + m.group(1) + r"\s*\.\s*AddRoute\s*\(", arg):
-        close = _close(arg, rm.end() - 1)
+        close = close_bracket(arg, rm.end() - 1)
         args = _split_args(arg[rm.end():close - 1])
         path = _literal(args[0]) if args else None
         if path is None or len(args) < 2:
@@ -546,8 +484,8 @@ def _image(res: _Resource) -> tuple[str, Location] | None:
         base = _INTEGRATIONS.get(res.method)
         return (f"{base}:{res.tag[0]}", res.tag[1]) if base and res.tag else None
     if res.tag is not None:
-        return f"{res.image[0].split(':')[0] if ':' in res.image[0].rsplit('/', 1)[-1] else res.image[0]}:{res.tag[0]}", \
-            res.tag[1]
+        untagged = res.image[0].rsplit(":", 1)[0] if ":" in res.image[0].rsplit("/", 1)[-1] else res.image[0]
+        return f"{untagged}:{res.tag[0]}", res.tag[1]
     if ":" in res.image[0].rsplit("/", 1)[-1] or "@" in res.image[0]:
         return res.image
     return None  # Aspire puts the integration's tag on an image named without one
