@@ -251,3 +251,27 @@ builder.Build().Run();
     at = call.locate("timeout_ms")
     assert at.file == defaults and at.line == _line(SERVICE_DEFAULTS, "ConfigureHttpClientDefaults")
     assert fact(d, "interaction:web->pg").data["timeout_ms"] == 30_000
+
+
+def test_azure_managed_stores_and_an_endpoint_made_external(tmp_path: Path) -> None:
+    """An Azure database the AppHost provisions is a datastore of its engine whose nodes and storage it does not
+    state; WithEndpoint(..., isExternal: true) publishes a container as WithExternalHttpEndpoints does."""
+    text = """\
+var builder = DistributedApplication.CreateBuilder(args);
+var sql = builder.AddAzurePostgresFlexibleServer("pgflex").AddDatabase("appdb");
+var docs = builder.AddAzureCosmosDB("cosmos");
+builder.AddContainer("ui", "example/ui", "2.0")
+    .WithEndpoint(targetPort: 8080, scheme: "http", isExternal: true)
+    .WithReference(sql)
+    .WithReference(docs);
+builder.Build().Run();
+"""
+    d = design_of(import_paths("aspire", [_write(tmp_path, "Program.cs", text)]))
+    flex = fact(d, "datastore:pgflex")
+    assert flex.data["engine"] == "postgres"
+    assert not {"replicas", "failover", "durable_storage"} & set(flex.data)  # the service tier's, unstated
+    assert fact(d, "datastore:cosmos").data["kind"] == "document"
+    assert fact(d, "interaction:ui->pgflex").data["protocol"] == "sql"
+    assert "interaction:ui->cosmos" in d.by_key()
+    ui = fact(d, "service:ui")
+    assert ui.data["exposure"] == "public" and ui.locate("exposure").line == 5

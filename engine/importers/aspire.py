@@ -56,6 +56,12 @@ _INTEGRATIONS = {
     "AddOracle": "oracle/database", "AddMariaDB": "mariadb", "AddMemcached": "memcached", "AddCassandra": "cassandra",
 }
 """A hosting integration -> the image it runs by default, only to recognise what it is (its tag is the package's)."""
+_MANAGED = {
+    "AddAzurePostgresFlexibleServer": "postgres", "AddAzureRedis": "redis", "AddAzureManagedRedis": "redis",
+    "AddAzureSqlServer": "mcr.microsoft.com/mssql/server", "AddAzureCosmosDB": "",
+}
+"""An Azure resource the AppHost provisions -> the image of the engine it is (to recognise it; "": Cosmos DB, a
+document store by its name): a datastore whose nodes, failover and storage are the service tier's, not the file's."""
 _SERVICES = ("AddProject", "AddContainer", "AddDockerfile", "AddExecutable", "AddNpmApp", "AddNodeApp", "AddPythonApp",
              "AddUvicornApp", "AddJavaScriptApp", "AddViteApp", "AddGolangApp", "AddYarp")
 YARP_ACTIVITY_TIMEOUT_MS = 100_000
@@ -361,12 +367,16 @@ def _create(host: _Host, call: _Call) -> _Held | None:
             host.resources.setdefault(f"parameter:{name}", _Resource(name, "AddParameter", call.at)).secrets.append(
                 (f"parameter {name}", call.at))
         return _Held("parameter", name)
-    if call.name not in _SERVICES and call.name not in _INTEGRATIONS:
+    if call.name not in _SERVICES and call.name not in _INTEGRATIONS and call.name not in _MANAGED:
         return None
     ident = safe_name(name)
     res = host.resources.setdefault(ident, _Resource(ident, call.name, call.at))
     if call.name in _INTEGRATIONS:
         res.rec = recognise(_INTEGRATIONS[call.name], (), (), ident) or catalog().by_engine(call.name[3:].lower())
+    elif call.name in _MANAGED:
+        image = _MANAGED[call.name]
+        res.rec = (recognise(image, (), (), ident) if image else None) or Recognised(
+            "datastore", "cosmosdb", "document", None, "AddAzureCosmosDB")
     elif call.name == "AddContainer" and len(args) > 1 and _literal(args[1]):
         res.image = (str(_literal(args[1])), call.at)
         if len(args) > 2 and _literal(args[2]):
@@ -389,7 +399,8 @@ def _modify(host: _Host, res: _Resource, call: _Call, bound: dict[str, str]) -> 
         res.volumes.append((target or "", call.at))
     elif call.name == "WithLifetime" and args and args[0].endswith("Persistent"):
         res.persistent = call.at
-    elif call.name == "WithExternalHttpEndpoints":
+    elif call.name == "WithExternalHttpEndpoints" or (
+            call.name == "WithEndpoint" and (_named(args, "isExternal") or "").strip() == "true"):
         res.external = call.at
     elif call.name == "WithReplicas" and args and args[0].strip().isdigit():
         res.replicas = (int(args[0].strip()), call.at)
@@ -562,6 +573,11 @@ def _datastore(body: Body, res: _Resource) -> None:
         body.set("datastores", name, "engine", rec.engine, at)
     if rec.kind:
         body.set("datastores", name, "kind", rec.kind, at)
+    if res.method in _MANAGED:
+        body.note("datastores", name, f"managed by Azure ({res.method}, {at.file}:{at.line}): its nodes, failover and "
+                                      "storage are the service tier's, which the AppHost does not state")
+        record_literal_secrets(body, name, rec, res.secrets)
+        return
     if res.replicas:
         record_datastore_nodes(body, name, res.replicas[0], res.replicas[1], "container")
     else:
