@@ -275,3 +275,24 @@ builder.Build().Run();
     assert "interaction:ui->cosmos" in d.by_key()
     ui = fact(d, "service:ui")
     assert ui.data["exposure"] == "public" and ui.locate("exposure").line == 5
+
+
+def test_an_extension_method_calling_itself_is_read_once(tmp_path: Path) -> None:
+    _write(tmp_path, "Program.cs", """\
+var builder = DistributedApplication.CreateBuilder(args);
+var api = builder.AddProject<Projects.Api>("api");
+builder.AddYarp("edge").Loop(api);
+""")
+    _write(tmp_path, "Loop.cs", """\
+static class L
+{
+    public static IResourceBuilder<YarpResource> Loop(this IResourceBuilder<YarpResource> b,
+        IResourceBuilder<ProjectResource> t)
+    {
+        b.WithConfiguration(y => y.AddRoute("/x/{**r}", t));
+        return b.Loop(t);
+    }
+}
+""")
+    d = design_of(import_paths("aspire", [str(tmp_path)]))
+    assert fact(d, "endpoint:ANY /x/**").data["routes_to"] == ["api"]

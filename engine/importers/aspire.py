@@ -1,22 +1,26 @@
 """.NET Aspire AppHost (C#) -> the infrastructure agent's services, datastores, dependencies and gateway routes.
 
-An AppHost is a C# program (``var builder = DistributedApplication.CreateBuilder(args);``) whose builder calls
-state the deployment: ``builder.AddProject<Projects.X>("name")`` (a service), ``AddContainer("name", "image",
-"tag")``, ``AddDockerfile``, the hosting integrations (``AddPostgres``, ``AddRedis``, ``AddRabbitMQ``,
-``AddSqlServer``, ``AddMongoDB``, ``AddMySql``, ``AddKafka``...: a datastore or a broker, recognised like a compose
-service's image) and ``AddYarp`` (a reverse proxy). The calls chained on a resource, or made later on the variable
-holding it, say the rest: ``WithImage``/``WithImageTag`` (the image: a ``latest`` tag is a moving one),
-``WithDataVolume``/``WithDataBindMount``/``WithVolume``/``WithBindMount`` (a datastore's data kept over a new
-container; none, whatever its ``WithLifetime``, keeps it in the container's own filesystem), ``WithReference(x)`` (a
-dependency: the service is handed ``x``'s address or connection string; ``postgres.AddDatabase("db")`` is a database
-of the server ``postgres``), ``WithExternalHttpEndpoints()`` (published outside the deployment: ``exposure: public``),
-``WithReplicas(n)``, ``WithHttpHealthCheck(...)`` (its readiness), ``WithEnvironment("KEY", "literal")`` and
-``AddParameter("name", "literal", secret: true)`` (a credential written in the file), and a YARP resource's routes
-(``WithConfiguration(yarp => yarp.AddRoute("/api/{**rest}", cluster))``, also inside an extension method of the
-AppHost project that the chain calls, its parameters bound to the call's arguments by position).
+An AppHost is a C# program (``var builder = DistributedApplication.CreateBuilder(args);``) whose builder calls state
+the deployment: ``builder.AddProject<Projects.X>("name")`` (a service), ``AddContainer("name", "image", "tag")``,
+``AddDockerfile``, the hosting integrations (``AddPostgres``, ``AddRedis``, ``AddRabbitMQ``, ``AddSqlServer``,
+``AddMongoDB``, ``AddMySql``, ``AddKafka``...: a datastore or a broker, recognised like a compose service's image),
+the Azure databases it provisions (``AddAzurePostgresFlexibleServer``, ``AddAzureCosmosDB``...: a datastore whose
+nodes and storage are the service tier's) and ``AddYarp`` (a reverse proxy). The calls chained on a resource, or made
+later on the variable holding it, say the rest: ``WithImage``/``WithImageTag`` (the image: a ``latest`` tag is a
+moving one), ``WithDataVolume``/``WithDataBindMount``/``WithVolume``/``WithBindMount`` (a datastore's data kept over a
+new container; none, whatever its ``WithLifetime``, keeps it in the container's own filesystem), ``WithReference(x)``
+(a dependency: the service is handed ``x``'s address or connection string; ``postgres.AddDatabase("db")`` is a
+database of the server ``postgres``), ``WithExternalHttpEndpoints()`` or ``WithEndpoint(..., isExternal: true)``
+(published outside the deployment: ``exposure: public``), ``WithReplicas(n)``, ``WithHttpHealthCheck(...)`` (its
+readiness), ``WithEnvironment("KEY", "literal")`` and ``AddParameter("name", "literal", secret: true)`` (a credential
+written in the file), and a YARP resource's routes (``WithConfiguration(yarp => yarp.AddRoute("/api/{**rest}",
+cluster))``, also inside an extension method of the AppHost project that the chain calls, its parameters bound to the
+call's arguments by position).
 
 What the file does not state stays unknown: a datastore's image when only its integration names it (the package's
-default), timeouts, TLS. ``WaitFor`` orders the start and is no call. Calls the importer does not know are passed over.
+default), timeouts, TLS. ``WaitFor`` orders the start and is no call. Calls the importer does not know are passed over,
+conditions are not evaluated (a resource added under ``if (false)`` is read), and an extension method is followed
+only on a resource (``builder.AddOpenAI(...)``, one on the builder, is not), each at most once in its own reading.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from engine.importers.infra import (
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
 _MARK = "DistributedApplication.CreateBuilder"
+_MAX_DEPTH = 16
+"""Extension methods read inside one another at most this deep."""
 _MAX_FILES = 200
 """At most this many ``.cs`` files of an AppHost directory are read (an AppHost project has a handful)."""
 
@@ -119,6 +125,8 @@ class _Host:
     parameters: set[str] = field(default_factory=set)
     extensions: dict[str, tuple[list[str], str, str, int]] = field(default_factory=dict)
     """Extension method -> (its parameters after ``this``, its body, its file, the body's first line)."""
+    reading: set[str] = field(default_factory=set)
+    """The extension methods being read (one calling itself, or another that calls it back, is read once)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -277,14 +285,16 @@ def _import_one(path: str, limits: Limits) -> Document:
 
 def _extensions(host: _Host, file: str, text: str) -> None:
     """Extension methods of ``IResourceBuilder<...>`` declared in the project's files (their body read when called)."""
-    for m in re.finditer(r"\bstatic\s+[\w<>\[\]?,. ]+?\s+([A-Za-z_]\w*)\s*\(\s*this\s+[^,()]+?\s+([A-Za-z_]\w*)\s*"
-                         r"(,[^()]*)?\)\s*\{", text):
+    for m in _EXTENSION.finditer(text):
         params = [p.strip().rsplit(None, 1)[-1] for p in (m.group(3) or "").strip(",").split(",") if p.strip()]
         close = close_bracket(text, m.end() - 1)
         first_line = text.count("\n", 0, m.end()) + 1
         host.extensions.setdefault(m.group(1), ([m.group(2), *params], text[m.end():close - 1], file, first_line))
 
 
+_EXTENSION = re.compile(r"\bstatic\s+[\w<>\[\]?,.]{1,200}(?:\s+[\w<>\[\]?,.]{1,200}){0,8}?\s+([A-Za-z_]\w*)\s*\("
+                        r"\s*this\s+[^,()]{1,300}?\s+([A-Za-z_]\w*)\s*(,[^()]{0,2000})?\)\s*\{")
+"""``static IResourceBuilder<T> Name(this IResourceBuilder<T> builder, ...params) {``: an extension method."""
 _ASSIGN = re.compile(r"\s*(?:(?:var|[A-Za-z_][\w.]*(?:<[^=;]*>)?\??)\s+)?([A-Za-z_]\w*)\s*=\s*(?!=)")
 
 
@@ -421,13 +431,19 @@ def _modify(host: _Host, res: _Resource, call: _Call, bound: dict[str, str]) -> 
 def _extension(host: _Host, res: _Resource, call: _Call, bound: dict[str, str], builders: set[str]) -> None:
     """A call of an extension method of the AppHost project: its body read with its parameters bound to the call's
     arguments (by position; the first is the resource it is called on)."""
+    if call.name in host.reading or len(host.reading) >= _MAX_DEPTH:
+        return
     params, body, file, first_line = host.extensions[call.name]
     binding = {params[0]: res.name}
     for p, a in zip(params[1:], call.args, strict=False):
         target = _resolve(host, a, bound)
         if target is not None:
             binding[p] = target
-    _read(host, body, 0, len(body), _Where(file, body, first_line), builders, binding)
+    host.reading.add(call.name)
+    try:
+        _read(host, body, 0, len(body), _Where(file, body, first_line), builders, binding)
+    finally:
+        host.reading.discard(call.name)
 
 
 _CATCH_ALL = re.compile(r"/?\{\*\*?[^}]*\}$")
