@@ -125,7 +125,8 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
     """Import artifacts as an editable agent file.
 
     FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, spring, source (a service's code: its routes,
-    calls, credentials and log statements), or auto (judged by content). A summary goes to stderr: components and
+    calls, credentials and log statements), aspire (a .NET Aspire AppHost's Program.cs or project directory), or auto
+    (judged by content). A summary goes to stderr: components and
     edges found, and the fields the rules need that stay unknown, grouped by the design agent to ask.
     """
     from engine.import_summary import summary_lines

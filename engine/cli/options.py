@@ -182,7 +182,8 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """
     return click.option("--from", "from_specs", multiple=True, metavar="FORMAT=PATH",
                         help="Also read an artifact (repeatable): openapi, asyncapi, compose, kubernetes, gateway, "
-                             "spring, source (a service's code) or auto (by content); FORMAT:SERVICE=PATH names the "
+                             "spring, source (a service's code), aspire (a .NET Aspire AppHost) or auto (by content); "
+                             "FORMAT:SERVICE=PATH names the "
                              "serving service.")(f)
 
 

@@ -9,7 +9,8 @@ Formats: ``openapi`` (OpenAPI 3.0/3.1, Swagger 2.0), ``asyncapi`` (2.x, 3.x), ``
 (Spring Cloud Gateway, Zuul, Envoy, nginx and Apache httpd routes), ``spring`` (Spring Boot application YAML:
 the connections, client timeouts and circuit breakers a service's configuration states) and ``source``
 (the routes a service's code declares: Flask, FastAPI, Express, Spring MVC, PHP files), placed behind the
-gateway routes and entry points the other artifacts state (``code_routes.compose``).
+gateway routes and entry points the other artifacts state (``code_routes.compose``), and ``aspire`` (a .NET Aspire
+AppHost's resources, references, external endpoints and YARP routes).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Format:
 
 
 def _formats() -> dict[str, Format]:
-    from engine.importers import asyncapi, code_routes, compose, gateway, kubernetes, openapi, spring
+    from engine.importers import aspire, asyncapi, code_routes, compose, gateway, kubernetes, openapi, spring
 
     return {
         "openapi": Format("openapi", "api", openapi.import_file, needs=("referencing",)),
@@ -70,13 +71,16 @@ def _formats() -> dict[str, Format]:
         "spring": Format("spring", "infrastructure", spring.import_file, accepts_dirs=True,
                          project=spring.import_paths),
         "source": Format("source", "api", code_routes.import_file, accepts_dirs=True, project=code_routes.import_paths),
+        "aspire": Format("aspire", "infrastructure", aspire.import_file, accepts_dirs=True,
+                         project=aspire.import_paths),
     }
 
 
-FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway", "spring", "source")
+FORMAT_NAMES = ("openapi", "asyncapi", "compose", "kubernetes", "gateway", "spring", "source", "aspire")
 ALIASES = {"swagger": "openapi", "docker-compose": "compose", "k8s": "kubernetes", "kube": "kubernetes",
            "nginx": "gateway", "httpd": "gateway", "apache": "gateway", "envoy": "gateway",
-           "spring-cloud-gateway": "gateway", "zuul": "gateway", "spring-boot": "spring", "code": "source"}
+           "spring-cloud-gateway": "gateway", "zuul": "gateway", "spring-boot": "spring", "code": "source",
+           "apphost": "aspire", "dotnet-aspire": "aspire"}
 
 
 def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -85,10 +89,13 @@ def detect(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     A directory is a compose project when it holds compose's default files, Spring configuration when
     it holds that and no manifest (a config server's), source code when it holds code and no manifest,
     else manifests. A Python, JavaScript, TypeScript or Java file is source code. An
-    nginx ``.conf`` that proxies is told before YAML parsing (it is not YAML).
+    nginx ``.conf`` that proxies is told before YAML parsing (it is not YAML). A C# file that calls
+    ``DistributedApplication.CreateBuilder``, or a directory holding one, is a .NET Aspire AppHost.
     """
-    from engine.importers import asyncapi, code_routes, compose, gateway, kubernetes, openapi, spring
+    from engine.importers import aspire, asyncapi, code_routes, compose, gateway, kubernetes, openapi, spring
 
+    if (path.endswith(".cs") or os.path.isdir(path)) and aspire.detect_path(path, limits):
+        return "aspire"
     if os.path.isdir(path):
         if compose.project_files(path):
             return "compose"

@@ -159,6 +159,11 @@ def split_args(args: str, raw_backticks: bool = False) -> list[str]:
     return [*out, last] if last else out
 
 
+def walk(code: str, i: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each character of ``code`` from ``i`` on that is outside a string literal, with the bracket depth before it."""
+    return _walk(code, i, False)
+
+
 def _walk(code: str, i: int, raw_backticks: bool) -> Iterator[tuple[int, str, int]]:
     """Each character of ``code`` from ``i`` on that is outside a string literal, with the bracket depth before it."""
     depth, k, n = 0, i, len(code)

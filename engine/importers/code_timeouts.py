@@ -11,6 +11,11 @@ A timeout the code sets on a Rust ``reqwest`` client it builds (``Client::builde
 calls the same way, when the duration can be told: a ``Duration::from_secs(N)`` / ``from_millis(N)`` literal, or a
 name whose assignment in the service's code ends in one (``let t = env::var(..)...unwrap_or(Duration::from_secs(300));``
 is 300 s, the value when the variable is not set).
+
+A handler the code gives every client of its HTTP client factory (``ConfigureHttpClientDefaults(http =>
+http.AddStandardResilienceHandler())``: a catalogue entry with ``services: true``) bounds every call to a service
+whose protocol is HTTP, gRPC (the factory's gRPC clients get it too) or unstated (a dependency the deployment names
+without saying how it is called: an Aspire ``WithReference``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class LibraryTimeout:
     """How the code sets it (empty: the library's default applies)."""
     engine: str | None = None
     """The datastore engine whose calls it bounds, whatever their protocol (None: the calls over ``protocol``)."""
+    services: bool = False
+    """It bounds the calls to services over HTTP, gRPC or an unstated protocol (``infra.ClientTimeout.services``)."""
 
 
 def library_timeouts(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, ...]:
@@ -53,7 +60,8 @@ def library_timeouts(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, 
                 overridden.add(lib.name)
             line = text.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
-            found.setdefault(lib.name, LibraryTimeout(at, lib.name, lib.protocol, lib.timeout_ms, engine=lib.engine))
+            found.setdefault(lib.name, LibraryTimeout(at, lib.name, lib.protocol, lib.timeout_ms, engine=lib.engine,
+                                                         services=lib.services))
     return tuple(v for k, v in sorted(found.items()) if k not in overridden) + _reqwest_set(codes)
 
 
@@ -128,13 +136,18 @@ def links(docs: Sequence[Document], libraries: Mapping[str, Sequence[LibraryTime
     for service, libs in sorted(libraries.items()):
         per_protocol: dict[str, list[LibraryTimeout]] = {}
         per_engine: dict[str, list[LibraryTimeout]] = {}
+        handlers = [lib for lib in libs if lib.services]
         for lib in libs:
+            if lib.services:
+                continue
             if lib.engine is None:
                 per_protocol.setdefault(lib.protocol, []).append(lib)
             else:
                 per_engine.setdefault(lib.engine, []).append(lib)
         for i in drawn.get(service, []):
             one = per_engine.get(stores.get(str(i.get("to")), ""), []) or per_protocol.get(str(i.get("protocol")), [])
+            if str(i.get("to")) not in stores and i.get("protocol") in (None, "http", "grpc") and handlers:
+                one = handlers  # the factory's handler bounds each of its clients' calls, whichever client it is
             if len(one) == 1 and i.get("timeout_ms") is None and i.get("style") != "async":
                 target = str(i.get("to"))
                 out.setdefault(service, []).append((target, one[0], "datastores" if target in stores else "services"))
@@ -153,6 +166,10 @@ def record(body: Body, service: str, calls: Sequence[tuple[str, LibraryTimeout, 
         else:
             body.note("interactions", ident, f"timeout_ms: {service} calls with {lib.library}, whose default timeout "
                                              f"({lib.timeout_ms / 1000:g} s) its code does not change")
+        if lib.services:  # the standard resilience handler: a circuit breaker around each attempt too
+            body.set("interactions", ident, "circuit_breaker", True, lib.at)
+            body.note("interactions", ident, f"circuit_breaker: the handler {service}'s code gives every client of its "
+                                             "HTTP client factory breaks the circuit after repeated failures")
 
 
 __all__ = ["LibraryTimeout", "library_timeouts", "links", "record"]

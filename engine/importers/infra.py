@@ -130,6 +130,9 @@ class ClientTimeout:
     engine: str | None = None
     """The datastore engine whose calls it bounds, whatever their protocol (a driver of one engine: libmemcached);
     None: it bounds the calls over ``protocol``."""
+    services: bool = False
+    """It bounds every call to a service that goes through the code's HTTP client factory, HTTP or gRPC, whatever
+    protocol the deployment states or leaves unstated (a handler the factory gives every client)."""
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,7 @@ def parse_catalog(data: Any) -> Catalog:
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
     out = []
     for i, entry in enumerate(entries):
-        unknown = set(entry) - {"name", "code", "overrides", "protocol", "timeout_ms", "engine"}
+        unknown = set(entry) - {"name", "code", "overrides", "protocol", "timeout_ms", "engine", "services"}
         if unknown:
             raise ValueError(f"client_timeouts[{i}]: unknown keys {sorted(unknown)}")
         ms = entry.get("timeout_ms")
@@ -269,7 +272,8 @@ def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
             raise ValueError(f"client_timeouts[{i}]: timeout_ms must be a positive whole number of milliseconds")
         out.append(ClientTimeout(str(entry["name"]), re.compile(str(entry["code"])),
                                  re.compile(str(entry["overrides"])) if entry.get("overrides") else None,
-                                 str(entry["protocol"]), ms, str(entry["engine"]) if entry.get("engine") else None))
+                                 str(entry["protocol"]), ms, str(entry["engine"]) if entry.get("engine") else None,
+                                 entry.get("services") is True))
     return tuple(out)
 
 
