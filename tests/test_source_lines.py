@@ -157,8 +157,9 @@ def test_lines_are_split_in_chunks_without_losing_one() -> None:
     assert doc.positions.get(("k29999",)) == (59_999, 1)
 
 
-_WORDS = ["a", "svc-1", "true", "yes", "No", "null", "~", "", "1", "-1", "0x1F", "1_000", "1.5", ".inf", "2026-12-05",
-          "x y", "a:b", "http://x/y", "-x", "on", "=", "<<", "12:30", "1e3", "+1", "it's", 'q"t', "[]", "{}", "k: v", "C#"]
+_WORDS = ["a", "svc-1", "true", "yes", "No", "null", "~", "", "1", "-1", "0x1F", "1_000", "1.5", ".inf",
+          "2026-12-05", "x y", "a:b", "http://x/y", "-x", "on", "=", "<<", "12:30", "1e3", "+1", "it's", 'q"t', "[]",
+          "{}", "k: v", "C#"]
 _KEYS = ["a", "b", "name", "true", "on", "x.y", "a-b", "null", "_k", "NO", "served_by"]
 
 
