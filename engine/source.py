@@ -740,7 +740,9 @@ class _LineReader:
     def key(self, text: str) -> str:
         """The key a key's text reads as (``true:`` is ``"true"``), remembered."""
         k = self.value(text)
-        out = self.keys[text] = k if type(k) is str else str(k).lower() if isinstance(k, bool) else str(k)
+        out = k if type(k) is str else str(k).lower() if isinstance(k, bool) else str(k)
+        if len(self.keys) < _MEMO:  # bounded like the values' memo
+            self.keys[text] = out
         return out
 
     def item(self, text: str, at: Path, key: str | int) -> Any:
