@@ -559,26 +559,26 @@ class _EventReader:
         return out
 
 
-_LINE = re.compile(r"^( *)(- +)?(?:([A-Za-z_][\w./-]*):(?: +|$))?(.*)$", re.MULTILINE)
-"""A line of block-style YAML: its indentation, a sequence entry's dash, a key (word-like text, then ``:``) and the
-rest (the value, right-trimmed by the reader)."""
-_SPECIAL = re.compile(r"[^\n -~]|^(?:---|\.\.\.)", re.MULTILINE)
-"""What the line reader leaves to the event reader: a character outside printable ASCII (a tab, a carriage return,
-any control or non-ASCII character), a document marker."""
+_LINE = re.compile(r"^( *)(- +)?(?:([A-Za-z_][\w./-]*):(?: +|$))?([ -~]*)(.*)$", re.MULTILINE)
+"""A line of block-style YAML: its indentation, a sequence entry's dash, a key (word-like text, then ``:``), the rest
+(the value, right-trimmed by the reader) and what follows the first character that is not printable ASCII (a tab, a
+carriage return, a control character: left to the event reader)."""
 _CHUNK = 65_536
-"""Characters of text whose lines are split at once (a list of parts per line: bounded, whatever the file's size)."""
+"""Characters of text whose lines are split at once, at most (a list of parts per line: bounded, whatever the file's
+size); the first chunks are smaller, so that a file the line reader leaves at its first lines (flow style) costs it
+a few lines, not the file."""
 
 
-def _lines(text: str) -> Iterator[tuple[str, str, str, str]]:
+def _lines(text: str) -> Iterator[tuple[str, str, str, str, str]]:
     """Each line of ``text`` as ``_LINE`` splits it (a part not there: empty), read a chunk of lines at a time."""
-    findall, pos = _LINE.findall, 0
+    findall, pos, size = _LINE.findall, 0, 512
     while True:
-        end = text.find("\n", pos + _CHUNK)
+        end = text.find("\n", pos + size)
         if end < 0:
             yield from findall(text, pos)
             return
         yield from findall(text, pos, end)
-        pos = end + 1
+        pos, size = end + 1, min(2 * size, _CHUNK)
 
 
 _INDICATORS = frozenset("?:,[]{}#&*!|>'\"%@`")
@@ -594,10 +594,10 @@ class _LineReader:
     or simply quoted single-line values) from its lines, without PyYAML's events: the same values and positions
     as ``_EventReader``, in about half its time (the events are two-thirds of its cost).
 
-    It reads the YAML a program writes (``yaml.safe_dump``, archplan's importers and generators); anything
-    else (flow collections, comments, anchors, tags, multi-line or escaped values, a tab, a non-ASCII
-    character, an unexpected indentation) raises ``_Slow`` before a document is returned, and the event reader
-    reads the text."""
+    It reads the YAML a program writes (``yaml.safe_dump``, archplan's generators), comment lines included; anything
+    else (flow collections, a comment after a value, anchors, tags, multi-line or escaped values, a tab, a
+    non-ASCII character, an unexpected indentation, a repeated key, a bound reached) raises ``_Slow`` before a
+    document is returned, and the event reader reads the text (or the general reader names its problem)."""
 
     def __init__(self, path: str, limits: Limits, plain: dict[str, Any]) -> None:
         self.path = path
@@ -652,8 +652,8 @@ class _LineReader:
         The mapping or list being filled (its frame: container, path, whether a mapping, its keys' positions, its
         column, whether a list written at its key's column) is held in locals, those around it on ``stack``; a line
         that opens or closes one (or the first) goes through ``settle``."""
-        if _SPECIAL.search(text) is not None or 2 * text.count("\n") + 2 > self.limits.max_nodes:
-            raise _Slow  # a line makes two values at most: the bound on values cannot be reached
+        if not text.isascii() or 2 * text.count("\n") + 2 > self.limits.max_nodes:
+            raise _Slow  # a line makes two values at most: below, the bound on values is not reached
         self.positions = Positions()
         under, stack, max_depth = self.positions.under, self.stack, self.limits.max_depth - 2
         scalar_get, keys, key_of, item = self.plain.get, self.keys, self.key, self.item
@@ -662,11 +662,13 @@ class _LineReader:
         is_map, indentless, fcol = False, False, -1
         kids: dict[Any, tuple[int, int]] = {}
         pending: Any = _NO_KEY  # a key with no value on its line: its value is on the next lines
-        for lineno, (ind_s, dash, key, text_) in enumerate(_lines(text), 1):
+        for lineno, (ind_s, dash, key, text_, other) in enumerate(_lines(text), 1):
+            if other:
+                raise _Slow  # a tab, a carriage return, a control character
             rest = text_.rstrip(" ") if text_ and text_[-1] == " " else text_
             if not key and (not rest or not dash):
                 if (rest and rest[0] != "#") or dash:
-                    raise _Slow  # a line of a value (a root scalar, a continued one), or a dash alone
+                    raise _Slow  # a line of a value (a root scalar, a continued one, a document marker), a dash alone
                 continue  # a blank line, a comment
             if not lineno & 4095:
                 budget.check(f"reading {self.path}")
@@ -699,11 +701,15 @@ class _LineReader:
                 continue
             v = scalar_get(rest, _NO_KEY)
             container[k] = item(rest, at, k) if v is _NO_KEY else v
+        return self.finish(container, pending)
+
+    def finish(self, container: Any, pending: Any) -> list[Document]:
+        """The document, once its last line is read (a ``pending`` key's value: null)."""
         if container is None:
-            raise _Slow
+            raise _Slow  # no line of content
         if pending is not _NO_KEY:
             container[pending] = self.value("")
-        return [Document(self.path, stack[0][0] if stack else container, self.positions)]
+        return [Document(self.path, self.stack[0][0] if self.stack else container, self.positions)]
 
     def settle(self, frame: _Frame, lineno: int, ind: int, dash: bool, pending: Any) -> _Frame:
         """The frame a line at column ``ind`` (an entry of a list if ``dash``) is in: the document's root on the first

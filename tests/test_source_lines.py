@@ -116,6 +116,8 @@ def test_block_style_yaml_is_read_from_its_lines_as_the_event_reader_reads_it() 
     pytest.param("a: b # c\n", id="trailing-comment"),
     pytest.param("- \n- a\n", id="dash-alone"),
     pytest.param("---\na: 1\n", id="document-marker"),
+    pytest.param("a: 1\n...\n", id="document-end"),
+    pytest.param("a: 1\n--- b\n", id="second-document"),
     pytest.param("a: 1\n b: 2\n", id="deeper-without-key"),
     pytest.param("a:\n    b: 1\n  c: 2\n", id="between-columns"),
     pytest.param("just text\n", id="root-scalar"),
