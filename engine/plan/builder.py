@@ -70,10 +70,12 @@ class _Items:
     def __init__(self, rv: Review) -> None:
         self.items: list[tuple[dict[str, Any], str]] = []
         self.by_type: dict[tuple[str, Any], list[tuple[dict[str, Any], str]]] = {}
-        derivations = rv.result.derivations
-        found = sorted([(k, f) for k, f in rv.result.derived.items() if f.get("kind") == PLAN_ITEM_KIND])
+        derived, derivations = rv.result.derived, rv.result.derivations
+        # The keys sorted alone, as text: sorting (key, fact) pairs took two and a half times as long (46,000 items).
+        found = sorted([k for k, f in derived.items() if f.get("kind") == PLAN_ITEM_KIND])
         items, by_type = self.items, self.by_type
-        for key, fact in found:  # keys are unique: the facts are never compared
+        for key in found:
+            fact = derived[key]
             how = derivations.get(key)
             item = (fact, how.rule if how is not None else "unknown")
             items.append(item)
@@ -760,11 +762,11 @@ class _Tests:
     The rules' tests (``found``), then a load test without a pass bar for each entry point no rule's load test
     covers (``uncovered``); by type (``TEST_ORDER``), subject and title, ties in that order."""
 
-    __slots__ = ("found", "sorted", "uncovered")
+    __slots__ = ("found", "keyed", "uncovered")
 
     def __init__(self, found: list[tuple[dict[str, Any], str]], uncovered: list[str]) -> None:
         self.found, self.uncovered = found, uncovered
-        self.sorted: dict[str, list[int]] | None = None
+        self.keyed: dict[str, list[tuple[str, str, int]]] | None = None
 
     def _item(self, k: int) -> PlanItem:
         """The ``k``th test, in the order above before sorting."""
@@ -776,17 +778,17 @@ class _Tests:
                         pass_bar="none: state a latency target",  # noqa: S106 - not a password
                         source=f"design:path:{entry}")
 
-    def _by_type(self) -> dict[str, list[int]]:
-        """The tests' positions (``_item``) per type, each sorted by subject and title."""
-        if self.sorted is None:
+    def _keyed(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Each type's tests as (subject, title, position for ``_item``), unsorted; only types that have tests."""
+        if self.keyed is None:
             keyed: dict[str, list[tuple[str, str, int]]] = {}
             for k, (f, _r) in enumerate(self.found):
                 keyed.setdefault(str(f["type"]), []).append((str(f["subject"]), str(f["title"]), k))
             base = len(self.found)
             keyed.setdefault("load", []).extend((f"path:{e}", f"Load test: {e}", base + j)
                                                 for j, e in enumerate(self.uncovered))
-            self.sorted = {t: [k for _s, _t, k in sorted(rows)] for t, rows in keyed.items() if rows}  # stable
-        return self.sorted
+            self.keyed = {t: rows for t, rows in keyed.items() if rows}
+        return self.keyed
 
     def __call__(self) -> tuple[tuple[PlanItem, ...]]:
         order = {t: i for i, t in enumerate(TEST_ORDER)}  # types of no known order among themselves by subject
@@ -795,9 +797,11 @@ class _Tests:
 
     def by_type(self, n: int) -> tuple[dict[str, tuple[PlanItem, ...]], dict[str, int]]:
         item = self._item
-        by_type = self._by_type()
-        return {t: tuple([item(k) for k in ks[:n]]) for t, ks in by_type.items()}, {t: len(ks) for t, ks in
-                                                                                      by_type.items()}
+        keyed = self._keyed()
+        # Only the first n of each type are put in order: ``heapq.nsmallest`` is ``sorted(rows)[:n]`` (the rows are
+        # unique by position), a third of the time for the first 400 of 13,000 (none for the counts alone).
+        return ({t: tuple([item(k) for _s, _t, k in heapq.nsmallest(n, rows)]) for t, rows in keyed.items()},
+                {t: len(rows) for t, rows in keyed.items()})
 
 
 # --------------------------------------------------------------------------------------
