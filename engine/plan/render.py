@@ -12,8 +12,6 @@ import itertools
 from collections.abc import Sequence
 from operator import itemgetter
 
-from tabulate import tabulate
-
 from engine.model import Phase
 from engine.model.rule import severity_of
 from engine.neutral import fence, markdown
@@ -330,6 +328,8 @@ def to_markdown(plan: Plan) -> str:
 
 def to_text(plan: Plan) -> str:
     """Plain text for the terminal (diagrams as their DOT/Mermaid source are left to the other formats)."""
+    from tabulate import tabulate  # here: the other formats never load it (3 ms of every plan)
+
     out: list[str] = []
     for sec in layout(plan):
         out.append(sec.title)
