@@ -1,4 +1,5 @@
-"""The plan's parts made only when read: section 3's risk entries (``new_risk_assessment``, ``RiskAssessment.head``)."""
+"""The plan's parts made only when read: section 3's risk entries and gaps (``new_risk_assessment``,
+``RiskAssessment.head`` and ``gap_head``), section 5's tests (``Plan.tests_by_type``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from engine.plan import build_plan
 from engine.plan.builder import _Design, _RiskRows
 from engine.plan.model import Plan
 from engine.plan.render import render
-from engine.review import Review, display_path
+from engine.review import Review, display_path, review
 from tests.plan_helpers import LEDGER, SHOP, rv
 
 
@@ -54,6 +55,38 @@ def test_head_makes_only_the_first_risks_and_agrees_with_them_all(review_of: Rev
     assert plan.risks.head(10_000) == (everything, total)
 
 
+@pytest.fixture(scope="module", params=[SHOP, LEDGER], ids=["shop", "ledger"])
+def with_gaps(request: pytest.FixtureRequest) -> Review:
+    """The design reviewed with the built-in rules, whose gap rules find what it leaves unstated."""
+    return review([request.param], findings_only=False)
+
+
+def test_gap_head_makes_only_the_first_subjects_gaps_and_agrees_with_them_all(with_gaps: Review) -> None:
+    plan = build_plan(with_gaps, render_svg=False)
+    everything = build_plan(with_gaps, render_svg=False).risks.gaps
+    assert len({g[0] for g in everything}) > 3
+    subjects = sorted({g[0] for g in everything})
+    for n in (0, 1, 3, 10_000):
+        first, total, count = plan.risks.gap_head(n)
+        assert "gaps" not in vars(plan.risks)  # still to be made
+        assert (total, count) == (len(everything), len(subjects))
+        assert first == tuple(g for g in everything if g[0] in subjects[:n])
+    assert plan.risks.gaps == everything
+    assert plan.risks.gap_head(3) == build_plan(with_gaps, render_svg=False).risks.gap_head(3)  # once made
+
+
+def test_gap_head_leaves_out_a_subject_whose_finding_misses_nothing() -> None:
+    """A gap finding with no missing field gives no row, so its subject counts as none of the table's subjects."""
+    review_of = review([SHOP], findings_only=False)
+    gaps = [f for f in review_of.findings if f.kind == "gap"]
+    empty = _copy(gaps[0], missing=(), subjects=("aaa:first",))
+    rows = _RiskRows(review_of, _Design(review_of), [], {}, [empty, *gaps])
+    _entries, made = rows()
+    first, total, count = rows.gap_head(1)
+    assert (total, count) == (len(made), len({g[0] for g in made}))
+    assert first and {g[0] for g in first} == {made[0][0]} != {"aaa:first"}
+
+
 def test_a_plan_renders_the_same_whether_its_risks_were_made_or_not(review_of: Review) -> None:
     fresh, made = build_plan(review_of, render_svg=False), build_plan(review_of, render_svg=False)
     assert made.risks.risks
@@ -81,7 +114,7 @@ def test_risks_sharing_an_id_keep_their_own_mitigations() -> None:
     other = next(f for f in risks if set(f.mitigations) != set(with_mits.mitigations))
     twin = _copy(other, id=with_mits.id)
     rows = _RiskRows(review_of, _Design(review_of), [with_mits, twin], {})
-    (entries,) = rows()
+    entries, _gaps = rows()
     titles = {m.id: m.title for m in review_of.mitigations}
     assert entries[0].mitigations == tuple(titles.get(m, m) for m in with_mits.mitigations)
     assert entries[1].mitigations == tuple(titles.get(m, m) for m in other.mitigations)

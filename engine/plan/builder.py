@@ -545,25 +545,27 @@ def _risks(rv: Review, d: _Design, risks: Sequence[Finding], phase_of_mitigation
         if lk and im:
             matrix[lk][im].append(f.id)
     order = sorted(range(len(risks)), key=keys.__getitem__)  # stable, as sorting the entries by their key
-    gaps = tuple(sorted([(f.subject, fld, rule) for f in rv.findings if f.kind == "gap" for fld, rule in f.missing]))
-    return new_risk_assessment(matrix, gaps, _RiskRows(rv, d, [risks[k] for k in order], phase_of_mitigation))
+    gaps = [f for f in rv.findings if f.kind == "gap"]
+    return new_risk_assessment(matrix, _RiskRows(rv, d, [risks[k] for k in order], phase_of_mitigation, gaps))
 
 
 class _RiskRows:
-    """Section 3's risk entries, top first, made when first read: a table of the plan (Markdown, HTML, text) shows
-    the first 400 of 23,000 risks at 5,000 services (``RiskAssessment.head``), the JSON plan all of them.
+    """Section 3's risk entries, top first, and its gaps, made when first read: a table of the plan (Markdown, HTML,
+    text) shows the first 400 of 23,000 risks at 5,000 services (``RiskAssessment.head``) and the gaps of the first
+    400 of 23,000 subjects (``RiskAssessment.gap_head``), the JSON plan all of them.
 
     A risk's location and mitigations are worked out here, not read from the finding: reading either makes all the
     finding's late fields (``engine.review``), its evidence too, which no plan shows (a quarter of the plan's
     building at 5,000 services). A mitigation lists the risks it resolves by id (``MitigationItem.findings``); a
     risk whose id another risk shares (ids are fingerprints' prefixes) reads its own."""
 
-    __slots__ = ("d", "phases", "risks", "rv")
+    __slots__ = ("d", "gaps", "phases", "risks", "rv")
 
-    def __init__(self, rv: Review, d: _Design, risks: list[Finding], phase_of_mitigation: Mapping[str, int]) -> None:
-        self.rv, self.d, self.risks, self.phases = rv, d, risks, phase_of_mitigation
+    def __init__(self, rv: Review, d: _Design, risks: list[Finding], phase_of_mitigation: Mapping[str, int],
+                 gaps: Sequence[Finding] = ()) -> None:
+        self.rv, self.d, self.risks, self.phases, self.gaps = rv, d, risks, phase_of_mitigation, gaps
 
-    def __call__(self) -> tuple[tuple[RiskEntry, ...]]:
+    def __call__(self) -> tuple[tuple[RiskEntry, ...], tuple[tuple[str, str, str], ...]]:
         mits_of: dict[str, list[str]] = {}
         for m in self.rv.mitigations:  # in the order of their ids
             for fid in m.findings:
@@ -582,11 +584,22 @@ class _RiskRows:
             subj = facts.get(f.subjects[0])
             return mits, subj.locate(f.field) if subj is not None else f.location
 
-        return (self._entries(self.risks, own),)
+        return (self._entries(self.risks, own),
+                tuple(sorted([(f.subject, fld, rule) for f in self.gaps for fld, rule in f.missing])))
 
     def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
         # A few risks: their own late fields, not a map of every mitigation's.
         return self._entries(self.risks[:n], lambda f: (f.mitigations, f.location)), len(self.risks)
+
+    def gap_head(self, n: int) -> tuple[tuple[tuple[str, str, str], ...], int, int]:
+        """``RiskAssessment.gap_head``: the gap findings of the first ``n`` subjects made rows and sorted, the others
+        only counted (a subject whose finding misses nothing has no row)."""
+        listed = [(f.subject, f.missing) for f in self.gaps if f.missing]
+        subjects = {subject for subject, _missing in listed}
+        first = set(heapq.nsmallest(n, subjects))
+        rows = sorted([(subject, fld, rule) for subject, missing in listed if subject in first
+                       for fld, rule in missing])
+        return tuple(rows), sum([len(missing) for _subject, missing in listed]), len(subjects)
 
     def _entries(self, risks: Sequence[Finding], own: Callable[[Finding], tuple[Sequence[str], Location]]
                  ) -> tuple[RiskEntry, ...]:

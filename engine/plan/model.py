@@ -8,6 +8,7 @@ and no fact decides).
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -141,27 +142,42 @@ class RiskAssessment:
             return self.__dict__[_LATE].head(n)  # type: ignore[no-any-return]
         return rows[:n], len(rows)
 
+    def gap_head(self, n: int) -> tuple[tuple[tuple[str, str, str], ...], int, int]:
+        """The gaps of the first ``n`` subjects (in the order of ``gaps``), how many gaps there are and on how many
+        subjects, without making the others when ``gaps`` is still to be made (``new_risk_assessment``): a capped
+        table reads those of 400 of 23,000 subjects at 5,000 services (122,700 gaps)."""
+        gaps = self.__dict__.get("gaps")
+        if gaps is None:
+            return self.__dict__[_LATE].gap_head(n)  # type: ignore[no-any-return]
+        subjects = {g[0] for g in gaps}
+        first = set(heapq.nsmallest(n, subjects))
+        return tuple([g for g in gaps if g[0] in first]), len(gaps), len(subjects)
+
 
 class LateRisks(Protocol):
-    """What ``new_risk_assessment`` makes the risks from: all of them, or the first few."""
+    """What ``new_risk_assessment`` makes the risks and gaps from: all of them, or the first few."""
 
-    def __call__(self) -> tuple[tuple[RiskEntry, ...]]:
-        """``(risks,)``: every risk entry, top first (the late fields' values, in order)."""
+    def __call__(self) -> tuple[tuple[RiskEntry, ...], tuple[tuple[str, str, str], ...]]:
+        """``(risks, gaps)``: every risk entry, top first, and every gap, sorted (the late fields' values, in
+        order)."""
 
     def head(self, n: int) -> tuple[tuple[RiskEntry, ...], int]:
         """The first ``n`` risk entries, and how many there are."""
 
+    def gap_head(self, n: int) -> tuple[tuple[tuple[str, str, str], ...], int, int]:
+        """The gaps of the first ``n`` subjects, how many gaps there are and on how many subjects
+        (``RiskAssessment.gap_head``)."""
+
 
 _LATE = "_late"
 """Where ``late_fields`` keeps what an instance's late fields are to be made from, until they are."""
-_new_risk_assessment = late_fields(RiskAssessment, ("risks",))
+_new_risk_assessment = late_fields(RiskAssessment, ("risks", "gaps"))
 
 
-def new_risk_assessment(matrix: dict[str, dict[str, list[str]]], gaps: tuple[tuple[str, str, str], ...],
-                        risks: LateRisks) -> RiskAssessment:
-    """A ``RiskAssessment`` whose ``risks`` are made when first read (``late_fields``); ``head`` makes only those
-    it returns until then."""
-    return _new_risk_assessment(matrix, gaps, risks)
+def new_risk_assessment(matrix: dict[str, dict[str, list[str]]], risks: LateRisks) -> RiskAssessment:
+    """A ``RiskAssessment`` whose ``risks`` and ``gaps`` are made when first read (``late_fields``); ``head`` and
+    ``gap_head`` make only those they return until then."""
+    return _new_risk_assessment(matrix, risks)
 
 
 @quick_init
