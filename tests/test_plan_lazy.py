@@ -87,9 +87,40 @@ def test_gap_head_leaves_out_a_subject_whose_finding_misses_nothing() -> None:
     assert first and {g[0] for g in first} == {made[0][0]} != {"aaa:first"}
 
 
+@pytest.mark.parametrize("name", ["signals", "alerts", "traces"])
+def test_monitoring_heads_make_only_the_first_rows_and_agree_with_them_all(review_of: Review, name: str) -> None:
+    plan = build_plan(review_of, render_svg=False)
+    everything = getattr(build_plan(review_of, render_svg=False).monitoring, name)
+    assert everything
+    head = getattr(plan.monitoring, f"{name}_head")
+    for n in (0, 1, 3, 10_000):
+        assert head(n) == (everything[:n], len(everything))
+        assert name not in vars(plan.monitoring)  # still to be made
+    assert getattr(plan.monitoring, name) == everything
+    assert head(2) == (everything[:2], len(everything))  # once made, read from them
+
+
+def test_alerts_of_one_title_and_subject_keep_the_rules_order() -> None:
+    """Alerts sort by title and subject; those alike in both stay in the rules' order (of their facts' keys), the
+    first few as in all of them, and an alert whose name the design declares says so."""
+    from engine.plan.builder import _MonitoringRows
+
+    found = [({"type": "alert", "subject": "service:b", "title": "Lag: b", "detail": "x"}, "r1"),
+             ({"type": "alert", "subject": "service:a", "title": "Lag: a", "detail": "first"}, "r2"),
+             ({"type": "alert", "subject": "service:a", "title": "Lag: a", "detail": "second"}, "r3"),
+             ({"type": "alert", "subject": "service:a", "title": "Burn: a", "detail": "y"}, "r4")]
+    rows = _MonitoringRows(_Design(rv([SHOP])), found, ("Burn",))
+    _signals, alerts, _traces = rows()
+    assert [(a.title, a.detail) for a in alerts] == [
+        ("Burn: a", "y (an alert of this name is declared: check it covers this subject)"), ("Lag: a", "first"),
+        ("Lag: a", "second"), ("Lag: b", "x")]
+    assert rows.alert_rows(3) == (alerts[:3], 4)
+    assert rows.alert_rows(0) == ((), 4)
+
+
 def test_a_plan_renders_the_same_whether_its_risks_were_made_or_not(review_of: Review) -> None:
     fresh, made = build_plan(review_of, render_svg=False), build_plan(review_of, render_svg=False)
-    assert made.risks.risks
+    assert made.risks.risks and made.risks.gaps is not None and made.monitoring.traces is not None
     for fmt in ("markdown", "html", "text", "json"):
         assert render(fresh, fmt) == render(made, fmt), fmt
     # The JSON plan and to_json hold the risks, never what they were to be made from.

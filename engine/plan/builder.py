@@ -41,6 +41,7 @@ from engine.plan.model import (
     Slo,
     TraceEdge,
     WorkItem,
+    new_monitoring,
     new_plan,
     new_risk_assessment,
 )
@@ -904,44 +905,80 @@ def _monitoring(rv: Review, d: _Design, items: _Items) -> Monitoring:
         budget = round((1 - p.availability_target) * MINUTES_30D, 1) if p.availability_target is not None else None
         slos.append(Slo(entry=p.entry, availability=p.availability_target, latency_p95_ms=p.latency_target_ms,
                         source=src, error_budget_minutes_30d=budget))
-    signals = []
-    for name, f in sorted(d.comp.items()):
-        if f.kind != "service":
-            continue
-        s = f.data
-        inbound = "requests/s per endpoint" if s.get("public_entry") or s.get("inbound") else "messages or jobs/s"
-        sat_metric = (s.get("autoscaling") or {}).get("metric")
-        sat = "CPU, memory" + (f", {sat_metric} (the autoscaling metric)" if sat_metric not in (None, "cpu",
-                                                                                                 "memory") else "")
-        if s.get("concurrency_limit"):
-            sat += f", in-flight requests vs limit {s['concurrency_limit']}"
-        if s.get("type") in ("worker", "batch", "function"):
-            sat += ", queue depth / lag"
-        exported = {True: "yes", False: "NO: export them", None: "unknown"}[s.get("metrics")]
-        signals.append(GoldenSignals(
-            service=name, latency=f"p50/p95/p99 per operation (own p95 stated: {s.get('latency_p95_ms', 'unknown')})",
-            traffic=inbound, errors="5xx / failed operations, by dependency", saturation=sat, exported=exported))
     declared = tuple(sorted(str(a) for a in d.observability.get("alerts", [])))
-    alerts = []
-    for item, r in items.of("monitor", "alert"):
-        it = _plan_item(item, r)
-        base = it.title.split(":", 1)[0]
-        if base in declared:
-            it = PlanItem(it.type, it.subject, it.title, it.detail + " (an alert of this name is declared: check "
-                          "it covers this subject)", it.pass_bar, it.source)
-        alerts.append(it)
-    alerts.sort(key=lambda i: (i.title, i.subject))
-    traces = []
-    tri = {True: "yes", False: "NO", None: "unknown"}
-    for f in sorted(d.interactions, key=lambda f: f.key):
-        tk = d.kind_of(str(f.data["to"]))
-        if tk == "channel" or not is_sync(f.data, tk):
-            continue
-        caller = d.comp.get(str(f.data["from"]))
-        callee = d.comp.get(str(f.data["to"]))
-        callee_t = tri[callee.data.get("tracing")] if callee is not None and callee.kind == "service" else \
-            f"n/a ({tk}: client span only)"
-        traces.append(TraceEdge(edge=f.name, caller_traces=tri[caller.data.get("tracing") if caller else None],
-                                callee_traces=callee_t))
-    return Monitoring(slos=tuple(slos), signals=tuple(signals), alerts=tuple(alerts), declared_alerts=declared,
-                      traces=tuple(traces), tracing=str(d.observability.get("tracing", "unknown")))
+    return new_monitoring(tuple(slos), declared, str(d.observability.get("tracing", "unknown")),
+                          _MonitoringRows(d, items.of("monitor", "alert"), declared))
+
+
+class _MonitoringRows:
+    """Section 7's golden signals, alerts and trace edges, made when first read: a table of the plan shows the first
+    400 of 5,000 services' signals, 5,900 alerts and 13,000 trace edges at 5,000 services (``Monitoring.signals_head``
+    and the like), the JSON plan all of them.
+
+    Signals by service name, alerts by title and subject (ties in the rules' order), trace edges by interaction key."""
+
+    __slots__ = ("alerts", "d", "declared")
+
+    def __init__(self, d: _Design, alerts: list[tuple[dict[str, Any], str]], declared: tuple[str, ...]) -> None:
+        self.d, self.alerts, self.declared = d, alerts, declared
+
+    def __call__(self) -> tuple[tuple[GoldenSignals, ...], tuple[PlanItem, ...], tuple[TraceEdge, ...]]:
+        return (self.signals(None)[0], self.alert_rows(None)[0], self.traces(None)[0])
+
+    def signals(self, n: int | None) -> tuple[tuple[GoldenSignals, ...], int]:
+        """The first ``n`` services' golden signals (all: None), and how many services there are."""
+        services = sorted([name for name, f in self.d.comp.items() if f.kind == "service"])
+        return tuple([_signals(name, self.d.comp[name].data) for name in services[:n]]), len(services)
+
+    def alert_rows(self, n: int | None) -> tuple[tuple[PlanItem, ...], int]:
+        """The first ``n`` alerts (all: None), and how many there are."""
+        found, declared = self.alerts, self.declared
+        if n == 0:  # the count alone (section 2)
+            return (), len(found)
+        # Sorted by title and subject, ties in the rules' order; only the first n made (``heapq.nsmallest`` is
+        # ``sorted(keys)[:n]``, the keys unique by position).
+        keys = [(str(f["title"]), str(f["subject"]), k) for k, (f, _r) in enumerate(found)]
+        first = sorted(keys) if n is None else heapq.nsmallest(n, keys)
+        alerts = []
+        for _title, _subject, k in first:
+            it = _plan_item(*found[k])
+            if it.title.split(":", 1)[0] in declared:
+                it = PlanItem(it.type, it.subject, it.title, it.detail + " (an alert of this name is declared: check "
+                              "it covers this subject)", it.pass_bar, it.source)
+            alerts.append(it)
+        return tuple(alerts), len(found)
+
+    def traces(self, n: int | None) -> tuple[tuple[TraceEdge, ...], int]:
+        """The first ``n`` synchronous edges the trace context must cross (all: None), and how many there are."""
+        d = self.d
+        edges = []
+        for f in sorted(d.interactions, key=lambda f: f.key):
+            tk = d.kind_of(str(f.data["to"]))
+            if tk != "channel" and is_sync(f.data, tk):
+                edges.append((f, tk))
+        tri = {True: "yes", False: "NO", None: "unknown"}
+        traces = []
+        for f, tk in edges[:n]:
+            caller = d.comp.get(str(f.data["from"]))
+            callee = d.comp.get(str(f.data["to"]))
+            callee_t = tri[callee.data.get("tracing")] if callee is not None and callee.kind == "service" else \
+                f"n/a ({tk}: client span only)"
+            traces.append(TraceEdge(edge=f.name, caller_traces=tri[caller.data.get("tracing") if caller else None],
+                                    callee_traces=callee_t))
+        return tuple(traces), len(edges)
+
+
+def _signals(name: str, s: Mapping[str, Any]) -> GoldenSignals:
+    """What to measure on the service ``name`` (its data ``s``)."""
+    inbound = "requests/s per endpoint" if s.get("public_entry") or s.get("inbound") else "messages or jobs/s"
+    sat_metric = (s.get("autoscaling") or {}).get("metric")
+    sat = "CPU, memory" + (f", {sat_metric} (the autoscaling metric)" if sat_metric not in (None, "cpu",
+                                                                                             "memory") else "")
+    if s.get("concurrency_limit"):
+        sat += f", in-flight requests vs limit {s['concurrency_limit']}"
+    if s.get("type") in ("worker", "batch", "function"):
+        sat += ", queue depth / lag"
+    exported = {True: "yes", False: "NO: export them", None: "unknown"}[s.get("metrics")]
+    return GoldenSignals(
+        service=name, latency=f"p50/p95/p99 per operation (own p95 stated: {s.get('latency_p95_ms', 'unknown')})",
+        traffic=inbound, errors="5xx / failed operations, by dependency", saturation=sat, exported=exported)

@@ -393,6 +393,58 @@ class Monitoring:
     traces: tuple[TraceEdge, ...]
     tracing: str
 
+    # The first ``n`` of a late field and how many it holds, without making the others when the field is still to be
+    # made (``new_monitoring``): a capped table reads 400 of 5,000 signals, 5,900 alerts and 13,000 trace edges at
+    # 5,000 services.
+
+    def signals_head(self, n: int) -> tuple[tuple[GoldenSignals, ...], int]:
+        """The first ``n`` services' golden signals, and how many there are."""
+        made = self.__dict__.get("signals")
+        if made is None:
+            return self.__dict__[_LATE].signals(n)  # type: ignore[no-any-return]
+        return made[:n], len(made)
+
+    def alerts_head(self, n: int) -> tuple[tuple[PlanItem, ...], int]:
+        """The first ``n`` alerts, and how many there are."""
+        made = self.__dict__.get("alerts")
+        if made is None:
+            return self.__dict__[_LATE].alert_rows(n)  # type: ignore[no-any-return]
+        return made[:n], len(made)
+
+    def traces_head(self, n: int) -> tuple[tuple[TraceEdge, ...], int]:
+        """The first ``n`` synchronous edges the trace context must cross, and how many there are."""
+        made = self.__dict__.get("traces")
+        if made is None:
+            return self.__dict__[_LATE].traces(n)  # type: ignore[no-any-return]
+        return made[:n], len(made)
+
+
+class LateMonitoring(Protocol):
+    """What ``new_monitoring`` makes the signals, alerts and trace edges from: all of them (``n`` None), or the
+    first few."""
+
+    def __call__(self) -> tuple[tuple[GoldenSignals, ...], tuple[PlanItem, ...], tuple[TraceEdge, ...]]:
+        """``(signals, alerts, traces)``: every one of each (the late fields' values, in order)."""
+
+    def signals(self, n: int | None) -> tuple[tuple[GoldenSignals, ...], int]:
+        """The first ``n`` golden signals, and how many there are."""
+
+    def alert_rows(self, n: int | None) -> tuple[tuple[PlanItem, ...], int]:
+        """The first ``n`` alerts, and how many there are."""
+
+    def traces(self, n: int | None) -> tuple[tuple[TraceEdge, ...], int]:
+        """The first ``n`` trace edges, and how many there are."""
+
+
+_new_monitoring = late_fields(Monitoring, ("signals", "alerts", "traces"))
+
+
+def new_monitoring(slos: tuple[Slo, ...], declared_alerts: tuple[str, ...], tracing: str,
+                   rows: LateMonitoring) -> Monitoring:
+    """A ``Monitoring`` whose ``signals``, ``alerts`` and ``traces`` are made when first read (``late_fields``);
+    ``signals_head`` and the like make only those they return until then."""
+    return _new_monitoring(slos, declared_alerts, tracing, rows)
+
 
 @quick_init
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def _roadmap_section(plan: Plan) -> Section:
         else:
             s2.blocks.append(f"{caption}: no component or mitigation lands here.")
         if p == Phase.PRODUCTION_READINESS:
-            by_sec = {"tests": sum(plan.tests_by_type(0)[1].values()), "alerts": len(plan.monitoring.alerts),
+            by_sec = {"tests": sum(plan.tests_by_type(0)[1].values()), "alerts": plan.monitoring.alerts_head(0)[1],
                       "release steps": len(plan.deployment.steps)}
             s2.blocks.append("Production readiness also carries the " + ", ".join(
                 f"{n} {k}" for k, n in by_sec.items()) + " of sections 5 to 7.")
@@ -253,16 +253,20 @@ def _monitoring_section(plan: Plan) -> Section:
                                           if x.error_budget_minutes_30d is not None else "—", x.source])
     s7.blocks.append(Table(["entry point", "availability SLO", "p95 SLO", "error budget / 30 days", "from"], srows,
                            "SLOs per entry point" + (f"; {more}" if more else "")))
-    grows, more = _cap(m.signals, lambda g: [g.service, g.latency, g.traffic, g.errors, g.saturation, g.exported])
+    # The rows a table shows, the others never made when only a table reads them (``Monitoring.signals_head``).
+    signals, count = m.signals_head(MAX_TABLE_ROWS)
+    grows, more = _cap(signals, lambda g: [g.service, g.latency, g.traffic, g.errors, g.saturation, g.exported], count)
     s7.blocks.append(Table(["service", "latency", "traffic", "errors", "saturation", "metrics exported"], grows,
                            "Golden signals per service" + (f"; {more}" if more else "")))
-    arows, more = _cap(m.alerts, lambda x: [x.title, x.detail, x.source])
+    alerts, count = m.alerts_head(MAX_TABLE_ROWS)
+    arows, more = _cap(alerts, lambda x: [x.title, x.detail, x.source], count)
     s7.blocks.append(Table(["alert", "condition", "from"], arows or [["none: no pattern present calls for one", "",
                                                                        ""]],
                            "Alerts that follow from the patterns present" + (f"; {more}" if more else "")))
     if m.declared_alerts:
         s7.blocks.append("Alerts the design already declares: " + ", ".join(m.declared_alerts) + ".")
-    trows, more = _cap(m.traces, lambda x: [x.edge, x.caller_traces, x.callee_traces])
+    traces, count = m.traces_head(MAX_TABLE_ROWS)
+    trows, more = _cap(traces, lambda x: [x.edge, x.caller_traces, x.callee_traces], count)
     s7.blocks.append(Table(["synchronous edge", "caller traces", "callee traces"], trows,
                            f"Trace context (W3C traceparent) must cross every synchronous edge; declared tracing: "
                            f"{m.tracing}" + (f"; {more}" if more else "")))
