@@ -100,6 +100,18 @@ def test_monitoring_heads_make_only_the_first_rows_and_agree_with_them_all(revie
     assert head(2) == (everything[:2], len(everything))  # once made, read from them
 
 
+def test_steps_head_makes_only_the_first_release_steps_and_agrees_with_them_all(review_of: Review) -> None:
+    plan = build_plan(review_of, render_svg=False)
+    everything = build_plan(review_of, render_svg=False).deployment.steps
+    assert len(everything) > 3
+    for n in (0, 1, 3, 10_000):
+        assert plan.deployment.steps_head(n) == (everything[:n], len(everything))
+        assert "steps" not in vars(plan.deployment)  # still to be made
+    assert plan.deployment.rollback_order == tuple(s.component for s in reversed(everything))
+    assert [s.order for s in plan.deployment.steps] == list(range(1, len(everything) + 1))
+    assert plan.deployment.steps == everything
+
+
 def test_alerts_of_one_title_and_subject_keep_the_rules_order() -> None:
     """Alerts sort by title and subject; those alike in both stay in the rules' order (of their facts' keys), the
     first few as in all of them, and an alert whose name the design declares says so."""

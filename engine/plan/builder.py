@@ -41,6 +41,7 @@ from engine.plan.model import (
     Slo,
     TraceEdge,
     WorkItem,
+    new_deployment,
     new_monitoring,
     new_plan,
     new_risk_assessment,
@@ -824,67 +825,87 @@ class _Tests:
 
 
 def _deployment(d: _Design, items: _Items, roadmap: Roadmap) -> Deployment:
-    recommended: dict[str, tuple[str, str]] = {}
-    for item, rule in items.of("deploy", "strategy"):
-        comp = d.component_of(str(item["subject"]))
-        if comp is not None and "strategy" in item:
-            recommended.setdefault(comp, (str(item["strategy"]), f"rule:{rule}"))
     migrations = [_plan_item(f, r) for f, r in items.of("deploy", "migration")]
-    migration_of = {d.component_of(m.subject): m for m in migrations}
-    steps: list[DeployStep] = []
-    for w in roadmap.items:
-        if w.kind != "component":
-            continue
-        name = w.id.split(":", 1)[1]
-        f = d.comp[name]
-        if f.kind == "external":
-            continue
-        warnings: list[str] = []
-        actions: list[str] = []
-        if f.kind == "datastore":
-            strategy, src = "provision", w.source
-            actions.append(f"Provision {name} from infrastructure code; verify backups and restore before "
-                           "the first writer deploys.")
-            mig = migration_of.get(name)
-            if mig is not None:
-                actions.append("Run its schema changes expand-first, before the writers deploy (steps under "
-                               "Database migrations).")
-                if f.data.get("migration_strategy") == "in_place":
-                    warnings.append("declared migration_strategy 'in_place': switch to expand/contract")
-            restore = (f.data.get("backups") or {}).get("restore_tested")
-            rollback = ("Expand steps are additive: keep them and roll back the code. A contract step is not "
-                        "reversible without a restore from backup" + (
-                            " (restore never tested: test it first)." if restore is not True else "."))
-        elif f.kind == "channel":
-            strategy, src = "provision", w.source
-            actions.append(f"Declare {name} (and its dead-letter queue) before producers and consumers deploy.")
-            rollback = "Leave the channel in place; roll back its producers and consumers. Drain before deleting."
-        else:
-            dep = d.deployments.get(name)
-            if dep is not None and dep.data.get("strategy"):
-                strategy, src = str(dep.data["strategy"]), f"design:{dep.key}"
-            elif name in recommended:
-                strategy, src = recommended[name]
+    # A step per component to release, in the roadmap's order (an external is no release of this system's).
+    released = [(w, d.comp[w.id.split(":", 1)[1]]) for w in roadmap.items if w.kind == "component"]
+    released = [(w, f) for w, f in released if f.kind != "external"]
+    return new_deployment(tuple([f.key for _w, f in reversed(released)]),
+                          tuple(sorted(migrations, key=lambda m: m.subject)),
+                          _DeploySteps(d, items.of("deploy", "strategy"), migrations, released))
+
+
+class _DeploySteps:
+    """Section 6's release steps, made when first read: a table of the plan shows the first 400 of 6,500 at 5,000
+    services (``Deployment.steps_head``), the JSON plan all of them."""
+
+    __slots__ = ("d", "migrations", "released", "strategies")
+
+    def __init__(self, d: _Design, strategies: list[tuple[dict[str, Any], str]], migrations: list[PlanItem],
+                 released: list[tuple[WorkItem, Fact]]) -> None:
+        self.d, self.strategies, self.migrations, self.released = d, strategies, migrations, released
+
+    def __call__(self) -> tuple[tuple[DeployStep, ...]]:
+        return (self.steps(None)[0],)
+
+    def steps(self, n: int | None) -> tuple[tuple[DeployStep, ...], int]:
+        """The first ``n`` release steps (all: None), and how many there are."""
+        if n == 0:  # the count alone (section 2)
+            return (), len(self.released)
+        d = self.d
+        recommended: dict[str, tuple[str, str]] = {}
+        for item, rule in self.strategies:
+            comp = d.component_of(str(item["subject"]))
+            if comp is not None and "strategy" in item:
+                recommended.setdefault(comp, (str(item["strategy"]), f"rule:{rule}"))
+        migration_of = {d.component_of(m.subject): m for m in self.migrations}
+        steps: list[DeployStep] = []
+        for w, f in self.released[:n]:
+            name = f.name
+            warnings: list[str] = []
+            actions: list[str] = []
+            if f.kind == "datastore":
+                strategy, src = "provision", w.source
+                actions.append(f"Provision {name} from infrastructure code; verify backups and restore before "
+                               "the first writer deploys.")
+                mig = migration_of.get(name)
+                if mig is not None:
+                    actions.append("Run its schema changes expand-first, before the writers deploy (steps under "
+                                   "Database migrations).")
+                    if f.data.get("migration_strategy") == "in_place":
+                        warnings.append("declared migration_strategy 'in_place': switch to expand/contract")
+                restore = (f.data.get("backups") or {}).get("restore_tested")
+                rollback = ("Expand steps are additive: keep them and roll back the code. A contract step is not "
+                            "reversible without a restore from backup" + (
+                                " (restore never tested: test it first)." if restore is not True else "."))
+            elif f.kind == "channel":
+                strategy, src = "provision", w.source
+                actions.append(f"Declare {name} (and its dead-letter queue) before producers and consumers deploy.")
+                rollback = "Leave the channel in place; roll back its producers and consumers. Drain before deleting."
             else:
-                strategy, src = "rolling", "default (no strategy or criticality stated)"
-            actions.append(f"Release {name} with a {strategy.replace('_', '-')} deployment"
-                           + (", gated on readiness." if f.data.get("health", {}).get("readiness") else
-                              "; add a readiness probe to gate it."))
-            rollback = ROLLBACK_BY_STRATEGY.get(strategy, ROLLBACK_BY_STRATEGY["rolling"])
-            if dep is not None:
-                if dep.data.get("rollback") in ("none", "manual"):
-                    warnings.append(f"rollback is {dep.data['rollback']}: automate it")
-                if dep.data.get("rollback_tested") is False:
-                    warnings.append("rollback never tested: rehearse it before the first production release")
-                if dep.data.get("migration_compatibility") == "breaking":
-                    warnings.append("ships breaking migrations: split them into expand and contract releases")
-                if strategy == "recreate":
-                    warnings.append("recreate has downtime on every release")
-        steps.append(DeployStep(order=len(steps) + 1, component=f.key, kind=f.kind, strategy=strategy,
-                                strategy_source=src, actions=tuple(actions), rollback=rollback,
-                                warnings=tuple(warnings)))
-    return Deployment(steps=tuple(steps), rollback_order=tuple(s.component for s in reversed(steps)),
-                      migrations=tuple(sorted(migrations, key=lambda m: m.subject)))
+                dep = d.deployments.get(name)
+                if dep is not None and dep.data.get("strategy"):
+                    strategy, src = str(dep.data["strategy"]), f"design:{dep.key}"
+                elif name in recommended:
+                    strategy, src = recommended[name]
+                else:
+                    strategy, src = "rolling", "default (no strategy or criticality stated)"
+                actions.append(f"Release {name} with a {strategy.replace('_', '-')} deployment"
+                               + (", gated on readiness." if f.data.get("health", {}).get("readiness") else
+                                  "; add a readiness probe to gate it."))
+                rollback = ROLLBACK_BY_STRATEGY.get(strategy, ROLLBACK_BY_STRATEGY["rolling"])
+                if dep is not None:
+                    if dep.data.get("rollback") in ("none", "manual"):
+                        warnings.append(f"rollback is {dep.data['rollback']}: automate it")
+                    if dep.data.get("rollback_tested") is False:
+                        warnings.append("rollback never tested: rehearse it before the first production release")
+                    if dep.data.get("migration_compatibility") == "breaking":
+                        warnings.append("ships breaking migrations: split them into expand and contract releases")
+                    if strategy == "recreate":
+                        warnings.append("recreate has downtime on every release")
+            steps.append(DeployStep(order=len(steps) + 1, component=f.key, kind=f.kind, strategy=strategy,
+                                    strategy_source=src, actions=tuple(actions), rollback=rollback,
+                                    warnings=tuple(warnings)))
+        return tuple(steps), len(self.released)
 
 
 # --------------------------------------------------------------------------------------

@@ -345,6 +345,33 @@ class Deployment:
     rollback_order: tuple[str, ...]
     migrations: tuple[PlanItem, ...]
 
+    def steps_head(self, n: int) -> tuple[tuple[DeployStep, ...], int]:
+        """The first ``n`` release steps and how many there are, without making the others when ``steps`` is still
+        to be made (``new_deployment``): a capped table reads 400 of 6,500 steps at 5,000 services."""
+        made = self.__dict__.get("steps")
+        if made is None:
+            return self.__dict__[_LATE].steps(n)  # type: ignore[no-any-return]
+        return made[:n], len(made)
+
+
+class LateSteps(Protocol):
+    """What ``new_deployment`` makes the release steps from: all of them (``n`` None), or the first few."""
+
+    def __call__(self) -> tuple[tuple[DeployStep, ...]]:
+        """``(steps,)``: every release step, in order (the late field's value)."""
+
+    def steps(self, n: int | None) -> tuple[tuple[DeployStep, ...], int]:
+        """The first ``n`` release steps, and how many there are."""
+
+
+_new_deployment = late_fields(Deployment, ("steps",))
+
+
+def new_deployment(rollback_order: tuple[str, ...], migrations: tuple[PlanItem, ...], steps: LateSteps) -> Deployment:
+    """A ``Deployment`` whose ``steps`` are made when first read (``late_fields``); ``steps_head`` makes only those it
+    returns until then."""
+    return _new_deployment(rollback_order, migrations, steps)
+
 
 @quick_init
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def _roadmap_section(plan: Plan) -> Section:
             s2.blocks.append(f"{caption}: no component or mitigation lands here.")
         if p == Phase.PRODUCTION_READINESS:
             by_sec = {"tests": sum(plan.tests_by_type(0)[1].values()), "alerts": plan.monitoring.alerts_head(0)[1],
-                      "release steps": len(plan.deployment.steps)}
+                      "release steps": plan.deployment.steps_head(0)[1]}
             s2.blocks.append("Production readiness also carries the " + ", ".join(
                 f"{n} {k}" for k, n in by_sec.items()) + " of sections 5 to 7.")
     names_r = {w.id: w.title for w in r.items}
@@ -229,8 +229,9 @@ def _deployment_section(plan: Plan) -> Section:
     """6. The release order, migrations and rollback order."""
     dp = plan.deployment
     s6 = Section("deployment", "6. Deployment plan")
-    drows, more = _cap(dp.steps, lambda st: [str(st.order), _short(st.component), st.strategy, st.strategy_source,
-                                             " ".join(st.actions), st.rollback, "; ".join(st.warnings)])
+    steps, count = dp.steps_head(MAX_TABLE_ROWS)  # the others never made when only a table reads them
+    drows, more = _cap(steps, lambda st: [str(st.order), _short(st.component), st.strategy, st.strategy_source,
+                                          " ".join(st.actions), st.rollback, "; ".join(st.warnings)], count)
     s6.blocks.append(Table(["#", "component", "strategy", "from", "steps", "rollback", "warnings"], drows,
                            "Release order (prerequisites first)" + (f"; {more}" if more else "")))
     if dp.migrations:
