@@ -446,3 +446,13 @@ def test_the_overview_counts_one_of_a_kind_in_the_singular(tmp_path: Any) -> Non
     assert re.findall(r"\(1 item\)", text), "a phase of one item"  # the design is small enough to have one
     assert not re.findall(r"\b1 (?:items|mitigations|services|risks|channels)\b", text)
 
+
+
+@pytest.mark.parametrize("text", ["", " ", "one", "two words", "two  spaces", " lead", "trail ", "tab\tin",
+                                  "line\nbreak", "no\xa0break", "ideographic\u3000space", "unit\x1fsep", "next\x85line",
+                                  "line\u2028sep", "zero\u200bwidth", "é accented"])
+def test_squeezed_is_split_and_join_of_every_whitespace(text: str) -> None:
+    """The work items' texts as ``" ".join(text.split())`` would make them, whatever whitespace they hold."""
+    from engine.plan.builder import _squeezed
+
+    assert _squeezed(text) == " ".join(text.split())

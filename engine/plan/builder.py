@@ -98,6 +98,15 @@ def _oneline(text: str) -> str:
     return " ".join(text.split()) if ("\n" in text or "  " in text or text != text.strip()) else text
 
 
+def _squeezed(text: str) -> str:
+    """``" ".join(text.split())``: whitespace runs as single spaces, none at either end. The text itself when that
+    changes nothing, told by a scan in C: the space is the only whitespace character that is printable (20,000 work
+    items' texts at 5,000 services, a tenth of the time of splitting and joining each)."""
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text
+    return " ".join(text.split())
+
+
 def _plan_item(fact: Mapping[str, Any], rule: str) -> PlanItem:
     # Positional: 34,000 items at 5,000 services.
     return PlanItem(str(fact["type"]), str(fact["subject"]), str(fact["title"]), _oneline(str(fact.get("detail", ""))),
@@ -290,7 +299,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
         comp = d.component_of(str(fact["subject"]))
         if comp is None:
             continue
-        cand = (int(fact["phase"]), str(fact["title"]), " ".join(str(fact.get("detail", "")).split()), rule)
+        cand = (int(fact["phase"]), str(fact["title"]), _squeezed(str(fact.get("detail", ""))), rule)
         if comp not in assigned or cand < assigned[comp]:
             assigned[comp] = cand  # the earliest phase wins: a component needed early is built early
     # Work item id -> (kind, title, detail, subject, planned phase, prerequisite ids, source, effort).
@@ -329,7 +338,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
             else:
                 unresolved.append(f"{m.id} expects '{pre}' first; no risk in this design calls for it, so "
                                   "check it is already in place")
-        raw[f"mitigation:{m.id}"] = ("mitigation", m.title, " ".join(m.action.split()), ", ".join(m.subjects),
+        raw[f"mitigation:{m.id}"] = ("mitigation", m.title, _squeezed(m.action), ", ".join(m.subjects),
                                      int(m.phase), after, "finding:" + ",".join(m.findings), m.effort)
     # The dependency graph on positions in id order (the order every tie below is broken in).
     ids = sorted(raw)
