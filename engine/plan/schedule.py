@@ -69,20 +69,29 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     why: dict[str, str] = {}  # item -> the item whose end set its start ("" at the gate)
     phases: list[PhaseSpan] = []
     gate, gate_item = 0.0, ""
-    for p in sorted({w.phase for w in items}):
-        members = [w for w in items if w.phase == p]
+    by_phase: dict[int, list[WorkItem]] = {}  # one pass over the items, not one per phase
+    for w in items:
+        listed = by_phase.get(w.phase)
+        if listed is None:
+            listed = by_phase[w.phase] = []
+        listed.append(w)
+    for p in sorted(by_phase):
+        members = by_phase[p]
         slots: dict[str, list[tuple[float, str]]] = {}
         for w in members:
             team = w.team or UNASSIGNED
-            free = slots.setdefault(team, [(gate, gate_item)] * max(1, sizes.get(team, default_size)))
+            free = slots.get(team)
+            if free is None:
+                free = slots[team] = [(gate, gate_item)] * max(1, sizes.get(team, default_size))
             k, start = 0, free[0][0]  # the first person free soonest (as min over (free at, index) would pick)
             for j in range(1, len(free)):
                 if free[j][0] < start:
                     k, start = j, free[j][0]
             start, cause = free[k]
             for a in w.after:
-                if a in finish and finish[a] > start:
-                    start, cause = finish[a], a
+                done = finish.get(a)
+                if done is not None and done > start:
+                    start, cause = done, a
             took = item_effort(w)
             end = start + took
             free[k] = (end, w.id)
