@@ -1065,24 +1065,23 @@ class _Run:
         one group: each ``derive`` entry fills its facts for the whole set (``_Deriver.many``), and those are kept
         as ``derive`` would keep them one by one, the bounds checked once for the set. A set that could pass a
         bound takes ``record_sink``, which stops where the one-by-one path stops."""
-        store, sink, result, limits, depth = self.store, self.sinks[crule.name], self.result, self.limits, self.depth
+        store, sink, result, limits = self.store, self.sinks[crule.name], self.result, self.limits
         facts = [store[k] for k in keys]
-        derivers = sink.derive
-        made = [deriver.many(alias, facts) for deriver in derivers]
+        made = [deriver.many(alias, facts) for deriver in sink.derive]
         longest = max([-1 if n is None else n for _facts, n in made], default=0)
-        levels = [depth.get(k, 0) + 1 for k in keys]  # each match's facts' chain depth, checked and kept
         if (crule.premise_aliases != (alias,) or longest < 0 or longest > limits.max_value_chars
-                or max([len(d.kind) for d in derivers]) + 13 > limits.max_value_chars  # kind:<12 hex> keys
+                or any(len(d.kind) + 13 > limits.max_value_chars for d in sink.derive)  # kind:<12 hex> keys
                 or len(result.derived) + len(keys) * len(made) > self.max_derived
-                or max(levels, default=1) > limits.max_chain):
+                or max([self.depth.get(k, 0) for k in keys], default=0) + 1 > limits.max_chain):
             self.record_sink(crule, sink, [{alias: f} for f in facts])
             return
         rows = [(f,) for f in made[0][0]] if len(made) == 1 else list(zip(*[m for m, _n in made], strict=True))
-        name, rule_id, record, new = crule.name, crule.rule_id, result.recorded.append, _new_tuple
+        name, rule_id, recorded, depth = crule.name, crule.rule_id, result.recorded, self.depth
         derived, derivations = result.derived, result.derivations
-        for k, row, level in zip(keys, rows, levels, strict=True):
-            record((name, new(Outcome, (row, None, None, None))))
+        for k, row in zip(keys, rows, strict=True):
+            recorded.append((name, _new_tuple(Outcome, (row, None, None, None))))
             how = Derivation(rule_id, (k,))  # the premises of a match on one fact: its key
+            level = 1 + depth.get(k, 0)
             for df in row:
                 key = df["key"]
                 if key not in store:
