@@ -69,20 +69,13 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     why: dict[str, str] = {}  # item -> the item whose end set its start ("" at the gate)
     phases: list[PhaseSpan] = []
     gate, gate_item = 0.0, ""
-    by_phase: dict[int, list[WorkItem]] = {}  # one pass over the items, not one per phase
-    for w in items:
-        listed = by_phase.get(w.phase)
-        if listed is None:
-            listed = by_phase[w.phase] = []
-        listed.append(w)
+    by_phase = _by_phase(items)
     for p in sorted(by_phase):
         members = by_phase[p]
         slots: dict[str, list[tuple[float, str]]] = {}
         for w in members:
             team = w.team or UNASSIGNED
-            free = slots.get(team)
-            if free is None:
-                free = slots[team] = [(gate, gate_item)] * max(1, sizes.get(team, default_size))
+            free = slots.setdefault(team, [(gate, gate_item)] * max(1, sizes.get(team, default_size)))
             k, start = 0, free[0][0]  # the first person free soonest (as min over (free at, index) would pick)
             for j in range(1, len(free)):
                 if free[j][0] < start:
@@ -130,6 +123,17 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     return Schedule(items=out, phases=tuple(phases), loads=tuple(loads), critical_path=tuple(path),
                     limiting_team=limiting, total_days=gate, assumptions=assumptions,
                     mermaid=_mermaid(out, phases), svg=_svg(out, phases) if draw else None)
+
+
+def _by_phase(items: Iterable[WorkItem]) -> dict[int, list[WorkItem]]:
+    """The items of each phase, in their order: one pass over the items, not one per phase."""
+    by_phase: dict[int, list[WorkItem]] = {}
+    for w in items:
+        listed = by_phase.get(w.phase)
+        if listed is None:
+            listed = by_phase[w.phase] = []
+        listed.append(w)
+    return by_phase
 
 
 def _loads(placed: Iterable[ScheduledItem], phases: Sequence[PhaseSpan], sizes: Mapping[str, int],
