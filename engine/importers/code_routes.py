@@ -635,7 +635,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
     doc.properties, doc.deadlines, doc.dropped = (code_properties.components(texts), code_go_deadlines.deadlines(go),
                                                   code_go_deadlines.dropped(go))
-    doc.reads_only = _reads_only(texts)
+    doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
@@ -725,6 +725,13 @@ _DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.
      re.compile(r"require\(\s*['\"](?:mongodb|mongoose)['\"]\s*\)|from\s+['\"](?:mongodb|mongoose)['\"]"),
      re.compile(r"\.(?:insert\w*|update\w*|replace\w*|delete\w*|remove\w*|save|findOneAnd\w+|findAndModify|"
                 r"bulkWrite|drop\w*|create\w*)\s*\(")),
+    ((".cs",), _SQL_ENGINES,
+     re.compile(r"\b(?:NpgsqlDataSource|NpgsqlConnection|SqlConnection|MySqlConnection|DbConnection)\b"),
+     re.compile(r"DbContext\b|\.\s*(?:SaveChanges(?:Async)?|ExecuteNonQuery(?:Async)?|ExecuteUpdate(?:Async)?|ExecuteDelete(?:Async)?"
+                r"|ExecuteSql\w*|BulkInsert\w*|BeginBinaryImport\w*)\s*[<(]|"
+                r"\b(?:insert\s+into|update\s+[\w.\"\[\]`\\]+\s+set|delete\s+from|replace\s+into|truncate\s+table|"
+                r"merge\s+into)\b",
+                re.IGNORECASE)),
     ((".cpp", ".cc", ".cxx", ".h", ".hpp"), frozenset({"mongodb"}),
      re.compile(r"\bmongoc_collection_(?:find|count|aggregate)\w*\s*\("),
      re.compile(r"\bmongoc_collection_(?:insert|update|replace|delete|remove|find_and_modify|create_bulk|drop|rename)"
@@ -734,7 +741,10 @@ _DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.
      re.compile(r"\bmemcached_(?:set|add|replace|append|prepend|delete|increment|decrement|cas|touch)\w*\s*\(")),
 )
 """Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; database/sql in Go; the
-MongoDB driver or Mongoose in JavaScript; the MongoDB C driver and libmemcached in C++): the files they are written
+MongoDB driver or Mongoose in JavaScript; ADO.NET (Npgsql, SqlClient) and Dapper in C#, whose writes are an
+``ExecuteNonQuery``, a ``SaveChanges`` or SQL that changes rows (a Dapper ``Execute`` runs such SQL; Polly's is no
+write), and an EF Core ``DbContext`` counts as one, the libraries it serves writing through it (ASP.NET Identity's
+stores); the MongoDB C driver and libmemcached in C++): the files they are written
 in, the engines they reach, the words of their use, the words of a write through them (any of which, anywhere in the
 service's code, counts as a write)."""
 
