@@ -461,6 +461,9 @@ def _context(design: Design) -> _Context:
                                  if ep.data["served_by"] in c.comp_of])
     acc = _accesses(design)
     on_public = set(Members(c.nodes, trees.on_public_bits))
+    # a server holding a datastore on a public path is on it too: the database fails with its server
+    on_public |= {ds.data["server"] for ds in design.of_kind("datastore")
+                  if "server" in ds.data and ds.name in on_public and g.kind_of.get(ds.data["server"]) == "datastore"}
     calls = _calls(design, g, c, on_public, acc)
     users_of: dict[str, set[str]] = {}
     writers_of: dict[str, set[str]] = {}

@@ -354,3 +354,29 @@ builder.Build().Run();
     assert {f.name for f in d.of_kind("datastore")} == {"pg", "pg-orders"}
     assert "service:orders" in d.by_key()
     assert "interaction:orders->pg-orders" in d.by_key() and "interaction:orders->pg" in d.by_key()
+
+
+def test_the_server_of_a_database_on_a_public_path_is_on_it_too(tmp_path: Path, builtin_kb: Any) -> None:
+    """A database fails with the server that holds it: the server of a database on a public request path is on that
+    path (``on_public_path``), so its single container without failover is reported on the server as well as on the
+    database; a server whose databases no public request reaches is not."""
+    from engine.enrich import enrich
+    from engine.review import review_design
+
+    text = """\
+var builder = DistributedApplication.CreateBuilder(args);
+var pg = builder.AddPostgres("pg");
+var shopDb = pg.AddDatabase("shopdb");
+var reports = builder.AddPostgres("reports-pg").AddDatabase("reportsdb");
+builder.AddProject<Projects.Shop>("shop").WithExternalHttpEndpoints().WithReference(shopDb);
+builder.AddProject<Projects.Reports>("reports").WithReference(reports);
+builder.Build().Run();
+"""
+    d = design_of(import_paths("aspire", [_write(tmp_path, "Program.cs", text)]))
+    enriched = {f.key: f.data for f in enrich(d).facts}
+    assert enriched["datastore:shopdb"]["on_public_path"] is True
+    assert enriched["datastore:pg"]["on_public_path"] is True
+    assert enriched["datastore:reports-pg"]["on_public_path"] is False
+    failover = {s for f in review_design(d, builtin_kb).findings
+                if f.rule == "datastore-without-automatic-failover-on-request-path" for s in f.subjects}
+    assert failover == {"datastore:pg", "datastore:shopdb"}
