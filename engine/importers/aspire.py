@@ -612,13 +612,8 @@ def _route(body: Body, gateway: str, path: str, target: str, removed: str | None
 
 def _server_database(body: Body, res: _Resource, server: _Resource) -> None:
     """A database of a server: a datastore of its own, whose data, nodes and storage are the server's."""
-    name, at, rec = res.name, res.at, res.rec
-    assert rec is not None
-    body.fact("datastores", {"name": name}, at)
-    if rec.engine:
-        body.set("datastores", name, "engine", rec.engine, at)
-    if rec.kind:
-        body.set("datastores", name, "kind", rec.kind, at)
+    name, at = res.name, res.at
+    _store_fact(body, res)
     body.set("datastores", name, "server", server.name, at)
     body.note("datastores", name, f"server {server.name}: a database of {server.name} ({server.method}, "
                                   f"{server.at.file}:{server.at.line}), kept apart from its other databases")
@@ -642,14 +637,21 @@ def _held_volumes(res: _Resource) -> list[tuple[str, Location]]:
             if not (t and off_data_dir(image[0] if image else _INTEGRATIONS.get(res.method), t, ()))]
 
 
-def _datastore(body: Body, res: _Resource) -> None:
-    name, at, rec = res.name, res.at, res.rec
+def _store_fact(body: Body, res: _Resource) -> Recognised:
+    """The datastore fact of ``res`` with the engine and kind its integration says; what it was recognised as."""
+    rec = res.rec
     assert rec is not None
-    body.fact("datastores", {"name": name}, at)
+    body.fact("datastores", {"name": res.name}, res.at)
     if rec.engine:
-        body.set("datastores", name, "engine", rec.engine, at)
+        body.set("datastores", res.name, "engine", rec.engine, res.at)
     if rec.kind:
-        body.set("datastores", name, "kind", rec.kind, at)
+        body.set("datastores", res.name, "kind", rec.kind, res.at)
+    return rec
+
+
+def _datastore(body: Body, res: _Resource) -> None:
+    name, at = res.name, res.at
+    rec = _store_fact(body, res)
     if res.method in _MANAGED:
         body.note("datastores", name, f"managed by Azure ({res.method}, {at.file}:{at.line}): its nodes, failover and "
                                       "storage are the service tier's, which the AppHost does not state")
