@@ -194,6 +194,9 @@ class Route:
     """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
     amount: str | None = None
     """Where its handler reads a price or total from the request body, when it does."""
+    body_id: str | None = None
+    """The field of its request body that names one stored object by its id (``CancelOrderCommand.OrderNumber``),
+    when its code declares the body's type with one such field."""
     query_credential: str | None = None
     """Where its handler reads a password, secret or key from the URL's query string, when it does."""
     login: str | None = None
@@ -590,7 +593,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                      for r in code_proto.routes(paths, [*texts, *others], limits))])
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
-    routes = _csharp_amounts(_java_amounts(routes, java), cs)
+    routes = _csharp_body_ids(_csharp_amounts(_java_amounts(routes, java), cs), cs)
     routes, spring_handlers = _spring_handler_facts(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
@@ -1594,6 +1597,31 @@ def _csharp_amounts(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> l
     return out
 
 
+def _csharp_body_ids(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``body_id`` on each ASP.NET Core PUT, PATCH or DELETE whose body type (a controller action's
+    ``[FromBody]`` parameter, a minimal API handler's body parameter) declares one field naming a stored object by its
+    id or number (``code_line_prices.LinePrices.identifier``): the request acts on the object the client names."""
+    files = dict(cs)
+    types = code_line_prices.LinePrices(cs) if cs else None
+    out: list[Route] = []
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or types is None or r.method not in ("PUT", "PATCH", "DELETE") or \
+                r.framework not in ("ASP.NET Core controller", "ASP.NET Core minimal API"):
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        if r.framework == "ASP.NET Core minimal API":
+            body = code_csharp.minimal_body(code, cs, offset)
+            kinds = [kind for kind, _name in body[0]] if body else []
+        else:
+            kind = code_csharp.body_type(code, offset)
+            kinds = [kind] if kind else []
+        named = next((found for kind in kinds if (found := types.identifier(kind))), None)
+        out.append(replace(r, body_id=named) if named else r)
+    return out
+
+
 def _minimal_amount(code: str, cs: Sequence[tuple[str, str]], offset: int,
                     lines_of: code_line_prices.LinePrices) -> str | None:
     """Why a minimal API handler takes its amount from the client: a body parameter carries priced lines, and the
@@ -2337,9 +2365,11 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     """What the route's code suggests beyond its method and path, each with its basis."""
     body.note("endpoints", ident, f"from source: {r.framework} of {service}")
     path = str((body.get("endpoints", ident) or {}).get("path", r.path))
-    if _ID_PARAM.search(path):
+    if _ID_PARAM.search(path) or r.body_id:
         body.set("endpoints", ident, "takes_object_id", True, r.at)
-        body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id")
+        body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id"
+                  if _ID_PARAM.search(path) else f"takes_object_id: its request body names an object by its id "
+                                                  f"({r.body_id})")
         if r.authz is not None and not open_code:
             body.set("endpoints", ident, "authz", r.authz[0], r.at)
             body.note("endpoints", ident, f"authz {r.authz[0]}: {r.authz[1]}")
