@@ -94,6 +94,7 @@ from engine.importers import (
     code_cs_workflows,
     code_csharp,
     code_dapr,
+    code_databases,
     code_discovery,
     code_dotnet_settings,
     code_embedded,
@@ -355,7 +356,8 @@ class RoutesDocument(ArtifactDocument):
     (``spring.retry_settings``): ``compose`` counts the attempts of the calls its ``@Retry`` methods send."""
     datasource: spring.DatasourceLogin | None = None
     """The database its own default Spring configuration points its JDBC datasource at, with the login it writes
-    out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore."""
+    out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore, and
+    draws each database the services name apart on it (``code_databases``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -533,7 +535,7 @@ def _shared_datasource_logins(docs: Sequence[Document]) -> list[Document]:
     (``RoutesDocument.datasource``): each can do whatever the others can there. The values are never reported."""
     logins: dict[tuple[str, tuple[str, str]], dict[str, Location]] = {}
     for d in docs:
-        if isinstance(d, RoutesDocument) and d.datasource is not None:
+        if isinstance(d, RoutesDocument) and d.datasource is not None and d.datasource.login is not None:
             logins.setdefault((safe_name(d.datasource.host), d.datasource.login), {})[d.service] = d.datasource.at
     shared = {store: users for (store, _login), users in sorted(logins.items()) if len(users) > 1}
 
@@ -3175,7 +3177,10 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d))
         else:
             out.append(d)
-    return _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
+    out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
+    return code_databases.split(out, {d.service: (safe_name(d.datasource.host), safe_name(d.datasource.database),
+                                                  d.datasource.at)
+                                      for d in routed if d.datasource is not None and d.datasource.database})
 
 
 def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
