@@ -500,7 +500,8 @@ def _context(design: Design) -> _Context:
         above=above, caller_timeout=calls.caller_timeout, inbound=calls.inbound, access=acc.facts,
         unknown_mode=acc.unknown_mode, classified_services=acc.classified_services,
         classification_known=acc.classification_known, users_of=users_of, writers_of=writers_of,
-        servers=servers, server_lead=server_lead, databases_of=databases_of, producers=calls.producers, routed_by=routed_by)
+        servers=servers, server_lead=server_lead, databases_of=databases_of, producers=calls.producers,
+        routed_by=routed_by)
 
 
 # --------------------------------------------------------------------------------------

@@ -99,7 +99,9 @@ def test_resources_dependencies_and_what_their_chains_state(tmp_path: Path) -> N
     assert "bus" not in docs[0].volatile_brokers  # its data volume keeps the messages
     assert fact(d, "service:legacy").data["image"] == "example/legacy-worker:1.2.3"
     assert "deployment:legacy" not in d.by_key()  # a tag 1.2.3 may or may not move: unknown
-    assert any("example/pgvector:latest" in n and "moving tag" in n for n in docs[0].notes["datastore:pg"])
+    pg = fact(d, "datastore:pg").data
+    assert (pg["image"], pg["immutable_image"]) == ("example/pgvector:latest", False)
+    assert any("pgvector:latest" in n and "moving tag" in n for n in docs[0].notes["datastore:pg"])
     assert "secrets_source" not in fact(d, "service:orders-api").data
 
 

@@ -38,10 +38,10 @@ from engine.importers.infra import (
     Recognised,
     catalog,
     edge_fact,
-    image_pinning,
     literal_secret,
     off_data_dir,
     recognise,
+    record_datastore_image,
     record_datastore_nodes,
     record_image_pinning,
     record_literal_secrets,
@@ -662,10 +662,8 @@ def _datastore(body: Body, res: _Resource) -> None:
     else:
         record_datastore_nodes(body, name, 1, at, "container")
     image = _image(res)
-    if image is not None:  # a datastore states no image of its own: said, for the reader
-        pinned = image_pinning(image[0])
-        body.note("datastores", name, f"image {image[0]} ({image[1].file}:{image[1].line})" +
-                  (f": {pinned[1]}" if pinned else ""))
+    if image is not None:
+        record_datastore_image(body, name, image[0], image[1])
     held = _held_volumes(res)
     body.set("datastores", name, "durable_storage", bool(held), held[0][1] if held else at)
     if not held:
