@@ -441,6 +441,7 @@ class _Context:
     writers_of: dict[str, set[str]]
     servers: dict[str, int]  # server -> datastores on it
     server_lead: dict[str, str]  # server -> the datastore that stands for it: the one named as it, else the first
+    databases_of: dict[str, list[str]]  # server -> the other datastores naming it as their server
     producers: dict[str, set[str]]  # channel -> services that call it
     routed_by: dict[str, str]  # service -> the first service (by name) whose endpoints route requests to it
 
@@ -461,6 +462,9 @@ def _context(design: Design) -> _Context:
                                  if ep.data["served_by"] in c.comp_of])
     acc = _accesses(design)
     on_public = set(Members(c.nodes, trees.on_public_bits))
+    # a server holding a datastore on a public path is on it too: the database fails with its server
+    on_public |= {ds.data["server"] for ds in design.of_kind("datastore")
+                  if "server" in ds.data and ds.name in on_public and g.kind_of.get(ds.data["server"]) == "datastore"}
     calls = _calls(design, g, c, on_public, acc)
     users_of: dict[str, set[str]] = {}
     writers_of: dict[str, set[str]] = {}
@@ -476,9 +480,12 @@ def _context(design: Design) -> _Context:
                 routed_by[target] = front
     servers: dict[str, int] = {}
     server_lead: dict[str, str] = {}
+    databases_of: dict[str, list[str]] = {}
     for ds in design.of_kind("datastore"):
         if "server" in ds.data:
             server = ds.data["server"]
+            if ds.name != server:
+                databases_of.setdefault(server, []).append(ds.name)
             servers[server] = servers.get(server, 0) + 1
             lead = server_lead.get(server)
             if lead is None or (lead != server and (ds.name == server or ds.name < lead)):
@@ -493,7 +500,8 @@ def _context(design: Design) -> _Context:
         above=above, caller_timeout=calls.caller_timeout, inbound=calls.inbound, access=acc.facts,
         unknown_mode=acc.unknown_mode, classified_services=acc.classified_services,
         classification_known=acc.classification_known, users_of=users_of, writers_of=writers_of,
-        servers=servers, server_lead=server_lead, producers=calls.producers, routed_by=routed_by)
+        servers=servers, server_lead=server_lead, databases_of=databases_of, producers=calls.producers,
+        routed_by=routed_by)
 
 
 # --------------------------------------------------------------------------------------
@@ -698,8 +706,10 @@ def _datastore_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]
     name = f.name
     writers = x.writers_of.get(name, set())
     users = x.users_of.get(name, set())
+    # a server's clients are those of its databases too (its account, its connections), not their readers or writers
+    clients = users.union(*(x.users_of.get(db, ()) for db in x.databases_of.get(name, ())))
     new: DatastoreFields = {"writer_count": len(writers), "reader_count": len(users - writers) + 0,
-                            "service_count": len(users), "on_public_path": name in x.on_public}
+                            "service_count": len(clients), "on_public_path": name in x.on_public}
     if name in x.entry_exposure:
         new["entry_exposure"] = x.entry_exposure[name]
     # Those whose only write access is the assumed one (a stated writer stays stated).

@@ -240,6 +240,18 @@ def test_datastores_naming_one_server_count_each_other() -> None:
         2, 2, 1, None]
 
 
+def test_a_servers_clients_are_those_of_its_databases_too_not_their_writers() -> None:
+    data = {f.key: f.data for f in enriched({
+        "services": [{"name": "orders"}, {"name": "billing"}, {"name": "ops"}],
+        "datastores": [{"name": "pg"}, {"name": "orders-db", "server": "pg"}, {"name": "billing-db", "server": "pg"}],
+        "interactions": [{"from": "orders", "to": "orders-db", "mutating": True},
+                         {"from": "billing", "to": "billing-db", "mutating": True},
+                         {"from": "ops", "to": "pg", "mutating": False}]}).facts}
+    pg = data["datastore:pg"]
+    assert (pg["service_count"], pg["writer_count"], pg["reader_count"]) == (3, 0, 1)
+    assert data["datastore:orders-db"]["service_count"] == 1
+
+
 def test_one_datastore_stands_for_its_server_the_one_named_as_it_else_the_first_by_name() -> None:
     data = {f.key: f.data for f in enriched({"datastores": [
         {"name": "orders", "server": "main-mysql"}, {"name": "billing", "server": "main-mysql"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -67,7 +68,8 @@ def test_resources_dependencies_and_what_their_chains_state(tmp_path: Path) -> N
     docs = import_paths("aspire", [path])
     d = design_of(docs)
     assert {f.name for f in d.of_kind("service")} == {"bus", "orders-api", "web", "legacy"}
-    assert {f.name for f in d.of_kind("datastore")} == {"cache", "pg"}  # the comment's "ghost" is not read
+    # the comment's "ghost" is not read; the server's database is a datastore of its own
+    assert {f.name for f in d.of_kind("datastore")} == {"cache", "pg", "ordersdb"}
     pg = fact(d, "datastore:pg")
     assert pg.data["engine"] == "postgres" and pg.data["replicas"] == 0 and pg.data["failover"] == "none"
     # a persistent lifetime keeps the container, not its data: no volume, so not durable
@@ -77,8 +79,9 @@ def test_resources_dependencies_and_what_their_chains_state(tmp_path: Path) -> N
     assert orders.data["replicas"] == 3 and orders.data["health"]["readiness"] is True
     assert orders.data["exposure"] == "internal"
     assert orders.location.line == _line(APPHOST, '"orders-api"')
-    # the database of a server is a dependency on the server; WaitFor is no call; the unknown call is passed over
-    to_pg = fact(d, "interaction:orders-api->pg")
+    # a reference to a server's database is a dependency on that database; WaitFor is no call; the unknown call is
+    # passed over
+    to_pg = fact(d, "interaction:orders-api->ordersdb")
     assert to_pg.data["protocol"] == "sql" and to_pg.data["style"] == "sync"
     assert to_pg.location.line == _line(APPHOST, ".WithReference(ordersDb)")
     assert fact(d, "interaction:orders-api->bus").data["style"] == "async"
@@ -96,7 +99,9 @@ def test_resources_dependencies_and_what_their_chains_state(tmp_path: Path) -> N
     assert "bus" not in docs[0].volatile_brokers  # its data volume keeps the messages
     assert fact(d, "service:legacy").data["image"] == "example/legacy-worker:1.2.3"
     assert "deployment:legacy" not in d.by_key()  # a tag 1.2.3 may or may not move: unknown
-    assert any("example/pgvector:latest" in n and "moving tag" in n for n in docs[0].notes["datastore:pg"])
+    pg = fact(d, "datastore:pg").data
+    assert (pg["image"], pg["immutable_image"]) == ("example/pgvector:latest", False)
+    assert any("pgvector:latest" in n and "moving tag" in n for n in docs[0].notes["datastore:pg"])
     assert "secrets_source" not in fact(d, "service:orders-api").data
 
 
@@ -250,7 +255,7 @@ builder.Build().Run();
     assert call.data["timeout_ms"] == 10_000 and call.data["circuit_breaker"] is True
     at = call.locate("timeout_ms")
     assert at.file == defaults and at.line == _line(SERVICE_DEFAULTS, "ConfigureHttpClientDefaults")
-    assert fact(d, "interaction:web->pg").data["timeout_ms"] == 30_000
+    assert fact(d, "interaction:web->shopdb").data["timeout_ms"] == 30_000
 
 
 def test_azure_managed_stores_and_an_endpoint_made_external(tmp_path: Path) -> None:
@@ -271,7 +276,9 @@ builder.Build().Run();
     assert flex.data["engine"] == "postgres"
     assert not {"replicas", "failover", "durable_storage"} & set(flex.data)  # the service tier's, unstated
     assert fact(d, "datastore:cosmos").data["kind"] == "document"
-    assert fact(d, "interaction:ui->pgflex").data["protocol"] == "sql"
+    assert fact(d, "interaction:ui->appdb").data["protocol"] == "sql"
+    app = fact(d, "datastore:appdb")
+    assert app.data["server"] == "pgflex" and not {"replicas", "failover", "durable_storage"} & set(app.data)
     assert "interaction:ui->cosmos" in d.by_key()
     ui = fact(d, "service:ui")
     assert ui.data["exposure"] == "public" and ui.locate("exposure").line == 5
@@ -296,3 +303,82 @@ static class L
 """)
     d = design_of(import_paths("aspire", [str(tmp_path)]))
     assert fact(d, "endpoint:ANY /x/**").data["routes_to"] == ["api"]
+
+
+def test_each_database_of_a_server_is_a_datastore_of_its_own(tmp_path: Path, builtin_kb: Any) -> None:
+    """``server.AddDatabase("db")`` is a datastore on the server's container: services referencing their own
+    databases are not writers of one shared database, two referencing the same database are; each database shares
+    the server's single node and storage, and the server is named as theirs."""
+    from engine.review import review_design
+
+    text = """\
+var builder = DistributedApplication.CreateBuilder(args);
+var pg = builder.AddPostgres("pg").WithDataVolume();
+var ordersDb = pg.AddDatabase("ordersdb");
+var usersDb = pg.AddDatabase("usersdb");
+var mongo = builder.AddMongoDB("mongo");
+var shared = mongo.AddDatabase("shared");
+builder.AddProject<Projects.Orders>("orders").WithReference(ordersDb);
+builder.AddProject<Projects.Users>("users").WithReference(usersDb);
+builder.AddProject<Projects.A>("a").WithReference(shared);
+builder.AddProject<Projects.B>("b").WithReference(shared);
+builder.Build().Run();
+"""
+    d = design_of(import_paths("aspire", [_write(tmp_path, "Program.cs", text)]))
+    orders = fact(d, "datastore:ordersdb")
+    assert orders.data["server"] == "pg" and orders.data["engine"] == "postgres"
+    assert orders.data["replicas"] == 0 and orders.data["failover"] == "none"
+    assert orders.data["durable_storage"] is True  # the server's data volume keeps it
+    assert orders.location.line == _line(text, '"ordersdb"')
+    assert "server" not in fact(d, "datastore:pg").data
+    assert fact(d, "interaction:orders->ordersdb").data["protocol"] == "sql"
+    assert "interaction:orders->pg" not in d.by_key()
+    assert fact(d, "datastore:shared").data["server"] == "mongo"
+    findings = review_design(d, builtin_kb).findings
+    shared_writers = {s for f in findings if f.rule == "shared-database-with-several-writers" for s in f.subjects}
+    assert shared_writers == {"datastore:shared"}
+    one_server = {s for f in findings if f.rule == "logical-databases-sharing-one-server" for s in f.subjects}
+    assert one_server == {"datastore:ordersdb"}  # two databases on pg; mongo holds one
+
+
+def test_a_database_named_as_a_resource_keeps_apart(tmp_path: Path) -> None:
+    """A database named as its own server is the server; one named as another resource takes the server's name
+    before it."""
+    text = """\
+var builder = DistributedApplication.CreateBuilder(args);
+var pg = builder.AddPostgres("pg");
+var same = pg.AddDatabase("pg");
+var orders = pg.AddDatabase("orders");
+builder.AddProject<Projects.Orders>("orders").WithReference(orders).WithReference(same);
+builder.Build().Run();
+"""
+    d = design_of(import_paths("aspire", [_write(tmp_path, "Program.cs", text)]))
+    assert {f.name for f in d.of_kind("datastore")} == {"pg", "pg-orders"}
+    assert "service:orders" in d.by_key()
+    assert "interaction:orders->pg-orders" in d.by_key() and "interaction:orders->pg" in d.by_key()
+
+
+def test_the_server_of_a_database_on_a_public_path_is_on_it_too(tmp_path: Path, builtin_kb: Any) -> None:
+    """A database fails with the server that holds it: the server of a database on a public request path is on that
+    path (``on_public_path``), so its single container without failover is reported on the server as well as on the
+    database; a server whose databases no public request reaches is not."""
+    from engine.enrich import enrich
+    from engine.review import review_design
+
+    text = """\
+var builder = DistributedApplication.CreateBuilder(args);
+var pg = builder.AddPostgres("pg");
+var shopDb = pg.AddDatabase("shopdb");
+var reports = builder.AddPostgres("reports-pg").AddDatabase("reportsdb");
+builder.AddProject<Projects.Shop>("shop").WithExternalHttpEndpoints().WithReference(shopDb);
+builder.AddProject<Projects.Reports>("reports").WithReference(reports);
+builder.Build().Run();
+"""
+    d = design_of(import_paths("aspire", [_write(tmp_path, "Program.cs", text)]))
+    enriched = {f.key: f.data for f in enrich(d).facts}
+    assert enriched["datastore:shopdb"]["on_public_path"] is True
+    assert enriched["datastore:pg"]["on_public_path"] is True
+    assert enriched["datastore:reports-pg"]["on_public_path"] is False
+    failover = {s for f in review_design(d, builtin_kb).findings
+                if f.rule == "datastore-without-automatic-failover-on-request-path" for s in f.subjects}
+    assert failover == {"datastore:pg", "datastore:shopdb"}

@@ -497,6 +497,16 @@ def test_a_version_tag_or_a_datastore_image_leaves_immutability_unknown() -> Non
     assert not keys & {"deployment:by-version", "deployment:by-variable", "deployment:db"}
 
 
+def test_a_datastore_states_its_image_and_whether_it_names_one_build() -> None:
+    d = design_of(compose.import_file(IMAGES))
+    db = fact(d, "datastore:db")
+    assert (db.data["image"], db.data["immutable_image"]) == ("postgres:latest", False)
+    assert db.locate("immutable_image").line == line_of(IMAGES, "db:") + 1
+    # an image the compose file builds: its name tags the local build, whatever the name's tag
+    built = fact(d, "datastore:built-db").data
+    assert built["image"] == "shop/orders-db" and "immutable_image" not in built
+
+
 MOUNTED = fixture("compose", "mounted", "docker-compose.yml")
 SETTINGS = fixture("compose", "mounted", "config", "settings.json")
 

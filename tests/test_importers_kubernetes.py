@@ -246,6 +246,18 @@ def test_a_latest_image_makes_the_release_mutable_and_a_digest_immutable(tmp_pat
     assert "immutable_artifacts" not in fact(d, "deployment:payment").data
 
 
+def test_a_datastore_states_its_image_a_version_tag_leaving_its_immutability_unknown(tmp_path: object) -> None:
+    path = write(str(tmp_path), "stores.yaml", "\n---\n".join(
+        f"apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n"
+        f"      containers: [{{name: {name}, image: '{image}'}}]\n"
+        for name, image in (("ledger-db", "postgres"), ("orders-db", "postgres:16"))))
+    d = design_of(kubernetes.import_path(path))
+    assert (fact(d, "datastore:ledger-db").data["image"], fact(d, "datastore:ledger-db").data["immutable_image"]) == (
+        "postgres", False)
+    assert fact(d, "datastore:orders-db").data["image"] == "postgres:16"
+    assert "immutable_image" not in fact(d, "datastore:orders-db").data
+
+
 def test_a_workload_named_as_an_operator_tool_has_an_admin_entry(tmp_path: object) -> None:
     manifests = [f"""
         apiVersion: apps/v1

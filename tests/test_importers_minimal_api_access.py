@@ -223,3 +223,64 @@ def test_minimal_api_orders_priced_by_the_client_through_a_mediator_command(tmp_
     assert endpoints[("POST", "/api/sales")].get("amount_from_client") is True
     for key in (("POST", "/api/sales/refunds"), ("POST", "/api/sales/quote")):
         assert "amount_from_client" not in endpoints[key]
+
+
+_SHOP_FILES = {"Program.cs": """
+        builder.Services.AddAuthentication().AddJwtBearer();
+        var app = builder.Build();
+        var api = app.MapGroup("api/orders").RequireAuthorization();
+        api.MapPut("/cancel", CancelAsync);
+        api.MapPut("/items", UpdateItemAsync);
+        api.MapPut("/retry", RetryAsync);
+        api.MapPost("/hold", HoldAsync);
+        app.Run();
+
+        static async Task<Ok> CancelAsync([FromHeader(Name = "x-requestid")] Guid requestId, CancelOrder command,
+            [AsParameters] Services services) { await services.Mediator.Send(command); return TypedResults.Ok(); }
+        static async Task<Ok> UpdateItemAsync(Item item, [AsParameters] Services services)
+        { await services.Mediator.Send(item); return TypedResults.Ok(); }
+        static async Task<Ok> RetryAsync(Retry retry, [AsParameters] Services services)
+        { await services.Mediator.Send(retry); return TypedResults.Ok(); }
+        static async Task<Ok> HoldAsync(CancelOrder command, [AsParameters] Services services)
+        { await services.Mediator.Send(command); return TypedResults.Ok(); }
+        """, "Commands.cs": """
+        public record CancelOrder(int OrderNumber) : IRequest<bool>;
+        public record Item(int Id, int CatalogTypeId, string Name);
+        public record Retry(Guid RequestId, string Reason);
+        """, "Controllers/BasketController.cs": """
+        [Route("api/v1/[controller]")]
+        [Authorize]
+        public class BasketController : ControllerBase
+        {
+            [HttpPut]
+            [Route("items")]
+            public async Task<ActionResult> UpdateQuantitiesAsync([FromBody] UpdateItems data)
+            {
+                var basket = await _basket.GetByIdAsync(data.BasketId);
+                await _basket.UpdateAsync(basket);
+                return Ok();
+            }
+        }
+        public class UpdateItems
+        {
+            public string BasketId { get; set; }
+            public IEnumerable<Line> Updates { get; set; }
+        }
+        """}
+
+
+def test_a_body_naming_one_object_by_its_id_or_number_takes_an_object_id(tmp_path: Any) -> None:
+    """A PUT whose minimal API handler binds a command with one id-like field (an int OrderNumber), and a controller
+    action whose [FromBody] type names a basket by a string BasketId, take an object id, and neither compares it with
+    the caller (authz none); a body naming several ids (a whole entity), one naming only a request's id, and a POST
+    (which creates) take none."""
+    write(str(tmp_path), "compose.yaml", "services:\n  shop: {image: acme/shop:1}\n")
+    for name, text in _SHOP_FILES.items():
+        write(str(tmp_path), f"shop/{name}", text)
+    endpoints = _endpoints(str(tmp_path), "shop")
+    cancel = endpoints[("PUT", "/api/orders/cancel")]
+    assert cancel.get("takes_object_id") is True and cancel.get("authz") == "none"
+    items = endpoints[("PUT", "/api/v1/Basket/items")]
+    assert items.get("takes_object_id") is True and items.get("authz") == "none"
+    for key in (("PUT", "/api/orders/items"), ("PUT", "/api/orders/retry"), ("POST", "/api/orders/hold")):
+        assert "takes_object_id" not in endpoints[key], key

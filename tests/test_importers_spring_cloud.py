@@ -504,3 +504,32 @@ def test_a_module_handed_over_as_source_states_the_actuator_its_own_configuratio
     write(tmp, "quiet/src/main/resources/application-dev.yml", "management.endpoints.web.exposure.include: '*'\n")
     quiet = design_of(import_paths("source", [f"{tmp}/quiet"]))
     assert not any(e.key.endswith("-actuator") for e in quiet.of_kind("endpoint"))
+
+
+def test_a_dotnet_service_whose_ado_net_code_only_selects_makes_read_calls(tmp_path: Any) -> None:
+    """C#: a service reading through an Npgsql data source with SELECTs only is a reader; one whose SQL updates rows
+    is a writer, and so is one with an EF Core DbContext (the libraries it serves, ASP.NET Identity's stores, write
+    through it); Polly's ``pipeline.Execute`` is no write."""
+    tmp = str(tmp_path)
+    compose_file = write(tmp, "docker-compose.yml", textwrap.dedent("""\
+        services:
+          orders-db: {image: "postgres:16"}
+          poller: {image: shop/poller, depends_on: [orders-db]}
+          closer: {image: shop/closer, depends_on: [orders-db]}
+          accounts: {image: shop/accounts, depends_on: [orders-db]}
+        """))
+    reader = ("class Poller(NpgsqlDataSource dataSource) {\n    async Task Run() {\n"
+              "        await _pipeline.Execute(async () => { await Task.Yield(); });\n"
+              "        using var command = dataSource.CreateCommand(\"SELECT \\\"Id\\\" FROM ordering.orders\");\n"
+              "        using var reader = await command.ExecuteReaderAsync();\n    }\n}\n")
+    write(tmp, "poller/Poller.cs", reader)
+    write(tmp, "closer/Closer.cs", reader.replace("SELECT \\\"Id\\\" FROM", "UPDATE").replace(
+        "ordering.orders", "ordering.orders SET closed = true"))
+    write(tmp, "accounts/Accounts.cs", "class AppDb : IdentityDbContext<User> { }\n"
+                                       "class Report(NpgsqlConnection c) { }\n")
+    design = load_documents(load_artifacts([f"compose={compose_file}", f"source={tmp}/poller",
+                                            f"source={tmp}/closer", f"source={tmp}/accounts"]))
+    poll = fact(design, "interaction:poller->orders-db")
+    assert poll.data["mutating"] is False
+    assert "mutating" not in fact(design, "interaction:closer->orders-db").data
+    assert "mutating" not in fact(design, "interaction:accounts->orders-db").data

@@ -38,10 +38,10 @@ from engine.importers.infra import (
     Recognised,
     catalog,
     edge_fact,
-    image_pinning,
     literal_secret,
     off_data_dir,
     recognise,
+    record_datastore_image,
     record_datastore_nodes,
     record_image_pinning,
     record_literal_secrets,
@@ -92,6 +92,8 @@ class _Resource:
     secrets: list[tuple[str, Location]] = field(default_factory=list)
     routes: list[tuple[str, str, str | None, Location]] = field(default_factory=list)
     """YARP routes: (path, target resource, the prefix its transform removes, where)."""
+    server: str | None = None
+    """For a database (``server.AddDatabase("db")``): the server resource that holds it."""
 
 
 @dataclass(frozen=True)
@@ -353,8 +355,9 @@ def _apply(host: _Host, head: str, calls: list[_Call], where: _Where, builders: 
             break
         res = host.resources[current]
         if call.name == "AddDatabase":
-            db = _literal(call.args[0]) if call.args else None
-            held = _Held("database", current, db or "?")
+            db = _add_database(host, res, call)
+            held = _Held("database", db or current, db or "?")
+            current = db or current
             continue
         if call.name == "GetEndpoint":
             held = _Held("endpoint", current)
@@ -363,6 +366,24 @@ def _apply(host: _Host, head: str, calls: list[_Call], where: _Where, builders: 
         if call.name in host.extensions:
             _extension(host, res, call, bound, builders)
     return held
+
+
+def _add_database(host: _Host, server: _Resource, call: _Call) -> str | None:
+    """``server.AddDatabase("db")``: a datastore of its own on the server's container (None: its name is not a
+    literal, or the resource is no datastore). Named as the database; ``server-db`` when a resource of the AppHost
+    already has that name (a database named as its own server is the server)."""
+    name = _literal(call.args[0]) if call.args else None
+    if name is None or server.server is not None or server.rec is None or server.rec.role != "datastore":
+        return None
+    ident = safe_name(name)
+    if ident == server.name:
+        return None
+    taken = host.resources.get(ident)
+    if taken is not None and taken.server != server.name:
+        ident = safe_name(f"{server.name}-{name}")
+    res = host.resources.setdefault(ident, _Resource(ident, "AddDatabase", call.at, rec=server.rec))
+    res.server = server.name
+    return ident
 
 
 def _create(host: _Host, call: _Call) -> _Held | None:
@@ -380,6 +401,12 @@ def _create(host: _Host, call: _Call) -> _Held | None:
     if call.name not in _SERVICES and call.name not in _INTEGRATIONS and call.name not in _MANAGED:
         return None
     ident = safe_name(name)
+    db = host.resources.get(ident)
+    if db is not None and db.server is not None:  # a database named before a resource of its name: renamed
+        moved = safe_name(f"{db.server}-{db.name}")
+        db.name = moved
+        host.resources[moved] = host.resources.pop(ident)
+        host.variables = {v: moved if r == ident else r for v, r in host.variables.items()}
     res = host.resources.setdefault(ident, _Resource(ident, call.name, call.at))
     if call.name in _INTEGRATIONS:
         res.rec = recognise(_INTEGRATIONS[call.name], (), (), ident) or catalog().by_engine(call.name[3:].lower())
@@ -485,7 +512,9 @@ def _document(host: _Host) -> Document:
     for name, res in sorted(host.resources.items()):
         if name.startswith("parameter:"):
             continue
-        if res.rec is not None and res.rec.role == "datastore":
+        if res.server is not None:
+            _server_database(body, res, host.resources[res.server])
+        elif res.rec is not None and res.rec.role == "datastore":
             _datastore(body, res)
         else:
             _service(body, res)
@@ -581,14 +610,48 @@ def _route(body: Body, gateway: str, path: str, target: str, removed: str | None
                                                            "ActivityTimeout, whose default is 100 seconds")
 
 
-def _datastore(body: Body, res: _Resource) -> None:
-    name, at, rec = res.name, res.at, res.rec
+def _server_database(body: Body, res: _Resource, server: _Resource) -> None:
+    """A database of a server: a datastore of its own, whose data, nodes and storage are the server's."""
+    name, at = res.name, res.at
+    _store_fact(body, res)
+    body.set("datastores", name, "server", server.name, at)
+    body.note("datastores", name, f"server {server.name}: a database of {server.name} ({server.method}, "
+                                  f"{server.at.file}:{server.at.line}), kept apart from its other databases")
+    if server.method in _MANAGED:
+        return
+    if server.replicas:
+        record_datastore_nodes(body, name, server.replicas[0], server.replicas[1], f"{server.name} container")
+    else:
+        record_datastore_nodes(body, name, 1, server.at, f"{server.name} container")
+    held = _held_volumes(server)
+    body.set("datastores", name, "durable_storage", bool(held), held[0][1] if held else server.at)
+    if not held:
+        body.note("datastores", name, f"durable_storage false: its data is in {server.name}'s container, which no "
+                                      "data volume or bind mount keeps when it is recreated")
+
+
+def _held_volumes(res: _Resource) -> list[tuple[str, Location]]:
+    """The volumes of a datastore that hold its data directory (a mount elsewhere keeps none of it)."""
+    image = _image(res)
+    return [(t, lc) for t, lc in res.volumes
+            if not (t and off_data_dir(image[0] if image else _INTEGRATIONS.get(res.method), t, ()))]
+
+
+def _store_fact(body: Body, res: _Resource) -> Recognised:
+    """The datastore fact of ``res`` with the engine and kind its integration says; what it was recognised as."""
+    rec = res.rec
     assert rec is not None
-    body.fact("datastores", {"name": name}, at)
+    body.fact("datastores", {"name": res.name}, res.at)
     if rec.engine:
-        body.set("datastores", name, "engine", rec.engine, at)
+        body.set("datastores", res.name, "engine", rec.engine, res.at)
     if rec.kind:
-        body.set("datastores", name, "kind", rec.kind, at)
+        body.set("datastores", res.name, "kind", rec.kind, res.at)
+    return rec
+
+
+def _datastore(body: Body, res: _Resource) -> None:
+    name, at = res.name, res.at
+    rec = _store_fact(body, res)
     if res.method in _MANAGED:
         body.note("datastores", name, f"managed by Azure ({res.method}, {at.file}:{at.line}): its nodes, failover and "
                                       "storage are the service tier's, which the AppHost does not state")
@@ -599,12 +662,9 @@ def _datastore(body: Body, res: _Resource) -> None:
     else:
         record_datastore_nodes(body, name, 1, at, "container")
     image = _image(res)
-    if image is not None:  # a datastore states no image of its own: said, for the reader
-        pinned = image_pinning(image[0])
-        body.note("datastores", name, f"image {image[0]} ({image[1].file}:{image[1].line})" +
-                  (f": {pinned[1]}" if pinned else ""))
-    held = [(t, lc) for t, lc in res.volumes
-            if not (t and off_data_dir(image[0] if image else _INTEGRATIONS.get(res.method), t, ()))]
+    if image is not None:
+        record_datastore_image(body, name, image[0], image[1])
+    held = _held_volumes(res)
     body.set("datastores", name, "durable_storage", bool(held), held[0][1] if held else at)
     if not held:
         life = f"; WithLifetime(ContainerLifetime.Persistent) ({res.persistent.file}:{res.persistent.line}) keeps " \

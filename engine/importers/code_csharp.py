@@ -164,6 +164,14 @@ def calls_a_write(text: str) -> bool:
     return _WRITE_CALL.search(text) is not None
 
 
+def body_type(code: str, at: int) -> str | None:
+    """The type of the ``[FromBody]`` parameter of the controller action whose attribute starts at ``at``."""
+    _first, last = _attributes(code, at, code.find("]", at) + 1)
+    method = _METHOD_NAME.search(code, last)
+    found = _FROM_BODY.search(inside(code, method.end() - 1)) if method is not None else None
+    return found.group(1) if found is not None else None
+
+
 def written_body_type(code: str, at: int) -> str | None:
     """The type of the ``[FromBody]`` parameter of the controller action whose attribute starts at ``at``, when the
     action's own body calls a method named for a change of state (``_WRITE_CALL``): a write taking that body."""

@@ -86,4 +86,26 @@ class LinePrices:
                 return f"{kind}.{field}: each {said}", field, price.group(1) if price else ""
         return None
 
+    def identifier(self, kind: str) -> str | None:
+        """Where the body type ``kind`` names one stored object by its id or number (a field ``int OrderNumber``,
+        ``Guid BasketId``, ``string Id``: ``CancelOrderCommand.OrderNumber (CancelOrderCommand.cs:3)``); None when it
+        declares no such field, or several (a whole entity, an object with its links, names more than one)."""
+        found = self._declared.get(kind)
+        if found is None:
+            return None
+        path, text, start = found
+        ids = [m for m in _IDENTIFIER.finditer(text) if not _NOT_OBJECT.search(m.group(1) or m.group(2))]
+        if len(ids) != 1:
+            return None
+        line = self._codes[path].count("\n", 0, start + ids[0].start()) + 1
+        return f"{kind}.{ids[0].group(1) or ids[0].group(2)} ({os.path.basename(path)}:{line})"
+
+
+_IDENTIFIER = re.compile(r"\b(?:(?:int|long|Guid|string)\??\s+((?:[A-Z]\w*)?(?:Id|ID))|(?:int|long)\??\s+"
+                         r"((?:[A-Z]\w*)?(?:Number|No)))\b(?!\s*\()")
+"""A field (or positional record parameter) naming one object: its id (``int``, ``long``, ``Guid`` or ``string``) or
+its business number (``int`` or ``long``: a card or phone number is a string, and no key)."""
+_NOT_OBJECT = re.compile(r"(?:Request|Correlation|Trace|Span|Session|Idempotency|Message|Event|Transaction)I[dD]$")
+"""Ids of a request, a trace, a message: they name no stored object of the caller's."""
+
 __all__ = ["LinePrices"]

@@ -94,6 +94,7 @@ from engine.importers import (
     code_cs_workflows,
     code_csharp,
     code_dapr,
+    code_databases,
     code_discovery,
     code_dotnet_settings,
     code_embedded,
@@ -194,6 +195,9 @@ class Route:
     """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
     amount: str | None = None
     """Where its handler reads a price or total from the request body, when it does."""
+    body_id: str | None = None
+    """The field of its request body that names one stored object by its id (``CancelOrderCommand.OrderNumber``),
+    when its code declares the body's type with one such field."""
     query_credential: str | None = None
     """Where its handler reads a password, secret or key from the URL's query string, when it does."""
     login: str | None = None
@@ -352,7 +356,8 @@ class RoutesDocument(ArtifactDocument):
     (``spring.retry_settings``): ``compose`` counts the attempts of the calls its ``@Retry`` methods send."""
     datasource: spring.DatasourceLogin | None = None
     """The database its own default Spring configuration points its JDBC datasource at, with the login it writes
-    out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore."""
+    out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore, and
+    draws each database the services name apart on it (``code_databases``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -530,7 +535,7 @@ def _shared_datasource_logins(docs: Sequence[Document]) -> list[Document]:
     (``RoutesDocument.datasource``): each can do whatever the others can there. The values are never reported."""
     logins: dict[tuple[str, tuple[str, str]], dict[str, Location]] = {}
     for d in docs:
-        if isinstance(d, RoutesDocument) and d.datasource is not None:
+        if isinstance(d, RoutesDocument) and d.datasource is not None and d.datasource.login is not None:
             logins.setdefault((safe_name(d.datasource.host), d.datasource.login), {})[d.service] = d.datasource.at
     shared = {store: users for (store, _login), users in sorted(logins.items()) if len(users) > 1}
 
@@ -590,7 +595,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                      for r in code_proto.routes(paths, [*texts, *others], limits))])
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
-    routes = _csharp_amounts(_java_amounts(routes, java), cs)
+    routes = _csharp_body_ids(_csharp_amounts(_java_amounts(routes, java), cs), cs)
     routes, spring_handlers = _spring_handler_facts(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
@@ -635,7 +640,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
     doc.properties, doc.deadlines, doc.dropped = (code_properties.components(texts), code_go_deadlines.deadlines(go),
                                                   code_go_deadlines.dropped(go))
-    doc.reads_only = _reads_only(texts)
+    doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
@@ -725,6 +730,13 @@ _DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.
      re.compile(r"require\(\s*['\"](?:mongodb|mongoose)['\"]\s*\)|from\s+['\"](?:mongodb|mongoose)['\"]"),
      re.compile(r"\.(?:insert\w*|update\w*|replace\w*|delete\w*|remove\w*|save|findOneAnd\w+|findAndModify|"
                 r"bulkWrite|drop\w*|create\w*)\s*\(")),
+    ((".cs",), _SQL_ENGINES,
+     re.compile(r"\b(?:NpgsqlDataSource|NpgsqlConnection|SqlConnection|MySqlConnection|DbConnection)\b"),
+     re.compile(r"DbContext\b|\.\s*(?:SaveChanges(?:Async)?|ExecuteNonQuery(?:Async)?|ExecuteUpdate(?:Async)?|ExecuteDelete(?:Async)?"
+                r"|ExecuteSql\w*|BulkInsert\w*|BeginBinaryImport\w*)\s*[<(]|"
+                r"\b(?:insert\s+into|update\s+[\w.\"\[\]`\\]+\s+set|delete\s+from|replace\s+into|truncate\s+table|"
+                r"merge\s+into)\b",
+                re.IGNORECASE)),
     ((".cpp", ".cc", ".cxx", ".h", ".hpp"), frozenset({"mongodb"}),
      re.compile(r"\bmongoc_collection_(?:find|count|aggregate)\w*\s*\("),
      re.compile(r"\bmongoc_collection_(?:insert|update|replace|delete|remove|find_and_modify|create_bulk|drop|rename)"
@@ -734,7 +746,10 @@ _DATA_CLIENTS: tuple[tuple[tuple[str, ...], frozenset[str], re.Pattern[str], re.
      re.compile(r"\bmemcached_(?:set|add|replace|append|prepend|delete|increment|decrement|cas|touch)\w*\s*\(")),
 )
 """Database clients whose use a service's code shows (Spring Data, JDBC and JPA in Java; database/sql in Go; the
-MongoDB driver or Mongoose in JavaScript; the MongoDB C driver and libmemcached in C++): the files they are written
+MongoDB driver or Mongoose in JavaScript; ADO.NET (Npgsql, SqlClient) and Dapper in C#, whose writes are an
+``ExecuteNonQuery``, a ``SaveChanges`` or SQL that changes rows (a Dapper ``Execute`` runs such SQL; Polly's is no
+write), and an EF Core ``DbContext`` counts as one, the libraries it serves writing through it (ASP.NET Identity's
+stores); the MongoDB C driver and libmemcached in C++): the files they are written
 in, the engines they reach, the words of their use, the words of a write through them (any of which, anywhere in the
 service's code, counts as a write)."""
 
@@ -1584,6 +1599,31 @@ def _csharp_amounts(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> l
     return out
 
 
+def _csharp_body_ids(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``body_id`` on each ASP.NET Core PUT, PATCH or DELETE whose body type (a controller action's
+    ``[FromBody]`` parameter, a minimal API handler's body parameter) declares one field naming a stored object by its
+    id or number (``code_line_prices.LinePrices.identifier``): the request acts on the object the client names."""
+    files = dict(cs)
+    types = code_line_prices.LinePrices(cs) if cs else None
+    out: list[Route] = []
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or types is None or r.method not in ("PUT", "PATCH", "DELETE") or \
+                r.framework not in ("ASP.NET Core controller", "ASP.NET Core minimal API"):
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        if r.framework == "ASP.NET Core minimal API":
+            body = code_csharp.minimal_body(code, cs, offset)
+            kinds = [kind for kind, _name in body[0]] if body else []
+        else:
+            kind = code_csharp.body_type(code, offset)
+            kinds = [kind] if kind else []
+        named = next((found for kind in kinds if (found := types.identifier(kind))), None)
+        out.append(replace(r, body_id=named) if named else r)
+    return out
+
+
 def _minimal_amount(code: str, cs: Sequence[tuple[str, str]], offset: int,
                     lines_of: code_line_prices.LinePrices) -> str | None:
     """Why a minimal API handler takes its amount from the client: a body parameter carries priced lines, and the
@@ -2327,9 +2367,11 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     """What the route's code suggests beyond its method and path, each with its basis."""
     body.note("endpoints", ident, f"from source: {r.framework} of {service}")
     path = str((body.get("endpoints", ident) or {}).get("path", r.path))
-    if _ID_PARAM.search(path):
+    if _ID_PARAM.search(path) or r.body_id:
         body.set("endpoints", ident, "takes_object_id", True, r.at)
-        body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id")
+        body.note("endpoints", ident, "takes_object_id: a path parameter names an object by its id"
+                  if _ID_PARAM.search(path) else f"takes_object_id: its request body names an object by its id "
+                                                  f"({r.body_id})")
         if r.authz is not None and not open_code:
             body.set("endpoints", ident, "authz", r.authz[0], r.at)
             body.note("endpoints", ident, f"authz {r.authz[0]}: {r.authz[1]}")
@@ -3135,7 +3177,10 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d))
         else:
             out.append(d)
-    return _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
+    out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
+    return code_databases.split(out, {d.service: (safe_name(d.datasource.host), safe_name(d.datasource.database),
+                                                  d.datasource.at)
+                                      for d in routed if d.datasource is not None and d.datasource.database})
 
 
 def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:

@@ -84,6 +84,7 @@ from engine.importers.infra import (
     record_cdc,
     record_console,
     record_datastore_auth,
+    record_datastore_image,
     record_datastore_nodes,
     record_edge_timeout,
     record_edge_tls,
@@ -1020,6 +1021,8 @@ def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict
         body.set("datastores", name, "engine", rec.engine, doc.locate((*at, "image")) if image else loc)
     if rec.kind:
         body.set("datastores", name, "kind", rec.kind, doc.locate((*at, "image")) if image else loc)
+    if image:
+        record_datastore_image(body, name, image, doc.locate((*at, "image")), built="build" in spec)
     record_datastore_nodes(body, name, replicas[0], replicas[1], "container")
     body.set("datastores", name, "durable_storage", bool(persistent),
              persistent[0][2] if persistent else loc)

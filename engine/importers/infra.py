@@ -1209,6 +1209,17 @@ def record_image_pinning(body: Body, service: str, image: str, at: Location) -> 
     body.note("deployments", service, f"immutable_artifacts {str(value).lower()}: {why}")
 
 
+def record_datastore_image(body: Body, name: str, image: str, at: Location, *, built: bool = False) -> None:
+    """The container image a datastore runs (``datastores[].image``), and whether it names one build
+    (``immutable_image``: a digest; false for no tag or a moving one; any other tag, or an image the deployment
+    builds itself (``built``: the name tags the local build), leaves it unknown)."""
+    body.set("datastores", name, "image", image[:200], at)
+    pinned = None if built else image_pinning(image)
+    if pinned is not None:
+        body.set("datastores", name, "immutable_image", pinned[0], at)
+        body.note("datastores", name, f"immutable_image {str(pinned[0]).lower()}: {pinned[1]}")
+
+
 def record_datastore_nodes(body: Body, name: str, containers: int, at: Location, what: str) -> None:
     """A datastore's ``replicas`` count the copies *beside* its primary: one container is a single node
     (``replicas: 0``), with nothing to promote when it fails (``failover: none``). Several containers of

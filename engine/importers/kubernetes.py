@@ -981,7 +981,8 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     durable, ephemeral, misplaced = _storage(o, containers, w.rec is not None and w.rec.role in ("datastore", "broker"))
     secrets = _uses_secrets(o)
     if w.rec is not None and w.rec.role == "datastore":
-        _record_datastore(body, w, w.rec, replicas, durable, ephemeral, misplaced)
+        _record_datastore(body, w, w.rec, replicas, durable, ephemeral, misplaced,
+                          next((c["image"] for c in containers if isinstance(c.get("image"), str)), None))
         return secrets
     section = "services"
     body.fact(section, {"name": w.name}, at)
@@ -1083,8 +1084,10 @@ def _storage(o: _Obj, containers: Sequence[dict[str, Any]], server: bool = False
 
 
 def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple[int, Location] | None,
-                      durable: Location | None, ephemeral: Location | None, misplaced: str | None = None) -> None:
-    """A workload recognised (``rec``) as a datastore: its engine, nodes and storage."""
+                      durable: Location | None, ephemeral: Location | None, misplaced: str | None = None,
+                      image: str | None = None) -> None:
+    """A workload recognised (``rec``) as a datastore: its engine, image (its first container's), nodes and
+    storage."""
     o, at, section = w.obj, w.obj.loc(), "datastores"
     body.fact(section, {"name": w.name}, at)
     image_at = o.loc("spec", "template", "spec", "containers")
@@ -1094,6 +1097,8 @@ def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple
         body.note(section, w.name, "recognised as a datastore by its name; state its engine and kind")
     if rec.kind:
         body.set(section, w.name, "kind", rec.kind, image_at)
+    if image is not None:  # a built image's (skaffold's) tag is the build tool's
+        infra.record_datastore_image(body, w.name, image, image_at, built=w.built is not None)
     if replicas:
         infra.record_datastore_nodes(body, w.name, replicas[0], replicas[1], "pod")
     body.set(section, w.name, "durable_storage", durable is not None, durable or ephemeral or at)

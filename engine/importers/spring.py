@@ -651,15 +651,18 @@ class DatasourceLogin:
     """The database a service's own configuration points its JDBC datasource at, and the login it writes out."""
 
     host: str
-    login: tuple[str, str]
-    """(user, password) as written: compared, never reported."""
+    login: tuple[str, str] | None
+    """(user, password) as written: compared, never reported; None when either is not written out."""
     at: Location
+    database: str = ""
+    """The database the URL names on its server (``orders`` of ``jdbc:mysql://orders-db:3306/orders``); "" none."""
 
 
 def datasource_login(path: str, limits: Limits = DEFAULT_LIMITS) -> DatasourceLogin | None:
     """The datasource of a service's own default configuration file (its first document): the host of
-    ``spring.datasource.url`` (``jdbc:postgresql://orders-db/orders``) with the user and password written out beside
-    it. None when the file sets no URL or host, or leaves the user or the password to a placeholder or to nothing.
+    ``spring.datasource.url`` (``jdbc:postgresql://orders-db/orders``) and the database it names, with the user and
+    password written out beside it (no login when the file leaves either to a placeholder or to nothing). None when
+    the file sets no URL or host.
 
     Raises:
         InputError: the file is not YAML that parses (at its line).
@@ -668,11 +671,15 @@ def datasource_login(path: str, limits: Limits = DEFAULT_LIMITS) -> DatasourceLo
     props = docs[0] if docs else {}
     url = props.get("spring.datasource.url") or props.get("spring.datasource.hikari.jdbcurl")
     user, password = props.get("spring.datasource.username"), props.get("spring.datasource.password")
-    if url is None or user is None or password is None or not all(
-            isinstance(p.value, (str, int)) and str(p.value) and "${" not in str(p.value) for p in (user, password)):
+    if url is None or not isinstance(url.value, str):
         return None
-    host = split_host(str(url.value).removeprefix("jdbc:"))[1] if isinstance(url.value, str) else ""
-    return DatasourceLogin(host.lower(), (str(user.value), str(password.value)), url.location) if host else None
+    _scheme, host, path = split_host(url.value.removeprefix("jdbc:"))
+    written = user is not None and password is not None and all(
+        isinstance(p.value, (str, int)) and str(p.value) and "${" not in str(p.value) for p in (user, password))
+    login = (str(user.value), str(password.value)) if written and user and password else None
+    database = path.strip("/").split("/")[0].split(";")[0]
+    return DatasourceLogin(host.lower(), login, url.location,
+                           "" if "${" in database else database.lower()) if host else None
 
 
 _RETRY_ATTEMPTS = re.compile(r"^resilience4j\.retry\.(instances|configs)\.([^.]+)\.maxattempts$")

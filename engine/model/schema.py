@@ -987,6 +987,13 @@ class Datastore(_Fact):
     """Its clients verify its TLS certificate when they connect; false: a client's connection settings for it
     accept any certificate (``TrustServerCertificate=true``, ``tlsAllowInvalidCertificates=true``), so whoever
     answers on its name receives that client's login and data."""
+    image: ShortText | None = None
+    """The container image it runs, as the deployment names it (``postgres:16``; set by the compose, Kubernetes
+    and Aspire importers)."""
+    immutable_image: bool | None = None
+    """Its image names one build (a digest, as ``deployments[].immutable_artifacts`` for a service); false: no tag
+    or a tag that moves by convention (``latest``, ``nightly``), so the next pull may start another engine version
+    on its data."""
     server: Name | None = Field(default=None, examples=["main-postgres", "mongo-cluster-1"])
     """The server (instance or cluster) that hosts it, when one server holds several of the design's
     datastores as logical databases or schemas: they share its capacity, its failures and its upgrades."""
