@@ -24,7 +24,7 @@ def dumped(model: type[BaseModel], entry: Any) -> dict[str, Any]:
 
 def example_entries() -> list[tuple[str, type[BaseModel], Any]]:
     """Every entry of every section of the example designs, with its section's model."""
-    out = []
+    out: list[tuple[str, type[BaseModel], Any]] = []
     for design in ("shop", "ledger"):
         folder = os.path.join(ROOT, "facts", design)
         for name in sorted(os.listdir(folder)):
