@@ -203,25 +203,22 @@ def load_documents(docs: Iterable[Document]) -> Design:
             else:
                 items = [((section,), value)]
                 places = under.get(()) if under is not None else None
-            validated = _validated_list(model, value) if is_list else None
-            validate = plain_validator(model)
+            validated = _validated(model, value if is_list else [value]) if items else None
             for n, (base, item) in enumerate(items):
                 if not n & 1023:
                     budget.check("validating the design")
-                if validated is not None:  # the whole list at once: every entry a valid mapping
+                if validated is not None:  # the whole section at once: every entry a valid mapping
                     fact = validated[n]
                 else:
                     if not isinstance(item, dict):
                         errors.append(InputError(f"each entry of '{section}' must be a mapping, not a "
                                                  f"{type(item).__name__}", doc.locate(base), keypath(base)))
                         continue
-                    try:
-                        fact = validate(item)
-                    except ValidationError:
-                        found = _model_fact(model, item, doc, base, errors)
-                        if found is None:
-                            continue
-                        fact = found
+                    alone = _validated(model, [item]) if is_list else None  # a singleton's: refused just now
+                    found = alone[0] if alone is not None else _model_fact(model, item, doc, base, errors)
+                    if found is None:
+                        continue
+                    fact = found
                 ident = identity(kind, fact)
                 if kind in _NAMED_BY_IDENTITY:
                     fact.setdefault("name", ident)
@@ -258,11 +255,11 @@ def load_documents(docs: Iterable[Document]) -> Design:
     return design
 
 
-def _validated_list(model: type[BaseModel], entries: list[Any]) -> list[dict[str, Any]] | None:
+def _validated(model: type[BaseModel], entries: list[Any]) -> list[dict[str, Any]] | None:
     """The data of every entry of a section, validated in one call (``plain_validator``), or None when an entry
     is not plain valid data: each is then read alone, so that every error is found and located."""
     try:
-        validated: list[dict[str, Any]] = plain_validator(model, many=True)(entries)
+        validated: list[dict[str, Any]] = plain_validator(model)(entries)
     except ValidationError:
         return None
     return validated

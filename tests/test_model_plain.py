@@ -40,21 +40,21 @@ def example_entries() -> list[tuple[str, type[BaseModel], Any]]:
                          ids=list(SECTIONS))
 def test_every_section_model_has_a_plain_validator(model: type[BaseModel]) -> None:
     # a model given a default other than None, or a custom validator, would make this raise TypeError
-    assert callable(plain_validator(model)) and callable(plain_validator(model, many=True))
+    assert callable(plain_validator(model))
 
 
 def test_plain_data_equals_the_models_dump_key_for_key_on_the_examples() -> None:
     entries = example_entries()
     assert len(entries) > 50
     for where, model, entry in entries:
-        got, want = plain_validator(model)(entry), dumped(model, entry)
+        (got,), want = plain_validator(model)([entry]), dumped(model, entry)
         assert repr(got) == repr(want), where  # the same keys in the same order, the same types (1.0, not 1)
 
 
 def test_a_section_validated_at_once_equals_its_entries_one_by_one() -> None:
     _kind, model, _is_list = SECTIONS["interactions"]
     entries = [e for _where, m, e in example_entries() if m is model]
-    assert plain_validator(model, many=True)(entries) == [plain_validator(model)(e) for e in entries]
+    assert plain_validator(model)(entries) == [plain_validator(model)([e])[0] for e in entries]
 
 
 @pytest.mark.parametrize(("section", "entry"), [
@@ -65,7 +65,7 @@ def test_a_section_validated_at_once_equals_its_entries_one_by_one() -> None:
 ], ids=["nested", "int-as-float", "union", "nested-optional"])
 def test_plain_data_equals_the_models_dump(section: str, entry: dict[str, Any]) -> None:
     _kind, model, _is_list = SECTIONS[section]
-    assert repr(plain_validator(model)(entry)) == repr(dumped(model, entry))
+    assert repr(plain_validator(model)([entry])) == repr([dumped(model, entry)])
 
 
 @pytest.mark.parametrize(("section", "entry"), [
@@ -77,7 +77,7 @@ def test_plain_data_equals_the_models_dump(section: str, entry: dict[str, Any]) 
 def test_plain_validator_refuses_what_it_does_not_return_as_dumped(section: str, entry: dict[str, Any]) -> None:
     _kind, model, _is_list = SECTIONS[section]
     with pytest.raises(ValidationError):
-        plain_validator(model)(entry)
+        plain_validator(model)([entry])
 
 
 def test_entries_the_plain_validator_refuses_load_as_their_model_reads_them(tmp_path: os.PathLike[str]) -> None:

@@ -1,4 +1,4 @@
-"""A fact model's checks as one validator that returns the fact's data as plain data.
+"""A fact model's checks as one validator that returns a section's entries, in one call, as plain data.
 
 The loader keeps a fact as the mapping a model dumps (``by_alias``, ``exclude_none``, JSON mode): validating
 a model builds an instance, and dumping it walks it again; at 5,000 services, two thirds of the 0.12 s those
@@ -20,25 +20,21 @@ from pydantic import BaseModel
 from pydantic_core import CoreSchema, SchemaValidator
 from pydantic_core import core_schema as cs
 
-_PLAIN: dict[tuple[type[BaseModel], bool], Callable[[Any], Any]] = {}
+_PLAIN: dict[type[BaseModel], Callable[[Any], Any]] = {}
 _SCALARS = frozenset({"bool", "float", "int", "literal", "str"})
 """Core schemas whose value is the same Python value the model dumps in JSON mode."""
 
 
-def plain_validator(model: type[BaseModel], *, many: bool = False) -> Callable[[Any], Any]:
-    """The ``validate_python`` of ``model``'s plain validator, built on first use: the mapping
-    ``model.model_validate(x).model_dump(by_alias=True, exclude_none=True, mode="json")`` for an ``x`` it
-    accepts (the same keys, in the same order, and values); ``pydantic.ValidationError`` for any other.
-
-    ``many``: the validator of a list of them, giving the list of their mappings (a section validated in one
-    call, not entry by entry)."""
-    validate = _PLAIN.get((model, many))
+def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
+    """The ``validate_python`` of ``model``'s plain validator, built on first use: given a list of entries (a
+    section's, validated in one call rather than entry by entry; a single entry as a list of one), the list of
+    ``model.model_validate(x).model_dump(by_alias=True, exclude_none=True, mode="json")`` for each entry ``x``
+    when it accepts them all (the same keys, in the same order, and values); else ``pydantic.ValidationError``."""
+    validate = _PLAIN.get(model)
     if validate is None:
         model.model_rebuild()  # a model with ``defer_build`` has its schema built on first use
         schema = cast(dict[str, Any], model.__pydantic_core_schema__)
-        plain = _plain(schema)
-        validate = _PLAIN[model, many] = SchemaValidator(cs.list_schema(plain) if many else plain,
-                                                         schema.get("config")).validate_python
+        validate = _PLAIN[model] = SchemaValidator(cs.list_schema(_plain(schema)), schema.get("config")).validate_python
     return validate
 
 
