@@ -128,7 +128,8 @@ def enrich(design: Design) -> Enriched:
     worst = _worst_routes(x.paths)
     for p in x.paths:
         extra.append(_graph_fact("path", p.entry, _path_data(p, worst.get(p.entry, set())), by_name[p.entry].location))
-    inter_loc = {f.data["from"]: f.location for f in design.of_kind("interaction")}
+    # a cycle is placed at the last call out of its first service (in key order); most designs have no cycle
+    inter_loc = {f.data["from"]: f.location for f in design.of_kind("interaction")} if x.c.cycles else {}
     for c in x.c.cycles:
         extra.append(_graph_fact("cycle", "->".join(c), {"services": list(c), "length": len(c)},
                                  inter_loc.get(c[0], design.facts[0].location)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from engine import budget
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
@@ -22,6 +22,7 @@ from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdow
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
 from engine.model.design import Design, Fact, FieldLocations, LoadWarning, new_fact
 from engine.model.kinds import identity
+from engine.model.plain import plain_validator
 from engine.source import DEFAULT_LIMITS, Document, Limits, Positions, keypath, load
 from engine.validation import load_all, validation_errors
 
@@ -202,23 +203,22 @@ def load_documents(docs: Iterable[Document]) -> Design:
             else:
                 items = [((section,), value)]
                 places = under.get(()) if under is not None else None
-            validate: Any = None
+            validated = _validated(model, value if is_list else [value]) if items else None
             for n, (base, item) in enumerate(items):
                 if not n & 1023:
                     budget.check("validating the design")
-                if not isinstance(item, dict):
-                    errors.append(InputError(f"each entry of '{section}' must be a mapping, not a "
-                                             f"{type(item).__name__}", doc.locate(base), keypath(base)))
-                    continue
-                if validate is None:  # the model's own validator and serializer, without model_validate's wrapping
-                    validate = model.__pydantic_validator__.validate_python
-                    dump = model.__pydantic_serializer__.to_python
-                try:
-                    obj = validate(item)
-                except ValidationError as exc:
-                    errors.extend(validation_errors(exc, model, doc, base, item))
-                    continue
-                fact = dump(obj, by_alias=True, exclude_none=True, mode="json")
+                if validated is not None:  # the whole section at once: every entry a valid mapping
+                    fact = validated[n]
+                else:
+                    if not isinstance(item, dict):
+                        errors.append(InputError(f"each entry of '{section}' must be a mapping, not a "
+                                                 f"{type(item).__name__}", doc.locate(base), keypath(base)))
+                        continue
+                    alone = _validated(model, [item]) if is_list else None  # a singleton's: refused just now
+                    found = alone[0] if alone is not None else _model_fact(model, item, doc, base, errors)
+                    if found is None:
+                        continue
+                    fact = found
                 ident = identity(kind, fact)
                 if kind in _NAMED_BY_IDENTITY:
                     fact.setdefault("name", ident)
@@ -253,6 +253,30 @@ def load_documents(docs: Iterable[Document]) -> Design:
                                                                    w.message))))
     raise_all(check_references(design))
     return design
+
+
+def _validated(model: type[BaseModel], entries: list[Any]) -> list[dict[str, Any]] | None:
+    """The data of every entry of a section, validated in one call (``plain_validator``), or None when an entry
+    is not plain valid data: each is then read alone, so that every error is found and located."""
+    try:
+        validated: list[dict[str, Any]] = plain_validator(model)(entries)
+    except ValidationError:
+        return None
+    return validated
+
+
+def _model_fact(model: type[BaseModel], item: dict[str, Any], doc: Document, base: tuple[str | int, ...],
+                errors: list[ArchplanError]) -> dict[str, Any] | None:
+    """An entry the plain validator refuses, read by its model (which accepts an explicit null, a field named
+    as in Python) and dumped as the plain validator would have returned it; None, its errors in ``errors``, when
+    the model refuses it too."""
+    try:
+        obj = model.__pydantic_validator__.validate_python(item)
+    except ValidationError as exc:
+        errors.extend(validation_errors(exc, model, doc, base, item))
+        return None
+    fact: dict[str, Any] = model.__pydantic_serializer__.to_python(obj, by_alias=True, exclude_none=True, mode="json")
+    return fact
 
 
 def _merge(into: _Pending, fact: dict[str, Any], flocs: FieldLocations, agent: str,

@@ -5,6 +5,7 @@ left to the event reader (``_Slow``), which reads it or names its problem as bef
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import pytest
@@ -157,6 +158,20 @@ def test_lines_are_split_in_chunks_without_losing_one() -> None:
         tuple(g or "" for g in source._LINE.match(line).groups()) for line in text.split("\n")]  # type: ignore[union-attr]
     doc = parse(text, "f.yaml")
     assert doc.positions.get(("k29999",)) == (59_999, 1)
+
+
+_GREEDY_LINE = r"^( *)(- +)?(?:([A-Za-z_][\w./-]*):(?: +|$))?([ -~]*)(.*)$"
+"""``source._LINE`` as first written: greedy repetitions, the key's characters ``\\w``."""
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_possessive_line_pattern_splits_ascii_lines_as_the_greedy_one(seed: int) -> None:
+    rnd = random.Random(seed)
+    parts = [" ", "  ", "- ", "-  ", "-", "a", "k_1", "x.y/z-w", ":", ": ", "  :", "#", "'", '"', "v", "\t", "\r", "~",
+             "\x7f", "[", "{}", "a:b", "http://h:1/p"]
+    lines = ["".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8))) for _ in range(3_000)]
+    text = "\n".join(lines)
+    assert source._LINE.findall(text) == re.findall(_GREEDY_LINE, text, re.MULTILINE)
 
 
 _WORDS = ["a", "svc-1", "true", "yes", "No", "null", "~", "", "1", "-1", "0x1F", "1_000", "1.5", ".inf",

@@ -1,0 +1,67 @@
+"""A fact model's checks as one validator that returns a section's entries, in one call, as plain data.
+
+The loader keeps a fact as the mapping a model dumps (``by_alias``, ``exclude_none``, JSON mode): validating
+a model builds an instance, and dumping it walks it again; at 5,000 services, two thirds of the 0.12 s those
+took. The validator here checks the same schema (the model's own, its fields' checks unchanged) and returns
+that mapping at once: each model is read as a typed mapping keyed by its fields' aliases, whose optional
+fields may be left out but not written as null.
+
+It accepts fewer inputs than the model (an explicit ``null``, a field written by its Python name rather than
+its alias), never more: what it refuses, the loader gives to the model itself, whose result or errors are the
+ones a user has always seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from pydantic import BaseModel
+from pydantic_core import CoreSchema, SchemaValidator
+from pydantic_core import core_schema as cs
+
+_PLAIN: dict[type[BaseModel], Callable[[Any], Any]] = {}
+_SCALARS = frozenset({"bool", "float", "int", "literal", "str"})
+"""Core schemas whose value is the same Python value the model dumps in JSON mode."""
+
+
+def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
+    """The ``validate_python`` of ``model``'s plain validator, built on first use: given a list of entries (a
+    section's, validated in one call rather than entry by entry; a single entry as a list of one), the list of
+    ``model.model_validate(x).model_dump(by_alias=True, exclude_none=True, mode="json")`` for each entry ``x``
+    when it accepts them all (the same keys, in the same order, and values); else ``pydantic.ValidationError``."""
+    validate = _PLAIN.get(model)
+    if validate is None:
+        model.model_rebuild()  # a model with ``defer_build`` has its schema built on first use
+        schema = cast(dict[str, Any], model.__pydantic_core_schema__)
+        validate = _PLAIN[model] = SchemaValidator(cs.list_schema(_plain(schema)), schema.get("config")).validate_python
+    return validate
+
+
+def _plain(schema: dict[str, Any]) -> CoreSchema:
+    """``schema`` with each model read as a typed mapping (see the module); a schema this does not know (a
+    custom validator, a default other than None) raises ``TypeError``: the models hold none today."""
+    kind = schema["type"]
+    if kind == "model":
+        fields: dict[str, cs.TypedDictField] = {}
+        for name, spec in schema["schema"]["fields"].items():
+            inner, required = spec["schema"], True
+            if inner["type"] == "default":
+                if inner.get("default", ...) is not None:
+                    raise TypeError(f"{name}: a default other than None is dumped; a plain validator leaves it out")
+                inner, required = inner["schema"], False
+            if inner["type"] == "nullable":  # null refused: the model's dump leaves a null field out
+                inner = inner["schema"]
+            key = spec.get("validation_alias", name)
+            if spec.get("serialization_alias", key) != key:
+                raise TypeError(f"{name}: read as {key!r} but dumped as {spec['serialization_alias']!r}")
+            fields[key] = cs.typed_dict_field(_plain(inner), required=required)
+        config = schema.get("config")
+        return cs.typed_dict_schema(fields, extra_behavior="forbid", strict=True, config=config)
+    if kind == "list":
+        return cast(CoreSchema, {**schema, "items_schema": _plain(schema["items_schema"])})
+    if kind == "union":
+        return cast(CoreSchema, {**schema, "choices": [_plain(c) for c in schema["choices"]]})
+    if kind in _SCALARS:
+        return cast(CoreSchema, schema)
+    raise TypeError(f"a {kind} schema: a plain validator reads models, lists, unions and scalars")
