@@ -31,7 +31,7 @@ from engine.compiler import (
     CompiledRule,
     RulesetSpec,
     combinations,
-    holds,
+    passes,
     value_at,
 )
 from engine.consequence import Consequence, GapRecord, Outcome, _new_tuple, gap_question, gap_recorder
@@ -295,17 +295,14 @@ def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -
     wanted: dict[str, tuple[str, tuple[Any, ...], tuple[str, ...]]] = {}
     for spec in specs:
         wanted.update(spec.screens)
-    by_kind: dict[str, list[tuple[set[Any], tuple[Any, ...], tuple[str, ...]]]] = {}
+    by_kind: dict[str, list[tuple[set[Any], Callable[[Mapping[str, Any]], bool], tuple[str, ...]]]] = {}
     found: dict[str, set[Any]] = {}
     for name, (kind, tests, fields) in wanted.items():
-        by_kind.setdefault(kind, []).append((found.setdefault(name, set()), tests, fields))
+        by_kind.setdefault(kind, []).append((found.setdefault(name, set()), passes(tests), fields))
     if by_kind:
         for fact in facts:
-            for values, tests, fields in by_kind.get(fact["kind"], ()):
-                for f, op, v in tests:
-                    if not holds(fact, f, op, v):
-                        break
-                else:
+            for values, test, fields in by_kind.get(fact["kind"], ()):
+                if test(fact):
                     key = _join_key(fact, fields)
                     if key is not _UNJOINABLE:
                         values.add(key)
@@ -469,24 +466,53 @@ def _kind_signature(names: tuple[str, ...],
     projection's JSON has in that part's place, so facts share a signature exactly when their projections' JSON
     does. Projecting every fact, a transient ruleset's signatures took a quarter of the run; one JSON text of the
     values and a dict of the attached parts per fact cost 258 ms for the first round's 53,369 signatures at 5,000
-    services, these 179 ms."""
+    services, these 179 ms.
+
+    The parts come in groups, one per field the lookups read the looked-up fact's key from (``Lookup.field``), in
+    the order of the first lookup of each: the texts of a group are found together, once per value of its field (a
+    call's target service, datastore and channel are looked up by its ``to``), and those of the lookups that read no
+    field (the design's system, security …: the same fact for every fact) once while the store keeps its size."""
     fields = tuple([k for k in names if k != "key"])
     selves = tuple([wanted for _slot, _src, _prefix, wanted, held_by in attach if held_by is None])
     """The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them)."""
-    looks: tuple[tuple[str, str, tuple[str, ...], dict[str, _Held], dict[str, str]], ...] = tuple([
-        (src, prefix, wanted, held_by, {}) for _slot, src, prefix, wanted, held_by in attach
-        if held_by is not None])
-    """Each lookup of another fact, with its parts by the fact's field value (a text, its hash kept), which spares
-    joining the key to look up and hashing it anew; a miss is kept while the store keeps its size (it only grows:
-    a derived fact may be the one looked up)."""
-    sized = [len(store)]
+    grouped: dict[str, list[tuple[str, tuple[str, ...], dict[str, _Held]]]] = {}
+    for _slot, src, prefix, wanted, held_by in attach:
+        if held_by is not None:
+            grouped.setdefault(src, []).append((prefix, wanted, held_by))
+    fixed = tuple(grouped.pop("", ()))
+    """The lookups that read no field: their texts are the same for every fact (``constant``)."""
+    groups = tuple([(src, tuple(looks), {}, ("",) * len(looks)) for src, looks in grouped.items()])
+    """Each other group: its field, its lookups, their texts by the field's value (its hash kept, which spares
+    joining the key to look up and hashing it anew) and the texts of a fact whose value is not a text (no part).
+    A miss is kept while the store keeps its size (it only grows: a derived fact may be the one looked up)."""
+    constant: list[Any] = [len(store), None]
+    """The store's size when the texts were last found, and the texts of ``fixed`` (None: not found since)."""
     verdicts = tuple([absent for _slot, absent in absences])
-    fixed = all(type(v) is bool for v in verdicts)
+    fixed_verdicts = all(type(v) is bool for v in verdicts)
     shapes: dict[Any, tuple[int, Callable[[Mapping[str, Any]], Any]]] = {}
     """By a fact's keys in order (with ``None`` for a fact without a text key, when it looks itself up), the id of
     the fields projected of it (but its key) and the fields of itself it attaches, and their getter."""
     ids: dict[tuple[Any, ...], int] = {}
     dumps, option = orjson.dumps, orjson.OPT_NON_STR_KEYS
+
+    def texts(looks: Sequence[tuple[str, tuple[str, ...], dict[str, _Held]]], ref: str) -> tuple[str, ...] | None:
+        """The texts of the parts ``looks`` attach to a fact whose looked-up field is ``ref`` (as ``attached`` finds
+        each part); None when orjson refuses one."""
+        out = []
+        for prefix, wanted, held_by in looks:
+            looked = prefix + ref
+            held = held_by.get(looked)
+            if held is None:
+                target = store.get(looked)
+                if target is not None:
+                    held = held_by[looked] = _held(target, wanted)
+            if held is None:
+                out.append("")
+            elif held[2] is None:
+                return None
+            else:
+                out.append(held[2])
+        return tuple(out)
 
     def signature(fact: Mapping[str, Any]) -> Any:
         keys: Any = tuple(fact)
@@ -504,32 +530,31 @@ def _kind_signature(names: tuple[str, ...],
             out = [got[0], dumps(got[1](fact), option=option).decode()]  # text: see ``_Held``
         except TypeError:
             return None
-        if len(store) != sized[0]:  # misses may be found now
-            sized[0] = len(store)
-            for look in looks:
-                look[4].clear()
-        for src, prefix, wanted, held_by, by_ref in looks:  # as ``attached`` finds each part
-            ref = fact.get(src) if src else ""
-            if type(ref) is not str and not isinstance(ref, str):
-                out.append("")
-                continue
-            text = by_ref.get(ref)
-            if text is None:
-                looked = prefix + ref
-                held = held_by.get(looked)
-                if held is None:
-                    target = store.get(looked)
-                    if target is not None:
-                        held = held_by[looked] = _held(target, wanted)
-                if held is None:
-                    text = by_ref[ref] = ""
-                elif held[2] is None:
+        if len(store) != constant[0]:  # misses may be found now
+            constant[0], constant[1] = len(store), None
+            for group in groups:
+                group[2].clear()
+        if fixed:
+            found = constant[1]
+            if found is None:
+                found = constant[1] = texts(fixed, "")
+                if found is None:
                     return None
-                else:
-                    text = by_ref[ref] = held[2]
-            out.append(text)
+            out += found
+        for src, looks, by_ref, blank in groups:
+            ref = fact.get(src)
+            if type(ref) is not str and not isinstance(ref, str):
+                out += blank
+                continue
+            found = by_ref.get(ref)
+            if found is None:
+                found = texts(looks, ref)
+                if found is None:
+                    return None
+                by_ref[ref] = found
+            out += found
         if verdicts:
-            out.extend(verdicts if fixed else [v if type(v) is bool else v(fact) for v in verdicts])
+            out.extend(verdicts if fixed_verdicts else [v if type(v) is bool else v(fact) for v in verdicts])
         return tuple(out)
     return signature
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from engine import consequence, runtime
+from engine import compiler, consequence, runtime
 from engine.cli import options
 from engine.enrich import enrich
 from engine.errors import Location
@@ -236,3 +236,28 @@ def test_a_one_shot_process_keeps_what_a_command_is_done_with_and_a_library_does
     monkeypatch.setattr(options, "kept_to_exit", [])
     options.keep_to_exit(held)
     assert options.kept_to_exit == [held]
+
+
+@pytest.mark.parametrize("op", ["eq", "ne", "lt", "lte", "gt", "gte", "missing", "exists", "in", "contains"])
+def test_a_test_made_once_for_the_screens_holds_where_holds_does(op: str) -> None:
+    """``passes`` settles a test once for every fact it screens; it holds on exactly the facts ``holds`` holds on,
+    whatever the type of the field's value or the test's (booleans apart from numbers, 1 and 1.0, subclasses, a
+    field not stated, a dotted path)."""
+    values = ("a", _Text("a"), "1", 1, 1.0, 2, _Number(1), True, False, 0, None, [], ["a", 1], {"x": 1}, float("nan"))
+    for value in [*values, ["a", 1, True]]:
+        for fld in ("f", "f.x"):
+            tests = ((fld, op, value),)
+            made = compiler.passes(tests)
+            for v in values:
+                for fact in ({"kind": "k", "f": v}, {"kind": "k"}, {"kind": "k", "f": {"x": v}}):
+                    try:
+                        expected: Any = bool(compiler.holds(fact, fld, op, value))
+                    except TypeError:  # ``in`` a value that is no list: refused alike
+                        expected = TypeError
+                    try:
+                        got: Any = bool(made(fact))
+                    except TypeError:
+                        got = TypeError
+                    assert got == expected, (fld, op, value, fact)
+    both = compiler.passes((("f", "eq", 1), ("g", "missing", True)))
+    assert both({"f": 1}) and not both({"f": 1, "g": 2}) and not both({"f": True}) and compiler.passes(())({})
