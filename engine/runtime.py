@@ -473,20 +473,19 @@ def _kind_signature(names: tuple[str, ...],
     call's target service, datastore and channel are looked up by its ``to``), and those of the lookups that read no
     field (the design's system, security …: the same fact for every fact) once while the store keeps its size."""
     fields = tuple([k for k in names if k != "key"])
+    # The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them).
     selves = tuple([wanted for _slot, _src, _prefix, wanted, held_by in attach if held_by is None])
-    """The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them)."""
-    grouped: dict[str, list[tuple[str, tuple[str, ...], dict[str, _Held]]]] = {}
+    grouped: dict[str, list[_Look]] = {}
     for _slot, src, prefix, wanted, held_by in attach:
         if held_by is not None:
             grouped.setdefault(src, []).append((prefix, wanted, held_by))
-    fixed = tuple(grouped.pop("", ()))
-    """The lookups that read no field: their texts are the same for every fact (``constant``)."""
-    groups = tuple([(src, tuple(looks), {}, ("",) * len(looks)) for src, looks in grouped.items()])
-    """Each other group: its field, its lookups, their texts by the field's value (its hash kept, which spares
-    joining the key to look up and hashing it anew) and the texts of a fact whose value is not a text (no part).
-    A miss is kept while the store keeps its size (it only grows: a derived fact may be the one looked up)."""
-    constant: list[Any] = [len(store), None]
-    """The store's size when the texts were last found, and the texts of ``fixed`` (None: not found since)."""
+    fixed = tuple(grouped.pop("", ()))  # the lookups that read no field: the same texts for every fact
+    # Each other group: its field, its lookups, their texts by the field's value (its hash kept, which spares joining
+    # the key to look up and hashing it anew) and the texts of a fact whose value is not a text (no part). A miss is
+    # kept while the store keeps its size (it only grows: a derived fact may be the one looked up).
+    groups: tuple[tuple[str, tuple[_Look, ...], dict[str, tuple[str, ...]], tuple[str, ...]], ...] = tuple([
+        (src, tuple(looks), {}, ("",) * len(looks)) for src, looks in grouped.items()])
+    constant: list[Any] = [len(store), None]  # the store's size when texts were last found; ``fixed``'s (or None)
     verdicts = tuple([absent for _slot, absent in absences])
     fixed_verdicts = all(type(v) is bool for v in verdicts)
     shapes: dict[Any, tuple[int, Callable[[Mapping[str, Any]], Any]]] = {}
@@ -494,25 +493,6 @@ def _kind_signature(names: tuple[str, ...],
     the fields projected of it (but its key) and the fields of itself it attaches, and their getter."""
     ids: dict[tuple[Any, ...], int] = {}
     dumps, option = orjson.dumps, orjson.OPT_NON_STR_KEYS
-
-    def texts(looks: Sequence[tuple[str, tuple[str, ...], dict[str, _Held]]], ref: str) -> tuple[str, ...] | None:
-        """The texts of the parts ``looks`` attach to a fact whose looked-up field is ``ref`` (as ``attached`` finds
-        each part); None when orjson refuses one."""
-        out = []
-        for prefix, wanted, held_by in looks:
-            looked = prefix + ref
-            held = held_by.get(looked)
-            if held is None:
-                target = store.get(looked)
-                if target is not None:
-                    held = held_by[looked] = _held(target, wanted)
-            if held is None:
-                out.append("")
-            elif held[2] is None:
-                return None
-            else:
-                out.append(held[2])
-        return tuple(out)
 
     def signature(fact: Mapping[str, Any]) -> Any:
         keys: Any = tuple(fact)
@@ -537,7 +517,7 @@ def _kind_signature(names: tuple[str, ...],
         if fixed:
             found = constant[1]
             if found is None:
-                found = constant[1] = texts(fixed, "")
+                found = constant[1] = _texts(fixed, "", store)
                 if found is None:
                     return None
             out += found
@@ -548,7 +528,7 @@ def _kind_signature(names: tuple[str, ...],
                 continue
             found = by_ref.get(ref)
             if found is None:
-                found = texts(looks, ref)
+                found = _texts(looks, ref, store)
                 if found is None:
                     return None
                 by_ref[ref] = found
@@ -557,6 +537,31 @@ def _kind_signature(names: tuple[str, ...],
             out.extend(verdicts if fixed_verdicts else [v if type(v) is bool else v(fact) for v in verdicts])
         return tuple(out)
     return signature
+
+
+_Look = tuple[str, tuple[str, ...], dict[str, _Held]]
+"""A lookup of another fact, as a signature finds its part (``_texts``): the prefix of the looked-up key, the fields
+wanted, what is attached so far by looked-up key (``Parts``)."""
+
+
+def _texts(looks: Sequence[_Look], ref: str, store: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...] | None:
+    """The JSON of the parts ``looks`` attach to a fact whose looked-up field is ``ref`` (``""`` where none is), as
+    ``attached`` finds each part; None when orjson refuses one."""
+    out = []
+    for prefix, wanted, held_by in looks:
+        looked = prefix + ref
+        held = held_by.get(looked)
+        if held is None:
+            target = store.get(looked)
+            if target is not None:
+                held = held_by[looked] = _held(target, wanted)
+        if held is None:
+            out.append("")
+        elif held[2] is None:
+            return None
+        else:
+            out.append(held[2])
+    return tuple(out)
 
 
 def _no_values(_fact: Mapping[str, Any]) -> tuple[()]:
