@@ -853,7 +853,8 @@ def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[st
     asserted (``_Run.drain`` records them for each): designs repeat the same settings across services (train-ticket's
     603 projections are 43 sets; a generated 5,000-service design's 53,369 are 5,230). A fact is told apart by its
     kind's signature where it has one (``_kind_signature``), so that only the first fact of each set is projected."""
-    first: dict[Any, dict[str, Any]] = {}
+    first: dict[Any, list[str]] = {}
+    """By signature, the keys of the facts of its set so far (``alike``'s list of the set's first fact)."""
     kept: list[dict[str, Any]] = []
     for f, (_gate, project, sign) in given:
         p: dict[str, Any] | None = None
@@ -864,17 +865,17 @@ def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[st
             p["key"] = key
         else:
             key, sig = f["key"], sign(f)
-        rep = first.get(sig) if sig is not None else None
-        if rep is None:
+        keys = first.get(sig) if sig is not None else None
+        if keys is None:
             if p is None:
                 p = project(f)
                 p["key"] = p.pop("key")  # last, as in a projection whose signature was taken
+            keys = alike[key] = [key]
             if sig is not None:
-                first[sig] = p
+                first[sig] = keys
             kept.append(p)
-            alike[key] = [key]
         else:
-            alike[rep["key"]].append(key)
+            keys.append(key)
     return kept
 
 
