@@ -377,6 +377,7 @@ def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
         # ``fingerprint_rel``, inline
         fp = sha256(f"{rule}\x1f{subject}\x1f{rels[subj.location.file if subj else _location_of(premises, facts).file]}"
                     .encode()).hexdigest()[:20]
+        subjects: tuple[str, ...]
         if len(premises) == 2 and subject in premises:  # most: a call and its subject, or a fact and the system
             other = premises[1] if premises[0] == subject else premises[0]
             subjects = (subject,) if other == subject else (subject, other)

@@ -261,3 +261,11 @@ def test_a_test_made_once_for_the_screens_holds_where_holds_does(op: str) -> Non
                     assert got == expected, (fld, op, value, fact)
     both = compiler.passes((("f", "eq", 1), ("g", "missing", True)))
     assert both({"f": 1}) and not both({"f": 1, "g": 2}) and not both({"f": True}) and compiler.passes(())({})
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_a_matchs_premises_are_the_keys_of_its_facts_in_alias_order(n: int) -> None:
+    """``premises_of`` is written out for few aliases; it gives each bound fact's key as text, in alias order."""
+    aliases = tuple(f"a{i}" for i in range(n))
+    bindings = {a: {"key": f"k{n - i}" if i % 2 else n - i} for i, a in enumerate(aliases)}
+    assert consequence.premises_of(aliases)(bindings) == tuple(str(bindings[a]["key"]) for a in aliases)
