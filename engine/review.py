@@ -398,7 +398,7 @@ def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
             acc.findings.append(fid)
             acc.subjects.add(subject)
             phase, effort = m[4], m[7]  # (``MitigationRef.phase``, ``.effort``: by index, a tenth of the loop)
-            if phase < acc.phase:
+            if phase < acc.phase:  # noqa: PLR1730 - no call, no store when not lower
                 acc.phase = phase
             if effort is not None and (acc.effort is None or effort > acc.effort):
                 acc.effort = effort

@@ -19,7 +19,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -568,6 +568,13 @@ def _no_values(_fact: Mapping[str, Any]) -> tuple[()]:
     return ()
 
 
+class _Recorder(Protocol):
+    """``_Run.recorder``'s function: record a rule's matches, each the matched facts by alias, or with ``alone``, the
+    keys of facts each matched alone under that alias."""
+
+    def __call__(self, matches: Iterable[Any], alone: str | None = None) -> None: ...
+
+
 _Step = tuple[Callable[[Mapping[str, Any]], bool] | None, Callable[[Mapping[str, Any]], dict[str, Any]],
               Callable[[Mapping[str, Any]], Any] | None]
 """What ``_Run.assert_all`` does with a fact of one kind: its ruleset's gate (``RulesetSpec.gate``), its projection
@@ -916,7 +923,7 @@ class _Run:
         self.consequences: dict[str, Consequence] | None = {} if direct_gaps else None
         """With the rules' own consequences, each compiled rule's, made when it first matches; else None (``apply``
         is given)."""
-        self.recorders: dict[str, Callable[[Iterable[dict[str, Any]]], None]] = {}
+        self.recorders: dict[str, _Recorder] = {}
         """Each compiled rule's ``recorder``, made when it first matches (emptied when the run ends: they refer to the
         run, which the garbage collector, paused during a review, would otherwise have to free)."""
         self.sinks = _sinks(self.kb) if direct_gaps else {}
@@ -1011,7 +1018,7 @@ class _Run:
                             self.record_sinks(self.rule(name), alias, keys)
                         else:  # ``record`` counts each, in one call for the set
                             record = recorders.get(name) or self.recorder(name)
-                            record([{alias: store[k]} for k in keys])
+                            record(keys, alias)
                 except (EngineError, LimitError):
                     raise
                 except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
@@ -1044,11 +1051,12 @@ class _Run:
         bindings = {alias: self.store[f["key"]] for alias, f in matched.items()}
         (self.recorders.get(crule.name) or self.recorder(crule.name))((bindings,))
 
-    def recorder(self, name: str) -> Callable[[Iterable[dict[str, Any]]], None]:
+    def recorder(self, name: str) -> _Recorder:
         """``record`` of one compiled rule's matches, given each as the matched facts by alias (a dict of its own,
         which the looked-up facts join), with what the rule's shape decides (its lookups, whether it derives facts,
         which consequence applies) settled once per run rather than per match (97,000 at 5,000 services), and the
-        matches of a set of alike facts recorded in one call (``_Run.drain``). Kept in ``recorders``."""
+        matches of a set of alike facts recorded in one call (``_Run.drain``), given as their facts' keys and the
+        one alias (``alone``): each match's dict is made as it is recorded. Kept in ``recorders``."""
         crule = self.rule(name)
         store, result = self.store, self.result
         recorded = result.recorded
@@ -1068,8 +1076,9 @@ class _Run:
         derive = self.derive
         own = self.consequences is not None  # then a risk's premises are the match's (``Consequence``)
 
-        def record(matches: Iterable[dict[str, Any]]) -> None:
-            for bindings in matches:
+        def record(matches: Iterable[Any], alone: str | None = None) -> None:
+            for match in matches:
+                bindings = match if alone is None else {alone: store[match]}
                 if checked:
                     for alias, source, fld, key in looked:  # ``lookup_target`` inline (an absent pattern binds none)
                         if fld:
