@@ -269,3 +269,26 @@ def test_a_matchs_premises_are_the_keys_of_its_facts_in_alias_order(n: int) -> N
     aliases = tuple(f"a{i}" for i in range(n))
     bindings = {a: {"key": f"k{n - i}" if i % 2 else n - i} for i, a in enumerate(aliases)}
     assert consequence.premises_of(aliases)(bindings) == tuple(str(bindings[a]["key"]) for a in aliases)
+
+
+def test_a_signature_finds_the_parts_of_lookups_reading_one_field_together_and_sees_the_store_grow() -> None:
+    """The lookups of a kind are found in groups by the field they read the key from (a call's target service and
+    datastore by its ``to``), those reading none once: facts share a signature exactly when what is attached to them
+    reads alike, and a looked-up fact the store gains later (a derived one) is seen by the next signature."""
+    store: dict[str, dict[str, Any]] = {
+        "service:a": {"kind": "service", "key": "service:a", "tier": 1},
+        "service:b": {"kind": "service", "key": "service:b", "tier": 1},
+        "service:c": {"kind": "service", "key": "service:c", "tier": 2}}
+    attach = [("@to@service", "to", "service:", ("kind", "tier"), {}), ("@@system", "", "system:system", ("kind", "env"),
+              {}), ("@to@datastore", "to", "datastore:", ("kind",), {})]
+    sign = runtime._kind_signature(("key", "kind"), attach, store, ())  # type: ignore[arg-type]
+
+    def call(to: Any) -> dict[str, Any]:
+        return {"kind": "call", "key": f"call:{to}", "to": to}
+
+    a, b, c, odd = sign(call("a")), sign(call("b")), sign(call("c")), sign(call(7))
+    assert a == b != c and odd != a and len({len(x) for x in (a, b, c, odd)}) == 1
+    store["system:system"] = {"kind": "system", "key": "system:system", "env": "prod"}
+    store["datastore:a"] = {"kind": "datastore", "key": "datastore:a"}
+    a2, b2 = sign(call("a")), sign(call("b"))
+    assert a2 != a and b2 != b and a2 != b2 and '{"kind":"system","env":"prod"}' in a2 and '{"kind":"datastore"}' in a2
