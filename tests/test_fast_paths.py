@@ -279,8 +279,9 @@ def test_a_signature_finds_the_parts_of_lookups_reading_one_field_together_and_s
         "service:a": {"kind": "service", "key": "service:a", "tier": 1},
         "service:b": {"kind": "service", "key": "service:b", "tier": 1},
         "service:c": {"kind": "service", "key": "service:c", "tier": 2}}
-    attach = [("@to@service", "to", "service:", ("kind", "tier"), {}), ("@@system", "", "system:system", ("kind", "env"),
-              {}), ("@to@datastore", "to", "datastore:", ("kind",), {})]
+    attach = [("@to@service", "to", "service:", ("kind", "tier"), {}),
+              ("@@system", "", "system:system", ("kind", "env"), {}),
+              ("@to@datastore", "to", "datastore:", ("kind",), {})]
     sign = runtime._kind_signature(("key", "kind"), attach, store, ())  # type: ignore[arg-type]
 
     def call(to: Any) -> dict[str, Any]:
