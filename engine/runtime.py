@@ -780,11 +780,14 @@ class _Session:
             self.dirty = False
 
     def _check_combinations(self, stratum: int, facts: Sequence[Mapping[str, Any]]) -> None:
-        """Refuse, before it fires, a rule whose unjoined patterns would match too many combinations of facts."""
-        counts: Counter[str] = Counter(str(f["kind"]) for f in facts)
+        """Refuse, before it fires, a rule whose unjoined patterns would match too many combinations of facts (the
+        facts counted by kind only when a rule of the stratum has such patterns: the built-in rules have none)."""
+        counts: Counter[str] | None = None
         for crule in self.kb.rules.values():
             if crule.stratum != stratum or len(crule.unjoined) < 2:
                 continue
+            if counts is None:
+                counts = Counter(str(f["kind"]) for f in facts)
             n = combinations(crule.unjoined, counts)
             if n > MAX_COMBINATIONS:
                 lr = self.kb.source.get(crule.rule_id)
