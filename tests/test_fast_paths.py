@@ -293,3 +293,35 @@ def test_a_signature_finds_the_parts_of_lookups_reading_one_field_together_and_s
     store["datastore:a"] = {"kind": "datastore", "key": "datastore:a"}
     a2, b2 = sign(call("a")), sign(call("b"))
     assert a2 != a and b2 != b and a2 != b2 and '{"kind":"system","env":"prod"}' in a2 and '{"kind":"datastore"}' in a2
+
+
+def test_a_gap_whose_looked_up_patterns_are_all_negated_is_recorded_as_one_without_any(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gap variant whose looked-up patterns are all negated (decided by the C core: nothing is bound for them)
+    is recorded from the projections, its matches on alike facts as one group, like a variant without any: the
+    review's gaps are those the recorder gave them, one by one."""
+    from engine.review import assemble
+
+    design = load_design([os.path.join(ROOT, "facts", "shop")])
+    enriched = enrich(design)
+    negated_only = {name for name, c in KB.rules.items() if c.gap is not None and c.lookups
+                    and all(lk.negated for lk in c.lookups)}
+    assert negated_only
+    grouped = runtime.run(KB, facts_for_engine(enriched))
+    init = runtime._Run.__init__
+
+    def one_by_one(self: Any, *args: Any, **kwargs: Any) -> None:  # the recorder for every gap with a lookup
+        init(self, *args, **kwargs)
+        self.direct = {n: g for n, g in self.direct.items() if n not in negated_only}
+        self.questions = {n: q for n, q in self.questions.items() if n not in negated_only}
+
+    monkeypatch.setattr(runtime._Run, "__init__", one_by_one)
+    runtime.clear_cache()
+    recorded = runtime.run(KB, facts_for_engine(enriched))
+    monkeypatch.undo()
+    runtime.clear_cache()
+    assert sum(n in negated_only for n, _o in grouped.recorded) < sum(n in negated_only for n, _o in recorded.recorded)
+    gaps = [Counter(o.gap for _n, o in r.outcomes if o.gap) for r in (grouped, recorded)]
+    assert gaps[0] == gaps[1]
+    findings = [[f.to_json() for f in assemble(design, enriched, KB, r).findings] for r in (grouped, recorded)]
+    assert findings[0] == findings[1]
