@@ -1067,7 +1067,7 @@ class _Run:
         store, result = self.store, self.result
         recorded = result.recorded
         looked = tuple([(lk.alias, lk.source, lk.field, lk.key) for lk in crule.lookups if not lk.negated])
-        checked = bool(crule.lookups)
+        checked = bool(looked)  # a negated pattern binds nothing, and a join in the C core binds a fact once
         sink = self.sinks.get(name)
         gap = self.gaps.get(name)
         if sink is not None or gap is not None:
