@@ -502,7 +502,9 @@ class Consequence:
                     if isinstance(mark, Mapping):
                         out.add(Assumption(str(fact["key"]), fld, mark.get("value"),
                                            str(mark.get("why", "not stated"))))
-        return tuple(sorted(out, key=lambda a: (a.fact, a.field))) if out else ()
+        if len(out) < 2:  # most: one assumed field, nothing to sort
+            return tuple(out)
+        return tuple(sorted(out, key=lambda a: (a.fact, a.field)))
 
 
 def _applier(c: Consequence) -> Callable[[Bindings], Outcome]:
