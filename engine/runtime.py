@@ -475,16 +475,7 @@ def _kind_signature(names: tuple[str, ...],
     fields = tuple([k for k in names if k != "key"])
     # The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them).
     selves = tuple([wanted for _slot, _src, _prefix, wanted, held_by in attach if held_by is None])
-    grouped: dict[str, list[_Look]] = {}
-    for _slot, src, prefix, wanted, held_by in attach:
-        if held_by is not None:
-            grouped.setdefault(src, []).append((prefix, wanted, held_by))
-    fixed = tuple(grouped.pop("", ()))  # the lookups that read no field: the same texts for every fact
-    # Each other group: its field, its lookups, their texts by the field's value (its hash kept, which spares joining
-    # the key to look up and hashing it anew) and the texts of a fact whose value is not a text (no part). A miss is
-    # kept while the store keeps its size (it only grows: a derived fact may be the one looked up).
-    groups: tuple[tuple[str, tuple[_Look, ...], dict[str, tuple[str, ...]], tuple[str, ...]], ...] = tuple([
-        (src, tuple(looks), {}, ("",) * len(looks)) for src, looks in grouped.items()])
+    fixed, groups = _look_groups(attach)
     constant: list[Any] = [len(store), None]  # the store's size when texts were last found; ``fixed``'s (or None)
     verdicts = tuple([absent for _slot, absent in absences])
     fixed_verdicts = all(type(v) is bool for v in verdicts)
@@ -542,6 +533,23 @@ def _kind_signature(names: tuple[str, ...],
 _Look = tuple[str, tuple[str, ...], dict[str, _Held]]
 """A lookup of another fact, as a signature finds its part (``_texts``): the prefix of the looked-up key, the fields
 wanted, what is attached so far by looked-up key (``Parts``)."""
+_LookGroup = tuple[str, tuple[_Look, ...], dict[str, tuple[str, ...]], tuple[str, ...]]
+"""The lookups that read the looked-up key from one field (``_look_groups``): the field, the lookups, their texts by
+the field's value (its hash kept, which spares joining the key to look up and hashing it anew; a miss kept while the
+store keeps its size: it only grows, and a derived fact may be the one looked up), and the texts of a fact whose value
+is not a text (no part)."""
+
+
+def _look_groups(attach: Sequence[tuple[str, str, str, tuple[str, ...], dict[str, _Held] | None]]
+                 ) -> tuple[tuple[_Look, ...], tuple[_LookGroup, ...]]:
+    """A kind's lookups of other facts (``_kind_signature``) in groups by the field they read the key from, in the
+    order of the first of each: those that read none (the same texts for every fact), and each other group."""
+    grouped: dict[str, list[_Look]] = {}
+    for _slot, src, prefix, wanted, held_by in attach:
+        if held_by is not None:
+            grouped.setdefault(src, []).append((prefix, wanted, held_by))
+    fixed = tuple(grouped.pop("", ()))
+    return fixed, tuple([(src, tuple(looks), {}, ("",) * len(looks)) for src, looks in grouped.items()])
 
 
 def _texts(looks: Sequence[_Look], ref: str, store: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...] | None:
