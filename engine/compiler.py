@@ -13,6 +13,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -260,6 +261,56 @@ def holds(fact: Mapping[str, Any], fld: str, op: str, value: Any) -> bool:
     if op == "contains":
         return isinstance(v, list) and any(same(x, value) for x in v)
     raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - the rule loader refuses it
+
+
+def _test(fld: str, op: str, value: Any) -> Callable[[Mapping[str, Any]], bool]:
+    """``holds`` of one test, as a function of the fact: the common tests on a top-level field (a plain value equal
+    or not, a number compared, a field missing or stated) with what only the test decides settled once; any other
+    test through ``holds`` itself."""
+    if "." in fld:
+        return lambda fact: holds(fact, fld, op, value)
+    if op == "missing":
+        return lambda fact: fld not in fact
+    if op == "exists":
+        return lambda fact: fld in fact
+    if op in ("eq", "ne") and type(value) in (str, int, float, bool):
+        equal = op == "eq"  # ``ne`` is its negation, but on a field the fact has (as ``holds``)
+        if type(value) is bool:
+            kinds: Any = bool
+        else:
+            kinds = str if type(value) is str else (int, float)
+
+        def plain(fact: Mapping[str, Any]) -> bool:  # ``same``: a boolean equals only a boolean (bool is an int)
+            v = fact.get(fld, MISSING)
+            if v is MISSING:
+                return False
+            if not isinstance(v, kinds) or (kinds is not bool and isinstance(v, bool)):
+                return not equal
+            return v == value if equal else not v == value  # noqa: SIM201 - ``holds``'s ``not same``, exactly
+        return plain
+    if op in ("lt", "lte", "gt", "gte") and _number(value):
+        compare = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}[op]
+
+        def ordered(fact: Mapping[str, Any]) -> bool:
+            v = fact.get(fld, MISSING)
+            return _number(v) and bool(compare(v, value))
+        return ordered
+    return lambda fact: holds(fact, fld, op, value)
+
+
+def passes(tests: Sequence[Test]) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether every one of ``tests`` ``holds`` on a fact, as a function of the fact made once (``_test``): the
+    runtime screens every fact of a kind with the same tests (60,000 at 5,000 services)."""
+    made = [_test(fld, op, value) for fld, op, value in tests]
+    if len(made) == 1:
+        return made[0]
+
+    def every(fact: Mapping[str, Any]) -> bool:
+        for test in made:  # noqa: SIM110 - a loop: ``all`` of a generator costs a frame per fact
+            if not test(fact):
+                return False
+        return True
+    return every
 
 
 class _Unstated:

@@ -387,6 +387,22 @@ def gap_question(crule: CompiledRule) -> GapRecord | None:
     return GapRecord("", fld, crule.rule_id, ())
 
 
+def premises_of(aliases: Sequence[str]) -> Callable[[Bindings], tuple[str, ...]]:
+    """The premises of a match (the keys of the facts bound to ``aliases``, in order), as a function of the bound
+    facts made once per rule: written out for up to three aliases, where a list comprehension per match cost twice
+    as much (55,000 risk and context matches at 5,000 services)."""
+    if len(aliases) == 1:
+        (a,) = aliases
+        return lambda b: (str(b[a]["key"]),)
+    if len(aliases) == 2:
+        a, c = aliases
+        return lambda b: (str(b[a]["key"]), str(b[c]["key"]))
+    if len(aliases) == 3:
+        a, c, d = aliases
+        return lambda b: (str(b[a]["key"]), str(b[c]["key"]), str(b[d]["key"]))
+    return lambda b: tuple([str(b[x]["key"]) for x in aliases])
+
+
 def gap_recorder(crule: CompiledRule) -> Callable[[Mapping[str, Mapping[str, Any]]], Outcome]:
     """What a match of a gap variant (``crule.gap`` set) produces, as a function of the matched facts by alias,
     made once per variant. Only the facts' keys count, so the runtime passes the C core's projections of them
@@ -399,8 +415,10 @@ def gap_recorder(crule: CompiledRule) -> Callable[[Mapping[str, Mapping[str, Any
             return _new_tuple(Outcome, ((), None, _new_tuple(GapRecord, (key, fld, rule_id, (key,))), None))
         return one
 
+    premises_in = premises_of(aliases)
+
     def many(facts: Mapping[str, Mapping[str, Any]]) -> Outcome:
-        premises = tuple([str(facts[a]["key"]) for a in aliases])
+        premises = premises_in(facts)
         return _new_tuple(Outcome, ((), None, _new_tuple(GapRecord, (str(facts[alias]["key"]), fld, rule_id, premises)),
                                     None))
     return many
@@ -484,7 +502,9 @@ class Consequence:
                     if isinstance(mark, Mapping):
                         out.add(Assumption(str(fact["key"]), fld, mark.get("value"),
                                            str(mark.get("why", "not stated"))))
-        return tuple(sorted(out, key=lambda a: (a.fact, a.field))) if out else ()
+        if len(out) < 2:  # most: one assumed field, nothing to sort
+            return tuple(out)
+        return tuple(sorted(out, key=lambda a: (a.fact, a.field)))
 
 
 def _applier(c: Consequence) -> Callable[[Bindings], Outcome]:
@@ -495,9 +515,10 @@ def _applier(c: Consequence) -> Callable[[Bindings], Outcome]:
         return _risk_applier(c)
     if rule.adjust is not None and rule.risk is None and not c.derive:
         risk_alias, by, reason, rule_id = rule.adjust.risk, rule.adjust.by, rule.adjust.reason, rule.id
+        premises_in = premises_of(aliases)
 
         def adjust(bindings: Bindings) -> Outcome:
-            premises = tuple([str(bindings[alias]["key"]) for alias in aliases])
+            premises = premises_in(bindings)
             return _new_tuple(Outcome, ((), None, None, _new_tuple(AdjustRecord, (
                 str(bindings[risk_alias]["key"]), by, reason, bindings, rule_id, premises))))
         return adjust
@@ -516,9 +537,10 @@ def _risk_applier(c: Consequence) -> Callable[[Bindings], Outcome]:
     # An assumption is a field the variant reads as a default, or a tested field its fact marks (``assumptions``):
     # without the first, only a match on a fact with marks can have one.
     marked = None if c.assumed else tuple([alias for alias, fields in c.tested if fields])
+    premises_in = premises_of(aliases)
 
     def risk(bindings: Bindings) -> Outcome:
-        premises = tuple([str(bindings[alias]["key"]) for alias in aliases])
+        premises = premises_in(bindings)
         subj = bindings[subject]
         skey, skind = subj["key"], subj["kind"]
         key = f"{prefix}{skey}"

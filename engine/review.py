@@ -355,8 +355,8 @@ def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
                    rels: _RelativePaths) -> tuple[list[Finding], list[MitigationItem]]:
     """The risk findings, worst first, and the mitigations they call for, deduplicated (pattern on scope)."""
     facts = explain.facts
-    facts_get, by_rank, worst_first, new_risk, partial = (
-        facts.get, SEVERITY_BY_RANK, _WORST_FIRST, _new_risk, functools.partial)
+    facts_get, by_rank, worst_first, new_risk, partial, sha256 = (
+        facts.get, SEVERITY_BY_RANK, _WORST_FIRST, _new_risk, functools.partial, hashlib.sha256)
     risks, adjusts_of = matches.risks, matches.adjusts.get
     per_rule: dict[str, _RuleTerms] = {}
     mit_acc: dict[tuple[str, str], _MitigationAcc] = {}
@@ -374,8 +374,16 @@ def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
         # Resting on an assumed default, the risk is less likely than if the design stated it: one step lower.
         sev = by_rank[max(1, min(terms.ceiling, terms.base_rank + delta) - (1 if r.assumed else 0))]
         subj = facts_get(subject)
-        fp = fingerprint_rel(rule, subject, rels[subj.location.file if subj else _location_of(premises, facts).file])
-        subjects = (subject,) if premises == (subject,) else (subject, *sorted({p for p in premises if p != subject}))
+        # ``fingerprint_rel``, inline
+        fp = sha256(f"{rule}\x1f{subject}\x1f{rels[subj.location.file if subj else _location_of(premises, facts).file]}"
+                    .encode()).hexdigest()[:20]
+        subjects: tuple[str, ...]
+        if len(premises) == 2 and subject in premises:  # most: a call and its subject, or a fact and the system
+            other = premises[1] if premises[0] == subject else premises[0]
+            subjects = (subject,) if other == subject else (subject, other)
+        else:
+            subjects = (subject,) if premises == (subject,) else (
+                subject, *sorted({p for p in premises if p != subject}))
         fid = fp[:10]
         finding = new_risk(  # every field but _RISK_LATE, in field order
             fid, rule, terms.title, "risk", sev, terms.base, terms.category, terms.phase, subjects, fp,
@@ -389,8 +397,9 @@ def _risk_findings(kb: CompiledKB, matches: _Matches, explain: _Explainer,
                 acc = mit_acc[scoped] = _MitigationAcc(m, m.phase)
             acc.findings.append(fid)
             acc.subjects.add(subject)
-            acc.phase = min(acc.phase, m.phase)
-            effort = m.effort
+            phase, effort = m[4], m[7]  # (``MitigationRef.phase``, ``.effort``: by index, a tenth of the loop)
+            if phase < acc.phase:  # noqa: PLR1730 - no call, no store when not lower
+                acc.phase = phase
             if effort is not None and (acc.effort is None or effort > acc.effort):
                 acc.effort = effort
     keyed.sort()  # worst first, then by rule, subject and fingerprint (then as made: n, never the finding)

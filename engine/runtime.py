@@ -19,7 +19,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -31,7 +31,7 @@ from engine.compiler import (
     CompiledRule,
     RulesetSpec,
     combinations,
-    holds,
+    passes,
     value_at,
 )
 from engine.consequence import Consequence, GapRecord, Outcome, _new_tuple, gap_question, gap_recorder
@@ -295,17 +295,14 @@ def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -
     wanted: dict[str, tuple[str, tuple[Any, ...], tuple[str, ...]]] = {}
     for spec in specs:
         wanted.update(spec.screens)
-    by_kind: dict[str, list[tuple[set[Any], tuple[Any, ...], tuple[str, ...]]]] = {}
+    by_kind: dict[str, list[tuple[set[Any], Callable[[Mapping[str, Any]], bool], tuple[str, ...]]]] = {}
     found: dict[str, set[Any]] = {}
     for name, (kind, tests, fields) in wanted.items():
-        by_kind.setdefault(kind, []).append((found.setdefault(name, set()), tests, fields))
+        by_kind.setdefault(kind, []).append((found.setdefault(name, set()), passes(tests), fields))
     if by_kind:
         for fact in facts:
-            for values, tests, fields in by_kind.get(fact["kind"], ()):
-                for f, op, v in tests:
-                    if not holds(fact, f, op, v):
-                        break
-                else:
+            for values, test, fields in by_kind.get(fact["kind"], ()):
+                if test(fact):
                     key = _join_key(fact, fields)
                     if key is not _UNJOINABLE:
                         values.add(key)
@@ -469,19 +466,19 @@ def _kind_signature(names: tuple[str, ...],
     projection's JSON has in that part's place, so facts share a signature exactly when their projections' JSON
     does. Projecting every fact, a transient ruleset's signatures took a quarter of the run; one JSON text of the
     values and a dict of the attached parts per fact cost 258 ms for the first round's 53,369 signatures at 5,000
-    services, these 179 ms."""
+    services, these 179 ms.
+
+    The parts come in groups, one per field the lookups read the looked-up fact's key from (``Lookup.field``), in
+    the order of the first lookup of each: the texts of a group are found together, once per value of its field (a
+    call's target service, datastore and channel are looked up by its ``to``), and those of the lookups that read no
+    field (the design's system, security …: the same fact for every fact) once while the store keeps its size."""
     fields = tuple([k for k in names if k != "key"])
+    # The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them).
     selves = tuple([wanted for _slot, _src, _prefix, wanted, held_by in attach if held_by is None])
-    """The fields of the fact's lookups of itself (``_kind_projection``: only a fact with a text key has them)."""
-    looks: tuple[tuple[str, str, tuple[str, ...], dict[str, _Held], dict[str, str]], ...] = tuple([
-        (src, prefix, wanted, held_by, {}) for _slot, src, prefix, wanted, held_by in attach
-        if held_by is not None])
-    """Each lookup of another fact, with its parts by the fact's field value (a text, its hash kept), which spares
-    joining the key to look up and hashing it anew; a miss is kept while the store keeps its size (it only grows:
-    a derived fact may be the one looked up)."""
-    sized = [len(store)]
+    fixed, groups = _look_groups(attach)
+    constant: list[Any] = [len(store), None]  # the store's size when texts were last found; ``fixed``'s (or None)
     verdicts = tuple([absent for _slot, absent in absences])
-    fixed = all(type(v) is bool for v in verdicts)
+    fixed_verdicts = all(type(v) is bool for v in verdicts)
     shapes: dict[Any, tuple[int, Callable[[Mapping[str, Any]], Any]]] = {}
     """By a fact's keys in order (with ``None`` for a fact without a text key, when it looks itself up), the id of
     the fields projected of it (but its key) and the fields of itself it attaches, and their getter."""
@@ -504,38 +501,86 @@ def _kind_signature(names: tuple[str, ...],
             out = [got[0], dumps(got[1](fact), option=option).decode()]  # text: see ``_Held``
         except TypeError:
             return None
-        if len(store) != sized[0]:  # misses may be found now
-            sized[0] = len(store)
-            for look in looks:
-                look[4].clear()
-        for src, prefix, wanted, held_by, by_ref in looks:  # as ``attached`` finds each part
-            ref = fact.get(src) if src else ""
-            if type(ref) is not str and not isinstance(ref, str):
-                out.append("")
-                continue
-            text = by_ref.get(ref)
-            if text is None:
-                looked = prefix + ref
-                held = held_by.get(looked)
-                if held is None:
-                    target = store.get(looked)
-                    if target is not None:
-                        held = held_by[looked] = _held(target, wanted)
-                if held is None:
-                    text = by_ref[ref] = ""
-                elif held[2] is None:
+        if len(store) != constant[0]:  # misses may be found now
+            constant[0], constant[1] = len(store), None
+            for group in groups:
+                group[2].clear()
+        if fixed:
+            found = constant[1]
+            if found is None:
+                found = constant[1] = _texts(fixed, "", store)
+                if found is None:
                     return None
-                else:
-                    text = by_ref[ref] = held[2]
-            out.append(text)
+            out += found
+        for src, looks, by_ref, blank in groups:
+            ref = fact.get(src)
+            if type(ref) is not str and not isinstance(ref, str):
+                out += blank
+                continue
+            found = by_ref.get(ref)
+            if found is None:
+                found = _texts(looks, ref, store)
+                if found is None:
+                    return None
+                by_ref[ref] = found
+            out += found
         if verdicts:
-            out.extend(verdicts if fixed else [v if type(v) is bool else v(fact) for v in verdicts])
+            out.extend(verdicts if fixed_verdicts else [v if type(v) is bool else v(fact) for v in verdicts])
         return tuple(out)
     return signature
 
 
+_Look = tuple[str, tuple[str, ...], dict[str, _Held]]
+"""A lookup of another fact, as a signature finds its part (``_texts``): the prefix of the looked-up key, the fields
+wanted, what is attached so far by looked-up key (``Parts``)."""
+_LookGroup = tuple[str, tuple[_Look, ...], dict[str, tuple[str, ...]], tuple[str, ...]]
+"""The lookups that read the looked-up key from one field (``_look_groups``): the field, the lookups, their texts by
+the field's value (its hash kept, which spares joining the key to look up and hashing it anew; a miss kept while the
+store keeps its size: it only grows, and a derived fact may be the one looked up), and the texts of a fact whose value
+is not a text (no part)."""
+
+
+def _look_groups(attach: Sequence[tuple[str, str, str, tuple[str, ...], dict[str, _Held] | None]]
+                 ) -> tuple[tuple[_Look, ...], tuple[_LookGroup, ...]]:
+    """A kind's lookups of other facts (``_kind_signature``) in groups by the field they read the key from, in the
+    order of the first of each: those that read none (the same texts for every fact), and each other group."""
+    grouped: dict[str, list[_Look]] = {}
+    for _slot, src, prefix, wanted, held_by in attach:
+        if held_by is not None:
+            grouped.setdefault(src, []).append((prefix, wanted, held_by))
+    fixed = tuple(grouped.pop("", ()))
+    return fixed, tuple([(src, tuple(looks), {}, ("",) * len(looks)) for src, looks in grouped.items()])
+
+
+def _texts(looks: Sequence[_Look], ref: str, store: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...] | None:
+    """The JSON of the parts ``looks`` attach to a fact whose looked-up field is ``ref`` (``""`` where none is), as
+    ``attached`` finds each part; None when orjson refuses one."""
+    out = []
+    for prefix, wanted, held_by in looks:
+        looked = prefix + ref
+        held = held_by.get(looked)
+        if held is None:
+            target = store.get(looked)
+            if target is not None:
+                held = held_by[looked] = _held(target, wanted)
+        if held is None:
+            out.append("")
+        elif held[2] is None:
+            return None
+        else:
+            out.append(held[2])
+    return tuple(out)
+
+
 def _no_values(_fact: Mapping[str, Any]) -> tuple[()]:
     return ()
+
+
+class _Recorder(Protocol):
+    """``_Run.recorder``'s function: record a rule's matches, each the matched facts by alias, or with ``alone``, the
+    keys of facts each matched alone under that alias."""
+
+    def __call__(self, matches: Iterable[Any], alone: str | None = None) -> None: ...
 
 
 _Step = tuple[Callable[[Mapping[str, Any]], bool] | None, Callable[[Mapping[str, Any]], dict[str, Any]],
@@ -743,11 +788,14 @@ class _Session:
             self.dirty = False
 
     def _check_combinations(self, stratum: int, facts: Sequence[Mapping[str, Any]]) -> None:
-        """Refuse, before it fires, a rule whose unjoined patterns would match too many combinations of facts."""
-        counts: Counter[str] = Counter(str(f["kind"]) for f in facts)
+        """Refuse, before it fires, a rule whose unjoined patterns would match too many combinations of facts (the
+        facts counted by kind only when a rule of the stratum has such patterns: the built-in rules have none)."""
+        counts: Counter[str] | None = None
         for crule in self.kb.rules.values():
             if crule.stratum != stratum or len(crule.unjoined) < 2:
                 continue
+            if counts is None:
+                counts = Counter(str(f["kind"]) for f in facts)
             n = combinations(crule.unjoined, counts)
             if n > MAX_COMBINATIONS:
                 lr = self.kb.source.get(crule.rule_id)
@@ -823,7 +871,8 @@ def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[st
     asserted (``_Run.drain`` records them for each): designs repeat the same settings across services (train-ticket's
     603 projections are 43 sets; a generated 5,000-service design's 53,369 are 5,230). A fact is told apart by its
     kind's signature where it has one (``_kind_signature``), so that only the first fact of each set is projected."""
-    first: dict[Any, dict[str, Any]] = {}
+    first: dict[Any, list[str]] = {}
+    """By signature, the keys of the facts of its set so far (``alike``'s list of the set's first fact)."""
     kept: list[dict[str, Any]] = []
     for f, (_gate, project, sign) in given:
         p: dict[str, Any] | None = None
@@ -834,17 +883,17 @@ def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[st
             p["key"] = key
         else:
             key, sig = f["key"], sign(f)
-        rep = first.get(sig) if sig is not None else None
-        if rep is None:
+        keys = first.get(sig) if sig is not None else None
+        if keys is None:
             if p is None:
                 p = project(f)
                 p["key"] = p.pop("key")  # last, as in a projection whose signature was taken
+            keys = alike[key] = [key]
             if sig is not None:
-                first[sig] = p
+                first[sig] = keys
             kept.append(p)
-            alike[key] = [key]
         else:
-            alike[rep["key"]].append(key)
+            keys.append(key)
     return kept
 
 
@@ -876,16 +925,19 @@ class _Run:
             if direct_gaps else {}
         """With the rules' own consequences, each gap variant's recorder (``gap_recorder``, as ``consequences``
         would record its match)."""
-        self.direct = {name: gap for name, gap in self.gaps.items() if not self.kb.rules[name].lookups}
-        """The gap variants without looked-up patterns, recorded from the C core's projections as they come,
-        without binding the facts themselves (three in four matches at 5,000 services)."""
+        self.direct = {name: gap for name, gap in self.gaps.items()
+                       if all(lk.negated for lk in self.kb.rules[name].lookups)}
+        """The gap variants that bind no looked-up fact (none looked up, or only negated patterns, which the C core
+        decides on the facts' projections: ``recorder`` binds nothing for them), recorded from the C core's
+        projections as they come, without binding the facts themselves (three in four matches at 5,000 services; a
+        call's gap asked unless its target is a channel, another 20,000)."""
         self.questions = {name: q for name in self.direct if (q := gap_question(self.kb.rules[name])) is not None}
         """Of those, the one-pattern ones' questions: their matches on a transient ruleset's alike facts are
         recorded as one group (``RunResult.gap_groups``)."""
         self.consequences: dict[str, Consequence] | None = {} if direct_gaps else None
         """With the rules' own consequences, each compiled rule's, made when it first matches; else None (``apply``
         is given)."""
-        self.recorders: dict[str, Callable[[Iterable[dict[str, Any]]], None]] = {}
+        self.recorders: dict[str, _Recorder] = {}
         """Each compiled rule's ``recorder``, made when it first matches (emptied when the run ends: they refer to the
         run, which the garbage collector, paused during a review, would otherwise have to free)."""
         self.sinks = _sinks(self.kb) if direct_gaps else {}
@@ -980,7 +1032,7 @@ class _Run:
                             self.record_sinks(self.rule(name), alias, keys)
                         else:  # ``record`` counts each, in one call for the set
                             record = recorders.get(name) or self.recorder(name)
-                            record([{alias: store[k]} for k in keys])
+                            record(keys, alias)
                 except (EngineError, LimitError):
                     raise
                 except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
@@ -1013,16 +1065,17 @@ class _Run:
         bindings = {alias: self.store[f["key"]] for alias, f in matched.items()}
         (self.recorders.get(crule.name) or self.recorder(crule.name))((bindings,))
 
-    def recorder(self, name: str) -> Callable[[Iterable[dict[str, Any]]], None]:
+    def recorder(self, name: str) -> _Recorder:
         """``record`` of one compiled rule's matches, given each as the matched facts by alias (a dict of its own,
         which the looked-up facts join), with what the rule's shape decides (its lookups, whether it derives facts,
         which consequence applies) settled once per run rather than per match (97,000 at 5,000 services), and the
-        matches of a set of alike facts recorded in one call (``_Run.drain``). Kept in ``recorders``."""
+        matches of a set of alike facts recorded in one call (``_Run.drain``), given as their facts' keys and the
+        one alias (``alone``): each match's dict is made as it is recorded. Kept in ``recorders``."""
         crule = self.rule(name)
         store, result = self.store, self.result
         recorded = result.recorded
         looked = tuple([(lk.alias, lk.source, lk.field, lk.key) for lk in crule.lookups if not lk.negated])
-        checked = bool(crule.lookups)
+        checked = bool(looked)  # a negated pattern binds nothing, and a join in the C core binds a fact once
         sink = self.sinks.get(name)
         gap = self.gaps.get(name)
         if sink is not None or gap is not None:
@@ -1037,8 +1090,9 @@ class _Run:
         derive = self.derive
         own = self.consequences is not None  # then a risk's premises are the match's (``Consequence``)
 
-        def record(matches: Iterable[dict[str, Any]]) -> None:
-            for bindings in matches:
+        def record(matches: Iterable[Any], alone: str | None = None) -> None:
+            for match in matches:
+                bindings = match if alone is None else {alone: store[match]}
                 if checked:
                     for alias, source, fld, key in looked:  # ``lookup_target`` inline (an absent pattern binds none)
                         if fld:

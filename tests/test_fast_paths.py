@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from engine import consequence, runtime
+from engine import compiler, consequence, runtime
 from engine.cli import options
 from engine.enrich import enrich
 from engine.errors import Location
@@ -236,3 +236,92 @@ def test_a_one_shot_process_keeps_what_a_command_is_done_with_and_a_library_does
     monkeypatch.setattr(options, "kept_to_exit", [])
     options.keep_to_exit(held)
     assert options.kept_to_exit == [held]
+
+
+@pytest.mark.parametrize("op", ["eq", "ne", "lt", "lte", "gt", "gte", "missing", "exists", "in", "contains"])
+def test_a_test_made_once_for_the_screens_holds_where_holds_does(op: str) -> None:
+    """``passes`` settles a test once for every fact it screens; it holds on exactly the facts ``holds`` holds on,
+    whatever the type of the field's value or the test's (booleans apart from numbers, 1 and 1.0, subclasses, a
+    field not stated, a dotted path)."""
+    values = ("a", _Text("a"), "1", 1, 1.0, 2, _Number(1), True, False, 0, None, [], ["a", 1], {"x": 1}, float("nan"))
+    for value in [*values, ["a", 1, True]]:
+        for fld in ("f", "f.x"):
+            tests = ((fld, op, value),)
+            made = compiler.passes(tests)
+            for v in values:
+                for fact in ({"kind": "k", "f": v}, {"kind": "k"}, {"kind": "k", "f": {"x": v}}):
+                    try:
+                        expected: Any = bool(compiler.holds(fact, fld, op, value))
+                    except TypeError:  # ``in`` a value that is no list: refused alike
+                        expected = TypeError
+                    try:
+                        got: Any = bool(made(fact))
+                    except TypeError:
+                        got = TypeError
+                    assert got == expected, (fld, op, value, fact)
+    both = compiler.passes((("f", "eq", 1), ("g", "missing", True)))
+    assert both({"f": 1}) and not both({"f": 1, "g": 2}) and not both({"f": True}) and compiler.passes(())({})
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_a_matchs_premises_are_the_keys_of_its_facts_in_alias_order(n: int) -> None:
+    """``premises_of`` is written out for few aliases; it gives each bound fact's key as text, in alias order."""
+    aliases = tuple(f"a{i}" for i in range(n))
+    bindings = {a: {"key": f"k{n - i}" if i % 2 else n - i} for i, a in enumerate(aliases)}
+    assert consequence.premises_of(aliases)(bindings) == tuple(str(bindings[a]["key"]) for a in aliases)
+
+
+def test_a_signature_finds_the_parts_of_lookups_reading_one_field_together_and_sees_the_store_grow() -> None:
+    """The lookups of a kind are found in groups by the field they read the key from (a call's target service and
+    datastore by its ``to``), those reading none once: facts share a signature exactly when what is attached to them
+    reads alike, and a looked-up fact the store gains later (a derived one) is seen by the next signature."""
+    store: dict[str, dict[str, Any]] = {
+        "service:a": {"kind": "service", "key": "service:a", "tier": 1},
+        "service:b": {"kind": "service", "key": "service:b", "tier": 1},
+        "service:c": {"kind": "service", "key": "service:c", "tier": 2}}
+    attach = [("@to@service", "to", "service:", ("kind", "tier"), {}),
+              ("@@system", "", "system:system", ("kind", "env"), {}),
+              ("@to@datastore", "to", "datastore:", ("kind",), {})]
+    sign = runtime._kind_signature(("key", "kind"), attach, store, ())  # type: ignore[arg-type]
+
+    def call(to: Any) -> dict[str, Any]:
+        return {"kind": "call", "key": f"call:{to}", "to": to}
+
+    a, b, c, odd = sign(call("a")), sign(call("b")), sign(call("c")), sign(call(7))
+    assert a == b != c and odd != a and len({len(x) for x in (a, b, c, odd)}) == 1
+    store["system:system"] = {"kind": "system", "key": "system:system", "env": "prod"}
+    store["datastore:a"] = {"kind": "datastore", "key": "datastore:a"}
+    a2, b2 = sign(call("a")), sign(call("b"))
+    assert a2 != a and b2 != b and a2 != b2 and '{"kind":"system","env":"prod"}' in a2 and '{"kind":"datastore"}' in a2
+
+
+def test_a_gap_whose_looked_up_patterns_are_all_negated_is_recorded_as_one_without_any(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gap variant whose looked-up patterns are all negated (decided by the C core: nothing is bound for them)
+    is recorded from the projections, its matches on alike facts as one group, like a variant without any: the
+    review's gaps are those the recorder gave them, one by one."""
+    from engine.review import assemble
+
+    design = load_design([os.path.join(ROOT, "facts", "shop")])
+    enriched = enrich(design)
+    negated_only = {name for name, c in KB.rules.items() if c.gap is not None and c.lookups
+                    and all(lk.negated for lk in c.lookups)}
+    assert negated_only
+    grouped = runtime.run(KB, facts_for_engine(enriched))
+    init = runtime._Run.__init__
+
+    def one_by_one(self: Any, *args: Any, **kwargs: Any) -> None:  # the recorder for every gap with a lookup
+        init(self, *args, **kwargs)
+        self.direct = {n: g for n, g in self.direct.items() if n not in negated_only}
+        self.questions = {n: q for n, q in self.questions.items() if n not in negated_only}
+
+    monkeypatch.setattr(runtime._Run, "__init__", one_by_one)
+    runtime.clear_cache()
+    recorded = runtime.run(KB, facts_for_engine(enriched))
+    monkeypatch.undo()
+    runtime.clear_cache()
+    assert sum(n in negated_only for n, _o in grouped.recorded) < sum(n in negated_only for n, _o in recorded.recorded)
+    gaps = [Counter(o.gap for _n, o in r.outcomes if o.gap) for r in (grouped, recorded)]
+    assert gaps[0] == gaps[1]
+    findings = [[f.to_json() for f in assemble(design, enriched, KB, r).findings] for r in (grouped, recorded)]
+    assert findings[0] == findings[1]
