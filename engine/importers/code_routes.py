@@ -635,11 +635,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
-    doc.clients = (*doc.clients, *code_clients.settings_clients(doc.connections,
-                                                                code_dotnet_settings.brokers(paths, limits),
-                                                                code_dotnet_settings.service_locations(paths, cs,
-                                                                                                       limits)),
-                   *code_ribbon.clients(java, paths[0]))
+    doc.clients = (*doc.clients, *code_clients.settings_clients(
+        doc.connections, code_dotnet_settings.brokers(paths, limits),
+        code_dotnet_settings.service_locations(paths, cs, limits)), *code_ribbon.clients(java, paths[0]))
     _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
