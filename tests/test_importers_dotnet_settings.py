@@ -53,7 +53,8 @@ def test_two_services_signing_in_to_one_database_with_one_login(tmp_path: Any) -
     root = str(tmp_path)
     write(root, "ledger/appsettings.Production.json", LEDGER_SETTINGS)
     write(root, "ledger/Program.cs", "builder.Services.AddDbContext<Books>(o => o.UseSqlServer(cs));\n")
-    write(root, "reports/appsettings.json", LEDGER_SETTINGS.replace("Books", "Reports"))
+    # the same database (Books) under another key: two services of one database, which stays the server's
+    write(root, "reports/appsettings.json", LEDGER_SETTINGS.replace('"Books":', '"Reports":'))
     write(root, "reports/Program.cs", "using var conn = new SqlConnection(cs);\n")
     write(root, "audit/appsettings.json",
           '{"ConnectionStrings": {"Trail": "Server=ledgerdb;User Id=auditor;Password=Other#Pass2"}}\n')

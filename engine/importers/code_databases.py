@@ -22,28 +22,29 @@ _SERVER_FIELDS = ("kind", "engine", "replicas", "failover", "durable_storage")
 """What a database has of its server: its engine, and the nodes and storage its data lives on."""
 
 
-def split(docs: Sequence[Document], named: Mapping[str, tuple[str, str, Location]]) -> list[Document]:
-    """``docs`` with each database that ``named`` (service -> the datastore its connection URL points at, the
-    database it names there, where) gives apart on one datastore of the design a datastore of its own, named as the
-    database (``server-database`` when a fact of the design already has that name), with ``server:`` that datastore
-    and its kind, engine, nodes and storage, and each call of such a service to the server drawn to its database.
-    Only servers for which two databases or more are named, and only services whose call to the server is drawn."""
+def split(docs: Sequence[Document], named: Mapping[str, Sequence[tuple[str, str, Location]]]) -> list[Document]:
+    """``docs`` with each database that ``named`` (service -> the datastores its connection URLs or strings point at,
+    each with the database it names there, and where) gives apart on one datastore of the design a datastore of its
+    own, named as the database (``server-database`` when a fact of the design already has that name), with ``server:``
+    that datastore and its kind, engine, nodes and storage, and each call of such a service to the server drawn to its
+    database (to each of them when it names several there). Only servers for which two databases or more are named,
+    and only services whose call to the server is drawn: two services naming one database both call that database."""
     stores: dict[str, dict[str, Any]] = {}  # name -> the fields the documents state of it, the first of each
     for s in (s for d in docs if isinstance(d.data, dict) for s in d.data.get("datastores") or []
               if isinstance(s, dict) and s.get("name")):
         stores[str(s["name"])] = {**s, **stores.get(str(s["name"]), {})}
-    by_server: dict[str, dict[str, tuple[str, Location]]] = {}
-    for service, (server, database, at) in sorted(named.items()):
-        if server in stores and database and "server" not in stores[server]:
-            by_server.setdefault(server, {})[service] = (database, at)
-    by_server = {s: users for s, users in by_server.items() if len({db for db, _at in users.values()}) > 1}
+    by_server: dict[str, dict[str, dict[str, Location]]] = {}  # server -> service -> its databases there, where
+    for service, found in sorted(named.items()):
+        for server, database, at in found:
+            if server in stores and database and "server" not in stores[server]:
+                by_server.setdefault(server, {}).setdefault(service, {}).setdefault(database, at)
+    by_server = {s: users for s, users in by_server.items() if len({db for dbs in users.values() for db in dbs}) > 1}
     if not by_server:
         return list(docs)
     taken = {str(f.get("name")) for d in docs if isinstance(d.data, dict) for section, items in d.data.items()
              if section in SECTION_KIND and isinstance(items, list) for f in items if isinstance(f, dict)}
-    target = {(service, server): db if db not in taken else f"{server}-{db}"
-              for server, users in by_server.items() for service, (db, _at) in users.items()}
-    where = {(service, server): at for server, users in by_server.items() for service, (_db, at) in users.items()}
+    target = {(service, server): [(db if db not in taken else f"{server}-{db}", at) for db, at in sorted(dbs.items())]
+              for server, users in by_server.items() for service, dbs in users.items()}
     out: list[Document] = []
     for d in docs:
         items = d.data.get("interactions") if isinstance(d.data, dict) else None
@@ -51,33 +52,36 @@ def split(docs: Sequence[Document], named: Mapping[str, tuple[str, str, Location
             out.append(d)
             continue
         doc = d
-        for i, call in enumerate(items):
+        for call in items:
             key = (str(call.get("from")), str(call.get("to"))) if isinstance(call, dict) else ("", "")
             if key in target:
-                doc = _database(doc, i, stores[key[1]], target[key], where[key])
+                doc = _database(doc, call, stores[key[1]], target[key])
         out.append(doc)
     return out
 
 
-def _database(doc: ArtifactDocument, i: int, server: Mapping[str, Any], name: str, at: Location) -> ArtifactDocument:
-    """``doc`` with its ``i``-th interaction (to ``server``) drawn to the database ``name`` of that server, named at
-    ``at``, and that database's datastore fact."""
-    call = doc.data["interactions"][i]
+def _database(doc: ArtifactDocument, call: Mapping[str, Any], server: Mapping[str, Any],
+              databases: Sequence[tuple[str, Location]]) -> ArtifactDocument:
+    """``doc`` with its interaction ``call`` (to ``server``) drawn to each of ``databases`` (name, where the service
+    names it) of that server instead, and those databases' datastore facts."""
     old, host = identity("interaction", call), str(server["name"])
-    moved = {**call, "to": name}
-    new = identity("interaction", moved)
-    items = [moved if j == i else c for j, c in enumerate(doc.data["interactions"])]
-    notes = {(f"interaction:{new}" if k == f"interaction:{old}" else k): v for k, v in doc.notes.items()}
-    notes.setdefault(f"interaction:{new}", []).append(
-        f"to {name}: the database {call['from']}'s connection URL names on {host} ({at.file}:{at.line})")
+    moved = [{**call, "to": name} for name, _at in databases]
+    items = [m for c in doc.data["interactions"] for m in (moved if c is call else [c])]
+    notes = {k: v for k, v in doc.notes.items() if k != f"interaction:{old}"}
+    for m, (name, at) in zip(moved, databases, strict=True):
+        notes.setdefault(f"interaction:{identity('interaction', m)}", []).extend([
+            *doc.notes.get(f"interaction:{old}", []),
+            f"to {name}: the database {call['from']}'s connection URL or string names on {host} ({at.file}:{at.line})"])
     doc = dataclasses.replace(doc, data={**doc.data, "interactions": items}, notes=notes)
-    fact = {"name": name, **{k: server[k] for k in _SERVER_FIELDS if k in server}, "server": host}
-    if any(isinstance(s, dict) and s.get("name") == name for s in doc.data.get("datastores") or []):
-        return doc
-    doc = with_fact(doc, "datastores", fact, at)
-    return dataclasses.replace(doc, notes={**doc.notes, f"datastore:{name}": [
-        f"server {host}: a database of {host} that a service's connection URL names ({at.file}:{at.line}), kept "
-        "apart from its other databases; its nodes and storage are the server's"]})
+    for name, at in databases:
+        fact = {"name": name, **{k: server[k] for k in _SERVER_FIELDS if k in server}, "server": host}
+        if any(isinstance(s, dict) and s.get("name") == name for s in doc.data.get("datastores") or []):
+            continue
+        doc = with_fact(doc, "datastores", fact, at)
+        doc = dataclasses.replace(doc, notes={**doc.notes, f"datastore:{name}": [
+            f"server {host}: a database of {host} that a service's connection URL or string names ({at.file}:"
+            f"{at.line}), kept apart from its other databases; its nodes and storage are the server's"]})
+    return doc
 
 
 __all__ = ["split"]

@@ -49,6 +49,7 @@ FILES = ("appsettings.json", "appsettings.Production.json")
 _HOST_KEYS = frozenset({"server", "datasource", "host", "address", "addr", "networkaddress"})
 _USER_KEYS = frozenset({"userid", "uid", "user", "username"})
 _PASSWORD_KEYS = frozenset({"password", "pwd"})
+_DATABASE_KEYS = frozenset({"database", "initialcatalog"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class ConnectionString:
     """(user, password) when both are written out as literals; compared, never reported."""
     unverified: str | None = None
     """The setting that has the client accept any server certificate (``trustServerCertificate=true``), as written."""
+    database: str = ""
+    """The database it opens on that server (``Database=`` / ``Initial Catalog=``); "" when it names none."""
 
 
 def _files(paths: Sequence[str]) -> Iterator[str]:
@@ -121,6 +124,19 @@ def _host(raw: str) -> str:
     return re.split(r"[,\\]", host, maxsplit=1)[0].strip()
 
 
+def database_of(value: str) -> tuple[str, str] | None:
+    """The server and the database an ADO.NET connection string names (``Server=db;Database=orders``, ``Data
+    Source=tcp:db,1433;Initial Catalog=orders``: keys case-insensitive), the server as ``_host`` gives it; None when it
+    names either not, or by a placeholder, or the server is this machine."""
+    pairs = _pairs(value)
+    host = next((_host(v) for k, v in pairs.items() if k in _HOST_KEYS and v.strip()), "")
+    database = next((v for k, v in pairs.items() if k in _DATABASE_KEYS and v), "")
+    if not host or not database or any(t.startswith(("$", "%", "(", "{")) for t in (host, database)) \
+            or host.lower() in ("localhost", ".", "127.0.0.1"):
+        return None
+    return host, database
+
+
 def connection_strings(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[ConnectionString]:
     """The connection strings the service runs with (a later file's entry replaces an earlier one's)."""
     found: dict[str, ConnectionString] = {}
@@ -143,7 +159,8 @@ def connection_strings(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) ->
             trust = pairs.get("trustservercertificate", "").lower()
             unverified = next((p.strip() for p in value.split(";") if re.sub(r"\s+", "", p.partition("=")[0]).lower()
                                == "trustservercertificate"), None) if trust in ("true", "yes") else None
-            found[name] = ConnectionString(name, host, Location(f, line, col), login, unverified)
+            found[name] = ConnectionString(name, host, Location(f, line, col), login, unverified,
+                                           (database_of(value) or ("", ""))[1])
     return list(found.values())
 
 
@@ -318,4 +335,4 @@ def _leaves(data: Any, keys: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
 
 
 __all__ = ["FILES", "BrokerHost", "ConnectionString", "ServiceLocation", "brokers", "channel_uses",
-           "connection_strings", "plain_listener", "secrets", "service_locations"]
+           "connection_strings", "database_of", "plain_listener", "secrets", "service_locations"]

@@ -358,6 +358,10 @@ class RoutesDocument(ArtifactDocument):
     """The database its own default Spring configuration points its JDBC datasource at, with the login it writes
     out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore, and
     draws each database the services name apart on it (``code_databases``)."""
+    connections: tuple[code_dotnet_settings.ConnectionString, ...] = ()
+    """The connection strings of its .NET settings files (``code_dotnet_settings.connection_strings``): ``compose``
+    draws each database they (or the deployment's variables replacing them) name apart on one server
+    (``code_databases``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -620,8 +624,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
-    doc.gateway_of, doc.store_image, doc.datasource = (gateway_of, store_image.image_facts(service, paths, limits),
-                                                       _own_config(paths, limits, spring.datasource_login))
+    doc.gateway_of, doc.store_image, doc.datasource, doc.connections = (
+        gateway_of, store_image.image_facts(service, paths, limits),
+        _own_config(paths, limits, spring.datasource_login),
+        tuple(code_dotnet_settings.connection_strings(paths, limits)))
     doc.retry_settings = (_own_config(paths, limits, spring.retry_settings) or {}) if any(
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
@@ -629,11 +635,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.calls = code_calls.service_calls(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
-    doc.clients = (*doc.clients, *code_clients.settings_clients(code_dotnet_settings.connection_strings(paths, limits),
-                                                                code_dotnet_settings.brokers(paths, limits),
-                                                                code_dotnet_settings.service_locations(paths, cs,
-                                                                                                       limits)),
-                   *code_ribbon.clients(java, paths[0]))
+    doc.clients = (*doc.clients, *code_clients.settings_clients(
+        doc.connections, code_dotnet_settings.brokers(paths, limits),
+        code_dotnet_settings.service_locations(paths, cs, limits)), *code_ribbon.clients(java, paths[0]))
     _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
@@ -3178,9 +3182,26 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         else:
             out.append(d)
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
-    return code_databases.split(out, {d.service: (safe_name(d.datasource.host), safe_name(d.datasource.database),
-                                                  d.datasource.at)
-                                      for d in routed if d.datasource is not None and d.datasource.database})
+    return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed})
+
+
+def _databases(d: RoutesDocument, env: Mapping[str, tuple[str, Location]]) -> list[tuple[str, str, Location]]:
+    """The (server, database, where) each database ``d`` names: its JDBC datasource's, and those of the connection
+    strings of its .NET settings as the deployment's variables leave them (a variable whose name, ``__`` read as
+    ``:``, is a settings key holding a connection string, ``ConnectionStrings__Orders`` or ``ConnectionString``,
+    replaces the entry of that key, or sets it)."""
+    found: list[tuple[str, str, Location]] = []
+    if d.datasource is not None and d.datasource.database:
+        found.append((safe_name(d.datasource.host), safe_name(d.datasource.database), d.datasource.at))
+    keyed: dict[str, tuple[str, str, Location] | None] = {
+        f"connectionstrings:{c.name.lower()}": (c.host, c.database, c.at) for c in d.connections if c.database}
+    for variable, (value, at) in sorted(env.items()):
+        key = variable.replace("__", ":").lower()
+        if "connectionstring" in key:
+            named = code_dotnet_settings.database_of(value)
+            keyed[key] = (*named, at) if named else None
+    found += [(safe_name(host.lower()), safe_name(db.lower()), at) for v in keyed.values() if v for host, db, at in [v]]
+    return found
 
 
 def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
@@ -3217,7 +3238,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
-                   deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings)
+                   deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
+                   connections=d.connections)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
