@@ -1,5 +1,6 @@
-"""Section 4's availability with failover (``availability_redundant``): computed once per shared call tree, each
-entry point's figure the same as walking its own path's components (issue 17: no step over quadratic)."""
+"""Section 4's figures computed once per shared call tree or per node (issue 17: no step over quadratic), each the
+same as the direct computation: the availability with failover (``availability_redundant``) as walking the
+entry's own components, the critical path as building every node's chain."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import yaml
 
 from benchmarks.gen_design import generate, write
 from engine.plan import build_plan
+from engine.plan.builder import _Design
+from engine.plan.calltree import CallGraph, fold_entry, routes_of
 from engine.review import review
 
 
@@ -32,7 +35,7 @@ def _walked(comp: dict[str, dict[str, Any]], nodes: list[str]) -> float | None:
     return round(total, 9) if used else None
 
 
-def test_each_entry_points_failover_figure_is_its_own_paths_walked(tmp_path: Any) -> None:
+def _full_design(tmp_path: Any) -> tuple[str, dict[str, dict[str, Any]]]:
     files = generate(150, availability=True)
     # Besides the gateway's entry points (one shared tree), public entry points of other services, and one of the
     # gateway's over a single route: trees of their own.
@@ -48,6 +51,11 @@ def test_each_entry_points_failover_figure_is_its_own_paths_walked(tmp_path: Any
     for name, data in files.items():
         with open(os.path.join(d, name), "w", encoding="utf-8") as fh:
             yaml.safe_dump(data, fh, sort_keys=False)
+    return d, files
+
+
+def test_each_entry_points_failover_figure_is_its_own_paths_walked(tmp_path: Any) -> None:
+    d, files = _full_design(tmp_path)
     comp: dict[str, dict[str, Any]] = {}
     for kind, plural, agent in (("service", "services", "infrastructure.yaml"),
                                 ("datastore", "datastores", "database.yaml"),
@@ -84,3 +92,32 @@ def test_the_availability_option_leaves_the_default_design_as_it_was() -> None:
     stripped = [{k: v for k, v in ds.items() if k not in ("availability", "replicas", "failover")}
                 for ds in full["database.yaml"]["datastores"]]
     assert stripped == plain["database.yaml"]["datastores"]
+
+
+def _chains(graph: CallGraph) -> Any:
+    """The critical path as first written: every node's memo holds its whole chain (the reference)."""
+    memo: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+    def combine(node: str, children: Any) -> tuple[int, tuple[str, ...]]:
+        own = int(graph.data(node).get("latency_p95_ms") or 0)
+        top: tuple[int, tuple[str, ...]] = (0, ())
+        for e, sub in children:
+            cost = int(e.get("calls_per_request", 1)) * (int(e["latency_p95_ms"]) if e.get("latency_p95_ms")
+                                                          is not None else sub[0])
+            if cost > top[0] or not top[1]:
+                top = (cost, sub[1])
+        return own + top[0], (node, *top[1])
+
+    return lambda entry, routes: fold_entry(graph, memo, entry, routes, combine)[1]
+
+
+def test_each_entry_points_critical_path_is_the_chain_built_node_by_node(tmp_path: Any) -> None:
+    d, _files = _full_design(tmp_path)
+    rv = review([d], findings_only=False)
+    plan = build_plan(rv, render_svg=False)
+    design = _Design(rv)
+    reference = _chains(CallGraph(design.comp, design.interactions))
+    paths = {e.critical_path for e in plan.performance}
+    assert len(paths) >= 3 and min(len(p) for p in paths) >= 2
+    for e in plan.performance:
+        assert e.critical_path == reference(e.entry_service, routes_of(design.endpoints.get(e.entry))), e.entry
