@@ -14,8 +14,13 @@ from typing import Any
 import yaml
 
 
-def generate(services: int, seed: int = 7) -> dict[str, dict[str, Any]]:
-    """Four agent files (as dicts) describing a design with ``services`` services."""
+def generate(services: int, seed: int = 7, availability: bool = False) -> dict[str, dict[str, Any]]:
+    """Four agent files (as dicts) describing a design with ``services`` services.
+
+    ``availability``: every datastore also states its availability (a third of them replicated with automatic
+    failover), so that every public path's availability is known and the plan computes its figures with failover
+    (by default datastores state none, and those figures are not computed). Drawn from a second generator, so the
+    default design is the same with or without this option's code."""
     rng = random.Random(seed)
     n = max(services, 2)
     names = [f"svc-{i:05d}" for i in range(n)]
@@ -77,6 +82,12 @@ def generate(services: int, seed: int = 7) -> dict[str, dict[str, Any]]:
         "writers": sorted({names[rng.randrange(n)] for _ in range(rng.randint(1, 2))}),
         "backups": {"enabled": True, "automated": rng.random() < 0.9}, "encryption_at_rest": True,
     } for d in ds_names]
+    if availability:
+        arng = random.Random(seed + 1)
+        for ds in datastores:
+            ds["availability"] = arng.choice([0.999, 0.9995, 0.9999])
+            if arng.random() < 1 / 3:
+                ds.update(replicas=arng.randint(1, 2), failover="automatic")
     channels = [{
         "name": c, "kind": "topic", "broker": "kafka", "delivery": "at_least_once",
         "consumers": [{"service": names[rng.randrange(n)], "idempotent": rng.random() < 0.7}],
@@ -97,11 +108,11 @@ def generate(services: int, seed: int = 7) -> dict[str, dict[str, Any]]:
     }
 
 
-def write(directory: str, services: int, seed: int = 7) -> list[str]:
+def write(directory: str, services: int, seed: int = 7, availability: bool = False) -> list[str]:
     """Write a generated design into ``directory``; return the file paths."""
     os.makedirs(directory, exist_ok=True)
     paths = []
-    for name, data in generate(services, seed).items():
+    for name, data in generate(services, seed, availability).items():
         path = os.path.join(directory, name)
         with open(path, "w", encoding="utf-8") as fh:
             yaml.safe_dump(data, fh, sort_keys=False, width=120)
@@ -113,5 +124,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("services", type=int)
     ap.add_argument("directory")
+    ap.add_argument("--availability", action="store_true",
+                    help="datastores state their availability (some with failover): every path's availability known")
     args = ap.parse_args()
-    print("\n".join(write(args.directory, args.services)))
+    print("\n".join(write(args.directory, args.services, availability=args.availability)))

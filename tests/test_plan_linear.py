@@ -1,0 +1,123 @@
+"""Section 4's figures computed once per shared call tree or per node (issue 17: no step over quadratic), each the
+same as the direct computation: the availability with failover (``availability_redundant``) as walking the
+entry's own components, the critical path as building every node's chain."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import yaml
+
+from benchmarks.gen_design import generate, write
+from engine.plan import build_plan
+from engine.plan.builder import _Design
+from engine.plan.calltree import CallGraph, fold_entry, routes_of
+from engine.review import review
+
+
+def _walked(comp: dict[str, dict[str, Any]], nodes: list[str]) -> float | None:
+    """The figure as the plan defines it, walking the path's components one by one (the reference)."""
+    total, used = 1.0, False
+    for n in nodes:
+        f = comp.get(n)
+        if f is None:
+            continue
+        a = f.get("sla") if f["_kind"] == "external" else f.get("availability")
+        if a is None:
+            return None
+        a = float(a)
+        replicas = int(f.get("replicas") or 0)
+        if f["_kind"] == "datastore" and f.get("failover") == "automatic" and replicas > 0:
+            a = 1 - (1 - a) ** (replicas + 1)
+            used = True
+        total *= a
+    return round(total, 9) if used else None
+
+
+def _full_design(tmp_path: Any) -> tuple[str, dict[str, dict[str, Any]]]:
+    files = generate(150, availability=True)
+    # Besides the gateway's entry points (one shared tree), public entry points of other services, and one of the
+    # gateway's over a single route: trees of their own.
+    eps = files["api.yaml"]["endpoints"]
+    first_call = next(e["to"] for e in files["api.yaml"]["interactions"] if e["from"] == "svc-00000")
+    eps.append({"method": "GET", "path": "/v1/routed", "served_by": "svc-00000", "exposure": "public",
+                "authn": "jwt", "routes_to": [first_call]})
+    for svc in ("svc-00040", "svc-00090", "svc-00120"):
+        eps += [{"method": m, "path": f"/v1/{svc}/{m}", "served_by": svc, "exposure": "public", "authn": "jwt"}
+                for m in ("GET", "POST")]
+    d = os.path.join(str(tmp_path), "full")
+    os.makedirs(d)
+    for name, data in files.items():
+        with open(os.path.join(d, name), "w", encoding="utf-8") as fh:
+            yaml.safe_dump(data, fh, sort_keys=False)
+    return d, files
+
+
+def test_each_entry_points_failover_figure_is_its_own_paths_walked(tmp_path: Any) -> None:
+    d, files = _full_design(tmp_path)
+    comp: dict[str, dict[str, Any]] = {}
+    for kind, plural, agent in (("service", "services", "infrastructure.yaml"),
+                                ("datastore", "datastores", "database.yaml"),
+                                ("external", "externals", "security.yaml")):
+        for x in files[agent][plural]:
+            comp[x["name"]] = {**x, "_kind": kind}
+    rv = review([d], findings_only=False)
+    plan = build_plan(rv, render_svg=False)
+    by_entry = {p.entry: p for p in rv.enriched.paths}
+    assert len(plan.performance) == len(by_entry) >= 10
+    trees = {id(p.nodes) for p in rv.enriched.paths}
+    assert 1 < len(trees) < len(by_entry), len(trees)  # entry points share call trees, not all one
+    figures = [e.availability_redundant for e in plan.performance]
+    assert len(set(figures) - {None}) >= 2
+    for e in plan.performance:
+        assert e.availability_complete
+        assert e.availability_redundant == _walked(comp, list(by_entry[e.entry].nodes)), e.entry
+
+
+def test_without_stated_datastore_availability_no_failover_figure(tmp_path: Any) -> None:
+    d = os.path.join(str(tmp_path), "partial")
+    write(d, 60)
+    plan = build_plan(review([d], findings_only=False), render_svg=False)
+    assert plan.performance
+    assert all(e.availability_redundant is None for e in plan.performance)
+
+
+def test_the_availability_option_leaves_the_default_design_as_it_was() -> None:
+    plain, full = generate(80), generate(80, availability=True)
+    assert plain.keys() == full.keys()
+    for name in plain:
+        if name != "database.yaml":
+            assert plain[name] == full[name]
+    stripped = [{k: v for k, v in ds.items() if k not in ("availability", "replicas", "failover")}
+                for ds in full["database.yaml"]["datastores"]]
+    assert stripped == plain["database.yaml"]["datastores"]
+
+
+def _chains(graph: CallGraph) -> Any:
+    """The critical path as first written: every node's memo holds its whole chain (the reference)."""
+    memo: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+    def combine(node: str, children: Any) -> tuple[int, tuple[str, ...]]:
+        own = int(graph.data(node).get("latency_p95_ms") or 0)
+        top: tuple[int, tuple[str, ...]] = (0, ())
+        for e, sub in children:
+            cost = int(e.get("calls_per_request", 1)) * (int(e["latency_p95_ms"]) if e.get("latency_p95_ms")
+                                                          is not None else sub[0])
+            if cost > top[0] or not top[1]:
+                top = (cost, sub[1])
+        return own + top[0], (node, *top[1])
+
+    return lambda entry, routes: fold_entry(graph, memo, entry, routes, combine)[1]
+
+
+def test_each_entry_points_critical_path_is_the_chain_built_node_by_node(tmp_path: Any) -> None:
+    d, _files = _full_design(tmp_path)
+    rv = review([d], findings_only=False)
+    plan = build_plan(rv, render_svg=False)
+    design = _Design(rv)
+    reference = _chains(CallGraph(design.comp, design.interactions))
+    paths = {e.critical_path for e in plan.performance}
+    assert len(paths) >= 3 and min(len(p) for p in paths) >= 2
+    for e in plan.performance:
+        assert e.critical_path == reference(e.entry_service, routes_of(design.endpoints.get(e.entry))), e.entry
