@@ -259,7 +259,11 @@ def _validated(model: type[BaseModel], entries: list[Any]) -> list[dict[str, Any
     """The data of every entry of a section, validated in one call (``plain_validator``), or None when an entry
     is not plain valid data: each is then read alone, so that every error is found and located."""
     try:
-        validated: list[dict[str, Any]] = plain_validator(model)(entries)
+        validate = plain_validator(model)
+    except TypeError:  # a schema the plain validator does not read: the model reads each entry
+        return None
+    try:
+        validated: list[dict[str, Any]] = validate(entries)
     except ValidationError:
         return None
     return validated

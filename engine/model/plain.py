@@ -21,6 +21,8 @@ from pydantic_core import CoreSchema, SchemaValidator
 from pydantic_core import core_schema as cs
 
 _PLAIN: dict[type[BaseModel], Callable[[Any], Any]] = {}
+_UNREADABLE: dict[type[BaseModel], str] = {}
+"""Models whose schema the plain validator does not read (``_plain``), with why: asked again, they raise at once."""
 _SCALARS = frozenset({"bool", "float", "int", "literal", "str"})
 """Core schemas whose value is the same Python value the model dumps in JSON mode."""
 
@@ -29,18 +31,28 @@ def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
     """The ``validate_python`` of ``model``'s plain validator, built on first use: given a list of entries (a
     section's, validated in one call rather than entry by entry; a single entry as a list of one), the list of
     ``model.model_validate(x).model_dump(by_alias=True, exclude_none=True, mode="json")`` for each entry ``x``
-    when it accepts them all (the same keys, in the same order, and values); else ``pydantic.ValidationError``."""
+    when it accepts them all (the same keys, in the same order, and values); else ``pydantic.ValidationError``.
+    ``TypeError`` when the model's schema holds what ``_plain`` does not read: its caller then lets the model read
+    every entry (the loader does)."""
     validate = _PLAIN.get(model)
     if validate is None:
+        if model in _UNREADABLE:
+            raise TypeError(_UNREADABLE[model])
         model.model_rebuild()  # a model with ``defer_build`` has its schema built on first use
         schema = cast(dict[str, Any], model.__pydantic_core_schema__)
-        validate = _PLAIN[model] = SchemaValidator(cs.list_schema(_plain(schema)), schema.get("config")).validate_python
+        try:
+            plain = _plain(schema)
+        except TypeError as exc:
+            _UNREADABLE[model] = str(exc)
+            raise
+        validate = _PLAIN[model] = SchemaValidator(cs.list_schema(plain), schema.get("config")).validate_python
     return validate
 
 
 def _plain(schema: dict[str, Any]) -> CoreSchema:
     """``schema`` with each model read as a typed mapping (see the module); a schema this does not know (a
-    custom validator, a default other than None) raises ``TypeError``: the models hold none today."""
+    custom validator, a default other than None) raises ``TypeError``: the fact models hold none today (a test
+    holds it), and a model that comes to hold one is read by itself, more slowly, never wrongly."""
     kind = schema["type"]
     if kind == "model":
         fields: dict[str, cs.TypedDictField] = {}
