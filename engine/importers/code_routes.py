@@ -165,6 +165,9 @@ _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
                        "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
 """Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
+_FULFILMENT = frozenset({"ship", "dispatch", "deliver", "fulfil", "fulfill"})
+"""Steps of an order's fulfilment, by a route's last fixed segment: the seller's work on an order, never its buyer's."""
+_ORDERS = frozenset({"order", "orders"})
 _ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID)|(?!page)[a-z][A-Za-z0-9]*(?:Number|No)|"
                        r"(?!page_)[a-z][a-z0-9]*_(?:number|no))\}")
 """A path parameter that names one object: its id (``{id}``, ``{orderId}``, ``{order_id}``) or its number
@@ -2427,6 +2430,18 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     _no_check(body, ident, r, open_code)
 
 
+def _fulfilment(body: Body, ident: str, r: Route) -> None:
+    """``admin: true`` on a route that ships, dispatches, delivers or fulfils an order (its last fixed segment, an
+    order named before it): the seller's back-office step, never one of the customer who placed the order."""
+    path = str((body.get("endpoints", ident) or {}).get("path", r.path))
+    fixed = [seg.lower() for seg in path.split("/") if seg and "{" not in seg and "*" not in seg]
+    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    if r.method not in _SAFE and last in _FULFILMENT and _ORDERS.intersection(fixed[:-1]):
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: the route is named {last} on an order, a step of its fulfilment "
+                                      "that the seller's back office takes, never the customer who placed it")
+
+
 def _no_check(body: Body, ident: str, r: Route, open_code: str | None) -> None:
     """``authn`` and ``authz`` none on a route of a service whose code reads no credential, or on one that its
     service's code shows checks nobody (``Route.open``) when no gateway in front states a check of its own."""
@@ -2446,6 +2461,7 @@ def _no_check(body: Body, ident: str, r: Route, open_code: str | None) -> None:
 def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple[str, Location] | None) -> None:
     """What the handler's signature and body show: a paid provider call, a collection returned, the process
     stopped."""
+    _fulfilment(body, ident, r)
     if r.stops:
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: its handler stops the whole process ({r.stops}), a function "

@@ -1,0 +1,38 @@
+"""`import source`: a route that ships, dispatches, delivers or fulfils an order is a step of the order's fulfilment,
+which the seller's back office takes and never the customer who placed it (``admin: true``); the same verb on
+something else than an order, a read, or a route merely mentioning shipping says nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.importers import import_paths
+from tests.helpers import write
+from tests.importer_helpers import design_of, fact
+
+PARCELS_APP = """
+const express = require('express');
+const app = express();
+
+app.put('/api/orders/:orderId/ship', (req, res) => { orders.markShipped(req.params.orderId); res.sendStatus(204); });
+app.post('/api/v1/Orders/dispatch', (req, res) => { orders.dispatch(req.body.orderNumber); res.sendStatus(204); });
+app.put('/api/orders/:orderId/cancel', (req, res) => { orders.cancel(req.params.orderId); res.sendStatus(204); });
+app.get('/api/orders/:orderId/ship', (req, res) => res.json(orders.shipment(req.params.orderId)));
+app.post('/api/parcels/:parcelId/deliver', (req, res) => { parcels.deliver(req.params.parcelId); res.end(); });
+app.post('/api/shipping/quote', (req, res) => res.json(quote(req.body)));
+
+app.listen(8080);
+"""
+
+
+def test_a_fulfilment_step_on_an_order_is_admin(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "parcels/server.js", PARCELS_APP)
+    d = design_of(import_paths("source", [f"{tmp}/parcels"]))
+    assert fact(d, "endpoint:parcels-PUT-/api/orders/-orderId-/ship").data["admin"] is True
+    assert fact(d, "endpoint:parcels-POST-/api/v1/Orders/dispatch").data["admin"] is True
+    for other in ("PUT-/api/orders/-orderId-/cancel",  # the customer's own step
+                  "GET-/api/orders/-orderId-/ship",  # a read of the shipment
+                  "POST-/api/parcels/-parcelId-/deliver",  # no order named
+                  "POST-/api/shipping/quote"):
+        assert "admin" not in fact(d, f"endpoint:parcels-{other}").data, other
