@@ -382,3 +382,25 @@ builder.Build().Run();
     failover = {s for f in review_design(d, builtin_kb).findings
                 if f.rule == "datastore-without-automatic-failover-on-request-path" for s in f.subjects}
     assert failover == {"datastore:pg", "datastore:shopdb"}
+
+
+PROBED_HOST = """\
+var builder = DistributedApplication.CreateBuilder(args);
+var cache = builder.AddRedis("cache");
+var api = builder.AddProject<Projects.Api>("api")
+    .WithReference(cache)
+    .WithHttpProbe(ProbeType.Readiness, "/health/ready")
+    .WithHttpProbe(ProbeType.Liveness, "/health/live");
+var worker = builder.AddProject<Projects.Worker>("worker")
+    .WithHttpHealthCheck("/health");
+builder.Build().Run();
+"""
+
+
+def test_liveness_is_what_a_liveness_probe_states(tmp_path: Path) -> None:
+    d = design_of(import_paths("aspire", [_write(tmp_path, "Program.cs", PROBED_HOST)]))
+    api = fact(d, "service:api").data["health"]
+    assert api == {"readiness": True, "liveness": True}  # WithHttpProbe states both
+    # a health check the AppHost waits on is readiness; no liveness probe: nothing restarts a hung instance
+    assert fact(d, "service:worker").data["health"] == {"readiness": True, "liveness": False}
+    assert "health" not in fact(d, "datastore:cache").data  # a hosting integration's probes are its own

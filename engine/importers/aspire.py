@@ -11,11 +11,13 @@ moving one), ``WithDataVolume``/``WithDataBindMount``/``WithVolume``/``WithBindM
 new container; none, whatever its ``WithLifetime``, keeps it in the container's own filesystem), ``WithReference(x)``
 (a dependency: the service is handed ``x``'s address or connection string; ``postgres.AddDatabase("db")`` is a
 database of the server ``postgres``), ``WithExternalHttpEndpoints()`` or ``WithEndpoint(..., isExternal: true)``
-(published outside the deployment: ``exposure: public``), ``WithReplicas(n)``, ``WithHttpHealthCheck(...)`` (its
-readiness), ``WithEnvironment("KEY", "literal")`` and ``AddParameter("name", "literal", secret: true)`` (a credential
-written in the file), and a YARP resource's routes (``WithConfiguration(yarp => yarp.AddRoute("/api/{**rest}",
-cluster))``, also inside an extension method of the AppHost project that the chain calls, its parameters bound to the
-call's arguments by position).
+(published outside the deployment: ``exposure: public``), ``WithReplicas(n)``, ``WithHttpHealthCheck(...)`` or
+``WithHttpProbe(ProbeType.Readiness, ...)`` (its readiness; none is ``health.readiness: false``),
+``WithHttpProbe(ProbeType.Liveness, ...)`` (its liveness; none is ``health.liveness: false``: the AppHost states no
+other way to restart an instance that hangs), ``WithEnvironment("KEY", "literal")`` and ``AddParameter("name",
+"literal", secret: true)`` (a credential written in the file), and a YARP resource's routes
+(``WithConfiguration(yarp => yarp.AddRoute("/api/{**rest}", cluster))``, also inside an extension method of the AppHost
+project that the chain calls, its parameters bound to the call's arguments by position).
 
 What the file does not state stays unknown: a datastore's image when only its integration names it (the package's
 default), timeouts, TLS. ``WaitFor`` orders the start and is no call. Calls the importer does not know are passed over,
@@ -88,6 +90,8 @@ class _Resource:
     external: Location | None = None
     replicas: tuple[int, Location] | None = None
     health: Location | None = None
+    liveness: Location | None = None
+    """Where a liveness probe is stated (``WithHttpProbe(ProbeType.Liveness, ...)``)."""
     references: list[tuple[str, Location, str]] = field(default_factory=list)
     secrets: list[tuple[str, Location]] = field(default_factory=list)
     routes: list[tuple[str, str, str | None, Location]] = field(default_factory=list)
@@ -441,8 +445,11 @@ def _modify(host: _Host, res: _Resource, call: _Call, bound: dict[str, str]) -> 
         res.external = call.at
     elif call.name == "WithReplicas" and args and args[0].strip().isdigit():
         res.replicas = (int(args[0].strip()), call.at)
-    elif call.name in ("WithHttpHealthCheck", "WithHealthCheck"):
+    elif call.name in ("WithHttpHealthCheck", "WithHealthCheck") or (
+            call.name == "WithHttpProbe" and args and args[0].strip().endswith("Readiness")):
         res.health = call.at
+    elif call.name == "WithHttpProbe" and args and args[0].strip().endswith("Liveness"):
+        res.liveness = call.at
     elif call.name == "WithReference" and args:
         target = _resolve(host, args[0], bound)
         if target is not None and target != res.name:
@@ -581,6 +588,12 @@ def _service(body: Body, res: _Resource) -> None:
     elif res.method not in _INTEGRATIONS:
         body.set("services", name, "health.readiness", False, at)
         body.note("services", name, "health.readiness false: no health check in the AppHost (WithHttpHealthCheck)")
+    if res.liveness:
+        body.set("services", name, "health.liveness", True, res.liveness)
+    elif res.method not in _INTEGRATIONS:
+        body.set("services", name, "health.liveness", False, at)
+        body.note("services", name, "health.liveness false: no liveness probe in the AppHost (WithHttpProbe("
+                                    "ProbeType.Liveness, ...)): nothing restarts an instance that hangs")
     record_literal_secrets(body, name, res.rec, res.secrets)
     for path, target, removed, at_r in res.routes:
         _route(body, name, path, target, removed, at_r)
