@@ -1526,6 +1526,12 @@ def spring_routes(path: str, text: str) -> list[Route]:
 
 
 _SAFE = ("GET", "HEAD", "OPTIONS", "ANY")
+_UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+_WRITES_READ = ("Spring MVC", "WebFlux", "JAX-RS", "Express", "Fastify", "NestJS", "Next.js", "Flask", "FastAPI",
+                "gin", "chi", "echo", "net/http", "gorilla/mux", "Spring Cloud Gateway")
+"""The frameworks whose handlers the import reads for the writes they make (a gateway's route: those of the service
+behind it): an unsafe method there is ``mutating`` when a write is found, left unknown when none is (a POST may be a
+query); another's takes its method's meaning, as an OpenAPI operation does."""
 _JAVA_WRITE_VERBS = (*(v.lower() for v in code_go.WRITE_VERBS), "persist", "merge")
 _JAVA_WRITE_CALL = re.compile(rf"\b((?:this\s*\.\s*)?(\w+))\s*\.\s*((?:{'|'.join(_JAVA_WRITE_VERBS)})(?:[A-Z]\w*)?)"
                               r"\s*\(")
@@ -2462,6 +2468,11 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
     """What the handler's signature and body show: a paid provider call, a collection returned, the process
     stopped."""
     _fulfilment(body, ident, r)
+    if r.method in _UNSAFE and not r.framework.startswith(_WRITES_READ) and \
+            "mutating" not in (body.get("endpoints", ident) or {}):
+        body.set("endpoints", ident, "mutating", True, r.at)
+        body.note("endpoints", ident, f"mutating: {r.method} is an unsafe method, one that changes the server's state, "
+                                      f"and the import reads no write of a {r.framework.split(',')[0]} handler")
     if r.stops:
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: its handler stops the whole process ({r.stops}), a function "
