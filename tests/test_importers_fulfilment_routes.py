@@ -1,6 +1,7 @@
-"""`import source`: a route that ships, dispatches, delivers or fulfils an order is a step of the order's fulfilment,
-which the seller's back office takes and never the customer who placed it (``admin: true``); the same verb on
-something else than an order, a read, or a route merely mentioning shipping says nothing."""
+"""`import source`: the routes that are a keeper's, not a user's (``admin: true``). A route that ships, dispatches,
+delivers or fulfils an order is a step of its fulfilment, which the seller's back office takes, never the customer who
+placed it; the same verb on something else than an order, a read, or a route merely mentioning shipping says nothing.
+A DELETE of one item that anyone may call, of a collection its service lists to anyone, deletes what no user owns."""
 
 from __future__ import annotations
 
@@ -36,3 +37,25 @@ def test_a_fulfilment_step_on_an_order_is_admin(tmp_path: Any) -> None:
                   "POST-/api/parcels/-parcelId-/deliver",  # no order named
                   "POST-/api/shipping/quote"):
         assert "admin" not in fact(d, f"endpoint:parcels-{other}").data, other
+
+
+SHELF_APP = """
+const express = require('express');
+const app = express();
+
+app.get('/books', (req, res) => res.json(books.all()));
+app.delete('/books/:bookId', (req, res) => { books.remove(req.params.bookId); res.end(); });
+app.delete('/loans/:loanId', (req, res) => { loans.remove(req.params.loanId); res.end(); });
+
+app.listen(8080);
+"""
+
+
+def test_an_open_delete_of_an_item_of_an_open_listing_is_the_keepers(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "shelf/server.js", SHELF_APP)
+    d = design_of(import_paths("source", [f"{tmp}/shelf"]))
+    book = fact(d, "endpoint:shelf-DELETE-/books/-bookId").data
+    assert book["admin"] is True and book["authn"] == "none"
+    assert "admin" not in fact(d, "endpoint:shelf-DELETE-/loans/-loanId").data  # no listing of loans to anyone
+    assert "admin" not in fact(d, "endpoint:shelf-GET-/books").data

@@ -168,6 +168,7 @@ _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "ac
 _FULFILMENT = frozenset({"ship", "dispatch", "deliver", "fulfil", "fulfill"})
 """Steps of an order's fulfilment, by a route's last fixed segment: the seller's work on an order, never its buyer's."""
 _ORDERS = frozenset({"order", "orders"})
+_LAST_PARAM = re.compile(r"/\{[^{}/]*\}$")
 _ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID)|(?!page)[a-z][A-Za-z0-9]*(?:Number|No)|"
                        r"(?!page_)[a-z][a-z0-9]*_(?:number|no))\}")
 """A path parameter that names one object: its id (``{id}``, ``{orderId}``, ``{order_id}``) or its number
@@ -190,6 +191,9 @@ class Route:
     """Where its handler runs SQL scripts over a database (schema or bulk data upkeep): an operator's function."""
     test_only: str | None = None
     """Where its authors' comment marks the route for testing or debugging only: no function for users."""
+    curated: str | None = None
+    """Why the route is the keeper's: it deletes one object of a collection that its service lists to anyone, and asks
+    no caller who they are either, so no user owns what it deletes (a catalogue's item, a shared list's entry)."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
@@ -2221,7 +2225,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
         body.fact("endpoints", {"name": entry, "method": "ANY", "path": "/", "served_by": service}, where)
         console_entry(body, service, where, f"its code runs an operator console ({what}, {where})")
     taken = {} if taken is None else taken
-    for given in routes:
+    for given in _curated(routes, open_code):
         r = replace(given, path=join(context, given.path)) if context else given
         placed = False
         for front in fronts.get(service, []):
@@ -2436,6 +2440,23 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     _no_check(body, ident, r, open_code)
 
 
+def _curated(routes: Sequence[Route], open_code: str | None) -> list[Route]:
+    """``routes`` with ``curated`` on each DELETE of one object (``/items/{id}``) that anyone may call, when the same
+    service lists that collection (``GET /items``) to anyone too."""
+    def anyone(r: Route) -> str | None:
+        return open_code or r.open or r.permitted
+
+    listed = {r.path.rstrip("/") or "/": r for r in routes if r.method == "GET" and anyone(r)}
+    out: list[Route] = []
+    for r in routes:
+        collection = _LAST_PARAM.sub("", r.path) or "/"
+        lister = listed.get(collection) if r.method == "DELETE" and collection != r.path and anyone(r) else None
+        out.append(r if lister is None else replace(r, curated=(
+            f"it deletes one object of {collection}, which GET {lister.path} lists to anyone "
+            f"({os.path.basename(lister.at.file)}:{lister.at.line}), and asks no caller who they are")))
+    return out
+
+
 def _fulfilment(body: Body, ident: str, r: Route) -> None:
     """``admin: true`` on a route that ships, dispatches, delivers or fulfils an order (its last fixed segment, an
     order named before it): the seller's back-office step, never one of the customer who placed the order."""
@@ -2468,6 +2489,10 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
     """What the handler's signature and body show: a paid provider call, a collection returned, the process
     stopped."""
     _fulfilment(body, ident, r)
+    if r.curated:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: {r.curated}: no user owns what it deletes, the collection's "
+                                      "keeper does")
     if r.method in _UNSAFE and not r.framework.startswith(_WRITES_READ) and \
             "mutating" not in (body.get("endpoints", ident) or {}):
         body.set("endpoints", ident, "mutating", True, r.at)
