@@ -11,6 +11,12 @@ from engine.importers import import_paths
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact
 
+
+def _design(tmp_path: Any, service: str, code: str) -> Any:
+    """The design ``import source`` makes of one service whose ``server.js`` is ``code``."""
+    write(str(tmp_path), f"{service}/server.js", code)
+    return design_of(import_paths("source", [f"{tmp_path}/{service}"]))
+
 PARCELS_APP = """
 const express = require('express');
 const app = express();
@@ -27,9 +33,7 @@ app.listen(8080);
 
 
 def test_a_fulfilment_step_on_an_order_is_admin(tmp_path: Any) -> None:
-    tmp = str(tmp_path)
-    write(tmp, "parcels/server.js", PARCELS_APP)
-    d = design_of(import_paths("source", [f"{tmp}/parcels"]))
+    d = _design(tmp_path, "parcels", PARCELS_APP)
     assert fact(d, "endpoint:parcels-PUT-/api/orders/-orderId-/ship").data["admin"] is True
     assert fact(d, "endpoint:parcels-POST-/api/v1/Orders/dispatch").data["admin"] is True
     for other in ("PUT-/api/orders/-orderId-/cancel",  # the customer's own step
@@ -52,9 +56,7 @@ app.listen(8080);
 
 
 def test_an_open_delete_of_an_item_of_an_open_listing_is_the_keepers(tmp_path: Any) -> None:
-    tmp = str(tmp_path)
-    write(tmp, "shelf/server.js", SHELF_APP)
-    d = design_of(import_paths("source", [f"{tmp}/shelf"]))
+    d = _design(tmp_path, "shelf", SHELF_APP)
     book = fact(d, "endpoint:shelf-DELETE-/books/-bookId").data
     assert book["admin"] is True and book["authn"] == "none"
     assert "admin" not in fact(d, "endpoint:shelf-DELETE-/loans/-loanId").data  # no listing of loans to anyone
