@@ -2497,7 +2497,7 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
             "mutating" not in (body.get("endpoints", ident) or {}):
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: {r.method} is an unsafe method, one that changes the server's state, "
-                                      f"and the import reads no write of a {r.framework.split(',')[0]} handler")
+                                      f"and the import reads no write of its handler ({r.framework.split(',')[0]})")
     if r.stops:
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: its handler stops the whole process ({r.stops}), a function "
