@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.importers import code_dotnet_settings, load_artifacts
+from engine.importers import code_databases, code_dotnet_settings, code_text, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
 
@@ -87,3 +87,56 @@ def test_one_database_every_service_names_stays_the_server(tmp_path: Any) -> Non
                      {"tills": one, "receipts": one})
     assert {("tills", "ledgerdb"), ("receipts", "ledgerdb")} <= _calls(design)
     assert [f.name for f in design.of_kind("datastore")] == ["ledgerdb"]
+
+
+LEDGER_PROGRAM = """
+var builder = WebApplication.CreateBuilder(args);
+var booksConnection = builder.Configuration.GetConnectionString("Books");
+builder.Services.AddTransient<IBookLookup>((sp) => new BookLookup(booksConnection));
+var eventsConnection = builder.Configuration.GetConnectionString("Events");
+builder.Services.AddTransient<IEventStore>((sp) => new EventStore(eventsConnection));
+"""
+
+BOOK_LOOKUP = """
+public class BookLookup : IBookLookup
+{
+    // a comment saying "insert into Book" is no SQL
+    public Task<IEnumerable<Book>> AllAsync() => new SqlConnection(_cs).QueryAsync<Book>("select * from Book");
+    public Task<Book> OneAsync(int id) =>
+        new SqlConnection(_cs).QuerySingleAsync<Book>("SELECT * FROM Book WHERE Id = @id", new { id });
+}
+"""
+
+EVENT_STORE = """
+public class EventStore : IEventStore
+{
+    public Task<IEnumerable<Event>> ReadAsync(string id) =>
+        _conn.QueryAsync<Event>("select * from Event where Id = @id");
+    public Task AppendAsync(Event e) => _conn.ExecuteAsync("insert into Event (Id, Body) values (@Id, @Body)", e);
+}
+"""
+
+
+def test_a_database_a_service_only_selects_from_is_read_not_written(tmp_path: Any) -> None:
+    # ledger reads Books through a class whose SQL only selects, and appends to Events: its call to books is no
+    # write, the one to events keeps the mode of its call to the server (unstated)
+    root = str(tmp_path)
+    write(root, "ledger/BookLookup.cs", BOOK_LOOKUP)
+    write(root, "ledger/EventStore.cs", EVENT_STORE)
+    write(root, "ledger/Startup.cs", LEDGER_PROGRAM)
+    design = _design(root, {"ledger": "    depends_on: [ledgerdb]\n", "tills": "    depends_on: [ledgerdb]\n"},
+                     {"ledger": _settings(Books="Server=ledgerdb;Database=Books",
+                                          Events="Server=ledgerdb;Database=Events"),
+                      "tills": _settings(Main="Server=ledgerdb;Database=Books")})
+    facts = design.by_key()
+    assert facts["interaction:ledger->books"].data["mutating"] is False
+    assert "mutating" not in facts["interaction:ledger->events"].data
+
+
+def test_read_only_connections_need_every_class_handed_the_string_to_select_only() -> None:
+    blank = code_text.blank_comments
+    found = code_databases.read_only_connections([("Startup.cs", LEDGER_PROGRAM), ("BookLookup.cs", blank(BOOK_LOOKUP)),
+                                                  ("EventStore.cs", EVENT_STORE)])
+    assert set(found) == {"Books"} and "BookLookup (BookLookup.cs)" in found["Books"]
+    # a class of no file read (a library's) may write: nothing is said
+    assert code_databases.read_only_connections([("Startup.cs", LEDGER_PROGRAM)]) == {}

@@ -65,6 +65,8 @@ class ConnectionString:
     """The setting that has the client accept any server certificate (``trustServerCertificate=true``), as written."""
     database: str = ""
     """The database it opens on that server (``Database=`` / ``Initial Catalog=``); "" when it names none."""
+    reads_only: str | None = None
+    """Why the service's code only reads through it (``code_databases.read_only_connections``), when it does."""
 
 
 def _files(paths: Sequence[str]) -> Iterator[str]:

@@ -634,7 +634,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.gateway_of, doc.store_image, doc.datasource, doc.connections = (
         gateway_of, store_image.image_facts(service, paths, limits),
         _own_config(paths, limits, spring.datasource_login),
-        tuple(code_dotnet_settings.connection_strings(paths, limits)))
+        _read_connections(code_dotnet_settings.connection_strings(paths, limits), cs))
     doc.retry_settings = (_own_config(paths, limits, spring.retry_settings) or {}) if any(
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
@@ -3234,7 +3234,23 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         else:
             out.append(d)
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
-    return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed})
+    return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
+                                {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
+
+
+def _read_connections(found: Sequence[code_dotnet_settings.ConnectionString], cs: Sequence[tuple[str, str]]
+                      ) -> tuple[code_dotnet_settings.ConnectionString, ...]:
+    """``found`` with ``reads_only`` on those the service's C# code only reads through."""
+    reads = code_databases.read_only_connections(cs) if found else {}
+    return tuple(replace(c, reads_only=reads.get(c.name)) for c in found)
+
+
+def _reads(d: RoutesDocument, env: Mapping[str, tuple[str, Location]]) -> dict[tuple[str, str], str]:
+    """(service, database) -> why, for each database ``d``'s service opens with a connection string it only reads
+    through (named as ``_databases`` names it), unless a deployment variable replaces that string."""
+    replaced = {variable.replace("__", ":").lower() for variable in env}
+    return {(d.service, safe_name(c.database.lower())): c.reads_only for c in d.connections
+            if c.database and c.reads_only and f"connectionstrings:{c.name.lower()}" not in replaced}
 
 
 def _databases(d: RoutesDocument, env: Mapping[str, tuple[str, Location]]) -> list[tuple[str, str, Location]]:
