@@ -337,3 +337,46 @@ def test_a_cart_of_priced_lines_mapped_whole_into_a_command_prices_itself(tmp_pa
     assert endpoints[("POST", "/cart")].get("amount_from_client") is True
     assert endpoints[("GET", "/cart/{userName}")].get("takes_object_id") is True
     assert "takes_object_id" not in endpoints[("POST", "/items/search")]
+
+
+_CACHE_ONLY = 'services.AddStackExchangeRedisCache(o => o.Configuration = config.GetConnectionString("Redis"));'
+
+
+@pytest.mark.parametrize(("code", "role"), [
+    pytest.param('services.AddStackExchangeRedisCache(o => o.Configuration = config.GetConnectionString("Redis"));',
+                 "cache", id="distributed-cache-only"),
+    pytest.param('services.AddStackExchangeRedisCache(o => o.Configuration = config.GetConnectionString("Redis"));\n'
+                 '        services.AddSingleton<IConnectionMultiplexer>(ConnectionMultiplexer.Connect("cache"));', None,
+                 id="a-multiplexer-too"),
+    pytest.param("ONLY", None, id="its-only-store"),
+])
+def test_redis_reached_only_as_the_distributed_cache_is_a_cache(tmp_path: Any, code: str, role: str | None) -> None:
+    # a Redis without a volume that the service registers only as ASP.NET Core's IDistributedCache, in front of the
+    # database it also reaches, holds entries it may lose (no ephemeral-storage risk); one it also reaches through a
+    # multiplexer may hold anything, and one that is its only store holds the only copy (a cart)
+    root = str(tmp_path)
+    only = code == "ONLY"
+    code = _CACHE_ONLY if only else code
+    write(root, "compose.yaml", """
+        services:
+          shelf:
+            image: acme/shelf:1
+            environment: {ConnectionStrings__Redis: "cache:6379", ConnectionStrings__Db: "Host=db;Database=shelf"}
+            depends_on: [cache, db]
+          cache: {image: "redis:7"}
+          db: {image: "postgres:16", volumes: ["data:/var/lib/postgresql/data"]}
+        volumes:
+          data:
+        """)
+    write(root, "shelf/Wiring.cs", "public static class Wiring {\n  public static void Add(IServiceCollection s, "
+                                   "IConfiguration config) {\n    " + code.replace("services.", "s.") + "\n  }\n}\n")
+    if only:
+        compose = os.path.join(root, "compose.yaml")
+        with open(compose, encoding="utf-8") as f:
+            text = f.read()
+        with open(compose, "w", encoding="utf-8") as f:
+            f.write(text.replace(', ConnectionStrings__Db: "Host=db;Database=shelf"', "").replace(", db]", "]"))
+    design = load_documents(load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                                            f"source={os.path.join(root, 'shelf')}"]))
+    store = next(f.data for f in design.of_kind("datastore") if f.data.get("name") == "cache")
+    assert store.get("role") == role

@@ -314,6 +314,8 @@ class RoutesDocument(ArtifactDocument):
     traits: Traits = Traits()
     """What its code says of the whole service."""
     tls_skips: tuple[code_cs_tls.Unverified, ...] = ()
+    distributed_cache: tuple[str, Location] | None = None
+    """Where its .NET code registers Redis only as ASP.NET Core's distributed cache (``_DISTRIBUTED_CACHE``)."""
     """Its .NET client registrations that accept any server certificate (``code_cs_tls``), joined by ``compose``."""
     reads_only: tuple[frozenset[str], str] | None = None
     """When its code reads a database through a client it recognises and writes nothing through one: the engines
@@ -651,8 +653,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
     doc.properties, doc.deadlines, doc.dropped = (code_properties.components(texts), code_go_deadlines.deadlines(go),
                                                   code_go_deadlines.dropped(go))
-    doc.reads_only, doc.tls_skips = (_reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))]),
-                                     code_cs_tls.unverified(cs))
+    doc.reads_only, doc.tls_skips, doc.distributed_cache = (
+        _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))]), code_cs_tls.unverified(cs),
+        _distributed_cache(cs))
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
@@ -3060,6 +3063,63 @@ def _read_only_edges(edges: Mapping[str, list[code_clients.Edge]], routed: Seque
     return out
 
 
+_DISTRIBUTED_CACHE = re.compile(r"\.\s*Add(?:StackExchangeRedisCache|DistributedRedisCache)\s*\(")
+_REDIS_CLIENT = re.compile(r"\bI?ConnectionMultiplexer\b|\bAdd(?:Keyed)?RedisClient\s*\(|\bIDatabase\b|"
+                           r"\bIRedisClient\b")
+"""Redis reached as ASP.NET Core's ``IDistributedCache`` (``AddStackExchangeRedisCache``), and Redis reached
+otherwise (a multiplexer, a Redis client): a store the code may keep anything in."""
+
+
+def _distributed_cache(cs: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """Where a service's C# (comments blanked) registers Redis as its distributed cache and reaches Redis no other
+    way: what it keeps there is what ``IDistributedCache`` keeps, entries it can lose (a cache in front of its store,
+    sessions)."""
+    if any(_REDIS_CLIENT.search(code) for _p, code in cs):
+        return None
+    for path, code in cs:
+        m = _DISTRIBUTED_CACHE.search(code)
+        if m is not None:
+            return (m.group(0).lstrip(". ").rstrip("( "),
+                    Location(path, code.count("\n", 0, m.start()) + 1, m.start() - code.rfind("\n", 0, m.start())))
+    return None
+
+
+def _cache_roles(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``role: cache`` on each Redis datastore that every service drawn to it reaches only as its
+    distributed cache (``RoutesDocument.distributed_cache``) and beside another datastore it reaches (the store the
+    cache is in front of), where no artifact states a role. A distributed cache that is its service's only store
+    (a cart kept in ``IDistributedCache``) holds the only copy: no role is said."""
+    caching = {d.service: d.distributed_cache for d in docs if isinstance(d, RoutesDocument)}
+    if not any(caching.values()):
+        return list(docs)
+    stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+              for s in d.data.get("datastores") or [] if isinstance(s, dict)}
+    clients: dict[str, set[str]] = {}
+    reached: dict[str, set[str]] = {}
+    for d in docs:
+        if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            for i in d.data.get("interactions") or []:
+                if isinstance(i, dict):
+                    clients.setdefault(str(i.get("to")), set()).add(str(i.get("from")))
+                    if str(i.get("to")) in stores:
+                        reached.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        d = doc
+        for ds in list(data.get("datastores") or []):
+            name = str(ds.get("name")) if isinstance(ds, dict) else ""
+            users = clients.get(name, set())
+            if not name or ds.get("engine") != "redis" or not users or not all(
+                    caching.get(u) and reached.get(u, set()) - {name} for u in users):
+                continue
+            what, at = caching[sorted(users)[0]]  # type: ignore[misc]
+            d = with_field(d, "datastores", name, "role", "cache", at,
+                           f"role cache: {', '.join(sorted(users))} reach {name} only as ASP.NET Core's distributed "
+                           f"cache ({what}, {at.file}:{at.line}): entries it may lose, kept in front of a store")
+        return d
+    return _edit_artifacts(docs, edit)
+
+
 def _workload_externals(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the externals a gateway's configuration took for public hosts that are workloads another
     document deploys (``catalog.api``, a compose service whose dotted name reads as a DNS name): its routes and calls
@@ -3210,7 +3270,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
         _unread_settings(_unread_variables(docs))))))))
-    docs = _unverified_certificates(_workload_externals(docs))
+    docs = _cache_roles(_unverified_certificates(_workload_externals(docs)))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
@@ -3338,7 +3398,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
-                   connections=d.connections, tls_skips=d.tls_skips)
+                   connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
