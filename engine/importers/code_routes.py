@@ -651,10 +651,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
-    doc.properties, doc.deadlines, doc.dropped = (code_properties.components(texts), code_go_deadlines.deadlines(go),
-                                                  code_go_deadlines.dropped(go))
+    doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache = (
+        code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
+        code_cs_tls.unverified(cs), _distributed_cache(cs))
     doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
-    doc.tls_skips, doc.distributed_cache = code_cs_tls.unverified(cs), _distributed_cache(cs)
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
