@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from engine.errors import Location
 from engine.importers import code_csharp, code_workflows
-from engine.importers.code_text import bracket_pairs, close_bracket, inside
+from engine.importers.code_text import bracket_pairs, close_bracket, inside, split_args
 
 _MAX_DEPTH = 4
 _TYPE = re.compile(r"\b(class|interface|record|struct)\s+([A-Za-z_]\w*)(?:\s*<[^<>{};]*>)?(?P<header>[^{;]*)\{")
@@ -66,8 +66,22 @@ def _classes(files: Sequence[tuple[str, str]]) -> dict[str, _Class]:
         for t in _TYPE.finditer(code):
             start, end = t.end(), pairs.get(t.end() - 1, len(code)) - 1
             methods = code_csharp.methods(code, start, end, pairs) if t.group(1) != "interface" else {}
-            fields = code_csharp.fields(code, start, end, methods)
+            fields = {**_primary_constructor(t.group("header")), **code_csharp.fields(code, start, end, methods)}
             out.setdefault(t.group(2), _Class(path, code, t.group(1), t.group("header"), fields, methods, (start, end)))
+    return out
+
+
+def _primary_constructor(header: str) -> dict[str, str]:
+    """The parameters of a C# 12 primary constructor (``class Handler(IOrderRepository orders, IPublishEndpoint bus)
+    : ...``), which the class's code uses as fields: name -> type, without namespace or type arguments."""
+    m = re.match(r"\s*\(((?:[^()]|\([^()]*\))*)\)", header)
+    if m is None:
+        return {}
+    out: dict[str, str] = {}
+    for param in split_args(m.group(1)):
+        words = re.sub(r"^(?:\[[^\]]*\]\s*)+", "", param).split("=")[0].split()
+        if len(words) >= 2 and re.fullmatch(r"[A-Za-z_]\w*", words[-1]):
+            out[words[-1]] = code_csharp.base_type(" ".join(words[:-1]).rstrip("?"))
     return out
 
 
@@ -89,6 +103,9 @@ def handlers(files: Sequence[tuple[str, str]]) -> list[code_workflows.Handler]:
     classes = _classes(files)
     out: list[code_workflows.Handler] = []
     for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
+        command = code_csharp.MEDIATR_HANDLER.search(c.header) if c.kind == "class" else None
+        if command is not None and "Handle" in c.methods:
+            out.extend(_mediatr_handler(classes, name, command.group("kind")))
         if c.kind != "class" or not name.endswith("Controller"):
             continue
         ends = sorted(e for spans in c.methods.values() for _s, e in spans)
@@ -104,6 +121,20 @@ def handlers(files: Sequence[tuple[str, str]]) -> list[code_workflows.Handler]:
                 out.append(code_workflows.Handler(method.removesuffix("Async") or method, Location(c.path, line, 1),
                                                   f"the action {name}.{method} ({c.path}:{line})", writes))
     return out
+
+
+def _mediatr_handler(classes: Mapping[str, _Class], name: str, command: str) -> Iterator[code_workflows.Handler]:
+    """The MediatR handler ``name`` of ``command`` (``class CheckoutHandler : ICommandHandler<CheckoutCommand, R>``)
+    as a workflow named after the command (``CheckoutCommand`` -> ``Checkout``), with the writes its ``Handle`` makes;
+    none when it makes none (a query)."""
+    c = classes[name]
+    for start, end in c.methods["Handle"]:
+        writes = tuple(_writes(classes, name, (start, end), 0, False, frozenset({(name, "Handle")})))
+        if writes:
+            line = c.code.count("\n", 0, start) + 1
+            named = re.sub(r"(?:Command|Request)$", "", command) or command
+            yield code_workflows.Handler(named, Location(c.path, line, 1),
+                                         f"the MediatR handler {name}.Handle of {command} ({c.path}:{line})", writes)
 
 
 def _writes(classes: Mapping[str, _Class], kind: str, span: tuple[int, int], depth: int, handled: bool,

@@ -490,6 +490,31 @@ def command_reads(cs: Sequence[tuple[str, str]], text: str, value: str, field: s
     return None
 
 
+_SENT_COMMAND = re.compile(r"\bnew\s+(?P<new>[A-Z]\w*)\s*\(|\.\s*Adapt\s*<\s*(?P<adapt>[A-Z]\w*)\s*>\s*\(")
+"""A command built in a handler: constructed (``new DeleteItemCommand(id)``) or mapped from the request by Mapster
+(``request.Adapt<UpdateItemCommand>()``)."""
+MEDIATR_HANDLER = re.compile(r"\bI(?:Request|\w*Command)Handler\s*<\s*(?P<kind>[A-Z]\w*)\b")
+"""What a MediatR handler of a command implements: ``IRequestHandler<T, R>``, or an interface of the service's own
+named for commands (``ICommandHandler<T, R>``, which vertical-slice code derives from ``IRequestHandler``)."""
+
+
+def mediated_handler(cs: Sequence[tuple[str, str]], text: str) -> tuple[str, str, Location] | None:
+    """The MediatR handler of the command a minimal API handler's code ``text`` builds and sends to a mediator
+    (``sender.Send(command)``): the handler class's name, its body, and where it is declared. None when the code sends
+    nothing, or no class of the service handles what it builds."""
+    if not re.search(r"\.\s*Send\s*\(", text):
+        return None
+    for m in _SENT_COMMAND.finditer(text):
+        kind = m.group("new") or m.group("adapt")
+        handles = re.compile(rf"\bclass\s+(?P<name>\w+)[^{{;]*\bI(?:Request|\w*Command)Handler\s*<\s*{kind}\b")
+        for path, code in cs:
+            found = handles.search(code)
+            brace = block_after(code, found.end(), semicolon_ends=False) if found is not None else None
+            if found is not None and brace is not None:
+                return found.group("name"), code[brace:close_bracket(code, brace)], _at(path, code, found.start("name"))
+    return None
+
+
 def _minimal_access(code: str, m: re.Match[str], paren: int, group_level: str | None,
                     extensions: Sequence[tuple[str, int]], mapped: Mapping[str, tuple[str, Location]],
                     gate: str | None, handler: tuple[str, str, int, int, str] | None, text: str

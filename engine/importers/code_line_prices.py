@@ -73,8 +73,10 @@ class LinePrices:
         found = self.lines(kind)
         return found[0] if found else None
 
-    def lines(self, kind: str) -> tuple[str, str, str] | None:
-        """``of``, with the collection's field and its elements' price field as declared (``Items``, ``UnitPrice``)."""
+    def lines(self, kind: str, wrapped: bool = True) -> tuple[str, str, str] | None:
+        """``of``, with the collection's field and its elements' price field as declared (``Items``, ``UnitPrice``);
+        with ``wrapped``, also through one field of a type that holds them (``StoreRequest(Cart Cart)``, the cart's
+        ``Items``: ``Cart.Items``)."""
         found = self._declared.get(kind)
         if found is None:
             return None
@@ -84,6 +86,10 @@ class LinePrices:
             if said is not None:
                 price = _PRICE.search(self._declared[element][1])
                 return f"{kind}.{field}: each {said}", field, price.group(1) if price else ""
+        for m in (_HOLDER.finditer(found[1]) if wrapped else ()):
+            inner = self.lines(m.group(1), wrapped=False) if m.group(1) != kind else None
+            if inner is not None:
+                return f"{kind}.{m.group(2)}, a {inner[0]}", f"{m.group(2)}.{inner[1]}", inner[2]
         return None
 
     def identifier(self, kind: str) -> str | None:
@@ -101,6 +107,9 @@ class LinePrices:
         return f"{kind}.{ids[0].group(1) or ids[0].group(2)} ({os.path.basename(path)}:{line})"
 
 
+_HOLDER = re.compile(r"(?:[(,]|\bpublic)\s*([A-Z]\w*)\??\s+([A-Z]\w*)\s*(?=[,)]|\{\s*get\b)")
+"""A field of a request type holding one object of another type: a positional record's parameter (``record
+StoreRequest(Cart Cart)``) or a public property (``public Cart Cart { get; set; }``)."""
 _IDENTIFIER = re.compile(r"\b(?:(?:int|long|Guid|string)\??\s+((?:[A-Z]\w*)?(?:Id|ID))|(?:int|long)\??\s+"
                          r"((?:[A-Z]\w*)?(?:Number|No)))\b(?!\s*\()")
 """A field (or positional record parameter) naming one object: its id (``int``, ``long``, ``Guid`` or ``string``) or

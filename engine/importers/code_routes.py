@@ -91,6 +91,7 @@ from engine.importers import (
     code_calls,
     code_channels,
     code_clients,
+    code_cs_tls,
     code_cs_workflows,
     code_csharp,
     code_dapr,
@@ -170,9 +171,10 @@ _FULFILMENT = frozenset({"ship", "dispatch", "deliver", "fulfil", "fulfill"})
 _ORDERS = frozenset({"order", "orders"})
 _LAST_PARAM = re.compile(r"/\{[^{}/]*\}$")
 _ID_PARAM = re.compile(r"\{(?:id|[A-Za-z0-9_]*(?:Id|_id|ID)|(?!page)[a-z][A-Za-z0-9]*(?:Number|No)|"
-                       r"(?!page_)[a-z][a-z0-9]*_(?:number|no))\}")
-"""A path parameter that names one object: its id (``{id}``, ``{orderId}``, ``{order_id}``) or its number
-(``{orderNumber}``, ``{invoiceNo}``, ``{order_number}``: a business key, often sequential), not a page's."""
+                       r"(?!page_)[a-z][a-z0-9]*_(?:number|no)|(?:user|customer|account|owner)_?[Nn]ame)\}")
+"""A path parameter that names one object: its id (``{id}``, ``{orderId}``, ``{order_id}``), its number
+(``{orderNumber}``, ``{invoiceNo}``, ``{order_number}``: a business key, often sequential), not a page's, or the name
+of the user or customer whose object it is (``{userName}``, ``{customer_name}``: ``GET /basket/{userName}``)."""
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,10 @@ class RoutesDocument(ArtifactDocument):
     ``@ConfigurationProperties`` prefix, kept with a trailing ``*``): what reads a property."""
     traits: Traits = Traits()
     """What its code says of the whole service."""
+    tls_skips: tuple[code_cs_tls.Unverified, ...] = ()
+    distributed_cache: tuple[str, Location] | None = None
+    """Where its .NET code registers Redis only as ASP.NET Core's distributed cache (``_DISTRIBUTED_CACHE``)."""
+    """Its .NET client registrations that accept any server certificate (``code_cs_tls``), joined by ``compose``."""
     reads_only: tuple[frozenset[str], str] | None = None
     """When its code reads a database through a client it recognises and writes nothing through one: the engines
     that client reaches (``mysql``, ``postgres``... for JPA/JDBC; ``mongodb``) and what shows the reads."""
@@ -394,6 +400,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS, service:
         # serves routes runs that code in httpd (mod_php), whose configuration adds its handlers only
         docs += [gateway.import_httpd(f, limits, name, "api", gateway=not doc.routes)
                  for p in members if os.path.isdir(p) for f in gateway.httpd_configs(p, limits)]
+        # a project with no route in its code whose settings configure YARP is an ASP.NET Core reverse proxy
+        docs += [gateway.import_yarp(f, limits, name) for p in members if os.path.isdir(p) and not doc.routes
+                 for f in gateway.yarp_configs(p, limits)]
     return docs
 
 
@@ -606,7 +615,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                      for r in code_proto.routes(paths, [*texts, *others], limits))])
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
-    routes = _csharp_body_ids(_csharp_amounts(_java_amounts(routes, java), cs), cs)
+    routes = _csharp_body_ids(_csharp_amounts(_csharp_writes(_java_amounts(routes, java), cs), cs), cs)
     routes, spring_handlers = _spring_handler_facts(routes, java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
@@ -649,8 +658,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
-    doc.properties, doc.deadlines, doc.dropped = (code_properties.components(texts), code_go_deadlines.deadlines(go),
-                                                  code_go_deadlines.dropped(go))
+    doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache = (
+        code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
+        code_cs_tls.unverified(cs), _distributed_cache(cs))
     doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -816,9 +826,30 @@ _INSECURE_TRANSPORT = re.compile(
 code sets the plaintext transport of its own outgoing calls and reads nothing from its callers."""
 
 
-_NOT_CREDENTIALS = re.compile(_INSECURE_TRANSPORT.pattern + r"|\bCancellationToken(?:Source)?\b|\bcancellationToken\b")
-"""Words that name a credential but read none from a caller: an insecure gRPC channel (``_INSECURE_TRANSPORT``), and
-.NET's ``CancellationToken``, the signal that stops an awaited operation, which every async C# method may take."""
+_NOT_CREDENTIALS = re.compile(_INSECURE_TRANSPORT.pattern + r"|\bCancellationToken(?:Source)?\b|\bcancellationToken\b"
+                              r"|\bI(?:Document|Query)Session\b|\b(?:Use|Open)?(?:Lightweight|Query|DirtyTracked|Identity)Sessions?\b"
+                              r"|\bprincipal(?:Table|Column|Schema)\b|\bHasPrincipalKey\b")
+"""Words that name a credential but read none from a caller: an insecure gRPC channel (``_INSECURE_TRANSPORT``),
+.NET's ``CancellationToken``, the signal that stops an awaited operation, which every async C# method may take, the
+document database's unit of work of Marten (``IDocumentSession``, ``LightweightSession()``, ``UseLightweightSessions``),
+and the principal (referenced) table and column of an Entity Framework Core foreign key (``principalTable:`` in a
+migration, ``HasPrincipalKey``)."""
+
+_DATA_SESSION_VARIABLE = re.compile(
+    r"\bI(?:Document|Query)Session\s+(\w+)|\b(?:var|using\s+var)\s+(\w+)\s*=\s*[\w.]+\s*\.\s*"
+    r"(?:Lightweight|Query|DirtyTracked|Identity)Session\s*\(")
+"""A C# variable, field or parameter holding a Marten session (``IDocumentSession session``, ``using var session =
+store.LightweightSession()``): its name is a data store's unit of work, not a caller's session."""
+
+
+def _not_credentials(text: str) -> str:
+    """``text`` with the words that name a credential but read none from a caller (``_NOT_CREDENTIALS``) blanked, and
+    the names of the C# variables holding a document session (``_DATA_SESSION_VARIABLE``) with them."""
+    names = {n for m in _DATA_SESSION_VARIABLE.finditer(text) for n in m.groups() if n}
+    text = _NOT_CREDENTIALS.sub(" ", text)
+    if names:
+        text = re.sub(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b", " ", text)
+    return text
 
 
 _REGISTRY_SERVER = re.compile(r"@Enable(?:EurekaServer|ConfigServer)\b")
@@ -951,8 +982,8 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
               if os.path.isfile(f)]  # a security dependency secures a Spring Boot service with no code of its own
     texts = itertools.chain(((f, read_text(f, limits)) for f in files), others)  # read lazily, as before
     files = [*files, *(f for f, _t in others)]
-    if not files or any(_CREDENTIAL.search(_NOT_CREDENTIALS.sub(" ", text if f.endswith(".py")
-                                                                else blank_comments(text)))  # not '@author'
+    if not files or any(_CREDENTIAL.search(_not_credentials(text if f.endswith(".py")
+                                                            else blank_comments(text)))  # not '@author'
                         for f, text in texts) or any(
             _CREDENTIAL.search(read_text(f, limits)) for f in builds):
         return None
@@ -1616,6 +1647,31 @@ def _csharp_amounts(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> l
     return out
 
 
+def _csharp_writes(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``writes`` on each ASP.NET Core minimal API POST, PUT, PATCH or DELETE whose handler calls a
+    method named for a change of state (``code_csharp.calls_a_write``) or sends a command to a mediator whose MediatR
+    handler does (``code_csharp.mediated_handler``: ``sender.Send(request.Adapt<UpdateItemCommand>())`` handled by
+    ``class UpdateItemHandler : ICommandHandler<UpdateItemCommand, ...>`` calling ``session.Update(item)``)."""
+    files = dict(cs)
+    out: list[Route] = []
+    for r in routes:
+        code = files.get(r.at.file)
+        if code is None or r.writes or r.method in _SAFE or r.framework != "ASP.NET Core minimal API":
+            out.append(r)
+            continue
+        offset = sum(len(x) + 1 for x in code.split("\n")[:r.at.line - 1]) + r.at.column - 1
+        body = code_csharp.minimal_body(code, cs, offset)
+        handler = code_csharp.mediated_handler(cs, body[1]) if body is not None else None
+        if body is not None and code_csharp.calls_a_write(body[1]):
+            out.append(replace(r, writes="it calls a method named for a change of state"))
+        elif handler is not None and code_csharp.calls_a_write(handler[1]):
+            out.append(replace(r, writes=f"the MediatR handler {handler[0]} of the command it sends "
+                                         f"({os.path.basename(handler[2].file)}:{handler[2].line}) calls a write"))
+        else:
+            out.append(r)
+    return out
+
+
 def _csharp_body_ids(routes: Sequence[Route], cs: Sequence[tuple[str, str]]) -> list[Route]:
     """``routes`` with ``body_id`` on each ASP.NET Core PUT, PATCH or DELETE whose body type (a controller action's
     ``[FromBody]`` parameter, a minimal API handler's body parameter) declares one field naming a stored object by its
@@ -1661,6 +1717,11 @@ def _minimal_amount(code: str, cs: Sequence[tuple[str, str]], offset: int,
         if handed is not None:
             return (f"{said}: the client prices its own lines, handed in a command to {handed[0]} "
                     f"({handed[1].file}:{handed[1].line}), which reads each line's {price}")
+        mediated = code_csharp.mediated_handler(cs, text) if price and re.search(
+            rf"\b{re.escape(name)}\s*\.\s*Adapt\s*<", text) else None
+        if mediated is not None and re.search(rf"\.\s*{re.escape(price)}\b", mediated[1]):
+            return (f"{said}: the client prices its own lines, mapped whole into a command for {mediated[0]} "
+                    f"({mediated[2].file}:{mediated[2].line}), which reads each line's {price}")
     return None
 
 
@@ -3053,6 +3114,102 @@ def _read_only_edges(edges: Mapping[str, list[code_clients.Edge]], routed: Seque
     return out
 
 
+_DISTRIBUTED_CACHE = re.compile(r"\.\s*Add(?:StackExchangeRedisCache|DistributedRedisCache)\s*\(")
+_REDIS_CLIENT = re.compile(r"\bI?ConnectionMultiplexer\b|\bAdd(?:Keyed)?RedisClient\s*\(|\bIDatabase\b|"
+                           r"\bIRedisClient\b")
+"""Redis reached as ASP.NET Core's ``IDistributedCache`` (``AddStackExchangeRedisCache``), and Redis reached
+otherwise (a multiplexer, a Redis client): a store the code may keep anything in."""
+
+
+def _distributed_cache(cs: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    """Where a service's C# (comments blanked) registers Redis as its distributed cache and reaches Redis no other
+    way: what it keeps there is what ``IDistributedCache`` keeps, entries it can lose (a cache in front of its store,
+    sessions)."""
+    if any(_REDIS_CLIENT.search(code) for _p, code in cs):
+        return None
+    for path, code in cs:
+        m = _DISTRIBUTED_CACHE.search(code)
+        if m is not None:
+            return (m.group(0).lstrip(". ").rstrip("( "),
+                    Location(path, code.count("\n", 0, m.start()) + 1, m.start() - code.rfind("\n", 0, m.start())))
+    return None
+
+
+def _cache_roles(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``role: cache`` on each Redis datastore that every service drawn to it reaches only as its
+    distributed cache (``RoutesDocument.distributed_cache``) and beside another datastore it reaches (the store the
+    cache is in front of), where no artifact states a role. A distributed cache that is its service's only store
+    (a cart kept in ``IDistributedCache``) holds the only copy: no role is said."""
+    caching = {d.service: d.distributed_cache for d in docs if isinstance(d, RoutesDocument)}
+    if not any(caching.values()):
+        return list(docs)
+    stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+              for s in d.data.get("datastores") or [] if isinstance(s, dict)}
+    clients: dict[str, set[str]] = {}
+    reached: dict[str, set[str]] = {}
+    for d in docs:
+        if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+            for i in d.data.get("interactions") or []:
+                if isinstance(i, dict):
+                    clients.setdefault(str(i.get("to")), set()).add(str(i.get("from")))
+                    if str(i.get("to")) in stores:
+                        reached.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        d = doc
+        for ds in list(data.get("datastores") or []):
+            name = str(ds.get("name")) if isinstance(ds, dict) else ""
+            users = clients.get(name, set())
+            if not name or ds.get("engine") != "redis" or not users or not all(
+                    caching.get(u) and reached.get(u, set()) - {name} for u in users):
+                continue
+            what, at = caching[sorted(users)[0]]  # type: ignore[misc]
+            d = with_field(d, "datastores", name, "role", "cache", at,
+                           f"role cache: {', '.join(sorted(users))} reach {name} only as ASP.NET Core's distributed "
+                           f"cache ({what}, {at.file}:{at.line}): entries it may lose, kept in front of a store")
+        return d
+    return _edit_artifacts(docs, edit)
+
+
+def _workload_externals(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the externals a gateway's configuration took for public hosts that are workloads another
+    document deploys (``catalog.api``, a compose service whose dotted name reads as a DNS name): its routes and calls
+    name the workload."""
+    workloads = {str(s.get("name")): d for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+                 for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("name")}
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        named = {str(e.get("name")): f"{e.get('name')} is a workload the deployment runs, not a public host"
+                 for e in data.get("externals") or [] if isinstance(e, dict)
+                 and workloads.get(str(e.get("name"))) not in (None, doc)}
+        return without_facts(doc, "externals", named) if named else doc
+    return _edit_artifacts(docs, edit)
+
+
+def _unverified_certificates(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``tls_verify: false`` on each call a deployment draws from a service to the workload that its
+    .NET client registration accepting any certificate is pointed at (``code_cs_tls``), where no artifact says
+    otherwise."""
+    found = {d.service: d.tls_skips for d in docs if isinstance(d, RoutesDocument) and d.tls_skips}
+    if not found:
+        return list(docs)
+    workloads = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+                 for s in d.data.get("services") or [] if isinstance(s, dict)}
+    skipping = code_cs_tls.targets(found, environments(docs), workloads)
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        d = doc
+        for call in list(data.get("interactions") or []):
+            reg = skipping.get((str(call.get("from")), str(call.get("to")))) if isinstance(call, dict) else None
+            if reg is not None:
+                d = with_field(d, "interactions", identity("interaction", call), "tls_verify", False, reg.at,
+                               f"tls_verify false: {reg.how}, the client {call['from']} reaches {call['to']} "
+                               f"with (its address from {reg.setting}): it accepts any certificate the server "
+                               "presents")
+        return d
+    return _edit_artifacts(docs, edit)
+
+
 def _read_accesses(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with the calls of a service whose code only reads its database (``RoutesDocument.reads_only``) to a
     datastore of that client's engine marked ``mutating: false``, where no artifact says otherwise."""
@@ -3164,6 +3321,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
         _unread_settings(_unread_variables(docs))))))))
+    docs = _cache_roles(_unverified_certificates(_workload_externals(docs)))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
@@ -3307,7 +3465,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
-                   connections=d.connections)
+                   connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

@@ -1734,4 +1734,84 @@ def _rewrite_strips(loc_d: nginx_conf.Directive, path: str) -> bool:
             return True
     return False
 
-__all__ = ["detect", "detect_text", "httpd_configs", "import_file", "import_httpd", "placeholders", "service_of_host"]
+
+# --------------------------------------------------------------------------------------
+# YARP (an ASP.NET Core reverse proxy configured in its settings)
+# --------------------------------------------------------------------------------------
+
+YARP_ACTIVITY_TIMEOUT_MS = 100_000
+"""YARP's ``ForwarderRequestConfig.ActivityTimeout`` when a cluster's ``HttpRequest`` sets none: 100 seconds."""
+_YARP_CATCH_ALL = re.compile(r"/?\{\*\*?[^}]*\}$")
+_YARP_SETTINGS = ("appsettings.json", "appsettings.Production.json")
+
+
+def yarp_configs(directory: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
+    """The settings files a .NET project directory runs with by default (``appsettings.json``, then
+    ``appsettings.Production.json``) that configure YARP: a ``ReverseProxy`` section with ``Routes``."""
+    out: list[str] = []
+    for name in _YARP_SETTINGS:
+        f = os.path.join(directory, name)
+        if not os.path.isfile(f):
+            continue
+        try:
+            docs = list(parse_all(read_text(f, limits), f, limits, artifact=True))
+        except InputError:
+            continue
+        proxy = docs[0].data.get("ReverseProxy") if docs and isinstance(docs[0].data, dict) else None
+        if isinstance(proxy, dict) and isinstance(proxy.get("Routes"), dict):
+            out.append(f)
+    return out[-1:]  # the later file's keys replace the earlier's: the one read is the last that configures YARP
+
+
+def import_yarp(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None,
+                agent: str = "api") -> Document:
+    """The routes a YARP reverse proxy's settings give (``ReverseProxy.Routes`` and ``Clusters``): each route's
+    ``Match.Path`` (a catch-all ``{**rest}`` matches every path under its prefix) and ``Match.Methods``, forwarded to
+    its cluster's destinations (``Address``: a service by its host name); a ``PathPattern`` transform of the
+    catch-all alone, or ``PathRemovePrefix``, forwards the path without its prefix; a ``RateLimiterPolicy`` (other than
+    ``Disable``) limits the route's rate; the call waits YARP's 100 s ``ActivityTimeout`` unless the cluster's
+    ``HttpRequest.ActivityTimeout`` says otherwise."""
+    doc = next(iter(parse_all(read_text(path, limits), path, limits, artifact=True)))
+    proxy = doc.data["ReverseProxy"]
+    routes = _Routes(path, "YARP", service, None, "setting", agent)
+    clusters = proxy.get("Clusters") if isinstance(proxy.get("Clusters"), dict) else {}
+    for name, route in proxy["Routes"].items():
+        at: Path = ("ReverseProxy", "Routes", name)
+        match = route.get("Match") if isinstance(route, dict) else None
+        raw = match.get("Path") if isinstance(match, dict) else None
+        if not isinstance(match, dict) or not isinstance(raw, str):
+            routes.body.remark(doc.locate(at), f"YARP route {name!r} matches no path: not imported")
+            continue
+        wild = _YARP_CATCH_ALL.search(raw)
+        route_path = (raw[:wild.start()].rstrip("/") + "/**") if wild else raw
+        methods = [(str(m).upper(), doc.locate((*at, "Match", "Methods", i)))
+                   for i, m in enumerate(match.get("Methods") or []) if isinstance(m, str)]
+        cluster = clusters.get(route.get("ClusterId")) if isinstance(clusters, dict) else None
+        targets: list[str] = []
+        for dest, spec in ((cluster or {}).get("Destinations") or {}).items():
+            address = spec.get("Address") if isinstance(spec, dict) else None
+            loc = doc.locate(("ReverseProxy", "Clusters", str(route.get("ClusterId")), "Destinations", dest,
+                              "Address"))
+            host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", str(address or "")).split("/", 1)[0]
+            target = routes.target(host, loc) if host else None
+            if target:
+                targets.append(target)
+        timeout = ((cluster or {}).get("HttpRequest") or {}).get("ActivityTimeout") if isinstance(cluster, dict) \
+            else None
+        call = _Call(doc.locate(at), "http", None if timeout is not None else (
+            YARP_ACTIVITY_TIMEOUT_MS, doc.locate(at), "YARP's default ActivityTimeout (100 s): the route's cluster "
+                                                      "sets no HttpRequest.ActivityTimeout"))
+        policy = route.get("RateLimiterPolicy")
+        limited = (doc.locate((*at, "RateLimiterPolicy")), f"the route's RateLimiterPolicy {policy!r}") if \
+            isinstance(policy, str) and policy.lower() not in ("disable", "") else None
+        routes.route(methods, route_path, doc.locate((*at, "Match", "Path")), targets, call, limited)
+        transforms = [t for t in route.get("Transforms") or [] if isinstance(t, dict)]
+        strips = any(t.get("PathRemovePrefix") or (wild and str(t.get("PathPattern", "")).strip("/") ==
+                                                   raw[wild.start():].strip("/")) for t in transforms)
+        for method in [m for m, _loc in methods] or ["ANY"]:
+            routes.body.strips.setdefault(f"{method} {route_path}", bool(strips))
+    return routes.document()
+
+
+__all__ = ["detect", "detect_text", "httpd_configs", "import_file", "import_httpd", "import_yarp", "placeholders",
+           "service_of_host", "yarp_configs"]
