@@ -30,6 +30,8 @@ from engine.compiler import (
     CompiledKB,
     CompiledRule,
     RulesetSpec,
+    _gate_sets,
+    _gate_test,
     combinations,
     passes,
     value_at,
@@ -307,6 +309,65 @@ def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -
                     if key is not _UNJOINABLE:
                         values.add(key)
     return {name: frozenset(values) for name, values in found.items()}
+
+
+def _joinable(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]]) -> dict[str, Callable[[Mapping[str, Any]], bool]]:
+    """By kind, ``RulesetSpec.semijoins`` of a join ruleset as a test of a fact, given the facts a stratum starts with
+    (every fact of a partner kind: no rule derives one). A partner's values are kept only when each is a text: the C
+    core's equality coerces (``"1"`` joins ``1``), so a side with another value, or without the field, lets every
+    fact through, as does a fact whose own value is not a text."""
+    if not spec.semijoins:
+        return {}
+    wanted: dict[str, list[tuple[int, Callable[[Mapping[str, Any]], bool] | None, str]]] = {}
+    for i, (kind, gate, fld) in enumerate(spec.partners):
+        wanted.setdefault(kind, []).append((i, _gate_of(gate), fld))
+    values: list[set[str] | None] = [set() for _ in spec.partners]
+    for fact in facts:
+        for i, test, fld in wanted.get(fact["kind"], ()):
+            held = values[i]
+            if held is None or (test is not None and not test(fact)):
+                continue
+            value = fact.get(fld)
+            if type(value) is str:
+                held.add(value)
+            else:
+                values[i] = None
+    return {kind: _semijoin_test([(_gate_of(gate), [(fld, values[i]) for fld, i in edges]) for gate, edges in alts])
+            for kind, alts in spec.semijoins.items()}
+
+
+def _gate_of(gate: Mapping[str, tuple[Any, ...]] | None) -> Callable[[Mapping[str, Any]], bool] | None:
+    """A pattern's gate (``RulesetSpec.gates``' alternative) as a test of a fact; None for no test."""
+    return None if gate is None else _gate_test(_gate_sets({"": (gate,)})[""])
+
+
+def _semijoin_test(alternatives: Sequence[tuple[Callable[[Mapping[str, Any]], bool] | None,
+                                                Sequence[tuple[str, set[str] | None]]]]
+                   ) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a fact meets one of ``alternatives``: its pattern's gate, and a partner with its value for each join
+    (a join whose partner values are not known, None, or a value not a text, holds)."""
+    alts = [(test, [(fld, held) for fld, held in edges if held is not None]) for test, edges in alternatives]
+
+    def joinable(fact: Mapping[str, Any]) -> bool:
+        for test, edges in alts:
+            if test is not None and not test(fact):
+                continue
+            for fld, held in edges:
+                value = fact.get(fld)
+                if type(value) is str and value not in held:
+                    break
+            else:
+                return True
+        return False
+    return joinable
+
+
+def _both(gate: Callable[[Mapping[str, Any]], bool] | None, joinable: Callable[[Mapping[str, Any]], bool] | None
+          ) -> Callable[[Mapping[str, Any]], bool] | None:
+    """A fact passes ``gate`` and ``joinable`` (None: no test)."""
+    if gate is None or joinable is None:
+        return gate or joinable
+    return lambda fact: gate(fact) and joinable(fact)
 
 
 def _absent(screen: frozenset[Any], joined: tuple[str, ...]) -> Callable[[Mapping[str, Any]], bool] | bool:
@@ -916,6 +977,8 @@ class _Run:
         """What lookups attached so far (``Parts``)."""
         self.screens: Screens = {}
         """The current stratum's ``_screens``."""
+        self.joinable: dict[str, dict[str, Callable[[Mapping[str, Any]], bool]]] = {}
+        """The current stratum's ``_joinable``, by ruleset."""
         self.activations: list[str] = []
         self.alike: dict[str, list[str]] = {}
         """While a transient ruleset's facts are asserted: the keys of the facts each asserted one stands for
@@ -951,6 +1014,7 @@ class _Run:
         current = sorted(self.store.values(), key=lambda f: (str(f["kind"]), str(f["key"])))
         self.session._check_combinations(stratum, current)
         self.screens = _screens(specs, current)  # negated kinds are complete now: nothing later derives them
+        self.joinable = {spec.name: _joinable(spec, current) for spec in specs}
         for spec in specs:  # negated kinds first, complete, so that $not sees every fact
             self.assert_all(spec, current, negated=True)
         for spec in specs:
@@ -972,11 +1036,13 @@ class _Run:
     def assert_all(self, spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
         rs = self.session.rulesets[spec.name]
         prefix = NEGATED_PREFIX if negated else ""
-        steps = {kind: (spec.gate(prefix + kind), project, sign)
+        joinable = {} if negated else self.joinable.get(spec.name, {})
+        steps = {kind: (_both(spec.gate(prefix + kind), joinable.get(kind)), project, sign)
                  for kind, (project, sign) in _projectors(spec, self.store, negated, self.screens, self.parts).items()}
         batch: list[dict[str, Any]] = []
-        if steps and spec.transient:  # no gate (``RulesetSpec.gates``: a join ruleset's)
-            given = [(f, step) for f in facts if (step := steps.get(f["kind"])) is not None]
+        if steps and spec.transient:  # the facts that pass the gate, in sets of alike ones
+            given = [(f, step) for f in facts
+                     if (step := steps.get(f["kind"])) is not None and (step[0] is None or step[0](f))]
             self.result.asserted += len(given)
             batch = _alike_sets(given, self.alike)
         elif steps:
