@@ -405,8 +405,9 @@ def _semijoins(rules: Sequence[CompiledRule], derived: set[str]
                     partners[side] = len(sides)
                     sides.append((q.kind, gate, other))
                 usable.append((own, partners[side]))
-            if usable:
-                alternatives.setdefault(p.kind, []).append((_gate(p), tuple(usable)))
+            alt = (_gate(p), tuple(usable))
+            if usable and alt not in alternatives.setdefault(p.kind, []):  # gap variants repeat their rule's
+                alternatives[p.kind].append(alt)
             else:
                 open_kinds.add(p.kind)
     return tuple(sides), {k: tuple(v) for k, v in sorted(alternatives.items()) if k not in open_kinds}
@@ -576,13 +577,17 @@ def _gate_test(alternatives: tuple[tuple[tuple[str, frozenset[Any]], ...], ...])
     def untagged(allowed: frozenset[Any], tag: str) -> set[Any]:
         return {v[1] for v in allowed if v is not _ABSENT and v[0] == tag}
 
-    tests = [[(fld, untagged(allowed, "s"), untagged(allowed, "n"), untagged(allowed, "b"), allowed)
-              for fld, allowed in alt] for alt in alternatives]
+    tests = [[(fld, untagged(allowed, "s"), untagged(allowed, "n"), untagged(allowed, "b"), allowed,
+               _ABSENT in allowed) for fld, allowed in alt] for alt in alternatives]
 
     def admits(fact: Mapping[str, Any]) -> bool:
         for alt in tests:
-            for fld, texts, numbers, booleans, allowed in alt:
+            for fld, texts, numbers, booleans, allowed, unstated in alt:
                 value = fact.get(fld, _ABSENT)
+                if value is _ABSENT:  # a field not stated (most gates' ``missing`` alternatives ask of one)
+                    if not unstated:
+                        break
+                    continue
                 kind = type(value)
                 if kind is str:
                     if value not in texts:

@@ -315,23 +315,26 @@ def _joinable(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]]) -> dict[str
     """By kind, ``RulesetSpec.semijoins`` of a join ruleset as a test of a fact, given the facts a stratum starts with
     (every fact of a partner kind: no rule derives one). A partner's values are kept only when each is a text: the C
     core's equality coerces (``"1"`` joins ``1``), so a side with another value, or without the field, lets every
-    fact through, as does a fact whose own value is not a text."""
+    fact through, as does a fact whose own value is not a text. Each partner gate is asked once of each fact of its
+    kind, however many sides share it."""
     if not spec.semijoins:
         return {}
-    wanted: dict[str, list[tuple[int, Callable[[Mapping[str, Any]], bool] | None, str]]] = {}
-    for i, (kind, gate, fld) in enumerate(spec.partners):
-        wanted.setdefault(kind, []).append((i, _gate_of(gate), fld))
-    values: list[set[str] | None] = [set() for _ in spec.partners]
+    kinds = {kind for kind, _gate, _fld in spec.partners}
+    of_kind: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in kinds}
     for fact in facts:
-        for i, test, fld in wanted.get(fact["kind"], ()):
-            held = values[i]
-            if held is None or (test is not None and not test(fact)):
-                continue
-            value = fact.get(fld)
-            if type(value) is str:
-                held.add(value)
-            else:
-                values[i] = None
+        held = of_kind.get(fact["kind"])
+        if held is not None:
+            held.append(fact)
+    passing: dict[str, list[Mapping[str, Any]]] = {}
+    values: list[frozenset[str] | None] = []
+    for kind, gate, fld in spec.partners:
+        name = f"{kind}\x1f{sorted(gate.items()) if gate is not None else ''}"
+        found = passing.get(name)
+        if found is None:
+            test = _gate_of(gate)
+            found = passing[name] = of_kind[kind] if test is None else [f for f in of_kind[kind] if test(f)]
+        got = {f.get(fld) for f in found}
+        values.append(frozenset(got) if all(type(v) is str for v in got) else None)
     return {kind: _semijoin_test([(_gate_of(gate), [(fld, values[i]) for fld, i in edges]) for gate, edges in alts])
             for kind, alts in spec.semijoins.items()}
 
@@ -342,7 +345,7 @@ def _gate_of(gate: Mapping[str, tuple[Any, ...]] | None) -> Callable[[Mapping[st
 
 
 def _semijoin_test(alternatives: Sequence[tuple[Callable[[Mapping[str, Any]], bool] | None,
-                                                Sequence[tuple[str, set[str] | None]]]]
+                                                Sequence[tuple[str, frozenset[str] | None]]]]
                    ) -> Callable[[Mapping[str, Any]], bool]:
     """Whether a fact meets one of ``alternatives``: its pattern's gate, and a partner with its value for each join
     (a join whose partner values are not known, None, or a value not a text, holds)."""
@@ -350,14 +353,13 @@ def _semijoin_test(alternatives: Sequence[tuple[Callable[[Mapping[str, Any]], bo
 
     def joinable(fact: Mapping[str, Any]) -> bool:
         for test, edges in alts:
-            if test is not None and not test(fact):
-                continue
-            for fld, held in edges:
+            for fld, held in edges:  # first: a lookup each, where the gate is a call
                 value = fact.get(fld)
                 if type(value) is str and value not in held:
                     break
             else:
-                return True
+                if test is None or test(fact):
+                    return True
         return False
     return joinable
 
