@@ -364,14 +364,6 @@ def _semijoin_test(alternatives: Sequence[tuple[Callable[[Mapping[str, Any]], bo
     return joinable
 
 
-def _both(gate: Callable[[Mapping[str, Any]], bool] | None, joinable: Callable[[Mapping[str, Any]], bool] | None
-          ) -> Callable[[Mapping[str, Any]], bool] | None:
-    """A fact passes ``gate`` and ``joinable`` (None: no test)."""
-    if gate is None or joinable is None:
-        return gate or joinable
-    return lambda fact: gate(fact) and joinable(fact)
-
-
 def _absent(screen: frozenset[Any], joined: tuple[str, ...]) -> Callable[[Mapping[str, Any]], bool] | bool:
     """Whether a negated pattern the runtime decides holds given a fact (``_projection``'s absence slot): the
     verdict itself when the pattern joins no field (the same for every fact), else a function of the fact."""
@@ -1039,7 +1031,8 @@ class _Run:
         rs = self.session.rulesets[spec.name]
         prefix = NEGATED_PREFIX if negated else ""
         joinable = {} if negated else self.joinable.get(spec.name, {})
-        steps = {kind: (_both(spec.gate(prefix + kind), joinable.get(kind)), project, sign)
+        # A fact ``joinable`` admits passes the gate (it passes the gate of a pattern of its kind, or one with none)
+        steps = {kind: (joinable.get(kind) or spec.gate(prefix + kind), project, sign)
                  for kind, (project, sign) in _projectors(spec, self.store, negated, self.screens, self.parts).items()}
         batch: list[dict[str, Any]] = []
         if steps and spec.transient:  # the facts that pass the gate, in sets of alike ones

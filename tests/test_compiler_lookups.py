@@ -458,3 +458,28 @@ def test_a_one_fact_ruleset_is_given_only_facts_its_gate_admits(tmp_path: os.Pat
              {"kind": "endpoint", "key": "endpoint:b", "exposure": "internal"}]
     got = runtime.run(kb, facts)
     assert [n for n, _o in got.outcomes] == ["public-endpoint"] and got.asserted == 1
+
+
+def test_a_fact_a_semijoin_admits_passes_its_rulesets_gate() -> None:
+    """The runtime asks a fact of a kind with a semijoin that alone (``_Run.assert_all``): each alternative's own gate
+    is a pattern's, so a fact that meets one passes the ruleset's gate. Checked with every partner let through."""
+    kb = load_kb(findings_only=True)
+    specs = [s for s in kb.rulesets if s.semijoins]
+    assert specs
+    admitted = 0
+    for spec in specs:
+        for kind, alts in spec.semijoins.items():
+            test = runtime._semijoin_test([(runtime._gate_of(gate), [(f, None) for f, _i in edges])
+                                           for gate, edges in alts])
+            values: dict[str, list[Any]] = {}
+            for gate, _edges in alts:
+                for fld, allowed in (gate or {}).items():
+                    values.setdefault(fld, [None, "zz-none", 1, True]).extend(allowed)
+            facts = [{"kind": kind}]
+            for fld, options in values.items():
+                facts += [{**f, fld: v} for f in facts for v in options if v is not UNSTATED][:400]
+            for fact in facts:
+                if test(fact):
+                    admitted += 1
+                    assert spec.admits(kind, fact), (spec.name, kind, fact)
+    assert admitted
