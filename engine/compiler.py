@@ -372,6 +372,47 @@ def _gates(rules: Sequence[CompiledRule]) -> dict[str, tuple[dict[str, tuple[Any
     return {k: _weakest(v) for k, v in sorted(alternatives.items()) if k not in ungated}
 
 
+def _semijoins(rules: Sequence[CompiledRule], derived: set[str]
+               ) -> tuple[tuple[tuple[str, dict[str, tuple[Any, ...]] | None, str], ...],
+                          dict[str, tuple[tuple[dict[str, tuple[Any, ...]] | None, tuple[tuple[str, int], ...]], ...]]]:
+    """``RulesetSpec.partners`` and ``.semijoins`` of a join ruleset's ``rules``, given the kinds some rule derives."""
+    partners: dict[tuple[str, str, str], int] = {}
+    sides: list[tuple[str, dict[str, tuple[Any, ...]] | None, str]] = []
+    alternatives: dict[str, list[tuple[dict[str, tuple[Any, ...]] | None, tuple[tuple[str, int], ...]]]] = {}
+    open_kinds: set[str] = set()
+    for c in rules:
+        looked = {lk.alias for lk in c.lookups}
+        engine = {p.alias: p for p in c.engine_patterns}
+        for p in engine.values():
+            if p.absent:
+                continue
+            edges: list[tuple[str, str, CompiledPattern]] = []  # (own field, other's field, other)
+            for q in engine.values():
+                for own, alias, other in q.joins:  # as ``definition`` writes them: a join with a looked-up one is not
+                    if alias in looked or alias not in engine:
+                        continue
+                    if q is p and not engine[alias].absent:
+                        edges.append((own, other, engine[alias]))
+                    elif alias == p.alias and not q.absent:
+                        edges.append((other, own, q))
+            usable: list[tuple[str, int]] = []
+            for own, other, q in edges:
+                if q.kind in derived or "." in own or "." in other:
+                    continue
+                gate = _gate(q)
+                side = (q.kind, json.dumps(gate, sort_keys=True, default=repr), other)
+                if side not in partners:
+                    partners[side] = len(sides)
+                    sides.append((q.kind, gate, other))
+                usable.append((own, partners[side]))
+            alt = (_gate(p), tuple(usable))
+            if usable and alt not in alternatives.setdefault(p.kind, []):  # gap variants repeat their rule's
+                alternatives[p.kind].append(alt)
+            else:
+                open_kinds.add(p.kind)
+    return tuple(sides), {k: tuple(v) for k, v in sorted(alternatives.items()) if k not in open_kinds}
+
+
 def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, tuple[Any, ...]], ...]:
     """The alternatives that no other one implies (a fact passing B passes A when A asks less of it)."""
 
@@ -473,6 +514,20 @@ class RulesetSpec:
         default_factory=dict, compare=False, hash=False)
     """By ``Absence.screen``, what the runtime gathers for it: (kind, tests, fields whose values it keeps)."""
 
+    partners: tuple[tuple[str, Mapping[str, tuple[Any, ...]] | None, str], ...] = field(
+        default=(), compare=False, hash=False)
+    """The sides of the joins ``semijoins`` reads: (kind, the values its pattern's ``eq``/``in`` tests allow (as a
+    ``gates`` alternative; None: no such test), the field joined). No rule derives the kind: its facts are all known
+    when a stratum starts."""
+    semijoins: Mapping[str, tuple[tuple[Mapping[str, tuple[Any, ...]] | None, tuple[tuple[str, int], ...]], ...]] = \
+        field(default_factory=dict, compare=False, hash=False)
+    """Per kind of a join ruleset, a necessary condition, beyond its gate, for a fact to take part in a match: one
+    alternative per pattern of the kind, each its own gate (None: no test) and its joins with patterns of a kind in
+    ``partners``, as (the fact's field, the index in ``partners``); the fact needs, for every one of them, a fact
+    of that kind passing that gate with the same value. A fact that meets no alternative joins nothing, and is not
+    asserted (a generated 5,000-service design's calls: 12,953 pass the gate, 4,302 this). Kinds with a pattern
+    joined to no such partner have none."""
+
     gate_sets: Mapping[str, tuple[tuple[tuple[str, frozenset[Any]], ...], ...]] = field(
         init=False, repr=False, compare=False, hash=False, default_factory=dict)
     """``gates`` with each field's allowed values as a set of tagged values (built once; see ``_tagged``)."""
@@ -522,13 +577,17 @@ def _gate_test(alternatives: tuple[tuple[tuple[str, frozenset[Any]], ...], ...])
     def untagged(allowed: frozenset[Any], tag: str) -> set[Any]:
         return {v[1] for v in allowed if v is not _ABSENT and v[0] == tag}
 
-    tests = [[(fld, untagged(allowed, "s"), untagged(allowed, "n"), untagged(allowed, "b"), allowed)
-              for fld, allowed in alt] for alt in alternatives]
+    tests = [[(fld, untagged(allowed, "s"), untagged(allowed, "n"), untagged(allowed, "b"), allowed,
+               _ABSENT in allowed) for fld, allowed in alt] for alt in alternatives]
 
     def admits(fact: Mapping[str, Any]) -> bool:
         for alt in tests:
-            for fld, texts, numbers, booleans, allowed in alt:
+            for fld, texts, numbers, booleans, allowed, unstated in alt:
                 value = fact.get(fld, _ABSENT)
+                if value is _ABSENT:  # a field not stated (most gates' ``missing`` alternatives ask of one)
+                    if not unstated:
+                        break
+                    continue
                 kind = type(value)
                 if kind is str:
                     if value not in texts:
@@ -887,11 +946,12 @@ def assemble(compiled: dict[str, CompiledRule], parts: Sequence[Part], source: d
     read back from ``engine.kbcache``, not made by ``_partition``)."""
     rulesets: list[RulesetSpec] = []
     definitions: dict[str, dict[str, Any]] = {}
+    derived = {k for lr in source.values() for k in produced_kinds(lr.rule)}
     for s, joining, part in parts:
         if recheck:
             _recheck(part)
         name = f"archplan_s{s}_p{len([r for r in rulesets if r.stratum == s])}"
-        rulesets.append(_ruleset_spec(name, s, part, joining))
+        rulesets.append(_ruleset_spec(name, s, part, joining, derived))
         definitions[name] = {c.name: c.definition() for c in part}
     check_limits(definitions)
     digest = hashlib.sha256(_canonical(definitions)).hexdigest()[:16]
@@ -1000,8 +1060,10 @@ def _partition(members: Sequence[CompiledRule]) -> list[list[CompiledRule]]:
     return parts
 
 
-def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], joining: bool) -> RulesetSpec:
-    """What the runtime needs to know of one ruleset: its rules, kinds, gates and the fields it projects."""
+def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], joining: bool,
+                  derived: set[str] | None = None) -> RulesetSpec:
+    """What the runtime needs to know of one ruleset: its rules, kinds, gates and the fields it projects;
+    ``derived``: the kinds some rule derives (None: any may be, no ``semijoins``)."""
     fields: dict[str, set[str]] = {}
     lookups: dict[str, dict[tuple[str, str, str], set[str]]] = {}
     regexes: dict[str, set[tuple[str, str, str]]] = {}
@@ -1020,12 +1082,15 @@ def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], join
         for kind, by_slot in c.lookup_fields().items():
             for slot, names in by_slot.items():
                 lookups.setdefault(kind, {}).setdefault(slot, set()).update(names)
+    partners, semijoins = _semijoins(current, derived) if joining and derived is not None else ((), {})
     return RulesetSpec(
         name, stratum, tuple(c.name for c in current),
         frozenset(k for c in current for k in c.positive_kinds),
         frozenset(k for c in current for k in c.negated_kinds),
         transient=not joining,
-        gates=_gates(current) if joining else {},
+        gates=_gates(current),
+        partners=partners,
+        semijoins=semijoins,
         fields={k: tuple(sorted(v)) for k, v in sorted(fields.items())},
         lookups={k: tuple((*slot, tuple(sorted(n))) for slot, n in sorted(v.items()))
                  for k, v in sorted(lookups.items())},

@@ -30,6 +30,8 @@ from engine.compiler import (
     CompiledKB,
     CompiledRule,
     RulesetSpec,
+    _gate_sets,
+    _gate_test,
     combinations,
     passes,
     value_at,
@@ -307,6 +309,59 @@ def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -
                     if key is not _UNJOINABLE:
                         values.add(key)
     return {name: frozenset(values) for name, values in found.items()}
+
+
+def _joinable(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]]) -> dict[str, Callable[[Mapping[str, Any]], bool]]:
+    """By kind, ``RulesetSpec.semijoins`` of a join ruleset as a test of a fact, given the facts a stratum starts with
+    (every fact of a partner kind: no rule derives one). A partner's values are kept only when each is a text: the C
+    core's equality coerces (``"1"`` joins ``1``), so a side with another value, or without the field, lets every
+    fact through, as does a fact whose own value is not a text. Each partner gate is asked once of each fact of its
+    kind, however many sides share it."""
+    if not spec.semijoins:
+        return {}
+    kinds = {kind for kind, _gate, _fld in spec.partners}
+    of_kind: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in kinds}
+    for fact in facts:
+        held = of_kind.get(fact["kind"])
+        if held is not None:
+            held.append(fact)
+    passing: dict[str, list[Mapping[str, Any]]] = {}
+    values: list[frozenset[str] | None] = []
+    for kind, gate, fld in spec.partners:
+        name = f"{kind}\x1f{sorted(gate.items()) if gate is not None else ''}"
+        found = passing.get(name)
+        if found is None:
+            test = _gate_of(gate)
+            found = passing[name] = of_kind[kind] if test is None else [f for f in of_kind[kind] if test(f)]
+        got = {f.get(fld) for f in found}
+        values.append(frozenset(got) if all(type(v) is str for v in got) else None)
+    return {kind: _semijoin_test([(_gate_of(gate), [(fld, values[i]) for fld, i in edges]) for gate, edges in alts])
+            for kind, alts in spec.semijoins.items()}
+
+
+def _gate_of(gate: Mapping[str, tuple[Any, ...]] | None) -> Callable[[Mapping[str, Any]], bool] | None:
+    """A pattern's gate (``RulesetSpec.gates``' alternative) as a test of a fact; None for no test."""
+    return None if gate is None else _gate_test(_gate_sets({"": (gate,)})[""])
+
+
+def _semijoin_test(alternatives: Sequence[tuple[Callable[[Mapping[str, Any]], bool] | None,
+                                                Sequence[tuple[str, frozenset[str] | None]]]]
+                   ) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a fact meets one of ``alternatives``: its pattern's gate, and a partner with its value for each join
+    (a join whose partner values are not known, None, or a value not a text, holds)."""
+    alts = [(test, [(fld, held) for fld, held in edges if held is not None]) for test, edges in alternatives]
+
+    def joinable(fact: Mapping[str, Any]) -> bool:
+        for test, edges in alts:
+            for fld, held in edges:  # first: a lookup each, where the gate is a call
+                value = fact.get(fld)
+                if type(value) is str and value not in held:
+                    break
+            else:
+                if test is None or test(fact):
+                    return True
+        return False
+    return joinable
 
 
 def _absent(screen: frozenset[Any], joined: tuple[str, ...]) -> Callable[[Mapping[str, Any]], bool] | bool:
@@ -916,6 +971,8 @@ class _Run:
         """What lookups attached so far (``Parts``)."""
         self.screens: Screens = {}
         """The current stratum's ``_screens``."""
+        self.joinable: dict[str, dict[str, Callable[[Mapping[str, Any]], bool]]] = {}
+        """The current stratum's ``_joinable``, by ruleset."""
         self.activations: list[str] = []
         self.alike: dict[str, list[str]] = {}
         """While a transient ruleset's facts are asserted: the keys of the facts each asserted one stands for
@@ -951,6 +1008,7 @@ class _Run:
         current = sorted(self.store.values(), key=lambda f: (str(f["kind"]), str(f["key"])))
         self.session._check_combinations(stratum, current)
         self.screens = _screens(specs, current)  # negated kinds are complete now: nothing later derives them
+        self.joinable = {spec.name: _joinable(spec, current) for spec in specs}
         for spec in specs:  # negated kinds first, complete, so that $not sees every fact
             self.assert_all(spec, current, negated=True)
         for spec in specs:
@@ -972,11 +1030,14 @@ class _Run:
     def assert_all(self, spec: RulesetSpec, facts: Iterable[Mapping[str, Any]], negated: bool = False) -> None:
         rs = self.session.rulesets[spec.name]
         prefix = NEGATED_PREFIX if negated else ""
-        steps = {kind: (spec.gate(prefix + kind), project, sign)
+        joinable = {} if negated else self.joinable.get(spec.name, {})
+        # A fact ``joinable`` admits passes the gate (it passes the gate of a pattern of its kind, or one with none)
+        steps = {kind: (joinable.get(kind) or spec.gate(prefix + kind), project, sign)
                  for kind, (project, sign) in _projectors(spec, self.store, negated, self.screens, self.parts).items()}
         batch: list[dict[str, Any]] = []
-        if steps and spec.transient:  # no gate (``RulesetSpec.gates``: a join ruleset's)
-            given = [(f, step) for f in facts if (step := steps.get(f["kind"])) is not None]
+        if steps and spec.transient:  # the facts that pass the gate, in sets of alike ones
+            given = [(f, step) for f in facts
+                     if (step := steps.get(f["kind"])) is not None and (step[0] is None or step[0](f))]
             self.result.asserted += len(given)
             batch = _alike_sets(given, self.alike)
         elif steps:

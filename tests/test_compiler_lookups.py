@@ -228,7 +228,9 @@ def test_a_join_ruleset_is_given_only_facts_some_pattern_can_match(tmp_path: os.
     })
     got = agree(kb, design)
     assert [n for n, _o in got.outcomes] == ["public-call"]
-    assert got.asserted == 3  # the public endpoint and the two sync calls; not the internal one, not the async call
+    # the public endpoint and the sync call from its service; not the internal one, not the async call, not the sync
+    # call from the admin service, which serves no public endpoint (``RulesetSpec.semijoins``)
+    assert got.asserted == 2
 
 
 def test_gates_compare_values_without_coercion(tmp_path: os.PathLike[str]) -> None:
@@ -267,7 +269,9 @@ def test_gates_admit_an_unstated_field_where_a_pattern_asks_for_one(tmp_path: os
     got = agree(kb, design)
     assert sorted(n for n, _o in got.outcomes) == ["public-sync-call", "public-sync-call#gap:call.style",
                                                    "public-sync-call#gap:ep.exposure"]
-    assert got.asserted == 2 + 4  # all but the internal endpoint and the async call
+    # all but the internal endpoint, the async call and the sync call from admin, which serves no endpoint the rule's
+    # pattern can match (``RulesetSpec.semijoins``)
+    assert got.asserted == 2 + 3
 
 
 def test_gates_keep_only_the_weakest_alternatives(tmp_path: os.PathLike[str]) -> None:
@@ -302,7 +306,9 @@ def test_the_c_core_gets_only_the_fields_rules_read(tmp_path: os.PathLike[str],
 
 def test_a_fact_too_wide_for_the_c_core_is_refused_only_where_rules_read_it(tmp_path: os.PathLike[str]) -> None:
     wide = {f"k{i}": i for i in range(300)}
-    reads = rule_yaml("reads", [{"as": "w", "kind": "workflow", "where": {"coordination": "none"}}])
+    # ``exists``, not a value: a fact whose value no ``eq`` of the rule allows is not given to the C core at all (the
+    # ruleset's gate), whatever its width
+    reads = rule_yaml("reads", [{"as": "w", "kind": "workflow", "where": {"coordination": {"exists": True}}}])
     kb = kb_from(str(tmp_path), [reads])
     facts = [{"kind": "workflow", "key": "workflow:w", "name": "w", "coordination": "none", "steps": []}]
     assert [n for n, _o in runtime.run(kb, facts).outcomes] == ["reads"]
@@ -379,3 +385,101 @@ def test_unless_the_design_states_it_once_is_a_test_on_each_fact(tmp_path: os.Pa
                             "endpoints": [{"method": "GET", "path": "/", "served_by": "web", "exposure": "public"}]}
     got = agree(kb, design_of({**body, **({"system": system} if system else {})}))
     assert [n for n, _o in got.outcomes] == (["no-target"] if fires else [])
+
+
+PUBLIC_CALL = [
+    {"as": "ep", "kind": "endpoint", "where": {"exposure": "public"}},
+    {"as": "call", "kind": "interaction", "join": {"from": "ep.served_by"}, "where": {"style": {"in": ["sync"]}}},
+]
+
+
+def test_a_join_ruleset_names_for_each_kind_the_partners_its_facts_need(tmp_path: os.PathLike[str]) -> None:
+    spec = spec_of(kb_from(str(tmp_path), [rule_yaml("public-call", PUBLIC_CALL)]), "public-call")
+    assert spec.partners == (("interaction", {"style": ("sync",)}, "from"), ("endpoint", {"exposure": ("public",)},
+                                                                             "served_by"))
+    assert spec.semijoins == {"endpoint": (({"exposure": ("public",)}, (("served_by", 0),)),),
+                              "interaction": (({"style": ("sync",)}, (("from", 1),)),)}
+
+
+def test_a_fact_is_not_held_to_a_partner_of_a_derived_kind(tmp_path: os.PathLike[str]) -> None:
+    derives = rule_yaml("mark-public", [{"as": "ep", "kind": "endpoint", "where": {"exposure": "public"}}],
+                        derive=[{"kind": "public_mark", "fields": {"service": "{ep.served_by}"}}])
+    uses = rule_yaml("marked-call", [
+        {"as": "m", "kind": "public_mark"},
+        {"as": "call", "kind": "interaction", "join": {"from": "m.service"}, "where": {"style": "sync"}},
+    ])
+    kb = kb_from(str(tmp_path), [derives, uses])
+    spec = spec_of(kb, "marked-call")
+    assert not spec.transient
+    # a call's partners are marks, not all known when the stratum starts; a mark's are calls, which are
+    assert spec.partners == (("interaction", {"style": ("sync",)}, "from"),)
+    assert spec.semijoins == {"public_mark": ((None, (("service", 0),)),)}
+    facts = [{"kind": "endpoint", "key": "endpoint:a", "exposure": "public", "served_by": "web"},
+             {"kind": "endpoint", "key": "endpoint:b", "exposure": "public", "served_by": "api"},
+             {"kind": "interaction", "key": "interaction:1", "from": "web", "style": "sync"}]
+    got = runtime.run(kb, facts)
+    assert sorted(n for n, _o in got.outcomes) == ["mark-public", "mark-public", "marked-call"]
+    assert got.outcomes == reference.evaluate(kb, facts).outcomes
+
+
+def test_facts_without_a_partner_are_left_out_and_the_matches_stay_the_same(tmp_path: os.PathLike[str]) -> None:
+    kb = kb_from(str(tmp_path), [rule_yaml("public-call", PUBLIC_CALL)])
+    facts = [{"kind": "endpoint", "key": "endpoint:a", "exposure": "public", "served_by": "web"},
+             {"kind": "endpoint", "key": "endpoint:b", "exposure": "public", "served_by": "api"},
+             {"kind": "interaction", "key": "interaction:1", "from": "web", "style": "sync"},
+             {"kind": "interaction", "key": "interaction:2", "from": "batch", "style": "sync"}]
+    got = runtime.run(kb, facts)
+    assert [o.risk.premises for _n, o in got.outcomes if o.risk] == [("endpoint:a", "interaction:1")]
+    assert got.asserted == 2  # endpoint:a (interaction:1 comes from web) and interaction:1
+    assert got.outcomes == reference.evaluate(kb, facts).outcomes
+
+
+def test_a_partner_value_that_is_not_a_text_lets_every_fact_through(tmp_path: os.PathLike[str]) -> None:
+    """The C core's equality coerces (a text joins the number it reads as): with such a partner value in play, the
+    runtime cannot tell which facts join, and leaves them all in."""
+    kb = kb_from(str(tmp_path), [rule_yaml("public-call", PUBLIC_CALL)])
+    facts = [{"kind": "endpoint", "key": "endpoint:a", "exposure": "public", "served_by": 7},
+             {"kind": "endpoint", "key": "endpoint:b", "exposure": "public", "served_by": "web"},
+             {"kind": "interaction", "key": "interaction:1", "from": "7", "style": "sync"},
+             {"kind": "interaction", "key": "interaction:2", "from": "8", "style": "sync"},
+             {"kind": "interaction", "key": "interaction:3", "from": 9, "style": "sync"}]
+    got = runtime.run(kb, facts)
+    assert got.asserted == 5  # endpoint:b too: a call's ``from`` (interaction:3's) is not a text either
+    # the C core joins the text "7" to the number 7: that match stays
+    assert [o.risk.premises for _n, o in got.outcomes if o.risk] == [("endpoint:a", "interaction:1")]
+
+
+def test_a_one_fact_ruleset_is_given_only_facts_its_gate_admits(tmp_path: os.PathLike[str]) -> None:
+    kb = kb_from(str(tmp_path), [rule_yaml("public-endpoint", [
+        {"as": "ep", "kind": "endpoint", "where": {"exposure": "public"}}])])
+    spec = spec_of(kb, "public-endpoint")
+    assert spec.transient and spec.gates == {"endpoint": ({"exposure": ("public",)},)}
+    facts = [{"kind": "endpoint", "key": "endpoint:a", "exposure": "public"},
+             {"kind": "endpoint", "key": "endpoint:b", "exposure": "internal"}]
+    got = runtime.run(kb, facts)
+    assert [n for n, _o in got.outcomes] == ["public-endpoint"] and got.asserted == 1
+
+
+def test_a_fact_a_semijoin_admits_passes_its_rulesets_gate() -> None:
+    """The runtime asks a fact of a kind with a semijoin that alone (``_Run.assert_all``): each alternative's own gate
+    is a pattern's, so a fact that meets one passes the ruleset's gate. Checked with every partner let through."""
+    kb = load_kb(findings_only=True)
+    specs = [s for s in kb.rulesets if s.semijoins]
+    assert specs
+    admitted = 0
+    for spec in specs:
+        for kind, alts in spec.semijoins.items():
+            test = runtime._semijoin_test([(runtime._gate_of(gate), [(f, None) for f, _i in edges])
+                                           for gate, edges in alts])
+            values: dict[str, list[Any]] = {}
+            for gate, _edges in alts:
+                for fld, allowed in (gate or {}).items():
+                    values.setdefault(fld, [None, "zz-none", 1, True]).extend(allowed)
+            facts = [{"kind": kind}]
+            for fld, options in values.items():
+                facts += [{**f, fld: v} for f in facts for v in options if v is not UNSTATED][:400]
+            for fact in facts:
+                if test(fact):
+                    admitted += 1
+                    assert spec.admits(kind, fact), (spec.name, kind, fact)
+    assert admitted
