@@ -78,18 +78,22 @@ class _Items:
         rules = [how.rule if how is not None else "unknown" for how in map(derivations.get, found)]
         self.items: list[tuple[dict[str, Any], str]] = list(zip(facts, rules, strict=True))
         self.by_type: dict[tuple[str, Any], list[tuple[dict[str, Any], str]]] = {}
-        by_type = self.by_type
+        self.by_section: dict[str, list[tuple[dict[str, Any], str]]] = {}
+        """Each section's items of every type, in key order: the tests' 28,000 at 5,000 services, listed while
+        grouping (a second pass over the facts, in key order, touched each again in memory)."""
+        lists: dict[tuple[str, Any], tuple[list[tuple[dict[str, Any], str]], list[tuple[dict[str, Any], str]]]] = {}
         for item in self.items:
             fact = item[0]
             group = (str(fact.get("section")), fact.get("type"))
-            listed = by_type.get(group)
+            listed = lists.get(group)
             if listed is None:
-                listed = by_type[group] = []
-            listed.append(item)
+                listed = lists[group] = (self.by_type.setdefault(group, []), self.by_section.setdefault(group[0], []))
+            listed[0].append(item)
+            listed[1].append(item)
 
     def of(self, section: str, item_type: str | None = None) -> list[tuple[dict[str, Any], str]]:
         if item_type is None:  # one section of every type (the tests): asked once
-            return [item for item in self.items if str(item[0].get("section")) == section]
+            return list(self.by_section.get(section, []))
         return list(self.by_type.get((section, item_type), []))
 
 
