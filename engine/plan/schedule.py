@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
+from typing import Any
 
 from engine.model import Phase
 from engine.plan.model import PhaseSpan, Schedule, ScheduledItem, TeamLoad, WorkItem
@@ -77,7 +78,9 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         slots: dict[str, list[tuple[float, str]]] = {}
         for w in members:
             team = w.team or UNASSIGNED
-            free = slots.setdefault(team, [(gate, gate_item)] * max(1, sizes.get(team, default_size)))
+            free = slots.get(team)
+            if free is None:  # not ``setdefault``: it made the list for each of the 20,700 items it then dropped
+                free = slots[team] = [(gate, gate_item)] * max(1, sizes.get(team, default_size))
             k, start = 0, free[0][0]  # the first person free soonest (as min over (free at, index) would pick)
             for j in range(1, len(free)):
                 if free[j][0] < start:
@@ -98,12 +101,7 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         phases.append(PhaseSpan(phase=p, title=Phase(p).title, start=gate, end=end_of_phase,
                                 days=end_of_phase - gate))
         gate, gate_item = end_of_phase, last
-    path: list[str] = []
-    node = gate_item
-    while node:
-        path.append(node)
-        node = why.get(node, "")
-    path.reverse()
+    path = _back_from(gate_item, why)
     loads = _loads(placed.values(), phases, sizes, default_size)
     on_path: dict[str, float] = {}
     for i in path:
@@ -125,6 +123,17 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     return Schedule(items=out, phases=tuple(phases), loads=tuple(loads), critical_path=tuple(path),
                     limiting_team=limiting, total_days=gate, assumptions=assumptions,
                     mermaid=_mermaid(out, phases), svg=_svg(out, phases) if draw else None)
+
+
+def _back_from(last: str, why: Mapping[str, str]) -> list[str]:
+    """The chain of items whose ends set the starts, from the first to ``last``: the critical path."""
+    path: list[str] = []
+    node = last
+    while node:
+        path.append(node)
+        node = why.get(node, "")
+    path.reverse()
+    return path
 
 
 def _by_rule(items: Sequence[WorkItem], stated: Mapping[str, float]) -> int:
@@ -170,10 +179,18 @@ def _bars(items: Sequence[ScheduledItem]) -> list[tuple[int, str, float, float]]
     """(phase, label, start, end): one per item, or one per team and phase for large roadmaps."""
     if len(items) <= CHART_LIMIT:
         return [(s.phase, f"{s.title} ({s.team})", s.start, s.end) for s in items]
-    spans: dict[tuple[int, str], tuple[float, float, int]] = {}
-    for s in items:
-        lo, hi, n = spans.get((s.phase, s.team), (s.start, s.end, 0))
-        spans[(s.phase, s.team)] = (min(lo, s.start), max(hi, s.end), n + 1)
+    spans: dict[tuple[int, str], list[Any]] = {}  # [first start, last end, items], widened in place
+    for s in items:  # 20,700 at 5,000 services: no tuple, min or max call per item
+        key, start, end = (s.phase, s.team), s.start, s.end
+        span = spans.get(key)
+        if span is None:
+            spans[key] = [start, end, 1]
+            continue
+        if start < span[0]:  # noqa: PLR1730 - a comparison, not a call to min, per item
+            span[0] = start
+        if end > span[1]:  # noqa: PLR1730 - likewise
+            span[1] = end
+        span[2] += 1
     return [(p, f"{team}: {n} items", lo, hi) for (p, team), (lo, hi, n) in sorted(spans.items())]
 
 
