@@ -99,50 +99,12 @@ def build_architecture(comp: Mapping[str, Fact], interactions: Sequence[Fact], e
         sev, nrisk = node_risk.get(name, (None, 0))
         nodes[name] = Node(id=name, name=name, kind=kind, type=f.data.get("type"), owner=_owner(f, comp),
                            public=name in public, risk=sev, risks=nrisk, data=(data or {}).get(name, ()))
-    edges: dict[tuple[str, str, bool], Edge] = {}
     collapsed = len(nodes) > COLLAPSE_AT
     notes: list[str] = []
     member = {n: n for n in nodes}
-    # Collapsed, each call counts straight into its pair of teams (worst risk, calls): no edge per pair of components
-    # is made only to be merged (12,000 calls of 5,000 services), and their labels are never shown.
-    teams: dict[tuple[str, str, bool], tuple[str | None, int]] = {}
-    drawn: set[tuple[str, str, bool]] = set()
-    """Collapsed: the pairs of components an edge joins (a publication is drawn unless a call joins the pair)."""
     if collapsed:
         grouped, member = _collapse(nodes)
-
-    def add(src: str, dst: str, sync: bool, label: str, risk: str | None) -> None:
-        key = (src, dst, sync)
-        if collapsed:
-            drawn.add(key)
-            a, b = member[src], member[dst]
-            if a != b:
-                pair = (a, b, sync)
-                had = teams.get(pair)
-                teams[pair] = (risk, 1) if had is None else (sev_max(had[0], risk), had[1] + 1)
-            return
-        old = edges.get(key)
-        if old is None:
-            edges[key] = Edge(src, dst, sync, label, risk)
-        else:
-            labels = sorted({*old.label.split(", "), label} - {""})
-            edges[key] = Edge(src, dst, sync, ", ".join(labels), sev_max(old.risk, risk), old.count + 1)
-
-    joined = drawn if collapsed else edges.keys()
-    for f in interactions:
-        src, dst = str(f.data["from"]), str(f.data["to"])
-        if src not in nodes or dst not in nodes:
-            continue
-        sync = is_sync(f.data, nodes[dst].kind if nodes[dst].kind in ("channel",) else "service")
-        add(src, dst, sync, str(f.data.get("protocol") or f.data.get("style") or ""), edge_risk.get(f.key))
-    for f in links:
-        ch, svc = str(f.data["channel"]), str(f.data["service"])
-        if ch not in nodes or svc not in nodes:
-            continue
-        if f.kind == "consumer":
-            add(ch, svc, False, "consumes", None)
-        elif (svc, ch, False) not in joined and (svc, ch, True) not in joined:
-            add(svc, ch, False, "publishes", None)
+    edges, teams = _edges(nodes, interactions, links, edge_risk, member if collapsed else None)
     if collapsed:
         nodes = grouped
         kept = _heaviest(teams)
@@ -177,6 +139,56 @@ def build_architecture(comp: Mapping[str, Fact], interactions: Sequence[Fact], e
         notes.append("Graphviz `dot` is not installed here, so no SVG was drawn; the DOT source is included.")
     return Architecture(nodes=node_t, edges=edge_t, clusters=cl, collapsed=collapsed, components=counts,
                         mermaid=mermaid, dot=dot, svg=svg, notes=tuple(notes))
+
+
+Pair = tuple[str, str, bool]
+"""An edge's ends and whether it is synchronous."""
+
+
+def _edges(nodes: Mapping[str, Node], interactions: Sequence[Fact], links: Sequence[Fact],
+           edge_risk: Mapping[str, str | None], member: Mapping[str, str] | None
+           ) -> tuple[dict[Pair, Edge], dict[Pair, tuple[str | None, int]]]:
+    """The edges between the components (``member`` None); collapsed (each component's team node in ``member``),
+    each call counted straight into its pair of teams as (worst risk, calls) instead: no edge per pair of components
+    is made only to be merged (12,000 calls of 5,000 services), and their labels are never shown."""
+    edges: dict[Pair, Edge] = {}
+    teams: dict[Pair, tuple[str | None, int]] = {}
+    drawn: set[Pair] = set()
+    """Collapsed: the pairs of components an edge joins (a publication is drawn unless a call joins the pair)."""
+
+    def add(src: str, dst: str, sync: bool, label: str, risk: str | None) -> None:
+        key = (src, dst, sync)
+        if member is not None:
+            drawn.add(key)
+            a, b = member[src], member[dst]
+            if a != b:
+                pair = (a, b, sync)
+                had = teams.get(pair)
+                teams[pair] = (risk, 1) if had is None else (sev_max(had[0], risk), had[1] + 1)
+            return
+        old = edges.get(key)
+        if old is None:
+            edges[key] = Edge(src, dst, sync, label, risk)
+        else:
+            labels = sorted({*old.label.split(", "), label} - {""})
+            edges[key] = Edge(src, dst, sync, ", ".join(labels), sev_max(old.risk, risk), old.count + 1)
+
+    joined = drawn if member is not None else edges.keys()
+    for f in interactions:
+        src, dst = str(f.data["from"]), str(f.data["to"])
+        if src not in nodes or dst not in nodes:
+            continue
+        sync = is_sync(f.data, nodes[dst].kind if nodes[dst].kind in ("channel",) else "service")
+        add(src, dst, sync, str(f.data.get("protocol") or f.data.get("style") or ""), edge_risk.get(f.key))
+    for f in links:
+        ch, svc = str(f.data["channel"]), str(f.data["service"])
+        if ch not in nodes or svc not in nodes:
+            continue
+        if f.kind == "consumer":
+            add(ch, svc, False, "consumes", None)
+        elif (svc, ch, False) not in joined and (svc, ch, True) not in joined:
+            add(svc, ch, False, "publishes", None)
+    return edges, teams
 
 
 def _collapse(nodes: dict[str, Node]) -> tuple[dict[str, Node], dict[str, str]]:
