@@ -456,3 +456,51 @@ def test_squeezed_is_split_and_join_of_every_whitespace(text: str) -> None:
     from engine.plan.builder import _squeezed
 
     assert _squeezed(text) == " ".join(text.split())
+
+
+@pytest.mark.parametrize("limit", [5, 10**6], ids=["heaviest-kept", "all-drawn"])
+def test_a_collapsed_diagram_counts_each_call_into_its_pair_of_teams(limit: int, tmp_path: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Collapsed, a team-to-team edge carries the calls (and publications) between the teams' components and the
+    worst risk of those; past the limit the heaviest are drawn, and a note says how many were not."""
+    from benchmarks.gen_design import write
+    from engine.enrich import is_sync
+    from engine.plan import diagram
+    from engine.plan.builder import _Design
+
+    write(str(tmp_path), 80)
+    d = _Design(review([str(tmp_path)], findings_only=False))
+    links = [f for f in d.links if f.kind in ("consumer", "producer")]
+    risky = next(f.key for f in d.interactions if f.data["from"] != f.data["to"])
+    monkeypatch.setattr(diagram, "COLLAPSED_EDGE_LIMIT", limit)
+    arch = diagram.build_architecture(d.comp, d.interactions, list(d.endpoints.values()), links, {},
+                                      {risky: "critical"}, False)
+    many = sum(1 for f in d.comp.values() if f.kind == "external") > diagram.EXTERNALS_COLLAPSE_AT
+    team = {n: ("group:externals" if many else n) if f.kind == "external" else f"group:{diagram._owner(f, d.comp)}"
+            for n, f in d.comp.items()}
+    want: dict[tuple[str, str, bool], tuple[str | None, int]] = {}
+    pairs: set[tuple[str, str, bool]] = set()
+    for f in d.interactions:
+        sync = is_sync(f.data, "channel" if d.kind_of(f.data["to"]) == "channel" else "service")
+        pairs.add((f.data["from"], f.data["to"], sync))
+        key = (team[f.data["from"]], team[f.data["to"]], sync)
+        risk = "critical" if f.key == risky else None
+        if key[0] != key[1]:
+            had = want.get(key, (None, 0))
+            want[key] = (had[0] or risk, had[1] + 1)
+    for f in links:
+        ch, svc = f.data["channel"], f.data["service"]
+        src, dst = (ch, svc) if f.kind == "consumer" else (svc, ch)
+        if f.kind == "producer" and ((svc, ch, False) in pairs or (svc, ch, True) in pairs):
+            continue
+        pairs.add((src, dst, False))
+        key = (team[src], team[dst], False)
+        if key[0] != key[1]:
+            had = want.get(key, (None, 0))
+            want[key] = (had[0], had[1] + 1)
+    assert arch.collapsed and len(want) > 5
+    drawn = {(e.src, e.dst, e.sync): (e.risk, e.count) for e in arch.edges if e.src != diagram.CLIENTS}
+    ranked = sorted(want.items(), key=lambda kv: (kv[1][0] is None, -kv[1][1], kv[0]))
+    assert drawn == dict(ranked[:limit])
+    assert all(e.label == f"{e.count} {'sync' if e.sync else 'async'}" for e in arch.edges if e.src != diagram.CLIENTS)
+    assert any(n.startswith(f"{len(want) - 5} lighter") for n in arch.notes) == (limit == 5)

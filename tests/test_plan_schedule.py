@@ -274,3 +274,19 @@ def test_a_workflows_items_go_to_the_team_that_owns_it(tmp_path: os.PathLike[str
     assert set(by_service.values()) == {"payments-team"}  # a service: its team
     assert set(unowned.values()) == {""}  # unknown: unassigned, as before
     assert by_team.keys() == unowned.keys()
+
+
+def test_a_large_roadmap_is_charted_one_bar_per_team_and_phase_from_first_start_to_last_end() -> None:
+    """Past ``CHART_LIMIT`` items, each (phase, team) bar spans its items' earliest start to latest end and counts
+    them; the items of one team in one phase need not come in the order of their starts."""
+    from engine.plan.model import ScheduledItem
+    from engine.plan.schedule import _bars
+
+    starts = [float((k * 37) % 11) for k in range(CHART_LIMIT + 50)]  # not in order within a team's phase
+    items = [ScheduledItem(f"i{k}", f"t{k}", f"team-{k % 7}", 1 + k % 3, start, start + 1 + k % 4, 1.0)
+             for k, start in enumerate(starts)]
+    want: dict[tuple[int, str], tuple[float, float, int]] = {}
+    for s in items:
+        group = [x for x in items if (x.phase, x.team) == (s.phase, s.team)]
+        want[(s.phase, s.team)] = (min(x.start for x in group), max(x.end for x in group), len(group))
+    assert _bars(items) == [(p, f"{team}: {n} items", lo, hi) for (p, team), (lo, hi, n) in sorted(want.items())]

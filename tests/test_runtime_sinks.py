@@ -131,3 +131,27 @@ def test_a_set_past_a_bound_stops_where_the_one_by_one_path_stops(bound: str, va
     with sess.lock, pytest.raises(runtime.LimitError) as general:
         sess.run(facts, limits, apply=runtime._consequences_of(FULL))
     assert str(lean.value) == str(general.value)
+
+
+def test_one_entry_rules_sets_take_record_one_and_agree(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule deriving one ``plan_item`` per match keeps a set of alike facts by ``_Run.record_one`` (no list per
+    entry and row): the same outcomes, derived facts (in order) and derivations as the general path."""
+    from benchmarks.gen_design import write
+
+    write(str(tmp_path), 40)
+    facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
+    taken: list[int] = []
+    original = runtime._Run.record_one
+
+    def counted(self: runtime._Run, *args: Any) -> bool:
+        done = original(self, *args)
+        taken.append(int(done))
+        return done
+
+    monkeypatch.setattr(runtime._Run, "record_one", counted)
+    lean, general = _both(FULL, facts)
+    assert sum(taken) > 10
+    assert Counter((n, repr(o)) for n, o in lean.outcomes) == Counter((n, repr(o)) for n, o in general.outcomes)
+    assert list(lean.derived.items()) == list(general.derived.items())
+    assert lean.derivations == general.derivations
+    assert lean.fired == general.fired

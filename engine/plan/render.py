@@ -313,9 +313,9 @@ def to_markdown(plan: Plan) -> str:
             elif isinstance(b, Table):
                 if b.caption:
                     out.append(f"**{markdown(b.caption)}**\n")
-                out.append("| " + " | ".join(_md_cell(h) for h in b.headers) + " |")
+                out.append("| " + " | ".join(map(_md_cell, b.headers)) + " |")
                 out.append("|" + "|".join("---" for _ in b.headers) + "|")
-                out.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows)
+                out.extend(["| " + " | ".join(map(_md_cell, row)) + " |" for row in b.rows])
                 out.append("")
             else:
                 out.append(f"**{markdown(b.title)}**\n")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
+from typing import Any
 
 from engine.model import Phase
 from engine.plan.model import PhaseSpan, Schedule, ScheduledItem, TeamLoad, WorkItem
@@ -19,6 +21,7 @@ EFFORT_DAYS = {"component": 5.0, "mitigation": 2.0}
 TEAM_SIZE = 2
 """People per team working on the plan at once, until the design states its teams' capacity."""
 UNASSIGNED = "unassigned"
+_EFFORT = attrgetter("effort")
 CHART_LIMIT = 120
 """Larger roadmaps are charted as one bar per team and phase."""
 
@@ -75,7 +78,9 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         slots: dict[str, list[tuple[float, str]]] = {}
         for w in members:
             team = w.team or UNASSIGNED
-            free = slots.setdefault(team, [(gate, gate_item)] * max(1, sizes.get(team, default_size)))
+            free = slots.get(team)
+            if free is None:  # not ``setdefault``: it made the list for each of the 20,700 items it then dropped
+                free = slots[team] = [(gate, gate_item)] * max(1, sizes.get(team, default_size))
             k, start = 0, free[0][0]  # the first person free soonest (as min over (free at, index) would pick)
             for j in range(1, len(free)):
                 if free[j][0] < start:
@@ -96,18 +101,13 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
         phases.append(PhaseSpan(phase=p, title=Phase(p).title, start=gate, end=end_of_phase,
                                 days=end_of_phase - gate))
         gate, gate_item = end_of_phase, last
-    path: list[str] = []
-    node = gate_item
-    while node:
-        path.append(node)
-        node = why.get(node, "")
-    path.reverse()
+    path = _back_from(gate_item, why)
     loads = _loads(placed.values(), phases, sizes, default_size)
     on_path: dict[str, float] = {}
     for i in path:
         on_path[placed[i].team] = on_path.get(placed[i].team, 0.0) + placed[i].effort_days
     limiting = min(on_path, key=lambda t: (-on_path[t], t)) if on_path else ""
-    by_rule = sum(1 for w in items if w.effort is not None and (not stated or _pattern(w) not in stated))
+    by_rule = _by_rule(items, stated)
     assumptions = (
         "effort: " + ", ".join(f"{k} {v:g} person-days" for k, v in sorted(days_of.items()))
         + (" (per kind, from archplan.toml)" if effort_days else " (defaults per kind)")
@@ -123,6 +123,24 @@ def schedule(items: Sequence[WorkItem], team_size: Mapping[str, int] | None = No
     return Schedule(items=out, phases=tuple(phases), loads=tuple(loads), critical_path=tuple(path),
                     limiting_team=limiting, total_days=gate, assumptions=assumptions,
                     mermaid=_mermaid(out, phases), svg=_svg(out, phases) if draw else None)
+
+
+def _back_from(last: str, why: Mapping[str, str]) -> list[str]:
+    """The chain of items whose ends set the starts, from the first to ``last``: the critical path."""
+    path: list[str] = []
+    node = last
+    while node:
+        path.append(node)
+        node = why.get(node, "")
+    path.reverse()
+    return path
+
+
+def _by_rule(items: Sequence[WorkItem], stated: Mapping[str, float]) -> int:
+    """The items that take their rule's effort: those stating one, but for patterns archplan.toml sets."""
+    if stated:
+        return sum(1 for w in items if w.effort is not None and _pattern(w) not in stated)
+    return len(items) - list(map(_EFFORT, items)).count(None)  # in C: a generator cost a fifth of the schedule
 
 
 def _by_phase(items: Iterable[WorkItem]) -> dict[int, list[WorkItem]]:
@@ -161,10 +179,18 @@ def _bars(items: Sequence[ScheduledItem]) -> list[tuple[int, str, float, float]]
     """(phase, label, start, end): one per item, or one per team and phase for large roadmaps."""
     if len(items) <= CHART_LIMIT:
         return [(s.phase, f"{s.title} ({s.team})", s.start, s.end) for s in items]
-    spans: dict[tuple[int, str], tuple[float, float, int]] = {}
-    for s in items:
-        lo, hi, n = spans.get((s.phase, s.team), (s.start, s.end, 0))
-        spans[(s.phase, s.team)] = (min(lo, s.start), max(hi, s.end), n + 1)
+    spans: dict[tuple[int, str], list[Any]] = {}  # [first start, last end, items], widened in place
+    for s in items:  # 20,700 at 5,000 services: no tuple, min or max call per item
+        key, start, end = (s.phase, s.team), s.start, s.end
+        span = spans.get(key)
+        if span is None:
+            spans[key] = [start, end, 1]
+            continue
+        if start < span[0]:  # noqa: PLR1730 - a comparison, not a call to min, per item
+            span[0] = start
+        if end > span[1]:  # noqa: PLR1730 - likewise
+            span[1] = end
+        span[2] += 1
     return [(p, f"{team}: {n} items", lo, hi) for (p, team), (lo, hi, n) in sorted(spans.items())]
 
 
