@@ -15,8 +15,9 @@ the other (paired, so that a loaded machine slows all alike):
 Each target is printed as a ratio to its floor, the median of the per-round ratios: ``check`` <= 2.5x the libyaml
 parse, ``plan`` <= 3.5x, peak RSS <= 700 MB (at 5,000 services), and the ratios at 20,000 within 10% of those at
 5,000. Exit 1 when a target is missed. Run: ``.venv/bin/python benchmarks/bench_scale.py [SIZES...] [--rounds N]
-[--large-rounds N] [--full]`` (``--full``: fully specified designs, see ``gen_design.py``; sizes above 5,000 take ``--large-rounds``, default 3: one round at 20,000 takes about a
-minute and a half).
+[--large-rounds N] [--full]`` (sizes above 5,000 take ``--large-rounds``, default 3: one round at 20,000 takes
+about a minute and a half; ``--full``: fully specified designs, ``gen_design.py --full``, where the steps that only
+run on stated facts are measured too).
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def generate(services: int, seed: int = 7, availability: bool = False,
         "security.yaml": {"source": "security", "externals": externals,
                           "security": {"secrets_management": "vault", "service_to_service_auth": "mtls"}},
     }
-    for (name, doc), more in zip(files.items(), extra.values(), strict=True):
+    for doc, more in zip(files.values(), extra.values(), strict=True):
         for key, value in more.items():
             if isinstance(value, dict) and isinstance(doc.get(key), dict):
                 doc[key].update(value)
@@ -250,8 +250,8 @@ def _specify(rng: random.Random, svcs: list[dict[str, Any]], interactions: list[
                           "publish_mechanism": _pick(rng, "outbox", "direct", 0.25), "user_facing": rng.random() < 0.5,
                           "state_tracked": _pick(rng, True, False, 0.2)})
     jobs = [{"name": f"job-{j:05d}", "service": names[rng.randrange(len(names))], "schedule": "0 2 * * *",
-             "runs_on": _pick(rng, "external_scheduler", "all_replicas", 0.15), "idempotent": _pick(rng, True, False, 0.2)}
-            for j in range(max(1, len(names) // 20))]
+             "runs_on": _pick(rng, "external_scheduler", "all_replicas", 0.15),
+             "idempotent": _pick(rng, True, False, 0.2)} for j in range(max(1, len(names) // 20))]
     return {
         "api": {},
         "database": {"workflows": workflows},
@@ -279,11 +279,33 @@ def write(directory: str, services: int, seed: int = 7, availability: bool = Fal
     os.makedirs(directory, exist_ok=True)
     paths = []
     for name, data in generate(services, seed, availability, full).items():
-        path = os.path.join(directory, name)
-        with open(path, "w", encoding="utf-8") as fh:
-            yaml.safe_dump(data, fh, sort_keys=False, width=120)
-        paths.append(path)
+        for part, chunk in enumerate(_parts(data) if full else [data]):
+            path = os.path.join(directory, name if not part else name.replace(".yaml", f"-{part + 1}.yaml"))
+            with open(path, "w", encoding="utf-8") as fh:
+                yaml.safe_dump(chunk, fh, sort_keys=False, width=120)
+            paths.append(path)
     return paths
+
+
+PART = 4000
+"""Entries of one list a file of a fully specified design holds at most: an agent's facts are spread over files
+of about the same size whatever the design's (large organisations split their design files), so each stays under
+the reader's default bounds (16 MB, 2 million values)."""
+
+
+def _parts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``data`` as files of the same agent (``source``), each with at most ``PART`` entries of each list; the
+    sections stated once go in the first."""
+    lists = {k: v for k, v in data.items() if isinstance(v, list)}
+    count = max([(len(v) + PART - 1) // PART for v in lists.values()] + [1])
+    out = [dict(data) if not i else {"source": data["source"]} for i in range(count)]
+    for k, v in lists.items():
+        for i in range(count):
+            if v[i * PART:(i + 1) * PART]:
+                out[i][k] = v[i * PART:(i + 1) * PART]
+            else:
+                out[i].pop(k, None)
+    return out
 
 
 if __name__ == "__main__":
