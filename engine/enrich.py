@@ -31,6 +31,7 @@ from engine.graph import (
     Reach,
     Take,
     bits_of,
+    bitset,
     call,
     chain,
     chains,
@@ -162,21 +163,21 @@ class _NodeFigures:
     walk over every component it reaches (see Members)."""
 
     def __init__(self, g: CallGraph, c: Condensation) -> None:
-        nodes, bit = c.nodes, c.bit
+        nodes = c.nodes
         self.nodes = nodes
         self.own_avail = {n: _own_availability(g.kind_of[n], g.data[n]) for n in nodes}
-        self.unknown_avail_bits = bits_of(nodes, bit, lambda n: self.own_avail[n] is None)
+        self.unknown_avail_bits = bits_of(nodes, lambda n: self.own_avail[n] is None)
         # Multiplying by 1.0 changes no bit of a float, so only these components enter the product.
-        self.avail_bits = bits_of(nodes, bit, lambda n: self.own_avail[n] is not None and self.own_avail[n] != 1.0)
+        self.avail_bits = bits_of(nodes, lambda n: self.own_avail[n] is not None and self.own_avail[n] != 1.0)
         self.cap_of = {n: g.data[n].get("capacity_rps", g.data[n].get("rate_limit_rps")) for n in nodes}
-        self.cap_bits = bits_of(nodes, bit, lambda n: self.cap_of[n] is not None)
-        self.service_bits = bits_of(nodes, bit, lambda n: g.kind_of[n] == "service")
+        self.cap_bits = bits_of(nodes, lambda n: self.cap_of[n] is not None)
+        self.service_bits = bits_of(nodes, lambda n: g.kind_of[n] == "service")
         self.fan_out = {n: len({e["to"] for e in g.sync_edges(n)}) for n in nodes}
-        by_fan_out: dict[int, int] = {}
-        for n, v in self.fan_out.items():
+        by_fan_out: dict[int, list[int]] = {}
+        for i, v in enumerate(self.fan_out.values()):  # in the order of nodes
             if v > 0:
-                by_fan_out[v] = by_fan_out.get(v, 0) | bit[n]
-        self.fan_out_bits = sorted(by_fan_out.items(), reverse=True)
+                by_fan_out.setdefault(v, []).append(i)
+        self.fan_out_bits = sorted(((v, bitset(at, len(nodes))) for v, at in by_fan_out.items()), reverse=True)
 
     def entry(self, r: Reach) -> _EntryFigures:
         """The figures of a call tree reaching ``r``."""

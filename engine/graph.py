@@ -115,13 +115,18 @@ class Members(Sequence[str]):
         return repr(self._all())
 
 
-def bits_of(names: Sequence[str], bit: Mapping[str, int], keep: Callable[[str], bool]) -> int:
-    """The bitset of the ``names`` that ``keep`` keeps."""
-    mask = 0
-    for n in names:
-        if keep(n):
-            mask |= bit[n]
-    return mask
+def bits_of(names: Sequence[str], keep: Callable[[str], bool]) -> int:
+    """The bitset (over the positions in ``names``) of the ``names`` that ``keep`` keeps."""
+    return bitset((i for i, n in enumerate(names) if keep(n)), len(names))
+
+
+def bitset(positions: Iterable[int], size: int) -> int:
+    """The bitset of ``positions`` (each below ``size``), built in a byte array: uniting single bits into an integer
+    copies the integer each time, quadratic in the number of nodes."""
+    buf = bytearray((size + 8) // 8)
+    for i in positions:
+        buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
 
 
 def first_claims(names: Sequence[str], trees: Iterable[tuple[V, int]]) -> dict[str, V]:
@@ -242,7 +247,9 @@ class Condensation:
     """
 
     nodes: list[str]
-    bit: dict[str, int]
+    pos: dict[str, int]
+    """Each node's position in ``nodes``: its bit in the bitsets over them (a map to the bits themselves would hold an
+    integer of n bits per node, quadratic in memory)."""
     succ: dict[str, list[str]]
     comps: list[list[str]]
     comp_of: dict[str, int]
@@ -334,7 +341,7 @@ def condense(g: CallGraph) -> Condensation:
         for i, n in zip(comp, names, strict=True):
             comp_of[n] = comp_at[i] = ci
     cycles = tuple(tuple(c) for c in comps if len(c) > 1 or (c and c[0] in succ.get(c[0], [])))
-    return Condensation(nodes, {n: 1 << i for i, n in enumerate(nodes)}, succ, comps, comp_of, cycles,
+    return Condensation(nodes, pos, succ, comps, comp_of, cycles,
                         frozenset(n for c in cycles for n in c), at, ints, comp_at)
 
 
@@ -443,15 +450,6 @@ def reaches(g: CallGraph, c: Condensation, entries: Sequence[tuple[int, Take]]) 
     return _reaches_up(g, c, entries)
 
 
-def _bitset(positions: Iterable[int], size: int) -> int:
-    """The bitset of node positions, built in a byte array (uniting single bits into an integer copies it each
-    time)."""
-    buf = bytearray((size + 8) // 8)
-    for i in positions:
-        buf[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(buf, "little")
-
-
 def _reaches_down(g: CallGraph, c: Condensation, entries: Sequence[tuple[int, Take]]) -> list[Reach]:
     ncomp, at = len(c.comps), c.at
     below = [0] * ncomp  # component -> the entries whose calls reach it (bit k: entry k)
@@ -485,21 +483,21 @@ def _reaches_down(g: CallGraph, c: Condensation, entries: Sequence[tuple[int, Ta
                 low = opened & -opened
                 unknown[low.bit_length() - 1].extend(own)
                 opened ^= low
-    size, bit = len(c.nodes), c.bit
-    return [Reach(_bitset(ns, size), _bitset((bit[n].bit_length() - 1 for n in us), size))
+    size, pos = len(c.pos), c.pos
+    return [Reach(bitset(ns, size), bitset((pos[n] for n in us), size))
             for ns, us in zip(nodes, unknown, strict=True)]
 
 
 def _reaches_up(g: CallGraph, c: Condensation, entries: Sequence[tuple[int, Take]]) -> list[Reach]:
-    bit = c.bit
+    pos = c.pos
     done: list[Reach] = []
 
     def reach(ci: int, take: Take) -> Reach:
         r, unknown = 0, 0
         for n in c.comps[ci]:
-            r |= bit[n]
+            r |= 1 << pos[n]
         for n in _own_unknown(g, c.comps[ci]):
-            unknown |= bit[n]
+            unknown |= 1 << pos[n]
         for cj, open_ in _out(g, c, ci, take):
             r |= done[cj].nodes
             if open_:
