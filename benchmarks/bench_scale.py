@@ -15,8 +15,9 @@ the other (paired, so that a loaded machine slows all alike):
 Each target is printed as a ratio to its floor, the median of the per-round ratios: ``check`` <= 2.5x the libyaml
 parse, ``plan`` <= 3.5x, peak RSS <= 700 MB (at 5,000 services), and the ratios at 20,000 within 10% of those at
 5,000. Exit 1 when a target is missed. Run: ``.venv/bin/python benchmarks/bench_scale.py [SIZES...] [--rounds N]
-[--large-rounds N]`` (sizes above 5,000 take ``--large-rounds``, default 3: one round at 20,000 takes about a
-minute and a half).
+[--large-rounds N] [--full]`` (sizes above 5,000 take ``--large-rounds``, default 3: one round at 20,000 takes
+about a minute and a half; ``--full``: fully specified designs, ``gen_design.py --full``, where the steps that only
+run on stated facts are measured too).
 """
 
 from __future__ import annotations
@@ -143,10 +144,11 @@ def cases(design: str, facts: str) -> dict[str, Case]:
     }
 
 
-def measure(size: int, rounds: int, tmp: str) -> dict[str, list[tuple[float, float, float]]]:
-    """Each figure of ``rounds`` paired rounds on a generated design of ``size`` services."""
+def measure(size: int, rounds: int, tmp: str, full: bool = False) -> dict[str, list[tuple[float, float, float]]]:
+    """Each figure of ``rounds`` paired rounds on a generated design of ``size`` services (fully specified with
+    ``full``: see ``gen_design.py --full``)."""
     design = os.path.join(tmp, f"design-{size}")
-    write(design, size)
+    write(design, size, full=full)
     facts = os.path.join(tmp, f"facts-{size}.json")
     count = _run([sys.executable, "-c", FACTS, design, facts])[2].split()[-1]
     print(f"{size:,} services: {count} facts asserted; {rounds} paired round(s)", file=sys.stderr)
@@ -232,12 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sizes", nargs="*", type=int, default=[5000, 20000], metavar="SIZE")
     parser.add_argument("--rounds", type=int, default=5, help="paired rounds per size up to 5,000 (default 5)")
     parser.add_argument("--large-rounds", type=int, default=3, help="paired rounds above 5,000 (default 3)")
+    parser.add_argument("--full", action="store_true",
+                        help="fully specified designs (gen_design.py --full): the steps that only run on stated "
+                             "facts are measured too")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.large_rounds < 1 or any(s < 1 for s in args.sizes):
         parser.error("sizes, --rounds and --large-rounds must be positive")
     _run([*archplan_command(), "check", os.path.join(ROOT, "facts", "shop"), "-o", os.devnull], ok=(0, 1))  # warm
     with tempfile.TemporaryDirectory() as tmp:  # the rule cache warm (above), each design's files generated
-        by_size = {s: measure(s, args.large_rounds if s > LARGE else args.rounds, tmp)
+        by_size = {s: measure(s, args.large_rounds if s > LARGE else args.rounds, tmp, args.full)
                    for s in sorted(set(args.sizes))}
     return report(by_size)
 

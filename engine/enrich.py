@@ -28,7 +28,10 @@ from engine.graph import (
     Chain,
     Condensation,
     Members,
+    Reach,
+    Take,
     bits_of,
+    bitset,
     call,
     chain,
     chains,
@@ -36,6 +39,7 @@ from engine.graph import (
     first_claims,
     is_sync,
     longest_above,
+    reaches,
     strongly_connected,
 )
 from engine.model import ASSUMED_KEY
@@ -159,25 +163,25 @@ class _NodeFigures:
     walk over every component it reaches (see Members)."""
 
     def __init__(self, g: CallGraph, c: Condensation) -> None:
-        nodes, bit = c.nodes, c.bit
+        nodes = c.nodes
         self.nodes = nodes
         self.own_avail = {n: _own_availability(g.kind_of[n], g.data[n]) for n in nodes}
-        self.unknown_avail_bits = bits_of(nodes, bit, lambda n: self.own_avail[n] is None)
+        self.unknown_avail_bits = bits_of(nodes, lambda n: self.own_avail[n] is None)
         # Multiplying by 1.0 changes no bit of a float, so only these components enter the product.
-        self.avail_bits = bits_of(nodes, bit, lambda n: self.own_avail[n] is not None and self.own_avail[n] != 1.0)
+        self.avail_bits = bits_of(nodes, lambda n: self.own_avail[n] is not None and self.own_avail[n] != 1.0)
         self.cap_of = {n: g.data[n].get("capacity_rps", g.data[n].get("rate_limit_rps")) for n in nodes}
-        self.cap_bits = bits_of(nodes, bit, lambda n: self.cap_of[n] is not None)
-        self.service_bits = bits_of(nodes, bit, lambda n: g.kind_of[n] == "service")
+        self.cap_bits = bits_of(nodes, lambda n: self.cap_of[n] is not None)
+        self.service_bits = bits_of(nodes, lambda n: g.kind_of[n] == "service")
         self.fan_out = {n: len({e["to"] for e in g.sync_edges(n)}) for n in nodes}
-        by_fan_out: dict[int, int] = {}
-        for n, v in self.fan_out.items():
+        by_fan_out: dict[int, list[int]] = {}
+        for i, v in enumerate(self.fan_out.values()):  # in the order of nodes
             if v > 0:
-                by_fan_out[v] = by_fan_out.get(v, 0) | bit[n]
-        self.fan_out_bits = sorted(by_fan_out.items(), reverse=True)
+                by_fan_out.setdefault(v, []).append(i)
+        self.fan_out_bits = sorted(((v, bitset(at, len(nodes))) for v, at in by_fan_out.items()), reverse=True)
 
-    def entry(self, ch: Chain) -> _EntryFigures:
-        """The figures of a call tree whose chain figures are ``ch``."""
-        nodes, reach = self.nodes, ch.reach
+    def entry(self, r: Reach) -> _EntryFigures:
+        """The figures of a call tree reaching ``r``."""
+        nodes, reach = self.nodes, r.nodes
         avail = 1.0
         for n in Members(nodes, reach & self.avail_bits):
             avail *= self.own_avail[n]  # type: ignore[operator]  # in avail_bits: not None
@@ -189,7 +193,7 @@ class _NodeFigures:
                 bottleneck, bottleneck_rps = n, float(cap)
         fan_out = next((v for v, b in self.fan_out_bits if reach & b), 0)
         return _EntryFigures(Members(nodes, reach), avail, Members(nodes, reach & self.unknown_avail_bits),
-                             bottleneck, bottleneck_rps, fan_out, Members(nodes, ch.unknown_latency))
+                             bottleneck, bottleneck_rps, fan_out, Members(nodes, r.unknown_latency))
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,12 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
     on_public_bits = 0
     exposure_bits: dict[str, int] = {}  # exposure -> the nodes of the call trees of entry points so exposed
     spans: list[tuple[int, int]] = []  # (services in one public call tree, the tree's bitset)
-    per_entry: dict[tuple[str, frozenset[str]], _EntryFigures] = {}
+    # Each entry (its service and route) once: many endpoints share one (a gateway's routes), and the nodes each
+    # reaches are found for all of them together (graph.reaches).
+    keys: dict[tuple[str, frozenset[str]], int] = {}
+    entries: list[tuple[int, Take]] = []
+    chains_of: list[Chain] = []
+    taken: list[tuple[Fact, str, int]] = []
     for ep, exposure in publics:
         budget.check("enriching the design (public paths)")
         entry = ep.data["served_by"]
@@ -225,29 +234,41 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
         # A route the endpoint names (routes_to) follows those calls only; an entry in a call cycle
         # reaches its whole cycle whatever the route, so it keeps its component's figures.
         routes = frozenset(ep.data.get("routes_to") or ()) if len(c.comps[ci]) == 1 else frozenset()
-        # With a route, the entry's own figures over the calls this route takes.
-        ch = chain(g, c, [entry], ci, done, _routed(routes)) if routes else done[ci]
-        figures = per_entry.get((entry, routes))
-        if figures is None:
-            figures = per_entry[(entry, routes)] = nf.entry(ch)
-            spans.append(((ch.reach & nf.service_bits).bit_count(), ch.reach))
-        # An administrative entry (an operator console, a back-office function) starts an operator path: it
-        # keeps its path fact, which the rules on exposed surfaces read, but no user request waits on its tree,
-        # so it puts nothing on a public request path (the availability and latency rules' on_public_path).
-        if not ep.data.get("admin"):
-            on_public_bits |= ch.reach
-        exposure_bits[exposure] = exposure_bits.get(exposure, 0) | ch.reach
+        k = keys.get((entry, routes))
+        if k is None:
+            k = keys[(entry, routes)] = len(entries)
+            take = _routed(routes) if routes else None
+            entries.append((ci, take))
+            # With a route, the entry's own figures over the calls this route takes.
+            chains_of.append(chain(g, c, [entry], ci, done, take) if routes else done[ci])
+        taken.append((ep, exposure, k))
+    reached = reaches(g, c, entries)
+    figures = [nf.entry(r) for r in reached]
+    spans = [((r.nodes & nf.service_bits).bit_count(), r.nodes) for r in reached]
+    # An administrative entry (an operator console, a back-office function) starts an operator path: it keeps its
+    # path fact, which the rules on exposed surfaces read, but no user request waits on its tree, so it puts nothing
+    # on a public request path (the availability and latency rules' on_public_path).
+    united: set[tuple[str, int]] = set()  # (exposure or "" for the public request paths, entry) already united
+    for ep, exposure, k in taken:
+        nodes = reached[k].nodes
+        if not ep.data.get("admin") and ("", k) not in united:
+            united.add(("", k))
+            on_public_bits |= nodes
+        if (exposure, k) not in united:
+            united.add((exposure, k))
+            exposure_bits[exposure] = exposure_bits.get(exposure, 0) | nodes
+        ch, fig = chains_of[k], figures[k]
         slo = slos.get(ep.name, {})
         lt = ep.data.get("latency_p95_ms", slo.get("latency_p95_ms", system.get("latency_p95_ms")))
         at = slo.get("availability", system.get("availability_target"))
         paths.append(PathInfo(
-            entry=ep.name, entry_service=entry, exposure=exposure, depth=ch.depth + 1, nodes=figures.nodes,
-            latency_ms=ch.latency_ms, unknown_latency=figures.unknown_latency,
-            availability=round(figures.availability, 9), unknown_availability=figures.unknown_availability,
-            retry_amplification=ch.amplification, retry_layers=ch.layers, fan_out=figures.fan_out,
+            entry=ep.name, entry_service=ep.data["served_by"], exposure=exposure, depth=ch.depth + 1,
+            nodes=fig.nodes, latency_ms=ch.latency_ms, unknown_latency=fig.unknown_latency,
+            availability=round(fig.availability, 9), unknown_availability=fig.unknown_availability,
+            retry_amplification=ch.amplification, retry_layers=ch.layers, fan_out=fig.fan_out,
             latency_target_ms=int(lt) if lt is not None else None,
             availability_target=float(at) if at is not None else None,
-            bottleneck=figures.bottleneck, bottleneck_rps=figures.bottleneck_rps,
+            bottleneck=fig.bottleneck, bottleneck_rps=fig.bottleneck_rps,
             operator=bool(ep.data.get("admin")),
         ))
     return _Trees(paths, on_public_bits, exposure_bits, spans)

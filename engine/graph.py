@@ -115,13 +115,18 @@ class Members(Sequence[str]):
         return repr(self._all())
 
 
-def bits_of(names: Sequence[str], bit: Mapping[str, int], keep: Callable[[str], bool]) -> int:
-    """The bitset of the ``names`` that ``keep`` keeps."""
-    mask = 0
-    for n in names:
-        if keep(n):
-            mask |= bit[n]
-    return mask
+def bits_of(names: Sequence[str], keep: Callable[[str], bool]) -> int:
+    """The bitset (over the positions in ``names``) of the ``names`` that ``keep`` keeps."""
+    return bitset((i for i, n in enumerate(names) if keep(n)), len(names))
+
+
+def bitset(positions: Iterable[int], size: int) -> int:
+    """The bitset of ``positions`` (each below ``size``), built in a byte array: uniting single bits into an integer
+    copies the integer each time, quadratic in the number of nodes."""
+    buf = bytearray((size + 8) // 8)
+    for i in positions:
+        buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
 
 
 def first_claims(names: Sequence[str], trees: Iterable[tuple[V, int]]) -> dict[str, V]:
@@ -242,7 +247,9 @@ class Condensation:
     """
 
     nodes: list[str]
-    bit: dict[str, int]
+    pos: dict[str, int]
+    """Each node's position in ``nodes``: its bit in the bitsets over them (a map to the bits themselves would hold an
+    integer of n bits per node, quadratic in memory)."""
     succ: dict[str, list[str]]
     comps: list[list[str]]
     comp_of: dict[str, int]
@@ -334,16 +341,15 @@ def condense(g: CallGraph) -> Condensation:
         for i, n in zip(comp, names, strict=True):
             comp_of[n] = comp_at[i] = ci
     cycles = tuple(tuple(c) for c in comps if len(c) > 1 or (c and c[0] in succ.get(c[0], [])))
-    return Condensation(nodes, {n: 1 << i for i, n in enumerate(nodes)}, succ, comps, comp_of, cycles,
+    return Condensation(nodes, pos, succ, comps, comp_of, cycles,
                         frozenset(n for c in cycles for n in c), at, ints, comp_at)
 
 
 class Chain(NamedTuple):
-    """What a request entering a component meets along its synchronous calls, all bitsets over the nodes
-    (a named tuple: enrichment makes one per component, and a frozen dataclass costs a call per field)."""
+    """What a request entering a component meets along its synchronous calls (a named tuple: enrichment makes
+    one per component, and a frozen dataclass costs a call per field). The nodes it reaches are not here: see
+    ``reaches``."""
 
-    reach: int
-    """The nodes it reaches."""
     depth: int
     """Components below the entered one on the longest chain."""
     amplification: int
@@ -352,8 +358,6 @@ class Chain(NamedTuple):
     """Most retrying calls along a chain."""
     latency_ms: int
     """Summed latency, calls taken as sequential (capped)."""
-    unknown_latency: int
-    """The nodes whose latency the sum misses."""
 
 
 def chain(g: CallGraph, c: Condensation, members: Sequence[str], ci: int, done: Sequence[Chain],
@@ -361,24 +365,20 @@ def chain(g: CallGraph, c: Condensation, members: Sequence[str], ci: int, done: 
     """The chain figures of a request entering ``members`` (of component ``ci``) and taking the calls out of
     it that ``take`` keeps (all by default); ``done`` holds the figures of the components it calls (callees
     come first)."""
-    bit, comp_of, data, kind_of, sync_edges = c.bit, c.comp_of, g.data, g.kind_of, g.sync_edges
-    r, dep, a, lay, total, unknown = 0, 0, 1, 0, 0, 0
+    comp_of, data, kind_of, sync_edges = c.comp_of, g.data, g.kind_of, g.sync_edges
+    dep, a, lay, total = 0, 1, 0, 0
     for n in members:
-        r |= bit[n]
         kind = kind_of[n]
         out = sync_edges(n, True)
         if kind in _TIMED_KINDS:
             own = data[n].get("latency_p95_ms")
             if own is not None:
                 total += int(own)
-            elif kind != "service" or not out:
-                unknown |= bit[n]
         for e in out:
             cj = comp_of[e["to"]]
             if cj == ci or (take is not None and not take(e)):
                 continue
             below = done[cj]
-            r |= below.reach
             if below.depth >= dep:
                 dep = below.depth + 1
             retry = e.get("retry")
@@ -387,14 +387,10 @@ def chain(g: CallGraph, c: Condensation, members: Sequence[str], ci: int, done: 
             lay = max(lay, below.layers + (1 if attempts > 1 else 0))
             calls = int(e.get("calls_per_request", 1))
             lat = e.get("latency_p95_ms")
-            if lat is not None:
-                total += calls * int(lat)
-            else:
-                total += calls * below.latency_ms
-                unknown |= below.unknown_latency
+            total += calls * (int(lat) if lat is not None else below.latency_ms)
     # Calls are taken as sequential, so shared dependencies count once per call; cap the sum so that
     # pathological graphs (thousands of diamonds) stay in machine integers.
-    return Chain(r, dep, min(a, AMPLIFICATION_CAP), lay, min(total, LATENCY_CAP_MS), unknown)
+    return Chain(dep, min(a, AMPLIFICATION_CAP), lay, min(total, LATENCY_CAP_MS))
 
 
 def chains(g: CallGraph, c: Condensation) -> list[Chain]:
@@ -403,6 +399,114 @@ def chains(g: CallGraph, c: Condensation) -> list[Chain]:
     for ci, comp in enumerate(c.comps):
         done.append(chain(g, c, comp, ci, done))
     return done
+
+
+class Reach(NamedTuple):
+    """The nodes a request entering a component reaches along its synchronous calls, as bitsets."""
+
+    nodes: int
+    """The nodes it reaches."""
+    unknown_latency: int
+    """The nodes whose latency its chain's summed latency misses: those of unknown latency reached through calls
+    that state no latency of their own."""
+
+
+Take = Callable[[Call], bool] | None
+"""The calls out of an entry a request takes (``None``: all)."""
+
+
+def _own_unknown(g: CallGraph, members: Sequence[str]) -> list[str]:
+    """The members of a component whose latency is unknown: a component that states none, unless it is a service
+    calling others (then its latency is taken as its calls')."""
+    kind_of, data, sync_edges = g.kind_of, g.data, g.sync_edges
+    return [n for n in members if kind_of[n] in _TIMED_KINDS and data[n].get("latency_p95_ms") is None
+            and (kind_of[n] != "service" or not sync_edges(n, True))]
+
+
+def _out(g: CallGraph, c: Condensation, ci: int, take: Take) -> Iterator[tuple[int, bool]]:
+    """The components the calls out of component ``ci`` that ``take`` keeps go to, each with whether the call
+    states no latency (then the unknown latencies below count)."""
+    comp_of, sync_edges = c.comp_of, g.sync_edges
+    for n in c.comps[ci]:
+        for e in sync_edges(n, True):
+            cj = comp_of[e["to"]]
+            if cj != ci and (take is None or take(e)):
+                yield cj, e.get("latency_p95_ms") is None
+
+
+DOWN_MAX = 64
+"""Entries up to which ``reaches`` walks the graph down from them; beyond, it unites bitsets up from the callees."""
+
+
+def reaches(g: CallGraph, c: Condensation, entries: Sequence[tuple[int, Take]]) -> list[Reach]:
+    """The reach of each entry (its component and the calls out of it it takes), in order.
+
+    Both ways give the same sets. Up from the callees (every component's bitset united into its callers') costs a
+    bitset of all nodes per component: quadratic in the design's size, but with a word for 64 nodes, the cheapest
+    when most components are entries (a chain of public services). Down from a few entries, each component holds
+    the set of entries reaching it (a bitset over the entries), and each entry's nodes are gathered once: linear."""
+    if len(entries) <= DOWN_MAX:
+        return _reaches_down(g, c, entries)
+    return _reaches_up(g, c, entries)
+
+
+def _reaches_down(g: CallGraph, c: Condensation, entries: Sequence[tuple[int, Take]]) -> list[Reach]:
+    ncomp, at = len(c.comps), c.at
+    below = [0] * ncomp  # component -> the entries whose calls reach it (bit k: entry k)
+    open_below = [0] * ncomp  # ... through calls that state no latency
+    for k, (ci, take) in enumerate(entries):
+        b = 1 << k
+        for cj, open_ in _out(g, c, ci, take):
+            below[cj] |= b
+            if open_:
+                open_below[cj] |= b
+    # Tarjan's order reversed puts callers before callees: a component's entries are known when it is reached.
+    for ci in range(ncomp - 1, -1, -1):
+        here = below[ci]
+        if here:
+            opened = open_below[ci]
+            for cj, open_ in _out(g, c, ci, None):
+                below[cj] |= here
+                if open_ and opened:
+                    open_below[cj] |= opened
+    nodes: list[list[int]] = [list(at[ci]) for ci, _take in entries]
+    unknown: list[list[str]] = [_own_unknown(g, c.comps[ci]) for ci, _take in entries]
+    for ci in range(ncomp):
+        here, opened = below[ci], open_below[ci]
+        while here:
+            low = here & -here
+            nodes[low.bit_length() - 1].extend(at[ci])
+            here ^= low
+        if opened:
+            own = _own_unknown(g, c.comps[ci])
+            while opened:
+                low = opened & -opened
+                unknown[low.bit_length() - 1].extend(own)
+                opened ^= low
+    size, pos = len(c.pos), c.pos
+    return [Reach(bitset(ns, size), bitset((pos[n] for n in us), size))
+            for ns, us in zip(nodes, unknown, strict=True)]
+
+
+def _reaches_up(g: CallGraph, c: Condensation, entries: Sequence[tuple[int, Take]]) -> list[Reach]:
+    pos = c.pos
+    done: list[Reach] = []
+
+    def reach(ci: int, take: Take) -> Reach:
+        r, unknown = 0, 0
+        for n in c.comps[ci]:
+            r |= 1 << pos[n]
+        for n in _own_unknown(g, c.comps[ci]):
+            unknown |= 1 << pos[n]
+        for cj, open_ in _out(g, c, ci, take):
+            r |= done[cj].nodes
+            if open_:
+                unknown |= done[cj].unknown_latency
+        return Reach(r, unknown)
+
+    for ci in range(len(c.comps)):
+        done.append(reach(ci, None))
+    return [done[ci] if take is None else reach(ci, take) for ci, take in entries]
 
 
 def longest_above(g: CallGraph, c: Condensation, entries: Iterable[int]) -> dict[int, int]:

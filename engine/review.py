@@ -203,8 +203,15 @@ class _Matches:
         adjusts: dict[str, dict[str, AdjustRecord]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
+        # Risks one of whose matches rests on a risk (a compound rule's), whose key is "risk:<rule>@<subject>"
+        # (consequence.py): found here, while each match is at hand, not in a second pass over every risk.
+        on_risks: set[str] = set()
         for _name, (_facts, risk, gap, adjust) in result.recorded:
             if risk is not None:
+                for premise in risk.premises:
+                    if premise.startswith("risk:"):
+                        on_risks.add(risk.key)
+                        break
                 held = risks.get(risk.key)
                 # A match on stated facts wins over one that needed an assumption; the message (filled only now)
                 # decides between matches on the same premises.
@@ -229,14 +236,17 @@ class _Matches:
             for subject in subjects:
                 gaps[subject].append(question)
         gaps.default_factory = None  # read as a plain dict from here: a subject without gaps is a KeyError
-        _inherit_assumptions(risks)
+        _inherit_assumptions(risks, on_risks)
         return cls(risks, gaps, adjusts)
 
 
-def _inherit_assumptions(risks: dict[str, RiskRecord]) -> None:
-    """A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything."""
+def _inherit_assumptions(risks: dict[str, RiskRecord], candidates: set[str] | None = None) -> None:
+    """A risk matched on another risk (a compound rule) rests on what that risk assumed, if anything.
+
+    ``candidates``: the risks that may rest on one (a match of theirs has a premise keyed as a risk); None: all."""
     held = risks.keys()
-    compound = sorted([key for key, r in risks.items() if not held.isdisjoint(r.premises)])
+    keys = held if candidates is None else [k for k in candidates if k in risks]
+    compound = sorted([key for key in keys if not held.isdisjoint(risks[key].premises)])
     changed = bool(compound)
     while changed:
         changed = False

@@ -51,3 +51,33 @@ def test_a_compound_risk_rests_on_what_the_risks_it_matched_assumed(tmp_path: Pa
     assert timeout.assumed and breaker.assumed
     assert set(compound.assumed) == set(timeout.assumed) | set(breaker.assumed)
     assert compound.severity.rank == compound.base_severity.rank - 1
+
+
+@pytest.mark.parametrize("compound_design", [True, False])
+def test_the_risks_resting_on_risks_found_while_matching_are_those_a_pass_over_every_risk_finds(
+        tmp_path: Path, compound_design: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_Matches.of`` notes the risks with a match resting on a risk as it reads the matches; inheriting the
+    assumptions over those alone gives what the direct computation (every risk tried) gives."""
+    import importlib
+
+    module = importlib.import_module("engine.review")  # the package exports a function of the same name
+
+    design = tmp_path / "design.yaml"
+    design.write_text("source: infrastructure\nservices:\n  - name: web\n  - name: api\nexternals:\n  - name: bank\n"
+                      "interactions:\n  - from: web\n    to: bank\n  - from: web\n    to: api\n"
+                      "    timeout_ms: 100\n", encoding="utf-8")
+    seen: list[tuple[dict[str, object], set[str] | None]] = []
+    direct = module._inherit_assumptions
+
+    def spy(risks: dict[str, object], candidates: set[str] | None = None) -> None:
+        seen.append((dict(risks), candidates))
+        direct(risks, candidates)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "_inherit_assumptions", spy)
+    reviewed = review([str(design) if compound_design else SHOP])
+    (before, candidates), = seen
+    assert candidates is not None and (bool(candidates) == compound_design)
+    every = dict(before)
+    direct(every)  # type: ignore[arg-type]
+    assert every == module._Matches.of(reviewed.result).risks
+    assert {k for k, r in before.items() if set(r.premises) & before.keys()} <= candidates  # type: ignore[attr-defined]
