@@ -1563,7 +1563,7 @@ def spring_routes(path: str, text: str) -> list[Route]:
 _SAFE = ("GET", "HEAD", "OPTIONS", "ANY")
 _UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 _WRITES_READ = ("Spring MVC", "WebFlux", "JAX-RS", "Express", "Fastify", "NestJS", "Next.js", "Flask", "FastAPI",
-                "gin", "chi", "echo", "net/http", "gorilla/mux", "Spring Cloud Gateway")
+                "gin", "chi", "echo", "net/http", "gorilla/mux", "Spring Cloud Gateway", "ASP.NET Core minimal API")
 """The frameworks whose handlers the import reads for the writes they make (a gateway's route: those of the service
 behind it): an unsafe method there is ``mutating`` when a write is found, left unknown when none is (a POST may be a
 query); another's takes its method's meaning, as an OpenAPI operation does."""
