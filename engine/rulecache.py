@@ -236,10 +236,10 @@ def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
     if key is not None:
         kept = _kept_schemas(key).get(name)
         if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict):
-            try:
+            from pydantic_core import SchemaError
+
+            with contextlib.suppress(SchemaError, TypeError, ValueError):  # a schema pydantic-core refuses: built
                 return plain.plain_validator(model, (kept[0], kept[1]))
-            except Exception:  # noqa: BLE001 - a schema pydantic-core refuses (another shape): built again
-                pass
     schema = plain.plain_schema(model)
     validate = plain.plain_validator(model, schema)
     if key is not None and files is not None and _is_json(list(schema)) and not _changed_since_import(files):

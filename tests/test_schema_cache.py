@@ -12,7 +12,7 @@ import types
 from typing import Any, Literal
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 import engine
 from engine import rulecache
@@ -50,7 +50,7 @@ def module(tmp_path: Any, monkeypatch: Any) -> Any:
         mod.__file__ = str(path)
         sys.modules[name] = mod
         made.append(name)
-        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), mod.__dict__)  # noqa: S102 - the test's own source
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), mod.__dict__)
         return mod
 
     yield write
@@ -72,7 +72,8 @@ def _no_building(monkeypatch: Any) -> None:
 
 
 def _schema_entries(folder: str) -> list[str]:
-    return sorted(n for n in os.listdir(folder) if n.startswith(rulecache.SCHEMA_PREFIX)) if os.path.isdir(folder) else []
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    return sorted(n for n in names if n.startswith(rulecache.SCHEMA_PREFIX))
 
 
 def test_a_second_process_validates_with_the_kept_schema_and_builds_no_model(cache: str, module: Any,
