@@ -7,7 +7,9 @@ Closed sets are ``Literal`` types so that strict validation accepts the plain st
 YAML and JSON carry, and the JSON Schema lists the allowed values.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here (unlike the rest of archplan): the field annotations are then
+# objects when each class is made, where pydantic would compile and evaluate every one of them as a string (a
+# sixth of this module's import, 6 ms a process). A model names only the models defined above it.
 
 import enum
 from dataclasses import dataclass
