@@ -120,11 +120,9 @@ def _hashed(paths: Sequence[str], settings: str) -> str | None:
 def _modules_changed() -> bool:
     """Whether a module of ``_MODULES`` changed since (or just before) archplan was imported: the entry's name,
     hashed from the files now, would then name another source than the code that compiled it."""
-    import engine
-
     here = os.path.dirname(os.path.abspath(__file__))
     try:
-        return any(os.stat(os.path.join(here, m)).st_ctime_ns >= engine.IMPORTED_NS - RACY_NS for m in _MODULES)
+        return any(os.stat(os.path.join(here, m)).st_ctime_ns >= rulecache.imported_ns() - RACY_NS for m in _MODULES)
     except OSError:
         return True
 

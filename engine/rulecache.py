@@ -260,12 +260,18 @@ def _changed_since_import(files: Sequence[str]) -> bool:
     """Whether a source file changed after (or just before) archplan was imported: the key, hashed from the file
     now, may then name another source than the one the model was built from. ctime, which no program can set
     back."""
-    import engine
-
     try:
-        return any(os.stat(path).st_ctime_ns >= engine.IMPORTED_NS - RACY_NS for path in files)
+        return any(os.stat(path).st_ctime_ns >= imported_ns() - RACY_NS for path in files)
     except OSError:
         return True
+
+
+def imported_ns() -> int:
+    """When the package ``engine`` was imported (``engine.IMPORTED_NS``: its ``__init__`` runs before any of its
+    modules is read). Read from ``sys.modules``: importing the package here would reach every layer."""
+    import sys
+
+    return int(sys.modules["engine"].IMPORTED_NS)
 
 
 def _schema_entry(key: str) -> str:
