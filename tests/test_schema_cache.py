@@ -11,6 +11,7 @@ import time
 import types
 from typing import Any, Literal
 
+import orjson
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -59,7 +60,8 @@ def module(tmp_path: Any, monkeypatch: Any) -> Any:
 
 
 def _forget(*models: type[BaseModel]) -> None:
-    """As a new process: no validator built, no entry read."""
+    """As a new process: the last one's entries written, no validator built, no entry read."""
+    rulecache.write_schemas()
     for m in models:
         plain._PLAIN.pop(m, None)
     rulecache._SCHEMAS.clear()
@@ -72,6 +74,7 @@ def _no_building(monkeypatch: Any) -> None:
 
 
 def _schema_entries(folder: str) -> list[str]:
+    rulecache.write_schemas()  # as at the process's exit
     names = os.listdir(folder) if os.path.isdir(folder) else []
     return sorted(n for n in names if n.startswith(rulecache.SCHEMA_PREFIX))
 
@@ -118,6 +121,7 @@ def test_a_damaged_entry_is_built_again_and_rewritten(cache: str, module: Any) -
         fh.write(data.replace(b'"ge":0', b'"ge":9'))  # the body no longer has the hash its header states
     _forget(Outer)
     assert rulecache.plain_validator(Outer)([{"name": "x", "size": 3}]) == [{"name": "x", "size": 3}]
+    rulecache.write_schemas()
     with open(path, "rb") as fh:
         assert fh.read() == data
 
@@ -172,3 +176,23 @@ def test_a_schema_built_from_a_source_changed_since_archplan_was_imported_is_not
     monkeypatch.setattr(engine, "IMPORTED_NS", time.time_ns() - rulecache.RACY_NS // 2)
     assert rulecache.plain_validator(Outer)([{"name": "x"}]) == [{"name": "x"}]
     assert _schema_entries(cache) == []
+
+
+def test_the_command_line_writes_the_schemas_once_at_exit(tmp_path: Any) -> None:
+    """A check of a design with every section builds the 13 section models' schemas, and writes one entry holding
+    them all when it exits (its ``os._exit`` runs no atexit hook)."""
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    folder = str(tmp_path / "cache")
+    env = {**os.environ, rulecache.CACHE_ENV: folder}
+    env.pop(rulecache.OFF_ENV, None)
+    shop = os.path.join(ROOT, "facts", "shop")
+    done = subprocess.run([sys.executable, "-m", "archplan", "check", shop, "-o", os.devnull], cwd=ROOT, env=env,
+                          capture_output=True, check=False)
+    assert done.returncode == 1, done.stderr
+    (name,) = [n for n in os.listdir(folder) if n.startswith(rulecache.SCHEMA_PREFIX)]
+    body = rulecache.read_entry(os.path.join(folder, name), name[len(rulecache.SCHEMA_PREFIX):-len(".json")],
+                                rulecache.SCHEMA_FORMAT)
+    assert body is not None and len(orjson.loads(body)) >= 10

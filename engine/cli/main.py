@@ -163,6 +163,9 @@ def entry() -> None:
             code = EXIT_ERROR
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
+        cache = sys.modules.get("engine.rulecache")
+        if cache is not None:  # what atexit would have written: the plain validators' schemas
+            cache.write_schemas()
         os._exit(code)
 
 
