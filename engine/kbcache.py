@@ -223,7 +223,7 @@ def _pattern(item: Any) -> CompiledPattern:
                            tuple((_text(f), _text(a), _text(rf)) for f, a, rf in joins))
 
 
-def _compiled(item: Any, source: dict[str, LoadedRule]) -> CompiledRule:
+def _compiled(item: Any, source: dict[str, LoadedRule], shapes: dict[str, list[Any]]) -> CompiledRule:
     name, rule_id, gap, stratum, patterns, lookups, assumed = item
     if rule_id not in source or (gap is not None and not isinstance(gap, str)):
         raise ValueError("a compiled rule of no rule")
@@ -231,7 +231,7 @@ def _compiled(item: Any, source: dict[str, LoadedRule]) -> CompiledRule:
     looked = tuple(Lookup(_text(a), _text(s), _text(f), _text(k), _flag(n)) for a, s, f, k, n in lookups)
     c = CompiledRule(_text(name), rule_id, gap, pats, _int(stratum), looked,
                      tuple((_text(ref), _unvalue(v)) for ref, v in assumed), absences(pats, looked))
-    _of_its_rule(c, source[rule_id].rule)
+    _of_its_rule(c, source[rule_id].rule, shapes)
     return c
 
 
@@ -239,14 +239,17 @@ _OPS = frozenset((*OPERATORS, "missing", "unknown_or"))
 """The operators a compiled test may have (the rule language's, and those the gap and assumption variants use)."""
 
 
-def _of_its_rule(c: CompiledRule, rule: Rule) -> None:
+def _of_its_rule(c: CompiledRule, rule: Rule, shapes: dict[str, list[Any]]) -> None:
     """Refuse a compiled variant that is not one of its rule's: its name, gap, assumptions, and each pattern's
     alias, kind, negation, joins and tested fields are the rule's (the test values may come from params)."""
     name = rule.id if c.gap is None else f"{rule.id}#gap:{c.gap}"
     if c.assumed:
         name += "#assume:" + "+".join(ref for ref, _v in c.assumed)
-    expected = [(p.as_ or f"n{i}", p.kind, p.absent, tuple((f, *r.split(".", 1)) for f, r in sorted(p.join.items())))
-                for i, p in enumerate(rule.when)]
+    expected = shapes.get(rule.id)
+    if expected is None:  # once per rule, not per variant (444 variants of 237 rules)
+        expected = shapes[rule.id] = [(p.as_ or f"n{i}", p.kind, p.absent,
+                                       tuple((f, *r.split(".", 1)) for f, r in sorted(p.join.items())))
+                                      for i, p in enumerate(rule.when)]
     if (c.name != name or (c.gap is not None and c.gap not in rule.gaps)
             or any(ref not in rule.assume or rule.assume[ref] != v for ref, v in c.assumed)
             or [(p.alias, p.kind, p.absent, p.joins) for p in c.patterns] != expected
@@ -264,7 +267,8 @@ def _decode(stored: Any) -> CompiledKB:
         if rule.id in source:
             raise ValueError("a rule twice")
         source[rule.id] = LoadedRule(rule, _text(file), _RuleDocument(file, data))
-    rules = [_compiled(item, source) for item in stored["compiled"]]
+    shapes: dict[str, list[Any]] = {}
+    rules = [_compiled(item, source, shapes) for item in stored["compiled"]]
     compiled = {c.name: c for c in rules}
     parts: list[Part] = [(_int(s), _flag(joining), tuple(rules[_int(i)] for i in members))
                          for s, joining, members in stored["parts"]]
