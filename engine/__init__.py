@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"  # the release; pyproject.toml reads it (CHANGELOG.md says what changed)
+IMPORTED_NS = time.time_ns()
+"""When this package was imported: archplan's own modules were read from their files after it (engine.rulecache
+keeps nothing built from a source file changed since)."""
 
 if TYPE_CHECKING:
     from engine.errors import ArchplanError, Location

@@ -22,7 +22,7 @@ from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdow
 from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
 from engine.model.design import Design, Fact, FieldLocations, LoadWarning, new_fact
 from engine.model.kinds import identity
-from engine.model.plain import plain_validator
+from engine.rulecache import plain_validator
 from engine.source import DEFAULT_LIMITS, Document, Limits, Positions, keypath, load
 from engine.validation import load_all, validation_errors
 

@@ -18,14 +18,18 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from engine import source
 from engine.errors import ArchplanError
 from engine.model.document import DEFAULT_LIMITS, Document, Limits, Path, Positions
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 FORMAT = 3
 """The layout of an entry; a change makes every older entry a mismatch."""
@@ -196,3 +200,182 @@ def _prune(folder: str, prefix: str) -> None:
     for old in entries[KEEP:]:
         with contextlib.suppress(OSError):
             os.unlink(old.path)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The plain validators' schemas (engine.model.plain)
+# --------------------------------------------------------------------------------------------------------------
+
+SCHEMA_FORMAT = 1
+SCHEMA_PREFIX = "schema-"
+_SCHEMAS: dict[str, dict[str, Any]] = {}
+"""The entries read or written in this process, by path (each holds the schemas of the models whose key names it)."""
+
+
+def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
+    """``engine.model.plain.plain_validator(model)``, with its schema kept on disk between processes.
+
+    Building a fact model's plain schema builds the model's own schema and validator first: 16 ms a check for
+    the 13 section models, with 10 more to import pydantic's plugin loader (importlib.metadata) on the first
+    one; built from a kept schema, the validators take 0.4 ms and the models are never built on a design that
+    they accept (on a refusal, the loader gives the entries to the model, whose errors the user sees).
+
+    An entry is named by a hash of the source files of the model's classes and of every model its fields nest
+    (a model's schema is written there), of ``engine.model.plain`` and of the Python, pydantic and pydantic-core
+    versions. A schema is kept only when it is plain JSON that reads back the same, type for type. As with the
+    rule entries, the hash finds a damaged entry, not a forged one.
+    """
+    from engine.model import plain
+
+    validate = plain.known(model)
+    if validate is not None:
+        return validate
+    files = _schema_sources(model) if active() else None
+    key = _schema_key(files) if files is not None else None
+    name = f"{model.__module__}.{model.__qualname__}"
+    if key is not None:
+        kept = _kept_schemas(key).get(name)
+        if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict):
+            from pydantic_core import SchemaError
+
+            with contextlib.suppress(SchemaError, TypeError, ValueError):  # a schema pydantic-core refuses: built
+                return plain.plain_validator(model, (kept[0], kept[1]))
+    schema = plain.plain_schema(model)
+    validate = plain.plain_validator(model, schema)
+    if (key is not None and files is not None and _is_json(list(schema))
+            and orjson.loads(orjson.dumps(list(schema))) == list(schema) and not _changed_since_import(files)):
+        entry = _schema_entry(key)
+        _SCHEMAS[entry] = {**_kept_schemas(key), name: list(schema)}
+        if not _UNWRITTEN:
+            import atexit
+
+            atexit.register(write_schemas)
+        _UNWRITTEN[entry] = key
+    return validate
+
+
+_UNWRITTEN: dict[str, str] = {}
+"""Entries given a schema in this process and not yet written (path -> key): ``write_schemas``."""
+
+
+def write_schemas() -> None:
+    """Write the entries given a schema in this process, each once (a check builds up to 13 models' schemas: a
+    write each took 3 ms on an overlay file system). At exit (``atexit``; the command line calls it before its
+    ``os._exit``)."""
+    while _UNWRITTEN:
+        entry, key = _UNWRITTEN.popitem()
+        write_entry(entry, key, SCHEMA_FORMAT, orjson.dumps(_SCHEMAS.get(entry, {})), SCHEMA_PREFIX)
+
+
+RACY_NS = 2_000_000_000
+"""A source file changed less than this before archplan was imported may have changed after its module was read
+(a file system's clock ticks coarsely): a schema built from it is not kept."""
+
+
+def _changed_since_import(files: Sequence[str]) -> bool:
+    """Whether a source file changed after (or just before) archplan was imported: the key, hashed from the file
+    now, may then name another source than the one the model was built from. ctime, which no program can set
+    back."""
+    try:
+        return any(os.stat(path).st_ctime_ns >= imported_ns() - RACY_NS for path in files)
+    except OSError:
+        return True
+
+
+def imported_ns() -> int:
+    """When the package ``engine`` was imported (``engine.IMPORTED_NS``: its ``__init__`` runs before any of its
+    modules is read). Read from ``sys.modules``: importing the package here would reach every layer."""
+    import sys
+
+    return int(sys.modules["engine"].IMPORTED_NS)
+
+
+def _schema_entry(key: str) -> str:
+    return os.path.join(cache_dir(), f"{SCHEMA_PREFIX}{key}.json")
+
+
+def _kept_schemas(key: str) -> dict[str, Any]:
+    entry = _schema_entry(key)
+    kept = _SCHEMAS.get(entry)
+    if kept is None:
+        kept = {}
+        body = read_entry(entry, key, SCHEMA_FORMAT)
+        with contextlib.suppress(ValueError):
+            stored = orjson.loads(body) if body is not None else None
+            if isinstance(stored, dict):
+                kept = stored
+        _SCHEMAS[entry] = kept
+    return kept
+
+
+def _schema_sources(model: type[BaseModel]) -> list[str] | None:
+    """The source files of ``model``'s classes and of every model its fields nest, and ``engine.model.plain``'s;
+    None when a nested class is not resolved (then nothing is kept)."""
+    import sys
+
+    from engine.model import plain
+
+    classes = _nested(model)
+    if classes is None:
+        return None
+    files = {plain.__file__, *(getattr(sys.modules.get(c.__module__), "__file__", None) or ""
+                               for cls in classes for c in cls.__mro__
+                               if c.__module__ != "builtins" and not c.__module__.startswith("pydantic"))}
+    return None if "" in files else sorted(files)
+
+
+def _schema_key(files: Sequence[str]) -> str | None:
+    """The name of the entry holding the schemas of the models written in ``files`` (None when one cannot be
+    read): their contents, and the Python, pydantic and pydantic-core versions."""
+    import sys
+
+    import pydantic
+    import pydantic_core
+
+    h = hashlib.sha256(f"{SCHEMA_FORMAT}\0{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}".encode())
+    try:
+        for path in files:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            h.update(f"\0{path}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
+            h.update(data)
+    except OSError:
+        return None
+    return h.hexdigest()[:32]
+
+
+def _nested(model: type[BaseModel]) -> set[type[BaseModel]] | None:
+    """``model`` and every model class its fields' annotations name, at any depth; None when an annotation is
+    not resolved (a forward reference)."""
+    from pydantic import BaseModel
+
+    seen: set[type[BaseModel]] = set()
+    todo: list[Any] = [model]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, typing.ForwardRef):
+            return None
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            if item in seen:
+                continue
+            seen.add(item)
+            if not item.__pydantic_fields_complete__:
+                return None
+            for info in item.__pydantic_fields__.values():
+                if isinstance(info.annotation, str):
+                    return None
+                todo.append(info.annotation)
+        elif typing.get_origin(item) is not typing.Literal:  # a literal's arguments are values, not types
+            todo.extend(typing.get_args(item))
+    return seen
+
+
+def _is_json(value: Any) -> bool:
+    """Whether ``value`` is made of JSON's own types only (an enum or a tuple, which JSON would turn into a text or
+    a list, is not)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _is_json(v) for k, v in value.items())
+    if kind is list:
+        return all(_is_json(v) for v in value)
+    return kind in (str, int, float, bool) or value is None

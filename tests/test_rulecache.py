@@ -110,7 +110,8 @@ def test_the_command_line_switch_turns_the_cache_off(tmp_path: Any) -> None:
     subprocess.run([*run, "--no-cache"], cwd=ROOT, env=env, capture_output=True, check=True)
     assert _entries(folder) == []
     subprocess.run(run, cwd=ROOT, env=env, capture_output=True, check=True)
-    assert [n.split("-")[0] for n in _entries(folder)] == ["kb", "rules"]  # the compiled rules too (kbcache)
+    # the compiled rules too (kbcache), and the name of their entry by the rule files' stat
+    assert [n.split("-")[0] for n in _entries(folder)] == ["kb", "kbstat", "rules"]
     assert [n for n in os.listdir(folder) if n.endswith(".tmp")] == []  # written atomically, nothing left over
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
+import importlib
 import io
 import os
 import signal
@@ -20,13 +21,7 @@ import click
 
 from engine import __version__
 from engine.cli import options
-from engine.cli.agents import mcp, questions, schema
-from engine.cli.check import check, explain
-from engine.cli.gate import baseline, diff
-from engine.cli.importing import import_cmd
 from engine.cli.options import EXIT_ERROR
-from engine.cli.plan import plan
-from engine.cli.rules import rules
 from engine.errors import ArchplanError
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO}
@@ -40,8 +35,37 @@ def _fail(errors: Sequence[str]) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
+_COMMANDS = {
+    "baseline": ("engine.cli.gate", "baseline"), "check": ("engine.cli.check", "check"),
+    "diff": ("engine.cli.gate", "diff"), "explain": ("engine.cli.check", "explain"),
+    "import": ("engine.cli.importing", "import_cmd"), "mcp": ("engine.cli.agents", "mcp"),
+    "plan": ("engine.cli.plan", "plan"), "questions": ("engine.cli.agents", "questions"),
+    "rules": ("engine.cli.rules", "rules"), "schema": ("engine.cli.agents", "schema"),
+}
+"""Each command and where it is defined: its module is imported when the command is named (or all, for the
+group's --help), so that ``archplan check`` does not define the other commands' options (5 ms a run)."""
+
+
+class _Commands(dict[str, click.Command]):
+    """The group's commands, each imported when first looked up (``main.commands["diff"]``)."""
+
+    def __missing__(self, name: str) -> click.Command:
+        if name not in _COMMANDS:
+            raise KeyError(name)
+        module, attr = _COMMANDS[name]
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        self[name] = command
+        return command
+
+
 class _Group(click.Group):
     """Turns every error into readable lines and exit code 2, in one place."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.commands[cmd_name] if cmd_name in _COMMANDS else super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_COMMANDS})
 
     def invoke(self, ctx: click.Context) -> Any:
         from engine import budget
@@ -81,9 +105,10 @@ class _Group(click.Group):
         except click.UsageError:
             from engine.errors import did_you_mean
 
-            if args and args[0] not in self.commands:
+            names = self.list_commands(ctx)
+            if args and args[0] not in names:
                 raise click.UsageError(
-                    f"no such command '{args[0]}'{did_you_mean(args[0], self.commands)}", ctx) from None
+                    f"no such command '{args[0]}'{did_you_mean(args[0], names)}", ctx) from None
             raise
 
 
@@ -93,8 +118,7 @@ def main() -> None:
     """Review a backend design before it is built, and plan its integration."""
 
 
-for _command in (baseline, check, diff, explain, import_cmd, mcp, plan, questions, rules, schema):
-    main.add_command(_command)
+main.commands = _Commands()
 
 
 def entry() -> None:
@@ -139,6 +163,9 @@ def entry() -> None:
             code = EXIT_ERROR
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
+        cache = sys.modules.get("engine.rulecache")
+        if cache is not None:  # what atexit would have written: the plain validators' schemas
+            cache.write_schemas()
         os._exit(code)
 
 

@@ -13,10 +13,9 @@ import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import ArchplanError, InputError, UsageError, raise_all
-from engine.gate.baseline import Baseline, Entry, load_baseline
 from engine.gate.common import POLICY_RULE
 from engine.gate.policy import Policy, check_waivers
 from engine.gate.policy import describe as describe_policy
@@ -27,6 +26,9 @@ from engine.model.frozen import quick_init
 from engine.report import threshold_rank
 from engine.review import GAP_RULE, Review
 from engine.source import DEFAULT_LIMITS, Document, Limits, load
+
+if TYPE_CHECKING:
+    from engine.gate.baseline import Baseline, Entry
 
 Status = Literal["active", "waived", "baselined"]
 TODAY_ENV = "ARCHPLAN_TODAY"
@@ -264,7 +266,11 @@ def evaluate(review: Review, options: GateOptions, limits: Limits = DEFAULT_LIMI
         if options.use_waivers else []
     raise_all(check_waivers(waivers, [*review.kb.source, GAP_RULE], policy, when))
     result = apply(waivers, review.findings, when, review.facts.keys())
-    baseline = load_baseline(options.baseline, limits) if options.baseline else None
+    baseline = None
+    if options.baseline:  # its module only then (1.3 ms a check)
+        from engine.gate.baseline import load_baseline
+
+        baseline = load_baseline(options.baseline, limits)
     recorded = {e.fingerprint: e.severity for e in baseline.entries} if baseline else {}
     floor = threshold_rank(options.threshold) if review.findings else 0
     if not result.waived and not recorded:  # nothing waived, no baseline: every finding is active

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from pydantic_core import CoreSchema, SchemaValidator
 from pydantic_core import core_schema as cs
 
+PlainSchema = tuple[CoreSchema, Any]
+"""A plain validator's core schema and core config (``plain_schema``)."""
 _PLAIN: dict[type[BaseModel], Callable[[Any], Any]] = {}
 _UNREADABLE: dict[type[BaseModel], str] = {}
 """Models whose schema the plain validator does not read (``_plain``), with why: asked again, they raise at once."""
@@ -27,26 +29,40 @@ _SCALARS = frozenset({"bool", "float", "int", "literal", "str"})
 """Core schemas whose value is the same Python value the model dumps in JSON mode."""
 
 
-def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
+def plain_validator(model: type[BaseModel], schema: PlainSchema | None = None) -> Callable[[Any], Any]:
     """The ``validate_python`` of ``model``'s plain validator, built on first use: given a list of entries (a
     section's, validated in one call rather than entry by entry; a single entry as a list of one), the list of
     ``model.model_validate(x).model_dump(by_alias=True, exclude_none=True, mode="json")`` for each entry ``x``
     when it accepts them all (the same keys, in the same order, and values); else ``pydantic.ValidationError``.
     ``TypeError`` when the model's schema holds what ``_plain`` does not read: its caller then lets the model read
-    every entry (the loader does)."""
+    every entry (the loader does). ``schema``: the model's ``plain_schema`` kept from an earlier process
+    (``engine.rulecache``), instead of building it."""
     validate = _PLAIN.get(model)
     if validate is None:
-        if model in _UNREADABLE:
-            raise TypeError(_UNREADABLE[model])
-        model.model_rebuild()  # a model with ``defer_build`` has its schema built on first use
-        schema = cast(dict[str, Any], model.__pydantic_core_schema__)
-        try:
-            plain = _plain(schema)
-        except TypeError as exc:
-            _UNREADABLE[model] = str(exc)
-            raise
-        validate = _PLAIN[model] = SchemaValidator(cs.list_schema(plain), schema.get("config")).validate_python
+        plain, config = plain_schema(model) if schema is None else schema
+        validate = _PLAIN[model] = SchemaValidator(cs.list_schema(plain), config).validate_python
     return validate
+
+
+def known(model: type[BaseModel]) -> Callable[[Any], Any] | None:
+    """The plain validator of ``model`` when this process has built it."""
+    return _PLAIN.get(model)
+
+
+def plain_schema(model: type[BaseModel]) -> PlainSchema:
+    """The core schema of ``model`` read as a typed mapping, and its core config: what ``plain_validator`` builds
+    its validator from. Building the model's own schema first (pydantic's ``model_rebuild``, with its validator)
+    is most of the time a plain validator takes (1 ms a model). ``TypeError``: see ``plain_validator``."""
+    if model in _UNREADABLE:
+        raise TypeError(_UNREADABLE[model])
+    model.model_rebuild()  # a model with ``defer_build`` has its schema built on first use
+    schema = cast(dict[str, Any], model.__pydantic_core_schema__)
+    try:
+        plain = _plain(schema)
+    except TypeError as exc:
+        _UNREADABLE[model] = str(exc)
+        raise
+    return plain, schema.get("config")
 
 
 def _plain(schema: dict[str, Any]) -> CoreSchema:
