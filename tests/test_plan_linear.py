@@ -5,6 +5,7 @@ entry's own components, the critical path as building every node's chain."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Any
 
 import yaml
@@ -155,21 +156,23 @@ def test_the_roadmap_through_pattern_hubs_is_that_of_the_direct_edges(monkeypatc
     from tests.plan_helpers import SHOP
 
     shop = review([SHOP], findings_only=False)  # the built-in rules: several patterns, some with prerequisites
-    patterns = sorted({m.pattern for m in shop.mitigations})
+    many = Counter(m.pattern for m in shop.mitigations)
+    patterns = sorted(many, key=lambda p: (-many[p], p))  # first the patterns of most instances
     assert len(patterns) >= 3
     rank = {p: k for k, p in enumerate(patterns)}
-    # Each pattern after every earlier one (mostly in other scopes: hubs; no cycle), phases spread so that
-    # prerequisites move items to later phases; then a cycle through two patterns' hubs.
-    chained = [dataclasses.replace(m, after=tuple(patterns[:rank[m.pattern]]), phase=1 + rank[m.pattern] % 4)
-               for m in shop.mitigations]
-    last = patterns[-1]
-    looped = [dataclasses.replace(m, after=(*m.after, last)) if m.pattern == patterns[0] else m for m in chained]
+    # By fours: the second pattern after the first (a later phase: dependencies across phases), the third after
+    # the second (an earlier phase: moved), mostly in other scopes (hubs); then a cycle through two patterns' hubs.
+    chained = [dataclasses.replace(m, after=(patterns[rank[m.pattern] - 1],) if rank[m.pattern] % 4 in (1, 2) else (),
+                                   phase=(1, 3, 2, 4)[rank[m.pattern] % 4]) for m in shop.mitigations]
+    looped = [dataclasses.replace(m, after=(patterns[1],)) if m.pattern == patterns[0] else m for m in chained]
+    every = [dataclasses.replace(m, after=tuple(patterns[:rank[m.pattern]]), phase=1 + rank[m.pattern] % 4)
+             for m in shop.mitigations]  # each pattern after all before it: several hubs per item, ties of phase
     from engine.plan import builder
 
     fallbacks: list[int] = []
     ordered_direct = builder._ordered_direct
     monkeypatch.setattr(builder, "_ordered_direct", lambda *a: fallbacks.append(1) or ordered_direct(*a))
-    for mitigations, cyclic in ((shop.mitigations, False), (chained, False), (looped, True)):
+    for mitigations, cyclic in ((shop.mitigations, False), (chained, False), (every, False), (looped, True)):
         design = dataclasses.replace(shop, mitigations=mitigations)
         fallbacks.clear()
         road, plan = _roadmap_and_schedule(design, False, monkeypatch)
@@ -181,7 +184,13 @@ def test_the_roadmap_through_pattern_hubs_is_that_of_the_direct_edges(monkeypatc
         assert road.items == ref.items  # phases, notes, each item's prerequisites listed
         assert (road.mermaid, road.dot, road.unresolved) == (ref.mermaid, ref.dot, ref.unresolved)
         assert plan == ref_plan
-        assert max(len(w.after) for w in road.items) > (3 if mitigations is shop.mitigations else 6)
+        with monkeypatch.context() as m:  # the charts of a large roadmap: dependencies counted across phases
+            m.setattr(builder, "ROADMAP_CHART_LIMIT", 10)
+            large = _roadmap_and_schedule(design, False, monkeypatch)[0]
+            assert large.mermaid == builder._roadmap_mermaid(road.items)
+            assert large.dot == builder._roadmap_dot(road.items)
+            assert large.mermaid != road.mermaid
+        assert max(len(w.after) for w in road.items) > 3
     moved = [w for w in _roadmap_and_schedule(dataclasses.replace(shop, mitigations=chained), False,
                                               monkeypatch)[0].items if w.note.startswith("moved")]
     assert moved  # the hubs carry phases too
