@@ -5,6 +5,7 @@ entry's own components, the critical path as building every node's chain."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Any
 
 import yaml
@@ -121,3 +122,75 @@ def test_each_entry_points_critical_path_is_the_chain_built_node_by_node(tmp_pat
     assert len(paths) >= 3 and min(len(p) for p in paths) >= 2
     for e in plan.performance:
         assert e.critical_path == reference(e.entry_service, routes_of(design.endpoints.get(e.entry))), e.entry
+
+
+def _roadmap_and_schedule(rv: Any, direct: bool, monkeypatch: Any) -> tuple[Any, Any]:
+    """The roadmap and its schedule with a hub per prerequisite pattern met in other scopes, or (``direct``) with
+    an edge to each of the pattern's instances, ordered as before the hubs (the reference)."""
+    from engine.plan import builder
+    from engine.plan.schedule import schedule
+
+    ordered_direct = builder._ordered_direct
+    with monkeypatch.context() as m:
+        if direct:
+            init = builder._DepGraph.__init__
+
+            def expanded(self: Any, ids: list[str], dep: list[list[int]], hubs: list[tuple[str, ...]],
+                         instances: dict[str, list[int]]) -> None:
+                edges = [sorted(set(d).union(*(instances[p] for p in h))) for d, h in zip(dep, hubs, strict=True)]
+                init(self, ids, edges, [()] * len(ids), {})
+
+            m.setattr(builder._DepGraph, "__init__", expanded)
+            m.setattr(builder._DepGraph, "ordered", lambda self, planned, later: ordered_direct(
+                self.ids, self.after, planned, later))
+        road = builder._roadmap(rv, builder._Design(rv), builder._Items(rv), False)
+    return road, schedule(road.items, draw=False)
+
+
+def test_the_roadmap_through_pattern_hubs_is_that_of_the_direct_edges(monkeypatch: Any) -> None:
+    """A mitigation whose prerequisite pattern is only in other scopes comes after every instance of it: through
+    one hub per pattern (edges linear in the items), the same order, phases, notes, schedule, listed prerequisites
+    and cycles as with the direct edges (quadratic on a fully specified design)."""
+    import dataclasses
+
+    from tests.plan_helpers import SHOP
+
+    shop = review([SHOP], findings_only=False)  # the built-in rules: several patterns, some with prerequisites
+    many = Counter(m.pattern for m in shop.mitigations)
+    patterns = sorted(many, key=lambda p: (-many[p], p))  # first the patterns of most instances
+    assert len(patterns) >= 3
+    rank = {p: k for k, p in enumerate(patterns)}
+    # By fours: the second pattern after the first (a later phase: dependencies across phases), the third after
+    # the second (an earlier phase: moved), mostly in other scopes (hubs); then a cycle through two patterns' hubs.
+    chained = [dataclasses.replace(m, after=(patterns[rank[m.pattern] - 1],) if rank[m.pattern] % 4 in (1, 2) else (),
+                                   phase=(1, 3, 2, 4)[rank[m.pattern] % 4]) for m in shop.mitigations]
+    looped = [dataclasses.replace(m, after=(patterns[1],)) if m.pattern == patterns[0] else m for m in chained]
+    every = [dataclasses.replace(m, after=tuple(patterns[:rank[m.pattern]]), phase=1 + rank[m.pattern] % 4)
+             for m in shop.mitigations]  # each pattern after all before it: several hubs per item, ties of phase
+    from engine.plan import builder
+
+    fallbacks: list[int] = []
+    ordered_direct = builder._ordered_direct
+    monkeypatch.setattr(builder, "_ordered_direct", lambda *a: fallbacks.append(1) or ordered_direct(*a))
+    for mitigations, cyclic in ((shop.mitigations, False), (chained, False), (every, False), (looped, True)):
+        design = dataclasses.replace(shop, mitigations=mitigations)
+        fallbacks.clear()
+        road, plan = _roadmap_and_schedule(design, False, monkeypatch)
+        assert len(fallbacks) == cyclic  # with a cycle, the direct edges are ordered (and reported) as before
+        ref, ref_plan = _roadmap_and_schedule(design, True, monkeypatch)
+        assert bool(road.cycles) is cyclic
+        assert road.cycles == ref.cycles
+        assert [w.id for w in road.items] == [w.id for w in ref.items]
+        assert road.items == ref.items  # phases, notes, each item's prerequisites listed
+        assert (road.mermaid, road.dot, road.unresolved) == (ref.mermaid, ref.dot, ref.unresolved)
+        assert plan == ref_plan
+        with monkeypatch.context() as m:  # the charts of a large roadmap: dependencies counted across phases
+            m.setattr(builder, "ROADMAP_CHART_LIMIT", 10)
+            large = _roadmap_and_schedule(design, False, monkeypatch)[0]
+            assert large.mermaid == builder._roadmap_mermaid(road.items)
+            assert large.dot == builder._roadmap_dot(road.items)
+            assert large.mermaid != road.mermaid
+        assert max(len(w.after) for w in road.items) > 3
+    moved = [w for w in _roadmap_and_schedule(dataclasses.replace(shop, mitigations=chained), False,
+                                              monkeypatch)[0].items if w.note.startswith("moved")]
+    assert moved  # the hubs carry phases too
