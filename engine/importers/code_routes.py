@@ -32,11 +32,12 @@ of its declaration; what the code states besides the route is inferred, with its
 parameter named like an id is ``takes_object_id``; a login, sign-up or token operation (not GET) is
 ``auth_flow``; a GET of users, customers, accounts, orders... (the last fixed segment) handles ``pii`` (a hint
 to check, as field names are); a store write in the handler, or in a function of the file it calls, is
-``mutating``; a session or token cookie it sets gets its flags (the framework's defaults when left out); a URL
-it takes from the request and fetches, compared with nothing on the way, is ``fetches_user_url`` without
-``url_allowlist``; a Python handler of a write that reads a price or total from the request's input
-(``cart.get('total')``) has ``amount_from_client``. When no code of the service (PHP included) names a credential,
-session, cookie, token or security framework, its routes authenticate and authorise no caller (``none``);
+``mutating``, and so is a PUT, PATCH or DELETE route, which is defined to change its target; a session or token
+cookie it sets gets its flags (the framework's defaults when left out); a URL it takes from the request and
+fetches, compared with nothing on the way, is ``fetches_user_url`` without ``url_allowlist``; a Python handler of
+a write that reads a price or total from the request's input (``cart.get('total')``) has ``amount_from_client``.
+When no code of the service (PHP included) names a credential, session, cookie, token or security framework, its
+routes authenticate and authorise no caller (``none``);
 otherwise authentication and authorisation stay unknown, and the review asks for them, except on an Express route
 registered with its handler alone that reads no credential and hands the request to no other module, when another
 handler of the service rejects callers itself (``if (!logged_in) throw``) and no file mounts a middleware named for
@@ -198,6 +199,9 @@ class Route:
     no caller who they are either, so no user owns what it deletes (a catalogue's item, a shared list's entry)."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
+    behind: str | None = None
+    """For a gateway's own route, which passes the request on (Spring Cloud Gateway's Java DSL): the one other service
+    serving its method and path, whose handler is the route's."""
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
     """The flags of the session or token cookie its handler sets (stated, or the framework's default), and where."""
     fetch: str | None = None
@@ -1565,8 +1569,17 @@ _UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 _WRITES_READ = ("Spring MVC", "WebFlux", "JAX-RS", "Express", "Fastify", "NestJS", "Next.js", "Flask", "FastAPI",
                 "gin", "chi", "echo", "net/http", "gorilla/mux", "Spring Cloud Gateway", "ASP.NET Core minimal API")
 """The frameworks whose handlers the import reads for the writes they make (a gateway's route: those of the service
-behind it): an unsafe method there is ``mutating`` when a write is found, left unknown when none is (a POST may be a
-query); another's takes its method's meaning, as an OpenAPI operation does."""
+behind it): a POST there is ``mutating`` when a write is found, left unknown when none is (a POST may be a query;
+PUT, PATCH and DELETE are mutating all the same, ``_STATE_CHANGING``); another's unsafe method takes its meaning, as
+an OpenAPI operation does."""
+_STATE_CHANGING = ("PUT", "PATCH", "DELETE")
+"""The unsafe methods defined to change the state of their target resource (RFC 9110 §9.3.4-9.3.5, RFC 5789): one
+is ``mutating`` whatever its framework, a write found or not (a handler read for writes by its methods' names misses
+the domain's own, ``order.SetCancelledStatus()``); only a POST with no write found stays unknown. A gateway's route
+that passes the request on (``_PROXIED``) has no handler of its own: it is mutating so only when a service behind it
+serves the same method and path (``Route.behind``); else no handler the import read takes that method there (a
+service with no PUT answers 405) and it stays unknown."""
+_PROXIED = ("Spring Cloud Gateway",)
 _JAVA_WRITE_VERBS = (*(v.lower() for v in code_go.WRITE_VERBS), "persist", "merge")
 _JAVA_WRITE_CALL = re.compile(rf"\b((?:this\s*\.\s*)?(\w+))\s*\.\s*((?:{'|'.join(_JAVA_WRITE_VERBS)})(?:[A-Z]\w*)?)"
                               r"\s*\(")
@@ -2559,6 +2572,13 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: {r.method} is an unsafe method, one that changes the server's state, "
                                       f"and the import reads no write of its handler ({r.framework.split(',')[0]})")
+    elif r.method in _STATE_CHANGING and "mutating" not in (body.get("endpoints", ident) or {}) and \
+            (r.behind or not r.framework.startswith(_PROXIED)):
+        body.set("endpoints", ident, "mutating", True, r.at)
+        body.note("endpoints", ident, f"mutating: {r.method} is defined to change its target's state (RFC 9110 "
+                                      "§9.3.4-9.3.5, RFC 5789), unlike a POST, which may be a query; no write of its "
+                                      "handler" + (f" ({r.behind}'s, behind it)" if r.behind else "") +
+                                      " is known by name, but one may call the domain's own methods")
     if r.stops:
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: its handler stops the whole process ({r.stops}), a function "
@@ -3597,7 +3617,9 @@ def _gateway_writes(docs: Sequence[Document]) -> list[Document]:
                     svc, b = behind[0]
                     why = f"{svc}, the one other service serving {r.method} {r.path}, behind it: "
                     routes.append(replace(r, writes=f"{b.writes}, in {svc} behind this route", no_idempotency_key=(
-                        why + b.no_idempotency_key if b.no_idempotency_key else None)))
+                        why + b.no_idempotency_key if b.no_idempotency_key else None), behind=svc))
+                elif r.framework.startswith("Spring Cloud Gateway") and len(behind) == 1:
+                    routes.append(replace(r, behind=behind[0][0]))
                 else:
                     routes.append(r)
             out.append(replace(d, routes=tuple(routes)))
