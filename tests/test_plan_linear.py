@@ -8,7 +8,6 @@ import os
 from collections import Counter
 from typing import Any
 
-import pytest
 import yaml
 
 from benchmarks.gen_design import generate, write
@@ -195,28 +194,3 @@ def test_the_roadmap_through_pattern_hubs_is_that_of_the_direct_edges(monkeypatc
     moved = [w for w in _roadmap_and_schedule(dataclasses.replace(shop, mitigations=chained), False,
                                               monkeypatch)[0].items if w.note.startswith("moved")]
     assert moved  # the hubs carry phases too
-
-
-def test_the_components_found_in_one_pass_are_those_looked_up_one_by_one() -> None:
-    """``_Design`` works out each fact's component while it indexes the facts: the same answer as looking each
-    fact up when asked (``_find_component``), for every fact of a design of every kind; a key of no fact has none."""
-    import dataclasses
-
-    from tests.plan_helpers import SHOP
-
-    rv = review([SHOP], findings_only=False)
-    design = _Design(rv)
-    kinds = Counter(f.kind for f in rv.enriched.facts)
-    assert {"service", "datastore", "interaction", "endpoint", "access", "path", "deployment"} <= set(kinds)
-    for f in rv.enriched.facts:
-        assert design.component_of(f.key) == design._find_component(f.key), f.key
-    assert design.component_of("service:nowhere") is None
-    # A fact lacking the field that names its component is left to the lookup, which fails only when asked.
-    bare = next(f for f in rv.enriched.facts if f.kind == "interaction")
-    lacking = dataclasses.replace(bare, data={k: v for k, v in bare.data.items() if k != "from"})
-    rv2 = dataclasses.replace(rv, enriched=dataclasses.replace(rv.enriched, facts=[*rv.enriched.facts, lacking]),
-                              facts={})
-    design2 = _Design(rv2)
-    assert design2.component_of(next(f for f in rv.enriched.facts if f.kind == "service").key) is not None
-    with pytest.raises(KeyError):
-        design2.component_of(bare.key)

@@ -50,9 +50,6 @@ from engine.plan.schedule import schedule
 from engine.review import Review, display_path, paused_gc
 
 COMPONENT_KINDS = ("service", "datastore", "channel", "external")
-_COMPONENT_FIELD = {"interaction": "from", "endpoint": "served_by", "consumer": "service", "access": "service",
-                    "producer": "service", "path": "entry_service", "deployment": "service", "job": "service"}
-"""The field naming the component a fact of each other kind is about (``_Design.component_of``)."""
 LIKELIHOOD_ORDER = ("almost_certain", "likely", "possible", "rare")
 IMPACT_ORDER = ("minor", "moderate", "major", "severe")
 DEFAULT_PHASE = {"datastore": 1, "channel": 1, "external": 3, "service": 2}
@@ -133,26 +130,11 @@ class _Design:
         self.deployments: dict[str, Fact] = {}
         self.endpoints: dict[str, Fact] = {}
         singles: dict[str, Fact] = {}
-        # ``component_of`` each fact's key, worked out in the same pass (78,000 questions at 5,000 services ask of
-        # nearly every fact); a fact's later namesake replaces it, as in ``facts``. A field a fact lacks is left
-        # to ``_find_component``, which fails on it as before only when asked.
-        found: dict[str, str | None] = {}
         for f in rv.enriched.facts:  # one pass over the 31,000 facts of 5,000 services, not six
             kind = f.kind
             if kind in COMPONENT_KINDS:
-                found[f.key] = name = f.name
-                self.comp.setdefault(name, f)
-                continue
-            at = _COMPONENT_FIELD.get(kind)
-            if at is None:
-                found[f.key] = None
-            else:
-                value = f.data.get(at, found)  # ``found``: no such field
-                if value is not found:
-                    found[f.key] = str(value)
-                else:
-                    found.pop(f.key, None)
-            if kind == "interaction":
+                self.comp.setdefault(f.name, f)
+            elif kind == "interaction":
                 self.interactions.append(f)
             elif kind in ("access", "consumer", "producer"):
                 self.links.append(f)
@@ -164,7 +146,7 @@ class _Design:
                 singles.setdefault(kind, f)
         self.system = singles["system"].data if "system" in singles else {}
         self.observability = singles["observability"].data if "observability" in singles else {}
-        self._component = found
+        self._component: dict[str, str | None] = {}
         self._team: dict[str, str] = {}
         self._comp_team: dict[str, str] = {}
 
@@ -185,8 +167,20 @@ class _Design:
             return None
         if f.kind in COMPONENT_KINDS:
             return f.name
-        at = _COMPONENT_FIELD.get(f.kind)
-        return None if at is None else str(f.data[at])
+        d = f.data
+        if f.kind == "interaction":
+            return str(d["from"])
+        if f.kind == "endpoint":
+            return str(d["served_by"])
+        if f.kind in ("consumer", "access"):
+            return str(d["service"])
+        if f.kind == "producer":
+            return str(d["service"])
+        if f.kind == "path":
+            return str(d["entry_service"])
+        if f.kind in ("deployment", "job"):
+            return str(d["service"])
+        return None
 
 
 def build_plan(rv: Review, render_svg: bool = True, effort_days: Mapping[str, float] | None = None,
