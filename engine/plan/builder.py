@@ -198,6 +198,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
     d = _Design(rv)
     items = _Items(rv)
     risks_only = [f for f in rv.findings if f.kind == "risk"]
+    gaps = [f for f in rv.findings if f.kind == "gap"]
 
     # --- risk per component and per edge, for highlighting
     node_risk: dict[str, tuple[str | None, int]] = {}
@@ -230,7 +231,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
                               node_risk, edge_risk, render_svg, {n: tuple(c) for n, c in held.items()})
     roadmap = _roadmap(rv, d, items, render_svg)
     phase_of_mitigation = {w.id.split(":", 1)[1]: w.phase for w in roadmap.items if w.kind == "mitigation"}
-    risks = _risks(rv, d, risks_only, phase_of_mitigation)
+    risks = _risks(rv, d, risks_only, phase_of_mitigation, gaps)
     graph = CallGraph(d.comp, d.interactions)
     capacity = plan_capacity(graph, [(p.entry, p.entry_service, d.endpoints.get(p.entry)) for p in rv.enriched.paths],
                              d.system)
@@ -247,7 +248,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
         "interactions": len(d.interactions),
         "public_entry_points": len(rv.enriched.paths),
         "risks": len(risks_only),
-        "information_gaps": sum(1 for f in rv.findings if f.kind == "gap"),
+        "information_gaps": len(gaps),
         "work_items": len(roadmap.items),
         "plan_items_from_rules": len(items.items),
     }
@@ -674,10 +675,10 @@ def _roadmap_mermaid(items: Sequence[WorkItem], summary: _PhaseSummary | None = 
 # --------------------------------------------------------------------------------------
 
 
-def _risks(rv: Review, d: _Design, risks: Sequence[Finding], phase_of_mitigation: Mapping[str, int]
-           ) -> RiskAssessment:
-    """Section 3 (``risks``: the review's risk findings); ``phase_of_mitigation``: each mitigation's phase in the
-    roadmap, by its id. The entries are made when first read (``_RiskRows``)."""
+def _risks(rv: Review, d: _Design, risks: Sequence[Finding], phase_of_mitigation: Mapping[str, int],
+           gaps: list[Finding]) -> RiskAssessment:
+    """Section 3 (``risks``: the review's risk findings, ``gaps`` its information gaps); ``phase_of_mitigation``:
+    each mitigation's phase in the roadmap, by its id. The entries are made when first read (``_RiskRows``)."""
     matrix: dict[str, dict[str, list[str]]] = {lk: {im: [] for im in IMPACT_ORDER} for lk in LIKELIHOOD_ORDER}
     lk_rank = {lk: i for i, lk in enumerate(reversed(LIKELIHOOD_ORDER))}
     im_rank = {im: i for i, im in enumerate(IMPACT_ORDER)}
@@ -694,7 +695,6 @@ def _risks(rv: Review, d: _Design, risks: Sequence[Finding], phase_of_mitigation
         if lk and im:
             matrix[lk][im].append(f.id)
     order = sorted(range(len(risks)), key=keys.__getitem__)  # stable, as sorting the entries by their key
-    gaps = [f for f in rv.findings if f.kind == "gap"]
     return new_risk_assessment(matrix, _RiskRows(rv, d, [risks[k] for k in order], phase_of_mitigation, gaps))
 
 
