@@ -334,7 +334,8 @@ def _joinable(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]]) -> dict[str
             test = _gate_of(gate)
             found = passing[name] = of_kind[kind] if test is None else [f for f in of_kind[kind] if test(f)]
         got = {f.get(fld) for f in found}
-        values.append(frozenset(v for v in got if type(v) is str) if all(type(v) is str for v in got) else None)
+        texts = frozenset(v for v in got if type(v) is str)
+        values.append(texts if len(texts) == len(got) else None)
     return {kind: _semijoin_test([(_gate_of(gate), [(fld, values[i]) for fld, i in edges]) for gate, edges in alts])
             for kind, alts in spec.semijoins.items()}
 

@@ -400,8 +400,8 @@ class _DepGraph:
         number = {p: k for k, p in enumerate(used)}
         self.instances = [instances[p] for p in used]
         self.hubs = [[number[p] for p in h if p in number] for h in hubs]
-        self.sets = [set(run) for run in self.instances]
-        self.own = [d if not h else [a for a in d if not any(a in self.sets[k] for k in h)]
+        sets = [set(run) for run in self.instances]
+        self.own = [d if not h else [a for a in d if not any(a in sets[k] for k in h)]
                     for d, h in zip(direct, self.hubs, strict=True)]
         """Each item's direct prerequisites that are no instance of its hubs' patterns."""
         self.after = [self._expanded(i) for i in range(len(ids))]
