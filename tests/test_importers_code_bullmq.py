@@ -125,3 +125,44 @@ def test_queue_named_through_an_enum_and_a_base_class_for_the_services_whose_cod
     assert not [k for k in keys if k.startswith("channel:") and k not in {"channel:parcel-intake",
                                                                           "channel:audit-trail"}]
 
+
+
+def test_queue_named_through_type_arguments_and_a_sharded_template_keeps_its_first_shards_name(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "relay/src/names.ts", """
+        export enum Lanes {
+          UPLOADS = 'upload-lane',
+          HOOKS = 'hook-lane',
+          RETRIES = 'retry-lane',
+        }
+        """)
+    write(root, "relay/src/lanes.ts", """
+        import { Queue } from 'bullmq';
+        import { Lanes, Jobs } from './names';
+        export class UploadLane {
+          static open(key?: string, shards = 1): Queue<Jobs[Lanes.UPLOADS]> | null {
+            const shard = key ? key.length % shards : 0;
+            const name = `${Lanes.UPLOADS}${shard > 0 ? `-${shard}` : ""}`;
+            return new Queue<Jobs[Lanes.UPLOADS]>(name, { connection: {} });
+          }
+        }
+        export class HookLane {
+          static open(): Queue<Jobs[Lanes.HOOKS]> {
+            return new Queue<Jobs[Lanes.HOOKS]>(
+              Lanes.HOOKS,
+              { connection: {} },
+            );
+          }
+        }
+        export class RetryLane {
+          static open(region: string) {
+            // a part that always adds something names a queue the code computes: not read
+            const name = `${Lanes.RETRIES}-${region}`;
+            return new Queue(name, { connection: {} });
+          }
+        }
+        """)
+    design = load_documents(import_paths("source", [os.path.join(root, "relay/src")], service="relay"))
+    assert fact(design, "channel:upload-lane").data["producers"] == ["relay"]
+    assert fact(design, "channel:hook-lane").data["producers"] == ["relay"]
+    assert not [k for k in design.by_key() if k.startswith("channel:retry-lane")]

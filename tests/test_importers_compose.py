@@ -1068,6 +1068,30 @@ def test_a_tag_that_names_each_nightly_or_branch_head_build_is_no_fixed_release(
     assert any("ledger:nightly is a moving tag" in n for n in notes["deployment:ledger"])
 
 
+def test_an_application_image_tagged_with_its_major_version_alone_is_a_moving_release_line(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger:
+            image: registry.example.org/acme/ledger:4
+          audit:
+            image: registry.example.org/acme/audit:v2
+          mailer:
+            image: registry.example.org/acme/mailer:4.1
+          ledger-db:
+            image: postgres:17
+            environment: {POSTGRES_PASSWORD_FILE: /run/secrets/pg}
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "deployment:ledger").data["immutable_artifacts"] is False
+    assert fact(d, "deployment:audit").data["immutable_artifacts"] is False
+    # a minor version is some publisher's fixed release (unknown); a datastore's major version keeps its format
+    assert "deployment:mailer" not in d.by_key()
+    assert "immutable_image" not in fact(d, "datastore:ledger-db").data
+    notes = compose.import_file(path)[0].notes
+    assert any("ledger:4 names a release line" in n for n in notes["deployment:ledger"])
+
+
 def test_a_seaweedfs_container_is_an_object_store_that_checks_the_key_pair_it_is_given(
         tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
@@ -1097,6 +1121,40 @@ def test_a_seaweedfs_container_is_an_object_store_that_checks_the_key_pair_it_is
     assert fact(d, "datastore:open-blobs").data.get("authentication") is None
     assert fact(d, "interaction:gallery->blobs").data["style"] == "sync"
     assert "service:blobs" not in d.by_key()
+
+
+def test_a_minio_container_given_its_root_password_checks_every_request(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          media:
+            image: cgr.dev/chainguard/minio
+            command: server /data
+            environment:
+              MINIO_ROOT_USER: media
+              MINIO_ROOT_PASSWORD: ${MEDIA_PASSWORD:-media-secret}
+            ports: ["9090:9000"]
+            volumes: ["media-data:/data"]
+          legacy-media:
+            image: minio/minio:RELEASE.2021-01-05T05-22-38Z
+            command: server /data
+            environment: {MINIO_ACCESS_KEY: old, MINIO_SECRET_KEY_FILE: /run/secrets/minio}
+          bare-media:
+            image: quay.io/minio/minio:RELEASE.2024-01-01T00-00-00Z
+            command: server /data
+          gallery:
+            image: example/gallery:1.0
+            environment:
+              S3_ENDPOINT: http://media:9000
+        volumes:
+          media-data:
+        """)
+    d = design_of(compose.import_file(path))
+    media = fact(d, "datastore:media").data
+    assert (media["kind"], media["engine"], media["authentication"], media["credentials_source"]) == (
+        "object", "minio", "password", "repo_config")
+    assert fact(d, "datastore:legacy-media").data["authentication"] == "password"
+    # with no root password the artifact shows, the server's own default (or a configuration file) decides: unknown
+    assert fact(d, "datastore:bare-media").data.get("authentication") is None
 
 
 def test_a_connection_pooler_is_a_proxy_in_front_of_its_database_so_the_database_is_on_the_request_path(

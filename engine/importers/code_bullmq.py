@@ -4,7 +4,10 @@ BullMQ keeps its queues in Redis: ``new Queue(name, ...)`` adds jobs to the queu
 ``new Worker(name, processor, ...)`` takes them (a consumer); each is a ``kind: queue`` channel over ``redis``. The
 name is read as TypeScript gives it: a string literal, a ``const`` holding one, or an enum member
 (``QueueNames.ORDERS`` where ``enum QueueNames { ORDERS = 'orders' }`` is declared in the code read, its libraries
-included; a member declared with two values is not chosen between).
+included; a member declared with two values is not chosen between), through TypeScript's type arguments
+(``new Queue<Jobs>(name, ...)``). A name held in a local ``const`` built as a template whose first part is such a
+name and whose other parts are each a condition that adds nothing otherwise (``${QueueName.INGEST}${shard > 0 ?
+`-${shard}` : ""}``, a sharded queue whose first shard keeps the bare name) is that name.
 
 Code that wraps BullMQ in a class of its own is read one level up: a class declared in a module that imports
 ``Queue`` (or ``Worker``) from ``bullmq``, or from a module of the code that does (a local wrapper re-exporting
@@ -99,12 +102,39 @@ def _values(codes: Sequence[tuple[str, str]]) -> dict[str, str | None]:
     return out
 
 
-def _name(arg: str, values: Mapping[str, str | None]) -> str | None:
+def _name(arg: str, values: Mapping[str, str | None], before: str = "") -> str | None:
+    """The queue name ``arg`` gives; ``before``: the code above the call, where a local ``const`` holding it is."""
     arg = arg.strip()
     literal = re.fullmatch(r"""(['"`])([^'"`\\$]+)\1""", arg)
     if literal:
         return literal.group(2)
-    return values.get(arg) if re.fullmatch(r"\w+(?:\.\w+)?", arg) else None
+    if not re.fullmatch(r"\w+(?:\.\w+)?", arg):
+        return None
+    local = list(re.finditer(rf"\b(?:const|let)\s+{re.escape(arg)}\s*(?::\s*string\s*)?=\s*`", before))
+    if local:
+        return _template(before, local[-1].end() - 1, values)
+    return values.get(arg)
+
+
+def _template(code: str, i: int, values: Mapping[str, str | None]) -> str | None:
+    """The name a template literal opening at ``code[i]`` gives when each of its parts after a first known name
+    (``${Names.A}``) is a condition adding nothing in its other branch (``${n > 0 ? `-${n}` : ""}``); else None."""
+    head = re.compile(r"`\$\{(\w+(?:\.\w+)?)\}").match(code, i)
+    if head is None or not values.get(head.group(1)):
+        return None
+    j = head.end()
+    while code.startswith("${", j):
+        depth, k = 0, j + 1
+        while k < len(code) and code[k] != "\n":
+            depth += {"{": 1, "}": -1}.get(code[k], 0)
+            if depth == 0:
+                break
+            k += 1
+        part = code[j + 2:k]
+        if depth or not re.search(r"\?[^:]*:\s*(?:''|\"\")\s*$", part, re.S):
+            return None
+        j = k + 1
+    return values[head.group(1)] if code.startswith("`", j) else None
 
 
 def _location(path: str, code: str, i: int) -> Location:
@@ -154,11 +184,11 @@ def uses(codes: Sequence[tuple[str, str]], own: str) -> tuple[ChannelUse, ...]:
                                       f"class {cls} extends {base}, super({arg}, ...)", kind="queue",
                                       protocol="redis"))
         for local, role in bull.get(path, {}).items():
-            for m in re.finditer(rf"\bnew\s+{re.escape(local)}\s*\(", code):
-                owner = [c for s, c, _b, e in classes if s < m.start() < e]
+            for m in re.finditer(rf"\bnew\s+{re.escape(local)}\s*(?:<(?:[^<>()]|<[^<>()]*>)*>\s*)?\(", code):
+                owner = [(s, c) for s, c, _b, e in classes if s < m.start() < e]
                 arg, at = _first_arg(code, m.end() - 1)
-                name = _name(arg, values)
-                if name and named(owner[-1] if owner else None, path):
+                name = _name(arg, values, code[owner[-1][0] if owner else 0:m.start()])
+                if name and named(owner[-1][1] if owner else None, path):
                     out.append(ChannelUse(role, name, arg, _location(path, code, at), "BullMQ",
                                           f"new {local}({arg}, ...)", kind="queue", protocol="redis"))
     return tuple(sorted(out, key=lambda u: (u.at.file, u.at.line, u.at.column)))

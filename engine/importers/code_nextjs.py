@@ -15,12 +15,14 @@ each time (place, add, create, charge...) takes no idempotency key when no code 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
 from engine.importers.code_go import CREATION_VERBS, WRITE_VERBS
+from engine.importers.code_node import NODE_TLS
 from engine.importers.code_text import close_bracket
 
 SUFFIXES = (".js", ".mjs", ".cjs", ".ts")
@@ -121,4 +123,23 @@ def _route(path: str, code: str, route: str, method: str, start: int, end: int) 
     return NextRoute(method, route, Location(path, line, col), writes)
 
 
-__all__ = ["NextRoute", "route_path", "routes"]
+_NEXT_IMPORT = re.compile(r"""\bfrom\s*(['"])next(?:/[\w/.-]+)?\1|\brequire\s*\(\s*(['"])next(?:/[\w/.-]+)?\2\s*\)""")
+
+
+def plain_listener(texts: Sequence[tuple[str, str]], own: str) -> tuple[str, Location] | None:
+    """Why, and where, a Next.js service listens on plain HTTP: a route file of its own code (under ``own``, comments
+    blanked) imports Next.js, whose production server (``next start``, or the standalone build's ``server.js``) has no
+    TLS setting, and no code of the service starts an HTTPS server of its own. None otherwise."""
+    if any(NODE_TLS.search(code) for _path, code in texts):
+        return None
+    for path, code in texts:
+        if (path == own or path.startswith(own.rstrip("/\\") + os.sep)) and route_path(path) is not None and (
+                m := _NEXT_IMPORT.search(code)):
+            return ("its routes are served by Next.js, whose production server has no TLS setting, and no code of it "
+                    "starts an HTTPS server, so it listens on plain HTTP",
+                    Location(path, code.count("\n", 0, m.start()) + 1,
+                             m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1))
+    return None
+
+
+__all__ = ["NextRoute", "plain_listener", "route_path", "routes"]

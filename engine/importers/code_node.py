@@ -482,7 +482,7 @@ def routes(path: str, code: str) -> Iterator[NodeRoute]:
 
 
 _NEST_CREATE = re.compile(r"\bNestFactory\s*\.\s*create\s*(?:<[^>()]*>)?\s*\(")
-_NODE_TLS = re.compile(r"\bhttpsOptions\b|\bcreateSecureServer\s*\(|\bhttps\s*\.\s*createServer\s*\(")
+NODE_TLS = re.compile(r"\bhttpsOptions\b|\bcreateSecureServer\s*\(|\bhttps\s*\.\s*createServer\s*\(")
 """What gives a Node.js server TLS: NestJS's ``httpsOptions``, or an HTTPS (or HTTP/2 secure) server of its own."""
 
 
@@ -490,7 +490,7 @@ def nest_plain_listener(texts: Sequence[tuple[str, str]], own: str) -> tuple[str
     """Why, and where, a NestJS service listens on plain HTTP: its own code (under ``own``, comments blanked)
     creates the application with ``NestFactory.create`` and no code of the service gives it TLS (``httpsOptions``,
     or an HTTPS server it creates itself). None when it creates no NestJS application, or gives one TLS."""
-    if any(_NODE_TLS.search(code) for _path, code in texts):
+    if any(NODE_TLS.search(code) for _path, code in texts):
         return None
     for path, code in texts:
         if (path == own or path.startswith(own.rstrip(os.sep) + os.sep)) and (m := _NEST_CREATE.search(code)):
@@ -499,4 +499,4 @@ def nest_plain_listener(texts: Sequence[tuple[str, str]], own: str) -> tuple[str
     return None
 
 
-__all__ = ["NodeRoute", "fastify_routes", "nest_plain_listener", "nest_routes", "routes"]
+__all__ = ["NODE_TLS", "NodeRoute", "fastify_routes", "nest_plain_listener", "nest_routes", "routes"]

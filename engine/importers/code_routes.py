@@ -523,13 +523,16 @@ def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str
 def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[str, str]],
                     java: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
     """Why, and where, the web server a service's folder configures listens on plain HTTP only: ASP.NET Core's
-    URLs, Tomcat's connectors, a Go server, a NestJS application or a Spring Boot application given no TLS."""
+    URLs, Tomcat's connectors, a Go server, a NestJS or Next.js application or a Spring Boot application given no
+    TLS."""
     config = [f for p in paths for f in code_secrets.source_files(p, config=True)]
     images = [(f, read_text(f, limits)) for p in paths for f in [os.path.join(p, "Dockerfile")] if os.path.isfile(f)]
     return (code_dotnet_settings.plain_listener(paths, limits) or code_servlets.tomcat_plain_listener(paths, limits)
             or code_go.plain_listener([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
             or code_node.nest_plain_listener([(f, blank_comments(t)) for f, t in texts
                                               if f.endswith((".ts", ".js", ".mjs"))], paths[0])
+            or code_nextjs.plain_listener([(f, blank_comments(t)) for f, t in texts
+                                           if f.endswith(code_nextjs.SUFFIXES)], paths[0])
             or spring.boot_plain_listener(java, config, images, limits))
 
 

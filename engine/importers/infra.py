@@ -894,6 +894,8 @@ _AUTH_IMAGES = {
     "sqlserver": ("mssql/server", "mssql/rhel/server", "azure-sql-edge"),
     "search": ("elasticsearch", "elasticsearch/elasticsearch", "opensearchproject/opensearch"),
     "seaweedfs": ("chrislusf/seaweedfs", "seaweedfs/seaweedfs"),
+    # MinIO on Docker Hub and Quay, Bitnami's and Chainguard's builds of it
+    "minio": ("minio/minio", "bitnami/minio", "chainguard/minio"),
 }
 _YES = ("yes", "true", "1")
 
@@ -1072,6 +1074,13 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         return _search_auth(env)
     elif rec.engine == "seaweedfs":
         return _seaweedfs_auth(env, configured)
+    elif rec.engine == "minio":
+        # MinIO serves no anonymous request unless a bucket policy allows it: every S3 call is signed with a key the
+        # server knows, the root user's first (min.io docs, "MinIO Server environment variables": MINIO_ROOT_USER,
+        # MINIO_ROOT_PASSWORD; MINIO_ACCESS_KEY/MINIO_SECRET_KEY before them, Bitnami's MINIO_ROOT_PASSWORD likewise)
+        key = given("MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY")
+        if key:
+            return DatastoreAuth("password", f"{key} set: MinIO requires every request to be signed")
     elif rec.engine == "sqlserver":
         # SQL Server has no anonymous access: the image will not start without the sa password, and every client
         # signs in (learn.microsoft.com, "Configure SQL Server settings with environment variables on Linux")
@@ -1197,10 +1206,22 @@ def record_datastore_auth(body: Body, name: str, auth: DatastoreAuth | None, at:
     body.note("datastores", name, f"authentication {auth.authentication}: {auth.why}")
 
 
+def _release_line(image: str) -> tuple[bool, str] | None:
+    """An application image tagged with a major version alone (``vendor/app:4``, ``:v2``): the tag of a release
+    line, which each minor and patch release of that major version (their migrations included) replaces. A
+    datastore's major tag (``postgres:17``) is not read so: within one major version an engine keeps its storage
+    format and protocol, and that tag is how its vendor ships security fixes."""
+    last = image.strip().rsplit("/", 1)[-1]
+    name, colon, tag = last.partition(":")
+    if "@" in image or not colon or not re.fullmatch(r"v?[0-9]+", tag):
+        return None
+    return False, f"image {name}:{tag} names a release line: each {tag}.x release replaces it"
+
+
 def record_image_pinning(body: Body, service: str, image: str, at: Location) -> None:
-    """The service's deployment runs an identified build (a digest) or a moving one (no tag, ``latest``):
-    ``deployments[].immutable_artifacts``; any other tag leaves it unknown."""
-    pinned = image_pinning(image)
+    """The service's deployment runs an identified build (a digest) or a moving one (no tag, ``latest``, a
+    major version alone): ``deployments[].immutable_artifacts``; any other tag leaves it unknown."""
+    pinned = image_pinning(image) or _release_line(image)
     if pinned is None:
         return
     value, why = pinned
