@@ -57,6 +57,10 @@ def found(files: dict[str, str]) -> list[tuple[str, str, int, str]]:
             return nil, nil
         }
     """, [("req.Password", 2, "print"), ("s.cfg.ApiKey", 3, "info")], id="go-log-zerolog"),
+    pytest.param("otp.ts", """
+        logger.info("verification", { identifier, token });
+        logger.warn("retry", { id: user.id, secret: ok ? apiKey : fallbackToken });
+    """, [("token", 1, "info"), ("apiKey", 2, "warn")], id="ts-object-literal-values"),
 ])
 def test_a_log_statement_writing_a_secret_is_found_with_its_line(file: str, text: str,
                                                                  expected: list[tuple[str, int, str]]) -> None:
@@ -79,6 +83,13 @@ def test_a_log_statement_writing_a_secret_is_found_with_its_line(file: str, text
         console.log(mask(creditCard));
         Math.log(secret);
     """, id="js-words-derived-fields"),
+    pytest.param("otp.ts", """
+        logger.info("Failed verification", {
+          identifier: params.identifier,
+          token: params.token?.substring(0, 2) + "****",
+          reason: ok ? password_policy : "expired",
+        });
+    """, id="ts-object-literal-keys"),
     pytest.param("Svc.java", """
         class Svc {
             void f() {

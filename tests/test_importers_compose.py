@@ -1124,37 +1124,23 @@ def test_a_seaweedfs_container_is_an_object_store_that_checks_the_key_pair_it_is
 
 
 def test_a_minio_container_given_its_root_password_checks_every_request(tmp_path: os.PathLike[str]) -> None:
+    # with no root password the artifact shows, the server's own default (or a configuration file) decides: unknown
     path = write(str(tmp_path), "docker-compose.yml", """
         services:
           media:
             image: cgr.dev/chainguard/minio
-            command: server /data
-            environment:
-              MINIO_ROOT_USER: media
-              MINIO_ROOT_PASSWORD: ${MEDIA_PASSWORD:-media-secret}
-            ports: ["9090:9000"]
-            volumes: ["media-data:/data"]
+            environment: {MINIO_ROOT_USER: media, MINIO_ROOT_PASSWORD: "${MEDIA_PASSWORD:-media-secret}"}
           legacy-media:
             image: minio/minio:RELEASE.2021-01-05T05-22-38Z
-            command: server /data
             environment: {MINIO_ACCESS_KEY: old, MINIO_SECRET_KEY_FILE: /run/secrets/minio}
           bare-media:
             image: quay.io/minio/minio:RELEASE.2024-01-01T00-00-00Z
-            command: server /data
-          gallery:
-            image: example/gallery:1.0
-            environment:
-              S3_ENDPOINT: http://media:9000
-        volumes:
-          media-data:
         """)
-    d = design_of(compose.import_file(path))
-    media = fact(d, "datastore:media").data
-    assert (media["kind"], media["engine"], media["authentication"], media["credentials_source"]) == (
-        "object", "minio", "password", "repo_config")
-    assert fact(d, "datastore:legacy-media").data["authentication"] == "password"
-    # with no root password the artifact shows, the server's own default (or a configuration file) decides: unknown
-    assert fact(d, "datastore:bare-media").data.get("authentication") is None
+    stores = {f.name: f.data for f in design_of(compose.import_file(path)).of_kind("datastore")}
+    assert {n: (s["kind"], s["engine"], s.get("authentication"), s.get("credentials_source"))
+            for n, s in stores.items()} == {"media": ("object", "minio", "password", "repo_config"),
+                                            "legacy-media": ("object", "minio", "password", "repo_config"),
+                                            "bare-media": ("object", "minio", None, None)}
 
 
 def test_a_connection_pooler_is_a_proxy_in_front_of_its_database_so_the_database_is_on_the_request_path(

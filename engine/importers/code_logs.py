@@ -23,7 +23,8 @@ passed whole, its type read from its declaration in the same file.
 
 Not sensitive: a message that only names the word (``"invalid password"``: its text is a literal), a value
 named as masked, hashed, encrypted or a length (``last4``, ``maskedCard``, ``passwordHash``), one derived by a
-call (``cardNumber.substr(-4)``, ``hash(password)``, ``len(token)``), a pagination token (``nextPageToken``).
+call (``cardNumber.substr(-4)``, ``hash(password)``, ``len(token)``), a pagination token (``nextPageToken``), the key
+of an object literal (``{ token: token.slice(0, 2) + "****" }``: what it writes is its value).
 """
 
 from __future__ import annotations
@@ -326,6 +327,8 @@ def _sensitive_arg(args: str, why: Callable[[], str],
         chain = re.sub(r"\s+", "", m.group(0)).replace("?.", ".")
         if not _passed_whole(args, m.start()) or args[m.end():].lstrip().startswith("("):
             continue  # an argument of a call that may derive anything from it, or a function called
+        if re.match(r"\s*:(?!:)", args[m.end():]) and re.search(r"[{,]\s*$", args[:m.start()]):
+            continue  # the key of an object literal (``{ token: masked }``): its value is read on its own
         names = re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\.get\(|\(\)", ".", chain))
         while len(names) > 1 and names[-1].lower() in _SAME:
             names.pop()

@@ -8,6 +8,11 @@
 - **App router**: each ``app/**/route.ts`` serves its folder's path (route groups ``(shop)`` and slots ``@x``
   left out) for every HTTP method it exports (``export async function POST(...)``, ``export const GET = ...``).
 
+A NextAuth catch-all route (``pages/api/auth/[...nextauth].ts`` calling ``NextAuth(...)``) serves, for a credentials
+provider the service's code configures (``CredentialsProvider({...})`` from ``next-auth/providers/credentials``),
+the sign-in ``POST /api/auth/callback/<id>`` (``credentials`` unless the provider names another ``id``): a login that
+checks the password the request carries.
+
 What a method's code writes, through a client, gateway, service or store (``CheckoutGateway.placeOrder(...)``,
 ``CartGateway.addItem(...)``, ``db.insert(...)``), makes its route ``mutating``; a write that creates something new
 each time (place, add, create, charge...) takes no idempotency key when no code of the service names one.
@@ -46,6 +51,7 @@ class NextRoute:
     at: Location
     writes: str | None = None
     creates: bool = False
+    login: str | None = None
 
 
 def route_path(path: str) -> str | None:
@@ -75,13 +81,49 @@ def route_path(path: str) -> str | None:
 def routes(texts: Sequence[tuple[str, str]]) -> list[NextRoute]:
     """The Next.js API routes of a service's files (comments blanked), in file order."""
     out: list[NextRoute] = []
+    providers = [p for path, code in texts for p in _credentials_providers(path, code)]
     for path, code in texts:
         route = route_path(path)
         if route is not None:
             out.extend(_file_routes(path, code, route))
+            out.extend(_nextauth_logins(path, code, route, providers))
     if any("idempot" in code.lower() for _p, code in texts):  # it names a key: whether it checks one is unknown
-        out = [NextRoute(r.method, r.path, r.at, r.writes, False) for r in out]
+        out = [NextRoute(r.method, r.path, r.at, r.writes, False, r.login) for r in out]
     return out
+
+
+_NEXTAUTH = re.compile(r"""\bimport\s+(\w+)\s+from\s*(['"])next-auth\2""")
+_CREDENTIALS_MODULE = re.compile(r"""\bimport\s+(\w+)\s+from\s*(['"])next-auth/providers/credentials\2""")
+
+
+def _credentials_providers(path: str, code: str) -> Iterator[tuple[str, Location]]:
+    """The id of each credentials provider a file configures (``CredentialsProvider({ id: "ldap", ... })``; the
+    default ``credentials``), and where."""
+    imported = _CREDENTIALS_MODULE.search(code)
+    if imported is None:
+        return
+    for m in re.finditer(rf"\b{re.escape(imported.group(1))}\s*\(", code):
+        body = code[m.end():close_bracket(code, m.end() - 1)]
+        named = re.match(r"""\s*\{\s*id\s*:\s*(['"])([\w-]+)\1""", body)
+        yield (named.group(2) if named else "credentials"), _location(path, code, m.start())
+
+
+def _nextauth_logins(path: str, code: str, route: str, providers: Sequence[tuple[str, Location]]
+                     ) -> Iterator[NextRoute]:
+    """The sign-in routes a NextAuth catch-all route file serves for the credentials providers of the code."""
+    imported = _NEXTAUTH.search(code)
+    base, _s, last = route.rpartition("/")
+    if imported is None or not re.search(r"\[\.\.\.\w+\]", path) or not last.startswith("{") or not re.search(
+            rf"\b{re.escape(imported.group(1))}\s*\(", code):
+        return
+    for ident, at in providers:
+        yield NextRoute("POST", f"{base}/callback/{ident}", at,
+                        login=f"NextAuth's credentials provider ({at.file}:{at.line}) checks the password each sign-in "
+                              f"request carries, served by the catch-all route {route}")
+
+
+def _location(path: str, code: str, i: int) -> Location:
+    return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
 
 
 def _file_routes(path: str, code: str, route: str) -> Iterator[NextRoute]:
@@ -137,8 +179,7 @@ def plain_listener(texts: Sequence[tuple[str, str]], own: str) -> tuple[str, Loc
                 m := _NEXT_IMPORT.search(code)):
             return ("its routes are served by Next.js, whose production server has no TLS setting, and no code of it "
                     "starts an HTTPS server, so it listens on plain HTTP",
-                    Location(path, code.count("\n", 0, m.start()) + 1,
-                             m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1))
+                    _location(path, code, m.start()))
     return None
 
 

@@ -815,7 +815,7 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
 
 def nextjs_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The API routes a service's Next.js files declare by where they lie (``code_nextjs``)."""
-    return [Route(r.method, normalise(r.path), r.at, "Next.js API route", writes=r.writes,
+    return [Route(r.method, normalise(r.path), r.at, "Next.js API route", writes=r.writes, login=r.login,
                   no_idempotency_key=(f"its handler creates ({r.writes}) and no code of the service names an "
                                       "idempotency key") if r.creates else None)
             for r in code_nextjs.routes(texts)]
@@ -2328,6 +2328,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             _inferred(body, key, r, service, open_code, traits.limits, traits.lockout)
         if not placed:
             _unplaced(body, r, service, described or {}, open_code, traits)
+    _described_on_entry(body, service, entry, fronts.get(service, []), described or {}, traits, at)
     code_calls.record(body, service, links)
     code_clients.record(body, service, edges)
     _unauthenticated_calls(body, service, [(link.target, link.at) for link in links] +
@@ -2335,7 +2336,11 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     code_flags.record(body, service, flag_calls)
     _record_client_bounds(body, service, bounded, guarded, fed, retried)
     _record_code_flows(body, service, flows, checks, swallowed, stated)
-    doc = body.document()
+    return _routes_document(body.document(), service, routes, at, open_code, secrets, traits)
+
+
+def _routes_document(doc: ArtifactDocument, service: str, routes: tuple[Route, ...], at: Location,
+                     open_code: str | None, secrets: tuple[code_secrets.Secret, ...], traits: Traits) -> RoutesDocument:
     return RoutesDocument(doc.file, doc.data, {}, remarks=doc.remarks, where=doc.where, notes=doc.notes,
                           format=FORMAT, service=service, routes=routes, service_at=at, open_code=open_code,
                           secrets=secrets, traits=traits, pubsub_topics=doc.pubsub_topics)
@@ -2360,6 +2365,19 @@ def _code_names(doc: RoutesDocument, texts: Sequence[tuple[str, str]], others: S
     doc.names_idempotency_key = any("idempot" in t.lower() for _f, t in [*texts, *others])
     doc.health_only, doc.authorities = code_csharp.health_only(cs), code_csharp.token_authorities(cs)
     doc.swallowed = tuple(code_swallowed.csharp(cs))
+
+
+def _described_on_entry(body: Body, service: str, entry: str, fronts: Sequence[Front], described: Mapping[str, str],
+                        traits: Traits, at: Location) -> None:
+    """What the service's own published entry point states of every endpoint an API description of the service gives
+    (``tls: false`` when its listener is plain HTTP): the description's routes are served by the same listener."""
+    front = next((f for f in fronts if f.via == f"endpoint:{entry}"), None)
+    if front is None or not traits.plain_listener:
+        return
+    for key in sorted(set(described.values())):
+        method, _s, path = key.partition(" ")
+        body.fact("endpoints", {"method": method, "path": path, "served_by": service}, at)
+        _front_facts(body, key, front, entry, traits, at)
 
 
 def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], open_code: str | None,
