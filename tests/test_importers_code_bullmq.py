@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.importers import import_paths
+from engine.importers import import_paths, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -166,3 +166,41 @@ def test_queue_named_through_type_arguments_and_a_sharded_template_keeps_its_fir
     assert fact(design, "channel:upload-lane").data["producers"] == ["relay"]
     assert fact(design, "channel:hook-lane").data["producers"] == ["relay"]
     assert not [k for k in design.by_key() if k.startswith("channel:retry-lane")]
+
+
+def test_a_queue_made_only_when_a_variable_is_set_is_made_only_where_the_deployment_sets_it(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          desk:
+            image: acme/desk:1
+            environment: {BILLING_KEY: sk_live_x, REDIS_HOST: redis}
+          sorter:
+            image: acme/sorter:1
+            environment: {REDIS_HOST: redis}
+          redis:
+            image: redis:7.2.4
+        """)
+    for service in ("desk", "sorter"):
+        write(root, f"{service}/src/queues.ts", """
+            import { Queue } from 'bullmq';
+            import { env } from './env';
+            export class BillingQueue {
+              static getInstance(): Queue | null {
+                if (!env.BILLING_KEY) {
+                  return null;
+                }
+                return new Queue('billing-usage', { connection: {} });
+              }
+            }
+            export class ParcelQueue {
+              static getInstance(): Queue {
+                return new Queue('parcels', { connection: {} });
+              }
+            }
+            """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("desk", "sorter"))])
+    design = load_documents(docs)
+    assert fact(design, "channel:billing-usage").data["producers"] == ["desk"]
+    assert fact(design, "channel:parcels").data["producers"] == ["desk", "sorter"]

@@ -1081,12 +1081,15 @@ def test_an_application_image_tagged_with_its_major_version_alone_is_a_moving_re
           ledger-db:
             image: postgres:17
             environment: {POSTGRES_PASSWORD_FILE: /run/secrets/pg}
+          events:
+            image: rabbitmq:3
         """)
     d = design_of(compose.import_file(path))
     assert fact(d, "deployment:ledger").data["immutable_artifacts"] is False
     assert fact(d, "deployment:audit").data["immutable_artifacts"] is False
-    # a minor version is some publisher's fixed release (unknown); a datastore's major version keeps its format
-    assert "deployment:mailer" not in d.by_key()
+    # a minor version is some publisher's fixed release (unknown); a datastore's or a broker's major version keeps its
+    # format and protocol
+    assert not {"deployment:mailer", "deployment:events"} & set(d.by_key())
     assert "immutable_image" not in fact(d, "datastore:ledger-db").data
     notes = compose.import_file(path)[0].notes
     assert any("ledger:4 names a release line" in n for n in notes["deployment:ledger"])

@@ -568,7 +568,7 @@ def _service(body: Body, res: _Resource) -> None:
     image = _image(res)
     if image is not None:
         body.set("services", name, "image", image[0][:200], image[1])
-        record_image_pinning(body, name, image[0], image[1])
+        record_image_pinning(body, name, image[0], image[1], application=res.rec is None)
     if res.rec is not None and res.rec.role == "broker":
         body.set("services", name, "tags", ["broker"], at)
         body.set("services", name, "description", f"message broker ({res.rec.engine})", at)

@@ -595,12 +595,18 @@ def _cs_fold(found: list[ChannelUse], exchanges: Mapping[str, tuple[bool, Locati
 
 def _selected(u: ChannelUse, env: Mapping[str, tuple[str, Location]]) -> ChannelUse:
     """A use built under a boolean setting (``selected_by``) with what the deployment sets it to (.NET reads the
-    variable ``A__B`` as the setting ``A:B``): whether it is chosen, and why."""
+    variable ``A__B`` as the setting ``A:B``): whether it is chosen, and why. One built only when a variable is set is
+    not chosen by a deployment whose variables are read and leave it unset."""
     if u.selected_by is None:
         return u
     setting, needed = u.selected_by
     variable = setting.replace(":", "__")
     value = env[variable][0].strip().lower() if variable in env else ""
+    if needed is None:  # built only when the variable is set: a deployment whose variables are read and lack it
+        if env and not value:
+            return replace(u, selection=(False, f"built only when {setting} is set, which its deployment does not "
+                                                "set"))
+        return u
     if value not in {"true", "false"}:
         return replace(u, selection=(True, f"built only when {setting} is {str(needed).lower()}, which its "
                                            "deployment does not set: taken as chosen"))

@@ -15,6 +15,10 @@ them), is a base class; a class that ``extends`` it and passes a name first to `
 produces to (or consumes from) the queue of that name. A name the code computes at run time is not invented: that
 use is left out.
 
+A queue made only when a variable is set (``if (!env.STRIPE_KEY) { return null; }`` before the ``new Queue`` in the same
+method) is made only where the deployment sets it (``selected_by``, judged against each service's deployment by
+``code_amqp.with_variables``).
+
 Code shared by several services (a library listed after the service's own code) is counted for a service only when
 its own code (the first path imported) names the class that uses the queue (in code, not in a string: a log label
 naming it uses nothing; an end-to-end test, ``*.e2e.ts`` or under ``e2e/``, is not the running code), or holds the
@@ -137,6 +141,20 @@ def _template(code: str, i: int, values: Mapping[str, str | None]) -> str | None
     return values[head.group(1)] if code.startswith("`", j) else None
 
 
+_GATE = re.compile(r"\bif\s*\(\s*!\s*(?:process\.)?env\.([A-Z][A-Z0-9_]*)\s*\)\s*\{?\s*return\s+(?:null|undefined)\b")
+_BODY_START = re.compile(r"\)\s*(?::[^{;=]*)?\{")
+
+
+def _gate(code: str, i: int) -> tuple[str, bool | None] | None:
+    """The variable the method holding ``code[i]`` returns early without (``if (!env.X) return null;`` before it):
+    the call is made only when it is set."""
+    start = max((m.end() for m in _BODY_START.finditer(code, 0, i) if close_bracket(code, m.end() - 1) > i), default=0)
+    gate = None
+    for m in _GATE.finditer(code, start, i):
+        gate = m
+    return (gate.group(1), None) if gate else None
+
+
 def _location(path: str, code: str, i: int) -> Location:
     return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
 
@@ -190,7 +208,8 @@ def uses(codes: Sequence[tuple[str, str]], own: str) -> tuple[ChannelUse, ...]:
                 name = _name(arg, values, code[owner[-1][0] if owner else 0:m.start()])
                 if name and named(owner[-1][1] if owner else None, path):
                     out.append(ChannelUse(role, name, arg, _location(path, code, at), "BullMQ",
-                                          f"new {local}({arg}, ...)", kind="queue", protocol="redis"))
+                                          f"new {local}({arg}, ...)", kind="queue", protocol="redis",
+                                          selected_by=_gate(code, m.start())))
     return tuple(sorted(out, key=lambda u: (u.at.file, u.at.line, u.at.column)))
 
 

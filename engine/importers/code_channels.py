@@ -80,9 +80,10 @@ class ChannelUse:
     """For a consumer: why a message delivered again repeats its effect (it is stored anew), when the code shows it."""
     component: str | None = None
     """The Dapr pub/sub component that carries the topic (``code_dapr``): its file names the broker."""
-    selected_by: tuple[str, bool] | None = None
+    selected_by: tuple[str, bool | None] | None = None
     """The boolean setting, and its value, under which the service builds the code that makes the call
-    (``code_amqp``'s C# reader: one of two buses chosen by configuration)."""
+    (``code_amqp``'s C# reader: one of two buses chosen by configuration); None for the value: the variable is only
+    to be set (``code_bullmq``: a queue built only when it is)."""
     selection: tuple[bool, str] | None = None
     """Whether the deployment's setting chooses that code, and why (``code_amqp.with_variables``)."""
     commit: str | None = None

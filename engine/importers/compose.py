@@ -970,7 +970,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.note("services", name, f"optional: runs only with the compose profile(s) {', '.join(profiles)}")
     if image:
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
-        record_image_pinning(body, name, image, doc.locate((*at, "image")))
+        record_image_pinning(body, name, image, doc.locate((*at, "image")), application=rec is None)
     body.set("services", name, "replicas", replicas, rloc)
     if rec is not None:
         _record_role(body, name, rec, doc.locate((*at, "image")) if image else loc, loc, auth)

@@ -1075,12 +1075,7 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
     elif rec.engine == "seaweedfs":
         return _seaweedfs_auth(env, configured)
     elif rec.engine == "minio":
-        # MinIO serves no anonymous request unless a bucket policy allows it: every S3 call is signed with a key the
-        # server knows, the root user's first (min.io docs, "MinIO Server environment variables": MINIO_ROOT_USER,
-        # MINIO_ROOT_PASSWORD; MINIO_ACCESS_KEY/MINIO_SECRET_KEY before them, Bitnami's MINIO_ROOT_PASSWORD likewise)
-        key = given("MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY")
-        if key:
-            return DatastoreAuth("password", f"{key} set: MinIO requires every request to be signed")
+        return _minio_auth(given("MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY"))
     elif rec.engine == "sqlserver":
         # SQL Server has no anonymous access: the image will not start without the sa password, and every client
         # signs in (learn.microsoft.com, "Configure SQL Server settings with environment variables on Linux")
@@ -1098,6 +1093,14 @@ def datastore_auth(rec: Recognised | None, image: str | None, env: Mapping[str, 
         if root and (literal_root or not empty):
             return DatastoreAuth("password", f"{root} set: MySQL requires a password")
     return None
+
+
+def _minio_auth(key: str | None) -> DatastoreAuth | None:
+    """MinIO serves no anonymous request unless a bucket policy allows it: every S3 call is signed with a key the server
+    knows, the root user's first (min.io docs, "MinIO Server environment variables": MINIO_ROOT_USER,
+    MINIO_ROOT_PASSWORD; MINIO_ACCESS_KEY/MINIO_SECRET_KEY before them; Bitnami's image reads MINIO_ROOT_PASSWORD too).
+    With no root password given, the server's default or a configuration file decides: unknown."""
+    return DatastoreAuth("password", f"{key} set: MinIO requires every request to be signed") if key else None
 
 
 def _seaweedfs_auth(env: Mapping[str, str | None], configured: bool) -> DatastoreAuth | None:
@@ -1210,7 +1213,8 @@ def _release_line(image: str) -> tuple[bool, str] | None:
     """An application image tagged with a major version alone (``vendor/app:4``, ``:v2``): the tag of a release
     line, which each minor and patch release of that major version (their migrations included) replaces. A
     datastore's major tag (``postgres:17``) is not read so: within one major version an engine keeps its storage
-    format and protocol, and that tag is how its vendor ships security fixes."""
+    format and protocol, and that tag is how its vendor ships security fixes; a broker or another known component
+    likewise."""
     last = image.strip().rsplit("/", 1)[-1]
     name, colon, tag = last.partition(":")
     if "@" in image or not colon or not re.fullmatch(r"v?[0-9]+", tag):
@@ -1218,10 +1222,11 @@ def _release_line(image: str) -> tuple[bool, str] | None:
     return False, f"image {name}:{tag} names a release line: each {tag}.x release replaces it"
 
 
-def record_image_pinning(body: Body, service: str, image: str, at: Location) -> None:
-    """The service's deployment runs an identified build (a digest) or a moving one (no tag, ``latest``, a
-    major version alone): ``deployments[].immutable_artifacts``; any other tag leaves it unknown."""
-    pinned = image_pinning(image) or _release_line(image)
+def record_image_pinning(body: Body, service: str, image: str, at: Location, *, application: bool = False) -> None:
+    """The service's deployment runs an identified build (a digest) or a moving one (no tag, ``latest``; for an
+    ``application``, an image the catalogue does not recognise as a known component, a major version alone):
+    ``deployments[].immutable_artifacts``; any other tag leaves it unknown."""
+    pinned = image_pinning(image) or (_release_line(image) if application else None)
     if pinned is None:
         return
     value, why = pinned

@@ -991,7 +991,8 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     if images:
         body.set(section, w.name, "image", str(images[0])[:200], o.loc(*pod, "containers"))
         if w.built is None:
-            infra.record_image_pinning(body, w.name, str(images[0]), o.loc(*pod, "containers"))
+            infra.record_image_pinning(body, w.name, str(images[0]), o.loc(*pod, "containers"),
+                                       application=w.rec is None)
         else:
             _record_built(body, w.name, w.built, o.loc(*pod, "containers"))
     if w.rec is not None and w.rec.role == "broker":
