@@ -172,14 +172,9 @@ def test_a_queue_made_only_when_a_variable_is_set_is_made_only_where_the_deploym
     root = str(tmp_path)
     write(root, "compose.yaml", """
         services:
-          desk:
-            image: acme/desk:1
-            environment: {BILLING_KEY: sk_live_x, REDIS_HOST: redis}
-          sorter:
-            image: acme/sorter:1
-            environment: {REDIS_HOST: redis}
-          redis:
-            image: redis:7.2.4
+          desk: {image: "acme/desk:1.0", environment: {BILLING_KEY: sk_live_x, REDIS_HOST: redis}}
+          sorter: {image: "acme/sorter:1.0", environment: {REDIS_HOST: redis}}
+          redis: {image: "redis:7.2.4"}
         """)
     for service in ("desk", "sorter"):
         write(root, f"{service}/src/queues.ts", """
