@@ -205,8 +205,7 @@ def _without_plugin_discovery() -> None:
             raise AttributeError(name)
         return getattr(real(), name)
 
-    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
-    stand_in.__getattr__ = attribute  # type: ignore[attr-defined]
+    vars(stand_in).update(get_plugins=get_plugins, __getattr__=attribute)
     sys.modules[_PLUGIN_LOADER] = stand_in
 
 
