@@ -14,6 +14,7 @@ import io
 import os
 import signal
 import sys
+import types
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -23,6 +24,7 @@ from engine import __version__
 from engine.cli import options
 from engine.cli.options import EXIT_ERROR
 from engine.errors import ArchplanError
+from engine.model import precompiled
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO}
 
@@ -140,6 +142,8 @@ def entry() -> None:
     # validator: 5 ms of a check, for hooks that observe validation; the command's validation is its own.
     # A library caller's process keeps them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _without_plugin_discovery()
+    precompiled.install()  # the dataclasses the command makes take their methods' code compiled ahead of time
     budget.hard_limits = True  # the deadline's interval timer and RLIMIT_AS (engine.budget)
     options.kept_to_exit = []  # what a command is done with is freed by the exit, not object by object
     for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind like Ctrl-C, so that temporary files are removed
@@ -167,6 +171,44 @@ def entry() -> None:
         if cache is not None:  # what atexit would have written: the plain validators' schemas
             cache.write_schemas()
         os._exit(code)
+
+
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+_NO_PLUGINS = ("__all__", "1", "true")
+"""The values of ``PYDANTIC_DISABLE_PLUGINS`` with which pydantic's ``get_plugins`` returns no plugin, unread."""
+
+
+def _without_plugin_discovery() -> None:
+    """Spare the process pydantic's plugin loader while its plugins are all disabled.
+
+    pydantic imports ``pydantic.plugin._loader`` when it builds its first validator (a rule's, on a check that
+    reads the compiled rules from the cache), for its ``get_plugins``; the module imports ``importlib.metadata``
+    (email, zipfile, csv, socket …): 14 ms of processor time a check, for a function that returns ``()`` as soon
+    as it reads ``PYDANTIC_DISABLE_PLUGINS`` set to ``__all__``. In its place, a module whose ``get_plugins`` does
+    the same, and hands any other name, or a call once the variable allows plugins, to the real loader.
+    """
+    if _PLUGIN_LOADER in sys.modules or os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in _NO_PLUGINS:
+        return
+    stand_in = types.ModuleType(_PLUGIN_LOADER, "pydantic's plugin loader while every plugin is disabled "
+                                "(engine.cli.main)")
+
+    def real() -> Any:
+        if sys.modules.get(_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PLUGIN_LOADER]
+        return importlib.import_module(_PLUGIN_LOADER)
+
+    def get_plugins() -> Any:
+        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in _NO_PLUGINS:
+            return ()
+        return real().get_plugins()
+
+    def attribute(name: str) -> Any:
+        if name.startswith("__"):  # what the import system asks of any module (``__path__``): not the loader's
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    vars(stand_in).update(get_plugins=get_plugins, __getattr__=attribute)
+    sys.modules[_PLUGIN_LOADER] = stand_in
 
 
 class _WholeWrites(io.RawIOBase):
