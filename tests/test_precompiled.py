@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pathlib
 import subprocess
 import sys
 import tempfile
@@ -182,21 +181,3 @@ def test_without_kept_bytecode_the_tables_are_not_read_and_every_method_is_compi
     monkeypatch.setattr(precompiled, "_FIXED", {})
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     assert precompiled.code_for(table_texts()[0]) is None
-
-
-def test_bytecode_counts_as_kept_only_while_it_is_that_of_the_source_as_it_is(
-        tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-    import py_compile
-
-    monkeypatch.undo()  # the real check, not the fixture's stand-in
-    module = tmp_path / "s21_kept_probe.py"
-    module.write_text("X = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    importlib.invalidate_caches()
-    assert not precompiled._bytecode_kept("s21_kept_probe")  # nothing written yet
-    py_compile.compile(str(module))
-    assert precompiled._bytecode_kept("s21_kept_probe")
-    module.write_text("X = 22\n")  # changed since: Python would compile it again
-    assert not precompiled._bytecode_kept("s21_kept_probe")
-    assert not precompiled._bytecode_kept("s21_no_such_module")

@@ -83,25 +83,16 @@ def _lookup(text: str) -> types.CodeType | None:
 
 
 def _bytecode_kept(name: str) -> bool:
-    """Whether the module ``name`` has up-to-date bytecode on disk (``PYTHONDONTWRITEBYTECODE`` keeps Python from
-    writing it: an editable install run so would compile the table, 40 ms, in every process)."""
+    """Whether the module ``name`` has its bytecode on disk (``PYTHONDONTWRITEBYTECODE`` keeps Python from writing
+    it: an editable install run so compiles the table, 40 ms, in every process)."""
     import importlib.util
 
     try:
         spec = importlib.util.find_spec(name)
-        if spec is None or spec.cached is None or spec.origin is None:
-            return False
-        with open(spec.cached, "rb") as fh:
-            header = fh.read(16)
-        source = os.stat(spec.origin)
-    except (ImportError, ValueError, OSError):
+    except (ImportError, ValueError):
         return False
-    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER:
-        return False
-    if int.from_bytes(header[4:8], "little") != 0:  # a hash-based .pyc: Python checks it as it was written to be
-        return True
-    mtime, size = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
-    return mtime == int(source.st_mtime) & 0xFFFFFFFF and size == source.st_size & 0xFFFFFFFF
+    cached = spec.cached if spec is not None else None
+    return cached is not None and os.path.exists(cached)
 
 
 def _as_exec_gives(code: types.CodeType, shift: int) -> types.CodeType:
