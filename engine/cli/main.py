@@ -24,7 +24,6 @@ from engine import __version__
 from engine.cli import options
 from engine.cli.options import EXIT_ERROR
 from engine.errors import ArchplanError
-from engine.model import precompiled
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO}
 
@@ -143,7 +142,6 @@ def entry() -> None:
     # A library caller's process keeps them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     _without_plugin_discovery()
-    precompiled.install()  # the dataclasses the command makes take their methods' code compiled ahead of time
     budget.hard_limits = True  # the deadline's interval timer and RLIMIT_AS (engine.budget)
     options.kept_to_exit = []  # what a command is done with is freed by the exit, not object by object
     for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind like Ctrl-C, so that temporary files are removed
