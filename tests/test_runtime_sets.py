@@ -169,3 +169,39 @@ def test_a_run_is_freed_when_it_returns_without_the_garbage_collector(monkeypatc
     finally:
         if was:
             gc.enable()
+
+
+def _partition(signatures: list[Any]) -> list[list[int]]:
+    """Which of the facts share a signature (None: a fact on its own), as the sets of their positions."""
+    sets: dict[Any, list[int]] = {}
+    alone = []
+    for i, sig in enumerate(signatures):
+        if sig is None:
+            alone.append([i])
+        else:
+            sets.setdefault(sig, []).append(i)
+    return sorted([*sets.values(), *alone])
+
+
+def test_a_kinds_facts_signed_together_are_told_apart_as_one_by_one_in_any_runs() -> None:
+    """``_Signer.many`` signs a kind's facts column by column: the facts sharing a signature are those sharing one
+    signed one by one, however the facts are split into runs (a run with a value orjson refuses included), and
+    those a value is refused in are each on their own."""
+    facts = _facts("shop")
+    store = {str(f["key"]): f for f in facts}
+    checked = 0
+    for spec in (s for s in KB.rulesets if s.transient):
+        screens = runtime._screens([spec], store.values())
+        for kind, (_project, sign) in runtime._projectors(spec, store, False, screens, {}).items():
+            ones = [f for f in facts if f["kind"] == kind]
+            field = next((k for k in spec.fields.get(kind, ()) if k not in ("key", "kind")), None)
+            if sign is None or not ones or field is None:
+                continue
+            odd = [{**f, "key": f"{f['key']}~{i}", field: value} for f in ones for i, value in enumerate(ODD[1:])]
+            given = [*ones, *odd, *ones]
+            one_by_one = _partition([sign(f) for f in given])
+            half = len(given) // 2
+            assert _partition(sign.many(given)) == one_by_one
+            assert _partition([*sign.many(given[:half]), *sign.many(given[half:])]) == one_by_one
+            checked += 1
+    assert checked
