@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 from engine import budget, kbcache
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
-from engine.consequence import AdjustRecord, GapRecord, MitigationRef, RiskRecord
+from engine.consequence import (
+    Adjusted,
+    AdjustRef,
+    GapRecord,
+    MitigationRef,
+    RiskRecord,
+    _new_tuple,
+)
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import load_design
@@ -194,13 +201,13 @@ class _Matches:
 
     risks: dict[str, RiskRecord]
     gaps: dict[str, list[GapRecord]]
-    adjusts: dict[str, dict[str, AdjustRecord]]  # risk key -> context rule -> its adjustment
+    adjusts: dict[str, dict[str, Adjusted]]  # risk key -> context rule -> its adjustment
 
     @classmethod
     def of(cls, result: RunResult) -> _Matches:
         risks: dict[str, RiskRecord] = {}
         gaps: defaultdict[str, list[GapRecord]] = defaultdict(list)
-        adjusts: dict[str, dict[str, AdjustRecord]] = {}
+        adjusts: dict[str, dict[str, Adjusted]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
         # Risks one of whose matches rests on a risk (a compound rule's), whose key is "risk:<rule>@<subject>"
@@ -235,6 +242,19 @@ class _Matches:
         for _name, question, subjects in result.gap_groups:  # a question shared by its subjects (premise: each)
             for subject in subjects:
                 gaps[subject].append(question)
+        for _name, group in result.adjust_groups:  # each match read as its record only when its reason is
+            rule, by = group.rule, group.by
+            for i, key in enumerate(group.keys):
+                by_rule = adjusts.get(key)
+                if by_rule is None:
+                    by_rule = adjusts[key] = {}
+                prev = by_rule.get(rule)
+                if prev is None:
+                    by_rule[rule] = _new_tuple(AdjustRef, (rule, by, group, i))
+                    continue
+                made = group.record(i)  # as above: the smaller premises, then the reason
+                if made.premises < prev.premises or (made.premises == prev.premises and made.reason < prev.reason):
+                    by_rule[rule] = made
         gaps.default_factory = None  # read as a plain dict from here: a subject without gaps is a KeyError
         _inherit_assumptions(risks, on_risks)
         return cls(risks, gaps, adjusts)
@@ -422,7 +442,7 @@ _new_risk = late_fields(Finding, _RISK_LATE)
 group, count and judge it are worked out for every finding."""
 
 
-def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, AdjustRecord] | None, subj: Fact | None,
+def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, Adjusted] | None, subj: Fact | None,
                explain: _Explainer) -> tuple[Any, ...]:
     """A risk finding's late fields (``_RISK_LATE``)."""
     loc = subj.locate(r.field) if subj else _location_of(r.premises, explain.facts)
@@ -434,7 +454,7 @@ def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, AdjustRec
             evidence, _inferred(subj, evidence))
 
 
-def _delta(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> int:
+def _delta(terms: _RuleTerms, adjusts: Mapping[str, Adjusted]) -> int:
     """How far the context rules move a risk of ``terms.rule`` (those its base already prices left out): -1, 0 or 1;
     the sum of the ``by`` of ``_adjustments``, without making them."""
     priced = terms.priced
@@ -448,7 +468,7 @@ def _delta(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> int:
     return -1 if total < -1 else 1 if total > 1 else total
 
 
-def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
+def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, Adjusted]) -> tuple[Adjustment, ...]:
     """The context rules' adjustments of a risk of ``terms.rule``, by context rule, those its base already prices
     left out. Each is made once per rule and (by, reason, context rule), and shared: half the adjustments of a
     5,000-service design repeat one another."""
@@ -466,7 +486,7 @@ def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> tupl
     return tuple(out)
 
 
-def _adjustment(terms: _RuleTerms, a: AdjustRecord, key: tuple[int, str, str]) -> tuple[Adjustment, ...]:
+def _adjustment(terms: _RuleTerms, a: Adjusted, key: tuple[int, str, str]) -> tuple[Adjustment, ...]:
     """``a`` as the adjustment of a risk of ``terms.rule`` (none when its base prices it), kept in ``terms`` under
     ``key`` (``a.made``)."""
     made = terms.adjustments[key] = () if _priced(terms.kb, terms.rule.id, a.rule) else (

@@ -37,7 +37,16 @@ from engine.compiler import (
     passes,
     value_at,
 )
-from engine.consequence import Consequence, GapRecord, Outcome, _Deriver, _new_tuple, gap_question, gap_recorder
+from engine.consequence import (
+    AdjustGroup,
+    Consequence,
+    GapRecord,
+    Outcome,
+    _Deriver,
+    _new_tuple,
+    gap_question,
+    gap_recorder,
+)
 from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
 
@@ -176,6 +185,9 @@ class RunResult:
     """Matches of a one-pattern gap variant, recorded together: the variant, its question (``gap_question``) and
     the subjects it was asked of (three in four matches at 5,000 services: one object per match cost a tenth of
     a run). ``outcomes`` lists them one by one."""
+    adjust_groups: list[tuple[str, AdjustGroup]] = field(default_factory=list)
+    """Matches of a context rule on a transient ruleset's set of alike risks, recorded together by the variant
+    (``AdjustGroup``: each ``AdjustRecord`` made when read). ``outcomes`` lists them one by one."""
     derived: dict[str, dict[str, Any]] = field(default_factory=dict)
     derivations: dict[str, Derivation] = field(default_factory=dict)
     asserted: int = 0
@@ -183,10 +195,13 @@ class RunResult:
 
     @property
     def outcomes(self) -> list[tuple[str, Outcome]]:
-        """Every match with what it produced: ``recorded``, then each subject of each of the ``gap_groups``."""
+        """Every match with what it produced: ``recorded``, then each subject of each of the ``gap_groups``, then
+        each match of each of the ``adjust_groups``."""
         out = list(self.recorded)
         for name, question, subjects in self.gap_groups:
             out.extend((name, Outcome(gap=GapRecord(s, question.field, question.rule, (s,)))) for s in subjects)
+        for name, group in self.adjust_groups:
+            out.extend((name, Outcome(adjust=group.record(i))) for i in range(len(group.keys)))
         return out
 
 
@@ -1252,8 +1267,11 @@ class _Run:
             apply = functools.partial(self.apply, crule)
         derive = self.derive
         own = self.consequences is not None  # then a risk's premises are the match's (``Consequence``)
+        grouped = self.adjust_grouper(crule, apply) if own and apply is not None and gap is None else None
 
         def record(matches: Iterable[Any], alone: str | None = None) -> None:
+            if grouped is not None and alone is not None and grouped(matches, alone):
+                return
             for match in matches:
                 bindings = match if alone is None else {alone: store[match]}
                 if checked:
@@ -1276,6 +1294,44 @@ class _Run:
                         derive(crule, bindings, df, premises=outcome.risk.premises if own and outcome.risk else None)
         self.recorders[name] = record
         return record
+
+    def adjust_grouper(self, crule: CompiledRule, apply: Callable[[Mapping[str, Mapping[str, Any]]], Outcome]
+                       ) -> Callable[[Iterable[Any], str], bool] | None:
+        """For a context rule (an adjustment, nothing else) that looks up at most one fact, ``record`` of its matches
+        on a set of alike risks as one ``AdjustGroup`` (``RunResult.adjust_groups``), given the set's keys and the
+        alias they match under: only the looked-up facts are checked here, as ``record`` checks them (each found,
+        none bound twice); each match's ``AdjustRecord`` is made, by the same ``apply``, when it is read. None for
+        another rule; the function returns False (nothing done) when the set is not of the adjusted risks."""
+        rule = self.kb.source[crule.rule_id].rule
+        looked = [(lk.alias, lk.source, lk.field, lk.key) for lk in crule.lookups if not lk.negated]
+        if rule.adjust is None or rule.risk is not None or rule.derive or crule.gap is not None or len(looked) > 1:
+            return None
+        store, result, name, by, risk_alias = self.store, self.result, crule.name, rule.adjust.by, rule.adjust.risk
+
+        def make(key: str) -> Any:
+            bindings = {risk_alias: store[key]}
+            for alias, _source, fld, prefix in looked:
+                ref = bindings[risk_alias].get(fld) if fld else None
+                bindings[alias] = store[prefix + ref if isinstance(ref, str) else "None" if fld else prefix]
+            return apply(bindings).adjust
+
+        def grouped(matches: Iterable[Any], alone: str) -> bool:
+            if alone != risk_alias or (looked and looked[0][1] != alone):
+                return False
+            keys = list(matches)
+            if looked:  # ``record``'s checks: each looked-up fact is found, and is not the risk itself (else: its path)
+                _alias, _source, fld, prefix = looked[0]
+                if fld:
+                    refs = [store[k].get(fld) for k in keys]
+                    targets = [prefix + r if isinstance(r, str) else "None" for r in refs]
+                else:
+                    targets = [prefix] * len(keys)
+                if not all(map(store.__contains__, targets)) or any(map(operator.eq, targets, keys)):
+                    return False
+            result.adjust_groups.append((name, AdjustGroup(rule.id, by, keys, make)))
+            result.fired += len(keys)
+            return True
+        return grouped
 
     def record_sinks(self, crule: CompiledRule, alias: str, keys: Sequence[str]) -> None:
         """``record_sink`` of a rule's match on each of the facts ``keys`` (alike facts of a transient ruleset), as

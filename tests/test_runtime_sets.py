@@ -205,3 +205,31 @@ def test_a_kinds_facts_signed_together_are_told_apart_as_one_by_one_in_any_runs(
             assert _partition([*sign.many(given[:half]), *sign.many(given[half:])]) == one_by_one
             checked += 1
     assert checked
+
+
+@pytest.mark.parametrize("design", ["shop", "generated"])
+def test_a_context_rules_matches_on_alike_risks_are_one_group_read_as_each_risks_own(
+        design: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A context rule's matches on a set of alike risks are recorded as one ``AdjustGroup``, whose records, made when
+    read, are those recorded one by one (the same adjustments of the same risks), and a review judges the risks as
+    it does from records made one by one: the same findings, severities and adjustments."""
+    from engine.review import review_design
+
+    if design == "generated":
+        from benchmarks.gen_design import write
+
+        write(str(tmp_path), 60)
+        loaded = load_design([str(tmp_path)])
+    else:
+        loaded = load_design([os.path.join(ROOT, "facts", design)])
+    facts = facts_for_engine(enrich(loaded))
+    grouped = runtime.run(KB, facts)
+    assert grouped.adjust_groups and all(outcome.adjust is None for _name, outcome in grouped.recorded)
+    made = [(name, g.record(i)) for name, g in grouped.adjust_groups for i in range(len(g.keys))]
+    findings = [(f.id, f.severity, f.adjustments, f.message) for f in review_design(loaded, KB).findings]
+    monkeypatch.setattr(runtime._Run, "adjust_grouper", lambda _self, _crule, _apply: None)
+    alone = runtime.run(KB, facts)
+    assert not alone.adjust_groups
+    assert Counter(map(repr, made)) == Counter(repr((n, o.adjust)) for n, o in alone.recorded if o.adjust is not None)
+    assert _recorded(alone) == _recorded(grouped)
+    assert [(f.id, f.severity, f.adjustments, f.message) for f in review_design(loaded, KB).findings] == findings
