@@ -234,12 +234,12 @@ class AdjustGroup(NamedTuple):
     by: int
     keys: Sequence[str]
     """The risks adjusted (each one's key), in the order their matches are recorded."""
-    make: Callable[[str], AdjustRecord]
-    """The ``AdjustRecord`` of the match on one of ``keys``, as the match recorded on its own makes it."""
+    make: Callable[[int], AdjustRecord]
+    """The ``AdjustRecord`` of the match on the risk ``keys[i]``, as the match recorded on its own makes it."""
 
     def record(self, index: int) -> AdjustRecord:
         """The ``AdjustRecord`` of the match on ``keys[index]``."""
-        return self.make(self.keys[index])
+        return self.make(index)
 
 
 class AdjustRef(NamedTuple):

@@ -1069,6 +1069,21 @@ def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[st
     return kept
 
 
+def _adjust_maker(apply: Callable[[Mapping[str, Mapping[str, Any]]], Outcome], risk_alias: str,
+                  risks: Sequence[Mapping[str, Any]], alias: str | None, found: Sequence[Mapping[str, Any]]
+                  ) -> Callable[[int], Any]:
+    """``AdjustGroup.make``: the ``AdjustRecord`` of the match on ``risks[i]`` (with ``found[i]`` under ``alias``, the
+    fact it looked up), as ``_Run.recorder`` applies the rule to it. Only the matched facts are kept, not the run's
+    store."""
+
+    def make(i: int) -> Any:
+        bindings = {risk_alias: risks[i]}
+        if alias is not None:
+            bindings[alias] = found[i]
+        return apply(bindings).adjust
+    return make
+
+
 class _Run:
     """One run of a session to a fixed point: the facts known so far, the derived facts waiting to be
     asserted, the activations waiting to be recorded, and the bounds."""
@@ -1307,28 +1322,23 @@ class _Run:
         if rule.adjust is None or rule.risk is not None or rule.derive or crule.gap is not None or len(looked) > 1:
             return None
         store, result, name, by, risk_alias = self.store, self.result, crule.name, rule.adjust.by, rule.adjust.risk
-
-        def make(key: str) -> Any:
-            bindings = {risk_alias: store[key]}
-            for alias, _source, fld, prefix in looked:
-                ref = bindings[risk_alias].get(fld) if fld else None
-                bindings[alias] = store[prefix + ref if isinstance(ref, str) else "None" if fld else prefix]
-            return apply(bindings).adjust
+        lookup = looked[0] if looked else None
 
         def grouped(matches: Iterable[Any], alone: str) -> bool:
-            if alone != risk_alias or (looked and looked[0][1] != alone):
+            if alone != risk_alias or (lookup is not None and lookup[1] != alone):
                 return False
             keys = list(matches)
-            if looked:  # ``record``'s checks: each looked-up fact is found, and is not the risk itself (else: its path)
-                _alias, _source, fld, prefix = looked[0]
-                if fld:
-                    refs = [store[k].get(fld) for k in keys]
-                    targets = [prefix + r if isinstance(r, str) else "None" for r in refs]
-                else:
-                    targets = [prefix] * len(keys)
+            risks = [store[k] for k in keys]
+            found: list[Any] = []
+            if lookup is not None:  # ``record``'s checks: each looked-up fact is found, and is not the risk itself
+                _alias, _source, fld, prefix = lookup
+                targets = [prefix + r if isinstance(r, str) else "None" for r in [f.get(fld) for f in risks]] \
+                    if fld else [prefix] * len(keys)
                 if not all(map(store.__contains__, targets)) or any(map(operator.eq, targets, keys)):
-                    return False
-            result.adjust_groups.append((name, AdjustGroup(rule.id, by, keys, make)))
+                    return False  # ``record``'s path, one by one, says what is wrong
+                found = [store[t] for t in targets]
+            result.adjust_groups.append((name, AdjustGroup(rule.id, by, keys, _adjust_maker(
+                apply, risk_alias, risks, lookup[0] if lookup is not None else None, found))))
             result.fired += len(keys)
             return True
         return grouped
