@@ -281,6 +281,21 @@ class Outcome(NamedTuple):
     adjust: AdjustRecord | None = None
 
 
+def in_place(recorded: list[tuple[str, Outcome]], lists: Sequence[tuple[int, str, list[GapRecord]]]
+             ) -> list[tuple[list[tuple[str, Outcome]], tuple[str, Sequence[GapRecord]]]]:
+    """``recorded`` cut where each of the ``gap_lists`` belongs: each piece with the list that follows it (the last
+    with none)."""
+    if not lists:
+        return [(recorded, ("", ()))]
+    out: list[tuple[list[tuple[str, Outcome]], tuple[str, Sequence[GapRecord]]]] = []
+    start = 0
+    for at, name, gaps in lists:
+        out.append((recorded[start:at], (name, gaps)))
+        start = at
+    out.append((recorded[start:], ("", ())))
+    return out
+
+
 _new_tuple = tuple.__new__
 """A named tuple built from its fields in one step (``_new_tuple(Outcome, (…))``): its own ``__new__`` is a Python
 function taking them by name, a third of the cost of the records a run makes by the hundred thousand."""

@@ -30,6 +30,7 @@ from engine.consequence import (
     MitigationRef,
     RiskRecord,
     _new_tuple,
+    in_place,
 )
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
@@ -213,32 +214,37 @@ class _Matches:
         # Risks one of whose matches rests on a risk (a compound rule's), whose key is "risk:<rule>@<subject>"
         # (consequence.py): found here, while each match is at hand, not in a second pass over every risk.
         on_risks: set[str] = set()
-        for _name, (_facts, risk, gap, adjust) in result.recorded:
-            if risk is not None:
-                for premise in risk.premises:
-                    if premise.startswith("risk:"):
-                        on_risks.add(risk.key)
-                        break
-                held = risks.get(risk.key)
-                # A match on stated facts wins over one that needed an assumption; the message (filled only now)
-                # decides between matches on the same premises.
-                if held is None:
-                    risks[risk.key] = risk
-                else:
-                    mine, theirs = (bool(risk.assumed), risk.premises), (bool(held.assumed), held.premises)
-                    if mine < theirs or (mine == theirs and risk.message < held.message):
+        # A gap variant's matches on a set of alike facts are listed where they belong in the recorded ones (a
+        # subject's gaps stay in the order they were recorded: of two on one field by one rule, the last is kept).
+        for segment, (_variant, listed) in in_place(result.recorded, result.gap_lists):
+            for _name, (_facts, risk, gap, adjust) in segment:
+                if risk is not None:
+                    for premise in risk.premises:
+                        if premise.startswith("risk:"):
+                            on_risks.add(risk.key)
+                            break
+                    held = risks.get(risk.key)
+                    # A match on stated facts wins over one that needed an assumption; the message (filled only now)
+                    # decides between matches on the same premises.
+                    if held is None:
                         risks[risk.key] = risk
-            if gap is not None:
-                gaps[gap.subject].append(gap)
-            if adjust is not None:
-                by_rule = adjusts.get(adjust.risk)
-                if by_rule is None:
-                    by_rule = adjusts[adjust.risk] = {}
-                prev = by_rule.get(adjust.rule)
-                # The reason (filled only now) decides between matches on the same premises.
-                if prev is None or adjust.premises < prev.premises or (
-                        adjust.premises == prev.premises and adjust.reason < prev.reason):
-                    by_rule[adjust.rule] = adjust
+                    else:
+                        mine, theirs = (bool(risk.assumed), risk.premises), (bool(held.assumed), held.premises)
+                        if mine < theirs or (mine == theirs and risk.message < held.message):
+                            risks[risk.key] = risk
+                if gap is not None:
+                    gaps[gap.subject].append(gap)
+                if adjust is not None:
+                    by_rule = adjusts.get(adjust.risk)
+                    if by_rule is None:
+                        by_rule = adjusts[adjust.risk] = {}
+                    prev = by_rule.get(adjust.rule)
+                    # The reason (filled only now) decides between matches on the same premises.
+                    if prev is None or adjust.premises < prev.premises or (
+                            adjust.premises == prev.premises and adjust.reason < prev.reason):
+                        by_rule[adjust.rule] = adjust
+            for g in listed:
+                gaps[g.subject].append(g)
         for _name, question, subjects in result.gap_groups:  # a question shared by its subjects (premise: each)
             for subject in subjects:
                 gaps[subject].append(question)

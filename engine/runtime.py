@@ -46,6 +46,7 @@ from engine.consequence import (
     _new_tuple,
     gap_question,
     gap_recorder,
+    in_place,
 )
 from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
@@ -185,6 +186,10 @@ class RunResult:
     """Matches of a one-pattern gap variant, recorded together: the variant, its question (``gap_question``) and
     the subjects it was asked of (three in four matches at 5,000 services: one object per match cost a tenth of
     a run). ``outcomes`` lists them one by one."""
+    gap_lists: list[tuple[int, str, list[GapRecord]]] = field(default_factory=list)
+    """Matches of a gap variant that looks facts up on a transient ruleset's set of alike facts, made together: the
+    place in ``recorded`` where they belong (the length it had), the variant and their records. ``outcomes`` lists
+    them there one by one."""
     adjust_groups: list[tuple[str, AdjustGroup]] = field(default_factory=list)
     """Matches of a context rule on a transient ruleset's set of alike risks, recorded together by the variant
     (``AdjustGroup``: each ``AdjustRecord`` made when read). ``outcomes`` lists them one by one."""
@@ -197,7 +202,10 @@ class RunResult:
     def outcomes(self) -> list[tuple[str, Outcome]]:
         """Every match with what it produced: ``recorded``, then each subject of each of the ``gap_groups``, then
         each match of each of the ``adjust_groups``."""
-        out = list(self.recorded)
+        out: list[tuple[str, Outcome]] = []
+        for segment, (name, gaps) in in_place(self.recorded, self.gap_lists):
+            out += segment
+            out += [(name, Outcome(gap=g)) for g in gaps]
         for name, question, subjects in self.gap_groups:
             out.extend((name, Outcome(gap=GapRecord(s, question.field, question.rule, (s,)))) for s in subjects)
         for name, group in self.adjust_groups:
@@ -1282,7 +1290,8 @@ class _Run:
             apply = functools.partial(self.apply, crule)
         derive = self.derive
         own = self.consequences is not None  # then a risk's premises are the match's (``Consequence``)
-        grouped = self.adjust_grouper(crule, apply) if own and apply is not None and gap is None else None
+        grouped = (self.adjust_grouper(crule, apply) if gap is None else self.gap_grouper(crule)) \
+            if own and apply is not None and sink is None else None
 
         def record(matches: Iterable[Any], alone: str | None = None) -> None:
             if grouped is not None and alone is not None and grouped(matches, alone):
@@ -1339,6 +1348,44 @@ class _Run:
                 found = [store[t] for t in targets]
             result.adjust_groups.append((name, AdjustGroup(rule.id, by, keys, _adjust_maker(
                 apply, risk_alias, risks, lookup[0] if lookup is not None else None, found))))
+            result.fired += len(keys)
+            return True
+        return grouped
+
+    def gap_grouper(self, crule: CompiledRule) -> Callable[[Iterable[Any], str], bool] | None:
+        """For a gap variant that looks facts up, each by a field of the fact matched (or a singleton), ``record`` of
+        its matches on a set of alike facts made together (``RunResult.gap_lists``): the looked-up facts' keys found
+        and checked as ``record`` checks them (each found, none bound twice), and each match's ``GapRecord`` made
+        from the keys (a fact's key is the key it is stored under), in one list. None for another variant; the function
+        returns False (nothing done) for a set it cannot make so (``record``'s path, one by one, then says why)."""
+        looked = [(lk.alias, lk.source, lk.field, lk.key) for lk in crule.lookups if not lk.negated]
+        subject, _, fld = str(crule.gap).partition(".")
+        aliases = crule.premise_aliases
+        if not looked or not fld:
+            return None
+        store, result, name, rule_id = self.store, self.result, crule.name, crule.rule_id
+
+        def grouped(matches: Iterable[Any], alone: str) -> bool:
+            keys = list(matches)
+            columns: dict[str, list[str]] = {alone: keys}
+            facts = [store[k] for k in keys]
+            for alias, source, by, prefix in looked:
+                if alias in columns or (by and source != alone):
+                    return False
+                columns[alias] = [prefix + r if isinstance(r, str) else "None" for r in [f.get(by) for f in facts]] \
+                    if by else [prefix] * len(keys)
+                if not all(map(store.__contains__, columns[alias])):
+                    return False
+            if subject not in columns or not all(a in columns for a in aliases):
+                return False
+            held = list(columns.values())
+            for i, one in enumerate(held):  # no fact bound twice in a match
+                if any(any(map(operator.eq, one, other)) for other in held[i + 1:]):
+                    return False
+            premises = list(zip(*[columns[a] for a in aliases], strict=True))
+            made = [_new_tuple(GapRecord, (s, fld, rule_id, p))
+                    for s, p in zip(columns[subject], premises, strict=True)]
+            result.gap_lists.append((len(result.recorded), name, made))
             result.fired += len(keys)
             return True
         return grouped
