@@ -224,6 +224,54 @@ class AdjustRecord(NamedTuple):
         return self.by, self.reason, self.rule
 
 
+class AdjustGroup(NamedTuple):
+    """A context rule's matches on a set of alike risks (one activation of a transient ruleset, which stands for
+    them all), recorded as one: the risks' keys, and what makes each match's ``AdjustRecord`` when it is read
+    (``record``). A text report reads the rule and ``by`` of each (the severity), and the reasons of none: a run
+    recorded 31,000 adjustments one by one at 5,000 services, from 54 activations."""
+
+    rule: str
+    by: int
+    keys: Sequence[str]
+    """The risks adjusted (each one's key), in the order their matches are recorded."""
+    make: Callable[[int], AdjustRecord]
+    """The ``AdjustRecord`` of the match on the risk ``keys[i]``, as the match recorded on its own makes it."""
+
+    def record(self, index: int) -> AdjustRecord:
+        """The ``AdjustRecord`` of the match on ``keys[index]``."""
+        return self.make(index)
+
+
+class AdjustRef(NamedTuple):
+    """A match of an ``AdjustGroup``, read as its ``AdjustRecord``: the rule and ``by`` at hand, the rest made when
+    first read."""
+
+    rule: str
+    by: int
+    group: AdjustGroup
+    at: int
+    """The match's place in the group (its risk's in ``AdjustGroup.keys``)."""
+
+    @property
+    def made(self) -> tuple[int, str, str]:
+        """``AdjustRecord.made``."""
+        return self.by, self.group.record(self.at).reason, self.rule
+
+    @property
+    def premises(self) -> tuple[str, ...]:
+        """``AdjustRecord.premises``."""
+        return self.group.record(self.at).premises
+
+    @property
+    def reason(self) -> str:
+        """``AdjustRecord.reason``."""
+        return self.group.record(self.at).reason
+
+
+Adjusted = AdjustRecord | AdjustRef
+"""A risk's adjustment by one context rule, as a review reads it: recorded on its own, or as one of a group's."""
+
+
 class Outcome(NamedTuple):
     """Everything one match produces."""
 
@@ -231,6 +279,21 @@ class Outcome(NamedTuple):
     risk: RiskRecord | None = None
     gap: GapRecord | None = None
     adjust: AdjustRecord | None = None
+
+
+def in_place(recorded: list[tuple[str, Outcome]], lists: Sequence[tuple[int, str, list[GapRecord]]]
+             ) -> list[tuple[list[tuple[str, Outcome]], tuple[str, Sequence[GapRecord]]]]:
+    """``recorded`` cut where each of the ``gap_lists`` belongs: each piece with the list that follows it (the last
+    with none)."""
+    if not lists:
+        return [(recorded, ("", ()))]
+    out: list[tuple[list[tuple[str, Outcome]], tuple[str, Sequence[GapRecord]]]] = []
+    start = 0
+    for at, name, gaps in lists:
+        out.append((recorded[start:at], (name, gaps)))
+        start = at
+    out.append((recorded[start:], ("", ())))
+    return out
 
 
 _new_tuple = tuple.__new__

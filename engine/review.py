@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any
 from engine import budget, kbcache
 from engine.compiler import CompiledKB, compile_kb
 from engine.config import Config
-from engine.consequence import AdjustRecord, GapRecord, MitigationRef, RiskRecord
+from engine.consequence import (
+    Adjusted,
+    AdjustRef,
+    GapRecord,
+    MitigationRef,
+    RiskRecord,
+    _new_tuple,
+    in_place,
+)
 from engine.enrich import Enriched, enrich
 from engine.errors import Location
 from engine.loader import load_design
@@ -194,47 +202,65 @@ class _Matches:
 
     risks: dict[str, RiskRecord]
     gaps: dict[str, list[GapRecord]]
-    adjusts: dict[str, dict[str, AdjustRecord]]  # risk key -> context rule -> its adjustment
+    adjusts: dict[str, dict[str, Adjusted]]  # risk key -> context rule -> its adjustment
 
     @classmethod
     def of(cls, result: RunResult) -> _Matches:
         risks: dict[str, RiskRecord] = {}
         gaps: defaultdict[str, list[GapRecord]] = defaultdict(list)
-        adjusts: dict[str, dict[str, AdjustRecord]] = {}
+        adjusts: dict[str, dict[str, Adjusted]] = {}
         # One rule can match one subject several ways (with different joined facts): keep the match with the
         # smallest premises, not the first to fire, so that a finding never depends on the engine's firing order.
         # Risks one of whose matches rests on a risk (a compound rule's), whose key is "risk:<rule>@<subject>"
         # (consequence.py): found here, while each match is at hand, not in a second pass over every risk.
         on_risks: set[str] = set()
-        for _name, (_facts, risk, gap, adjust) in result.recorded:
-            if risk is not None:
-                for premise in risk.premises:
-                    if premise.startswith("risk:"):
-                        on_risks.add(risk.key)
-                        break
-                held = risks.get(risk.key)
-                # A match on stated facts wins over one that needed an assumption; the message (filled only now)
-                # decides between matches on the same premises.
-                if held is None:
-                    risks[risk.key] = risk
-                else:
-                    mine, theirs = (bool(risk.assumed), risk.premises), (bool(held.assumed), held.premises)
-                    if mine < theirs or (mine == theirs and risk.message < held.message):
+        # A gap variant's matches on a set of alike facts are listed where they belong in the recorded ones (a
+        # subject's gaps stay in the order they were recorded: of two on one field by one rule, the last is kept).
+        for segment, (_variant, listed) in in_place(result.recorded, result.gap_lists):
+            for _name, (_facts, risk, gap, adjust) in segment:
+                if risk is not None:
+                    for premise in risk.premises:
+                        if premise.startswith("risk:"):
+                            on_risks.add(risk.key)
+                            break
+                    held = risks.get(risk.key)
+                    # A match on stated facts wins over one that needed an assumption; the message (filled only now)
+                    # decides between matches on the same premises.
+                    if held is None:
                         risks[risk.key] = risk
-            if gap is not None:
-                gaps[gap.subject].append(gap)
-            if adjust is not None:
-                by_rule = adjusts.get(adjust.risk)
-                if by_rule is None:
-                    by_rule = adjusts[adjust.risk] = {}
-                prev = by_rule.get(adjust.rule)
-                # The reason (filled only now) decides between matches on the same premises.
-                if prev is None or adjust.premises < prev.premises or (
-                        adjust.premises == prev.premises and adjust.reason < prev.reason):
-                    by_rule[adjust.rule] = adjust
+                    else:
+                        mine, theirs = (bool(risk.assumed), risk.premises), (bool(held.assumed), held.premises)
+                        if mine < theirs or (mine == theirs and risk.message < held.message):
+                            risks[risk.key] = risk
+                if gap is not None:
+                    gaps[gap.subject].append(gap)
+                if adjust is not None:
+                    by_rule = adjusts.get(adjust.risk)
+                    if by_rule is None:
+                        by_rule = adjusts[adjust.risk] = {}
+                    prev = by_rule.get(adjust.rule)
+                    # The reason (filled only now) decides between matches on the same premises.
+                    if prev is None or adjust.premises < prev.premises or (
+                            adjust.premises == prev.premises and adjust.reason < prev.reason):
+                        by_rule[adjust.rule] = adjust
+            for g in listed:
+                gaps[g.subject].append(g)
         for _name, question, subjects in result.gap_groups:  # a question shared by its subjects (premise: each)
             for subject in subjects:
                 gaps[subject].append(question)
+        for _name, group in result.adjust_groups:  # each match read as its record only when its reason is
+            rule, by = group.rule, group.by
+            for i, key in enumerate(group.keys):
+                by_rule = adjusts.get(key)
+                if by_rule is None:
+                    by_rule = adjusts[key] = {}
+                prev = by_rule.get(rule)
+                if prev is None:
+                    by_rule[rule] = _new_tuple(AdjustRef, (rule, by, group, i))
+                    continue
+                made = group.record(i)  # as above: the smaller premises, then the reason
+                if made.premises < prev.premises or (made.premises == prev.premises and made.reason < prev.reason):
+                    by_rule[rule] = made
         gaps.default_factory = None  # read as a plain dict from here: a subject without gaps is a KeyError
         _inherit_assumptions(risks, on_risks)
         return cls(risks, gaps, adjusts)
@@ -422,7 +448,7 @@ _new_risk = late_fields(Finding, _RISK_LATE)
 group, count and judge it are worked out for every finding."""
 
 
-def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, AdjustRecord] | None, subj: Fact | None,
+def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, Adjusted] | None, subj: Fact | None,
                explain: _Explainer) -> tuple[Any, ...]:
     """A risk finding's late fields (``_RISK_LATE``)."""
     loc = subj.locate(r.field) if subj else _location_of(r.premises, explain.facts)
@@ -434,7 +460,7 @@ def _risk_late(terms: _RuleTerms, r: RiskRecord, adjusts: Mapping[str, AdjustRec
             evidence, _inferred(subj, evidence))
 
 
-def _delta(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> int:
+def _delta(terms: _RuleTerms, adjusts: Mapping[str, Adjusted]) -> int:
     """How far the context rules move a risk of ``terms.rule`` (those its base already prices left out): -1, 0 or 1;
     the sum of the ``by`` of ``_adjustments``, without making them."""
     priced = terms.priced
@@ -448,7 +474,7 @@ def _delta(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> int:
     return -1 if total < -1 else 1 if total > 1 else total
 
 
-def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> tuple[Adjustment, ...]:
+def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, Adjusted]) -> tuple[Adjustment, ...]:
     """The context rules' adjustments of a risk of ``terms.rule``, by context rule, those its base already prices
     left out. Each is made once per rule and (by, reason, context rule), and shared: half the adjustments of a
     5,000-service design repeat one another."""
@@ -466,7 +492,7 @@ def _adjustments(terms: _RuleTerms, adjusts: Mapping[str, AdjustRecord]) -> tupl
     return tuple(out)
 
 
-def _adjustment(terms: _RuleTerms, a: AdjustRecord, key: tuple[int, str, str]) -> tuple[Adjustment, ...]:
+def _adjustment(terms: _RuleTerms, a: Adjusted, key: tuple[int, str, str]) -> tuple[Adjustment, ...]:
     """``a`` as the adjustment of a risk of ``terms.rule`` (none when its base prices it), kept in ``terms`` under
     ``key`` (``a.made``)."""
     made = terms.adjustments[key] = () if _priced(terms.kb, terms.rule.id, a.rule) else (

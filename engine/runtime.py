@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import operator
 import threading
@@ -36,7 +37,17 @@ from engine.compiler import (
     passes,
     value_at,
 )
-from engine.consequence import Consequence, GapRecord, Outcome, _Deriver, _new_tuple, gap_question, gap_recorder
+from engine.consequence import (
+    AdjustGroup,
+    Consequence,
+    GapRecord,
+    Outcome,
+    _Deriver,
+    _new_tuple,
+    gap_question,
+    gap_recorder,
+    in_place,
+)
 from engine.dialect import compile_regex
 from engine.errors import EngineError, LimitError, Location
 
@@ -175,6 +186,13 @@ class RunResult:
     """Matches of a one-pattern gap variant, recorded together: the variant, its question (``gap_question``) and
     the subjects it was asked of (three in four matches at 5,000 services: one object per match cost a tenth of
     a run). ``outcomes`` lists them one by one."""
+    gap_lists: list[tuple[int, str, list[GapRecord]]] = field(default_factory=list)
+    """Matches of a gap variant that looks facts up on a transient ruleset's set of alike facts, made together: the
+    place in ``recorded`` where they belong (the length it had), the variant and their records. ``outcomes`` lists
+    them there one by one."""
+    adjust_groups: list[tuple[str, AdjustGroup]] = field(default_factory=list)
+    """Matches of a context rule on a transient ruleset's set of alike risks, recorded together by the variant
+    (``AdjustGroup``: each ``AdjustRecord`` made when read). ``outcomes`` lists them one by one."""
     derived: dict[str, dict[str, Any]] = field(default_factory=dict)
     derivations: dict[str, Derivation] = field(default_factory=dict)
     asserted: int = 0
@@ -182,10 +200,16 @@ class RunResult:
 
     @property
     def outcomes(self) -> list[tuple[str, Outcome]]:
-        """Every match with what it produced: ``recorded``, then each subject of each of the ``gap_groups``."""
-        out = list(self.recorded)
+        """Every match with what it produced: ``recorded``, then each subject of each of the ``gap_groups``, then
+        each match of each of the ``adjust_groups``."""
+        out: list[tuple[str, Outcome]] = []
+        for segment, (name, gaps) in in_place(self.recorded, self.gap_lists):
+            out += segment
+            out += [(name, Outcome(gap=g)) for g in gaps]
         for name, question, subjects in self.gap_groups:
             out.extend((name, Outcome(gap=GapRecord(s, question.field, question.rule, (s,)))) for s in subjects)
+        for name, group in self.adjust_groups:
+            out.extend((name, Outcome(adjust=group.record(i))) for i in range(len(group.keys)))
         return out
 
 
@@ -429,8 +453,7 @@ def _projection(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
 
 
 def _projectors(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negated: bool, screens: Screens,
-                parts: Parts) -> dict[str, tuple[Callable[[Mapping[str, Any]], dict[str, Any]],
-                                                Callable[[Mapping[str, Any]], Any] | None]]:
+                parts: Parts) -> dict[str, tuple[Callable[[Mapping[str, Any]], dict[str, Any]], _Signer | None]]:
     """``_kind_projection`` of each kind the ruleset is given (its negated kinds when ``negated``)."""
     return {kind: _kind_projection(spec, kind, store, negated, screens, parts)
             for kind in (spec.negated_kinds if negated else spec.positive_kinds)}
@@ -438,7 +461,7 @@ def _projectors(spec: RulesetSpec, store: Mapping[str, Mapping[str, Any]], negat
 
 def _kind_projection(spec: RulesetSpec, kind: str, store: Mapping[str, Mapping[str, Any]], negated: bool,
                      screens: Screens, parts: Parts) -> tuple[Callable[[Mapping[str, Any]], dict[str, Any]],
-                                                              Callable[[Mapping[str, Any]], Any] | None]:
+                                                              _Signer | None]:
     """``_projection`` of the facts of one kind, with what only the kind decides settled once per ruleset and round
     rather than per fact (98,000 projections at 5,000 services): its fields, lookups and negated patterns, those
     that join no field decided for all; and, where it can be had without the projection, its ``signature``.
@@ -513,7 +536,7 @@ def _kind_signature(names: tuple[str, ...],
                     attach: Sequence[tuple[str, str, str, tuple[str, ...], dict[str, _Held] | None]],
                     store: Mapping[str, Mapping[str, Any]],
                     absences: Sequence[tuple[str, Callable[[Mapping[str, Any]], bool] | bool]]
-                    ) -> Callable[[Mapping[str, Any]], Any]:
+                    ) -> _Signer:
     """What tells a fact's projection (``_kind_projection``) from the others of its kind but for its key, as its
     ``_signature`` does, without the projection: a tuple of the id of the fields it has (projections list them in
     one order), the JSON of their values and of the fields its lookup of itself attaches, each looked-up fact's part
@@ -583,7 +606,101 @@ def _kind_signature(names: tuple[str, ...],
         if verdicts:
             out.extend(verdicts if fixed_verdicts else [v if type(v) is bool else v(fact) for v in verdicts])
         return tuple(out)
-    return signature
+
+    return _Signer(signature, _many(fields, selves, shapes, ids, constant, fixed, groups, verdicts, store))
+
+
+def _many(fields: tuple[str, ...], selves: tuple[tuple[str, ...], ...],
+          shapes: dict[Any, tuple[int, Callable[[Mapping[str, Any]], Any]]], ids: dict[tuple[Any, ...], int],
+          constant: list[Any], fixed: tuple[_Look, ...], groups: tuple[_LookGroup, ...],
+          verdicts: tuple[Callable[[Mapping[str, Any]], bool] | bool, ...], store: Mapping[str, Mapping[str, Any]]
+          ) -> Callable[[Sequence[Mapping[str, Any]]], list[Any]]:
+    """``_Signer.many`` of a kind's ``signature`` (``_kind_signature``), sharing what it keeps."""
+    fixed_verdicts = all(type(v) is bool for v in verdicts)
+    dumps, option = orjson.dumps, orjson.OPT_NON_STR_KEYS
+
+    def shape(keys: Any, fact: Mapping[str, Any]) -> tuple[int, Callable[[Mapping[str, Any]], Any]]:
+        """``shapes``' entry for a fact with ``keys`` (as ``signature`` makes it)."""
+        got = shapes.get(keys)
+        if got is None:
+            keyless = bool(selves) and not isinstance(fact.get("key"), str)
+            present = tuple([k for k in fields if k in fact])
+            own = None if keyless else tuple([tuple([k for k in w if k in fact]) for w in selves])
+            read = present + tuple([k for w in own or () for k in w])
+            got = shapes[keys] = (ids.setdefault((present, own), len(ids)),
+                                  operator.itemgetter(*read) if read else _no_values)
+        return got
+
+    def many(facts: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """The signatures of ``facts`` (all of this kind), made column by column rather than fact by fact: each
+        tells the facts apart exactly as ``signature`` does, less what is the same for all of them while the store
+        keeps its size (the parts of the lookups that read no field, the verdicts that join no field)."""
+        if len(store) != constant[0]:  # misses may be found now
+            constant[0], constant[1] = len(store), None
+            for group in groups:
+                group[2].clear()
+        if fixed:
+            if constant[1] is None:
+                constant[1] = _texts(fixed, "", store)
+            if constant[1] is None:
+                return [None] * len(facts)
+        keyss: list[Any] = list(map(tuple, facts))
+        if selves:
+            keyss = [k if isinstance(f.get("key"), str) else (k, None) for k, f in zip(keyss, facts, strict=True)]
+        got: list[Any] = list(map(shapes.get, keyss))
+        if None in got:
+            got = [g or shape(k, f) for g, k, f in zip(got, keyss, facts, strict=True)]
+        refused: list[int] = []
+        try:
+            texts: list[str | None] = [dumps(g[1](f), option=option).decode() for g, f in zip(got, facts, strict=True)]
+        except TypeError:  # a value orjson refuses (``signature`` says None for that fact): each on its own
+            texts = [_signature(g[1](f)) for g, f in zip(got, facts, strict=True)]
+            refused = [i for i, text in enumerate(texts) if text is None]
+        columns: list[Any] = [[g[0] for g in got], texts]
+        columns += [_group_column(group, facts, store, refused) for group in groups]
+        if verdicts and not fixed_verdicts:
+            columns.append([tuple([v if type(v) is bool else v(f) for v in verdicts]) for f in facts])
+        out: list[Any] = list(zip(*columns, strict=True))
+        for i in refused:
+            out[i] = None
+        return out
+
+    return many
+
+
+def _group_column(group: _LookGroup, facts: Sequence[Mapping[str, Any]], store: Mapping[str, Mapping[str, Any]],
+                  refused: list[int]) -> list[Any]:
+    """The texts a group of lookups attaches to each of ``facts`` (``_Signer.many``), as ``signature`` finds them; the
+    position of a fact for which orjson refuses a part is added to ``refused``."""
+    src, looks, by_ref, blank = group
+    found = by_ref.get
+    column = [found(r) if isinstance(r, str) else blank for r in [f.get(src) for f in facts]]
+    if None in column:
+        for i, texts in enumerate(column):
+            if texts is None:
+                ref = facts[i][src]
+                made = by_ref.get(ref)
+                if made is None:
+                    made = _texts(looks, ref, store)
+                    if made is None:
+                        refused.append(i)
+                        continue
+                    by_ref[ref] = made
+                column[i] = made
+    return column
+
+
+class _Signer:
+    """A kind's signature (``_kind_signature``): of one fact (called), or of many (``many``)."""
+
+    __slots__ = ("many", "one")
+
+    def __init__(self, one: Callable[[Mapping[str, Any]], Any],
+                 many: Callable[[Sequence[Mapping[str, Any]]], list[Any]]) -> None:
+        self.one, self.many = one, many
+
+    def __call__(self, fact: Mapping[str, Any]) -> Any:
+        return self.one(fact)
 
 
 _Look = tuple[str, tuple[str, ...], dict[str, _Held]]
@@ -640,7 +757,7 @@ class _Recorder(Protocol):
 
 
 _Step = tuple[Callable[[Mapping[str, Any]], bool] | None, Callable[[Mapping[str, Any]], dict[str, Any]],
-              Callable[[Mapping[str, Any]], Any] | None]
+              "_Signer | None"]
 """What ``_Run.assert_all`` does with a fact of one kind: its ruleset's gate (``RulesetSpec.gate``), its projection
 and its signature (``_kind_projection``)."""
 _GIVEN: _Step = (None, dict, None)
@@ -920,6 +1037,9 @@ def _store_of(facts: Iterable[Mapping[str, Any]], limits: RunLimits, owned: bool
     return store
 
 
+_FACT, _STEP = operator.itemgetter(0), operator.itemgetter(1)
+
+
 def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[str, list[str]]) -> list[dict[str, Any]]:
     """One projection of each set of facts given to a transient ruleset (each with its kind's ``_Step``) that the C
     core would see alike but for their keys, the others kept in ``alike`` under its key. A transient ruleset's rules
@@ -930,15 +1050,19 @@ def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[st
     first: dict[Any, list[str]] = {}
     """By signature, the keys of the facts of its set so far (``alike``'s list of the set's first fact)."""
     kept: list[dict[str, Any]] = []
-    for f, (_gate, project, sign) in given:
+    signed: list[Any] = []
+    for step, run in itertools.groupby(given, _STEP):  # a kind's facts come together: signed together
+        facts = list(map(_FACT, run))
+        signed += [None] * len(facts) if step[2] is None else step[2].many(facts)
+    for (f, (_gate, project, sign)), sig in zip(given, signed, strict=True):
         p: dict[str, Any] | None = None
         if sign is None:  # no signature of its own: the projection's
             p = project(f)
             key = p.pop("key")
-            sig: Any = _signature(p)
+            sig = _signature(p)  # noqa: PLW2901 - None from ``signed`` (no signer)
             p["key"] = key
         else:
-            key, sig = f["key"], sign(f)
+            key = f["key"]
         keys = first.get(sig) if sig is not None else None
         if keys is None:
             if p is None:
@@ -951,6 +1075,21 @@ def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[st
         else:
             keys.append(key)
     return kept
+
+
+def _adjust_maker(apply: Callable[[Mapping[str, Mapping[str, Any]]], Outcome], risk_alias: str,
+                  risks: Sequence[Mapping[str, Any]], alias: str | None, found: Sequence[Mapping[str, Any]]
+                  ) -> Callable[[int], Any]:
+    """``AdjustGroup.make``: the ``AdjustRecord`` of the match on ``risks[i]`` (with ``found[i]`` under ``alias``, the
+    fact it looked up), as ``_Run.recorder`` applies the rule to it. Only the matched facts are kept, not the run's
+    store."""
+
+    def make(i: int) -> Any:
+        bindings = {risk_alias: risks[i]}
+        if alias is not None:
+            bindings[alias] = found[i]
+        return apply(bindings).adjust
+    return make
 
 
 class _Run:
@@ -1151,8 +1290,12 @@ class _Run:
             apply = functools.partial(self.apply, crule)
         derive = self.derive
         own = self.consequences is not None  # then a risk's premises are the match's (``Consequence``)
+        grouped = (self.adjust_grouper(crule, apply) if gap is None else self.gap_grouper(crule)) \
+            if own and apply is not None and sink is None else None
 
         def record(matches: Iterable[Any], alone: str | None = None) -> None:
+            if grouped is not None and alone is not None and grouped(matches, alone):
+                return
             for match in matches:
                 bindings = match if alone is None else {alone: store[match]}
                 if checked:
@@ -1175,6 +1318,77 @@ class _Run:
                         derive(crule, bindings, df, premises=outcome.risk.premises if own and outcome.risk else None)
         self.recorders[name] = record
         return record
+
+    def adjust_grouper(self, crule: CompiledRule, apply: Callable[[Mapping[str, Mapping[str, Any]]], Outcome]
+                       ) -> Callable[[Iterable[Any], str], bool] | None:
+        """For a context rule (an adjustment, nothing else) that looks up at most one fact, ``record`` of its matches
+        on a set of alike risks as one ``AdjustGroup`` (``RunResult.adjust_groups``), given the set's keys and the
+        alias they match under: only the looked-up facts are checked here, as ``record`` checks them (each found,
+        none bound twice); each match's ``AdjustRecord`` is made, by the same ``apply``, when it is read. None for
+        another rule; the function returns False (nothing done) when the set is not of the adjusted risks."""
+        rule = self.kb.source[crule.rule_id].rule
+        looked = [(lk.alias, lk.source, lk.field, lk.key) for lk in crule.lookups if not lk.negated]
+        if rule.adjust is None or rule.risk is not None or rule.derive or crule.gap is not None or len(looked) > 1:
+            return None
+        store, result, name, by, risk_alias = self.store, self.result, crule.name, rule.adjust.by, rule.adjust.risk
+        lookup = looked[0] if looked else None
+
+        def grouped(matches: Iterable[Any], alone: str) -> bool:
+            if alone != risk_alias or (lookup is not None and lookup[1] != alone):
+                return False
+            keys = list(matches)
+            risks = [store[k] for k in keys]
+            found: list[Any] = []
+            if lookup is not None:  # ``record``'s checks: each looked-up fact is found, and is not the risk itself
+                _alias, _source, fld, prefix = lookup
+                targets = [prefix + r if isinstance(r, str) else "None" for r in [f.get(fld) for f in risks]] \
+                    if fld else [prefix] * len(keys)
+                if not all(map(store.__contains__, targets)) or any(map(operator.eq, targets, keys)):
+                    return False  # ``record``'s path, one by one, says what is wrong
+                found = [store[t] for t in targets]
+            result.adjust_groups.append((name, AdjustGroup(rule.id, by, keys, _adjust_maker(
+                apply, risk_alias, risks, lookup[0] if lookup is not None else None, found))))
+            result.fired += len(keys)
+            return True
+        return grouped
+
+    def gap_grouper(self, crule: CompiledRule) -> Callable[[Iterable[Any], str], bool] | None:
+        """For a gap variant that looks facts up, each by a field of the fact matched (or a singleton), ``record`` of
+        its matches on a set of alike facts made together (``RunResult.gap_lists``): the looked-up facts' keys found
+        and checked as ``record`` checks them (each found, none bound twice), and each match's ``GapRecord`` made
+        from the keys (a fact's key is the key it is stored under), in one list. None for another variant; the function
+        returns False (nothing done) for a set it cannot make so (``record``'s path, one by one, then says why)."""
+        looked = [(lk.alias, lk.source, lk.field, lk.key) for lk in crule.lookups if not lk.negated]
+        subject, _, fld = str(crule.gap).partition(".")
+        aliases = crule.premise_aliases
+        if not looked or not fld:
+            return None
+        store, result, name, rule_id = self.store, self.result, crule.name, crule.rule_id
+
+        def grouped(matches: Iterable[Any], alone: str) -> bool:
+            keys = list(matches)
+            columns: dict[str, list[str]] = {alone: keys}
+            facts = [store[k] for k in keys]
+            for alias, source, by, prefix in looked:
+                if alias in columns or (by and source != alone):
+                    return False
+                columns[alias] = [prefix + r if isinstance(r, str) else "None" for r in [f.get(by) for f in facts]] \
+                    if by else [prefix] * len(keys)
+                if not all(map(store.__contains__, columns[alias])):
+                    return False
+            if subject not in columns or not all(a in columns for a in aliases):
+                return False
+            held = list(columns.values())
+            for i, one in enumerate(held):  # no fact bound twice in a match
+                if any(any(map(operator.eq, one, other)) for other in held[i + 1:]):
+                    return False
+            premises = list(zip(*[columns[a] for a in aliases], strict=True))
+            made = [_new_tuple(GapRecord, (s, fld, rule_id, p))
+                    for s, p in zip(columns[subject], premises, strict=True)]
+            result.gap_lists.append((len(result.recorded), name, made))
+            result.fired += len(keys)
+            return True
+        return grouped
 
     def record_sinks(self, crule: CompiledRule, alias: str, keys: Sequence[str]) -> None:
         """``record_sink`` of a rule's match on each of the facts ``keys`` (alike facts of a transient ruleset), as

@@ -169,3 +169,93 @@ def test_a_run_is_freed_when_it_returns_without_the_garbage_collector(monkeypatc
     finally:
         if was:
             gc.enable()
+
+
+def _partition(signatures: list[Any]) -> list[list[int]]:
+    """Which of the facts share a signature (None: a fact on its own), as the sets of their positions."""
+    sets: dict[Any, list[int]] = {}
+    alone = []
+    for i, sig in enumerate(signatures):
+        if sig is None:
+            alone.append([i])
+        else:
+            sets.setdefault(sig, []).append(i)
+    return sorted([*sets.values(), *alone])
+
+
+def test_a_kinds_facts_signed_together_are_told_apart_as_one_by_one_in_any_runs() -> None:
+    """``_Signer.many`` signs a kind's facts column by column: the facts sharing a signature are those sharing one
+    signed one by one, however the facts are split into runs (a run with a value orjson refuses included), and
+    those a value is refused in are each on their own."""
+    facts = _facts("shop")
+    store = {str(f["key"]): f for f in facts}
+    checked = 0
+    for spec in (s for s in KB.rulesets if s.transient):
+        screens = runtime._screens([spec], store.values())
+        for kind, (_project, sign) in runtime._projectors(spec, store, False, screens, {}).items():
+            ones = [f for f in facts if f["kind"] == kind]
+            field = next((k for k in spec.fields.get(kind, ()) if k not in ("key", "kind")), None)
+            if sign is None or not ones or field is None:
+                continue
+            odd = [{**f, "key": f"{f['key']}~{i}", field: value} for f in ones for i, value in enumerate(ODD[1:])]
+            given = [*ones, *odd, *ones]
+            one_by_one = _partition([sign(f) for f in given])
+            half = len(given) // 2
+            assert _partition(sign.many(given)) == one_by_one
+            assert _partition([*sign.many(given[:half]), *sign.many(given[half:])]) == one_by_one
+            checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("design", ["shop", "generated"])
+def test_a_context_rules_matches_on_alike_risks_are_one_group_read_as_each_risks_own(
+        design: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A context rule's matches on a set of alike risks are recorded as one ``AdjustGroup``, whose records, made when
+    read, are those recorded one by one (the same adjustments of the same risks), and a review judges the risks as
+    it does from records made one by one: the same findings, severities and adjustments."""
+    from engine.review import review_design
+
+    if design == "generated":
+        from benchmarks.gen_design import write
+
+        write(str(tmp_path), 60)
+        loaded = load_design([str(tmp_path)])
+    else:
+        loaded = load_design([os.path.join(ROOT, "facts", design)])
+    facts = facts_for_engine(enrich(loaded))
+    grouped = runtime.run(KB, facts)
+    assert grouped.adjust_groups and all(outcome.adjust is None for _name, outcome in grouped.recorded)
+    made = [(name, g.record(i)) for name, g in grouped.adjust_groups for i in range(len(g.keys))]
+    findings = [(f.id, f.severity, f.adjustments, f.message) for f in review_design(loaded, KB).findings]
+    monkeypatch.setattr(runtime._Run, "adjust_grouper", lambda _self, _crule, _apply: None)
+    alone = runtime.run(KB, facts)
+    assert not alone.adjust_groups
+    assert Counter(map(repr, made)) == Counter(repr((n, o.adjust)) for n, o in alone.recorded if o.adjust is not None)
+    assert _recorded(alone) == _recorded(grouped)
+    assert [(f.id, f.severity, f.adjustments, f.message) for f in review_design(loaded, KB).findings] == findings
+
+
+@pytest.mark.parametrize("design", ["shop", "ledger", "generated"])
+def test_a_gap_variants_matches_on_alike_facts_are_listed_where_they_were_recorded(
+        design: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gap variant that looks facts up has its matches on a set of alike facts made in one list, placed where they
+    would have been recorded one by one: the same records in the same order, each subject's gaps included (of two
+    on one field by one rule, the last one is kept)."""
+    from engine.review import _Matches
+
+    if design == "generated":
+        from benchmarks.gen_design import write
+
+        write(str(tmp_path), 60)
+        facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
+    else:
+        facts = _facts(design)
+    listed = runtime.run(KB, facts)
+    if design == "generated":
+        assert listed.gap_lists
+    gaps = _Matches.of(listed).gaps
+    monkeypatch.setattr(runtime._Run, "gap_grouper", lambda _self, _crule: None)
+    alone = runtime.run(KB, facts)
+    assert not alone.gap_lists
+    assert [(n, repr(o)) for n, o in listed.outcomes] == [(n, repr(o)) for n, o in alone.outcomes]
+    assert _Matches.of(alone).gaps == gaps
