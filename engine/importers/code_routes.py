@@ -976,8 +976,8 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
     a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
     files = [f for p in paths for f in code_files(p, php=True)]
-    others: list[tuple[str, str]] = []  # C#, read for its client libraries only: one that cannot be read is said there
-    for f in (f for p in paths for f in code_files(p, suffixes=(".cs",))):
+    others: list[tuple[str, str]] = []  # C#, Rust...: read for their routes and client libraries, said there if unread
+    for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
         try:
             others.append((f, read_text(f, limits)))
         except InputError:
@@ -1580,6 +1580,25 @@ that passes the request on (``_PROXIED``) has no handler of its own: it is mutat
 serves the same method and path (``Route.behind``); else no handler the import read takes that method there (a
 service with no PUT answers 405) and it stays unknown."""
 _PROXIED = ("Spring Cloud Gateway",)
+_COMPUTES = frozenset({"get", "fetch", "generate", "calculate", "calc", "compute", "estimate", "convert",
+                       "preview", "simulate", "search", "query", "find", "lookup", "render", "predict", "recommend",
+                       "translate", "summarize", "summarise", "classify", "analyze", "analyse"})
+"""The verbs that name a computation returned to the caller rather than a change kept (``POST /get-quote``, ``POST
+/ai/generate/image``): a POST of a framework whose handlers the import does not read, named by one of them in either
+of its last two fixed segments, is no more known to change state than a POST whose handler was read and showed no
+write: it stays unknown."""
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _computes(path: str) -> str | None:
+    """The segment of ``path`` that names a computation (``_COMPUTES``): its first word is one of those verbs, in
+    either of its last two fixed segments."""
+    fixed = [seg for seg in path.split("/") if seg and "{" not in seg and "*" not in seg and ":" not in seg]
+    for seg in fixed[-2:]:
+        words = _WORD.findall(seg)
+        if words and words[0].lower() in _COMPUTES:
+            return seg
+    return None
 _JAVA_WRITE_VERBS = (*(v.lower() for v in code_go.WRITE_VERBS), "persist", "merge")
 _JAVA_WRITE_CALL = re.compile(rf"\b((?:this\s*\.\s*)?(\w+))\s*\.\s*((?:{'|'.join(_JAVA_WRITE_VERBS)})(?:[A-Z]\w*)?)"
                               r"\s*\(")
@@ -2568,7 +2587,8 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.note("endpoints", ident, f"admin true: {r.curated}: no user owns what it deletes, the collection's "
                                       "keeper does")
     if r.method in _UNSAFE and not r.framework.startswith(_WRITES_READ) and \
-            "mutating" not in (body.get("endpoints", ident) or {}):
+            "mutating" not in (body.get("endpoints", ident) or {}) and \
+            (r.method != "POST" or _computes(r.path) is None):
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: {r.method} is an unsafe method, one that changes the server's state, "
                                       f"and the import reads no write of its handler ({r.framework.split(',')[0]})")
