@@ -121,13 +121,15 @@ def test_a_rust_service_whose_code_reads_no_credential_checks_no_caller(tmp_path
     tmp = str(tmp_path)
     write(tmp, "depot/src/app.rs", ACTIX_APP)
     docs = import_paths("source", [f"{tmp}/depot"])
-    assert {k: endpoint(docs, "POST", "/boxes").get(k) for k in ("authn", "authz")} == {"authn": "none", "authz": "none"}
+    post = endpoint(docs, "POST", "/boxes")
+    assert (post.get("authn"), post.get("authz")) == ("none", "none")
     assert [s.get("inbound_auth") for d in docs for s in d.data.get("services") or []] == ["none"]
 
 
 def test_a_rust_service_that_reads_a_bearer_token_is_left_unknown(tmp_path: Any) -> None:
     tmp = str(tmp_path)
     write(tmp, "depot/src/app.rs", ACTIX_APP)
-    write(tmp, "depot/src/guard.rs", "fn check(req: &HttpRequest) -> bool { req.headers().get(\"Authorization\").is_some() }\n")
+    write(tmp, "depot/src/guard.rs",
+          "fn check(req: &HttpRequest) -> bool { req.headers().get(\"Authorization\").is_some() }\n")
     docs = import_paths("source", [f"{tmp}/depot"])
     assert "authn" not in endpoint(docs, "POST", "/boxes")
