@@ -119,6 +119,7 @@ from engine.importers import (
     code_polly,
     code_properties,
     code_proto,
+    code_redis_store,
     code_ribbon,
     code_rust,
     code_secrets,
@@ -327,6 +328,8 @@ class RoutesDocument(ArtifactDocument):
     tls_skips: tuple[code_cs_tls.Unverified, ...] = ()
     distributed_cache: tuple[str, Location] | None = None
     """Where its .NET code registers Redis only as ASP.NET Core's distributed cache (``_DISTRIBUTED_CACHE``)."""
+    redis_store: tuple[str, Location] | None = None
+    """Where its code writes a Redis key with no expiry, none expiring anywhere (``code_redis_store.written``)."""
     """Its .NET client registrations that accept any server certificate (``code_cs_tls``), joined by ``compose``."""
     reads_only: tuple[frozenset[str], str] | None = None
     """When its code reads a database through a client it recognises and writes nothing through one: the engines
@@ -662,9 +665,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
-    doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache = (
+    doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
-        code_cs_tls.unverified(cs), _distributed_cache(cs))
+        code_cs_tls.unverified(cs), _distributed_cache(cs),
+        code_redis_store.written([*((f, blank_comments(t)) for f, t in texts), *cs]))
     doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -3212,6 +3216,45 @@ def _cache_roles(docs: Sequence[Document]) -> list[Document]:
     return _edit_artifacts(docs, edit)
 
 
+def _only_copies(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``kind: cache`` and ``role: system_of_record`` on each Redis datastore that the deployment keeps
+    on no volume (``durable_storage: false``), that no artifact gives a role, and whose every client service reaches
+    no other datastore, one of them writing keys there with no expiry (``RoutesDocument.redis_store``): the only copy
+    of that data, in a store that starts empty after every restart (``code_redis_store``)."""
+    keeps = {d.service: d.redis_store for d in docs if isinstance(d, RoutesDocument) and d.redis_store}
+    if not keeps:
+        return list(docs)
+    stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+              for s in d.data.get("datastores") or [] if isinstance(s, dict)}
+    clients: dict[str, set[str]] = {}
+    reached: dict[str, set[str]] = {}
+    for d in docs:
+        for i in (d.data.get("interactions") or [] if isinstance(d.data, dict) else []):
+            if isinstance(i, dict) and str(i.get("to")) in stores:
+                clients.setdefault(str(i.get("to")), set()).add(str(i.get("from")))
+                reached.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        d = doc
+        for ds in list(data.get("datastores") or []):
+            name = str(ds.get("name")) if isinstance(ds, dict) else ""
+            users = sorted(clients.get(name, set()))
+            writer = next((u for u in users if u in keeps), None)
+            if writer is None or ds.get("engine") != "redis" or ds.get("durable_storage") is not False or \
+                    "role" in ds or any(reached.get(u, set()) - {name} for u in users):
+                continue
+            what, at = keeps[writer]
+            d = with_field(d, "datastores", name, "kind", "cache", at,
+                           f"kind cache: no volume keeps {name}'s data, so it starts empty after every restart, and "
+                           f"{writer} keeps keys there that never expire ({what}, {at.file}:{at.line})",
+                           replace=True)
+            d = with_field(d, "datastores", name, "role", "system_of_record", at,
+                           f"role system_of_record: {', '.join(users)} reach{'es' if len(users) == 1 else ''} no "
+                           f"other datastore, so what {writer} writes to {name} exists nowhere else")
+        return d
+    return _edit_artifacts(docs, edit)
+
+
 def _workload_externals(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the externals a gateway's configuration took for public hosts that are workloads another
     document deploys (``catalog.api``, a compose service whose dotted name reads as a DNS name): its routes and calls
@@ -3362,7 +3405,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
         _unread_settings(_unread_variables(docs))))))))
-    docs = _cache_roles(_unverified_certificates(_workload_externals(docs)))
+    docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(docs))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
@@ -3506,7 +3549,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
-                   connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache)
+                   connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
+                   redis_store=d.redis_store)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
