@@ -168,6 +168,10 @@ _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
                        "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
 """Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
+_CATALOGUE = frozenset({"products", "product", "catalog", "catalogue", "categories", "category", "brands", "brand",
+                        "restaurants", "restaurant", "menus", "menu", "cities", "countries"})
+"""Collections of a shop's or a directory's shared reference data, by the fixed segment before the id a route takes
+(``/products/{id}``): an entry every visitor is shown, no user's own object (a hint, like ``_PERSONAL``)."""
 _FULFILMENT = frozenset({"ship", "dispatch", "deliver", "fulfil", "fulfill"})
 """Steps of an order's fulfilment, by a route's last fixed segment: the seller's work on an order, never its buyer's."""
 _ORDERS = frozenset({"order", "orders"})
@@ -2477,6 +2481,35 @@ def _unauthenticated_calls(body: Body, service: str, calls: Sequence[tuple[str, 
         body.note("interactions", ident, f"auth none: {target} checks no caller ({why})")
 
 
+def _classified(body: Body, ident: str, r: Route, path: str) -> None:
+    """``data_classification`` from a hint: the personal resource a GET reads, the catalogue whose entry the route
+    takes by id, or what the route's code classifies (``Route.classified``)."""
+    resource = next((seg.lower() for seg in reversed(path.split("/")) if seg and "{" not in seg and "*" not in seg), "")
+    if r.method == "GET" and resource in _PERSONAL:
+        body.set("endpoints", ident, "data_classification", "pii", r.at)
+        body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
+                                      "check it")
+    elif (entry := _catalogue_entry(path)) and "data_classification" not in (body.get("endpoints", ident) or {}):
+        body.set("endpoints", ident, "data_classification", "public", r.at)
+        body.note("endpoints", ident, f"data_classification public: a hint from the collection whose entry it takes "
+                                      f"by id ({entry}), reference data shown to every visitor, no user's own: "
+                                      "check it")
+    elif r.classified is not None and "data_classification" not in (body.get("endpoints", ident) or {}):
+        body.set("endpoints", ident, "data_classification", r.classified[0], r.at)
+        body.note("endpoints", ident, f"data_classification {r.classified[0]}: a hint from {r.classified[1]}: "
+                                      "check it")
+
+
+def _catalogue_entry(path: str) -> str | None:
+    """The collection of shared reference data (``_CATALOGUE``) whose one entry ``path`` names by an id parameter
+    (``/api/products/{id}``: ``products``), if any."""
+    segments = [seg for seg in path.split("/") if seg]
+    for i in range(len(segments) - 1, 0, -1):
+        if _ID_PARAM.fullmatch(segments[i]):
+            return segments[i - 1] if segments[i - 1].lower() in _CATALOGUE else None
+    return None
+
+
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None,
               limits: tuple[str, Location] | None = None, lockout: tuple[str, Location] | None = None) -> None:
     """What the route's code suggests beyond its method and path, each with its basis."""
@@ -2491,15 +2524,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
             body.set("endpoints", ident, "authz", r.authz[0], r.at)
             body.note("endpoints", ident, f"authz {r.authz[0]}: {r.authz[1]}")
     last = path.rstrip("/").rsplit("/", 1)[-1].lower()
-    resource = next((seg.lower() for seg in reversed(path.split("/")) if seg and "{" not in seg and "*" not in seg), "")
-    if r.method == "GET" and resource in _PERSONAL:
-        body.set("endpoints", ident, "data_classification", "pii", r.at)
-        body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
-                                      "check it")
-    elif r.classified is not None and "data_classification" not in (body.get("endpoints", ident) or {}):
-        body.set("endpoints", ident, "data_classification", r.classified[0], r.at)
-        body.note("endpoints", ident, f"data_classification {r.classified[0]}: a hint from {r.classified[1]}: "
-                                      "check it")
+    _classified(body, ident, r, path)
     if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and credential_path(path):
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: the route is named {last}")
