@@ -3213,30 +3213,46 @@ def _cache_roles(docs: Sequence[Document]) -> list[Document]:
     caching = {d.service: d.distributed_cache for d in docs if isinstance(d, RoutesDocument)}
     if not any(caching.values()):
         return list(docs)
+
+    def fields(name: str, _ds: dict[str, Any], users: list[str], reached: dict[str, set[str]]) -> list[StoreField]:
+        if not users or not all(caching.get(u) and reached.get(u, set()) - {name} for u in users):
+            return []
+        what, at = caching[users[0]]  # type: ignore[misc]
+        return [("role", "cache", at, f"role cache: {', '.join(users)} reach {name} only as ASP.NET Core's distributed "
+                                      f"cache ({what}, {at.file}:{at.line}): entries it may lose, kept in front of a "
+                                      "store")]
+    return _edit_redis_stores(docs, fields, code_too=False)
+
+
+StoreField = tuple[str, Any, Location, str]
+"""A field to set on a datastore: its name, value, where it is stated, and the note that explains it."""
+
+
+def _edit_redis_stores(docs: Sequence[Document],
+                       fields: Callable[[str, dict[str, Any], list[str], dict[str, set[str]]], list[StoreField]], *,
+                       code_too: bool) -> list[Document]:
+    """``docs`` with ``fields(name, datastore, its client services sorted, the datastores each service reaches)`` set
+    on each Redis datastore of the artifacts (a ``kind`` replacing the engine's, any other field only when unstated);
+    the interactions of the services' code documents count too with ``code_too``."""
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     clients: dict[str, set[str]] = {}
     reached: dict[str, set[str]] = {}
     for d in docs:
-        if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+        if (code_too or not isinstance(d, RoutesDocument)) and isinstance(d.data, dict):
             for i in d.data.get("interactions") or []:
-                if isinstance(i, dict):
+                if isinstance(i, dict) and str(i.get("to")) in stores:
                     clients.setdefault(str(i.get("to")), set()).add(str(i.get("from")))
-                    if str(i.get("to")) in stores:
-                        reached.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+                    reached.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
 
     def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
         d = doc
         for ds in list(data.get("datastores") or []):
             name = str(ds.get("name")) if isinstance(ds, dict) else ""
-            users = clients.get(name, set())
-            if not name or ds.get("engine") != "redis" or not users or not all(
-                    caching.get(u) and reached.get(u, set()) - {name} for u in users):
+            if not name or ds.get("engine") != "redis":
                 continue
-            what, at = caching[sorted(users)[0]]  # type: ignore[misc]
-            d = with_field(d, "datastores", name, "role", "cache", at,
-                           f"role cache: {', '.join(sorted(users))} reach {name} only as ASP.NET Core's distributed "
-                           f"cache ({what}, {at.file}:{at.line}): entries it may lose, kept in front of a store")
+            for field_name, value, at, note in fields(name, ds, sorted(clients.get(name, set())), reached):
+                d = with_field(d, "datastores", name, field_name, value, at, note, replace=field_name == "kind")
         return d
     return _edit_artifacts(docs, edit)
 
@@ -3249,35 +3265,20 @@ def _only_copies(docs: Sequence[Document]) -> list[Document]:
     keeps = {d.service: d.redis_store for d in docs if isinstance(d, RoutesDocument) and d.redis_store}
     if not keeps:
         return list(docs)
-    stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
-              for s in d.data.get("datastores") or [] if isinstance(s, dict)}
-    clients: dict[str, set[str]] = {}
-    reached: dict[str, set[str]] = {}
-    for d in docs:
-        for i in (d.data.get("interactions") or [] if isinstance(d.data, dict) else []):
-            if isinstance(i, dict) and str(i.get("to")) in stores:
-                clients.setdefault(str(i.get("to")), set()).add(str(i.get("from")))
-                reached.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
 
-    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
-        d = doc
-        for ds in list(data.get("datastores") or []):
-            name = str(ds.get("name")) if isinstance(ds, dict) else ""
-            users = sorted(clients.get(name, set()))
-            writer = next((u for u in users if u in keeps), None)
-            if writer is None or ds.get("engine") != "redis" or ds.get("durable_storage") is not False or \
-                    "role" in ds or any(reached.get(u, set()) - {name} for u in users):
-                continue
-            what, at = keeps[writer]
-            d = with_field(d, "datastores", name, "kind", "cache", at,
-                           f"kind cache: no volume keeps {name}'s data, so it starts empty after every restart, and "
-                           f"{writer} keeps keys there that never expire ({what}, {at.file}:{at.line})",
-                           replace=True)
-            d = with_field(d, "datastores", name, "role", "system_of_record", at,
-                           f"role system_of_record: {', '.join(users)} reach{'es' if len(users) == 1 else ''} no "
-                           f"other datastore, so what {writer} writes to {name} exists nowhere else")
-        return d
-    return _edit_artifacts(docs, edit)
+    def fields(name: str, ds: dict[str, Any], users: list[str], reached: dict[str, set[str]]) -> list[StoreField]:
+        writer = next((u for u in users if u in keeps), None)
+        if writer is None or ds.get("durable_storage") is not False or "role" in ds or \
+                any(reached.get(u, set()) - {name} for u in users):
+            return []
+        what, at = keeps[writer]
+        return [("kind", "cache", at, f"kind cache: no volume keeps {name}'s data, so it starts empty after every "
+                                      f"restart, and {writer} keeps keys there that never expire ({what}, "
+                                      f"{at.file}:{at.line})"),
+                ("role", "system_of_record", at,
+                 f"role system_of_record: {', '.join(users)} reach{'es' if len(users) == 1 else ''} no other "
+                 f"datastore, so what {writer} writes to {name} exists nowhere else")]
+    return _edit_redis_stores(docs, fields, code_too=True)
 
 
 def _workload_externals(docs: Sequence[Document]) -> list[Document]:
