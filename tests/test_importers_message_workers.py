@@ -95,3 +95,26 @@ def test_a_published_port_that_serves_only_health_checks_leaves_a_broker_client_
     assert "endpoint:notices-entry" in keys
     assert any(text.startswith("reminders-entry not drawn: reminders serves no request (its code maps health "
                                "checks and no route") for d in docs for _at, text in d.remarks)
+
+
+def test_a_service_whose_code_is_not_handed_over_is_a_worker_when_nothing_reaches_it(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          kafka:
+            image: bitnami/kafka:3.7
+          ledger:
+            image: acme/ledger
+            environment: {KAFKA_ADDR: "kafka:9092"}
+          audit:
+            image: acme/audit
+            environment: {KAFKA_ADDR: "kafka:9092"}
+          shop:
+            image: acme/shop
+            environment: {KAFKA_ADDR: "kafka:9092", AUDIT_ADDR: "audit:8080"}
+    """)
+    write(tmp, "shop/main.py", "import os\n")  # the only code handed over
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    ledger = fact(design, "service:ledger")
+    assert ledger.data.get("kind") == "worker"
+    assert "kind" not in fact(design, "service:audit").data  # shop calls it: it may serve requests

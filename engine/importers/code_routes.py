@@ -3070,11 +3070,11 @@ def _message_workers(docs: Sequence[Document],
         for e in found:
             if e.data.get("style") == "async":
                 brokered.setdefault(name, e.target)
-    out = {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
-                 f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
-                 "request"
+    out = {name: ("no route found in its code, " if name in routes else "none of its code read, ") +
+                 f"no port of it published, nothing in the deployment calls it or routes to it, and it exchanges "
+                 f"messages through {brokered[name]}: a queue worker, it serves no request"
            for name, kind in internal.items()
-           if name in brokered and name in routes and not routes[name] and name not in reached and not kind}
+           if name in brokered and not routes.get(name) and name not in reached and not kind}
     out.update({name: f"its code maps health checks and no route ({health[name]}), nothing in the deployment calls it "
                       f"or routes to it but health polls, and it exchanges messages through {brokered[name]}: a queue "
                       "worker, its published port serves its health only"
@@ -3085,11 +3085,22 @@ def _message_workers(docs: Sequence[Document],
 
 def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
     """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
-    checks only (``_message_workers``): no request enters the system there."""
+    checks only (``_message_workers``): no request enters the system there; and with ``kind: worker`` on each queue
+    worker whose code is not read (no document of its own says it)."""
     drop = {safe_name(f"{name}-entry"): f"{safe_name(name + '-entry')} not drawn: {name} serves no request ({why})"
             for name, why in workers.items() if "health only" in why}
-    return [without_facts(d, "endpoints", drop) if drop and isinstance(d, ArtifactDocument) and
-            not isinstance(d, RoutesDocument) else d for d in docs]
+    coded = {d.service for d in docs if isinstance(d, RoutesDocument)}
+    uncoded = {name: why for name, why in workers.items() if name not in coded}
+
+    def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
+        d = without_facts(doc, "endpoints", drop) if drop else doc
+        for name, why in sorted(uncoded.items()):
+            at = next((d.locate(("services", i)) for i, svc in enumerate(d.data.get("services") or [])
+                       if isinstance(svc, dict) and svc.get("name") == name), None)
+            if at is not None:
+                d = with_field(d, "services", name, "kind", "worker", at, f"kind worker: {why}")
+        return d
+    return _edit_artifacts(docs, edit)
 
 
 def _by_image(docs: Sequence[Document]) -> list[Document]:
