@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 
 from engine.errors import Location
+from engine.importers.code_text import blank_comments
 
 _LIBRARIES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ((".cs",), re.compile(r"\busing\s+StackExchange\.Redis\s*;|\bI?ConnectionMultiplexer\b")),
@@ -53,11 +54,13 @@ def _expires_go(args: str) -> bool:
     return last not in ("0", "redis.KeepTTL") and args.count(",") >= 3
 
 
-def written(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
-    """Where the service's code (``(path, text)``, comments blanked) first writes a Redis key with no expiry through
-    a client library it uses, with the call; None when it writes none, or when any of its code sets an expiry."""
+def written(texts: Sequence[tuple[str, str]], *, blanked: Sequence[tuple[str, str]] = ()
+            ) -> tuple[str, Location] | None:
+    """Where the service's code (``(path, text)``; ``blanked``: more, comments already blanked) first writes a Redis
+    key with no expiry through a client library it uses, with the call; None when it writes none, or when any of its
+    code sets an expiry."""
     found: tuple[str, Location] | None = None
-    for path, code in texts:
+    for path, code in [*((p, blank_comments(t)) for p, t in texts), *blanked]:
         library = next((lib for suffixes, lib in _LIBRARIES if path.endswith(suffixes)), None)
         if library is None or library.search(code) is None:
             continue

@@ -671,8 +671,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
-        code_cs_tls.unverified(cs), _distributed_cache(cs),
-        code_redis_store.written([*((f, blank_comments(t)) for f, t in texts), *cs]))
+        code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
     doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
