@@ -110,3 +110,26 @@ def test_records_in_locked_shared_state_with_no_datastore_crate_are_instance_loc
 def test_a_datastore_crate_or_no_build_file_leaves_the_state_unknown(tmp_path: Any) -> None:
     assert _attic_state(tmp_path, '[dependencies]\nactix-web = "4"\nsqlx = { version = "0.7" }\n') is None
     assert _attic_state(tmp_path / "bare", None) is None
+
+
+def endpoint(docs: list[Any], method: str, path: str) -> dict[str, Any]:
+    """The imported endpoint of ``method`` and ``path``."""
+    return next(e for d in docs for e in d.data.get("endpoints") or [] if (e["method"], e["path"]) == (method, path))
+
+
+def test_a_rust_service_whose_code_reads_no_credential_checks_no_caller(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "depot/src/app.rs", ACTIX_APP)
+    docs = import_paths("source", [f"{tmp}/depot"])
+    post = endpoint(docs, "POST", "/boxes")
+    assert (post.get("authn"), post.get("authz")) == ("none", "none")
+    assert [s.get("inbound_auth") for d in docs for s in d.data.get("services") or []] == ["none"]
+
+
+def test_a_rust_service_that_reads_a_bearer_token_is_left_unknown(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "depot/src/app.rs", ACTIX_APP)
+    write(tmp, "depot/src/guard.rs",
+          "fn check(req: &HttpRequest) -> bool { req.headers().get(\"Authorization\").is_some() }\n")
+    docs = import_paths("source", [f"{tmp}/depot"])
+    assert "authn" not in endpoint(docs, "POST", "/boxes")

@@ -257,3 +257,43 @@ def test_a_getter_that_returns_a_literal_key_or_secret_writes_it_in_the_code(
     from engine.importers.code_secrets import secrets_of_file
 
     assert [(s.name, s.at.line) for s in secrets_of_file(file, text)] == expected
+
+
+WISHLIST_PAGE = """
+    package shop.web;
+
+    @WebServlet("/wishlist")
+    public class WishlistPage extends BasePage {
+        protected void render(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            if (request.getParameter("add") != null) {
+                remember(request);
+            }
+            response.getWriter().write(WishlistOperations.listItems(request));
+        }
+
+        private void remember(HttpServletRequest request) {
+            WishlistOperations.addItemToWishlist(request.getParameter("item"));
+        }
+    }
+"""
+CATALOGUE_PAGE = """
+    package shop.web;
+
+    @WebServlet("/catalogue")
+    public class CataloguePage extends BasePage {
+        protected void render(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            response.getWriter().write(catalogueService.getItems(request.getParameter("page")));
+            builder.add(request);  // not a store, a service, a client or an operations class
+        }
+    }
+"""
+
+
+def test_a_servlet_whose_handler_reaches_a_write_changes_state_on_each_method_that_reaches_it(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    for name, code in (("BasePage", BASE_PAGE), ("WishlistPage", WISHLIST_PAGE), ("CataloguePage", CATALOGUE_PAGE)):
+        write(root, f"front/src/main/java/shop/web/{name}.java", code)
+    design = load_documents(load_artifacts([f"source:front={os.path.join(root, 'front')}"]))
+    mutating = {(f.data["method"], f.data["path"]): f.data.get("mutating") for f in design.of_kind("endpoint")}
+    assert mutating == {("GET", "/wishlist"): True, ("POST", "/wishlist"): True,  # the GET writes: a state change
+                        ("GET", "/catalogue"): None, ("POST", "/catalogue"): True}  # an unsafe method all the same

@@ -9,30 +9,33 @@ from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
 
+_BROKERED = """
+    services:
+      kafka:
+        image: bitnami/kafka:3.7
+      ledger:
+        image: acme/ledger
+        environment: {KAFKA_ADDR: "kafka:9092"}
+      audit:
+        image: acme/audit
+        environment: {KAFKA_ADDR: "kafka:9092"}
+      shop:
+        image: acme/shop
+        environment: {KAFKA_ADDR: "kafka:9092", AUDIT_ADDR: "audit:8080"}
+"""
+
 
 def test_a_service_that_only_consumes_from_a_broker_is_a_worker(tmp_path: Any) -> None:
     tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          kafka:
-            image: bitnami/kafka:3.7
-          ledger:
-            image: acme/ledger
-            environment: {KAFKA_ADDR: "kafka:9092"}
-          audit:
-            image: acme/audit
-            environment: {KAFKA_ADDR: "kafka:9092"}
-          shop:
-            image: acme/shop
-            environment: {KAFKA_ADDR: "kafka:9092", AUDIT_ADDR: "audit:8080"}
-          open:
-            image: acme/open
-            ports: ["9000:9000"]
-            environment: {KAFKA_ADDR: "kafka:9092"}
-          api:
-            image: acme/api
-            environment: {KAFKA_ADDR: "kafka:9092"}
-    """)
+    compose = write(tmp, "compose.yaml", _BROKERED + """
+      open:
+        image: acme/open
+        ports: ["9000:9000"]
+        environment: {KAFKA_ADDR: "kafka:9092"}
+      api:
+        image: acme/api
+        environment: {KAFKA_ADDR: "kafka:9092"}
+""")
     for name in ("ledger", "audit", "shop", "open"):
         write(tmp, f"{name}/main.py", "import os\n")
     write(tmp, "api/app.py", """
@@ -95,3 +98,13 @@ def test_a_published_port_that_serves_only_health_checks_leaves_a_broker_client_
     assert "endpoint:notices-entry" in keys
     assert any(text.startswith("reminders-entry not drawn: reminders serves no request (its code maps health "
                                "checks and no route") for d in docs for _at, text in d.remarks)
+
+
+def test_a_service_whose_code_is_not_handed_over_is_a_worker_when_nothing_reaches_it(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", _BROKERED)
+    write(tmp, "shop/main.py", "import os\n")  # the only code handed over
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    ledger = fact(design, "service:ledger")
+    assert ledger.data.get("kind") == "worker"
+    assert "kind" not in fact(design, "service:audit").data  # shop calls it: it may serve requests

@@ -58,3 +58,38 @@ def test_a_read_handler_writing_nothing_stays_unknown(tmp_path: Any) -> None:
     write(tmp, "search/server.js", SEARCH_APP)
     d = design_of(import_paths("source", [f"{tmp}/search"]))
     assert "mutating" not in fact(d, "endpoint:search-POST-/search").data
+
+
+QUOTES_CONTROLLER = """
+using Microsoft.AspNetCore.Mvc;
+
+namespace Quotes.Api.Controllers;
+
+[ApiController]
+[Route("api/freight")]
+public class FreightController : ControllerBase
+{
+    [HttpPost("get-quote")]
+    public IActionResult Quote([FromBody] Parcel parcel) => Ok(_rates.For(parcel));
+
+    [HttpPost("labels/generate/pdf")]
+    public IActionResult Label([FromBody] Parcel parcel) => Ok(_pdf.Render(parcel));
+
+    [HttpPost("shipments")]
+    public IActionResult Ship([FromBody] Parcel parcel) => Ok(_shipments.Add(parcel));
+
+    [HttpPut("get-quote")]
+    public IActionResult Pin([FromBody] Parcel parcel) => Ok(_rates.Pin(parcel));
+}
+"""
+
+
+def test_a_post_named_for_a_computation_is_not_assumed_to_change_state(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "freight/Controllers/FreightController.cs", QUOTES_CONTROLLER)
+    d = design_of(import_paths("source", [f"{tmp}/freight"]))
+    by_path = {(f.data["method"], f.data["path"]): f.data for f in d.of_kind("endpoint")}
+    assert "mutating" not in by_path[("POST", "/api/freight/get-quote")]
+    assert "mutating" not in by_path[("POST", "/api/freight/labels/generate/pdf")]
+    assert by_path[("POST", "/api/freight/shipments")]["mutating"] is True
+    assert by_path[("PUT", "/api/freight/get-quote")]["mutating"] is True  # PUT changes its target, whatever its name

@@ -449,14 +449,15 @@ def volatile_channels(docs: Sequence[Document]) -> list[Document]:
 
 
 def with_field(doc: ArtifactDocument, section: str, ident: str, name: str, value: Any, at: Location,
-               note: str) -> ArtifactDocument:
+               note: str, *, replace: bool = False) -> ArtifactDocument:
     """``doc`` with the top-level field ``name`` of the fact ``ident`` of ``section`` set to ``value`` (stated at
-    ``at``, explained by ``note``), unless the fact states it already or is not in ``doc``."""
+    ``at``, explained by ``note``), unless the fact states it already (``replace``: whatever it states) or is not in
+    ``doc``."""
     items = doc.data.get(section) if isinstance(doc.data, dict) else None
     kind = SECTION_KIND[section]
     i = next((i for i, item in enumerate(items or []) if isinstance(item, dict) and identity(kind, item) == ident),
              None)
-    if items is None or i is None or name in items[i]:
+    if items is None or i is None or (name in items[i] and not replace):
         return doc
     out = [{**item, name: value} if j == i else item for j, item in enumerate(items)]
     key = f"{kind}:{ident}"

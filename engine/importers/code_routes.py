@@ -119,6 +119,7 @@ from engine.importers import (
     code_polly,
     code_properties,
     code_proto,
+    code_redis_store,
     code_ribbon,
     code_rust,
     code_secrets,
@@ -167,6 +168,10 @@ _HTTP = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PERSONAL = frozenset({"users", "user", "customers", "customer", "accounts", "account", "profiles", "profile", "owners",
                        "consumers", "consumer", "members", "patients", "employees", "addresses", "orders", "cards"})
 """Resources a read returns personal data from, by the route's last fixed segment (a hint, like field names)."""
+_CATALOGUE = frozenset({"products", "product", "catalog", "catalogue", "categories", "category", "brands", "brand",
+                        "restaurants", "restaurant", "menus", "menu", "cities", "countries"})
+"""Collections of a shop's or a directory's shared reference data, by the fixed segment before the id a route takes
+(``/products/{id}``): an entry every visitor is shown, no user's own object (a hint, like ``_PERSONAL``)."""
 _FULFILMENT = frozenset({"ship", "dispatch", "deliver", "fulfil", "fulfill"})
 """Steps of an order's fulfilment, by a route's last fixed segment: the seller's work on an order, never its buyer's."""
 _ORDERS = frozenset({"order", "orders"})
@@ -327,6 +332,8 @@ class RoutesDocument(ArtifactDocument):
     tls_skips: tuple[code_cs_tls.Unverified, ...] = ()
     distributed_cache: tuple[str, Location] | None = None
     """Where its .NET code registers Redis only as ASP.NET Core's distributed cache (``_DISTRIBUTED_CACHE``)."""
+    redis_store: tuple[str, Location] | None = None
+    """Where its code writes a Redis key with no expiry, none expiring anywhere (``code_redis_store.written``)."""
     """Its .NET client registrations that accept any server certificate (``code_cs_tls``), joined by ``compose``."""
     reads_only: tuple[frozenset[str], str] | None = None
     """When its code reads a database through a client it recognises and writes nothing through one: the engines
@@ -665,9 +672,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
-    doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache = (
+    doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
-        code_cs_tls.unverified(cs), _distributed_cache(cs))
+        code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
     doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
@@ -695,7 +702,8 @@ def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limit
         return []
     context = code_servlets.context_path(paths, limits)
     how = "Jakarta Servlet (@WebServlet)" + (f", context path from {context[1]}" if context else "")
-    return [Route(r.method, join(context[0] if context else "", r.path), r.at, how, cookie=r.cookie) for r in served]
+    return [Route(r.method, join(context[0] if context else "", r.path), r.at, how, cookie=r.cookie,
+                  writes=r.writes) for r in served]
 
 
 def _jaxrs_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:
@@ -979,8 +987,8 @@ def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
     a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
     files = [f for p in paths for f in code_files(p, php=True)]
-    others: list[tuple[str, str]] = []  # C#, read for its client libraries only: one that cannot be read is said there
-    for f in (f for p in paths for f in code_files(p, suffixes=(".cs",))):
+    others: list[tuple[str, str]] = []  # C#, Rust...: read for their routes and client libraries, said there if unread
+    for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
         try:
             others.append((f, read_text(f, limits)))
         except InputError:
@@ -1583,6 +1591,25 @@ that passes the request on (``_PROXIED``) has no handler of its own: it is mutat
 serves the same method and path (``Route.behind``); else no handler the import read takes that method there (a
 service with no PUT answers 405) and it stays unknown."""
 _PROXIED = ("Spring Cloud Gateway",)
+_COMPUTES = frozenset({"get", "fetch", "generate", "calculate", "calc", "compute", "estimate", "convert",
+                       "preview", "simulate", "search", "query", "find", "lookup", "render", "predict", "recommend",
+                       "translate", "summarize", "summarise", "classify", "analyze", "analyse"})
+"""The verbs that name a computation returned to the caller rather than a change kept (``POST /get-quote``, ``POST
+/ai/generate/image``): a POST of a framework whose handlers the import does not read, named by one of them in either
+of its last two fixed segments, is no more known to change state than a POST whose handler was read and showed no
+write: it stays unknown."""
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _computes(path: str) -> str | None:
+    """The segment of ``path`` that names a computation (``_COMPUTES``): its first word is one of those verbs, in
+    either of its last two fixed segments."""
+    fixed = [seg for seg in path.split("/") if seg and "{" not in seg and "*" not in seg and ":" not in seg]
+    for seg in fixed[-2:]:
+        words = _WORD.findall(seg)
+        if words and words[0].lower() in _COMPUTES:
+            return seg
+    return None
 _JAVA_WRITE_VERBS = (*(v.lower() for v in code_go.WRITE_VERBS), "persist", "merge")
 _JAVA_WRITE_CALL = re.compile(rf"\b((?:this\s*\.\s*)?(\w+))\s*\.\s*((?:{'|'.join(_JAVA_WRITE_VERBS)})(?:[A-Z]\w*)?)"
                               r"\s*\(")
@@ -2474,6 +2501,35 @@ def _unauthenticated_calls(body: Body, service: str, calls: Sequence[tuple[str, 
         body.note("interactions", ident, f"auth none: {target} checks no caller ({why})")
 
 
+def _classified(body: Body, ident: str, r: Route, path: str) -> None:
+    """``data_classification`` from a hint: the personal resource a GET reads, the catalogue whose entry the route
+    takes by id, or what the route's code classifies (``Route.classified``)."""
+    resource = next((seg.lower() for seg in reversed(path.split("/")) if seg and "{" not in seg and "*" not in seg), "")
+    if r.method == "GET" and resource in _PERSONAL:
+        body.set("endpoints", ident, "data_classification", "pii", r.at)
+        body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
+                                      "check it")
+    elif (entry := _catalogue_entry(path)) and "data_classification" not in (body.get("endpoints", ident) or {}):
+        body.set("endpoints", ident, "data_classification", "public", r.at)
+        body.note("endpoints", ident, f"data_classification public: a hint from the collection whose entry it takes "
+                                      f"by id ({entry}), reference data shown to every visitor, no user's own: "
+                                      "check it")
+    elif r.classified is not None and "data_classification" not in (body.get("endpoints", ident) or {}):
+        body.set("endpoints", ident, "data_classification", r.classified[0], r.at)
+        body.note("endpoints", ident, f"data_classification {r.classified[0]}: a hint from {r.classified[1]}: "
+                                      "check it")
+
+
+def _catalogue_entry(path: str) -> str | None:
+    """The collection of shared reference data (``_CATALOGUE``) whose one entry ``path`` names by an id parameter
+    (``/api/products/{id}``: ``products``), if any."""
+    segments = [seg for seg in path.split("/") if seg]
+    for i in range(len(segments) - 1, 0, -1):
+        if _ID_PARAM.fullmatch(segments[i]):
+            return segments[i - 1] if segments[i - 1].lower() in _CATALOGUE else None
+    return None
+
+
 def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | None,
               limits: tuple[str, Location] | None = None, lockout: tuple[str, Location] | None = None) -> None:
     """What the route's code suggests beyond its method and path, each with its basis."""
@@ -2488,15 +2544,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
             body.set("endpoints", ident, "authz", r.authz[0], r.at)
             body.note("endpoints", ident, f"authz {r.authz[0]}: {r.authz[1]}")
     last = path.rstrip("/").rsplit("/", 1)[-1].lower()
-    resource = next((seg.lower() for seg in reversed(path.split("/")) if seg and "{" not in seg and "*" not in seg), "")
-    if r.method == "GET" and resource in _PERSONAL:
-        body.set("endpoints", ident, "data_classification", "pii", r.at)
-        body.note("endpoints", ident, f"data_classification pii: a hint from the resource it reads ({resource}): "
-                                      "check it")
-    elif r.classified is not None and "data_classification" not in (body.get("endpoints", ident) or {}):
-        body.set("endpoints", ident, "data_classification", r.classified[0], r.at)
-        body.note("endpoints", ident, f"data_classification {r.classified[0]}: a hint from {r.classified[1]}: "
-                                      "check it")
+    _classified(body, ident, r, path)
     if r.method not in ("GET", "HEAD", "OPTIONS", "ANY") and credential_path(path):
         body.set("endpoints", ident, "auth_flow", True, r.at)
         body.note("endpoints", ident, f"auth_flow: the route is named {last}")
@@ -2589,7 +2637,8 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.note("endpoints", ident, f"admin true: {r.curated}: no user owns what it deletes, the collection's "
                                       "keeper does")
     if r.method in _UNSAFE and not r.framework.startswith(_WRITES_READ) and \
-            "mutating" not in (body.get("endpoints", ident) or {}):
+            "mutating" not in (body.get("endpoints", ident) or {}) and \
+            (r.method != "POST" or _computes(r.path) is None):
         body.set("endpoints", ident, "mutating", True, r.at)
         body.note("endpoints", ident, f"mutating: {r.method} is an unsafe method, one that changes the server's state, "
                                       f"and the import reads no write of its handler ({r.framework.split(',')[0]})")
@@ -3041,11 +3090,11 @@ def _message_workers(docs: Sequence[Document],
         for e in found:
             if e.data.get("style") == "async":
                 brokered.setdefault(name, e.target)
-    out = {name: f"no route found in its code, no port of it published, nothing in the deployment calls it or "
-                 f"routes to it, and it exchanges messages through {brokered[name]}: a queue worker, it serves no "
-                 "request"
+    out = {name: ("no route found in its code, " if name in routes else "none of its code read, ") +
+                 f"no port of it published, nothing in the deployment calls it or routes to it, and it exchanges "
+                 f"messages through {brokered[name]}: a queue worker, it serves no request"
            for name, kind in internal.items()
-           if name in brokered and name in routes and not routes[name] and name not in reached and not kind}
+           if name in brokered and not routes.get(name) and name not in reached and not kind}
     out.update({name: f"its code maps health checks and no route ({health[name]}), nothing in the deployment calls it "
                       f"or routes to it but health polls, and it exchanges messages through {brokered[name]}: a queue "
                       "worker, its published port serves its health only"
@@ -3056,11 +3105,22 @@ def _message_workers(docs: Sequence[Document],
 
 def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
     """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
-    checks only (``_message_workers``): no request enters the system there."""
+    checks only (``_message_workers``): no request enters the system there; and with ``kind: worker`` on each queue
+    worker whose code is not read (no document of its own says it)."""
     drop = {safe_name(f"{name}-entry"): f"{safe_name(name + '-entry')} not drawn: {name} serves no request ({why})"
             for name, why in workers.items() if "health only" in why}
-    return [without_facts(d, "endpoints", drop) if drop and isinstance(d, ArtifactDocument) and
-            not isinstance(d, RoutesDocument) else d for d in docs]
+    coded = {d.service for d in docs if isinstance(d, RoutesDocument)}
+    uncoded = {name: why for name, why in workers.items() if name not in coded}
+
+    def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
+        d = without_facts(doc, "endpoints", drop) if drop else doc
+        for name, why in sorted(uncoded.items()):
+            at = next((d.locate(("services", i)) for i, svc in enumerate(d.data.get("services") or [])
+                       if isinstance(svc, dict) and svc.get("name") == name), None)
+            if at is not None:
+                d = with_field(d, "services", name, "kind", "worker", at, f"kind worker: {why}")
+        return d
+    return _edit_artifacts(docs, edit)
 
 
 def _by_image(docs: Sequence[Document]) -> list[Document]:
@@ -3184,32 +3244,72 @@ def _cache_roles(docs: Sequence[Document]) -> list[Document]:
     caching = {d.service: d.distributed_cache for d in docs if isinstance(d, RoutesDocument)}
     if not any(caching.values()):
         return list(docs)
+
+    def fields(name: str, _ds: dict[str, Any], users: list[str], reached: dict[str, set[str]]) -> list[StoreField]:
+        if not users or not all(caching.get(u) and reached.get(u, set()) - {name} for u in users):
+            return []
+        what, at = caching[users[0]]  # type: ignore[misc]
+        return [("role", "cache", at, f"role cache: {', '.join(users)} reach {name} only as ASP.NET Core's distributed "
+                                      f"cache ({what}, {at.file}:{at.line}): entries it may lose, kept in front of a "
+                                      "store")]
+    return _edit_redis_stores(docs, fields, code_too=False)
+
+
+StoreField = tuple[str, Any, Location, str]
+"""A field to set on a datastore: its name, value, where it is stated, and the note that explains it."""
+
+
+def _edit_redis_stores(docs: Sequence[Document],
+                       fields: Callable[[str, dict[str, Any], list[str], dict[str, set[str]]], list[StoreField]], *,
+                       code_too: bool) -> list[Document]:
+    """``docs`` with ``fields(name, datastore, its client services sorted, the datastores each service reaches)`` set
+    on each Redis datastore of the artifacts (a ``kind`` replacing the engine's, any other field only when unstated);
+    the interactions of the services' code documents count too with ``code_too``."""
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     clients: dict[str, set[str]] = {}
     reached: dict[str, set[str]] = {}
     for d in docs:
-        if not isinstance(d, RoutesDocument) and isinstance(d.data, dict):
+        if (code_too or not isinstance(d, RoutesDocument)) and isinstance(d.data, dict):
             for i in d.data.get("interactions") or []:
-                if isinstance(i, dict):
+                if isinstance(i, dict) and str(i.get("to")) in stores:
                     clients.setdefault(str(i.get("to")), set()).add(str(i.get("from")))
-                    if str(i.get("to")) in stores:
-                        reached.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+                    reached.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
 
     def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
         d = doc
         for ds in list(data.get("datastores") or []):
             name = str(ds.get("name")) if isinstance(ds, dict) else ""
-            users = clients.get(name, set())
-            if not name or ds.get("engine") != "redis" or not users or not all(
-                    caching.get(u) and reached.get(u, set()) - {name} for u in users):
+            if not name or ds.get("engine") != "redis":
                 continue
-            what, at = caching[sorted(users)[0]]  # type: ignore[misc]
-            d = with_field(d, "datastores", name, "role", "cache", at,
-                           f"role cache: {', '.join(sorted(users))} reach {name} only as ASP.NET Core's distributed "
-                           f"cache ({what}, {at.file}:{at.line}): entries it may lose, kept in front of a store")
+            for field_name, value, at, note in fields(name, ds, sorted(clients.get(name, set())), reached):
+                d = with_field(d, "datastores", name, field_name, value, at, note, replace=field_name == "kind")
         return d
     return _edit_artifacts(docs, edit)
+
+
+def _only_copies(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``kind: cache`` and ``role: system_of_record`` on each Redis datastore that the deployment keeps
+    on no volume (``durable_storage: false``), that no artifact gives a role, and whose every client service reaches
+    no other datastore, one of them writing keys there with no expiry (``RoutesDocument.redis_store``): the only copy
+    of that data, in a store that starts empty after every restart (``code_redis_store``)."""
+    keeps = {d.service: d.redis_store for d in docs if isinstance(d, RoutesDocument) and d.redis_store}
+    if not keeps:
+        return list(docs)
+
+    def fields(name: str, ds: dict[str, Any], users: list[str], reached: dict[str, set[str]]) -> list[StoreField]:
+        writer = next((u for u in users if u in keeps), None)
+        if writer is None or ds.get("durable_storage") is not False or "role" in ds or \
+                any(reached.get(u, set()) - {name} for u in users):
+            return []
+        what, at = keeps[writer]
+        return [("kind", "cache", at, f"kind cache: no volume keeps {name}'s data, so it starts empty after every "
+                                      f"restart, and {writer} keeps keys there that never expire ({what}, "
+                                      f"{at.file}:{at.line})"),
+                ("role", "system_of_record", at,
+                 f"role system_of_record: {', '.join(users)} reach{'es' if len(users) == 1 else ''} no other "
+                 f"datastore, so what {writer} writes to {name} exists nowhere else")]
+    return _edit_redis_stores(docs, fields, code_too=True)
 
 
 def _workload_externals(docs: Sequence[Document]) -> list[Document]:
@@ -3362,7 +3462,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
         _unread_settings(_unread_variables(docs))))))))
-    docs = _cache_roles(_unverified_certificates(_workload_externals(docs)))
+    docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(docs))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
@@ -3506,7 +3606,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
-                   connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache)
+                   connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
+                   redis_store=d.redis_store)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

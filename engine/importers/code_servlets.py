@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from engine.errors import Location
+from engine.importers.code_go import WRITE_VERBS
 from engine.importers.code_text import call_args, close_bracket
 from engine.source import DEFAULT_LIMITS, Limits, read_text
 
+T = TypeVar("T")
 _WEB_SERVLET = re.compile(r"@(?:(?:jakarta|javax)\.servlet\.annotation\.)?WebServlet\b")
 _CLASS = re.compile(r"\bclass\s+(\w+)(?:\s*<[^{]*?>)?(?:\s+extends\s+([\w.]+))?[^{;]*\{")
 _HANDLER = re.compile(r"\b(?:protected|public)\s+(?:final\s+)?void\s+do(Get|Post|Put|Delete|Head|Options)\s*\(")
@@ -56,6 +59,10 @@ class ServletRoute:
     servlet: str
     cookie: Cookie | None = None
     """The session cookie the route sets, when its handler reaches a method of its class chain that builds one."""
+    writes: str | None = None
+    """The first write its handler reaches (``LoadBalancedStoreOperations.addProductToCart() at Cart.java:60``): a
+    call named for a change of state (``code_go.WRITE_VERBS``) on a store, a service, a client or an operations
+    class, made in a method of its class chain that the handler reaches."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,8 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
             methods = _methods(klass.group(1), classes)
             line = code.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
-            out.extend(ServletRoute(method, p, at, klass.group(1), _cookie_on(klass.group(1), method, classes))
+            out.extend(ServletRoute(method, p, at, klass.group(1), _cookie_on(klass.group(1), method, classes),
+                                    _write_on(klass.group(1), method, classes))
                        for p in patterns for method in methods)
     return out
 
@@ -145,6 +153,39 @@ _CALLED = re.compile(r"(?:(?<![\w.])|(?<=\bthis\.)|(?<=\bsuper\.))(\w+)\s*\(")
 def _cookie_on(name: str, method: str, classes: dict[str, _Class]) -> Cookie | None:
     """The session cookie the servlet ``name`` sets on ``method``: one built by a method its ``do<Method>`` handler
     reaches through calls by name, each resolved as Java dispatches it along the class chain."""
+    return _reached(name, method, classes,
+                    lambda klass, called, _body: next((c for m, c in klass.cookies if m == called), None),
+                    lambda own, chain: next((cookie for klass in chain for m, cookie in klass.cookies
+                                             if klass is own or re.search(rf"(?<![\w.]){re.escape(m)}\s*\(",
+                                                                          own.body)), None))
+
+
+_WRITE_CALL = re.compile(rf"\b(\w+)\s*\.\s*((?:{'|'.join(v.lower() for v in WRITE_VERBS)})(?:[A-Z]\w*)?)\s*\(")
+_WRITER = re.compile(r"(?:repo|repository|store|dao|service|client|template|operations)s?$", re.IGNORECASE)
+"""The names of a field, variable or class a handler writes through (``cartService``, ``LoadBalancedStoreOperations``,
+a static helper that calls the service keeping the data)."""
+
+
+def _write_on(name: str, method: str, classes: dict[str, _Class]) -> str | None:
+    """The first write the servlet ``name``'s ``do<Method>`` handler reaches (``ServletRoute.writes``), through calls
+    by name resolved as for cookies; for a servlet on a base the code does not hold, one its own class makes."""
+    def first(klass: _Class, body: str, where: str) -> str | None:
+        for call in _WRITE_CALL.finditer(body):
+            if _WRITER.search(call.group(1)):
+                return f"{call.group(1)}.{call.group(2)}() in {klass.name}{where}"
+        return None
+
+    return _reached(name, method, classes, lambda klass, called, body: first(klass, body, f".{called}()"),
+                    lambda own, _chain: first(own, own.body, ""))
+
+
+def _reached(name: str, method: str, classes: dict[str, _Class],
+                pick: Callable[[_Class, str, str], T | None],
+                unheld: Callable[[_Class, list[_Class]], T | None]) -> T | None:
+    """The first ``pick(class, method name, body)`` of the methods the servlet ``name``'s ``do<Method>`` handler
+    reaches through calls by name, each resolved as Java dispatches it along the class chain (the most derived
+    definition; ``super.`` from the class above); ``unheld(own class, chain)`` for ``ANY``, a servlet whose base the
+    code does not hold."""
     chain: list[_Class] = []
     current: str | None = name
     while current is not None and current.rsplit(".", 1)[-1] in classes and \
@@ -154,9 +195,7 @@ def _cookie_on(name: str, method: str, classes: dict[str, _Class]) -> Cookie | N
     if not chain:
         return None
     if method == "ANY":  # its base is not in the code: what its own class calls for is all that can be told
-        own = chain[0]
-        return next((cookie for klass in chain for m, cookie in klass.cookies
-                     if klass is own or re.search(rf"(?<![\w.]){re.escape(m)}\s*\(", own.body)), None)
+        return unheld(chain[0], chain)
     todo = [(f"do{method.capitalize()}", 0)]
     seen: set[tuple[int, str]] = set()
     while todo:
@@ -165,11 +204,11 @@ def _cookie_on(name: str, method: str, classes: dict[str, _Class]) -> Cookie | N
         if at is None or (at, called) in seen:
             continue
         seen.add((at, called))
-        cookie = next((c for m, c in chain[at].cookies if m == called), None)
-        if cookie is not None:
-            return cookie
         for n, body in chain[at].methods:
             if n == called:
+                found = pick(chain[at], called, body)
+                if found is not None:
+                    return found
                 todo.extend((c.group(1), at + 1 if body[max(0, c.start() - 6):c.start()] == "super." else 0)
                             for c in _CALLED.finditer(body))
     return None
