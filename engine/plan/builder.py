@@ -439,42 +439,46 @@ class _DepGraph:
     def ordered(self, planned: list[int], later: list[bool]
                 ) -> tuple[list[int], list[int], dict[int, str], tuple[tuple[str, ...], ...]]:
         """Topological order (prerequisites first, ties by phase, kind, id), each item's phase, its note, the
-        cycles."""
-        n, ids = len(self.ids), self.ids
-        succ = [d + [n + h for h in hs] for d, hs in zip(self.direct, self.hubs, strict=True)] + self.instances
-        sccs = scc_ints(succ)
-        if any(len(c) > 1 for c in sccs):
-            return _ordered_direct(ids, self.after, planned, later)
-        phase = planned + [0] * len(self.instances)
-        first = [0] * len(self.instances)  # a hub's first instance (in id order) of its latest phase
+        cycles.
+
+        One pass: an item's phase (and note) is settled when its last prerequisite is placed, from theirs, which are
+        settled by then, and it joins the queue with it. Nothing is left unplaced but on a cycle: then the direct
+        edges are ordered instead (``_ordered_direct``), which finds and reports the cycles."""
+        n, ids, direct, hubs, instances = len(self.ids), self.ids, self.direct, self.hubs, self.instances
+        indeg = [0] * (n + len(instances))
+        users: list[list[int]] = [[] for _ in indeg]
+        for i, (after_i, hubs_i) in enumerate(zip(direct, hubs, strict=True)):
+            for a in after_i:
+                if a != i:
+                    indeg[i] += 1
+                    users[a].append(i)
+            for h in hubs_i:
+                indeg[i] += 1
+                users[n + h].append(i)
+        for h, run in enumerate(instances):
+            indeg[n + h] = len(run)
+            for a in run:
+                users[a].append(n + h)
+        phase = planned + [0] * len(instances)
+        first = [0] * len(instances)  # a hub's first instance (in id order) of its latest phase
         note: dict[int, str] = {}
-        for (x,) in sccs:  # prerequisites first
-            if x >= n:
-                p, why = -1, -1
-                for a in self.instances[x - n]:
-                    if phase[a] > p:
-                        p, why = phase[a], a
-                phase[x], first[x - n] = p, why
-                continue
+
+        def settle(x: int) -> tuple[int, bool, int]:
+            """The item's phase and note, from its prerequisites' (all placed): its entry in the queue."""
             p, why = planned[x], -1
-            for a in self.direct[x]:  # in id order: the first item of the latest phase is named
+            for a in direct[x]:  # in id order: the first item of the latest phase is named
                 if phase[a] > p and a != x:
                     p, why = phase[a], a
-            for h in self.hubs[x]:
+            for h in hubs[x]:
                 q = phase[n + h]
                 if q > p or (q == p and why >= 0 and first[h] < why):
                     p, why = q, first[h]
             phase[x] = p
             if why >= 0:
                 note[x] = f"moved to phase {p}: needs {ids[why]} (phase {p}) first"
-        indeg = [0] * len(succ)
-        users: list[list[int]] = [[] for _ in succ]
-        for i, after_i in enumerate(succ):
-            for a in after_i:
-                if a != i:
-                    indeg[i] += 1
-                    users[a].append(i)
-        heap = [(phase[i], later[i], i) for i in range(n) if indeg[i] == 0]
+            return p, later[x], x
+
+        heap = [settle(i) for i in range(n) if indeg[i] == 0]
         heapq.heapify(heap)
         order: list[int] = []
         while heap:
@@ -484,12 +488,19 @@ class _DepGraph:
                 indeg[u] -= 1
                 if indeg[u] == 0:
                     if u < n:
-                        heapq.heappush(heap, (phase[u], later[u], u))
+                        heapq.heappush(heap, settle(u))
                         continue
-                    for v in users[u]:  # a hub's last instance done: its users are one prerequisite nearer
+                    p, why = -1, -1  # a hub's last instance placed: its phase, then its users one nearer
+                    for a in instances[u - n]:
+                        if phase[a] > p:
+                            p, why = phase[a], a
+                    phase[u], first[u - n] = p, why
+                    for v in users[u]:
                         indeg[v] -= 1
                         if indeg[v] == 0:
-                            heapq.heappush(heap, (phase[v], later[v], v))
+                            heapq.heappush(heap, settle(v))
+        if len(order) < n:  # a cycle
+            return _ordered_direct(ids, self.after, planned, later)
         return order, phase, note, ()
 
 
