@@ -93,11 +93,24 @@ class _Items:
         """Each section's items of every type, in key order: the tests' 28,000 at 5,000 services, listed while
         grouping."""
         lists = [(self.by_type.setdefault(group, []), self.by_section.setdefault(group[0], [])) for group in number]
+        rank = [0] * len(keys)
         for i in order:
             listed = lists[group_of[i]]
             item = made[i]
             listed[0].append(item)
+            rank[i] = len(listed[1])
             listed[1].append(item)
+        self.made, self.group_of, self.rank = made, group_of, rank
+        """The items in the order they were derived, each one's group (by number) and position in its section's
+        list (``of(section)``): for ``made_order``."""
+        self.sections = [group[0] for group in number]
+
+    def made_order(self, section: str) -> list[tuple[int, tuple[dict[str, Any], str]]]:
+        """The items of ``section`` as (position in ``of(section)``, item), in the order they were derived: for what
+        reads each item once, in any order (read in key order, each is a read from anywhere in memory)."""
+        numbers = {g for g, s in enumerate(self.sections) if s == section}
+        rank, made = self.rank, self.made
+        return [(rank[i], made[i]) for i, g in enumerate(self.group_of) if g in numbers]
 
     def of(self, section: str, item_type: str | None = None) -> list[tuple[dict[str, Any], str]]:
         if item_type is None:  # one section of every type (the tests): asked once
@@ -987,8 +1000,9 @@ TEST_ORDER = ("contract", "integration", "resilience", "load", "security")
 
 def _tests(rv: Review, items: _Items) -> _Tests:
     found = items.of("test")
-    covered = {str(f["subject"]) for f, _r in found if str(f["type"]) == "load"}
-    return _Tests(found, [p.entry for p in rv.enriched.paths if f"path:{p.entry}" not in covered])
+    covered = {str(f["subject"]) for f, _r in items.of("test", "load")}
+    return _Tests(found, [p.entry for p in rv.enriched.paths if f"path:{p.entry}" not in covered],
+                  items.made_order("test"))
 
 
 class _Tests:
@@ -998,10 +1012,12 @@ class _Tests:
     The rules' tests (``found``), then a load test without a pass bar for each entry point no rule's load test
     covers (``uncovered``); by type (``TEST_ORDER``), subject and title, ties in that order."""
 
-    __slots__ = ("found", "keyed", "uncovered")
+    __slots__ = ("found", "keyed", "made", "uncovered")
 
-    def __init__(self, found: list[tuple[dict[str, Any], str]], uncovered: list[str]) -> None:
-        self.found, self.uncovered = found, uncovered
+    def __init__(self, found: list[tuple[dict[str, Any], str]], uncovered: list[str],
+                 made: list[tuple[int, tuple[dict[str, Any], str]]] | None = None) -> None:
+        self.found, self.uncovered, self.made = found, uncovered, made
+        """``made``: ``found`` with their positions, in the order the rules derived them (``_Items.made_order``)."""
         self.keyed: dict[str, list[tuple[str, str, int]]] | None = None
 
     def _item(self, k: int) -> PlanItem:
@@ -1018,7 +1034,9 @@ class _Tests:
         """Each type's tests as (subject, title, position for ``_item``), unsorted; only types that have tests."""
         if self.keyed is None:
             keyed: dict[str, list[tuple[str, str, int]]] = {}
-            for k, (f, _r) in enumerate(self.found):
+            # In the order they were derived when known: the rows are the same, each type's in another order, which
+            # ``by_type`` sorts (28,000 tests at 5,000 services, read where they sit in memory).
+            for k, (f, _r) in self.made if self.made is not None else enumerate(self.found):
                 keyed.setdefault(str(f["type"]), []).append((str(f["subject"]), str(f["title"]), k))
             base = len(self.found)
             keyed.setdefault("load", []).extend((f"path:{e}", f"Load test: {e}", base + j)
