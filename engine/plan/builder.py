@@ -100,9 +100,9 @@ class _Items:
             listed[0].append(item)
             rank[i] = len(listed[1])
             listed[1].append(item)
-        self.made, self.group_of, self.rank = made, group_of, rank
-        """The items in the order they were derived, each one's group (by number) and position in its section's
-        list (``of(section)``): for ``made_order``."""
+        self.made, self.group_of, self.rank, self.rules = made, group_of, rank, rules
+        """The items in the order they were derived, each one's group (by number), position in its section's list
+        (``of(section)``) and rule: for ``made_order`` and the rules used."""
         self.sections = [group[0] for group in number]
 
     def made_order(self, section: str) -> list[tuple[int, tuple[dict[str, Any], str]]]:
@@ -273,7 +273,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
         "work_items": len(roadmap.items),
         "plan_items_from_rules": len(items.items),
     }
-    rules_used = tuple(sorted({r for _f, r in items.items} | {f.rule for f in risks_only}))
+    rules_used = tuple(sorted({*items.rules, *[f.rule for f in risks_only]}))
     return new_plan(name, str(d.system.get("description") or ""), counts, arch, roadmap, risks, performance,
                     deployment, monitoring, rules_used, capacity,
                     _schedule(rv, roadmap, team_size, render_svg, effort_days), flow, tests)
