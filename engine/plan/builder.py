@@ -353,8 +353,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     # ids, each worked out once: 14,000 mitigations at 5,000 services name 21,000 subjects, of 6,600 components.
     comp_ref: dict[str, str | None] = {}
     pattern_refs = {pre: [ref[x] for x in listed] for pre, listed in by_pattern.items()}
-    hubs_of: dict[str, tuple[str, ...]] = {}
-    """A mitigation's prerequisite patterns met in other scopes: it comes after every instance of each."""
+    hubs_of: dict[str, tuple[str, ...]] = {}  # a mitigation's prerequisite patterns met in other scopes (each hub)
     for m in rv.mitigations:
         after: set[str] = set()
         hubs: list[str] = []
@@ -375,11 +374,10 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
             else:
                 unresolved.append(f"{m.id} expects '{pre}' first; no risk in this design calls for it, so "
                                   "check it is already in place")
-        wid = f"mitigation:{m.id}"
-        raw[wid] = ("mitigation", m.title, _squeezed(m.action), ", ".join(subjects), int(m.phase), after,
-                    "finding:" + ",".join(m.findings), m.effort)
-        if hubs:
-            hubs_of[wid] = tuple(dict.fromkeys(hubs))
+        raw[f"mitigation:{m.id}"] = ("mitigation", m.title, _squeezed(m.action), ", ".join(subjects),
+                                     int(m.phase), after, "finding:" + ",".join(m.findings), m.effort)
+        if hubs:  # most have none (``hubs_of.get`` below)
+            hubs_of[f"mitigation:{m.id}"] = tuple(dict.fromkeys(hubs))
     # The dependency graph on positions in id order (the order every tie below is broken in).
     ids = sorted(raw)
     pos = {i: k for k, i in enumerate(ids)}
