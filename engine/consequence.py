@@ -390,6 +390,14 @@ class _Deriver:
         return {"kind": self.kind, "key": key, "name": key, **values}
 
 
+def keys_start_with_kind(rules: Sequence[Rule]) -> bool:
+    """Whether every fact ``rules`` derive is keyed ``<kind>:...``: a ``derive`` entry's key is its kind, a colon and
+    the digest of its fields (``_Deriver``, ``derived_key``), a risk's ``risk:<rule>@<subject>``, unless the entry
+    sets a field named ``key`` or ``kind`` itself, which replaces the one made. A kind has no colon (``KindName``),
+    so that a key then tells its fact's kind by its prefix alone (``archplan plan`` picks its items so)."""
+    return not any("key" in d.fields or "kind" in d.fields for rule in rules for d in rule.derive)
+
+
 _FORMATTER = string.Formatter()
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from engine.consequence import keys_start_with_kind
 from engine.enrich import is_sync
 from engine.errors import Location
 from engine.graph import call, scc_ints
@@ -64,6 +65,7 @@ ROLLBACK_BY_STRATEGY = {
     "recreate": "Redeploy the previous artifact (this strategy has downtime both ways).",
 }
 MINUTES_30D = 30 * 24 * 60
+_PLAN_ITEM_PREFIX = PLAN_ITEM_KIND + ":"
 
 
 class _Items:
@@ -71,25 +73,44 @@ class _Items:
 
     def __init__(self, rv: Review) -> None:
         derived, derivations = rv.result.derived, rv.result.derivations
-        # The keys sorted alone, as text: sorting (key, fact) pairs took two and a half times as long (46,000 items).
-        found = sorted([k for k, f in derived.items() if f.get("kind") == PLAN_ITEM_KIND])
-        # The facts and their rules by a pass in C each; only the grouping is a loop of its own.
-        facts = list(map(derived.__getitem__, found))
-        rules = [how.rule if how is not None else "unknown" for how in map(derivations.get, found)]
-        self.items: list[tuple[dict[str, Any], str]] = list(zip(facts, rules, strict=True))
+        # Each item's fact, rule and group read in the order they were derived (and made, one after the other, in
+        # memory), then put in key order by a sort of their positions: read in key order, a hash's, each fact and
+        # derivation was a read from anywhere in memory (46,000 items at 5,000 services).
+        if keys_start_with_kind([lr.rule for lr in rv.kb.source.values()]):
+            # Told by their keys (``keys_start_with_kind``): the other 23,000 derived facts are not read.
+            keys = [k for k in derived if k.startswith(_PLAN_ITEM_PREFIX)]
+        else:
+            keys = [k for k, f in derived.items() if f.get("kind") == PLAN_ITEM_KIND]
+        facts = list(map(derived.__getitem__, keys))
+        rules = [how.rule if how is not None else "unknown" for how in map(derivations.get, keys)]
+        made = list(zip(facts, rules, strict=True))
+        number: dict[tuple[str, Any], int] = {}
+        group_of = [number.setdefault((str(f.get("section")), f.get("type")), len(number)) for f in facts]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.items: list[tuple[dict[str, Any], str]] = list(map(made.__getitem__, order))
         self.by_type: dict[tuple[str, Any], list[tuple[dict[str, Any], str]]] = {}
         self.by_section: dict[str, list[tuple[dict[str, Any], str]]] = {}
         """Each section's items of every type, in key order: the tests' 28,000 at 5,000 services, listed while
-        grouping (a second pass over the facts, in key order, touched each again in memory)."""
-        lists: dict[tuple[str, Any], tuple[list[tuple[dict[str, Any], str]], list[tuple[dict[str, Any], str]]]] = {}
-        for item in self.items:
-            fact = item[0]
-            group = (str(fact.get("section")), fact.get("type"))
-            listed = lists.get(group)
-            if listed is None:
-                listed = lists[group] = (self.by_type.setdefault(group, []), self.by_section.setdefault(group[0], []))
+        grouping."""
+        lists = [(self.by_type.setdefault(group, []), self.by_section.setdefault(group[0], [])) for group in number]
+        rank = [0] * len(keys)
+        for i in order:
+            listed = lists[group_of[i]]
+            item = made[i]
             listed[0].append(item)
+            rank[i] = len(listed[1])
             listed[1].append(item)
+        self.made, self.group_of, self.rank, self.rules = made, group_of, rank, rules
+        """The items in the order they were derived, each one's group (by number), position in its section's list
+        (``of(section)``) and rule: for ``made_order`` and the rules used."""
+        self.sections = [group[0] for group in number]
+
+    def made_order(self, section: str) -> list[tuple[int, tuple[dict[str, Any], str]]]:
+        """The items of ``section`` as (position in ``of(section)``, item), in the order they were derived: for what
+        reads each item once, in any order (read in key order, each is a read from anywhere in memory)."""
+        numbers = {g for g, s in enumerate(self.sections) if s == section}
+        rank, made = self.rank, self.made
+        return [(rank[i], made[i]) for i, g in enumerate(self.group_of) if g in numbers]
 
     def of(self, section: str, item_type: str | None = None) -> list[tuple[dict[str, Any], str]]:
         if item_type is None:  # one section of every type (the tests): asked once
@@ -252,7 +273,7 @@ def _build_plan(rv: Review, render_svg: bool, effort_days: Mapping[str, float] |
         "work_items": len(roadmap.items),
         "plan_items_from_rules": len(items.items),
     }
-    rules_used = tuple(sorted({r for _f, r in items.items} | {f.rule for f in risks_only}))
+    rules_used = tuple(sorted({*items.rules, *[f.rule for f in risks_only]}))
     return new_plan(name, str(d.system.get("description") or ""), counts, arch, roadmap, risks, performance,
                     deployment, monitoring, rules_used, capacity,
                     _schedule(rv, roadmap, team_size, render_svg, effort_days), flow, tests)
@@ -332,8 +353,7 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
     # ids, each worked out once: 14,000 mitigations at 5,000 services name 21,000 subjects, of 6,600 components.
     comp_ref: dict[str, str | None] = {}
     pattern_refs = {pre: [ref[x] for x in listed] for pre, listed in by_pattern.items()}
-    hubs_of: dict[str, tuple[str, ...]] = {}
-    """A mitigation's prerequisite patterns met in other scopes: it comes after every instance of each."""
+    hubs_of: dict[str, tuple[str, ...]] = {}  # a mitigation's prerequisite patterns met in other scopes (each hub)
     for m in rv.mitigations:
         after: set[str] = set()
         hubs: list[str] = []
@@ -356,7 +376,8 @@ def _roadmap(rv: Review, d: _Design, items: _Items, render_svg: bool = True) -> 
                                   "check it is already in place")
         raw[f"mitigation:{m.id}"] = ("mitigation", m.title, _squeezed(m.action), ", ".join(subjects),
                                      int(m.phase), after, "finding:" + ",".join(m.findings), m.effort)
-        hubs_of[f"mitigation:{m.id}"] = tuple(dict.fromkeys(hubs))
+        if hubs:  # most have none (``hubs_of.get`` below)
+            hubs_of[f"mitigation:{m.id}"] = tuple(dict.fromkeys(hubs))
     # The dependency graph on positions in id order (the order every tie below is broken in).
     ids = sorted(raw)
     pos = {i: k for k, i in enumerate(ids)}
@@ -439,42 +460,46 @@ class _DepGraph:
     def ordered(self, planned: list[int], later: list[bool]
                 ) -> tuple[list[int], list[int], dict[int, str], tuple[tuple[str, ...], ...]]:
         """Topological order (prerequisites first, ties by phase, kind, id), each item's phase, its note, the
-        cycles."""
-        n, ids = len(self.ids), self.ids
-        succ = [d + [n + h for h in hs] for d, hs in zip(self.direct, self.hubs, strict=True)] + self.instances
-        sccs = scc_ints(succ)
-        if any(len(c) > 1 for c in sccs):
-            return _ordered_direct(ids, self.after, planned, later)
-        phase = planned + [0] * len(self.instances)
-        first = [0] * len(self.instances)  # a hub's first instance (in id order) of its latest phase
+        cycles.
+
+        One pass: an item's phase (and note) is settled when its last prerequisite is placed, from theirs, which are
+        settled by then, and it joins the queue with it. Nothing is left unplaced but on a cycle: then the direct
+        edges are ordered instead (``_ordered_direct``), which finds and reports the cycles."""
+        n, ids, direct, hubs, instances = len(self.ids), self.ids, self.direct, self.hubs, self.instances
+        indeg = [0] * (n + len(instances))
+        users: list[list[int]] = [[] for _ in indeg]
+        for i, (after_i, hubs_i) in enumerate(zip(direct, hubs, strict=True)):
+            for a in after_i:
+                if a != i:
+                    indeg[i] += 1
+                    users[a].append(i)
+            for h in hubs_i:
+                indeg[i] += 1
+                users[n + h].append(i)
+        for h, run in enumerate(instances):
+            indeg[n + h] = len(run)
+            for a in run:
+                users[a].append(n + h)
+        phase = planned + [0] * len(instances)
+        first = [0] * len(instances)  # a hub's first instance (in id order) of its latest phase
         note: dict[int, str] = {}
-        for (x,) in sccs:  # prerequisites first
-            if x >= n:
-                p, why = -1, -1
-                for a in self.instances[x - n]:
-                    if phase[a] > p:
-                        p, why = phase[a], a
-                phase[x], first[x - n] = p, why
-                continue
+
+        def settle(x: int) -> tuple[int, bool, int]:
+            """The item's phase and note, from its prerequisites' (all placed): its entry in the queue."""
             p, why = planned[x], -1
-            for a in self.direct[x]:  # in id order: the first item of the latest phase is named
+            for a in direct[x]:  # in id order: the first item of the latest phase is named
                 if phase[a] > p and a != x:
                     p, why = phase[a], a
-            for h in self.hubs[x]:
+            for h in hubs[x]:
                 q = phase[n + h]
                 if q > p or (q == p and why >= 0 and first[h] < why):
                     p, why = q, first[h]
             phase[x] = p
             if why >= 0:
                 note[x] = f"moved to phase {p}: needs {ids[why]} (phase {p}) first"
-        indeg = [0] * len(succ)
-        users: list[list[int]] = [[] for _ in succ]
-        for i, after_i in enumerate(succ):
-            for a in after_i:
-                if a != i:
-                    indeg[i] += 1
-                    users[a].append(i)
-        heap = [(phase[i], later[i], i) for i in range(n) if indeg[i] == 0]
+            return p, later[x], x
+
+        heap = [settle(i) for i in range(n) if indeg[i] == 0]
         heapq.heapify(heap)
         order: list[int] = []
         while heap:
@@ -484,12 +509,19 @@ class _DepGraph:
                 indeg[u] -= 1
                 if indeg[u] == 0:
                     if u < n:
-                        heapq.heappush(heap, (phase[u], later[u], u))
+                        heapq.heappush(heap, settle(u))
                         continue
-                    for v in users[u]:  # a hub's last instance done: its users are one prerequisite nearer
+                    p, why = -1, -1  # a hub's last instance placed: its phase, then its users one nearer
+                    for a in instances[u - n]:
+                        if phase[a] > p:
+                            p, why = phase[a], a
+                    phase[u], first[u - n] = p, why
+                    for v in users[u]:
                         indeg[v] -= 1
                         if indeg[v] == 0:
-                            heapq.heappush(heap, (phase[v], later[v], v))
+                            heapq.heappush(heap, settle(v))
+        if len(order) < n:  # a cycle
+            return _ordered_direct(ids, self.after, planned, later)
         return order, phase, note, ()
 
 
@@ -966,8 +998,9 @@ TEST_ORDER = ("contract", "integration", "resilience", "load", "security")
 
 def _tests(rv: Review, items: _Items) -> _Tests:
     found = items.of("test")
-    covered = {str(f["subject"]) for f, _r in found if str(f["type"]) == "load"}
-    return _Tests(found, [p.entry for p in rv.enriched.paths if f"path:{p.entry}" not in covered])
+    covered = {str(f["subject"]) for f, _r in items.of("test", "load")}
+    return _Tests(found, [p.entry for p in rv.enriched.paths if f"path:{p.entry}" not in covered],
+                  items.made_order("test"))
 
 
 class _Tests:
@@ -977,10 +1010,12 @@ class _Tests:
     The rules' tests (``found``), then a load test without a pass bar for each entry point no rule's load test
     covers (``uncovered``); by type (``TEST_ORDER``), subject and title, ties in that order."""
 
-    __slots__ = ("found", "keyed", "uncovered")
+    __slots__ = ("found", "keyed", "made", "uncovered")
 
-    def __init__(self, found: list[tuple[dict[str, Any], str]], uncovered: list[str]) -> None:
-        self.found, self.uncovered = found, uncovered
+    def __init__(self, found: list[tuple[dict[str, Any], str]], uncovered: list[str],
+                 made: list[tuple[int, tuple[dict[str, Any], str]]] | None = None) -> None:
+        self.found, self.uncovered, self.made = found, uncovered, made
+        """``made``: ``found`` with their positions, in the order the rules derived them (``_Items.made_order``)."""
         self.keyed: dict[str, list[tuple[str, str, int]]] | None = None
 
     def _item(self, k: int) -> PlanItem:
@@ -997,7 +1032,9 @@ class _Tests:
         """Each type's tests as (subject, title, position for ``_item``), unsorted; only types that have tests."""
         if self.keyed is None:
             keyed: dict[str, list[tuple[str, str, int]]] = {}
-            for k, (f, _r) in enumerate(self.found):
+            # In the order they were derived when known: the rows are the same, each type's in another order, which
+            # ``by_type`` sorts (28,000 tests at 5,000 services, read where they sit in memory).
+            for k, (f, _r) in self.made if self.made is not None else enumerate(self.found):
                 keyed.setdefault(str(f["type"]), []).append((str(f["subject"]), str(f["title"]), k))
             base = len(self.found)
             keyed.setdefault("load", []).extend((f"path:{e}", f"Load test: {e}", base + j)
