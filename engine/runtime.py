@@ -18,7 +18,7 @@ import operator
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -176,6 +176,66 @@ class Derivation:
     premises: tuple[str, ...]
 
 
+class Derivations(MutableMapping[str, Derivation]):
+    """Each derived fact's ``Derivation`` by its key. The facts of a rule that only derives facts no rule reads (the
+    planning rules' 45,000 at 5,000 services, ``_Run.record_sinks``) are kept as sets made in one go, one record of
+    the rule and of each fact's premise (the key of the fact matched) and key; each fact's ``Derivation`` is made
+    only when one is read (an explanation, a test), all at once. ``rules`` reads the rules without making them."""
+
+    __slots__ = ("_own", "_sets")
+
+    def __init__(self) -> None:
+        self._own: dict[str, Derivation] = {}
+        self._sets: list[tuple[str, Sequence[str], list[str | None]]] = []
+
+    def add_set(self, rule: str, premises: Sequence[str], keys: list[str | None]) -> None:
+        """The facts ``keys`` derived by ``rule``, each from a match on the one fact ``premises`` (by position);
+        a key None: that match's fact was derived before (it keeps its first derivation)."""
+        self._sets.append((rule, premises, keys))
+
+    def _all(self) -> dict[str, Derivation]:
+        own = self._own
+        for rule, premises, keys in self._sets:
+            for premise, key in zip(premises, keys, strict=True):
+                if key is not None:
+                    own[key] = Derivation(rule, (premise,))
+        self._sets.clear()
+        return own
+
+    def rules(self, keys: Sequence[str]) -> list[str | None]:
+        """The rule that derived each of ``keys`` (None: not derived), without making the records of the sets."""
+        by_key: dict[str | None, str] = {}
+        for rule, _premises, made in self._sets:
+            by_key.update(dict.fromkeys(made, rule))
+        by_key.pop(None, None)
+        own = self._own
+        return [how.rule if how is not None else by_key.get(k) for k, how in zip(keys, map(own.get, keys), strict=True)]
+
+    def __getitem__(self, key: str) -> Derivation:
+        how = self._own.get(key)
+        if how is None:
+            return self._all()[key]
+        return how
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._own or (bool(self._sets) and key in self._all())
+
+    def __setitem__(self, key: str, value: Derivation) -> None:
+        self._own[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return f"Derivations({self._all()!r})"
+
+
 @dataclass
 class RunResult:
     """What firing the rules to a fixed point produced."""
@@ -194,7 +254,7 @@ class RunResult:
     """Matches of a context rule on a transient ruleset's set of alike risks, recorded together by the variant
     (``AdjustGroup``: each ``AdjustRecord`` made when read). ``outcomes`` lists them one by one."""
     derived: dict[str, dict[str, Any]] = field(default_factory=dict)
-    derivations: dict[str, Derivation] = field(default_factory=dict)
+    derivations: Derivations = field(default_factory=Derivations)
     asserted: int = 0
     fired: int = 0
 
@@ -1408,18 +1468,22 @@ class _Run:
             self.record_sink(crule, sink, [{alias: f} for f in facts])
             return
         rows = [(f,) for f in made[0][0]] if len(made) == 1 else list(zip(*[m for m, _n in made], strict=True))
-        name, rule_id, recorded, depth = crule.name, crule.rule_id, result.recorded, self.depth
-        derived, derivations = result.derived, result.derivations
+        name, recorded, derived = crule.name, result.recorded, result.derived
+        # Each fact's premise (the fact matched, its key) and key, None where the fact was derived before: the set's
+        # ``Derivation`` records, made when one is read (``Derivations``). No depth is kept: no rule reads the facts.
+        premises: list[str] = []
+        fresh: list[str | None] = []
         for k, row in zip(keys, rows, strict=True):
             recorded.append((name, _new_tuple(Outcome, (row, None, None, None))))
-            how = Derivation(rule_id, (k,))  # the premises of a match on one fact: its key
-            level = 1 + depth.get(k, 0)
             for df in row:
                 key = df["key"]
+                premises.append(k)
                 if key not in store:
-                    depth[key] = level
                     store[key] = derived[key] = df
-                    derivations[key] = how
+                    fresh.append(key)
+                else:
+                    fresh.append(None)
+        result.derivations.add_set(crule.rule_id, premises, fresh)
         result.fired += len(keys)
 
     def record_one(self, crule: CompiledRule, deriver: _Deriver, alias: str, keys: Sequence[str],
@@ -1440,15 +1504,17 @@ class _Run:
         if longest > limits.max_value_chars:  # the facts are let go: ``record_sink`` makes them again, one by one
             self.record_sink(crule, self.sinks[crule.name], [{alias: f} for f in facts])
             return True
-        name, rule_id, recorded = crule.name, crule.rule_id, result.recorded
-        derived, derivations = result.derived, result.derivations
-        for k, level, df in zip(keys, levels, made, strict=True):
+        name, recorded, derived = crule.name, result.recorded, result.derived
+        fresh: list[str | None] = []  # as in ``record_sinks``: the facts' keys, None where derived before
+        for df in made:
             recorded.append((name, _new_tuple(Outcome, ((df,), None, None, None))))
             key = df["key"]
             if key not in store:
-                depth[key] = level + 1
                 store[key] = derived[key] = df
-                derivations[key] = Derivation(rule_id, (k,))
+                fresh.append(key)
+            else:
+                fresh.append(None)
+        result.derivations.add_set(crule.rule_id, keys, fresh)
         result.fired += len(keys)
         return True
 

@@ -82,7 +82,8 @@ class _Items:
         else:
             keys = [k for k, f in derived.items() if f.get("kind") == PLAN_ITEM_KIND]
         facts = list(map(derived.__getitem__, keys))
-        rules = [how.rule if how is not None else "unknown" for how in map(derivations.get, keys)]
+        # Read by key without making each fact's ``Derivation`` record (``Derivations.rules``).
+        rules = ["unknown" if rule is None else rule for rule in derivations.rules(keys)]
         made = list(zip(facts, rules, strict=True))
         number: dict[tuple[str, Any], int] = {}
         group_of = [number.setdefault((str(f.get("section")), f.get("type")), len(number)) for f in facts]

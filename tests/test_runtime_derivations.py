@@ -1,0 +1,56 @@
+"""Each derived fact's derivation, kept per set for the facts no rule reads (``engine.runtime.Derivations``).
+
+The planning rules' facts are kept by ``_Run.record_sinks`` as sets: one record of the rule, the premises and the
+keys, each fact's ``Derivation`` made only when one is read. Whatever reads them sees what one record per fact
+gave; the plan reads each item's rule without making them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import runtime
+from engine.enrich import enrich
+from engine.loader import load_design
+from engine.model.rule import PLAN_ITEM_KIND
+from engine.review import facts_for_engine, load_kb
+from engine.runtime import Derivation, Derivations
+
+
+def test_a_set_reads_as_one_record_per_fact() -> None:
+    d = Derivations()
+    d["risk:a@x"] = Derivation("a", ("x", "y"))
+    d.add_set("plan-b", ["x", "y", "z"], ["plan_item:1", None, "plan_item:3"])  # y's fact was derived before
+    assert d.rules(["plan_item:3", "risk:a@x", "plan_item:9", "plan_item:1"]) == ["plan-b", "a", None, "plan-b"]
+    assert d._sets  # read without making the records
+    assert "plan_item:3" in d
+    assert not d._sets  # made, all at once
+    assert d == {"risk:a@x": Derivation("a", ("x", "y")), "plan_item:1": Derivation("plan-b", ("x",)),
+                 "plan_item:3": Derivation("plan-b", ("z",))}
+    assert d.get("plan_item:2") is None and "plan_item:2" not in d and len(d) == 3
+    d.add_set("plan-c", ["w"], ["plan_item:4"])
+    assert d["plan_item:4"] == Derivation("plan-c", ("w",))
+    assert d["risk:a@x"].premises == ("x", "y")
+    assert sorted(d) == ["plan_item:1", "plan_item:3", "plan_item:4", "risk:a@x"]
+
+
+def test_a_plan_reads_its_items_rules_from_the_sets(tmp_path: Any) -> None:
+    """A generated design's run keeps its plan items as sets; their rules read from the sets are those of the
+    records made from them, and the general path (one record per fact) gives the same records."""
+    from benchmarks.gen_design import write
+
+    write(str(tmp_path), 40)
+    facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
+    kb = load_kb(findings_only=False)
+    lean = runtime.run(kb, facts)
+    keys = [k for k, f in lean.derived.items() if f["kind"] == PLAN_ITEM_KIND]
+    assert len(keys) > 100 and lean.derivations._sets
+    rules = lean.derivations.rules(keys)
+    assert lean.derivations._sets
+    assert rules == [lean.derivations[k].rule for k in keys]
+    assert not lean.derivations._sets
+    sess = runtime.session_for(kb)
+    with sess.lock:
+        general = sess.run(facts, runtime.RunLimits(), apply=runtime._consequences_of(kb))
+    assert not general.derivations._sets
+    assert dict(lean.derivations) == dict(general.derivations)
