@@ -146,7 +146,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     routed = {n: ls for n, ls in scan.labelled.items()
               if any(k.startswith("traefik.http.routers.") for k, _v, _l in ls)}
     if routed and len(scan.traefiks) == 1:
-        traefik.import_routes(body, scan.traefiks[0], routed)
+        traefik.import_routes(body, scan.traefiks[0], routed,
+                              traefik.redirecting_entrypoints(mapping(doc, services[scan.traefiks[0]],
+                                                                      ("services", scan.traefiks[0]), "a service")))
     elif routed:
         body.remark(doc.locate(()), "Traefik router labels, but " + (
             "no Traefik service" if not scan.traefiks else f"several Traefik services ({', '.join(scan.traefiks)})") +
