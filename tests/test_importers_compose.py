@@ -1271,3 +1271,26 @@ def test_traefik_routers_on_a_redirecting_entry_point_serve_nothing_and_hosts_ap
     assert "endpoint:ANY /" not in set(d.by_key())
     assert any("router app-plain" in text and "redirects to websecure" in text for _at, text in doc.remarks)
     assert doc.strips == {"edge-app": False, "edge-console": False}  # a front of the routes' code: path kept whole
+
+
+def test_a_traefik_route_to_a_known_web_console_is_an_administrative_surface(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          edge:
+            image: traefik:3.1
+            ports: ["443:443"]
+          dbconsole:
+            image: adminer:4
+            labels:
+              - traefik.http.routers.dbconsole.rule=Host(`db.shop.example.org`)
+              - traefik.http.routers.dbconsole.tls=true
+          app:
+            image: shop/app:1.0
+            labels:
+              - traefik.http.routers.app.rule=PathPrefix(`/shop`)
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "endpoint:ANY /").data["admin"] is True  # the route to Adminer
+    assert "admin" not in fact(d, "endpoint:ANY /shop").data
+    assert fact(d, "service:dbconsole").data["criticality"] == "best_effort"  # an operator's tool
+    assert "criticality" not in fact(d, "service:app").data

@@ -59,6 +59,7 @@ from engine.importers.infra import (
     NOT_REVIEWED,
     OPERATOR_TOOL,
     AddressBook,
+    Console,
     DatastoreAuth,
     Edge,
     Mention,
@@ -148,7 +149,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     if routed and len(scan.traefiks) == 1:
         traefik.import_routes(body, scan.traefiks[0], routed,
                               traefik.redirecting_entrypoints(mapping(doc, services[scan.traefiks[0]],
-                                                                      ("services", scan.traefiks[0]), "a service")))
+                                                                      ("services", scan.traefiks[0]), "a service")),
+                              scan.consoles)
     elif routed:
         body.remark(doc.locate(()), "Traefik router labels, but " + (
             "no Traefik service" if not scan.traefiks else f"several Traefik services ({', '.join(scan.traefiks)})") +
@@ -194,6 +196,7 @@ class _Scan:
     hosts: dict[str, str] = field(default_factory=dict)  # host name -> service
     labelled: dict[str, list[tuple[str, str, Location]]] = field(default_factory=dict)  # Traefik labels
     traefiks: list[str] = field(default_factory=list)  # the services that run Traefik
+    consoles: dict[str, Console] = field(default_factory=dict)  # a known web console a service's image serves
     kinds: dict[str, Recognised | None] = field(default_factory=dict)
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)  # not reviewed (tooling, not the system)
@@ -266,6 +269,9 @@ class _Scan:
             return
         self.hosts[name] = name
         self.labelled[name] = traefik.labels_of(doc, spec, at)
+        console = catalog().console(runs)
+        if console is not None:
+            self.consoles[name] = console
         if image and "traefik" in image_base(image):
             self.traefiks.append(name)
         self.aliases(name, spec)

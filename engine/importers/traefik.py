@@ -12,7 +12,9 @@ path whole: no prefix is stripped without a ``StripPrefix`` middleware). A route
 elsewhere (``--entrypoints.http.http.redirections.entrypoint.to=https`` in the proxy's command) serves nothing but
 the redirect, and is left out; routers that send the same method and path to different services (told apart by
 their ``Host`` rules: ``adminer.example.com`` and ``example.com``) are endpoints of their own, each named after the
-proxy and its service (``proxy-adminer``).
+proxy and its service (``proxy-adminer``). A route to a service whose image serves a known web console (catalogue
+``consoles``: Adminer, the Jaeger UI...) is an administrative surface (``admin``), and that service a best-effort
+operator tool on which no user request waits.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from engine.errors import Location
 from engine.importers.base import Body, safe_name
+from engine.importers.infra import Console
 from engine.source import Document, Path
 
 _ROUTER = re.compile(r"^traefik\.http\.routers\.([^.]+)\.(rule|tls|tls\.certresolver|entrypoints)$")
@@ -54,9 +57,10 @@ def labels_of(doc: Document, spec: Mapping[str, Any], at: Path) -> list[tuple[st
 
 
 def import_routes(body: Body, proxy: str, labelled: Mapping[str, list[tuple[str, str, Location]]],
-                  redirects: Mapping[str, str] | None = None) -> None:
+                  redirects: Mapping[str, str] | None = None, consoles: Mapping[str, Console] | None = None) -> None:
     """Endpoints of the Traefik service ``proxy`` for the routers in each service's labels (``redirects``: the entry
-    points the proxy redirects, whose routers serve only the redirect)."""
+    points the proxy redirects, whose routers serve only the redirect; ``consoles``: the web console each service's
+    image serves, where the catalogue knows one)."""
     routes: list[tuple[str, str, str, Location, bool]] = []
     for target in sorted(labelled):
         labels = labelled[target]
@@ -86,6 +90,21 @@ def import_routes(body: Body, proxy: str, labelled: Mapping[str, list[tuple[str,
             hosts.setdefault(point, set()).add(target)
     for target, name, rule, at, tls in routes:
         _route(body, proxy, target, name, rule, at, tls, {p for p, ts in hosts.items() if len(ts) > 1})
+        console = (consoles or {}).get(target)
+        if console is not None and _plain(rule):
+            _console(body, proxy, target, rule, at, console)
+
+
+def _console(body: Body, proxy: str, target: str, rule: str, at: Location, console: Console) -> None:
+    """The routes to a web console: administrative surfaces, and the console's service a best-effort tool."""
+    for ident, ep in list(body.items.get("endpoints", {}).items()):
+        if ep.get("served_by") == proxy and ep.get("routes_to") == [target] and \
+                (str(ep.get("method")), str(ep.get("path"))) in _points(rule):
+            body.set("endpoints", ident, "admin", True, at)
+            body.note("endpoints", ident, f"admin true: it routes to {target}, {console.what}")
+    body.set("services", target, "criticality", "best_effort", at)
+    body.note("services", target, f"criticality best_effort: an operator's console, {console.what}; no user "
+                                  "request waits on it")
 
 
 def _plain(rule: str) -> bool:
