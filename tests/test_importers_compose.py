@@ -1294,3 +1294,27 @@ def test_a_traefik_route_to_a_known_web_console_is_an_administrative_surface(tmp
     assert "admin" not in fact(d, "endpoint:ANY /shop").data
     assert fact(d, "service:dbconsole").data["criticality"] == "best_effort"  # an operator's tool
     assert "criticality" not in fact(d, "service:app").data
+
+
+def test_a_service_mounting_the_docker_socket_holds_admin_permissions_read_only_or_not(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          watcher:
+            image: shop/watcher:1.0
+            volumes:
+              - /var/run/docker.sock:/var/run/docker.sock:ro
+          janitor:
+            image: shop/janitor:1.0
+            volumes:
+              - {type: bind, source: /run/docker.sock, target: /sock}
+          app:
+            image: shop/app:1.0
+            volumes:
+              - ./data:/data
+        """)
+    d = design_of(compose.import_file(path))
+    watcher = fact(d, "service:watcher")
+    assert watcher.data["permissions"] == "admin" and watcher.locate("permissions").line == 5
+    assert fact(d, "service:janitor").data["permissions"] == "admin"
+    assert "permissions" not in fact(d, "service:app").data

@@ -777,6 +777,18 @@ def _mounts(doc: Document, spec: dict[str, Any], at: Path) -> list[tuple[str, bo
     return out
 
 
+def _docker_socket(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path) -> None:
+    """A service that mounts the host's Docker socket holds the Docker API, read-only mount or not (``:ro`` makes the
+    socket file read-only, not the API): it can start a privileged container, root on the host (``permissions``)."""
+    for i, vol in enumerate(listing(doc, spec.get("volumes"), (*at, "volumes"), "volumes")):
+        source = str(vol.get("source", "")) if isinstance(vol, dict) else str(vol).split(":")[0]
+        if source in _SOCKETS:
+            body.set("services", name, "permissions", "admin", doc.locate((*at, "volumes", i)))
+            body.note("services", name, f"permissions admin: it mounts the host's Docker socket ({source}), whose "
+                                        "API starts containers as root on the host, read-only mount or not")
+            return
+
+
 def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location, str]]:
     """(exposure, location, container port or range) of each published port."""
     out: list[tuple[str, Location, str]] = []
@@ -980,6 +992,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
         record_image_pinning(body, name, image, doc.locate((*at, "image")), application=rec is None)
     body.set("services", name, "replicas", replicas, rloc)
+    _docker_socket(doc, body, name, spec, at)
     if rec is not None:
         _record_role(body, name, rec, doc.locate((*at, "image")) if image else loc, loc, auth)
     if rec is not None and rec.role == "broker" and (misplaced or not persistent):
