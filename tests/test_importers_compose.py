@@ -1237,9 +1237,7 @@ def test_the_env_template_a_repository_ships_stands_in_for_the_env_file_it_does_
     assert not any("no .env beside the compose file" in text for _at, text in docs[0].remarks)
 
 
-def test_traefik_routers_on_a_redirecting_entry_point_serve_nothing_and_hosts_apart_are_endpoints_apart(
-        tmp_path: os.PathLike[str]) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", """
+REDIRECTING_TRAEFIK = """
         services:
           edge:
             image: traefik:3.1
@@ -1262,7 +1260,12 @@ def test_traefik_routers_on_a_redirecting_entry_point_serve_nothing_and_hosts_ap
               - traefik.http.routers.console-secure.rule=Host(`console.shop.example.org`)
               - traefik.http.routers.console-secure.entrypoints=websecure
               - traefik.http.routers.console-secure.tls=true
-        """)
+        """
+
+
+def test_traefik_routers_on_a_redirecting_entry_point_serve_nothing_and_hosts_apart_are_endpoints_apart(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", REDIRECTING_TRAEFIK)
     (doc,) = compose.import_file(path)
     d = design_of([doc])
     app = fact(d, "endpoint:edge-app").data
@@ -1273,8 +1276,7 @@ def test_traefik_routers_on_a_redirecting_entry_point_serve_nothing_and_hosts_ap
     assert doc.strips == {"edge-app": False, "edge-console": False}  # a front of the routes' code: path kept whole
 
 
-def test_a_traefik_route_to_a_known_web_console_is_an_administrative_surface(tmp_path: os.PathLike[str]) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", """
+TRAEFIK_TO_A_CONSOLE = """
         services:
           edge:
             image: traefik:3.1
@@ -1288,17 +1290,19 @@ def test_a_traefik_route_to_a_known_web_console_is_an_administrative_surface(tmp
             image: shop/app:1.0
             labels:
               - traefik.http.routers.app.rule=PathPrefix(`/shop`)
-        """)
+        """
+
+
+def test_a_traefik_route_to_a_known_web_console_is_an_administrative_surface(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", TRAEFIK_TO_A_CONSOLE)
     d = design_of(compose.import_file(path))
-    assert fact(d, "endpoint:ANY /").data["admin"] is True  # the route to Adminer
-    assert "admin" not in fact(d, "endpoint:ANY /shop").data
-    assert fact(d, "service:dbconsole").data["criticality"] == "best_effort"  # an operator's tool
-    assert "criticality" not in fact(d, "service:app").data
+    # the route to Adminer is an administrative surface, the app's is not; Adminer is an operator's tool
+    assert {k: fact(d, k).data.get("admin") for k in ("endpoint:ANY /", "endpoint:ANY /shop")} == \
+        {"endpoint:ANY /": True, "endpoint:ANY /shop": None}
+    assert [fact(d, f"service:{s}").data.get("criticality") for s in ("dbconsole", "app")] == ["best_effort", None]
 
 
-def test_a_service_mounting_the_docker_socket_holds_admin_permissions_read_only_or_not(
-        tmp_path: os.PathLike[str]) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", """
+DOCKER_SOCKET_MOUNTS = """
         services:
           watcher:
             image: shop/watcher:1.0
@@ -1312,7 +1316,12 @@ def test_a_service_mounting_the_docker_socket_holds_admin_permissions_read_only_
             image: shop/app:1.0
             volumes:
               - ./data:/data
-        """)
+        """
+
+
+def test_a_service_mounting_the_docker_socket_holds_admin_permissions_read_only_or_not(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", DOCKER_SOCKET_MOUNTS)
     d = design_of(compose.import_file(path))
     watcher = fact(d, "service:watcher")
     assert watcher.data["permissions"] == "admin" and watcher.locate("permissions").line == 5
