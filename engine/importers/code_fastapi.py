@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any
 
 from engine.errors import Location
-
-if TYPE_CHECKING:
-    from engine.importers.code_routes import Route
 
 _DEVELOPMENT = frozenset({"development", "dev", "local", "test", "testing"})
 _BARE_EXCEPT = re.compile(r"^(\s*except\s+)(?!\()([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+)(\s*:)", re.MULTILINE)
@@ -152,12 +149,11 @@ class _Tree:
         return prefix, dev
 
 
-def mounted(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
-            remarks: list[tuple[Location, str]]) -> list[Route]:
-    """``routes`` with each FastAPI route under the prefixes its router is mounted at, a development-only router's
-    routes left out (said in ``remarks``), and a handler taking ``OAuth2PasswordRequestForm`` a login."""
-    from engine.importers.code_routes import join
-
+def mounted(texts: Sequence[tuple[str, str]], routes: Sequence[Any], remarks: list[tuple[Location, str]],
+            join: Callable[[str, str], str]) -> list[Any]:
+    """``routes`` (``code_routes.Route``, which imports this module) with each FastAPI route under the prefixes its
+    router is mounted at (``join``: a prefix and a path joined as routers do), a development-only router's routes left
+    out (said in ``remarks``), and a handler taking ``OAuth2PasswordRequestForm`` a login."""
     if not any(r.framework == "FastAPI route" for r in routes):
         return list(routes)
     trees: list[tuple[str, ast.Module]] = []
@@ -169,7 +165,7 @@ def mounted(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                 continue
     tree = _Tree(trees)
     owners, logins = _handlers(trees)
-    out: list[Route] = []
+    out: list[Any] = []
     for given in routes:
         if given.framework != "FastAPI route":
             out.append(given)

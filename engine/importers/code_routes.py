@@ -497,7 +497,7 @@ def _read_code(paths: Sequence[str], limits: Limits
     remarks.extend((Location(f), "NestJS controller of a module loaded only when NODE_ENV is test: its routes are "
                                  "not served") for f in sorted(tests - unlisted))
     idle = unlisted | tests
-    routes = code_fastapi.mounted(texts, routes, remarks)
+    routes = code_fastapi.mounted(texts, routes, remarks, join)
     return texts, [r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)], remarks
 
 
