@@ -1235,3 +1235,95 @@ def test_the_env_template_a_repository_ships_stands_in_for_the_env_file_it_does_
     d = design_of(docs)
     assert "secrets_source" not in fact(d, "service:teller").data
     assert not any("no .env beside the compose file" in text for _at, text in docs[0].remarks)
+
+
+REDIRECTING_TRAEFIK = """
+        services:
+          edge:
+            image: traefik:3.1
+            ports: ["80:80", "443:443"]
+            command:
+              - --entrypoints.web.address=:80
+              - --entrypoints.web.http.redirections.entrypoint.to=websecure
+              - --entrypoints.websecure.address=:443
+          app:
+            image: shop/app:1.0
+            labels:
+              - traefik.http.routers.app-plain.rule=Host(`shop.example.org`)
+              - traefik.http.routers.app-plain.entrypoints=web
+              - traefik.http.routers.app-secure.rule=Host(`shop.example.org`)
+              - traefik.http.routers.app-secure.entrypoints=websecure
+              - traefik.http.routers.app-secure.tls=true
+          console:
+            image: shop/console:1.0
+            labels:
+              - traefik.http.routers.console-secure.rule=Host(`console.shop.example.org`)
+              - traefik.http.routers.console-secure.entrypoints=websecure
+              - traefik.http.routers.console-secure.tls=true
+        """
+
+
+def test_traefik_routers_on_a_redirecting_entry_point_serve_nothing_and_hosts_apart_are_endpoints_apart(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", REDIRECTING_TRAEFIK)
+    (doc,) = compose.import_file(path)
+    d = design_of([doc])
+    app = fact(d, "endpoint:edge-app").data
+    assert app["routes_to"] == ["app"] and app["tls"] is True  # the plain router only redirects: not a route
+    assert fact(d, "endpoint:edge-console").data["routes_to"] == ["console"]
+    assert "endpoint:ANY /" not in set(d.by_key())
+    assert any("router app-plain" in text and "redirects to websecure" in text for _at, text in doc.remarks)
+    assert doc.strips == {"edge-app": False, "edge-console": False}  # a front of the routes' code: path kept whole
+
+
+TRAEFIK_TO_A_CONSOLE = """
+        services:
+          edge:
+            image: traefik:3.1
+            ports: ["443:443"]
+          dbconsole:
+            image: adminer:4
+            labels:
+              - traefik.http.routers.dbconsole.rule=Host(`db.shop.example.org`)
+              - traefik.http.routers.dbconsole.tls=true
+          app:
+            image: shop/app:1.0
+            labels:
+              - traefik.http.routers.app.rule=PathPrefix(`/shop`)
+        """
+
+
+def test_a_traefik_route_to_a_known_web_console_is_an_administrative_surface(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", TRAEFIK_TO_A_CONSOLE)
+    d = design_of(compose.import_file(path))
+    # the route to Adminer is an administrative surface, the app's is not; Adminer is an operator's tool
+    assert {k: fact(d, k).data.get("admin") for k in ("endpoint:ANY /", "endpoint:ANY /shop")} == \
+        {"endpoint:ANY /": True, "endpoint:ANY /shop": None}
+    assert [fact(d, f"service:{s}").data.get("criticality") for s in ("dbconsole", "app")] == ["best_effort", None]
+
+
+DOCKER_SOCKET_MOUNTS = """
+        services:
+          watcher:
+            image: shop/watcher:1.0
+            volumes:
+              - /var/run/docker.sock:/var/run/docker.sock:ro
+          janitor:
+            image: shop/janitor:1.0
+            volumes:
+              - {type: bind, source: /run/docker.sock, target: /sock}
+          app:
+            image: shop/app:1.0
+            volumes:
+              - ./data:/data
+        """
+
+
+def test_a_service_mounting_the_docker_socket_holds_admin_permissions_read_only_or_not(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", DOCKER_SOCKET_MOUNTS)
+    d = design_of(compose.import_file(path))
+    watcher = fact(d, "service:watcher")
+    assert watcher.data["permissions"] == "admin" and watcher.locate("permissions").line == 5
+    assert fact(d, "service:janitor").data["permissions"] == "admin"
+    assert "permissions" not in fact(d, "service:app").data

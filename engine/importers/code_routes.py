@@ -100,6 +100,7 @@ from engine.importers import (
     code_discovery,
     code_dotnet_settings,
     code_embedded,
+    code_fastapi,
     code_flags,
     code_go,
     code_go_deadlines,
@@ -496,6 +497,7 @@ def _read_code(paths: Sequence[str], limits: Limits
     remarks.extend((Location(f), "NestJS controller of a module loaded only when NODE_ENV is test: its routes are "
                                  "not served") for f in sorted(tests - unlisted))
     idle = unlisted | tests
+    routes = code_fastapi.mounted(texts, routes, remarks, join)
     return texts, [r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)], remarks
 
 
@@ -1097,7 +1099,7 @@ def python_routes(path: str, text: str) -> list[Route]:
         InputError: the file is not Python 3 that parses (at its line).
     """
     try:
-        tree = ast.parse(text, path)
+        tree = code_fastapi.parse(text, path)
     except SyntaxError as exc:
         raise InputError(f"not Python 3 that parses ({exc.msg})", Location(path, exc.lineno or 0,
                                                                             exc.offset or 0)) from None

@@ -59,6 +59,7 @@ from engine.importers.infra import (
     NOT_REVIEWED,
     OPERATOR_TOOL,
     AddressBook,
+    Console,
     DatastoreAuth,
     Edge,
     Mention,
@@ -146,7 +147,10 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     routed = {n: ls for n, ls in scan.labelled.items()
               if any(k.startswith("traefik.http.routers.") for k, _v, _l in ls)}
     if routed and len(scan.traefiks) == 1:
-        traefik.import_routes(body, scan.traefiks[0], routed)
+        traefik.import_routes(body, scan.traefiks[0], routed,
+                              traefik.redirecting_entrypoints(mapping(doc, services[scan.traefiks[0]],
+                                                                      ("services", scan.traefiks[0]), "a service")),
+                              scan.consoles)
     elif routed:
         body.remark(doc.locate(()), "Traefik router labels, but " + (
             "no Traefik service" if not scan.traefiks else f"several Traefik services ({', '.join(scan.traefiks)})") +
@@ -192,6 +196,7 @@ class _Scan:
     hosts: dict[str, str] = field(default_factory=dict)  # host name -> service
     labelled: dict[str, list[tuple[str, str, Location]]] = field(default_factory=dict)  # Traefik labels
     traefiks: list[str] = field(default_factory=list)  # the services that run Traefik
+    consoles: dict[str, Console] = field(default_factory=dict)  # a known web console a service's image serves
     kinds: dict[str, Recognised | None] = field(default_factory=dict)
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)  # not reviewed (tooling, not the system)
@@ -264,6 +269,9 @@ class _Scan:
             return
         self.hosts[name] = name
         self.labelled[name] = traefik.labels_of(doc, spec, at)
+        console = catalog().console(runs)
+        if console is not None:
+            self.consoles[name] = console
         if image and "traefik" in image_base(image):
             self.traefiks.append(name)
         self.aliases(name, spec)
@@ -769,6 +777,18 @@ def _mounts(doc: Document, spec: dict[str, Any], at: Path) -> list[tuple[str, bo
     return out
 
 
+def _docker_socket(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path) -> None:
+    """A service that mounts the host's Docker socket holds the Docker API, read-only mount or not (``:ro`` makes the
+    socket file read-only, not the API): it can start a privileged container, root on the host (``permissions``)."""
+    for i, vol in enumerate(listing(doc, spec.get("volumes"), (*at, "volumes"), "volumes")):
+        source = str(vol.get("source", "")) if isinstance(vol, dict) else str(vol).split(":")[0]
+        if source in _SOCKETS:
+            body.set("services", name, "permissions", "admin", doc.locate((*at, "volumes", i)))
+            body.note("services", name, f"permissions admin: it mounts the host's Docker socket ({source}), whose "
+                                        "API starts containers as root on the host, read-only mount or not")
+            return
+
+
 def _published(doc: Document, ports: Any, at: Path) -> list[tuple[str, Location, str]]:
     """(exposure, location, container port or range) of each published port."""
     out: list[tuple[str, Location, str]] = []
@@ -972,6 +992,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
         record_image_pinning(body, name, image, doc.locate((*at, "image")), application=rec is None)
     body.set("services", name, "replicas", replicas, rloc)
+    _docker_socket(doc, body, name, spec, at)
     if rec is not None:
         _record_role(body, name, rec, doc.locate((*at, "image")) if image else loc, loc, auth)
     if rec is not None and rec.role == "broker" and (misplaced or not persistent):

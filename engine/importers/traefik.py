@@ -7,7 +7,14 @@ read: ``Path``, ``PathPrefix`` (several paths with ``||``) and ``Method``; a rul
 expression or a matcher archplan does not know is a warning. ``traefik.enable=false`` turns a
 container's routers off; ``traefik.http.routers.<r>.tls=true`` (or a ``certresolver``) serves the route
 with TLS. Each route becomes an endpoint of the Traefik service (``routes_to`` the labelled service)
-and the Traefik service's synchronous HTTP call to it.
+and the Traefik service's synchronous HTTP call to it, and a front of that service's routes (Traefik forwards the
+path whole: no prefix is stripped without a ``StripPrefix`` middleware). A router whose entry points all redirect
+elsewhere (``--entrypoints.http.http.redirections.entrypoint.to=https`` in the proxy's command) serves nothing but
+the redirect, and is left out; routers that send the same method and path to different services (told apart by
+their ``Host`` rules: ``adminer.example.com`` and ``example.com``) are endpoints of their own, each named after the
+proxy and its service (``proxy-adminer``). A route to a service whose image serves a known web console (catalogue
+``consoles``: Adminer, the Jaeger UI...) is an administrative surface (``admin``), and that service a best-effort
+operator tool on which no user request waits.
 """
 
 from __future__ import annotations
@@ -17,13 +24,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.errors import Location
-from engine.importers.base import Body
+from engine.importers.base import Body, safe_name
+from engine.importers.infra import Console
 from engine.source import Document, Path
 
-_ROUTER = re.compile(r"^traefik\.http\.routers\.([^.]+)\.(rule|tls|tls\.certresolver)$")
+_ROUTER = re.compile(r"^traefik\.http\.routers\.([^.]+)\.(rule|tls|tls\.certresolver|entrypoints)$")
 _MATCHER = re.compile(r"(Path|PathPrefix|Method)\(\s*`([^`]*)`\s*\)")
 _KNOWN = re.compile(r"^(Host|HostRegexp|Path|PathPrefix|Method|Headers|Query|ClientIP)\(")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+_REDIRECT = re.compile(r"^--entrypoints\.([^.=]+)\.http\.redirections\.entrypoint\.to=(\S+)$")
+
+
+def redirecting_entrypoints(spec: Mapping[str, Any]) -> dict[str, str]:
+    """The entry points the proxy's command redirects, each to the entry point it redirects to."""
+    command = spec.get("command")
+    args = command.split() if isinstance(command, str) else [str(a) for a in command or []] \
+        if isinstance(command, list) else []
+    return {m.group(1): m.group(2) for m in map(_REDIRECT.match, args) if m}
 
 
 def labels_of(doc: Document, spec: Mapping[str, Any], at: Path) -> list[tuple[str, str, Location]]:
@@ -39,8 +56,12 @@ def labels_of(doc: Document, spec: Mapping[str, Any], at: Path) -> list[tuple[st
     return out
 
 
-def import_routes(body: Body, proxy: str, labelled: Mapping[str, list[tuple[str, str, Location]]]) -> None:
-    """Endpoints of the Traefik service ``proxy`` for the routers in each service's labels."""
+def import_routes(body: Body, proxy: str, labelled: Mapping[str, list[tuple[str, str, Location]]],
+                  redirects: Mapping[str, str] | None = None, consoles: Mapping[str, Console] | None = None) -> None:
+    """Endpoints of the Traefik service ``proxy`` for the routers in each service's labels (``redirects``: the entry
+    points the proxy redirects, whose routers serve only the redirect; ``consoles``: the web console each service's
+    image serves, where the catalogue knows one)."""
+    routes: list[tuple[str, str, str, Location, bool]] = []
     for target in sorted(labelled):
         labels = labelled[target]
         if target == proxy or any(k == "traefik.enable" and v.lower() == "false" for k, v, _l in labels):
@@ -55,27 +76,74 @@ def import_routes(body: Body, proxy: str, labelled: Mapping[str, list[tuple[str,
             if "rule" not in router:
                 continue
             rule, at = router["rule"]
+            entrypoints = [e.strip() for e in router.get("entrypoints", ("", at))[0].split(",") if e.strip()]
+            if entrypoints and redirects and all(e in redirects for e in entrypoints):
+                body.remark(at, f"router {name}: its entry point {', '.join(entrypoints)} redirects to "
+                                f"{', '.join(sorted({redirects[e] for e in entrypoints}))}; it serves only the "
+                                "redirect")
+                continue
             tls = router.get("tls", ("", at))[0].lower() == "true" or "tls.certresolver" in router
-            _route(body, proxy, target, name, rule, at, tls)
+            routes.append((target, name, rule, at, tls))
+    hosts: dict[tuple[str, ...], set[str]] = {}
+    for target, _name, rule, _at, _tls in routes:
+        for point in _points(rule) if _plain(rule) else []:
+            hosts.setdefault(point, set()).add(target)
+    for target, name, rule, at, tls in routes:
+        _route(body, proxy, target, name, rule, at, tls, {p for p, ts in hosts.items() if len(ts) > 1})
+        console = (consoles or {}).get(target)
+        if console is not None and _plain(rule):
+            _console(body, proxy, target, rule, at, console)
 
 
-def _route(body: Body, proxy: str, target: str, name: str, rule: str, at: Location, tls: bool) -> None:
+def _console(body: Body, proxy: str, target: str, rule: str, at: Location, console: Console) -> None:
+    """The routes to a web console: administrative surfaces, and the console's service a best-effort tool."""
+    for ident, ep in list(body.items.get("endpoints", {}).items()):
+        if ep.get("served_by") == proxy and ep.get("routes_to") == [target] and \
+                (str(ep.get("method")), str(ep.get("path"))) in _points(rule):
+            body.set("endpoints", ident, "admin", True, at)
+            body.note("endpoints", ident, f"admin true: it routes to {target}, {console.what}")
+    body.set("services", target, "criticality", "best_effort", at)
+    body.note("services", target, f"criticality best_effort: an operator's console, {console.what}; no user "
+                                  "request waits on it")
+
+
+def _plain(rule: str) -> bool:
+    """Whether a rule is one this module reads: plain matchers, not mixing ``&&`` and ``||``."""
     parts = [p.strip().strip("()").strip() for p in re.split(r"&&|\|\|", rule)]
-    unknown = [p for p in parts if p and not _KNOWN.match(p)]
-    if unknown or "Regexp" in rule or ("||" in rule and "&&" in rule):
+    return not any(p and not _KNOWN.match(p) for p in parts) and "Regexp" not in rule and not (
+        "||" in rule and "&&" in rule)
+
+
+def _points(rule: str) -> list[tuple[str, ...]]:
+    """The (method, path) pairs a plain rule matches."""
+    found = _MATCHER.findall(rule)
+    paths = [v if v.startswith("/") else "/" + v for kind, v in found if kind in ("Path", "PathPrefix")] or ["/"]
+    methods = [v.upper() for kind, v in found if kind == "Method" and v.upper() in _METHODS] or ["ANY"]
+    return [(m, p) for p in paths for m in methods]
+
+
+def _route(body: Body, proxy: str, target: str, name: str, rule: str, at: Location, tls: bool,
+           shared: set[tuple[str, ...]]) -> None:
+    if not _plain(rule):
         body.remark(at, f"router {name}: rule {rule!r} is not a plain Path/PathPrefix/Method rule; not imported")
         return
     found = _MATCHER.findall(rule)
     paths = [(kind, v) for kind, v in found if kind in ("Path", "PathPrefix")] or [("PathPrefix", "/")]
     methods = [v.upper() for kind, v in found if kind == "Method" and v.upper() in _METHODS]
     body.fact("services", {"name": target}, at)
-    for kind, path in paths:
+    for kind, given in paths:
+        path = given if given.startswith("/") else "/" + given
         for method in methods or ["ANY"]:
-            ident = body.fact("endpoints", {"method": method, "path": path if path.startswith("/") else "/" + path,
-                                            "served_by": proxy, "routes_to": [target]}, at)
+            named = {"name": safe_name(f"{proxy}-{target}" + ("" if path == "/" else path))} \
+                if (method, path) in shared else {}
+            ident = body.fact("endpoints", {**named, "method": method, "path": path, "served_by": proxy,
+                                            "routes_to": [target]}, at)
+            body.strips.setdefault(named.get("name") or f"{method} {path}", False)
             body.set("endpoints", ident, "tls", tls, at)
             body.note("endpoints", ident, f"Traefik router {name} ({kind})" + (
-                "" if methods else ": the rule matches every method (ANY)"))
+                "" if methods else ": the rule matches every method (ANY)") + (
+                "; named after its service: another service has the same method and path under another Host rule"
+                if named else ""))
     key = body.fact("interactions", {"from": proxy, "to": target, "style": "sync", "protocol": "http"}, at)
     body.note("interactions", key, f"Traefik forwards router {name} to {target}")
 

@@ -1,0 +1,111 @@
+"""`import source`: FastAPI's router tree (``engine.importers.code_fastapi``): the prefixes ``include_router`` mounts a
+module's routes under across files, a settings default as a prefix, a router mounted only in development left out, a
+handler taking ``OAuth2PasswordRequestForm`` a login, and Python 3.14's ``except A, B:`` read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.importers import import_paths
+from tests.helpers import write
+from tests.importer_helpers import design_of, fact
+
+SETTINGS = """
+from pydantic_settings import BaseSettings
+
+
+class LibrarySettings(BaseSettings):
+    API_PREFIX: str = "/api/v2"
+    STAGE: str | None = None
+
+
+settings = LibrarySettings()
+"""
+
+APP = """
+from fastapi import FastAPI
+
+from library.api.router import root_router
+from library.config import settings
+
+app = FastAPI()
+app.include_router(root_router, prefix=settings.API_PREFIX)
+"""
+
+ROUTER = """
+from fastapi import APIRouter
+
+from library.config import settings
+from library.api.endpoints import loans, session, seed
+
+root_router = APIRouter()
+root_router.include_router(loans.router, prefix="/lending")
+root_router.include_router(session.router)
+
+if settings.STAGE == "local":
+    root_router.include_router(seed.router)
+"""
+
+LOANS = """
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/loans")
+
+
+@router.get("/{loan_id}")
+def read_loan(loan_id: int):
+    try:
+        return lookup(loan_id)
+    except KeyError, LookupError:
+        return None
+"""
+
+SESSION = """
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+router = APIRouter(tags=["session"])
+
+
+@router.post("/session/open")
+def open_session(form: Annotated[OAuth2PasswordRequestForm, Depends()]):
+    return issue(form.username, form.password)
+
+
+@router.post("/session/close")
+def close_session(token: str):
+    return revoke(token)
+"""
+
+SEED = """
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/seed")
+
+
+@router.post("/members")
+def seed_members(count: int):
+    return make(count)
+"""
+
+
+def test_fastapi_routes_take_the_prefixes_their_routers_are_mounted_under(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    for name, text in (("config.py", SETTINGS), ("main.py", APP), ("api/router.py", ROUTER),
+                       ("api/endpoints/loans.py", LOANS), ("api/endpoints/session.py", SESSION),
+                       ("api/endpoints/seed.py", SEED), ("__init__.py", ""), ("api/__init__.py", ""),
+                       ("api/endpoints/__init__.py", "")):
+        write(tmp, f"library/{name}", text)
+    (doc,) = import_paths("source", [f"{tmp}/library"])
+    d = design_of([doc])
+    keys = set(d.by_key())
+    # the settings class's default, the mount's literal, the router's own prefix; 3.14's except read
+    assert fact(d, "endpoint:library-GET-/api/v2/lending/loans/-loan_id").data["path"] == \
+        "/api/v2/lending/loans/{loan_id}"
+    assert fact(d, "endpoint:library-POST-/api/v2/session/open").data["auth_flow"] is True  # a password form
+    assert "auth_flow" not in fact(d, "endpoint:library-POST-/api/v2/session/close").data
+    assert not any("seed" in k for k in keys)  # mounted only when STAGE is "local"
+    assert any("mounted only in development" in text for _at, text in doc.remarks)
+    assert not any("not Python 3 that parses" in text for _at, text in doc.remarks)
