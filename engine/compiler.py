@@ -416,6 +416,20 @@ def _semijoins(rules: Sequence[CompiledRule], derived: set[str], held: bool = Fa
                           if k not in open_kinds and (not held or k in derived)}
 
 
+def _held(rules: Sequence[CompiledRule], derived: set[str], semijoins: Mapping[str, Any]
+          ) -> tuple[tuple[tuple[str, dict[str, tuple[Any, ...]] | None, str], ...],
+                     dict[str, tuple[tuple[dict[str, tuple[Any, ...]] | None, tuple[tuple[str, int], ...]], ...]]]:
+    """``RulesetSpec.hold_partners`` and ``.holds``: ``_semijoins`` with partners of any kind, for the derived kinds
+    ``semijoins`` leaves out, with only the sides they read (each side's values are gathered from every fact given)."""
+    sides, alternatives = _semijoins(rules, derived, held=True)
+    kept = {k: v for k, v in alternatives.items() if k not in semijoins}
+    used = sorted({i for alts in kept.values() for _gate, edges in alts for _fld, i in edges})
+    index = {old: new for new, old in enumerate(used)}
+    return (tuple(sides[i] for i in used),
+            {k: tuple((gate, tuple((fld, index[i]) for fld, i in edges)) for gate, edges in alts)
+             for k, alts in kept.items()})
+
+
 def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, tuple[Any, ...]], ...]:
     """The alternatives that no other one implies (a fact passing B passes A when A asks less of it)."""
 
@@ -1098,8 +1112,7 @@ def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], join
             for slot, names in by_slot.items():
                 lookups.setdefault(kind, {}).setdefault(slot, set()).update(names)
     partners, semijoins = _semijoins(current, derived) if joining and derived is not None else ((), {})
-    hold_partners, holds = _semijoins(current, derived, held=True) if joining and derived is not None else ((), {})
-    holds = {k: v for k, v in holds.items() if k not in semijoins}
+    hold_partners, holds = _held(current, derived, semijoins) if joining and derived is not None else ((), {})
     return RulesetSpec(
         name, stratum, tuple(c.name for c in current),
         frozenset(k for c in current for k in c.positive_kinds),
@@ -1108,7 +1121,7 @@ def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], join
         gates=_gates(current),
         partners=partners,
         semijoins=semijoins,
-        hold_partners=hold_partners if holds else (),
+        hold_partners=hold_partners,
         holds=holds,
         fields={k: tuple(sorted(v)) for k, v in sorted(fields.items())},
         lookups={k: tuple((*slot, tuple(sorted(n))) for slot, n in sorted(v.items()))

@@ -1243,11 +1243,11 @@ class _Run:
             facts = list(facts)
             # Released first: a held fact is asserted before the partner it waited for, as it was before holding.
             batch = [steps[f["kind"]][1](f) for f in holds.given(facts)]
-            held = holds.held
+            held, alternatives = holds.held, holds.alternatives
             for f in facts:
                 step = steps.get(f["kind"])
                 if step is not None and (step[0] is None or step[0](f)):
-                    if holds.meets(f):
+                    if f["kind"] not in alternatives or holds.meets(f):
                         batch.append(step[1](f))
                     else:
                         held.append(f)
