@@ -447,6 +447,62 @@ def _joinable(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]]) -> dict[str
             for kind, alts in spec.semijoins.items()}
 
 
+class _Holds:
+    """``RulesetSpec.holds`` of a join ruleset over one stratum: the derived facts held back, and the values of the
+    partners' joined fields among the facts given to the ruleset so far (a side with a value that is not a text, or
+    without the field, lets every fact through, as in ``_joinable``)."""
+
+    def __init__(self, spec: RulesetSpec) -> None:
+        self.alternatives = {kind: [(_gate_of(gate), edges) for gate, edges in alts]
+                             for kind, alts in spec.holds.items()}
+        self.sides: dict[str, list[tuple[int, Callable[[Mapping[str, Any]], bool] | None, str]]] = {}
+        for i, (kind, gate, fld) in enumerate(spec.hold_partners):
+            self.sides.setdefault(kind, []).append((i, _gate_of(gate), fld))
+        self.values: list[set[str] | None] = [set() for _side in spec.hold_partners]
+        self.held: list[Mapping[str, Any]] = []
+
+    def given(self, facts: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """Take in the partners' values of ``facts``, and return the facts held so far that now meet an
+        alternative, in the order they were held (no longer held)."""
+        values, sides = self.values, self.sides
+        for f in facts:
+            of_kind = sides.get(f["kind"])
+            if of_kind is None:
+                continue
+            for i, test, fld in of_kind:
+                seen = values[i]
+                if seen is not None and (test is None or test(f)):
+                    value = f.get(fld)
+                    if type(value) is str:
+                        seen.add(value)
+                    else:
+                        values[i] = None
+        if not self.held:
+            return []
+        released: list[Mapping[str, Any]] = []
+        kept: list[Mapping[str, Any]] = []
+        for f in self.held:
+            (released if self.meets(f) else kept).append(f)
+        self.held = kept
+        return released
+
+    def meets(self, fact: Mapping[str, Any]) -> bool:
+        """Whether ``fact`` meets an alternative of its kind (a kind without any: always)."""
+        alternatives = self.alternatives.get(fact["kind"])
+        if alternatives is None:
+            return True
+        for test, edges in alternatives:
+            for fld, i in edges:
+                seen = self.values[i]
+                value = fact.get(fld)
+                if seen is not None and type(value) is str and value not in seen:
+                    break
+            else:
+                if test is None or test(fact):
+                    return True
+        return False
+
+
 def _gate_of(gate: Mapping[str, tuple[Any, ...]] | None) -> Callable[[Mapping[str, Any]], bool] | None:
     """A pattern's gate (``RulesetSpec.gates``' alternative) as a test of a fact; None for no test."""
     return None if gate is None else _gate_test(_gate_sets({"": (gate,)})[""])
@@ -1196,6 +1252,8 @@ class _Run:
         """The current stratum's ``_screens``."""
         self.joinable: dict[str, dict[str, Callable[[Mapping[str, Any]], bool]]] = {}
         """The current stratum's ``_joinable``, by ruleset."""
+        self.holds: dict[str, _Holds] = {}
+        """The current stratum's ``_Holds``, by join ruleset with ``RulesetSpec.holds``."""
         self.activations: list[str] = []
         self.alike: dict[str, list[str]] = {}
         """While a transient ruleset's facts are asserted: the keys of the facts each asserted one stands for
@@ -1232,6 +1290,7 @@ class _Run:
         self.session._check_combinations(stratum, current)
         self.screens = _screens(specs, current)  # negated kinds are complete now: nothing later derives them
         self.joinable = {spec.name: _joinable(spec, current) for spec in specs}
+        self.holds = {spec.name: _Holds(spec) for spec in specs if spec.holds}  # what is held is dropped at the end
         for spec in specs:  # negated kinds first, complete, so that $not sees every fact
             self.assert_all(spec, current, negated=True)
         for spec in specs:
@@ -1263,6 +1322,19 @@ class _Run:
                      if (step := steps.get(f["kind"])) is not None and (step[0] is None or step[0](f))]
             self.result.asserted += len(given)
             batch = _alike_sets(given, self.alike)
+        elif steps and (holds := None if negated else self.holds.get(spec.name)) is not None:
+            facts = list(facts)
+            # Released first: a held fact is asserted before the partner it waited for, as it was before holding.
+            batch = [steps[f["kind"]][1](f) for f in holds.given(facts)]
+            held, alternatives = holds.held, holds.alternatives
+            for f in facts:
+                step = steps.get(f["kind"])
+                if step is not None and (step[0] is None or step[0](f)):
+                    if f["kind"] not in alternatives or holds.meets(f):
+                        batch.append(step[1](f))
+                    else:
+                        held.append(f)
+            self.result.asserted += len(batch)
         elif steps:
             for f in facts:  # the facts of the ruleset's kinds that pass its gate (``RulesetSpec.admits``), projected
                 step = steps.get(f["kind"])

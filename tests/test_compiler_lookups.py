@@ -483,3 +483,47 @@ def test_a_fact_a_semijoin_admits_passes_its_rulesets_gate() -> None:
                     admitted += 1
                     assert spec.admits(kind, fact), (spec.name, kind, fact)
     assert admitted
+
+
+def test_a_derived_fact_is_held_back_until_a_partner_of_a_derived_kind_is_given(tmp_path: os.PathLike[str],
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mark (derived first) joins a tag (derived from marks, a round later): each mark waits, not asserted, for a
+    tag of its service; a mark whose tag never comes is never asserted. The matches are the reference's, in the
+    order of a run that holds nothing back."""
+    mark = rule_yaml("mark-public", [{"as": "ep", "kind": "endpoint", "where": {"exposure": "public"}}],
+                     derive=[{"kind": "public_mark", "fields": {"service": "{ep.served_by}"}}])
+    tag = rule_yaml("tag-marked", [{"as": "m", "kind": "public_mark", "where": {"service": {"in": ["web", "pay"]}}}],
+                    derive=[{"kind": "public_tag", "fields": {"service": "{m.service}"}}])
+    both = rule_yaml("marked-and-tagged", [
+        {"as": "m", "kind": "public_mark"},
+        {"as": "t", "kind": "public_tag", "join": {"service": "m.service"}},
+    ])
+    kb = kb_from(str(tmp_path), [mark, tag, both])
+    spec = spec_of(kb, "marked-and-tagged")
+    assert not spec.transient and not spec.semijoins
+    assert spec.hold_partners == (("public_tag", None, "service"), ("public_mark", None, "service"))
+    assert spec.holds == {"public_mark": ((None, (("service", 0),)),), "public_tag": ((None, (("service", 1),)),)}
+    facts = [{"kind": "endpoint", "key": f"endpoint:{s}", "exposure": "public", "served_by": s}
+             for s in ("web", "api", "pay")]
+    got = runtime.run(kb, facts)
+    fired = [(n, o.risk.premises) for n, o in got.outcomes if o.risk and n == "marked-and-tagged"]
+    assert len(fired) == 2
+    assert sorted(map(repr, got.outcomes)) == sorted(map(repr, reference.evaluate(kb, facts).outcomes))
+    monkeypatch.setattr(runtime._Holds, "meets", lambda _self, _fact: True)
+    unheld = runtime.run(kb, facts)
+    assert got.outcomes == unheld.outcomes and got.derived == unheld.derived
+    # api's mark, which no tag joins, is never asserted into the join ruleset
+    assert unheld.asserted - got.asserted == 1
+
+
+def test_a_held_fact_meets_a_partner_whose_value_is_not_a_text(tmp_path: os.PathLike[str]) -> None:
+    """The C core's equality coerces: a partner's value that is not a text lets every held fact through."""
+    holds = runtime._Holds(runtime.RulesetSpec(
+        "rs", 0, (), frozenset(), frozenset(), hold_partners=(("tag", None, "service"),),
+        holds={"mark": ((None, (("service", 0),)),)}))
+    assert holds.given([{"kind": "tag", "service": "web"}]) == []
+    assert holds.meets({"kind": "mark", "service": "web"}) and not holds.meets({"kind": "mark", "service": "api"})
+    holds.held.append({"kind": "mark", "service": "api"})
+    assert holds.given([{"kind": "tag", "service": 7}]) == [{"kind": "mark", "service": "api"}]
+    assert holds.held == [] and holds.meets({"kind": "mark", "service": "pay"})
+    assert holds.meets({"kind": "other"})
