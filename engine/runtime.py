@@ -948,6 +948,30 @@ def _decode(ruleset: str, activations: Sequence[str]) -> list[dict[str, Any]]:
     raise EngineError("durable_rules returned unreadable activations")  # pragma: no cover - one of them failed
 
 
+def _single_matches(activations: Sequence[str]) -> list[tuple[str, str, str]] | None:
+    """Each activation of a transient ruleset as (rule, alias, key of the one fact matched), read from its text
+    without parsing the fact (``_decode`` spent a tenth of a 1,000-service run parsing projections of which only the
+    key is read): the C core writes an activation as ``{"rule":{"alias":{...,"key":"...","id":n}}}``, the fact's
+    properties in the order asserted, and a transient ruleset's projections end with their key, then the id
+    ``_Ruleset.assert_batch`` adds (``_alike_sets``). None when one is not so written beyond doubt (more than one
+    ``"id":`` (more than one fact, or a nested value holding one), an escape in the names or the key): ``_decode``
+    then reads them all."""
+    out: list[tuple[str, str, str]] = []
+    for text in activations:
+        end = text.rfind(',"id":')
+        start = text.rfind(',"key":"', 0, end)
+        rule = text.find('":{"', 2)
+        fact = text.find('":{', rule + 4)
+        if (start < 0 or rule < 0 or fact < 0 or text[end - 1] != '"' or text[-3:] != "}}}" or text[:2] != '{"'
+                or text.count('"id":') != 1):
+            return None
+        key = text[start + 8:end - 1]
+        if "\\" in key or "\\" in text[:fact]:
+            return None
+        out.append((text[2:rule], text[rule + 4:fact], key))
+    return out
+
+
 class _Ruleset:
     """One ruleset in the C core, driven directly (no ``durable.engine.Host``).
 
@@ -1353,11 +1377,14 @@ class _Run:
     def drain(self, ruleset: str) -> None:
         """Record every activation the last assert caused (and those recording them causes)."""
         activations, direct, outcomes = self.activations, self.direct, self.result.recorded
-        alike, questions, groups, recorders = self.alike, self.questions, self.result.gap_groups, self.recorders
-        store = self.store
+        alike, recorders, store = self.alike, self.recorders, self.store
         while activations:
             batch = list(activations)
             activations.clear()
+            singles = _single_matches(batch) if alike else None
+            if singles is not None:
+                self.record_alike(singles)
+                continue
             for decoded in _decode(ruleset, batch):
                 name = ""
                 try:
@@ -1377,18 +1404,7 @@ class _Run:
                                 record((bindings,))
                             continue
                         alias, keys = self.stands_for(name, matched)
-                        question = questions.get(name)
-                        if question is not None:
-                            groups.append((name, question, keys))
-                            self.result.fired += len(keys)
-                        elif gap is not None:
-                            outcomes.extend([(name, gap({alias: {"key": k}})) for k in keys])
-                            self.result.fired += len(keys)
-                        elif name in self.sinks:
-                            self.record_sinks(self.rule(name), alias, keys)
-                        else:  # ``record`` counts each, in one call for the set
-                            record = recorders.get(name) or self.recorder(name)
-                            record(keys, alias)
+                        self.record_set(name, alias, keys)
                 except (EngineError, LimitError):
                     raise
                 except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
@@ -1397,6 +1413,39 @@ class _Run:
         if self.steps > self.limits.max_steps:
             raise LimitError(f"more than {self.limits.max_steps:,} rule-engine steps; the run was stopped")
         self.check_time()
+
+    def record_alike(self, singles: Sequence[tuple[str, str, str]]) -> None:
+        """``drain``'s recording of a transient ruleset's activations, given as ``_single_matches`` reads them."""
+        alike = self.alike
+        name = ""
+        try:
+            for name, alias, key in singles:
+                keys = alike.get(key)
+                if keys is None:
+                    raise EngineError(f"durable_rules returned an activation of {name!r} on a fact it was not given")
+                self.record_set(name, alias, keys)
+        except (EngineError, LimitError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as an engine failure, never swallowed
+            raise EngineError(f"rule action failed: {name}: {type(exc).__name__}: {exc}") from None
+
+    def record_set(self, name: str, alias: str, keys: list[str]) -> None:
+        """Record a rule's match under ``alias`` on a set of alike facts (``keys``: the one asserted, then those it
+        stands for)."""
+        question = self.questions.get(name)
+        if question is not None:
+            self.result.gap_groups.append((name, question, keys))
+            self.result.fired += len(keys)
+            return
+        gap = self.direct.get(name)
+        if gap is not None:
+            self.result.recorded.extend([(name, gap({alias: {"key": k}})) for k in keys])
+            self.result.fired += len(keys)
+        elif name in self.sinks:
+            self.record_sinks(self.rule(name), alias, keys)
+        else:  # ``record`` counts each, in one call for the set
+            record = self.recorders.get(name) or self.recorder(name)
+            record(keys, alias)
 
     def rule(self, name: str) -> CompiledRule:
         crule = self.kb.rules.get(name)

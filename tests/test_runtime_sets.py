@@ -259,3 +259,24 @@ def test_a_gap_variants_matches_on_alike_facts_are_listed_where_they_were_record
     assert not alone.gap_lists
     assert [(n, repr(o)) for n, o in listed.outcomes] == [(n, repr(o)) for n, o in alone.outcomes]
     assert _Matches.of(alone).gaps == gaps
+
+
+@pytest.mark.parametrize("text", [
+    '{"r#gap:a.b":{"a":{"kind":"service","x":{"y":[1,"k"]},"key":"service:a->b","id":7}}}',
+    '{"r":{"call":{"@to@service":{"kind":"service","key":"service:z"},"key":"interaction:a->b","id":0}}}',
+], ids=["nested-values", "attached-part-with-a-key"])
+def test_single_match_is_read_from_the_activation_text_as_json_reads_it(text: str) -> None:
+    ((rule, matched),) = runtime._decode("rs", [text])[0].items()
+    ((alias, fact),) = matched.items()
+    assert runtime._single_matches([text]) == [(rule, alias, fact["key"])]
+
+
+@pytest.mark.parametrize("text", [
+    '{"r":{"a":{"kind":"x","key":"x:1","id":1},"b":{"kind":"x","key":"x:2","id":2}}}',
+    '{"r":{"a":{"kind":"x","v":{"id":3},"key":"x:1","id":1}}}',
+    '{"r":{"a":{"kind":"x","key":"x:\\"q\\"","id":1}}}',
+    '{"r\\"s":{"a":{"kind":"x","key":"x:1","id":1}}}',
+    '{"r":{"a":{"kind":"x","id":1,"key":"x:1"}}}',
+], ids=["two-facts", "nested-id", "escaped-key", "escaped-rule", "key-not-before-id"])
+def test_single_match_not_written_beyond_doubt_is_left_to_the_json_reader(text: str) -> None:
+    assert runtime._single_matches(['{"r":{"a":{"kind":"x","key":"x:0","id":0}}}', text]) is None
