@@ -950,23 +950,25 @@ def _decode(ruleset: str, activations: Sequence[str]) -> list[dict[str, Any]]:
 
 def _single_matches(activations: Sequence[str]) -> list[tuple[str, str, str]] | None:
     """Each activation of a transient ruleset as (rule, alias, key of the one fact matched), read from its text
-    without parsing the fact (``_decode`` spent a tenth of a 1,000-service run parsing projections of which only the
-    key is read): the C core writes an activation as ``{"rule":{"alias":{...,"key":"...","id":n}}}``, the fact's
-    properties in the order asserted, and a transient ruleset's projections end with their key, then the id
+    without parsing the fact (``_decode`` spent a tenth of the rule firing at 1,000 services, 20 ms, parsing 3.6 MB
+    of projections of which only the key is read).
+
+    The C core writes an activation as ``{"rule":{"alias":{...,"key":"...","id":n}}}``, the fact's properties in
+    the order asserted, and a transient ruleset's projections end with their key, then the id that
     ``_Ruleset.assert_batch`` adds (``_alike_sets``). None when one is not so written beyond doubt (more than one
-    ``"id":`` (more than one fact, or a nested value holding one), an escape in the names or the key): ``_decode``
-    then reads them all."""
+    ``"id":`` (more than one fact, or a nested value holding one), an id that is not a number, the key not just
+    before it, an escape in the names or the key): ``_decode`` then reads them all."""
     out: list[tuple[str, str, str]] = []
-    for text in activations:
+    for text in activations:  # the id and the key are found from the end: no value of the fact is read
         end = text.rfind(',"id":')
         start = text.rfind(',"key":"', 0, end)
         rule = text.find('":{"', 2)
         fact = text.find('":{', rule + 4)
-        if (start < 0 or rule < 0 or fact < 0 or text[end - 1] != '"' or text[-3:] != "}}}" or text[:2] != '{"'
-                or text.count('"id":') != 1):
+        if (end < 0 or start < 0 or rule < 0 or fact < 0 or text[end - 1] != '"' or text[-3:] != "}}}"
+                or text[:2] != '{"' or not text[end + 6:-3].isdigit() or text.count('"id":') != 1):
             return None
         key = text[start + 8:end - 1]
-        if "\\" in key or "\\" in text[:fact]:
+        if '"' in key or "\\" in key or "\\" in text[:fact] or '"' in text[rule + 4:fact]:
             return None
         out.append((text[2:rule], text[rule + 4:fact], key))
     return out

@@ -277,6 +277,40 @@ def test_single_match_is_read_from_the_activation_text_as_json_reads_it(text: st
     '{"r":{"a":{"kind":"x","key":"x:\\"q\\"","id":1}}}',
     '{"r\\"s":{"a":{"kind":"x","key":"x:1","id":1}}}',
     '{"r":{"a":{"kind":"x","id":1,"key":"x:1"}}}',
-], ids=["two-facts", "nested-id", "escaped-key", "escaped-rule", "key-not-before-id"])
+    '{"r":{"a":{"key":"x:1","kind":"x","id":1}}}',
+    '{"r":{"a":{"kind":"x","key":"x:1","id":"1"}}}',
+], ids=["two-facts", "nested-id", "escaped-key", "escaped-rule", "key-after-id", "key-not-just-before-id",
+        "id-not-a-number"])
 def test_single_match_not_written_beyond_doubt_is_left_to_the_json_reader(text: str) -> None:
     assert runtime._single_matches(['{"r":{"a":{"kind":"x","key":"x:0","id":0}}}', text]) is None
+
+
+@pytest.mark.parametrize("design", ["shop", "ledger", "generated"])
+def test_activations_read_from_their_text_record_what_parsing_them_records(
+        design: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A transient ruleset's activations read as (rule, alias, key) from their text (``_single_matches``) are
+    recorded as the parsed ones are: the same outcomes, groups, derived facts and count, in the same order."""
+    if design == "generated":
+        from benchmarks.gen_design import write
+
+        write(str(tmp_path), 60)
+        facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
+    else:
+        facts = _facts(design)
+    read: list[int] = []
+    single = runtime._single_matches
+
+    def counted(activations: Any) -> Any:
+        out = single(activations)
+        read.append(0 if out is None else len(out))
+        return out
+
+    monkeypatch.setattr(runtime, "_single_matches", counted)
+    fast = runtime.run(KB, facts)
+    assert sum(read) > 0
+    monkeypatch.setattr(runtime, "_single_matches", lambda _activations: None)
+    parsed = runtime.run(KB, facts)
+    assert _recorded(fast) == _recorded(parsed)
+    assert [(n, repr(o)) for n, o in fast.outcomes] == [(n, repr(o)) for n, o in parsed.outcomes]
+    assert repr(fast.gap_groups) == repr(parsed.gap_groups) and repr(fast.gap_lists) == repr(parsed.gap_lists)
+    assert list(fast.derived) == list(parsed.derived) and (fast.fired, fast.asserted) == (parsed.fired, parsed.asserted)
