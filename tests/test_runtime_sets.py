@@ -25,6 +25,17 @@ def _facts(name: str) -> list[dict[str, Any]]:
     return facts_for_engine(enrich(load_design([os.path.join(ROOT, "facts", name)])))
 
 
+def _design_facts(design: str, tmp_path: Any) -> list[dict[str, Any]]:
+    """The engine's facts of an example design, or of a generated one (``"generated"``: 60 services written to
+    ``tmp_path``, whose settings repeat, so that most facts are in sets of alike ones)."""
+    if design != "generated":
+        return _facts(design)
+    from benchmarks.gen_design import write
+
+    write(str(tmp_path), 60)
+    return facts_for_engine(enrich(load_design([str(tmp_path)])))
+
+
 def _sets(spec: runtime.RulesetSpec, store: dict[str, dict[str, Any]], facts: list[dict[str, Any]],
           signed: bool) -> tuple[str, dict[str, list[str]]]:
     """What ``_alike_sets`` asserts of ``facts`` for ``spec`` (as the C core's JSON) and the sets, by the kinds'
@@ -124,13 +135,7 @@ def test_a_sets_matches_recorded_in_one_call_are_each_facts_own(design: str, tmp
     """Every match of a transient ruleset's set of alike facts, recorded for each of its facts in one call, is the
     match each fact asserted on its own has: the same risks, adjustments, gaps, derived facts and derivations (a
     generated design repeats its services' settings, so most of its facts are in sets)."""
-    if design == "generated":
-        from benchmarks.gen_design import write
-
-        write(str(tmp_path), 60)
-        facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
-    else:
-        facts = _facts(design)
+    facts = _design_facts(design, tmp_path)
     kept: list[int] = []
     real = runtime._alike_sets
 
@@ -243,13 +248,7 @@ def test_a_gap_variants_matches_on_alike_facts_are_listed_where_they_were_record
     on one field by one rule, the last one is kept)."""
     from engine.review import _Matches
 
-    if design == "generated":
-        from benchmarks.gen_design import write
-
-        write(str(tmp_path), 60)
-        facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
-    else:
-        facts = _facts(design)
+    facts = _design_facts(design, tmp_path)
     listed = runtime.run(KB, facts)
     if design == "generated":
         assert listed.gap_lists
@@ -290,13 +289,7 @@ def test_activations_read_from_their_text_record_what_parsing_them_records(
         design: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A transient ruleset's activations read as (rule, alias, key) from their text (``_single_matches``) are
     recorded as the parsed ones are: the same outcomes, groups, derived facts and count, in the same order."""
-    if design == "generated":
-        from benchmarks.gen_design import write
-
-        write(str(tmp_path), 60)
-        facts = facts_for_engine(enrich(load_design([str(tmp_path)])))
-    else:
-        facts = _facts(design)
+    facts = _design_facts(design, tmp_path)
     read: list[int] = []
     single = runtime._single_matches
 
