@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -178,6 +177,8 @@ def write_entry(entry: str, key: str, fmt: int, body: bytes, prefix: str) -> Non
     """Write a header line (format, key, the body's SHA-256) and ``body`` to ``entry`` atomically (a temporary
     file renamed over), then keep only the newest ``KEEP`` entries named ``prefix``…; quietly nothing when the
     disk refuses (a read-only or full disk: the run goes on uncached)."""
+    import tempfile  # here: a run that finds its entries writes none
+
     header = orjson.dumps({"format": fmt, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
     folder = os.path.dirname(entry)
     with contextlib.suppress(OSError):
