@@ -145,7 +145,7 @@ def enrich(design: Design) -> Enriched:
 # Public paths: the call tree below each entry point
 # --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False, repr=False)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _EntryFigures:
     """What one entry's call tree (over one route) adds to its chain figures."""
 
@@ -196,7 +196,7 @@ class _NodeFigures:
                              bottleneck, bottleneck_rps, fan_out, Members(nodes, r.unknown_latency))
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _Trees:
     """The public paths and what they cover: every node of the call tree of a user (not ``admin``) entry
     (``on_public_bits``), every node of any tree by the entry's exposure, and each tree's service count with
@@ -327,7 +327,7 @@ def _path_data(p: PathInfo, worst: set[str]) -> dict[str, Any]:
 # Design-wide figures the per-kind fields read
 # --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False, repr=False)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _Access:
     """Which services read or write each datastore, as ``access`` graph facts and per datastore."""
 
@@ -435,7 +435,7 @@ def _calls(design: Design, g: CallGraph, c: Condensation, on_public: set[str], a
     return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _Context:
     """Everything the per-kind fields read besides the fact itself."""
 

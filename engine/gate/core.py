@@ -67,7 +67,7 @@ class GateOptions:
 
 
 @quick_init
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Item:
     """One finding as the gate sees it."""
 
