@@ -67,7 +67,7 @@ class GateOptions:
 
 
 @quick_init
-@dataclass(frozen=True, eq=False, init=False)
+@dataclass(frozen=True, eq=False)
 class Item:
     """One finding as the gate sees it."""
 

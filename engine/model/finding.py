@@ -33,7 +33,7 @@ def show_value(value: Any) -> str:
 
 
 @quick_init
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Assumption:
     """An unknown a finding read as a default: which fact, which field, the value assumed, and why."""
 
@@ -72,7 +72,7 @@ def shown_text(message: str, assumed: Sequence[Assumption], inferred: Sequence[s
 
 
 @quick_init
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Evidence:
     """A fact a finding rests on, and where it was stated (or which rule derived it)."""
 
@@ -100,7 +100,7 @@ class Evidence:
 
 
 @quick_init
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Adjustment:
     """A context rule's change to a finding's severity."""
 
@@ -110,7 +110,7 @@ class Adjustment:
 
 
 @quick_init
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class MitigationItem:
     """A deduplicated mitigation: one pattern applied to one scope, resolving one or more risks."""
 
@@ -137,7 +137,7 @@ class MitigationItem:
 
 
 @quick_init
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Finding:
     """One risk (or information gap) on one subject, with everything needed to explain it."""
 
