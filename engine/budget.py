@@ -75,7 +75,7 @@ def parse_bytes(text: str) -> int:
     return int(number) * mult
 
 
-@dataclass
+@dataclass(eq=False)
 class Budget:
     """The deadline (monotonic clock) and the memory bound of one command."""
 

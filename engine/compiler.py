@@ -643,7 +643,7 @@ def _gate_sets(gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]]
             for kind, alts in gates.items()}
 
 
-@dataclass
+@dataclass(eq=False)
 class CompiledKB:
     """A compiled knowledge base, ready for the runtime."""
 
@@ -1032,7 +1032,7 @@ _NEX_WEIGHT = {"missing": 1, "none_such": 2, "unknown_or": 1}
 """``$nex`` tests each operator puts under its kind's node."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Load:
     """What a ruleset's rules put under each kind's node of the C core, against its limits."""
 

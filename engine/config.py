@@ -114,7 +114,7 @@ class PlanSettings(BaseModel):
     """People per team working on the plan at once; ``default`` sets it for every team not named."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Config:
     """A validated project configuration (``Config()`` is "no configuration")."""
 

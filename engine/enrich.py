@@ -54,7 +54,7 @@ LIST_CAP = 10
 """Lists in graph facts (unknown components of a path) keep their first names only; counts are exact."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PathInfo:
     """The synchronous call tree below one public entry point."""
 
@@ -78,7 +78,7 @@ class PathInfo:
     """The entry is an administrative endpoint (an operator console, a back-office function): no user calls it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Enriched:
     """The design's facts with computed fields, plus the graph facts."""
 
@@ -145,7 +145,7 @@ def enrich(design: Design) -> Enriched:
 # Public paths: the call tree below each entry point
 # --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _EntryFigures:
     """What one entry's call tree (over one route) adds to its chain figures."""
 
@@ -196,7 +196,7 @@ class _NodeFigures:
                              bottleneck, bottleneck_rps, fan_out, Members(nodes, r.unknown_latency))
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _Trees:
     """The public paths and what they cover: every node of the call tree of a user (not ``admin``) entry
     (``on_public_bits``), every node of any tree by the entry's exposure, and each tree's service count with
@@ -327,7 +327,7 @@ def _path_data(p: PathInfo, worst: set[str]) -> dict[str, Any]:
 # Design-wide figures the per-kind fields read
 # --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _Access:
     """Which services read or write each datastore, as ``access`` graph facts and per datastore."""
 
@@ -435,7 +435,7 @@ def _calls(design: Design, g: CallGraph, c: Condensation, on_public: set[str], a
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _Context:
     """Everything the per-kind fields read besides the fact itself."""
 

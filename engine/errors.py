@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+import functools
 import importlib
 import re
 from collections.abc import Iterable, Sequence
@@ -113,28 +113,34 @@ def raise_all(errors: Sequence[ArchplanError]) -> None:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
+    import difflib  # here: only a run that reports a mistake needs it
+
     matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
     return f" (did you mean '{matches[0]}'?)" if matches else ""
 
 
-_SECRET_KEY = re.compile(r"(?i)(secret|token|passw(or)?d|passwd|api[_-]?key|credential|private[_-]?key|auth[_-]?key)")
-_SECRET_VALUE = re.compile(
-    r"(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|\b(AKIA|ASIA)[0-9A-Z]{16}\b|xox[abposr]-[A-Za-z0-9-]{10,}"
-    r"|\bsk-[A-Za-z0-9_-]{16,}|glpat-[A-Za-z0-9_-]{16,}|-----BEGIN [A-Z ]*PRIVATE KEY|\beyJ[A-Za-z0-9_-]{10,}\.eyJ"
-    r"|\bAIza[0-9A-Za-z_-]{30,})")
-_HIGH_ENTROPY = re.compile(r"^[A-Za-z0-9+/_=.-]{32,}$")
+@functools.cache
+def _secret_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A secret's key, a token's shape, a long unbroken word: compiled when a message first quotes a value (a clean
+    run quotes none)."""
+    return (re.compile(r"(?i)(secret|token|passw(or)?d|passwd|api[_-]?key|credential|private[_-]?key|auth[_-]?key)"),
+            re.compile(r"(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|\b(AKIA|ASIA)[0-9A-Z]{16}\b"
+                       r"|xox[abposr]-[A-Za-z0-9-]{10,}|\bsk-[A-Za-z0-9_-]{16,}|glpat-[A-Za-z0-9_-]{16,}"
+                       r"|-----BEGIN [A-Z ]*PRIVATE KEY|\beyJ[A-Za-z0-9_-]{10,}\.eyJ|\bAIza[0-9A-Za-z_-]{30,})"),
+            re.compile(r"^[A-Za-z0-9+/_=.-]{32,}$"))
 
 
 def looks_secret(value: object, keypath: str = "") -> bool:
     """Whether a value must not be echoed in a message: its key names a secret, or it looks like a token (a
     known token prefix, a private key, a JWT, or 32+ characters of mixed letters and digits with no space)."""
-    if keypath and _SECRET_KEY.search(keypath.rsplit(".", 1)[-1]):
+    secret_key, secret_value, high_entropy = _secret_patterns()
+    if keypath and secret_key.search(keypath.rsplit(".", 1)[-1]):
         return True
     if not isinstance(value, str):
         return False
-    if _SECRET_VALUE.search(value):
+    if secret_value.search(value):
         return True
-    return bool(_HIGH_ENTROPY.match(value) and re.search(r"[0-9]", value) and re.search(r"[A-Z]", value)
+    return bool(high_entropy.match(value) and re.search(r"[0-9]", value) and re.search(r"[A-Z]", value)
                 and re.search(r"[a-z]", value))
 
 

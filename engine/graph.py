@@ -239,7 +239,7 @@ def call(data: Mapping[str, Any]) -> Call:
     return data  # type: ignore[return-value]  # validated by the loader against model.Interaction
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Condensation:
     """The hard synchronous call graph over its strongly connected components.
 

@@ -37,7 +37,7 @@ def name_of(subject: str) -> str:
     return subject.split(":", 1)[-1]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RiskGroup:
     """The findings of one rule."""
 
@@ -55,7 +55,7 @@ class RiskGroup:
         return self.findings[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GapGroup:
     """One field left unknown on several elements of one kind."""
 

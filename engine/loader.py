@@ -121,7 +121,7 @@ _NAMED_BY_IDENTITY = frozenset({"interaction", "endpoint", "system", "security",
 """Kinds whose facts may state no ``name``: their identity is their name."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _Pending:
     kind: str
     key: str

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.errors import ArchplanError, InputError, Location, did_you_mean, raise_all
 from engine.model import AGENTS
@@ -35,8 +34,7 @@ HOW_TO = ("add a fenced block tagged 'yaml archplan' holding design facts (sourc
           "or YAML front matter with 'source:' (see README, 'Design documents')")
 
 
-@dataclass(frozen=True)
-class _Fence:
+class _Fence(NamedTuple):
     info: str
     content: str
     line: int
@@ -164,21 +162,23 @@ _SHAPES: tuple[tuple[str, str], ...] = (
     (r"\((?P<l>[^)]*)\)", "service"),          # (rounded)
 )
 _SHAPE_ALTS = "|".join(f"(?P<s{i}>{p.replace('(?P<l>', '(?:')})" for i, (p, _k) in enumerate(_SHAPES))
-_NODE = re.compile(rf"\s*(?P<id>{_ID})(?:{_SHAPE_ALTS})?")
+# The patterns are texts, compiled (and cached by re) when a document first draws a flowchart: compiling them
+# here took 0.8 ms of every run, which mostly reads YAML alone.
+_NODE = rf"\s*(?P<id>{_ID})(?:{_SHAPE_ALTS})?"
 _ARROWS: tuple[tuple[str, bool], ...] = (
     (r"-\.+->", True), (r"-\.\s.*?\s\.+->", True),  # dotted: async
     (r"--+>", False), (r"==+>", False), (r"--\s.*?\s--+>", False), (r"==\s.*?\s==+>", False),  # solid, thick: sync
 )
-_LINK = re.compile(r"\s*(?:" + "|".join(f"(?P<a{i}>{p})" for i, (p, _d) in enumerate(_ARROWS)) + r")(?:\s*\|[^|]*\|)?")
-_SKIP = re.compile(r"^(subgraph\b|end\b|direction\b|classDef\b|class\b|style\b|linkStyle\b|click\b|%%)")
-_HEADER = re.compile(r"^(flowchart|graph)(\s+(TB|TD|BT|RL|LR))?\s*;?$")
+_LINK = r"\s*(?:" + "|".join(f"(?P<a{i}>{p})" for i, (p, _d) in enumerate(_ARROWS)) + r")(?:\s*\|[^|]*\|)?"
+_SKIP = r"^(subgraph\b|end\b|direction\b|classDef\b|class\b|style\b|linkStyle\b|click\b|%%)"
+_HEADER = r"^(flowchart|graph)(\s+(TB|TD|BT|RL|LR))?\s*;?$"
 
 
 def _node_group(stmt: str, pos: int) -> tuple[list[tuple[str, str | None]], int] | None:
     """``a``, ``a[label]`` or ``a & b[(db)]``: the nodes and the kind each shape gives (None: no shape)."""
     out: list[tuple[str, str | None]] = []
     while True:
-        m = _NODE.match(stmt, pos)
+        m = re.compile(_NODE).match(stmt, pos)
         if m is None:
             return None
         kind = next((k for i, (_p, k) in enumerate(_SHAPES) if m.group(f"s{i}") is not None), None)
@@ -198,7 +198,7 @@ def _statement(stmt: str) -> tuple[list[list[tuple[str, str | None]]], list[bool
     groups, pos = [first[0]], first[1]
     dotted: list[bool] = []
     while pos < len(stmt.rstrip()):
-        link = _LINK.match(stmt, pos)
+        link = re.compile(_LINK).match(stmt, pos)
         if link is None:
             return None
         dotted.append(next(d for i, (_p, d) in enumerate(_ARROWS) if link.group(f"a{i}") is not None))
@@ -225,11 +225,11 @@ def _flowcharts(fences: list[_Fence], path: str, source: Any, stated: list[Docum
     read_any = False
     for fence in fences:
         lines = list(_statements(fence))
-        if not lines or not _HEADER.match(lines[0][1]):
+        if not lines or not re.match(_HEADER, lines[0][1]):
             continue  # another kind of diagram (sequence, class ...): not read
         read_any = True
         for line, stmt in lines[1:]:
-            if _SKIP.match(stmt):
+            if re.match(_SKIP, stmt):
                 continue
             parsed = _statement(stmt)
             if parsed is None:

@@ -116,7 +116,7 @@ def _where(f: Finding) -> str:
     return f"{display_path(loc.file)}:{loc.line}" if loc.line else display_path(loc.file)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TextStyle:
     """How the text report is laid out: for a terminal, or plain (files, pipes: the same on every machine)."""
 

@@ -196,7 +196,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Matches:
     """A run's outcomes, one match kept per risk, per context rule on a risk, and the gaps per subject."""
 
@@ -286,7 +286,7 @@ def _inherit_assumptions(risks: dict[str, RiskRecord], candidates: set[str] | No
                 changed = True
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _Explainer:
     """The evidence of a finding: the facts it rests on, and for a derived fact, its own premises in turn."""
 
@@ -355,7 +355,7 @@ class _RelativePaths(dict[str, str]):
         return rel
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _RuleTerms:
     """What a finding takes from its rule, worked out once per rule."""
 
@@ -500,7 +500,7 @@ def _adjustment(terms: _RuleTerms, a: Adjusted, key: tuple[int, str, str]) -> tu
     return made
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
 class _GapTerms:
     """What a gap finding takes from the fields its subject leaves unknown and the rules needing them, worked
     out once per kind of subject and set of (field, rule): a design has few such sets and thousands of gaps."""
@@ -583,7 +583,7 @@ def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, 
     return tuple(sorted(keys))
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _MitigationAcc:
     """One mitigation (pattern on scope) as the findings it resolves accumulate."""
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from typing import Any
 
 from pydantic import ValidationError
@@ -45,6 +44,8 @@ def builtin_rules_dir() -> str:
     candidate = os.path.join(here, "rules")
     if os.path.isdir(candidate):
         return candidate
+    from importlib import resources  # pragma: no cover - wheel layout (here: 1.5 ms a run of a source tree)
+
     return str(resources.files("engine").joinpath("_rules"))  # pragma: no cover - wheel layout
 
 

@@ -236,7 +236,7 @@ class Derivations(MutableMapping[str, Derivation]):
         return f"Derivations({self._all()!r})"
 
 
-@dataclass
+@dataclass(eq=False)
 class RunResult:
     """What firing the rules to a fixed point produced."""
 

@@ -335,7 +335,7 @@ def test_a_write_failure_midway_replaces_no_output(tmp_path: Any, monkeypatch: A
             raise OSError(28, "No space left on device")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(output.tempfile, "mkstemp", flaky)
+    monkeypatch.setattr(tempfile_module, "mkstemp", flaky)  # what gate.output imports when it writes
     with pytest.raises(UsageError, match="No space left on device"):
         output.write_all([(first, "new"), (second, "new")])
     for path in (first, second):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -114,6 +113,8 @@ def terminal_style(color: str = "auto") -> TextStyle:
     Colour follows ``--color``; with ``auto``, a non-empty ``NO_COLOR`` turns it off (https://no-color.org),
     then a non-empty ``FORCE_COLOR`` turns it on, else it is on for a terminal only.
     """
+    import shutil  # here: only a report on a terminal asks its width
+
     from engine.report import TextStyle
 
     tty = stdout_is_terminal()

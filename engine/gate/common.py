@@ -39,7 +39,7 @@ def where(finding: Finding) -> str:
     return f"{path}:{loc.line}" if loc.line else path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RuleInfo:
     """What the reports say about a rule."""
 

@@ -45,7 +45,7 @@ def today(override: str | None = None) -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GateOptions:
     """How the gate judges a review."""
 
@@ -67,7 +67,7 @@ class GateOptions:
 
 
 @quick_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Item:
     """One finding as the gate sees it."""
 
@@ -80,7 +80,7 @@ class Item:
     """In the baseline at this lower severity: it rose since, so the baseline no longer covers it."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Gate:
     """A review judged: each finding's status, the waivers' problems, and the decision."""
 

@@ -12,7 +12,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 
 from engine.errors import UsageError
@@ -98,6 +97,8 @@ def write_all(files: Sequence[tuple[str, str | bytes]], inputs: Sequence[str] = 
                 raise UsageError(f"cannot write {path}: {exc.filename} is not a directory") from None
             except OSError as exc:
                 raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+            import tempfile  # here: a run that writes to standard output or a device only does without it (2.8 ms)
+
             try:
                 fd, tmp = tempfile.mkstemp(prefix=".archplan-", dir=os.path.dirname(target))
             except OSError as exc:

@@ -30,7 +30,7 @@ from engine.review import Review, display_path, fingerprint
 DEFAULT_MAX_DAYS = 180
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pack:
     """A rule directory that was loaded, and how many of the run's rules came from it."""
 
@@ -39,7 +39,7 @@ class Pack:
     rules: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Policy:
     """What decided this run's rules, severities and waivers."""
 
@@ -224,7 +224,7 @@ def _realpath(file: str, real_dirs: dict[str, str]) -> str:
     return os.path.join(real, name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Change:
     """One difference between a pull request's policy and the pinned one."""
 

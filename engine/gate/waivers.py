@@ -30,7 +30,7 @@ _MAX = {"rule": 200, "subject": 300, "reason": 2000, "owner": 200, "ticket": 200
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Waiver:
     """One accepted risk, and where it was declared."""
 
@@ -252,7 +252,7 @@ def check_rule_ids(waivers: Iterable[Waiver], known: Iterable[str]) -> list[Arch
     return errors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WaiverResult:
     """What the waivers did to one run's findings."""
 

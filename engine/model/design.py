@@ -142,7 +142,7 @@ def new_fact(kind: str, key: str, data: Mapping[str, Any], location: Location, f
     return fact
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadWarning:
     """Something the user should know that does not stop the review (e.g. an imported value overridden)."""
 

@@ -104,7 +104,7 @@ class Positions(Mapping[Path, tuple[int, int]]):
                 stack.pop()
 
 
-@dataclass
+@dataclass(eq=False)
 class Document:
     """A parsed file: its data, and where each key path stands in the text."""
 

@@ -410,7 +410,7 @@ def context_already_priced(risk_rule: Rule, context_rule: Rule) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedRule:
     """A validated rule with where it came from."""
 

@@ -1515,7 +1515,7 @@ NAME_KEYED_KINDS = frozenset(kind for kind, model, is_list in SECTIONS.values()
 FieldType = Literal["str", "int", "float", "bool", "list"]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class FieldSpec:
     """What a rule may assume about one field of a fact kind (a plain value: a model would build a validator, and
     load pydantic's plugins, when this module is imported)."""
