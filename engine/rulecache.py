@@ -46,26 +46,6 @@ def cache_dir() -> str:
     given = os.environ.get(CACHE_ENV)
     if given:
         return given
-    return _xdg_cache_dir() or _platform_cache_dir()
-
-
-def _xdg_cache_dir() -> str | None:
-    """The user cache directory of the XDG Base Directory specification on Linux, where it is plain: an absolute
-    ``$XDG_CACHE_HOME``, else ``~/.cache`` of an absolute ``$HOME`` (then ``archplan`` in it), what platformdirs
-    answers there (tests/test_rulecache.py compares them). Anything else (another system, Android, a relative
-    or unset home) is platformdirs' to answer: importing it took 5 ms of every run (with tempfile and shutil)."""
-    import sys
-
-    if sys.platform != "linux" or hasattr(sys, "getandroidapilevel") or os.environ.get("ANDROID_DATA"):
-        return None
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    if xdg:
-        return os.path.join(xdg, "archplan") if os.path.isabs(xdg) else None
-    home = os.environ.get("HOME", "")
-    return os.path.join(os.path.expanduser("~/.cache"), "archplan") if os.path.isabs(home) else None
-
-
-def _platform_cache_dir() -> str:
     import platformdirs
 
     return platformdirs.user_cache_dir("archplan", appauthor=False)

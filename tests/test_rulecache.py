@@ -137,36 +137,3 @@ def test_positions_are_written_in_the_order_and_with_the_values_a_mapping_gives(
         positions = load(path).positions
         assert isinstance(positions, Positions)
         assert list(positions.pairs()) == list(positions.items()), path
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="the XDG directory is read directly on Linux only")
-@pytest.mark.parametrize(("xdg", "home"), [
-    ("/var/tmp/xdg-cache", "/home/someone"),
-    (None, "/home/someone"),
-    ("", "/home/someone/"),
-    (None, "/"),
-], ids=["xdg-cache-home", "home", "empty-xdg-and-trailing-slash", "root-home"])
-def test_the_cache_directory_read_from_xdg_is_platformdirs_answer(monkeypatch: Any, xdg: str | None,
-                                                                   home: str) -> None:
-    import platformdirs
-
-    monkeypatch.delenv(rulecache.CACHE_ENV, raising=False)
-    monkeypatch.delenv("ANDROID_DATA", raising=False)
-    monkeypatch.setenv("HOME", home)
-    if xdg is None:
-        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    else:
-        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
-    assert rulecache._xdg_cache_dir() is not None
-    assert rulecache.cache_dir() == platformdirs.user_cache_dir("archplan", appauthor=False)
-
-
-@pytest.mark.parametrize("env", [{"XDG_CACHE_HOME": "relative/cache"}, {"HOME": "relative-home"},
-                                 {"ANDROID_DATA": "/data", "ANDROID_ROOT": "/system"}],
-                         ids=["relative-xdg", "relative-home", "android"])
-def test_a_cache_directory_out_of_the_plain_case_is_platformdirs_to_answer(monkeypatch: Any,
-                                                                          env: dict[str, str]) -> None:
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    assert rulecache._xdg_cache_dir() is None
