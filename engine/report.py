@@ -192,13 +192,13 @@ def simple_table(rows: list[list[str]], headers: list[str]) -> str | None:
     text = "".join([*headers, *cells])
     if not text.isascii() or not text.isprintable():
         return None
-    stripped = [[c.strip() for c in r] for r in rows]
+    stripped = [tuple([c.strip() for c in r]) for r in rows]
     widths = [max(len(h) + 2, *(len(r[i]) for r in stripped)) for i, h in enumerate(headers)]
-
-    def line(row: list[str]) -> str:
-        return "  ".join([c.ljust(w) for c, w in zip(row, widths, strict=True)]).rstrip()
-
-    return "\n".join([line(headers), "  ".join(["-" * w for w in widths]), *map(line, stripped)])
+    # Each cell left-justified to its column's width, the last one too (``ljust``, then the line right-trimmed): one
+    # format for every line (``%-12s`` pads as ``ljust(12)`` does), not a call per cell.
+    fmt = "  ".join([f"%-{w}s" for w in widths])
+    return "\n".join([(fmt % tuple(headers)).rstrip(), "  ".join(["-" * w for w in widths]),
+                      *[(fmt % r).rstrip() for r in stripped]])
 
 
 PLAIN = TextStyle()

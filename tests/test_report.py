@@ -192,6 +192,21 @@ def test_the_direct_table_is_what_tabulate_writes(seed: int) -> None:
         assert direct is None or direct == expected
 
 
+def test_the_direct_table_writes_percent_signs_and_empty_last_cells_as_tabulate() -> None:
+    """Each line is one format of its columns: a cell's own ``%`` is text, and a line whose last cells are empty
+    is cut after its last text, as tabulate's is."""
+    from tabulate import tabulate
+
+    from engine.report import TABLE_OPTIONS, simple_table
+
+    headers = ["phase", "mitigation %s", "risks"]
+    rows = [["1 %d", "rate-limit 100%", "%(n)s"], ["2", "", ""], ["%", "50%% off", ""], ["", "", ""]]
+    direct = simple_table(rows, headers)
+    assert direct is not None
+    assert direct == tabulate(rows, headers=headers, **TABLE_OPTIONS)
+    assert "rate-limit 100%" in direct and "%(n)s" in direct
+
+
 def test_the_direct_table_writes_the_large_reports_tables(shop: Review) -> None:
     from tabulate import tabulate
 
