@@ -1266,14 +1266,19 @@ _ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")
 def edge_fact(edge: Edge, target: Recognised | None, source: Recognised | None = None) -> dict[str, Any]:
     """The interaction an inferred edge becomes: its protocol, and its style when the protocol or the
     target tells it (a broker is called asynchronously; a service or datastore named as an address
-    answers requests, so the call is synchronous; a service registry is called in the background, and so
-    is a datastore whose log a change-data-capture relay tails), with the evidence in ``inferred_from``."""
+    answers requests, so the call is synchronous, unless a WebSocket carries it, a stream; a service registry
+    is called in the background, and so is a datastore whose log a change-data-capture relay tails), with the
+    evidence in ``inferred_from``."""
     data: dict[str, Any] = {"from": edge.source, "to": edge.target, "inferred_from": "; ".join(edge.evidence)[:2000]}
     protocol = edge.protocol or (target.protocol if target else None)
     if protocol:
         data["protocol"] = protocol
     if protocol in _ASYNC_PROTOCOLS or (target is not None and target.role == "broker"):
         data["style"] = "async"
+    elif protocol == "websocket":
+        # A WebSocket is one long-lived connection carrying messages both ways (an OpAMP agent's link to its
+        # server): no request waits on an answer over it, so it is a stream, not a call a timeout would bound.
+        data["style"] = "stream"
     elif protocol is not None or edge.external or target is None or target.role in ("datastore", "proxy"):
         data["style"] = "sync"
     if target is not None and target.role in ("registry", "coordinator"):
