@@ -4,6 +4,7 @@ stated absent unless the same files take some (``infra.record_systems_of_record`
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -11,20 +12,16 @@ from engine.importers import compose, kubernetes
 from engine.importers.base import ArtifactDocument, unconnected_records, without_facts
 from engine.model.kinds import identity
 from tests.helpers import write
-from tests.importer_helpers import design_of, fact, line_of
+from tests.importer_helpers import design_of, fact, fixture, line_of
 
-APP = """
-    services:
-      api:
-        image: example/api:1.0
-        environment:
-          DATABASE_URL: postgresql://app:{password}@db:5432/app
-      db:
-        image: postgres:16
-        volumes: ["db-data:/var/lib/postgresql/data"]
-    volumes:
-      db-data: {{}}
-    """
+
+def _compose(tmp: os.PathLike[str], *, caller: str = "api", store: str = "db", image: str = "postgres:16",
+             extra: str = "", file: str = "docker-compose.yml") -> str:
+    """A compose file whose ``caller`` (an application, or Adminer's console) names ``store``'s host in its
+    environment, with ``extra`` services."""
+    app = "adminer" if caller == "adminer" else "example/app:1.0"
+    return write(str(tmp), file, f"services:\n  {caller}:\n    image: {app}\n    environment:\n"
+                                 f"      STORE_URL: tcp://{store}:5432\n  {store}:\n    image: {image}\n{extra}")
 
 
 def _stores(path: str) -> dict[str, dict[str, object]]:
@@ -33,106 +30,54 @@ def _stores(path: str) -> dict[str, dict[str, object]]:
 
 def test_a_database_a_service_connects_to_is_the_system_of_record_with_no_backups(
         tmp_path: os.PathLike[str]) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", APP.format(password="${DB_PASSWORD}"))
-    d = design_of(compose.import_file(path))
-    db = fact(d, "datastore:db")
+    path = _compose(tmp_path)
+    db = fact(design_of(compose.import_file(path)), "datastore:db")
     assert db.data["role"] == "system_of_record" and db.data["backups"] == {"enabled": False}
     assert db.locate("backups.enabled").line == line_of(path, "  db:")
 
 
-@pytest.mark.parametrize("store", [
+@pytest.mark.parametrize("image", [
     "redis:7",  # a key-value store: a cache or a queue more often than the only copy
     "memcached",  # a cache
     "opensearchproject/opensearch:2",  # a search index, rebuilt from the records
     "minio/minio",  # an object store
     "amazon/dynamodb-local:2.0",  # a local emulator of a managed store
 ])
-def test_caches_indexes_object_stores_and_emulators_are_left_alone(tmp_path: os.PathLike[str], store: str) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", f"""
-        services:
-          api:
-            image: example/api:1.0
-            environment:
-              STORE_HOST: store
-          store:
-            image: {store}
-        """)
-    data = _stores(path)["store"]
+def test_caches_indexes_object_stores_and_emulators_are_left_alone(tmp_path: os.PathLike[str], image: str) -> None:
+    data = _stores(_compose(tmp_path, image=image))["db"]
     assert "role" not in data and "backups" not in data
 
 
-@pytest.mark.parametrize(("name", "caller", "env"), [
-    ("db-replica", "api", "DB_HOST"),  # a read replica holds a copy
-    ("test-db", "api", "DB_HOST"),  # a test store
-    ("db", "order-history-service", "DB_HOST"),  # only a query side (a view built from events) reaches it
+@pytest.mark.parametrize(("store", "caller"), [
+    ("db-replica", "api"),  # a read replica holds a copy
+    ("test-db", "api"),  # a test store
+    ("db", "order-history-service"),  # only a query side (a view built from events) reaches it
+    ("db", "adminer"),  # only an operator's console reaches it
 ])
-def test_replicas_test_stores_and_views_are_left_alone(tmp_path: os.PathLike[str], name: str, caller: str,
-                                                       env: str) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", f"""
-        services:
-          {caller}:
-            image: example/app:1.0
-            environment:
-              {env}: {name}
-          {name}:
-            image: postgres:16
-        """)
-    data = _stores(path)[name]
+def test_replicas_test_stores_views_and_consoles_are_left_alone(tmp_path: os.PathLike[str], store: str,
+                                                                caller: str) -> None:
+    data = _stores(_compose(tmp_path, caller=caller, store=store))[store]
     assert "role" not in data and "backups" not in data
 
 
-def test_a_store_only_a_console_connects_to_is_left_alone(tmp_path: os.PathLike[str]) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", """
-        services:
-          adminer:
-            image: adminer
-            environment:
-              ADMINER_DEFAULT_SERVER: db
-          db:
-            image: postgres:16
-        """)
-    data = _stores(path)["db"]
-    assert "role" not in data and "backups" not in data
-
-
-def test_a_stated_role_is_kept_and_a_test_compose_file_is_no_deployment(tmp_path: os.PathLike[str]) -> None:
-    path = write(str(tmp_path), "docker-compose.test.yml", APP.format(password="secret"))
-    data = _stores(path)["db"]
+def test_a_compose_file_named_for_tests_is_no_deployment(tmp_path: os.PathLike[str]) -> None:
+    data = _stores(_compose(tmp_path, file="docker-compose.test.yml"))["db"]
     assert "role" not in data and "backups" not in data
 
 
 @pytest.mark.parametrize("backup", [
     "image: prodrigestivill/postgres-backup-local:16",  # a backup sidecar image
-    "image: postgres:16\n            command: [sh, -c, 'while true; do pg_dump -h db app > /b/a.sql; sleep 1h; done']",
+    "image: postgres:16\n    command: [sh, -c, 'while true; do pg_dump -h db app > /b/a.sql; sleep 1h; done']",
 ])
 def test_a_backup_service_in_the_compose_file_leaves_backups_unknown(tmp_path: os.PathLike[str], backup: str) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", f"""
-        services:
-          api:
-            image: example/api:1.0
-            environment:
-              DATABASE_URL: postgresql://app:${{DB_PASSWORD}}@db:5432/app
-          db:
-            image: postgres:16
-          dumper:
-            {backup}
-        """)
-    db = fact(design_of(compose.import_file(path)), "datastore:db")
+    db = fact(design_of(compose.import_file(_compose(tmp_path, extra=f"  dumper:\n    {backup}\n"))), "datastore:db")
     assert db.data["role"] == "system_of_record" and "backups" not in db.data
 
 
 def test_a_store_whose_connections_all_go_is_no_system_of_record(tmp_path: os.PathLike[str]) -> None:
     # a start order the services' code shows to be no call is dropped once every artifact is read: the store that
     # only it reached gives the role and backups back
-    path = write(str(tmp_path), "docker-compose.yml", """
-        services:
-          api:
-            image: example/api:1.0
-            depends_on: [db]
-          db:
-            image: mongo:7
-        """)
-    [doc] = compose.import_file(path)
+    [doc] = compose.import_file(_compose(tmp_path, image="mongo:7"))
     assert fact(design_of([doc]), "datastore:db").data["role"] == "system_of_record"
     assert isinstance(doc, ArtifactDocument)
     call = next(i for i in doc.data["interactions"] if i["to"] == "db")
@@ -143,46 +88,18 @@ def test_a_store_whose_connections_all_go_is_no_system_of_record(tmp_path: os.Pa
     assert unconnected_records([doc]) == [doc]
 
 
-MANIFESTS = """
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: orders}
-    spec:
-      selector: {matchLabels: {app: orders}}
-      template:
-        metadata: {labels: {app: orders}}
-        spec:
-          containers:
-            - name: orders
-              image: example/orders:1.0
-              env:
-                - {name: SPRING_DATASOURCE_URL, value: "jdbc:mysql://orders-db:3306/orders"}
-    ---
-    apiVersion: v1
-    kind: Service
-    metadata: {name: orders-db}
-    spec:
-      selector: {app: orders-db}
-      ports: [{port: 3306}]
-    ---
-    apiVersion: apps/v1
-    kind: StatefulSet
-    metadata: {name: orders-db}
-    spec:
-      selector: {matchLabels: {app: orders-db}}
-      template:
-        metadata: {labels: {app: orders-db}}
-        spec:
-          containers:
-            - name: orders-db
-              image: mysql:8.4
-    """
+def _orders_db(tmp: os.PathLike[str], backup: str = "") -> dict[str, object]:
+    """The shop's orders-db (a Postgres StatefulSet its services connect to), with ``backup`` among its manifests."""
+    shop = os.path.join(str(tmp), "shop")
+    shutil.copytree(fixture("kubernetes", "shop"), shop)
+    if backup:
+        write(shop, "backup.yaml", backup)
+    return fact(design_of(kubernetes.import_path(shop)), "datastore:orders-db").data
 
 
 def test_a_kubernetes_database_its_services_connect_to_has_no_backups(tmp_path: os.PathLike[str]) -> None:
-    path = write(str(tmp_path), "app.yaml", MANIFESTS)
-    db = fact(design_of(kubernetes.import_path(path)), "datastore:orders-db")
-    assert db.data["role"] == "system_of_record" and db.data["backups"] == {"enabled": False}
+    data = _orders_db(tmp_path)
+    assert data["role"] == "system_of_record" and data["backups"] == {"enabled": False}
 
 
 @pytest.mark.parametrize("backup", [
@@ -197,7 +114,7 @@ def test_a_kubernetes_database_its_services_connect_to_has_no_backups(tmp_path: 
           template:
             spec:
               containers:
-                - {name: dump, image: mysql:8.4, command: [sh, -c, "mysqldump -h orders-db orders > /b/o.sql"]}
+                - {name: dump, image: postgres:16, command: [sh, -c, "pg_dump -h orders-db orders > /b/o.sql"]}
     """,
     """
     apiVersion: velero.io/v1
@@ -212,18 +129,16 @@ def test_a_kubernetes_database_its_services_connect_to_has_no_backups(tmp_path: 
     driver: ebs.csi.aws.com
     deletionPolicy: Retain
     """,
+    """
+    apiVersion: v1
+    kind: PersistentVolumeClaim
+    metadata:
+      name: archive
+      annotations: {k8up.io/backup: "true"}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+    """,
 ])
-def test_a_backup_job_schedule_or_snapshot_class_leaves_backups_unknown(tmp_path: os.PathLike[str],
-                                                                         backup: str) -> None:
-    path = write(str(tmp_path), "app.yaml", MANIFESTS + "---" + backup)
-    db = fact(design_of(kubernetes.import_path(path)), "datastore:orders-db")
-    assert db.data["role"] == "system_of_record" and "backups" not in db.data
-
-
-def test_a_backup_annotation_leaves_backups_unknown(tmp_path: os.PathLike[str]) -> None:
-    text = MANIFESTS.replace("metadata: {labels: {app: orders-db}}", "metadata:\n"
-                             "            labels: {app: orders-db}\n"
-                             "            annotations: {backup.velero.io/backup-volumes: data}")
-    path = write(str(tmp_path), "app.yaml", text)
-    db = fact(design_of(kubernetes.import_path(path)), "datastore:orders-db")
-    assert db.data["role"] == "system_of_record" and "backups" not in db.data
+def test_a_backup_job_schedule_snapshot_class_or_annotation_leaves_backups_unknown(tmp_path: os.PathLike[str],
+                                                                                   backup: str) -> None:
+    data = _orders_db(tmp_path, backup)
+    assert data["role"] == "system_of_record" and "backups" not in data

@@ -445,7 +445,7 @@ def _backups(objs: Sequence[_Obj]) -> list[tuple[str, Location]]:
             continue
         if o.kind not in (*WORKLOAD_KINDS, "CronJob", "Job") or not isinstance(pod, dict):
             continue
-        spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+        spec: dict[str, Any] = pod["spec"] if isinstance(pod.get("spec"), dict) else {}
         texts = [o.name, *(" ".join(map(str, v)) if isinstance(v, list) else str(v or "")
                            for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
                            if isinstance(c, dict) for v in (c.get("image"), c.get("command"), c.get("args")))]
