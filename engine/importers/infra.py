@@ -1241,9 +1241,11 @@ def record_systems_of_record(body: Body, backups: Sequence[tuple[str, Location]]
         who = ", ".join(sorted(callers[name]))
         body.set("datastores", name, "role", "system_of_record", at)
         body.records.append(name)
-        body.note("datastores", name, f"role system_of_record: a {engine or data.get('kind')} database {who} connect"
-                                      f"{'s' if len(callers[name]) == 1 else ''} to, the only copy of what they "
-                                      "write for all the deployment shows (state another role if it holds a copy)")
+        one = len(callers[name]) == 1
+        body.note("datastores", name, f"role system_of_record: a {engine or data.get('kind')} database {who} "
+                                      f"connect{'s' if one else ''} to, the only copy of what "
+                                      f"{'it writes' if one else 'they write'} for all the deployment shows (state "
+                                      "another role if it holds a copy)")
         if backups:
             what, where = backups[0]
             body.note("datastores", name, f"backups not stated: {what} ({where.file}:{where.line}) may take them")
