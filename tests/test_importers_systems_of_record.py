@@ -60,8 +60,10 @@ def test_replicas_test_stores_views_and_consoles_are_left_alone(tmp_path: os.Pat
     assert "role" not in data and "backups" not in data
 
 
-def test_a_compose_file_named_for_tests_is_no_deployment(tmp_path: os.PathLike[str]) -> None:
-    data = _stores(_compose(tmp_path, file="docker-compose.test.yml"))["db"]
+@pytest.mark.parametrize("file", ["docker-compose.test.yml", "docker-compose.dev.yml", "compose.local.yaml"])
+def test_a_compose_file_for_development_or_tests_runs_no_system_of_record(tmp_path: os.PathLike[str],
+                                                                         file: str) -> None:
+    data = _stores(_compose(tmp_path, file=file))["db"]
     assert "role" not in data and "backups" not in data
 
 

@@ -1213,10 +1213,12 @@ def record_systems_of_record(body: Body, backups: Sequence[tuple[str, Location]]
     job, snapshot or annotation, and where), ``backups.enabled: false``, since nothing shows one. Left alone: a store
     whose role or backups are stated, a cache, Redis-like key-value store, search index or object store (kind), a
     local emulator of a managed store, a store named as a replica, standby or test store, a store only operator
-    consoles or services named for a query side (views, history) reach, and every store of a file named for tests.
+    consoles or services named for a query side (views, history) reach, and every store of a deployment for
+    development or tests (``system.environment``, a compose file named for it: ``docker-compose.dev.yml``).
     The stores made so are listed in ``body.records``: ``base.unconnected_records`` takes the role back from one that
     no connection reaches once every artifact is read (a ``depends_on`` the services' code shows to be no call)."""
-    if _TEST_FILE.search(os.path.basename(body.file)):
+    system = (body.items.get("system") or {}).get("system") or {}
+    if system.get("environment") in ("development", "test") or _TEST_FILE.search(os.path.basename(body.file)):
         return
     stores = body.items.get("datastores") or {}
     services = body.items.get("services") or {}
