@@ -121,7 +121,7 @@ def test_rule_pack_summary_is_exact(tmp_path: os.PathLike[str]) -> None:
         "    service.runbook unknown on 3 of 3 services",
         "  questions for the design agents (every unknown field, most often unknown first):",
         "    API Architecture (2 fields): interaction.circuit_breaker, interaction.timeout_ms",
-        "    Database Design (2 fields): datastore.backups.enabled, datastore.owner",
+        "    Database Design (2 fields): datastore.owner, datastore.backups.enabled",
         "    Server Infrastructure (2 fields): service.health.liveness, service.runbook",
         "    Security & Auth (2 fields): interaction.tls, endpoint.authn",
     ]

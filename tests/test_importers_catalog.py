@@ -124,7 +124,9 @@ def _edge(protocol: str | None = None, external: bool = False) -> Edge:
     (_edge(), Recognised("broker", "nats", None, "other"), {"style": "async", "protocol": "other"}),
     (_edge(), Recognised("datastore", "mongodb", "document", None), {"style": "sync"}),
     (_edge(), Recognised("datastore", "redis", "kv", "redis"), {"style": "sync", "protocol": "redis"}),
-], ids=["service", "grpc", "kafka", "nats", "mongodb", "redis"])
+    # a ws:// address: a long-lived connection carrying messages both ways, no request a caller waits on
+    (_edge("websocket"), None, {"style": "stream", "protocol": "websocket"}),
+], ids=["service", "grpc", "kafka", "nats", "mongodb", "redis", "websocket"])
 def test_an_inferred_edge_gets_its_style_and_protocol(edge: Edge, target: Recognised | None,
                                                       expected: dict[str, str]) -> None:
     got = edge_fact(edge, target)

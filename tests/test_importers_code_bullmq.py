@@ -199,3 +199,49 @@ def test_a_queue_made_only_when_a_variable_is_set_is_made_only_where_the_deploym
     design = load_documents(docs)
     assert fact(design, "channel:billing-usage").data["producers"] == ["desk"]
     assert fact(design, "channel:parcels").data["producers"] == ["desk", "sorter"]
+
+
+def test_a_queue_made_only_when_a_variable_is_true_follows_the_deployment_or_the_schemas_default(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "compose.yaml", """
+        services:
+          desk: {image: "acme/desk:1.0", environment: {AUDIT_EXPORT_ENABLED: "true", REDIS_HOST: redis}}
+          sorter: {image: "acme/sorter:1.0", environment: {REDIS_HOST: redis}}
+          redis: {image: "redis:7.2.4"}
+        """)
+    for service in ("desk", "sorter"):
+        write(root, f"{service}/src/env.ts", """
+            import { z } from 'zod';
+            export const env = z.object({
+              AUDIT_EXPORT_ENABLED: z
+                .enum(["true", "false"])
+                .default("false"),
+              TRACE_EXPORT_ENABLED: z.enum(["true", "false"]).default("true"),
+              REDIS_HOST: z.string(),
+            }).parse(process.env);
+            """)
+        write(root, f"{service}/src/queues.ts", """
+            import { Queue } from 'bullmq';
+            import { env } from './env';
+            export class AuditQueue {
+              static getInstance(): Queue | null {
+                if (env.AUDIT_EXPORT_ENABLED !== "true") {
+                  return null;
+                }
+                return new Queue('audit-export', { connection: {} });
+              }
+            }
+            export class TraceQueue {
+              static getInstance(): Queue | null {
+                if (env.TRACE_EXPORT_ENABLED !== 'true') return null;
+                return new Queue('trace-export', { connection: {} });
+              }
+            }
+            """)
+    docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                           *(f"source={os.path.join(root, s)}" for s in ("desk", "sorter"))])
+    design = load_documents(docs)
+    # desk's deployment switches the audit export on; sorter's leaves it to the schema's default, "false"
+    assert fact(design, "channel:audit-export").data["producers"] == ["desk"]
+    # the trace export defaults to "true": both make it
+    assert fact(design, "channel:trace-export").data["producers"] == ["desk", "sorter"]

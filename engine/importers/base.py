@@ -114,6 +114,9 @@ class ArtifactDocument(Document):
     """The service an API description was named after by its title, no name being given (``--service``): the
     title of a spec kept in a service's own directory (``Catalog API``) is not the service's name, and
     ``code_routes.compose`` gives the spec that service's name when the service's code is imported too."""
+    records: tuple[str, ...] = ()
+    """Datastores the import made systems of record because services connect to them (``infra.record_systems_of_
+    record``): ``unconnected_records`` takes the role and backups back from one no connection reaches in the end."""
     refill: tuple[str, Callable[[Mapping[str, tuple[str, Location]]], Document]] | None = None
     """For a configuration template its container fills from its environment at start (``envsubst``): the
     container's service, and the import again with the environment its deployment sets (``fill_templates``)."""
@@ -448,6 +451,24 @@ def volatile_channels(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def unconnected_records(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the role and backups the import gave a datastore as a system of record (``records``) when no
+    interaction of any document reaches it any more (its only connections were start orders that the services' code
+    shows are no calls)."""
+    reached = {str(i.get("to")) for d in docs for i in (d.data.get("interactions") or [] if isinstance(d.data, dict)
+                                                        else []) if isinstance(i, dict)}
+    out: list[Document] = []
+    for doc in docs:
+        d = doc
+        if isinstance(d, ArtifactDocument) and any(n not in reached for n in d.records):
+            for name in [n for n in d.records if n not in reached]:
+                why = f"{name} is no system of record: no service connects to it once every artifact is read"
+                d = without_field(without_field(d, "datastores", name, "backups", why), "datastores", name, "role", why)
+            d = dataclasses.replace(d, records=tuple(n for n in d.records if n in reached))
+        out.append(d)
+    return out
+
+
 def with_field(doc: ArtifactDocument, section: str, ident: str, name: str, value: Any, at: Location,
                note: str, *, replace: bool = False) -> ArtifactDocument:
     """``doc`` with the top-level field ``name`` of the fact ``ident`` of ``section`` set to ``value`` (stated at
@@ -543,6 +564,7 @@ class Body:
         self.book_timeouts: dict[str, dict[str, tuple[int, Location, str]]] = {}
         self.pubsub_topics: dict[str, tuple[str, Location]] = {}
         self.pubsubs: dict[str, PubSub] = {}
+        self.records: list[str] = []
 
     def remark(self, at: Location, text: str) -> None:
         """Something the import could not use, and why: a load warning at ``at`` (the import goes on)."""
@@ -621,7 +643,7 @@ class Body:
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
-                                pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs)
+                                pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records))
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

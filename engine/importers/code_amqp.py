@@ -607,6 +607,11 @@ def _selected(u: ChannelUse, env: Mapping[str, tuple[str, Location]]) -> Channel
             return replace(u, selection=(False, f"built only when {setting} is set, which its deployment does not "
                                                 "set"))
         return u
+    if value not in {"true", "false"} and env and variable not in env and u.unset is not None:
+        default = u.unset.strip().lower()
+        return replace(u, selection=((default == "true") == needed, f"built only when {setting} is "
+                                     f"{str(needed).lower()}, which its deployment does not set, and the code's "
+                                     + (f"default is {default}" if default else "value is then undefined")))
     if value not in {"true", "false"}:
         return replace(u, selection=(True, f"built only when {setting} is {str(needed).lower()}, which its "
                                            "deployment does not set: taken as chosen"))

@@ -17,7 +17,9 @@ use is left out.
 
 A queue made only when a variable is set (``if (!env.STRIPE_KEY) { return null; }`` before the ``new Queue`` in the same
 method) is made only where the deployment sets it (``selected_by``, judged against each service's deployment by
-``code_amqp.with_variables``).
+``code_amqp.with_variables``). One made only when a variable is the text ``true`` (``if (env.X !== "true") return
+null;``) is made only where the deployment sets it so, or, where the deployment leaves it unset, where the code's
+environment schema defaults it to ``true`` (``X: z.enum(["true", "false"]).default("false")``: not made).
 
 Code shared by several services (a library listed after the service's own code) is counted for a service only when
 its own code (the first path imported) names the class that uses the queue (in code, not in a string: a log label
@@ -142,17 +144,39 @@ def _template(code: str, i: int, values: Mapping[str, str | None]) -> str | None
 
 
 _GATE = re.compile(r"\bif\s*\(\s*!\s*(?:process\.)?env\.([A-Z][A-Z0-9_]*)\s*\)\s*\{?\s*return\s+(?:null|undefined)\b")
+_GATE_TRUE = re.compile(r"\bif\s*\(\s*(?:process\.)?env\.([A-Z][A-Z0-9_]*)\s*!==?\s*([\"'])true\2\s*\)\s*\{?\s*"
+                        r"return\s+(?:null|undefined)\b")
+"""``if (env.X !== "true") return null;``: the code after it runs only when the variable is the text ``true``."""
+_SCHEMA_KEY = re.compile(r"\b([A-Z][A-Z0-9_]*)\s*:\s*z\s*\.")
+_DEFAULT = re.compile(r"\.default\(\s*([\"'])([^\"'\n]*)\1\s*\)")
 _BODY_START = re.compile(r"\)\s*(?::[^{;=]*)?\{")
 
 
 def _gate(code: str, i: int) -> tuple[str, bool | None] | None:
     """The variable the method holding ``code[i]`` returns early without (``if (!env.X) return null;`` before it):
-    the call is made only when it is set."""
+    the call is made only when it is set; or unless it is ``true`` (``if (env.X !== "true") return null;``)."""
     start = max((m.end() for m in _BODY_START.finditer(code, 0, i) if close_bracket(code, m.end() - 1) > i), default=0)
-    gate = None
-    for m in _GATE.finditer(code, start, i):
-        gate = m
-    return (gate.group(1), None) if gate else None
+    gates: list[tuple[int, str, bool | None]] = [(m.start(), m.group(1), None) for m in _GATE.finditer(code, start, i)]
+    gates += [(m.start(), m.group(1), True) for m in _GATE_TRUE.finditer(code, start, i)]
+    if not gates:
+        return None
+    _at, variable, needed = max(gates)
+    return variable, needed
+
+
+def schema_defaults(codes: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The defaults the code's environment schemas declare (zod: ``X: z.enum(["true", "false"]).default("false")``):
+    variable -> the text it has when the deployment leaves it unset. A variable declared with two defaults is left
+    out."""
+    found: dict[str, set[str]] = {}
+    for _path, code in codes:
+        keys = list(_SCHEMA_KEY.finditer(code))
+        for k, m in enumerate(keys):
+            end = min(keys[k + 1].start() if k + 1 < len(keys) else len(code), m.end() + 400)
+            d = _DEFAULT.search(code, m.end(), end)
+            if d is not None:
+                found.setdefault(m.group(1), set()).add(d.group(2))
+    return {name: next(iter(values)) for name, values in found.items() if len(values) == 1}
 
 
 def _location(path: str, code: str, i: int) -> Location:
@@ -173,6 +197,7 @@ def uses(codes: Sequence[tuple[str, str]], own: str) -> tuple[ChannelUse, ...]:
     if not bull:
         return ()
     values = _values(codes)
+    defaults = schema_defaults(codes)
     own_codes = [_STRING.sub("''", c) for p, c in codes if p == own or p.startswith(own.rstrip(os.sep) + os.sep)]
 
     def named(cls: str | None, path: str) -> bool:
@@ -207,9 +232,11 @@ def uses(codes: Sequence[tuple[str, str]], own: str) -> tuple[ChannelUse, ...]:
                 arg, at = _first_arg(code, m.end() - 1)
                 name = _name(arg, values, code[owner[-1][0] if owner else 0:m.start()])
                 if name and named(owner[-1][1] if owner else None, path):
+                    gate = _gate(code, m.start())
+                    unset = defaults.get(gate[0], "") if gate is not None and gate[1] is not None else None
                     out.append(ChannelUse(role, name, arg, _location(path, code, at), "BullMQ",
                                           f"new {local}({arg}, ...)", kind="queue", protocol="redis",
-                                          selected_by=_gate(code, m.start())))
+                                          selected_by=gate, unset=unset))
     return tuple(sorted(out, key=lambda u: (u.at.file, u.at.line, u.at.column)))
 
 

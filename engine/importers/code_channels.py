@@ -84,6 +84,10 @@ class ChannelUse:
     """The boolean setting, and its value, under which the service builds the code that makes the call
     (``code_amqp``'s C# reader: one of two buses chosen by configuration); None for the value: the variable is only
     to be set (``code_bullmq``: a queue built only when it is)."""
+    unset: str | None = None
+    """For a use with ``selected_by``: the value the code gives the setting when the deployment leaves it unset (the
+    default its environment schema declares, ``""`` for none), when the code compares it strictly (``code_bullmq``:
+    ``env.X !== "true"``); None: unknown, and an unset setting is taken as choosing the code."""
     selection: tuple[bool, str] | None = None
     """Whether the deployment's setting chooses that code, and why (``code_amqp.with_variables``)."""
     commit: str | None = None

@@ -56,6 +56,7 @@ from engine.importers.base import (
 )
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
+    BACKUP_TOOLS,
     NOT_REVIEWED,
     OPERATOR_TOOL,
     AddressBook,
@@ -92,6 +93,7 @@ from engine.importers.infra import (
     record_image_pinning,
     record_literal_secrets,
     record_registry,
+    record_systems_of_record,
     registry_auth,
 )
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
@@ -169,7 +171,25 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _shared_logins(body, edges, scan)
     _shared_file_logins(body, scan)
     record_cache_roles(body)
+    record_systems_of_record(body, _backups(doc, services))
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
+
+
+def _backups(doc: Document, services: dict[str, Any]) -> list[tuple[str, Location]]:
+    """The services that take backups by their name, image, command, entry point or labels (``BACKUP_TOOLS``)."""
+    found: list[tuple[str, Location]] = []
+    for name, given in services.items():
+        svc = given if isinstance(given, dict) else {}
+        for key, value in (("name", name), ("image", svc.get("image")), ("command", svc.get("command")),
+                           ("entrypoint", svc.get("entrypoint")), ("labels", svc.get("labels"))):
+            text = " ".join(map(str, value.items() if isinstance(value, dict) else value)) if isinstance(
+                value, (list, dict)) else str(value or "")
+            m = BACKUP_TOOLS.search(text)
+            if m:
+                found.append((f"service {name}'s {key} names {m.group(0).strip(' -_=/')!r}",
+                              doc.locate(("services", name) if key == "name" else ("services", name, key))))
+                break
+    return found
 
 
 def _telemetry_stores(body: Body, services: dict[str, Any], scan: _Scan) -> dict[str, str]:

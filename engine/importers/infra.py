@@ -1183,6 +1183,80 @@ def record_cache_roles(body: Body) -> None:
                                           f"some data, state role: system_of_record)")
 
 
+_DATABASE_KINDS = frozenset({"relational", "document", "warehouse", "graph", "event_store"})
+"""Datastore kinds that keep a system's own records (a cache, a key-value store such as Redis, a search index or an
+object store is left out: it is a copy, a queue or a blob store more often than the only copy)."""
+_DATABASE_ENGINES = frozenset({"cassandra"})
+"""Databases the catalogue gives no kind."""
+_MANAGED_ONLY = frozenset({"firestore", "spanner", "dynamodb", "cosmosdb"})
+"""Engines offered only as a managed service: a container of one is a local emulator standing in for it."""
+_EMULATOR_IMAGE = re.compile(r"emulator|(?:dynamodb|documentdb|cosmos\w*)[-_]local\b", re.IGNORECASE)
+_NOT_PRIMARY = re.compile(r"(?:^|[-_.])(?:replica|replicas|slave|secondary|standby|readonly|ro|read|test|tests|testing|"
+                          r"e2e|ci|mock|fake|dummy|tmp|temp|scratch|sandbox)(?:$|[-_.\d])", re.IGNORECASE)
+"""A datastore named as a copy of another (a read replica, a standby) or as a test or throw-away store."""
+_VIEW_SERVICE = re.compile(r"(?:^|[-_.])(?:views?|query|queries|projections?|history|reporting|read)(?:$|[-_.])",
+                           re.IGNORECASE)
+"""A service named for a query side (``order-history-service``, ``customer-view``): what it keeps is a view built
+from other services' events or data (a read model), not their only copy."""
+_TEST_FILE = re.compile(r"(?:^|[-_.])(?:test|tests|testing|e2e|ci|it)(?:[-_.]|$)", re.IGNORECASE)
+"""A compose file or manifest named for tests (``docker-compose.test.yml``): what it runs is no deployment."""
+BACKUP_TOOLS = re.compile(
+    r"pg_dump(?:all)?|pg_basebackup|pgbackrest|wal-[eg]\b|barman|mysqldump|mariabackup|xtrabackup|mongodump|"
+    r"clickhouse-backup|velero|k8up|restic|borgbackup|(?:^|[^a-z])backups?(?:[^a-z]|$)", re.IGNORECASE)
+"""What names a backup: a dump or backup tool (``pg_dump``, ``wal-g``, ``velero``) or the word backup in a
+workload's name, image, command or annotation (``postgres-backup-local``, ``backup.velero.io/backup-volumes``)."""
+
+
+def record_systems_of_record(body: Body, backups: Sequence[tuple[str, Location]]) -> None:
+    """A database the deployment runs that its services connect to holds the system's own data: ``role:
+    system_of_record``; and unless something in the same files takes backups (``backups``: what names a backup tool,
+    job, snapshot or annotation, and where), ``backups.enabled: false``, since nothing shows one. Left alone: a store
+    whose role or backups are stated, a cache, Redis-like key-value store, search index or object store (kind), a
+    local emulator of a managed store, a store named as a replica, standby or test store, a store only operator
+    consoles or services named for a query side (views, history) reach, and every store of a deployment for
+    development or tests (``system.environment``, a compose file named for it: ``docker-compose.dev.yml``).
+    The stores made so are listed in ``body.records``: ``base.unconnected_records`` takes the role back from one that
+    no connection reaches once every artifact is read (a ``depends_on`` the services' code shows to be no call)."""
+    system = (body.items.get("system") or {}).get("system") or {}
+    if system.get("environment") in ("development", "test") or _TEST_FILE.search(os.path.basename(body.file)):
+        return
+    stores = body.items.get("datastores") or {}
+    services = body.items.get("services") or {}
+    callers: dict[str, set[str]] = {}
+    for data in (body.items.get("interactions") or {}).values():
+        caller = str(data.get("from"))
+        svc = services.get(caller) or {}  # an operator console writes nothing of its own
+        if svc.get("criticality") != "best_effort" and not (
+                isinstance(svc.get("image"), str) and catalog().console(svc["image"])):
+            callers.setdefault(str(data.get("to")), set()).add(caller)
+    for name, data in sorted(stores.items()):
+        engine = str(data.get("engine") or "")
+        if data.get("role") or "backups" in data or not callers.get(name) or all(
+                _VIEW_SERVICE.search(c) for c in callers[name]):
+            continue
+        if data.get("kind") not in _DATABASE_KINDS and engine not in _DATABASE_ENGINES:
+            continue
+        if engine in _MANAGED_ONLY or _EMULATOR_IMAGE.search(str(data.get("image") or "")) or _NOT_PRIMARY.search(
+                name):
+            continue
+        at = body.locs[("datastores", name)][""]
+        who = ", ".join(sorted(callers[name]))
+        body.set("datastores", name, "role", "system_of_record", at)
+        body.records.append(name)
+        one = len(callers[name]) == 1
+        body.note("datastores", name, f"role system_of_record: a {engine or data.get('kind')} database {who} "
+                                      f"connect{'s' if one else ''} to, the only copy of what "
+                                      f"{'it writes' if one else 'they write'} for all the deployment shows (state "
+                                      "another role if it holds a copy)")
+        if backups:
+            what, where = backups[0]
+            body.note("datastores", name, f"backups not stated: {what} ({where.file}:{where.line}) may take them")
+            continue
+        body.set("datastores", name, "backups.enabled", False, at)
+        body.note("datastores", name, "backups enabled false: no backup job, backup sidecar, snapshot or backup tool "
+                                      "anywhere in the deployment (state backups if they are taken outside it)")
+
+
 def record_cdc(body: Body, name: str, at: Location, why: str) -> None:
     """A change-data-capture relay: a worker (it serves no request), whose datastore connections are made in
     the background (``edge_fact``)."""
@@ -1266,14 +1340,19 @@ _ASYNC_PROTOCOLS = ("amqp", "kafka", "mqtt")
 def edge_fact(edge: Edge, target: Recognised | None, source: Recognised | None = None) -> dict[str, Any]:
     """The interaction an inferred edge becomes: its protocol, and its style when the protocol or the
     target tells it (a broker is called asynchronously; a service or datastore named as an address
-    answers requests, so the call is synchronous; a service registry is called in the background, and so
-    is a datastore whose log a change-data-capture relay tails), with the evidence in ``inferred_from``."""
+    answers requests, so the call is synchronous, unless a WebSocket carries it, a stream; a service registry
+    is called in the background, and so is a datastore whose log a change-data-capture relay tails), with the
+    evidence in ``inferred_from``."""
     data: dict[str, Any] = {"from": edge.source, "to": edge.target, "inferred_from": "; ".join(edge.evidence)[:2000]}
     protocol = edge.protocol or (target.protocol if target else None)
     if protocol:
         data["protocol"] = protocol
     if protocol in _ASYNC_PROTOCOLS or (target is not None and target.role == "broker"):
         data["style"] = "async"
+    elif protocol == "websocket":
+        # A WebSocket is one long-lived connection carrying messages both ways (an OpAMP agent's link to its
+        # server): no request waits on an answer over it, so it is a stream, not a call a timeout would bound.
+        data["style"] = "stream"
     elif protocol is not None or edge.external or target is None or target.role in ("datastore", "proxy"):
         data["style"] = "sync"
     if target is not None and target.role in ("registry", "coordinator"):

@@ -410,7 +410,49 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _spans_sent_nowhere(workloads, mentions, body)
     mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
     infra.record_cache_roles(body)
+    infra.record_systems_of_record(body, _backups(objs))
     return [body.document()]
+
+
+_BACKUP_API_GROUPS = ("velero.io", "k8up.io", "snapshot.storage.k8s.io", "gkebackup.gke.io", "dataprotection.")
+"""API groups whose objects take backups or volume snapshots (Velero, K8up, CSI snapshots, Backup for GKE)."""
+_BACKUP_KINDS = frozenset({"ScheduledBackup", "Backup", "BackupSchedule", "BackupPlan", "VolumeSnapshot",
+                           "VolumeSnapshotClass", "PerconaServerMongoDBBackup", "PerconaXtraDBClusterBackup"})
+"""Kinds of operators' backup objects (CloudNativePG's ``ScheduledBackup``, Percona's backups) and snapshots."""
+
+
+def _backups(objs: Sequence[_Obj]) -> list[tuple[str, Location]]:
+    """The objects that take backups: a backup or snapshot object (by API group or kind), a database operator's
+    cluster with a ``backup`` section, an annotation naming a backup (``backup.velero.io/backup-volumes``), and a
+    workload or (cron) job whose name, images, commands or arguments name a backup tool (``BACKUP_TOOLS``)."""
+    found: list[tuple[str, Location]] = []
+    for o in objs:
+        api = str(o.data.get("apiVersion") or "")
+        if o.kind in _BACKUP_KINDS or any(api.startswith(g) for g in _BACKUP_API_GROUPS):
+            found.append((f"{o.kind} {o.name}", o.loc()))
+            continue
+        if isinstance(o.get("spec", "backup"), dict):
+            found.append((f"{o.kind} {o.name}'s backup section", o.loc("spec", "backup")))
+            continue
+        pod = o.get("spec", "jobTemplate", "spec", "template") if o.kind == "CronJob" else o.get("spec", "template")
+        notes = [(("metadata", "annotations"), o.get("metadata", "annotations")),
+                 (("spec", "template", "metadata", "annotations"), (pod or {}).get("metadata", {}).get("annotations")
+                  if isinstance(pod, dict) and isinstance(pod.get("metadata"), dict) else None)]
+        hit = next(((path, str(k)) for path, a in notes if isinstance(a, dict) for k in a
+                    if infra.BACKUP_TOOLS.search(str(k))), None)
+        if hit:
+            found.append((f"{o.kind} {o.name}'s annotation {hit[1]}", o.loc(*hit[0])))
+            continue
+        if o.kind not in (*WORKLOAD_KINDS, "CronJob", "Job") or not isinstance(pod, dict):
+            continue
+        spec: dict[str, Any] = pod["spec"] if isinstance(pod.get("spec"), dict) else {}
+        texts = [o.name, *(" ".join(map(str, v)) if isinstance(v, list) else str(v or "")
+                           for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
+                           if isinstance(c, dict) for v in (c.get("image"), c.get("command"), c.get("args")))]
+        m = next((m for t in texts for m in [infra.BACKUP_TOOLS.search(t)] if m), None)
+        if m:
+            found.append((f"{o.kind} {o.name} runs {m.group(0).strip(' -_=/')!r}", o.loc()))
+    return found
 
 
 _CLUSTER_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
