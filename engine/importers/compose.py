@@ -1025,6 +1025,31 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     if persistent:
         body.set("services", name, "stateful", True, persistent[0][2])
     _record_health_and_limits(doc, body, name, spec, deploy, at)
+    _record_queue_worker(doc, body, name, spec, at)
+
+
+_QUEUE_WORKER = re.compile(
+    r"\bcelery\b(?:(?!\bflower\b)[^;&|])*\b(?P<celery>worker|beat)\b|\brq\s+worker\b|\bsidekiq\b(?!-?web)|"
+    r"\bartisan\s+queue:(?:work|listen)\b|\bdramatiq\s+\S|\bhuey_consumer\b|\bbundle\s+exec\s+rake\s+jobs:work\b")
+"""A command that runs a task queue's consumer or its scheduler rather than a server: Celery's ``worker`` and ``beat``
+(not its Flower console), RQ, Sidekiq, Laravel's ``queue:work``, Dramatiq, Huey, Delayed Job."""
+
+
+def _record_queue_worker(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path) -> None:
+    """A service whose ``command`` or ``entrypoint`` runs a task queue's worker or scheduler serves no request: a
+    worker (``kind: worker``), whatever it publishes."""
+    for key in ("command", "entrypoint"):
+        cmd = spec.get(key)
+        text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else ""
+        m = _QUEUE_WORKER.search(text)
+        if m is None:
+            continue
+        loc = doc.locate((*at, key))
+        body.set("services", name, "kind", "worker", loc)
+        body.note("services", name, f"kind worker: its {key} runs a task queue's "
+                                    f"{'scheduler' if m.group('celery') == 'beat' else 'consumer'} "
+                                    f"({' '.join(m.group(0).split())}), not a server")
+        return
 
 
 def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict[str, Any], rec: Recognised,
