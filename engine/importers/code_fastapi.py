@@ -29,7 +29,8 @@ Router = tuple[str, str]  # (file, variable)
 
 _TYPE_PARAMS = re.compile(r"\b(?:def|class)\s+[A-Za-z_]\w*\s*(?=\[)|^[ \t]*type\s+[A-Za-z_]\w*\s*(?=[\[=])",
                           re.MULTILINE)
-"""Where Python 3.12's type parameters (PEP 695) open: ``def first[T](...)``, ``class Box[T]:``, ``type Pair[T] = ...``."""
+"""Where Python 3.12's type parameters (PEP 695) open: ``def first[T](...)``, ``class Box[T]:``,
+``type Pair[T] = ...``."""
 _TYPE_STATEMENT = re.compile(r"^([ \t]*)type\s+(?=[A-Za-z_]\w*\s*=)", re.MULTILINE)
 
 
