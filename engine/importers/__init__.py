@@ -251,7 +251,9 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
     channels carried by a Dapr pub/sub component given its broker, durability and delivery (``dapr.channels``);
     channels on a broker that keeps no message over a restart not durable (``base.volatile_channels``); what a
     Spring configuration says of a workload that is infrastructure not under review left out
-    (``base.not_configured``); endpoints that no Ingress path reaches kept internal (``base.unrouted_endpoints``)."""
+    (``base.not_configured``); endpoints that no Ingress path reaches kept internal (``base.unrouted_endpoints``);
+    a web process and its worker running one image or build, and services whose code was read from the same folders,
+    made processes of one application (``base.applications``)."""
     from engine.importers.base import distinct_channels, distinct_endpoints, volatile_channels
 
     docs = distinct_channels(_placed(distinct_endpoints(fill_templates(docs))))
@@ -264,7 +266,11 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
     if any(getattr(d, "routed_paths", None) for d in docs):
         from engine.importers.base import unrouted_endpoints
 
-        return unrouted_endpoints(docs)
+        docs = unrouted_endpoints(docs)
+    if any(getattr(d, "code_paths", None) or getattr(d, "builds", None) for d in docs):
+        from engine.importers.base import applications
+
+        docs = applications(docs)
     return docs
 
 
