@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
+from engine.errors import Location
 from engine.importers import compose_routes, import_paths
+from engine.importers.base import Body
 from engine.review import review
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact
@@ -169,3 +171,30 @@ def test_an_image_built_on_the_application_image_runs_its_code(tmp_path: os.Path
     d = design_of(import_paths("compose", [path]))
     for name in ("web", "worker", "cleanup"):
         assert fact(d, f"service:{name}").data.get("application") == "tracker", name
+
+
+def test_kubernetes_workloads_of_one_image_with_a_worker_among_them_are_one_application(
+        tmp_path: os.PathLike[str]) -> None:
+    """Two Deployments running the same image, one of them a worker (as another artifact says), are one application;
+    a Deployment of another image is not."""
+    deployment = """
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: {name}}}
+        spec:
+          selector: {{matchLabels: {{app: {name}}}}}
+          template:
+            metadata: {{labels: {{app: {name}}}}}
+            spec:
+              containers: [{{name: {name}, image: "{image}"}}]
+        """
+    path = write(str(tmp_path), "manifests.yaml", "".join(
+        deployment.format(name=n, image=i) for n, i in
+        (("web", "example/shop:2.4"), ("jobs", "example/shop:2.4"), ("audit", "example/audit:1.0"))))
+    stated = Body("workers.yaml", "api", "source")
+    stated.fact("services", {"name": "jobs", "kind": "worker"}, Location("workers.yaml", 1, 1))
+    d = design_of(compose_routes([*import_paths("kubernetes", [path]), stated.document()]))
+    assert fact(d, "service:web").data.get("application") == "shop"
+    assert fact(d, "service:jobs").data.get("application") == "shop"
+    assert "application" not in fact(d, "service:audit").data
