@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import yaml
+
 from engine.errors import Location
 from engine.importers import compose_routes, import_paths
 from engine.importers.base import Body
@@ -177,21 +179,15 @@ def test_kubernetes_workloads_of_one_image_with_a_worker_among_them_are_one_appl
         tmp_path: os.PathLike[str]) -> None:
     """Two Deployments running the same image, one of them a worker (as another artifact says), are one application;
     a Deployment of another image is not."""
-    deployment = """
-        ---
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {{name: {name}}}
-        spec:
-          selector: {{matchLabels: {{app: {name}}}}}
-          template:
-            metadata: {{labels: {{app: {name}}}}}
-            spec:
-              containers: [{{name: {name}, image: "{image}"}}]
-        """
-    path = write(str(tmp_path), "manifests.yaml", "".join(
-        deployment.format(name=n, image=i) for n, i in
-        (("web", "example/shop:2.4"), ("jobs", "example/shop:2.4"), ("audit", "example/audit:1.0"))))
+    def deployment(name: str, image: str) -> dict[str, object]:
+        labels = {"app": name}
+        pod = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": name, "image": image}]}}
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+                "spec": {"selector": {"matchLabels": labels}, "template": pod}}
+
+    path = write(str(tmp_path), "manifests.yaml", yaml.safe_dump_all(
+        [deployment("web", "example/shop:2.4"), deployment("jobs", "example/shop:2.4"),
+         deployment("audit", "example/audit:1.0")]))
     stated = Body("workers.yaml", "api", "source")
     stated.fact("services", {"name": "jobs", "kind": "worker"}, Location("workers.yaml", 1, 1))
     d = design_of(compose_routes([*import_paths("kubernetes", [path]), stated.document()]))
