@@ -730,15 +730,20 @@ def _datastore_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]
     users = x.users_of.get(name, set())
     # a server's clients are those of its databases too (its account, its connections), not their readers or writers
     clients = users.union(*(x.users_of.get(db, ()) for db in x.databases_of.get(name, ())))
-    new: DatastoreFields = {"writer_count": len(writers), "reader_count": len(users - writers) + 0,
-                            "service_count": len(clients), "on_public_path": name in x.on_public}
+    # the processes of one application (``service.application``: a web process and its worker) are one owner
+    owner = {s: ("application", x.services[s]["application"]) for s in clients
+             if "application" in x.services.get(s, {})}
+    writer_count = len({owner.get(s, s) for s in writers})
+    new: DatastoreFields = {"writer_count": writer_count, "reader_count": len(users - writers) + 0,
+                            "service_count": len({owner.get(s, s) for s in clients}),
+                            "on_public_path": name in x.on_public}
     if name in x.entry_exposure:
         new["entry_exposure"] = x.entry_exposure[name]
     # Those whose only write access is the assumed one (a stated writer stays stated).
     guessed = sorted(s for s in x.unknown_mode.get(name, set())
                      if ASSUMED_KEY in x.access[(name, s, "write")].data)
     if guessed:
-        new["assumed"] = {"writer_count": {"value": len(writers), "why": (
+        new["assumed"] = {"writer_count": {"value": writer_count, "why": (
             f"{', '.join(guessed)} counted as writing: access mode not stated")}}
     interval, rpo = (d.get("backups") or {}).get("interval_minutes"), x.system.get("rpo_minutes")
     if interval is not None and rpo is not None:

@@ -4,9 +4,10 @@ handler taking ``OAuth2PasswordRequestForm`` a login, and Python 3.14's ``except
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
-from engine.importers import import_paths
+from engine.importers import code_fastapi, import_paths
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact
 
@@ -109,3 +110,44 @@ def test_fastapi_routes_take_the_prefixes_their_routers_are_mounted_under(tmp_pa
     assert not any("seed" in k for k in keys)  # mounted only when STAGE is "local"
     assert any("mounted only in development" in text for _at, text in doc.remarks)
     assert not any("not Python 3 that parses" in text for _at, text in doc.remarks)
+
+
+GENERIC = """
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/shelves")
+
+type Pair[T] = tuple[T, T]
+type ShelfId = int
+
+
+def first[T: (int, str)](items: list[T]) -> T:
+    return items[0]
+
+
+class Page[
+    T,
+](list):
+    pass
+
+
+@router.get("/{shelf_id}")
+def shelf(shelf_id: int):
+    return first([shelf_id])
+"""
+
+
+def test_python_3_12_type_parameters_do_not_hide_a_file_s_routes(tmp_path: Any) -> None:
+    """Generic functions, classes and ``type`` aliases (PEP 695) parse on an interpreter older than 3.12: the file's
+    routes are read, on their own lines, and no remark says the file did not parse."""
+    tmp = str(tmp_path)
+    path = write(tmp, "shelves/api.py", GENERIC)
+    (doc,) = import_paths("source", [f"{tmp}/shelves"])
+    d = design_of([doc])
+    route = fact(d, "endpoint:shelves-GET-/shelves/-shelf_id")
+    assert route.data["path"] == "/shelves/{shelf_id}"
+    assert not any("not Python 3 that parses" in text for _at, text in doc.remarks)
+    assert path.endswith("api.py")
+    tree = code_fastapi.parse(GENERIC, "api.py")  # the lines stay where they were
+    assert [n.lineno for n in tree.body if isinstance(n, ast.FunctionDef)] == [
+        i + 1 for i, line in enumerate(GENERIC.splitlines()) if line.startswith("def ")]

@@ -168,3 +168,55 @@ def test_imported_services_state_how_they_hash_passwords_and_a_fast_digest_is_a_
     assert any("password_hashing md5" in n and "fast digest" in n and "main.go:2:10" in n for n in notes), notes
     rv = review([], extra=load_artifacts(_specs(str(tmp_path))))
     assert {f.subject for f in rv.findings if f.rule == "weak-password-hashing"} == {"service:accounts"}
+
+
+PY_DJANGO_LEGACY = """
+    import hashlib
+
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+
+    class LegacyRoundsHasher(PBKDF2PasswordHasher):
+        algorithm = "legacy_rounds"
+
+        def encode(self, password, salt, iterations=None):
+            digest = hashlib.sha512(force_bytes(password)).digest()
+            return self.slow_round(digest.hex(), salt, iterations)
+
+        def slow_round(self, password, salt, iterations=None):
+            return super().encode(password, salt, iterations)
+
+
+    def fingerprint(password):
+        return hashlib.sha1(password.encode()).hexdigest()
+"""
+PY_BCRYPT_PREHASH = """
+    def store(password):
+        pre = hashlib.sha256(password.encode()).digest()
+        return bcrypt.hashpw(base64.b64encode(pre), bcrypt.gensalt())
+"""
+
+
+@pytest.mark.parametrize(("changed", "files", "expected"), [
+    # the SHA-512 rounds go into the base class's PBKDF2: the class is a slow hasher, and the module-level SHA-1
+    # beside it (a password going in, no slow function after it) stays the weakest path
+    ({}, None, ("sha1", "hashers.py", 19)),
+    ({"def fingerprint(password):\n    return hashlib.sha1(password.encode()).hexdigest()\n": ""}, None,
+     ("pbkdf2", "hashers.py", 7)),
+    # a subclass whose encode never hands the digest to the base class keeps the SHA-512 as the stored hash
+    ({"return super().encode(password, salt, iterations)": "return password",
+      "def fingerprint(password):\n    return hashlib.sha1(password.encode()).hexdigest()\n": ""}, None,
+     ("sha512", "hashers.py", 11)),
+    # a class deriving from no slow hasher: its digest is the stored hash
+    ({"(PBKDF2PasswordHasher)": "(BasePasswordHasher)",
+      "def fingerprint(password):\n    return hashlib.sha1(password.encode()).hexdigest()\n": ""}, None,
+     ("sha512", "hashers.py", 11)),
+    # a SHA-256 taken before bcrypt, further down the same function, is a pre-hash
+    ({}, {"store.py": PY_BCRYPT_PREHASH}, ("bcrypt", "store.py", 4)),
+])
+def test_a_digest_handed_on_to_a_slow_function_is_a_pre_hash(changed: dict[str, str], files: Any,
+                                                             expected: Any) -> None:
+    code = textwrap.dedent(PY_DJANGO_LEGACY)
+    for old, new in changed.items():
+        code = code.replace(old, new)
+    assert _hashing(files or {"hashers.py": code}) == expected

@@ -9,6 +9,7 @@ import pytest
 from engine.errors import ArchplanError
 from engine.importers import compose, import_paths
 from engine.loader import load_design
+from engine.review import review
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact, fixture, line_of
 
@@ -1327,3 +1328,46 @@ def test_a_service_mounting_the_docker_socket_holds_admin_permissions_read_only_
     assert watcher.data["permissions"] == "admin" and watcher.locate("permissions").line == 5
     assert fact(d, "service:janitor").data["permissions"] == "admin"
     assert "permissions" not in fact(d, "service:app").data
+
+
+def test_a_task_queue_worker_serves_no_request_and_a_mail_catcher_ui_is_an_admin_surface(
+        tmp_path: os.PathLike[str]) -> None:
+    """A command running Celery's worker or beat, RQ's worker or Sidekiq is a worker (kind worker: no readiness
+    finding, it receives no traffic); Celery's Flower console and a web server are not. A mail catcher's UI
+    (Mailpit, MailHog) published beside its SMTP port is an administrative surface that asks no login."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          tasks:
+            image: example/shop:1.0
+            command: celery -A shop --app=shop.celeryconf:app worker --loglevel=info -B
+          scheduler:
+            image: example/shop:1.0
+            command: ["celery", "-A", "shop", "beat"]
+          jobs:
+            image: example/shop:1.0
+            entrypoint: rq worker --url redis://queue:6379 default
+          console:
+            image: mher/flower:2.0
+            command: celery --broker=redis://queue:6379 flower
+            ports: ["5555:5555"]
+          web:
+            image: example/shop:1.0
+            command: uvicorn shop.asgi:application --host 0.0.0.0
+            ports: ["8000:8000"]
+          mail:
+            image: axllent/mailpit:v1.21
+            ports: ["1025:1025", "8025:8025"]
+        """)
+    docs = compose.import_file(path)
+    d = design_of(docs)
+    for worker in ("tasks", "scheduler", "jobs"):
+        assert fact(d, f"service:{worker}").data.get("kind") == "worker", worker
+    assert fact(d, "service:console").data.get("kind") != "worker"
+    assert fact(d, "service:web").data.get("kind") != "worker"
+    names = {e.data.get("name"): e.data for e in d.of_kind("endpoint")}
+    assert names["mail-ui"] == {"name": "mail-ui", "method": "GET", "path": "/", "served_by": "mail",
+                                "exposure": "host", "admin": True, "authn": "none"}
+    findings = {(f.rule, f.subject) for f in review([], extra=docs).findings}
+    assert ("request-serving-service-without-readiness-probe", "service:tasks") not in findings
+    assert ("request-serving-service-without-readiness-probe", "service:web") in findings
+    assert ("admin-endpoint-on-public-surface", "endpoint:mail-ui") in findings

@@ -252,7 +252,9 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
     channels on a broker that keeps no message over a restart not durable (``base.volatile_channels``); what a
     Spring configuration says of a workload that is infrastructure not under review left out
     (``base.not_configured``); endpoints that no Ingress path reaches kept internal (``base.unrouted_endpoints``); the
-    system-of-record role taken back from a datastore no connection reaches any more (``base.unconnected_records``)."""
+    system-of-record role taken back from a datastore no connection reaches any more (``base.unconnected_records``);
+    a web process and its worker running one image or build, and services whose code was read from the same folders,
+    made processes of one application (``base.applications``)."""
     from engine.importers.base import distinct_channels, distinct_endpoints, volatile_channels
 
     docs = distinct_channels(_placed(distinct_endpoints(fill_templates(docs))))
@@ -270,6 +272,10 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
         from engine.importers.base import unconnected_records
 
         docs = unconnected_records(docs)
+    if any(getattr(d, "code_paths", None) or getattr(d, "builds", None) for d in docs):
+        from engine.importers.base import applications
+
+        docs = applications(docs)
     return docs
 
 

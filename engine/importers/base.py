@@ -89,6 +89,10 @@ class ArtifactDocument(Document):
     book_timeouts: dict[str, dict[str, tuple[int, Location, str]]] = field(default_factory=dict)
     """Workload -> the clients' timeout to each host an address book it mounts lists (milliseconds, where, the
     book's file): ``code_clients`` gives it to a call whose code reads its timeout from that host's entry."""
+    builds: dict[str, tuple[str, str, str, Location]] = field(default_factory=dict)
+    """Workload -> what it runs (an image reference, or a build's context, Dockerfile and working directory), how to
+    say it, the application it would name, and where it is stated: ``applications`` makes a web process and its worker
+    that run the same one processes of one application."""
     not_reviewed: dict[str, str] = field(default_factory=dict)
     """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
     another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
@@ -557,6 +561,7 @@ class Body:
         self.drawn_from: dict[str, tuple[str, ...]] = {}
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.not_reviewed: dict[str, str] = {}
+        self.builds: dict[str, tuple[str, str, str, Location]] = {}
         self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.volatile_brokers: dict[str, tuple[Location, str]] = {}
@@ -643,7 +648,63 @@ class Body:
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
-                                pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records))
+                                pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records),
+                                builds=self.builds)
+
+
+def applications(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``application`` on the services that are processes of one application (a web process and its
+    worker or scheduler, as a Procfile runs them from one code base): those that run the same image or build
+    (``ArtifactDocument.builds``), one of them a worker (``kind: worker`` in any document: containers of one image that
+    all serve requests may be different programs packed together, and stay apart); and those whose code was read
+    from the same folders and files (``code_paths`` of a service's code, named after the first folder), unless a
+    document states one for it already."""
+    kinds = {str(s.get("name")): s.get("kind") for d in docs if isinstance(d.data, dict)
+             for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("kind")}
+    runs: dict[str, list[tuple[str, str, str]]] = {}
+    for d in docs:
+        for name, (key, how, app, _at) in sorted(getattr(d, "builds", {}).items()):
+            runs.setdefault(key, []).append((name, how, app))
+    named: dict[str, tuple[str, str]] = {}
+    for run in runs.values():
+        names = sorted({n for n, _h, _a in run})
+        workers = [n for n in names if kinds.get(n) == "worker"]
+        if len(names) > 1 and workers:
+            for n in names:
+                named[n] = (slug(run[0][2]), f"{', '.join(names)} run the same {run[0][1]}, with "
+                                             f"{', '.join(workers)} as its worker")
+    read: dict[frozenset[str], list[tuple[str, tuple[str, ...]]]] = {}
+    for d in docs:
+        paths, service = getattr(d, "code_paths", ()), getattr(d, "service", "")
+        if paths and service:
+            read.setdefault(frozenset(paths), []).append((service, paths))
+    for same in read.values():
+        names = sorted({n for n, _p in same})
+        for n in names if len(names) > 1 else ():
+            named.setdefault(n, (slug(os.path.basename(same[0][1][0])),
+                                 f"{', '.join(names)} run the code read from {', '.join(same[0][1])}"))
+    if not named:
+        return list(docs)
+    stated = {str(s.get("name")) for d in docs if isinstance(d.data, dict)
+              for s in d.data.get("services") or [] if isinstance(s, dict) and "application" in s}
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument):
+            out.append(d)
+            continue
+        builds, edited = d.builds, d
+        for n in sorted(named):
+            if n in stated or not (n in builds or (getattr(d, "code_paths", None) and getattr(d, "service", "") == n)):
+                continue
+            app, why = named[n]
+            at = builds[n][3] if n in builds else getattr(d, "service_at", Location(d.file))
+            now = with_field(edited, "services", n, "application", app, at,
+                             f"application {app}: {why}: processes of one application")
+            if now is not edited:
+                stated.add(n)  # said once, in the first document stating the service
+                edited = now
+        out.append(edited)
+    return out
 
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,

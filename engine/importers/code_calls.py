@@ -48,6 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from engine.errors import Location
+from engine.importers import code_fastapi
 from engine.importers.base import Body, host_exposure, safe_name
 from engine.importers.code_text import inside, split_args
 from engine.source import Document
@@ -391,7 +392,7 @@ def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], d
     classes of the service whose objects a client call reads its URL and timeout from (``wrappers_of``).
     A file that does not parse adds nothing (the route reader says why)."""
     try:
-        tree = ast.parse(text, path)
+        tree = code_fastapi.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     scopes = _Scopes(tree, path)
@@ -439,7 +440,7 @@ def wrappers_of(path: str, text: str) -> dict[str, tuple[list[str], dict[str, st
     attributes that a client call of the same code reads as its URL and timeout (``self.request.url``,
     ``self.request.timeout``): ``{class: (parameters, {url, timeout, client, at})}``."""
     try:
-        tree = ast.parse(text, path)
+        tree = code_fastapi.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     reads = [(r.url.attr, r.timeout.attr if isinstance(r.timeout, ast.Attribute) else "", r)

@@ -14,8 +14,13 @@ parameter, when the service's code calls it and no call hands it a password (``g
 called as ``getSha512(blobString)`` signs a session blob). A helper nobody in the code calls, or one whose own name
 says password (``hashPassword(String value)``), stays a password digest. A name counts as a password by its words
 (``req.Password``, ``password_hashed``, ``calculatePassHash``, ``pwd``), never by a prefix (``passenger``,
-``bypass``). The slow functions are recognised by their calls and encoders, never by an import alone. Of several,
-the weakest is the service's: a reviewer flags the weak path even when a strong one exists beside it.
+``bypass``). The slow functions are recognised by their calls and encoders, never by an import alone: a Python class
+deriving from one of Django's slow hashers (``class H(PBKDF2PasswordHasher)``) is one. A digest whose result goes on
+into a slow function is a pre-hash, not how the password is kept (a legacy scheme's rounds handed to PBKDF2, a
+SHA-256 taken before bcrypt's 72-byte limit): the slow function is then called further down the same function, or
+the digest lies in a class deriving from a Django slow hasher whose methods hand their result to that hasher's own
+``encode`` (``super().encode(...)``). Of several, the weakest is the service's: a reviewer flags the weak path even
+when a strong one exists beside it.
 """
 
 from __future__ import annotations
@@ -59,6 +64,16 @@ _SLOW: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
                              r"\bPasswordHasher\(\)\.(?:hash|verify)\("),
     ))
 """Functions made for passwords, by their calls and encoders (never an import alone)."""
+
+_DJANGO_SLOW = {"PBKDF2PasswordHasher": ("pbkdf2", "PBKDF2"), "PBKDF2SHA1PasswordHasher": ("pbkdf2", "PBKDF2"),
+                "ScryptPasswordHasher": ("scrypt", "scrypt"), "BCryptPasswordHasher": ("bcrypt", "bcrypt"),
+                "BCryptSHA256PasswordHasher": ("bcrypt", "bcrypt"), "Argon2PasswordHasher": ("argon2", "Argon2")}
+"""Django's slow password hashers (``django.contrib.auth.hashers``), by class name, with what they compute."""
+_CLASS = re.compile(r"^([ \t]*)class\s+\w+\s*\(([^()]*)\)\s*:", re.MULTILINE)
+"""A Python class header and its bases."""
+_SUPER_ENCODE = re.compile(r"\bsuper\s*\([^()]*\)\s*\.\s*encode\s*\(")
+_PREHASH_LINES = 15
+"""The most lines after a digest, in its function, searched for the slow function its result goes into."""
 
 _RANK = {name: rank for rank, name in enumerate(("plaintext", "md5", "sha1", "sha256", "sha512", "pbkdf2", "scrypt",
                                                   "bcrypt", "argon2"))}
@@ -116,9 +131,12 @@ def hashing(texts: Sequence[tuple[str, str]]) -> PasswordHash | None:
                 if starts is None:  # where each line starts, worked out once a file has a candidate
                     starts = [0, *(n.end() for n in _NEWLINE.finditer(code))]
                 line = bisect.bisect_right(starts, m.start()) - 1
-                if not fast or _password_goes_in(code, m.end(), starts, line, path.endswith(".py"), texts):
+                if not fast or (_password_goes_in(code, m.end(), starts, line, path.endswith(".py"), texts)
+                                and not _prehash(code, m.end(), starts, line)):
                     found.append(_at(name, shown, path, code, m, starts[line], line))
                     break
+        if path.endswith(".py"):
+            found.extend(_django_hashers(path, code))
     if not found:
         return None
     return min(found, key=lambda h: (_RANK[h.algorithm], h.at.file, h.at.line, h.at.column))
@@ -142,6 +160,50 @@ def _password_goes_in(code: str, end: int, starts: Sequence[int], line: int, pyt
         if _KEYWORD.search(text):
             return named
     return named
+
+
+def _prehash(code: str, end: int, starts: Sequence[int], line: int) -> bool:
+    """Whether the digest made at ``end`` (on ``line``) is a pre-hash: a slow function is called after it in the same
+    function, or it lies in a Python class deriving from a Django slow hasher whose body hands its result to the
+    hasher's own ``encode``."""
+    stop = min(len(starts), line + 1 + _PREHASH_LINES)
+    for below in range(line, stop):
+        text = code[starts[below]:starts[below + 1] if below + 1 < len(starts) else len(code)]
+        if below > line and _FUNCTION.search(text):
+            break
+        if any(pattern.search(text) for _n, _s, pattern in _SLOW):
+            return True
+    header = None
+    for c in _CLASS.finditer(code, 0, end):
+        header = c
+    if header is None or not any(b in _DJANGO_SLOW for b in _IDENT.findall(header.group(2))):
+        return False
+    indent = len(header.group(1).expandtabs())
+    body_end = len(code)
+    for below in range(bisect.bisect_right(starts, header.start()), len(starts)):
+        text = code[starts[below]:starts[below + 1] if below + 1 < len(starts) else len(code)]
+        if text.strip() and len(text) - len(text.lstrip()) <= indent:
+            body_end = starts[below]
+            break
+    return end < body_end and _SUPER_ENCODE.search(code, header.end(), body_end) is not None
+
+
+def _django_hashers(path: str, code: str) -> list[PasswordHash]:
+    """The Django slow hashers the code's classes derive from (a use of the hasher, not its import)."""
+    out: list[PasswordHash] = []
+    starts: list[int] | None = None
+    for c in _CLASS.finditer(code):
+        base = next((b for b in _IDENT.findall(c.group(2)) if b in _DJANGO_SLOW), None)
+        if base is None:
+            continue
+        if starts is None:
+            starts = [0, *(n.end() for n in _NEWLINE.finditer(code))]
+        line = bisect.bisect_right(starts, c.start()) - 1
+        name, shown = _DJANGO_SLOW[base]
+        at = c.start() + c.group(0).index(base)
+        out.append(PasswordHash(name, shown, " ".join(c.group(0).split())[:120], Location(path, line + 1,
+                                                                                             at - starts[line] + 1)))
+    return out
 
 
 _SIGNATURE = re.compile(r"([A-Za-z_]\w*)\s*\(([^()]*)\)[^()]*$")

@@ -346,6 +346,9 @@ class RoutesDocument(ArtifactDocument):
     """Its request handlers and the writes they make (``code_workflows``), joined by ``compose``."""
     coordinated: str | None = None
     """Where its code names something that may coordinate its writes (a saga, an outbox), when it does."""
+    code_paths: tuple[str, ...] = ()
+    """The folders and files its code was read from, as given (``base.applications``: services read from the same
+    ones are processes of one application)."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
     swallowed: tuple[code_swallowed.Swallowed, ...] = ()
@@ -406,7 +409,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS, service:
     from engine.importers import gateway  # the httpd configuration its image is built with
 
     for name, members in groups.items():
-        doc = _service_document(name, members, limits)
+        doc = replace(_service_document(name, members, limits),
+                      code_paths=tuple(os.path.normpath(m) for m in members))
         docs.append(doc)
         # a folder with no route in its code builds a web server in front of others (a gateway); one whose code
         # serves routes runs that code in httpd (mod_php), whose configuration adds its handlers only
@@ -3609,7 +3613,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
                    connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
-                   redis_store=d.redis_store)
+                   redis_store=d.redis_store, code_paths=d.code_paths)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

@@ -170,6 +170,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
                                  if t is not None} for name, books in sorted(scan.books.items()) if books}
     _shared_logins(body, edges, scan)
     _shared_file_logins(body, scan)
+    _builds(doc, body, services, scan)
     record_cache_roles(body)
     record_systems_of_record(body, _backups(doc, services))
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
@@ -230,6 +231,7 @@ class _Scan:
     file_logins: dict[str, dict[tuple[str, tuple[str, str]], dict[str, Location]]] = field(default_factory=dict)
     published: dict[str, list[tuple[str, Location, str]]] = field(default_factory=dict)  # exposure, where, port
     sidecars: list[dapr.Sidecar] = field(default_factory=list)  # the Dapr sidecars (``engine.importers.dapr``)
+    bases: dict[str, str] = field(default_factory=dict)  # service -> the image its Dockerfile builds on
 
     def aliases(self, name: str, spec: dict[str, Any]) -> None:
         """The other host names a service answers to: its ``hostname``, ``container_name`` and network aliases."""
@@ -269,7 +271,7 @@ class _Scan:
             body.remark(doc.locate((*at, "build")), why_not)
         runs = built.base if built is not None and built.base else image  # the image the container runs on
         if built is not None:
-            stated = {k for k, _v, _l in env}
+            self.bases[name], stated = built.base or "", {k for k, _v, _l in env}
             env = [e for e in built.env if e[0] not in stated] + env  # compose's environment wins
         # A server-only variable says what a container is when it was given to that container: one that reaches it
         # from an env_file the whole project shares (a `.env` holding the database's settings beside its clients')
@@ -718,6 +720,34 @@ def _emulated(doc: Document, services: dict[str, Any]) -> dict[str, Recognised]:
     return found
 
 
+def _builds(doc: Document, body: Body, services: dict[str, Any], scan: _Scan) -> None:
+    """What each of the project's own services runs (``Body.builds``): its image (the reference, tag and all), else
+    its build (context, Dockerfile and working directory); an image built on another service's image (a scheduler's
+    cron added to it) runs that one's code. ``base.applications`` makes a web process and its worker running the
+    same one processes of one application."""
+    own = {str(spec["image"]).strip() for name, spec in services.items() if isinstance(spec, dict)
+           and isinstance(spec.get("image"), str) and name in (body.items.get("services") or {})
+           and scan.kinds.get(name) is None}
+    for name in sorted(body.items.get("services") or {}):
+        spec = services.get(name)
+        if not isinstance(spec, dict) or scan.kinds.get(name) is not None:
+            continue  # a known component (a broker, a proxy), not the project's own code
+        image, context, workdir = spec.get("image"), _build_context(doc, spec), spec.get("working_dir")
+        base = scan.bases.get(name)
+        if base in own and base != image:  # built on another service's image (a cron added to it): that code base
+            body.builds[name] = (f"image {base}", f"image {base} (its own built on it)", image_base(base),
+                                 doc.locate(("services", name, "build")))
+        elif isinstance(image, str) and image.strip() and "$" not in image:
+            body.builds[name] = (f"image {image.strip()}", f"image {image.strip()}", image_base(image),
+                                 doc.locate(("services", name, "image")))
+        elif context is not None:
+            folder = context.split("::", 1)[0]
+            where = workdir if isinstance(workdir, str) else folder
+            body.builds[name] = (f"build {context} in {workdir}", f"build of {os.path.relpath(folder)}" +
+                                 (f" in {workdir}" if isinstance(workdir, str) else ""),
+                                 os.path.basename(os.path.normpath(where)), doc.locate(("services", name, "build")))
+
+
 def _build_context(doc: Document, spec: dict[str, Any]) -> str | None:
     """The directory a service's image is built from, as a path (None: it runs a published image)."""
     build = spec.get("build")
@@ -1045,6 +1075,31 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     if persistent:
         body.set("services", name, "stateful", True, persistent[0][2])
     _record_health_and_limits(doc, body, name, spec, deploy, at)
+    _record_queue_worker(doc, body, name, spec, at)
+
+
+_QUEUE_WORKER = re.compile(
+    r"\bcelery\b(?:(?!\bflower\b)[^;&|])*\b(?P<celery>worker|beat)\b|\brq\s+worker\b|\bsidekiq\b(?!-?web)|"
+    r"\bartisan\s+queue:(?:work|listen)\b|\bdramatiq\s+\S|\bhuey_consumer\b|\bbundle\s+exec\s+rake\s+jobs:work\b")
+"""A command that runs a task queue's consumer or its scheduler rather than a server: Celery's ``worker`` and ``beat``
+(not its Flower console), RQ, Sidekiq, Laravel's ``queue:work``, Dramatiq, Huey, Delayed Job."""
+
+
+def _record_queue_worker(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path) -> None:
+    """A service whose ``command`` or ``entrypoint`` runs a task queue's worker or scheduler serves no request: a
+    worker (``kind: worker``), whatever it publishes."""
+    for key in ("command", "entrypoint"):
+        cmd = spec.get(key)
+        text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else ""
+        m = _QUEUE_WORKER.search(text)
+        if m is None:
+            continue
+        loc = doc.locate((*at, key))
+        body.set("services", name, "kind", "worker", loc)
+        body.note("services", name, f"kind worker: its {key} runs a task queue's "
+                                    f"{'scheduler' if m.group('celery') == 'beat' else 'consumer'} "
+                                    f"({' '.join(m.group(0).split())}), not a server")
+        return
 
 
 def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict[str, Any], rec: Recognised,

@@ -1003,6 +1003,18 @@ def _uses_secrets(o: _Obj) -> Location | None:
     return None
 
 
+def _record_image(body: Body, w: _Workload, image: str, at: Location) -> None:
+    """A service workload's image, whether it names one build, and what it runs (``Body.builds``: the project's own
+    code, so that a web process and its worker of one image are one application)."""
+    body.set("services", w.name, "image", image[:200], at)
+    if w.rec is None:
+        body.builds[w.name] = (f"image {image}", f"image {image}", infra.image_base(image), at)
+    if w.built is None:
+        infra.record_image_pinning(body, w.name, image, at, application=w.rec is None)
+    else:
+        _record_built(body, w.name, w.built, at)
+
+
 def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: list[_Obj]) -> Location | None:
     """Record one workload, as a datastore or a service; returns where it reads a Secret, if it does."""
     o = w.obj
@@ -1031,12 +1043,7 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     _record_owner(body, w)
     images = [c.get("image") for c in containers if isinstance(c.get("image"), str)]
     if images:
-        body.set(section, w.name, "image", str(images[0])[:200], o.loc(*pod, "containers"))
-        if w.built is None:
-            infra.record_image_pinning(body, w.name, str(images[0]), o.loc(*pod, "containers"),
-                                       application=w.rec is None)
-        else:
-            _record_built(body, w.name, w.built, o.loc(*pod, "containers"))
+        _record_image(body, w, str(images[0]), o.loc(*pod, "containers"))
     if w.rec is not None and w.rec.role == "broker":
         body.set(section, w.name, "tags", ["broker"], at)
         body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)

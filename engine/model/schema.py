@@ -430,6 +430,10 @@ class Service(_Fact):
     """Dependencies are declared in a manifest with a lockfile (exact versions), nothing implicit."""
     image: ShortText | None = None
     """The container image the service runs (set by the compose and Kubernetes importers)."""
+    application: Name | None = None
+    """The application the service is one process of: services naming the same one run one code base (a web
+    process and its worker or scheduler, from one image or one build), so they count as one owner of the
+    datastores they write and one client of the accounts they share (set by the importers)."""
     resource_limits: bool | None = None
     """CPU or memory limits are set on every container of the service; false: one runs unbounded."""
     disruption_budget: bool | None = None

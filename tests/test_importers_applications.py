@@ -1,0 +1,196 @@
+"""One application deployed as several processes (a web process and its worker) is one owner of its datastores."""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from engine.errors import Location
+from engine.importers import compose_routes, import_paths
+from engine.importers.base import Body
+from engine.review import review
+from tests.helpers import write
+from tests.importer_helpers import design_of, fact
+
+_SHOP = """
+    services:
+      web:
+        image: example/shop:2.4
+        command: gunicorn shop.wsgi
+        ports: ["8000:8000"]
+        environment:
+          DATABASE_URL: postgres://shop:secret@db:5432/shop
+          CACHE_URL: redis://cache:6379/0
+      tasks:
+        image: example/shop:2.4
+        command: celery -A shop worker --loglevel=info
+        environment:
+          DATABASE_URL: postgres://shop:secret@db:5432/shop
+          CACHE_URL: redis://cache:6379/0
+      db:
+        image: postgres:16
+        environment: {POSTGRES_USER: shop, POSTGRES_PASSWORD: secret}
+      cache:
+        image: redis:7
+"""
+
+_SHARED = ("shared-database-with-several-writers", "datastore-credentials-shared-between-services")
+
+
+def _findings(docs: list) -> set[tuple[str, str]]:
+    return {(f.rule, f.subject) for f in review([], extra=docs).findings}
+
+
+def test_a_web_process_and_its_worker_from_one_image_are_one_application(tmp_path: os.PathLike[str]) -> None:
+    """Two containers of the same image (reference and tag), one of them a task-queue worker, are processes of one
+    application: the database both write and the login both use are one owner's, so neither the shared-database nor
+    the shared-login finding is raised; a third service of another image writing it with the same login is."""
+    docs = import_paths("compose", [write(str(tmp_path), "docker-compose.yml", _SHOP)])
+    d = design_of(docs)
+    assert fact(d, "service:web").data.get("application") == "shop"
+    assert fact(d, "service:tasks").data.get("application") == "shop"
+    assert not {(r, s) for r, s in _findings(docs) if r in _SHARED}
+    billing = _SHOP.replace("      db:\n", """      billing:
+        image: example/billing:1.0
+        environment:
+          DATABASE_URL: postgres://shop:secret@db:5432/shop
+      db:
+""")
+    docs = import_paths("compose", [write(str(tmp_path), "docker-compose.yml", billing)])
+    assert "application" not in fact(design_of(docs), "service:billing").data
+    found = _findings(docs)
+    assert ("shared-database-with-several-writers", "datastore:db") in found
+    assert ("datastore-credentials-shared-between-services", "datastore:db") in found
+
+
+def test_containers_of_one_image_that_all_serve_requests_or_of_another_tag_stay_apart(
+        tmp_path: os.PathLike[str]) -> None:
+    """Containers of one image that all serve requests may be different programs packed into one image (each its
+    own service); a worker of another tag of the repository is another build: neither is one application."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          users:
+            image: example/suite:1.0
+            command: UserService
+            environment: {MONGO_URL: "mongodb://store:27017/users"}
+          posts:
+            image: example/suite:1.0
+            command: PostService
+            environment: {MONGO_URL: "mongodb://store:27017/posts"}
+          web:
+            image: example/portal:1.0
+            ports: ["80:80"]
+          jobs:
+            image: example/portal:1.1
+            command: celery -A portal worker
+          store:
+            image: mongo:7
+        """)
+    d = design_of(import_paths("compose", [path]))
+    for name in ("users", "posts", "web", "jobs"):
+        assert "application" not in fact(d, f"service:{name}").data, name
+
+
+def test_a_built_web_process_and_worker_with_one_context_and_working_directory_are_one_application(
+        tmp_path: os.PathLike[str]) -> None:
+    """The same build (context, Dockerfile and working directory), one of them a worker: one application named
+    after its working directory; another working directory of the same build runs other code."""
+    write(str(tmp_path), "app/Dockerfile", "FROM python:3.12\n")
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          api:
+            build: {context: app}
+            working_dir: /srv/orders
+          worker:
+            build: {context: app}
+            working_dir: /srv/orders
+            command: rq worker default
+          audit:
+            build: {context: app}
+            working_dir: /srv/audit
+        """)
+    d = design_of(import_paths("compose", [path]))
+    assert fact(d, "service:api").data.get("application") == "orders"
+    assert fact(d, "service:worker").data.get("application") == "orders"
+    assert "application" not in fact(d, "service:audit").data
+
+
+def test_services_whose_code_is_read_from_the_same_folders_are_one_application(tmp_path: os.PathLike[str]) -> None:
+    """Two services given the same code (a web process and its worker running one package) are one application,
+    named after the first folder; a service given another folder beside a shared library is not."""
+    tmp = str(tmp_path)
+    write(tmp, "orders/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/orders", methods=["POST"])
+        def create():
+            return "", 201
+        """)
+    write(tmp, "common/util.py", "def helper():\n    return 1\n")
+    write(tmp, "audit/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/audit")
+        def show():
+            return ""
+        """)
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    try:
+        docs = [*import_paths("source", ["orders", "common"], service="orders-http"),
+                *import_paths("source", ["orders", "common"], service="orders-worker"),
+                *import_paths("source", ["audit", "common"], service="audit")]
+        d = design_of(compose_routes(docs))
+    finally:
+        os.chdir(cwd)
+    assert fact(d, "service:orders-http").data.get("application") == "orders"
+    assert fact(d, "service:orders-worker").data.get("application") == "orders"
+    assert "application" not in fact(d, "service:audit").data
+
+
+def test_an_image_built_on_the_application_image_runs_its_code(tmp_path: os.PathLike[str]) -> None:
+    """A scheduler whose image is built on another service's image (``FROM ${BASE_IMAGE}`` given that image, a cron
+    added to it) runs that service's code: with the web process and the worker of that image, one application."""
+    tmp = str(tmp_path)
+    write(tmp, "cron/Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN apt-get install -y cron\n")
+    path = write(tmp, "docker-compose.yml", """
+        services:
+          web:
+            image: example/tracker:5.1
+            ports: ["9000:9000"]
+          worker:
+            image: example/tracker:5.1
+            command: celery -A tracker worker
+          cleanup:
+            image: tracker-cleanup-local
+            build:
+              context: ./cron
+              args: {BASE_IMAGE: "example/tracker:5.1"}
+        """)
+    d = design_of(import_paths("compose", [path]))
+    for name in ("web", "worker", "cleanup"):
+        assert fact(d, f"service:{name}").data.get("application") == "tracker", name
+
+
+def test_kubernetes_workloads_of_one_image_with_a_worker_among_them_are_one_application(
+        tmp_path: os.PathLike[str]) -> None:
+    """Two Deployments running the same image, one of them a worker (as another artifact says), are one application;
+    a Deployment of another image is not."""
+    def deployment(name: str, image: str) -> dict[str, object]:
+        labels = {"app": name}
+        pod = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": name, "image": image}]}}
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+                "spec": {"selector": {"matchLabels": labels}, "template": pod}}
+
+    path = write(str(tmp_path), "manifests.yaml", yaml.safe_dump_all(
+        [deployment("web", "example/shop:2.4"), deployment("jobs", "example/shop:2.4"),
+         deployment("audit", "example/audit:1.0")]))
+    stated = Body("workers.yaml", "api", "source")
+    stated.fact("services", {"name": "jobs", "kind": "worker"}, Location("workers.yaml", 1, 1))
+    d = design_of(compose_routes([*import_paths("kubernetes", [path]), stated.document()]))
+    assert fact(d, "service:web").data.get("application") == "shop"
+    assert fact(d, "service:jobs").data.get("application") == "shop"
+    assert "application" not in fact(d, "service:audit").data
