@@ -511,7 +511,8 @@ def _read_code(paths: Sequence[str], limits: Limits
 def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]],
                    cs: Sequence[tuple[str, str]], spring: Sequence[code_workflows.Handler]) -> None:
     """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language
-    (``spring``: its Spring handlers, read already)."""
+    (``spring``: its Spring handlers, read already), and the engines its Go code writes only while it starts."""
+    doc.seeds_only = code_seeding.seeds_only(texts)
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
@@ -684,8 +685,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
         code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
-    doc.reads_only, doc.seeds_only = (_reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))]),
-                                      code_seeding.seeds_only(texts))
+    doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
