@@ -618,6 +618,18 @@ def detached(texts: Sequence[tuple[str, str]]) -> list[Detached]:
     return _detached_spans(go, state, decls, spans, literals)
 
 
+def start_up_functions(go: Sequence[tuple[str, str]]) -> dict[str, tuple[str, int, int]]:
+    """The start-up functions of ``go`` (Go, comments blanked, no tests; ``detached``: ``main``, ``init`` and the
+    functions every reference to which is a call such code makes itself), each with its file and body, less those
+    declared twice and those a ticker drives."""
+    decls, spans, literals = _declared(go)
+    roots = {"main", "init"}
+    candidates = sorted(n for n, ds in decls.items() if len(ds) == 1 and n not in roots and n.strip() == n)
+    state = _start_up(decls, _references(go, candidates, decls, spans, literals), roots)
+    return {n: (decls[n][0][0], decls[n][0][3], decls[n][0][4]) for n, (_gone, tick, _at) in state.items()
+            if not tick and len(decls.get(n, ())) == 1}
+
+
 _Decls = dict[str, list[tuple[str, str, int, int, int]]]
 _Spans = dict[str, list[tuple[int, int, str]]]
 _Literals = dict[str, list[tuple[int, int, str, bool]]]

@@ -124,6 +124,7 @@ from engine.importers import (
     code_ribbon,
     code_rust,
     code_secrets,
+    code_seeding,
     code_servlets,
     code_spring_security,
     code_swallowed,
@@ -336,6 +337,8 @@ class RoutesDocument(ArtifactDocument):
     redis_store: tuple[str, Location] | None = None
     """Where its code writes a Redis key with no expiry, none expiring anywhere (``code_redis_store.written``)."""
     """Its .NET client registrations that accept any server certificate (``code_cs_tls``), joined by ``compose``."""
+    seeds_only: tuple[frozenset[str], str, Location] | None = None
+    """The engines its Go code writes only while it starts (``code_seeding``), why, and where."""
     reads_only: tuple[frozenset[str], str] | None = None
     """When its code reads a database through a client it recognises and writes nothing through one: the engines
     that client reaches (``mysql``, ``postgres``... for JPA/JDBC; ``mongodb``) and what shows the reads."""
@@ -508,7 +511,8 @@ def _read_code(paths: Sequence[str], limits: Limits
 def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]],
                    cs: Sequence[tuple[str, str]], spring: Sequence[code_workflows.Handler]) -> None:
     """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language
-    (``spring``: its Spring handlers, read already)."""
+    (``spring``: its Spring handlers, read already), and the engines its Go code writes only while it starts."""
+    doc.seeds_only = code_seeding.seeds_only(texts)
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
@@ -3379,6 +3383,43 @@ def _read_accesses(docs: Sequence[Document]) -> list[Document]:
     return _edit_artifacts(docs, edit)
 
 
+def _seeded_stores(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the role and absent backups the import gave a datastore as a system of record
+    (``ArtifactDocument.records``) when every service drawn to it writes that datastore's engine only while it starts
+    (``RoutesDocument.seeds_only``): it holds reference data the services' code rebuilds, not the only copy of what
+    the system's users do."""
+    seeds = {d.service: d.seeds_only for d in docs if isinstance(d, RoutesDocument) and d.seeds_only}
+    if not seeds:
+        return list(docs)
+    engines = {str(ds.get("name")): str(ds.get("engine")) for d in docs if isinstance(d.data, dict)
+               for ds in d.data.get("datastores") or [] if isinstance(ds, dict) and ds.get("engine")}
+    callers: dict[str, set[str]] = {}
+    for d in docs:
+        for i in d.data.get("interactions") or [] if isinstance(d.data, dict) else []:
+            if isinstance(i, dict):
+                callers.setdefault(str(i.get("to")), set()).add(str(i.get("from")))
+
+    def seeded(name: str) -> list[str]:
+        users = sorted(callers.get(name, set()))
+        ok = bool(users) and all(u in seeds and engines.get(name) in seeds[u][0] for u in users)
+        return users if ok else []
+
+    def edit(doc: ArtifactDocument, data: dict[str, Any]) -> Document:
+        gone = [n for n in doc.records if seeded(n)]
+        if not gone:
+            return doc
+        d = doc
+        for name in gone:
+            users = seeded(name)
+            _engines, why, _at = seeds[users[0]]
+            who = users[0] if len(users) == 1 else ", ".join(users)
+            note = (f"{name} is no system of record: {who} write{'s' if len(users) == 1 else ''} it only while "
+                    f"starting, from what the code holds ({why}): reference data a restart rebuilds")
+            d = without_field(without_field(d, "datastores", name, "backups", note), "datastores", name, "role", note)
+        return replace(d, records=tuple(n for n in d.records if n not in gone))
+    return _edit_artifacts(docs, edit)
+
+
 def _under_base(described: Mapping[str, str], method: str, path: str) -> str | None:
     """The base path under which a route is an endpoint its service's API description states, when every path of the
     description starts with that base (its servers' ``/api``) and the route is the endpoint without it: the code
@@ -3468,7 +3509,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
         _unread_settings(_unread_variables(docs))))))))
-    docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(docs))))
+    docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
     docs = _gateway_writes(_written_safe_methods(docs))
@@ -3607,6 +3648,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
     which later passes over every document read again."""
     return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                    clients=d.clients, registered=d.registered, client_groups=d.client_groups, reads_only=d.reads_only,
+                   seeds_only=d.seeds_only,
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,

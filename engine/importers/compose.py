@@ -1011,6 +1011,9 @@ def _record_role(body: Body, name: str, rec: Recognised, by: Location, loc: Loca
         body.note("services", name, f"a configuration server by its {rec.why}: its clients call it as they start")
     elif rec.role == "cdc":
         record_cdc(body, name, by, rec.why)
+    elif rec.role == "coordinator":  # ZooKeeper: its clients speak its own protocol, not HTTP
+        body.set("services", name, "tags", ["coordinator"], by)
+        body.note("services", name, f"tags coordinator: a coordination service by its {rec.why}")
 
 
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,

@@ -1051,6 +1051,9 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
             body.volatile_brokers[w.name] = (ephemeral or at, f"{o.kind} ({at.file}:{at.line}) " + (
                 f"whose {misplaced.removeprefix('its ')}" if misplaced else "with no persistent volume") +
                 ": its messages are lost when the pod restarts")
+    elif w.rec is not None and w.rec.role == "coordinator":  # ZooKeeper: its clients speak its own protocol
+        body.set(section, w.name, "tags", ["coordinator"], at)
+        body.note(section, w.name, f"tags coordinator: a coordination service by its {w.rec.why}")
     elif w.rec is not None and w.rec.role == "proxy":
         body.set(section, w.name, "kind", "gateway", o.loc(*pod, "containers"))
         body.note(section, w.name, f"kind gateway: a reverse proxy by its {w.rec.why}")
