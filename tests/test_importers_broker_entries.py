@@ -45,3 +45,35 @@ def test_a_kubernetes_zookeeper_is_a_coordinator(tmp_path: object) -> None:
                 "spec": {"template": {"spec": {"containers": [container]}}}}
     path = write(str(tmp_path), "zk.yaml", json.dumps(manifest))
     assert fact(design_of(kubernetes.import_path(path)), "service:zookeeper").data["tags"] == ["coordinator"]
+
+
+def _rabbitmq_manifests(ports: list[dict[str, object]]) -> str:
+    labels = {"app": "rabbitmq"}
+    container = {"name": "rabbitmq", "image": "rabbitmq:3-management-alpine",
+                 "ports": [{"containerPort": 5672}, {"containerPort": 15672}]}
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "rabbitmq"},
+                  "spec": {"selector": {"matchLabels": labels},
+                           "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "rabbitmq"},
+               "spec": {"type": "NodePort", "selector": labels, "ports": ports}}
+    return json.dumps(deployment) + "\n---\n" + json.dumps(service)
+
+
+def test_a_kubernetes_broker_publishing_its_console_beside_amqp_has_an_admin_console(tmp_path: object) -> None:
+    # the NodePort forwards the management UI (15672) and AMQP (5672): the entry stays the broker's, and the
+    # console is an administrative surface of its own, as a compose file publishing both reads
+    ports = [{"name": "http-admin", "port": 15672, "targetPort": 15672, "nodePort": 30001},
+             {"name": "data", "port": 5672, "targetPort": 5672}]
+    path = write(str(tmp_path), "rabbitmq.yaml", _rabbitmq_manifests(ports))
+    ui = fact(design_of(kubernetes.import_path(path)), "endpoint:rabbitmq-ui").data
+    assert (ui["admin"], ui["exposure"], ui["served_by"]) == (True, "host", "rabbitmq")
+    findings = {(f.rule, f.subject) for f in review([], extra=import_paths("kubernetes", [path])).findings}
+    assert ("admin-endpoint-on-public-surface", "endpoint:rabbitmq-ui") in findings
+    assert ("public-endpoint-without-rate-limit", "endpoint:rabbitmq-entry") not in findings
+
+
+def test_a_kubernetes_broker_publishing_only_amqp_has_no_console_endpoint(tmp_path: object) -> None:
+    path = write(str(tmp_path), "rabbitmq.yaml", _rabbitmq_manifests([{"port": 5672, "targetPort": 5672}]))
+    design = design_of(kubernetes.import_path(path))
+    keys = {f.key for f in design.facts}
+    assert "endpoint:rabbitmq-entry" in keys and "endpoint:rabbitmq-ui" not in keys

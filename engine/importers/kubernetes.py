@@ -405,6 +405,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _ingresses(objs, svc_targets)
     mesh, entries = _mesh_entries(objs, workloads, svc_targets, body)
     _record_workloads(objs, workloads, body)
+    _reviewed_consoles(objs, workloads, body)
     _record_calls(path, workloads, mentions, hosts, entries, body)
     _seeded_password_hashing(objs, workloads, body)
     _spans_sent_nowhere(workloads, mentions, body)
@@ -616,6 +617,38 @@ def _published_consoles(objs: Sequence[_Obj], observers: Sequence[tuple[_Obj, st
                 ui = safe_name(f"{name}-ui")
                 body.set("endpoints", ui, "tls", tls[0], tls[1])
                 body.note("endpoints", ui, f"tls false: {tls[2]}")
+
+
+def _reviewed_consoles(objs: Sequence[_Obj], workloads: Sequence[_Workload], body: Body) -> None:
+    """A reviewed workload whose image also serves a web console (the catalogue's ``consoles``: a broker's
+    management UI) that a LoadBalancer or NodePort Service forwards a port to, beside the workload's own protocol:
+    the console is an administrative surface of its own (``<name>-ui``), as the compose import reads a published
+    one; the entry endpoint stays the workload's."""
+    for w in workloads:
+        containers = w.obj.get("spec", "template", "spec", "containers")
+        first = containers[0] if isinstance(containers, list) and containers else None
+        image = first.get("image") if isinstance(first, dict) else None
+        console = infra.catalog().console(image if isinstance(image, str) else None)
+        if console is None:
+            continue
+        published: list[tuple[str, Location]] = []
+        others = False
+        for o in objs:
+            if o.kind != "Service" or o.namespace != w.obj.namespace or not o.get("spec", "selector") or not _matches(
+                    o.get("spec", "selector"), w.labels):
+                continue
+            exp, _why = _service_exposure(o, o.get("metadata", "annotations") or {})
+            ports = o.get("spec", "ports")
+            for i, port in enumerate(ports if isinstance(ports, list) else []):
+                if exp == "internal" or not isinstance(port, dict):
+                    continue
+                if _targets(port, console.port):
+                    published.append((exp, o.loc("spec", "ports", i)))
+                else:
+                    others = True
+        if published and others:
+            exposure, at = next(p for want in ("public", "host") for p in published if p[0] == want)
+            infra.console_ui(body, w.name, console, exposure, at)
 
 
 def _targets(port: Mapping[str, Any], number: int) -> bool:
