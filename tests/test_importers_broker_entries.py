@@ -77,3 +77,11 @@ def test_a_kubernetes_broker_publishing_only_amqp_has_no_console_endpoint(tmp_pa
     design = design_of(kubernetes.import_path(path))
     keys = {f.key for f in design.facts}
     assert "endpoint:rabbitmq-entry" in keys and "endpoint:rabbitmq-ui" not in keys
+
+
+def test_a_kubernetes_console_on_a_plain_http_service_has_tls_false(tmp_path: object) -> None:
+    # every port of the NodePort is HTTP's by number or name and no annotation gives a certificate: the reviewed
+    # workload's console endpoint says so, as an observability console's does
+    ports = [{"port": 80, "targetPort": 15672}, {"name": "http", "port": 8080, "targetPort": 5672}]
+    path = write(str(tmp_path), "rabbitmq.yaml", _rabbitmq_manifests(ports))
+    assert fact(design_of(kubernetes.import_path(path)), "endpoint:rabbitmq-ui").data["tls"] is False

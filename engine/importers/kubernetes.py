@@ -599,24 +599,11 @@ def _published_consoles(objs: Sequence[_Obj], observers: Sequence[tuple[_Obj, st
         labels = w.get("spec", "template", "metadata", "labels")
         if console is None or not isinstance(labels, dict):
             continue
-        published: list[tuple[str, Location, tuple[bool, Location, str] | None]] = []
-        for o in objs:
-            if o.kind != "Service" or o.namespace != w.namespace or not o.get("spec", "selector") or not _matches(
-                    o.get("spec", "selector"), {str(k): str(v) for k, v in labels.items()}):
-                continue
-            annotations = o.get("metadata", "annotations") or {}
-            exp, _why = _service_exposure(o, annotations)
-            ports = o.get("spec", "ports")
-            published.extend((exp, o.loc("spec", "ports", i), _plain_http(o, annotations)) for i, p in enumerate(
-                ports if isinstance(ports, list) else []) if exp != "internal" and isinstance(p, dict) and _targets(
-                p, console.port))
+        published, _others = _console_ports(objs, w.namespace, {str(k): str(v) for k, v in labels.items()}, console)
         if published:
             exposure, at, tls = next(p for want in ("public", "host") for p in published if p[0] == want)
             infra.record_console(body, name, console, exposure, at, w.loc())
-            if tls is not None:
-                ui = safe_name(f"{name}-ui")
-                body.set("endpoints", ui, "tls", tls[0], tls[1])
-                body.note("endpoints", ui, f"tls false: {tls[2]}")
+            _console_tls(body, name, tls)
 
 
 def _reviewed_consoles(objs: Sequence[_Obj], workloads: Sequence[_Workload], body: Body) -> None:
@@ -631,24 +618,43 @@ def _reviewed_consoles(objs: Sequence[_Obj], workloads: Sequence[_Workload], bod
         console = infra.catalog().console(image if isinstance(image, str) else None)
         if console is None:
             continue
-        published: list[tuple[str, Location]] = []
-        others = False
-        for o in objs:
-            if o.kind != "Service" or o.namespace != w.obj.namespace or not o.get("spec", "selector") or not _matches(
-                    o.get("spec", "selector"), w.labels):
-                continue
-            exp, _why = _service_exposure(o, o.get("metadata", "annotations") or {})
-            ports = o.get("spec", "ports")
-            for i, port in enumerate(ports if isinstance(ports, list) else []):
-                if exp == "internal" or not isinstance(port, dict):
-                    continue
-                if _targets(port, console.port):
-                    published.append((exp, o.loc("spec", "ports", i)))
-                else:
-                    others = True
+        published, others = _console_ports(objs, w.obj.namespace, w.labels, console)
         if published and others:
-            exposure, at = next(p for want in ("public", "host") for p in published if p[0] == want)
+            exposure, at, tls = next(p for want in ("public", "host") for p in published if p[0] == want)
             infra.console_ui(body, w.name, console, exposure, at)
+            _console_tls(body, w.name, tls)
+
+
+def _console_ports(objs: Sequence[_Obj], namespace: str, labels: dict[str, str], console: infra.Console
+                   ) -> tuple[list[tuple[str, Location, tuple[bool, Location, str] | None]], bool]:
+    """The ports of the LoadBalancer and NodePort Services selecting pods labelled ``labels`` in ``namespace`` that
+    forward to ``console``'s port (each with its exposure, location and what the Service says of plain HTTP), and
+    whether such a Service publishes any other port (the workload's own protocol beside its console)."""
+    published: list[tuple[str, Location, tuple[bool, Location, str] | None]] = []
+    others = False
+    for o in objs:
+        if o.kind != "Service" or o.namespace != namespace or not o.get("spec", "selector") or not _matches(
+                o.get("spec", "selector"), labels):
+            continue
+        annotations = o.get("metadata", "annotations") or {}
+        exp, _why = _service_exposure(o, annotations)
+        ports = o.get("spec", "ports")
+        for i, port in enumerate(ports if isinstance(ports, list) else []):
+            if exp == "internal" or not isinstance(port, dict):
+                continue
+            if _targets(port, console.port):
+                published.append((exp, o.loc("spec", "ports", i), _plain_http(o, annotations)))
+            else:
+                others = True
+    return published, others
+
+
+def _console_tls(body: Body, name: str, tls: tuple[bool, Location, str] | None) -> None:
+    """What the Service forwarding to ``name``'s console says of TLS, on its ``<name>-ui`` endpoint."""
+    if tls is not None:
+        ui = safe_name(f"{name}-ui")
+        body.set("endpoints", ui, "tls", tls[0], tls[1])
+        body.note("endpoints", ui, f"tls false: {tls[2]}")
 
 
 def _targets(port: Mapping[str, Any], number: int) -> bool:
