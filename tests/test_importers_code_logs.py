@@ -266,3 +266,81 @@ def test_an_object_whose_to_string_writes_personal_contact_data_logged_whole_is_
             '        log.debug("Adopting {} after {}", pet, visit);') + 1)]
     # without the classes' code, nothing says what the objects write
     assert logged([("shop/ClientResource.java", blank_comments(RESOURCE))]) == ()
+
+
+def test_a_request_the_function_builds_itself_is_not_the_request_it_serves() -> None:
+    # eShopOnContainers' aggregators log the gRPC request they build for the basket and catalogue services
+    # (Web.Bff.Shopping/aggregator/Services/CatalogService.cs:16-17): its fields are the code's own choice.
+    reads = """
+        public class Payment { public void Pay(Card card) { Charge(card.CardNumber); } }
+    """
+    built = """
+        public class CatalogService
+        {
+            public async Task<CatalogItem> GetCatalogItemAsync(int id)
+            {
+                var request = new CatalogItemRequest { Id = id };
+                _logger.LogInformation("grpc request {@request}", request);
+                return await _client.GetItemByIdAsync(request);
+            }
+
+            public async Task UpdateAsync(BasketData currentBasket)
+            {
+                CustomerBasketRequest request = MapToCustomerBasketRequest(currentBasket);
+                _logger.LogDebug("Grpc update basket request {@request}", request);
+            }
+        }
+    """
+    served = """
+        public class LoggingBehavior
+        {
+            public void Build() { var request = new Other(); }
+
+            public async Task<TResponse> Handle(TRequest request, RequestHandlerDelegate<TResponse> next)
+            {
+                _logger.LogInformation("Handling {@Command}", request);
+                return await next();
+            }
+        }
+    """
+    js = """
+        async function quote(order) {
+          const req = { items: order.items };
+          logger.info('quote', req);
+        }
+        app.post('/login', (req, res) => {
+          logger.info('login', req);
+        });
+    """
+    go = """
+        func (s *server) Charge(ctx context.Context, req *pb.ChargeRequest) error {
+            log.Infof("charge %v", req)
+            return nil
+        }
+        func quote(items []Item) {
+            req := &pb.QuoteRequest{Items: items}
+            log.Infof("quote %v", req)
+        }
+    """
+    py = """
+        def forward(items):
+            request = build_request(items)
+            logging.info("sending %s", request)
+
+        def handle(request):
+            logging.info("got %s", request)
+    """
+    assert found({"Payment.cs": reads, "CatalogService.cs": built, "LoggingBehavior.cs": served,
+                  "cart.js": js, "charge.go": go, "views.py": py}) == [
+        ("request", "LoggingBehavior.cs", 7, "info"), ("req", "cart.js", 6, "info"),
+        ("req", "charge.go", 2, "info"), ("request", "views.py", 6, "info")]
+    assert _built_case_without_the_fix_reports_them(reads, built)
+
+
+def _built_case_without_the_fix_reports_them(reads: str, built: str) -> bool:
+    """The same log statements of a parameter named ``request`` are reported: only the declaration differs."""
+    as_params = built.replace("var request = new CatalogItemRequest { Id = id };", "").replace(
+        "int id)", "CatalogItemRequest request)").replace(
+        "CustomerBasketRequest request = MapToCustomerBasketRequest(currentBasket);", "").replace(
+        "BasketData currentBasket)", "CustomerBasketRequest request)")
+    return [w for w, _f, _l, _v in found({"Payment.cs": reads, "CatalogService.cs": as_params})] == ["request", "request"]

@@ -81,6 +81,8 @@ _WHOLE_REQUESTS = frozenset({"call.request", "req.body", "request.body", "ctx.re
                              "request.get_json()", "request.data", "request.form", "request.values",
                              "request.POST", "req", "request"})
 """A request a handler serves, logged whole."""
+_BARE_REQUESTS = frozenset({"req", "request"})
+"""The whole-request names that a function may also give a request it builds itself (an outgoing call's)."""
 _JS_WRITE_ROUTE = re.compile(r"\.\s*(?:post|put|patch|all)\s*\(\s*(['\"`])(/[^'\"`\n]*)\1")
 _SENSITIVE_ROUTES = AUTH_FLOW_NAMES | {"card", "cards", "payment", "payments", "charge", "password", "passwords"}
 """Last parts of a route path whose request body carries a credential or a card (``POST /login``, ``/cards``)."""
@@ -207,7 +209,8 @@ def _file_logged(path: str, code: str, reads: Callable[[], bool],
             fields = personal.get(kind) if personal and kind else None
             return f"{_PERSONAL_MARK}{kind}.toString writes {', '.join(fields)}" if fields else None
 
-        hit = _sensitive_arg(_exposed(args, path), why, typed)
+        hit = _sensitive_arg(_exposed(args, path), why, typed,
+                             lambda name, start=start: _built_here(path, code, closes, start, name))
         if hit is not None:
             if not lines:
                 lines.extend(m.end() for m in re.finditer("\n", code))
@@ -217,6 +220,33 @@ def _file_logged(path: str, code: str, reads: Callable[[], bool],
                 yield Logged(hit[0], Location(path, line + 1, column), level, personal=hit[1][len(_PERSONAL_MARK):])
             else:
                 yield Logged(hit[0], Location(path, line + 1, column), level, hit[1])
+
+
+def _built_here(path: str, code: str, closes: Mapping[int, int], start: int, name: str) -> bool:
+    """Whether ``name`` at ``start`` is a variable the enclosing function declares and assigns itself (C#'s ``var
+    request = new CatalogItemRequest { Id = id }``, ``const req = {...}``, Go's ``req :=``, Python's ``request = ...``)
+    rather than a parameter: the request the code builds for a call it makes, whose fields are its own choice, not
+    the request it serves. The nearer of the two before ``start`` decides, each only where it is in scope (not in a
+    brace block closed before ``start``; in Python, after the last ``def`` before it); neither found: not built."""
+    n = re.escape(name)
+    bare = r"|^[ \t]*" if path.endswith(".py") else ""  # Python declares a local by assigning it
+    local = re.compile(rf"(?:\b(?:var|let|const|val|auto|final)\s+|\b[A-Z][\w.]*(?:<[^<>;()]*>)?\??\s+{bare})"
+                       rf"{n}\s*(?::\s*[\w.<>\[\]|?]+\s*)?=(?![=>])|\b{n}\s*:=", re.MULTILINE)
+    param = re.compile(rf"[(,]\s*(?:(?:final\s+)?[\w.]+(?:<[^<>;()]*>)?\??\s+)?{n}\s*(?::\s*[^,()=]+|\s\*?[\w.\[\]]+)?"
+                       rf"\s*[,)=]|\b{n}\s*=>")
+    begin = 0
+    if path.endswith(".py"):
+        defs = [m.start() for m in re.finditer(r"\bdef\s", code[:start])]
+        begin = defs[-1] if defs else 0
+    closed = [(o, c) for o, c in closes.items() if code[o] == "{" and o >= begin and c <= start]
+
+    def last(pattern: re.Pattern[str]) -> int:
+        found = [m.start() for m in pattern.finditer(code, begin, start)
+                 if not any(o < m.start() < c for o, c in closed)]
+        return found[-1] if found else -1
+
+    at_local = last(local)
+    return at_local >= 0 and at_local > last(param)
 
 
 def _reads_secrets(texts: Sequence[tuple[str, str]]) -> bool:
@@ -320,9 +350,11 @@ def _interpolated(body: str, opener: str) -> list[str]:
 
 
 def _sensitive_arg(args: str, why: Callable[[], str],
-                   typed: Callable[[str], str | None] | None = None) -> tuple[str, str] | None:
+                   typed: Callable[[str], str | None] | None = None,
+                   built: Callable[[str], bool] | None = None) -> tuple[str, str] | None:
     """What the arguments write that is sensitive (as the code names it), and, for a whole request or an object
-    whose text holds personal data (``typed``), why it carries sensitive data."""
+    whose text holds personal data (``typed``), why it carries sensitive data. ``built``: whether a bare ``request``
+    or ``req`` is a variable the function declares and builds itself (``_built_here``), not the request it serves."""
     for m in _CHAIN.finditer(args):
         chain = re.sub(r"\s+", "", m.group(0)).replace("?.", ".")
         if not _passed_whole(args, m.start()) or args[m.end():].lstrip().startswith("("):
@@ -334,7 +366,7 @@ def _sensitive_arg(args: str, why: Callable[[], str],
             names.pop()
         if sensitive_name(names[-1]):  # the value itself, not a field of it (token.userId) nor its length
             return chain, ""
-        if chain in _WHOLE_REQUESTS:
+        if chain in _WHOLE_REQUESTS and not (chain in _BARE_REQUESTS and built is not None and built(chain)):
             reason = why()
             if reason:
                 return chain, reason
