@@ -343,4 +343,5 @@ def _built_case_without_the_fix_reports_them(reads: str, built: str) -> bool:
         "int id)", "CatalogItemRequest request)").replace(
         "CustomerBasketRequest request = MapToCustomerBasketRequest(currentBasket);", "").replace(
         "BasketData currentBasket)", "CustomerBasketRequest request)")
-    return [w for w, _f, _l, _v in found({"Payment.cs": reads, "CatalogService.cs": as_params})] == ["request", "request"]
+    logged_whole = found({"Payment.cs": reads, "CatalogService.cs": as_params})
+    return [w for w, _f, _l, _v in logged_whole] == ["request", "request"]

@@ -209,8 +209,10 @@ def _file_logged(path: str, code: str, reads: Callable[[], bool],
             fields = personal.get(kind) if personal and kind else None
             return f"{_PERSONAL_MARK}{kind}.toString writes {', '.join(fields)}" if fields else None
 
-        hit = _sensitive_arg(_exposed(args, path), why, typed,
-                             lambda name, start=start: _built_here(path, code, closes, start, name))
+        def built(name: str, start: int = start) -> bool:
+            return _built_here(path, code, closes, start, name)
+
+        hit = _sensitive_arg(_exposed(args, path), why, typed, built)
         if hit is not None:
             if not lines:
                 lines.extend(m.end() for m in re.finditer("\n", code))
