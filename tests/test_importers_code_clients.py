@@ -381,8 +381,44 @@ def test_ribbon_bounds_only_the_feign_clients_named_by_service(tmp_path: Any) ->
     design = load_documents(load_artifacts([f"compose={compose}", f"spring={config}", f"source={tmp}/shop"]))
     stats = fact(design, "interaction:shop->stats")
     assert stats.data["timeout_ms"] == 3000 and "circuit_breaker" not in stats.data  # no Hystrix stated
-    rates = fact(design, "interaction:shop->rates")  # by url: no Ribbon, its timeout unknown
-    assert "timeout_ms" not in rates.data and "address_resolution" not in rates.data
+    rates = fact(design, "interaction:shop->rates")  # by url: no Ribbon, OpenFeign's own default (60 s to read)
+    assert rates.data["timeout_ms"] == 60000 and "address_resolution" not in rates.data
+    assert rates.locate("timeout_ms").file.endswith("RatesClient.java")
+
+
+def test_a_feign_client_given_its_url_by_a_property_makes_the_call_drawn_from_it(tmp_path: Any) -> None:
+    # piggymetrics: @FeignClient(url = "${rates.url}") (statistics-service ExchangeRatesClient.java:10), rates.url set
+    # in the service's Spring configuration (shared/statistics-service.yml:24-25), no Request.Options in the code
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          stats: {image: acme/stats}
+          ledger: {image: acme/ledger}
+    """)
+    config = write(tmp, "config/stats.yml", """
+        rates:
+          url: https://api.rates.example
+        ledger:
+          url: http://ledger:8080
+    """)
+    write(tmp, "stats/src/RatesClient.java", """
+        @FeignClient(name = "rates", url = "${rates.url}")
+        public interface RatesClient { Rates get(); }
+    """)
+    write(tmp, "stats/src/LedgerCalls.java", """
+        class LedgerCalls { String url; LedgerCalls(@Value("${ledger.url}") String url) { this.url = url; } }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"spring={config}", f"source={tmp}/stats"]))
+    rates = fact(design, "interaction:stats->api.rates.example")
+    assert rates.data["timeout_ms"] == 60000
+    assert rates.locate("timeout_ms").file.endswith("RatesClient.java")
+    assert "timeout_ms" not in fact(design, "interaction:stats->ledger").data  # no Feign client reads ledger.url
+    # a Request.Options of the code's own: how long it waits is not known
+    write(tmp, "stats/src/FeignConfig.java", """
+        class FeignConfig { @Bean Request.Options options() { return new Request.Options(5000, 30000); } }
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"spring={config}", f"source={tmp}/stats"]))
+    assert "timeout_ms" not in fact(design, "interaction:stats->api.rates.example").data
 
 
 LEDGER_MAIN = """

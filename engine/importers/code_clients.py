@@ -8,13 +8,15 @@ knows it by; this module reads those names, by the text of the code (its comment
 - **Spring Cloud OpenFeign** (Java): an interface annotated ``@FeignClient(name = "statistics-service")``
   (``value``, or ``url = "http://host:port"``) is a synchronous HTTP call to that service; by ``name``
   alone, resolved through the registry (Eureka, Ribbon). A ``url`` of placeholders (``${rates.url}``) is
-  left to the Spring configuration that sets it. Its ``fallback = X.class`` is read when the class is in the
-  code: when every method of the client returns ``void`` and the fallback's methods neither throw nor
-  return anything, a failed call is dropped and the caller goes on, so the caller needs no answer
-  (``purpose: notify``, ``fallback: degraded``). What the service's Spring configuration states of its Feign
-  clients (``feign.hystrix.enabled``: a circuit breaker; the shortest of ``feign.client.config.default.readTimeout``,
-  the Hystrix timeout around it and, for a client named by service, ``ribbon.ReadTimeout``) comes from the
-  ``spring`` import (``ArtifactDocument.feign``).
+  left to the Spring configuration that sets it (``feign_urls``: the call it draws from that property is the Feign
+  client's, bounded by OpenFeign's default read timeout unless the service's Feign settings say otherwise); a
+  literal ``url`` is read with that default too, unless the code builds its own ``Request.Options``. Its
+  ``fallback = X.class`` is read when the class is in the code: when every method of the client returns ``void``
+  and the fallback's methods neither throw nor return anything, a failed call is dropped and the caller goes on, so
+  the caller needs no answer (``purpose: notify``, ``fallback: degraded``). What the service's Spring configuration
+  states of its Feign clients (``feign.hystrix.enabled``: a circuit breaker; the shortest of
+  ``feign.client.config.default.readTimeout``, the Hystrix timeout around it and, for a client named by service,
+  ``ribbon.ReadTimeout``) comes from the ``spring`` import (``ArtifactDocument.feign``).
 - **RestTemplate / WebClient** (Java): a call of a ``RestTemplate`` (``getForObject``, ``exchange``...) or a
   ``WebClient`` (``.uri``, ``.baseUrl``, ``WebClient.create``) to a literal ``http://<name>/...``; Spring Cloud's
   ``discoveryClient.getInstances("<name>")`` (the service looked up to be called), with no timeout when the code builds
@@ -142,6 +144,12 @@ def _host(target: str) -> str:
 _FEIGN = re.compile(r"@FeignClient\s*\(")
 _ATTR = re.compile(r"\b(name|value|url|fallback)\s*=\s*(?:\"([^\"]*)\"|([\w.]+)\.class)")
 _INTERFACE = re.compile(r"\binterface\s+(\w+)[^{]*\{")
+FEIGN_READ_TIMEOUT_MS = 60000
+"""OpenFeign's default read timeout: ``new Request.Options()`` connects within 10 s and reads within 60 s (its Javadoc:
+"Creates the new Options instance using the following defaults: Connect Timeout: 10 seconds, Read Timeout: 60
+seconds"); Spring Cloud OpenFeign builds a client given a ``url`` with it (no load balancer, hence no Ribbon timeouts)
+unless ``feign.client.config.*`` or a ``Request.Options`` of the code sets others."""
+_FEIGN_OPTIONS = re.compile(r"\bRequest\s*\.\s*Options\b|\bnew\s+Options\s*\(")
 _METHOD = re.compile(r"^\s*(?:public\s+|default\s+)?([\w<>\[\], ?]+?)\s+\w+\s*\([^;{]*\)\s*(?:throws[^;{]*)?;",
                      re.MULTILINE)
 _REST = re.compile(r"\.\s*(?:getForObject|getForEntity|postForObject|postForEntity|postForLocation|put|patch"
@@ -189,6 +197,7 @@ def java_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
         for m in re.finditer(r"\bclass\s+(\w+)[^{;]*\{", code):
             classes[m.group(1)] = _block(code, m.end() - 1)
     out: list[Client] = []
+    options = any(_FEIGN_OPTIONS.search(t) for _p, t in codes)  # Request.Options of its own: the bound is unknown
     for path, code in codes:
         for m in _FEIGN.finditer(code):
             args = _block(code, m.end() - 1)
@@ -212,8 +221,11 @@ def java_clients(files: Sequence[tuple[str, str]]) -> list[Client]:
                     notify = (f"every method of {iface.group(1)} returns void and its fallback {fallback} neither "
                               "throws nor returns: a failed call is dropped and the caller goes on, it needs no answer")
             background = _background(codes, iface.group(1)) if iface is not None else None
-            out.append(Client(_location(path, code, m.start()), f"@FeignClient({shown})", target, "http", registry,
-                              notify, feign=True, background=background))
+            at = _location(path, code, m.start())
+            out.append(Client(at, f"@FeignClient({shown})", target, "http", registry, notify, feign=True,
+                              background=background, bound=None if registry or options else (
+                                  FEIGN_READ_TIMEOUT_MS, at, f"OpenFeign's default Request.Options for a client given "
+                                                             f"a url, {FEIGN_READ_TIMEOUT_MS // 1000} s to read")))
         for m in _REST.finditer(code):
             url = m.group(1) or m.group(2)
             out.append(Client(_location(path, code, m.start()), f"a call to {url!r}", _host(url), "http",
@@ -485,6 +497,36 @@ def settings_clients(found: Sequence[Any], brokers: Sequence[Any] = (),
                      setting=s.key) for s in locations))
 
 
+_PLACEHOLDER = re.compile(r"\$\{\s*([\w.\-\[\]]+)\s*(?::[^}]*)?\}")
+
+
+@dataclass(frozen=True)
+class FeignUrl:
+    """A Feign client that takes its ``url`` from a Spring property (``@FeignClient(url = "${rates.url}")``)."""
+
+    at: Location
+    prop: str
+    """The property, as written (``rates.url``)."""
+    how: str
+
+
+def feign_urls(files: Sequence[tuple[str, str]]) -> tuple[FeignUrl, ...]:
+    """The Feign clients of a service's Java files (comments blanked) whose ``url`` is a Spring property, when its code
+    sets no ``Request.Options`` of its own (which would bound them otherwise)."""
+    codes = [(p, t) for p, t in files if p.endswith(".java")]
+    if any(_FEIGN_OPTIONS.search(t) for _p, t in codes):
+        return ()
+    out: list[FeignUrl] = []
+    for path, code in codes:
+        for m in _FEIGN.finditer(code):
+            attrs = {a.group(1): a.group(2) for a in _ATTR.finditer(_block(code, m.end() - 1)) if a.group(2)}
+            prop = _PLACEHOLDER.match(attrs.get("url", "").strip())
+            if prop is not None:
+                out.append(FeignUrl(_location(path, code, m.start()), prop.group(1),
+                                    f'@FeignClient(url = "{attrs["url"]}")'))
+    return tuple(out)
+
+
 def service_clients(files: Sequence[tuple[str, str]]) -> tuple[tuple[Client, ...], frozenset[str]]:
     """A service's calls named in its Java, Go and C++ code, and the names its Go code registers itself under."""
     return ((*java_clients(files), *go_clients(files), *cpp_clients(files), *cpp_store_clients(files)),
@@ -690,5 +732,6 @@ def record(body: Body, service: str, found: Sequence[Edge]) -> None:
             body.note("interactions", ident, note)
 
 
-__all__ = ["SUFFIXES", "Client", "Edge", "cpp_clients", "cpp_store_clients", "go_clients", "go_registered",
-           "java_clients", "links", "record", "service_clients", "settings_clients"]
+__all__ = ["FEIGN_READ_TIMEOUT_MS", "SUFFIXES", "Client", "Edge", "FeignUrl", "cpp_clients", "cpp_store_clients",
+           "feign_urls", "go_clients", "go_registered", "java_clients", "links", "record", "service_clients",
+           "settings_clients"]

@@ -323,6 +323,8 @@ class RoutesDocument(ArtifactDocument):
     """The calls its Java and Go code names the target of (``code_clients``), joined by ``compose``."""
     registered: frozenset[str] = frozenset()
     """The names its code registers itself under in a service registry (``code_clients``)."""
+    feign_urls: tuple[code_clients.FeignUrl, ...] = ()
+    """Its Feign clients that take their ``url`` from a Spring property (``code_clients.feign_urls``)."""
     names: frozenset[str] = frozenset()
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
     read: frozenset[str] = frozenset()
@@ -2396,8 +2398,10 @@ def _record_code_flows(body: Body, service: str, flows: Sequence[code_workflows.
 def _code_names(doc: RoutesDocument, texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
                 cs: Sequence[tuple[str, str]]) -> None:
     """State on ``doc`` what a service's code names beyond its routes: something that may coordinate its writes, an
-    idempotency key; and from its C# files (comments blanked), where they map health checks only, the settings read
-    as a token issuer's address, the store writes whose failure they swallow."""
+    idempotency key, the Spring properties its Feign clients take their ``url`` from; and from its C# files (comments
+    blanked), where they map health checks only, the settings read as a token issuer's address, the store writes whose
+    failure they swallow."""
+    doc.feign_urls = code_clients.feign_urls([(f, blank_comments(t)) for f, t in texts if f.endswith(".java")])
     doc.coordinated = code_workflows.coordinator([*texts, *cs]) or code_cs_workflows.coordinator(cs)
     doc.names_idempotency_key = any("idempot" in t.lower() for _f, t in [*texts, *others])
     doc.health_only, doc.authorities = code_csharp.health_only(cs), code_csharp.token_authorities(cs)
@@ -3477,7 +3481,47 @@ def _bounded_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
     for service, calls in code_go_deadlines.links(docs, {d.service: d.deadlines for d in routed}).items():
         known = {target for target, _lib, _section in bounded.get(service, [])}
         bounded.setdefault(service, []).extend(c for c in calls if c[0] not in known)
+    for service, calls in _feign_url_calls(docs, {d.service: d.feign_urls for d in routed if d.feign_urls}).items():
+        known = {target for target, _lib, _section in bounded.get(service, [])}
+        bounded.setdefault(service, []).extend(c for c in calls if c[0] not in known)
     return bounded
+
+
+def _feign_url_calls(docs: Sequence[Document], urls: Mapping[str, Sequence[code_clients.FeignUrl]]
+                     ) -> dict[str, list[tuple[str, code_timeouts.LibraryTimeout, str]]]:
+    """Per service, the calls with no stated timeout that its Spring configuration draws only from the properties its
+    Feign clients take their ``url`` from (``rates.url`` for ``@FeignClient(url = "${rates.url}")``): the Feign client
+    makes them, with OpenFeign's default read timeout (``code_clients.FEIGN_READ_TIMEOUT_MS``). A service whose Spring
+    configuration states Feign settings of its own is left out: which client they apply to is not followed here."""
+    if not urls:
+        return {}
+    stated = {s for d in docs for s, fields in (getattr(d, "feign", None) or {}).items() if fields}
+    section = {str(s.get("name")): kind for d in docs if isinstance(d.data, dict)
+               for kind in ("datastores", "externals") for s in d.data.get(kind) or [] if isinstance(s, dict)}
+    out: dict[str, list[tuple[str, code_timeouts.LibraryTimeout, str]]] = {}
+    for d in docs:
+        drawn_from = getattr(d, "drawn_from", None) or {}
+        if isinstance(d, RoutesDocument) or not drawn_from or not isinstance(d.data, dict):
+            continue
+        for i in d.data.get("interactions") or []:
+            if not isinstance(i, dict) or i.get("timeout_ms") is not None or i.get("style") == "async":
+                continue
+            source, target = str(i.get("from")), str(i.get("to"))
+            mine = {_flat_name(u.prop): u for u in urls.get(source, ())}
+            keys = drawn_from.get(f"{source}->{target}", ())
+            if source in stated or not keys or not all(_flat_name(k) in mine for k in keys):
+                continue
+            client = mine[_flat_name(keys[0])]
+            lib = code_timeouts.LibraryTimeout(
+                client.at, f"the Feign client {client.how} ({client.at.file}:{client.at.line}), OpenFeign's "
+                           "Request.Options", "http", code_clients.FEIGN_READ_TIMEOUT_MS)
+            out.setdefault(source, []).append((target, lib, section.get(target, "services")))
+    return out
+
+
+def _flat_name(name: str) -> str:
+    """A property name as Spring's relaxed binding compares them (``rates.url``, ``RATES_URL``)."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def _stated_keys(docs: Sequence[Document], yielding: Mapping[str, str]
@@ -3647,7 +3691,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
     """``rebuilt`` (a service's document placed behind its fronts) with what the first reading of its code found,
     which later passes over every document read again."""
     return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
-                   clients=d.clients, registered=d.registered, client_groups=d.client_groups, reads_only=d.reads_only,
+                   clients=d.clients, registered=d.registered, feign_urls=d.feign_urls, client_groups=d.client_groups,
+                   reads_only=d.reads_only,
                    seeds_only=d.seeds_only,
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
