@@ -168,3 +168,32 @@ def test_classes_made_without_one_rules_test_put_facts_it_tells_apart_together(l
     fewer = {k: v for k, v in _definition().items() if k != left_out}
     classed = _sets(facts, runtime._Quantizer(runtime._Ruleset.body_of(fewer)))
     assert any(len({matched[k] for k in keys}) > 1 for keys in classed)
+
+
+@pytest.mark.parametrize("design", ["shop", "ledger", "generated"])
+def test_the_built_in_rules_record_for_facts_in_classes_what_each_fact_asserted_alone_gets(
+        design: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every transient ruleset's facts classed (however few), a run of the built-in rules records the same
+    risks, adjustments, gaps, derived facts and derivations as one asserting each fact on its own; and the classes
+    put more facts in each set than their projections' JSON does."""
+    from tests.test_runtime_sets import KB, _design_facts, _recorded
+
+    facts = _design_facts(design, tmp_path)
+    asserted: list[int] = []
+    real = runtime._alike_sets
+
+    def counted(given: Any, alike: dict[str, list[str]]) -> list[dict[str, Any]]:
+        out = real(given, alike)
+        asserted.append(len(out))
+        return out
+
+    monkeypatch.setattr(runtime, "_alike_sets", counted)
+    monkeypatch.setattr(runtime, "_CLASSED_FROM", 0)
+    classed = _recorded(runtime.run(KB, facts))
+    sets = sum(asserted)
+    asserted.clear()
+    monkeypatch.setattr(runtime, "_CLASSED_FROM", 10**9)
+    assert _recorded(runtime.run(KB, facts)) == classed
+    assert sets < sum(asserted)
+    monkeypatch.setattr(runtime, "_alike_sets", lambda given, alike: [step[1](f) for f, step in given])
+    assert _recorded(runtime.run(KB, facts)) == classed
