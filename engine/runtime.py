@@ -701,15 +701,8 @@ def _plain_name(name: str) -> bool:
 
 
 _ESCAPED = re.compile('[\x00-\x1f"\\\\]').search
-_NAME_HASHES: dict[str, int] = {}
-"""``fnv1_32`` of the property names ``_Quantizer`` has read (the rulesets share most), kept for the process."""
-
-
-def _name_hash(name: str) -> int:
-    got = _NAME_HASHES.get(name)
-    if got is None:
-        got = _NAME_HASHES[name] = fnv1_32(name)
-    return got
+_name_hash = functools.cache(fnv1_32)
+"""``fnv1_32`` of the property names ``_Quantizer`` reads (the rulesets share most), kept for the process."""
 
 
 def _number(value: Any) -> bool:
