@@ -398,9 +398,11 @@ class _Calls(NamedTuple):
     producers: dict[str, set[str]]  # channel -> services that call it
     caller_timeout: dict[str, int]  # service -> the smallest timeout of the synchronous calls into it
     hard_background: set[str]  # targets of the hard background calls of services on a public path
+    user_called: set[str]  # operator consoles (keys of ``console_fronts``) that a call not routing a console reaches
 
 
-def _calls(design: Design, g: CallGraph, c: Condensation, on_public: set[str], acc: _Access) -> _Calls:
+def _calls(design: Design, g: CallGraph, c: Condensation, on_public: set[str], acc: _Access,
+           console_fronts: Mapping[str, set[str]]) -> _Calls:
     """Every figure read from the calls one by one, in one pass over them (each pass read 15,000 calls' data again
     at 5,000 services): the calls into each target, a channel's producers, the accesses to datastores (``acc``),
     the callers' timeouts, and the targets of hard background calls made from the public path.
@@ -411,14 +413,20 @@ def _calls(design: Design, g: CallGraph, c: Condensation, on_public: set[str], a
     gives) blocks no request, so it is on no call tree; but when the caller's requests fail once it fails (the
     caller calls only the servers that call returned), public requests depend on its target as much as on any
     callee: that target is on the public path. Only the on-path flag moves: chains, timeouts and figures are the
-    call trees' own."""
-    out = _Calls({}, {}, {}, set())
+    call trees' own.
+
+    A call into an operator console (``console_fronts``) from anything but a front routing the console to it (a
+    broker's clients, a sender of mail) makes it serve that caller's requests: ``user_called``."""
+    out = _Calls({}, {}, {}, set(), set())
     inbound, producers, caller_timeout = out.inbound, out.producers, out.caller_timeout
     kind_of, comp_of = g.kind_of, c.comp_of
     for f in design.of_kind("interaction"):
         e = call(f.data)
         src, dst = e["from"], e["to"]
         inbound[dst] = inbound.get(dst, 0) + 1
+        fronts = console_fronts.get(dst)
+        if fronts is not None and src not in fronts:
+            out.user_called.add(dst)
         tk = kind_of.get(dst, "service")
         if tk == "channel":
             producers.setdefault(dst, set()).add(src)
@@ -433,6 +441,32 @@ def _calls(design: Design, g: CallGraph, c: Condensation, on_public: set[str], a
         if e.get("during") == "background" and e.get("dependency") == "hard" and src in on_public:
             out.hard_background.add(str(dst))
     return out
+
+
+def _consoles(design: Design) -> tuple[set[str], dict[str, set[str]]]:
+    """The services whose every endpoint, served or routed to them, is an operator's surface, at least one of them
+    administrative (``admin``: an operator console, a back-office function) and the others administrative or
+    ``debug`` (its management endpoints): no user's request goes through them. An administrative RPC API (Dapr's,
+    published beside an app) is one the applications call, not an operator's console. With each, the services whose
+    administrative endpoints route to it (a proxy publishing Adminer): the only callers a console has."""
+    admin: set[str] = set()
+    other: set[str] = set()
+    fronts: dict[str, set[str]] = {}
+    for ep in design.of_kind("endpoint"):
+        d = ep.data
+        rpc = d.get("method") == "RPC"
+        is_admin = d.get("admin") is True and not rpc
+        operator = is_admin or (d.get("debug") is True and not rpc)
+        front = d["served_by"]
+        for target in (front, *(d.get("routes_to") or ())):
+            if is_admin:
+                admin.add(target)
+            elif not operator:
+                other.add(target)
+            if target != front and is_admin:
+                fronts.setdefault(target, set()).add(front)
+    consoles = admin - other
+    return consoles, {t: fronts.get(t, set()) for t in consoles}
 
 
 @dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
@@ -466,6 +500,7 @@ class _Context:
     databases_of: dict[str, list[str]]  # server -> the other datastores naming it as their server
     producers: dict[str, set[str]]  # channel -> services that call it
     routed_by: dict[str, str]  # service -> the first service (by name) whose endpoints route requests to it
+    operator_consoles: set[str]  # services that serve operator consoles only (``_consoles``), called by no other
 
 
 def _context(design: Design) -> _Context:
@@ -487,7 +522,8 @@ def _context(design: Design) -> _Context:
     # a server holding a datastore on a public path is on it too: the database fails with its server
     on_public |= {ds.data["server"] for ds in design.of_kind("datastore")
                   if "server" in ds.data and ds.name in on_public and g.kind_of.get(ds.data["server"]) == "datastore"}
-    calls = _calls(design, g, c, on_public, acc)
+    consoles, console_fronts = _consoles(design)
+    calls = _calls(design, g, c, on_public, acc, console_fronts)
     users_of: dict[str, set[str]] = {}
     writers_of: dict[str, set[str]] = {}
     for ds_name, svc, mode in acc.facts:
@@ -523,7 +559,7 @@ def _context(design: Design) -> _Context:
         unknown_mode=acc.unknown_mode, classified_services=acc.classified_services,
         classification_known=acc.classification_known, users_of=users_of, writers_of=writers_of,
         servers=servers, server_lead=server_lead, databases_of=databases_of, producers=calls.producers,
-        routed_by=routed_by)
+        routed_by=routed_by, operator_consoles=consoles - calls.user_called)
 
 
 # --------------------------------------------------------------------------------------
@@ -544,6 +580,7 @@ class ServiceFields(TypedDict, total=False):
     trace_path_services: int
     client_type_count: int
     routed_by: str
+    operator_console: bool
 
 
 def _service_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> ServiceFields:
@@ -552,7 +589,7 @@ def _service_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) 
         "sync_out": len(x.g.sync_edges(name)), "fan_out": x.fan_out.get(name, 0),
         "inbound": x.inbound.get(name, 0), "public_entry": name in x.public_services,
         "in_cycle": name in x.c.in_cycle, "on_public_path": name in x.on_public,
-        "handles_classified_data": name in x.classified_services}
+        "handles_classified_data": name in x.classified_services, "operator_console": name in x.operator_consoles}
     if name in x.entry_exposure:
         new["entry_exposure"] = x.entry_exposure[name]
     if name in x.trace_span:

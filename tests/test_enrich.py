@@ -232,6 +232,35 @@ def test_an_admin_entry_starts_an_operator_path_that_puts_nothing_on_a_public_re
     assert facts["service:web"]["on_public_path"] is True and facts["service:cart"]["on_public_path"] is True
 
 
+def test_a_service_serving_operator_consoles_only_is_an_operator_console() -> None:
+    e = enriched({
+        "services": [{"name": n} for n in ("dashboard", "admin", "adminer", "proxy", "rabbitmq", "orders",
+                                           "basket-dapr", "web", "plain")],
+        "endpoints": [
+            {"name": "dashboard-ui", "method": "ANY", "path": "/", "served_by": "dashboard", "admin": True},
+            # a console's own management endpoints (debug) are an operator's too
+            {"name": "admin-ui", "method": "ANY", "path": "/", "served_by": "admin", "admin": True},
+            {"name": "admin-actuator", "method": "ANY", "path": "/actuator/**", "served_by": "admin", "debug": True},
+            # a console a proxy publishes: the proxy is its only caller
+            {"name": "proxy-adminer", "method": "ANY", "path": "/", "served_by": "proxy", "routes_to": ["adminer"],
+             "admin": True},
+            {"name": "proxy-web", "method": "ANY", "path": "/app", "served_by": "proxy", "routes_to": ["web"]},
+            # a broker's management UI, its AMQP called by the services
+            {"name": "rabbitmq-ui", "method": "ANY", "path": "/", "served_by": "rabbitmq", "admin": True},
+            # an administrative RPC API is the applications', not an operator's console
+            {"name": "basket-dapr-api", "method": "RPC", "path": "/", "served_by": "basket-dapr", "admin": True},
+            # a service with an admin endpoint beside its users' ones
+            {"name": "web-admin", "method": "GET", "path": "/admin", "served_by": "web", "admin": True},
+        ],
+        "interactions": [{"from": "proxy", "to": "adminer", "style": "sync"},
+                         {"from": "proxy", "to": "web", "style": "sync"},
+                         {"from": "orders", "to": "rabbitmq", "style": "async", "protocol": "amqp"}],
+    })
+    console = {f.name: f.data["operator_console"] for f in e.facts if f.kind == "service"}
+    assert console == {"dashboard": True, "admin": True, "adminer": True, "proxy": False, "rabbitmq": False,
+                       "orders": False, "basket-dapr": False, "web": False, "plain": False}
+
+
 def test_datastores_naming_one_server_count_each_other() -> None:
     data = {f.key: f.data for f in enriched({"datastores": [
         {"name": "orders", "server": "main-mysql"}, {"name": "billing", "server": "main-mysql"},

@@ -1609,6 +1609,10 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
         # Most services in one public synchronous call tree this service is part of (where tracing pays off).
         "trace_path_services": _INT,
         "client_type_count": _INT,  # distinct client_types (web, mobile, partner...) one backend serves
+        # It serves operator consoles only: every endpoint served by or routed to it is administrative (admin, not
+        # an RPC API) or debug, one at least admin, and nothing calls it but the fronts routing those: no user's
+        # request goes through it (a Hystrix dashboard, Spring Boot Admin, Kafka UI, Adminer behind a proxy).
+        "operator_console": _BOOL,
         # Another service whose endpoints route requests to this one (routes_to; the first by name): its front,
         # a gateway or BFF. Unknown when no endpoint routes to it.
         "routed_by": _REF,
