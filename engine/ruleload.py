@@ -30,7 +30,7 @@ from engine.model.rule import (
 )
 from engine.scaffold import unfilled_placeholders
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
-from engine.validation import load_all, validation_errors
+from engine.validation import load_all, number_hint, validation_errors
 
 RULE_SUFFIX = ".yaml"
 TEST_SUFFIX = ".test.yaml"
@@ -468,7 +468,7 @@ def _check_op(lr: LoadedRule, spec: FieldSpec, fld: str, op: str, value: Any,
         if not _type_ok(spec, v):
             quoted = isinstance(v, str) and spec.type in ("int", "float") and _numeric(v)
             err(f"{v!r} is not {_TYPE_WORDS.get(spec.type, spec.type)}, the type of '{fld}'"
-                + (f" (write {v.strip()} without quotes)" if quoted else ""))
+                + (number_hint(v.strip()) if quoted else ""))
         elif spec.values and isinstance(v, str) and v not in spec.values:
             err(f"{v!r} is never a value of '{fld}'{did_you_mean(v, spec.values)}; "
                 f"values: {', '.join(spec.values)}")

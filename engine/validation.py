@@ -173,7 +173,7 @@ def _how_to_write(what: str, node: Any, fld: str) -> str:
     if what == "true or false":
         return f" (write {text.lower()} without quotes)" if text.lower() in ("true", "false") else ""
     if _number(text) is not None and (what == "a number" or float(text).is_integer()):
-        return f" (write {text} without quotes)"
+        return number_hint(text)
     unit = next((u for end, u in _UNITS.items() if fld.endswith("_" + end)), None)
     number, _, written = text.partition(" ") if " " in text else _split_unit(text)
     value = _number(number)
@@ -191,6 +191,20 @@ def _split_unit(text: str) -> tuple[str, str, str]:
     while i > 0 and text[i - 1].isalpha():
         i -= 1
     return text[:i], "", text[i:]
+
+
+def number_hint(text: str) -> str:
+    """How to write the number ``text``, read as text, so that YAML reads a number: without quotes, or, for an
+    exponent YAML 1.1 does not read as one (``1e16``, ``1.5e-7``: it wants a point and a signed exponent), as
+    ``1.0e+16``."""
+    mantissa, e, exponent = text.lower().partition("e")
+    if not e:
+        return f" (write {text} without quotes)"
+    if "." not in mantissa:
+        mantissa += ".0"
+    if exponent[:1] not in ("+", "-"):
+        exponent = "+" + exponent
+    return f" (YAML reads {text} as text: write {mantissa}e{exponent}, with a point and a signed exponent)"
 
 
 def _number(text: str) -> float | None:

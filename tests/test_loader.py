@@ -171,13 +171,18 @@ def test_broken_input_gets_one_clear_error(tmp_path: os.PathLike[str], text: str
                                "fraction, not a percentage: write 0.999)"),
         ("availability: 1.5", "services[0].availability: 1.5 is more than 1, the most 'availability' allows"),
         ("availability: '0.99'", "'0.99' is not a number (write 0.99 without quotes)"),
+        ("capacity_rps: 1e16", "services[0].capacity_rps: '1e16' is not a number (YAML reads 1e16 as text: write "
+                               "1.0e+16, with a point and a signed exponent)"),
+        ("capacity_rps: 2.5e16", "'2.5e16' is not a number (YAML reads 2.5e16 as text: write 2.5e+16, with a point "
+                                 "and a signed exponent)"),
         ("metrics: 'true'", "services[0].metrics: 'true' is not true or false (write true without quotes)"),
         ("metrics: sometimes", "services[0].metrics: 'sometimes' is not true or false"),
         ("description: 7", "services[0].description: 7 is not a text (quote it to make it text)"),
     ],
     ids=["quoted-int", "float-for-int", "below-minimum", "list-for-int", "minutes-for-seconds",
          "not-whole-in-the-unit", "unknown-unit", "percentage-for-fraction", "above-one", "quoted-float",
-         "quoted-bool", "word-for-bool", "number-for-text"],
+         "exponent-yaml-reads-as-text", "exponent-with-a-point-but-no-sign", "quoted-bool", "word-for-bool",
+         "number-for-text"],
 )
 def test_a_value_of_the_wrong_type_or_size_is_told_what_to_write(tmp_path: os.PathLike[str], value: str,
                                                                  expected: str) -> None:

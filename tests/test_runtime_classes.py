@@ -35,13 +35,13 @@ properties, and properties only asked to be there or not."""
 
 _VALUES: dict[str, list[Any]] = {
     "depth": [0, 0.5, 1, 2, 2.4, 2.5, 2.6, 3, 3.0, 3.5, 3.9999, 4, 4.0, 5, 100, -1, True, False, None, "4", "x", [4],
-              {"a": 1}, 2**63 - 1, -(2**63)],
+              {"a": 1}, 2**63 - 1, -(2**63), 1e16, 1e-7, -1e300, 12345678901234567890.0],
     "timeout": [0, 0.0, -0.0, 6, 6.5, 6.6, 7, 7.0, 6.9, 8, True, False, "0", "7", None],
     "retry": [{"attempts": 0}, {"attempts": 1}, {"attempts": 1.0}, {"attempts": 1.5}, {"attempts": 2},
               {"attempts": 3, "backoff": "x"}, {"attempts": 2, "backoff": None}, {"backoff": "y"}, {}, 5, None],
     "owner": ["a", "b", "", None, 3, 3.5, True, [1], {"n": 1}, "x" * 300],
     "writers": [[], ["a"], ["a", "b"], ["b"], None, "a", 0, [["a"]], [{"a": 1}], list(range(20)), [2**63]],
-    "ratio": [0.999, 0.9989999, 1, 0.5, 1.0, 2, "0.999", None],
+    "ratio": [0.999, 0.9989999, 1, 0.5, 1.0, 2, "0.999", None, 1e-7, 1e-300, 1e300],
     "size": [9007199254740992, 9007199254740993, 9007199254740994, 9007199254740992.0, 9007199254740994.0, 1,
              2**62, -(2**63)],
     "label": ["a", "b", "A", None, 1],
@@ -139,12 +139,46 @@ def test_values_on_each_side_of_a_threshold_are_told_apart() -> None:
 
 
 def test_numbers_the_c_core_reads_otherwise_are_kept_as_they_are() -> None:
-    """orjson writes 1e16 as ``1e+16``, which the C core reads as 1; an integer past 64 bits it cannot hold."""
+    """An integer past 64 bits the C core cannot hold, nor an infinite float; a float orjson writes in exponent form
+    it reads as written in decimals (``_dumps``), and classes it as any other."""
     quantizer = runtime._Quantizer(runtime._Ruleset.body_of(_definition()))
     depth = quantizer.of("depth")
     assert depth is not None
-    assert depth(1e16) == [1e16] and depth(2**63) == [2**63] and depth(float("inf")) == [float("inf")]
-    assert not runtime._number(1e16) and runtime._number(1e15) and not runtime._number(True)
+    assert depth(2**63) == [2**63] and depth(float("inf")) == [float("inf")]
+    assert depth(1e16) == depth(5) != depth(1e-7) == depth(0)
+    assert runtime._number(1e16) and runtime._number(1e-7) and not runtime._number(True)
+    assert not runtime._number(float("nan"))
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (1e16, "10000000000000000.0"), (1e-7, "0.0000001"), (-1.5e-300, "-0." + "0" * 299 + "15"),
+    (12345678901234567890.0, "12345678901234567000.0"), (1e300, "1" + "0" * 300 + ".0")])
+def test_a_float_in_exponent_form_is_written_for_the_c_core_in_decimals(value: float, text: str) -> None:
+    """orjson writes 1e16 as ``1e+16``: the C core's parser stops a number without a point at its exponent, read 1,
+    and crashed the process on the rest (exit 139). Written as a plain decimal, ``atof`` reads the same double."""
+    written = runtime._dumps([{"kind": "call", "depth": value, "s": "1e+5", "n": [value]}])
+    assert written == f'[{{"kind":"call","depth":{text},"s":"1e+5","n":[{text}]}}]'
+    assert float(text) == value and runtime._loads(written)[0]["depth"] == value
+    assert runtime._dumps([{"s": "v1e+5", "x": 0.5}]) == '[{"s":"v1e+5","x":0.5}]'  # text alike: written as it is
+
+
+@pytest.mark.parametrize("constant", [1e16, 1e-7, -1e300, 1e300, 100, 0.5])
+def test_the_c_core_compares_floats_in_exponent_form_as_python_does(constant: float) -> None:
+    """Facts and rule constants of every magnitude, in the C core: each rule fires exactly when Python says."""
+    definition = {f"{name}-{i}": {"all": [{"c": {"$and": [{"kind": "call"}, {op: {"depth": constant}}]}}]}
+                  for i, (name, op) in enumerate((("gt", "$gt"), ("lt", "$lt"), ("eq", "$eq"), ("gte", "$gte")))}
+    values = [0, 1, 100, 0.5, 1e15, 1e16, 2e16, 1e-7, 1e-8, -1e300, -1e301, 1e300, 1e-300, 12345678901234567890.0]
+    rs = runtime._Ruleset("exponents", definition)
+    try:
+        for value in values:
+            sink: list[str] = []
+            rs.assert_batch([{"kind": "call", "key": "c", "depth": value}], sink, keep=False)
+            fired = {rule.split("-")[0] for a in runtime._decode(rs.name, sink) for rule in a}
+            expected = {name for name, test in (("gt", value > constant), ("lt", value < constant),
+                                                ("eq", value == constant), ("gte", value >= constant)) if test}
+            assert fired == expected, (value, constant)
+    finally:
+        rs.free()
 
 
 @pytest.mark.parametrize("test", [
