@@ -1002,6 +1002,44 @@ def test_a_server_variable_from_an_env_file_every_service_shares_says_nothing_of
     assert "archive" in stores  # a file given to one service alone still says what that service is
 
 
+def test_a_server_variable_from_an_extension_block_several_services_merge_says_nothing_of_who_is_the_server(
+        tmp_path: os.PathLike[str]) -> None:
+    # One block of database settings merged into the database and into every process of the application: PGDATA
+    # and POSTGRES_PASSWORD reach the clients too, and say nothing of which container is the server.
+    path = write(str(tmp_path), "docker-compose.yml", """
+        x-db-env: &db-env
+          PGHOST: ledger-db
+          POSTGRES_PASSWORD: change-me
+          PGDATA: /var/lib/postgresql/data
+        x-archive-env: &archive-env
+          PGDATA: /srv/archive
+        services:
+          api:
+            image: acme/ledger:1.4.0
+            environment:
+              <<: *db-env
+          worker:
+            image: acme/ledger:1.4.0
+            command: ./bin/worker.sh
+            environment:
+              <<: *db-env
+          ledger-db:
+            image: postgres:16
+            environment:
+              <<: *db-env
+          archive:
+            image: acme/archive:2.0.0
+            environment:
+              <<: *archive-env
+        """)
+    d = design_of(compose.import_file(path))
+    services = {s.name for s in d.of_kind("service")}
+    stores = {s.name for s in d.of_kind("datastore")}
+    assert {"api", "worker"} <= services and not {"api", "worker"} & stores
+    assert "ledger-db" in stores  # still recognised, by its image
+    assert "archive" in stores  # a block merged into one service alone still says what that service is
+
+
 def test_the_host_an_emulator_variable_names_is_that_store_and_so_is_a_twin_built_alike(
         tmp_path: os.PathLike[str]) -> None:
     # A local stand-in for a managed document store, built from a plain runtime image: only the variable the store's

@@ -143,7 +143,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         body.remark(where, remark)
     _environment_of(body, project.files)
     scan = _Scan(compose_files=set(project.files), shared_env_files=_shared_env_files(doc, services, project.files),
-                 emulated=_emulated(doc, services))
+                 shared_definitions=_shared_definitions(doc, services, project.files), emulated=_emulated(doc, services))
     for name, svc in services.items():
         scan.service(doc, body, name, svc, limits)
     routed = {n: ls for n, ls in scan.labelled.items()
@@ -225,6 +225,7 @@ class _Scan:
     books: dict[str, list[AddressBook]] = field(default_factory=dict)  # service -> the address books it mounts
     compose_files: set[str] = field(default_factory=set)  # the project's files (a variable from elsewhere: env_file)
     shared_env_files: set[str] = field(default_factory=set)  # env_files that several services read
+    shared_definitions: set[tuple[str, int]] = field(default_factory=set)  # compose lines several services' env merge
     emulated: dict[str, Recognised] = field(default_factory=dict)  # service -> the managed store it emulates
     colocated: dict[str, str] = field(default_factory=dict)  # service -> the one whose network namespace it joins
     # mounted file -> (database host, login) -> database (or key) -> where: the connection strings it writes out
@@ -274,9 +275,11 @@ class _Scan:
             self.bases[name], stated = built.base or "", {k for k, _v, _l in env}
             env = [e for e in built.env if e[0] not in stated] + env  # compose's environment wins
         # A server-only variable says what a container is when it was given to that container: one that reaches it
-        # from an env_file the whole project shares (a `.env` holding the database's settings beside its clients')
-        # says nothing about which of those containers is the server.
-        own_keys = [k for k, _v, loc in env if loc.file not in self.shared_env_files]
+        # from an env_file the whole project shares (a `.env` holding the database's settings beside its clients'),
+        # or from an extension block merged into several services' environment (`<<: [*app-env, *db-env]`, the
+        # database's PGDATA and POSTGRES_* beside its clients'), says nothing about which of them is the server.
+        own_keys = [k for k, _v, loc in env if loc.file not in self.shared_env_files and
+                    (loc.file, loc.line) not in self.shared_definitions]
         rec = recognise(runs, own_keys, [m for m, _p, _l in mounts], name) or self.emulated.get(name)
         if rec is not None and built is not None and built.base and rec.why.startswith("image"):
             rec = dataclasses.replace(rec, why=f"{rec.why}, the base of {built.dockerfile}")
@@ -694,6 +697,16 @@ def _shared_env_files(doc: Document, services: dict[str, Any], compose_files: Se
         for file in {loc.file for _k, _v, loc in env if loc.file and loc.file not in compose_files}:
             readers[file] = readers.get(file, 0) + 1
     return {file for file, n in readers.items() if n > 1}
+
+
+def _shared_definitions(doc: Document, services: dict[str, Any], compose_files: Sequence[str]) -> set[tuple[str, int]]:
+    """The lines of the compose files that give a variable to more than one service: an extension field's
+    entries (``x-db-env: &db-env``) that several services merge into their ``environment``."""
+    readers: dict[tuple[str, int], int] = {}
+    for _name, env in _environments(doc, services):
+        for where in {(loc.file, loc.line) for _k, _v, loc in env if loc.file in compose_files and loc.line > 0}:
+            readers[where] = readers.get(where, 0) + 1
+    return {where for where, n in readers.items() if n > 1}
 
 
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([A-Za-z0-9_.-]+)(?::\d+)?(?:/.*)?$")
