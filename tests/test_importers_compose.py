@@ -1040,6 +1040,24 @@ def test_a_server_variable_from_an_extension_block_several_services_merge_says_n
     assert "archive" in stores  # a block merged into one service alone still says what that service is
 
 
+def test_a_tag_that_names_a_release_channel_is_no_fixed_release(tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          ledger:
+            image: registry.example.org/acme/ledger:stable
+          audit:
+            image: registry.example.org/acme/audit:Beta
+          billing:
+            image: registry.example.org/acme/billing:stable-2.4.1
+        """)
+    d = design_of(compose.import_file(path))
+    assert fact(d, "deployment:ledger").data["immutable_artifacts"] is False
+    assert fact(d, "deployment:audit").data["immutable_artifacts"] is False
+    assert "deployment:billing" not in set(d.by_key())  # a release of the channel, named: unknown
+    notes = compose.import_file(path)[0].notes
+    assert any("ledger:stable is a moving tag: it names a release channel" in n for n in notes["deployment:ledger"])
+
+
 def test_the_host_an_emulator_variable_names_is_that_store_and_so_is_a_twin_built_alike(
         tmp_path: os.PathLike[str]) -> None:
     # A local stand-in for a managed document store, built from a plain runtime image: only the variable the store's

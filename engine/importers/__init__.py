@@ -240,6 +240,27 @@ def fill_templates(docs: Sequence[Document]) -> list[Document]:
     for d in docs:
         refill = getattr(d, "refill", None)
         out.append(refill[1](env[refill[0]]) if refill and env.get(refill[0]) else d)
+    return _gateway_stores(out)
+
+
+def _gateway_stores(docs: list[Document]) -> list[Document]:
+    """A gateway route's target that another document says is a datastore (an object store whose S3 API the proxy
+    publishes under a path) is that datastore: the gateway's bare declaration of it as a service is left out, its
+    route and call to it kept."""
+    from engine.importers.base import ArtifactDocument, without_facts
+
+    stores = {str(item["name"]) for d in docs if isinstance(d.data, dict)
+              for item in d.data.get("datastores") or [] if isinstance(item, dict) and "name" in item}
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, ArtifactDocument) and d.format.startswith("gateway") and isinstance(d.data, dict):
+            drop = {str(item["name"]): f"{item['name']} is a datastore (another artifact says so): the gateway's "
+                                        "routes reach it as a store, not as a service"
+                    for item in d.data.get("services") or []
+                    if isinstance(item, dict) and set(item) == {"name"} and str(item["name"]) in stores}
+            out.append(without_facts(d, "services", drop) if drop else d)
+        else:
+            out.append(d)
     return out
 
 

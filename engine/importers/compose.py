@@ -143,7 +143,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         body.remark(where, remark)
     _environment_of(body, project.files)
     scan = _Scan(compose_files=set(project.files), shared_env_files=_shared_env_files(doc, services, project.files),
-                 shared_definitions=_shared_definitions(doc, services, project.files), emulated=_emulated(doc, services))
+                 shared_definitions=_shared_definitions(doc, services, project.files),
+                 emulated=_emulated(doc, services))
     for name, svc in services.items():
         scan.service(doc, body, name, svc, limits)
     routed = {n: ls for n, ls in scan.labelled.items()
