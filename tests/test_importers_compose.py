@@ -994,12 +994,16 @@ def test_a_server_variable_from_an_env_file_every_service_shares_says_nothing_of
             build: ./archive
             env_file: [vault.env]
         """)
+    _assert_servers(path, clients={"catalog", "ledger"}, servers={"store", "archive"})
+    # store: still recognised, by its image; archive: a file given to one service alone says what that service is
+
+
+def _assert_servers(path: str, clients: set[str], servers: set[str]) -> None:
+    """The compose file's ``clients`` are services, not datastores, and its ``servers`` datastores."""
     d = design_of(compose.import_file(path))
-    services = {s.name for s in d.of_kind("service")}
     stores = {s.name for s in d.of_kind("datastore")}
-    assert {"catalog", "ledger"} <= services and not {"catalog", "ledger"} & stores
-    assert "store" in stores  # still recognised, by its image
-    assert "archive" in stores  # a file given to one service alone still says what that service is
+    assert clients <= {s.name for s in d.of_kind("service")} and not clients & stores
+    assert servers <= stores
 
 
 def test_a_server_variable_from_an_extension_block_several_services_merge_says_nothing_of_who_is_the_server(
@@ -1032,30 +1036,8 @@ def test_a_server_variable_from_an_extension_block_several_services_merge_says_n
             environment:
               <<: *archive-env
         """)
-    d = design_of(compose.import_file(path))
-    services = {s.name for s in d.of_kind("service")}
-    stores = {s.name for s in d.of_kind("datastore")}
-    assert {"api", "worker"} <= services and not {"api", "worker"} & stores
-    assert "ledger-db" in stores  # still recognised, by its image
-    assert "archive" in stores  # a block merged into one service alone still says what that service is
-
-
-def test_a_tag_that_names_a_release_channel_is_no_fixed_release(tmp_path: os.PathLike[str]) -> None:
-    path = write(str(tmp_path), "docker-compose.yml", """
-        services:
-          ledger:
-            image: registry.example.org/acme/ledger:stable
-          audit:
-            image: registry.example.org/acme/audit:Beta
-          billing:
-            image: registry.example.org/acme/billing:stable-2.4.1
-        """)
-    d = design_of(compose.import_file(path))
-    assert fact(d, "deployment:ledger").data["immutable_artifacts"] is False
-    assert fact(d, "deployment:audit").data["immutable_artifacts"] is False
-    assert "deployment:billing" not in set(d.by_key())  # a release of the channel, named: unknown
-    notes = compose.import_file(path)[0].notes
-    assert any("ledger:stable is a moving tag: it names a release channel" in n for n in notes["deployment:ledger"])
+    _assert_servers(path, clients={"api", "worker"}, servers={"ledger-db", "archive"})
+    # ledger-db: still recognised, by its image; archive: a block merged into one service alone says what it is
 
 
 def test_the_host_an_emulator_variable_names_is_that_store_and_so_is_a_twin_built_alike(
@@ -1101,7 +1083,8 @@ def test_a_workload_named_for_a_test_suite_is_not_reviewed(tmp_path: os.PathLike
     assert reviewed == {"ledger", "ledger-db", "contest"}  # `contest` only contains the letters
 
 
-def test_a_tag_that_names_each_nightly_or_branch_head_build_is_no_fixed_release(tmp_path: os.PathLike[str]) -> None:
+def test_a_tag_that_names_each_nightly_build_branch_head_or_channel_release_is_no_fixed_release(
+        tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
         services:
           ledger:
@@ -1114,15 +1097,21 @@ def test_a_tag_that_names_each_nightly_or_branch_head_build_is_no_fixed_release(
             image: registry.example.org/acme/billing:nightly-2026-01-12
           mailer:
             image: registry.example.org/acme/mailer:2.4.1
+          payroll:
+            image: registry.example.org/acme/payroll:stable
+          ledger-ui:
+            image: registry.example.org/acme/ledger-ui:stable-2.4.1
         """)
     d = design_of(compose.import_file(path))
     assert fact(d, "deployment:ledger").data["immutable_artifacts"] is False
     assert fact(d, "deployment:audit").data["immutable_artifacts"] is False  # the convention holds in any case
+    assert fact(d, "deployment:payroll").data["immutable_artifacts"] is False  # a release channel moves too
     keys = set(d.by_key())
     # a variable, a dated build and a version stay unknown: whoever publishes them may or may not move them
-    assert not keys & {"deployment:reports", "deployment:billing", "deployment:mailer"}
+    assert not keys & {"deployment:reports", "deployment:billing", "deployment:mailer", "deployment:ledger-ui"}
     notes = compose.import_file(path)[0].notes
     assert any("ledger:nightly is a moving tag" in n for n in notes["deployment:ledger"])
+    assert any("payroll:stable is a moving tag: it names a release channel" in n for n in notes["deployment:payroll"])
 
 
 def test_an_application_image_tagged_with_its_major_version_alone_is_a_moving_release_line(

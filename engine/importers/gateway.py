@@ -45,6 +45,14 @@ The configurations, each read as its own tool reads it:
   warning). A service's folder hands it over when its Dockerfile copies it into httpd's configuration
   (``httpd_configs``); a folder whose code serves routes runs that code in httpd, and is then no gateway.
 
+- Caddy (a ``Caddyfile``, parsed by ``caddy_conf``): each ``reverse_proxy`` of each site block, through ``handle``,
+  ``handle_path``, ``route`` and imported snippets, with a path matcher (``/api/*`` -> ``/api/``; a named matcher is
+  not read: a warning), to its upstreams. A site addressed by a port alone, ``http://`` or port 80 serves plain HTTP,
+  one addressed by a host name Caddy's automatic HTTPS (unless ``auto_https off``); ``rate_limit`` (a plugin) sets
+  the rate limit, none is ``rate_limit: false``; the call's timeout is the transport's ``response_header_timeout`` or
+  ``read_timeout``, else none (``0``: Caddy sets no response timeout). ``{$VAR}`` placeholders take the container's
+  environment once compose or Kubernetes is read (``refill``), else their default.
+
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
 becomes one endpoint with method ``ANY`` (a note says so). The first route that
