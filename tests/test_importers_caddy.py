@@ -86,7 +86,8 @@ def test_a_site_addressed_by_a_placeholder_takes_its_container_environment(tmp_p
           web:
             image: acme/web:1.2.0
           files:
-            image: acme/files:1.2.0
+            image: minio/minio:RELEASE.2025-04-22T22-12-26Z
+            environment: [MINIO_ROOT_PASSWORD=change-me]
         """)
     caddy = write(root, "proxy/Caddyfile", """
         {$SITE_ADDRESS} {
@@ -101,6 +102,8 @@ def test_a_site_addressed_by_a_placeholder_takes_its_container_environment(tmp_p
     assert endpoints["endpoint:ANY /uploads/"]["routes_to"] == ["files"]
     assert endpoints["endpoint:ANY /"]["tls"] is False
     assert "interaction:proxy->web" in {f.key for f in design.of_kind("interaction")}
+    # the object store the proxy publishes under a path stays a datastore (not also a service of the gateway's)
+    assert "datastore:files" in design.by_key() and "service:files" not in design.by_key()
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -240,7 +240,7 @@ def fill_templates(docs: Sequence[Document]) -> list[Document]:
     for d in docs:
         refill = getattr(d, "refill", None)
         out.append(refill[1](env[refill[0]]) if refill and env.get(refill[0]) else d)
-    return _gateway_stores(out)
+    return out
 
 
 def _gateway_stores(docs: list[Document]) -> list[Document]:
@@ -275,10 +275,11 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
     (``base.not_configured``); endpoints that no Ingress path reaches kept internal (``base.unrouted_endpoints``); the
     system-of-record role taken back from a datastore no connection reaches any more (``base.unconnected_records``);
     a web process and its worker running one image or build, and services whose code was read from the same folders,
-    made processes of one application (``base.applications``)."""
+    made processes of one application (``base.applications``); a gateway's target that another document says is a
+    datastore left that datastore (``_gateway_stores``)."""
     from engine.importers.base import distinct_channels, distinct_endpoints, volatile_channels
 
-    docs = distinct_channels(_placed(distinct_endpoints(fill_templates(docs))))
+    docs = distinct_channels(_placed(distinct_endpoints(_gateway_stores(fill_templates(docs)))))
     if any(getattr(d, "pubsubs", None) for d in docs):
         from engine.importers import dapr
 
