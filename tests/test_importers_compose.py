@@ -581,6 +581,7 @@ def test_depends_on_alone_makes_a_store_client_and_a_service_call_of_unknown_sty
         services:
           api:
             image: shop/api:1.0
+            environment: {LOG_LEVEL: info}
             depends_on: [db, mq, pricing]
           db:
             image: postgres:16
@@ -595,6 +596,35 @@ def test_depends_on_alone_makes_a_store_client_and_a_service_call_of_unknown_sty
     pricing = fact(d, "interaction:api->pricing").data
     assert "style" not in pricing and "protocol" not in pricing  # start order says nothing about the call
     assert "depends_on" in pricing["inferred_from"]
+
+
+def test_depends_on_from_a_container_given_nothing_that_could_hold_an_address_is_a_start_order(
+        tmp_path: os.PathLike[str]) -> None:
+    """A pulled image the compose file gives no variable, command, mounted file or build (a static front end run as
+    it is, Plane's web) cannot be told another service's address: its depends_on on a service is a start order, not
+    a call; on a datastore it stays the store's client. Any of those keys keeps the call."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          api:
+            image: shop/api:1.0
+          web:
+            image: shop/web:1.0
+            ports: ["80:80"]
+            deploy: {replicas: 1}
+            depends_on: [api, db]
+          admin:
+            image: shop/admin:1.0
+            volumes: ["./admin.conf:/etc/nginx/conf.d/default.conf"]
+            depends_on: [api]
+          db:
+            image: postgres:16
+        """)
+    doc = compose.import_file(path)[0]
+    calls = {i.key for i in design_of([doc]).of_kind("interaction")}
+    assert "interaction:web->api" not in calls
+    assert "interaction:web->db" in calls
+    assert "interaction:admin->api" in calls  # a mounted file may name it
+    assert any("web->api not drawn" in text and "start order" in text for _at, text in doc.remarks)
 
 
 def test_a_control_character_in_an_artifact_value_does_not_stop_the_import(tmp_path: os.PathLike[str]) -> None:

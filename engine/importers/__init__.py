@@ -295,9 +295,9 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
 
         docs = unconnected_records(docs)
     if any(getattr(d, "code_paths", None) or getattr(d, "builds", None) for d in docs):
-        from engine.importers.base import applications
+        from engine.importers.base import applications, same_application_start_orders
 
-        docs = applications(docs)
+        docs = same_application_start_orders(applications(docs))
     return docs
 
 

@@ -707,6 +707,36 @@ def applications(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+
+_START_ORDER = re.compile(r"(?:depends_on|links) \([^;()]*\)(?:; (?:depends_on|links) \([^;()]*\))*")
+"""The evidence of a call that only compose's ``depends_on`` or ``links`` declares."""
+
+
+def same_application_start_orders(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls between two processes of one application (``application``, stated or set by
+    ``applications``) that only ``depends_on`` or ``links`` declares: a worker or scheduler that waits for the web
+    process of its own code waits for it to be up (its migrations run), and no variable, command or code gives it
+    the other's address; the processes meet in the stores they share, not by calling each other."""
+    apps = {str(s.get("name")): str(s.get("application")) for d in docs if isinstance(d.data, dict)
+            for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("application")}
+    if not apps:
+        return list(docs)
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for i in d.data.get("interactions") or []:
+            source, target = (str(i.get("from")), str(i.get("to"))) if isinstance(i, dict) else ("", "")
+            evidence = " ".join(str(i.get("inferred_from") or "").split()) if isinstance(i, dict) else ""
+            if source in apps and apps[source] == apps.get(target) and _START_ORDER.fullmatch(evidence):
+                drop[f"{source}->{target}"] = (f"{source}->{target} not drawn: only {evidence} says it, and both are "
+                                               f"processes of the application {apps[source]}: a start order, not a "
+                                               "call")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
 def entry_endpoint(body: Body, service: str, at: Location, why: str,
                    tls: tuple[bool, Location, str] | None = None) -> None:
     """A public service's entry point, when the artifact exposes it but names no route: one endpoint
