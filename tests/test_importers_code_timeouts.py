@@ -228,3 +228,36 @@ def test_a_dotnet_http_client_factory_client_bounds_the_http_calls(tmp_path: Any
                                   "string url) {\n    " + code + "\n  }\n}\n")
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
     assert fact(design, "interaction:till->stock").data.get("timeout_ms") == expected
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    pytest.param('Config(signature_version="s3v4")', 60000, id="botocore-default"),
+    pytest.param('Config(signature_version="s3v4", connect_timeout=2, read_timeout=5)', None, id="timeouts-given"),
+])
+def test_a_boto3_client_at_botocores_defaults_bounds_only_the_calls_to_the_object_store(
+        tmp_path: Any, config: str, expected: int | None) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          api:
+            image: acme/api
+            environment: {AWS_S3_ENDPOINT_URL: "http://uploads:9000", RATES_URL: "http://rates:8080"}
+          uploads:
+            image: minio/minio:RELEASE.2025-04-22T22-12-26Z
+            command: server /data
+          rates:
+            image: acme/rates
+    """)
+    write(tmp, "api/storage.py", f"""
+        import os
+
+        import boto3
+        from botocore.client import Config
+
+
+        def client():
+            return boto3.client("s3", endpoint_url=os.environ["AWS_S3_ENDPOINT_URL"], config={config})
+        """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/api"]))
+    assert fact(design, "interaction:api->uploads").data.get("timeout_ms") == expected
+    assert "timeout_ms" not in fact(design, "interaction:api->rates").data  # another HTTP call: its client unknown
