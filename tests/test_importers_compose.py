@@ -7,7 +7,7 @@ import os
 import pytest
 
 from engine.errors import ArchplanError
-from engine.importers import compose, import_paths
+from engine.importers import compose, import_paths, load_artifacts
 from engine.loader import load_design
 from engine.review import review
 from tests.helpers import write
@@ -619,12 +619,12 @@ def test_depends_on_from_a_container_given_nothing_that_could_hold_an_address_is
           db:
             image: postgres:16
         """)
-    doc = compose.import_file(path)[0]
-    calls = {i.key for i in design_of([doc]).of_kind("interaction")}
+    docs = load_artifacts([f"compose={path}"])
+    calls = {i.key for i in design_of(docs).of_kind("interaction")}
     assert "interaction:web->api" not in calls
     assert "interaction:web->db" in calls
     assert "interaction:admin->api" in calls  # a mounted file may name it
-    assert any("web->api not drawn" in text and "start order" in text for _at, text in doc.remarks)
+    assert any("web->api not drawn" in text and "start order" in text for d in docs for _at, text in d.remarks)
 
 
 def test_a_control_character_in_an_artifact_value_does_not_stop_the_import(tmp_path: os.PathLike[str]) -> None:

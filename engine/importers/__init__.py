@@ -225,7 +225,7 @@ def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
             except ArchplanError as exc:
                 errors.append(exc)
     raise_all(errors)
-    return sorted(compose_routes(docs), key=lambda d: d.file)
+    return sorted(compose_routes(docs, whole=False), key=lambda d: d.file)
 
 
 def fill_templates(docs: Sequence[Document]) -> list[Document]:
@@ -264,7 +264,7 @@ def _gateway_stores(docs: list[Document]) -> list[Document]:
     return out
 
 
-def compose_routes(docs: Sequence[Document]) -> list[Document]:
+def compose_routes(docs: Sequence[Document], whole: bool = True) -> list[Document]:
     """Templates filled from their container's environment (``fill_templates``), and routes read from source placed
     behind the gateway routes and entry points of the other documents (the module is imported only when some
     document is one: ``check`` without ``--from`` stays quick); endpoints two services share a method and path of told
@@ -276,10 +276,17 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
     system-of-record role taken back from a datastore no connection reaches any more (``base.unconnected_records``);
     a web process and its worker running one image or build, and services whose code was read from the same folders,
     made processes of one application (``base.applications``); a gateway's target that another document says is a
-    datastore left that datastore (``_gateway_stores``)."""
+    datastore left that datastore (``_gateway_stores``); when the documents are ``whole`` (every artifact given, not
+    one import step of several), the start orders of callers given nothing and whose code is not read taken out
+    (``base.bare_start_orders``)."""
     from engine.importers.base import distinct_channels, distinct_endpoints, volatile_channels
 
-    docs = distinct_channels(_placed(distinct_endpoints(_gateway_stores(fill_templates(docs)))))
+    docs = _gateway_stores(fill_templates(docs))
+    if whole and any(getattr(d, "start_orders", None) for d in docs):
+        from engine.importers.base import bare_start_orders
+
+        docs = bare_start_orders(docs)  # before the code is placed: what nothing calls any more is known
+    docs = distinct_channels(_placed(distinct_endpoints(docs)))
     if any(getattr(d, "pubsubs", None) for d in docs):
         from engine.importers import dapr
 

@@ -93,6 +93,10 @@ class ArtifactDocument(Document):
     """Workload -> what it runs (an image reference, or a build's context, Dockerfile and working directory), how to
     say it, the application it would name, and where it is stated: ``applications`` makes a web process and its worker
     that run the same one processes of one application."""
+    start_orders: dict[str, str] = field(default_factory=dict)
+    """Call (``source->target``) -> why it is a start order, not a call, unless the caller's code is read: a
+    ``depends_on`` alone from a container the compose file gives nothing that could hold an address
+    (``bare_start_orders``)."""
     not_reviewed: dict[str, str] = field(default_factory=dict)
     """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
     another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
@@ -562,6 +566,7 @@ class Body:
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.not_reviewed: dict[str, str] = {}
         self.builds: dict[str, tuple[str, str, str, Location]] = {}
+        self.start_orders: dict[str, str] = {}
         self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.volatile_brokers: dict[str, tuple[Location, str]] = {}
@@ -649,7 +654,7 @@ class Body:
                                 signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
                                 pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records),
-                                builds=self.builds)
+                                builds=self.builds, start_orders=self.start_orders)
 
 
 def applications(docs: Sequence[Document]) -> list[Document]:
@@ -706,6 +711,22 @@ def applications(docs: Sequence[Document]) -> list[Document]:
         out.append(edited)
     return out
 
+
+
+def bare_start_orders(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls ``ArtifactDocument.start_orders`` names whose caller's code is not read: only its
+    image's build could have named the target, and nothing of the caller that is read does. A caller whose code is
+    read keeps them for the code readers to judge (``code_routes``: a start order unless its code names the target)."""
+    coded = {str(getattr(d, "service", "")) for d in docs if getattr(d, "format", "") == "source"}
+    out: list[Document] = []
+    for d in docs:
+        orders = getattr(d, "start_orders", None)
+        if not orders or not isinstance(d, ArtifactDocument):
+            out.append(d)
+            continue
+        out.append(without_facts(d, "interactions", {k: why for k, why in sorted(orders.items())
+                                                     if k.split("->", 1)[0] not in coded}))
+    return out
 
 
 _START_ORDER = re.compile(r"(?:depends_on|links) \([^;()]*\)(?:; (?:depends_on|links) \([^;()]*\))*")

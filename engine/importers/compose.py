@@ -162,8 +162,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
-    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions,
-                  _role_variants(doc, root, services), scan, _unconfigured(services))
+    declared = _declared_edges(doc, services, scan.skipped)
+    _record_calls(body, edges, declared, scan.kinds, scan.mentions, _role_variants(doc, root, services), scan)
+    _bare_start_orders(body, edges, declared, scan.kinds, _unconfigured(services))
     dapr.record(body, scan.sidecars, scan.hosts,
                 {n for n, r in scan.kinds.items() if r is not None and r.role == "datastore"}, scan.published)
     _address_books(body, scan)
@@ -515,16 +516,19 @@ def _unconfigured(services: Mapping[str, Any]) -> frozenset[str]:
                      if isinstance(svc, dict) and svc.get("image") and not any(svc.get(k) for k in _ADDRESS_KEYS))
 
 
-def _bare_start_order(body: Body, source: str, target: str, at: Location, bare: frozenset[str]) -> bool:
-    """Whether ``source``'s ``depends_on`` on ``target`` is a start order only because the compose file gives
-    ``source`` nothing that could name ``target`` (``_unconfigured``): no variable, command, mounted file or build.
-    Says so in a remark."""
-    if source not in bare:
-        return False
-    body.remark(at, f"{source}->{target} not drawn: only depends_on says it, and the compose file gives {source} "
-                    "no variable, command, mounted file or build that could hold an address: a start order, not a "
-                    "call")
-    return True
+
+def _bare_start_orders(body: Body, edges: Sequence[Edge], declared: Mapping[tuple[str, str], object],
+                       kinds: Mapping[str, Recognised | None], bare: frozenset[str]) -> None:
+    """Record each call to a service that only ``depends_on`` or ``links`` draws from a container the compose file
+    gives nothing that could name its target (``_unconfigured``) as a start order, not a call, unless the caller's code
+    is read (``base.bare_start_orders``)."""
+    drawn = {(e.source, e.target) for e in edges}
+    for source, target in sorted(set(declared) - drawn):
+        if source in bare and kinds.get(target) is None:
+            body.start_orders[f"{source}->{target}"] = (
+                f"{source}->{target} not drawn: only depends_on says it, and the compose file gives {source} no "
+                "variable, command, mounted file or build that could hold an address, nor is its code read: a start "
+                "order, not a call")
 
 def _role_note(body: Body, key: str, source: str, target: str, tgt: Recognised | None) -> None:
     """Why a call to a service registry or a configuration server is made outside any request (``edge_fact``)."""
@@ -540,8 +544,7 @@ def _role_note(body: Body, key: str, source: str, target: str, tgt: Recognised |
 
 def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, str], list[tuple[str, Location]]],
                   kinds: dict[str, Recognised | None], mentions: dict[str, list[Mention]],
-                  variants: dict[str, _Extension] | None = None, scan: _Scan | None = None,
-                  bare: frozenset[str] = frozenset()) -> None:
+                  variants: dict[str, _Extension] | None = None, scan: _Scan | None = None) -> None:
     """One interaction per pair of services that a host name or a declaration connects; a call drawn only from
     variables of an ``env_file`` is marked (``given_whole``) for ``code_routes.compose`` to check against the
     caller's code. A call to a service that a role variant (``_role_variants``) has only from its extension field
@@ -569,9 +572,8 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                                                                         by_pair.get(pair), mentions.get(source, [])):
             left.setdefault((ext.name, target), []).append(source)
             continue
-        if pair not in by_pair and kinds.get(target) is None and (_browser_app_start_order(
-                body, source, target, declared[pair][0][1], mentions.get(source, [])) or _bare_start_order(
-                body, source, target, declared[pair][0][1], bare)):
+        if pair not in by_pair and kinds.get(target) is None and _browser_app_start_order(
+                body, source, target, declared[pair][0][1], mentions.get(source, [])):
             continue
         evidence = [f"{key} ({loc})" for key, loc in declared.get(pair, [])]
         edge = by_pair.get(pair)
