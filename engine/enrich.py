@@ -528,7 +528,9 @@ def _context(design: Design) -> _Context:
     writers_of: dict[str, set[str]] = {}
     for ds_name, svc, mode in acc.facts:
         users_of.setdefault(ds_name, set()).add(svc)
-        if mode == "write":
+        # a gateway that routes requests to a store (an S3 API published under a path) passes its callers' writes:
+        # it owns none of the data, so it is no writer of its own
+        if mode == "write" and services.get(svc, {}).get("kind") != "gateway":
             writers_of.setdefault(ds_name, set()).add(svc)
     routed_by: dict[str, str] = {}
     for ep in design.of_kind("endpoint"):

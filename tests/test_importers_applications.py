@@ -64,6 +64,27 @@ def test_a_web_process_and_its_worker_from_one_image_are_one_application(tmp_pat
     assert ("datastore-credentials-shared-between-services", "datastore:db") in found
 
 
+
+def test_a_worker_waiting_for_the_web_process_of_its_own_application_does_not_call_it(
+        tmp_path: os.PathLike[str]) -> None:
+    """A worker's depends_on on the web process of its own application (one image) is a start order: no call is
+    drawn between them, and none is raised on it; a worker of another image keeps the call its depends_on draws."""
+    shop = _SHOP.replace("        command: celery -A shop worker --loglevel=info\n",
+                         "        command: celery -A shop worker --loglevel=info\n        depends_on: [web]\n")
+    mailer = shop.replace("      db:\n", """      mailer:
+        image: example/mailer:1.0
+        command: celery -A mailer worker
+        environment: {LOG_LEVEL: info}
+        depends_on: [web]
+      db:
+""")
+    docs = import_paths("compose", [write(str(tmp_path), "docker-compose.yml", mailer)])
+    calls = {i.key for i in design_of(docs).of_kind("interaction")}
+    assert "interaction:tasks->web" not in calls
+    assert "interaction:mailer->web" in calls
+    assert any("tasks->web not drawn" in text and "application shop" in text for d in docs for _at, text in d.remarks)
+    assert not {s for _r, s in _findings(docs) if s == "interaction:tasks->web"}
+
 def test_containers_of_one_image_that_all_serve_requests_or_of_another_tag_stay_apart(
         tmp_path: os.PathLike[str]) -> None:
     """Containers of one image that all serve requests may be different programs packed into one image (each its

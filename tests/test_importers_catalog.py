@@ -286,6 +286,7 @@ def test_a_config_server_is_called_at_start_up_only(tmp_path: Any) -> None:
           billing: {image: "acme/billing:1.0"}
           api:
             image: acme/api:1.0
+            environment: {JAVA_OPTS: -Xmx512m}
             depends_on: {config: {condition: service_healthy}, settings: {condition: service_started},
                          config-service: {condition: service_started}, billing: {condition: service_started}}
         """)

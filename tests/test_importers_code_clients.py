@@ -268,6 +268,7 @@ def test_go_clients_join_the_deployment_by_workload_or_registered_name(tmp_path:
           frontend:
             image: acme/frontend
             ports: ["80:5000"]
+            environment: {GOMAXPROCS: "2"}
             depends_on: [rate]
           search: {image: acme/search}
           geo: {image: acme/geo}

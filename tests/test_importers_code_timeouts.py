@@ -172,11 +172,17 @@ def test_rust_reqwest_clients_bound_their_calls_with_the_timeout_the_code_gives_
 STORE_CLIENTS = {
     "dynamodb": ("amazon/dynamodb-local:2.5.2", "TABLES_URL", "http://tables:8000",
                  "DynamoDbClientBuilder b = DynamoDbClient.builder();\n    b.endpointOverride(URI.create(url));\n"
-                 "    return b.build();",
+                 "    return b@@.build();",
                  ".overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(3)))", 30000),
     "search": ("elasticsearch:8.14.0", "INDEX_HOST", "tables:9200",
-               "return ClientConfiguration.builder().connectedTo(url).build();",
+               "return ClientConfiguration.builder().connectedTo(url)@@.build();",
                ".withSocketTimeout(Duration.ofSeconds(40))", 5000),
+    # boto3 against MinIO (Python): botocore's 60 s connect and read defaults unless the Config gives them
+    "object": ("minio/minio:RELEASE.2025-04-22T22-12-26Z", "AWS_S3_ENDPOINT_URL", "http://tables:9000",
+               "import os\nimport boto3\nfrom botocore.client import Config\n\n\ndef client():\n"
+               "    return boto3.client(\"s3\", endpoint_url=os.environ[\"AWS_S3_ENDPOINT_URL\"],\n"
+               "                        config=Config(signature_version=\"s3v4\"@@))\n",
+               ", connect_timeout=2, read_timeout=5", 60000),
 }
 
 
@@ -196,10 +202,12 @@ def test_a_store_client_at_its_default_bounds_only_the_calls_to_its_store(tmp_pa
           rates:
             image: acme/rates
     """)
-    if tuned:
-        code = code.replace(".build()", tuning + ".build()", 1)
-    write(tmp, "ledger/src/main/java/acme/Tables.java",
-          "package acme;\npublic class Tables {\n  public Object client(String url) {\n    " + code + "\n  }\n}\n")
+    code = code.replace("@@", tuning if tuned else "")  # where the entry's code takes the tuning
+    if code.startswith("import"):  # Python
+        write(tmp, "ledger/storage.py", code)
+    else:
+        write(tmp, "ledger/src/main/java/acme/Tables.java",
+              "package acme;\npublic class Tables {\n  public Object client(String url) {\n    " + code + "\n  }\n}\n")
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/ledger"]))
     assert fact(design, "interaction:ledger->tables").data.get("timeout_ms") == (None if tuned else expected)
     assert "timeout_ms" not in fact(design, "interaction:ledger->rates").data  # another HTTP call: its client unknown
@@ -228,3 +236,4 @@ def test_a_dotnet_http_client_factory_client_bounds_the_http_calls(tmp_path: Any
                                   "string url) {\n    " + code + "\n  }\n}\n")
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
     assert fact(design, "interaction:till->stock").data.get("timeout_ms") == expected
+

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from engine.errors import ArchplanError
-from engine.importers import compose, import_paths
+from engine.importers import compose, import_paths, load_artifacts
 from engine.loader import load_design
 from engine.review import review
 from tests.helpers import write
@@ -581,6 +581,7 @@ def test_depends_on_alone_makes_a_store_client_and_a_service_call_of_unknown_sty
         services:
           api:
             image: shop/api:1.0
+            environment: {LOG_LEVEL: info}
             depends_on: [db, mq, pricing]
           db:
             image: postgres:16
@@ -595,6 +596,35 @@ def test_depends_on_alone_makes_a_store_client_and_a_service_call_of_unknown_sty
     pricing = fact(d, "interaction:api->pricing").data
     assert "style" not in pricing and "protocol" not in pricing  # start order says nothing about the call
     assert "depends_on" in pricing["inferred_from"]
+
+
+def test_depends_on_from_a_container_given_nothing_that_could_hold_an_address_is_a_start_order(
+        tmp_path: os.PathLike[str]) -> None:
+    """A pulled image the compose file gives no variable, command, mounted file or build (a static front end run as
+    it is, Plane's web) cannot be told another service's address: its depends_on on a service is a start order, not
+    a call; on a datastore it stays the store's client. Any of those keys keeps the call."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          api:
+            image: shop/api:1.0
+          web:
+            image: shop/web:1.0
+            ports: ["80:80"]
+            deploy: {replicas: 1}
+            depends_on: [api, db]
+          admin:
+            image: shop/admin:1.0
+            volumes: ["./admin.conf:/etc/nginx/conf.d/default.conf"]
+            depends_on: [api]
+          db:
+            image: postgres:16
+        """)
+    docs = load_artifacts([f"compose={path}"])
+    calls = {i.key for i in design_of(docs).of_kind("interaction")}
+    assert "interaction:web->api" not in calls
+    assert "interaction:web->db" in calls
+    assert "interaction:admin->api" in calls  # a mounted file may name it
+    assert any("web->api not drawn" in text and "start order" in text for d in docs for _at, text in d.remarks)
 
 
 def test_a_control_character_in_an_artifact_value_does_not_stop_the_import(tmp_path: os.PathLike[str]) -> None:
@@ -994,12 +1024,50 @@ def test_a_server_variable_from_an_env_file_every_service_shares_says_nothing_of
             build: ./archive
             env_file: [vault.env]
         """)
+    _assert_servers(path, clients={"catalog", "ledger"}, servers={"store", "archive"})
+    # store: still recognised, by its image; archive: a file given to one service alone says what that service is
+
+
+def _assert_servers(path: str, clients: set[str], servers: set[str]) -> None:
+    """The compose file's ``clients`` are services, not datastores, and its ``servers`` datastores."""
     d = design_of(compose.import_file(path))
-    services = {s.name for s in d.of_kind("service")}
     stores = {s.name for s in d.of_kind("datastore")}
-    assert {"catalog", "ledger"} <= services and not {"catalog", "ledger"} & stores
-    assert "store" in stores  # still recognised, by its image
-    assert "archive" in stores  # a file given to one service alone still says what that service is
+    assert clients <= {s.name for s in d.of_kind("service")} and not clients & stores
+    assert servers <= stores
+
+
+def test_a_server_variable_from_an_extension_block_several_services_merge_says_nothing_of_who_is_the_server(
+        tmp_path: os.PathLike[str]) -> None:
+    # One block of database settings merged into the database and into every process of the application: PGDATA
+    # and POSTGRES_PASSWORD reach the clients too, and say nothing of which container is the server.
+    path = write(str(tmp_path), "docker-compose.yml", """
+        x-db-env: &db-env
+          PGHOST: ledger-db
+          POSTGRES_PASSWORD: change-me
+          PGDATA: /var/lib/postgresql/data
+        x-archive-env: &archive-env
+          PGDATA: /srv/archive
+        services:
+          api:
+            image: acme/ledger:1.4.0
+            environment:
+              <<: *db-env
+          worker:
+            image: acme/ledger:1.4.0
+            command: ./bin/worker.sh
+            environment:
+              <<: *db-env
+          ledger-db:
+            image: postgres:16
+            environment:
+              <<: *db-env
+          archive:
+            image: acme/archive:2.0.0
+            environment:
+              <<: *archive-env
+        """)
+    _assert_servers(path, clients={"api", "worker"}, servers={"ledger-db", "archive"})
+    # ledger-db: still recognised, by its image; archive: a block merged into one service alone says what it is
 
 
 def test_the_host_an_emulator_variable_names_is_that_store_and_so_is_a_twin_built_alike(
@@ -1045,7 +1113,8 @@ def test_a_workload_named_for_a_test_suite_is_not_reviewed(tmp_path: os.PathLike
     assert reviewed == {"ledger", "ledger-db", "contest"}  # `contest` only contains the letters
 
 
-def test_a_tag_that_names_each_nightly_or_branch_head_build_is_no_fixed_release(tmp_path: os.PathLike[str]) -> None:
+def test_a_tag_that_names_each_nightly_build_branch_head_or_channel_release_is_no_fixed_release(
+        tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
         services:
           ledger:
@@ -1058,15 +1127,21 @@ def test_a_tag_that_names_each_nightly_or_branch_head_build_is_no_fixed_release(
             image: registry.example.org/acme/billing:nightly-2026-01-12
           mailer:
             image: registry.example.org/acme/mailer:2.4.1
+          payroll:
+            image: registry.example.org/acme/payroll:stable
+          ledger-ui:
+            image: registry.example.org/acme/ledger-ui:stable-2.4.1
         """)
     d = design_of(compose.import_file(path))
     assert fact(d, "deployment:ledger").data["immutable_artifacts"] is False
     assert fact(d, "deployment:audit").data["immutable_artifacts"] is False  # the convention holds in any case
+    assert fact(d, "deployment:payroll").data["immutable_artifacts"] is False  # a release channel moves too
     keys = set(d.by_key())
     # a variable, a dated build and a version stay unknown: whoever publishes them may or may not move them
-    assert not keys & {"deployment:reports", "deployment:billing", "deployment:mailer"}
+    assert not keys & {"deployment:reports", "deployment:billing", "deployment:mailer", "deployment:ledger-ui"}
     notes = compose.import_file(path)[0].notes
     assert any("ledger:nightly is a moving tag" in n for n in notes["deployment:ledger"])
+    assert any("payroll:stable is a moving tag: it names a release channel" in n for n in notes["deployment:payroll"])
 
 
 def test_an_application_image_tagged_with_its_major_version_alone_is_a_moving_release_line(

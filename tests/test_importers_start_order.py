@@ -21,6 +21,7 @@ def test_a_depends_on_the_callers_code_never_names_is_a_start_order_not_a_call(t
             depends_on: [config, thumbs]
           batch:
             image: acme/batch
+            environment: {LOG_LEVEL: info}
             depends_on: [thumbs]
           api:
             image: acme/api

@@ -225,7 +225,7 @@ def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
             except ArchplanError as exc:
                 errors.append(exc)
     raise_all(errors)
-    return sorted(compose_routes(docs), key=lambda d: d.file)
+    return sorted(compose_routes(docs, whole=False), key=lambda d: d.file)
 
 
 def fill_templates(docs: Sequence[Document]) -> list[Document]:
@@ -243,7 +243,28 @@ def fill_templates(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
-def compose_routes(docs: Sequence[Document]) -> list[Document]:
+def _gateway_stores(docs: list[Document]) -> list[Document]:
+    """A gateway route's target that another document says is a datastore (an object store whose S3 API the proxy
+    publishes under a path) is that datastore: the gateway's bare declaration of it as a service is left out, its
+    route and call to it kept."""
+    from engine.importers.base import ArtifactDocument, without_facts
+
+    stores = {str(item["name"]) for d in docs if isinstance(d.data, dict)
+              for item in d.data.get("datastores") or [] if isinstance(item, dict) and "name" in item}
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, ArtifactDocument) and d.format.startswith("gateway") and isinstance(d.data, dict):
+            drop = {str(item["name"]): f"{item['name']} is a datastore (another artifact says so): the gateway's "
+                                        "routes reach it as a store, not as a service"
+                    for item in d.data.get("services") or []
+                    if isinstance(item, dict) and set(item) == {"name"} and str(item["name"]) in stores}
+            out.append(without_facts(d, "services", drop) if drop else d)
+        else:
+            out.append(d)
+    return out
+
+
+def compose_routes(docs: Sequence[Document], whole: bool = True) -> list[Document]:
     """Templates filled from their container's environment (``fill_templates``), and routes read from source placed
     behind the gateway routes and entry points of the other documents (the module is imported only when some
     document is one: ``check`` without ``--from`` stays quick); endpoints two services share a method and path of told
@@ -254,10 +275,18 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
     (``base.not_configured``); endpoints that no Ingress path reaches kept internal (``base.unrouted_endpoints``); the
     system-of-record role taken back from a datastore no connection reaches any more (``base.unconnected_records``);
     a web process and its worker running one image or build, and services whose code was read from the same folders,
-    made processes of one application (``base.applications``)."""
+    made processes of one application (``base.applications``); a gateway's target that another document says is a
+    datastore left that datastore (``_gateway_stores``); when the documents are ``whole`` (every artifact given, not
+    one import step of several), the start orders of callers given nothing and whose code is not read taken out
+    (``base.bare_start_orders``)."""
     from engine.importers.base import distinct_channels, distinct_endpoints, volatile_channels
 
-    docs = distinct_channels(_placed(distinct_endpoints(fill_templates(docs))))
+    docs = _gateway_stores(fill_templates(docs))
+    if whole and any(getattr(d, "start_orders", None) for d in docs):
+        from engine.importers.base import bare_start_orders
+
+        docs = bare_start_orders(docs)  # before the code is placed: what nothing calls any more is known
+    docs = distinct_channels(_placed(distinct_endpoints(docs)))
     if any(getattr(d, "pubsubs", None) for d in docs):
         from engine.importers import dapr
 
@@ -273,9 +302,9 @@ def compose_routes(docs: Sequence[Document]) -> list[Document]:
 
         docs = unconnected_records(docs)
     if any(getattr(d, "code_paths", None) or getattr(d, "builds", None) for d in docs):
-        from engine.importers.base import applications
+        from engine.importers.base import applications, same_application_start_orders
 
-        docs = applications(docs)
+        docs = same_application_start_orders(applications(docs))
     return docs
 
 

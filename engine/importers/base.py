@@ -93,6 +93,10 @@ class ArtifactDocument(Document):
     """Workload -> what it runs (an image reference, or a build's context, Dockerfile and working directory), how to
     say it, the application it would name, and where it is stated: ``applications`` makes a web process and its worker
     that run the same one processes of one application."""
+    start_orders: dict[str, str] = field(default_factory=dict)
+    """Call (``source->target``) -> why it is a start order, not a call, unless the caller's code is read: a
+    ``depends_on`` alone from a container the compose file gives nothing that could hold an address
+    (``bare_start_orders``)."""
     not_reviewed: dict[str, str] = field(default_factory=dict)
     """Workload -> why it is not part of the system under review (observability infrastructure by its image): what
     another artifact configures for a service of that name (a config server's ``<service>.yml``) is not its own."""
@@ -562,6 +566,7 @@ class Body:
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.not_reviewed: dict[str, str] = {}
         self.builds: dict[str, tuple[str, str, str, Location]] = {}
+        self.start_orders: dict[str, str] = {}
         self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.volatile_brokers: dict[str, tuple[Location, str]] = {}
@@ -649,7 +654,7 @@ class Body:
                                 signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
                                 pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records),
-                                builds=self.builds)
+                                builds=self.builds, start_orders=self.start_orders)
 
 
 def applications(docs: Sequence[Document]) -> list[Document]:
@@ -706,6 +711,52 @@ def applications(docs: Sequence[Document]) -> list[Document]:
         out.append(edited)
     return out
 
+
+
+def bare_start_orders(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls ``ArtifactDocument.start_orders`` names whose caller's code is not read: only its
+    image's build could have named the target, and nothing of the caller that is read does. A caller whose code is
+    read keeps them for the code readers to judge (``code_routes``: a start order unless its code names the target)."""
+    coded = {str(getattr(d, "service", "")) for d in docs if getattr(d, "format", "") == "source"}
+    out: list[Document] = []
+    for d in docs:
+        orders = getattr(d, "start_orders", None)
+        if not orders or not isinstance(d, ArtifactDocument):
+            out.append(d)
+            continue
+        out.append(without_facts(d, "interactions", {k: why for k, why in sorted(orders.items())
+                                                     if k.split("->", 1)[0] not in coded}))
+    return out
+
+
+_START_ORDER = re.compile(r"(?:depends_on|links) \([^;()]*\)(?:; (?:depends_on|links) \([^;()]*\))*")
+"""The evidence of a call that only compose's ``depends_on`` or ``links`` declares."""
+
+
+def same_application_start_orders(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls between two processes of one application (``application``, stated or set by
+    ``applications``) that only ``depends_on`` or ``links`` declares: a worker or scheduler that waits for the web
+    process of its own code waits for it to be up (its migrations run), and no variable, command or code gives it
+    the other's address; the processes meet in the stores they share, not by calling each other."""
+    apps = {str(s.get("name")): str(s.get("application")) for d in docs if isinstance(d.data, dict)
+            for s in d.data.get("services") or [] if isinstance(s, dict) and s.get("application")}
+    if not apps:
+        return list(docs)
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for i in d.data.get("interactions") or []:
+            source, target = (str(i.get("from")), str(i.get("to"))) if isinstance(i, dict) else ("", "")
+            evidence = " ".join(str(i.get("inferred_from") or "").split()) if isinstance(i, dict) else ""
+            if source in apps and apps[source] == apps.get(target) and _START_ORDER.fullmatch(evidence):
+                drop[f"{source}->{target}"] = (f"{source}->{target} not drawn: only {evidence} says it, and both are "
+                                               f"processes of the application {apps[source]}: a start order, not a "
+                                               "call")
+        out.append(without_facts(d, "interactions", drop))
+    return out
 
 def entry_endpoint(body: Body, service: str, at: Location, why: str,
                    tls: tuple[bool, Location, str] | None = None) -> None:

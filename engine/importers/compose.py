@@ -143,6 +143,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         body.remark(where, remark)
     _environment_of(body, project.files)
     scan = _Scan(compose_files=set(project.files), shared_env_files=_shared_env_files(doc, services, project.files),
+                 shared_definitions=_shared_definitions(doc, services, project.files),
                  emulated=_emulated(doc, services))
     for name, svc in services.items():
         scan.service(doc, body, name, svc, limits)
@@ -161,8 +162,9 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
-    _record_calls(body, edges, _declared_edges(doc, services, scan.skipped), scan.kinds, scan.mentions,
-                  _role_variants(doc, root, services), scan)
+    declared = _declared_edges(doc, services, scan.skipped)
+    _record_calls(body, edges, declared, scan.kinds, scan.mentions, _role_variants(doc, root, services), scan)
+    _bare_start_orders(body, edges, declared, scan.kinds, _unconfigured(services))
     dapr.record(body, scan.sidecars, scan.hosts,
                 {n for n, r in scan.kinds.items() if r is not None and r.role == "datastore"}, scan.published)
     _address_books(body, scan)
@@ -225,6 +227,7 @@ class _Scan:
     books: dict[str, list[AddressBook]] = field(default_factory=dict)  # service -> the address books it mounts
     compose_files: set[str] = field(default_factory=set)  # the project's files (a variable from elsewhere: env_file)
     shared_env_files: set[str] = field(default_factory=set)  # env_files that several services read
+    shared_definitions: set[tuple[str, int]] = field(default_factory=set)  # compose lines several services' env merge
     emulated: dict[str, Recognised] = field(default_factory=dict)  # service -> the managed store it emulates
     colocated: dict[str, str] = field(default_factory=dict)  # service -> the one whose network namespace it joins
     # mounted file -> (database host, login) -> database (or key) -> where: the connection strings it writes out
@@ -274,9 +277,11 @@ class _Scan:
             self.bases[name], stated = built.base or "", {k for k, _v, _l in env}
             env = [e for e in built.env if e[0] not in stated] + env  # compose's environment wins
         # A server-only variable says what a container is when it was given to that container: one that reaches it
-        # from an env_file the whole project shares (a `.env` holding the database's settings beside its clients')
-        # says nothing about which of those containers is the server.
-        own_keys = [k for k, _v, loc in env if loc.file not in self.shared_env_files]
+        # from an env_file the whole project shares (a `.env` holding the database's settings beside its clients'),
+        # or from an extension block merged into several services' environment (`<<: [*app-env, *db-env]`, the
+        # database's PGDATA and POSTGRES_* beside its clients'), says nothing about which of them is the server.
+        own_keys = [k for k, _v, loc in env if loc.file not in self.shared_env_files and
+                    (loc.file, loc.line) not in self.shared_definitions]
         rec = recognise(runs, own_keys, [m for m, _p, _l in mounts], name) or self.emulated.get(name)
         if rec is not None and built is not None and built.base and rec.why.startswith("image"):
             rec = dataclasses.replace(rec, why=f"{rec.why}, the base of {built.dockerfile}")
@@ -497,6 +502,34 @@ def _browser_app_start_order(body: Body, source: str, target: str, at: Location,
     return True
 
 
+
+_ADDRESS_KEYS = ("build", "command", "configs", "dns", "entrypoint", "env_file", "environment", "extends",
+                 "extra_hosts", "links", "network_mode", "secrets", "volumes", "volumes_from")
+"""The keys of a compose service through which it may be given another service's address: its variables, its
+command, the files mounted into it, the code it is built from, host names it is told."""
+
+
+def _unconfigured(services: Mapping[str, Any]) -> frozenset[str]:
+    """The services the compose file gives nothing that could hold another's address (none of ``_ADDRESS_KEYS``): a
+    pulled image run as it is, with its ports, replicas and start order only."""
+    return frozenset(n for n, svc in services.items()
+                     if isinstance(svc, dict) and svc.get("image") and not any(svc.get(k) for k in _ADDRESS_KEYS))
+
+
+
+def _bare_start_orders(body: Body, edges: Sequence[Edge], declared: Mapping[tuple[str, str], object],
+                       kinds: Mapping[str, Recognised | None], bare: frozenset[str]) -> None:
+    """Record each call to a service that only ``depends_on`` or ``links`` draws from a container the compose file
+    gives nothing that could name its target (``_unconfigured``) as a start order, not a call, unless the caller's code
+    is read (``base.bare_start_orders``)."""
+    drawn = {(e.source, e.target) for e in edges}
+    for source, target in sorted(set(declared) - drawn):
+        if source in bare and kinds.get(target) is None:
+            body.start_orders[f"{source}->{target}"] = (
+                f"{source}->{target} not drawn: only depends_on says it, and the compose file gives {source} no "
+                "variable, command, mounted file or build that could hold an address, nor is its code read: a start "
+                "order, not a call")
+
 def _role_note(body: Body, key: str, source: str, target: str, tgt: Recognised | None) -> None:
     """Why a call to a service registry or a configuration server is made outside any request (``edge_fact``)."""
     if tgt is not None and tgt.role == "registry":
@@ -694,6 +727,16 @@ def _shared_env_files(doc: Document, services: dict[str, Any], compose_files: Se
         for file in {loc.file for _k, _v, loc in env if loc.file and loc.file not in compose_files}:
             readers[file] = readers.get(file, 0) + 1
     return {file for file, n in readers.items() if n > 1}
+
+
+def _shared_definitions(doc: Document, services: dict[str, Any], compose_files: Sequence[str]) -> set[tuple[str, int]]:
+    """The lines of the compose files that give a variable to more than one service: an extension field's
+    entries (``x-db-env: &db-env``) that several services merge into their ``environment``."""
+    readers: dict[tuple[str, int], int] = {}
+    for _name, env in _environments(doc, services):
+        for where in {(loc.file, loc.line) for _k, _v, loc in env if loc.file in compose_files and loc.line > 0}:
+            readers[where] = readers.get(where, 0) + 1
+    return {where for where, n in readers.items() if n > 1}
 
 
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([A-Za-z0-9_.-]+)(?::\d+)?(?:/.*)?$")

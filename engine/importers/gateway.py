@@ -45,6 +45,14 @@ The configurations, each read as its own tool reads it:
   warning). A service's folder hands it over when its Dockerfile copies it into httpd's configuration
   (``httpd_configs``); a folder whose code serves routes runs that code in httpd, and is then no gateway.
 
+- Caddy (a ``Caddyfile``, parsed by ``caddy_conf``): each ``reverse_proxy`` of each site block, through ``handle``,
+  ``handle_path``, ``route`` and imported snippets, with a path matcher (``/api/*`` -> ``/api/``; a named matcher is
+  not read: a warning), to its upstreams. A site addressed by a port alone, ``http://`` or port 80 serves plain HTTP,
+  one addressed by a host name Caddy's automatic HTTPS (unless ``auto_https off``); ``rate_limit`` (a plugin) sets
+  the rate limit, none is ``rate_limit: false``; the call's timeout is the transport's ``response_header_timeout`` or
+  ``read_timeout``, else none (``0``: Caddy sets no response timeout). ``{$VAR}`` placeholders take the container's
+  environment once compose or Kubernetes is read (``refill``), else their default.
+
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
 becomes one endpoint with method ``ANY`` (a note says so). The first route that
@@ -67,7 +75,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.importers import httpd_conf, lua_calls, nginx_conf
+from engine.importers import caddy_conf, httpd_conf, lua_calls, nginx_conf
 from engine.importers.base import (
     ArtifactDocument,
     Body,
@@ -104,6 +112,8 @@ def detect(docs: list[Any]) -> bool:
 def detect_text(path: str, text: str) -> bool:
     """Whether a file is an nginx configuration that proxies (judged before YAML parsing)."""
     base = os.path.basename(path)
+    if CADDY_NAMES.fullmatch(base):
+        return True
     return base.endswith((".conf", ".conf.template")) and (nginx_conf.looks_like(text) or _httpd_proxies(text))
 
 
@@ -117,6 +127,8 @@ def _httpd_proxies(text: str) -> bool:
 def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
     """Import one gateway configuration: Spring application YAML, Envoy YAML, or an nginx ``.conf``."""
     text = read_text(path, limits)
+    if CADDY_NAMES.fullmatch(os.path.basename(path)):
+        return [import_caddy(path, text, service)]
     if httpd_conf.looks_like(text) and not nginx_conf.looks_like(text):
         return [_Httpd(path, text, service).run()]
     if os.path.basename(path).endswith((".conf", ".conf.template")):
@@ -1815,3 +1827,148 @@ def import_yarp(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
 
 __all__ = ["detect", "detect_text", "httpd_configs", "import_file", "import_httpd", "import_yarp", "placeholders",
            "service_of_host", "yarp_configs"]
+
+
+# --------------------------------------------------------------------------------------
+# Caddy (a Caddyfile)
+# --------------------------------------------------------------------------------------
+
+CADDY_NAMES = re.compile(r"Caddyfile(?:[._-][\w.-]*)?")
+"""The names a Caddyfile goes by (``Caddyfile``, ``Caddyfile.prod``, ``Caddyfile.ce``)."""
+_CADDY_NESTING = ("handle", "handle_path", "route")
+_CADDY_AUTH = ("basic_auth", "basicauth", "forward_auth")
+_CADDY_TIMEOUTS = ("response_header_timeout", "read_timeout")
+
+
+def import_caddy(path: str, text: str, service: str | None = None,
+                 env: Mapping[str, tuple[str, Location]] | None = None) -> Document:
+    """A Caddyfile: each ``reverse_proxy`` of each site block (through ``handle``, ``handle_path``, ``route`` and
+    imported snippets) is a route to its upstreams. A site addressed by a port alone or ``http://`` serves plain HTTP;
+    one addressed by a host name, Caddy's automatic HTTPS (unless the global ``auto_https off``). Caddy limits no
+    rate (``rate_limit`` is a plugin's) and its ``reverse_proxy`` sets no response timeout unless the transport
+    states one. Environment placeholders take the container's environment (``env``, given by ``refill`` once compose
+    is read), else their default."""
+    given = {k: v for k, (v, _l) in (env or {}).items()}
+    top, unresolved = caddy_conf.parse(text, path, given)
+    routes = _Routes(path, "Caddy", service, None, "Caddyfile")
+    snippets = {d.name[1:-1]: d.children for d in top
+                if d.name.startswith("(") and d.name.endswith(")") and d.children is not None}
+    entries = [d for d in top if not (d.name.startswith("(") and d.name.endswith(")"))]  # snippets may come first
+    first = entries[0] if entries else None
+    emptied = {at.line for _n, at in unresolved}  # a site whose address was a placeholder with no value
+    options = first if first is not None and not first.name and not first.args and first.children is not None \
+        and first.location.line not in emptied else None
+    auto_https_off = any(o.key == "auto_https" and [a.text for a in o.args][:1] == ["off"]
+                         for o in (options.children or [] if options is not None else []))
+    sites = [d for d in entries if d is not options]
+    if len(sites) == 1 and sites[0].children is None and len(top) > 1:  # one site written without braces
+        sites = [dataclasses.replace(sites[0], children=top[top.index(sites[0]) + 1:])]
+    for name, at in unresolved:
+        routes.body.remark(at, f"placeholder {{${name}}} has no value (neither the container's environment, as "
+                               "compose gives it, nor a default): read as empty")
+    for site in sites:
+        if site.children is None:
+            continue
+        body = _caddy_expand(site.children, snippets, routes, 0)
+        tls = _caddy_tls(site, body, auto_https_off)
+        limit = next((d for d in body if d.key == "rate_limit"), None)
+        rate = (limit.location, f"the site's rate_limit at {limit.location}") if limit else None
+        unlimited = None if limit else (site.location, "no rate_limit in the site block: Caddy limits no rate")
+        _caddy_walk(body, None, routes, tls, rate, unlimited, any(d.key in _CADDY_AUTH for d in body))
+    out = routes.document()
+    if env is None and unresolved and isinstance(out, ArtifactDocument):
+        out.refill = (routes.name, lambda filled: import_caddy(path, text, service or routes.name, filled))
+    return out
+
+
+def _caddy_expand(directives: list[Any], snippets: Mapping[str, list[Any] | None], routes: _Routes,
+                  depth: int) -> list[Any]:
+    """A block's directives with each ``import <snippet>`` replaced by the snippet's (a file import is not read)."""
+    out: list[Any] = []
+    for d in directives:
+        if d.key != "import":
+            out.append(d)
+            continue
+        name = d.args[0].text if d.args else ""
+        inner = snippets.get(name)
+        if inner is None or depth > 8:
+            routes.body.remark(d.location, f"import {name or '(nothing)'}: not a snippet of this file, not read")
+            continue
+        out.extend(_caddy_expand(inner, snippets, routes, depth + 1))
+    return out
+
+
+def _caddy_tls(site: Any, body: list[Any], auto_https_off: bool) -> tuple[bool, Location, str] | None:
+    """Whether a site serves with TLS, by its addresses (None when they disagree or are unknown)."""
+    if any(d.key == "tls" for d in body):
+        d = next(d for d in body if d.key == "tls")
+        return True, d.location, "the site's tls directive"
+    addresses = [a for a in [site.name, *(w.text for w in site.args)] if a.strip(",")]
+    said: set[bool] = set()
+    for raw in addresses:
+        a = raw.strip(",").lower()
+        scheme, sep, rest = a.partition("://")
+        host_port = rest if sep else a
+        host, colon, port = host_port.split("/", 1)[0].rpartition(":")
+        host = host if colon else host_port.split("/", 1)[0]
+        if sep and scheme in ("http", "https"):
+            said.add(scheme == "https")
+        elif (not host or host == "*") and port == "443":
+            return None  # HTTPS with no name to get a certificate for: what Caddy serves there is not read
+        elif not host or host == "*":
+            said.add(False)
+        elif port == "80":
+            said.add(False)
+        else:
+            said.add(not auto_https_off)
+    if len(said) != 1:
+        return None
+    plain = not next(iter(said))
+    where = ", ".join(addresses)
+    return (not plain, site.location, f"site {where}: " + (
+        "no host name (or http://, port 80, auto_https off): Caddy serves it over plain HTTP" if plain else
+        "a host name: Caddy's automatic HTTPS serves it with TLS"))
+
+
+def _caddy_path(matcher: str | None) -> str | None:
+    """A path matcher as a route path: ``/api/*`` -> ``/api/``, ``*``, ``/*`` or none -> ``/``; None for a named
+    matcher (``@name``), whose conditions are not read."""
+    if matcher is None or matcher in ("*", "/*"):
+        return "/"
+    if not matcher.startswith("/"):
+        return None
+    return matcher[:-1] if matcher.endswith("*") else matcher
+
+
+def _caddy_walk(body: list[Any], outer: str | None, routes: _Routes, tls: tuple[bool, Location, str] | None,
+                rate: tuple[Location, str] | None, unlimited: tuple[Location, str] | None, auth: bool) -> None:
+    for d in body:
+        words = [w.text for w in d.args]
+        if d.key in _CADDY_NESTING and d.children is not None:
+            matcher = words[0] if words and words[0].startswith(("/", "*", "@")) else None
+            _caddy_walk(d.children, matcher if matcher is not None else outer, routes, tls, rate, unlimited,
+                        auth or any(c.key in _CADDY_AUTH for c in d.children))
+            continue
+        if d.key != "reverse_proxy":
+            continue
+        matcher = words[0] if words and words[0].startswith(("/", "*", "@")) else None
+        upstreams = words[1:] if matcher is not None else words
+        upstreams += [w.text for c in d.children or [] if c.key == "to" for w in c.args]
+        path = _caddy_path(matcher if matcher is not None else outer)
+        if path is None:
+            routes.body.remark(d.location, f"reverse_proxy behind the named matcher {matcher or outer}: its "
+                                           "conditions are not read, route not imported")
+            continue
+        targets = [t for u in upstreams for t in [routes.target(u.split("://", 1)[-1], d.location)] if t]
+        if not targets:
+            continue
+        transport = [t for c in d.children or [] if c.key == "transport" for t in c.children or []]
+        stated = [(t, _duration_ms(t.args[0].text, "s")) for t in transport if t.key in _CADDY_TIMEOUTS and t.args]
+        timeout = next(((ms, t.location, f"{t.name} {t.args[0].text}") for t, ms in stated if ms is not None),
+                       (0, d.location, "Caddy's reverse_proxy sets no response timeout unless its transport states "
+                                       "one (0: none)"))
+        secured = all(u.startswith("https://") for u in upstreams) or any(t.key == "tls" for t in transport)
+        call = _Call(d.location, "http", timeout=timeout,
+                     tls=(d.location, "an https upstream or the transport's tls") if secured else None)
+        routes.route([], path, d.location, targets, call, rate_limit=rate, unlimited=unlimited, tls=tls,
+                     why="behind Caddy's basic_auth or forward_auth" if auth else "")

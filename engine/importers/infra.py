@@ -192,6 +192,8 @@ class Catalog:
     """Image path -> the directories its server keeps its data in, unless told otherwise."""
     registry_names: re.Pattern[str] = re.compile(r"(?!)")
     """Workload names that by convention name a service registry (``registry``, ``discovery-server``)."""
+    channel_tags: re.Pattern[str] = re.compile("(?!)")
+    """Image tags that name a release channel (``stable``): moved to each new release of the channel."""
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -258,7 +260,8 @@ def parse_catalog(data: Any) -> Catalog:
                    re.compile(str(data.get("moving_tags") or "latest"), re.IGNORECASE),
                    {str(k): tuple(map(str, v if isinstance(v, list) else [v]))
                     for k, v in (data.get("image_data_dirs") or {}).items()},
-                   registry_names=re.compile(str(data.get("registry_names") or "(?!)"), re.IGNORECASE))
+                   registry_names=re.compile(str(data.get("registry_names") or "(?!)"), re.IGNORECASE),
+                   channel_tags=re.compile(str(data.get("channel_tags") or "(?!)"), re.IGNORECASE))
 
 
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:
@@ -353,7 +356,8 @@ def image_path(image: str) -> str:
 def image_pinning(image: str) -> tuple[bool, str] | None:
     """Whether an image reference names one build: ``(True, why)`` for a digest (``@sha256:…``),
     ``(False, why)`` for no tag or a tag that moves by convention (``latest``, ``nightly``: the catalogue's
-    ``moving_tags``); None for any other tag, which a registry may or may not let anyone overwrite (unknown)."""
+    ``moving_tags``; ``stable``, a release channel: its ``channel_tags``);
+    None for any other tag, which a registry may or may not let anyone overwrite (unknown)."""
     ref = image.strip()
     if "@" in ref:
         return True, "the image is pinned by digest"
@@ -367,6 +371,9 @@ def image_pinning(image: str) -> tuple[bool, str] | None:
         return False, f"image {name}:latest is a moving tag"
     if catalog().moving_tags.fullmatch(tag):
         return False, f"image {name}:{tag} is a moving tag: it names another build after each push or nightly build"
+    if catalog().channel_tags.fullmatch(tag):
+        return False, (f"image {name}:{tag} is a moving tag: it names a release channel, moved to each new release "
+                       "of it")
     return None
 
 
