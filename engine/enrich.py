@@ -524,20 +524,22 @@ def _context(design: Design) -> _Context:
                   if "server" in ds.data and ds.name in on_public and g.kind_of.get(ds.data["server"]) == "datastore"}
     consoles, console_fronts = _consoles(design)
     calls = _calls(design, g, c, on_public, acc, console_fronts)
+    routed_by: dict[str, str] = {}
+    routes: set[tuple[str, str]] = set()  # (front, target) of every endpoint routing requests on
+    for ep in design.of_kind("endpoint"):
+        for target in ep.data.get("routes_to") or ():
+            front = ep.data["served_by"]
+            routes.add((front, target))
+            if target != front and (target not in routed_by or front < routed_by[target]):
+                routed_by[target] = front
     users_of: dict[str, set[str]] = {}
     writers_of: dict[str, set[str]] = {}
     for ds_name, svc, mode in acc.facts:
         users_of.setdefault(ds_name, set()).add(svc)
         # a gateway that routes requests to a store (an S3 API published under a path) passes its callers' writes:
-        # it owns none of the data, so it is no writer of its own
-        if mode == "write" and services.get(svc, {}).get("kind") != "gateway":
+        # it owns none of that data, so it is no writer of it (a gateway writing a database of its own still is)
+        if mode == "write" and not (services.get(svc, {}).get("kind") == "gateway" and (svc, ds_name) in routes):
             writers_of.setdefault(ds_name, set()).add(svc)
-    routed_by: dict[str, str] = {}
-    for ep in design.of_kind("endpoint"):
-        for target in ep.data.get("routes_to") or ():
-            front = ep.data["served_by"]
-            if target != front and (target not in routed_by or front < routed_by[target]):
-                routed_by[target] = front
     servers: dict[str, int] = {}
     server_lead: dict[str, str] = {}
     databases_of: dict[str, list[str]] = {}

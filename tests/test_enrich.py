@@ -384,3 +384,19 @@ def test_register_is_a_sign_up_only_under_an_account_resource(path: str, expecte
 def test_the_default_route_timeout_of_a_proxy_image(image: str | None, ms: int | None) -> None:
     from engine.enrich import proxy_route_timeout
     assert proxy_route_timeout(image) == ms
+
+
+def test_a_gateway_is_no_writer_of_a_store_it_routes_requests_to_but_is_one_of_its_own_database() -> None:
+    # the proxy publishes the object store's API under /uploads (its callers write through it); it keeps its own
+    # configuration in a database it shares with the admin service (Kong with PostgreSQL): a writer of that one
+    e = enriched({
+        "services": [{"name": "proxy", "kind": "gateway"}, {"name": "api"}, {"name": "admin"}],
+        "datastores": [{"name": "minio", "writers": ["proxy", "api"]},
+                       {"name": "kongdb", "writers": ["proxy", "admin"]}],
+        "endpoints": [{"method": "PUT", "path": "/uploads", "served_by": "proxy", "exposure": "public",
+                       "routes_to": ["minio"]}],
+        "interactions": [{"from": "proxy", "to": "minio", "style": "sync", "mutating": True}],
+    })
+    facts = {f.key: f for f in e.facts}
+    assert facts["datastore:minio"].data["writer_count"] == 1
+    assert facts["datastore:kongdb"].data["writer_count"] == 2
