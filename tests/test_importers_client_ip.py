@@ -70,69 +70,32 @@ def test_caddy_trusted_proxies_that_name_nothing_leave_the_trust_unknown(tmp_pat
     assert "client_ip_from_header" not in svc
 
 
-def test_the_proxy_containers_environment_fills_the_trusted_ranges(tmp_path: Any) -> None:
+def deployed(tmp_path: Any, trusted: str, environment: str = "") -> list[Any]:
+    """A compose file publishing a Caddy proxy (with ``environment`` lines) and its Caddyfile trusting ``trusted``."""
     root = str(tmp_path)
-    compose = write(root, "compose.yaml", """
-        services:
-          proxy:
-            image: acme/proxy:1.2.0
-            environment:
-              TRUSTED_PROXIES: 10.0.0.0/8
-            ports: ["80:80"]
-          web:
-            image: acme/web:1.2.0
-        """)
-    path = write(root, "proxy/Caddyfile", """
-        {
-            servers {
-                trusted_proxies static {$TRUSTED_PROXIES:0.0.0.0/0}
-            }
-        }
-        :80 {
-            reverse_proxy /* web:3000
-        }
-        """)
-    design = load_documents(load_artifacts([f"compose={compose}", f"gateway:proxy={path}"]))
-    assert fact(design, "service:proxy").data["client_ip_from_header"] == "private"
+    compose = write(root, "compose.yaml", "services:\n  proxy:\n    image: acme/proxy:1.2.0\n" + (
+        f"    environment:\n      {environment}\n" if environment else "") +
+        '    ports: ["80:80"]\n  web:\n    image: acme/web:1.2.0\n')
+    path = write(root, "proxy/Caddyfile", "{\n\tservers {\n\t\tclient_ip_headers X-Forwarded-For X-Real-IP\n"
+                                          f"\t\ttrusted_proxies static {trusted}\n\t}}\n}}\n"
+                                          ":80 {\n\treverse_proxy /* web:3000\n}\n")
+    return load_artifacts([f"compose={compose}", f"gateway:proxy={path}"])
+
+
+def test_the_proxy_containers_environment_fills_the_trusted_ranges(tmp_path: Any) -> None:
+    # Caddy reads the container's environment before a placeholder's default
+    docs = deployed(tmp_path, "{$TRUSTED_PROXIES:0.0.0.0/0}", "TRUSTED_PROXIES: 10.0.0.0/8")
+    assert fact(load_documents(docs), "service:proxy").data["client_ip_from_header"] == "private"
+    docs = deployed(tmp_path, "{$TRUSTED_PROXIES:0.0.0.0/0}")
+    assert fact(load_documents(docs), "service:proxy").data["client_ip_from_header"] == "any"
 
 
 def test_a_published_caddy_trusting_every_peer_is_flagged_end_to_end(tmp_path: Any) -> None:
-    root = str(tmp_path)
-    compose = write(root, "compose.yaml", """
-        services:
-          proxy:
-            image: acme/proxy:1.2.0
-            ports: ["80:80"]
-          web:
-            image: acme/web:1.2.0
-        """)
-    path = write(root, "proxy/Caddyfile", """
-        {
-            servers {
-                client_ip_headers X-Forwarded-For X-Real-IP
-                trusted_proxies static 0.0.0.0/0
-            }
-        }
-        :80 {
-            reverse_proxy /* web:3000
-        }
-        """)
-    docs = load_artifacts([f"compose={compose}", f"gateway:proxy={path}"])
-    risks = [f for f in review([], extra=docs).findings if f.kind == "risk" and f.rule == RULE]
+    risks = [f for f in review([], extra=deployed(tmp_path, "0.0.0.0/0")).findings
+             if f.kind == "risk" and f.rule == RULE]
     assert [f.subject for f in risks] == ["service:proxy"]
     # the same proxy trusting only its load balancer is not
-    write(root, "proxy/Caddyfile", """
-        {
-            servers {
-                trusted_proxies static 10.0.0.0/8
-            }
-        }
-        :80 {
-            reverse_proxy /* web:3000
-        }
-        """)
-    docs = load_artifacts([f"compose={compose}", f"gateway:proxy={path}"])
-    assert not [f for f in review([], extra=docs).findings if f.rule == RULE]
+    assert not [f for f in review([], extra=deployed(tmp_path, "10.0.0.0/8")).findings if f.rule == RULE]
 
 
 NGINX = """
