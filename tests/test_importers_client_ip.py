@@ -70,6 +70,15 @@ def test_caddy_trusted_proxies_that_name_nothing_leave_the_trust_unknown(tmp_pat
     assert "client_ip_from_header" not in svc
 
 
+def test_caddy_options_importing_a_file_leave_the_trust_unknown(tmp_path: Any) -> None:
+    # the imported file may hold the servers options: Caddy's default is not assumed
+    _path, svc = caddy(tmp_path, "import servers.caddy")
+    assert "client_ip_from_header" not in svc
+    path = write(str(tmp_path), "Caddyfile", "{\n\timport options.caddy\n}\n:80 {\n\treverse_proxy web:3000\n}\n")
+    svc = fact(load_documents(import_paths("gateway", [path], service="proxy")), "service:proxy")
+    assert "client_ip_from_header" not in svc.data
+
+
 def deployed(tmp_path: Any, trusted: str, environment: str = "") -> list[Any]:
     """A compose file publishing a Caddy proxy (with ``environment`` lines) and its Caddyfile trusting ``trusted``."""
     root = str(tmp_path)

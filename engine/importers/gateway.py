@@ -1909,7 +1909,8 @@ def _caddy_client_ip(options: Any, at: Location) -> tuple[str, Location, str] | 
     """From which peers Caddy takes the client's address from a forwarding header: the global ``servers`` blocks'
     ``trusted_proxies`` (``static`` ranges or ``private_ranges``; another source, a plugin's CDN list, is
     ``listed``), the most trusting of them; none stated is Caddy's default, which trusts no peer. None when a
-    ``trusted_proxies`` names nothing (an empty placeholder): not read."""
+    ``trusted_proxies`` names nothing (an empty placeholder) or, none stated, the options import what may: not
+    read."""
     found: list[tuple[str, Location, str]] = []
     for server in (options.children or [] if options is not None else []):
         if server.key != "servers":
@@ -1929,6 +1930,9 @@ def _caddy_client_ip(options: Any, at: Location) -> tuple[str, Location, str] | 
                 return None
             found.append((trust, d.location, said))
     if not found:
+        if any(d.key == "import" for o in (options.children or [] if options is not None else [])
+               for d in [o, *(o.children or [])]):
+            return None  # an imported file (or snippet) may set them: not read here
         return "none", at, "no trusted_proxies in the global servers options: Caddy trusts no peer's forwarding headers"
     return max(found, key=lambda f: TRUST_ORDER.index(f[0]))
 
