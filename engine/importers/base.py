@@ -1244,3 +1244,44 @@ def split_host(url: str) -> tuple[str, str, str]:
     if not host and parts.netloc:  # an unresolved {variable} in the host
         host = parts.netloc.rsplit("@", 1)[-1].split(":")[0]
     return parts.scheme.lower(), host, parts.path
+
+
+TRUST_ORDER = ("none", "listed", "private", "any")
+"""``client_ip_from_header`` from the least to the most trusting."""
+
+
+_PRIVATE_V4 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+                                                       "169.254.0.0/16"))
+_PRIVATE_V6 = tuple(ipaddress.IPv6Network(n) for n in ("fc00::/7", "fe80::/10", "::1/128"))
+"""Private-network ranges (RFC 1918, loopback, link-local, unique-local): Caddy's ``private_ranges`` and their
+neighbours. Python's ``is_private`` also counts the documentation ranges, which a configuration may use for
+public addresses."""
+
+
+def trust_of(ranges: list[str], private_words: set[str]) -> str | None:
+    """How far a list of trusted peers reaches: ``any`` when its ranges together cover every IPv4 or every IPv6
+    address, ``private`` when each is a private or loopback range (or a word meaning them), else ``listed`` (a host
+    name, ``unix:``, public ranges). None for an empty list."""
+    if not ranges:
+        return None
+    v4: list[ipaddress.IPv4Network] = []
+    v6: list[ipaddress.IPv6Network] = []
+    private = True
+    for r in ranges:
+        if r in private_words:
+            continue
+        try:
+            net = ipaddress.ip_network(r, strict=False)
+        except ValueError:
+            private = False
+            continue
+        if isinstance(net, ipaddress.IPv4Network):
+            v4.append(net)
+            private = private and any(net.subnet_of(p) for p in _PRIVATE_V4)
+        else:
+            v6.append(net)
+            private = private and any(net.subnet_of(p) for p in _PRIVATE_V6)
+    if list(ipaddress.collapse_addresses(v4)) == [ipaddress.IPv4Network("0.0.0.0/0")] or \
+            list(ipaddress.collapse_addresses(v6)) == [ipaddress.IPv6Network("::/0")]:
+        return "any"
+    return "private" if private else "listed"

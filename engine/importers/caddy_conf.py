@@ -66,6 +66,11 @@ def parse(text: str, path: str, env: Mapping[str, str] | None = None) -> tuple[l
     return root, unresolved
 
 
+def has_placeholders(text: str) -> bool:
+    """Whether a Caddyfile holds an environment placeholder (``{$VAR}`` or ``{$VAR:default}``)."""
+    return _ENV.search(text) is not None
+
+
 def _tokens(raw: str, path: str, number: int) -> tuple[list[Word], bool]:
     """The tokens of one line, and whether a final backslash continues it on the next."""
     out: list[Word] = []
@@ -108,4 +113,4 @@ def _substitute(text: str, path: str, number: int, env: Mapping[str, str],
     return _ENV.sub(one, text)
 
 
-__all__ = ["parse"]
+__all__ = ["has_placeholders", "parse"]

@@ -158,6 +158,12 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         body.remark(doc.locate(()), "Traefik router labels, but " + (
             "no Traefik service" if not scan.traefiks else f"several Traefik services ({', '.join(scan.traefiks)})") +
             " in the compose file: routes not imported")
+    for proxy in scan.traefiks:
+        trust = traefik.client_ip_trust(doc, mapping(doc, services[proxy], ("services", proxy), "a service"),
+                                        ("services", proxy))
+        if trust is not None:
+            body.set("services", proxy, "client_ip_from_header", trust[0], trust[1])
+            body.note("services", proxy, f"client_ip_from_header {trust[0]}: {trust[2]}")
     # Edges: depends_on and links are declared; host names in configuration are inferred.
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)

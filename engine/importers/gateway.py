@@ -34,7 +34,8 @@ The configurations, each read as its own tool reads it:
   ``proxy_read_timeout`` (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout,
   ``limit_req`` the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit
   it). Regular-expression and named locations, variables in a proxied host and ``include``d files are not read:
-  each is a warning.
+  each is a warning. ``set_real_ip_from`` peers say ``client_ip_from_header`` (``any`` when they span every
+  address: the client's address is then whatever the caller writes in the header).
 - Apache httpd (a ``.conf`` with ``<VirtualHost>``/``<Location>`` sections, ``ProxyPass`` or ``SetHandler``; parsed
   by ``httpd_conf``): ``ProxyPass``, ``ProxyPassMatch`` and ``RewriteRule ... [P]`` (top level, in a virtual host or
   a ``<Location>``/``<LocationMatch>``; a pattern is read as its literal prefix), ``balancer://`` URLs through the
@@ -50,8 +51,10 @@ The configurations, each read as its own tool reads it:
   not read: a warning), to its upstreams. A site addressed by a port alone, ``http://`` or port 80 serves plain HTTP,
   one addressed by a host name Caddy's automatic HTTPS (unless ``auto_https off``); ``rate_limit`` (a plugin) sets
   the rate limit, none is ``rate_limit: false``; the call's timeout is the transport's ``response_header_timeout`` or
-  ``read_timeout``, else none (``0``: Caddy sets no response timeout). ``{$VAR}`` placeholders take the container's
-  environment once compose or Kubernetes is read (``refill``), else their default.
+  ``read_timeout``, else none (``0``: Caddy sets no response timeout). The global ``servers`` options'
+  ``trusted_proxies`` say ``client_ip_from_header`` (none stated: ``none``, Caddy's default). ``{$VAR}``
+  placeholders take the container's environment once compose or Kubernetes is read (``refill``), else their
+  default.
 
 A route becomes one endpoint per method it matches, served by the gateway (``--service``, or
 ``gateway:NAME=PATH``, names it) with ``routes_to`` its targets; a route that matches every method
@@ -77,6 +80,7 @@ from typing import Any
 from engine.errors import InputError, Location
 from engine.importers import caddy_conf, httpd_conf, lua_calls, nginx_conf
 from engine.importers.base import (
+    TRUST_ORDER,
     ArtifactDocument,
     Body,
     fail,
@@ -86,6 +90,7 @@ from engine.importers.base import (
     most_sensitive,
     safe_name,
     split_host,
+    trust_of,
 )
 from engine.model.kinds import identity
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, parse_all, read_text
@@ -1141,8 +1146,25 @@ class _Nginx:
                                                           if s.name == "server" and s.args]
             elif d.name == "lua_package_path" and d.args:
                 self.lua_paths += [t for t in d.args[0].text.split(";") if t]
+        self._client_ip()
         self._block(self.tree, {})
         return self.routes.document()
+
+    def _client_ip(self) -> None:
+        """``client_ip_from_header`` from the realip module's ``set_real_ip_from`` peers, wherever they are set (the
+        header is ``real_ip_header``'s, X-Real-IP by default, or the PROXY protocol's); none set is not read as
+        ``none``: an ``include``d file may set them. A peer written with a variable is not read."""
+        peers = [d for d in self._walk(self.tree) if d.name == "set_real_ip_from" and d.args]
+        ranges = [d.args[0].text for d in peers]
+        if not peers or any("$" in r for r in ranges):
+            return
+        trust = trust_of(ranges, set())
+        if trust is None:
+            return
+        header = next((d.args[0].text for d in self._walk(self.tree) if d.name == "real_ip_header" and d.args),
+                      "X-Real-IP")
+        at = next((d.location for d in peers if trust_of([d.args[0].text], set()) == trust), peers[0].location)
+        _set_client_ip(self.routes, (trust, at, f"set_real_ip_from {', '.join(ranges)} (real_ip_header {header})"))
 
     def _walk(self, ds: list[nginx_conf.Directive]) -> Iterator[nginx_conf.Directive]:
         stack = list(reversed(ds))
@@ -1866,6 +1888,7 @@ def import_caddy(path: str, text: str, service: str | None = None,
     for name, at in unresolved:
         routes.body.remark(at, f"placeholder {{${name}}} has no value (neither the container's environment, as "
                                "compose gives it, nor a default): read as empty")
+    _set_client_ip(routes, _caddy_client_ip(options, first.location if first is not None else Location(path, 1, 1)))
     for site in sites:
         if site.children is None:
             continue
@@ -1876,9 +1899,51 @@ def import_caddy(path: str, text: str, service: str | None = None,
         unlimited = None if limit else (site.location, "no rate_limit in the site block: Caddy limits no rate")
         _caddy_walk(body, None, routes, tls, rate, unlimited, any(d.key in _CADDY_AUTH for d in body))
     out = routes.document()
-    if env is None and unresolved and isinstance(out, ArtifactDocument):
+    # the container's environment wins over a placeholder's default too ({$TRUSTED_PROXIES:0.0.0.0/0})
+    if env is None and caddy_conf.has_placeholders(text) and isinstance(out, ArtifactDocument):
         out.refill = (routes.name, lambda filled: import_caddy(path, text, service or routes.name, filled))
     return out
+
+
+def _caddy_client_ip(options: Any, at: Location) -> tuple[str, Location, str] | None:
+    """From which peers Caddy takes the client's address from a forwarding header: the global ``servers`` blocks'
+    ``trusted_proxies`` (``static`` ranges or ``private_ranges``; another source, a plugin's CDN list, is
+    ``listed``), the most trusting of them; none stated is Caddy's default, which trusts no peer. None when a
+    ``trusted_proxies`` names nothing (an empty placeholder) or, none stated, the options import what may: not
+    read."""
+    found: list[tuple[str, Location, str]] = []
+    for server in (options.children or [] if options is not None else []):
+        if server.key != "servers":
+            continue
+        for d in server.children or []:
+            if d.key != "trusted_proxies":
+                continue
+            words = [w.text for w in d.args]
+            if not words:
+                return None
+            said = f"trusted_proxies {' '.join(words)} in the global servers options"
+            if words[0] != "static":
+                found.append(("listed", d.location, said + f" (the {words[0]} source's ranges)"))
+                continue
+            trust = trust_of(words[1:], {"private_ranges"})
+            if trust is None:
+                return None
+            found.append((trust, d.location, said))
+    if not found:
+        if any(d.key == "import" for o in (options.children or [] if options is not None else [])
+               for d in [o, *(o.children or [])]):
+            return None  # an imported file (or snippet) may set them: not read here
+        return "none", at, "no trusted_proxies in the global servers options: Caddy trusts no peer's forwarding headers"
+    return max(found, key=lambda f: TRUST_ORDER.index(f[0]))
+
+
+def _set_client_ip(routes: _Routes, found: tuple[str, Location, str] | None) -> None:
+    """State the gateway's ``client_ip_from_header`` with the configuration that says it."""
+    if found is None:
+        return
+    trust, at, why = found
+    routes.body.set("services", routes.name, "client_ip_from_header", trust, at)
+    routes.body.note("services", routes.name, f"client_ip_from_header {trust}: {why}")
 
 
 def _caddy_expand(directives: list[Any], snippets: Mapping[str, list[Any] | None], routes: _Routes,

@@ -14,7 +14,9 @@ the redirect, and is left out; routers that send the same method and path to dif
 their ``Host`` rules: ``adminer.example.com`` and ``example.com``) are endpoints of their own, each named after the
 proxy and its service (``proxy-adminer``). A route to a service whose image serves a known web console (catalogue
 ``consoles``: Adminer, the Jaeger UI...) is an administrative surface (``admin``), and that service a best-effort
-operator tool on which no user request waits.
+operator tool on which no user request waits. The proxy's ``--entrypoints.<name>.forwardedHeaders.insecure`` or
+``.trustedIPs`` flags say from which peers it takes the client's address from X-Forwarded-For
+(``client_ip_from_header``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.errors import Location
-from engine.importers.base import Body, safe_name
+from engine.importers.base import TRUST_ORDER, Body, safe_name, trust_of
 from engine.importers.infra import Console
 from engine.source import Document, Path
 
@@ -41,6 +43,37 @@ def redirecting_entrypoints(spec: Mapping[str, Any]) -> dict[str, str]:
     args = command.split() if isinstance(command, str) else [str(a) for a in command or []] \
         if isinstance(command, list) else []
     return {m.group(1): m.group(2) for m in map(_REDIRECT.match, args) if m}
+
+
+_FORWARDED = re.compile(r"^--entrypoints\.([^.=]+)\.forwardedheaders\.(insecure|trustedips)(?:=(.*))?$", re.IGNORECASE)
+
+
+def client_ip_trust(doc: Document, spec: Mapping[str, Any], at: Path) -> tuple[str, Location, str] | None:
+    """From which peers the Traefik service takes the client's address from X-Forwarded-For, by its command's
+    ``--entrypoints.<name>.forwardedHeaders.insecure`` (every peer) or ``.trustedIPs=a,b`` (those peers), the most
+    trusting of its entry points. None when the command says neither: Traefik then trusts no peer, but its static
+    configuration may live in a file that is not read."""
+    command = spec.get("command")
+    if isinstance(command, str):
+        args = [(a, doc.locate((*at, "command"))) for a in command.split()]
+    elif isinstance(command, list):
+        args = [(str(a), doc.locate((*at, "command", i))) for i, a in enumerate(command)]
+    else:
+        return None
+    found: list[tuple[str, Location, str]] = []
+    for arg, loc in args:
+        m = _FORWARDED.match(arg.strip())
+        if not m:
+            continue
+        value = (m.group(3) or "").strip().strip("'\"")
+        if m.group(2).lower() == "insecure":
+            if value.lower() in ("", "true"):
+                found.append(("any", loc, f"{arg}: entry point {m.group(1)} trusts every peer's forwarded headers"))
+            continue
+        trust = trust_of([r.strip() for r in value.split(",") if r.strip()], set())
+        if trust is not None and "$" not in value:
+            found.append((trust, loc, f"{arg}: entry point {m.group(1)}'s trusted peers"))
+    return max(found, key=lambda f: TRUST_ORDER.index(f[0])) if found else None
 
 
 def labels_of(doc: Document, spec: Mapping[str, Any], at: Path) -> list[tuple[str, str, Location]]:
@@ -148,4 +181,4 @@ def _route(body: Body, proxy: str, target: str, name: str, rule: str, at: Locati
     body.note("interactions", key, f"Traefik forwards router {name} to {target}")
 
 
-__all__ = ["import_routes", "labels_of"]
+__all__ = ["client_ip_trust", "import_routes", "labels_of"]

@@ -465,6 +465,16 @@ class Service(_Fact):
     - token: a token or password
     - mtls: a client certificate
     - acl: access control lists with per-caller tokens (Consul ACLs, etcd RBAC)"""
+    client_ip_from_header: Literal["any", "private", "listed", "none"] | None = None
+    """From which peers the service (typically a gateway or reverse proxy) takes the client's address from a
+    forwarding header the request carries (X-Forwarded-For, X-Real-IP, Forwarded, the PROXY protocol) instead
+    of the connection's own address; it then logs, limits and passes on that address as the client's.
+
+    - any: from every peer (a trusted range of 0.0.0.0/0 or ::/0, Traefik's insecure forwarded headers): any
+      caller chooses the address it is known by
+    - private: only from private-network peers (RFC 1918, loopback, unique-local)
+    - listed: only from the listed proxy addresses or ranges, none spanning every address
+    - none: never; the client's address is the connection's peer"""
 
 
 # --------------------------------------------------------------------------------------
