@@ -217,6 +217,57 @@ def test_javascript_request_and_axios_calls() -> None:
     assert calls["PAY_URL"].timeout.seconds is None  # axios' timeout 0 is none
 
 
+def test_calls_through_an_axios_instance_take_its_base_url_and_timeout() -> None:
+    code = src("""
+        import axios from "axios";
+        import { env } from "@/env";
+        export abstract class APIService {
+          constructor(baseURL?: string) {
+            this.baseURL = baseURL || env.API_BASE_URL;
+            this.axiosInstance = axios.create({ baseURL: this.baseURL, withCredentials: true, timeout: 20000 });
+          }
+          get(url: string, config = {}) { return this.axiosInstance.get(url, { ...config }); }
+          post(url: string, data = {}) { return this.axiosInstance.post(url, data, { timeout: 0 }); }
+          send(config) { return this.axiosInstance(config); }
+        }
+        const search = axios.create({ baseURL: process.env.SEARCH_URL });
+        const other = axios.create({ baseURL: someUrl(), timeout: 500 });
+        const slow = axios.create({ baseURL: env.SLOW_URL, timeout: TIMEOUT });
+        other.get("/x");
+    """)
+    calls = js_calls("live/src/services/api.service.ts", code)
+    got = sorted((c.url.var, c.client, c.at.line, c.timeout.seconds) for c in calls)
+    assert got == [("API_BASE_URL", "axios.get", 8, 20.0), ("API_BASE_URL", "axios.post", 9, None),
+                   ("API_BASE_URL", "axios.request", 10, 20.0),
+                   ("SEARCH_URL", "axios.request", 12, None)]  # no call through it here: where it is created
+
+
+def test_an_axios_instances_timeout_reaches_the_interaction_its_base_url_draws(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          live:
+            image: acme/live
+            environment:
+              API_BASE_URL: http://api:8000
+          api:
+            image: acme/api
+    """)
+    write(tmp, "live/src/env.ts", """
+        import { z } from "zod";
+        export const env = z.object({ API_BASE_URL: z.string().url() }).parse(process.env);
+    """)
+    write(tmp, "live/src/api.service.ts", """
+        import axios from "axios";
+        import { env } from "./env";
+        const client = axios.create({ baseURL: env.API_BASE_URL, timeout: 20000 });
+        export const fetchPage = (id: string) => client.get(`/pages/${id}/`);
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/live"]))
+    call = fact(design, "interaction:live->api")
+    assert call.data["timeout_ms"] == 20000 and call.locate("timeout_ms").file.endswith("api.service.ts")
+
+
 def test_a_catalogued_timeout_variable_the_deployment_sets_is_kept(tmp_path: Any) -> None:
     tmp = str(tmp_path)
     compose = write(tmp, "compose.yaml", """

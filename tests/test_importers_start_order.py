@@ -93,3 +93,31 @@ def test_an_oauth_scope_named_after_a_service_is_not_its_address(tmp_path: Any) 
     assert "interaction:portal->payments" not in keys
     assert "interaction:kiosk->payments" not in keys
     assert "interaction:portal->stock" in keys  # named by an address
+
+
+def test_a_service_named_only_in_a_comment_of_the_callers_code_is_a_start_order(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          live:
+            image: acme/live
+            depends_on: [web, api]
+          worker:
+            image: acme/worker
+            depends_on: [web, api]
+          web:
+            image: acme/web
+          api:
+            image: acme/api
+    """)
+    # live's TypeScript links MDN's Web API docs in a block comment and says api in a line comment
+    write(tmp, "live/close.ts", "/**\n * https://developer.mozilla.org/en-US/docs/Web/API/CloseEvent/code\n */\n"
+                                "export const NORMAL = 1000; // the api closes with it too\n")
+    # worker's Python says web in a comment, and api (in a string holding a '#') in code
+    write(tmp, "worker/jobs.py", "# called by web's form\nURL = 'http://api:8000/#jobs'\n")
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/live", f"source={tmp}/worker"])
+    keys = load_documents(docs).by_key()
+    assert "interaction:live->web" not in keys
+    assert "interaction:live->api" not in keys
+    assert "interaction:worker->web" not in keys
+    assert "interaction:worker->api" in keys

@@ -512,6 +512,76 @@ def module_key(path: str) -> str:
     return p.removesuffix("/index")
 
 
+_JS_ENV_OBJECT = re.compile(r"(?<![.\w$])(env\.([A-Z][A-Z0-9_]*))\b")
+"""A variable read from a validated environment object (``env.API_BASE_URL``, the ``env`` a zod or t3-env schema
+parses ``process.env`` into): the deployment's variable of that name."""
+_JS_THIS = re.compile(r"\bthis\.([\w$]+)\s*=(?!=)\s*([^;\n]+)")
+_JS_INSTANCE = re.compile(r"(?:\b(?:const|let|var)\s+([\w$]+)|(?<![.\w$])(this\.[\w$]+|[\w$]+))"
+                          r"\s*=\s*([\w$]+)\s*\.\s*create\s*\(")
+
+
+def _js_fallback(expr: str, names: Mapping[str, Ref | None]) -> Ref | None:
+    """The variable a ``param || env.X`` expression falls back to: its first alternative that resolves to one, when
+    those before it are bare names that resolve to nothing (a parameter no caller may pass)."""
+    for alternative in (a.strip() for a in expr.split("||")):
+        parts = _js_parts(alternative, names)
+        if isinstance(parts[0], Ref) and len(parts) == 1:
+            return parts[0]
+        if not re.fullmatch(r"[\w$]+", alternative):
+            return None
+    return None
+
+
+def _js_instances(text: str, libs: Mapping[str, str], names: Mapping[str, Ref | None]
+                  ) -> dict[str, tuple[Ref, str | None, Timeout | None, int]]:
+    """The axios instances a file creates (``this.api = axios.create({baseURL: ..., timeout: 20000})``) whose
+    ``baseURL`` resolves to a variable: name as written -> (its URL, scheme, the timeout every call through it takes
+    unless it passes its own (None: one not read), where it is created)."""
+    out: dict[str, tuple[Ref, str | None, Timeout | None, int]] = {}
+    for m in _JS_INSTANCE.finditer(text):
+        if libs.get(m.group(3)) != "axios":
+            continue
+        args = inside(text, m.end() - 1)
+        base = re.search(r"\bbaseURL\s*:\s*([^,}\n]+)", args) if args.lstrip().startswith("{") else None
+        ref = _js_fallback(base.group(1), names) if base else None
+        found = url_of([ref]) if ref else None
+        if found is None:
+            continue
+        out[m.group(1) or m.group(2)] = (*found, _js_timeout(args), m.start())
+    return out
+
+
+def _js_timeout(args: str) -> Timeout | None:
+    """The ``timeout:`` option (milliseconds) of a call's or instance's arguments: none when left out, None when
+    its value is not a number."""
+    t = re.search(r"\btimeout\s*:\s*(\d+(?:\.\d+)?)\b", args)
+    if re.search(r"\btimeout\s*:", args) and t is None:
+        return None
+    return Timeout(float(t.group(1)) / 1000 if t and float(t.group(1)) else None,
+                   said=t.group(1) if t else "none passed")
+
+
+def _js_instance_calls(path: str, text: str, libs: Mapping[str, str], names: Mapping[str, Ref | None]) -> list[Call]:
+    """The calls a file makes through the axios instances it creates (``_js_instances``): each with the instance's
+    URL, and its timeout unless the call passes one; an instance the file makes no call through (another module
+    calls it) is one call where it is created."""
+    out: list[Call] = []
+    for name, (ref, scheme, timeout, created) in sorted(_js_instances(text, libs, names).items()):
+        uses: list[re.Match[str] | None] = [*re.finditer(
+            r"(?<![.\w$])" + re.escape(name) + r"(?:\s*\.\s*(get|post|put|patch|delete|head|request))?\s*\(", text)]
+        for m in uses or [None]:
+            at = m.start() if m else created
+            t = _js_timeout(inside(text, m.end() - 1)) if m else timeout
+            if m and t is not None and t.said == "none passed":
+                t = timeout  # the instance's
+            if t is None:
+                continue  # a timeout not read: unknown
+            line = text.count("\n", 0, at) + 1
+            out.append(Call(Location(path, line, at - (text.rfind("\n", 0, at) + 1) + 1),
+                            f"axios.{(m.group(1) if m else None) or 'request'}", ref, scheme, t))
+    return out
+
+
 _JS_UNVERIFIED = re.compile(r"\brejectUnauthorized\s*:\s*false\b")
 """Node's TLS option (``https.Agent``, ``request``'s options) that has the client accept any certificate."""
 
@@ -543,7 +613,13 @@ def js_calls(path: str, text: str, modules: Mapping[str, Mapping[str, str]] | No
         local = first if isinstance(first, Ref) and first.fixed else None
         locals_[name] = local if name not in locals_ or locals_[name] == local else None  # two values: unknown
     names.update(locals_)
-    out: list[Call] = []
+    for m in _JS_ENV_OBJECT.finditer(text):
+        names.setdefault(m.group(1), Ref(m.group(2), None))
+    for m in _JS_THIS.finditer(text):
+        base = _js_fallback(m.group(2), names)
+        key = f"this.{m.group(1)}"
+        names[key] = base if key not in names or names[key] == base else None  # two values: unknown
+    out: list[Call] = _js_instance_calls(path, text, libs, names)
     for m in _JS_CALL.finditer(text):
         lib = libs.get(m.group(1))
         if lib is None or text[max(0, m.start() - 9):m.start()].rstrip().endswith("function"):

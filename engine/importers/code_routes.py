@@ -156,6 +156,7 @@ from engine.importers.code_text import (
     inside,
     split_args,
     test_tree,
+    uncommented,
 )
 from engine.model.kinds import identity
 from engine.model.schema import credential_path
@@ -327,6 +328,9 @@ class RoutesDocument(ArtifactDocument):
     """Its Feign clients that take their ``url`` from a Spring property (``code_clients.feign_urls``)."""
     names: frozenset[str] = frozenset()
     """Every name its code and Spring configuration write, normalised (``_name``): the variables it may read."""
+    spoken: frozenset[str] = frozenset()
+    """The names of ``names`` its code writes outside comments (``code_text.uncommented``), with its configuration's:
+    what may give it another service's address (a comment's link or prose gives none)."""
     read: frozenset[str] = frozenset()
     """The names its code (not its configuration) writes, normalised, with those its configuration's placeholders
     refer to (``${cdc.service.url}``) and the dotted prefixes its code's strings name (``"cdc.service"``, a
@@ -449,10 +453,11 @@ def _names_read(codes: Sequence[tuple[str, str]], config: Sequence[tuple[str, st
 
 
 def _names_of(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]]
-              ) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, str]]]:
-    """``RoutesDocument.names``, ``.read`` and ``.detached`` of a service's code and configuration."""
+              ) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, str]], frozenset[str]]:
+    """``RoutesDocument.names``, ``.read``, ``.detached`` and ``.spoken`` of a service's code and configuration."""
     names, read = _names_read([*texts, *others], config)
-    return names, read, _detached_names(texts, others, config, names)
+    spoken, _read = _names_read([(f, uncommented(f, t)) for f, t in [*texts, *others]], config)
+    return names, read, _detached_names(texts, others, config, names), spoken
 
 
 def _detached_names(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
@@ -683,7 +688,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    doc.names, doc.read, doc.detached = _names_of(code_go.uncalled_blanked(texts), others, config)
+    doc.names, doc.read, doc.detached, doc.spoken = _names_of(code_go.uncalled_blanked(texts), others, config)
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
         code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
@@ -2847,11 +2852,13 @@ listed is never judged by its clients."""
 def _start_order_only(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the calls to a service or a datastore drawn from ``depends_on`` alone when the caller's code
     and configuration are given and never name the target: a call needs the target's address, and no variable, code
-    or configuration of the caller names it, so the ``depends_on`` says start order only. A caller that fetches its
+    or configuration of the caller names it, so the ``depends_on`` says start order only. A name in a comment of
+    the code (a documentation link's ``.../docs/Web/API/...``) counts for nothing: no run of the code reads it
+    (``RoutesDocument.spoken``). A caller that fetches its
     configuration from a configuration server as it starts is left as drawn (that configuration may name it), and
     so is a call to a datastore when the caller's code shows a client of the store's kind (``_CLIENT_WORDS``): its
     address may come from a file no import reads."""
-    names = {d.service: d.names for d in docs if isinstance(d, RoutesDocument) and d.names}
+    names = {d.service: d.spoken for d in docs if isinstance(d, RoutesDocument) and d.names}
     out: list[Document] = []
     for d in docs:
         if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
@@ -3691,7 +3698,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
     """``rebuilt`` (a service's document placed behind its fronts) with what the first reading of its code found,
     which later passes over every document read again."""
     return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
-                   clients=d.clients, registered=d.registered, feign_urls=d.feign_urls, client_groups=d.client_groups,
+                   spoken=d.spoken, clients=d.clients, registered=d.registered, feign_urls=d.feign_urls,
+                   client_groups=d.client_groups,
                    reads_only=d.reads_only,
                    seeds_only=d.seeds_only,
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,

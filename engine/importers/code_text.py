@@ -10,8 +10,10 @@ no escapes. Text that is never closed ends at the end of the text.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import tokenize
 from collections import OrderedDict
 from collections.abc import Iterator
 
@@ -203,6 +205,36 @@ def _blanked(m: re.Match[str]) -> str:
 def blank_comments(text: str) -> str:
     """``//`` and ``/* */`` comments replaced by spaces (line breaks kept), strings left as they are."""
     return _LEXEMES.sub(_blanked, text)
+
+
+C_COMMENTED = (".go", ".java", ".kt", ".kts", ".scala", ".groovy", ".cs", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx",
+               ".mts", ".cts", ".rs", ".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".swift", ".dart")
+"""Source files whose comments are ``//`` and ``/* */`` (``blank_comments``)."""
+
+
+def blank_python_comments(text: str) -> str:
+    """Python's ``#`` comments replaced by spaces, as its tokenizer finds them (a ``#`` in a string is no comment);
+    text the tokenizer cannot read is returned as it is."""
+    try:
+        comments = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):
+        return text
+    if not comments:
+        return text
+    lines = text.splitlines(keepends=True)
+    for t in comments:
+        (row, start), (_row, end) = t.start, t.end
+        line = lines[row - 1]
+        lines[row - 1] = line[:start] + " " * (end - start) + line[end:]
+    return "".join(lines)
+
+
+def uncommented(path: str, text: str) -> str:
+    """``text`` of the source file ``path`` with its comments blanked: ``//`` and ``/* */`` in the C family
+    (``C_COMMENTED``), ``#`` in Python; any other file as it is."""
+    if path.endswith(".py"):
+        return blank_python_comments(text)
+    return blank_comments(text) if path.endswith(C_COMMENTED) else text
 
 
 TEST_TREES = frozenset({"it", "integrationTest", "integration-test", "testFixtures"})
