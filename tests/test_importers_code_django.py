@@ -202,3 +202,13 @@ def test_output_does_not_depend_on_file_order() -> None:
 ])
 def test_route_path(pattern: str, regex: bool, path: str) -> None:
     assert code_django.route_path(pattern, regex) == path
+
+
+def test_a_class_views_own_dispatch_gives_the_methods_it_compares() -> None:
+    texts = [("p/urls.py", 'from django.urls import path\nfrom p.views import Graph\n'
+                           'urlpatterns = [path("graphql/", Graph.as_view())]\n'),
+             ("p/views.py", 'from django.views import View\nclass Graph(View):\n'
+                            '    def dispatch(self, request, *args, **kwargs):\n'
+                            '        if request.method == "GET":\n            return self.page(request)\n'
+                            '        if request.method in ("POST",):\n            return self.query(request)\n')]
+    assert [(r.method, r.path) for r in code_django.routes(texts)[0]] == [("GET", "/graphql/"), ("POST", "/graphql/")]

@@ -321,6 +321,17 @@ def _decorators(decorators: Sequence[ast.expr]) -> tuple[dict[str, ast.Call | No
     return by_name, django
 
 
+def _compared_methods(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The HTTP methods a view's own ``dispatch`` compares ``request.method`` with (``if request.method == "POST":``)."""
+    out: set[str] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "method":
+            for c in node.comparators:
+                values = c.elts if isinstance(c, (ast.List, ast.Tuple, ast.Set)) else [c]
+                out.update(str(_string(v)).upper() for v in values if str(_string(v)).lower() in HTTP)
+    return out
+
+
 class _Reader:
     def __init__(self, project: Project) -> None:
         self.p = project
@@ -450,6 +461,9 @@ class _Reader:
             for st in cls.body:
                 if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in HTTP:
                     handlers.add(st.name.upper())
+                    decorated |= _decorators(st.decorator_list)[1]
+                elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name == "dispatch":
+                    handlers.update(_compared_methods(st))
                     decorated |= _decorators(st.decorator_list)[1]
                 elif isinstance(st, ast.Assign):
                     for t in st.targets:
