@@ -212,3 +212,33 @@ def test_a_class_views_own_dispatch_gives_the_methods_it_compares() -> None:
                             '        if request.method == "GET":\n            return self.page(request)\n'
                             '        if request.method in ("POST",):\n            return self.query(request)\n')]
     assert [(r.method, r.path) for r in code_django.routes(texts)[0]] == [("GET", "/graphql/"), ("POST", "/graphql/")]
+
+
+def test_patterns_spread_in_from_other_modules_and_a_drf_router() -> None:
+    texts = [("p/urls.py", 'from django.urls import include, path\n'
+                           'urlpatterns = [path("api/", include("p.app.urls"))]\n'),
+             ("p/app/urls/__init__.py", 'from .orders import urlpatterns as order_urls\n'
+                                        'urlpatterns = [*order_urls]\n'),
+             ("p/app/urls/orders.py", 'from django.urls import include, path\n'
+                                      'from rest_framework.routers import DefaultRouter\n'
+                                      'from p.app.views import OrderViewSet, NoteViewSet\n'
+                                      'router = DefaultRouter()\n'
+                                      'router.register(r"orders", OrderViewSet)\n'
+                                      'router.register(r"notes", NoteViewSet)\n'
+                                      'urlpatterns = [path("v1/", include(router.urls))]\n'),
+             ("p/app/views.py", 'from rest_framework import viewsets, mixins\n'
+                                'from rest_framework.decorators import action\n'
+                                'class OrderViewSet(viewsets.ReadOnlyModelViewSet):\n'
+                                '    lookup_field = "slug"\n'
+                                '    @action(detail=True, methods=["post"], url_path="cancel")\n'
+                                '    def cancel_order(self, request, slug=None):\n'
+                                '        return None\n'
+                                'class NoteViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):\n'
+                                '    def destroy(self, request, pk=None):\n'
+                                '        return None\n')]
+    routes, remarks = code_django.routes(texts)
+    assert remarks == []
+    assert [(r.method, r.path) for r in routes] == [
+        ("POST", "/api/v1/notes/"), ("DELETE", "/api/v1/notes/{pk}/"), ("GET", "/api/v1/orders/"),
+        ("GET", "/api/v1/orders/{slug}/"), ("POST", "/api/v1/orders/{slug}/cancel/")]
+    assert all(r.drf for r in routes)

@@ -246,6 +246,8 @@ class Project:
         return [f for f in urls if f not in included and "urlpatterns" in self.assigned(self.trees[f])]
 
     def _included_files(self, f: str) -> Iterator[str]:
+        """The files a URL configuration includes, or imports names from (``from .orders import urlpatterns``)."""
+        yield from (where for where, _name in self.imports(f).values() if where is not None and where != f)
         for node in ast.walk(self.trees[f]):
             if isinstance(node, ast.Call) and _name(node.func) == "include" and node.args:
                 target = self._include_target(f, node.args[0])
@@ -321,8 +323,28 @@ def _decorators(decorators: Sequence[ast.expr]) -> tuple[dict[str, ast.Call | No
     return by_name, django
 
 
+@dataclass(frozen=True)
+class _ClassFacts:
+    handlers: set[str]
+    actions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
+    external: set[str]
+    drf: bool
+    protections: Protections
+    at: Location | None
+
+
+_VIEWSET_ACTIONS = {"list": "GET", "create": "POST", "retrieve": "GET", "update": "PUT", "partial_update": "PATCH",
+                    "destroy": "DELETE"}
+"""A viewset's actions and the HTTP method a router maps each to."""
+_LIBRARY_ACTIONS: Mapping[str, tuple[str, ...]] = {
+    "ModelViewSet": tuple(_VIEWSET_ACTIONS), "ReadOnlyModelViewSet": ("list", "retrieve"),
+    "ListModelMixin": ("list",), "CreateModelMixin": ("create",), "RetrieveModelMixin": ("retrieve",),
+    "UpdateModelMixin": ("update", "partial_update"), "DestroyModelMixin": ("destroy",)}
+"""The actions Django REST framework's viewsets and mixins define, by class name."""
+
+
 def _compared_methods(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """The HTTP methods a view's own ``dispatch`` compares ``request.method`` with (``if request.method == "POST":``)."""
+    """The HTTP methods a view's own ``dispatch`` compares ``request.method`` with (``request.method == "POST"``)."""
     out: set[str] = set()
     for node in ast.walk(fn):
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "method":
@@ -341,11 +363,12 @@ class _Reader:
     def read(self, f: str, prefix: str, seen: frozenset[str]) -> None:
         if f in seen:
             return
-        for entry in self._patterns(f):
-            self._entry(f, entry, prefix, seen | {f})
+        for where, entry in self._patterns(f, seen):
+            self._entry(where, entry, prefix, seen | {f})
 
-    def _patterns(self, f: str) -> list[ast.expr]:
-        out: list[ast.expr] = []
+    def _patterns(self, f: str, seen: frozenset[str]) -> list[tuple[str, ast.expr]]:
+        """A module's ``urlpatterns`` entries, each with the file whose names it is read in."""
+        out: list[tuple[str, ast.expr]] = []
 
         def walk(body: Sequence[ast.stmt]) -> None:
             for st in body:
@@ -368,19 +391,34 @@ class _Reader:
                         st.target.id == "urlpatterns":
                     value = st.value
                 if value is not None:
-                    out.extend(self._elements(f, value))
+                    out.extend(self._elements(f, value, seen | {f}))
         walk(self.p.trees[f].body)
         return out
 
-    def _elements(self, f: str, value: ast.expr) -> list[ast.expr]:
+    def _elements(self, f: str, value: ast.expr, seen: frozenset[str]) -> list[tuple[str, ast.expr]]:
+        """The URL pattern entries an expression of file ``f`` gives: a list or tuple (``*other_urls`` spread in),
+        a sum of them, a router's ``urls``, or a name assigned one here or imported from another module (its
+        ``urlpatterns``, or the list it assigns that name)."""
+        if self._router_of(f, value):
+            return [(f, ast.Call(ast.Name("path"), [ast.Constant(""), ast.Call(ast.Name("include"), [value], [])],
+                                 [], lineno=value.lineno, col_offset=value.col_offset))]
         if isinstance(value, (ast.List, ast.Tuple)):
-            return list(value.elts)
+            return [x for e in value.elts
+                    for x in (self._elements(f, e.value, seen) if isinstance(e, ast.Starred) else [(f, e)])]
         if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
-            return [*self._elements(f, value.left), *self._elements(f, value.right)]
-        if isinstance(value, ast.Name) and value.id != "urlpatterns":
-            named = self.p.assigned(self.p.trees[f]).get(value.id)
-            return self._elements(f, named) if named is not None and named is not value else []
-        return []
+            return [*self._elements(f, value.left, seen), *self._elements(f, value.right, seen)]
+        if not isinstance(value, ast.Name) or value.id == "urlpatterns":
+            return []
+        named = self.p.assigned(self.p.trees[f]).get(value.id)
+        if named is not None:
+            return self._elements(f, named, seen) if named is not value else []
+        where = self.p.imports(f).get(value.id)
+        if where is None or where[0] is None or not where[1] or where[0] in seen:
+            return []
+        if where[1] == "urlpatterns":
+            return self._patterns(where[0], seen)
+        there = self.p.assigned(self.p.trees[where[0]]).get(where[1])
+        return self._elements(where[0], there, seen | {where[0]}) if there is not None else []
 
     def _entry(self, f: str, entry: ast.expr, prefix: str, seen: frozenset[str]) -> None:
         if not isinstance(entry, ast.Call) or _name(entry.func) not in _ROUTE_CALLS or len(entry.args) < 2:
@@ -390,6 +428,10 @@ class _Reader:
             return
         piece = route_path(pattern, regex=_name(entry.func) != "path")
         view = entry.args[1]
+        if isinstance(view, ast.Call) and _name(view.func) == "include" and view.args and \
+                self._router_of(f, view.args[0]):
+            self.router_routes(f, str(self._router_of(f, view.args[0])), _join(prefix, piece))
+            return
         if isinstance(view, ast.Call) and _name(view.func) == "include" and view.args:
             target = self.p._include_target(f, view.args[0])
             if isinstance(target, str):
@@ -446,12 +488,20 @@ class _Reader:
     def _listed(call: ast.Call | None) -> tuple[str, ...] | None:
         return _names(call.args[0]) if call is not None and call.args else None
 
-    def _class_view(self, f: str, at: Location, path: str, view: ast.Call, wrapped: set[str]) -> None:
-        assert isinstance(view.func, ast.Attribute)
-        name = _name(view.func.value)
+    def _router_of(self, f: str, node: ast.expr) -> str | None:
+        """The router variable of ``router.urls`` when file ``f`` assigns it a DRF router."""
+        if not (isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, ast.Name)):
+            return None
+        value = self.p.assigned(self.p.trees[f]).get(node.value.id)
+        return node.value.id if isinstance(value, ast.Call) and _name(value.func).endswith("Router") else None
+
+    def _class_facts(self, f: str, name: str, wrapped: set[str]) -> _ClassFacts:
+        """What a view class and the classes it derives from say: its handler methods, its viewset actions, the
+        bases the project does not define, whether it is a DRF view, its protections, and where it is defined."""
         chain = self._chain(f, name)
         attrs: dict[str, tuple[str, ...] | None] = {}
         handlers: set[str] = set()
+        actions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         decorated: set[str] = set()
         external: set[str] = set()
         for where, cls in chain:
@@ -459,12 +509,15 @@ class _Reader:
                 external.add(where)
                 continue
             for st in cls.body:
-                if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in HTTP:
-                    handlers.add(st.name.upper())
-                    decorated |= _decorators(st.decorator_list)[1]
-                elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name == "dispatch":
-                    handlers.update(_compared_methods(st))
-                    decorated |= _decorators(st.decorator_list)[1]
+                if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if st.name in HTTP:
+                        handlers.add(st.name.upper())
+                    elif st.name == "dispatch":
+                        handlers.update(_compared_methods(st))
+                    elif st.name in _VIEWSET_ACTIONS or "action" in _decorators(st.decorator_list)[0]:
+                        actions.setdefault(st.name, st)
+                    if st.name in HTTP or st.name == "dispatch":
+                        decorated |= _decorators(st.decorator_list)[1]
                 elif isinstance(st, ast.Assign):
                     for t in st.targets:
                         if isinstance(t, ast.Name) and t.id in ("permission_classes", "authentication_classes",
@@ -472,12 +525,6 @@ class _Reader:
                             attrs.setdefault(t.id, _names(st.value))
             decorated |= _decorators(cls.decorator_list)[1]
         drf = bool(external & _DRF_BASES) or any(b in external for b in _GENERIC_METHODS if b.endswith("APIView"))
-        actions = view.args[0] if view.args and isinstance(view.args[0], ast.Dict) else None
-        if actions is not None:
-            methods = tuple(sorted(str(_string(k)).upper() for k in actions.keys if _string(k)))
-        else:
-            generic = sorted({m for b in external for m in _GENERIC_METHODS.get(b, ())})
-            methods = tuple(sorted(handlers | set(generic))) or ("ANY",)
         d = self.p.defaults if drf else Protections()
         prot = Protections(
             permissions=attrs.get("permission_classes", d.permissions),
@@ -485,8 +532,64 @@ class _Reader:
             throttles=attrs.get("throttle_classes", d.throttles),
             decorators=tuple(sorted(wrapped | decorated)))
         own = chain[0][1] if chain and chain[0][1] is not None else None
-        self._add(methods, path, at, name, Location(chain[0][0], own.lineno, own.col_offset + 1) if own else None,
-                  drf, prot)
+        return _ClassFacts(handlers, actions, external, drf, prot,
+                           Location(chain[0][0], own.lineno, own.col_offset + 1) if own else None)
+
+    def _class_view(self, f: str, at: Location, path: str, view: ast.Call, wrapped: set[str]) -> None:
+        assert isinstance(view.func, ast.Attribute)
+        name = _name(view.func.value)
+        facts = self._class_facts(f, name, wrapped)
+        given = view.args[0] if view.args and isinstance(view.args[0], ast.Dict) else None
+        if given is not None:
+            methods = tuple(sorted(str(_string(k)).upper() for k in given.keys if k is not None and _string(k)))
+        else:
+            generic = sorted({m for b in facts.external for m in _GENERIC_METHODS.get(b, ())})
+            methods = tuple(sorted(facts.handlers | set(generic))) or ("ANY",)
+        self._add(methods, path, at, name, facts.at, facts.drf, facts.protections)
+
+    def router_routes(self, f: str, router: str, prefix: str) -> None:
+        """The routes a DRF router (``router = DefaultRouter()``) of file ``f`` makes of the viewsets registered on
+        it (``router.register(r"orders", OrderViewSet)``): the list route ``orders/`` and the detail route
+        ``orders/{pk}/`` (``lookup_field``'s name when the viewset sets one), each with the methods of the actions
+        the viewset has (its own methods and its library bases': ``ModelViewSet`` all, the mixins theirs), and its
+        ``@action`` methods' routes."""
+        for node in self.p.trees[f].body:
+            call = node.value if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) else None
+            if call is None or not isinstance(call.func, ast.Attribute) or call.func.attr != "register" or \
+                    _name(call.func.value) != router or len(call.args) < 2 or _string(call.args[0]) is None:
+                continue
+            base = route_path(str(_string(call.args[0])), regex=True).strip("/")
+            facts = self._class_facts(f, _name(call.args[1]), set())
+            at = Location(f, call.lineno, call.col_offset + 1)
+            names = set(facts.actions) | {a for b in facts.external for a in _LIBRARY_ACTIONS.get(b, ())}
+            lookup = self._lookup(f, _name(call.args[1]))
+            for detail, actions in ((False, ("list", "create")),
+                                    (True, ("retrieve", "update", "partial_update", "destroy"))):
+                methods = sorted({_VIEWSET_ACTIONS[a] for a in actions if a in names})
+                piece = f"{base}/{{{lookup}}}/" if detail else f"{base}/"
+                self._add(methods, _join(prefix, piece), at, _name(call.args[1]), facts.at, True, facts.protections)
+            for fn_name, fn in sorted(facts.actions.items()):
+                deco = _decorators(fn.decorator_list)[0].get("action")
+                if deco is None:
+                    continue
+                kw = {k.arg: k.value for k in deco.keywords if k.arg}
+                given = kw.get("detail")
+                detail = isinstance(given, ast.Constant) and given.value is True
+                listed = kw.get("methods")
+                methods = [str(_string(e)).upper() for e in listed.elts if _string(e)] \
+                    if isinstance(listed, (ast.List, ast.Tuple)) else ["GET"]
+                piece = _string(kw.get("url_path")) or fn_name
+                path = f"{base}/{{{lookup}}}/{piece}/" if detail else f"{base}/{piece}/"
+                self._add(sorted(methods), _join(prefix, path), at, f"{_name(call.args[1])}.{fn_name}", facts.at,
+                          True, facts.protections)
+
+    def _lookup(self, f: str, name: str) -> str:
+        for _where, cls in self._chain(f, name):
+            for st in cls.body if cls is not None else []:
+                if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "lookup_field"
+                                                      for t in st.targets) and _string(st.value):
+                    return str(_string(st.value))
+        return "pk"
 
     def _chain(self, f: str, name: str) -> list[tuple[str, ast.ClassDef | None]]:
         """A class and the classes it derives from, depth first (Python's order for single inheritance): each the
