@@ -25,7 +25,6 @@ import ast
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from engine.errors import Location
 from engine.importers.code_fastapi import parse
@@ -50,7 +49,6 @@ _LOGIN_DECORATORS = frozenset({"login_required", "permission_required", "staff_m
                                "user_passes_test", "superuser_required"})
 _METHOD_DECORATORS: Mapping[str, tuple[str, ...]] = {"require_POST": ("POST",), "require_GET": ("GET",),
                                                      "require_safe": ("GET", "HEAD")}
-_Node = TypeVar("_Node", ast.ClassDef, ast.FunctionDef | ast.AsyncFunctionDef)
 _SETTINGS_MODULE = re.compile(r"^[A-Za-z_][\w.]*$")
 
 
@@ -128,31 +126,44 @@ def _join(prefix: str, piece: str) -> str:
     return re.sub(r"/{2,}", "/", "/" + prefix.lstrip("/") + piece)
 
 
+class _Trees(Mapping[str, ast.Module]):
+    """The files' syntax trees, each parsed when first asked for (a project's files are many; the URL configuration
+    reaches a few); a file that does not parse is said in ``remarks`` and read as an empty module."""
+
+    def __init__(self, texts: Mapping[str, str], remarks: list[tuple[Location, str]]) -> None:
+        self._texts, self._remarks, self._parsed = texts, remarks, dict[str, ast.Module]()
+
+    def __getitem__(self, f: str) -> ast.Module:
+        if f not in self._parsed:
+            try:
+                self._parsed[f] = parse(self._texts[f], f)
+            except SyntaxError as exc:
+                self._remarks.append((Location(f, exc.lineno or 0, exc.offset or 0),
+                                      f"not Python that parses ({exc.msg}): its routes are not read"))
+                self._parsed[f] = ast.Module([], [])
+            except (ValueError, RecursionError, MemoryError) as exc:
+                self._remarks.append((Location(f), f"not read ({type(exc).__name__}): its routes are not read"))
+                self._parsed[f] = ast.Module([], [])
+        return self._parsed[f]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
 class Project:
     """A Django project's Python files, parsed: its modules, classes, functions and settings."""
 
     def __init__(self, texts: Sequence[tuple[str, str]]) -> None:
         self.remarks: list[tuple[Location, str]] = []
-        self.trees: dict[str, ast.Module] = {}
-        for f, t in sorted(texts):
-            if not f.endswith(".py"):
-                continue
-            try:
-                self.trees[f] = parse(t, f)
-            except SyntaxError as exc:
-                self.remarks.append((Location(f, exc.lineno or 0, exc.offset or 0),
-                                     f"not Python that parses ({exc.msg}): its routes are not read"))
-            except (ValueError, RecursionError, MemoryError) as exc:
-                self.remarks.append((Location(f), f"not read ({type(exc).__name__}): its routes are not read"))
-        self.modules = {_module_parts(f): f for f in self.trees}
-        self.classes: dict[str, list[tuple[str, ast.ClassDef]]] = {}
-        self.functions: dict[str, list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]] = {}
-        for f, tree in self.trees.items():
-            for node in tree.body:
-                if isinstance(node, ast.ClassDef):
-                    self.classes.setdefault(node.name, []).append((f, node))
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.functions.setdefault(node.name, []).append((f, node))
+        self.texts = dict(sorted((f, t) for f, t in texts if f.endswith(".py")))
+        self.trees = _Trees(self.texts, self.remarks)
+        self.modules = {_module_parts(f): f for f in self.texts}
+        self._files: dict[tuple[str, ...], str | None] = {}
+        self._imports: dict[str, dict[str, tuple[str | None, str]]] = {}
+        self._defs: dict[str, list[tuple[str, ast.stmt]]] = {}
         self.settings_file = self._settings_file()
         self.defaults = self._drf_defaults()
 
@@ -161,13 +172,16 @@ class Project:
         want = tuple(dotted)
         if not want:
             return None
-        found = sorted(f for parts, f in self.modules.items() if parts[-len(want):] == want)
-        return found[0] if found else None
+        if want not in self._files:
+            found = sorted(f for parts, f in self.modules.items() if parts[-len(want):] == want)
+            self._files[want] = found[0] if found else None
+        return self._files[want]
 
     def _settings_file(self) -> str | None:
         """The settings module: the one ``DJANGO_SETTINGS_MODULE`` names in an entry point, else the first module
         assigning ``ROOT_URLCONF``."""
-        for f in sorted(self.trees, key=lambda f: (not f.endswith(("manage.py", "wsgi.py", "asgi.py")), f)):
+        named_in = [f for f, t in self.texts.items() if "DJANGO_SETTINGS_MODULE" in t]
+        for f in sorted(named_in, key=lambda f: (not f.endswith(("manage.py", "wsgi.py", "asgi.py")), f)):
             for node in ast.walk(self.trees[f]):
                 if isinstance(node, ast.Call) and len(node.args) >= 2 and \
                         _string(node.args[0]) == "DJANGO_SETTINGS_MODULE":
@@ -175,7 +189,8 @@ class Project:
                     found = self.file(named.split(".")) if named and _SETTINGS_MODULE.match(named) else None
                     if found:
                         return found
-        return next((f for f, tree in self.trees.items() if "ROOT_URLCONF" in self.assigned(tree)), None)
+        return next((f for f, t in self.texts.items() if "ROOT_URLCONF" in t and
+                     "ROOT_URLCONF" in self.assigned(self.trees[f])), None)
 
     @staticmethod
     def assigned(tree: ast.Module) -> dict[str, ast.expr]:
@@ -257,7 +272,10 @@ class Project:
     def imports(self, f: str) -> dict[str, tuple[str | None, str]]:
         """Local name -> (file of the module it comes from, or None when not in the project; the name there) of a
         file's ``from x import y`` statements (a relative import resolved against the file's package)."""
+        if f in self._imports:
+            return self._imports[f]
         out: dict[str, tuple[str | None, str]] = {}
+        self._imports[f] = out
         here = list(_module_parts(f))
         for node in (n for n in ast.walk(self.trees[f]) if isinstance(n, ast.ImportFrom)):
             base = here[:len(here) - node.level + (1 if f.endswith("__init__.py") else 0)] if node.level else []
@@ -287,24 +305,36 @@ class Project:
     def find_class(self, f: str, name: str) -> tuple[str, ast.ClassDef] | None:
         """The project's class a name in file ``f`` refers to: the one of the module it is imported from (followed
         through re-exports), else the only class of that name."""
-        return self._find(f, name, self.classes)
+        found = self._find(f, name, ast.ClassDef)
+        return (found[0], found[1]) if found is not None and isinstance(found[1], ast.ClassDef) else None
 
     def find_function(self, f: str, name: str) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
-        return self._find(f, name, self.functions)
+        found = self._find(f, name, (ast.FunctionDef, ast.AsyncFunctionDef))
+        return (found[0], found[1]) if found is not None and \
+            isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
-    def _find(self, f: str, name: str, index: Mapping[str, list[tuple[str, _Node]]]) -> tuple[str, _Node] | None:
+    def defined(self, name: str) -> list[tuple[str, ast.stmt]]:
+        """The module-level classes and functions named ``name`` in the project's files (only the files whose text
+        names it are parsed for it)."""
+        if name not in self._defs:
+            self._defs[name] = [(f, node) for f, t in self.texts.items() if name in t for node in self.trees[f].body
+                                if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and
+                                node.name == name]
+        return self._defs[name]
+
+    def _find(self, f: str, name: str, kind: type | tuple[type, ...]) -> tuple[str, ast.stmt] | None:
         seen: set[str] = set()
         where: str | None = f
         while where is not None and where not in seen:
             seen.add(where)
-            local = next((c for c in index.get(name, []) if c[0] == where), None)
+            local = next((c for c in self.defined(name) if c[0] == where and isinstance(c[1], kind)), None)
             if local is not None:
                 return local
             came = self.imports(where).get(name)
             if came is None or came[0] is None:
                 break
             where, name = came[0], came[1] or name
-        found = index.get(name, [])
+        found = [c for c in self.defined(name) if isinstance(c[1], kind)]
         return found[0] if len(found) == 1 else None
 
 
