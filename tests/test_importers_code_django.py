@@ -159,7 +159,8 @@ def test_debug_defaults(expression: str, value: bool) -> None:
 
 
 def test_a_debug_computed_from_anything_else_is_not_known() -> None:
-    texts = [("s/settings.py", 'ROOT_URLCONF = "s.urls"\nDEBUG = compute()\nSESSION_COOKIE_SECURE = x\n')]
+    texts = [("s/settings.py", 'ROOT_URLCONF = "s.urls"\nDEBUG = compute()\nSESSION_COOKIE_SECURE = x\n'
+                               'CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE")\n')]
     assert code_django.settings(code_django.Project(texts)) == []
 
 
@@ -244,3 +245,15 @@ def test_patterns_spread_in_from_other_modules_and_a_drf_router() -> None:
         ("POST", "/api/v1/notes/"), ("DELETE", "/api/v1/notes/{pk}/"), ("GET", "/api/v1/orders/"),
         ("GET", "/api/v1/orders/{slug}/"), ("POST", "/api/v1/orders/{slug}/cancel/")]
     assert all(r.drf for r in routes)
+
+
+def test_cookie_flags_read_across_a_star_imported_settings_module() -> None:
+    texts = [("s/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "s.settings.prod")\n'),
+             ("s/settings/base.py", 'import os\nSESSION_COOKIE_SECURE = False\nSESSION_COOKIE_HTTPONLY = True\n'),
+             ("s/settings/prod.py", 'from .base import *\n'
+                                    'CSRF_COOKIE_SECURE = os.environ.get("CSRF_COOKIE_SECURE", "1") == "1"\n'
+                                    'SESSION_COOKIE_HTTPONLY = not True\n')]
+    assert [(s.name, s.value, str(s.at), s.variable) for s in code_django.settings(code_django.Project(texts))] == [
+        ("SESSION_COOKIE_SECURE", False, "s/settings/base.py:2:1", None),
+        ("CSRF_COOKIE_SECURE", True, "s/settings/prod.py:2:1", "CSRF_COOKIE_SECURE"),
+        ("SESSION_COOKIE_HTTPONLY", False, "s/settings/prod.py:3:1", None)]

@@ -700,6 +700,8 @@ def _evaluate(node: ast.expr, found: list[str]) -> bool | str | int:
         read = _env_read(node)
         if read is not None:
             found.append(read[0])
+            if read[1] is None and _name(node.func) not in ("get", "getenv"):  # django-environ's Env(DEBUG=(bool,
+                raise _Unknown()  # True)) holds it elsewhere; python-decouple's config() fails with none
             value = False if read[1] is None else _evaluate(read[1], found)
             return _truthy(value) if _name(node.func) in ("bool", "get_bool_from_env", "env_bool", "getenv_bool",
                                                           "strtobool_env") else value
