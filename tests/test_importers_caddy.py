@@ -116,3 +116,25 @@ def test_a_broken_caddyfile_is_one_located_error(tmp_path: Any, text: str, messa
     with pytest.raises(InputError) as err:
         import_paths("gateway", [path], service="edge")
     assert message in str(err.value) and os.path.basename(path) in str(err.value.location.file)
+
+
+def test_a_services_routes_are_placed_behind_its_caddy_route_with_the_prefix_kept_or_stripped(tmp_path: Any) -> None:
+    # reverse_proxy /api/* forwards the path as it came; handle_path /files/* strips /files before forwarding
+    root = str(tmp_path)
+    caddy = write(root, "Caddyfile", ":80 {\n\treverse_proxy /api/* orders:8000\n"
+                                     "\thandle_path /files/* {\n\t\treverse_proxy store:9000\n\t}\n}\n")
+    for name, route in (("orders", "/api/orders"), ("store", "/blob")):
+        write(root, f"{name}/app.py", f"""
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.route('{route}', methods=['POST'])
+            def handler():
+                return ''
+        """)
+    docs = load_artifacts([f"gateway:edge={caddy}", f"source={root}/orders", f"source={root}/store"])
+    endpoints = {f.key: f.data for f in load_documents(docs).of_kind("endpoint")}
+    orders = endpoints["endpoint:POST /api/orders"]
+    assert orders["served_by"] == "edge" and orders["routes_to"] == ["orders"]
+    assert orders["rate_limit"] is False and orders["tls"] is False  # the Caddy site's, a port alone
+    assert endpoints["endpoint:POST /files/blob"]["routes_to"] == ["store"]

@@ -98,6 +98,7 @@ from engine.importers import (
     code_dapr,
     code_databases,
     code_discovery,
+    code_django,
     code_dotnet_settings,
     code_embedded,
     code_fastapi,
@@ -247,6 +248,10 @@ class Route:
     """Why the route lets anyone call it although the service's code names credentials: its Spring Security filter
     chain permits it to all and its handler never reads who calls (``authn: none``; whether the handler checks what
     the caller may do stays unknown: method security or the data itself may decide)."""
+    throttle: str | None = None
+    """The throttle its own code puts on it (Django REST framework's ``throttle_classes``, the view's or the settings'
+    default), and where: its rate limit, whatever a front in the deployment states, and on a sign-in its limit on
+    repeated attempts."""
 
 
 @dataclass(frozen=True)
@@ -512,7 +517,41 @@ def _read_code(paths: Sequence[str], limits: Limits
                                  "not served") for f in sorted(tests - unlisted))
     idle = unlisted | tests
     routes = code_fastapi.mounted(texts, routes, remarks, join)
+    routes.extend(_django_routes(texts, remarks))
     return texts, [r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)], remarks
+
+
+_DISPATCHER = re.compile(r"graph_?ql", re.IGNORECASE)
+"""A view that answers one route for many operations its own schema resolves (a GraphQL endpoint): what each
+operation checks or throttles is in resolvers the import does not read."""
+
+
+def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Location, str]]) -> list[Route]:
+    """The routes of a Django project's URL configuration (``code_django``), when a file of it declares
+    ``urlpatterns``: a Django REST framework view whose permissions are only ``AllowAny`` lets anyone call it, one
+    with throttle classes is rate limited by them. A GraphQL view's route is left out and said: one route for every
+    operation of its schema, whose protections (a sign-in mutation's own throttling) are in resolvers not read, so
+    the route's own rate limit and brute-force protection could only be guessed."""
+    py = [(f, t) for f, t in texts if f.endswith(".py")]
+    if not any("urlpatterns" in t for _f, t in py):
+        return []
+    found, said = code_django.routes(py)
+    remarks.extend((at, what) for at, what in said if not what.startswith("not Python that parses"))
+    out: list[Route] = []
+    for r in found:
+        where = f"{r.view}, {r.view_at}" if r.view_at else r.view
+        if _DISPATCHER.search(r.view) or _DISPATCHER.search(r.path.rstrip("/").rsplit("/", 1)[-1]):
+            remarks.append((r.at, f"{r.method} {r.path} not drawn: its view ({where}) answers every operation of a "
+                                  "GraphQL schema, whose resolvers (and what each checks or throttles) are not read"))
+            continue
+        p = r.protections
+        allowed = ", ".join(p.permissions or ()) or "empty"
+        out.append(Route(
+            r.method, r.path, r.at, "Django URL pattern",
+            permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
+            throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
+            if r.throttled else None))
+    return out
 
 
 def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]],
@@ -2575,6 +2614,12 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         body.set("endpoints", ident, "brute_force_protection", True, lockout[1])
         body.note("endpoints", ident, f"brute_force_protection: its sign-in locks the account after repeated "
                                       f"failures ({lockout[0]}, {lockout[1]})")
+    if r.throttle:  # what its own code limits wins over a front's default
+        body.set("endpoints", ident, "rate_limit", True, r.at, override=True)
+        body.note("endpoints", ident, f"rate_limit: {r.throttle}")
+        if (body.get("endpoints", ident) or {}).get("auth_flow") is True:
+            body.set("endpoints", ident, "brute_force_protection", True, r.at)
+            body.note("endpoints", ident, "brute_force_protection: its throttle limits the attempts a client makes")
     if r.query_credential:
         body.set("endpoints", ident, "credentials_in_query", True, r.at)
         body.note("endpoints", ident, f"credentials_in_query: {r.query_credential}")
@@ -3559,7 +3604,7 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
-        _unread_settings(_unread_variables(docs))))))))
+        _unread_settings(_unread_variables(_django_processes(docs)))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
@@ -3633,6 +3678,45 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
+
+
+def _django_processes(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the Django routes of a service the deployment runs as no web server: a queue worker or
+    scheduler (``kind: worker``), or one that nothing in the deployment sends a request to (no entry point of a port it
+    publishes, no gateway route, no call; a migrator, a beat process running the same image with another command).
+    The same code handed over for each process of one application would otherwise put the web process's routes on
+    every one. Without a deployment (no other document names the service) the routes stay."""
+    named: dict[str, str] = {}
+    reached: set[str] = set()
+    for d in docs:
+        if isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            continue
+        for svc in d.data.get("services") or []:
+            if isinstance(svc, dict) and svc.get("name"):
+                kind = str(svc.get("kind") or "")
+                named[str(svc["name"])] = kind if kind == "worker" else named.get(str(svc["name"]), "")
+        for ep in d.data.get("endpoints") or []:
+            if isinstance(ep, dict):
+                reached.update(str(x) for x in [ep.get("served_by"), *(ep.get("routes_to") or [])])
+        for i in d.data.get("interactions") or []:
+            if isinstance(i, dict) and i.get("style") != "async":
+                reached.add(str(i.get("to")))
+    out: list[Document] = []
+    for d in docs:
+        django = [r for r in d.routes if r.framework == "Django URL pattern"] if isinstance(d, RoutesDocument) else []
+        if not isinstance(d, RoutesDocument) or not django or d.service not in named or \
+                (d.service in reached and named[d.service] != "worker"):
+            out.append(d)
+            continue
+        why = ("the deployment runs it as a queue worker (kind worker)" if named[d.service] == "worker" else
+               "nothing in the deployment sends it a request (no published port, gateway route or call)")
+        kept = tuple(r for r in d.routes if r.framework != "Django URL pattern")
+        rebuilt = build(d.service, kept, d.service_at, {}, open_code=d.open_code, secrets=d.secrets, traits=d.traits,
+                        gateway_of=d.gateway_of)
+        out.append(replace(d, data=rebuilt.data, where=rebuilt.where, notes=rebuilt.notes, routes=kept,
+                           remarks=sorted({*d.remarks, (d.service_at, f"its {len(django)} Django routes not drawn on "
+                                                                      f"{d.service}: {why}")})))
+    return out
 
 
 def _read_connections(found: Sequence[code_dotnet_settings.ConnectionString], cs: Sequence[tuple[str, str]]

@@ -2006,13 +2006,17 @@ def _caddy_path(matcher: str | None) -> str | None:
 
 
 def _caddy_walk(body: list[Any], outer: str | None, routes: _Routes, tls: tuple[bool, Location, str] | None,
-                rate: tuple[Location, str] | None, unlimited: tuple[Location, str] | None, auth: bool) -> None:
+                rate: tuple[Location, str] | None, unlimited: tuple[Location, str] | None, auth: bool,
+                stripping: bool = False) -> None:
+    """The ``reverse_proxy`` routes of a site's directives; under ``handle_path`` (``stripping``) Caddy strips the
+    matched prefix before forwarding, under ``handle``, ``route`` or none it forwards the path as it came."""
     for d in body:
         words = [w.text for w in d.args]
         if d.key in _CADDY_NESTING and d.children is not None:
             matcher = words[0] if words and words[0].startswith(("/", "*", "@")) else None
             _caddy_walk(d.children, matcher if matcher is not None else outer, routes, tls, rate, unlimited,
-                        auth or any(c.key in _CADDY_AUTH for c in d.children))
+                        auth or any(c.key in _CADDY_AUTH for c in d.children),
+                        stripping or (d.key == "handle_path" and matcher is not None))
             continue
         if d.key != "reverse_proxy":
             continue
@@ -2037,3 +2041,5 @@ def _caddy_walk(body: list[Any], outer: str | None, routes: _Routes, tls: tuple[
                      tls=(d.location, "an https upstream or the transport's tls") if secured else None)
         routes.route([], path, d.location, targets, call, rate_limit=rate, unlimited=unlimited, tls=tls,
                      why="behind Caddy's basic_auth or forward_auth" if auth else "")
+        if not (stripping and matcher is not None):  # a matcher of its own under handle_path: the path is not read
+            routes.body.strips.setdefault(f"ANY {path}", stripping)

@@ -1,0 +1,775 @@
+"""Django's URL configuration: the routes a project's ``urlpatterns`` serve, the view of each, and its protections.
+
+Read with the standard library's ``ast``, never executed. The root URL configuration is the module
+``ROOT_URLCONF`` names in the settings (the settings module found through ``DJANGO_SETTINGS_MODULE`` in
+``manage.py``, ``wsgi.py`` or ``asgi.py``, else any module assigning ``ROOT_URLCONF``); with no such setting, every
+``urls`` module no other module includes is a root. A module's ``urlpatterns`` is its list assignments and ``+=``
+extensions at module level; a branch under ``if settings.DEBUG:`` serves only in development and is left out, said
+in the remarks. ``path()``, ``re_path()`` and ``url()`` entries give a route (``re_path``'s ``^``/``$`` dropped,
+named groups read as parameters), ``include()`` of a dotted module name, an imported module, or a list nests a
+module's patterns under the prefix, across modules.
+
+The view is a function, or a class's ``.as_view()`` (a viewset's ``as_view({"get": "list"})`` names its methods).
+The HTTP methods: a class view's handler methods (``get``, ``post``...: its own and those of the project's classes it
+derives from; Django REST framework's generic views by name), a function view's ``@api_view([...])``,
+``@require_http_methods([...])`` or ``@require_POST``; else ``ANY``. The protections: Django REST framework's
+``permission_classes``, ``authentication_classes`` and ``throttle_classes`` (class attributes, inherited, or the
+``@permission_classes``-style decorators), else the settings' ``REST_FRAMEWORK`` defaults for a DRF view; Django's
+``login_required``, ``permission_required``, ``staff_member_required`` and ``csrf_exempt``, as decorators or as
+calls wrapping the view in the URL configuration.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from engine.errors import Location
+from engine.importers.code_fastapi import parse
+
+HTTP = ("get", "post", "put", "patch", "delete", "head", "options")
+_ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+_DRF_BASES = frozenset({"APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet",
+                        "ReadOnlyModelViewSet", "ViewSetMixin"})
+"""Django REST framework's view classes: a view deriving from one takes the settings' ``REST_FRAMEWORK`` defaults."""
+_GENERIC_METHODS: Mapping[str, tuple[str, ...]] = {
+    "CreateAPIView": ("POST",), "ListAPIView": ("GET",), "RetrieveAPIView": ("GET",), "DestroyAPIView": ("DELETE",),
+    "UpdateAPIView": ("PUT", "PATCH"), "ListCreateAPIView": ("GET", "POST"),
+    "RetrieveUpdateAPIView": ("GET", "PUT", "PATCH"), "RetrieveDestroyAPIView": ("GET", "DELETE"),
+    "RetrieveUpdateDestroyAPIView": ("GET", "PUT", "PATCH", "DELETE"),
+    "TemplateView": ("GET",), "ListView": ("GET",), "DetailView": ("GET",), "RedirectView": ("GET",),
+    "LoginView": ("GET", "POST"), "LogoutView": ("POST",), "FormView": ("GET", "POST"),
+    "CreateView": ("GET", "POST"), "UpdateView": ("GET", "POST"), "DeleteView": ("GET", "POST"),
+}
+"""Generic views of Django and Django REST framework whose handler methods their library defines, by class name."""
+_ANONYMOUS = frozenset({"AllowAny"})
+_LOGIN_DECORATORS = frozenset({"login_required", "permission_required", "staff_member_required",
+                               "user_passes_test", "superuser_required"})
+_METHOD_DECORATORS: Mapping[str, tuple[str, ...]] = {"require_POST": ("POST",), "require_GET": ("GET",),
+                                                     "require_safe": ("GET", "HEAD")}
+_SETTINGS_MODULE = re.compile(r"^[A-Za-z_][\w.]*$")
+
+
+@dataclass(frozen=True)
+class Protections:
+    """What a view states about who may call it, each as the class names given (``None``: not stated)."""
+
+    permissions: tuple[str, ...] | None = None
+    authentication: tuple[str, ...] | None = None
+    throttles: tuple[str, ...] | None = None
+    decorators: tuple[str, ...] = ()
+    """Django's decorators on the view (``login_required``, ``csrf_exempt``...), sorted."""
+
+
+@dataclass(frozen=True)
+class DjangoRoute:
+    """One route of a Django project: method (``ANY``: whatever the view answers), path, where its URL pattern is,
+    the view, where the view is defined, whether it is a Django REST framework view, and its protections (the
+    settings' defaults already applied to a DRF view)."""
+
+    method: str
+    path: str
+    at: Location
+    view: str
+    view_at: Location | None = None
+    drf: bool = False
+    protections: Protections = field(default_factory=Protections)
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether anyone may call it: its DRF permissions are only ``AllowAny`` (explicitly, or an empty list)."""
+        p = self.protections.permissions
+        return self.drf and p is not None and set(p) <= _ANONYMOUS
+
+    @property
+    def throttled(self) -> bool:
+        """Whether a DRF throttle applies to it."""
+        return bool(self.protections.throttles)
+
+
+def _name(node: ast.expr) -> str:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+
+
+def _string(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _names(node: ast.expr) -> tuple[str, ...] | None:
+    """The class names of a list or tuple literal (``[IsAuthenticated, AllowAny]``); None when it is no literal."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return tuple((_string(e) or "").rsplit(".", 1)[-1] or _name(e) or ast.unparse(e) for e in node.elts)
+    return None
+
+
+def _module_parts(path: str) -> tuple[str, ...]:
+    parts = path.removesuffix(".py").replace("\\", "/").split("/")
+    return tuple(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def route_path(pattern: str, regex: bool) -> str:
+    """A ``path()`` pattern (``<int:pk>/``) or a ``re_path()`` regular expression (``^(?P<pk>[0-9]+)/$``) as a
+    route path piece with ``{name}`` parameters, no leading slash."""
+    if regex:
+        out = pattern.removeprefix("^").removesuffix("$").removesuffix("\\Z")
+        out = re.sub(r"\(\?P<([A-Za-z_]\w*)>[^()]*(?:\([^()]*\)[^()]*)*\)", r"{\1}", out)
+        out = re.sub(r"\(\?:[^()]*\)\?|\([^()]*\)\?", "", out)  # an optional part: the shortest path it matches
+        out = re.sub(r"\\(.)", r"\1", out).replace("/?", "/")
+    else:
+        out = re.sub(r"<(?:[A-Za-z_]\w*:)?([A-Za-z_]\w*)>", r"{\1}", pattern)
+    return out
+
+
+def _join(prefix: str, piece: str) -> str:
+    return re.sub(r"/{2,}", "/", "/" + prefix.lstrip("/") + piece)
+
+
+class _Trees(Mapping[str, ast.Module]):
+    """The files' syntax trees, each parsed when first asked for (a project's files are many; the URL configuration
+    reaches a few); a file that does not parse is said in ``remarks`` and read as an empty module."""
+
+    def __init__(self, texts: Mapping[str, str], remarks: list[tuple[Location, str]]) -> None:
+        self._texts, self._remarks, self._parsed = texts, remarks, dict[str, ast.Module]()
+
+    def __getitem__(self, f: str) -> ast.Module:
+        if f not in self._parsed:
+            try:
+                self._parsed[f] = parse(self._texts[f], f)
+            except SyntaxError as exc:
+                self._remarks.append((Location(f, exc.lineno or 0, exc.offset or 0),
+                                      f"not Python that parses ({exc.msg}): its routes are not read"))
+                self._parsed[f] = ast.Module([], [])
+            except (ValueError, RecursionError, MemoryError) as exc:
+                self._remarks.append((Location(f), f"not read ({type(exc).__name__}): its routes are not read"))
+                self._parsed[f] = ast.Module([], [])
+        return self._parsed[f]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+class Project:
+    """A Django project's Python files, parsed: its modules, classes, functions and settings."""
+
+    def __init__(self, texts: Sequence[tuple[str, str]]) -> None:
+        self.remarks: list[tuple[Location, str]] = []
+        self.texts = dict(sorted((f, t) for f, t in texts if f.endswith(".py")))
+        self.trees = _Trees(self.texts, self.remarks)
+        self.modules = {_module_parts(f): f for f in self.texts}
+        self._files: dict[tuple[str, ...], str | None] = {}
+        self._imports: dict[str, dict[str, tuple[str | None, str]]] = {}
+        self._defs: dict[str, list[tuple[str, ast.stmt]]] = {}
+        self.settings_file = self._settings_file()
+        self.defaults = self._drf_defaults()
+
+    def file(self, dotted: Sequence[str]) -> str | None:
+        """The file of a dotted module name, matched by its last parts (the tree's root is not the package's)."""
+        want = tuple(dotted)
+        if not want:
+            return None
+        if want not in self._files:
+            found = sorted(f for parts, f in self.modules.items() if parts[-len(want):] == want)
+            self._files[want] = found[0] if found else None
+        return self._files[want]
+
+    def _settings_file(self) -> str | None:
+        """The settings module: the one ``DJANGO_SETTINGS_MODULE`` names in an entry point, else the first module
+        assigning ``ROOT_URLCONF``."""
+        named_in = [f for f, t in self.texts.items() if "DJANGO_SETTINGS_MODULE" in t]
+        for f in sorted(named_in, key=lambda f: (not f.endswith(("manage.py", "wsgi.py", "asgi.py")), f)):
+            for node in ast.walk(self.trees[f]):
+                if isinstance(node, ast.Call) and len(node.args) >= 2 and \
+                        _string(node.args[0]) == "DJANGO_SETTINGS_MODULE":
+                    named = _string(node.args[1])
+                    found = self.file(named.split(".")) if named and _SETTINGS_MODULE.match(named) else None
+                    if found:
+                        return found
+        return next((f for f, t in self.texts.items() if "ROOT_URLCONF" in t and
+                     "ROOT_URLCONF" in self.assigned(self.trees[f])), None)
+
+    @staticmethod
+    def assigned(tree: ast.Module) -> dict[str, ast.expr]:
+        """A module's top-level names and the last value assigned to each."""
+        out: dict[str, ast.expr] = {}
+        for st in tree.body:
+            if isinstance(st, ast.Assign):
+                for target in st.targets:
+                    if isinstance(target, ast.Name):
+                        out[target.id] = st.value
+            elif isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.value is not None:
+                out[st.target.id] = st.value
+        return out
+
+    def _drf_defaults(self) -> Protections:
+        """The settings' ``REST_FRAMEWORK`` defaults (permissions not stated there: DRF's own, ``AllowAny``)."""
+        values: dict[str, tuple[str, ...]] = {}
+        if self.settings_file is not None:
+            rest = self.settings_values().get("REST_FRAMEWORK")
+            if isinstance(rest, ast.Dict):
+                for k, v in zip(rest.keys, rest.values, strict=True):
+                    key, listed = _string(k), _names(v)
+                    if key and listed is not None:
+                        values[key] = tuple(n.rsplit(".", 1)[-1] for n in
+                                            (_string(e) or n for e, n in zip(v.elts, listed, strict=True))) \
+                            if isinstance(v, (ast.List, ast.Tuple)) else listed
+        return Protections(permissions=values.get("DEFAULT_PERMISSION_CLASSES", ("AllowAny",)),
+                           authentication=values.get("DEFAULT_AUTHENTICATION_CLASSES"),
+                           throttles=values.get("DEFAULT_THROTTLE_CLASSES", ()))
+
+    def settings_chain(self) -> list[str]:
+        """The settings module and those it star-imports (``from .common import *``), the imported first."""
+        out: list[str] = []
+
+        def visit(f: str) -> None:
+            if f in out:
+                return
+            here = list(_module_parts(f))
+            for node in self.trees[f].body:
+                if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                    base = here[:len(here) - node.level + (1 if f.endswith("__init__.py") else 0)] if node.level \
+                        else []
+                    found = self.file([*base, *(node.module.split(".") if node.module else [])])
+                    if found is not None and found != f:
+                        visit(found)
+            if f not in out:
+                out.append(f)
+        if self.settings_file is not None:
+            visit(self.settings_file)
+        return out
+
+    def settings_values(self) -> dict[str, ast.expr]:
+        """The settings' top-level names and their last values, across the modules they star-import."""
+        out: dict[str, ast.expr] = {}
+        for f in self.settings_chain():
+            out.update(self.assigned(self.trees[f]))
+        return out
+
+    def root_urlconfs(self) -> list[str]:
+        """The root URL configuration files."""
+        if self.settings_file is not None:
+            named = _string(self.settings_values().get("ROOT_URLCONF"))
+            found = self.file(named.split(".")) if named else None
+            if found:
+                return [found]
+        urls = sorted(f for f in self.trees if _module_parts(f)[-1] == "urls" or "/urls/" in f.replace("\\", "/"))
+        included = {g for f in urls for g in self._included_files(f)}
+        return [f for f in urls if f not in included and "urlpatterns" in self.assigned(self.trees[f])]
+
+    def _included_files(self, f: str) -> Iterator[str]:
+        """The files a URL configuration includes, or imports names from (``from .orders import urlpatterns``)."""
+        yield from (where for where, _name in self.imports(f).values() if where is not None and where != f)
+        for node in ast.walk(self.trees[f]):
+            if isinstance(node, ast.Call) and _name(node.func) == "include" and node.args:
+                target = self._include_target(f, node.args[0])
+                if isinstance(target, str):
+                    yield target
+
+    def imports(self, f: str) -> dict[str, tuple[str | None, str]]:
+        """Local name -> (file of the module it comes from, or None when not in the project; the name there) of a
+        file's ``from x import y`` statements (a relative import resolved against the file's package)."""
+        if f in self._imports:
+            return self._imports[f]
+        out: dict[str, tuple[str | None, str]] = {}
+        self._imports[f] = out
+        here = list(_module_parts(f))
+        for node in (n for n in ast.walk(self.trees[f]) if isinstance(n, ast.ImportFrom)):
+            base = here[:len(here) - node.level + (1 if f.endswith("__init__.py") else 0)] if node.level else []
+            dotted = [*base, *(node.module.split(".") if node.module else [])]
+            for alias in node.names:
+                as_module = self.file([*dotted, alias.name])
+                out[alias.asname or alias.name] = (as_module, "") if as_module else (self.file(dotted), alias.name)
+        return out
+
+    def _include_target(self, f: str, arg: ast.expr) -> str | ast.expr | None:
+        """What an ``include()`` argument names: a URL configuration file, a list of patterns, or None."""
+        if isinstance(arg, ast.Tuple) and arg.elts:
+            arg = arg.elts[0]
+        named = _string(arg)
+        if named is not None:
+            return self.file(named.split("."))
+        if isinstance(arg, ast.List):
+            return arg
+        if isinstance(arg, ast.Name):
+            where = self.imports(f).get(arg.id)
+            if where and where[0] and not where[1]:
+                return where[0]
+            value = self.assigned(self.trees[f]).get(arg.id)
+            return value if isinstance(value, ast.List) else None
+        return None
+
+    def find_class(self, f: str, name: str) -> tuple[str, ast.ClassDef] | None:
+        """The project's class a name in file ``f`` refers to: the one of the module it is imported from (followed
+        through re-exports), else the only class of that name."""
+        found = self._find(f, name, ast.ClassDef)
+        return (found[0], found[1]) if found is not None and isinstance(found[1], ast.ClassDef) else None
+
+    def find_function(self, f: str, name: str) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        found = self._find(f, name, (ast.FunctionDef, ast.AsyncFunctionDef))
+        return (found[0], found[1]) if found is not None and \
+            isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+    def defined(self, name: str) -> list[tuple[str, ast.stmt]]:
+        """The module-level classes and functions named ``name`` in the project's files (only the files whose text
+        names it are parsed for it)."""
+        if name not in self._defs:
+            self._defs[name] = [(f, node) for f, t in self.texts.items() if name in t for node in self.trees[f].body
+                                if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and
+                                node.name == name]
+        return self._defs[name]
+
+    def _find(self, f: str, name: str, kind: type | tuple[type, ...]) -> tuple[str, ast.stmt] | None:
+        seen: set[str] = set()
+        where: str | None = f
+        while where is not None and where not in seen:
+            seen.add(where)
+            local = next((c for c in self.defined(name) if c[0] == where and isinstance(c[1], kind)), None)
+            if local is not None:
+                return local
+            came = self.imports(where).get(name)
+            if came is None or came[0] is None:
+                break
+            where, name = came[0], came[1] or name
+        found = [c for c in self.defined(name) if isinstance(c[1], kind)]
+        return found[0] if len(found) == 1 else None
+
+
+def _decorators(decorators: Sequence[ast.expr]) -> tuple[dict[str, ast.Call | None], set[str]]:
+    """The decorators by name (with the call, when called) and the Django ones among them."""
+    by_name: dict[str, ast.Call | None] = {}
+    for d in decorators:
+        call = d if isinstance(d, ast.Call) else None
+        by_name[_name(call.func if call else d)] = call
+    django = {n for n in by_name if n in _LOGIN_DECORATORS or n == "csrf_exempt"}
+    for n, call in by_name.items():
+        if n == "method_decorator" and call is not None and call.args:
+            inner = call.args[0]
+            django.update(x for x in (_name(inner.func if isinstance(inner, ast.Call) else inner),)
+                          if x in _LOGIN_DECORATORS or x == "csrf_exempt")
+    return by_name, django
+
+
+@dataclass(frozen=True)
+class _ClassFacts:
+    handlers: set[str]
+    actions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
+    external: set[str]
+    drf: bool
+    protections: Protections
+    at: Location | None
+
+
+_VIEWSET_ACTIONS = {"list": "GET", "create": "POST", "retrieve": "GET", "update": "PUT", "partial_update": "PATCH",
+                    "destroy": "DELETE"}
+"""A viewset's actions and the HTTP method a router maps each to."""
+_LIBRARY_ACTIONS: Mapping[str, tuple[str, ...]] = {
+    "ModelViewSet": tuple(_VIEWSET_ACTIONS), "ReadOnlyModelViewSet": ("list", "retrieve"),
+    "ListModelMixin": ("list",), "CreateModelMixin": ("create",), "RetrieveModelMixin": ("retrieve",),
+    "UpdateModelMixin": ("update", "partial_update"), "DestroyModelMixin": ("destroy",)}
+"""The actions Django REST framework's viewsets and mixins define, by class name."""
+
+
+def _compared_methods(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The HTTP methods a view's own ``dispatch`` compares ``request.method`` with (``request.method == "POST"``)."""
+    out: set[str] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "method":
+            for c in node.comparators:
+                values = c.elts if isinstance(c, (ast.List, ast.Tuple, ast.Set)) else [c]
+                out.update(str(_string(v)).upper() for v in values if str(_string(v)).lower() in HTTP)
+    return out
+
+
+class _Reader:
+    def __init__(self, project: Project) -> None:
+        self.p = project
+        self.routes: list[DjangoRoute] = []
+        self.remarks: list[tuple[Location, str]] = []
+
+    def read(self, f: str, prefix: str, seen: frozenset[str]) -> None:
+        if f in seen:
+            return
+        for where, entry in self._patterns(f, seen):
+            self._entry(where, entry, prefix, seen | {f})
+
+    def _patterns(self, f: str, seen: frozenset[str]) -> list[tuple[str, ast.expr]]:
+        """A module's ``urlpatterns`` entries, each with the file whose names it is read in."""
+        out: list[tuple[str, ast.expr]] = []
+
+        def walk(body: Sequence[ast.stmt]) -> None:
+            for st in body:
+                if isinstance(st, ast.If):
+                    if "DEBUG" in ast.unparse(st.test):
+                        self.remarks.append((Location(f, st.lineno, st.col_offset + 1),
+                                             "URL patterns added only when DEBUG is on: not read as served"))
+                        walk(st.orelse)
+                        continue
+                    walk(st.body)
+                    walk(st.orelse)
+                elif isinstance(st, ast.Try):
+                    walk(st.body)
+                value: ast.expr | None = None
+                if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "urlpatterns"
+                                                      for t in st.targets):
+                    out.clear()
+                    value = st.value
+                elif isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name) and \
+                        st.target.id == "urlpatterns":
+                    value = st.value
+                if value is not None:
+                    out.extend(self._elements(f, value, seen | {f}))
+        walk(self.p.trees[f].body)
+        return out
+
+    def _elements(self, f: str, value: ast.expr, seen: frozenset[str]) -> list[tuple[str, ast.expr]]:
+        """The URL pattern entries an expression of file ``f`` gives: a list or tuple (``*other_urls`` spread in),
+        a sum of them, a router's ``urls``, or a name assigned one here or imported from another module (its
+        ``urlpatterns``, or the list it assigns that name)."""
+        if self._router_of(f, value):
+            return [(f, ast.Call(ast.Name("path"), [ast.Constant(""), ast.Call(ast.Name("include"), [value], [])],
+                                 [], lineno=value.lineno, col_offset=value.col_offset))]
+        if isinstance(value, (ast.List, ast.Tuple)):
+            return [x for e in value.elts
+                    for x in (self._elements(f, e.value, seen) if isinstance(e, ast.Starred) else [(f, e)])]
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+            return [*self._elements(f, value.left, seen), *self._elements(f, value.right, seen)]
+        if not isinstance(value, ast.Name) or value.id == "urlpatterns":
+            return []
+        named = self.p.assigned(self.p.trees[f]).get(value.id)
+        if named is not None:
+            return self._elements(f, named, seen) if named is not value else []
+        where = self.p.imports(f).get(value.id)
+        if where is None or where[0] is None or not where[1] or where[0] in seen:
+            return []
+        if where[1] == "urlpatterns":
+            return self._patterns(where[0], seen)
+        there = self.p.assigned(self.p.trees[where[0]]).get(where[1])
+        return self._elements(where[0], there, seen | {where[0]}) if there is not None else []
+
+    def _entry(self, f: str, entry: ast.expr, prefix: str, seen: frozenset[str]) -> None:
+        if not isinstance(entry, ast.Call) or _name(entry.func) not in _ROUTE_CALLS or len(entry.args) < 2:
+            return
+        pattern = _string(entry.args[0])
+        if pattern is None:
+            return
+        piece = route_path(pattern, regex=_name(entry.func) != "path")
+        view = entry.args[1]
+        if isinstance(view, ast.Call) and _name(view.func) == "include" and view.args and \
+                self._router_of(f, view.args[0]):
+            self.router_routes(f, str(self._router_of(f, view.args[0])), _join(prefix, piece))
+            return
+        if isinstance(view, ast.Call) and _name(view.func) == "include" and view.args:
+            target = self.p._include_target(f, view.args[0])
+            if isinstance(target, str):
+                self.read(target, _join(prefix, piece), seen)
+            elif isinstance(target, ast.List):
+                for e in target.elts:
+                    self._entry(f, e, _join(prefix, piece), seen)
+            else:
+                self.remarks.append((Location(f, entry.lineno, entry.col_offset + 1),
+                                     f"include({ast.unparse(view.args[0])}) names no URL configuration read: the "
+                                     "routes under it are not read"))
+            return
+        self._view(f, entry, _join(prefix, piece), view, set())
+
+    def _view(self, f: str, entry: ast.Call, path: str, view: ast.expr, wrapped: set[str]) -> None:
+        at = Location(f, entry.lineno, entry.col_offset + 1)
+        if isinstance(view, ast.Call) and view.args and _name(view.func) in (_LOGIN_DECORATORS | {"csrf_exempt"}):
+            self._view(f, entry, path, view.args[0], wrapped | {_name(view.func)})
+            return
+        if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+            self._class_view(f, at, path, view, wrapped)
+            return
+        name = _name(view)
+        found = self.p.find_function(f, name) if name else None
+        if found is None and isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name):
+            module = self.p.imports(f).get(view.value.id)
+            found = self.p.find_function(module[0], name) if module and module[0] and not module[1] else None
+        methods: tuple[str, ...] = ("ANY",)
+        prot = Protections(decorators=tuple(sorted(wrapped)))
+        drf = False
+        if found is not None:
+            by_name, django = _decorators(found[1].decorator_list)
+            api = by_name.get("api_view", False)
+            drf = api is not False
+            listed = _names(api.args[0]) if isinstance(api, ast.Call) and api.args else None
+            given = by_name.get("require_http_methods")
+            listed = listed or (_names(given.args[0]) if given is not None and given.args else None)
+            strings = [s for s in (listed or ()) if s]
+            if isinstance(api, ast.Call) and api.args and isinstance(api.args[0], (ast.List, ast.Tuple)):
+                strings = [str(_string(e)) for e in api.args[0].elts if _string(e)]
+            elif given is not None and given.args and isinstance(given.args[0], (ast.List, ast.Tuple)):
+                strings = [str(_string(e)) for e in given.args[0].elts if _string(e)]
+            fixed = next((m for n, m in _METHOD_DECORATORS.items() if n in by_name), None)
+            methods = tuple(s.upper() for s in strings) or fixed or (("GET",) if drf else ("ANY",))
+            prot = Protections(
+                permissions=self._listed(by_name.get("permission_classes")),
+                authentication=self._listed(by_name.get("authentication_classes")),
+                throttles=self._listed(by_name.get("throttle_classes")),
+                decorators=tuple(sorted(wrapped | django)))
+        self._add(methods, path, at, ast.unparse(view),
+                  Location(found[0], found[1].lineno, found[1].col_offset + 1) if found else None, drf, prot)
+
+    @staticmethod
+    def _listed(call: ast.Call | None) -> tuple[str, ...] | None:
+        return _names(call.args[0]) if call is not None and call.args else None
+
+    def _router_of(self, f: str, node: ast.expr) -> str | None:
+        """The router variable of ``router.urls`` when file ``f`` assigns it a DRF router."""
+        if not (isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, ast.Name)):
+            return None
+        value = self.p.assigned(self.p.trees[f]).get(node.value.id)
+        return node.value.id if isinstance(value, ast.Call) and _name(value.func).endswith("Router") else None
+
+    def _class_facts(self, f: str, name: str, wrapped: set[str]) -> _ClassFacts:
+        """What a view class and the classes it derives from say: its handler methods, its viewset actions, the
+        bases the project does not define, whether it is a DRF view, its protections, and where it is defined."""
+        chain = self._chain(f, name)
+        attrs: dict[str, tuple[str, ...] | None] = {}
+        handlers: set[str] = set()
+        actions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        decorated: set[str] = set()
+        external: set[str] = set()
+        for where, cls in chain:
+            if cls is None:
+                external.add(where)
+                continue
+            for st in cls.body:
+                if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if st.name in HTTP:
+                        handlers.add(st.name.upper())
+                    elif st.name == "dispatch":
+                        handlers.update(_compared_methods(st))
+                    elif st.name in _VIEWSET_ACTIONS or "action" in _decorators(st.decorator_list)[0]:
+                        actions.setdefault(st.name, st)
+                    if st.name in HTTP or st.name == "dispatch":
+                        decorated |= _decorators(st.decorator_list)[1]
+                elif isinstance(st, ast.Assign):
+                    for t in st.targets:
+                        if isinstance(t, ast.Name) and t.id in ("permission_classes", "authentication_classes",
+                                                                "throttle_classes"):
+                            attrs.setdefault(t.id, _names(st.value))
+            decorated |= _decorators(cls.decorator_list)[1]
+        drf = bool(external & _DRF_BASES) or any(b in external for b in _GENERIC_METHODS if b.endswith("APIView"))
+        d = self.p.defaults if drf else Protections()
+        prot = Protections(
+            permissions=attrs.get("permission_classes", d.permissions),
+            authentication=attrs.get("authentication_classes", d.authentication),
+            throttles=attrs.get("throttle_classes", d.throttles),
+            decorators=tuple(sorted(wrapped | decorated)))
+        own = chain[0][1] if chain and chain[0][1] is not None else None
+        return _ClassFacts(handlers, actions, external, drf, prot,
+                           Location(chain[0][0], own.lineno, own.col_offset + 1) if own else None)
+
+    def _class_view(self, f: str, at: Location, path: str, view: ast.Call, wrapped: set[str]) -> None:
+        assert isinstance(view.func, ast.Attribute)
+        name = _name(view.func.value)
+        facts = self._class_facts(f, name, wrapped)
+        given = view.args[0] if view.args and isinstance(view.args[0], ast.Dict) else None
+        if given is not None:
+            methods = tuple(sorted(str(_string(k)).upper() for k in given.keys if k is not None and _string(k)))
+        else:
+            generic = sorted({m for b in facts.external for m in _GENERIC_METHODS.get(b, ())})
+            methods = tuple(sorted(facts.handlers | set(generic))) or ("ANY",)
+        self._add(methods, path, at, name, facts.at, facts.drf, facts.protections)
+
+    def router_routes(self, f: str, router: str, prefix: str) -> None:
+        """The routes a DRF router (``router = DefaultRouter()``) of file ``f`` makes of the viewsets registered on
+        it (``router.register(r"orders", OrderViewSet)``): the list route ``orders/`` and the detail route
+        ``orders/{pk}/`` (``lookup_field``'s name when the viewset sets one), each with the methods of the actions
+        the viewset has (its own methods and its library bases': ``ModelViewSet`` all, the mixins theirs), and its
+        ``@action`` methods' routes."""
+        for node in self.p.trees[f].body:
+            call = node.value if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) else None
+            if call is None or not isinstance(call.func, ast.Attribute) or call.func.attr != "register" or \
+                    _name(call.func.value) != router or len(call.args) < 2 or _string(call.args[0]) is None:
+                continue
+            base = route_path(str(_string(call.args[0])), regex=True).strip("/")
+            facts = self._class_facts(f, _name(call.args[1]), set())
+            at = Location(f, call.lineno, call.col_offset + 1)
+            names = set(facts.actions) | {a for b in facts.external for a in _LIBRARY_ACTIONS.get(b, ())}
+            lookup = self._lookup(f, _name(call.args[1]))
+            for detail, actions in ((False, ("list", "create")),
+                                    (True, ("retrieve", "update", "partial_update", "destroy"))):
+                methods = sorted({_VIEWSET_ACTIONS[a] for a in actions if a in names})
+                piece = f"{base}/{{{lookup}}}/" if detail else f"{base}/"
+                self._add(methods, _join(prefix, piece), at, _name(call.args[1]), facts.at, True, facts.protections)
+            for fn_name, fn in sorted(facts.actions.items()):
+                deco = _decorators(fn.decorator_list)[0].get("action")
+                if deco is None:
+                    continue
+                kw = {k.arg: k.value for k in deco.keywords if k.arg}
+                given = kw.get("detail")
+                detail = isinstance(given, ast.Constant) and given.value is True
+                listed = kw.get("methods")
+                methods = [str(_string(e)).upper() for e in listed.elts if _string(e)] \
+                    if isinstance(listed, (ast.List, ast.Tuple)) else ["GET"]
+                piece = _string(kw.get("url_path")) or fn_name
+                path = f"{base}/{{{lookup}}}/{piece}/" if detail else f"{base}/{piece}/"
+                self._add(sorted(methods), _join(prefix, path), at, f"{_name(call.args[1])}.{fn_name}", facts.at,
+                          True, facts.protections)
+
+    def _lookup(self, f: str, name: str) -> str:
+        for _where, cls in self._chain(f, name):
+            for st in cls.body if cls is not None else []:
+                if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "lookup_field"
+                                                      for t in st.targets) and _string(st.value):
+                    return str(_string(st.value))
+        return "pk"
+
+    def _chain(self, f: str, name: str) -> list[tuple[str, ast.ClassDef | None]]:
+        """A class and the classes it derives from, depth first (Python's order for single inheritance): each the
+        project's (file, class) or, for a base the project does not define, (its name, None)."""
+        out: list[tuple[str, ast.ClassDef | None]] = []
+        seen: set[tuple[str, str]] = set()
+
+        def visit(where: str, n: str) -> None:
+            found = self.p.find_class(where, n)
+            if found is None:
+                out.append((n, None))
+                return
+            if (found[0], found[1].name) in seen:
+                return
+            seen.add((found[0], found[1].name))
+            out.append(found)
+            for b in found[1].bases:
+                if _name(b):
+                    visit(found[0], _name(b))
+        visit(f, name)
+        return out
+
+    def _add(self, methods: Sequence[str], path: str, at: Location, view: str, view_at: Location | None, drf: bool,
+             prot: Protections) -> None:
+        for m in methods:
+            if m in ("HEAD", "OPTIONS") and len(methods) > 1:
+                continue
+            self.routes.append(DjangoRoute(m, path, at, view, view_at, drf, prot))
+
+
+_ENV_READS = frozenset({"get", "getenv", "bool", "int", "str", "env", "config", "get_bool_from_env", "get_env",
+                        "env_bool", "getenv_bool", "strtobool_env"})
+"""Calls that read a variable from the environment with a default: ``os.environ.get(name, default)``,
+``os.getenv``, django-environ's ``env.bool(name, default=...)``, python-decouple's ``config(name, default=...)``, or a
+project's own helper taking the name and the default (``get_bool_from_env("DEBUG", True)``)."""
+_TRUE = frozenset({"1", "true", "yes", "on", "t", "y"})
+SETTINGS = ("DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY")
+"""The settings read (``setting``): a literal, or a variable of the environment with its default."""
+
+
+class _Unknown(Exception):
+    """The value depends on something the reader does not evaluate."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting's value when the deployment sets nothing, where it is assigned, and how it is read (the variable
+    of the environment it comes from, when it does)."""
+
+    name: str
+    value: bool
+    at: Location
+    variable: str | None = None
+
+
+def _env_read(node: ast.Call) -> tuple[str, ast.expr | None] | None:
+    """The variable and the default of an environment read (None: no such call; a None default: none given)."""
+    fn = _name(node.func)
+    if fn not in _ENV_READS or not node.args or _string(node.args[0]) is None:
+        return None
+    if isinstance(node.func, ast.Attribute) and fn == "get" and "environ" not in ast.unparse(node.func.value):
+        return None
+    default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "default"),
+                                                           None)
+    return str(_string(node.args[0])), default
+
+
+def _truthy(value: object) -> bool:
+    return value.strip().lower() in _TRUE if isinstance(value, str) else bool(value)
+
+
+def _evaluate(node: ast.expr, found: list[str]) -> bool | str | int:
+    """The value of a setting's expression with every environment read given its default (the variable read put
+    in ``found``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, str, int)):
+        return node.value
+    if isinstance(node, ast.Call):
+        read = _env_read(node)
+        if read is not None:
+            found.append(read[0])
+            if read[1] is None and _name(node.func) not in ("get", "getenv"):  # django-environ's Env(DEBUG=(bool,
+                raise _Unknown()  # True)) holds it elsewhere; python-decouple's config() fails with none
+            value = False if read[1] is None else _evaluate(read[1], found)
+            return _truthy(value) if _name(node.func) in ("bool", "get_bool_from_env", "env_bool", "getenv_bool",
+                                                          "strtobool_env") else value
+        if isinstance(node.func, ast.Name) and node.func.id in ("int", "bool", "str") and len(node.args) == 1:
+            inner = _evaluate(node.args[0], found)
+            try:
+                return int(inner) if node.func.id == "int" else _truthy(inner) if node.func.id == "bool" else str(inner)
+            except ValueError:
+                raise _Unknown() from None
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("lower", "upper", "strip") and \
+                isinstance(node.func.value, ast.expr):
+            value = _evaluate(node.func.value, found)
+            if isinstance(value, str):
+                return str(getattr(value, node.func.attr)())
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, right = _evaluate(node.left, found), node.comparators[0]
+        if isinstance(node.ops[0], (ast.In, ast.NotIn)) and isinstance(right, (ast.List, ast.Tuple, ast.Set)):
+            options = [_evaluate(e, found) for e in right.elts]
+            return (left in options) == isinstance(node.ops[0], ast.In)
+        if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            return (left == _evaluate(right, found)) == isinstance(node.ops[0], ast.Eq)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return not _truthy(_evaluate(node.operand, found))
+    raise _Unknown()
+
+
+def settings(project: Project) -> list[Setting]:
+    """The settings module's ``DEBUG`` and session and CSRF cookie flags whose value its code gives when the
+    environment sets nothing: a literal, or a read of a variable with its default, converted as the code converts
+    it (``int(os.environ.get("DEBUG", "0"))``, ``get_bool_from_env("DEBUG", True)``). A setting assigned more than
+    once in the module that assigns it last (the settings module, else one it star-imports), or from anything else,
+    is left out: its value is not known."""
+    out: list[Setting] = []
+    assigned: dict[str, tuple[str, list[ast.stmt]]] = {}
+    for f in project.settings_chain():  # a module star-imported first: the importing module's assignment wins
+        here: dict[str, list[ast.stmt]] = {}
+        for node in ast.walk(project.trees[f]):
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Name) and t.id in SETTINGS:
+                        here.setdefault(t.id, []).append(node)
+        assigned.update((k, (f, v)) for k, v in here.items())
+    for name in SETTINGS:
+        f, stmts = assigned.get(name, ("", []))
+        if len(stmts) != 1 or not isinstance(stmts[0], ast.Assign):
+            continue
+        found: list[str] = []
+        try:
+            value = _evaluate(stmts[0].value, found)
+        except _Unknown:
+            continue
+        out.append(Setting(name, _truthy(value),
+                           Location(f, stmts[0].lineno, stmts[0].col_offset + 1), found[0] if found else None))
+    return out
+
+
+def routes(texts: Sequence[tuple[str, str]]) -> tuple[list[DjangoRoute], list[tuple[Location, str]]]:
+    """A Django project's routes (its files' paths and texts, in any order), sorted, one per method and path (the
+    first URL pattern that matches wins, as Django resolves), and what could not be read."""
+    project = Project(texts)
+    reader = _Reader(project)
+    for root in project.root_urlconfs():
+        reader.read(root, "", frozenset())
+    unique: dict[tuple[str, str], DjangoRoute] = {}
+    for r in reader.routes:
+        unique.setdefault((r.method, r.path), r)
+    out = sorted(unique.values(), key=lambda r: (r.path, r.method, r.at.file, r.at.line))
+    return out, sorted({*project.remarks, *reader.remarks}, key=lambda x: (x[0].file, x[0].line, x[0].column, x[1]))
+
+
+__all__ = ["DjangoRoute", "Project", "Protections", "Setting", "route_path", "routes", "settings"]

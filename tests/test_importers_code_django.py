@@ -1,0 +1,259 @@
+"""Django's URL configuration and settings, read with ``ast`` (``engine.importers.code_django``)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from engine.importers import code_django
+
+MANAGE = ('import os\n'
+          'def main():\n'
+          '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.production")\n')
+SETTINGS = ('import os\n'
+            'ROOT_URLCONF = "shop.urls"\n'
+            'REST_FRAMEWORK = {\n'
+            '    "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),\n'
+            '    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],\n'
+            '}\n')
+PRODUCTION = 'from .common import *\nDEBUG = int(os.environ.get("DEBUG", "0"))\n'
+ROOT = ('from django.conf import settings\n'
+        'from django.urls import include, path, re_path\n'
+        'from django.contrib.auth.decorators import login_required\n'
+        'from shop.web import views as web\n'
+        'urlpatterns = [\n'
+        '    path("api/", include("shop.api.urls")),\n'
+        '    path("auth/", include("shop.auth.urls")),\n'
+        '    path("account/", login_required(web.account)),\n'
+        ']\n'
+        'if settings.DEBUG:\n'
+        '    urlpatterns += [path("__debug__/", web.debug)]\n')
+API_URLS = ('from django.urls import path, re_path\n'
+            'from .views import OrderViewSet, OrderCreate, PublicStatus, Ping\n'
+            'urlpatterns = [\n'
+            '    path("orders/", OrderViewSet.as_view({"get": "list", "post": "create"})),\n'
+            '    re_path(r"^orders/(?P<pk>[0-9]+)/$", OrderViewSet.as_view({"get": "retrieve"})),\n'
+            '    path("orders/new/", OrderCreate.as_view()),\n'
+            '    path("status/", PublicStatus.as_view()),\n'
+            '    path("ping/", Ping.as_view()),\n'
+            ']\n')
+API_VIEWS = ('from rest_framework.views import APIView\n'
+             'from rest_framework.viewsets import ModelViewSet\n'
+             'from rest_framework.generics import CreateAPIView\n'
+             'from rest_framework.permissions import AllowAny\n'
+             'class OrderViewSet(ModelViewSet):\n'
+             '    pass\n'
+             'class OrderCreate(CreateAPIView):\n'
+             '    throttle_classes = []\n'
+             'class Base(APIView):\n'
+             '    permission_classes = [AllowAny]\n'
+             '    def get(self, request):\n'
+             '        return None\n'
+             'class PublicStatus(Base):\n'
+             '    pass\n'
+             'class Ping(APIView):\n'
+             '    def get(self, request):\n'
+             '        return None\n')
+AUTH_URLS = ('from django.urls import path\n'
+             'from . import views\n'
+             'from .views import SignIn, MagicSignIn\n'
+             'urlpatterns = [\n'
+             '    path("sign-in/", SignIn.as_view()),\n'
+             '    path("magic-sign-in/", MagicSignIn.as_view()),\n'
+             '    path("token/", views.token),\n'
+             ']\n')
+AUTH_VIEWS = ('from django.views import View\n'
+              'from django.views.decorators.csrf import csrf_exempt\n'
+              'from rest_framework.decorators import api_view, permission_classes, throttle_classes\n'
+              'from rest_framework.permissions import AllowAny\n'
+              'from rest_framework.views import APIView\n'
+              'from .throttles import AuthenticationThrottle\n'
+              'class SignIn(View):\n'
+              '    def post(self, request):\n'
+              '        return None\n'
+              'class MagicSignIn(APIView):\n'
+              '    permission_classes = [AllowAny]\n'
+              '    throttle_classes = [AuthenticationThrottle]\n'
+              '    def post(self, request):\n'
+              '        return None\n'
+              '@csrf_exempt\n'
+              '@api_view(["POST"])\n'
+              '@permission_classes([AllowAny])\n'
+              'def token(request):\n'
+              '    return None\n')
+WEB_VIEWS = 'def account(request):\n    return None\ndef debug(request):\n    return None\n'
+
+
+def project() -> list[tuple[str, str]]:
+    return [("shop/manage.py", MANAGE), ("shop/shop/settings/common.py", SETTINGS),
+            ("shop/shop/settings/production.py", PRODUCTION), ("shop/shop/urls.py", ROOT),
+            ("shop/shop/api/urls.py", API_URLS), ("shop/shop/api/views.py", API_VIEWS),
+            ("shop/shop/auth/urls.py", AUTH_URLS), ("shop/shop/auth/views.py", AUTH_VIEWS),
+            ("shop/shop/auth/throttles.py", "class AuthenticationThrottle:\n    pass\n"),
+            ("shop/shop/web/views.py", WEB_VIEWS)]
+
+
+def by_key(texts: list[tuple[str, str]]) -> dict[str, code_django.DjangoRoute]:
+    routes, _remarks = code_django.routes(texts)
+    return {f"{r.method} {r.path}": r for r in routes}
+
+
+def test_routes_nest_includes_across_modules_with_the_methods_their_views_handle() -> None:
+    assert sorted(by_key(project())) == [
+        "ANY /account/", "GET /api/orders/", "GET /api/orders/{pk}/", "GET /api/ping/", "GET /api/status/",
+        "POST /api/orders/", "POST /api/orders/new/", "POST /auth/magic-sign-in/", "POST /auth/sign-in/",
+        "POST /auth/token/"]
+
+
+def test_a_route_under_a_debug_branch_is_left_out_and_said() -> None:
+    routes, remarks = code_django.routes(project())
+    assert not any(r.path.startswith("/__debug__") for r in routes)
+    assert [(str(at), what) for at, what in remarks] == [
+        ("shop/shop/urls.py:10:1", "URL patterns added only when DEBUG is on: not read as served")]
+
+
+def test_drf_protections_come_from_the_view_its_bases_and_the_settings_defaults() -> None:
+    routes = by_key(project())
+    assert routes["GET /api/status/"].anonymous  # AllowAny inherited from Base
+    assert routes["GET /api/status/"].protections.throttles == ("UserRateThrottle",)  # the settings' default
+    ping = routes["GET /api/ping/"]
+    assert ping.drf and not ping.anonymous and ping.protections.permissions == ("IsAuthenticated",)
+    assert not routes["POST /api/orders/new/"].throttled  # throttle_classes = [] turns the default off
+    magic = routes["POST /auth/magic-sign-in/"]
+    assert magic.anonymous and magic.throttled and magic.protections.throttles == ("AuthenticationThrottle",)
+
+
+def test_a_plain_django_view_takes_no_drf_default() -> None:
+    sign_in = by_key(project())["POST /auth/sign-in/"]
+    assert not sign_in.drf and not sign_in.throttled and sign_in.protections.permissions is None
+    assert (sign_in.view, str(sign_in.view_at), str(sign_in.at)) == ("SignIn", "shop/shop/auth/views.py:7:1",
+                                                                     "shop/shop/auth/urls.py:5:5")
+
+
+def test_function_views_decorators_and_wrappers() -> None:
+    routes = by_key(project())
+    token = routes["POST /auth/token/"]
+    assert token.drf and token.anonymous and token.protections.decorators == ("csrf_exempt",)
+    assert routes["ANY /account/"].protections.decorators == ("login_required",)
+
+
+def test_the_settings_module_comes_from_the_entry_point_and_its_debug_default_is_read() -> None:
+    p = code_django.Project(project())
+    assert p.settings_file == "shop/shop/settings/production.py"
+    assert code_django.settings(p) == [code_django.Setting(
+        "DEBUG", False, code_django.Location("shop/shop/settings/production.py", 2, 1), "DEBUG")]
+
+
+@pytest.mark.parametrize(("expression", "value"), [
+    ('get_bool_from_env("DEBUG", True)', True),
+    ('os.environ.get("DEBUG", "True") == "True"', True),
+    ('os.environ.get("DEBUG", "False").lower() in ("true", "1")', False),
+    ('env.bool("DEBUG", default=True)', True),
+    ('os.getenv("DEBUG")', False),
+    ("True", True),
+])
+def test_debug_defaults(expression: str, value: bool) -> None:
+    texts = [("s/settings.py", f'import os\nROOT_URLCONF = "s.urls"\nDEBUG = {expression}\n')]
+    assert [(s.name, s.value) for s in code_django.settings(code_django.Project(texts))] == [("DEBUG", value)]
+
+
+def test_a_debug_computed_from_anything_else_is_not_known() -> None:
+    texts = [("s/settings.py", 'ROOT_URLCONF = "s.urls"\nDEBUG = compute()\nSESSION_COOKIE_SECURE = x\n'
+                               'CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE")\n')]
+    assert code_django.settings(code_django.Project(texts)) == []
+
+
+def test_a_file_that_does_not_parse_is_said_with_its_line_and_the_rest_is_read() -> None:
+    texts = [(f, "def f(:\n    pass\n" if f == "shop/shop/auth/urls.py" else t) for f, t in project()]
+    routes, remarks = code_django.routes(texts)
+    assert sorted(f"{r.method} {r.path}" for r in routes) == [
+        "ANY /account/", "GET /api/orders/", "GET /api/orders/{pk}/", "GET /api/ping/", "GET /api/status/",
+        "POST /api/orders/", "POST /api/orders/new/"]
+    assert ("shop/shop/auth/urls.py:1:7", "not Python that parses (invalid syntax): its routes are not read") in [
+        (str(at), what) for at, what in remarks]
+
+
+def test_an_include_of_nothing_read_is_said() -> None:
+    texts = [("p/urls.py", 'from django.urls import include, path\nurlpatterns = [path("x/", include(router.urls))]\n')]
+    routes, remarks = code_django.routes(texts)
+    assert routes == []
+    assert [str(at) for at, _w in remarks] == ["p/urls.py:2:16"]
+
+
+def test_an_include_cycle_ends() -> None:
+    texts = [("p/urls.py", 'from django.urls import include, path\nurlpatterns = [path("a/", include("q.urls"))]\n'),
+             ("q/urls.py", 'from django.urls import include, path\nurlpatterns = [path("b/", include("q.urls")),'
+                           ' path("c/", v)]\n'),
+             ("q/views.py", "def v(request):\n    return None\n")]
+    assert [(r.method, r.path) for r in code_django.routes(texts)[0]] == [("ANY", "/a/c/")]
+
+
+def test_output_does_not_depend_on_file_order() -> None:
+    texts = project()
+    first = code_django.routes(texts)
+    for seed in range(5):
+        shuffled = list(texts)
+        random.Random(seed).shuffle(shuffled)
+        assert code_django.routes(shuffled) == first
+
+
+@pytest.mark.parametrize(("pattern", "regex", "path"), [
+    ("<int:pk>/items/", False, "{pk}/items/"),
+    (r"^thumb/(?P<id>[0-9]+)/(?:(?P<fmt>[a-z]+)/)?$", True, "thumb/{id}/"),
+    (r"^files/(?P<name>[\w.-]+)\.txt$", True, "files/{name}.txt"),
+])
+def test_route_path(pattern: str, regex: bool, path: str) -> None:
+    assert code_django.route_path(pattern, regex) == path
+
+
+def test_a_class_views_own_dispatch_gives_the_methods_it_compares() -> None:
+    texts = [("p/urls.py", 'from django.urls import path\nfrom p.views import Graph\n'
+                           'urlpatterns = [path("graphql/", Graph.as_view())]\n'),
+             ("p/views.py", 'from django.views import View\nclass Graph(View):\n'
+                            '    def dispatch(self, request, *args, **kwargs):\n'
+                            '        if request.method == "GET":\n            return self.page(request)\n'
+                            '        if request.method in ("POST",):\n            return self.query(request)\n')]
+    assert [(r.method, r.path) for r in code_django.routes(texts)[0]] == [("GET", "/graphql/"), ("POST", "/graphql/")]
+
+
+def test_patterns_spread_in_from_other_modules_and_a_drf_router() -> None:
+    texts = [("p/urls.py", 'from django.urls import include, path\n'
+                           'urlpatterns = [path("api/", include("p.app.urls"))]\n'),
+             ("p/app/urls/__init__.py", 'from .orders import urlpatterns as order_urls\n'
+                                        'urlpatterns = [*order_urls]\n'),
+             ("p/app/urls/orders.py", 'from django.urls import include, path\n'
+                                      'from rest_framework.routers import DefaultRouter\n'
+                                      'from p.app.views import OrderViewSet, NoteViewSet\n'
+                                      'router = DefaultRouter()\n'
+                                      'router.register(r"orders", OrderViewSet)\n'
+                                      'router.register(r"notes", NoteViewSet)\n'
+                                      'urlpatterns = [path("v1/", include(router.urls))]\n'),
+             ("p/app/views.py", 'from rest_framework import viewsets, mixins\n'
+                                'from rest_framework.decorators import action\n'
+                                'class OrderViewSet(viewsets.ReadOnlyModelViewSet):\n'
+                                '    lookup_field = "slug"\n'
+                                '    @action(detail=True, methods=["post"], url_path="cancel")\n'
+                                '    def cancel_order(self, request, slug=None):\n'
+                                '        return None\n'
+                                'class NoteViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):\n'
+                                '    def destroy(self, request, pk=None):\n'
+                                '        return None\n')]
+    routes, remarks = code_django.routes(texts)
+    assert remarks == []
+    assert [(r.method, r.path) for r in routes] == [
+        ("POST", "/api/v1/notes/"), ("DELETE", "/api/v1/notes/{pk}/"), ("GET", "/api/v1/orders/"),
+        ("GET", "/api/v1/orders/{slug}/"), ("POST", "/api/v1/orders/{slug}/cancel/")]
+    assert all(r.drf for r in routes)
+
+
+def test_cookie_flags_read_across_a_star_imported_settings_module() -> None:
+    texts = [("s/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "s.settings.prod")\n'),
+             ("s/settings/base.py", 'import os\nSESSION_COOKIE_SECURE = False\nSESSION_COOKIE_HTTPONLY = True\n'),
+             ("s/settings/prod.py", 'from .base import *\n'
+                                    'CSRF_COOKIE_SECURE = os.environ.get("CSRF_COOKIE_SECURE", "1") == "1"\n'
+                                    'SESSION_COOKIE_HTTPONLY = not True\n')]
+    assert [(s.name, s.value, str(s.at), s.variable) for s in code_django.settings(code_django.Project(texts))] == [
+        ("SESSION_COOKIE_SECURE", False, "s/settings/base.py:2:1", None),
+        ("CSRF_COOKIE_SECURE", True, "s/settings/prod.py:2:1", "CSRF_COOKIE_SECURE"),
+        ("SESSION_COOKIE_HTTPONLY", False, "s/settings/prod.py:3:1", None)]

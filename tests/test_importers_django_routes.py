@@ -1,0 +1,141 @@
+"""`import source` of a Django project (``code_django`` wired into ``code_routes``): its routes on the process that
+serves HTTP only, a DRF throttle as the route's rate limit, a GraphQL view's route left out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.errors import Location
+from engine.importers import load_artifacts
+from engine.importers.code_routes import Front, Route, build
+from engine.loader import load_documents
+from tests.helpers import write
+
+_MANAGE = """
+    import os
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+"""
+_SETTINGS = """
+    ROOT_URLCONF = "shop.urls"
+"""
+_URLS = """
+    from django.urls import path
+    from shop.views import SignIn, MagicSignIn, Orders, GraphQLView
+    urlpatterns = [
+        path("auth/sign-in/", SignIn.as_view()),
+        path("auth/token/", MagicSignIn.as_view()),
+        path("api/orders/", Orders.as_view()),
+        path("graphql/", GraphQLView.as_view()),
+    ]
+"""
+_VIEWS = """
+    from django.views import View
+    from rest_framework.views import APIView
+    from rest_framework.permissions import AllowAny
+    from shop.throttles import AuthenticationThrottle
+
+    class SignIn(View):
+        def post(self, request):
+            return None
+
+    class MagicSignIn(APIView):
+        permission_classes = [AllowAny]
+        throttle_classes = [AuthenticationThrottle]
+        def post(self, request):
+            return None
+
+    class Orders(APIView):
+        def get(self, request):
+            return None
+
+    class GraphQLView(View):
+        def dispatch(self, request, *args, **kwargs):
+            if request.method == "POST":
+                return None
+            return None
+"""
+
+
+def _project(tmp: str) -> str:
+    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS), ("shop/urls.py", _URLS),
+                       ("shop/views.py", _VIEWS), ("shop/throttles.py", "class AuthenticationThrottle:\n    pass\n")):
+        write(tmp, f"backend/{name}", text)
+    return f"{tmp}/backend"
+
+
+def _endpoints(docs: list[Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    design = load_documents(docs)
+    return {(str(f.data.get("served_by")), str(f.data.get("method")), str(f.data.get("path"))): f.data
+            for f in design.facts if f.kind == "endpoint"}
+
+
+def _remarks(docs: list[Any]) -> list[str]:
+    return [what for d in docs for _at, what in d.remarks]
+
+
+def test_django_routes_go_to_the_web_process_only(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          redis:
+            image: redis:7
+          api:
+            image: acme/shop
+            command: gunicorn shop.wsgi
+            ports: ["8000:8000"]
+          worker:
+            image: acme/shop
+            command: celery -A shop worker
+          migrator:
+            image: acme/shop
+            command: python manage.py migrate
+    """)
+    code = _project(tmp)
+    docs = load_artifacts([f"compose={compose}", *(f"source:{s}={code}" for s in ("api", "worker", "migrator"))])
+    served = {k[0] for k in _endpoints(docs) if k[1] != "ANY"}
+    assert served == {"api"}  # not the Celery worker, nor the migrator nothing sends a request to
+    assert any("Django routes not drawn on worker: the deployment runs it as a queue worker" in r
+               for r in _remarks(docs))
+    assert any("Django routes not drawn on migrator: nothing in the deployment sends it a request" in r
+               for r in _remarks(docs))
+
+
+def test_without_a_deployment_the_django_routes_stay(tmp_path: Any) -> None:
+    code = _project(str(tmp_path))
+    eps = _endpoints(load_artifacts([f"source:api={code}"]))
+    assert ("api", "POST", "/auth/sign-in/") in eps
+    assert ("api", "GET", "/api/orders/") in eps
+
+
+def test_a_drf_throttle_is_the_routes_rate_limit_and_a_sign_ins_brute_force_protection(tmp_path: Any) -> None:
+    eps = _endpoints(load_artifacts([f"source:api={_project(str(tmp_path))}"]))
+    magic = eps[("api", "POST", "/auth/token/")]
+    assert magic.get("rate_limit") is True
+    assert magic.get("auth_flow") is True and magic.get("brute_force_protection") is True
+    assert magic.get("authn") == "none"  # AllowAny
+    sign_in = eps[("api", "POST", "/auth/sign-in/")]  # a plain View: no throttle stated, nothing claimed
+    assert sign_in.get("auth_flow") is True
+    assert "rate_limit" not in sign_in and "brute_force_protection" not in sign_in
+    assert "rate_limit" not in eps[("api", "GET", "/api/orders/")]
+
+
+def test_a_throttle_wins_over_a_fronts_no_rate_limit() -> None:
+    at = Location("shop/urls.py", 3, 5)
+    front = Front("edge", "/", False, {"rate_limit": False}, {"rate_limit": Location("edge.conf", 4, 1)},
+                  "endpoint:edge-route")
+    routes = (Route("POST", "/auth/token/", at, "Django URL pattern",
+                    throttle="its Django REST framework throttle_classes are AuthenticationThrottle (MagicSignIn)"),
+              Route("POST", "/auth/sign-in/", at, "Django URL pattern"))
+    doc = build("api", routes, Location("shop"), {"api": [front]})
+    eps = {(e["method"], e["path"]): e for e in doc.data["endpoints"]}
+    assert eps[("POST", "/auth/token/")]["rate_limit"] is True
+    assert eps[("POST", "/auth/token/")]["brute_force_protection"] is True
+    assert eps[("POST", "/auth/sign-in/")]["rate_limit"] is False  # the front's, its code throttles nothing
+    assert "brute_force_protection" not in eps[("POST", "/auth/sign-in/")]
+
+
+def test_a_graphql_views_route_is_left_out_and_said(tmp_path: Any) -> None:
+    docs = load_artifacts([f"source:api={_project(str(tmp_path))}"])
+    assert not [k for k in _endpoints(docs) if "graphql" in k[2]]
+    assert any(r.startswith("POST /graphql/ not drawn: its view (GraphQLView") and "GraphQL schema" in r
+               for r in _remarks(docs))
