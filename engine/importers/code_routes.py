@@ -3117,6 +3117,28 @@ def _message_workers(docs: Sequence[Document],
     return out
 
 
+def _worker_processes(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the routes of a service the deployment runs as a worker (``kind: worker`` in a document not of
+    its code: a queue consumer's or scheduler's command) whose code, read from the same folders and files, another
+    service that is no worker serves: the routes are that web process's, the worker runs the code's jobs."""
+    kinds = {str(s.get("name")): s.get("kind") for d in docs if not isinstance(d, RoutesDocument)
+             and isinstance(d.data, dict) for s in d.data.get("services") or [] if isinstance(s, dict)}
+    servers: dict[tuple[str, ...], list[str]] = {}
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.code_paths and d.routes and kinds.get(d.service) != "worker":
+            servers.setdefault(d.code_paths, []).append(d.service)
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.routes and kinds.get(d.service) == "worker" and d.code_paths in servers:
+            web = sorted(servers[d.code_paths])
+            why = (f"{d.service}'s routes not drawn: the deployment runs it as a worker, and {', '.join(web)} "
+                   f"serve{'s' if len(web) == 1 else ''} the routes of the same code ({', '.join(d.code_paths)})")
+            out.append(replace(d, routes=(), remarks=sorted({*d.remarks, (d.service_at, why)})))
+            continue
+        out.append(d)
+    return out
+
+
 def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
     """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
     checks only (``_message_workers``): no request enters the system there; and with ``kind: worker`` on each queue
@@ -3552,7 +3574,7 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
-        _unread_settings(_unread_variables(docs))))))))
+        _unread_settings(_unread_variables(_worker_processes(docs)))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
