@@ -35,6 +35,15 @@ _SHOP = """
         image: redis:7
 """
 
+_ORDERS_APP = """
+    from flask import Flask
+    app = Flask(__name__)
+
+    @app.route("/orders", methods=["POST"])
+    def create():
+        return "", 201
+"""
+
 _SHARED = ("shared-database-with-several-writers", "datastore-credentials-shared-between-services")
 
 
@@ -141,14 +150,7 @@ def test_services_whose_code_is_read_from_the_same_folders_are_one_application(t
     """Two services given the same code (a web process and its worker running one package) are one application,
     named after the first folder; a service given another folder beside a shared library is not."""
     tmp = str(tmp_path)
-    write(tmp, "orders/app.py", """
-        from flask import Flask
-        app = Flask(__name__)
-
-        @app.route("/orders", methods=["POST"])
-        def create():
-            return "", 201
-        """)
+    write(tmp, "orders/app.py", _ORDERS_APP)
     write(tmp, "common/util.py", "def helper():\n    return 1\n")
     write(tmp, "audit/app.py", """
         from flask import Flask
@@ -223,14 +225,7 @@ def test_a_worker_process_of_the_code_a_web_process_serves_serves_none_of_its_ro
     a queue consumer by its compose command, serves none (no endpoint on it, so no endpoint-on-worker contradiction).
     A worker whose code no web process shares keeps what its code maps."""
     tmp = str(tmp_path)
-    write(tmp, "shop/app.py", """
-        from flask import Flask
-        app = Flask(__name__)
-
-        @app.route("/orders", methods=["POST"])
-        def create():
-            return "", 201
-        """)
+    write(tmp, "shop/app.py", _ORDERS_APP)
     write(tmp, "relay/app.py", """
         from flask import Flask
         app = Flask(__name__)
