@@ -674,6 +674,13 @@ _PROXY_ROUTE_TIMEOUTS: tuple[tuple[re.Pattern[str], int], ...] = (
     # Envoy: RouteAction.timeout, "If not specified, the default is 15s" (envoyproxy.io, config.route.v3.RouteAction);
     # the gateway importer gives an Envoy route without a timeout the same value (ENVOY_ROUTE_TIMEOUT_MS).
     (re.compile(r"(?:envoyproxy/)?envoy(?:-alpine|-distroless)?"), 15000),
+    # nginx and OpenResty (nginx with Lua): proxy_connect_timeout, proxy_send_timeout and proxy_read_timeout default to
+    # 60 s (nginx.org, ngx_http_proxy_module) and a configuration can only set other finite values, so a hung upstream
+    # is cut at 60 s whatever configuration the image holds; the gateway importer gives a proxy_pass that sets no
+    # proxy_read_timeout the same value (NGINX_PROXY_TIMEOUT_MS). Any namespace whose image is named nginx (nginx,
+    # bitnami/nginx, a product's own build on nginx such as redash/nginx), as the importers' catalogue recognises the
+    # image as a reverse proxy; nginx/unit (an application server) is not one.
+    (re.compile(r"(?:[a-z0-9._-]+/)*(?:nginx(?:-unprivileged)?|openresty)"), 60000),
 )
 """Proxy images (repository path, registry and tag left out) -> the timeout they give a route that sets none. Kept
 here, not in the importers' catalogue: a review does not load the importers."""

@@ -379,7 +379,10 @@ def test_register_is_a_sign_up_only_under_an_account_resource(path: str, expecte
 @pytest.mark.parametrize(("image", "ms"), [
     ("envoyproxy/envoy:v1.30.1", 15000), ("docker.io/envoyproxy/envoy-distroless:v1.31", 15000),
     ("registry.example:5000/envoyproxy/envoy@sha256:0123", 15000),
-    ("nginx:1.27", None), ("acme/envoy-admin:2", None), ("acme/edge:2.1", None), (None, None),
+    ("nginx:1.27", 60000), ("docker.io/library/nginx:alpine", 60000), ("nginxinc/nginx-unprivileged:1.27", 60000),
+    ("redash/nginx:latest", 60000), ("openresty/openresty:1.25.3.1-alpine", 60000),
+    ("nginx/unit:1.32.0-python3.11", None), ("nginxproxy/nginx-proxy-acme:2", None), ("acme/nginx-exporter:1", None),
+    ("acme/envoy-admin:2", None), ("acme/edge:2.1", None), (None, None),
 ])
 def test_the_default_route_timeout_of_a_proxy_image(image: str | None, ms: int | None) -> None:
     from engine.enrich import proxy_route_timeout

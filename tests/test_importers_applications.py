@@ -35,6 +35,15 @@ _SHOP = """
         image: redis:7
 """
 
+_ORDERS_APP = """
+    from flask import Flask
+    app = Flask(__name__)
+
+    @app.route("/orders", methods=["POST"])
+    def create():
+        return "", 201
+"""
+
 _SHARED = ("shared-database-with-several-writers", "datastore-credentials-shared-between-services")
 
 
@@ -141,14 +150,7 @@ def test_services_whose_code_is_read_from_the_same_folders_are_one_application(t
     """Two services given the same code (a web process and its worker running one package) are one application,
     named after the first folder; a service given another folder beside a shared library is not."""
     tmp = str(tmp_path)
-    write(tmp, "orders/app.py", """
-        from flask import Flask
-        app = Flask(__name__)
-
-        @app.route("/orders", methods=["POST"])
-        def create():
-            return "", 201
-        """)
+    write(tmp, "orders/app.py", _ORDERS_APP)
     write(tmp, "common/util.py", "def helper():\n    return 1\n")
     write(tmp, "audit/app.py", """
         from flask import Flask
@@ -215,3 +217,42 @@ def test_kubernetes_workloads_of_one_image_with_a_worker_among_them_are_one_appl
     assert fact(d, "service:web").data.get("application") == "shop"
     assert fact(d, "service:jobs").data.get("application") == "shop"
     assert "application" not in fact(d, "service:audit").data
+
+
+def test_a_worker_process_of_the_code_a_web_process_serves_serves_none_of_its_routes(
+        tmp_path: os.PathLike[str]) -> None:
+    """The web process and its worker given the same Flask package: the routes are the web process's; the worker,
+    a queue consumer by its compose command, serves none (no endpoint on it, so no endpoint-on-worker contradiction).
+    A worker whose code no web process shares keeps what its code maps."""
+    tmp = str(tmp_path)
+    write(tmp, "shop/app.py", _ORDERS_APP)
+    write(tmp, "relay/app.py", """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/healthz")
+        def healthz():
+            return ""
+        """)
+    compose_file = write(tmp, "docker-compose.yml", _SHOP + """
+      relay:
+        image: example/relay:1.0
+        command: rq worker outbox
+    """)
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    try:
+        docs = [*import_paths("compose", [compose_file]),
+                *import_paths("source", ["shop"], service="web"),
+                *import_paths("source", ["shop"], service="tasks"),
+                *import_paths("source", ["relay"], service="relay")]
+        composed = compose_routes(docs)
+    finally:
+        os.chdir(cwd)
+    d = design_of(composed)
+    served = {(e.data.get("method"), e.data.get("path"), e.data.get("served_by")) for e in d.of_kind("endpoint")}
+    assert ("POST", "/orders", "web") in served
+    assert not any(by == "tasks" for _m, _p, by in served)
+    assert ("GET", "/healthz", "relay") in served
+    assert not any(rule == "contradiction-endpoint-on-worker-service" and subject.endswith("tasks")
+                   for rule, subject in _findings(composed))

@@ -220,3 +220,27 @@ def test_a_digest_handed_on_to_a_slow_function_is_a_pre_hash(changed: dict[str, 
     for old, new in changed.items():
         code = code.replace(old, new)
     assert _hashing(files or {"hashers.py": code}) == expected
+
+
+PY_SESSION_ID = """
+    class Member(Base):
+        def get_id(self):
+            identity = hashlib.md5(
+                "{{}},{{}}".format(self.email, self.password_hash).encode(), usedforsecurity={flag}
+            ).hexdigest()
+            return "{{0}}-{{1}}".format(self.id, identity)
+"""
+
+
+@pytest.mark.parametrize(("flag", "expected"), [
+    ("False", None),  # declared to protect nothing: a session identity, not the stored password
+    ("True", ("md5", "member.py", 4)),  # the flag's default, stated: still the digest of a password hash
+])
+def test_a_python_digest_declared_not_for_security_hashes_no_password(flag: str, expected: Any) -> None:
+    assert _hashing({"member.py": PY_SESSION_ID.format(flag=flag)}) == expected
+
+
+def test_a_digest_not_for_security_elsewhere_in_a_file_leaves_the_password_digest_found() -> None:
+    code = textwrap.dedent(PY_SESSION_ID.format(flag="False")) + (
+        "\ndef store(user, password):\n    user.hashed = hashlib.sha1(password.encode()).hexdigest()\n")
+    assert _hashing({"member.py": code}) == ("sha1", "member.py", 10)

@@ -293,3 +293,21 @@ def test_routes_of_an_integration_test_tree_are_not_the_services(tmp_path: Any) 
     write(tmp, "billing/src/it/java/billing/InvoiceFlowIT.java", "class InvoiceFlowIT {}\n")
     write(tmp, "billing/src/it/java/billing/StubController.java", "class StubController {}\n")
     assert [f.rsplit("/", 1)[-1] for f in code_files(f"{tmp}/billing")] == ["InvoiceController.java"]
+
+
+SCHEMA = """
+def configuration_schema():
+    return {
+        "type": "object",
+        "properties": {"url": {"type": "string"}, "channel": {"type": "string"}},
+        "secret": %s,
+    }
+"""
+
+
+@pytest.mark.parametrize(("value", "found"), [
+    ('"url"', []),  # names the schema's own field `url`: which option is secret, not a secret
+    ('"hunter2-prod"', ["secret"]),  # a value no field of the structure is named: a credential
+])
+def test_a_credential_key_naming_a_field_of_its_own_structure_is_no_credential(value: str, found: list[str]) -> None:
+    assert [s.name for s in secrets_of_file("destination.py", SCHEMA % value)] == found

@@ -1446,3 +1446,39 @@ def test_a_task_queue_worker_serves_no_request_and_a_mail_catcher_ui_is_an_admin
     assert ("request-serving-service-without-readiness-probe", "service:tasks") not in findings
     assert ("request-serving-service-without-readiness-probe", "service:web") in findings
     assert ("admin-endpoint-on-public-surface", "endpoint:mail-ui") in findings
+
+
+def test_a_command_of_one_role_word_handed_to_the_image_entrypoint_is_a_worker(tmp_path: os.PathLike[str]) -> None:
+    """``command: worker`` or ``command: scheduler`` beside ``command: server`` of the same image runs the
+    entrypoint's background role: a worker, asked for no readiness probe. A longer command naming the word, or the
+    word as an entrypoint, says nothing of a role."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          server:
+            image: example/dash:1.0
+            command: server
+            ports: ["5000:5000"]
+          worker:
+            image: example/dash:1.0
+            command: worker
+          scheduler:
+            image: example/dash:1.0
+            command: [scheduler]
+          reports:
+            image: example/dash:1.0
+            command: python serve.py --role worker
+            ports: ["5001:5001"]
+          jobs:
+            image: example/dash:1.0
+            entrypoint: worker
+        """)
+    docs = compose.import_file(path)
+    d = design_of(docs)
+    for worker in ("worker", "scheduler"):
+        assert fact(d, f"service:{worker}").data.get("kind") == "worker", worker
+        assert fact(d, f"service:{worker}").locate("kind").line == (8 if worker == "worker" else 11)
+    for other in ("server", "reports", "jobs"):
+        assert fact(d, f"service:{other}").data.get("kind") != "worker", other
+    findings = {(f.rule, f.subject) for f in review([], extra=docs).findings}
+    assert ("request-serving-service-without-readiness-probe", "service:worker") not in findings
+    assert ("request-serving-service-without-readiness-probe", "service:server") in findings

@@ -71,6 +71,8 @@ _DJANGO_SLOW = {"PBKDF2PasswordHasher": ("pbkdf2", "PBKDF2"), "PBKDF2SHA1Passwor
 """Django's slow password hashers (``django.contrib.auth.hashers``), by class name, with what they compute."""
 _CLASS = re.compile(r"^([ \t]*)class\s+\w+\s*\(([^()]*)\)\s*:", re.MULTILINE)
 """A Python class header and its bases."""
+_NOT_FOR_SECURITY = re.compile(r"\busedforsecurity\s*=\s*False\b")
+"""hashlib's declaration that a digest is no security measure."""
 _SUPER_ENCODE = re.compile(r"\bsuper\s*\([^()]*\)\s*\.\s*encode\s*\(")
 _PREHASH_LINES = 15
 """The most lines after a digest, in its function, searched for the slow function its result goes into."""
@@ -132,7 +134,8 @@ def hashing(texts: Sequence[tuple[str, str]]) -> PasswordHash | None:
                     starts = [0, *(n.end() for n in _NEWLINE.finditer(code))]
                 line = bisect.bisect_right(starts, m.start()) - 1
                 if not fast or (_password_goes_in(code, m.end(), starts, line, path.endswith(".py"), texts)
-                                and not _prehash(code, m.end(), starts, line)):
+                                and not _prehash(code, m.end(), starts, line)
+                                and not (path.endswith(".py") and _not_for_security(code, m.end()))):
                     found.append(_at(name, shown, path, code, m, starts[line], line))
                     break
         if path.endswith(".py"):
@@ -160,6 +163,13 @@ def _password_goes_in(code: str, end: int, starts: Sequence[int], line: int, pyt
         if _KEYWORD.search(text):
             return named
     return named
+
+
+def _not_for_security(code: str, end: int) -> bool:
+    """Whether the Python digest made at ``end`` is declared to protect nothing: ``usedforsecurity=False`` among its
+    call's arguments (hashlib's flag since Python 3.9, for a fingerprint or a cache key, never a stored password)."""
+    paren = end + len(code[end:]) - len(code[end:].lstrip())
+    return code[paren:paren + 1] == "(" and _NOT_FOR_SECURITY.search(inside(code, paren)) is not None
 
 
 def _prehash(code: str, end: int, starts: Sequence[int], line: int) -> bool:

@@ -103,6 +103,7 @@ from engine.importers import (
     code_embedded,
     code_fastapi,
     code_flags,
+    code_flask,
     code_go,
     code_go_deadlines,
     code_grpc_gateway,
@@ -244,6 +245,10 @@ class Route:
     open: str | None = None
     """Why the route authenticates no caller although the service's code names credentials: it is ``unchecked``
     and the service's handlers check their callers themselves (a ``guard`` elsewhere), not a middleware."""
+    rate_limited: str | None = None
+    """Where a rate limit on the route itself is declared (Flask-Limiter's ``@limiter.limit(...)``), when one is."""
+    built: str | None = None
+    """How its path was read when the code builds it (a path helper's call), for a note."""
     permitted: str | None = None
     """Why the route lets anyone call it although the service's code names credentials: its Spring Security filter
     chain permits it to all and its handler never reads who calls (``authn: none``; whether the handler checks what
@@ -495,16 +500,17 @@ def _read_code(paths: Sequence[str], limits: Limits
     routes: list[Route] = []
     remarks: list[tuple[Location, str]] = []
     texts: list[tuple[str, str]] = []
-    for p in paths:
-        files = list(code_files(p))
+    listed = [list(code_files(p)) for p in paths]
+    python = {f: read_text(f, limits) for files in listed for f in files[:MAX_FILES] if f.endswith(".py")}
+    flask = code_flask.context(_parsed(python)) if python else None
+    for p, files in zip(paths, listed, strict=True):
         if len(files) > MAX_FILES:
             remarks.append((Location(p), f"more than {MAX_FILES} source files: only the first {MAX_FILES} read"))
-            files = files[:MAX_FILES]
-        for f in files:
-            text = read_text(f, limits)  # a file that cannot be read as text stops the import
+        for f in files[:MAX_FILES]:
+            text = python[f] if f in python else read_text(f, limits)  # one that is not text stops the import
             texts.append((f, text))
             try:
-                routes.extend(routes_of_file(f, text))
+                routes.extend(routes_of_file(f, text, flask))
             except InputError as exc:  # code its own compiler would reject: said, and the rest is read
                 remarks.append((exc.location or Location(f), f"{exc.message}: its routes are not read"))
         if os.path.isdir(p):
@@ -551,6 +557,17 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
             if r.throttled else None))
+    return out
+
+
+def _parsed(python: Mapping[str, str]) -> list[tuple[str, ast.Module]]:
+    """The service's Python modules that parse (one that does not is remarked on when its routes are read)."""
+    out: list[tuple[str, ast.Module]] = []
+    for f, text in python.items():
+        try:
+            out.append((f, code_fastapi.parse(text, f)))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
     return out
 
 
@@ -970,10 +987,10 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
     cat = infra.catalog()
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
     logs_in = any(credential_path(r.path) for r in routes)
-    signing = [cat.token_servers, cat.token_signing] if logs_in else [cat.token_servers]
     every = [*codes, *((p, blank_comments(t)) for p, t in others)]
     return Traits(local_state=_first(codes, [cat.local_state_stores]) or _dedup_memory(codes),
-                  token_issuer=_first(codes, signing),
+                  token_issuer=_first(codes, [cat.token_servers]) or (
+                      _user_token_signing(codes, cat.token_signing) if logs_in else None),
                   plaintext_password=_first(codes, [cat.plaintext_password_checks]),
                   publishes=code_messages.publishes(texts), logs_sensitive=code_logs.logged(every),
                   kafka=code_messages.kafka_producers(codes) or code_messages.client_producers(every),
@@ -985,6 +1002,37 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                    channels=code_channels.uses(every, libraries) + code_amqp.uses(every) + code_dapr.uses(every),
                   password_hash=code_passwords.hashing(every),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
+
+
+def _user_token_signing(codes: Sequence[tuple[str, str]], signing: re.Pattern[str]) -> tuple[str, Location] | None:
+    """The first JWT the service's code signs for its users (catalogue ``token_issuers.signing``). A Python function
+    that writes the token it signs into a ``Bearer`` string (``"Bearer %s" % auth_var``) builds the Authorization
+    header of a call it makes itself (a client's assertion to another system's API, Redash's Uptycs query runner):
+    no token of its users."""
+    for path, code in codes:
+        for m in signing.finditer(code):
+            line = code.count("\n", 0, m.start()) + 1
+            if path.endswith(".py") and _signs_for_a_call(code, path, line):
+                continue
+            return " ".join(m.group(0).split()).rstrip("( "), Location(
+                path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
+    return None
+
+
+def _signs_for_a_call(code: str, path: str, line: int) -> bool:
+    """Whether the innermost Python function around ``line`` writes a ``Bearer`` string (a header it sends), and is
+    no decorated handler (which may hand its token back in a response header)."""
+    try:
+        tree = code_fastapi.parse(code, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    around = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+              and n.lineno <= line <= (n.end_lineno or n.lineno)]
+    if not around:
+        return False
+    inner = max(around, key=lambda n: n.lineno)
+    return not inner.decorator_list and any(isinstance(c, ast.Constant) and isinstance(c.value, str) and
+                                            c.value.lstrip().startswith("Bearer ") for c in ast.walk(inner))
 
 
 _LOCAL_CACHE = re.compile(r"\b(?:this\s*\.\s*)?(\w+)\s*=\s*(?:CacheBuilder|Caffeine)\s*\.\s*newBuilder\s*\(")
@@ -1103,10 +1151,10 @@ def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) 
                 yield os.path.join(root, n)
 
 
-def routes_of_file(path: str, text: str) -> list[Route]:
-    """The routes one source file declares (by its language)."""
+def routes_of_file(path: str, text: str, flask: code_flask.Context | None = None) -> list[Route]:
+    """The routes one source file declares (by its language; ``flask``: what the service's Python modules say)."""
     if path.endswith(".py"):
-        return python_routes(path, text)
+        return python_routes(path, text, flask)
     if path.endswith((".js", ".mjs", ".cjs", ".ts")):
         return express_routes(path, text) or node_routes(path, text)
     if path.endswith(".java"):
@@ -1146,8 +1194,9 @@ _NOT_STORES = {"res", "response", "req", "request", "app", "router", "headers", 
 _PY_VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 
-def python_routes(path: str, text: str) -> list[Route]:
-    """Flask and FastAPI route decorators, read with ``ast``.
+def python_routes(path: str, text: str, flask: code_flask.Context | None = None) -> list[Route]:
+    """Flask and FastAPI route decorators, read with ``ast``; with ``flask`` (what the service's other modules say,
+    ``code_flask``), also paths built by a path helper, Flask-RESTful resources and Flask-Limiter's limits.
 
     Raises:
         InputError: the file is not Python 3 that parses (at its line).
@@ -1161,8 +1210,9 @@ def python_routes(path: str, text: str) -> list[Route]:
         raise InputError(f"not Python that parses ({exc})", Location(path)) from None
     except (RecursionError, MemoryError):  # nesting deeper than the parser goes
         raise InputError("Python nested too deeply to parse", Location(path)) from None
+    flask = flask or code_flask.Context()
     prefixes: dict[str, str] = {}
-    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    functions = _module_functions(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], ast.Name):
@@ -1175,11 +1225,16 @@ def python_routes(path: str, text: str) -> list[Route]:
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
+        limited = next((f"@{ast.unparse(d)} at {path}:{d.lineno}" for d in node.decorator_list
+                        if code_flask.limit_call(d, flask.limiters)), None)
         for dec in node.decorator_list:
             if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
                 continue
             verb, owner = dec.func.attr, dec.func.value
             route = _literal_str(dec.args[0]) if dec.args else _keyword_str(dec, "rule") or _keyword_str(dec, "path")
+            built = code_flask.helper_note(dec.args[0], flask.helpers) if dec.args and route is None else None
+            if built is not None:
+                route = code_flask.evaluate(dec.args[0], {}, flask.helpers)
             if route is None or not route.startswith("/"):
                 continue
             if verb in _PY_VERBS:
@@ -1191,24 +1246,74 @@ def python_routes(path: str, text: str) -> list[Route]:
             prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
             framework = "FastAPI" if verb in _PY_VERBS or verb == "api_route" else "Flask"
             at = Location(path, dec.lineno, dec.col_offset + 1)
-            calls = list(_python_calls(node, functions))
-            writes = next((f"{c.func.attr}() at {path}:{c.lineno}" for c in calls if isinstance(c.func, ast.Attribute)
-                           and c.func.attr in _WRITES and not (isinstance(c.func.value, ast.Name) and
-                                                               c.func.value.id in _NOT_STORES)), None)
-            cookie = next((_flask_cookie(path, c) for c in calls if isinstance(c.func, ast.Attribute) and
-                           c.func.attr == "set_cookie" and _flask_cookie(path, c)), None)
-            # a handler of several methods writes for its unsafe ones (``if request.method == "PUT"``), not for GET
-            fetch = _user_url_fetch(path, node, functions)
-            amount = _client_amount(path, node)
-            creates = _python_creates(path, node, functions)
-            writes = writes or creates  # a POST that creates at another service writes, as in JavaScript
-            out.extend(Route(m, join(prefix, route), at, f"{framework} route", cookie=cookie, fetch=fetch,
-                             writes=writes if len(methods) == 1 or m not in ("GET", "HEAD", "OPTIONS") else None,
-                             amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None,
-                             no_idempotency_key=(f"its handler creates at another service ({creates}), with a body "
-                                                 "of its own making, and no code of the service names an "
-                                                 "idempotency key") if creates and m not in _SAFE else None)
-                       for m in methods)
+            out.extend(_python_route(path, node, functions, m, join(prefix, route), at, f"{framework} route",
+                                     len(methods) == 1, limited, built) for m in methods)
+    out.extend(_restful_routes(path, tree, flask))
+    return out
+
+
+def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    return {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def _python_route(path: str, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                  functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], m: str, route: str, at: Location,
+                  framework: str, one_method: bool, limited: str | None, built: str | None) -> Route:
+    """One route of a Python handler (a decorated function, or a resource class's method), with what its body
+    shows."""
+    calls = list(_python_calls(node, functions))
+    writes = next((f"{c.func.attr}() at {path}:{c.lineno}" for c in calls if isinstance(c.func, ast.Attribute)
+                   and c.func.attr in _WRITES and not (isinstance(c.func.value, ast.Name) and
+                                                       c.func.value.id in _NOT_STORES)), None)
+    cookie = next((_flask_cookie(path, c) for c in calls if isinstance(c.func, ast.Attribute) and
+                   c.func.attr == "set_cookie" and _flask_cookie(path, c)), None)
+    # a handler of several methods writes for its unsafe ones (``if request.method == "PUT"``), not for GET
+    fetch = _user_url_fetch(path, node, functions)
+    amount = _client_amount(path, node)
+    creates = _python_creates(path, node, functions)
+    writes = writes or creates  # a POST that creates at another service writes, as in JavaScript
+    return Route(m, route, at, framework, cookie=cookie, fetch=fetch,
+                 writes=writes if one_method or m not in ("GET", "HEAD", "OPTIONS") else None,
+                 amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None,
+                 no_idempotency_key=(f"its handler creates at another service ({creates}), with a body "
+                                     "of its own making, and no code of the service names an "
+                                     "idempotency key") if creates and m not in _SAFE else None,
+                 rate_limited=limited, built=built)
+
+
+def _restful_routes(path: str, tree: ast.Module, flask: code_flask.Context) -> list[Route]:
+    """The routes of Flask-RESTful's ``api.add_resource(Cls, "/path", ...)`` calls in a module (and of the service's
+    own ``add_..._resource`` wrappers): each path with each HTTP method of the resource class."""
+    out: list[Route] = []
+    imported: dict[str, str] | None = None
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and (func.attr == "add_resource" or func.attr in flask.wrappers)) or \
+                (isinstance(func.value, ast.Name) and func.value.id == "self") or not call.args or \
+                not isinstance(call.args[0], ast.Name):
+            continue
+        imported = code_flask.imports(tree) if imported is None else imported
+        res = code_flask.resource(flask, call.args[0].id, imported.get(call.args[0].id))
+        if res is None:
+            continue
+        through = flask.wrappers.get(func.attr)
+        functions = _module_functions(flask.modules[res.file]) if res.file in flask.modules else {}
+        for arg in call.args[1:]:
+            literal = _literal_str(arg)
+            if literal is None:
+                continue
+            route = literal if through is None else code_flask.evaluate(through.value, {through.param: literal}, {})
+            if route is None or not route.startswith("/"):
+                continue
+            built = None if through is None else (
+                f"{func.attr} passes its paths through {through.name}, read as what {through.name} returns" + (
+                    " when " + " and ".join(f"not {c}" for c in through.others) +
+                    " (it returns another path otherwise)" if through.others else ""))
+            at = Location(path, arg.lineno, arg.col_offset + 1)
+            for verb, method in res.methods:
+                limited = next((said for m, said in res.limited if m in ("*", verb)), None)
+                out.append(_python_route(res.file, method, functions, verb, normalise(route), at,
+                                         f"Flask-RESTful resource {res.node.name}", True, limited, built))
     return out
 
 
@@ -2614,12 +2719,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         body.set("endpoints", ident, "brute_force_protection", True, lockout[1])
         body.note("endpoints", ident, f"brute_force_protection: its sign-in locks the account after repeated "
                                       f"failures ({lockout[0]}, {lockout[1]})")
-    if r.throttle:  # what its own code limits wins over a front's default
-        body.set("endpoints", ident, "rate_limit", True, r.at, override=True)
-        body.note("endpoints", ident, f"rate_limit: {r.throttle}")
-        if (body.get("endpoints", ident) or {}).get("auth_flow") is True:
-            body.set("endpoints", ident, "brute_force_protection", True, r.at)
-            body.note("endpoints", ident, "brute_force_protection: its throttle limits the attempts a client makes")
+    _own_limit(body, ident, r)
     if r.query_credential:
         body.set("endpoints", ident, "credentials_in_query", True, r.at)
         body.note("endpoints", ident, f"credentials_in_query: {r.query_credential}")
@@ -2645,6 +2745,27 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
             body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
         body.note("endpoints", ident, f"session_cookie: {r.cookie[1]}")
     _no_check(body, ident, r, open_code)
+
+
+def _own_limit(body: Body, ident: str, r: Route) -> None:
+    """How its path was built, and the rate limit declared on the route itself (Django REST framework throttle
+    classes, which win over a front's default; Flask-Limiter's decorators): a limit on a credential flow throttles
+    the attempts at it per client, its brute-force protection (as a lockout is per account)."""
+    if r.built:
+        body.note("endpoints", ident, f"path: {r.built}")
+    if r.throttle:  # what its own code limits wins over a front's default
+        body.set("endpoints", ident, "rate_limit", True, r.at, override=True)
+        body.note("endpoints", ident, f"rate_limit: {r.throttle}")
+        if (body.get("endpoints", ident) or {}).get("auth_flow") is True:
+            body.set("endpoints", ident, "brute_force_protection", True, r.at)
+            body.note("endpoints", ident, "brute_force_protection: its throttle limits the attempts a client makes")
+    if r.rate_limited:
+        body.set("endpoints", ident, "rate_limit", True, r.at)
+        body.note("endpoints", ident, f"rate_limit: Flask-Limiter limits the route itself ({r.rate_limited})")
+        if (body.get("endpoints", ident) or {}).get("auth_flow") is True:
+            body.set("endpoints", ident, "brute_force_protection", True, r.at)
+            body.note("endpoints", ident, "brute_force_protection: the limit throttles its attempts per client "
+                                          "(Flask-Limiter's key) on this credential flow itself")
 
 
 def _curated(routes: Sequence[Route], open_code: str | None) -> list[Route]:
@@ -3169,6 +3290,28 @@ def _message_workers(docs: Sequence[Document],
     return out
 
 
+def _worker_processes(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the routes of a service the deployment runs as a worker (``kind: worker`` in a document not of
+    its code: a queue consumer's or scheduler's command) whose code, read from the same folders and files, another
+    service that is no worker serves: the routes are that web process's, the worker runs the code's jobs."""
+    kinds = {str(s.get("name")): s.get("kind") for d in docs if not isinstance(d, RoutesDocument)
+             and isinstance(d.data, dict) for s in d.data.get("services") or [] if isinstance(s, dict)}
+    servers: dict[tuple[str, ...], list[str]] = {}
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.code_paths and d.routes and kinds.get(d.service) != "worker":
+            servers.setdefault(d.code_paths, []).append(d.service)
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.routes and kinds.get(d.service) == "worker" and d.code_paths in servers:
+            web = sorted(servers[d.code_paths])
+            why = (f"{d.service}'s routes not drawn: the deployment runs it as a worker, and {', '.join(web)} "
+                   f"serve{'s' if len(web) == 1 else ''} the routes of the same code ({', '.join(d.code_paths)})")
+            out.append(replace(d, routes=(), remarks=sorted({*d.remarks, (d.service_at, why)})))
+            continue
+        out.append(d)
+    return out
+
+
 def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
     """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
     checks only (``_message_workers``): no request enters the system there; and with ``kind: worker`` on each queue
@@ -3604,7 +3747,7 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
-        _unread_settings(_unread_variables(_django_processes(docs)))))))))
+        _unread_settings(_unread_variables(_django_processes(_worker_processes(docs))))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)

@@ -181,7 +181,8 @@ def _python(path: str, text: str) -> list[Secret]:
                     found(name, node.value, node)
         elif isinstance(node, ast.Dict):
             for k, v in zip(node.keys, node.values, strict=True):
-                if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                if isinstance(k, ast.Constant) and isinstance(k.value, str) and not (
+                        isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value in _keys_within(node)):
                     found(k.value, v, k)
         elif isinstance(node, ast.Call):
             for kw in node.keywords:
@@ -199,6 +200,14 @@ def _python(path: str, text: str) -> list[Secret]:
             if setter:
                 found(setter, node.args[0], node)
     return out
+
+
+def _keys_within(node: ast.Dict) -> frozenset[str]:
+    """The string keys of the dictionaries a dictionary literal holds, at any depth: a credential key whose value is
+    one of them names a field of the same structure (a JSON schema's ``"secret": "url"`` beside its ``"properties":
+    {"url": ...}``), not a credential."""
+    return frozenset(k.value for d in ast.walk(node) if isinstance(d, ast.Dict) and d is not node
+                     for k in d.keys if isinstance(k, ast.Constant) and isinstance(k.value, str))
 
 
 def _target_name(t: ast.AST) -> str | None:

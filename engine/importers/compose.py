@@ -1137,6 +1137,11 @@ _QUEUE_WORKER = re.compile(
 (not its Flower console), RQ, Sidekiq, Laravel's ``queue:work``, Dramatiq, Huey, Delayed Job."""
 
 
+_ROLE_WORD = re.compile(r"\s*(worker|scheduler)\s*")
+"""A ``command`` that is one word naming a background role, handed to the image's entrypoint (``command: worker``,
+``command: scheduler`` beside a ``command: server`` of the same image): the entrypoint runs that role, no server."""
+
+
 def _record_queue_worker(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path) -> None:
     """A service whose ``command`` or ``entrypoint`` runs a task queue's worker or scheduler serves no request: a
     worker (``kind: worker``), whatever it publishes."""
@@ -1144,10 +1149,16 @@ def _record_queue_worker(doc: Document, body: Body, name: str, spec: dict[str, A
         cmd = spec.get(key)
         text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else ""
         m = _QUEUE_WORKER.search(text)
-        if m is None:
+        role = _ROLE_WORD.fullmatch(text) if key == "command" else None
+        if m is None and role is None:
             continue
         loc = doc.locate((*at, key))
         body.set("services", name, "kind", "worker", loc)
+        if m is None:
+            assert role is not None
+            body.note("services", name, f"kind worker: its command is the single word {role.group(1)}, the "
+                                        f"{role.group(1)} role of its image's entrypoint, not a server")
+            return
         body.note("services", name, f"kind worker: its {key} runs a task queue's "
                                     f"{'scheduler' if m.group('celery') == 'beat' else 'consumer'} "
                                     f"({' '.join(m.group(0).split())}), not a server")

@@ -1,0 +1,174 @@
+"""`import source` on a Flask application's routes across its modules: paths a helper builds, Flask-RESTful
+resources (and an ``Api`` subclass's ``add_..._resource`` wrapper), Flask-Limiter's per-route limits, and a JWT
+signed for an outgoing call read as no user token (engine/importers/code_flask.py, code_routes.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.importers import import_paths
+from tests.helpers import write
+
+BASE = """
+    from flask import Blueprint
+    from flask_restful import Resource
+    from app import settings
+
+    routes = Blueprint("app", __name__)
+
+    def org_scoped_rule(rule):
+        if settings.MULTI_ORG:
+            return "/<org_slug>{}".format(rule)
+        return rule
+
+    def versioned(rule):
+        return f"/v2{rule}"
+
+    def looked_up(rule):
+        return RULES[rule]
+
+    class BaseResource(Resource):
+        def options(self):
+            return {}
+"""
+
+INIT = """
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+    limiter = Limiter(key_func=get_remote_address)
+"""
+
+AUTH = """
+    from flask import request
+    from app import limiter, settings
+    from app.base import looked_up, org_scoped_rule, routes, versioned
+
+    @routes.route(org_scoped_rule("/login"), methods=["GET", "POST"])
+    @limiter.limit(settings.THROTTLE_LOGIN_PATTERN)
+    def login():
+        check(request.form["password"])
+
+    @routes.route(org_scoped_rule("/ldap/login"), methods=["POST"])
+    def ldap_login():
+        check(request.form["password"])
+
+    @routes.route(versioned("/status"))
+    def status():
+        return "ok"
+
+    @routes.route(looked_up("/hidden"))
+    def hidden():
+        return "?"
+"""
+
+RESOURCES = """
+    from app import limiter
+    from app.base import BaseResource
+
+    class QueryResultResource(BaseResource):
+        def get(self, query_id):
+            return {}
+
+        def post(self, query_id):
+            return {}
+
+    class UserListResource(BaseResource):
+        decorators = BaseResource.decorators + [limiter.limit("50/hour", methods=["POST"])]
+
+        def get(self):
+            return []
+
+        def post(self):
+            return {}
+"""
+
+API = """
+    from flask_restful import Api
+    from app.base import org_scoped_rule
+    from app.resources import QueryResultResource, UserListResource
+
+    class ApiExt(Api):
+        def add_org_resource(self, resource, *urls, **kwargs):
+            urls = [org_scoped_rule(url) for url in urls]
+            return self.add_resource(resource, *urls, **kwargs)
+
+    api = ApiExt()
+    api.add_org_resource(QueryResultResource, "/api/queries/<query_id>/results", endpoint="query_result")
+    api.add_resource(UserListResource, "/api/users", endpoint="users")
+"""
+
+
+def _app(tmp_path: Any, **changed: str) -> dict[str, dict[str, Any]]:
+    files = {"__init__.py": INIT, "base.py": BASE, "authentication.py": AUTH, "resources.py": RESOURCES,
+             "api.py": API, "settings.py": "MULTI_ORG = False\n", **changed}
+    for name, text in files.items():
+        write(str(tmp_path), f"app/{name}", text)
+    docs = import_paths("source", [str(tmp_path / "app")], service="server")
+    return {f"{ep['method']} {ep['path']}": ep for d in docs for ep in d.data.get("endpoints") or []}
+
+
+def test_a_route_whose_path_a_helper_builds_is_read_at_the_value_the_helper_returns(tmp_path: Any) -> None:
+    eps = _app(tmp_path)
+    # org_scoped_rule returns its argument unless settings.MULTI_ORG; versioned an f-string of it
+    assert {"GET /login", "POST /login", "POST /ldap/login", "GET /v2/status"} <= set(eps)
+    # a helper that looks the path up returns nothing the import can evaluate: its route stays unread
+    assert not any("hidden" in k for k in eps)
+
+
+def test_flask_restful_resources_serve_their_class_methods_through_the_api_wrapper(tmp_path: Any) -> None:
+    eps = _app(tmp_path)
+    assert {"GET /api/queries/{query_id}/results", "POST /api/queries/{query_id}/results",
+            "OPTIONS /api/queries/{query_id}/results"} <= set(eps)  # OPTIONS from the base class
+    assert {"GET /api/users", "POST /api/users", "OPTIONS /api/users"} <= set(eps)
+    assert not any(k.startswith(("PUT ", "DELETE ")) for k in eps)
+
+
+def test_a_wrapper_that_maps_its_paths_through_something_else_serves_none(tmp_path: Any) -> None:
+    api = API.replace("urls = [org_scoped_rule(url) for url in urls]", "urls = [rename(url) for url in urls]")
+    eps = _app(tmp_path, **{"api.py": api})
+    assert not any(k.endswith("/results") for k in eps)
+    assert "GET /api/users" in eps  # add_resource itself still reads
+
+
+def test_flask_limiter_on_the_route_is_its_rate_limit_and_guards_a_sign_in(tmp_path: Any) -> None:
+    eps = _app(tmp_path)
+    assert eps["POST /login"]["rate_limit"] is True
+    assert eps["POST /login"]["auth_flow"] is True
+    assert eps["POST /login"]["brute_force_protection"] is True
+    assert eps["GET /login"]["rate_limit"] is True
+    assert "brute_force_protection" not in eps["GET /login"]  # rendering the form is no credential flow
+    assert "rate_limit" not in eps["POST /ldap/login"]  # no limit of its own
+    assert "brute_force_protection" not in eps["POST /ldap/login"]
+    # a resource's decorators limit the methods they name
+    assert eps["POST /api/users"]["rate_limit"] is True
+    assert "rate_limit" not in eps["GET /api/users"]
+
+
+def test_a_limit_method_of_something_that_is_no_flask_limiter_limits_nothing(tmp_path: Any) -> None:
+    eps = _app(tmp_path, **{"__init__.py": "limiter = Throttle()\n"})
+    assert "rate_limit" not in eps["POST /login"]
+    assert "brute_force_protection" not in eps["POST /login"]
+
+
+SIGNED_FOR_A_CALL = """
+    import jwt
+
+    def generate_header(key, secret):
+        token = jwt.encode({"iss": key}, secret, algorithm="HS256")
+        return {"Authorization": "Bearer %s" % token}
+"""
+
+
+def _issuer(docs: list[Any]) -> Any:
+    return next((d.data["security"].get("identity_provider_kind") for d in docs if d.data.get("security")), None)
+
+
+def test_a_jwt_signed_into_a_bearer_header_of_a_call_is_no_user_token(tmp_path: Any) -> None:
+    write(str(tmp_path), "app/__init__.py", INIT)
+    write(str(tmp_path), "app/base.py", BASE)
+    write(str(tmp_path), "app/authentication.py", AUTH)
+    write(str(tmp_path), "app/query_runner.py", SIGNED_FOR_A_CALL)
+    assert _issuer(import_paths("source", [str(tmp_path / "app")], service="server")) is None
+    # the same service signing a token in a function that returns it to the user issues its users' tokens
+    write(str(tmp_path), "app/tokens.py", "import jwt\n\ndef issue(user):\n    return jwt.encode({'sub': user}, KEY)\n")
+    assert _issuer(import_paths("source", [str(tmp_path / "app")], service="server")) == "custom"
