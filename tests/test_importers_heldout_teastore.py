@@ -339,6 +339,24 @@ TILL_BASE = """
         protected abstract void handle(HttpServletRequest request, HttpServletResponse response);
     }
 """
+
+
+def _checkout(klass: str, path: str, basket: str, price: str) -> str:
+    """A servlet charging the total of the lines of ``basket`` at ``price`` each."""
+    return f"""
+        @WebServlet("{path}")
+        public class {klass} extends TillPage {{
+            protected void handle(HttpServletRequest request, HttpServletResponse response) {{
+                long total = 0;
+                for (Line line : {basket}.getLines()) {{
+                    total += line.getQuantity() * {price};
+                }}
+                PaymentOperations.charge(request.getParameter("card"), total);
+            }}
+        }}
+    """
+
+
 TILL_PAGES = {
     # the total is reckoned from the unit prices the browser's cookie carries
     "Pay": """
@@ -359,32 +377,10 @@ TILL_PAGES = {
         }
     """,
     # the same basket, its signature checked where it is read: the client cannot change its prices
-    "PaySigned": """
-        @WebServlet("/pay-signed")
-        public class PaySigned extends TillPage {
-            protected void handle(HttpServletRequest request, HttpServletResponse response) {
-                long total = 0;
-                for (Line line : signedBasketOf(request).getLines()) {
-                    total += line.getQuantity() * line.getUnitPriceInCents();
-                }
-                PaymentOperations.charge(request.getParameter("card"), total);
-            }
-        }
-    """,
+    "PaySigned": _checkout("PaySigned", "/pay-signed", "signedBasketOf(request)", "line.getUnitPriceInCents()"),
     # the cookie's basket names the products; their prices come from the catalogue
-    "PayCatalogue": """
-        @WebServlet("/pay-catalogue")
-        public class PayCatalogue extends TillPage {
-            protected void handle(HttpServletRequest request, HttpServletResponse response) {
-                long total = 0;
-                for (Line line : basketOf(request).getLines()) {
-                    Product p = catalogueService.getProduct(line.getProductId());
-                    total += line.getQuantity() * p.getPriceInCents();
-                }
-                PaymentOperations.charge(request.getParameter("card"), total);
-            }
-        }
-    """,
+    "PayCatalogue": _checkout("PayCatalogue", "/pay-catalogue", "basketOf(request)",
+                              "catalogueService.getProduct(line.getProductId()).getPriceInCents()"),
     # a price shown back, not reckoned with
     "Show": """
         @WebServlet("/show")
