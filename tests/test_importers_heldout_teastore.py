@@ -4,11 +4,12 @@ own: a compose project that runs prebuilt images, handed over with each workload
 from __future__ import annotations
 
 import os
+import textwrap
 from typing import Any
 
 import pytest
 
-from engine.importers import load_artifacts
+from engine.importers import code_servlets, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import fact
@@ -297,3 +298,117 @@ def test_a_servlet_whose_handler_reaches_a_write_changes_state_on_each_method_th
     mutating = {(f.data["method"], f.data["path"]): f.data.get("mutating") for f in design.of_kind("endpoint")}
     assert mutating == {("GET", "/wishlist"): True, ("POST", "/wishlist"): True,  # the GET writes: a state change
                         ("GET", "/catalogue"): None, ("POST", "/catalogue"): True}  # an unsafe method all the same
+
+
+TILL_BASE = """
+    package shop.web;
+
+    public abstract class TillPage extends HttpServlet {
+        protected Basket basketOf(HttpServletRequest request) {
+            if (request.getCookies() != null) {
+                for (Cookie c : request.getCookies()) {
+                    if (c.getName().equals("basket")) {
+                        return new ObjectMapper().readValue(URLDecoder.decode(c.getValue(), "UTF-8"), Basket.class);
+                    }
+                }
+            }
+            return new Basket();
+        }
+
+        protected Basket signedBasketOf(HttpServletRequest request) {
+            for (Cookie c : request.getCookies()) {
+                Basket b = new ObjectMapper().readValue(c.getValue(), Basket.class);
+                if (!signer.verify(b)) {
+                    throw new IllegalStateException("forged basket");
+                }
+                return b;
+            }
+            return new Basket();
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) {
+            handle(request, response);
+        }
+
+        @Override
+        protected void doPost(HttpServletRequest request, HttpServletResponse response) {
+            handle(request, response);
+        }
+
+        protected abstract void handle(HttpServletRequest request, HttpServletResponse response);
+    }
+"""
+
+
+def _checkout(klass: str, path: str, basket: str, price: str) -> str:
+    """A servlet charging the total of the lines of ``basket`` at ``price`` each."""
+    return f"""
+        @WebServlet("{path}")
+        public class {klass} extends TillPage {{
+            protected void handle(HttpServletRequest request, HttpServletResponse response) {{
+                long total = 0;
+                for (Line line : {basket}.getLines()) {{
+                    total += line.getQuantity() * {price};
+                }}
+                PaymentOperations.charge(request.getParameter("card"), total);
+            }}
+        }}
+    """
+
+
+TILL_PAGES = {
+    # the total is reckoned from the unit prices the browser's cookie carries
+    "Pay": """
+        @WebServlet("/pay")
+        public class Pay extends TillPage {
+            protected void handle(HttpServletRequest request, HttpServletResponse response) {
+                settle(request);
+            }
+
+            private void settle(HttpServletRequest request) {
+                Basket basket = basketOf(request);
+                long total = 0;
+                for (Line line : basket.getLines()) {
+                    total += line.getQuantity() * line.getUnitPriceInCents();
+                }
+                PaymentOperations.charge(request.getParameter("card"), total);
+            }
+        }
+    """,
+    # the same basket, its signature checked where it is read: the client cannot change its prices
+    "PaySigned": _checkout("PaySigned", "/pay-signed", "signedBasketOf(request)", "line.getUnitPriceInCents()"),
+    # the cookie's basket names the products; their prices come from the catalogue
+    "PayCatalogue": _checkout("PayCatalogue", "/pay-catalogue", "basketOf(request)",
+                              "catalogueService.getProduct(line.getProductId()).getPriceInCents()"),
+    # a price shown back, not reckoned with
+    "Show": """
+        @WebServlet("/show")
+        public class Show extends TillPage {
+            protected void handle(HttpServletRequest request, HttpServletResponse response) {
+                Basket basket = basketOf(request);
+                request.setAttribute("price", basket.getTotalPrice());
+                cartService.updateView(basket);
+            }
+        }
+    """,
+}
+
+
+def test_a_servlet_reckoning_with_prices_read_from_an_unverified_cookie_takes_the_amount_from_the_client(
+        tmp_path: Any) -> None:
+    root = str(tmp_path)
+    write(root, "till/src/main/java/shop/web/TillPage.java", TILL_BASE)
+    for name, code in TILL_PAGES.items():
+        write(root, f"till/src/main/java/shop/web/{name}.java", code)
+    design = load_documents(load_artifacts([f"source:till={os.path.join(root, 'till')}"]))
+    amounts = {(f.data["method"], f.data["path"]): f.data.get("amount_from_client")
+               for f in design.of_kind("endpoint") if f.data.get("amount_from_client")}
+    # POST only: a GET reaching the same code is flagged as a state change on GET by its own rule
+    assert amounts == {("POST", "/pay"): True}
+    files = [("TillPage.java", textwrap.dedent(TILL_BASE))] + \
+        [(f"{name}.java", textwrap.dedent(code)) for name, code in TILL_PAGES.items()]
+    reasons = {(r.method, r.path): r.amount for r in code_servlets.routes(files) if r.amount}
+    assert reasons == {
+        (method, "/pay"): "line.getUnitPriceInCents() reckoned at Pay.java:12, read from a request cookie by "
+                          "basketOf() at TillPage.java:9" for method in ("GET", "POST")}

@@ -776,7 +776,7 @@ def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limit
     context = code_servlets.context_path(paths, limits)
     how = "Jakarta Servlet (@WebServlet)" + (f", context path from {context[1]}" if context else "")
     return [Route(r.method, join(context[0] if context else "", r.path), r.at, how, cookie=r.cookie,
-                  writes=r.writes) for r in served]
+                  writes=r.writes, amount=r.amount if r.method not in _SAFE else None) for r in served]
 
 
 def _jaxrs_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:

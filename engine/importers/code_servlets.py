@@ -17,6 +17,13 @@ definition; ``super.`` from the class above), so a ``doPost`` that calls an over
 unless ``setSecure(true)`` and ``setHttpOnly(true)`` follow it; a cookie given ``setMaxAge(0)`` deletes one and sets
 none. A servlet on a base the code does not hold sets a cookie its own class calls for.
 
+A servlet reckons with a price the client holds when a method its handler reaches (followed as for cookies)
+multiplies, adds or divides a price, total or cost accessor (``item.getUnitPriceInCents()``) of what a method of the
+code read out of a request cookie: one that walks ``getCookies()`` and deserialises a cookie's value (``readValue``,
+``fromJson``, ``readObject`` .. of ``getValue()``) with nothing in it that checks a signature (``verify``,
+``signature``, ``hmac``, ``Mac``, ``validate``). Whatever the cookie carries, the browser sends and may edit: the
+route's ``amount`` says where it is read and where it is reckoned.
+
 A web application packaged as a WAR is served under its context path: the file name of the WAR, which Maven takes
 from ``<finalName>`` in the ``<build>`` of a ``war``-packaged ``pom.xml`` at the top of a folder handed over.
 Without a ``<finalName>`` the WAR's name carries the version (``artifactId-version.war``) and the deployment may
@@ -59,6 +66,8 @@ class ServletRoute:
     servlet: str
     cookie: Cookie | None = None
     """The session cookie the route sets, when its handler reaches a method of its class chain that builds one."""
+    amount: str | None = None
+    """Where its handler reckons with a price or total read from a cookie the client holds (module docstring)."""
     writes: str | None = None
     """The first write its handler reaches (``LoadBalancedStoreOperations.addProductToCart() at Cart.java:60``): a
     call named for a change of state (``code_go.WRITE_VERBS``) on a store, a service, a client or an operations
@@ -75,6 +84,9 @@ class _Class:
     """The methods of the class that build a session cookie (method name, flags and where)."""
     methods: tuple[tuple[str, str], ...] = ()
     """The methods the class defines, each with its body (overloads share a name)."""
+    path: str = ""
+    line: int = 0
+    """The file and line the class body opens at (to tell where something in it is)."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
@@ -87,7 +99,9 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
             body = code[start:close_bracket(code, start)]
             classes.setdefault(m.group(1), _Class(m.group(1), m.group(2), frozenset(
                 h.group(1).upper() for h in _HANDLER.finditer(body)), body,
-                tuple(_cookies(path, code, start, start + len(body), constants)), tuple(_defined(body))))
+                tuple(_cookies(path, code, start, start + len(body), constants)), tuple(_defined(body)),
+                path, code.count("\n", 0, start) + 1))
+    held = _cookie_readers(classes)
     out: list[ServletRoute] = []
     for path, code in texts:
         for m in _WEB_SERVLET.finditer(code):
@@ -99,6 +113,7 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[ServletRoute]:
             line = code.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
             out.extend(ServletRoute(method, p, at, klass.group(1), _cookie_on(klass.group(1), method, classes),
+                                    _amount_on(klass.group(1), method, classes, held),
                                     _write_on(klass.group(1), method, classes))
                        for p in patterns for method in methods)
     return out
@@ -177,6 +192,67 @@ def _write_on(name: str, method: str, classes: dict[str, _Class]) -> str | None:
 
     return _reached(name, method, classes, lambda klass, called, body: first(klass, body, f".{called}()"),
                     lambda own, _chain: first(own, own.body, ""))
+
+
+_GET_COOKIES = re.compile(r"\bgetCookies\s*\(")
+_DESERIALISE = re.compile(r"\b(?:readValue|fromJson|readObject|deserialize|deserialise|unmarshal)\s*\([^;]*?"
+                          r"\bgetValue\s*\(")
+_VERIFIED = re.compile(r"verify|signature|hmac|\bMac\b|validate", re.IGNORECASE)
+_PRICE = r"get\w*(?:Price|Total|Cost)\w*\s*\(\s*\)"
+"""A price, total or cost accessor (``getUnitPriceInCents()``, ``getTotal()``)."""
+_TYPE = r"[\w.]+(?:<[^<>;]*>)?(?:\[\])*"
+
+
+def _cookie_readers(classes: dict[str, _Class]) -> dict[str, str]:
+    """The methods of the code that read an object out of a request cookie, unverified: name -> where
+    (``getSessionBlob() at Base.java:107``)."""
+    out: dict[str, str] = {}
+    for klass in sorted(classes.values(), key=lambda k: (k.path, k.line)):
+        for name, body in klass.methods:
+            found = _DESERIALISE.search(body)
+            if found and _GET_COOKIES.search(body) and not _VERIFIED.search(body):
+                out.setdefault(name, f"{name}() at {_where(klass, body, found.start())}")
+    return out
+
+
+def _where(klass: _Class, body: str, index: int) -> str:
+    """``path:line`` of ``body[index]``, ``body`` being one of ``klass``'s methods."""
+    line = klass.line + klass.body.count("\n", 0, max(klass.body.find(body), 0) + index)
+    return f"{os.path.basename(klass.path)}:{line}"
+
+
+def _amount_on(name: str, method: str, classes: dict[str, _Class], held: dict[str, str]) -> str | None:
+    """Where the servlet ``name``'s ``do<Method>`` handler reaches a reckoning with a price of what ``held`` reads
+    from a cookie (``ServletRoute.amount``)."""
+    if not held:
+        return None
+    readers = "|".join(re.escape(n) for n in sorted(held))
+    call = rf"(?:(?<![\w.])|(?<=\bthis\.))({readers})\s*\([^()]*\)"
+
+    def reckons(klass: _Class, _called: str, body: str) -> str | None:
+        bound: dict[str, str] = {}  # a name holding what a cookie gave -> the reader it came from
+        for _ in range(3):
+            holders = "|".join(re.escape(n) for n in sorted(bound)) or "(?!)"  # (?!) matches nothing
+            source = rf"(?:{call}|(?<![\w.])({holders})\b)(?:\s*\.\s*\w+\s*\([^()]*\))*"
+            for m in re.finditer(rf"\bfor\s*\(\s*(?:final\s+)?{_TYPE}\s+(\w+)\s*:\s*{source}\s*\)|"
+                                 rf"(?<![\w.]){_TYPE}\s+(\w+)\s*=\s*{source}\s*;", body):
+                target = m.group(1) or m.group(4)
+                origin = m.group(2) or m.group(5) or bound.get(m.group(3) or m.group(6) or "", "")
+                if target and origin and target not in bound:
+                    bound[target] = origin
+        if not bound:
+            return None
+        names = "|".join(re.escape(n) for n in sorted(bound))
+        priced = re.compile(rf"[*/+-]=?\s*(?<![\w.])({names})\s*\.\s*{_PRICE}|"
+                            rf"(?<![\w.])({names})\s*\.\s*{_PRICE}\s*[*/+-]")
+        found = priced.search(body)
+        if found is None:
+            return None
+        holder = found.group(1) or found.group(2)
+        return (f"{found.group(0).strip(' *+-/=')} reckoned at {_where(klass, body, found.start())}, read from a "
+                f"request cookie by {held[bound[holder]]}")
+
+    return _reached(name, method, classes, reckons, lambda own, _chain: reckons(own, "", own.body))
 
 
 def _reached(name: str, method: str, classes: dict[str, _Class],
