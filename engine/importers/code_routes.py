@@ -3747,7 +3747,7 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
-        _unread_settings(_unread_variables(_django_processes(_worker_processes(docs))))))))))
+        _unread_settings(_unread_variables(_worker_processes(_django_processes(docs))))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
