@@ -361,6 +361,25 @@ def test_an_endpoint_is_a_credential_flow_as_stated_or_by_its_paths_name(endpoin
 
 
 @pytest.mark.parametrize(("path", "expected"), [
+    ("/auth/forgot-password/", True),           # a reset asked for: a caller with no session, its e-mail only
+    ("/forgot", True),
+    ("/api/v1/accounts/magic-link", True),      # a one-time link or code sent by e-mail
+    ("/auth/spaces/magic-generate/", True),
+    ("/v2/auth/magic-sign-in", True),           # the one-time code is the credential
+    ("/auth/email-check/", True),               # which way an e-mail signs in, asked before the sign-in
+    ("/api/v1/reset-password/", False),         # a reset's confirmation checks a token of strength unread
+    ("/users/{id}/password-reset", False),
+    ("/api/v1/password-recovery", False),
+    ("/newsletter/forgot-password/archive", False),  # the last part names the operation
+])
+def test_the_steps_before_a_sign_in_and_a_one_time_codes_sign_in_are_credential_flows(path: str,
+                                                                                      expected: bool) -> None:
+    body = {"services": [{"name": "a"}], "endpoints": [{"served_by": "a", "method": "POST", "path": path}]}
+    (fact,) = [f for f in enriched(body).facts if f.kind == "endpoint"]
+    assert fact.data["credential_flow"] is expected
+
+
+@pytest.mark.parametrize(("path", "expected"), [
     ("/register", True),                        # on its own: a sign-up
     ("/api/v2/register", True),                 # api and a version are no resource
     ("/members/register", True),

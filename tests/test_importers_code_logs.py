@@ -143,6 +143,18 @@ def test_a_whole_request_body_is_sensitive_in_the_handler_of_a_login_or_card_rou
     assert found({"server.js": server}) == [("req.body", "server.js", 2, "info"), ("req.body", "server.js", 9, "log")]
 
 
+def test_a_sign_in_with_a_one_time_code_carries_a_secret_and_a_step_before_a_sign_in_does_not() -> None:
+    server = """
+        app.post('/auth/forgot-password', (req, res) => {
+          console.log('reset asked', req.body);
+        });
+        app.post('/auth/magic-sign-in', (req, res) => {
+          console.log('code', req.body);
+        });
+    """
+    assert found({"server.js": server}) == [("req.body", "server.js", 5, "log")]
+
+
 @pytest.mark.parametrize("name", ["password", "userPassword", "credit_card_number", "cvv", "getPassword",
                                   "ClientSecret", "apiKey", "accessToken", "ssn", "creditCard"])
 def test_sensitive_names(name: str) -> None:

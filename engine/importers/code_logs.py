@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from engine.errors import Location
 from engine.importers.base import Body
 from engine.importers.code_text import bracket_pairs, close_bracket, string_end
-from engine.model.schema import AUTH_FLOW_NAMES
+from engine.model.schema import AUTH_FLOW_NAMES, AUTH_FLOW_REQUEST_NAMES
 
 SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".cs", ".kt")
 
@@ -84,8 +84,10 @@ _WHOLE_REQUESTS = frozenset({"call.request", "req.body", "request.body", "ctx.re
 _BARE_REQUESTS = frozenset({"req", "request"})
 """The whole-request names that a function may also give a request it builds itself (an outgoing call's)."""
 _JS_WRITE_ROUTE = re.compile(r"\.\s*(?:post|put|patch|all)\s*\(\s*(['\"`])(/[^'\"`\n]*)\1")
-_SENSITIVE_ROUTES = AUTH_FLOW_NAMES | {"card", "cards", "payment", "payments", "charge", "password", "passwords"}
-"""Last parts of a route path whose request body carries a credential or a card (``POST /login``, ``/cards``)."""
+_SENSITIVE_ROUTES = (AUTH_FLOW_NAMES - AUTH_FLOW_REQUEST_NAMES) | {"card", "cards", "payment", "payments", "charge",
+                                                                  "password", "passwords"}
+"""Last parts of a route path whose request body carries a credential or a card (``POST /login``, ``/cards``); not
+the steps before a sign-in (``/forgot-password``: an e-mail)."""
 _CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:\.get\(\s*\"[^\"]*\"\s*\)|\s*\??\.\s*[A-Za-z_$][\w$]*|\[\s*\"[^\"]*\"\s*\]|"
                     r"\(\s*\))*")
 _FIELD = re.compile(r"(?:\??\.\s*|\[\s*['\"]|\.get\(\s*['\"]|\b(?:get|Get))([A-Za-z_]\w*)")

@@ -1691,10 +1691,18 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "security": {"compliance_count": _INT},
 }
 
+AUTH_FLOW_REQUEST_NAMES = frozenset({"forgot", "forgot-password", "magic-generate", "magic-link", "email-check"})
+"""Last parts of a path that name a step a caller takes before signing in, with no session and no credential: a
+password-reset request (``/auth/forgot-password/``), a one-time code or link sent by e-mail (``/magic-generate``), an
+account check that answers how an e-mail signs in (``/email-check``). Its body carries an e-mail, not a secret.
+A reset's confirmation (``reset-password``, ``password-reset``) is not among them: it checks a token whose strength
+the import does not read (a signed JWT cannot be guessed; a short code can)."""
+
 AUTH_FLOW_NAMES = frozenset({"login", "signin", "sign-in", "log-in", "logon", "authenticate", "token", "signup",
-                             "sign-up", "register"})
-"""Last parts of a path that name a login, token or sign-up operation: what the route-from-code importer states
-as ``auth_flow``, and what ``credential_flow`` reads from the path when ``auth_flow`` is not stated."""
+                             "sign-up", "register", "magic-sign-in", "magic-sign-up"}) | AUTH_FLOW_REQUEST_NAMES
+"""Last parts of a path that name a login, token or sign-up operation, a sign-in with a one-time code, or a step
+before one (``AUTH_FLOW_REQUEST_NAMES``): what the route-from-code importer states as ``auth_flow``, and what
+``credential_flow`` reads from the path when ``auth_flow`` is not stated."""
 
 ACCOUNT_WORDS = frozenset({"user", "users", "account", "accounts", "auth", "authentication", "identity", "member",
                            "members", "me", "session", "sessions", "oauth", "oauth2", "sso", "login", "signup"})
@@ -1703,7 +1711,8 @@ ACCOUNT_WORDS = frozenset({"user", "users", "account", "accounts", "auth", "auth
 
 
 def credential_path(path: str) -> bool:
-    """Whether a path's last part names a login, token or sign-up operation (``AUTH_FLOW_NAMES``). ``register`` is
+    """Whether a path's last part names a login, token or sign-up operation or a step before one (``AUTH_FLOW_NAMES``:
+    ``/auth/forgot-password/``, ``/auth/magic-sign-in/``). ``register`` is
     one only on its own or under an account resource (``ACCOUNT_WORDS``: ``/register``, ``/api/v1/users/register``);
     under another resource it records that resource. Prefixes such as ``api`` and ``v2`` are no resource."""
     parts = [p.lower() for p in path.rstrip("/").split("/") if p]
