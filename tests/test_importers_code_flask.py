@@ -172,3 +172,51 @@ def test_a_jwt_signed_into_a_bearer_header_of_a_call_is_no_user_token(tmp_path: 
     # the same service signing a token in a function that returns it to the user issues its users' tokens
     write(str(tmp_path), "app/tokens.py", "import jwt\n\ndef issue(user):\n    return jwt.encode({'sub': user}, KEY)\n")
     assert _issuer(import_paths("source", [str(tmp_path / "app")], service="server")) == "custom"
+
+
+def test_a_worker_running_the_same_code_does_not_log_what_the_web_handlers_log(tmp_path: Any) -> None:
+    from engine.importers import load_artifacts
+    from engine.loader import load_documents
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          server:
+            image: acme/dash
+            command: gunicorn app:app
+            ports: ["5000:5000"]
+          worker:
+            image: acme/dash
+            command: rq worker default
+    """)
+    write(tmp, "code/app/handlers.py", """
+        import logging
+        from flask import Flask, request
+        app = Flask(__name__)
+        logger = logging.getLogger(__name__)
+
+        def render_token_page(token):
+            logger.exception("bad invite token %s", token)
+            return ""
+
+        @app.route("/invite/<token>", methods=["POST"])
+        def invite(token):
+            return render_token_page(token)
+    """)
+    write(tmp, "code/app/jobs.py", """
+        import logging
+        logger = logging.getLogger(__name__)
+
+        def refresh(api_key):
+            logger.info("refreshing with %s", api_key)
+    """)
+    docs = load_artifacts([f"compose={compose}", *(f"source:{s}={tmp}/code" for s in ("server", "worker"))])
+    services = {f.key: f.data for f in load_documents(docs).facts if f.kind == "service"}
+    assert services["service:server"].get("logs_sensitive_data") is True
+    assert services["service:worker"].get("logs_sensitive_data") is True  # its own job's log statement
+    said = [what for d in docs for _at, what in d.remarks]
+    assert any("the log statement not worker's: it is in request code" in r for r in said)
+    assert not any("not server's" in r for r in said)
+    # the job's statement is the worker's only one: the handler module's is the server's alone
+    logged = [what for d in docs for at, what in d.remarks
+              if "not worker's" in what and at.file.endswith("handlers.py")]
+    assert len(logged) == 1

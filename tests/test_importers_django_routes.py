@@ -139,3 +139,62 @@ def test_a_graphql_views_route_is_left_out_and_said(tmp_path: Any) -> None:
     assert not [k for k in _endpoints(docs) if "graphql" in k[2]]
     assert any(r.startswith("POST /graphql/ not drawn: its view (GraphQLView") and "GraphQL schema" in r
                for r in _remarks(docs))
+
+
+_VIEWS_WITH_CALLS = """
+    import logging
+    import os
+    import requests
+    from openai import OpenAI
+    from rest_framework.views import APIView
+
+    logger = logging.getLogger(__name__)
+
+    class Suggest(APIView):
+        def post(self, request):
+            client = OpenAI()
+            logger.info("reset with token %s", request.data["token"])
+            return requests.get(os.environ["PARTNER_URL"] + "/api", timeout=5)
+"""
+_TASKS = """
+    from celery import shared_task
+    from openai import OpenAI
+
+    @shared_task
+    def summarise():
+        return OpenAI()
+"""
+
+
+def test_a_view_modules_calls_and_logs_stay_on_the_web_process(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          api:
+            image: acme/shop
+            command: gunicorn shop.wsgi
+            ports: ["8000:8000"]
+            environment: {PARTNER_URL: "http://partner:8080"}
+          worker:
+            image: acme/shop
+            command: celery -A shop worker
+            environment: {PARTNER_URL: "http://partner:8080"}
+          partner:
+            image: acme/partner
+    """)
+    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS),
+                       ("shop/urls.py", 'from django.urls import path\nfrom shop.views import Suggest\n'
+                                        'urlpatterns = [path("api/suggest/", Suggest.as_view())]\n'),
+                       ("shop/views.py", _VIEWS_WITH_CALLS), ("shop/tasks.py", _TASKS)):
+        write(tmp, f"backend/{name}", text)
+    docs = load_artifacts([f"compose={compose}", *(f"source:{s}={tmp}/backend" for s in ("api", "worker"))])
+    design = load_documents(docs)
+    facts = {f.key: f for f in design.facts}
+    # the OpenAI client built in the view is the web process's alone; the one in the Celery task the worker's too
+    assert "interaction:api->openai" in facts
+    assert facts["interaction:worker->openai"].location.file.endswith("shop/tasks.py")
+    assert facts["service:api"].data.get("logs_sensitive_data") is True
+    assert "logs_sensitive_data" not in facts["service:worker"].data
+    said = _remarks(docs)
+    assert any("the OpenAI client not worker's: it is in request code" in r for r in said)
+    assert any("the log statement not worker's" in r for r in said)

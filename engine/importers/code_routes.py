@@ -257,6 +257,9 @@ class Route:
     """The throttle its own code puts on it (Django REST framework's ``throttle_classes``, the view's or the settings'
     default), and where: its rate limit, whatever a front in the deployment states, and on a sign-in its limit on
     repeated attempts."""
+    handler: Location | None = None
+    """Where its Python handler is defined (a Django view, a Flask view function, a Flask-RESTful resource's method),
+    when read: a process of the same code that serves none of its routes runs none of that module's request code."""
 
 
 @dataclass(frozen=True)
@@ -554,6 +557,7 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
         allowed = ", ".join(p.permissions or ()) or "empty"
         out.append(Route(
             r.method, r.path, r.at, "Django URL pattern",
+            handler=r.view_at,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
             if r.throttled else None))
@@ -1273,6 +1277,7 @@ def _python_route(path: str, node: ast.FunctionDef | ast.AsyncFunctionDef,
     creates = _python_creates(path, node, functions)
     writes = writes or creates  # a POST that creates at another service writes, as in JavaScript
     return Route(m, route, at, framework, cookie=cookie, fetch=fetch,
+                 handler=Location(path, node.lineno, node.col_offset + 1),
                  writes=writes if one_method or m not in ("GET", "HEAD", "OPTIONS") else None,
                  amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None,
                  no_idempotency_key=(f"its handler creates at another service ({creates}), with a body "
@@ -3306,7 +3311,9 @@ def _worker_processes(docs: Sequence[Document]) -> list[Document]:
             web = sorted(servers[d.code_paths])
             why = (f"{d.service}'s routes not drawn: the deployment runs it as a worker, and {', '.join(web)} "
                    f"serve{'s' if len(web) == 1 else ''} the routes of the same code ({', '.join(d.code_paths)})")
-            out.append(replace(d, routes=(), remarks=sorted({*d.remarks, (d.service_at, why)})))
+            traits, said = _without_request_code(d, d.routes)
+            out.append(replace(d, routes=(), traits=traits,
+                               remarks=sorted({*d.remarks, *said, (d.service_at, why)})))
             continue
         out.append(d)
     return out
@@ -3854,12 +3861,37 @@ def _django_processes(docs: Sequence[Document]) -> list[Document]:
         why = ("the deployment runs it as a queue worker (kind worker)" if named[d.service] == "worker" else
                "nothing in the deployment sends it a request (no published port, gateway route or call)")
         kept = tuple(r for r in d.routes if r.framework != "Django URL pattern")
-        rebuilt = build(d.service, kept, d.service_at, {}, open_code=d.open_code, secrets=d.secrets, traits=d.traits,
+        traits, said = _without_request_code(d, django)
+        rebuilt = build(d.service, kept, d.service_at, {}, open_code=d.open_code, secrets=d.secrets, traits=traits,
                         gateway_of=d.gateway_of)
-        out.append(replace(d, data=rebuilt.data, where=rebuilt.where, notes=rebuilt.notes, routes=kept,
-                           remarks=sorted({*d.remarks, (d.service_at, f"its {len(django)} Django routes not drawn on "
-                                                                      f"{d.service}: {why}")})))
+        out.append(replace(d, data=rebuilt.data, where=rebuilt.where, notes=rebuilt.notes, routes=kept, traits=traits,
+                           remarks=sorted({*d.remarks, *said,
+                                                        (d.service_at, f"its {len(django)} Django routes not drawn on "
+                                                                       f"{d.service}: {why}")})))
     return out
+
+
+def _without_request_code(d: RoutesDocument, dropped: Sequence[Route]) -> tuple[Traits, list[tuple[Location, str]]]:
+    """``d``'s traits without those of its code in the modules that define the handlers of ``dropped`` (routes its
+    service does not serve: a worker's, a migrator's copy of the web process's code), and what was left out, said:
+    the AI provider clients and log statements of a view module run while a request is served, by the process serving
+    it, not by one running the same code's jobs. (Its HTTP calls stay: the deployment draws a call from the variables
+    it gives the process, and a call's timeout read from the code is better than none.)"""
+    files = {r.handler.file for r in dropped if r.handler is not None}
+    if not files:
+        return d.traits, []
+    said: list[tuple[Location, str]] = []
+
+    def keep(at: Location, what: str) -> bool:
+        if at.file not in files:
+            return True
+        said.append((at, f"{what} not {d.service}'s: it is in request code (the module of views whose routes "
+                         f"{d.service} does not serve)"))
+        return False
+    traits = replace(d.traits,
+                     ai_clients=tuple(c for c in d.traits.ai_clients if keep(c.at, f"the {c.constructor} client")),
+                     logs_sensitive=tuple(x for x in d.traits.logs_sensitive if keep(x.at, "the log statement")))
+    return traits, said
 
 
 def _read_connections(found: Sequence[code_dotnet_settings.ConnectionString], cs: Sequence[tuple[str, str]]
