@@ -723,8 +723,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         said = replace(said, channels=code_channels.with_transport(said.channels,
                                                                    code_channels.eventuate_transport(named)))
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
-    said = replace(said, debug_mode=_debug_mode(django_debug := _django_debug(texts), None, frozenset()),
-                   actuator=_own_config(paths, limits, spring.actuator_of), callers=(*said.callers,
+    said = replace(said, actuator=_own_config(paths, limits, spring.actuator_of), callers=(*said.callers,
                                                                                            *code_polly.callers(cs)),
                    plain_listener=_plain_listener(paths, limits, texts, java),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
@@ -737,7 +736,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.gateway_of, doc.store_image, doc.datasource, doc.connections, doc.django_debug = (
         gateway_of, store_image.image_facts(service, paths, limits),
         _own_config(paths, limits, spring.datasource_login),
-        _read_connections(code_dotnet_settings.connection_strings(paths, limits), cs), django_debug)
+        _read_connections(code_dotnet_settings.connection_strings(paths, limits), cs), _django_debug(texts))
     doc.retry_settings = (_own_config(paths, limits, spring.retry_settings) or {}) if any(
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
