@@ -68,6 +68,10 @@ class ArtifactDocument(Document):
     environment: dict[str, dict[str, tuple[str, Location]]] = field(default_factory=dict)
     """Workload -> the environment variables its deployment sets (value, where): never rendered (values may be
     credentials); ``code_calls`` reads which of the variables a service's code reads are set."""
+    unseen_environment: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Workload -> the variables its deployment sets to a value the artifacts do not show (a Secret's key, a name
+    passed through from the shell), ``*`` when it may set any (an env_file or envFrom source not given): a default
+    the code gives such a variable may not be the value it runs with."""
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = field(default_factory=dict)
     """Service -> what its Spring configuration states of every Feign client it has (field -> value, where, why):
     ``code_clients`` gives it to the calls the service's Feign clients make."""
@@ -151,6 +155,15 @@ def environments(docs: Sequence[Document]) -> dict[str, dict[str, tuple[str, Loc
     for d in docs:
         for workload, variables in (getattr(d, "environment", None) or {}).items():
             out.setdefault(workload, {}).update(variables)
+    return out
+
+
+def unseen_environments(docs: Sequence[Document]) -> dict[str, frozenset[str]]:
+    """Each workload's variables whose value its deployment sets but the artifacts do not show (``*``: any may be)."""
+    out: dict[str, frozenset[str]] = {}
+    for d in docs:
+        for workload, names in (getattr(d, "unseen_environment", None) or {}).items():
+            out[workload] = out.get(workload, frozenset()) | frozenset(names)
     return out
 
 
@@ -560,6 +573,7 @@ class Body:
         self.replaces: dict[str, str] = {}
         self.context_paths: dict[str, str] = {}
         self.environment: dict[str, dict[str, tuple[str, Location]]] = {}
+        self.unseen_environment: dict[str, tuple[str, ...]] = {}
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
         self.given_set: dict[str, tuple[str, ...]] = {}
         self.drawn_from: dict[str, tuple[str, ...]] = {}
@@ -648,8 +662,8 @@ class Body:
         return ArtifactDocument(self.file, data, {}, remarks=sorted(self.remarks), where=where, notes=self.notes,
                                 format=self.format, strips=self.strips, replaces=self.replaces,
                                 context_paths=self.context_paths, environment=self.environment,
-                                given_whole=self.given_whole, given_set=self.given_set, drawn_from=self.drawn_from,
-                                feign=self.feign,
+                                unseen_environment=self.unseen_environment, given_whole=self.given_whole,
+                                given_set=self.given_set, drawn_from=self.drawn_from, feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,

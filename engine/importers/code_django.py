@@ -673,6 +673,8 @@ class Setting:
     value: bool
     at: Location
     variable: str | None = None
+    expression: ast.expr | None = field(default=None, compare=False, repr=False)
+    """The assigned expression, for ``value_with`` (the value when the deployment sets the variable)."""
 
 
 def _env_read(node: ast.Call) -> tuple[str, ast.expr | None] | None:
@@ -691,41 +693,64 @@ def _truthy(value: object) -> bool:
     return value.strip().lower() in _TRUE if isinstance(value, str) else bool(value)
 
 
-def _evaluate(node: ast.expr, found: list[str]) -> bool | str | int:
-    """The value of a setting's expression with every environment read given its default (the variable read put
-    in ``found``)."""
+def _evaluate(node: ast.expr, found: list[str], given: Mapping[str, str] | None = None) -> bool | str | int:
+    """The value of a setting's expression with every environment read given the value ``given`` sets for its
+    variable, else its default (the variable read put in ``found``)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (bool, str, int)):
         return node.value
     if isinstance(node, ast.Call):
         read = _env_read(node)
         if read is not None:
             found.append(read[0])
-            if read[1] is None and _name(node.func) not in ("get", "getenv"):  # django-environ's Env(DEBUG=(bool,
+            if given is not None and read[0] in given:
+                value: bool | str | int = given[read[0]]
+            elif read[1] is None and _name(node.func) not in ("get", "getenv"):  # django-environ's Env(DEBUG=(bool,
                 raise _Unknown()  # True)) holds it elsewhere; python-decouple's config() fails with none
-            value = False if read[1] is None else _evaluate(read[1], found)
+            else:
+                value = False if read[1] is None else _evaluate(read[1], found, given)
             return _truthy(value) if _name(node.func) in ("bool", "get_bool_from_env", "env_bool", "getenv_bool",
                                                           "strtobool_env") else value
         if isinstance(node.func, ast.Name) and node.func.id in ("int", "bool", "str") and len(node.args) == 1:
-            inner = _evaluate(node.args[0], found)
+            inner = _evaluate(node.args[0], found, given)
             try:
                 return int(inner) if node.func.id == "int" else _truthy(inner) if node.func.id == "bool" else str(inner)
             except ValueError:
                 raise _Unknown() from None
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("lower", "upper", "strip") and \
                 isinstance(node.func.value, ast.expr):
-            value = _evaluate(node.func.value, found)
+            value = _evaluate(node.func.value, found, given)
             if isinstance(value, str):
                 return str(getattr(value, node.func.attr)())
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
-        left, right = _evaluate(node.left, found), node.comparators[0]
+        left, right = _evaluate(node.left, found, given), node.comparators[0]
         if isinstance(node.ops[0], (ast.In, ast.NotIn)) and isinstance(right, (ast.List, ast.Tuple, ast.Set)):
-            options = [_evaluate(e, found) for e in right.elts]
+            options = [_evaluate(e, found, given) for e in right.elts]
             return (left in options) == isinstance(node.ops[0], ast.In)
         if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
-            return (left == _evaluate(right, found)) == isinstance(node.ops[0], ast.Eq)
+            return (left == _evaluate(right, found, given)) == isinstance(node.ops[0], ast.Eq)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return not _truthy(_evaluate(node.operand, found))
+        return not _truthy(_evaluate(node.operand, found, given))
     raise _Unknown()
+
+
+def _setting_value(value: bool | str | int) -> bool:
+    """A setting's value as Django reads it (``if settings.DEBUG:``). A string the code leaves unconverted is true
+    when it is not empty, whatever it says: ``"False"`` or ``"0"``, where the intent and Python disagree, is not
+    known."""
+    if isinstance(value, str) and _truthy(value) != bool(value):
+        raise _Unknown()
+    return _truthy(value)
+
+
+def value_with(setting: Setting, given: Mapping[str, str]) -> bool | None:
+    """``setting``'s value when the deployment sets the variables in ``given`` (name -> value; a variable it does not
+    set takes the code's default); None when it is not known (the value is not one the code's conversion reads)."""
+    if setting.expression is None:
+        return setting.value
+    try:
+        return _setting_value(_evaluate(setting.expression, [], given))
+    except (_Unknown, ValueError, SyntaxError):
+        return None
 
 
 def settings(project: Project) -> list[Setting]:
@@ -750,11 +775,11 @@ def settings(project: Project) -> list[Setting]:
             continue
         found: list[str] = []
         try:
-            value = _evaluate(stmts[0].value, found)
+            value = _setting_value(_evaluate(stmts[0].value, found))
         except _Unknown:
             continue
-        out.append(Setting(name, _truthy(value),
-                           Location(f, stmts[0].lineno, stmts[0].col_offset + 1), found[0] if found else None))
+        out.append(Setting(name, value, Location(f, stmts[0].lineno, stmts[0].col_offset + 1),
+                           found[0] if found else None, stmts[0].value))
     return out
 
 
@@ -772,4 +797,4 @@ def routes(texts: Sequence[tuple[str, str]]) -> tuple[list[DjangoRoute], list[tu
     return out, sorted({*project.remarks, *reader.remarks}, key=lambda x: (x[0].file, x[0].line, x[0].column, x[1]))
 
 
-__all__ = ["DjangoRoute", "Project", "Protections", "Setting", "route_path", "routes", "settings"]
+__all__ = ["DjangoRoute", "Project", "Protections", "Setting", "route_path", "routes", "settings", "value_with"]

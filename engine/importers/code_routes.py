@@ -145,6 +145,7 @@ from engine.importers.base import (
     renamed,
     safe_name,
     slug,
+    unseen_environments,
     with_fact,
     with_field,
     without_facts,
@@ -318,6 +319,8 @@ class Traits:
     actuator: spring.Actuator | None = None
     """The Spring Boot actuator endpoints that dump or change its state, which its own default configuration file
     exposes on its application port (``spring.actuator_of``)."""
+    debug_mode: tuple[bool, Location, str] | None = None
+    """Whether its web framework's debug mode is on as deployed, where that is decided and why (``_debug_mode``)."""
 
 
 @dataclass
@@ -384,6 +387,9 @@ class RoutesDocument(ArtifactDocument):
     with where: ``compose`` marks the calls drawn from them ``during: background``."""
     gateway_of: tuple[code_grpc_gateway.Registration, ...] = ()
     """The gRPC services whose HTTP bindings its code serves through grpc-gateway (``code_grpc_gateway``)."""
+    django_debug: tuple[code_django.Setting, str] | None = None
+    """Its Django settings module's ``DEBUG`` (``code_django.settings``) and that module's file: ``compose`` gives a
+    ``DEBUG`` read from the environment the value the deployment sets (``_debug_mode``)."""
     notifies: tuple[code_notify.Notification, ...] = ()
     """The gRPC services its Go code calls only to notify, throwing the answer away (``code_notify``)."""
     deadlines: tuple[code_go_deadlines.Deadline, ...] = ()
@@ -731,10 +737,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
-    doc.gateway_of, doc.store_image, doc.datasource, doc.connections = (
+    doc.gateway_of, doc.store_image, doc.datasource, doc.connections, doc.django_debug = (
         gateway_of, store_image.image_facts(service, paths, limits),
         _own_config(paths, limits, spring.datasource_login),
-        _read_connections(code_dotnet_settings.connection_strings(paths, limits), cs))
+        _read_connections(code_dotnet_settings.connection_strings(paths, limits), cs), _django_debug(texts))
     doc.retry_settings = (_own_config(paths, limits, spring.retry_settings) or {}) if any(
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
@@ -2608,8 +2614,66 @@ _DATASOURCE_URL = "SPRING_DATASOURCE_URL"
 """The variable a deployment points a Spring service's datasource with (then no embedded database is started)."""
 
 
+def _django_debug(texts: Sequence[tuple[str, str]]) -> tuple[code_django.Setting, str] | None:
+    """The ``DEBUG`` of the Django settings module the code's entry points name (``code_django.settings``), with that
+    module's file; None when the code names no settings module or its ``DEBUG`` is not known."""
+    py = [(f, t) for f, t in texts if f.endswith(".py")]
+    if not any("DEBUG" in t for _f, t in py):
+        return None
+    project = code_django.Project(py)
+    if project.settings_file is None:
+        return None
+    found = next((s for s in code_django.settings(project) if s.name == "DEBUG"), None)
+    return None if found is None else (found, project.settings_file)
+
+
+def _settings_module_is(file: str, module: str) -> bool:
+    """Whether ``file`` is the module a dotted ``DJANGO_SETTINGS_MODULE`` names (matched by its last parts, as the
+    code's own modules are: the folder read is not the package's root)."""
+    parts = module.strip().split(".")
+    path = file.replace("\\", "/").removesuffix(".py").removesuffix("/__init__")
+    return all(parts) and path.split("/")[-len(parts):] == parts
+
+
+def _debug_mode(found: tuple[code_django.Setting, str] | None, own: Mapping[str, tuple[str, Location]] | None,
+                unseen: frozenset[str]) -> tuple[bool, Location, str] | None:
+    """Whether Django's debug mode is on as the service is deployed (``own``: the variables its deployment sets, None
+    when no deployment names it; ``unseen``: those it sets to a value not shown, ``*`` any), where and why. A ``DEBUG``
+    written as a literal holds whatever the deployment; one read from a variable takes the value the deployment sets,
+    else the code's default, which is known only when a deployment is read and may set nothing unseen. Not known
+    when the deployment names another settings module (or may)."""
+    if found is None:
+        return None
+    setting, file = found
+    stated = (own or {}).get("DJANGO_SETTINGS_MODULE")
+    if stated is not None and not _settings_module_is(file, stated[0]):
+        return None
+    if stated is None and {"*", "DJANGO_SETTINGS_MODULE"} & unseen:
+        return None
+    name, at = setting.variable, setting.at
+    if name is None:
+        return setting.value, at, f"Django's DEBUG is {setting.value} in the settings module it runs with ({at})"
+    if own is None:
+        return None
+    if name in own:
+        value = code_django.value_with(setting, {name: own[name][0]})
+        return None if value is None else (value, own[name][1], f"the deployment sets {name} ({own[name][1]}), "
+                                                                  f"read by Django's DEBUG ({at}) as {value}")
+    if {"*", name} & unseen:
+        return None
+    return setting.value, at, f"Django's DEBUG ({at}) defaults to {setting.value}; the deployment does not set {name}"
+
+
+def _record_debug_mode(body: Body, service: str, found: tuple[bool, Location, str]) -> None:
+    value, at, why = found
+    body.set("services", service, "debug_mode", value, at)
+    body.note("services", service, f"debug_mode {str(value).lower()}: {why}")
+
+
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_ai.record(body, service, traits.ai_clients)
+    if traits.debug_mode is not None:
+        _record_debug_mode(body, service, traits.debug_mode)
     if traits.actuator is not None:
         spring.record_actuator(body, service, traits.actuator)
     if traits.embedded is not None:
@@ -3772,7 +3836,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                                 {d.service: d.registered for d in routed}), routed, docs)
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
-    env = environments(docs)
+    env, unseen = environments(docs), unseen_environments(docs)
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs, edges)
     docs = _health_ports(docs, workers)
@@ -3804,7 +3868,9 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              plain_listener=None if any(v.upper().startswith("SERVER_SSL") for v in own)
                              else d.traits.plain_listener,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
-                             channels=code_amqp.with_variables(d.traits.channels, own))
+                             channels=code_amqp.with_variables(d.traits.channels, own),
+                             debug_mode=_debug_mode(d.django_debug, own if d.service in env else None,
+                                                    unseen.get(d.service, frozenset())))
             rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
                             d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
                             flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
@@ -3967,7 +4033,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
                    connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
-                   redis_store=d.redis_store, code_paths=d.code_paths)
+                   redis_store=d.redis_store, code_paths=d.code_paths, django_debug=d.django_debug)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

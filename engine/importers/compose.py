@@ -168,6 +168,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     edges = infer_edges(scan.mentions, scan.hosts, {n: (r.protocol if r else None) for n, r in scan.kinds.items()})
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
+    body.unseen_environment = _unseen_environment(doc, services, scan.kinds, project.unread_env_files)
     declared = _declared_edges(doc, services, scan.skipped)
     _record_calls(body, edges, declared, scan.kinds, scan.mentions, _role_variants(doc, root, services), scan)
     _bare_start_orders(body, edges, declared, scan.kinds, _unconfigured(services))
@@ -724,6 +725,18 @@ def _environments(doc: Document, services: dict[str, Any]) -> Iterator[tuple[str
             yield name, _environment(doc, svc.get("environment"), ("services", name, "environment"))
         except ArchplanError:
             continue
+
+
+def _unseen_environment(doc: Document, services: dict[str, Any], kinds: Mapping[str, object],
+                        unread: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """The reviewed services' variables whose values the files do not show: named with no value (passed through from
+    the shell of whoever runs compose), or any (``*``) when an env_file of the service is not there."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, env in _environments(doc, services):
+        blank = tuple(sorted({k for k, v, _loc in env if not v}))
+        if name in kinds and (unread.get(name) or blank):
+            out[name] = ("*",) if unread.get(name) else blank
+    return out
 
 
 def _shared_env_files(doc: Document, services: dict[str, Any], compose_files: Sequence[str]) -> set[str]:

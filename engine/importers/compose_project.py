@@ -71,6 +71,8 @@ class Project:
     doc: Document
     files: list[str]
     remarks: list[tuple[Location, str]] = field(default_factory=list)
+    unread_env_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Service -> the env_files it names that are not there: its deployment may set any variable in them."""
 
 
 def project_files(directory: str) -> list[str]:
@@ -373,6 +375,7 @@ class _Loader:
         self.limits = limits
         self.cache: dict[str, _File] = {}
         self.remarks: list[tuple[Location, str]] = []
+        self.unread: dict[str, list[str]] = {}
 
     def file(self, path: str) -> _File:
         key = os.path.normpath(path)
@@ -468,6 +471,7 @@ class _Loader:
                 if required:
                     self.remarks.append((where or Location(f.doc.file),
                                          f"env_file {rel} of service {name} not found: its variables are not read"))
+                    self.unread.setdefault(name, []).append(rel)
                 continue
             got, places, remarks = read_env_file(full, self.limits)
             self.remarks.extend(remarks)
@@ -500,7 +504,8 @@ def load_project(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> Proje
     root, root_locs = model.root, model.root_locs
     root["services"] = model.services
     root_locs = _with(root_locs, "services", model.service_locs)
-    return Project(ArtifactDocument(files[0], root, where=root_locs), model.files, remarks)
+    return Project(ArtifactDocument(files[0], root, where=root_locs), model.files, remarks,
+                   {name: tuple(rels) for name, rels in sorted(model.unread.items())})
 
 
 class _Model:
@@ -513,6 +518,7 @@ class _Model:
         self.services: dict[str, Any] = {}
         self.service_locs: Locs = {}
         self.files: list[str] = []
+        self.unread: dict[str, list[str]] = {}
 
     def read(self, files: Sequence[str], limits: Limits, chain: tuple[str, ...]) -> list[tuple[Location, str]]:
         """Merge ``files`` (one project: the first file's directory and ``.env``) into the model."""
@@ -544,6 +550,8 @@ class _Model:
             except ArchplanError as exc:
                 errors.append(exc)
         raise_all(errors)
+        for name, rels in loader.unread.items():
+            self.unread.setdefault(name, []).extend(rels)
         return [*remarks, *loader.remarks]
 
     def add_root(self, key: str, value: Any, vlocs: Locs, tags: Tags) -> None:
@@ -603,6 +611,8 @@ class _Model:
                 self.add_root(key, value, _sub(sub.root_locs, key), {})
             for name, data in sub.services.items():
                 self.add_service(name, _rebased(data, rebase), _sub(sub.service_locs, name), {}, paths[0])
+            for name, rels in sub.unread.items():
+                self.unread.setdefault(name, []).extend(rels)
             self.files.extend(sub.files)
         return remarks
 

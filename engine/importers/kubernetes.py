@@ -505,7 +505,23 @@ def _workloads(objs: Sequence[_Obj], body: Body) -> tuple[list[_Workload], dict[
             auth=auth, registry_auth=infra.registry_auth(rec, image, values, command, mounts),
             called_as=called.get(id(o))))
         mentions[name] = ments
+        unseen = {str(k) for k, v in values.items() if v is None} | (
+            {"*"} if _unread_sources(o.namespace, containers, configmaps) else set())
+        if unseen:
+            body.unseen_environment[name] = ("*",) if "*" in unseen else tuple(sorted(unseen))
     return workloads, mentions, observers
+
+
+def _unread_sources(namespace: str, containers: Sequence[dict[str, Any]],
+                    configmaps: Mapping[tuple[str, str], _Obj]) -> bool:
+    """Whether a container takes a whole source of variables whose keys the manifests do not show (``envFrom`` a
+    Secret, or a ConfigMap not among them)."""
+    for c in containers:
+        for src in c.get("envFrom") or []:
+            ref = src.get("configMapRef") if isinstance(src, dict) else None
+            if not isinstance(ref, dict) or (namespace, str(ref.get("name"))) not in configmaps:
+                return True
+    return False
 
 
 def _called_names(objs: Sequence[_Obj], raw: Sequence[_Obj]) -> dict[int, str]:

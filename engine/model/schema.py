@@ -456,6 +456,11 @@ class Service(_Fact):
     - plaintext: the password itself (or a reversible encoding of it)"""
     logs_sensitive_data: bool | None = None
     """The service writes secrets or personal data (passwords, tokens, card numbers) to its logs."""
+    debug_mode: bool | None = None
+    """The process runs with its web framework's debug (development) mode on, as deployed: an error answers with
+    the stack trace, the request and the settings (Django's ``DEBUG = True``, ASP.NET Core's Development
+    environment with its developer exception page). False: the deployment turns it off. Absent: not known (the
+    frameworks' own default is off)."""
     inbound_auth: Literal["none", "token", "mtls", "acl"] | None = None
     """Whether the service's own API (not its endpoints' business auth) requires its callers to
     authenticate; for infrastructure such as a service registry, a configuration server or a broker's
