@@ -556,7 +556,7 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
             r.method, r.path, r.at, "Django URL pattern",
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
-            if r.throttled else None))
+            if p.throttles else f"{p.library_limit} ({where})" if p.library_limit else None))
     return out
 
 
