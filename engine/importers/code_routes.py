@@ -737,7 +737,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
-    doc.calls = code_calls.service_calls(texts)
+    doc.calls, doc.refused = code_calls.service_calls(texts), code_secrets.refused_values(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(
@@ -750,8 +750,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
         code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
-    doc.reads_only, doc.refused = (_reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))]),
-                                   code_secrets.refused_values(texts))
+    doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
