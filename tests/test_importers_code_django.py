@@ -217,6 +217,13 @@ def test_a_class_views_own_dispatch_gives_the_methods_it_compares() -> None:
     assert [(r.method, r.path) for r in code_django.routes(texts)[0]] == [("GET", "/graphql/"), ("POST", "/graphql/")]
 
 
+def _read_cleanly(texts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (method, path) of the routes read, once nothing was remarked on."""
+    routes, remarks = code_django.routes(texts)
+    assert remarks == []
+    return [(r.method, r.path) for r in routes]
+
+
 def test_patterns_spread_in_from_other_modules_and_a_drf_router() -> None:
     texts = [("p/urls.py", 'from django.urls import include, path\n'
                            'urlpatterns = [path("api/", include("p.app.urls"))]\n'),
@@ -239,12 +246,79 @@ def test_patterns_spread_in_from_other_modules_and_a_drf_router() -> None:
                                 'class NoteViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):\n'
                                 '    def destroy(self, request, pk=None):\n'
                                 '        return None\n')]
-    routes, remarks = code_django.routes(texts)
-    assert remarks == []
-    assert [(r.method, r.path) for r in routes] == [
+    assert _read_cleanly(texts) == [
         ("POST", "/api/v1/notes/"), ("DELETE", "/api/v1/notes/{pk}/"), ("GET", "/api/v1/orders/"),
         ("GET", "/api/v1/orders/{slug}/"), ("POST", "/api/v1/orders/{slug}/cancel/")]
-    assert all(r.drf for r in routes)
+    assert all(r.drf for r in code_django.routes(texts)[0])
+
+
+def test_a_routers_urls_spread_into_an_included_list_are_read_with_its_actions_regex_paths() -> None:
+    texts = [("p/urls.py", 'from django.urls import include, path, re_path\n'
+                           'from rest_framework.routers import DefaultRouter\n'
+                           'from p.views import DocumentViewSet, TokenView\n'
+                           'api_router = DefaultRouter()\n'
+                           'api_router.register(r"documents", DocumentViewSet)\n'
+                           'urlpatterns = [re_path(r"^api/", include([\n'
+                           '    path("token/", TokenView.as_view()),\n'
+                           '    *api_router.urls,\n'
+                           ']))]\n'),
+             ("p/views.py", 'from rest_framework import viewsets\n'
+                            'from rest_framework.views import APIView\n'
+                            'from rest_framework.decorators import action\n'
+                            'class DocumentViewSet(viewsets.ReadOnlyModelViewSet):\n'
+                            '    @action(detail=True, methods=["get"], url_path=r"versions/(?P<version_id>\\d+)")\n'
+                            '    def version(self, request, pk=None, version_id=None):\n'
+                            '        return None\n'
+                            'class TokenView(APIView):\n'
+                            '    def post(self, request):\n'
+                            '        return None\n')]
+    assert _read_cleanly(texts) == [
+        ("GET", "/api/documents/"), ("GET", "/api/documents/{pk}/"),
+        ("GET", "/api/documents/{pk}/versions/{version_id}/"), ("POST", "/api/token/")]
+
+
+def test_drfs_obtain_auth_token_is_an_anonymous_post_that_throttles_only_what_a_subclass_says() -> None:
+    texts = [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
+             ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n'
+                               'REST_FRAMEWORK = {\n'
+                               '    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],\n'
+                               '    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],\n'
+                               '}\n'),
+             ("p/urls.py", 'from django.urls import path\n'
+                           'from rest_framework.authtoken.views import ObtainAuthToken\n'
+                           'from p.views import ThrottledToken\n'
+                           'urlpatterns = [path("token/", ObtainAuthToken.as_view()),\n'
+                           '               path("throttled-token/", ThrottledToken.as_view())]\n'),
+             ("p/views.py", 'from rest_framework.authtoken.views import ObtainAuthToken\n'
+                            'from rest_framework.throttling import ScopedRateThrottle\n'
+                            'class ThrottledToken(ObtainAuthToken):\n'
+                            '    throttle_classes = [ScopedRateThrottle]\n')]
+    routes, remarks = code_django.routes(texts)
+    assert remarks == []
+    got = {r.path: (r.method, r.drf, r.anonymous, r.throttled) for r in routes}
+    assert got == {"/token/": ("POST", True, True, False), "/throttled-token/": ("POST", True, True, True)}
+
+
+@pytest.mark.parametrize(("settings", "limited"), [("", True), ("ACCOUNT_RATE_LIMITS = {}\n", True),
+                                                    ("ACCOUNT_RATE_LIMITS = False\n", False)],
+                         ids=["default", "overridden", "turned-off"])
+def test_allauths_own_rate_limits_hold_on_its_sign_in_views_unless_turned_off(settings: str, limited: bool) -> None:
+    texts = [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
+             ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n' + settings),
+             ("p/urls.py", 'from allauth.account import views as account_views\n'
+                           'from allauth.account.views import signup\n'
+                           'from allauth.socialaccount import views as social_views\n'
+                           'from django.urls import path\n'
+                           'urlpatterns = [path("login/", account_views.login),\n'
+                           '               path("signup/", signup),\n'
+                           '               path("logout/", account_views.logout),\n'
+                           '               path("social/", social_views.login_error)]\n')]
+    routes, remarks = code_django.routes(texts)
+    assert remarks == []
+    assert {r.path: r.throttled for r in routes} == {
+        "/login/": limited, "/signup/": limited, "/logout/": False, "/social/": False}
+    login = next(r for r in routes if r.path == "/login/")
+    assert (login.protections.library_limit != "") == limited
 
 
 def test_cookie_flags_read_across_a_star_imported_settings_module() -> None:

@@ -311,3 +311,44 @@ def configuration_schema():
 ])
 def test_a_credential_key_naming_a_field_of_its_own_structure_is_no_credential(value: str, found: list[str]) -> None:
     assert [s.name for s in secrets_of_file("destination.py", SCHEMA % value)] == found
+
+
+_REFUSING = """
+import os
+from django.core.exceptions import ImproperlyConfigured
+
+SECRET_KEY = os.getenv("APP_SECRET_KEY")
+if not (SECRET_KEY or "").strip() or SECRET_KEY == "change-me":
+    raise ImproperlyConfigured("set APP_SECRET_KEY")
+if os.environ.get("API_TOKEN") in ("", "replace-me"):
+    raise RuntimeError("set API_TOKEN")
+DB_PASSWORD = os.getenv("DB_PASSWORD")
+if DB_PASSWORD == "example":
+    print("warning: the example password")
+if DB_PASSWORD == "example" and os.getenv("ENVIRONMENT") != "local":
+    raise RuntimeError("refused outside local only")
+
+def check():
+    if os.getenv("MAIL_PASSWORD") == "x":
+        raise RuntimeError("in a function: when it runs is not known")
+"""
+
+
+def test_values_the_code_refuses_to_start_with_are_read_at_module_level_only() -> None:
+    from engine.importers.code_secrets import refused_values
+
+    got = refused_values([("app/settings.py", _REFUSING.lstrip("\n")), ("app/notes.txt", "raise")])
+    assert {k: (sorted(v), str(at)) for k, (v, at) in got.items()} == {
+        "APP_SECRET_KEY": (["change-me"], "app/settings.py:6:5"),
+        "API_TOKEN": (["", "replace-me"], "app/settings.py:8:5")}
+
+
+@pytest.mark.parametrize(("deployed", "kept"), [("change-me", False), ("a-real-key-committed-here", True)],
+                         ids=["refused-placeholder", "working-secret"])
+def test_a_committed_placeholder_the_code_refuses_is_no_repo_secret(tmp_path: Any, deployed: str, kept: bool) -> None:
+    tmp = str(tmp_path)
+    compose = write_yaml(tmp, "compose.yaml", {"services": {"web": {
+        "image": "shop/web", "ports": ["8000:8000"], "environment": {"APP_SECRET_KEY": deployed}}}})
+    write(tmp, "web/app/settings.py", _REFUSING)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:web={tmp}/web"]))
+    assert ("secrets_source" in fact(design, "service:web").data) is kept

@@ -75,6 +75,10 @@ class ArtifactDocument(Document):
     feign: dict[str, dict[str, tuple[Any, Location, str]]] = field(default_factory=dict)
     """Service -> what its Spring configuration states of every Feign client it has (field -> value, where, why):
     ``code_clients`` gives it to the calls the service's Feign clients make."""
+    literal_secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Service -> the environment variables whose literal values are its only credentials written in the
+    configuration (its ``secrets_source: repo_config``): ``code_routes`` takes the fact back when the service's code
+    refuses to start with every one of those values (a committed placeholder)."""
     signing_secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Service -> the token-signing secrets (``file: key``) that are its only credentials, from a file it mounts:
     ``token_secret_readers`` keeps them on the services that log users in when several services mount the file."""
@@ -583,6 +587,7 @@ class Body:
         self.start_orders: dict[str, str] = {}
         self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
+        self.literal_secrets: dict[str, tuple[str, ...]] = {}
         self.volatile_brokers: dict[str, tuple[Location, str]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
         self.book_timeouts: dict[str, dict[str, tuple[int, Location, str]]] = {}
@@ -665,7 +670,8 @@ class Body:
                                 unseen_environment=self.unseen_environment, given_whole=self.given_whole,
                                 given_set=self.given_set, drawn_from=self.drawn_from, feign=self.feign,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
-                                signing_secrets=self.signing_secrets, routed_paths=self.routed_paths,
+                                signing_secrets=self.signing_secrets, literal_secrets=self.literal_secrets,
+                                routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
                                 pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records),
                                 builds=self.builds, start_orders=self.start_orders)

@@ -32,7 +32,7 @@ from engine.importers.code_fastapi import parse
 HTTP = ("get", "post", "put", "patch", "delete", "head", "options")
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
 _DRF_BASES = frozenset({"APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet",
-                        "ReadOnlyModelViewSet", "ViewSetMixin"})
+                        "ReadOnlyModelViewSet", "ViewSetMixin", "ObtainAuthToken"})
 """Django REST framework's view classes: a view deriving from one takes the settings' ``REST_FRAMEWORK`` defaults."""
 _GENERIC_METHODS: Mapping[str, tuple[str, ...]] = {
     "CreateAPIView": ("POST",), "ListAPIView": ("GET",), "RetrieveAPIView": ("GET",), "DestroyAPIView": ("DELETE",),
@@ -42,9 +42,22 @@ _GENERIC_METHODS: Mapping[str, tuple[str, ...]] = {
     "TemplateView": ("GET",), "ListView": ("GET",), "DetailView": ("GET",), "RedirectView": ("GET",),
     "LoginView": ("GET", "POST"), "LogoutView": ("POST",), "FormView": ("GET", "POST"),
     "CreateView": ("GET", "POST"), "UpdateView": ("GET", "POST"), "DeleteView": ("GET", "POST"),
+    "ObtainAuthToken": ("POST",),
 }
 """Generic views of Django and Django REST framework whose handler methods their library defines, by class name."""
+_LIBRARY_PROTECTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "ObtainAuthToken": {"permission_classes": (), "throttle_classes": ()},
+}
+"""What a library view class states itself, by class name: DRF's ``ObtainAuthToken`` (a sign-in) lets anyone call
+it and throttles nothing, whatever the settings' defaults, unless a subclass says otherwise."""
 _ANONYMOUS = frozenset({"AllowAny"})
+_ALLAUTH_LIMITED: Mapping[str, str] = {
+    "login": "login", "signup": "signup", "password_reset": "reset_password",
+    "password_reset_from_key": "reset_password_from_key", "reauthenticate": "reauthenticate",
+    "password_change": "change_password", "email": "manage_email"}
+"""django-allauth's account views (``allauth.account.views``) that rate-limit themselves, and the action of
+``ACCOUNT_RATE_LIMITS`` each consumes: limits on by default (login 30/m per address, failed logins 10/m per address
+and 5 in 5 minutes per account, signup 20/m...), off only when the settings set ``ACCOUNT_RATE_LIMITS = False``."""
 _LOGIN_DECORATORS = frozenset({"login_required", "permission_required", "staff_member_required",
                                "user_passes_test", "superuser_required"})
 _METHOD_DECORATORS: Mapping[str, tuple[str, ...]] = {"require_POST": ("POST",), "require_GET": ("GET",),
@@ -61,6 +74,8 @@ class Protections:
     throttles: tuple[str, ...] | None = None
     decorators: tuple[str, ...] = ()
     """Django's decorators on the view (``login_required``, ``csrf_exempt``...), sorted."""
+    library_limit: str = ""
+    """The rate limit a library view applies itself, said (django-allauth's ``ACCOUNT_RATE_LIMITS``), or empty."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +100,8 @@ class DjangoRoute:
 
     @property
     def throttled(self) -> bool:
-        """Whether a DRF throttle applies to it."""
-        return bool(self.protections.throttles)
+        """Whether a DRF throttle, or a library view's own rate limit, applies to it."""
+        return bool(self.protections.throttles) or bool(self.protections.library_limit)
 
 
 def _name(node: ast.expr) -> str:
@@ -466,9 +481,9 @@ class _Reader:
             target = self.p._include_target(f, view.args[0])
             if isinstance(target, str):
                 self.read(target, _join(prefix, piece), seen)
-            elif isinstance(target, ast.List):
-                for e in target.elts:
-                    self._entry(f, e, _join(prefix, piece), seen)
+            elif isinstance(target, ast.List):  # its entries as a module's: ``*router.urls`` spread in
+                for g, e in self._elements(f, target, seen):
+                    self._entry(g, e, _join(prefix, piece), seen)
             else:
                 self.remarks.append((Location(f, entry.lineno, entry.col_offset + 1),
                                      f"include({ast.unparse(view.args[0])}) names no URL configuration read: the "
@@ -490,7 +505,7 @@ class _Reader:
             module = self.p.imports(f).get(view.value.id)
             found = self.p.find_function(module[0], name) if module and module[0] and not module[1] else None
         methods: tuple[str, ...] = ("ANY",)
-        prot = Protections(decorators=tuple(sorted(wrapped)))
+        prot = Protections(decorators=tuple(sorted(wrapped)), library_limit=self._allauth_limit(f, view))
         drf = False
         if found is not None:
             by_name, django = _decorators(found[1].decorator_list)
@@ -513,6 +528,30 @@ class _Reader:
                 decorators=tuple(sorted(wrapped | django)))
         self._add(methods, path, at, ast.unparse(view),
                   Location(found[0], found[1].lineno, found[1].col_offset + 1) if found else None, drf, prot)
+
+    def _allauth_limit(self, f: str, view: ast.expr) -> str:
+        """The rate limit django-allauth applies to a view of ``allauth.account.views`` named in file ``f``
+        (``views.login`` with ``from allauth.account import views``, or ``login`` imported from there), said; empty
+        for any other view, or when the settings turn allauth's limits off."""
+        if isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name):
+            local, fn = view.value.id, view.attr
+        elif isinstance(view, ast.Name):
+            local, fn = view.id, ""
+        else:
+            return ""
+        for node in self.p.trees[f].body:
+            if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+                continue
+            for alias in node.names:
+                if (alias.asname or alias.name) != local:
+                    continue
+                module, name = (f"{node.module}.{alias.name}", fn) if fn else (node.module, alias.name)
+                action = _ALLAUTH_LIMITED.get(name) if module == "allauth.account.views" else None
+                off = self.p.settings_values().get("ACCOUNT_RATE_LIMITS")
+                if action is None or (isinstance(off, ast.Constant) and off.value is False):
+                    return ""
+                return f"django-allauth's {name} view limits itself by ACCOUNT_RATE_LIMITS['{action}'] (on by default)"
+        return ""
 
     @staticmethod
     def _listed(call: ast.Call | None) -> tuple[str, ...] | None:
@@ -537,6 +576,8 @@ class _Reader:
         for where, cls in chain:
             if cls is None:
                 external.add(where)
+                for k, v in _LIBRARY_PROTECTIONS.get(where, {}).items():
+                    attrs.setdefault(k, v)
                 continue
             for st in cls.body:
                 if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -608,7 +649,7 @@ class _Reader:
                 listed = kw.get("methods")
                 methods = [str(_string(e)).upper() for e in listed.elts if _string(e)] \
                     if isinstance(listed, (ast.List, ast.Tuple)) else ["GET"]
-                piece = _string(kw.get("url_path")) or fn_name
+                piece = route_path(_string(kw.get("url_path")) or fn_name, regex=True)  # DRF's url_path: a regex
                 path = f"{base}/{{{lookup}}}/{piece}/" if detail else f"{base}/{piece}/"
                 self._add(sorted(methods), _join(prefix, path), at, f"{_name(call.args[1])}.{fn_name}", facts.at,
                           True, facts.protections)

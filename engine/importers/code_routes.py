@@ -364,6 +364,8 @@ class RoutesDocument(ArtifactDocument):
     reads_only: tuple[frozenset[str], str] | None = None
     """When its code reads a database through a client it recognises and writes nothing through one: the engines
     that client reaches (``mysql``, ``postgres``... for JPA/JDBC; ``mongodb``) and what shows the reads."""
+    refused: Mapping[str, tuple[frozenset[str], Location]] = field(default_factory=dict)
+    """Variable -> the values its Python code refuses to start with, and where (``code_secrets.refused_values``)."""
     client_groups: frozenset[str] | None = None
     """The Spring property groups of the clients (a JDBC datasource, MongoDB, AMQP...) its code or build file
     shows (``spring.CLIENTS``); None when it has no code."""
@@ -566,7 +568,7 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
             handler=r.view_at,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
-            if r.throttled else None))
+            if p.throttles else f"{p.library_limit} ({where})" if p.library_limit else None))
     return out
 
 
@@ -745,7 +747,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
-    doc.calls = code_calls.service_calls(texts)
+    doc.calls, doc.refused = code_calls.service_calls(texts), code_secrets.refused_values(texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(
@@ -3455,6 +3457,30 @@ def _unread_credentials(docs: Sequence[Document]) -> list[Document]:
     return _edit_artifacts(docs, edit)
 
 
+def _refused_credentials(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the ``secrets_source`` a service was given only by variables whose deployed values its code
+    refuses to start with (``PAPERLESS_SECRET_KEY=change-me`` beside ``if SECRET_KEY == "change-me": raise``): a
+    committed placeholder that no running process uses is no credential kept in the repository."""
+    refused = {d.service: d.refused for d in docs if isinstance(d, RoutesDocument) and d.refused}
+    if not refused:
+        return list(docs)
+    env = environments(docs)
+
+    def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
+        d = doc
+        for service, names in sorted(doc.literal_secrets.items()):
+            checks = refused.get(service, {})
+            given = {n: env.get(service, {}).get(n, ("", None))[0] for n in names}
+            if not names or not all(n in checks and given[n] in checks[n][0] for n in names):
+                continue
+            d = without_field(d, "services", service, "secrets_source",
+                              f"{service}: {', '.join(names)} as deployed is a placeholder {service}'s code refuses to "
+                              f"start with ({', '.join(str(checks[n][1]) for n in names)}): no running process "
+                              "uses it")
+        return d
+    return _edit_artifacts(docs, edit)
+
+
 def _unserved_retries(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the ``retry`` of a call whose retries are limited to some methods (a Spring Cloud Gateway
     Retry filter's ``methods: POST``) when the callee's code serves none of them: nothing on that call is re-sent."""
@@ -3817,8 +3843,9 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
 
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _read_accesses(_unserved_retries(_unread_credentials(_start_order_only(_unproxied_links(_by_image(
-        _unread_settings(_unread_variables(_worker_processes(_django_processes(docs))))))))))
+    docs = _read_accesses(_unserved_retries(_refused_credentials(_unread_credentials(_start_order_only(
+        _unproxied_links(_by_image(_unread_settings(_unread_variables(_worker_processes(_django_processes(
+            docs)))))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
@@ -4024,7 +4051,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
     which later passes over every document read again."""
     return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
                    spoken=d.spoken, clients=d.clients, registered=d.registered, feign_urls=d.feign_urls,
-                   client_groups=d.client_groups,
+                   client_groups=d.client_groups, refused=d.refused,
                    reads_only=d.reads_only,
                    seeds_only=d.seeds_only,
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,

@@ -20,6 +20,10 @@ refers elsewhere (``${X}``, ``process.env.X``, ``os.getenv(...)``, ``<password>`
 tests, fixtures, examples and generated files are not read. Only the name is reported, never the value.
 It is the fact a literal password in an environment variable gives (``secrets_source: repo_config``), so that
 the service's agent files agree.
+
+The other way round, ``refused_values`` reads the values of environment variables the code refuses to start with
+(``if SECRET_KEY == "change-me": raise ...`` at module level): a deployment that commits such a placeholder keeps
+no working credential in the repository (``code_routes`` then takes the deployment's ``secrets_source`` back).
 """
 
 from __future__ import annotations
@@ -202,6 +206,79 @@ def _python(path: str, text: str) -> list[Secret]:
     return out
 
 
+def _variable_read(node: ast.AST) -> str | None:
+    """The environment variable a call reads (``os.getenv("X")``, ``os.environ.get("X")``, ``os.environ["X"]``, a
+    project's helper named for the environment taking the name first, ``get_str_from_env("X")``), or None."""
+    if isinstance(node, ast.Subscript) and "environ" in ast.unparse(node.value) and \
+            isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Constant) or \
+            not isinstance(node.args[0].value, str):
+        return None
+    fn = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) \
+        else ""
+    if fn == "getenv" or (fn == "get" and isinstance(node.func, ast.Attribute) and "environ" in
+                          ast.unparse(node.func.value)) or (fn != "get" and "env" in fn.lower().split("_")):
+        return node.args[0].value
+    return None
+
+
+def _compared_literals(test: ast.AST, variables: dict[str, str]) -> list[tuple[str, str]]:
+    """(variable, literal) of each comparison in an ``if`` test of a value read from a variable with a literal:
+    ``X == "change-me"``, ``"change-me" == X``, ``X in ("", "change-me")``; the test itself or an operand of its
+    ``or`` (one that holds alone makes the test hold: under an ``and`` the raise may depend on something else)."""
+    out: list[tuple[str, str]] = []
+    alone = [test]
+    while any(isinstance(n, ast.BoolOp) and isinstance(n.op, ast.Or) for n in alone):
+        alone = [v for n in alone for v in (n.values if isinstance(n, ast.BoolOp) and isinstance(n.op, ast.Or)
+                                            else [n])]
+    for node in alone:
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        sides = [node.left, node.comparators[0]]
+        for here, there in (sides, sides[::-1]):
+            var = variables.get(here.id) if isinstance(here, ast.Name) else _variable_read(here)
+            if var is None:
+                continue
+            if isinstance(node.ops[0], ast.Eq) and isinstance(there, ast.Constant) and isinstance(there.value, str):
+                out.append((var, there.value))
+            elif isinstance(node.ops[0], ast.In) and here is node.left and isinstance(there, (ast.Tuple, ast.List,
+                                                                                              ast.Set)):
+                out.extend((var, e.value) for e in there.elts if isinstance(e, ast.Constant) and
+                           isinstance(e.value, str))
+    return out
+
+
+def refused_values(texts: Sequence[tuple[str, str]]) -> dict[str, tuple[frozenset[str], Location]]:
+    """The values of environment variables a service's Python code refuses to start with, and where: a module-level
+    ``if`` whose test compares the variable (read there, or a module-level name assigned from the read:
+    ``SECRET_KEY = os.getenv("PAPERLESS_SECRET_KEY")``) with a literal and whose body raises, unconditionally,
+    there (``if SECRET_KEY == "change-me": raise ImproperlyConfigured(...)``). Such a value committed in the
+    deployment is a placeholder no running process uses, not a credential. A check inside a function is not read
+    (when it runs is not known), nor one that only warns."""
+    out: dict[str, tuple[set[str], Location]] = {}
+    for path, text in texts:
+        if not path.endswith(".py") or "raise" not in text:
+            continue
+        try:
+            tree = ast.parse(text, path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        variables: dict[str, str] = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                var = _variable_read(node.value)
+                if var is not None:
+                    variables[node.targets[0].id] = var
+                else:
+                    variables.pop(node.targets[0].id, None)
+            elif isinstance(node, ast.If) and any(isinstance(st, ast.Raise) for st in node.body):
+                raised = next(st for st in node.body if isinstance(st, ast.Raise))
+                for var, literal in _compared_literals(node.test, variables):
+                    out.setdefault(var, (set(), Location(path, raised.lineno, raised.col_offset + 1)))[0].add(literal)
+    return {k: (frozenset(v), at) for k, (v, at) in sorted(out.items())}
+
+
 def _keys_within(node: ast.Dict) -> frozenset[str]:
     """The string keys of the dictionaries a dictionary literal holds, at any depth: a credential key whose value is
     one of them names a field of the same structure (a JSON schema's ``"secret": "url"`` beside its ``"properties":
@@ -340,4 +417,5 @@ def record(body: Body, service: str, secrets: Sequence[Secret]) -> None:
                                    f"configuration: {names} (values not shown)")
 
 
-__all__ = ["Secret", "credential_name", "literal_value", "record", "scan", "secrets_of_file", "source_files"]
+__all__ = ["Secret", "credential_name", "literal_value", "record", "refused_values", "scan", "secrets_of_file",
+           "source_files"]

@@ -331,9 +331,19 @@ class _Scan:
         keycloak.record_realms(body, name, configs, os.path.dirname(doc.file), image, {k: v for k, v, _l in env})
         own = [(k, loc) for k, v, loc in env if literal_secret(k, v)]
         record_literal_secrets(body, name, rec, own + mounted)
-        if mounted and not own and all(_SIGNING_KEY.fullmatch(k.rsplit(": ", 1)[-1]) for k, _l in mounted):
-            # a top-level key of the file: under a host's entry it would be that entry's credential
-            body.signing_secrets[name] = tuple(k for k, _l in mounted)
+        _credential_origins(body, name, rec, [k for k, _l in own], [k for k, _l in mounted])
+
+
+def _credential_origins(body: Body, name: str, rec: Recognised | None, own: Sequence[str],
+                        mounted: Sequence[str]) -> None:
+    """Where a service's credentials written in the configuration come from, for the passes that read its code: the
+    variables of its environment alone (``literal_secrets``), or the token-signing keys of a file it mounts alone
+    (``signing_secrets``)."""
+    if own and not mounted and (rec is None or rec.role != "datastore"):
+        body.literal_secrets[name] = tuple(sorted(set(own)))
+    if mounted and not own and all(_SIGNING_KEY.fullmatch(k.rsplit(": ", 1)[-1]) for k in mounted):
+        # a top-level key of the file: under a host's entry it would be that entry's credential
+        body.signing_secrets[name] = tuple(mounted)
 
 
 def _command_mentions(doc: Document, spec: Mapping[str, Any], at: Path, name: str) -> list[Mention]:
