@@ -204,3 +204,20 @@ def test_the_fully_specified_design_loads_cleanly_is_deterministic_and_still_has
     assert len(design.of_kind("service")) == 40 and design.of_kind("deployment") and design.of_kind("workflow")
     risks = {f.rule for f in review([str(tmp_path)]).findings if f.kind == "risk"}
     assert len(risks) >= 10
+
+
+def test_the_code_import_benchmark_prints_each_figure_beside_the_parse_floor() -> None:
+    code = os.path.join(ROOT, "tests", "fixtures", "importers", "workflows")
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_code_import.py"), "--path", code,
+                          "--services", "2", "--repeat", "1"], capture_output=True, text=True, check=False, timeout=600)
+    assert out.returncode == 0, out.stderr
+    for figure in ("floor: ast.parse of each file once", "import source, one service",
+                   "import source, 2 services of the same code", "each service after the first:"):
+        assert figure in out.stdout
+    assert "x floor" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_the_code_import_benchmark_refuses_a_folder_without_python() -> None:
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_code_import.py"), "--path",
+                          os.path.join(ROOT, "rules")], capture_output=True, text=True, check=False, timeout=60)
+    assert out.returncode == 2 and "no Python file" in out.stderr and "Traceback" not in out.stderr

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
 from engine.cli.importing import render  # noqa: E402
 from engine.errors import ArchplanError  # noqa: E402
-from engine.importers import compose_routes, import_paths  # noqa: E402
+from engine.importers import code_trees, compose_routes, import_paths  # noqa: E402
 from engine.loader import load_documents  # noqa: E402
 
 
@@ -72,7 +72,9 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
     if not os.path.isdir(gitdir):
         raise SystemExit(f"{name}: no mirror of {repo} at {gitdir} (fetch it first)")
     written: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    # the steps of one system are one import: code read for several services (a web process and its workers) is
+    # parsed once
+    with tempfile.TemporaryDirectory() as tmp, code_trees.shared():
         work = os.path.join(tmp, name)
         all_paths = [p for step in spec["raw_import"] if "repo" not in step for p in step["paths"]]
         extras = [e for step in spec["raw_import"] if "repo" not in step for e in step.get("with", [])]

@@ -193,8 +193,16 @@ def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS
 
     Inputs of a format that reads a project (compose, Kubernetes) are imported together, in the
     order given; with ``auto``, a compose override (services without an image) joins the compose
-    files given with it.
+    files given with it. The code readers share the syntax trees of the files they read while the
+    import lasts (``code_trees.shared``).
     """
+    from engine.importers import code_trees
+
+    with code_trees.shared():
+        return _import_paths(fmt, paths, limits, service)
+
+
+def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str | None) -> list[Document]:
     formats = _formats()
     fmt = resolve_format(fmt)
     groups: dict[str, list[str]] = {}
@@ -349,7 +357,10 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> lis
 
     Options naming the same format (and service) are imported together, in the order given, like
     ``docker compose -f a -f b``: an override merges into its base, manifests share host names.
+    The code of one repository read for several services is parsed once (``code_trees.shared``).
     """
+    from engine.importers import code_trees
+
     grouped: dict[tuple[str, str | None], list[str]] = {}
     errors: list[ArchplanError] = []
     for spec in specs:
@@ -359,13 +370,14 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> lis
         except ArchplanError as exc:
             errors.append(exc)
     docs: list[Document] = []
-    for (fmt, service), paths in grouped.items():
-        budget.check("importing artifacts")
-        try:
-            docs.extend(import_paths(fmt, paths, limits, service))
-        except MissingExtraError:
-            raise
-        except ArchplanError as exc:
-            errors.append(exc)
+    with code_trees.shared():
+        for (fmt, service), paths in grouped.items():
+            budget.check("importing artifacts")
+            try:
+                docs.extend(import_paths(fmt, paths, limits, service))
+            except MissingExtraError:
+                raise
+            except ArchplanError as exc:
+                errors.append(exc)
     raise_all(errors)
     return sorted(compose_routes(docs), key=lambda d: d.file)

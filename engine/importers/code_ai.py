@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers import code_fastapi
+from engine.importers import code_fastapi, code_trees
 from engine.importers.base import Body
 
 # constructor name -> (the provider, the package it must come from)
@@ -70,7 +70,7 @@ def _imported(tree: ast.Module) -> tuple[set[str], set[str]]:
     """The names a module imports from each provider package (bare), and the provider packages it imports whole."""
     names: set[str] = set()
     modules: set[str] = set()
-    for node in ast.walk(tree):
+    for node in code_trees.nodes(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.ImportFrom) and node.module:
             root = node.module.split(".")[0]
             if root in ("openai", "anthropic", "semantic_kernel"):
@@ -102,9 +102,7 @@ def clients(texts: Sequence[tuple[str, str]]) -> tuple[AiClient, ...]:
         except (SyntaxError, ValueError):
             continue
         names, modules = _imported(tree)
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
+        for node in code_trees.nodes(tree, ast.Call):
             func = node.func
             if isinstance(func, ast.Name):
                 name = func.id

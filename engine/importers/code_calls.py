@@ -48,7 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from engine.errors import Location
-from engine.importers import code_fastapi
+from engine.importers import code_fastapi, code_trees
 from engine.importers.base import Body, host_exposure, safe_name
 from engine.importers.code_text import inside, split_args
 from engine.source import Document
@@ -116,15 +116,11 @@ class _Scopes:
 
     def __init__(self, tree: ast.Module, path: str = "") -> None:
         self.path = path
-        self.parents: dict[ast.AST, ast.AST] = {}
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
+        self.parents = code_trees.parents(tree)
         self.names: dict[ast.AST, dict[str, ast.expr | None]] = {}
         self.keyed: dict[str, ast.expr | None] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.names[node] = self._assigns(node)
+        for node in code_trees.nodes(tree, ast.Module, ast.FunctionDef, ast.AsyncFunctionDef):
+            self.names[node] = self._assigns(node)
 
     def _assigns(self, scope: ast.AST) -> dict[str, ast.expr | None]:
         out: dict[str, ast.expr | None] = {}
@@ -157,6 +153,10 @@ class _Scopes:
         while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             scope = self.parents.get(scope)
         return scope
+
+
+_scopes = code_trees.kept(code_trees.MAX_TREES)(_Scopes)
+"""A file's ``_Scopes``, worked out once an import whatever the services that read the file (read only)."""
 
 
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
@@ -334,13 +334,13 @@ def _clients(tree: ast.Module) -> _Clients:
     modules: dict[str, str] = {}
     functions: dict[str, str] = {}
     sessions: dict[str, tuple[str, ast.expr | None]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules.update({a.asname or a.name: a.name for a in node.names if a.name in _LIBS})
-        elif isinstance(node, ast.ImportFrom) and node.module in _LIBS:
-            functions.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names if a.name in _VERBS})
-            modules.update({a.asname or a.name: node.module for a in node.names if a.name in _SESSIONS})
-    for node in ast.walk(tree):
+    for imp in code_trees.nodes(tree, ast.Import, ast.ImportFrom):
+        if isinstance(imp, ast.Import):
+            modules.update({a.asname or a.name: a.name for a in imp.names if a.name in _LIBS})
+        elif isinstance(imp, ast.ImportFrom) and imp.module in _LIBS:
+            functions.update({a.asname or a.name: f"{imp.module}.{a.name}" for a in imp.names if a.name in _VERBS})
+            modules.update({a.asname or a.name: imp.module for a in imp.names if a.name in _SESSIONS})
+    for node in code_trees.nodes(tree, ast.Assign, ast.With, ast.AsyncWith):
         pairs: list[tuple[ast.expr, ast.expr]] = []
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             pairs.append((node.targets[0], node.value))
@@ -371,9 +371,7 @@ class _Raw:
 def _raw_calls(tree: ast.Module) -> list[_Raw]:
     clients = _clients(tree)
     out: list[_Raw] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in code_trees.nodes(tree, ast.Call):
         found = clients.client(node.func)
         if found is None:
             continue
@@ -395,24 +393,24 @@ def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], d
         tree = code_fastapi.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    scopes = _Scopes(tree, path)
+    scopes = _scopes(tree, path)
     out: list[Call] = []
     for raw in _raw_calls(tree):
         call = _call(path, raw.node, raw.client, raw.url, raw.timeout, raw.default, scopes)
         if call is not None:
             out.append(call)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and wrappers:
-            name = node.func.id if isinstance(node.func, ast.Name) else \
-                node.func.attr if isinstance(node.func, ast.Attribute) else ""
-            if name in wrappers:
-                params, spec = wrappers[name]
-                bound = _bind(params, node)
-                call = _call(path, node, f"{spec['client']} through {name} ({spec['at']})", bound.get(spec["url"]),
-                             bound.get(spec["timeout"]) if spec["timeout"] else None,
-                             _LIBS[spec["client"].split(".")[0]], scopes)
-                if call is not None:
-                    out.append(call)
+    wrappers = wrappers or {}
+    for node in code_trees.nodes(tree, ast.Call) if wrappers else ():
+        name = node.func.id if isinstance(node.func, ast.Name) else \
+            node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if name in wrappers:
+            params, spec = wrappers[name]
+            bound = _bind(params, node)
+            call = _call(path, node, f"{spec['client']} through {name} ({spec['at']})", bound.get(spec["url"]),
+                         bound.get(spec["timeout"]) if spec["timeout"] else None,
+                         _LIBS[spec["client"].split(".")[0]], scopes)
+            if call is not None:
+                out.append(call)
     return out
 
 
@@ -448,7 +446,7 @@ def wrappers_of(path: str, text: str) -> dict[str, tuple[list[str], dict[str, st
     if not reads:
         return {}
     out: dict[str, tuple[list[str], dict[str, str]]] = {}
-    for klass in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+    for klass in code_trees.nodes(tree, ast.ClassDef):
         init = next((f for f in klass.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
         if init is None:
             continue

@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from engine.errors import Location
+from engine.importers import code_trees
 
 _DEVELOPMENT = frozenset({"development", "dev", "local", "test", "testing"})
 _BARE_EXCEPT = re.compile(r"^(\s*except\s+)(?!\()([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+)(\s*:)", re.MULTILINE)
@@ -65,14 +66,14 @@ def parse(text: str, path: str) -> ast.Module:
         SyntaxError: the file is not Python that parses.
     """
     try:
-        return ast.parse(text, path)
+        return code_trees.parse(text, path)
     except SyntaxError:
         fixed = _BARE_EXCEPT.sub(r"\1(\2)\3", text)
         if sys.version_info < (3, 12):
             fixed = _without_type_params(fixed)
         if fixed == text:
             raise
-        return ast.parse(fixed, path)
+        return code_trees.parse(fixed, path)
 
 
 def _module_of(path: str) -> list[str]:
@@ -84,7 +85,7 @@ def _settings(trees: Sequence[tuple[str, ast.Module]]) -> dict[str, str]:
     """Class-level string defaults of settings classes (``API_V1_STR: str = "/api/v1"``)."""
     out: dict[str, str] = {}
     for _f, tree in trees:
-        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        for cls in code_trees.nodes(tree, ast.ClassDef):
             if not any(_name(b).endswith("Settings") for b in cls.bases):
                 continue
             for st in cls.body:
@@ -223,7 +224,7 @@ def _handlers(trees: Sequence[tuple[str, ast.Module]]) -> tuple[dict[tuple[str, 
     owners: dict[tuple[str, int], str] = {}
     logins: set[tuple[str, int]] = set()
     for f, tree in trees:
-        for fn in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+        for fn in code_trees.nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
             takes = any("OAuth2PasswordRequestForm" in ast.unparse(a.annotation)
                         for a in [*fn.args.args, *fn.args.kwonlyargs] if a.annotation is not None)
             for dec in fn.decorator_list:

@@ -21,6 +21,8 @@ import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from engine.importers import code_trees
+
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
@@ -73,8 +75,8 @@ def context(trees: Sequence[tuple[str, ast.Module]]) -> Context:
                     ctx.helpers.setdefault(node.name, helper)
         uses_limiter = any((isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "flask_limiter") or
                            (isinstance(n, ast.Import) and any(a.name.split(".")[0] == "flask_limiter" for a in n.names))
-                           for n in ast.walk(tree))
-        for n in ast.walk(tree):
+                           for n in code_trees.nodes(tree, ast.Import, ast.ImportFrom))
+        for n in code_trees.nodes(tree, ast.Assign, ast.ClassDef):
             if uses_limiter and isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and \
                     _callee(n.value.func) == "Limiter":
                 limiters.update(t.id for t in n.targets if isinstance(t, ast.Name))
@@ -82,7 +84,7 @@ def context(trees: Sequence[tuple[str, ast.Module]]) -> Context:
                 ctx.classes.setdefault(n.name, []).append((path, n))
     ctx.limiters = frozenset(limiters)
     for _path, tree in trees:
-        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        for cls in code_trees.nodes(tree, ast.ClassDef):
             if not any(_callee(b) == "Api" for b in cls.bases):
                 continue
             for m in cls.body:
@@ -255,5 +257,5 @@ def limit_call(node: ast.expr, limiters: frozenset[str]) -> bool:
 
 def imports(tree: ast.Module) -> dict[str, str]:
     """Names a module imports from another (``from redash.handlers.queries import QueryResource``) -> that module."""
-    return {a.asname or a.name: n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+    return {a.asname or a.name: n.module for n in code_trees.nodes(tree, ast.ImportFrom) if n.module
             for a in n.names}

@@ -33,6 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
+from engine.importers import code_trees
 from engine.importers.base import Body, safe_name
 from engine.importers.code_text import bracket_pairs, split_args
 
@@ -155,11 +156,17 @@ def _identifier(arg: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+@code_trees.kept()
+def _lock(code: str) -> re.Match[str] | None:
+    """``_LOCKS``'s first match in one file's code, looked for once an import whatever the services reading it."""
+    return _LOCKS.search(code)
+
+
 def scheduled(texts: Sequence[tuple[str, str]]) -> tuple[Scheduled, ...]:
     """The tasks a service's files (comments blanked, Python as written) schedule, those that never run included
     (``@Scheduled`` with scheduling never switched on: ``runs`` false)."""
     files = [_File(p, c) for p, c in texts if p.endswith(SUFFIXES)]
-    locked = next(((m.group(0), f.at(m.start())) for f in files for m in [_LOCKS.search(f.code)] if m is not None),
+    locked = next(((m.group(0), f.at(m.start())) for f in files for m in [_lock(f.code)] if m is not None),
                   None)
     found: list[Scheduled] = []
     jvm = [f for f in files if f.path.endswith((".java", ".kt"))]

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
+from engine.importers import code_trees
 from engine.importers.base import Body
 from engine.importers.code_text import bracket_pairs, close_bracket, string_end
 from engine.model.schema import AUTH_FLOW_NAMES, AUTH_FLOW_REQUEST_NAMES
@@ -197,7 +198,7 @@ def _file_logged(path: str, code: str, reads: Callable[[], bool],
     routes = _js_routes(code, closes) if path.endswith((".js", ".mjs", ".cjs", ".ts")) else []
     starts = [r[0] for r in routes]
     lines: list[int] = []  # where each line after the first starts
-    for start, level, args in _log_calls(path, code, closes):
+    for start, level, args in _log_statements(path, code):
         before = bisect.bisect_left(starts, start)  # the innermost handler around it: among the routes just before
         route = next((r for r in reversed(routes[max(0, before - 20):before]) if start < r[1]), None)
 
@@ -275,6 +276,12 @@ def _js_routes(code: str, closes: Mapping[int, int]) -> list[tuple[int, int, str
         end = closes.get(code.index("(", m.start()), len(code))
         out.append((m.start(), end, m.group(2), last.lower() in _SENSITIVE_ROUTES))
     return out
+
+
+@code_trees.kept()
+def _log_statements(path: str, code: str) -> tuple[tuple[int, str, str], ...]:
+    """``_log_calls`` of one file, read once an import whatever the services that read the file."""
+    return tuple(_log_calls(path, code, bracket_pairs(code)))
 
 
 def _log_calls(path: str, code: str, closes: Mapping[int, int]) -> Iterator[tuple[int, str, str]]:

@@ -41,6 +41,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from engine.errors import Location
+from engine.importers import code_trees
 from engine.importers.base import Body, safe_name
 from engine.importers.code_text import inside
 
@@ -66,11 +67,11 @@ def publishes(texts: Sequence[tuple[str, str]]) -> tuple[Publish, ...]:
         if not path.endswith(".py") or ("basic_publish" not in text and "confirm_delivery" not in text):
             continue
         try:
-            trees.append((path, ast.parse(text, path)))
+            trees.append((path, code_trees.parse(text, path)))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue  # the routes import says why the file is not read
-    confirms = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "confirm_delivery"
-                   for _path, tree in trees for n in ast.walk(tree))
+    confirms = any(isinstance(n.func, ast.Attribute) and n.func.attr == "confirm_delivery"
+                   for _path, tree in trees for n in code_trees.nodes(tree, ast.Call))
     found: dict[str, Publish] = {}
     for path, tree in trees:
         for p in _file_publishes(path, tree, confirms):
@@ -80,10 +81,9 @@ def publishes(texts: Sequence[tuple[str, str]]) -> tuple[Publish, ...]:
 
 def _file_publishes(path: str, tree: ast.Module, confirms: bool) -> Iterator[Publish]:
     module = _constants(tree.body)
-    classes = [(c, _constants(c.body)) for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "basic_publish"):
+    classes = [(c, _constants(c.body)) for c in code_trees.nodes(tree, ast.ClassDef)]
+    for node in code_trees.nodes(tree, ast.Call):
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr == "basic_publish"):
             continue
         kw = {k.arg: k.value for k in node.keywords if k.arg}
         key = kw.get("routing_key", node.args[1] if len(node.args) > 1 else None)

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
+from engine.importers import code_trees
 from engine.importers.code_text import inside
 
 _FAST: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
@@ -127,9 +128,9 @@ def hashing(texts: Sequence[tuple[str, str]]) -> PasswordHash | None:
     found: list[PasswordHash] = []
     for path, code in texts:
         starts: list[int] | None = None
-        for name, shown, pattern in (*_FAST, *_SLOW):
+        for (name, shown, _pattern), matches in zip((*_FAST, *_SLOW), _calls(code), strict=True):
             fast = name in _FAST_NAMES
-            for m in pattern.finditer(code):
+            for m in matches:
                 if starts is None:  # where each line starts, worked out once a file has a candidate
                     starts = [0, *(n.end() for n in _NEWLINE.finditer(code))]
                 line = bisect.bisect_right(starts, m.start()) - 1
@@ -143,6 +144,13 @@ def hashing(texts: Sequence[tuple[str, str]]) -> PasswordHash | None:
     if not found:
         return None
     return min(found, key=lambda h: (_RANK[h.algorithm], h.at.file, h.at.line, h.at.column))
+
+
+@code_trees.kept()
+def _calls(code: str) -> tuple[tuple[re.Match[str], ...], ...]:
+    """The calls of each fast digest and slow function (``_FAST``, then ``_SLOW``) in the code of one file, worked out
+    once an import whatever the services that read it."""
+    return tuple(tuple(pattern.finditer(code)) for _name, _shown, pattern in (*_FAST, *_SLOW))
 
 
 def _password_goes_in(code: str, end: int, starts: Sequence[int], line: int, python: bool,

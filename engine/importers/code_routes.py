@@ -131,6 +131,7 @@ from engine.importers import (
     code_spring_security,
     code_swallowed,
     code_timeouts,
+    code_trees,
     code_workflows,
     infra,
     spring,
@@ -461,16 +462,29 @@ def _names_read(codes: Sequence[tuple[str, str]], config: Sequence[tuple[str, st
                                                                                               frozenset[str]]:
     """``RoutesDocument.names`` and ``.read`` of a service: every file of its code, those read for their client
     libraries only (C#, Kotlin, Rust...) included, names settings and hosts; the OAuth scopes a client asks for are
-    often named after the APIs they open, but they are no address."""
-    written = [(f, _SCOPES.sub(" ", t)) for f, t in codes]
-    names = frozenset(_name(t) for _f, text in [*written, *config] for tok in _NAME.findall(text)
-                      for t in (tok, *tok.split(".")))
-    read = frozenset({*(_name(t) for _f, text in written for tok in _NAME.findall(text)
-                        for t in (tok, *tok.split("."))),
-                      *(_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)),
-                      *(_name(s) + "*" for _f, text in written
-                        for s in re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", text))})
+    often named after the APIs they open, but they are no address. Each file's names are worked out once an import
+    (``_written_names``, ``_text_names``), whatever the services that read it."""
+    written = [_written_names(t) for _f, t in codes]
+    coded = frozenset().union(*(w[0] for w in written))
+    names = coded.union(*(_text_names(t) for _f, t in config))
+    read = coded.union(*(w[1] for w in written),
+                       (_name(r) for _f, text in config for r in re.findall(r"\$\{([^}:]+)", text)))
     return names, read
+
+
+@code_trees.kept()
+def _text_names(text: str) -> frozenset[str]:
+    """The names a text holds: each token's, and each of its dotted parts'."""
+    return frozenset(_name(t) for tok in _NAME.findall(text) for t in (tok, *tok.split(".")))
+
+
+@code_trees.kept()
+def _written_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The names a file of code holds, its OAuth scopes left out (``_text_names``), and the dotted names its strings
+    write out (``"orders.api.url"``), each read as a prefix (``ordersapiurl*``)."""
+    written = _SCOPES.sub(" ", code)
+    return _text_names(written), frozenset(_name(s) + "*" for s in
+                                           re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", written))
 
 
 def _names_of(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]]
@@ -1038,8 +1052,8 @@ def _signs_for_a_call(code: str, path: str, line: int) -> bool:
         tree = code_fastapi.parse(code, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    around = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-              and n.lineno <= line <= (n.end_lineno or n.lineno)]
+    around = [n for n in code_trees.nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)
+              if n.lineno <= line <= (n.end_lineno or n.lineno)]
     if not around:
         return False
     inner = max(around, key=lambda n: n.lineno)
@@ -1225,18 +1239,16 @@ def python_routes(path: str, text: str, flask: code_flask.Context | None = None)
     flask = flask or code_flask.Context()
     prefixes: dict[str, str] = {}
     functions = _module_functions(tree)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and \
-                isinstance(node.targets[0], ast.Name):
-            ctor = _callee(node.value.func)
+    for assign in code_trees.nodes(tree, ast.Assign):
+        if isinstance(assign.value, ast.Call) and len(assign.targets) == 1 and \
+                isinstance(assign.targets[0], ast.Name):
+            ctor = _callee(assign.value.func)
             kw = {"Blueprint": "url_prefix", "APIRouter": "prefix"}.get(ctor)
             if kw:
-                value = _keyword_str(node.value, kw)
-                prefixes[node.targets[0].id] = value or ""
+                value = _keyword_str(assign.value, kw)
+                prefixes[assign.targets[0].id] = value or ""
     out: list[Route] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    for node in code_trees.nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
         limited = next((f"@{ast.unparse(d)} at {path}:{d.lineno}" for d in node.decorator_list
                         if code_flask.limit_call(d, flask.limiters)), None)
         for dec in node.decorator_list:
@@ -1265,7 +1277,7 @@ def python_routes(path: str, text: str, flask: code_flask.Context | None = None)
 
 
 def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    return {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {n.name: n for n in code_trees.nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)}
 
 
 def _python_route(path: str, node: ast.FunctionDef | ast.AsyncFunctionDef,
@@ -1299,7 +1311,7 @@ def _restful_routes(path: str, tree: ast.Module, flask: code_flask.Context) -> l
     own ``add_..._resource`` wrappers): each path with each HTTP method of the resource class."""
     out: list[Route] = []
     imported: dict[str, str] | None = None
-    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+    for call in code_trees.nodes(tree, ast.Call):
         func = call.func
         if not (isinstance(func, ast.Attribute) and (func.attr == "add_resource" or func.attr in flask.wrappers)) or \
                 (isinstance(func.value, ast.Name) and func.value.id == "self") or not call.args or \
@@ -2988,6 +3000,7 @@ _PLAIN_PATH = re.compile(r"^/[A-Za-z0-9_.~/-]*$")
 """A published path that is a plain prefix (no regular expression, no template)."""
 
 
+@code_trees.kept(1 << 16)
 def _name(token: str) -> str:
     """A variable or property name as the frameworks bind it: ``BALANCES_API_ADDR``, ``balances.api.addr`` and
     ``balancesApiAddr`` are one."""

@@ -42,7 +42,7 @@ from typing import Any
 import yaml
 
 from engine.errors import InputError, Location
-from engine.importers import spring
+from engine.importers import code_trees, spring
 from engine.importers.base import Body
 from engine.importers.code_text import close_bracket, test_tree
 from engine.source import DEFAULT_LIMITS, Limits, read_text
@@ -166,7 +166,7 @@ def secrets_of_file(path: str, text: str) -> list[Secret]:
 
 def _python(path: str, text: str) -> list[Secret]:
     try:
-        tree = ast.parse(text, path)
+        tree = code_trees.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # the routes import says why the file is not read
     out: list[Secret] = []
@@ -176,7 +176,7 @@ def _python(path: str, text: str) -> list[Secret]:
                 literal_value(name, value.value):
             out.append(Secret(name, Location(path, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)))
 
-    for node in ast.walk(tree):
+    for node in code_trees.nodes(tree, ast.Assign, ast.AnnAssign, ast.Dict, ast.Call):
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:

@@ -17,6 +17,8 @@ import tokenize
 from collections import OrderedDict
 from collections.abc import Iterator
 
+from engine.importers import code_trees
+
 QUOTES = "'\"`"
 _OPEN = "([{"
 _CLOSE = ")]}"
@@ -202,6 +204,7 @@ def _blanked(m: re.Match[str]) -> str:
     return _NOT_LINE_BREAK.sub(" ", lexeme)
 
 
+@code_trees.kept()
 def blank_comments(text: str) -> str:
     """``//`` and ``/* */`` comments replaced by spaces (line breaks kept), strings left as they are."""
     return _LEXEMES.sub(_blanked, text)
@@ -212,6 +215,7 @@ C_COMMENTED = (".go", ".java", ".kt", ".kts", ".scala", ".groovy", ".cs", ".js",
 """Source files whose comments are ``//`` and ``/* */`` (``blank_comments``)."""
 
 
+@code_trees.kept()
 def blank_python_comments(text: str) -> str:
     """Python's ``#`` comments replaced by spaces, as its tokenizer finds them (a ``#`` in a string is no comment);
     text the tokenizer cannot read is returned as it is."""

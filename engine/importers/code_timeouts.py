@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import Location
-from engine.importers import infra
+from engine.importers import code_trees, infra
 from engine.importers.base import Body
 from engine.source import Document
 
@@ -51,18 +51,30 @@ def library_timeouts(codes: Sequence[tuple[str, str]]) -> tuple[LibraryTimeout, 
     """The catalogue's client libraries the code (comments blanked) builds a client of and sets no timeout on."""
     found: dict[str, LibraryTimeout] = {}
     overridden: set[str] = set()
+    libs = infra.catalog().client_timeouts
     for path, text in codes:
-        for lib in infra.catalog().client_timeouts:
-            m = lib.code.search(text)
-            if m is None:
-                continue
-            if lib.overrides is not None and lib.overrides.search(text):
+        for k, m, overrides in _built(text):
+            lib = libs[k]
+            if overrides:
                 overridden.add(lib.name)
             line = text.count("\n", 0, m.start()) + 1
             at = Location(path, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
             found.setdefault(lib.name, LibraryTimeout(at, lib.name, lib.protocol, lib.timeout_ms, engine=lib.engine,
                                                          services=lib.services))
     return tuple(v for k, v in sorted(found.items()) if k not in overridden) + _reqwest_set(codes)
+
+
+@code_trees.kept()
+def _built(text: str) -> tuple[tuple[int, re.Match[str], bool], ...]:
+    """(its place in the catalogue, the first match of its code, whether the text overrides its timeout) of each
+    catalogue client library one file's text builds a client of, in catalogue order: looked for once an import,
+    whatever the services that read the file."""
+    out: list[tuple[int, re.Match[str], bool]] = []
+    for k, lib in enumerate(infra.catalog().client_timeouts):
+        m = lib.code.search(text)
+        if m is not None:
+            out.append((k, m, lib.overrides is not None and lib.overrides.search(text) is not None))
+    return tuple(out)
 
 
 _REQWEST_BUILDER = re.compile(r"\b(?:reqwest::)?Client::builder\s*\(\s*\)")

@@ -86,7 +86,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.errors import Location
-from engine.importers import code_breakers, code_calls
+from engine.importers import code_breakers, code_calls, code_trees
 from engine.importers.base import Body, safe_name
 from engine.importers.code_go import WRITE_VERBS
 from engine.importers.code_text import block_after, bracket_pairs, close_bracket, inside, split_args
@@ -201,7 +201,7 @@ def python_handlers(path: str, text: str, store_writes: frozenset[str], not_stor
     """The Flask and FastAPI handlers of a Python file with the writing calls they make (a file that does not parse
     gives none: the routes import says why)."""
     try:
-        tree = ast.parse(text, path)
+        tree = code_trees.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -251,7 +251,7 @@ def python_checks(path: str, text: str, store_writes: frozenset[str], not_stores
     then write (an HTTP write, a store's write): a decision on a read another request may change meanwhile. A status
     code compared is no such decision."""
     try:
-        tree = ast.parse(text, path)
+        tree = code_trees.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -1246,10 +1246,16 @@ def go_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
 def coordinator(files: Sequence[tuple[str, str]]) -> str | None:
     """Where a service's code names something that may coordinate its writes (saga, outbox...), if it does."""
     for path, text in files:
-        m = COORDINATION.search(text)
+        m = _coordination(text)
         if m is not None:
             return f"{m.group(0)!r} at {path}:{text.count(chr(10), 0, m.start()) + 1}"
     return None
+
+
+@code_trees.kept()
+def _coordination(text: str) -> re.Match[str] | None:
+    """``COORDINATION``'s first match in one file's text, looked for once an import whatever the services reading it."""
+    return COORDINATION.search(text)
 
 
 def _norm(name: str) -> str:
