@@ -331,3 +331,27 @@ def test_cookie_flags_read_across_a_star_imported_settings_module() -> None:
         ("SESSION_COOKIE_SECURE", False, "s/settings/base.py:2:1", None),
         ("CSRF_COOKIE_SECURE", True, "s/settings/prod.py:2:1", "CSRF_COOKIE_SECURE"),
         ("SESSION_COOKIE_HTTPONLY", False, "s/settings/prod.py:3:1", None)]
+
+
+def test_a_pattern_built_from_a_module_level_prefix_name_or_f_string() -> None:
+    # hc/urls.py of Healthchecks: a prefix variable (its unconditional value; a branch reassigning it from a setting is
+    # the deployment's option), used bare and inside f-strings; a pattern from anything else is not guessed
+    texts = [("hc/urls.py", 'from django.urls import include, path\n'
+                            'from hc.accounts import views as accounts_views\n'
+                            'prefix = ""\n'
+                            'if _path := site_root_path():\n'
+                            '    prefix = f"{_path}/"\n'
+                            'prefix_v1 = "api/v1/"\n'
+                            'urlpatterns = [\n'
+                            '    path(f"{prefix}admin/login/", accounts_views.login),\n'
+                            '    path(prefix, include("hc.accounts.urls")),\n'
+                            '    path(prefix_v1, accounts_views.login),\n'
+                            '    path(f"{prefix!r}x/", accounts_views.login),\n'
+                            '    path(f"{unknown}y/", accounts_views.login),\n'
+                            '    path(unknown, accounts_views.login),\n'
+                            ']\n'),
+             ("hc/accounts/urls.py", 'from django.urls import path\nfrom hc.accounts import views\n'
+                                     'urlpatterns = [path("accounts/login/", views.login)]\n'),
+             ("hc/accounts/views.py", "def login(request):\n    return None\n")]
+    assert [(r.method, r.path) for r in code_django.routes(texts)[0]] == [
+        ("ANY", "/accounts/login/"), ("ANY", "/admin/login/"), ("ANY", "/api/v1/")]

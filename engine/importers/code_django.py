@@ -468,7 +468,7 @@ class _Reader:
     def _entry(self, f: str, entry: ast.expr, prefix: str, seen: frozenset[str]) -> None:
         if not isinstance(entry, ast.Call) or _name(entry.func) not in _ROUTE_CALLS or len(entry.args) < 2:
             return
-        pattern = _string(entry.args[0])
+        pattern = self._pattern(f, entry.args[0])
         if pattern is None:
             return
         piece = route_path(pattern, regex=_name(entry.func) != "path")
@@ -490,6 +490,28 @@ class _Reader:
                                      "routes under it are not read"))
             return
         self._view(f, entry, _join(prefix, piece), view, set())
+
+    def _pattern(self, f: str, node: ast.expr) -> str | None:
+        """A URL pattern argument of file ``f``: a string, a module-level name assigned one (``prefix = ""``, the
+        value its unconditional assignment gives: a branch reassigning it under a condition is a deployment's
+        option), or an f-string of such names (``f"{prefix}admin/"``); None when it is anything else."""
+        if isinstance(node, ast.Name):
+            node = self.p.assigned(self.p.trees[f]).get(node.id, node)
+            return _string(node) if not isinstance(node, ast.Name) else None
+        if isinstance(node, ast.JoinedStr):
+            pieces: list[str] = []
+            for part in node.values:
+                if isinstance(part, ast.FormattedValue):
+                    value = self._pattern(f, part.value) \
+                        if part.conversion == -1 and part.format_spec is None and isinstance(part.value, ast.Name) \
+                        else None
+                else:
+                    value = _string(part)
+                if value is None:
+                    return None
+                pieces.append(value)
+            return "".join(pieces)
+        return _string(node)
 
     def _view(self, f: str, entry: ast.Call, path: str, view: ast.expr, wrapped: set[str]) -> None:
         at = Location(f, entry.lineno, entry.col_offset + 1)
