@@ -466,18 +466,22 @@ def _names_read(codes: Sequence[tuple[str, str]], config: Sequence[tuple[str, st
     return names, read
 
 
-def _names_of(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]]
-              ) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, str]], frozenset[str]]:
-    """``RoutesDocument.names``, ``.read``, ``.detached`` and ``.spoken`` of a service's code and configuration."""
+def _names_of(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]],
+              paths: Sequence[str]) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, str]], frozenset[str],
+                                             dict[str, frozenset[str]]]:
+    """``RoutesDocument.names``, ``.read``, ``.detached``, ``.spoken`` and ``.path_names`` of a service's code (read
+    from ``paths``) and configuration."""
     names, read = _names_read([*texts, *others], config)
-    spoken, _read = _names_read([(f, uncommented(f, t)) for f, t in [*texts, *others]], config)
-    return names, read, _detached_names(texts, others, config, names), spoken
+    each = [(f, _names_read([(f, uncommented(f, t))], [])[0]) for f, t in [*texts, *others]]  # outside comments
+    spoken = frozenset().union(_names_read([], config)[0], *(n for _f, n in each))
+    return names, read, _detached_names(texts, others, config, names), spoken, _path_names(paths, each)
 
 
-def _path_names(paths: Sequence[str], texts: Sequence[tuple[str, str]]) -> dict[str, frozenset[str]]:
-    """``RoutesDocument.path_names``: the names the code of each of ``paths`` writes outside comments."""
-    return {os.path.normpath(p): _names_read([(f, uncommented(f, t)) for f, t in texts
-                                              if f == p or f.startswith(p.rstrip(os.sep) + os.sep)], [])[0]
+def _path_names(paths: Sequence[str], each: Sequence[tuple[str, frozenset[str]]]) -> dict[str, frozenset[str]]:
+    """``RoutesDocument.path_names``: the names the code of each of ``paths`` writes (``each``: those of each of the
+    service's code files)."""
+    return {os.path.normpath(p): frozenset().union(*(n for f, n in each
+                                                     if f == p or f.startswith(p.rstrip(os.sep) + os.sep)))
             for p in paths}
 
 
@@ -755,8 +759,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    (doc.names, doc.read, doc.detached, doc.spoken), doc.path_names = (
-        _names_of(code_go.uncalled_blanked(texts), others, config), _path_names(paths, [*texts, *others]))
+    doc.names, doc.read, doc.detached, doc.spoken, doc.path_names = _names_of(code_go.uncalled_blanked(texts), others,
+                                                                              config, paths)
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
         code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
