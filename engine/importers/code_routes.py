@@ -470,7 +470,8 @@ def _names_of(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]
               paths: Sequence[str]) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, str]], frozenset[str],
                                              dict[str, frozenset[str]]]:
     """``RoutesDocument.names``, ``.read``, ``.detached``, ``.spoken`` and ``.path_names`` of a service's code (read
-    from ``paths``) and configuration."""
+    from ``paths``; Go functions nothing calls left out: ``code_go.uncalled_blanked``) and configuration."""
+    texts = code_go.uncalled_blanked(texts)
     names, read = _names_read([*texts, *others], config)
     each = [(f, _names_read([(f, uncommented(f, t))], [])[0]) for f, t in [*texts, *others]]  # outside comments
     spoken = frozenset().union(_names_read([], config)[0], *(n for _f, n in each))
@@ -759,8 +760,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    doc.names, doc.read, doc.detached, doc.spoken, doc.path_names = _names_of(code_go.uncalled_blanked(texts), others,
-                                                                              config, paths)
+    doc.names, doc.read, doc.detached, doc.spoken, doc.path_names = _names_of(texts, others, config, paths)
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
         code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
