@@ -51,6 +51,20 @@ def _findings(docs: list) -> set[tuple[str, str]]:
     return {(f.rule, f.subject) for f in review([], extra=docs).findings}
 
 
+def _applications(tmp: str, compose_files: list[str], steps: dict[str, list[str]]) -> dict[str, object]:
+    """Each service of ``steps`` -> the application the import gives it (None: none), the compose files and one
+    source step per service (its folders, relative to ``tmp``) imported together."""
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    try:
+        docs = [*(import_paths("compose", compose_files) if compose_files else []),
+                *(doc for name, folders in steps.items() for doc in import_paths("source", folders, service=name))]
+        d = design_of(compose_routes(docs))
+    finally:
+        os.chdir(cwd)
+    return {name: fact(d, f"service:{name}").data.get("application") for name in steps}
+
+
 def test_a_web_process_and_its_worker_from_one_image_are_one_application(tmp_path: os.PathLike[str]) -> None:
     """Two containers of the same image (reference and tag), one of them a task-queue worker, are processes of one
     application: the database both write and the login both use are one owner's, so neither the shared-database nor
@@ -160,18 +174,9 @@ def test_services_whose_code_is_read_from_the_same_folders_are_one_application(t
         def show():
             return ""
         """)
-    cwd = os.getcwd()
-    os.chdir(tmp)
-    try:
-        docs = [*import_paths("source", ["orders", "common"], service="orders-http"),
-                *import_paths("source", ["orders", "common"], service="orders-worker"),
-                *import_paths("source", ["audit", "common"], service="audit")]
-        d = design_of(compose_routes(docs))
-    finally:
-        os.chdir(cwd)
-    assert fact(d, "service:orders-http").data.get("application") == "orders"
-    assert fact(d, "service:orders-worker").data.get("application") == "orders"
-    assert "application" not in fact(d, "service:audit").data
+    assert _applications(tmp, [], {"orders-http": ["orders", "common"], "orders-worker": ["orders", "common"],
+                                   "audit": ["audit", "common"]}) == {
+        "orders-http": "orders", "orders-worker": "orders", "audit": None}
 
 
 def test_an_image_built_on_the_application_image_runs_its_code(tmp_path: os.PathLike[str]) -> None:
@@ -256,3 +261,41 @@ def test_a_worker_process_of_the_code_a_web_process_serves_serves_none_of_its_ro
     assert ("GET", "/healthz", "relay") in served
     assert not any(rule == "contradiction-endpoint-on-worker-service" and subject.endswith("tasks")
                    for rule, subject in _findings(composed))
+
+
+def test_services_sharing_the_folder_that_opens_their_datastore_with_one_connection_are_one_application(
+        tmp_path: os.PathLike[str]) -> None:
+    """A web process and its worker of one monorepo, each read from its own folder with the data layer they are
+    built from, whose code reads the variable both deployments set alike to reach the database, are one application
+    (named after the words their names begin with). Services that share only a library that opens nothing (an event
+    bus), or the data layer pointed at the store with another connection, stay apart."""
+    tmp = str(tmp_path)
+    write(tmp, "shop-web/app.py", _ORDERS_APP)
+    write(tmp, "shop-worker/main.py", "from data.db import engine\n\ndef run():\n    return engine\n")
+    write(tmp, "data/db.py", "import os\n\nengine = os.environ['DATABASE_URL']\n")
+    write(tmp, "bus/events.py", "def publish(event):\n    return event\n")
+    write(tmp, "audit/app.py", "from bus.events import publish\n\ndef run():\n    return publish(1)\n")
+    write(tmp, "report/app.py", "from data.db import engine\n\ndef run():\n    return engine\n")
+    url = "postgres://shop:secret@db:5432/shop"
+    compose_file = write(tmp, "docker-compose.yml", f"""
+        services:
+          shop-web:
+            build: {{context: shop-web}}
+            ports: ["8000:8000"]
+            environment: {{DATABASE_URL: "{url}"}}
+          shop-worker:
+            build: {{context: shop-worker}}
+            environment: {{DATABASE_URL: "{url}"}}
+          audit:
+            build: {{context: audit}}
+            environment: {{DATABASE_URL: "{url}"}}
+          report:
+            build: {{context: report}}
+            environment: {{DATABASE_URL: "postgres://report:other@db:5432/shop"}}
+          db:
+            image: postgres:16
+        """)
+    assert _applications(tmp, [compose_file], {"shop-web": ["shop-web", "data", "bus"],
+                                               "shop-worker": ["shop-worker", "data", "bus"],
+                                               "audit": ["audit", "bus"], "report": ["report", "data"]}) == {
+        "shop-web": "shop", "shop-worker": "shop", "audit": None, "report": None}

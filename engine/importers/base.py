@@ -708,6 +708,9 @@ def applications(docs: Sequence[Document]) -> list[Document]:
         for n in names if len(names) > 1 else ():
             named.setdefault(n, (slug(os.path.basename(same[0][1][0])),
                                  f"{', '.join(names)} run the code read from {', '.join(same[0][1])}"))
+    for names, why in _data_layers(docs):
+        for n in names:
+            named.setdefault(n, (_common_name(names), why))
     if not named:
         return list(docs)
     stated = {str(s.get("name")) for d in docs if isinstance(d.data, dict)
@@ -731,6 +734,76 @@ def applications(docs: Sequence[Document]) -> list[Document]:
         out.append(edited)
     return out
 
+
+
+_DRAWN_FROM = re.compile(r"(?P<var>[^\s;()]+) \(environment of (?P<workload>[^,;()]+), [^;()]*\) names host [\w.-]+")
+"""The evidence of a call drawn from a variable of the caller's deployment that names the target's host."""
+
+
+def _data_layers(docs: Sequence[Document]) -> list[tuple[list[str], str]]:
+    """The groups of services built on one data layer, each with why: two services whose code is read from folders
+    of which they share one (``code_paths``) that reach one datastore through a variable their deployments set to the
+    same value (one connection), which the code of the shared folder reads (``path_names``: it opens the store for
+    both). A library shared for other ends (an event bus, service defaults), or a data layer each service points at
+    its own database, joins nobody."""
+    folders: dict[str, Mapping[str, frozenset[str]]] = {
+        str(getattr(d, "service", "")): names for d in docs
+        for names in [getattr(d, "path_names", None)] if names and getattr(d, "service", "")}
+    if len(folders) < 2:
+        return []
+    stores = {str(s.get("name")) for d in docs if isinstance(d.data, dict)
+              for s in d.data.get("datastores") or [] if isinstance(s, dict)}
+    reach: dict[str, dict[str, set[str]]] = {}  # datastore -> client -> the variables naming its host
+    for d in docs:
+        for i in (d.data.get("interactions") or []) if isinstance(d, ArtifactDocument) and isinstance(d.data, dict) \
+                else []:
+            source, target = (str(i.get("from")), str(i.get("to"))) if isinstance(i, dict) else ("", "")
+            if target not in stores or source not in folders:
+                continue
+            for part in " ".join(str(i.get("inferred_from") or "").split()).split("; "):
+                m = _DRAWN_FROM.fullmatch(part)
+                if m and m.group("workload") == source:
+                    reach.setdefault(target, {}).setdefault(source, set()).add(m.group("var"))
+    env = environments(docs)
+    joined: dict[str, str] = {}  # service -> its group's first service (union-find)
+    said: dict[frozenset[str], str] = {}
+
+    def root(n: str) -> str:
+        while joined.get(n, n) != n:
+            n = joined[n]
+        return n
+
+    for store, clients in sorted(reach.items()):
+        for a, b in ((a, b) for a in sorted(clients) for b in sorted(clients) if a < b):
+            shared = sorted(set(folders[a]) & set(folders[b]))
+            for var in sorted(clients[a] & clients[b]):
+                value = env.get(a, {}).get(var)
+                read = [p for p in shared if re.sub(r"[^a-z0-9]", "", var.lower()) in folders[a][p]]
+                if read and value and value[0] == (env.get(b, {}).get(var) or ("",))[0]:
+                    joined[root(b)] = root(a)
+                    said.setdefault(frozenset((a, b)), f"{store} through {var}, set alike, which the code they "
+                                                       f"share in {read[0]} reads")
+                    break
+    groups: dict[str, list[str]] = {}
+    for n in sorted(joined):
+        groups.setdefault(root(n), []).append(n)
+    out: list[tuple[list[str], str]] = []
+    for first, members in sorted(groups.items()):
+        names = sorted({first, *members})
+        reasons = sorted({why for pair, why in said.items() if pair <= set(names)})
+        out.append((names, f"{', '.join(names)} reach {'; '.join(reasons)}: one data layer"))
+    return out
+
+
+def _common_name(names: Sequence[str]) -> str:
+    """An application's name from its processes' names: the words they all begin with (``langfuse-web`` and
+    ``langfuse-worker``: ``langfuse``), else all of them."""
+    common: list[str] = []
+    for first, *rest in zip(*(n.split("-") for n in names), strict=False):
+        if any(r != first for r in rest):
+            break
+        common.append(first)
+    return slug("-".join(common) if common else "-".join(names))
 
 
 def bare_start_orders(docs: Sequence[Document]) -> list[Document]:

@@ -377,6 +377,10 @@ class RoutesDocument(ArtifactDocument):
     code_paths: tuple[str, ...] = ()
     """The folders and files its code was read from, as given (``base.applications``: services read from the same
     ones are processes of one application)."""
+    path_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Each folder or file of ``code_paths`` -> the names its code writes outside comments (``_name``; tests are not
+    read): ``base.applications`` tells a shared data layer, whose code reads the variable that gives a datastore's
+    address, from a shared library."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
     swallowed: tuple[code_swallowed.Swallowed, ...] = ()
@@ -487,12 +491,24 @@ def _written_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
                                            re.findall(r"\"([a-z][\w-]*(?:\.[a-z][\w-]*)+)\"", written))
 
 
-def _names_of(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]]
-              ) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, str]], frozenset[str]]:
-    """``RoutesDocument.names``, ``.read``, ``.detached`` and ``.spoken`` of a service's code and configuration."""
+def _names_of(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]],
+              paths: Sequence[str]) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, str]], frozenset[str],
+                                             dict[str, frozenset[str]]]:
+    """``RoutesDocument.names``, ``.read``, ``.detached``, ``.spoken`` and ``.path_names`` of a service's code (read
+    from ``paths``; Go functions nothing calls left out: ``code_go.uncalled_blanked``) and configuration."""
+    texts = code_go.uncalled_blanked(texts)
     names, read = _names_read([*texts, *others], config)
-    spoken, _read = _names_read([(f, uncommented(f, t)) for f, t in [*texts, *others]], config)
-    return names, read, _detached_names(texts, others, config, names), spoken
+    each = [(f, _names_read([(f, uncommented(f, t))], [])[0]) for f, t in [*texts, *others]]  # outside comments
+    spoken = frozenset().union(_names_read([], config)[0], *(n for _f, n in each))
+    return names, read, _detached_names(texts, others, config, names), spoken, _path_names(paths, each)
+
+
+def _path_names(paths: Sequence[str], each: Sequence[tuple[str, frozenset[str]]]) -> dict[str, frozenset[str]]:
+    """``RoutesDocument.path_names``: the names the code of each of ``paths`` writes (``each``: those of each of the
+    service's code files)."""
+    return {os.path.normpath(p): frozenset().union(*(n for f, n in each
+                                                     if f == p or f.startswith(p.rstrip(os.sep) + os.sep)))
+            for p in paths}
 
 
 def _detached_names(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
@@ -770,7 +786,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _workflow_code(doc, texts, java, cs, spring_handlers)
     _code_names(doc, texts, others, cs)
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
-    doc.names, doc.read, doc.detached, doc.spoken = _names_of(code_go.uncalled_blanked(texts), others, config)
+    doc.names, doc.read, doc.detached, doc.spoken, doc.path_names = _names_of(texts, others, config, paths)
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
         code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
@@ -4073,7 +4089,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
                    connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
-                   redis_store=d.redis_store, code_paths=d.code_paths, django_debug=d.django_debug)
+                   redis_store=d.redis_store, code_paths=d.code_paths, django_debug=d.django_debug,
+                   path_names=d.path_names)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
