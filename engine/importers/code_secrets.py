@@ -261,7 +261,7 @@ def refused_values(texts: Sequence[tuple[str, str]]) -> dict[str, tuple[frozense
         if not path.endswith(".py") or "raise" not in text:
             continue
         try:
-            tree = ast.parse(text, path)
+            tree = code_trees.parse(text, path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         variables: dict[str, str] = {}
