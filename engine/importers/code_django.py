@@ -738,6 +738,8 @@ class Setting:
     variable: str | None = None
     expression: ast.expr | None = field(default=None, compare=False, repr=False)
     """The assigned expression, for ``value_with`` (the value when the deployment sets the variable)."""
+    stated: bool = True
+    """False: the settings do not assign it, Django's default holds (``at``: the settings module)."""
 
 
 def _env_read(node: ast.Call) -> tuple[str, ast.expr | None] | None:
@@ -823,15 +825,7 @@ def settings(project: Project) -> list[Setting]:
     once in the module that assigns it last (the settings module, else one it star-imports), or from anything else,
     is left out: its value is not known."""
     out: list[Setting] = []
-    assigned: dict[str, tuple[str, list[ast.stmt]]] = {}
-    for f in project.settings_chain():  # a module star-imported first: the importing module's assignment wins
-        here: dict[str, list[ast.stmt]] = {}
-        for node in ast.walk(project.trees[f]):
-            if isinstance(node, ast.Assign):
-                for t in node.targets:
-                    if isinstance(t, ast.Name) and t.id in SETTINGS:
-                        here.setdefault(t.id, []).append(node)
-        assigned.update((k, (f, v)) for k, v in here.items())
+    assigned = _assignments(project, SETTINGS)
     for name in SETTINGS:
         f, stmts = assigned.get(name, ("", []))
         if len(stmts) != 1 or not isinstance(stmts[0], ast.Assign):
@@ -844,6 +838,67 @@ def settings(project: Project) -> list[Setting]:
         out.append(Setting(name, value, Location(f, stmts[0].lineno, stmts[0].col_offset + 1),
                            found[0] if found else None, stmts[0].value))
     return out
+
+
+def _assignments(project: Project, names: Sequence[str]) -> dict[str, tuple[str, list[ast.stmt]]]:
+    """Each of ``names`` assigned in the settings module or one it star-imports: the module that assigns it last (the
+    importing module's assignment wins) and its assignments there."""
+    assigned: dict[str, tuple[str, list[ast.stmt]]] = {}
+    for f in project.settings_chain():  # a module star-imported first: the importing module's assignment wins
+        here: dict[str, list[ast.stmt]] = {}
+        for node in ast.walk(project.trees[f]):
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Name) and t.id in names:
+                        here.setdefault(t.id, []).append(node)
+        assigned.update((k, (f, v)) for k, v in here.items())
+    return assigned
+
+
+_SESSION_DEFAULTS = {"SESSION_COOKIE_SECURE": False, "SESSION_COOKIE_HTTPONLY": True}
+"""Django's defaults for the session cookie's flags (docs.djangoproject.com, "Settings"; SameSite's is 'Lax')."""
+
+
+@dataclass(frozen=True)
+class SessionCookie:
+    """The flags Django gives the session cookie of a project that uses sessions, as its settings module says: each a
+    ``Setting`` (one not assigned holds Django's default, ``variable`` None, at the settings module's first line), or
+    None when its value is not known."""
+
+    file: str
+    """The settings module."""
+    secure: Setting | None
+    http_only: Setting | None
+    same_site: tuple[str, Location] | None
+    """'strict', 'lax' or 'none', and where (Django's default 'Lax' at the settings module's first line)."""
+
+
+def _uses_sessions(project: Project) -> bool:
+    """Whether the settings install ``django.contrib.sessions`` and a ``SessionMiddleware`` (Django's, or a project's
+    own of that name) among their string literals."""
+    found = {str(n.value) for f in project.settings_chain() for n in ast.walk(project.trees[f])
+             if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    return "django.contrib.sessions" in found and any(v.rsplit(".", 1)[-1] == "SessionMiddleware" for v in found)
+
+
+def session_cookie(project: Project) -> SessionCookie | None:
+    """The session cookie's flags of a project whose settings use sessions (``_uses_sessions``); None when they do not
+    or no settings module is named."""
+    if project.settings_file is None or not _uses_sessions(project):
+        return None
+    start = Location(project.settings_file, 1, 1)
+    read = {s.name: s for s in settings(project)}
+    assigned = _assignments(project, ("SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE"))
+    flags = {name: read.get(name) if name in assigned else Setting(name, default, start, stated=False)
+             for name, default in _SESSION_DEFAULTS.items()}
+    same_site: tuple[str, Location] | None = ("lax", start)
+    if "SESSION_COOKIE_SAMESITE" in assigned:
+        f, stmts = assigned["SESSION_COOKIE_SAMESITE"]
+        said = _string(stmts[0].value) if len(stmts) == 1 and isinstance(stmts[0], ast.Assign) else None
+        same_site = (said.lower(), Location(f, stmts[0].lineno, stmts[0].col_offset + 1)) \
+            if said and said.lower() in ("strict", "lax", "none") else None
+    return SessionCookie(project.settings_file, flags["SESSION_COOKIE_SECURE"], flags["SESSION_COOKIE_HTTPONLY"],
+                         same_site)
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> tuple[list[DjangoRoute], list[tuple[Location, str]]]:
@@ -860,4 +915,5 @@ def routes(texts: Sequence[tuple[str, str]]) -> tuple[list[DjangoRoute], list[tu
     return out, sorted({*project.remarks, *reader.remarks}, key=lambda x: (x[0].file, x[0].line, x[0].column, x[1]))
 
 
-__all__ = ["DjangoRoute", "Project", "Protections", "Setting", "route_path", "routes", "settings", "value_with"]
+__all__ = ["DjangoRoute", "Project", "Protections", "SessionCookie", "Setting", "route_path", "routes",
+           "session_cookie", "settings", "value_with"]

@@ -397,6 +397,9 @@ class RoutesDocument(ArtifactDocument):
     django_debug: tuple[code_django.Setting, str] | None = None
     """Its Django settings module's ``DEBUG`` (``code_django.settings``) and that module's file: ``compose`` gives a
     ``DEBUG`` read from the environment the value the deployment sets (``_debug_mode``)."""
+    django_session: code_django.SessionCookie | None = None
+    """The flags of its Django session cookie, when its settings use sessions (``code_django.session_cookie``):
+    ``compose`` puts them, as deployed, on its sign-in routes (``_with_session_cookie``)."""
     notifies: tuple[code_notify.Notification, ...] = ()
     """The gRPC services its Go code calls only to notify, throwing the answer away (``code_notify``)."""
     deadlines: tuple[code_go_deadlines.Deadline, ...] = ()
@@ -769,10 +772,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
-    doc.gateway_of, doc.store_image, doc.datasource, doc.connections, doc.django_debug = (
+    doc.gateway_of, doc.store_image, doc.datasource, doc.connections, (doc.django_debug, doc.django_session) = (
         gateway_of, store_image.image_facts(service, paths, limits),
         _own_config(paths, limits, spring.datasource_login),
-        _read_connections(code_dotnet_settings.connection_strings(paths, limits), cs), _django_debug(texts))
+        _read_connections(code_dotnet_settings.connection_strings(paths, limits), cs), _django_settings(texts))
     doc.retry_settings = (_own_config(paths, limits, spring.retry_settings) or {}) if any(
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
@@ -2644,17 +2647,19 @@ _DATASOURCE_URL = "SPRING_DATASOURCE_URL"
 """The variable a deployment points a Spring service's datasource with (then no embedded database is started)."""
 
 
-def _django_debug(texts: Sequence[tuple[str, str]]) -> tuple[code_django.Setting, str] | None:
+def _django_settings(texts: Sequence[tuple[str, str]]
+                     ) -> tuple[tuple[code_django.Setting, str] | None, code_django.SessionCookie | None]:
     """The ``DEBUG`` of the Django settings module the code's entry points name (``code_django.settings``), with that
-    module's file; None when the code names no settings module or its ``DEBUG`` is not known."""
+    module's file, and the flags of its session cookie when it uses sessions (``code_django.session_cookie``); None
+    when the code names no settings module or its ``DEBUG`` is not known, or it uses no sessions."""
     py = [(f, t) for f, t in texts if f.endswith(".py")]
-    if not any("DEBUG" in t for _f, t in py):
-        return None
+    if not any("DEBUG" in t or "SessionMiddleware" in t for _f, t in py):
+        return None, None
     project = code_django.Project(py)
     if project.settings_file is None:
-        return None
+        return None, None
     found = next((s for s in code_django.settings(project) if s.name == "DEBUG"), None)
-    return None if found is None else (found, project.settings_file)
+    return None if found is None else (found, project.settings_file), code_django.session_cookie(project)
 
 
 def _settings_module_is(file: str, module: str) -> bool:
@@ -2668,30 +2673,77 @@ def _settings_module_is(file: str, module: str) -> bool:
 def _debug_mode(found: tuple[code_django.Setting, str] | None, own: Mapping[str, tuple[str, Location]] | None,
                 unseen: frozenset[str]) -> tuple[bool, Location, str] | None:
     """Whether Django's debug mode is on as the service is deployed (``own``: the variables its deployment sets, None
-    when no deployment names it; ``unseen``: those it sets to a value not shown, ``*`` any), where and why. A ``DEBUG``
-    written as a literal holds whatever the deployment; one read from a variable takes the value the deployment sets,
-    else the code's default, which is known only when a deployment is read and may set nothing unseen. Not known
-    when the deployment names another settings module (or may)."""
-    if found is None:
-        return None
-    setting, file = found
+    when no deployment names it; ``unseen``: those it sets to a value not shown, ``*`` any), where and why
+    (``_as_deployed``)."""
+    return None if found is None else _as_deployed(found[0], found[1], own, unseen)
+
+
+def _runs_module(file: str, own: Mapping[str, tuple[str, Location]] | None, unseen: frozenset[str]) -> bool:
+    """Whether the deployment runs the settings module ``file``: it names no other (and may not, unseen)."""
     stated = (own or {}).get("DJANGO_SETTINGS_MODULE")
-    if stated is not None and not _settings_module_is(file, stated[0]):
+    if stated is not None:
+        return _settings_module_is(file, stated[0])
+    return not {"*", "DJANGO_SETTINGS_MODULE"} & unseen
+
+
+def _as_deployed(setting: code_django.Setting, file: str, own: Mapping[str, tuple[str, Location]] | None,
+                 unseen: frozenset[str]) -> tuple[bool, Location, str] | None:
+    """A Django setting's value as the service is deployed (``own``: the variables its deployment sets, None when no
+    deployment names it; ``unseen``: those it sets to a value not shown, ``*`` any), where and why. A setting the
+    settings module ``file`` leaves out (Django's default) or writes as a literal holds whatever the deployment; one
+    read from a variable takes the value the deployment sets, else the code's default, which is known only when a
+    deployment is read and may set nothing unseen. Not known when the deployment names another settings module (or
+    may)."""
+    if not _runs_module(file, own, unseen):
         return None
-    if stated is None and {"*", "DJANGO_SETTINGS_MODULE"} & unseen:
-        return None
-    name, at = setting.variable, setting.at
+    name, at, setting_name = setting.variable, setting.at, setting.name
+    if not setting.stated:
+        return setting.value, at, f"the settings module ({at.file}) leaves {setting_name} at Django's default, " \
+                                  f"{setting.value}"
     if name is None:
-        return setting.value, at, f"Django's DEBUG is {setting.value} in the settings module it runs with ({at})"
+        return setting.value, at, f"Django's {setting_name} is {setting.value} in the settings module it runs with " \
+                                  f"({at})"
     if own is None:
         return None
     if name in own:
         value = code_django.value_with(setting, {name: own[name][0]})
         return None if value is None else (value, own[name][1], f"the deployment sets {name} ({own[name][1]}), "
-                                                                  f"read by Django's DEBUG ({at}) as {value}")
+                                                                  f"read by Django's {setting_name} ({at}) as {value}")
     if {"*", name} & unseen:
         return None
-    return setting.value, at, f"Django's DEBUG ({at}) defaults to {setting.value}; the deployment does not set {name}"
+    return setting.value, at, f"Django's {setting_name} ({at}) defaults to {setting.value}; the deployment does not " \
+                              f"set {name}"
+
+
+_SESSION_SIGN_IN = re.compile(r"(?:^|[-_])(?:log[-_]?in|sign[-_]?in|log[-_]?on)$", re.IGNORECASE)
+"""A route's last segment that names a sign-in by password (``/accounts/login/``, ``/auth/magic-sign-in/``): not a
+token view, whose answer carries the credential rather than a session."""
+
+
+def _with_session_cookie(routes: Sequence[Route], cookie: code_django.SessionCookie | None,
+                         own: Mapping[str, tuple[str, Location]] | None, unseen: frozenset[str]) -> tuple[Route, ...]:
+    """``routes`` with the session cookie Django's ``login()`` sets on each sign-in (a Django URL pattern, not a read,
+    whose last segment names a login: ``_SESSION_SIGN_IN``) of a project that uses sessions: the flags of
+    ``SESSION_COOKIE_SECURE``, ``SESSION_COOKIE_HTTPONLY`` and ``SESSION_COOKIE_SAMESITE`` as deployed
+    (``_as_deployed``), each left out when not known. Computed anew on every pass (``compose`` runs before the
+    deployment is read, and again with it): no other reader sets a Django route's cookie."""
+    flags: list[tuple[str, bool | str]] = []
+    said: list[str] = []
+    for flag, setting in (("secure", None if cookie is None else cookie.secure),
+                          ("http_only", None if cookie is None else cookie.http_only)):
+        found = None if setting is None or cookie is None else _as_deployed(setting, cookie.file, own, unseen)
+        if setting is not None and found is not None:
+            flags.append((flag, found[0]))
+            said.append(found[2] if setting.stated else f"{setting.name} {found[0]} (Django default)")
+    if cookie is not None and cookie.same_site is not None and _runs_module(cookie.file, own, unseen):
+        flags.append(("same_site", cookie.same_site[0]))
+        said.append(f"SESSION_COOKIE_SAMESITE {cookie.same_site[0]} ("
+                    f"{cookie.same_site[1] if cookie.same_site[1].line > 1 else 'Django default'})")
+    set_: tuple[tuple[tuple[str, bool | str], ...], str] | None = None if not flags or cookie is None else (
+        tuple(flags), f"Django's login() sets the session cookie ({cookie.file} uses sessions): {'; '.join(said)}")
+    return tuple(replace(r, cookie=set_ if r.method not in ("GET", "HEAD", "OPTIONS") and
+                         _SESSION_SIGN_IN.search(r.path.rstrip("/").rsplit("/", 1)[-1]) else None)
+                 if r.framework == "Django URL pattern" else r for r in routes)
 
 
 def _record_debug_mode(body: Body, service: str, found: tuple[bool, Location, str]) -> None:
@@ -3915,7 +3967,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         if isinstance(d, RoutesDocument):
             flows, own = found.get(d.service, []), env.get(d.service, {})
             callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
-            resolved = targets.get(d.service, {})
+            resolved, deployed, hidden = (targets.get(d.service, {}), own if d.service in env else None,
+                                          unseen.get(d.service, frozenset()))
             checks = [(t, c) for c in d.checks
                       for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, engines)]
                       if t is not None]
@@ -3925,13 +3978,12 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              else d.traits.plain_listener,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
                              channels=code_amqp.with_variables(d.traits.channels, own),
-                             debug_mode=_debug_mode(d.django_debug, own if d.service in env else None,
-                                                    unseen.get(d.service, frozenset())))
-            rebuilt = build(d.service, d.routes, d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""),
-                            d.secrets, links.get(d.service, ()), traits, edges.get(d.service, ()),
-                            flag_calls.get(d.service, ()), workers.get(d.service), bounded.get(d.service, ()),
-                            guarded=guarded.get(d.service, ()), fed=fed.get(d.service, ()),
-                            retried=retried.get(d.service, ()),
+                             debug_mode=_debug_mode(d.django_debug, deployed, hidden))
+            rebuilt = build(d.service, _with_session_cookie(d.routes, d.django_session, deployed, hidden),
+                            d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""), d.secrets,
+                            links.get(d.service, ()), traits, edges.get(d.service, ()), flag_calls.get(d.service, ()),
+                            workers.get(d.service), bounded.get(d.service, ()), guarded=guarded.get(d.service, ()),
+                            fed=fed.get(d.service, ()), retried=retried.get(d.service, ()),
                             flows=flows, checks=checks, stated=frozenset(r.service for r in routed),
                             swallowed=(code_swallowed.target(callees, engines), d.swallowed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
@@ -4090,7 +4142,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
                    connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
                    redis_store=d.redis_store, code_paths=d.code_paths, django_debug=d.django_debug,
-                   path_names=d.path_names)
+                   path_names=d.path_names, django_session=d.django_session)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:
