@@ -170,3 +170,24 @@ def test_a_hostile_dockerfile_is_said_not_crashed_on(tmp_path: object) -> None:
     assert len(said) == 1 and said[0].startswith("bytes/Dockerfile not read: ")
     # 2,000 stages each built on the one before: the base image and the first stage's ENV are followed back
     assert fact(design_of(docs), "datastore:deep").data["authentication"] == "none"
+
+
+def test_the_built_images_healthcheck_is_the_services_readiness_unless_compose_states_one(tmp_path: object) -> None:
+    path = _project(str(tmp_path), """
+        services:
+          web: {build: ., ports: ["8000:8000"]}
+          stated: {build: ., healthcheck: {disable: true}}
+          silenced: {build: {context: ., dockerfile: Dockerfile.none}}
+          inherited: {build: {context: ., dockerfile: Dockerfile.stages}}
+          pulled: {image: acme/web:1.0}
+        """, {"Dockerfile": "FROM python:3.12\nHEALTHCHECK --interval=60s CMD ./fetchstatus.py\nCMD [\"uwsgi\"]\n",
+              "Dockerfile.none": "FROM acme/base:1\nHEALTHCHECK NONE\n",
+              "Dockerfile.stages": "FROM python:3.12 AS base\nHEALTHCHECK CMD true\nFROM base\nCMD [\"run\"]\n"})
+    d = design_of(compose.import_file(path))
+    ready = {s: fact(d, f"service:{s}").data.get("health", {}).get("readiness")
+             for s in ("web", "stated", "silenced", "inherited", "pulled")}
+    # the Dockerfile's own check, compose's over it, HEALTHCHECK NONE, a check a later stage inherits; a pulled image's
+    # stays unknown to the import (false: compose states none, and the image is not read)
+    assert ready == {"web": True, "stated": False, "silenced": False, "inherited": True, "pulled": False}
+    where = fact(d, "service:web").locate("health.readiness")
+    assert (os.path.basename(where.file), where.line) == ("Dockerfile", 2)

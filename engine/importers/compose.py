@@ -314,7 +314,8 @@ class _Scan:
                                           for k, v, loc in env if v] + _command_mentions(doc, spec, at, name)
         command = " ".join(m.text for m in mentions if m.key == "command")
         _one(doc, body, name, spec, at, rec, image, mounts,
-             registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]))
+             registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]),
+             built.healthcheck if built is not None else None)
         files = mounted_files(os.path.dirname(doc.file), _bind_files(spec), limits) if rec is not None and \
             rec.role == "datastore" else []
         record_datastore_auth(body, name, datastore_auth(rec, runs, {k: v for k, v, _l in env}, command,
@@ -1089,7 +1090,8 @@ def _record_role(body: Body, name: str, rec: Recognised, by: Location, loc: Loca
 
 
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
-         image: str | None, mounts: list[tuple[str, bool, Location]], auth: DatastoreAuth | None) -> None:
+         image: str | None, mounts: list[tuple[str, bool, Location]], auth: DatastoreAuth | None,
+         built_health: tuple[bool, Location] | None = None) -> None:
     loc = doc.locate(at)
     deploy = mapping(doc, spec.get("deploy"), (*at, "deploy"), "deploy")
     if isinstance(deploy.get("replicas"), int) and not isinstance(deploy.get("replicas"), bool):
@@ -1149,7 +1151,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "exposure", "internal", loc)
     if persistent:
         body.set("services", name, "stateful", True, persistent[0][2])
-    _record_health_and_limits(doc, body, name, spec, deploy, at)
+    _record_health_and_limits(doc, body, name, spec, deploy, at, built_health)
     _record_queue_worker(doc, body, name, spec, at)
 
 
@@ -1223,14 +1225,22 @@ def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict
 
 
 def _record_health_and_limits(doc: Document, body: Body, name: str, spec: dict[str, Any], deploy: dict[str, Any],
-                              at: Path) -> None:
-    """A service's readiness check (its healthcheck) and resource limits (deploy.resources or the legacy keys)."""
+                              at: Path, built_health: tuple[bool, Location] | None = None) -> None:
+    """A service's readiness check (its healthcheck; else the ``HEALTHCHECK`` of the Dockerfile compose builds it
+    from, ``built_health``, which Docker runs when compose states none) and resource limits (deploy.resources or the
+    legacy keys)."""
     loc = doc.locate(at)
     hc = spec.get("healthcheck")
     if isinstance(hc, dict):
         test = hc.get("test")
         disabled = hc.get("disable") is True or test in (["NONE"], "NONE")
         body.set("services", name, "health.readiness", not disabled, doc.locate((*at, "healthcheck")))
+    elif hc is None and built_health is not None:
+        body.set("services", name, "health.readiness", built_health[0], built_health[1])
+        body.note("services", name, f"health.readiness {str(built_health[0]).lower()}: " + (
+            "the Dockerfile compose builds it from declares a HEALTHCHECK, which Docker runs as compose states none"
+            if built_health[0] else "the Dockerfile compose builds it from turns health checks off (HEALTHCHECK "
+                                    "NONE)") + f" ({built_health[1].file}:{built_health[1].line})")
     elif hc is None:
         body.set("services", name, "health.readiness", False, loc)
         body.note("services", name, "health.readiness false: no healthcheck in the compose file (a HEALTHCHECK "

@@ -6,6 +6,7 @@ importer therefore reads, from the stage that compose builds (``build.target``, 
 
 - the **base image**, following ``FROM <earlier stage>`` back to a registry image, so that a
   project's own build of a database is recognised by what it is built from;
+- its **health check** (``HEALTHCHECK``), which Docker runs when compose states none: the container's readiness;
 - the **environment** that stage sets with ``ENV`` (inherited from the stages it is built on), which
   the container starts with unless compose's ``environment`` sets the same key: the host names of the
   services it calls, and credentials written into the image.
@@ -50,6 +51,9 @@ class Build:
     base: str | None
     base_at: Location
     env: list[tuple[str, str, Location]] = field(default_factory=list)
+    healthcheck: tuple[bool, Location] | None = None
+    """Whether the stage declares a health check (``HEALTHCHECK CMD ...``: True; ``HEALTHCHECK NONE``: False), its
+    own or one of the stages it is built on, and where; None when it says nothing (a registry base image may)."""
 
 
 @dataclass
@@ -59,6 +63,7 @@ class _Stage:
     at: Location
     env: dict[str, tuple[str, Location]]
     args: dict[str, str]
+    healthcheck: tuple[bool, Location] | None = None
 
 
 def build_of(spec: Mapping[str, Any], project_dir: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Build | None, str]:
@@ -106,7 +111,8 @@ def _final(path: str, commands: Any, target: str | None,
             alias = words[2] if len(words) >= 3 and words[1].upper() == "AS" else ""
             parent = next((s for s in stages if s.name and s.name.lower() == image.lower()), None)
             if parent is not None:
-                stages.append(_Stage(alias, parent.base, parent.at, dict(parent.env), dict(parent.args)))
+                stages.append(_Stage(alias, parent.base, parent.at, dict(parent.env), dict(parent.args),
+                                     parent.healthcheck))
             else:
                 base = None if image.lower() == "scratch" or "$" in image else image
                 stages.append(_Stage(alias, base, at, {}, {}))
@@ -120,6 +126,9 @@ def _final(path: str, commands: Any, target: str | None,
                     scope[key] = _unquote(default)
                 elif stages and key in global_args:
                     scope[key] = global_args[key]  # ``ARG NAME`` in a stage takes the global default
+        elif op == "HEALTHCHECK" and stages:  # the last one of a stage wins, as Docker has it
+            words = [str(w).upper() for w in cmd.value if w]
+            stages[-1].healthcheck = (words[:1] != ["NONE"], at)
         elif op == "ENV" and stages:
             stage = stages[-1]
             values = list(cmd.value)
@@ -136,7 +145,7 @@ def _final(path: str, commands: Any, target: str | None,
             return None, f"{path} has no stage {target!r} (build.target)"
         chosen = named[0]
     env = [(k, v, loc) for k, (v, loc) in sorted(chosen.env.items())]
-    return Build(path, chosen.base, chosen.at, env), ""
+    return Build(path, chosen.base, chosen.at, env, chosen.healthcheck), ""
 
 
 def _unquote(value: str) -> str:
