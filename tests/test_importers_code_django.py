@@ -355,3 +355,56 @@ def test_a_pattern_built_from_a_module_level_prefix_name_or_f_string() -> None:
              ("hc/accounts/views.py", "def login(request):\n    return None\n")]
     assert [(r.method, r.path) for r in code_django.routes(texts)[0]] == [
         ("ANY", "/accounts/login/"), ("ANY", "/admin/login/"), ("ANY", "/api/v1/")]
+
+
+@pytest.mark.parametrize("settings", ["", "ACCOUNT_RATE_LIMITS = False\n"], ids=["default", "turned-off"])
+def test_allauths_own_url_configuration_is_drawn_from_the_catalogue(settings: str) -> None:
+    texts = [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
+             ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n' + settings),
+             ("p/urls.py", 'from django.urls import include, path\n'
+                           'urlpatterns = [path("accounts/", include("allauth.urls")),\n'
+                           '               path("headless/", include("allauth.headless.urls"))]\n')]
+    routes, remarks = code_django.routes(texts)
+    got = {r.path: r for r in routes}
+    assert {"/accounts/login/", "/accounts/logout/", "/accounts/signup/", "/accounts/password/reset/",
+            "/accounts/password/reset/key/{uidb36}-{key}/", "/accounts/confirm-email/{key}/"} <= set(got)
+    assert {r.method for r in routes} == {"ANY"}
+    assert all(str(r.at) == "p/urls.py:2:16" for r in routes)
+    limited = settings == ""
+    assert got["/accounts/login/"].throttled is limited and got["/accounts/signup/"].throttled is limited
+    assert got["/accounts/logout/"].throttled is False
+    assert got["/accounts/password/change/"].protections.decorators == ("login_required",)
+    assert got["/accounts/login/"].protections.decorators == ()
+    # a library URL configuration the catalogue does not know is still said, and a project's own module of that
+    # name is read as the project's
+    assert [what for _at, what in remarks] == [
+        "include('allauth.headless.urls') names no URL configuration read: the routes under it are not read"]
+    own = [*texts[:2], ("p/urls.py", 'from django.urls import include, path\n'
+                                     'urlpatterns = [path("accounts/", include("allauth.urls"))]\n'),
+           ("p/allauth/urls.py", 'from django.urls import path\nfrom p import views\n'
+                                 'urlpatterns = [path("mine/", views.mine)]\n'),
+           ("p/views.py", "def mine(request):\n    return None\n")]
+    assert [r.path for r in code_django.routes(own)[0]] == ["/accounts/mine/"]
+
+
+def test_patterns_appended_extended_and_a_namespaced_router_include() -> None:
+    texts = [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
+             ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n'),
+             ("p/urls.py", 'from django.urls import include, path\n'
+                           'from rest_framework import routers\n'
+                           'from p import views\n'
+                           'router = routers.DefaultRouter()\n'
+                           'router.register(r"recipe", views.RecipeViewSet)\n'
+                           'urlpatterns = [path("a/", views.a)]\n'
+                           'urlpatterns.append(path("b/", views.b))\n'
+                           'urlpatterns.extend([path("c/", views.c), path("api/", include((router.urls, "api")))])\n'
+                           'urlpatterns.sort()\n'),
+             ("p/views.py", 'from rest_framework.viewsets import ModelViewSet\n'
+                            'def a(request):\n    return None\n'
+                            'def b(request):\n    return None\n'
+                            'def c(request):\n    return None\n'
+                            'class RecipeViewSet(ModelViewSet):\n    pass\n')]
+    routes, remarks = code_django.routes(texts)
+    assert remarks == []
+    assert sorted({r.path for r in routes}) == ["/a/", "/api/recipe/", "/api/recipe/{pk}/", "/b/", "/c/"]
+

@@ -1482,3 +1482,47 @@ def test_a_command_of_one_role_word_handed_to_the_image_entrypoint_is_a_worker(t
     findings = {(f.rule, f.subject) for f in review([], extra=docs).findings}
     assert ("request-serving-service-without-readiness-probe", "service:worker") not in findings
     assert ("request-serving-service-without-readiness-probe", "service:server") in findings
+
+
+def test_an_env_file_not_committed_is_read_from_the_template_the_repository_ships_for_it(
+        tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The guide says "download .env.template as .env beside the compose file": the compose file is kept under
+    # docs/install/, the template at the repository's root, and both services read `env_file: ./.env`.
+    monkeypatch.chdir(tmp_path)
+    write(str(tmp_path), ".env.template", """
+        POSTGRES_HOST=db
+        POSTGRES_PASSWORD=hunter2
+        """)
+    write(str(tmp_path), "docs/install/plain/ignored/.env.example", "")  # below the env file: never read
+    path = write(str(tmp_path), "docs/install/plain/docker-compose.yml", """
+        services:
+          db:
+            image: postgres:16
+            env_file: [./.env]
+          web:
+            build: .
+            env_file: [./.env]
+        """)
+    docs = compose.import_file(os.path.relpath(path))
+    d = design_of(docs)
+    assert fact(d, "datastore:db").data["credentials_source"] == "repo_config"
+    said = [text for _at, text in docs[0].remarks if "is not committed" in text]
+    assert said == [f"env_file ./.env of service {s} is not committed: its variables are read from "
+                    ".env.template, the template the repository ships for it"
+                    for s in ("db", "web")]
+
+
+def test_an_env_file_template_is_looked_for_above_it_only_inside_the_working_directory(
+        tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.importers.compose_project import env_template_for
+    write(str(tmp_path), ".env.example", "A=1\n")
+    write(str(tmp_path), "deploy/settings.env.sample", "B=2\n")
+    os.makedirs(os.path.join(str(tmp_path), "deploy", "docker"), exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    assert env_template_for("deploy/docker/.env") == ".env.example"
+    assert env_template_for("deploy/docker/settings.env") == os.path.join("deploy", "settings.env.sample")
+    assert env_template_for("deploy/docker/other.env") is None
+    monkeypatch.chdir(os.path.join(str(tmp_path), "deploy", "docker"))
+    # outside the working directory: its own directory only
+    assert env_template_for(os.path.join(str(tmp_path), "deploy", "docker", ".env")) is None
+    assert env_template_for(os.path.join(str(tmp_path), ".env")) == os.path.join(str(tmp_path), ".env.example")

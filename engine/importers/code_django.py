@@ -58,6 +58,22 @@ _ALLAUTH_LIMITED: Mapping[str, str] = {
 """django-allauth's account views (``allauth.account.views``) that rate-limit themselves, and the action of
 ``ACCOUNT_RATE_LIMITS`` each consumes: limits on by default (login 30/m per address, failed logins 10/m per address
 and 5 in 5 minutes per account, signup 20/m...), off only when the settings set ``ACCOUNT_RATE_LIMITS = False``."""
+_ALLAUTH_ACCOUNT_URLS: tuple[tuple[str, str, bool], ...] = (
+    ("signup/", "signup", False), ("login/", "login", False), ("logout/", "logout", False),
+    ("reauthenticate/", "reauthenticate", True), ("password/change/", "password_change", True),
+    ("password/set/", "password_set", True), ("inactive/", "account_inactive", False), ("email/", "email", True),
+    ("confirm-email/", "email_verification_sent", False),
+    (r"^confirm-email/(?P<key>[-:\w]+)/$", "confirm_email", False),
+    ("password/reset/", "password_reset", False), ("password/reset/done/", "password_reset_done", False),
+    (r"^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$", "password_reset_from_key", False),
+    ("password/reset/key/done/", "password_reset_from_key_done", False))
+_LIBRARY_URLCONFS: Mapping[str, tuple[tuple[str, str, bool], ...]] = {
+    "allauth.urls": _ALLAUTH_ACCOUNT_URLS, "allauth.account.urls": _ALLAUTH_ACCOUNT_URLS}
+"""URL configurations of libraries, not in the project, that a project mounts with ``include("module")``: each
+route's pattern, its view's name and whether the view requires a signed-in user. django-allauth's account routes
+(``allauth/account/urls.py``: sign-in, sign-up, sign-out, password reset and change, e-mail confirmation), under
+``allauth.urls`` too; the social-account, provider, MFA and session routes ``allauth.urls`` adds depend on the
+installed apps and providers, and are not drawn."""
 _LOGIN_DECORATORS = frozenset({"login_required", "permission_required", "staff_member_required",
                                "user_passes_test", "superuser_required"})
 _METHOD_DECORATORS: Mapping[str, tuple[str, ...]] = {"require_POST": ("POST",), "require_GET": ("GET",),
@@ -435,6 +451,11 @@ class _Reader:
                 elif isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name) and \
                         st.target.id == "urlpatterns":
                     value = st.value
+                elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and st.value.args and \
+                        isinstance(st.value.func, ast.Attribute) and isinstance(st.value.func.value, ast.Name) and \
+                        st.value.func.value.id == "urlpatterns" and st.value.func.attr in ("append", "extend"):
+                    # ``urlpatterns.append(path(...))`` adds one entry, ``urlpatterns.extend([...])`` a list's
+                    value = ast.List([st.value.args[0]]) if st.value.func.attr == "append" else st.value.args[0]
                 if value is not None:
                     out.extend(self._elements(f, value, seen | {f}))
         walk(self.p.trees[f].body)
@@ -473,9 +494,17 @@ class _Reader:
             return
         piece = route_path(pattern, regex=_name(entry.func) != "path")
         view = entry.args[1]
-        if isinstance(view, ast.Call) and _name(view.func) == "include" and view.args and \
-                self._router_of(f, view.args[0]):
-            self.router_routes(f, str(self._router_of(f, view.args[0])), _join(prefix, piece))
+        included = view.args[0] if isinstance(view, ast.Call) and _name(view.func) == "include" and view.args \
+            else None
+        if isinstance(included, ast.Tuple) and included.elts:  # ``include((router.urls, "api"))``: a namespace given
+            included = included.elts[0]
+        if included is not None and self._router_of(f, included):
+            self.router_routes(f, str(self._router_of(f, included)), _join(prefix, piece))
+            return
+        if included is not None and _string(included) in _LIBRARY_URLCONFS and \
+                self.p.file(str(_string(included)).split(".")) is None:
+            self._library_routes(str(_string(included)), Location(f, entry.lineno, entry.col_offset + 1),
+                                 _join(prefix, piece))
             return
         if isinstance(view, ast.Call) and _name(view.func) == "include" and view.args:
             target = self.p._include_target(f, view.args[0])
@@ -568,12 +597,26 @@ class _Reader:
                 if (alias.asname or alias.name) != local:
                     continue
                 module, name = (f"{node.module}.{alias.name}", fn) if fn else (node.module, alias.name)
-                action = _ALLAUTH_LIMITED.get(name) if module == "allauth.account.views" else None
-                off = self.p.settings_values().get("ACCOUNT_RATE_LIMITS")
-                if action is None or (isinstance(off, ast.Constant) and off.value is False):
-                    return ""
-                return f"django-allauth's {name} view limits itself by ACCOUNT_RATE_LIMITS['{action}'] (on by default)"
+                return self._allauth_said(name) if module == "allauth.account.views" else ""
         return ""
+
+    def _allauth_said(self, name: str) -> str:
+        """The rate limit django-allauth's account view ``name`` applies itself, said; empty when it applies none or
+        the settings turn allauth's limits off."""
+        action = _ALLAUTH_LIMITED.get(name)
+        off = self.p.settings_values().get("ACCOUNT_RATE_LIMITS")
+        if action is None or (isinstance(off, ast.Constant) and off.value is False):
+            return ""
+        return f"django-allauth's {name} view limits itself by ACCOUNT_RATE_LIMITS['{action}'] (on by default)"
+
+    def _library_routes(self, module: str, at: Location, prefix: str) -> None:
+        """The routes a library's URL configuration (``include("allauth.urls")``) serves under ``prefix``, from the
+        catalogue: each drawn at the ``include()`` that mounts it, with what the library's view states itself."""
+        for pattern, view, login in _LIBRARY_URLCONFS[module]:
+            regex = pattern.startswith("^")
+            self._add(("ANY",), _join(prefix, route_path(pattern, regex=regex)), at, f"{module}: {view}", None,
+                      False, Protections(decorators=("login_required",) if login else (),
+                                         library_limit=self._allauth_said(view)))
 
     @staticmethod
     def _listed(call: ast.Call | None) -> tuple[str, ...] | None:

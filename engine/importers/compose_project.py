@@ -108,6 +108,31 @@ def env_file_of(directory: str) -> str | None:
     return None
 
 
+def env_template_for(path: str) -> str | None:
+    """The template a repository ships for an env file it does not commit (``env_file: .env`` with ``.env.example``
+    committed): in the env file's directory or the nearest one above it (a compose file kept under ``docker/`` or
+    ``docs/install/`` with the template at the repository's root, which the installation copies beside it), the
+    env file's name with a template's suffix (``.env.example``, ``.env.template``...; for ``.env`` also
+    ``example.env`` and ``env.example``). None when there is none. Only the working directory (where the import
+    runs: the checkout) and the directories under it are searched; an env file outside it is looked for in its own
+    directory only."""
+    name = os.path.basename(path)
+    names = ENV_TEMPLATES if name == ".env" else tuple(f"{name}{t[len('.env'):]}" for t in ENV_TEMPLATES
+                                                        if t.startswith(".env"))
+    directory = os.path.dirname(os.path.relpath(path))
+    inside = directory != ".." and not directory.startswith(".." + os.sep)
+    if not inside:
+        directory = os.path.dirname(os.path.abspath(path))
+    while True:
+        for candidate in names:
+            found = os.path.join(directory, candidate)
+            if os.path.isfile(found):
+                return os.path.relpath(found) if inside and not os.path.isabs(path) else found
+        if not inside or directory == "":
+            return None
+        directory = os.path.dirname(directory)
+
+
 def read_env_file(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, str], dict[str, Location],
                                                                         list[tuple[Location, str]]]:
     """``KEY=VALUE`` lines (``export``, quotes and ``#`` comments as in compose): values, their places, remarks."""
@@ -467,6 +492,12 @@ class _Loader:
                 raise InputError("env_file must name a file", where or Location(f.doc.file), keypath(
                     ("services", name, "env_file")))
             full = os.path.join(os.path.dirname(f.doc.file), rel)
+            template = None if os.path.isfile(full) else env_template_for(full)
+            if template is not None:
+                self.remarks.append((where or Location(f.doc.file),
+                                     f"env_file {rel} of service {name} is not committed: its variables are read from "
+                                     f"{template}, the template the repository ships for it"))
+                full = template
             if not os.path.isfile(full):
                 if required:
                     self.remarks.append((where or Location(f.doc.file),
