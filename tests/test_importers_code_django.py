@@ -408,3 +408,34 @@ def test_patterns_appended_extended_and_a_namespaced_router_include() -> None:
     assert remarks == []
     assert sorted({r.path for r in routes}) == ["/a/", "/api/recipe/", "/api/recipe/{pk}/", "/b/", "/c/"]
 
+
+def test_a_token_view_is_a_sign_in_and_a_view_making_a_superuser_grants_administration() -> None:
+    texts = [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
+             ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n'),
+             ("p/urls.py", 'from django.urls import path\n'
+                           'from p import views\n'
+                           'urlpatterns = [path("api-token-auth/", views.CustomAuthToken.as_view()),\n'
+                           '               path("setup/", views.setup), path("made/", views.made),\n'
+                           '               path("promote/", views.promote), path("staff/", views.staff)]\n'),
+             ("p/views.py", 'from rest_framework.authtoken.views import ObtainAuthToken\n'
+                            'class CustomAuthToken(ObtainAuthToken):\n'
+                            '    def post(self, request):\n        return None\n'
+                            'def setup(request):\n'
+                            '    user = User(username="x", is_superuser=True, is_staff=True)\n'
+                            '    user.save()\n'
+                            'def made(request):\n'
+                            '    User.objects.create_superuser("x", "y", "z")\n'
+                            'def promote(request):\n'
+                            '    request.user.is_superuser = True\n'
+                            'def staff(request):\n'
+                            '    User(username="x", is_staff=True, is_superuser=False).save()\n')]
+    got = {r.path: r for r in code_django.routes(texts)[0]}
+    assert got["/api-token-auth/"].sign_in.startswith("its view derives from Django REST framework's ObtainAuthToken")
+    assert got["/setup/"].sign_in == ""
+    assert got["/setup/"].grants_admin == \
+        "its view setup makes a superuser: User(..., is_superuser=True) (p/views.py:6)"
+    assert got["/made/"].grants_admin == "its view made makes a superuser: User.objects.create_superuser(...) " \
+                                         "(p/views.py:9)"
+    assert got["/promote/"].grants_admin == "its view promote makes a superuser: request.user.is_superuser = True " \
+                                            "(p/views.py:11)"
+    assert got["/staff/"].grants_admin == "" and got["/api-token-auth/"].grants_admin == ""

@@ -198,3 +198,42 @@ def test_a_view_modules_calls_and_logs_stay_on_the_web_process(tmp_path: Any) ->
     said = _remarks(docs)
     assert any("the OpenAI client not worker's: it is in request code" in r for r in said)
     assert any("the log statement not worker's" in r for r in said)
+
+
+def test_a_token_view_is_a_credential_flow_and_a_view_making_a_superuser_an_administrative_function(
+        tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "backend/manage.py", _MANAGE)
+    write(tmp, "backend/shop/settings.py", _SETTINGS)
+    write(tmp, "backend/shop/urls.py", """
+        from django.urls import path
+        from shop import views
+        urlpatterns = [
+            path("api-token-auth/", views.CustomAuthToken.as_view()),
+            path("setup/", views.setup),
+            path("telegram/setup/", views.telegram_setup),
+        ]
+    """)
+    write(tmp, "backend/shop/views.py", """
+        from rest_framework.authtoken.views import ObtainAuthToken
+
+        class CustomAuthToken(ObtainAuthToken):
+            def post(self, request):
+                return None
+
+        def setup(request):
+            if User.objects.count() > 0:
+                return None
+            user = User(username=request.POST["name"], is_superuser=True, is_staff=True)
+            user.save()
+
+        def telegram_setup(request):
+            return None
+    """)
+    eps = _endpoints(load_artifacts([f"source:api={tmp}/backend"]))
+    token = eps[("api", "POST", "/api-token-auth/")]
+    assert token.get("auth_flow") is True and token.get("authn") == "none"
+    setup = eps[("api", "ANY", "/setup/")]
+    assert setup.get("admin") is True
+    assert "admin" not in eps[("api", "ANY", "/telegram/setup/")]
+    assert "auth_flow" not in setup

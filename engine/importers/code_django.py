@@ -107,6 +107,11 @@ class DjangoRoute:
     view_at: Location | None = None
     drf: bool = False
     protections: Protections = field(default_factory=Protections)
+    sign_in: str = ""
+    """Why the view is a sign-in whatever its path is named (it derives from DRF's ``ObtainAuthToken``), or empty."""
+    grants_admin: str = ""
+    """How the view's own body makes an administrator (``User(..., is_superuser=True)``, ``create_superuser(...)``),
+    and where, or empty."""
 
     @property
     def anonymous(self) -> bool:
@@ -571,14 +576,17 @@ class _Reader:
             elif given is not None and given.args and isinstance(given.args[0], (ast.List, ast.Tuple)):
                 strings = [str(_string(e)) for e in given.args[0].elts if _string(e)]
             fixed = next((m for n, m in _METHOD_DECORATORS.items() if n in by_name), None)
+            admin = _grants_admin(found[0], found[1])
             methods = tuple(s.upper() for s in strings) or fixed or (("GET",) if drf else ("ANY",))
             prot = Protections(
                 permissions=self._listed(by_name.get("permission_classes")),
                 authentication=self._listed(by_name.get("authentication_classes")),
                 throttles=self._listed(by_name.get("throttle_classes")),
                 decorators=tuple(sorted(wrapped | django)))
-        self._add(methods, path, at, ast.unparse(view),
-                  Location(found[0], found[1].lineno, found[1].col_offset + 1) if found else None, drf, prot)
+            self._add(methods, path, at, ast.unparse(view),
+                      Location(found[0], found[1].lineno, found[1].col_offset + 1), drf, prot, grants_admin=admin)
+            return
+        self._add(methods, path, at, ast.unparse(view), None, drf, prot)
 
     def _allauth_limit(self, f: str, view: ast.expr) -> str:
         """The rate limit django-allauth applies to a view of ``allauth.account.views`` named in file ``f``
@@ -681,7 +689,9 @@ class _Reader:
         else:
             generic = sorted({m for b in facts.external for m in _GENERIC_METHODS.get(b, ())})
             methods = tuple(sorted(facts.handlers | set(generic))) or ("ANY",)
-        self._add(methods, path, at, name, facts.at, facts.drf, facts.protections)
+        self._add(methods, path, at, name, facts.at, facts.drf, facts.protections,
+                  "its view derives from Django REST framework's ObtainAuthToken, which exchanges a username and "
+                  "password for a token" if "ObtainAuthToken" in facts.external else "")
 
     def router_routes(self, f: str, router: str, prefix: str) -> None:
         """The routes a DRF router (``router = DefaultRouter()``) of file ``f`` makes of the viewsets registered on
@@ -749,11 +759,30 @@ class _Reader:
         return out
 
     def _add(self, methods: Sequence[str], path: str, at: Location, view: str, view_at: Location | None, drf: bool,
-             prot: Protections) -> None:
+             prot: Protections, sign_in: str = "", grants_admin: str = "") -> None:
         for m in methods:
             if m in ("HEAD", "OPTIONS") and len(methods) > 1:
                 continue
-            self.routes.append(DjangoRoute(m, path, at, view, view_at, drf, prot))
+            self.routes.append(DjangoRoute(m, path, at, view, view_at, drf, prot, sign_in, grants_admin))
+
+
+def _grants_admin(f: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """How a view function's body makes an administrator, said with where: a call given ``is_superuser=True`` (a
+    ``User(...)`` built or ``objects.create(...)``), ``x.is_superuser = True``, or a ``create_superuser(...)`` call;
+    empty when it does none of these (``is_staff`` alone grants the admin site's sign-in, no permission)."""
+    for node in ast.walk(fn):
+        said = ""
+        if isinstance(node, ast.Call) and any(k.arg == "is_superuser" and isinstance(k.value, ast.Constant) and
+                                              k.value.value is True for k in node.keywords):
+            said = f"{ast.unparse(node.func)}(..., is_superuser=True)"
+        elif isinstance(node, ast.Call) and _name(node.func) == "create_superuser":
+            said = f"{ast.unparse(node.func)}(...)"
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is True and \
+                any(isinstance(t, ast.Attribute) and t.attr == "is_superuser" for t in node.targets):
+            said = f"{ast.unparse(node.targets[0])} = True"
+        if said:
+            return f"its view {fn.name} makes a superuser: {said} ({f}:{getattr(node, 'lineno', fn.lineno)})"
+    return ""
 
 
 _ENV_READS = frozenset({"get", "getenv", "bool", "int", "str", "env", "config", "get_bool_from_env", "get_env",

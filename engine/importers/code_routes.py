@@ -206,6 +206,9 @@ class Route:
     """Where its handler runs SQL scripts over a database (schema or bulk data upkeep): an operator's function."""
     test_only: str | None = None
     """Where its authors' comment marks the route for testing or debugging only: no function for users."""
+    grants_admin: str | None = None
+    """How its handler makes an administrator (a Django view building a user with ``is_superuser=True``): the
+    function of whoever administers the installation, never of a user."""
     curated: str | None = None
     """Why the route is the keeper's: it deletes one object of a collection that its service lists to anyone, and asks
     no caller who they are either, so no user owns what it deletes (a catalogue's item, a shared list's entry)."""
@@ -598,7 +601,8 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
         allowed = ", ".join(p.permissions or ()) or "empty"
         out.append(Route(
             r.method, r.path, r.at, "Django URL pattern",
-            handler=r.view_at,
+            handler=r.view_at, login=f"{r.sign_in} ({where})" if r.sign_in else None,
+            grants_admin=r.grants_admin or None,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
             if p.throttles else f"{p.library_limit} ({where})" if p.library_limit else None))
@@ -2994,6 +2998,10 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.note("endpoints", ident, f"admin true: its handler runs SQL scripts over a database ({r.maintenance}), "
                                       "an upkeep of the schema or of the data in bulk, for an operator, never for a "
                                       "user")
+    if r.grants_admin:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: {r.grants_admin}, a function of whoever administers the "
+                                      "installation, never of a user")
     if r.test_only:
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: its code marks it for testing or debugging only ({r.test_only}), a "
