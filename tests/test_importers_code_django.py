@@ -387,9 +387,14 @@ def test_allauths_own_url_configuration_is_drawn_from_the_catalogue(settings: st
     assert [r.path for r in code_django.routes(own)[0]] == ["/accounts/mine/"]
 
 
+def _minimal_project() -> list[tuple[str, str]]:
+    """The entry point and settings of project ``p``, whose root URL configuration is ``p/urls.py``."""
+    return [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
+            ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n')]
+
+
 def test_patterns_appended_extended_and_a_namespaced_router_include() -> None:
-    texts = [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
-             ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n'),
+    texts = [*_minimal_project(),
              ("p/urls.py", 'from django.urls import include, path\n'
                            'from rest_framework import routers\n'
                            'from p import views\n'
@@ -410,8 +415,7 @@ def test_patterns_appended_extended_and_a_namespaced_router_include() -> None:
 
 
 def test_a_token_view_is_a_sign_in_and_a_view_making_a_superuser_grants_administration() -> None:
-    texts = [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
-             ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n'),
+    texts = [*_minimal_project(),
              ("p/urls.py", 'from django.urls import path\n'
                            'from p import views\n'
                            'urlpatterns = [path("api-token-auth/", views.CustomAuthToken.as_view()),\n'
