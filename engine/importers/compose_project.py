@@ -17,7 +17,9 @@
   written as a mapping or a list; ``volumes`` and ``devices`` merge by container path; ``command``,
   ``entrypoint`` and ``healthcheck.test`` are replaced; other lists are appended without duplicates;
   scalars are replaced.
-- **env_file** entries are read into ``environment`` (below the values written there).
+- **env_file** entries are read into ``environment`` (below the values written there); one the repository does
+  not commit is read from the template it ships for it (``.env`` from ``.env.example``, ``app.env`` from
+  ``app.env.example``: ``template_of``), with a remark, as the project's ``.env`` is.
 - **include** (a path, a list of paths, or ``{path: ...}`` entries): each included file is read as its own
   project (its directory, its ``.env``), its relative build contexts and bind-mount sources rebased onto
   the including project's directory, and its services and top-level keys come before the including file's.
@@ -106,6 +108,15 @@ def env_file_of(directory: str) -> str | None:
         if os.path.isfile(path):
             return path
     return None
+
+
+def template_of(path: str) -> str | None:
+    """The template a repository commits for an env file it does not commit (``cp .env.example .env``): for ``.env``
+    the first of ``ENV_TEMPLATES`` beside it, for another name ``<name>.example``, ``.sample``, ``.template`` or
+    ``.dist``; None when there is none. A deployment that keeps the template's values runs with them."""
+    directory, name = os.path.split(path)
+    names = ENV_TEMPLATES if name == ".env" else tuple(f"{name}.{s}" for s in ("example", "sample", "template", "dist"))
+    return next((p for p in (os.path.join(directory, n) for n in names) if os.path.isfile(p)), None)
 
 
 def read_env_file(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, str], dict[str, Location],
@@ -467,6 +478,12 @@ class _Loader:
                 raise InputError("env_file must name a file", where or Location(f.doc.file), keypath(
                     ("services", name, "env_file")))
             full = os.path.join(os.path.dirname(f.doc.file), rel)
+            template = template_of(full) if not os.path.isfile(full) else None
+            if template is not None:
+                self.remarks.append((where or Location(f.doc.file),
+                                     f"env_file {rel} of service {name} not found: its variables are read from "
+                                     f"{os.path.basename(template)}, the template the repository ships for it"))
+                full = template
             if not os.path.isfile(full):
                 if required:
                     self.remarks.append((where or Location(f.doc.file),
