@@ -443,3 +443,76 @@ def test_a_token_view_is_a_sign_in_and_a_view_making_a_superuser_grants_administ
     assert got["/promote/"].grants_admin == "its view promote makes a superuser: request.user.is_superuser = True " \
                                             "(p/views.py:11)"
     assert got["/staff/"].grants_admin == "" and got["/api-token-auth/"].grants_admin == ""
+def _limited_project() -> list[tuple[str, str]]:
+    return [
+        ("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings")\n'),
+        ("p/settings.py", 'ROOT_URLCONF = "p.urls"\n'),
+        ("p/urls.py", 'from django.urls import path\n'
+                      'from p import views\n'
+                      'from p.views import Reset\n'
+                      'urlpatterns = [path("login/", views.login), path("totp/", views.totp),\n'
+                      '               path("logged/", views.logged), path("plain/", views.plain),\n'
+                      '               path("limited/", views.limited), path("unblocked/", views.unblocked),\n'
+                      '               path("reset/", Reset.as_view()), path("lookalike/", views.lookalike)]\n'),
+        ("p/forms.py", 'from django import forms\n'
+                       'from p.limits import Bucket\n'
+                       'class BaseLogin(forms.Form):\n'
+                       '    def clean(self):\n'
+                       '        if not Bucket.token_bucket_allows(self.data["email"]):\n'
+                       '            raise forms.ValidationError("Too many attempts")\n'
+                       '        return self.cleaned_data\n'
+                       'class LoginForm(BaseLogin):\n'
+                       '    email = forms.EmailField()\n'
+                       'class Lookalike:\n'
+                       '    def clean(self):\n'
+                       '        assert throttle_ok(self)\n'),
+        ("p/views.py", 'from django.views import View\n'
+                       'from django_ratelimit.decorators import ratelimit\n'
+                       'from p import forms\n'
+                       'from p.limits import Bucket, RateLimiter\n'
+                       'def login(request):\n'
+                       '    form = forms.LoginForm(request.POST)\n'
+                       '    return form.is_valid()\n'
+                       'def totp(request):\n'
+                       '    if not RateLimiter(request.user).hit():\n'
+                       '        return None\n'
+                       'def logged(request):\n'
+                       '    RateLimiter.record(request.user)\n'
+                       'def plain(request):\n'
+                       '    return forms.Lookalike()\n'
+                       '@ratelimit(key="ip", rate="5/m")\n'
+                       'def limited(request):\n'
+                       '    return None\n'
+                       '@ratelimit(key="ip", rate="5/m", block=False)\n'
+                       'def unblocked(request):\n'
+                       '    return None\n'
+                       'def lookalike(request):\n'
+                       '    return Lookalike(request.POST)\n'
+                       'class Reset(View):\n'
+                       '    def post(self, request):\n'
+                       '        return None if not Bucket.leaky_bucket_allows(request) else request\n'),
+        ("p/limits.py", 'class Bucket:\n    pass\nclass RateLimiter:\n    pass\n')]
+
+
+def test_a_views_own_rate_limiter_check_or_its_forms_or_django_ratelimit_limits_it() -> None:
+    routes, remarks = code_django.routes(_limited_project())
+    assert remarks == []
+    got = {r.path: r.protections.own_limit for r in routes}
+    assert got["/login/"] == ("the form it validates refuses the request when a rate limiter says no "
+                              "(LoginForm.clean: Bucket.token_bucket_allows, p/forms.py:5:16)")
+    assert got["/totp/"] == ("its code refuses the request when a rate limiter says no (RateLimiter(request.user).hit, "
+                             "p/views.py:9:12)")
+    assert got["/limited/"] == ("django-ratelimit's ratelimit(key='ip', rate='5/m') on limited (p/views.py:15:2)")
+    assert got["/reset/"] == ("its code refuses the request when a rate limiter says no (Bucket.leaky_bucket_allows, "
+                              "p/views.py:25:28)")
+    # a limiter called for its side effect, a class that is no Django form, a non-blocking decorator: no limit
+    assert {p: got[p] for p in ("/logged/", "/plain/", "/unblocked/", "/lookalike/")} == dict.fromkeys(
+        ("/logged/", "/plain/", "/unblocked/", "/lookalike/"), "")
+    assert {r.path for r in routes if r.throttled} == {"/login/", "/totp/", "/limited/", "/reset/"}
+
+
+def test_a_views_own_rate_limit_does_not_depend_on_file_order() -> None:
+    texts = _limited_project()
+    want = [(r.path, r.protections.own_limit) for r in code_django.routes(texts)[0]]
+    random.Random(7).shuffle(texts)
+    assert [(r.path, r.protections.own_limit) for r in code_django.routes(texts)[0]] == want

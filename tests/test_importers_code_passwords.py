@@ -244,3 +244,29 @@ def test_a_digest_not_for_security_elsewhere_in_a_file_leaves_the_password_diges
     code = textwrap.dedent(PY_SESSION_ID.format(flag="False")) + (
         "\ndef store(user, password):\n    user.hashed = hashlib.sha1(password.encode()).hexdigest()\n")
     assert _hashing({"member.py": code}) == ("sha1", "member.py", 10)
+
+
+PY_BUCKET = """
+    def authorize_login_password(email):
+        salted_encoded = (email + settings.SECRET_KEY).encode()
+        hashed = hashlib.sha1(salted_encoded).hexdigest()
+
+        # 20 password attempts per day
+        return TokenBucket.authorize(f"pw-{hashed}", 20, 3600 * 24)
+"""
+
+
+@pytest.mark.parametrize(("changed", "expected"), [
+    ({}, None),  # a local value built of an e-mail address and a key, whatever the function is called
+    ({"(email + settings": "(password + settings"}, ("sha1", "bucket.py", 4)),  # built of a password
+    ({"salted_encoded = (email": "pw_salted = (email", "sha1(salted_encoded)": "sha1(pw_salted)"},
+     ("sha1", "bucket.py", 4)),  # the variable's own name says password
+    ({"        salted_encoded = (email + settings.SECRET_KEY).encode()\n": ""},
+     ("sha1", "bucket.py", 3)),  # not assigned in the function: the function's name decides, as before
+    ({"return TokenBucket": "h.update(password)\n        return TokenBucket"}, ("sha1", "bucket.py", 4)),
+])
+def test_a_digest_of_a_local_value_built_of_no_password_hashes_none(changed: dict[str, str], expected: Any) -> None:
+    code = PY_BUCKET
+    for old, new in changed.items():
+        code = code.replace(old, new)
+    assert _hashing({"bucket.py": code}) == expected

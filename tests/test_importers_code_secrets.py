@@ -86,6 +86,8 @@ def test_a_literal_given_to_a_credential_name_is_found_with_its_line(file: str, 
     pytest.param("a.py", "secret_name = 'db-creds'\npassword = os.getenv('DB_PASSWORD', 'x')\n", id="python-refs"),
     pytest.param("a.py", "key = get_secret('db')\nv = vault.read_password('x')\nverify_password('pw')\n",
                  id="python-getters"),
+    pytest.param("a.py", "key, key_hash = self._make_api_key('hcw_')\ntoken = gen_token('user')\n",
+                 id="private-and-short-factories"),
     pytest.param("a.py", "private_key = '/etc/keys/key.pem'\nPASSWORD_ENV = 'DB_PASSWORD'\n", id="paths-and-env-names"),
     pytest.param("A.java", 'String pw = System.getenv("DB_PASSWORD");\n@Value("${db.password}") String password;\n'
                  'String s = getSecret("name");\n', id="java-refs"),

@@ -1313,6 +1313,31 @@ def test_the_env_template_a_repository_ships_stands_in_for_the_env_file_it_does_
     assert not any("no .env beside the compose file" in text for _at, text in docs[0].remarks)
 
 
+
+def test_an_env_file_the_repository_does_not_commit_is_read_from_its_template(tmp_path: os.PathLike[str]) -> None:
+    # env_file: .env with only .env.example committed (and app.env with app.env.sample): the service starts with the
+    # template's values when a deployment keeps them; a missing env_file with no template stays unread and said.
+    write(str(tmp_path), "deploy/.env.example", "SECRET_KEY=---\nDEBUG=False\n")
+    write(str(tmp_path), "deploy/app.env.sample", "API_TOKEN=changeme-123\n")
+    path = write(str(tmp_path), "deploy/docker-compose.yml", """
+        services:
+          web: {build: ., env_file: [.env]}
+          worker: {build: ., env_file: app.env}
+          other: {build: ., env_file: missing.env}
+        """)
+    docs = compose.import_file(path)
+    d = design_of(docs)
+    assert fact(d, "service:web").data["secrets_source"] == "repo_config"
+    assert fact(d, "service:web").locate("secrets_source").file.endswith(".env.example")
+    assert fact(d, "service:worker").data["secrets_source"] == "repo_config"
+    assert "secrets_source" not in fact(d, "service:other").data
+    said = sorted(text for _at, text in docs[0].remarks if text.startswith("env_file"))
+    assert said == ["env_file .env of service web not found: its variables are read from .env.example, the template "
+                    "the repository ships for it",
+                    "env_file app.env of service worker not found: its variables are read from app.env.sample, the "
+                    "template the repository ships for it",
+                    "env_file missing.env of service other not found: its variables are not read"]
+
 REDIRECTING_TRAEFIK = """
         services:
           edge:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from engine.importers import compose
+from engine.importers import compose, uwsgi_conf
 from engine.importers.infra import literal_secret
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact
@@ -191,3 +191,70 @@ def test_the_built_images_healthcheck_is_the_services_readiness_unless_compose_s
     assert ready == {"web": True, "stated": False, "silenced": False, "inherited": True, "pulled": False}
     where = fact(d, "service:web").locate("health.readiness")
     assert (os.path.basename(where.file), where.line) == ("Dockerfile", 2)
+
+
+UWSGI_INI = ("[uwsgi]\nmaster\n# the port\nif-not-env = LISTEN_IPV6\nhttp-socket = :8000\nendif =\n"
+             "if-env = LISTEN_IPV6\nhttp-socket = [::]:8000\nendif =\nharakiri = 10\n")
+
+
+def _entry_tls(tmp: str, compose_text: str, files: dict[str, str], service: str) -> tuple[object, str, int, str]:
+    docs = compose.import_file(_project(tmp, compose_text, files))
+    entry = fact(design_of(docs), f"endpoint:{service}-entry")
+    if "tls" not in entry.data:
+        return None, "", 0, ""
+    where = entry.locate("tls")
+    return entry.data["tls"], os.path.relpath(where.file, tmp), where.line, " ".join(
+        docs[0].notes[f"endpoint:{service}-entry"])
+
+
+def test_uwsgi_run_by_the_images_command_serves_plain_http_on_the_published_port(tmp_path: object) -> None:
+    # the Dockerfile's CMD names the ini by its path in the image; the file is found in the build context
+    got = _entry_tls(str(tmp_path), """
+        services:
+          web: {build: {context: ., dockerfile: docker/Dockerfile}, ports: ["8000:8000"]}
+        """, {"docker/Dockerfile": 'FROM python:3.12\nCOPY . /opt/app/\n'
+                                       'CMD ["uwsgi", "/opt/app/docker/uwsgi.ini"]\n',
+                   "docker/uwsgi.ini": UWSGI_INI}, "web")
+    assert got[:3] == (False, os.path.join("docker", "uwsgi.ini"), 5)
+    assert "uWSGI, which its command runs, serves plain HTTP on the published container port 8000 " \
+           "(http-socket = :8000" in got[3]
+
+
+def test_compose_command_running_uwsgi_in_a_shell_script_wins_over_the_images(tmp_path: object) -> None:
+    got = _entry_tls(str(tmp_path), """
+        services:
+          web:
+            build: .
+            ports: ["8080:8000"]
+            command: bash -c 'while !</dev/tcp/db/5432; do sleep 1; done; uwsgi --ini /srv/conf/uwsgi.ini'
+        """, {"Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "app:app"]\n', "conf/uwsgi.ini": UWSGI_INI}, "web")
+    assert got[:3] == (False, os.path.join("conf", "uwsgi.ini"), 5)
+
+
+def test_uwsgi_options_on_the_command_line_are_read(tmp_path: object) -> None:
+    got = _entry_tls(str(tmp_path), """
+        services:
+          web: {image: acme/web:1, ports: ["9000:9000"], command: ["uwsgi", "--http", ":9000", "--module", "a:app"]}
+        """, {}, "web")
+    assert got[:3] == (False, "docker-compose.yml", 2)
+
+
+def test_uwsgi_with_tls_on_the_port_another_port_or_the_uwsgi_protocol_says_nothing(tmp_path: object) -> None:
+    files = {"Dockerfile": 'FROM python:3.12\nCMD ["uwsgi", "app.ini"]\n',
+             "app.ini": "[uwsgi]\nhttp-socket = :8000\nhttps = :8000,cert.pem,key.pem\n",
+             "other.ini": "[uwsgi]\nhttp-socket = :8000\n",
+             "proto.ini": "[uwsgi]\nsocket = :8000\n",
+             "local.ini": "[uwsgi]\nhttp-socket = 127.0.0.1:8000\n",
+             "section.ini": "[other]\nhttp-socket = :8000\n"}
+    for command in ('["uwsgi", "app.ini"]', '["uwsgi", "other.ini"]', '["uwsgi", "proto.ini"]',
+                    '["uwsgi", "local.ini"]', '["uwsgi", "section.ini"]', '["uwsgi", "../outside/other.ini"]'):
+        ports = '["9000:9000"]' if "other" in command and "outside" not in command else '["8000:8000"]'
+        assert _entry_tls(str(tmp_path), f"services:\n  web: {{build: ., ports: {ports}, command: {command}}}\n",
+                          files, "web")[0] is None, command
+
+
+def test_uwsgi_invocation_reads_ini_files_and_options_of_the_first_uwsgi_only() -> None:
+    assert uwsgi_conf.invocation("sh -c 'migrate && exec /usr/local/bin/uwsgi --ini=a.ini --http :80 b.ini; "
+                                 "uwsgi c.ini'") == (["a.ini", "b.ini"], ["http=:80"])
+    assert uwsgi_conf.invocation(["gunicorn", "app:app"]) is None
+    assert uwsgi_conf.invocation("echo 'unbalanced") is None

@@ -16,7 +16,9 @@ derives from; Django REST framework's generic views by name), a function view's 
 ``permission_classes``, ``authentication_classes`` and ``throttle_classes`` (class attributes, inherited, or the
 ``@permission_classes``-style decorators), else the settings' ``REST_FRAMEWORK`` defaults for a DRF view; Django's
 ``login_required``, ``permission_required``, ``staff_member_required`` and ``csrf_exempt``, as decorators or as
-calls wrapping the view in the URL configuration.
+calls wrapping the view in the URL configuration; the rate limit a view's own code applies (django-ratelimit's
+``@ratelimit``, or a rate limiter's answer deciding a branch of its handler or of the ``clean`` methods of a Django
+form it builds).
 """
 
 from __future__ import annotations
@@ -79,6 +81,10 @@ _LOGIN_DECORATORS = frozenset({"login_required", "permission_required", "staff_m
 _METHOD_DECORATORS: Mapping[str, tuple[str, ...]] = {"require_POST": ("POST",), "require_GET": ("GET",),
                                                      "require_safe": ("GET", "HEAD")}
 _SETTINGS_MODULE = re.compile(r"^[A-Za-z_][\w.]*$")
+_LIMITER = re.compile(r"rate_?limit|throttl|limiter|token_?bucket|leaky_?bucket", re.IGNORECASE)
+"""A callee that names a rate limiter, by itself or by its receiver: django-ratelimit's ``is_ratelimited``, a
+``throttle.allow_request``, a project's ``TokenBucket.authorize_login(...)`` (the token bucket and the leaky bucket
+are the two classic rate-limiting algorithms)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ class Protections:
     """Django's decorators on the view (``login_required``, ``csrf_exempt``...), sorted."""
     library_limit: str = ""
     """The rate limit a library view applies itself, said (django-allauth's ``ACCOUNT_RATE_LIMITS``), or empty."""
+    own_limit: str = ""
+    """The rate limit the view's own code applies, said (``own_limit``), or empty."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,8 @@ class DjangoRoute:
     @property
     def throttled(self) -> bool:
         """Whether a DRF throttle, or a library view's own rate limit, applies to it."""
-        return bool(self.protections.throttles) or bool(self.protections.library_limit)
+        p = self.protections
+        return bool(p.throttles) or bool(p.library_limit) or bool(p.own_limit)
 
 
 def _name(node: ast.expr) -> str:
@@ -389,6 +398,33 @@ def _decorators(decorators: Sequence[ast.expr]) -> tuple[dict[str, ast.Call | No
     return by_name, django
 
 
+def _limiter_checks(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.Call]:
+    """The calls of a rate limiter (``_LIMITER``) whose answer decides a branch of ``fn``: in the test of an ``if``,
+    a conditional expression, an ``assert`` or a ``while`` (``if not TokenBucket.authorize(...): raise ...``); a
+    limiter merely named, or called for its side effect, refuses nothing."""
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.If, ast.IfExp, ast.Assert, ast.While)):
+            yield from (c for c in ast.walk(node.test) if isinstance(c, ast.Call) and _LIMITER.search(
+                ast.unparse(c.func)))
+
+
+def _ratelimit_decorator(decorators: Sequence[ast.expr]) -> ast.Call | None:
+    """django-ratelimit's ``@ratelimit(key=..., rate=...)`` among a view's decorators (or wrapped by
+    ``method_decorator``), when it blocks: its ``block`` is not ``False`` (True by default since django-ratelimit 4;
+    with ``block=False`` the view only reads ``request.limited``)."""
+    for d in decorators:
+        call = d if isinstance(d, ast.Call) else None
+        if call is not None and _name(call.func) == "method_decorator" and call.args and \
+                isinstance(call.args[0], ast.Call):
+            call = call.args[0]
+        if call is None or _name(call.func) != "ratelimit":
+            continue
+        block = next((k.value for k in call.keywords if k.arg == "block"), None)
+        if not (isinstance(block, ast.Constant) and block.value is False):
+            return call
+    return None
+
+
 @dataclass(frozen=True)
 class _ClassFacts:
     handlers: set[str]
@@ -582,7 +618,8 @@ class _Reader:
                 permissions=self._listed(by_name.get("permission_classes")),
                 authentication=self._listed(by_name.get("authentication_classes")),
                 throttles=self._listed(by_name.get("throttle_classes")),
-                decorators=tuple(sorted(wrapped | django)))
+                decorators=tuple(sorted(wrapped | django)),
+                own_limit=self._own_limit([found]))
             self._add(methods, path, at, ast.unparse(view),
                       Location(found[0], found[1].lineno, found[1].col_offset + 1), drf, prot, grants_admin=admin)
             return
@@ -626,6 +663,58 @@ class _Reader:
                       False, Protections(decorators=("login_required",) if login else (),
                                          library_limit=self._allauth_said(view)))
 
+    def _own_limit(self, handlers: Sequence[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]) -> str:
+        """The rate limit the code of a view's handlers (each with its file) applies itself, said, or empty:
+        django-ratelimit's blocking ``@ratelimit`` on one, or a rate limiter's answer deciding a branch of one
+        (``_limiter_checks``) or of the ``clean``/``clean_<field>`` methods of a Django form it builds (a form's
+        validation refuses the request when the limiter says no: ``if not TokenBucket.authorize_login(email): raise
+        ValidationError(...)``)."""
+        for f, fn in handlers:
+            deco = _ratelimit_decorator(fn.decorator_list)
+            if deco is not None:
+                return (f"django-ratelimit's {ast.unparse(deco)} on {fn.name} "
+                        f"({Location(f, deco.lineno, deco.col_offset + 1)})")
+        for f, fn in handlers:
+            for call in _limiter_checks(fn):
+                return (f"its code refuses the request when a rate limiter says no ({ast.unparse(call.func)}, "
+                        f"{Location(f, call.lineno, call.col_offset + 1)})")
+        for f, fn in handlers:
+            for form, where, clean in self._forms_built(f, fn):
+                for call in _limiter_checks(clean):
+                    return (f"the form it validates refuses the request when a rate limiter says no "
+                            f"({form}.{clean.name}: {ast.unparse(call.func)}, "
+                            f"{Location(where, call.lineno, call.col_offset + 1)})")
+        return ""
+
+    def _forms_built(self, f: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[
+            tuple[str, str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+        """The ``clean`` and ``clean_<field>`` methods of the project's Django forms (a class deriving, through the
+        project's classes, from a library class whose name ends in ``Form``) that ``fn`` of file ``f`` builds
+        (``PasswordLoginForm(request.POST)``, ``forms.SignupForm(request)``): the form's name, the file of each
+        method and the method, in the order the handler builds them. Only a capitalised name is looked up (a class
+        by Python's convention)."""
+        seen: set[tuple[str, str]] = set()
+        for node in ast.walk(fn):
+            if not isinstance(node, ast.Call):
+                continue
+            where: str | None = f
+            name = node.func.id if isinstance(node.func, ast.Name) else ""
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+                module = self.p.imports(f).get(node.func.value.id)
+                where, name = (module[0], node.func.attr) if module and module[0] and not module[1] else (None, "")
+            if where is None or not name[:1].isupper() or (where, name) in seen or \
+                    self.p.find_class(where, name) is None:
+                continue
+            seen.add((where, name))
+            chain = self._chain(where, name)
+            if not any(cls is None and base.endswith("Form") for base, cls in chain):
+                continue
+            for file, cls in chain:
+                for st in cls.body if cls is not None else []:
+                    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                            (st.name == "clean" or st.name.startswith("clean_")):
+                        yield name, file, st
+
     @staticmethod
     def _listed(call: ast.Call | None) -> tuple[str, ...] | None:
         return _names(call.args[0]) if call is not None and call.args else None
@@ -646,6 +735,7 @@ class _Reader:
         actions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         decorated: set[str] = set()
         external: set[str] = set()
+        own: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
         for where, cls in chain:
             if cls is None:
                 external.add(where)
@@ -662,6 +752,7 @@ class _Reader:
                         actions.setdefault(st.name, st)
                     if st.name in HTTP or st.name == "dispatch":
                         decorated |= _decorators(st.decorator_list)[1]
+                        own.append((where, st))
                 elif isinstance(st, ast.Assign):
                     for t in st.targets:
                         if isinstance(t, ast.Name) and t.id in ("permission_classes", "authentication_classes",
@@ -674,10 +765,11 @@ class _Reader:
             permissions=attrs.get("permission_classes", d.permissions),
             authentication=attrs.get("authentication_classes", d.authentication),
             throttles=attrs.get("throttle_classes", d.throttles),
-            decorators=tuple(sorted(wrapped | decorated)))
-        own = chain[0][1] if chain and chain[0][1] is not None else None
+            decorators=tuple(sorted(wrapped | decorated)),
+            own_limit=self._own_limit(own))
+        first = chain[0][1] if chain and chain[0][1] is not None else None
         return _ClassFacts(handlers, actions, external, drf, prot,
-                           Location(chain[0][0], own.lineno, own.col_offset + 1) if own else None)
+                           Location(chain[0][0], first.lineno, first.col_offset + 1) if first else None)
 
     def _class_view(self, f: str, at: Location, path: str, view: ast.Call, wrapped: set[str]) -> None:
         assert isinstance(view.func, ast.Attribute)

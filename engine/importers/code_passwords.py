@@ -8,7 +8,10 @@ with many iterations) is what OWASP's Password Storage Cheat Sheet asks for
 A digest counts only where a password goes into it: the call's own arguments name one (``sha256.Sum256([]byte(
 req.Password))``, ``picosha2::hash256_hex_string(password + salt)``), or one of the next three lines feeds the
 digest one (``h := sha1.New()`` then ``io.WriteString(h, pass)``), or the function it is in, opened at most six
-lines above, names one (``func calculatePassHash(pass, salt string)``). A digest of anything else (a file, a
+lines above, names one (``func calculatePassHash(pass, salt string)``). A digest of one variable the function assigns
+above it from values that name no password (``salted = (email + SECRET_KEY).encode()``, ``sha1(salted)``: a
+rate-limit bucket's name) hashes no password, whatever the function is called, unless the next lines, string
+literals and comments aside, hand it one. A digest of anything else (a file, a
 cache key, an ETag) says nothing of passwords; nor does a helper whose only password word is the name of its own
 parameter, when the service's code calls it and no call hands it a password (``getSha512(String passwordToHash)``
 called as ``getSha512(blobString)`` signs a session blob). A helper nobody in the code calls, or one whose own name
@@ -163,6 +166,11 @@ def _password_goes_in(code: str, end: int, starts: Sequence[int], line: int, pyt
     paren = end - 1 if code[end - 1:end] == "(" else end + len(window) - len(window.lstrip())
     if code[paren:paren + 1] == "(":
         window += " " + inside(code, paren)[:_WINDOW]
+    args = inside(code, paren) if code[paren:paren + 1] == "(" else ""
+    built = _built_locally(code, args, starts, line, python)
+    if built is not None:  # a local value built of no password: only the rest of the window can hand it one
+        rest = _STRING.sub(" ", window.replace(args, " ", 1))
+        return names_password(_HASH_COMMENT.sub(" ", rest) if python else rest, python)
     named = names_password(window, python)
     for above in range(line - 1, max(-1, line - 1 - _ABOVE), -1):  # the blocks it is in, up to its function
         text = code[starts[above]:starts[above + 1]]
@@ -171,6 +179,33 @@ def _password_goes_in(code: str, end: int, starts: Sequence[int], line: int, pyt
         if _KEYWORD.search(text):
             return named
     return named
+
+
+_BARE = re.compile(r"\s*([A-Za-z_]\w*)\s*")
+_STRING = re.compile(r"([\"'])(?:\\.|(?!\1)[^\\\n])*\1")
+"""A one-line string literal: a password word inside one (``f"pw-{hashed}"``, a key's prefix) names no variable."""
+_HASH_COMMENT = re.compile(r"#[^\n]*")
+"""A Python comment (left in the text the readers get), once string literals are out of the way."""
+_LOCAL_LINES = 20
+"""The most lines above a digest, in its function, searched for the assignment of the variable it digests."""
+
+
+def _built_locally(code: str, args: str, starts: Sequence[int], line: int, python: bool) -> str | None:
+    """What the digest's one argument, a variable the enclosing function assigns above it, is assigned (``salted =
+    (email + settings.SECRET_KEY).encode()`` then ``sha1(salted)``), when neither the variable nor that expression
+    names a password; None otherwise (an argument that is an expression, a parameter, or built from a password)."""
+    bare = _BARE.fullmatch(args)
+    if bare is None or names_password(bare.group(1), python):
+        return None
+    assigned = re.compile(rf"^\s*(?:(?:var|let|const)\s+)?{re.escape(bare.group(1))}\s*(?::[^=\n]*)?:?=(?!=)(.*)$")
+    for above in range(line - 1, max(-1, line - 1 - _LOCAL_LINES), -1):
+        text = code[starts[above]:starts[above + 1]].rstrip("\n")
+        m = assigned.match(text)
+        if m is not None:
+            return None if names_password(m.group(1), python) else m.group(1).strip()
+        if _KEYWORD.search(text):
+            return None
+    return None
 
 
 def _not_for_security(code: str, end: int) -> bool:

@@ -582,9 +582,10 @@ operation checks or throttles is in resolvers the import does not read."""
 def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Location, str]]) -> list[Route]:
     """The routes of a Django project's URL configuration (``code_django``), when a file of it declares
     ``urlpatterns``: a Django REST framework view whose permissions are only ``AllowAny`` lets anyone call it, one
-    with throttle classes is rate limited by them. A GraphQL view's route is left out and said: one route for every
-    operation of its schema, whose protections (a sign-in mutation's own throttling) are in resolvers not read, so
-    the route's own rate limit and brute-force protection could only be guessed."""
+    with throttle classes is rate limited by them, as is one whose own code (or a form it validates) refuses a
+    request when a rate limiter says no (``code_django``'s ``own_limit``). A GraphQL view's route is left out and
+    said: one route for every operation of its schema, whose protections (a sign-in mutation's own throttling) are in
+    resolvers not read, so the route's own rate limit and brute-force protection could only be guessed."""
     py = [(f, t) for f, t in texts if f.endswith(".py")]
     if not any("urlpatterns" in t for _f, t in py):
         return []
@@ -605,7 +606,8 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
             grants_admin=r.grants_admin or None,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
-            if p.throttles else f"{p.library_limit} ({where})" if p.library_limit else None))
+            if p.throttles else f"{p.library_limit or p.own_limit} ({where})" if p.library_limit or p.own_limit
+            else None))
     return out
 
 

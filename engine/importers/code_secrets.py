@@ -99,10 +99,12 @@ def literal_value(name: str, value: str) -> bool:
 
 
 def _setter(call: str) -> str | None:
-    """The credential a call named ``call`` sets (``setPassword`` -> ``Password``), None when it sets none."""
+    """The credential a call named ``call`` sets (``setPassword`` -> ``Password``), None when it sets none: a call
+    whose first word (a private name's leading underscores aside) reads, checks or makes one (``_make_api_key("hcw_")``
+    takes a prefix, not the key) sets none."""
     m = re.fullmatch(r"(?:set|with)_?([A-Za-z]\w*)", call)
     name = m.group(1) if m else call
-    if not credential_name(name) or (not m and snake(call).split("_", 1)[0] in _catalogue().not_setters):
+    if not credential_name(name) or (not m and snake(call).lstrip("_").split("_", 1)[0] in _catalogue().not_setters):
         return None
     return name
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, Location
-from engine.importers import dapr, dockerfile, keycloak, traefik
+from engine.importers import dapr, dockerfile, keycloak, traefik, uwsgi_conf
 from engine.importers.base import (
     HEALTH_PATH,
     Body,
@@ -315,7 +315,7 @@ class _Scan:
         command = " ".join(m.text for m in mentions if m.key == "command")
         _one(doc, body, name, spec, at, rec, image, mounts,
              registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]),
-             built.healthcheck if built is not None else None)
+             built, limits)
         files = mounted_files(os.path.dirname(doc.file), _bind_files(spec), limits) if rec is not None and \
             rec.role == "datastore" else []
         record_datastore_auth(body, name, datastore_auth(rec, runs, {k: v for k, v, _l in env}, command,
@@ -996,6 +996,44 @@ def _http_healthcheck(doc: Document, spec: dict[str, Any], at: Path, targets: li
         "nothing in the artifacts terminates TLS in front of it")
 
 
+def _uwsgi_listener(doc: Document, spec: dict[str, Any], at: Path, built: dockerfile.Build | None,
+                    targets: list[str], limits: Limits) -> tuple[bool, Location, str] | None:
+    """``tls: false`` when the container's command (compose's ``entrypoint`` and ``command``, else its Dockerfile's)
+    runs uWSGI and a plain HTTP option of it, on its command line or in the ini file it names (found in the build
+    context), serves a published container port that no TLS option serves (``uwsgi_conf``); unknown otherwise."""
+    stated = {k: spec[k] for k in ("entrypoint", "command") if isinstance(spec.get(k), (str, list))}
+    parts: list[tuple[Any, Location]] = []
+    for key in ("entrypoint", "command"):
+        if key in stated:
+            parts.append((stated[key], doc.locate((*at, key))))
+        elif built is not None and not (key == "command" and "entrypoint" in stated):
+            given = built.entrypoint if key == "entrypoint" else built.cmd
+            if given is not None:
+                parts.append((list(given[0]), given[1]))
+    called = uwsgi_conf.invocation([w for value, _l in parts for w in uwsgi_conf.command_words(value)])
+    if called is None:
+        return None
+    inis, flags = called
+    where = parts[-1][1]
+    build = spec.get("build")
+    context = build if isinstance(build, str) else build.get("context", ".") if isinstance(build, dict) else None
+    root = os.path.normpath(os.path.join(os.path.dirname(doc.file), str(context))) if context is not None else None
+    files = [f for f in (uwsgi_conf.in_context(root, i) for i in inis) if f] if root is not None and \
+        not _REMOTE_CONTEXT.match(str(context)) else []
+    options = [o for f in files for o in uwsgi_conf.read_ini(f, limits)] + [
+        uwsgi_conf.Option(k, v, where) for k, _e, v in (flag.partition("=") for flag in flags)]
+    found = uwsgi_conf.plain_listener(options, targets)
+    if found is None:
+        return None
+    option, port = found
+    return False, option.at, (f"uWSGI, which its command runs, serves plain HTTP on the published container port "
+                              f"{port} ({option.key} = {option.value}, {option.at.file}:{option.at.line}), and "
+                              "nothing in the artifacts terminates TLS in front of it")
+
+
+_REMOTE_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
+
+
 def _serves_port(target: str, port: int) -> bool:
     """Whether a published container port (``16686``, a range ``8000-8010``) includes ``port``."""
     low, _d, high = target.strip().partition("-")
@@ -1091,8 +1129,9 @@ def _record_role(body: Body, name: str, rec: Recognised, by: Location, loc: Loca
 
 def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, rec: Recognised | None,
          image: str | None, mounts: list[tuple[str, bool, Location]], auth: DatastoreAuth | None,
-         built_health: tuple[bool, Location] | None = None) -> None:
+         built: dockerfile.Build | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
     loc = doc.locate(at)
+    built_health = built.healthcheck if built is not None else None
     deploy = mapping(doc, spec.get("deploy"), (*at, "deploy"), "deploy")
     if isinstance(deploy.get("replicas"), int) and not isinstance(deploy.get("replicas"), bool):
         replicas, rloc = deploy["replicas"], doc.locate((*at, "deploy", "replicas"))
@@ -1141,7 +1180,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
             else:
                 entry_endpoint(body, name, next(lc for e, lc, _t in published if e == exp), why,
                                _plain_http(doc, spec.get("ports"), (*at, "ports")) or _http_listener(doc, spec, at)
-                               or _http_healthcheck(doc, spec, at, [t for _e, _l, t in published]))
+                               or _http_healthcheck(doc, spec, at, [t for _e, _l, t in published])
+                               or _uwsgi_listener(doc, spec, at, built, [t for _e, _l, t in published], limits))
             _console_entry(body, name, image, [(e, lc, t) for e, lc, t in published if e != "internal"])
             if rec is not None and rec.role == "config_server":  # its API serves the services, not the users
                 console_entry(body, name, next(lc for e, lc, _t in published if e == exp),

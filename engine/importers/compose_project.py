@@ -17,7 +17,9 @@
   written as a mapping or a list; ``volumes`` and ``devices`` merge by container path; ``command``,
   ``entrypoint`` and ``healthcheck.test`` are replaced; other lists are appended without duplicates;
   scalars are replaced.
-- **env_file** entries are read into ``environment`` (below the values written there).
+- **env_file** entries are read into ``environment`` (below the values written there); one the repository does
+  not commit is read from the template it ships for it (``.env`` from ``.env.example``, ``app.env`` from
+  ``app.env.example``: ``template_of``), with a remark, as the project's ``.env`` is.
 - **include** (a path, a list of paths, or ``{path: ...}`` entries): each included file is read as its own
   project (its directory, its ``.env``), its relative build contexts and bind-mount sources rebased onto
   the including project's directory, and its services and top-level keys come before the including file's.

@@ -7,6 +7,8 @@ importer therefore reads, from the stage that compose builds (``build.target``, 
 - the **base image**, following ``FROM <earlier stage>`` back to a registry image, so that a
   project's own build of a database is recognised by what it is built from;
 - its **health check** (``HEALTHCHECK``), which Docker runs when compose states none: the container's readiness;
+- its **command** (``ENTRYPOINT`` and ``CMD``), which the container runs unless compose's ``entrypoint`` or
+  ``command`` replaces it: the server it starts and the configuration it names;
 - the **environment** that stage sets with ``ENV`` (inherited from the stages it is built on), which
   the container starts with unless compose's ``environment`` sets the same key: the host names of the
   services it calls, and credentials written into the image.
@@ -54,6 +56,10 @@ class Build:
     healthcheck: tuple[bool, Location] | None = None
     """Whether the stage declares a health check (``HEALTHCHECK CMD ...``: True; ``HEALTHCHECK NONE``: False), its
     own or one of the stages it is built on, and where; None when it says nothing (a registry base image may)."""
+    entrypoint: tuple[tuple[str, ...], Location] | None = None
+    """The stage's ``ENTRYPOINT`` (its words; the shell form's one string), its own or inherited, and where."""
+    cmd: tuple[tuple[str, ...], Location] | None = None
+    """The stage's ``CMD`` likewise (one set before an ``ENTRYPOINT`` of the same stage still holds)."""
 
 
 @dataclass
@@ -64,6 +70,8 @@ class _Stage:
     env: dict[str, tuple[str, Location]]
     args: dict[str, str]
     healthcheck: tuple[bool, Location] | None = None
+    entrypoint: tuple[tuple[str, ...], Location] | None = None
+    cmd: tuple[tuple[str, ...], Location] | None = None
 
 
 def build_of(spec: Mapping[str, Any], project_dir: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Build | None, str]:
@@ -112,7 +120,7 @@ def _final(path: str, commands: Any, target: str | None,
             parent = next((s for s in stages if s.name and s.name.lower() == image.lower()), None)
             if parent is not None:
                 stages.append(_Stage(alias, parent.base, parent.at, dict(parent.env), dict(parent.args),
-                                     parent.healthcheck))
+                                     parent.healthcheck, parent.entrypoint, parent.cmd))
             else:
                 base = None if image.lower() == "scratch" or "$" in image else image
                 stages.append(_Stage(alias, base, at, {}, {}))
@@ -129,6 +137,8 @@ def _final(path: str, commands: Any, target: str | None,
         elif op == "HEALTHCHECK" and stages:  # the last one of a stage wins, as Docker has it
             words = [str(w).upper() for w in cmd.value if w]
             stages[-1].healthcheck = (words[:1] != ["NONE"], at)
+        elif op in ("CMD", "ENTRYPOINT") and stages:  # the last one of a stage wins
+            setattr(stages[-1], op.lower(), (tuple(str(w) for w in cmd.value), at))
         elif op == "ENV" and stages:
             stage = stages[-1]
             values = list(cmd.value)
@@ -145,7 +155,7 @@ def _final(path: str, commands: Any, target: str | None,
             return None, f"{path} has no stage {target!r} (build.target)"
         chosen = named[0]
     env = [(k, v, loc) for k, (v, loc) in sorted(chosen.env.items())]
-    return Build(path, chosen.base, chosen.at, env, chosen.healthcheck), ""
+    return Build(path, chosen.base, chosen.at, env, chosen.healthcheck, chosen.entrypoint, chosen.cmd), ""
 
 
 def _unquote(value: str) -> str:
