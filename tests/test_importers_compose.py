@@ -1332,10 +1332,11 @@ def test_an_env_file_the_repository_does_not_commit_is_read_from_its_template(tm
     assert fact(d, "service:worker").data["secrets_source"] == "repo_config"
     assert "secrets_source" not in fact(d, "service:other").data
     said = sorted(text for _at, text in docs[0].remarks if text.startswith("env_file"))
-    assert said == ["env_file .env of service web not found: its variables are read from .env.example, the template "
-                    "the repository ships for it",
-                    "env_file app.env of service worker not found: its variables are read from app.env.sample, the "
-                    "template the repository ships for it",
+    deploy = os.path.join(str(tmp_path), "deploy")
+    assert said == [f"env_file .env of service web is not committed: its variables are read from "
+                    f"{os.path.join(deploy, '.env.example')}, the template the repository ships for it",
+                    f"env_file app.env of service worker is not committed: its variables are read from "
+                    f"{os.path.join(deploy, 'app.env.sample')}, the template the repository ships for it",
                     "env_file missing.env of service other not found: its variables are not read"]
 
 REDIRECTING_TRAEFIK = """
