@@ -19,16 +19,16 @@ from pydantic import BaseModel, ValidationError
 from engine import budget
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
 from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
-from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
+from engine.model.base import AGENTS, SECTION_MODELS, SINGLETON_KINDS, section_model
 from engine.model.design import Design, Fact, FieldLocations, LoadWarning, new_fact
 from engine.model.kinds import identity
-from engine.rulecache import plain_validator
+from engine.rulecache import fact_validator
 from engine.source import DEFAULT_LIMITS, Document, Limits, Positions, keypath, load
 from engine.validation import load_all, validation_errors
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json", *MARKDOWN_SUFFIXES)
 READABLE = ".yaml, .yml, .json (design files) and .md (design documents with archplan blocks)"
-TOP_KEYS = ("source", "version", *SECTIONS, "waivers")
+TOP_KEYS = ("source", "version", *SECTION_MODELS, "waivers")
 """``waivers:`` is not a fact section: the review gate (engine/gate/waivers.py) reads it from ``Design.waiver_docs``."""
 
 
@@ -188,7 +188,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
         agent = str(source) if source in AGENTS else "?"
         seen_here: dict[tuple[str, str], Location] = {}
         under = doc.positions.under if type(doc.positions) is Positions else None
-        for section, (kind, model, is_list) in SECTIONS.items():
+        for section, (kind, model, is_list) in SECTION_MODELS.items():
             if section not in data or data[section] is None:
                 continue
             value = data[section]
@@ -215,7 +215,8 @@ def load_documents(docs: Iterable[Document]) -> Design:
                                                  f"{type(item).__name__}", doc.locate(base), keypath(base)))
                         continue
                     alone = _validated(model, [item]) if is_list else None  # a singleton's: refused just now
-                    found = alone[0] if alone is not None else _model_fact(model, item, doc, base, errors)
+                    found = alone[0] if alone is not None else _model_fact(section_model(model), item, doc, base,
+                                                                          errors)
                     if found is None:
                         continue
                     fact = found
@@ -255,11 +256,12 @@ def load_documents(docs: Iterable[Document]) -> Design:
     return design
 
 
-def _validated(model: type[BaseModel], entries: list[Any]) -> list[dict[str, Any]] | None:
-    """The data of every entry of a section, validated in one call (``plain_validator``), or None when an entry
-    is not plain valid data: each is then read alone, so that every error is found and located."""
+def _validated(model: str, entries: list[Any]) -> list[dict[str, Any]] | None:
+    """The data of every entry of a section whose model is named ``model``, validated in one call
+    (``fact_validator``: the model class is not built when its schema is kept), or None when an entry is not plain
+    valid data: each is then read alone, so that every error is found and located."""
     try:
-        validate = plain_validator(model)
+        validate = fact_validator(model)
     except TypeError:  # a schema the plain validator does not read: the model reads each entry
         return None
     try:
@@ -449,7 +451,7 @@ def _check_count(docs: Sequence[Document], limits: Limits) -> None:
     total = 0
     for doc in docs:
         if isinstance(doc.data, dict):
-            for section, (_kind, _model, is_list) in SECTIONS.items():
+            for section, (_kind, _model, is_list) in SECTION_MODELS.items():
                 value = doc.data.get(section)
                 total += (len(value) if isinstance(value, list) else 0) if is_list else int(value is not None)
         if total > limits.max_facts:
