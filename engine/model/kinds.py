@@ -16,8 +16,15 @@ SECTION_KIND: dict[str, str] = {section: kind for section, (kind, _model, _is_li
 """Section of a design file -> the kind of its facts (``services`` -> ``service``)."""
 
 
+IDENTIFIED_BY_NAME = frozenset(kind for kind, _model, is_list in SECTION_MODELS.values()
+                               if is_list and kind not in ("interaction", "endpoint", "deployment"))
+"""Kinds whose facts are identified by their ``name`` alone (``identity``: ``data["name"]``)."""
+
+
 def identity(kind: str, data: Mapping[str, Any]) -> str:
     """The name that identifies a fact within its kind."""
+    if kind in IDENTIFIED_BY_NAME:
+        return str(data["name"])
     if kind in SINGLETON_KINDS:
         return kind  # so that the key is base.singleton_key(kind)
     if kind == "interaction":
