@@ -18,8 +18,8 @@ def test_the_sections_name_their_models_in_the_models_module() -> None:
 
 
 def test_name_keyed_kinds_are_the_list_sections_whose_model_has_a_name() -> None:
-    assert base.NAME_KEYED_KINDS == {kind for kind, model, is_list in schema.SECTIONS.values()
-                                     if is_list and "name" in model.model_fields}
+    derived = {kind for kind, model, is_list in schema.SECTIONS.values() if is_list and "name" in model.model_fields}
+    assert derived == base.NAME_KEYED_KINDS
 
 
 def test_importing_the_base_imports_no_model() -> None:
