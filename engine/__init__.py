@@ -31,10 +31,10 @@ keeps nothing built from a source file changed since)."""
 if TYPE_CHECKING:
     from engine.errors import ArchplanError, Location
     from engine.loader import load_design
+    from engine.model.base import Severity
     from engine.model.design import Design, Fact
     from engine.model.finding import Evidence, Finding, MitigationItem
     from engine.model.rule import KnowledgeBase
-    from engine.model.schema import Severity
     from engine.plan import Plan, build_plan
     from engine.review import Review, load_kb, review, review_design
 
@@ -46,7 +46,7 @@ _HOMES = {
     "ArchplanError": "engine.errors", "Location": "engine.errors", "load_design": "engine.loader",
     "Design": "engine.model.design", "Fact": "engine.model.design", "Evidence": "engine.model.finding",
     "Finding": "engine.model.finding", "MitigationItem": "engine.model.finding",
-    "KnowledgeBase": "engine.model.rule", "Severity": "engine.model.schema", "Plan": "engine.plan",
+    "KnowledgeBase": "engine.model.rule", "Severity": "engine.model.base", "Plan": "engine.plan",
     "build_plan": "engine.plan", "Review": "engine.review", "load_kb": "engine.review",
     "review_design": "engine.review",
 }

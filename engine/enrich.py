@@ -43,8 +43,8 @@ from engine.graph import (
     strongly_connected,
 )
 from engine.model import ASSUMED_KEY
+from engine.model.base import credential_path
 from engine.model.design import Design, Fact, new_fact
-from engine.model.schema import credential_path
 
 __all__ = ["AMPLIFICATION_CAP", "CLASSIFIED", "ENTRY_EXPOSURES", "LATENCY_CAP_MS", "LIST_CAP", "SYNC_PROTOCOLS",
            "Enriched", "Members", "PathInfo", "enrich", "is_sync", "nines", "strongly_connected"]

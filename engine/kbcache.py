@@ -39,7 +39,7 @@ FORMAT = 1
 """The layout of an entry; a change makes every older entry a mismatch."""
 PREFIX = "kb-"
 _MODULES = ("__init__.py", "compiler.py", "kbcache.py", "ruleload.py", "rulecache.py", "source.py", "config.py",
-            "review.py", "model/rule.py", "model/schema.py", "model/document.py")
+            "review.py", "model/rule.py", "model/schema.py", "model/base.py", "model/document.py")
 """The source files whose change can change what loading and compiling rules gives (engine/…); the first
 holds archplan's version."""
 

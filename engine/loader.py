@@ -19,16 +19,16 @@ from pydantic import BaseModel, ValidationError
 from engine import budget
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
 from engine.markdown import HOW_TO, MARKDOWN_SUFFIXES, is_markdown, read_markdown
-from engine.model import AGENTS, SECTIONS, SINGLETON_KINDS
+from engine.model.base import AGENTS, SECTION_MODELS, SINGLETON_KINDS, section_model
 from engine.model.design import Design, Fact, FieldLocations, LoadWarning, new_fact
-from engine.model.kinds import identity
-from engine.rulecache import plain_validator
+from engine.model.kinds import IDENTIFIED_BY_NAME, identity
+from engine.rulecache import fact_validator
 from engine.source import DEFAULT_LIMITS, Document, Limits, Positions, keypath, load
 from engine.validation import load_all, validation_errors
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json", *MARKDOWN_SUFFIXES)
 READABLE = ".yaml, .yml, .json (design files) and .md (design documents with archplan blocks)"
-TOP_KEYS = ("source", "version", *SECTIONS, "waivers")
+TOP_KEYS = ("source", "version", *SECTION_MODELS, "waivers")
 """``waivers:`` is not a fact section: the review gate (engine/gate/waivers.py) reads it from ``Design.waiver_docs``."""
 
 
@@ -135,6 +135,12 @@ class _Pending:
     """Every document that gave it so far was inferred (``Document.inferred``)."""
 
 
+def _pending(fact: Fact) -> _Pending:
+    """A hand-written fact stated once so far, to merge another statement of it into."""
+    return _Pending(fact.kind, fact.key, fact.data, fact.location, fact.fields, [fact.agents[0]],  # type: ignore[arg-type]
+                    set(), fact.inferred)
+
+
 def _location(file: str, line: int, column: int) -> Location:
     """``Location(file, line, column)`` at a third of the cost (a frozen dataclass sets each field through
     ``object.__setattr__``): one per fact loaded, 24,000 at 5,000 services."""
@@ -158,7 +164,7 @@ def load_documents(docs: Iterable[Document]) -> Design:
     errors: list[ArchplanError] = []
     warnings: list[LoadWarning] = []
     docs = sorted(docs, key=lambda d: d.imported)  # stable: hand-written first, each group in its given order
-    merged: dict[tuple[str, str], _Pending] = {}
+    merged: dict[tuple[str, str], _Pending | Fact] = {}
     files: list[str] = []
     docs_seen: list[Document] = []
     for doc in docs:
@@ -186,27 +192,29 @@ def load_documents(docs: Iterable[Document]) -> Design:
             errors.append(InputError("unsupported version; this archplan reads version 1",
                                      doc.locate(("version",)), "version"))
         agent = str(source) if source in AGENTS else "?"
+        file, imported, inferred = doc.file, doc.imported, doc.inferred
         seen_here: dict[tuple[str, str], Location] = {}
         under = doc.positions.under if type(doc.positions) is Positions else None
-        for section, (kind, model, is_list) in SECTIONS.items():
+        for section, (kind, model, is_list) in SECTION_MODELS.items():
             if section not in data or data[section] is None:
                 continue
             value = data[section]
-            items: list[tuple[tuple[str | int, ...], Any]]
             if is_list:
                 if not isinstance(value, list):
                     errors.append(InputError(f"'{section}' must be a list, not a {type(value).__name__}",
                                              doc.locate((section,)), section))
                     continue
-                items = [((section, i), item) for i, item in enumerate(value)]
+                entries = value
                 places = under.get((section,)) if under is not None else None
             else:
-                items = [((section,), value)]
+                entries = [value]
                 places = under.get(()) if under is not None else None
-            validated = _validated(model, value if is_list else [value]) if items else None
-            for n, (base, item) in enumerate(items):
+            validated = _validated(model, entries) if entries else None
+            by_name, named, singleton = kind in IDENTIFIED_BY_NAME, kind in _NAMED_BY_IDENTITY, kind in SINGLETON_KINDS
+            for n, item in enumerate(entries):
                 if not n & 1023:
                     budget.check("validating the design")
+                base: tuple[str | int, ...] = (section, n) if is_list else (section,)
                 if validated is not None:  # the whole section at once: every entry a valid mapping
                     fact = validated[n]
                 else:
@@ -215,34 +223,39 @@ def load_documents(docs: Iterable[Document]) -> Design:
                                                  f"{type(item).__name__}", doc.locate(base), keypath(base)))
                         continue
                     alone = _validated(model, [item]) if is_list else None  # a singleton's: refused just now
-                    found = alone[0] if alone is not None else _model_fact(model, item, doc, base, errors)
+                    found = alone[0] if alone is not None else _model_fact(section_model(model), item, doc, base,
+                                                                          errors)
                     if found is None:
                         continue
                     fact = found
-                ident = identity(kind, fact)
-                if kind in _NAMED_BY_IDENTITY:
+                ident = fact["name"] if by_name else identity(kind, fact)  # validated: a name is text
+                if named:
                     fact.setdefault("name", ident)
                 pos = places.get(base[-1]) if places is not None else None
-                loc = _location(doc.file, pos[0], pos[1]) if pos is not None else doc.locate(base)
+                loc = _location(file, pos[0], pos[1]) if pos is not None else doc.locate(base)
                 fkey = (kind, ident)
-                if fkey in seen_here and kind not in SINGLETON_KINDS:
+                if fkey in seen_here and not singleton:
                     first = seen_here[fkey]
                     errors.append(InputError(f"duplicate {kind} '{ident}' (first defined at line {first.line})",
                                              loc, keypath(base)))
                     continue
                 seen_here[fkey] = loc
                 # a parsed file's: listed from its positions when first asked for
-                flocs = FieldLocations(doc.file, None, (doc, base, item)) if under is not None else \
+                flocs = FieldLocations(file, None, (doc, base, item)) if under is not None else \
                     _field_locations(doc, base, item)
                 pending = merged.get(fkey)
-                if pending is None:
-                    merged[fkey] = _Pending(kind, f"{kind}:{ident}", fact, loc, flocs, [agent],
-                                            set(flocs) if doc.imported else set(), doc.inferred)
+                if pending is None:  # a hand-written fact stated once (most): the fact itself, made once
+                    merged[fkey] = _Pending(kind, f"{kind}:{ident}", fact, loc, flocs, [agent], set(flocs),
+                                            inferred) if imported else \
+                        new_fact(kind, f"{kind}:{ident}", fact, loc, flocs, (agent,), inferred)
                 else:
-                    errors.extend(_merge(pending, fact, flocs, agent, loc, doc.imported, warnings))
-                    pending.inferred = pending.inferred and doc.inferred  # stated once: not inferred
+                    into = pending if type(pending) is _Pending else _pending(pending)  # type: ignore[arg-type]
+                    merged[fkey] = into  # stated again: merged from here on
+                    errors.extend(_merge(into, fact, flocs, agent, loc, imported, warnings))
+                    into.inferred = into.inferred and inferred  # stated once: not inferred
     raise_all(errors)
-    facts = [new_fact(p.kind, p.key, p.data, p.location, p.fields,
+    facts = [p if type(p) is Fact else
+             new_fact(p.kind, p.key, p.data, p.location, p.fields,
                       (p.agents[0],) if len(p.agents) == 1 else tuple(sorted(set(p.agents))), p.inferred)
              for p in merged.values()]
     facts.sort(key=attrgetter("kind", "key"))
@@ -255,11 +268,12 @@ def load_documents(docs: Iterable[Document]) -> Design:
     return design
 
 
-def _validated(model: type[BaseModel], entries: list[Any]) -> list[dict[str, Any]] | None:
-    """The data of every entry of a section, validated in one call (``plain_validator``), or None when an entry
-    is not plain valid data: each is then read alone, so that every error is found and located."""
+def _validated(model: str, entries: list[Any]) -> list[dict[str, Any]] | None:
+    """The data of every entry of a section whose model is named ``model``, validated in one call
+    (``fact_validator``: the model class is not built when its schema is kept), or None when an entry is not plain
+    valid data: each is then read alone, so that every error is found and located."""
     try:
-        validate = plain_validator(model)
+        validate = fact_validator(model)
     except TypeError:  # a schema the plain validator does not read: the model reads each entry
         return None
     try:
@@ -449,7 +463,7 @@ def _check_count(docs: Sequence[Document], limits: Limits) -> None:
     total = 0
     for doc in docs:
         if isinstance(doc.data, dict):
-            for section, (_kind, _model, is_list) in SECTIONS.items():
+            for section, (_kind, _model, is_list) in SECTION_MODELS.items():
                 value = doc.data.get(section)
                 total += (len(value) if isinstance(value, list) else 0) if is_list else int(value is not None)
         if total > limits.max_facts:

@@ -257,6 +257,55 @@ def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
 
 _UNWRITTEN: dict[str, str] = {}
 """Entries given a schema in this process and not yet written (path -> key): ``write_schemas``."""
+_FACTS: dict[str, Callable[[Any], Any]] = {}
+"""The section models' plain validators this process built, by model name (``fact_validator``)."""
+_FACT_KEYS: dict[tuple[str, ...], str | None] = {}
+"""The key of the section models' entry, by their source files: hashed once a process."""
+
+
+def fact_validator(name: str) -> Callable[[Any], Any]:
+    """``plain_validator`` of the section model ``name`` (``Service``, ``engine.model.base.SECTION_MODELS``),
+    built from its kept schema without the model classes (importing them, 24, was 2% of checking 1,000 services,
+    6% of checking the shop); with no schema kept, the models are imported, built and their schema kept.
+
+    The entry is the one ``plain_validator`` names for a section model: the section models, and every model they
+    nest, are written in one module (``base.FACT_MODULE``; tests/test_schema_cache.py holds ``_schema_sources`` of
+    each to ``fact_sources``), so its key is hashed from that module's source and ``engine.model.plain``'s, without
+    the classes, once a process rather than once a model. ``TypeError``: see ``plain_validator``."""
+    validate = _FACTS.get(name)
+    if validate is None:
+        validate = _FACTS[name] = _fact_validator(name)
+    return validate
+
+
+def _fact_validator(name: str) -> Callable[[Any], Any]:
+    from engine.model import plain
+    from engine.model.base import FACT_MODULE, section_model
+
+    files = fact_sources() if active() else None
+    if files is not None:
+        key = _FACT_KEYS[tuple(files)] if tuple(files) in _FACT_KEYS else _FACT_KEYS.setdefault(
+            tuple(files), _schema_key(files))
+        kept = _kept_schemas(key).get(f"{FACT_MODULE}.{name}") if key is not None else None
+        if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict):
+            from pydantic_core import SchemaError
+
+            with contextlib.suppress(SchemaError, TypeError, ValueError):  # a schema pydantic-core refuses: built
+                return plain.validator((kept[0], kept[1]))
+    return plain_validator(section_model(name))
+
+
+def fact_sources() -> list[str] | None:
+    """The source files of the section models' module and of ``engine.model.plain`` (what ``_schema_sources`` gives
+    a section model), found without importing the models; None when the module's file is not found."""
+    import importlib.util
+
+    from engine.model import plain
+    from engine.model.base import FACT_MODULE
+
+    spec = importlib.util.find_spec(FACT_MODULE)
+    origin = spec.origin if spec is not None else None
+    return sorted({plain.__file__, origin}) if origin and os.path.isfile(origin) else None
 
 
 def write_schemas() -> None:

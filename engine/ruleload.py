@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from engine import rulecache
 from engine.dialect import atoms
 from engine.errors import ArchplanError, InputError, LimitError, Location, RuleError, did_you_mean, raise_all
-from engine.model import BASE_KINDS, GRAPH_KINDS, FieldSpec, kind_fields
+from engine.model import BASE_KINDS, FieldSpec
 from engine.model.rule import (
     OPERATORS,
     PLAN_ITEM_KIND,
@@ -151,6 +151,8 @@ def load_rules(dirs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
 
 def derived_kinds(rules: Sequence[LoadedRule]) -> dict[str, dict[str, FieldSpec]]:
     """Fact kinds: the schema's, plus those that rules derive (with the fields they set)."""
+    from engine.model.schema import kind_fields  # the section models: only when rules are compiled
+
     kinds = kind_fields()
     for lr in rules:
         for d in lr.rule.derive:
@@ -204,6 +206,8 @@ def split_test(test: Any) -> list[tuple[str, Any]]:
 
 def validate(kb: KnowledgeBase) -> list[ArchplanError]:
     """Check every rule against the fact schema; return the problems."""
+    from engine.model.schema import GRAPH_KINDS  # the section models: only when rules are compiled
+
     errors: list[ArchplanError] = []
     derived_by_rules = {d.kind for lr in kb.rules for d in lr.rule.derive}
     for kind in sorted(derived_by_rules & set(BASE_KINDS)):

@@ -15,9 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.model import DesignFile
 from engine.model.rule import Rule
-from engine.model.schema import attach_docstrings
 
 DESIGN_SCHEMA_FILE = "design.schema.json"
 """Default file name of the design schema: ``archplan schema -o design.schema.json``."""
@@ -29,6 +27,8 @@ _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 def design_schema() -> dict[str, Any]:
     """The JSON Schema of a design file."""
+    from engine.model.schema import DesignFile, attach_docstrings  # the section models: not a check's
+
     attach_docstrings(DesignFile)
     data = DesignFile.model_json_schema(by_alias=True)
     data["$schema"] = _DRAFT
@@ -38,6 +38,8 @@ def design_schema() -> dict[str, Any]:
 
 def rule_schema() -> dict[str, Any]:
     """The JSON Schema of a rule file (its structure; the loader checks kinds, fields and templates too)."""
+    from engine.model.schema import attach_docstrings
+
     attach_docstrings(Rule)
     data = Rule.model_json_schema(by_alias=True)
     data["$schema"] = _DRAFT

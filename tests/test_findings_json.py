@@ -13,8 +13,8 @@ import pytest
 from engine.gate.common import logical_path, one_line
 from engine.gate.core import GateOptions, evaluate
 from engine.gate.sarif import to_sarif_data
+from engine.model.base import Severity
 from engine.model.finding import Finding, filled, findings_json
-from engine.model.schema import Severity
 from engine.review import Review, display_path, review
 from tests.conftest import ROOT
 

@@ -99,14 +99,18 @@ def test_entries_the_plain_validator_refuses_load_as_their_model_reads_them(tmp_
     assert facts["service:a"].data == {"name": "a"}
 
 
-def test_a_model_the_plain_validator_cannot_read_is_read_by_the_model_itself() -> None:
+def test_a_model_the_plain_validator_cannot_read_is_read_by_the_model_itself(
+        tmp_path: os.PathLike[str], monkeypatch: Any) -> None:
     """A model with a custom validator (none of the fact models has one today) gets no plain validator: the loader
     then reads each entry with the model, as before the plain validators, instead of failing."""
-    from pydantic import field_validator
+    from pydantic import ConfigDict, field_validator
 
+    from engine import rulecache
     from engine.loader import _validated
+    from engine.model import schema
 
     class Shouting(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
         name: str
 
         @field_validator("name")
@@ -114,7 +118,16 @@ def test_a_model_the_plain_validator_cannot_read_is_read_by_the_model_itself() -
         def upper(cls, value: str) -> str:
             return value.upper()
 
+    monkeypatch.setattr(schema, "Team", Shouting)  # the teams' model, as the loader finds it by name
+    monkeypatch.setattr(rulecache, "enabled", False)  # no kept schema of the real one
+    monkeypatch.setattr(rulecache, "_FACTS", {})
     for _ in range(2):  # refused at once the second time, from what the first found
         with pytest.raises(TypeError):
             plain_validator(Shouting)
-        assert _validated(Shouting, [{"name": "a"}]) is None
+        assert _validated("Team", [{"name": "a"}]) is None
+    path = write(str(tmp_path), "infra.yaml", """
+        source: infrastructure
+        teams:
+          - name: payments
+        """)
+    assert load_design([path]).by_key()["team:PAYMENTS"].data == {"name": "PAYMENTS"}  # the model read it

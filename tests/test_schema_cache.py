@@ -196,3 +196,43 @@ def test_the_command_line_writes_the_schemas_once_at_exit(tmp_path: Any) -> None
     body = rulecache.read_entry(os.path.join(folder, name), name[len(rulecache.SCHEMA_PREFIX):-len(".json")],
                                 rulecache.SCHEMA_FORMAT)
     assert body is not None and len(orjson.loads(body)) >= 10
+
+
+def test_the_section_models_entry_is_named_without_their_classes() -> None:
+    """``fact_validator`` names the section models' entry from their module's file: the one every section model's
+    classes (and the models they nest) are written in, as ``plain_validator`` names it from the classes."""
+    files = rulecache.fact_sources()
+    assert files is not None
+    for _kind, model, _is_list in SECTIONS.values():
+        assert rulecache._schema_sources(model) == files, model.__name__
+
+
+def test_a_check_with_the_schemas_kept_does_not_import_the_section_models(tmp_path: Any) -> None:
+    """The second check of a design reads its sections with the kept schemas; a design the plain validators refuse
+    still imports the models, whose errors the user sees."""
+    import subprocess
+
+    from tests.conftest import ROOT
+    from tests.helpers import write
+
+    env = {**os.environ, rulecache.CACHE_ENV: str(tmp_path / "cache")}
+    env.pop(rulecache.OFF_ENV, None)
+    shop = os.path.join(ROOT, "facts", "shop")
+    first = subprocess.run([sys.executable, "-m", "archplan", "check", shop, "-o", os.devnull], cwd=ROOT, env=env,
+                           capture_output=True, check=False)
+    assert first.returncode == 1, first.stderr
+    bad = write(str(tmp_path), "bad/infra.yaml", """
+        source: infrastructure
+        services:
+          - {name: a, replicas: many}
+        """)
+    probe = ("import sys\nfrom engine.cli.main import main\ntry:\n    main(['check', {path!r}, '-o', '/dev/null'])\n"
+             "except SystemExit as exc:\n    print('exit', exc.code)\n"
+             "print('models', 'engine.model.schema' in sys.modules)\n")
+    kept = subprocess.run([sys.executable, "-c", probe.format(path=shop)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True)
+    assert kept.stdout.split("\n")[-3:] == ["exit 1", "models False", ""], kept.stderr
+    refused = subprocess.run([sys.executable, "-c", probe.format(path=bad)], cwd=ROOT, env=env, capture_output=True,
+                             text=True, check=True)
+    assert "'many' is not a whole number" in refused.stderr
+    assert refused.stdout.split("\n")[-3:] == ["exit 2", "models True", ""]

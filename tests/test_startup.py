@@ -115,3 +115,14 @@ def test_a_mistake_still_gets_its_suggestion() -> None:
     from engine.errors import did_you_mean
 
     assert did_you_mean("chek", ["check", "plan"]) == " (did you mean 'check'?)"
+
+
+def test_a_check_without_a_config_file_makes_no_config_model() -> None:
+    """The config file's pydantic models (engine/config_file.py) are imported when a config file is read."""
+    loaded = modules_after(CLI.format(args=["check", "facts/shop", "--format", "json", "-o", "/dev/null"]))
+    assert "engine.runtime" in loaded  # the review ran
+    assert "engine.config_file" not in loaded
+    config = "tests/hostile/config/severity-typo/archplan.toml"  # refused, once read
+    with_config = modules_after(CLI.format(args=["check", "facts/shop", "--config", config, "--format", "json",
+                                                 "-o", "/dev/null"]))
+    assert "engine.config_file" in with_config

@@ -529,7 +529,7 @@ def token_secret_readers(docs: Sequence[Document]) -> list[Document]:
     container mounts) charged only to the services that log users in: those that serve, or are routed, an endpoint
     whose path ends in a login, token or sign-up name (``POST /api/user/login`` routed to ``user-service``). The
     others lose the ``secrets_source`` it gave them, said in a remark; with no such service, every one keeps it."""
-    from engine.model.schema import credential_path
+    from engine.model.base import credential_path
 
     holders: dict[str, set[str]] = {}
     for d in docs:

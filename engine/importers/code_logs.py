@@ -38,7 +38,7 @@ from engine.errors import Location
 from engine.importers import code_trees
 from engine.importers.base import Body
 from engine.importers.code_text import bracket_pairs, close_bracket, string_end
-from engine.model.schema import AUTH_FLOW_NAMES, AUTH_FLOW_REQUEST_NAMES
+from engine.model.base import AUTH_FLOW_NAMES, AUTH_FLOW_REQUEST_NAMES
 
 SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".java", ".go", ".cs", ".kt")
 

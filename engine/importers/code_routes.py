@@ -162,8 +162,8 @@ from engine.importers.code_text import (
     test_tree,
     uncommented,
 )
+from engine.model.base import credential_path
 from engine.model.kinds import identity
-from engine.model.schema import credential_path
 from engine.source import DEFAULT_LIMITS, Document, Limits, read_text
 
 FORMAT = "source"

@@ -3,8 +3,9 @@
 Every layer of archplan may import this package (and only ``engine.errors``, ``engine.budget``,
 ``engine.neutral`` and ``engine.dialect`` sit below it). Its modules:
 
-- ``schema``: the design file's pydantic models, the closed sets (severity, category, phase, agent) and the
-  field schema of every fact kind the rules can match;
+- ``base``: the closed sets (severity, category, phase, agent), the sections and kinds of facts and ``FieldSpec``,
+  without pydantic: what a check reads;
+- ``schema``: the design file's pydantic models and the field schema of every fact kind the rules can match;
 - ``kinds``: one home for fact kinds, their sections, their agents and how a fact is identified;
 - ``plain``: a fact model's checks as one validator giving the data the loader keeps (no model instance built);
 - ``document``: a parsed file with the position of every key (``Document``), and the bounds on reading;
@@ -21,44 +22,41 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.model.design import Design, Fact, LoadWarning
-    from engine.model.document import Document
-    from engine.model.finding import Evidence, Finding, MitigationItem
-    from engine.model.rule import KnowledgeBase, LoadedRule, Rule
-    from engine.model.schema import (
+    from engine.model.base import (
         AGENTS,
         ASSUMED_KEY,
         BASE_KINDS,
-        COMPUTED_FIELDS,
-        GRAPH_KINDS,
         NAME_KEYED_KINDS,
-        SECTIONS,
         SEVERITY_BY_RANK,
         SINGLETON_KINDS,
         UNKNOWN_BECAUSE,
         Category,
-        DesignFile,
         FieldSpec,
         Phase,
         Severity,
-        field_description,
-        kind_fields,
         singleton_key,
     )
+    from engine.model.design import Design, Fact, LoadWarning
+    from engine.model.document import Document
+    from engine.model.finding import Evidence, Finding, MitigationItem
+    from engine.model.rule import KnowledgeBase, LoadedRule, Rule
+    from engine.model.schema import COMPUTED_FIELDS, GRAPH_KINDS, SECTIONS, DesignFile, field_description, kind_fields
 
 _HOMES = {
     "Design": "design", "Fact": "design", "LoadWarning": "design", "Document": "document",
     "Evidence": "finding", "Finding": "finding", "MitigationItem": "finding",
-    "KnowledgeBase": "rule", "LoadedRule": "rule", "Rule": "rule",
+    "KnowledgeBase": "rule", "LoadedRule": "rule", "Rule": "rule", "COMPUTED_FIELDS": "schema",
+    "GRAPH_KINDS": "schema", "SECTIONS": "schema", "DesignFile": "schema", "field_description": "schema",
+    "kind_fields": "schema",
 }
-"""Where each name lives (the schema's otherwise): imported on first use, so that a module reading one light
+"""Where each name lives (``base`` otherwise): imported on first use, so that a module reading one light
 model (``document``'s ``Limits`` for the command line's defaults) does not import pydantic and every model."""
 
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'engine.model' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"engine.model.{_HOMES.get(name, 'schema')}"), name)
+    value = getattr(importlib.import_module(f"engine.model.{_HOMES.get(name, 'base')}"), name)
     globals()[name] = value
     return value
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from engine.errors import Location
+from engine.model.base import Severity
 from engine.model.frozen import quick_init
-from engine.model.schema import Severity
 
 T = TypeVar("T")
 

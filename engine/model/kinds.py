@@ -10,16 +10,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.model.schema import SECTIONS, SINGLETON_KINDS
+from engine.model.base import SECTION_MODELS, SINGLETON_KINDS
 
-SECTION_KIND: dict[str, str] = {section: kind for section, (kind, _model, _is_list) in SECTIONS.items()}
+SECTION_KIND: dict[str, str] = {section: kind for section, (kind, _model, _is_list) in SECTION_MODELS.items()}
 """Section of a design file -> the kind of its facts (``services`` -> ``service``)."""
+
+
+IDENTIFIED_BY_NAME = frozenset(kind for kind, _model, is_list in SECTION_MODELS.values()
+                               if is_list and kind not in ("interaction", "endpoint", "deployment"))
+"""Kinds whose facts are identified by their ``name`` alone (``identity``: ``data["name"]``)."""
 
 
 def identity(kind: str, data: Mapping[str, Any]) -> str:
     """The name that identifies a fact within its kind."""
+    if kind in IDENTIFIED_BY_NAME:
+        return str(data["name"])
     if kind in SINGLETON_KINDS:
-        return kind  # so that the key is schema.singleton_key(kind)
+        return kind  # so that the key is base.singleton_key(kind)
     if kind == "interaction":
         return str(data.get("name") or f"{data['from']}->{data['to']}")
     if kind == "endpoint":

@@ -39,9 +39,15 @@ def plain_validator(model: type[BaseModel], schema: PlainSchema | None = None) -
     (``engine.rulecache``), instead of building it."""
     validate = _PLAIN.get(model)
     if validate is None:
-        plain, config = plain_schema(model) if schema is None else schema
-        validate = _PLAIN[model] = SchemaValidator(cs.list_schema(plain), config).validate_python
+        validate = _PLAIN[model] = validator(plain_schema(model) if schema is None else schema)
     return validate
+
+
+def validator(schema: PlainSchema) -> Callable[[Any], Any]:
+    """The ``validate_python`` of a plain validator built from ``schema`` (a ``plain_schema``, perhaps kept from an
+    earlier process), with no model class: ``pydantic_core.SchemaError`` when pydantic-core refuses it."""
+    plain, config = schema
+    return SchemaValidator(cs.list_schema(plain), config).validate_python
 
 
 def known(model: type[BaseModel]) -> Callable[[Any], Any] | None:

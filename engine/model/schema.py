@@ -1,6 +1,9 @@
-"""The fact model: what the four design agents may say about a backend system.
+"""The fact model: what the four design agents may say about a backend system, as pydantic models.
 
-Pure data. Every model is strict and forbids unknown keys. A field left out (``None``)
+Pure data. The closed sets, the sections and kinds and ``FieldSpec`` live in ``engine.model.base``, which a check
+reads without these models: they are imported when a design file is refused (their errors are the user's), when
+the plain validators' kept schemas are missing (engine.rulecache) and for the JSON Schema, the docs and the rules'
+field checks. Every model is strict and forbids unknown keys. A field left out (``None``)
 means *unknown*: rules see it as missing and may report an information gap, never a pass.
 
 Closed sets are ``Literal`` types so that strict validation accepts the plain strings that
@@ -11,76 +14,11 @@ YAML and JSON carry, and the JSON Schema lists the allowed values.
 # objects when each class is made, where pydantic would compile and evaluate every one of them as a string (a
 # sixth of this module's import, 6 ms a process). A model names only the models defined above it.
 
-import enum
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-# --------------------------------------------------------------------------------------
-# Closed sets shared by facts, rules and reports
-# --------------------------------------------------------------------------------------
-
-
-ASSUMED_KEY = "assumed"
-"""On a computed fact, the map from each computed field whose value rests on an assumption (an access of
-unknown mode counted as a write) to that assumption in words; findings testing the field say so."""
-
-
-class Severity(enum.StrEnum):
-    """How bad a finding is, from the likelihood x impact matrix."""
-
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-    @property
-    def rank(self) -> int:
-        """Higher is worse: critical 4 ... low 1."""
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
-SEVERITY_BY_RANK = {rank: sev for sev, rank in _SEVERITY_RANK.items()}
-
-
-class Category(enum.StrEnum):
-    """The eight areas of the knowledge base."""
-
-    RESILIENCE = "resilience"
-    DATA = "data"
-    API = "api"
-    COMMUNICATION = "communication"
-    SECURITY = "security"
-    PERFORMANCE = "performance"
-    OPERABILITY = "operability"
-    DEPLOYMENT = "deployment"
-
-
-class Phase(enum.IntEnum):
-    """Implementation phases of the integration roadmap."""
-
-    FOUNDATION = 1
-    CORE_FEATURES = 2
-    INTEGRATION = 3
-    PRODUCTION_READINESS = 4
-
-    @property
-    def title(self) -> str:
-        """Human title of the phase."""
-        return _PHASE_TITLES[self]
-
-
-_PHASE_TITLES = {
-    Phase.FOUNDATION: "Foundation",
-    Phase.CORE_FEATURES: "Core Features",
-    Phase.INTEGRATION: "Integration",
-    Phase.PRODUCTION_READINESS: "Production Readiness",
-}
-
-Agent = Literal["api", "database", "infrastructure", "security"]
-AGENTS: tuple[str, ...] = get_args(Agent)
+from engine.model.base import BASE_KINDS, SECTION_MODELS, Agent, Category, FieldSpec, Severity
 
 Name = Annotated[
     str,
@@ -1496,54 +1434,15 @@ class DesignFile(_Fact):
         return data
 
 
-# Section of a design file -> (fact kind, model). Singletons have no list.
 SECTIONS: dict[str, tuple[str, type[_Fact], bool]] = {
-    "system": ("system", System, False),
-    "services": ("service", Service, True),
-    "interactions": ("interaction", Interaction, True),
-    "endpoints": ("endpoint", Endpoint, True),
-    "datastores": ("datastore", Datastore, True),
-    "channels": ("channel", Channel, True),
-    "externals": ("external", External, True),
-    "security": ("security", SecurityControls, False),
-    "deployments": ("deployment", Deployment, True),
-    "observability": ("observability", Observability, False),
-    "workflows": ("workflow", Workflow, True),
-    "jobs": ("job", Job, True),
-    "teams": ("team", Team, True),
-}
-
-SINGLETON_KINDS = frozenset(kind for kind, _model, is_list in SECTIONS.values() if not is_list)
-"""Kinds a design states once (agents' sections merge into one fact): at most one fact each."""
-
-
-def singleton_key(kind: str) -> str:
-    """The key of the one fact of a singleton kind."""
-    return f"{kind}:{kind}"
-
-
-NAME_KEYED_KINDS = frozenset(kind for kind, model, is_list in SECTIONS.values()
-                             if is_list and "name" in model.model_fields)
-"""Kinds whose facts are keyed ``kind:name`` (the loader's identity): a name names at most one fact."""
+    section: (kind, globals()[name], is_list) for section, (kind, name, is_list) in SECTION_MODELS.items()}
+"""Section of a design file -> (fact kind, model, whether it is a list): ``base.SECTION_MODELS`` with its classes."""
 
 
 # --------------------------------------------------------------------------------------
 # Field schema of every fact kind the rules can match
 # --------------------------------------------------------------------------------------
 
-FieldType = Literal["str", "int", "float", "bool", "list"]
-
-
-@dataclass(frozen=True, kw_only=True, eq=False)
-class FieldSpec:
-    """What a rule may assume about one field of a fact kind (a plain value: a model would build a validator, and
-    load pydantic's plugins, when this module is imported)."""
-
-    type: FieldType
-    values: tuple[str, ...] | None = None
-    """Closed set of allowed values, for string fields."""
-    item_values: tuple[str, ...] | None = None
-    """Closed set of allowed items, for list fields."""
 
 
 def _spec_for(annotation: Any) -> FieldSpec | None:
@@ -1696,49 +1595,6 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "security": {"compliance_count": _INT},
 }
 
-AUTH_FLOW_REQUEST_NAMES = frozenset({"forgot", "forgot-password", "magic-generate", "magic-link", "email-check"})
-"""Last parts of a path that name a step a caller takes before signing in, with no session and no credential: a
-password-reset request (``/auth/forgot-password/``), a one-time code or link sent by e-mail (``/magic-generate``), an
-account check that answers how an e-mail signs in (``/email-check``). Its body carries an e-mail, not a secret.
-A reset's confirmation (``reset-password``, ``password-reset``) is not among them: it checks a token whose strength
-the import does not read (a signed JWT cannot be guessed; a short code can)."""
-
-AUTH_FLOW_NAMES = frozenset({"login", "signin", "sign-in", "log-in", "logon", "authenticate", "token", "signup",
-                             "sign-up", "register", "magic-sign-in", "magic-sign-up"}) | AUTH_FLOW_REQUEST_NAMES
-"""Last parts of a path that name a login, token or sign-up operation, a sign-in with a one-time code, or a step
-before one (``AUTH_FLOW_REQUEST_NAMES``): what the route-from-code importer states as ``auth_flow``, and what
-``credential_flow`` reads from the path when ``auth_flow`` is not stated."""
-
-ACCOUNT_WORDS = frozenset({"user", "users", "account", "accounts", "auth", "authentication", "identity", "member",
-                           "members", "me", "session", "sessions", "oauth", "oauth2", "sso", "login", "signup"})
-"""Resources a ``register`` operation signs a person up to: ``/api/user/register`` creates an account, while
-``/movie/register`` or ``/CustomerManagement/Register`` records a movie or a garage's customer, no credential."""
-
-
-def credential_path(path: str) -> bool:
-    """Whether a path's last part names a login, token or sign-up operation or a step before one (``AUTH_FLOW_NAMES``:
-    ``/auth/forgot-password/``, ``/auth/magic-sign-in/``). ``register`` is
-    one only on its own or under an account resource (``ACCOUNT_WORDS``: ``/register``, ``/api/v1/users/register``);
-    under another resource it records that resource. Prefixes such as ``api`` and ``v2`` are no resource."""
-    parts = [p.lower() for p in path.rstrip("/").split("/") if p]
-    if not parts or parts[-1] not in AUTH_FLOW_NAMES:
-        return False
-    if parts[-1] != "register":
-        return True
-    owners = [p for p in parts[:-1] if "{" not in p and "*" not in p and p != "api"
-              and not (p[:1] == "v" and p[1:].isdigit())]
-    return not owners or owners[-1] in ACCOUNT_WORDS or owners[-1].replace("-", "").endswith(("user", "users"))
-
-UNKNOWN_BECAUSE: dict[tuple[str, str], str] = {
-    ("interaction", "blocking"): "neither style nor protocol stated",
-    ("interaction", "cross_team"): "the owners not stated",
-    ("interaction", "target_criticality"): "the target's criticality not stated",
-    ("interaction", "caller_criticality"): "the caller's criticality not stated",
-    ("interaction", "target_classified"): "the target's data classification not stated",
-    ("channel", "expires_messages"): "message_ttl_seconds not stated, and no known broker default",
-}
-"""Why a computed field is unknown, in terms of the design fields it comes from (a finding that assumes its
-value says so: "cross_team = true: the owners not stated")."""
 
 # Kinds the engine derives from the design before rules fire.
 GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
@@ -1799,7 +1655,6 @@ RISK_FIELDS: dict[str, FieldSpec] = {
     "category": FieldSpec(type="str", values=tuple(c.value for c in Category)),
 }
 
-BASE_KINDS: tuple[str, ...] = tuple(kind for kind, _m, _l in SECTIONS.values())
 
 # Every design fact also carries the agents that stated it (``source:`` of its files, sorted, joined by
 # " and "), so that a rule's message can say whose facts contradict.
