@@ -411,18 +411,80 @@ def _screens(specs: Sequence[RulesetSpec], facts: Iterable[Mapping[str, Any]]) -
     wanted: dict[str, tuple[str, tuple[Any, ...], tuple[str, ...]]] = {}
     for spec in specs:
         wanted.update(spec.screens)
-    by_kind: dict[str, list[tuple[set[Any], Callable[[Mapping[str, Any]], bool], tuple[str, ...]]]] = {}
+    by_kind: dict[str, list[tuple[set[Any], Callable[[Mapping[str, Any]], bool], tuple[str, ...], tuple[str, ...]]]]
+    by_kind = {}
     found: dict[str, set[Any]] = {}
     for name, (kind, tests, fields) in wanted.items():
-        by_kind.setdefault(kind, []).append((found.setdefault(name, set()), passes(tests), fields))
+        read = tuple(dict.fromkeys(fld for fld, _op, _value in tests))
+        by_kind.setdefault(kind, []).append((found.setdefault(name, set()), passes(tests), fields, read))
     if by_kind:
+        of_kind: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in by_kind}
         for fact in facts:
-            for values, test, fields in by_kind.get(fact["kind"], ()):
-                if test(fact):
+            held = of_kind.get(fact["kind"])
+            if held is not None:
+                held.append(fact)
+        for kind, screens in by_kind.items():
+            for values, test, fields, read in screens:
+                for fact in _passing(test, read, of_kind[kind]):
                     key = _join_key(fact, fields)
                     if key is not _UNJOINABLE:
                         values.add(key)
     return {name: frozenset(values) for name, values in found.items()}
+
+
+_KEPT_APART = (frozenset((str, bool, type(None), object)), frozenset((str, int, float, type(None), object)))
+"""The types of values that a tuple of them, as a dict key, keeps apart exactly when ``same`` does (``object``: a field
+not there, ``_NOT_THERE``): texts, null and booleans, or texts, null and numbers (never booleans with numbers: ``True``
+is ``1`` to a dict, not to ``same``; ``1`` and ``1.0`` are alike to both)."""
+_NOT_THERE = object()
+
+
+class _ByValues:
+    """Facts (of one kind) by their values of some top-level fields: ``passing`` asks a test that reads only those
+    fields once per distinct set of their values, when each is of the types ``_KEPT_APART`` (else of each fact). A
+    join ruleset's partner gates filter the facts of a kind a few dozen times (its interactions, services …), which
+    repeat a few settings."""
+
+    __slots__ = ("facts", "firsts", "slots")
+
+    def __init__(self, facts: list[Mapping[str, Any]], fields: tuple[str, ...]) -> None:
+        self.facts = facts
+        self.slots: list[int] | None = None
+        """Each fact's set of values, as the position of its set in ``firsts``; None: each fact is asked."""
+        self.firsts: list[int] = []
+        """The position of one fact of each set of values."""
+        if len(facts) < 8:
+            return
+        if not fields:  # one set: a test that reads no field answers alike for all
+            self.firsts, self.slots = [0], [0] * len(facts)
+            return
+        columns = [[f.get(fld, _NOT_THERE) for f in facts] for fld in fields]
+        for column in columns:
+            kinds = set(map(type, column))
+            if not (kinds <= _KEPT_APART[0] or kinds <= _KEPT_APART[1]):
+                return
+        keys: list[Any] = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+        last = dict(zip(keys, range(len(keys)), strict=True))  # each set of values, with its last fact's position
+        self.firsts = list(last.values())
+        slot = {key: i for i, key in enumerate(last)}
+        self.slots = list(map(slot.__getitem__, keys))
+
+    def passing(self, test: Callable[[Mapping[str, Any]], bool]) -> list[Mapping[str, Any]]:
+        """``[f for f in facts if test(f)]``."""
+        facts = self.facts
+        if self.slots is None:
+            return [f for f in facts if test(f)]
+        verdicts = [bool(test(facts[i])) for i in self.firsts]
+        return list(itertools.compress(facts, map(verdicts.__getitem__, self.slots)))
+
+
+def _passing(test: Callable[[Mapping[str, Any]], bool], read: Sequence[str], facts: list[Mapping[str, Any]]
+             ) -> list[Mapping[str, Any]]:
+    """``[f for f in facts if test(f)]``, for a ``test`` that reads only the fields ``read`` of a fact (``_ByValues``
+    when they are top-level ones)."""
+    if any("." in fld for fld in read):
+        return [f for f in facts if test(f)]
+    return _ByValues(facts, tuple(read)).passing(test)
 
 
 def _joinable(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]]) -> dict[str, Callable[[Mapping[str, Any]], bool]]:
@@ -439,6 +501,10 @@ def _joinable(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]]) -> dict[str
         held = of_kind.get(fact["kind"])
         if held is not None:
             held.append(fact)
+    read: dict[str, dict[str, None]] = {kind: {} for kind in kinds}  # the fields the kind's gates read
+    for kind, gate, _fld in spec.partners:
+        read[kind].update(dict.fromkeys(gate or ()))
+    classed: dict[str, _ByValues] = {}
     passing: dict[str, list[Mapping[str, Any]]] = {}
     values: list[frozenset[str] | None] = []
     for kind, gate, fld in spec.partners:
@@ -446,7 +512,14 @@ def _joinable(spec: RulesetSpec, facts: Iterable[Mapping[str, Any]]) -> dict[str
         found = passing.get(name)
         if found is None:
             test = _gate_of(gate)
-            found = passing[name] = of_kind[kind] if test is None else [f for f in of_kind[kind] if test(f)]
+            if test is None:
+                found = of_kind[kind]
+            else:
+                by_values = classed.get(kind)
+                if by_values is None:
+                    by_values = classed[kind] = _ByValues(of_kind[kind], tuple(read[kind]))
+                found = by_values.passing(test)
+            passing[name] = found
         got = {f.get(fld) for f in found}
         texts = frozenset(v for v in got if type(v) is str)
         values.append(texts if len(texts) == len(got) else None)
@@ -551,9 +624,23 @@ def _absent(screen: frozenset[Any], joined: tuple[str, ...]) -> Callable[[Mappin
             return value is _UNJOINABLE or value not in screen
         return one
 
-    def many(fact: Mapping[str, Any]) -> bool:
-        key = _join_key(fact, joined)
-        return key is _UNJOINABLE or key not in screen
+    if any("." in fld for fld in joined):
+        def nested(fact: Mapping[str, Any]) -> bool:
+            key = _join_key(fact, joined)
+            return key is _UNJOINABLE or key not in screen
+        return nested
+
+    def many(fact: Mapping[str, Any]) -> bool:  # ``_join_key`` inline, as ``one``
+        values = []
+        for fld in joined:
+            value = fact.get(fld, _UNJOINABLE)
+            kind = type(value)
+            if kind is not str and kind is not int:
+                value = _join_value(value)
+                if value is _UNJOINABLE:
+                    return True
+            values.append(value)
+        return tuple(values) not in screen
     return many
 
 
@@ -1047,8 +1134,11 @@ def _many(shape: Callable[[Any, Mapping[str, Any]], _Shape], selves: tuple[tuple
         if selves:
             keyss = [k if isinstance(f.get("key"), str) else (k, None) for k, f in zip(keyss, facts, strict=True)]
         got: list[Any] = list(map(shapes.get, keyss))
-        if None in got:
-            got = [g or shape(k, f) for g, k, f in zip(got, keyss, facts, strict=True)]
+        if None in got:  # each new list of keys made once (``shape``), then every fact's looked up again
+            for k, f in zip(keyss, facts, strict=True):
+                if k not in shapes:
+                    shape(k, f)
+            got = list(map(shapes.__getitem__, keyss))
         refused: list[int] = []
         try:
             texts: list[str | None] = [dumps(g[1](f), option=option).decode() for g, f in zip(got, facts, strict=True)]
@@ -1060,8 +1150,9 @@ def _many(shape: Callable[[Any, Mapping[str, Any]], _Shape], selves: tuple[tuple
                      for g, f, t in zip(got, facts, texts, strict=True)]
         columns: list[Any] = [[g[0] for g in got], texts]
         columns += [_group_column(group, facts, store, refused) for group in groups]
-        if verdicts and not fixed_verdicts:
-            columns.append([tuple([v if type(v) is bool else v(f) for v in verdicts]) for f in facts])
+        if verdicts and not fixed_verdicts:  # verdict by verdict, then each fact's as a tuple
+            columns.append(list(zip(*[[v] * len(facts) if type(v) is bool else list(map(v, facts))
+                                      for v in verdicts], strict=True)))
         out: list[Any] = list(zip(*columns, strict=True))
         for i in refused:
             out[i] = None
@@ -1538,7 +1629,13 @@ def _alike_sets(given: Sequence[tuple[Mapping[str, Any], _Step]], alike: dict[st
     for step, run in itertools.groupby(given, _STEP):  # a kind's facts come together: signed together
         facts = list(map(_FACT, run))
         signed += [None] * len(facts) if step[2] is None else step[2].many(facts)
-    for (f, (_gate, project, sign)), sig in zip(given, signed, strict=True):
+    for (f, step), sig in zip(given, signed, strict=True):
+        if sig is not None:  # most: a fact signed, of a set met before
+            keys = first.get(sig)
+            if keys is not None:
+                keys.append(f["key"])
+                continue
+        _gate, project, sign = step
         p: dict[str, Any] | None = None
         if sign is None:  # no signature of its own: the projection's
             p = project(f)
@@ -2017,23 +2114,25 @@ class _Run:
         if premises is None:
             premises = tuple([str(bindings[alias]["key"]) for alias in crule.premise_aliases])
         depth = self.depth
-        level = 1 + max([depth.get(k, 0) for k in premises]) if premises else 1
+        level = 1 + max(map(depth.get, premises, itertools.repeat(0))) if premises else 1
         if level > limits.max_chain:
             raise LimitError(
                 f"rules chained more than {limits.max_chain:,} derivations deep without reaching a "
                 f"fixed point (rule '{crule.rule_id}' keeps deriving '{df['kind']}' facts from its "
                 "own output); a rule may be deriving facts forever (raise the bound with --max-chain)",
                 self.session._rule_location(crule.rule_id))
-        for fld, value in df.items():
-            if isinstance(value, str) and len(value) > limits.max_value_chars:
+        most = limits.max_value_chars
+        for value in df.values():
+            if isinstance(value, str) and len(value) > most:
+                fld = next(k for k, v in df.items() if isinstance(v, str) and len(v) > most)
                 raise LimitError(
                     f"rule '{crule.rule_id}' derived a '{df['kind']}' fact whose '{fld}' has "
-                    f"{len(value):,} characters, over the {limits.max_value_chars:,} limit; a "
+                    f"{len(df[fld]):,} characters, over the {most:,} limit; a "
                     "template may be growing its own output", self.session._rule_location(crule.rule_id))
-        self.depth[key] = level
+        depth[key] = level
         self.store[key] = df
         result.derived[key] = df
-        result.derivations[key] = Derivation(crule.rule_id, premises)
+        result.derivations._own[key] = Derivation(crule.rule_id, premises)  # ``__setitem__``, inline
         if assert_again:
             self.queue.append(df)
 
