@@ -119,11 +119,14 @@ COMPOSE = """
 """
 
 
+SOURCES = {"web": FLASK_PROXYFIX, "quiet": FLASK_PROTO_ONLY}
+
+
 def _specs(tmp: str) -> list[str]:
-    compose = write(tmp, "compose.yaml", COMPOSE)
-    write(tmp, "web/app.py", FLASK_PROXYFIX)
-    write(tmp, "quiet/app.py", FLASK_PROTO_ONLY)
-    return [f"compose={compose}", f"source={tmp}/web", f"source={tmp}/quiet"]
+    """The compose file and one source directory per service, each holding its ``app.py``."""
+    for service, code in SOURCES.items():
+        write(tmp, f"{service}/app.py", code)
+    return [f"compose={write(tmp, 'compose.yaml', COMPOSE)}", *(f"source={tmp}/{s}" for s in SOURCES)]
 
 
 def test_a_published_service_trusting_the_header_from_any_peer_is_a_risk(tmp_path: Any) -> None:
