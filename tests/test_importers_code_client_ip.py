@@ -97,6 +97,7 @@ def _found(files: dict[str, str]) -> tuple[str, int] | None:
     ({"views.py": DRF_OWN_KEY}, None),
     ({"settings.py": DRF_SETTINGS}, ("settings.py", 3)),
     ({"tests/test_proxy.py": DJANGO_META}, None),
+    ({"client.py": "def forward(headers, peer):\n    headers['X-Forwarded-For'] = peer\n"}, None),
     ({"app.py": "ProxyFix = None\nx = ProxyFix(app, x_for=1)\n"}, None),
 ])
 def test_where_the_code_takes_the_client_address_from_a_header(files: dict[str, str], expected: Any) -> None:

@@ -8,7 +8,8 @@ Read with ``ast`` in the service's own Python files (tests aside), the first in 
   ``X-Forwarded-For`` values of every request, never asking which peer sent them (werkzeug's documentation:
   "this middleware should only be used if the application is actually behind such a proxy").
 - **The header read directly**: ``request.META["HTTP_X_FORWARDED_FOR"]``, ``META.get("HTTP_X_FORWARDED_FOR", ...)``
-  or ``headers.get("X-Forwarded-For")`` (any case): the code takes the address the caller wrote.
+  or ``headers.get("X-Forwarded-For")`` (any case): the code takes the address the caller wrote. Setting the header
+  (``headers["X-Forwarded-For"] = ...``, on a request the code sends) reads nothing.
 - **Django REST framework's throttles of anonymous callers**: a view class whose ``throttle_classes`` names
   ``AnonRateThrottle`` (or a class of the service's code derived from it, with no ``get_cache_key`` of its own that
   leaves ``get_ident`` unused), or ``DEFAULT_THROTTLE_CLASSES`` naming it; ``ScopedRateThrottle`` and
@@ -125,7 +126,8 @@ def _found(path: str, tree: ast.Module, throttles: dict[str, str]) -> tuple[str,
                 what = f"its code reads the client's address from {node.args[0].value}"
         elif isinstance(node, ast.Subscript):
             key = node.slice
-            if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() in _HEADERS:
+            if isinstance(node.ctx, ast.Load) and isinstance(key, ast.Constant) and isinstance(key.value, str) and \
+                    key.value.lower() in _HEADERS:
                 what = f"its code reads the client's address from {key.value}"
         else:
             found = _view_throttle(path, node, throttles)
