@@ -91,6 +91,7 @@ from engine.importers import (
     code_bullmq,
     code_calls,
     code_channels,
+    code_client_ip,
     code_clients,
     code_cs_tls,
     code_cs_workflows,
@@ -318,6 +319,9 @@ class Traits:
     """The weakest way its code hashes a password (``code_passwords``)."""
     ai_clients: tuple[code_ai.AiClient, ...] = ()
     """The AI model providers' clients its Python code builds (``code_ai``)."""
+    client_ip: tuple[str, Location] | None = None
+    """Where its Python code takes the client's address from a forwarding header any peer may send
+    (``code_client_ip``)."""
     embedded: code_embedded.Embedded | None = None
     """The embedded in-memory database its Java code writes its data to (``code_embedded``)."""
     actuator: spring.Actuator | None = None
@@ -1051,7 +1055,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   library_timeouts=code_timeouts.library_timeouts(every), jobs=code_jobs.scheduled(every),
                   callers=code_breakers.callers(texts), discovery=code_discovery.lookup([*every, *libraries]),
                    channels=code_channels.uses(every, libraries) + code_amqp.uses(every) + code_dapr.uses(every),
-                  password_hash=code_passwords.hashing(every),
+                  password_hash=code_passwords.hashing(every), client_ip=code_client_ip.forwarded(texts),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
 
 
@@ -2806,6 +2810,10 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_channels.record(body, service, traits.channels)
     code_logs.record(body, service, traits.logs_sensitive)
     code_jobs.record(body, service, traits.jobs)
+    if traits.client_ip is not None:
+        what, at = traits.client_ip
+        body.set("services", service, "client_ip_from_header", "any", at)
+        body.note("services", service, f"client_ip_from_header any: {what} ({at})")
 
 
 def _unauthenticated_calls(body: Body, service: str, calls: Sequence[tuple[str, Location]],
