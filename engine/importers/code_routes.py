@@ -1018,7 +1018,8 @@ def _counted_lockout(codes: Sequence[tuple[str, str]]) -> tuple[str, Location] |
     """A lockout the service's code keeps itself: one file names a maximum of attempts (``MAX_LOGIN_ATTEMPTS``,
     ``maxFailedAttempts``), a count of failed sign-ins (``failedLogin``, ``failed_attempts``, ``login_attempts += 1``)
     and the account being blocked or locked (``isAccountBlocked``, ``locked``): the sign-in counts failures and
-    refuses the account past the maximum. Tests' files are not read for it. (What it names, where the maximum is first named.)"""
+    refuses the account past the maximum. Tests' files are not read for it. (What it names, where the maximum is
+    first named.)"""
     for path, code in codes:
         if _TEST_FILE.search(path):
             continue
@@ -1291,7 +1292,7 @@ def python_routes(path: str, text: str, flask: code_flask.Context | None = None)
                 route = code_flask.evaluate(dec.args[0], {}, flask.helpers)
             prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
             # FastAPI takes an empty path on a router with a prefix: the prefix itself (``@router.post("")``)
-            if route is None or not (route.startswith("/") or route == "" and prefix.startswith("/")):
+            if route is None or not (route.startswith("/") or (route == "" and prefix.startswith("/"))):
                 continue
             if verb in _PY_VERBS:
                 methods = [verb.upper()]
