@@ -151,3 +151,77 @@ def test_python_3_12_type_parameters_do_not_hide_a_file_s_routes(tmp_path: Any) 
     tree = code_fastapi.parse(GENERIC, "api.py")  # the lines stay where they were
     assert [n.lineno for n in tree.body if isinstance(n, ast.FunctionDef)] == [
         i + 1 for i, line in enumerate(GENERIC.splitlines()) if line.startswith("def ")]
+
+
+PANTRY_APP = """
+from fastapi import FastAPI
+
+from pantry.routes import router
+
+app = FastAPI()
+app.include_router(router)
+"""
+
+PANTRY_ROUTES = """
+from fastapi import APIRouter
+
+from . import auth, shelves
+
+extra = "/extra"
+
+router = APIRouter(prefix="/api")
+router.include_router(auth.router)
+router.include_router(shelves.router, prefix=extra)
+"""
+
+PANTRY_AUTH = """
+from fastapi import APIRouter
+
+from . import tokens
+
+router = APIRouter(prefix="/auth")
+router.include_router(tokens.public_router)
+"""
+
+PANTRY_TOKENS = """
+from fastapi import APIRouter
+
+public_router = APIRouter()
+
+
+@public_router.post("/token")
+def token(username: str, password: str):
+    return issue(username, password)
+"""
+
+PANTRY_SHELVES = """
+from pantry.routers import MemberAPIRouter
+
+router = MemberAPIRouter(prefix="/shelves")
+
+
+@router.get("")
+def all_shelves():
+    return list_shelves()
+
+
+@router.get("/{shelf_id}")
+def one_shelf(shelf_id: int):
+    return find(shelf_id)
+"""
+
+
+def test_a_package_s_relative_imports_and_its_routers_own_prefixes_mount_the_routes(tmp_path: Any) -> None:
+    """``from . import auth`` in a package's ``__init__.py`` names its subpackage, ``from . import tokens`` in that
+    subpackage's ``__init__.py`` its module; an including router's own ``APIRouter(prefix=...)`` comes before the
+    routes it includes; a prefix given as a module-level name assigned a string is read; a subclass named as FastAPI's
+    router (``MemberAPIRouter(prefix=...)``) has its prefix, and its ``@router.get("")`` is the prefix itself."""
+    tmp = str(tmp_path)
+    for name, text in (("main.py", PANTRY_APP), ("routes/__init__.py", PANTRY_ROUTES),
+                       ("routes/auth/__init__.py", PANTRY_AUTH), ("routes/auth/tokens.py", PANTRY_TOKENS),
+                       ("routes/shelves.py", PANTRY_SHELVES), ("__init__.py", "")):
+        write(tmp, f"pantry/{name}", text)
+    (doc,) = import_paths("source", [f"{tmp}/pantry"])
+    d = design_of([doc])
+    paths = sorted(str(f.data["path"]) for k, f in d.by_key().items() if k.startswith("endpoint:"))
+    assert paths == ["/api/auth/token", "/api/extra/shelves", "/api/extra/shelves/{shelf_id}"]

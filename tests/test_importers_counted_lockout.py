@@ -75,3 +75,37 @@ def test_what_a_test_names_or_a_maximum_without_a_lock_says_nothing(tmp_path: An
     no_lock = _ACCOUNTS.replace("raise AccountLocked(email)", "return None")
     design = _design(os.path.join(str(tmp_path), "b"), no_lock)
     assert "brute_force_protection" not in fact(design, "endpoint:shop-POST-/session/login").data
+
+
+_PREFIXED = """
+    from config import settings
+
+    def sign_in(email, password):
+        user = users.find(email)
+        if user.login_attempts >= settings.SECURITY_MAX_LOGIN_ATTEMPTS or user.is_locked:
+            raise AccountLocked(email)
+        if not check(password, user.password_hash):
+            user.login_attempts += 1
+            users.save(user)
+            return None
+        return token_for(user)
+
+    def sign_up(email, password):
+        return users.insert(email, hash_password(password))
+    """
+
+
+def test_a_setting_s_prefixed_maximum_and_an_incremented_sign_in_counter_are_a_lockout(tmp_path: Any) -> None:
+    """``SECURITY_MAX_LOGIN_ATTEMPTS`` (a maximum after a setting's prefix) against ``login_attempts += 1`` (a
+    sign-in's counter incremented), the account refused when locked: the sign-in is protected, the sign-up is not;
+    without the increment, or without the lock, nothing is said."""
+    design = _design(os.path.join(str(tmp_path), "a"), _PREFIXED)
+    login = fact(design, "endpoint:shop-POST-/session/login").data
+    assert login["brute_force_protection"] is True
+    assert "brute_force_protection" not in fact(design, "endpoint:shop-POST-/session/register").data
+    uncounted = _PREFIXED.replace("user.login_attempts += 1", "audit(user)")
+    design = _design(os.path.join(str(tmp_path), "b"), uncounted)
+    assert "brute_force_protection" not in fact(design, "endpoint:shop-POST-/session/login").data
+    unlocked = _PREFIXED.replace(" or user.is_locked", "").replace("AccountLocked", "TooMany")
+    design = _design(os.path.join(str(tmp_path), "c"), unlocked)
+    assert "brute_force_protection" not in fact(design, "endpoint:shop-POST-/session/login").data

@@ -3,8 +3,12 @@
 A route's decorator names its own router's prefix (``APIRouter(prefix="/items")``, read by ``code_routes``); the
 application mounts routers into one another in other files, each mount adding a prefix:
 ``app.include_router(api_router, prefix=settings.API_V1_STR)`` in ``main.py``, ``api_router.include_router(
-items.router)`` in ``api/main.py``. A prefix is a string literal, or a settings attribute whose class states it by
-default (``API_V1_STR: str = "/api/v1"`` in a ``BaseSettings`` class). A router mounted only inside an ``if`` that
+items.router)`` in ``api/main.py``, and the including router's own prefix too (``router = APIRouter(prefix="/api")``
+in a package's ``__init__.py``, or a subclass's ``AdminAPIRouter(prefix="/admin")``: FastAPI puts a router's prefix
+before every route it includes). A prefix is a string literal, a module-level name assigned one (``prefix =
+"/recipes"``), or a settings attribute whose class states it by default (``API_V1_STR: str = "/api/v1"`` in a
+``BaseSettings`` class). A module is found by an absolute import or a relative one (``from . import auth`` in
+``routes/__init__.py``: ``routes/auth``). A router mounted only inside an ``if`` that
 compares something with a development word (``if settings.ENVIRONMENT == "local":``) serves only in development: its
 routes are left out, as the routes ASP.NET Core maps only under ``IsDevelopment()`` are. A router no file mounts keeps
 its own prefix alone. A handler taking FastAPI's ``OAuth2PasswordRequestForm`` (a user name and a password, the
@@ -116,6 +120,20 @@ def _calls(body: Sequence[ast.stmt], dev: bool = False) -> Iterator[tuple[ast.Ca
             yield st.value, dev
 
 
+def _constants(body: Sequence[ast.stmt]) -> dict[str, str]:
+    """A module's top-level names assigned a string literal once (``prefix = "/recipes"``); a name assigned twice is
+    left out, its value depending on which assignment ran last."""
+    seen: dict[str, list[str | None]] = {}
+    for st in body:
+        if isinstance(st, ast.Assign):
+            for target in st.targets:
+                if isinstance(target, ast.Name):
+                    literal = st.value.value if isinstance(st.value, ast.Constant) and \
+                        isinstance(st.value.value, str) else None
+                    seen.setdefault(target.id, []).append(literal)
+    return {name: values[0] for name, values in seen.items() if len(values) == 1 and values[0] is not None}
+
+
 class _Tree:
     """The files' routers and the mounts between them."""
 
@@ -123,11 +141,19 @@ class _Tree:
         self.modules = {tuple(_module_of(f)): f for f, _t in trees}
         self.settings = _settings(trees)
         self.parents: dict[Router, tuple[Router, str, bool]] = {}
+        self.own: dict[Router, str] = {}
         for f, tree in trees:
             imported = self._imports(f, tree)
+            names = _constants(tree.body)
+            for st in tree.body:
+                if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name) and \
+                        isinstance(st.value, ast.Call):
+                    own = self._prefix(st.value, names)
+                    if own:
+                        self.own[(f, st.targets[0].id)] = own
             for call, dev in _calls(tree.body):
                 child = self._router(f, call.args[0], imported) if call.args else None
-                prefix = self._prefix(call)
+                prefix = self._prefix(call, names)
                 if child is None or prefix is None or not isinstance(call.func, ast.Attribute):
                     continue
                 self.parents.setdefault(child, ((f, _name(call.func.value)), prefix, dev))
@@ -135,8 +161,14 @@ class _Tree:
     def _imports(self, f: str, tree: ast.Module) -> dict[str, tuple[str, str | None]]:
         """Local name -> (file, variable or None for a module) of what a file imports from the others."""
         out: dict[str, tuple[str, str | None]] = {}
-        for node in (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module):
-            base = str(node.module).split(".")
+        here = _module_of(f) if f.replace("\\", "/").endswith("/__init__.py") else _module_of(f)[:-1]
+        for node in (n for n in tree.body if isinstance(n, ast.ImportFrom) and (n.module or n.level)):
+            base = str(node.module).split(".") if node.module else []
+            if node.level:  # relative: from the file's own package, one package up per dot after the first
+                up = here[:len(here) - (node.level - 1)] if node.level - 1 <= len(here) else []
+                base = [*up, *base]
+            if not base:
+                continue
             for alias in node.names:
                 as_module = self._file([*base, alias.name])
                 if as_module:
@@ -159,12 +191,14 @@ class _Tree:
             return (where[0], node.attr) if where and where[1] is None else None
         return None
 
-    def _prefix(self, call: ast.Call) -> str | None:
+    def _prefix(self, call: ast.Call, names: dict[str, str]) -> str | None:
         kw = next((k.value for k in call.keywords if k.arg == "prefix"), None)
         if kw is None:
             return ""
         if isinstance(kw, ast.Constant) and isinstance(kw.value, str):
             return kw.value
+        if isinstance(kw, ast.Name) and kw.id in names:
+            return names[kw.id]
         return self.settings.get(_name(kw)) if isinstance(kw, (ast.Name, ast.Attribute)) else None
 
     def mount(self, router: Router) -> tuple[str, str | None] | None:
@@ -175,7 +209,7 @@ class _Tree:
         prefix, dev, seen = "", None, {router}
         while router in self.parents:
             parent, given, only_dev = self.parents[router]
-            prefix = given.rstrip("/") + prefix
+            prefix = self.own.get(parent, "").rstrip("/") + given.rstrip("/") + prefix
             dev = dev or (f"{router[1]} is mounted only in development ({parent[0]})" if only_dev else None)
             if parent in seen:
                 break

@@ -1004,9 +1004,13 @@ _LIMITS = re.compile(r"rate[_-]?limit|ratelimiter|quota|throttl|bucket4j|slowapi
 _LOCKOUT = re.compile(r"\b(?:Password|CheckPassword)SignInAsync\s*\([^;]*\blockoutOnFailure\s*:\s*true\b")
 """A sign-in that counts failures and locks the account (ASP.NET Core Identity: MaxFailedAccessAttempts, 5 by
 default, then a lockout; learn.microsoft.com, "Configure ASP.NET Core Identity", Lockout)."""
-_MAX_ATTEMPTS = re.compile(r"\bmax_?(?:failed_?)?(?:login_?|logon_?|sign_?in_?|password_?|auth_?)?attempts\b",
-                           re.IGNORECASE)
-_FAILED_ATTEMPTS = re.compile(r"\bfailed_?(?:login|logon|sign_?in|attempt|password)", re.IGNORECASE)
+_MAX_ATTEMPTS = re.compile(r"(?:\b|(?<=_))max_?(?:failed_?)?(?:login_?|logon_?|sign_?in_?|password_?|auth_?)?"
+                           r"attempts\b", re.IGNORECASE)
+"""A maximum of attempts, alone or after a setting's prefix (``SECURITY_MAX_LOGIN_ATTEMPTS``)."""
+_FAILED_ATTEMPTS = re.compile(r"\bfailed_?(?:login|logon|sign_?in|attempt|password)"
+                              r"|\b(?:login|logon|sign_?in)_?\w*\s*\+=\s*1\b", re.IGNORECASE)
+"""A count of failed sign-ins: named so (``failedLogin``), or a sign-in's counter incremented
+(``user.login_attempts += 1``)."""
 _LOCKED = re.compile(r"\b(?:is_?)?(?:account_?)?(?:blocked|locked|lock_?out)", re.IGNORECASE)
 _SIGN_IN = re.compile(r"log_?in|sign_?in|log_?on|authenticat|token", re.IGNORECASE)
 """A route's last segment that names a sign-in (``/auth/login``, ``/signin``, ``/connect/token``)."""
@@ -1016,9 +1020,10 @@ _TEST_FILE = re.compile(r"(?:^|[/\\])(?:tests?|__tests__|e2e)[/\\]|[._-](?:test|
 
 def _counted_lockout(codes: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
     """A lockout the service's code keeps itself: one file names a maximum of attempts (``MAX_LOGIN_ATTEMPTS``,
-    ``maxFailedAttempts``), a count of failed sign-ins (``failedLogin``, ``failed_attempts``) and the account being
-    blocked or locked (``isAccountBlocked``, ``locked``): the sign-in counts failures and refuses the account past
-    the maximum. Tests' files are not read for it. (What it names, where the maximum is first named.)"""
+    ``maxFailedAttempts``), a count of failed sign-ins (``failedLogin``, ``failed_attempts``, ``login_attempts += 1``)
+    and the account being blocked or locked (``isAccountBlocked``, ``locked``): the sign-in counts failures and
+    refuses the account past the maximum. Tests' files are not read for it. (What it names, where the maximum is
+    first named.)"""
     for path, code in codes:
         if _TEST_FILE.search(path):
             continue
@@ -1272,7 +1277,8 @@ def python_routes(path: str, text: str, flask: code_flask.Context | None = None)
         if isinstance(assign.value, ast.Call) and len(assign.targets) == 1 and \
                 isinstance(assign.targets[0], ast.Name):
             ctor = _callee(assign.value.func)
-            kw = {"Blueprint": "url_prefix", "APIRouter": "prefix"}.get(ctor)
+            # a subclass named as FastAPI's (``UserAPIRouter(prefix="/recipes")``) takes its prefix as APIRouter does
+            kw = "prefix" if ctor.endswith("APIRouter") else {"Blueprint": "url_prefix"}.get(ctor)
             if kw:
                 value = _keyword_str(assign.value, kw)
                 prefixes[assign.targets[0].id] = value or ""
@@ -1288,7 +1294,9 @@ def python_routes(path: str, text: str, flask: code_flask.Context | None = None)
             built = code_flask.helper_note(dec.args[0], flask.helpers) if dec.args and route is None else None
             if built is not None:
                 route = code_flask.evaluate(dec.args[0], {}, flask.helpers)
-            if route is None or not route.startswith("/"):
+            prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
+            # FastAPI takes an empty path on a router with a prefix: the prefix itself (``@router.post("")``)
+            if route is None or not (route.startswith("/") or (route == "" and prefix.startswith("/"))):
                 continue
             if verb in _PY_VERBS:
                 methods = [verb.upper()]
@@ -1296,7 +1304,6 @@ def python_routes(path: str, text: str, flask: code_flask.Context | None = None)
                 methods = _methods_kw(dec) or ["GET"]
             else:
                 continue
-            prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
             framework = "FastAPI" if verb in _PY_VERBS or verb == "api_route" else "Flask"
             at = Location(path, dec.lineno, dec.col_offset + 1)
             out.extend(_python_route(path, node, functions, m, join(prefix, route), at, f"{framework} route",
