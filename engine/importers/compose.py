@@ -1019,7 +1019,7 @@ def _uwsgi_listener(doc: Document, spec: dict[str, Any], at: Path, built: docker
     context = build if isinstance(build, str) else build.get("context", ".") if isinstance(build, dict) else None
     root = os.path.normpath(os.path.join(os.path.dirname(doc.file), str(context))) if context is not None else None
     files = [f for f in (uwsgi_conf.in_context(root, i) for i in inis) if f] if root is not None and \
-        not _REMOTE_CONTEXT.match(str(context)) else []
+        not dockerfile.is_remote_context(str(context)) else []
     options = [o for f in files for o in uwsgi_conf.read_ini(f, limits)] + [
         uwsgi_conf.Option(k, v, where) for k, _e, v in (flag.partition("=") for flag in flags)]
     found = uwsgi_conf.plain_listener(options, targets)
@@ -1029,9 +1029,6 @@ def _uwsgi_listener(doc: Document, spec: dict[str, Any], at: Path, built: docker
     return False, option.at, (f"uWSGI, which its command runs, serves plain HTTP on the published container port "
                               f"{port} ({option.key} = {option.value}, {option.at.file}:{option.at.line}), and "
                               "nothing in the artifacts terminates TLS in front of it")
-
-
-_REMOTE_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 
 
 def _serves_port(target: str, port: int) -> bool:

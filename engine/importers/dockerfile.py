@@ -42,6 +42,13 @@ except ImportError:  # pragma: no cover - the dev install has it (a test stands 
 MISSING_PARSER = "Dockerfiles of build contexts not read: install archplan[importers] (the dockerfile package)"
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
+
+
+def is_remote_context(context: str) -> bool:
+    """Whether a build context is a URL or a Git remote (its Dockerfile is not on disk to read)."""
+    return _REMOTE.match(context) is not None
+
+
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -89,7 +96,7 @@ def build_of(spec: Mapping[str, Any], project_dir: str, limits: Limits = DEFAULT
                 dict(str(a).partition("=")[::2] for a in raw) if isinstance(raw, list) else {})
     else:
         return None, ""
-    if _REMOTE.match(context):
+    if is_remote_context(context):
         return None, f"build context {context} is remote: its Dockerfile is not read"
     if _parser is None:
         return None, MISSING_PARSER
