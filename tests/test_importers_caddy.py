@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine.errors import InputError
-from engine.importers import detect, import_paths, load_artifacts
+from engine.importers import detect, gateway, import_paths, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import design_of, line_of
@@ -67,6 +67,17 @@ def test_each_reverse_proxy_is_a_route_and_each_site_address_says_its_tls(tmp_pa
     assert any("named matcher @websocket" in r for r in remarks)  # its conditions are not read
     assert any("placeholder {$CERT_OPTIONS} has no value" in r for r in remarks)
     assert "endpoint:ANY /live/" not in endpoints
+
+
+@pytest.mark.parametrize("name", ["Caddyfile.prod", "aio-multiport.Caddyfile", "site.caddyfile"])
+def test_a_caddyfile_is_known_by_the_names_caddy_and_projects_give_it(tmp_path: Any, name: str) -> None:
+    # Caddy's own names (Caddyfile, Caddyfile.*, the .caddyfile extension) and the .Caddyfile that projects pass to
+    # `caddy run --adapter caddyfile`; another name with "caddyfile" in it is not read as one
+    path = write(str(tmp_path), name, CADDYFILE)
+    assert detect(path) == "gateway"
+    endpoints = {f.key for f in design_of(import_paths("gateway", [path], service="edge")).of_kind("endpoint")}
+    assert "endpoint:ANY /internal/" in endpoints
+    assert not gateway.detect_text(os.path.join(str(tmp_path), "caddyfile-notes.md"), CADDYFILE)
 
 
 def test_a_site_addressed_by_a_placeholder_takes_its_container_environment(tmp_path: Any) -> None:

@@ -90,6 +90,13 @@ def test_locally_built_service_registries_are_recognised_by_name(name: str, regi
     assert (rec is not None and rec.role == "registry") is registry
 
 
+@pytest.mark.parametrize(("name", "store"), [("orders-db", True), ("analytics_database", True), ("db", True),
+                                             ("shop-aio-no-db", False), ("app_without_db", False), ("no-db", False)])
+def test_a_name_ending_in_db_is_a_datastore_unless_it_says_it_runs_without_one(name: str, store: bool) -> None:
+    rec = recognise(None, [], [], name)
+    assert (rec is not None and rec.role == "datastore") is store
+
+
 @pytest.mark.parametrize("name", ["cart", "user", "loader", "shipping", "payload-api", "virtual-machines",
                                   "virtualization", "customer", "worker", "virtual-card"])
 def test_ordinary_names_are_not_load_generators(name: str) -> None:

@@ -251,6 +251,26 @@ def test_a_single_page_app_container_that_only_starts_after_the_api_does_not_cal
     assert "interaction:renderer->backend" in calls
 
 
+def test_a_public_url_in_a_variable_a_browser_build_inlines_is_no_call_of_the_container(
+        tmp_path: os.PathLike[str]) -> None:
+    """A public URL in a VITE_, REACT_APP_ or VUE_APP_ variable is one the browser follows (a terms-of-service link,
+    an API the page calls): no call of the container that is given it; in any other variable it is an external
+    dependency of the service."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          api:
+            image: acme/api:1.0
+            environment:
+              VITE_APP_TOS_LINK: https://docs.example.org/terms
+              REACT_APP_MAPS_URL: https://maps.example.net/v1
+              VUE_APP_CDN: https://cdn.example.com
+              PAYMENTS_URL: https://payments.example.com/v2
+        """)
+    d = design_of(compose.import_file(path))
+    calls = {i.key for i in d.of_kind("interaction")}
+    assert calls == {"interaction:api->payments.example.com"}
+
+
 def test_a_kafka_ui_published_on_another_host_port_is_an_admin_entry(tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
         services:

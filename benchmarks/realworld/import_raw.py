@@ -82,8 +82,10 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
         if any(step["format"] in ("compose", "auto") for step in spec["raw_import"]):
             # a compose service's build context is in the checkout a team imports from: its Dockerfile
             # says the image the service runs on and the environment it starts with
-            with contextlib.suppress(subprocess.CalledProcessError):  # no Dockerfile in the repository
-                _extract(gitdir, commit, ["**/Dockerfile*"], work)
+            # (named Dockerfile, Dockerfile.*, or <name>.Dockerfile, as compose's build.dockerfile may name it)
+            for pattern in ("**/Dockerfile*", "**/*.Dockerfile"):
+                with contextlib.suppress(subprocess.CalledProcessError):  # no such Dockerfile in the repository
+                    _extract(gitdir, commit, [pattern], work)
         if any(step["format"] == "kubernetes" and "repo" not in step for step in spec["raw_import"]):
             # the Skaffold configuration above the manifests is in the checkout a team imports from: it says
             # which images the repository builds itself (placeholders in the manifests, not 'latest' images)

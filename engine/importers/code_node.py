@@ -12,7 +12,12 @@
   every method); ``app.setGlobalPrefix('api')`` in the service's files is put before each, and with URI versioning
   (``app.enableVersioning({type: VersioningType.URI, defaultVersion: '1'})``) the version after it: ``/v1/...``,
   the method's ``@Version('2')`` or the controller's ``version: '2'`` before the default, none for
-  ``VERSION_NEUTRAL`` or when no version applies.
+  ``VERSION_NEUTRAL`` or when no version applies. A route is rate limited when ``@nestjs/throttler``'s guard applies
+  to it, as that package documents: ``ThrottlerGuard``, or a class of the service that extends it (at any depth), in
+  the ``@UseGuards(...)`` of its method or of its controller class, or bound to every route as an ``APP_GUARD``
+  provider (``{provide: APP_GUARD, useClass: ThrottlerGuard}``); unless ``@SkipThrottle()`` on the method (else on
+  the class) skips it (``@SkipThrottle({default: false})`` does not). ``@Throttle(...)`` alone configures a limit
+  and applies none.
 
 A route whose path is computed (a template with ``${...}``, a variable) is left out.
 """
@@ -26,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers.code_text import close_bracket, inside, split_args
+from engine.importers.code_text import blank_comments, bracket_pairs, close_bracket, inside, split_args
 
 _VERBS = "get|post|put|patch|delete|head|options|all"
 _STRING = re.compile(r"""'([^'\\\n]*)'|"([^"\\\n]*)"|`([^`\\$\n]*)`""")
@@ -52,6 +57,8 @@ class NodeRoute:
     end: int
     params: str = ""
     """The handler's parameter list as written, when the route is a method (NestJS): its ``@Body()`` parameter."""
+    throttled: str = ""
+    """Why and where ``@nestjs/throttler``'s guard limits the route (NestJS), when it does."""
 
 
 def _at(path: str, code: str, i: int) -> Location:
@@ -235,8 +242,13 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
         return []
     globally = _global_prefix(path)
     versioning = _uri_versioning(path)
+    throttlers = _throttlers(_source_root(path)) if "@Controller" in code else _NO_THROTTLERS
     out: list[NodeRoute] = []
     for i, c in enumerate(controllers):
+        kw = _CLASS.search(code, c.end())
+        on_start = _decorators_start(code, c.start())
+        on_class = (on_start, code[on_start:kw.start() if kw else c.end()])
+        opened = code.find("{", kw.end()) if kw else -1   # the class body: its methods' decorators come after
         args = inside(code, c.end() - 1).strip()
         stated: tuple[str, ...] | None = None   # the controller's own versions (``version:`` of its options)
         if args.startswith("{"):
@@ -260,13 +272,149 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
             method = "ANY" if m.group(1) == "All" else m.group(1).upper()
             own = _method_version(code[last:body if body >= 0 else m.end()])
             bases = _versioned(globally, versioning, own if own is not None else stated)
+            throttled = _throttled(path, code, max(last, opened), body if body >= 0 else m.end(), on_class,
+                                   throttlers)
             last = end
             for base in bases:
                 for prefix in prefixes:
                     for route in paths:
                         out.append(NodeRoute(method, _join(_join(base, prefix or ""), route or ""),
-                                             _at(path, code, m.start()), "NestJS route", body, end, params))
+                                             _at(path, code, m.start()), "NestJS route", body, end, params,
+                                             throttled))
     return out
+
+
+# --- NestJS: @nestjs/throttler's guard ---------------------------------------------------------------------
+
+_CLASS = re.compile(r"\bclass\s+[A-Za-z_$]")
+_USE_GUARDS = re.compile(r"@UseGuards\s*\(")
+_SKIP_THROTTLE = re.compile(r"@SkipThrottle\s*\(")
+_EXTENDS = re.compile(r"\bclass\s+([A-Za-z_$][\w$]*)\s*(?:<[^>{}]*>\s*)?extends\s+([A-Za-z_$][\w$]*)")
+_APP_GUARD = re.compile(r"\bprovide\s*:\s*APP_GUARD\s*,\s*useClass\s*:\s*([A-Za-z_$][\w$]*)")
+
+
+@dataclass(frozen=True)
+class _Throttlers:
+    """The guard classes of a service that throttle (``ThrottlerGuard`` and its subclasses), and where one is bound
+    to every route (``APP_GUARD``), when one is."""
+
+    guards: frozenset[str]
+    everywhere: tuple[str, Location] | None
+
+
+_NO_THROTTLERS = _Throttlers(frozenset(), None)
+
+
+def _source_root(path: str) -> str:
+    """The service's source folder above a file: the nearest ``src`` or folder with a ``package.json`` (at most
+    four levels up, as for the global prefix), else the file's own folder; written as ``path`` is (relative or not)."""
+    start = folder = os.path.dirname(os.path.normpath(path)) or "."
+    for _ in range(4):
+        if os.path.basename(os.path.abspath(folder)) == "src" or os.path.exists(os.path.join(folder, "package.json")):
+            return folder
+        parent = os.path.normpath(os.path.join(folder, os.pardir))
+        if os.path.abspath(parent) == os.path.abspath(folder):
+            break
+        folder = parent
+    return start
+
+
+def _throttlers(root: str) -> _Throttlers:
+    """The throttling guards of the service under ``root`` (``ThrottlerGuard`` and the classes that extend it), and
+    the ``APP_GUARD`` that binds one to every route; read again when a file under it changes."""
+    files: list[tuple[str, int, int]] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        for name in sorted(names):
+            if name.endswith((".ts", ".js", ".mjs", ".cjs")) and not name.endswith((".spec.ts", ".test.ts", ".d.ts")):
+                full = os.path.join(folder, name)
+                st = os.stat(full)
+                if st.st_size < 500_000:
+                    files.append((full, st.st_mtime_ns, st.st_size))
+    return _throttlers_of(tuple(files))
+
+
+@functools.lru_cache(maxsize=64)
+def _throttlers_of(files: tuple[tuple[str, int, int], ...]) -> _Throttlers:
+    extends: dict[str, str] = {}
+    bindings: list[tuple[str, str, str, int]] = []
+    for full, _mtime, _size in files:
+        with open(full, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        if "extends" not in text and "APP_GUARD" not in text:
+            continue
+        code = blank_comments(text)
+        for m in _EXTENDS.finditer(code):
+            extends.setdefault(m.group(1), m.group(2))
+        bindings.extend((m.group(1), full, code, m.start()) for m in _APP_GUARD.finditer(code))
+    guards = {"ThrottlerGuard"}
+    grown = True
+    while grown:
+        more = {child for child, parent in extends.items() if parent in guards} - guards
+        guards |= more
+        grown = bool(more)
+    everywhere = next(((f"{cls} is bound to every route as an APP_GUARD provider", _at(full, code, i))
+                       for cls, full, code, i in sorted(bindings, key=lambda b: (b[1], b[3])) if cls in guards),
+                      None)
+    return _Throttlers(frozenset(guards), everywhere)
+
+
+def _decorators_start(code: str, i: int) -> int:
+    """Where the run of decorators that ends with the one starting at ``i`` begins (``@UseGuards(X)`` written
+    before ``@Controller(...)``)."""
+    closes = {close - 1: opened for opened, close in bracket_pairs(code).items()}
+    while True:
+        j = i - 1
+        while j >= 0 and code[j].isspace():
+            j -= 1
+        if j < 0 or code[j] != ")" or j not in closes:
+            return i
+        d = re.search(r"@[\w$.]+\s*$", code[max(0, closes[j] - 200):closes[j]])
+        if d is None:
+            return i
+        i = closes[j] - (len(code[max(0, closes[j] - 200):closes[j]]) - d.start())
+
+
+def _guard_names(decorators: str) -> Iterator[tuple[str, int]]:
+    """The classes ``@UseGuards(...)`` names in a run of decorators (``new X()`` and ``X`` alike), with where."""
+    for m in _USE_GUARDS.finditer(decorators):
+        for arg in split_args(inside(decorators, m.end() - 1)):
+            name = re.fullmatch(r"(?:new\s+)?([A-Za-z_$][\w$]*)\s*(?:\(\s*\))?", arg.strip())
+            if name:
+                yield name.group(1), m.start()
+
+
+def _skips(decorators: str) -> bool | None:
+    """Whether ``@SkipThrottle(...)`` in a run of decorators skips the throttler (no argument, ``true``, or an
+    option set ``true``), does not (``false`` or every option ``false``), or None when it is not there."""
+    m = _SKIP_THROTTLE.search(decorators)
+    if m is None:
+        return None
+    args = inside(decorators, m.end() - 1).strip()
+    return not args or bool(re.search(r"\btrue\b", args))
+
+
+def _throttled(path: str, code: str, start: int, end: int, on_class: tuple[int, str], throttlers: _Throttlers) -> str:
+    """Why ``@nestjs/throttler``'s guard limits the route whose decorators are ``code[start:end]`` in the controller
+    whose class decorators start at ``on_class[0]`` (``on_class[1]``); empty when none does."""
+    own = code[start:end]
+    skipped = _skips(own)
+    if skipped is None:
+        skipped = _skips(on_class[1])
+    if skipped:
+        return ""
+    for name, i in _guard_names(own):
+        if name in throttlers.guards:
+            where = _at(path, code, start + i)
+            return f"@nestjs/throttler's {name} guards the route ({where.file}:{where.line})"
+    for name, i in _guard_names(on_class[1]):
+        if name in throttlers.guards:
+            where = _at(path, code, on_class[0] + i)
+            return f"@nestjs/throttler's {name} guards its controller ({where.file}:{where.line})"
+    if throttlers.everywhere:
+        why, where = throttlers.everywhere
+        return f"@nestjs/throttler's {why} ({where.file}:{where.line})"
+    return ""
 
 
 # ``VERSION_NEUTRAL`` (a route served whatever the version asked) reads as no version: ``()``

@@ -261,8 +261,8 @@ class Route:
     the caller may do stays unknown: method security or the data itself may decide)."""
     throttle: str | None = None
     """The throttle its own code puts on it (Django REST framework's ``throttle_classes``, the view's or the settings'
-    default), and where: its rate limit, whatever a front in the deployment states, and on a sign-in its limit on
-    repeated attempts."""
+    default; @nestjs/throttler's guard on a NestJS route), and where: its rate limit, whatever a front in the deployment
+    states, and on a sign-in its limit on repeated attempts."""
     handler: Location | None = None
     """Where its Python handler is defined (a Django view, a Flask view function, a Flask-RESTful resource's method),
     when read: a process of the same code that serves none of its routes runs none of that module's request code."""
@@ -1702,7 +1702,8 @@ def node_routes(path: str, text: str) -> list[Route]:
         writes, cookie = _js_facts(path, code, r.start, r.end, helpers) if r.start >= 0 else (None, None)
         amount = code_js_amount.handler_amount(path, code, r.start, r.end, r.params) \
             if r.start >= 0 and r.method not in _READS else None
-        out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount))
+        out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount,
+                         throttle=r.throttled or None))
     return out
 
 

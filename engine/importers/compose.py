@@ -57,6 +57,7 @@ from engine.importers.base import (
 from engine.importers.compose_project import load_project, project_files
 from engine.importers.infra import (
     BACKUP_TOOLS,
+    BROWSER_BUILD,
     NOT_REVIEWED,
     OPERATOR_TOOL,
     AddressBook,
@@ -502,17 +503,12 @@ def _declared_edges(doc: Document, services: dict[str, Any],
     return declared
 
 
-_BROWSER_BUILD = re.compile(r"(?:REACT_APP|VITE|VUE_APP)_\w+")
-"""Variables that a front-end build tool inlines into the bundle the browser runs (Create React App, Vite, Vue CLI):
-the browser reads them, the container that serves the bundle does not."""
-
-
 def _browser_app_start_order(body: Body, source: str, target: str, at: Location, mentions: Sequence[Mention]) -> bool:
     """Whether ``source``'s ``depends_on`` on ``target`` is a start order only because every variable of its
-    environment is read by the browser build it serves (``_BROWSER_BUILD``): the browser makes the calls, the container
+    environment is read by the browser build it serves (``BROWSER_BUILD``): the browser makes the calls, the container
     serves files. Says so in a remark."""
     keys = sorted({m.key for m in mentions if m.key != "command"})
-    if not keys or not all(_BROWSER_BUILD.fullmatch(k) for k in keys):
+    if not keys or not all(BROWSER_BUILD.fullmatch(k) for k in keys):
         return False
     body.remark(at, f"{source}->{target} not drawn: only depends_on says it, and {source}'s environment holds only "
                     f"variables a browser build inlines ({', '.join(keys)}): it serves a single-page app whose calls "

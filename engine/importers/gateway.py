@@ -1855,8 +1855,9 @@ __all__ = ["detect", "detect_text", "httpd_configs", "import_file", "import_http
 # Caddy (a Caddyfile)
 # --------------------------------------------------------------------------------------
 
-CADDY_NAMES = re.compile(r"Caddyfile(?:[._-][\w.-]*)?")
-"""The names a Caddyfile goes by (``Caddyfile``, ``Caddyfile.prod``, ``Caddyfile.ce``)."""
+CADDY_NAMES = re.compile(r"Caddyfile(?:[._-][\w.-]*)?|[\w.-]+\.[Cc]addyfile")
+"""The names a Caddyfile goes by (``Caddyfile``, ``Caddyfile.prod``, ``Caddyfile.ce``, and Caddy's ``.caddyfile``
+extension, also written ``site.Caddyfile``, as a file ``caddy run --adapter caddyfile`` is given)."""
 _CADDY_NESTING = ("handle", "handle_path", "route")
 _CADDY_AUTH = ("basic_auth", "basicauth", "forward_auth")
 _CADDY_TIMEOUTS = ("response_header_timeout", "read_timeout")

@@ -382,6 +382,10 @@ def image_base(image: str) -> str:
     return image_path(image).rsplit("/", 1)[-1]
 
 
+_WITHOUT_DB = re.compile(r"(^|[-_])(no|without|sans)[-_](db|database)$")
+"""A name that says its container runs without a database (``app-no-db``): an application, not a store."""
+
+
 def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str], name: str) -> Recognised | None:
     """What a container is (None: an application service), by image, server-only variables, data
     directories, and at last its name."""
@@ -414,7 +418,7 @@ def recognise(image: str | None, env_keys: Iterable[str], mounts: Iterable[str],
     if cat.registry_names.fullmatch(name):
         return Recognised("registry", "registry", None, None, f"name {name}")
     base = image_base(image) if image else name.lower()
-    if re.search(r"(^|[-_])(db|database)$", base) or re.search(r"(^|[-_])(db|database)$", name.lower()):
+    if any(re.search(r"(^|[-_])(db|database)$", n) and not _WITHOUT_DB.search(n) for n in (base, name.lower())):
         return Recognised("datastore", "", None, None, "name")
     return None
 
@@ -643,8 +647,10 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 scheme = scan.scheme(end)
                 external = False
                 if host is None:
-                    # A public host in a URL (scheme://host or @host) is an external dependency.
-                    if not (scheme and text.endswith(("://", "@"), 0, start)) or host_exposure(tok.group()) != "public":
+                    # A public host in a URL (scheme://host or @host) is an external dependency, unless a front-end
+                    # build tool inlines the variable into the browser's bundle: the browser follows that URL
+                    if not (scheme and text.endswith(("://", "@"), 0, start)) \
+                            or host_exposure(tok.group()) != "public" or BROWSER_BUILD.fullmatch(m.key):
                         continue
                     target, external = safe_name(tok.group().rstrip(".").lower()), True
                 else:
@@ -688,6 +694,11 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                 if option is not None:
                     edge.unverified = (option, m.location, what)
     return [edges[k] for k in sorted(edges)]
+
+
+BROWSER_BUILD = re.compile(r"(?:REACT_APP|VITE|VUE_APP)_\w+")
+"""Variables that a front-end build tool inlines into the bundle the browser runs (Create React App's ``REACT_APP_``,
+Vite's ``VITE_``, Vue CLI's ``VUE_APP_``): the browser reads them, and follows the public URLs they hold."""
 
 
 _FRAMEWORK_BOUND = ("SPRING_", "EUREKA_", "OTEL_", "JAVA_", "JVM_", "QUARKUS_", "MICRONAUT_")
