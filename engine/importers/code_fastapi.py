@@ -13,6 +13,10 @@ compares something with a development word (``if settings.ENVIRONMENT == "local"
 routes are left out, as the routes ASP.NET Core maps only under ``IsDevelopment()`` are. A router no file mounts keeps
 its own prefix alone. A handler taking FastAPI's ``OAuth2PasswordRequestForm`` (a user name and a password, the
 OAuth2 password grant) is a login.
+
+And the server that serves them: uvicorn, started by the code (``uvicorn.run``, ``uvicorn.Server(uvicorn.Config(...))``)
+on an address a published port reaches, listens on plain HTTP unless it is given ``ssl_certfile`` and ``ssl_keyfile``
+(``plain_listener``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from engine.errors import Location
-from engine.importers import code_trees
+from engine.importers import code_text, code_trees
 
 _DEVELOPMENT = frozenset({"development", "dev", "local", "test", "testing"})
 _BARE_EXCEPT = re.compile(r"^(\s*except\s+)(?!\()([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+)(\s*:)", re.MULTILINE)
@@ -270,4 +274,68 @@ def _handlers(trees: Sequence[tuple[str, ast.Module]]) -> tuple[dict[tuple[str, 
     return owners, logins
 
 
-__all__ = ["mounted", "parse"]
+_UVICORN_TLS = re.compile(r"\bssl_(?:certfile|keyfile)\b|--ssl-(?:certfile|keyfile)\b")
+"""What gives uvicorn TLS: its ``ssl_certfile``/``ssl_keyfile`` settings (``uvicorn.run``, ``uvicorn.Config``), or
+the command-line options ``--ssl-certfile``/``--ssl-keyfile``, wherever the service's code or image names them."""
+_UVICORN_STARTS = frozenset({"run", "Config"})
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _uvicorn_names(tree: ast.Module) -> frozenset[str]:
+    """The local names a module binds to ``uvicorn.run`` or ``uvicorn.Config`` (``from uvicorn import run``)."""
+    return frozenset(a.asname or a.name for n in code_trees.nodes(tree, ast.ImportFrom) if n.module == "uvicorn"
+                     for a in n.names if a.name in _UVICORN_STARTS)
+
+
+def _starts_uvicorn(call: ast.Call, names: frozenset[str]) -> bool:
+    f = call.func
+    return (isinstance(f, ast.Attribute) and f.attr in _UVICORN_STARTS and isinstance(f.value, ast.Name)
+            and f.value.id == "uvicorn") or (isinstance(f, ast.Name) and f.id in names)
+
+
+def _served(call: ast.Call) -> bool:
+    """Whether a ``uvicorn.run``/``uvicorn.Config`` call serves TCP on an address a published port reaches, as a
+    production server: a ``host`` other than a loopback literal (uvicorn's default host is 127.0.0.1), no UNIX
+    socket or inherited descriptor (``uds``, ``fd``), no ``reload=True`` (the development auto-reloader) and no
+    ``**`` spread that could carry ``ssl_*`` settings."""
+    given = {k.arg: k.value for k in call.keywords}
+    host, reload = given.get("host"), given.get("reload")
+    return (None not in given and "uds" not in given and "fd" not in given and host is not None
+            and not (isinstance(host, ast.Constant) and host.value in _LOOPBACK)
+            and not (isinstance(reload, ast.Constant) and reload.value is True))
+
+
+def _names_tls(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]]) -> bool:
+    """Whether the service's code (comments blanked) or its other files (``#`` comment lines left out) name uvicorn's
+    TLS settings."""
+    return any(_UVICORN_TLS.search(code_text.blank_python_comments(t)) for _f, t in texts if "ssl" in t) or any(
+        _UVICORN_TLS.search(line) for _f, t in others for line in t.splitlines() if not line.lstrip().startswith("#"))
+
+
+def plain_listener(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]] = ()
+                   ) -> tuple[str, Location] | None:
+    """Why, and where, a Python service listens on plain HTTP: its code (``texts``) starts uvicorn
+    (``uvicorn.run(app, host=...)`` or a ``uvicorn.Config`` given to ``uvicorn.Server``) as a production server on a
+    non-loopback host (``_served``), and neither its code nor the other files read with it (``others``: its image's
+    Dockerfile) name uvicorn's TLS settings (``_UVICORN_TLS``): uvicorn serves HTTPS only when given a certificate
+    and key. The first such call in file order; None otherwise."""
+    for f, t in sorted(texts):
+        if not f.endswith(".py") or "uvicorn" not in t:
+            continue
+        try:
+            tree = parse(t, f)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        names = _uvicorn_names(tree)
+        calls = sorted((c for c in code_trees.nodes(tree, ast.Call) if _starts_uvicorn(c, names) and _served(c)),
+                       key=lambda c: (c.lineno, c.col_offset))
+        if calls:
+            if _names_tls(texts, others):
+                return None
+            at = Location(f, calls[0].lineno, calls[0].col_offset + 1)
+            return (f"its code starts uvicorn ({ast.unparse(calls[0].func)} at {f}:{at.line}) on a non-loopback "
+                    "host with no ssl_certfile or ssl_keyfile, so it listens on plain HTTP", at)
+    return None
+
+
+__all__ = ["mounted", "parse", "plain_listener"]

@@ -658,8 +658,8 @@ def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str
 def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[str, str]],
                     java: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
     """Why, and where, the web server a service's folder configures listens on plain HTTP only: ASP.NET Core's
-    URLs, Tomcat's connectors, a Go server, a NestJS or Next.js application or a Spring Boot application given no
-    TLS."""
+    URLs, Tomcat's connectors, a Go server, a NestJS or Next.js application, a Spring Boot application or a Python
+    application started with uvicorn given no TLS."""
     config = [f for p in paths for f in code_secrets.source_files(p, config=True)]
     images = [(f, read_text(f, limits)) for p in paths for f in [os.path.join(p, "Dockerfile")] if os.path.isfile(f)]
     return (code_dotnet_settings.plain_listener(paths, limits) or code_servlets.tomcat_plain_listener(paths, limits)
@@ -668,7 +668,8 @@ def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[
                                               if f.endswith((".ts", ".js", ".mjs"))], paths[0])
             or code_nextjs.plain_listener([(f, blank_comments(t)) for f, t in texts
                                            if f.endswith(code_nextjs.SUFFIXES)], paths[0])
-            or spring.boot_plain_listener(java, config, images, limits))
+            or spring.boot_plain_listener(java, config, images, limits)
+            or code_fastapi.plain_listener([(f, t) for f, t in texts if f.endswith(".py")], images))
 
 
 _DEFAULT_CONFIG = ("application.properties", "application.yml", "application.yaml")
