@@ -361,6 +361,78 @@ def test_a_registry_in_kubernetes_is_a_registry(tmp_path: Any) -> None:
     assert (facts["service:consul"]["kind"], facts["service:consul"]["inbound_auth"]) == ("registry", "none")
 
 
+@pytest.mark.parametrize(("image", "tool"), [
+    pytest.param("dpage/pgadmin4:8.12", "pgAdmin", id="pgadmin"),
+    pytest.param("ghcr.io/axllent/mailpit:v1.20", "Mailpit", id="mailpit-on-another-registry"),
+    pytest.param("maildev/maildev", "MailDev", id="maildev-untagged"),
+    pytest.param("swaggerapi/swagger-ui:v5.17.14", "Swagger UI", id="swagger-ui"),
+    pytest.param("adminer", "Adminer", id="adminer-official"),
+    pytest.param("postgres:16", None, id="a-database-is-no-tool"),
+    pytest.param("rabbitmq:3-management", None, id="a-broker-with-a-console-is-no-tool"),
+    pytest.param("acme/shop-admin:1.0", None, id="an-application-is-no-tool"),
+])
+def test_operator_tools_are_recognised_by_image(image: str, tool: str | None) -> None:
+    found = catalog().operator_tool(image)
+    assert (found.split(",")[0] if found else None) == tool
+
+
+def test_a_bad_operator_tool_entry_says_which() -> None:
+    base = {"images": [], "load_generator_names": "x", "server_env": {}, "data_dirs": {}, "ports": {},
+            "secret_names": "x"}
+    with pytest.raises(ValueError, match=r"operator_tools\[0\]: unknown keys \['port'\]"):
+        parse_catalog({**base, "operator_tools": [{"match": "x", "what": "x", "port": 80}]})
+    with pytest.raises(ValueError, match=r"operator_tools\[0\]: match and what"):
+        parse_catalog({**base, "operator_tools": [{"match": "x"}]})
+
+
+def test_operator_tools_state_operator_tool_in_compose_and_kubernetes(tmp_path: Any) -> None:
+    """A container whose image is a known operator or developer tool, or whose name says it is one (a Hystrix
+    dashboard), states ``operator_tool``, whether or not it publishes a port; an application, a broker with a
+    management console and a business service named like a tool do not."""
+    root = str(tmp_path)
+    compose_path = write(root, "docker-compose.yml", """
+        services:
+          mail:
+            image: axllent/mailpit:v1.20
+            ports: ["1025:1025", "8025:8025"]
+          pgadmin:
+            image: dpage/pgadmin4:8.12
+          hystrix-dashboard:
+            image: acme/hystrix-dashboard:1.0
+          patient-monitoring:
+            image: acme/patient-monitoring:1.0
+          mq:
+            image: rabbitmq:3-management
+          api:
+            image: acme/api:1.0
+            environment: {SMTP_HOST: mail}
+        """)
+    facts = _facts(import_paths("compose", [compose_path]))
+    tools = {k.removeprefix("service:") for k, v in facts.items() if k.startswith("service:") and v.get(
+        "operator_tool")}
+    assert tools == {"mail", "pgadmin", "hystrix-dashboard"}
+    assert facts["service:mail"]["operator_tool"] is True
+    k8s = write(root, "k8s/mail.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: mailserver}
+        spec:
+          template:
+            spec:
+              containers: [{name: mailserver, image: "maildev/maildev:1.1.0"}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: orders}
+        spec:
+          replicas: 2
+          template: {spec: {containers: [{name: orders, image: "acme/orders:1.0"}]}}
+        """)
+    facts = _facts(import_paths("kubernetes", [k8s]))
+    assert facts["service:mailserver"].get("operator_tool") is True
+    assert "operator_tool" not in facts["service:orders"]
+
+
 TIMEOUTS_COMPOSE = """
 services:
   web:

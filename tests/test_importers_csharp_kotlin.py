@@ -438,8 +438,10 @@ def test_a_published_healthchecks_ui_is_an_operator_console(tmp_path: Any) -> No
         app.UseEndpoints(e => e.MapHealthChecks("/liveness"));
         """)
     docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}", f"source={os.path.join(root, 'status')}"])
-    entry = {f.key: f.data for f in load_documents(docs).of_kind("endpoint")}["endpoint:status-entry"]
+    design = load_documents(docs)
+    entry = {f.key: f.data for f in design.of_kind("endpoint")}["endpoint:status-entry"]
     assert entry.get("admin") is True
+    assert {f.key: f.data for f in design.of_kind("service")}["service:status"].get("operator_tool") is True
 
 
 def test_the_mvc_route_table_of_use_mvc_makes_controller_action_paths(tmp_path: Any) -> None:

@@ -45,6 +45,7 @@ def test_a_tracing_ui_behind_a_load_balancer_is_an_open_admin_surface(tmp_path: 
     assert (ui.data["admin"], ui.data["authn"], ui.data["exposure"], ui.data["tls"]) == (True, "none", "public", False)
     svc = fact(design, "service:traces-web")  # type: ignore[arg-type]
     assert (svc.data["criticality"], svc.data["exposure"]) == ("best_effort", "public")
+    assert svc.data["operator_tool"] is True  # imported for its console only: no user's request goes to it
 
 
 def test_a_node_port_publishes_the_console_on_the_nodes(tmp_path: os.PathLike[str]) -> None:

@@ -400,6 +400,9 @@ def test_a_module_whose_code_runs_an_operator_console_has_an_admin_entry(tmp_pat
     assert (console["admin"], console["served_by"]) == (True, "console")
     assert fact(design, "service:console").data["exposure"] == "host"  # published: its entry is reviewed
     assert "admin" not in fact(design, "endpoint:orders-entry").data  # a comment naming it switches nothing on
+    # the service whose published entry is its console is an operator's tool; the other is not
+    assert fact(design, "service:console").data.get("operator_tool") is True
+    assert "operator_tool" not in fact(design, "service:orders").data
 
 
 RETRYING_GATEWAY = """

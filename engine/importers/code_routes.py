@@ -2515,6 +2515,17 @@ def _record_client_bounds(body: Body, service: str, bounded: Sequence[tuple[str,
     code_discovery.record(body, service, fed)
 
 
+def _record_console(body: Body, service: str, entry: str, traits: Traits, fronts: Sequence[Front]) -> None:
+    """A service whose published entry point (``entry``) is the operator console its code runs: the entry is an
+    operator's surface (``admin``), on which no user request waits, and the service an operator tool."""
+    if traits.console is not None and any(f.via == f"endpoint:{entry}" for f in fronts):
+        what, where = traits.console
+        body.fact("endpoints", {"name": entry, "method": "ANY", "path": "/", "served_by": service}, where)
+        console_entry(body, service, where, f"its code runs an operator console ({what}, {where})")
+        infra.operator_tool(body, service, where, f"its code runs an operator console ({what}, {where}), which its "
+                                                  "published entry serves")
+
+
 def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping[str, list[Front]],
           taken: dict[str, str] | None = None, open_code: str | None = None, context: str = "",
           secrets: tuple[code_secrets.Secret, ...] = (), links: Sequence[code_calls.Link] = (),
@@ -2547,11 +2558,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
                                        f"({gateway_of[0].at}) and forwards each request to them")
     _record_traits(body, service, traits)
     entry = safe_name(f"{service}-entry")
-    if traits.console is not None and any(f.via == f"endpoint:{entry}" for f in fronts.get(service, [])):
-        # its published entry point is the console: an operator's surface, on which no user request waits
-        what, where = traits.console
-        body.fact("endpoints", {"name": entry, "method": "ANY", "path": "/", "served_by": service}, where)
-        console_entry(body, service, where, f"its code runs an operator console ({what}, {where})")
+    _record_console(body, service, entry, traits, fronts.get(service, []))
     taken = {} if taken is None else taken
     for given in _curated(routes, open_code):
         r = replace(given, path=join(context, given.path)) if context else given

@@ -93,6 +93,7 @@ from engine.importers.infra import (
     record_edge_tls,
     record_image_pinning,
     record_literal_secrets,
+    record_operator_tool,
     record_registry,
     record_systems_of_record,
     registry_auth,
@@ -1151,6 +1152,8 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
         body.set("services", name, "image", image[:200], doc.locate((*at, "image")))
         record_image_pinning(body, name, image, doc.locate((*at, "image")), application=rec is None)
     body.set("services", name, "replicas", replicas, rloc)
+    record_operator_tool(body, name, built.base if built is not None and built.base else image,
+                         doc.locate((*at, "image")) if image else loc)
     _docker_socket(doc, body, name, spec, at)
     if rec is not None:
         _record_role(body, name, rec, doc.locate((*at, "image")) if image else loc, loc, auth)

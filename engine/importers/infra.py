@@ -60,6 +60,28 @@ class Console:
     what: str
 
 
+def record_operator_tool(body: Body, name: str, image: str | None, at: Location) -> None:
+    """``operator_tool: true`` on a service whose image the catalogue knows as an operator or developer tool
+    (``operator_tools``: a database console, a mail catcher, an API documentation page) or whose name says it is one
+    (``console_names``: a Hystrix dashboard, Spring Boot Admin); nothing otherwise. ``at``: where the image or the
+    workload is named."""
+    cat = catalog()
+    tool = cat.operator_tool(image)
+    if tool is not None:
+        why = f"its image {image_path(str(image))} is {tool}"
+    elif cat.console_names.fullmatch(name):
+        why = OPERATOR_TOOL.format(name=name)
+    else:
+        return
+    operator_tool(body, name, at, why)
+
+
+def operator_tool(body: Body, name: str, at: Location, why: str) -> None:
+    """State that the service is an operator's or developer's tool, for ``why``: no user's request is served by it."""
+    body.set("services", name, "operator_tool", True, at)
+    body.note("services", name, f"operator_tool true: {why}; it serves no user's request")
+
+
 def record_console(body: Body, name: str, console: Console, exposure: str, at: Location, declared: Location) -> None:
     """An observability workload, otherwise not reviewed, whose web console is published with ``exposure`` (at
     ``at``; the workload is declared at ``declared``): a best-effort service holding the console's endpoint."""
@@ -69,6 +91,7 @@ def record_console(body: Body, name: str, console: Console, exposure: str, at: L
     body.set("services", name, "exposure", exposure, at)
     body.note("services", name, f"observability infrastructure: imported only for its published console, "
                                 f"{console.what}")
+    operator_tool(body, name, declared, f"observability infrastructure imported for its console, {console.what}")
     console_ui(body, name, console, exposure, at)
     body.remark(at, f"{name} is observability infrastructure, not reviewed, except its console published on "
                     f"port {console.port}: {console.what}")
@@ -194,6 +217,8 @@ class Catalog:
     """Workload names that by convention name a service registry (``registry``, ``discovery-server``)."""
     channel_tags: re.Pattern[str] = re.compile("(?!)")
     """Image tags that name a release channel (``stable``): moved to each new release of the channel."""
+    operator_tools: tuple[tuple[re.Pattern[str], str], ...] = ()
+    """Images of operator and developer tools (a database console, a mail catcher) -> what the tool is."""
 
     def console(self, image: str | None) -> Console | None:
         """The web console an image serves, if the catalogue knows one."""
@@ -201,6 +226,13 @@ class Catalog:
             return None
         path, base = image_path(image), image_base(image)
         return next((c for p, c in self.consoles if p.fullmatch(base) or p.fullmatch(path)), None)
+
+    def operator_tool(self, image: str | None) -> str | None:
+        """What operator or developer tool an image is (``Adminer, a database console``), if the catalogue knows it."""
+        if not image:
+            return None
+        path, base = image_path(image), image_base(image)
+        return next((what for p, what in self.operator_tools if p.fullmatch(base) or p.fullmatch(path)), None)
 
     def by_engine(self, engine: str) -> Recognised:
         found = next((r for _p, r in self.images if r.engine == engine), None)
@@ -261,7 +293,20 @@ def parse_catalog(data: Any) -> Catalog:
                    {str(k): tuple(map(str, v if isinstance(v, list) else [v]))
                     for k, v in (data.get("image_data_dirs") or {}).items()},
                    registry_names=re.compile(str(data.get("registry_names") or "(?!)"), re.IGNORECASE),
-                   channel_tags=re.compile(str(data.get("channel_tags") or "(?!)"), re.IGNORECASE))
+                   channel_tags=re.compile(str(data.get("channel_tags") or "(?!)"), re.IGNORECASE),
+                   operator_tools=_operator_tools(data.get("operator_tools") or []))
+
+
+def _operator_tools(entries: Any) -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for i, entry in enumerate(entries):
+        unknown = set(entry) - {"match", "what"}
+        if unknown:
+            raise ValueError(f"operator_tools[{i}]: unknown keys {sorted(unknown)}")
+        if not entry.get("match") or not entry.get("what"):
+            raise ValueError(f"operator_tools[{i}]: match and what are both required")
+        out.append((re.compile(f"(?:{entry['match']})"), str(entry["what"])))
+    return tuple(out)
 
 
 def _client_timeouts(entries: Any) -> tuple[ClientTimeout, ...]:

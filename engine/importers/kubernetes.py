@@ -1099,6 +1099,8 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
     images = [c.get("image") for c in containers if isinstance(c.get("image"), str)]
     if images:
         _record_image(body, w, str(images[0]), o.loc(*pod, "containers"))
+    infra.record_operator_tool(body, w.name, str(images[0]) if images else None,
+                               o.loc(*pod, "containers") if images else at)
     if w.rec is not None and w.rec.role == "broker":
         body.set(section, w.name, "tags", ["broker"], at)
         body.set(section, w.name, "description", f"message broker ({w.rec.engine})", at)

@@ -240,6 +240,12 @@ class Service(_Fact):
         default=None,
         description="How much the business depends on the service; it raises or lowers the severity of "
                     "findings about it and decides which calls to it need a fallback." + _CRITICALITY_MEANINGS)
+    operator_tool: bool | None = None
+    """The service is a tool for the people who run or build the system, serving none of its users' requests: a
+    console (a database, broker or trace UI, Spring Boot Admin, a health dashboard), a mail catcher standing in for
+    the mail relay in development, an API documentation page. The rules on the capacity and availability users get
+    (one instance, no rate limit, no readiness probe) leave it out; its exposure is still reviewed (its console is an
+    ``admin`` endpoint). The importers state it from the image, the workload's name or its code. Absent: not one."""
     availability: Ratio | None = None
     """The service's own availability (SLO or measured), without its dependencies."""
     latency_p95_ms: Millis | None = None
