@@ -279,6 +279,19 @@ def test_an_nginx_location_that_sends_the_files_of_a_directory_is_an_endpoint_op
             limit_except GET { deny all; }
             root /srv;
           }
+          location /shop/ {
+            root /srv/public;
+            try_files $uri @app;
+          }
+          location /blog/ {
+            root /srv/blog;
+            try_files $uri $uri/ /blog/index.php?$query_string;
+          }
+          location /spa/ {
+            root /srv/spa;
+            try_files $uri $uri/ /spa/index.html;
+          }
+          location @app { proxy_pass http://app:8000; }
         }
         server {
           listen 8080;
@@ -289,7 +302,9 @@ def test_an_nginx_location_that_sends_the_files_of_a_directory_is_an_endpoint_op
     d = imported(path, "web")
     keys = set(d.by_key())
     assert {"endpoint:ANY /media", "endpoint:ANY /private/", "endpoint:ANY /open/", "endpoint:GET /files/",
-            "endpoint:ANY /reports/"} <= keys
+            "endpoint:ANY /reports/", "endpoint:ANY /spa/"} <= keys
+    # what no file answers goes to a named location or a script (a front controller): not the directory's alone
+    assert not {"endpoint:ANY /shop/", "endpoint:ANY /blog/"} & keys
     # internal: reached only from inside nginx; an error page is nginx's answer to a failure; a location that passes
     # the request on is no directory of files
     assert not {"endpoint:ANY /errors/", "endpoint:ANY /50x.html", "endpoint:ANY /app/"} & keys

@@ -28,7 +28,8 @@ The configurations, each read as its own tool reads it:
   near the configuration, and the clients they open (catalogue ``lua_clients``) are its ``routes_to`` and the
   gateway's calls; a handler whose Lua reads no credential gets ``authn: none``, and the request fields it reads
   classify its data, as a hint; see ``lua_calls``), and every one where nginx sends the files of a directory (an
-  ``alias`` or ``root`` and no ``*_pass``; not an ``internal`` one), ``authn: none`` unless ``auth_basic``,
+  ``alias`` or ``root`` and no ``*_pass``; not an ``internal`` one, nor one whose ``try_files`` falls back to a
+  named location or a script): it calls nothing (``routes_to: []``), ``authn: none`` unless ``auth_basic``,
   ``auth_request``, ``auth_jwt``, ``deny`` or ``secure_link`` guards it (what the files hold is left unknown).
   Methods come from ``limit_except`` or ``if ($request_method = M)`` blocks (not a CORS ``OPTIONS``; header-only
   blocks for several methods set none apart: ANY); a
@@ -1111,6 +1112,16 @@ def _envoy_retry(spec: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 _INHERITED = ("proxy_read_timeout", "limit_req", "grpc_read_timeout", "auth_basic", "auth_request", "auth_jwt", "deny")
+def _falls_back_to_code(location: nginx_conf.Directive) -> bool:
+    """Whether the location's ``try_files`` hands a request no file answers to something else than a file: a named
+    location (``@app``, which passes it on) or a URI given the query (``/index.php?$query_string``, a front
+    controller); ``=404`` or a page (``/index.html``) is still a file of the directory."""
+    assert location.children is not None
+    tried = next((c for c in location.children if c.name == "try_files" and c.args), None)
+    last = tried.args[-1].text if tried is not None else ""
+    return last.startswith("@") or "?" in last
+
+
 _GUARDS = ("auth_basic", "auth_request", "auth_jwt", "deny", "secure_link")
 """Directives that restrict who gets a location's answer (HTTP Basic authentication, a subrequest's or a JWT's
 verdict, addresses denied, a signed link), in the location or inherited from its ``server`` or ``http``: ``auth_basic
@@ -1276,7 +1287,7 @@ class _Nginx:
                             self._object_id(ident, self.object_id)
         elif not any(c.name.endswith("_pass") or c.name == "internal" for c in d.children):
             directory = next((c for c in d.children if c.name in ("alias", "root") and c.args), None)
-            if directory is not None and path not in self.error_pages:
+            if directory is not None and path not in self.error_pages and not _falls_back_to_code(d):
                 self._files(path, d, directory, here, methods)
         self._block(d.children, here)
 
