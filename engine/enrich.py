@@ -221,7 +221,7 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
     spans: list[tuple[int, int]] = []  # (services in one public call tree, the tree's bitset)
     # Each entry (its service and route) once: many endpoints share one (a gateway's routes), and the nodes each
     # reaches are found for all of them together (graph.reaches).
-    keys: dict[tuple[str, frozenset[str]], int] = {}
+    keys: dict[tuple[str, frozenset[str] | None], int] = {}
     entries: list[tuple[int, Take]] = []
     chains_of: list[Chain] = []
     taken: list[tuple[Fact, str, int]] = []
@@ -231,16 +231,18 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
         if entry not in c.comp_of:
             continue
         ci = c.comp_of[entry]
-        # A route the endpoint names (routes_to) follows those calls only; an entry in a call cycle
-        # reaches its whole cycle whatever the route, so it keeps its component's figures.
-        routes = frozenset(ep.data.get("routes_to") or ()) if len(c.comps[ci]) == 1 else frozenset()
+        # A route the endpoint names (routes_to) follows those calls only (none: an empty list, the front answers
+        # itself); an entry in a call cycle reaches its whole cycle whatever the route, so it keeps its
+        # component's figures.
+        named = ep.data.get("routes_to")
+        routes = frozenset(named) if named is not None and len(c.comps[ci]) == 1 else None
         k = keys.get((entry, routes))
         if k is None:
             k = keys[(entry, routes)] = len(entries)
-            take = _routed(routes) if routes else None
+            take = _routed(routes) if routes is not None else None
             entries.append((ci, take))
             # With a route, the entry's own figures over the calls this route takes.
-            chains_of.append(chain(g, c, [entry], ci, done, take) if routes else done[ci])
+            chains_of.append(chain(g, c, [entry], ci, done, take) if routes is not None else done[ci])
         taken.append((ep, exposure, k))
     reached = reaches(g, c, entries)
     figures = [nf.entry(r) for r in reached]

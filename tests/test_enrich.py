@@ -150,6 +150,20 @@ def test_a_route_through_a_gateway_follows_only_the_calls_it_names() -> None:
     assert health.nodes == ("catalog", "checkout", "gw", "psp") and health.depth == 3
 
 
+def test_a_route_that_names_an_empty_list_takes_no_call_of_its_gateway() -> None:
+    # the gateway answers it itself (files nginx sends): its path is the gateway alone, never the worst route
+    assets = {"method": "GET", "path": "/assets/", "served_by": "gw", "exposure": "public", "routes_to": []}
+    e = enriched({**GATEWAY, "endpoints": [*GATEWAY["endpoints"], assets]})
+    paths = {p.entry: p for p in e.paths}
+    got = paths["GET /assets/"]
+    assert got.nodes == ("gw",) and got.depth == 1 and got.latency_ms == 5
+    assert got.availability == pytest.approx(0.9999) and got.retry_amplification == 1
+    assert paths["GET /health"].nodes == ("catalog", "checkout", "gw", "psp")
+    facts = {f.key: f.data for f in e.facts if f.kind == "path"}
+    assert not any(facts["path:GET /assets/"][k] for k in ("least_available_route", "deepest_route",
+                                                           "most_amplified_route"))
+
+
 def test_a_service_is_routed_by_the_first_other_service_whose_endpoints_route_to_it() -> None:
     e = enriched({
         "services": [{"name": n} for n in ("web", "bff", "auth", "self")],

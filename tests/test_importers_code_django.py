@@ -368,7 +368,8 @@ def test_allauths_own_url_configuration_is_drawn_from_the_catalogue(settings: st
     got = {r.path: r for r in routes}
     assert {"/accounts/login/", "/accounts/logout/", "/accounts/signup/", "/accounts/password/reset/",
             "/accounts/password/reset/key/{uidb36}-{key}/", "/accounts/confirm-email/{key}/"} <= set(got)
-    assert {r.method for r in routes} == {"ANY"}
+    assert {r.method for r in routes if r.path != "/accounts/logout/"} == {"ANY"}
+    assert sorted(r.method for r in routes if r.path == "/accounts/logout/") == ["GET", "POST"]
     assert all(str(r.at) == "p/urls.py:2:16" for r in routes)
     limited = settings == ""
     assert got["/accounts/login/"].throttled is limited and got["/accounts/signup/"].throttled is limited
@@ -385,6 +386,36 @@ def test_allauths_own_url_configuration_is_drawn_from_the_catalogue(settings: st
                                  'urlpatterns = [path("mine/", views.mine)]\n'),
            ("p/views.py", "def mine(request):\n    return None\n")]
     assert [r.path for r in code_django.routes(own)[0]] == ["/accounts/mine/"]
+
+
+@pytest.mark.parametrize(("settings", "on_get"), [("", False), ("ACCOUNT_LOGOUT_ON_GET = False\n", False),
+                                                   ("ACCOUNT_LOGOUT_ON_GET = True\n", True),
+                                                   ('ACCOUNT_LOGOUT_ON_GET = "yes"\n', False)],
+                         ids=["default", "false", "true", "not-a-constant-true"])
+@pytest.mark.parametrize("mount", ['path("accounts/", include("allauth.urls"))',
+                                   'path("accounts/logout/", account_views.logout)',
+                                   'path("accounts/logout/", logout)'],
+                         ids=["catalogue", "view-by-module", "view-by-name"])
+def test_allauths_logout_signs_out_on_a_post_and_on_a_get_only_when_the_settings_say_so(
+        settings: str, on_get: bool, mount: str) -> None:
+    # allauth.account.views.LogoutView: get() shows a confirmation page unless app_settings.LOGOUT_ON_GET, then it
+    # calls post(), which signs the user out (ACCOUNT_LOGOUT_ON_GET, default False)
+    texts = [("p/manage.py", 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p.settings.prod")\n'),
+             ("p/settings/base.py", 'ROOT_URLCONF = "p.urls"\n' + settings),
+             ("p/settings/prod.py", 'from .base import *\nDEBUG = False\n'),
+             ("p/urls.py", 'from django.urls import include, path\n'
+                           'from allauth.account import views as account_views\n'
+                           'from allauth.account.views import logout\n'
+                           f'urlpatterns = [{mount}]\n')]
+    routes, remarks = code_django.routes(texts)
+    assert remarks == []
+    logout = {r.method: r for r in routes if r.path == "/accounts/logout/"}
+    assert sorted(logout) == ["GET", "POST"]
+    assert logout["POST"].writes == "django-allauth's LogoutView signs the user out on a POST"
+    assert logout["GET"].writes == ("django-allauth's LogoutView signs the user out on a GET: ACCOUNT_LOGOUT_ON_GET = "
+                                    "True (p/settings/base.py:2:1)" if on_get else "")
+    # the other views keep the method Django's URL pattern gives them, and change nothing the library says
+    assert all(r.writes == "" and r.method == "ANY" for r in routes if r.path != "/accounts/logout/")
 
 
 def _minimal_project() -> list[tuple[str, str]]:

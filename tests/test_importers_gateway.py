@@ -211,7 +211,7 @@ def nginx() -> Design:
 
 def test_nginx_locations_upstreams_and_inherited_timeouts(nginx: Design) -> None:
     assert routes(nginx) == {"ANY /api/orders/": ["orders", "orders-2"], "ANY /api/users/me": ["users"],
-                             "ANY /grpc/": ["inventory"]}
+                             "ANY /grpc/": ["inventory"], "ANY /": []}  # `/`: nginx sends files of its root
     ep = fact(nginx, "endpoint:ANY /api/orders/")
     assert ep.location.line == line_of(NGINX, "location /api/orders/") and ep.location.column == 5
     assert ep.data["served_by"] == "edge"
@@ -243,6 +243,80 @@ def test_nginx_template_variables_leave_the_target_unknown() -> None:
     assert calls(d)["web->auth"]["timeout_ms"] == 500
     ((line, message),) = warned(d)
     assert line == line_of(TEMPLATE, "${API_HOST}") and "is a variable" in message
+
+
+def test_an_nginx_location_that_sends_the_files_of_a_directory_is_an_endpoint_open_to_anyone_unless_guarded(
+        tmp_path: Any) -> None:
+    path = write(str(tmp_path), "site.conf.template", """
+        server {
+          listen 80;
+          location /media {
+            alias ${MEDIA_ROOT};
+            add_header Content-Disposition 'attachment';
+          }
+          location /private/ {
+            root /srv;
+            auth_basic "staff";
+            auth_basic_user_file /etc/nginx/htpasswd;
+          }
+          location /open/ {
+            root /srv;
+            auth_basic off;
+          }
+          location /errors/ {
+            alias /etc/nginx/errorpages/;
+            internal;
+          }
+          error_page 500 502 503 504 /50x.html;
+          location = /50x.html {
+            root /usr/share/nginx/html;
+          }
+          location /app/ {
+            root /srv;
+            uwsgi_pass unix:/tmp/app.sock;
+          }
+          location /files/ {
+            limit_except GET { deny all; }
+            root /srv;
+          }
+          location /shop/ {
+            root /srv/public;
+            try_files $uri @app;
+          }
+          location /blog/ {
+            root /srv/blog;
+            try_files $uri $uri/ /blog/index.php?$query_string;
+          }
+          location /spa/ {
+            root /srv/spa;
+            try_files $uri $uri/ /spa/index.html;
+          }
+          location @app { proxy_pass http://app:8000; }
+        }
+        server {
+          listen 8080;
+          auth_request /auth;
+          location /reports/ { alias /srv/reports/; }
+        }
+        """)
+    d = imported(path, "web")
+    keys = set(d.by_key())
+    assert {"endpoint:ANY /media", "endpoint:ANY /private/", "endpoint:ANY /open/", "endpoint:GET /files/",
+            "endpoint:ANY /reports/", "endpoint:ANY /spa/"} <= keys
+    # what no file answers goes to a named location or a script (a front controller): not the directory's alone
+    assert not {"endpoint:ANY /shop/", "endpoint:ANY /blog/"} & keys
+    # internal: reached only from inside nginx; an error page is nginx's answer to a failure; a location that passes
+    # the request on is no directory of files
+    assert not {"endpoint:ANY /errors/", "endpoint:ANY /50x.html", "endpoint:ANY /app/"} & keys
+    media = fact(d, "endpoint:ANY /media")
+    assert media.data["authn"] == "none" and media.data["tls"] is False and media.data["rate_limit"] is False
+    assert media.locate("authn").line == line_of(path, "alias ${MEDIA_ROOT}")
+    assert media.data["routes_to"] == []  # nginx answers with the files: its call path is nginx alone
+    assert fact(d, "endpoint:ANY /open/").data["authn"] == "none"  # auth_basic off restricts nothing
+    assert fact(d, "endpoint:GET /files/").data["authn"] == "none"  # the deny covers the other methods
+    # Basic authentication in the location, an auth_request inherited from the server: who may call is not stated
+    assert "authn" not in fact(d, "endpoint:ANY /private/").data
+    assert "authn" not in fact(d, "endpoint:ANY /reports/").data
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [

@@ -69,6 +69,10 @@ _ALLAUTH_ACCOUNT_URLS: tuple[tuple[str, str, bool], ...] = (
     ("password/reset/", "password_reset", False), ("password/reset/done/", "password_reset_done", False),
     (r"^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$", "password_reset_from_key", False),
     ("password/reset/key/done/", "password_reset_from_key_done", False))
+_ALLAUTH_METHODS: Mapping[str, tuple[str, ...]] = {"logout": ("GET", "POST")}
+"""django-allauth's account views whose handler methods the library defines, by view name: its ``LogoutView``
+answers GET (a confirmation page, or the sign-out itself when the settings say ``ACCOUNT_LOGOUT_ON_GET = True``) and
+POST (the sign-out). The others are drawn ``ANY``."""
 _LIBRARY_URLCONFS: Mapping[str, tuple[tuple[str, str, bool], ...]] = {
     "allauth.urls": _ALLAUTH_ACCOUNT_URLS, "allauth.account.urls": _ALLAUTH_ACCOUNT_URLS}
 """URL configurations of libraries, not in the project, that a project mounts with ``include("module")``: each
@@ -120,6 +124,9 @@ class DjangoRoute:
     grants_admin: str = ""
     """How the view's own body makes an administrator (``User(..., is_superuser=True)``, ``create_superuser(...)``),
     and where, or empty."""
+    writes: str = ""
+    """What the view changes on this method, said, when the library that defines it does (django-allauth's sign-out,
+    on a GET too when ``ACCOUNT_LOGOUT_ON_GET = True``), or empty."""
 
     @property
     def anonymous(self) -> bool:
@@ -597,7 +604,8 @@ class _Reader:
             module = self.p.imports(f).get(view.value.id)
             found = self.p.find_function(module[0], name) if module and module[0] and not module[1] else None
         methods: tuple[str, ...] = ("ANY",)
-        prot = Protections(decorators=tuple(sorted(wrapped)), library_limit=self._allauth_limit(f, view))
+        allauth = self._allauth_view(f, view)
+        prot = Protections(decorators=tuple(sorted(wrapped)), library_limit=self._allauth_said(allauth))
         drf = False
         if found is not None:
             by_name, django = _decorators(found[1].decorator_list)
@@ -623,12 +631,11 @@ class _Reader:
             self._add(methods, path, at, ast.unparse(view),
                       Location(found[0], found[1].lineno, found[1].col_offset + 1), drf, prot, grants_admin=admin)
             return
-        self._add(methods, path, at, ast.unparse(view), None, drf, prot)
+        self._allauth_add(allauth, path, at, ast.unparse(view), prot)
 
-    def _allauth_limit(self, f: str, view: ast.expr) -> str:
-        """The rate limit django-allauth applies to a view of ``allauth.account.views`` named in file ``f``
-        (``views.login`` with ``from allauth.account import views``, or ``login`` imported from there), said; empty
-        for any other view, or when the settings turn allauth's limits off."""
+    def _allauth_view(self, f: str, view: ast.expr) -> str:
+        """The name of the view of ``allauth.account.views`` named in file ``f`` (``views.login`` with ``from
+        allauth.account import views``, or ``login`` imported from there); empty for any other view."""
         if isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name):
             local, fn = view.value.id, view.attr
         elif isinstance(view, ast.Name):
@@ -642,7 +649,29 @@ class _Reader:
                 if (alias.asname or alias.name) != local:
                     continue
                 module, name = (f"{node.module}.{alias.name}", fn) if fn else (node.module, alias.name)
-                return self._allauth_said(name) if module == "allauth.account.views" else ""
+                return name if module == "allauth.account.views" else ""
+        return ""
+
+    def _allauth_add(self, name: str, path: str, at: Location, view: str, prot: Protections) -> None:
+        """The routes of django-allauth's account view ``name`` (empty: a view of no library) at ``path``: one per
+        method its class defines (``_ALLAUTH_METHODS``; ``ANY`` for the others), each with what it changes."""
+        for m in _ALLAUTH_METHODS.get(name, ("ANY",)):
+            self.routes.append(DjangoRoute(m, path, at, view, None, False, prot, writes=self._allauth_writes(name, m)))
+
+    def _allauth_writes(self, name: str, method: str) -> str:
+        """What django-allauth's account view ``name`` changes on ``method``, said: its ``LogoutView`` signs the user
+        out on a POST, and on a GET only when the settings say ``ACCOUNT_LOGOUT_ON_GET = True`` (the library's
+        default is False: a GET shows a page asking to confirm); empty otherwise."""
+        if name != "logout" or method not in ("GET", "POST"):
+            return ""
+        if method == "POST":
+            return "django-allauth's LogoutView signs the user out on a POST"
+        for f in reversed(self.p.settings_chain()):
+            value = self.p.assigned(self.p.trees[f]).get("ACCOUNT_LOGOUT_ON_GET")
+            if value is not None:
+                return (f"django-allauth's LogoutView signs the user out on a GET: ACCOUNT_LOGOUT_ON_GET = True "
+                        f"({Location(f, value.lineno, 1)})") \
+                    if isinstance(value, ast.Constant) and value.value is True else ""
         return ""
 
     def _allauth_said(self, name: str) -> str:
@@ -659,9 +688,9 @@ class _Reader:
         catalogue: each drawn at the ``include()`` that mounts it, with what the library's view states itself."""
         for pattern, view, login in _LIBRARY_URLCONFS[module]:
             regex = pattern.startswith("^")
-            self._add(("ANY",), _join(prefix, route_path(pattern, regex=regex)), at, f"{module}: {view}", None,
-                      False, Protections(decorators=("login_required",) if login else (),
-                                         library_limit=self._allauth_said(view)))
+            self._allauth_add(view, _join(prefix, route_path(pattern, regex=regex)), at, f"{module}: {view}",
+                              Protections(decorators=("login_required",) if login else (),
+                                          library_limit=self._allauth_said(view)))
 
     def _own_limit(self, handlers: Sequence[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]) -> str:
         """The rate limit the code of a view's handlers (each with its file) applies itself, said, or empty:

@@ -607,7 +607,7 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
         out.append(Route(
             r.method, r.path, r.at, "Django URL pattern",
             handler=r.view_at, login=f"{r.sign_in} ({where})" if r.sign_in else None,
-            grants_admin=r.grants_admin or None,
+            grants_admin=r.grants_admin or None, writes=r.writes or None,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
             if p.throttles else f"{p.library_limit or p.own_limit} ({where})" if p.library_limit or p.own_limit

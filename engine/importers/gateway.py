@@ -27,8 +27,12 @@ The configurations, each read as its own tool reads it:
   OpenResty's ``content_by_lua*``: the Lua modules its handler requires are found through ``lua_package_path``
   near the configuration, and the clients they open (catalogue ``lua_clients``) are its ``routes_to`` and the
   gateway's calls; a handler whose Lua reads no credential gets ``authn: none``, and the request fields it reads
-  classify its data, as a hint; see ``lua_calls``). Methods come from ``limit_except`` or ``if ($request_method =
-  M)`` blocks (not a CORS ``OPTIONS``; header-only blocks for several methods set none apart: ANY); a
+  classify its data, as a hint; see ``lua_calls``), and every one where nginx sends the files of a directory (an
+  ``alias`` or ``root`` and no ``*_pass``; not an ``internal`` one, nor one whose ``try_files`` falls back to a
+  named location or a script): it calls nothing (``routes_to: []``), ``authn: none`` unless ``auth_basic``,
+  ``auth_request``, ``auth_jwt``, ``deny`` or ``secure_link`` guards it (what the files hold is left unknown).
+  Methods come from ``limit_except`` or ``if ($request_method = M)`` blocks (not a CORS ``OPTIONS``; header-only
+  blocks for several methods set none apart: ANY); a
   ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with none in plaintext
   (``tls: false``). ``*_by_lua_block`` bodies are Lua, not directives.
   ``proxy_read_timeout`` (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout,
@@ -1107,7 +1111,21 @@ def _envoy_retry(spec: dict[str, Any]) -> dict[str, Any]:
 # nginx
 # --------------------------------------------------------------------------------------
 
-_INHERITED = ("proxy_read_timeout", "limit_req", "grpc_read_timeout")
+_INHERITED = ("proxy_read_timeout", "limit_req", "grpc_read_timeout", "auth_basic", "auth_request", "auth_jwt", "deny")
+def _falls_back_to_code(location: nginx_conf.Directive) -> bool:
+    """Whether the location's ``try_files`` hands a request no file answers to something else than a file: a named
+    location (``@app``, which passes it on) or a URI given the query (``/index.php?$query_string``, a front
+    controller); ``=404`` or a page (``/index.html``) is still a file of the directory."""
+    assert location.children is not None
+    tried = next((c for c in location.children if c.name == "try_files" and c.args), None)
+    last = tried.args[-1].text if tried is not None else ""
+    return last.startswith("@") or "?" in last
+
+
+_GUARDS = ("auth_basic", "auth_request", "auth_jwt", "deny", "secure_link")
+"""Directives that restrict who gets a location's answer (HTTP Basic authentication, a subrequest's or a JWT's
+verdict, addresses denied, a signed link), in the location or inherited from its ``server`` or ``http``: ``auth_basic
+off`` restricts nothing."""
 
 
 _SERVES_ITSELF = ("content_by_lua", "content_by_lua_block", "content_by_lua_file", "return")
@@ -1138,6 +1156,8 @@ class _Nginx:
         """Whether the ``server`` being read listens with TLS: stated by its ``listen`` directives."""
         self.env: dict[str, tuple[str, Location]] | None = None
         """The ENV of the Dockerfile beside a template, read when a ``${VAR}`` needs it."""
+        self.error_pages: set[str] = set()
+        """The pages ``error_page`` directives send (``/50x.html``): nginx's own answer to a failure, no route."""
 
     def run(self) -> Document:
         for d in self._walk(self.tree):
@@ -1147,6 +1167,8 @@ class _Nginx:
             elif d.name == "lua_package_path" and d.args:
                 self.lua_paths += [t for t in d.args[0].text.split(";") if t]
         self._client_ip()
+        self.error_pages = {d.args[-1].text for d in self._walk(self.tree)
+                            if d.name == "error_page" and len(d.args) > 1}
         self._block(self.tree, {})
         return self.routes.document()
 
@@ -1263,7 +1285,36 @@ class _Nginx:
                         self.routes.body.note("endpoints", ident, f"authn none: {self.no_credential[1]}")
                         if self.object_id is not None:
                             self._object_id(ident, self.object_id)
+        elif not any(c.name.endswith("_pass") or c.name == "internal" for c in d.children):
+            directory = next((c for c in d.children if c.name in ("alias", "root") and c.args), None)
+            if directory is not None and path not in self.error_pages and not _falls_back_to_code(d):
+                self._files(path, d, directory, here, methods)
         self._block(d.children, here)
+
+    def _files(self, path: str, d: nginx_conf.Directive, directory: nginx_conf.Directive,
+               here: dict[str, nginx_conf.Directive], methods: list[tuple[str, Location]]) -> None:
+        """A location where nginx answers with the files of a directory (its ``alias`` or ``root``, and no handler
+        that passes the request on; an ``internal`` one is reached only from inside nginx, and the page an
+        ``error_page`` names is nginx's answer to a failure): an endpoint of the
+        gateway that calls nothing (``routes_to`` empty), ``authn: none`` unless a guard (``_GUARDS``) restricts it.
+        What the files hold is not known."""
+        assert d.children is not None
+        where = f"{directory.name} {directory.args[0].text}"
+        idents = [identity("endpoint", {"method": m, "path": path}) for m, _l in methods or [("ANY", d.location)]]
+        fresh = [i for i in idents if not self.routes.body.has("endpoints", i)]  # an earlier route keeps its own
+        self.routes.route(methods, path, d.location, [], None, self._rate(here),
+                          f"served by the gateway itself ({where}): the files of a directory",
+                          tls=self.tls, unlimited=self._unlimited(d, here))
+        guards = [c for c in d.children if c.name in _GUARDS] + [c for n, c in here.items() if n in _GUARDS]
+        guarded = any(not (g.name == "auth_basic" and g.args and g.args[0].text == "off") for g in guards)
+        for ident in fresh:
+            self.routes.body.set("endpoints", ident, "routes_to", [], directory.location)
+            self.routes.body.note("endpoints", ident, "routes_to none: nginx answers with files, calling nothing")
+            if not guarded:
+                self.routes.body.set("endpoints", ident, "authn", "none", directory.location)
+                self.routes.body.note("endpoints", ident, f"authn none: nginx sends the files of {where} to any "
+                                                          "caller (no auth_basic, auth_request, auth_jwt, deny or "
+                                                          "secure_link guards the location)")
 
     def _lua_calls(self, handler: nginx_conf.Directive) -> tuple[str, list[lua_calls.LuaCall]] | None:
         """What a ``content_by_lua*`` handler's Lua calls: (what was read, the calls), or None when it

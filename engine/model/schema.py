@@ -670,7 +670,8 @@ class Endpoint(_Fact):
     routes_to: list[Name] | None = Field(default=None, examples=[["checkout"]])
     """For a route served by a gateway, BFF or proxy: the services (or externals) ``served_by`` forwards
     it to. Its call path then follows only those calls, not every route the gateway serves; each must
-    be a call of ``served_by`` (an interaction from it)."""
+    be a call of ``served_by`` (an interaction from it). An empty list: it forwards the route to none (the
+    gateway answers itself, with files it serves), so its call path is the gateway alone."""
     exposure: Exposure | None = Field(
         default=None,
         description="Who can call it; absent: the serving service's ``exposure``. Public and partner endpoints "
