@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.importers.compose_project import NOT_STARTED
 from engine.importers.infra import NOT_REVIEWED
 from engine.model import SECTIONS, field_description
 from engine.model.design import Design, Fact, LoadWarning
@@ -119,6 +120,11 @@ def left_out(warnings: Iterable[LoadWarning]) -> Counter[str]:
     return Counter({role: len(msgs) for role, msgs in seen.items()})
 
 
+def not_started(warnings: Iterable[LoadWarning]) -> int:
+    """Compose services left out because none of their profiles is enabled (``compose_project``)."""
+    return len({w.message for w in warnings if w.message.endswith(NOT_STARTED)})
+
+
 def edge_origin(data: Mapping[str, Any]) -> str:
     """How an interaction was found: ``declared`` (by the artifact, or compose ``depends_on``/``links``),
     ``both`` (declared, and named in configuration too) or ``inferred`` (from configuration only)."""
@@ -142,11 +148,14 @@ def summary_lines(design: Design, kb: KnowledgeBase, top: int = TOP_FIELDS,
     parts = [f"{sections[k]} {counts[k]}" for k in sections if k != "interaction" and counts[k]]
     n_components = sum(n for k, n in counts.items() if k != "interaction")
     dropped = left_out(design.warnings)
+    off = not_started(design.warnings)
     dropped_text = ", ".join(f"{dropped[r]} {r.replace('_', ' ')}" for r in sorted(dropped))
     lines = ["archplan: import summary (--quiet leaves it out)",
              f"  components: {n_components}" + (f" ({', '.join(parts)})" if parts else "")
              + f"; left out as not part of the system: {sum(dropped.values())}"
-             + (f" ({dropped_text})" if dropped else "")]
+             + (f" ({dropped_text})" if dropped else "")
+             + (f"; left out as compose does not start them (none of their profiles enabled): {off}"
+                if off else "")]
     edges = [f.data for f in design.facts if f.kind == "interaction"]
     origins = Counter(edge_origin(d) for d in edges)
     known = sum(bool(d.get("style") or d.get("protocol")) for d in edges)
@@ -173,4 +182,5 @@ def summary_lines(design: Design, kb: KnowledgeBase, top: int = TOP_FIELDS,
     return lines
 
 
-__all__ = ["Unknown", "edge_origin", "left_out", "rule_field_counts", "rule_fields", "summary_lines", "unknowns"]
+__all__ = ["Unknown", "edge_origin", "left_out", "not_started", "rule_field_counts", "rule_fields", "summary_lines",
+           "unknowns"]

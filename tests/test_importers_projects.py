@@ -230,7 +230,9 @@ def test_the_imported_design_of_a_merged_project(tmp_path: os.PathLike[str]) -> 
     docs = import_paths("compose", PROJECTS["merge"])
     facts = _facts(load_documents(docs))
     assert facts["service:api"]["replicas"] == 2
-    assert facts["service:debug-shell"]["tags"] == ["optional"]  # a profile: optional, not dropped
+    assert "service:debug-shell" not in facts  # its profile is not enabled: compose does not start it
+    enabled = _facts(load_documents(import_paths("compose", PROJECTS["merge"], profiles=["debug"])))
+    assert enabled["service:debug-shell"]["tags"] == ["optional"]  # started by the profile enabled: optional
     assert facts["datastore:db"]["durable_storage"] is True
     assert {k for k in facts if k.startswith("interaction:")} >= {
         "interaction:api->db", "interaction:api->queue", "interaction:front->api"}
@@ -299,7 +301,7 @@ def test_the_merge_agrees_with_docker_compose_config(case: str) -> None:
                           timeout=120)
     assert done.returncode == 0, done.stderr
     theirs = yaml.safe_load(done.stdout)["services"]
-    ours = load_project(files).doc.data["services"]
+    ours = load_project(files, profiles=["*"]).doc.data["services"]  # `config` (v1) lists every profile's services
     assert _view(ours) == _view(theirs)
 
 

@@ -8,6 +8,7 @@ deterministic (facts sorted by kind and key, keys in the model's order) and writ
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -118,16 +119,21 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
 @click.option("-o", "--output", type=click.Path(), help="Write the agent file here (atomically); default stdout.")
 @click.option("--service", help="Name of the serving service (OpenAPI, AsyncAPI: default from info.title), of the "
                                 "gateway, or of the service a Spring application.yml configures.")
+@click.option("--profile", "profiles", multiple=True, metavar="NAME",
+              help="Compose: enable this profile, as `docker compose --profile NAME up` (repeatable; '*' enables "
+                   "all). Without it, the profiles COMPOSE_PROFILES sets in the project's .env; services of no "
+                   "enabled profile are left out, as compose does not start them.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary (what was found, what stays unknown).")
 def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: str | None,
-               max_input_bytes: int | None, quiet: bool) -> None:
+               profiles: tuple[str, ...], max_input_bytes: int | None, quiet: bool) -> None:
     """Import artifacts as an editable agent file.
 
     FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, spring, source (a service's code: its routes,
     calls, credentials and log statements), aspire (a .NET Aspire AppHost's Program.cs or project directory), or auto
     (judged by content). A summary goes to stderr: components and
-    edges found, and the fields the rules need that stay unknown, grouped by the design agent to ask.
+    edges found, those left out and why, and the fields the rules need that stay unknown, grouped by the design agent
+    to ask.
     """
     from engine.import_summary import summary_lines
     from engine.importers import import_paths, resolve_format
@@ -137,12 +143,13 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
 
     fmt = resolve_format(fmt)
     limits = common.input_limits(max_input_bytes)
-    docs = import_paths(fmt, list(files), limits, service)
+    docs = import_paths(fmt, list(files), limits, service, profiles)
     if not docs:
         raise UsageError(f"nothing imported from {', '.join(files)}")
     design = load_documents(docs)
     common.print_warnings(design.warnings)
     shown = fmt if fmt != "auto" else ",".join(sorted({getattr(d, "format", "") for d in docs}))
+    shown += "".join(f" --profile {shlex.quote(p)}" for p in profiles)
     text = render(design, docs, shown, [os.path.normpath(f) for f in files], output)
     common.write_output(output, text, list(files), "raw")
     if not quiet:

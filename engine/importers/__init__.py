@@ -37,6 +37,7 @@ from engine.source import DEFAULT_LIMITS, Document, Limits, parse_all, read_text
 
 Importer = Callable[[str, Limits, "str | None"], list[Document]]
 ProjectImporter = Callable[[Sequence[str], Limits, "str | None"], list[Document]]
+ProfiledImporter = Callable[[Sequence[str], Limits, "str | None", Sequence[str]], list[Document]]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Format:
     project: ProjectImporter | None = None
     needs: tuple[str, ...] = ()
     """Modules of the ``importers`` extra this format needs (``referencing`` follows ``$ref``s)."""
+    profiled: ProfiledImporter | None = None
+    """The ``project`` importer for a deployment whose profiles the import names (compose's ``--profile``)."""
 
 
 def _formats() -> dict[str, Format]:
@@ -64,7 +67,7 @@ def _formats() -> dict[str, Format]:
         "openapi": Format("openapi", "api", openapi.import_file, needs=("referencing",)),
         "asyncapi": Format("asyncapi", "api", asyncapi.import_file, needs=("referencing",)),
         "compose": Format("compose", "infrastructure", compose.import_file, accepts_dirs=True,
-                          project=compose.import_paths),
+                          project=compose.import_paths, profiled=compose.import_paths),
         "kubernetes": Format("kubernetes", "infrastructure", kubernetes.import_path, accepts_dirs=True,
                              project=kubernetes.import_paths),
         "gateway": Format("gateway", "infrastructure", gateway.import_file),
@@ -188,21 +191,23 @@ def _paused_gc() -> Iterator[None]:
 
 
 def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
-                 service: str | None = None) -> list[Document]:
+                 service: str | None = None, profiles: Sequence[str] = ()) -> list[Document]:
     """Import artifact files (``fmt`` may be ``auto``); documents sorted by file, errors collected.
 
     Inputs of a format that reads a project (compose, Kubernetes) are imported together, in the
     order given; with ``auto``, a compose override (services without an image) joins the compose
-    files given with it. The code readers share the syntax trees of the files they read while the
-    import lasts (``code_trees.shared``).
+    files given with it. ``profiles`` are the compose profiles of the deployment to import (``docker compose
+    --profile``; none: those the project's ``.env`` enables), a usage error when no input is a compose file. The
+    code readers share the syntax trees of the files they read while the import lasts (``code_trees.shared``).
     """
     from engine.importers import code_trees
 
     with code_trees.shared():
-        return _import_paths(fmt, paths, limits, service)
+        return _import_paths(fmt, paths, limits, service, profiles)
 
 
-def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str | None) -> list[Document]:
+def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str | None,
+                  profiles: Sequence[str] = ()) -> list[Document]:
     formats = _formats()
     fmt = resolve_format(fmt)
     groups: dict[str, list[str]] = {}
@@ -221,6 +226,9 @@ def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str |
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
+    if profiles and not any(formats[this].profiled for this in groups):
+        raise UsageError(f"compose profiles ({', '.join(profiles)}) apply to a compose project, and none of "
+                         f"{', '.join(paths)} is one")
     docs: list[Document] = []
     for this, members in groups.items():
         spec = formats[this]
@@ -228,7 +236,8 @@ def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str |
         for batch in batches:
             try:
                 with _paused_gc():
-                    docs.extend(spec.project(batch, limits, service) if spec.project else
+                    docs.extend(spec.profiled(batch, limits, service, profiles) if profiles and spec.profiled else
+                                spec.project(batch, limits, service) if spec.project else
                                 spec.importer(batch[0], limits, service))
             except ArchplanError as exc:
                 errors.append(exc)

@@ -23,6 +23,11 @@ internet. A port bound to a global (non-private) address is ``public``. A port p
 loopback or private address, or no published port at all, is ``internal``. A datastore published ``host`` or
 ``public`` gets ``public_access: true``.
 
+Profiles: the design is the deployment ``docker compose up`` starts with the profiles the import enables
+(``--profile``, else ``COMPOSE_PROFILES`` in the project's ``.env``; see ``compose_project``); each service left out
+is said in a remark. A service started because one of its profiles is enabled is tagged ``optional``, with a note
+naming its profiles.
+
 Environment: a compose file named for development (``docker-compose.dev.yml``, ``compose.local.yaml``)
 or for tests (``docker-compose.test.yml``) sets ``system.environment``; any other name says nothing,
 and the review then takes the design as production.
@@ -54,7 +59,7 @@ from engine.importers.base import (
     mapping,
     without_facts,
 )
-from engine.importers.compose_project import load_project, project_files
+from engine.importers.compose_project import load_project, profiles_of, project_files
 from engine.importers.infra import (
     BACKUP_TOOLS,
     BROWSER_BUILD,
@@ -126,15 +131,18 @@ def is_fragment(path: str, limits: Limits = DEFAULT_LIMITS, *, whole: bool = Fal
         s is None or isinstance(s, dict) for s in services.values())
 
 
-def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None) -> list[Document]:
+def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None = None,
+                profiles: Sequence[str] | None = None) -> list[Document]:
     """Import one compose file, or a project directory (``service`` is not used: compose names its services)."""
-    return import_paths([path], limits, service)
+    return import_paths([path], limits, service, profiles)
 
 
 def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
-                 service: str | None = None) -> list[Document]:
-    """Import compose files merged as ``docker compose -f a -f b`` merges them (see ``compose_project``)."""
-    project = load_project(paths, limits)
+                 service: str | None = None, profiles: Sequence[str] | None = None) -> list[Document]:
+    """Import compose files merged as ``docker compose -f a -f b`` merges them (see ``compose_project``): the
+    services ``docker compose --profile P... up`` starts for the ``profiles`` given (none: those ``COMPOSE_PROFILES``
+    in the project's ``.env`` enables), each service left out said in a remark."""
+    project = load_project(paths, limits, profiles)
     doc = project.doc
     root = mapping(doc, doc.data, (), "a compose file")
     if not root.get("services"):
@@ -1134,8 +1142,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     else:
         replicas, rloc = 1, loc  # compose runs one container unless told otherwise
     persistent = [m for m in mounts if m[1]]
-    profiles = [str(p) for p in spec["profiles"] if isinstance(p, str)] if isinstance(spec.get("profiles"), list) \
-        else []
+    profiles = list(profiles_of(spec))
     # volumes mounted away from where the image keeps its data keep none of it
     told = [str(spec.get(k)) for k in ("environment", "command", "entrypoint") if spec.get(k)]
     off = [off_data_dir(image, target, told) for target, _p, _l in persistent]

@@ -25,6 +25,12 @@
   the including project's directory, and its services and top-level keys come before the including file's.
 - **Merge tags**: ``!reset`` removes the value a later file names (a key of a service, a whole service),
   ``!override`` replaces it whole instead of merging it.
+- **Profiles**: a service with ``profiles`` runs only when one of them is enabled; the others always run. The
+  profiles enabled are the import's (``--profile``, as ``docker compose --profile``), else those ``COMPOSE_PROFILES``
+  sets in the project's ``.env`` (or its template), else none; ``*`` enables every one. The project is the
+  deployment ``docker compose up`` would start: a service none of whose profiles is enabled is left out, with a
+  remark, and an optional ``depends_on`` on it (``required: false``) is dropped; a required ``depends_on``, a link,
+  ``network_mode: service:`` or ``volumes_from`` naming it is an error, as compose refuses to start such a project.
 
 Every merged value keeps the file, line and column that stated it, so a finding on a value set by an
 override points at the override.
@@ -38,7 +44,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import ArchplanError, InputError, Location, raise_all
+from engine.errors import ArchplanError, InputError, Location, UsageError, did_you_mean, raise_all
 from engine.importers.base import ArtifactDocument
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path, keypath, parse, read_text
 
@@ -75,6 +81,10 @@ class Project:
     remarks: list[tuple[Location, str]] = field(default_factory=list)
     unread_env_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Service -> the env_files it names that are not there: its deployment may set any variable in them."""
+    profiles: tuple[str, ...] = ()
+    """The compose profiles enabled (sorted; ``*``: every one)."""
+    left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Service -> its profiles, none of them enabled: compose does not start it, and it is not in ``doc``."""
 
 
 def project_files(directory: str) -> list[str]:
@@ -402,6 +412,7 @@ class _Loader:
         self.limits = limits
         self.cache: dict[str, _File] = {}
         self.remarks: list[tuple[Location, str]] = []
+        self.service_remarks: dict[str, list[tuple[Location, str]]] = {}  # said only if the service is started
         self.unread: dict[str, list[str]] = {}
 
     def file(self, path: str) -> _File:
@@ -496,14 +507,16 @@ class _Loader:
             full = os.path.join(os.path.dirname(f.doc.file), rel)
             template = None if os.path.isfile(full) else env_template_for(full)
             if template is not None:
-                self.remarks.append((where or Location(f.doc.file),
-                                     f"env_file {rel} of service {name} is not committed: its variables are read from "
-                                     f"{template}, the template the repository ships for it"))
+                self.service_remarks.setdefault(name, []).append((
+                    where or Location(f.doc.file), f"env_file {rel} of service {name} is not committed: its "
+                                                   f"variables are read from {template}, the template the repository "
+                                                   "ships for it"))
                 full = template
             if not os.path.isfile(full):
                 if required:
-                    self.remarks.append((where or Location(f.doc.file),
-                                         f"env_file {rel} of service {name} not found: its variables are not read"))
+                    self.service_remarks.setdefault(name, []).append((
+                        where or Location(f.doc.file), f"env_file {rel} of service {name} not found: its variables are "
+                                                       "not read"))
                     self.unread.setdefault(name, []).append(rel)
                 continue
             got, places, remarks = read_env_file(full, self.limits)
@@ -521,8 +534,10 @@ class _Loader:
         return out, _with({p: loc for p, loc in locs.items() if not (p and p[0] == "env_file")}, "environment", mlocs)
 
 
-def load_project(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> Project:
-    """Read compose files (or a project directory) and merge them, later over earlier."""
+def load_project(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
+                 profiles: Sequence[str] | None = None) -> Project:
+    """Read compose files (or a project directory) and merge them, later over earlier; keep the services that run
+    with ``profiles`` enabled (``docker compose --profile``; None or empty: ``COMPOSE_PROFILES`` in ``.env``)."""
     files: list[str] = []
     for p in paths:
         if os.path.isdir(p):
@@ -537,8 +552,114 @@ def load_project(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> Proje
     root, root_locs = model.root, model.root_locs
     root["services"] = model.services
     root_locs = _with(root_locs, "services", model.service_locs)
-    return Project(ArtifactDocument(files[0], root, where=root_locs), model.files, remarks,
-                   {name: tuple(rels) for name, rels in sorted(model.unread.items())})
+    doc = ArtifactDocument(files[0], root, where=root_locs)
+    active, left_out, told = _apply_profiles(doc, model.services, profiles, model.env_profiles)
+    told += [r for name, rs in model.service_remarks.items() if name not in left_out for r in rs]
+    return Project(doc, model.files, [*remarks, *told],
+                   {name: tuple(rels) for name, rels in sorted(model.unread.items()) if name not in left_out},
+                   active, left_out)
+
+
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""A compose profile's name (compose's own pattern, which also admits a single character)."""
+NOT_STARTED = "so docker compose up does not start it: left out of the design"
+"""How the remark on a service left out by its profiles ends (``import_summary`` counts them by it)."""
+
+
+def profiles_of(service: Mapping[str, Any]) -> tuple[str, ...]:
+    """The compose profiles a (merged) service runs under; none: it always runs."""
+    value = service.get("profiles")
+    return tuple(str(p) for p in value if isinstance(p, str) and p) if isinstance(value, list) else ()
+
+
+def _apply_profiles(doc: Document, services: dict[str, Any], given: Sequence[str] | None,
+                    env: tuple[str, Location] | None
+                    ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], list[tuple[Location, str]]]:
+    """Remove from ``services`` (in place) those none of whose profiles is enabled, and the optional depends_on
+    entries on them: the profiles enabled, the services left out with their profiles, and the remarks saying so."""
+    declared: dict[str, tuple[str, ...]] = {}
+    for name, svc in services.items():
+        value = svc.get("profiles")
+        if value is not None and not (isinstance(value, list) and all(isinstance(p, str) for p in value)):
+            raise InputError("'profiles' must be a list of profile names", doc.locate(("services", name, "profiles")),
+                             keypath(("services", name, "profiles")))
+        declared[name] = profiles_of(svc)
+    every = sorted({p for ps in declared.values() for p in ps})
+    remarks: list[tuple[Location, str]] = []
+    if given:
+        active = {p.strip() for g in given for p in g.split(",") if p.strip()}
+        for p in sorted(active):
+            if p != "*" and not PROFILE_NAME.fullmatch(p):
+                raise UsageError(f"compose profile {p!r}: not a profile name (letters, digits, '_', '.', '-')")
+            if p != "*" and p not in every:
+                raise UsageError(f"compose profile '{p}': no service of {doc.file} runs under it"
+                                 f"{did_you_mean(p, every)}; its profiles: {', '.join(every) or 'none'}")
+        how = "by the import"
+    elif env is not None:
+        active = {p.strip() for p in env[0].split(",") if p.strip()}
+        how = f"by COMPOSE_PROFILES in {os.path.basename(env[1].file)}"
+        for p in sorted(active - {"*", *every}):
+            remarks.append((env[1], f"COMPOSE_PROFILES enables the profile '{p}', which no service runs under"))
+    else:
+        active, how = set(), ""
+    if not every:
+        return tuple(sorted(active)), {}, remarks
+    left_out = {n: ps for n, ps in declared.items() if ps and "*" not in active and not active.intersection(ps)}
+    enabled = ", ".join(sorted(active)) + f" ({how})" if active else \
+        "none (the import names none, and .env sets no COMPOSE_PROFILES)"
+    if left_out and len(left_out) == len(services):
+        raise InputError(f"every service runs only under a compose profile, and none of theirs is enabled: docker "
+                         f"compose up would start nothing; name the deployment to review with --profile (profiles: "
+                         f"{', '.join(every)}; enabled: {enabled})", doc.locate(("services",)), "services")
+    remarks.append((doc.locate(("services",)), f"compose profiles enabled: {enabled}; the project's profiles: "
+                                               f"{', '.join(every)}; services left out: {len(left_out)}"))
+    errors: list[ArchplanError] = []
+    for name, svc in services.items():
+        if name in left_out:
+            continue
+        for target, at, optional in list(_references(svc)):  # an optional depends_on entry is removed below
+            if target not in left_out:
+                continue
+            where = ("services", name, *at)
+            why = (f"{target} runs only under the compose profile(s) {', '.join(left_out[target])}, none of them "
+                   f"enabled")
+            if optional:
+                del svc["depends_on"][target]
+                remarks.append((doc.locate(where), f"{name}'s depends_on {target} (required: false) dropped: {why}"))
+            else:
+                errors.append(InputError(f"{name} needs {target}, but {why}: compose refuses to start such a project;"
+                                         f" enable one of them with --profile"
+                                         + (", or make the dependency optional (required: false)"
+                                            if at[0] == "depends_on" else ""), doc.locate(where), keypath(where)))
+    raise_all(errors)
+    for name, ps in left_out.items():
+        remarks.append((doc.locate(("services", name, "profiles")),
+                        f"{name} runs only under the compose profile(s) {', '.join(ps)}, none of them enabled, "
+                        f"{NOT_STARTED}"))
+        del services[name]
+    return tuple(sorted(active)), left_out, remarks
+
+
+def _references(svc: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str | int, ...], bool]]:
+    """The services a service needs running (compose's ``depends_on``, ``links``, ``network_mode: service:``,
+    ``volumes_from``): each name, where it is said (relative to the service), and whether it is an optional
+    ``depends_on`` (``required: false``)."""
+    depends = svc.get("depends_on")
+    if isinstance(depends, dict):
+        for target, how in depends.items():
+            yield str(target), ("depends_on", target), isinstance(how, dict) and how.get("required") is False
+    elif isinstance(depends, list):
+        for i, target in enumerate(depends):
+            yield str(target), ("depends_on", i), False
+    for key in ("links", "volumes_from"):
+        items = svc.get(key)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            target = str(item).split(":", 1)[0]
+            if key == "links" or not str(item).startswith("container:"):
+                yield target, (key, i), False
+    network = svc.get("network_mode")
+    if isinstance(network, str) and network.startswith("service:"):
+        yield network.split(":", 1)[1], ("network_mode",), False
 
 
 class _Model:
@@ -552,6 +673,8 @@ class _Model:
         self.service_locs: Locs = {}
         self.files: list[str] = []
         self.unread: dict[str, list[str]] = {}
+        self.service_remarks: dict[str, list[tuple[Location, str]]] = {}
+        self.env_profiles: tuple[str, Location] | None = None  # COMPOSE_PROFILES in the project's .env, where
 
     def read(self, files: Sequence[str], limits: Limits, chain: tuple[str, ...]) -> list[tuple[Location, str]]:
         """Merge ``files`` (one project: the first file's directory and ``.env``) into the model."""
@@ -559,7 +682,9 @@ class _Model:
         env: dict[str, str] = {}
         remarks: list[tuple[Location, str]] = []
         if env_path is not None:
-            env, _places, remarks = read_env_file(env_path, limits)
+            env, places, remarks = read_env_file(env_path, limits)
+            if not chain and "COMPOSE_PROFILES" in env:  # an included project's .env configures no compose run
+                self.env_profiles = (env["COMPOSE_PROFILES"], places["COMPOSE_PROFILES"])
             if os.path.basename(env_path) != ".env":
                 remarks.insert(0, (Location(env_path), f"no .env beside the compose file: its variables are read from "
                                                        f"{os.path.basename(env_path)}, the template the repository "
@@ -585,6 +710,8 @@ class _Model:
         raise_all(errors)
         for name, rels in loader.unread.items():
             self.unread.setdefault(name, []).extend(rels)
+        for name, told in loader.service_remarks.items():
+            self.service_remarks.setdefault(name, []).extend(told)
         return [*remarks, *loader.remarks]
 
     def add_root(self, key: str, value: Any, vlocs: Locs, tags: Tags) -> None:
@@ -646,6 +773,8 @@ class _Model:
                 self.add_service(name, _rebased(data, rebase), _sub(sub.service_locs, name), {}, paths[0])
             for name, rels in sub.unread.items():
                 self.unread.setdefault(name, []).extend(rels)
+            for name, told in sub.service_remarks.items():
+                self.service_remarks.setdefault(name, []).extend(told)
             self.files.extend(sub.files)
         return remarks
 
