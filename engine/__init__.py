@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from engine.model.base import Severity
     from engine.model.design import Design, Fact
     from engine.model.finding import Evidence, Finding, MitigationItem
-    from engine.model.rule import KnowledgeBase
+    from engine.model.ruledata import KnowledgeBase
     from engine.plan import Plan, build_plan
     from engine.review import Review, load_kb, review, review_design
 
@@ -46,7 +46,7 @@ _HOMES = {
     "ArchplanError": "engine.errors", "Location": "engine.errors", "load_design": "engine.loader",
     "Design": "engine.model.design", "Fact": "engine.model.design", "Evidence": "engine.model.finding",
     "Finding": "engine.model.finding", "MitigationItem": "engine.model.finding",
-    "KnowledgeBase": "engine.model.rule", "Severity": "engine.model.base", "Plan": "engine.plan",
+    "KnowledgeBase": "engine.model.ruledata", "Severity": "engine.model.base", "Plan": "engine.plan",
     "build_plan": "engine.plan", "Review": "engine.review", "load_kb": "engine.review",
     "review_design": "engine.review",
 }

@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from engine.errors import InputError, Location
-from engine.model.rule import Rule
+from engine.model.ruledata import Rule
 
 CATALOG_ID = re.compile(r"^(RES|DAT|COM|API|SEC|PERF|OPS|DEP)-\d{3}$")
 """A well-formed catalog id: the category prefix and three digits."""

@@ -25,7 +25,7 @@ from engine import budget
 from engine.dialect import compile_regex
 from engine.errors import RuleError
 from engine.model import NAME_KEYED_KINDS, SINGLETON_KINDS, Severity, singleton_key
-from engine.model.rule import KnowledgeBase, LoadedRule, Pattern, Rule
+from engine.model.ruledata import KnowledgeBase, LoadedRule, Pattern, Rule
 from engine.ruleload import split_test
 
 LOOKUP_PREFIX = "@"
@@ -658,7 +658,7 @@ class CompiledKB:
     """Rule id -> base severity set by the project config (``[severity]``), used instead of the matrix's."""
     priced: dict[tuple[str, str], bool] = field(default_factory=dict)
     """(risk rule, context rule) -> whether the risk rule already requires the context of its subject
-    (``engine.model.rule.context_already_priced``), worked out once per pair."""
+    (``engine.model.ruledata.context_already_priced``), worked out once per pair."""
 
 
 def _resolve(value: Any, rule: Rule, params: Mapping[str, Any]) -> Any:

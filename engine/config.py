@@ -36,11 +36,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from engine.errors import ArchplanError, ErrorGroup, InputError, Location, UsageError, did_you_mean, raise_all
 from engine.model import Severity
-from engine.model.rule import KnowledgeBase
+from engine.model.ruledata import KnowledgeBase
 from engine.ruleload import derived_kinds, validate
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, read_text
 
@@ -276,7 +274,7 @@ def load_config(path: str, limits: Limits = DEFAULT_LIMITS) -> Config:
     doc = Document(path, data, positions)
     if not isinstance(data, dict):  # `[tool] archplan = 3` in a pyproject.toml
         raise InputError("tool.archplan must be a table", doc.locate(()), "tool.archplan")
-    from engine.config_file import ConfigFile  # its models: only when a config file is read
+    from engine.config_file import ConfigFile, ValidationError  # its models: only when a config file is read
 
     try:
         model = ConfigFile.model_validate(data)

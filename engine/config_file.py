@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 
 class ConfigFile(BaseModel):
@@ -58,3 +58,7 @@ class PlanSettings(BaseModel):
     loaded rules."""
     team_size: dict[str, Annotated[int, Field(ge=1, le=10000)]] = Field(default_factory=dict, alias="team-size")
     """People per team working on the plan at once; ``default`` sets it for every team not named."""
+
+
+__all__ = ["ConfigFile", "PlanSettings", "ValidationError", "WaiverSettings"]  # ValidationError: engine.config's,
+# imported with the models only when a config file is read

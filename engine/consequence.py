@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from engine.compiler import CompiledRule, value_at
 from engine.model import ASSUMED_KEY, UNKNOWN_BECAUSE
 from engine.model.finding import Assumption, show_value
-from engine.model.rule import Rule, effort_range
+from engine.model.ruledata import Rule, effort_range
 
 Bindings = Mapping[str, Mapping[str, Any]]
 

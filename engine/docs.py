@@ -20,7 +20,7 @@ import yaml
 from engine.errors import UsageError
 from engine.gate.output import make_parents, remove_made
 from engine.model import COMPUTED_FIELDS, GRAPH_KINDS, Category, Phase, field_description
-from engine.model.rule import IMPACTS, LIKELIHOODS, LoadedRule, Rule, severity_of
+from engine.model.ruledata import IMPACTS, LIKELIHOODS, LoadedRule, Rule, severity_of
 from engine.neutral import fence, prose
 
 INDEX = "index.md"

@@ -22,7 +22,7 @@ from engine.importers.infra import NOT_REVIEWED
 from engine.model import SECTIONS, field_description
 from engine.model.design import Design, Fact, LoadWarning
 from engine.model.kinds import AGENT_TITLES, KIND_AGENT, owner
-from engine.model.rule import KnowledgeBase
+from engine.model.ruledata import KnowledgeBase
 
 TOP_FIELDS = 8
 """How many unknown fields the summary lists."""

@@ -2,7 +2,8 @@
 
 A check spent about 46 ms of its 250 validating and compiling the built-in rules (parsed rules read from the
 cache), though they rarely change; with this cache, 30 ms. An entry holds what compiling them gave: each
-rule's data (the parsed YAML, validated again as a rule when read back), every compiled rule variant
+rule's data (the parsed YAML, validated again as a rule when read back, by the rule models' own core schema
+without the models: ``engine.rulecache.rule_validator``), every compiled rule variant
 (patterns, lookups, stratum), checked against its rule, and how they were cut into rulesets. The ruleset
 specs and the C core's definitions are derived from those again on load (about 10 ms), and the C core's
 limits checked on them, so nothing read back reaches the C core unchecked.
@@ -33,13 +34,13 @@ from engine import rulecache
 from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, Lookup, Part, absences, assemble
 from engine.errors import ArchplanError
 from engine.model.document import Document, Path
-from engine.model.rule import OPERATORS, LoadedRule, Rule
+from engine.model.ruledata import OPERATORS, LoadedRule, Rule
 
 FORMAT = 1
 """The layout of an entry; a change makes every older entry a mismatch."""
 PREFIX = "kb-"
 _MODULES = ("__init__.py", "compiler.py", "kbcache.py", "ruleload.py", "rulecache.py", "source.py", "config.py",
-            "review.py", "model/rule.py", "model/schema.py", "model/base.py", "model/document.py")
+            "review.py", "model/rule.py", "model/ruledata.py", "model/schema.py", "model/base.py", "model/document.py")
 """The source files whose change can change what loading and compiling rules gives (engine/…); the first
 holds archplan's version."""
 
@@ -141,7 +142,7 @@ def lookup(name: str | None) -> CompiledKB | None:
     try:
         return _decode(orjson.loads(body))
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, ArchplanError):
-        return None  # another shape, or over a limit: pydantic's ValidationError is a ValueError
+        return None  # another shape, or over a limit: pydantic-core's ValidationError is a ValueError
 
 
 def store(name: str | None, kb: CompiledKB) -> None:
@@ -157,6 +158,7 @@ def store(name: str | None, kb: CompiledKB) -> None:
     except (TypeError, ValueError):  # orjson's errors are both
         return
     rulecache.write_entry(_entry(name), name, FORMAT, body, PREFIX)
+    rulecache.rule_validator()  # its schema kept too: the next run reads the entry back without pydantic
 
 
 # Values in tests and assumptions: JSON, with lists and tuples told apart (the compiled rules compare equal).
@@ -262,8 +264,9 @@ def _decode(stored: Any) -> CompiledKB:
     if not isinstance(stored, dict) or set(stored) != {"rules", "compiled", "parts", "strata"}:
         raise ValueError("not an entry")
     source: dict[str, LoadedRule] = {}
+    validate = rulecache.rule_validator()  # the rule models' checks, without the models (engine.model.ruledata)
     for file, data in stored["rules"]:
-        rule = Rule.model_validate(data)
+        rule: Rule = validate(data)
         if rule.id in source:
             raise ValueError("a rule twice")
         source[rule.id] = LoadedRule(rule, _text(file), _RuleDocument(file, data))

@@ -12,9 +12,9 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic_core import ValidationError  # pydantic's own (a check imports pydantic-core, not pydantic)
 
 from engine import budget
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
@@ -25,6 +25,9 @@ from engine.model.kinds import IDENTIFIED_BY_NAME, identity
 from engine.rulecache import fact_validator
 from engine.source import DEFAULT_LIMITS, Document, Limits, Positions, keypath, load
 from engine.validation import load_all, validation_errors
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json", *MARKDOWN_SUFFIXES)
 READABLE = ".yaml, .yml, .json (design files) and .md (design documents with archplan blocks)"

@@ -295,7 +295,7 @@ def explain(review: Review, finding: Finding) -> str:
     if finding.likelihood:
         base = finding.base_severity.value
         if finding.severity_overridden:
-            from engine.model.rule import severity_of
+            from engine.model.ruledata import severity_of
 
             matrix = severity_of(finding.likelihood, finding.impact or "minor").value
             lines.append(f"  severity: {base}, set by the project config (likelihood {finding.likelihood} x impact "

@@ -38,7 +38,7 @@ from engine.loader import load_design
 from engine.model import SEVERITY_BY_RANK, Phase, Severity
 from engine.model.design import Design, Fact
 from engine.model.finding import Adjustment, Evidence, Finding, MitigationItem, late_fields
-from engine.model.rule import KnowledgeBase, Rule, context_already_priced
+from engine.model.ruledata import KnowledgeBase, Rule, context_already_priced
 from engine.ruleload import builtin_rules_dir, discover_rules, load_rules
 from engine.source import DEFAULT_LIMITS, Document, Limits
 from engine.wording import GAP_TITLE, gap_message, gap_needs

@@ -379,10 +379,13 @@ def _schema_key(files: Sequence[str]) -> str | None:
     read): their contents, and the Python, pydantic and pydantic-core versions."""
     import sys
 
-    import pydantic
     import pydantic_core
 
-    h = hashlib.sha256(f"{SCHEMA_FORMAT}\0{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}".encode())
+    pydantic_version = _pydantic_version()
+    if pydantic_version is None:
+        return None
+    h = hashlib.sha256(f"{SCHEMA_FORMAT}\0{sys.version}\0{pydantic_core.__version__}\0".encode())
+    h.update(pydantic_version)
     try:
         for path in files:
             with open(path, "rb") as fh:
@@ -392,6 +395,71 @@ def _schema_key(files: Sequence[str]) -> str | None:
     except OSError:
         return None
     return h.hexdigest()[:32]
+
+
+def _pydantic_version() -> bytes | None:
+    """The source of pydantic's ``version`` module (where its version is written), read without importing pydantic
+    (7% of checking 1,000 services, when nothing else needs it); None when it is not found."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pydantic")
+    folders = spec.submodule_search_locations if spec is not None else None
+    if not folders:
+        return None
+    try:
+        with open(os.path.join(next(iter(folders)), "version.py"), "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+_RULE: list[Callable[[Any], Any]] = []
+"""The plain rule validator this process built (``rule_validator``)."""
+RULE_SCHEMA_PREFIX = "ruleschema-"
+"""The entries holding the rule models' plain schema (one per version of their sources, pydantic and Python)."""
+
+
+def rule_sources() -> list[str]:
+    """The source files the plain rule schema is made from: the rule models' and ``engine.model.ruledata``'s, and
+    those of the closed sets they read (``engine.model.base``); found without importing the models."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model")
+    return [os.path.join(here, name) for name in ("base.py", "rule.py", "ruledata.py")]
+
+
+def rule_validator() -> Callable[[Any], Any]:
+    """``engine.model.ruledata.validator`` of the rule models' plain schema: a rule's data in, its plain ``Rule``
+    out, checked by the models' own core schema (their validators called by name). Made from a schema an earlier
+    process kept, no model is built and pydantic is not imported (7% of checking 1,000 services); else the schema
+    is made from the models and kept, in an entry named as ``plain_validator`` names a fact model's (a hash of its
+    sources, Python's, pydantic's and pydantic-core's versions), written at once (a run that compiles the rules
+    makes it: ``engine.kbcache.store``). As with every entry, the hash finds a damaged schema, not a forged one."""
+    if _RULE:
+        return _RULE[0]
+    from engine.model import ruledata
+
+    files = rule_sources() if active() else None
+    key = _schema_key(files) if files is not None else None
+    entry = os.path.join(cache_dir(), f"{RULE_SCHEMA_PREFIX}{key}.json") if key is not None else None
+    body = read_entry(entry, str(key), SCHEMA_FORMAT) if entry is not None else None
+    if body is not None:
+        from pydantic_core import SchemaError
+
+        with contextlib.suppress(SchemaError, TypeError, ValueError, KeyError, IndexError, AttributeError,
+                                 RecursionError):  # a schema pydantic-core or _resolved refuses: made again
+            _RULE.append(ruledata.validator(orjson.loads(body)))
+            return _RULE[0]
+    from engine.model.rule import Rule
+
+    Rule.model_rebuild()
+    try:
+        schema = ruledata.plain_schema(Rule.__pydantic_core_schema__)
+    except TypeError:  # a validator or a class the plain schema does not name: the models read the rules back
+        _RULE.append(lambda data: ruledata.from_model(Rule.model_validate(data)))
+        return _RULE[0]
+    _RULE.append(ruledata.validator(schema))
+    if entry is not None and key is not None and files is not None and not _changed_since_import(files):
+        write_entry(entry, key, SCHEMA_FORMAT, orjson.dumps(schema), RULE_SCHEMA_PREFIX)
+    return _RULE[0]
 
 
 def _nested(model: type[BaseModel]) -> set[type[BaseModel]] | None:

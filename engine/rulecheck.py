@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from engine.catalog import CATALOG_ID, SOURCE_FAMILIES, load_catalog
 from engine.errors import Location, RuleError
 from engine.model import Category
-from engine.model.rule import Example, LoadedRule
+from engine.model.ruledata import Example, LoadedRule
 from engine.ruleload import RULE_SUFFIX, TEST_SUFFIX
 from engine.source import keypath
 

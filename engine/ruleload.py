@@ -9,13 +9,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
 from engine import rulecache
 from engine.dialect import atoms
 from engine.errors import ArchplanError, InputError, LimitError, Location, RuleError, did_you_mean, raise_all
 from engine.model import BASE_KINDS, FieldSpec
-from engine.model.rule import (
+from engine.model.ruledata import (
     OPERATORS,
     PLAN_ITEM_KIND,
     PLAN_ITEM_OPTIONAL,
@@ -27,6 +25,7 @@ from engine.model.rule import (
     LoadedRule,
     Pattern,
     Rule,
+    from_model,
 )
 from engine.scaffold import unfilled_placeholders
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
@@ -95,12 +94,16 @@ def _parse_rule_file(path: str, limits: Limits, doc: Document | None) -> tuple[L
     unfilled = unfilled_placeholders(doc)  # an unfinished `archplan rules new` scaffold never loads
     if unfilled:
         raise_all(unfilled)
+    from pydantic import ValidationError  # a rule file read from disk: validated by the rule models
+
+    from engine.model import rule as model
+
     try:
-        rule = Rule.model_validate(doc.data)
+        rule: Rule = from_model(model.Rule.model_validate(doc.data))
     except ValidationError as exc:
         from engine.errors import ErrorGroup
 
-        errs = validation_errors(exc, Rule, doc, (), doc.data)
+        errs = validation_errors(exc, model.Rule, doc, (), doc.data)
         raise ErrorGroup([RuleError(e.message, e.location, e.keypath) for e in errs]) from None
     misplaced: list[ArchplanError] = []
     stem = os.path.basename(path)[: -len(RULE_SUFFIX)]

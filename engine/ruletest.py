@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from engine.compiler import CompiledKB
 from engine.errors import ArchplanError, ErrorGroup, Location, RuleError
 from engine.loader import load_documents
 from engine.model import COMPUTED_FIELDS, SECTIONS
-from engine.model.rule import Example, Rule
+from engine.model import rule as rule_model
+from engine.model.ruledata import Example, Rule, from_model
 from engine.review import GAP_RULE, review_design
 from engine.rulecheck import RuleProblem, check_rule, orphan_case_files
 from engine.ruleload import TEST_SUFFIX, split_test
@@ -28,7 +30,7 @@ class CaseFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     rule: str
-    cases: list[Example]
+    cases: list[rule_model.Example]
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,8 @@ def collect_cases(kb: CompiledKB, paths: Sequence[str] = ()) -> list[Case]:
                 errors.append(RuleError(f"case file is for '{cf.rule}' but sits beside '{rid}'",
                                         doc.locate(("rule",)), "rule"))
                 continue
-            for i, ex in enumerate(cf.cases):
-                cases.append(Case(rid, ex, doc, ("cases", i)))
+            for i, case_ex in enumerate(cf.cases):
+                cases.append(Case(rid, from_model(case_ex), doc, ("cases", i)))
     if errors:
         raise ErrorGroup(errors)
     return cases
@@ -277,7 +279,7 @@ def check_unknown_policy(kb: CompiledKB, paths: Sequence[str] = ()) -> tuple[int
                 continue
             checked += 1
             alias, _, fld = ref.partition(".")
-            variant = ex.model_copy(update={"design": _without(ex.design, section, path, bound.get(alias))})
+            variant = dataclasses.replace(ex, design=_without(ex.design, section, path, bound.get(alias)))
             case = Case(rid, variant, lr.doc, ("examples", index))
             try:
                 rv = review_design(load_documents([case_document(case)]), kb)

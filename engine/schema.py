@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine.model.rule import Rule
-
 DESIGN_SCHEMA_FILE = "design.schema.json"
 """Default file name of the design schema: ``archplan schema -o design.schema.json``."""
 RULE_SCHEMA_FILE = "rule.schema.json"
@@ -38,6 +36,7 @@ def design_schema() -> dict[str, Any]:
 
 def rule_schema() -> dict[str, Any]:
     """The JSON Schema of a rule file (its structure; the loader checks kinds, fields and templates too)."""
+    from engine.model.rule import Rule  # the rule file's models: not a check's
     from engine.model.schema import attach_docstrings
 
     attach_docstrings(Rule)

@@ -10,14 +10,15 @@ import datetime
 import math
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine import budget
 from engine.errors import ArchplanError, InputError, Location, did_you_mean, looks_secret, raise_all
 from engine.errors import shown as shown_value
 from engine.source import Document, keypath
+
+if TYPE_CHECKING:  # a run that finds no problem never imports pydantic
+    from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T")
 
@@ -251,6 +252,8 @@ def _one_per_place(errors: list[ArchplanError]) -> list[ArchplanError]:
 def _submodel(model: type[BaseModel], path: Sequence[str | int]) -> type[BaseModel] | None:
     """The nested model at ``path`` (skipping list indexes), for did-you-mean on unknown keys."""
     from typing import get_args
+
+    from pydantic import BaseModel
 
     current: type[BaseModel] = model
     for part in path:

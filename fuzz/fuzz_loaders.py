@@ -25,7 +25,7 @@ with atheris.instrument_imports(include=["engine", "yaml"]):
     from engine.enrich import enrich
     from engine.errors import ArchplanError
     from engine.loader import load_documents
-    from engine.model.rule import KnowledgeBase, LoadedRule
+    from engine.model.ruledata import KnowledgeBase, LoadedRule, from_model
     from engine.ruleload import builtin_rules_dir, derived_kinds, load_rules, validate
     from engine.source import Limits, decode, parse
 
@@ -50,7 +50,7 @@ def _rule(raw: bytes) -> None:
     if not isinstance(doc.data, dict):
         return
     try:
-        rule = Rule.model_validate(doc.data)
+        rule = from_model(Rule.model_validate(doc.data))
     except ValidationError:
         return  # the loader turns these into located RuleErrors; tests/test_ruleload.py covers that mapping
     lr = LoadedRule(rule, "fuzz-rule.yaml", doc)

@@ -25,7 +25,7 @@ from engine.cli.main import main
 from engine.compiler import CompiledKB
 from engine.errors import ArchplanError
 from engine.model import Category
-from engine.model.rule import Rule
+from engine.model.ruledata import Rule
 from engine.review import load_kb
 from engine.rulecheck import CHECKS, RuleProblem
 from engine.ruleload import RULE_SUFFIX, builtin_rules_dir, discover_rules, parse_rule_file

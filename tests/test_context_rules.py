@@ -8,7 +8,7 @@ from typing import Any
 from engine.compiler import compile_kb
 from engine.importers import import_paths
 from engine.loader import load_documents
-from engine.model.rule import Example
+from engine.model.ruledata import Example
 from engine.review import review, review_design
 from engine.ruleload import load_rules
 from engine.ruletest import Case, run_case

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from engine.consequence import keys_start_with_kind
-from engine.model.rule import PLAN_ITEM_KIND
+from engine.model.ruledata import PLAN_ITEM_KIND
 from engine.plan import build_plan
 from tests.helpers import rule_yaml, write_yaml
 from tests.plan_helpers import LEDGER, SHOP, rv

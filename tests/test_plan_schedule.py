@@ -165,7 +165,7 @@ def test_plan_cli_reads_the_plan_table_of_archplan_toml(tmp_path: Any) -> None:
 
 
 def test_a_mitigation_states_one_effort_across_the_rules_that_call_for_it() -> None:
-    from engine.model.rule import effort_range
+    from engine.model.ruledata import effort_range
     from engine.review import load_kb
 
     by_id: dict[str, set[tuple[float, float] | None]] = {}

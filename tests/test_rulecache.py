@@ -110,8 +110,9 @@ def test_the_command_line_switch_turns_the_cache_off(tmp_path: Any) -> None:
     subprocess.run([*run, "--no-cache"], cwd=ROOT, env=env, capture_output=True, check=True)
     assert _entries(folder) == []
     subprocess.run(run, cwd=ROOT, env=env, capture_output=True, check=True)
-    # the compiled rules too (kbcache), and the name of their entry by the rule files' stat
-    assert [n.split("-")[0] for n in _entries(folder)] == ["kb", "kbstat", "rules"]
+    # the compiled rules too (kbcache), the name of their entry by the rule files' stat, and the rule models' plain
+    # schema, which reads the compiled rules back without pydantic
+    assert [n.split("-")[0] for n in _entries(folder)] == ["kb", "kbstat", "rules", "ruleschema"]
     assert [n for n in os.listdir(folder) if n.endswith(".tmp")] == []  # written atomically, nothing left over
 
 

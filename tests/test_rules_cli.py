@@ -363,7 +363,8 @@ def test_guide_shows_the_severity_matrix_the_engine_uses() -> None:
 
 def test_guide_names_every_operator_section_and_source_family() -> None:
     from engine.catalog import RULE_SOURCES
-    from engine.model.rule import OPERATORS, Rule
+    from engine.model.rule import Rule
+    from engine.model.ruledata import OPERATORS
 
     with open(GUIDE, encoding="utf-8") as fh:
         guide = fh.read()

@@ -15,7 +15,7 @@ from engine import runtime
 from engine.consequence import GapRecord, Outcome
 from engine.enrich import enrich
 from engine.loader import load_design
-from engine.model.rule import PLAN_ITEM_KIND
+from engine.model.ruledata import PLAN_ITEM_KIND
 from engine.review import facts_for_engine, load_kb
 from engine.runtime import Derivation, Derivations, RunResult
 

@@ -19,7 +19,7 @@ from engine.compiler import CompiledKB
 from engine.consequence import _Deriver, derived_key, render
 from engine.enrich import enrich
 from engine.loader import load_design
-from engine.model.rule import PLAN_ITEM_KIND
+from engine.model.ruledata import PLAN_ITEM_KIND
 from engine.review import facts_for_engine, load_kb
 from tests.conftest import ROOT
 

@@ -10,7 +10,9 @@ Every layer of archplan may import this package (and only ``engine.errors``, ``e
 - ``plain``: a fact model's checks as one validator giving the data the loader keeps (no model instance built);
 - ``document``: a parsed file with the position of every key (``Document``), and the bounds on reading;
 - ``design``: ``Fact``, ``Design`` and ``LoadWarning``, what the loader produces;
-- ``rule``: the rule file's models (``Rule``), ``LoadedRule`` and ``KnowledgeBase``;
+- ``rule``: the rule file's pydantic models, what validates a rule file read from disk;
+- ``ruledata``: the rules as the runtime reads them, without pydantic (``Rule``, ``LoadedRule``,
+  ``KnowledgeBase``), and what the rule language means (the risk matrix, the operators);
 - ``finding``: ``Finding``, ``Evidence``, ``MitigationItem``, what a review produces.
 
 The names below are the ones the rest of archplan reads; each module holds more.
@@ -39,13 +41,13 @@ if TYPE_CHECKING:
     from engine.model.design import Design, Fact, LoadWarning
     from engine.model.document import Document
     from engine.model.finding import Evidence, Finding, MitigationItem
-    from engine.model.rule import KnowledgeBase, LoadedRule, Rule
+    from engine.model.ruledata import KnowledgeBase, LoadedRule, Rule
     from engine.model.schema import COMPUTED_FIELDS, GRAPH_KINDS, SECTIONS, DesignFile, field_description, kind_fields
 
 _HOMES = {
     "Design": "design", "Fact": "design", "LoadWarning": "design", "Document": "document",
     "Evidence": "finding", "Finding": "finding", "MitigationItem": "finding",
-    "KnowledgeBase": "rule", "LoadedRule": "rule", "Rule": "rule", "COMPUTED_FIELDS": "schema",
+    "KnowledgeBase": "ruledata", "LoadedRule": "ruledata", "Rule": "ruledata", "COMPUTED_FIELDS": "schema",
     "GRAPH_KINDS": "schema", "SECTIONS": "schema", "DesignFile": "schema", "field_description": "schema",
     "kind_fields": "schema",
 }

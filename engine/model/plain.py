@@ -14,11 +14,13 @@ ones a user has always seen.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import BaseModel
 from pydantic_core import CoreSchema, SchemaValidator
 from pydantic_core import core_schema as cs
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 PlainSchema = tuple[CoreSchema, Any]
 """A plain validator's core schema and core config (``plain_schema``)."""

@@ -3,21 +3,28 @@
 Pure data. A rule is a list of patterns over fact kinds (with equality joins and negation),
 and a declarative consequence: a risk with its mitigation, severity adjustments, or any
 derived fact that further rules can match. Nothing in a rule executes code.
+
+These models are the schema of a rule file (its validation, its errors, its JSON Schema and docs); the runtime reads
+the plain rule objects of ``engine.model.ruledata``, built from them, and so does a check that reads its compiled
+rules back from the cache, without these models or pydantic.
 """
 
 # No ``from __future__ import annotations``, as in engine/model/schema.py: pydantic need not compile each
 # field annotation from a string (1 ms a process).
 
-import enum
-import re
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from engine.errors import Location
-from engine.model.base import Category, FieldSpec, Phase, Severity
-from engine.model.document import Document
+from engine.model.base import Category, Phase
+from engine.model.ruledata import (
+    check_pattern,
+    check_rule,
+    new_dict,
+    new_list,
+    phase_int,
+    range_ordered,
+)
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Alias = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,30}$")]
@@ -26,70 +33,16 @@ BoundRef = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z_][a
 """``alias.field`` (dotted field paths allowed)."""
 KindName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,40}$")]
 
-OPERATORS: tuple[str, ...] = (
-    "eq", "ne", "in", "not_in", "exists", "missing", "lt", "lte", "gt", "gte", "regex", "contains",
-)
 Scalar = str | int | float | bool
 
 
 
-# The default factories of the rule models: Python functions, not the builtins ``list`` and ``dict``. pydantic
-# reads each factory's signature when it builds a model's validator; a builtin's is parsed from its text signature
-# with the tokenizer, 40% of building ``Rule``'s (a check builds it to read the compiled rules back from the cache:
-# 6.5 -> 4.1 ms). The same empty list or mapping, the same JSON schema.
-def _list() -> list[Any]:
-    return []
-
-
-def _dict() -> dict[Any, Any]:
-    return {}
-
-class Likelihood(enum.IntEnum):
-    """How likely the risk is to materialise."""
-
-    RARE = 1
-    POSSIBLE = 2
-    LIKELY = 3
-    ALMOST_CERTAIN = 4
-
-
-class Impact(enum.IntEnum):
-    """How bad it is when it does."""
-
-    MINOR = 1
-    MODERATE = 2
-    MAJOR = 3
-    SEVERE = 4
-
-
-LIKELIHOODS = {"rare": Likelihood.RARE, "possible": Likelihood.POSSIBLE, "likely": Likelihood.LIKELY,
-               "almost_certain": Likelihood.ALMOST_CERTAIN}
-IMPACTS = {"minor": Impact.MINOR, "moderate": Impact.MODERATE, "major": Impact.MAJOR, "severe": Impact.SEVERE}
-
-
-def severity_of(likelihood: str, impact: str) -> Severity:
-    """The documented risk matrix: severity from likelihood x impact.
-
-    ====================  =====  ========  =====  ======
-    likelihood \\ impact   minor  moderate  major  severe
-    ====================  =====  ========  =====  ======
-    rare (1)              low    low       low    medium
-    possible (2)          low    medium    medium high
-    likely (3)            low    medium    high   critical
-    almost_certain (4)    medium high      critical critical
-    ====================  =====  ========  =====  ======
-
-    The score is likelihood x impact: 12 and above is critical, 8 and above high,
-    4 and above medium, below 4 low.
-    """
-    score = LIKELIHOODS[likelihood] * IMPACTS[impact]
-    if score >= 12:
-        return Severity.CRITICAL
-    if score >= 8:
-        return Severity.HIGH
-    if score >= 4:
-        return Severity.MEDIUM
-    return Severity.LOW
+# The default factories of the rule models (engine.model.ruledata's new_list, new_dict): Python functions, not the
+# builtins ``list`` and ``dict``. pydantic reads each factory's signature when it builds a model's validator; a
+# builtin's is parsed from its text signature with the tokenizer, 40% of building ``Rule``'s. The same empty list
+# or mapping, the same JSON schema.
+_list = new_list
+_dict = new_dict
 
 
 class _Strict(BaseModel):
@@ -118,11 +71,7 @@ class Pattern(_Strict):
 
     @model_validator(mode="after")
     def _alias_unless_absent(self) -> "Pattern":
-        if not self.absent and self.as_ is None:
-            raise ValueError("a pattern needs 'as: <name>' unless it is 'absent: true'")
-        if self.absent and self.as_ is not None:
-            raise ValueError("an 'absent' pattern binds nothing: remove 'as'")
-        return self
+        return check_pattern(self)  # type: ignore[no-any-return]
 
 
 class Mitigation(_Strict):
@@ -160,29 +109,12 @@ class Mitigation(_Strict):
     @field_validator("phase", mode="before")
     @classmethod
     def _phase_int(cls, v: Any) -> Any:
-        return Phase(v) if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4 else v
+        return phase_int(v)
 
     @field_validator("effort")
     @classmethod
     def _range_ordered(cls, v: Any) -> Any:
-        if isinstance(v, list) and v[0] > v[1]:
-            raise ValueError(f"a range is [low, high]; got [{v[0]:g}, {v[1]:g}]")
-        return v
-
-
-EFFORT_SIZES = {"xs": 0.5, "s": 1.0, "m": 3.0, "l": 8.0, "xl": 15.0}
-"""Person-days per effort size of a mitigation."""
-
-
-def effort_range(effort: float | list[float] | str | None) -> tuple[float, float] | None:
-    """A mitigation's ``effort`` as (low, high) person-days; None when the rule does not state it."""
-    if effort is None:
-        return None
-    if isinstance(effort, str):
-        return EFFORT_SIZES[effort], EFFORT_SIZES[effort]
-    if isinstance(effort, list):
-        return float(effort[0]), float(effort[1])
-    return float(effort), float(effort)
+        return range_ordered(v)
 
 
 class Risk(_Strict):
@@ -334,103 +266,12 @@ class Rule(_Strict):
     @field_validator("phase", mode="before")
     @classmethod
     def _phase_int(cls, v: Any) -> Any:
-        return Phase(v) if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4 else v
+        return phase_int(v)
 
     @model_validator(mode="after")
     def _has_consequence(self) -> "Rule":
-        if self.risk is None and not self.derive and self.adjust is None:
-            raise ValueError("a rule needs a consequence: 'risk', 'derive' or 'adjust'")
-        if self.risk is not None and self.mitigation is None:
-            raise ValueError("a rule that raises a risk needs a 'mitigation'")
-        return self
+        return check_rule(self)  # type: ignore[no-any-return]
 
-    @property
-    def mitigations(self) -> list[Mitigation]:
-        """The mitigation(s) as a list."""
-        if self.mitigation is None:
-            return []
-        return self.mitigation if isinstance(self.mitigation, list) else [self.mitigation]
+    # What the runtime reads of a rule (its ``mitigations`` as a list, its ``severity``...) is the plain rule's
+    # (engine.model.ruledata.Rule, ``from_model``): these models only validate a rule file.
 
-    @property
-    def severity(self) -> Severity | None:
-        """Base severity from the risk matrix."""
-        return severity_of(self.risk.likelihood, self.risk.impact) if self.risk else None
-
-
-TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
-TEMPLATE_REF = re.compile(r"^[a-z][a-z0-9_]*\.[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$")
-
-# Plan items: a rule that derives ``kind: plan_item`` adds a work item to the integration plan
-# (``archplan plan``). Its fields are checked when the rules load, like every other template.
-PLAN_ITEM_KIND = "plan_item"
-PLAN_SECTIONS: dict[str, tuple[str, ...]] = {
-    "build": ("component",),
-    "test": ("contract", "integration", "resilience", "load", "security"),
-    "deploy": ("strategy", "migration"),
-    "monitor": ("alert", "slo", "dashboard"),
-}
-"""Section of the plan -> the item types it accepts."""
-PLAN_ITEM_REQUIRED: tuple[str, ...] = ("section", "type", "subject", "title")
-PLAN_ITEM_OPTIONAL: tuple[str, ...] = ("detail", "phase", "pass_bar", "strategy")
-
-
-def _allowed(test: Any) -> set[Any] | None:
-    """The values a field test admits, when it is an equality or ``in`` test (else None: not comparable)."""
-    if isinstance(test, dict):
-        if set(test) == {"eq"}:
-            return {test["eq"]}
-        if set(test) == {"in"} and isinstance(test["in"], list):
-            return set(test["in"])
-        return None
-    return {test}
-
-
-def context_already_priced(risk_rule: Rule, context_rule: Rule) -> bool:
-    """Whether a risk rule already requires of its subject the context a context rule raises or lowers for.
-
-    ``single-instance-service-on-request-path`` fires only on services on a public request path, and its
-    likelihood x impact was set for that context; raising it again because the service is on a public
-    request path would count the same fact twice. So a context adjustment is dropped when the risk rule's
-    own pattern on the subject admits only values the context stands for. When it admits more (an
-    unencrypted channel of any classified data; the context: card, health or personal data), the context
-    still tells the most sensitive cases apart, and applies.
-    """
-    adjust, risk = context_rule.adjust, risk_rule.risk
-    if adjust is None or risk is None:
-        return False
-    context = next((p for p in context_rule.when if p.join.get("key") == f"{adjust.risk}.subject"), None)
-    subject = next((p for p in risk_rule.when if p.as_ == risk.subject), None)
-    if context is None or subject is None or context.kind != subject.kind or not context.where:
-        return False
-    for fld, test in context.where.items():
-        wanted = _allowed(test)
-        stated = _allowed(subject.where[fld]) if fld in subject.where else None
-        if wanted is None or stated is None or not stated <= wanted:
-            return False
-    return True
-
-
-@dataclass(frozen=True, eq=False)
-class LoadedRule:
-    """A validated rule with where it came from."""
-
-    rule: Rule
-    file: str
-    doc: Document
-
-    def locate(self, *path: str | int) -> Location:
-        """Location of a key path inside the rule file."""
-        return self.doc.locate(tuple(path))
-
-
-@dataclass
-class KnowledgeBase:
-    """All loaded rules, plus the derived kinds they declare."""
-
-    rules: list[LoadedRule]
-    kinds: dict[str, dict[str, FieldSpec]]
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def by_id(self) -> dict[str, LoadedRule]:
-        """Rules indexed by id."""
-        return {r.rule.id: r for r in self.rules}

@@ -20,7 +20,7 @@ from engine.graph import call, scc_ints
 from engine.model import Severity
 from engine.model.design import Fact
 from engine.model.finding import Finding
-from engine.model.rule import PLAN_ITEM_KIND
+from engine.model.ruledata import PLAN_ITEM_KIND
 from engine.plan.calltree import CallGraph, fold_entry, routes_of
 from engine.plan.capacity import capacity as plan_capacity
 from engine.plan.dataflow import data_flow

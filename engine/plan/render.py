@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 
 from engine.model import Phase
-from engine.model.rule import severity_of
+from engine.model.ruledata import severity_of
 from engine.neutral import fence, markdown
 from engine.plan.blocks import MAX_TABLE_ROWS, MAX_TEXT_ROWS, Diagram, Section, Table
 from engine.plan.blocks import cap as _cap
