@@ -7,6 +7,7 @@ what compose would refuse to start (a required dependency on a service left out)
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -45,6 +46,10 @@ services:
 
 def _keys(docs: Any) -> set[str]:
     return {f.key for f in load_documents(docs).facts}
+
+
+def _subjects(report: str) -> set[str]:
+    return {s for f in json.loads(report)["findings"] for s in f["subjects"]}
 
 
 def _remarks(docs: Any) -> list[str]:
@@ -171,3 +176,31 @@ def test_the_import_command_takes_profiles_and_says_what_it_left_out(project: st
     assert "- name: old-api" in enabled.output and "left out as compose does not start" not in enabled.output
     wrong = runner.invoke(main, ["import", "compose", project, "--profile", "debgu"])
     assert wrong.exit_code == 2 and "did you mean 'debug'?" in wrong.output
+
+
+def test_the_reviewing_commands_take_profiles_for_their_compose_artifacts(project: str,
+                                                                         tmp_path: os.PathLike[str]) -> None:
+    runner = CliRunner()
+    spec = write(str(tmp_path), "api.yaml", "openapi: 3.0.0\ninfo: {title: api, version: '1'}\npaths: {}\n")
+
+    def run(*args: str) -> Any:
+        return runner.invoke(main, [*args, "--no-config"])
+
+    plain = run("check", "--from", f"compose={project}", "--format", "json", "--fail-on", "never")
+    enabled = run("check", "--from", f"compose={project}", "--profile", "debug", "--format", "json",
+                  "--fail-on", "never")
+    assert plain.exit_code == 0 and enabled.exit_code == 0, (plain.output, enabled.output)
+    assert "service:debugger" not in _subjects(plain.stdout) and "service:debugger" in _subjects(enabled.stdout)
+    # an artifact of another format beside the compose project takes no profile and refuses none
+    mixed = run("check", "--from", f"openapi={spec}", "--from", f"auto={project}", "--profile", "legacy",
+                "--format", "json", "--fail-on", "never")
+    assert mixed.exit_code == 0, mixed.output
+    assert "service:old-api" in _subjects(mixed.stdout) and "service:debugger" not in _subjects(mixed.stdout)
+    planned = run("plan", "--from", f"compose={project}", "--profile", "debug", "--format", "json")
+    assert planned.exit_code == 0 and "debugger" in planned.stdout, planned.output
+    for args in (("check", "--from", f"openapi={spec}", "--profile", "debug"),  # no compose project among them
+                 ("check", "--profile", "debug", spec),  # no --from at all
+                 ("questions", "--from", f"compose={project}", "--profile", "debgu")):
+        wrong = run(*args)
+        assert wrong.exit_code == 2 and "Traceback" not in wrong.output, (args, wrong.output)
+        assert "--profile debug" in wrong.output or "did you mean 'debug'?" in wrong.output, (args, wrong.output)

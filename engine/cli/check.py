@@ -229,7 +229,8 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
                    "--output sarif=out.sarif --output junit=out.xml); all written atomically.")
 @common.input_bounds
 @gate_options
-def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+def check(design: tuple[str, ...], from_specs: tuple[str, ...],
+          profiles: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
           config_file: str | None, no_config: bool, fail_on: str | None, fmt: str, output: tuple[str, ...],
           max_input_bytes: int | None, **gate_opts: Any) -> None:
     """Review DESIGN (files or directories, and --from artifacts) and report risks.
@@ -239,7 +240,7 @@ def check(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
 
     design_paths, config = common.design_and_config(design, from_specs, config_file, no_config,
                                                     common.input_limits(max_input_bytes))
-    extra = common.artifacts(from_specs, common.input_limits(max_input_bytes))
+    extra = common.artifacts(from_specs, common.input_limits(max_input_bytes), profiles)
     pinned = None
     if gate_opts.get("policy_from"):
         from engine.gate.pin import pin
@@ -285,7 +286,8 @@ def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_d
 @click.command()
 @click.argument("args", nargs=-1, required=True)
 @common.review_inputs
-def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+def explain(args: tuple[str, ...], from_specs: tuple[str, ...],
+            profiles: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
             config_file: str | None, no_config: bool) -> None:
     """Explain one finding: archplan explain DESIGN... FINDING-ID."""
     from engine.report import explain as explain_text
@@ -295,7 +297,8 @@ def explain(args: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple
         raise UsageError("usage: archplan explain DESIGN... FINDING-ID")
     *design, ident = args
     rv = review(design, list(rule_dirs), builtin=not no_builtin,
-                config=common.project_config(design, config_file, no_config), extra=common.artifacts(from_specs))
+                config=common.project_config(design, config_file, no_config),
+                extra=common.artifacts(from_specs, profiles=profiles))
     common.print_warnings(rv.design.warnings)
     finding = rv.find(ident)
     if finding is None:

@@ -23,7 +23,8 @@ DIFF_FORMATS = ("text", "json", "markdown")
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="The baseline file to write (JSON; atomically).")
 @common.input_bounds
-def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+def baseline(design: tuple[str, ...], from_specs: tuple[str, ...],
+             profiles: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
              config_file: str | None, no_config: bool, output: str, max_input_bytes: int | None) -> None:
     """Record the current findings of DESIGN, so that 'check --baseline FILE' fails only on new ones.
 
@@ -39,7 +40,7 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...], rule_dirs: tu
 
     limits = common.input_limits(max_input_bytes)
     paths, config = common.design_and_config(design, from_specs, config_file, no_config, limits, "record")
-    extra = common.artifacts(from_specs, limits)
+    extra = common.artifacts(from_specs, limits, profiles)
     rv = review(paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config, extra=extra,
                 run_limits=common.run_limits())
     common.print_warnings(rv.design.warnings)

@@ -180,6 +180,10 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
     ``load_design(..., extra=...)`` / ``review(..., extra=...)``; print ``design.warnings`` with
     ``print_warnings``.
     """
+    f = click.option("--profile", "profiles", multiple=True, metavar="NAME",
+                     help="Compose profile of the --from compose project to review, as `docker compose --profile "
+                          "NAME up` (repeatable; '*' enables all). Without it, those COMPOSE_PROFILES sets in the "
+                          "project's .env.")(f)
     return click.option("--from", "from_specs", multiple=True, metavar="FORMAT=PATH",
                         help="Also read an artifact (repeatable): openapi, asyncapi, compose, kubernetes, gateway, "
                              "spring, source (a service's code), aspire (a .NET Aspire AppHost) or auto (by content); "
@@ -187,14 +191,18 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
                              "serving service.")(f)
 
 
-def artifacts(from_specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Any]:
-    """The documents of the ``--from`` options (``engine.importers.load_artifacts``); the importers are not
-    imported at all when there is none, which a check of design files alone does not pay for."""
+def artifacts(from_specs: Sequence[str], limits: Limits = DEFAULT_LIMITS, profiles: Sequence[str] = ()) -> list[Any]:
+    """The documents of the ``--from`` options (``engine.importers.load_artifacts``), the compose projects among
+    them with the ``--profile`` options' profiles; the importers are not imported at all when there is none, which
+    a check of design files alone does not pay for."""
     if not from_specs:
+        if profiles:
+            raise UsageError(f"--profile {profiles[0]}: compose profiles apply to a compose project read with "
+                             "--from compose=PATH, and no --from is given")
         return []
     from engine.importers import load_artifacts
 
-    return load_artifacts(from_specs, limits)
+    return load_artifacts(from_specs, limits, profiles)
 
 
 def print_warnings(warnings: Sequence[Any]) -> None:

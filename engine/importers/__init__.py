@@ -191,23 +191,25 @@ def _paused_gc() -> Iterator[None]:
 
 
 def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
-                 service: str | None = None, profiles: Sequence[str] = ()) -> list[Document]:
+                 service: str | None = None, profiles: Sequence[str] = (), *,
+                 require_project: bool = True) -> list[Document]:
     """Import artifact files (``fmt`` may be ``auto``); documents sorted by file, errors collected.
 
     Inputs of a format that reads a project (compose, Kubernetes) are imported together, in the
     order given; with ``auto``, a compose override (services without an image) joins the compose
     files given with it. ``profiles`` are the compose profiles of the deployment to import (``docker compose
-    --profile``; none: those the project's ``.env`` enables), a usage error when no input is a compose file. The
+    --profile``; none: those the project's ``.env`` enables), a usage error when no input is a compose file (unless
+    ``require_project`` is false: ``load_artifacts`` asks it of all its groups together). The
     code readers share the syntax trees of the files they read while the import lasts (``code_trees.shared``).
     """
     from engine.importers import code_trees
 
     with code_trees.shared():
-        return _import_paths(fmt, paths, limits, service, profiles)
+        return _import_paths(fmt, paths, limits, service, profiles, require_project)
 
 
 def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str | None,
-                  profiles: Sequence[str] = ()) -> list[Document]:
+                  profiles: Sequence[str] = (), require_project: bool = True) -> list[Document]:
     formats = _formats()
     fmt = resolve_format(fmt)
     groups: dict[str, list[str]] = {}
@@ -226,7 +228,7 @@ def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str |
         except ArchplanError as exc:
             errors.append(exc)
     raise_all(errors)
-    if profiles and not any(formats[this].profiled for this in groups):
+    if profiles and require_project and not any(formats[this].profiled for this in groups):
         raise UsageError(f"compose profiles ({', '.join(profiles)}) apply to a compose project, and none of "
                          f"{', '.join(paths)} is one")
     docs: list[Document] = []
@@ -361,12 +363,15 @@ def parse_spec(spec: str) -> tuple[str, str | None, str]:
     return resolve_format(fmt), service or None, path
 
 
-def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[Document]:
+def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
+                   profiles: Sequence[str] = ()) -> list[Document]:
     """The documents of ``--from FORMAT[:SERVICE]=PATH`` options, for ``load_design(..., extra=...)``.
 
     Options naming the same format (and service) are imported together, in the order given, like
     ``docker compose -f a -f b``: an override merges into its base, manifests share host names.
     The code of one repository read for several services is parsed once (``code_trees.shared``).
+    ``profiles`` (``--profile``) are the compose profiles of the compose projects among them (``--from compose=``,
+    or ``auto`` on a compose file): a usage error when there is none.
     """
     from engine.importers import code_trees
 
@@ -383,10 +388,13 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> lis
         for (fmt, service), paths in grouped.items():
             budget.check("importing artifacts")
             try:
-                docs.extend(import_paths(fmt, paths, limits, service))
+                docs.extend(import_paths(fmt, paths, limits, service, profiles, require_project=False))
             except MissingExtraError:
                 raise
             except ArchplanError as exc:
                 errors.append(exc)
     raise_all(errors)
+    if profiles and not any(getattr(d, "format", "") == "compose" for d in docs):
+        raise UsageError(f"--profile {', '.join(profiles)}: compose profiles apply to a compose project, and no "
+                         "--from artifact is one (--from compose=PATH)")
     return sorted(compose_routes(docs), key=lambda d: d.file)
