@@ -1494,6 +1494,44 @@ def test_a_task_queue_worker_serves_no_request_and_a_mail_catcher_ui_is_an_admin
     assert ("admin-endpoint-on-public-surface", "endpoint:mail-ui") in findings
 
 
+def test_a_celery_worker_that_runs_beat_inside_itself_schedules_on_every_container(
+        tmp_path: os.PathLike[str]) -> None:
+    """``celery worker -B`` (``--beat``, ``-EB``) embeds the periodic-task scheduler in the worker: each container of
+    the service schedules every periodic task, so scaling the worker out repeats them. A dedicated ``celery beat``
+    service, a worker without the switch, or a ``-B`` of another command after ``&&`` is no such job."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          tasks:
+            image: example/shop:1.0
+            command: celery -A shop worker --loglevel=info -B
+          scaled:
+            image: example/shop:1.0
+            command: ["celery", "-A", "shop", "worker", "-EB"]
+            deploy: {replicas: 3}
+          long:
+            image: example/shop:1.0
+            command: celery --app shop worker --beat --concurrency 2
+          scheduler:
+            image: example/shop:1.0
+            command: celery -A shop beat
+          plain:
+            image: example/shop:1.0
+            command: sh -c "celery -A shop worker -l info && run-task -B"
+          other:
+            image: example/shop:1.0
+            command: celery -A shop worker -Q bulk --hostname=B
+        """)
+    docs = compose.import_file(path)
+    jobs = {j.data["name"]: j.data for j in design_of(docs).of_kind("job")}
+    assert jobs == {f"{s}-celery-beat": {"name": f"{s}-celery-beat", "service": s, "runs_on": "all_replicas"}
+                    for s in ("tasks", "scaled", "long")}
+    findings = {(f.rule, f.subject) for f in review([], extra=docs).findings}
+    assert ("scheduled-job-runs-on-every-replica", "job:scaled-celery-beat") in findings
+    assert ("scheduled-job-without-run-once-guard", "job:tasks-celery-beat") in findings
+    assert {f[1] for f in findings if "scheduled" in f[0]} == {"job:scaled-celery-beat", "job:tasks-celery-beat",
+                                                             "job:long-celery-beat"}
+
+
 def test_a_command_of_one_role_word_handed_to_the_image_entrypoint_is_a_worker(tmp_path: os.PathLike[str]) -> None:
     """``command: worker`` or ``command: scheduler`` beside ``command: server`` of the same image runs the
     entrypoint's background role: a worker, asked for no readiness probe. A longer command naming the word, or the

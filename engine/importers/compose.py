@@ -32,6 +32,9 @@ Environment: a compose file named for development (``docker-compose.dev.yml``, `
 or for tests (``docker-compose.test.yml``) sets ``system.environment``; any other name says nothing,
 and the review then takes the design as production.
 
+A command running a task queue's worker or scheduler (Celery, RQ, Sidekiq...) makes the service a worker; a Celery
+worker started with beat inside it (``-B``) also runs a job on every replica, the periodic-task scheduler.
+
 A compose healthcheck gates dependants (``condition: service_healthy``) but Docker does not restart
 an unhealthy container outside swarm, so it sets ``health.readiness`` and leaves liveness unknown.
 """
@@ -57,6 +60,7 @@ from engine.importers.base import (
     listing,
     load_one,
     mapping,
+    safe_name,
     without_facts,
 )
 from engine.importers.compose_project import load_project, profiles_of, project_files
@@ -1199,7 +1203,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
 
 
 _QUEUE_WORKER = re.compile(
-    r"\bcelery\b(?:(?!\bflower\b)[^;&|])*\b(?P<celery>worker|beat)\b|\brq\s+worker\b|\bsidekiq\b(?!-?web)|"
+    r"\bcelery\b(?:(?!\bflower\b)[^;&|])*?(?<![-\w.=:])(?P<celery>worker|beat)\b|\brq\s+worker\b|\bsidekiq\b(?!-?web)|"
     r"\bartisan\s+queue:(?:work|listen)\b|\bdramatiq\s+\S|\bhuey_consumer\b|\bbundle\s+exec\s+rake\s+jobs:work\b")
 """A command that runs a task queue's consumer or its scheduler rather than a server: Celery's ``worker`` and ``beat``
 (not its Flower console), RQ, Sidekiq, Laravel's ``queue:work``, Dramatiq, Huey, Delayed Job."""
@@ -1230,7 +1234,29 @@ def _record_queue_worker(doc: Document, body: Body, name: str, spec: dict[str, A
         body.note("services", name, f"kind worker: its {key} runs a task queue's "
                                     f"{'scheduler' if m.group('celery') == 'beat' else 'consumer'} "
                                     f"({' '.join(m.group(0).split())}), not a server")
+        if m.group("celery") == "worker":
+            _record_embedded_beat(body, name, text[m.end():], loc)
         return
+
+
+_CELERY_EMBEDDED_BEAT = re.compile(r"(?:^|\s)(?P<flag>--beat|-[ED]*B[ED]*)(?=\s|$)")
+"""Celery worker's ``-B``/``--beat`` (alone or among the worker's other one-letter switches, ``-EB``): the worker runs
+Celery beat, the periodic-task scheduler, inside itself."""
+
+
+def _record_embedded_beat(body: Body, name: str, rest: str, loc: Location) -> None:
+    """A Celery worker started with ``-B``/``--beat`` runs the beat scheduler in the same process: every container
+    of the service schedules every periodic task (Celery's documentation advises it only where there is never more
+    than one worker). The job runs on all replicas; its schedule is the app's beat schedule, not read here."""
+    m = _CELERY_EMBEDDED_BEAT.search(re.split(r"[;&|]", rest, maxsplit=1)[0])
+    if m is None:
+        return
+    job = safe_name(f"{name}-celery-beat")
+    body.fact("jobs", {"name": job, "service": name}, loc)
+    body.set("jobs", job, "runs_on", "all_replicas", loc)
+    body.note("jobs", job, f"runs_on all_replicas: {name}'s Celery worker runs beat, the periodic-task scheduler, "
+                           f"inside itself ({m.group('flag')}): each container of {name} schedules every periodic "
+                           "task of the app")
 
 
 def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict[str, Any], rec: Recognised,
