@@ -9,6 +9,7 @@ import pytest
 
 from engine.errors import ArchplanError
 from engine.importers import import_paths, kubernetes
+from engine.review import review
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact, fixture, line_of
 
@@ -885,3 +886,51 @@ def test_a_workload_takes_the_name_of_the_one_service_its_callers_reach_it_by(tm
     assert fact(d, "deployment:billing").locate("strategy").file == path
     assert fact(d, "interaction:storefront->billing").data["from"] == "storefront"
     assert any("Deployment billing-r7" in n for n in docs[0].notes["service:billing"])
+
+
+def test_a_task_queue_worker_serves_no_request_and_an_embedded_beat_runs_on_every_replica(tmp_path: object) -> None:
+    """A workload whose container runs a task queue's worker (``command`` and ``args`` read together) is a worker, as
+    in compose: no readiness finding. A Celery worker with ``-B`` runs beat in every pod: a job on all replicas,
+    which with two replicas runs each periodic task twice. A web process of the same image is neither."""
+    path = write(str(tmp_path), "apps.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: tasks}
+        spec:
+          replicas: 2
+          template:
+            spec:
+              containers:
+                - name: tasks
+                  image: shop/app:1.0
+                  command: ["celery"]
+                  args: ["-A", "shop", "worker", "-B", "-l", "info"]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: jobs}
+        spec:
+          template:
+            spec:
+              containers: [{name: jobs, image: shop/app:1.0, command: ["rq", "worker", "default"]}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          template:
+            spec:
+              containers: [{name: web, image: shop/app:1.0, args: ["gunicorn", "shop.wsgi", "-b", ":8000"]}]
+        """)
+    docs = kubernetes.import_path(path)
+    d = design_of(docs)
+    assert fact(d, "service:tasks").data["kind"] == fact(d, "service:jobs").data["kind"] == "worker"
+    assert "kind" not in fact(d, "service:web").data
+    assert fact(d, "job:tasks-celery-beat").data == {"name": "tasks-celery-beat", "service": "tasks",
+                                                    "runs_on": "all_replicas"}
+    assert [j.key for j in d.of_kind("job")] == ["job:tasks-celery-beat"]
+    findings = {(f.rule, f.subject) for f in review([], extra=docs).findings}
+    assert ("scheduled-job-runs-on-every-replica", "job:tasks-celery-beat") in findings
+    assert ("request-serving-service-without-readiness-probe", "service:web") in findings
+    assert not {f for f in findings if f[0] == "request-serving-service-without-readiness-probe" and
+                f[1] in ("service:tasks", "service:jobs")}

@@ -60,7 +60,6 @@ from engine.importers.base import (
     listing,
     load_one,
     mapping,
-    safe_name,
     without_facts,
 )
 from engine.importers.compose_project import load_project, profiles_of, project_files
@@ -105,6 +104,7 @@ from engine.importers.infra import (
     record_operator_tool,
     record_registry,
     record_systems_of_record,
+    record_task_runner,
     registry_auth,
 )
 from engine.source import DEFAULT_LIMITS, Document, Limits, Path
@@ -1202,13 +1202,6 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     _record_queue_worker(doc, body, name, spec, at)
 
 
-_QUEUE_WORKER = re.compile(
-    r"\bcelery\b(?:(?!\bflower\b)[^;&|])*?(?<![-\w.=:])(?P<celery>worker|beat)\b|\brq\s+worker\b|\bsidekiq\b(?!-?web)|"
-    r"\bartisan\s+queue:(?:work|listen)\b|\bdramatiq\s+\S|\bhuey_consumer\b|\bbundle\s+exec\s+rake\s+jobs:work\b")
-"""A command that runs a task queue's consumer or its scheduler rather than a server: Celery's ``worker`` and ``beat``
-(not its Flower console), RQ, Sidekiq, Laravel's ``queue:work``, Dramatiq, Huey, Delayed Job."""
-
-
 _ROLE_WORD = re.compile(r"\s*(worker|scheduler)\s*")
 """A ``command`` that is one word naming a background role, handed to the image's entrypoint (``command: worker``,
 ``command: scheduler`` beside a ``command: server`` of the same image): the entrypoint runs that role, no server."""
@@ -1216,47 +1209,19 @@ _ROLE_WORD = re.compile(r"\s*(worker|scheduler)\s*")
 
 def _record_queue_worker(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path) -> None:
     """A service whose ``command`` or ``entrypoint`` runs a task queue's worker or scheduler serves no request: a
-    worker (``kind: worker``), whatever it publishes."""
+    worker (``kind: worker``), whatever it publishes (``infra.record_task_runner``)."""
     for key in ("command", "entrypoint"):
         cmd = spec.get(key)
         text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else ""
-        m = _QUEUE_WORKER.search(text)
-        role = _ROLE_WORD.fullmatch(text) if key == "command" else None
-        if m is None and role is None:
-            continue
-        loc = doc.locate((*at, key))
-        body.set("services", name, "kind", "worker", loc)
-        if m is None:
-            assert role is not None
-            body.note("services", name, f"kind worker: its command is the single word {role.group(1)}, the "
-                                        f"{role.group(1)} role of its image's entrypoint, not a server")
+        if record_task_runner(body, name, key, text, doc.locate((*at, key))):
             return
-        body.note("services", name, f"kind worker: its {key} runs a task queue's "
-                                    f"{'scheduler' if m.group('celery') == 'beat' else 'consumer'} "
-                                    f"({' '.join(m.group(0).split())}), not a server")
-        if m.group("celery") == "worker":
-            _record_embedded_beat(body, name, text[m.end():], loc)
+        role = _ROLE_WORD.fullmatch(text) if key == "command" else None
+        if role is None:
+            continue
+        body.set("services", name, "kind", "worker", doc.locate((*at, key)))
+        body.note("services", name, f"kind worker: its command is the single word {role.group(1)}, the "
+                                    f"{role.group(1)} role of its image's entrypoint, not a server")
         return
-
-
-_CELERY_EMBEDDED_BEAT = re.compile(r"(?:^|\s)(?P<flag>--beat|-[ED]*B[ED]*)(?=\s|$)")
-"""Celery worker's ``-B``/``--beat`` (alone or among the worker's other one-letter switches, ``-EB``): the worker runs
-Celery beat, the periodic-task scheduler, inside itself."""
-
-
-def _record_embedded_beat(body: Body, name: str, rest: str, loc: Location) -> None:
-    """A Celery worker started with ``-B``/``--beat`` runs the beat scheduler in the same process: every container
-    of the service schedules every periodic task (Celery's documentation advises it only where there is never more
-    than one worker). The job runs on all replicas; its schedule is the app's beat schedule, not read here."""
-    m = _CELERY_EMBEDDED_BEAT.search(re.split(r"[;&|]", rest, maxsplit=1)[0])
-    if m is None:
-        return
-    job = safe_name(f"{name}-celery-beat")
-    body.fact("jobs", {"name": job, "service": name}, loc)
-    body.set("jobs", job, "runs_on", "all_replicas", loc)
-    body.note("jobs", job, f"runs_on all_replicas: {name}'s Celery worker runs beat, the periodic-task scheduler, "
-                           f"inside itself ({m.group('flag')}): each container of {name} schedules every periodic "
-                           "task of the app")
 
 
 def _record_datastore(doc: Document, body: Body, name: str, at: Path, spec: dict[str, Any], rec: Recognised,

@@ -60,6 +60,43 @@ class Console:
     what: str
 
 
+_QUEUE_WORKER = re.compile(
+    r"\bcelery\b(?:(?!\bflower\b)[^;&|])*?(?<![-\w.=:])(?P<celery>worker|beat)\b|\brq\s+worker\b|\bsidekiq\b(?!-?web)|"
+    r"\bartisan\s+queue:(?:work|listen)\b|\bdramatiq\s+\S|\bhuey_consumer\b|\bbundle\s+exec\s+rake\s+jobs:work\b")
+"""A command that runs a task queue's consumer or its scheduler rather than a server: Celery's ``worker`` and ``beat``
+(not its Flower console, nor a worker's ``--beat`` switch), RQ, Sidekiq, Laravel's ``queue:work``, Dramatiq, Huey,
+Delayed Job."""
+
+_CELERY_EMBEDDED_BEAT = re.compile(r"(?:^|\s)(?P<flag>--beat|-[ED]*B[ED]*)(?=\s|$)")
+"""Celery worker's ``-B``/``--beat`` (alone or among the worker's other one-letter switches, ``-EB``): the worker runs
+Celery beat, the periodic-task scheduler, inside itself."""
+
+
+def record_task_runner(body: Body, name: str, key: str, text: str, at: Location) -> bool:
+    """Whether ``text``, the ``key`` (``command``, ``args``...) of service ``name``, runs a task queue's worker or
+    scheduler: then the service is a worker (``kind: worker``: it serves no request, whatever it publishes). A Celery
+    worker started with beat inside it (``-B``) also runs a job on every replica, ``<name>-celery-beat``: each
+    container schedules every periodic task of the app (Celery's documentation keeps ``-B`` to deployments that
+    never run more than one worker); its schedule, the app's beat schedule, is not read here."""
+    m = _QUEUE_WORKER.search(text)
+    if m is None:
+        return False
+    body.set("services", name, "kind", "worker", at)
+    body.note("services", name, f"kind worker: its {key} runs a task queue's "
+                                f"{'scheduler' if m.group('celery') == 'beat' else 'consumer'} "
+                                f"({' '.join(m.group(0).split())}), not a server")
+    beat = _CELERY_EMBEDDED_BEAT.search(re.split(r"[;&|]", text[m.end():], maxsplit=1)[0]) \
+        if m.group("celery") == "worker" else None
+    if beat is not None:
+        job = safe_name(f"{name}-celery-beat")
+        body.fact("jobs", {"name": job, "service": name}, at)
+        body.set("jobs", job, "runs_on", "all_replicas", at)
+        body.note("jobs", job, f"runs_on all_replicas: {name}'s Celery worker runs beat, the periodic-task "
+                               f"scheduler, inside itself ({beat.group('flag')}): each container of {name} schedules "
+                               "every periodic task of the app")
+    return True
+
+
 def record_operator_tool(body: Body, name: str, image: str | None, at: Location) -> None:
     """``operator_tool: true`` on a service whose image the catalogue knows as an operator or developer tool
     (``operator_tools``: a database console, a mail catcher, an API documentation page) or whose name says it is one

@@ -1118,12 +1118,10 @@ def _one(body: Body, w: _Workload, hpa: _Obj | None, pdbs: list[_Obj], netpols: 
         infra.record_registry(body, w.name, w.registry_auth, o.loc(*pod, "containers"), w.rec.why)
     elif w.rec is not None and w.rec.role == "cdc":
         infra.record_cdc(body, w.name, o.loc(*pod, "containers"), w.rec.why)
+    _record_task_runner(body, w, containers)
     if replicas:
         body.set(section, w.name, "replicas", replicas[0], replicas[1])
-    for probe, fld in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):
-        where = next((o.loc(*pod, "containers", ci, probe) for ci, c in enumerate(o.get(*pod, "containers") or [])
-                      if isinstance(c, dict) and probe in c), None)
-        body.set(section, w.name, f"health.{fld}", where is not None, where or o.loc(*pod, "containers"))
+    _record_probes(body, w)
     limited = bool(containers) and all(isinstance(c.get("resources"), dict) and isinstance(
         c["resources"].get("limits"), dict) and ({"cpu", "memory"} & set(c["resources"]["limits"])) for c in containers)
     body.set(section, w.name, "resource_limits", limited, o.loc(*pod, "containers"))
@@ -1191,6 +1189,30 @@ def _storage(o: _Obj, containers: Sequence[dict[str, Any]], server: bool = False
             elif kept is not None:
                 durable = durable or kept
     return durable, ephemeral, misplaced if durable is None else None
+
+
+def _record_probes(body: Body, w: _Workload) -> None:
+    """``health.liveness`` and ``health.readiness``: whether a container of the pod states that probe."""
+    o = w.obj
+    pod: Path = ("spec", "template", "spec")
+    for probe, fld in (("livenessProbe", "liveness"), ("readinessProbe", "readiness")):
+        where = next((o.loc(*pod, "containers", ci, probe) for ci, c in enumerate(o.get(*pod, "containers") or [])
+                      if isinstance(c, dict) and probe in c), None)
+        body.set("services", w.name, f"health.{fld}", where is not None, where or o.loc(*pod, "containers"))
+
+
+def _record_task_runner(body: Body, w: _Workload, containers: Sequence[dict[str, Any]]) -> None:
+    """A workload (no datastore, broker, proxy or other server the catalogue knows) whose first container's
+    ``command`` and ``args`` run a task queue's worker or scheduler (Celery, RQ, Sidekiq...) serves no request: a
+    worker, as in compose (``infra.record_task_runner``)."""
+    if not containers or w.rec is not None:
+        return
+    pod: Path = ("spec", "template", "spec", "containers", 0)
+    c = containers[0]
+    parts = [(k, c[k]) for k in ("command", "args") if isinstance(c.get(k), list)]
+    text = " ".join(str(x) for _k, v in parts for x in v)
+    if parts:
+        infra.record_task_runner(body, w.name, "command line", text, w.obj.loc(*pod, parts[0][0]))
 
 
 def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple[int, Location] | None,
