@@ -242,7 +242,7 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
         return []
     globally = _global_prefix(path)
     versioning = _uri_versioning(path)
-    throttlers = _throttlers(_source_root(path)) if "@Controller" in code else _NO_THROTTLERS
+    throttlers = _throttlers(source_root(path)) if "@Controller" in code else _NO_THROTTLERS
     out: list[NodeRoute] = []
     for i, c in enumerate(controllers):
         kw = _CLASS.search(code, c.end())
@@ -305,7 +305,7 @@ class _Throttlers:
 _NO_THROTTLERS = _Throttlers(frozenset(), None)
 
 
-def _source_root(path: str) -> str:
+def source_root(path: str) -> str:
     """The service's source folder above a file: the nearest ``src`` or folder with a ``package.json`` (at most
     four levels up, as for the global prefix), else the file's own folder; written as ``path`` is (relative or not)."""
     start = folder = os.path.dirname(os.path.normpath(path)) or "."
