@@ -242,15 +242,13 @@ def test_a_token_view_is_a_credential_flow_and_a_view_making_a_superuser_an_admi
 def test_a_class_views_handler_creating_an_admin_record_is_administrative_by_method(tmp_path: Any) -> None:
     # a row of a model named for administrators makes its user one; only the handler that creates it is
     tmp = str(tmp_path)
-    write(tmp, "backend/manage.py", _MANAGE)
-    write(tmp, "backend/shop/settings.py", _SETTINGS)
+    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS)):
+        write(tmp, f"backend/{name}", text)
     write(tmp, "backend/shop/urls.py", """
         from django.urls import path
         from shop import views
-        urlpatterns = [
-            path("owners/claim/", views.ClaimOwnership.as_view()),
-            path("owners/notes/", views.OwnerNotes.as_view()),
-        ]
+        urlpatterns = [path("owners/claim/", views.ClaimOwnership.as_view()),
+                       path("owners/notes/", views.OwnerNotes.as_view())]
     """)
     write(tmp, "backend/shop/views.py", """
         from django.views import View

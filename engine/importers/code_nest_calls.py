@@ -13,16 +13,15 @@ of four, each method once; a type defined more than once in the folder, or not i
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from engine.importers import code_node
 from engine.importers.code_text import blank_comments, close_bracket, inside, split_args
 
 DEPTH = 4
 """How many calls deep the handler's code is followed (controller -> service -> service -> store helper)."""
-_SKIP = frozenset({"node_modules", "dist", "build", "coverage", "test", "tests", "__tests__"})
 _CLASS = re.compile(r"\bclass\s+([A-Za-z_$][\w$]*)[^{;]*\{")
 _CONSTRUCTOR = re.compile(r"\bconstructor\s*\(")
 _FIELD = re.compile(r"^(?:@[\w$.]+\s*(?:\([^()]*(?:\([^()]*\)[^()]*)*\))?\s*)*"
@@ -48,19 +47,6 @@ class Provider:
     code: str
     start: int
     end: int
-
-
-def _files(root: str) -> tuple[tuple[str, int, int], ...]:
-    found: list[tuple[str, int, int]] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
-        for name in sorted(names):
-            if name.endswith((".ts", ".js", ".mjs", ".cjs")) and not name.endswith((".spec.ts", ".test.ts", ".d.ts")):
-                full = os.path.join(folder, name)
-                st = os.stat(full)
-                if st.st_size < 500_000:
-                    found.append((full, st.st_mtime_ns, st.st_size))
-    return tuple(found)
 
 
 @functools.lru_cache(maxsize=16)
@@ -119,7 +105,7 @@ def _method(code: str, start: int, end: int, name: str) -> tuple[int, int] | Non
 
 def classes_under(root: str) -> Mapping[str, Provider | None]:
     """The classes defined in the service's source folder ``root``, for ``reached`` (read again when a file changes)."""
-    return _classes(_files(root))
+    return _classes(code_node.source_files(root))
 
 
 def reached(path: str, code: str, start: int, end: int, classes: Mapping[str, Provider | None]) -> tuple[Span, ...]:

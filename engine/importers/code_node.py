@@ -319,9 +319,9 @@ def source_root(path: str) -> str:
     return start
 
 
-def _throttlers(root: str) -> _Throttlers:
-    """The throttling guards of the service under ``root`` (``ThrottlerGuard`` and the classes that extend it), and
-    the ``APP_GUARD`` that binds one to every route; read again when a file under it changes."""
+def source_files(root: str) -> tuple[tuple[str, int, int], ...]:
+    """The script files of the service under ``root`` (tests, builds and dependencies left out), each with its
+    modification time and size: a key for what is read of them, so that it is read again when one changes."""
     files: list[tuple[str, int, int]] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
@@ -331,7 +331,13 @@ def _throttlers(root: str) -> _Throttlers:
                 st = os.stat(full)
                 if st.st_size < 500_000:
                     files.append((full, st.st_mtime_ns, st.st_size))
-    return _throttlers_of(tuple(files))
+    return tuple(files)
+
+
+def _throttlers(root: str) -> _Throttlers:
+    """The throttling guards of the service under ``root`` (``ThrottlerGuard`` and the classes that extend it), and
+    the ``APP_GUARD`` that binds one to every route; read again when a file under it changes."""
+    return _throttlers_of(source_files(root))
 
 
 @functools.lru_cache(maxsize=64)
