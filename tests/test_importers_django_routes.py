@@ -237,3 +237,36 @@ def test_a_token_view_is_a_credential_flow_and_a_view_making_a_superuser_an_admi
     assert setup.get("admin") is True
     assert "admin" not in eps[("api", "ANY", "/telegram/setup/")]
     assert "auth_flow" not in setup
+
+
+def test_a_class_views_handler_creating_an_admin_record_is_administrative_by_method(tmp_path: Any) -> None:
+    # a row of a model named for administrators makes its user one; only the handler that creates it is
+    tmp = str(tmp_path)
+    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS)):
+        write(tmp, f"backend/{name}", text)
+    write(tmp, "backend/shop/urls.py", """
+        from django.urls import path
+        from shop import views
+        urlpatterns = [path("owners/claim/", views.ClaimOwnership.as_view()),
+                       path("owners/notes/", views.OwnerNotes.as_view())]
+    """)
+    write(tmp, "backend/shop/views.py", """
+        from django.views import View
+
+        class ClaimOwnership(View):
+            def get(self, request):
+                return None
+
+            def post(self, request):
+                if SiteAdmin.objects.first():
+                    return None
+                SiteAdmin.objects.create(user=request.user)
+
+        class OwnerNotes(View):
+            def post(self, request):
+                OwnerNote.objects.create(user=request.user)
+    """)
+    eps = _endpoints(load_artifacts([f"source:api={tmp}/backend"]))
+    assert eps[("api", "POST", "/owners/claim/")].get("admin") is True
+    assert "admin" not in eps[("api", "GET", "/owners/claim/")]
+    assert "admin" not in eps[("api", "POST", "/owners/notes/")]

@@ -440,6 +440,8 @@ class _ClassFacts:
     drf: bool
     protections: Protections
     at: Location | None
+    granting: dict[str, str] = field(default_factory=dict)
+    """How each HTTP method's handler of the class makes an administrator (``_grants_admin``), by method."""
 
 
 _VIEWSET_ACTIONS = {"list": "GET", "create": "POST", "retrieve": "GET", "update": "PUT", "partial_update": "PATCH",
@@ -765,6 +767,7 @@ class _Reader:
         decorated: set[str] = set()
         external: set[str] = set()
         own: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+        granting: dict[str, str] = {}
         for where, cls in chain:
             if cls is None:
                 external.add(where)
@@ -782,6 +785,8 @@ class _Reader:
                     if st.name in HTTP or st.name == "dispatch":
                         decorated |= _decorators(st.decorator_list)[1]
                         own.append((where, st))
+                    if st.name in HTTP and st.name.upper() not in granting:   # the subclass's own overrides
+                        granting[st.name.upper()] = _grants_admin(where, st)
                 elif isinstance(st, ast.Assign):
                     for t in st.targets:
                         if isinstance(t, ast.Name) and t.id in ("permission_classes", "authentication_classes",
@@ -798,7 +803,8 @@ class _Reader:
             own_limit=self._own_limit(own))
         first = chain[0][1] if chain and chain[0][1] is not None else None
         return _ClassFacts(handlers, actions, external, drf, prot,
-                           Location(chain[0][0], first.lineno, first.col_offset + 1) if first else None)
+                           Location(chain[0][0], first.lineno, first.col_offset + 1) if first else None,
+                           {m: why for m, why in granting.items() if why})
 
     def _class_view(self, f: str, at: Location, path: str, view: ast.Call, wrapped: set[str]) -> None:
         assert isinstance(view.func, ast.Attribute)
@@ -810,9 +816,13 @@ class _Reader:
         else:
             generic = sorted({m for b in facts.external for m in _GENERIC_METHODS.get(b, ())})
             methods = tuple(sorted(facts.handlers | set(generic))) or ("ANY",)
-        self._add(methods, path, at, name, facts.at, facts.drf, facts.protections,
-                  "its view derives from Django REST framework's ObtainAuthToken, which exchanges a username and "
-                  "password for a token" if "ObtainAuthToken" in facts.external else "")
+        for m in methods:   # one by one: each method's handler may make an administrator or not
+            if m in ("HEAD", "OPTIONS") and len(methods) > 1:
+                continue
+            self._add([m], path, at, name, facts.at, facts.drf, facts.protections,
+                      "its view derives from Django REST framework's ObtainAuthToken, which exchanges a username and "
+                      "password for a token" if "ObtainAuthToken" in facts.external else "",
+                      facts.granting.get(m, ""))
 
     def router_routes(self, f: str, router: str, prefix: str) -> None:
         """The routes a DRF router (``router = DefaultRouter()``) of file ``f`` makes of the viewsets registered on
@@ -889,11 +899,18 @@ class _Reader:
 
 def _grants_admin(f: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     """How a view function's body makes an administrator, said with where: a call given ``is_superuser=True`` (a
-    ``User(...)`` built or ``objects.create(...)``), ``x.is_superuser = True``, or a ``create_superuser(...)`` call;
-    empty when it does none of these (``is_staff`` alone grants the admin site's sign-in, no permission)."""
+    ``User(...)`` built or ``objects.create(...)``), ``x.is_superuser = True``, a ``create_superuser(...)`` call, or a
+    record created of a model named for administrators (``InstanceAdmin.objects.create(user=user)``: the row that
+    makes a user one); empty when it does none of these (``is_staff`` alone grants the admin site's sign-in, no
+    permission)."""
     for node in ast.walk(fn):
         said = ""
-        if isinstance(node, ast.Call) and any(k.arg == "is_superuser" and isinstance(k.value, ast.Constant) and
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in ("create", "get_or_create", "update_or_create") and \
+                isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "objects" and \
+                _name(node.func.value.value).endswith("Admin"):
+            said = f"{ast.unparse(node.func)}(...)"
+        elif isinstance(node, ast.Call) and any(k.arg == "is_superuser" and isinstance(k.value, ast.Constant) and
                                               k.value.value is True for k in node.keywords):
             said = f"{ast.unparse(node.func)}(..., is_superuser=True)"
         elif isinstance(node, ast.Call) and _name(node.func) == "create_superuser":
@@ -902,7 +919,8 @@ def _grants_admin(f: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
                 any(isinstance(t, ast.Attribute) and t.attr == "is_superuser" for t in node.targets):
             said = f"{ast.unparse(node.targets[0])} = True"
         if said:
-            return f"its view {fn.name} makes a superuser: {said} ({f}:{getattr(node, 'lineno', fn.lineno)})"
+            what = "an administrator" if said.split(".", 1)[0].endswith("Admin") else "a superuser"
+            return f"its view {fn.name} makes {what}: {said} ({f}:{getattr(node, 'lineno', fn.lineno)})"
     return ""
 
 

@@ -242,7 +242,7 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
         return []
     globally = _global_prefix(path)
     versioning = _uri_versioning(path)
-    throttlers = _throttlers(_source_root(path)) if "@Controller" in code else _NO_THROTTLERS
+    throttlers = _throttlers(source_root(path)) if "@Controller" in code else _NO_THROTTLERS
     out: list[NodeRoute] = []
     for i, c in enumerate(controllers):
         kw = _CLASS.search(code, c.end())
@@ -305,7 +305,7 @@ class _Throttlers:
 _NO_THROTTLERS = _Throttlers(frozenset(), None)
 
 
-def _source_root(path: str) -> str:
+def source_root(path: str) -> str:
     """The service's source folder above a file: the nearest ``src`` or folder with a ``package.json`` (at most
     four levels up, as for the global prefix), else the file's own folder; written as ``path`` is (relative or not)."""
     start = folder = os.path.dirname(os.path.normpath(path)) or "."
@@ -319,9 +319,9 @@ def _source_root(path: str) -> str:
     return start
 
 
-def _throttlers(root: str) -> _Throttlers:
-    """The throttling guards of the service under ``root`` (``ThrottlerGuard`` and the classes that extend it), and
-    the ``APP_GUARD`` that binds one to every route; read again when a file under it changes."""
+def source_files(root: str) -> tuple[tuple[str, int, int], ...]:
+    """The script files of the service under ``root`` (tests, builds and dependencies left out), each with its
+    modification time and size: a key for what is read of them, so that it is read again when one changes."""
     files: list[tuple[str, int, int]] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
@@ -331,7 +331,13 @@ def _throttlers(root: str) -> _Throttlers:
                 st = os.stat(full)
                 if st.st_size < 500_000:
                     files.append((full, st.st_mtime_ns, st.st_size))
-    return _throttlers_of(tuple(files))
+    return tuple(files)
+
+
+def _throttlers(root: str) -> _Throttlers:
+    """The throttling guards of the service under ``root`` (``ThrottlerGuard`` and the classes that extend it), and
+    the ``APP_GUARD`` that binds one to every route; read again when a file under it changes."""
+    return _throttlers_of(source_files(root))
 
 
 @functools.lru_cache(maxsize=64)

@@ -116,6 +116,7 @@ from engine.importers import (
     code_line_prices,
     code_logs,
     code_messages,
+    code_nest_calls,
     code_nextjs,
     code_node,
     code_notify,
@@ -210,6 +211,9 @@ class Route:
     grants_admin: str | None = None
     """How its handler makes an administrator (a Django view building a user with ``is_superuser=True``): the
     function of whoever administers the installation, never of a user."""
+    configures: str | None = None
+    """Where its handler (or a provider it calls) writes the installation's own configuration (``infraConfig``): the
+    settings every user's requests run under, a function of whoever administers the installation."""
     curated: str | None = None
     """Why the route is the keeper's: it deletes one object of a collection that its service lists to anyone, and asks
     no caller who they are either, so no user owns what it deletes (a catalogue's item, a shared list's entry)."""
@@ -1697,15 +1701,63 @@ def node_routes(path: str, text: str) -> list[Route]:
         return []
     helpers = {m.group(1) or m.group(2): m.end() for m in _JS_FUNCTION.finditer(code)}
     out: list[Route] = []
+    known: Mapping[str, code_nest_calls.Provider | None] | None = None   # read at the first NestJS route
     for r in code_node.routes(path, code):
         if "${" in r.path:
             continue
         writes, cookie = _js_facts(path, code, r.start, r.end, helpers) if r.start >= 0 else (None, None)
         amount = code_js_amount.handler_amount(path, code, r.start, r.end, r.params) \
             if r.start >= 0 and r.method not in _READS else None
+        admin = configures = None
+        if r.framework == "NestJS route" and r.start >= 0:
+            known = code_nest_calls.classes_under(code_node.source_root(path)) if known is None else known
+            spans = (code_nest_calls.Span(path, code, r.start, r.end),
+                     *code_nest_calls.reached(path, code, r.start, r.end, known))
+            wrote, admin, configures = _nest_writes(spans)
+            # a safe method's write deep in its providers is often their bookkeeping (a refresh token stored on
+            # sign-in, an orphan cleaned up on read): taken only when it makes an administrator or configures
+            writes = writes or (wrote if r.method not in _SAFE or admin or configures else None)
         out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount,
-                         throttle=r.throttled or None))
+                         throttle=r.throttled or None, grants_admin=admin, configures=configures))
     return out
+
+
+_PRISMA_WRITE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\.\s*"
+                           r"(create|createMany|update|updateMany|upsert|delete|deleteMany)\s*\(")
+"""A write through a Prisma client's model delegate (``prisma.user.update(...)``), when the receiver is the client."""
+_TRANSACTION = re.compile(r"\$transaction\s*\(\s*(?:async\s*)?\(?\s*([A-Za-z_$][\w$]*)")
+"""An interactive transaction, whose callback's parameter is the client within it (``$transaction(async (tx) =>``)."""
+_MAKES_ADMIN = re.compile(r"\b(is_?(?:super_?)?admin|is_?super_?user)\s*:\s*true\b", re.IGNORECASE)
+"""A flag a write sets that makes its record an administrator (``data: {isAdmin: true}``)."""
+_INSTALLATION_CONFIG = re.compile(r"(?:infra|instance|system|site|global|platform)_?(?:config|configuration|setting)s?",
+                                  re.IGNORECASE)
+"""A model that holds the installation's own configuration (``infraConfig``, ``instanceConfiguration``,
+``systemSettings``): the settings every user's requests run under (sign-in providers, mail servers), not a user's."""
+
+
+def _nest_writes(spans: Sequence[code_nest_calls.Span]) -> tuple[str | None, str | None, str | None]:
+    """What a NestJS handler and the code it runs through its providers (``spans``, the handler's first) write: the
+    first write (a Prisma model delegate's, or a store method's by name, as ``_js_facts`` reads), how one of them
+    makes an administrator, and which writes the installation's own configuration."""
+    writes = admin = configures = None
+    for s in spans:
+        clients = {"prisma", *(m.group(1) for m in _TRANSACTION.finditer(s.code, s.start, s.end))}
+        found: list[tuple[int, str, str]] = []
+        for m in _PRISMA_WRITE.finditer(s.code, s.start, s.end):
+            if m.group(1) in clients or "prisma" in m.group(1).lower():
+                found.append((m.start(), f"{m.group(1)}.{m.group(2)}.{m.group(3)}()", m.group(2)))
+        found.extend((m.start(), f"{m.group(1)}.{m.group(2)}()", m.group(1))
+                     for m in _JS_CALL.finditer(s.code, s.start, s.end)
+                     if m.group(2) in _WRITES and m.group(1) not in _NOT_STORES)
+        for at, call, model in sorted(found):
+            where = f"{call} at {os.path.basename(s.file)}:{s.code.count(chr(10), 0, at) + 1}"
+            writes = writes or where
+            if configures is None and _INSTALLATION_CONFIG.fullmatch(model):
+                configures = where
+            flag = _MAKES_ADMIN.search(inside(s.code, s.code.find("(", at)))
+            if admin is None and flag:
+                admin = f"its handler makes an administrator: {flag.group(0)} in {where}"
+    return writes, admin, configures
 
 
 _READS = ("GET", "HEAD", "OPTIONS")  # a read charges nothing
@@ -3028,6 +3080,11 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: {r.grants_admin}, a function of whoever administers the "
                                       "installation, never of a user")
+    if r.configures:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: its handler writes the installation's own configuration "
+                                      f"({r.configures}), the settings every user's requests run under: a function "
+                                      "of whoever administers the installation, never of a user")
     if r.test_only:
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: its code marks it for testing or debugging only ({r.test_only}), a "

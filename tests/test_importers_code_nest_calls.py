@@ -1,0 +1,169 @@
+"""What a NestJS handler does through the providers injected into its controller (code_nest_calls): the writes,
+an administrator made, the installation's configuration written, read across files as Nest resolves them."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.importers import load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+
+_MODULE = """
+    import { Module } from '@nestjs/common';
+    import { MembersController } from './members/members.controller';
+    import { SetupController } from './setup/setup.controller';
+    @Module({ controllers: [MembersController, SetupController] })
+    export class AppModule {}
+    """
+
+_MEMBERS_CONTROLLER = """
+    import { Controller, Get, Post, Body } from '@nestjs/common';
+    import { MembershipService } from './membership.service';
+    @Controller('members')
+    export class MembersController {
+      constructor(private readonly membership: MembershipService) {}
+      @Get('promote-if-alone')
+      async promote(@Body() who: any) {
+        const result = await this.membership.elevateIfAlone(who.id);
+        return result;
+      }
+      @Get('session')
+      async session(@Body() who: any) {
+        return this.membership.rememberToken(who.id, 'hash');
+      }
+      @Get('profile')
+      async profile(@Body() who: any) {
+        return this.membership.find(who.id);
+      }
+      @Post('join')
+      async join(@Body() who: any) {
+        return this.membership.enrol(who.name);
+      }
+    }
+    """
+
+_MEMBERSHIP_SERVICE = """
+    import { Injectable } from '@nestjs/common';
+    import { PrismaService } from '../db.service';
+    @Injectable()
+    export class MembershipService {
+      constructor(private readonly prisma: PrismaService) {}
+      async elevateIfAlone(id: string) {
+        const count = await this.prisma.member.count();
+        if (count === 1) return this.grant(id);
+        return false;
+      }
+      private async grant(id: string) {
+        return this.prisma.member.update({ where: { id }, data: { isAdmin: true } });
+      }
+      async rememberToken(id: string, hash: string) {
+        return this.prisma.member.update({ where: { id }, data: { refreshToken: hash } });
+      }
+      async find(id: string) {
+        return this.prisma.member.findUnique({ where: { id } });
+      }
+      async enrol(name: string) {
+        return this.prisma.member.create({ data: { name } });
+      }
+    }
+    """
+
+_DB_SERVICE = """
+    import { Injectable } from '@nestjs/common';
+    import { PrismaClient } from '@prisma/client';
+    @Injectable()
+    export class PrismaService extends PrismaClient {}
+    """
+
+_SETUP_CONTROLLER = """
+    import { Controller, Post, Body } from '@nestjs/common';
+    import { SiteSettingsService } from './site-settings.service';
+    @Controller('first-run')
+    export class SetupController {
+      constructor(private settings: SiteSettingsService) {}
+      @Post('apply')
+      async apply(@Body() dto: any) {
+        return this.settings.saveAll(dto);
+      }
+    }
+    """
+
+_SETTINGS_SERVICE = """
+    import { Injectable } from '@nestjs/common';
+    import { PrismaService } from '../db.service';
+    @Injectable()
+    export class SiteSettingsService {
+      constructor(private readonly prisma: PrismaService) {}
+      async saveAll(dto: any) {
+        await this.prisma.$transaction(async (t) => {
+          for (const key of Object.keys(dto)) {
+            await t.systemSetting.update({ where: { key }, data: { value: dto[key] } });
+          }
+        });
+        return true;
+      }
+    }
+    """
+
+
+def _design(root: str) -> dict[str, dict[str, Any]]:
+    docs = load_artifacts([f"source:desk={os.path.join(root, 'desk')}"])
+    return {k: f.data for k, f in load_documents(docs).by_key().items()}
+
+
+def _service(root: str, membership: str = _MEMBERSHIP_SERVICE, settings: str = _SETTINGS_SERVICE) -> None:
+    write(root, "desk/package.json", '{"name": "desk"}')
+    write(root, "desk/src/app.module.ts", _MODULE)
+    write(root, "desk/src/db.service.ts", _DB_SERVICE)
+    write(root, "desk/src/members/members.controller.ts", _MEMBERS_CONTROLLER)
+    write(root, "desk/src/members/membership.service.ts", membership)
+    write(root, "desk/src/setup/setup.controller.ts", _SETUP_CONTROLLER)
+    write(root, "desk/src/setup/site-settings.service.ts", settings)
+
+
+def test_a_get_whose_provider_makes_an_administrator_changes_state_and_is_administrative(tmp_path: Any) -> None:
+    # controller -> injected service -> its own private method -> the Prisma delegate setting isAdmin: true
+    root = str(tmp_path)
+    _service(root)
+    ep = _design(root)["endpoint:desk-GET-/members/promote-if-alone"]
+    assert ep["mutating"] is True
+    assert ep["admin"] is True
+
+
+def test_a_gets_provider_bookkeeping_write_or_read_is_no_state_change(tmp_path: Any) -> None:
+    # a token stored by a provider of a safe method is bookkeeping, not taken; a read is no write at all
+    root = str(tmp_path)
+    _service(root)
+    design = _design(root)
+    assert "mutating" not in design["endpoint:desk-GET-/members/session"]
+    assert "mutating" not in design["endpoint:desk-GET-/members/profile"]
+    assert "admin" not in design["endpoint:desk-GET-/members/profile"]
+
+
+def test_a_post_creating_through_its_provider_is_mutating_but_no_administrative_function(tmp_path: Any) -> None:
+    root = str(tmp_path)
+    _service(root)
+    join = _design(root)["endpoint:desk-POST-/members/join"]
+    assert join["mutating"] is True
+    assert "admin" not in join
+
+
+def test_a_write_of_the_installations_configuration_is_an_administrative_function(tmp_path: Any) -> None:
+    # the write is in the callback of an interactive transaction, whose parameter is the client
+    root = str(tmp_path)
+    _service(root)
+    assert _design(root)["endpoint:desk-POST-/first-run/apply"]["admin"] is True
+    _service(root, settings=_SETTINGS_SERVICE.replace("systemSetting", "memberNote"))
+    apply = _design(root)["endpoint:desk-POST-/first-run/apply"]
+    assert "admin" not in apply and apply["mutating"] is True
+
+
+def test_a_provider_defined_twice_is_not_entered(tmp_path: Any) -> None:
+    # which of two classes of one name Nest injects is not known: neither is read
+    root = str(tmp_path)
+    _service(root)
+    write(root, "desk/src/other/membership.service.ts", _MEMBERSHIP_SERVICE)
+    ep = _design(root)["endpoint:desk-GET-/members/promote-if-alone"]
+    assert "admin" not in ep and "mutating" not in ep
