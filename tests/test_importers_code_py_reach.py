@@ -222,20 +222,19 @@ PAINTER = """
         return _draw(body["prompt"])
 """
 
+PAINT_COMPOSE = """
+services:
+  front: {image: example/front, ports: ["8080:8080"], environment: {PAINTER_URL: "http://painter:8000"}}
+  painter: {image: example/painter}
+"""
+
 
 def test_a_rust_route_passing_the_request_on_to_a_paid_route_it_calls_triggers_the_paid_operation(
         tmp_path: Any) -> None:
     tmp = str(tmp_path)
     write(tmp, "front/src/main.rs", RUST_FRONT)
     write(tmp, "painter/main.py", PAINTER)
-    compose = write(tmp, "docker-compose.yml", """
-        services:
-          front:
-            image: example/front
-            ports: ["8080:8080"]
-            environment: {PAINTER_URL: "http://painter:8000"}
-          painter: {image: example/painter}
-        """)
+    compose = write(tmp, "docker-compose.yml", PAINT_COMPOSE)
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/front", f"source={tmp}/painter"]))
     eps = {f.key: f.data for f in design.facts if f.kind == "endpoint"}
     paint = next(d for k, d in eps.items() if d.get("served_by") == "painter" and d.get("path") == "/paint")
