@@ -791,9 +791,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
     routes.extend(_csharp_routes(others))
-    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework,
-                        forwards=(normalise(r.forwards[0]), r.forwards[1]) if r.forwards else None)
-                  for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
+    routes.extend(_rust_routes(others))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes.extend([*_servlet_routes(java, paths, limits), *_jaxrs_routes(java, paths, limits),
                    *(Route("RPC", r.path, r.at, r.framework, classified=r.classified)
@@ -863,6 +861,13 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
 
 _NO_ROUTE = ("no route of Flask, FastAPI, Express, Next.js, Spring MVC, Jakarta Servlet, JAX-RS, Go, ASP.NET Core or "
              "Rust found: the service's endpoints stay unknown")
+
+
+def _rust_routes(others: Sequence[tuple[str, str]]) -> list[Route]:
+    """The routes of the Rust files of ``others`` (``code_rust``), with the path each passes the request on to."""
+    return [Route(r.method, normalise(r.path), r.at, r.framework,
+                  forwards=(normalise(r.forwards[0]), r.forwards[1]) if r.forwards else None)
+            for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")])]
 
 
 def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:
