@@ -34,7 +34,11 @@ parameter named like an id is ``takes_object_id``; a login, sign-up or token ope
 to check, as field names are); a store write in the handler, or in a function of the file it calls, is
 ``mutating``, and so is a PUT, PATCH or DELETE route, which is defined to change its target; a session or token
 cookie it sets gets its flags (the framework's defaults when left out); a URL it takes from the request and
-fetches, compared with nothing on the way, is ``fetches_user_url`` without ``url_allowlist``; a Python handler of
+fetches, compared with nothing on the way, is ``fetches_user_url`` without ``url_allowlist``, and so is the URL of a
+record a Python handler loads by an id the request gives (a webhook, an action a user saved), followed through the
+functions of the service it is passed to (``code_py_reach``); a Python handler whose calls reach an AI provider's SDK
+call that runs a model (``code_py_reach``), or a Rust handler that passes the request on to such a route of a service
+it calls, ``triggers_paid_operation``; a Python handler of
 a write that reads a price or total from the request's input (``cart.get('total')``) has ``amount_from_client``.
 When no code of the service (PHP included) names a credential, session, cookie, token or security framework, its
 routes authenticate and authorise no caller (``none``);
@@ -124,6 +128,7 @@ from engine.importers import (
     code_polly,
     code_properties,
     code_proto,
+    code_py_reach,
     code_redis_store,
     code_ribbon,
     code_rust,
@@ -267,6 +272,8 @@ class Route:
     """The throttle its own code puts on it (Django REST framework's ``throttle_classes``, the view's or the settings'
     default; @nestjs/throttler's guard on a NestJS route), and where: its rate limit, whatever a front in the deployment
     states, and on a sign-in its limit on repeated attempts."""
+    forwards: tuple[str, Location] | None = None
+    """The path its handler passes the request on to at a service it calls (a Rust proxy handler), and where."""
     handler: Location | None = None
     """Where its Python handler is defined (a Django view, a Flask view function, a Flask-RESTful resource's method),
     when read: a process of the same code that serves none of its routes runs none of that module's request code."""
@@ -716,6 +723,40 @@ def _shared_datasource_logins(docs: Sequence[Document]) -> list[Document]:
     return _edit_artifacts(docs, edit) if shared else list(docs)
 
 
+def _python_reached(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with what each Python route's handler reaches through the service's own modules
+    (``code_py_reach``): ``paid`` where it reaches a call of an AI provider's SDK that runs a model and bills it;
+    ``fetch`` where it sends a request to the URL of a record it loads by an id the request gives (a webhook, an
+    action: a URL some caller of the API saved), unchecked on the way."""
+    handled = [r for r in routes if r.handler is not None and r.handler.file.endswith(".py")]
+    paid = bool(handled) and code_py_reach.has_paid_call(texts)
+    fetch = bool(handled) and any(f.endswith(".py") and any(c in t for c in code_py_reach.HTTP_CLIENTS)
+                                  for f, t in texts)
+    if not (paid or fetch):
+        return list(routes)
+    index = code_py_reach.Index(texts)
+    out: list[Route] = []
+    for r in routes:
+        handler = r.handler
+        if handler is None or not handler.file.endswith(".py"):
+            out.append(r)
+            continue
+        found = index.reach(handler, code_py_reach.paid_sink) if paid and r.paid is None else None
+        if found is not None:
+            via = f", reached through {' -> '.join(found.through)}" if len(found.through) > 1 else ""
+            r = replace(r, paid=f"{found.what}{via}")  # noqa: PLW2901 -- the route with what its handler reaches
+        start = index.enclosing(handler) if fetch and r.fetch is None else None
+        for record, by in (code_py_reach.id_records(start[1]) if start else {}).items():
+            sent = index.url_reach(handler, {record: "record"})
+            if sent is not None:
+                via = f", reached through {' -> '.join(sent.through)}" if len(sent.through) > 1 else ""
+                r = replace(r, fetch=f"{sent.what}, the URL of the record {record} the request names by "  # noqa: PLW2901
+                                     f"{by}{via}")
+                break
+        out.append(r)
+    return out
+
+
 def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.Handler]) -> list[Route]:
     """``routes`` with ``writes`` on each Spring MVC POST, PUT, PATCH or DELETE whose handler's own body names no
     write (``orderService.order(order)``: no writing verb) but whose calls, followed into the service's classes
@@ -754,8 +795,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
     routes.extend(_csharp_routes(others))
-    routes.extend(Route(r.method, normalise(r.path), r.at, r.framework)
-                  for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]))
+    routes.extend(_rust_routes(others))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
     routes.extend([*_servlet_routes(java, paths, limits), *_jaxrs_routes(java, paths, limits),
                    *(Route("RPC", r.path, r.at, r.framework, classified=r.classified)
@@ -763,7 +803,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes = _keys_unknown(_opened(_test_only(routes, [*texts, *others]), texts), [*texts, *others], java)
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_body_ids(_csharp_amounts(_csharp_writes(_java_amounts(routes, java), cs), cs), cs)
-    routes, spring_handlers = _spring_handler_facts(routes, java)
+    routes, spring_handlers = _spring_handler_facts(_python_reached(routes, texts), java)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -825,6 +865,13 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
 
 _NO_ROUTE = ("no route of Flask, FastAPI, Express, Next.js, Spring MVC, Jakarta Servlet, JAX-RS, Go, ASP.NET Core or "
              "Rust found: the service's endpoints stay unknown")
+
+
+def _rust_routes(others: Sequence[tuple[str, str]]) -> list[Route]:
+    """The routes of the Rust files of ``others`` (``code_rust``), with the path each passes the request on to."""
+    return [Route(r.method, normalise(r.path), r.at, r.framework,
+                  forwards=(normalise(r.forwards[0]), r.forwards[1]) if r.forwards else None)
+            for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")])]
 
 
 def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:
@@ -4021,7 +4068,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
-    docs = _gateway_writes(_written_safe_methods(docs))
+    docs = _forwarded_paid(_gateway_writes(_written_safe_methods(docs)))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
                              {d.service: d.traits.flags for d in coded if d.traits.flags})
@@ -4373,6 +4420,34 @@ def _gateway_writes(docs: Sequence[Document]) -> list[Document]:
             out.append(replace(d, routes=tuple(routes)))
         else:
             out.append(d)
+    return out
+
+
+def _forwarded_paid(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``paid`` on each route whose handler passes the request on (``Route.forwards``) to a route of
+    the same method and path at a service it calls (an interaction of the deployment) whose handler runs a paid
+    provider operation: each call of the first is one of the second."""
+    if not any(isinstance(d, RoutesDocument) and any(r.forwards for r in d.routes) for d in docs):
+        return list(docs)
+    called = _called(docs, {})
+    paid = {(d.service, r.method, r.path): r.paid for d in docs if isinstance(d, RoutesDocument) for r in d.routes
+            if r.paid}
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, RoutesDocument) or not any(r.forwards for r in d.routes):
+            out.append(d)
+            continue
+        routes = []
+        for r in d.routes:
+            found = sorted((svc, said) for svc in called.get(d.service, ()) if r.forwards and not r.paid
+                           for said in [paid.get((svc, r.method, r.forwards[0]))] if said)
+            if len(found) == 1 and r.forwards is not None:
+                svc, said = found[0]
+                routes.append(replace(r, paid=f"through {svc}'s {r.method} {r.forwards[0]}, to which it passes the "
+                                              f"request on ({r.forwards[1]}): {said}"))
+            else:
+                routes.append(r)
+        out.append(replace(d, routes=tuple(routes)))
     return out
 
 

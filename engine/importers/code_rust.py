@@ -5,6 +5,11 @@
   ``#[post(...)]``..., also written ``#[actix_web::get(...)]``) that ``.service(handler)`` mounts;
 - axum: ``.route("/items/:id", get(list).post(create))`` (``routing::get``...): one route per method router.
 
+A route whose handler (``.to(handler)``, ``get(handler)``: a function of the service's Rust code) names a path
+(``"/generate/image"``) and sends an HTTP request with reqwest (``client.post(&url)...send()``), in its body or in a
+function of the service it calls, passes the request on to that path (``forwards``): ``compose`` finds the route
+there, at a service it calls.
+
 A route inside a ``web::scope("/api")`` or a nested router takes no prefix here (the scope is not followed): its path
 is the one written.
 
@@ -36,6 +41,8 @@ class RustRoute:
     path: str
     at: Location
     framework: str
+    forwards: tuple[str, Location] | None = None
+    """The path its handler passes the request on to, at another service, and where the handler names it."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
@@ -48,10 +55,59 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
         for m in _ROUTE.finditer(text):
             handler = _argument(text, m.end())
             for verb in _verbs(handler):
-                out.append(RustRoute(verb, m.group("path"), _at(path, text, m.start()), framework))
+                out.append(RustRoute(verb, m.group("path"), _at(path, text, m.start()), framework,
+                                     _forwards(texts, handler)))
         for m in _MACRO.finditer(text):
             out.append(RustRoute(m.group("verb").upper(), m.group("path"), _at(path, text, m.start()), "actix-web"))
     return out
+
+
+_HANDLER = re.compile(r"(?:\.\s*to|\b(?:get|post|put|delete|patch|head))\s*\(\s*([A-Za-z_]\w*)\s*\)")
+_PATH_LITERAL = re.compile(r"\"(/[\w./{}-]*)\"")
+_SENDS = re.compile(r"\.\s*(?:get|post|put|patch|delete|request)\s*\([^;]*?\.\s*send\s*\(\s*\)", re.DOTALL)
+"""A reqwest request built and sent (``client.post(&url).header(...).send()``)."""
+_CALL = re.compile(r"(?<![\w.:])([a-z_]\w*)\s*\(")
+
+
+def _function(texts: Sequence[tuple[str, str]], name: str) -> tuple[str, str, int] | None:
+    """The body of the one function ``name`` of the Rust files (its file, its text, where it starts)."""
+    found = [(path, text, m.end()) for path, text in texts
+             for m in re.finditer(rf"\bfn\s+{re.escape(name)}\s*(?:<[^>{{]*>)?\s*\(", text)]
+    if len(found) != 1:
+        return None
+    path, text, start = found[0]
+    brace = text.find("{", start)
+    if brace < 0:
+        return None
+    depth = 0
+    for i in range(brace, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return path, text[brace:i + 1], brace
+    return None
+
+
+def _forwards(texts: Sequence[tuple[str, str]], handler_arg: str) -> tuple[str, Location] | None:
+    """The path a route's handler passes the request on to: a path literal of its body, when the body, or a function
+    of the service it calls, sends a reqwest request."""
+    named = _HANDLER.search(handler_arg)
+    body = _function(texts, named.group(1)) if named else None
+    if body is None:
+        return None
+    path, code, start = body
+    literal = _PATH_LITERAL.search(code)
+    if literal is None:
+        return None
+    sends = _SENDS.search(code) is not None or any(
+        (callee := _function(texts, c.group(1))) is not None and _SENDS.search(callee[1]) is not None
+        for c in _CALL.finditer(code) if c.group(1) != named.group(1))  # type: ignore[union-attr]
+    if not sends:
+        return None
+    text = next(t for p, t in texts if p == path)
+    return literal.group(1), _at(path, text, start + literal.start())
 
 
 _SHARED = re.compile(r"\bweb::Data::new\s*\(|\.\s*with_state\s*\(|\bExtension\s*\(")
