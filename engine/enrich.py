@@ -726,6 +726,7 @@ class EndpointFields(TypedDict, total=False):
     slo_defined: bool
     session_cookie_unprotected: bool
     credential_flow: bool
+    handled_by: str
 
 
 def _endpoint_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> EndpointFields:
@@ -748,6 +749,8 @@ def _endpoint_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact])
     elif flags == (True, True, True):
         new["session_cookie_unprotected"] = False
     new["credential_flow"] = _credential_flow(d)
+    routes: list[str] = d.get("routes_to") or []
+    new["handled_by"] = routes[0] if len(routes) == 1 else d["served_by"]
     return new
 
 

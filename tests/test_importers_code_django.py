@@ -547,3 +547,44 @@ def test_a_views_own_rate_limit_does_not_depend_on_file_order() -> None:
     want = [(r.path, r.protections.own_limit) for r in code_django.routes(texts)[0]]
     random.Random(7).shuffle(texts)
     assert [(r.path, r.protections.own_limit) for r in code_django.routes(texts)[0]] == want
+
+
+_ORIGINS = ('import os\n'
+            'ROOT_URLCONF = "s.urls"\n'
+            'raw_origins = os.environ.get("ALLOWED_ORIGINS", "")\n'
+            'origins = [o.strip() for o in raw_origins.split(",") if o.strip()]\n'
+            'if origins:\n'
+            '    tls_only = False if [o for o in origins if "http:" in o] else True\n'
+            'else:\n'
+            '    tls_only = False\n'
+            'SESSION_COOKIE_SECURE = tls_only\n'
+            'CSRF_COOKIE_SECURE = parse_boolean(os.environ.get("CSRF_SECURE") or str(tls_only))\n')
+
+
+def test_a_cookie_flag_followed_through_the_settings_names_and_branches_to_the_variable_it_depends_on() -> None:
+    found = {s.name: s for s in code_django.settings(code_django.Project([("s/settings.py", _ORIGINS)]))}
+    secure, csrf = found["SESSION_COOKIE_SECURE"], found["CSRF_COOKIE_SECURE"]
+    assert (secure.value, secure.variables) == (False, ("ALLOWED_ORIGINS",))  # no origin: the else branch
+    assert code_django.value_with(secure, {"ALLOWED_ORIGINS": "https://a.example, https://b.example"}) is True
+    assert code_django.value_with(secure, {"ALLOWED_ORIGINS": "https://a.example,http://b.example"}) is False
+    assert (csrf.value, csrf.variables) == (False, ("CSRF_SECURE", "ALLOWED_ORIGINS"))
+    assert code_django.value_with(csrf, {"ALLOWED_ORIGINS": "https://a.example"}) is True
+    assert code_django.value_with(csrf, {"ALLOWED_ORIGINS": "https://a.example", "CSRF_SECURE": "false"}) is False
+
+
+@pytest.mark.parametrize("binding", [
+    "tls_only = True\ntls_only = False\n",         # bound twice: which one a reader meant is not known
+    "for tls_only in (True,):\n    pass\n",       # bound by a loop
+    "tls_only = True\ntls_only += 1\n",
+    "tls_only = compute()\n",
+    "from elsewhere import tls_only\n",
+    "SESSION_COOKIE_SECURE = 1\n",                 # and then the line below: the setting bound twice
+])
+def test_a_name_bound_otherwise_than_once_by_assignment_is_not_known(binding: str) -> None:
+    texts = [("s/settings.py", f'ROOT_URLCONF = "s.urls"\n{binding}SESSION_COOKIE_SECURE = tls_only\n')]
+    assert code_django.settings(code_django.Project(texts)) == []
+
+
+def test_a_name_that_refers_to_itself_is_not_known() -> None:
+    texts = [("s/settings.py", 'ROOT_URLCONF = "s.urls"\na = b or False\nb = a\nSESSION_COOKIE_SECURE = a\n')]
+    assert code_django.settings(code_django.Project(texts)) == []

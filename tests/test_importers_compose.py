@@ -271,6 +271,25 @@ def test_a_public_url_in_a_variable_a_browser_build_inlines_is_no_call_of_the_co
     assert calls == {"interaction:api->payments.example.com"}
 
 
+def test_an_acme_directory_url_is_no_call_of_the_containers_given_it(tmp_path: os.PathLike[str]) -> None:
+    """A certificate authority's ACME directory (``CERT_ACME_CA``, ``ACME_CA_SERVER``) is contacted only by a TLS
+    front's certificate manager, in the background: a shared block of settings that hands it to every container draws
+    no call of theirs to it; a URL in another variable still does."""
+    path = write(str(tmp_path), "docker-compose.yml", """
+        x-tls: &tls
+          CERT_ACME_CA: https://acme-v02.api.letsencrypt.org/directory
+          ACME_CA_SERVER: https://acme.example.org/directory
+        services:
+          api:
+            image: acme/api:1.0
+            environment:
+              <<: *tls
+              BILLING_URL: https://billing.example.com/v1
+        """)
+    d = design_of(compose.import_file(path))
+    assert {i.key for i in d.of_kind("interaction")} == {"interaction:api->billing.example.com"}
+
+
 def test_a_kafka_ui_published_on_another_host_port_is_an_admin_entry(tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "docker-compose.yml", """
         services:

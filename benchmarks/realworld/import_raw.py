@@ -2,7 +2,8 @@
 
 For each system whose ``system.yaml`` has ``raw_import`` (a list of ``{format, paths}``: the compose
 files, manifest directories or API specs a team would hand to ``archplan import``; ``profiles``, the compose
-profiles of the deployment reviewed, as ``archplan import compose --profile``), the script takes
+profiles of the deployment reviewed, as ``archplan import compose --profile``; ``env_files``, the env files its
+install runs compose with, as ``archplan import compose --env-file``), the script takes
 those paths from the repository at the pinned commit, runs the importers on them with no hand-written
 fact, and writes the agent files archplan produces to ``systems/<s>/raw/``. ``evaluate.py --raw`` then
 measures what the imported design yields next to the hand-written one.
@@ -113,11 +114,13 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
             os.chdir(work)  # file names in the imported design are repository paths
             try:
                 docs = import_paths(step["format"], [os.path.relpath(p, work) for p in paths],
-                                    service=step.get("service"), profiles=step.get("profiles", ()))
+                                    service=step.get("service"), profiles=step.get("profiles", ()),
+                                    env_files=step.get("env_files", ()))
             finally:
                 os.chdir(cwd)
             # the compose profiles of the deployment reviewed (`archplan import compose --profile P`) follow its files
             enabled = "".join(f" --profile {p}" for p in step.get("profiles", ()))
+            enabled += "".join(f" --env-file {e}" for e in step.get("env_files", ()))
             imported.append((docs, step["format"], [f"{where}@{at[:12]}:{p}{enabled}" for p in step["paths"]]))
         # routes read from source are placed behind the gateway routes and entry points of every step
         placed = iter(compose_routes([d for docs, _f, _s in imported for d in docs]))

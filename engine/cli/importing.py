@@ -123,10 +123,14 @@ def render(design: Design, docs: Sequence[Document], fmt: str, sources: Sequence
               help="Compose: enable this profile, as `docker compose --profile NAME up` (repeatable; '*' enables "
                    "all). Without it, the profiles COMPOSE_PROFILES sets in the project's .env; services of no "
                    "enabled profile are left out, as compose does not start them.")
+@click.option("--env-file", "env_files", multiple=True, metavar="PATH", type=click.Path(),
+              help="Compose: interpolate the files' variables from this env file, as `docker compose --env-file PATH` "
+                   "(repeatable, later over earlier), instead of the project's .env.")
 @click.option("--max-input-bytes", type=click.IntRange(1), help="Largest input file read.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary (what was found, what stays unknown).")
 def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: str | None,
-               profiles: tuple[str, ...], max_input_bytes: int | None, quiet: bool) -> None:
+               profiles: tuple[str, ...], env_files: tuple[str, ...], max_input_bytes: int | None,
+               quiet: bool) -> None:
     """Import artifacts as an editable agent file.
 
     FORMAT is one of openapi, asyncapi, compose, kubernetes, gateway, spring, source (a service's code: its routes,
@@ -143,13 +147,14 @@ def import_cmd(fmt: str, files: tuple[str, ...], output: str | None, service: st
 
     fmt = resolve_format(fmt)
     limits = common.input_limits(max_input_bytes)
-    docs = import_paths(fmt, list(files), limits, service, profiles)
+    docs = import_paths(fmt, list(files), limits, service, profiles, env_files)
     if not docs:
         raise UsageError(f"nothing imported from {', '.join(files)}")
     design = load_documents(docs)
     common.print_warnings(design.warnings)
     shown = fmt if fmt != "auto" else ",".join(sorted({getattr(d, "format", "") for d in docs}))
     shown += "".join(f" --profile {shlex.quote(p)}" for p in profiles)
+    shown += "".join(f" --env-file {shlex.quote(os.path.normpath(e))}" for e in env_files)
     text = render(design, docs, shown, [os.path.normpath(f) for f in files], output)
     common.write_output(output, text, list(files), "raw")
     if not quiet:

@@ -37,7 +37,7 @@ from engine.source import DEFAULT_LIMITS, Document, Limits, parse_all, read_text
 
 Importer = Callable[[str, Limits, "str | None"], list[Document]]
 ProjectImporter = Callable[[Sequence[str], Limits, "str | None"], list[Document]]
-ProfiledImporter = Callable[[Sequence[str], Limits, "str | None", Sequence[str]], list[Document]]
+ProfiledImporter = Callable[[Sequence[str], Limits, "str | None", Sequence[str], Sequence[str]], list[Document]]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class Format:
     needs: tuple[str, ...] = ()
     """Modules of the ``importers`` extra this format needs (``referencing`` follows ``$ref``s)."""
     profiled: ProfiledImporter | None = None
-    """The ``project`` importer for a deployment whose profiles the import names (compose's ``--profile``)."""
+    """The ``project`` importer for a deployment whose profiles or env files the import names (compose's ``--profile``
+    and ``--env-file``)."""
 
 
 def _formats() -> dict[str, Format]:
@@ -191,25 +192,27 @@ def _paused_gc() -> Iterator[None]:
 
 
 def import_paths(fmt: str, paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
-                 service: str | None = None, profiles: Sequence[str] = (), *,
-                 require_project: bool = True) -> list[Document]:
+                 service: str | None = None, profiles: Sequence[str] = (),
+                 env_files: Sequence[str] = (), *, require_project: bool = True) -> list[Document]:
     """Import artifact files (``fmt`` may be ``auto``); documents sorted by file, errors collected.
 
     Inputs of a format that reads a project (compose, Kubernetes) are imported together, in the
     order given; with ``auto``, a compose override (services without an image) joins the compose
     files given with it. ``profiles`` are the compose profiles of the deployment to import (``docker compose
-    --profile``; none: those the project's ``.env`` enables), a usage error when no input is a compose file (unless
-    ``require_project`` is false: ``load_artifacts`` asks it of all its groups together). The
-    code readers share the syntax trees of the files they read while the import lasts (``code_trees.shared``).
+    --profile``; none: those the project's ``.env`` enables) and ``env_files`` the files its variables are
+    interpolated from (``docker compose --env-file``; none: the project's ``.env``), each a usage error when no input
+    is a compose file (unless ``require_project`` is false: ``load_artifacts`` asks it of all its groups together).
+    The code readers share the syntax trees of the files they read while the import lasts (``code_trees.shared``).
     """
     from engine.importers import code_trees
 
     with code_trees.shared():
-        return _import_paths(fmt, paths, limits, service, profiles, require_project)
+        return _import_paths(fmt, paths, limits, service, profiles, env_files, require_project)
 
 
 def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str | None,
-                  profiles: Sequence[str] = (), require_project: bool = True) -> list[Document]:
+                  profiles: Sequence[str] = (), env_files: Sequence[str] = (),
+                  require_project: bool = True) -> list[Document]:
     formats = _formats()
     fmt = resolve_format(fmt)
     groups: dict[str, list[str]] = {}
@@ -231,6 +234,9 @@ def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str |
     if profiles and require_project and not any(formats[this].profiled for this in groups):
         raise UsageError(f"compose profiles ({', '.join(profiles)}) apply to a compose project, and none of "
                          f"{', '.join(paths)} is one")
+    if env_files and not any(formats[this].profiled for this in groups):
+        raise UsageError(f"env files ({', '.join(env_files)}) apply to a compose project, and none of "
+                         f"{', '.join(paths)} is one")
     docs: list[Document] = []
     for this, members in groups.items():
         spec = formats[this]
@@ -238,7 +244,8 @@ def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str |
         for batch in batches:
             try:
                 with _paused_gc():
-                    docs.extend(spec.profiled(batch, limits, service, profiles) if profiles and spec.profiled else
+                    docs.extend(spec.profiled(batch, limits, service, profiles, env_files)
+                                if (profiles or env_files) and spec.profiled else
                                 spec.project(batch, limits, service) if spec.project else
                                 spec.importer(batch[0], limits, service))
             except ArchplanError as exc:

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.errors import Location
+from engine.importers import code_url_credentials
 from engine.importers.code_fastapi import parse
 
 HTTP = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -127,6 +128,8 @@ class DjangoRoute:
     writes: str = ""
     """What the view changes on this method, said, when the library that defines it does (django-allauth's sign-out,
     on a GET too when ``ACCOUNT_LOGOUT_ON_GET = True``), or empty."""
+    url_credential: str = ""
+    """How the view takes a credential in its URL (``code_url_credentials.python_handler``), said, or empty."""
 
     @property
     def anonymous(self) -> bool:
@@ -631,7 +634,9 @@ class _Reader:
                 decorators=tuple(sorted(wrapped | django)),
                 own_limit=self._own_limit([found]))
             self._add(methods, path, at, ast.unparse(view),
-                      Location(found[0], found[1].lineno, found[1].col_offset + 1), drf, prot, grants_admin=admin)
+                      Location(found[0], found[1].lineno, found[1].col_offset + 1), drf, prot, grants_admin=admin,
+                      url_credential=code_url_credentials.python_handler(
+                          found[0], found[1], code_url_credentials.path_params(path)) or "")
             return
         self._allauth_add(allauth, path, at, ast.unparse(view), prot)
 
@@ -890,11 +895,12 @@ class _Reader:
         return out
 
     def _add(self, methods: Sequence[str], path: str, at: Location, view: str, view_at: Location | None, drf: bool,
-             prot: Protections, sign_in: str = "", grants_admin: str = "") -> None:
+             prot: Protections, sign_in: str = "", grants_admin: str = "", url_credential: str = "") -> None:
         for m in methods:
             if m in ("HEAD", "OPTIONS") and len(methods) > 1:
                 continue
-            self.routes.append(DjangoRoute(m, path, at, view, view_at, drf, prot, sign_in, grants_admin))
+            self.routes.append(DjangoRoute(m, path, at, view, view_at, drf, prot, sign_in, grants_admin,
+                                           url_credential=url_credential))
 
 
 def _grants_admin(f: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
@@ -951,6 +957,11 @@ class Setting:
     """The assigned expression, for ``value_with`` (the value when the deployment sets the variable)."""
     stated: bool = True
     """False: the settings do not assign it, Django's default holds (``at``: the settings module)."""
+    variables: tuple[str, ...] = field(default=(), compare=False)
+    """Every variable of the environment its value is read from, ``variable`` first (through the settings' other
+    names: ``SESSION_COOKIE_SECURE = secure_origins``, which follows ``CORS_ALLOWED_ORIGINS``)."""
+    definitions: Mapping[str, ast.expr] = field(default_factory=dict, compare=False, repr=False)
+    """The settings' top-level definitions the expression's names are read from (``definitions``)."""
 
 
 def _env_read(node: ast.Call) -> tuple[str, ast.expr | None] | None:
@@ -969,47 +980,143 @@ def _truthy(value: object) -> bool:
     return value.strip().lower() in _TRUE if isinstance(value, str) else bool(value)
 
 
-def _evaluate(node: ast.expr, found: list[str], given: Mapping[str, str] | None = None) -> bool | str | int:
-    """The value of a setting's expression with every environment read given the value ``given`` sets for its
-    variable, else its default (the variable read put in ``found``)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, str, int)):
-        return node.value
-    if isinstance(node, ast.Call):
-        read = _env_read(node)
-        if read is not None:
-            found.append(read[0])
-            if given is not None and read[0] in given:
-                value: bool | str | int = given[read[0]]
-            elif read[1] is None and _name(node.func) not in ("get", "getenv"):  # django-environ's Env(DEBUG=(bool,
-                raise _Unknown()  # True)) holds it elsewhere; python-decouple's config() fails with none
-            else:
-                value = False if read[1] is None else _evaluate(read[1], found, given)
-            return _truthy(value) if _name(node.func) in ("bool", "get_bool_from_env", "env_bool", "getenv_bool",
-                                                          "strtobool_env") else value
-        if isinstance(node.func, ast.Name) and node.func.id in ("int", "bool", "str") and len(node.args) == 1:
-            inner = _evaluate(node.args[0], found, given)
-            try:
-                return int(inner) if node.func.id == "int" else _truthy(inner) if node.func.id == "bool" else str(inner)
-            except ValueError:
-                raise _Unknown() from None
-        if isinstance(node.func, ast.Attribute) and node.func.attr in ("lower", "upper", "strip") and \
-                isinstance(node.func.value, ast.expr):
-            value = _evaluate(node.func.value, found, given)
-            if isinstance(value, str):
-                return str(getattr(value, node.func.attr)())
-    if isinstance(node, ast.Compare) and len(node.ops) == 1:
-        left, right = _evaluate(node.left, found, given), node.comparators[0]
-        if isinstance(node.ops[0], (ast.In, ast.NotIn)) and isinstance(right, (ast.List, ast.Tuple, ast.Set)):
-            options = [_evaluate(e, found, given) for e in right.elts]
-            return (left in options) == isinstance(node.ops[0], ast.In)
-        if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
-            return (left == _evaluate(right, found, given)) == isinstance(node.ops[0], ast.Eq)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return not _truthy(_evaluate(node.operand, found, given))
+_Value = bool | str | int | tuple["_Value", ...]
+"""What the reader evaluates: a literal, or a list (a tuple here) of them."""
+
+_DEPTH = 24
+"""How many names deep a value is followed (``A = B``, ``B = os.environ.get(...)``) before it is called unknown:
+a cycle (``x = x or ...``) ends there."""
+
+
+class _Scope:
+    """How ``_evaluate`` reads a name: the settings modules' top-level definitions (``definitions``), and the
+    variables of a comprehension being evaluated."""
+
+    def __init__(self, definitions: Mapping[str, ast.expr] | None = None,
+                 local: Mapping[str, _Value] | None = None, depth: int = 0) -> None:
+        self.definitions = definitions or {}
+        self.local = local or {}
+        self.depth = depth
+
+    def deeper(self) -> _Scope:
+        if self.depth >= _DEPTH:
+            raise _Unknown()
+        return _Scope(self.definitions, {}, self.depth + 1)
+
+    def with_local(self, name: str, value: _Value) -> _Scope:
+        return _Scope(self.definitions, {**self.local, name: value}, self.depth)
+
+
+_CONVERTERS = frozenset({"bool", "get_bool_from_env", "env_bool", "getenv_bool", "strtobool_env", "parse_boolean",
+                         "parse_bool", "str_to_bool", "strtobool", "to_bool", "as_bool"})
+"""Calls that turn a string into a boolean by its words (``"true"``, ``"1"``, ``"yes"``): the standard library's
+``bool`` of an environment read (django-environ), and the helpers projects write for it, by their common names."""
+
+
+def _test(value: _Value) -> bool:
+    """Whether ``value`` passes an ``if``, an ``and``/``or`` or a ``not``, as Python has it: a string when it is not
+    empty, whatever it says (only a setting's own value is read for its intent: ``_setting_value``)."""
+    return bool(value)
+
+
+def _evaluate_call(node: ast.Call, found: list[str], given: Mapping[str, str] | None,
+                   ev: Callable[[ast.expr], _Value]) -> _Value:
+    """``_evaluate`` of a call: an environment read, a conversion, a string's method (``ev`` evaluates an argument)."""
+    read = _env_read(node)
+    if read is not None:
+        found.append(read[0])
+        if given is not None and read[0] in given:
+            value: _Value = given[read[0]]
+        elif read[1] is None and _name(node.func) not in ("get", "getenv"):  # django-environ's Env(DEBUG=(bool,
+            raise _Unknown()  # True)) holds it elsewhere; python-decouple's config() fails with none
+        else:
+            value = False if read[1] is None else ev(read[1])
+        return _truthy(value) if _name(node.func) in _CONVERTERS else value
+    if isinstance(node.func, ast.Name) and node.func.id in ("int", "bool", "str") and len(node.args) == 1:
+        inner_value = ev(node.args[0])
+        if isinstance(inner_value, tuple):
+            raise _Unknown()
+        try:
+            return int(inner_value) if node.func.id == "int" else _truthy(inner_value) \
+                if node.func.id == "bool" else str(inner_value)
+        except ValueError:
+            raise _Unknown() from None
+    if isinstance(node.func, ast.Name) and node.func.id in _CONVERTERS and len(node.args) == 1:
+        word = ev(node.args[0])
+        if not isinstance(word, str):
+            raise _Unknown()
+        return _truthy(word)
+    if isinstance(node.func, ast.Attribute) and node.func.attr in ("lower", "upper", "strip", "split"):
+        value = ev(node.func.value)
+        if isinstance(value, str) and node.func.attr == "split" and len(node.args) == 1 and not node.keywords:
+            sep = ev(node.args[0])
+            if isinstance(sep, str) and sep:
+                return tuple(value.split(sep))
+        elif isinstance(value, str) and not node.args and not node.keywords:
+            return str(getattr(value, node.func.attr)())
     raise _Unknown()
 
 
-def _setting_value(value: bool | str | int) -> bool:
+def _evaluate(node: ast.expr, found: list[str], given: Mapping[str, str] | None = None,
+              scope: _Scope | None = None) -> _Value:
+    """The value of a setting's expression with every environment read given the value ``given`` sets for its
+    variable, else its default (the variable read put in ``found``); a name is read from ``scope`` (a
+    comprehension's variable, else the settings' top-level definition of it), and a list is built by a
+    comprehension or split from a string."""
+    sc = scope or _Scope()
+
+    def ev(n: ast.expr, inner: _Scope | None = None) -> _Value:
+        return _evaluate(n, found, given, inner or sc)
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, str, int)):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in sc.local:
+            return sc.local[node.id]
+        if node.id in sc.definitions:
+            return ev(sc.definitions[node.id], sc.deeper())
+        raise _Unknown()
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return tuple(ev(e) for e in node.elts)
+    if isinstance(node, ast.IfExp):
+        return ev(node.body) if _test(ev(node.test)) else ev(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        last: _Value = False
+        for v in node.values:  # Python's: the first value that decides, else the last
+            last = ev(v)
+            if _test(last) != isinstance(node.op, ast.And):
+                return last
+        return last
+    if isinstance(node, ast.ListComp) and len(node.generators) == 1 and \
+            isinstance(node.generators[0].target, ast.Name) and not node.generators[0].is_async:
+        gen, target = node.generators[0], node.generators[0].target.id
+        items = ev(gen.iter)
+        if not isinstance(items, tuple):
+            raise _Unknown()
+        out: list[_Value] = []
+        for item in items:
+            inner = sc.with_local(target, item)
+            if all(_test(ev(c, inner)) for c in gen.ifs):
+                out.append(ev(node.elt, inner))
+        return tuple(out)
+    if isinstance(node, ast.Call):
+        return _evaluate_call(node, found, given, ev)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, right = ev(node.left), node.comparators[0]
+        if isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            options = ev(right)
+            if isinstance(options, str) and isinstance(left, str):
+                return (left in options) == isinstance(node.ops[0], ast.In)
+            if isinstance(options, tuple):
+                return (left in options) == isinstance(node.ops[0], ast.In)
+        if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            return (left == ev(right)) == isinstance(node.ops[0], ast.Eq)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return not _test(ev(node.operand))
+    raise _Unknown()
+
+
+def _setting_value(value: _Value) -> bool:
     """A setting's value as Django reads it (``if settings.DEBUG:``). A string the code leaves unconverted is true
     when it is not empty, whatever it says: ``"False"`` or ``"0"``, where the intent and Python disagree, is not
     known."""
@@ -1024,7 +1131,7 @@ def value_with(setting: Setting, given: Mapping[str, str]) -> bool | None:
     if setting.expression is None:
         return setting.value
     try:
-        return _setting_value(_evaluate(setting.expression, [], given))
+        return _setting_value(_evaluate(setting.expression, [], given, _Scope(setting.definitions)))
     except (_Unknown, ValueError, SyntaxError):
         return None
 
@@ -1037,17 +1144,62 @@ def settings(project: Project) -> list[Setting]:
     is left out: its value is not known."""
     out: list[Setting] = []
     assigned = _assignments(project, SETTINGS)
+    defined = definitions(project)
     for name in SETTINGS:
         f, stmts = assigned.get(name, ("", []))
         if len(stmts) != 1 or not isinstance(stmts[0], ast.Assign):
             continue
         found: list[str] = []
         try:
-            value = _setting_value(_evaluate(stmts[0].value, found))
+            value = _setting_value(_evaluate(stmts[0].value, found, None, _Scope(defined)))
         except _Unknown:
             continue
         out.append(Setting(name, value, Location(f, stmts[0].lineno, stmts[0].col_offset + 1),
-                           found[0] if found else None, stmts[0].value))
+                           found[0] if found else None, stmts[0].value, variables=tuple(dict.fromkeys(found)),
+                           definitions=defined))
+    return out
+
+
+_NOT_KNOWN = ast.Constant(value=...)
+"""A name's definition when its value is not known (``_evaluate`` reads no ``...``)."""
+
+
+def _block_definitions(stmts: Sequence[ast.stmt], out: dict[str, ast.expr]) -> None:
+    """The names a block of top-level statements binds, each to the expression it ends with, into ``out`` (what it
+    held before the block): a plain assignment; ``if``/``else`` as a conditional expression of its branches (a branch
+    that leaves a name alone keeps what it held). A name bound twice in one block, or by anything else (``+=``, a
+    loop, a ``with``, a ``try``, an import, a definition), is not known."""
+    seen: set[str] = set()
+    for st in stmts:
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+            name = st.targets[0].id
+            out[name] = _NOT_KNOWN if name in seen else st.value
+            seen.add(name)
+        elif isinstance(st, ast.If):
+            body, orelse = dict(out), dict(out)
+            _block_definitions(st.body, body)
+            _block_definitions(st.orelse, orelse)
+            for name in sorted(set(body) | set(orelse)):
+                b, o = body.get(name, _NOT_KNOWN), orelse.get(name, _NOT_KNOWN)
+                if b is not out.get(name) or o is not out.get(name):
+                    out[name] = ast.IfExp(test=st.test, body=b, orelse=o)
+        else:
+            for node in ast.walk(st):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    out[node.id] = _NOT_KNOWN
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and st is node:
+                    out[node.name] = _NOT_KNOWN
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    out.update((a.asname or a.name.split(".")[0], _NOT_KNOWN) for a in node.names if a.name != "*")
+
+
+def definitions(project: Project) -> dict[str, ast.expr]:
+    """The top-level names of the settings module and those it star-imports (the imported first: the importing
+    module's binding wins), each to the expression that gives its value (``_block_definitions``), for ``_evaluate``
+    to follow a setting through them."""
+    out: dict[str, ast.expr] = {}
+    for f in project.settings_chain():
+        _block_definitions(project.trees[f].body, out)
     return out
 
 
@@ -1126,5 +1278,5 @@ def routes(texts: Sequence[tuple[str, str]]) -> tuple[list[DjangoRoute], list[tu
     return out, sorted({*project.remarks, *reader.remarks}, key=lambda x: (x[0].file, x[0].line, x[0].column, x[1]))
 
 
-__all__ = ["DjangoRoute", "Project", "Protections", "SessionCookie", "Setting", "route_path", "routes",
+__all__ = ["DjangoRoute", "Project", "Protections", "SessionCookie", "Setting", "definitions", "route_path", "routes",
            "session_cookie", "settings", "value_with"]

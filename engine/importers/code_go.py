@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from engine.errors import Location
 from engine.importers.base import field_class, most_sensitive
 from engine.importers.code_text import close_bracket, split_args
+from engine.importers.code_url_credentials import URL_CREDENTIALS
 
 _SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
 """A cookie's name or value that says it holds a session or a token (as ``code_routes`` reads other frameworks')."""
@@ -70,8 +71,6 @@ _REQUEST_FIELD = re.compile(r"\.URL\.Query\(\)\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^
                             r"\.\s*(?:FormValue|PostFormValue|Query|DefaultQuery|GetQuery|PostForm|DefaultPostForm|"
                             r"GetPostForm|Param)\s*\(\s*\"([^\"]+)\"")
 """A request field a handler reads by name: net/http's query and form values, Gin's and Echo's accessors."""
-_URL_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "client_secret", "apikey", "api_key",
-                              "api-key", "access_token", "auth_token", "token"})
 
 
 @dataclass(frozen=True)
@@ -519,7 +518,7 @@ def _query_credentials(b: _Func) -> Iterator[str]:
     patterns = [_QUERY, *(re.compile(rf"\b{re.escape(n)}\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\"]+)\"") for n in names)]
     for pattern in patterns:
         for m in pattern.finditer(b.code, b.start, b.end):
-            if m.group(1).lower() in _URL_CREDENTIALS:
+            if m.group(1).lower() in URL_CREDENTIALS:
                 yield f"{m.group(1)!r} read from the URL query at {b.path}:{b.code.count(chr(10), 0, m.start()) + 1}"
 
 

@@ -139,6 +139,7 @@ from engine.importers import (
     code_swallowed,
     code_timeouts,
     code_trees,
+    code_url_credentials,
     code_workflows,
     infra,
     spring,
@@ -237,7 +238,8 @@ class Route:
     """The field of its request body that names one stored object by its id (``CancelOrderCommand.OrderNumber``),
     when its code declares the body's type with one such field."""
     query_credential: str | None = None
-    """Where its handler reads a password, secret or key from the URL's query string, when it does."""
+    """Where its handler reads a password, secret or key from the URL's query string, or hands a segment of its path
+    to an API-key lookup (``code_url_credentials``), when it does."""
     login: str | None = None
     """Why its handler is a login by what it does (checks a password the request carries, writes nothing)."""
     no_idempotency_key: str | None = None
@@ -619,6 +621,7 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
             r.method, r.path, r.at, "Django URL pattern",
             handler=r.view_at, login=f"{r.sign_in} ({where})" if r.sign_in else None,
             grants_admin=r.grants_admin or None, writes=r.writes or None,
+            query_credential=r.url_credential or None,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
             if p.throttles else f"{p.library_limit or p.own_limit} ({where})" if p.library_limit or p.own_limit
@@ -1385,6 +1388,8 @@ def _python_route(path: str, node: ast.FunctionDef | ast.AsyncFunctionDef,
     creates = _python_creates(path, node, functions)
     writes = writes or creates  # a POST that creates at another service writes, as in JavaScript
     return Route(m, route, at, framework, cookie=cookie, fetch=fetch,
+                 query_credential=code_url_credentials.python_handler(path, node,
+                                                                      code_url_credentials.path_params(route)),
                  handler=Location(path, node.lineno, node.col_offset + 1),
                  writes=writes if one_method or m not in ("GET", "HEAD", "OPTIONS") else None,
                  amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None,
@@ -1622,7 +1627,8 @@ def express_routes(path: str, text: str) -> list[Route]:
         unchecked, guard = _express_checks(path, code, m, end, helpers, guarded.get(owner))
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
                          writes=writes or (sent and sent[0]), cookie=cookie, amount=amount, unchecked=unchecked,
-                         guard=guard, no_idempotency_key=_js_no_key(method, sent)))
+                         guard=guard, no_idempotency_key=_js_no_key(method, sent),
+                         query_credential=code_url_credentials.js_handler(path, code, m.end(), end)))
     return out
 
 
@@ -1764,8 +1770,12 @@ def node_routes(path: str, text: str) -> list[Route]:
             # a safe method's write deep in its providers is often their bookkeeping (a refresh token stored on
             # sign-in, an orphan cleaned up on read): taken only when it makes an administrator or configures
             writes = writes or (wrote if r.method not in _SAFE or admin or configures else None)
+        query = code_url_credentials.js_handler(path, code, r.start, r.end, r.params,
+                                                code.rfind(r.params, 0, r.start) if r.params else -1) \
+            if r.start >= 0 else None
         out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount,
-                         throttle=r.throttled or None, grants_admin=admin, configures=configures))
+                         throttle=r.throttled or None, grants_admin=admin, configures=configures,
+                         query_credential=query))
     return out
 
 
@@ -1838,14 +1848,30 @@ def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, 
             head = args.split("{", 1)[0]
             if _SESSIONISH.search(head):
                 options = args[len(head):]
-                flags = tuple((name, bool(re.search(rf"\b{key}\s*:\s*true\b", options)))
-                              for key, name in (("secure", "secure"), ("httpOnly", "http_only")))
+                given = options or (split_args(args)[2:3] or [""])[0]  # a third argument: an options variable
+                flags = tuple((name, value) for key, name in (("secure", "secure"), ("httpOnly", "http_only"))
+                              for value in [_js_flag(given, key)] if value is not None)
                 cookie = (flags, f"res.cookie({head.strip().rstrip(',')}) at {path}:{line}, flags left out are "
                                  "Express's defaults (off)")
     return writes, cookie
 
 
 _JS_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _js_flag(options: str, key: str) -> bool | None:
+    """A cookie option's flag as ``res.cookie``'s options (an object literal, or empty: none given) write it: ``true``
+    or ``false``, off when left out (Express's default); None when set from an expression (``secure:
+    config.get(...) === 'true'``, a shorthand ``{ secure }``) or when the options are a variable, whose value is not
+    known."""
+    options = options.strip()
+    if options and not options.startswith("{"):
+        return None
+    said = re.search(rf"(?<![\w$.]){key}\b\s*(?::\s*([^,}}]*))?", options)
+    if said is None:
+        return False
+    value = (said.group(1) or "").strip()
+    return True if value == "true" else False if value == "false" else None
 
 
 # ---- Java: Spring MVC --------------------------------------------------------------------------------
@@ -2830,14 +2856,17 @@ def _as_deployed(setting: code_django.Setting, file: str, own: Mapping[str, tupl
                                   f"({at})"
     if own is None:
         return None
-    if name in own:
-        value = code_django.value_with(setting, {name: own[name][0]})
-        return None if value is None else (value, own[name][1], f"the deployment sets {name} ({own[name][1]}), "
-                                                                  f"read by Django's {setting_name} ({at}) as {value}")
-    if {"*", name} & unseen:
+    names = setting.variables or (name,)
+    set_, rest = [n for n in names if n in own], [n for n in names if n not in own]
+    if rest and {"*", *rest} & unseen:  # a variable the deployment may set to a value not shown
         return None
+    if set_:
+        value = code_django.value_with(setting, {n: own[n][0] for n in set_})
+        first = own[set_[0]][1]
+        return None if value is None else (value, first, f"the deployment sets {', '.join(set_)} ({first}), read by "
+                                                         f"Django's {setting_name} ({at}) as {value}")
     return setting.value, at, f"Django's {setting_name} ({at}) defaults to {setting.value}; the deployment does not " \
-                              f"set {name}"
+                              f"set {', '.join(names)}"
 
 
 _SESSION_SIGN_IN = re.compile(r"(?:^|[-_])(?:log[-_]?in|sign[-_]?in|log[-_]?on)$", re.IGNORECASE)

@@ -142,11 +142,13 @@ def import_file(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
 
 
 def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
-                 service: str | None = None, profiles: Sequence[str] | None = None) -> list[Document]:
+                 service: str | None = None, profiles: Sequence[str] | None = None,
+                 env_files: Sequence[str] = ()) -> list[Document]:
     """Import compose files merged as ``docker compose -f a -f b`` merges them (see ``compose_project``): the
     services ``docker compose --profile P... up`` starts for the ``profiles`` given (none: those ``COMPOSE_PROFILES``
-    in the project's ``.env`` enables), each service left out said in a remark."""
-    project = load_project(paths, limits, profiles)
+    in the project's ``.env`` enables), each service left out said in a remark; the variables interpolated from
+    ``env_files`` when given (``docker compose --env-file``), else from the project's ``.env``."""
+    project = load_project(paths, limits, profiles, env_files)
     doc = project.doc
     root = mapping(doc, doc.data, (), "a compose file")
     if not root.get("services"):

@@ -535,9 +535,11 @@ class _Loader:
 
 
 def load_project(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
-                 profiles: Sequence[str] | None = None) -> Project:
+                 profiles: Sequence[str] | None = None, env_files: Sequence[str] = ()) -> Project:
     """Read compose files (or a project directory) and merge them, later over earlier; keep the services that run
-    with ``profiles`` enabled (``docker compose --profile``; None or empty: ``COMPOSE_PROFILES`` in ``.env``)."""
+    with ``profiles`` enabled (``docker compose --profile``; None or empty: ``COMPOSE_PROFILES`` in ``.env``); the
+    variables interpolated from ``env_files``, later over earlier, instead of the project's ``.env`` when given
+    (``docker compose --env-file``)."""
     files: list[str] = []
     for p in paths:
         if os.path.isdir(p):
@@ -547,7 +549,7 @@ def load_project(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             files.extend(found)
         else:
             files.append(p)
-    model = _Model(files[0])
+    model = _Model(files[0], tuple(env_files))
     remarks = model.read(files, limits, ())
     root, root_locs = model.root, model.root_locs
     root["services"] = model.services
@@ -665,8 +667,10 @@ def _references(svc: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str | int, 
 class _Model:
     """The merged project as it is read: top-level keys and services, each with its locations."""
 
-    def __init__(self, first: str) -> None:
+    def __init__(self, first: str, env_files: tuple[str, ...] = ()) -> None:
         self.project_dir = os.path.dirname(first)
+        self.env_files = env_files
+        """The files the import names for interpolation (``--env-file``), in place of the project's ``.env``."""
         self.root: dict[str, Any] = {}
         self.root_locs: Locs = {(): Location(first, 1, 1)}
         self.services: dict[str, Any] = {}
@@ -678,14 +682,20 @@ class _Model:
 
     def read(self, files: Sequence[str], limits: Limits, chain: tuple[str, ...]) -> list[tuple[Location, str]]:
         """Merge ``files`` (one project: the first file's directory and ``.env``) into the model."""
-        env_path = env_file_of(os.path.dirname(files[0]))
+        given = self.env_files if not chain else ()  # an included project keeps its own .env
+        env_path = given[-1] if given else env_file_of(os.path.dirname(files[0]))
         env: dict[str, str] = {}
+        places: dict[str, Location] = {}
         remarks: list[tuple[Location, str]] = []
+        for path in given or ((env_path,) if env_path is not None else ()):
+            values, where, said = read_env_file(path, limits)
+            env.update(values)
+            places.update(where)
+            remarks.extend(said)
         if env_path is not None:
-            env, places, remarks = read_env_file(env_path, limits)
             if not chain and "COMPOSE_PROFILES" in env:  # an included project's .env configures no compose run
                 self.env_profiles = (env["COMPOSE_PROFILES"], places["COMPOSE_PROFILES"])
-            if os.path.basename(env_path) != ".env":
+            if os.path.basename(env_path) != ".env" and not given:
                 remarks.insert(0, (Location(env_path), f"no .env beside the compose file: its variables are read from "
                                                        f"{os.path.basename(env_path)}, the template the repository "
                                                        "ships for the .env an installation copies from it"))

@@ -732,7 +732,8 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                     # A public host in a URL (scheme://host or @host) is an external dependency, unless a front-end
                     # build tool inlines the variable into the browser's bundle: the browser follows that URL
                     if not (scheme and text.endswith(("://", "@"), 0, start)) \
-                            or host_exposure(tok.group()) != "public" or BROWSER_BUILD.fullmatch(m.key):
+                            or host_exposure(tok.group()) != "public" or BROWSER_BUILD.fullmatch(m.key) \
+                            or ACME_CA.search(m.key):
                         continue
                     target, external = safe_name(tok.group().rstrip(".").lower()), True
                 else:
@@ -781,6 +782,12 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
 BROWSER_BUILD = re.compile(r"(?:REACT_APP|VITE|VUE_APP)_\w+")
 """Variables that a front-end build tool inlines into the bundle the browser runs (Create React App's ``REACT_APP_``,
 Vite's ``VITE_``, Vue CLI's ``VUE_APP_``): the browser reads them, and follows the public URLs they hold."""
+
+ACME_CA = re.compile(r"(?:^|_)ACME(?:_|$)", re.IGNORECASE)
+"""Variables naming a certificate authority's ACME directory (Caddy's ``acme_ca``, Traefik's ``caServer``, as
+``CERT_ACME_CA``): only a TLS front's certificate manager contacts it, in the background, to obtain and renew its
+certificates; no request waits on it, and a container given the variable with the rest of a shared block of settings
+never calls it."""
 
 
 _FRAMEWORK_BOUND = ("SPRING_", "EUREKA_", "OTEL_", "JAVA_", "JVM_", "QUARKUS_", "MICRONAUT_")

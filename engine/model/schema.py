@@ -715,8 +715,8 @@ class Endpoint(_Fact):
     """For a collection: the most items one response can hold, enforced by the server (a top-N search, a
     fixed LIMIT), whether or not it pages."""
     credentials_in_query: bool | None = None
-    """Passwords, tokens or API keys travel in the URL's query string, where access logs, proxies and
-    browser history keep them."""
+    """Passwords, tokens or API keys travel in the URL (its query string, or a segment of its path), where access
+    logs, proxies and browser history keep them."""
     session_cookie: SessionCookie | None = None
     """The session or token cookie the operation sets, and its flags."""
     amount_from_client: bool | None = None
@@ -1576,7 +1576,10 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
                  "slo_defined": _BOOL,
                  # session_cookie.secure or .http_only is false or .same_site none (true when one is; false when
                  # the cookie is Secure, HttpOnly and SameSite lax or strict; unknown otherwise).
-                 "session_cookie_unprotected": _BOOL},
+                 "session_cookie_unprotected": _BOOL,
+                 # The service whose code answers it: the one service it routes_to (a gateway's route to one
+                 # backend), else served_by.
+                 "handled_by": _REF},
     "system": {"service_count": _INT, "load_tested_headroom": _FLOAT},
     "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT, "on_public_path": _BOOL,
                   "entry_exposure": _ENTRY_EXPOSURE,
