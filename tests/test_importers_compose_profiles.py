@@ -204,3 +204,27 @@ def test_the_reviewing_commands_take_profiles_for_their_compose_artifacts(projec
         wrong = run(*args)
         assert wrong.exit_code == 2 and "Traceback" not in wrong.output, (args, wrong.output)
         assert "--profile debug" in wrong.output or "did you mean 'debug'?" in wrong.output, (args, wrong.output)
+
+
+def test_the_reviewing_commands_take_env_files_for_their_compose_artifacts(tmp_path: os.PathLike[str]) -> None:
+    """``--env-file`` beside ``--from compose=`` interpolates the project's variables from that file, as ``docker
+    compose --env-file`` does: the image tag it sets makes the release immutable where the default left it latest."""
+    project = write(str(tmp_path), "compose.yaml", """
+        services:
+          api:
+            image: example/api:${API_TAG:-latest}
+        """)
+    env = write(str(tmp_path), "prod.env", "API_TAG=1.4.2\n")
+    runner = CliRunner()
+    base = ["check", "--no-config", "--from", f"compose={project}", "--format", "json", "--fail-on", "never"]
+    plain = runner.invoke(main, base)
+    pinned = runner.invoke(main, [*base, "--env-file", env])
+    assert plain.exit_code == 0 and pinned.exit_code == 0, (plain.output, pinned.output)
+    mutable = ("mutable-release-artifacts", "deployment:api")
+    assert mutable in _rules_on(plain.stdout) and mutable not in _rules_on(pinned.stdout)
+    wrong = runner.invoke(main, ["check", "--no-config", "--env-file", env, project])
+    assert wrong.exit_code == 2 and "--env-file" in wrong.output and "Traceback" not in wrong.output
+
+
+def _rules_on(report: str) -> set[tuple[str, str]]:
+    return {(f["rule"], s) for f in json.loads(report)["findings"] for s in f["subjects"]}

@@ -18,7 +18,7 @@ from engine.errors import UsageError
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the questions to this file (atomically).")
 @common.input_bounds
 def questions(design: tuple[str, ...], from_specs: tuple[str, ...],
-              profiles: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+              profiles: tuple[str, ...], env_files: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
               config_file: str | None, no_config: bool, fmt: str, output: str | None,
               max_input_bytes: int | None) -> None:
     """List what the review needs to know, as one checklist per design agent (API, Database,
@@ -31,7 +31,7 @@ def questions(design: tuple[str, ...], from_specs: tuple[str, ...],
     limits = common.input_limits(max_input_bytes)
     design_paths, config = common.design_and_config(design, from_specs, config_file, no_config, limits, "ask about")
     rv = review(design_paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config,
-                extra=common.artifacts(from_specs, limits, profiles), run_limits=common.run_limits())
+                extra=common.artifacts(from_specs, limits, profiles, env_files), run_limits=common.run_limits())
     common.print_warnings(rv.design.warnings)
     per_agent = ask(rv)
     text = render_json(rv, per_agent) if fmt == "json" else render_markdown(rv, per_agent)

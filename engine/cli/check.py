@@ -230,7 +230,7 @@ def finish_check(rv: Review, design: Sequence[str], fmt: str, output: Sequence[s
 @common.input_bounds
 @gate_options
 def check(design: tuple[str, ...], from_specs: tuple[str, ...],
-          profiles: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+          profiles: tuple[str, ...], env_files: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
           config_file: str | None, no_config: bool, fail_on: str | None, fmt: str, output: tuple[str, ...],
           max_input_bytes: int | None, **gate_opts: Any) -> None:
     """Review DESIGN (files or directories, and --from artifacts) and report risks.
@@ -240,7 +240,7 @@ def check(design: tuple[str, ...], from_specs: tuple[str, ...],
 
     design_paths, config = common.design_and_config(design, from_specs, config_file, no_config,
                                                     common.input_limits(max_input_bytes))
-    extra = common.artifacts(from_specs, common.input_limits(max_input_bytes), profiles)
+    extra = common.artifacts(from_specs, common.input_limits(max_input_bytes), profiles, env_files)
     pinned = None
     if gate_opts.get("policy_from"):
         from engine.gate.pin import pin
@@ -287,7 +287,7 @@ def _check(design_paths: list[str], config: Any, extra: Any, pinned: Any, rule_d
 @click.argument("args", nargs=-1, required=True)
 @common.review_inputs
 def explain(args: tuple[str, ...], from_specs: tuple[str, ...],
-            profiles: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+            profiles: tuple[str, ...], env_files: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
             config_file: str | None, no_config: bool) -> None:
     """Explain one finding: archplan explain DESIGN... FINDING-ID."""
     from engine.report import explain as explain_text
@@ -298,7 +298,7 @@ def explain(args: tuple[str, ...], from_specs: tuple[str, ...],
     *design, ident = args
     rv = review(design, list(rule_dirs), builtin=not no_builtin,
                 config=common.project_config(design, config_file, no_config),
-                extra=common.artifacts(from_specs, profiles=profiles))
+                extra=common.artifacts(from_specs, profiles=profiles, env_files=env_files))
     common.print_warnings(rv.design.warnings)
     finding = rv.find(ident)
     if finding is None:

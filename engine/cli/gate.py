@@ -24,7 +24,7 @@ DIFF_FORMATS = ("text", "json", "markdown")
               help="The baseline file to write (JSON; atomically).")
 @common.input_bounds
 def baseline(design: tuple[str, ...], from_specs: tuple[str, ...],
-             profiles: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+             profiles: tuple[str, ...], env_files: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
              config_file: str | None, no_config: bool, output: str, max_input_bytes: int | None) -> None:
     """Record the current findings of DESIGN, so that 'check --baseline FILE' fails only on new ones.
 
@@ -40,7 +40,7 @@ def baseline(design: tuple[str, ...], from_specs: tuple[str, ...],
 
     limits = common.input_limits(max_input_bytes)
     paths, config = common.design_and_config(design, from_specs, config_file, no_config, limits, "record")
-    extra = common.artifacts(from_specs, limits, profiles)
+    extra = common.artifacts(from_specs, limits, profiles, env_files)
     rv = review(paths, list(rule_dirs), builtin=not no_builtin, limits=limits, config=config, extra=extra,
                 run_limits=common.run_limits())
     common.print_warnings(rv.design.warnings)

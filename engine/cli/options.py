@@ -180,6 +180,9 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
     ``load_design(..., extra=...)`` / ``review(..., extra=...)``; print ``design.warnings`` with
     ``print_warnings``.
     """
+    f = click.option("--env-file", "env_files", multiple=True, metavar="PATH", type=click.Path(),
+                     help="Interpolate the --from compose project's variables from this env file, as `docker compose "
+                          "--env-file PATH` (repeatable, later over earlier), instead of the project's .env.")(f)
     f = click.option("--profile", "profiles", multiple=True, metavar="NAME",
                      help="Compose profile of the --from compose project to review, as `docker compose --profile "
                           "NAME up` (repeatable; '*' enables all). Without it, those COMPOSE_PROFILES sets in the "
@@ -191,18 +194,20 @@ def from_option(f: Callable[..., Any]) -> Callable[..., Any]:
                              "serving service.")(f)
 
 
-def artifacts(from_specs: Sequence[str], limits: Limits = DEFAULT_LIMITS, profiles: Sequence[str] = ()) -> list[Any]:
+def artifacts(from_specs: Sequence[str], limits: Limits = DEFAULT_LIMITS, profiles: Sequence[str] = (),
+              env_files: Sequence[str] = ()) -> list[Any]:
     """The documents of the ``--from`` options (``engine.importers.load_artifacts``), the compose projects among
-    them with the ``--profile`` options' profiles; the importers are not imported at all when there is none, which
-    a check of design files alone does not pay for."""
+    them with the ``--profile`` options' profiles and the ``--env-file`` options' variables; the importers are not
+    imported at all when there is none, which a check of design files alone does not pay for."""
     if not from_specs:
-        if profiles:
-            raise UsageError(f"--profile {profiles[0]}: compose profiles apply to a compose project read with "
-                             "--from compose=PATH, and no --from is given")
+        if profiles or env_files:
+            shown = f"--profile {profiles[0]}" if profiles else f"--env-file {env_files[0]}"
+            raise UsageError(f"{shown}: applies to a compose project read with --from compose=PATH, and no --from "
+                             "is given")
         return []
     from engine.importers import load_artifacts
 
-    return load_artifacts(from_specs, limits, profiles)
+    return load_artifacts(from_specs, limits, profiles, env_files)
 
 
 def print_warnings(warnings: Sequence[Any]) -> None:

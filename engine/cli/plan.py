@@ -21,7 +21,7 @@ from engine.errors import UsageError
               help="Also write architecture.mmd/.dot, roadmap.mmd/.dot (and .svg with Graphviz) to this directory.")
 @common.input_bounds
 def plan(design: tuple[str, ...], from_specs: tuple[str, ...],
-         profiles: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
+         profiles: tuple[str, ...], env_files: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin: bool,
          config_file: str | None, no_config: bool, fmt: str, output: str | None, diagrams_dir: str | None,
          max_input_bytes: int | None) -> None:
     """Write the integration plan for DESIGN (files or directories, and --from artifacts)."""
@@ -34,7 +34,7 @@ def plan(design: tuple[str, ...], from_specs: tuple[str, ...],
     if diagrams_dir is not None and os.path.exists(diagrams_dir) and not os.path.isdir(diagrams_dir):
         raise UsageError(f"--diagrams {diagrams_dir}: not a directory")
     limits = common.input_limits(max_input_bytes)
-    extra = common.artifacts(from_specs, limits, profiles)
+    extra = common.artifacts(from_specs, limits, profiles, env_files)
     config = common.project_config(design, config_file, no_config, limits)
     # The plan needs the planning rules too (check leaves them out): findings_only=False. A one-shot process:
     # the engine's sessions are freed before the findings are assembled (keep_engine=False).

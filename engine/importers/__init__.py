@@ -234,7 +234,7 @@ def _import_paths(fmt: str, paths: Sequence[str], limits: Limits, service: str |
     if profiles and require_project and not any(formats[this].profiled for this in groups):
         raise UsageError(f"compose profiles ({', '.join(profiles)}) apply to a compose project, and none of "
                          f"{', '.join(paths)} is one")
-    if env_files and not any(formats[this].profiled for this in groups):
+    if env_files and require_project and not any(formats[this].profiled for this in groups):
         raise UsageError(f"env files ({', '.join(env_files)}) apply to a compose project, and none of "
                          f"{', '.join(paths)} is one")
     docs: list[Document] = []
@@ -371,14 +371,15 @@ def parse_spec(spec: str) -> tuple[str, str | None, str]:
 
 
 def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
-                   profiles: Sequence[str] = ()) -> list[Document]:
+                   profiles: Sequence[str] = (), env_files: Sequence[str] = ()) -> list[Document]:
     """The documents of ``--from FORMAT[:SERVICE]=PATH`` options, for ``load_design(..., extra=...)``.
 
     Options naming the same format (and service) are imported together, in the order given, like
     ``docker compose -f a -f b``: an override merges into its base, manifests share host names.
     The code of one repository read for several services is parsed once (``code_trees.shared``).
     ``profiles`` (``--profile``) are the compose profiles of the compose projects among them (``--from compose=``,
-    or ``auto`` on a compose file): a usage error when there is none.
+    or ``auto`` on a compose file), and ``env_files`` (``--env-file``) the files their variables come from: a usage
+    error when there is none.
     """
     from engine.importers import code_trees
 
@@ -395,13 +396,14 @@ def load_artifacts(specs: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         for (fmt, service), paths in grouped.items():
             budget.check("importing artifacts")
             try:
-                docs.extend(import_paths(fmt, paths, limits, service, profiles, require_project=False))
+                docs.extend(import_paths(fmt, paths, limits, service, profiles, env_files, require_project=False))
             except MissingExtraError:
                 raise
             except ArchplanError as exc:
                 errors.append(exc)
     raise_all(errors)
-    if profiles and not any(getattr(d, "format", "") == "compose" for d in docs):
-        raise UsageError(f"--profile {', '.join(profiles)}: compose profiles apply to a compose project, and no "
-                         "--from artifact is one (--from compose=PATH)")
+    if (profiles or env_files) and not any(getattr(d, "format", "") == "compose" for d in docs):
+        shown = f"--profile {', '.join(profiles)}" if profiles else f"--env-file {', '.join(env_files)}"
+        raise UsageError(f"{shown}: applies to a compose project, and no --from artifact is one (--from "
+                         "compose=PATH)")
     return sorted(compose_routes(docs), key=lambda d: d.file)
