@@ -405,3 +405,74 @@ def test_a_call_to_a_service_that_reads_a_token_keeps_its_auth_unknown(tmp_path:
             return "", 204
     """)
     assert "auth" not in fact(design, "interaction:shop->stock").data
+
+
+def test_a_public_url_the_python_code_writes_out_is_a_call_to_an_external_named_after_its_host(tmp_path: Any) -> None:
+    # requests has no default timeout: a call to a URL the code writes out (in the call, a local name or a constant
+    # of the module) waits forever; httpx applies its 5 s; hosts reserved for examples, a host the code does not
+    # write out whole and a private address are no externals
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+    """)
+    write(tmp, "shop/release.py", """
+        import httpx
+        import requests
+        RATES = "https://api.rates.io:8443/v1/latest?base=EUR"
+        def latest(repo, region):
+            url = "https://api.github.com/repos/acme/shop/releases/latest"
+            requests.get(url)
+            httpx.get(RATES)
+            requests.get("https://api.github.com/rate_limit", timeout=3)
+            requests.get("https://docs.example.com/x")
+            requests.get("https://" + region + ".amazonaws.com/x")
+            requests.get("http://10.0.0.7/x")
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    github = fact(design, "interaction:shop->api.github.com")
+    assert (github.data["timeout_ms"], github.data["style"], github.data["protocol"], github.data["tls"]) == (
+        0, "sync", "http", True)  # the longest wait of the two calls: none
+    assert "address_resolution" not in github.data  # a third party's public name is how it is reached
+    assert fact(design, "external:api.github.com").data["description"] == "api.github.com (a URL the code writes out)"
+    rates = fact(design, "interaction:shop->api.rates.io")
+    assert rates.data["timeout_ms"] == 5000 and rates.data["inferred_from"].startswith(
+        "httpx.get at ") and rates.data["inferred_from"].endswith(
+        "release.py:7 calls https://api.rates.io:8443/v1/latest, a URL the code writes out")  # query left out
+    assert sorted(k for k in design.by_key() if k.startswith("external:")) == ["external:api.github.com",
+                                                                               "external:api.rates.io"]
+
+
+def test_a_written_out_call_in_a_module_of_routes_is_the_serving_processes_only(tmp_path: Any) -> None:
+    # the same package is handed over for the web process and its Celery worker: the sign-in view's call to Google
+    # is made while the web process serves the route, not by the worker's copy of the module; the task module's
+    # call stays on both (which process runs a task the code does not say)
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          web:
+            image: acme/app
+            ports: ["8000:8000"]
+          worker:
+            image: acme/app
+            command: celery -A app worker
+    """)
+    write(tmp, "app/views.py", """
+        import requests
+        from flask import Flask
+        app = Flask(__name__)
+        @app.route("/oauth/callback")
+        def callback():
+            return requests.get("https://www.googleapis.com/oauth2/v1/userinfo").json()
+    """)
+    write(tmp, "app/tasks.py", """
+        import requests
+        def subscribe(form):
+            requests.post("https://version.acme.io/subscribe", json=form)
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:web={tmp}/app",
+                                            f"source:worker={tmp}/app"]))
+    drawn = sorted(k for k in design.by_key() if k.startswith("interaction:"))
+    assert drawn == ["interaction:web->version.acme.io", "interaction:web->www.googleapis.com",
+                     "interaction:worker->version.acme.io"]

@@ -20,9 +20,11 @@ option in milliseconds (none when left out: neither library has a default). A UR
 constant of the file or of a module of the service it ``require``s (``ordersUrl: util.format("http://orders%s",
 domain)`` in ``endpoints.js``), is read too: its host is the workload it calls.
 
-A call whose URL resolves to no variable adds nothing (unknown stays unknown). ``links`` joins the calls with
-the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each workload
-sets:
+A Python call whose URL the code writes out to a public host (``requests.get("https://api.github.com/repos/x")``,
+through local names and constants too; not a name reserved for examples) is a call to an external named after that
+host. Any other call whose URL resolves to no variable adds nothing (unknown stays unknown). ``links`` joins the
+calls with the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each
+workload sets:
 
 - the interaction the deployment drew from the URL's variable (its ``inferred_from`` names the variable) gets
   the call's timeout, unless the deployment states one; a timeout variable the deployment sets
@@ -70,6 +72,9 @@ class Ref:
     default: str | None
     fixed: bool = False
     """The code writes the URL itself (``default``), in a constant of its own: no variable sets it."""
+    literal: bool = False
+    """A URL to a public host written out in the Python code, named by nothing (``requests.get(
+    "https://api.github.com/repos/...")``, or through a local name or constant): ``var`` is that host."""
 
 
 Part = str | Ref | None
@@ -416,7 +421,8 @@ def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], d
 
 def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout: ast.expr | None,
           default: float | None, scopes: _Scopes) -> Call | None:
-    found = url_of(resolve(url, scopes))
+    parts = resolve(url, scopes)
+    found = url_of(parts) or _public_literal(parts)
     if found is None:
         return None
     t = timeout_of(timeout, scopes, default)
@@ -425,6 +431,30 @@ def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout:
     off = any(k.arg == "verify" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords)
     unverified = "verify=False" if off else None
     return Call(Location(path, node.lineno, node.col_offset + 1), client, found[0], found[1], t, unverified)
+
+
+_LITERAL_URL = re.compile(r"(https?)://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d+)?(?=[/?#]|$)")
+_RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$")
+"""Names reserved for documentation and tests (RFC 2606, RFC 6761): no call goes to them."""
+
+
+def _public_literal(parts: Sequence[Part]) -> tuple[Ref, str | None] | None:
+    """A URL whose scheme and host the code writes out (the literal text it starts with holds the whole host) and
+    whose host is a public DNS name, not one reserved for examples: a Ref named by that host, fixed by the code."""
+    literal, whole = "", True
+    for p in parts:
+        if not isinstance(p, str):
+            whole = False
+            break
+        literal += p
+    m = _LITERAL_URL.match(literal if not whole else literal + "/")  # a whole URL's host ends with it
+    if m is None:
+        return None
+    host = m.group(2).lower()
+    if host_exposure(host) != "public" or _RESERVED.search(host):
+        return None
+    shown = re.split(r"[?#]", literal, maxsplit=1)[0]  # no query: it may carry a key
+    return Ref(host, shown[:300], fixed=True, literal=True), m.group(1)
 
 
 def _bind(params: Sequence[str], call: ast.Call) -> dict[str, ast.expr]:
@@ -703,6 +733,8 @@ class Link:
     """The code writes the URL out (a constant of its own, no variable): the target is located by a name in the code."""
     unverified: str | None = None
     """What has every call to the target accept any certificate (``verify=False at x.py:3``), when the code says so."""
+    literal: bool = False
+    """The target is a public host the code writes out in the URL, named after that host (``Ref.literal``)."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -758,6 +790,9 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
     scheme = call.scheme or urlsplit(default).scheme
     protocol = _SCHEMES.get(scheme)
     shown = re.sub(r"//[^/@\s]*@", "//", call.url.default)  # never a credential written in the URL
+    if call.url.literal:
+        return Link(safe_name(host), ms, at, (f"{why}; the code writes the URL out: {shown!r}",), False, host,
+                    protocol, (f"{call.how()} calls {shown}, a URL the code writes out",), scheme, literal=True)
     if call.url.fixed:
         why = f"{why}; the code writes the URL out: {shown!r} ({var})"
         said = (f"{var} ({call.how()}, a URL the code writes out) names host {host}",)
@@ -845,14 +880,19 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     skips = [i[0] for i in items if i[0].unverified]
     return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
                 schemes.pop() if len(schemes) == 1 else None, all(i[3].written for i in items),
-                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None)
+                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None, first.literal)
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
     """State the interactions ``links`` found for ``service`` in its routes' document."""
     for link in found:
         data: dict[str, Any] = {"from": service, "to": link.target}
-        if link.external_host:
+        if link.external_host and link.literal:
+            body.fact("externals", {"name": link.target, "description": f"{link.external_host} (a URL the code "
+                                                                        "writes out)"}, link.at)
+            body.note("externals", link.target, f"named after the host of the URL the code writes out: "
+                                                f"{link.notes[0]}")
+        elif link.external_host:
             body.fact("externals", {"name": link.target, "description": f"{link.external_host} (the code's default "
                                                                         "URL)"}, link.at)
             body.note("externals", link.target, f"named after the variable that would set its URL: {link.notes[0]}")
@@ -869,8 +909,8 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
                 data["address_resolution"] = "hardcoded"
         ident = body.fact("interactions", data, link.at)
         if "tls" in data:
-            body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the default URL's scheme is "
-                                             f"{link.scheme}")
+            body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the "
+                                             f"{'' if link.literal else 'default '}URL's scheme is {link.scheme}")
         if "address_resolution" in data:
             body.note("interactions", ident, "address_resolution hardcoded: the code writes the URL out, no variable "
                                              "sets it")

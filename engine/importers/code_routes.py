@@ -3948,6 +3948,18 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
                                  {s: [{**e.data, "to": e.target} for e in found] for s, found in edges.items()})
 
 
+def _own_calls(routed: Sequence[RoutesDocument]) -> dict[str, tuple[code_calls.Call, ...]]:
+    """Per service, the calls of its code, less those to a public URL the code writes out (``Ref.literal``) in a module
+    of request handlers whose routes another service serves and it does not: the same package read for a worker or a
+    scheduler, whose copy of the module runs no request; the module's calls are made by the process serving its routes.
+    (A call whose URL a variable gives stays: the deployment says which process is given it.)"""
+    files = {d.service: {r.at.file for r in d.routes} | {r.handler.file for r in d.routes if r.handler is not None}
+             for d in routed}
+    served = {f for own in files.values() for f in own}
+    return {d.service: tuple(c for c in d.calls if not (c.url.literal and c.at.file in served
+                                                         and c.at.file not in files[d.service])) for d in routed}
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_refused_credentials(_unread_credentials(_start_order_only(
@@ -3964,8 +3976,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     yielding = _unplaced_gateway_routes(docs)
     taken, described = _stated_keys(docs, yielding)
-    links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
+    links = code_calls.links(docs, _own_calls(routed))
     edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
                                                 {d.service: d.registered for d in routed}), routed, docs)
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
