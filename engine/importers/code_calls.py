@@ -926,3 +926,113 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
 __all__ = ["Call", "Link", "Ref", "Timeout", "deployment", "drawn_from", "js_calls", "js_exports", "js_url_constant",
            "links", "module_key", "python_calls", "record", "resolve", "service_calls", "targets", "timeout_of",
            "url_of", "wrappers_of"]
+
+
+# --------------------------------------------------------------------------------------
+# Which of a Python package's modules a process loads
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Modules:
+    """How a service's Python files load one another (``python_modules``)."""
+
+    imports: Mapping[str, frozenset[str]]
+    """Per file, the files of the service loading it loads: what its ``import`` statements name (anywhere in it, a
+    function's lazy import too) and its package's ``__init__.py`` (Python loads a module's packages first)."""
+    named: frozenset[str]
+    """The files a string of the code names by a dotted path of two names or more (``"app.tasks.send"``,
+    ``CELERY_IMPORTS``): what a framework may load by name."""
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+def python_modules(files: Sequence[tuple[str, str]]) -> Modules:
+    """The import graph of a service's Python files (path, text). A dotted name is resolved to every file whose path
+    ends with it (``a.b`` -> ``.../a/b.py`` or ``.../a/b/__init__.py``), since the folder read need not be the import
+    root; a relative import from the importing file's folder. A file that does not parse loads its package only."""
+    by_name: dict[str, set[str]] = {}
+    dotted: dict[str, list[str]] = {}
+    for path, _text in files:
+        parts = os.path.normpath(path).split(os.sep)
+        parts[-1] = parts[-1][:-3]
+        if parts[-1] == "__init__":
+            parts.pop()
+        dotted[path] = parts
+        for i in range(len(parts)):
+            by_name.setdefault(".".join(parts[i:]), set()).add(path)
+    known = set(dotted)
+
+    def package(folder: str) -> set[str]:
+        init = os.path.join(folder, "__init__.py")
+        return {init} if init in known else set()
+
+    def relative(folder: str, name: str) -> set[str]:
+        base = os.path.join(folder, *name.split(".")) if name else folder
+        return ({f for f in (base + ".py", os.path.join(base, "__init__.py")) if f in known})
+
+    imports: dict[str, frozenset[str]] = {}
+    named: set[str] = set()
+    for path, text in files:
+        folder = os.path.dirname(path)
+        loads = package(os.path.dirname(folder) if path.endswith("__init__.py") else folder) - {path}
+        try:
+            tree = code_fastapi.parse(text, path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            imports[path] = frozenset(loads)
+            continue
+        for node in code_trees.nodes(tree, ast.Import, ast.ImportFrom, ast.Constant):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    loads |= by_name.get(alias.name, set())
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                base = folder
+                for _ in range(node.level - 1):
+                    base = os.path.dirname(base)
+                loads |= relative(base, node.module or "")
+                for alias in node.names:
+                    loads |= relative(base, f"{node.module}.{alias.name}" if node.module else alias.name)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                loads |= by_name.get(node.module, set())
+                for alias in node.names:
+                    loads |= by_name.get(f"{node.module}.{alias.name}", set())
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value):
+                name = node.value.split(".")
+                while len(name) > 1 and ".".join(name) not in by_name:
+                    name.pop()
+                if len(name) > 1:  # a package and its module at least: "views.json" names a file, not views/
+                    named |= by_name[".".join(name)]
+        imports[path] = frozenset(loads - {path})
+    return Modules(imports, frozenset(named))
+
+
+def loaded_modules(calls: Sequence[Call], files: Sequence[tuple[str, str]]) -> Modules | None:
+    """The import graph of the service's Python files (``python_modules``) when a call of ``calls`` goes to a URL the
+    code writes out (``Ref.literal``: which process makes it is asked), else None."""
+    if not any(c.url.literal for c in calls):
+        return None
+    return python_modules([(f, t) for f, t in files if f.endswith(".py")])
+
+
+def reached(modules: Modules, left: frozenset[str]) -> frozenset[str]:
+    """The files of ``modules`` a process may load when the files of ``left`` are not loaded by it on their own (the
+    modules of request handlers it does not serve): those loaded from a file no other file loads or one a string
+    names (either outside ``left``), and every file ``left`` does not lead to; each with what it loads."""
+    importers: dict[str, set[str]] = {f: set() for f in modules.imports}
+    for f, loads in modules.imports.items():
+        for g in loads:
+            importers.setdefault(g, set()).add(f)
+
+    def closure(start: set[str]) -> set[str]:
+        seen, todo = set(start), list(start)
+        while todo:
+            for g in modules.imports.get(todo.pop(), ()):
+                if g not in seen:
+                    seen.add(g)
+                    todo.append(g)
+        return seen
+
+    led = closure(set(left) & set(importers))
+    roots = {f for f, by in importers.items() if f not in left and (not by or f in modules.named or f not in led)}
+    return frozenset(closure(roots))
