@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 from engine.errors import Location
-from engine.importers import load_artifacts
+from engine.importers import code_calls, load_artifacts
 from engine.importers.code_calls import Call, js_calls, js_url_constant, python_calls, service_calls
 from engine.loader import load_documents
 from tests.helpers import write
@@ -405,3 +405,157 @@ def test_a_call_to_a_service_that_reads_a_token_keeps_its_auth_unknown(tmp_path:
             return "", 204
     """)
     assert "auth" not in fact(design, "interaction:shop->stock").data
+
+
+def test_a_public_url_the_python_code_writes_out_is_a_call_to_an_external_named_after_its_host(tmp_path: Any) -> None:
+    # requests has no default timeout: a call to a URL the code writes out (in the call, a local name or a constant
+    # of the module) waits forever; httpx applies its 5 s; hosts reserved for examples, a host the code does not
+    # write out whole and a private address are no externals
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+    """)
+    write(tmp, "shop/release.py", """
+        import httpx
+        import requests
+        RATES = "https://api.rates.io:8443/v1/latest?base=EUR"
+        def latest(repo, region):
+            url = "https://api.github.com/repos/acme/shop/releases/latest"
+            requests.get(url)
+            httpx.get(RATES)
+            requests.get("https://api.github.com/rate_limit", timeout=3)
+            requests.get("https://docs.example.com/x")
+            requests.get("https://" + region + ".amazonaws.com/x")
+            requests.get("http://10.0.0.7/x")
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    github = fact(design, "interaction:shop->api.github.com")
+    assert (github.data["timeout_ms"], github.data["style"], github.data["protocol"], github.data["tls"]) == (
+        0, "sync", "http", True)  # the longest wait of the two calls: none
+    assert "address_resolution" not in github.data  # a third party's public name is how it is reached
+    assert fact(design, "external:api.github.com").data["description"] == "api.github.com (a URL the code writes out)"
+    rates = fact(design, "interaction:shop->api.rates.io")
+    assert rates.data["timeout_ms"] == 5000 and rates.data["inferred_from"].startswith(
+        "httpx.get at ") and rates.data["inferred_from"].endswith(
+        "release.py:7 calls https://api.rates.io:8443/v1/latest, a URL the code writes out")  # query left out
+    assert sorted(k for k in design.by_key() if k.startswith("external:")) == ["external:api.github.com",
+                                                                               "external:api.rates.io"]
+
+
+def _web_and_worker(tmp: str, files: dict[str, str]) -> list[str]:
+    """The interactions drawn for one package (``files`` under app/) handed over for a web process and for its
+    Celery worker, both run from one image."""
+    compose = write(tmp, "compose.yaml", """
+        services:
+          web:
+            image: acme/app
+            ports: ["8000:8000"]
+          worker:
+            image: acme/app
+            command: celery -A app worker
+    """)
+    for name, text in files.items():
+        write(tmp, f"app/{name}", text)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:web={tmp}/app",
+                                            f"source:worker={tmp}/app"]))
+    return sorted(k for k in design.by_key() if k.startswith("interaction:"))
+
+
+def test_a_written_out_call_in_a_module_of_routes_is_the_serving_processes_only(tmp_path: Any) -> None:
+    # the same package is handed over for the web process and its Celery worker: the sign-in view's call to Google
+    # is made while the web process serves the route, not by the worker's copy of the module; the task module's
+    # call stays on both (which process runs a task the code does not say)
+    drawn = _web_and_worker(str(tmp_path), {
+        "views.py": """
+        import requests
+        from flask import Flask
+        app = Flask(__name__)
+        @app.route("/oauth/callback")
+        def callback():
+            return requests.get("https://www.googleapis.com/oauth2/v1/userinfo").json()
+    """,
+        "tasks.py": """
+        import requests
+        def subscribe(form):
+            requests.post("https://version.acme.io/subscribe", json=form)
+    """,
+    })
+    assert drawn == ["interaction:web->version.acme.io", "interaction:web->www.googleapis.com",
+                     "interaction:worker->version.acme.io"]
+
+
+def test_a_written_out_call_in_a_module_only_request_handlers_import_is_the_serving_processes_only(
+        tmp_path: Any) -> None:
+    # the OAuth client is imported by the sign-in view alone: the worker, which serves no route, never loads it; a
+    # module the settings name by its dotted path (Celery's imports) may be loaded by name, and one the worker's own
+    # modules import is loaded by it, whoever else imports them; a file name in a string ("views.json") names no
+    # module
+    drawn = _web_and_worker(str(tmp_path), {
+        "views.py": """
+        from flask import Flask
+        from app import oauth
+        from app.jobs import notify
+        from .util import ping
+        app = Flask(__name__)
+        @app.route("/oauth/callback")
+        def callback():
+            notify()
+            ping()
+            return oauth.profile()
+    """,
+        "oauth.py": """
+        import requests
+        def profile():
+            return requests.get("https://www.googleapis.com/oauth2/v1/userinfo").json()
+    """,
+        "jobs.py": """
+        import requests
+        def notify():
+            requests.post("https://hooks.acme.io/notify", timeout=5)
+    """,
+        "util.py": """
+        import requests
+        def ping():
+            requests.get("https://status.acme.io/ping", timeout=5)
+    """,
+        "tasks.py": """
+        from app.util import ping
+        def beat():
+            ping()
+    """,
+        "settings.py": """
+        CELERY_IMPORTS = ("app.jobs",)
+        SEED = "views.json"
+    """,
+    })
+    assert drawn == ["interaction:web->hooks.acme.io", "interaction:web->status.acme.io",
+                     "interaction:web->www.googleapis.com", "interaction:worker->hooks.acme.io",
+                     "interaction:worker->status.acme.io"]
+
+
+def test_the_modules_a_process_loads_follow_imports_packages_and_cycles() -> None:
+    # a module is loaded with its package; modules importing only one another, which nothing left out imports, are
+    # loaded (a process may start from any of them); a module only left-out modules lead to is not
+    modules = code_calls.python_modules([
+        ("pkg/__init__.py", "from . import views\n"),
+        ("pkg/views.py", "from pkg.sub import client\n"),
+        ("pkg/sub/__init__.py", ""),
+        ("pkg/sub/client.py", "import requests\n"),
+        ("pkg/a.py", "import pkg.b\n"),
+        ("pkg/b.py", "def f():\n    from pkg import a\n"),
+        ("pkg/broken.py", "def (:\n"),
+    ])
+    assert modules.imports["pkg/sub/client.py"] == frozenset({"pkg/sub/__init__.py"})
+    assert modules.imports["pkg/views.py"] == frozenset({"pkg/__init__.py", "pkg/sub/client.py",
+                                                         "pkg/sub/__init__.py"})
+    assert modules.imports["pkg/broken.py"] == frozenset({"pkg/__init__.py"})
+    loaded = code_calls.reached(modules, frozenset({"pkg/views.py"}))
+    # pkg/__init__ imports the views: every module of the package loads it, so the views and the client are loaded
+    assert "pkg/sub/client.py" in loaded and {"pkg/a.py", "pkg/b.py"} <= loaded
+    alone = code_calls.python_modules([(p, t.replace("from . import views\n", "")) for p, t in [
+        ("pkg/__init__.py", "from . import views\n"), ("pkg/views.py", "from pkg.sub import client\n"),
+        ("pkg/sub/__init__.py", ""), ("pkg/sub/client.py", "import requests\n")]])
+    # with no __init__ importing them, the views alone lead to the client and the packages: nothing else loads them
+    assert code_calls.reached(alone, frozenset({"pkg/views.py"})) == frozenset()

@@ -20,9 +20,11 @@ option in milliseconds (none when left out: neither library has a default). A UR
 constant of the file or of a module of the service it ``require``s (``ordersUrl: util.format("http://orders%s",
 domain)`` in ``endpoints.js``), is read too: its host is the workload it calls.
 
-A call whose URL resolves to no variable adds nothing (unknown stays unknown). ``links`` joins the calls with
-the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each workload
-sets:
+A Python call whose URL the code writes out to a public host (``requests.get("https://api.github.com/repos/x")``,
+through local names and constants too; not a name reserved for examples) is a call to an external named after that
+host. Any other call whose URL resolves to no variable adds nothing (unknown stays unknown). ``links`` joins the
+calls with the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each
+workload sets:
 
 - the interaction the deployment drew from the URL's variable (its ``inferred_from`` names the variable) gets
   the call's timeout, unless the deployment states one; a timeout variable the deployment sets
@@ -70,6 +72,9 @@ class Ref:
     default: str | None
     fixed: bool = False
     """The code writes the URL itself (``default``), in a constant of its own: no variable sets it."""
+    literal: bool = False
+    """A URL to a public host written out in the Python code, named by nothing (``requests.get(
+    "https://api.github.com/repos/...")``, or through a local name or constant): ``var`` is that host."""
 
 
 Part = str | Ref | None
@@ -416,7 +421,8 @@ def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], d
 
 def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout: ast.expr | None,
           default: float | None, scopes: _Scopes) -> Call | None:
-    found = url_of(resolve(url, scopes))
+    parts = resolve(url, scopes)
+    found = url_of(parts) or _public_literal(parts)
     if found is None:
         return None
     t = timeout_of(timeout, scopes, default)
@@ -425,6 +431,30 @@ def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout:
     off = any(k.arg == "verify" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords)
     unverified = "verify=False" if off else None
     return Call(Location(path, node.lineno, node.col_offset + 1), client, found[0], found[1], t, unverified)
+
+
+_LITERAL_URL = re.compile(r"(https?)://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d+)?(?=[/?#]|$)")
+_RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$")
+"""Names reserved for documentation and tests (RFC 2606, RFC 6761): no call goes to them."""
+
+
+def _public_literal(parts: Sequence[Part]) -> tuple[Ref, str | None] | None:
+    """A URL whose scheme and host the code writes out (the literal text it starts with holds the whole host) and
+    whose host is a public DNS name, not one reserved for examples: a Ref named by that host, fixed by the code."""
+    literal, whole = "", True
+    for p in parts:
+        if not isinstance(p, str):
+            whole = False
+            break
+        literal += p
+    m = _LITERAL_URL.match(literal if not whole else literal + "/")  # a whole URL's host ends with it
+    if m is None:
+        return None
+    host = m.group(2).lower()
+    if host_exposure(host) != "public" or _RESERVED.search(host):
+        return None
+    shown = re.split(r"[?#]", literal, maxsplit=1)[0]  # no query: it may carry a key
+    return Ref(host, shown[:300], fixed=True, literal=True), m.group(1)
 
 
 def _bind(params: Sequence[str], call: ast.Call) -> dict[str, ast.expr]:
@@ -703,6 +733,8 @@ class Link:
     """The code writes the URL out (a constant of its own, no variable): the target is located by a name in the code."""
     unverified: str | None = None
     """What has every call to the target accept any certificate (``verify=False at x.py:3``), when the code says so."""
+    literal: bool = False
+    """The target is a public host the code writes out in the URL, named after that host (``Ref.literal``)."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -758,6 +790,9 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
     scheme = call.scheme or urlsplit(default).scheme
     protocol = _SCHEMES.get(scheme)
     shown = re.sub(r"//[^/@\s]*@", "//", call.url.default)  # never a credential written in the URL
+    if call.url.literal:
+        return Link(safe_name(host), ms, at, (f"{why}; the code writes the URL out: {shown!r}",), False, host,
+                    protocol, (f"{call.how()} calls {shown}, a URL the code writes out",), scheme, literal=True)
     if call.url.fixed:
         why = f"{why}; the code writes the URL out: {shown!r} ({var})"
         said = (f"{var} ({call.how()}, a URL the code writes out) names host {host}",)
@@ -845,14 +880,19 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     skips = [i[0] for i in items if i[0].unverified]
     return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
                 schemes.pop() if len(schemes) == 1 else None, all(i[3].written for i in items),
-                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None)
+                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None, first.literal)
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
     """State the interactions ``links`` found for ``service`` in its routes' document."""
     for link in found:
         data: dict[str, Any] = {"from": service, "to": link.target}
-        if link.external_host:
+        if link.external_host and link.literal:
+            body.fact("externals", {"name": link.target, "description": f"{link.external_host} (a URL the code "
+                                                                        "writes out)"}, link.at)
+            body.note("externals", link.target, f"named after the host of the URL the code writes out: "
+                                                f"{link.notes[0]}")
+        elif link.external_host:
             body.fact("externals", {"name": link.target, "description": f"{link.external_host} (the code's default "
                                                                         "URL)"}, link.at)
             body.note("externals", link.target, f"named after the variable that would set its URL: {link.notes[0]}")
@@ -869,8 +909,8 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
                 data["address_resolution"] = "hardcoded"
         ident = body.fact("interactions", data, link.at)
         if "tls" in data:
-            body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the default URL's scheme is "
-                                             f"{link.scheme}")
+            body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the "
+                                             f"{'' if link.literal else 'default '}URL's scheme is {link.scheme}")
         if "address_resolution" in data:
             body.note("interactions", ident, "address_resolution hardcoded: the code writes the URL out, no variable "
                                              "sets it")
@@ -886,3 +926,113 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
 __all__ = ["Call", "Link", "Ref", "Timeout", "deployment", "drawn_from", "js_calls", "js_exports", "js_url_constant",
            "links", "module_key", "python_calls", "record", "resolve", "service_calls", "targets", "timeout_of",
            "url_of", "wrappers_of"]
+
+
+# --------------------------------------------------------------------------------------
+# Which of a Python package's modules a process loads
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Modules:
+    """How a service's Python files load one another (``python_modules``)."""
+
+    imports: Mapping[str, frozenset[str]]
+    """Per file, the files of the service loading it loads: what its ``import`` statements name (anywhere in it, a
+    function's lazy import too) and its package's ``__init__.py`` (Python loads a module's packages first)."""
+    named: frozenset[str]
+    """The files a string of the code names by a dotted path of two names or more (``"app.tasks.send"``,
+    ``CELERY_IMPORTS``): what a framework may load by name."""
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+def python_modules(files: Sequence[tuple[str, str]]) -> Modules:
+    """The import graph of a service's Python files (path, text). A dotted name is resolved to every file whose path
+    ends with it (``a.b`` -> ``.../a/b.py`` or ``.../a/b/__init__.py``), since the folder read need not be the import
+    root; a relative import from the importing file's folder. A file that does not parse loads its package only."""
+    by_name: dict[str, set[str]] = {}
+    dotted: dict[str, list[str]] = {}
+    for path, _text in files:
+        parts = os.path.normpath(path).split(os.sep)
+        parts[-1] = parts[-1][:-3]
+        if parts[-1] == "__init__":
+            parts.pop()
+        dotted[path] = parts
+        for i in range(len(parts)):
+            by_name.setdefault(".".join(parts[i:]), set()).add(path)
+    known = set(dotted)
+
+    def package(folder: str) -> set[str]:
+        init = os.path.join(folder, "__init__.py")
+        return {init} if init in known else set()
+
+    def relative(folder: str, name: str) -> set[str]:
+        base = os.path.join(folder, *name.split(".")) if name else folder
+        return ({f for f in (base + ".py", os.path.join(base, "__init__.py")) if f in known})
+
+    imports: dict[str, frozenset[str]] = {}
+    named: set[str] = set()
+    for path, text in files:
+        folder = os.path.dirname(path)
+        loads = package(os.path.dirname(folder) if path.endswith("__init__.py") else folder) - {path}
+        try:
+            tree = code_fastapi.parse(text, path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            imports[path] = frozenset(loads)
+            continue
+        for node in code_trees.nodes(tree, ast.Import, ast.ImportFrom, ast.Constant):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    loads |= by_name.get(alias.name, set())
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                base = folder
+                for _ in range(node.level - 1):
+                    base = os.path.dirname(base)
+                loads |= relative(base, node.module or "")
+                for alias in node.names:
+                    loads |= relative(base, f"{node.module}.{alias.name}" if node.module else alias.name)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                loads |= by_name.get(node.module, set())
+                for alias in node.names:
+                    loads |= by_name.get(f"{node.module}.{alias.name}", set())
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value):
+                name = node.value.split(".")
+                while len(name) > 1 and ".".join(name) not in by_name:
+                    name.pop()
+                if len(name) > 1:  # a package and its module at least: "views.json" names a file, not views/
+                    named |= by_name[".".join(name)]
+        imports[path] = frozenset(loads - {path})
+    return Modules(imports, frozenset(named))
+
+
+def loaded_modules(calls: Sequence[Call], files: Sequence[tuple[str, str]]) -> Modules | None:
+    """The import graph of the service's Python files (``python_modules``) when a call of ``calls`` goes to a URL the
+    code writes out (``Ref.literal``: which process makes it is asked), else None."""
+    if not any(c.url.literal for c in calls):
+        return None
+    return python_modules([(f, t) for f, t in files if f.endswith(".py")])
+
+
+def reached(modules: Modules, left: frozenset[str]) -> frozenset[str]:
+    """The files of ``modules`` a process may load when the files of ``left`` are not loaded by it on their own (the
+    modules of request handlers it does not serve): those loaded from a file no other file loads or one a string
+    names (either outside ``left``), and every file ``left`` does not lead to; each with what it loads."""
+    importers: dict[str, set[str]] = {f: set() for f in modules.imports}
+    for f, loads in modules.imports.items():
+        for g in loads:
+            importers.setdefault(g, set()).add(f)
+
+    def closure(start: set[str]) -> set[str]:
+        seen, todo = set(start), list(start)
+        while todo:
+            for g in modules.imports.get(todo.pop(), ()):
+                if g not in seen:
+                    seen.add(g)
+                    todo.append(g)
+        return seen
+
+    led = closure(set(left) & set(importers))
+    roots = {f for f, by in importers.items() if f not in left and (not by or f in modules.named or f not in led)}
+    return frozenset(closure(roots))
