@@ -559,3 +559,158 @@ def test_the_modules_a_process_loads_follow_imports_packages_and_cycles() -> Non
         ("pkg/sub/__init__.py", ""), ("pkg/sub/client.py", "import requests\n")]])
     # with no __init__ importing them, the views alone lead to the client and the packages: nothing else loads them
     assert code_calls.reached(alone, frozenset({"pkg/views.py"})) == frozenset()
+
+
+def _processes(tmp: str, services: str, files: dict[str, str], dockerfile: str | None = None) -> list[str]:
+    """The interactions drawn when one package (``files`` under app/) is handed over for each compose service of
+    ``services`` (a compose file's services block)."""
+    compose = write(tmp, "compose.yaml", "services:\n" + textwrap.indent(textwrap.dedent(services), "  "))
+    if dockerfile is not None:
+        write(tmp, "Dockerfile", dockerfile)
+    for name, text in files.items():
+        write(tmp, f"app/{name}", text)
+    names = [line.strip()[:-1] for line in textwrap.dedent(services).splitlines()
+             if line and not line.startswith(" ") and line.strip().endswith(":")]
+    design = load_documents(load_artifacts([f"compose={compose}", *(f"source:{n}={tmp}/app" for n in names)]))
+    return sorted(k for k in design.by_key() if k.startswith("interaction:"))
+
+
+_RQ_APP = {
+    "views.py": """
+        from flask import Flask
+        from app.tasks import subscribe, notify_all
+        app = Flask(__name__)
+        @app.route("/setup", methods=["POST"])
+        def setup():
+            subscribe.delay({})
+            return "", 204
+        @app.route("/alerts/<int:id>/eval", methods=["POST"])
+        def evaluate(id):
+            notify_all(id)
+            return "", 204
+    """,
+    "tasks.py": """
+        import requests
+        from rq import Queue
+        from rq.decorators import job
+        from app.destinations import deliver
+        from app.check import report
+        @job("default")
+        def subscribe(form):
+            requests.post("https://version.acme.io/subscribe", json=form)
+        def notify_all(id):
+            deliver(id)
+        @job("alerts")
+        def check(id):
+            notify_all(id)
+        def schedule():
+            Queue("emails").enqueue(report)
+    """,
+    "scheduler.py": """
+        from rq_scheduler import Scheduler
+        from app.check import daily
+        scheduler = Scheduler(queue_name="periodic", connection=None)
+        JOBS = [{"func": daily, "interval": 86400}]
+    """,
+    "destinations.py": """
+        import requests
+        def deliver(id):
+            requests.post("https://hooks.chat.io/rooms/", json={"id": id}, timeout=5)
+    """,
+    "check.py": """
+        import requests
+        def report():
+            requests.post("https://version.acme.io/report", timeout=3)
+        def daily():
+            requests.get("https://stats.acme.io/daily", timeout=3)
+    """,
+}
+
+
+_WEB = """
+        web:
+          image: acme/app
+          command: gunicorn app.views:app
+          ports: ["8000:8000"]
+"""
+
+
+def test_an_rq_job_calls_from_the_workers_consuming_its_queue_only(tmp_path: Any) -> None:
+    # the web process only enqueues the subscribe job (default queue), which the worker given "default" runs; the
+    # destination's delivery runs in the alert job (alerts queue) and in the web process's evaluate route, so the web
+    # process and the alerts worker make it, not the default worker; the report function, enqueued on "emails", is the
+    # alerts worker's; the scheduler's periodic job is the default worker's, which is given "periodic"
+    drawn = _processes(str(tmp_path), _WEB + """
+        worker:
+          image: acme/app
+          command: rq worker default periodic
+        alerts:
+          image: acme/app
+          command: worker
+          environment:
+            QUEUES: "alerts,emails"
+    """, _RQ_APP)
+    assert drawn == ["interaction:alerts->hooks.chat.io", "interaction:alerts->version.acme.io",
+                     "interaction:web->hooks.chat.io", "interaction:worker->stats.acme.io",
+                     "interaction:worker->version.acme.io"]
+
+
+def test_an_rq_job_stays_on_every_process_when_no_worker_is_given_its_queue(tmp_path: Any) -> None:
+    drawn = _processes(str(tmp_path), _WEB + """
+        worker:
+          image: acme/app
+          command: rq worker
+    """, _RQ_APP)
+    # a worker given no queue list may consume any: every call stays on both processes
+    assert drawn == ["interaction:web->hooks.chat.io", "interaction:web->stats.acme.io",
+                     "interaction:web->version.acme.io", "interaction:worker->hooks.chat.io",
+                     "interaction:worker->stats.acme.io", "interaction:worker->version.acme.io"]
+
+
+def test_build_time_scripts_and_management_commands_are_not_the_running_processes(tmp_path: Any) -> None:
+    # the model download runs while the image is built (Dockerfile RUN), the release check is a Django management
+    # command only the sync service's command runs; the web process makes neither call
+    drawn = _processes(str(tmp_path), """
+        web:
+          build: .
+          ports: ["8000:8000"]
+        sync:
+          build: .
+          command: python manage.py check_release --quiet
+    """, {
+        "scripts/install_model.py": """
+        import requests
+        if __name__ == "__main__":
+            requests.get("https://github.com/acme/model/releases/download/v1/model.bin")
+    """,
+        "license/management/commands/check_release.py": """
+        import requests
+        from django.core.management.base import BaseCommand
+        class Command(BaseCommand):
+            def handle(self, *args, **options):
+                requests.get("https://api.acme.io/releases/latest", timeout=10)
+    """,
+        "views.py": """
+        from django.http import JsonResponse
+        def index(request):
+            return JsonResponse({})
+    """,
+    }, dockerfile="""
+        FROM python:3.12 AS base
+        COPY app /srv/app
+        RUN python $HOME/app/scripts/install_model.py
+        FROM base
+        CMD ["gunicorn", "app.wsgi"]
+    """)
+    assert drawn == ["interaction:sync->api.acme.io"]
+
+
+def test_the_queues_a_worker_consumes_are_read_from_its_command_or_a_queue_list_variable() -> None:
+    at = Location("compose.yaml", 1, 1)
+    assert code_calls.consumed_queues("rq worker -u redis://r:6379 high,default low --burst", {}) == frozenset(
+        {"high", "default", "low"})
+    assert code_calls.consumed_queues("python manage.py rqworker emails", {}) == frozenset({"emails"})
+    assert code_calls.consumed_queues("worker", {"QUEUES": ("periodic,emails default", at)}) == frozenset(
+        {"periodic", "emails", "default"})
+    assert code_calls.consumed_queues("rq worker $QUEUES", {"RQ_QUEUES": ("a", at)}) == frozenset({"a"})
+    assert code_calls.consumed_queues("gunicorn app:app", {"QUEUE_URL": ("redis://r", at)}) is None

@@ -3966,22 +3966,49 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
                                  {s: [{**e.data, "to": e.target} for e in found] for s, found in edges.items()})
 
 
-def _own_calls(routed: Sequence[RoutesDocument]) -> dict[str, tuple[code_calls.Call, ...]]:
+def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
+               ) -> dict[str, tuple[code_calls.Call, ...]]:
     """Per service, the calls of its code, less those to a public URL the code writes out (``Ref.literal``) that it
     does not make: in a module of request handlers whose routes another service serves and it does not (the module's
     calls are made for its routes, by the process serving them: the same package read for a worker or a scheduler,
     whose copy runs no request), or in a module it loads only through such modules (``code_calls.reached``: the OAuth
     client only the sign-in views import). (A call whose URL a variable gives stays: the deployment says which
-    process is given it.)"""
+    process is given it.) Nor does it make those of the scripts it does not run (``code_calls.unrun_scripts``: a
+    management command its command does not name, a script its image's build runs), or of an RQ job whose queues
+    the deployment gives other workers to consume (``code_calls.consumed_queues``: a web process only enqueues it)."""
     files = {d.service: {r.at.file for r in d.routes} | {r.handler.file for r in d.routes if r.handler is not None}
              for d in routed}
     served = {f for own in files.values() for f in own}
+    programs: dict[str, tuple[str, tuple[str, ...]]] = {k: v for d in docs for k, v in getattr(
+        d, "programs", {}).items()}
+    env = code_calls.environments(docs)
+    consumers = {d.service: code_calls.consumed_queues(programs.get(d.service, ("", ()))[0], env.get(d.service, {}))
+                 for d in routed}
+    listed = {q for qs in consumers.values() if qs for q in qs}
     out: dict[str, tuple[code_calls.Call, ...]] = {}
     for d in routed:
-        others = frozenset(served - files[d.service])
-        loaded = code_calls.reached(d.modules, others) if d.modules else frozenset()
-        out[d.service] = tuple(c for c in d.calls if not (c.url.literal and (c.at.file in others or (
-            d.modules is not None and c.at.file in d.modules.imports and c.at.file not in loaded))))
+        command, builds = programs.get(d.service, ("", ()))
+        unrun = code_calls.unrun_scripts(d.modules, command, builds) if d.modules else frozenset()
+        left = frozenset(served - files[d.service]) | unrun
+        loaded = code_calls.reached(d.modules, left) if d.modules else frozenset()
+        jobs = code_calls.rq_jobs(d.modules.calls, left) if d.modules and d.modules.calls and listed else {}
+        own = consumers[d.service]
+        # a process no queue list is given runs a job only as a worker whose queues are not said (or unknown command)
+        worker = own is not None or not command or "worker" in command
+
+        def made(c: code_calls.Call, modules: code_calls.Modules | None, left: frozenset[str], loaded: frozenset[str],
+                 jobs: Mapping[str, tuple[tuple[int, int, frozenset[str]], ...]], own: frozenset[str] | None,
+                 worker: bool) -> bool:
+            if not c.url.literal:
+                return True
+            if c.at.file in left or (modules is not None and c.at.file in modules.imports and c.at.file not in loaded):
+                return False
+            queues = code_calls.job_queues(jobs, c.at)
+            if queues is None or not queues <= listed:
+                return True  # not only a job's, or a queue no worker is said to consume: which process runs it unknown
+            return bool(queues & own) if own is not None else worker
+
+        out[d.service] = tuple(c for c in d.calls if made(c, d.modules, left, loaded, jobs, own, worker))
     return out
 
 
@@ -4002,7 +4029,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     yielding = _unplaced_gateway_routes(docs)
     taken, described = _stated_keys(docs, yielding)
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
-    links = code_calls.links(docs, _own_calls(routed))
+    links = code_calls.links(docs, _own_calls(routed, docs))
     edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
                                                 {d.service: d.registered for d in routed}), routed, docs)
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
