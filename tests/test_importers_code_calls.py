@@ -714,3 +714,31 @@ def test_the_queues_a_worker_consumes_are_read_from_its_command_or_a_queue_list_
         {"periodic", "emails", "default"})
     assert code_calls.consumed_queues("rq worker $QUEUES", {"RQ_QUEUES": ("a", at)}) == frozenset({"a"})
     assert code_calls.consumed_queues("gunicorn app:app", {"QUEUE_URL": ("redis://r", at)}) is None
+
+
+def test_a_call_to_the_default_url_of_a_variable_the_deployment_does_not_set_is_the_job_workers_only(
+        tmp_path: Any) -> None:
+    # every process handed the package would call the default host: the job that calls it runs on the worker given
+    # its queue only
+    views = """
+        from flask import Flask
+        app = Flask(__name__)
+        @app.route("/health")
+        def health():
+            return "ok"
+    """
+    tasks = """
+        import os
+        import requests
+        from rq.decorators import job
+        HOST = os.getenv("METRICS_HOST", "api.metrics.io")
+        @job("alerts")
+        def push(series):
+            requests.post(f"https://{HOST}/v1/series", json=series, timeout=5)
+    """
+    drawn = _processes(str(tmp_path), _WEB + """
+        worker:
+          image: acme/app
+          command: rq worker alerts
+    """, {"views.py": views, "tasks.py": tasks})
+    assert drawn == ["interaction:worker->metrics-host"]

@@ -1180,8 +1180,9 @@ def job_queues(jobs: Mapping[str, tuple[tuple[int, int, frozenset[str]], ...]], 
 
 def loaded_modules(calls: Sequence[Call], files: Sequence[tuple[str, str]]) -> Modules | None:
     """The import graph of the service's Python files (``python_modules``) when a call of ``calls`` goes to a URL the
-    code writes out (``Ref.literal``: which process makes it is asked), else None."""
-    if not any(c.url.literal for c in calls):
+    code writes out (``Ref.literal``) or may go to its default URL (``Ref.default``): which process makes it is asked,
+    since every process handed the package would have that URL; else None."""
+    if not any(c.url.literal or c.url.default for c in calls):
         return None
     return python_modules([(f, t) for f, t in files if f.endswith(".py")])
 

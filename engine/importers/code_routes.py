@@ -3968,14 +3968,16 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
 
 def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
                ) -> dict[str, tuple[code_calls.Call, ...]]:
-    """Per service, the calls of its code, less those to a public URL the code writes out (``Ref.literal``) that it
+    """Per service, the calls of its code, less those to a URL the code writes out (``Ref.literal``) or gives as the
+    default of a variable the deployment does not set (every process handed the package would have it) that it
     does not make: in a module of request handlers whose routes another service serves and it does not (the module's
     calls are made for its routes, by the process serving them: the same package read for a worker or a scheduler,
     whose copy runs no request), or in a module it loads only through such modules (``code_calls.reached``: the OAuth
-    client only the sign-in views import). (A call whose URL a variable gives stays: the deployment says which
-    process is given it.) Nor does it make those of the scripts it does not run (``code_calls.unrun_scripts``: a
-    management command its command does not name, a script its image's build runs), or of an RQ job whose queues
-    the deployment gives other workers to consume (``code_calls.consumed_queues``: a web process only enqueues it)."""
+    client only the sign-in views import). (A call whose URL a variable the deployment sets gives stays: the
+    deployment says which process is given it.) Nor does it make those of the scripts it does not run
+    (``code_calls.unrun_scripts``: a management command its command does not name, a script its image's build runs),
+    or of an RQ job whose queues the deployment gives other workers to consume (``code_calls.consumed_queues``: a web
+    process only enqueues it)."""
     files = {d.service: {r.at.file for r in d.routes} | {r.handler.file for r in d.routes if r.handler is not None}
              for d in routed}
     served = {f for own in files.values() for f in own}
@@ -3998,9 +4000,9 @@ def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
 
         def made(c: code_calls.Call, modules: code_calls.Modules | None, left: frozenset[str], loaded: frozenset[str],
                  jobs: Mapping[str, tuple[tuple[int, int, frozenset[str]], ...]], own: frozenset[str] | None,
-                 worker: bool) -> bool:
-            if not c.url.literal:
-                return True
+                 worker: bool, given: Mapping[str, object]) -> bool:
+            if not (c.url.literal or (c.url.default and c.url.var not in given)):
+                return True  # the deployment gives the process the call's URL: it says which process calls
             if c.at.file in left or (modules is not None and c.at.file in modules.imports and c.at.file not in loaded):
                 return False
             queues = code_calls.job_queues(jobs, c.at)
@@ -4008,7 +4010,8 @@ def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
                 return True  # not only a job's, or a queue no worker is said to consume: which process runs it unknown
             return bool(queues & own) if own is not None else worker
 
-        out[d.service] = tuple(c for c in d.calls if made(c, d.modules, left, loaded, jobs, own, worker))
+        given = env.get(d.service, {})
+        out[d.service] = tuple(c for c in d.calls if made(c, d.modules, left, loaded, jobs, own, worker, given))
     return out
 
 
