@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 from engine.errors import Location
-from engine.importers import load_artifacts
+from engine.importers import code_calls, load_artifacts
 from engine.importers.code_calls import Call, js_calls, js_url_constant, python_calls, service_calls
 from engine.loader import load_documents
 from tests.helpers import write
@@ -405,3 +405,340 @@ def test_a_call_to_a_service_that_reads_a_token_keeps_its_auth_unknown(tmp_path:
             return "", 204
     """)
     assert "auth" not in fact(design, "interaction:shop->stock").data
+
+
+def test_a_public_url_the_python_code_writes_out_is_a_call_to_an_external_named_after_its_host(tmp_path: Any) -> None:
+    # requests has no default timeout: a call to a URL the code writes out (in the call, a local name or a constant
+    # of the module) waits forever; httpx applies its 5 s; hosts reserved for examples, a host the code does not
+    # write out whole and a private address are no externals
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          shop:
+            image: acme/shop
+    """)
+    write(tmp, "shop/release.py", """
+        import httpx
+        import requests
+        RATES = "https://api.rates.io:8443/v1/latest?base=EUR"
+        def latest(repo, region):
+            url = "https://api.github.com/repos/acme/shop/releases/latest"
+            requests.get(url)
+            httpx.get(RATES)
+            requests.get("https://api.github.com/rate_limit", timeout=3)
+            requests.get("https://docs.example.com/x")
+            requests.get("https://" + region + ".amazonaws.com/x")
+            requests.get("http://10.0.0.7/x")
+    """)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/shop"]))
+    github = fact(design, "interaction:shop->api.github.com")
+    assert (github.data["timeout_ms"], github.data["style"], github.data["protocol"], github.data["tls"]) == (
+        0, "sync", "http", True)  # the longest wait of the two calls: none
+    assert "address_resolution" not in github.data  # a third party's public name is how it is reached
+    assert fact(design, "external:api.github.com").data["description"] == "api.github.com (a URL the code writes out)"
+    rates = fact(design, "interaction:shop->api.rates.io")
+    assert rates.data["timeout_ms"] == 5000 and rates.data["inferred_from"].startswith(
+        "httpx.get at ") and rates.data["inferred_from"].endswith(
+        "release.py:7 calls https://api.rates.io:8443/v1/latest, a URL the code writes out")  # query left out
+    assert sorted(k for k in design.by_key() if k.startswith("external:")) == ["external:api.github.com",
+                                                                               "external:api.rates.io"]
+
+
+def _web_and_worker(tmp: str, files: dict[str, str]) -> list[str]:
+    """The interactions drawn for one package (``files`` under app/) handed over for a web process and for its
+    Celery worker, both run from one image."""
+    compose = write(tmp, "compose.yaml", """
+        services:
+          web:
+            image: acme/app
+            ports: ["8000:8000"]
+          worker:
+            image: acme/app
+            command: celery -A app worker
+    """)
+    for name, text in files.items():
+        write(tmp, f"app/{name}", text)
+    design = load_documents(load_artifacts([f"compose={compose}", f"source:web={tmp}/app",
+                                            f"source:worker={tmp}/app"]))
+    return sorted(k for k in design.by_key() if k.startswith("interaction:"))
+
+
+def test_a_written_out_call_in_a_module_of_routes_is_the_serving_processes_only(tmp_path: Any) -> None:
+    # the same package is handed over for the web process and its Celery worker: the sign-in view's call to Google
+    # is made while the web process serves the route, not by the worker's copy of the module; the task module's
+    # call stays on both (which process runs a task the code does not say)
+    drawn = _web_and_worker(str(tmp_path), {
+        "views.py": """
+        import requests
+        from flask import Flask
+        app = Flask(__name__)
+        @app.route("/oauth/callback")
+        def callback():
+            return requests.get("https://www.googleapis.com/oauth2/v1/userinfo").json()
+    """,
+        "tasks.py": """
+        import requests
+        def subscribe(form):
+            requests.post("https://version.acme.io/subscribe", json=form)
+    """,
+    })
+    assert drawn == ["interaction:web->version.acme.io", "interaction:web->www.googleapis.com",
+                     "interaction:worker->version.acme.io"]
+
+
+def test_a_written_out_call_in_a_module_only_request_handlers_import_is_the_serving_processes_only(
+        tmp_path: Any) -> None:
+    # the OAuth client is imported by the sign-in view alone: the worker, which serves no route, never loads it; a
+    # module the settings name by its dotted path (Celery's imports) may be loaded by name, and one the worker's own
+    # modules import is loaded by it, whoever else imports them; a file name in a string ("views.json") names no
+    # module
+    drawn = _web_and_worker(str(tmp_path), {
+        "views.py": """
+        from flask import Flask
+        from app import oauth
+        from app.jobs import notify
+        from .util import ping
+        app = Flask(__name__)
+        @app.route("/oauth/callback")
+        def callback():
+            notify()
+            ping()
+            return oauth.profile()
+    """,
+        "oauth.py": """
+        import requests
+        def profile():
+            return requests.get("https://www.googleapis.com/oauth2/v1/userinfo").json()
+    """,
+        "jobs.py": """
+        import requests
+        def notify():
+            requests.post("https://hooks.acme.io/notify", timeout=5)
+    """,
+        "util.py": """
+        import requests
+        def ping():
+            requests.get("https://status.acme.io/ping", timeout=5)
+    """,
+        "tasks.py": """
+        from app.util import ping
+        def beat():
+            ping()
+    """,
+        "settings.py": """
+        CELERY_IMPORTS = ("app.jobs",)
+        SEED = "views.json"
+    """,
+    })
+    assert drawn == ["interaction:web->hooks.acme.io", "interaction:web->status.acme.io",
+                     "interaction:web->www.googleapis.com", "interaction:worker->hooks.acme.io",
+                     "interaction:worker->status.acme.io"]
+
+
+def test_the_modules_a_process_loads_follow_imports_packages_and_cycles() -> None:
+    # a module is loaded with its package; modules importing only one another, which nothing left out imports, are
+    # loaded (a process may start from any of them); a module only left-out modules lead to is not
+    modules = code_calls.python_modules([
+        ("pkg/__init__.py", "from . import views\n"),
+        ("pkg/views.py", "from pkg.sub import client\n"),
+        ("pkg/sub/__init__.py", ""),
+        ("pkg/sub/client.py", "import requests\n"),
+        ("pkg/a.py", "import pkg.b\n"),
+        ("pkg/b.py", "def f():\n    from pkg import a\n"),
+        ("pkg/broken.py", "def (:\n"),
+    ])
+    assert modules.imports["pkg/sub/client.py"] == frozenset({"pkg/sub/__init__.py"})
+    assert modules.imports["pkg/views.py"] == frozenset({"pkg/__init__.py", "pkg/sub/client.py",
+                                                         "pkg/sub/__init__.py"})
+    assert modules.imports["pkg/broken.py"] == frozenset({"pkg/__init__.py"})
+    loaded = code_calls.reached(modules, frozenset({"pkg/views.py"}))
+    # pkg/__init__ imports the views: every module of the package loads it, so the views and the client are loaded
+    assert "pkg/sub/client.py" in loaded and {"pkg/a.py", "pkg/b.py"} <= loaded
+    alone = code_calls.python_modules([(p, t.replace("from . import views\n", "")) for p, t in [
+        ("pkg/__init__.py", "from . import views\n"), ("pkg/views.py", "from pkg.sub import client\n"),
+        ("pkg/sub/__init__.py", ""), ("pkg/sub/client.py", "import requests\n")]])
+    # with no __init__ importing them, the views alone lead to the client and the packages: nothing else loads them
+    assert code_calls.reached(alone, frozenset({"pkg/views.py"})) == frozenset()
+
+
+def _processes(tmp: str, services: str, files: dict[str, str], dockerfile: str | None = None) -> list[str]:
+    """The interactions drawn when one package (``files`` under app/) is handed over for each compose service of
+    ``services`` (a compose file's services block)."""
+    compose = write(tmp, "compose.yaml", "services:\n" + textwrap.indent(textwrap.dedent(services), "  "))
+    if dockerfile is not None:
+        write(tmp, "Dockerfile", dockerfile)
+    for name, text in files.items():
+        write(tmp, f"app/{name}", text)
+    names = [line.strip()[:-1] for line in textwrap.dedent(services).splitlines()
+             if line and not line.startswith(" ") and line.strip().endswith(":")]
+    design = load_documents(load_artifacts([f"compose={compose}", *(f"source:{n}={tmp}/app" for n in names)]))
+    return sorted(k for k in design.by_key() if k.startswith("interaction:"))
+
+
+_RQ_APP = {
+    "views.py": """
+        from flask import Flask
+        from app.tasks import subscribe, notify_all
+        app = Flask(__name__)
+        @app.route("/setup", methods=["POST"])
+        def setup():
+            subscribe.delay({})
+            return "", 204
+        @app.route("/alerts/<int:id>/eval", methods=["POST"])
+        def evaluate(id):
+            notify_all(id)
+            return "", 204
+    """,
+    "tasks.py": """
+        import requests
+        from rq import Queue
+        from rq.decorators import job
+        from app.destinations import deliver
+        from app.check import report
+        @job("default")
+        def subscribe(form):
+            requests.post("https://version.acme.io/subscribe", json=form)
+        def notify_all(id):
+            deliver(id)
+        @job("alerts")
+        def check(id):
+            notify_all(id)
+        def schedule():
+            Queue("emails").enqueue(report)
+    """,
+    "scheduler.py": """
+        from rq_scheduler import Scheduler
+        from app.check import daily
+        scheduler = Scheduler(queue_name="periodic", connection=None)
+        JOBS = [{"func": daily, "interval": 86400}]
+    """,
+    "destinations.py": """
+        import requests
+        def deliver(id):
+            requests.post("https://hooks.chat.io/rooms/", json={"id": id}, timeout=5)
+    """,
+    "check.py": """
+        import requests
+        def report():
+            requests.post("https://version.acme.io/report", timeout=3)
+        def daily():
+            requests.get("https://stats.acme.io/daily", timeout=3)
+    """,
+}
+
+
+_WEB = """
+        web:
+          image: acme/app
+          command: gunicorn app.views:app
+          ports: ["8000:8000"]
+"""
+
+
+def test_an_rq_job_calls_from_the_workers_consuming_its_queue_only(tmp_path: Any) -> None:
+    # the web process only enqueues the subscribe job (default queue), which the worker given "default" runs; the
+    # destination's delivery runs in the alert job (alerts queue) and in the web process's evaluate route, so the web
+    # process and the alerts worker make it, not the default worker; the report function, enqueued on "emails", is the
+    # alerts worker's; the scheduler's periodic job is the default worker's, which is given "periodic"
+    drawn = _processes(str(tmp_path), _WEB + """
+        worker:
+          image: acme/app
+          command: rq worker default periodic
+        alerts:
+          image: acme/app
+          command: worker
+          environment:
+            QUEUES: "alerts,emails"
+    """, _RQ_APP)
+    assert drawn == ["interaction:alerts->hooks.chat.io", "interaction:alerts->version.acme.io",
+                     "interaction:web->hooks.chat.io", "interaction:worker->stats.acme.io",
+                     "interaction:worker->version.acme.io"]
+
+
+def test_an_rq_job_stays_on_every_process_when_no_worker_is_given_its_queue(tmp_path: Any) -> None:
+    drawn = _processes(str(tmp_path), _WEB + """
+        worker:
+          image: acme/app
+          command: rq worker
+    """, _RQ_APP)
+    # a worker given no queue list may consume any: every call stays on both processes
+    assert drawn == ["interaction:web->hooks.chat.io", "interaction:web->stats.acme.io",
+                     "interaction:web->version.acme.io", "interaction:worker->hooks.chat.io",
+                     "interaction:worker->stats.acme.io", "interaction:worker->version.acme.io"]
+
+
+def test_build_time_scripts_and_management_commands_are_not_the_running_processes(tmp_path: Any) -> None:
+    # the model download runs while the image is built (Dockerfile RUN), the release check is a Django management
+    # command only the sync service's command runs; the web process makes neither call
+    drawn = _processes(str(tmp_path), """
+        web:
+          build: .
+          ports: ["8000:8000"]
+        sync:
+          build: .
+          command: python manage.py check_release --quiet
+    """, {
+        "scripts/install_model.py": """
+        import requests
+        if __name__ == "__main__":
+            requests.get("https://github.com/acme/model/releases/download/v1/model.bin")
+    """,
+        "license/management/commands/check_release.py": """
+        import requests
+        from django.core.management.base import BaseCommand
+        class Command(BaseCommand):
+            def handle(self, *args, **options):
+                requests.get("https://api.acme.io/releases/latest", timeout=10)
+    """,
+        "views.py": """
+        from django.http import JsonResponse
+        def index(request):
+            return JsonResponse({})
+    """,
+    }, dockerfile="""
+        FROM python:3.12 AS base
+        COPY app /srv/app
+        RUN python $HOME/app/scripts/install_model.py
+        FROM base
+        CMD ["gunicorn", "app.wsgi"]
+    """)
+    assert drawn == ["interaction:sync->api.acme.io"]
+
+
+def test_the_queues_a_worker_consumes_are_read_from_its_command_or_a_queue_list_variable() -> None:
+    at = Location("compose.yaml", 1, 1)
+    assert code_calls.consumed_queues("rq worker -u redis://r:6379 high,default low --burst", {}) == frozenset(
+        {"high", "default", "low"})
+    assert code_calls.consumed_queues("python manage.py rqworker emails", {}) == frozenset({"emails"})
+    assert code_calls.consumed_queues("worker", {"QUEUES": ("periodic,emails default", at)}) == frozenset(
+        {"periodic", "emails", "default"})
+    assert code_calls.consumed_queues("rq worker $QUEUES", {"RQ_QUEUES": ("a", at)}) == frozenset({"a"})
+    assert code_calls.consumed_queues("gunicorn app:app", {"QUEUE_URL": ("redis://r", at)}) is None
+
+
+def test_a_call_to_the_default_url_of_a_variable_the_deployment_does_not_set_is_the_job_workers_only(
+        tmp_path: Any) -> None:
+    # every process handed the package would call the default host: the job that calls it runs on the worker given
+    # its queue only
+    views = """
+        from flask import Flask
+        app = Flask(__name__)
+        @app.route("/health")
+        def health():
+            return "ok"
+    """
+    tasks = """
+        import os
+        import requests
+        from rq.decorators import job
+        HOST = os.getenv("METRICS_HOST", "api.metrics.io")
+        @job("alerts")
+        def push(series):
+            requests.post(f"https://{HOST}/v1/series", json=series, timeout=5)
+    """
+    drawn = _processes(str(tmp_path), _WEB + """
+        worker:
+          image: acme/app
+          command: rq worker alerts
+    """, {"views.py": views, "tasks.py": tasks})
+    assert drawn == ["interaction:worker->metrics-host"]

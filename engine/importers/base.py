@@ -101,6 +101,10 @@ class ArtifactDocument(Document):
     """Workload -> what it runs (an image reference, or a build's context, Dockerfile and working directory), how to
     say it, the application it would name, and where it is stated: ``applications`` makes a web process and its worker
     that run the same one processes of one application."""
+    programs: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Workload -> the command its container runs (compose's ``entrypoint`` and ``command``, else its Dockerfile's,
+    as one text; "" when unknown) and the ``RUN`` commands its image is built with: which of its code's scripts the
+    running process starts, and which only the build runs (``code_routes._own_calls``)."""
     start_orders: dict[str, str] = field(default_factory=dict)
     """Call (``source->target``) -> why it is a start order, not a call, unless the caller's code is read: a
     ``depends_on`` alone from a container the compose file gives nothing that could hold an address
@@ -585,6 +589,7 @@ class Body:
         self.not_reviewed: dict[str, str] = {}
         self.builds: dict[str, tuple[str, str, str, Location]] = {}
         self.start_orders: dict[str, str] = {}
+        self.programs: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.literal_secrets: dict[str, tuple[str, ...]] = {}
@@ -674,7 +679,7 @@ class Body:
                                 routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
                                 pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records),
-                                builds=self.builds, start_orders=self.start_orders)
+                                builds=self.builds, start_orders=self.start_orders, programs=self.programs)
 
 
 def applications(docs: Sequence[Document]) -> list[Document]:

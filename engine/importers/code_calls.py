@@ -20,9 +20,18 @@ option in milliseconds (none when left out: neither library has a default). A UR
 constant of the file or of a module of the service it ``require``s (``ordersUrl: util.format("http://orders%s",
 domain)`` in ``endpoints.js``), is read too: its host is the workload it calls.
 
-A call whose URL resolves to no variable adds nothing (unknown stays unknown). ``links`` joins the calls with
-the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each workload
-sets:
+A Python call whose URL the code writes out to a public host (``requests.get("https://api.github.com/repos/x")``,
+through local names and constants too; not a name reserved for examples) is a call to an external named after that
+host. Which of the processes handed the same package makes such a call is read (``code_routes._own_calls``): not
+one that only loads the module through request handlers another process serves (``reached``, over the import graph
+``python_modules``), nor one whose command does not run the script holding it (a Django management command, a script
+a Dockerfile ``RUN`` runs while the image is built: ``unrun_scripts``), nor, for a call made only inside RQ jobs
+(``@job("q")``, ``Queue("q").enqueue(f)``, an rq-scheduler's periodic ``func``, followed through the functions only
+they call: ``rq_jobs``), a process the deployment does not give one of their queues to (``rq worker q``, a
+``QUEUES`` variable: ``consumed_queues``) when it gives them to another. Any other call whose URL resolves to no
+variable adds nothing (unknown stays unknown). ``links`` joins the
+calls with the deployment's documents (compose, Kubernetes), whose ``environment`` says which variables each
+workload sets:
 
 - the interaction the deployment drew from the URL's variable (its ``inferred_from`` names the variable) gets
   the call's timeout, unless the deployment states one; a timeout variable the deployment sets
@@ -70,6 +79,9 @@ class Ref:
     default: str | None
     fixed: bool = False
     """The code writes the URL itself (``default``), in a constant of its own: no variable sets it."""
+    literal: bool = False
+    """A URL to a public host written out in the Python code, named by nothing (``requests.get(
+    "https://api.github.com/repos/...")``, or through a local name or constant): ``var`` is that host."""
 
 
 Part = str | Ref | None
@@ -416,7 +428,8 @@ def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], d
 
 def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout: ast.expr | None,
           default: float | None, scopes: _Scopes) -> Call | None:
-    found = url_of(resolve(url, scopes))
+    parts = resolve(url, scopes)
+    found = url_of(parts) or _public_literal(parts)
     if found is None:
         return None
     t = timeout_of(timeout, scopes, default)
@@ -425,6 +438,30 @@ def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout:
     off = any(k.arg == "verify" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords)
     unverified = "verify=False" if off else None
     return Call(Location(path, node.lineno, node.col_offset + 1), client, found[0], found[1], t, unverified)
+
+
+_LITERAL_URL = re.compile(r"(https?)://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d+)?(?=[/?#]|$)")
+_RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$")
+"""Names reserved for documentation and tests (RFC 2606, RFC 6761): no call goes to them."""
+
+
+def _public_literal(parts: Sequence[Part]) -> tuple[Ref, str | None] | None:
+    """A URL whose scheme and host the code writes out (the literal text it starts with holds the whole host) and
+    whose host is a public DNS name, not one reserved for examples: a Ref named by that host, fixed by the code."""
+    literal, whole = "", True
+    for p in parts:
+        if not isinstance(p, str):
+            whole = False
+            break
+        literal += p
+    m = _LITERAL_URL.match(literal if not whole else literal + "/")  # a whole URL's host ends with it
+    if m is None:
+        return None
+    host = m.group(2).lower()
+    if host_exposure(host) != "public" or _RESERVED.search(host):
+        return None
+    shown = re.split(r"[?#]", literal, maxsplit=1)[0]  # no query: it may carry a key
+    return Ref(host, shown[:300], fixed=True, literal=True), m.group(1)
 
 
 def _bind(params: Sequence[str], call: ast.Call) -> dict[str, ast.expr]:
@@ -703,6 +740,8 @@ class Link:
     """The code writes the URL out (a constant of its own, no variable): the target is located by a name in the code."""
     unverified: str | None = None
     """What has every call to the target accept any certificate (``verify=False at x.py:3``), when the code says so."""
+    literal: bool = False
+    """The target is a public host the code writes out in the URL, named after that host (``Ref.literal``)."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -758,6 +797,9 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
     scheme = call.scheme or urlsplit(default).scheme
     protocol = _SCHEMES.get(scheme)
     shown = re.sub(r"//[^/@\s]*@", "//", call.url.default)  # never a credential written in the URL
+    if call.url.literal:
+        return Link(safe_name(host), ms, at, (f"{why}; the code writes the URL out: {shown!r}",), False, host,
+                    protocol, (f"{call.how()} calls {shown}, a URL the code writes out",), scheme, literal=True)
     if call.url.fixed:
         why = f"{why}; the code writes the URL out: {shown!r} ({var})"
         said = (f"{var} ({call.how()}, a URL the code writes out) names host {host}",)
@@ -845,14 +887,19 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     skips = [i[0] for i in items if i[0].unverified]
     return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
                 schemes.pop() if len(schemes) == 1 else None, all(i[3].written for i in items),
-                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None)
+                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None, first.literal)
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
     """State the interactions ``links`` found for ``service`` in its routes' document."""
     for link in found:
         data: dict[str, Any] = {"from": service, "to": link.target}
-        if link.external_host:
+        if link.external_host and link.literal:
+            body.fact("externals", {"name": link.target, "description": f"{link.external_host} (a URL the code "
+                                                                        "writes out)"}, link.at)
+            body.note("externals", link.target, f"named after the host of the URL the code writes out: "
+                                                f"{link.notes[0]}")
+        elif link.external_host:
             body.fact("externals", {"name": link.target, "description": f"{link.external_host} (the code's default "
                                                                         "URL)"}, link.at)
             body.note("externals", link.target, f"named after the variable that would set its URL: {link.notes[0]}")
@@ -869,8 +916,8 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
                 data["address_resolution"] = "hardcoded"
         ident = body.fact("interactions", data, link.at)
         if "tls" in data:
-            body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the default URL's scheme is "
-                                             f"{link.scheme}")
+            body.note("interactions", ident, f"tls {str(data['tls']).lower()}: the "
+                                             f"{'' if link.literal else 'default '}URL's scheme is {link.scheme}")
         if "address_resolution" in data:
             body.note("interactions", ident, "address_resolution hardcoded: the code writes the URL out, no variable "
                                              "sets it")
@@ -886,3 +933,329 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
 __all__ = ["Call", "Link", "Ref", "Timeout", "deployment", "drawn_from", "js_calls", "js_exports", "js_url_constant",
            "links", "module_key", "python_calls", "record", "resolve", "service_calls", "targets", "timeout_of",
            "url_of", "wrappers_of"]
+
+
+# --------------------------------------------------------------------------------------
+# Which of a Python package's modules a process loads
+# --------------------------------------------------------------------------------------
+
+
+_Def = tuple[str, int, int]  # file, first line, last line
+
+
+@dataclass(frozen=True)
+class Modules:
+    """How a service's Python files load one another (``python_modules``)."""
+
+    imports: Mapping[str, frozenset[str]]
+    """Per file, the files of the service loading it loads: what its ``import`` statements name (anywhere in it, a
+    function's lazy import too) and its package's ``__init__.py`` (Python loads a module's packages first)."""
+    named: frozenset[str]
+    """The files a string of the code names by a dotted path of two names or more (``"app.tasks.send"``,
+    ``CELERY_IMPORTS``), and those holding RQ jobs: what a framework may load by name."""
+    calls: CallGraph | None = None
+    """Which functions call which by name, and the RQ jobs among them (``call_graph``): a call in a function that
+    runs only inside jobs is made by the worker processes consuming their queues (``job_queues``)."""
+
+
+@dataclass(frozen=True)
+class CallGraph:
+    """A service's Python functions (file, first line, last line) by name, the RQ queues of those that are jobs,
+    and, per name, the function each reference to it is made in (None: not a call made inside a function)."""
+
+    defs: Mapping[str, tuple[_Def, ...]]
+    queues: Mapping[_Def, frozenset[str]]
+    sites: Mapping[str, tuple[_Def | None, ...]]
+    site_files: Mapping[str, tuple[str, ...]]
+    """Per name, the file of each reference (as ``sites``)."""
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+def python_modules(files: Sequence[tuple[str, str]]) -> Modules:
+    """The import graph of a service's Python files (path, text). A dotted name is resolved to every file whose path
+    ends with it (``a.b`` -> ``.../a/b.py`` or ``.../a/b/__init__.py``), since the folder read need not be the import
+    root; a relative import from the importing file's folder. A file that does not parse loads its package only."""
+    by_name: dict[str, set[str]] = {}
+    dotted: dict[str, list[str]] = {}
+    for path, _text in files:
+        parts = os.path.normpath(path).split(os.sep)
+        parts[-1] = parts[-1][:-3]
+        if parts[-1] == "__init__":
+            parts.pop()
+        dotted[path] = parts
+        for i in range(len(parts)):
+            by_name.setdefault(".".join(parts[i:]), set()).add(path)
+    known = set(dotted)
+
+    def package(folder: str) -> set[str]:
+        init = os.path.join(folder, "__init__.py")
+        return {init} if init in known else set()
+
+    def relative(folder: str, name: str) -> set[str]:
+        base = os.path.join(folder, *name.split(".")) if name else folder
+        return ({f for f in (base + ".py", os.path.join(base, "__init__.py")) if f in known})
+
+    imports: dict[str, frozenset[str]] = {}
+    named: set[str] = set()
+    trees: dict[str, ast.AST] = {}
+    for path, text in files:
+        folder = os.path.dirname(path)
+        loads = package(os.path.dirname(folder) if path.endswith("__init__.py") else folder) - {path}
+        try:
+            tree = code_fastapi.parse(text, path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            imports[path] = frozenset(loads)
+            continue
+        for node in code_trees.nodes(tree, ast.Import, ast.ImportFrom, ast.Constant):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    loads |= by_name.get(alias.name, set())
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                base = folder
+                for _ in range(node.level - 1):
+                    base = os.path.dirname(base)
+                loads |= relative(base, node.module or "")
+                for alias in node.names:
+                    loads |= relative(base, f"{node.module}.{alias.name}" if node.module else alias.name)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                loads |= by_name.get(node.module, set())
+                for alias in node.names:
+                    loads |= by_name.get(f"{node.module}.{alias.name}", set())
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value):
+                name = node.value.split(".")
+                while len(name) > 1 and ".".join(name) not in by_name:
+                    name.pop()
+                if len(name) > 1:  # a package and its module at least: "views.json" names a file, not views/
+                    named |= by_name[".".join(name)]
+        imports[path] = frozenset(loads - {path})
+        trees[path] = tree
+    graph = call_graph(trees)
+    named |= {d[0] for d in graph.queues}  # a worker imports a job's module by the dotted name the job is queued with
+    return Modules(imports, frozenset(named), graph)
+
+
+def _job_queues(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str] | None:
+    """The queue an RQ ``@job("name")`` decorator (``rq.decorators.job``, or a wrapper named ``job``) puts the
+    function's runs on; None when it has none."""
+    for dec in fn.decorator_list:
+        if not isinstance(dec, ast.Call):
+            continue
+        name = dec.func.id if isinstance(dec.func, ast.Name) else dec.func.attr if isinstance(
+            dec.func, ast.Attribute) else ""
+        queue = dec.args[0] if dec.args else next((k.value for k in dec.keywords if k.arg == "queue"), None)
+        if name == "job" and isinstance(queue, ast.Constant) and isinstance(queue.value, str):
+            return frozenset({queue.value})
+    return None
+
+
+def _enqueued(tree: ast.AST) -> Iterator[tuple[str, str]]:
+    """(function name, queue) for each ``Queue("name").enqueue(f, ...)`` / ``enqueue_call(func=f)`` of ``tree``, the
+    queue built in the call or held by a name the same module assigns ``Queue("name")`` once."""
+    held: dict[str, str | None] = {}
+    for node in code_trees.nodes(tree, ast.Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            q = _queue_of(node.value)
+            key = node.targets[0].id
+            held[key] = q if key not in held and q is not None else None
+    scheduled = [_queue_of(c, "Scheduler", "queue_name") or "default" for c in code_trees.nodes(tree, ast.Call)
+                 if _queue_of(c, "Scheduler", "queue_name", "") is not None]
+    for entry in (code_trees.nodes(tree, ast.Dict, ast.keyword) if len(set(scheduled)) == 1 else ()):
+        if isinstance(entry, ast.Dict):
+            fn = next((v for k, v in zip(entry.keys, entry.values, strict=False) if isinstance(k, ast.Constant) and
+                       k.value == "func"), None)
+        else:
+            fn = entry.value if entry.arg == "func" else None
+        if isinstance(fn, ast.Name):
+            yield fn.id, scheduled[0]  # rq-scheduler's periodic jobs go on its queue
+    for call in code_trees.nodes(tree, ast.Call):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("enqueue", "enqueue_call")):
+            continue
+        base = call.func.value
+        queue = _queue_of(base) if isinstance(base, ast.Call) else held.get(base.id) if isinstance(
+            base, ast.Name) else None
+        fn = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "func"), None)
+        name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
+        if queue is not None and name is not None:
+            yield name, queue
+
+
+def _queue_of(node: ast.expr, cls: str = "Queue", keyword: str = "name", absent: str | None = None) -> str | None:
+    """The queue name a ``Queue("name")`` call (``cls``) gives (its first argument or ``keyword``); ``absent`` when
+    the call gives none, None when ``node`` is no such call or the name is not written out."""
+    called = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else \
+        node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else ""
+    if isinstance(node, ast.Call) and called.endswith(cls):  # a subclass named after it too (StatsdRecordingQueue)
+        first = next((k.value for k in node.keywords if k.arg == keyword), None)
+        if first is None and cls == "Queue" and node.args:
+            first = node.args[0]
+        if first is None:
+            return absent
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    return None
+
+
+def call_graph(trees: Mapping[str, ast.AST]) -> CallGraph:
+    """The functions of ``trees`` (path -> module), the RQ jobs among them and the references to their names. A job
+    is a function ``@job("q")`` decorates, or one a ``Queue("q")`` enqueues or an rq-scheduler on queue q runs."""
+    defs: dict[str, list[_Def]] = {}
+    queues: dict[_Def, set[str]] = {}
+    sites: dict[str, list[_Def | None]] = {}
+    site_files: dict[str, list[str]] = {}
+    enqueued: dict[str, set[str]] = {}
+    for path, tree in sorted(trees.items()):
+        for name, queue in _enqueued(tree):
+            enqueued.setdefault(name, set()).add(queue)
+        spans: list[_Def] = []
+        for fn in code_trees.nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
+            d = (path, fn.lineno, fn.end_lineno or fn.lineno)
+            spans.append(d)
+            defs.setdefault(fn.name, []).append(d)
+            own = _job_queues(fn)
+            if own is not None:
+                queues[d] = set(own)
+        parent = code_trees.parents(tree)
+        for node in code_trees.nodes(tree, ast.Name, ast.Attribute):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            up = parent.get(node)
+            site_files.setdefault(name, []).append(path)
+            if not (isinstance(up, ast.Call) and up.func is node):
+                sites.setdefault(name, []).append(None)  # passed, stored or looked up: may run anywhere
+                continue
+            inner = [s for s in spans if s[1] <= node.lineno <= s[2]]
+            sites.setdefault(name, []).append(max(inner, key=lambda s: s[1]) if inner else None)
+    for name, qs in enqueued.items():
+        for d in defs.get(name, ()):
+            queues.setdefault(d, set()).update(qs)
+    return CallGraph({k: tuple(v) for k, v in defs.items()}, {k: frozenset(v) for k, v in queues.items()},
+                     {k: tuple(v) for k, v in sites.items()}, {k: tuple(v) for k, v in site_files.items()})
+
+
+def rq_jobs(graph: CallGraph, left: frozenset[str]) -> dict[str, tuple[tuple[int, int, frozenset[str]], ...]]:
+    """Per file, the functions that run only inside RQ jobs in a process that does not run the files of ``left``
+    (request handlers it does not serve, scripts it does not run), with their queues: those every reference to whose
+    name, outside ``left``, is a call made inside a job or inside such a function (a name-based call graph: a name
+    used any other way, called from a module's top level or from a function that may run elsewhere, or never called
+    at all, as a request handler the framework calls, may run in any process)."""
+    sites = {name: [b for b, f in zip(by, graph.site_files[name], strict=True) if f not in left]
+             for name, by in graph.sites.items()}
+    free: set[_Def] = set()  # may run outside a job
+    changed = True
+    while changed:
+        changed = False
+        for name, ds in graph.defs.items():
+            by = sites.get(name, [])
+            called_free = any(b is not None and b in free for b in by)  # a job called in place, not enqueued
+            runs_free = called_free or not by or None in by
+            for d in ds:
+                if d not in free and (called_free if d in graph.queues else runs_free):
+                    free.add(d)
+                    changed = True
+    queues = {d: set(qs) for d, qs in graph.queues.items()}
+    changed = True
+    while changed:
+        changed = False
+        for name, ds in graph.defs.items():
+            got = {q for b in sites.get(name, []) if b is not None and b in queues for q in queues[b]}
+            for d in ds:
+                if d not in free and not got <= queues.setdefault(d, set()):
+                    queues[d] |= got
+                    changed = True
+    out: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
+    for d, qs in queues.items():
+        if d not in free and qs:
+            out.setdefault(d[0], []).append((d[1], d[2], frozenset(qs)))
+    return {f: tuple(sorted(v, key=lambda x: (x[0], x[1], sorted(x[2])))) for f, v in sorted(out.items())}
+
+
+def job_queues(jobs: Mapping[str, tuple[tuple[int, int, frozenset[str]], ...]], at: Location
+               ) -> frozenset[str] | None:
+    """The queues of the RQ jobs inside which alone the code at ``at`` runs (``rq_jobs``: the innermost function
+    holding it); None when it may run outside them."""
+    inner = [j for j in jobs.get(at.file, ()) if j[0] <= at.line <= j[1]]
+    return max(inner, key=lambda j: j[0])[2] if inner else None
+
+
+def loaded_modules(calls: Sequence[Call], files: Sequence[tuple[str, str]]) -> Modules | None:
+    """The import graph of the service's Python files (``python_modules``) when a call of ``calls`` goes to a URL the
+    code writes out (``Ref.literal``) or may go to its default URL (``Ref.default``): which process makes it is asked,
+    since every process handed the package would have that URL; else None."""
+    if not any(c.url.literal or c.url.default for c in calls):
+        return None
+    return python_modules([(f, t) for f, t in files if f.endswith(".py")])
+
+
+def reached(modules: Modules, left: frozenset[str]) -> frozenset[str]:
+    """The files of ``modules`` a process may load when the files of ``left`` are not loaded by it on their own (the
+    modules of request handlers it does not serve): those loaded from a file no other file loads or one a string
+    names (either outside ``left``), and every file ``left`` does not lead to; each with what it loads."""
+    importers: dict[str, set[str]] = {f: set() for f in modules.imports}
+    for f, loads in modules.imports.items():
+        for g in loads:
+            importers.setdefault(g, set()).add(f)
+
+    def closure(start: set[str]) -> set[str]:
+        seen, todo = set(start), list(start)
+        while todo:
+            for g in modules.imports.get(todo.pop(), ()):
+                if g not in seen:
+                    seen.add(g)
+                    todo.append(g)
+        return seen
+
+    led = closure(set(left) & set(importers))
+    roots = {f for f, by in importers.items() if f not in left and (not by or f in modules.named or f not in led)}
+    return frozenset(closure(roots))
+
+
+_QUEUE_LIST = re.compile(r"(?:^|_)QUEUES?$")
+_RQ_WORKER = re.compile(r"\brq\s*worker\b((?:\s+[^\s;&|]+)*)")
+
+
+def consumed_queues(command: str, env: Mapping[str, tuple[str, Location]]) -> frozenset[str] | None:
+    """The RQ queues a process's worker consumes, as its command names them (``rq worker high default``,
+    ``manage.py rqworker a,b``) or a variable its deployment sets for the worker command to read (``QUEUES:
+    "periodic,emails,default"``); None when neither says."""
+    m = _RQ_WORKER.search(command)
+    if m is not None:
+        words, skip = [], False
+        for w in m.group(1).split():
+            if skip or w.startswith("-"):
+                skip = w.startswith("-") and "=" not in w and w not in ("--burst", "-b", "--with-scheduler")
+                continue
+            if "$" in w:
+                break  # a variable's queues: the environment may say them
+            words += [q for q in w.split(",") if q]
+        if words:
+            return frozenset(words)
+    found = {q for k, (v, _at) in env.items() if _QUEUE_LIST.search(k) for q in re.split(r"[,\s]+", v) if q}
+    return frozenset(found) if found else None
+
+
+def unrun_scripts(modules: Modules, command: str, builds: Sequence[str]) -> frozenset[str]:
+    """The files of ``modules`` the process running ``command`` does not run: Django management commands
+    (``<app>/management/commands/<name>.py``) its command does not name (an operator runs them once, ``manage.py
+    <name>``), and scripts its image's build runs (a Dockerfile ``RUN python .../scripts/x.py``, matched by their
+    last two path parts at least) that its command does not name."""
+    out: set[str] = set()
+    built = [w.split("/") for run in builds for w in run.split() if w.endswith(".py")]
+    for path in modules.imports:
+        parts = os.path.normpath(path).split(os.sep)
+        name = parts[-1][:-3]
+        if name.startswith("_"):
+            continue
+        said = re.search(rf"(?<![\w-]){re.escape(name)}(?:\.py)?(?![\w-])", command) is not None
+        if len(parts) >= 3 and parts[-3:-1] == ["management", "commands"] and not said:
+            out.add(path)
+        elif not said and any(len(w) >= 2 and parts[-2:] == w[-2:] and all(
+                a == b for a, b in zip(reversed(parts), reversed([x for x in w if "$" not in x]), strict=False))
+                for w in built):
+            out.add(path)
+    return frozenset(out)
+
+
+def environments(docs: Sequence[Document]) -> dict[str, dict[str, tuple[str, Location]]]:
+    """Each workload's environment as its deployment sets it."""
+    return _deployment(docs)[0]

@@ -357,6 +357,9 @@ class RoutesDocument(ArtifactDocument):
     """The credentials its code writes out (names and places only)."""
     calls: tuple[code_calls.Call, ...] = ()
     """Its outbound HTTP calls (``code_calls``), joined with the deployment by ``compose``."""
+    modules: code_calls.Modules | None = None
+    """How its Python files load one another (``code_calls.python_modules``), read when a call goes to a URL its code
+    writes out (``Ref.literal``): which of its processes makes the call (``_own_calls``)."""
     clients: tuple[code_clients.Client, ...] = ()
     """The calls its Java and Go code names the target of (``code_clients``), joined by ``compose``."""
     registered: frozenset[str] = frozenset()
@@ -785,6 +788,13 @@ def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.H
     return out
 
 
+def _read_calls(doc: RoutesDocument, texts: Sequence[tuple[str, str]]) -> None:
+    """``doc``'s outbound calls, the values its code refuses, and, when a call goes to a URL its code writes out, how
+    its Python files load one another (``code_calls.loaded_modules``)."""
+    doc.calls, doc.refused = code_calls.service_calls(texts), code_secrets.refused_values(texts)
+    doc.modules = code_calls.loaded_modules(doc.calls, texts)
+
+
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
     texts, routes, remarks = _read_code(paths, limits)
     go = [(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]
@@ -838,7 +848,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
-    doc.calls, doc.refused = code_calls.service_calls(texts), code_secrets.refused_values(texts)
+    _read_calls(doc, texts)
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(
@@ -4089,6 +4099,55 @@ def _retried_calls(docs: Sequence[Document], routed: Sequence[RoutesDocument],
                                  {s: [{**e.data, "to": e.target} for e in found] for s, found in edges.items()})
 
 
+def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
+               ) -> dict[str, tuple[code_calls.Call, ...]]:
+    """Per service, the calls of its code, less those to a URL the code writes out (``Ref.literal``) or gives as the
+    default of a variable the deployment does not set (every process handed the package would have it) that it
+    does not make: in a module of request handlers whose routes another service serves and it does not (the module's
+    calls are made for its routes, by the process serving them: the same package read for a worker or a scheduler,
+    whose copy runs no request), or in a module it loads only through such modules (``code_calls.reached``: the OAuth
+    client only the sign-in views import). (A call whose URL a variable the deployment sets gives stays: the
+    deployment says which process is given it.) Nor does it make those of the scripts it does not run
+    (``code_calls.unrun_scripts``: a management command its command does not name, a script its image's build runs),
+    or of an RQ job whose queues the deployment gives other workers to consume (``code_calls.consumed_queues``: a web
+    process only enqueues it)."""
+    files = {d.service: {r.at.file for r in d.routes} | {r.handler.file for r in d.routes if r.handler is not None}
+             for d in routed}
+    served = {f for own in files.values() for f in own}
+    programs: dict[str, tuple[str, tuple[str, ...]]] = {k: v for d in docs for k, v in getattr(
+        d, "programs", {}).items()}
+    env = code_calls.environments(docs)
+    consumers = {d.service: code_calls.consumed_queues(programs.get(d.service, ("", ()))[0], env.get(d.service, {}))
+                 for d in routed}
+    listed = {q for qs in consumers.values() if qs for q in qs}
+    out: dict[str, tuple[code_calls.Call, ...]] = {}
+    for d in routed:
+        command, builds = programs.get(d.service, ("", ()))
+        unrun = code_calls.unrun_scripts(d.modules, command, builds) if d.modules else frozenset()
+        left = frozenset(served - files[d.service]) | unrun
+        loaded = code_calls.reached(d.modules, left) if d.modules else frozenset()
+        jobs = code_calls.rq_jobs(d.modules.calls, left) if d.modules and d.modules.calls and listed else {}
+        own = consumers[d.service]
+        # a process no queue list is given runs a job only as a worker whose queues are not said (or unknown command)
+        worker = own is not None or not command or "worker" in command
+
+        def made(c: code_calls.Call, modules: code_calls.Modules | None, left: frozenset[str], loaded: frozenset[str],
+                 jobs: Mapping[str, tuple[tuple[int, int, frozenset[str]], ...]], own: frozenset[str] | None,
+                 worker: bool, given: Mapping[str, object]) -> bool:
+            if not (c.url.literal or (c.url.default and c.url.var not in given)):
+                return True  # the deployment gives the process the call's URL: it says which process calls
+            if c.at.file in left or (modules is not None and c.at.file in modules.imports and c.at.file not in loaded):
+                return False
+            queues = code_calls.job_queues(jobs, c.at)
+            if queues is None or not queues <= listed:
+                return True  # not only a job's, or a queue no worker is said to consume: which process runs it unknown
+            return bool(queues & own) if own is not None else worker
+
+        given = env.get(d.service, {})
+        out[d.service] = tuple(c for c in d.calls if made(c, d.modules, left, loaded, jobs, own, worker, given))
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
     docs = _read_accesses(_unserved_retries(_refused_credentials(_unread_credentials(_start_order_only(
@@ -4105,8 +4164,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     yielding = _unplaced_gateway_routes(docs)
     taken, described = _stated_keys(docs, yielding)
-    links = code_calls.links(docs, {d.service: d.calls for d in docs if isinstance(d, RoutesDocument)})
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
+    links = code_calls.links(docs, _own_calls(routed, docs))
     edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
                                                 {d.service: d.registered for d in routed}), routed, docs)
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
@@ -4297,7 +4356,8 @@ def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
 def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
     """``rebuilt`` (a service's document placed behind its fronts) with what the first reading of its code found,
     which later passes over every document read again."""
-    return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, names=d.names,
+    return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, modules=d.modules,
+                   names=d.names,
                    spoken=d.spoken, clients=d.clients, registered=d.registered, feign_urls=d.feign_urls,
                    client_groups=d.client_groups, refused=d.refused,
                    reads_only=d.reads_only,

@@ -329,6 +329,7 @@ class _Scan:
         mentions = self.mentions[name] = [Mention(v, k, f"environment of {name}", loc, env_files.get(k, ""))
                                           for k, v, loc in env if v] + _command_mentions(doc, spec, at, name)
         command = " ".join(m.text for m in mentions if m.key == "command")
+        body.programs[name] = (_program(spec, built), built.runs if built is not None else ())
         _one(doc, body, name, spec, at, rec, image, mounts,
              registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]),
              built, limits)
@@ -361,6 +362,19 @@ def _credential_origins(body: Body, name: str, rec: Recognised | None, own: Sequ
     if mounted and not own and all(_SIGNING_KEY.fullmatch(k.rsplit(": ", 1)[-1]) for k in mounted):
         # a top-level key of the file: under a host's entry it would be that entry's credential
         body.signing_secrets[name] = tuple(mounted)
+
+
+def _program(spec: Mapping[str, Any], built: dockerfile.Build | None) -> str:
+    """The command a service's container runs, as one text: compose's ``entrypoint`` and ``command``, each in place of
+    its Dockerfile's (``ENTRYPOINT``, ``CMD``; compose's ``entrypoint`` drops the image's ``CMD``); "" when unknown."""
+    def words(value: Any) -> tuple[str, ...] | None:
+        return tuple(str(c) for c in value) if isinstance(value, list) else (value,) if isinstance(value, str) else None
+    entry, cmd = words(spec.get("entrypoint")), words(spec.get("command"))
+    if entry is None and built is not None and built.entrypoint is not None:
+        entry = built.entrypoint[0]
+    if cmd is None and spec.get("entrypoint") is None and built is not None and built.cmd is not None:
+        cmd = built.cmd[0]
+    return " ".join((*(entry or ()), *(cmd or ())))
 
 
 def _command_mentions(doc: Document, spec: Mapping[str, Any], at: Path, name: str) -> list[Mention]:

@@ -9,6 +9,8 @@ importer therefore reads, from the stage that compose builds (``build.target``, 
 - its **health check** (``HEALTHCHECK``), which Docker runs when compose states none: the container's readiness;
 - its **command** (``ENTRYPOINT`` and ``CMD``), which the container runs unless compose's ``entrypoint`` or
   ``command`` replaces it: the server it starts and the configuration it names;
+- the ``RUN`` commands of that stage and the stages it builds on: what runs while the image is built, not in the
+  container (a script run there is not the running process's code);
 - the **environment** that stage sets with ``ENV`` (inherited from the stages it is built on), which
   the container starts with unless compose's ``environment`` sets the same key: the host names of the
   services it calls, and credentials written into the image.
@@ -67,6 +69,9 @@ class Build:
     """The stage's ``ENTRYPOINT`` (its words; the shell form's one string), its own or inherited, and where."""
     cmd: tuple[tuple[str, ...], Location] | None = None
     """The stage's ``CMD`` likewise (one set before an ``ENTRYPOINT`` of the same stage still holds)."""
+    runs: tuple[str, ...] = ()
+    """The ``RUN`` commands of the stage and of the stages it is built on (each as one text): what runs while the
+    image is built, not in the container."""
 
 
 @dataclass
@@ -79,6 +84,7 @@ class _Stage:
     healthcheck: tuple[bool, Location] | None = None
     entrypoint: tuple[tuple[str, ...], Location] | None = None
     cmd: tuple[tuple[str, ...], Location] | None = None
+    runs: tuple[str, ...] = ()
 
 
 def build_of(spec: Mapping[str, Any], project_dir: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Build | None, str]:
@@ -127,7 +133,7 @@ def _final(path: str, commands: Any, target: str | None,
             parent = next((s for s in stages if s.name and s.name.lower() == image.lower()), None)
             if parent is not None:
                 stages.append(_Stage(alias, parent.base, parent.at, dict(parent.env), dict(parent.args),
-                                     parent.healthcheck, parent.entrypoint, parent.cmd))
+                                     parent.healthcheck, parent.entrypoint, parent.cmd, parent.runs))
             else:
                 base = None if image.lower() == "scratch" or "$" in image else image
                 stages.append(_Stage(alias, base, at, {}, {}))
@@ -146,6 +152,8 @@ def _final(path: str, commands: Any, target: str | None,
             stages[-1].healthcheck = (words[:1] != ["NONE"], at)
         elif op in ("CMD", "ENTRYPOINT") and stages:  # the last one of a stage wins
             setattr(stages[-1], op.lower(), (tuple(str(w) for w in cmd.value), at))
+        elif op == "RUN" and stages:
+            stages[-1].runs = (*stages[-1].runs, " ".join(str(w) for w in cmd.value))
         elif op == "ENV" and stages:
             stage = stages[-1]
             values = list(cmd.value)
@@ -162,7 +170,8 @@ def _final(path: str, commands: Any, target: str | None,
             return None, f"{path} has no stage {target!r} (build.target)"
         chosen = named[0]
     env = [(k, v, loc) for k, (v, loc) in sorted(chosen.env.items())]
-    return Build(path, chosen.base, chosen.at, env, chosen.healthcheck, chosen.entrypoint, chosen.cmd), ""
+    return Build(path, chosen.base, chosen.at, env, chosen.healthcheck, chosen.entrypoint, chosen.cmd,
+                 chosen.runs), ""
 
 
 def _unquote(value: str) -> str:
