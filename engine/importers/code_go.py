@@ -29,6 +29,7 @@ parameters do).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,7 +50,7 @@ _METHOD = re.compile(r"(?:http\.Method(Get|Post|Put|Patch|Delete|Head|Options)\b
 _NEW_ROUTER = re.compile(r"\b(\w+)\s*:?=\s*&?(?:mux\.NewRouter|http\.NewServeMux|chi\.NewRouter|gin\.New|gin\.Default|"
                          r"echo\.New)\s*\(")
 _FUNC = re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)\s*\(", re.MULTILINE)
-_CONST = re.compile(r"\b(\w+)\s*(?::=|=)\s*\"((?:[^\"\\\n]|\\.)*)\"\s*$", re.MULTILINE)
+_CONST = re.compile(r"\b(\w+)(?:\s+string)?\s*(?::=|=)\s*\"((?:[^\"\\\n]|\\.)*)\"\s*$", re.MULTILINE)
 _TOKEN = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|`([^`]*)`|([A-Za-z_][\w.]*)|(\+)|(\S)")
 _BARE_CALL = re.compile(r"(?<![\w])(?:\w+\.)?(\w+)\s*\(")
 _SET_COOKIE = re.compile(r"\bhttp\.SetCookie\s*\(\s*\w+\s*,\s*&?\s*http\.Cookie\s*\{")
@@ -320,9 +321,16 @@ def _join(prefix: str, path: str) -> str:
     return prefix.rstrip("/") + "/" + path.lstrip("/") if prefix else path
 
 
+_PATH_JOIN = re.compile(r"\s*path\s*\.\s*Join\s*\(")
+
+
 def _string(expr: str, consts: Mapping[str, str]) -> str | None:
     """The value of a string expression of literals and named constants joined by ``+`` (a name the code gives
-    no literal is an empty, deploy-time prefix); None when it is anything else."""
+    no literal is an empty, deploy-time prefix), or of ``path.Join`` over such expressions (``path.Join(uriAdmin,
+    "/login")``); None when it is anything else."""
+    join = _PATH_JOIN.match(expr)
+    if join is not None:
+        return _path_join(expr, join.end() - 1, consts)
     parts: list[str] = []
     literal = False
     for m in _TOKEN.finditer(expr):
@@ -334,6 +342,28 @@ def _string(expr: str, consts: Mapping[str, str]) -> str | None:
         elif m.group(3) is not None:
             parts.append(consts.get(m.group(3), ""))
     return "".join(parts) if literal or parts else None
+
+
+def _path_join(expr: str, i: int, consts: Mapping[str, str]) -> str | None:
+    """The value of the ``path.Join(...)`` whose parenthesis opens at ``expr[i]`` and which is the whole of
+    ``expr``, as Go computes it (the non-empty elements joined by ``/``, then cleaned); None when anything follows
+    it, or when an element is not a string expression, or names a variable the code gives no literal (a deploy-time
+    value: the path is unknown, not its prefix)."""
+    close = _close(expr, i)
+    if expr[close:].strip():
+        return None
+    elements: list[str] = []
+    for arg in split_args(expr[i + 1:close - 1], raw_backticks=True):
+        names = [m.group(3) for m in _TOKEN.finditer(arg) if m.group(3) is not None]
+        value = _string(arg, consts)
+        if value is None or any(n not in consts for n in names):
+            return None
+        elements.append(value)
+    joined = "/".join(e for e in elements if e)
+    if not joined:
+        return ""
+    clean = posixpath.normpath(joined)
+    return "/" + clean.lstrip("/") if clean.startswith("/") else clean
 
 
 def _chain(code: str, i: int) -> tuple[dict[str, str], str]:
@@ -422,18 +452,36 @@ def _fresh_ids(bodies: Sequence[_Func]) -> Iterator[str]:
 
 _GO_LISTEN = re.compile(r"\bhttp\s*\.\s*ListenAndServe\s*\(|\.\s*ListenAndServe\s*\(\s*\)")
 _GIN_OR_ECHO_RUN = re.compile(r"\.\s*(?:Run|Start)\s*\(")
-_GO_TLS = re.compile(r"ListenAndServeTLS|ServeTLS|RunTLS|StartTLS|StartAutoTLS|\btls\s*\.\s*(?:Config|Listen|"
-                     r"NewListener|LoadX509KeyPair)\b|autocert|certmagic")
-"""What gives a Go server TLS: the standard library's TLS variants and configuration, gin's ``RunTLS``, echo's
-``StartTLS``, automatic certificates (autocert, certmagic)."""
+_GO_TLS = re.compile(r"ListenAndServeTLS|ServeTLS|RunTLS|StartAutoTLS|TLSServer|\btls\s*\.\s*(?:Listen|NewListener|"
+                     r"Server)\s*\(|autocert|certmagic")
+"""What gives a Go server TLS: the standard library's TLS variants and listeners, gin's ``RunTLS``, echo's
+``StartAutoTLS`` and ``TLSServer``, automatic certificates (autocert, certmagic). A ``tls.Config`` alone is not one:
+clients make them too (an SMTP pool's, a database driver's); it counts when it is a server's (``_server_tls``)."""
+_ECHO_START_TLS = re.compile(r"\.\s*StartTLS\s*\(")
+"""Echo's ``e.StartTLS(addr, cert, key)``, in a file that imports Echo (an SMTP client's ``StartTLS`` is not one)."""
+_HTTP_SERVER = re.compile(r"(?:\b(\w+)\s*:?=\s*|\bvar\s+(\w+)\s*=\s*)?&?\s*http\s*\.\s*Server\s*\{")
+
+
+def _server_tls(code: str) -> bool:
+    """Whether the code gives an ``http.Server`` a TLS configuration: ``TLSConfig`` in its literal, or set later on
+    the variable it was assigned to (``srv.TLSConfig = ...``)."""
+    for m in _HTTP_SERVER.finditer(code):
+        if "TLSConfig" in code[m.end():_close(code, m.end() - 1)]:
+            return True
+        name = m.group(1) or m.group(2)
+        if name and re.search(rf"\b{re.escape(name)}\s*\.\s*TLSConfig\s*=(?!=)", code):
+            return True
+    return False
 
 
 def plain_listener(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
     """Why, and where, a Go service listens on plain HTTP: its code (not its tests; comments blanked) starts an HTTP
     server with ``http.ListenAndServe`` (or an ``http.Server``'s ``ListenAndServe()``, gin's ``Run``, echo's
-    ``Start`` in a file that imports them) and none of its code gives a server TLS. None otherwise."""
+    ``Start`` in a file that imports them) and none of its code gives a server TLS (``_GO_TLS``, echo's
+    ``StartTLS``, an ``http.Server``'s ``TLSConfig``). None otherwise."""
     codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
-    if any(_GO_TLS.search(code) for _p, code in codes):
+    if any(_GO_TLS.search(code) or _server_tls(code) or
+           ('"github.com/labstack/echo' in code and _ECHO_START_TLS.search(code)) for _p, code in codes):
         return None
     for path, code in codes:
         m = _GO_LISTEN.search(code)
