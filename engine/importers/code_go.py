@@ -90,6 +90,8 @@ class GoRoute:
     no_idempotency_key: str | None = None
     collection: tuple[str, bool] | None = None
     classified: tuple[str, str] | None = None
+    authn: tuple[str, str] | None = None
+    """How the authentication middleware of its group or router checks callers (``session``, ``jwt``...), and why."""
     bodies: tuple[_Func, ...] = field(default=(), compare=False, repr=False)
     """The handler's body, then those of the functions it calls by name (what the route's facts were read from)."""
 
@@ -237,6 +239,7 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
     framework = routers[0] if routers else "gorilla/mux" if '"github.com/gorilla/mux"' in code else "net/http"
     mounts, prefixes = _mounts(code, consts)
     scopes: list[tuple[int, int, str]] = []  # chi r.Route("/x", func(r chi.Router) {...}): its range and prefix
+    guards = _Guards(code, funcs)
     out: list[GoRoute] = []
     for m in _CALL.finditer(code):
         owner, verb = m.group(1), m.group(2)
@@ -254,7 +257,7 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
         if pattern is None:
             continue
         method, _sp, route = pattern.partition(" ") if re.match(r"[A-Z]+ /", pattern) else ("", "", pattern)
-        if not route.startswith("/"):
+        if not route.startswith("/") and not (verb == "Group" and route == ""):
             continue
         scope = "".join(p for s, e, p in scopes if s <= m.start() < e)
         prefix = _join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
@@ -264,6 +267,7 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
         if verb == "Group" or (verb == "PathPrefix" and "Subrouter" in chain):
             if assigned:
                 prefixes[assigned.group(1)] = prefix
+                guards.group(assigned.group(1), owner, args[1:] if verb == "Group" else [], m.start(), at)
             continue
         if verb == "Route":
             if len(args) > 1 and "func" in args[1]:
@@ -274,8 +278,88 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
         methods = _methods(verb, method, chain.get("Methods", ""))
         where = f"{framework} route" + (f" ({tail})" if tail else "")
         bodies = _handler(code, m.end(), handler, funcs)
-        out.extend(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1) for m_ in methods)
+        authn = guards.of(owner, m.start())
+        out.extend(replace(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1), authn=authn)
+                   for m_ in methods)
     return out
+
+
+_AUTH_WORDS = re.compile(r"auth|jwt|login|token|oauth|oidc|require[A-Z_]|protect|guard", re.IGNORECASE)
+"""The words of a middleware named for checking callers (``a.auth.Middleware``, ``echojwt.JWT(...)``,
+``gin.BasicAuth(...)``, ``requireLogin``), as the JavaScript readers recognise Express's; a CORS, CSRF or session
+loader (``sessions.Sessions(...)``) rejects nobody."""
+_NOT_AUTH = re.compile(r"cors|csrf|xsrf", re.IGNORECASE)
+_AUTH_KINDS = (("jwt", re.compile(r"jwt|bearer", re.IGNORECASE)), ("oauth2", re.compile(r"oauth|oidc", re.IGNORECASE)),
+               ("session", re.compile(r"\.\s*Cookie\s*\(|\"Cookie\"|session", re.IGNORECASE)),
+               ("api_key", re.compile(r"BasicAuth|KeyAuth|api_?key|\"Authorization\"", re.IGNORECASE)))
+"""What a middleware (its call, and the body of the function of the service it names) checks, by the credential it
+reads: a JWT, an OAuth 2.0 or OpenID Connect token, a session cookie, a static key or basic credentials; the first
+that matches names it (a middleware that reads a session cookie and an API token alike serves the browser's session)."""
+
+
+class _Guards:
+    """The authentication middleware each group and router of a file carries: given when the group is made
+    (``g := e.Group("/api", authMiddleware)``), mounted on it or on a router it descends from (``g.Use(auth)``: on the
+    routes registered after it), and inherited by the groups made from it. A name made a group again (``g`` in
+    another block) starts afresh."""
+
+    def __init__(self, code: str, funcs: _Funcs) -> None:
+        self.funcs = funcs
+        self.made: dict[str, list[tuple[int, str, tuple[str, str] | None]]] = {}
+        """Each name's groups in the order they are made: where, the router they are made from, their middleware's
+        authentication."""
+        self.used: list[tuple[int, str, tuple[str, str]]] = []
+        for m in _USE.finditer(code):
+            owner = m.group(0).split(".")[0].strip()
+            line = code.count("\n", 0, m.start()) + 1
+            for arg in split_args(code[m.end():close_bracket(code, m.end() - 1) - 1]):
+                found = self._auth(arg, f"{owner}.Use at line {line}")
+                if found is not None:
+                    self.used.append((m.start(), owner, found))
+                    break
+
+    def group(self, name: str, owner: str, middleware: Sequence[str], at: int, where: Location) -> None:
+        """Record a group ``name`` made at offset ``at`` from ``owner`` with these middleware arguments."""
+        found = next((g for arg in middleware
+                      if (g := self._auth(arg, f"the group {name} made at {where.file}:{where.line}")) is not None),
+                     None)
+        self.made.setdefault(name, []).append((at, owner, found))
+
+    def of(self, owner: str, at: int) -> tuple[str, str] | None:
+        """The authentication on a route registered on ``owner`` at offset ``at``: its group's or an ancestor's."""
+        seen: set[str] = set()
+        name: str | None = owner
+        while name is not None and name not in seen:
+            seen.add(name)
+            made = [(pos, parent, g) for pos, parent, g in self.made.get(name, []) if pos < at]
+            since, parent, given = made[-1] if made else (-1, None, None)
+            if given is not None:
+                return given
+            used = next((g for pos, o, g in self.used if o == name and since < pos < at), None)
+            if used is not None:
+                return used
+            name, at = parent, since
+        return None
+
+    def _auth(self, arg: str, where: str) -> tuple[str, str] | None:
+        """The kind of authentication a middleware argument performs, and why, when it is named for checking
+        callers and what it reads tells the kind; None otherwise (a function literal, a plain middleware)."""
+        text = " ".join(arg.split())
+        if text.startswith("func") or not _AUTH_WORDS.search(text) or _NOT_AUTH.search(text) or \
+                _PLAIN_MIDDLEWARE.match(text):
+            return None
+        names = re.findall(r"\w+", text.split("(")[0])
+        body = self.funcs.callee(names[-1]) if names else None
+        read = text + (" " + body.code[body.start:body.end] if body is not None else "")
+        kind = next((k for k, pattern in _AUTH_KINDS if pattern.search(read)), None)
+        if kind is None:
+            return None
+        said = f"{text[:60]} ({body.path}:{body.code.count(chr(10), 0, body.start) + 1})" if body else text[:60]
+        return kind, f"the authentication middleware {said} on {where} reads a {_KIND_WORDS[kind]}"
+
+
+_KIND_WORDS = {"jwt": "JWT", "oauth2": "OAuth 2.0 / OpenID Connect token", "session": "session cookie",
+               "api_key": "static key or basic credentials"}
 
 
 def _mounts(code: str, consts: Mapping[str, str]) -> tuple[set[int], dict[str, str]]:
