@@ -120,7 +120,51 @@ def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
     if any("idempot" in code.lower() for _p, code in codes):  # it names a key: whether it checks one is unknown
         out = [replace(r, no_idempotency_key=None) for r in out]
     cookie = _middleware_cookie(codes, funcs)
-    return [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
+    out = [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
+    session = _library_cookie(codes)
+    return [replace(r, cookie=session) if session and not r.cookie and _signs_in(r) else r for r in out]
+
+
+_SESSION_LIBRARIES = {"github.com/zerodha/simplesessions": ("simplesessions.CookieOptions", "IsSecure", "IsHTTPOnly"),
+                      "github.com/gorilla/sessions": ("sessions.Options", "Secure", "HttpOnly"),
+                      "github.com/gin-contrib/sessions": ("sessions.Options", "Secure", "HttpOnly")}
+"""Go session libraries whose cookie options a literal states (its type, and its Secure and HttpOnly fields): what
+is left out is Go's zero value (off), as with ``http.Cookie``."""
+_SIGN_IN_SEGMENT = re.compile(r"(?:log[_-]?in|sign[_-]?in|log[_-]?on)", re.IGNORECASE)
+
+
+def _library_cookie(codes: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, bool | str], ...], str] | None:
+    """The flags of the session cookie a session library is configured to set (``simplesessions.CookieOptions{...}``,
+    gorilla's ``sessions.Options{...}`` in a file that imports the library): ``Secure`` and ``HttpOnly`` as written,
+    else off; ``SameSite`` when written. None when the code states none, or several that differ."""
+    found: dict[tuple[tuple[str, bool | str], ...], str] = {}
+    for path, code in codes:
+        for module, (kind, secure, http_only) in _SESSION_LIBRARIES.items():
+            if f'"{module}' not in code:
+                continue
+            for m in re.finditer(rf"\b{re.escape(kind)}\s*\{{", code):
+                fields = code[m.end():_close(code, m.end() - 1) - 1]
+                flags: list[tuple[str, bool | str]] = []
+                for key, name in ((secure, "secure"), (http_only, "http_only")):
+                    set_to = re.search(rf"\b{key}\s*:\s*(\w+)", fields)
+                    if set_to is None or set_to.group(1) in ("true", "false"):
+                        flags.append((name, set_to is not None and set_to.group(1) == "true"))
+                same = re.search(r"\bSameSite\s*:\s*http\.SameSite(Strict|Lax|None)Mode", fields)
+                if same:
+                    flags.append(("same_site", same.group(1).lower()))
+                line = code.count("\n", 0, m.start()) + 1
+                found.setdefault(tuple(flags), f"{kind}{{...}} at {path}:{line}, the session library's cookie, "
+                                                "made when a user signs in; flags left out are Go's zero values (off)")
+    if len(found) != 1:
+        return None
+    flags, said = next(iter(found.items()))
+    return flags, said
+
+
+def _signs_in(r: GoRoute) -> bool:
+    """Whether the route is a sign-in (a POST whose last fixed segment says so): where a session is made."""
+    fixed = [seg for seg in r.path.split("/") if seg and not seg.startswith((":", "{", "*"))]
+    return r.method == "POST" and bool(fixed) and _SIGN_IN_SEGMENT.fullmatch(fixed[-1]) is not None
 
 
 _REQUEST_CREDENTIAL = re.compile(
