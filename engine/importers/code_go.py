@@ -157,8 +157,8 @@ def _library_cookie(codes: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, 
                                                 "made when a user signs in; flags left out are Go's zero values (off)")
     if len(found) != 1:
         return None
-    flags, said = next(iter(found.items()))
-    return flags, said
+    stated, said = next(iter(found.items()))
+    return stated, said
 
 
 def _signs_in(r: GoRoute) -> bool:
