@@ -87,6 +87,9 @@ class GoRoute:
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
     query_credential: str | None = None
     login: str | None = None
+    grants_admin: str | None = None
+    """How its handler, or a function it reaches by name, makes an administrator (a user created with the super-admin
+    role), and where."""
     no_idempotency_key: str | None = None
     collection: tuple[str, bool] | None = None
     classified: tuple[str, str] | None = None
@@ -143,17 +146,9 @@ def _library_cookie(codes: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, 
             if f'"{module}' not in code:
                 continue
             for m in re.finditer(rf"\b{re.escape(kind)}\s*\{{", code):
-                fields = code[m.end():_close(code, m.end() - 1) - 1]
-                flags: list[tuple[str, bool | str]] = []
-                for key, name in ((secure, "secure"), (http_only, "http_only")):
-                    set_to = re.search(rf"\b{key}\s*:\s*(\w+)", fields)
-                    if set_to is None or set_to.group(1) in ("true", "false"):
-                        flags.append((name, set_to is not None and set_to.group(1) == "true"))
-                same = re.search(r"\bSameSite\s*:\s*http\.SameSite(Strict|Lax|None)Mode", fields)
-                if same:
-                    flags.append(("same_site", same.group(1).lower()))
+                flags = _cookie_flags(code[m.end():_close(code, m.end() - 1) - 1], secure, http_only)
                 line = code.count("\n", 0, m.start()) + 1
-                found.setdefault(tuple(flags), f"{kind}{{...}} at {path}:{line}, the session library's cookie, "
+                found.setdefault(flags, f"{kind}{{...}} at {path}:{line}, the session library's cookie, "
                                                 "made when a user signs in; flags left out are Go's zero values (off)")
     if len(found) != 1:
         return None
@@ -323,9 +318,47 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
         where = f"{framework} route" + (f" ({tail})" if tail else "")
         bodies = _handler(code, m.end(), handler, funcs)
         authn = guards.of(owner, m.start())
-        out.extend(replace(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1), authn=authn)
+        admin = _makes_admin(bodies[:1], funcs)
+        out.extend(replace(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1), authn=authn,
+                           grants_admin=admin if m_ in ("POST", "PUT", "PATCH") else None)
                    for m_ in methods)
     return out
+
+
+_ADMIN_ROLE = re.compile(r"\b(?:\w*Role\w*\s*:\s*[\w.]*(?:SuperAdmin|Superuser|SuperUser)\w*|"
+                         r"Is(?:Super)?(?:Admin|User|Superuser)\s*:\s*true|Superuser\s*:\s*true)\b")
+"""A struct literal's field that makes a user an administrator: a role field set to a super-admin role
+(``UserRoleID: auth.SuperAdminRoleID``) or ``IsSuperAdmin: true``."""
+_CREATE_USER = re.compile(r"\.\s*(?:Create|Add|Insert|Register|Save)\w*User\w*\s*\(")
+_ADMIN_DEPTH = 3
+
+
+def _makes_admin(start: Sequence[_Func], funcs: _Funcs) -> str | None:
+    """How the handler (``start``) or a function it reaches by a name only one function bears (up to
+    ``_ADMIN_DEPTH`` calls away: a login that hands a first run to its set-up) creates a user with an administrator's
+    role: a body that calls a ``Create...User`` and builds a literal with such a role. None when none does."""
+    seen = list(start)
+    level = list(start)
+    for _depth in range(_ADMIN_DEPTH + 1):
+        for b in level:
+            role = _ADMIN_ROLE.search(b.code, b.start, b.end)
+            create = _CREATE_USER.search(b.code, b.start, b.end)
+            if role and create:
+                line = b.code.count("\n", 0, role.start()) + 1
+                name = _FUNC.match(b.code, b.signature)
+                who = "its handler" if b in start else f"its handler reaches {name.group(1) if name else '?'}, which"
+                made = create.group(0).strip(" .(")
+                return (f"{who} creates a user ({made}) with an administrator's role "
+                        f"({' '.join(role.group(0).split())}, {b.path}:{line})")
+        nxt: list[_Func] = []
+        for b in level:
+            for m in _BARE_CALL.finditer(b.code, b.start, b.end):
+                f = funcs.callee(m.group(1))
+                if f is not None and f not in seen:
+                    seen.append(f)
+                    nxt.append(f)
+        level = nxt
+    return None
 
 
 _AUTH_WORDS = re.compile(r"auth|jwt|login|token|oauth|oidc|require[A-Z_]|protect|guard", re.IGNORECASE)
@@ -666,17 +699,24 @@ def _cookies(b: _Func) -> Iterator[tuple[tuple[tuple[str, bool | str], ...], str
         said = " ".join(g.group(1).strip() for g in (named, value) if g)
         if not _SESSIONISH.search(said) or re.search(r"\bMaxAge\s*:\s*-", fields):
             continue
-        flags: list[tuple[str, bool | str]] = []
-        for key, name in (("Secure", "secure"), ("HttpOnly", "http_only")):
-            set_to = re.search(rf"\b{key}\s*:\s*(\w+)", fields)
-            if set_to is None or set_to.group(1) in ("true", "false"):
-                flags.append((name, set_to is not None and set_to.group(1) == "true"))
-        same = re.search(r"\bSameSite\s*:\s*http\.SameSite(Strict|Lax|None)Mode", fields)
-        if same:
-            flags.append(("same_site", same.group(1).lower()))
         line = b.code.count("\n", 0, m.start()) + 1
-        yield tuple(flags), (f"http.SetCookie({named.group(1).strip() if named else '?'}) at {b.path}:{line}, "
-                             "flags left out are Go's zero values (off)")
+        cookie = named.group(1).strip() if named else "?"
+        yield _cookie_flags(fields, "Secure", "HttpOnly"), (f"http.SetCookie({cookie}) at {b.path}:{line}, flags left "
+                                                            "out are Go's zero values (off)")
+
+
+def _cookie_flags(fields: str, secure: str, http_only: str) -> tuple[tuple[str, bool | str], ...]:
+    """The flags a cookie's literal (its ``fields``) states: its ``secure`` and ``http_only`` fields as written, else
+    Go's zero value (off; one set to anything but a literal is left out, unknown); ``SameSite`` when written."""
+    flags: list[tuple[str, bool | str]] = []
+    for key, name in ((secure, "secure"), (http_only, "http_only")):
+        set_to = re.search(rf"\b{key}\s*:\s*(\w+)", fields)
+        if set_to is None or set_to.group(1) in ("true", "false"):
+            flags.append((name, set_to is not None and set_to.group(1) == "true"))
+    same = re.search(r"\bSameSite\s*:\s*http\.SameSite(Strict|Lax|None)Mode", fields)
+    if same:
+        flags.append(("same_site", same.group(1).lower()))
+    return tuple(flags)
 
 
 def _request_fields(b: _Func) -> Iterator[tuple[str, str]]:

@@ -949,7 +949,7 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The routes a service's Go files register, read across them (handlers, middleware: ``code_go``)."""
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
-                  collection=g.collection, classified=g.classified, authn=g.authn)
+                  collection=g.collection, classified=g.classified, authn=g.authn, grants_admin=g.grants_admin)
             for g in code_go.service_routes(texts)]
 
 
