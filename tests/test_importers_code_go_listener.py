@@ -52,9 +52,13 @@ def test_a_go_server_started_without_tls_and_published_by_compose_serves_its_rou
 @pytest.mark.parametrize(("extra", "plain"), [
     ("", True),
     ('func serveSecure(s *http.Server) { s.ListenAndServeTLS("cert.pem", "key.pem") }', False),
-    ("var conf = &tls.Config{MinVersion: tls.VersionTLS12}", False),
+    ("var srv = &http.Server{Addr: \":443\", TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}}", False),
+    ("func harden(s *http.Server) {}\nfunc secure() { api := &http.Server{}; api.TLSConfig = &tls.Config{} }", False),
     ('var m = autocert.Manager{Prompt: autocert.AcceptTOS}', False),
-], ids=["plain", "listen-tls-anywhere", "tls-config", "autocert"])
+    ("func relay() { opt.TLSConfig = &tls.Config{ServerName: host}; c.StartTLS(opt.TLSConfig) }", True),
+    ("var pgTLS = &tls.Config{MinVersion: tls.VersionTLS12}", True),
+], ids=["plain", "listen-tls-anywhere", "server-tls-config", "server-tls-config-set-later", "autocert",
+        "mail-client-tls", "driver-tls-config"])
 def test_any_tls_in_the_go_code_leaves_the_listener_unknown(extra: str, plain: bool) -> None:
     texts = [("svc/main.go", SIGNUP), ("svc/secure.go", "package main\n" + extra + "\n"),
              ("svc/main_test.go", 'package main\nfunc TestX() { http.ListenAndServeTLS(":1", "c", "k", nil) }\n')]
@@ -66,3 +70,13 @@ def test_gin_run_counts_only_in_a_file_that_imports_gin() -> None:
     worker = "package main\nfunc main() { pool.Run(ctx) }\n"
     assert code_go.plain_listener([("api/main.go", gin)]) is not None
     assert code_go.plain_listener([("worker/main.go", worker)]) is None
+
+
+def test_echo_start_tls_gives_tls_only_in_a_file_that_imports_echo() -> None:
+    echo = ('package main\nimport "github.com/labstack/echo/v4"\n'
+            'func main() { e := echo.New(); e.Start(":80") }\n')
+    secure = ('package main\nimport "github.com/labstack/echo/v4"\n'
+              'func serve(e *echo.Echo) { e.StartTLS(":443", c, k) }\n')
+    mailer = 'package mail\nfunc send(c *smtp.Client) { c.StartTLS(conf) }\n'
+    assert code_go.plain_listener([("api/main.go", echo), ("api/tls.go", secure)]) is None
+    assert code_go.plain_listener([("api/main.go", echo), ("mail/send.go", mailer)]) is not None

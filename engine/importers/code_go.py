@@ -29,6 +29,7 @@ parameters do).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -50,7 +51,7 @@ _METHOD = re.compile(r"(?:http\.Method(Get|Post|Put|Patch|Delete|Head|Options)\b
 _NEW_ROUTER = re.compile(r"\b(\w+)\s*:?=\s*&?(?:mux\.NewRouter|http\.NewServeMux|chi\.NewRouter|gin\.New|gin\.Default|"
                          r"echo\.New)\s*\(")
 _FUNC = re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)\s*\(", re.MULTILINE)
-_CONST = re.compile(r"\b(\w+)\s*(?::=|=)\s*\"((?:[^\"\\\n]|\\.)*)\"\s*$", re.MULTILINE)
+_CONST = re.compile(r"\b(\w+)(?:\s+string)?\s*(?::=|=)\s*\"((?:[^\"\\\n]|\\.)*)\"\s*$", re.MULTILINE)
 _TOKEN = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|`([^`]*)`|([A-Za-z_][\w.]*)|(\+)|(\S)")
 _BARE_CALL = re.compile(r"(?<![\w])(?:\w+\.)?(\w+)\s*\(")
 _SET_COOKIE = re.compile(r"\bhttp\.SetCookie\s*\(\s*\w+\s*,\s*&?\s*http\.Cookie\s*\{")
@@ -85,9 +86,14 @@ class GoRoute:
     cookie: tuple[tuple[tuple[str, bool | str], ...], str] | None = None
     query_credential: str | None = None
     login: str | None = None
+    grants_admin: str | None = None
+    """How its handler, or a function it reaches by name, makes an administrator (a user created with the super-admin
+    role), and where."""
     no_idempotency_key: str | None = None
     collection: tuple[str, bool] | None = None
     classified: tuple[str, str] | None = None
+    authn: tuple[str, str] | None = None
+    """How the authentication middleware of its group or router checks callers (``session``, ``jwt``...), and why."""
     bodies: tuple[_Func, ...] = field(default=(), compare=False, repr=False)
     """The handler's body, then those of the functions it calls by name (what the route's facts were read from)."""
 
@@ -116,7 +122,43 @@ def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
     if any("idempot" in code.lower() for _p, code in codes):  # it names a key: whether it checks one is unknown
         out = [replace(r, no_idempotency_key=None) for r in out]
     cookie = _middleware_cookie(codes, funcs)
-    return [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
+    out = [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
+    session = _library_cookie(codes)
+    return [replace(r, cookie=session) if session and not r.cookie and _signs_in(r) else r for r in out]
+
+
+_SESSION_LIBRARIES = {"github.com/zerodha/simplesessions": ("simplesessions.CookieOptions", "IsSecure", "IsHTTPOnly"),
+                      "github.com/gorilla/sessions": ("sessions.Options", "Secure", "HttpOnly"),
+                      "github.com/gin-contrib/sessions": ("sessions.Options", "Secure", "HttpOnly")}
+"""Go session libraries whose cookie options a literal states (its type, and its Secure and HttpOnly fields): what
+is left out is Go's zero value (off), as with ``http.Cookie``."""
+_SIGN_IN_SEGMENT = re.compile(r"(?:log[_-]?in|sign[_-]?in|log[_-]?on)", re.IGNORECASE)
+
+
+def _library_cookie(codes: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, bool | str], ...], str] | None:
+    """The flags of the session cookie a session library is configured to set (``simplesessions.CookieOptions{...}``,
+    gorilla's ``sessions.Options{...}`` in a file that imports the library): ``Secure`` and ``HttpOnly`` as written,
+    else off; ``SameSite`` when written. None when the code states none, or several that differ."""
+    found: dict[tuple[tuple[str, bool | str], ...], str] = {}
+    for path, code in codes:
+        for module, (kind, secure, http_only) in _SESSION_LIBRARIES.items():
+            if f'"{module}' not in code:
+                continue
+            for m in re.finditer(rf"\b{re.escape(kind)}\s*\{{", code):
+                flags = _cookie_flags(code[m.end():_close(code, m.end() - 1) - 1], secure, http_only)
+                line = code.count("\n", 0, m.start()) + 1
+                found.setdefault(flags, f"{kind}{{...}} at {path}:{line}, the session library's cookie, "
+                                                "made when a user signs in; flags left out are Go's zero values (off)")
+    if len(found) != 1:
+        return None
+    stated, said = next(iter(found.items()))
+    return stated, said
+
+
+def _signs_in(r: GoRoute) -> bool:
+    """Whether the route is a sign-in (a POST whose last fixed segment says so): where a session is made."""
+    fixed = [seg for seg in r.path.split("/") if seg and not seg.startswith((":", "{", "*"))]
+    return r.method == "POST" and bool(fixed) and _SIGN_IN_SEGMENT.fullmatch(fixed[-1]) is not None
 
 
 _REQUEST_CREDENTIAL = re.compile(
@@ -235,6 +277,7 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
     framework = routers[0] if routers else "gorilla/mux" if '"github.com/gorilla/mux"' in code else "net/http"
     mounts, prefixes = _mounts(code, consts)
     scopes: list[tuple[int, int, str]] = []  # chi r.Route("/x", func(r chi.Router) {...}): its range and prefix
+    guards = _Guards(code, funcs)
     out: list[GoRoute] = []
     for m in _CALL.finditer(code):
         owner, verb = m.group(1), m.group(2)
@@ -252,7 +295,7 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
         if pattern is None:
             continue
         method, _sp, route = pattern.partition(" ") if re.match(r"[A-Z]+ /", pattern) else ("", "", pattern)
-        if not route.startswith("/"):
+        if not route.startswith("/") and not (verb == "Group" and route == ""):
             continue
         scope = "".join(p for s, e, p in scopes if s <= m.start() < e)
         prefix = _join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
@@ -262,6 +305,7 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
         if verb == "Group" or (verb == "PathPrefix" and "Subrouter" in chain):
             if assigned:
                 prefixes[assigned.group(1)] = prefix
+                guards.group(assigned.group(1), owner, args[1:] if verb == "Group" else [], m.start(), at)
             continue
         if verb == "Route":
             if len(args) > 1 and "func" in args[1]:
@@ -272,8 +316,126 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
         methods = _methods(verb, method, chain.get("Methods", ""))
         where = f"{framework} route" + (f" ({tail})" if tail else "")
         bodies = _handler(code, m.end(), handler, funcs)
-        out.extend(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1) for m_ in methods)
+        authn = guards.of(owner, m.start())
+        admin = _makes_admin(bodies[:1], funcs)
+        out.extend(replace(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1), authn=authn,
+                           grants_admin=admin if m_ in ("POST", "PUT", "PATCH") else None)
+                   for m_ in methods)
     return out
+
+
+_ADMIN_ROLE = re.compile(r"\b(?:\w*Role\w*\s*:\s*[\w.]*(?:SuperAdmin|Superuser|SuperUser)\w*|"
+                         r"Is(?:Super)?(?:Admin|User|Superuser)\s*:\s*true|Superuser\s*:\s*true)\b")
+"""A struct literal's field that makes a user an administrator: a role field set to a super-admin role
+(``UserRoleID: auth.SuperAdminRoleID``) or ``IsSuperAdmin: true``."""
+_CREATE_USER = re.compile(r"\.\s*(?:Create|Add|Insert|Register|Save)\w*User\w*\s*\(")
+_ADMIN_DEPTH = 3
+
+
+def _makes_admin(start: Sequence[_Func], funcs: _Funcs) -> str | None:
+    """How the handler (``start``) or a function it reaches by a name only one function bears (up to
+    ``_ADMIN_DEPTH`` calls away: a login that hands a first run to its set-up) creates a user with an administrator's
+    role: a body that calls a ``Create...User`` and builds a literal with such a role. None when none does."""
+    seen = list(start)
+    level = list(start)
+    for _depth in range(_ADMIN_DEPTH + 1):
+        for b in level:
+            role = _ADMIN_ROLE.search(b.code, b.start, b.end)
+            create = _CREATE_USER.search(b.code, b.start, b.end)
+            if role and create:
+                line = b.code.count("\n", 0, role.start()) + 1
+                name = _FUNC.match(b.code, b.signature)
+                who = "its handler" if b in start else f"its handler reaches {name.group(1) if name else '?'}, which"
+                made = create.group(0).strip(" .(")
+                return (f"{who} creates a user ({made}) with an administrator's role "
+                        f"({' '.join(role.group(0).split())}, {b.path}:{line})")
+        nxt: list[_Func] = []
+        for b in level:
+            for m in _BARE_CALL.finditer(b.code, b.start, b.end):
+                f = funcs.callee(m.group(1))
+                if f is not None and f not in seen:
+                    seen.append(f)
+                    nxt.append(f)
+        level = nxt
+    return None
+
+
+_AUTH_WORDS = re.compile(r"auth|jwt|login|token|oauth|oidc|require[A-Z_]|protect|guard", re.IGNORECASE)
+"""The words of a middleware named for checking callers (``a.auth.Middleware``, ``echojwt.JWT(...)``,
+``gin.BasicAuth(...)``, ``requireLogin``), as the JavaScript readers recognise Express's; a CORS, CSRF or session
+loader (``sessions.Sessions(...)``) rejects nobody."""
+_NOT_AUTH = re.compile(r"cors|csrf|xsrf", re.IGNORECASE)
+_AUTH_KINDS = (("jwt", re.compile(r"jwt|bearer", re.IGNORECASE)), ("oauth2", re.compile(r"oauth|oidc", re.IGNORECASE)),
+               ("session", re.compile(r"\.\s*Cookie\s*\(|\"Cookie\"|session", re.IGNORECASE)),
+               ("api_key", re.compile(r"BasicAuth|KeyAuth|api_?key|\"Authorization\"", re.IGNORECASE)))
+"""What a middleware (its call, and the body of the function of the service it names) checks, by the credential it
+reads: a JWT, an OAuth 2.0 or OpenID Connect token, a session cookie, a static key or basic credentials; the first
+that matches names it (a middleware that reads a session cookie and an API token alike serves the browser's session)."""
+
+
+class _Guards:
+    """The authentication middleware each group and router of a file carries: given when the group is made
+    (``g := e.Group("/api", authMiddleware)``), mounted on it or on a router it descends from (``g.Use(auth)``: on the
+    routes registered after it), and inherited by the groups made from it. A name made a group again (``g`` in
+    another block) starts afresh."""
+
+    def __init__(self, code: str, funcs: _Funcs) -> None:
+        self.funcs = funcs
+        self.made: dict[str, list[tuple[int, str, tuple[str, str] | None]]] = {}
+        """Each name's groups in the order they are made: where, the router they are made from, their middleware's
+        authentication."""
+        self.used: list[tuple[int, str, tuple[str, str]]] = []
+        for m in _USE.finditer(code):
+            owner = m.group(0).split(".")[0].strip()
+            line = code.count("\n", 0, m.start()) + 1
+            for arg in split_args(code[m.end():close_bracket(code, m.end() - 1) - 1]):
+                found = self._auth(arg, f"{owner}.Use at line {line}")
+                if found is not None:
+                    self.used.append((m.start(), owner, found))
+                    break
+
+    def group(self, name: str, owner: str, middleware: Sequence[str], at: int, where: Location) -> None:
+        """Record a group ``name`` made at offset ``at`` from ``owner`` with these middleware arguments."""
+        found = next((g for arg in middleware
+                      if (g := self._auth(arg, f"the group {name} made at {where.file}:{where.line}")) is not None),
+                     None)
+        self.made.setdefault(name, []).append((at, owner, found))
+
+    def of(self, owner: str, at: int) -> tuple[str, str] | None:
+        """The authentication on a route registered on ``owner`` at offset ``at``: its group's or an ancestor's."""
+        seen: set[str] = set()
+        name: str | None = owner
+        while name is not None and name not in seen:
+            seen.add(name)
+            made = [(pos, parent, g) for pos, parent, g in self.made.get(name, []) if pos < at]
+            since, parent, given = made[-1] if made else (-1, None, None)
+            if given is not None:
+                return given
+            used = next((g for pos, o, g in self.used if o == name and since < pos < at), None)
+            if used is not None:
+                return used
+            name, at = parent, since
+        return None
+
+    def _auth(self, arg: str, where: str) -> tuple[str, str] | None:
+        """The kind of authentication a middleware argument performs, and why, when it is named for checking
+        callers and what it reads tells the kind; None otherwise (a function literal, a plain middleware)."""
+        text = " ".join(arg.split())
+        if text.startswith("func") or not _AUTH_WORDS.search(text) or _NOT_AUTH.search(text) or \
+                _PLAIN_MIDDLEWARE.match(text):
+            return None
+        names = re.findall(r"\w+", text.split("(")[0])
+        body = self.funcs.callee(names[-1]) if names else None
+        read = text + (" " + body.code[body.start:body.end] if body is not None else "")
+        kind = next((k for k, pattern in _AUTH_KINDS if pattern.search(read)), None)
+        if kind is None:
+            return None
+        said = f"{text[:60]} ({body.path}:{body.code.count(chr(10), 0, body.start) + 1})" if body else text[:60]
+        return kind, f"the authentication middleware {said} on {where} reads a {_KIND_WORDS[kind]}"
+
+
+_KIND_WORDS = {"jwt": "JWT", "oauth2": "OAuth 2.0 / OpenID Connect token", "session": "session cookie",
+               "api_key": "static key or basic credentials"}
 
 
 def _mounts(code: str, consts: Mapping[str, str]) -> tuple[set[int], dict[str, str]]:
@@ -319,9 +481,16 @@ def _join(prefix: str, path: str) -> str:
     return prefix.rstrip("/") + "/" + path.lstrip("/") if prefix else path
 
 
+_PATH_JOIN = re.compile(r"\s*path\s*\.\s*Join\s*\(")
+
+
 def _string(expr: str, consts: Mapping[str, str]) -> str | None:
     """The value of a string expression of literals and named constants joined by ``+`` (a name the code gives
-    no literal is an empty, deploy-time prefix); None when it is anything else."""
+    no literal is an empty, deploy-time prefix), or of ``path.Join`` over such expressions (``path.Join(uriAdmin,
+    "/login")``); None when it is anything else."""
+    join = _PATH_JOIN.match(expr)
+    if join is not None:
+        return _path_join(expr, join.end() - 1, consts)
     parts: list[str] = []
     literal = False
     for m in _TOKEN.finditer(expr):
@@ -333,6 +502,28 @@ def _string(expr: str, consts: Mapping[str, str]) -> str | None:
         elif m.group(3) is not None:
             parts.append(consts.get(m.group(3), ""))
     return "".join(parts) if literal or parts else None
+
+
+def _path_join(expr: str, i: int, consts: Mapping[str, str]) -> str | None:
+    """The value of the ``path.Join(...)`` whose parenthesis opens at ``expr[i]`` and which is the whole of
+    ``expr``, as Go computes it (the non-empty elements joined by ``/``, then cleaned); None when anything follows
+    it, or when an element is not a string expression, or names a variable the code gives no literal (a deploy-time
+    value: the path is unknown, not its prefix)."""
+    close = _close(expr, i)
+    if expr[close:].strip():
+        return None
+    elements: list[str] = []
+    for arg in split_args(expr[i + 1:close - 1], raw_backticks=True):
+        names = [m.group(3) for m in _TOKEN.finditer(arg) if m.group(3) is not None]
+        value = _string(arg, consts)
+        if value is None or any(n not in consts for n in names):
+            return None
+        elements.append(value)
+    joined = "/".join(e for e in elements if e)
+    if not joined:
+        return ""
+    clean = posixpath.normpath(joined)
+    return "/" + clean.lstrip("/") if clean.startswith("/") else clean
 
 
 def _chain(code: str, i: int) -> tuple[dict[str, str], str]:
@@ -421,18 +612,36 @@ def _fresh_ids(bodies: Sequence[_Func]) -> Iterator[str]:
 
 _GO_LISTEN = re.compile(r"\bhttp\s*\.\s*ListenAndServe\s*\(|\.\s*ListenAndServe\s*\(\s*\)")
 _GIN_OR_ECHO_RUN = re.compile(r"\.\s*(?:Run|Start)\s*\(")
-_GO_TLS = re.compile(r"ListenAndServeTLS|ServeTLS|RunTLS|StartTLS|StartAutoTLS|\btls\s*\.\s*(?:Config|Listen|"
-                     r"NewListener|LoadX509KeyPair)\b|autocert|certmagic")
-"""What gives a Go server TLS: the standard library's TLS variants and configuration, gin's ``RunTLS``, echo's
-``StartTLS``, automatic certificates (autocert, certmagic)."""
+_GO_TLS = re.compile(r"ListenAndServeTLS|ServeTLS|RunTLS|StartAutoTLS|TLSServer|\btls\s*\.\s*(?:Listen|NewListener|"
+                     r"Server)\s*\(|autocert|certmagic")
+"""What gives a Go server TLS: the standard library's TLS variants and listeners, gin's ``RunTLS``, echo's
+``StartAutoTLS`` and ``TLSServer``, automatic certificates (autocert, certmagic). A ``tls.Config`` alone is not one:
+clients make them too (an SMTP pool's, a database driver's); it counts when it is a server's (``_server_tls``)."""
+_ECHO_START_TLS = re.compile(r"\.\s*StartTLS\s*\(")
+"""Echo's ``e.StartTLS(addr, cert, key)``, in a file that imports Echo (an SMTP client's ``StartTLS`` is not one)."""
+_HTTP_SERVER = re.compile(r"(?:\b(\w+)\s*:?=\s*|\bvar\s+(\w+)\s*=\s*)?&?\s*http\s*\.\s*Server\s*\{")
+
+
+def _server_tls(code: str) -> bool:
+    """Whether the code gives an ``http.Server`` a TLS configuration: ``TLSConfig`` in its literal, or set later on
+    the variable it was assigned to (``srv.TLSConfig = ...``)."""
+    for m in _HTTP_SERVER.finditer(code):
+        if "TLSConfig" in code[m.end():_close(code, m.end() - 1)]:
+            return True
+        name = m.group(1) or m.group(2)
+        if name and re.search(rf"\b{re.escape(name)}\s*\.\s*TLSConfig\s*=(?!=)", code):
+            return True
+    return False
 
 
 def plain_listener(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
     """Why, and where, a Go service listens on plain HTTP: its code (not its tests; comments blanked) starts an HTTP
     server with ``http.ListenAndServe`` (or an ``http.Server``'s ``ListenAndServe()``, gin's ``Run``, echo's
-    ``Start`` in a file that imports them) and none of its code gives a server TLS. None otherwise."""
+    ``Start`` in a file that imports them) and none of its code gives a server TLS (``_GO_TLS``, echo's
+    ``StartTLS``, an ``http.Server``'s ``TLSConfig``). None otherwise."""
     codes = [(p, t) for p, t in texts if p.endswith(".go") and not p.endswith("_test.go")]
-    if any(_GO_TLS.search(code) for _p, code in codes):
+    if any(_GO_TLS.search(code) or _server_tls(code) or
+           ('"github.com/labstack/echo' in code and _ECHO_START_TLS.search(code)) for _p, code in codes):
         return None
     for path, code in codes:
         m = _GO_LISTEN.search(code)
@@ -489,17 +698,24 @@ def _cookies(b: _Func) -> Iterator[tuple[tuple[tuple[str, bool | str], ...], str
         said = " ".join(g.group(1).strip() for g in (named, value) if g)
         if not _SESSIONISH.search(said) or re.search(r"\bMaxAge\s*:\s*-", fields):
             continue
-        flags: list[tuple[str, bool | str]] = []
-        for key, name in (("Secure", "secure"), ("HttpOnly", "http_only")):
-            set_to = re.search(rf"\b{key}\s*:\s*(\w+)", fields)
-            if set_to is None or set_to.group(1) in ("true", "false"):
-                flags.append((name, set_to is not None and set_to.group(1) == "true"))
-        same = re.search(r"\bSameSite\s*:\s*http\.SameSite(Strict|Lax|None)Mode", fields)
-        if same:
-            flags.append(("same_site", same.group(1).lower()))
         line = b.code.count("\n", 0, m.start()) + 1
-        yield tuple(flags), (f"http.SetCookie({named.group(1).strip() if named else '?'}) at {b.path}:{line}, "
-                             "flags left out are Go's zero values (off)")
+        cookie = named.group(1).strip() if named else "?"
+        yield _cookie_flags(fields, "Secure", "HttpOnly"), (f"http.SetCookie({cookie}) at {b.path}:{line}, flags left "
+                                                            "out are Go's zero values (off)")
+
+
+def _cookie_flags(fields: str, secure: str, http_only: str) -> tuple[tuple[str, bool | str], ...]:
+    """The flags a cookie's literal (its ``fields``) states: its ``secure`` and ``http_only`` fields as written, else
+    Go's zero value (off; one set to anything but a literal is left out, unknown); ``SameSite`` when written."""
+    flags: list[tuple[str, bool | str]] = []
+    for key, name in ((secure, "secure"), (http_only, "http_only")):
+        set_to = re.search(rf"\b{key}\s*:\s*(\w+)", fields)
+        if set_to is None or set_to.group(1) in ("true", "false"):
+            flags.append((name, set_to is not None and set_to.group(1) == "true"))
+    same = re.search(r"\bSameSite\s*:\s*http\.SameSite(Strict|Lax|None)Mode", fields)
+    if same:
+        flags.append(("same_site", same.group(1).lower()))
+    return tuple(flags)
 
 
 def _request_fields(b: _Func) -> Iterator[tuple[str, str]]:

@@ -252,6 +252,9 @@ class Route:
     """The paid provider call its handler makes (an AI model's completion), and where."""
     classified: tuple[str, str] | None = None
     """The most sensitive data class the request fields its handler reads suggest (``field_class``), and why."""
+    authn: tuple[str, str] | None = None
+    """How a middleware in front of its handler authenticates callers (``session``, ``jwt``...: the Go readers'
+    groups built with an authentication middleware), and why."""
     authz: tuple[str, str] | None = None
     """What its handler checks beyond authentication (``none``, ``role``), and why, when its code shows it."""
     unchecked: str | None = None
@@ -1010,7 +1013,7 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The routes a service's Go files register, read across them (handlers, middleware: ``code_go``)."""
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
-                  collection=g.collection, classified=g.classified)
+                  collection=g.collection, classified=g.classified, authn=g.authn, grants_admin=g.grants_admin)
             for g in code_go.service_routes(texts)]
 
 
@@ -3118,8 +3121,13 @@ def _fulfilment(body: Body, ident: str, r: Route) -> None:
 
 def _no_check(body: Body, ident: str, r: Route, open_code: str | None) -> None:
     """``authn`` and ``authz`` none on a route of a service whose code reads no credential, or on one that its
-    service's code shows checks nobody (``Route.open``) when no gateway in front states a check of its own."""
-    if open_code:
+    service's code shows checks nobody (``Route.open``) when no gateway in front states a check of its own; the
+    kind of authentication a middleware in front of its handler performs (``Route.authn``) when it has one."""
+    if r.authn:
+        if "authn" not in (body.get("endpoints", ident) or {}):
+            body.set("endpoints", ident, "authn", r.authn[0], r.at)
+            body.note("endpoints", ident, f"authn {r.authn[0]}: {r.authn[1]}")
+    elif open_code:
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)
         body.note("endpoints", ident, f"authn none, authz none: {open_code}")
