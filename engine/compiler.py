@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import orjson
+from msgspec import Struct
+from msgspec import field as struct_field
 
 from engine import budget
 from engine.dialect import compile_regex
@@ -46,8 +48,7 @@ Test = tuple[str, str, Any]  # field, operator, value
 Join = tuple[str, str, str]  # field, alias, field
 
 
-@dataclass(frozen=True)
-class CompiledPattern:
+class CompiledPattern(Struct, frozen=True):
     """One pattern, in the form both evaluators read."""
 
     alias: str
@@ -96,8 +97,7 @@ def combinations(groups: Sequence[Sequence[str]], counts: Mapping[str, int]) -> 
     return total
 
 
-@dataclass(frozen=True)
-class CompiledRule:
+class CompiledRule(Struct, frozen=True, dict=True):
     """One durable_rules rule: a rule's main condition, or one of its information-gap variants."""
 
     name: str
@@ -643,8 +643,7 @@ def _gate_sets(gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]]
             for kind, alts in gates.items()}
 
 
-@dataclass(eq=False)
-class CompiledKB:
+class CompiledKB(Struct, eq=False):
     """A compiled knowledge base, ready for the runtime."""
 
     rules: dict[str, CompiledRule]
@@ -653,10 +652,10 @@ class CompiledKB:
     digest: str
     matched_kinds: frozenset[str]
     strata: int = 1
-    definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    definitions: dict[str, dict[str, Any]] = struct_field(default_factory=dict)
+    severity_overrides: dict[str, Severity] = struct_field(default_factory=dict)
     """Rule id -> base severity set by the project config (``[severity]``), used instead of the matrix's."""
-    priced: dict[tuple[str, str], bool] = field(default_factory=dict)
+    priced: dict[tuple[str, str], bool] = struct_field(default_factory=dict)
     """(risk rule, context rule) -> whether the risk rule already requires the context of its subject
     (``engine.model.ruledata.context_already_priced``), worked out once per pair."""
 
@@ -1032,14 +1031,13 @@ _NEX_WEIGHT = {"missing": 1, "none_such": 2, "unknown_or": 1}
 """``$nex`` tests each operator puts under its kind's node."""
 
 
-@dataclass(eq=False, repr=False)
-class _Load:
+class _Load(Struct, eq=False):
     """What a ruleset's rules put under each kind's node of the C core, against its limits."""
 
-    alpha: Counter[str] = field(default_factory=Counter)
-    nex: Counter[str] = field(default_factory=Counter)
-    tests: Counter[str] = field(default_factory=Counter)
-    shapes: Counter[bytes] = field(default_factory=Counter)
+    alpha: Counter[str] = struct_field(default_factory=Counter)
+    nex: Counter[str] = struct_field(default_factory=Counter)
+    tests: Counter[str] = struct_field(default_factory=Counter)
+    shapes: Counter[bytes] = struct_field(default_factory=Counter)
 
     @classmethod
     def of(cls, c: CompiledRule) -> _Load:
