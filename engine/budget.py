@@ -21,8 +21,9 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import FrameType
+
+from msgspec import Struct
 
 from engine.errors import LimitError
 
@@ -75,8 +76,7 @@ def parse_bytes(text: str) -> int:
     return int(number) * mult
 
 
-@dataclass(eq=False)
-class Budget:
+class Budget(Struct, eq=False):
     """The deadline (monotonic clock) and the memory bound of one command."""
 
     seconds: float

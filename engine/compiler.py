@@ -16,10 +16,12 @@ import json
 import operator
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import orjson
+from msgspec import Struct
+from msgspec import field as struct_field
+from msgspec.structs import force_setattr
 
 from engine import budget
 from engine.dialect import compile_regex
@@ -46,8 +48,7 @@ Test = tuple[str, str, Any]  # field, operator, value
 Join = tuple[str, str, str]  # field, alias, field
 
 
-@dataclass(frozen=True)
-class CompiledPattern:
+class CompiledPattern(Struct, frozen=True):
     """One pattern, in the form both evaluators read."""
 
     alias: str
@@ -96,8 +97,7 @@ def combinations(groups: Sequence[Sequence[str]], counts: Mapping[str, int]) -> 
     return total
 
 
-@dataclass(frozen=True)
-class CompiledRule:
+class CompiledRule(Struct, frozen=True, dict=True):
     """One durable_rules rule: a rule's main condition, or one of its information-gap variants."""
 
     name: str
@@ -492,8 +492,7 @@ def _condition(fld: str, op: str, value: Any) -> dict[str, Any]:
     raise RuleError(f"operator '{op}' cannot be compiled")  # pragma: no cover - validated on load
 
 
-@dataclass(frozen=True)
-class RulesetSpec:
+class RulesetSpec(Struct, frozen=True, eq=False):
     """One durable_rules ruleset: a partition of one stratum."""
 
     name: str
@@ -505,39 +504,34 @@ class RulesetSpec:
     """Every rule here matches one fact alone (one pattern, no join, no negation), so facts need not
     stay in the C core once their activations have run: the runtime retracts them at once. Working
     memory then stays small, and the C core's cost per fact, which grows with it, stays flat."""
-    fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
+    fields: Mapping[str, tuple[str, ...]] = struct_field(default_factory=dict)
     """Per kind, the top-level fields the rules here read: the runtime gives the C core only these
     (it parses, hashes and stores every property it is given, and hands them all back)."""
-    lookups: Mapping[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = field(
-        default_factory=dict, compare=False, hash=False)
+    lookups: Mapping[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = struct_field(default_factory=dict)
     """Per kind, the facts to attach to its facts, as (``Lookup.slot``, ``Lookup.field``, ``Lookup.key``,
     fields of the attached fact the rules read); see ``CompiledRule.lookups``."""
-    regexes: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict, compare=False, hash=False)
+    regexes: Mapping[str, tuple[tuple[str, str, str], ...]] = struct_field(default_factory=dict)
     """Per kind, the ``regex`` tests the runtime computes for the C core, as (``regex_slot``, field path in the
     projected fact, pattern): the C core only tests the slot's truth (see ``engine.dialect``)."""
-    gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]] = field(default_factory=dict, compare=False,
-                                                                           hash=False)
+    gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]] = struct_field(default_factory=dict)
     """Per kind as the C core sees it (``neg:`` prefixed for negated patterns), a necessary condition for a
     fact to match any pattern here: one alternative per pattern, each the values its ``eq``/``in`` tests
     allow. A fact that satisfies no alternative cannot match, and is not asserted: a join ruleset's
     working memory, whose size sets the C core's cost per fact, holds only facts that can take part.
     Kinds with a pattern that has no such test have no gate."""
 
-    absences: Mapping[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = field(
-        default_factory=dict, compare=False, hash=False)
+    absences: Mapping[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = struct_field(default_factory=dict)
     """Per kind, the negated patterns the runtime decides for the C core on its facts (``CompiledRule.absences``),
     as (``Absence.slot``, ``Absence.screen``, the fact's fields joined, in the order of the screen's)."""
-    screens: Mapping[str, tuple[str, tuple[Test, ...], tuple[str, ...]]] = field(
-        default_factory=dict, compare=False, hash=False)
+    screens: Mapping[str, tuple[str, tuple[Test, ...], tuple[str, ...]]] = struct_field(default_factory=dict)
     """By ``Absence.screen``, what the runtime gathers for it: (kind, tests, fields whose values it keeps)."""
 
-    partners: tuple[tuple[str, Mapping[str, tuple[Any, ...]] | None, str], ...] = field(
-        default=(), compare=False, hash=False)
+    partners: tuple[tuple[str, Mapping[str, tuple[Any, ...]] | None, str], ...] = ()
     """The sides of the joins ``semijoins`` reads: (kind, the values its pattern's ``eq``/``in`` tests allow (as a
     ``gates`` alternative; None: no such test), the field joined). No rule derives the kind: its facts are all known
     when a stratum starts."""
     semijoins: Mapping[str, tuple[tuple[Mapping[str, tuple[Any, ...]] | None, tuple[tuple[str, int], ...]], ...]] = \
-        field(default_factory=dict, compare=False, hash=False)
+        struct_field(default_factory=dict)
     """Per kind of a join ruleset, a necessary condition, beyond its gate, for a fact to take part in a match: one
     alternative per pattern of the kind, each its own gate (None: no test) and its joins with patterns of a kind in
     ``partners``, as (the fact's field, the index in ``partners``); the fact needs, for every one of them, a fact
@@ -545,11 +539,10 @@ class RulesetSpec:
     asserted (a generated 5,000-service design's calls: 12,953 pass the gate, 4,302 this). Kinds with a pattern
     joined to no such partner have none."""
 
-    hold_partners: tuple[tuple[str, Mapping[str, tuple[Any, ...]] | None, str], ...] = field(
-        default=(), compare=False, hash=False)
+    hold_partners: tuple[tuple[str, Mapping[str, tuple[Any, ...]] | None, str], ...] = ()
     """``partners``, of any kind (the sides ``holds`` reads)."""
     holds: Mapping[str, tuple[tuple[Mapping[str, tuple[Any, ...]] | None, tuple[tuple[str, int], ...]], ...]] = \
-        field(default_factory=dict, compare=False, hash=False)
+        struct_field(default_factory=dict)
     """``semijoins`` of the derived kinds that have none, with partners of derived kinds too (in ``hold_partners``):
     a derived fact that meets none of them with the facts given to the ruleset so far can match nothing yet, and
     the runtime holds it back until one is given that it meets (``engine.runtime._Holds``). At 5,000 services the
@@ -557,16 +550,26 @@ class RulesetSpec:
     55 ms to assert; a held fact is asserted, if ever, in the round of its partner, before it: the C core's
     activations are the same, in the same order."""
 
-    gate_sets: Mapping[str, tuple[tuple[tuple[str, frozenset[Any]], ...], ...]] = field(
-        init=False, repr=False, compare=False, hash=False, default_factory=dict)
+    gate_sets: Mapping[str, tuple[tuple[tuple[str, frozenset[Any]], ...], ...]] = struct_field(default_factory=dict)
     """``gates`` with each field's allowed values as a set of tagged values (built once; see ``_tagged``)."""
 
-    gate_tests: dict[str, Callable[[Mapping[str, Any]], bool] | None] = field(
-        init=False, repr=False, compare=False, hash=False, default_factory=dict)
+    gate_tests: dict[str, Callable[[Mapping[str, Any]], bool] | None] = struct_field(default_factory=dict)
     """``gate`` by kind, made when first asked."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gate_sets", _gate_sets(self.gates))
+        force_setattr(self, "gate_sets", _gate_sets(self.gates))
+
+    def _compared(self) -> tuple[Any, ...]:
+        return self.name, self.stratum, self.rules, self.positive_kinds, self.negated_kinds, self.transient
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the first six fields are (what the rulesets are; the rest is worked out from them)."""
+        if not isinstance(other, RulesetSpec) or type(other) is not type(self):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
 
     def admits(self, kind: str, fact: Mapping[str, Any]) -> bool:
         """Whether ``fact``, asserted as ``kind``, passes this ruleset's gate (see ``gates``)."""
@@ -643,8 +646,7 @@ def _gate_sets(gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]]
             for kind, alts in gates.items()}
 
 
-@dataclass(eq=False)
-class CompiledKB:
+class CompiledKB(Struct, eq=False):
     """A compiled knowledge base, ready for the runtime."""
 
     rules: dict[str, CompiledRule]
@@ -653,10 +655,10 @@ class CompiledKB:
     digest: str
     matched_kinds: frozenset[str]
     strata: int = 1
-    definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    definitions: dict[str, dict[str, Any]] = struct_field(default_factory=dict)
+    severity_overrides: dict[str, Severity] = struct_field(default_factory=dict)
     """Rule id -> base severity set by the project config (``[severity]``), used instead of the matrix's."""
-    priced: dict[tuple[str, str], bool] = field(default_factory=dict)
+    priced: dict[tuple[str, str], bool] = struct_field(default_factory=dict)
     """(risk rule, context rule) -> whether the risk rule already requires the context of its subject
     (``engine.model.ruledata.context_already_priced``), worked out once per pair."""
 
@@ -1032,14 +1034,13 @@ _NEX_WEIGHT = {"missing": 1, "none_such": 2, "unknown_or": 1}
 """``$nex`` tests each operator puts under its kind's node."""
 
 
-@dataclass(eq=False, repr=False)
-class _Load:
+class _Load(Struct, eq=False):
     """What a ruleset's rules put under each kind's node of the C core, against its limits."""
 
-    alpha: Counter[str] = field(default_factory=Counter)
-    nex: Counter[str] = field(default_factory=Counter)
-    tests: Counter[str] = field(default_factory=Counter)
-    shapes: Counter[bytes] = field(default_factory=Counter)
+    alpha: Counter[str] = struct_field(default_factory=Counter)
+    nex: Counter[str] = struct_field(default_factory=Counter)
+    tests: Counter[str] = struct_field(default_factory=Counter)
+    shapes: Counter[bytes] = struct_field(default_factory=Counter)
 
     @classmethod
     def of(cls, c: CompiledRule) -> _Load:

@@ -33,8 +33,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from engine.errors import ArchplanError, ErrorGroup, InputError, Location, UsageError, did_you_mean, raise_all
 from engine.model import Severity
@@ -63,8 +64,7 @@ def _toml_type(value: Any) -> str:
     return f"a {type(value).__name__} ({value})"  # dates and times
 
 
-@dataclass(frozen=True, eq=False)
-class Config:
+class Config(Struct, frozen=True, eq=False):
     """A validated project configuration (``Config()`` is "no configuration")."""
 
     file: str | None = None

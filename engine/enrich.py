@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple, TypedDict
+
+from msgspec import Struct
 
 from engine import budget
 from engine.graph import (
@@ -54,8 +55,7 @@ LIST_CAP = 10
 """Lists in graph facts (unknown components of a path) keep their first names only; counts are exact."""
 
 
-@dataclass(frozen=True, eq=False)
-class PathInfo:
+class PathInfo(Struct, frozen=True, eq=False):
     """The synchronous call tree below one public entry point."""
 
     entry: str
@@ -78,8 +78,7 @@ class PathInfo:
     """The entry is an administrative endpoint (an operator console, a back-office function): no user calls it."""
 
 
-@dataclass(frozen=True, eq=False)
-class Enriched:
+class Enriched(Struct, frozen=True, eq=False):
     """The design's facts with computed fields, plus the graph facts."""
 
     facts: tuple[Fact, ...]
@@ -145,8 +144,7 @@ def enrich(design: Design) -> Enriched:
 # Public paths: the call tree below each entry point
 # --------------------------------------------------------------------------------------
 
-@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
-class _EntryFigures:
+class _EntryFigures(Struct, eq=False):
     """What one entry's call tree (over one route) adds to its chain figures."""
 
     nodes: Members
@@ -196,8 +194,7 @@ class _NodeFigures:
                              bottleneck, bottleneck_rps, fan_out, Members(nodes, r.unknown_latency))
 
 
-@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
-class _Trees:
+class _Trees(Struct, eq=False):
     """The public paths and what they cover: every node of the call tree of a user (not ``admin``) entry
     (``on_public_bits``), every node of any tree by the entry's exposure, and each tree's service count with
     its bitset."""
@@ -329,8 +326,7 @@ def _path_data(p: PathInfo, worst: set[str]) -> dict[str, Any]:
 # Design-wide figures the per-kind fields read
 # --------------------------------------------------------------------------------------
 
-@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
-class _Access:
+class _Access(Struct, eq=False):
     """Which services read or write each datastore, as ``access`` graph facts and per datastore."""
 
     facts: dict[tuple[str, str, str], Fact]  # (datastore, service, mode) -> its access fact
@@ -471,8 +467,7 @@ def _consoles(design: Design) -> tuple[set[str], dict[str, set[str]]]:
     return consoles, {t: fronts.get(t, set()) for t in consoles}
 
 
-@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
-class _Context:
+class _Context(Struct, eq=False):
     """Everything the per-kind fields read besides the fact itself."""
 
     g: CallGraph

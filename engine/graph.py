@@ -9,8 +9,9 @@ every path made a chain of 8,000 public services take 79 s and 1.4 GB).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Required, TypedDict, TypeVar, overload
+
+from msgspec import Struct, field
 
 from engine.model.design import Design
 
@@ -239,8 +240,7 @@ def call(data: Mapping[str, Any]) -> Call:
     return data  # type: ignore[return-value]  # validated by the loader against model.Interaction
 
 
-@dataclass(frozen=True, eq=False)
-class Condensation:
+class Condensation(Struct, frozen=True, eq=False):
     """The hard synchronous call graph over its strongly connected components.
 
     ``comps`` is in Tarjan's order, the reverse of a topological one: callees before callers.

@@ -19,7 +19,8 @@ from __future__ import annotations
 import itertools
 import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from engine.model import Severity
 from engine.model.finding import Finding
@@ -37,8 +38,7 @@ def name_of(subject: str) -> str:
     return subject.split(":", 1)[-1]
 
 
-@dataclass(frozen=True, eq=False)
-class RiskGroup:
+class RiskGroup(Struct, frozen=True, eq=False):
     """The findings of one rule."""
 
     rule: str
@@ -55,8 +55,7 @@ class RiskGroup:
         return self.findings[0]
 
 
-@dataclass(frozen=True, eq=False)
-class GapGroup:
+class GapGroup(Struct, frozen=True, eq=False):
     """One field left unknown on several elements of one kind."""
 
     kind: str

@@ -6,7 +6,6 @@ and key path, with a did-you-mean where one helps.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 from collections.abc import Iterable, Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from pydantic_core import ValidationError  # pydantic's own (a check imports pydantic-core, not pydantic)
 
 from engine import budget
@@ -493,7 +493,7 @@ def load_design(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     budget.check("loading the design")
     design = load_documents(docs)
     roots = sorted({os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths})
-    return dataclasses.replace(design, roots=tuple(roots), warnings=(*design.warnings, *skipped))
+    return msgspec.structs.replace(design, roots=tuple(roots), warnings=(*design.warnings, *skipped))
 
 
 def read_design_file(path: str, limits: Limits = DEFAULT_LIMITS, *, required: bool = True) -> list[Document]:

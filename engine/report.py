@@ -7,10 +7,10 @@ import operator
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from msgspec import Struct
 
 from engine.grouping import NAMES_SHOWN, GapGroup, RiskGroup, gap_groups, kind_of, names, plural, risk_groups
 from engine.model import Phase, Severity
@@ -116,8 +116,7 @@ def _where(f: Finding) -> str:
     return f"{display_path(loc.file)}:{loc.line}" if loc.line else display_path(loc.file)
 
 
-@dataclass(frozen=True, eq=False)
-class TextStyle:
+class TextStyle(Struct, frozen=True, eq=False):
     """How the text report is laid out: for a terminal, or plain (files, pipes: the same on every machine)."""
 
     width: int | None = None

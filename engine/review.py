@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import gc
 import hashlib
@@ -17,8 +16,10 @@ import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec import Struct, field
 
 from engine import budget, kbcache
 from engine.compiler import CompiledKB, compile_kb
@@ -57,8 +58,7 @@ findings at critical (a catalogue backup interval among them); a base severity a
 _SEVERITY_CATEGORY_KIND = operator.attrgetter("severity", "category", "kind")
 
 
-@dataclass
-class Review:
+class Review(Struct):
     """The result of reviewing a design."""
 
     design: Design
@@ -196,8 +196,7 @@ def assemble(design: Design, enriched: Enriched, kb: CompiledKB, result: RunResu
     return Review(design, enriched, kb, findings, mitigations, result, root, facts)
 
 
-@dataclass(eq=False, repr=False)
-class _Matches:
+class _Matches(Struct, eq=False):
     """A run's outcomes, one match kept per risk, per context rule on a risk, and the gaps per subject."""
 
     risks: dict[str, RiskRecord]
@@ -286,8 +285,7 @@ def _inherit_assumptions(risks: dict[str, RiskRecord], candidates: set[str] | No
                 changed = True
 
 
-@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
-class _Explainer:
+class _Explainer(Struct, eq=False):
     """The evidence of a finding: the facts it rests on, and for a derived fact, its own premises in turn."""
 
     facts: Mapping[str, Fact]
@@ -355,8 +353,7 @@ class _RelativePaths(dict[str, str]):
         return rel
 
 
-@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
-class _RuleTerms:
+class _RuleTerms(Struct, eq=False):
     """What a finding takes from its rule, worked out once per rule."""
 
     rule: Rule
@@ -500,8 +497,7 @@ def _adjustment(terms: _RuleTerms, a: Adjusted, key: tuple[int, str, str]) -> tu
     return made
 
 
-@dataclass(eq=False, repr=False)  # only read once built; frozen: 2 generated methods more a process
-class _GapTerms:
+class _GapTerms(Struct, eq=False):
     """What a gap finding takes from the fields its subject leaves unknown and the rules needing them, worked
     out once per kind of subject and set of (field, rule): a design has few such sets and thousands of gaps."""
 
@@ -583,8 +579,7 @@ def _inferred(subject: Fact | None, evidence: Sequence[Evidence]) -> tuple[str, 
     return tuple(sorted(keys))
 
 
-@dataclass(eq=False, repr=False)
-class _MitigationAcc:
+class _MitigationAcc(Struct, eq=False):
     """One mitigation (pattern on scope) as the findings it resolves accumulate."""
 
     ref: MitigationRef
@@ -718,7 +713,7 @@ def _settings_key(dirs: Sequence[str], params: Mapping[str, Any] | None, disable
                                         sorted(config.params.items()), list(config.extend),
                                         sorted(config.plan_effort.items())]
     return json.dumps([[os.path.abspath(d) for d in dirs], sorted((params or {}).items()), list(disabled),
-                       dataclasses.astuple(limits), conf, findings_only], default=repr)
+                       msgspec.structs.astuple(limits), conf, findings_only], default=repr)
 
 
 def clear_kb_cache() -> None:

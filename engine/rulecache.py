@@ -13,7 +13,6 @@ file. ``ARCHPLAN_NO_CACHE=1`` or ``--no-cache`` turns the cache off; ``ARCHPLAN_
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -21,6 +20,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import orjson
 
 from engine import source
@@ -82,7 +82,7 @@ def _key(files: Sequence[str], texts: Sequence[str], limits: Limits) -> str:
     h = hashlib.sha256()
     with open(source.__file__, "rb") as fh:  # the parser itself: a change to it invalidates every entry
         h.update(fh.read())
-    h.update(json.dumps([FORMAT, dataclasses.astuple(limits)]).encode())
+    h.update(json.dumps([FORMAT, msgspec.structs.astuple(limits)]).encode())
     for path, text in zip(files, texts, strict=True):
         data = text.encode("utf-8", "surrogatepass")
         h.update(f"\0{path}\0{len(data)}\0".encode("utf-8", "surrogatepass"))  # as given: the documents name it

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.compiler import CompiledKB
@@ -279,7 +279,7 @@ def check_unknown_policy(kb: CompiledKB, paths: Sequence[str] = ()) -> tuple[int
                 continue
             checked += 1
             alias, _, fld = ref.partition(".")
-            variant = dataclasses.replace(ex, design=_without(ex.design, section, path, bound.get(alias)))
+            variant = msgspec.structs.replace(ex, design=_without(ex.design, section, path, bound.get(alias)))
             case = Case(rid, variant, lr.doc, ("examples", index))
             try:
                 rv = review_design(load_documents([case_document(case)]), kb)

@@ -22,10 +22,10 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
+from msgspec import Struct, field
 
 from engine import budget
 from engine.compiler import (
@@ -120,8 +120,7 @@ DEFAULT_MAX_DERIVED = 200_000
 """The fewest facts a run may derive when ``--max-derived-facts`` is not given."""
 
 
-@dataclass(frozen=True)
-class RunLimits:
+class RunLimits(Struct, frozen=True):
     """Bounds on one run of the rules; exceeding any is a ``LimitError`` (exit 2), never a partial result."""
 
     max_derived: int | None = None
@@ -171,8 +170,7 @@ def fresh_id(used: set[int]) -> int:
     return n
 
 
-@dataclass
-class Derivation:
+class Derivation(Struct):
     """How a derived fact came to be: the rule and the facts it matched."""
 
     rule: str
@@ -239,8 +237,7 @@ class Derivations(MutableMapping[str, Derivation]):
         return f"Derivations({self._all()!r})"
 
 
-@dataclass(eq=False)
-class RunResult:
+class RunResult(Struct, eq=False):
     """What firing the rules to a fixed point produced."""
 
     recorded: list[tuple[str, Outcome]] = field(default_factory=list)

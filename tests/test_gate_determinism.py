@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -67,7 +68,7 @@ def reports(setup: Setup, files: Sequence[str], fact_order: Sequence[int], waive
     loaded = load_design(list(files))
     facts = tuple(loaded.facts[i % len(loaded.facts)] for i in fact_order) if fact_order else loaded.facts
     assert sorted(f.key for f in facts) == sorted(f.key for f in loaded.facts)
-    shuffled = dataclasses.replace(loaded, facts=facts, files=tuple(reversed(loaded.files)), roots=setup.roots)
+    shuffled = msgspec.structs.replace(loaded, facts=facts, files=tuple(reversed(loaded.files)), roots=setup.roots)
     rv = review_design(shuffled, setup.kb)
     opts = GateOptions(threshold="high", waiver_files=tuple(waiver_files), baseline=setup.baseline or None,
                        include_waived=True, today=dt.date(2026, 6, 15))

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections import Counter
 
+import msgspec
 import pytest
 
 from engine.grouping import findings_per_issue, gap_groups, names, plural, risk_groups
@@ -93,4 +94,4 @@ def test_the_text_reports_counts_are_the_findings_counted_one_by_one(shop: Revie
     assert s["information_gaps"] == sum(f.kind == "gap" for f in shop.findings) > 0
     failing = count_at_least(shop.findings, threshold)
     assert to_text(shop, threshold).endswith(f"; {failing} at or above '{threshold}'.\n")
-    assert to_text(dataclasses.replace(shop, findings=[]), threshold).endswith(f"; 0 at or above '{threshold}'.\n")
+    assert to_text(msgspec.structs.replace(shop, findings=[]), threshold).endswith(f"; 0 at or above '{threshold}'.\n")

@@ -13,6 +13,7 @@ import os
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import msgspec
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -110,7 +111,7 @@ def test_ordinary_values_are_shown_and_secret_keys_hide_any_value() -> None:
 
 
 def test_a_large_plain_file_is_not_called_an_alias_bomb() -> None:
-    limits = DEFAULT_LIMITS.__class__(**{**DEFAULT_LIMITS.__dict__, "max_nodes": 50})
+    limits = msgspec.structs.replace(DEFAULT_LIMITS, max_nodes=50)
     with pytest.raises(InputError) as plain:
         parse("services: [" + ",".join(["1"] * 60) + "]\n", "plain.yaml", limits)
     assert "values in one file" in str(plain.value) and "alias" not in str(plain.value)

@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from typing import Any
 
+import msgspec
 import yaml
 
 from benchmarks.gen_design import generate, write
@@ -173,7 +174,7 @@ def test_the_roadmap_through_pattern_hubs_is_that_of_the_direct_edges(monkeypatc
     ordered_direct = builder._ordered_direct
     monkeypatch.setattr(builder, "_ordered_direct", lambda *a: fallbacks.append(1) or ordered_direct(*a))
     for mitigations, cyclic in ((shop.mitigations, False), (chained, False), (every, False), (looped, True)):
-        design = dataclasses.replace(shop, mitigations=mitigations)
+        design = msgspec.structs.replace(shop, mitigations=mitigations)
         fallbacks.clear()
         road, plan = _roadmap_and_schedule(design, False, monkeypatch)
         assert len(fallbacks) == cyclic  # with a cycle, the direct edges are ordered (and reported) as before
@@ -191,6 +192,6 @@ def test_the_roadmap_through_pattern_hubs_is_that_of_the_direct_edges(monkeypatc
             assert large.dot == builder._roadmap_dot(road.items)
             assert large.mermaid != road.mermaid
         assert max(len(w.after) for w in road.items) > 3
-    moved = [w for w in _roadmap_and_schedule(dataclasses.replace(shop, mitigations=chained), False,
+    moved = [w for w in _roadmap_and_schedule(msgspec.structs.replace(shop, mitigations=chained), False,
                                               monkeypatch)[0].items if w.note.startswith("moved")]
     assert moved  # the hubs carry phases too

@@ -6,12 +6,12 @@ Command modules import what they need from here; nothing here registers a comman
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
+import msgspec
 
 from engine.errors import UsageError
 from engine.model.document import DEFAULT_LIMITS, Limits
@@ -52,7 +52,7 @@ def input_limits(max_bytes: int | None) -> Limits:
     depth, facts = _limit_values().get("max_depth"), _limit_values().get("max_facts")
     if not max_bytes and depth is None and facts is None:
         return DEFAULT_LIMITS
-    return dataclasses.replace(DEFAULT_LIMITS, max_bytes=max_bytes or DEFAULT_LIMITS.max_bytes,
+    return msgspec.structs.replace(DEFAULT_LIMITS, max_bytes=max_bytes or DEFAULT_LIMITS.max_bytes,
                                max_depth=depth or DEFAULT_LIMITS.max_depth, max_facts=facts or DEFAULT_LIMITS.max_facts)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import os
 import pathlib
-from dataclasses import dataclass
 from urllib.parse import quote
+
+from msgspec import Struct
 
 from engine.model import Severity
 from engine.model.finding import Finding
@@ -39,8 +40,7 @@ def where(finding: Finding) -> str:
     return f"{path}:{loc.line}" if loc.line else path
 
 
-@dataclass(frozen=True, eq=False)
-class RuleInfo:
+class RuleInfo(Struct, frozen=True, eq=False):
     """What the reports say about a rule."""
 
     id: str

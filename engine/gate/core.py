@@ -12,8 +12,9 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from msgspec import Struct, field
 
 from engine.errors import ArchplanError, InputError, UsageError, raise_all
 from engine.gate.common import POLICY_RULE
@@ -22,7 +23,6 @@ from engine.gate.policy import describe as describe_policy
 from engine.gate.waivers import Waiver, WaiverResult, apply, check_rule_ids, from_design_doc, from_waivers_doc
 from engine.model import Severity
 from engine.model.finding import Finding
-from engine.model.frozen import quick_init
 from engine.report import threshold_rank
 from engine.review import GAP_RULE, Review
 from engine.source import DEFAULT_LIMITS, Document, Limits, load
@@ -45,8 +45,7 @@ def today(override: str | None = None) -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-@dataclass(frozen=True, eq=False)
-class GateOptions:
+class GateOptions(Struct, frozen=True, eq=False):
     """How the gate judges a review."""
 
     threshold: str = "high"
@@ -66,9 +65,7 @@ class GateOptions:
     of the working tree's."""
 
 
-@quick_init
-@dataclass(frozen=True, eq=False)
-class Item:
+class Item(Struct, frozen=True, eq=False):
     """One finding as the gate sees it."""
 
     finding: Finding
@@ -80,8 +77,7 @@ class Item:
     """In the baseline at this lower severity: it rose since, so the baseline no longer covers it."""
 
 
-@dataclass(eq=False)
-class Gate:
+class Gate(Struct, eq=False, dict=True):
     """A review judged: each finding's status, the waivers' problems, and the decision."""
 
     review: Review

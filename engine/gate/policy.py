@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from engine.errors import ArchplanError, InputError, Location
 from engine.gate.common import POLICY_RULE
@@ -30,8 +31,7 @@ from engine.review import Review, display_path, fingerprint
 DEFAULT_MAX_DAYS = 180
 
 
-@dataclass(frozen=True, eq=False)
-class Pack:
+class Pack(Struct, frozen=True, eq=False):
     """A rule directory that was loaded, and how many of the run's rules came from it."""
 
     path: str
@@ -39,8 +39,7 @@ class Pack:
     rules: int
 
 
-@dataclass(frozen=True, eq=False)
-class Policy:
+class Policy(Struct, frozen=True, eq=False):
     """What decided this run's rules, severities and waivers."""
 
     config: str | None = None
@@ -224,8 +223,7 @@ def _realpath(file: str, real_dirs: dict[str, str]) -> str:
     return os.path.join(real, name)
 
 
-@dataclass(frozen=True, eq=False)
-class Change:
+class Change(Struct, frozen=True, eq=False):
     """One difference between a pull request's policy and the pinned one."""
 
     subject: str

@@ -7,8 +7,9 @@ ones, the waiver problems and the decision.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
+
+import msgspec
 
 from engine.gate.common import where
 from engine.gate.core import Gate
@@ -29,7 +30,7 @@ def to_text(gate: Gate, style: TextStyle = PLAIN) -> str:
     active = [i.finding for i in gate.items if i.status == "active"]
     ids = {f.id for f in active}
     mitigations = [m for m in rv.mitigations if ids.intersection(m.findings)]
-    lines = [engine_text(dataclasses.replace(rv, findings=active, mitigations=mitigations),
+    lines = [engine_text(msgspec.structs.replace(rv, findings=active, mitigations=mitigations),
                          gate.threshold, style).rstrip("\n")]
     waived = gate.of_status("waived")
     if waived:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from engine import budget
 from engine.errors import ArchplanError, InputError, Location, did_you_mean, shown
@@ -30,8 +31,7 @@ _MAX = {"rule": 200, "subject": 300, "reason": 2000, "owner": 200, "ticket": 200
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-@dataclass(frozen=True, eq=False)
-class Waiver:
+class Waiver(Struct, frozen=True, eq=False):
     """One accepted risk, and where it was declared."""
 
     rule: str
@@ -252,8 +252,7 @@ def check_rule_ids(waivers: Iterable[Waiver], known: Iterable[str]) -> list[Arch
     return errors
 
 
-@dataclass(frozen=True, eq=False)
-class WaiverResult:
+class WaiverResult(Struct, frozen=True, eq=False):
     """What the waivers did to one run's findings."""
 
     waived: Mapping[str, Waiver]

@@ -9,8 +9,9 @@ Pure data, no pydantic.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -139,8 +140,7 @@ BASE_KINDS: tuple[str, ...] = tuple(kind for kind, _m, _l in SECTION_MODELS.valu
 FieldType = Literal["str", "int", "float", "bool", "list"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
-class FieldSpec:
+class FieldSpec(Struct, frozen=True, kw_only=True, eq=False):
     """What a rule may assume about one field of a fact kind (a plain value: a model would build a validator, and
     load pydantic's plugins, when this module is imported)."""
 

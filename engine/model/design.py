@@ -12,6 +12,8 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
+from msgspec import Struct
+
 from engine.errors import Location
 from engine.model.document import Document, Path
 
@@ -162,8 +164,7 @@ def new_fact(kind: str, key: str, data: Mapping[str, Any], location: Location, f
     return fact
 
 
-@dataclass(frozen=True, eq=False)
-class LoadWarning:
+class LoadWarning(Struct, frozen=True, eq=False):
     """Something the user should know that does not stop the review (e.g. an imported value overridden)."""
 
     message: str
@@ -176,8 +177,7 @@ class LoadWarning:
         return f"{place}{key}{self.message}"
 
 
-@dataclass(frozen=True)
-class Design:
+class Design(Struct, frozen=True, dict=True):
     """A merged design: every fact, sorted by kind and key."""
 
     facts: tuple[Fact, ...]

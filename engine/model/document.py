@@ -10,13 +10,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from msgspec import Struct
+
 from engine.errors import Location
 
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Struct, frozen=True):
     """Resource bounds for reading input."""
 
     max_bytes: int = 16 * 1024 * 1024

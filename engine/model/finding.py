@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from msgspec import Struct
+
 from engine.errors import Location
 from engine.model.base import Severity
 from engine.model.frozen import quick_init
@@ -32,9 +34,7 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-@quick_init
-@dataclass(frozen=True)
-class Assumption:
+class Assumption(Struct, frozen=True):
     """An unknown a finding read as a default: which fact, which field, the value assumed, and why."""
 
     fact: str
@@ -71,9 +71,7 @@ def shown_text(message: str, assumed: Sequence[Assumption], inferred: Sequence[s
     return message
 
 
-@quick_init
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(Struct, frozen=True):
     """A fact a finding rests on, and where it was stated (or which rule derived it)."""
 
     key: str
@@ -99,9 +97,7 @@ class Evidence:
         return out
 
 
-@quick_init
-@dataclass(frozen=True)
-class Adjustment:
+class Adjustment(Struct, frozen=True):
     """A context rule's change to a finding's severity."""
 
     rule: str

@@ -17,8 +17,9 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from engine.errors import Location
 from engine.model.base import Category, FieldSpec, Phase, Severity
@@ -97,8 +98,7 @@ def effort_range(effort: float | list[float] | str | None) -> tuple[float, float
 # --------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(Struct, frozen=True):
     """One pattern of a rule's condition (``engine.model.rule.Pattern``)."""
 
     kind: str
@@ -108,8 +108,7 @@ class Pattern:
     absent: bool = False
 
 
-@dataclass(frozen=True)
-class Mitigation:
+class Mitigation(Struct, frozen=True):
     """What to implement, and where, to resolve a risk (``engine.model.rule.Mitigation``)."""
 
     id: str
@@ -121,8 +120,7 @@ class Mitigation:
     effort: float | list[float] | str | None = None
 
 
-@dataclass(frozen=True)
-class Risk:
+class Risk(Struct, frozen=True):
     """The risk a rule raises (``engine.model.rule.Risk``)."""
 
     subject: str
@@ -132,16 +130,14 @@ class Risk:
     field: str | None = None
 
 
-@dataclass(frozen=True)
-class Derive:
+class Derive(Struct, frozen=True):
     """A derived fact (``engine.model.rule.Derive``)."""
 
     kind: str
     fields: dict[str, str | int | float | bool] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Adjust:
+class Adjust(Struct, frozen=True):
     """A severity adjustment (``engine.model.rule.Adjust``)."""
 
     risk: str
@@ -149,8 +145,7 @@ class Adjust:
     reason: str
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(Struct, frozen=True):
     """An executable example (``engine.model.rule.Example``)."""
 
     name: str
@@ -161,8 +156,7 @@ class Example:
     basis: str | None = None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """One rule (``engine.model.rule.Rule``)."""
 
     id: str
@@ -263,7 +257,7 @@ def from_model(value: Any) -> Any:
     """The plain object of a validated rule model (``engine.model.rule``), or of any value in one, at any depth."""
     plain = _PLAIN.get(type(value).__name__) if hasattr(type(value), "__pydantic_fields__") else None
     if plain is not None:
-        return plain(**{name: from_model(getattr(value, name)) for name in plain.__dataclass_fields__})
+        return plain(**{name: from_model(getattr(value, name)) for name in plain.__struct_fields__})
     if isinstance(value, list):
         return [from_model(v) for v in value]
     if isinstance(value, dict):
@@ -431,8 +425,7 @@ def context_already_priced(risk_rule: Rule, context_rule: Rule) -> bool:
     return True
 
 
-@dataclass(frozen=True, eq=False)
-class LoadedRule:
+class LoadedRule(Struct, frozen=True, eq=False):
     """A validated rule with where it came from."""
 
     rule: Rule
@@ -444,8 +437,7 @@ class LoadedRule:
         return self.doc.locate(tuple(path))
 
 
-@dataclass
-class KnowledgeBase:
+class KnowledgeBase(Struct):
     """All loaded rules, plus the derived kinds they declare."""
 
     rules: list[LoadedRule]
