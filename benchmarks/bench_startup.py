@@ -3,7 +3,7 @@
 Each round runs, one after the other (paired, so that a loaded machine slows all alike):
 
 - ``python -c pass``: the interpreter's own start-up;
-- the import of archplan's third-party dependencies (pydantic, PyYAML, click, orjson, markdown-it, the rule
+- the import of archplan's third-party dependencies (pydantic, PyYAML, click, msgspec, orjson, markdown-it, the rule
   engine's C core …): the floor of any command that reads a design;
 - ``archplan --version``;
 - ``archplan check facts/shop`` in a cold process (its report to /dev/null; exit 1 is expected: it has findings),
@@ -30,7 +30,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHOP = os.path.join(ROOT, "facts", "shop")
-THIRD_PARTY = ("import durable_rules_engine, click, orjson, tabulate, yaml, markdown_it, "
+THIRD_PARTY = ("import durable_rules_engine, click, msgspec, orjson, tabulate, yaml, markdown_it, "
                "mdit_py_plugins.front_matter\nfrom pydantic import BaseModel, TypeAdapter")
 """archplan's runtime dependencies (pyproject.toml), as a command that reads a design needs them."""
 LIBRARY = """
