@@ -289,3 +289,54 @@ def test_a_call_another_unset_property_draws_too_is_kept(tmp_path: Any) -> None:
     calls = {k for k in design.by_key() if k.startswith("interaction:catalog->")}
     # the reviews still go through the edge host
     assert calls == {"interaction:catalog->stock", "interaction:catalog->edge"}
+
+
+def test_a_module_imported_for_a_deployed_service_is_read_as_that_service_not_its_own_name(tmp_path: Any) -> None:
+    # The compose service storefront builds the module that calls itself storefront-bff: imported for storefront,
+    # its calls and secrets are storefront's, and the deployment's variables override its defaults, so no second
+    # service named storefront-bff calls the file's default host.
+    from engine.importers import load_artifacts
+    from engine.loader import load_documents
+
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          storefront:
+            build: ./storefront-bff
+            environment: {SHOP_SERVICES_CART: "http://cart/cart"}
+          cart: {image: acme/cart}
+          identity: {image: acme/identity}
+    """)
+    props = write(tmp, "storefront-bff/src/main/resources/application.yaml", """
+        spring:
+          application:
+            name: storefront-bff
+          security:
+            oauth2:
+              client:
+                provider:
+                  keycloak:
+                    issuer-uri: http://identity/realms/shop
+        shop:
+          services:
+            cart: http://api.shop.test/cart
+    """)
+    docs = load_artifacts([f"compose={compose}", f"spring:storefront={props}"])
+    design = load_documents(docs)
+    keys = set(design.by_key())
+    assert "service:storefront-bff" not in keys and "service:api.shop.test" not in keys
+    assert {k for k in keys if k.startswith("interaction:storefront->")} == {
+        "interaction:storefront->cart", "interaction:storefront->identity"}
+    (spring,) = [d for d in docs if getattr(d, "format", "") == "spring"]
+    assert any("calls itself storefront-bff" in text and "as storefront" in text for _at, text in spring.remarks)
+
+
+def test_several_modules_imported_with_one_service_keep_their_own_names(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    a = write(tmp, "orders/src/main/resources/application.yml",
+              "spring:\n  application:\n    name: orders\n  rabbitmq:\n    host: mq\n")
+    b = write(tmp, "billing/src/main/resources/application.yml",
+              "spring:\n  application:\n    name: billing\n  rabbitmq:\n    host: mq\n")
+    design = design_of(import_paths("spring", [a, b], service="shop"))
+    assert {"interaction:orders->mq", "interaction:billing->mq"} <= set(design.by_key())
+    assert "service:shop" not in design.by_key()

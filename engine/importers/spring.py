@@ -24,8 +24,12 @@ placeholder reads as its default, as Spring reads it when the variable is unset 
 call, a default password a secret). A ``.properties`` file holds the same properties, one
 ``key=value`` per line.
 
-Which service a file configures: its ``spring.application.name``; else the file's name, as a config
-server serves ``<service>.yml`` to the service of that name; else ``--service``. A config server's
+Which service a file configures: for a module's own ``src/main/resources/application.yml`` (or
+``bootstrap``) imported with ``--service``, that service, the name the deployment runs the module under (its
+``spring.application.name`` is the name it registers under, which may differ: ``storefront-bff`` run as
+``storefront``; several modules imported together keep their own names); else its
+``spring.application.name``; else the file's name, as a config server serves ``<service>.yml`` to the
+service of that name; else ``--service``. A config server's
 ``application.yml`` (named by nobody) holds the defaults of every service imported with it; a module's own
 ``src/main/resources/application.yml`` that names no service is nobody's (said, not read). Documents
 for a profile are read as if the profile were active (a warning says so).
@@ -172,6 +176,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     body = Body(files[0], "infrastructure", "spring")
     shared: list[dict[str, _Prop]] = []
     apps: dict[str, tuple[Location, list[dict[str, _Prop]]]] = {}
+    modules = {os.path.dirname(os.path.abspath(f)) for f in files if _in_module(f)}  # --service names one at most
     for path in files:
         props: list[dict[str, _Prop]] = []
         if path.endswith(".properties"):
@@ -190,7 +195,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             props.append(flat)
         if docs and not props:
             continue  # said above: no document of it is a mapping of properties
-        owner = _owner(path, props, service)
+        owner = _owner(path, props, service, one_module=len(modules) == 1)
         if owner == "module":
             body.remark(Location(path, 1, 1), "a module's own configuration that names no service (no "
                                               "spring.application.name): not read, nor taken as every service's "
@@ -199,6 +204,12 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
             shared += props
         elif not isinstance(owner, str):
             apps.setdefault(owner[0], (owner[1], []))[1].extend(props)
+            named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
+            if owner[0] == service and named is not None and isinstance(named.value, str) and \
+                    safe_name(named.value) != service:
+                body.remark(named.location, f"the module calls itself {named.value}, the name it registers under; "
+                                            f"the deployment runs it as {service} (--service), the name it is "
+                                            f"imported under")
     if not apps:
         body.remark(Location(files[0], 1, 1), "no file names the service it configures (spring.application.name, "
                                               "a config server's <service>.yml, or --service): nothing imported")
@@ -226,20 +237,31 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     return [body.document()]
 
 
-def _owner(path: str, props: Sequence[dict[str, _Prop]], service: str | None) -> tuple[str, Location] | str | None:
+def _owner(path: str, props: Sequence[dict[str, _Prop]], service: str | None, *,
+           one_module: bool = False) -> tuple[str, Location] | str | None:
     """The service a file configures and where it says so; ``"module"`` for a module's own configuration that names
-    none; None for a config server's shared defaults."""
+    none; None for a config server's shared defaults. ``service``: the one the import is for (``--service``), which
+    names the module when the files imported are of one module (``one_module``)."""
     named = next((p["spring.application.name"] for p in props if "spring.application.name" in p), None)
     stem = os.path.splitext(os.path.basename(path))[0]
+    if service and one_module and _SHARED_STEMS.match(stem) and _in_module(path):
+        # A module's own configuration, imported for the service the deployment runs it as: that is its name in the
+        # design (the compose service ``storefront`` builds the module that calls itself ``storefront-bff``).
+        return service, named.location if named is not None else Location(path, 1, 1)
     if named is not None and isinstance(named.value, str) and "$" not in named.value:
         return safe_name(named.value), named.location
     if not _SHARED_STEMS.match(stem):
         return safe_name(stem), Location(path, 1, 1)
     if service:
         return service, Location(path, 1, 1)
-    if os.path.dirname(os.path.abspath(path)).replace(os.sep, "/").endswith(_MODULE_RESOURCES):
+    if _in_module(path):
         return "module"
     return None
+
+
+def _in_module(path: str) -> bool:
+    """Whether ``path`` is a Spring Boot module's own configuration (in its ``src/main/resources``)."""
+    return os.path.dirname(os.path.abspath(path)).replace(os.sep, "/").endswith(_MODULE_RESOURCES)
 
 
 def _eureka_servers(body: Body, zones: Sequence[_Prop]) -> None:
