@@ -1,16 +1,17 @@
 """Metrics and tracing instrumentation in what an import read -> ``observability.metrics`` and ``.tracing``.
 
 Presence wins. A system is said to have no metrics (``observability.metrics: false``) or no distributed tracing
-(``observability.tracing: none``) only when the import read the code of its services and nothing it read shows the
-signal: no service's code uses a metrics or tracing library (``signals``: its imports and calls, comments left out),
-serves a ``/metrics`` route, or is built on a framework starter that instruments it with no code of its own (Spring
-Boot's actuator, Micrometer, Sleuth, in a Java or Kotlin build file); no deployment runs a metrics or tracing backend
-(Prometheus, Grafana, Jaeger, Zipkin, Tempo, an OpenTelemetry collector: ``infra``'s ``observability`` role, its
-logging-only images aside), sets a telemetry variable (``OTEL_*``, ``JAEGER_*``, ``DD_*``...) or starts a process
-under an instrumenting agent (``opentelemetry-instrument``, ``-javaagent``); no Dapr sidecar or .NET Aspire host
-(which instrument every service they run) is imported. A dependency manifest alone (``go.mod``, ``package.json``,
-``requirements.txt``) shows nothing: it lists what a library pulls in indirectly (an OpenCensus module under a cloud
-client) as well as what the code uses.
+(``observability.tracing: none``) only when the import read the code of its services (one service's at least;
+services whose code was not read, such as third-party images, are judged by their deployment) and nothing it read
+shows the signal: no service's code uses a metrics or tracing library (``signals``: its imports and calls, comments
+left out), serves a ``/metrics`` route, or is built on a framework starter that instruments it with no code of its
+own (Spring Boot's actuator, Micrometer, Sleuth, in a Java or Kotlin build file); no deployment runs a metrics or
+tracing backend (Prometheus, Grafana, Jaeger, Zipkin, Tempo, an OpenTelemetry collector: ``infra``'s
+``observability`` role, its logging-only images aside), sets a telemetry variable (``OTEL_*``, ``JAEGER_*``,
+``DD_*``...) or starts a process under an instrumenting agent (``opentelemetry-instrument``, ``-javaagent``); no
+Dapr sidecar or .NET Aspire host (which instrument every service they run) is imported. A dependency manifest alone
+(``go.mod``, ``package.json``, ``requirements.txt``) shows nothing: it lists what a library pulls in indirectly (an
+OpenCensus module under a cloud client) as well as what the code uses.
 
 With no service's code read, nothing is said: the absence of a signal in deployment files alone proves nothing.
 No tracing is said only of services that call one another, two of them at least with their code read: a single
