@@ -878,10 +878,17 @@ def _security_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact])
 
 class ObservabilityFields(TypedDict, total=False):
     slo_count: int
+    metered_services: int
+    traced_services: int
 
 
 def _observability_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> ObservabilityFields:
-    return {"slo_count": len(d["slos"])} if "slos" in d else {}
+    out: ObservabilityFields = {"slo_count": len(d["slos"])} if "slos" in d else {}
+    # the services that state their own metrics or tracing: a system said to have none, where one states it has
+    # some, has them in part, and the services are reviewed one by one
+    out["metered_services"] = sum(1 for s in x.services.values() if s.get("metrics") is True)
+    out["traced_services"] = sum(1 for s in x.services.values() if s.get("tracing") is True)
+    return out
 
 
 class WorkflowFields(TypedDict, total=False):

@@ -52,6 +52,15 @@ def test_slo_coverage_by_endpoint_name_or_serving_service_and_unknown_without_sl
     assert "slo_defined" not in _facts(CHAIN)["endpoint:POST /v1/checkout"]
 
 
+def test_metered_and_traced_services_count_only_services_stating_true() -> None:
+    obs = _facts({"services": [{"name": "a", "metrics": True, "tracing": False}, {"name": "b", "metrics": False},
+                               {"name": "c", "tracing": True}, {"name": "d"}],
+                  "observability": {"metrics": False}})["observability:observability"]
+    assert (obs["metered_services"], obs["traced_services"]) == (1, 1)
+    none = _facts({"services": [{"name": "a", "metrics": False}], "observability": {}})["observability:observability"]
+    assert (none["metered_services"], none["traced_services"]) == (0, 0)
+
+
 def test_compliance_count_distinguishes_empty_scope_from_unknown() -> None:
     assert _facts({"security": {"compliance": []}})["security:security"]["compliance_count"] == 0
     assert "compliance_count" not in _facts({"security": {"waf": True}})["security:security"]

@@ -304,7 +304,8 @@ def compose_routes(docs: Sequence[Document], whole: bool = True) -> list[Documen
     made processes of one application (``base.applications``); a gateway's target that another document says is a
     datastore left that datastore (``_gateway_stores``); when the documents are ``whole`` (every artifact given, not
     one import step of several), the start orders of callers given nothing and whose code is not read taken out
-    (``base.bare_start_orders``)."""
+    (``base.bare_start_orders``), and ``observability.metrics: false`` / ``tracing: none`` stated when the services'
+    code was read and nothing imported shows metrics or tracing (``code_telemetry.absent_telemetry``)."""
     from engine.importers.base import distinct_channels, distinct_endpoints, volatile_channels
 
     docs = _gateway_stores(fill_templates(docs))
@@ -331,6 +332,10 @@ def compose_routes(docs: Sequence[Document], whole: bool = True) -> list[Documen
         from engine.importers.base import applications, same_application_start_orders
 
         docs = same_application_start_orders(applications(docs))
+    if whole and any(getattr(d, "telemetry", None) for d in docs):
+        from engine.importers.code_telemetry import absent_telemetry
+
+        docs = absent_telemetry(docs)  # every artifact given: what none of them shows is absent
     return docs
 
 

@@ -137,6 +137,7 @@ from engine.importers import (
     code_servlets,
     code_spring_security,
     code_swallowed,
+    code_telemetry,
     code_timeouts,
     code_trees,
     code_url_credentials,
@@ -446,6 +447,9 @@ class RoutesDocument(ArtifactDocument):
     retry_settings: Mapping[str, tuple[int, Location, str]] = field(default_factory=dict)
     """The ``max-attempts`` of the Resilience4j retry instances its own default Spring configuration sets
     (``spring.retry_settings``): ``compose`` counts the attempts of the calls its ``@Retry`` methods send."""
+    telemetry: code_telemetry.Signals | None = None
+    """The metrics and tracing its code (or a JVM build file's starter) shows (``code_telemetry.signals``); None when
+    no code of it was read: ``code_telemetry.absent_telemetry`` says a system has neither only from read code."""
     datasource: spring.DatasourceLogin | None = None
     """The database its own default Spring configuration points its JDBC datasource at, with the login it writes
     out (``spring.datasource_login``): ``compose`` compares the logins of the services reaching one datastore, and
@@ -864,10 +868,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
         code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
-    doc.reads_only = _reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))])
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
+    doc.reads_only, doc.telemetry = (_reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))]),
+                                     _telemetry(texts, others, config, list(zip(build_files, builds, strict=True))))
     if any(w.own for h in doc.handlers for w in h.writes):  # it writes: where its data lives counts
         embedded = code_embedded.embedded_store(list(zip(build_files, builds, strict=True)), java, config)
         doc.traits = replace(doc.traits, embedded=embedded)
@@ -877,6 +882,16 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), _NO_ROUTE)})
     return doc
+
+
+def _telemetry(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]],
+               builds: Sequence[tuple[str, str]]) -> code_telemetry.Signals | None:
+    """``RoutesDocument.telemetry``: what its code, configuration and JVM build files show of metrics and tracing;
+    None when none of its code was read."""
+    if not texts and not others:
+        return None
+    return code_telemetry.signals([(f, t if f.endswith(".py") else blank_comments(t))
+                                   for f, t in [*texts, *others, *config]], builds)
 
 
 _NO_ROUTE = ("no route of Flask, FastAPI, Express, Next.js, Spring MVC, Jakarta Servlet, JAX-RS, Go, ASP.NET Core or "
@@ -4377,7 +4392,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
                    connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
                    redis_store=d.redis_store, code_paths=d.code_paths, django_debug=d.django_debug,
-                   path_names=d.path_names, django_session=d.django_session)
+                   path_names=d.path_names, django_session=d.django_session, telemetry=d.telemetry)
 
 
 def _service_names(docs: Sequence[Document]) -> list[str]:

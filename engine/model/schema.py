@@ -1599,8 +1599,9 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
                 "expires_messages": _BOOL,
                 "type": FieldSpec(type="str", values=get_args(get_args(Channel.model_fields["kind"].annotation)[0]))},
     "workflow": {"service_count": _INT, "mutating_services": _INT},
-    # How many SLOs observability.slos lists (the list holds objects, which rules cannot match directly).
-    "observability": {"slo_count": _INT},
+    # How many SLOs observability.slos lists (the list holds objects, which rules cannot match directly); how many
+    # services state ``metrics: true`` and ``tracing: true`` (0 when none does).
+    "observability": {"slo_count": _INT, "metered_services": _INT, "traced_services": _INT},
     # How many regimes security.compliance lists (an empty list states that there is no compliance scope).
     "security": {"compliance_count": _INT},
 }
