@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from engine.importers import code_fastapi, import_paths
+from engine.importers import code_trees, import_paths
 from tests.helpers import write
 from tests.importer_helpers import design_of, fact
 
@@ -148,7 +148,7 @@ def test_python_3_12_type_parameters_do_not_hide_a_file_s_routes(tmp_path: Any) 
     assert route.data["path"] == "/shelves/{shelf_id}"
     assert not any("not Python 3 that parses" in text for _at, text in doc.remarks)
     assert path.endswith("api.py")
-    tree = code_fastapi.parse(GENERIC, "api.py")  # the lines stay where they were
+    tree = code_trees.parse(GENERIC, "api.py")  # the lines stay where they were
     assert [n.lineno for n in tree.body if isinstance(n, ast.FunctionDef)] == [
         i + 1 for i, line in enumerate(GENERIC.splitlines()) if line.startswith("def ")]
 

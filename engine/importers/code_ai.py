@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
-from engine.importers import code_fastapi, code_trees
+from engine.importers import code_trees
 from engine.importers.base import Body
 
 # constructor name -> (the provider, the package it must come from)
@@ -98,7 +98,7 @@ def clients(texts: Sequence[tuple[str, str]]) -> tuple[AiClient, ...]:
         if not path.endswith(".py") or not any(k in text for k in ("openai", "anthropic", "semantic_kernel")):
             continue
         try:
-            tree = code_fastapi.parse(text, path)
+            tree = code_trees.parse(text, path)
         except (SyntaxError, ValueError):
             continue
         names, modules = _imported(tree)

@@ -57,7 +57,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from engine.errors import Location
-from engine.importers import code_fastapi, code_trees
+from engine.importers import code_trees
 from engine.importers.base import Body, host_exposure, safe_name
 from engine.importers.code_text import inside, split_args
 from engine.source import Document
@@ -402,7 +402,7 @@ def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], d
     classes of the service whose objects a client call reads its URL and timeout from (``wrappers_of``).
     A file that does not parse adds nothing (the route reader says why)."""
     try:
-        tree = code_fastapi.parse(text, path)
+        tree = code_trees.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     scopes = _scopes(tree, path)
@@ -475,7 +475,7 @@ def wrappers_of(path: str, text: str) -> dict[str, tuple[list[str], dict[str, st
     attributes that a client call of the same code reads as its URL and timeout (``self.request.url``,
     ``self.request.timeout``): ``{class: (parameters, {url, timeout, client, at})}``."""
     try:
-        tree = code_fastapi.parse(text, path)
+        tree = code_trees.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     reads = [(r.url.attr, r.timeout.attr if isinstance(r.timeout, ast.Attribute) else "", r)
@@ -1004,7 +1004,7 @@ def python_modules(files: Sequence[tuple[str, str]]) -> Modules:
         folder = os.path.dirname(path)
         loads = package(os.path.dirname(folder) if path.endswith("__init__.py") else folder) - {path}
         try:
-            tree = code_fastapi.parse(text, path)
+            tree = code_trees.parse(text, path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             imports[path] = frozenset(loads)
             continue

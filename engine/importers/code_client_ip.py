@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 
 from engine.errors import Location
-from engine.importers import code_fastapi, code_trees
+from engine.importers import code_trees
 
 _TEST_FILE = re.compile(r"(?:^|/)(?:tests?|testing)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest)\.py$")
 _HEADERS = {"http_x_forwarded_for", "x-forwarded-for", "x_forwarded_for"}
@@ -161,7 +161,7 @@ def forwarded(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
         if not any(k in text for k in _WORDS):
             continue
         try:
-            trees.append((path, code_fastapi.parse(text, path)))
+            trees.append((path, code_trees.parse(text, path)))
         except (SyntaxError, ValueError):
             continue
     throttles = _throttles(trees)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from engine.errors import Location
 from engine.importers import code_url_credentials
-from engine.importers.code_fastapi import parse
+from engine.importers.code_trees import parse
 
 HTTP = ("get", "post", "put", "patch", "delete", "head", "options")
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})

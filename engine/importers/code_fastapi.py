@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -32,56 +31,7 @@ from engine.errors import Location
 from engine.importers import code_text, code_trees
 
 _DEVELOPMENT = frozenset({"development", "dev", "local", "test", "testing"})
-_BARE_EXCEPT = re.compile(r"^(\s*except\s+)(?!\()([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+)(\s*:)", re.MULTILINE)
 Router = tuple[str, str]  # (file, variable)
-
-
-_TYPE_PARAMS = re.compile(r"\b(?:def|class)\s+[A-Za-z_]\w*\s*(?=\[)|^[ \t]*type\s+[A-Za-z_]\w*\s*(?=[\[=])",
-                          re.MULTILINE)
-"""Where Python 3.12's type parameters (PEP 695) open: ``def first[T](...)``, ``class Box[T]:``,
-``type Pair[T] = ...``."""
-_TYPE_STATEMENT = re.compile(r"^([ \t]*)type\s+(?=[A-Za-z_]\w*\s*=)", re.MULTILINE)
-
-
-def _without_type_params(text: str) -> str:
-    """The text with Python 3.12's type parameter lists left out and its ``type X = ...`` statements read as the
-    assignments ``X = ...`` (PEP 695), on the same lines: the routes, calls and names an importer reads do not
-    depend on them, and an older interpreter's parser does not know them."""
-    out: list[str] = []
-    last = 0
-    for m in _TYPE_PARAMS.finditer(text):
-        start = m.end()
-        if start < last or start >= len(text) or text[start] != "[":
-            continue
-        depth, end = 0, start
-        while end < len(text):
-            depth += {"[": 1, "(": 1, "{": 1, "]": -1, ")": -1, "}": -1}.get(text[end], 0)
-            end += 1
-            if depth == 0:
-                break
-        out.append(text[last:start])
-        out.append(" \\\n" * text.count("\n", start, end))  # the lines stay where they were
-        last = end
-    out.append(text[last:])
-    return _TYPE_STATEMENT.sub(r"\1", "".join(out))
-
-
-def parse(text: str, path: str) -> ast.Module:
-    """``ast.parse``, reading Python 3.14's ``except A, B:`` (PEP 758) as the ``except (A, B):`` it means, and,
-    on an interpreter older than 3.12, Python 3.12's type parameters (PEP 695) as if they were not written.
-
-    Raises:
-        SyntaxError: the file is not Python that parses.
-    """
-    try:
-        return code_trees.parse(text, path)
-    except SyntaxError:
-        fixed = _BARE_EXCEPT.sub(r"\1(\2)\3", text)
-        if sys.version_info < (3, 12):
-            fixed = _without_type_params(fixed)
-        if fixed == text:
-            raise
-        return code_trees.parse(fixed, path)
 
 
 def _module_of(path: str) -> list[str]:
@@ -233,7 +183,7 @@ def mounted(texts: Sequence[tuple[str, str]], routes: Sequence[Any], remarks: li
     for f, t in texts:
         if f.endswith(".py"):
             try:
-                trees.append((f, parse(t, f)))
+                trees.append((f, code_trees.parse(t, f)))
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
     tree = _Tree(trees)
@@ -323,7 +273,7 @@ def plain_listener(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str,
         if not f.endswith(".py") or "uvicorn" not in t:
             continue
         try:
-            tree = parse(t, f)
+            tree = code_trees.parse(t, f)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         names = _uvicorn_names(tree)
@@ -338,4 +288,4 @@ def plain_listener(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str,
     return None
 
 
-__all__ = ["mounted", "parse", "plain_listener"]
+__all__ = ["mounted", "plain_listener"]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from engine.errors import Location
-from engine.importers import code_fastapi
+from engine.importers import code_trees
 
 DEPTH = 6
 """The most calls followed from a handler (a controller, a service, a domain helper, a client wrapper...)."""
@@ -95,7 +95,7 @@ class Index:
             if not path.endswith(".py"):
                 continue
             try:
-                tree = code_fastapi.parse(text, path)
+                tree = code_trees.parse(text, path)
             except (SyntaxError, ValueError):
                 continue
             m = _Module(path, tree)

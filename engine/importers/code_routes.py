@@ -644,7 +644,7 @@ def _parsed(python: Mapping[str, str]) -> list[tuple[str, ast.Module]]:
     out: list[tuple[str, ast.Module]] = []
     for f, text in python.items():
         try:
-            out.append((f, code_fastapi.parse(text, f)))
+            out.append((f, code_trees.parse(text, f)))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     return out
@@ -1166,7 +1166,7 @@ def _signs_for_a_call(code: str, path: str, line: int) -> bool:
     """Whether the innermost Python function around ``line`` writes a ``Bearer`` string (a header it sends), and is
     no decorated handler (which may hand its token back in a response header)."""
     try:
-        tree = code_fastapi.parse(code, path)
+        tree = code_trees.parse(code, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     around = [n for n in code_trees.nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)
@@ -1345,7 +1345,7 @@ def python_routes(path: str, text: str, flask: code_flask.Context | None = None)
         InputError: the file is not Python 3 that parses (at its line).
     """
     try:
-        tree = code_fastapi.parse(text, path)
+        tree = code_trees.parse(text, path)
     except SyntaxError as exc:
         raise InputError(f"not Python 3 that parses ({exc.msg})", Location(path, exc.lineno or 0,
                                                                             exc.offset or 0)) from None

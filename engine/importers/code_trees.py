@@ -19,6 +19,8 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import ParamSpec, TypeVar, cast, overload
 
+from engine.importers import code_syntax
+
 MAX_TREES = 2048
 """The most trees kept: a service's Python files are at most ``code_routes.MAX_FILES``, but a few hundred in most
 repositories (Plane's API: 451 files, 2.5 MB of text, 72 MB of trees and 10 MB of node lists); a service with more
@@ -49,13 +51,15 @@ def kept(maxsize: int = MAX_TEXTS) -> Callable[[Callable[_P, _R]], Callable[_P, 
 @kept(MAX_TREES)
 def parse(text: str, path: str) -> ast.Module:
     """``ast.parse(text, path)``, the same tree for the same path and text while the import lasts (a file that does not
-    parse raises each time it is asked for: nothing is kept of it).
+    parse raises each time it is asked for: nothing is kept of it); a file written in a newer Python's syntax than the
+    running interpreter reads (PEP 695, 701, 758) is read on its lines and columns (``code_syntax.parse``), by every
+    reader alike.
 
     Raises:
         SyntaxError: the text is not Python that parses.
         ValueError: it holds a NUL byte.
     """
-    return ast.parse(text, path)
+    return code_syntax.parse(text, path)
 
 
 class _Index:

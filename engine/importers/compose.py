@@ -101,6 +101,7 @@ from engine.importers.infra import (
     record_edge_tls,
     record_image_pinning,
     record_literal_secrets,
+    record_one_shot,
     record_operator_tool,
     record_registry,
     record_systems_of_record,
@@ -1225,11 +1226,13 @@ _ROLE_WORD = re.compile(r"\s*(worker|scheduler)\s*")
 
 def _record_queue_worker(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path) -> None:
     """A service whose ``command`` or ``entrypoint`` runs a task queue's worker or scheduler serves no request: a
-    worker (``kind: worker``), whatever it publishes (``infra.record_task_runner``)."""
+    worker (``kind: worker``), whatever it publishes (``infra.record_task_runner``); one whose last step is a schema
+    migration or a set-up step is a one-shot job (``kind: batch``, ``infra.record_one_shot``)."""
     for key in ("command", "entrypoint"):
         cmd = spec.get(key)
         text = " ".join(str(c) for c in cmd) if isinstance(cmd, list) else cmd if isinstance(cmd, str) else ""
-        if record_task_runner(body, name, key, text, doc.locate((*at, key))):
+        if record_task_runner(body, name, key, text, doc.locate((*at, key))) or \
+                record_one_shot(body, name, key, text, doc.locate((*at, key))):
             return
         role = _ROLE_WORD.fullmatch(text) if key == "command" else None
         if role is None:

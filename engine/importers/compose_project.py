@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,12 +146,24 @@ def env_template_for(path: str) -> str | None:
         directory = os.path.dirname(directory)
 
 
-def read_env_file(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, str], dict[str, Location],
-                                                                        list[tuple[Location, str]]]:
-    """``KEY=VALUE`` lines (``export``, quotes and ``#`` comments as in compose): values, their places, remarks."""
+def read_env_file(path: str, limits: Limits = DEFAULT_LIMITS, lookup: Mapping[str, str] | None = None,
+                  ) -> tuple[dict[str, str], dict[str, Location], list[tuple[Location, str]]]:
+    """``KEY=VALUE`` lines (``export``, quotes and ``#`` comments as in compose): values, their places, remarks.
+
+    As compose reads an env file (its "env file syntax"), an unquoted or double-quoted value has its variables
+    interpolated (``${DB_USER}``, ``$DB_USER``, ``${X:-default}``...: the syntax of the compose file), a single-quoted
+    one is taken literally; a variable is looked up in the lines above it in the file, then in ``lookup`` (compose's
+    own lookup: for a service's env_file, the service's earlier env_files and the project's environment; for the
+    project's ``.env``, the shell's environment, which archplan does not read). One that is set nowhere is read as an
+    empty string, as compose reads it, and said in a remark.
+
+    Raises:
+        InputError: a ``${`` that is not closed, or not a variable (compose refuses the file too).
+    """
     values: dict[str, str] = {}
     places: dict[str, Location] = {}
     remarks: list[tuple[Location, str]] = []
+    interp = _Interpolator(ChainMap(values, dict(lookup or {})), None)
     for number, raw in enumerate(read_text(path, limits).splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -160,16 +173,26 @@ def read_env_file(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str,
             remarks.append((Location(path, number, 1), "not a KEY=VALUE line: ignored"))
             continue
         key, value = m.group(1), m.group(2).strip()
+        quote = ""
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-            if raw.strip()[len(raw.strip()) - len(m.group(2).strip())] == '"':
+            quote, value = value[0], value[1:-1]
+            if quote == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"')
         else:
             hash_at = value.find(" #")
             if hash_at >= 0:
                 value = value[:hash_at].rstrip()
-        values[key] = value
         places[key] = Location(path, number, raw.find(key) + 1)
+        if quote != "'" and "$" in value:
+            value = interp.text(value, Location(path, number, raw.find("=") + 2), (key,))
+        values[key] = value
+    for name, (loc, message) in sorted(interp.required.items(), key=lambda kv: (kv[1][0], kv[0])):
+        remarks.append((loc, f"variable {name} is required ({message or 'no message'}) but set neither above nor in "
+                             "the project's environment; read as an empty string (archplan does not read the shell's "
+                             "environment)"))
+    for name, loc in sorted(interp.unset.items(), key=lambda kv: (kv[1], kv[0])):
+        remarks.append((loc, f"variable {name} is set neither above nor in the project's environment; compose reads "
+                             "it as an empty string (archplan does not read the shell's environment)"))
     return values, places, remarks
 
 
@@ -519,7 +542,8 @@ class _Loader:
                                                        "not read"))
                     self.unread.setdefault(name, []).append(rel)
                 continue
-            got, places, remarks = read_env_file(full, self.limits)
+            # compose's lookup: the service's earlier env_files, then the project's environment
+            got, places, remarks = read_env_file(full, self.limits, ChainMap(values, dict(self.env)))
             self.remarks.extend(remarks)
             for k, v in got.items():
                 values[k] = v
@@ -688,7 +712,7 @@ class _Model:
         places: dict[str, Location] = {}
         remarks: list[tuple[Location, str]] = []
         for path in given or ((env_path,) if env_path is not None else ()):
-            values, where, said = read_env_file(path, limits)
+            values, where, said = read_env_file(path, limits, env)  # after the --env-files before it
             env.update(values)
             places.update(where)
             remarks.extend(said)

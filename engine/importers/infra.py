@@ -97,6 +97,36 @@ def record_task_runner(body: Body, name: str, key: str, text: str, at: Location)
     return True
 
 
+_ONE_SHOT = re.compile(
+    r"\bprisma\s+(?:migrate\s+(?:deploy|reset|dev)|db\s+(?:push|seed))\b|\balembic\s+(?:-\S+\s+\S+\s+)*upgrade\b|"
+    r"\b(?:manage\.py|django-admin)\s+(?:migrate|collectstatic|createsuperuser|loaddata)\b|\bflask\s+db\s+upgrade\b|"
+    r"\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?:db:)?(?:migrat\w*|seed)(?::[\w-]+)?(?=\s|$)|\bknex\s+migrate:latest\b|"
+    r"\bsequelize(?:-cli)?\s+db:migrate\b|\btypeorm(?:-ts-node-\w+)?\s+migration:run\b|"
+    r"\b(?:rails|rake)\s+db:(?:migrate|setup|prepare|seed)\b|\bflyway\b.*\bmigrate\b|\bliquibase\b.*\bupdate\b|"
+    r"\bgoose\b.*\bup\b|\bdotnet\s+ef\s+database\s+update\b|\bdiesel\s+migration\s+run\b|"
+    r"\bsqlx\s+migrate\s+run\b|\bmigrate\s+(?:-\S+\s+\S+\s+)*up\b")
+"""A schema migration or a setup step that runs and exits: Prisma's ``migrate deploy``, Alembic's ``upgrade``,
+Django's ``manage.py migrate`` (and its other set-up commands), Flask-Migrate, a package script named ``migrate`` or
+``seed``, Knex, Sequelize, TypeORM, Rails, Flyway, Liquibase, goose, EF Core, Diesel, SQLx, golang-migrate."""
+_STEPS = re.compile(r"&&|\|\||;|\n")
+
+
+def record_one_shot(body: Body, name: str, key: str, text: str, at: Location) -> bool:
+    """Whether ``text``, the ``key`` (``command``, ``entrypoint``...) of service ``name``, ends in a schema migration
+    or a set-up step (``_ONE_SHOT``): its last step runs and exits, so the container is a one-shot job run before the
+    others start (``kind: batch``), not a server, whatever it publishes (a command that migrates and then starts a
+    server, ``migrate && serve``, is the server)."""
+    steps = [s.strip(" \t'\"") for s in _STEPS.split(text)]
+    last = next((s for s in reversed(steps) if s), "")
+    m = _ONE_SHOT.search(last)
+    if m is None:
+        return False
+    body.set("services", name, "kind", "batch", at)
+    body.note("services", name, f"kind batch: its {key} runs {' '.join(m.group(0).split())} and exits, a one-shot job "
+                                "(a migration or set-up step), not a server")
+    return True
+
+
 def record_operator_tool(body: Body, name: str, image: str | None, at: Location) -> None:
     """``operator_tool: true`` on a service whose image the catalogue knows as an operator or developer tool
     (``operator_tools``: a database console, a mail catcher, an API documentation page) or whose name says it is one

@@ -1204,15 +1204,16 @@ def _record_probes(body: Body, w: _Workload) -> None:
 def _record_task_runner(body: Body, w: _Workload, containers: Sequence[dict[str, Any]]) -> None:
     """A workload (no datastore, broker, proxy or other server the catalogue knows) whose first container's
     ``command`` and ``args`` run a task queue's worker or scheduler (Celery, RQ, Sidekiq...) serves no request: a
-    worker, as in compose (``infra.record_task_runner``)."""
+    worker, as in compose (``infra.record_task_runner``); one whose command line ends in a schema migration or a
+    set-up step is a one-shot job (``infra.record_one_shot``)."""
     if not containers or w.rec is not None:
         return
     pod: Path = ("spec", "template", "spec", "containers", 0)
     c = containers[0]
     parts = [(k, c[k]) for k in ("command", "args") if isinstance(c.get(k), list)]
     text = " ".join(str(x) for _k, v in parts for x in v)
-    if parts:
-        infra.record_task_runner(body, w.name, "command line", text, w.obj.loc(*pod, parts[0][0]))
+    if parts and not infra.record_task_runner(body, w.name, "command line", text, w.obj.loc(*pod, parts[0][0])):
+        infra.record_one_shot(body, w.name, "command line", text, w.obj.loc(*pod, parts[0][0]))
 
 
 def _record_datastore(body: Body, w: _Workload, rec: Recognised, replicas: tuple[int, Location] | None,
