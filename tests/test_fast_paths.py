@@ -344,3 +344,17 @@ def test_a_location_compares_orders_hashes_and_shows_itself_by_its_fields() -> N
     assert pickle.loads(pickle.dumps(a)) == a and len({a, Location("a.yaml", 3, 5)}) == 1
     with pytest.raises(AttributeError):
         a.line = 4  # type: ignore[misc]
+
+
+def test_a_fact_is_frozen_and_compared_by_its_fields() -> None:
+    """``Fact`` is a msgspec Struct (frozen): equal by its fields, unchangeable, its ``fields`` an empty mapping by
+    default, as the frozen dataclass it was."""
+    from engine.model.design import Fact, new_fact
+
+    loc = Location("d.yaml", 2, 3)
+    fact = new_fact("service", "service:a", {"name": "a"}, loc, {}, ("api",))
+    assert fact == Fact("service", "service:a", {"name": "a"}, loc, agents=("api",)) and fact.name == "a"
+    assert fact != Fact("service", "service:a", {"name": "a"}, loc, agents=("api",), inferred=True)
+    assert Fact("service", "service:b", {}, loc).fields == {} and fact.locate("replicas") == loc
+    with pytest.raises(AttributeError):
+        fact.key = "service:b"  # type: ignore[misc]
