@@ -6,12 +6,16 @@ import functools
 import importlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """A place in a file: 1-based line and column. Line 0 means the file as a whole."""
+class Location(Struct, frozen=True, order=True):
+    """A place in a file: 1-based line and column. Line 0 means the file as a whole.
+
+    A msgspec Struct (frozen: compared, ordered and hashed by its fields, as the frozen dataclass it was): creating
+    the dataclass compiled seven generated methods, 5 M instructions of every run, and made each instance through
+    ``object.__setattr__`` per field; ``msgspec.structs.replace`` copies one with a field changed."""
 
     file: str
     line: int = 0

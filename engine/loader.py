@@ -144,18 +144,8 @@ def _pending(fact: Fact) -> _Pending:
                     set(), fact.inferred)
 
 
-def _location(file: str, line: int, column: int) -> Location:
-    """``Location(file, line, column)`` at a third of the cost (a frozen dataclass sets each field through
-    ``object.__setattr__``): one per fact loaded, 24,000 at 5,000 services."""
-    loc: Location = _new(Location)
-    held = loc.__dict__
-    held["file"] = file
-    held["line"] = line
-    held["column"] = column
-    return loc
-
-
-_new = object.__new__
+_location = Location
+"""``Location(file, line, column)``: one per fact loaded, 24,000 at 5,000 services (a msgspec Struct, made in C)."""
 
 
 def load_documents(docs: Iterable[Document]) -> Design:

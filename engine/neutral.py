@@ -28,30 +28,59 @@ text that reaches an output by another way (file names, messages assembled from 
 from __future__ import annotations
 
 import re
-from typing import overload
+from typing import AnyStr, Generic, overload
+
+
+class _Later(Generic[AnyStr]):
+    """A regular expression compiled when first used: a check of YAML files, whose text is ASCII, uses few of this
+    module's expressions, and compiling a class with characters past Latin-1 (the bidi controls) takes 0.45 ms
+    (a table of 65,536 characters made and cut into blocks). Compiling them all at import cost 11.7 M
+    instructions of a warm check's 1,050 M."""
+
+    __slots__ = ("compiled", "flags", "pattern")
+
+    def __init__(self, pattern: AnyStr, flags: int = 0) -> None:
+        self.pattern: AnyStr = pattern
+        self.flags = flags
+        self.compiled: re.Pattern[AnyStr] | None = None
+
+    def __call__(self) -> re.Pattern[AnyStr]:
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern, self.flags)
+        return self.compiled
 
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """Unicode bidirectional controls: they reorder what a terminal or a browser shows (CVE-2021-42574)."""
 
 _CONTROL_CLASS = "\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(BIDI))
-_FORBIDDEN = re.compile(f"[{_CONTROL_CLASS}]")
+_FORBIDDEN = _Later(f"[{_CONTROL_CLASS}]")
 """Characters refused in input text and never written raw: controls except tab and newline, and bidi."""
-_LINE_UNSAFE = re.compile(f"[\t\n{_CONTROL_CLASS}]")
-_SGR = re.compile(r"\x1b\[[0-9;]*m")
-_COMMAND_START = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
+_FORBIDDEN_ASCII = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+"""``_FORBIDDEN`` in an ASCII text (``str.isascii``, which Python knows at no cost): compiled at import (40 us)."""
+_LINE_UNSAFE = _Later(f"[\t\n{_CONTROL_CLASS}]")
+_LINE_UNSAFE_ASCII = re.compile("[\x00-\x1f\x7f]")
+"""``_LINE_UNSAFE`` in an ASCII text."""
+_SGR = _Later(r"\x1b\[[0-9;]*m")
+_COMMAND_START = _Later(r"^(\s*):(?=:)", re.MULTILINE)
 _ACTIONS_V1 = "##["
 _ZWSP = "\u200b"
-_MD_SPECIAL = re.compile(r"([\\`|]|!(?=\[)|\](?=[(\[:]))")
+_MD_SPECIAL = _Later(r"([\\`|]|!(?=\[)|\](?=[(\[:]))")
 """Backslash, backtick and pipe; the ``!`` of an image and the ``]`` that would open a link's target."""
-_MD_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+_MD_AUTOLINK = _Later(r"(?i)(://|www\.)")
 _MD_UNUSUAL = re.compile(r"[\x00-\x1f\x7f\\`|!\]]")
 """In an ASCII text, the characters :func:`markdown` would change but ``&``, ``<``, ``>`` and ``@`` (the sequences it
-changes are looked for with ``in``: an alternation in the expression tried each at every position, 2.5x slower)."""
+changes are looked for with ``in``: an alternation in the expression tried each at every position, 2.5x slower).
+Compiled at import (40 us): a plan reads it 26,000 times, each through a call if compiled later."""
+
+
+def _forbidden(text: str) -> re.Pattern[str]:
+    """``_FORBIDDEN``, or for an ASCII text its ASCII part (the same matches there)."""
+    return _FORBIDDEN_ASCII if text.isascii() else _FORBIDDEN()
 
 
 def forbidden_char(text: str) -> int:
     """The index of the first character the load policy refuses in ``text``, or -1."""
-    m = _FORBIDDEN.search(text)
+    m = _forbidden(text).search(text)
     return m.start() if m else -1
 
 
@@ -69,8 +98,9 @@ def _escape(ch: str) -> str:
 def line(text: str) -> str:
     """``text`` for a single-line context: line breaks, controls and bidi characters as visible escapes, and
     the Actions command markers neutralised."""
-    if _LINE_UNSAFE.search(text):
-        text = _LINE_UNSAFE.sub(lambda m: _escape(m.group(0)), text)
+    unsafe = _LINE_UNSAFE_ASCII if text.isascii() else _LINE_UNSAFE()
+    if unsafe.search(text):
+        text = unsafe.sub(lambda m: _escape(m.group(0)), text)
     return actions(text)
 
 
@@ -79,7 +109,7 @@ def actions(text: str) -> str:
     if _ACTIONS_V1 in text:
         text = text.replace(_ACTIONS_V1, "##\\[")
     if "::" in text:
-        text = _COMMAND_START.sub(lambda m: m.group(1) + ":\\", text)
+        text = _COMMAND_START().sub(lambda m: m.group(1) + ":\\", text)
     return text
 
 
@@ -93,10 +123,11 @@ def channel(text: str, *, commands: bool = False, colour: bool = False) -> str:
         colour: Keep archplan's own colour codes (SGR ``ESC [ … m``); every other escape is dropped.
     """
     if colour and "\x1b" in text:
-        codes = _SGR.findall(text)
-        parts = [_strip(p) for p in _SGR.split(text)]
+        sgr = _SGR()
+        codes = sgr.findall(text)
+        parts = [_strip(p) for p in sgr.split(text)]
         text = "".join(p + (codes[i] if i < len(codes) else "") for i, p in enumerate(parts))
-    elif _FORBIDDEN.search(text):
+    elif _forbidden(text).search(text):
         text = _strip(text)
     return _neutral_lines(text, commands)
 
@@ -106,8 +137,8 @@ def json_text(text: str) -> str:
     ``\\u`` escapes (they occur only inside strings there, so the JSON means the same)."""
     if _ACTIONS_V1 in text:
         text = text.replace(_ACTIONS_V1, "##\\u005b")
-    if _maybe_json_unsafe(text) and _JSON_UNSAFE.search(text):
-        text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    if _maybe_json_unsafe(text) and (unsafe := _JSON_UNSAFE()).search(text):
+        text = unsafe.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     return text
 
 
@@ -123,16 +154,16 @@ def json_bytes(data: bytes) -> bytes:
     from a lead byte on, and rewritten only when it holds an unsafe character.
     """
     leads = _JSON_UNSAFE_ASCII_LEADS if data.isascii() else _JSON_UNSAFE_LEADS
-    if any(_first_unsafe(data, lead, pattern) >= 0 for lead, pattern in leads):
-        data = _JSON_UNSAFE_BYTES.sub(_json_escape_bytes, data)
+    if any(_first_unsafe(data, lead, pattern()) >= 0 for lead, pattern in leads):
+        data = _JSON_UNSAFE_BYTES().sub(_json_escape_bytes, data)
     return data
 
 
 _BIDI_UTF8 = sorted(ch.encode() for ch in BIDI)
-_JSON_UNSAFE_BYTES = re.compile(b"|".join(
+_JSON_UNSAFE_BYTES = _Later(b"|".join(
     [re.escape(_ACTIONS_V1.encode()), b"\x7f", b"\xc2[\x80-\x9f]", *(re.escape(seq) for seq in _BIDI_UTF8)]))
 """What :func:`json_text` escapes, as UTF-8: ``##[``, DEL, the C1 controls (two bytes) and the bidi controls."""
-_JSON_UNSAFE_LEADS = tuple((lead, re.compile(pattern)) for lead, pattern in (
+_JSON_UNSAFE_LEADS = tuple((lead, _Later(pattern)) for lead, pattern in (
     (b"#", re.escape(_ACTIONS_V1.encode())), (b"\x7f", b"\x7f"), (b"\xc2", b"\xc2[\x80-\x9f]"),
     (b"\xd8", b"|".join(re.escape(s) for s in _BIDI_UTF8 if s[:1] == b"\xd8")),
     (b"\xe2", b"|".join(re.escape(s) for s in _BIDI_UTF8 if s[:1] == b"\xe2"))))
@@ -171,13 +202,13 @@ def xml_text(text: str) -> str:
     if _ACTIONS_V1 in text:
         text = text.replace(_ACTIONS_V1, "##&#91;")
     if "::" in text:
-        text = _COMMAND_START.sub(lambda m: m.group(1) + "&#58;", text)
-    if _maybe_json_unsafe(text) and _JSON_UNSAFE.search(text):
-        text = _JSON_UNSAFE.sub(lambda m: f"&#x{ord(m.group(0)):X};", text)
+        text = _COMMAND_START().sub(lambda m: m.group(1) + "&#58;", text)
+    if _maybe_json_unsafe(text) and (unsafe := _JSON_UNSAFE()).search(text):
+        text = unsafe.sub(lambda m: f"&#x{ord(m.group(0)):X};", text)
     return text
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f" + "".join(sorted(BIDI)) + "]")
+_JSON_UNSAFE = _Later("[\x7f-\x9f" + "".join(sorted(BIDI)) + "]")
 
 
 def _maybe_json_unsafe(text: str) -> bool:
@@ -188,14 +219,14 @@ def _maybe_json_unsafe(text: str) -> bool:
 
 def _strip(text: str) -> str:
     # CR too: a carriage return lets a line overwrite what a terminal shows of the one before.
-    return _FORBIDDEN.sub("", text)
+    return _forbidden(text).sub("", text)
 
 
 def _neutral_lines(text: str, commands: bool) -> str:
     if _ACTIONS_V1 in text:
         text = text.replace(_ACTIONS_V1, "##\\[")
     if not commands and "::" in text:
-        text = _COMMAND_START.sub(lambda m: m.group(1) + ":\\", text)
+        text = _COMMAND_START().sub(lambda m: m.group(1) + ":\\", text)
     return text
 
 
@@ -210,15 +241,15 @@ def markdown(text: str) -> str:
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@" + _ZWSP)
     text = line(" ".join(text.split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _MD_AUTOLINK.sub(lambda m: m.group(1)[:-1] + _ZWSP + m.group(1)[-1], text)
+    text = _MD_SPECIAL().sub(r"\\\1", text)
+    text = _MD_AUTOLINK().sub(lambda m: m.group(1)[:-1] + _ZWSP + m.group(1)[-1], text)
     return text.replace("@", "@" + _ZWSP)
 
 
 def html(text: str) -> str:
     """Input text inside HTML or a Markdown page's prose: ``<``, ``>`` and ``&`` as entities (no tag, no script),
     controls and bidi characters escaped."""
-    return _FORBIDDEN.sub(lambda m: _escape(m.group(0)), text).replace("&", "&amp;").replace(
+    return _forbidden(text).sub(lambda m: _escape(m.group(0)), text).replace("&", "&amp;").replace(
         "<", "&lt;").replace(">", "&gt;")
 
 
@@ -264,7 +295,7 @@ def one_line(text: str) -> str:
     return line(" ".join(text.split()))
 
 
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_CODE_SPAN = _Later(r"(`+)(.+?)\1", re.DOTALL)
 
 
 def prose(text: str) -> str:
@@ -273,7 +304,7 @@ def prose(text: str) -> str:
     ``<img>``) or comment is written; code spans are already inert."""
     out: list[str] = []
     pos = 0
-    for m in _CODE_SPAN.finditer(text):
+    for m in _CODE_SPAN().finditer(text):
         out.append(_no_tag(text[pos:m.start()]))
         out.append(line(m.group(0)))
         pos = m.end()
@@ -282,4 +313,4 @@ def prose(text: str) -> str:
 
 
 def _no_tag(text: str) -> str:
-    return _FORBIDDEN.sub(lambda m: _escape(m.group(0)), text).replace("<", "&lt;")
+    return _forbidden(text).sub(lambda m: _escape(m.group(0)), text).replace("<", "&lt;")

@@ -326,3 +326,35 @@ def test_a_gap_whose_looked_up_patterns_are_all_negated_is_recorded_as_one_witho
     assert gaps[0] == gaps[1]
     findings = [[f.to_json() for f in assemble(design, enriched, KB, r).findings] for r in (grouped, recorded)]
     assert findings[0] == findings[1]
+
+
+def test_a_location_compares_orders_hashes_and_shows_itself_by_its_fields() -> None:
+    """``Location`` is a msgspec Struct (frozen, ordered): what the frozen dataclass it was did, it still does."""
+    import pickle
+
+    import msgspec
+
+    a, b = Location("a.yaml", 3, 5), Location("a.yaml", 10)
+    assert a == Location("a.yaml", 3, 5) and hash(a) == hash(Location("a.yaml", 3, 5)) and a != b
+    assert sorted([b, a, Location("0.yaml")]) == [Location("0.yaml"), a, b] and a < b and not b <= a
+    assert (b.line, b.column, Location("x").line) == (10, 0, 0)
+    assert str(b) == "a.yaml:10:0" and str(Location("x")) == "x"
+    assert repr(a) == "Location(file='a.yaml', line=3, column=5)"
+    assert msgspec.structs.replace(a, file="b.yaml") == Location("b.yaml", 3, 5)
+    assert pickle.loads(pickle.dumps(a)) == a and len({a, Location("a.yaml", 3, 5)}) == 1
+    with pytest.raises(AttributeError):
+        a.line = 4  # type: ignore[misc]
+
+
+def test_a_fact_is_frozen_and_compared_by_its_fields() -> None:
+    """``Fact`` is a msgspec Struct (frozen): equal by its fields, unchangeable, its ``fields`` an empty mapping by
+    default, as the frozen dataclass it was."""
+    from engine.model.design import Fact, new_fact
+
+    loc = Location("d.yaml", 2, 3)
+    fact = new_fact("service", "service:a", {"name": "a"}, loc, {}, ("api",))
+    assert fact == Fact("service", "service:a", {"name": "a"}, loc, agents=("api",)) and fact.name == "a"
+    assert fact != Fact("service", "service:a", {"name": "a"}, loc, agents=("api",), inferred=True)
+    assert Fact("service", "service:b", {}, loc).fields == {} and fact.locate("replicas") == loc
+    with pytest.raises(AttributeError):
+        fact.key = "service:b"  # type: ignore[misc]

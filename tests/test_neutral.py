@@ -69,8 +69,8 @@ def _markdown_in_full(text: str) -> str:
     """``neutral.markdown`` without its shortcut for plain ASCII texts."""
     text = neutral.line(" ".join(text.split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = neutral._MD_SPECIAL.sub(r"\\\1", text)
-    text = neutral._MD_AUTOLINK.sub(lambda m: m.group(1)[:-1] + neutral._ZWSP + m.group(1)[-1], text)
+    text = neutral._MD_SPECIAL().sub(r"\\\1", text)
+    text = neutral._MD_AUTOLINK().sub(lambda m: m.group(1)[:-1] + neutral._ZWSP + m.group(1)[-1], text)
     return text.replace("@", "@" + neutral._ZWSP)
 
 
@@ -187,3 +187,33 @@ def _check_every_output(tmp_path: Any, description: str, ticket: str, reason: st
     plan = CliRunner().invoke(main, ["plan", path, "--no-builtin", "--rules", PACK, "--format", "markdown"])
     assert plan.exit_code == 0, plan.output
     assert not injection_problems(plan.stdout, "markdown"), plan.stdout
+
+
+def test_the_ascii_expressions_match_what_the_full_ones_match_in_an_ascii_text() -> None:
+    """``forbidden_char``, ``line`` and ``channel`` read an ASCII text with the ASCII part of their classes (compiled at
+    import); the full classes (the bidi controls past Latin-1) are compiled when a non-ASCII text first comes."""
+    for code in range(128):
+        ch = chr(code)
+        assert bool(neutral._FORBIDDEN_ASCII.match(ch)) == bool(neutral._FORBIDDEN().match(ch)), repr(ch)
+        assert bool(neutral._LINE_UNSAFE_ASCII.match(ch)) == bool(neutral._LINE_UNSAFE().match(ch)), repr(ch)
+    assert neutral.forbidden_char("ok\x1b") == 2 and neutral.forbidden_char("ok\u202e") == 2
+    assert neutral.forbidden_char("é\x85") == 1 and neutral.forbidden_char("plain\ttext\n") == -1
+    assert neutral.line("a\tb\x7f") == "a\\tb\\x7f" and neutral.line("é\u2066") == "é\\u2066"
+    assert neutral.channel("a\x1b[31mb\x07") == "a[31mb" and neutral.channel("é\u202eb") == "éb"
+
+
+def test_a_text_check_compiles_no_expression_it_does_not_use() -> None:
+    """A text check of ASCII YAML files compiles none of the expressions for Markdown, JSON or colours, nor the line
+    policy's for non-ASCII text: only ``_FORBIDDEN``, for the report itself (``channel``), whose text is not ASCII."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = ("from engine.cli.main import main\ntry:\n    main(['check', 'facts/shop', '--format', 'text'])\n"
+             "except SystemExit:\n    pass\nfrom engine import neutral\n"
+             "print('compiled', sorted(n for n, v in vars(neutral).items()\n"
+             "      if isinstance(v, neutral._Later) and v.compiled is not None))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    compiled = next(line for line in done.stdout.splitlines() if line.startswith("compiled "))
+    assert compiled in ("compiled []", "compiled ['_FORBIDDEN']")

@@ -345,13 +345,14 @@ def test_plan_cli_neutralises_the_plan_once_and_keeps_it_only_in_a_one_shot_proc
     assert len(kept) == 2 and type(kept[0]) is Review and isinstance(kept[1], Plan)  # a Plan (late tests: new_plan)
 
 
-def test_a_quick_init_dataclass_is_frozen_and_equal_to_its_fields() -> None:
+@pytest.mark.parametrize("init", [True, False], ids=["dataclass-init", "init=False"])
+def test_a_quick_init_dataclass_is_frozen_and_equal_to_its_fields(init: bool) -> None:
     import dataclasses
 
     from engine.model.frozen import quick_init
 
     @quick_init
-    @dataclasses.dataclass(frozen=True)
+    @dataclasses.dataclass(frozen=True, init=init)
     class Item:
         name: str
         size: int = 1

@@ -127,3 +127,11 @@ def test_a_check_without_a_config_file_makes_no_config_model() -> None:
     with_config = modules_after(CLI.format(args=["check", "facts/shop", "--config", config, "--format", "json",
                                                  "-o", "/dev/null"]))
     assert "engine.config_file" in with_config
+
+
+def test_a_text_report_to_a_pipe_does_not_import_shutil() -> None:
+    """Only a text report on a terminal asks its width (``shutil.get_terminal_size``): shutil, which imports bz2, lzma
+    and zlib with it, is left out of a check whose report goes to a pipe or a file."""
+    loaded = modules_after(CLI.format(args=["check", "facts/shop", "--format", "text"]))
+    assert "engine.runtime" in loaded  # the review ran
+    assert sorted(loaded & {"shutil", "bz2", "lzma"}) == []

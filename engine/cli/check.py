@@ -113,8 +113,6 @@ def terminal_style(color: str = "auto") -> TextStyle:
     Colour follows ``--color``; with ``auto``, a non-empty ``NO_COLOR`` turns it off (https://no-color.org),
     then a non-empty ``FORCE_COLOR`` turns it on, else it is on for a terminal only.
     """
-    import shutil  # here: only a report on a terminal asks its width
-
     from engine.report import TextStyle
 
     tty = stdout_is_terminal()
@@ -122,7 +120,12 @@ def terminal_style(color: str = "auto") -> TextStyle:
         on = not os.environ.get("NO_COLOR") and (bool(os.environ.get("FORCE_COLOR")) or tty)
     else:
         on = color == "always"
-    return TextStyle(width=shutil.get_terminal_size().columns if tty else None, color=on)
+    width = None
+    if tty:  # only a report on a terminal asks its width: shutil (with bz2, lzma and zlib) is imported for it alone
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+    return TextStyle(width=width, color=on)
 
 
 def render(gate: Gate, fmt: str) -> str | bytes:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from engine.errors import UsageError
 from engine.gate.common import logical_path, one_line, where
 from engine.gate.waivers import Waiver
@@ -217,6 +219,6 @@ def relocate(findings: Sequence[Finding], src: str, dst: str) -> list[Finding]:
         if file and os.path.abspath(file).startswith(os.path.abspath(src) + os.sep):
             moved = os.path.join(dst, os.path.relpath(os.path.abspath(file), os.path.abspath(src)))
             finding = dataclasses.replace(  # noqa: PLW2901 - the relocated copy replaces it
-                finding, location=dataclasses.replace(finding.location, file=moved))
+                finding, location=msgspec.structs.replace(finding.location, file=moved))
         out.append(finding)
     return out

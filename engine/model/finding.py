@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from msgspec import Struct
 
 from engine.errors import Location
 from engine.model.base import Severity
-from engine.model.frozen import quick_init
+from engine.model.frozen import frozen_record
 
 T = TypeVar("T")
 
@@ -105,8 +104,7 @@ class Adjustment(Struct, frozen=True):
     reason: str
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class MitigationItem:
     """A deduplicated mitigation: one pattern applied to one scope, resolving one or more risks."""
 
@@ -132,8 +130,7 @@ class MitigationItem:
         }
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Finding:
     """One risk (or information gap) on one subject, with everything needed to explain it."""
 

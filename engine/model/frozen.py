@@ -4,12 +4,16 @@ A frozen dataclass's own ``__init__`` sets each field through ``object.__setattr
 a call per field, 5.9 us for a 23-field ``Finding``. :func:`quick_init` gives the class an ``__init__`` that
 writes the fields into the instance's dictionary directly (2.1 us), in field order, so that every instance still
 shares one table of keys. The class is otherwise unchanged: still frozen, compared, hashed and shown as before.
+
+:func:`frozen_record` declares such a class: ``@dataclass(frozen=True, init=False)`` then ``quick_init``, so that
+the dataclass's own ``__init__``, replaced at once, is never generated (its source, a line per field, was compiled
+for nothing: 5.2 M instructions of a warm check for ``Finding`` and ``MitigationItem``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
 
@@ -41,6 +45,13 @@ def quick_init(cls: type[T]) -> type[T]:
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
-    init.__doc__ = cls.__init__.__doc__
+    init.__doc__ = cls.__init__.__doc__ if params.init else None  # (without it: ``object.__init__``'s)
     setattr(cls, "__init__", init)  # noqa: B010 - assigning a method: mypy refuses the plain form
     return cls
+
+
+@dataclass_transform(frozen_default=True)
+def frozen_record(cls: type[T]) -> type[T]:
+    """A frozen dataclass made by :func:`quick_init`, its own ``__init__`` never generated (``init=False``); type
+    checkers see the dataclass ``@dataclass(frozen=True)`` makes (PEP 681)."""
+    return quick_init(dataclasses.dataclass(frozen=True, init=False)(cls))

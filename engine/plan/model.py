@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from engine.model.finding import late_fields
-from engine.model.frozen import quick_init
+from engine.model.frozen import frozen_record
 from engine.plan.dataflow import DataFlow
 
 PLAN_VERSION = 1
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Node:
     """A component drawn in the architecture diagram."""
 
@@ -39,8 +38,7 @@ class Node:
     """The classifications of data it stores or processes (section 1's data flow), most sensitive first."""
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Edge:
     """A call, query, publication or delivery between two drawn components."""
 
@@ -52,8 +50,7 @@ class Edge:
     count: int = 1
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Architecture:
     """Section 1."""
 
@@ -69,8 +66,7 @@ class Architecture:
     notes: tuple[str, ...]
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class WorkItem:
     """A component to build or a mitigation to implement."""
 
@@ -92,8 +88,7 @@ class WorkItem:
     """Person-days (low, high) its rule states (a mitigation's ``effort``); None: the default per kind."""
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Roadmap:
     """Section 2."""
 
@@ -105,8 +100,7 @@ class Roadmap:
     svg: str | None
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class RiskEntry:
     """One risk of the review, with what resolves it and when."""
 
@@ -123,8 +117,7 @@ class RiskEntry:
     location: str
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class RiskAssessment:
     """Section 3."""
 
@@ -180,8 +173,7 @@ def new_risk_assessment(matrix: dict[str, dict[str, list[str]]], risks: LateRisk
     return _new_risk_assessment(matrix, risks)
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class EntryPerformance:
     """Section 4, one public entry point."""
 
@@ -224,8 +216,7 @@ class EntryPerformance:
     budget: str = ""
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class CapacityRow:
     """Section 4, one component the public load reaches."""
 
@@ -240,8 +231,7 @@ class CapacityRow:
     """How many times the projected load it carries before it saturates."""
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Capacity:
     """Section 4, capacity and scalability."""
 
@@ -254,8 +244,7 @@ class Capacity:
     missing: tuple[str, ...]
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class ScheduledItem:
     """Section 2's schedule, one work item."""
 
@@ -269,8 +258,7 @@ class ScheduledItem:
     effort_days: float
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class PhaseSpan:
     """When a phase starts and ends (a gate: it starts when the previous one is done)."""
 
@@ -281,8 +269,7 @@ class PhaseSpan:
     days: float
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class TeamLoad:
     """A team's work in one phase, and the share of its capacity over the phase's span."""
 
@@ -292,8 +279,7 @@ class TeamLoad:
     utilization: float
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Schedule:
     """Section 2's schedule: phases, team load, the critical path, the limiting team, and the Gantt chart."""
 
@@ -308,8 +294,7 @@ class Schedule:
     svg: str | None
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class PlanItem:
     """A test, alert, deployment or monitoring item (from a rule or from the design's structure)."""
 
@@ -321,8 +306,7 @@ class PlanItem:
     source: str
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class DeployStep:
     """Section 6, one step of the release order."""
 
@@ -336,8 +320,7 @@ class DeployStep:
     warnings: tuple[str, ...]
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Deployment:
     """Section 6."""
 
@@ -373,8 +356,7 @@ def new_deployment(rollback_order: tuple[str, ...], migrations: tuple[PlanItem, 
     return _new_deployment(rollback_order, migrations, steps)
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Slo:
     """An objective for one entry point."""
 
@@ -385,8 +367,7 @@ class Slo:
     error_budget_minutes_30d: float | None
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class GoldenSignals:
     """What to measure on one service."""
 
@@ -398,8 +379,7 @@ class GoldenSignals:
     exported: str
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class TraceEdge:
     """A synchronous edge the trace context must cross."""
 
@@ -408,8 +388,7 @@ class TraceEdge:
     callee_traces: str
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Monitoring:
     """Section 7."""
 
@@ -473,8 +452,7 @@ def new_monitoring(slos: tuple[Slo, ...], declared_alerts: tuple[str, ...], trac
     return _new_monitoring(slos, declared_alerts, tracing, rows)
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen_record
 class Plan:
     """The whole integration plan."""
 
