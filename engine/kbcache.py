@@ -266,7 +266,7 @@ def _decode(stored: Any) -> CompiledKB:
     source: dict[str, LoadedRule] = {}
     validate = rulecache.rule_validator()  # the rule models' checks, without the models (engine.model.ruledata)
     for file, data in stored["rules"]:
-        rule: Rule = validate(data)
+        rule: Rule = validate(data, json=True)  # parsed from the entry by orjson
         if rule.id in source:
             raise ValueError("a rule twice")
         source[rule.id] = LoadedRule(rule, _text(file), _RuleDocument(file, data))

@@ -14,7 +14,6 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from pydantic_core import ValidationError  # pydantic's own (a check imports pydantic-core, not pydantic)
 
 from engine import budget
 from engine.errors import ArchplanError, InputError, LimitError, Location, did_you_mean, raise_all
@@ -271,7 +270,7 @@ def _validated(model: str, entries: list[Any]) -> list[dict[str, Any]] | None:
         return None
     try:
         validated: list[dict[str, Any]] = validate(entries)
-    except ValidationError:
+    except (ValueError, TypeError):  # pydantic-core's ValidationError is a ValueError; TypeError: a schema it refuses
         return None
     return validated
 
@@ -281,6 +280,8 @@ def _model_fact(model: type[BaseModel], item: dict[str, Any], doc: Document, bas
     """An entry the plain validator refuses, read by its model (which accepts an explicit null, a field named
     as in Python) and dumped as the plain validator would have returned it; None, its errors in ``errors``, when
     the model refuses it too."""
+    from pydantic_core import ValidationError  # pydantic's own: imported with the models, not before
+
     try:
         obj = model.__pydantic_validator__.validate_python(item)
     except ValidationError as exc:

@@ -222,9 +222,9 @@ def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
     they accept (on a refusal, the loader gives the entries to the model, whose errors the user sees).
 
     An entry is named by a hash of the source files of the model's classes and of every model its fields nest
-    (a model's schema is written there), of ``engine.model.plain`` and of the Python, pydantic and pydantic-core
-    versions. A schema is kept only when it is plain JSON that reads back the same, type for type. As with the
-    rule entries, the hash finds a damaged entry, not a forged one.
+    (a model's schema is written there), of ``engine.model.plain`` and of the Python, pydantic, pydantic-core and
+    msgspec versions (``_schema_key``). A schema is kept only when it is plain JSON that reads back the same, type
+    for type. As with the rule entries, the hash finds a damaged entry, not a forged one.
     """
     from engine.model import plain
 
@@ -237,9 +237,7 @@ def plain_validator(model: type[BaseModel]) -> Callable[[Any], Any]:
     if key is not None:
         kept = _kept_schemas(key).get(name)
         if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict):
-            from pydantic_core import SchemaError
-
-            with contextlib.suppress(SchemaError, TypeError, ValueError):  # a schema pydantic-core refuses: built
+            with contextlib.suppress(*_schema_errors()):  # a schema pydantic-core refuses: built
                 return plain.plain_validator(model, (kept[0], kept[1]))
     schema = plain.plain_schema(model)
     validate = plain.plain_validator(model, schema)
@@ -288,10 +286,11 @@ def _fact_validator(name: str) -> Callable[[Any], Any]:
             tuple(files), _schema_key(files))
         kept = _kept_schemas(key).get(f"{FACT_MODULE}.{name}") if key is not None else None
         if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict):
-            from pydantic_core import SchemaError
-
-            with contextlib.suppress(SchemaError, TypeError, ValueError):  # a schema pydantic-core refuses: built
+            try:
                 return plain.validator((kept[0], kept[1]))
+            except Exception as exc:  # a schema pydantic-core refuses (SchemaError, an Exception): built again
+                if not isinstance(exc, _schema_errors()):
+                    raise
     return plain_validator(section_model(name))
 
 
@@ -374,17 +373,29 @@ def _schema_sources(model: type[BaseModel]) -> list[str] | None:
     return None if "" in files else sorted(files)
 
 
-def _schema_key(files: Sequence[str]) -> str | None:
-    """The name of the entry holding the schemas of the models written in ``files`` (None when one cannot be
-    read): their contents, and the Python, pydantic and pydantic-core versions."""
+def _schema_errors() -> tuple[type[Exception], ...]:
+    """What building a plain validator from a kept schema raises when the schema is not one this version makes:
+    pydantic-core's ``SchemaError`` (an ``Exception``) when pydantic-core is imported (a schema msgspec reads is
+    built without it: ``engine.model.msgcheck``), ``TypeError``, ``ValueError``."""
     import sys
 
-    import pydantic_core
+    core = sys.modules.get("pydantic_core")
+    return (TypeError, ValueError, *((core.SchemaError,) if core is not None else ()))
+
+
+def _schema_key(files: Sequence[str]) -> str | None:
+    """The name of the entry holding the schemas of the models written in ``files`` (None when one cannot be
+    read): their contents, and the Python, pydantic, pydantic-core and msgspec versions. pydantic-core's is read
+    from pydantic's ``version`` module (which names the one version of pydantic-core it runs with, and refuses
+    another), not imported: a warm check runs the schemas with msgspec (``engine.model.msgcheck``)."""
+    import sys
+
+    import msgspec
 
     pydantic_version = _pydantic_version()
     if pydantic_version is None:
         return None
-    h = hashlib.sha256(f"{SCHEMA_FORMAT}\0{sys.version}\0{pydantic_core.__version__}\0".encode())
+    h = hashlib.sha256(f"{SCHEMA_FORMAT}\0{sys.version}\0msgspec {msgspec.__version__}\0".encode())
     h.update(pydantic_version)
     try:
         for path in files:
@@ -413,7 +424,7 @@ def _pydantic_version() -> bytes | None:
         return None
 
 
-_RULE: list[Callable[[Any], Any]] = []
+_RULE: list[Callable[..., Any]] = []
 """The plain rule validator this process built (``rule_validator``)."""
 RULE_SCHEMA_PREFIX = "ruleschema-"
 """The entries holding the rule models' plain schema (one per version of their sources, pydantic and Python)."""
@@ -426,13 +437,15 @@ def rule_sources() -> list[str]:
     return [os.path.join(here, name) for name in ("base.py", "rule.py", "ruledata.py")]
 
 
-def rule_validator() -> Callable[[Any], Any]:
+def rule_validator() -> Callable[..., Any]:
     """``engine.model.ruledata.validator`` of the rule models' plain schema: a rule's data in, its plain ``Rule``
     out, checked by the models' own core schema (their validators called by name). Made from a schema an earlier
-    process kept, no model is built and pydantic is not imported (7% of checking 1,000 services); else the schema
-    is made from the models and kept, in an entry named as ``plain_validator`` names a fact model's (a hash of its
-    sources, Python's, pydantic's and pydantic-core's versions), written at once (a run that compiles the rules
-    makes it: ``engine.kbcache.store``). As with every entry, the hash finds a damaged schema, not a forged one."""
+    process kept, no model is built and neither pydantic nor (while msgspec accepts the rules) pydantic-core is
+    imported; else the schema is made from the models and kept, in an entry named as ``plain_validator`` names a
+    fact model's (a hash of its sources, Python's, pydantic's, pydantic-core's and msgspec's versions), written at
+    once (a run that compiles the rules makes it: ``engine.kbcache.store``). The validator takes ``json=True`` when
+    its data was just parsed from JSON (``engine.model.msgcheck.Converter``). As with every entry, the hash finds a
+    damaged schema, not a forged one."""
     if _RULE:
         return _RULE[0]
     from engine.model import ruledata
@@ -442,19 +455,19 @@ def rule_validator() -> Callable[[Any], Any]:
     entry = os.path.join(cache_dir(), f"{RULE_SCHEMA_PREFIX}{key}.json") if key is not None else None
     body = read_entry(entry, str(key), SCHEMA_FORMAT) if entry is not None else None
     if body is not None:
-        from pydantic_core import SchemaError
-
-        with contextlib.suppress(SchemaError, TypeError, ValueError, KeyError, IndexError, AttributeError,
-                                 RecursionError):  # a schema pydantic-core or _resolved refuses: made again
+        try:
             _RULE.append(ruledata.validator(orjson.loads(body)))
             return _RULE[0]
+        except Exception as exc:  # a schema pydantic-core or _resolved refuses: made again
+            if not isinstance(exc, (*_schema_errors(), KeyError, IndexError, AttributeError, RecursionError)):
+                raise
     from engine.model.rule import Rule
 
     Rule.model_rebuild()
     try:
         schema = ruledata.plain_schema(Rule.__pydantic_core_schema__)
     except TypeError:  # a validator or a class the plain schema does not name: the models read the rules back
-        _RULE.append(lambda data: ruledata.from_model(Rule.model_validate(data)))
+        _RULE.append(lambda data, json=False: ruledata.from_model(Rule.model_validate(data)))
         return _RULE[0]
     _RULE.append(ruledata.validator(schema))
     if entry is not None and key is not None and files is not None and not _changed_since_import(files):

@@ -8,6 +8,8 @@ Every layer of archplan may import this package (and only ``engine.errors``, ``e
 - ``schema``: the design file's pydantic models and the field schema of every fact kind the rules can match;
 - ``kinds``: one home for fact kinds, their sections, their agents and how a fact is identified;
 - ``plain``: a fact model's checks as one validator giving the data the loader keeps (no model instance built);
+- ``msgcheck``: a kept core schema (``plain``'s, ``ruledata``'s) run by msgspec, without pydantic-core, falling back
+  to pydantic-core for whatever it refuses;
 - ``document``: a parsed file with the position of every key (``Document``), and the bounds on reading;
 - ``design``: ``Fact``, ``Design`` and ``LoadWarning``, what the loader produces;
 - ``rule``: the rule file's pydantic models, what validates a rule file read from disk;

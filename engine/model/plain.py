@@ -9,20 +9,23 @@ fields may be left out but not written as null.
 It accepts fewer inputs than the model (an explicit ``null``, a field written by its Python name rather than
 its alias), never more: what it refuses, the loader gives to the model itself, whose result or errors are the
 ones a user has always seen.
+
+The validator built from a kept schema runs it with msgspec first (``engine.model.msgcheck``: no pydantic-core
+imported on a design it accepts); what msgspec refuses, pydantic-core's validator of the same schema reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from pydantic_core import CoreSchema, SchemaValidator
-from pydantic_core import core_schema as cs
+from engine.model import msgcheck
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+    from pydantic_core import CoreSchema
 
-PlainSchema = tuple[CoreSchema, Any]
+PlainSchema: TypeAlias = "tuple[CoreSchema, Any]"
 """A plain validator's core schema and core config (``plain_schema``)."""
 _PLAIN: dict[type[BaseModel], Callable[[Any], Any]] = {}
 _UNREADABLE: dict[type[BaseModel], str] = {}
@@ -47,9 +50,38 @@ def plain_validator(model: type[BaseModel], schema: PlainSchema | None = None) -
 
 def validator(schema: PlainSchema) -> Callable[[Any], Any]:
     """The ``validate_python`` of a plain validator built from ``schema`` (a ``plain_schema``, perhaps kept from an
-    earlier process), with no model class: ``pydantic_core.SchemaError`` when pydantic-core refuses it."""
+    earlier process), with no model class: ``pydantic_core.SchemaError`` when pydantic-core refuses it.
+
+    msgspec's converter of the schema (``engine.model.msgcheck``) reads the entries first; what it refuses, or a
+    schema it does not translate, pydantic-core reads (imported then, and built once): the result, or pydantic-core's
+    ``ValidationError``, is the same either way. A schema that msgspec translates and pydantic-core then refuses (a
+    kept schema changed by hand) raises ``TypeError`` when an entry is refused: the loader's models read them."""
     plain, config = schema
-    return SchemaValidator(cs.list_schema(plain), config).validate_python
+    listed = {"type": "list", "items_schema": plain}
+    try:
+        fast = msgcheck.compile(listed, config)
+    except msgcheck.Unsupported:
+        return _core_validator(listed, config)
+    slow: list[Callable[[Any], Any]] = []
+
+    def validate(entries: Any) -> Any:
+        try:
+            return fast(entries)
+        except (msgcheck.Refused, msgcheck.Unsupported):
+            if not slow:
+                try:
+                    slow.append(_core_validator(listed, config))
+                except Exception as exc:  # pydantic_core.SchemaError (an Exception), or a TypeError
+                    raise TypeError(f"a schema pydantic-core refuses: {exc}") from exc
+            return slow[0](entries)
+
+    return validate
+
+
+def _core_validator(schema: Any, config: Any) -> Callable[[Any], Any]:
+    from pydantic_core import SchemaValidator
+
+    return SchemaValidator(schema, config).validate_python
 
 
 def known(model: type[BaseModel]) -> Callable[[Any], Any] | None:
@@ -77,6 +109,8 @@ def _plain(schema: dict[str, Any]) -> CoreSchema:
     """``schema`` with each model read as a typed mapping (see the module); a schema this does not know (a
     custom validator, a default other than None) raises ``TypeError``: the fact models hold none today (a test
     holds it), and a model that comes to hold one is read by itself, more slowly, never wrongly."""
+    from pydantic_core import core_schema as cs
+
     kind = schema["type"]
     if kind == "model":
         fields: dict[str, cs.TypedDictField] = {}
@@ -95,9 +129,9 @@ def _plain(schema: dict[str, Any]) -> CoreSchema:
         config = schema.get("config")
         return cs.typed_dict_schema(fields, extra_behavior="forbid", strict=True, config=config)
     if kind == "list":
-        return cast(CoreSchema, {**schema, "items_schema": _plain(schema["items_schema"])})
+        return cast("CoreSchema", {**schema, "items_schema": _plain(schema["items_schema"])})
     if kind == "union":
-        return cast(CoreSchema, {**schema, "choices": [_plain(c) for c in schema["choices"]]})
+        return cast("CoreSchema", {**schema, "choices": [_plain(c) for c in schema["choices"]]})
     if kind in _SCALARS:
-        return cast(CoreSchema, schema)
+        return cast("CoreSchema", schema)
     raise TypeError(f"a {kind} schema: a plain validator reads models, lists, unions and scalars")
