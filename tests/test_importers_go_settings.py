@@ -215,6 +215,7 @@ import "github.com/caarlos0/env/v11"
 type Config struct {
     Metrics bool   `env:"ENABLE_METRICS" envDefault:"false"`
     Admin   bool   `env:"ENABLE_ADMIN" envDefault:"true"`
+    Debug   bool   `yaml:"debug" env:"DEBUG_ROUTES"`
 }
 """
     routes = """
@@ -229,6 +230,9 @@ func routes(c cfg.Config) {
     if c.Admin {
         http.HandleFunc("/admin", admin)
     }
+    if c.Debug {
+        http.HandleFunc("/debug", debug)
+    }
 }
 """
     found = {r.path: r.only_if for r in code_go.service_routes([("cfg/cfg.go", blank_comments(settings)),
@@ -236,6 +240,7 @@ func routes(c cfg.Config) {
     assert code_go.not_served(found["/metrics"], {}, frozenset()) is not None
     assert code_go.not_served(found["/admin"], {}, frozenset()) is None
     assert code_go.not_served(found["/metrics"], {}, frozenset({"*"})) is None  # an env file not read may set it
+    assert found["/debug"] == ()  # a settings file may set it too: its value is not known
 
 
 @pytest.mark.parametrize(("environment", "secure"), [

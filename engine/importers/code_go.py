@@ -266,6 +266,8 @@ name (``return c.options["WEBAUTHN"].parsedBoolValue``), the variable itself (``
 struct that a settings loader fills from the environment (``return c.EnableMetrics``)."""
 _TAGGED = re.compile(r"^[ \t]*(\w+)\s+(bool|string)\s+`([^`\n]*)`", re.MULTILINE)
 _ENV_TAG = re.compile(r"\benv:\"([A-Z][A-Z0-9_]*)[,\"]")
+_FILE_TAG = re.compile(r"\b(?:yaml|toml|mapstructure|koanf|ini|hcl|json):\"")
+"""A struct tag that names the field in a settings file too: a file the deployment may give can set it."""
 _TAG_DEFAULT = re.compile(r"\b(?:envDefault|default):\"([^\"]*)\"")
 _READS_ENV = re.compile(r"\bos\s*\.\s*(?:Getenv|LookupEnv|Environ)\s*\(|\"github\.com/(?:caarlos0/env|"
                         r"kelseyhightower/envconfig|sethvargo/go-envconfig|ilyakaznacheev/cleanenv)")
@@ -293,7 +295,7 @@ class _Settings:
         for path, code in codes:
             for m in _TAGGED.finditer(code):
                 env = _ENV_TAG.search(m.group(3))
-                if env is not None:
+                if env is not None and not _FILE_TAG.search(m.group(3)):  # a file may set it too: not known
                     default = _TAG_DEFAULT.search(m.group(3))
                     boolean = m.group(2) == "bool"
                     fields.setdefault(m.group(1), []).append((
