@@ -2841,6 +2841,15 @@ def _settings_module_is(file: str, module: str) -> bool:
     return all(parts) and path.split("/")[-len(parts):] == parts
 
 
+def _deployed_routes(d: RoutesDocument, own: Mapping[str, tuple[str, Location]] | None, unseen: frozenset[str]
+                     ) -> tuple[tuple[Route, ...], list[tuple[Location, str]]]:
+    """The service's routes as deployed (``own``: the variables its deployment sets, None when none names it;
+    ``unseen``: those set to a value not shown): those served (``_served``), with their session cookies' flags as
+    deployed (``_settled_cookie``, ``_with_session_cookie``); and a remark on each left out."""
+    served, unserved = _served(_settled_cookie(d.routes, own, unseen), own, unseen)
+    return _with_session_cookie(served, d.django_session, own, unseen), unserved
+
+
 def _settled_cookie(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
                     unseen: frozenset[str]) -> tuple[Route, ...]:
     """``routes`` with the flags of their session cookie that a setting gives (``Secure: config.Opts.HTTPS()``) as
@@ -4263,8 +4272,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
                              channels=code_amqp.with_variables(d.traits.channels, own),
                              debug_mode=_debug_mode(d.django_debug, deployed, hidden))
-            served, unserved = _served(_settled_cookie(d.routes, deployed, hidden), deployed, hidden)
-            rebuilt = build(d.service, _with_session_cookie(served, d.django_session, deployed, hidden),
+            rebuilt = build(d.service, _deployed_routes(d, deployed, hidden)[0],
                             d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""), d.secrets,
                             links.get(d.service, ()), traits, edges.get(d.service, ()), flag_calls.get(d.service, ()),
                             workers.get(d.service), bounded.get(d.service, ()), guarded=guarded.get(d.service, ()),
@@ -4281,8 +4289,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                                            "deployment: its folder is not imported as a service"})
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
                 rebuilt = store_image.with_store_facts(rebuilt, d.store_image)
-            rebuilt = _carried(rebuilt, d)
-            out.append(replace(rebuilt, remarks=sorted({*rebuilt.remarks, *unserved})) if unserved else rebuilt)
+            out.append(_carried(rebuilt, d, _deployed_routes(d, deployed, hidden)[1]))
         else:
             out.append(d)
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
@@ -4413,10 +4420,11 @@ def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
-def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
+def _carried(rebuilt: RoutesDocument, d: RoutesDocument, remarks: Sequence[tuple[Location, str]] = ()
+             ) -> RoutesDocument:
     """``rebuilt`` (a service's document placed behind its fronts) with what the first reading of its code found,
-    which later passes over every document read again."""
-    return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, modules=d.modules,
+    which later passes over every document read again, and ``remarks``."""
+    return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks, *remarks}), calls=d.calls, modules=d.modules,
                    names=d.names,
                    spoken=d.spoken, clients=d.clients, registered=d.registered, feign_urls=d.feign_urls,
                    client_groups=d.client_groups, refused=d.refused,
