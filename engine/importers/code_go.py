@@ -25,6 +25,16 @@ and writes nothing is a login by what it does. The request fields a handler read
 Gin's and Echo's accessors: ``r.FormValue("credit_card_number")``, ``c.PostForm("email")``) hint at its
 ``data_classification``, the most sensitive their names suggest (``field_class``, as an OpenAPI operation's
 parameters do).
+
+Settings (``_Settings``): a registration inside an ``if`` on a setting the code reads from the environment
+(``if config.Opts.WebAuthn() {``: an accessor returning one entry of a table of settings keyed by the variable's name,
+a struct field a loader fills from an ``env:"..."`` tag, ``os.Getenv``) carries that condition with the code's
+default; ``code_routes.compose`` leaves the route out when the deployment's value, or that default when it sets
+none, turns it off (``not_served``). A session cookie the code sets in one place only (``http.SetCookie`` in a helper
+the sign-in calls, however deep) goes on its sign-in routes, a flag written as a setting (``Secure:
+config.Opts.HTTPS()``) taken as deployed (``holds``); a setting the code also assigns at run time stays unknown. A
+router handed whole to a middleware that turns away callers not signed in (``return session.handle(mux)``) gives its
+routes that middleware's ``authn``, except the paths its code names (a list of public routes).
 """
 
 from __future__ import annotations
@@ -94,6 +104,12 @@ class GoRoute:
     classified: tuple[str, str] | None = None
     authn: tuple[str, str] | None = None
     """How the authentication middleware of its group or router checks callers (``session``, ``jwt``...), and why."""
+    cookie_when: tuple[tuple[str, Setting], ...] = ()
+    """The flags of its session cookie (``cookie``) written as a setting (``Secure: config.Opts.HTTPS()``): each flag
+    is on when its condition holds as deployed (``holds``)."""
+    only_if: tuple[Setting, ...] = ()
+    """The settings on which its registration depends (an ``if`` around it reading one): it is served only when each
+    holds (``served``)."""
     bodies: tuple[_Func, ...] = field(default=(), compare=False, repr=False)
     """The handler's body, then those of the functions it calls by name (what the route's facts were read from)."""
 
@@ -116,13 +132,17 @@ def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
     consts = {m.group(1): m.group(2) for _p, code in codes for m in _CONST.finditer(code)}
     slices = {m.group(1) or m.group(3): m.group(2) or m.group(4) for _p, code in codes
               for m in _SLICE_RESULT.finditer(code)}
-    out = [r for path, code in codes for r in _file_routes(path, code, funcs, consts)]
+    settings = _Settings(codes)
+    out = [r for path, code in codes for r in _file_routes(path, code, funcs, consts, settings)]
     out = [replace(r, collection=_collection(r.bodies[0], slices)) if r.method == "GET" and r.bodies else r
            for r in out]
     if any("idempot" in code.lower() for _p, code in codes):  # it names a key: whether it checks one is unknown
         out = [replace(r, no_idempotency_key=None) for r in out]
     cookie = _middleware_cookie(codes, funcs)
     out = [replace(r, cookie=cookie) if cookie and not r.cookie else r for r in out]
+    made = _sign_in_cookie(funcs, settings)
+    out = [replace(r, cookie=made[:2], cookie_when=made[2]) if made and not r.cookie and _signs_in(r) else r
+           for r in out]
     session = _library_cookie(codes)
     return [replace(r, cookie=session) if session and not r.cookie and _signs_in(r) else r for r in out]
 
@@ -155,10 +175,216 @@ def _library_cookie(codes: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, 
     return stated, said
 
 
+def _sign_in_cookie(funcs: _Funcs, settings: _Settings) -> _Cookie | None:
+    """The session cookie the code sets with ``http.SetCookie`` (``_cookies``) when it sets one only, with the same
+    flags wherever: the one a sign-in's handler sets, however many calls away (a handler that authenticates, then
+    calls a helper that writes the cookie). None when it sets none, or several that differ."""
+    found: dict[tuple[object, ...], _Cookie] = {}
+    for bodies in funcs.alike.values():
+        for b in bodies:
+            for flags, said, pending in _cookies(b, settings):
+                found.setdefault((flags, pending), (flags, f"{said}; the only session cookie the code sets, put on "
+                                                           "its sign-in routes", pending))
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
 def _signs_in(r: GoRoute) -> bool:
     """Whether the route is a sign-in (a POST whose last fixed segment says so): where a session is made."""
     fixed = [seg for seg in r.path.split("/") if seg and not seg.startswith((":", "{", "*"))]
     return r.method == "POST" and bool(fixed) and _SIGN_IN_SEGMENT.fullmatch(fixed[-1]) is not None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A condition an ``if`` around a route's registration puts on one setting the deployment gives as an environment
+    variable (``variable``): read as a boolean (``boolean``) or as a string compared with the empty one; the route is
+    served when the setting is on (set, for a string) and ``when_on``, or off and not ``when_on``. ``default``: its
+    value when the deployment leaves it unset, as the code declares it (None: not known, or the code also changes it
+    at run time); ``defined``: where that default is declared."""
+
+    variable: str
+    boolean: bool
+    when_on: bool
+    default: str | None
+    defined: str
+    said: str
+    """The condition as written, and where."""
+
+
+_Cookie = tuple[tuple[tuple[str, bool | str], ...], str, tuple[tuple[str, Setting], ...]]
+"""A cookie's flags as written, where and how it is set, and the flags written as a setting, with their condition."""
+_TRUE = {"1", "t", "true", "yes", "y", "on"}
+_FALSE = {"0", "f", "false", "no", "n", "off", ""}
+
+
+def _on(value: str, boolean: bool) -> bool | None:
+    """Whether a setting of this value is on: a boolean as Go's parsers and most settings loaders read one (None when
+    it is neither), a string when it is not empty."""
+    if not boolean:
+        return value != ""
+    v = value.strip().lower()
+    return True if v in _TRUE else False if v in _FALSE else None
+
+
+def not_served(only_if: Sequence[Setting], own: Mapping[str, tuple[str, Location]] | None,
+               unseen: frozenset[str]) -> str | None:
+    """Why a route registered only under these conditions is not served as deployed (``own``: the variables the
+    deployment sets, None when no deployment names the service; ``unseen``: those it sets to a value not shown, ``*``
+    any); None when it is, or may be (a setting the deployment may set unseen, or whose default is not known)."""
+    for s in only_if:
+        found = holds(s, own, unseen)
+        if found is not None and not found[0]:
+            return f"registered only if {s.said}; {found[1]}"
+    return None
+
+
+def holds(s: Setting, own: Mapping[str, tuple[str, Location]] | None, unseen: frozenset[str]
+          ) -> tuple[bool, str] | None:
+    """Whether a condition on a setting holds as deployed (``own``: the variables the deployment sets, None when no
+    deployment names the service; ``unseen``: those it sets to a value not shown, ``*`` any), and why; None when
+    that is not known."""
+    if own is None:
+        return None
+    if s.variable in own:
+        value, at = own[s.variable]
+        how = f"the deployment sets {s.variable}={value!r} ({at})"
+    elif {"*", s.variable} & unseen or s.default is None:
+        return None
+    else:
+        value, how = s.default, f"the deployment leaves {s.variable} unset, {s.default!r} by default ({s.defined})"
+    on = _on(value, s.boolean)
+    return None if on is None else (on == s.when_on, how)
+
+
+_IF = re.compile(r"^[ \t]*(?:\}\s*else\s+)?if\s+([^{};\n]+?)\s*\{[ \t]*$", re.MULTILINE)
+_ACCESSOR = re.compile(r"^func\s+(?:\(\s*\w+\s+\*?\w+\s*\)\s*)?(\w+)\s*\(\s*\)\s*(bool|string)\s*\{\s*\n\s*"
+                       r"return\s+(!?)\s*"
+                       r"(?:[\w.]+\s*\[\s*\"([A-Z][A-Z0-9_]*)\"\s*\]\s*(?:\.\s*\w+)?|"
+                       r"os\s*\.\s*Getenv\s*\(\s*\"([A-Z][A-Z0-9_]*)\"\s*\)|\w+\s*\.\s*(\w+))\s*\n\s*\}", re.MULTILINE)
+"""A function or method that returns one setting, unchanged or negated: an entry of a table keyed by the variable's
+name (``return c.options["WEBAUTHN"].parsedBoolValue``), the variable itself (``os.Getenv("X")``), or a field of a
+struct that a settings loader fills from the environment (``return c.EnableMetrics``)."""
+_TAGGED = re.compile(r"^[ \t]*(\w+)\s+(bool|string)\s+`([^`\n]*)`", re.MULTILINE)
+_ENV_TAG = re.compile(r"\benv:\"([A-Z][A-Z0-9_]*)[,\"]")
+_FILE_TAG = re.compile(r"\b(?:yaml|toml|mapstructure|koanf|ini|hcl|json):\"")
+"""A struct tag that names the field in a settings file too: a file the deployment may give can set it."""
+_TAG_DEFAULT = re.compile(r"\b(?:envDefault|default):\"([^\"]*)\"")
+_READS_ENV = re.compile(r"\bos\s*\.\s*(?:Getenv|LookupEnv|Environ)\s*\(|\"github\.com/(?:caarlos0/env|"
+                        r"kelseyhightower/envconfig|sethvargo/go-envconfig|ilyakaznacheev/cleanenv)")
+_GETENV = re.compile(r"^os\s*\.\s*Getenv\s*\(\s*\"([A-Z][A-Z0-9_]*)\"\s*\)$")
+
+
+class _Settings:
+    """The settings the service's code reads from the environment, and the conditions on them that ``if`` statements
+    around route registrations write (``if config.Opts.WebAuthn() {``, ``if os.Getenv("METRICS") != "" {``,
+    ``if cfg.EnableMetrics {``): each setting's default as the code declares it (the entry of a table of settings
+    keyed by the variable's name, ``"WEBAUTHN": {parsedBoolValue: false, ...}``; a struct tag's ``envDefault``; none
+    for ``os.Getenv``, whose unset value is ""). A setting the code also assigns at run time has no known default.
+    Nothing is read when no code of the service reads its environment."""
+
+    def __init__(self, codes: Sequence[tuple[str, str]]) -> None:
+        self.accessors: dict[str, tuple[str, bool, bool]] = {}
+        """Accessor -> its variable, whether it is a boolean, whether it negates it."""
+        self.fields: dict[str, tuple[str, bool, str | None, str]] = {}
+        """A field filled from the environment -> its variable, whether a boolean, its default and where."""
+        self.spans: dict[str, list[tuple[int, int, tuple[Setting, ...]]]] = {}
+        self.codes = codes
+        if not any(_READS_ENV.search(code) for _p, code in codes):
+            return
+        fields: dict[str, list[tuple[str, bool, str | None, str]]] = {}
+        for path, code in codes:
+            for m in _TAGGED.finditer(code):
+                env = _ENV_TAG.search(m.group(3))
+                if env is not None and not _FILE_TAG.search(m.group(3)):  # a file may set it too: not known
+                    default = _TAG_DEFAULT.search(m.group(3))
+                    boolean = m.group(2) == "bool"
+                    fields.setdefault(m.group(1), []).append((
+                        env.group(1), boolean, default.group(1) if default else "false" if boolean else "",
+                        f"{path}:{code.count(chr(10), 0, m.start()) + 1}"))
+        self.fields = {name: found[0] for name, found in fields.items() if len(found) == 1}
+        accessors: dict[str, list[tuple[str, bool, bool]]] = {}
+        for _path, code in codes:
+            for m in _ACCESSOR.finditer(code):
+                field_ = self.fields.get(m.group(6) or "")
+                variable = m.group(4) or m.group(5) or (field_[0] if field_ else None)
+                if variable is not None:
+                    accessors.setdefault(m.group(1), []).append((variable, m.group(2) == "bool", m.group(3) == "!"))
+        self.accessors = {name: found[0] for name, found in accessors.items() if len(set(found)) == 1}
+
+    def default(self, variable: str, boolean: bool) -> tuple[str | None, str]:
+        """The value the code gives ``variable`` when the deployment leaves it unset, and where (None: unknown)."""
+        assigned = re.compile(rf"\[\s*\"{variable}\"\s*\](?:\s*\.\s*\w+)?\s*=(?!=)|"
+                              rf"\bSetenv\s*\(\s*\"{variable}\"")
+        field_ = next(((name, f) for name, f in self.fields.items() if f[0] == variable), None)
+        if field_ is not None:
+            written = re.compile(rf"\.\s*{field_[0]}\s*=(?!=)")
+            if any(written.search(code) for _p, code in self.codes):
+                return None, ""
+            return field_[1][2], field_[1][3]
+        if any(assigned.search(code) for _p, code in self.codes):
+            return None, ""  # the code changes it at run time
+        found: set[str] = set()
+        where = ""
+        for path, code in self.codes:
+            for m in re.finditer(rf"\"{variable}\"\s*:\s*\{{", code):
+                block = code[m.end():_close(code, m.end() - 1) - 1]
+                literal = r"\b\w+\s*:\s*(true|false)\b" if boolean else r"\b\w+\s*:\s*\"((?:[^\"\\\n]|\\.)*)\""
+                values = set(re.findall(literal, block))
+                if len(values) != 1:
+                    return None, ""
+                found |= values
+                where = f"{path}:{code.count(chr(10), 0, m.start()) + 1}"
+        if len(found) == 1:
+            return next(iter(found)), where
+        return None, ""
+
+    def around(self, path: str, code: str, at: int) -> tuple[Setting, ...]:
+        """The conditions on settings of the ``if`` blocks around offset ``at`` of the file ``path``."""
+        if not self.accessors and not self.fields and "Getenv" not in code:
+            return ()
+        if path not in self.spans:
+            self.spans[path] = [(m.end(), _close(code, m.end() - 1), conditions) for m in _IF.finditer(code)
+                                if (conditions := self._conditions(path, code, m))]
+        return tuple(c for start, end, conditions in self.spans[path] if start <= at < end for c in conditions)
+
+    def _conditions(self, path: str, code: str, m: re.Match[str]) -> tuple[Setting, ...]:
+        text = " ".join(m.group(1).split())
+        if "||" in text:
+            return ()
+        said = f"{text} ({path}:{code.count(chr(10), 0, m.start()) + 1})"
+        return tuple(c for part in text.split("&&") if (c := self.condition(part, said)) is not None)
+
+    def condition(self, text: str, said: str) -> Setting | None:
+        """The condition on a setting an expression writes (``!cfg.Enabled()``, ``cfg.Provider() != ""``), None when
+        it is not one."""
+        c = re.fullmatch(r"\s*(!?)\s*(.+?)\s*(?:(==|!=)\s*\"\"\s*)?", text)
+        if c is None:
+            return None
+        negated, operand, compared = c.group(1) == "!", c.group(2), c.group(3)
+        found = self._setting(operand)
+        if found is None:
+            return None
+        variable, boolean, inverted = found
+        if boolean == (compared is not None) or (negated and compared is not None):
+            return None  # a boolean compared with "", or a string read as a boolean: not understood
+        when_on = (compared == "!=") if compared else negated == inverted
+        default, defined = self.default(variable, boolean) if not _GETENV.match(operand) else ("", "os.Getenv")
+        return Setting(variable, boolean, when_on, default, defined, said)
+
+    def _setting(self, operand: str) -> tuple[str, bool, bool] | None:
+        """The variable an operand reads (an accessor's call, a field filled from the environment, ``os.Getenv``),
+        whether as a boolean, and whether negated."""
+        env = _GETENV.match(operand)
+        if env is not None:
+            return env.group(1), False, False
+        call = re.fullmatch(r"(?:[\w.]+\s*\.\s*)?(\w+)\s*\(\s*\)", operand)
+        if call is not None:
+            return self.accessors.get(call.group(1))
+        field_ = re.fullmatch(r"[\w.]+\s*\.\s*(\w+)", operand)
+        if field_ is not None and field_.group(1) in self.fields:
+            variable, boolean, _d, _w = self.fields[field_.group(1)]
+            return variable, boolean, False
+        return None
 
 
 _REQUEST_CREDENTIAL = re.compile(
@@ -270,7 +496,8 @@ def _body_start(code: str, i: int) -> int:
     return -1
 
 
-def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str]) -> list[GoRoute]:
+def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str], settings: _Settings
+                 ) -> list[GoRoute]:
     routers = [name for module, name in _ROUTERS.items() if f'"{module}' in code]
     if not routers and '"net/http"' not in code and '"github.com/gorilla/mux"' not in code:
         return []
@@ -278,6 +505,7 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
     mounts, prefixes = _mounts(code, consts)
     scopes: list[tuple[int, int, str]] = []  # chi r.Route("/x", func(r chi.Router) {...}): its range and prefix
     guards = _Guards(code, funcs)
+    wrapped = _wrapped(path, code, funcs)
     out: list[GoRoute] = []
     for m in _CALL.finditer(code):
         owner, verb = m.group(1), m.group(2)
@@ -317,9 +545,12 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str])
         where = f"{framework} route" + (f" ({tail})" if tail else "")
         bodies = _handler(code, m.end(), handler, funcs)
         authn = guards.of(owner, m.start())
+        if authn is None and owner in wrapped and not _exempt(_go_params(route) or "/", wrapped[owner][1]):
+            authn = wrapped[owner][0]
         admin = _makes_admin(bodies[:1], funcs)
-        out.extend(replace(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1), authn=authn,
-                           grants_admin=admin if m_ in ("POST", "PUT", "PATCH") else None)
+        only_if = settings.around(path, code, m.start())
+        out.extend(replace(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1, settings), authn=authn,
+                           grants_admin=admin if m_ in ("POST", "PUT", "PATCH") else None, only_if=only_if)
                    for m_ in methods)
     return out
 
@@ -336,9 +567,7 @@ def _makes_admin(start: Sequence[_Func], funcs: _Funcs) -> str | None:
     """How the handler (``start``) or a function it reaches by a name only one function bears (up to
     ``_ADMIN_DEPTH`` calls away: a login that hands a first run to its set-up) creates a user with an administrator's
     role: a body that calls a ``Create...User`` and builds a literal with such a role. None when none does."""
-    seen = list(start)
-    level = list(start)
-    for _depth in range(_ADMIN_DEPTH + 1):
+    for level in _levels(start, funcs, _ADMIN_DEPTH):
         for b in level:
             role = _ADMIN_ROLE.search(b.code, b.start, b.end)
             create = _CREATE_USER.search(b.code, b.start, b.end)
@@ -349,6 +578,15 @@ def _makes_admin(start: Sequence[_Func], funcs: _Funcs) -> str | None:
                 made = create.group(0).strip(" .(")
                 return (f"{who} creates a user ({made}) with an administrator's role "
                         f"({' '.join(role.group(0).split())}, {b.path}:{line})")
+    return None
+
+
+def _levels(start: Sequence[_Func], funcs: _Funcs, depth: int) -> Iterator[list[_Func]]:
+    """The bodies ``start`` reaches by names only one function bears, level by level (``start`` first), up to
+    ``depth`` calls away; each body once."""
+    seen, level = list(start), list(start)
+    for _depth in range(depth + 1):
+        yield level
         nxt: list[_Func] = []
         for b in level:
             for m in _BARE_CALL.finditer(b.code, b.start, b.end):
@@ -357,7 +595,6 @@ def _makes_admin(start: Sequence[_Func], funcs: _Funcs) -> str | None:
                     seen.append(f)
                     nxt.append(f)
         level = nxt
-    return None
 
 
 _AUTH_WORDS = re.compile(r"auth|jwt|login|token|oauth|oidc|require[A-Z_]|protect|guard", re.IGNORECASE)
@@ -432,6 +669,76 @@ class _Guards:
             return None
         said = f"{text[:60]} ({body.path}:{body.code.count(chr(10), 0, body.start) + 1})" if body else text[:60]
         return kind, f"the authentication middleware {said} on {where} reads a {_KIND_WORDS[kind]}"
+
+
+_REJECTS = re.compile(r"\bIsAuthenticated\s*\(|StatusUnauthorized|Unauthori[sz]ed\s*\(|Redirect\w*\s*\([^\n]*[Ll]ogin")
+"""What in a middleware's body turns away a caller who has not signed in: a check of the request's authentication,
+a 401, a redirect to the sign-in page."""
+_MIDDLEWARE_VAR = re.compile(r"\b(\w+)\s*:?=\s*&?\s*(?:\w+\s*\.\s*)?(\w+)\s*[({]")
+
+
+def _wrapped(path: str, code: str, funcs: _Funcs) -> dict[str, tuple[tuple[str, str], tuple[str, ...]]]:
+    """The routers of the file handed, whole, to a middleware that turns away callers who have not signed in
+    (``return sessionMiddleware.handle(mux)``, ``requireLogin(mux)``): router -> the authentication that middleware
+    performs (``_AUTH_KINDS``, by what its body reads, else a function it calls by name), and the paths its code
+    names (``isPublicRoute``'s list, one or two calls away: the routes it may let through, which are given none)."""
+    routers = {m.group(1) for m in _NEW_ROUTER.finditer(code)}
+    if not routers:
+        return {}
+    files = {f.path: f.code for bodies in funcs.alike.values() for f in bodies}
+    made = {m.group(1): m.group(2) for c in (*(files[p] for p in sorted(files) if p != path), code)
+            for m in _MIDDLEWARE_VAR.finditer(c)}  # the file's own assignments last: they win
+    out: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {}
+    for router in sorted(routers):
+        for m in re.finditer(rf"\(\s*{re.escape(router)}\s*\)", code):
+            start = code.rfind("\n", 0, m.start()) + 1
+            for call in re.finditer(r"([\w.]+)\s*\(", code[start:m.start() + 1]):
+                body = _middleware_body(call.group(1), made, funcs)
+                if body is None or not _REJECTS.search(body.code, body.start, body.end):
+                    continue
+                called = [f for c in _BARE_CALL.finditer(body.code, body.start, body.end)
+                          if (f := funcs.callee(c.group(1))) is not None]
+                kind = next((k for f in (body, *called) for k, pattern in _AUTH_KINDS
+                             if pattern.search(f.code, f.start, f.end)), None)  # its own body first
+                if kind is None:
+                    continue
+                line = code.count("\n", 0, m.start()) + 1
+                said = (f"the router {router} is wrapped whole ({path}:{line}) in the middleware {call.group(1)} "
+                        f"({_where(body)}), which turns away callers not signed in and reads a {_KIND_WORDS[kind]}")
+                out.setdefault(router, ((kind, said), _named_paths(body, funcs)))
+    return out
+
+
+def _middleware_body(name: str, made: Mapping[str, str], funcs: _Funcs) -> _Func | None:
+    """The body of the middleware a call names: a function of that name, or the method of a variable's type (the
+    variable made by ``&t{...}`` or a constructor ``newT(...)``, ``NewT(...)``)."""
+    parts = name.split(".")
+    if len(parts) == 1:
+        return funcs.callee(parts[0])
+    variable, method = parts[-2], parts[-1]
+    maker = made.get(variable, variable)
+    wanted = {re.sub(r"^[Nn]ew", "", maker).lower(), variable.lower()}
+    for f in funcs.alike.get(method, []):
+        receiver = re.match(r"func\s*\(\s*\w*\s*\*?\s*(\w+)\s*\)", f.code[f.signature:f.start])
+        if receiver is not None and receiver.group(1).lower() in wanted:
+            return f
+    return None
+
+
+def _named_paths(body: _Func, funcs: _Funcs) -> tuple[str, ...]:
+    """The paths (string literals starting with ``/``) the body names, or the functions it calls by name, two levels
+    down."""
+    found: set[str] = set()
+    for level in _levels([body], funcs, 2):
+        for b in level:
+            found.update(re.findall(r"\"(/[^\"\s]*)\"", b.code[b.start:b.end]))
+    return tuple(sorted(found))
+
+
+def _exempt(route: str, named: Sequence[str]) -> bool:
+    """Whether a middleware that names these paths may let the route through: it names the route's path, or a
+    folder (ending in ``/``, not the root alone) the path lies in."""
+    return any(route == p or (len(p) > 1 and p.endswith("/") and route.startswith(p)) for p in named)
 
 
 _KIND_WORDS = {"jwt": "JWT", "oauth2": "OAuth 2.0 / OpenID Connect token", "session": "session cookie",
@@ -576,9 +883,11 @@ def _handler(code: str, at: int, expr: str, funcs: _Funcs) -> list[_Func]:
     return out
 
 
-def _route(method: str, path: str, at: Location, framework: str, bodies: Sequence[_Func], only: bool) -> GoRoute:
+def _route(method: str, path: str, at: Location, framework: str, bodies: Sequence[_Func], only: bool,
+           settings: _Settings) -> GoRoute:
     writes = next(_writes(bodies), None)
-    cookie = next((c for b in bodies for c in _cookies(b)), None)
+    set_ = next((c for b in bodies for c in _cookies(b, settings)), None)
+    cookie, cookie_when = (set_[:2], set_[2]) if set_ else (None, ())
     query = next((q for b in bodies for q in _query_credentials(b)), None)
     login = None
     if writes is None and bodies and _PASSWORD.search(bodies[0].code, bodies[0].start, bodies[0].end):
@@ -593,7 +902,8 @@ def _route(method: str, path: str, at: Location, framework: str, bodies: Sequenc
                    "repeated request makes a second one, and no code of the service names an idempotency key")
     classified = most_sensitive([(cls, f"{name!r} read from the request at {where}") for b in bodies
                                  for name, where in _request_fields(b) if (cls := field_class(name)) is not None])
-    return GoRoute(method, path, at, framework, writes=writes, cookie=cookie, query_credential=query, login=login,
+    return GoRoute(method, path, at, framework, writes=writes, cookie=cookie, cookie_when=cookie_when,
+                   query_credential=query, login=login,
                    no_idempotency_key=creates, classified=classified, bodies=tuple(bodies))
 
 
@@ -687,10 +997,11 @@ def _receiver(code: str, i: int) -> str:
     return code[j:i]
 
 
-def _cookies(b: _Func) -> Iterator[tuple[tuple[tuple[str, bool | str], ...], str]]:
+def _cookies(b: _Func, settings: _Settings | None = None) -> Iterator[_Cookie]:
     """The flags of each session or token cookie the body sets (``http.SetCookie(w, &http.Cookie{...})``), not one
     it deletes (a negative ``MaxAge``): ``Secure`` and ``HttpOnly`` as written, else Go's zero value (off);
-    ``SameSite`` when written."""
+    ``SameSite`` when written; and those written as a setting (``Secure: config.Opts.HTTPS()``), each with its
+    condition (``_Settings.condition``)."""
     for m in _SET_COOKIE.finditer(b.code, b.start, b.end):
         fields = b.code[m.end():_close(b.code, m.end() - 1) - 1]
         named = re.search(r"\bName\s*:\s*([^,\n]+)", fields)
@@ -700,8 +1011,12 @@ def _cookies(b: _Func) -> Iterator[tuple[tuple[tuple[str, bool | str], ...], str
             continue
         line = b.code.count("\n", 0, m.start()) + 1
         cookie = named.group(1).strip() if named else "?"
-        yield _cookie_flags(fields, "Secure", "HttpOnly"), (f"http.SetCookie({cookie}) at {b.path}:{line}, flags left "
-                                                            "out are Go's zero values (off)")
+        pending = tuple((name, c) for key, name in (("Secure", "secure"), ("HttpOnly", "http_only")) if settings
+                        and (v := re.search(rf"\b{key}\s*:\s*([^,\n]+)", fields)) is not None
+                        and (c := settings.condition(v.group(1), f"{key}: {v.group(1).strip()} "
+                                                                 f"({b.path}:{line})")) is not None)
+        yield (_cookie_flags(fields, "Secure", "HttpOnly"),
+               f"http.SetCookie({cookie}) at {b.path}:{line}, flags left out are Go's zero values (off)", pending)
 
 
 def _cookie_flags(fields: str, secure: str, http_only: str) -> tuple[tuple[str, bool | str], ...]:
@@ -746,7 +1061,7 @@ def _middleware_cookie(codes: Sequence[tuple[str, str]], funcs: Mapping[str, _Fu
         head = f.code[f.code.rfind("func", 0, f.start):f.start]
         if "http.Handler" not in head or ".ServeHTTP(" not in f.code[f.start:f.end]:
             continue
-        cookie = next(_cookies(f), None)
+        cookie = next((c[:2] for c in _cookies(f)), None)
         wraps = re.compile(rf"(?<![\w.]){re.escape(name)}\s*\(\s*\w+")
         if cookie and any(p != f.path or not f.start - len(head) <= m.start() < f.end
                           for p, code in codes for m in wraps.finditer(code)):

@@ -256,6 +256,12 @@ class Route:
     authn: tuple[str, str] | None = None
     """How a middleware in front of its handler authenticates callers (``session``, ``jwt``...: the Go readers'
     groups built with an authentication middleware), and why."""
+    cookie_when: tuple[tuple[str, code_go.Setting], ...] = ()
+    """The flags of its session cookie written as a Go setting, each with its condition: ``compose`` adds them to
+    ``cookie`` as deployed (``_settled_cookie``)."""
+    only_if: tuple[code_go.Setting, ...] = ()
+    """The settings its registration depends on (a Go ``if`` around it reading one): ``compose`` leaves the route out
+    when the deployment's values, or the code's defaults, turn one off (``code_go.not_served``)."""
     authz: tuple[str, str] | None = None
     """What its handler checks beyond authentication (``none``, ``role``), and why, when its code shows it."""
     unchecked: str | None = None
@@ -1028,7 +1034,8 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The routes a service's Go files register, read across them (handlers, middleware: ``code_go``)."""
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
-                  collection=g.collection, classified=g.classified, authn=g.authn, grants_admin=g.grants_admin)
+                  collection=g.collection, classified=g.classified, authn=g.authn, grants_admin=g.grants_admin,
+                  only_if=g.only_if, cookie_when=g.cookie_when)
             for g in code_go.service_routes(texts)]
 
 
@@ -2849,6 +2856,58 @@ def _settings_module_is(file: str, module: str) -> bool:
     return all(parts) and path.split("/")[-len(parts):] == parts
 
 
+def _deployed_routes(d: RoutesDocument, own: Mapping[str, tuple[str, Location]] | None, unseen: frozenset[str]
+                     ) -> tuple[tuple[Route, ...], list[tuple[Location, str]]]:
+    """The service's routes as deployed (``own``: the variables its deployment sets, None when none names it;
+    ``unseen``: those set to a value not shown): those served (``_served``), with their session cookies' flags as
+    deployed (``_settled_cookie``, ``_with_session_cookie``); and a remark on each left out."""
+    served, unserved = _served(_settled_cookie(d.routes, own, unseen), own, unseen)
+    return _with_session_cookie(served, d.django_session, own, unseen), unserved
+
+
+def _settled_cookie(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
+                    unseen: frozenset[str]) -> tuple[Route, ...]:
+    """``routes`` with the flags of their session cookie that a setting gives (``Secure: config.Opts.HTTPS()``) as
+    deployed (``code_go.holds``): the deployment's value, or the code's default when it leaves the setting unset;
+    each stays out, unknown, when neither is known."""
+    out: list[Route] = []
+    for r in routes:
+        if not r.cookie_when or r.cookie is None:
+            out.append(r)
+            continue
+        flags, said = list(r.cookie[0]), [r.cookie[1]]
+        left: list[tuple[str, code_go.Setting]] = []
+        for flag, setting in r.cookie_when:
+            found = code_go.holds(setting, own, unseen)
+            if found is None:
+                left.append((flag, setting))
+                unsettled = (f"{flag} not known: {setting.said}, which the deployment and the code's default do not "
+                             "settle")
+                if own is not None and unsettled not in said[0]:
+                    said.append(unsettled)
+            elif flag not in dict(flags):
+                flags.append((flag, found[0]))
+                said.append(f"{flag} {str(found[0]).lower()}: {setting.said}, and {found[1]}")
+        out.append(replace(r, cookie=(tuple(flags), "; ".join(said)), cookie_when=tuple(left)))
+    return tuple(out)
+
+
+def _served(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None, unseen: frozenset[str]
+            ) -> tuple[tuple[Route, ...], list[tuple[Location, str]]]:
+    """The routes the service serves as deployed, and a remark on each left out: a Go route registered only when a
+    setting is on that the deployment (or the code's default, when the deployment leaves it unset) turns off
+    (``code_go.not_served``). Every route is kept when no deployment is read."""
+    kept: list[Route] = []
+    left: list[tuple[Location, str]] = []
+    for r in routes:
+        why = code_go.not_served(r.only_if, own, unseen) if r.only_if else None
+        if why is None:
+            kept.append(r)
+        else:
+            left.append((r.at, f"{r.method} {r.path} is not served as deployed: {why}"))
+    return tuple(kept), left
+
+
 def _debug_mode(found: tuple[code_django.Setting, str] | None, own: Mapping[str, tuple[str, Location]] | None,
                 unseen: frozenset[str]) -> tuple[bool, Location, str] | None:
     """Whether Django's debug mode is on as the service is deployed (``own``: the variables its deployment sets, None
@@ -4228,7 +4287,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
                              channels=code_amqp.with_variables(d.traits.channels, own),
                              debug_mode=_debug_mode(d.django_debug, deployed, hidden))
-            rebuilt = build(d.service, _with_session_cookie(d.routes, d.django_session, deployed, hidden),
+            rebuilt = build(d.service, _deployed_routes(d, deployed, hidden)[0],
                             d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""), d.secrets,
                             links.get(d.service, ()), traits, edges.get(d.service, ()), flag_calls.get(d.service, ()),
                             workers.get(d.service), bounded.get(d.service, ()), guarded=guarded.get(d.service, ()),
@@ -4245,7 +4304,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                                            "deployment: its folder is not imported as a service"})
                 rebuilt = replace(rebuilt, data=kept.data, where=kept.where, notes=kept.notes, remarks=kept.remarks)
                 rebuilt = store_image.with_store_facts(rebuilt, d.store_image)
-            out.append(_carried(rebuilt, d))
+            out.append(_carried(rebuilt, d, _deployed_routes(d, deployed, hidden)[1]))
         else:
             out.append(d)
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
@@ -4376,10 +4435,11 @@ def _code_over_verbs(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
-def _carried(rebuilt: RoutesDocument, d: RoutesDocument) -> RoutesDocument:
+def _carried(rebuilt: RoutesDocument, d: RoutesDocument, remarks: Sequence[tuple[Location, str]] = ()
+             ) -> RoutesDocument:
     """``rebuilt`` (a service's document placed behind its fronts) with what the first reading of its code found,
-    which later passes over every document read again."""
-    return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks}), calls=d.calls, modules=d.modules,
+    which later passes over every document read again, and ``remarks``."""
+    return replace(rebuilt, remarks=sorted({*rebuilt.remarks, *d.remarks, *remarks}), calls=d.calls, modules=d.modules,
                    names=d.names,
                    spoken=d.spoken, clients=d.clients, registered=d.registered, feign_urls=d.feign_urls,
                    client_groups=d.client_groups, refused=d.refused,
