@@ -13,7 +13,16 @@ from click.testing import CliRunner
 
 from engine.cli.main import main
 from engine.importers import import_paths
-from engine.importers.infra import Edge, Recognised, catalog, edge_fact, literal_secret, parse_catalog, recognise
+from engine.importers.infra import (
+    Edge,
+    Recognised,
+    catalog,
+    edge_fact,
+    image_pinning,
+    literal_secret,
+    parse_catalog,
+    recognise,
+)
 from engine.loader import load_documents
 from tests.helpers import write
 from tests.importer_helpers import line_of
@@ -115,6 +124,12 @@ def test_ordinary_names_are_not_load_generators(name: str) -> None:
     ("DATABASE_URL", "postgres://app@db:5432/app", False),
     ("BYPASS_CACHE", "true", False),
     ("SECRET_NAME", "db-credentials", False),
+    # an env template's slots (ghostfolio's .env.example), and a URL built from one: the reader fills them
+    ("REDIS_PASSWORD", "<INSERT_REDIS_PASSWORD>", False),
+    ("JWT_SECRET_KEY", " <INSERT_RANDOM_STRING> ", False),
+    ("DATABASE_URL", "postgresql://user:<INSERT_POSTGRES_PASSWORD>@postgres:5432/db", False),
+    ("DB_PASSWORD", "a<b>c", True),
+    ("DATABASE_URL", "postgresql://user:p<w>@postgres:5432/db", True),
 ])
 def test_a_literal_secret_is_a_credential_written_out(key: str, value: str, literal: bool) -> None:
     assert literal_secret(key, value) is literal
@@ -476,3 +491,26 @@ def test_a_bad_timeout_variable_entry_says_which() -> None:
     with pytest.raises(ValueError, match=r"timeout_variables\[0\]: a prefix scope"):
         parse_catalog({**base, "timeout_variables": [{"match": "X_TIMEOUT", "scope": "prefix", "unit": "s"}]})
 
+
+
+@pytest.mark.parametrize(("image", "pinned"), [
+    ("redis:alpine", False),
+    ("docker.io/library/redis:alpine", False),
+    ("rabbitmq:management", False),
+    ("rabbitmq:management-alpine", False),
+    ("eshop/basket.api:linux-latest", False),
+    ("ghcr.io/open-telemetry/demo:latest-cart", False),
+    ("redis", False),
+    ("redis:latest", False),
+    ("postgres:15-alpine", None),
+    ("rabbitmq:3-management-alpine", None),
+    ("redis:7.2", None),
+    ("redash/redash:__TAG__", None),
+    ("app:${TAG}", None),
+    ("redis@sha256:" + "0" * 64, True),
+])
+def test_a_tag_that_states_no_version_is_a_moving_tag(image: str, pinned: bool | None) -> None:
+    got = image_pinning(image)
+    assert (got[0] if got else None) is pinned
+    if pinned is False and ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"):
+        assert got is not None and "moving tag" in got[1]

@@ -167,3 +167,138 @@ def test_a_provider_defined_twice_is_not_entered(tmp_path: Any) -> None:
     write(root, "desk/src/other/membership.service.ts", _MEMBERSHIP_SERVICE)
     ep = _design(root)["endpoint:desk-GET-/members/promote-if-alone"]
     assert "admin" not in ep and "mutating" not in ep
+
+
+_SIGNUP_CONTROLLER = """
+    import { Controller, Post } from '@nestjs/common';
+    import { AccountsService } from './accounts.service';
+    @Controller('accounts')
+    export class AccountsController {
+      constructor(private readonly accounts: AccountsService) {}
+      @Post()
+      async signup() {
+        return this.accounts.open();
+      }
+      @Post('invite')
+      async invite() {
+        return this.accounts.invite();
+      }
+    }
+    """
+
+_ACCOUNTS_SERVICE = """
+    import { Injectable } from '@nestjs/common';
+    import { PrismaService } from '../db.service';
+    @Injectable()
+    export class AccountsService {
+      constructor(private readonly prisma: PrismaService) {}
+      async open(data: any = {}) {
+        if (!data.role) {
+          const hasAdmin = (await this.prisma.member.count({ where: { role: { equals: 'ADMIN' } } })) > 0;
+          data.role = hasAdmin ? 'USER' : 'ADMIN';
+        }
+        return this.prisma.member.create({ data: { ...data } });
+      }
+      async invite() {
+        const admins = await this.prisma.member.findMany({ where: { role: { equals: 'ADMIN' } } });
+        if (admins[0].role === 'ADMIN') {
+          return this.prisma.member.create({ data: { role: 'USER' } });
+        }
+      }
+    }
+    """
+
+
+def test_a_sign_up_whose_provider_gives_the_first_user_the_administrators_role_is_administrative(
+        tmp_path: Any) -> None:
+    # ghostfolio's createUser: data.role = hasAdmin ? 'USER' : 'ADMIN', then prisma.user.create({data})
+    root = str(tmp_path)
+    _service(root)
+    write(root, "desk/src/accounts/accounts.controller.ts", _SIGNUP_CONTROLLER)
+    write(root, "desk/src/accounts/accounts.service.ts", _ACCOUNTS_SERVICE)
+    write(root, "desk/src/accounts/accounts.module.ts", """
+        import { Module } from '@nestjs/common';
+        import { AccountsController } from './accounts.controller';
+        @Module({ controllers: [AccountsController] })
+        export class AccountsModule {}
+        """)
+    design = _design(root)
+    signup = design["endpoint:desk-POST-/accounts"]
+    assert signup["mutating"] is True and signup["admin"] is True
+    # a filter on the role and a comparison with it give no one the role
+    invite = design["endpoint:desk-POST-/accounts/invite"]
+    assert invite["mutating"] is True and "admin" not in invite
+
+
+_HEALTH_CONTROLLER = """
+    import { Controller, Get } from '@nestjs/common';
+    import { AiService } from './ai.service';
+    import { DigestService } from './digest.service';
+    @Controller('health')
+    export class HealthController {
+      constructor(private readonly aiService: AiService, private readonly digests: DigestService) {}
+      @Get('ai')
+      async ai() {
+        const { text } = await this.aiService.generateText({ prompt: 'Reply OK' });
+        return text === 'OK';
+      }
+      @Get('summary')
+      async summary() {
+        return this.digests.summarise('x');
+      }
+      @Get('local')
+      async local() {
+        return this.digests.generateLocally('x');
+      }
+    }
+    """
+
+_AI_SERVICE = """
+    import { Injectable } from '@nestjs/common';
+    import { createOpenRouter } from '@openrouter/ai-sdk-provider';
+    import { generateText } from 'ai';
+    @Injectable()
+    export class AiService {
+      public async generateText({ prompt }: { prompt: string }) {
+        const provider = createOpenRouter({ apiKey: process.env.KEY });
+        return generateText({ prompt, model: provider.chat('m') });
+      }
+    }
+    """
+
+_DIGEST_SERVICE = """
+    import { Injectable } from '@nestjs/common';
+    import OpenAI from 'openai';
+    function generateText(x: string) { return x.toUpperCase(); }
+    @Injectable()
+    export class DigestService {
+      private client = new OpenAI();
+      async summarise(body: string) {
+        const r = await this.client.chat.completions.create({ model: 'gpt-4o', messages: [] });
+        return r.choices[0];
+      }
+      async generateLocally(body: string) {
+        return generateText(body);
+      }
+    }
+    """
+
+
+def test_a_handler_reaching_an_ai_sdk_call_triggers_a_paid_operation(tmp_path: Any) -> None:
+    # ghostfolio's GET /api/v1/health/ai: the AI SDK's generateText through an injected service; the OpenAI client's
+    # chat.completions.create; a function of the file's own that shares the SDK's name is no paid call
+    root = str(tmp_path)
+    _service(root)
+    write(root, "desk/src/health/health.controller.ts", _HEALTH_CONTROLLER)
+    write(root, "desk/src/health/ai.service.ts", _AI_SERVICE)
+    write(root, "desk/src/health/digest.service.ts", _DIGEST_SERVICE)
+    write(root, "desk/src/health/health.module.ts", """
+        import { Module } from '@nestjs/common';
+        import { HealthController } from './health.controller';
+        @Module({ controllers: [HealthController] })
+        export class HealthModule {}
+        """)
+    design = _design(root)
+    assert design["endpoint:desk-GET-/health/ai"]["triggers_paid_operation"] is True
+    assert design["endpoint:desk-GET-/health/summary"]["triggers_paid_operation"] is True
+    assert "triggers_paid_operation" not in design["endpoint:desk-GET-/health/local"]

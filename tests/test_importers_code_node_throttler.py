@@ -134,3 +134,76 @@ def test_a_throttled_sign_in_is_rate_limited_and_protected_from_brute_force_in_t
     assert "rate_limit" not in design()["endpoint:GET /account/callback"].data
     _service(root, _GUARD.replace("extends ThrottlerGuard", "extends Object"), _ACCOUNT, _REPORTS)
     assert "rate_limit" not in design()["endpoint:POST /account/signin"].data
+
+
+_SKIPPING_MODULE = """
+    import { Module } from '@nestjs/common';
+    import { ThrottlerModule } from '@nestjs/throttler';
+    import { AccountController } from './account/account.controller';
+    import { ReportsController } from './reports.controller';
+    import { ConfigurationService } from './configuration.service';
+    @Module({
+      controllers: [AccountController, ReportsController],
+      imports: [
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigurationService],
+          useFactory: (configurationService: ConfigurationService) => {
+            const isRateLimitingEnabled = configurationService.get('ENABLE_FEATURE_RATE_LIMITING');
+            return {
+              skipIf: () => {
+                return !isRateLimitingEnabled;
+              },
+              throttlers: [{ limit: 10, ttl: 60000 }]
+            };
+          }
+        })
+      ]
+    })
+    export class AppModule {}
+    """
+
+_CONFIGURATION = """
+    import { bool, cleanEnv } from 'envalid';
+    export class ConfigurationService {
+      private readonly env = cleanEnv(process.env, {
+        ENABLE_FEATURE_RATE_LIMITING: bool({ default: false }),
+      });
+      public get(key: string) { return this.env[key]; }
+    }
+    """
+
+
+def test_a_throttler_skipped_unless_a_setting_is_on_limits_nothing_where_the_deployment_leaves_it_off(
+        tmp_path: Any) -> None:
+    # ghostfolio: ThrottlerModule's skipIf returns !isRateLimitingEnabled, read from ENABLE_FEATURE_RATE_LIMITING,
+    # which the envalid schema defaults to false; the deployment either leaves it unset or turns it on
+    root = str(tmp_path)
+    _service(root, _GUARD, _ACCOUNT, _REPORTS)
+    write(root, "desk/src/app.module.ts", _SKIPPING_MODULE)
+    write(root, "desk/src/configuration.service.ts", _CONFIGURATION)
+
+    def signin(environment: str) -> dict[str, Any]:
+        write(root, "compose.yaml", f"""
+            services:
+              desk:
+                image: acme/desk:2
+                ports: ["8080:8080"]
+                environment: {{{environment}}}
+            """)
+        docs = load_artifacts([f"compose={os.path.join(root, 'compose.yaml')}",
+                               f"source={os.path.join(root, 'desk')}"])
+        design = load_documents(docs)
+        return dict(design.by_key()["endpoint:POST /account/signin"].data)
+
+    off = signin("")
+    assert "rate_limit" not in off and "brute_force_protection" not in off
+    off = signin("ENABLE_FEATURE_RATE_LIMITING: 'false'")
+    assert "rate_limit" not in off
+    on = signin("ENABLE_FEATURE_RATE_LIMITING: 'true'")
+    assert on["rate_limit"] is True and on["brute_force_protection"] is True
+    # a schema that declares no default leaves the unset setting unknown: the guard is taken at its word
+    write(root, "desk/src/configuration.service.ts", _CONFIGURATION.replace("bool({ default: false })", "bool()"))
+    assert signin("")["rate_limit"] is True
+    # without a deployment, the code's throttle stands
+    found = _throttled(root)
+    assert "ByProxyGuard guards its controller" in found["POST /account/signin"]

@@ -58,6 +58,8 @@ class NodeRoute:
     params: str = ""
     """The handler's parameter list as written, when the route is a method (NestJS): its ``@Body()`` parameter."""
     throttled: str = ""
+    throttled_if: ThrottleSetting | None = None
+    """The setting on which ``throttled`` depends (the throttler's ``skipIf`` reads one), when it does."""
     """Why and where ``@nestjs/throttler``'s guard limits the route (NestJS), when it does."""
 
 
@@ -274,13 +276,14 @@ def nest_routes(path: str, code: str) -> list[NodeRoute]:
             bases = _versioned(globally, versioning, own if own is not None else stated)
             throttled = _throttled(path, code, max(last, opened), body if body >= 0 else m.end(), on_class,
                                    throttlers)
+            throttled_if = throttlers.only_if if throttled else None
             last = end
             for base in bases:
                 for prefix in prefixes:
                     for route in paths:
                         out.append(NodeRoute(method, _join(_join(base, prefix or ""), route or ""),
                                              _at(path, code, m.start()), "NestJS route", body, end, params,
-                                             throttled))
+                                             throttled, throttled_if))
     return out
 
 
@@ -294,15 +297,41 @@ _APP_GUARD = re.compile(r"\bprovide\s*:\s*APP_GUARD\s*,\s*useClass\s*:\s*([A-Za-
 
 
 @dataclass(frozen=True)
+class ThrottleSetting:
+    """A setting the throttler's options make it depend on: ``ThrottlerModule.forRoot({skipIf: () =>
+    !isRateLimitingEnabled})`` with ``isRateLimitingEnabled`` read from the environment variable ``variable`` (through
+    a configuration service's ``get('NAME')``), so the guard limits nothing unless the setting is on (``when_on``; off
+    for a ``skipIf`` that returns the setting itself). ``default``: the value a validation schema of the code gives
+    it when the environment leaves it unset (envalid's ``bool({default: false})``, Joi's ``boolean().default(false)``;
+    None when not declared once), ``defined`` where; ``said``: the ``skipIf`` as written, and where."""
+
+    variable: str
+    when_on: bool
+    default: str | None
+    defined: str
+    said: str
+
+
+@dataclass(frozen=True)
 class _Throttlers:
-    """The guard classes of a service that throttle (``ThrottlerGuard`` and its subclasses), and where one is bound
-    to every route (``APP_GUARD``), when one is."""
+    """The guard classes of a service that throttle (``ThrottlerGuard`` and its subclasses), where one is bound
+    to every route (``APP_GUARD``), when one is, and the setting the throttler's ``skipIf`` reads, when it reads
+    one."""
 
     guards: frozenset[str]
     everywhere: tuple[str, Location] | None
+    only_if: ThrottleSetting | None = None
 
 
 _NO_THROTTLERS = _Throttlers(frozenset(), None)
+_THROTTLER_MODULE = re.compile(r"\bThrottlerModule\s*\.\s*forRoot(?:Async)?\s*\(")
+_SKIP_IF = re.compile(r"\bskipIf\s*:\s*(?:async\s*)?\(\s*[^()]*\)\s*=>\s*")
+_GET_SETTING = r"[\w$.]+\s*\.\s*get\s*(?:<[^<>()]*>)?\s*\(\s*['\"]([A-Z][A-Z0-9_]*)['\"]\s*\)"
+"""A configuration service's read of one environment variable (``configurationService.get('NAME')``)."""
+_BOOL_DEFAULT = (r"\b{name}\s*:\s*(?:bool\s*\(\s*\{{\s*default\s*:\s*(true|false)\b|"
+                 r"Joi\s*\.\s*boolean\s*\(\s*\)\s*\.\s*default\s*\(\s*(true|false)\s*\))")
+"""A validation schema's default for a boolean variable: envalid's ``NAME: bool({ default: false })``, Joi's
+``NAME: Joi.boolean().default(false)``."""
 
 
 def source_root(path: str) -> str:
@@ -344,15 +373,19 @@ def _throttlers(root: str) -> _Throttlers:
 def _throttlers_of(files: tuple[tuple[str, int, int], ...]) -> _Throttlers:
     extends: dict[str, str] = {}
     bindings: list[tuple[str, str, str, int]] = []
+    skips: list[tuple[str, bool, str]] = []
+    texts: list[tuple[str, str]] = []
     for full, _mtime, _size in files:
         with open(full, encoding="utf-8", errors="replace") as f:
             text = f.read()
-        if "extends" not in text and "APP_GUARD" not in text:
+        texts.append((full, text))
+        if "extends" not in text and "APP_GUARD" not in text and "ThrottlerModule" not in text:
             continue
         code = blank_comments(text)
         for m in _EXTENDS.finditer(code):
             extends.setdefault(m.group(1), m.group(2))
         bindings.extend((m.group(1), full, code, m.start()) for m in _APP_GUARD.finditer(code))
+        skips.extend(_skip_settings(full, code))
     guards = {"ThrottlerGuard"}
     grown = True
     while grown:
@@ -362,7 +395,54 @@ def _throttlers_of(files: tuple[tuple[str, int, int], ...]) -> _Throttlers:
     everywhere = next(((f"{cls} is bound to every route as an APP_GUARD provider", _at(full, code, i))
                        for cls, full, code, i in sorted(bindings, key=lambda b: (b[1], b[3])) if cls in guards),
                       None)
-    return _Throttlers(frozenset(guards), everywhere)
+    only_if = None
+    if len(skips) == 1:   # two throttler modules: which one the guard runs under is not read
+        variable, when_on, said = skips[0]
+        default, defined = _bool_default(variable, texts)
+        only_if = ThrottleSetting(variable, when_on, default, defined, said)
+    return _Throttlers(frozenset(guards), everywhere, only_if)
+
+
+def _skip_settings(path: str, code: str) -> Iterator[tuple[str, bool, str]]:
+    """The setting each ``ThrottlerModule.forRoot(...)`` of a file makes its guard depend on through ``skipIf``: a
+    function returning the setting or its negation (``() => !isRateLimitingEnabled``, ``() => { return !x; }``),
+    read from the environment in the options (``const isRateLimitingEnabled = configurationService.get('NAME')``) or
+    in the function itself; with whether the guard limits when the setting is on, and the ``skipIf`` as written."""
+    for module in _THROTTLER_MODULE.finditer(code):
+        options = inside(code, module.end() - 1)
+        skip = _SKIP_IF.search(options)
+        if skip is None:
+            continue
+        body = options[skip.end():]
+        if body.startswith("{"):
+            returned = re.fullmatch(r"\s*return\s+([^;{}]+?)\s*;?\s*", inside(body, 0))
+            expr = returned.group(1) if returned else ""
+        else:
+            expr = (split_args(body) or [""])[0]
+        m = re.fullmatch(r"\s*(!?)\s*(?:([A-Za-z_$][\w$]*)|" + _GET_SETTING + r")\s*", expr)
+        if m is None:
+            continue
+        variable = m.group(3)
+        if m.group(2):
+            read = re.search(r"\b(?:const|let|var)\s+" + re.escape(m.group(2)) + r"\s*=\s*(?:await\s+)?" + _GET_SETTING,
+                             options)
+            variable = read.group(1) if read else None
+        if variable:
+            line = code.count("\n", 0, module.end() + skip.start()) + 1
+            said = f"skipIf: () => {' '.join(expr.split())} ({path}:{line})"
+            yield variable, m.group(1) == "!", said
+
+
+def _bool_default(variable: str, texts: Sequence[tuple[str, str]]) -> tuple[str | None, str]:
+    """The default a validation schema of the service's code declares for a boolean variable, and where; None when no
+    schema, or more than one, declares one."""
+    pattern = re.compile(_BOOL_DEFAULT.format(name=re.escape(variable)))
+    found = {(m.group(1) or m.group(2), f"{path}:{text.count(chr(10), 0, m.start()) + 1}")
+             for path, text in texts for m in pattern.finditer(blank_comments(text))}
+    if len({value for value, _w in found}) != 1:
+        return None, ""
+    value, where = min(found, key=lambda f: f[1])
+    return value, where
 
 
 def _decorators_start(code: str, i: int) -> int:

@@ -284,6 +284,11 @@ class Route:
     """The throttle its own code puts on it (Django REST framework's ``throttle_classes``, the view's or the settings'
     default; @nestjs/throttler's guard on a NestJS route), and where: its rate limit, whatever a front in the deployment
     states, and on a sign-in its limit on repeated attempts."""
+    throttle_if: tuple[code_go.Setting, ...] = ()
+    """The setting its ``throttle`` depends on (@nestjs/throttler's ``skipIf`` reading one): ``compose`` drops the
+    throttle when the deployment's value, or the code's default, turns it off (``_settled_throttle``)."""
+    unthrottled: str | None = None
+    """Why its code's throttle limits nothing as deployed (``_settled_throttle``), when it does not."""
     forwards: tuple[str, Location] | None = None
     """The path its handler passes the request on to at a service it calls (a Rust proxy handler), and where."""
     handler: Location | None = None
@@ -1796,7 +1801,7 @@ def node_routes(path: str, text: str) -> list[Route]:
         writes, cookie = _js_facts(path, code, r.start, r.end, helpers) if r.start >= 0 else (None, None)
         amount = code_js_amount.handler_amount(path, code, r.start, r.end, r.params) \
             if r.start >= 0 and r.method not in _READS else None
-        admin = configures = None
+        admin = configures = paid = None
         if r.framework == "NestJS route" and r.start >= 0:
             known = code_nest_calls.classes_under(code_node.source_root(path)) if known is None else known
             spans = (code_nest_calls.Span(path, code, r.start, r.end),
@@ -1805,13 +1810,49 @@ def node_routes(path: str, text: str) -> list[Route]:
             # a safe method's write deep in its providers is often their bookkeeping (a refresh token stored on
             # sign-in, an orphan cleaned up on read): taken only when it makes an administrator or configures
             writes = writes or (wrote if r.method not in _SAFE or admin or configures else None)
+            paid = _ts_paid(spans)
         query = code_url_credentials.js_handler(path, code, r.start, r.end, r.params,
                                                 code.rfind(r.params, 0, r.start) if r.params else -1) \
             if r.start >= 0 else None
         out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount,
                          throttle=r.throttled or None, grants_admin=admin, configures=configures,
-                         query_credential=query))
+                         query_credential=query, paid=paid, throttle_if=_throttle_setting(r.throttled_if)))
     return out
+
+
+def _throttle_setting(s: code_node.ThrottleSetting | None) -> tuple[code_go.Setting, ...]:
+    """The condition a throttler's ``skipIf`` puts on its guard, as the settings a deployment settles (``code_go``)."""
+    return () if s is None else (code_go.Setting(s.variable, True, s.when_on, s.default, s.defined, s.said),)
+
+
+_AI_SDK_IMPORT = re.compile(r"""\bimport\s*\{([^{}]*)\}\s*from\s*['"]ai['"]""")
+_AI_SDK_CALL = re.compile(r"(?<![\w$.])(generateText|streamText|generateObject|streamObject|embed|embedMany)\s*\(")
+"""The functions of the Vercel AI SDK (the ``ai`` package) that run a model at its provider, each call billed."""
+_PROVIDER_SDK_IMPORT = re.compile(r"""(?:\bfrom\s*|\brequire\s*\(\s*)['"](openai|@anthropic-ai/sdk)['"]""")
+_PROVIDER_SDK_CALL = re.compile(r"\.\s*((?:chat\s*\.\s*)?completions\s*\.\s*create|responses\s*\.\s*create|"
+                                r"messages\s*\.\s*(?:create|stream)|images\s*\.\s*generate|embeddings\s*\.\s*create)\s*\(")
+"""The methods of OpenAI's and Anthropic's Node.js clients that run a model (``code_py_reach`` reads the Python
+ones)."""
+
+
+def _ts_paid(spans: Sequence[code_nest_calls.Span]) -> str | None:
+    """The first call that runs an AI model at a provider in a NestJS handler or the provider methods it reaches
+    (``spans``, the handler's first): a function of the Vercel AI SDK the file imports from ``ai``
+    (``generateText(...)``), or a model method of the OpenAI or Anthropic client in a file importing its package
+    (``client.chat.completions.create(...)``); said with where. None when none does."""
+    for s in spans:
+        imported = {n.strip().split(" as ")[-1].strip() for m in _AI_SDK_IMPORT.finditer(s.code)
+                    for n in m.group(1).split(",")}
+        sdk = _PROVIDER_SDK_IMPORT.search(s.code)
+        calls = [(m.start(), f"the AI SDK's {m.group(1)}()") for m in _AI_SDK_CALL.finditer(s.code, s.start, s.end)
+                 if m.group(1) in imported]
+        if sdk:
+            calls += [(m.start(), f"{sdk.group(1)} {''.join(m.group(1).split())}()")
+                      for m in _PROVIDER_SDK_CALL.finditer(s.code, s.start, s.end)]
+        if calls:
+            at, what = min(calls)
+            return f"{what} at {os.path.basename(s.file)}:{s.code.count(chr(10), 0, at) + 1}"
+    return None
 
 
 _PRISMA_WRITE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\.\s*"
@@ -1821,6 +1862,11 @@ _TRANSACTION = re.compile(r"\$transaction\s*\(\s*(?:async\s*)?\(?\s*([A-Za-z_$][
 """An interactive transaction, whose callback's parameter is the client within it (``$transaction(async (tx) =>``)."""
 _MAKES_ADMIN = re.compile(r"\b(is_?(?:super_?)?admin|is_?super_?user)\s*:\s*true\b", re.IGNORECASE)
 """A flag a write sets that makes its record an administrator (``data: {isAdmin: true}``)."""
+_ADMIN_ROLE = re.compile(r"\broles?\s*(?::|=(?!=))\s*(?![{\s])[^;\n{}]*?(?:['\"](?:super_?)?admin(?:istrator)?['\"]|"
+                         r"\b\w*roles?\s*\.\s*(?:super_?)?admin(?:istrator)?\b)", re.IGNORECASE)
+"""A role given the administrator's, in a property or an assignment (``role: 'ADMIN'``, ``data.role = hasAdmin ?
+'USER' : 'ADMIN'``, ``role: Role.ADMIN``); not a filter on it (``role: { equals: 'ADMIN' }``) nor a comparison
+(``role === 'ADMIN'``)."""
 _INSTALLATION_CONFIG = re.compile(r"(?:infra|instance|system|site|global|platform)_?(?:config|configuration|setting)s?",
                                   re.IGNORECASE)
 """A model that holds the installation's own configuration (``infraConfig``, ``instanceConfiguration``,
@@ -1830,7 +1876,8 @@ _INSTALLATION_CONFIG = re.compile(r"(?:infra|instance|system|site|global|platfor
 def _nest_writes(spans: Sequence[code_nest_calls.Span]) -> tuple[str | None, str | None, str | None]:
     """What a NestJS handler and the code it runs through its providers (``spans``, the handler's first) write: the
     first write (a Prisma model delegate's, or a store method's by name, as ``_js_facts`` reads), how one of them
-    makes an administrator, and which writes the installation's own configuration."""
+    makes an administrator (a flag it sets, or the administrator's role given before it in the same function: the
+    first user of an installation made its administrator), and which writes the installation's own configuration."""
     writes = admin = configures = None
     for s in spans:
         clients = {"prisma", *(m.group(1) for m in _TRANSACTION.finditer(s.code, s.start, s.end))}
@@ -1849,6 +1896,11 @@ def _nest_writes(spans: Sequence[code_nest_calls.Span]) -> tuple[str | None, str
             flag = _MAKES_ADMIN.search(inside(s.code, s.code.find("(", at)))
             if admin is None and flag:
                 admin = f"its handler makes an administrator: {flag.group(0)} in {where}"
+            role = _ADMIN_ROLE.search(s.code, s.start, close_bracket(s.code, s.code.find("(", at)))
+            if admin is None and role:
+                line = s.code.count("\n", 0, role.start()) + 1
+                admin = (f"its handler makes an administrator: {' '.join(role.group(0).split())} "
+                         f"({os.path.basename(s.file)}:{line}), then {where}")
     return writes, admin, configures
 
 
@@ -2861,8 +2913,26 @@ def _deployed_routes(d: RoutesDocument, own: Mapping[str, tuple[str, Location]] 
     """The service's routes as deployed (``own``: the variables its deployment sets, None when none names it;
     ``unseen``: those set to a value not shown): those served (``_served``), with their session cookies' flags as
     deployed (``_settled_cookie``, ``_with_session_cookie``); and a remark on each left out."""
-    served, unserved = _served(_settled_cookie(d.routes, own, unseen), own, unseen)
+    served, unserved = _served(_settled_throttle(_settled_cookie(d.routes, own, unseen), own, unseen), own, unseen)
     return _with_session_cookie(served, d.django_session, own, unseen), unserved
+
+
+def _settled_throttle(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
+                      unseen: frozenset[str]) -> tuple[Route, ...]:
+    """``routes`` without the throttle their code's guard would put on them when the setting it depends on is off as
+    deployed (``code_go.holds``: the deployment's value, or the code's default when it leaves the setting unset):
+    @nestjs/throttler's ``skipIf: () => !isRateLimitingEnabled`` skips every request then. The throttle is kept when
+    that is not known."""
+    out: list[Route] = []
+    for r in routes:
+        found = code_go.holds(r.throttle_if[0], own, unseen) if r.throttle and r.throttle_if else None
+        if found is None or found[0]:
+            out.append(r)
+        else:
+            out.append(replace(r, throttle=None, throttle_if=(),
+                               unthrottled=f"{r.throttle}, but it limits nothing as deployed: "
+                                           f"{r.throttle_if[0].said}, and {found[1]}"))
+    return tuple(out)
 
 
 def _settled_cookie(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
@@ -3155,6 +3225,8 @@ def _own_limit(body: Body, ident: str, r: Route) -> None:
         if (body.get("endpoints", ident) or {}).get("auth_flow") is True:
             body.set("endpoints", ident, "brute_force_protection", True, r.at)
             body.note("endpoints", ident, "brute_force_protection: its throttle limits the attempts a client makes")
+    if r.unthrottled:
+        body.note("endpoints", ident, f"rate_limit unknown: {r.unthrottled}")
     if r.rate_limited:
         body.set("endpoints", ident, "rate_limit", True, r.at)
         body.note("endpoints", ident, f"rate_limit: Flask-Limiter limits the route itself ({r.rate_limited})")

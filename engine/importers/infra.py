@@ -284,6 +284,11 @@ class Catalog:
     """Workload names that by convention name a service registry (``registry``, ``discovery-server``)."""
     channel_tags: re.Pattern[str] = re.compile("(?!)")
     """Image tags that name a release channel (``stable``): moved to each new release of the channel."""
+    versionless_tags: re.Pattern[str] = re.compile("(?!)")
+    """Image tags that state no version, only a variant or label (``alpine``, ``management``, ``linux-latest``): they
+    name whatever was last pushed under that label."""
+    secret_placeholders: re.Pattern[str] = re.compile("(?!)")
+    """Values a template leaves for its reader to replace (``<INSERT_PASSWORD>``): no credential."""
     operator_tools: tuple[tuple[re.Pattern[str], str], ...] = ()
     """Images of operator and developer tools (a database console, a mail catcher) -> what the tool is."""
 
@@ -361,6 +366,8 @@ def parse_catalog(data: Any) -> Catalog:
                     for k, v in (data.get("image_data_dirs") or {}).items()},
                    registry_names=re.compile(str(data.get("registry_names") or "(?!)"), re.IGNORECASE),
                    channel_tags=re.compile(str(data.get("channel_tags") or "(?!)"), re.IGNORECASE),
+                   versionless_tags=re.compile(str(data.get("versionless_tags") or "(?!)")),
+                   secret_placeholders=re.compile(str(data.get("secret_placeholders") or "(?!)")),
                    operator_tools=_operator_tools(data.get("operator_tools") or []))
 
 
@@ -468,7 +475,8 @@ def image_path(image: str) -> str:
 def image_pinning(image: str) -> tuple[bool, str] | None:
     """Whether an image reference names one build: ``(True, why)`` for a digest (``@sha256:…``),
     ``(False, why)`` for no tag or a tag that moves by convention (``latest``, ``nightly``: the catalogue's
-    ``moving_tags``; ``stable``, a release channel: its ``channel_tags``);
+    ``moving_tags``; ``stable``, a release channel: its ``channel_tags``; ``alpine``, a variant with no version: its
+    ``versionless_tags``);
     None for any other tag, which a registry may or may not let anyone overwrite (unknown)."""
     ref = image.strip()
     if "@" in ref:
@@ -486,6 +494,9 @@ def image_pinning(image: str) -> tuple[bool, str] | None:
     if catalog().channel_tags.fullmatch(tag):
         return False, (f"image {name}:{tag} is a moving tag: it names a release channel, moved to each new release "
                        "of it")
+    if catalog().versionless_tags.fullmatch(tag):
+        return False, (f"image {name}:{tag} is a moving tag: it states no version, only a variant or a label, so it "
+                       "names whatever release was last pushed under it")
     return None
 
 
@@ -563,16 +574,20 @@ _USERINFO = re.compile(r"://[^/@\s:]+:([^/@\s]+)@")
 
 def literal_secret(key: str, value: str) -> bool:
     """Whether a variable holds a credential written out: a secret-named variable with a value, or a URL
-    with a password in it. A value that still refers to something else (``${X}``, ``$(X)``) does not count."""
+    with a password in it. A value that still refers to something else (``${X}``, ``$(X)``), or that is a template's
+    slot for one (``<INSERT_PASSWORD>``: the catalogue's ``secret_placeholders``), does not count."""
     v = value.strip()
     if not v or "${" in v or "$(" in v or v.startswith("$"):
         return False
     if v.lower() in _FLAG_VALUES:
         return False  # MYSQL_ALLOW_EMPTY_PASSWORD=yes, REDIS_PASSWORD_ENABLED=true: a switch, not a credential
+    placeholder = catalog().secret_placeholders.fullmatch
+    if placeholder(v):
+        return False  # an env template's REDIS_PASSWORD=<INSERT_REDIS_PASSWORD>: the slot its reader fills
     if is_secret_name(key):
         return True
     m = _USERINFO.search(v)
-    return m is not None and not m.group(1).startswith(("$", "{"))
+    return m is not None and not m.group(1).startswith(("$", "{")) and not placeholder(m.group(1))
 
 
 @dataclass
