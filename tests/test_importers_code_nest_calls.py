@@ -169,6 +169,18 @@ def test_a_provider_defined_twice_is_not_entered(tmp_path: Any) -> None:
     assert "admin" not in ep and "mutating" not in ep
 
 
+def _feature(root: str, folder: str, controller: str, files: dict[str, str]) -> None:
+    """A feature folder of the service: its files, and a module declaring its controller."""
+    for name, text in files.items():
+        write(root, f"desk/src/{folder}/{name}", text)
+    write(root, f"desk/src/{folder}/{folder}.module.ts", f"""
+        import {{ Module }} from '@nestjs/common';
+        import {{ {controller} }} from './{folder}.controller';
+        @Module({{ controllers: [{controller}] }})
+        export class FeatureModule {{}}
+        """)
+
+
 _SIGNUP_CONTROLLER = """
     import { Controller, Post } from '@nestjs/common';
     import { AccountsService } from './accounts.service';
@@ -214,14 +226,8 @@ def test_a_sign_up_whose_provider_gives_the_first_user_the_administrators_role_i
     # ghostfolio's createUser: data.role = hasAdmin ? 'USER' : 'ADMIN', then prisma.user.create({data})
     root = str(tmp_path)
     _service(root)
-    write(root, "desk/src/accounts/accounts.controller.ts", _SIGNUP_CONTROLLER)
-    write(root, "desk/src/accounts/accounts.service.ts", _ACCOUNTS_SERVICE)
-    write(root, "desk/src/accounts/accounts.module.ts", """
-        import { Module } from '@nestjs/common';
-        import { AccountsController } from './accounts.controller';
-        @Module({ controllers: [AccountsController] })
-        export class AccountsModule {}
-        """)
+    _feature(root, "accounts", "AccountsController", {"accounts.controller.ts": _SIGNUP_CONTROLLER,
+                                                      "accounts.service.ts": _ACCOUNTS_SERVICE})
     design = _design(root)
     signup = design["endpoint:desk-POST-/accounts"]
     assert signup["mutating"] is True and signup["admin"] is True
@@ -289,15 +295,8 @@ def test_a_handler_reaching_an_ai_sdk_call_triggers_a_paid_operation(tmp_path: A
     # chat.completions.create; a function of the file's own that shares the SDK's name is no paid call
     root = str(tmp_path)
     _service(root)
-    write(root, "desk/src/health/health.controller.ts", _HEALTH_CONTROLLER)
-    write(root, "desk/src/health/ai.service.ts", _AI_SERVICE)
-    write(root, "desk/src/health/digest.service.ts", _DIGEST_SERVICE)
-    write(root, "desk/src/health/health.module.ts", """
-        import { Module } from '@nestjs/common';
-        import { HealthController } from './health.controller';
-        @Module({ controllers: [HealthController] })
-        export class HealthModule {}
-        """)
+    _feature(root, "health", "HealthController", {"health.controller.ts": _HEALTH_CONTROLLER,
+                                                  "ai.service.ts": _AI_SERVICE, "digest.service.ts": _DIGEST_SERVICE})
     design = _design(root)
     assert design["endpoint:desk-GET-/health/ai"]["triggers_paid_operation"] is True
     assert design["endpoint:desk-GET-/health/summary"]["triggers_paid_operation"] is True
