@@ -195,5 +195,9 @@ def test_browser_code_posting_no_priced_lines_marks_no_request() -> None:
     checkout = "await axios.post('/api/checkout', { cart: id, total: cartTotal.value })"
     assert priced_posts([("pay.ts", checkout)]) == {
         ("POST", "/api/checkout"): "POST /api/checkout with total at pay.ts:1"}
+    quoted = "await axios.post('/api/checkout', { 'cart': id, 'total': cartTotal.value })"
+    assert priced_posts([("pay.ts", quoted)]) == priced_posts([("pay.ts", checkout)])
+    nested = "await axios.post('/api/checkout', { cart: { id, total: cartTotal.value } })"
+    assert priced_posts([("pay.ts", nested)]) == {}  # a total inside another object is no total of the request's own
     remote = "fetch(`${base}/api/orders`, {method: 'POST', body: JSON.stringify({total: t})})"
     assert priced_posts([("pay.ts", remote)]) == {}  # not a same-origin path written out

@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from engine.importers.code_text import blank_comments, close_bracket, inside, split_args
+from engine.importers.code_text import blank_comments, close_bracket, inside, split_args, walk
 
 AMOUNT_KEYS = ("price", "total", "subtotal", "grandTotal", "grand_total", "unitPrice", "unit_price", "cost")
 """What a request names the money an operation charges by (a transfer's chosen ``amount`` is the client's to say)."""
@@ -194,7 +194,7 @@ _VERB_CALL = re.compile(rf"(?<![\w$])(?:axios|http|\$http|this\s*\.\s*http|api|c
                         rf"\s*(?:<[^()]*>)?\s*\(\s*{_URL}\s*,\s*")
 _LINE_PRICE = re.compile(r"(?<![\w$.])(?:price|unitPrice|unit_price|productPrice|product_price|itemPrice)\s*[:,}\n]")
 _LINE_QUANTITY = re.compile(r"(?<![\w$.])(?:quantity|qty)\s*[:,}\n]")
-_TOTAL = re.compile(r"(?<![\w$.])(total|subtotal|grandTotal|grand_total|totalPrice|total_price)\s*[:,}\n]")
+_TOTAL = re.compile(r"(?<![\w$.])['\"]?(total|subtotal|grandTotal|grand_total|totalPrice|total_price)['\"]?\s*[:,}\n]")
 _LINES = re.compile(rf"(?<![\w$])({_NAME})\s*:\s*[^,{{}}]*?\.\s*map\s*\(\s*(?:async\s*)?(?:\([^()]*\)|{_NAME})"
                     r"\s*(?::\s*[\w$<>\[\]]+\s*)?=>\s*\(?\s*\{")
 
@@ -215,11 +215,12 @@ def _priced(literal: str) -> str | None:
 
 def _top_level(text: str) -> str:
     """``text`` with every bracketed part blanked: what an object literal states at its own level."""
-    out, depth = [], 0
-    for c in text:
-        depth += c in "([{"
-        out.append(c if depth == 0 else " ")
-        depth -= c in ")]}" and depth > 0
+    out, opened = list(text), 0
+    for k, c, depth in walk(text):
+        if depth == 0 and c in "([{":
+            opened = k
+        elif depth == 1 and c in ")]}":
+            out[opened:k + 1] = " " * (k + 1 - opened)
     return "".join(out)
 
 

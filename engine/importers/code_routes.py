@@ -4284,8 +4284,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     yielding = _unplaced_gateway_routes(docs)
     taken, described = _stated_keys(docs, yielding)
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
-    priced = {k: v for d in sorted(routed, key=lambda d: d.service, reverse=True) for k, v in d.priced_posts.items()}
-    links = code_calls.links(docs, _own_calls(routed, docs))
+    links, priced = code_calls.links(docs, _own_calls(routed, docs)), _priced_posts(routed)
     edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
                                                 {d.service: d.registered for d in routed}), routed, docs)
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
@@ -4348,6 +4347,12 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
+
+
+def _priced_posts(routed: Sequence[RoutesDocument]) -> dict[tuple[str, str], str]:
+    """The same-origin requests with prices the client sets that the browser code of any service sends, by method and
+    path; where two services' code sends one, the first service by name says where."""
+    return {k: v for d in sorted(routed, key=lambda d: d.service, reverse=True) for k, v in d.priced_posts.items()}
 
 
 def _django_processes(docs: Sequence[Document]) -> list[Document]:
