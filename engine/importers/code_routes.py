@@ -235,6 +235,9 @@ class Route:
     """Where its handler fetches a URL taken from the request, never compared with anything on the way."""
     amount: str | None = None
     """Where its handler reads a price or total from the request body, when it does."""
+    passes_body: str | None = None
+    """Where its handler passes its request's body on whole, reading none of its fields (``code_js_amount``):
+    ``compose`` gives it ``amount_from_client`` where the system's browser code posts prices to its public path."""
     body_id: str | None = None
     """The field of its request body that names one stored object by its id (``CancelOrderCommand.OrderNumber``),
     when its code declares the body's type with one such field."""
@@ -425,6 +428,9 @@ class RoutesDocument(ArtifactDocument):
     """Its methods that write a store and answer a failure of the write as a success (``code_swallowed``)."""
     names_idempotency_key: bool = False
     """Whether any of its code names an idempotency key (whether it checks one is then unknown)."""
+    priced_posts: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """The same-origin requests its browser code sends with prices the client sets, by method and path
+    (``code_js_amount.priced_posts``)."""
     health_only: Location | None = None
     """Where its code maps health checks, when it maps them and no other endpoint (``code_csharp.health_only``)."""
     authorities: Mapping[str, Location] = field(default_factory=dict)
@@ -873,7 +879,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         doc.connections, code_dotnet_settings.brokers(paths, limits),
         code_dotnet_settings.service_locations(paths, cs, limits)), *code_ribbon.clients(java, paths[0]))
     _workflow_code(doc, texts, java, cs, spring_handlers)
-    _code_names(doc, texts, others, cs)
+    _code_names(doc, texts, others, cs, _vue_files(paths, limits))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached, doc.spoken, doc.path_names = _names_of(texts, others, config, paths)
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
@@ -893,6 +899,15 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     if not unique:
         doc.remarks = sorted({*doc.remarks, (Location(paths[0]), _NO_ROUTE)})
     return doc
+
+
+def _vue_files(paths: Sequence[str], limits: Limits) -> list[tuple[str, str]]:
+    """The service's Vue single-file components, with their text (read for the requests their scripts send)."""
+    vue = []
+    for f in (f for p in paths for f in code_files(p, suffixes=(".vue",))):
+        with contextlib.suppress(InputError):  # a component that is not text says nothing of what it sends
+            vue.append((f, read_text(f, limits)))
+    return vue
 
 
 def _telemetry(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]], config: Sequence[tuple[str, str]],
@@ -1664,9 +1679,12 @@ def express_routes(path: str, text: str) -> list[Route]:
         writes, cookie = _js_facts(path, code, m.end(), end, helpers)
         sent = _js_sent(path, code, m.end(), end, helpers) if writes is None else None
         amount = code_js_amount.handler_amount(path, code, m.end(), end) if method not in _READS else None
+        passes_body = code_js_amount.forwarded_body(path, code, m.end(), end) \
+            if method not in _READS and amount is None else None
         unchecked, guard = _express_checks(path, code, m, end, helpers, guarded.get(owner))
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
-                         writes=writes or (sent and sent[0]), cookie=cookie, amount=amount, unchecked=unchecked,
+                         writes=writes or (sent and sent[0]), cookie=cookie, amount=amount, passes_body=passes_body,
+                         unchecked=unchecked,
                          guard=guard, no_idempotency_key=_js_no_key(method, sent),
                          query_credential=code_url_credentials.js_handler(path, code, m.end(), end)))
     return out
@@ -1801,6 +1819,8 @@ def node_routes(path: str, text: str) -> list[Route]:
         writes, cookie = _js_facts(path, code, r.start, r.end, helpers) if r.start >= 0 else (None, None)
         amount = code_js_amount.handler_amount(path, code, r.start, r.end, r.params) \
             if r.start >= 0 and r.method not in _READS else None
+        passes_body = code_js_amount.forwarded_body(path, code, r.start, r.end) \
+            if r.start >= 0 and r.method not in _READS and amount is None else None
         admin = configures = paid = None
         if r.framework == "NestJS route" and r.start >= 0:
             known = code_nest_calls.classes_under(code_node.source_root(path)) if known is None else known
@@ -1815,8 +1835,9 @@ def node_routes(path: str, text: str) -> list[Route]:
                                                 code.rfind(r.params, 0, r.start) if r.params else -1) \
             if r.start >= 0 else None
         out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount,
-                         throttle=r.throttled or None, grants_admin=admin, configures=configures,
-                         query_credential=query, paid=paid, throttle_if=_throttle_setting(r.throttled_if)))
+                         passes_body=passes_body, throttle=r.throttled or None, grants_admin=admin,
+                         configures=configures, query_credential=query, paid=paid,
+                         throttle_if=_throttle_setting(r.throttled_if)))
     return out
 
 
@@ -2751,9 +2772,11 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
           swallowed: tuple[str | None, Sequence[code_swallowed.Swallowed]] = (None, ()),
           stated: frozenset[str] = frozenset(), open_targets: Mapping[str, str] | None = None,
           described: Mapping[str, str] | None = None,
-          gateway_of: Sequence[code_grpc_gateway.Registration] = ()) -> RoutesDocument:
+          gateway_of: Sequence[code_grpc_gateway.Registration] = (),
+          priced: Mapping[tuple[str, str], str] | None = None) -> RoutesDocument:
     """The document of a service's routes (under its ``context`` path), placed behind ``fronts[service]``;
-    a route an API description of the service states (``described``, ``GET /orders``) is that endpoint."""
+    a route an API description of the service states (``described``, ``GET /orders``) is that endpoint; ``priced``:
+    the same-origin requests the system's browser code sends with prices (``RoutesDocument.priced_posts``)."""
     body = Body(at.file, "api", FORMAT)
     body.fact("services", {"name": service}, at)
     if open_code:  # its own API too: a registry or a console it serves checks no caller either
@@ -2796,6 +2819,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
             how = "prefix stripped" if front.strips else "path kept"
             body.note("endpoints", key, f"public through {front.via} ({how})")
             _inferred(body, key, r, service, open_code, traits.limits, traits.lockout)
+            _priced_forward(body, key, r, path, priced or {})
         if not placed:
             _unplaced(body, r, service, described or {}, open_code, traits)
     _described_on_entry(body, service, entry, fronts.get(service, []), described or {}, traits, at)
@@ -2807,6 +2831,17 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
     _record_client_bounds(body, service, bounded, guarded, fed, retried)
     _record_code_flows(body, service, flows, checks, swallowed, stated)
     return _routes_document(body.document(), service, routes, at, open_code, secrets, traits)
+
+
+def _priced_forward(body: Body, key: str, r: Route, path: str, priced: Mapping[tuple[str, str], str]) -> None:
+    """``amount_from_client`` on a route whose handler passes its request's body on whole (``Route.passes_body``), where
+    the system's browser code sends prices the client sets to the path the route is reached at (``priced``)."""
+    sent = priced.get((r.method, path.rstrip("/") or "/")) if r.passes_body and not r.amount else None
+    if sent is None:
+        return
+    body.set("endpoints", key, "amount_from_client", True, r.at)
+    body.note("endpoints", key, f"amount_from_client: the system's browser code sends {sent}, and its handler passes "
+                                f"the request's body on whole, reading none of its fields ({r.passes_body})")
 
 
 def _routes_document(doc: ArtifactDocument, service: str, routes: tuple[Route, ...], at: Location,
@@ -2827,14 +2862,17 @@ def _record_code_flows(body: Body, service: str, flows: Sequence[code_workflows.
 
 
 def _code_names(doc: RoutesDocument, texts: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
-                cs: Sequence[tuple[str, str]]) -> None:
+                cs: Sequence[tuple[str, str]], vue: Sequence[tuple[str, str]] = ()) -> None:
     """State on ``doc`` what a service's code names beyond its routes: something that may coordinate its writes, an
-    idempotency key, the Spring properties its Feign clients take their ``url`` from; and from its C# files (comments
-    blanked), where they map health checks only, the settings read as a token issuer's address, the store writes whose
-    failure they swallow."""
+    idempotency key, the Spring properties its Feign clients take their ``url`` from; the requests its browser code
+    (``vue``: its Vue components too) sends with prices the client sets; and from its C# files (comments blanked),
+    where they map health checks only, the settings read as a token issuer's address, the store writes whose failure
+    they swallow."""
     doc.feign_urls = code_clients.feign_urls([(f, blank_comments(t)) for f, t in texts if f.endswith(".java")])
     doc.coordinated = code_workflows.coordinator([*texts, *cs]) or code_cs_workflows.coordinator(cs)
     doc.names_idempotency_key = any("idempot" in t.lower() for _f, t in [*texts, *others])
+    doc.priced_posts = code_js_amount.priced_posts([(f, blank_comments(t)) for f, t in [*texts, *others, *vue]
+                                                    if f.endswith(code_js_amount.PRICED_SUFFIXES)])
     doc.health_only, doc.authorities = code_csharp.health_only(cs), code_csharp.token_authorities(cs)
     doc.swallowed = tuple(code_swallowed.csharp(cs))
 
@@ -4319,7 +4357,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     yielding = _unplaced_gateway_routes(docs)
     taken, described = _stated_keys(docs, yielding)
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
-    links = code_calls.links(docs, _own_calls(routed, docs))
+    links, priced = code_calls.links(docs, _own_calls(routed, docs)), _priced_posts(routed)
     edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
                                                 {d.service: d.registered for d in routed}), routed, docs)
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
@@ -4368,7 +4406,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                             swallowed=(code_swallowed.target(callees, engines), d.swallowed),
                             open_targets={r.service: r.open_code for r in routed if r.open_code},
                             described={_template(k): k for k, svc in sorted(described) if svc == d.service},
-                            gateway_of=d.gateway_of)
+                            gateway_of=d.gateway_of, priced=priced)
             if d.service in stores and set(rebuilt.data) <= {"source", "services"}:
                 # the folder builds the image of a datastore the deployment runs (a database with its own
                 # Dockerfile): its code says nothing of a service, and a service of that name would clash
@@ -4382,6 +4420,12 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
+
+
+def _priced_posts(routed: Sequence[RoutesDocument]) -> dict[tuple[str, str], str]:
+    """The same-origin requests with prices the client sets that the browser code of any service sends, by method and
+    path; where two services' code sends one, the first service by name says where."""
+    return {k: v for d in sorted(routed, key=lambda d: d.service, reverse=True) for k, v in d.priced_posts.items()}
 
 
 def _django_processes(docs: Sequence[Document]) -> list[Document]:
@@ -4519,7 +4563,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument, remarks: Sequence[tuple
                    seeds_only=d.seeds_only,
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
-                   health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
+                   priced_posts=d.priced_posts, health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
                    connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
