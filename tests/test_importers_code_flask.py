@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from engine.importers import import_paths
 from tests.helpers import write
 
@@ -220,3 +222,78 @@ def test_a_worker_running_the_same_code_does_not_log_what_the_web_handlers_log(t
     logged = [what for d in docs for at, what in d.remarks
               if "not worker's" in what and at.file.endswith("handlers.py")]
     assert len(logged) == 1
+
+
+LOGIN = """
+    from flask import request
+    from flask_login import LoginManager, login_required
+    from app.base import routes
+
+    login_manager = LoginManager()
+
+    def key_from_request(req):
+        key = req.args.get("api_key", None)
+        if key is not None:
+            return key
+        return req.headers.get("Authorization")
+
+    def load_by_key(req):
+        return User.by_api_key(key_from_request(req))
+
+    def request_loader(req):
+        return load_by_key(req)
+
+    def init_app(app):
+        login_manager.init_app(app)
+        login_manager.request_loader(request_loader)
+
+    @routes.route("/embed/<slug>")
+    @login_required
+    def embed(slug):
+        return slug
+"""
+
+LOGIN_BASE = BASE.replace("""    class BaseResource(Resource):
+""", """    from flask_login import login_required
+
+    class BaseResource(Resource):
+        decorators = [login_required]
+""")
+
+
+def test_a_login_managers_request_loader_reading_a_key_from_the_query_puts_it_in_every_login_routes_url(
+        tmp_path: Any) -> None:
+    eps = _app(tmp_path, **{"login.py": LOGIN, "base.py": LOGIN_BASE})
+    said = eps["GET /api/queries/{query_id}/results"]
+    assert said["credentials_in_query"] is True  # BaseResource's decorators, through the wrapper
+    assert eps["POST /api/users"]["credentials_in_query"] is True
+    assert eps["GET /embed/{slug}"]["credentials_in_query"] is True  # @login_required on a Flask view
+    # a CORS preflight carries no credential; a route that requires no login gets none sent
+    assert "credentials_in_query" not in eps["OPTIONS /api/users"]
+    assert "credentials_in_query" not in eps["POST /login"]
+
+
+def test_a_decorated_loader_is_read_as_one_registered_by_a_call(tmp_path: Any) -> None:
+    login = LOGIN.replace("        login_manager.request_loader(request_loader)\n", "").replace(
+        "    def request_loader(req):", "    @login_manager.request_loader\n    def request_loader(req):")
+    eps = _app(tmp_path, **{"login.py": login, "base.py": LOGIN_BASE})
+    assert eps["GET /api/users"]["credentials_in_query"] is True
+
+
+@pytest.mark.parametrize("change", [
+    # the loader takes the key from a header only
+    ('        key = req.args.get("api_key", None)\n        if key is not None:\n            return key\n', ""),
+    # it reads a query parameter that is no credential
+    ('req.args.get("api_key", None)', 'req.args.get("next", None)'),
+    # the object whose loader it is is no Flask-Login LoginManager
+    ("login_manager = LoginManager()", "login_manager = Registry()"),
+])
+def test_a_loader_that_takes_no_credential_from_the_query_puts_none_in_a_url(
+        tmp_path: Any, change: tuple[str, str]) -> None:
+    eps = _app(tmp_path, **{"login.py": LOGIN.replace(*change), "base.py": LOGIN_BASE})
+    assert not any(ep.get("credentials_in_query") for ep in eps.values())
+
+
+def test_routes_that_require_no_login_take_no_credential_from_the_loader(tmp_path: Any) -> None:
+    eps = _app(tmp_path, **{"login.py": LOGIN.replace("    @login_required\n", "")})  # BaseResource without it
+    assert not any(ep.get("credentials_in_query") for ep in eps.values())

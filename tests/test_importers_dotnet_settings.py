@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
+
 from engine.importers import code_dotnet_settings, load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
@@ -268,3 +270,13 @@ def test_a_connection_string_that_trusts_any_server_certificate(tmp_path: Any) -
     assert calls[("ledger", "ledgerdb")]["tls_verify"] is False
     assert "tls_verify" not in calls[("audit", "ledgerdb")]
     assert design.by_key()["datastore:ledgerdb"].data["tls_verify"] is False
+
+
+@pytest.mark.parametrize("entry", ['"Books": "Server=ledgerdb;Encrypt=False;TrustServerCertificate=True"',
+                                   '"Books": "Host=ledgerdb;SSL Mode=Disable;Trust Server Certificate=true"'])
+def test_a_connection_string_that_asks_for_no_tls_verifies_nothing_it_could_skip(tmp_path: Any, entry: str) -> None:
+    # no TLS is asked for: the connection is plain (the tls question), so trusting any certificate says nothing
+    root = str(tmp_path)
+    write(root, "ledger/appsettings.json", '{"ConnectionStrings": {' + entry + "}}\n")
+    (found,) = code_dotnet_settings.connection_strings([os.path.join(root, "ledger")])
+    assert (found.host, found.unverified) == ("ledgerdb", None)

@@ -340,3 +340,25 @@ def test_several_modules_imported_with_one_service_keep_their_own_names(tmp_path
     design = design_of(import_paths("spring", [a, b], service="shop"))
     assert {"interaction:orders->mq", "interaction:billing->mq"} <= set(design.by_key())
     assert "service:shop" not in design.by_key()
+
+
+@pytest.mark.parametrize(("url", "target", "option"), [
+    pytest.param("jdbc:sqlserver://mssql:1433;databaseName=orders;encrypt=true;trustServerCertificate=true", "mssql",
+                 "trustServerCertificate=true", id="sqlserver-trusts-any-certificate"),
+    pytest.param("jdbc:mysql://orders-db:3306/orders?useSSL=true&verifyServerCertificate=false", "orders-db",
+                 "verifyServerCertificate=false", id="connector-j-verifies-nothing"),
+    pytest.param("jdbc:sqlserver://mssql:1433;databaseName=orders;encrypt=false;trustServerCertificate=true", "mssql",
+                 None, id="no-tls-asked-for"),
+    pytest.param("jdbc:postgresql://pg-main:5432/orders?ssl=true", "pg-main", None, id="verified"),
+])
+def test_a_datasource_url_that_turns_the_certificate_check_off(tmp_path: Any, url: str, target: str,
+                                                               option: str | None) -> None:
+    # the call and the datastore are tls_verify false, located at the property, when the URL says so
+    path = write(str(tmp_path), "orders.yml", f"spring:\n  datasource:\n    url: \"{url}\"\n")
+    d = design_of(import_paths("spring", [path]))
+    call, store = fact(d, f"interaction:orders->{target}"), fact(d, f"datastore:{target}")
+    if option is None:
+        assert "tls_verify" not in call.data and "tls_verify" not in store.data
+    else:
+        assert call.data["tls_verify"] is False and store.data["tls_verify"] is False
+        assert call.locate("tls_verify").line == 3

@@ -21,6 +21,21 @@ from tests.importer_helpers import design_of, fact
     ("postgres://u@pg:5432/app?sslmode=require", None),
     ("rediss://cache:6380/0?ssl_cert_reqs=required", None),
     ("https://api.example.com/path?insecure=true", None),  # an application parameter, not a client option
+    # key=value connection strings: ADO.NET (SqlClient, Npgsql's spaced key) and the JDBC drivers
+    ("Server=sqldata;Database=Orders;User Id=sa;TrustServerCertificate=True", "TrustServerCertificate=True"),
+    ("Host=pg;Username=app;Trust Server Certificate=true", "Trust Server Certificate=true"),
+    ("jdbc:sqlserver://sql:1433;databaseName=orders;encrypt=true;trustServerCertificate=true",
+     "trustServerCertificate=true"),
+    ("jdbc:mysql://mysql:3306/orders?useSSL=true&verifyServerCertificate=false", "verifyServerCertificate=false"),
+    ("jdbc:postgresql://pg:5432/app?ssl=true&sslfactory=org.postgresql.ssl.NonValidatingFactory",
+     "sslfactory=org.postgresql.ssl.NonValidatingFactory"),
+    ("${ORDERS_DB:-Server=sqldata;Database=Orders;TrustServerCertificate=true}", "TrustServerCertificate=true"),
+    ("Server=sqldata;Database=Orders;TrustServerCertificate=false", None),
+    ("jdbc:mysql://mysql:3306/orders?useSSL=true&verifyServerCertificate=true", None),
+    # a string that asks for no TLS at all: nothing is verified because nothing is encrypted (the tls question)
+    ("Server=sqldata;Database=Orders;User Id=sa;Encrypt=False;TrustServerCertificate=true", None),
+    ("Host=pg;SSL Mode=Disable;Trust Server Certificate=true", None),
+    ("jdbc:mysql://mysql:3306/orders?useSSL=false&verifyServerCertificate=false", None),
 ])
 def test_url_options_that_skip_certificate_verification(text: str, option: str | None) -> None:
     assert infra.unverified_tls(text) == option
@@ -124,3 +139,66 @@ def test_the_call_a_python_client_makes_without_verification_is_tls_verify_false
     rates = fact(design, "interaction:shop->rates")
     assert rates.data["tls_verify"] is False and rates.locate("tls_verify").file.endswith("app.py")
     assert "tls_verify" not in fact(design, "interaction:shop->stock").data
+
+
+@pytest.mark.parametrize(("key", "value", "prefix"), [
+    ("OPAMP_SERVER_TLS_INSECURE_SKIP_VERIFY", "true", "OPAMP_SERVER"),
+    ("CONSUL_HTTP_SSL_VERIFY", "false", "CONSUL_HTTP"),
+    ("LDAP_SKIP_TLS_VERIFY", "1", "LDAP"),
+    ("KEYCLOAK_TLS_REJECT_UNAUTHORIZED", "0", "KEYCLOAK"),
+    ("NODE_TLS_REJECT_UNAUTHORIZED", "0", ""),  # Node's: every TLS client of the process
+    ("NODE_TLS_REJECT_UNAUTHORIZED", "1", None),
+    ("OPAMP_SERVER_TLS_INSECURE_SKIP_VERIFY", "false", None),
+    ("CONSUL_HTTP_SSL_VERIFY", "true", None),
+    ("SKIP_VERIFY", "true", None),  # says whose client nowhere
+    ("OTLP_TLS_INSECURE", "true", None),  # the OpenTelemetry Collector's: no TLS, not an unverified one
+])
+def test_variables_that_turn_a_clients_certificate_check_off(key: str, value: str, prefix: str | None) -> None:
+    assert infra.skip_verify_prefix(key, value) == prefix
+
+
+def test_a_variable_beside_an_address_turns_off_the_check_of_that_address_client(tmp_path: os.PathLike[str]) -> None:
+    # OPAMP_SERVER_TLS_INSECURE_SKIP_VERIFY is cart's client of the address OPAMP_SERVER_ENDPOINT gives, not of the
+    # cache's; a plain http:// address has nothing to verify; a connection string that asks for no TLS says nothing;
+    # NODE_TLS_REJECT_UNAUTHORIZED=0 turns off the check of the process's TLS clients only
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          opamp:
+            image: example/opamp:1
+          cache:
+            image: redis:7.2
+          flags:
+            image: example/flags:1
+          sql:
+            image: mcr.microsoft.com/mssql/server:2022-latest
+          cart:
+            image: example/cart:1
+            environment:
+              - OPAMP_SERVER_ENDPOINT=wss://opamp:4320/v1/opamp
+              - OPAMP_SERVER_TLS_INSECURE_SKIP_VERIFY=true
+              - CACHE_ADDR=cache:6379
+              - FLAGS_URL=http://flags:8013
+              - FLAGS_TLS_SKIP_VERIFY=true
+              - ORDERS_DB=Server=sql;Database=Orders;User Id=app;Encrypt=False;TrustServerCertificate=true
+          web:
+            image: example/web:1
+            environment:
+              NODE_TLS_REJECT_UNAUTHORIZED: "0"
+              OPAMP_URL: wss://opamp:4320/v1/opamp
+              FLAGS_URL: http://flags:8013
+          billing:
+            image: example/billing:1
+            environment:
+              BILLING_DB: "Server=sql;Database=Billing;User Id=app;TrustServerCertificate=true"
+        """)
+    d = design_of(compose.import_file(path))
+    opamp = fact(d, "interaction:cart->opamp")
+    assert opamp.data["tls_verify"] is False
+    at = opamp.locate("tls_verify")  # the variable that says so
+    with open(at.file, encoding="utf-8") as f:
+        assert "OPAMP_SERVER_TLS_INSECURE_SKIP_VERIFY" in f.read().splitlines()[at.line - 1]
+    assert fact(d, "interaction:web->opamp").data["tls_verify"] is False
+    for call in ("cart->cache", "cart->flags", "cart->sql", "web->flags"):
+        assert "tls_verify" not in fact(d, f"interaction:{call}").data, call
+    assert fact(d, "interaction:billing->sql").data["tls_verify"] is False
+    assert fact(d, "datastore:sql").data["tls_verify"] is False

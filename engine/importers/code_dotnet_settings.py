@@ -12,7 +12,8 @@ From them:
   ``Address=``; ``tcp:`` and a ``,port`` or ``\\instance`` dropped) is a client of the datastore of that name, when
   the deployment has one: the service opens that database. The login it writes out (``User Id=...;Password=...``)
   is kept to tell when several services sign in to one datastore with the same user and password (never reported);
-  one that sets ``TrustServerCertificate=true`` (SqlClient, Npgsql) has its client accept any certificate the server
+  one that sets ``TrustServerCertificate=true`` (SqlClient, Npgsql; unless it asks for no TLS, ``Encrypt=False``,
+  ``SSL Mode=Disable``) has its client accept any certificate the server
   presents: the call and the datastore are ``tls_verify: false``;
 - a top-level section named for RabbitMQ (or AMQP) with a ``Host``, or for Kafka with ``BootstrapServers``, names
   the broker the service publishes to or consumes from: an asynchronous client of that workload;
@@ -159,6 +160,9 @@ def connection_strings(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) ->
             login = (user, password) if user and password and literal_value("password", password) else None
             line, col = _line_of(text, "ConnectionStrings", name)
             trust = pairs.get("trustservercertificate", "").lower()
+            if pairs.get("encrypt", "").lower() in ("false", "no", "optional") or \
+                    pairs.get("sslmode", "").lower() in ("disable", "disabled"):
+                trust = ""  # no TLS asked for: the tls question, not one of verifying a certificate
             unverified = next((p.strip() for p in value.split(";") if re.sub(r"\s+", "", p.partition("=")[0]).lower()
                                == "trustservercertificate"), None) if trust in ("true", "yes") else None
             found[name] = ConnectionString(name, host, Location(f, line, col), login, unverified,

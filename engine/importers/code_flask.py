@@ -13,6 +13,15 @@
 - **Flask-Limiter**: a variable assigned ``Limiter(...)`` in a module that imports ``flask_limiter``; a route
   decorated ``@limiter.limit(...)`` (or ``shared_limit``), or a resource whose ``decorators`` list holds
   ``limiter.limit(..., methods=[...])``, is rate-limited (on those methods when it names them).
+- **Flask-Login's loaders**: a variable assigned ``LoginManager()``; the function registered as its
+  ``request_loader`` or ``user_loader`` (``@login_manager.request_loader``, or ``login_manager.request_loader(fn)``)
+  loads the user of every request that needs one. When it, or a function of its module it calls (three calls deep),
+  reads a credential-named parameter from the URL query (``request.args.get("api_key")``, Redash's
+  ``get_api_key_from_request``), every route that requires a login (``@login_required``, or a resource whose
+  ``decorators`` or ``method_decorators``, its bases' included, hold ``login_required``) takes that credential in its
+  URL (``credentials_in_query``), except on ``OPTIONS`` (a CORS preflight carries no credential); a route that
+  requires none is not said to, though the loader would read the parameter there too: no caller has a reason to send
+  a credential to it.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from engine.importers import code_trees
+from engine.importers import code_trees, code_url_credentials
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 
@@ -48,6 +57,8 @@ class Resource:
     methods: tuple[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef], ...]
     limited: tuple[tuple[str, str], ...] = ()
     """(method or ``*``, where and how) for each Flask-Limiter limit its ``decorators`` list holds."""
+    login: str | None = None
+    """Where its ``decorators`` (or its bases') require a login (``login_required in the decorators of X at f:3``)."""
 
 
 @dataclass
@@ -60,6 +71,46 @@ class Context:
     wrappers: dict[str, PathHelper | None] = field(default_factory=dict)
     """``add_..._resource`` methods of an ``Api`` subclass -> the helper their paths go through (None: as given)."""
     modules: dict[str, ast.Module] = field(default_factory=dict)
+    login_query: str | None = None
+    """How the login manager's loader reads a credential from the URL query, said with where; None when it does not
+    (or no ``LoginManager`` is found)."""
+
+
+_LOGIN_HOOKS = ("request_loader", "user_loader")
+_LOGIN_REQUIRED = ("login_required", "fresh_login_required")
+
+
+def login_required(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a view function is decorated ``@login_required`` (Flask-Login's, as a name or ``flask_login.``)."""
+    return any(_callee(d) in _LOGIN_REQUIRED for d in node.decorator_list)
+
+
+def _login_query(trees: Sequence[tuple[str, ast.Module]]) -> str | None:
+    """How a Flask-Login loader of the service reads a credential from the URL query (``code_url_credentials.
+    query_read``), with the loader and where it is registered; None when none does."""
+    managers = {t.id for _p, tree in trees for n in code_trees.nodes(tree, ast.Assign)
+                if isinstance(n.value, ast.Call) and _callee(n.value.func) == "LoginManager"
+                for t in n.targets if isinstance(t, ast.Name)}
+    if not managers:
+        return None
+    for path, tree in trees:
+        functions = {f.name: f for f in code_trees.nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)}
+        hooks: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str, int]] = []
+        for f in functions.values():
+            hooks += [(f, d.attr, d.lineno) for d in f.decorator_list if isinstance(d, ast.Attribute)
+                      and d.attr in _LOGIN_HOOKS and isinstance(d.value, ast.Name) and d.value.id in managers]
+        for c in code_trees.nodes(tree, ast.Call):
+            if isinstance(c.func, ast.Attribute) and c.func.attr in _LOGIN_HOOKS and _callee(c.func.value) in managers \
+                    and isinstance(c.func.value, ast.Name) and len(c.args) == 1 and isinstance(c.args[0], ast.Name) \
+                    and c.args[0].id in functions:
+                hooks.append((functions[c.args[0].id], c.func.attr, c.lineno))
+        # the request loader first: it is what authenticates a request that carries no session
+        for f, hook, line in sorted(hooks, key=lambda h: (h[1] != "request_loader", h[2], h[0].name)):
+            read = code_url_credentials.query_read(path, f, functions)
+            if read is not None:
+                named = hook if f.name == hook else f"{hook} {f.name}"
+                return f"the login manager's {named} ({path}:{line}): {read}"
+    return None
 
 
 def context(trees: Sequence[tuple[str, ast.Module]]) -> Context:
@@ -83,6 +134,7 @@ def context(trees: Sequence[tuple[str, ast.Module]]) -> Context:
             elif isinstance(n, ast.ClassDef):
                 ctx.classes.setdefault(n.name, []).append((path, n))
     ctx.limiters = frozenset(limiters)
+    ctx.login_query = _login_query(trees)
     for _path, tree in trees:
         for cls in code_trees.nodes(tree, ast.ClassDef):
             if not any(_callee(b) == "Api" for b in cls.bases):
@@ -213,11 +265,13 @@ def resource(ctx: Context, name: str, imported_from: str | None) -> Resource | N
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     seen: set[str] = set()
     todo = [cls]
+    login: str | None = None
     while todo:
         c = todo.pop(0)
         if c.name in seen:
             continue
         seen.add(c.name)
+        login = login or _decorated_login(ctx, c)
         for m in c.body:
             if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _VERBS:
                 methods.setdefault(m.name.upper(), m)
@@ -227,7 +281,19 @@ def resource(ctx: Context, name: str, imported_from: str | None) -> Resource | N
                 todo.append(base[0][1])
     if not methods:
         return None
-    return Resource(path, cls, tuple(sorted(methods.items())), _limited(path, cls, ctx.limiters))
+    return Resource(path, cls, tuple(sorted(methods.items())), _limited(path, cls, ctx.limiters), login)
+
+
+def _decorated_login(ctx: Context, cls: ast.ClassDef) -> str | None:
+    """Where a resource class's ``decorators`` or ``method_decorators`` list holds ``login_required``."""
+    for s in cls.body:
+        if isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("decorators", "method_decorators")
+                                             for t in s.targets) and isinstance(s.value, (ast.List, ast.Tuple)):
+            for e in s.value.elts:
+                if _callee(e) in _LOGIN_REQUIRED:
+                    where = next((f for f, c in ctx.classes.get(cls.name, []) if c is cls), "?")
+                    return f"{_callee(e)} in {cls.name}'s decorators at {where}:{e.lineno}"
+    return None
 
 
 def _limited(path: str, cls: ast.ClassDef, limiters: frozenset[str]) -> tuple[tuple[str, str], ...]:

@@ -1416,8 +1416,11 @@ def python_routes(path: str, text: str, flask: code_flask.Context | None = None)
                 continue
             framework = "FastAPI" if verb in _PY_VERBS or verb == "api_route" else "Flask"
             at = Location(path, dec.lineno, dec.col_offset + 1)
+            login = _login_query(flask, f"@login_required at {path}:{node.lineno}") \
+                if framework == "Flask" and code_flask.login_required(node) else None
             out.extend(_python_route(path, node, functions, m, join(prefix, route), at, f"{framework} route",
-                                     len(methods) == 1, limited, built) for m in methods)
+                                     len(methods) == 1, limited, built, login if m != "OPTIONS" else None)
+                       for m in methods)
     out.extend(_restful_routes(path, tree, flask))
     return out
 
@@ -1426,11 +1429,19 @@ def _module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.Async
     return {n.name: n for n in code_trees.nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)}
 
 
+def _login_query(flask: code_flask.Context, required: str | None) -> str | None:
+    """How a route that requires a login (``required``: where it says so) takes a credential in its URL, when the
+    service's login manager reads one from the query (``code_flask``); None otherwise."""
+    return f"its login ({required}) runs {flask.login_query}" \
+        if required is not None and flask.login_query is not None else None
+
+
 def _python_route(path: str, node: ast.FunctionDef | ast.AsyncFunctionDef,
                   functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], m: str, route: str, at: Location,
-                  framework: str, one_method: bool, limited: str | None, built: str | None) -> Route:
+                  framework: str, one_method: bool, limited: str | None, built: str | None,
+                  login: str | None = None) -> Route:
     """One route of a Python handler (a decorated function, or a resource class's method), with what its body
-    shows."""
+    shows; ``login``: how the login it requires takes a credential from the URL query (``_login_query``)."""
     calls = list(_python_calls(node, functions))
     writes = next((f"{c.func.attr}() at {path}:{c.lineno}" for c in calls if isinstance(c.func, ast.Attribute)
                    and c.func.attr in _WRITES and not (isinstance(c.func.value, ast.Name) and
@@ -1444,7 +1455,8 @@ def _python_route(path: str, node: ast.FunctionDef | ast.AsyncFunctionDef,
     writes = writes or creates  # a POST that creates at another service writes, as in JavaScript
     return Route(m, route, at, framework, cookie=cookie, fetch=fetch,
                  query_credential=code_url_credentials.python_handler(path, node,
-                                                                      code_url_credentials.path_params(route)),
+                                                                      code_url_credentials.path_params(route))
+                 or login,
                  handler=Location(path, node.lineno, node.col_offset + 1),
                  writes=writes if one_method or m not in ("GET", "HEAD", "OPTIONS") else None,
                  amount=amount if m not in ("GET", "HEAD", "OPTIONS") else None,
@@ -1485,8 +1497,11 @@ def _restful_routes(path: str, tree: ast.Module, flask: code_flask.Context) -> l
             at = Location(path, arg.lineno, arg.col_offset + 1)
             for verb, method in res.methods:
                 limited = next((said for m, said in res.limited if m in ("*", verb)), None)
+                required = res.login or (f"@login_required at {res.file}:{method.lineno}"
+                                         if code_flask.login_required(method) else None)
                 out.append(_python_route(res.file, method, functions, verb, normalise(route), at,
-                                         f"Flask-RESTful resource {res.node.name}", True, limited, built))
+                                         f"Flask-RESTful resource {res.node.name}", True, limited, built,
+                                         _login_query(flask, required) if verb != "OPTIONS" else None))
     return out
 
 

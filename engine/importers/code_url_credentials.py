@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 
 URL_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "client_secret", "apikey", "api_key",
                              "api-key", "access_token", "auth_token", "token"})
@@ -63,6 +64,31 @@ def python_handler(path: str, fn: ast.FunctionDef | ast.AsyncFunctionDef, route_
     return None
 
 
+def query_read(path: str, fn: ast.FunctionDef | ast.AsyncFunctionDef,
+               functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], depth: int = 3) -> str | None:
+    """Where ``fn`` (in file ``path``), or a function of its module that it calls by name (down to ``depth`` calls),
+    reads a credential-named parameter from the URL query (``request.args.get("api_key")``), said; None when none
+    does. An authentication hook (Flask-Login's request loader) reads the credential in a helper of its own more often
+    than in its body (Redash: ``request_loader`` -> ``api_key_load_user_from_request`` -> ``get_api_key_from_request``).
+    """
+    todo, seen = [(fn, 0)], {fn.name}
+    while todo:
+        f, level = todo.pop(0)
+        called: list[str] = []
+        for node in ast.walk(f):
+            name = _query_name(node) if isinstance(node, (ast.Call, ast.Subscript)) else None
+            if name is not None and name.lower() in URL_CREDENTIALS and isinstance(node, ast.expr):
+                return f"{name!r} read from the URL query at {path}:{node.lineno}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
+                called.append(node.func.id)
+        if level < depth:
+            for callee in dict.fromkeys(called):
+                if callee not in seen:
+                    seen.add(callee)
+                    todo.append((functions[callee], level + 1))
+    return None
+
+
 _NEST_QUERY = re.compile(r"@Query\s*\(\s*(['\"])([\w-]+)\1")
 _JS_QUERY = re.compile(r"\b(?:req|request)\s*\.\s*query\s*(?:\.\s*([\w$]+)|\[\s*(['\"])([\w-]+)\2\s*\])")
 _JS_QUERY_DESTRUCTURED = re.compile(r"\{([^{}]*)\}\s*=\s*(?:req|request)\s*\.\s*query\b")
@@ -100,4 +126,4 @@ def path_params(route: str) -> frozenset[str]:
                                                                      route))
 
 
-__all__ = ["URL_CREDENTIALS", "js_handler", "path_params", "python_handler"]
+__all__ = ["URL_CREDENTIALS", "js_handler", "path_params", "python_handler", "query_read"]

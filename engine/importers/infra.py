@@ -626,22 +626,93 @@ class Edge:
     certificate (``tlsAllowInvalidCertificates=true``)."""
 
 
-_UNVERIFIED_OPTIONS = ("tlsallowinvalidcertificates", "tlsallowinvalidhostnames", "tlsinsecure", "sslinsecure",
-                       "insecureskipverify", "skipverify", "skip_verify", "tlsskipverify", "ssl_cert_reqs")
-"""URL query options that turn the client's certificate check off (MongoDB's ``tlsAllowInvalidCertificates``,
+_TRUE = ("true", "1", "yes")
+_UNVERIFIED_OPTIONS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("tlsallowinvalidcertificates", "tlsallowinvalidhostnames", "tlsinsecure", "sslinsecure",
+                     "insecureskipverify", "skipverify", "skip_verify", "tlsskipverify", "trustservercertificate"),
+                    _TRUE),
+    "ssl_cert_reqs": ("none",), "verifyservercertificate": ("false", "0", "no"),
+    "sslfactory": ("org.postgresql.ssl.nonvalidatingfactory",)}
+"""Options of a URL's query or of a ``key=value;...`` connection string that turn the client's certificate check off,
+with the values that do (compared lower-cased, blanks in the key dropped): MongoDB's ``tlsAllowInvalidCertificates``,
 ``tlsAllowInvalidHostnames``, ``tlsInsecure``, legacy ``sslInsecure``; ``skip_verify``/``tlsSkipVerify`` in Go drivers'
-DSNs; redis-py's ``ssl_cert_reqs=none``). PostgreSQL's ``sslmode=disable`` or ``require`` is not one: the first uses no
-TLS at all, the second never verified (the ``tls`` question), and neither is a check turned off by a setting."""
-_UNVERIFIED_VALUES = ("true", "1", "yes", "none")
+DSNs; redis-py's ``ssl_cert_reqs=none``; SqlClient's, Npgsql's and the SQL Server JDBC driver's
+``TrustServerCertificate=true`` (``Trust Server Certificate``); MySQL Connector/J's ``verifyServerCertificate=false``;
+the PostgreSQL JDBC driver's ``sslfactory=org.postgresql.ssl.NonValidatingFactory``. PostgreSQL's ``sslmode=disable``
+or ``require`` is not one: the first uses no TLS at all, the second never verified (the ``tls`` question), and neither
+is a check turned off by a setting."""
+_NO_TLS = re.compile(r"(?:^|[?&;])\s*(?:encrypt\s*=\s*(?:false|no|optional)|ssl\s*mode\s*=\s*disabled?"
+                     r"|usessl\s*=\s*false)\s*(?:$|[&;])", re.IGNORECASE)
+"""A connection string that asks for no TLS (SqlClient's ``Encrypt=False``, ``SSL Mode=Disable``, Connector/J's
+``useSSL=false``): whatever it says of certificates, the connection is not TLS (the ``tls`` question, not this one)."""
+_CLOSING = "}'\""  # what closes a string the option ends (``${DB:-Server=db;TrustServerCertificate=true}``)
+_OPTION = re.compile(r"(?:^|[?&;])\s*([A-Za-z_][A-Za-z_ ]*?)\s*=\s*([^&;\s,]*)")
 
 
 def unverified_tls(text: str) -> str | None:
-    """The option of a URL's query in ``text`` that has its client accept any certificate, as written
-    (``tlsAllowInvalidCertificates=true``); None when there is none."""
-    for m in re.finditer(r"[?&;]([A-Za-z_]+)=([^&;\s,]*)", text):
-        key, value = m.group(1).lower(), m.group(2).lower()
-        if key in _UNVERIFIED_OPTIONS and value in _UNVERIFIED_VALUES and (key == "ssl_cert_reqs") == (value == "none"):
-            return f"{m.group(1)}={m.group(2)}"
+    """The option of a URL's query or of a ``key=value;`` connection string in ``text`` that has its client accept any
+    certificate, as written (``tlsAllowInvalidCertificates=true``, ``TrustServerCertificate=True``); None when there is
+    none, or when the string asks for no TLS at all (``Encrypt=False``)."""
+    if "?" not in text and ";" not in text:
+        return None
+    for m in _OPTION.finditer(text):
+        key, value = m.group(1).replace(" ", "").lower(), m.group(2).rstrip(_CLOSING).lower()
+        if value in _UNVERIFIED_OPTIONS.get(key, ()):
+            return None if _NO_TLS.search(text) else f"{m.group(1)}={m.group(2).rstrip(_CLOSING)}"
+    return None
+
+
+_SKIP_VERIFY_VARS = tuple(sorted((
+    *((s, (*_TRUE, "on")) for s in ("INSECURE_SKIP_VERIFY", "SKIP_TLS_VERIFY", "SKIP_SSL_VERIFY", "TLS_SKIP_VERIFY",
+                                    "SSL_SKIP_VERIFY", "SKIP_VERIFY", "SKIP_CERT_VERIFY",
+                                    "ALLOW_INVALID_CERTIFICATES")),
+    *((s, ("false", "0", "no", "off")) for s in ("TLS_VERIFY", "SSL_VERIFY", "VERIFY_TLS", "VERIFY_SSL",
+                                                 "SSL_VERIFY_PEER", "TLS_REJECT_UNAUTHORIZED"))),
+    key=lambda s: -len(s[0])))
+"""Suffixes of a variable that turns its client's certificate check off, with the values that do: a variable named
+``<PREFIX>_<suffix>`` does so for the client of the address a variable of the same prefix gives (``OPAMP_SERVER_TLS_
+INSECURE_SKIP_VERIFY=true`` beside ``OPAMP_SERVER_ENDPOINT``, ``CONSUL_HTTP_SSL_VERIFY=false`` beside
+``CONSUL_HTTP_ADDR``). ``*_TLS_INSECURE`` is not one: some clients (the OpenTelemetry Collector's) read it as no TLS."""
+_PLAIN_SCHEMES = frozenset({"http", "ws", "redis", "amqp", "mqtt", "nats", "tcp", "ldap"})
+_TLS_SCHEMES = frozenset({"https", "wss", "rediss", "amqps", "mqtts", "grpcs", "ldaps"})
+_SCHEME_AT = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)://")
+_TLS_OPTION = re.compile(r"[?&;](?:tls|ssl)=true\b", re.IGNORECASE)
+
+
+def skip_verify_prefix(key: str, value: str) -> str | None:
+    """The prefix of the addresses whose client a variable has accept any certificate (``OPAMP_SERVER`` for
+    ``OPAMP_SERVER_TLS_INSECURE_SKIP_VERIFY=true``), ``""`` for every TLS client of the process (Node's
+    ``NODE_TLS_REJECT_UNAUTHORIZED=0``), None when it says no such thing (or names no prefix: ``SKIP_VERIFY`` alone
+    says whose)."""
+    k, v = key.upper(), value.strip().strip("'\"").lower()
+    if k == "NODE_TLS_REJECT_UNAUTHORIZED":
+        return "" if v == "0" else None
+    for suffix, off in _SKIP_VERIFY_VARS:
+        if k.endswith("_" + suffix):
+            prefix = re.sub(r"_(?:TLS|SSL)$", "", k[: -len(suffix) - 1])
+            return prefix if v in off and prefix else None
+    return None
+
+
+def _unverified_by_variable(edge: Edge, mentions: Sequence[Mention]) -> tuple[str, Location, str] | None:
+    """The variable of the caller's environment that has its client of ``edge``'s target accept any certificate: a
+    ``skip_verify_prefix`` whose prefix is that of a variable the edge is drawn from, unless that address is plain
+    (``http://``, ``ws://``: no TLS, nothing to verify); ``NODE_TLS_REJECT_UNAUTHORIZED=0`` when the address is TLS
+    (``https://``, ``wss://``, ``?tls=true``)."""
+    addresses = {m.key: m.text for m in mentions if m.key != "command"}
+    for m in mentions:
+        prefix = skip_verify_prefix(m.key, m.text) if m.key != "command" else None
+        if prefix is None:
+            continue
+        for key, _whole in edge.keys:
+            text = addresses.get(key)
+            if text is None or key == m.key or (prefix and not (key == prefix or key.startswith(prefix + "_"))):
+                continue
+            scheme = _SCHEME_AT.match(text)
+            said = scheme.group(1).lower() if scheme else None
+            if (said in _PLAIN_SCHEMES) if prefix else not (said in _TLS_SCHEMES or _TLS_OPTION.search(text)):
+                continue
+            return f"{m.key}={m.text}", m.location, f"{m.where}, beside {key}"
     return None
 
 
@@ -818,9 +889,12 @@ def infer_edges(mentions: Mapping[str, Sequence[Mention]], hosts: dict[str, str]
                     edge.evidence.append(note)
                 if (m.key, m.whole) not in edge.keys:
                     edge.keys.append((m.key, m.whole))
-                option = unverified_tls(text) if "?" in text and edge.unverified is None else None
+                option = unverified_tls(text) if edge.unverified is None else None
                 if option is not None:
                     edge.unverified = (option, m.location, what)
+    for (source, _target), edge in edges.items():
+        if edge.unverified is None:
+            edge.unverified = _unverified_by_variable(edge, mentions[source])
     return [edges[k] for k in sorted(edges)]
 
 

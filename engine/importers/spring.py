@@ -7,7 +7,9 @@ it connects: ``spring.datasource.url`` (``jdbc:mysql://orders-db/orders``), ``sp
 (``eureka.client.service-url.defaultZone``), the config server (``spring.cloud.config.uri``), the
 OAuth2 endpoints it calls, and any other property whose value is an ``http(s)``/``grpc`` URL. Each
 becomes an interaction of the service with its evidence in ``inferred_from`` (the property), to a
-datastore, a broker (asynchronous), a service or, for a public host, an external.
+datastore, a broker (asynchronous), a service or, for a public host, an external. A connection URL whose options
+turn the driver's certificate check off (``trustServerCertificate=true``, ``verifyServerCertificate=false``,
+``tlsAllowInvalidCertificates=true``: ``infra.unverified_tls``) makes the call and the datastore ``tls_verify: false``.
 
 What the configuration states about those calls is kept: ``feign.client.config.<name>.readTimeout``
 and ``<name>.ribbon.ReadTimeout`` (a call to the service ``<name>``, with its timeout), Hystrix around
@@ -403,6 +405,10 @@ class _App:
         edge = infra.Edge(self.name, target, protocol, [f"{prop.name} ({prop.location})"], prop.location, external)
         data = infra.edge_fact(edge, rec)
         key = self.body.fact("interactions", data, prop.location)
+        option = infra.unverified_tls(str(prop.value)) if isinstance(prop.value, str) else None
+        if option is not None:  # the connection URL turns the driver's certificate check off
+            edge.unverified = (option, prop.location, prop.name)
+            infra.record_edge_tls(self.body, data, edge)
         self.body.drawn_from[key] = (*self.body.drawn_from.get(key, ()), prop.name)
         self.edges.setdefault(target, self.body.get("interactions", key) or {})
 
