@@ -3803,12 +3803,15 @@ def _worker_processes(docs: Sequence[Document]) -> list[Document]:
 
 def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
     """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
-    checks only (``_message_workers``): no request enters the system there; and with ``kind: worker`` on each queue
-    worker whose code is not read (no document of its own says it)."""
+    checks only (``_message_workers``): no request enters the system there; without the routes of a queue worker
+    whose code routes its health checks alone (they answer its probes, never a request: no endpoints of the design);
+    and with ``kind: worker`` on each queue worker whose code is not read (no document of its own says it)."""
     drop = {safe_name(f"{name}-entry"): f"{safe_name(name + '-entry')} not drawn: {name} serves no request ({why})"
             for name, why in workers.items() if "health only" in why}
     coded = {d.service for d in docs if isinstance(d, RoutesDocument)}
     uncoded = {name: why for name, why in workers.items() if name not in coded}
+    docs = [replace(d, routes=()) if isinstance(d, RoutesDocument) and d.service in workers and d.health_only
+            else d for d in docs]
 
     def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
         d = without_facts(doc, "endpoints", drop) if drop else doc
@@ -4363,10 +4366,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
                              channels=code_amqp.with_variables(d.traits.channels, own),
                              debug_mode=_debug_mode(d.django_debug, deployed, hidden))
-            # a queue worker's health routes answer its probes, never a request: not endpoints of the design
-            served = () if d.service in workers and d.health_only is not None else \
-                _deployed_routes(d, deployed, hidden)[0]
-            rebuilt = build(d.service, served,
+            rebuilt = build(d.service, _deployed_routes(d, deployed, hidden)[0],
                             d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""), d.secrets,
                             links.get(d.service, ()), traits, edges.get(d.service, ()), flag_calls.get(d.service, ()),
                             workers.get(d.service), bounded.get(d.service, ()), guarded=guarded.get(d.service, ()),
