@@ -535,7 +535,10 @@ def _context(design: Design) -> _Context:
         users_of.setdefault(ds_name, set()).add(svc)
         # a gateway that routes requests to a store (an S3 API published under a path) passes its callers' writes:
         # it owns none of that data, so it is no writer of it (a gateway writing a database of its own still is)
-        if mode == "write" and not (services.get(svc, {}).get("kind") == "gateway" and (svc, ds_name) in routes):
+        # an operator's tool (a database console: Adminer, pgAdmin) writes with an operator's hands, for whoever runs
+        # the system: it owns no data of the store, so it is no second writer either
+        if mode == "write" and not (services.get(svc, {}).get("kind") == "gateway" and (svc, ds_name) in routes) \
+                and services.get(svc, {}).get("operator_tool") is not True:
             writers_of.setdefault(ds_name, set()).add(svc)
     servers: dict[str, int] = {}
     server_lead: dict[str, str] = {}

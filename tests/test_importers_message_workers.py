@@ -108,3 +108,31 @@ def test_a_service_whose_code_is_not_handed_over_is_a_worker_when_nothing_reache
     ledger = fact(design, "service:ledger")
     assert ledger.data.get("kind") == "worker"
     assert "kind" not in fact(design, "service:audit").data  # shop calls it: it may serve requests
+
+
+_EXPRESS_HEALTH = """
+    const express = require('express');
+    const app = express();
+    app.get('%s', (req, res) => res.send('ok'));
+    app.listen(3000);
+"""
+
+
+def test_a_broker_client_whose_code_routes_only_its_health_checks_is_a_worker(tmp_path: Any) -> None:
+    # Any framework: a service whose routes are all health checks' (a NestJS or Express /health-check) answers its
+    # probes only. Nothing else reaching it and a broker feeding it, it is a queue worker, and its health route is
+    # no endpoint of the design (no request is served there).
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", _BROKERED)
+    write(tmp, "ledger/server.js", _EXPRESS_HEALTH % "/v1/health-check")
+    write(tmp, "audit/server.js", _EXPRESS_HEALTH % "/v1/reports")  # a real route: it may serve requests
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/ledger", f"source={tmp}/audit"])
+    design = load_documents(docs)
+    ledger = fact(design, "service:ledger")
+    assert ledger.data.get("kind") == "worker"
+    assert any(n.startswith("kind worker: its code maps health checks and no route (")
+               for d in docs for n in getattr(d, "notes", {}).get("service:ledger", []))
+    keys = design.by_key()
+    assert not any(k.startswith("endpoint:") and "health-check" in k for k in keys)
+    assert "kind" not in fact(design, "service:audit").data
+    assert any(k.startswith("endpoint:") and "/v1/reports" in k for k in keys)

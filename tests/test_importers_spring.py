@@ -267,28 +267,76 @@ def test_a_property_the_deployment_sets_again_draws_no_call_from_the_files_value
     assert calls == {"interaction:catalog->stock", "interaction:catalog->pricing"}
 
 
+_EDGE_DEFAULTS = """
+    spring.application.name={name}
+    {name}.endpoints.stock=http://edge/stock
+    {name}.endpoints.reviews=http://edge/reviews
+"""
+"""A service's own file: two addresses on the edge host, defaults for running outside the deployment."""
+
+
+def _stock_overridden(tmp: str, names: tuple[str, ...], extra: str = "") -> tuple[str, list[str]]:
+    """A compose file setting ``<NAME>_ENDPOINTS_STOCK`` on each of ``names`` (beside stock, edge and auth), and each
+    one's ``_EDGE_DEFAULTS`` followed by ``extra`` lines."""
+    services = "".join(f"""
+          {n}:
+            image: acme/{n}
+            environment: {{{n.upper()}_ENDPOINTS_STOCK: "http://stock:8080/stock"}}""" for n in names)
+    compose = write(tmp, "compose.yaml", f"""
+        services:{services}
+          stock: {{image: acme/stock}}
+          edge: {{image: acme/edge}}
+          auth: {{image: acme/auth}}
+    """)
+    return compose, [write(tmp, f"{n}/src/main/resources/application.properties",
+                           _EDGE_DEFAULTS.format(name=n) + extra) for n in names]
+
+
 def test_a_call_another_unset_property_draws_too_is_kept(tmp_path: Any) -> None:
     from engine.importers import load_artifacts
     from engine.loader import load_documents
 
-    tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          catalog:
-            image: acme/catalog
-            environment: {CATALOG_ENDPOINTS_STOCK: "http://stock:8080/stock"}
-          stock: {image: acme/stock}
-          edge: {image: acme/edge}
-    """)
-    props = write(tmp, "catalog/src/main/resources/application.properties", """
-        spring.application.name=catalog
-        catalog.endpoints.stock=http://edge/stock
-        catalog.endpoints.reviews=http://edge/reviews
-    """)
+    compose, (props,) = _stock_overridden(str(tmp_path), ("catalog",))
     design = load_documents(load_artifacts([f"compose={compose}", f"spring={props}"]))
     calls = {k for k in design.by_key() if k.startswith("interaction:catalog->")}
     # the reviews still go through the edge host
     assert calls == {"interaction:catalog->stock", "interaction:catalog->edge"}
+
+
+def test_a_file_property_no_code_reads_draws_no_call_beside_one_the_deployment_sets_again(tmp_path: Any) -> None:
+    # The file gives two addresses on the edge host; the deployment sets the stock one again (Spring binds
+    # CATALOG_ENDPOINTS_STOCK to it), and nothing of catalog's code names the reviews one (its configuration class
+    # is in a library not handed over): no call goes to the edge. A second service whose code reads the reviews
+    # address keeps its call.
+    from engine.importers import load_artifacts
+    from engine.loader import load_documents
+
+    tmp = str(tmp_path)
+    # a framework's own property (Spring Security OAuth2's token URI) is read with no code naming it
+    compose, (catalog, basket) = _stock_overridden(tmp, ("catalog", "basket"),
+                                                   "    security.oauth2.client.access-token-uri=http://auth/token\n")
+    java = """
+        package shop;
+        @Service
+        public class StockClient {
+            private final EndpointsConfig config;
+            public String stock() { return restClient.get().uri(config.stock()).retrieve().body(String.class); }
+            %s
+        }
+    """
+    write(tmp, "catalog/src/main/java/shop/StockClient.java", java % "")
+    write(tmp, "basket/src/main/java/shop/StockClient.java",
+          java % ("public String reviews() { "
+                  "return restClient.get().uri(config.reviews()).retrieve().body(String.class); }"))
+    docs = load_artifacts([f"compose={compose}", f"spring={catalog}", f"spring={basket}",
+                           f"source={tmp}/catalog", f"source={tmp}/basket"])
+    design = load_documents(docs)
+    keys = design.by_key()
+    assert "interaction:catalog->edge" not in keys and "interaction:catalog->auth" in keys
+    assert "interaction:basket->edge" in keys  # its code reads the reviews address
+    assert any("catalog->edge not drawn from catalog.endpoints.reviews, catalog.endpoints.stock: "
+               "CATALOG_ENDPOINTS_STOCK sets catalog.endpoints.stock again; nothing of catalog's code reads "
+               "catalog.endpoints.reviews" in text for d in docs for _at, text in d.remarks)
 
 
 def test_a_module_imported_for_a_deployed_service_is_read_as_that_service_not_its_own_name(tmp_path: Any) -> None:

@@ -152,9 +152,10 @@ class ArtifactDocument(Document):
         return self.where.get((), Location(self.file, 1, 1))
 
 
-HEALTH_PATH = re.compile(r"/(?:hc|healthz?|health/(?:live|ready|liveness|readiness)|liveness|readiness|"
-                         r"actuator/health)/?(?:[?#].*)?$", re.IGNORECASE)
-"""A URL's path that is a health check's (``/hc``, ``/healthz``, ``/actuator/health``): who requests it polls health."""
+HEALTH_PATH = re.compile(r"/(?:hc|healthz?|health[-_]?check|health/(?:live|ready|liveness|readiness)|liveness|"
+                         r"readiness|actuator/health)/?(?:[?#].*)?$", re.IGNORECASE)
+"""A URL's path that is a health check's (``/hc``, ``/healthz``, ``/health-check``, ``/actuator/health``): who requests
+it polls health."""
 
 
 def environments(docs: Sequence[Document]) -> dict[str, dict[str, tuple[str, Location]]]:

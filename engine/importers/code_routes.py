@@ -432,7 +432,8 @@ class RoutesDocument(ArtifactDocument):
     """The same-origin requests its browser code sends with prices the client sets, by method and path
     (``code_js_amount.priced_posts``)."""
     health_only: Location | None = None
-    """Where its code maps health checks, when it maps them and no other endpoint (``code_csharp.health_only``)."""
+    """Where its code maps health checks, when it maps them and no other endpoint (``code_csharp.health_only``), or
+    declares routes that are all health checks' (``_health_routes``)."""
     authorities: Mapping[str, Location] = field(default_factory=dict)
     """The settings its code reads only as a token issuer's address (``code_csharp.token_authorities``), by key,
     with where: ``compose`` marks the calls drawn from them ``during: background``."""
@@ -2888,8 +2889,17 @@ def _code_names(doc: RoutesDocument, texts: Sequence[tuple[str, str]], others: S
     doc.names_idempotency_key = any("idempot" in t.lower() for _f, t in [*texts, *others])
     doc.priced_posts = code_js_amount.priced_posts([(f, blank_comments(t)) for f, t in [*texts, *others, *vue]
                                                     if f.endswith(code_js_amount.PRICED_SUFFIXES)])
-    doc.health_only, doc.authorities = code_csharp.health_only(cs), code_csharp.token_authorities(cs)
+    doc.health_only, doc.authorities = code_csharp.health_only(cs) or _health_routes(doc), \
+        code_csharp.token_authorities(cs)
     doc.swallowed = tuple(code_swallowed.csharp(cs))
+
+
+def _health_routes(doc: RoutesDocument) -> Location | None:
+    """Where the first of its routes is, when every route its code declares is a health check's (``GET /health``,
+    ``/health-check``: ``HEALTH_PATH``), whatever the framework: its web server serves its health and nothing else."""
+    if doc.routes and all(HEALTH_PATH.search(r.path) for r in doc.routes):
+        return min(doc.routes, key=lambda r: (r.at.file, r.at.line, r.at.column)).at
+    return None
 
 
 def _described_on_entry(body: Body, service: str, entry: str, fronts: Sequence[Front], described: Mapping[str, str],
@@ -3533,6 +3543,68 @@ def _unread_components(caller: RoutesDocument, keys: Sequence[str]) -> str:
     return ", ".join(dict.fromkeys(said))
 
 
+_OWN_ROOTS = ("spring.", "eureka.", "management.", "server.", "logging.", "info.", "security.", "endpoints.",
+              "otel.", "feign.", "ribbon.", "hystrix.", "turbine.", "resilience4j.", "zuul.", "keycloak.", "quarkus.",
+              "micronaut.", "kafka.", "grpc.")
+"""Property roots a framework or client library reads by itself (Spring Boot's own, Spring Boot 1's ``security.oauth2``
+client, Spring Cloud Netflix's, a Keycloak adapter's...): a call drawn from one is made whatever the code names."""
+
+
+def _unread_file_properties(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the synchronous calls a Spring configuration file draws from properties of the service's own
+    (no framework's root) when each is either set again by the deployment (Spring binds ``SHOP_SERVICES_STOCK`` to
+    ``shop.services.stock`` in place of the file's value) or read by nothing of the service: no code or placeholder
+    names the property, no prefix its code names covers it, and its code names nothing called like its last part
+    (``.rating()``, ``getRating()``, a ``rating`` key), or it binds to a component of one of the service's
+    configuration classes that no code reads. The file's address then is not where any call goes: the deployment's
+    own value draws its call, if any. A call one of whose properties some code may read is kept."""
+    coded = {d.service: d for d in docs if isinstance(d, RoutesDocument) and d.names}
+    if not coded:
+        return list(docs)
+    env, unseen = environments(docs), unseen_environments(docs)
+    stores = {str(x.get("name")) for d in docs if isinstance(d.data, dict) for section in ("datastores", "channels")
+              for x in d.data.get(section) or [] if isinstance(x, dict)}
+    out: list[Document] = []
+    for d in docs:
+        items = d.data.get("interactions") if isinstance(d.data, dict) else None
+        drawn = getattr(d, "drawn_from", None) or {}
+        if not isinstance(d, ArtifactDocument) or d.format != "spring" or not drawn or not isinstance(items, list):
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for i in items:
+            if not isinstance(i, dict) or i.get("style") == "async" or str(i.get("to")) in stores:
+                continue
+            ident = f"{i.get('from')}->{i.get('to')}"
+            caller, keys = coded.get(str(i.get("from"))), drawn.get(ident, ())
+            if caller is None or not keys or "*" in unseen.get(caller.service, frozenset()) or any(
+                    k.lower().startswith(_OWN_ROOTS) for k in keys):
+                continue
+            given = {_name(v): v for v in env.get(caller.service, {})}
+            unread = [k for k in keys if _name(k) not in given]
+            if not unread or not all(_nothing_reads(caller, k) for k in unread):
+                continue
+            said = [f"{given[_name(k)]} sets {k} again" for k in keys if _name(k) in given]
+            drop[ident] = (f"{ident} not drawn from {', '.join(keys)}: " + "; ".join(
+                [*said, f"nothing of {caller.service}'s code reads {', '.join(unread)}"]) + ": no call goes to the "
+                "file's address")
+        out.append(without_facts(d, "interactions", drop))
+    return out
+
+
+def _nothing_reads(caller: RoutesDocument, key: str) -> bool:
+    """Whether nothing of ``caller`` reads the property ``key``: it binds to a configuration class's component no
+    code reads, or no configuration class of the code takes it and its code names neither the property, nor a prefix
+    covering it, nor anything called like its last part."""
+    n = _name(key)
+    if n in caller.read or any(p.endswith("*") and len(p) > 4 and n.startswith(p[:-1]) for p in caller.read):
+        return False
+    if code_properties.unread(key, caller.properties) is not None:
+        return True
+    bound = any(n.startswith(p) for p in code_properties.prefixes(caller.properties))
+    return not bound and _name(key.rsplit(".", 1)[-1]) not in caller.read
+
+
 _RELATIONAL = ("sql", "jdbc", "jpa", "hibernate", "persistence", "datasource", "repository", "dbcontext",
                "entityframework", "dapper", "mybatis", "jooq", "r2dbc", "psycopg", "pgx", "sequelize", "knex", "prisma",
                "typeorm", "gorm", "flyway", "liquibase")
@@ -3783,7 +3855,8 @@ def _message_workers(docs: Sequence[Document],
     (``style: async``): a queue worker (``kind: worker``), which needs no readiness to receive requests. A port the
     deployment publishes does not make it one that serves requests when its code maps health checks and nothing
     else (``RoutesDocument.health_only``) and nothing reaches it but health polls (``during: background``)."""
-    routes = {d.service: bool(d.routes) for d in docs if isinstance(d, RoutesDocument)}
+    # a server of health checks alone serves no request: its routes count as none
+    routes = {d.service: bool(d.routes) and d.health_only is None for d in docs if isinstance(d, RoutesDocument)}
     health = {d.service: d.health_only for d in docs if isinstance(d, RoutesDocument) and d.health_only}
     internal: dict[str, str] = {}
     published: dict[str, str] = {}
@@ -3798,7 +3871,9 @@ def _message_workers(docs: Sequence[Document],
                 (internal if svc.get("exposure") == "internal" else published)[str(svc.get("name"))] = \
                     str(svc.get("kind") or "")
         for ep in d.data.get("endpoints") or []:
-            if isinstance(ep, dict):
+            # the health route of a service's own code is polled, never requested
+            if isinstance(ep, dict) and not (isinstance(d, RoutesDocument) and d.health_only is not None
+                                             and HEALTH_PATH.search(str(ep.get("path") or ""))):
                 to = [str(x) for x in [ep.get("served_by"), *(ep.get("routes_to") or [])]]
                 reached.update(to)
                 polled.update(x for x in to if ep.get("name") != safe_name(f"{x}-entry"))
@@ -3813,7 +3888,8 @@ def _message_workers(docs: Sequence[Document],
         for e in found:
             if e.data.get("style") == "async":
                 brokered.setdefault(name, e.target)
-    out = {name: ("no route found in its code, " if name in routes else "none of its code read, ") +
+    out = {name: (f"its code maps health checks and no route ({health[name]}), " if name in health else
+                  "no route found in its code, " if name in routes else "none of its code read, ") +
                  f"no port of it published, nothing in the deployment calls it or routes to it, and it exchanges "
                  f"messages through {brokered[name]}: a queue worker, it serves no request"
            for name, kind in internal.items()
@@ -3852,12 +3928,15 @@ def _worker_processes(docs: Sequence[Document]) -> list[Document]:
 
 def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
     """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
-    checks only (``_message_workers``): no request enters the system there; and with ``kind: worker`` on each queue
-    worker whose code is not read (no document of its own says it)."""
+    checks only (``_message_workers``): no request enters the system there; without the routes of a queue worker
+    whose code routes its health checks alone (they answer its probes, never a request: no endpoints of the design);
+    and with ``kind: worker`` on each queue worker whose code is not read (no document of its own says it)."""
     drop = {safe_name(f"{name}-entry"): f"{safe_name(name + '-entry')} not drawn: {name} serves no request ({why})"
             for name, why in workers.items() if "health only" in why}
     coded = {d.service for d in docs if isinstance(d, RoutesDocument)}
     uncoded = {name: why for name, why in workers.items() if name not in coded}
+    docs = [replace(d, routes=()) if isinstance(d, RoutesDocument) and d.service in workers and d.health_only
+            else d for d in docs]
 
     def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
         d = without_facts(doc, "endpoints", drop) if drop else doc
@@ -4357,9 +4436,9 @@ def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
 
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
+    docs = _unread_file_properties(_unread_variables(_worker_processes(_django_processes(docs))))
     docs = _read_accesses(_unserved_retries(_refused_credentials(_unread_credentials(_start_order_only(
-        _unproxied_links(_by_image(_unread_settings(_unread_variables(_worker_processes(_django_processes(
-            docs)))))))))))
+        _unproxied_links(_by_image(_unread_settings(docs))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _specs_of_their_service(docs)
