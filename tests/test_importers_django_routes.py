@@ -73,23 +73,27 @@ def _remarks(docs: list[Any]) -> list[str]:
     return [what for d in docs for _at, what in d.remarks]
 
 
+_PROCESSES = """
+    services:
+      redis:
+        image: redis:7
+      api:
+        image: acme/shop
+        command: gunicorn shop.wsgi
+        ports: ["8000:8000"]
+      worker:
+        image: acme/shop
+        command: celery -A shop worker
+      migrator:
+        image: acme/shop
+        command: python manage.py migrate
+"""
+"""The web process, a Celery worker and a migrator of one Django image."""
+
+
 def test_django_routes_go_to_the_web_process_only(tmp_path: Any) -> None:
     tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          redis:
-            image: redis:7
-          api:
-            image: acme/shop
-            command: gunicorn shop.wsgi
-            ports: ["8000:8000"]
-          worker:
-            image: acme/shop
-            command: celery -A shop worker
-          migrator:
-            image: acme/shop
-            command: python manage.py migrate
-    """)
+    compose = write(tmp, "compose.yaml", _PROCESSES)
     code = _project(tmp)
     docs = load_artifacts([f"compose={compose}", *(f"source:{s}={code}" for s in ("api", "worker", "migrator"))])
     served = {k[0] for k in _endpoints(docs) if k[1] != "ANY"}
@@ -274,19 +278,7 @@ def test_a_class_views_handler_creating_an_admin_record_is_administrative_by_met
 
 def test_api_keys_looked_up_in_request_code_are_the_web_process_s_only(tmp_path: Any) -> None:
     tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          api:
-            image: acme/shop
-            command: gunicorn shop.wsgi
-            ports: ["8000:8000"]
-          worker:
-            image: acme/shop
-            command: celery -A shop worker
-          migrator:
-            image: acme/shop
-            command: python manage.py migrate
-    """)
+    compose = write(tmp, "compose.yaml", _PROCESSES)
     code = _project(tmp)
     write(tmp, "backend/shop/models.py", """
         from django.db import models

@@ -59,6 +59,8 @@ _SQL_COLUMN = re.compile(r"^\s*[\"`\[]?(\w+)[\"`\]]?\s+(?:text|varchar|character
 _CLASS = re.compile(r"^([ \t]*)class\s+(\w+)\s*[(:]", re.MULTILINE)
 _PY_COLUMN = re.compile(r"^[ \t]+(\w+)\s*(?::[^=\n]*)?=\s*(?:db\.|sa\.|models\.)?(?:Column|mapped_column|CharField|"
                         r"TextField|UUIDField)\s*\(", re.MULTILINE)
+_PY_FIELDS = ("Column(", "mapped_column(", "CharField(", "TextField(", "UUIDField(")
+"""What a Python file that declares a text column writes (a cheap test before ``_PY_COLUMN``)."""
 _PRISMA_MODEL = re.compile(r"^model\s+(\w+)\s*\{", re.MULTILINE)
 _PRISMA_COLUMN = re.compile(r"^\s*(\w+)\s+String\b", re.MULTILINE)
 _ENTITY = re.compile(r"@Entity\s*\([^)]*\)\s*(?:export\s+)?class\s+(\w+)")
@@ -117,10 +119,10 @@ def columns(texts: Sequence[tuple[str, str]]) -> list[Column]:
     out: list[Column] = []
     for path, code in texts:
         found: list[tuple[str, str, int]] = []
-        for m in _CREATE.finditer(code):
+        for m in _CREATE.finditer(code) if "TABLE" in code or "table" in code else ():
             body = _block(code, m.end(), None)
             found.extend((m.group(1), c.group(1), m.end() + c.start(1)) for c in _SQL_COLUMN.finditer(body))
-        if path.endswith(".py"):
+        if path.endswith(".py") and any(k in code for k in _PY_FIELDS) and _PY_COLUMN.search(code):
             for m in _CLASS.finditer(code):
                 body = _block(code, m.end(), m.group(1))
                 found.extend((m.group(2), c.group(1), m.end() + c.start(1)) for c in _PY_COLUMN.finditer(body))
@@ -128,42 +130,42 @@ def columns(texts: Sequence[tuple[str, str]]) -> list[Column]:
             for m in _PRISMA_MODEL.finditer(code):
                 body = _block(code, m.end(), None)
                 found.extend((m.group(1), c.group(1), m.end() + c.start(1)) for c in _PRISMA_COLUMN.finditer(body))
-        if path.endswith(".ts"):
+        if path.endswith(".ts") and "@Entity" in code:
             for m in _ENTITY.finditer(code):
-                body = _block(code, code.find("{", m.end()) + 1, None)
                 start = code.find("{", m.end()) + 1
-                found.extend((m.group(1), c.group(1), start + c.start(1)) for c in _TS_COLUMN.finditer(body))
+                found.extend((m.group(1), c.group(1), start + c.start(1))
+                              for c in _TS_COLUMN.finditer(_block(code, start, None)))
         out.extend(Column(table, name, _loc(path, code, at)) for table, name, at in found
                    if _token_column(table, name))
     return out
 
 
 def _lookups(c: Column, texts: Sequence[tuple[str, str]]) -> Iterator[tuple[str, str, int, str]]:
-    """Each place the code looks the column up by equality: the file, what it writes, where, and the value."""
+    """Each place the code looks the column up by equality: the file, what it writes, where, and the value. An SQL
+    comparison counts in a statement that names the table (``FROM``, ``JOIN``, ``UPDATE`` within the 800 characters
+    before it), a TypeORM one after a mention of the entity."""
     name, table = re.escape(c.name), re.escape(c.table)
-    delegate = c.table[:1].lower() + c.table[1:]
-    patterns = [
-        re.compile(rf"\bWHERE\b[^;`\"']{{0,400}}?(?<![\w.])(?:[\"`]?{table}[\"`]?\.|\w{{1,3}}\.)?[\"`]?{name}[\"`]?"
-                   rf"\s*=\s*({_SQL_PARAM})", re.IGNORECASE),
-        re.compile(rf"\b{table}\s*\.\s*objects\s*\.\s*\w+\s*\([^()]*?\b{name}\s*=\s*([\w.]+)"),
-        re.compile(rf"\bQ\s*\(\s*{name}\s*=\s*([\w.]+)"),
-        re.compile(rf"\b(?:{table}|cls|self)\s*\.\s*{name}\s*==\s*([\w.]+)"),
-        re.compile(rf"\bfilter_by\s*\([^()]*?\b{name}\s*=\s*([\w.]+)"),
-        re.compile(rf"\.\s*{re.escape(delegate)}\s*\.\s*find(?:Unique|First)(?:OrThrow)?\s*\(\s*\{{\s*where\s*:\s*"
-                   rf"\{{[^{{}}]*?\b{name}\b\s*(?::\s*([\w.]+))?"),
-        re.compile(rf"\bfindOne(?:By)?\s*\(\s*\{{\s*(?:where\s*:\s*\{{\s*)?[^{{}}]*?\b{name}\b\s*(?::\s*([\w.]+))?"),
+    delegate = re.escape(c.table[:1].lower() + c.table[1:])
+    in_sql = re.compile(rf"\b(?:FROM|JOIN|UPDATE)\s+[\"`]?{table}\b", re.IGNORECASE)
+    patterns: list[tuple[re.Pattern[str], int, re.Pattern[str] | None]] = [
+        (re.compile(rf"\bWHERE\b[^;`\"']{{0,400}}?(?<![\w.])(?:[\"`]?{table}[\"`]?\.|\w{{1,3}}\.)?[\"`]?{name}[\"`]?"
+                    rf"\s*=\s*({_SQL_PARAM})", re.IGNORECASE), 800, in_sql),
+        (re.compile(rf"\b{table}\s*\.\s*objects\s*\.\s*\w+\s*\([^()]*?\b{name}\s*=\s*([\w.]+)"), 0, None),
+        (re.compile(rf"\bQ\s*\(\s*{name}\s*=\s*([\w.]+)"), 0, None),
+        (re.compile(rf"\b(?:{table}|cls|self)\s*\.\s*{name}\s*==\s*([\w.]+)"), 0, None),
+        (re.compile(rf"\bfilter_by\s*\([^()]*?\b{name}\s*=\s*([\w.]+)"), 0, None),
+        (re.compile(rf"\.\s*{delegate}\s*\.\s*find(?:Unique|First)(?:OrThrow)?\s*\(\s*\{{\s*where\s*:\s*"
+                    rf"\{{[^{{}}]*?\b{name}\b\s*(?::\s*([\w.]+))?"), 0, None),
+        (re.compile(rf"\bfindOne(?:By)?\s*\(\s*\{{\s*(?:where\s*:\s*\{{\s*)?[^{{}}]*?\b{name}\b\s*(?::\s*([\w.]+))?"),
+         300, re.compile(table, re.IGNORECASE)),
     ]
     for path, code in texts:
         if path.endswith(SUFFIXES):
             continue
-        for i, p in enumerate(patterns):
-            for m in p.finditer(code):
-                if i == 0 and not re.search(rf"\b(?:FROM|JOIN|UPDATE)\s+[\"`]?{table}\b", code[max(0, m.start() - 800):
-                                                                                                m.end()], re.I):
-                    continue
-                if i == 6 and table.lower() not in code[max(0, m.start() - 300):m.start()].lower():
-                    continue
-                yield path, " ".join(m.group(0).split())[-80:], m.start(), m.group(1) or c.name
+        for pattern, before, named in patterns:
+            for m in pattern.finditer(code):
+                if named is None or named.search(code, max(0, m.start() - before), m.end()):
+                    yield path, " ".join(m.group(0).split())[-80:], m.start(), m.group(1) or c.name
 
 
 def _hashed(c: Column, texts: Sequence[tuple[str, str]]) -> bool:
