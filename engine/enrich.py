@@ -741,7 +741,10 @@ def _endpoint_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact])
         new["slo_defined"] = f.name in x.slos or d["served_by"] in x.slos
     cookie = d.get("session_cookie") or {}
     same_site = cookie.get("same_site")
-    flags = (cookie.get("secure"), cookie.get("http_only"), None if same_site is None else same_site != "none")
+    secure = cookie.get("secure")
+    if secure == "same_as_request":  # Secure only on a request that came over TLS: served with a plaintext
+        secure = d.get("tls")        # listener (tls false), the cookie it sets there is not
+    flags = (secure, cookie.get("http_only"), None if same_site is None else same_site != "none")
     if False in flags:
         new["session_cookie_unprotected"] = True
     elif flags == (True, True, True):

@@ -73,23 +73,27 @@ def _remarks(docs: list[Any]) -> list[str]:
     return [what for d in docs for _at, what in d.remarks]
 
 
+_PROCESSES = """
+    services:
+      redis:
+        image: redis:7
+      api:
+        image: acme/shop
+        command: gunicorn shop.wsgi
+        ports: ["8000:8000"]
+      worker:
+        image: acme/shop
+        command: celery -A shop worker
+      migrator:
+        image: acme/shop
+        command: python manage.py migrate
+"""
+"""The web process, a Celery worker and a migrator of one Django image."""
+
+
 def test_django_routes_go_to_the_web_process_only(tmp_path: Any) -> None:
     tmp = str(tmp_path)
-    compose = write(tmp, "compose.yaml", """
-        services:
-          redis:
-            image: redis:7
-          api:
-            image: acme/shop
-            command: gunicorn shop.wsgi
-            ports: ["8000:8000"]
-          worker:
-            image: acme/shop
-            command: celery -A shop worker
-          migrator:
-            image: acme/shop
-            command: python manage.py migrate
-    """)
+    compose = write(tmp, "compose.yaml", _PROCESSES)
     code = _project(tmp)
     docs = load_artifacts([f"compose={compose}", *(f"source:{s}={code}" for s in ("api", "worker", "migrator"))])
     served = {k[0] for k in _endpoints(docs) if k[1] != "ANY"}
@@ -270,3 +274,23 @@ def test_a_class_views_handler_creating_an_admin_record_is_administrative_by_met
     assert eps[("api", "POST", "/owners/claim/")].get("admin") is True
     assert "admin" not in eps[("api", "GET", "/owners/claim/")]
     assert "admin" not in eps[("api", "POST", "/owners/notes/")]
+
+
+def test_api_keys_looked_up_in_request_code_are_the_web_process_s_only(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", _PROCESSES)
+    code = _project(tmp)
+    write(tmp, "backend/shop/models.py", """
+        from django.db import models
+
+        class APIToken(models.Model):
+            token = models.CharField(max_length=255, unique=True, default=make_token)
+    """)
+    write(tmp, "backend/shop/auth.py", """
+        def authenticate(request):
+            return APIToken.objects.get(token=request.headers.get("X-Api-Key"))
+    """)
+    docs = load_artifacts([f"compose={compose}", *(f"source:{s}={code}" for s in ("api", "worker", "migrator"))])
+    services = {f.name: f.data for f in load_documents(docs).facts if f.kind == "service"}
+    assert {s for s, d in services.items() if d.get("api_token_storage") == "plaintext"} == {"api"}
+    assert any("the API keys looked up there not worker's to check" in r for r in _remarks(docs))

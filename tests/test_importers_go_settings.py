@@ -12,6 +12,7 @@ import pytest
 from engine.importers import code_go, load_artifacts
 from engine.importers.code_text import blank_comments
 from engine.loader import load_documents
+from engine.review import review
 from tests.helpers import write
 
 _SETTINGS = """
@@ -282,3 +283,76 @@ def test_a_wrapping_middleware_that_turns_nobody_away_gives_no_authn(tmp_path: A
     write(str(tmp_path), "hotel/web/routes.go", _ROUTES)
     facts = load_documents(load_artifacts([f"source:hotel={tmp_path}/hotel"])).facts
     assert not any("authn" in f.data for f in facts if f.kind == "endpoint")
+
+
+_TLS_SETTER = """
+package settings
+
+func (t *table) SetForwardedTLS(value bool) {
+    t.entries["FORWARDED_TLS"].boolValue = value
+}
+"""
+
+_TLS_MIDDLEWARE = """
+package web
+
+import "net/http"
+
+func scheme(next http.Handler) http.Handler {
+    return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+        if trusted(r) && r.Header.Get("X-Forwarded-Proto") == "https" {
+            settings.Opts.SetForwardedTLS(true)
+        }
+        next.ServeHTTP(w, r)
+    })
+}
+"""
+
+
+def _scheme_facts(tmp: str, environment: str, middleware: str = _TLS_MIDDLEWARE) -> dict[str, Any]:
+    """The hotel's endpoints when its sign-in cookie is Secure by ``ForwardedTLS()``, a setting off by default that a
+    setter turns on at run time, called by ``middleware``."""
+    write(tmp, "hotel/settings/settings.go", _SETTINGS.replace(
+        "func (t *table) TrustForwarded() {\n    t.entries[\"FORWARDED_TLS\"].boolValue = true\n}\n", ""))
+    write(tmp, "hotel/settings/setter.go", _TLS_SETTER)
+    write(tmp, "hotel/web/routes.go", _ROUTES)
+    write(tmp, "hotel/web/scheme.go", middleware)
+    write(tmp, "hotel/web/handlers.go",
+          _HANDLERS.replace("settings.Opts.SecureCookies()", "settings.Opts.ForwardedTLS()"))
+    compose = write(tmp, "compose.yaml", _PUBLISHED + f"    environment: {environment}\n")
+    facts = load_documents(load_artifacts([f"compose={compose}", f"source:hotel={tmp}/hotel"])).facts
+    return {f"{f.data['method']} {f.data['path']}": f.data for f in facts if f.kind == "endpoint"}
+
+
+@pytest.mark.parametrize(("environment", "secure"), [
+    pytest.param("[LOG_LEVEL=info]", "same_as_request", id="left-unset-secure-only-over-https"),
+    pytest.param("[FORWARDED_TLS=1]", True, id="deployment-turns-it-on"),
+    pytest.param("[FORWARDED_TLS=0]", False, id="deployment-turns-it-off"),
+])
+def test_a_cookie_flag_that_a_setting_turned_on_over_tls_gives_is_secure_only_over_https(
+        tmp_path: Any, environment: str, secure: bool | str) -> None:
+    eps = _scheme_facts(str(tmp_path), environment)
+    assert eps["POST /login"]["session_cookie"] == {"secure": secure, "http_only": True, "same_site": "lax"}
+
+
+@pytest.mark.parametrize("middleware", [
+    pytest.param(_TLS_MIDDLEWARE.replace('r.Header.Get("X-Forwarded-Proto") == "https"', 'r.URL.Path == "/x"'),
+                 id="turned-on-on-another-condition"),
+    pytest.param(_TLS_MIDDLEWARE.replace("SetForwardedTLS(true)", "SetForwardedTLS(r.TLS != nil)"),
+                 id="set-to-a-value-not-written"),
+    pytest.param(_TLS_MIDDLEWARE.replace("        if trusted(r) && r.Header.Get(\"X-Forwarded-Proto\") == \"https\" {\n"
+                                         "            settings.Opts.SetForwardedTLS(true)\n        }\n",
+                                         "        settings.Opts.SetForwardedTLS(true)\n"), id="turned-on-always"),
+])
+def test_a_setting_changed_at_run_time_otherwise_leaves_the_flag_unknown(tmp_path: Any, middleware: str) -> None:
+    eps = _scheme_facts(str(tmp_path), "[LOG_LEVEL=info]", middleware)
+    assert eps["POST /login"]["session_cookie"] == {"http_only": True, "same_site": "lax"}
+
+
+def test_secure_only_over_https_on_a_plaintext_listener_is_reported(tmp_path: Any) -> None:
+    eps = _scheme_facts(str(tmp_path), "[LOG_LEVEL=info]")
+    assert eps["POST /login"]["tls"] is False  # the compose file publishes the Go server's plain port itself
+    compose = f"compose={tmp_path}/compose.yaml"
+    rv = review([], extra=load_artifacts([compose, f"source:hotel={tmp_path}/hotel"]))
+    assert {f.subject for f in rv.findings if f.rule == "session-cookie-without-secure-flags"} == {
+        "endpoint:POST /login"}

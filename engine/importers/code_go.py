@@ -209,6 +209,9 @@ class Setting:
     defined: str
     said: str
     """The condition as written, and where."""
+    over_tls: str = ""
+    """A boolean setting the code leaves off by default and turns on at run time only when it is reached over TLS
+    (``_Settings.over_tls``): where it declares the default and where it turns it on; "" otherwise."""
 
 
 _Cookie = tuple[tuple[tuple[str, bool | str], ...], str, tuple[tuple[str, Setting], ...]]
@@ -271,6 +274,11 @@ _FILE_TAG = re.compile(r"\b(?:yaml|toml|mapstructure|koanf|ini|hcl|json):\"")
 _TAG_DEFAULT = re.compile(r"\b(?:envDefault|default):\"([^\"]*)\"")
 _READS_ENV = re.compile(r"\bos\s*\.\s*(?:Getenv|LookupEnv|Environ)\s*\(|\"github\.com/(?:caarlos0/env|"
                         r"kelseyhightower/envconfig|sethvargo/go-envconfig|ilyakaznacheev/cleanenv)")
+_BOOL_SETTER = re.compile(r"func\s+(?:\(\s*\w+\s+\*?\w+\s*\)\s*)?(\w+)\s*\(\s*\w+\s+bool\s*\)\s*\{")
+"""A function or method that sets one boolean (``func (c *configOptions) SetHTTPSValue(value bool) {``)."""
+_OVER_TLS = re.compile(r"TLS|\b[Hh]ttps\b|\bHTTPS\b|X-Forwarded-Proto|[Aa]utocert")
+"""A condition on the connection being TLS: a TLS configuration or listener, a scheme of https (a trusted proxy's
+``X-Forwarded-Proto``)."""
 _GETENV = re.compile(r"^os\s*\.\s*Getenv\s*\(\s*\"([A-Z][A-Z0-9_]*)\"\s*\)$")
 
 
@@ -323,6 +331,10 @@ class _Settings:
             return field_[1][2], field_[1][3]
         if any(assigned.search(code) for _p, code in self.codes):
             return None, ""  # the code changes it at run time
+        return self._declared(variable, boolean)
+
+    def _declared(self, variable: str, boolean: bool) -> tuple[str | None, str]:
+        """The default the code's table of settings declares for ``variable``, and where (None: none, or several)."""
         found: set[str] = set()
         where = ""
         for path, code in self.codes:
@@ -337,6 +349,36 @@ class _Settings:
         if len(found) == 1:
             return next(iter(found)), where
         return None, ""
+
+    def over_tls(self, variable: str) -> str:
+        """Where the code declares a boolean setting off by default and where it turns it on at run time, when every
+        place it assigns it is a setter (``func (c *C) SetHTTPSValue(value bool)``) and every call of the setter
+        passes ``true`` inside an ``if`` on the connection being TLS (``if autocertTLSConfig != nil ||
+        anyTLS(targets)``, a trusted proxy's ``X-Forwarded-Proto == "https"``): the setting then says whether the
+        service is reached over HTTPS. "" otherwise (never turned on at run time, or turned on or off otherwise)."""
+        default, defined = self._declared(variable, True)
+        if default is None or _on(default, True) is not False or any(
+                re.search(rf"\bSetenv\s*\(\s*\"{variable}\"", code) for _p, code in self.codes):
+            return ""
+        assigned = re.compile(rf"\[\s*\"{variable}\"\s*\](?:\s*\.\s*\w+)?\s*=(?!=)")
+        setters: set[str] = set()
+        for _path, code in self.codes:
+            for m in assigned.finditer(code):
+                head = code.rfind("\nfunc ", 0, m.start())
+                sig = _BOOL_SETTER.match(code, head + 1) if head >= 0 else None
+                if sig is None or _close(code, sig.end() - 1) <= m.start():
+                    return ""
+                setters.add(sig.group(1))
+        sites: list[str] = []
+        for path, code in self.codes:
+            for name in sorted(setters):
+                for c in re.finditer(rf"\.\s*{name}\s*\(\s*([^()]*?)\s*\)", code):
+                    ifs = [m for m in _IF.finditer(code, 0, c.start()) if c.start() < _close(code, m.end() - 1)]
+                    if c.group(1) != "true" or not ifs or not _OVER_TLS.search(ifs[-1].group(1)):
+                        return ""
+                    sites.append(f"{path}:{code.count(chr(10), 0, c.start()) + 1}")
+        return f"off by default ({defined}), turned on where it is reached over TLS ({', '.join(sites)})" if sites \
+            else ""
 
     def around(self, path: str, code: str, at: int) -> tuple[Setting, ...]:
         """The conditions on settings of the ``if`` blocks around offset ``at`` of the file ``path``."""
@@ -369,7 +411,8 @@ class _Settings:
             return None  # a boolean compared with "", or a string read as a boolean: not understood
         when_on = (compared == "!=") if compared else negated == inverted
         default, defined = self.default(variable, boolean) if not _GETENV.match(operand) else ("", "os.Getenv")
-        return Setting(variable, boolean, when_on, default, defined, said)
+        over_tls = self.over_tls(variable) if boolean and default is None else ""
+        return Setting(variable, boolean, when_on, default, defined, said, over_tls)
 
     def _setting(self, operand: str) -> tuple[str, bool, bool] | None:
         """The variable an operand reads (an accessor's call, a field filled from the environment, ``os.Getenv``),

@@ -91,6 +91,7 @@ from engine.errors import InputError, Location
 from engine.importers import (
     code_ai,
     code_amqp,
+    code_api_tokens,
     code_breakers,
     code_bullmq,
     code_calls,
@@ -348,6 +349,8 @@ class Traits:
     """Where its code (or a library it is built with) feeds a registry's answer into its calls (``code_discovery``)."""
     password_hash: code_passwords.PasswordHash | None = None
     """The weakest way its code hashes a password (``code_passwords``)."""
+    plain_tokens: code_api_tokens.PlainTokens | None = None
+    """The API keys its code stores as they are and looks up by equality (``code_api_tokens``)."""
     ai_clients: tuple[code_ai.AiClient, ...] = ()
     """The AI model providers' clients its Python code builds (``code_ai``)."""
     client_ip: tuple[str, Location] | None = None
@@ -820,18 +823,26 @@ def _read_calls(doc: RoutesDocument, texts: Sequence[tuple[str, str]]) -> None:
     doc.modules = code_calls.loaded_modules(doc.calls, texts)
 
 
+def _read_also(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]],
+               suffixes: tuple[str, ...], why: str) -> list[tuple[str, str]]:
+    """The service's files ending in ``suffixes``, read for ``why`` only: one that fails is said in ``remarks``."""
+    out: list[tuple[str, str]] = []
+    for f in (f for p in paths for f in code_files(p, suffixes=suffixes)):
+        try:
+            out.append((f, read_text(f, limits)))
+        except InputError as exc:
+            remarks.append((exc.location or Location(f), f"{exc.message}: not read for {why}"))
+    return out
+
+
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
     texts, routes, remarks = _read_code(paths, limits)
     go = [(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]
     unchecked = code_go.no_caller_check(go) if go else None
     routes.extend(replace(r, open=unchecked) if unchecked else r for r in go_routes(go))
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
-    others: list[tuple[str, str]] = []  # read for the libraries a service calls with only: one that fails is said
-    for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
-        try:
-            others.append((f, read_text(f, limits)))
-        except InputError as exc:
-            remarks.append((exc.location or Location(f), f"{exc.message}: not read for its client libraries"))
+    others = _read_also(paths, limits, remarks, code_flags.SUFFIXES, "its client libraries")
+    schemas = _read_also(paths, limits, remarks, code_api_tokens.SUFFIXES, "the API keys it stores")
     routes.extend(_csharp_routes(others))
     routes.extend(_rust_routes(others))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
@@ -846,8 +857,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
     unique = _with_filter_cookie(unique, texts)
-    said = _with_rust_state(traits(texts, tuple(unique.values()), others, _libraries(paths, limits, remarks)),
-                            others, paths, limits)
+    said = _with_rust_state(traits(texts, tuple(unique.values()), others, _libraries(paths, limits, remarks),
+                                   schemas), others, paths, limits)
     if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
         named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
                                            for f in [*code_channels.build_files([p]),
@@ -1148,13 +1159,15 @@ def _counted_lockout(codes: Sequence[tuple[str, str]]) -> tuple[str, Location] |
 
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
-           others: Sequence[tuple[str, str]] = (), libraries: Sequence[tuple[str, str]] = ()) -> Traits:
+           others: Sequence[tuple[str, str]] = (), libraries: Sequence[tuple[str, str]] = (),
+           schemas: Sequence[tuple[str, str]] = ()) -> Traits:
     """What a service's code says of the whole service (comments skipped): the first in-process store of state
     that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
     issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
     sign-up route: catalogue ``token_issuers``), and a stored password it compares with the request's as they
     are (catalogue ``plaintext_password_checks``). ``libraries``: the code of the modules its build compiles it with,
-    read only for the channel names their constants give."""
+    read only for the channel names their constants give; ``schemas``: its schema files (a Prisma schema, SQL
+    migrations), read only for the tables holding API keys (``code_api_tokens``)."""
     cat = infra.catalog()
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
     logs_in = any(credential_path(r.path) for r in routes)
@@ -1172,6 +1185,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                   callers=code_breakers.callers(texts), discovery=code_discovery.lookup([*every, *libraries]),
                    channels=code_channels.uses(every, libraries) + code_amqp.uses(every) + code_dapr.uses(every),
                   password_hash=code_passwords.hashing(every), client_ip=code_client_ip.forwarded(texts),
+                  plain_tokens=code_api_tokens.plain_tokens([*every, *schemas]),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
 
 
@@ -3002,7 +3016,8 @@ def _settled_cookie(routes: Sequence[Route], own: Mapping[str, tuple[str, Locati
                     unseen: frozenset[str]) -> tuple[Route, ...]:
     """``routes`` with the flags of their session cookie that a setting gives (``Secure: config.Opts.HTTPS()``) as
     deployed (``code_go.holds``): the deployment's value, or the code's default when it leaves the setting unset;
-    each stays out, unknown, when neither is known."""
+    each stays out, unknown, when neither is known. A Secure whose setting the deployment leaves unset, off by
+    default and turned on by the code when it is reached over TLS (``Setting.over_tls``), is ``same_as_request``."""
     out: list[Route] = []
     for r in routes:
         if not r.cookie_when or r.cookie is None:
@@ -3012,7 +3027,12 @@ def _settled_cookie(routes: Sequence[Route], own: Mapping[str, tuple[str, Locati
         left: list[tuple[str, code_go.Setting]] = []
         for flag, setting in r.cookie_when:
             found = code_go.holds(setting, own, unseen)
-            if found is None:
+            if found is None and flag == "secure" and setting.over_tls and own is not None and \
+                    flag not in dict(flags) and not ({"*", setting.variable} & unseen or setting.variable in own):
+                flags.append((flag, "same_as_request"))  # the enrichment reads it against the endpoint's tls
+                said.append(f"secure only over HTTPS: {setting.said}; the deployment leaves {setting.variable} unset, "
+                            f"{setting.over_tls}")
+            elif found is None:
                 left.append((flag, setting))
                 unsettled = (f"{flag} not known: {setting.said}, which the deployment and the code's default do not "
                              "settle")
@@ -3163,6 +3183,12 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
         kind = "a fast digest, not a function made for passwords" if h.fast else "a function made for passwords"
         body.note("services", service, f"password_hashing {h.algorithm}: its code hashes a password with {h.shown}, "
                                        f"{kind} ({h.what}, {h.at})")
+    if traits.plain_tokens is not None:
+        t = traits.plain_tokens
+        body.set("services", service, "api_token_storage", "plaintext", t.at)
+        body.note("services", service, f"api_token_storage plaintext: {t.column.table}.{t.column.name} "
+                                       f"({t.column.at}) holds the API keys as they are, looked up by equality "
+                                       f"({t.lookup}, {t.at})")
     if traits.registry is not None:
         what, at = traits.registry
         body.set("services", service, "kind", "registry", at)
@@ -4567,12 +4593,16 @@ def _without_request_code(d: RoutesDocument, dropped: Sequence[Route]) -> tuple[
     """``d``'s traits without those of its code in the modules that define the handlers of ``dropped`` (routes its
     service does not serve: a worker's, a migrator's copy of the web process's code), and what was left out, said:
     the AI provider clients and log statements of a view module run while a request is served, by the process serving
-    it, not by one running the same code's jobs. (Its HTTP calls stay: the deployment draws a call from the variables
-    it gives the process, and a call's timeout read from the code is better than none.)"""
+    it, not by one running the same code's jobs; so are the API keys it looks callers up by, wherever the lookup is
+    (the process serving the requests checks the keys they carry). (Its HTTP calls stay: the deployment draws a call
+    from the variables it gives the process, and a call's timeout read from the code is better than none.)"""
     files = {r.handler.file for r in dropped if r.handler is not None}
-    if not files:
-        return d.traits, []
     said: list[tuple[Location, str]] = []
+    if d.traits.plain_tokens is not None:
+        said.append((d.traits.plain_tokens.at, f"the API keys looked up there not {d.service}'s to check: it serves "
+                                               "none of the requests that carry them"))
+    if not files:
+        return replace(d.traits, plain_tokens=None), said
 
     def keep(at: Location, what: str) -> bool:
         if at.file not in files:
@@ -4580,7 +4610,7 @@ def _without_request_code(d: RoutesDocument, dropped: Sequence[Route]) -> tuple[
         said.append((at, f"{what} not {d.service}'s: it is in request code (the module of views whose routes "
                          f"{d.service} does not serve)"))
         return False
-    traits = replace(d.traits,
+    traits = replace(d.traits, plain_tokens=None,
                      ai_clients=tuple(c for c in d.traits.ai_clients if keep(c.at, f"the {c.constructor} client")),
                      logs_sensitive=tuple(x for x in d.traits.logs_sensitive if keep(x.at, "the log statement")))
     return traits, said

@@ -398,6 +398,14 @@ class Service(_Fact):
     - sha1: SHA-1, salted or not (fast)
     - md5: MD5, salted or not (fast)
     - plaintext: the password itself (or a reversible encoding of it)"""
+    api_token_storage: Literal["hashed", "encrypted", "plaintext"] | None = None
+    """How the service stores the API keys or access tokens it issues to its users and checks on their requests
+    (state it on the service that keeps them).
+
+    - hashed: a digest of each token (SHA-256 of a long random token, or a slow hash), looked up by its digest
+    - encrypted: encrypted with a key the service holds apart from the table
+    - plaintext: each token as it is handed out, looked up by equality: a read of the table yields working
+      credentials"""
     logs_sensitive_data: bool | None = None
     """The service writes secrets or personal data (passwords, tokens, card numbers) to its logs."""
     debug_mode: bool | None = None
@@ -630,8 +638,11 @@ class Interaction(_Fact):
 class SessionCookie(_Fact):
     """The flags of a session or token cookie."""
 
-    secure: bool | None = None
-    """Sent over HTTPS only (``Secure``)."""
+    secure: bool | Literal["same_as_request"] | None = None
+    """Sent over HTTPS only (``Secure``); ``same_as_request``: Secure only when the request that sets it came over
+    HTTPS (express-session's ``secure: 'auto'``, ASP.NET Core's ``CookieSecurePolicy.SameAsRequest``, a flag that
+    follows a setting the server turns on when it is reached over TLS), so whether it is depends on the endpoint's
+    ``tls``."""
     http_only: bool | None = None
     """Hidden from page scripts (``HttpOnly``), so an XSS cannot read it."""
     same_site: Literal["strict", "lax", "none"] | None = None
@@ -1575,7 +1586,8 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
                  # An SLO in observability.slos targets this endpoint or its service (unknown without slos).
                  "slo_defined": _BOOL,
                  # session_cookie.secure or .http_only is false or .same_site none (true when one is; false when
-                 # the cookie is Secure, HttpOnly and SameSite lax or strict; unknown otherwise).
+                 # the cookie is Secure, HttpOnly and SameSite lax or strict; unknown otherwise). A secure of
+                 # same_as_request is the endpoint's tls (false: a plaintext listener sets it without Secure).
                  "session_cookie_unprotected": _BOOL,
                  # The service whose code answers it: the one service it routes_to (a gateway's route to one
                  # backend), else served_by.
