@@ -147,6 +147,8 @@ class CompiledRule(Struct, frozen=True, dict=True):
         """The durable_rules JSON definition of this rule."""
         terms: list[dict[str, Any]] = []
         engine = {p.alias for p in self.engine_patterns}
+        looked = {lk.alias for lk in self.lookups}
+        attached = self._attached
         for i, p in enumerate(self.patterns):
             if p.alias not in engine:
                 continue
@@ -154,28 +156,34 @@ class CompiledRule(Struct, frozen=True, dict=True):
             conds: list[dict[str, Any]] = [{"kind": kind}]
             # Joins go before the field tests: in the C core a join placed after an '$or' (the 'in'
             # operator) inside the same '$and' is not applied, so the pattern matched facts of any key.
-            looked = {lk.alias for lk in self.lookups}
             conds.extend({f: {alias: rf}} for f, alias, rf in p.joins if alias not in looked)
-            conds.extend(_condition(f, op, v) for f, op, v in p.tests + self.attached(p.alias))
+            conds.extend(_condition(f, op, v) for f, op, v in p.tests + attached.get(p.alias, ()))
             key = f"n{i}$not" if p.absent else p.alias
             terms.append({key: {"$and": conds}})
         return {"all": terms, "run": self.name}
 
     def attached(self, alias: str) -> tuple[Test, ...]:
         """The tests of the patterns looked up through pattern ``alias``, on the fields the runtime attaches."""
+        return self._attached.get(alias, ())
+
+    @functools.cached_property
+    def _attached(self) -> dict[str, tuple[Test, ...]]:
+        """``attached`` of every pattern that has such tests, worked out once: the limits, the ruleset's spec and
+        the definition each read them (three times per pattern of 448 rule variants, on every warm check)."""
         by_alias = {p.alias: p for p in self.patterns}
-        out: list[Test] = []
+        out: dict[str, list[Test]] = {}
         for lk in self.lookups:
-            if lk.source == alias:
-                looked = by_alias[lk.alias]
-                if lk.negated:  # no such fact: it is missing, of another kind, or fails its one test
-                    out.append((lk.slot, "none_such", (looked.kind, looked.tests)))
-                    continue
-                prefix = lk.slot + "."
-                out.append((prefix + "kind", "eq", looked.kind))
-                out.extend((prefix + f, op, v) for f, op, v in looked.tests)
-        out.extend((a.slot, "eq", True) for a in self.absences if a.host == alias)
-        return tuple(out)
+            looked = by_alias[lk.alias]
+            tests = out.setdefault(lk.source, [])
+            if lk.negated:  # no such fact: it is missing, of another kind, or fails its one test
+                tests.append((lk.slot, "none_such", (looked.kind, looked.tests)))
+                continue
+            prefix = lk.slot + "."
+            tests.append((prefix + "kind", "eq", looked.kind))
+            tests.extend((prefix + f, op, v) for f, op, v in looked.tests)
+        for a in self.absences:
+            out.setdefault(a.host, []).append((a.slot, "eq", True))
+        return {alias: tuple(tests) for alias, tests in out.items()}
 
     def fields(self) -> dict[str, set[str]]:
         """Per kind given to the C core, the top-level fields its patterns read (``kind`` and ``key`` always)."""
@@ -402,7 +410,7 @@ def _semijoins(rules: Sequence[CompiledRule], derived: set[str], held: bool = Fa
                 if (q.kind in derived and not held) or "." in own or "." in other:
                     continue
                 gate = _gate(q)
-                side = (q.kind, json.dumps(gate, sort_keys=True, default=repr), other)
+                side = (q.kind, _canonical(gate), other)  # the same text for the same gate (sorted keys)
                 if side not in partners:
                     partners[side] = len(sides)
                     sides.append((q.kind, gate, other))
