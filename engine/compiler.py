@@ -444,10 +444,20 @@ def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, 
     def implies(b: dict[str, tuple[Any, ...]], a: dict[str, tuple[Any, ...]]) -> bool:
         return all(f in b and all(any(_alike(v, w) for w in a[f]) for v in b[f]) for f in a)
 
+    # An alternative equal to an earlier one (the same fields, each with the same values of the same types) is one
+    # the earlier implies both ways, so never kept: left out first, the pairs compared below are far fewer (a gap
+    # variant's patterns repeat its rule's). What is kept, and its order, is the same.
+    seen: set[tuple[Any, ...]] = set()
+    unique: list[dict[str, tuple[Any, ...]]] = []
+    for alt in alternatives:
+        key = tuple(sorted((f, tuple((type(v), v) for v in values)) for f, values in alt.items()))
+        if key not in seen:
+            seen.add(key)
+            unique.append(alt)
     kept: list[dict[str, tuple[Any, ...]]] = []
-    for i, alt in enumerate(alternatives):
+    for i, alt in enumerate(unique):
         if not any(implies(alt, other) and (not implies(other, alt) or j < i)
-                   for j, other in enumerate(alternatives) if j != i):
+                   for j, other in enumerate(unique) if j != i):
             kept.append(alt)
     return tuple(kept)
 
@@ -908,8 +918,12 @@ class Absence(NamedTuple):
     @property
     def slot(self) -> str:
         """The property under which the host fact carries whether no such fact exists."""
-        digest = hashlib.sha256(_canonical([self.screen, [h for _f, h in self.pairs]])).hexdigest()[:16]
-        return ABSENCE_PREFIX + digest
+        return absence_slot(self.screen, self.pairs)
+
+
+def absence_slot(screen: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """``Absence.slot`` of an absence whose ``screen`` is already worked out (each is a SHA-256 of JSON)."""
+    return ABSENCE_PREFIX + hashlib.sha256(_canonical([screen, [h for _f, h in pairs]])).hexdigest()[:16]
 
 
 def screen_name(kind: str, tests: tuple[Test, ...], fields: tuple[str, ...]) -> str:
@@ -1110,8 +1124,10 @@ def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], join
     for c in current:
         kinds = {p.alias: p.kind for p in c.patterns}
         for a in c.absences:
-            absent.setdefault(kinds[a.host], set()).add((a.slot, a.screen, tuple(h for _f, h in a.pairs)))
-            screens[a.screen] = (a.kind, a.tests, tuple(f for f, _h in a.pairs))
+            screen = a.screen  # a name hashed from the pattern: once here, not three times
+            absent.setdefault(kinds[a.host], set()).add((absence_slot(screen, a.pairs), screen,
+                                                         tuple(h for _f, h in a.pairs)))
+            screens[screen] = (a.kind, a.tests, tuple(f for f, _h in a.pairs))
         for p in c.engine_patterns:
             regexes.setdefault(p.kind, set()).update(
                 (regex_slot(f, v), f, v) for f, op, v in p.tests + c.attached(p.alias) if op == "regex")
