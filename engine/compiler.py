@@ -386,7 +386,7 @@ def _semijoins(rules: Sequence[CompiledRule], derived: set[str], held: bool = Fa
     """``RulesetSpec.partners`` and ``.semijoins`` of a join ruleset's ``rules``, given the kinds some rule derives;
     with ``held``, ``RulesetSpec.hold_partners`` and ``.holds``: the same with partners of any kind, for the derived
     kinds only."""
-    partners: dict[tuple[str, str, str], int] = {}
+    partners: dict[tuple[str, bytes, str], int] = {}
     sides: list[tuple[str, dict[str, tuple[Any, ...]] | None, str]] = []
     alternatives: dict[str, list[tuple[dict[str, tuple[Any, ...]] | None, tuple[tuple[str, int], ...]]]] = {}
     open_kinds: set[str] = set()
