@@ -338,7 +338,8 @@ def _prefixed(base: tuple[str, ...], kp: str) -> str:
     return ".".join((*base, kp)) if base and kp else kp
 
 
-_MAY_DECLARE = r"""tool["']?[ \t]*\.[ \t]*["']?archplan|^[ \t]*\[[ \t]*["']?tool["']?[ \t]*\]|(?:^|[{,])[ \t]*["']?tool["']?[ \t]*=|\\[uU]"""
+_MAY_DECLARE = "|".join((r"""tool["']?[ \t]*\.[ \t]*["']?archplan""", r"""^[ \t]*\[[ \t]*["']?tool["']?[ \t]*\]""",
+                          r"""(?:^|[{,])[ \t]*["']?tool["']?[ \t]*=""", r"\\[uU]"))
 """What a TOML text needs to hold to declare a ``tool.archplan`` table: a key path ``tool.archplan`` (a header
 ``[tool.archplan]``, ``[tool.archplan.x]``, or dotted keys; spaces and quotes allowed around the dot), a ``[tool]``
 header (``archplan = {...}`` or ``archplan.x = ...`` under it), or a ``tool = {...}`` key; or an escape, which could
