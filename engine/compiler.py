@@ -147,6 +147,8 @@ class CompiledRule(Struct, frozen=True, dict=True):
         """The durable_rules JSON definition of this rule."""
         terms: list[dict[str, Any]] = []
         engine = {p.alias for p in self.engine_patterns}
+        looked = {lk.alias for lk in self.lookups}
+        attached = self._attached
         for i, p in enumerate(self.patterns):
             if p.alias not in engine:
                 continue
@@ -154,28 +156,34 @@ class CompiledRule(Struct, frozen=True, dict=True):
             conds: list[dict[str, Any]] = [{"kind": kind}]
             # Joins go before the field tests: in the C core a join placed after an '$or' (the 'in'
             # operator) inside the same '$and' is not applied, so the pattern matched facts of any key.
-            looked = {lk.alias for lk in self.lookups}
             conds.extend({f: {alias: rf}} for f, alias, rf in p.joins if alias not in looked)
-            conds.extend(_condition(f, op, v) for f, op, v in p.tests + self.attached(p.alias))
+            conds.extend(_condition(f, op, v) for f, op, v in p.tests + attached.get(p.alias, ()))
             key = f"n{i}$not" if p.absent else p.alias
             terms.append({key: {"$and": conds}})
         return {"all": terms, "run": self.name}
 
     def attached(self, alias: str) -> tuple[Test, ...]:
         """The tests of the patterns looked up through pattern ``alias``, on the fields the runtime attaches."""
+        return self._attached.get(alias, ())
+
+    @functools.cached_property
+    def _attached(self) -> dict[str, tuple[Test, ...]]:
+        """``attached`` of every pattern that has such tests, worked out once: the limits, the ruleset's spec and
+        the definition each read them (three times per pattern of 448 rule variants, on every warm check)."""
         by_alias = {p.alias: p for p in self.patterns}
-        out: list[Test] = []
+        out: dict[str, list[Test]] = {}
         for lk in self.lookups:
-            if lk.source == alias:
-                looked = by_alias[lk.alias]
-                if lk.negated:  # no such fact: it is missing, of another kind, or fails its one test
-                    out.append((lk.slot, "none_such", (looked.kind, looked.tests)))
-                    continue
-                prefix = lk.slot + "."
-                out.append((prefix + "kind", "eq", looked.kind))
-                out.extend((prefix + f, op, v) for f, op, v in looked.tests)
-        out.extend((a.slot, "eq", True) for a in self.absences if a.host == alias)
-        return tuple(out)
+            looked = by_alias[lk.alias]
+            tests = out.setdefault(lk.source, [])
+            if lk.negated:  # no such fact: it is missing, of another kind, or fails its one test
+                tests.append((lk.slot, "none_such", (looked.kind, looked.tests)))
+                continue
+            prefix = lk.slot + "."
+            tests.append((prefix + "kind", "eq", looked.kind))
+            tests.extend((prefix + f, op, v) for f, op, v in looked.tests)
+        for a in self.absences:
+            out.setdefault(a.host, []).append((a.slot, "eq", True))
+        return {alias: tuple(tests) for alias, tests in out.items()}
 
     def fields(self) -> dict[str, set[str]]:
         """Per kind given to the C core, the top-level fields its patterns read (``kind`` and ``key`` always)."""
@@ -378,7 +386,7 @@ def _semijoins(rules: Sequence[CompiledRule], derived: set[str], held: bool = Fa
     """``RulesetSpec.partners`` and ``.semijoins`` of a join ruleset's ``rules``, given the kinds some rule derives;
     with ``held``, ``RulesetSpec.hold_partners`` and ``.holds``: the same with partners of any kind, for the derived
     kinds only."""
-    partners: dict[tuple[str, str, str], int] = {}
+    partners: dict[tuple[str, bytes, str], int] = {}
     sides: list[tuple[str, dict[str, tuple[Any, ...]] | None, str]] = []
     alternatives: dict[str, list[tuple[dict[str, tuple[Any, ...]] | None, tuple[tuple[str, int], ...]]]] = {}
     open_kinds: set[str] = set()
@@ -402,7 +410,7 @@ def _semijoins(rules: Sequence[CompiledRule], derived: set[str], held: bool = Fa
                 if (q.kind in derived and not held) or "." in own or "." in other:
                     continue
                 gate = _gate(q)
-                side = (q.kind, json.dumps(gate, sort_keys=True, default=repr), other)
+                side = (q.kind, _canonical(gate), other)  # the same text for the same gate (sorted keys)
                 if side not in partners:
                     partners[side] = len(sides)
                     sides.append((q.kind, gate, other))
@@ -436,10 +444,20 @@ def _weakest(alternatives: list[dict[str, tuple[Any, ...]]]) -> tuple[dict[str, 
     def implies(b: dict[str, tuple[Any, ...]], a: dict[str, tuple[Any, ...]]) -> bool:
         return all(f in b and all(any(_alike(v, w) for w in a[f]) for v in b[f]) for f in a)
 
+    # An alternative equal to an earlier one (the same fields, each with the same values of the same types) is one
+    # the earlier implies both ways, so never kept: left out first, the pairs compared below are far fewer (a gap
+    # variant's patterns repeat its rule's). What is kept, and its order, is the same.
+    seen: set[tuple[Any, ...]] = set()
+    unique: list[dict[str, tuple[Any, ...]]] = []
+    for alt in alternatives:
+        key = tuple(sorted((f, tuple((type(v), v) for v in values)) for f, values in alt.items()))
+        if key not in seen:
+            seen.add(key)
+            unique.append(alt)
     kept: list[dict[str, tuple[Any, ...]]] = []
-    for i, alt in enumerate(alternatives):
+    for i, alt in enumerate(unique):
         if not any(implies(alt, other) and (not implies(other, alt) or j < i)
-                   for j, other in enumerate(alternatives) if j != i):
+                   for j, other in enumerate(unique) if j != i):
             kept.append(alt)
     return tuple(kept)
 
@@ -900,8 +918,12 @@ class Absence(NamedTuple):
     @property
     def slot(self) -> str:
         """The property under which the host fact carries whether no such fact exists."""
-        digest = hashlib.sha256(_canonical([self.screen, [h for _f, h in self.pairs]])).hexdigest()[:16]
-        return ABSENCE_PREFIX + digest
+        return absence_slot(self.screen, self.pairs)
+
+
+def absence_slot(screen: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """``Absence.slot`` of an absence whose ``screen`` is already worked out (each is a SHA-256 of JSON)."""
+    return ABSENCE_PREFIX + hashlib.sha256(_canonical([screen, [h for _f, h in pairs]])).hexdigest()[:16]
 
 
 def screen_name(kind: str, tests: tuple[Test, ...], fields: tuple[str, ...]) -> str:
@@ -1102,8 +1124,10 @@ def _ruleset_spec(name: str, stratum: int, current: Sequence[CompiledRule], join
     for c in current:
         kinds = {p.alias: p.kind for p in c.patterns}
         for a in c.absences:
-            absent.setdefault(kinds[a.host], set()).add((a.slot, a.screen, tuple(h for _f, h in a.pairs)))
-            screens[a.screen] = (a.kind, a.tests, tuple(f for f, _h in a.pairs))
+            screen = a.screen  # a name hashed from the pattern: once here, not three times
+            absent.setdefault(kinds[a.host], set()).add((absence_slot(screen, a.pairs), screen,
+                                                         tuple(h for _f, h in a.pairs)))
+            screens[screen] = (a.kind, a.tests, tuple(f for f, _h in a.pairs))
         for p in c.engine_patterns:
             regexes.setdefault(p.kind, set()).update(
                 (regex_slot(f, v), f, v) for f, op, v in p.tests + c.attached(p.alias) if op == "regex")

@@ -338,9 +338,20 @@ def _prefixed(base: tuple[str, ...], kp: str) -> str:
     return ".".join((*base, kp)) if base and kp else kp
 
 
+_MAY_DECLARE = "|".join((r"""tool["']?[ \t]*\.[ \t]*["']?archplan""", r"""^[ \t]*\[[ \t]*["']?tool["']?[ \t]*\]""",
+                          r"""(?:^|[{,])[ \t]*["']?tool["']?[ \t]*=""", r"\\[uU]"))
+"""What a TOML text needs to hold to declare a ``tool.archplan`` table: a key path ``tool.archplan`` (a header
+``[tool.archplan]``, ``[tool.archplan.x]``, or dotted keys; spaces and quotes allowed around the dot), a ``[tool]``
+header (``archplan = {...}`` or ``archplan.x = ...`` under it), or a ``tool = {...}`` key; or an escape, which could
+spell either in a quoted key. A text with none of them cannot (a pyproject.toml naming archplan only as a dependency,
+a script or a project name: archplan's own), and is not parsed."""
+
+
 def _declares_archplan(path: str, limits: Limits) -> bool:
     text = read_text(path, limits)
     if "archplan" not in text:  # cheap: most pyproject.toml files never mention archplan
+        return False
+    if not re.search(_MAY_DECLARE, text, re.MULTILINE):  # importing and running tomllib: 19.5 M instructions
         return False
     import tomllib
 

@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 
 from engine import rulecache
-from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, Lookup, Part, absences, assemble
+from engine.compiler import CompiledKB, CompiledPattern, CompiledRule, Lookup, Part, Test, absences, assemble
 from engine.errors import ArchplanError
 from engine.model.document import Document, Path
 from engine.model.ruledata import OPERATORS, LoadedRule, Rule
@@ -218,19 +218,31 @@ def _flag(v: Any) -> bool:
     return v
 
 
+_SCALAR = frozenset((str, int, float, bool, type(None)))
+"""The types of a value kept as it is (``_value``): orjson gives these exact types, never a subclass."""
+
+
 def _pattern(item: Any) -> CompiledPattern:
     alias, kind, absent, tests, joins = item
-    return CompiledPattern(_text(alias), _text(kind), _flag(absent),
-                           tuple((_text(f), _text(op), _unvalue(v)) for f, op, v in tests),
-                           tuple((_text(f), _text(a), _text(rf)) for f, a, rf in joins))
+    if type(alias) is not str or type(kind) is not str or type(absent) is not bool:
+        raise TypeError("not a pattern")
+    checked: list[Test] = []  # loops, not generators of helper calls: 700 patterns on every warm check
+    for f, op, v in tests:
+        if type(f) is not str or type(op) is not str:
+            raise TypeError("not a test")
+        checked.append((f, op, v if type(v) in _SCALAR else _unvalue(v)))
+    for f, a, rf in joins:
+        if type(f) is not str or type(a) is not str or type(rf) is not str:
+            raise TypeError("not a join")
+    return CompiledPattern(alias, kind, absent, tuple(checked), tuple((f, a, rf) for f, a, rf in joins))
 
 
 def _compiled(item: Any, source: dict[str, LoadedRule], shapes: dict[str, list[Any]]) -> CompiledRule:
     name, rule_id, gap, stratum, patterns, lookups, assumed = item
     if rule_id not in source or (gap is not None and not isinstance(gap, str)):
         raise ValueError("a compiled rule of no rule")
-    pats = tuple(_pattern(p) for p in patterns)
-    looked = tuple(Lookup(_text(a), _text(s), _text(f), _text(k), _flag(n)) for a, s, f, k, n in lookups)
+    pats = tuple([_pattern(p) for p in patterns])
+    looked = tuple([Lookup(_text(a), _text(s), _text(f), _text(k), _flag(n)) for a, s, f, k, n in lookups])
     c = CompiledRule(_text(name), rule_id, gap, pats, _int(stratum), looked,
                      tuple((_text(ref), _unvalue(v)) for ref, v in assumed), absences(pats, looked))
     _of_its_rule(c, source[rule_id].rule, shapes)

@@ -88,6 +88,35 @@ def test_pyproject_without_an_archplan_table_is_skipped(tmp_path: os.PathLike[st
     assert resolve([design(os.path.join(root, "sub"))]).fail_on == "low"
 
 
+def test_pyproject_naming_archplan_without_a_table_is_skipped_unparsed(tmp_path: os.PathLike[str]) -> None:
+    # archplan as a dependency, a script and a name: no text that could declare [tool.archplan], so the file is
+    # not parsed (a syntax error elsewhere in it is not archplan's to report); one that could is still refused.
+    root = str(tmp_path)
+    write(root, "archplan.toml", 'fail-on = "low"\n')
+    write(root, "sub/pyproject.toml", '[project]\nname = "archplan"\ndependencies = ["archplan>=0.2"]\n'
+                                       '[project.scripts]\narchplan = "engine.cli:entry"\n[tool.ruff]\nx = = 1\n')
+    assert resolve([design(os.path.join(root, "sub"))]).fail_on == "low"
+    write(root, "sub/pyproject.toml", '[project]\nname = "archplan"\n[tool.archplan\nfail-on = "low"\n')
+    with pytest.raises(ArchplanError):
+        resolve([design(os.path.join(root, "sub"))])
+
+
+@pytest.mark.parametrize("text", [
+    '[tool.archplan]\nfail-on = "low"\n', '[ tool . archplan ]\nfail-on = "low"\n',
+    '["tool"."archplan"]\nfail-on = "low"\n', "['tool'.'archplan'.plan]\nx = 1\n", '[tool.archplan.plan]\nx = 1\n',
+    '[tool]\narchplan = { fail-on = "low" }\n', '[ "tool" ] # tools\narchplan.fail-on = "low"\n',
+    'tool.archplan.fail-on = "low"\n', 'tool = { archplan = { fail-on = "low" } }\n',
+    '["\\u0074ool".archplan]\nfail-on = "low"\n', 'tool\t.\tarchplan.fail-on = "low"\n',
+])
+def test_every_spelling_of_the_archplan_table_is_found(tmp_path: os.PathLike[str], text: str) -> None:
+    import tomllib
+
+    assert "archplan" in tomllib.loads(text)["tool"]  # the text does declare it
+    path = write(str(tmp_path), "pyproject.toml", text)
+    found = discover(design(str(tmp_path)))
+    assert found is not None and os.path.samefile(found, path)
+
+
 def test_discovery_stops_at_the_project_root(tmp_path: os.PathLike[str]) -> None:
     root = str(tmp_path)
     write(root, "archplan.toml", 'fail-on = "low"\n')
