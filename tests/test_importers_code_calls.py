@@ -742,3 +742,136 @@ def test_a_call_to_the_default_url_of_a_variable_the_deployment_does_not_set_is_
           command: rq worker alerts
     """, {"views.py": views, "tasks.py": tasks})
     assert drawn == ["interaction:worker->metrics-host"]
+
+
+SETTINGS = """
+    import os
+    from typing import Final
+    from app.parsers import get_int_from_env
+
+    TIKA_ENDPOINT = os.getenv("TIKA_URL", "http://localhost:9998")
+    GOTENBERG = os.getenv("GOTENBERG_URL", "http://localhost:3000")
+    WORKER_LIMIT: Final[int] = get_int_from_env("WORKER_TIMEOUT", 1800)
+    TWICE = 1
+    TWICE = 2
+"""
+PARSER = """
+    from django.conf import settings
+    from gotenberg_client import GotenbergClient as Gotenberg
+    from tika_client import TikaClient
+
+    def parse(doc):
+        with TikaClient(tika_url=settings.TIKA_ENDPOINT, timeout=settings.WORKER_LIMIT) as client:
+            client.tika.as_text.from_buffer(doc, "text/html")
+        with Gotenberg(settings.GOTENBERG) as client:
+            client.merge.merge()
+        TikaClient(tika_url=settings.TIKA_ENDPOINT, timeout=settings.TWICE)
+"""
+
+
+def test_a_client_class_of_one_servers_api_calls_its_url_with_a_timeout_read_from_django_settings() -> None:
+    files = [("app/settings/__init__.py", src(SETTINGS)), ("app/parsers/office.py", src(PARSER))]
+    calls = service_calls(files)
+    assert [(c.client, c.url.var, c.url.default, c.timeout.seconds, c.timeout.var, c.timeout.defined, c.at.line)
+            for c in calls] == [
+        ("tika_client.TikaClient", "TIKA_URL", "http://localhost:9998", 1800.0, "WORKER_TIMEOUT",
+         "app/settings/__init__.py:7", 6),  # the settings module's line, not the caller's
+        ("gotenberg_client.GotenbergClient", "GOTENBERG_URL", "http://localhost:3000", 30.0, None, "", 8)]
+    # the setting assigned twice is unknown: that call says nothing (unknown stays unknown)
+    assert {c.at.line for c in calls} == {6, 8}
+
+
+def test_settings_are_read_only_by_a_file_that_imports_djangos_settings_object() -> None:
+    other = PARSER.replace("from django.conf import settings", "from app import settings")
+    assert service_calls([("app/settings.py", src(SETTINGS)), ("app/office.py", src(other))]) == ()
+    # and a name two settings modules assign is not known
+    twice = [("a/settings.py", src(SETTINGS)), ("b/settings.py", "WORKER_LIMIT = 60\n"),
+             ("app/office.py", src(PARSER))]
+    assert [c.url.var for c in service_calls(twice)] == ["GOTENBERG_URL"]
+
+
+def test_a_module_constant_and_an_environment_helper_give_a_timeout() -> None:
+    code = """
+        import environ
+        import requests
+        from django.conf import settings
+
+        env = environ.Env()
+        WAIT = 5
+        PAY = env.str("PAY_URL", default="http://pay:8080")
+
+        def charge():
+            requests.post(PAY, timeout=WAIT)
+            requests.get(env.str("RATES_URL", default="http://rates"), timeout=env.int("RATES_WAIT", default=9))
+            requests.get(settings.LEDGER_URL, timeout=3)
+    """
+    calls = by_var(python_calls("svc/app.py", src(code)))
+    assert (calls["PAY_URL"].timeout.seconds, calls["PAY_URL"].timeout.said) == (5.0, "WAIT")
+    assert (calls["RATES_URL"].timeout.seconds, calls["RATES_URL"].timeout.var) == (9.0, "RATES_WAIT")
+    assert "LEDGER_URL" not in calls  # no settings module handed over: the setting is unknown
+
+
+def _deployed(tmp: str, caller: str, environment: dict[str, str]) -> str:
+    """A compose file running ``caller`` with ``environment`` and each host its URLs name."""
+    hosts = sorted({u.split("://", 1)[1].split(":", 1)[0] for u in environment.values()})
+    lines = ["services:", f"  {caller}:", f"    image: acme/{caller}", "    environment:",
+             *(f"      {k}: {v}" for k, v in environment.items()), *(f"  {h}:\n    image: acme/{h}" for h in hosts)]
+    return write(tmp, "compose.yaml", "\n".join(lines) + "\n")
+
+
+def test_the_target_of_a_drawn_interaction_is_stated_in_the_sources_document(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    compose = _deployed(tmp, "web", {"TIKA_URL": "http://tika:9998", "GOTENBERG_URL": "http://gotenberg:3000"})
+    write(tmp, "web/app/settings/__init__.py", SETTINGS)
+    write(tmp, "web/app/parsers/office.py", PARSER)
+    docs = load_artifacts([f"compose={compose}", f"source={tmp}/web"])
+    (source,) = [d for d in docs if getattr(d, "format", "") == "source"]
+    assert {s["name"] for s in source.data["services"]} >= {"tika", "gotenberg"}  # the agent file loads alone
+    design = load_documents(docs)
+    assert fact(design, "interaction:web->tika").data["timeout_ms"] == 1_800_000
+    assert fact(design, "interaction:web->gotenberg").data["timeout_ms"] == 30_000
+
+
+MAIL = """
+    from django.core.mail import send_mail
+    from django.core.mail.backends.smtp import EmailBackend
+
+    DEFAULT_EMAIL_TIMEOUT = 5
+
+    def send(config, to):
+        backend = EmailBackend(host=config.host, port=config.port, timeout=DEFAULT_EMAIL_TIMEOUT)
+        send_mail("hi", "body", "shop@acme.test", [to], connection=backend)
+"""
+
+
+def _mail_project(tmp: str, code: str, settings: str = "") -> Any:
+    compose = _deployed(tmp, "api", {"EMAIL_URL": "smtp://mailpit:1025"})
+    write(tmp, "api/shop/mail.py", code)
+    if settings:
+        write(tmp, "api/shop/settings.py", settings)
+    return load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/api"]))
+
+
+def test_the_smtp_timeout_a_module_constant_gives_djangos_email_backend_bounds_the_call_to_the_mail_server(
+        tmp_path: Any) -> None:
+    (call,) = service_calls([("shop/mail.py", src(MAIL))])
+    assert (call.client, call.scheme, call.timeout.seconds, call.timeout.said, call.at.line) == (
+        "django EmailBackend", "smtp", 5.0, "DEFAULT_EMAIL_TIMEOUT", 7)
+    mail = fact(_mail_project(str(tmp_path), MAIL), "interaction:api->mailpit")
+    assert mail.data["timeout_ms"] == 5000 and mail.locate("timeout_ms").line == 7
+
+
+def test_a_send_through_djangos_default_connection_takes_email_timeout(tmp_path: Any) -> None:
+    default = MAIL + '    send_mail("hi", "body", "shop@acme.test", ["a@acme.test"])\n'
+    assert [c.timeout.seconds for c in service_calls([("shop/mail.py", src(default))])] == [5.0, None]
+    unbounded = fact(_mail_project(str(tmp_path / "a"), default), "interaction:api->mailpit")
+    assert unbounded.data["timeout_ms"] == 0  # EMAIL_TIMEOUT unset: Django's None, no timeout
+    settings = "from django.conf import settings\nEMAIL_TIMEOUT = 20\n"
+    bounded = fact(_mail_project(str(tmp_path / "b"), default, settings), "interaction:api->mailpit")
+    assert bounded.data["timeout_ms"] == 20_000  # the longest of 5 s and the setting's 20 s
+
+
+def test_an_smtp_timeout_not_read_leaves_the_mail_call_unknown(tmp_path: Any) -> None:
+    unread = MAIL.replace("timeout=DEFAULT_EMAIL_TIMEOUT", "timeout=config.timeout")
+    assert service_calls([("shop/mail.py", src(unread))]) == ()
+    assert "timeout_ms" not in fact(_mail_project(str(tmp_path), unread), "interaction:api->mailpit").data

@@ -14,6 +14,15 @@ how long the service waits for them. This module reads, with ``ast``, the Python
   4 s with the variable noted; ``* 2`` is followed), in the library's unit (seconds for both). No ``timeout``
   is none for ``requests`` (it waits forever) and httpx's default of 5 s.
 
+A client class of one server's API built with that server's URL (``TikaClient(tika_url=..., timeout=...)``,
+``GotenbergClient(host=...)``: ``_SERVICE_CLIENTS``, with the library's default when none is passed) is a call to that
+URL. In a file that imports Django's ``settings`` object, ``settings.NAME`` is read from the service's settings
+modules (``settings_of``), and a project's own environment helper (``get_int_from_env("X", 1800)``) or
+django-environ's ``env.int`` is a read of the variable with its default. A Django SMTP ``EmailBackend`` the code
+builds, and each send through Django's default connection, is a call to the SMTP server with the ``timeout`` it passes
+(else ``EMAIL_TIMEOUT``, Django's default None): ``_mail_calls``, joined with the interaction the deployment drew from
+a variable holding an ``smtp://`` URL.
+
 In JavaScript, ``request(...)`` and ``axios`` calls (``require``d or imported) are read the same way, by their
 text: ``const host = process.env.X || 'default'`` names, ``+`` and template literals, and a numeric ``timeout:``
 option in milliseconds (none when left out: neither library has a default). A URL the code writes out itself, in a
@@ -48,6 +57,7 @@ Every value keeps the call's file:line and a note saying what it was read from.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import re
 import string
@@ -60,11 +70,24 @@ from engine.errors import Location
 from engine.importers import code_trees
 from engine.importers.base import Body, host_exposure, safe_name
 from engine.importers.code_text import inside, split_args
+from engine.model.kinds import SECTION_KIND, identity
 from engine.source import Document
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _LIBS = {"requests": None, "httpx": 5.0}
 """HTTP client modules read, and the timeout in seconds each applies when the call passes none."""
+_SERVICE_CLIENTS = {("tika_client", "TikaClient"): ("tika_url", 30.0),
+                    ("tika_client", "AsyncTikaClient"): ("tika_url", 30.0),
+                    ("gotenberg_client", "GotenbergClient"): ("host", 30.0),
+                    ("gotenberg_client", "AsyncGotenbergClient"): ("host", 30.0)}
+"""Client classes of one server's API, built with its URL (the keyword, or the first argument), whose every call goes
+to that URL: (module, class) -> (the URL keyword, the timeout in seconds when the constructor passes none). Both
+are httpx clients given ``timeout`` (keyword-only), 30.0 by default (tika-client 0.11 ``TikaClient.__init__``,
+gotenberg-client 0.14 ``BaseGotenbergClient.__init__``; unchanged in their 1.0)."""
+_ENV_HELPERS = re.compile(r"(?:\w+\.)?(?:get_(?:int|float|str)_from_env|env\.(?:int|float|str))")
+"""Reads of a variable of the environment converted to a number or a string, given the name and the default:
+a project's own helper (``get_int_from_env("WORKER_TIMEOUT", 1800)``) or django-environ's ``env.int(name,
+default=...)``."""
 _SESSIONS = {"Session", "session", "Client", "AsyncClient"}
 _SCHEMES = {"http": "http", "https": "http", "ws": "websocket", "wss": "websocket", "grpc": "grpc"}
 _TLS = {"http": False, "https": True, "ws": False, "wss": True}
@@ -160,6 +183,10 @@ class _Scopes:
         key = _store_key(node)
         return self.keyed.get(key) if key else None
 
+    def path_of(self, _node: ast.AST | None) -> str:
+        """The file a node read through these scopes is in."""
+        return self.path
+
     def function_of(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         scope = self.parents.get(node)
         while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -169,6 +196,58 @@ class _Scopes:
 
 _scopes = code_trees.kept(code_trees.MAX_TREES)(_Scopes)
 """A file's ``_Scopes``, worked out once an import whatever the services that read the file (read only)."""
+
+
+Settings = Mapping[str, tuple[ast.expr | None, _Scopes]]
+"""Django's settings a service's code reads as ``settings.NAME``: each top-level name of its settings modules, to
+the value assigned (None: assigned more than once, or by two modules: unknown) and the scopes of its module."""
+
+
+def settings_of(files: Sequence[tuple[str, str]]) -> dict[str, tuple[ast.expr | None, _Scopes]]:
+    """The top-level names the service's settings modules (``settings.py``, ``settings/__init__.py``) assign."""
+    out: dict[str, tuple[ast.expr | None, _Scopes]] = {}
+    for path, text in files:
+        if not (path == "settings.py" or path.endswith(("/settings.py", "/settings/__init__.py"))):
+            continue
+        try:
+            tree = code_trees.parse(text, path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        scopes = _scopes(tree, path)
+        for name, value in scopes.names[tree].items():
+            out[name] = (None if name in out else value, scopes)
+    return out
+
+
+class _WithSettings:
+    """A file's scopes, where ``settings.NAME`` (``from django.conf import settings``) is read from the settings
+    modules, and the names in a setting's value from its own module."""
+
+    def __init__(self, own: _Scopes, settings: Settings) -> None:
+        self.own, self.settings, self.path = own, settings, own.path
+
+    def lookup(self, node: ast.expr, at: ast.AST) -> ast.expr | None:
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "settings":
+            return self.settings.get(node.attr, (None, self.own))[0]
+        if node not in self.own.parents:
+            for _value, scopes in self.settings.values():
+                if node in scopes.parents:
+                    return scopes.lookup(node, at)
+        return self.own.lookup(node, at)
+
+    def path_of(self, node: ast.AST | None) -> str:
+        """The file of a node: a settings module's, or this file's."""
+        return next((scopes.path for _value, scopes in self.settings.values() if node in scopes.parents), self.path)
+
+
+_Lookup = _Scopes | _WithSettings
+"""How a file's names are read: its own scopes, or with Django's settings."""
+
+
+def _reads_settings(tree: ast.Module) -> bool:
+    """The file imports Django's settings object as ``settings``."""
+    return any(imp.module == "django.conf" and any(a.name == "settings" and a.asname is None for a in imp.names)
+               for imp in code_trees.nodes(tree, ast.ImportFrom) if isinstance(imp, ast.ImportFrom))
 
 
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
@@ -190,10 +269,10 @@ def _store_key(node: ast.expr) -> str | None:
 
 def _is_env_call(node: ast.Call) -> bool:
     func = ast.unparse(node.func)
-    return func in ("os.getenv", "os.environ.get", "getenv", "environ.get")
+    return func in ("os.getenv", "os.environ.get", "getenv", "environ.get") or _ENV_HELPERS.fullmatch(func) is not None
 
 
-def resolve(node: ast.expr | None, scopes: _Scopes, depth: int = 0) -> list[Part]:
+def resolve(node: ast.expr | None, scopes: _Lookup, depth: int = 0) -> list[Part]:
     """A string expression as literal pieces and environment variables (``[None]`` where unknown)."""
     if node is None or depth > _MAX_DEPTH:
         return [None]
@@ -211,7 +290,7 @@ def resolve(node: ast.expr | None, scopes: _Scopes, depth: int = 0) -> list[Part
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("os.environ", "environ") and \
             isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
         return [Ref(node.slice.value, None)]
-    if isinstance(node, (ast.Name, ast.Subscript)):
+    if isinstance(node, (ast.Name, ast.Subscript, ast.Attribute)):
         return resolve(scopes.lookup(node, node), scopes, depth + 1)
     if isinstance(node, ast.JoinedStr):
         return [p for v in node.values for p in (resolve(v.value, scopes, depth + 1)
@@ -226,7 +305,7 @@ def resolve(node: ast.expr | None, scopes: _Scopes, depth: int = 0) -> list[Part
     return [None]
 
 
-def _format(template: str, call: ast.Call, scopes: _Scopes, depth: int) -> list[Part]:
+def _format(template: str, call: ast.Call, scopes: _Lookup, depth: int) -> list[Part]:
     """``'http://{}/x'.format(a)`` / ``'{user}'.format(user=U)`` as pieces."""
     named = {k.arg: k.value for k in call.keywords if k.arg}
     out: list[Part] = []
@@ -251,7 +330,7 @@ def _format(template: str, call: ast.Call, scopes: _Scopes, depth: int) -> list[
     return out
 
 
-def timeout_of(node: ast.expr | None, scopes: _Scopes, default: float | None, depth: int = 0) -> Timeout | None:
+def timeout_of(node: ast.expr | None, scopes: _Lookup, default: float | None, depth: int = 0) -> Timeout | None:
     """The seconds a ``timeout=`` value gives (None: it cannot be told); ``default`` when none is passed."""
     if node is None:
         return Timeout(default, said="none passed")
@@ -264,10 +343,11 @@ def timeout_of(node: ast.expr | None, scopes: _Scopes, default: float | None, de
         if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             return Timeout(float(node.value), said=said)
         return None
-    if isinstance(node, (ast.Name, ast.Subscript)) and scopes.lookup(node, node) is not None:
+    if isinstance(node, (ast.Name, ast.Subscript, ast.Attribute)) and scopes.lookup(node, node) is not None:
         value = scopes.lookup(node, node)
         t = timeout_of(value, scopes, default, depth + 1)
-        defined = (t.defined or f"{scopes.path}:{getattr(value, 'lineno', 0)}") if t is not None and t.var else ""
+        defined = (t.defined or f"{scopes.path_of(value)}:{getattr(value, 'lineno', 0)}") if t is not None and t.var \
+            else ""
         return None if t is None else Timeout(t.seconds, t.var, t.factor, said, defined)
     if isinstance(node, ast.Tuple) and node.elts:  # (connect, read): the read timeout bounds each wait
         return timeout_of(node.elts[-1], scopes, default, depth + 1)
@@ -383,6 +463,16 @@ class _Raw:
 def _raw_calls(tree: ast.Module) -> list[_Raw]:
     clients = _clients(tree)
     out: list[_Raw] = []
+    classes = {a.asname or a.name: (imp.module, a.name) for imp in code_trees.nodes(tree, ast.ImportFrom)
+               if isinstance(imp, ast.ImportFrom) and imp.module in {m for m, _c in _SERVICE_CLIENTS}
+               for a in imp.names if (imp.module, a.name) in _SERVICE_CLIENTS}
+    for node in code_trees.nodes(tree, ast.Call) if classes else ():
+        if isinstance(node.func, ast.Name) and node.func.id in classes:
+            module, klass = classes[node.func.id]
+            url_keyword, default = _SERVICE_CLIENTS[(module, klass)]
+            kw = {k.arg: k.value for k in node.keywords if k.arg}
+            out.append(_Raw(node, f"{module}.{klass}", kw.get(url_keyword, node.args[0] if node.args else None),
+                            kw.get("timeout"), default))
     for node in code_trees.nodes(tree, ast.Call):
         found = clients.client(node.func)
         if found is None:
@@ -397,15 +487,18 @@ def _raw_calls(tree: ast.Module) -> list[_Raw]:
 
 
 def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], dict[str, str]]] | None = None,
-                 ) -> list[Call]:
+                 settings: Settings | None = None) -> list[Call]:
     """The outbound calls of one Python file whose URL resolves to an environment variable; ``wrappers``:
-    classes of the service whose objects a client call reads its URL and timeout from (``wrappers_of``).
+    classes of the service whose objects a client call reads its URL and timeout from (``wrappers_of``);
+    ``settings``: the Django settings the file reads as ``settings.NAME`` (``settings_of``).
     A file that does not parse adds nothing (the route reader says why)."""
     try:
         tree = code_trees.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    scopes = _scopes(tree, path)
+    scopes: _Lookup = _scopes(tree, path)
+    if settings and _reads_settings(tree):
+        scopes = _WithSettings(_scopes(tree, path), settings)
     out: list[Call] = []
     for raw in _raw_calls(tree):
         call = _call(path, raw.node, raw.client, raw.url, raw.timeout, raw.default, scopes)
@@ -427,7 +520,7 @@ def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], d
 
 
 def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout: ast.expr | None,
-          default: float | None, scopes: _Scopes) -> Call | None:
+          default: float | None, scopes: _Lookup) -> Call | None:
     parts = resolve(url, scopes)
     found = url_of(parts) or _public_literal(parts)
     if found is None:
@@ -701,6 +794,55 @@ def _js_parts(expr: str, names: Mapping[str, Ref | None]) -> list[Part]:
     return [p for p in out if p != ""] or [None]
 
 
+_MAIL_BACKEND = ("django.core.mail.backends.smtp", "EmailBackend")
+_MAIL_SENDS = frozenset({"send_mail", "send_mass_mail", "mail_admins", "mail_managers", "EmailMessage",
+                         "EmailMultiAlternatives"})
+"""What ``django.core.mail`` sends with the default connection unless given ``connection=``."""
+
+
+def _mail_calls(path: str, text: str, settings: Settings) -> list[Call] | None:
+    """The SMTP calls of one Python file: each Django SMTP ``EmailBackend`` it builds, with the ``timeout`` it
+    passes (else ``EMAIL_TIMEOUT`` of the settings, Django's default None: no timeout), and each send of
+    ``django.core.mail`` given no ``connection=`` (Django's default connection: ``EMAIL_TIMEOUT`` too). Each is a
+    call to the SMTP server, whose address no variable of the code names (``Ref("")``, scheme ``smtp``): ``links``
+    joins it with the interaction the deployment drew from a variable holding an ``smtp://`` URL. None: a timeout
+    not read (which the SMTP calls take is unknown)."""
+    if "django.core.mail" not in text:
+        return []
+    try:
+        tree = code_trees.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    names = {a.asname or a.name: (imp.module, a.name) for imp in code_trees.nodes(tree, ast.ImportFrom)
+             if isinstance(imp, ast.ImportFrom) and imp.module in ("django.core.mail", _MAIL_BACKEND[0])
+             for a in imp.names}
+    scopes: _Lookup = _WithSettings(_scopes(tree, path), settings) if _reads_settings(tree) else _scopes(tree, path)
+    setting = settings.get("EMAIL_TIMEOUT")
+    if setting is not None and setting[0] is not None:
+        default = timeout_of(setting[0], _WithSettings(setting[1], settings), None)
+    elif "EMAIL_TIMEOUT" in settings:
+        default = None  # assigned more than once: unknown
+    else:
+        default = Timeout(None, said="Django's EMAIL_TIMEOUT, None by default")
+    out: list[Call] = []
+    for node in code_trees.nodes(tree, ast.Call):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.func.id not in names:
+            continue
+        module, name = names[node.func.id]
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        if (module, name) == _MAIL_BACKEND:
+            t = timeout_of(kw["timeout"], scopes, None) if "timeout" in kw else default
+            client = "django EmailBackend"
+        elif module == "django.core.mail" and name in _MAIL_SENDS and "connection" not in kw:
+            t, client = default, f"django {name} (the default connection)"
+        else:
+            continue
+        if t is None:
+            return None
+        out.append(Call(Location(path, node.lineno, node.col_offset + 1), client, Ref("", None), "smtp", t))
+    return out
+
+
 def service_calls(files: Sequence[tuple[str, str]]) -> tuple[Call, ...]:
     """The outbound calls of a service's Python and JavaScript files (path, text), request classes of its own
     followed."""
@@ -708,7 +850,11 @@ def service_calls(files: Sequence[tuple[str, str]]) -> tuple[Call, ...]:
     wrappers: dict[str, tuple[list[str], dict[str, str]]] = {}
     for p, t in py:
         wrappers.update(wrappers_of(p, t))
-    calls = [c for p, t in py for c in python_calls(p, t, wrappers)]
+    settings = settings_of(py)
+    calls = [c for p, t in py for c in python_calls(p, t, wrappers, settings)]
+    mail = [_mail_calls(p, t, settings) for p, t in py]
+    if all(found is not None for found in mail):  # else which timeout the SMTP calls take is unknown
+        calls += [c for found in mail for c in found or ()]
     js = [(p, t) for p, t in files if p.endswith((".js", ".mjs", ".cjs", ".ts"))]
     modules = {module_key(p): exported for p, t in js if (exported := js_exports(t))}
     calls += [c for p, t in js for c in js_calls(p, t, modules)]
@@ -742,6 +888,9 @@ class Link:
     """What has every call to the target accept any certificate (``verify=False at x.py:3``), when the code says so."""
     literal: bool = False
     """The target is a public host the code writes out in the URL, named after that host (``Ref.literal``)."""
+    section: str = "services"
+    """The section the deployment states the target of a drawn interaction in (``datastores``, ``externals``...);
+    empty when a service whose code this import reads (its routes' document states it)."""
 
 
 def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str, Location]]],
@@ -763,6 +912,10 @@ def _deployment(docs: Sequence[Document]) -> tuple[dict[str, dict[str, tuple[str
 def links(docs: Sequence[Document], calls: Mapping[str, Sequence[Call]]) -> dict[str, list[Link]]:
     """Per service, the interactions its calls (``calls``) tell a timeout of, given the deployment's documents."""
     env, drawn = _deployment(docs)
+    sections = {str(f.get("name")): section for d in docs if getattr(d, "format", "") != "source" and
+                isinstance(d.data, dict) for section in ("datastores", "externals", "channels")
+                for f in d.data.get(section) or [] if isinstance(f, dict)}
+    sections.update((str(getattr(d, "service", "")), "") for d in docs if getattr(d, "format", "") == "source")
     out: dict[str, list[Link]] = {}
     for service, service_calls_ in calls.items():
         if service not in env:
@@ -772,7 +925,8 @@ def links(docs: Sequence[Document], calls: Mapping[str, Sequence[Call]]) -> dict
             link = _link(service, call, env, drawn.get(service, []))
             if link is not None:
                 found.setdefault(link.target, []).append((call, link.timeout_ms, link.notes[0], link))
-        out[service] = [_merge(items) for _t, items in sorted(found.items())]
+        out[service] = [dataclasses.replace(_merge(items), section=sections.get(target, "services"))
+                        for target, items in sorted(found.items())]
     return out
 
 
@@ -782,6 +936,13 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
     variables = env[service]
     ms, why, at = _timeout_ms(call, variables)
     var = call.url.var
+    if call.scheme == "smtp" and not var:  # the SMTP server: the one drawn from a variable holding an smtp:// URL
+        mail = [i for i, evidence in drawn
+                if any(re.match(r"smtps?://", variables.get(v, ("", at))[0]) for v in re.findall(r"(?:^|; )(\w+) \(",
+                                                                                                   evidence))]
+        if len({str(i.get("to")) for i in mail}) != 1 or mail[0].get("timeout_ms") is not None:
+            return None
+        return Link(str(mail[0].get("to")), ms, at, (why,), True)
     for interaction, evidence in drawn:
         if re.search(rf"(?:^|; ){re.escape(var)} \(", evidence):
             if interaction.get("timeout_ms") is not None:
@@ -903,6 +1064,9 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
             body.fact("externals", {"name": link.target, "description": f"{link.external_host} (the code's default "
                                                                         "URL)"}, link.at)
             body.note("externals", link.target, f"named after the variable that would set its URL: {link.notes[0]}")
+        stated = link.section and body.has(link.section, identity(SECTION_KIND[link.section], {"name": link.target}))
+        if link.drawn and link.section and not stated:
+            body.fact(link.section, {"name": link.target}, link.at)  # stated here too: this agent file loads alone
         if not link.drawn:
             if not link.external_host:  # stated here too, so that this agent file loads alone
                 body.fact("services", {"name": link.target}, link.at)
