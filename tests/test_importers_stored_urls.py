@@ -53,6 +53,9 @@ def test_a_url_the_code_only_stores_as_a_named_setting_is_no_call(tmp_path: Any)
     docs = _system(str(tmp_path), SETTINGS)
     calls = _calls(docs)
     assert "backend->proxy.example.io" not in calls
+    # the external it named is left out with it (the migration job does not call it either); the others stay
+    externals = {f.key for f in load_documents(docs).of_kind("external")}
+    assert "external:proxy.example.io" not in externals and "external:api.payments.example.com" in externals
     # a property keyed by the variable itself is a configuration factory's, read back by that key: kept
     assert {"backend->db", "backend->api.payments.example.com"} <= calls
     remarks = [text for d in docs for _at, text in d.remarks if "not drawn" in text and "backend->" in text]

@@ -3529,6 +3529,7 @@ def _stored_urls(docs: Sequence[Document]) -> list[Document]:
     records and hands on, its code making no HTTP request (``RoutesDocument.stored_settings``)."""
     stored = {d.service: d.stored_settings for d in docs if isinstance(d, RoutesDocument) and d.stored_settings}
     out: list[Document] = []
+    dropped: set[str] = set()
     for d in docs:
         drawn = getattr(d, "external_from", None) if stored else None
         if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not drawn:
@@ -3541,8 +3542,14 @@ def _stored_urls(docs: Sequence[Document]) -> list[Document]:
                 drop[ident] = (f"{ident} not drawn: {source}'s code only stores {', '.join(keys)} in a settings "
                                f"record that names {'it' if len(keys) == 1 else 'them'}, to hand on, and makes no "
                                "HTTP request of its own (no fetch, axios, HttpService or other client)")
+                dropped.add(ident.split("->", 1)[1])
         out.append(without_facts(d, "interactions", drop))
-    return out
+    if not dropped:
+        return out
+    called = {str(i.get("to")) for d in out if isinstance(d.data, dict)
+              for i in d.data.get("interactions") or [] if isinstance(i, dict)}
+    gone = {t: f"external {t} left out: no call to it remains" for t in sorted(dropped - called)}
+    return [without_facts(d, "externals", gone) if isinstance(d, ArtifactDocument) else d for d in out]
 
 
 def _unread_settings(docs: Sequence[Document]) -> list[Document]:
