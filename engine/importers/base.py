@@ -124,6 +124,9 @@ class ArtifactDocument(Document):
     """Interaction identity -> the variables it was drawn from, when the deployment sets each of them on the caller
     by name (none framework-bound) and the call is a synchronous one to a service: ``code_routes.compose`` drops it
     when they bind to a property of the caller's own configuration that no code or placeholder of it reads."""
+    external_from: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Interaction identity -> the variables a call to a public host (an external) was drawn from:
+    ``code_routes.compose`` drops it when the caller's code only stores each as a setting (``code_settings``)."""
     drawn_from: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Interaction identity -> every property of a Spring configuration that names its target, in file order (its
     ``inferred_from`` names the first): ``code_routes.compose`` drops the call when the deployment overrides all."""
@@ -586,6 +589,7 @@ class Body:
         self.given_whole: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
         self.given_set: dict[str, tuple[str, ...]] = {}
         self.drawn_from: dict[str, tuple[str, ...]] = {}
+        self.external_from: dict[str, tuple[str, ...]] = {}
         self.shared_credentials: dict[str, tuple[tuple[str, str], ...]] = {}
         self.not_reviewed: dict[str, str] = {}
         self.builds: dict[str, tuple[str, str, str, Location]] = {}
@@ -675,6 +679,7 @@ class Body:
                                 context_paths=self.context_paths, environment=self.environment,
                                 unseen_environment=self.unseen_environment, given_whole=self.given_whole,
                                 given_set=self.given_set, drawn_from=self.drawn_from, feign=self.feign,
+                                external_from=self.external_from,
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets, literal_secrets=self.literal_secrets,
                                 routed_paths=self.routed_paths,

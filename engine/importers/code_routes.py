@@ -136,6 +136,7 @@ from engine.importers import (
     code_secrets,
     code_seeding,
     code_servlets,
+    code_settings,
     code_spring_security,
     code_swallowed,
     code_telemetry,
@@ -406,6 +407,9 @@ class RoutesDocument(ArtifactDocument):
     """Its .NET client registrations that accept any server certificate (``code_cs_tls``), joined by ``compose``."""
     seeds_only: tuple[frozenset[str], str, Location] | None = None
     """The engines its Go code writes only while it starts (``code_seeding``), why, and where."""
+    stored_settings: frozenset[str] = frozenset()
+    """The variables its code only stores as settings records that name them, making no HTTP request of its own
+    (``code_settings.stored``): a public URL one of them holds is handed on, never called."""
     reads_only: tuple[frozenset[str], str] | None = None
     """When its code reads a database through a client it recognises and writes nothing through one: the engines
     that client reaches (``mysql``, ``postgres``... for JPA/JDBC; ``mongodb``) and what shows the reads."""
@@ -894,6 +898,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     _code_names(doc, texts, others, cs, _vue_files(paths, limits))
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached, doc.spoken, doc.path_names = _names_of(texts, others, config, paths)
+    doc.stored_settings = code_settings.stored(texts)
     doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
         code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
@@ -3519,6 +3524,34 @@ def _unread_variables(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _stored_urls(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the calls to a public host drawn only from variables the caller's code stores as settings
+    records and hands on, its code making no HTTP request (``RoutesDocument.stored_settings``)."""
+    stored = {d.service: d.stored_settings for d in docs if isinstance(d, RoutesDocument) and d.stored_settings}
+    out: list[Document] = []
+    dropped: set[str] = set()
+    for d in docs:
+        drawn = getattr(d, "external_from", None) if stored else None
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not drawn:
+            out.append(d)
+            continue
+        drop: dict[str, str] = {}
+        for ident, keys in sorted(drawn.items()):
+            source = ident.split("->", 1)[0]
+            if keys and all(k in stored.get(source, ()) for k in keys):
+                drop[ident] = (f"{ident} not drawn: {source}'s code only stores {', '.join(keys)} in a settings "
+                               f"record that names {'it' if len(keys) == 1 else 'them'}, to hand on, and makes no "
+                               "HTTP request of its own (no fetch, axios, HttpService or other client)")
+                dropped.add(ident.split("->", 1)[1])
+        out.append(without_facts(d, "interactions", drop))
+    if not dropped:
+        return out
+    called = {str(i.get("to")) for d in out if isinstance(d.data, dict)
+              for i in d.data.get("interactions") or [] if isinstance(i, dict)}
+    gone = {t: f"external {t} left out: no call to it remains" for t in sorted(dropped - called)}
+    return [without_facts(d, "externals", gone) if isinstance(d, ArtifactDocument) else d for d in out]
+
+
 def _unread_settings(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the synchronous calls drawn from variables the deployment sets on a caller one by one, when
     each binds (relaxed, as Spring binds ``CDC_SERVICE_URL`` to ``cdc.service.url``) to a property the caller's own
@@ -4462,7 +4495,7 @@ def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
 
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
-    docs = _unread_file_properties(_unread_variables(_worker_processes(_django_processes(docs))))
+    docs = _unread_file_properties(_unread_variables(_worker_processes(_django_processes(_stored_urls(docs)))))
     docs = _read_accesses(_unserved_retries(_refused_credentials(_unread_credentials(_start_order_only(
         _unproxied_links(_by_image(_unread_settings(docs))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
@@ -4683,7 +4716,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument, remarks: Sequence[tuple
                    names=d.names,
                    spoken=d.spoken, clients=d.clients, registered=d.registered, feign_urls=d.feign_urls,
                    client_groups=d.client_groups, refused=d.refused,
-                   reads_only=d.reads_only,
+                   reads_only=d.reads_only, stored_settings=d.stored_settings,
                    seeds_only=d.seeds_only,
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,

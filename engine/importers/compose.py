@@ -616,8 +616,9 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
                                                                         by_pair.get(pair), mentions.get(source, [])):
             left.setdefault((ext.name, target), []).append(source)
             continue
-        if pair not in by_pair and kinds.get(target) is None and _browser_app_start_order(
-                body, source, target, declared[pair][0][1], mentions.get(source, [])):
+        if (pair not in by_pair and kinds.get(target) is None and _browser_app_start_order(
+                body, source, target, declared[pair][0][1], mentions.get(source, []))) or (
+                pair not in declared and _one_shot_external(body, by_pair.get(pair), mentions.get(source, []))):
             continue
         evidence = [f"{key} ({loc})" for key, loc in declared.get(pair, [])]
         edge = by_pair.get(pair)
@@ -647,13 +648,41 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         if edge is not None:
             record_edge_timeout(body, data, edge)
             record_edge_tls(body, data, edge)
-            whole = given_whole(edge, mentions.get(source, [])) if tgt is None and not edge.external else None
-            if whole is not None and pair not in declared:
-                body.given_whole[key] = whole
-            named = given_set(edge, data, tgt) if pair not in declared else None
-            if named is not None:
-                body.given_set[key] = named
+            _mark_drawn(body, key, edge, data, tgt, mentions.get(source, []), pair in declared)
     _say_shared(body, left, variants or {})
+
+
+def _mark_drawn(body: Body, key: str, edge: Edge, data: dict[str, Any], tgt: Recognised | None,
+                mentions: Sequence[Mention], declared: bool) -> None:
+    """What ``code_routes.compose`` checks a call against the caller's code with: the variables a call to a public
+    host is drawn from (``external_from``), those of a call drawn only from an ``env_file`` (``given_whole``) or from
+    variables set on the caller by name (``given_set``), when no ``depends_on`` or link declares it."""
+    if edge.external and edge.keys:
+        body.external_from[key] = tuple(sorted({k for k, _w in edge.keys}))
+    whole = given_whole(edge, mentions) if tgt is None and not edge.external else None
+    if whole is not None and not declared:
+        body.given_whole[key] = whole
+    named = given_set(edge, data, tgt) if not declared else None
+    if named is not None:
+        body.given_set[key] = named
+
+
+def _one_shot_external(body: Body, edge: Edge | None, mentions: Sequence[Mention]) -> bool:
+    """Whether ``edge`` is a call to a public host that a one-shot job (``kind: batch``: a schema migration or a set-up
+    step, ``infra.record_one_shot``) has only from variables of sources it takes whole (an ``env_file``, a ConfigMap
+    through ``envFrom``), said in a remark: the job is handed the application's whole configuration, and a migration
+    reaches its database, not the third parties the application calls."""
+    if edge is None or not edge.external or (body.get("services", edge.source) or {}).get("kind") != "batch":
+        return False
+    whole = given_whole(edge, mentions)
+    if whole is None:
+        return False
+    keys, _siblings, sources = whole
+    at = edge.location or body.locs.get(("services", edge.source), {}).get("", Location(body.file))
+    body.remark(at, f"{edge.source}->{edge.target} not drawn: {', '.join(keys)} comes from {sources}, which the "
+                    f"one-shot job {edge.source} takes whole with the application's other settings; a migration or "
+                    "set-up step reaches its datastores, not the application's third parties")
+    return True
 
 
 def _say_shared(body: Body, left: dict[tuple[str, str], list[str]], variants: dict[str, _Extension]) -> None:

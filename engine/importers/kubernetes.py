@@ -851,6 +851,8 @@ def _record_calls(path: str, workloads: Sequence[_Workload], mentions: Mapping[s
             body.note("interactions", ident, f"protocol {e.protocol}: {e.protocol_why}")
         infra.record_edge_timeout(body, data, e)
         infra.record_edge_tls(body, data, e)
+        if e.external and e.keys:
+            body.external_from[ident] = tuple(sorted({k for k, _w in e.keys}))
         whole = infra.given_whole(e, mentions.get(e.source, ())) if kinds.get(e.target) is None else None
         if whole is not None and not e.external:
             body.given_whole[ident] = whole
