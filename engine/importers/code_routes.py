@@ -4524,8 +4524,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     yielding = _unplaced_gateway_routes(docs)
     taken, described = _stated_keys(docs, yielding)
-    env, unseen = environments(docs), unseen_environments(docs)
-    docs = _settled_names(docs, env, unseen)
+    docs = _settled_names(docs, env := environments(docs), unseen := unseen_environments(docs))
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
     links, priced = code_calls.links(docs, _own_calls(routed, docs)), _priced_posts(routed)
     edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
