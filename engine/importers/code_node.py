@@ -298,7 +298,8 @@ _APP_GUARD = re.compile(r"\bprovide\s*:\s*APP_GUARD\s*,\s*useClass\s*:\s*([A-Za-
 
 @dataclass(frozen=True)
 class ThrottleSetting:
-    """A setting the throttler's options make it depend on: ``ThrottlerModule.forRoot({skipIf: () =>
+    """A setting the service's code makes a guard depend on (the idempotency switch ``idempotency_switch`` reads is
+    one too): for the throttler, ``ThrottlerModule.forRoot({skipIf: () =>
     !isRateLimitingEnabled})`` with ``isRateLimitingEnabled`` read from the environment variable ``variable`` (through
     a configuration service's ``get('NAME')``), so the guard limits nothing unless the setting is on (``when_on``; off
     for a ``skipIf`` that returns the setting itself). ``default``: the value a validation schema of the code gives
@@ -443,6 +444,74 @@ def _bool_default(variable: str, texts: Sequence[tuple[str, str]]) -> tuple[str 
         return None, ""
     value, where = min(found, key=lambda f: f[1])
     return value, where
+
+
+# --- A switch the code's idempotency handling reads --------------------------------------------------------
+
+_SWITCH = re.compile(r"\b((?:[A-Z][A-Z0-9_]*)?IDEMPOT[A-Z0-9_]*)\b")
+"""A setting named for idempotency (``IS_API_IDEMPOTENCY_ENABLED``): a switch when its name says enable or disable."""
+_SWITCH_READ = (r"\bprocess\s*\.\s*env\s*(?:\.\s*{name}\b|\[\s*['\"]{name}['\"]\s*\])|"
+                r"\.\s*get\s*(?:<[^<>()]*>)?\s*\(\s*['\"]{name}['\"]\s*\)|"
+                r"\bkey\s*:\s*(?:[A-Za-z_$][\w$]*\s*\.\s*{name}\b|['\"]{name}['\"])")
+"""A read of one setting: ``process.env.NAME`` (or ``['NAME']``), a configuration service's ``get('NAME')``, or a
+feature flag's ``key: FlagsEnum.NAME`` (or ``'NAME'``) given to the service's flag reader."""
+_DYNAMIC_FLAG = re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*process\s*\.\s*env\s*\[\s*"
+                           r"[A-Za-z_$][\w$.]*\s*\]")
+"""A flag reader's read of the variable its key names (``const value = process.env[command.key]``)."""
+_COMPARED_TRUE = r"\bprocess\s*\.\s*env\s*(?:\.\s*{name}\b|\[\s*['\"]{name}['\"]\s*\])\s*===?\s*['\"]true['\"]"
+
+
+def idempotency_switch(texts: Sequence[tuple[str, str]]) -> ThrottleSetting | None:
+    """The setting the service's idempotency handling is switched by: one variable named for idempotency and for
+    enabling (``IS_API_IDEMPOTENCY_ENABLED``: on when set; ``..._DISABLED``: off when set) that its code reads
+    (``_SWITCH_READ``), with where and as written. Its ``default`` when the deployment leaves it unset: a validation
+    schema's (``_bool_default``); for a flag given by key to a reader that reads the variable named by the key and
+    falls back to a boolean (``const value = process.env[command.key]; ... parse(value, false)``), that boolean;
+    for ``process.env.NAME === 'true'``, off. None when no code reads such a variable, or reads more than one."""
+    found: dict[str, tuple[str, str, bool]] = {}
+    codes = [(path, blank_comments(text)) for path, text in texts if "IDEMPOT" in text]
+    for path, code in codes:
+        for name in sorted({m.group(1) for m in _SWITCH.finditer(code)}):
+            words = name.split("_")
+            if ("ENABLED" in words or "ENABLE" in words) == ("DISABLED" in words or "DISABLE" in words):
+                continue
+            seen = re.search(_SWITCH_READ.format(name=re.escape(name)), code)
+            if seen is not None:
+                line = code.count("\n", 0, seen.start()) + 1
+                found.setdefault(name, (f"{' '.join(seen.group(0).split())} ({path}:{line})", seen.group(0),
+                                        "DISABLED" not in words and "DISABLE" not in words))
+    if len(found) != 1:
+        return None
+    (name, (said, read, when_on)), = found.items()
+    default, defined = _bool_default(name, texts)
+    if default is None and read.lstrip().startswith("key"):
+        default, defined = _flag_reader_default(texts)
+    if default is None:
+        pattern = re.compile(_COMPARED_TRUE.format(name=re.escape(name)))
+        compared = sorted((path, code.count("\n", 0, m.start()) + 1) for path, code in codes
+                          for m in pattern.finditer(code))
+        if compared:
+            default, defined = "false", f"{compared[0][0]}:{compared[0][1]}, unset is not 'true'"
+    return ThrottleSetting(name, when_on, default, defined, said)
+
+
+def _flag_reader_default(texts: Sequence[tuple[str, str]]) -> tuple[str | None, str]:
+    """The boolean the service's flag reader falls back to when the variable a flag's key names is unset (``const
+    value = process.env[command.key]`` then a call given ``(value, false)``), and where; None when no reader, or
+    readers falling back to different values."""
+    found: set[tuple[str, str]] = set()
+    for path, text in texts:
+        if "process" not in text:
+            continue
+        code = blank_comments(text)
+        for m in _DYNAMIC_FLAG.finditer(code):
+            fallback = re.compile(r"[A-Za-z_$][\w$]*\s*\(\s*" + re.escape(m.group(1)) + r"\s*,\s*(true|false)\s*\)")
+            used = fallback.search(code, m.end())
+            if used is not None:
+                found.add((used.group(1), f"{path}:{code.count(chr(10), 0, used.start()) + 1}"))
+    if len({value for value, _w in found}) != 1:
+        return None, ""
+    return min(found, key=lambda f: f[1])
 
 
 def _decorators_start(code: str, i: int) -> int:

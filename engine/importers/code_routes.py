@@ -250,6 +250,10 @@ class Route:
     """Why its handler is a login by what it does (checks a password the request carries, writes nothing)."""
     no_idempotency_key: str | None = None
     """Why a repeat of the request repeats its write (it creates, and no code of the service names a key)."""
+    key_if: tuple[code_go.Setting, ...] = ()
+    """The switch the service's idempotency handling depends on (``code_node.idempotency_switch``), while the route's
+    ``no_idempotency_key`` waits on it: ``compose`` keeps that when the deployment's value, or the code's default,
+    turns the handling off, and drops it otherwise (``_settled_key``); stated by neither until then."""
     collection: tuple[str, bool] | None = None
     """The collection type its handler returns (``List<Owner>``), and whether it takes a page or a limit."""
     capped: tuple[int, str] | None = None
@@ -435,6 +439,9 @@ class RoutesDocument(ArtifactDocument):
     """Its methods that write a store and answer a failure of the write as a success (``code_swallowed``)."""
     names_idempotency_key: bool = False
     """Whether any of its code names an idempotency key (whether it checks one is then unknown)."""
+    idempotency_if: tuple[code_go.Setting, ...] = ()
+    """The switch its idempotency handling depends on (``code_node.idempotency_switch``): ``compose`` turns
+    ``names_idempotency_key`` off when the deployment's value, or the code's default, turns it off."""
     priced_posts: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """The same-origin requests its browser code sends with prices the client sets, by method and path
     (``code_js_amount.priced_posts``)."""
@@ -1872,12 +1879,13 @@ def node_routes(path: str, text: str) -> list[Route]:
         out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount,
                          passes_body=passes_body, throttle=r.throttled or None, grants_admin=admin,
                          configures=configures, query_credential=query, paid=paid,
-                         throttle_if=_throttle_setting(r.throttled_if)))
+                         throttle_if=_js_setting(r.throttled_if)))
     return out
 
 
-def _throttle_setting(s: code_node.ThrottleSetting | None) -> tuple[code_go.Setting, ...]:
-    """The condition a throttler's ``skipIf`` puts on its guard, as the settings a deployment settles (``code_go``)."""
+def _js_setting(s: code_node.ThrottleSetting | None) -> tuple[code_go.Setting, ...]:
+    """The condition a throttler's ``skipIf`` puts on its guard, or an idempotency switch (``code_node``), as the
+    settings a deployment settles (``code_go``)."""
     return () if s is None else (code_go.Setting(s.variable, True, s.when_on, s.default, s.defined, s.said),)
 
 
@@ -2397,10 +2405,13 @@ def _test_only(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> lis
 def _keys_unknown(routes: Sequence[Route], texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]]
                   ) -> list[Route]:
     """``routes`` without a ``no_idempotency_key`` the service's code does not bear out: any of its files names an
-    idempotency key (whether it checks one is unknown), or the Java method a handler creates through looks the
-    record up first (``_unless_keyed``)."""
+    idempotency key (whether it checks one is unknown; when the handling reads a switch, ``code_node
+    .idempotency_switch``, the route waits on it as deployed: ``key_if``), or the Java method a handler creates
+    through looks the record up first (``_unless_keyed``)."""
     if any("idempot" in t.lower() for _f, t in texts):
-        return [replace(r, no_idempotency_key=None) for r in routes]
+        switch = _js_setting(code_node.idempotency_switch(texts))
+        return [replace(r, key_if=switch) if switch and r.no_idempotency_key else replace(r, no_idempotency_key=None)
+                for r in routes]
     return [_unless_keyed(r, java) for r in routes]
 
 
@@ -2906,6 +2917,8 @@ def _code_names(doc: RoutesDocument, texts: Sequence[tuple[str, str]], others: S
     doc.feign_urls = code_clients.feign_urls([(f, blank_comments(t)) for f, t in texts if f.endswith(".java")])
     doc.coordinated = code_workflows.coordinator([*texts, *cs]) or code_cs_workflows.coordinator(cs)
     doc.names_idempotency_key = any("idempot" in t.lower() for _f, t in [*texts, *others])
+    doc.idempotency_if = _js_setting(code_node.idempotency_switch([*texts, *others])) \
+        if doc.names_idempotency_key else ()
     doc.priced_posts = code_js_amount.priced_posts([(f, blank_comments(t)) for f, t in [*texts, *others, *vue]
                                                     if f.endswith(code_js_amount.PRICED_SUFFIXES)])
     doc.health_only, doc.authorities = code_csharp.health_only(cs) or _health_routes(doc), \
@@ -2995,7 +3008,8 @@ def _deployed_routes(d: RoutesDocument, own: Mapping[str, tuple[str, Location]] 
     """The service's routes as deployed (``own``: the variables its deployment sets, None when none names it;
     ``unseen``: those set to a value not shown): those served (``_served``), with their session cookies' flags as
     deployed (``_settled_cookie``, ``_with_session_cookie``); and a remark on each left out."""
-    served, unserved = _served(_settled_throttle(_settled_cookie(d.routes, own, unseen), own, unseen), own, unseen)
+    served, unserved = _served(_settled_key(_settled_throttle(_settled_cookie(d.routes, own, unseen), own, unseen),
+                                            own, unseen), own, unseen)
     return _with_session_cookie(served, d.django_session, own, unseen), unserved
 
 
@@ -3015,6 +3029,40 @@ def _settled_throttle(routes: Sequence[Route], own: Mapping[str, tuple[str, Loca
                                unthrottled=f"{r.throttle}, but it limits nothing as deployed: "
                                            f"{r.throttle_if[0].said}, and {found[1]}"))
     return tuple(out)
+
+
+def _settled_key(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
+                 unseen: frozenset[str]) -> tuple[Route, ...]:
+    """``routes`` with the ``no_idempotency_key`` that waits on a switch (``key_if``) kept, with why, when the
+    deployment's value, or the code's default when it leaves it unset (``code_go.holds``), turns the service's
+    idempotency handling off; dropped when it turns it on; still waiting (stated by no build) when that is not
+    known."""
+    out: list[Route] = []
+    for r in routes:
+        found = code_go.holds(r.key_if[0], own, unseen) if r.key_if else None
+        if found is None:
+            out.append(r)
+        elif found[0]:
+            out.append(replace(r, no_idempotency_key=None, key_if=()))
+        else:
+            out.append(replace(r, key_if=(), no_idempotency_key=(
+                f"{r.no_idempotency_key} that it checks as deployed: its idempotency handling waits on "
+                f"{r.key_if[0].variable} ({r.key_if[0].said}), and {found[1]}")))
+    return tuple(out)
+
+
+def _settled_names(docs: Sequence[Document], env: Mapping[str, dict[str, tuple[str, Location]]],
+                   unseen: Mapping[str, frozenset[str]]) -> list[Document]:
+    """``docs`` with a service's ``names_idempotency_key`` off where the switch its idempotency handling depends on
+    (``idempotency_if``) is off as deployed (``code_go.holds``); kept, the switch still waiting, when that is not
+    known."""
+    out: list[Document] = []
+    for d in docs:
+        found = code_go.holds(d.idempotency_if[0], env.get(d.service), unseen.get(d.service, frozenset())) \
+            if isinstance(d, RoutesDocument) and d.idempotency_if else None
+        out.append(replace(d, idempotency_if=(), names_idempotency_key=found[0])
+                   if found is not None and isinstance(d, RoutesDocument) else d)
+    return out
 
 
 def _settled_cookie(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
@@ -3289,7 +3337,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.writes:  # what the handler does over what its method suggests (an OpenAPI GET's ``mutating: false``)
         body.set("endpoints", ident, "mutating", True, r.at, override=True)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
-    if r.no_idempotency_key and (r.writes or r.method not in _SAFE):
+    if r.no_idempotency_key and not r.key_if and (r.writes or r.method not in _SAFE):
         body.set("endpoints", ident, "idempotency_key", False, r.at)
         body.note("endpoints", ident, f"idempotency_key false: {r.no_idempotency_key}")
     _handler_facts(body, ident, r, service, limits)
@@ -4509,13 +4557,13 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     contexts = {k: v for d in docs for k, v in getattr(d, "context_paths", {}).items()}
     yielding = _unplaced_gateway_routes(docs)
     taken, described = _stated_keys(docs, yielding)
+    docs = _settled_names(docs, env := environments(docs), unseen := unseen_environments(docs))
     routed = [d for d in docs if isinstance(d, RoutesDocument)]
     links, priced = code_calls.links(docs, _own_calls(routed, docs)), _priced_posts(routed)
     edges = _read_only_edges(code_clients.links(docs, {d.service: d.clients for d in routed},
                                                 {d.service: d.registered for d in routed}), routed, docs)
     stores = {str(s.get("name")) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
               for s in d.data.get("datastores") or [] if isinstance(s, dict)}
-    env, unseen = environments(docs), unseen_environments(docs)
     flag_calls = code_flags.links(docs, {d.service: d.traits.flags for d in routed if d.traits.flags}, env)
     workers = _message_workers(docs, edges)
     docs = _health_ports(docs, workers)
@@ -4720,6 +4768,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument, remarks: Sequence[tuple
                    seeds_only=d.seeds_only,
                    read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
+                   idempotency_if=d.idempotency_if,
                    priced_posts=d.priced_posts, health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
                    deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
@@ -4857,7 +4906,7 @@ def _gateway_writes(docs: Sequence[Document]) -> list[Document]:
                     svc, b = behind[0]
                     why = f"{svc}, the one other service serving {r.method} {r.path}, behind it: "
                     routes.append(replace(r, writes=f"{b.writes}, in {svc} behind this route", no_idempotency_key=(
-                        why + b.no_idempotency_key if b.no_idempotency_key else None), behind=svc))
+                        why + b.no_idempotency_key if b.no_idempotency_key and not b.key_if else None), behind=svc))
                 elif r.framework.startswith("Spring Cloud Gateway") and len(behind) == 1:
                     routes.append(replace(r, behind=behind[0][0]))
                 else:
