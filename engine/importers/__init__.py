@@ -305,7 +305,9 @@ def compose_routes(docs: Sequence[Document], whole: bool = True) -> list[Documen
     datastore left that datastore (``_gateway_stores``); when the documents are ``whole`` (every artifact given, not
     one import step of several), the start orders of callers given nothing and whose code is not read taken out
     (``base.bare_start_orders``), and ``observability.metrics: false`` / ``tracing: none`` stated when the services'
-    code was read and nothing imported shows metrics or tracing (``code_telemetry.absent_telemetry``)."""
+    code was read and nothing imported shows metrics or tracing (``code_telemetry.absent_telemetry``), and
+    ``security.service_to_service_auth: none`` when every call between services whose code was read is unauthenticated
+    (``code_service_auth.unauthenticated_system``)."""
     from engine.importers.base import distinct_channels, distinct_endpoints, volatile_channels
 
     docs = _gateway_stores(fill_templates(docs))
@@ -336,6 +338,11 @@ def compose_routes(docs: Sequence[Document], whole: bool = True) -> list[Documen
         from engine.importers.code_telemetry import absent_telemetry
 
         docs = absent_telemetry(docs)  # every artifact given: what none of them shows is absent
+    if whole and any(getattr(d, "open_code", None) for d in docs):
+        from engine.importers.code_routes import RoutesDocument
+        from engine.importers.code_service_auth import unauthenticated_system
+
+        docs = unauthenticated_system(docs, [d.service for d in docs if isinstance(d, RoutesDocument)])
     return docs
 
 

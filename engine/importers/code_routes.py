@@ -1105,12 +1105,14 @@ code sets the plaintext transport of its own outgoing calls and reads nothing fr
 
 _NOT_CREDENTIALS = re.compile(_INSECURE_TRANSPORT.pattern + r"|\bCancellationToken(?:Source)?\b|\bcancellationToken\b"
                               r"|\bI(?:Document|Query)Session\b|\b(?:Use|Open)?(?:Lightweight|Query|DirtyTracked|Identity)Sessions?\b"
-                              r"|\bprincipal(?:Table|Column|Schema)\b|\bHasPrincipalKey\b")
+                              r"|\bprincipal(?:Table|Column|Schema)\b|\bHasPrincipalKey\b"
+                              r"|\b[Mm](?:ongo|go)_?[Ss]essions?\b|\bmgo\.Session\b")
 """Words that name a credential but read none from a caller: an insecure gRPC channel (``_INSECURE_TRANSPORT``),
 .NET's ``CancellationToken``, the signal that stops an awaited operation, which every async C# method may take, the
 document database's unit of work of Marten (``IDocumentSession``, ``LightweightSession()``, ``UseLightweightSessions``),
-and the principal (referenced) table and column of an Entity Framework Core foreign key (``principalTable:`` in a
-migration, ``HasPrincipalKey``)."""
+the principal (referenced) table and column of an Entity Framework Core foreign key (``principalTable:`` in a
+migration, ``HasPrincipalKey``), and a MongoDB client's connection session (Go's ``mgo.Session``, a variable or field
+named ``mongo_session``, ``MongoSession``), a handle on the database, not a caller's session."""
 
 _DATA_SESSION_VARIABLE = re.compile(
     r"\bI(?:Document|Query)Session\s+(\w+)|\b(?:var|using\s+var)\s+(\w+)\s*=\s*[\w.]+\s*\.\s*"
