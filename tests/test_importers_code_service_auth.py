@@ -29,33 +29,22 @@ _CHECKED = """
 """
 
 
-def _shop(tmp: str, stock_code: str, billing_code: str) -> tuple[Any, list[str]]:
-    compose = write(tmp, "compose.yaml", """
-        services:
-          shop:
-            image: acme/shop
-          stock:
-            image: acme/stock
-          billing:
-            image: acme/billing
-    """)
-    write(tmp, "shop/app.py", """
-        import os, requests
-        STOCK = os.getenv("STOCK_HOST", "stock")
-        BILLING = os.getenv("BILLING_HOST", "billing")
-        def order(sku):
-            requests.post(f"http://{STOCK}:8080/reserve/{sku}", timeout=2)
-            requests.post(f"http://{BILLING}:8080/charge", timeout=2)
-    """)
-    write(tmp, "stock/app.py", stock_code.replace("{route}", "reserve/<sku>"))
-    write(tmp, "billing/app.py", billing_code.replace("{route}", "charge"))
-    docs = load_artifacts([f"compose={compose}", f"source={tmp}/shop", f"source={tmp}/stock", f"source={tmp}/billing"])
+def _shop(tmp: str, callees: dict[str, str]) -> tuple[Any, list[str]]:
+    """shop calls each of ``callees`` (name -> its Flask code, with ``{route}``); the design and the security notes."""
+    compose = write(tmp, "compose.yaml", "services:\n" + "".join(f"  {n}: {{image: acme/{n}}}\n"
+                                                                 for n in ["shop", *callees]))
+    hosts = "".join(f'{n.upper()} = os.getenv("{n.upper()}_HOST", "{n}")\n' for n in callees)
+    sends = "".join(f'    requests.post(f"http://{{{n.upper()}}}:8080/{n}", timeout=2)\n' for n in callees)
+    write(tmp, "shop/app.py", f"import os, requests\n{hosts}def order():\n{sends}")
+    for name, code in callees.items():
+        write(tmp, f"{name}/app.py", code.replace("{route}", name))
+    docs = load_artifacts([f"compose={compose}", *(f"source={tmp}/{n}" for n in ["shop", *callees])])
     notes = [n for d in docs for n in getattr(d, "notes", {}).get("security:security", [])]
     return load_documents(docs), notes
 
 
 def test_a_system_whose_every_service_call_is_unauthenticated_has_no_service_to_service_auth(tmp_path: Any) -> None:
-    design, notes = _shop(str(tmp_path), _OPEN, _OPEN)
+    design, notes = _shop(str(tmp_path), {"stock": _OPEN, "billing": _OPEN})
     security = fact(design, "security:security")
     assert security.data["service_to_service_auth"] == "none"
     # said where the first such call (shop -> billing) is made, in the deployment's document
@@ -64,7 +53,7 @@ def test_a_system_whose_every_service_call_is_unauthenticated_has_no_service_to_
 
 
 def test_one_call_to_a_service_that_checks_a_token_leaves_service_to_service_auth_unknown(tmp_path: Any) -> None:
-    design, notes = _shop(str(tmp_path), _OPEN, _CHECKED)
+    design, notes = _shop(str(tmp_path), {"stock": _OPEN, "billing": _CHECKED})
     assert fact(design, "interaction:shop->stock").data["auth"] == "none"
     assert "security:security" not in design.by_key()
     assert notes == []
@@ -77,6 +66,6 @@ def test_a_mongodb_session_is_no_caller_credential(tmp_path: Any) -> None:
     from pymongo import MongoClient
     mongo_session = MongoClient("mongodb://stock-db:27017")
     """
-    design, _notes = _shop(str(tmp_path), stock, _OPEN)
+    design, _notes = _shop(str(tmp_path), {"stock": stock, "billing": _OPEN})
     assert fact(design, "interaction:shop->stock").data["auth"] == "none"
     assert fact(design, "security:security").data["service_to_service_auth"] == "none"
