@@ -649,3 +649,38 @@ def test_settings_star_imported_in_a_try_and_its_handler_are_read_and_a_name_bot
     assert [s.name for s in code_django.settings(p)] == []  # DEBUG: True in dev.py, False in prod.py
     one_arm = [(f, t.replace("except:\n    from .prod import *\n", "except:\n    pass\n")) for f, t in SPLIT_SETTINGS]
     assert [(s.name, s.value) for s in code_django.settings(code_django.Project(one_arm))] == [("DEBUG", True)]
+
+
+FEEDS = ('from django.contrib.syndication.views import Feed\n'
+         'from p.models import FeedToken, PasswordResetToken\n'
+         'class BaseFeed(Feed):\n'
+         '    def get_object(self, request, feed_key):\n'
+         '        return FeedToken.objects.get(key__exact=feed_key)\n'
+         'class AllFeed(BaseFeed):\n'
+         '    title = "All"\n'
+         'class ResetFeed(Feed):\n'
+         '    def get_object(self, request, feed_key):\n'
+         '        return PasswordResetToken.objects.get(key=feed_key)\n'
+         'class Ping:\n'
+         '    def __call__(self, request, code):\n'
+         '        return Check.objects.get(code=code)\n')
+
+
+def test_a_feed_instance_views_get_object_takes_its_path_and_a_token_model_looked_up_with_it_is_a_url_credential(
+) -> None:
+    texts = [*_minimal_project(),
+             ("p/urls.py", 'from django.urls import path\n'
+                           'from p import feeds\n'
+                           'urlpatterns = [\n'
+                           '    path("feeds/<str:feed_key>/all", feeds.AllFeed()),\n'
+                           '    path("reset/<str:feed_key>", feeds.ResetFeed()),\n'
+                           '    path("ping/<str:code>", feeds.Ping()),\n'
+                           ']\n'),
+             ("p/feeds.py", FEEDS)]
+    routes = by_key(texts)
+    feed = routes["ANY /feeds/{feed_key}/all"]
+    assert (str(feed.view_at), feed.url_credential) == (
+        "p/feeds.py:4:5", "path segment {feed_key} looked up in FeedToken.objects.get at p/feeds.py:5")
+    assert routes["ANY /reset/{feed_key}"].url_credential == ""  # a one-time token's model
+    ping = routes["ANY /ping/{code}"]
+    assert (str(ping.view_at), ping.url_credential) == ("p/feeds.py:12:5", "")  # __call__; no key model

@@ -657,6 +657,8 @@ class _Reader:
         if found is None and isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name):
             module = self.p.imports(f).get(view.value.id)
             found = self.p.find_function(module[0], name) if module and module[0] and not module[1] else None
+        if found is None and isinstance(view, ast.Call) and not view.args and _name(view.func):
+            found = self._instance_handler(f, view.func)
         methods: tuple[str, ...] = ("ANY",)
         allauth = self._allauth_view(f, view)
         prot = Protections(decorators=tuple(sorted(wrapped)), library_limit=self._allauth_said(allauth))
@@ -934,6 +936,26 @@ class _Reader:
                                                       for t in st.targets) and _string(st.value):
                     return str(_string(st.value))
         return "pk"
+
+    def _instance_handler(self, f: str, cls: ast.expr) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        """The method that takes the request and the route's parameters when the view is an instance of a project
+        class (``path("feeds/<str:key>/all", feeds.AllFeed())``): a syndication ``Feed``'s ``get_object(request,
+        *args)``, which Django's ``Feed.__call__`` hands them to, else the class's own ``__call__``, each the first its
+        class or a base defines."""
+        name = _name(cls)
+        where = f
+        if isinstance(cls, ast.Attribute) and isinstance(cls.value, ast.Name):
+            module = self.p.imports(f).get(cls.value.id)
+            where = module[0] if module and module[0] and not module[1] else f
+        chain = self._chain(where, name)
+        wanted = ("get_object", "__call__") if any(c is None and n == "Feed" for n, c in chain) else ("__call__",)
+        for method in wanted:
+            for file, c in chain:
+                fn = next((st for st in c.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and
+                           st.name == method), None) if c is not None else None
+                if fn is not None:
+                    return file, fn
+        return None
 
     def _chain(self, f: str, name: str) -> list[tuple[str, ast.ClassDef | None]]:
         """A class and the classes it derives from, depth first (Python's order for single inheritance): each the
