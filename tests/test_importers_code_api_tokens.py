@@ -91,6 +91,20 @@ TS_LOOKUP = """
       return userPAT;
     }
 """
+DRF_MODEL = """
+    class ApiToken(models.Model):
+        key = models.CharField(max_length=40, unique=True)
+        user = models.ForeignKey(User, related_name="api_tokens", on_delete=models.CASCADE)
+"""
+DRF_AUTH = """
+    from rest_framework.authentication import TokenAuthentication
+
+    class LinkdingTokenAuthentication(TokenAuthentication):
+        \"\"\"Several tokens per user.\"\"\"
+
+        model = ApiToken
+        keywords = [b"token", b"bearer"]
+"""
 TYPEORM = """
     @Entity()
     export class ApiKey {
@@ -118,6 +132,8 @@ def _texts(*files: tuple[str, str]) -> list[tuple[str, str]]:
     pytest.param([("prisma/schema.prisma", PRISMA_SCHEMA), ("src/pat.service.ts", TS_LOOKUP)],
                  "PersonalAccessToken.token", "src/pat.service.ts:3", id="prisma"),
     pytest.param([("src/keys.ts", TYPEORM)], "ApiKey.key", "src/keys.ts:9", id="typeorm"),
+    pytest.param([("bookmarks/models.py", DRF_MODEL), ("bookmarks/api/auth.py", DRF_AUTH)], "ApiToken.key",
+                 "bookmarks/api/auth.py:7", id="drf-token-authentication-model"),
 ])
 def test_keys_stored_as_they_are_and_looked_up_by_equality(files: list[tuple[str, str]], column: str,
                                                             lookup: str) -> None:
@@ -137,6 +153,11 @@ def test_keys_stored_as_they_are_and_looked_up_by_equality(files: list[tuple[str
                   ("auth.py", DJANGO_LOOKUP.replace("token=key", "token=sha256_hex(key)"))],
                  id="looked-up-by-its-digest"),
     pytest.param([("db/migrations.go", GO_MIGRATION)], id="never-looked-up"),
+    pytest.param([("bookmarks/models.py", DRF_MODEL),
+                  ("bookmarks/api/auth.py", DRF_AUTH.replace("(TokenAuthentication)", "(BaseAuthentication)"))],
+                 id="a-model-named-by-another-authentication-class"),
+    pytest.param([("bookmarks/models.py", DRF_MODEL.replace("key = ", "secret = ")),
+                  ("bookmarks/api/auth.py", DRF_AUTH)], id="drf-looks-up-key-and-the-model-has-none"),
     pytest.param([("prisma/schema.prisma", PRISMA_SCHEMA),
                   ("src/verify.ts", TS_LOOKUP.replace("personalAccessToken", "verificationToken"))],
                  id="a-one-time-verification-token"),

@@ -588,3 +588,99 @@ def test_a_name_bound_otherwise_than_once_by_assignment_is_not_known(binding: st
 def test_a_name_that_refers_to_itself_is_not_known() -> None:
     texts = [("s/settings.py", 'ROOT_URLCONF = "s.urls"\na = b or False\nb = a\nSESSION_COOKIE_SECURE = a\n')]
     assert code_django.settings(code_django.Project(texts)) == []
+
+
+def test_patterns_nested_under_an_include_of_themselves_and_routers_of_an_imported_module() -> None:
+    texts = [*_minimal_project(),
+             ("p/urls.py", 'from django.conf import settings\n'
+                           'from django.urls import include, path\n'
+                           'from p import views\n'
+                           'from p.api import routes as api_routes\n'
+                           'from p.api.routes import tag_router\n'
+                           'urlpatterns = [\n'
+                           '    path("bookmarks", views.a),\n'
+                           '    path("api/bookmarks/", include(api_routes.bookmark_router.urls)),\n'
+                           '    path("api/tags/", include(tag_router.urls)),\n'
+                           ']\n'
+                           'urlpatterns = [path("app/", include((urlpatterns, "app")))]\n'
+                           'urlpatterns += [path("login/", views.b)]\n'
+                           'if settings.CONTEXT_PATH:\n'
+                           '    urlpatterns = [path(settings.CONTEXT_PATH, include(urlpatterns))]\n'),
+             ("p/views.py", 'def a(request):\n    return None\ndef b(request):\n    return None\n'),
+             ("p/api/routes.py", 'from rest_framework.decorators import action\n'
+                                 'from rest_framework.routers import SimpleRouter\n'
+                                 'from rest_framework.viewsets import GenericViewSet\n'
+                                 'from rest_framework import mixins\n'
+                                 'class BookmarkViewSet(GenericViewSet, mixins.ListModelMixin,\n'
+                                 '                      mixins.RetrieveModelMixin):\n'
+                                 '    @action(methods=["get"], detail=False)\n'
+                                 '    def check(self, request):\n'
+                                 '        return None\n'
+                                 'class TagViewSet(GenericViewSet, mixins.ListModelMixin):\n'
+                                 '    pass\n'
+                                 'bookmark_router = SimpleRouter()\n'
+                                 'bookmark_router.register("", BookmarkViewSet, basename="bookmark")\n'
+                                 'tag_router = SimpleRouter()\n'
+                                 'tag_router.register("", TagViewSet, basename="tag")\n')]
+    routes, remarks = code_django.routes(texts)
+    assert sorted(f"{r.method} {r.path}" for r in routes) == [
+        "ANY /app/bookmarks", "ANY /login/", "GET /app/api/bookmarks/", "GET /app/api/bookmarks/check/",
+        "GET /app/api/bookmarks/{pk}/", "GET /app/api/tags/"]
+    assert [(str(at), what) for at, what in remarks] == [
+        ("p/urls.py:14:20", "urlpatterns nested under settings.CONTEXT_PATH, not a string: its routes are read at "
+                            "the prefix they had")]
+
+
+SPLIT_SETTINGS = [
+    ("s/wsgi.py", 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "s.settings")\n'),
+    ("s/settings/__init__.py", 'try:\n    from .dev import *\nexcept:\n    from .prod import *\n'),
+    ("s/settings/base.py", 'ROOT_URLCONF = "s.urls"\nDEBUG = False\n'
+                           'REST_FRAMEWORK = {"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.'
+                           'IsAuthenticated"]}\n'),
+    ("s/settings/dev.py", 'from .base import *\nDEBUG = True\n'),
+    ("s/settings/prod.py", 'from .base import *\nDEBUG = False\n'),
+]
+
+
+def test_settings_star_imported_in_a_try_and_its_handler_are_read_and_a_name_both_arms_assign_is_not_known() -> None:
+    p = code_django.Project(SPLIT_SETTINGS)
+    assert p.settings_file == "s/settings/__init__.py"
+    assert p.defaults.permissions == ("IsAuthenticated",)  # from base.py, which both arms star-import
+    assert [s.name for s in code_django.settings(p)] == []  # DEBUG: True in dev.py, False in prod.py
+    one_arm = [(f, t.replace("except:\n    from .prod import *\n", "except:\n    pass\n")) for f, t in SPLIT_SETTINGS]
+    assert [(s.name, s.value) for s in code_django.settings(code_django.Project(one_arm))] == [("DEBUG", True)]
+
+
+FEEDS = ('from django.contrib.syndication.views import Feed\n'
+         'from p.models import FeedToken, PasswordResetToken\n'
+         'class BaseFeed(Feed):\n'
+         '    def get_object(self, request, feed_key):\n'
+         '        return FeedToken.objects.get(key__exact=feed_key)\n'
+         'class AllFeed(BaseFeed):\n'
+         '    title = "All"\n'
+         'class ResetFeed(Feed):\n'
+         '    def get_object(self, request, feed_key):\n'
+         '        return PasswordResetToken.objects.get(key=feed_key)\n'
+         'class Ping:\n'
+         '    def __call__(self, request, code):\n'
+         '        return Check.objects.get(code=code)\n')
+
+
+def test_a_feed_instance_views_get_object_takes_its_path_and_a_token_model_looked_up_with_it_is_a_url_credential(
+) -> None:
+    texts = [*_minimal_project(),
+             ("p/urls.py", 'from django.urls import path\n'
+                           'from p import feeds\n'
+                           'urlpatterns = [\n'
+                           '    path("feeds/<str:feed_key>/all", feeds.AllFeed()),\n'
+                           '    path("reset/<str:feed_key>", feeds.ResetFeed()),\n'
+                           '    path("ping/<str:code>", feeds.Ping()),\n'
+                           ']\n'),
+             ("p/feeds.py", FEEDS)]
+    routes = by_key(texts)
+    feed = routes["ANY /feeds/{feed_key}/all"]
+    assert (str(feed.view_at), feed.url_credential) == (
+        "p/feeds.py:4:5", "path segment {feed_key} looked up in FeedToken.objects.get at p/feeds.py:5")
+    assert routes["ANY /reset/{feed_key}"].url_credential == ""  # a one-time token's model
+    ping = routes["ANY /ping/{code}"]
+    assert (str(ping.view_at), ping.url_credential) == ("p/feeds.py:12:5", "")  # __call__; no key model

@@ -19,10 +19,11 @@ push token), read from:
 It counts only when the code also looks the column up by equality with a value (SQL ``WHERE api_keys.token = $1``
 in a statement naming the table, Django ``APIToken.objects.get(token=key)`` or ``Q(api_key=key)``, SQLAlchemy
 ``User.api_key == key`` or ``filter_by(api_key=key)``, Prisma ``findUnique({ where: { token } })`` on the model's
-delegate, TypeORM ``findOneBy({ token })``): the stored value is then the key itself. A column whose name says it
-holds a digest (``token_hash``, ``hashedSecretKey``) is no such column; and the code is taken to keep digests when
-it gives the column a hashed value anywhere (``self.api_key = key_hash``, ``token: sha256(raw)``) or looks it up
-with one (``api_key=digest``): nothing is then said.
+delegate, TypeORM ``findOneBy({ token })``, or a Django REST framework ``TokenAuthentication`` subclass whose
+``model`` is the model, which DRF looks up by its ``key`` column): the stored value is then the key itself. A column
+whose name says it holds a digest (``token_hash``, ``hashedSecretKey``) is no such column; and the code is taken to
+keep digests when it gives the column a hashed value anywhere (``self.api_key = key_hash``, ``token: sha256(raw)``)
+or looks it up with one (``api_key=digest``): nothing is then said.
 """
 
 from __future__ import annotations
@@ -159,6 +160,11 @@ def _lookups(c: Column, texts: Sequence[tuple[str, str]]) -> Iterator[tuple[str,
         (re.compile(rf"\bfindOne(?:By)?\s*\(\s*\{{\s*(?:where\s*:\s*\{{\s*)?[^{{}}]*?\b{name}\b\s*(?::\s*([\w.]+))?"),
          300, re.compile(table, re.IGNORECASE)),
     ]
+    if c.name == "key":
+        # Django REST framework's TokenAuthentication looks its ``model`` up by ``key`` equal to the header's token
+        # (``model.objects.select_related("user").get(key=key)``): a subclass naming the project's model
+        patterns.append((re.compile(rf"^[ \t]+model\s*=\s*({table})\s*$", re.MULTILINE), 1500,
+                         re.compile(r"\bclass\s+\w+\s*\([^)]*\bTokenAuthentication\b")))
     for path, code in texts:
         if path.endswith(SUFFIXES):
             continue

@@ -219,6 +219,8 @@ class Project:
         self._files: dict[tuple[str, ...], str | None] = {}
         self._imports: dict[str, dict[str, tuple[str | None, str]]] = {}
         self._defs: dict[str, list[tuple[str, ast.stmt]]] = {}
+        self.alternatives: dict[str, tuple[int, int]] = {}
+        """A settings module star-imported in an arm of a ``try`` -> (that ``try``, the arm) (``settings_chain``)."""
         self.settings_file = self._settings_file()
         self.defaults = self._drf_defaults()
 
@@ -277,25 +279,46 @@ class Project:
                            throttles=values.get("DEFAULT_THROTTLE_CLASSES", ()))
 
     def settings_chain(self) -> list[str]:
-        """The settings module and those it star-imports (``from .common import *``), the imported first."""
+        """The settings module and those it star-imports (``from .common import *``), the imported first; a star
+        import in a ``try`` or its handlers (``try: from .dev import *`` / ``except ImportError: from .prod import
+        *``) is followed in each arm (``alternatives`` says which modules are the arms)."""
         out: list[str] = []
+        self.alternatives.clear()
+
+        def star(f: str, node: ast.stmt) -> str | None:
+            if not (isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)):
+                return None
+            here = list(_module_parts(f))
+            base = here[:len(here) - node.level + (1 if f.endswith("__init__.py") else 0)] if node.level else []
+            found = self.file([*base, *(node.module.split(".") if node.module else [])])
+            return found if found != f else None
 
         def visit(f: str) -> None:
             if f in out:
                 return
-            here = list(_module_parts(f))
             for node in self.trees[f].body:
-                if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-                    base = here[:len(here) - node.level + (1 if f.endswith("__init__.py") else 0)] if node.level \
-                        else []
-                    found = self.file([*base, *(node.module.split(".") if node.module else [])])
-                    if found is not None and found != f:
-                        visit(found)
+                if isinstance(node, ast.Try):
+                    for arm, body in enumerate([node.body, *(h.body for h in node.handlers)]):
+                        for st in body:
+                            found = star(f, st)
+                            if found is not None:
+                                self.alternatives.setdefault(found, (id(node), arm))
+                                visit(found)
+                    continue
+                found = star(f, node)
+                if found is not None:
+                    visit(found)
             if f not in out:
                 out.append(f)
         if self.settings_file is not None:
             visit(self.settings_file)
         return out
+
+    def rival(self, f: str, g: str) -> bool:
+        """Whether settings modules ``f`` and ``g`` are star-imported in different arms of one ``try`` (which one
+        runs depends on the installation: a name both assign is not known)."""
+        a, b = self.alternatives.get(f), self.alternatives.get(g)
+        return a is not None and b is not None and a[0] == b[0] and a[1] != b[1]
 
     def settings_values(self) -> dict[str, ast.expr]:
         """The settings' top-level names and their last values, across the modules they star-import."""
@@ -499,8 +522,19 @@ class _Reader:
                 value: ast.expr | None = None
                 if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "urlpatterns"
                                                       for t in st.targets):
+                    so_far = list(out)
                     out.clear()
                     value = st.value
+                    if isinstance(value, (ast.List, ast.Tuple)) and any(_rewraps(e) for e in value.elts):
+                        # ``urlpatterns = [path("app/", include((urlpatterns, "app")))]``: the patterns so far,
+                        # nested under the entry's prefix
+                        for e in value.elts:
+                            if isinstance(e, ast.Call) and _rewraps(e):
+                                out.extend(self._renested(f, e, so_far))
+                            else:
+                                out.extend(self._elements(f, e.value, seen | {f}) if isinstance(e, ast.Starred)
+                                           else [(f, e)])
+                        value = None
                 elif isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name) and \
                         st.target.id == "urlpatterns":
                     value = st.value
@@ -513,6 +547,20 @@ class _Reader:
                     out.extend(self._elements(f, value, seen | {f}))
         walk(self.p.trees[f].body)
         return out
+
+    def _renested(self, f: str, entry: ast.Call, so_far: Sequence[tuple[str, ast.expr]]
+                  ) -> list[tuple[str, ast.expr]]:
+        """The entries read so far, each under the prefix of ``entry``, which includes ``urlpatterns`` itself; where
+        that prefix is no string (a setting: a context path an installation may set), they stay where they were,
+        said."""
+        pattern = self._pattern(f, entry.args[0])
+        if pattern is None:
+            self.remarks.append((Location(f, entry.lineno, entry.col_offset + 1),
+                                 f"urlpatterns nested under {ast.unparse(entry.args[0])}, not a string: its routes "
+                                 "are read at the prefix they had"))
+            return list(so_far)
+        return [(g, ast.Call(entry.func, [ast.Constant(pattern), ast.Call(ast.Name("include"), [ast.List([x])], [])],
+                             [], lineno=x.lineno, col_offset=x.col_offset)) for g, x in so_far]
 
     def _elements(self, f: str, value: ast.expr, seen: frozenset[str]) -> list[tuple[str, ast.expr]]:
         """The URL pattern entries an expression of file ``f`` gives: a list or tuple (``*other_urls`` spread in),
@@ -551,8 +599,9 @@ class _Reader:
             else None
         if isinstance(included, ast.Tuple) and included.elts:  # ``include((router.urls, "api"))``: a namespace given
             included = included.elts[0]
-        if included is not None and self._router_of(f, included):
-            self.router_routes(f, str(self._router_of(f, included)), _join(prefix, piece))
+        router = self._router_of(f, included) if included is not None else None
+        if router is not None:
+            self.router_routes(router[0], router[1], _join(prefix, piece))
             return
         if included is not None and _string(included) in _LIBRARY_URLCONFS and \
                 self.p.file(str(_string(included)).split(".")) is None:
@@ -608,6 +657,8 @@ class _Reader:
         if found is None and isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name):
             module = self.p.imports(f).get(view.value.id)
             found = self.p.find_function(module[0], name) if module and module[0] and not module[1] else None
+        if found is None and isinstance(view, ast.Call) and not view.args and _name(view.func):
+            found = self._instance_handler(f, view.func)
         methods: tuple[str, ...] = ("ANY",)
         allauth = self._allauth_view(f, view)
         prot = Protections(decorators=tuple(sorted(wrapped)), library_limit=self._allauth_said(allauth))
@@ -755,12 +806,25 @@ class _Reader:
     def _listed(call: ast.Call | None) -> tuple[str, ...] | None:
         return _names(call.args[0]) if call is not None and call.args else None
 
-    def _router_of(self, f: str, node: ast.expr) -> str | None:
-        """The router variable of ``router.urls`` when file ``f`` assigns it a DRF router."""
-        if not (isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, ast.Name)):
+    def _router_of(self, f: str, node: ast.expr) -> tuple[str, str] | None:
+        """The file and router variable of ``router.urls`` when that variable is assigned a DRF router: in file
+        ``f``, or in the project module it is imported from (``from .api import router``), or named through an
+        imported module (``api_routes.bookmark_router.urls`` after ``from app.api import routes as api_routes``)."""
+        if not (isinstance(node, ast.Attribute) and node.attr == "urls"):
             return None
-        value = self.p.assigned(self.p.trees[f]).get(node.value.id)
-        return node.value.id if isinstance(value, ast.Call) and _name(value.func).endswith("Router") else None
+        where: tuple[str, str] | None = None
+        if isinstance(node.value, ast.Name):
+            name = node.value.id
+            imported = self.p.imports(f).get(name) if name not in self.p.assigned(self.p.trees[f]) else None
+            where = (imported[0], imported[1]) if imported and imported[0] and imported[1] else (f, name)
+        elif isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name):
+            module = self.p.imports(f).get(node.value.value.id)
+            if module and module[0] and not module[1]:
+                where = (module[0], node.value.attr)
+        if where is None:
+            return None
+        value = self.p.assigned(self.p.trees[where[0]]).get(where[1])
+        return where if isinstance(value, ast.Call) and _name(value.func).endswith("Router") else None
 
     def _class_facts(self, f: str, name: str, wrapped: set[str]) -> _ClassFacts:
         """What a view class and the classes it derives from say: its handler methods, its viewset actions, the
@@ -873,6 +937,26 @@ class _Reader:
                     return str(_string(st.value))
         return "pk"
 
+    def _instance_handler(self, f: str, cls: ast.expr) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        """The method that takes the request and the route's parameters when the view is an instance of a project
+        class (``path("feeds/<str:key>/all", feeds.AllFeed())``): a syndication ``Feed``'s ``get_object(request,
+        *args)``, which Django's ``Feed.__call__`` hands them to, else the class's own ``__call__``, each the first its
+        class or a base defines."""
+        name = _name(cls)
+        where = f
+        if isinstance(cls, ast.Attribute) and isinstance(cls.value, ast.Name):
+            module = self.p.imports(f).get(cls.value.id)
+            where = module[0] if module and module[0] and not module[1] else f
+        chain = self._chain(where, name)
+        wanted = ("get_object", "__call__") if any(c is None and n == "Feed" for n, c in chain) else ("__call__",)
+        for method in wanted:
+            for file, c in chain:
+                fn = next((st for st in c.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and
+                           st.name == method), None) if c is not None else None
+                if fn is not None:
+                    return file, fn
+        return None
+
     def _chain(self, f: str, name: str) -> list[tuple[str, ast.ClassDef | None]]:
         """A class and the classes it derives from, depth first (Python's order for single inheritance): each the
         project's (file, class) or, for a base the project does not define, (its name, None)."""
@@ -901,6 +985,18 @@ class _Reader:
                 continue
             self.routes.append(DjangoRoute(m, path, at, view, view_at, drf, prot, sign_in, grants_admin,
                                            url_credential=url_credential))
+
+
+def _rewraps(entry: ast.expr) -> bool:
+    """Whether a URL pattern entry includes the module's own ``urlpatterns`` (``path("", include(urlpatterns))`` or
+    with a namespace, ``include((urlpatterns, "app"))``): the patterns assigned so far, nested under its prefix."""
+    if not isinstance(entry, ast.Call) or _name(entry.func) not in _ROUTE_CALLS or len(entry.args) < 2:
+        return False
+    view = entry.args[1]
+    if not (isinstance(view, ast.Call) and _name(view.func) == "include" and view.args):
+        return False
+    target = view.args[0].elts[0] if isinstance(view.args[0], ast.Tuple) and view.args[0].elts else view.args[0]
+    return isinstance(target, ast.Name) and target.id == "urlpatterns"
 
 
 def _grants_admin(f: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
@@ -1214,7 +1310,10 @@ def _assignments(project: Project, names: Sequence[str]) -> dict[str, tuple[str,
                 for t in node.targets:
                     if isinstance(t, ast.Name) and t.id in names:
                         here.setdefault(t.id, []).append(node)
-        assigned.update((k, (f, v)) for k, v in here.items())
+        for k, v in here.items():
+            before = assigned.get(k)
+            # assigned in rival arms of one try: both assignments, so that the value is not known
+            assigned[k] = (f, [*before[1], *v]) if before is not None and project.rival(before[0], f) else (f, v)
     return assigned
 
 

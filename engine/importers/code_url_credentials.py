@@ -6,7 +6,8 @@ history, the Referer header of the next page. A handler that reads a password, t
 or that looks an API key up with a value of its own route's path (Django ``path("metrics/<slug:key>", view)`` whose
 view calls ``Project.objects.for_api_key(key)``), takes a credential in the URL. Only parameters named as a credential
 are read from the query string (``URL_CREDENTIALS``); a path segment counts only when the handler hands it, unchanged,
-to a lookup named after an API key, an access key or a client secret: a one-time token in an e-mailed link (a
+to a lookup named after an API key, an access key or a client secret, or to a Django lookup of a model of keys or
+tokens (``FeedToken.objects.get(key__exact=feed_key)``): a one-time token in an e-mailed link (a
 password reset, a magic sign-in link) is a different pattern, short-lived and spent when used, and is not said.
 """
 
@@ -23,6 +24,11 @@ URL_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passphrase", "secret"
 _KEY_LOOKUP = re.compile(r"api_?key|access_?key|client_?secret", re.IGNORECASE)
 """A function that authenticates with an API key or a client secret, by its name (``for_api_key``,
 ``get_by_api_key``)."""
+
+_KEY_MODEL = re.compile(r"(?:token|key)s?$", re.IGNORECASE)
+"""A model that holds API keys or access tokens, by its name (``FeedToken``, ``ApiKey``)."""
+_ONE_TIME = re.compile(r"verif|reset|invit|confirm|magic|activat|signup|registration|password|email", re.IGNORECASE)
+"""A model of one-time tokens (an e-mailed link's), by its name: not a credential kept in a URL."""
 
 _QUERY_MAPS = frozenset({"GET", "args", "query_params"})
 """The query string's mapping on a request: Django's ``request.GET``, Flask's ``request.args``, Django REST framework's
@@ -44,6 +50,18 @@ def _query_name(node: ast.expr) -> str | None:
     return None
 
 
+def _model_lookup(node: ast.Call) -> str:
+    """The model of a Django lookup ``Model.objects.get(...)``/``.filter(...)`` when the model holds API keys or
+    access tokens (``_KEY_MODEL``, not ``_ONE_TIME``), as ``Model.objects.get``; empty otherwise."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr in ("get", "filter") and
+            isinstance(func.value, ast.Attribute) and func.value.attr == "objects" and
+            isinstance(func.value.value, ast.Name)):
+        return ""
+    model = func.value.value.id
+    return f"{model}.objects.{func.attr}" if _KEY_MODEL.search(model) and not _ONE_TIME.search(model) else ""
+
+
 def python_handler(path: str, fn: ast.FunctionDef | ast.AsyncFunctionDef, route_params: frozenset[str]
                    ) -> str | None:
     """How the Python handler ``fn`` (in file ``path``) takes a credential in its URL, said with where, or None: a
@@ -61,6 +79,9 @@ def python_handler(path: str, fn: ast.FunctionDef | ast.AsyncFunctionDef, route_
             hit = next((a.id for a in given if a.id in own), None)
             if hit is not None and _KEY_LOOKUP.search(callee):
                 return f"path segment {{{hit}}} passed to {callee}() at {path}:{node.lineno}"
+            model = _model_lookup(node)
+            if hit is not None and model:
+                return f"path segment {{{hit}}} looked up in {model} at {path}:{node.lineno}"
     return None
 
 
