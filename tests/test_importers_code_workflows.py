@@ -783,8 +783,7 @@ def test_no_java_read_modify_write_when_something_guards_it_or_nothing_is_comput
     (("return h.ticketRepo.Update(ctx, ticket)\n}\n\n// Touch", "return nil\n}\n\n// Touch"), "nothing written back"),
     (("tx, err := r.db.Begin()", "tx, err := r.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})"),
      "a serialisable transaction"),
-    (("\"SELECT id, status FROM tickets WHERE id = $1\"", "\"SELECT id, status FROM tickets WHERE id = $1 FOR UPDATE\""),
-     "a row lock on the read"),
+    (("FROM tickets WHERE id = $1\"", "FROM tickets WHERE id = $1 FOR UPDATE\""), "a row lock on the read"),
 ])
 def test_no_go_read_modify_write_when_something_guards_it_or_nothing_decides_the_change(
         tmp_path: Any, change: tuple[str, str], why: str) -> None:
@@ -818,17 +817,19 @@ def test_a_write_made_on_a_seat_another_service_picked_from_what_it_read_is_an_u
     assert "check_then_act" not in fact(design, "interaction:booking->orders").data
 
 
+_SEAT = "seat/src/main/java/acme/seat/SeatService.java"
+
+
 @pytest.mark.parametrize(("file", "change", "why"), [
-    ("seat/src/main/java/acme/seat/SeatService.java", ("if (end < request.getStart())", "if (end == request.getStart())"),
-     "an equality test picks nothing"),
-    ("seat/src/main/java/acme/seat/SeatService.java", ("int end = taken.getEnd();", "int end = request.getEnd();"),
+    (_SEAT, ("if (end < request.getStart())", "if (end == request.getStart())"), "an equality test picks nothing"),
+    (_SEAT, ("int end = taken.getEnd();", "int end = request.getEnd();"),
      "the comparison is on the request, not on what was read"),
     ("booking/src/main/java/acme/booking/BookingController.java",
      ("return restTemplate.exchange(\"http://orders:8080/orders\", HttpMethod.POST, new HttpEntity<>(order),\n"
       "                Order.class).getBody();", "return order;"), "nothing written after the pick"),
     ("booking/src/main/java/acme/booking/BookingController.java",
      ("public Order book(", "public synchronized Order book("), "a lock in the caller's code"),
-    ("seat/src/main/java/acme/seat/SeatService.java",
+    (_SEAT,
      ("                return taken;", "                restTemplate.put(\"http://orders:8080/orders/hold\", taken);\n"
                                      "                return taken;"), "the seat service writes the hold itself"),
 ])

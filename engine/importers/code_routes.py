@@ -810,6 +810,21 @@ def _python_reached(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -
     return out
 
 
+def _code_checks(d: RoutesDocument, where: tuple[Sequence[tuple[dict[str, Any], str]], Sequence[str],
+                                                 Mapping[Location, str], Mapping[str, str]],
+                 confirm: code_workflows.Confirm,
+                 decide: code_workflows.Confirm) -> list[tuple[str, code_workflows.Check]]:
+    """The check-then-acts of a service's handlers with the interaction each reads through: those its code showed
+    alone (``RoutesDocument.checks``), and its writes made on what another service's route decided
+    (``code_workflows.decided``) when nothing in its code guards them. ``where``: the interactions the deployment drew
+    from its variables, the services it calls, the service each of its calls reaches, each datastore's engine."""
+    drawn, callees, resolved, engines = where
+    acted = () if d.guarded else code_workflows.decided(d.service, d.handlers, resolved, callees, drawn, confirm,
+                                                        decide)
+    return [(t, c) for c in (*d.checks, *acted)
+            if (t := code_workflows.check_target(c, drawn, callees, resolved, engines)) is not None]
+
+
 def _decisions_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.Handler]) -> list[Route]:
     """``routes`` with ``decides`` on each Spring MVC route that writes nothing and whose handler takes a decision on
     a value read from another service (``code_workflows.Handler.decides``): the handler the one declared under the
@@ -4606,10 +4621,9 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
                for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     called = _called(docs, edges)
-    confirm = code_workflows.confirmer({d.service: [(r.method, join(contexts.get(d.service, ""), r.path), r.writes)
-                                                    for r in d.routes] for d in routed})
-    decide = code_workflows.confirmer({d.service: [(r.method, join(contexts.get(d.service, ""), r.path), r.decides)
-                                                   for r in d.routes] for d in routed}, "decides")
+    confirm, decide = (code_workflows.confirmer({d.service: [(r.method, join(contexts.get(d.service, ""), r.path),
+                                                              getattr(r, does)) for r in d.routes] for d in routed},
+                                                does) for does in ("writes", "decides"))
     found = code_workflows.distinct({d.service: code_workflows.flows(
         d.service, d.handlers, targets.get(d.service, {}), sorted(called.get(d.service, ())), d.coordinated,
         drawn.get(d.service, []), confirm) for d in routed if d.service in targets or d.service in called})
@@ -4620,11 +4634,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
             resolved, deployed, hidden = (targets.get(d.service, {}), own if d.service in env else None,
                                           unseen.get(d.service, frozenset()))
-            acted = () if d.guarded else code_workflows.decided(d.service, d.handlers, resolved, callees,
-                                                                caller_drawn, confirm, decide)
-            checks = [(t, c) for c in (*d.checks, *acted)
-                      for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, engines)]
-                      if t is not None]
+            checks = _code_checks(d, (caller_drawn, callees, resolved, engines), confirm, decide)
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, own),
                              embedded=None if _DATASOURCE_URL in own else d.traits.embedded,
                              plain_listener=None if any(v.upper().startswith("SERVER_SSL") for v in own)
