@@ -115,18 +115,21 @@ def test_a_spring_handler_is_followed_through_its_service_to_feign_clients_and_r
 PAYMENTS = fixture("workflows", "payments", "src", "main", "java", "acme", "payments", "PaymentController.java")
 
 
+def _unguarded_at(design: Design, key: str, path: str, needle: str) -> None:
+    """The interaction ``key`` is an unguarded check-then-act, said at the line of ``path`` holding ``needle``."""
+    call = fact(design, key)
+    assert call.data["check_then_act"] == "unguarded", key
+    assert call.locate("check_then_act").line == line_of(path, needle), key
+
+
 def test_a_write_decided_on_a_value_read_from_another_service_is_an_unguarded_check_then_act() -> None:
     design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
                                             f"source={fixture('workflows', 'payments')}"]))
     # pay(): balanceOf() GETs from the URL bound to ${BALANCES_ADDR} (the deployment's payments->balances), the
     # balance is compared with `<`, then the payment is saved
-    balances = fact(design, "interaction:payments->balances")
-    assert balances.data["check_then_act"] == "unguarded"
-    assert balances.locate("check_then_act").line == line_of(PAYMENTS, "if (balance < payment.getAmount())")
+    _unguarded_at(design, "interaction:payments->balances", PAYMENTS, "if (balance < payment.getAmount())")
     # reserve(): a Feign GET compared with `>`, then a Feign POST to the same service
-    inventory = fact(design, "interaction:payments->inventory")
-    assert inventory.data["check_then_act"] == "unguarded"
-    assert inventory.locate("check_then_act").line == line_of(PAYMENTS, "if (item.getQuantity() > left)")
+    _unguarded_at(design, "interaction:payments->inventory", PAYMENTS, "if (item.getQuantity() > left)")
     rv = review([], extra=load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
                                           f"source={fixture('workflows', 'payments')}"]))
     assert sorted(f.subject for f in rv.findings if f.rule == "check-then-act-without-concurrency-control") == [
@@ -738,12 +741,8 @@ def test_a_stock_computed_in_memory_from_a_repository_read_and_saved_back_is_an_
     # Handle(): the ticket read through the repository field, changed by its own Apply (an if on its items, an
     # assignment to its status), then written back whole; a plain transaction in Update() keeps nothing from changing
     design = _stores(str(tmp_path), fixture("workflows", "stock"), fixture("workflows", "tickets"))
-    stock = fact(design, "interaction:stock->stock-db")
-    assert stock.data["check_then_act"] == "unguarded"
-    assert stock.locate("check_then_act").line == line_of(STOCK, "product.setStockQuantity(left)")
-    tickets = fact(design, "interaction:tickets->tickets-db")
-    assert tickets.data["check_then_act"] == "unguarded"
-    assert tickets.locate("check_then_act").line == line_of(TICKETS, "if err = ticket.Apply(kind); err != nil {")
+    _unguarded_at(design, "interaction:stock->stock-db", STOCK, "product.setStockQuantity(left)")
+    _unguarded_at(design, "interaction:tickets->tickets-db", TICKETS, "if err = ticket.Apply(kind); err != nil {")
     rv = review([], extra=load_artifacts([f"compose={tmp_path}/compose.yaml", f"source={fixture('workflows', 'stock')}",
                                           f"source={fixture('workflows', 'tickets')}"]))
     assert sorted(f.subject for f in rv.findings if f.rule == "check-then-act-without-concurrency-control") == [
@@ -808,11 +807,9 @@ def test_a_write_made_on_a_seat_another_service_picked_from_what_it_read_is_an_u
     # read from orders and writes nothing; book() then POSTs the order to orders, whose route saves it: two bookings
     # can be given the same seat. The seat service itself acts on nothing (its one call to orders reads).
     design = _seats(SEATS)
-    seat = fact(design, "interaction:booking->seat")
-    assert seat.data["check_then_act"] == "unguarded"
-    assert seat.locate("check_then_act").line == line_of(
-        os.path.join(SEATS, "booking", "src", "main", "java", "acme", "booking", "BookingController.java"),
-        "Ticket ticket = restTemplate.exchange(\"http://seat:8080/seats\"")
+    _unguarded_at(design, "interaction:booking->seat",
+                  os.path.join(SEATS, "booking", "src", "main", "java", "acme", "booking", "BookingController.java"),
+                  "Ticket ticket = restTemplate.exchange(\"http://seat:8080/seats\"")
     assert "check_then_act" not in fact(design, "interaction:seat->orders").data
     assert "check_then_act" not in fact(design, "interaction:booking->orders").data
 
