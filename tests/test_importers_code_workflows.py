@@ -838,3 +838,23 @@ def test_no_check_then_act_on_a_pick_when_nothing_is_decided_on_a_read_or_nothin
     assert change[0] in text, why
     path.write_text(text.replace(change[0], change[1]), encoding="utf-8")
     assert "check_then_act" not in fact(_seats(str(tmp_path / "seats")), "interaction:booking->seat").data, why
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("ticket.Status = ticket.Status + 1", "unguarded"),
+    ("ticket.Status += 1", "unguarded"),
+    ("ticket.Status++", "unguarded"),
+    ("ticket.Status = 2", None),
+    ("ticket.Status = kind - 1", None),
+])
+def test_a_go_value_changed_by_arithmetic_on_itself_is_a_read_modify_write(tmp_path: Any, change: str,
+                                                                            said: str | None) -> None:
+    # arithmetic on a field from the value itself, or in place, changes it on what it holds; a constant, or a number
+    # taken from the request, does not (the last writer's value is what it means to write)
+    with open(TICKETS, encoding="utf-8") as fh:
+        text = fh.read()
+    apply = "if err = ticket.Apply(kind); err != nil {\n\t\treturn errors.New(\"apply\")\n\t}"
+    assert apply in text
+    write(str(tmp_path), "tickets/handlers.go", text.replace(apply, change).replace("\t\"errors\"\n", ""))
+    design = _stores(str(tmp_path), fixture("workflows", "stock"), f"{tmp_path}/tickets")
+    assert fact(design, "interaction:tickets->tickets-db").data.get("check_then_act") == said

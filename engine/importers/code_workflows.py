@@ -1422,6 +1422,16 @@ def _go_self_deciding(files: Sequence[tuple[str, str]]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _go_changes(m: re.Match[str], var: str, deciding: frozenset[str]) -> bool:
+    """Whether a use of a value read (``go_rmw_checks``) changes it on what it holds: a call of a method of its own
+    that decides on its fields (group 1), arithmetic on a field of it from itself (group 2: what ``=`` assigns), or
+    ``+=``, ``-=``, ``++``, ``--`` on a field."""
+    if m.group(1) is not None:
+        return m.group(1) in deciding
+    said = m.group(2)
+    return said is None or (re.search(r"[-+]", said) is not None and _mentions(said, [var]))
+
+
 def go_rmw_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
     """The methods of a service's Go code (comments blanked; tests and generated code aside) that read a value through a
     field of a repository's type (``h.orderRepo.GetByID``), change it on what it holds (a method of its own that
@@ -1448,9 +1458,8 @@ def go_rmw_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
                     continue
                 v = re.escape(var)
                 change = next((c for c in re.finditer(
-                    rf"(?<![\w.]){v}\s*\.\s*(\w+)\s*\(|(?<![\w.]){v}\s*\.[\w.\[\]]+?\s*(?:[-+]=|\+\+|--)|"
-                    rf"(?<![\w.]){v}\s*\.[\w.\[\]]+?\s*=(?!=)[^\n]*[-+][^\n]*(?<![\w.]){v}\.", body[r.end():])
-                    if c.group(1) is None or c.group(1) in deciding), None)
+                    rf"(?<![\w.]){v}\s*\.\s*(\w+)\s*\(|(?<![\w.]){v}\s*\.[\w.\[\]]+?\s*(?:[-+]=|\+\+|--|=(?!=)(.*))",
+                    body[r.end():]) if _go_changes(c, var, deciding)), None)
                 if change is None:
                     continue
                 at = r.end() + change.start()
