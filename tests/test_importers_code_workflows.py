@@ -115,18 +115,21 @@ def test_a_spring_handler_is_followed_through_its_service_to_feign_clients_and_r
 PAYMENTS = fixture("workflows", "payments", "src", "main", "java", "acme", "payments", "PaymentController.java")
 
 
+def _unguarded_at(design: Design, key: str, path: str, needle: str) -> None:
+    """The interaction ``key`` is an unguarded check-then-act, said at the line of ``path`` holding ``needle``."""
+    call = fact(design, key)
+    assert call.data["check_then_act"] == "unguarded", key
+    assert call.locate("check_then_act").line == line_of(path, needle), key
+
+
 def test_a_write_decided_on_a_value_read_from_another_service_is_an_unguarded_check_then_act() -> None:
     design = load_documents(load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
                                             f"source={fixture('workflows', 'payments')}"]))
     # pay(): balanceOf() GETs from the URL bound to ${BALANCES_ADDR} (the deployment's payments->balances), the
     # balance is compared with `<`, then the payment is saved
-    balances = fact(design, "interaction:payments->balances")
-    assert balances.data["check_then_act"] == "unguarded"
-    assert balances.locate("check_then_act").line == line_of(PAYMENTS, "if (balance < payment.getAmount())")
+    _unguarded_at(design, "interaction:payments->balances", PAYMENTS, "if (balance < payment.getAmount())")
     # reserve(): a Feign GET compared with `>`, then a Feign POST to the same service
-    inventory = fact(design, "interaction:payments->inventory")
-    assert inventory.data["check_then_act"] == "unguarded"
-    assert inventory.locate("check_then_act").line == line_of(PAYMENTS, "if (item.getQuantity() > left)")
+    _unguarded_at(design, "interaction:payments->inventory", PAYMENTS, "if (item.getQuantity() > left)")
     rv = review([], extra=load_artifacts([f"compose={fixture('workflows', 'compose.yaml')}",
                                           f"source={fixture('workflows', 'payments')}"]))
     assert sorted(f.subject for f in rv.findings if f.rule == "check-then-act-without-concurrency-control") == [
@@ -713,3 +716,145 @@ def test_a_go_command_handler_is_a_workflow_through_the_adapters_that_implement_
         ("calendar-grpc", line_of(os.path.join(tmp, "bookings/adapters/calendar_grpc.go"), "c.client.BookSlot("))]
     assert fact(design, "workflow:reserve-slot").data["coordination"] == "none"
     assert "workflow:list-slots" not in design.by_key()  # a query handler returns what it reads
+
+
+STOCK = fixture("workflows", "stock", "src", "main", "java", "acme", "stock", "StockService.java")
+TICKETS = fixture("workflows", "tickets", "handlers.go")
+_STORES = """
+    services:
+      stock: {image: acme/stock, depends_on: [stock-db]}
+      stock-db: {image: "postgres:16"}
+      tickets: {image: acme/tickets, depends_on: [tickets-db]}
+      tickets-db: {image: "postgres:16"}
+"""
+
+
+def _stores(tmp: str, stock: str, tickets: str) -> Design:
+    return load_documents(load_artifacts([f"compose={write(tmp, 'compose.yaml', _STORES)}", f"source={stock}",
+                                          f"source={tickets}"]))
+
+
+def test_a_stock_computed_in_memory_from_a_repository_read_and_saved_back_is_an_unguarded_check_then_act(
+        tmp_path: Any) -> None:
+    # subtract(): the products read through the repository, each one's stock set to a number derived from it, then
+    # saved through the same repository; rename() sets a name from the request (nothing decided on what was read).
+    # Handle(): the ticket read through the repository field, changed by its own Apply (an if on its items, an
+    # assignment to its status), then written back whole; a plain transaction in Update() keeps nothing from changing
+    design = _stores(str(tmp_path), fixture("workflows", "stock"), fixture("workflows", "tickets"))
+    _unguarded_at(design, "interaction:stock->stock-db", STOCK, "product.setStockQuantity(left)")
+    _unguarded_at(design, "interaction:tickets->tickets-db", TICKETS, "if err = ticket.Apply(kind); err != nil {")
+    rv = review([], extra=load_artifacts([f"compose={tmp_path}/compose.yaml", f"source={fixture('workflows', 'stock')}",
+                                          f"source={fixture('workflows', 'tickets')}"]))
+    assert sorted(f.subject for f in rv.findings if f.rule == "check-then-act-without-concurrency-control") == [
+        "interaction:stock->stock-db", "interaction:tickets->tickets-db"]
+
+
+@pytest.mark.parametrize(("file", "change", "why"), [
+    ("Product.java", ("    @Id\n", "    @Version\n    private long version;\n    @Id\n"), "a version column"),
+    ("ProductRepository.java", ("    List<Product> findAllByIdIn",
+                                "    @Lock(LockModeType.PESSIMISTIC_WRITE)\n    List<Product> findAllByIdIn"),
+     "a row lock on the read"),
+    ("StockService.java", ("product.setStockQuantity(left);", "product.setName(\"sold\");"),
+     "nothing set from what was read"),
+    ("StockService.java", ("this.productRepository.saveAll(products);", "notify(products);"), "nothing saved"),
+    ("StockService.java", ("List<Product> products = this.productRepository.findAllByIdIn(byId.keySet());",
+                           "List<Product> products = lines.stream().map(Line::product).toList();"),
+     "not read from the store"),
+])
+def test_no_java_read_modify_write_when_something_guards_it_or_nothing_is_computed_from_the_read(
+        tmp_path: Any, file: str, change: tuple[str, str], why: str) -> None:
+    src = os.path.dirname(STOCK)
+    for name in os.listdir(src):
+        with open(os.path.join(src, name), encoding="utf-8") as fh:
+            text = fh.read()
+        if name == file:
+            assert change[0] in text, why
+            text = text.replace(change[0], change[1])
+        write(str(tmp_path), f"stock/src/main/java/acme/stock/{name}", text)
+    design = _stores(str(tmp_path), f"{tmp_path}/stock", fixture("workflows", "tickets"))
+    assert "check_then_act" not in fact(design, "interaction:stock->stock-db").data, why
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (("\tif len(t.Items) == 0 {\n\t\treturn nil\n\t}\n", ""), "Apply decides on nothing it holds"),
+    (("if err = ticket.Apply(kind); err != nil {", "if err = ticket.Describe(); err != nil {"),
+     "a method that changes nothing"),
+    (("return h.ticketRepo.Update(ctx, ticket)\n}\n\n// Touch", "return nil\n}\n\n// Touch"), "nothing written back"),
+    (("tx, err := r.db.Begin()", "tx, err := r.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})"),
+     "a serialisable transaction"),
+    (("FROM tickets WHERE id = $1\"", "FROM tickets WHERE id = $1 FOR UPDATE\""), "a row lock on the read"),
+])
+def test_no_go_read_modify_write_when_something_guards_it_or_nothing_decides_the_change(
+        tmp_path: Any, change: tuple[str, str], why: str) -> None:
+    with open(TICKETS, encoding="utf-8") as fh:
+        text = fh.read()
+    assert change[0] in text, why
+    write(str(tmp_path), "tickets/handlers.go", text.replace(change[0], change[1]))  # not indented: kept as it is
+    design = _stores(str(tmp_path), fixture("workflows", "stock"), f"{tmp_path}/tickets")
+    assert "check_then_act" not in fact(design, "interaction:tickets->tickets-db").data, why
+
+
+SEATS = fixture("workflows", "seats")
+
+
+def _seats(base: str) -> Design:
+    return load_documents(load_artifacts([f"compose={SEATS}/compose.yaml", f"source={base}/booking",
+                                          f"source={base}/seat", f"source={base}/orders"]))
+
+
+def test_a_write_made_on_a_seat_another_service_picked_from_what_it_read_is_an_unguarded_check_then_act() -> None:
+    # book() POSTs to seat's /seats, whose handler picks a seat comparing (`end < request.getStart()`) the tickets it
+    # read from orders and writes nothing; book() then POSTs the order to orders, whose route saves it: two bookings
+    # can be given the same seat. The seat service itself acts on nothing (its one call to orders reads).
+    design = _seats(SEATS)
+    _unguarded_at(design, "interaction:booking->seat",
+                  os.path.join(SEATS, "booking", "src", "main", "java", "acme", "booking", "BookingController.java"),
+                  "Ticket ticket = restTemplate.exchange(\"http://seat:8080/seats\"")
+    assert "check_then_act" not in fact(design, "interaction:seat->orders").data
+    assert "check_then_act" not in fact(design, "interaction:booking->orders").data
+
+
+_SEAT = "seat/src/main/java/acme/seat/SeatService.java"
+
+
+@pytest.mark.parametrize(("file", "change", "why"), [
+    (_SEAT, ("if (end < request.getStart())", "if (end == request.getStart())"), "an equality test picks nothing"),
+    (_SEAT, ("int end = taken.getEnd();", "int end = request.getEnd();"),
+     "the comparison is on the request, not on what was read"),
+    ("booking/src/main/java/acme/booking/BookingController.java",
+     ("return restTemplate.exchange(\"http://orders:8080/orders\", HttpMethod.POST, new HttpEntity<>(order),\n"
+      "                Order.class).getBody();", "return order;"), "nothing written after the pick"),
+    ("booking/src/main/java/acme/booking/BookingController.java",
+     ("public Order book(", "public synchronized Order book("), "a lock in the caller's code"),
+    (_SEAT,
+     ("                return taken;", "                restTemplate.put(\"http://orders:8080/orders/hold\", taken);\n"
+                                     "                return taken;"), "the seat service writes the hold itself"),
+])
+def test_no_check_then_act_on_a_pick_when_nothing_is_decided_on_a_read_or_nothing_acts_on_it(
+        tmp_path: Any, file: str, change: tuple[str, str], why: str) -> None:
+    shutil.copytree(SEATS, tmp_path / "seats")
+    path = tmp_path / "seats" / file
+    text = path.read_text(encoding="utf-8")
+    assert change[0] in text, why
+    path.write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    assert "check_then_act" not in fact(_seats(str(tmp_path / "seats")), "interaction:booking->seat").data, why
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("ticket.Status = ticket.Status + 1", "unguarded"),
+    ("ticket.Status += 1", "unguarded"),
+    ("ticket.Status++", "unguarded"),
+    ("ticket.Status = 2", None),
+    ("ticket.Status = kind - 1", None),
+])
+def test_a_go_value_changed_by_arithmetic_on_itself_is_a_read_modify_write(tmp_path: Any, change: str,
+                                                                            said: str | None) -> None:
+    # arithmetic on a field from the value itself, or in place, changes it on what it holds; a constant, or a number
+    # taken from the request, does not (the last writer's value is what it means to write)
+    with open(TICKETS, encoding="utf-8") as fh:
+        text = fh.read()
+    apply = "if err = ticket.Apply(kind); err != nil {\n\t\treturn errors.New(\"apply\")\n\t}"
+    assert apply in text
+    write(str(tmp_path), "tickets/handlers.go", text.replace(apply, change).replace("\t\"errors\"\n", ""))
+    design = _stores(str(tmp_path), fixture("workflows", "stock"), f"{tmp_path}/tickets")
+    assert fact(design, "interaction:tickets->tickets-db").data.get("check_then_act") == said

@@ -228,6 +228,9 @@ class Route:
     no caller who they are either, so no user owns what it deletes (a catalogue's item, a shared list's entry)."""
     writes: str | None = None
     """The write its handler makes (``setex() at cart/server.js:150``), when its code shows one."""
+    decides: str | None = None
+    """For a Spring route whose handler writes nothing: the decision it takes on a value read from another service
+    (``code_workflows.Handler.decides``), which a caller that then writes acts on (``code_workflows.decided``)."""
     behind: str | None = None
     """For a gateway's own route, which passes the request on (Spring Cloud Gateway's Java DSL): the one other service
     serving its method and path, whose handler is the route's."""
@@ -435,6 +438,9 @@ class RoutesDocument(ArtifactDocument):
     address, from a shared library."""
     checks: tuple[code_workflows.Check, ...] = ()
     """Its handlers that decide a write on a value read from another service, nothing guarding it."""
+    guarded: bool = False
+    """Whether its code names something that may keep a value from changing between a check and a write
+    (``code_workflows.guarded``)."""
     swallowed: tuple[code_swallowed.Swallowed, ...] = ()
     """Its methods that write a store and answer a failure of the write as a success (``code_swallowed``)."""
     names_idempotency_key: bool = False
@@ -693,11 +699,13 @@ def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: 
                     *code_workflows.cpp_handlers([(f, blank_comments(t)) for f, t in texts
                                                   if f.endswith(code_workflows.CPP_SUFFIXES)]),
                     *spring, *code_cs_workflows.handlers(cs))
-    doc.checks = () if code_workflows.guarded(texts) else (
+    doc.guarded = code_workflows.guarded(texts)
+    doc.checks = () if doc.guarded else (
         *[c for f, t in texts if f.endswith(".py")
           for c in code_workflows.python_checks(f, t, _WRITES, frozenset(_NOT_STORES))],
-        *code_workflows.java_checks(java),
-        *code_workflows.go_checks([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]))
+        *code_workflows.java_checks(java), *code_workflows.java_rmw_checks(java),
+        *code_workflows.go_checks(go := [(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
+        *code_workflows.go_rmw_checks(go))
 
 
 def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str]]
@@ -708,7 +716,7 @@ def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str
     routes = _java_permitted(_java_credential_handlers(_java_maintenance(routes, java, handlers), java, handlers),
                              java, handlers)
     spring = code_workflows.java_handlers(java)
-    return _writes_reached(routes, spring), spring
+    return _decisions_reached(_writes_reached(routes, spring), spring), spring
 
 
 def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[str, str]],
@@ -802,6 +810,45 @@ def _python_reached(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -
     return out
 
 
+def _code_checks(d: RoutesDocument, where: tuple[Sequence[tuple[dict[str, Any], str]], Sequence[str],
+                                                 Mapping[Location, str], Mapping[str, str]],
+                 confirm: code_workflows.Confirm,
+                 decide: code_workflows.Confirm) -> list[tuple[str, code_workflows.Check]]:
+    """The check-then-acts of a service's handlers with the interaction each reads through: those its code showed
+    alone (``RoutesDocument.checks``), and its writes made on what another service's route decided
+    (``code_workflows.decided``) when nothing in its code guards them. ``where``: the interactions the deployment drew
+    from its variables, the services it calls, the service each of its calls reaches, each datastore's engine."""
+    drawn, callees, resolved, engines = where
+    acted = () if d.guarded else code_workflows.decided(d.service, d.handlers, resolved, callees, drawn, confirm,
+                                                        decide)
+    return [(t, c) for c in (*d.checks, *acted)
+            if (t := code_workflows.check_target(c, drawn, callees, resolved, engines)) is not None]
+
+
+def _decisions_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.Handler]) -> list[Route]:
+    """``routes`` with ``decides`` on each Spring MVC route that writes nothing and whose handler takes a decision on
+    a value read from another service (``code_workflows.Handler.decides``): the handler the one declared under the
+    route's annotation, as for ``_writes_reached``."""
+    lines = {(r.at.file, r.at.line) for r in routes}
+    out: list[Route] = []
+    for r in routes:
+        handler = _route_handler(r, handlers, lines) if r.framework == "Spring MVC mapping" and r.writes is None \
+            else None
+        out.append(replace(r, decides=handler.decides) if handler is not None and handler.decides else r)
+    return out
+
+
+def _route_handler(r: Route, handlers: Sequence[code_workflows.Handler],
+                   lines: set[tuple[str, int]]) -> code_workflows.Handler | None:
+    """The handler declared under a route's annotation: the first after it in its file, with no other route's
+    annotation (``lines``) between them."""
+    handler = min((h for h in handlers if h.at.file == r.at.file and h.at.line > r.at.line),
+                  key=lambda h: h.at.line, default=None)
+    if handler is None or any(f == r.at.file and r.at.line < n < handler.at.line for f, n in lines):
+        return None
+    return handler
+
+
 def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.Handler]) -> list[Route]:
     """``routes`` with ``writes`` on each Spring MVC POST, PUT, PATCH or DELETE whose handler's own body names no
     write (``orderService.order(order)``: no writing verb) but whose calls, followed into the service's classes
@@ -814,11 +861,9 @@ def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.H
         if r.writes is not None or r.method in _SAFE or r.framework != "Spring MVC mapping":
             out.append(r)
             continue
-        handler = min((h for h in handlers if h.at.file == r.at.file and h.at.line > r.at.line),
-                      key=lambda h: h.at.line, default=None)
+        handler = _route_handler(r, handlers, lines)
         wrote = next((w for w in handler.writes if w.own and not w.publish), None) if handler else None
-        if handler is None or wrote is None or any(f == r.at.file and r.at.line < n < handler.at.line
-                                                   for f, n in lines):
+        if handler is None or wrote is None:
             out.append(r)
             continue
         call = wrote.how.split(" at ", 1)[0]
@@ -4578,8 +4623,9 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
                for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     called = _called(docs, edges)
-    confirm = code_workflows.confirmer({d.service: [(r.method, join(contexts.get(d.service, ""), r.path), r.writes)
-                                                    for r in d.routes] for d in routed})
+    confirm, decide = (code_workflows.confirmer({d.service: [(r.method, join(contexts.get(d.service, ""), r.path),
+                                                              getattr(r, does)) for r in d.routes] for d in routed},
+                                                does) for does in ("writes", "decides"))
     found = code_workflows.distinct({d.service: code_workflows.flows(
         d.service, d.handlers, targets.get(d.service, {}), sorted(called.get(d.service, ())), d.coordinated,
         drawn.get(d.service, []), confirm) for d in routed if d.service in targets or d.service in called})
@@ -4590,9 +4636,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             callees, caller_drawn = sorted(called.get(d.service, ())), drawn.get(d.service, [])
             resolved, deployed, hidden = (targets.get(d.service, {}), own if d.service in env else None,
                                           unseen.get(d.service, frozenset()))
-            checks = [(t, c) for c in d.checks
-                      for t in [code_workflows.check_target(c, caller_drawn, callees, resolved, engines)]
-                      if t is not None]
+            checks = _code_checks(d, (caller_drawn, callees, resolved, engines), confirm, decide)
             traits = replace(d.traits, kafka=code_messages.with_topics(d.traits.kafka, own),
                              embedded=None if _DATASOURCE_URL in own else d.traits.embedded,
                              plain_listener=None if any(v.upper().startswith("SERVER_SSL") for v in own)
@@ -4768,7 +4812,7 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument, remarks: Sequence[tuple
                    client_groups=d.client_groups, refused=d.refused,
                    reads_only=d.reads_only, stored_settings=d.stored_settings,
                    seeds_only=d.seeds_only,
-                   read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks,
+                   read=d.read, handlers=d.handlers, coordinated=d.coordinated, checks=d.checks, guarded=d.guarded,
                    authorities=d.authorities, swallowed=d.swallowed, names_idempotency_key=d.names_idempotency_key,
                    idempotency_if=d.idempotency_if,
                    priced_posts=d.priced_posts, health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,

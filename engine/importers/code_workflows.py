@@ -73,6 +73,20 @@ on a store: a value read through a field of a store client's type (memcache, mon
 handle made from one, compared, then a write to a store; the interaction is the caller's one datastore of that
 engine. The write must be one the comparison decides: after the ``if`` when its block ends the request (``return``,
 ``throw``, ``raise``, ``panic``), or inside its block; a flag the check only sets decides nothing here.
+
+Two more forms say the same of a service's own store, a read-modify-write through a repository (the caller's one
+database, relational or document, is the interaction): a Java method (any class of the service, tests aside) that
+reads entities through a field of a ``...Repository`` / ``...Repo`` / ``...Dao`` type, sets a field of one (or of an
+element it loops over) to a number computed from what was read (``long amount = remaining(map, product);
+product.setStockQuantity(amount)``; a value taken from the request is no such computation), then saves through the
+same repository; a Go method that reads a value through its receiver's repository field (``h.orderRepo.GetByID``),
+changes it by a method of its own that decides on the value's fields and assigns them (``order.Apply(...)``), or by
+arithmetic on a field, then writes it back through the same field (``h.orderRepo.Update(ctx, order)``). And one
+across services: a Spring handler that calls (a ``RestTemplate`` call to a literal URL) another service's route whose
+handler compares with ``<``, ``>``, ``<=`` or ``>=`` a value derived from what it read elsewhere and writes nothing (a
+seat picked against the tickets sold: ``Handler.decides``), then writes (its own store, or a third service's route
+that writes): the interaction with the deciding service (``decided``). ``GUARDS`` silence all of them; a relational
+transaction at its default isolation (``db.Begin()``) is not one.
 """
 
 from __future__ import annotations
@@ -80,7 +94,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -140,6 +154,10 @@ class Handler:
     what: str
     writes: tuple[Write, ...]
     """In the order it makes them, its own store's included."""
+    decides: str | None = None
+    """For a Spring handler that makes no write of its own: the decision it (or what it calls) takes on a value read
+    from another service (``if (... < ...) at SeatServiceImpl.java:144, on restTemplate.exchange at ...:59``), which
+    its caller may act on (``decided``)."""
 
 
 def kebab(name: str) -> str:
@@ -751,8 +769,10 @@ def java_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
                 continue
             writes = tuple(_java_writes(classes, name, method, 0, False, frozenset({(name, method)}), (), ""))
             line = c.code.count("\n", 0, body) + 1
+            decides = None if any(w.remote is None for w in writes) else \
+                _reach_match(classes, name, method, 0, frozenset({(name, method)}), _remote_decision)
             out.append(Handler(method, Location(c.path, line, 1), f"the handler {name}.{method} ({c.path}:{line})",
-                               writes))
+                               writes, decides))
     return out
 
 
@@ -818,13 +838,21 @@ def java_handlers_reaching(files: Sequence[tuple[str, str]], pattern: re.Pattern
     return out
 
 
+Finder = Callable[["Mapping[str, _JClass]", "_JClass", int, int], "tuple[int, str] | None"]
+"""(classes, a class, where a method's body starts and ends in its code) -> where in the code what is looked for is
+found and what it is, or None."""
+
+
 def _reach_match(classes: Mapping[str, _JClass], kind: str, method: str, depth: int,
-                 seen: frozenset[tuple[str, str]], pattern: re.Pattern[str]) -> str | None:
+                 seen: frozenset[tuple[str, str]], pattern: re.Pattern[str] | Finder) -> str | None:
     c = classes[kind]
     _ann, start, end = c.methods[method]
     body = c.code[start:end]
-    run = pattern.search(body)
-    if run is not None:
+    if not isinstance(pattern, re.Pattern):
+        hit = pattern(classes, c, start, end)
+        if hit is not None:
+            return f"{hit[1]} at {c.path.rsplit('/', 1)[-1]}:{c.code.count(chr(10), 0, hit[0]) + 1}"
+    elif (run := pattern.search(body)) is not None:
         line = c.code.count("\n", 0, start + run.start()) + 1
         return f"{' '.join(run.group(0).split()).lstrip('.').strip(' (')} at {c.path.rsplit('/', 1)[-1]}:{line}"
     if depth >= _MAX_DEPTH:
@@ -999,8 +1027,12 @@ GUARDS = re.compile(r"@Version\b|@Lock\b|LockModeType|(?i:for\s+update)|\bsynchr
                     r"(?:Reentrant|ReadWrite|Stamped|Distributed|Redis|R)Lock\b|\.lock\s*\(|tryLock|"
                     r"Isolation\.SERIALIZABLE|setIfAbsent|putIfAbsent|\bWATCH\b|\.watch\s*\(|SETNX|\bLock\s*\(|"
                     r"(?i:optimistic|pessimistic|advisory|for_update|version_id_col|find_?one_?and_?update)|"
-                    r"ConditionExpression|CompareAndSwap|WithTransaction|StartTransaction|BeginTx|\.Begin\s*\(")
-"""What in a service's code may keep a value from changing between a check and a write (then nothing is said)."""
+                    r"ConditionExpression|CompareAndSwap|WithTransaction|StartTransaction|LevelSerializable|"
+                    r"IsolationLevel\.Serializable|(?i:isolation\s+level\s+serializable)")
+"""What in a service's code may keep a value from changing between a check and a write (then nothing is said). A
+relational transaction at its default isolation (``db.Begin()``, ``BeginTx`` without ``LevelSerializable``: read
+committed in Postgres, SQL Server, Oracle) is none: two of them both read the old value and both write; MongoDB's
+(``WithTransaction``) conflicts on a document both write, and is taken as one."""
 _J_VALUE = re.compile(r"@Value\s*\(\s*\"[^\"]*?\$\{(\w+)[^\"]*\"\s*\)\s*(?:final\s+)?[\w<>]+\s+(\w+)")
 _IF = re.compile(r"\bif\s*\(")
 _J_ASSIGN = re.compile(r"\b(\w+)\s*=\s*(?:this\s*\.\s*)?(?:(\w+)\s*\.\s*\w+|(\w+))\s*\(")
@@ -1084,6 +1116,46 @@ def _decided(body: str, after_test: int, go: bool) -> tuple[int, int]:
     return start, end
 
 
+_J_REMOTE_CALL = re.compile(r"\b(\w+)\s*=\s*(?:this\s*\.\s*)?(\w+)\s*\.\s*(\w+)\s*\(")
+_J_REST_READS = frozenset({"exchange", "getForObject", "getForEntity", "postForObject", "postForEntity"})
+_J_FOR_EACH = re.compile(r"\bfor\s*\(\s*(?:final\s+)?[\w.<>\[\], ]+?\s+(\w+)\s*:([^;{}]*)\)\s*\{")
+_J_ORDERED = re.compile(r"(?<![-<>])(?:<=?|>=?)(?![<>])")
+
+
+def _remote_decision(classes: Mapping[str, _JClass], c: _JClass, start: int, end: int) -> tuple[int, str] | None:
+    """In one method's body: the first ``if`` that compares with ``<``, ``>``, ``<=`` or ``>=`` (no status code) a
+    value derived from a reply of another service (a ``RestTemplate`` call, a Feign client's method, assigned to a
+    local), through the locals assigned from it and the loops over it: where, and what, with the read it rests on."""
+    body = c.code[start:end]
+    reads: dict[str, int] = {}
+    for r in _J_REMOTE_CALL.finditer(body):
+        kind = c.fields.get(r.group(2), "")
+        feign = classes.get(kind)
+        if (kind in _J_REST and r.group(3) in _J_REST_READS) or (feign is not None and
+                                                                "@FeignClient" in feign.annotations):
+            reads.setdefault(r.group(1), r.start())
+    if not reads:
+        return None
+    tainted = dict(reads)
+    steps = sorted([(a.start(), a.group(2), a.group(3)) for a in _J_ASSIGNED.finditer(body)] +
+                   [(f.start(), f.group(1), f.group(2)) for f in _J_FOR_EACH.finditer(body)])
+    for at, name, rhs in steps:
+        source = next((tainted[n] for n in tainted if re.search(rf"(?<![\w.]){re.escape(n)}\b", rhs)), None)
+        if source is not None and at > source and name not in tainted:
+            tainted[name] = source
+    first = min(reads.values())
+    for i in _IF.finditer(body, first):
+        cond = inside(body, i.end() - 1)
+        names = [n for n in tainted if tainted[n] < i.start() and re.search(rf"(?<![\w.]){re.escape(n)}\b", cond)]
+        if names and _J_ORDERED.search(cond.replace("->", "")) and "status" not in cond.lower():
+            read = tainted[names[0]]
+            call = _J_REMOTE_CALL.match(body, read)
+            what = f"{call.group(2)}.{call.group(3)}" if call else "a call"
+            line = c.code.count("\n", 0, start + read) + 1
+            return start + i.start(), f"on the reply of {what} (line {line}), if ({' '.join(cond.split())})"
+    return None
+
+
 def java_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
     """The Spring handlers (comments blanked) that assign a value read from another service (in the handler or a
     method of its class it calls), compare it with ``<``, ``>``, ``<=`` or ``>=`` in an ``if``, and write after
@@ -1139,6 +1211,8 @@ _GO_CLIENTS = (("memcached", re.compile(r"\*?memcache\.Client\b")),
 _ENGINES = {"memcached": frozenset({"memcached"}), "mongodb": frozenset({"mongodb", "mongo"}),
             "redis": frozenset({"redis", "valkey", "keydb"}),
             "sql": frozenset({"postgres", "postgresql", "mysql", "mariadb", "cockroachdb", "sqlserver", "mssql"})}
+_ENGINES["database"] = _ENGINES["sql"] | _ENGINES["mongodb"]
+"""A repository's store: the service's database, relational or document (not its cache or search index)."""
 _GO_STORE_READ = re.compile(r"\.\s*(?:Get|GetMulti|Find|FindOne|QueryRow|QueryRowContext|Query|QueryContext|HGet|"
                             r"HGetAll|MGet)\s*\(")
 _GO_STORE_WRITE = re.compile(r"\.\s*(?:Set|Add|Replace|Increment|Decrement|InsertOne|InsertMany|UpdateOne|UpdateMany|"
@@ -1237,6 +1311,169 @@ def go_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
             out.append(Check(Location(path, cline, 1), h.name, f"{family} (in {h.what})", None, None,
                              f"if {said} at {path}:{cline}", f"{write.group(0).strip('.( ')}() at {path}:{wline}",
                              engine=family))
+    return out
+
+
+# ---- Check-then-act (a read-modify-write through a repository: Java, Go) ----------------------------
+
+_J_REPOSITORY = re.compile(r"(?:Repository|Repo|Dao|DAO)$")
+"""A Java field's type that is a repository (``ProductRepository``): what it reads and writes is the service's store."""
+_J_REPO_READ = re.compile(r"\b(\w+)\s*=\s*(?:this\s*\.\s*)?(\w+)\s*\.\s*((?:find|get|load|read|fetch)\w*)\s*\(")
+_J_REPO_WRITE = re.compile(r"(?<![\w.])(?:this\s*\.\s*)?(\w+)\s*\.\s*(save|saveAll|saveAndFlush|saveAllAndFlush|"
+                           r"update\w*|merge|persist)\s*\(")
+_J_NUMBER = frozenset({"int", "long", "short", "double", "float", "Integer", "Long", "Short", "Double", "Float",
+                       "BigDecimal", "BigInteger"})
+_J_ASSIGNED = re.compile(r"(?:\b([\w.]+)(?:<[^;=(){}]*>)?\s+)?\b(\w+)\s*=(?!=)\s*([^;{}]*);")
+_ARITHMETIC = re.compile(r"[\w)\]]\s*[-+*/%]\s*[\w(]|\bMath\s*\.\s*(?:max|min|abs)\s*\(|"
+                         r"\.\s*(?:add|subtract|plus|minus|multiply|negate)\s*\(")
+"""Arithmetic in an expression: ``stock - amount``, ``Math.max(0, n)``, ``balance.subtract(x)``."""
+
+
+def _mentions(text: str, names: Iterable[str]) -> bool:
+    return any(re.search(rf"(?<![\w.]){re.escape(n)}\b", text) for n in names)
+
+
+def _numeric(declared: str | None, expr: str) -> bool:
+    """Whether an expression computes a number: declared as one, or arithmetic on no string."""
+    return (declared or "").rsplit(".", 1)[-1] in _J_NUMBER or \
+        (_ARITHMETIC.search(expr) is not None and '"' not in expr)
+
+
+def java_rmw_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
+    """The methods of a service's Java classes (comments blanked; tests aside) that read entities through a repository
+    field (``findAllByIdIn``, ``findById``), set a field of one (or of an element they loop over) to a number computed
+    from what was read (``product.setStockQuantity(amount)`` with ``amount`` derived from ``product``), then save them
+    through the same repository: a read-modify-write another request may interleave with (both read 1, both write 0:
+    an oversold stock, a lost update). One check per method, at the set."""
+    out: list[Check] = []
+    for _name, c in sorted(_java_classes(files).items(), key=lambda kv: (kv[1].path, kv[0])):
+        if re.search(r"(?:^|/)src/test/|Tests?\.java$", c.path):
+            continue
+        repos = {f for f, t in c.fields.items() if _J_REPOSITORY.search(t)}
+        if not repos:
+            continue
+        for method, (_marks, start, end) in sorted(c.methods.items(), key=lambda kv: kv[1][1]):
+            if start < 0:
+                continue
+            body = c.code[start:end]
+            found = _java_rmw(body, repos)
+            if found is None:
+                continue
+            read, setter, write = found
+            lines = [c.code.count("\n", 0, start + at) + 1 for at in (read[0], setter[0], write[0])]
+            out.append(Check(Location(c.path, lines[1], 1), method, f"{read[1]} at {c.path}:{lines[0]}", None, None,
+                             f"the new value in memory ({setter[1]} at {c.path}:{lines[1]})",
+                             f"{write[1]}() at {c.path}:{lines[2]}", engine="database"))
+    return out
+
+
+def _java_rmw(body: str, repos: set[str]) -> tuple[tuple[int, str], tuple[int, str], tuple[int, str]] | None:
+    """In one method's body: the repository read, the set of a number computed from it, and the save of what was read
+    through the same repository after it (each where, and what), if the body makes all three in that order."""
+    for r in _J_REPO_READ.finditer(body):
+        var, repo = r.group(1), r.group(2)
+        if repo not in repos:
+            continue
+        after = r.end()
+        aliases = {var}
+        loops = rf"for\s*\(\s*(?:final\s+)?[\w.<>\[\]]+\s+(\w+)\s*:\s*{re.escape(var)}\s*\)|" \
+                rf"(?<![\w.]){re.escape(var)}\s*\.\s*(?:(?:parallelStream|stream)\s*\(\s*\)\s*\.\s*)?forEach\s*\(\s*" \
+                r"\(?\s*(\w+)\s*\)?\s*->"
+        aliases.update(m.group(1) or m.group(2) for m in re.finditer(loops, body[after:]))
+        derived: set[str] = set()
+        for a in _J_ASSIGNED.finditer(body, after):
+            if a.group(2) not in aliases and _mentions(a.group(3), aliases) and _numeric(a.group(1), a.group(3)):
+                derived.add(a.group(2))
+        for s in re.finditer(r"(?<![\w.])(\w+)\s*\.\s*(set\w+)\s*\(", body[after:]):
+            if s.group(1) not in aliases:
+                continue
+            at = after + s.start()
+            value = inside(body, after + s.end() - 1)
+            if not (_mentions(value, derived) or (_mentions(value, aliases) and _numeric(None, value))):
+                continue
+            for w in _J_REPO_WRITE.finditer(body, at):
+                if w.group(1) == repo and _mentions(inside(body, w.end() - 1), aliases):
+                    return (r.start(), f"{repo}.{r.group(3)}"), (at, f"{s.group(1)}.{s.group(2)}({value.strip()})"), \
+                        (w.start(), f"{repo}.{w.group(2)}")
+    return None
+
+
+_GO_REPO_READ = re.compile(r"^\s*(\w+)\s*(?:,\s*\w+\s*)?:?=\s*(\w+)\s*\.\s*(\w+)\s*\.\s*"
+                           r"((?:Get|Find|Load|Fetch|Read)\w*)\s*\(", re.MULTILINE)
+_GO_REPO_WRITE = re.compile(r"(?<![\w.])(\w+)\s*\.\s*(\w+)\s*\.\s*((?:Update|Save|Put|Store|Upsert|Replace)\w*)\s*\(")
+
+
+def _go_self_deciding(files: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """The names of the pointer-receiver methods of a service's Go code that change their receiver on what it holds: an
+    ``if`` on the receiver and an assignment to one of its fields (``func (o *Order) Apply(...)`` setting
+    ``o.OrderStatus`` when ``len(o.LineItems)``...)."""
+    out: set[str] = set()
+    for path, code in files:
+        if not path.endswith(".go") or path.endswith("_test.go") or _GENERATED_GO.search(path):
+            continue
+        for m in re.finditer(r"^func\s*\(\s*(\w+)\s+\*\s*\w+\s*\)\s*(\w+)\s*\(", code, re.MULTILINE):
+            brace = block_after(code, close_bracket(code, m.end() - 1, True), True, semicolon_ends=False)
+            if brace is None:
+                continue
+            body, recv = inside(code, brace, True), re.escape(m.group(1))
+            if re.search(rf"(?<![\w.]){recv}\s*\.[\w.\[\]]*?\s*(?:[-+]?=(?!=)|\+\+|--)", body) and \
+                    re.search(rf"^\s*if\b[^{{\n]*(?<![\w.]){recv}\b", body, re.MULTILINE):
+                out.add(m.group(2))
+    return frozenset(out)
+
+
+def _go_changes(m: re.Match[str], var: str, deciding: frozenset[str]) -> bool:
+    """Whether a use of a value read (``go_rmw_checks``) changes it on what it holds: a call of a method of its own
+    that decides on its fields (group 1), arithmetic on a field of it from itself (group 2: what ``=`` assigns), or
+    ``+=``, ``-=``, ``++``, ``--`` on a field."""
+    if m.group(1) is not None:
+        return m.group(1) in deciding
+    said = m.group(2)
+    return said is None or (re.search(r"[-+]", said) is not None and _mentions(said, [var]))
+
+
+def go_rmw_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
+    """The methods of a service's Go code (comments blanked; tests and generated code aside) that read a value through a
+    field of a repository's type (``h.orderRepo.GetByID``), change it on what it holds (a method of its own that
+    decides on its fields and assigns them: ``order.Apply(...)``; or arithmetic on a field: ``acct.Balance -= n``), then
+    write it back through the same field (``h.orderRepo.Update(ctx, order)``): a read-modify-write another request
+    (another message's consumer) may interleave with, one of the two changes lost."""
+    deciding = _go_self_deciding(files)
+    out: list[Check] = []
+    for path, code in files:
+        if not path.endswith(".go") or path.endswith("_test.go") or _GENERATED_GO.search(path):
+            continue
+        repos = {f"{t.group(1)}": {f.group(1) for f in _GO_FIELD.finditer(inside(code, t.end() - 1, True))
+                                   if _GO_REPOSITORY.search(f.group(2))}
+                 for t in _GO_STRUCT.finditer(code)}
+        for m in _GO_METHOD.finditer(code):
+            fields = repos.get(m.group(2), set())
+            if not fields:
+                continue
+            start, recv = m.end(), m.group(1)
+            body = inside(code, start - 1, True)
+            for r in _GO_REPO_READ.finditer(body):
+                var, field_ = r.group(1), r.group(3)
+                if r.group(2) != recv or field_ not in fields or var in ("_", "err"):
+                    continue
+                v = re.escape(var)
+                change = next((c for c in re.finditer(
+                    rf"(?<![\w.]){v}\s*\.\s*(\w+)\s*\(|(?<![\w.]){v}\s*\.[\w.\[\]]+?\s*(?:[-+]=|\+\+|--|=(?!=)(.*))",
+                    body[r.end():]) if _go_changes(c, var, deciding)), None)
+                if change is None:
+                    continue
+                at = r.end() + change.start()
+                write = next((w for w in _GO_REPO_WRITE.finditer(body, at) if w.group(1) == recv and
+                              w.group(2) == field_ and _mentions(inside(body, w.end() - 1, True), [var])), None)
+                if write is None:
+                    continue
+                lines = [code.count("\n", 0, start + pos) + 1 for pos in (r.start(1), at, write.start())]
+                said = " ".join(change.group(0).split()).rstrip("(")
+                out.append(Check(Location(path, lines[1], 1), m.group(3),
+                                 f"{recv}.{field_}.{r.group(4)} at {path}:{lines[0]}", None, None,
+                                 f"the new value in memory ({said} at {path}:{lines[1]})",
+                                 f"{recv}.{field_}.{write.group(3)}() at {path}:{lines[2]}", engine="database"))
+                break
     return out
 
 
@@ -1362,17 +1599,49 @@ def _template_matches(route: str, path: str, open_end: bool) -> bool:
     return all(_is_template(w) for w in rest)
 
 
-def confirmer(routes: Mapping[str, Sequence[tuple[str, str, str | None]]]) -> Confirm:
+def confirmer(routes: Mapping[str, Sequence[tuple[str, str, str | None]]], does: str = "writes") -> Confirm:
     """``flows``' ``confirm`` over each service's routes as (method, path, the write its handler makes or None): a call
-    is a write when every route of its target it may reach (by method, ``ANY`` too, and path) writes."""
+    is a write when every route of its target it may reach (by method, ``ANY`` too, and path) writes. With ``does``
+    another thing a route's handler does (``decides``: ``Handler.decides``), the call reaches routes that all do it."""
     def confirm(service: str, method: str, path: str, open_end: bool) -> str | None:
         found = [(m, p, w) for m, p, w in routes.get(service, ()) if m in (method, "ANY")
                  and _template_matches(p, path, open_end)]
         if not found or any(w is None for _m, _p, w in found):
             return None
         m, p, w = found[0]
-        return f"reaching {service}'s {m} {p}, whose handler writes ({w})"
+        return f"reaching {service}'s {m} {p}, whose handler {does} ({w})"
     return confirm
+
+
+def decided(service: str, handlers: Sequence[Handler], targets: Mapping[Location, str], stubs: Sequence[str],
+            drawn: Sequence[tuple[dict[str, Any], str]], confirm: Confirm, decide: Confirm) -> list[Check]:
+    """The handlers of ``service`` that call another service's route whose handler takes a decision on what it reads
+    elsewhere and writes nothing (``decide``: a seat picked against the tickets sold), then write (to their own store,
+    or to a third service: the order holding the seat): nothing keeps the decision true until the write, two requests
+    given the same seat. One check per handler, on the call (its target found as its write's would be)."""
+    out: list[Check] = []
+    for h in handlers:
+        pending: tuple[Write, str, str] | None = None
+        taken: dict[str, int] = {}
+        for w in h.writes:
+            if w.publish or any(taken.get(group, i) != i for group, i in w.branch):
+                continue
+            target = service if w.own else stub_target(w.stub, stubs) if w.stub else \
+                code_calls.drawn_from(drawn, w.var) if w.var else targets.get(w.at)
+            if target is None or (target == service and not w.own):
+                continue
+            if pending is None:
+                said = decide(target, *w.remote) if w.remote is not None else None
+                if said is not None:
+                    pending = (w, target, said)
+                    taken.update(w.branch)
+                continue
+            if target == pending[1] or (w.remote is not None and confirm(target, *w.remote) is None):
+                continue
+            out.append(Check(pending[0].at, h.name, f"{pending[0].how} ({h.what})", pending[0].var, pending[0].stub,
+                             pending[2], w.how, call=None if pending[0].stub or pending[0].var else pending[0].at))
+            break
+    return out
 
 
 def distinct(found: Mapping[str, Sequence[Flow]]) -> dict[str, list[Flow]]:
@@ -1454,7 +1723,7 @@ def record_checks(body: Body, service: str, found: Sequence[tuple[str, Check]],
                                          "lock, version, conditional write or serialisable transaction")
 
 
-__all__ = ["COORDINATION", "GUARDS", "Check", "Flow", "Handler", "Write", "check_target", "coordinator", "flows",
-           "go_checks", "go_handlers", "guarded", "java_checks", "java_handlers", "java_script_runs", "kebab",
-           "python_checks",
-           "python_handlers", "record", "record_checks", "stub_target"]
+__all__ = ["COORDINATION", "GUARDS", "Check", "Flow", "Handler", "Write", "check_target", "coordinator", "decided",
+           "flows",
+           "go_checks", "go_handlers", "go_rmw_checks", "guarded", "java_checks", "java_handlers", "java_rmw_checks",
+           "java_script_runs", "kebab", "python_checks", "python_handlers", "record", "record_checks", "stub_target"]
