@@ -3835,6 +3835,58 @@ def _beside_gateways(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _without_gateways(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``behind_gateway: false`` on each service a deployment artifact publishes beyond the host's
+    loopback (``exposure`` host or public) when nothing imported is a gateway: no service of kind gateway or BFF, no
+    gateway configuration, no route of an endpoint to another service (an Ingress, a proxy's rule). Only a service
+    whose own code is read (its routes are imported) and that calls no other service of the system is marked: the
+    application itself, answering clients at its own port. A service of the system is one whose code is read or whose
+    image is published under the same owner as the caller's (``weaveworksdemos/carts`` beside
+    ``weaveworksdemos/front-end``); a component from elsewhere (``gotenberg/gotenberg``, a mail relay) is a helper.
+    One that calls the system's other services may be its front end (the edge the clients are meant to use), which
+    the design cannot tell from an API reached directly: left unknown, as are brokers, registries, workers and
+    operator tools (mail catchers, consoles), which serve no API."""
+    coded = {d.service for d in docs if isinstance(d, RoutesDocument) and d.service and isinstance(d.data, dict)
+             and d.data.get("endpoints")}
+    if not coded or any(_is_gateway(d) for d in docs):
+        return list(docs)
+    calls: dict[str, set[str]] = {}
+    owners: dict[str, str] = {}
+    for d in docs:
+        data = d.data if isinstance(d.data, dict) else {}
+        for s in data.get("services") or []:
+            image = str(s.get("image") or "").split("@")[0] if isinstance(s, dict) else ""
+            if "/" in image:
+                owners[str(s.get("name"))] = image.rsplit("/", 1)[0]
+        if any(isinstance(s, dict) and s.get("kind") in ("gateway", "bff") for s in data.get("services") or []) \
+                or any(isinstance(e, dict) and e.get("routes_to") for e in data.get("endpoints") or []):
+            return list(docs)
+        for i in data.get("interactions") or []:
+            if isinstance(i, dict) and i.get("style") in (None, "sync") and not i.get("during"):
+                calls.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        edited: ArtifactDocument = d
+        for i, s in enumerate(d.data.get("services") or []):
+            name = str(s.get("name")) if isinstance(s, dict) else ""
+            fronts = {t for t in calls.get(name, set()) - {name}
+                      if t in coded or (name in owners and owners.get(t) == owners[name])}
+            if not isinstance(s, dict) or s.get("exposure") not in ("host", "public") or name not in coded or fronts \
+                    or s.get("kind") in (*_EDGE_KINDS, "registry", "worker") or s.get("operator_tool") \
+                    or {"broker", "coordinator"} & set(s.get("tags") or []):
+                continue
+            edited = with_field(edited, "services", name, "behind_gateway", False,
+                                d.locate(("services", i, "exposure")),
+                                f"behind_gateway false: {name} is published ({s.get('exposure')}) at its own port, and "
+                                "nothing imported is a gateway (no gateway or BFF, no proxy configuration, no routed "
+                                f"endpoint), and {name} calls no other service of the system: it fronts none")
+        out.append(edited)
+    return out
+
+
 def _unproxied_links(docs: Sequence[Document]) -> list[Document]:
     """``docs`` without the calls a gateway makes, by compose's ``links`` or ``depends_on`` alone, to a service its
     own configuration, read whole, proxies nothing to: the declaration is a start order (or an old way to name a
@@ -4618,7 +4670,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d, _deployed_routes(d, deployed, hidden)[1]))
         else:
             out.append(d)
-    out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
+    out = _grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out)))
+    out = _without_gateways(_beside_gateways(_yield_keys(out, yielding)))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
 
