@@ -3801,7 +3801,8 @@ def _beside_gateways(docs: Sequence[Document]) -> list[Document]:
     (``_read_gateways``) and none proxies anything: the web server in front routes no request, so clients reach
     every published service at its own port. Where a gateway routes to some services, one it does not route to may
     be published on purpose (an identity provider, a front end, a port for local development) and the design cannot
-    tell these apart: left unknown."""
+    tell these apart: left unknown. With no gateway at all, ``_without_gateways`` says what is exposed directly."""
+    docs = _without_gateways(docs)
     proxied = _read_gateways(docs)
     if not proxied or any(targets for targets, _f in proxied.values()):
         return list(docs)
@@ -4670,8 +4671,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d, _deployed_routes(d, deployed, hidden)[1]))
         else:
             out.append(d)
-    out = _grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out)))
-    out = _without_gateways(_beside_gateways(_yield_keys(out, yielding)))
+    out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
 
