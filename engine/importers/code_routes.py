@@ -3848,7 +3848,8 @@ def _beside_gateways(docs: Sequence[Document]) -> list[Document]:
     (``_read_gateways``) and none proxies anything: the web server in front routes no request, so clients reach
     every published service at its own port. Where a gateway routes to some services, one it does not route to may
     be published on purpose (an identity provider, a front end, a port for local development) and the design cannot
-    tell these apart: left unknown."""
+    tell these apart: left unknown. With no gateway at all, ``_without_gateways`` says what is exposed directly."""
+    docs = _without_gateways(docs)
     proxied = _read_gateways(docs)
     if not proxied or any(targets for targets, _f in proxied.values()):
         return list(docs)
@@ -3878,6 +3879,58 @@ def _beside_gateways(docs: Sequence[Document]) -> list[Document]:
                                 d.locate(("services", i, "exposure")),
                                 f"behind_gateway false: {name} is published ({s.get('exposure')}) at its own port, and "
                                 f"the gateway configuration read ({names}) proxies nothing to it")
+        out.append(edited)
+    return out
+
+
+def _without_gateways(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``behind_gateway: false`` on each service a deployment artifact publishes beyond the host's
+    loopback (``exposure`` host or public) when nothing imported is a gateway: no service of kind gateway or BFF, no
+    gateway configuration, no route of an endpoint to another service (an Ingress, a proxy's rule). Only a service
+    whose own code is read (its routes are imported) and that calls no other service of the system is marked: the
+    application itself, answering clients at its own port. A service of the system is one whose code is read or whose
+    image is published under the same owner as the caller's (``weaveworksdemos/carts`` beside
+    ``weaveworksdemos/front-end``); a component from elsewhere (``gotenberg/gotenberg``, a mail relay) is a helper.
+    One that calls the system's other services may be its front end (the edge the clients are meant to use), which
+    the design cannot tell from an API reached directly: left unknown, as are brokers, registries, workers and
+    operator tools (mail catchers, consoles), which serve no API."""
+    coded = {d.service for d in docs if isinstance(d, RoutesDocument) and d.service and isinstance(d.data, dict)
+             and d.data.get("endpoints")}
+    if not coded or any(_is_gateway(d) for d in docs):
+        return list(docs)
+    calls: dict[str, set[str]] = {}
+    owners: dict[str, str] = {}
+    for d in docs:
+        data = d.data if isinstance(d.data, dict) else {}
+        for s in data.get("services") or []:
+            image = str(s.get("image") or "").split("@")[0] if isinstance(s, dict) else ""
+            if "/" in image:
+                owners[str(s.get("name"))] = image.rsplit("/", 1)[0]
+        if any(isinstance(s, dict) and s.get("kind") in ("gateway", "bff") for s in data.get("services") or []) \
+                or any(isinstance(e, dict) and e.get("routes_to") for e in data.get("endpoints") or []):
+            return list(docs)
+        for i in data.get("interactions") or []:
+            if isinstance(i, dict) and i.get("style") in (None, "sync") and not i.get("during"):
+                calls.setdefault(str(i.get("from")), set()).add(str(i.get("to")))
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, ArtifactDocument) or isinstance(d, RoutesDocument) or not isinstance(d.data, dict):
+            out.append(d)
+            continue
+        edited: ArtifactDocument = d
+        for i, s in enumerate(d.data.get("services") or []):
+            name = str(s.get("name")) if isinstance(s, dict) else ""
+            fronts = {t for t in calls.get(name, set()) - {name}
+                      if t in coded or (name in owners and owners.get(t) == owners[name])}
+            if not isinstance(s, dict) or s.get("exposure") not in ("host", "public") or name not in coded or fronts \
+                    or s.get("kind") in (*_EDGE_KINDS, "registry", "worker") or s.get("operator_tool") \
+                    or {"broker", "coordinator"} & set(s.get("tags") or []):
+                continue
+            edited = with_field(edited, "services", name, "behind_gateway", False,
+                                d.locate(("services", i, "exposure")),
+                                f"behind_gateway false: {name} is published ({s.get('exposure')}) at its own port, and "
+                                "nothing imported is a gateway (no gateway or BFF, no proxy configuration, no routed "
+                                f"endpoint), and {name} calls no other service of the system: it fronts none")
         out.append(edited)
     return out
 
