@@ -191,7 +191,7 @@ def _encode(kb: CompiledKB) -> dict[str, Any]:
         "compiled": [[c.name, c.rule_id, c.gap, c.stratum, [_unpattern(p) for p in c.patterns],
                       [list(lk) for lk in c.lookups], [[ref, _value(v)] for ref, v in c.assumed]]
                      for c in kb.rules.values()],
-        "parts": [[rs.stratum, not rs.transient, [index[n] for n in rs.rules]] for rs in kb.rulesets],
+        "parts": [[s, joining, [index[n] for n in names]] for s, joining, names in kb.parts],
         "strata": kb.strata,
     }
 
@@ -292,7 +292,9 @@ def _decode(stored: Any) -> CompiledKB:
     if (len(compiled) != len(rules) or sorted(placed) != sorted(compiled)
             or any(c.stratum >= strata or c.stratum != s for s, _j, part in parts for c in part)):
         raise ValueError("rulesets that do not hold every rule once")
-    return assemble(compiled, parts, source, strata, recheck=True)
+    # The specs and the C core's definitions are made when first asked (for a one-shot command, of the rules that
+    # can match its design only: ``CompiledKB.for_facts``), the C core's limits checked on them then.
+    return assemble(compiled, parts, source, strata, recheck=True, lazy=True)
 
 
 class _RuleDocument(Document):
