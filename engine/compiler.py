@@ -749,7 +749,7 @@ class _Allows(NamedTuple):
     a value compared across types is never ruled out."""
 
     place: int
-    """The field's place in its kind's ``_Screen.fields``."""
+    """The tested field's place in its kind's ``_Screen.fields``."""
     texts: frozenset[str]
     numbers: frozenset[float]
     flags: frozenset[bool]
@@ -815,58 +815,111 @@ class _Screen(NamedTuple):
     on derived kinds, never rule a rule out). Made once per knowledge base."""
 
     fields: dict[str, tuple[str, ...]]
-    """Per kind a screen reads, the fields its screens read (a fact's values of them, in this order, are what a
-    screen sees of it)."""
-    screens: tuple[tuple[str, tuple[_Allows, ...]], ...]
-    """Each distinct screen: its kind and tests (none: a fact of the kind passes)."""
+    """Per kind a screen reads, the fields its tests read (a fact's values of them, in this order, are what a screen
+    sees of it)."""
+    tests: tuple[tuple[str, _Allows], ...]
+    """Each distinct test, with its kind."""
+    screens: tuple[tuple[str, tuple[int, ...]], ...]
+    """Each distinct screen: its kind and its tests (in ``tests``; none: any fact of the kind passes)."""
     rules: tuple[tuple[str, tuple[int, ...]], ...]
     """Each compiled rule's name and the screens (in ``screens``) that some fact must pass for it to match."""
 
     @classmethod
     def of(cls, rules: Iterable[CompiledRule], derived: set[str]) -> _Screen:
         fields: dict[str, dict[str, int]] = {}
-        index: dict[Any, int] = {}
-        screens: list[tuple[str, tuple[_Allows, ...]]] = []
+        tests: list[tuple[str, _Allows]] = []
+        test_index: dict[tuple[str, str, str, bool], int] = {}
+        screen_index: dict[tuple[str, tuple[int, ...]], int] = {}
         needs: list[tuple[str, tuple[int, ...]]] = []
         for c in rules:
-            mine: list[int] = []
+            mine: set[int] = set()
             for p in c.patterns:
                 if p.absent or p.kind in derived:
                     continue
-                tests = _allows(p)
-                # Told apart by type too: 1, 1.0 and true are one key of a dict, three values here.
-                key = (p.kind, tuple((f, tuple((type(v), v) for v in allowed), u) for f, allowed, u in tests))
-                if key not in index:
-                    places = fields.setdefault(p.kind, {})
-                    index[key] = len(screens)
-                    screens.append((p.kind, tuple(_Allows.of(places.setdefault(f, len(places)), allowed, u)
-                                                  for f, allowed, u in tests)))
-                mine.append(index[key])
-            needs.append((c.name, tuple(sorted(set(mine)))))
-        return cls({kind: tuple(places) for kind, places in fields.items()}, tuple(screens), tuple(needs))
+                places = fields.setdefault(p.kind, {})
+                ids: set[int] = set()
+                for fld, allowed, unstated in _allows(p):
+                    key = (p.kind, fld, repr(allowed), unstated)  # repr: 1, 1.0 and true told apart
+                    i = test_index.get(key)
+                    if i is None:
+                        i = test_index[key] = len(tests)
+                        tests.append((p.kind, _Allows.of(places.setdefault(fld, len(places)), allowed, unstated)))
+                    ids.add(i)
+                mine.add(screen_index.setdefault((p.kind, tuple(sorted(ids))), len(screen_index)))
+            needs.append((c.name, tuple(sorted(mine))))
+        return cls({kind: tuple(places) for kind, places in fields.items()}, tuple(tests), tuple(screen_index),
+                   tuple(needs))
 
     def viable(self, facts: Iterable[Mapping[str, Any]]) -> frozenset[str] | None:
         """The names of the rules whose every screen some fact of ``facts`` passes (None: a fact of a kind that is no
         text, which no screen reasons about)."""
-        fields = self.fields
-        seen: dict[str, set[tuple[tuple[Any, ...], tuple[type, ...]]]] = {kind: set() for kind in fields}
+        groups: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in self.fields}
         for f in facts:
             kind: Any = f.get("kind")
-            names = fields.get(kind)
-            if names is None:
+            group = groups.get(kind)
+            if group is None:
                 if type(kind) is not str:
                     return None
                 continue
-            get = f.get
-            values = tuple([get(name, _ABSENT) for name in names])
-            try:  # the facts alike in every field read, once (a value's type is part of it: 1 == 1.0 == True)
-                seen[kind].add((values, tuple(map(type, values))))
-            except TypeError:  # a list or a mapping: passes every test (``_Allows.admits``), its type is enough
-                shown = tuple(v if type(v) in _PLAIN or v is _ABSENT else None for v in values)
-                seen[kind].add((shown, tuple(map(type, values))))
-        passed = [any(all(t.admits(values[t.place]) for t in tests) for values, _types in seen[kind])
-                  for kind, tests in self.screens]
-        return frozenset(name for name, mine in self.rules if all(passed[i] for i in mine))
+            group.append(f)
+        by_kind: dict[str, list[int]] = {}
+        for j, (kind, _ids) in enumerate(self.screens):
+            by_kind.setdefault(kind, []).append(j)
+        passed: set[int] = set()
+        for kind, group in groups.items():
+            pending = by_kind.get(kind, [])
+            # A first few facts pass most screens: the rest are read only for the fields of those none of them passed.
+            for start, end in ((0, _FIRST_FACTS), (_FIRST_FACTS, len(group))):
+                if pending and start < len(group):
+                    passing = self._passing(kind, group[start:end], pending)
+                    passed.update(passing)
+                    pending = [j for j in pending if j not in passing]
+        return frozenset(name for name, mine in self.rules if passed.issuperset(mine))
+
+    def _passing(self, kind: str, facts: Sequence[Mapping[str, Any]], screens: Sequence[int]) -> set[int]:
+        """Of ``screens`` (of ``kind``), those some fact of ``facts`` passes."""
+        places = sorted({self.tests[i][1].place for j in screens for i in self.screens[j][1]})
+        at = {place: k for k, place in enumerate(places)}
+        names = [self.fields[kind][place] for place in places]
+        unstated = (_ABSENT,) * len(names)
+        alike: set[tuple[tuple[Any, ...], tuple[type, ...]]] = set()
+        for f in facts:
+            values = tuple(map(f.get, names, unstated))
+            try:  # the facts alike in every field read, once (with the values' types: 1 == 1.0 == True)
+                alike.add((values, tuple(map(type, values))))
+            except TypeError:  # a list or a mapping, which every test admits, as a null
+                shown = tuple(None if type(v) in (list, dict) else v for v in values)
+                alike.add((shown, tuple(map(type, shown))))
+        # Per field, each value stated (or not), with its type -> the facts alike having it, as bits.
+        columns: list[dict[tuple[Any, type], int]] = [{} for _name in names]
+        for bit, (values, types) in enumerate(alike):
+            one = 1 << bit
+            for column, typed in zip(columns, zip(values, types, strict=True), strict=True):
+                column[typed] = column.get(typed, 0) | one
+        every = (1 << len(alike)) - 1  # a screen of no test: any fact of the kind
+        tested: dict[int, int] = {}  # per test, the facts alike that pass it
+        out: set[int] = set()
+        for j in screens:
+            bits = every
+            for i in self.screens[j][1]:
+                passing = tested.get(i)
+                if passing is None:
+                    test = self.tests[i][1]
+                    passing = 0
+                    for (value, _type), having in columns[at[test.place]].items():
+                        if test.admits(value):
+                            passing |= having
+                    tested[i] = passing
+                bits &= passing
+                if not bits:
+                    break
+            if bits:
+                out.add(j)
+        return out
+
+
+_FIRST_FACTS = 64
+"""Facts of a kind ``_Screen.viable`` reads whole first."""
 
 
 def _resolve(value: Any, rule: Rule, params: Mapping[str, Any]) -> Any:
