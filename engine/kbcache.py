@@ -4,9 +4,10 @@ A check spent about 46 ms of its 250 validating and compiling the built-in rules
 cache), though they rarely change; with this cache, 30 ms. An entry holds what compiling them gave: each
 rule's data (the parsed YAML, validated again as a rule when read back, by the rule models' own core schema
 without the models: ``engine.rulecache.rule_validator``), every compiled rule variant
-(patterns, lookups, stratum), checked against its rule, and how they were cut into rulesets. The ruleset
-specs and the C core's definitions are derived from those again on load (about 10 ms), and the C core's
-limits checked on them, so nothing read back reaches the C core unchecked.
+(patterns, lookups, stratum), checked against its rule, and how they were cut into rulesets (each part
+checked against the partitioner's limits on load). The ruleset specs and the C core's definitions are derived
+from those again when first needed (about 10 ms; for a one-shot command, of the rules that can match its
+design only), and the C core's limits checked on them, so nothing read back reaches the C core unchecked.
 
 Plain JSON, never pickle: nothing in an entry executes code. An entry is named by a hash of the rule files
 (their paths and contents), of everything else ``engine.review.load_kb`` compiles them with (the config, the
