@@ -15,7 +15,7 @@ import itertools
 import json
 import operator
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import orjson
@@ -664,21 +664,262 @@ def _gate_sets(gates: Mapping[str, tuple[Mapping[str, tuple[Any, ...]], ...]]
             for kind, alts in gates.items()}
 
 
-class CompiledKB(Struct, eq=False):
+NamedPart = tuple[int, bool, tuple[str, ...]]
+"""One ruleset's rules by name: (stratum, whether they join, the compiled rules' names)."""
+
+
+class Assembly(NamedTuple):
+    """What the C core is given of a knowledge base (``CompiledKB.assembly``)."""
+
+    rulesets: tuple[RulesetSpec, ...]
+    definitions: dict[str, dict[str, Any]]
+    digest: str
+
+
+class CompiledKB(Struct, eq=False, dict=True):
     """A compiled knowledge base, ready for the runtime."""
 
     rules: dict[str, CompiledRule]
-    rulesets: tuple[RulesetSpec, ...]
+    parts: tuple[NamedPart, ...]
+    """How the rules are cut into rulesets (every rule once, within the partitioner's limits)."""
     source: dict[str, LoadedRule]
-    digest: str
     matched_kinds: frozenset[str]
     strata: int = 1
-    definitions: dict[str, dict[str, Any]] = struct_field(default_factory=dict)
     severity_overrides: dict[str, Severity] = struct_field(default_factory=dict)
     """Rule id -> base severity set by the project config (``[severity]``), used instead of the matrix's."""
     priced: dict[tuple[str, str], bool] = struct_field(default_factory=dict)
     """(risk rule, context rule) -> whether the risk rule already requires the context of its subject
     (``engine.model.ruledata.context_already_priced``), worked out once per pair."""
+    kept: frozenset[str] | None = None
+    """The compiled rules given to the C core (None: all of them; ``for_facts``). The others are still the knowledge
+    base's: ``rules``, ``strata``, ``matched_kinds`` and the reports' rule count are the whole set's."""
+
+    @functools.cached_property
+    def assembly(self) -> Assembly:
+        """The rulesets' specs and the C core's definitions of the ``kept`` rules, the C core's limits checked on
+        them, made when first asked: a knowledge base read back from ``engine.kbcache`` for a one-shot command is
+        assembled only for the rules that can match its design (``for_facts``)."""
+        return _assembly(self.rules, self.parts, self.source, self.kept)
+
+    @property
+    def rulesets(self) -> tuple[RulesetSpec, ...]:
+        return self.assembly.rulesets
+
+    @property
+    def definitions(self) -> dict[str, dict[str, Any]]:
+        return self.assembly.definitions
+
+    @property
+    def digest(self) -> str:
+        """A hash of ``definitions``: the runtime shares one C-core session among knowledge bases alike in it."""
+        return self.assembly.digest
+
+    @functools.cached_property
+    def _screen(self) -> _Screen:
+        return _Screen.of(self.rules.values(), {k for lr in self.source.values() for k in produced_kinds(lr.rule)})
+
+    def for_facts(self, facts: Sequence[Mapping[str, Any]]) -> CompiledKB:
+        """This knowledge base with only the compiled rules that could match ``facts`` given to the C core (itself
+        when all could). A rule is left out only when one of its positive patterns on a kind no rule derives has
+        no fact of that kind that could pass its ``eq``/``in``/``missing`` tests as the C core compares values
+        (``_Screen``): it would never fire. Of the built-in rules' 449 variants, 290 cannot on facts/shop; the C
+        core made their rulesets and the runtime their specs on every check, for nothing."""
+        kept = self._screen.viable(facts)
+        if kept is None or len(kept) == len(self.rules):
+            return self
+        return CompiledKB(self.rules, self.parts, self.source, self.matched_kinds, self.strata,
+                          self.severity_overrides, self.priced, kept)
+
+
+_PLAIN = frozenset((str, int, float, bool))
+_LONGEST_TEXT = 2000
+"""Texts longer than this a screen never rules out: the C core keeps a value's length in 16 bits and compares texts
+over the longer length (``reduceString``), so two texts of some 10,000 characters or more may compare equal."""
+
+
+def _plain_text(text: str) -> bool:
+    """Whether the C core compares ``text`` with a text as Python does (equal only when equal)."""
+    return len(text) <= _LONGEST_TEXT and "\x00" not in text
+
+
+class _Allows(NamedTuple):
+    """One ``eq``/``in``/``missing`` test (or an ``unknown_or``'s ``eq``/``in``) of a pattern, as a screen: whether a
+    value of a fact could pass it in the C core (``admits``). The C core's equality is looser than ``same``: a number
+    equals a text when it is written as that text, a boolean a number (``reduceProperties``, src/rules/events.c);
+    a value compared across types is never ruled out."""
+
+    place: int
+    """The tested field's place in its kind's ``_Screen.fields``."""
+    texts: frozenset[str]
+    numbers: frozenset[float]
+    flags: frozenset[bool]
+    unstated: bool
+    """Whether the field not being stated passes (``missing``, ``unknown_or``)."""
+    any_text: bool
+    any_number: bool
+    any_flag: bool
+
+    @classmethod
+    def of(cls, place: int, allowed: Sequence[Any], unstated: bool) -> _Allows:
+        texts = frozenset(v for v in allowed if type(v) is str)
+        numbers = frozenset(float(v) for v in allowed if type(v) is int or type(v) is float)
+        flags = frozenset(v for v in allowed if type(v) is bool)
+        return cls(place, texts, numbers, flags, unstated,
+                   bool(numbers or flags) or not all(map(_plain_text, texts)), bool(texts or flags),
+                   bool(texts or numbers))
+
+    def admits(self, value: Any) -> bool:
+        if value is _ABSENT:
+            return self.unstated
+        kind = type(value)
+        if kind is str:
+            return self.any_text or value in self.texts or not _plain_text(value)
+        if kind is bool:
+            return self.any_flag or value in self.flags
+        if kind is int or kind is float:
+            try:
+                return self.any_number or float(value) in self.numbers
+            except OverflowError:
+                return True
+        return True  # null, a list, a mapping: the C core's comparison of it is not worth predicting
+
+
+def _allows(p: CompiledPattern) -> tuple[tuple[str, tuple[Any, ...], bool], ...]:
+    """The tests of a pattern a screen reads, one by one (never merged: two tests on one field may each hold on
+    one value as the C core compares): (field, the values it allows, whether the field unstated passes)."""
+    out: list[tuple[str, tuple[Any, ...], bool]] = []
+    for fld, op, value in p.tests:
+        if "." in fld:
+            continue
+        if op == "missing":
+            out.append((fld, (), True))
+            continue
+        if op in ("eq", "in"):
+            tests = [(op, value, False)]
+        elif op == "unknown_or":  # unknown, or every one of its tests holds
+            tests = [(o, v, True) for o, v in value if o in ("eq", "in")]
+        else:
+            continue
+        for o, v, unstated in tests:
+            if o == "in" and not isinstance(v, (list, tuple)):
+                continue
+            allowed = (v,) if o == "eq" else tuple(v)
+            if all(type(x) in _PLAIN and not (type(x) is int and abs(x) > 2**63) for x in allowed):
+                out.append((fld, allowed, unstated))
+    return tuple(out)
+
+
+class _Screen(NamedTuple):
+    """What ``CompiledKB.for_facts`` reads to tell the compiled rules that cannot match a design: per rule, the
+    screens its positive patterns on kinds no rule derives set a fact of their kind (negated patterns, and patterns
+    on derived kinds, never rule a rule out). Made once per knowledge base."""
+
+    fields: dict[str, tuple[str, ...]]
+    """Per kind a screen reads, the fields its tests read (a fact's values of them, in this order, are what a screen
+    sees of it)."""
+    tests: tuple[tuple[str, _Allows], ...]
+    """Each distinct test, with its kind."""
+    screens: tuple[tuple[str, tuple[int, ...]], ...]
+    """Each distinct screen: its kind and its tests (in ``tests``; none: any fact of the kind passes)."""
+    rules: tuple[tuple[str, tuple[int, ...]], ...]
+    """Each compiled rule's name and the screens (in ``screens``) that some fact must pass for it to match."""
+
+    @classmethod
+    def of(cls, rules: Iterable[CompiledRule], derived: set[str]) -> _Screen:
+        fields: dict[str, dict[str, int]] = {}
+        tests: list[tuple[str, _Allows]] = []
+        test_index: dict[tuple[str, str, str, bool], int] = {}
+        screen_index: dict[tuple[str, tuple[int, ...]], int] = {}
+        needs: list[tuple[str, tuple[int, ...]]] = []
+        for c in rules:
+            mine: set[int] = set()
+            for p in c.patterns:
+                if p.absent or p.kind in derived:
+                    continue
+                places = fields.setdefault(p.kind, {})
+                ids: set[int] = set()
+                for fld, allowed, unstated in _allows(p):
+                    key = (p.kind, fld, repr(allowed), unstated)  # repr: 1, 1.0 and true told apart
+                    i = test_index.get(key)
+                    if i is None:
+                        i = test_index[key] = len(tests)
+                        tests.append((p.kind, _Allows.of(places.setdefault(fld, len(places)), allowed, unstated)))
+                    ids.add(i)
+                mine.add(screen_index.setdefault((p.kind, tuple(sorted(ids))), len(screen_index)))
+            needs.append((c.name, tuple(sorted(mine))))
+        return cls({kind: tuple(places) for kind, places in fields.items()}, tuple(tests), tuple(screen_index),
+                   tuple(needs))
+
+    def viable(self, facts: Iterable[Mapping[str, Any]]) -> frozenset[str] | None:
+        """The names of the rules whose every screen some fact of ``facts`` passes (None: a fact of a kind that is no
+        text, which no screen reasons about)."""
+        groups: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in self.fields}
+        for f in facts:
+            kind: Any = f.get("kind")
+            group = groups.get(kind)
+            if group is None:
+                if type(kind) is not str:
+                    return None
+                continue
+            group.append(f)
+        by_kind: dict[str, list[int]] = {}
+        for j, (kind, _ids) in enumerate(self.screens):
+            by_kind.setdefault(kind, []).append(j)
+        passed: set[int] = set()
+        for kind, group in groups.items():
+            pending = by_kind.get(kind, [])
+            # A first few facts pass most screens: the rest are read only for the fields of those none of them passed.
+            for start, end in ((0, _FIRST_FACTS), (_FIRST_FACTS, len(group))):
+                if pending and start < len(group):
+                    passing = self._passing(kind, group[start:end], pending)
+                    passed.update(passing)
+                    pending = [j for j in pending if j not in passing]
+        return frozenset(name for name, mine in self.rules if passed.issuperset(mine))
+
+    def _passing(self, kind: str, facts: Sequence[Mapping[str, Any]], screens: Sequence[int]) -> set[int]:
+        """Of ``screens`` (of ``kind``), those some fact of ``facts`` passes."""
+        places = sorted({self.tests[i][1].place for j in screens for i in self.screens[j][1]})
+        at = {place: k for k, place in enumerate(places)}
+        names = [self.fields[kind][place] for place in places]
+        unstated = (_ABSENT,) * len(names)
+        alike: set[tuple[tuple[Any, ...], tuple[type, ...]]] = set()
+        for f in facts:
+            values = tuple(map(f.get, names, unstated))
+            try:  # the facts alike in every field read, once (with the values' types: 1 == 1.0 == True)
+                alike.add((values, tuple(map(type, values))))
+            except TypeError:  # a list or a mapping, which every test admits, as a null
+                shown = tuple(None if type(v) in (list, dict) else v for v in values)
+                alike.add((shown, tuple(map(type, shown))))
+        # Per field, each value stated (or not), with its type -> the facts alike having it, as bits.
+        columns: list[dict[tuple[Any, type], int]] = [{} for _name in names]
+        for bit, (values, types) in enumerate(alike):
+            one = 1 << bit
+            for column, typed in zip(columns, zip(values, types, strict=True), strict=True):
+                column[typed] = column.get(typed, 0) | one
+        every = (1 << len(alike)) - 1  # a screen of no test: any fact of the kind
+        tested: dict[int, int] = {}  # per test, the facts alike that pass it
+        out: set[int] = set()
+        for j in screens:
+            bits = every
+            for i in self.screens[j][1]:
+                passing = tested.get(i)
+                if passing is None:
+                    test = self.tests[i][1]
+                    passing = 0
+                    for (value, _type), having in columns[at[test.place]].items():
+                        if test.admits(value):
+                            passing |= having
+                    tested[i] = passing
+                bits &= passing
+                if not bits:
+                    break
+            if bits:
+                out.add(j)
+        return out
+
+
+_FIRST_FACTS = 64
+"""Facts of a kind ``_Screen.viable`` reads whole first."""
 
 
 def _resolve(value: Any, rule: Rule, params: Mapping[str, Any]) -> Any:
@@ -993,23 +1234,42 @@ Part = tuple[int, bool, tuple[CompiledRule, ...]]
 
 
 def assemble(compiled: dict[str, CompiledRule], parts: Sequence[Part], source: dict[str, LoadedRule], strata: int,
-             recheck: bool = False) -> CompiledKB:
+             recheck: bool = False, lazy: bool = False) -> CompiledKB:
     """The compiled knowledge base of rules cut into ``parts``: each part's ruleset spec and definition, the
-    C-core limits checked on them. ``recheck`` also checks each part against the partitioner's limits (parts
-    read back from ``engine.kbcache``, not made by ``_partition``)."""
+    C-core limits checked on them (``CompiledKB.assembly``). ``recheck`` also checks each part against the
+    partitioner's limits (parts read back from ``engine.kbcache``, not made by ``_partition``). ``lazy`` leaves the
+    specs and definitions to be made when first asked (a one-shot command asks for those of the rules that can
+    match its design only); else they are made, and the limits checked, now."""
+    if recheck:
+        for _s, _joining, part in parts:
+            _recheck(part)
+    matched = frozenset(p.kind for c in compiled.values() for p in c.patterns)
+    kb = CompiledKB(compiled, tuple((s, joining, tuple(c.name for c in part)) for s, joining, part in parts), source,
+                    matched, strata=strata)
+    if not lazy:
+        kb.assembly  # noqa: B018 - made now: a rule pack over the C core's limits is refused as it is compiled
+    return kb
+
+
+def _assembly(rules: Mapping[str, CompiledRule], parts: Sequence[NamedPart], source: Mapping[str, LoadedRule],
+              kept: frozenset[str] | None = None) -> Assembly:
+    """``CompiledKB.assembly``: each part's ruleset spec and definition, of the ``kept`` rules only (None: all); a
+    part with none left is no ruleset. Rulesets keep the names they have with every rule kept, and the kinds some
+    rule derives (read by the specs' join filters) are those of every rule in ``source``."""
     rulesets: list[RulesetSpec] = []
     definitions: dict[str, dict[str, Any]] = {}
     derived = {k for lr in source.values() for k in produced_kinds(lr.rule)}
-    for s, joining, part in parts:
-        if recheck:
-            _recheck(part)
-        name = f"archplan_s{s}_p{len([r for r in rulesets if r.stratum == s])}"
+    numbered: Counter[int] = Counter()
+    for s, joining, names in parts:
+        name = f"archplan_s{s}_p{numbered[s]}"
+        numbered[s] += 1
+        part = [rules[n] for n in names] if kept is None else [rules[n] for n in names if n in kept]
+        if not part:
+            continue
         rulesets.append(_ruleset_spec(name, s, part, joining, derived))
         definitions[name] = {c.name: c.definition() for c in part}
     check_limits(definitions)
-    digest = hashlib.sha256(_canonical(definitions)).hexdigest()[:16]
-    matched = frozenset(p.kind for c in compiled.values() for p in c.patterns)
-    return CompiledKB(compiled, tuple(rulesets), source, digest, matched, strata=strata, definitions=definitions)
+    return Assembly(tuple(rulesets), definitions, hashlib.sha256(_canonical(definitions)).hexdigest()[:16])
 
 
 def _recheck(part: Sequence[CompiledRule]) -> None:
@@ -1019,11 +1279,23 @@ def _recheck(part: Sequence[CompiledRule]) -> None:
         raise RuleError(f"{len(part)} rules in one ruleset, over {MAX_RULES_PER_RULESET}")
     load = _Load()
     for c in part:
-        if len(c.patterns) > MAX_PATTERNS_PER_RULE:
+        if len(c.patterns) > MAX_PATTERNS_PER_RULE or _reserved(c):
             raise RuleError(f"{c.name}: over a limit of the C core")
         load.count(c)
     if not _Load().admits(load):
         raise RuleError(f"the ruleset of {part[0].name} is over a limit of the C core")
+
+
+_RESERVED = frozenset(("id", "sid"))
+
+
+def _reserved(c: CompiledRule) -> bool:
+    """Whether a pattern of ``c`` would test a reserved property (``check_limits``: an ``eq`` test or a join on
+    ``id`` or ``sid``, as ``definition`` writes them), checked before assembly as the partitioner's limits are."""
+    looked = {lk.alias for lk in c.lookups}
+    return any(f in _RESERVED for p in c.engine_patterns
+               for f in [*(f for f, alias, _rf in p.joins if alias not in looked),
+                         *(f for f, op, _v in p.tests if op == "eq")])
 
 
 def _compile_rules(kb: KnowledgeBase, params: Mapping[str, Any], strata: Mapping[str, int],

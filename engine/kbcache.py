@@ -4,9 +4,10 @@ A check spent about 46 ms of its 250 validating and compiling the built-in rules
 cache), though they rarely change; with this cache, 30 ms. An entry holds what compiling them gave: each
 rule's data (the parsed YAML, validated again as a rule when read back, by the rule models' own core schema
 without the models: ``engine.rulecache.rule_validator``), every compiled rule variant
-(patterns, lookups, stratum), checked against its rule, and how they were cut into rulesets. The ruleset
-specs and the C core's definitions are derived from those again on load (about 10 ms), and the C core's
-limits checked on them, so nothing read back reaches the C core unchecked.
+(patterns, lookups, stratum), checked against its rule, and how they were cut into rulesets (each part
+checked against the partitioner's limits on load). The ruleset specs and the C core's definitions are derived
+from those again when first needed (about 10 ms; for a one-shot command, of the rules that can match its
+design only), and the C core's limits checked on them, so nothing read back reaches the C core unchecked.
 
 Plain JSON, never pickle: nothing in an entry executes code. An entry is named by a hash of the rule files
 (their paths and contents), of everything else ``engine.review.load_kb`` compiles them with (the config, the
@@ -191,7 +192,7 @@ def _encode(kb: CompiledKB) -> dict[str, Any]:
         "compiled": [[c.name, c.rule_id, c.gap, c.stratum, [_unpattern(p) for p in c.patterns],
                       [list(lk) for lk in c.lookups], [[ref, _value(v)] for ref, v in c.assumed]]
                      for c in kb.rules.values()],
-        "parts": [[rs.stratum, not rs.transient, [index[n] for n in rs.rules]] for rs in kb.rulesets],
+        "parts": [[s, joining, [index[n] for n in names]] for s, joining, names in kb.parts],
         "strata": kb.strata,
     }
 
@@ -292,7 +293,9 @@ def _decode(stored: Any) -> CompiledKB:
     if (len(compiled) != len(rules) or sorted(placed) != sorted(compiled)
             or any(c.stratum >= strata or c.stratum != s for s, _j, part in parts for c in part)):
         raise ValueError("rulesets that do not hold every rule once")
-    return assemble(compiled, parts, source, strata, recheck=True)
+    # The specs and the C core's definitions are made when first asked (for a one-shot command, of the rules that
+    # can match its design only: ``CompiledKB.for_facts``), the C core's limits checked on them then.
+    return assemble(compiled, parts, source, strata, recheck=True, lazy=True)
 
 
 class _RuleDocument(Document):

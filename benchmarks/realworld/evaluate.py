@@ -349,9 +349,10 @@ def load_judgements(path: str, system: str, expected: Mapping[str, frozenset[str
 
 
 def findings_of(design: str) -> list[Seen]:
-    """Review a design directory in-process (the library API) and keep what the evaluation needs."""
+    """Review a design directory in-process (the library API) as ``archplan check`` does (a one-shot review: the C core
+    is given only the rules that can match the design) and keep what the evaluation needs."""
     try:
-        result = review([design])
+        result = review([design], keep_engine=False)
     except ArchplanError as exc:
         raise EvalError([str(e) for e in exc.errors]) from None
     return [Seen(rule=f.rule, kind=f.kind, severity=str(f.severity), subjects=tuple(f.subjects),
