@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
+
 from engine.importers import load_artifacts
 from engine.loader import load_documents
 from tests.helpers import write
@@ -14,7 +16,12 @@ from tests.helpers import write
 _MODULE = """
     import { Module } from '@nestjs/common';
     import { HooksController } from './hooks.controller';
-    @Module({ controllers: [HooksController] })
+    import { CheckHook } from './check-hook.usecase';
+    import { CallHook } from '@acme/lib';
+    @Module({
+      controllers: [HooksController],
+      providers: [CheckHook, CallHook],
+    })
     export class AppModule {}
     """
 
@@ -25,13 +32,13 @@ _CONTROLLER = """
     @Controller('hooks')
     export class HooksController {
       constructor(private readonly checkHook: CheckHook) {}
-      @Post('validate')
-      async validate(@Body() body: HookDto) {
-        return this.checkHook.execute(CheckHookCommand.create({ orgId: 'x', statelessHookUrl: body.hookUrl }));
-      }
       @Get('ping')
       async ping(@Query('target') target: string) {
         return this.checkHook.ping(target);
+      }
+      @Post('validate')
+      async validate(@Body() body: HookDto) {
+        return this.checkHook.execute(CheckHookCommand.create({ orgId: 'x', statelessHookUrl: body.hookUrl }));
       }
       @Post('by-position')
       async byPosition(@Body('callbackUrl') callback: string) {
@@ -103,19 +110,15 @@ def _service(root: str, lib: str = _LIB, dto: str = _DTO) -> None:
     write(root, "lib/src/call-hook.usecase.ts", lib)
 
 
-def test_an_address_from_the_body_carried_by_commands_into_a_library_and_fetched_is_ssrf(tmp_path: Any) -> None:
-    root = str(tmp_path)
-    _service(root)
-    ep = _design(root)["endpoint:desk-POST-/hooks/validate"]
-    assert ep["fetches_user_url"] is True
-    assert ep["url_allowlist"] is False
-
-
-def test_an_address_passed_by_position_is_followed_to_the_parameter(tmp_path: Any) -> None:
-    root = str(tmp_path)
-    _service(root)
-    ep = _design(root)["endpoint:desk-POST-/hooks/by-position"]
-    assert ep["fetches_user_url"] is True
+@pytest.mark.parametrize("route", [
+    "POST-/hooks/validate",      # body.hookUrl -> a command's property -> a library's use case -> got through a local
+    "POST-/hooks/by-position",   # @Body('callbackUrl') -> a provider's parameter by position -> got.post
+])
+def test_an_address_the_request_gives_carried_to_an_http_client_is_a_fetch_of_a_user_url(tmp_path: Any,
+                                                                                         route: str) -> None:
+    _service(str(tmp_path))
+    ep = _design(str(tmp_path))[f"endpoint:desk-{route}"]
+    assert (ep["fetches_user_url"], ep["url_allowlist"]) == (True, False)
 
 
 def test_a_fixed_address_or_a_request_value_that_is_no_address_is_no_fetch_of_the_users(tmp_path: Any) -> None:

@@ -35,14 +35,21 @@ _GUARD = re.compile(r"(?i)allow_?(?:ed_?)?list|white_?list|deny_?list|block_?lis
 """What checks an address against a list or keeps it off private networks (or names such a check)."""
 _CLIENT = r"(?:got|axios|ky|superagent|needle|undici)\s*\.\s*(?:get|post|put|patch|delete|head|request|stream)\b"
 _CLIENT_CALL = re.compile(rf"(?<![\w$.])(?:(?:got|axios|fetch|ky)|{_CLIENT})\s*\(")
+"""A call of an HTTP client's function (``got(url)``, ``axios.post(url, body)``, ``fetch(url)``)."""
 _CLIENT_ALIAS = re.compile(rf"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=[^;=]*?(?<![\w$.]){_CLIENT}(?!\s*\()")
+"""A local bound to a client's function, to be called later (``const request = post ? got.post : got.get``)."""
 _HTTP_FIELD = re.compile(r"\bthis\s*\.\s*([A-Za-z_$][\w$]*)\s*\.\s*(?:axiosRef\s*\.\s*)?"
                          r"(?:get|post|put|patch|delete|head|request)\s*(?:<[^<>()]*>)?\s*\(")
+"""A request through a field of the class (``this.http.get(url)``), counted when the field is Nest's ``HttpService``."""
 _ASSIGN = re.compile(r"(?:\b(?:const|let|var)\s+)?(?<![\w$.])([A-Za-z_$][\w$]*)\s*(?::\s*[^=;(){}]+?)?\s*=(?![=>])"
                      r"\s*([^;]+)")
+"""An assignment, declared or not, with its value up to the statement's end (``const url = address.toString()``)."""
 _PROPERTY = re.compile(r"(?<![\w$?.])([A-Za-z_$][\w$]*)\s*:\s*(?!:)([^,;{}\n]+)")
+"""A property of an object literal with its value (``statelessBridgeUrl: body.bridgeUrl``); a type annotation matches
+too, harmlessly: a type's name carries no address."""
 _PARAM_NAME = re.compile(r"^(?:@[\w$.]+\s*\([^()]*\)\s*)*(?:(?:private|public|protected|readonly)\s+)*"
                          r"([A-Za-z_$][\w$]*)")
+"""A parameter's name, past its decorators and accessibility modifiers."""
 
 
 class _Taint:
