@@ -109,16 +109,37 @@ def classes_under(root: str) -> Mapping[str, Provider | None]:
     return _classes(code_node.source_files(root))
 
 
-def classes_in(texts: Sequence[tuple[str, str]]) -> dict[str, Provider | None]:
+class _Classes(Mapping[str, "Provider | None"]):
+    """The classes of ``classes_in`` by name, each class's body closed (its end found) only when it is looked up."""
+
+    def __init__(self, found: dict[str, tuple[str, str, int] | None]) -> None:
+        self._found = found
+        self._made: dict[str, Provider | None] = {}
+
+    def __getitem__(self, name: str) -> Provider | None:
+        if name not in self._made:
+            at = self._found[name]
+            self._made[name] = None if at is None else Provider(at[0], at[1], at[2], close_bracket(at[1], at[2]))
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
+def classes_in(texts: Sequence[tuple[str, str]]) -> Mapping[str, Provider | None]:
     """Each class the service's script files ``texts`` (path, code with comments blanked) define, by name (None:
     defined more than once): the classes of every source folder the service is built from (its workspace
     libraries' too), for ``calls``."""
-    out: dict[str, Provider | None] = {}
+    found: dict[str, tuple[str, str, int] | None] = {}
     for path, code in texts:
+        if "class " not in code:
+            continue
         for m in _CLASS.finditer(code):
-            body = m.end() - 1
-            out[m.group(1)] = None if m.group(1) in out else Provider(path, code, body, close_bracket(code, body))
-    return out
+            found[m.group(1)] = None if m.group(1) in found else (path, code, m.end() - 1)
+    return _Classes(found)
 
 
 @dataclass(frozen=True)

@@ -68,12 +68,10 @@ class _Taint:
             rf"(?<![\w$.]){re.escape(r)}\s*\??\.\s*(?:(?:body|query)\s*\??\.\s*)?([A-Za-z_$][\w$]*)", expr))
 
 
-def user_url_fetch(path: str, code: str, start: int, end: int, params: str,
-                   classes: Mapping[str, Provider | None]) -> str | None:
-    """Where the NestJS handler ``code[start:end]`` (of ``path``, its parameter list ``params``), or a method of a
-    provider it reaches (``classes``: ``code_nest_calls.classes_in`` the service's code), sends a request to an
-    address the request gave, said with where; None when none does, or when a check of it shows anywhere on the
-    way."""
+def _given(params: str) -> tuple[_Taint, list[str]]:
+    """What of the request a handler's parameters (``params``) hold: its address-named keys taken whole
+    (``@Body('callbackUrl') callback``) and the request objects whose address-named fields are addresses, with those
+    objects' declared types (their DTO classes)."""
     names: set[str] = set()
     requests: set[str] = set()
     dtos: list[str] = []
@@ -87,13 +85,30 @@ def user_url_fetch(path: str, code: str, start: int, end: int, params: str,
         elif not key:
             requests.add(name)
             dtos.append(m.group(5) or "")
+    return _Taint(names, set(), requests), dtos
+
+
+def takes_address(code: str, start: int, end: int, params: str) -> bool:
+    """Whether the NestJS handler ``code[start:end]`` (its parameter list ``params``) uses an address its request
+    gives at all: only then is it followed (``user_url_fetch``)."""
+    taint, _dtos = _given(params)
+    return bool(taint.names) or taint.carries(code[start:end])
+
+
+def user_url_fetch(path: str, code: str, start: int, end: int, params: str,
+                   classes: Mapping[str, Provider | None]) -> str | None:
+    """Where the NestJS handler ``code[start:end]`` (of ``path``, its parameter list ``params``), or a method of a
+    provider it reaches (``classes``: ``code_nest_calls.classes_in`` the service's code), sends a request to an
+    address the request gave, said with where; None when none does, or when a check of it shows anywhere on the
+    way."""
+    given, dtos = _given(params)
     own = code_nest_calls.enclosing(code, start)
-    if own is None or not (names or requests) or any(
+    if own is None or not (given.names or given.requests) or any(
             (dto := classes.get(d)) is not None and _GUARD.search(dto.code, dto.start, dto.end) for d in dtos):
         return None
     keys: set[str] = set()
     queue: list[tuple[Span, tuple[int, int], _Taint, tuple[str, ...]]] = [
-        (Span(path, code, start, end), own, _Taint(names, keys, requests), ())]
+        (Span(path, code, start, end), own, _Taint(given.names, keys, given.requests), ())]
     seen = {(path, start)}
     found: str | None = None
     while queue:
@@ -110,11 +125,11 @@ def user_url_fetch(path: str, code: str, start: int, end: int, params: str,
             if (c.span.file, c.span.start) in seen:
                 continue
             seen.add((c.span.file, c.span.start))
-            given = {n.group(1) for a, p in zip(split_args(inside(span.code, c.paren)), split_args(c.params),
-                                                  strict=False)
-                     if taint.carries(a) and (n := _PARAM_NAME.match(" ".join(p.split()))) is not None}
+            passed = {n.group(1) for a, p in zip(split_args(inside(span.code, c.paren)), split_args(c.params),
+                                                   strict=False)
+                      if taint.carries(a) and (n := _PARAM_NAME.match(" ".join(p.split()))) is not None}
             called = f"{os.path.basename(c.span.file)}:{c.span.code.count(chr(10), 0, c.span.start) + 1}"
-            queue.append((c.span, c.cls, _Taint(given, keys, set()), (*through, called)))
+            queue.append((c.span, c.cls, _Taint(passed, keys, set()), (*through, called)))
     return found
 
 

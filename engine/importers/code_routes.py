@@ -644,14 +644,15 @@ def _nest_fetched(routes: Sequence[Route], node: Sequence[tuple[str, str]]) -> l
     """``routes`` with ``fetch`` on each NestJS route whose handler sends a request to an address the request gave
     (``code_nest_fetch``), followed through the providers of every source folder of the service (``node``: its
     script files, comments blanked; a workspace library's use cases are a provider's as much as its own)."""
-    if not any(r.nest for r in routes):
-        return list(routes)
-    classes = code_nest_calls.classes_in(node)
     codes = dict(node)
+    classes: Mapping[str, code_nest_calls.Provider | None] | None = None   # read at the first route to follow
     out: list[Route] = []
     for r in routes:
-        sent = code_nest_fetch.user_url_fetch(r.at.file, codes[r.at.file], *r.nest, classes) \
-            if r.nest and r.fetch is None and r.at.file in codes else None
+        sent = None
+        if r.nest and r.fetch is None and r.at.file in codes and code_nest_fetch.takes_address(codes[r.at.file],
+                                                                                                 *r.nest):
+            classes = code_nest_calls.classes_in(node) if classes is None else classes
+            sent = code_nest_fetch.user_url_fetch(r.at.file, codes[r.at.file], *r.nest, classes)
         out.append(replace(r, fetch=sent) if sent else r)
     return out
 
