@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.importers import code_node
@@ -89,8 +89,9 @@ def _fields(code: str, start: int, end: int) -> dict[str, str]:
     return out
 
 
-def _method(code: str, start: int, end: int, name: str) -> tuple[int, int] | None:
-    """The body of the method ``name`` declared in a class's body ``code[start:end]`` (not a call of it)."""
+def _method(code: str, start: int, end: int, name: str) -> tuple[int, int, str] | None:
+    """The body of the method ``name`` declared in a class's body ``code[start:end]`` (not a call of it), with its
+    parameter list as written."""
     pattern = re.compile(r"(?:^|[\n;}])\s*(?:(?:public|private|protected|static|async|override)\s+)*"
                          + re.escape(name) + r"\s*(?:<[^<>()]*>)?\s*\(")
     for m in pattern.finditer(code, start + 1, end):
@@ -99,13 +100,87 @@ def _method(code: str, start: int, end: int, name: str) -> tuple[int, int] | Non
         semi = code.find(";", close)
         if brace < 0 or brace >= end or 0 <= semi < brace:
             continue   # an overload's signature or an abstract method: no body here
-        return brace, close_bracket(code, brace)
+        return brace, close_bracket(code, brace), inside(code, m.end() - 1)
     return None
 
 
 def classes_under(root: str) -> Mapping[str, Provider | None]:
     """The classes defined in the service's source folder ``root``, for ``reached`` (read again when a file changes)."""
     return _classes(code_node.source_files(root))
+
+
+class _Classes(Mapping[str, "Provider | None"]):
+    """The classes of ``classes_in`` by name, each class's body closed (its end found) only when it is looked up."""
+
+    def __init__(self, found: dict[str, tuple[str, str, int] | None]) -> None:
+        self._found = found
+        self._made: dict[str, Provider | None] = {}
+
+    def __getitem__(self, name: str) -> Provider | None:
+        if name not in self._made:
+            at = self._found[name]
+            self._made[name] = None if at is None else Provider(at[0], at[1], at[2], close_bracket(at[1], at[2]))
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
+def classes_in(texts: Sequence[tuple[str, str]]) -> Mapping[str, Provider | None]:
+    """Each class the service's script files ``texts`` (path, code with comments blanked) define, by name (None:
+    defined more than once): the classes of every source folder the service is built from (its workspace
+    libraries' too), for ``calls``."""
+    found: dict[str, tuple[str, str, int] | None] = {}
+    for path, code in texts:
+        if "class " not in code:
+            continue
+        for m in _CLASS.finditer(code):
+            found[m.group(1)] = None if m.group(1) in found else (path, code, m.end() - 1)
+    return _Classes(found)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call a method's body makes to a method of its own class or of an injected provider, found: where the call's
+    parenthesis opens (in the caller's code), the callee's body and class, and its parameter list as written."""
+
+    paren: int
+    span: Span
+    cls: tuple[int, int]
+    params: str
+
+
+def fields(code: str, start: int, end: int) -> dict[str, str]:
+    """The fields (name -> type) the constructor of the class whose body is ``code[start:end]`` declares."""
+    return _fields(code, start, end)
+
+
+def enclosing(code: str, at: int) -> tuple[int, int] | None:
+    """The body of the innermost class of ``code`` around ``at`` (the class whose fields a handler's calls use)."""
+    return _enclosing(code, at)
+
+
+def calls(span: Span, cls: tuple[int, int], classes: Mapping[str, Provider | None]) -> Iterator[Call]:
+    """The calls the body ``span`` (of a method of the class whose body is ``cls``) makes to its class's own methods
+    (``this.method(...)``) and to those of the providers its constructor is given (``this.users.find(...)``), in
+    the order written, each with the callee found (a provider's class defined once among ``classes``)."""
+    fields = _fields(span.code, *cls)
+    for call in _THIS_CALL.finditer(span.code, span.start, span.end):
+        if call.group(2) is None:   # this.method(...): the class's own
+            target: tuple[str, str, tuple[int, int]] | None = (span.file, span.code, cls)
+            name = call.group(1)
+        else:
+            provider = classes.get(fields.get(call.group(1), ""))
+            target = (provider.file, provider.code, (provider.start, provider.end)) if provider else None
+            name = call.group(2)
+        if target is None:
+            continue
+        body = _method(target[1], target[2][0], target[2][1], name)
+        if body is not None:
+            yield Call(call.end() - 1, Span(target[0], target[1], body[0], body[1]), target[2], body[2])
 
 
 def reached(path: str, code: str, start: int, end: int, classes: Mapping[str, Provider | None]) -> tuple[Span, ...]:
@@ -122,22 +197,10 @@ def reached(path: str, code: str, start: int, end: int, classes: Mapping[str, Pr
         span, cls, depth = queue.pop(0)
         if depth >= DEPTH:
             continue
-        fields = _fields(span.code, *cls)
-        for call in _THIS_CALL.finditer(span.code, span.start, span.end):
-            if call.group(2) is None:   # this.method(...): the class's own
-                target: tuple[str, str, tuple[int, int]] | None = (span.file, span.code, cls)
-                name = call.group(1)
-            else:
-                provider = classes.get(fields.get(call.group(1), ""))
-                target = (provider.file, provider.code, (provider.start, provider.end)) if provider else None
-                name = call.group(2)
-            if target is None:
+        for c in calls(span, cls, classes):
+            if (c.span.file, c.span.start) in seen:
                 continue
-            body = _method(target[1], target[2][0], target[2][1], name)
-            if body is None or (target[0], body[0]) in seen:
-                continue
-            seen.add((target[0], body[0]))
-            found = Span(target[0], target[1], body[0], body[1])
-            out.append(found)
-            queue.append((found, target[2], depth + 1))
+            seen.add((c.span.file, c.span.start))
+            out.append(c.span)
+            queue.append((c.span, c.cls, depth + 1))
     return tuple(out)

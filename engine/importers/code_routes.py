@@ -36,7 +36,9 @@ to check, as field names are); a store write in the handler, or in a function of
 cookie it sets gets its flags (the framework's defaults when left out); a URL it takes from the request and
 fetches, compared with nothing on the way, is ``fetches_user_url`` without ``url_allowlist``, and so is the URL of a
 record a Python handler loads by an id the request gives (a webhook, an action a user saved), followed through the
-functions of the service it is passed to (``code_py_reach``); a Python handler whose calls reach an AI provider's SDK
+functions of the service it is passed to (``code_py_reach``), and so is an address a NestJS handler takes from its
+body or query and hands, through the providers of any of the service's source folders, to an HTTP client
+(``code_nest_fetch``); a Python handler whose calls reach an AI provider's SDK
 call that runs a model (``code_py_reach``), or a Rust handler that passes the request on to such a route of a service
 it calls, ``triggers_paid_operation``; a Python handler of
 a write that reads a price or total from the request's input (``cart.get('total')``) has ``amount_from_client``.
@@ -122,6 +124,7 @@ from engine.importers import (
     code_logs,
     code_messages,
     code_nest_calls,
+    code_nest_fetch,
     code_nextjs,
     code_node,
     code_notify,
@@ -303,6 +306,9 @@ class Route:
     """Why its code's throttle limits nothing as deployed (``_settled_throttle``), when it does not."""
     forwards: tuple[str, Location] | None = None
     """The path its handler passes the request on to at a service it calls (a Rust proxy handler), and where."""
+    nest: tuple[int, int, str] | None = None
+    """Where its NestJS handler's code lies in its file (start, end) and its parameter list, for what the handler
+    does through providers of the service's other source folders (``_nest_fetched``)."""
     handler: Location | None = None
     """Where its Python handler is defined (a Django view, a Flask view function, a Flask-RESTful resource's method),
     when read: a process of the same code that serves none of its routes runs none of that module's request code."""
@@ -636,7 +642,25 @@ def _read_code(paths: Sequence[str], limits: Limits
     idle = unlisted | tests
     routes = code_fastapi.mounted(texts, routes, remarks, join)
     routes.extend(_django_routes(texts, remarks))
-    return texts, [r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)], remarks
+    return texts, _nest_fetched([r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)],
+                                node), remarks
+
+
+def _nest_fetched(routes: Sequence[Route], node: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` with ``fetch`` on each NestJS route whose handler sends a request to an address the request gave
+    (``code_nest_fetch``), followed through the providers of every source folder of the service (``node``: its
+    script files, comments blanked; a workspace library's use cases are a provider's as much as its own)."""
+    codes = dict(node)
+    classes: Mapping[str, code_nest_calls.Provider | None] | None = None   # read at the first route to follow
+    out: list[Route] = []
+    for r in routes:
+        sent = None
+        if r.nest and r.fetch is None and r.at.file in codes and code_nest_fetch.takes_address(codes[r.at.file],
+                                                                                                 *r.nest):
+            classes = code_nest_calls.classes_in(node) if classes is None else classes
+            sent = code_nest_fetch.user_url_fetch(r.at.file, codes[r.at.file], *r.nest, classes)
+        out.append(replace(r, fetch=sent) if sent else r)
+    return out
 
 
 _DISPATCHER = re.compile(r"graph_?ql", re.IGNORECASE)
@@ -1926,7 +1950,8 @@ def node_routes(path: str, text: str) -> list[Route]:
         out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount,
                          passes_body=passes_body, throttle=r.throttled or None, grants_admin=admin,
                          configures=configures, query_credential=query, paid=paid,
-                         throttle_if=_js_setting(r.throttled_if)))
+                         throttle_if=_js_setting(r.throttled_if),
+                         nest=(r.start, r.end, r.params) if r.framework == "NestJS route" and r.start >= 0 else None))
     return out
 
 
