@@ -240,3 +240,15 @@ def test_an_env_file_not_read_leaves_the_workers_limit_unknown(tmp_path: Any) ->
     svcs = _workers(str(tmp_path), env_file=True)
     assert svcs["adhoc"]["runs_caller_queries"] is True
     assert "caller_query_timeout_ms" not in svcs["adhoc"]
+
+
+def test_a_sort_column_spliced_into_order_by_is_no_caller_query(tmp_path: Any) -> None:
+    sorted_ = _CORE.replace('strings.ReplaceAll(c.q.QuerySubscribers, "%query%", cond)',
+                            'fmt.Sprintf("SELECT * FROM subscribers ORDER BY %s", cond)')
+    assert _routes(str(tmp_path), sorted_)["GET /api/subscribers"].caller_query is not None
+    by_field = _ROUTES.replace('c.FormValue("query")', 'c.FormValue("order_by")')
+    write(str(tmp_path), "app/web/routes.go", by_field)
+    files = [f"{tmp_path}/app/web/routes.go", f"{tmp_path}/app/core/core.go"]
+    texts = [(f, blank_comments(pathlib.Path(f).read_text(encoding="utf-8"))) for f in files]
+    routes = {f"{r.method} {r.path}": r for r in code_go.service_routes(texts)}
+    assert routes["GET /api/subscribers"].caller_query is None

@@ -4,7 +4,8 @@ A handler that takes a value from the request (a query or form value: ``c.FormVa
 ``c.QueryParam("q")``, ``r.URL.Query().Get("where")``) and splices it into the text of a SQL statement
 (``strings.ReplaceAll(sqlTemplate, "%query%", cond)``, ``fmt.Sprintf("... WHERE %s", cond)``, ``"..." + cond``)
 that it then runs (sqlx's ``Select``/``Get``, database/sql's ``Query``/``Exec`` and their ``Context`` forms) runs a
-query its caller writes: an advanced search that takes a SQL condition, not a value bound as ``$1``. The value is
+query its caller writes: an advanced search that takes a SQL condition, not a value bound as ``$1`` (nor a sort
+column, direction or page size, ``_ORDERING``: picked from the application's own). The value is
 followed through plain assignments (``cond = queryExp``; a call wrapping it: ``formatSQLExp(c.FormValue("q"))``)
 and into the functions the handler hands it to, by their parameter's position, up to ``_DEPTH`` calls away
 (``a.core.QuerySubscribers(search, query, ...)`` in another package).
@@ -57,6 +58,9 @@ _REQUEST_READ = re.compile(r"\.URL\.Query\(\)\s*(?:\.\s*Get\s*\(\s*|\[\s*)\"([^\
                            r"DefaultPostForm|GetPostForm)\s*\(\s*\"([^\"]+)\"")
 """A request's query or form value read by name (net/http, Echo, Gin): text the caller writes (a path parameter is
 not read here: it names an object)."""
+_ORDERING = re.compile(r"order|sort|^dir$|direction|^limit$|^offset$|^page|per_page|size$", re.IGNORECASE)
+"""A request field that names a column to sort by, a direction or a page (spliced into ``ORDER BY`` or ``LIMIT``
+after a check against the columns allowed): the caller picks among the application's queries, it writes none."""
 _TARGET = re.compile(r"^[ \t]*(?:var[ \t]+)?(?!(?:if|for|switch|return|case|else|go|defer)\b)(\w+)"
                      r"(?:[ \t]*,[ \t]*\w+)*[ \t]*(?:[\w.\[\]*]+[ \t]*)?:?=(?!=)[ \t]*", re.MULTILINE)
 _SPLICE = re.compile(r"\b(?:strings\s*\.\s*(?:ReplaceAll|Replace)|fmt\s*\.\s*Sprintf)\s*\(")
@@ -191,7 +195,7 @@ def caller_query(handler: Body, callees: Callable[[str], Sequence[Body]], limite
     names: dict[str, tuple[str, int]] = {}
     for target, s, e in _assignments(handler):
         read = _REQUEST_READ.search(handler.code, s, e)
-        if read is not None:
+        if read is not None and not _ORDERING.search(read.group(1) or read.group(2)):
             names.setdefault(target, (read.group(1) or read.group(2), read.start()))
     for name, (field, at) in sorted(names.items(), key=lambda x: x[1][1]):
         hit = _follow(handler, {name}, callees, _DEPTH, {(handler.path, handler.start)})
