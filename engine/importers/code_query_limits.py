@@ -6,7 +6,9 @@ A Python application whose settings give the queries it runs for its users a tim
 comment in such code says "-1 to execute without a time limit"), runs those queries on the workers that consume a queue
 named for queries (``QUEUES: "queries"``, ``rq worker scheduled_queries``: ``code_calls.consumed_queues``). Such a
 worker ``runs_caller_queries``; its ``caller_query_timeout_ms`` is 0 when the deployment leaves every such variable
-unset or sets it to -1, and unknown when it sets another value or may set one unseen (an env file not read). Only
+unset or sets it to -1, and unknown when it may set one unseen (an env file not read: the rule then reads the code's
+default). When it sets one to another value, a limit is configured whose length and scope the code does not say:
+nothing is stated. Only
 when every such setting defaults to no limit: a setting with a limit by default (its unit unstated) says nothing.
 """
 
@@ -61,7 +63,7 @@ def worker(limits: Sequence[QueryLimit], queues: frozenset[str] | None, own: Map
            unseen: frozenset[str]) -> QueryWorker | None:
     """The worker consuming ``queues`` as one running its users' queries under ``limits`` (as deployed: ``own``, the
     variables its deployment sets; ``unseen``, those it sets to a value not shown, ``*`` any), when a queue it consumes
-    is named for queries and the code has such settings."""
+    is named for queries, the code has such settings and the deployment sets none of them to a limit."""
     named = sorted(q for q in queues or () if _QUERY_QUEUE.search(q))
     if not limits or not named:
         return None
@@ -69,9 +71,8 @@ def worker(limits: Sequence[QueryLimit], queues: frozenset[str] | None, own: Map
     runs = (f"it consumes the queue {', '.join(named)}, and its code's query time limits default to -1, no limit: "
             f"{settings}")
     set_ = sorted((q.variable, own[q.variable]) for q in limits if q.variable in own)
-    other = [f"{v} {value!r} ({at.file}:{at.line})" for v, (value, at) in set_ if value.strip() != "-1"]
-    if other:
-        return QueryWorker(None, f"its deployment sets {', '.join(other)}; {runs}", limits[0].at)
+    if any(value.strip() != "-1" for _v, (value, _at) in set_):
+        return None  # a limit is set: how long, and on which queries, the code alone does not say
     hidden = sorted({"*", *(q.variable for q in limits)} & unseen)
     if hidden:
         variables = ", ".join(q.variable for q in limits)

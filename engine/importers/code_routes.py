@@ -4650,9 +4650,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              plain_listener=None if any(v.upper().startswith("SERVER_SSL") for v in own)
                              else d.traits.plain_listener,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
-                             channels=code_amqp.with_variables(d.traits.channels, own),
-                             debug_mode=_debug_mode(d.django_debug, deployed, hidden),
-                             query_worker=_query_worker(d, docs, deployed, hidden))
+                             channels=code_amqp.with_variables(d.traits.channels, own), query_worker=_query_worker(
+                                 d, docs, deployed, hidden), debug_mode=_debug_mode(d.django_debug, deployed, hidden))
             rebuilt = build(d.service, _deployed_routes(d, deployed, hidden)[0],
                             d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""), d.secrets,
                             links.get(d.service, ()), traits, edges.get(d.service, ()), flag_calls.get(d.service, ()),
