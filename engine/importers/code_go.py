@@ -45,6 +45,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from engine.errors import Location
+from engine.importers import code_go_queries
 from engine.importers.base import field_class, most_sensitive
 from engine.importers.code_text import close_bracket, split_args
 from engine.importers.code_url_credentials import URL_CREDENTIALS
@@ -110,6 +111,8 @@ class GoRoute:
     only_if: tuple[Setting, ...] = ()
     """The settings on which its registration depends (an ``if`` around it reading one): it is served only when each
     holds (``served``)."""
+    caller_query: code_go_queries.CallerQuery | None = None
+    """How its handler runs SQL text its caller wrote (a request's value spliced into a statement it runs)."""
     bodies: tuple[_Func, ...] = field(default=(), compare=False, repr=False)
     """The handler's body, then those of the functions it calls by name (what the route's facts were read from)."""
 
@@ -144,7 +147,10 @@ def service_routes(texts: Sequence[tuple[str, str]]) -> list[GoRoute]:
     out = [replace(r, cookie=made[:2], cookie_when=made[2]) if made and not r.cookie and _signs_in(r) else r
            for r in out]
     session = _library_cookie(codes)
-    return [replace(r, cookie=session) if session and not r.cookie and _signs_in(r) else r for r in out]
+    out = [replace(r, cookie=session) if session and not r.cookie and _signs_in(r) else r for r in out]
+    limited, reach = code_go_queries.limit_named(codes), code_go_queries.by_name(funcs.alike)
+    return [replace(r, caller_query=code_go_queries.caller_query(r.bodies[0], reach, limited)) if r.bodies else r
+            for r in out]
 
 
 _SESSION_LIBRARIES = {"github.com/zerodha/simplesessions": ("simplesessions.CookieOptions", "IsSecure", "IsHTTPOnly"),

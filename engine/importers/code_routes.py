@@ -114,6 +114,7 @@ from engine.importers import (
     code_flask,
     code_go,
     code_go_deadlines,
+    code_go_queries,
     code_grpc_gateway,
     code_java_amount,
     code_java_cookies,
@@ -133,6 +134,7 @@ from engine.importers import (
     code_properties,
     code_proto,
     code_py_reach,
+    code_query_limits,
     code_redis_store,
     code_ribbon,
     code_rust,
@@ -268,6 +270,8 @@ class Route:
     """The paid provider call its handler makes (an AI model's completion), and where."""
     classified: tuple[str, str] | None = None
     """The most sensitive data class the request fields its handler reads suggest (``field_class``), and why."""
+    caller_query: code_go_queries.CallerQuery | None = None
+    """How its handler runs SQL text its caller wrote, and what may bound it (``code_go_queries``)."""
     authn: tuple[str, str] | None = None
     """How a middleware in front of its handler authenticates callers (``session``, ``jwt``...: the Go readers'
     groups built with an authentication middleware), and why."""
@@ -377,6 +381,11 @@ class Traits:
     exposes on its application port (``spring.actuator_of``)."""
     debug_mode: tuple[bool, Location, str] | None = None
     """Whether its web framework's debug mode is on as deployed, where that is decided and why (``_debug_mode``)."""
+    query_limits: tuple[code_query_limits.QueryLimit, ...] = ()
+    """Its Python settings of the time limit on the queries it runs for its users, when each defaults to none
+    (``code_query_limits``)."""
+    query_worker: code_query_limits.QueryWorker | None = None
+    """As deployed, a worker of its that runs its users' queries, with their time limit (``code_query_limits``)."""
 
 
 @dataclass
@@ -915,6 +924,16 @@ def _read_also(paths: Sequence[str], limits: Limits, remarks: list[tuple[Locatio
     return out
 
 
+def _named_query_limit(routes: list[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
+    """``routes`` whose callers' SQL no Go code bounds (``code_go_queries``) given the statement timeout that the
+    service's other files (its SQL, its settings) name, when one does: how long a query may run is then not known."""
+    limited = code_go_queries.limit_named(texts)
+    if limited is None:
+        return routes
+    return [replace(r, caller_query=replace(r.caller_query, bounded=f"the statement timeout named at {limited}"))
+            if r.caller_query is not None and r.caller_query.bounded is None else r for r in routes]
+
+
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
     texts, routes, remarks = _read_code(paths, limits)
     go = [(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]
@@ -923,6 +942,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
     others = _read_also(paths, limits, remarks, code_flags.SUFFIXES, "its client libraries")
     schemas = _read_also(paths, limits, remarks, code_api_tokens.SUFFIXES, "the API keys it stores")
+    routes = _named_query_limit(routes, [*texts, *schemas])
     routes.extend(_csharp_routes(others))
     routes.extend(_rust_routes(others))
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
@@ -1148,7 +1168,7 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
                   collection=g.collection, classified=g.classified, authn=g.authn, grants_admin=g.grants_admin,
-                  only_if=g.only_if, cookie_when=g.cookie_when)
+                  only_if=g.only_if, cookie_when=g.cookie_when, caller_query=g.caller_query)
             for g in code_go.service_routes(texts)]
 
 
@@ -1269,6 +1289,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                    channels=code_channels.uses(every, libraries) + code_amqp.uses(every) + code_dapr.uses(every),
                   password_hash=code_passwords.hashing(every), client_ip=code_client_ip.forwarded(texts),
                   plain_tokens=code_api_tokens.plain_tokens([*every, *schemas]),
+                  query_limits=code_query_limits.unlimited(texts),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
 
 
@@ -3082,7 +3103,22 @@ def _deployed_routes(d: RoutesDocument, own: Mapping[str, tuple[str, Location]] 
     deployed (``_settled_cookie``, ``_with_session_cookie``); and a remark on each left out."""
     served, unserved = _served(_settled_key(_settled_throttle(_settled_cookie(d.routes, own, unseen), own, unseen),
                                             own, unseen), own, unseen)
-    return _with_session_cookie(served, d.django_session, own, unseen), unserved
+    return _with_session_cookie(_settled_query_limit(served, own, unseen), d.django_session, own, unseen), unserved
+
+
+def _settled_query_limit(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
+                         unseen: frozenset[str]) -> tuple[Route, ...]:
+    """``routes`` whose callers' SQL nothing in the code bounds (``code_go_queries``) left unbounded only when the
+    deployment sets no statement timeout either: one named in a variable it sets (a connection string's options,
+    ``PGOPTIONS``), or any it may set unseen (an env file not read), makes the limit unknown."""
+    said = next((f"{k} ({at.file}:{at.line})" for k, (v, at) in sorted((own or {}).items())
+                 if code_go_queries.LIMIT_WORDS.search(v)), None)
+    if said is None and "*" in unseen:
+        said = "a variable of an env file of its deployment that is not read"
+    if said is None:
+        return tuple(routes)
+    return tuple(replace(r, caller_query=replace(r.caller_query, bounded=said))
+                 if r.caller_query is not None and r.caller_query.bounded is None else r for r in routes)
 
 
 def _settled_throttle(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
@@ -3273,6 +3309,7 @@ def _record_debug_mode(body: Body, service: str, found: tuple[bool, Location, st
 
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_ai.record(body, service, traits.ai_clients)
+    code_query_limits.record(body, service, traits.query_worker)
     if traits.debug_mode is not None:
         _record_debug_mode(body, service, traits.debug_mode)
     if traits.actuator is not None:
@@ -3416,6 +3453,8 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.amount:
         body.set("endpoints", ident, "amount_from_client", True, r.at)
         body.note("endpoints", ident, f"amount_from_client: its handler reads the amount from the request ({r.amount})")
+    if r.caller_query:
+        _caller_query(body, ident, r.at, r.caller_query)
     if r.fetch:
         body.set("endpoints", ident, "fetches_user_url", True, r.at)
         body.set("endpoints", ident, "url_allowlist", False, r.at)
@@ -3425,6 +3464,21 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
             body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
         body.note("endpoints", ident, f"session_cookie: {r.cookie[1]}")
     _no_check(body, ident, r, open_code)
+
+
+def _caller_query(body: Body, ident: str, at: Location, q: code_go_queries.CallerQuery) -> None:
+    """The endpoint runs SQL its caller writes (``code_go_queries``), and its time limit: none when nothing bounds
+    it, else unknown."""
+    body.set("endpoints", ident, "runs_caller_queries", True, at)
+    body.note("endpoints", ident, f"runs_caller_queries: its handler puts the request's {q.field!r} ({q.read_at}) "
+                                  f"into the text of a SQL statement it runs ({q.run_at}), not as a bound value")
+    if q.bounded is None:
+        body.set("endpoints", ident, "caller_query_timeout_ms", 0, at)
+        body.note("endpoints", ident, "caller_query_timeout_ms 0: no code of the service names a statement timeout "
+                                      "(statement_timeout, max_execution_time), the function that runs it puts no "
+                                      "deadline on its context, and its deployment sets none")
+    else:
+        body.note("endpoints", ident, f"caller_query_timeout_ms not known: {q.bounded} may bound it")
 
 
 def _own_limit(body: Body, ident: str, r: Route) -> None:
@@ -4720,8 +4774,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              plain_listener=None if any(v.upper().startswith("SERVER_SSL") for v in own)
                              else d.traits.plain_listener,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
-                             channels=code_amqp.with_variables(d.traits.channels, own),
-                             debug_mode=_debug_mode(d.django_debug, deployed, hidden))
+                             channels=code_amqp.with_variables(d.traits.channels, own), query_worker=_query_worker(
+                                 d, docs, deployed, hidden), debug_mode=_debug_mode(d.django_debug, deployed, hidden))
             rebuilt = build(d.service, _deployed_routes(d, deployed, hidden)[0],
                             d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""), d.secrets,
                             links.get(d.service, ()), traits, edges.get(d.service, ()), flag_calls.get(d.service, ()),
@@ -4745,6 +4799,16 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
+
+
+def _query_worker(d: RoutesDocument, docs: Sequence[Document], own: Mapping[str, tuple[str, Location]] | None,
+                  unseen: frozenset[str]) -> code_query_limits.QueryWorker | None:
+    """The service as a worker running its users' queries with the time limit its settings give as deployed
+    (``code_query_limits``), when its deployment runs it consuming a queue of queries (not known without one)."""
+    if not d.traits.query_limits or own is None:
+        return None
+    command = next((v[0] for x in docs for k, v in getattr(x, "programs", {}).items() if k == d.service), "")
+    return code_query_limits.worker(d.traits.query_limits, code_calls.consumed_queues(command, own), own, unseen)
 
 
 def _priced_posts(routed: Sequence[RoutesDocument]) -> dict[tuple[str, str], str]:

@@ -380,6 +380,12 @@ class Service(_Fact):
     datastores they write and one client of the accounts they share (set by the importers)."""
     resource_limits: bool | None = None
     """CPU or memory limits are set on every container of the service; false: one runs unbounded."""
+    runs_caller_queries: bool | None = None
+    """The service runs queries its users write (a worker executing the queries users submit against their data
+    sources, a report runner), not only the application's own statements: each one's cost is the user's choice."""
+    caller_query_timeout_ms: Millis | None = Field(default=None, examples=[30000, 0])
+    """The time limit on each query its users write (``runs_caller_queries``): a job timeout, a
+    ``statement_timeout``, in milliseconds; 0: none, a query runs until it ends."""
     disruption_budget: bool | None = None
     """A disruption budget (Kubernetes PodDisruptionBudget) bounds voluntary evictions of its instances."""
     network_policy: bool | None = None
@@ -798,6 +804,12 @@ class Endpoint(_Fact):
     """The operation fetches a URL (or host) supplied by the client, server side."""
     url_allowlist: bool | None = None
     """Fetched URLs are checked against an allowlist of schemes, hosts and ports."""
+    runs_caller_queries: bool | None = None
+    """The operation runs a query or query expression its caller writes (a SQL condition, a query language
+    string) against a datastore, not only the application's own statements: its cost is the caller's choice."""
+    caller_query_timeout_ms: Millis | None = Field(default=None, examples=[5000, 0])
+    """The time limit on the caller's query (``runs_caller_queries``): a ``statement_timeout``, a context deadline,
+    in milliseconds; 0: none, it runs until it ends."""
     triggers_paid_operation: bool | None = None
     """Each call costs money at a provider (SMS, e-mail, voice, AI inference, identity checks)."""
     per_user_operation_limit: bool | None = None
