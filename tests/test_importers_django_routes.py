@@ -294,3 +294,40 @@ def test_api_keys_looked_up_in_request_code_are_the_web_process_s_only(tmp_path:
     services = {f.name: f.data for f in load_documents(docs).facts if f.kind == "service"}
     assert {s for s, d in services.items() if d.get("api_token_storage") == "plaintext"} == {"api"}
     assert any("the API keys looked up there not worker's to check" in r for r in _remarks(docs))
+
+
+def test_djangos_admin_site_is_an_administrative_route_for_staff_signed_in_with_a_session(tmp_path: Any) -> None:
+    # admin.site.urls, the urls of an AdminSite subclass's object imported from another module, and a view merely
+    # named like one
+    tmp = str(tmp_path)
+    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS)):
+        write(tmp, f"backend/{name}", text)
+    write(tmp, "backend/shop/urls.py", """
+        from django.contrib import admin
+        from django.urls import path
+        from shop.backoffice import staff_site
+        from shop import views
+        urlpatterns = [
+            path("admin/", admin.site.urls),
+            path("backoffice/", staff_site.urls),
+            path("site/", views.site),
+        ]
+    """)
+    write(tmp, "backend/shop/backoffice.py", """
+        from django.contrib.admin import AdminSite
+
+        class StaffSite(AdminSite):
+            site_header = "Shop"
+
+        staff_site = StaffSite(name="staff")
+    """)
+    write(tmp, "backend/shop/views.py", """
+        def site(request):
+            return None
+    """)
+    eps = _endpoints(load_artifacts([f"source:api={tmp}/backend"]))
+    for path in ("/admin/", "/backoffice/"):
+        site = eps[("api", "ANY", path)]
+        assert site.get("admin") is True
+        assert site.get("authn") == "session" and site.get("authz") == "role"
+    assert "admin" not in eps[("api", "ANY", "/site/")]

@@ -130,6 +130,9 @@ class DjangoRoute:
     on a GET too when ``ACCOUNT_LOGOUT_ON_GET = True``), or empty."""
     url_credential: str = ""
     """How the view takes a credential in its URL (``code_url_credentials.python_handler``), said, or empty."""
+    admin_site: str = ""
+    """What makes the route Django's admin site (``admin.site.urls``, or the ``urls`` of an ``AdminSite`` subclass's
+    instance), said with where, or empty."""
 
     @property
     def anonymous(self) -> bool:
@@ -620,7 +623,39 @@ class _Reader:
                                      f"include({ast.unparse(view.args[0])}) names no URL configuration read: the "
                                      "routes under it are not read"))
             return
+        site = self._admin_site(f, view)
+        if site:
+            self.routes.append(DjangoRoute("ANY", _join(prefix, piece), Location(f, entry.lineno, entry.col_offset + 1),
+                                           ast.unparse(view), admin_site=site))
+            return
         self._view(f, entry, _join(prefix, piece), view, set())
+
+    def _admin_site(self, f: str, view: ast.expr) -> str:
+        """Why a view of file ``f`` is Django's admin site, said with where: ``admin.site.urls`` (``from
+        django.contrib import admin``), ``site.urls`` (``from django.contrib.admin import site``), or the ``urls`` of
+        an object of ``AdminSite`` or of a class of the project deriving from it (``my_site = MyAdminSite()`` in this
+        module or one it is imported from); empty for any other view."""
+        if not (isinstance(view, ast.Attribute) and view.attr == "urls"):
+            return ""
+        owner = view.value
+        where = f"{ast.unparse(view)}, {f}:{view.lineno}"
+        if isinstance(owner, ast.Attribute) and owner.attr == "site" and isinstance(owner.value, ast.Name) and \
+                _imported_from(self.p.trees[f], owner.value.id) == "django.contrib.admin":
+            return f"Django's admin site ({where})"
+        if not isinstance(owner, ast.Name):
+            return ""
+        if _imported_from(self.p.trees[f], owner.id) == "django.contrib.admin.site":
+            return f"Django's admin site ({where})"
+        here, name = f, owner.id
+        came = self.p.imports(f).get(name)
+        if came is not None and came[0] is not None and came[1]:
+            here, name = came[0], came[1]
+        made = self.p.assigned(self.p.trees[here]).get(name)
+        if not (isinstance(made, ast.Call) and _name(made.func)):
+            return ""
+        if any(n == "AdminSite" for n, _c in self._chain(here, _name(made.func))):
+            return f"an AdminSite of Django's ({ast.unparse(made)} at {here}:{made.lineno}; {where})"
+        return ""
 
     def _pattern(self, f: str, node: ast.expr) -> str | None:
         """A URL pattern argument of file ``f``: a string, a module-level name assigned one (``prefix = ""``, the
@@ -985,6 +1020,16 @@ class _Reader:
                 continue
             self.routes.append(DjangoRoute(m, path, at, view, view_at, drf, prot, sign_in, grants_admin,
                                            url_credential=url_credential))
+
+
+def _imported_from(tree: ast.Module, local: str) -> str:
+    """The dotted name a module-level ``from m import n`` binds to ``local`` (``m.n``; an alias's too), or empty."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if (alias.asname or alias.name) == local:
+                    return f"{node.module}.{alias.name}"
+    return ""
 
 
 def _rewraps(entry: ast.expr) -> bool:

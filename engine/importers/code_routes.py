@@ -222,6 +222,9 @@ class Route:
     """Where its handler runs SQL scripts over a database (schema or bulk data upkeep): an operator's function."""
     test_only: str | None = None
     """Where its authors' comment marks the route for testing or debugging only: no function for users."""
+    admin_site: str | None = None
+    """What makes it a framework's administration site (Django's ``admin.site.urls``), said with where: every
+    model's records, users and permissions edited through it, signed in with a session, open to staff only."""
     grants_admin: str | None = None
     """How its handler makes an administrator (a Django view building a user with ``is_superuser=True``): the
     function of whoever administers the installation, never of a user."""
@@ -702,7 +705,9 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
             r.method, r.path, r.at, "Django URL pattern",
             handler=r.view_at, login=f"{r.sign_in} ({where})" if r.sign_in else None,
             grants_admin=r.grants_admin or None, writes=r.writes or None,
-            query_credential=r.url_credential or None,
+            query_credential=r.url_credential or None, admin_site=r.admin_site or None,
+            authn=("session", "the admin site signs staff in through its own login form, with a Django session")
+            if r.admin_site else None,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
             if p.throttles else f"{p.library_limit or p.own_limit} ({where})" if p.library_limit or p.own_limit
@@ -3584,6 +3589,14 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.note("endpoints", ident, f"admin true: its handler runs SQL scripts over a database ({r.maintenance}), "
                                       "an upkeep of the schema or of the data in bulk, for an operator, never for a "
                                       "user")
+    if r.admin_site:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: {r.admin_site}, where staff edit every registered model's "
+                                      "records, the users and their permissions")
+        if "authz" not in (body.get("endpoints", ident) or {}):
+            body.set("endpoints", ident, "authz", "role", r.at)
+            body.note("endpoints", ident, "authz role: the admin site admits active staff users only "
+                                          "(AdminSite.has_permission) and checks each model's permissions")
     if r.grants_admin:
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: {r.grants_admin}, a function of whoever administers the "
