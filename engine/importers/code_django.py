@@ -471,6 +471,8 @@ class _ClassFacts:
     at: Location | None
     granting: dict[str, str] = field(default_factory=dict)
     """How each HTTP method's handler of the class makes an administrator (``_grants_admin``), by method."""
+    action_at: dict[str, Location] = field(default_factory=dict)
+    """Where each viewset action's method is defined, by name (the subclass's own first)."""
 
 
 _VIEWSET_ACTIONS = {"list": "GET", "create": "POST", "retrieve": "GET", "update": "PUT", "partial_update": "PATCH",
@@ -872,6 +874,7 @@ class _Reader:
         external: set[str] = set()
         own: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
         granting: dict[str, str] = {}
+        action_at: dict[str, Location] = {}
         for where, cls in chain:
             if cls is None:
                 external.add(where)
@@ -886,6 +889,7 @@ class _Reader:
                         handlers.update(_compared_methods(st))
                     elif st.name in _VIEWSET_ACTIONS or "action" in _decorators(st.decorator_list)[0]:
                         actions.setdefault(st.name, st)
+                        action_at.setdefault(st.name, Location(where, st.lineno, st.col_offset + 1))
                     if st.name in HTTP or st.name == "dispatch":
                         decorated |= _decorators(st.decorator_list)[1]
                         own.append((where, st))
@@ -908,7 +912,7 @@ class _Reader:
         first = chain[0][1] if chain and chain[0][1] is not None else None
         return _ClassFacts(handlers, actions, external, drf, prot,
                            Location(chain[0][0], first.lineno, first.col_offset + 1) if first else None,
-                           {m: why for m, why in granting.items() if why})
+                           {m: why for m, why in granting.items() if why}, action_at)
 
     def _class_view(self, f: str, at: Location, path: str, view: ast.Call, wrapped: set[str]) -> None:
         assert isinstance(view.func, ast.Attribute)
@@ -961,8 +965,8 @@ class _Reader:
                     if isinstance(listed, (ast.List, ast.Tuple)) else ["GET"]
                 piece = route_path(_string(kw.get("url_path")) or fn_name, regex=True)  # DRF's url_path: a regex
                 path = f"{base}/{{{lookup}}}/{piece}/" if detail else f"{base}/{piece}/"
-                self._add(sorted(methods), _join(prefix, path), at, f"{_name(call.args[1])}.{fn_name}", facts.at,
-                          True, facts.protections)
+                self._add(sorted(methods), _join(prefix, path), at, f"{_name(call.args[1])}.{fn_name}",
+                          facts.action_at.get(fn_name, facts.at), True, facts.protections)
 
     def _lookup(self, f: str, name: str) -> str:
         for _where, cls in self._chain(f, name):

@@ -817,8 +817,9 @@ def _shared_datasource_logins(docs: Sequence[Document]) -> list[Document]:
 def _python_reached(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
     """``routes`` with what each Python route's handler reaches through the service's own modules
     (``code_py_reach``): ``paid`` where it reaches a call of an AI provider's SDK that runs a model and bills it;
-    ``fetch`` where it sends a request to the URL of a record it loads by an id the request gives (a webhook, an
-    action: a URL some caller of the API saved), unchecked on the way."""
+    ``fetch`` where it sends a request to a URL its caller gives (``url = request.GET.get("url")``, handed on through
+    the service's functions), or to the URL of a record it loads by an id the request gives (a webhook, an action: a
+    URL some caller of the API saved), unchecked on the way."""
     handled = [r for r in routes if r.handler is not None and r.handler.file.endswith(".py")]
     paid = bool(handled) and code_py_reach.has_paid_call(texts)
     fetch = bool(handled) and any(f.endswith(".py") and any(c in t for c in code_py_reach.HTTP_CLIENTS)
@@ -837,7 +838,14 @@ def _python_reached(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -
             via = f", reached through {' -> '.join(found.through)}" if len(found.through) > 1 else ""
             r = replace(r, paid=f"{found.what}{via}")  # noqa: PLW2901 -- the route with what its handler reaches
         start = index.enclosing(handler) if fetch and r.fetch is None else None
-        for record, by in (code_py_reach.id_records(start[1]) if start else {}).items():
+        asked = code_py_reach.request_values(start[1]) if start else {}
+        for name, read in asked.items():  # one by one, to say which value of the request is fetched
+            sent = index.url_reach(handler, {name: "url"})
+            if sent is not None:
+                via = f", reached through {' -> '.join(sent.through)}" if len(sent.through) > 1 else ""
+                r = replace(r, fetch=f"{sent.what}, the URL the request gives ({read}){via}")  # noqa: PLW2901
+                break
+        for record, by in (code_py_reach.id_records(start[1]) if start and r.fetch is None else {}).items():
             sent = index.url_reach(handler, {record: "record"})
             if sent is not None:
                 via = f", reached through {' -> '.join(sent.through)}" if len(sent.through) > 1 else ""
