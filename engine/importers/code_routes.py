@@ -143,6 +143,7 @@ from engine.importers import (
     code_servlets,
     code_settings,
     code_spring_security,
+    code_sqlite,
     code_swallowed,
     code_telemetry,
     code_timeouts,
@@ -379,6 +380,10 @@ class Traits:
     (``code_client_ip``)."""
     embedded: code_embedded.Embedded | None = None
     """The embedded in-memory database its Java code writes its data to (``code_embedded``)."""
+    sqlite: code_sqlite.SQLite | None = None
+    """What shows that its Python code keeps its data in a SQLite file (``code_sqlite``)."""
+    sqlite_store: code_sqlite.SQLiteStore | None = None
+    """That SQLite file as deployed, the deployment connecting it to no relational database (``_sqlite_stores``)."""
     actuator: spring.Actuator | None = None
     """The Spring Boot actuator endpoints that dump or change its state, which its own default configuration file
     exposes on its application port (``spring.actuator_of``)."""
@@ -1019,6 +1024,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     if any(w.own for h in doc.handlers for w in h.writes):  # it writes: where its data lives counts
         embedded = code_embedded.embedded_store(list(zip(build_files, builds, strict=True)), java, config)
         doc.traits = replace(doc.traits, embedded=embedded)
+    doc.traits = replace(doc.traits, sqlite=code_sqlite.sqlite_of([(f, t) for f, t in texts if f.endswith(".py")]))
     if texts:
         doc.client_groups = frozenset(group for group, _what, words in spring.CLIENTS
                                       if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
@@ -3320,6 +3326,32 @@ def _record_debug_mode(body: Body, service: str, found: tuple[bool, Location, st
     body.note("services", service, f"debug_mode {str(value).lower()}: {why}")
 
 
+def _record_sqlite(body: Body, service: str, store: code_sqlite.SQLiteStore) -> None:
+    """The SQLite file a service keeps its data in (``_sqlite_stores``): a relational datastore it owns and writes,
+    the system of record, on its volume or none, with no backups unless the deployment names a backup tool."""
+    name, at = store.name, store.found.at
+    body.fact("datastores", {"name": name, "kind": "relational", "engine": "sqlite", "owner": service,
+                             "writers": [service]}, at)
+    body.set("datastores", name, "role", "system_of_record", at)
+    body.note("datastores", name, f"role system_of_record: {service}'s code keeps its data in a SQLite file "
+                                  f"({store.found.what}, {at}) and the deployment connects it to no database server: "
+                                  "that file is the only copy of what it writes")
+    if store.volume is not None:
+        kept, why, where = store.volume
+        body.set("datastores", name, "durable_storage", kept, where)
+        body.note("datastores", name, f"durable_storage {str(kept).lower()}: {why} ({where.file}:{where.line}); "
+                                      "where the file lies on it is not read" if kept else
+                  f"durable_storage false: {why} ({where.file}:{where.line}): the file is lost when the container is "
+                  "recreated")
+    if store.backups is not None:
+        what, where = store.backups
+        body.note("datastores", name, f"backups not stated: {what} ({where.file}:{where.line}) may take them")
+    else:
+        body.set("datastores", name, "backups.enabled", False, at)
+        body.note("datastores", name, "backups enabled false: no backup job, backup sidecar, snapshot or backup tool "
+                                      "anywhere in the deployment (state backups if they are taken outside it)")
+
+
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_ai.record(body, service, traits.ai_clients)
     code_query_limits.record(body, service, traits.query_worker)
@@ -3337,6 +3369,8 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
                                        f"{e.engine} on its runtime classpath ({e.at}), its code writes through JPA or "
                                        "JDBC and no configuration of it names a database server: Spring Boot keeps "
                                        "its data in an embedded in-memory database, lost on every restart")
+    if traits.sqlite_store is not None:
+        _record_sqlite(body, service, traits.sqlite_store)
     if traits.local_state is not None:
         what, at = traits.local_state
         body.set("services", service, "state", "instance_local", at)
@@ -4741,8 +4775,45 @@ def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
     return out
 
 
+def _sqlite_stores(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``sqlite_store`` on each service whose code keeps its data in a SQLite file (``code_sqlite``) and
+    that a deployment runs without connecting it to any relational database: that file is its datastore, named
+    ``sqlite`` (``<service>-sqlite`` when several services keep one), on the volume the deployment gives the service
+    (its ``stateful``) or on none, backed up only if something in the deployment names a backup tool."""
+    coded = {d.service for d in docs if isinstance(d, RoutesDocument) and d.traits.sqlite is not None}
+    deployments = [d for d in docs if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument)
+                   and d.backups is not None and isinstance(d.data, dict)]
+    if not coded or not deployments:
+        return list(docs)  # no deployment: whether a database server is used instead is not known
+    relational = {str(s.get("name")) for dep in deployments for s in dep.data.get("datastores") or []
+                  if isinstance(s, dict) and s.get("kind") == "relational"}
+    drawn = code_calls.deployment(docs)
+    services: dict[str, tuple[ArtifactDocument, int, dict[str, Any]]] = {}
+    for dep in deployments:
+        for i, svc in enumerate(dep.data.get("services") or []):
+            if isinstance(svc, dict) and svc.get("name") in coded:
+                services.setdefault(str(svc["name"]), (dep, i, svc))
+    kept = sorted(s for s in coded if s in services and not any(str(i.get("to")) in relational
+                                                                 for i, _e in drawn.get(s, [])))
+    backups = next((b for dep in deployments for b in dep.backups or ()), None)
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.service in kept and d.traits.sqlite is not None:
+            where, i, svc = services[d.service]
+            volume = (True, f"the deployment keeps {d.service}'s data on a volume", where.locate(("services", i,
+                                                                                                  "stateful"))) \
+                if svc.get("stateful") is True else \
+                (False, f"no volume of the deployment keeps {d.service}'s files", where.locate(("services", i)))
+            name = "sqlite" if len(kept) == 1 else safe_name(f"{d.service}-sqlite")
+            d = replace(d, traits=replace(d.traits, sqlite_store=code_sqlite.SQLiteStore(  # noqa: PLW2901
+                name, d.traits.sqlite, volume, backups)))
+        out.append(d)
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
+    docs = _sqlite_stores(docs)
     docs = _unread_file_properties(_unread_variables(_worker_processes(_django_processes(_stored_urls(docs)))))
     docs = _read_accesses(_unserved_retries(_refused_credentials(_unread_credentials(_start_order_only(
         _unproxied_links(_by_image(_unread_settings(docs))))))))
