@@ -331,3 +331,54 @@ def test_djangos_admin_site_is_an_administrative_route_for_staff_signed_in_with_
         assert site.get("admin") is True
         assert site.get("authn") == "session" and site.get("authz") == "role"
     assert "admin" not in eps[("api", "ANY", "/site/")]
+
+
+def test_a_feeds_items_bounded_by_the_clients_limit_or_nothing_is_an_unpaginated_collection(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS)):
+        write(tmp, f"backend/{name}", text)
+    write(tmp, "backend/shop/urls.py", """
+        from django.urls import path
+        from shop import feeds
+        urlpatterns = [
+            path("feeds/<str:key>/orders", feeds.OrdersFeed()),
+            path("feeds/news", feeds.NewsFeed()),
+            path("feeds/latest", feeds.LatestFeed()),
+            path("feeds/capped", feeds.CappedFeed()),
+        ]
+    """)
+    write(tmp, "backend/shop/feeds.py", """
+        from django.contrib.syndication.views import Feed
+
+
+        class OrdersFeed(Feed):
+            def get_object(self, request, key):
+                return request
+
+            def items(self, request):
+                limit = request.GET.get("limit", 100)
+                return Order.objects.all()[: int(limit)] if limit else list(Order.objects.all())
+
+
+        class NewsFeed(Feed):
+            def items(self):
+                return News.objects.all()
+
+
+        class LatestFeed(Feed):
+            def items(self):
+                return News.objects.order_by("-date")[:20]
+
+
+        class CappedFeed(Feed):
+            def items(self, request):
+                limit = request.GET.get("limit", 100)
+                return News.objects.all()[: min(int(limit), 500)]
+    """)
+    eps = _endpoints(load_artifacts([f"source:api={tmp}/backend"]))
+    for path in ("/feeds/{key}/orders", "/feeds/news"):
+        feed = eps[("api", "ANY", path)]
+        assert (feed.get("returns_collection"), feed.get("pagination")) == (True, False), path
+    latest = eps[("api", "ANY", "/feeds/latest")]
+    assert latest.get("max_results") == 20 and "pagination" not in latest
+    assert "returns_collection" not in eps[("api", "ANY", "/feeds/capped")]  # min(): a cap not read, nothing said

@@ -268,6 +268,9 @@ class Route:
     turns the handling off, and drops it otherwise (``_settled_key``); stated by neither until then."""
     collection: tuple[str, bool] | None = None
     """The collection type its handler returns (``List<Owner>``), and whether it takes a page or a limit."""
+    feed: tuple[str, int | None] | None = None
+    """For a syndication feed's route (Django's ``Feed``): what bounds the items it renders into one document, said,
+    and the server's cap (None: nothing the server sets bounds them)."""
     capped: tuple[int, str] | None = None
     """The most items its handler lets through (it cuts the list it returns: ``subList(0, 9)``), and where."""
     paid: str | None = None
@@ -710,7 +713,7 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
             r.method, r.path, r.at, "Django URL pattern",
             handler=r.view_at, login=f"{r.sign_in} ({where})" if r.sign_in else None,
             grants_admin=r.grants_admin or None, writes=r.writes or None,
-            query_credential=r.url_credential or None, admin_site=r.admin_site or None,
+            query_credential=r.url_credential or None, admin_site=r.admin_site or None, feed=r.feed,
             authn=("session", "the admin site signs staff in through its own login form, with a Django session")
             if r.admin_site else None,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
@@ -3659,12 +3662,27 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
             body.set("endpoints", ident, "per_user_operation_limit", False, r.at)
             body.note("endpoints", ident, f"per_user_operation_limit false: no code of {service} names a rate limit, "
                                           "quota or throttle")
+    _collection_facts(body, ident, r)
+
+
+def _collection_facts(body: Body, ident: str, r: Route) -> None:
+    """The collection its handler returns, whether it pages it, and the most items it lets through."""
     if r.collection:
         body.set("endpoints", ident, "returns_collection", True, r.at)
         if not r.collection[1]:
             body.set("endpoints", ident, "pagination", False, r.at)
         body.note("endpoints", ident, f"returns_collection: its handler returns {r.collection[0]}" + (
             "" if r.collection[1] else ", and takes no page, size or limit (pagination false)"))
+    if r.feed:
+        said, cap = r.feed
+        body.set("endpoints", ident, "returns_collection", True, r.at)
+        if cap is None:
+            body.set("endpoints", ident, "pagination", False, r.at)
+        else:
+            body.set("endpoints", ident, "max_results", cap, r.at)
+        body.note("endpoints", ident, f"returns_collection: a syndication feed renders the items it finds into one "
+                                      f"document: {said}" + (" (pagination false)" if cap is None else
+                                                             f" (max_results {cap})"))
     if r.capped:
         body.set("endpoints", ident, "max_results", r.capped[0], r.at)
         body.note("endpoints", ident,
