@@ -47,10 +47,14 @@ def _datastores(docs: list[Any]) -> dict[str, dict[str, Any]]:
     return {str(f.data.get("name")): f.data for f in design.facts if f.kind == "datastore"}
 
 
-def _system(tmp: str, compose: str) -> list[Any]:
+def _code(tmp: str) -> str:
     write(tmp, "app/site/settings.py", _SETTINGS)
     write(tmp, "app/site/urls.py", "urlpatterns = []\n")
-    return load_artifacts([f"compose={write(tmp, 'compose.yaml', compose)}", f"source:web={tmp}/app"])
+    return f"{tmp}/app"
+
+
+def _system(tmp: str, compose: str) -> list[Any]:
+    return load_artifacts([f"compose={write(tmp, 'compose.yaml', compose)}", f"source:web={_code(tmp)}"])
 
 
 def test_a_sqlite_file_on_the_services_volume_is_its_system_of_record_without_backups(tmp_path: Any) -> None:
@@ -99,6 +103,4 @@ def test_no_sqlite_store_when_the_deployment_connects_the_service_to_a_database_
 
 
 def test_no_sqlite_store_without_a_deployment(tmp_path: Any) -> None:
-    write(str(tmp_path), "app/site/settings.py", _SETTINGS)
-    write(str(tmp_path), "app/site/urls.py", "urlpatterns = []\n")
-    assert _datastores(load_artifacts([f"source:web={tmp_path}/app"])) == {}
+    assert _datastores(load_artifacts([f"source:web={_code(str(tmp_path))}"])) == {}

@@ -296,12 +296,17 @@ def test_api_keys_looked_up_in_request_code_are_the_web_process_s_only(tmp_path:
     assert any("the API keys looked up there not worker's to check" in r for r in _remarks(docs))
 
 
+def _settled(tmp: str) -> str:
+    """``tmp`` with a Django project's entry point and settings written under ``backend/``."""
+    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS)):
+        write(tmp, f"backend/{name}", text)
+    return tmp
+
+
 def test_djangos_admin_site_is_an_administrative_route_for_staff_signed_in_with_a_session(tmp_path: Any) -> None:
     # admin.site.urls, the urls of an AdminSite subclass's object imported from another module, and a view merely
     # named like one
-    tmp = str(tmp_path)
-    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS)):
-        write(tmp, f"backend/{name}", text)
+    tmp = _settled(str(tmp_path))
     write(tmp, "backend/shop/urls.py", """
         from django.contrib import admin
         from django.urls import path
@@ -334,9 +339,7 @@ def test_djangos_admin_site_is_an_administrative_route_for_staff_signed_in_with_
 
 
 def test_a_feeds_items_bounded_by_the_clients_limit_or_nothing_is_an_unpaginated_collection(tmp_path: Any) -> None:
-    tmp = str(tmp_path)
-    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS)):
-        write(tmp, f"backend/{name}", text)
+    tmp = _settled(str(tmp_path))
     write(tmp, "backend/shop/urls.py", """
         from django.urls import path
         from shop import feeds
