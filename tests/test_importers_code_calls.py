@@ -875,3 +875,44 @@ def test_an_smtp_timeout_not_read_leaves_the_mail_call_unknown(tmp_path: Any) ->
     unread = MAIL.replace("timeout=DEFAULT_EMAIL_TIMEOUT", "timeout=config.timeout")
     assert service_calls([("shop/mail.py", src(unread))]) == ()
     assert "timeout_ms" not in fact(_mail_project(str(tmp_path), unread), "interaction:api->mailpit").data
+
+
+ICONS = """
+    import requests
+    from django.conf import settings
+
+    def icon(page):
+        url = settings.ICON_PROVIDER.format(domain=page)
+        return requests.get(url, stream=True)
+
+    def mirror(page):
+        return requests.get(settings.MIRROR.format(page), timeout=3)
+
+    def unsure(page):
+        return requests.get(settings.WHICH.format(page), timeout=3)
+"""
+
+
+def test_a_setting_of_a_star_imported_settings_module_formatted_as_a_template_gives_the_calls_url() -> None:
+    # settings/__init__.py star-imports the module of either arm of a try; each arm star-imports base.py, whose
+    # variable defaults to a constant of its own
+    files = [("app/settings/__init__.py",
+              "try:\n    from .dev import *\nexcept ImportError:\n    from .prod import *\n"),
+             ("app/settings/dev.py", "from .base import *\nWHICH = 'https://dev.acme-cdn.io/{}'\n"),
+             ("app/settings/prod.py", "from .base import *\nWHICH = 'https://prod.acme-cdn.io/{}'\n"),
+             ("app/settings/base.py", src("""
+                 import os
+                 DEFAULT_ICONS = "https://icons.acme-cdn.io/v2?site={domain}&size=32"
+                 ICON_PROVIDER = os.getenv("ICON_PROVIDER", DEFAULT_ICONS)
+                 MIRROR = "https://mirror.acme-cdn.io/{}"
+                 WHICH = "https://base.acme-cdn.io/{}"
+             """)),
+             ("app/icons.py", src(ICONS))]
+    calls = {c.at.line: c for c in service_calls(files)}
+    icon = calls[6]
+    assert (icon.url.var, icon.url.default, icon.scheme, icon.timeout.seconds) == (
+        "ICON_PROVIDER", "https://icons.acme-cdn.io/v2?site={domain}&size=32", "https", None)
+    mirror = calls[9]
+    assert (mirror.url.var, mirror.url.literal, mirror.timeout.seconds) == ("mirror.acme-cdn.io", True, 3.0)
+    # dev.py and prod.py, rival arms of one try, both set it: which one runs is the installation's, unknown
+    assert 12 not in calls

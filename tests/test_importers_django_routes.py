@@ -294,3 +294,94 @@ def test_api_keys_looked_up_in_request_code_are_the_web_process_s_only(tmp_path:
     services = {f.name: f.data for f in load_documents(docs).facts if f.kind == "service"}
     assert {s for s, d in services.items() if d.get("api_token_storage") == "plaintext"} == {"api"}
     assert any("the API keys looked up there not worker's to check" in r for r in _remarks(docs))
+
+
+def _settled(tmp: str) -> str:
+    """``tmp`` with a Django project's entry point and settings written under ``backend/``."""
+    for name, text in (("manage.py", _MANAGE), ("shop/settings.py", _SETTINGS)):
+        write(tmp, f"backend/{name}", text)
+    return tmp
+
+
+def test_djangos_admin_site_is_an_administrative_route_for_staff_signed_in_with_a_session(tmp_path: Any) -> None:
+    # admin.site.urls, the urls of an AdminSite subclass's object imported from another module, and a view merely
+    # named like one
+    tmp = _settled(str(tmp_path))
+    write(tmp, "backend/shop/urls.py", """
+        from django.contrib import admin
+        from django.urls import path
+        from shop.backoffice import staff_site
+        from shop import views
+        urlpatterns = [
+            path("admin/", admin.site.urls),
+            path("backoffice/", staff_site.urls),
+            path("site/", views.site),
+        ]
+    """)
+    write(tmp, "backend/shop/backoffice.py", """
+        from django.contrib.admin import AdminSite
+
+        class StaffSite(AdminSite):
+            site_header = "Shop"
+
+        staff_site = StaffSite(name="staff")
+    """)
+    write(tmp, "backend/shop/views.py", """
+        def site(request):
+            return None
+    """)
+    eps = _endpoints(load_artifacts([f"source:api={tmp}/backend"]))
+    for path in ("/admin/", "/backoffice/"):
+        site = eps[("api", "ANY", path)]
+        assert site.get("admin") is True
+        assert site.get("authn") == "session" and site.get("authz") == "role"
+    assert "admin" not in eps[("api", "ANY", "/site/")]
+
+
+def test_a_feeds_items_bounded_by_the_clients_limit_or_nothing_is_an_unpaginated_collection(tmp_path: Any) -> None:
+    tmp = _settled(str(tmp_path))
+    write(tmp, "backend/shop/urls.py", """
+        from django.urls import path
+        from shop import feeds
+        urlpatterns = [
+            path("feeds/<str:key>/orders", feeds.OrdersFeed()),
+            path("feeds/news", feeds.NewsFeed()),
+            path("feeds/latest", feeds.LatestFeed()),
+            path("feeds/capped", feeds.CappedFeed()),
+        ]
+    """)
+    write(tmp, "backend/shop/feeds.py", """
+        from django.contrib.syndication.views import Feed
+
+
+        class OrdersFeed(Feed):
+            def get_object(self, request, key):
+                return request
+
+            def items(self, request):
+                limit = request.GET.get("limit", 100)
+                return Order.objects.all()[: int(limit)] if limit else list(Order.objects.all())
+
+
+        class NewsFeed(Feed):
+            def items(self):
+                return News.objects.all()
+
+
+        class LatestFeed(Feed):
+            def items(self):
+                return News.objects.order_by("-date")[:20]
+
+
+        class CappedFeed(Feed):
+            def items(self, request):
+                limit = request.GET.get("limit", 100)
+                return News.objects.all()[: min(int(limit), 500)]
+    """)
+    eps = _endpoints(load_artifacts([f"source:api={tmp}/backend"]))
+    for path in ("/feeds/{key}/orders", "/feeds/news"):
+        feed = eps[("api", "ANY", path)]
+        assert (feed.get("returns_collection"), feed.get("pagination")) == (True, False), path
+    latest = eps[("api", "ANY", "/feeds/latest")]
+    assert latest.get("max_results") == 20 and "pagination" not in latest
+    assert "returns_collection" not in eps[("api", "ANY", "/feeds/capped")]  # min(): a cap not read, nothing said

@@ -105,6 +105,10 @@ class ArtifactDocument(Document):
     """Workload -> the command its container runs (compose's ``entrypoint`` and ``command``, else its Dockerfile's,
     as one text; "" when unknown) and the ``RUN`` commands its image is built with: which of its code's scripts the
     running process starts, and which only the build runs (``code_routes._own_calls``)."""
+    backups: tuple[tuple[str, Location], ...] | None = None
+    """What in a deployment may take backups (a workload naming a backup tool: ``infra.BACKUP_TOOLS``), and where;
+    None for an artifact that is no deployment: ``code_routes`` says a store drawn from code has none when the
+    deployment shows none."""
     start_orders: dict[str, str] = field(default_factory=dict)
     """Call (``source->target``) -> why it is a start order, not a call, unless the caller's code is read: a
     ``depends_on`` alone from a container the compose file gives nothing that could hold an address
@@ -595,6 +599,7 @@ class Body:
         self.builds: dict[str, tuple[str, str, str, Location]] = {}
         self.start_orders: dict[str, str] = {}
         self.programs: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.backups: tuple[tuple[str, Location], ...] | None = None
         self.routed_paths: dict[str, tuple[tuple[str, ...], str]] = {}
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.literal_secrets: dict[str, tuple[str, ...]] = {}
@@ -685,7 +690,8 @@ class Body:
                                 routed_paths=self.routed_paths,
                                 volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
                                 pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records),
-                                builds=self.builds, start_orders=self.start_orders, programs=self.programs)
+                                builds=self.builds, start_orders=self.start_orders, programs=self.programs,
+                                backups=self.backups)
 
 
 def applications(docs: Sequence[Document]) -> list[Document]:

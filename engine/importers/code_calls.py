@@ -204,19 +204,77 @@ the value assigned (None: assigned more than once, or by two modules: unknown) a
 
 
 def settings_of(files: Sequence[tuple[str, str]]) -> dict[str, tuple[ast.expr | None, _Scopes]]:
-    """The top-level names the service's settings modules (``settings.py``, ``settings/__init__.py``) assign."""
+    """The top-level names the service's settings modules (``settings.py``, ``settings/__init__.py``) assign, with
+    those of the modules they star-import (``from .base import *``: the imported module's names first, the
+    importing module's own assignments over them); two modules star-imported in different arms of one ``try``
+    (``try: from .dev import *`` / ``except: from .prod import *``: which one runs depends on the installation) that
+    both assign a name leave it unknown, as do two settings modules apart."""
+    texts = dict(files)
     out: dict[str, tuple[ast.expr | None, _Scopes]] = {}
-    for path, text in files:
+    for path, _text in files:
         if not (path == "settings.py" or path.endswith(("/settings.py", "/settings/__init__.py"))):
             continue
-        try:
-            tree = code_trees.parse(text, path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        scopes = _scopes(tree, path)
-        for name, value in scopes.names[tree].items():
+        found: dict[str, tuple[ast.expr | None, _Scopes, tuple[int, int] | None]] = {}
+        for module, arm in _star_chain(path, texts, set()):
+            tree = _parsed_tree(module, texts[module])
+            if tree is None:
+                continue
+            scopes = _scopes(tree, module)
+            for name, value in scopes.names[tree].items():
+                before = found.get(name)
+                rival = before is not None and before[2] is not None and arm is not None and \
+                    before[2][0] == arm[0] and before[2][1] != arm[1]
+                found[name] = (None if rival else value, scopes, arm)
+        for name, (value, scopes, _arm) in found.items():
             out[name] = (None if name in out else value, scopes)
     return out
+
+
+def _parsed_tree(path: str, text: str) -> ast.Module | None:
+    try:
+        return code_trees.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _star_chain(path: str, texts: Mapping[str, str], seen: set[str],
+                arm: tuple[int, int] | None = None) -> list[tuple[str, tuple[int, int] | None]]:
+    """A settings module and the modules of the service it star-imports, the imported first, each with the arm of a
+    ``try`` it is star-imported in (the ``try``'s position and the arm's index), or None."""
+    if path in seen:
+        return []
+    seen.add(path)
+    tree = _parsed_tree(path, texts[path])
+    if tree is None:
+        return [(path, arm)]
+    out: list[tuple[str, tuple[int, int] | None]] = []
+    for node in tree.body:
+        arms = [node.body, *(h.body for h in node.handlers)] if isinstance(node, ast.Try) else [[node]]
+        for index, body in enumerate(arms):
+            for st in body:
+                found = _star_module(path, st, texts) if isinstance(st, ast.ImportFrom) else None
+                if found is not None:
+                    key = (node.lineno, index) if isinstance(node, ast.Try) else arm
+                    out.extend(_star_chain(found, texts, seen, key))
+    out.append((path, arm))
+    return out
+
+
+def _star_module(path: str, node: ast.ImportFrom, texts: Mapping[str, str]) -> str | None:
+    """The file of the service's module a ``from m import *`` of file ``path`` names (relative, or by its dotted
+    name's last parts), or None."""
+    if not any(a.name == "*" for a in node.names):
+        return None
+    dotted = (node.module or "").split(".") if node.module else []
+    if node.level:
+        package = os.path.dirname(path).replace(os.sep, "/").split("/")
+        base = package[:len(package) - node.level + 1] if node.level > 1 else package
+        stem = "/".join([*base, *dotted])
+        candidates = [f"{stem}.py", f"{stem}/__init__.py"]
+        return next((c.lstrip("/") for c in candidates if c.lstrip("/") in texts), None)
+    suffixes = ("/" + "/".join(dotted) + ".py", "/" + "/".join(dotted) + "/__init__.py")
+    found = sorted(f for f in texts if ("/" + f).endswith(suffixes))
+    return found[0] if len(found) == 1 else None
 
 
 class _WithSettings:
@@ -284,6 +342,7 @@ def resolve(node: ast.expr | None, scopes: _Lookup, depth: int = 0) -> list[Part
                                                                 if k.arg == "default"), None)
         if isinstance(var, ast.Constant) and isinstance(var.value, str):
             text = default.value if isinstance(default, ast.Constant) and isinstance(default.value, (str, int)) \
+                else _text(resolve(default, scopes, depth + 1)) if isinstance(default, ast.Name | ast.Attribute) \
                 else None
             return [Ref(var.value, None if text is None else str(text))]
         return [None]
@@ -302,6 +361,27 @@ def resolve(node: ast.expr | None, scopes: _Lookup, depth: int = 0) -> list[Part
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" and \
             isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
         return _format(node.func.value.value, node, scopes, depth)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" and \
+            isinstance(node.func.value, ast.Name | ast.Attribute):
+        return _named_template(resolve(node.func.value, scopes, depth + 1), node, scopes, depth)
+    return [None]
+
+
+def _text(parts: Sequence[Part]) -> str | None:
+    """The text of pieces that are all literal, else None."""
+    return "".join(p for p in parts if isinstance(p, str)) if parts and all(isinstance(p, str) for p in parts) \
+        else None
+
+
+def _named_template(template: Sequence[Part], call: ast.Call, scopes: _Lookup, depth: int) -> list[Part]:
+    """``TEMPLATE.format(...)`` of a template held in a name or a setting: the template's own text formatted, when
+    the code writes it out; when it is an environment variable's value (``os.getenv("X_URL", DEFAULT)``), that
+    variable, whose value (or the code's default) gives the host: the fields filled in come after it."""
+    text = _text(template)
+    if text is not None:
+        return _format(text, call, scopes, depth)
+    if len(template) == 1 and isinstance(template[0], Ref):
+        return [template[0]]
     return [None]
 
 

@@ -130,6 +130,13 @@ class DjangoRoute:
     on a GET too when ``ACCOUNT_LOGOUT_ON_GET = True``), or empty."""
     url_credential: str = ""
     """How the view takes a credential in its URL (``code_url_credentials.python_handler``), said, or empty."""
+    feed: tuple[str, int | None] | None = None
+    """For a syndication ``Feed``'s route: what bounds the items its ``items()`` returns, said, and the server's cap
+    (None: nothing the server sets bounds them, the client's own ``limit`` or none); None when not a feed or not
+    known (``_feed_items``)."""
+    admin_site: str = ""
+    """What makes the route Django's admin site (``admin.site.urls``, or the ``urls`` of an ``AdminSite`` subclass's
+    instance), said with where, or empty."""
 
     @property
     def anonymous(self) -> bool:
@@ -468,6 +475,8 @@ class _ClassFacts:
     at: Location | None
     granting: dict[str, str] = field(default_factory=dict)
     """How each HTTP method's handler of the class makes an administrator (``_grants_admin``), by method."""
+    action_at: dict[str, Location] = field(default_factory=dict)
+    """Where each viewset action's method is defined, by name (the subclass's own first)."""
 
 
 _VIEWSET_ACTIONS = {"list": "GET", "create": "POST", "retrieve": "GET", "update": "PUT", "partial_update": "PATCH",
@@ -620,7 +629,39 @@ class _Reader:
                                      f"include({ast.unparse(view.args[0])}) names no URL configuration read: the "
                                      "routes under it are not read"))
             return
+        site = self._admin_site(f, view)
+        if site:
+            self.routes.append(DjangoRoute("ANY", _join(prefix, piece), Location(f, entry.lineno, entry.col_offset + 1),
+                                           ast.unparse(view), admin_site=site))
+            return
         self._view(f, entry, _join(prefix, piece), view, set())
+
+    def _admin_site(self, f: str, view: ast.expr) -> str:
+        """Why a view of file ``f`` is Django's admin site, said with where: ``admin.site.urls`` (``from
+        django.contrib import admin``), ``site.urls`` (``from django.contrib.admin import site``), or the ``urls`` of
+        an object of ``AdminSite`` or of a class of the project deriving from it (``my_site = MyAdminSite()`` in this
+        module or one it is imported from); empty for any other view."""
+        if not (isinstance(view, ast.Attribute) and view.attr == "urls"):
+            return ""
+        owner = view.value
+        where = f"{ast.unparse(view)}, {f}:{view.lineno}"
+        if isinstance(owner, ast.Attribute) and owner.attr == "site" and isinstance(owner.value, ast.Name) and \
+                _imported_from(self.p.trees[f], owner.value.id) == "django.contrib.admin":
+            return f"Django's admin site ({where})"
+        if not isinstance(owner, ast.Name):
+            return ""
+        if _imported_from(self.p.trees[f], owner.id) == "django.contrib.admin.site":
+            return f"Django's admin site ({where})"
+        here, name = f, owner.id
+        came = self.p.imports(f).get(name)
+        if came is not None and came[0] is not None and came[1]:
+            here, name = came[0], came[1]
+        made = self.p.assigned(self.p.trees[here]).get(name)
+        if not (isinstance(made, ast.Call) and _name(made.func)):
+            return ""
+        if any(n == "AdminSite" for n, _c in self._chain(here, _name(made.func))):
+            return f"an AdminSite of Django's ({ast.unparse(made)} at {here}:{made.lineno}; {where})"
+        return ""
 
     def _pattern(self, f: str, node: ast.expr) -> str | None:
         """A URL pattern argument of file ``f``: a string, a module-level name assigned one (``prefix = ""``, the
@@ -657,8 +698,10 @@ class _Reader:
         if found is None and isinstance(view, ast.Attribute) and isinstance(view.value, ast.Name):
             module = self.p.imports(f).get(view.value.id)
             found = self.p.find_function(module[0], name) if module and module[0] and not module[1] else None
+        feed: tuple[str, int | None] | None = None
         if found is None and isinstance(view, ast.Call) and not view.args and _name(view.func):
             found = self._instance_handler(f, view.func)
+            feed = self._feed_items(f, view.func)
         methods: tuple[str, ...] = ("ANY",)
         allauth = self._allauth_view(f, view)
         prot = Protections(decorators=tuple(sorted(wrapped)), library_limit=self._allauth_said(allauth))
@@ -687,7 +730,10 @@ class _Reader:
             self._add(methods, path, at, ast.unparse(view),
                       Location(found[0], found[1].lineno, found[1].col_offset + 1), drf, prot, grants_admin=admin,
                       url_credential=code_url_credentials.python_handler(
-                          found[0], found[1], code_url_credentials.path_params(path)) or "")
+                          found[0], found[1], code_url_credentials.path_params(path)) or "", feed=feed)
+            return
+        if feed is not None:  # a feed whose class defines no get_object: Django's Feed takes the request itself
+            self.routes.append(DjangoRoute("ANY", path, at, ast.unparse(view), None, False, prot, feed=feed))
             return
         self._allauth_add(allauth, path, at, ast.unparse(view), prot)
 
@@ -837,6 +883,7 @@ class _Reader:
         external: set[str] = set()
         own: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
         granting: dict[str, str] = {}
+        action_at: dict[str, Location] = {}
         for where, cls in chain:
             if cls is None:
                 external.add(where)
@@ -851,6 +898,7 @@ class _Reader:
                         handlers.update(_compared_methods(st))
                     elif st.name in _VIEWSET_ACTIONS or "action" in _decorators(st.decorator_list)[0]:
                         actions.setdefault(st.name, st)
+                        action_at.setdefault(st.name, Location(where, st.lineno, st.col_offset + 1))
                     if st.name in HTTP or st.name == "dispatch":
                         decorated |= _decorators(st.decorator_list)[1]
                         own.append((where, st))
@@ -873,7 +921,7 @@ class _Reader:
         first = chain[0][1] if chain and chain[0][1] is not None else None
         return _ClassFacts(handlers, actions, external, drf, prot,
                            Location(chain[0][0], first.lineno, first.col_offset + 1) if first else None,
-                           {m: why for m, why in granting.items() if why})
+                           {m: why for m, why in granting.items() if why}, action_at)
 
     def _class_view(self, f: str, at: Location, path: str, view: ast.Call, wrapped: set[str]) -> None:
         assert isinstance(view.func, ast.Attribute)
@@ -926,8 +974,8 @@ class _Reader:
                     if isinstance(listed, (ast.List, ast.Tuple)) else ["GET"]
                 piece = route_path(_string(kw.get("url_path")) or fn_name, regex=True)  # DRF's url_path: a regex
                 path = f"{base}/{{{lookup}}}/{piece}/" if detail else f"{base}/{piece}/"
-                self._add(sorted(methods), _join(prefix, path), at, f"{_name(call.args[1])}.{fn_name}", facts.at,
-                          True, facts.protections)
+                self._add(sorted(methods), _join(prefix, path), at, f"{_name(call.args[1])}.{fn_name}",
+                          facts.action_at.get(fn_name, facts.at), True, facts.protections)
 
     def _lookup(self, f: str, name: str) -> str:
         for _where, cls in self._chain(f, name):
@@ -979,12 +1027,65 @@ class _Reader:
         return out
 
     def _add(self, methods: Sequence[str], path: str, at: Location, view: str, view_at: Location | None, drf: bool,
-             prot: Protections, sign_in: str = "", grants_admin: str = "", url_credential: str = "") -> None:
+             prot: Protections, sign_in: str = "", grants_admin: str = "", url_credential: str = "",
+             feed: tuple[str, int | None] | None = None) -> None:
         for m in methods:
             if m in ("HEAD", "OPTIONS") and len(methods) > 1:
                 continue
             self.routes.append(DjangoRoute(m, path, at, view, view_at, drf, prot, sign_in, grants_admin,
-                                           url_credential=url_credential))
+                                           url_credential=url_credential, feed=feed))
+
+    def _feed_items(self, f: str, cls: ast.expr) -> tuple[str, int | None] | None:
+        """What bounds the items of a syndication ``Feed`` the view is an instance of, from the ``items`` method its
+        class or a base defines (Django renders every item it returns into one document): said, with the server's
+        cap when every slice of it is cut at a number (``[:50]``), None as the cap when it slices nothing or slices
+        at a value the request gives (``[:int(request.GET.get("limit", 100))]``: the client chooses, up to all);
+        None when the view is no feed, or its bound is something else (a setting: not known)."""
+        name, where = _name(cls), f
+        if isinstance(cls, ast.Attribute) and isinstance(cls.value, ast.Name):
+            module = self.p.imports(f).get(cls.value.id)
+            where = module[0] if module and module[0] and not module[1] else f
+        chain = self._chain(where, name)
+        if not any(c is None and n == "Feed" for n, c in chain):
+            return None
+        found = next(((file, st) for file, c in chain if c is not None for st in c.body
+                      if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name == "items"), None)
+        if found is None:
+            return None
+        file, fn = found
+        said = f"{name}'s items() ({file}:{fn.lineno})"
+        uppers = [n.slice.upper for n in ast.walk(fn)
+                  if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice)]
+        if not uppers:
+            return f"{said} returns every item it finds, no slice", None
+        cuts = [u.value for u in uppers if isinstance(u, ast.Constant) and isinstance(u.value, int)]
+        if len(cuts) == len(uppers):
+            return f"{said} cuts its items at {max(cuts)}", max(cuts)
+        asked = {t.id: ast.unparse(n.value) for n in ast.walk(fn) if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name) and _REQUEST_VALUE.search(ast.unparse(n.value))}
+        for u in uppers:
+            names = {x.id for x in ast.walk(u) if isinstance(x, ast.Name)} if u is not None else set()
+            if u is not None and not _CAPPED.search(ast.unparse(u)) and (
+                    names & set(asked) or _REQUEST_VALUE.search(ast.unparse(u))):
+                given = next((asked[n] for n in sorted(names) if n in asked), ast.unparse(u))
+                return f"{said} slices them at a number the client gives ({given}), with no maximum", None
+        return None
+
+
+_REQUEST_VALUE = re.compile(r"\brequest\.(?:GET|POST|query_params|data)\b")
+"""A value of the request's query string or body (Django's ``request.GET``, DRF's ``request.query_params``)."""
+_CAPPED = re.compile(r"\bmin\(")
+"""A bound the server takes the lower of (``min(int(limit), 500)``)."""
+
+
+def _imported_from(tree: ast.Module, local: str) -> str:
+    """The dotted name a module-level ``from m import n`` binds to ``local`` (``m.n``; an alias's too), or empty."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if (alias.asname or alias.name) == local:
+                    return f"{node.module}.{alias.name}"
+    return ""
 
 
 def _rewraps(entry: ast.expr) -> bool:

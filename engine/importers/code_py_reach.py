@@ -9,6 +9,8 @@ what it calls, and never by a guess:
 - ``f(...)``: the function ``f`` of the same module, else the one the module imports under that name (``from
   pkg.mod import f``: a function of the file ``pkg/mod.py``), else the one function of the service so named;
 - ``C(...)``: the class's ``__init__``; ``C.m(...)``: its method ``m`` (its bases' too);
+- ``mod.f(...)``: the function ``f`` of the service's module imported as ``mod`` (``from pkg import mod``, ``import
+  pkg.mod as mod``);
 - ``self.m(...)`` / ``cls.m(...)``: a method of the enclosing class or of its bases;
 - ``v.m(...)`` where the function assigned ``v = C(...)``, and ``self.v.m(...)`` where the class's ``__init__``
   assigns ``self.v = C(...)`` or a property (``@property``, ``@cached_property``) ``v`` returns ``C(...)`` or is
@@ -74,6 +76,7 @@ class _Module:
     functions: dict[str, _Func] = field(default_factory=dict)
     classes: dict[str, ast.ClassDef] = field(default_factory=dict)
     imported: dict[str, str] = field(default_factory=dict)  # local name -> dotted module it comes from
+    aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted module (``import a.b as m``)
 
 
 def _dotted_file(module: str) -> tuple[str, str]:
@@ -114,6 +117,10 @@ class Index:
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                     for a in node.names:
                         m.imported[a.asname or a.name] = node.module
+                elif isinstance(node, ast.Import):
+                    for a in node.names:
+                        if a.asname:
+                            m.aliases[a.asname] = a.name
             self.modules[path] = m
 
     def _one(self, found: Sequence[tuple[str, _T]], path: str, name: str) -> tuple[str, _T] | None:
@@ -304,12 +311,28 @@ class Index:
                 target = local[owner.id]
             elif owner.id not in self.modules[path].functions:
                 target = self.klass(path, owner.id)  # a class's own method, called on the class
+                if target is None:
+                    return self._module_function(path, owner.id, f.attr)
         elif isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name) and owner.value.id == "self" \
                 and cls is not None:
             target = self._attribute_class(self.owner_path(cls, path), cls, owner.attr)
         if target is None:
             return None
         return self.method(target[0], target[1], f.attr)
+
+    def _module_function(self, path: str, local: str, name: str) -> tuple[str, _Func] | None:
+        """The function ``name`` of the service's module that module ``path`` imports as ``local`` (``from pkg import
+        mod`` or ``import pkg.mod as local``: ``local.name(...)``), when one file of the service is that module."""
+        m = self.modules[path]
+        dotted = m.aliases.get(local) or (f"{m.imported[local]}.{local}" if local in m.imported else None)
+        if dotted is None:
+            return None
+        files = _dotted_file(dotted)
+        found = [p for p in self.modules if p.endswith(files) or ("/" + p).endswith(files)]
+        if len(found) != 1:
+            return None
+        func = self.modules[found[0]].functions.get(name)
+        return (found[0], func) if func is not None else None
 
     def owner_path(self, cls: ast.ClassDef, default: str) -> str:
         """The file a class is defined in."""
@@ -374,6 +397,24 @@ def id_records(func: _Func) -> dict[str, str]:
                        and a.id in ids), None)
             if by is not None:
                 out.setdefault(n.targets[0].id, by)
+    return out
+
+
+_REQUEST_VALUES = re.compile(r"^(?:request|req)\.(?:GET|POST|query_params|data|args|form|values|json)"
+                             r"(?:\.get\(|\[)")
+"""A value read from the request's query string or body: Django's ``request.GET.get("url")`` and ``request.POST``,
+Django REST framework's ``request.query_params`` and ``request.data``, Flask's ``request.args``, ``form``,
+``values`` and ``json``, by key or with ``get``."""
+
+
+def request_values(func: _Func) -> dict[str, str]:
+    """The local names a handler binds to a value its caller chose (``url = request.GET.get("url")``): local name ->
+    the value read, said (``request.GET.get('url')``), in the order of the text."""
+    out: dict[str, str] = {}
+    for n in sorted((n for n in ast.walk(func) if isinstance(n, ast.Assign)), key=lambda n: (n.lineno, n.col_offset)):
+        if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and \
+                isinstance(n.value, ast.Call | ast.Subscript) and _REQUEST_VALUES.match(ast.unparse(n.value)):
+            out.setdefault(n.targets[0].id, ast.unparse(n.value))
     return out
 
 
@@ -497,4 +538,4 @@ def has_paid_call(texts: Sequence[tuple[str, str]]) -> bool:
 
 
 __all__ = ["DEPTH", "HTTP_CLIENTS", "PROVIDER_CLIENTS", "Index", "Reached", "Sink", "has_paid_call", "id_records",
-           "paid_sink"]
+           "paid_sink", "request_values"]

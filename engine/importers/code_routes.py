@@ -143,6 +143,7 @@ from engine.importers import (
     code_servlets,
     code_settings,
     code_spring_security,
+    code_sqlite,
     code_swallowed,
     code_telemetry,
     code_timeouts,
@@ -222,6 +223,9 @@ class Route:
     """Where its handler runs SQL scripts over a database (schema or bulk data upkeep): an operator's function."""
     test_only: str | None = None
     """Where its authors' comment marks the route for testing or debugging only: no function for users."""
+    admin_site: str | None = None
+    """What makes it a framework's administration site (Django's ``admin.site.urls``), said with where: every
+    model's records, users and permissions edited through it, signed in with a session, open to staff only."""
     grants_admin: str | None = None
     """How its handler makes an administrator (a Django view building a user with ``is_superuser=True``): the
     function of whoever administers the installation, never of a user."""
@@ -264,6 +268,9 @@ class Route:
     turns the handling off, and drops it otherwise (``_settled_key``); stated by neither until then."""
     collection: tuple[str, bool] | None = None
     """The collection type its handler returns (``List<Owner>``), and whether it takes a page or a limit."""
+    feed: tuple[str, int | None] | None = None
+    """For a syndication feed's route (Django's ``Feed``): what bounds the items it renders into one document, said,
+    and the server's cap (None: nothing the server sets bounds them)."""
     capped: tuple[int, str] | None = None
     """The most items its handler lets through (it cuts the list it returns: ``subList(0, 9)``), and where."""
     paid: str | None = None
@@ -376,6 +383,10 @@ class Traits:
     (``code_client_ip``)."""
     embedded: code_embedded.Embedded | None = None
     """The embedded in-memory database its Java code writes its data to (``code_embedded``)."""
+    sqlite: code_sqlite.SQLite | None = None
+    """What shows that its Python code keeps its data in a SQLite file (``code_sqlite``)."""
+    sqlite_store: code_sqlite.SQLiteStore | None = None
+    """That SQLite file as deployed, the deployment connecting it to no relational database (``_sqlite_stores``)."""
     actuator: spring.Actuator | None = None
     """The Spring Boot actuator endpoints that dump or change its state, which its own default configuration file
     exposes on its application port (``spring.actuator_of``)."""
@@ -702,7 +713,9 @@ def _django_routes(texts: Sequence[tuple[str, str]], remarks: list[tuple[Locatio
             r.method, r.path, r.at, "Django URL pattern",
             handler=r.view_at, login=f"{r.sign_in} ({where})" if r.sign_in else None,
             grants_admin=r.grants_admin or None, writes=r.writes or None,
-            query_credential=r.url_credential or None,
+            query_credential=r.url_credential or None, admin_site=r.admin_site or None, feed=r.feed,
+            authn=("session", "the admin site signs staff in through its own login form, with a Django session")
+            if r.admin_site else None,
             permitted=f"its Django REST framework permission_classes are {allowed} ({where})" if r.anonymous else None,
             throttle=f"its Django REST framework throttle_classes are {', '.join(p.throttles or ())} ({where})"
             if p.throttles else f"{p.library_limit or p.own_limit} ({where})" if p.library_limit or p.own_limit
@@ -812,8 +825,9 @@ def _shared_datasource_logins(docs: Sequence[Document]) -> list[Document]:
 def _python_reached(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
     """``routes`` with what each Python route's handler reaches through the service's own modules
     (``code_py_reach``): ``paid`` where it reaches a call of an AI provider's SDK that runs a model and bills it;
-    ``fetch`` where it sends a request to the URL of a record it loads by an id the request gives (a webhook, an
-    action: a URL some caller of the API saved), unchecked on the way."""
+    ``fetch`` where it sends a request to a URL its caller gives (``url = request.GET.get("url")``, handed on through
+    the service's functions), or to the URL of a record it loads by an id the request gives (a webhook, an action: a
+    URL some caller of the API saved), unchecked on the way."""
     handled = [r for r in routes if r.handler is not None and r.handler.file.endswith(".py")]
     paid = bool(handled) and code_py_reach.has_paid_call(texts)
     fetch = bool(handled) and any(f.endswith(".py") and any(c in t for c in code_py_reach.HTTP_CLIENTS)
@@ -832,7 +846,14 @@ def _python_reached(routes: Sequence[Route], texts: Sequence[tuple[str, str]]) -
             via = f", reached through {' -> '.join(found.through)}" if len(found.through) > 1 else ""
             r = replace(r, paid=f"{found.what}{via}")  # noqa: PLW2901 -- the route with what its handler reaches
         start = index.enclosing(handler) if fetch and r.fetch is None else None
-        for record, by in (code_py_reach.id_records(start[1]) if start else {}).items():
+        asked = code_py_reach.request_values(start[1]) if start else {}
+        for name, read in asked.items():  # one by one, to say which value of the request is fetched
+            sent = index.url_reach(handler, {name: "url"})
+            if sent is not None:
+                via = f", reached through {' -> '.join(sent.through)}" if len(sent.through) > 1 else ""
+                r = replace(r, fetch=f"{sent.what}, the URL the request gives ({read}){via}")  # noqa: PLW2901
+                break
+        for record, by in (code_py_reach.id_records(start[1]) if start and r.fetch is None else {}).items():
             sent = index.url_reach(handler, {record: "record"})
             if sent is not None:
                 via = f", reached through {' -> '.join(sent.through)}" if len(sent.through) > 1 else ""
@@ -1006,6 +1027,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     if any(w.own for h in doc.handlers for w in h.writes):  # it writes: where its data lives counts
         embedded = code_embedded.embedded_store(list(zip(build_files, builds, strict=True)), java, config)
         doc.traits = replace(doc.traits, embedded=embedded)
+    doc.traits = replace(doc.traits, sqlite=code_sqlite.sqlite_of([(f, t) for f, t in texts if f.endswith(".py")]))
     if texts:
         doc.client_groups = frozenset(group for group, _what, words in spring.CLIENTS
                                       if any(words.search(t) for t in [*builds, *(text for _f, text in texts)]))
@@ -3307,6 +3329,32 @@ def _record_debug_mode(body: Body, service: str, found: tuple[bool, Location, st
     body.note("services", service, f"debug_mode {str(value).lower()}: {why}")
 
 
+def _record_sqlite(body: Body, service: str, store: code_sqlite.SQLiteStore) -> None:
+    """The SQLite file a service keeps its data in (``_sqlite_stores``): a relational datastore it owns and writes,
+    the system of record, on its volume or none, with no backups unless the deployment names a backup tool."""
+    name, at = store.name, store.found.at
+    body.fact("datastores", {"name": name, "kind": "relational", "engine": "sqlite", "owner": service,
+                             "writers": [service]}, at)
+    body.set("datastores", name, "role", "system_of_record", at)
+    body.note("datastores", name, f"role system_of_record: {service}'s code keeps its data in a SQLite file "
+                                  f"({store.found.what}, {at}) and the deployment connects it to no database server: "
+                                  "that file is the only copy of what it writes")
+    if store.volume is not None:
+        kept, why, where = store.volume
+        body.set("datastores", name, "durable_storage", kept, where)
+        body.note("datastores", name, f"durable_storage {str(kept).lower()}: {why} ({where.file}:{where.line}); "
+                                      "where the file lies on it is not read" if kept else
+                  f"durable_storage false: {why} ({where.file}:{where.line}): the file is lost when the container is "
+                  "recreated")
+    if store.backups is not None:
+        what, where = store.backups
+        body.note("datastores", name, f"backups not stated: {what} ({where.file}:{where.line}) may take them")
+    else:
+        body.set("datastores", name, "backups.enabled", False, at)
+        body.note("datastores", name, "backups enabled false: no backup job, backup sidecar, snapshot or backup tool "
+                                      "anywhere in the deployment (state backups if they are taken outside it)")
+
+
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_ai.record(body, service, traits.ai_clients)
     code_query_limits.record(body, service, traits.query_worker)
@@ -3324,6 +3372,8 @@ def _record_traits(body: Body, service: str, traits: Traits) -> None:
                                        f"{e.engine} on its runtime classpath ({e.at}), its code writes through JPA or "
                                        "JDBC and no configuration of it names a database server: Spring Boot keeps "
                                        "its data in an embedded in-memory database, lost on every restart")
+    if traits.sqlite_store is not None:
+        _record_sqlite(body, service, traits.sqlite_store)
     if traits.local_state is not None:
         what, at = traits.local_state
         body.set("services", service, "state", "instance_local", at)
@@ -3584,6 +3634,14 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
         body.note("endpoints", ident, f"admin true: its handler runs SQL scripts over a database ({r.maintenance}), "
                                       "an upkeep of the schema or of the data in bulk, for an operator, never for a "
                                       "user")
+    if r.admin_site:
+        body.set("endpoints", ident, "admin", True, r.at)
+        body.note("endpoints", ident, f"admin true: {r.admin_site}, where staff edit every registered model's "
+                                      "records, the users and their permissions")
+        if "authz" not in (body.get("endpoints", ident) or {}):
+            body.set("endpoints", ident, "authz", "role", r.at)
+            body.note("endpoints", ident, "authz role: the admin site admits active staff users only "
+                                          "(AdminSite.has_permission) and checks each model's permissions")
     if r.grants_admin:
         body.set("endpoints", ident, "admin", True, r.at)
         body.note("endpoints", ident, f"admin true: {r.grants_admin}, a function of whoever administers the "
@@ -3604,12 +3662,27 @@ def _handler_facts(body: Body, ident: str, r: Route, service: str, limits: tuple
             body.set("endpoints", ident, "per_user_operation_limit", False, r.at)
             body.note("endpoints", ident, f"per_user_operation_limit false: no code of {service} names a rate limit, "
                                           "quota or throttle")
+    _collection_facts(body, ident, r)
+
+
+def _collection_facts(body: Body, ident: str, r: Route) -> None:
+    """The collection its handler returns, whether it pages it, and the most items it lets through."""
     if r.collection:
         body.set("endpoints", ident, "returns_collection", True, r.at)
         if not r.collection[1]:
             body.set("endpoints", ident, "pagination", False, r.at)
         body.note("endpoints", ident, f"returns_collection: its handler returns {r.collection[0]}" + (
             "" if r.collection[1] else ", and takes no page, size or limit (pagination false)"))
+    if r.feed:
+        said, cap = r.feed
+        body.set("endpoints", ident, "returns_collection", True, r.at)
+        if cap is None:
+            body.set("endpoints", ident, "pagination", False, r.at)
+        else:
+            body.set("endpoints", ident, "max_results", cap, r.at)
+        body.note("endpoints", ident, f"returns_collection: a syndication feed renders the items it finds into one "
+                                      f"document: {said}" + (" (pagination false)" if cap is None else
+                                                             f" (max_results {cap})"))
     if r.capped:
         body.set("endpoints", ident, "max_results", r.capped[0], r.at)
         body.note("endpoints", ident,
@@ -4720,8 +4793,45 @@ def _own_calls(routed: Sequence[RoutesDocument], docs: Sequence[Document]
     return out
 
 
+def _sqlite_stores(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``sqlite_store`` on each service whose code keeps its data in a SQLite file (``code_sqlite``) and
+    that a deployment runs without connecting it to any relational database: that file is its datastore, named
+    ``sqlite`` (``<service>-sqlite`` when several services keep one), on the volume the deployment gives the service
+    (its ``stateful``) or on none, backed up only if something in the deployment names a backup tool."""
+    coded = {d.service for d in docs if isinstance(d, RoutesDocument) and d.traits.sqlite is not None}
+    deployments = [d for d in docs if isinstance(d, ArtifactDocument) and not isinstance(d, RoutesDocument)
+                   and d.backups is not None and isinstance(d.data, dict)]
+    if not coded or not deployments:
+        return list(docs)  # no deployment: whether a database server is used instead is not known
+    relational = {str(s.get("name")) for dep in deployments for s in dep.data.get("datastores") or []
+                  if isinstance(s, dict) and s.get("kind") == "relational"}
+    drawn = code_calls.deployment(docs)
+    services: dict[str, tuple[ArtifactDocument, int, dict[str, Any]]] = {}
+    for dep in deployments:
+        for i, svc in enumerate(dep.data.get("services") or []):
+            if isinstance(svc, dict) and svc.get("name") in coded:
+                services.setdefault(str(svc["name"]), (dep, i, svc))
+    kept = sorted(s for s in coded if s in services and not any(str(i.get("to")) in relational
+                                                                 for i, _e in drawn.get(s, [])))
+    backups = next((b for dep in deployments for b in dep.backups or ()), None)
+    out: list[Document] = []
+    for d in docs:
+        if isinstance(d, RoutesDocument) and d.service in kept and d.traits.sqlite is not None:
+            where, i, svc = services[d.service]
+            volume = (True, f"the deployment keeps {d.service}'s data on a volume", where.locate(("services", i,
+                                                                                                  "stateful"))) \
+                if svc.get("stateful") is True else \
+                (False, f"no volume of the deployment keeps {d.service}'s files", where.locate(("services", i)))
+            name = "sqlite" if len(kept) == 1 else safe_name(f"{d.service}-sqlite")
+            d = replace(d, traits=replace(d.traits, sqlite_store=code_sqlite.SQLiteStore(  # noqa: PLW2901
+                name, d.traits.sqlite, volume, backups)))
+        out.append(d)
+    return out
+
+
 def compose(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with each service's routes placed behind the gateway routes and entry points of the others."""
+    docs = _sqlite_stores(docs)
     docs = _unread_file_properties(_unread_variables(_worker_processes(_django_processes(_stored_urls(docs)))))
     docs = _read_accesses(_unserved_retries(_refused_credentials(_unread_credentials(_start_order_only(
         _unproxied_links(_by_image(_unread_settings(docs))))))))

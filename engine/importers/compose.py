@@ -198,7 +198,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _shared_file_logins(body, scan)
     _builds(doc, body, services, scan)
     record_cache_roles(body)
-    record_systems_of_record(body, _backups(doc, services))
+    body.backups = tuple(_backups(doc, services))
+    record_systems_of_record(body, body.backups)
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
 
 
@@ -927,11 +928,20 @@ _CONFIG_FILE = re.compile(r"\.(?:sql|sh|conf|cnf|cfg|ini|ya?ml|toml|properties|x
 """A single script or configuration file mounted into a container (``./init.sql:/app/init.sql``)."""
 
 
+_DATA_DIR = re.compile(r"(?:^|[-_.])(?:data|db|database|storage|state)$", re.IGNORECASE)
+"""The last part of a directory named for the data kept in it (``/etc/app/data``): an application that keeps its
+files under ``/etc`` still writes them there."""
+
+
 def _keeps_data(target: str) -> bool:
     """Whether a volume mounted at ``target`` can keep data the container writes (not a script or configuration
-    it reads at start)."""
+    it reads at start; a directory under ``/etc`` named for data, ``/etc/app/data``, keeps data)."""
     path = target.rstrip("/")
-    return not (any(path == d or path.startswith(d + "/") for d in _INIT_DIRS) or _CONFIG_FILE.search(path))
+    if _CONFIG_FILE.search(path):
+        return False
+    if path.startswith("/etc/") and _DATA_DIR.search(path.rsplit("/", 1)[-1]):
+        return True
+    return not any(path == d or path.startswith(d + "/") for d in _INIT_DIRS)
 
 
 def _mounts(doc: Document, spec: dict[str, Any], at: Path) -> list[tuple[str, bool, Location]]:

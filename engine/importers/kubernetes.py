@@ -411,7 +411,8 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     _spans_sent_nowhere(workloads, mentions, body)
     mesh.apply({ident: (str(d["from"]), str(d["to"])) for ident, d in body.items.get("interactions", {}).items()})
     infra.record_cache_roles(body)
-    infra.record_systems_of_record(body, _backups(objs))
+    body.backups = tuple(_backups(objs))
+    infra.record_systems_of_record(body, body.backups)
     return [body.document()]
 
 
