@@ -7,13 +7,13 @@ Size, nesting depth and alias expansion are bounded before any object is built, 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from engine import budget
 from engine.errors import InputError, Location
@@ -24,41 +24,87 @@ from engine.neutral import forbidden_char
 __all__ = ["DEFAULT_LIMITS", "Document", "Limits", "Path", "Positions", "decode", "keypath", "load", "parse",
            "parse_all", "read_text"]
 
-try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
-    from yaml import CSafeLoader as _BaseLoader
 
-    _C_PARSER = True
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+class _PyYAML:
+    """PyYAML, imported when a reader first needs it: a block-style design of common values (``_LineReader``, the
+    values ``_common_plain`` decides) is read without it, and importing it is about a tenth of a one-shot check
+    (``yaml.reader`` compiles a character class over all of Unicode as it loads). Its names are copied here then,
+    so that each later use is a plain attribute read."""
 
-    _C_PARSER = False
+    def __getattr__(self, name: str) -> Any:
+        import yaml as module
+
+        self.__dict__.update(vars(module))
+        return getattr(module, name)
+
+
+if TYPE_CHECKING:
+    import yaml
+else:
+    yaml = _PyYAML()
 
 _MEMO = 65_536
 """Scalars whose implicit tag one loader remembers (a design repeats its values: 386,000 scalars at 5,000
 services, some 40,000 distinct); bounded, so that a hostile file of unique values costs no more memory."""
 
 
-class _Loader(_BaseLoader):
-    """The safe loader, remembering the implicit tag of each scalar text it has resolved.
+def _loader_class(base: Any) -> Any:
+    class _Loader(base):  # type: ignore[misc]
+        """The safe loader, remembering the implicit tag of each scalar text it has resolved.
 
-    The C parser calls ``resolve`` back in Python for every scalar, and PyYAML's runs its regular expressions
-    each time: a third of parsing a large design. With no path resolvers (the safe loader has none) the tag
-    depends only on the text and its style, so the answer is kept.
-    """
+        The C parser calls ``resolve`` back in Python for every scalar, and PyYAML's runs its regular expressions
+        each time: a third of parsing a large design. With no path resolvers (the safe loader has none) the tag
+        depends only on the text and its style, so the answer is kept.
+        """
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._tags: dict[tuple[type, Any, Any], str] = {}
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self._tags: dict[tuple[type, Any, Any], str] = {}
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        key = (kind, value, implicit)
-        try:
-            return self._tags[key]
-        except KeyError:
-            tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            if len(self._tags) < _MEMO:
-                self._tags[key] = tag
-            return tag
+        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+            key = (kind, value, implicit)
+            try:
+                return self._tags[key]
+            except KeyError:
+                tag: str = super().resolve(kind, value, implicit)
+                if len(self._tags) < _MEMO:
+                    self._tags[key] = tag
+                return tag
+
+    return _Loader
+
+
+class _Safe:
+    """What the readers make of PyYAML's safe schema, once (``_safe``): the C parser's loader where libyaml is built
+    in (about 10x faster), else the pure-Python one; the loader that remembers tags; a constructor; a resolver and
+    its first-character table."""
+
+    def __init__(self) -> None:
+        self.c_parser: bool = yaml.__with_libyaml__
+        self.base: Any = yaml.CSafeLoader if self.c_parser else yaml.SafeLoader
+        self.loader: Any = _loader_class(self.base)
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.resolver = yaml.resolver.Resolver()
+        self.first: dict[str | None, Any] = self.resolver.yaml_implicit_resolvers
+        """The implicit types of the safe schema by the first character they may start with (digits, signs, ``.``,
+        ``~``, the letters of ``true``, ``null``... and ``''`` for the empty text; ``None``: any), the resolver's own
+        table (read live: a type added to it later counts)."""
+
+
+@functools.cache
+def _safe() -> _Safe:
+    return _Safe()
+
+
+_SAFE_NAMES = {"_Loader": "loader", "_BaseLoader": "base", "_C_PARSER": "c_parser", "_constructor": "constructor",
+               "_resolver": "resolver", "_RESOLVED_FIRST": "first"}
+
+
+def __getattr__(name: str) -> Any:
+    """The objects made of PyYAML by their names (``_safe``), for callers outside the readers."""
+    if name in _SAFE_NAMES:
+        return getattr(_safe(), _SAFE_NAMES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _SAFE_TAGS = {
@@ -70,7 +116,6 @@ _SAFE_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 _STR_TAG = "tag:yaml.org,2002:str"
-_constructor = yaml.constructor.SafeConstructor()
 
 
 def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -116,7 +161,7 @@ def _check_events(text: str, path: str, limits: Limits) -> None:
     """Bound nesting depth before composing (the composer recurses)."""
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=_safe().loader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > limits.max_depth:
@@ -352,8 +397,9 @@ class _Builder:
                     and forbidden_char(node.value) >= 0):
                 raise self._char_error(node)
             return node.value
+        constructor = _safe().constructor
         try:
-            return _constructor.yaml_constructors[node.tag](_constructor, node)
+            return constructor.yaml_constructors[node.tag](constructor, node)
         except (ValueError, yaml.YAMLError) as exc:
             raise InputError(f"bad value: {exc}", _mark_loc(self.path, node.start_mark)) from None
 
@@ -383,22 +429,51 @@ _NO_KEY = object()
 """In a mapping, no key read yet whose value comes next."""
 _MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
 _SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
-_resolver = yaml.resolver.Resolver()
-
-
-_RESOLVED_FIRST: dict[str | None, Any] = _resolver.yaml_implicit_resolvers
-"""The implicit types of the safe schema by the first character they may start with (digits, signs, ``.``, ``~``,
-the letters of ``true``, ``null``... and ``''`` for the empty text; ``None``: any), the resolver's own table (read
-live: a type added to it later counts)."""
 
 
 def _plain_tag(value: str, implicit: tuple[bool, bool]) -> str:
     """The tag of a plain scalar, as ``Resolver.resolve`` gives it: text starting with a character no implicit type
     starts with (``svc-0042``, ``/orders``, most names) is text without running the resolver's expressions."""
-    if value and value[0] not in _RESOLVED_FIRST and None not in _RESOLVED_FIRST:
+    safe = _safe()
+    first = safe.first
+    if value and value[0] not in first and None not in first:
         return _STR_TAG
-    tag: str = _resolver.resolve(yaml.ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
+    tag: str = safe.resolver.resolve(yaml.ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
     return tag
+
+
+_DEFAULT_FIRST = frozenset("!&*-+.0123456789<=FNOTYfnoty~")
+"""The first characters of PyYAML's default implicit types (``Resolver.yaml_implicit_resolvers`` as PyYAML ships it,
+the empty text apart): bool and null words, numbers, timestamps, ``<<``, ``=`` and the ``!``, ``&`` and ``*`` of its
+``yaml`` type."""
+_WORDS: dict[str, Any] = {
+    **dict.fromkeys(("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
+}
+"""The plain scalars of the YAML 1.1 bool and null types, as PyYAML's safe constructor reads them."""
+
+
+def _common_plain(text: str) -> Any:
+    """The value of a plain scalar that PyYAML's default table and safe constructor make without one of their
+    expressions, decided without PyYAML: a bool or null word; a text starting with a character no default type
+    starts with, or with a letter (a bool or null word is the only letter-started type); a decimal integer
+    without sign, ``_`` or leading zero; digits, a point and digits (a float). Anything else (other numbers,
+    timestamps, ``<<``...): ``_NO_KEY``."""
+    out = _WORDS.get(text, _NO_KEY)
+    if out is not _NO_KEY:
+        return out
+    first = text[0]
+    if first not in _DEFAULT_FIRST or first.isalpha():
+        return text
+    if not text.isascii():
+        return _NO_KEY
+    if text.isdigit():
+        return int(text) if first != "0" or len(text) == 1 else _NO_KEY
+    whole, dot, part = text.partition(".")
+    if dot and whole.isdigit() and part.isdigit():
+        return float(text)
+    return _NO_KEY
 
 
 class _EventReader:
@@ -417,7 +492,7 @@ class _EventReader:
         """The value of each plain (untagged, unquoted) scalar text read so far, bounded like ``_Loader``'s."""
 
     def documents(self, text: str) -> list[Document]:
-        loader = _BaseLoader(text)
+        loader = _safe().base(text)
         try:
             get = loader.get_event
             get()  # the stream's start
@@ -547,9 +622,10 @@ class _EventReader:
                 raise _Slow
             out: Any = value
         elif tag in _SAFE_TAGS:
+            constructor = _safe().constructor
             try:
-                out = _constructor.yaml_constructors[tag](
-                    _constructor, yaml.ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style))
+                out = constructor.yaml_constructors[tag](
+                    constructor, yaml.ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style))
             except (ValueError, yaml.YAMLError):
                 raise _Slow from None
         else:
@@ -620,12 +696,16 @@ class _LineReader:
             return out
         if len(text) > self.limits.max_string:
             raise _Slow
-        tag = _plain_tag(text, (True, False))
-        if tag == _STR_TAG:
+        # While no one has imported PyYAML, its table is its default: the common values need none of it.
+        out = _common_plain(text) if "yaml" not in sys.modules else _NO_KEY
+        if out is not _NO_KEY:
+            pass
+        elif (tag := _plain_tag(text, (True, False))) == _STR_TAG:
             out = text
         elif tag in _SAFE_TAGS:
+            constructor = _safe().constructor
             try:
-                out = _constructor.yaml_constructors[tag](_constructor, yaml.ScalarNode(tag, text))
+                out = constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, text))
             except (ValueError, yaml.YAMLError):
                 raise _Slow from None
         else:
@@ -785,15 +865,15 @@ def parse_all(text: str, path: str, limits: Limits = DEFAULT_LIMITS, *,
     Plain data (no anchor, alias, tag or merge key) is read straight from the parser's events; anything else,
     and any text with a problem, is read by composing nodes, which gives every error its message and order.
     """
-    if not _C_PARSER:  # pragma: no cover - the pure-Python composer recurses: bound depth first
-        _check_events(text, path, limits)
     budget.check(f"reading {path}")
     events = _EventReader(path, limits, artifact)
-    try:
+    try:  # the line reader neither recurses nor reads past a bound
         yield from _LineReader(path, limits, events.plain).documents(text)
         return
     except _Slow:
         pass
+    if not _safe().c_parser:  # pragma: no cover - the pure-Python composer recurses: bound depth first
+        _check_events(text, path, limits)
     try:
         yield from events.documents(text)
         return
@@ -806,7 +886,7 @@ def _compose_documents(text: str, path: str, limits: Limits, *, merge_keys: bool
                        artifact: bool, tags: frozenset[str] = frozenset()) -> Iterator[Document]:
     """The general reader: the composed nodes of every document, checked (aliases expanded), then built."""
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        nodes = list(yaml.compose_all(text, Loader=_safe().loader))
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, path, text) from None
     except yaml.reader.ReaderError as exc:

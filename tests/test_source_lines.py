@@ -228,3 +228,29 @@ def test_what_the_line_reader_accepts_the_event_reader_reads_alike(seed: int) ->
         assert events is not None, text
         assert _same(lines[0], events[0]), text
     assert accepted > 50
+
+
+def test_the_common_plain_values_read_without_pyyaml_are_pyyamls() -> None:
+    """``_common_plain`` decides a plain scalar without PyYAML only where PyYAML's default table and safe constructor
+    give that same value and type; it leaves every other text to them (``_NO_KEY``). Texts of every first character
+    (ASCII, Latin-1 and beyond) and of every implicit type, and the table's first characters themselves."""
+    resolver = yaml.resolver.Resolver()
+    assert set(resolver.yaml_implicit_resolvers) == {*source._DEFAULT_FIRST, ""}
+    constructor = yaml.constructor.SafeConstructor()
+    rests = ("", "1", "0", "rue", "ull", "es", "ff", "n", "N", "x-1", "2024-01-02", ".5", "o", "_1", ":30", "e3",
+             "0.999", ".", "1.", "1.5e3", "x1")
+    words = ["yes", "Yes", "YES", "no", "NO", "true", "True", "TRUE", "false", "FALSE", "on", "On", "off", "OFF",
+             "null", "Null", "NULL", "nULL", "tRUE", "~", "", "y", "n", "<<", "=", "0", "00", "012", "0x1F", "0o17",
+             "1_000", "190:20:30", "-1", "+1", "1.5", "0.9999", "10.25", "1e3", ".inf", ".NaN", "2001-12-14", "١٢"]
+    texts = [*words, *(chr(c) + rest for c in [*range(0x21, 0x7F), 0xA0, 0xE9, 0x3B1, 0x4E2D, 0x661] for rest in rests)]
+    decided = 0
+    for text in texts:
+        mine = source._common_plain(text)
+        if mine is source._NO_KEY:
+            continue
+        decided += 1
+        tag = resolver.resolve(yaml.ScalarNode, text, (True, False))
+        theirs = constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, text))
+        assert (type(mine), mine) == (type(theirs), theirs), text
+    assert decided > len(texts) // 2
+    assert source._common_plain("012") is source._NO_KEY and source._common_plain("1_000") is source._NO_KEY

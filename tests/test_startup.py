@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ HEAVY = ("pydantic", "yaml", "durable_rules_engine", "durable", "orjson", "markd
 
 RUN = """
 import sys
+from pathlib import Path
 {prelude}
 print("\\n".join(sorted(sys.modules)))
 """
@@ -135,3 +137,35 @@ def test_a_text_report_to_a_pipe_does_not_import_shutil() -> None:
     loaded = modules_after(CLI.format(args=["check", "facts/shop", "--format", "text"]))
     assert "engine.runtime" in loaded  # the review ran
     assert sorted(loaded & {"shutil", "bz2", "lzma"}) == []
+
+
+BLOCK_DESIGN = """\
+# written by a program: block style, comment lines only
+source: infrastructure
+services:
+- name: orders
+  replicas: 3
+  availability: 0.999
+  exposure: public
+  health:
+    liveness: true
+- name: notifier
+  replicas: 1
+interactions:
+- from: orders
+  to: notifier
+  style: async
+"""
+
+
+def test_a_check_of_a_block_style_design_of_common_values_does_not_import_pyyaml(tmp_path: Path) -> None:
+    """A design written as programs write YAML (block style, names, words, decimal numbers) is read without PyYAML
+    (``engine.source._common_plain``), once the rules are cached; a flow-style one still imports it."""
+    (tmp_path / "infrastructure.yaml").write_text(BLOCK_DESIGN, encoding="utf-8")
+    check = CLI.format(args=["check", str(tmp_path), "--format", "json", "--output", "/dev/null"])
+    modules_after(check)  # fills the rule cache: parsing the rule files needs PyYAML
+    loaded = modules_after(check)
+    assert "engine.runtime" in loaded  # the review ran
+    assert "yaml" not in loaded
+    assert "yaml" in modules_after(CLI.format(args=["check", "facts/shop", "--format", "json", "--output",
+                                                   "/dev/null"]))
