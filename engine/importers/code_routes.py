@@ -301,8 +301,9 @@ class Route:
     the caller may do stays unknown: method security or the data itself may decide)."""
     throttle: str | None = None
     """The throttle its own code puts on it (Django REST framework's ``throttle_classes``, the view's or the settings'
-    default; @nestjs/throttler's guard on a NestJS route), and where: its rate limit, whatever a front in the deployment
-    states, and on a sign-in its limit on repeated attempts."""
+    default; @nestjs/throttler's guard on a NestJS route; a rate-limiting middleware of a Go route, group or router),
+    and where: its rate limit, whatever a front in the deployment states, and on a sign-in its limit on repeated
+    attempts."""
     throttle_if: tuple[code_go.Setting, ...] = ()
     """The setting its ``throttle`` depends on (@nestjs/throttler's ``skipIf`` reading one): ``compose`` drops the
     throttle when the deployment's value, or the code's default, turns it off (``_settled_throttle``)."""
@@ -1168,7 +1169,8 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
                   collection=g.collection, classified=g.classified, authn=g.authn, grants_admin=g.grants_admin,
-                  only_if=g.only_if, cookie_when=g.cookie_when, caller_query=g.caller_query)
+                  only_if=g.only_if, cookie_when=g.cookie_when, caller_query=g.caller_query,
+                  throttle=g.throttled, throttle_if=g.throttled_if)
             for g in code_go.service_routes(texts)]
 
 
