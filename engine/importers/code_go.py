@@ -576,10 +576,10 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str],
         if pattern is None:
             continue
         method, _sp, route = pattern.partition(" ") if re.match(r"[A-Z]+ /", pattern) else ("", "", pattern)
-        if not route.startswith("/") and not (verb == "Group" and route == ""):
-            continue
         scope = "".join(p for s, e, p in scopes if s <= m.start() < e)
-        prefix = _join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
+        prefix = _prefixed(framework, verb, owner, route, scope, prefixes)
+        if prefix is None:
+            continue
         chain, tail = _chain(code, close)
         at = Location(path, code.count("\n", 0, m.start()) + 1, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
         assigned = re.search(r"\b(\w+)\s*:?=\s*$", code[max(0, code.rfind("\n", 0, m.start())):m.start()])
@@ -906,6 +906,19 @@ def _args(code: str, call: re.Match[str]) -> list[str]:
 def _close(code: str, i: int) -> int:
     """The index just past the bracket that closes the one at ``code[i]`` (the end when it is never closed)."""
     return close_bracket(code, i, raw_backticks=True)
+
+
+def _prefixed(framework: str, verb: str, owner: str, route: str, scope: str, prefixes: Mapping[str, str]
+              ) -> str | None:
+    """The whole path of a route (or group) ``route`` registered on ``owner`` inside a chi ``Route`` of prefix
+    ``scope``; None when it is not a path. Echo's groups join by concatenation (``Group.Add``: prefix + path):
+    ``"/dav" + ""`` is ``/dav``, ``"/dav" + "/"`` is ``/dav/`` and ``"/user" + "s"`` is ``/users``."""
+    if framework == "echo" and owner in prefixes:
+        joined = prefixes[owner] + route
+        return joined if joined.startswith("/") else None
+    if not route.startswith("/") and not (verb == "Group" and route == ""):
+        return None
+    return _join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
 
 
 def _join(prefix: str, path: str) -> str:
