@@ -1423,10 +1423,15 @@ def _with_rust_state(said: Traits, others: Sequence[tuple[str, str]], paths: Seq
         [(f, blank_comments(t)) for f, t in others if f.endswith(".rs")], cargo))
 
 
+_BUNDLED = (".min.js", ".bundle.js", ".standalone.js")
+"""The names of a bundled or minified browser script a server embeds or serves (API documentation UIs, vendored
+front-end libraries): build output that runs in the browser, not the service's code."""
+
+
 def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) -> Iterator[str]:
-    """The source files under ``path`` (sorted; dependencies, tests and build output skipped); PHP files too
-    with ``php`` (their routes are read from the document root only); only those ending in ``suffixes`` when
-    given."""
+    """The source files under ``path`` (sorted; dependencies, tests and build output skipped, a bundled or minified
+    browser script such as ``redoc.standalone.js`` or ``app.min.js`` among it); PHP files too with ``php`` (their
+    routes are read from the document root only); only those ending in ``suffixes`` when given."""
     suffixes = suffixes or (CODE_SUFFIXES if php else CODE_SUFFIXES[:-1])
     if not os.path.isdir(path):
         if path.endswith(suffixes):
@@ -1438,7 +1443,7 @@ def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) 
             continue
         for n in sorted(names):
             if n.endswith(suffixes) and not n.endswith((".test.js", ".spec.js", ".test.ts", ".spec.ts",
-                                                                   ".d.ts", "Test.java", "Tests.java")):
+                                                                   ".d.ts", "Test.java", "Tests.java", *_BUNDLED)):
                 yield os.path.join(root, n)
 
 
