@@ -3,7 +3,9 @@
 For each system whose ``system.yaml`` has ``raw_import`` (a list of ``{format, paths}``: the compose
 files, manifest directories or API specs a team would hand to ``archplan import``; ``profiles``, the compose
 profiles of the deployment reviewed, as ``archplan import compose --profile``; ``env_files``, the env files its
-install runs compose with, as ``archplan import compose --env-file``), the script takes
+install runs compose with, as ``archplan import compose --env-file``; ``block``, the heading of a Markdown page
+under which the documentation gives the file in a fenced code block, when that page is the only place it lives: the
+block is what a team copies out and hands over), the script takes
 those paths from the repository at the pinned commit, runs the importers on them with no hand-written
 fact, and writes the agent files archplan produces to ``systems/<s>/raw/``. ``evaluate.py --raw`` then
 measures what the imported design yields next to the hand-written one.
@@ -23,6 +25,7 @@ import contextlib
 import glob
 import io
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -47,6 +50,43 @@ def _extract(gitdir: str, commit: str, paths: Sequence[str], into: str) -> None:
                              capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
+
+
+_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^(```+|~~~+)")
+
+
+def markdown_block(text: str, heading: str) -> str:
+    """The first fenced code block of ``text`` after the Markdown heading ``heading`` and before the next heading.
+
+    Lines inside fenced blocks are never headings (a YAML comment is not one). Raises ``ValueError`` when the page
+    has no such heading or no fenced block under it.
+    """
+    fence: str | None = None
+    under = False
+    body: list[str] = []
+    for line in text.splitlines():
+        if fence is not None:
+            if line.startswith(fence) and not line.strip(fence[0]).strip():
+                if under:
+                    return "\n".join(body) + "\n"
+                fence = None
+            elif under:
+                body.append(line)
+            continue
+        if m := _FENCE.match(line):
+            fence = m.group(1)
+        elif m := _HEADING.match(line):
+            if under:
+                break
+            under = m.group(1) == heading
+    if not under:
+        raise ValueError(f"no heading {heading!r}")
+    raise ValueError(f"no fenced block under {heading!r}")
+
+
+def _slug(heading: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
 
 
 def _skaffold_configs(gitdir: str, commit: str, paths: Sequence[str]) -> list[str]:
@@ -110,6 +150,20 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
             # importer see the same files, in sorted order
             paths = [m for p in step["paths"] for m in sorted(glob.glob(os.path.join(work, base, p))) or
                      [os.path.join(work, base, p)]]
+            if "block" in step:
+                # the file lives only in a documentation page: the block under the heading, copied out beside it
+                copied = []
+                for page in paths:
+                    with open(page, encoding="utf-8") as fh:
+                        try:
+                            text = markdown_block(fh.read(), step["block"])
+                        except ValueError as exc:
+                            raise SystemExit(f"{name}: {os.path.relpath(page, work)}: {exc}") from None
+                    target = f"{page}.{_slug(step['block'])}.yml"
+                    with open(target, "w", encoding="utf-8") as fh:
+                        fh.write(text)
+                    copied.append(target)
+                paths = copied
             cwd = os.getcwd()
             os.chdir(work)  # file names in the imported design are repository paths
             try:
@@ -121,7 +175,8 @@ def import_system(name: str, spec: dict[str, Any], mirror: str, out_dir: str) ->
             # the compose profiles of the deployment reviewed (`archplan import compose --profile P`) follow its files
             enabled = "".join(f" --profile {p}" for p in step.get("profiles", ()))
             enabled += "".join(f" --env-file {e}" for e in step.get("env_files", ()))
-            imported.append((docs, step["format"], [f"{where}@{at[:12]}:{p}{enabled}" for p in step["paths"]]))
+            block = f"#{_slug(step['block'])}" if "block" in step else ""
+            imported.append((docs, step["format"], [f"{where}@{at[:12]}:{p}{block}{enabled}" for p in step["paths"]]))
         # routes read from source are placed behind the gateway routes and entry points of every step
         placed = iter(compose_routes([d for docs, _f, _s in imported for d in docs]))
         by_agent: dict[str, tuple[list[Any], list[str], list[str]]] = {}

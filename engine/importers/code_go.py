@@ -113,6 +113,10 @@ class GoRoute:
     holds (``served``)."""
     caller_query: code_go_queries.CallerQuery | None = None
     """How its handler runs SQL text its caller wrote (a request's value spliced into a statement it runs)."""
+    throttled: str | None = None
+    """The rate-limiting middleware of its group or router (``g.Use(rateLimit())`` before it), and where."""
+    throttled_if: tuple[Setting, ...] = ()
+    """The settings on which that middleware's mounting depends (an ``if`` around the ``Use`` reading one)."""
     bodies: tuple[_Func, ...] = field(default=(), compare=False, repr=False)
     """The handler's body, then those of the functions it calls by name (what the route's facts were read from)."""
 
@@ -572,10 +576,10 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str],
         if pattern is None:
             continue
         method, _sp, route = pattern.partition(" ") if re.match(r"[A-Z]+ /", pattern) else ("", "", pattern)
-        if not route.startswith("/") and not (verb == "Group" and route == ""):
-            continue
         scope = "".join(p for s, e, p in scopes if s <= m.start() < e)
-        prefix = _join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
+        prefix = _prefixed(framework, verb, owner, route, scope, prefixes)
+        if prefix is None:
+            continue
         chain, tail = _chain(code, close)
         at = Location(path, code.count("\n", 0, m.start()) + 1, m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1)
         assigned = re.search(r"\b(\w+)\s*:?=\s*$", code[max(0, code.rfind("\n", 0, m.start())):m.start()])
@@ -588,20 +592,46 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str],
             if len(args) > 1 and "func" in args[1]:
                 scopes.append((m.end(), close, prefix))
             continue
-        handler = args[-1] if verb in _VERBS else chain.get("Handler") or chain.get("HandlerFunc") or \
-            (args[1] if len(args) > 1 else "")
+        handler, own = _handler_arg(framework, verb, args, chain)
         methods = _methods(verb, method, chain.get("Methods", ""))
         where = f"{framework} route" + (f" ({tail})" if tail else "")
         bodies = _handler(code, m.end(), handler, funcs)
         authn = guards.of(owner, m.start())
+
         if authn is None and owner in wrapped and not _exempt(_go_params(route) or "/", wrapped[owner][1]):
             authn = wrapped[owner][0]
         admin = _makes_admin(bodies[:1], funcs)
         only_if = settings.around(path, code, m.start())
+        throttled, throttled_if = _route_limit(guards, owner, m.start(), own, at, settings)
         out.extend(replace(_route(m_, _go_params(prefix), at, where, bodies, len(methods) == 1, settings), authn=authn,
-                           grants_admin=admin if m_ in ("POST", "PUT", "PATCH") else None, only_if=only_if)
+                           grants_admin=admin if m_ in ("POST", "PUT", "PATCH") else None, only_if=only_if,
+                           throttled=throttled, throttled_if=throttled_if)
                    for m_ in methods)
     return out
+
+
+def _handler_arg(framework: str, verb: str, args: Sequence[str], chain: Mapping[str, str]) -> tuple[str, list[str]]:
+    """The handler argument of a route's registration, and the route's own middleware arguments: Echo takes the
+    handler first and the middleware after it (``e.GET(path, h, m...)``), Gin the middleware first and the handler
+    last (``r.GET(path, m..., h)``)."""
+    if verb not in _VERBS:
+        return chain.get("Handler") or chain.get("HandlerFunc") or (args[1] if len(args) > 1 else ""), []
+    if framework == "echo" and len(args) > 1:
+        return args[1], list(args[2:])
+    return args[-1], list(args[1:-1])
+
+
+def _route_limit(guards: _Guards, owner: str, pos: int, own: Sequence[str], at: Location, settings: _Settings
+                 ) -> tuple[str | None, tuple[Setting, ...]]:
+    """The rate-limiting middleware on a route registered on ``owner`` at offset ``pos`` (its own middleware
+    arguments ``own`` first, then its group's or router's), with the settings on which mounting it depends."""
+    mine = next((lim for arg in own if (lim := _limiter(arg))), None)
+    if mine is not None:
+        return f"the rate-limiting middleware {mine} of the route ({at.file}:{at.line})", ()
+    limit = guards.limit_of(owner, pos)
+    if limit is None:
+        return None, ()
+    return limit[0], settings.around(at.file, guards.code, limit[1])
 
 
 _ADMIN_ROLE = re.compile(r"\b(?:\w*Role\w*\s*:\s*[\w.]*(?:SuperAdmin|Superuser|SuperUser)\w*|"
@@ -650,13 +680,28 @@ _AUTH_WORDS = re.compile(r"auth|jwt|login|token|oauth|oidc|require[A-Z_]|protect
 """The words of a middleware named for checking callers (``a.auth.Middleware``, ``echojwt.JWT(...)``,
 ``gin.BasicAuth(...)``, ``requireLogin``), as the JavaScript readers recognise Express's; a CORS, CSRF or session
 loader (``sessions.Sessions(...)``) rejects nobody."""
-_NOT_AUTH = re.compile(r"cors|csrf|xsrf", re.IGNORECASE)
-_AUTH_KINDS = (("jwt", re.compile(r"jwt|bearer", re.IGNORECASE)), ("oauth2", re.compile(r"oauth|oidc", re.IGNORECASE)),
+_LIMITER = re.compile(r"rate_?limit|limiter|throttl", re.IGNORECASE)
+"""The words of a middleware named for limiting the rate of requests (``unauthRateLimit()``,
+``middleware.RateLimiter(store)``, ``throttle(...)``): it turns callers away by their count, not their identity."""
+_NOT_AUTH = re.compile(rf"cors|csrf|xsrf|{_LIMITER.pattern}", re.IGNORECASE)
+_AUTH_KINDS = (("jwt", re.compile(r"jwt|bearer", re.IGNORECASE)),
+               # a word of its own: OAuth in oauth2.Config or requireOAuth, not the 'oAuth' of RateLimitNoAuthRoutes
+               ("oauth2", re.compile(r"(?<![A-Za-z])[Oo](?:[Aa][Uu][Tt][Hh]|[Ii][Dd][Cc])|"
+                                     r"(?<=[a-z0-9_])O(?:[Aa]uth|IDC|idc)")),
                ("session", re.compile(r"\.\s*Cookie\s*\(|\"Cookie\"|session", re.IGNORECASE)),
                ("api_key", re.compile(r"BasicAuth|KeyAuth|api_?key|\"Authorization\"", re.IGNORECASE)))
 """What a middleware (its call, and the body of the function of the service it names) checks, by the credential it
 reads: a JWT, an OAuth 2.0 or OpenID Connect token, a session cookie, a static key or basic credentials; the first
 that matches names it (a middleware that reads a session cookie and an API token alike serves the browser's session)."""
+
+
+def _limiter(arg: str) -> str | None:
+    """The middleware argument, shortened, when it is named for limiting the rate of requests (not a function
+    literal); None otherwise."""
+    text = " ".join(arg.split())
+    if text.startswith("func") or not _LIMITER.search(text.split("(")[0]):
+        return None
+    return text[:60]
 
 
 class _Guards:
@@ -667,14 +712,24 @@ class _Guards:
 
     def __init__(self, code: str, funcs: _Funcs) -> None:
         self.funcs = funcs
+        self.code = code
         self.made: dict[str, list[tuple[int, str, tuple[str, str] | None]]] = {}
         """Each name's groups in the order they are made: where, the router they are made from, their middleware's
         authentication."""
         self.used: list[tuple[int, str, tuple[str, str]]] = []
+        self.limited: list[tuple[int, str, str]] = []
+        """Where a rate-limiting middleware is mounted on a group or router (``g.Use(rateLimit())``), and why."""
+        self.limiting: dict[str, list[tuple[int, str | None]]] = {}
+        """Each group name's rate-limiting middleware given when it is made, in the order the groups are made."""
         for m in _USE.finditer(code):
             owner = m.group(0).split(".")[0].strip()
             line = code.count("\n", 0, m.start()) + 1
-            for arg in split_args(code[m.end():close_bracket(code, m.end() - 1) - 1]):
+            args = split_args(code[m.end():close_bracket(code, m.end() - 1) - 1])
+            limiter = next((_limiter(a) for a in args if _limiter(a)), None)
+            if limiter is not None:
+                self.limited.append((m.start(), owner, f"the rate-limiting middleware {limiter} on {owner}.Use at "
+                                                       f"line {line}"))
+            for arg in args:
                 found = self._auth(arg, f"{owner}.Use at line {line}")
                 if found is not None:
                     self.used.append((m.start(), owner, found))
@@ -686,6 +741,29 @@ class _Guards:
                       if (g := self._auth(arg, f"the group {name} made at {where.file}:{where.line}")) is not None),
                      None)
         self.made.setdefault(name, []).append((at, owner, found))
+        limiter = next((lim for arg in middleware if (lim := _limiter(arg))), None)
+        self.limiting.setdefault(name, []).append(
+            (at, f"the rate-limiting middleware {limiter} of the group {name} made at {where.file}:{where.line}"
+             if limiter else None))
+
+    def limit_of(self, owner: str, at: int) -> tuple[str, int] | None:
+        """The rate limit on a route registered on ``owner`` at offset ``at`` (its group's or an ancestor's, given
+        when the group is made or mounted with ``Use`` before the route), and the offset of the code that puts it
+        there."""
+        seen: set[str] = set()
+        name: str | None = owner
+        while name is not None and name not in seen:
+            seen.add(name)
+            made = [(pos, parent) for pos, parent, _g in self.made.get(name, []) if pos < at]
+            since, parent = made[-1] if made else (-1, None)
+            given = [said for pos, said in self.limiting.get(name, []) if pos == since]
+            if given and given[0]:
+                return given[0], since
+            used = next(((said, pos) for pos, o, said in self.limited if o == name and since < pos < at), None)
+            if used is not None:
+                return used
+            name, at = parent, since
+        return None
 
     def of(self, owner: str, at: int) -> tuple[str, str] | None:
         """The authentication on a route registered on ``owner`` at offset ``at``: its group's or an ancestor's."""
@@ -828,6 +906,19 @@ def _args(code: str, call: re.Match[str]) -> list[str]:
 def _close(code: str, i: int) -> int:
     """The index just past the bracket that closes the one at ``code[i]`` (the end when it is never closed)."""
     return close_bracket(code, i, raw_backticks=True)
+
+
+def _prefixed(framework: str, verb: str, owner: str, route: str, scope: str, prefixes: Mapping[str, str]
+              ) -> str | None:
+    """The whole path of a route (or group) ``route`` registered on ``owner`` inside a chi ``Route`` of prefix
+    ``scope``; None when it is not a path. Echo's groups join by concatenation (``Group.Add``: prefix + path):
+    ``"/dav" + ""`` is ``/dav``, ``"/dav" + "/"`` is ``/dav/`` and ``"/user" + "s"`` is ``/users``."""
+    if framework == "echo" and owner in prefixes:
+        joined = prefixes[owner] + route
+        return joined if joined.startswith("/") else None
+    if not route.startswith("/") and not (verb == "Group" and route == ""):
+        return None
+    return _join(scope + prefixes.get(owner, ""), route) if scope or owner in prefixes else route
 
 
 def _join(prefix: str, path: str) -> str:

@@ -308,8 +308,9 @@ class Route:
     the caller may do stays unknown: method security or the data itself may decide)."""
     throttle: str | None = None
     """The throttle its own code puts on it (Django REST framework's ``throttle_classes``, the view's or the settings'
-    default; @nestjs/throttler's guard on a NestJS route), and where: its rate limit, whatever a front in the deployment
-    states, and on a sign-in its limit on repeated attempts."""
+    default; @nestjs/throttler's guard on a NestJS route; a rate-limiting middleware of a Go route, group or router),
+    and where: its rate limit, whatever a front in the deployment states, and on a sign-in its limit on repeated
+    attempts."""
     throttle_if: tuple[code_go.Setting, ...] = ()
     """The setting its ``throttle`` depends on (@nestjs/throttler's ``skipIf`` reading one): ``compose`` drops the
     throttle when the deployment's value, or the code's default, turns it off (``_settled_throttle``)."""
@@ -1190,7 +1191,8 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     return [Route(g.method, normalise(g.path), g.at, g.framework, writes=g.writes, cookie=g.cookie,
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
                   collection=g.collection, classified=g.classified, authn=g.authn, grants_admin=g.grants_admin,
-                  only_if=g.only_if, cookie_when=g.cookie_when, caller_query=g.caller_query)
+                  only_if=g.only_if, cookie_when=g.cookie_when, caller_query=g.caller_query,
+                  throttle=g.throttled, throttle_if=g.throttled_if)
             for g in code_go.service_routes(texts)]
 
 
@@ -1443,10 +1445,15 @@ def _with_rust_state(said: Traits, others: Sequence[tuple[str, str]], paths: Seq
         [(f, blank_comments(t)) for f, t in others if f.endswith(".rs")], cargo))
 
 
+_BUNDLED = (".min.js", ".bundle.js", ".standalone.js")
+"""The names of a bundled or minified browser script a server embeds or serves (API documentation UIs, vendored
+front-end libraries): build output that runs in the browser, not the service's code."""
+
+
 def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) -> Iterator[str]:
-    """The source files under ``path`` (sorted; dependencies, tests and build output skipped); PHP files too
-    with ``php`` (their routes are read from the document root only); only those ending in ``suffixes`` when
-    given."""
+    """The source files under ``path`` (sorted; dependencies, tests and build output skipped, a bundled or minified
+    browser script such as ``redoc.standalone.js`` or ``app.min.js`` among it); PHP files too with ``php`` (their
+    routes are read from the document root only); only those ending in ``suffixes`` when given."""
     suffixes = suffixes or (CODE_SUFFIXES if php else CODE_SUFFIXES[:-1])
     if not os.path.isdir(path):
         if path.endswith(suffixes):
@@ -1458,7 +1465,7 @@ def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) 
             continue
         for n in sorted(names):
             if n.endswith(suffixes) and not n.endswith((".test.js", ".spec.js", ".test.ts", ".spec.ts",
-                                                                   ".d.ts", "Test.java", "Tests.java")):
+                                                                   ".d.ts", "Test.java", "Tests.java", *_BUNDLED)):
                 yield os.path.join(root, n)
 
 
