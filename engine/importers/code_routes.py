@@ -313,6 +313,8 @@ class Route:
     nest: tuple[int, int, str] | None = None
     """Where its NestJS handler's code lies in its file (start, end) and its parameter list, for what the handler
     does through providers of the service's other source folders (``_nest_fetched``)."""
+    error_detail: str | None = None
+    """Where its handler sends the exception it caught, stack included, to its caller (``code_error_detail``)."""
     handler: Location | None = None
     """Where its Python handler is defined (a Django view, a Flask view function, a Flask-RESTful resource's method),
     when read: a process of the same code that serves none of its routes runs none of that module's request code."""
@@ -1176,7 +1178,9 @@ def nextjs_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The API routes a service's Next.js files declare by where they lie (``code_nextjs``)."""
     return [Route(r.method, normalise(r.path), r.at, "Next.js API route", writes=r.writes, login=r.login,
                   no_idempotency_key=(f"its handler creates ({r.writes}) and no code of the service names an "
-                                      "idempotency key") if r.creates else None)
+                                      "idempotency key") if r.creates else None,
+                  error_detail=None if r.leaks is None else f"its catch sends the caught exception's stack to the "
+                                                             f"caller ({r.leaks})")
             for r in code_nextjs.routes(texts)]
 
 
@@ -3443,6 +3447,9 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.debug:
         body.set("endpoints", ident, "debug", True, r.at)
         body.note("endpoints", ident, f"debug: {r.debug}")
+    if r.error_detail:
+        body.set("endpoints", ident, "error_detail", "stack_trace", r.at)
+        body.note("endpoints", ident, f"error_detail stack_trace: {r.error_detail}")
     if r.writes:  # what the handler does over what its method suggests (an OpenAPI GET's ``mutating: false``)
         body.set("endpoints", ident, "mutating", True, r.at, override=True)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
