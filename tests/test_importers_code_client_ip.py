@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engine.importers import load_artifacts
+from engine.importers import compose_routes, import_paths, load_artifacts
 from engine.importers.code_client_ip import forwarded
 from engine.loader import load_documents
 from engine.review import review
@@ -186,3 +186,18 @@ JS_LIST_NEVER_READ = """
 ])
 def test_where_javascript_takes_the_client_address_from_a_header(files: dict[str, str], expected: Any) -> None:
     assert _found(files) == expected
+
+
+def test_a_proxy_in_front_of_the_code_states_how_the_address_is_taken(tmp_path: Any) -> None:
+    # Caddy in the service's own container trusts no peer's forwarding headers: the code reads the peer's address
+    # Caddy puts there, so the deployment's statement stands alone (the api and infrastructure files, written apart
+    # as `archplan import` writes them, would otherwise disagree and not load together)
+    tmp = str(tmp_path)
+    write(tmp, "web/src/log.ts", NEXT_GETTER)
+    caddy = write(tmp, "Caddyfile", ":3000 {\n\treverse_proxy localhost:8080\n}\n")
+    compose = write(tmp, "compose.yaml", "services:\n  web:\n    image: acme/web\n    ports: [\"3000:3000\"]\n")
+    docs = compose_routes([*import_paths("compose", [compose]), *import_paths("gateway", [caddy], service="web"),
+                           *import_paths("source", [f"{tmp}/web"], service="web")])
+    stated = [(d.data.get("source"), s["client_ip_from_header"]) for d in docs if isinstance(d.data, dict)
+              for s in d.data.get("services") or [] if s.get("name") == "web" and "client_ip_from_header" in s]
+    assert stated == [("infrastructure", "none")]

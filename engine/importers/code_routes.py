@@ -4762,6 +4762,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
                for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     called = _called(docs, edges)
+    fronted = _client_ip_stated(docs)
     confirm, decide = (code_workflows.confirmer({d.service: [(r.method, join(contexts.get(d.service, ""), r.path),
                                                               getattr(r, does)) for r in d.routes] for d in routed},
                                                 does) for does in ("writes", "decides"))
@@ -4782,7 +4783,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              else d.traits.plain_listener,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
                              channels=code_amqp.with_variables(d.traits.channels, own), query_worker=_query_worker(
-                                 d, docs, deployed, hidden), debug_mode=_debug_mode(d.django_debug, deployed, hidden))
+                                 d, docs, deployed, hidden), debug_mode=_debug_mode(d.django_debug, deployed, hidden),
+                             client_ip=None if d.service in fronted else d.traits.client_ip)
             rebuilt = build(d.service, _deployed_routes(d, deployed, hidden)[0],
                             d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""), d.secrets,
                             links.get(d.service, ()), traits, edges.get(d.service, ()), flag_calls.get(d.service, ()),
@@ -4806,6 +4808,16 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
+
+
+def _client_ip_stated(docs: Sequence[Document]) -> frozenset[str]:
+    """The services whose client address another document states how it is taken (``client_ip_from_header``): a proxy
+    the deployment runs in front of the service's code, in its own container (Caddy or nginx of an all-in-one image,
+    a gateway step for the service). The code then reads what that proxy forwards, and the proxy's trust is the
+    service's: one that trusts no peer's header puts the peer's own address there."""
+    return frozenset(str(s["name"]) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+                     for s in d.data.get("services") or []
+                     if isinstance(s, dict) and s.get("name") and "client_ip_from_header" in s)
 
 
 def _query_worker(d: RoutesDocument, docs: Sequence[Document], own: Mapping[str, tuple[str, Location]] | None,
