@@ -4734,7 +4734,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         _unproxied_links(_by_image(_unread_settings(docs))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
-    docs = _specs_of_their_service(docs)
+    docs = _fronted_client_ip(_specs_of_their_service(docs))
     docs = _forwarded_paid(_gateway_writes(_written_safe_methods(docs)))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
@@ -4762,7 +4762,6 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     engines = {str(s.get("name")): str(s.get("engine") or "") for d in docs if isinstance(d.data, dict)
                for s in d.data.get("datastores") or [] if isinstance(s, dict)}
     called = _called(docs, edges)
-    fronted = _client_ip_stated(docs)
     confirm, decide = (code_workflows.confirmer({d.service: [(r.method, join(contexts.get(d.service, ""), r.path),
                                                               getattr(r, does)) for r in d.routes] for d in routed},
                                                 does) for does in ("writes", "decides"))
@@ -4783,8 +4782,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                              else d.traits.plain_listener,
                              kafka_consumers=code_messages.with_consumer_topics(d.traits.kafka_consumers, own),
                              channels=code_amqp.with_variables(d.traits.channels, own), query_worker=_query_worker(
-                                 d, docs, deployed, hidden), debug_mode=_debug_mode(d.django_debug, deployed, hidden),
-                             client_ip=None if d.service in fronted else d.traits.client_ip)
+                                 d, docs, deployed, hidden), debug_mode=_debug_mode(d.django_debug, deployed, hidden))
             rebuilt = build(d.service, _deployed_routes(d, deployed, hidden)[0],
                             d.service_at, fronts, taken, d.open_code, contexts.get(d.service, ""), d.secrets,
                             links.get(d.service, ()), traits, edges.get(d.service, ()), flag_calls.get(d.service, ()),
@@ -4810,14 +4808,17 @@ def compose(docs: Sequence[Document]) -> list[Document]:
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
 
 
-def _client_ip_stated(docs: Sequence[Document]) -> frozenset[str]:
-    """The services whose client address another document states how it is taken (``client_ip_from_header``): a proxy
-    the deployment runs in front of the service's code, in its own container (Caddy or nginx of an all-in-one image,
-    a gateway step for the service). The code then reads what that proxy forwards, and the proxy's trust is the
-    service's: one that trusts no peer's header puts the peer's own address there."""
-    return frozenset(str(s["name"]) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
-                     for s in d.data.get("services") or []
-                     if isinstance(s, dict) and s.get("name") and "client_ip_from_header" in s)
+def _fronted_client_ip(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the client address a service's code reads from a forwarding header where another document
+    states how that service's address is taken (``client_ip_from_header``): a proxy the deployment runs in front of the
+    service's code, in its own container (Caddy or nginx of an all-in-one image, a gateway step for the service). The
+    code then reads what that proxy forwards, and the proxy's trust is the service's: one that trusts no peer's header
+    puts the peer's own address there."""
+    stated = {str(s["name"]) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+              for s in d.data.get("services") or [] if isinstance(s, dict) and "client_ip_from_header" in s}
+    return [replace(d, traits=replace(d.traits, client_ip=None))
+            if isinstance(d, RoutesDocument) and d.service in stated and d.traits.client_ip is not None else d
+            for d in docs]
 
 
 def _query_worker(d: RoutesDocument, docs: Sequence[Document], own: Mapping[str, tuple[str, Location]] | None,
