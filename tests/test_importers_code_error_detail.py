@@ -85,19 +85,12 @@ def test_a_caught_exception_whose_stack_reaches_the_caller(code: str, line: int 
     assert (None if at is None else text.count("\n", 0, at) + 1) == line
 
 
-COMPOSE = """
-    services:
-      web:
-        image: acme/web
-        ports: ["3000:3000"]
-"""
-
-
 def test_a_published_nextjs_route_sending_its_stack_leaks_error_details(tmp_path: Any) -> None:
     root = str(tmp_path)
     write(root, "web/app/api/collect/route.ts", HELD_THEN_RETURNED)
     write(root, "web/app/api/quiet/route.ts", ONLY_LOGGED)
-    specs = [f"compose={write(root, 'compose.yaml', COMPOSE)}", f"source:web={os.path.join(root, 'web')}"]
+    compose = write(root, "compose.yaml", "services:\n  web:\n    image: acme/web\n    ports: [\"3000:3000\"]\n")
+    specs = [f"compose={compose}", f"source:web={os.path.join(root, 'web')}"]
     endpoints = {f.data["path"]: f.data for f in load_documents(load_artifacts(specs)).of_kind("endpoint")}
     assert endpoints["/api/collect"].get("error_detail") == "stack_trace"
     assert "error_detail" not in endpoints["/api/quiet"]
