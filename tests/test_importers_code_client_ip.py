@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engine.importers import load_artifacts
+from engine.importers import compose_routes, import_paths, load_artifacts
 from engine.importers.code_client_ip import forwarded
 from engine.loader import load_documents
 from engine.review import review
@@ -139,3 +139,65 @@ def test_a_published_service_trusting_the_header_from_any_peer_is_a_risk(tmp_pat
     assert any("client_ip_from_header any" in n and "ProxyFix" in n and "app.py:7:25" in n for n in notes), notes
     rv = review([], extra=load_artifacts(_specs(str(tmp_path))))
     assert {f.subject for f in rv.findings if f.rule == "client-ip-header-trusted-from-any-peer"} == {"service:web"}
+
+
+JS_HEADER_LIST = """
+    const ADDRESS_HEADERS = ['cf-connecting-ip', 'X-Forwarded-For', 'x-client-ip'];
+
+    export function clientAddress(headers: Headers) {
+      const name = ADDRESS_HEADERS.find(h => headers.get(h));
+      return name ? headers.get(name) : undefined;
+    }
+"""
+EXPRESS_READ = """
+    app.post('/hit', (req, res) => {
+      const ip = req.headers['x-real-ip'] || req.socket.remoteAddress;
+      res.json({ ip });
+    });
+"""
+NEXT_GETTER = """
+    export async function POST(request: Request) {
+      // request.headers.get('x-forwarded-for') was read here once
+      const ip = request.headers.get('x-forwarded-for')?.split(',')[0];
+      return Response.json({ ip });
+    }
+"""
+JS_PROXY_SETS = """
+    export async function forward(req, target) {
+      const headers = { 'x-forwarded-for': req.socket.remoteAddress, accept: 'application/json' };
+      res.setHeader('X-Forwarded-For', req.ip);
+      req.headers['x-real-ip'] = req.ip;
+      return fetch(target, { headers });
+    }
+"""
+JS_LIST_NEVER_READ = """
+    const STRIPPED = ['x-forwarded-for', 'x-real-ip'];
+    export const strip = (h) => Object.fromEntries(Object.entries(h).filter(([k]) => !STRIPPED.includes(k)));
+"""
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    pytest.param({"src/lib/ip.ts": JS_HEADER_LIST}, ("src/lib/ip.ts", 2), id="list-read-by-name"),
+    pytest.param({"server.js": EXPRESS_READ}, ("server.js", 3), id="express-subscript"),
+    pytest.param({"app/api/hit/route.ts": NEXT_GETTER}, ("app/api/hit/route.ts", 4), id="getter-comment-skipped"),
+    pytest.param({"proxy.js": JS_PROXY_SETS}, None, id="headers-set-read-nothing"),
+    pytest.param({"strip.js": JS_LIST_NEVER_READ}, None, id="list-not-read-by-name"),
+    pytest.param({"src/__tests__/ip.test.ts": NEXT_GETTER}, None, id="test-file"),
+])
+def test_where_javascript_takes_the_client_address_from_a_header(files: dict[str, str], expected: Any) -> None:
+    assert _found(files) == expected
+
+
+def test_a_proxy_in_front_of_the_code_states_how_the_address_is_taken(tmp_path: Any) -> None:
+    # Caddy in the service's own container trusts no peer's forwarding headers: the code reads the peer's address
+    # Caddy puts there, so the deployment's statement stands alone (the api and infrastructure files, written apart
+    # as `archplan import` writes them, would otherwise disagree and not load together)
+    tmp = str(tmp_path)
+    write(tmp, "web/src/log.ts", NEXT_GETTER)
+    caddy = write(tmp, "Caddyfile", ":3000 {\n\treverse_proxy localhost:8080\n}\n")
+    compose = write(tmp, "compose.yaml", "services:\n  web:\n    image: acme/web\n    ports: [\"3000:3000\"]\n")
+    docs = compose_routes([*import_paths("compose", [compose]), *import_paths("gateway", [caddy], service="web"),
+                           *import_paths("source", [f"{tmp}/web"], service="web")])
+    stated = [(d.data.get("source"), s["client_ip_from_header"]) for d in docs if isinstance(d.data, dict)
+              for s in d.data.get("services") or [] if s.get("name") == "web" and "client_ip_from_header" in s]
+    assert stated == [("infrastructure", "none")]

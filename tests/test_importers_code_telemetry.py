@@ -138,3 +138,14 @@ def test_a_jvm_starter_that_instruments_without_code_is_presence() -> None:
     assert found.metrics is not None and found.metrics[0] == "spring-boot-starter-actuator"
     assert found.tracing is None
     assert signals([("main.go", "package main")], [("go.mod", "require go.opentelemetry.io/otel v1")]).tracing is None
+
+
+@pytest.mark.parametrize(("code", "metrics"), [
+    pytest.param("export interface WebsiteStatsData { pageviews: number }\n", None, id="own-stats-type"),
+    pytest.param("type StatsData = { visits: number }\n", None, id="stats-data-at-start"),
+    pytest.param("const client = new StatsD({ host: 'agent' });\n", "StatsD", id="hot-shots-client"),
+    pytest.param("services.AddSingleton<IStatsDPublisher, StatsDPublisher>();\n", "StatsD", id="dotnet-publisher"),
+])
+def test_statsd_is_a_word_of_an_identifier_not_the_end_of_another(code: str, metrics: str | None) -> None:
+    found = signals([("src/stats.ts", code)])
+    assert (found.metrics[0] if found.metrics else None) == metrics

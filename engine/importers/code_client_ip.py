@@ -17,6 +17,14 @@ Read with ``ast`` in the service's own Python files (tests aside), the first in 
   ``permission_classes`` naming ``AllowAny``): those key signed-in callers by their user. DRF's ``get_ident`` keys an
   anonymous caller on the whole ``X-Forwarded-For`` header when ``NUM_PROXIES`` is unset (on its last values when
   it is set above 0), so a service whose ``REST_FRAMEWORK`` settings set ``NUM_PROXIES`` to 0 is not read.
+
+In its JavaScript and TypeScript files (tests aside, comments blanked), the header named as a string
+(``x-forwarded-for`` or ``x-real-ip``, any case) and read: the argument of a getter
+(``request.headers.get('x-forwarded-for')``, ``req.header(...)``, ``req.get(...)``, ``getHeader(...)``), a subscript
+read (``req.headers['x-real-ip']``, not an assignment), or one of a list of header names in a file that reads headers
+by a name it holds (``HEADERS.find(name => headers.get(name))``). A header the code sets (``setHeader('X-Forwarded-For',
+ip)``, an object's key ``{'x-forwarded-for': ip}`` of a request it sends, ``headers['x-forwarded-for'] = ip``) reads
+nothing.
 """
 
 from __future__ import annotations
@@ -26,8 +34,16 @@ import re
 from collections.abc import Sequence
 
 from engine.errors import Location
-from engine.importers import code_trees
+from engine.importers import code_text, code_trees
 
+_JS = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
+_JS_TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|tests?|__mocks__|cypress|e2e)/|\.(?:test|spec)\.[cm]?[jt]sx?$")
+_JS_HEADER = re.compile(r"""(['"`])(x-forwarded-for|x-real-ip)\1""", re.IGNORECASE)
+_JS_GETTER = re.compile(r"(?:\.\s*(?:get|header|getHeader)\s*\(|\bheaders\s*\??\.?\s*\[)\s*$")
+"""What comes before a header name a JavaScript getter or subscript reads."""
+_JS_BY_NAME = re.compile(r"\bheaders\s*(?:\(\s*\))?\s*\??\.?\s*(?:get\s*\(|\[)\s*[A-Za-z_$][\w$.]*\s*[)\]]|"
+                         r"\.\s*(?:header|getHeader)\s*\(\s*[A-Za-z_$][\w$.]*\s*\)")
+"""Headers read by a name the code holds (``headers.get(name)``, ``headers[name]``, ``req.header(name)``)."""
 _TEST_FILE = re.compile(r"(?:^|/)(?:tests?|testing)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest)\.py$")
 _HEADERS = {"http_x_forwarded_for", "x-forwarded-for", "x_forwarded_for"}
 _WORDS = ("ProxyFix", "FORWARDED_FOR", "orwarded-", "Throttle", "THROTTLE", "NUM_PROXIES")
@@ -150,10 +166,42 @@ def _found(path: str, tree: ast.Module, throttles: dict[str, str]) -> tuple[str,
     return what, at
 
 
+def _js_read(code: str, m: re.Match[str]) -> bool:
+    """Whether the header literal ``m`` of the JavaScript ``code`` is read: a getter's argument or a subscript read,
+    or an element of a list of names in code that reads headers by a name it holds; never a header it sets."""
+    before, after = code[:m.start()], code[m.end():].lstrip()
+    if _JS_GETTER.search(before[-60:]):
+        closing = after[:1]
+        rest = after[1:].lstrip()
+        return closing == ")" or (closing == "]" and not (rest.startswith("=") and not rest.startswith("==")))
+    previous = before.rstrip()[-1:]
+    return previous in ("[", ",") and after[:1] in (",", "]") and _JS_BY_NAME.search(code) is not None
+
+
+def _forwarded_js(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+    for path, text in sorted(texts):
+        if not path.endswith(_JS) or _JS_TEST_FILE.search(path) or not _JS_HEADER.search(text):
+            continue
+        code = code_text.blank_comments(text)
+        for m in _JS_HEADER.finditer(code):
+            if _js_read(code, m):
+                line = code.count("\n", 0, m.start()) + 1
+                column = m.start() - (code.rfind("\n", 0, m.start()) + 1) + 1
+                return f"its code reads the client's address from {m.group(2)}", Location(path, line, column)
+    return None
+
+
 def forwarded(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
-    """The first place the service's own Python code takes its client's address from a forwarding header sent by
-    any peer (what shows it, where); None when none does, or when its settings set DRF's ``NUM_PROXIES`` to 0 and
-    only a throttle shows it."""
+    """The first place the service's own Python, JavaScript or TypeScript code takes its client's address from a
+    forwarding header sent by any peer (what shows it, where); None when none does, or when its settings set DRF's
+    ``NUM_PROXIES`` to 0 and only a throttle shows it."""
+    found_py = _forwarded_py(texts)
+    found_js = _forwarded_js(texts)
+    return min((f for f in (found_py, found_js) if f is not None),
+               key=lambda f: (f[1].file, f[1].line, f[1].column), default=None)
+
+
+def _forwarded_py(texts: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
     trees: list[tuple[str, ast.Module]] = []
     for path, text in sorted(texts):
         if not path.endswith(".py") or _TEST_FILE.search(path):

@@ -15,7 +15,8 @@ checks the password the request carries.
 
 What a method's code writes, through a client, gateway, service or store (``CheckoutGateway.placeOrder(...)``,
 ``CartGateway.addItem(...)``, ``db.insert(...)``), makes its route ``mutating``; a write that creates something new
-each time (place, add, create, charge...) takes no idempotency key when no code of the service names one.
+each time (place, add, create, charge...) takes no idempotency key when no code of the service names one. A handler
+whose ``catch`` sends the caught exception's stack to its caller (``code_error_detail``) leaks error details.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
+from engine.importers import code_error_detail
 from engine.importers.code_go import CREATION_VERBS, WRITE_VERBS
 from engine.importers.code_node import NODE_TLS
 from engine.importers.code_text import close_bracket
@@ -52,6 +54,8 @@ class NextRoute:
     writes: str | None = None
     creates: bool = False
     login: str | None = None
+    leaks: Location | None = None
+    """Where its handler sends a caught exception's stack to its caller (``code_error_detail``), when it does."""
 
 
 def route_path(path: str) -> str | None:
@@ -153,16 +157,15 @@ def _file_routes(path: str, code: str, route: str) -> Iterator[NextRoute]:
 
 
 def _route(path: str, code: str, route: str, method: str, start: int, end: int) -> NextRoute:
-    line = code.count("\n", 0, start) + 1
-    col = start - (code.rfind("\n", 0, start) + 1) + 1
-    writes = None
+    at = _location(path, code, start)
+    leak = code_error_detail.leaked(code, start, end)
+    leaks = _location(path, code, leak) if leak is not None else None
     if method not in ("GET", "HEAD", "OPTIONS"):
         for w in _WRITE.finditer(code, start, end):
             if _RECEIVER.search(w.group(1)):
                 writes = f"{w.group(1)}.{w.group(2)}() at {path}:{code.count(chr(10), 0, w.start()) + 1}"
-                return NextRoute(method, route, Location(path, line, col), writes,
-                                 bool(_CREATION.match(w.group(2))))
-    return NextRoute(method, route, Location(path, line, col), writes)
+                return NextRoute(method, route, at, writes, bool(_CREATION.match(w.group(2))), leaks=leaks)
+    return NextRoute(method, route, at, None, leaks=leaks)
 
 
 _NEXT_IMPORT = re.compile(r"""\bfrom\s*(['"])next(?:/[\w/.-]+)?\1|\brequire\s*\(\s*(['"])next(?:/[\w/.-]+)?\2\s*\)""")

@@ -321,6 +321,8 @@ class Route:
     nest: tuple[int, int, str] | None = None
     """Where its NestJS handler's code lies in its file (start, end) and its parameter list, for what the handler
     does through providers of the service's other source folders (``_nest_fetched``)."""
+    error_detail: str | None = None
+    """Where its handler sends the exception it caught, stack included, to its caller (``code_error_detail``)."""
     handler: Location | None = None
     """Where its Python handler is defined (a Django view, a Flask view function, a Flask-RESTful resource's method),
     when read: a process of the same code that serves none of its routes runs none of that module's request code."""
@@ -1200,7 +1202,9 @@ def nextjs_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The API routes a service's Next.js files declare by where they lie (``code_nextjs``)."""
     return [Route(r.method, normalise(r.path), r.at, "Next.js API route", writes=r.writes, login=r.login,
                   no_idempotency_key=(f"its handler creates ({r.writes}) and no code of the service names an "
-                                      "idempotency key") if r.creates else None)
+                                      "idempotency key") if r.creates else None,
+                  error_detail=None if r.leaks is None else f"its catch sends the caught exception's stack to the "
+                                                             f"caller ({r.leaks})")
             for r in code_nextjs.routes(texts)]
 
 
@@ -3500,6 +3504,9 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.debug:
         body.set("endpoints", ident, "debug", True, r.at)
         body.note("endpoints", ident, f"debug: {r.debug}")
+    if r.error_detail:
+        body.set("endpoints", ident, "error_detail", "stack_trace", r.at)
+        body.note("endpoints", ident, f"error_detail stack_trace: {r.error_detail}")
     if r.writes:  # what the handler does over what its method suggests (an OpenAPI GET's ``mutating: false``)
         body.set("endpoints", ident, "mutating", True, r.at, override=True)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
@@ -4844,7 +4851,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
         _unproxied_links(_by_image(_unread_settings(docs))))))))
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
-    docs = _specs_of_their_service(docs)
+    docs = _fronted_client_ip(_specs_of_their_service(docs))
     docs = _forwarded_paid(_gateway_writes(_written_safe_methods(docs)))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
@@ -4916,6 +4923,19 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
+
+
+def _fronted_client_ip(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the client address a service's code reads from a forwarding header where another document
+    states how that service's address is taken (``client_ip_from_header``): a proxy the deployment runs in front of the
+    service's code, in its own container (Caddy or nginx of an all-in-one image, a gateway step for the service). The
+    code then reads what that proxy forwards, and the proxy's trust is the service's: one that trusts no peer's header
+    puts the peer's own address there."""
+    stated = {str(s["name"]) for d in docs if not isinstance(d, RoutesDocument) and isinstance(d.data, dict)
+              for s in d.data.get("services") or [] if isinstance(s, dict) and "client_ip_from_header" in s}
+    return [replace(d, traits=replace(d.traits, client_ip=None))
+            if isinstance(d, RoutesDocument) and d.service in stated and d.traits.client_ip is not None else d
+            for d in docs]
 
 
 def _query_worker(d: RoutesDocument, docs: Sequence[Document], own: Mapping[str, tuple[str, Location]] | None,

@@ -37,11 +37,14 @@ _BOTH = (r"opentelemetry|OpenTelemetry|go\.opentelemetry\.io|@opentelemetry|open
 """Libraries and agents that report both metrics and traces (Sentry's performance monitoring, switched on by its
 tracing options, records each transaction's rate, latency and failures as well as its spans)."""
 _METRICS = re.compile(
-    rf"{_BOTH}|prometheus|Prometheus|\bpromhttp\b|micrometer|Micrometer|MeterRegistry|\bstatsd\b|StatsD|Statsd|"
+    rf"{_BOTH}|prometheus|Prometheus|\bpromhttp\b|micrometer|Micrometer|MeterRegistry|\bstatsd\b|"
+    r"(?<![a-z])Stats[Dd](?![a-z])|"
     r"dogstatsd|com\.codahale\.metrics|io\.dropwizard\.metrics|App\.Metrics|System\.Diagnostics\.Metrics|"
     r"\bexpvar\b|\bhystrix\b|Hystrix|"
     r"""["'`]/(?:[\w.-]+/)*metrics/?["'`]|\bpath\(\s*["']metrics/""")
-"""A metrics library, exporter or endpoint in code (``/metrics`` as a route's path)."""
+"""A metrics library, exporter or endpoint in code (``/metrics`` as a route's path). StatsD's capitalised names count
+as a word of an identifier (``StatsDClient``, ``IStatsDPublisher``), never as the end of another word running on
+(``WebsiteStatsData``, a type of the application's own statistics)."""
 _TRACING = re.compile(
     rf"{_BOTH}|opentracing|OpenTracing|\bjaeger|Jaeger|zipkin|Zipkin|\bbrave\b|\bsleuth\b|Sleuth|"
     r"micrometer[.-]tracing|io\.micrometer\.tracing|aws-xray|aws_xray_sdk|AWSXRay|\bActivitySource\b")
