@@ -268,7 +268,9 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
             latency_target_ms=int(lt) if lt is not None else None,
             availability_target=float(at) if at is not None else None,
             bottleneck=fig.bottleneck, bottleneck_rps=fig.bottleneck_rps,
-            operator=bool(ep.data.get("admin")),
+            # a login or sign-up stays every caller's door, however administrative what it does (the first
+            # sign-up of an installation made its administrator): no operator console
+            operator=bool(ep.data.get("admin")) and not _credential_flow(ep.data),
         ))
     return _Trees(paths, on_public_bits, exposure_bits, spans)
 

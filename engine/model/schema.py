@@ -827,7 +827,8 @@ class Endpoint(_Fact):
     """The operation takes a file upload (a multipart file field) and keeps it (on disk, in object storage)."""
     upload_type_allowlist: bool | None = None
     """Uploaded files are accepted only when their type (extension and content, not only the client's
-    ``Content-Type``) is on an allowlist; false: any type is accepted (no check, or a wildcard the check lets through)."""
+    ``Content-Type``) is on an allowlist; false: any type is accepted (no check, or a wildcard the check lets
+    through)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -1655,7 +1656,8 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
         "exposure": _ENTRY_EXPOSURE,  # the entry endpoint's own, or its service's
         "depth": _INT,
         "size": _INT,
-        # the entry endpoint is administrative (admin: true): an operator console or back-office function
+        # the entry endpoint is administrative (admin: true): an operator console or back-office function; not a
+        # credential flow (a login or sign-up, credential_flow), which every caller reaches whatever it does
         "operator": _BOOL,
         "latency_p95_ms": _INT,
         "latency_target_ms": _INT,
