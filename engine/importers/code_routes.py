@@ -3514,13 +3514,22 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     _no_check(body, ident, r, open_code)
 
 
+_ACCOUNT_CREATED = re.compile(r"\b(?:users?|members?)\s*\.\s*create\s*\(|\bcreate(?:User|Member)\b", re.IGNORECASE)
+"""A write that creates a user (``prismaService.user.create()``, ``createUser()``); not an ``account`` record, which
+is as often a sign-in provider's link to an existing user (``prisma.account.create()`` on a first magic-link
+sign-in)."""
+
+
 def _token_and_upload(body: Body, ident: str, r: Route) -> None:
-    """The bearer token the handler signs for its caller (a credential it issues: not a read, an ``auth_flow``), and
+    """The bearer token the handler signs for its caller (when it also creates the account, a sign-up: an
+    ``auth_flow``; a sign-in by a token or a passkey alone is no password to guess, so it is not said to be one), and
     the file upload it takes."""
     if r.token is not None:
-        if r.method not in (*_READS, "ANY") and "auth_flow" not in (body.get("endpoints", ident) or {}):
+        if r.method not in (*_READS, "ANY") and r.writes and _ACCOUNT_CREATED.search(r.writes) and \
+                "auth_flow" not in (body.get("endpoints", ident) or {}):
             body.set("endpoints", ident, "auth_flow", True, r.at)
-            body.note("endpoints", ident, f"auth_flow: its handler signs a token for its caller ({r.token.at})")
+            body.note("endpoints", ident, f"auth_flow: a sign-up: its handler creates an account ({r.writes}) and "
+                                          f"signs a token for it ({r.token.at})")
         if r.token.minutes is not None:
             body.set("endpoints", ident, "token_lifetime_minutes", r.token.minutes, r.at)
         lifetime = "unknown" if r.token.minutes is None else r.token.minutes

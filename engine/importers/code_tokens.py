@@ -72,7 +72,7 @@ def signed(spans: Sequence[tuple[str, str, int, int]]) -> Issued | None:
             if not _JWT_RECEIVER.search(m.group(1)):
                 continue
             close = close_bracket(code, m.end() - 1)
-            if _BEARER.search(code, close, min(close + 300, len(code))):
+            if _BEARER.search(code, close, min(close + 300, end)):
                 continue
             args = split_args(code[m.end():close - 1]) if close > m.end() else []
             nest = "jsonwebtoken" not in m.group(1).lower() and m.group(1).lower() != "jwt"
