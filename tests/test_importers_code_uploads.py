@@ -105,7 +105,9 @@ _NEST = """
 
       @Post('images')
       @UseInterceptors(FileInterceptor('file'))
-      public async images(@UploadedFile(new ParseFilePipe({ validators: [new FileTypeValidator({ fileType: 'image/png' })] })) file: Express.Multer.File) {
+      public async images(
+        @UploadedFile(new ParseFilePipe({ validators: [new FileTypeValidator({ fileType: 'image/png' })] }))
+        file: Express.Multer.File) {
         return this.store(file);
       }
 
