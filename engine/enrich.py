@@ -268,7 +268,9 @@ def _public_paths(g: CallGraph, c: Condensation, done: Sequence[Chain], nf: _Nod
             latency_target_ms=int(lt) if lt is not None else None,
             availability_target=float(at) if at is not None else None,
             bottleneck=fig.bottleneck, bottleneck_rps=fig.bottleneck_rps,
-            operator=bool(ep.data.get("admin")),
+            # a login or sign-up stays every caller's door, however administrative what it does (the first
+            # sign-up of an installation made its administrator): no operator console
+            operator=bool(ep.data.get("admin")) and not _credential_flow(ep.data),
         ))
     return _Trees(paths, on_public_bits, exposure_bits, spans)
 
@@ -725,6 +727,7 @@ class EndpointFields(TypedDict, total=False):
     session_cookie_unprotected: bool
     credential_flow: bool
     handled_by: str
+    long_lived_token: bool
 
 
 def _endpoint_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact]) -> EndpointFields:
@@ -752,7 +755,17 @@ def _endpoint_fields(f: Fact, d: dict[str, Any], x: _Context, extra: list[Fact])
     new["credential_flow"] = _credential_flow(d)
     routes: list[str] = d.get("routes_to") or []
     new["handled_by"] = routes[0] if len(routes) == 1 else d["served_by"]
+    lifetime = d.get("token_lifetime_minutes")
+    if lifetime is not None:
+        new["long_lived_token"] = lifetime == 0 or lifetime > LONG_LIVED_TOKEN_MINUTES
     return new
+
+
+LONG_LIVED_TOKEN_MINUTES = 1440
+"""A bearer token valid for more than a day (or with no expiry) is long-lived. Access tokens are meant to live
+minutes, renewed by a refresh token the server can revoke (OWASP JSON Web Token cheat sheet, "Token explicit
+revocation by the user"; OWASP API2:2023); a day is already more than OWASP ASVS 4.0 V3.3.2 allows a level-2
+application between re-authentications (12 hours)."""
 
 
 def _credential_flow(d: Mapping[str, Any]) -> bool:

@@ -301,3 +301,31 @@ def test_a_handler_reaching_an_ai_sdk_call_triggers_a_paid_operation(tmp_path: A
     assert design["endpoint:desk-GET-/health/ai"]["triggers_paid_operation"] is True
     assert design["endpoint:desk-GET-/health/summary"]["triggers_paid_operation"] is True
     assert "triggers_paid_operation" not in design["endpoint:desk-GET-/health/local"]
+
+
+_DEMO_CONTROLLER = """
+    import { Controller, Get } from '@nestjs/common';
+    import { MembershipService } from './membership.service';
+    @Controller('demo')
+    export class DemoController {
+      constructor(private readonly membership: MembershipService) {}
+      @Get('members/sync')
+      async sync() {
+        return this.membership.rememberToken('demo', 'x');
+      }
+      @Get('members/latest')
+      async latest() {
+        return this.membership.rememberToken('demo', 'x');
+      }
+    }
+    """
+
+
+def test_a_get_named_for_an_action_takes_its_providers_write(tmp_path: Any) -> None:
+    # the same provider write: bookkeeping behind GET /latest, the action itself behind GET /sync
+    root = str(tmp_path)
+    _service(root)
+    _feature(root, "demo", "DemoController", {"demo.controller.ts": _DEMO_CONTROLLER})
+    design = _design(root)
+    assert design["endpoint:desk-GET-/demo/members/sync"]["mutating"] is True
+    assert "mutating" not in design["endpoint:desk-GET-/demo/members/latest"]

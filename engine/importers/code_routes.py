@@ -147,7 +147,9 @@ from engine.importers import (
     code_swallowed,
     code_telemetry,
     code_timeouts,
+    code_tokens,
     code_trees,
+    code_uploads,
     code_url_credentials,
     code_workflows,
     infra,
@@ -275,6 +277,11 @@ class Route:
     """The most items its handler lets through (it cuts the list it returns: ``subList(0, 9)``), and where."""
     paid: str | None = None
     """The paid provider call its handler makes (an AI model's completion), and where."""
+    token: code_tokens.Issued | None = None
+    """The bearer token its handler signs for its caller (``code_tokens``): ``_service_document`` settles its lifetime
+    and revocation in the service's code."""
+    upload: code_uploads.Upload | None = None
+    """The file upload its handler takes, and what checks its type (``code_uploads``)."""
     classified: tuple[str, str] | None = None
     """The most sensitive data class the request fields its handler reads suggest (``field_class``), and why."""
     caller_query: code_go_queries.CallerQuery | None = None
@@ -936,6 +943,18 @@ def _read_calls(doc: RoutesDocument, texts: Sequence[tuple[str, str]]) -> None:
     doc.modules = code_calls.loaded_modules(doc.calls, texts)
 
 
+def _settled_handlers(routes: Sequence[Route], texts: Sequence[tuple[str, str]], schemas: Sequence[tuple[str, str]]
+                      ) -> list[Route]:
+    """``routes`` with what their handlers' tokens and uploads depend on read in the whole service: the lifetime and
+    revocation of the tokens they sign (``code_tokens.settled``), and a type check a wildcard skips
+    (``code_uploads.settled``)."""
+    if not any(r.token or r.upload for r in routes):
+        return list(routes)
+    blanked = [(f, blank_comments(t)) for f, t in texts]
+    return [replace(r, token=r.token and code_tokens.settled(r.token, blanked),
+                    upload=r.upload and code_uploads.settled(r.upload, [*blanked, *schemas])) for r in routes]
+
+
 def _read_also(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]],
                suffixes: tuple[str, ...], why: str) -> list[tuple[str, str]]:
     """The service's files ending in ``suffixes``, read for ``why`` only: one that fails is said in ``remarks``."""
@@ -977,6 +996,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     cs = [(f, blank_comments(t)) for f, t in others if f.endswith(".cs")]
     routes = _csharp_body_ids(_csharp_amounts(_csharp_writes(_java_amounts(routes, java), cs), cs), cs)
     routes, spring_handlers = _spring_handler_facts(_python_reached(routes, texts), java)
+    routes = _settled_handlers(routes, texts, schemas)
     unique: dict[tuple[str, str], Route] = {}
     for r in sorted(routes, key=lambda r: (r.at.file, r.at.line, r.method, r.path)):
         unique.setdefault((r.method, r.path), r)
@@ -1194,7 +1214,8 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
                   query_credential=g.query_credential, login=g.login, no_idempotency_key=g.no_idempotency_key,
                   collection=g.collection, classified=g.classified, authn=g.authn, grants_admin=g.grants_admin,
                   only_if=g.only_if, cookie_when=g.cookie_when, caller_query=g.caller_query,
-                  throttle=g.throttled, throttle_if=g.throttled_if)
+                  throttle=g.throttled, throttle_if=g.throttled_if,
+                  upload=code_uploads.go([(b.path, b.code, b.start, b.end) for b in g.bodies]))
             for g in code_go.service_routes(texts)]
 
 
@@ -1851,7 +1872,8 @@ def express_routes(path: str, text: str) -> list[Route]:
         unchecked, guard = _express_checks(path, code, m, end, helpers, guarded.get(owner))
         out.append(Route(method, join(mounts.get(owner, ""), route), Location(path, line, col), "Express route",
                          writes=writes or (sent and sent[0]), cookie=cookie, amount=amount, passes_body=passes_body,
-                         unchecked=unchecked,
+                         unchecked=unchecked, token=code_tokens.signed(_js_spans(path, code, m.end(), end, helpers)),
+                         upload=code_uploads.express(code, m.end(), end),
                          guard=guard, no_idempotency_key=_js_no_key(method, sent),
                          query_credential=code_url_credentials.js_handler(path, code, m.end(), end)))
     return out
@@ -1988,25 +2010,41 @@ def node_routes(path: str, text: str) -> list[Route]:
             if r.start >= 0 and r.method not in _READS else None
         passes_body = code_js_amount.forwarded_body(path, code, r.start, r.end) \
             if r.start >= 0 and r.method not in _READS and amount is None else None
-        admin = configures = paid = None
+        admin = configures = paid = token = upload = None
         if r.framework == "NestJS route" and r.start >= 0:
             known = code_nest_calls.classes_under(code_node.source_root(path)) if known is None else known
             spans = (code_nest_calls.Span(path, code, r.start, r.end),
                      *code_nest_calls.reached(path, code, r.start, r.end, known))
             wrote, admin, configures = _nest_writes(spans)
             # a safe method's write deep in its providers is often their bookkeeping (a refresh token stored on
-            # sign-in, an orphan cleaned up on read): taken only when it makes an administrator or configures
-            writes = writes or (wrote if r.method not in _SAFE or admin or configures else None)
+            # sign-in, an orphan cleaned up on read): taken only when it makes an administrator or configures, or
+            # when the route is named for an action that changes state (GET /demo-user/sync)
+            writes = writes or (wrote if r.method not in _SAFE or admin or configures or _action_route(r.path)
+                                else None)
             paid = _ts_paid(spans)
+            token = code_tokens.signed([(s.file, s.code, s.start, s.end) for s in spans])
+            upload = code_uploads.nest(code, r.start, r.end)
         query = code_url_credentials.js_handler(path, code, r.start, r.end, r.params,
                                                 code.rfind(r.params, 0, r.start) if r.params else -1) \
             if r.start >= 0 else None
         out.append(Route(r.method, normalise(r.path), r.at, r.framework, writes=writes, cookie=cookie, amount=amount,
                          passes_body=passes_body, throttle=r.throttled or None, grants_admin=admin,
-                         configures=configures, query_credential=query, paid=paid,
+                         configures=configures, query_credential=query, paid=paid, token=token, upload=upload,
                          throttle_if=_js_setting(r.throttled_if),
                          nest=(r.start, r.end, r.params) if r.framework == "NestJS route" and r.start >= 0 else None))
     return out
+
+
+_ACTION = re.compile(r"(?:sync|synchroni[sz]e|execute|run|trigger|reset|delete|remove|purge|clear|import|rebuild|"
+                     r"reindex|recalculate|approve|cancel|promote|retry)", re.IGNORECASE)
+"""The last segment of a route named for an action that changes state (``/demo-user/sync``, ``/job/{id}/execute``),
+not for a resource it reads."""
+
+
+def _action_route(path: str) -> bool:
+    """Whether the last fixed segment of ``path`` names an action that changes state (``_ACTION``)."""
+    fixed = [p for p in path.split("/") if p and not p.startswith(("{", ":"))]
+    return bool(fixed) and _ACTION.fullmatch(fixed[-1].replace("-", "").replace("_", "")) is not None
 
 
 def _js_setting(s: code_node.ThrottleSetting | None) -> tuple[code_go.Setting, ...]:
@@ -2100,15 +2138,24 @@ _JS_FUNCTION = re.compile(r"\bfunction\s+([A-Za-z_$][\w$]*)\s*\(|\b(?:const|let|
 _JS_BARE_CALL = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)\s*\(")
 
 
-def _js_calls(code: str, start: int, end: int, helpers: Mapping[str, int]) -> Iterator[re.Match[str]]:
-    """The ``x.method(`` calls in ``code[start:end]`` (a handler), then in the functions of the file it calls by
-    name (one level: ``saveCart(...)`` -> ``redisClient.setex``)."""
-    yield from _JS_CALL.finditer(code, start, end)
+def _js_spans(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]
+              ) -> list[tuple[str, str, int, int]]:
+    """A handler's span (``code[start:end]``), then those of the functions of the file it calls by name (one level,
+    as ``_js_calls`` follows them)."""
+    out = [(path, code, start, end)]
     for call in _JS_BARE_CALL.finditer(code, start, end):
         at = helpers.get(call.group(1))
         body = code.find("{", at) if at is not None and not start <= at < end else -1
         if body >= 0:
-            yield from _JS_CALL.finditer(code, body, close_bracket(code, body))
+            out.append((path, code, body, close_bracket(code, body)))
+    return out
+
+
+def _js_calls(code: str, start: int, end: int, helpers: Mapping[str, int]) -> Iterator[re.Match[str]]:
+    """The ``x.method(`` calls in ``code[start:end]`` (a handler), then in the functions of the file it calls by
+    name (one level: ``saveCart(...)`` -> ``redisClient.setex``)."""
+    for _path, _code, begin, stop in _js_spans("", code, start, end, helpers):
+        yield from _JS_CALL.finditer(code, begin, stop)
 
 
 def _js_facts(path: str, code: str, start: int, end: int, helpers: Mapping[str, int]
@@ -3527,7 +3574,40 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
         for flag, value in r.cookie[0]:
             body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
         body.note("endpoints", ident, f"session_cookie: {r.cookie[1]}")
+    _token_and_upload(body, ident, r)
     _no_check(body, ident, r, open_code)
+
+
+_ACCOUNT_CREATED = re.compile(r"\b(?:users?|members?)\s*\.\s*create\s*\(|\bcreate(?:User|Member)\b", re.IGNORECASE)
+"""A write that creates a user (``prismaService.user.create()``, ``createUser()``); not an ``account`` record, which
+is as often a sign-in provider's link to an existing user (``prisma.account.create()`` on a first magic-link
+sign-in)."""
+
+
+def _token_and_upload(body: Body, ident: str, r: Route) -> None:
+    """The bearer token the handler signs for its caller (when it also creates the account, a sign-up: an
+    ``auth_flow``; a sign-in by a token or a passkey alone is no password to guess, so it is not said to be one), and
+    the file upload it takes."""
+    if r.token is not None:
+        if r.method not in (*_READS, "ANY") and r.writes and _ACCOUNT_CREATED.search(r.writes) and \
+                "auth_flow" not in (body.get("endpoints", ident) or {}):
+            body.set("endpoints", ident, "auth_flow", True, r.at)
+            body.note("endpoints", ident, f"auth_flow: a sign-up: its handler creates an account ({r.writes}) and "
+                                          f"signs a token for it ({r.token.at})")
+        if r.token.minutes is not None:
+            body.set("endpoints", ident, "token_lifetime_minutes", r.token.minutes, r.at)
+        lifetime = "unknown" if r.token.minutes is None else r.token.minutes
+        body.note("endpoints", ident, f"token_lifetime_minutes {lifetime}: {r.token.said}")
+        if r.token.unrevoked:
+            body.set("endpoints", ident, "token_revocation", False, r.at)
+            body.note("endpoints", ident, f"token_revocation false: {r.token.unrevoked}")
+    if r.upload is not None:
+        body.set("endpoints", ident, "accepts_file_upload", True, r.at)
+        if r.upload.types is not None:
+            body.set("endpoints", ident, "upload_type_allowlist", r.upload.types, r.at)
+        body.note("endpoints", ident, f"accepts_file_upload ({r.upload.at}); upload_type_allowlist "
+                                      f"{'unknown' if r.upload.types is None else str(r.upload.types).lower()}: "
+                                      f"{r.upload.said}")
 
 
 def _caller_query(body: Body, ident: str, at: Location, q: code_go_queries.CallerQuery) -> None:

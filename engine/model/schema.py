@@ -816,6 +816,19 @@ class Endpoint(_Fact):
     """A per-user (or per-account) cap on how often the paid operation may be triggered."""
     request_size_limit: bool | None = None
     """Request bodies (and uploads) above a set size are rejected before they are read into memory."""
+    token_lifetime_minutes: NonNegInt | None = Field(default=None, examples=[15, 259200, 0])
+    """For an operation that hands its caller a bearer token it signs (a JWT returned by a login, a sign-up or an
+    OAuth callback): how long the token stays valid, in minutes; 0: it never expires (no ``exp`` claim)."""
+    token_revocation: bool | None = None
+    """A bearer token the operation issues can be ended before it expires: the server checks each token against
+    something it can change (a session or token table, a denylist of token ids, a per-user token version), so a
+    logout, a password change or an administrator ends it."""
+    accepts_file_upload: bool | None = None
+    """The operation takes a file upload (a multipart file field) and keeps it (on disk, in object storage)."""
+    upload_type_allowlist: bool | None = None
+    """Uploaded files are accepted only when their type (extension and content, not only the client's
+    ``Content-Type``) is on an allowlist; false: any type is accepted (no check, or a wildcard the check lets
+    through)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -1603,7 +1616,11 @@ COMPUTED_FIELDS: dict[str, dict[str, FieldSpec]] = {
                  "session_cookie_unprotected": _BOOL,
                  # The service whose code answers it: the one service it routes_to (a gateway's route to one
                  # backend), else served_by.
-                 "handled_by": _REF},
+                 "handled_by": _REF,
+                 # The bearer token it issues outlives a working day: token_lifetime_minutes is 0 (no expiry) or
+                 # above LONG_LIVED_TOKEN_MINUTES (1,440, a day; engine.enrich); false at or below; unknown when the
+                 # lifetime is.
+                 "long_lived_token": _BOOL},
     "system": {"service_count": _INT, "load_tested_headroom": _FLOAT},
     "datastore": {"writer_count": _INT, "reader_count": _INT, "service_count": _INT, "on_public_path": _BOOL,
                   "entry_exposure": _ENTRY_EXPOSURE,
@@ -1639,7 +1656,8 @@ GRAPH_KINDS: dict[str, dict[str, FieldSpec]] = {
         "exposure": _ENTRY_EXPOSURE,  # the entry endpoint's own, or its service's
         "depth": _INT,
         "size": _INT,
-        # the entry endpoint is administrative (admin: true): an operator console or back-office function
+        # the entry endpoint is administrative (admin: true): an operator console or back-office function; not a
+        # credential flow (a login or sign-up, credential_flow), which every caller reaches whatever it does
         "operator": _BOOL,
         "latency_p95_ms": _INT,
         "latency_target_ms": _INT,
