@@ -1048,8 +1048,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     doc.reads_only, doc.telemetry = (_reads_only([*texts, *((f, t) for f, t in others if f.endswith(".cs"))]),
                                      _telemetry(texts, others, config, list(zip(build_files, builds, strict=True))))
     if any(w.own for h in doc.handlers for w in h.writes):  # it writes: where its data lives counts
-        embedded = code_embedded.embedded_store(list(zip(build_files, builds, strict=True)), java, config)
-        doc.traits = replace(doc.traits, embedded=embedded)
+        doc.traits = replace(doc.traits, embedded=code_embedded.embedded_store(
+            list(zip(build_files, builds, strict=True)), java, config))
     doc.traits = replace(doc.traits, sqlite=code_sqlite.sqlite_of([(f, t) for f, t in texts if f.endswith(".py")]))
     if texts:
         doc.client_groups = frozenset(group for group, _what, words in spring.CLIENTS
@@ -3548,12 +3548,7 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.query_credential:
         body.set("endpoints", ident, "credentials_in_query", True, r.at)
         body.note("endpoints", ident, f"credentials_in_query: {r.query_credential}")
-    if r.debug:
-        body.set("endpoints", ident, "debug", True, r.at)
-        body.note("endpoints", ident, f"debug: {r.debug}")
-    if r.error_detail:
-        body.set("endpoints", ident, "error_detail", "stack_trace", r.at)
-        body.note("endpoints", ident, f"error_detail stack_trace: {r.error_detail}")
+    _debug_output(body, ident, r)
     if r.writes:  # what the handler does over what its method suggests (an OpenAPI GET's ``mutating: false``)
         body.set("endpoints", ident, "mutating", True, r.at, override=True)
         body.note("endpoints", ident, f"mutating: its handler writes ({r.writes})")
@@ -3577,6 +3572,15 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     _token_and_upload(body, ident, r)
     _no_check(body, ident, r, open_code)
 
+
+def _debug_output(body: Body, ident: str, r: Route) -> None:
+    """What the route's code gives its caller beyond the answer: a debugger, or the caught exception's stack."""
+    if r.debug:
+        body.set("endpoints", ident, "debug", True, r.at)
+        body.note("endpoints", ident, f"debug: {r.debug}")
+    if r.error_detail:
+        body.set("endpoints", ident, "error_detail", "stack_trace", r.at)
+        body.note("endpoints", ident, f"error_detail stack_trace: {r.error_detail}")
 
 _ACCOUNT_CREATED = re.compile(r"\b(?:users?|members?)\s*\.\s*create\s*\(|\bcreate(?:User|Member)\b", re.IGNORECASE)
 """A write that creates a user (``prismaService.user.create()``, ``createUser()``); not an ``account`` record, which
