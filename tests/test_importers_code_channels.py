@@ -326,6 +326,46 @@ def test_spring_amqp_declarations_join_exchange_and_bound_queue(tmp_path: Any) -
         True, True, 90, True)
 
 
+DISPATCH_CONFIG = """
+    package depot.dispatch;
+
+    import org.springframework.amqp.core.*;
+    import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+
+    public class DispatchConsumer {
+        protected final String jobs = "dispatch-jobs";
+
+        @Bean
+        Queue jobsQueue() { return new Queue(this.jobs, false); }
+
+        @Bean
+        TopicExchange dispatch() { return new TopicExchange("dispatch"); }
+
+        @Bean
+        Binding bound(Queue jobsQueue, TopicExchange dispatch) {
+            return BindingBuilder.bind(jobsQueue).to(dispatch).with(jobs);
+        }
+
+        @Bean
+        public SimpleMessageListenerContainer listenerContainer() {
+            SimpleMessageListenerContainer container = new SimpleMessageListenerContainer();
+            container.setQueueNames(this.jobs);
+            return container;
+        }
+    }
+"""
+
+
+def test_spring_amqp_listener_container_built_in_code_consumes_its_queues(tmp_path: Any) -> None:
+    tmp = str(tmp_path)
+    write(tmp, "courier/src/main/java/depot/dispatch/DispatchConsumer.java", DISPATCH_CONFIG)
+    design = load_documents(load_artifacts([f"source={tmp}/courier"]))
+    dispatch = fact(design, "channel:dispatch").data
+    # the container reads the queue bound to the exchange: a consumer of the exchange's channel, the queue its group
+    assert dispatch["consumers"] == [{"service": "courier", "group": "dispatch-jobs"}]
+    assert dispatch["durable"] is False
+
+
 FANOUT_KT = """
     package depot.alerts
 

@@ -833,6 +833,44 @@ def test_go_routes_of_gorilla_mux_net_http_gin_and_chi(tmp_path: Any) -> None:
     assert eps["api-POST-/v1/accounts/-accountId"]["path"] == "/v1/accounts/{accountId}"
 
 
+def test_go_gorilla_routes_whose_method_matcher_comes_before_the_path(tmp_path: Any) -> None:
+    # go-kit services mount their servers so: r.Methods("GET").Path("/x").Handler(kithttp.NewServer(...))
+    write(str(tmp_path), "stock/transport.go", """
+        package stock
+
+        import (
+            "net/http"
+
+            "github.com/gorilla/mux"
+        )
+
+        func Routes(e Endpoints) *mux.Router {
+            r := mux.NewRouter()
+            r.Methods("GET").Path("/stock/{id}").Handler(newServer(e.Lookup))
+            r.Methods("POST", "PUT").Path("/stock").Handler(newServer(e.Restock))
+            r.Methods("GET").PathPrefix("/files/").Handler(http.FileServer(http.Dir("/srv")))
+            r.Path("/ping").Methods(http.MethodGet).HandlerFunc(ping)
+            r.Handle("/metrics", metrics())
+            return r
+        }
+    """)
+    # a Path method outside gorilla/mux is no route
+    write(str(tmp_path), "other/main.go", """
+        package main
+
+        import "net/http"
+
+        func main() {
+            b.Path("/not-a-route")
+            http.HandleFunc("/up", up)
+        }
+    """)
+    eps = routes(import_paths("source", [str(tmp_path / "stock"), str(tmp_path / "other")]))
+    assert sorted(eps) == ["other-ANY-/up", "stock-ANY-/metrics", "stock-GET-/files", "stock-GET-/ping",
+                           "stock-GET-/stock/-id", "stock-POST-/stock", "stock-PUT-/stock"]
+    assert eps["stock-GET-/stock/-id"]["takes_object_id"] is True
+
+
 def test_a_go_cookie_set_secure_and_a_deleted_one_are_not_unprotected(tmp_path: Any) -> None:
     write(str(tmp_path), "front/main.go", """
         package main

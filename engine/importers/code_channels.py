@@ -5,7 +5,9 @@ Read from the code (comments blanked) as the messaging frameworks read it:
 - **Spring Kafka**: ``@KafkaListener(topics = ..., groupId = ...)`` consumes each topic it names (in the group it
   names); ``send(topic, ...)`` on a ``KafkaTemplate`` produces to the topic (or the topic of the ``ProducerRecord``
   it is given). Both are ``kind: topic`` over ``kafka``.
-- **Spring AMQP**: ``@RabbitListener(queues = ...)`` (or a ``@Queue("name")`` it declares) consumes the queue;
+- **Spring AMQP**: ``@RabbitListener(queues = ...)`` (or a ``@Queue("name")`` it declares) consumes the queue, and
+  so does a listener container the code builds (``container.setQueueNames(...)`` on a ``Simple``/``Direct``
+  ``MessageListenerContainer``);
   ``convertAndSend`` / ``send`` on a ``RabbitTemplate`` or ``AmqpTemplate`` publishes to the exchange it names
   first, or, with the default exchange (one string, or an empty exchange), to the queue its routing key names. Over
   ``amqp``; a queue is ``kind: queue``. The broker declarations the code makes (``@Bean`` methods returning
@@ -117,7 +119,7 @@ def constants(texts: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
 
 def _value(item: str, consts: Mapping[str, set[str]]) -> str | None:
     """The channel name an argument gives: a literal (a placeholder's default), or a constant with one value."""
-    item = item.strip()
+    item = item.strip().removeprefix("this.")  # a field of the class itself, as its bare name
     if item.startswith('"'):
         text = item[1:-1]
         if "#{" in text:  # a SpEL expression, evaluated at run time
@@ -256,6 +258,12 @@ def _spring_amqp(path: str, code: str, consts: Mapping[str, set[str]]) -> Iterat
             channel = _value(item, consts) if items else None
             yield ChannelUse("consumer", channel, item, _at(path, code, m.start()), "Spring AMQP", "@RabbitListener",
                              None, "queue", "amqp")
+    # a listener container built in code (``container.setQueueNames(QUEUE)``) consumes the queues it is given
+    containers = _typed(code, "SimpleMessageListenerContainer|DirectMessageListenerContainer")
+    for start, args in _calls(code, containers, "setQueueNames|addQueueNames"):
+        for item in args:
+            yield ChannelUse("consumer", _value(item, consts), item, _at(path, code, start), "Spring AMQP",
+                             "SimpleMessageListenerContainer.setQueueNames", None, "queue", "amqp")
     templates = _typed(code, "RabbitTemplate|AmqpTemplate|RabbitOperations|RabbitMessagingTemplate")
     exchange_set = re.search(r"\.\s*setExchange\s*\(|\bexchange\s*=", code) is not None
     for start, args in _calls(code, templates, "convertAndSend|send|convertSendAndReceive|sendAndReceive"):

@@ -5,7 +5,8 @@ The route registrations of the standard library and the commonest Go routers, as
 - **net/http**: ``http.HandleFunc("/x", h)``, ``mux.Handle("/x", http.HandlerFunc(s.h))`` on any mux; a Go 1.22
   pattern names its method (``"POST /items/{id}"``); without one the route serves every method (``ANY``).
 - **gorilla/mux**: ``r.HandleFunc("/x", h).Methods("GET", http.MethodHead)``, ``r.PathPrefix("/static/")
-  .Handler(...)``, and the prefix of a subrouter (``api := r.PathPrefix("/api").Subrouter()``).
+  .Handler(...)``, ``r.Methods("GET").Path("/x").Handler(h)`` (go-kit's servers are mounted so), and the prefix of
+  a subrouter (``api := r.PathPrefix("/api").Subrouter()``).
 - **chi, gin, echo** (in a file that imports one): ``r.Get("/x", h)``, ``router.POST("/x", mw, h)``, ``e.Any``;
   the prefix of a group (``v1 := router.Group("/v1")``) and of a chi ``r.Route("/x", func(r chi.Router) {...})``.
 - A router of the file mounted on another (``http.Handle("/", r)``) is no route itself; mounted under a prefix it
@@ -54,8 +55,10 @@ _SESSIONISH = re.compile(r"token|session|sid\b|jwt|auth", re.IGNORECASE)
 """A cookie's name or value that says it holds a session or a token (as ``code_routes`` reads other frameworks')."""
 
 _ROUTERS = {"github.com/go-chi/chi": "chi", "github.com/gin-gonic/gin": "gin", "github.com/labstack/echo": "echo"}
-_CALL = re.compile(r"\b(\w+)\s*\.\s*(HandleFunc|Handle|PathPrefix|Get|Post|Put|Patch|Delete|Head|Options|Any|GET|"
+_CALL = re.compile(r"\b(\w+)\s*\.\s*(?:Methods\s*\([^()]*\)\s*\.\s*)?"
+                   r"(HandleFunc|Handle|PathPrefix|Path|Get|Post|Put|Patch|Delete|Head|Options|Any|GET|"
                    r"POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Group|Route|Mount)\s*\(")
+"""A registration: ``owner.Verb(`` (gorilla/mux's matchers may come first: ``r.Methods("GET").Path("/x")``)."""
 _VERBS = {"Get", "Post", "Put", "Patch", "Delete", "Head", "Options", "Any", "GET", "POST", "PUT", "PATCH", "DELETE",
           "HEAD", "OPTIONS"}
 _METHOD = re.compile(r"(?:http\.Method(Get|Post|Put|Patch|Delete|Head|Options)\b|\"([A-Z]+)\")")
@@ -566,7 +569,8 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str],
             continue
         if owner == "http" and verb not in ("HandleFunc", "Handle"):
             continue
-        if verb in _VERBS and not routers:
+        # a router's verb only in a file of that router; ``Path`` is gorilla's matcher, and means nothing elsewhere
+        if (verb in _VERBS and not routers) or (verb == "Path" and framework != "gorilla/mux"):
             continue
         close = _close(code, m.end() - 1)
         args = _args(code, m)
@@ -593,7 +597,8 @@ def _file_routes(path: str, code: str, funcs: _Funcs, consts: Mapping[str, str],
                 scopes.append((m.end(), close, prefix))
             continue
         handler, own = _handler_arg(framework, verb, args, chain)
-        methods = _methods(verb, method, chain.get("Methods", ""))
+        # the methods matched before the path (``r.Methods("GET").Path("/x")``) or after it (``.Methods("GET")``)
+        methods = _methods(verb, method, code[m.end(1):m.start(2)] + chain.get("Methods", ""))
         where = f"{framework} route" + (f" ({tail})" if tail else "")
         bodies = _handler(code, m.end(), handler, funcs)
         authn = guards.of(owner, m.start())

@@ -13,7 +13,9 @@ frameworks, as their own routers would:
 - **Spring MVC** (Java): ``@GetMapping``, ``@PostMapping``... and ``@RequestMapping(method = ...)`` on the
   methods of a ``@RestController`` / ``@Controller`` class, under the class's ``@RequestMapping``; Spring
   Security OAuth2's token endpoint (``POST /oauth/token``) where ``@EnableAuthorizationServer`` turns it on;
-  the routes of a Spring Cloud Gateway's Java DSL and of WebFlux ``RouterFunctions``.
+  the routes of a Spring Cloud Gateway's Java DSL and of WebFlux ``RouterFunctions``; Spring Data REST's
+  ``@RepositoryRestController`` classes as controllers, and the resources it exports for a ``@RepositoryRestResource``
+  repository (``code_spring_data_rest``).
   The Spring import's ``server.servlet.context-path`` of the service prefixes them all. A Spring handler that stops
   the whole process (``System.exit``, ``Runtime.getRuntime().halt``, ``SpringApplication.exit``, closing the
   application context) is an administrative function (``admin: true``): no user should be able to call it.
@@ -142,6 +144,7 @@ from engine.importers import (
     code_seeding,
     code_servlets,
     code_settings,
+    code_spring_data_rest,
     code_spring_security,
     code_sqlite,
     code_swallowed,
@@ -977,6 +980,25 @@ def _named_query_limit(routes: list[Route], texts: Sequence[tuple[str, str]]) ->
             if r.caller_query is not None and r.caller_query.bounded is None else r for r in routes]
 
 
+def _data_rest_routes(routes: list[Route], java: Sequence[tuple[str, str]], paths: Sequence[str],
+                      limits: Limits) -> list[Route]:
+    """``routes`` with those the service's Spring Data REST repositories export (``code_spring_data_rest``), less any
+    its code maps itself (a ``@RepositoryRestController`` handler replaces the repository's), and Spring Data REST's
+    base path before the repositories' routes and those of its controllers."""
+    found = [e for f, code in java for e in code_spring_data_rest.exported(f, code)]
+    controllers = {f for f, code in java if re.search(r"@(?:RepositoryRestController|BasePathAwareController)\b", code)}
+    if not found and not controllers:
+        return routes
+    base = code_spring_data_rest.base_path(
+        [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)])
+    out = [replace(r, path=join(base, r.path)) if base and r.at.file in controllers else r for r in routes]
+    mapped = {(r.method, r.path) for r in out}
+    out.extend(Route(e.method, join(base, e.path), e.at, "Spring Data REST repository",
+                     writes=None if e.method in _SAFE else f"{e.calls} exported by Spring Data REST")
+               for e in found if (e.method, join(base, e.path)) not in mapped)
+    return out
+
+
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
     texts, routes, remarks = _read_code(paths, limits)
     go = [(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]
@@ -986,9 +1008,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     others = _read_also(paths, limits, remarks, code_flags.SUFFIXES, "its client libraries")
     schemas = _read_also(paths, limits, remarks, code_api_tokens.SUFFIXES, "the API keys it stores")
     routes = _named_query_limit(routes, [*texts, *schemas])
-    routes.extend(_csharp_routes(others))
-    routes.extend(_rust_routes(others))
+    routes.extend([*_csharp_routes(others), *_rust_routes(others)])
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
+    routes = _data_rest_routes(routes, java, paths, limits)
     routes.extend([*_servlet_routes(java, paths, limits), *_jaxrs_routes(java, paths, limits),
                    *(Route("RPC", r.path, r.at, r.framework, classified=r.classified)
                      for r in code_proto.routes(paths, [*texts, *others], limits))])
@@ -2200,15 +2222,17 @@ def _js_flag(options: str, key: str) -> bool | None:
 
 # ---- Java: Spring MVC --------------------------------------------------------------------------------
 
-_JAVA_ANNOTATION = re.compile(r"@(RestController|Controller|RequestMapping|GetMapping|PostMapping|PutMapping|"
-                              r"PatchMapping|DeleteMapping)\b")
+_JAVA_ANNOTATION = re.compile(r"@(RestController|Controller|RepositoryRestController|BasePathAwareController|"
+                              r"RequestMapping|GetMapping|PostMapping|PutMapping|PatchMapping|DeleteMapping)\b")
+_CONTROLLERS = ("RestController", "Controller", *code_spring_data_rest.CONTROLLERS)
 _JAVA_CLASS = re.compile(r"\b(?:class|interface)\s+\w+")
 _JAVA_STRINGS = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _JAVA_METHOD = re.compile(r"RequestMethod\.([A-Z]+)")
 
 
 def spring_routes(path: str, text: str) -> list[Route]:
-    """``@*Mapping`` methods of ``@RestController``/``@Controller`` classes, under the class's mapping."""
+    """``@*Mapping`` methods of ``@RestController``/``@Controller`` classes (and Spring Data REST's
+    ``@RepositoryRestController``/``@BasePathAwareController``), under the class's mapping."""
     code = blank_comments(text)
     server = re.search(r"@EnableAuthorizationServer\b", code)
     if server:  # Spring Security OAuth2's TokenEndpoint: POST only unless allowedRequestMethods widens it
@@ -2216,7 +2240,7 @@ def spring_routes(path: str, text: str) -> list[Route]:
         return [Route("POST", "/oauth/token", Location(path, line, 1),
                       "Spring Security OAuth2 token endpoint (@EnableAuthorizationServer)")]
     found = [(m.group(1), m.start(), call_args(code, m.end())) for m in _JAVA_ANNOTATION.finditer(code)]
-    if not any(name in ("RestController", "Controller") for name, _s, _a in found):
+    if not any(name in _CONTROLLERS for name, _s, _a in found):
         return _functional_routes(path, code)
     klass = _JAVA_CLASS.search(code)
     class_at = klass.start() if klass else len(code)
@@ -2226,7 +2250,7 @@ def spring_routes(path: str, text: str) -> list[Route]:
             prefixes = _mapping_paths(args) or [""]
     out: list[Route] = []
     for name, start, args in found:
-        if start < class_at or name in ("RestController", "Controller"):
+        if start < class_at or name in _CONTROLLERS:
             continue
         if name == "RequestMapping":
             methods = [m for m in _JAVA_METHOD.findall(args) if m in _HTTP] or ["ANY"]

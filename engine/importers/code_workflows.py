@@ -656,6 +656,8 @@ _J_MEMBER = re.compile(_ANNOTATIONS + r"(?:(?:public|protected|private|static|fi
 _J_FIELD = re.compile(r"(?:^|(?<=[;}]))\s*(?:@\w+(?:\([^)]*\))?\s*)*(?:(?:private|protected|public|final|static)\s+)*"
                       r"([A-Z]\w*)(?:<[^;=(){}]*>)?\s+(\w+)\s*(?:=[^;]*)?;")
 _J_HANDLER = re.compile(r"@(?:Get|Post|Put|Delete|Patch|Request)Mapping\b")
+_J_CONTROLLER = re.compile(r"@(?:Rest|RepositoryRest|BasePathAware)?Controller\b")
+"""A Spring MVC controller's annotation, Spring Data REST's two (``@RepositoryRestController``) included."""
 _J_HTTP_WRITE = re.compile(r"@(?:Post|Put|Delete|Patch)Mapping\b|RequestMethod\.(?:POST|PUT|DELETE|PATCH)\b")
 _J_STORE = re.compile(r"(?:Repository|Repo|Dao|DAO|Template|EntityManager)$")
 _J_STORE_WRITE = re.compile(r"(?:save|insert|delete|update|remove|persist|merge|upsert)(?![a-z])")
@@ -762,7 +764,7 @@ def java_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
     classes = _java_classes(files)
     out: list[Handler] = []
     for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
-        if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
+        if not _J_CONTROLLER.search(c.annotations):
             continue
         for method, (marks, body, _end) in c.methods.items():
             if body < 0 or not _J_HANDLER.search(marks):
@@ -828,7 +830,7 @@ def java_handlers_reaching(files: Sequence[tuple[str, str]], pattern: re.Pattern
     classes = classes if classes is not None else _java_classes(files)
     out: list[tuple[str, int, str]] = []
     for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
-        if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
+        if not _J_CONTROLLER.search(c.annotations):
             continue
         for method, (marks, body, _end) in c.methods.items():
             if body >= 0 and _J_HANDLER.search(marks):
@@ -1164,7 +1166,7 @@ def java_checks(files: Sequence[tuple[str, str]]) -> list[Check]:
     classes = _java_classes(files)
     out: list[Check] = []
     for name, c in sorted(classes.items(), key=lambda kv: (kv[1].path, kv[0])):
-        if not re.search(r"@(?:Rest)?Controller\b", c.annotations):
+        if not _J_CONTROLLER.search(c.annotations):
             continue
         values = _value_fields(c.code)
         for method, (marks, start, end) in c.methods.items():
