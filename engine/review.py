@@ -161,7 +161,7 @@ def review_design(design: Design, kb: CompiledKB, run_limits: RunLimits | None =
     ``keep_engine`` false frees the rule engine's sessions once the rules have fired, before the findings are
     assembled: a one-shot command that never runs the rules again drops the engine's own copy of every fact
     (226 MB of the 684 MB a plan of 5,000 services peaks at), so its peak stays the run's; and it gives the C core
-    only the rules that can match the design (``CompiledKB.for_facts``: 159 of the built-in rules' 449 variants on
+    only the rules that can match the design (``CompiledKB.for_facts``: 159 of the built-in rules' 457 variants on
     facts/shop). A library caller keeps them (the default): the next review reuses the compiled rulesets.
     """
     from engine.runtime import clear_cache, run  # the rule engine's C core loads when a review runs
