@@ -4,6 +4,11 @@ Prints resident memory before and after, the time per run, and whether every run
 findings as the first run of its design (no state carried between runs). A second phase cycles
 through more knowledge bases than the runtime caches (4), so that sessions are evicted and freed
 over and over. Run: ``.venv/bin/python benchmarks/bench_library.py [RUNS]``.
+
+``--rotating-packs [--calls N]`` measures instead what a long-lived process sees: ``review(["facts/shop"],
+rule_dirs=[pack])`` called N times (default 10,000) with the built-in rules plus one of 8 one-rule packs in
+rotation, so that every call evicts one of the runtime's cached sessions; it prints the resident memory growth after
+an 80-call warm-up at each quarter, and the verdict against the target (< 10 MB over 10,000 calls; exit 1 if missed).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import sys
 import tempfile
 import time
 from typing import Any
@@ -47,7 +53,14 @@ def findings(rv: Any) -> list[dict[str, Any]]:
     return [f.to_json() for f in rv.findings]
 
 
-def small_kb(tmp: str, i: int) -> Any:
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKS = 8
+GROWTH_TARGET_MB = 10.0
+TARGET_CALLS = 10_000
+
+
+def write_pack(tmp: str, i: int) -> str:
+    """Write a one-rule pack (a rule folder) under ``tmp`` and return its path."""
     rule = {
         "id": f"bench-rule-{i}", "title": f"Bench rule {i}", "category": "resilience", "phase": 3,
         "summary": "A rule for the library benchmark.", "rationale": "Evictions need distinct knowledge bases.",
@@ -60,7 +73,42 @@ def small_kb(tmp: str, i: int) -> Any:
     os.makedirs(path)
     with open(os.path.join(path, f"bench-rule-{i}.yaml"), "w", encoding="utf-8") as fh:
         yaml.safe_dump(rule, fh)
-    return compile_kb(load_rules([os.path.join(tmp, str(i))]))
+    return os.path.join(tmp, str(i))
+
+
+def small_kb(tmp: str, i: int) -> Any:
+    return compile_kb(load_rules([write_pack(tmp, i)]))
+
+
+def rotating_packs(calls: int, warmup: int) -> int:
+    """``review()`` on facts/shop with the built-in rules plus one of 8 one-rule packs in rotation; 1 if missed."""
+    shop = os.path.join(ROOT, "facts", "shop")
+    with tempfile.TemporaryDirectory() as tmp:
+        packs = [write_pack(tmp, i) for i in range(PACKS)]
+        for i in range(warmup):  # compiles each pack's knowledge base once; caches and allocator pools fill
+            review([shop], rule_dirs=[packs[i % PACKS]])
+        gc.collect()
+        warm = rss_mb()
+        quarters = {calls * q // 4: q for q in (1, 2, 3, 4)}
+        growth = 0.0
+        t0 = time.perf_counter()
+        for i in range(1, calls + 1):
+            rv = review([shop], rule_dirs=[packs[i % PACKS]])
+            if i in quarters:
+                gc.collect()
+                growth = rss_mb() - warm
+                print(f"after {i:,} calls ({quarters[i]}/4): RSS {warm + growth:.1f} MB, growth {growth:+.1f} MB",
+                      flush=True)
+        elapsed = time.perf_counter() - t0
+    print(f"review() on facts/shop, built-in rules plus one of {PACKS} one-rule packs in rotation (the runtime "
+          f"caches {runtime._CACHE_SIZE} sessions): {calls:,} calls after {warmup} warm-up calls, "
+          f"{elapsed / calls * 1000:.0f} ms a call; RSS after warm-up {warm:.1f} MB; findings {len(rv.findings)}")
+    met = growth < GROWTH_TARGET_MB
+    scope = "" if calls >= TARGET_CALLS else f" (over {calls:,} calls only: the target is for {TARGET_CALLS:,})"
+    print(f"target: growth < {GROWTH_TARGET_MB:.0f} MB over {TARGET_CALLS:,} calls: {growth:+.1f} MB "
+          f"{'met' if met else 'MISSED'}{scope}")
+    runtime.clear_cache()
+    return 0 if met else 1
 
 
 def main(runs: int) -> None:
@@ -126,7 +174,14 @@ def main(runs: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="?", type=int, default=10_000, help="small reviews to run (default 10,000)")
+    parser.add_argument("--rotating-packs", action="store_true",
+                        help="measure memory growth of review() over 8 rotating one-rule packs instead")
+    parser.add_argument("--calls", type=int, default=TARGET_CALLS,
+                        help="with --rotating-packs: calls after the warm-up (default 10,000)")
+    parser.add_argument("--warmup", type=int, default=80, help="with --rotating-packs: warm-up calls (default 80)")
     args = parser.parse_args()
-    if args.runs < 1:
-        parser.error("runs must be positive")
+    if args.runs < 1 or args.calls < 1 or args.warmup < 0:
+        parser.error("runs and calls must be positive, warmup not negative")
+    if args.rotating_packs:
+        sys.exit(rotating_packs(args.calls, args.warmup))
     main(args.runs)

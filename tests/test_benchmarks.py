@@ -56,6 +56,20 @@ def test_the_startup_benchmark_prints_each_figure_and_the_targets_as_ratios() ->
     assert "Traceback" not in out.stderr
 
 
+def test_the_library_benchmark_measures_growth_over_rotating_rule_packs() -> None:
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_library.py"), "--rotating-packs",
+                          "--calls", "4", "--warmup", "2"], capture_output=True, text=True, check=False, timeout=600)
+    assert out.returncode in (0, 1), out.stderr  # 1: the target missed on this machine, not a failure here
+    lines = out.stdout.splitlines()
+    assert [line.split(" (")[0] for line in lines[:4]] == [f"after {i} calls" for i in (1, 2, 3, 4)]
+    assert "one of 8 one-rule packs in rotation" in out.stdout and "4 calls after 2 warm-up calls" in out.stdout
+    assert "target: growth < 10 MB over 10,000 calls:" in lines[-1] and "the target is for 10,000" in lines[-1]
+    assert "Traceback" not in out.stderr
+    bad = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_library.py"), "--rotating-packs",
+                          "--calls", "0"], capture_output=True, text=True, check=False, timeout=60)
+    assert bad.returncode == 2 and "must be positive" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_the_scale_benchmark_prints_each_figure_beside_its_floors() -> None:
     out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_scale.py"), "10", "30",
                           "--rounds", "1"], capture_output=True, text=True, check=False, timeout=600)
