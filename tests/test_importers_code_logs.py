@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from engine.importers import import_paths
-from engine.importers.code_logs import logged, sensitive_name
+from engine.importers.code_logs import connection_string_name, logged, sensitive_name
 from engine.importers.code_routes import blank_comments
 from engine.loader import load_documents
 from engine.review import review
@@ -357,3 +357,46 @@ def _built_case_without_the_fix_reports_them(reads: str, built: str) -> bool:
         "BasketData currentBasket)", "CustomerBasketRequest request)")
     logged_whole = found({"Payment.cs": reads, "CatalogService.cs": as_params})
     return [w for w, _f, _l, _v in logged_whole] == ["request", "request"]
+
+
+STORE_GO = """
+package store
+
+type DatabaseConnString string
+
+func Open(addr DatabaseConnString) (*DB, error) {
+    slog.Info("opening store", "at", addr)
+    return nil, nil
+}
+
+func Dial(brokerURL string, retries int) {
+    log.Printf("dialing %s, %d tries", brokerURL, retries)
+}
+"""
+
+SETUP_TS = """
+export function connect(connectionString: string, sentryDsn: string, maskedConnectionString: string) {
+  logger.info('connecting to', connectionString);
+  logger.info('errors go to', sentryDsn);
+  logger.info('shown as', maskedConnectionString, connectionString.length);
+}
+"""
+
+
+def test_a_connection_string_logged_whole_is_sensitive_by_its_name_or_its_go_type() -> None:
+    # Go: the parameter's type names a connection string (a named string type), whatever the variable is called;
+    # a plain broker URL of type string says nothing of credentials
+    assert found({"store.go": STORE_GO}) == [("addr (a connection string: DatabaseConnString)", "store.go", 6, "info")]
+    # by the value's own name; not a Sentry DSN (a public client key), a masked one, nor its length
+    assert found({"setup.ts": SETUP_TS}) == [("connectionString (a connection string)", "setup.ts", 2, "info")]
+
+
+@pytest.mark.parametrize("name", ["dsn", "databaseDsn", "connStr", "DBConnString", "connection_string"])
+def test_connection_string_names(name: str) -> None:
+    assert connection_string_name(name)
+    assert not sensitive_name(name)  # not a field of the requests it reads: only the value logged whole
+
+
+@pytest.mark.parametrize("name", ["sentryDsn", "SENTRY_DSN", "maskedConnectionString", "connection", "url"])
+def test_names_that_are_no_connection_string(name: str) -> None:
+    assert not connection_string_name(name)

@@ -489,8 +489,35 @@ def test_a_service_whose_code_names_an_outbox_states_no_direct_publish(tmp_path:
     assert not [k for k in design.by_key() if k.startswith("workflow:")]
 
 
-def test_a_grpc_method_saving_through_a_repository_then_publishing_is_a_direct_dual_write(tmp_path: Any) -> None:
+_AMQP_PUBLISHER = """
+    package billing
+
+    type IssuedPublisher interface {
+        Publish(ctx context.Context, body []byte) error
+    }
+
+    type amqpPublisher struct {
+        conn     *amqp.Connection
+        exchange string
+    }
+
+    func (p *amqpPublisher) Publish(ctx context.Context, body []byte) error {
+        ch, err := p.conn.Channel()
+        if err != nil {
+            return err
+        }
+        defer ch.Close()
+        return ch.PublishWithContext(ctx, p.exchange, "", false, false, amqp.Publishing{Body: body})
+    }
+"""
+
+
+@pytest.mark.parametrize("publisher_code", [False, True], ids=["publisher-not-shown", "publisher-calls-amqp-client"])
+def test_a_grpc_method_saving_through_a_repository_then_publishing_is_a_direct_dual_write(
+        tmp_path: Any, publisher_code: bool) -> None:
     tmp = str(tmp_path)
+    if publisher_code:  # the publisher's implementation handed over too (a shared package): its send is followed
+        write(tmp, "billing/publisher.go", _AMQP_PUBLISHER)  # into a broker client's call, still the message sent
     compose = write(tmp, "compose.yaml", """
         services:
           billing: {image: acme/billing, environment: {DB_URL: "postgres://db:5432/billing", AMQP: "amqp://mq:5672"}}

@@ -69,6 +69,11 @@ _SENSITIVE = ("password", "passwd", "passphrase", "pwd", "secret", "token", "api
               "securitycode", "cardnumber", "creditcard", "ccnumber", "cardno", "ssn", "socialsecuritynumber",
               "privatekey", "secretkey", "credentials")
 """What a value's name ends with when it holds a secret or a card's data (lower case, ``_`` and ``-`` left out)."""
+_CONNECTION = ("dsn", "connstr", "connstring", "connectionstring")
+"""What a value's name, or the name of the type a Go variable is declared with (``url DBConnString``), ends with when
+it holds a connection string: a database's or a broker's address with the login and password that open it
+(``postgres://app:s3cret@db/app``, ``Server=db;User Id=sa;Password=...``). Not a field the code reads from requests
+(``_reads_secrets``): only the value itself, logged whole."""
 _HARMLESS = re.compile(r"hash|mask|redact|encrypt|encod|cipher|last4|lastfour|pagetoken|nexttoken|cursortoken|"
                        r"synctoken|continuationtoken")
 """A name that holds something derived from the secret (its hash, its masked form), or a pagination token."""
@@ -117,6 +122,23 @@ def sensitive_name(name: str) -> bool:
     """Whether a variable, field or key of that name holds a secret or a card's data (not derived from it)."""
     n = _norm(name)
     return n.endswith(_SENSITIVE) and not _HARMLESS.search(n)
+
+
+def connection_string_name(name: str) -> bool:
+    """Whether a value, or a Go type, of that name holds a connection string, credentials and all (``_CONNECTION``;
+    not one named as masked or redacted, nor a Sentry DSN: the public client key its browser SDK is given anyway)."""
+    n = _norm(name)
+    return n.endswith(_CONNECTION) and not _HARMLESS.search(n) and "sentry" not in n
+
+
+def _go_declared_type(code: str, before: int, name: str) -> str | None:
+    """The type a Go parameter or variable is declared with (``func Open(url DBConnString)``, ``var dsn string``),
+    nearest before ``before`` in the file (a package's qualifier and a pointer's star left out)."""
+    found = None
+    for m in re.finditer(rf"(?:[(,]\s*|\bvar\s+){re.escape(name)}\s+\*?(?:[A-Za-z_]\w*\.)?([A-Za-z_]\w*)",
+                         code[:before]):
+        found = m.group(1)
+    return found
 
 
 _PERSONAL = ("address", "telephone", "phone", "phonenumber", "mobile", "email", "emailaddress", "birthdate",
@@ -215,7 +237,11 @@ def _file_logged(path: str, code: str, reads: Callable[[], bool],
         def built(name: str, start: int = start) -> bool:
             return _built_here(path, code, closes, start, name)
 
-        hit = _sensitive_arg(_exposed(args, path), why, typed, built)
+        def connection(name: str, start: int = start) -> str | None:
+            kind = _go_declared_type(code, start, name) if path.endswith(".go") else None
+            return kind if kind and connection_string_name(kind) else None
+
+        hit = _sensitive_arg(_exposed(args, path), why, typed, built, connection)
         if hit is not None:
             if not lines:
                 lines.extend(m.end() for m in re.finditer("\n", code))
@@ -362,10 +388,13 @@ def _interpolated(body: str, opener: str) -> list[str]:
 
 def _sensitive_arg(args: str, why: Callable[[], str],
                    typed: Callable[[str], str | None] | None = None,
-                   built: Callable[[str], bool] | None = None) -> tuple[str, str] | None:
+                   built: Callable[[str], bool] | None = None,
+                   connection: Callable[[str], str | None] | None = None) -> tuple[str, str] | None:
     """What the arguments write that is sensitive (as the code names it), and, for a whole request or an object
     whose text holds personal data (``typed``), why it carries sensitive data. ``built``: whether a bare ``request``
-    or ``req`` is a variable the function declares and builds itself (``_built_here``), not the request it serves."""
+    or ``req`` is a variable the function declares and builds itself (``_built_here``), not the request it serves.
+    A connection string logged whole (``connection_string_name``, or a variable ``connection`` finds declared with a
+    type so named) is said as one: ``url (a connection string: DBConnString)``."""
     for m in _CHAIN.finditer(args):
         chain = re.sub(r"\s+", "", m.group(0)).replace("?.", ".")
         if not _passed_whole(args, m.start()) or args[m.end():].lstrip().startswith("("):
@@ -377,6 +406,11 @@ def _sensitive_arg(args: str, why: Callable[[], str],
             names.pop()
         if sensitive_name(names[-1]):  # the value itself, not a field of it (token.userId) nor its length
             return chain, ""
+        if connection_string_name(names[-1]):
+            return f"{chain} (a connection string)", ""
+        kind = connection(chain) if connection is not None and re.fullmatch(r"[A-Za-z_]\w*", chain) else None
+        if kind:
+            return f"{chain} (a connection string: {kind})", ""
         if chain in _WHOLE_REQUESTS and not (chain in _BARE_REQUESTS and built is not None and built(chain)):
             reason = why()
             if reason:

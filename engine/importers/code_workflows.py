@@ -532,13 +532,15 @@ def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str
     for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\(", body):
         if (kind, c.group(1)) in methods and c.group(1) not in seen and depth < _MAX_DEPTH:
             events.append((c.start(), "", c.group(1)))
-    others: dict[int, tuple[str, str, str]] = {}  # a call on another field: what it is, the type, the field
+    # a call on another field: what it is, the type, the field, and whether it is a publisher's send
+    others: dict[int, tuple[str, str, str, bool]] = {}
     for c in re.finditer(rf"(?<![\w.]){re.escape(recv)}\s*\.\s*(\w+)\s*\.\s*([A-Z]\w*)\s*\(", body):
         if held and c.group(1) in held:
             events.append((c.start(), held[c.group(1)], c.group(2)))
         elif types is not None and (ftype := types.fields.get(kind, {}).get(c.group(1))) is not None and \
                 (what := _go_field_call(ftype, c.group(2), types, methods)) is not None and depth < _MAX_DEPTH:
-            others[c.start()] = (what[0], what[1], f"{c.group(1)}.{c.group(2)}")
+            others[c.start()] = (what[0], what[1], f"{c.group(1)}.{c.group(2)}",
+                                 bool(_GO_PUBLISHER.search(ftype)) and c.group(2) in _GO_SENDS)
             events.append((c.start(), "", c.group(2)))
     chains = _chains(body, True)
     for pos, service, rpc_name in sorted(events):
@@ -547,9 +549,15 @@ def _go_writes(kind: str, name: str, methods: Mapping[tuple[str, str], tuple[str
         line = code.count("\n", 0, start + pos) + 1
         other = others.get(pos)
         if other is not None and other[0] == "follow":
-            if f"{other[1]}.{rpc_name}" not in seen:
-                yield from _go_writes(other[1], rpc_name, methods, depth + 1, in_h, seen | {f"{other[1]}.{rpc_name}"},
-                                      branch, f"{site}{name}:{pos}/", fields, types)
+            followed = [] if f"{other[1]}.{rpc_name}" in seen else list(_go_writes(
+                other[1], rpc_name, methods, depth + 1, in_h, seen | {f"{other[1]}.{rpc_name}"}, branch,
+                f"{site}{name}:{pos}/", fields, types))
+            yield from followed
+            # a publisher's send whose own code hands the message to a broker's client (``ch.PublishWithContext``),
+            # where no write is read: still the message it sends
+            if not followed and other[3]:
+                yield Write(Location(path, line, 1), f"{other[2]} at {path}:{line}", handled=in_h, branch=branch,
+                            publish=True)
         elif other is not None:
             yield Write(Location(path, line, 1), f"{other[2]} at {path}:{line}", handled=in_h, branch=branch,
                         own=other[0] == "own", publish=other[0] == "publish")
