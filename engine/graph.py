@@ -8,6 +8,7 @@ every path made a chain of 8,000 public services take 79 s and 1.4 GB).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, Required, TypedDict, TypeVar, overload
 
@@ -48,6 +49,10 @@ def is_sync(edge: Mapping[str, Any], target_kind: str) -> bool:
     return target_kind != "channel" and edge.get("protocol") in SYNC_PROTOCOLS
 
 
+_ZEROS = re.compile(rb"\x00*")
+"""A run of bytes of a bitset with no bit set (``Members._first``)."""
+
+
 class Members(Sequence[str]):
     """The names of a set of graph nodes held as a bitset over the sorted node names, in that order.
 
@@ -75,13 +80,27 @@ class Members(Sequence[str]):
             i = bits.find("1", i + 1)
 
     def _first(self, n: int) -> Iterator[str]:
+        """The first ``n`` names, lowest bits first, found in the mask's bytes (least significant first): each bit
+        taken off the whole mask made three integers of its size (``&``, ``-``, ``^``), so that a path's first ten
+        unknowns cost ten times its bitset (a design of 20,000 services: 18,000 bits, on each of 2,000 paths)."""
         mask, names = self._mask, self._names
-        for _ in range(n):
-            if not mask:
+        if n <= 0 or not mask:
+            return
+        data = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+        at, end, zeros = 0, len(data), _ZEROS.match
+        while True:
+            at = zeros(data, at).end()  # type: ignore[union-attr]  # matches, if only the empty run
+            if at == end:
                 return
-            low = mask & -mask
-            yield names[low.bit_length() - 1]
-            mask ^= low
+            byte, base = data[at], at * 8
+            while byte:
+                low = byte & -byte
+                yield names[base + low.bit_length() - 1]
+                n -= 1
+                if not n:
+                    return
+                byte ^= low
+            at += 1
 
     def __len__(self) -> int:
         return self._mask.bit_count()

@@ -106,6 +106,19 @@ def test_path_components_are_a_lazy_sequence_equal_to_the_tuple() -> None:
     assert m[1] == "b" and m[-1] == "d" and bool(m) and not Members(names, 0) and hash(m) == hash(("a", "b", "d"))
 
 
+@pytest.mark.parametrize("bits", [(), (0,), (7, 8), (3, 9, 700), (1999,), (1990, 1999), tuple(range(0, 2000, 3)),
+                                  tuple(range(2000))], ids=lambda b: f"{len(b)}-bits")
+def test_the_first_few_path_components_are_those_the_whole_listing_begins_with(bits: tuple[int, ...]) -> None:
+    """``m[:n]`` lists the lowest bits' names without listing all (found in the mask's bytes, runs of empty bytes
+    skipped): the same names as the full listing's first ``n``, for masks empty, sparse, dense, on a byte's edges
+    and high in the mask."""
+    names = [f"n{i:04d}" for i in range(2000)]
+    whole = tuple(names[b] for b in bits)
+    for n in (0, 1, 2, 3, 10, 1000, 5000):
+        m = Members(names, sum(1 << b for b in bits))  # a fresh one: nothing listed (and cached) before
+        assert m[:n] == whole[:n], n
+
+
 def test_a_long_public_chain_enriches_with_every_path_complete(tmp_path: Any) -> None:
     n = 600
     path = write(str(tmp_path), "chain.yaml", "source: api\nservices:\n"

@@ -485,8 +485,12 @@ class _DepGraph:
         first = [0] * len(instances)  # a hub's first instance (in id order) of its latest phase
         note: dict[int, str] = {}
 
-        def settle(x: int) -> tuple[int, bool, int]:
-            """The item's phase and note, from its prerequisites' (all placed): its entry in the queue."""
+        span = 2 * n  # an entry in the queue: (phase, later, position) as one integer, ``(2 * phase + later) * n + x``
+
+        def settle(x: int) -> int:
+            """The item's phase and note, from its prerequisites' (all placed): its entry in the queue, which orders
+            as (phase, later, position) does (one integer compared, not a tuple: 20,700 pushed and popped at 5,000
+            services, 82,000 at 20,000)."""
             p, why = planned[x], -1
             for a in direct[x]:  # in id order: the first item of the latest phase is named
                 if phase[a] > p and a != x:
@@ -498,13 +502,13 @@ class _DepGraph:
             phase[x] = p
             if why >= 0:
                 note[x] = f"moved to phase {p}: needs {ids[why]} (phase {p}) first"
-            return p, later[x], x
+            return p * span + (n if later[x] else 0) + x
 
         heap = [settle(i) for i in range(n) if indeg[i] == 0]
         heapq.heapify(heap)
         order: list[int] = []
         while heap:
-            i = heapq.heappop(heap)[2]
+            i = heapq.heappop(heap) % n
             order.append(i)
             for u in users[i]:
                 indeg[u] -= 1

@@ -8,6 +8,7 @@ Designs with more than ``COLLAPSE_AT`` components are drawn one node per team, w
 
 from __future__ import annotations
 
+import heapq
 import os
 import re
 import shutil
@@ -232,7 +233,8 @@ def _heaviest(pairs: Mapping[tuple[str, str, bool], tuple[str | None, int]]
     which 160 are drawn)."""
     if len(pairs) <= COLLAPSED_EDGE_LIMIT:
         return list(pairs.items())
-    return sorted(pairs.items(), key=lambda kv: (kv[1][0] is None, -kv[1][1], kv[0]))[:COLLAPSED_EDGE_LIMIT]
+    # ``sorted(...)[:COLLAPSED_EDGE_LIMIT]`` without sorting them all: 48,000 pairs at 20,000 services, 160 kept.
+    return heapq.nsmallest(COLLAPSED_EDGE_LIMIT, pairs.items(), key=lambda kv: (kv[1][0] is None, -kv[1][1], kv[0]))
 
 
 def _ids(nodes: Sequence[Node]) -> dict[str, str]:
