@@ -116,6 +116,7 @@ from engine.importers import (
     code_flask,
     code_go,
     code_go_deadlines,
+    code_go_per_item,
     code_go_queries,
     code_grpc_gateway,
     code_java_amount,
@@ -511,6 +512,9 @@ class RoutesDocument(ArtifactDocument):
     dropped: tuple[code_go_deadlines.Dropped, ...] = ()
     """The generated gRPC clients its Go code calls with a fresh context where it had the request's
     (``code_go_deadlines.dropped``)."""
+    per_item: tuple[code_go_per_item.PerItem, ...] = ()
+    """The generated gRPC clients its Go code calls once per element of a collection it loops over
+    (``code_go_per_item``)."""
     properties: tuple[code_properties.Component, ...] = ()
     """The components of its Spring configuration classes (``@ConfigurationProperties``), each with whether any of
     its code reads it (``code_properties``): a variable bound to one nobody reads draws no call."""
@@ -1061,9 +1065,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached, doc.spoken, doc.path_names = _names_of(texts, others, config, paths)
     doc.stored_settings = code_settings.stored(texts)
-    doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
+    doc.properties, doc.deadlines, doc.dropped, doc.per_item, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
-        code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
+        code_go_per_item.per_item(go), code_cs_tls.unverified(cs), _distributed_cache(cs),
+        code_redis_store.written(texts, blanked=cs))
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
@@ -5028,7 +5033,8 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d, _deployed_routes(d, deployed, hidden)[1]))
         else:
             out.append(d)
-    out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
+    out = _beside_gateways(_yield_keys(_per_item_calls(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out)))),
+                                       yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
 
@@ -5204,7 +5210,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument, remarks: Sequence[tuple
                    idempotency_if=d.idempotency_if,
                    priced_posts=d.priced_posts, health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
-                   deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
+                   deadlines=d.deadlines, dropped=d.dropped, per_item=d.per_item, datasource=d.datasource,
+                   retry_settings=d.retry_settings,
                    connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
                    redis_store=d.redis_store, code_paths=d.code_paths, django_debug=d.django_debug,
                    path_names=d.path_names, django_session=d.django_session, telemetry=d.telemetry)
@@ -5220,7 +5227,8 @@ def _grpc_call_facts(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with what a service's Go code shows of its calls of a gRPC service, on its call to the workload named
     after that service (``code_grpc_gateway.implementer``): ``purpose: notify`` where it only notifies it
     (``code_notify``), ``deadline_propagation: false`` where it calls it with a fresh context in place of the
-    request's (``code_go_deadlines.dropped``)."""
+    request's (``code_go_deadlines.dropped``), ``per_item: true`` where it calls it once per element of a collection
+    (``code_go_per_item``)."""
     services = _service_names(docs)
     out: list[Document] = []
     for d in docs:
@@ -5233,6 +5241,9 @@ def _grpc_call_facts(docs: Sequence[Document]) -> list[Document]:
                       f"deadline_propagation false: it calls its {g.client} client with a fresh context where it was "
                       f"handed the request's ({g.call}, {g.at}): the caller's deadline and cancellation stop there")
                      for g in d.dropped]
+            said += [(p.client, "per_item", True, p.at,
+                      f"per_item: it calls its {p.client} client once per element of a collection ({p.call}, {p.at})")
+                     for p in d.per_item]
             for grpc_service, key, value, at, note in said:
                 target = code_grpc_gateway.implementer(grpc_service, [s for s in services if s != d.service])
                 if target is None:
@@ -5243,6 +5254,40 @@ def _grpc_call_facts(docs: Sequence[Document]) -> list[Document]:
             out.append(edited)
         else:
             out.append(d)
+    return out
+
+
+def _per_item_calls(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``per_item: true`` on a service's call to another whose handler of the writing RPC it calls
+    (``code_workflows.Write.method``) writes once per element of a collection (``code_workflows.Handler.per_item``:
+    a home timeline written for each follower): the caller waits for work that grows with the data. The target is the
+    service named like the client's pool (``code_workflows.stub_target``) whose code was read."""
+    coded = {d.service: d for d in docs if isinstance(d, RoutesDocument)}
+    fanned = {service: {h.name: h.per_item for h in d.handlers if h.per_item} for service, d in coded.items()}
+    if not any(fanned.values()):
+        return list(docs)
+    services = _service_names(docs)
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, RoutesDocument):
+            out.append(d)
+            continue
+        edited: ArtifactDocument = d
+        done: set[str] = set()
+        for h in d.handlers:
+            for w in h.writes:
+                target = code_workflows.stub_target(w.stub, [s for s in services if s != d.service]) \
+                    if w.stub and w.method else None
+                why = fanned.get(target or "", {}).get(w.method or "")
+                if target is None or why is None or target in done:
+                    continue
+                done.add(target)
+                call = {"from": d.service, "to": target}
+                edited = with_field(with_fact(edited, "interactions", call, w.at), "interactions",
+                                    identity("interaction", call), "per_item", True, w.at,
+                                    f"per_item: {target}'s handler of {w.method} makes {why}; {d.service} waits "
+                                    f"on it ({w.how})")
+        out.append(edited)
     return out
 
 
