@@ -754,8 +754,10 @@ def _parsed(python: Mapping[str, str]) -> list[tuple[str, ast.Module]]:
 def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]],
                    cs: Sequence[tuple[str, str]], spring: Sequence[code_workflows.Handler]) -> None:
     """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language
-    (``spring``: its Spring handlers, read already), and the engines its Go code writes only while it starts."""
+    (``spring``: its Spring handlers, read already), the engines its Go code writes only while it starts, and the
+    gRPC clients its Go code calls once per element of a collection (``code_go_per_item``)."""
     doc.seeds_only = code_seeding.seeds_only(texts)
+    doc.per_item = code_go_per_item.per_item([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
@@ -1065,10 +1067,9 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     config = [(f, read_text(f, limits)) for p in paths for f in code_secrets.source_files(p, config=True)]
     doc.names, doc.read, doc.detached, doc.spoken, doc.path_names = _names_of(texts, others, config, paths)
     doc.stored_settings = code_settings.stored(texts)
-    doc.properties, doc.deadlines, doc.dropped, doc.per_item, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
+    doc.properties, doc.deadlines, doc.dropped, doc.tls_skips, doc.distributed_cache, doc.redis_store = (
         code_properties.components(texts), code_go_deadlines.deadlines(go), code_go_deadlines.dropped(go),
-        code_go_per_item.per_item(go), code_cs_tls.unverified(cs), _distributed_cache(cs),
-        code_redis_store.written(texts, blanked=cs))
+        code_cs_tls.unverified(cs), _distributed_cache(cs), code_redis_store.written(texts, blanked=cs))
     build_files = [b for p in paths if os.path.isdir(p) for n in _BUILD_FILES
                    for b in [os.path.join(p, n)] if os.path.isfile(b)]
     builds = [read_text(b, limits) for b in build_files]
@@ -5033,8 +5034,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d, _deployed_routes(d, deployed, hidden)[1]))
         else:
             out.append(d)
-    out = _beside_gateways(_yield_keys(_per_item_calls(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out)))),
-                                       yielding))
+    out = _beside_gateways(_yield_keys(_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
 
@@ -5255,6 +5255,12 @@ def _grpc_call_facts(docs: Sequence[Document]) -> list[Document]:
         else:
             out.append(d)
     return out
+
+
+def _call_facts(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with what the services' code shows of their calls to one another once every service is read: the gRPC
+    facts of ``_grpc_call_facts``, and ``per_item`` (``_per_item_calls``)."""
+    return _per_item_calls(_grpc_call_facts(docs))
 
 
 def _per_item_calls(docs: Sequence[Document]) -> list[Document]:
